@@ -1,0 +1,77 @@
+"""Detectors, one module per artefact, found by discovery so a new one is a new file.
+
+Each module in this package that defines `ANALYZERS` (a list of objects following
+`FileAnalyzer` or `HostAnalyzer`) is registered. A file analyzer is called once per evidence
+file of its kinds; a host analyzer once per host (for checks that need several files at once,
+such as IIS configuration). Both return a `UnitResult` and never raise for bad evidence: they
+record an `EvidenceError` and go on. They must be pure functions of their input (no printing,
+no writing), and module-level so a worker process can find them again by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Protocol, runtime_checkable
+
+from exhunt.evidence.base import EvidenceFile, HostEvidence
+from exhunt.model import ArtefactKind, UnitResult
+
+
+@dataclass(frozen=True)
+class HuntOptions:
+    """User choices every analyzer may read. Picklable, shared by all work units."""
+
+    max_file_size: int = 64 * 1024 * 1024  # file-content rules skip (and report) larger files
+    extra_yara_paths: tuple[str, ...] = ()  # user rule files or folders
+    extra_indicator_paths: tuple[str, ...] = ()  # user hash / path indicator files
+    allowlist_paths: tuple[str, ...] = ()  # user allow-list files
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HostContext:
+    """What an analyzer knows about the host a file belongs to."""
+
+    host: str
+    exchange_install: str | None  # Windows path of the install root, with trailing backslash
+    options: HuntOptions
+
+
+@runtime_checkable
+class FileAnalyzer(Protocol):
+    name: str
+    kinds: frozenset[ArtefactKind]
+
+    def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult: ...
+
+
+@runtime_checkable
+class HostAnalyzer(Protocol):
+    name: str
+
+    def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult: ...
+
+
+@cache
+def registry() -> dict[str, FileAnalyzer | HostAnalyzer]:
+    """All analyzers by name, discovered from this package's modules."""
+    found: dict[str, FileAnalyzer | HostAnalyzer] = {}
+    for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{mod.name}")
+        for analyzer in getattr(module, "ANALYZERS", ()):
+            if analyzer.name in found:
+                raise ValueError(f"two analyzers named {analyzer.name!r}")
+            found[analyzer.name] = analyzer
+    return found
+
+
+def file_analyzers(kind: ArtefactKind) -> list[FileAnalyzer]:
+    return [a for a in registry().values() if isinstance(a, FileAnalyzer) and kind in a.kinds]
+
+
+def host_analyzers() -> list[HostAnalyzer]:
+    return [a for a in registry().values() if isinstance(a, HostAnalyzer)]

@@ -1,0 +1,1 @@
+"""Subcommands of `exhunt`, one module each (see `exhunt.cli`)."""
