@@ -256,3 +256,180 @@ class UnitResult:
         for key, n in other.suppressed.items():
             self.suppressed[key] = self.suppressed.get(key, 0) + n
         self.observations.extend(other.observations)
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """A count of hits a rule deliberately did not report, and why (e.g. scanner probes)."""
+
+    rule_id: str
+    reason: str
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule_id": self.rule_id, "reason": self.reason, "count": self.count}
+
+
+@dataclass(slots=True)
+class Incident:
+    """Findings grouped by source and time: one attacker session, as a responder tells it."""
+
+    id: str
+    source_ip: str | None
+    first: datetime | None
+    last: datetime | None
+    chains: tuple[str, ...]
+    rule_ids: tuple[str, ...]
+    findings: int
+    worst: Severity
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "source_ip": self.source_ip, "first": iso(self.first), "last": iso(self.last),
+                "chains": list(self.chains), "rule_ids": list(self.rule_ids), "findings": self.findings,
+                "worst": str(self.worst)}
+
+
+@dataclass(frozen=True, slots=True)
+class RemediationStep:
+    """One thing to do next, and why (which finding or which build asks for it)."""
+
+    priority: int  # 1 = first
+    action: str
+    why: str
+    details: tuple[str, ...] = ()  # files with hashes, accounts, update names...
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"priority": self.priority, "action": self.action, "why": self.why,
+                "details": list(self.details)}
+
+
+@dataclass(slots=True)
+class HostAssessment:
+    host: str
+    verdict: Verdict
+    verdict_reason: str  # the verdict in plain words, first thing a reader sees
+    root: str = ""
+    layout: str = ""
+    exchange_build: str | None = None
+    build_source: str | None = None  # which evidence the build came from
+    exposure: dict[str, Any] | None = None  # an `exhunt.build/1` item for the build, when known
+    findings: list[Finding] = field(default_factory=list)
+    log_coverage: dict[str, CoverageSpan] = field(default_factory=dict)
+    blind_spots: list[str] = field(default_factory=list)
+    suppressed: list[Suppression] = field(default_factory=list)
+    errors: list[EvidenceError] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    remediation: list[RemediationStep] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "verdict": str(self.verdict),
+            "verdict_reason": self.verdict_reason,
+            "root": self.root,
+            "layout": self.layout,
+            "exchange_build": self.exchange_build,
+            "build_source": self.build_source,
+            "exposure": self.exposure,
+            "log_coverage": {k: v.to_dict() for k, v in sorted(self.log_coverage.items())},
+            "blind_spots": list(self.blind_spots),
+            "findings": [f.to_dict() for f in self.findings],
+            "suppressed": [s.to_dict() for s in self.suppressed],
+            "incidents": [i.to_dict() for i in self.incidents],
+            "observations": [
+                {"kind": o.kind, "value": o.value, "source": o.source, "timestamp": iso(o.timestamp),
+                 "note": o.note}
+                for o in self.observations
+            ],
+            "remediation": [r.to_dict() for r in self.remediation],
+            "errors": [e.to_dict() for e in self.errors],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> HostAssessment:
+        return cls(
+            host=d["host"],
+            verdict=Verdict(d["verdict"]),
+            verdict_reason=d.get("verdict_reason", ""),
+            root=d.get("root", ""),
+            layout=d.get("layout", ""),
+            exchange_build=d.get("exchange_build"),
+            build_source=d.get("build_source"),
+            exposure=d.get("exposure"),
+            findings=[_finding_from_dict(f) for f in d.get("findings", [])],
+            log_coverage={
+                k: CoverageSpan(parse_iso(v.get("first")), parse_iso(v.get("last")), v.get("files", 0),
+                                v.get("records", 0))
+                for k, v in d.get("log_coverage", {}).items()
+            },
+            blind_spots=list(d.get("blind_spots", [])),
+            suppressed=[Suppression(s["rule_id"], s["reason"], s["count"]) for s in d.get("suppressed", [])],
+            errors=[EvidenceError(e["path"], e["message"], e.get("line")) for e in d.get("errors", [])],
+            incidents=[
+                Incident(i["id"], i.get("source_ip"), parse_iso(i.get("first")), parse_iso(i.get("last")),
+                         tuple(i.get("chains", ())), tuple(i.get("rule_ids", ())), i.get("findings", 0),
+                         Severity(i.get("worst", "info")))
+                for i in d.get("incidents", [])
+            ],
+            observations=[
+                Observation(o["kind"], o["value"], o["source"], parse_iso(o.get("timestamp")), o.get("note"))
+                for o in d.get("observations", [])
+            ],
+            remediation=[
+                RemediationStep(r["priority"], r["action"], r["why"], tuple(r.get("details", ())))
+                for r in d.get("remediation", [])
+            ],
+        )
+
+
+def _finding_from_dict(d: dict[str, Any]) -> Finding:
+    ev = d.get("evidence") or {}
+    return Finding(
+        rule_id=d["rule_id"],
+        rule_version=int(d["rule_version"]),
+        title=d["title"],
+        severity=Severity(d["severity"]),
+        category=d["category"],
+        implies=Implies(d.get("implies", "nothing")),
+        cves=tuple(d.get("cves", ())),
+        chain=d.get("chain"),
+        evidence=EvidenceRef(ev.get("path", ""), ev.get("line"), ev.get("excerpt"), ev.get("sha256"),
+                             ev.get("record")),
+        timestamp=parse_iso(d.get("timestamp")),
+        source_ip=d.get("source_ip"),
+        details=tuple((str(k), str(v)) for k, v in (d.get("details") or {}).items()),
+    )
+
+
+HUNT_SCHEMA = "exhunt.hunt/1"
+
+
+@dataclass(slots=True)
+class HuntResult:
+    tool_version: str
+    started: datetime
+    finished: datetime
+    hosts: list[HostAssessment] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": HUNT_SCHEMA, "tool_version": self.tool_version, "started": iso(self.started),
+                "finished": iso(self.finished), "hosts": [h.to_dict() for h in self.hosts]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> HuntResult:
+        if d.get("schema") != HUNT_SCHEMA:
+            found = d.get("schema")
+            raise ValueError(f"not an exhunt hunt result (schema {found!r}, expected {HUNT_SCHEMA})")
+        started = parse_iso(d.get("started"))
+        finished = parse_iso(d.get("finished"))
+        if started is None or finished is None:
+            raise ValueError("hunt result lacks its started/finished times")
+        return cls(d.get("tool_version", "?"), started, finished,
+                   [HostAssessment.from_dict(h) for h in d.get("hosts", [])])

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from exhunt.model import (
+    CoverageSpan,
+    EvidenceError,
+    EvidenceRef,
+    Finding,
+    HostAssessment,
+    HuntResult,
+    Implies,
+    Incident,
+    Observation,
+    RemediationStep,
+    Severity,
+    Suppression,
+    UnitResult,
+    Verdict,
+    iso,
+)
+
+
+def _finding() -> Finding:
+    return Finding("EXH-PL-26855-SSRF", 1, "t", Severity.CRITICAL, "exploitation", Implies.COMPROMISE,
+                   ("CVE-2021-26855",), "ProxyLogon", EvidenceRef("Logging/x.log", 3, "<script>", None),
+                   datetime(2021, 3, 3, 6, 49, 43, tzinfo=UTC), "1.2.3.4", (("user_agent", "a,b"),))
+
+
+def test_iso_is_utc_with_z() -> None:
+    assert iso(datetime(2021, 3, 3, 8, 0, tzinfo=timezone(timedelta(hours=2)))) == "2021-03-03T06:00:00Z"
+    assert iso(datetime(2021, 3, 3, 6, 0)) == "2021-03-03T06:00:00Z"
+    assert iso(None) is None
+
+
+def test_unit_results_merge_coverage_and_suppressions() -> None:
+    a, b = UnitResult(), UnitResult()
+    a.cover("HttpProxy").see(datetime(2021, 3, 1, tzinfo=UTC))
+    a.cover("HttpProxy").files = 1
+    b.cover("HttpProxy").see(datetime(2021, 3, 9, tzinfo=UTC))
+    b.cover("HttpProxy").files = 2
+    a.suppress("R", "scanner", 2)
+    b.suppress("R", "scanner", 3)
+    a.merge(b)
+    span = a.coverage["HttpProxy"]
+    assert (span.first.day, span.last.day, span.files) == (1, 9, 3)  # type: ignore[union-attr]
+    assert a.suppressed == {("R", "scanner"): 5}
+
+
+def test_hunt_result_round_trips_through_json_dict() -> None:
+    host = HostAssessment(
+        host="EX01", verdict=Verdict.COMPROMISED, verdict_reason="web shell", exchange_build="15.1.2176.2",
+        findings=[_finding()],
+        log_coverage={"HttpProxy": CoverageSpan(datetime(2021, 3, 1, tzinfo=UTC), None, 2, 10)},
+        blind_spots=["no IIS logs"], suppressed=[Suppression("R", "scanner", 4)],
+        errors=[EvidenceError("a.log", "truncated", 9)],
+        incidents=[Incident("I1", "1.2.3.4", None, None, ("ProxyLogon",), ("R",), 1, Severity.HIGH)],
+        observations=[Observation("exchange_build", "15.1.2176.2", "a.log")],
+        remediation=[RemediationStep(1, "patch", "because", ("KB5000871",))],
+    )
+    result = HuntResult("0.1", datetime(2021, 1, 1, tzinfo=UTC), datetime(2021, 1, 2, tzinfo=UTC), [host])
+    d = result.to_dict()
+    assert d["schema"] == "exhunt.hunt/1"
+    assert d["hosts"][0]["findings"][0]["evidence"]["line"] == 3
+    again = HuntResult.from_dict(d)
+    assert again.to_dict() == d
