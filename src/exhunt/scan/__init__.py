@@ -1,0 +1,1 @@
+"""The remote exposure scanner: targets -> probes -> fingerprint -> build intelligence -> exposure."""

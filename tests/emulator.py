@@ -1,0 +1,394 @@
+"""A test stand-in for many Exchange (and not-Exchange) servers, on loopback addresses only.
+
+One `Emulator` listens on any number of `127.x.y.z` sockets (port 0 = the kernel picks a free
+one); each socket has a profile saying what kind of server answers there: an Exchange build
+with its headers, logon page, export tool manifest and patched / unpatched / mitigated
+behaviour for the opt-in checks; a hardened front that reveals nothing; an ordinary web server;
+or a misbehaving one (slow, hanging, garbage, not HTTP, huge body, redirect loops...).
+Every request is logged per socket so tests can see what the scanner sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+
+Address = tuple[str, int]
+
+
+# --- profiles -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExchangeHost:
+    build: str  # the full 4-part build the server runs
+    owa_version_header: bool = True
+    exporttool: bool = True
+    logon_page: bool = True
+    logon_parts: int = 3  # how many parts of the build the logon page's resource paths show
+    leak_headers: bool = True
+    server_name: str = "EXCH01"
+    proxylogon: str = "patched"  # vulnerable | patched | mitigated (EOMT cookie rule)
+    proxyshell: str = "patched"  # vulnerable | patched
+    pns_rewrite: str = "none"  # none | abort | custom: the ProxyNotShell URL rewrite mitigation
+
+
+@dataclass(frozen=True)
+class HardenedHost:
+    """Exchange behind a front that strips headers and blocks everything revealing."""
+
+
+@dataclass(frozen=True)
+class WebHost:
+    server: str = "nginx/1.24.0"
+    title: str = "Welcome"  # a page may say "Outlook" without being Exchange
+
+
+@dataclass(frozen=True)
+class LyingHost:
+    """Claims to be Exchange with values that are not builds."""
+
+    owa_version: str = "15.1.99999999.1<script>"
+    manifest: bytes = b"<assemblyIdentity name='microsoft.exchange.ediscovery.exporttool' version='lies'/>"
+
+
+@dataclass(frozen=True)
+class Misbehaving:
+    kind: str  # slow | drip | huge | redirect-loop | redirect-offsite | lying-length | reset
+    delay: float = 60.0
+    size: int = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RawHost:
+    """Not an HTTP server at all, on the TCP level."""
+
+    kind: str  # hang | garbage | banner | close
+
+
+Profile = ExchangeHost | HardenedHost | WebHost | LyingHost | Misbehaving | RawHost
+
+
+@dataclass
+class RequestRecord:
+    method: str
+    path_qs: str
+    headers: dict[str, str]
+
+
+# --- Exchange content -----------------------------------------------------------------------
+
+def _major_minor(build: str) -> tuple[int, int]:
+    parts = build.split(".")
+    return int(parts[0]), int(parts[1])
+
+
+def logon_page(build: str, parts: int) -> str:
+    """A logon page with the resource layout of OWA: /owa/auth/<ver>/themes/... (2013+)."""
+    ver = ".".join(build.split(".")[:parts])
+    prefix = f"/owa/{ver}" if _major_minor(build)[0] == 14 else f"/owa/auth/{ver}"
+    return f"""<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">
+<html><head>
+<meta http-equiv="Content-Type" content="text/html; CHARSET=utf-8">
+<meta name="Robots" content="NOINDEX, NOFOLLOW">
+<title>Outlook</title>
+<link rel="shortcut icon" href="{prefix}/themes/resources/favicon.ico" type="image/x-icon">
+<link type="text/css" rel="stylesheet" href="{prefix}/themes/resources/logon.css">
+<link type="text/css" rel="stylesheet" href="{prefix}/themes/resources/owafont_en.css">
+<script type="text/javascript" src="{prefix}/scripts/premium/flogon.js"></script>
+<script type="text/javascript">
+  function IsOwaPremiumBrowser() {{ return document.documentMode >= 9; }}
+  var a_fRC = 1; var g_fFcs = 1;
+</script>
+</head>
+<body class="signInBg">
+<noscript><div id="dvErr"><table cellpadding="0" cellspacing="0"><tr><td>
+<img src="{prefix}/themes/resources/warn.png" alt=""></td>
+<td>To use Outlook, browser settings must allow scripts to run. For more information, contact your
+administrator.</td></tr></table></div></noscript>
+<form action="/owa/auth.owa" method="POST" name="logonForm" autocomplete="off">
+<input type="hidden" name="destination" value="">
+<input id="username" name="username" type="text"><input id="password" name="password" type="password">
+<div class="signInImage"><img src="{prefix}/themes/resources/owa_text_blue.png" alt=""></div>
+</form></body></html>
+"""
+
+
+def exporttool_manifest(build: str) -> str:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<asmv1:assembly xsi:schemaLocation="urn:schemas-microsoft-com:asm.v1 assembly.adaptive.xsd"
+  manifestVersion="1.0" xmlns:asmv1="urn:schemas-microsoft-com:asm.v1"
+  xmlns="urn:schemas-microsoft-com:asm.v2" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <assemblyIdentity name="microsoft.exchange.ediscovery.exporttool.application" version="{build}"
+    publicKeyToken="b03f5f7f11d50a3a" language="neutral" processorArchitecture="msil"
+    xmlns="urn:schemas-microsoft-com:asm.v1" />
+  <description asmv2:publisher="Microsoft Corporation"
+    asmv2:product="Microsoft Exchange eDiscovery Export Tool"
+    xmlns:asmv2="urn:schemas-microsoft-com:asm.v2" xmlns="urn:schemas-microsoft-com:asm.v1" />
+  <deployment install="false" trustURLParameters="true" />
+  <dependency>
+    <dependentAssembly dependencyType="install"
+      codebase="{build}\\microsoft.exchange.ediscovery.exporttool.exe.manifest">
+      <assemblyIdentity name="microsoft.exchange.ediscovery.exporttool.exe" version="{build}"
+        publicKeyToken="b03f5f7f11d50a3a" language="neutral" processorArchitecture="msil" type="win32" />
+    </dependentAssembly>
+  </dependency>
+</asmv1:assembly>
+"""
+
+
+_IIS_404 = ("<!DOCTYPE html><html><head><title>404 - File or directory not found.</title></head>"
+            "<body><h2>404 - File or directory not found.</h2></body></html>")
+# The EOMTv2 rule: (?=.*autodiscover)(?=.*powershell) on the URL-decoded request URI (§1.4).
+_PNS_RULE = re.compile(r"(?=.*autodiscover)(?=.*powershell)", re.IGNORECASE)
+
+
+# --- the server -----------------------------------------------------------------------------
+
+class Emulator:
+    """Serves many profiles on many loopback sockets from one event loop."""
+
+    def __init__(self) -> None:
+        self.profiles: dict[Address, Profile] = {}
+        self.requests: dict[Address, list[RequestRecord]] = {}
+        self.sni_names: list[str | None] = []
+        self._pending: list[tuple[socket.socket, Profile, ssl.SSLContext | None]] = []
+        self._runner: web.AppRunner | None = None
+        self._raw_servers: list[asyncio.AbstractServer] = []
+        self._hung: list[asyncio.StreamWriter] = []
+
+    def add(self, ip: str, profile: Profile, port: int = 0, tls: ssl.SSLContext | None = None) -> Address:
+        """Listen on `ip:port` (0 = any free port) with `profile`; returns the address bound."""
+        assert ip.startswith("127."), "the emulator only listens on loopback"
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((ip, port))
+        sock.listen(512)
+        sock.setblocking(False)
+        addr: Address = sock.getsockname()
+        if tls is not None:
+            tls.sni_callback = self._note_sni
+        self.profiles[addr] = profile
+        self.requests[addr] = []
+        self._pending.append((sock, profile, tls))
+        return addr
+
+    def _note_sni(self, sslobj: Any, name: str | None, ctx: Any) -> None:
+        self.sni_names.append(name)
+
+    async def start(self) -> None:
+        app = web.Application(handler_args={"max_field_size": 16384})
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
+        await self._runner.setup()
+        for sock, profile, tls in self._pending:
+            if isinstance(profile, RawHost):
+                server = await asyncio.start_server(self._raw_handler(profile), sock=sock, ssl=tls)
+                self._raw_servers.append(server)
+            else:
+                await web.SockSite(self._runner, sock, ssl_context=tls, shutdown_timeout=0.1).start()
+        self._pending.clear()
+
+    async def stop(self) -> None:
+        for writer in self._hung:
+            writer.transport.abort()
+        for server in self._raw_servers:
+            server.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # raw TCP servers
+    def _raw_handler(self, profile: RawHost) -> Any:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                if profile.kind == "hang":
+                    self._hung.append(writer)
+                    await asyncio.sleep(3600)
+                elif profile.kind == "garbage":
+                    await reader.read(1024)
+                    rnd = os.urandom(4096)
+                    for _ in range(50):
+                        writer.write(rnd)
+                        await writer.drain()
+                        await asyncio.sleep(0.01)
+                elif profile.kind == "banner":
+                    writer.write(b"SSH-2.0-OpenSSH_8.9p1 Ubuntu-3\r\n")
+                    await writer.drain()
+                    await reader.read(1024)
+                    writer.write(b"Protocol mismatch.\n")
+                    await writer.drain()
+                # "close": hang up at once
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                with contextlib.suppress(Exception):
+                    writer.close()
+
+        return handle
+
+    # HTTP
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        addr: Address = (sockname[0], sockname[1]) if sockname else ("?", 0)
+        self.requests.setdefault(addr, []).append(
+            RequestRecord(request.method, request.raw_path, dict(request.headers)))
+        profile = self.profiles.get(addr)
+        if isinstance(profile, ExchangeHost):
+            return await self._exchange(request, profile)
+        if isinstance(profile, HardenedHost):
+            return web.Response(status=403, text="Forbidden", headers={"Server": "frontdoor"})
+        if isinstance(profile, WebHost):
+            if request.path == "/":
+                page = f"<html><head><title>{profile.title}</title></head><body>hi</body></html>"
+                return web.Response(text=page, content_type="text/html", headers={"Server": profile.server})
+            return web.Response(status=404, text="not found", headers={"Server": profile.server})
+        if isinstance(profile, LyingHost):
+            headers = {"X-OWA-Version": profile.owa_version, "Server": "Microsoft-IIS/10.0"}
+            if "exporttool" in request.path:
+                return web.Response(body=profile.manifest, headers=headers, content_type="text/xml")
+            return web.Response(text="<html>Outlook</html>", headers=headers, content_type="text/html")
+        if isinstance(profile, Misbehaving):
+            return await self._misbehave(request, profile)
+        return web.Response(status=500)
+
+    async def _exchange(self, request: web.Request, host: ExchangeHost) -> web.StreamResponse:
+        raw = request.raw_path
+        lower = raw.lower()
+        base = {"Server": "Microsoft-IIS/10.0", "X-Powered-By": "ASP.NET", "request-id": str(uuid.uuid4())}
+        if host.pns_rewrite != "none" and _PNS_RULE.search(unquote(raw)):
+            # IIS URL Rewrite runs before Exchange: no Exchange header on this answer.
+            if host.pns_rewrite == "abort":
+                return _abort(request)
+            return web.Response(status=403, text="Forbidden", headers={"Server": "Microsoft-IIS/10.0"})
+        if host.leak_headers:
+            base["X-FEServer"] = host.server_name
+        owa = {**base}
+        if host.owa_version_header:
+            owa["X-OWA-Version"] = host.build
+        scheme = "https" if request.secure else "http"
+        if lower in ("/owa", "/owa/"):
+            target = f"{scheme}://{request.host}/owa/"
+            location = (f"{scheme}://{request.host}/owa/auth/logon.aspx?url="
+                        f"{target.replace(':', '%3a').replace('/', '%2f')}&reason=0")
+            return web.Response(status=302, headers={**owa, "Location": location}, text="")
+        if lower.startswith("/owa/auth/logon.aspx"):
+            if not host.logon_page:
+                return web.Response(status=404, text=_IIS_404, headers=base, content_type="text/html")
+            return web.Response(text=logon_page(host.build, host.logon_parts), content_type="text/html",
+                                headers={**owa, "X-Frame-Options": "SAMEORIGIN"})
+        if lower.startswith("/owa/auth/x.js"):
+            cookie = request.headers.get("Cookie", "")
+            if "X-AnonResource-Backend" in cookie or "X-BEResource" in cookie:
+                if host.proxylogon == "mitigated":
+                    return _abort(request)
+                if host.proxylogon == "vulnerable":
+                    return web.Response(status=500, text="NegotiateSecurityContext failed with for host "
+                                        "'localhost' with status 'TargetUnknown'",
+                                        headers={**base, "X-CalculatedBETarget": "localhost"})
+            return web.Response(status=404, text=_IIS_404, headers=base, content_type="text/html")
+        if lower.startswith("/autodiscover/autodiscover.json"):
+            if "@" in unquote(raw) and "/owa/" in lower and host.proxyshell == "vulnerable":
+                return web.Response(status=302, headers={
+                    **base, "X-CalculatedBETarget": f"{host.server_name.lower()}.corp.example",
+                    "Location": f"{scheme}://{request.host}/owa/auth/logon.aspx?url={scheme}%3a%2f%2f"
+                                f"{request.host}%2fowa%2f&reason=0"})
+            return web.Response(status=400, text="Bad Request", headers=base)
+        if lower.startswith("/ecp/current/exporttool/microsoft.exchange.ediscovery.exporttool.application"):
+            if not host.exporttool:
+                return web.Response(status=404, text=_IIS_404, headers=base, content_type="text/html")
+            return web.Response(text=exporttool_manifest(host.build),
+                                content_type="application/x-ms-application", headers=base)
+        return web.Response(status=404, text=_IIS_404, headers=base, content_type="text/html")
+
+    async def _misbehave(self, request: web.Request, m: Misbehaving) -> web.StreamResponse:
+        if m.kind == "slow":
+            await asyncio.sleep(m.delay)
+            return web.Response(text="late")
+        if m.kind == "reset":
+            return _abort(request)
+        if m.kind == "redirect-loop":
+            nxt = "/b/" if request.path.startswith("/a/") else "/a/"
+            return web.Response(status=302, headers={"Location": nxt})
+        if m.kind == "redirect-chain":
+            n = int(request.query.get("n", "0"))
+            return web.Response(status=302, headers={"Location": f"/owa/?n={n + 1}"})
+        if m.kind == "redirect-offsite":
+            return web.Response(status=302, headers={"Location": "https://127.9.9.9/owa/auth/logon.aspx"})
+        resp = web.StreamResponse(headers={"Content-Type": "text/html"})
+        if m.kind == "lying-length":
+            resp.content_length = 100_000
+            await resp.prepare(request)
+            await resp.write(b"<html>short")
+            _abort(request)
+            return resp
+        await resp.prepare(request)
+        try:
+            if m.kind == "drip":
+                while True:
+                    await resp.write(b"x")
+                    await asyncio.sleep(0.2)
+            elif m.kind == "huge":
+                chunk = b"A" * 65536
+                for _ in range(m.size // len(chunk)):
+                    await resp.write(chunk)
+        except (ConnectionError, RuntimeError):
+            pass
+        return resp
+
+
+def _abort(request: web.Request) -> web.Response:
+    """Drop the connection without an answer, as IIS's AbortRequest rewrite action does."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=204)
+
+
+# --- TLS for tests ----------------------------------------------------------------------------
+
+def make_certificate(directory: Path, common_name: str = "EXCH01.corp.example",
+                     san: str = "DNS:mail.example.com,DNS:autodiscover.example.com,IP:127.0.0.1",
+                     ) -> tuple[Path, Path]:
+    """A self-signed certificate made by the `openssl` command; raises FileNotFoundError without it."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise FileNotFoundError("openssl")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "30", "-subj", f"/CN={common_name}/O=Example Org",
+                    "-addext", f"subjectAltName={san}"], check=True, capture_output=True)
+    return cert, key
+
+
+def server_context(cert: Path, key: Path, legacy_only: bool = False) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    if legacy_only:
+        # What a default Exchange 2010 on Windows 2008 R2 offers: TLS 1.0 only.
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    return ctx
+
