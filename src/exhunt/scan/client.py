@@ -168,7 +168,9 @@ def classify(exc: BaseException) -> ProbeError:
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return ProbeError(ErrorKind.ABORTED, "server closed the connection without answering")
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return ProbeError(ErrorKind.CONNECT, _short(text))
+        os_error = exc.os_error
+        reason = os_error.strerror or str(os_error) or type(os_error).__name__
+        return ProbeError(ErrorKind.CONNECT, f"cannot connect ({_short(reason)})")
     if isinstance(exc, aiohttp.ClientOSError | ConnectionResetError):
         return ProbeError(ErrorKind.ABORTED, f"connection reset ({_short(text)})")
     if isinstance(exc, aiohttp.ClientResponseError):

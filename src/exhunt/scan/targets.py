@@ -171,11 +171,15 @@ def read_spec_lines(lines: Iterable[str]) -> Iterator[str]:
                 yield word
 
 
+_MAX_BAD_KEPT = 1000  # a file of junk must not become a million error rows
+
+
 @dataclass(slots=True)
 class TargetSet:
     targets: list[Target]
     bad: list[BadTarget]
     duplicates: int = 0
+    bad_not_kept: int = 0  # bad specs past the first _MAX_BAD_KEPT, counted only
 
 
 def expand_targets(specs: Iterable[str], default_port: int = DEFAULT_PORT,
@@ -186,12 +190,16 @@ def expand_targets(specs: Iterable[str], default_port: int = DEFAULT_PORT,
     """
     parsed: list[Target | _Range] = []
     bad: list[BadTarget] = []
+    bad_not_kept = 0
     total = 0
     for spec in specs:
         try:
             item = parse_spec(spec, default_port)
         except TargetError as exc:
-            bad.append(BadTarget(spec[:200], str(exc)))
+            if len(bad) < _MAX_BAD_KEPT:
+                bad.append(BadTarget(spec[:200], str(exc)))
+            else:
+                bad_not_kept += 1
             continue
         total += item.count() if isinstance(item, _Range) else 1
         if total > max_targets:
@@ -209,4 +217,4 @@ def expand_targets(specs: Iterable[str], default_port: int = DEFAULT_PORT,
                 continue
             seen.add(target.key)
             targets.append(target)
-    return TargetSet(targets, bad, duplicates)
+    return TargetSet(targets, bad, duplicates, bad_not_kept)

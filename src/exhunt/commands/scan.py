@@ -1,0 +1,450 @@
+"""`exhunt scan`: remote exposure scan of many Exchange servers, with a results store."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from exhunt import __version__
+from exhunt.model import CHAINS, Exposure
+from exhunt.scan.checks import CHECKS
+from exhunt.scan.client import ClientOptions
+from exhunt.scan.output import report_json, result_line, write_csv
+from exhunt.scan.result import HostResult, ScanReport, summarise
+from exhunt.scan.scanner import ScanOptions, bad_target_result, scan_targets
+from exhunt.scan.store import Change, ChangeKind, ScanStore, StoreError, default_db_path, diff
+from exhunt.scan.targets import (
+    DEFAULT_MAX_TARGETS,
+    TargetError,
+    TargetLimitError,
+    TargetSet,
+    expand_targets,
+    read_spec_lines,
+)
+
+NAME = "scan"
+HELP = "scan Exchange servers remotely: build, exposure per chain, opt-in checks, history"
+_CHECK_HELP = "\n".join(
+    f"  {name:<14} {c.title}\n  {'':<14} leaves: {c.traces}" for name, c in CHECKS.items())
+DESCRIPTION = f"""\
+Scan hosts over HTTPS for Microsoft Exchange, read the build each one reveals without logging
+in, and say per chain (ProxyLogon, ProxyShell, ProxyNotShell, OWASSRF) whether it is
+vulnerable, patched, vulnerable-unless-su (only the CU is visible, not the security update) or
+unknown.
+
+The build comes, most precise first, from the X-OWA-Version header, the eDiscovery export tool
+manifest, or the OWA logon page's resource paths (CU only); the X-FEServer / X-BEServer /
+X-CalculatedBETarget / X-DiagInfo headers and the logon page identify Exchange without a build.
+Every result lists this evidence, the TLS certificate presented, and what went wrong.
+
+Targets: host names, IPs, URLs, host:port, [v6]:port, CIDR ranges (10.0.0.0/24), @FILE or
+-i FILE (one or more per line, # comments), and - for stdin. Port 443 unless given. Certificates
+are not verified (Exchange certificates are often self-signed) but recorded.
+
+Results go into a SQLite store ({default_db_path()} unless --db or --no-db), one scan per run,
+so --diff can say what changed since the previous scan: newly patched, newly exposed, gone, new.
+
+Opt-in checks (--check NAME, or --check all). None exploits, writes or authenticates, but each
+sends a request shaped like an attack's first step, which the target's IIS / HttpProxy logs
+keep and its monitoring may alert on; they run only on hosts recognised as Exchange:
+{_CHECK_HELP}
+
+examples:
+  exhunt scan mail.example.com                       # one host, table on the terminal
+  exhunt scan 192.0.2.0/24 -p 8443 --json scan.json  # a range on another port
+  exhunt scan -i servers.txt --csv scan.csv --concurrency 200
+  exhunt scan 192.0.2.10 --sni mail.example.com      # an IP whose certificate/binding needs a name
+  exhunt scan -i servers.txt --check proxylogon --check proxynotshell
+  exhunt scan -i servers.txt --jsonl - | jq .build    # results as they come, one JSON per line
+  exhunt scan --db scans.sqlite -i servers.txt --diff # scan, then what changed since last time
+  exhunt scan --db scans.sqlite --diff               # what changed between the last two scans
+
+exit codes: 0 nothing exposed, 1 a host is vulnerable or vulnerable-unless-su (with --diff
+alone: something became exposed), 2 usage or fatal error.
+"""
+
+_STATUS_SHORT = {
+    str(Exposure.VULNERABLE): "VULN",
+    str(Exposure.VULNERABLE_UNLESS_SU): "SU?",
+    str(Exposure.PATCHED): "ok",
+    str(Exposure.UNKNOWN): "?",
+}
+_STATUS_STYLE = {"VULN": "bold red", "SU?": "yellow", "ok": "green", "?": "dim"}
+_SOURCE_SHORT = {"x-owa-version": "header", "exporttool-manifest": "export", "owa-logon-page": "logon"}
+_VERDICT_SHORT = {"vulnerable": "VULN", "not-vulnerable": "no", "mitigated": "mitigated",
+                  "not-mitigated": "unmitigated", "unknown": "?"}
+_CHAIN_SHORT = {"ProxyLogon": "PL", "ProxyShell": "PS", "ProxyNotShell": "PNS", "OWASSRF": "OWA"}
+_HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
+
+
+def _positive(kind: type) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
+        return value
+
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("targets", nargs="*", metavar="TARGET",
+                        help="host, IP, URL, host:port, [v6]:port, CIDR range, @FILE, or - for stdin")
+    parser.add_argument("-i", "--input", action="append", default=[], metavar="FILE",
+                        help="read targets from FILE (- = stdin); repeatable")
+    parser.add_argument("-p", "--port", type=int, default=443, help="port for targets without one (443)")
+    parser.add_argument("--check", action="append", default=[], choices=[*CHECKS, "all"], metavar="NAME",
+                        help=f"run an opt-in check ({', '.join(CHECKS)}, all); leaves traces in the "
+                             "target's logs, see above")
+    group = parser.add_argument_group("speed and limits")
+    group.add_argument("--concurrency", type=_positive(int), default=100, help="hosts at once (100)")
+    group.add_argument("--timeout", type=_positive(float), default=10.0, metavar="SECONDS",
+                       help="time limit of one request, body included (10)")
+    group.add_argument("--connect-timeout", type=_positive(float), default=5.0, metavar="SECONDS",
+                       help="time limit to connect (5)")
+    group.add_argument("--host-timeout", type=_positive(float), default=30.0, metavar="SECONDS",
+                       help="time limit for everything sent to one host (30)")
+    group.add_argument("--total-timeout", type=_positive(float), default=None, metavar="SECONDS",
+                       help="time limit of the whole scan; hosts not reached are reported as not scanned")
+    group.add_argument("--rate", type=_positive(float), default=None, metavar="N",
+                       help="at most N requests per second over the whole scan")
+    group.add_argument("--max-targets", type=_positive(int), default=DEFAULT_MAX_TARGETS, metavar="N",
+                       help=f"refuse to expand the targets past N addresses ({DEFAULT_MAX_TARGETS:,})")
+    group.add_argument("--max-body", type=_positive(int), default=512 * 1024, metavar="BYTES",
+                       help="read at most this much of each response body (524288)")
+    tls = parser.add_argument_group("TLS")
+    tls.add_argument("--sni", metavar="NAME",
+                     help="for IP targets: the server name to send in TLS SNI and the Host header")
+    tls.add_argument("--legacy-tls", action="store_true",
+                     help="when a TLS handshake fails, retry once with TLS 1.0 and a lowered security level "
+                          "(Exchange 2010-era servers); off by default")
+    out = parser.add_argument_group("output")
+    out.add_argument("--json", metavar="FILE", help="write the exhunt.scan/1 JSON report (- = stdout)")
+    out.add_argument("--jsonl", metavar="FILE", help="write each result as one JSON line as it comes (- = stdout)")
+    out.add_argument("--csv", metavar="FILE", help="write the results as CSV (- = stdout)")
+    out.add_argument("--all", action="store_true", help="list unreachable targets in the table too")
+    out.add_argument("--no-progress", action="store_true", help="no progress bar")
+    out.add_argument("-q", "--quiet", action="store_true", help="no table, no progress: outputs and exit code only")
+    store = parser.add_argument_group("results store")
+    store.add_argument("--db", metavar="FILE", type=Path, help="SQLite results store (default: see above)")
+    store.add_argument("--no-db", action="store_true", help="do not store this scan")
+    store.add_argument("--diff", action="store_true",
+                       help="show what changed between the last two scans in the store (after this one)")
+    store.add_argument("--list-scans", action="store_true", help="list the scans in the store and exit")
+
+
+def _fail(message: str) -> int:
+    print(f"exhunt scan: {message}", file=sys.stderr)
+    return 2
+
+
+def _read_lines(name: str) -> Iterator[str]:
+    if name == "-":
+        yield from sys.stdin
+        return
+    try:
+        with open(name, encoding="utf-8-sig", errors="replace") as fh:
+            yield from fh
+    except OSError as exc:
+        raise TargetError(f"cannot read {name}: {exc.strerror or exc}") from None
+
+
+def _specs(args: argparse.Namespace) -> Iterator[str]:
+    for spec in args.targets:
+        if spec == "-":
+            yield from read_spec_lines(_read_lines("-"))
+        elif spec.startswith("@") and len(spec) > 1:
+            yield from read_spec_lines(_read_lines(spec[1:]))
+        else:
+            yield spec
+    for name in args.input:
+        yield from read_spec_lines(_read_lines(name))
+
+
+def _open_out(name: str) -> IO[str]:
+    if name == "-":
+        return sys.stdout
+    return open(name, "w", encoding="utf-8", newline="")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 0 < args.port < 65536:
+        return _fail(f"bad port {args.port}")
+    if args.sni and not _HOSTNAME.match(args.sni):
+        return _fail(f"--sni needs a host name, not {args.sni!r}")
+    stdouts = [o for o in (args.json, args.jsonl, args.csv) if o == "-"]
+    if len(stdouts) > 1:
+        return _fail("only one of --json, --jsonl and --csv can write to stdout")
+    if args.no_db and (args.diff or args.list_scans):
+        return _fail("--diff and --list-scans need the results store; drop --no-db")
+    scanning = bool(args.targets or args.input)
+    if not scanning and not args.diff and not args.list_scans:
+        return _fail("no targets (give hosts, ranges, @FILE or -i FILE; see --help)")
+    try:
+        store = None if args.no_db else ScanStore(args.db or default_db_path())
+    except StoreError as exc:
+        return _fail(str(exc))
+    try:
+        if args.list_scans:
+            return _list_scans(store, args)  # type: ignore[arg-type]
+        code = 0
+        report: ScanReport | None = None
+        if scanning:
+            try:
+                targets = expand_targets(_specs(args), args.port, args.max_targets)
+            except TargetLimitError as exc:
+                return _fail(str(exc))
+            except TargetError as exc:
+                return _fail(str(exc))
+            if not targets.targets and not targets.bad:
+                return _fail("no targets in the input")
+            if targets.bad_not_kept and not args.quiet:
+                print(f"exhunt scan: {targets.bad_not_kept} more unusable target specs were skipped "
+                      "without being listed", file=sys.stderr)
+            report = _scan(targets, args, store)
+            if report is None:
+                return 2
+            code = 1 if any(r.exposed for r in report.results) else 0
+        if args.diff:
+            assert store is not None
+            diff_code = _show_diff(store, args, report)
+            if not scanning:
+                code = diff_code
+        return code
+    except StoreError as exc:
+        return _fail(str(exc))
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _options(args: argparse.Namespace) -> ScanOptions:
+    checks = tuple(CHECKS) if "all" in args.check else tuple(dict.fromkeys(args.check))
+    client = ClientOptions(request_timeout=args.timeout, connect_timeout=min(args.connect_timeout, args.timeout),
+                           max_body=args.max_body, sni=args.sni, legacy_tls=args.legacy_tls)
+    return ScanOptions(client=client, checks=checks, concurrency=args.concurrency,
+                       host_timeout=max(args.host_timeout, args.timeout), total_timeout=args.total_timeout,
+                       rate=args.rate)
+
+
+def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None) -> ScanReport | None:
+    options = _options(args)
+    err = Console(stderr=True)
+    report = ScanReport(__version__, datetime.now(UTC), checks=options.checks)
+    try:
+        jsonl = _open_out(args.jsonl) if args.jsonl else None
+    except OSError as exc:
+        _fail(f"cannot write {args.jsonl}: {exc.strerror or exc}")
+        return None
+    if store is not None:
+        report.scan_id = store.begin_scan(report.started, __version__, len(targets.targets) + len(targets.bad),
+                                          options.checks, {"port": args.port, "sni": args.sni,
+                                                           "legacy_tls": args.legacy_tls})
+
+    def keep(result: HostResult) -> None:
+        report.results.append(result)
+        if jsonl is not None:
+            jsonl.write(result_line(result) + "\n")
+            jsonl.flush()
+        if store is not None and report.scan_id is not None:
+            store.add_result(report.scan_id, result)
+
+    for bad in targets.bad:
+        keep(bad_target_result(bad))
+    show_progress = not (args.quiet or args.no_progress) and err.is_terminal and len(targets.targets) > 1
+    try:
+        asyncio.run(_collect(targets, options, keep, err if show_progress else None))
+    finally:
+        if jsonl is not None and jsonl is not sys.stdout:
+            jsonl.close()
+    report.finished = datetime.now(UTC)
+    if store is not None and report.scan_id is not None:
+        store.finish_scan(report.scan_id, report.finished)
+    report.results.sort(key=lambda r: r.key)
+    if not _write_outputs(report, args):
+        return None
+    if not args.quiet:
+        table_out = Console(stderr=True) if "-" in (args.json, args.jsonl, args.csv) else Console()
+        _render_table(report, args, table_out)
+    return report
+
+
+async def _collect(targets: TargetSet, options: ScanOptions, keep: Callable[[HostResult], None],
+                   console: Console | None) -> None:
+    if console is None:
+        async for result in scan_targets(targets.targets, options):
+            keep(result)
+        return
+    columns = (TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[exchange]} Exchange, {task.fields[exposed]} exposed"))
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("scan", total=len(targets.targets), exchange=0, exposed=0)
+        exchange = exposed = 0
+        async for result in scan_targets(targets.targets, options):
+            keep(result)
+            exchange += result.is_exchange
+            exposed += result.exposed
+            progress.update(task, advance=1, exchange=exchange, exposed=exposed)
+
+
+def _write_text(name: str, text: str) -> bool:
+    try:
+        if name == "-":
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return True
+        with open(name, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    except OSError as exc:
+        _fail(f"cannot write {name}: {exc.strerror or exc}")
+        return False
+    return True
+
+
+def _write_outputs(report: ScanReport, args: argparse.Namespace) -> bool:
+    if args.json and not _write_text(args.json, report_json(report) + "\n"):
+        return False
+    if args.csv:
+        buf = io.StringIO(newline="")
+        write_csv(report.results, buf)
+        if not _write_text(args.csv, buf.getvalue()):
+            return False
+    return True
+
+
+def _status_cell(result: HostResult, chain: str) -> str:
+    if not result.is_exchange:
+        return "-"
+    short = _STATUS_SHORT.get(result.exposure.get(chain, ""), "?")
+    return f"[{_STATUS_STYLE[short]}]{short}[/]"
+
+
+def _note(result: HostResult) -> str:
+    if not result.reachable:
+        # "/owa/: timeout: ..." -> "timeout: ..." (the path is the same first request for every host)
+        first = result.errors[0] if result.errors else "no answer"
+        return first.split(": ", 1)[1] if first.startswith("/") and ": " in first else first
+    if not result.is_exchange:
+        return "not Exchange"
+    checks = [f"{_CHAIN_SHORT.get(c.chain, c.chain)} {_VERDICT_SHORT.get(str(c.verdict), c.verdict)}"
+              for c in result.checks]
+    if checks:
+        return "checks: " + ", ".join(checks)
+    return result.product or ""
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+# Column widths: target, build, source, four chains; the note gets what is left (at least 12).
+_WIDTHS = (21, 12, 6, 4, 4, 4, 4)
+
+
+def _render_table(report: ScanReport, args: argparse.Namespace, console: Console) -> None:
+    rows = report.results if args.all else [r for r in report.results if r.reachable]
+    width = max(80, min(console.width, 160))
+    note_width = max(12, width - sum(_WIDTHS) - len(_WIDTHS))  # one space between columns
+    # Cells are cut to width here, so the table never has to squeeze (and never exceeds 80 columns).
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=0, show_edge=False)
+    for name, w in zip(("target", "build", "from", *(_CHAIN_SHORT[str(c)] for c in CHAINS)), _WIDTHS,
+                       strict=True):
+        table.add_column(name, no_wrap=True, min_width=w, max_width=w)
+    table.add_column("note", no_wrap=True, max_width=note_width)
+    for r in rows:
+        table.add_row(escape(_fit(r.target, _WIDTHS[0])), escape(_fit(r.build or "-", _WIDTHS[1])),
+                      _SOURCE_SHORT.get(r.build_source or "", "-"),
+                      *(_status_cell(r, str(c)) for c in CHAINS), escape(_fit(_note(r), note_width)))
+    if rows:
+        console.print(table, width=width, no_wrap=True, crop=True)
+        console.print("VULN vulnerable, SU? vulnerable unless an update the scan cannot see is "
+                      "installed, ok patched, ? unknown, - not Exchange; sources: header X-OWA-Version, "
+                      "export = export tool manifest, logon = logon page (CU only)", style="dim", width=80)
+    s = summarise(report.results)
+    elapsed = (report.finished - report.started).total_seconds() if report.finished else 0.0
+    stored = f"; stored as scan {report.scan_id}" if report.scan_id is not None else ""
+    console.print(f"{s['targets']} targets: {s['reachable']} answered, {s['exchange']} Exchange "
+                  f"({s['with_build']} with a build), {s['exposed']} exposed; {elapsed:.1f}s{stored}",
+                  width=100)
+    hidden = len(report.results) - len(rows)
+    if hidden:
+        console.print(f"{hidden} targets did not answer (--all lists them)", style="dim")
+
+
+def _show_diff(store: ScanStore, args: argparse.Namespace, report: ScanReport | None) -> int:
+    scans = store.scans(finished_only=True)
+    console = Console(stderr=True) if "-" in (args.json, args.jsonl, args.csv) else Console()
+    if len(scans) < 2:
+        if not args.quiet:
+            console.print("--diff: the store holds fewer than two finished scans; nothing to compare yet")
+        return 0
+    older, newer = scans[-2], scans[-1]
+    changes = diff(store.results(older.id), store.results(newer.id))
+    if report is None and args.json:
+        payload = {"schema": "exhunt.scan-diff/1", "older": older.to_dict(), "newer": newer.to_dict(),
+                   "changes": [c.to_dict() for c in changes]}
+        if not _write_text(args.json, json.dumps(payload, indent=2, ensure_ascii=False) + "\n"):
+            return 2
+    if not args.quiet:
+        _render_diff(console, older.id, newer.id, changes)
+    worse = any(c.kind == ChangeKind.NEWLY_EXPOSED or (c.kind == ChangeKind.NEW and c.chains) for c in changes)
+    return 1 if worse else 0
+
+
+def _render_diff(console: Console, older: int, newer: int, changes: list[Change]) -> None:
+    console.print(f"changes from scan {older} to scan {newer}:")
+    if not changes:
+        console.print("  none")
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False)
+    table.add_column("change", no_wrap=True)
+    table.add_column("target", no_wrap=True, overflow="ellipsis", max_width=24)
+    table.add_column("detail", overflow="fold", ratio=1)
+    styles = {ChangeKind.NEWLY_EXPOSED: "bold red", ChangeKind.NEWLY_PATCHED: "green", ChangeKind.GONE: "dim"}
+    for c in changes:
+        table.add_row(f"[{styles.get(c.kind, '')}]{c.kind}[/]" if c.kind in styles else c.kind,
+                      escape(c.target), escape(c.detail))
+    console.print(table, width=min(console.width, 100))
+    counts: dict[str, int] = {}
+    for c in changes:
+        counts[c.kind] = counts.get(c.kind, 0) + 1
+    console.print(", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
+
+
+def _list_scans(store: ScanStore, args: argparse.Namespace) -> int:
+    scans = store.scans()
+    if args.json:
+        payload = {"schema": "exhunt.scan-list/1", "scans": [s.to_dict() for s in scans]}
+        return 0 if _write_text(args.json, json.dumps(payload, indent=2) + "\n") else 2
+    console = Console()
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=0, show_edge=False)
+    for col in ("scan", "started (UTC)", "finished", "targets", "Exchange", "exposed", "checks"):
+        table.add_column(col, no_wrap=True)
+    for s in scans:
+        table.add_row(str(s.id), _short_time(s.started), "yes" if s.finished else "no", str(s.targets),
+                      str(s.exchange), str(s.exposed), _fit(",".join(s.checks) or "-", 20))
+    console.print(table, width=max(80, console.width), crop=True)
+    if not scans:
+        console.print(f"no scans in {store.path} yet")
+    return 0
+
+
+def _short_time(ts: datetime | None) -> str:
+    return ts.strftime("%Y-%m-%d %H:%M:%S") if ts else ""

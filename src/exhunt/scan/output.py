@@ -1,0 +1,48 @@
+"""Machine-readable scan outputs: the `exhunt.scan/1` JSON report, JSON lines and CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import IO, Any
+
+from exhunt.model import CHAINS
+from exhunt.scan.result import HostResult, ScanReport
+
+CSV_COLUMNS = ("target", "key", "address", "port", "reachable", "is_exchange", "product", "build",
+               "build_source", "build_precision", *map(str, CHAINS), "checks", "cert_subject", "cert_sha256",
+               "evidence", "errors")
+# Cells a spreadsheet would run as a formula (hostile certificate subjects, headers...).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def report_json(report: ScanReport) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+
+
+def result_line(result: HostResult) -> str:
+    """One result as one JSON line, for streaming."""
+    return json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    text = text.replace("\r", " ").replace("\n", " ")
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _row(r: HostResult) -> list[str]:
+    cert = (r.tls or {}).get("certificate") or {}
+    checks = "; ".join(f"{c.name}={c.verdict}" for c in r.checks)
+    values: list[Any] = [r.target, r.key, r.address, r.port or "", r.reachable, r.is_exchange, r.product, r.build,
+                         r.build_source, r.build_precision, *(r.exposure.get(str(c)) for c in CHAINS), checks,
+                         cert.get("subject"), cert.get("sha256"), " | ".join(r.evidence), " | ".join(r.errors)]
+    return [_cell(v) for v in values]
+
+
+def write_csv(results: Iterable[HostResult], out: IO[str]) -> None:
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for r in results:
+        writer.writerow(_row(r))
