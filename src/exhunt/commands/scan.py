@@ -137,11 +137,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           "(Exchange 2010-era servers); off by default")
     out = parser.add_argument_group("output")
     out.add_argument("--json", metavar="FILE", help="write the exhunt.scan/1 JSON report (- = stdout)")
-    out.add_argument("--jsonl", metavar="FILE", help="write each result as one JSON line as it comes (- = stdout)")
+    out.add_argument("--jsonl", metavar="FILE",
+                     help="write each result as one JSON line as it comes (- = stdout)")
     out.add_argument("--csv", metavar="FILE", help="write the results as CSV (- = stdout)")
     out.add_argument("--all", action="store_true", help="list unreachable targets in the table too")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
-    out.add_argument("-q", "--quiet", action="store_true", help="no table, no progress: outputs and exit code only")
+    out.add_argument("-q", "--quiet", action="store_true",
+                     help="no table, no progress: outputs and exit code only")
     store = parser.add_argument_group("results store")
     store.add_argument("--db", metavar="FILE", type=Path, help="SQLite results store (default: see above)")
     store.add_argument("--no-db", action="store_true", help="do not store this scan")
@@ -237,7 +239,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _options(args: argparse.Namespace) -> ScanOptions:
     checks = tuple(CHECKS) if "all" in args.check else tuple(dict.fromkeys(args.check))
-    client = ClientOptions(request_timeout=args.timeout, connect_timeout=min(args.connect_timeout, args.timeout),
+    client = ClientOptions(request_timeout=args.timeout,
+                           connect_timeout=min(args.connect_timeout, args.timeout),
                            max_body=args.max_body, sni=args.sni, legacy_tls=args.legacy_tls)
     return ScanOptions(client=client, checks=checks, concurrency=args.concurrency,
                        host_timeout=max(args.host_timeout, args.timeout), total_timeout=args.total_timeout,
@@ -254,9 +257,9 @@ def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None)
         _fail(f"cannot write {args.jsonl}: {exc.strerror or exc}")
         return None
     if store is not None:
-        report.scan_id = store.begin_scan(report.started, __version__, len(targets.targets) + len(targets.bad),
-                                          options.checks, {"port": args.port, "sni": args.sni,
-                                                           "legacy_tls": args.legacy_tls})
+        count = len(targets.targets) + len(targets.bad)
+        report.scan_id = store.begin_scan(report.started, __version__, count, options.checks,
+                                          {"port": args.port, "sni": args.sni, "legacy_tls": args.legacy_tls})
 
     def keep(result: HostResult) -> None:
         report.results.append(result)
@@ -404,7 +407,8 @@ def _show_diff(store: ScanStore, args: argparse.Namespace, report: ScanReport | 
             return 2
     if not args.quiet:
         _render_diff(console, older.id, newer.id, changes)
-    worse = any(c.kind == ChangeKind.NEWLY_EXPOSED or (c.kind == ChangeKind.NEW and c.chains) for c in changes)
+    worse = any(c.kind == ChangeKind.NEWLY_EXPOSED or (c.kind == ChangeKind.NEW and c.chains)
+                for c in changes)
     return 1 if worse else 0
 
 

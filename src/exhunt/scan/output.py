@@ -35,9 +35,10 @@ def _cell(value: Any) -> str:
 def _row(r: HostResult) -> list[str]:
     cert = (r.tls or {}).get("certificate") or {}
     checks = "; ".join(f"{c.name}={c.verdict}" for c in r.checks)
-    values: list[Any] = [r.target, r.key, r.address, r.port or "", r.reachable, r.is_exchange, r.product, r.build,
-                         r.build_source, r.build_precision, *(r.exposure.get(str(c)) for c in CHAINS), checks,
-                         cert.get("subject"), cert.get("sha256"), " | ".join(r.evidence), " | ".join(r.errors)]
+    values: list[Any] = [
+        r.target, r.key, r.address, r.port or "", r.reachable, r.is_exchange, r.product, r.build,
+        r.build_source, r.build_precision, *(r.exposure.get(str(c)) for c in CHAINS), checks,
+        cert.get("subject"), cert.get("sha256"), " | ".join(r.evidence), " | ".join(r.errors)]
     return [_cell(v) for v in values]
 
 

@@ -130,9 +130,9 @@ class ScanStore:
         ex = result.exposure
         try:
             self._db.execute(
-                "INSERT OR REPLACE INTO results (scan_id, key, target, address, port, reachable, is_exchange, "
-                "product, build, build_source, proxylogon, proxyshell, proxynotshell, owassrf, scanned_at, "
-                "record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO results (scan_id, key, target, address, port, reachable, "
+                "is_exchange, product, build, build_source, proxylogon, proxyshell, proxynotshell, owassrf, "
+                "scanned_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (scan_id, result.key, result.target, result.address, result.port, int(result.reachable),
                  int(result.is_exchange), result.product, result.build, result.build_source,
                  ex.get("ProxyLogon"), ex.get("ProxyShell"), ex.get("ProxyNotShell"), ex.get("OWASSRF"),
