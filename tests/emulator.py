@@ -18,6 +18,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,9 @@ class ExchangeHost:
     proxylogon: str = "patched"  # vulnerable | patched | mitigated (EOMT cookie rule)
     proxyshell: str = "patched"  # vulnerable | patched
     pns_rewrite: str = "none"  # none | abort | custom: the ProxyNotShell URL rewrite mitigation
+    slow_paths: tuple[str, ...] = ()  # path prefixes answered only after `delay` seconds
+    delay: float = 60.0
+    drop_first: int = 0  # connections dropped before answering (a flaky network)
 
 
 @dataclass(frozen=True)
@@ -66,9 +70,10 @@ class LyingHost:
 
 @dataclass(frozen=True)
 class Misbehaving:
-    kind: str  # slow | drip | huge | redirect-loop | redirect-offsite | lying-length | reset
+    kind: str  # slow | drip | huge | redirect-loop | redirect-chain | redirect-offsite | lying-length | reset
     delay: float = 60.0
     size: int = 64 * 1024 * 1024
+    location: str = "https://127.9.9.9/owa/auth/logon.aspx"  # where redirect-offsite points
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,7 @@ class Emulator:
         self._runner: web.AppRunner | None = None
         self._raw_servers: list[asyncio.AbstractServer] = []
         self._hung: list[asyncio.StreamWriter] = []
+        self._dropped: dict[Any, int] = {}
 
     def add(self, ip: str, profile: Profile, port: int = 0, tls: ssl.SSLContext | None = None) -> Address:
         """Listen on `ip:port` (0 = any free port) with `profile`; returns the address bound."""
@@ -198,7 +204,7 @@ class Emulator:
                 server = await asyncio.start_server(self._raw_handler(profile), sock=sock, ssl=tls)
                 self._raw_servers.append(server)
             else:
-                await web.SockSite(self._runner, sock, ssl_context=tls, shutdown_timeout=0.1).start()
+                await web.SockSite(self._runner, sock, ssl_context=tls).start()
         self._pending.clear()
 
     async def stop(self) -> None:
@@ -273,6 +279,12 @@ class Emulator:
     async def _exchange(self, request: web.Request, host: ExchangeHost) -> web.StreamResponse:
         raw = request.raw_path
         lower = raw.lower()
+        addr = request.transport.get_extra_info("sockname")[:2] if request.transport else None
+        if host.drop_first and self._dropped.get(addr, 0) < host.drop_first:
+            self._dropped[addr] = self._dropped.get(addr, 0) + 1
+            return _abort(request)
+        if any(lower.startswith(p.lower()) for p in host.slow_paths):
+            await asyncio.sleep(host.delay)
         base = {"Server": "Microsoft-IIS/10.0", "X-Powered-By": "ASP.NET", "request-id": str(uuid.uuid4())}
         if host.pns_rewrite != "none" and _PNS_RULE.search(unquote(raw)):
             # IIS URL Rewrite runs before Exchange: no Exchange header on this answer.
@@ -332,7 +344,7 @@ class Emulator:
             n = int(request.query.get("n", "0"))
             return web.Response(status=302, headers={"Location": f"/owa/?n={n + 1}"})
         if m.kind == "redirect-offsite":
-            return web.Response(status=302, headers={"Location": "https://127.9.9.9/owa/auth/logon.aspx"})
+            return web.Response(status=302, headers={"Location": m.location})
         resp = web.StreamResponse(headers={"Content-Type": "text/html"})
         if m.kind == "lying-length":
             resp.content_length = 100_000
@@ -392,3 +404,23 @@ def server_context(cert: Path, key: Path, legacy_only: bool = False) -> ssl.SSLC
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     return ctx
 
+
+
+class EmulatorThread:
+    """An `Emulator` on its own event loop in a thread, for code that runs `asyncio.run` itself (the CLI)."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def __enter__(self) -> Emulator:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.emulator.start(), self._loop).result(30)
+        return self.emulator
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.emulator.stop(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()

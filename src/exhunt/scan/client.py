@@ -11,8 +11,10 @@ import asyncio
 import ssl
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -169,6 +171,8 @@ def classify(exc: BaseException) -> ProbeError:
         return ProbeError(ErrorKind.ABORTED, "server closed the connection without answering")
     if isinstance(exc, aiohttp.ClientConnectorError):
         os_error = exc.os_error
+        if isinstance(os_error, ConnectionResetError):
+            return ProbeError(ErrorKind.CONNECT, "connection reset while connecting (TLS handshake refused?)")
         reason = os_error.strerror or str(os_error) or type(os_error).__name__
         return ProbeError(ErrorKind.CONNECT, f"cannot connect ({_short(reason)})")
     if isinstance(exc, aiohttp.ClientOSError | ConnectionResetError):
@@ -186,6 +190,24 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+class _WatchingConnector(aiohttp.TCPConnector):
+    """Shows each connection's transport to a callback: the peer address and TLS session live there.
+
+    A small response is complete, and its connection back in the pool, before the caller sees
+    it, so the response object cannot be asked.
+    """
+
+    def __init__(self, watch: Callable[[asyncio.BaseTransport], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._watch = watch
+
+    async def connect(self, req: Any, traces: Any, timeout: Any) -> Any:
+        conn = await super().connect(req, traces, timeout)
+        if conn.transport is not None:
+            self._watch(conn.transport)
+        return conn
+
+
 class HostClient:
     """Requests to one target, over its own small connection pool (closed when the host is done)."""
 
@@ -196,6 +218,7 @@ class HostClient:
         self._contexts = contexts
         self._limiter = limiter or RateLimiter(None)
         self._legacy = False
+        self._answered = False  # a reply came with the current TLS settings
         self._session: aiohttp.ClientSession | None = None
         self.tls: TlsInfo | None = None
         self.address: str | None = None
@@ -217,8 +240,7 @@ class HostClient:
 
     def _open_session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = aiohttp.TCPConnector(limit=2, ssl=False, enable_cleanup_closed=False,
-                                             ttl_dns_cache=None)
+            connector = _WatchingConnector(self._note_transport, limit=2, ssl=False, ttl_dns_cache=None)
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 cookie_jar=aiohttp.DummyCookieJar(),
@@ -227,6 +249,9 @@ class HostClient:
                 max_line_size=8190,
                 max_field_size=8190,
             )
+            # aiohttp silently resends an idempotent request once when the connection drops; this
+            # client decides itself (one retry, none for checks, whose dropped connection is the answer).
+            self._session._retry_connection = False
         return self._session
 
     async def get(self, path: str, headers: dict[str, str] | None = None, *, follow: bool = True,
@@ -288,7 +313,7 @@ class HostClient:
                 last = exc
             except Exception as exc:  # every failure of a hostile server ends here, named
                 last = classify(exc)
-            if last.kind is ErrorKind.TLS and self._contexts.legacy is not None and not self._legacy:
+            if self._wants_legacy(last):
                 # One more handshake with the legacy context; it stays for the rest of this host.
                 self._legacy = True
                 await self._close_session()
@@ -303,6 +328,13 @@ class HostClient:
                 break
         assert last is not None
         raise last
+
+    def _wants_legacy(self, error: ProbeError) -> bool:
+        """A first handshake refused (alert, or a reset as SChannel sends) while legacy TLS is allowed."""
+        if self._contexts.legacy is None or self._legacy or self._answered or self.target.scheme != "https":
+            return False
+        return error.kind is ErrorKind.TLS or (error.kind in (ErrorKind.CONNECT, ErrorKind.ABORTED)
+                                               and "reset" in error.message.lower())
 
     async def _once(self, path: str, headers: dict[str, str] | None) -> Reply:
         await self._limiter.wait()
@@ -322,7 +354,7 @@ class HostClient:
         self.requests += 1
         async with session.get(url, headers=req_headers, allow_redirects=False, ssl=ssl_ctx,
                                timeout=timeout, server_hostname=self._sni) as resp:
-            self._note_connection(resp)
+            self._answered = True
             body, truncated, incomplete = await self._read_body(resp)
             return Reply(path, resp.status, tuple((k, v) for k, v in resp.headers.items()), body,
                          truncated, incomplete)
@@ -342,13 +374,7 @@ class HostClient:
             return b"".join(chunks), False, True
         return b"".join(chunks), False, False
 
-    def _note_connection(self, resp: aiohttp.ClientResponse) -> None:
-        if self.address is not None and (self.tls is not None or self.target.scheme != "https"):
-            return
-        conn = resp.connection
-        transport = conn.transport if conn is not None else None
-        if transport is None:
-            return
+    def _note_transport(self, transport: asyncio.BaseTransport) -> None:
         peer = transport.get_extra_info("peername")
         if peer and self.address is None:
             self.address = str(peer[0])

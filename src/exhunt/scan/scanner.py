@@ -127,10 +127,14 @@ def _finish(result: HostResult, replies: list[Reply]) -> None:
     apply_checks(result, result.checks)
 
 
+def _contexts(options: ScanOptions) -> TlsContexts:
+    return TlsContexts(legacy=legacy_context() if options.client.legacy_tls else None)
+
+
 async def scan_host(target: Target, options: ScanOptions, contexts: TlsContexts | None = None,
                     limiter: RateLimiter | None = None, budget: float | None = None) -> HostResult:
     """Scan one target within `budget` seconds (default: the host time limit). Never raises."""
-    contexts = contexts or TlsContexts()
+    contexts = contexts or _contexts(options)
     budget = options.host_timeout if budget is None else min(budget, options.host_timeout)
     result = _new_result(target)
     started = time.monotonic()
@@ -159,7 +163,7 @@ async def scan_targets(targets: Sequence[Target], options: ScanOptions) -> Async
     """Yield one result per target, in the order they finish."""
     if not targets:
         return
-    contexts = TlsContexts(legacy=legacy_context() if options.client.legacy_tls else None)
+    contexts = _contexts(options)
     limiter = RateLimiter(options.rate)
     deadline = time.monotonic() + options.total_timeout if options.total_timeout else None
     queue: asyncio.Queue[HostResult] = asyncio.Queue()
