@@ -350,7 +350,15 @@ def _note(result: HostResult) -> str:
               for c in result.checks]
     if checks:
         return "checks: " + ", ".join(checks)
-    return result.product or ""
+    return (result.product or "").replace("Exchange Server", "Exchange")
+
+
+def _display_target(target: str) -> str:
+    """The table shows where, not how: scheme and trailing slash go (JSON and CSV keep them)."""
+    for prefix in ("https://", "http://"):
+        if target.lower().startswith(prefix):
+            return target[len(prefix):].rstrip("/")
+    return target
 
 
 def _fit(text: str, width: int) -> str:
@@ -372,7 +380,8 @@ def _render_table(report: ScanReport, args: argparse.Namespace, console: Console
         table.add_column(name, no_wrap=True, min_width=w, max_width=w)
     table.add_column("note", no_wrap=True, max_width=note_width)
     for r in rows:
-        table.add_row(escape(_fit(r.target, _WIDTHS[0])), escape(_fit(r.build or "-", _WIDTHS[1])),
+        table.add_row(escape(_fit(_display_target(r.target), _WIDTHS[0])),
+                      escape(_fit(r.build or "-", _WIDTHS[1])),
                       _SOURCE_SHORT.get(r.build_source or "", "-"),
                       *(_status_cell(r, str(c)) for c in CHAINS), escape(_fit(_note(r), note_width)))
     if rows:
@@ -382,10 +391,10 @@ def _render_table(report: ScanReport, args: argparse.Namespace, console: Console
                       "export = export tool manifest, logon = logon page (CU only)", style="dim", width=80)
     s = summarise(report.results)
     elapsed = (report.finished - report.started).total_seconds() if report.finished else 0.0
-    stored = f"; stored as scan {report.scan_id}" if report.scan_id is not None else ""
     console.print(f"{s['targets']} targets: {s['reachable']} answered, {s['exchange']} Exchange "
-                  f"({s['with_build']} with a build), {s['exposed']} exposed; {elapsed:.1f}s{stored}",
-                  width=100)
+                  f"({s['with_build']} with a build), {s['exposed']} exposed", soft_wrap=True)
+    stored = f", stored as scan {report.scan_id}" if report.scan_id is not None else ""
+    console.print(f"{elapsed:.1f}s{stored}", style="dim", soft_wrap=True)
     hidden = len(report.results) - len(rows)
     if hidden:
         console.print(f"{hidden} targets did not answer (--all lists them)", style="dim")

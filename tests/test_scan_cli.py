@@ -1,0 +1,182 @@
+"""`exhunt scan` end to end against emulated hosts (run in a thread: the command runs its own loop)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from emulator import Emulator, EmulatorThread, ExchangeHost, HardenedHost, Misbehaving, RawHost, WebHost
+from exhunt.cli import main
+from exhunt.scan.checks import CHECKS
+
+FAST = ["--timeout", "2", "--connect-timeout", "1", "--host-timeout", "5", "--no-progress"]
+BUILDS = ["15.1.2176.2", "15.1.2176.9", "15.2.1118.20", "15.1.2507.16", "15.0.1497.2", "15.2.986.36"]
+
+
+@pytest.fixture
+def fleet() -> Iterator[tuple[Emulator, dict[str, dict[str, str | None]]]]:
+    """200 hosts on 4 addresses: Exchange of several builds and sources, hardened, web, dead."""
+    em = Emulator()
+    expected: dict[str, dict[str, str | None]] = {}
+    for i in range(200):
+        ip = f"127.0.5.{i % 4 + 1}"
+        build = BUILDS[i % len(BUILDS)]
+        kind = i % 10
+        if kind < 4:
+            profile, want = ExchangeHost(build), {"build": build, "source": "x-owa-version"}
+        elif kind < 6:
+            profile = ExchangeHost(build, owa_version_header=False)
+            want = {"build": build, "source": "exporttool-manifest"}
+        elif kind == 6:
+            profile = ExchangeHost(build, owa_version_header=False, exporttool=False)
+            want = {"build": build.rsplit(".", 1)[0], "source": "owa-logon-page"}
+        elif kind == 7:
+            profile, want = HardenedHost(), {"build": None, "source": None}
+        elif kind == 8:
+            profile, want = WebHost(), {"build": None, "source": None}
+        else:
+            profile, want = RawHost("close"), {"build": None, "source": None}
+        addr = em.add(ip, profile)
+        expected[f"http://{addr[0]}:{addr[1]}"] = want
+    with EmulatorThread(em):
+        yield em, expected
+
+
+def test_scan_of_200_hosts_accounts_for_all(fleet: tuple[Emulator, dict[str, dict[str, str | None]]],
+                                            tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, expected = fleet
+    (tmp_path / "targets.txt").write_text("# the fleet\n" + "\n".join(expected) + "\nnot..a..host\n")
+    out_json, out_csv, out_jsonl, db = (tmp_path / n for n in ("r.json", "r.csv", "r.jsonl", "s.sqlite"))
+    code = main(["scan", "-i", str(tmp_path / "targets.txt"), "--db", str(db), "--json", str(out_json),
+                 "--csv", str(out_csv), "--jsonl", str(out_jsonl), "--concurrency", "50", *FAST])
+    assert code == 1  # some hosts run vulnerable builds
+    report = json.loads(out_json.read_text())
+    assert report["schema"] == "exhunt.scan/1"
+    results = {r["key"]: r for r in report["results"]}
+    assert len(results) == 201
+    for key, want in expected.items():
+        r = results[key]
+        for field in ("target", "address", "port", "reachable", "is_exchange", "build", "build_source",
+                      "product", "exposure", "errors"):
+            assert field in r
+        assert (r["build"], r["build_source"]) == (want["build"], want["source"]), key
+        assert r["is_exchange"] == (want["build"] is not None)
+        assert set(r["exposure"]) == {"ProxyLogon", "ProxyShell", "ProxyNotShell", "OWASSRF"}
+    assert results["not..a..host"]["errors"][0].startswith("not scanned")
+    assert report["summary"]["exchange"] == 140
+    rows = list(csv.DictReader(io.StringIO(out_csv.read_text())))
+    assert len(rows) == 201 and {r["key"] for r in rows} == set(results)
+    lines = [json.loads(line) for line in out_jsonl.read_text().splitlines()]
+    assert {line["key"] for line in lines} == set(results)
+    stored = sqlite3.connect(db).execute("SELECT COUNT(*), SUM(is_exchange) FROM results").fetchone()
+    assert stored == (201, 140)
+    table = capsys.readouterr().out
+    assert all(len(line) <= 80 for line in table.splitlines()), "the table is wider than 80 columns"
+    assert "201 targets: 180 answered, 140 Exchange" in table
+
+
+@pytest.fixture
+def four_hosts() -> Iterator[tuple[Emulator, list[tuple[str, int]]]]:
+    em = Emulator()
+    builds = ("15.1.2176.2", "15.2.1118.20", "15.1.2507.16", "15.2.1118.20")
+    addrs = [em.add(f"127.0.6.{i + 1}", ExchangeHost(build)) for i, build in enumerate(builds)]
+    with EmulatorThread(em):
+        yield em, addrs
+
+
+def test_diff_between_scans(four_hosts: tuple[Emulator, list[tuple[str, int]]], tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    em, addrs = four_hosts
+    specs = [f"http://{ip}:{port}" for ip, port in addrs]
+    db = str(tmp_path / "s.sqlite")
+    assert main(["scan", *specs[:3], "--db", db, "-q", *FAST]) == 1
+    # between the scans: one host patched, one rolled back to an old build, one stops answering,
+    # and a fourth joins the list
+    em.profiles[addrs[0]] = ExchangeHost("15.1.2308.8")
+    em.profiles[addrs[1]] = ExchangeHost("15.2.1118.7")
+    em.profiles[addrs[2]] = Misbehaving("reset")
+    capsys.readouterr()
+    assert main(["scan", *specs, "--db", db, "--diff", *FAST]) == 1
+    out = capsys.readouterr().out
+    assert "changes from scan 1 to scan 2" in out
+    assert "1 gone, 1 new, 1 newly-exposed, 1 newly-patched" in out
+    assert main(["scan", "--db", db, "--diff", "--json", str(tmp_path / "d.json")]) == 1
+    changes = json.loads((tmp_path / "d.json").read_text())
+    assert changes["schema"] == "exhunt.scan-diff/1"
+    kinds = {c["key"]: c["kind"] for c in changes["changes"]}
+    assert kinds == {specs[0]: "newly-patched", specs[1]: "newly-exposed", specs[2]: "gone", specs[3]: "new"}
+    assert main(["scan", "--db", db, "--list-scans"]) == 0
+    listing = capsys.readouterr().out
+    assert listing.count("yes") == 2
+
+
+def test_exit_code_zero_when_nothing_is_exposed(four_hosts: tuple[Emulator, list[tuple[str, int]]]) -> None:
+    _, addrs = four_hosts
+    ip, port = addrs[1]
+    assert main(["scan", f"{ip}:{port}", "--no-db", "-q", *FAST, "--port", "1"]) == 0
+
+
+def test_targets_from_stdin_and_jsonl_to_stdout(four_hosts: tuple[Emulator, list[tuple[str, int]]],
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    _, addrs = four_hosts
+    monkeypatch.setattr("sys.stdin", io.StringIO("".join(f"http://{ip}:{port}\n" for ip, port in addrs[:2])))
+    assert main(["scan", "-", "--no-db", "--jsonl", "-", *FAST]) == 1
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert sorted(r["build"] for r in lines) == ["15.1.2176.2", "15.2.1118.20"]
+    assert "2 targets" in captured.err  # the table moves to stderr when stdout carries the data
+
+
+def test_at_file_and_checks(four_hosts: tuple[Emulator, list[tuple[str, int]]], tmp_path: Path) -> None:
+    _, addrs = four_hosts
+    ip, port = addrs[0]
+    (tmp_path / "t.txt").write_text(f"http://{ip}:{port}\n")
+    out = tmp_path / "r.json"
+    assert main(["scan", f"@{tmp_path / 't.txt'}", "--no-db", "-q", "--json", str(out), "--check", "all",
+                 *FAST]) == 1
+    [result] = json.loads(out.read_text())["results"]
+    assert [c["name"] for c in result["checks"]] == [c.name for c in CHECKS.values()]
+    assert json.loads(out.read_text())["checks"] == list(CHECKS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["scan"], "no targets"),
+        (["scan", "10.0.0.0/8", "--no-db"], "--max-targets"),
+        (["scan", "192.0.2.0/24", "--max-targets", "100", "--no-db"], "--max-targets"),
+        (["scan", "-i", "/nonexistent/targets.txt", "--no-db"], "cannot read"),
+        (["scan", "--diff", "--no-db"], "need the results store"),
+        (["scan", "192.0.2.1", "--sni", "not a name!", "--no-db"], "--sni"),
+        (["scan", "192.0.2.1", "--json", "-", "--csv", "-", "--no-db"], "stdout"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(argv: list[str], message: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_bad_store_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"\x00garbage" * 50)
+    assert main(["scan", "--db", str(junk), "--diff"]) == 2
+    assert "junk.sqlite" in capsys.readouterr().err
+
+
+def test_help_warns_about_traces(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["scan", "--help"])
+    text = capsys.readouterr().out
+    for name, check in CHECKS.items():
+        assert name in text
+        assert check.traces.split()[0] in text
+    assert "logs" in text and "--check" in text and "--legacy-tls" in text
