@@ -121,7 +121,9 @@ def _assess(text: str) -> BuildAssessment:
             f"The March 2021 update for {level.cu} fixes the ProxyLogon CVEs only; {level.cu} received "
             "no later security update."
         )
-    exposure = chain_exposure(table, level, number.lowest, number.highest)
+    # A CU-level build is at least the CU as released (whose revision may already carry fixes).
+    lowest = max(number.lowest, level.build) if level.build[:3] == number.highest[:3] else number.lowest
+    exposure = chain_exposure(table, level, lowest, number.highest)
     return BuildAssessment(
         input=text,
         build=str(number),

@@ -161,8 +161,13 @@ def _summarise(chain: Chain, level: BuildEntry, verdicts: list[_Verdict]) -> Cha
         advice = _advice(level, [v.plan for v in open_ if v.status is Exposure.VULNERABLE])
     else:
         status = Exposure.VULNERABLE_UNLESS_SU
-        target = max((v.plan.by_level[level.cu] for v in open_), key=lambda e: e.build)
-        advice = f"only the CU is known: patched if {_short(target)} or later is installed"
+        targets = [v.plan.by_level.get(level.cu) or v.plan.included_from for v in open_]
+        target = max((t for t in targets if t is not None), key=lambda e: e.build, default=None)
+        advice = (
+            f"only the CU is known: patched if {_short(target)} or later is installed"
+            if target is not None
+            else "only the CU is known: the installed security update decides"
+        )
     note = f"{prefix}; {advice}" if prefix else advice
     return ChainExposure(status, cves, note)
 
