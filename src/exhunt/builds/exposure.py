@@ -104,12 +104,10 @@ def chain_exposure(
 ) -> dict[str, ChainExposure]:
     """Exposure per chain for a build known to lie between `lowest` and `highest` (equal when exact).
 
-    `level` is the CU the build belongs to. Builds above the newest known build of their version
-    are judged as that newest build: a later release is at least as patched.
+    `level` is the CU the build belongs to. The verdict only improves as the build rises within
+    its CU, so a build above the newest known one (same CU) is at least as patched as that build.
     """
     plans = fix_plans(table)
-    span = table.minor_span(lowest[0], lowest[1])
-    newest = span[1] if span else None
     results: dict[str, ChainExposure] = {}
     for chain in CHAINS:
         applicable = [
@@ -118,7 +116,7 @@ def chain_exposure(
         if not applicable:
             results[str(chain)] = ChainExposure(Exposure.PATCHED, (), NOT_AFFECTED)
             continue
-        verdicts = [_Verdict(p, _judge(table, p, level, lowest, highest, newest)) for p in applicable]
+        verdicts = [_Verdict(p, _judge(p, level, lowest, highest)) for p in applicable]
         results[str(chain)] = _summarise(chain, level, verdicts)
     return results
 
@@ -127,23 +125,10 @@ def unknown_exposure(note: str | None) -> dict[str, ChainExposure]:
     return {str(chain): ChainExposure(Exposure.UNKNOWN, (), note) for chain in CHAINS}
 
 
-def _judge(
-    table: BuildTable,
-    plan: FixPlan,
-    level: BuildEntry,
-    lowest: BuildTuple,
-    highest: BuildTuple,
-    newest: BuildEntry | None,
-) -> Exposure:
-    def fixed(build: BuildTuple) -> bool:
-        if newest is not None and build > newest.build:
-            newest_level = table.level_of(newest.build)
-            return newest_level is not None and plan.fixed(newest_level, newest.build)
-        return plan.fixed(level, build)
-
-    if fixed(lowest):
+def _judge(plan: FixPlan, level: BuildEntry, lowest: BuildTuple, highest: BuildTuple) -> Exposure:
+    if plan.fixed(level, lowest):
         return Exposure.PATCHED
-    if fixed(highest):
+    if plan.fixed(level, highest):
         return Exposure.VULNERABLE_UNLESS_SU
     return Exposure.VULNERABLE
 
