@@ -117,7 +117,7 @@ def chain_exposure(
             results[str(chain)] = ChainExposure(Exposure.PATCHED, (), NOT_AFFECTED)
             continue
         verdicts = [_Verdict(p, _judge(p, level, lowest, highest)) for p in applicable]
-        results[str(chain)] = _summarise(chain, level, verdicts)
+        results[str(chain)] = _summarise(level, verdicts)
     return results
 
 
@@ -133,7 +133,7 @@ def _judge(plan: FixPlan, level: BuildEntry, lowest: BuildTuple, highest: BuildT
     return Exposure.VULNERABLE
 
 
-def _summarise(chain: Chain, level: BuildEntry, verdicts: list[_Verdict]) -> ChainExposure:
+def _summarise(level: BuildEntry, verdicts: list[_Verdict]) -> ChainExposure:
     open_ = [v for v in verdicts if v.status is not Exposure.PATCHED]
     cves = tuple(cve for v in open_ for cve in v.plan.fix.cves)
     prefix = (
