@@ -26,9 +26,10 @@ def apply_build(result: HostResult) -> None:
     if assessment.error:
         result.errors.append(f"build {result.build}: {assessment.error}")
     result.build_name = assessment.name
+    result.product = result.product or assessment.product
+    result.build_notes = list(assessment.notes)
     if assessment.next_update is not None:
-        nu = assessment.next_update
-        result.next_update = {"name": nu.name, "build": nu.build, "kb": nu.kb}
+        result.next_update = assessment.next_update.to_dict()
     for chain in CHAINS:
         exposure = assessment.exposure.get(str(chain))
         if exposure is None:

@@ -32,6 +32,7 @@ class HostResult:
     build_precision: str | None = None  # "exact" or "cu"
     product: str | None = None
     build_name: str | None = None
+    build_notes: list[str] = field(default_factory=list)  # e.g. support state, from the build table
     exposure: dict[str, str] = field(default_factory=unknown_exposure)
     exposure_notes: dict[str, list[str]] = field(default_factory=dict)
     next_update: dict[str, Any] | None = None
@@ -64,6 +65,7 @@ class HostResult:
             "build_precision": self.build_precision,
             "product": self.product,
             "build_name": self.build_name,
+            "build_notes": list(self.build_notes),
             "exposure": dict(self.exposure),
             "exposure_notes": {k: list(v) for k, v in self.exposure_notes.items()},
             "next_update": self.next_update,
@@ -93,6 +95,7 @@ class HostResult:
             build_precision=d.get("build_precision"),
             product=d.get("product"),
             build_name=d.get("build_name"),
+            build_notes=list(d.get("build_notes") or []),
             exposure={**unknown_exposure(), **(d.get("exposure") or {})},
             exposure_notes={k: list(v) for k, v in (d.get("exposure_notes") or {}).items()},
             next_update=d.get("next_update"),
