@@ -80,7 +80,7 @@ class Misbehaving:
 class RawHost:
     """Not an HTTP server at all, on the TCP level."""
 
-    kind: str  # hang | garbage | banner | close
+    kind: str  # hang | garbage | banner | close | bad-headers
 
 
 Profile = ExchangeHost | HardenedHost | WebHost | LyingHost | Misbehaving | RawHost
@@ -241,6 +241,13 @@ class Emulator:
                     await writer.drain()
                     await reader.read(1024)
                     writer.write(b"Protocol mismatch.\n")
+                    await writer.drain()
+                elif profile.kind == "bad-headers":
+                    # Not UTF-8, control characters, a terminal escape: all in one Exchange-looking answer.
+                    await reader.read(4096)
+                    writer.write(b"HTTP/1.1 302 Found\r\nLocation: http://\xff\xfeevil.example/\x1b[31m\xc3\x28\r\n"
+                                 b"X-FEServer: EX\xff01\x1b[2J\r\nX-OWA-Version: 15.1.\xff\r\n"
+                                 b"Content-Length: 0\r\n\r\n")
                     await writer.drain()
                 # "close": hang up at once
             except (ConnectionError, asyncio.CancelledError):

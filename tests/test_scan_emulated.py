@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,8 +25,10 @@ from emulator import (
 )
 from exhunt.scan.checks import CheckVerdict
 from exhunt.scan.client import ClientOptions
+from exhunt.scan.output import result_line, write_csv
 from exhunt.scan.result import HostResult
 from exhunt.scan.scanner import ScanOptions, scan_host, scan_targets
+from exhunt.scan.store import ScanStore
 from exhunt.scan.targets import Target
 
 FAST = ClientOptions(request_timeout=1.0, connect_timeout=1.0, retry_delay=0.05)
@@ -237,6 +242,19 @@ async def test_rate_limit_spaces_requests() -> None:
         results = [r async for r in scan_targets([target(a) for a in addrs], options)]
     assert len(results) == 5 and all(r.build == "15.1.2176.9" for r in results)
     assert time.monotonic() - started >= 0.85  # 10 requests at 10/s: the last leaves after 0.9s
+
+
+async def test_undecodable_and_control_characters_reach_every_writer_clean(tmp_path: Path) -> None:
+    result, _, _ = await scan_one(RawHost("bad-headers"))
+    text = " ".join(result.evidence + result.errors + list(result.leaks.values()))
+    assert "\x1b" not in text and "EX\ufffd01" in text
+    assert result.build is None
+    json.loads(result_line(result))
+    buf = io.StringIO()
+    write_csv([result], buf)
+    buf.getvalue().encode("utf-8")
+    with ScanStore(tmp_path / "s.sqlite") as store:
+        store.add_result(store.begin_scan(datetime.now(UTC), "t", 1, []), result)
 
 
 # --- TLS ------------------------------------------------------------------------------------

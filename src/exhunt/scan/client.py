@@ -185,8 +185,18 @@ def classify(exc: BaseException) -> ProbeError:
     return ProbeError(ErrorKind.ERROR, f"{type(exc).__name__}: {_short(text)}")
 
 
+def clean_text(text: str) -> str:
+    """Header bytes that were not UTF-8 come as surrogates; make them U+FFFD so every writer copes."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
+
+
 def _short(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
+    """One printable line: server-chosen text must not steer the terminal it is shown on."""
+    text = "".join(c if c.isprintable() else "?" for c in " ".join(clean_text(text).split()))
     return text if len(text) <= limit else text[:limit] + "..."
 
 
@@ -356,8 +366,8 @@ class HostClient:
                                timeout=timeout, server_hostname=self._sni) as resp:
             self._answered = True
             body, truncated, incomplete = await self._read_body(resp)
-            return Reply(path, resp.status, tuple((k, v) for k, v in resp.headers.items()), body,
-                         truncated, incomplete)
+            headers = tuple((clean_text(k), clean_text(v)) for k, v in resp.headers.items())
+            return Reply(path, resp.status, headers, body, truncated, incomplete)
 
     async def _read_body(self, resp: aiohttp.ClientResponse) -> tuple[bytes, bool, bool]:
         cap = self.options.max_body

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable
 from typing import IO, Any
+
+import orjson
 
 from exhunt.model import CHAINS
 from exhunt.scan.result import HostResult, ScanReport
@@ -18,12 +19,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def report_json(report: ScanReport) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+    return orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode()
 
 
 def result_line(result: HostResult) -> str:
     """One result as one JSON line, for streaming."""
-    return json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(result.to_dict()).decode()
 
 
 def _cell(value: Any) -> str:

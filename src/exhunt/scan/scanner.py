@@ -26,7 +26,7 @@ from exhunt.scan.client import (
     legacy_context,
 )
 from exhunt.scan.exposure import apply_build, apply_checks
-from exhunt.scan.fingerprint import EXPORTTOOL_PATH, LOGON_PATH, OWA_PATH, fingerprint
+from exhunt.scan.fingerprint import EXPORTTOOL_PATH, LOGON_PATH, OWA_PATH, Fingerprint, fingerprint
 from exhunt.scan.result import HostResult
 from exhunt.scan.targets import BadTarget, Target
 
@@ -67,6 +67,13 @@ class _Probe:
         self.result = result
         self.replies: list[Reply] = []
         self.stopped = False  # a timeout: the host is not worth more requests
+        self._fingerprint: tuple[int, Fingerprint] | None = None
+
+    def fingerprint(self) -> Fingerprint:
+        """The fingerprint of the replies so far (recomputed only when a reply was added)."""
+        if self._fingerprint is None or self._fingerprint[0] != len(self.replies):
+            self._fingerprint = (len(self.replies), fingerprint(self.replies))
+        return self._fingerprint[1]
 
     async def get(self, path: str, headers: dict[str, str] | None = None, *, follow: bool = True,
                   retry: bool = True) -> Exchange:
@@ -92,14 +99,14 @@ async def _probe_host(probe: _Probe, checks: Sequence[str]) -> None:
     first = await probe.get(OWA_PATH)
     if first.final is None:
         return
-    fp = fingerprint(probe.replies)
+    fp = probe.fingerprint()
     if fp.build_precision != "exact" and not probe.stopped:
         await probe.get(EXPORTTOOL_PATH, follow=False)
-        fp = fingerprint(probe.replies)
-    seen_logon = any(r.status == 200 and r.path.lower().startswith(LOGON_PATH) for r in probe.replies)
+        fp = probe.fingerprint()
+    seen_logon = any(r.path.lower().startswith(LOGON_PATH) for r in probe.replies)
     if fp.build_precision != "exact" and not seen_logon and not probe.stopped:
         await probe.get(LOGON_PATH)
-        fp = fingerprint(probe.replies)
+        fp = probe.fingerprint()
     context = HostContext(is_exchange=fp.is_exchange,
                           sends_fe_server=any(r.header("X-FEServer") for r in probe.replies))
     for name in checks:
@@ -115,8 +122,8 @@ async def _probe_host(probe: _Probe, checks: Sequence[str]) -> None:
         probe.result.checks.append(check.judge(exchange, context))
 
 
-def _finish(result: HostResult, replies: list[Reply]) -> None:
-    fp = fingerprint(replies) if replies else None
+def _finish(result: HostResult, probe: _Probe) -> None:
+    fp = probe.fingerprint() if probe.replies else None
     if fp is not None:
         result.is_exchange = fp.is_exchange
         result.build, result.build_source = fp.build, fp.build_source
@@ -154,7 +161,7 @@ async def scan_host(target: Target, options: ScanOptions, contexts: TlsContexts 
         tls = client.tls
         result.tls = {"version": tls.version, "cipher": tls.cipher, "legacy": tls.legacy,
                       "certificate": tls.certificate.to_dict() if tls.certificate else None}
-    _finish(result, probe.replies)
+    _finish(result, probe)
     result.duration = time.monotonic() - started
     return result
 

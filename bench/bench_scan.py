@@ -1,0 +1,174 @@
+"""Benchmark `exhunt scan` against thousands of emulated hosts on loopback.
+
+Emulator processes serve the hosts (the test emulator, tests/emulator.py) on several 127.x.y.z
+addresses and kernel-chosen ports; the scanner runs as the real command in its own process on
+a targets file. Reported: hosts per second (wall clock, start of the command to its exit) and
+the share of hosts fingerprinted correctly (build, build source and "is Exchange" as served).
+
+    .venv/bin/python bench/bench_scan.py                 # 2,000 hosts, plain HTTP and TLS
+    .venv/bin/python bench/bench_scan.py --hosts 5000 --modes https --concurrency 400
+
+Only loopback is used; no name is ever resolved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from emulator import (  # noqa: E402
+    Emulator,
+    ExchangeHost,
+    HardenedHost,
+    Profile,
+    RawHost,
+    WebHost,
+    make_certificate,
+    server_context,
+)
+
+BUILDS = ["15.1.2176.2", "15.1.2176.9", "15.1.2176.14", "15.2.1118.20", "15.2.986.36", "15.1.2507.16",
+          "15.0.1497.2", "15.2.1258.12", "15.1.2375.37", "15.2.792.10"]
+
+
+def profile_for(i: int) -> tuple[Profile, dict[str, Any]]:
+    """A realistic mix: most hosts reveal the build one way or another, some hide, some are not Exchange."""
+    build = BUILDS[i % len(BUILDS)]
+    kind = i % 20
+    if kind < 10:
+        return ExchangeHost(build), {"build": build, "source": "x-owa-version", "exchange": True}
+    if kind < 14:
+        return (ExchangeHost(build, owa_version_header=False),
+                {"build": build, "source": "exporttool-manifest", "exchange": True})
+    if kind < 17:
+        return (ExchangeHost(build, owa_version_header=False, exporttool=False),
+                {"build": build.rsplit(".", 1)[0], "source": "owa-logon-page", "exchange": True})
+    if kind == 17:
+        return (ExchangeHost(build, owa_version_header=False, exporttool=False, logon_page=False),
+                {"build": None, "source": None, "exchange": True})
+    if kind == 18:
+        return HardenedHost(), {"build": None, "source": None, "exchange": False}
+    return (WebHost() if i % 40 == 19 else RawHost("close")), {"build": None, "source": None, "exchange": False}
+
+
+def serve(first: int, count: int, addresses: list[str], cert: tuple[str, str] | None,
+          conn: Any) -> None:
+    """One emulator process: `count` hosts from host number `first`, spread over `addresses`."""
+    import asyncio
+
+    async def main() -> None:
+        em = Emulator()
+        tls = server_context(Path(cert[0]), Path(cert[1])) if cert else None
+        endpoints = []
+        for n in range(first, first + count):
+            profile, expected = profile_for(n)
+            ip, port = em.add(addresses[n % len(addresses)], profile, tls=tls)
+            endpoints.append((ip, port, expected))
+        await em.start()
+        conn.send(endpoints)
+        await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # until told to stop
+        await em.stop()
+
+    asyncio.run(main())
+
+
+def run_mode(scheme: str, hosts: int, processes: int, concurrency: int, workdir: Path) -> dict[str, Any]:
+    cert = None
+    if scheme == "https":
+        c, k = make_certificate(workdir)
+        cert = (str(c), str(k))
+    ctx = mp.get_context("fork")
+    per = -(-hosts // processes)
+    procs, pipes, endpoints = [], [], []
+    for p in range(processes):
+        count = min(per, hosts - p * per)
+        addresses = [f"127.{10 + p}.{a // 250}.{a % 250 + 1}" for a in range(20)]
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=serve, args=(p * per, count, addresses, cert, child), daemon=True)
+        proc.start()
+        procs.append(proc)
+        pipes.append(parent)
+    for pipe in pipes:
+        endpoints.extend(pipe.recv())
+    targets = workdir / f"targets-{scheme}.txt"
+    targets.write_text("".join(f"{scheme}://{ip}:{port}/\n" for ip, port, _ in endpoints))
+    out = workdir / f"results-{scheme}.json"
+    cmd = [sys.executable, "-m", "exhunt", "scan", "-i", str(targets), "--no-db", "-q", "--json", str(out),
+           "--concurrency", str(concurrency), "--timeout", "10", "--host-timeout", "30"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=REPO)
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # only the scan: the emulators still run
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    for pipe in pipes:
+        pipe.send("stop")
+    for p in procs:
+        p.join(10)
+        if p.is_alive():
+            p.terminate()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"scan failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    report = json.loads(out.read_text())
+    by_key = {r["key"]: r for r in report["results"]}
+    correct = missing = 0
+    wrong: list[str] = []
+    for ip, port, expected in endpoints:
+        r = by_key.get(f"{scheme}://{ip}:{port}")
+        if r is None:
+            missing += 1
+            continue
+        got = (r["build"], r["build_source"], r["is_exchange"])
+        if got == (expected["build"], expected["source"], expected["exchange"]):
+            correct += 1
+        elif len(wrong) < 5:
+            wrong.append(f"{ip}:{port} expected {expected} got {got} errors {r['errors'][:2]}")
+    return {"scheme": scheme, "hosts": len(endpoints), "results": len(report["results"]), "missing": missing,
+            "seconds": round(elapsed, 2), "hosts_per_second": round(len(endpoints) / elapsed, 1),
+            "correct": correct, "share_correct": round(correct / len(endpoints), 4),
+            "exchange": report["summary"]["exchange"], "concurrency": concurrency,
+            "scanner_cpu_seconds": round(cpu, 2), "scanner_cpu_ms_per_host": round(1000 * cpu / len(endpoints), 2),
+            "requests": sum(r.get("requests", 0) for r in report["results"]), "examples_wrong": wrong}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hosts", type=int, default=2000)
+    parser.add_argument("--processes", type=int, default=2, help="emulator processes")
+    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--modes", default="http,https", help="http, https or both (comma-separated)")
+    parser.add_argument("--out", type=Path, help="also write the figures as JSON here")
+    args = parser.parse_args()
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="exhunt-bench-") as tmp:
+        for scheme in args.modes.split(","):
+            fig = run_mode(scheme.strip(), args.hosts, args.processes, args.concurrency, Path(tmp))
+            figures.append(fig)
+            print(f"{fig['scheme']:5}: {fig['hosts']} hosts in {fig['seconds']}s = {fig['hosts_per_second']} "
+                  f"hosts/s; {fig['results']} results, {fig['missing']} missing; fingerprinted correctly "
+                  f"{fig['correct']}/{fig['hosts']} ({fig['share_correct']:.1%}); concurrency {fig['concurrency']}; "
+                  f"{fig['requests']} requests; scanner CPU {fig['scanner_cpu_seconds']}s "
+                  f"({fig['scanner_cpu_ms_per_host']} ms/host)")
+            for line in fig["examples_wrong"]:
+                print("   ", line)
+    print(f"machine: {os.cpu_count()} CPUs, emulator ({args.processes} processes) on the same machine")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
