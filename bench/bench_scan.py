@@ -84,6 +84,52 @@ def serve(first: int, count: int, addresses: list[str], cert: tuple[str, str] | 
     asyncio.run(main())
 
 
+def bare_client(targets: Path, concurrency: int) -> None:
+    """The floor to compare with: plain aiohttp, no fingerprinting, no limits beyond the timeout.
+
+    Per host, like the scanner: its own connection pool, GET /owa/ following redirects (to the
+    logon page), then the export tool manifest - 3 requests, a few more than the scanner's average.
+    """
+    import asyncio
+    import ssl
+
+    import aiohttp
+
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    urls = targets.read_text().split()
+
+    async def one(base: str, gate: asyncio.Semaphore) -> int:
+        async with gate, aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=2, ssl=ctx),
+                                               timeout=aiohttp.ClientTimeout(total=10)) as session:
+            answered = 0
+            for path in ("owa/", "ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application"):
+                try:
+                    async with session.get(base + path) as resp:
+                        await resp.read()
+                        answered += 1
+                except (aiohttp.ClientError, TimeoutError):
+                    break
+            return answered
+
+    async def main() -> None:
+        gate = asyncio.Semaphore(concurrency)
+        await asyncio.gather(*(one(u, gate) for u in urls))
+
+    asyncio.run(main())
+
+
+def timed(cmd: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall and CPU seconds of a child process (the emulators are children too, but still running)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=REPO)
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), proc
+
+
 def run_mode(scheme: str, hosts: int, processes: int, concurrency: int, workdir: Path) -> dict[str, Any]:
     cert = None
     if scheme == "https":
@@ -107,12 +153,11 @@ def run_mode(scheme: str, hosts: int, processes: int, concurrency: int, workdir:
     out = workdir / f"results-{scheme}.json"
     cmd = [sys.executable, "-m", "exhunt", "scan", "-i", str(targets), "--no-db", "-q", "--json", str(out),
            "--concurrency", str(concurrency), "--timeout", "10", "--host-timeout", "30"]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=REPO)
-    elapsed = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # only the scan: the emulators still run
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    elapsed, cpu, proc = timed(cmd)
+    bare_elapsed, bare_cpu, bare = timed([sys.executable, __file__, "--bare-client", str(targets),
+                                          "--concurrency", str(concurrency)])
+    if bare.returncode != 0:
+        raise SystemExit(f"bare client failed: {bare.stderr[-2000:]}")
     for pipe in pipes:
         pipe.send("stop")
     for p in procs:
@@ -140,7 +185,11 @@ def run_mode(scheme: str, hosts: int, processes: int, concurrency: int, workdir:
             "correct": correct, "share_correct": round(correct / len(endpoints), 4),
             "exchange": report["summary"]["exchange"], "concurrency": concurrency,
             "scanner_cpu_seconds": round(cpu, 2), "scanner_cpu_ms_per_host": round(1000 * cpu / len(endpoints), 2),
-            "requests": sum(r.get("requests", 0) for r in report["results"]), "examples_wrong": wrong}
+            "requests": sum(r.get("requests", 0) for r in report["results"]),
+            "bare_aiohttp_seconds": round(bare_elapsed, 2),
+            "bare_aiohttp_hosts_per_second": round(len(endpoints) / bare_elapsed, 1),
+            "bare_aiohttp_cpu_ms_per_host": round(1000 * bare_cpu / len(endpoints), 2),
+            "examples_wrong": wrong}
 
 
 def main() -> int:
@@ -150,7 +199,11 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--modes", default="http,https", help="http, https or both (comma-separated)")
     parser.add_argument("--out", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--bare-client", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.bare_client:
+        bare_client(args.bare_client, args.concurrency)
+        return 0
     figures = []
     with tempfile.TemporaryDirectory(prefix="exhunt-bench-") as tmp:
         for scheme in args.modes.split(","):
@@ -161,6 +214,8 @@ def main() -> int:
                   f"{fig['correct']}/{fig['hosts']} ({fig['share_correct']:.1%}); concurrency {fig['concurrency']}; "
                   f"{fig['requests']} requests; scanner CPU {fig['scanner_cpu_seconds']}s "
                   f"({fig['scanner_cpu_ms_per_host']} ms/host)")
+            print(f"       bare aiohttp, 3 requests per host, same hosts: {fig['bare_aiohttp_hosts_per_second']} "
+                  f"hosts/s, CPU {fig['bare_aiohttp_cpu_ms_per_host']} ms/host")
             for line in fig["examples_wrong"]:
                 print("   ", line)
     print(f"machine: {os.cpu_count()} CPUs, emulator ({args.processes} processes) on the same machine")
