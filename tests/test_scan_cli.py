@@ -180,3 +180,42 @@ def test_help_warns_about_traces(capsys: pytest.CaptureFixture[str]) -> None:
         assert name in text
         assert check.traces.split()[0] in text
     assert "logs" in text and "--check" in text and "--legacy-tls" in text
+
+
+def test_progress_bar_runs_on_a_terminal(four_hosts: tuple[Emulator, list[tuple[str, int]]]) -> None:
+    import asyncio
+
+    from rich.console import Console
+
+    from exhunt.commands.scan import _collect
+    from exhunt.scan.scanner import ScanOptions
+    from exhunt.scan.targets import expand_targets
+
+    _, addrs = four_hosts
+    targets = expand_targets([f"http://{ip}:{port}" for ip, port in addrs])
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=80)
+    seen: list[str] = []
+    asyncio.run(_collect(targets, ScanOptions(), lambda r: seen.append(r.key), console))
+    assert sorted(seen) == sorted(t.key for t in targets.targets)
+    assert "Exchange" in screen.getvalue()
+
+
+def test_concurrency_is_fitted_to_the_open_file_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    resource = pytest.importorskip("resource")
+    from exhunt.commands.scan import _fit_concurrency
+
+    def refuse(*_: object) -> None:
+        raise ValueError("not allowed")
+
+    # A process capped at 256 open files that may not raise the cap (the real limits stay untouched).
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (256, 256))
+    monkeypatch.setattr(resource, "setrlimit", refuse)
+    fitted, warning = _fit_concurrency(1000)
+    assert fitted == (256 - 64) // 2 and warning and "1000" in warning
+    assert _fit_concurrency(50) == (50, None)
+    raised: list[tuple[int, int]] = []
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (256, 4096))
+    monkeypatch.setattr(resource, "setrlimit", lambda _, limits: raised.append(limits))
+    assert _fit_concurrency(1000) == (1000, None)
+    assert raised == [(2064, 4096)]

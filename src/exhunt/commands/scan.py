@@ -247,7 +247,32 @@ def _options(args: argparse.Namespace) -> ScanOptions:
                        rate=args.rate)
 
 
+def _fit_concurrency(wanted: int) -> tuple[int, str | None]:
+    """Hosts in flight need file descriptors (two each at most); stay inside the process's limit."""
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit to meet
+        return wanted, None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = 2 * wanted + 64
+    if soft == resource.RLIM_INFINITY or needed <= soft:
+        return wanted, None
+    target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    except (ValueError, OSError):
+        pass
+    fitted = max(1, min(wanted, (soft - 64) // 2))
+    if fitted < wanted:
+        return fitted, f"--concurrency {wanted} needs more open files than allowed ({soft}); using {fitted}"
+    return wanted, None
+
+
 def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None) -> ScanReport | None:
+    args.concurrency, warning = _fit_concurrency(args.concurrency)
+    if warning and not args.quiet:
+        print(f"exhunt scan: {warning}", file=sys.stderr)
     options = _options(args)
     err = Console(stderr=True)
     report = ScanReport(__version__, datetime.now(UTC), checks=options.checks)
