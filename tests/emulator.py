@@ -70,7 +70,8 @@ class LyingHost:
 
 @dataclass(frozen=True)
 class Misbehaving:
-    kind: str  # slow | drip | huge | redirect-loop | redirect-chain | redirect-offsite | lying-length | reset
+    kind: str  # slow | drip | huge | gzip-bomb | redirect-loop | redirect-chain | redirect-offsite
+    #            | lying-length | reset
     delay: float = 60.0
     size: int = 64 * 1024 * 1024
     location: str = "https://127.9.9.9/owa/auth/logon.aspx"  # where redirect-offsite points
@@ -344,6 +345,9 @@ class Emulator:
             return web.Response(text="late")
         if m.kind == "reset":
             return _abort(request)
+        if m.kind == "gzip-bomb":
+            return web.Response(body=_gzip_bomb(), headers={"Content-Encoding": "gzip",
+                                                            "Content-Type": "text/html"})
         if m.kind == "redirect-loop":
             nxt = "/b/" if request.path.startswith("/a/") else "/a/"
             return web.Response(status=302, headers={"Location": nxt})
@@ -372,6 +376,20 @@ class Emulator:
         except (ConnectionError, RuntimeError):
             pass
         return resp
+
+
+_BOMB: list[bytes] = []
+
+
+def _gzip_bomb() -> bytes:
+    """About 100 KB of gzip that inflates to 100 MB of zeros (made once, kept)."""
+    if not _BOMB:
+        import zlib
+
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: with a gzip header
+        zeros = b"\0" * (1024 * 1024)
+        _BOMB.append(b"".join(packer.compress(zeros) for _ in range(100)) + packer.flush())
+    return _BOMB[0]
 
 
 def _abort(request: web.Request) -> web.Response:

@@ -155,6 +155,7 @@ MISBEHAVING: dict[str, Profile] = {
     "slow": Misbehaving("slow", delay=30),
     "drip": Misbehaving("drip"),
     "huge": Misbehaving("huge", size=32 * 1024 * 1024),
+    "gzip-bomb": Misbehaving("gzip-bomb"),
     "redirect-loop": Misbehaving("redirect-loop"),
     "redirect-chain": Misbehaving("redirect-chain"),
     "lying-length": Misbehaving("lying-length"),
@@ -192,6 +193,7 @@ async def test_misbehaving_servers_cost_at_most_a_timeout() -> None:
     assert said("drip", "timeout")
     assert said("hang", "timeout") and not by_name["hang"].reachable
     assert by_name["huge"].reachable and said("huge", "larger than the cap")
+    assert by_name["gzip-bomb"].reachable and said("gzip-bomb", "larger than the cap")
     assert said("redirect-loop", "redirect loop")
     assert said("redirect-chain", "more than 5 redirects")
     assert said("lying-length", "cut short")

@@ -23,7 +23,8 @@ from exhunt import __version__
 from exhunt.scan.certificate import CertificateInfo, parse_certificate
 from exhunt.scan.targets import Target
 
-USER_AGENT = f"exhunt/{__version__} (exposure scanner; +https://github.com/exhunt)"
+# Honest on purpose: whoever reads the target's logs should see what asked.
+USER_AGENT = f"exhunt/{__version__} (Exchange exposure scanner)"
 
 
 class ErrorKind(StrEnum):
@@ -160,7 +161,7 @@ def classify(exc: BaseException) -> ProbeError:
         return exc
     text = str(exc) or type(exc).__name__
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return ProbeError(ErrorKind.TIMEOUT, f"connect timed out ({text})")
+        return ProbeError(ErrorKind.TIMEOUT, f"connect timed out ({_short(text)})")
     if isinstance(exc, aiohttp.SocketTimeoutError):
         return ProbeError(ErrorKind.TIMEOUT, "no data from the server within the read time limit")
     if isinstance(exc, TimeoutError):
