@@ -161,6 +161,7 @@ def test_proxyshell_verdicts() -> None:
         is CheckVerdict.VULNERABLE
     assert judged("proxyshell", answered(path, 400)).verdict is CheckVerdict.NOT_VULNERABLE
     assert judged("proxyshell", answered(path, 200)).verdict is CheckVerdict.UNKNOWN
+    assert judged("proxyshell", answered(path, 403)).verdict is CheckVerdict.UNKNOWN
     # a front that sends everything to a sign-on page is not the backend's OWA
     assert judged("proxyshell", answered(path, 302, {"Location": "https://sso.example.com/login"})).verdict \
         is CheckVerdict.UNKNOWN

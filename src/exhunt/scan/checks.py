@@ -117,11 +117,11 @@ def judge_proxyshell(exchange: Exchange, ctx: HostContext) -> CheckResult:
                                reply.status)
         return CheckResult(name, chain, CheckVerdict.VULNERABLE,
                            "302: the autodiscover path confusion reached the backend", reply.status)
-    if reply.status in (400, 401, 403, 404):
-        return CheckResult(name, chain, CheckVerdict.NOT_VULNERABLE, f"HTTP {reply.status}: not routed",
+    if reply.status == 400:  # what a fixed front end answers (GossiTheDog/scanning nse)
+        return CheckResult(name, chain, CheckVerdict.NOT_VULNERABLE, "HTTP 400: the path was not routed",
                            reply.status)
-    return CheckResult(name, chain, CheckVerdict.UNKNOWN, f"HTTP {reply.status}: no known meaning",
-                       reply.status)
+    return CheckResult(name, chain, CheckVerdict.UNKNOWN,
+                       f"HTTP {reply.status}: neither the vulnerable 302 nor the fixed 400", reply.status)
 
 
 # detection-spec.md §4.2: the request shape of the ProxyNotShell SSRF, which the URL rewrite
