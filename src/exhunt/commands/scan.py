@@ -8,6 +8,7 @@ import io
 import json
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +40,9 @@ from exhunt.scan.targets import (
 NAME = "scan"
 HELP = "scan Exchange servers remotely: build, exposure per chain, opt-in checks, history"
 _CHECK_HELP = "\n".join(
-    f"  {name:<14} {c.title}\n  {'':<14} leaves: {c.traces}" for name, c in CHECKS.items())
+    textwrap.fill(f"{c.title}. Leaves: {c.traces}.", width=94, initial_indent=f"  {name:<14} ",
+                  subsequent_indent=" " * 17)
+    for name, c in CHECKS.items())
 DESCRIPTION = f"""\
 Scan hosts over HTTPS for Microsoft Exchange, read the build each one reveals without logging
 in, and say per chain (ProxyLogon, ProxyShell, ProxyNotShell, OWASSRF) whether it is
@@ -55,8 +58,9 @@ Targets: host names, IPs, URLs, host:port, [v6]:port, CIDR ranges (10.0.0.0/24),
 -i FILE (one or more per line, # comments), and - for stdin. Port 443 unless given. Certificates
 are not verified (Exchange certificates are often self-signed) but recorded.
 
-Results go into a SQLite store ({default_db_path()} unless --db or --no-db), one scan per run,
-so --diff can say what changed since the previous scan: newly patched, newly exposed, gone, new.
+Results go into a SQLite store, one scan per run, so --diff can say what changed since the
+previous scan: newly patched, newly exposed, gone, new. The store is --db FILE, else $EXHUNT_DB,
+else {default_db_path()}; --no-db keeps nothing.
 
 Opt-in checks (--check NAME, or --check all). None exploits, writes or authenticates, but each
 sends a request shaped like an attack's first step, which the target's IIS / HttpProxy logs
@@ -114,7 +118,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"run an opt-in check ({', '.join(CHECKS)}, all); leaves traces in the "
                              "target's logs, see above")
     group = parser.add_argument_group("speed and limits")
-    group.add_argument("--concurrency", type=_positive(int), default=100, help="hosts at once (100)")
+    group.add_argument("--concurrency", type=_positive(int), default=100, metavar="N",
+                       help="hosts at once (100)")
     group.add_argument("--timeout", type=_positive(float), default=10.0, metavar="SECONDS",
                        help="time limit of one request, body included (10)")
     group.add_argument("--connect-timeout", type=_positive(float), default=5.0, metavar="SECONDS",

@@ -163,7 +163,7 @@ CHECKS: dict[str, Check] = {
         judge_proxylogon),
     "proxyshell": Check(
         "proxyshell-autodiscover", str(Chain.PROXYSHELL),
-        "CVE-2021-34473 path confusion: GET /autodiscover/autodiscover.json?@test.com/owa/...",
+        "CVE-2021-34473 path confusion: GET /autodiscover/autodiscover.json?@test.com/owa/",
         PROXYSHELL_PATH, (),
         "an IIS and HttpProxy\\Autodiscover line with autodiscover.json?@test.com/owa/ - the shape "
         "ProxyShell log rules look for",
