@@ -116,7 +116,8 @@ def _seekable_copy(stream: IO[bytes], header: bytes, size: int, memory_bound: in
     else into an anonymous temporary file (in the system temp folder, never in the evidence)."""
     if size <= memory_bound:
         return io.BytesIO(header + stream.read())
-    spool = stack.enter_context(tempfile.TemporaryFile(prefix="exhunt-evtx-"))
+    # closed by the caller's ExitStack, once the parser is done with it
+    spool = stack.enter_context(tempfile.TemporaryFile(prefix="exhunt-evtx-"))  # noqa: SIM115
     spool.write(header)
     shutil.copyfileobj(stream, spool, 1 << 20)
     spool.seek(0)
