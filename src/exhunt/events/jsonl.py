@@ -109,13 +109,13 @@ def _read_lines(blocks: Iterable[bytes], source: str, problems: _Problems,
 
 def _read_document(first: bytes, blocks: Iterator[bytes], source: str, problems: _Problems,
                    max_document: int) -> Iterator[EventRecord]:
-    parts = [first]
-    size = len(first)
-    for block in blocks:
+    parts: list[bytes] = []
+    size = 0
+    for block in _chain(first, blocks):
         size += len(block)
         if size > max_document:
             problems.errors.append(EvidenceError(
-                source, f"whole-file JSON document larger than {max_document // (1024 * 1024)} MiB: "
+                source, f"whole-file JSON document larger than {max_document:,} bytes: "
                         "not read (export as JSON lines instead)"))
             return
         parts.append(block)

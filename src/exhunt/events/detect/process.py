@@ -107,10 +107,9 @@ def _process(start: ProcessStart, record: EventRecord, result: UnitResult) -> No
         return
     facts = start.facts()
     compact = _SPACES.sub("", command)  # chopper builds its commands without spaces; some echo with
-    for marker in words(CHOPPER, "markers"):
-        if _SPACES.sub("", marker) in compact:
-            report(result, CHOPPER, record, {"matched": marker, **facts})
-            break
+    markers = [m for m in words(CHOPPER, "markers") if _SPACES.sub("", m) in compact]
+    if markers:
+        report(result, CHOPPER, record, {"matched": ", ".join(markers), **facts})
     _credential_dumping(command, facts, record, result)
     _staging(command, child, facts, record, result)
     _snapin(command, parent, start, facts, record, result)
