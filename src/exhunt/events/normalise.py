@@ -12,9 +12,11 @@ Shapes understood (DESIGN.md "Evidence layouts to accept", peers-and-building-bl
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from exhunt.events.record import (
+    MAX_VALUE,
     EventRecord,
     as_text,
     parse_event_id,
@@ -52,7 +54,9 @@ def normalise(doc: Any, source: str = "", line: int | None = None) -> EventRecor
 
 
 def from_evtx_json(event: dict[str, Any], source: str, line: int | None = None) -> EventRecord:
-    """An event in the `evtx` parser's JSON layout (`System` + `EventData`/`UserData`)."""
+    """An event in the `evtx` parser's JSON layout (`System` + `EventData`/`UserData`).
+
+    Every event of an EVTX file passes here, so the common shapes take the short paths."""
     system = event["System"]
     provider = system.get("Provider")
     provider_name = ""
@@ -60,7 +64,17 @@ def from_evtx_json(event: dict[str, Any], source: str, line: int | None = None) 
         attributes = provider.get("#attributes")
         if isinstance(attributes, dict):
             provider_name = as_text(attributes.get("Name") or attributes.get("EventSourceName"))
-    record_id = parse_record_id(system.get("EventRecordID"))
+    record_id = system.get("EventRecordID")
+    if record_id.__class__ is not int:
+        record_id = parse_record_id(record_id)
+    event_id = system.get("EventID")
+    if event_id.__class__ is not int:
+        event_id = parse_event_id(event_id)
+    level = system.get("Level")
+    if level.__class__ is not int:
+        level = parse_level(level)
+    channel = system.get("Channel")
+    computer = system.get("Computer")
     data = event_data_fields(event.get("EventData"))
     user_data = event.get("UserData")
     if user_data is not None:
@@ -71,17 +85,26 @@ def from_evtx_json(event: dict[str, Any], source: str, line: int | None = None) 
     if rendered:
         data["Message"] = as_text(rendered)
     return EventRecord(
-        timestamp=parse_timestamp(system.get("TimeCreated")),
-        channel=as_text(system.get("Channel")),
+        timestamp=_system_time(system.get("TimeCreated")),
+        channel=channel if channel.__class__ is str else as_text(channel),
         provider=provider_name,
-        event_id=parse_event_id(system.get("EventID")),
-        computer=as_text(system.get("Computer")),
+        event_id=event_id,
+        computer=computer if computer.__class__ is str else as_text(computer),
         record_id=record_id,
         data=data,
-        level=parse_level(system.get("Level")),
+        level=level,
         source=source,
         line=line if line is not None else record_id,
     )
+
+
+def _system_time(created: Any) -> datetime | None:
+    """TimeCreated is {"#attributes": {"SystemTime": "...Z"}}: parse that directly."""
+    try:
+        ts = datetime.fromisoformat(created["#attributes"]["SystemTime"])
+    except (KeyError, TypeError, ValueError):
+        return parse_timestamp(created)
+    return ts if ts.tzinfo is UTC else parse_timestamp(created)
 
 
 def event_data_fields(section: Any) -> dict[str, str]:
@@ -95,9 +118,11 @@ def event_data_fields(section: Any) -> dict[str, str]:
         _unnamed(section, out)
         return out
     for key, value in section.items():
-        if key == "#attributes":
+        if value.__class__ is str and len(value) <= MAX_VALUE:
+            out[key] = value
+        elif key == "#attributes":
             continue
-        if key == "Data":
+        elif key == "Data":
             if isinstance(value, dict) and "#text" in value:
                 _unnamed(value["#text"], out)
             elif isinstance(value, dict):

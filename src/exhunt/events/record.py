@@ -24,7 +24,7 @@ _LEVEL_NAMES = {
     "verbose": 5,
 }
 _MS_DATE = re.compile(r"^/Date\((-?\d+)(?:[+-]\d{4})?\)/$")  # PowerShell ConvertTo-Json dates
-_MAX_VALUE = 1 << 16  # a field longer than this is cut: detectors never need more
+MAX_VALUE = 1 << 16  # a field longer than this is cut: detectors never need more
 
 
 @dataclass(slots=True)
@@ -59,7 +59,7 @@ def as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value if len(value) <= _MAX_VALUE else value[:_MAX_VALUE]
+        return value if len(value) <= MAX_VALUE else value[:MAX_VALUE]
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -69,8 +69,8 @@ def as_text(value: Any) -> str:
         if text is not None:
             return as_text(text)
     if isinstance(value, list):
-        return "\n".join(as_text(v) for v in value)[:_MAX_VALUE]
-    return str(value)[:_MAX_VALUE]
+        return "\n".join(as_text(v) for v in value)[:MAX_VALUE]
+    return str(value)[:MAX_VALUE]
 
 
 def parse_event_id(value: Any) -> int | None:
