@@ -345,3 +345,17 @@ def test_copy_of_evtx_keeps_its_bytes(shared_data: Path, tmp_path: Path) -> None
     before = _sha256(path)
     analyze(path, ArtefactKind.EVTX)
     assert _sha256(path) == before
+
+
+def test_other_tools_json_lines_give_one_message() -> None:
+    rows = b"\n".join(json.dumps({"Name": f"svc{n}", "PathName": "C:\\x.exe"}).encode() for n in range(500))
+    records, errors = read(rows)
+    assert records == []
+    assert [e.message for e in errors] == [
+        "not a Windows event export: the first 20 JSON objects have no channel or event id; file skipped"
+    ]
+    records, errors = read(b'{"export": "header"}\n' + json.dumps(FLAT).encode())
+    assert len(records) == 1
+    assert [e.message for e in errors] == [
+        "1 JSON lines before the first event are not Windows events, skipped"
+    ]

@@ -25,6 +25,7 @@ MAX_DOCUMENT = 64 * 1024 * 1024  # whole-file JSON arrays are parsed in memory u
 _BLOCK = 1 << 20
 _ERRORS_SHOWN = 5  # per kind of problem; the rest are counted
 _GIVE_UP_AFTER = 1000  # bad lines before the first event: the file is not an event export
+_OTHER_JSON_LIMIT = 20  # valid JSON objects before the first event: some other tool's JSON lines
 
 
 @dataclass
@@ -80,9 +81,10 @@ def read_event_json(stream: IO[bytes], source: str, errors: list[EvidenceError],
 def _read_lines(blocks: Iterable[bytes], source: str, problems: _Problems,
                 max_line: int) -> Iterator[EventRecord]:
     events = 0
+    other_objects = 0  # valid JSON objects that are not events, before the first event
     for number, line in _lines(blocks, max_line):
         if line is None:
-            problems.add(f"line longer than {max_line // (1024 * 1024)} MiB", number)
+            problems.add(f"line longer than {_size(max_line)}", number)
         else:
             if number == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]
@@ -95,16 +97,32 @@ def _read_lines(blocks: Iterable[bytes], source: str, problems: _Problems,
                 problems.add("line is not JSON", number, str(exc).split(":", 1)[0])
             else:
                 record = normalise(doc, source, number)
-                if record is None:
-                    problems.add("JSON line is not a Windows event", number)
-                else:
+                if record is not None:
                     events += 1
                     yield record
                     continue
+                if events:
+                    problems.add("JSON line is not a Windows event", number)
+                else:
+                    # JSON lines of some other kind (another tool's results): one message, not one per line
+                    other_objects += 1
+                    if other_objects >= _OTHER_JSON_LIMIT:
+                        problems.errors.append(EvidenceError(source, (
+                            f"not a Windows event export: the first {other_objects} JSON objects have no "
+                            "channel or event id; file skipped")))
+                        return
         if events == 0 and problems.total() >= _GIVE_UP_AFTER:
             problems.errors.append(EvidenceError(
                 source, f"no Windows event in the first {number} lines: not an event export, rest skipped"))
             return
+    if other_objects and events:
+        problems.errors.append(EvidenceError(
+            source, f"{other_objects} JSON lines before the first event are not Windows events, skipped"))
+
+
+def _size(n: int) -> str:
+    mib = 1024 * 1024
+    return f"{n // mib} MiB" if n % mib == 0 else f"{n:,} bytes"
 
 
 def _read_document(first: bytes, blocks: Iterator[bytes], source: str, problems: _Problems,
@@ -115,7 +133,7 @@ def _read_document(first: bytes, blocks: Iterator[bytes], source: str, problems:
         size += len(block)
         if size > max_document:
             problems.errors.append(EvidenceError(
-                source, f"whole-file JSON document larger than {max_document:,} bytes: "
+                source, f"whole-file JSON document larger than {_size(max_document)}: "
                         "not read (export as JSON lines instead)"))
             return
         parts.append(block)
