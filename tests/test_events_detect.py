@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -586,3 +587,20 @@ def test_every_event_rule_is_documented() -> None:
     for rule in rules.values():
         assert len(rule.explanation) > 150, rule.id
         assert any("detection-spec.md" in ref or "indicators.md" in ref for ref in rule.references), rule.id
+
+
+def test_hostile_long_fields_stay_fast(tmp_path: Path) -> None:
+    nasty = "attrib " * 9000 + ".aspx" + " +x" * 5000
+    message = "Cmdlet " + "a" * 60000 + " Cmdlet Set-X, parameters " + " -Url" * 10000
+    start = time.perf_counter()
+    result = hunt(
+        tmp_path,
+        process(W3WP, "-ap " * 10000, "C:\\x\\cmd.exe", nasty),
+        flat(MANAGEMENT, 1, Message=message),
+        created("System", "C:\\inetpub\\" + "1.2.3\\" * 5000 + "x.aspx"),
+    )
+    assert time.perf_counter() - start < 2
+    assert "EXH-EVT-W3WP-SHELL" in ids(result) and "EXH-EVT-ASPX-HIDDEN" not in ids(result)
+    for finding in result.findings:
+        assert len(finding.evidence.excerpt) <= 600
+        assert all(len(value) <= 2000 for _, value in finding.details)

@@ -359,3 +359,24 @@ def test_other_tools_json_lines_give_one_message() -> None:
     assert [e.message for e in errors] == [
         "1 JSON lines before the first event are not Windows events, skipped"
     ]
+
+
+def test_hostile_nesting_and_odd_values_do_not_stop_reading() -> None:
+    deep: object = "x"
+    for _ in range(900):
+        deep = [deep]
+    nested_data: dict = {"Data": "y"}
+    for _ in range(50):
+        nested_data = {"Data": nested_data}
+    docs = [
+        {**FLAT, "CommandLine": deep, "Image": {"a": 1}, "ProcessId": 1e308, "User": True},
+        {"Event": {"System": {"EventID": {"#text": {"#text": 4}}, "Channel": "X"}, "EventData": nested_data}},
+        {"EventID": "4688" * 10, "Channel": None, "TimeCreated": {"nested": [1, 2]}},
+        FLAT,
+    ]
+    records, errors = read(b"\n".join(json.dumps(d).encode() for d in docs))
+    assert errors == [] and len(records) == 4
+    first = records[0]
+    assert first.get("CommandLine").startswith("[[[") and first.get("Image") == '{"a":1}'
+    assert first.get("User") == "true"
+    assert records[1].event_id is None and records[2].event_id is None and records[2].timestamp is None

@@ -32,6 +32,7 @@ _FLAT_SYSTEM_KEYS = frozenset({
     "EventRecordID", "RecordNumber", "Opcode", "OpcodeValue", "Version", "EventTime",
     "EventReceivedTime", "SeverityValue", "Severity", "EventType",
 })
+_MAX_DEPTH = 4  # EventData nests a level or two; deeper is hostile input, kept as JSON text
 _FLAT_TIME_KEYS = ("@timestamp", "TimeCreated", "EventTime", "timestamp", "Timestamp", "SystemTime")
 
 
@@ -107,14 +108,14 @@ def _system_time(created: Any) -> datetime | None:
     return ts if ts.tzinfo is UTC else parse_timestamp(created)
 
 
-def event_data_fields(section: Any) -> dict[str, str]:
+def event_data_fields(section: Any, depth: int = 0) -> dict[str, str]:
     """EventData/UserData as flat string fields. Named `<Data Name=...>` become their name;
     unnamed ones become param1, param2... (as Winlogbeat names them); UserData's single
     wrapper element is opened."""
     out: dict[str, str] = {}
     if section is None:
         return out
-    if not isinstance(section, dict):
+    if not isinstance(section, dict) or depth > _MAX_DEPTH:
         _unnamed(section, out)
         return out
     for key, value in section.items():
@@ -126,7 +127,7 @@ def event_data_fields(section: Any) -> dict[str, str]:
             if isinstance(value, dict) and "#text" in value:
                 _unnamed(value["#text"], out)
             elif isinstance(value, dict):
-                out.update(event_data_fields(value))
+                out.update(event_data_fields(value, depth + 1))
             else:
                 _unnamed(value, out)
         elif isinstance(value, dict) and "#text" not in value:

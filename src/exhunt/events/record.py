@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 # Windows event levels by the names exports use instead of numbers (Winlogbeat `log.level`,
 # Get-WinEvent `LevelDisplayName`).
 _LEVEL_NAMES = {
@@ -54,8 +56,18 @@ class EventRecord:
 
 
 def as_text(value: Any) -> str:
-    """A field value as a string: JSON nulls become "", numbers their decimal form, long
-    values are cut."""
+    """A field value as a string: JSON nulls become "", numbers their decimal form, lists one
+    item a line, other structures compact JSON; long values are cut. Never recurses deeper than
+    one `#text` wrapper, so hostile nesting cannot exhaust the stack."""
+    if isinstance(value, dict):
+        text = value.get("#text")
+        value = text if text is not None else value
+    if isinstance(value, list):
+        return "\n".join(_scalar_text(v) for v in value)[:MAX_VALUE]
+    return _scalar_text(value)
+
+
+def _scalar_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -64,23 +76,20 @@ def as_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    if isinstance(value, dict):
-        text = value.get("#text")
-        if text is not None:
-            return as_text(text)
-    if isinstance(value, list):
-        return "\n".join(as_text(v) for v in value)[:MAX_VALUE]
-    return str(value)[:MAX_VALUE]
+    try:
+        return orjson.dumps(value).decode("utf-8")[:MAX_VALUE]
+    except (TypeError, orjson.JSONEncodeError):
+        return str(value)[:MAX_VALUE]
 
 
 def parse_event_id(value: Any) -> int | None:
     """EventID as exports write it: 4688, "4688", {"#text": 6, "#attributes": {...}}."""
+    if isinstance(value, dict):
+        value = value.get("#text")
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, dict):
-        return parse_event_id(value.get("#text"))
     if isinstance(value, str):
         value = value.strip()
         if value.isdigit() and len(value) <= 10:

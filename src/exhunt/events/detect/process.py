@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from exhunt.events.detect.common import (
     account,
@@ -35,7 +36,6 @@ _APP_POOL = re.compile(r'-ap\s+"([^"]*)"|-ap\s+(\S+)', re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _ARCHIVER = re.compile(r'(?:^|[\\/\s"\'])(7z|7za|7zr|7zg|rar|winrar|makecab)(?:\.exe)?(?=["\'\s]|$)',
                        re.IGNORECASE)
-_ATTRIB_HIDE = re.compile(r"attrib(?:\.exe)?\W.*\+h", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(slots=True)
@@ -107,17 +107,22 @@ def _process(start: ProcessStart, record: EventRecord, result: UnitResult) -> No
         return
     facts = start.facts()
     compact = _SPACES.sub("", command)  # chopper builds its commands without spaces; some echo with
-    markers = [m for m in words(CHOPPER, "markers") if _SPACES.sub("", m) in compact]
+    markers = [m for m, bare in _chopper_markers() if bare in compact]
     if markers:
         report(result, CHOPPER, record, {"matched": ", ".join(markers), **facts})
     _credential_dumping(command, facts, record, result)
     _staging(command, child, facts, record, result)
     _snapin(command, parent, start, facts, record, result)
-    if ".aspx" in command and (child == "attrib.exe" or _ATTRIB_HIDE.search(command)) and "+h" in command:
+    if ".aspx" in command and "+h" in command.partition("attrib")[2]:
         report(result, HIDDEN, record, facts)
     group = matching_group(command, pattern_groups(HAFNIUM))
     if group:
         report(result, HAFNIUM, record, {"matched": " + ".join(group), **facts})
+
+
+@cache
+def _chopper_markers() -> tuple[tuple[str, str], ...]:
+    return tuple((m, _SPACES.sub("", m)) for m in words(CHOPPER, "markers"))
 
 
 def _um_child(start: ProcessStart, child: str, record: EventRecord, result: UnitResult) -> None:
