@@ -49,7 +49,7 @@ def read_evtx(file: EvidenceFile, errors: list[EvidenceError], *, threads: int =
         if file.ref.archive is None:
             target: str | IO[bytes] = file.ref.path
         else:
-            target = _seekable_copy(stream, header, file.size, memory_bound, stack)
+            target = _seekable_copy(stream, header, memory_bound, stack)
         try:
             parser = PyEvtxParser(target, number_of_threads=threads)
         except (OSError, RuntimeError, ValueError) as exc:
@@ -110,15 +110,16 @@ def _expected_size(header: bytes) -> int | None:
     return header_block + chunks * _CHUNK_SIZE
 
 
-def _seekable_copy(stream: IO[bytes], header: bytes, size: int, memory_bound: int,
-                   stack: ExitStack) -> IO[bytes]:
+def _seekable_copy(stream: IO[bytes], header: bytes, memory_bound: int, stack: ExitStack) -> IO[bytes]:
     """The parser seeks, a zip member cannot do that cheaply: copy it into memory when small,
-    else into an anonymous temporary file (in the system temp folder, never in the evidence)."""
-    if size <= memory_bound:
-        return io.BytesIO(header + stream.read())
+    else into an anonymous temporary file (in the system temp folder, never in the evidence).
+    The size is found by reading, not taken from the archive's directory."""
+    head = header + stream.read(max(0, memory_bound + 1 - len(header)))
+    if len(head) <= memory_bound:
+        return io.BytesIO(head)
     # closed by the caller's ExitStack, once the parser is done with it
     spool = stack.enter_context(tempfile.TemporaryFile(prefix="exhunt-evtx-"))  # noqa: SIM115
-    spool.write(header)
+    spool.write(head)
     shutil.copyfileobj(stream, spool, 1 << 20)
     spool.seek(0)
     return spool
