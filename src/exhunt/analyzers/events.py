@@ -7,7 +7,9 @@ detectors, and the file's reach in time is recorded as coverage: `EventLog` for 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
+from typing import IO
 
 from exhunt.analyzers import HostContext
 from exhunt.events.detect import detect
@@ -46,8 +48,9 @@ class EventLogAnalyzer:
         except OSError as exc:
             result.errors.append(EvidenceError(file.rel_path, f"cannot read: {exc.strerror or exc}"))
         except Exception as exc:  # an analyzer never raises for bad evidence
-            result.errors.append(EvidenceError(
-                file.rel_path, f"reading stopped after {scan.records} events: {type(exc).__name__}: {exc}"))
+            reason = f"{type(exc).__name__}: {exc}"[:300]
+            message = f"reading stopped after {scan.records} events: {reason}"
+            result.errors.append(EvidenceError(file.rel_path, message))
         scan.finish()
         return result
 
@@ -95,7 +98,8 @@ def _plausible_hostname(name: str) -> bool:
     return len(name) <= _MAX_HOSTNAME_LENGTH and name != "-" and name.isprintable() and " " not in name
 
 
-def _closing(events, stream):  # type: ignore[no-untyped-def]
+def _closing(events: Iterator[EventRecord], stream: IO[bytes]) -> Iterator[EventRecord]:
+    """The events of an opened export, closing it once they are read (or reading stops)."""
     with stream:
         yield from events
 
