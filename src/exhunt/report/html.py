@@ -142,16 +142,16 @@ def _groups(findings: Sequence[Finding], rules: Mapping[str, Rule]) -> list[Chai
             continue
         groups = []
         for rule_id, hits in by_chain[chain].items():
-            worst = max((h.severity for h in hits), key=lambda s: s.rank)
-            first = hits[0]
+            # The heading speaks for the worst hit (a rule may report attempts and successes).
+            worst = max(hits, key=lambda h: h.severity.rank)
             rule = rules.get(rule_id)
             groups.append(
                 RuleGroup(
                     rule_id,
-                    rule.title if rule else first.title,
-                    worst,
-                    first.category,
-                    first.implies,
+                    rule.title if rule else worst.title,
+                    worst.severity,
+                    worst.category,
+                    worst.implies,
                     tuple(dict.fromkeys(c for h in hits for c in h.cves)),
                     rule,
                     hits[:MAX_ROWS_PER_RULE],

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,8 @@ class _Builder:
                 extension_types=["property-extension"],
             )
         )
+        self.scos: dict[tuple[object, ...], str] = {}
+        self.addresses: dict[str, tuple[str, str] | None] = {}
         # indicator value -> (pattern, kind words, [(host, finding, observed-data id)])
         self.seen: dict[str, tuple[str, str, list[tuple[str, Finding, str]]]] = {}
 
@@ -166,11 +168,11 @@ class _Builder:
     def indicator_values(self, f: Finding) -> list[str]:
         """Which indicators this finding supports: the address of an attack, the hash of an attacker file."""
         values = []
-        addr = _address(f.source_ip)
+        addr = self.address(f.source_ip)
         if addr is not None and f.implies in (Implies.COMPROMISE, Implies.ATTEMPT):
-            kind = "ipv4-addr" if addr.type == "ipv4-addr" else "ipv6-addr"
-            values.append(addr.value)
-            self.seen.setdefault(addr.value, (f"[{kind}:value = '{addr.value}']", "address", []))
+            kind, value = addr
+            values.append(value)
+            self.seen.setdefault(value, (f"[{kind}:value = '{value}']", "address", []))
         sha = f.evidence.sha256
         if sha and _SHA256.match(sha) and f.implies in (Implies.COMPROMISE, Implies.SUSPICIOUS):
             digest = sha.lower()
@@ -178,38 +180,65 @@ class _Builder:
             self.seen.setdefault(digest, (f"[file:hashes.'SHA-256' = '{digest}']", "file", []))
         return values
 
+    def sco(self, key: tuple[object, ...], make: Callable[[], Any]) -> str:
+        """The id of a cyber-observable, built once per distinct value (hunts repeat them a lot)."""
+        found = self.scos.get(key)
+        if found is None:
+            found = self.scos[key] = str(self.add(make()).id)
+        return found
+
+    def address(self, text: str | None) -> tuple[str, str] | None:
+        """(STIX type, normalised value) of a source address, or None for junk."""
+        if not text:
+            return None
+        if text not in self.addresses:
+            addr = _address(text)
+            self.addresses[text] = (addr.type, addr.value) if addr is not None else None
+        return self.addresses[text]
+
     def observed(self, host: str, f: Finding) -> str | None:
         refs: list[str] = []
-        addr = _address(f.source_ip)
+        addr = self.address(f.source_ip)
+        addr_id = None
         if addr is not None:
-            refs.append(self.add(addr).id)
+            kind, value = addr
+            make = stix2.IPv4Address if kind == "ipv4-addr" else stix2.IPv6Address
+            addr_id = self.sco(addr, lambda: make(value=value))
+            refs.append(addr_id)
         sha = f.evidence.sha256
         if sha and _SHA256.match(sha):
             folder, _, name = f.evidence.path.rpartition("/")
             extra: dict[str, Any] = {}
             if folder:
-                extra["parent_directory_ref"] = self.add(stix2.Directory(path=folder)).id
+                extra["parent_directory_ref"] = self.sco(
+                    ("directory", folder), lambda: stix2.Directory(path=folder)
+                )
                 refs.append(extra["parent_directory_ref"])
+            file_name = name or f.evidence.path
             refs.append(
-                self.add(
-                    stix2.File(name=name or f.evidence.path, hashes={"SHA-256": sha.lower()}, **extra)
-                ).id
+                self.sco(
+                    ("file", file_name, sha.lower(), folder),
+                    lambda: stix2.File(name=file_name, hashes={"SHA-256": sha.lower()}, **extra),
+                )
             )
         ua, url, method = _first(f, _UA_KEYS), _first(f, _URL_KEYS), _first(f, _METHOD_KEYS)
-        if addr is not None and url and method:
+        if addr_id is not None and url and method:
             request: dict[str, Any] = {"request_method": method.lower(), "request_value": url}
             if ua:
                 request["request_header"] = {"User-Agent": ua}
+            src = addr_id
             refs.append(
-                self.add(
-                    stix2.NetworkTraffic(
-                        src_ref=addr.id, protocols=["tcp", "http"], extensions={"http-request-ext": request}
-                    )
-                ).id
+                self.sco(
+                    ("http", src, method.lower(), url, ua),
+                    lambda: stix2.NetworkTraffic(
+                        src_ref=src, protocols=["tcp", "http"], extensions={"http-request-ext": request}
+                    ),
+                )
             )
         site = _first(f, _HOST_KEYS)
         if url and site and "/" not in site and url.startswith("/"):
-            refs.append(self.add(stix2.URL(value=f"https://{site}{url}")).id)
+            full = f"https://{site}{url}"
+            refs.append(self.sco(("url", full), lambda: stix2.URL(value=full)))
         if not refs:
             return None  # nothing observable to share; the finding stays in the JSON and timeline
         when = utc(f.timestamp) if f.timestamp else utc(self.result.started)
