@@ -115,7 +115,8 @@ def _host(layout: Layout, root: str) -> HostEvidence:
         if i in layout.skip:
             continue
         rel_path = view.rel_prefix + "/".join((*entry.parts[:above], *layout.decoded[i]))
-        context = layout.context(i)
+        windows = layout.windows_path(i)
+        context = layout.context(i, windows)
         kind = kind_from_path(context, exchange_logging=layout.under_exchange_logging(i))
         if kind is None:
             try:
@@ -123,8 +124,7 @@ def _host(layout: Layout, root: str) -> HostEvidence:
             except OSError as exc:
                 host.errors.append((rel_path, f"cannot read file: {exc.strerror or exc}"))
                 kind = ArtefactKind.FILE
-        host.files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime,
-                                       layout.windows_path(i)))
+        host.files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
     if view.rel_prefix:  # a host's own zip beside others: its listing problems are its own
         host.errors.extend((view.rel_prefix + "/".join(parts), why) for parts, why in view.tree.errors)
     if not host.files and not host.errors:

@@ -106,13 +106,11 @@ class Layout:
                     return f"{letter}:\\" + "\\".join(parts[k + 1:])
         return None
 
-    def context(self, index: int) -> tuple[str, ...]:
-        """Lower-case components used to classify an entry: its server path when known."""
-        lower = self.lower[index]
-        windows = self.windows_path(index)
+    def context(self, index: int, windows: str | None) -> tuple[str, ...]:
+        """Lower-case components used to classify an entry: its server path (`windows`) when known."""
         if windows is not None:
             return tuple(windows.lower().split("\\")[1:])
-        return self.log_context + lower
+        return self.log_context + self.lower[index]
 
     def under_exchange_logging(self, index: int) -> bool:
         lower = self.lower[index]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import unquote
 
 
@@ -26,6 +27,7 @@ _DRIVE_FOLDER = re.compile(r"^([A-Za-z])(?::|%3[Aa]|\$)?$")
 _DEVICE = re.compile(r"^\\\\[.?]\\([A-Za-z]):\\?$")
 
 
+@lru_cache(maxsize=4096)
 def drive_of_folder(name: str) -> str | None:
     """The drive letter a mirror folder stands for: `C`, `c`, `C:`, `C%3A` or `C$` -> 'C'."""
     m = _DRIVE_FOLDER.match(name)
