@@ -427,3 +427,33 @@ def test_shared_event_export_zip(shared_data: Path) -> None:
 def test_shared_iis_logs(shared_data: Path) -> None:
     (host,) = discover(str(shared_data / "iis" / "plaso"))
     assert {f.kind for f in host.files} == {K.IIS}
+
+
+def test_zip_of_several_hosts(tmp_path: Path) -> None:
+    server = {**windows_files(), **exchange_files()}
+    members = {f"{host}/{k}": v for host in ("EX11", "EX12") for k, v in server.items()}
+    path = write_zip(tmp_path / "all-servers.zip", members)
+    hosts = discover_unchanged(path)
+    assert [(h.name, h.layout) for h in hosts] == [("EX11", "disk-mirror"), ("EX12", "disk-mirror")]
+    for h in hosts:
+        assert all(f.rel_path.startswith(h.name + "/") and f.ref.archive == str(path) for f in h.files)
+        assert h.exchange_install == "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\"
+
+
+def test_two_collections_of_one_server_stay_apart(tmp_path: Path) -> None:
+    root = tmp_path / "case"
+    root.mkdir()
+    write_zip(root / "Collection-EX01-2024-05-10T12_34_56Z.zip", _velociraptor_members(client_info=True))
+    write_zip(root / "Collection-EX01-2024-06-01T08_00_00Z.zip", _velociraptor_members(client_info=True))
+    hosts = discover_unchanged(root)
+    assert [h.name for h in hosts] == ["EX01 (Collection-EX01-2024-05-10T12_34_56Z.zip)",
+                                       "EX01 (Collection-EX01-2024-06-01T08_00_00Z.zip)"]
+    first, second = ({f.rel_path for f in h.files} for h in hosts)
+    assert first and second and not first & second
+
+
+def test_tool_output_folders_do_not_name_the_host(tmp_path: Path) -> None:
+    write_tree(tmp_path / "EX13" / "tdest", {**windows_files(), **exchange_files()})
+    (host,) = discover_unchanged(tmp_path / "EX13")
+    assert host.name == "EX13" and host.layout == "disk-mirror"
+    assert f"tdest/C/{DEFAULT_INSTALL}/bin/ExSetup.exe" in by_rel(host)

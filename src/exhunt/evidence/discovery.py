@@ -55,6 +55,7 @@ def discover(path: str | None, *, on_progress: Progress | None = None) -> list[H
         layouts = host_layouts(root_view, lambda: _zip_hosts(root_view, counter, opened))
         counter.done()
         hosts = [_host(layout, str(path)) for layout in layouts]
+        _distinct_names(hosts, layouts)
         _attach_listing_errors(tree, hosts, layouts)
         if len(layouts) > 1 or layouts[0].view is not root_view:
             _note_loose_files(root_view, layouts, hosts)
@@ -140,6 +141,20 @@ def _attach_listing_errors(tree: Tree, hosts: list[HostEvidence], layouts: list[
                   if not lay.view.rel_prefix and parts[:lay.view.depth] == _view_base(lay.view)]
         for host in owners or hosts:
             host.errors.append((shown, message))
+
+
+def _distinct_names(hosts: list[HostEvidence], layouts: list[Layout]) -> None:
+    """Two collections of one server (taken on different days) stay two hosts, told apart by where
+    they came from."""
+    counts: dict[str, int] = {}
+    for host in hosts:
+        counts[host.name.lower()] = counts.get(host.name.lower(), 0) + 1
+    for host, layout in zip(hosts, layouts, strict=True):
+        if counts[host.name.lower()] > 1:
+            view = layout.view
+            where = view.rel_prefix.rstrip("/") or "/".join(_view_base(view)) or view.name
+            if where != host.name:
+                host.name = f"{host.name} ({where})"
 
 
 def _note_loose_files(root: View, layouts: list[Layout], hosts: list[HostEvidence]) -> None:

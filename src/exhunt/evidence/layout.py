@@ -31,6 +31,10 @@ _VOLUME_FOLDERS = frozenset({"windows", "program files", "program files (x86)", 
                              "users", "$extend"})
 _NTFS_METAFILES = frozenset({"$mft", "$logfile", "$extend", "$secure_$sds", "$boot", "$usnjrnl_$j", "$j"})
 _EXCHANGE_LOG_FOLDERS = frozenset({"httpproxy", "ecp", "oabgeneratorlog", "cmdletinfra"})
+# Output folders collection tools and people create; never a host's name.
+_TOOL_FOLDERS = frozenset({"tdest", "kape", "kape_output", "output", "out", "collection", "collections",
+                           "triage", "export", "exports", "evidence", "data", "files", "extracted",
+                           "unzipped"})
 _MAX_UNWRAP = 4
 _MAX_MIRROR_DEPTH = 3
 _CLIENT_INFO_BYTES = 256 * 1024
@@ -132,7 +136,10 @@ def unwrap(view: View) -> View:
         (name, entries), = folders.items()
         if is_server_folder_name(name):
             return view
-        view = view.below(name, entries)
+        inner = view.below(name, entries)
+        if name.lower() in _TOOL_FOLDERS:
+            inner.name = view.name  # `EX01/tdest/C/...`: the host is EX01, not the tool's output folder
+        view = inner
     return view
 
 

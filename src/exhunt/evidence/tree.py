@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 from exhunt.evidence.base import FileRef
 
@@ -75,12 +74,6 @@ class Tree:
                 raise OSError(f"cannot read zip member: {exc}") from exc
         with open(entry.ref.path, "rb") as fh:
             return fh.read(size)
-
-    def open_member(self, entry: Entry) -> IO[bytes]:
-        """Open one entry for reading while the tree is still being examined."""
-        if self._zip is not None:
-            return self._zip.open(entry.ref.path, "r")
-        return open(entry.ref.path, "rb")
 
     def close(self) -> None:
         if self._zip is not None:
@@ -180,15 +173,10 @@ def _linked(tree: Tree, path: str, parts: tuple[str, ...], root: str, counter: C
         tree.errors.append((parts, "link to something that is not a readable file; not read"))
 
 
-def open_zip(path: str) -> zipfile.ZipFile:
-    """Open a zip for reading; raises OSError or zipfile.BadZipFile with the reason."""
-    return zipfile.ZipFile(path, "r")
-
-
 def list_zip(path: str, *, counter: Counter) -> Tree:
     """List a zip's members in place (never extracted). Raises OSError/BadZipFile when unreadable."""
     location = os.path.realpath(path)
-    archive = open_zip(location)
+    archive = zipfile.ZipFile(location, "r")
     tree = Tree(name=Path(location).name, location=location, is_zip=True, _zip=archive)
     try:
         infos = archive.infolist()
