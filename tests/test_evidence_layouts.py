@@ -213,7 +213,8 @@ def _velociraptor_members(client_info: bool) -> dict[str, str | bytes]:
     install = "Program%20Files/Microsoft/Exchange%20Server/V15"
     members: dict[str, str | bytes] = {
         f"{ntfs}/{install}/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG": HTTPPROXY,
-        f"{ntfs}/{install}/bin/ExSetup.exe": EXSETUP,
+        f"{auto}/{install}/bin/ExSetup.exe": EXSETUP,  # one install, reached through two accessors
+        f"{ntfs}/{install}/Logging/Monitoring/Monitoring/x.log": "plain text\r\n",
         f"{auto}/Windows/System32/winevt/Logs/Microsoft-Windows-PowerShell%254Operational.evtx": EVTX,
         f"{auto}/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log": IIS,
         f"{ntfs}/$Extend/$UsnJrnl%3A$J": b"\x00" * 64,
@@ -232,6 +233,7 @@ def _check_velociraptor(host: HostEvidence, prefix: str = "") -> None:
     assert host.layout == "velociraptor"
     assert host.exchange_install == "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\"
     assert "Velociraptor collection, accessors auto, ntfs" in host.notes
+    assert not any("another Exchange install" in n for n in host.notes)
     files = by_rel(host)
     proxy = files[prefix + "uploads/ntfs/\\\\.\\C:/Program Files/Microsoft/Exchange Server/V15/Logging/"
                   "HttpProxy/Ecp/HttpProxy_2021030306-1.LOG"]
@@ -247,6 +249,8 @@ def _check_velociraptor(host: HostEvidence, prefix: str = "") -> None:
     assert journal.windows_path == "C:\\$Extend\\$UsnJrnl:$J"
     assert files[prefix + "uploads/auto/C:/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log"].kind is K.IIS
     assert files[prefix + "results/Windows.EventLogs.Evtx.json"].kind is K.EVENT_JSON
+    monitoring = "Program Files/Microsoft/Exchange Server/V15/Logging/Monitoring/Monitoring/x.log"
+    assert files[prefix + "uploads/ntfs/\\\\.\\C:/" + monitoring].kind is K.FILE
     # The collection's own bookkeeping is not evidence of the server.
     assert not {prefix + n for n in ("log.json", "uploads.json", "client_info.json",
                                      "results/Windows.EventLogs.Evtx.json.index")} & set(files)

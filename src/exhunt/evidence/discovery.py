@@ -118,7 +118,7 @@ def _host(layout: Layout, root: str) -> HostEvidence:
         rel_path = view.rel_prefix + "/".join((*entry.parts[:above], *layout.decoded[i]))
         windows = layout.windows_path(i)
         context = layout.context(i, windows)
-        kind = kind_from_path(context, exchange_logging=layout.under_exchange_logging(i))
+        kind = kind_from_path(context, exchange_logging=layout.under_exchange_logging(i, windows))
         if kind is None:
             try:
                 kind = kind_from_content(view.tree.read_prefix(entry, SNIFF_BYTES), context[-1])

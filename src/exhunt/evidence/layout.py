@@ -91,9 +91,10 @@ class Layout:
         return self.layout != "files" or self.install_rel is not None
 
     def windows_path(self, index: int) -> str | None:
-        return self._windows(self.decoded[index], self.lower[index])
+        return self.server_path(self.decoded[index], self.lower[index])
 
-    def _windows(self, parts: tuple[str, ...], lower: tuple[str, ...]) -> str | None:
+    def server_path(self, parts: tuple[str, ...], lower: tuple[str, ...]) -> str | None:
+        """The Windows path on the original server of rel components `parts`, when the layout tells it."""
         if self.layout == "velociraptor":
             if len(parts) >= 4 and lower[0] == "uploads":
                 root = device_root(parts[2])
@@ -116,12 +117,15 @@ class Layout:
             return tuple(windows.lower().split("\\")[1:])
         return self.log_context + self.lower[index]
 
-    def under_exchange_logging(self, index: int) -> bool:
-        lower = self.lower[index]
+    def under_exchange_logging(self, index: int, windows: str | None) -> bool:
+        """Whether an entry lies in the Exchange install's `Logging` folder (or the bare copy of it)."""
         if self.layout == "logging-folder":
             return True
+        if self.exchange_install is not None and windows is not None:
+            return windows.lower().startswith(self.exchange_install.lower() + "logging\\")
         if self.install_rel is None:
             return False
+        lower = self.lower[index]
         k = len(self.install_rel)
         return len(lower) > k + 1 and lower[:k] == self.install_rel and lower[k] == "logging"
 
@@ -316,7 +320,7 @@ def _mirror_root(dirs: set[tuple[str, ...]]) -> tuple[str, ...] | None:
             continue
         if d[-1] in _VOLUME_FOLDERS and drive_of_folder(d[-2]) is not None:
             root = d[:-2]
-            if best is None or len(root) < len(best):
+            if best is None or (len(root), root) < (len(best), best):
                 best = root
     if best is None:
         # A drive holding only an Exchange install on a non-system volume (D:\Exchange\...).
@@ -324,7 +328,7 @@ def _mirror_root(dirs: set[tuple[str, ...]]) -> tuple[str, ...] | None:
             if len(d) >= 3 and d[-1] == "httpproxy" and d[-2] in ("logging", "frontend"):
                 for k in range(min(len(d) - 2, _MAX_MIRROR_DEPTH + 1)):
                     if drive_of_folder(d[k]) is not None:
-                        if best is None or k < len(best):
+                        if best is None or (k, d[:k]) < (len(best), best):
                             best = d[:k]
                         break
     return best
@@ -367,11 +371,22 @@ def _find_install(layout: Layout, dirs: set[tuple[str, ...]]) -> None:
             markers.setdefault(lw[:-2], set()).add("bin")
     if not markers:
         return
-    ranked = sorted(markers.items(), key=lambda item: (-len(item[1]), len(item[0]), item[0]))
+    # One install reached twice (Velociraptor's `auto` and `ntfs` accessors) is one install.
+    by_server: dict[str, tuple[tuple[str, ...], set[str]]] = {}
+    for rel, found in markers.items():
+        original = decoded_prefix(layout, rel)
+        server = layout.server_path((*original, "x"), (*rel, "x"))
+        key = server.lower() if server is not None else "/".join(rel)
+        kept = by_server.get(key)
+        if kept is None or (len(rel), rel) < (len(kept[0]), kept[0]):
+            by_server[key] = (rel, found | (kept[1] if kept else set()))
+        else:
+            kept[1].update(found)
+    ranked = sorted(by_server.values(), key=lambda item: (-len(item[1]), len(item[0]), item[0]))
     install, found = ranked[0]
     layout.install_rel = install
     original = decoded_prefix(layout, install)
-    windows = layout._windows((*original, "x"), (*install, "x"))
+    windows = layout.server_path((*original, "x"), (*install, "x"))
     if windows is not None:
         layout.exchange_install = windows[:-1]
         layout.notes.append(f"Exchange install found at {layout.exchange_install}")
