@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,7 @@ def machine(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
-def drives(root: Path):
+def drives(root: Path) -> Callable[[str], str]:
     def local(windows: str) -> str:
         rest = [p for p in windows[3:].split("\\") if p]
         return str(root.joinpath(windows[0].upper(), *rest))
@@ -177,3 +178,35 @@ def test_discover_without_a_path_hunts_the_live_server_on_windows(monkeypatch: p
     monkeypatch.setattr(live_module, "live_host", fake_live)
     assert discover(None) == ["live-host"]  # type: ignore[comparison-overlap]
     assert calls == [None]
+
+
+def test_windows_registry_reads_the_64_bit_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    import contextlib
+    import sys
+    import types
+
+    opened: list[tuple[object, str, int]] = []
+    fake = types.ModuleType("winreg")
+    fake.HKEY_LOCAL_MACHINE = "HKLM"  # type: ignore[attr-defined]
+    fake.KEY_READ = 0x20019  # type: ignore[attr-defined]
+    fake.KEY_WOW64_64KEY = 0x100  # type: ignore[attr-defined]
+
+    @contextlib.contextmanager
+    def open_key(hive: object, sub: str, reserved: int, access: int) -> Iterator[str]:
+        opened.append((hive, sub, access))
+        if not sub.endswith("v15\\Setup"):
+            raise FileNotFoundError(2, "The system cannot find the file specified")
+        yield "handle"
+
+    def query(handle: object, name: str) -> tuple[object, int]:
+        return ("D:\\Exchange\\V15\\", 1) if name == "MsiInstallPath" else (42, 4)
+
+    fake.OpenKey = open_key  # type: ignore[attr-defined]
+    fake.QueryValueEx = query  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "winreg", fake)
+    registry = live_module.WindowsRegistry()
+    assert registry.value(SETUP_KEYS[0], "MsiInstallPath") == "D:\\Exchange\\V15\\"
+    assert registry.value(SETUP_KEYS[0], "MsiProductMajor") is None  # not a string
+    assert registry.value(SETUP_KEYS[1], "MsiInstallPath") is None  # no such key
+    assert registry.value("HKEY_NOWHERE\\x", "y") is None
+    assert opened[0] == ("HKLM", "SOFTWARE\\Microsoft\\ExchangeServer\\v15\\Setup", 0x20119)

@@ -50,8 +50,10 @@ class WindowsRegistry:
         hive = getattr(winreg, hive_name, None)
         if hive is None:
             return None
+        # Exchange is 64-bit only: read the 64-bit view even from a 32-bit Python.
+        access = winreg.KEY_READ | getattr(winreg, "KEY_WOW64_64KEY", 0)
         try:
-            with winreg.OpenKey(hive, sub, 0, winreg.KEY_READ) as handle:
+            with winreg.OpenKey(hive, sub, 0, access) as handle:
                 data, _kind = winreg.QueryValueEx(handle, name)
         except OSError:
             return None
