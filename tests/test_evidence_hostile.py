@@ -163,7 +163,7 @@ def test_unreadable_folder_is_recorded(tmp_path: Path, monkeypatch: pytest.Monke
             raise PermissionError(13, "Permission denied", path)
         return real(path)
 
-    monkeypatch.setattr(tree_module.os, "scandir", scandir)
+    monkeypatch.setattr(os, "scandir", scandir)
     (host,) = discover(str(root))
     assert ("C/Users/Admin", "cannot list folder: Permission denied") in host.errors
     assert "C/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log" in by_rel(host)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ EXSETUP = b"MZ" + b"\x00" * 62  # content does not matter for discovery
 DEFAULT_INSTALL = "Program Files/Microsoft/Exchange Server/V15"
 
 
-def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
     """Create `files` ('/'-separated relative path -> content) under `root`."""
     for rel, content in files.items():
         target = root.joinpath(*rel.split("/"))
@@ -68,7 +69,7 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
-def write_zip(path: Path, files: dict[str, str | bytes]) -> Path:
+def write_zip(path: Path, files: Mapping[str, str | bytes]) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, content in files.items():
             z.writestr(name, content)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from exhunt.evidence import discover
-from exhunt.evidence import discovery as discovery_module
 from exhunt.evidence import live as live_module
 from exhunt.evidence.live import SETUP_KEYS, LiveSystem, live_host
 from exhunt.model import ArtefactKind as K
@@ -58,7 +58,7 @@ class FakeRegistry:
         return self.values.get((key, name))
 
 
-def machine(root: Path, files: dict[str, str | bytes]) -> Path:
+def machine(root: Path, files: Mapping[str, str | bytes]) -> Path:
     """Drives as folders: 'C:\\x\\y' lives at root/C/x/y."""
     for windows, content in files.items():
         target = root.joinpath(windows[0], *windows[3:].split("\\"))
@@ -76,7 +76,7 @@ def drives(root: Path) -> Callable[[str], str]:
 
 ENV = {"COMPUTERNAME": "EX01", "SystemDrive": "C:", "windir": "C:\\Windows", "ProgramData": "C:\\ProgramData"}
 
-SERVER = {
+SERVER: dict[str, str | bytes] = {
     r"D:\Exchange\V15\Logging\HttpProxy\Owa\HttpProxy_2021030306-1.LOG": HTTPPROXY,
     r"D:\Exchange\V15\Logging\Monitoring\other.log": "text",
     r"D:\Exchange\V15\bin\ExSetup.exe": EXSETUP,
@@ -174,7 +174,7 @@ def test_discover_without_a_path_hunts_the_live_server_on_windows(monkeypatch: p
         calls.append(on_progress)
         return "live-host"
 
-    monkeypatch.setattr(discovery_module.sys, "platform", "win32")
+    monkeypatch.setattr(sys, "platform", "win32")
     monkeypatch.setattr(live_module, "live_host", fake_live)
     assert discover(None) == ["live-host"]  # type: ignore[comparison-overlap]
     assert calls == [None]
@@ -182,7 +182,6 @@ def test_discover_without_a_path_hunts_the_live_server_on_windows(monkeypatch: p
 
 def test_windows_registry_reads_the_64_bit_view(monkeypatch: pytest.MonkeyPatch) -> None:
     import contextlib
-    import sys
     import types
 
     opened: list[tuple[object, str, int]] = []

@@ -11,6 +11,7 @@ import pytest
 from exhunt.analyzers import HostContext, HuntOptions, exsetup, host_analyzers
 from exhunt.analyzers.exsetup import ExSetupVersion, VersionResourceError, read_file_version
 from exhunt.evidence import HostEvidence, discover
+from exhunt.model import UnitResult
 from test_evidence_layouts import DEFAULT_INSTALL, write_tree, write_zip
 
 SIGNATURE = 0xFEEF04BD
@@ -101,7 +102,7 @@ def test_reading_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert stream.served <= 3 * 1024 * 1024 + 64 * 1024
 
 
-def _run(host: HostEvidence) -> exsetup.UnitResult:
+def _run(host: HostEvidence) -> UnitResult:
     ctx = HostContext(host.name, host.exchange_install, HuntOptions())
     return ExSetupVersion().analyze_host(host, ctx)
 

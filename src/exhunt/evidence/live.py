@@ -9,6 +9,7 @@ system are passed in, so this runs and is tested anywhere with stand-ins.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import socket
@@ -16,7 +17,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from exhunt.evidence.base import EvidenceFile, HostEvidence
 from exhunt.evidence.classify import SNIFF_BYTES, kind_from_content, kind_from_path
@@ -44,7 +45,7 @@ class WindowsRegistry:
     """The real registry, read-only."""
 
     def value(self, key: str, name: str) -> str | None:
-        import winreg  # type: ignore[import-not-found,unused-ignore]
+        winreg: Any = importlib.import_module("winreg")  # Windows only; imported where used
 
         hive_name, _, sub = key.partition("\\")
         hive = getattr(winreg, hive_name, None)
