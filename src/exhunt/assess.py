@@ -1,0 +1,275 @@
+"""From one host's merged results to its assessment: verdict, build, blind spots, incidents.
+
+The verdict is decided by what the rules say a hit implies (`Implies`), never by counting: one
+web shell is a compromise, a thousand scanner probes are not. A host is called clean only when
+the logs that would show an attack were actually there; otherwise the verdict says which
+evidence was missing (DESIGN.md "Verdicts").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from exhunt.evidence.base import HostEvidence
+from exhunt.model import (
+    ArtefactKind,
+    CoverageSpan,
+    Finding,
+    HostAssessment,
+    Implies,
+    Incident,
+    Observation,
+    RemediationStep,
+    Severity,
+    Suppression,
+    UnitResult,
+    Verdict,
+    iso,
+)
+
+# When each chain was exploited in the wild, for "do the logs reach back that far?".
+# ProxyLogon: first exploitation seen 2021-01-06, mass exploitation until the end of March 2021.
+# ProxyShell: mass exploitation from August 2021. ProxyNotShell: in the wild from August 2022.
+# OWASSRF: in the wild from late 2022 (disclosed December 2022).
+ATTACK_WINDOWS: tuple[tuple[str, datetime, datetime], ...] = (
+    ("ProxyLogon", datetime(2021, 1, 6, tzinfo=UTC), datetime(2021, 3, 31, tzinfo=UTC)),
+    ("ProxyShell", datetime(2021, 8, 1, tzinfo=UTC), datetime(2021, 12, 31, tzinfo=UTC)),
+    ("ProxyNotShell", datetime(2022, 8, 1, tzinfo=UTC), datetime(2022, 12, 31, tzinfo=UTC)),
+    ("OWASSRF", datetime(2022, 11, 1, tzinfo=UTC), datetime(2023, 3, 31, tzinfo=UTC)),
+)
+
+# Web logs that show the SSRF chains; with neither present a host cannot be called clean.
+WEB_LOGS = (ArtefactKind.HTTPPROXY.value, ArtefactKind.IIS.value)
+# Worth having; their absence is a blind spot but does not block a verdict.
+OTHER_LOGS = {
+    ArtefactKind.ECP_SERVER.value: "ECP Server logs (CVE-2021-27065 virtual directory edits)",
+    ArtefactKind.OAB_GENERATOR.value: "OAB generator logs (CVE-2021-26858 file writes)",
+    ArtefactKind.RPS_HTTP.value: "remote PowerShell Rps_Http logs (OWASSRF)",
+    ArtefactKind.EVTX.value: "Windows event logs (CVE-2021-26857, cmdlets, process traces)",
+}
+
+INCIDENT_GAP = timedelta(hours=6)
+_VERDICT_BY_IMPLIES = {
+    Implies.COMPROMISE: Verdict.COMPROMISED,
+    Implies.ATTEMPT: Verdict.ATTEMPTED,
+    Implies.SUSPICIOUS: Verdict.SUSPICIOUS,
+}
+
+
+def assess(host: HostEvidence, merged: UnitResult) -> HostAssessment:
+    findings = sorted(correlate(merged.findings), key=Finding.sort_key)
+    coverage = _coverage_with_events(merged.coverage)
+    build, build_source = choose_build(merged.observations)
+    exposure = _exposure(build)
+    blind_spots = find_blind_spots(host, coverage)
+    verdict, reason = decide_verdict(findings, coverage, blind_spots)
+    assessment = HostAssessment(
+        host=_host_name(host, merged.observations),
+        verdict=verdict,
+        verdict_reason=reason,
+        root=host.root,
+        layout=host.layout,
+        exchange_build=build,
+        build_source=build_source,
+        exposure=exposure,
+        findings=findings,
+        log_coverage=coverage,
+        blind_spots=blind_spots,
+        suppressed=[Suppression(rule_id, why, n) for (rule_id, why), n in sorted(merged.suppressed.items())],
+        errors=list(merged.errors),
+        incidents=group_incidents(findings),
+        observations=list(merged.observations),
+    )
+    assessment.remediation = _remediation(assessment)
+    return assessment
+
+
+def _host_name(host: HostEvidence, observations: list[Observation]) -> str:
+    return host.name
+
+
+def _coverage_with_events(coverage: dict[str, CoverageSpan]) -> dict[str, CoverageSpan]:
+    """Event logs arrive as .evtx or JSON exports; one family for coverage questions."""
+    out = dict(coverage)
+    if ArtefactKind.EVENT_JSON.value in out:
+        span = out.setdefault(ArtefactKind.EVTX.value, CoverageSpan())
+        if span is not out[ArtefactKind.EVENT_JSON.value]:
+            merged = CoverageSpan(span.first, span.last, span.files, span.records)
+            merged.merge(out.pop(ArtefactKind.EVENT_JSON.value))
+            out[ArtefactKind.EVTX.value] = merged
+    return out
+
+
+def choose_build(observations: Iterable[Observation]) -> tuple[str | None, str | None]:
+    """ExSetup.exe's file version is authoritative (it includes the SU); else the newest build a
+    log reports (HttpProxy's version columns are the front end's own build)."""
+    builds = [o for o in observations if o.kind == "exchange_build"]
+    if not builds:
+        return None, None
+    exsetup = [o for o in builds if o.note and "exsetup" in o.note.lower()]
+    if exsetup:
+        return exsetup[0].value, f"{exsetup[0].note} ({exsetup[0].source})"
+    newest = max(builds, key=lambda o: (o.timestamp or datetime.min.replace(tzinfo=UTC), _build_key(o.value)))
+    return newest.value, f"{newest.note or 'log header'} ({newest.source})"
+
+
+def _build_key(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in text.split("."))
+    except ValueError:
+        return ()
+
+
+def _optional(module: str, name: str) -> Callable[..., Any] | None:
+    try:
+        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    except (ImportError, AttributeError):
+        return None
+
+
+def _exposure(build: str | None) -> dict[str, Any] | None:
+    assess_build = _optional("exhunt.builds", "assess_build")
+    if build is None or assess_build is None:
+        return None
+    return assess_build(build).to_dict()  # type: ignore[no-any-return]
+
+
+def _remediation(assessment: HostAssessment) -> list[RemediationStep]:
+    plan = _optional("exhunt.remediation", "plan")
+    if plan is None:
+        return []
+    return list(plan(assessment))
+
+
+def find_blind_spots(host: HostEvidence, coverage: dict[str, CoverageSpan]) -> list[str]:
+    spots: list[str] = []
+    web = [coverage[k] for k in WEB_LOGS if k in coverage and coverage[k].files]
+    if not web:
+        spots.append(
+            "No HttpProxy or IIS logs in the evidence: the SSRF steps of every chain (ProxyLogon, "
+            "ProxyShell, ProxyNotShell, OWASSRF) cannot be seen."
+        )
+    elif ArtefactKind.HTTPPROXY.value not in coverage:
+        spots.append(
+            "No Exchange HttpProxy logs: ProxyLogon's cookie-based SSRF (CVE-2021-26855) is only "
+            "visible there; IIS logs show the requests but not where they were routed."
+        )
+    for kind, what in OTHER_LOGS.items():
+        if kind not in coverage and web:
+            spots.append(f"No {what}.")
+    first = min((s.first for s in web if s.first), default=None)
+    last = max((s.last for s in web if s.last), default=None)
+    if first and last:
+        for chain, start, end in ATTACK_WINDOWS:
+            if last < start or first > end:
+                spots.append(
+                    f"The web logs cover {iso(first)[:10]} to {iso(last)[:10]} and do not reach the "  # type: ignore[index]
+                    f"{chain} exploitation window ({iso(start)[:10]} to {iso(end)[:10]}): an attack "  # type: ignore[index]
+                    "then can only be found on disk and in event logs."
+                )
+    return spots
+
+
+def decide_verdict(
+    findings: list[Finding], coverage: dict[str, CoverageSpan], blind_spots: list[str]
+) -> tuple[Verdict, str]:
+    by_weight: dict[Implies, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_weight[f.implies].append(f)
+    for implies, verdict in _VERDICT_BY_IMPLIES.items():
+        hits = by_weight.get(implies)
+        if hits:
+            return verdict, _reason(verdict, hits)
+    has_web_logs = any(k in coverage and coverage[k].files for k in WEB_LOGS)
+    if not has_web_logs:
+        looked = ", ".join(sorted(k for k, s in coverage.items() if s.files)) or "no logs"
+        return Verdict.INSUFFICIENT, (
+            "Nothing found, but this is not a clean bill of health: the evidence has no HttpProxy or "
+            f"IIS logs (it had: {looked}). Collect the Exchange Logging folder and the IIS logs."
+        )
+    web = [coverage[k] for k in WEB_LOGS if k in coverage]
+    first = min((s.first for s in web if s.first), default=None)
+    last = max((s.last for s in web if s.last), default=None)
+    span = f" The web logs cover {iso(first)[:10]} to {iso(last)[:10]}." if first and last else ""  # type: ignore[index]
+    return Verdict.CLEAN, (
+        "No trace of exploitation or attacker presence in the evidence." + span
+        + (" See the blind spots for what could not be checked." if blind_spots else "")
+    )
+
+
+def _reason(verdict: Verdict, hits: list[Finding]) -> str:
+    worst = sorted(hits, key=lambda f: (-f.severity.rank, f.sort_key()))
+    titles: list[str] = []
+    for f in worst:
+        if f.title not in titles:
+            titles.append(f.title)
+    shown = "; ".join(titles[:3]) + (f"; and {len(titles) - 3} more" if len(titles) > 3 else "")
+    lead = {
+        Verdict.COMPROMISED: "Evidence of successful exploitation or attacker presence",
+        Verdict.ATTEMPTED: "Attacks reached this server, without evidence that they succeeded",
+        Verdict.SUSPICIOUS: "Weak signals that need a human look",
+    }[verdict]
+    first = min((f.timestamp for f in hits if f.timestamp), default=None)
+    when = f", first at {iso(first)}" if first else ""
+    return f"{lead} ({len(hits)} finding{'s' if len(hits) != 1 else ''}{when}): {shown}."
+
+
+def correlate(findings: list[Finding]) -> list[Finding]:
+    """Tie IIS and HttpProxy records of one request together (IIS cafeReqId = HttpProxy
+    RequestId, detection-spec.md §2.6), so each side names its twin."""
+    by_request: dict[str, list[int]] = defaultdict(list)
+    for i, f in enumerate(findings):
+        for key in ("request_id", "cafe_request_id"):
+            value = f.detail(key)
+            if value:
+                by_request[value.strip().lower()].append(i)
+    out = list(findings)
+    for ids in by_request.values():
+        if len(ids) < 2:
+            continue
+        for i in ids:
+            others = sorted({f"{findings[j].evidence.path}:{findings[j].evidence.line}" for j in ids if j != i
+                             and findings[j].evidence.path != findings[i].evidence.path})
+            if others:
+                f = out[i]
+                out[i] = dataclasses.replace(f, details=(*f.details, ("same_request_as", ", ".join(others[:5]))))
+    return out
+
+
+def group_incidents(findings: list[Finding]) -> list[Incident]:
+    """Group network findings by source address; a gap of hours starts a new incident."""
+    by_ip: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.source_ip and f.implies is not Implies.NOTHING:
+            by_ip[f.source_ip].append(f)
+    groups: list[list[Finding]] = []
+    for hits in by_ip.values():
+        hits.sort(key=Finding.sort_key)
+        current: list[Finding] = []
+        for f in hits:
+            if current and f.timestamp and current[-1].timestamp and f.timestamp - current[-1].timestamp > INCIDENT_GAP:
+                groups.append(current)
+                current = []
+            current.append(f)
+        if current:
+            groups.append(current)
+    groups.sort(key=lambda g: g[0].sort_key())
+    incidents = []
+    for n, group in enumerate(groups, 1):
+        times = [f.timestamp for f in group if f.timestamp]
+        incidents.append(Incident(
+            id=f"I{n}",
+            source_ip=group[0].source_ip,
+            first=min(times) if times else None,
+            last=max(times) if times else None,
+            chains=tuple(sorted({f.chain for f in group if f.chain})),
+            rule_ids=tuple(sorted({f.rule_id for f in group})),
+            findings=len(group),
+            worst=max((f.severity for f in group), key=lambda s: s.rank, default=Severity.INFO),
+        ))
+    return incidents

@@ -1,0 +1,160 @@
+"""The console summary: per host the verdict first, then findings by chain with their evidence.
+
+Every value that came from evidence goes through `printable()` and rich's markup escaping: a
+User-Agent can carry terminal escape sequences or `[red]` markup, and must show as text.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from exhunt.model import Finding, HostAssessment, HuntResult, Verdict, iso
+from exhunt.report.safe_text import printable
+
+VERDICT_STYLE = {
+    Verdict.COMPROMISED: "bold white on red",
+    Verdict.ATTEMPTED: "bold black on yellow",
+    Verdict.SUSPICIOUS: "bold black on bright_yellow",
+    Verdict.CLEAN: "bold white on green",
+    Verdict.INSUFFICIENT: "bold white on blue",
+}
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+PER_RULE = 5  # findings shown per rule on the console; all of them are in --json
+
+
+def safe(text: object, limit: int | None = None) -> str:
+    return escape(printable(str(text), limit))
+
+
+def render_host(console: Console, host: HostAssessment, *, per_rule: int = PER_RULE) -> None:
+    console.rule(style="dim")
+    console.print(
+        f"[{VERDICT_STYLE[host.verdict]}] {host.verdict.value.upper()} [/] [bold]{safe(host.host)}[/]"
+        f"  [dim]{safe(host.root)} ({safe(host.layout)})[/]"
+    )
+    console.print(safe(host.verdict_reason), soft_wrap=False)
+    _render_build(console, host)
+    if host.findings:
+        _render_findings(console, host.findings, per_rule)
+    if host.incidents:
+        console.print("\n[bold]Incidents[/] (findings grouped by source address and time)")
+        for inc in host.incidents:
+            console.print(
+                f"  {inc.id} {safe(inc.source_ip)}  {iso(inc.first) or '?'} .. {iso(inc.last) or '?'}  "
+                f"{inc.findings} findings, worst {inc.worst}, {', '.join(inc.chains) or '-'}"
+            )
+    if host.suppressed:
+        console.print("\n[bold]Suppressed on purpose[/] (counted, not reported as findings)")
+        for s in host.suppressed:
+            console.print(f"  {s.count:>7,}  {safe(s.rule_id)}: {safe(s.reason)}")
+    _render_coverage(console, host)
+    if host.blind_spots:
+        console.print("\n[bold yellow]Blind spots[/]")
+        for spot in host.blind_spots:
+            console.print(f"  - {safe(spot)}")
+    if host.remediation:
+        console.print("\n[bold]What to do next[/]")
+        for step in host.remediation:
+            console.print(f"  {step.priority}. {safe(step.action)}  [dim]({safe(step.why)})[/]")
+    if host.errors:
+        console.print(f"\n[bold]{len(host.errors)} evidence problem(s)[/] (the hunt went on)")
+        for err in host.errors[:10]:
+            where = f"{err.path}:{err.line}" if err.line else err.path
+            console.print(f"  {safe(where, 100)}: {safe(err.message, 200)}")
+        if len(host.errors) > 10:
+            console.print(f"  ... and {len(host.errors) - 10} more (see --json)")
+
+
+def _render_build(console: Console, host: HostAssessment) -> None:
+    if not host.exchange_build:
+        console.print("[dim]Exchange build: not found in the evidence[/]")
+        return
+    name = (host.exposure or {}).get("name") or ""
+    console.print(f"Exchange build {safe(host.exchange_build)} {safe(name)} [dim]from {safe(host.build_source)}[/]")
+    exposure = (host.exposure or {}).get("exposure") or {}
+    if exposure:
+        parts = []
+        for chain, item in exposure.items():
+            status = item.get("status", "unknown") if isinstance(item, dict) else str(item)
+            style = "red" if status.startswith("vulnerable") else "green" if status == "patched" else "yellow"
+            parts.append(f"{chain} [{style}]{status}[/]")
+        console.print("  exposure: " + ", ".join(parts))
+
+
+def _render_findings(console: Console, findings: list[Finding], per_rule: int) -> None:
+    by_chain: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    for f in findings:
+        by_chain[f.chain or "Not tied to one chain"][f.rule_id].append(f)
+    for chain, rules in by_chain.items():
+        total = sum(len(v) for v in rules.values())
+        console.print(f"\n[bold]{safe(chain)}[/] - {total} finding{'s' if total != 1 else ''}")
+        for rule_id, hits in sorted(rules.items(), key=lambda kv: (-kv[1][0].severity.rank, kv[0])):
+            first = hits[0]
+            style = SEVERITY_STYLE.get(first.severity.value, "")
+            cves = f" {', '.join(first.cves)}" if first.cves else ""
+            console.print(f"  [{style}]{first.severity.value:<8}[/] [bold]{safe(rule_id)}[/]{cves} - "
+                          f"{safe(first.title)} ({len(hits)})")
+            for f in hits[:per_rule]:
+                _render_evidence(console, f)
+            if len(hits) > per_rule:
+                console.print(f"      ... and {len(hits) - per_rule} more (see --json)")
+
+
+def _render_evidence(console: Console, f: Finding) -> None:
+    where = f.evidence.path + (f":{f.evidence.line}" if f.evidence.line else "")
+    if f.evidence.record and not f.evidence.line:
+        where += f" record {f.evidence.record}"
+    meta = " ".join(x for x in (iso(f.timestamp) or "", f.source_ip or "") if x)
+    console.print(f"      {safe(where, 140)}  [dim]{safe(meta)}[/]")
+    if f.evidence.excerpt:
+        console.print(f"        [dim]{safe(f.evidence.excerpt, 220)}[/]")
+    interesting = [(k, v) for k, v in f.details if k in _SHOWN_DETAILS]
+    if interesting:
+        console.print("        " + "  ".join(f"{safe(k)}={safe(v, 90)}" for k, v in interesting))
+
+
+_SHOWN_DETAILS = {"impersonated_user", "sha256", "matched", "same_request_as", "path", "command_line",
+                  "cmdlet", "target_file", "user_agent"}
+
+
+def _render_coverage(console: Console, host: HostAssessment) -> None:
+    if not host.log_coverage:
+        return
+    table = Table(title="Log coverage", title_justify="left", show_edge=False, pad_edge=False)
+    table.add_column("artefact")
+    table.add_column("first")
+    table.add_column("last")
+    table.add_column("files", justify="right")
+    table.add_column("records", justify="right")
+    for name, span in sorted(host.log_coverage.items()):
+        table.add_row(safe(name), (iso(span.first) or "-")[:19], (iso(span.last) or "-")[:19], f"{span.files:,}",
+                      f"{span.records:,}")
+    console.print()
+    console.print(table)
+
+
+def render_summary(console: Console, hosts: Iterable[HostAssessment]) -> None:
+    hosts = list(hosts)
+    if len(hosts) < 2:
+        return
+    console.rule(style="dim")
+    table = Table(title=f"{len(hosts)} hosts", title_justify="left")
+    table.add_column("host")
+    table.add_column("verdict")
+    table.add_column("findings", justify="right")
+    table.add_column("build")
+    for h in hosts:
+        table.add_row(safe(h.host), f"[{VERDICT_STYLE[h.verdict]}]{h.verdict.value}[/]", str(len(h.findings)),
+                      safe(h.exchange_build or "-"))
+    console.print(table)
+
+
+def render(console: Console, result: HuntResult) -> None:
+    for host in result.hosts:
+        render_host(console, host)
+    render_summary(console, result.hosts)

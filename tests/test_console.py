@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+
+from rich.console import Console
+
+from exhunt.model import (
+    CoverageSpan,
+    EvidenceError,
+    EvidenceRef,
+    Finding,
+    HostAssessment,
+    HuntResult,
+    Implies,
+    Severity,
+    Verdict,
+)
+from exhunt.report.console import render
+from exhunt.report.jsonout import dumps
+from exhunt.report.safe_text import printable
+
+HOSTILE = "[bold red]FAKE[/] \x1b[2J\x1b]0;title\x07 \u202egnp.exe <script>alert(1)</script>"
+
+
+def _result() -> HuntResult:
+    f = Finding("EXH-PL-26855-SSRF", 1, "SSRF " + HOSTILE, Severity.CRITICAL, "exploitation", Implies.COMPROMISE,
+                ("CVE-2021-26855",), "ProxyLogon", EvidenceRef("Logging/" + HOSTILE + ".log", 3, HOSTILE),
+                datetime(2021, 3, 3, tzinfo=UTC), "1.2.3.4", (("user_agent", HOSTILE),))
+    host = HostAssessment("EX01" + HOSTILE, Verdict.COMPROMISED, "because " + HOSTILE, findings=[f],
+                          log_coverage={"HttpProxy": CoverageSpan(None, None, 1, 1)},
+                          errors=[EvidenceError(HOSTILE, HOSTILE)], blind_spots=[HOSTILE])
+    return HuntResult("0", datetime(2021, 1, 1, tzinfo=UTC), datetime(2021, 1, 1, tzinfo=UTC), [host, host])
+
+
+def test_printable_neutralises_control_and_bidi_characters() -> None:
+    assert printable("a\x1b[2Jb\u202ec\x00") == "a\\x1b[2Jb\\x202ec\\x00"
+    assert printable("x" * 10, limit=5) == "xxxx…"
+
+
+def test_console_shows_hostile_text_as_text() -> None:
+    buf = io.StringIO()
+    render(Console(file=buf, width=100, color_system=None, force_terminal=False), _result())
+    out = buf.getvalue()
+    assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
+    assert "[bold red]FAKE[/]" in out  # markup shown literally, not interpreted
+    assert "\\x1b[2J" in out
+    assert "COMPROMISED" in out and "EXH-PL-26855-SSRF" in out
+
+
+def test_json_is_ascii_and_follows_the_contract() -> None:
+    text = dumps(_result())
+    assert text.isascii()
+    doc = json.loads(text)
+    assert doc["schema"] == "exhunt.hunt/1"
+    host = doc["hosts"][0]
+    for key in ("host", "verdict", "exchange_build", "log_coverage", "findings", "errors"):
+        assert key in host
+    finding = host["findings"][0]
+    for key in ("rule_id", "rule_version", "title", "severity", "category", "cves", "chain", "timestamp",
+                "source_ip", "evidence"):
+        assert key in finding
+    assert set(finding["evidence"]) >= {"path", "line", "excerpt", "sha256"}
+    assert finding["evidence"]["excerpt"] == HOSTILE

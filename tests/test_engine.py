@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from exhunt import engine
+from exhunt.analyzers import HostContext, HuntOptions
+from exhunt.evidence.base import EvidenceFile, FileRef, HostEvidence
+from exhunt.model import ArtefactKind, EvidenceRef, Implies, Severity, UnitResult, Verdict
+from exhunt.rules import parse_rules
+
+RULES = {r.id: r for r in parse_rules("""
+[EXH-T-HIT]
+version = 1
+title = "marker found"
+severity = "critical"
+category = "webshell"
+implies = "compromise"
+explanation = "test"
+""", "test.toml")}
+
+
+@dataclass(frozen=True)
+class MarkerAnalyzer:
+    """Reports lines containing MARKER; dies on files named poison (to test worker loss)."""
+
+    name: str = "marker"
+    kinds: frozenset[ArtefactKind] = frozenset({ArtefactKind.IIS})
+
+    def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
+        if file.rel_path.endswith("poison.log"):
+            os._exit(3)
+        out = UnitResult()
+        span = out.cover("IIS")
+        span.files += 1
+        with file.open() as fh:
+            for n, line in enumerate(fh, 1):
+                span.records += 1
+                span.see(datetime(2021, 3, 1, tzinfo=UTC) + timedelta(minutes=n))
+                if b"MARKER" in line:
+                    out.findings.append(RULES["EXH-T-HIT"].finding(
+                        EvidenceRef(file.rel_path, n, line.decode()), source_ip="10.0.0.1",
+                        timestamp=datetime(2021, 3, 1, tzinfo=UTC) + timedelta(minutes=n)))
+        return out
+
+
+@dataclass(frozen=True)
+class BrokenAnalyzer:
+    name: str = "broken"
+    kinds: frozenset[ArtefactKind] = frozenset({ArtefactKind.IIS})
+
+    def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
+        raise RuntimeError("bug")
+
+
+@pytest.fixture
+def fake_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    analyzers = {"marker": MarkerAnalyzer(), "broken": BrokenAnalyzer()}
+    monkeypatch.setattr(engine, "registry", lambda: analyzers)
+    monkeypatch.setattr(engine, "file_analyzers", lambda kind: list(analyzers.values()))
+    monkeypatch.setattr(engine, "host_analyzers", lambda: [])
+
+
+def _host(tmp_path: Path, files: dict[str, bytes]) -> HostEvidence:
+    host = HostEvidence("EX01", str(tmp_path), "iis-logs")
+    for name, data in files.items():
+        p = tmp_path / name
+        p.write_bytes(data)
+        host.files.append(EvidenceFile(FileRef(str(p)), name, ArtefactKind.IIS, len(data)))
+    return host
+
+
+def _ctx() -> HostContext:
+    return HostContext("EX01", None, HuntOptions())
+
+
+def test_batches_put_big_files_alone_and_first() -> None:
+    def task(size: int) -> engine.Task:
+        return engine.Task("a", EvidenceFile(FileRef("x"), "x", ArtefactKind.IIS, size))
+
+    got = list(engine.batches([task(10), task(engine.SOLO_BYTES * 2), task(20)]))
+    assert [len(b) for b in got] == [1, 2]
+    assert got[0][0].file.size == engine.SOLO_BYTES * 2
+
+
+@pytest.mark.usefixtures("fake_registry")
+def test_inline_run_merges_and_isolates_a_failing_analyzer(tmp_path: Path) -> None:
+    host = _host(tmp_path, {"a.log": b"x\nMARKER\n", "b.log": b"y\n"})
+    result = engine.analyze_host(host, _ctx(), jobs=1)
+    assert [(f.evidence.path, f.evidence.line) for f in result.findings] == [("a.log", 2)]
+    assert result.coverage["IIS"].files == 2 and result.coverage["IIS"].records == 3
+    assert sorted(e.path for e in result.errors) == ["a.log", "b.log"]
+    assert all("broken failed" in e.message for e in result.errors)
+
+
+@pytest.mark.usefixtures("fake_registry")
+def test_pool_survives_a_worker_that_dies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "INLINE_BYTES", 0)
+    monkeypatch.setattr(engine, "BATCH_FILES", 2)
+    files = {f"f{i}.log": b"MARKER\n" for i in range(6)}
+    files["poison.log"] = b"MARKER\n"
+    host = _host(tmp_path, files)
+    seen = []
+    result = engine.analyze_host(host, _ctx(), jobs=2, on_progress=seen.append)
+    hit_files = {f.evidence.path for f in result.findings}
+    assert hit_files == {f"f{i}.log" for i in range(6)}  # nothing lost but the poisoned file
+    poison = [e for e in result.errors if e.path == "poison.log" and "died" in e.message]
+    assert poison, result.errors
+    assert seen[-1].files_done == seen[-1].files_total
+
+
+@pytest.mark.usefixtures("fake_registry")
+def test_hunt_verdict_and_incidents(tmp_path: Path) -> None:
+    from exhunt.hunt import hunt_hosts
+
+    host = _host(tmp_path, {"u_ex210301.log": b"a\nMARKER\nb\nMARKER\n"})
+    result = hunt_hosts([host], jobs=1)
+    (h,) = result.hosts
+    assert h.verdict is Verdict.COMPROMISED
+    assert "marker found" in h.verdict_reason
+    assert len(h.incidents) == 1 and h.incidents[0].findings == 2 and h.incidents[0].worst is Severity.CRITICAL
+    assert all(f.implies is Implies.COMPROMISE for f in h.findings)
