@@ -164,7 +164,10 @@ def _content_hit(hit: RuleHit, data: bytes) -> _Pending:
         details["matched"] = matched
     out = _Pending(rule_id, details, severity, implies, content=True)
     if hit.patterns:
-        out.line, out.record, out.excerpt = _where(data, ordered[0].offset)
+        # A rule may name the pattern whose line tells the story best (meta evidence = "$x").
+        preferred = hit.meta.get("evidence")
+        anchor = next((p for p in ordered if p.identifier == preferred), ordered[0])
+        out.line, out.record, out.excerpt = _where(data, anchor.offset)
     return out
 
 

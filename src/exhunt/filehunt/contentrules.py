@@ -1,8 +1,10 @@
 """YARA content rules: the shipped ones plus the user's, compiled once per process and set of paths.
 
 Shipped rules live in `exhunt/data/yara/*.yar`; each names the catalog rule that explains it in
-its meta (`exhunt_id = "EXH-WS-CHOPPER"`). User rules come from `HuntOptions.extra_yara_paths`
-(files or folders of .yar/.yara, for example a checkout of a public signature set). Every user
+its meta (`exhunt_id = "EXH-WS-CHOPPER"`), and may name the pattern whose line best shows the
+evidence (`evidence = "$url_code"`; default: the first match). User rules come from
+`HuntOptions.extra_yara_paths` (files or folders of .yar/.yara, for example a checkout of a
+public signature set). Every user
 file is test-compiled on its own first: a broken one is reported with its file and line and left
 out, and everything else still runs. The variables public rule sets expect (filename, filepath,
 extension, filetype, owner) are defined, so their rules compile and see the file's name.

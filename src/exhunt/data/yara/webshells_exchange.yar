@@ -11,6 +11,7 @@ rule exhunt_oab_config_dump_with_script
     meta:
         exhunt_id = "EXH-WS-OAB-CONFIG"
         description = "OAB virtual directory property dump whose ExternalUrl/InternalUrl holds server code (CVE-2021-27065 / CVE-2021-26858)"
+        evidence = "$url_code"
     strings:
         $prop1 = "OfflineAddressBooks" nocase ascii wide
         $prop2 = "PollInterval" nocase ascii wide
