@@ -116,3 +116,10 @@ def test_binary_page_signatures() -> None:
     der = heuristics.binary_page(loc, b"0\x82\x02\x10", b"0\x82 <%@ Page Language=\"C#\"%>")
     assert der is not None and der.severity is Severity.HIGH
     assert heuristics.binary_page(classify("x/a.css", known=False), b"\x00\x01", b"") is None
+
+
+def test_priority_puts_web_roots_first() -> None:
+    web = r"C:\inetpub\wwwroot\aspnet_client\s.aspx"
+    staging, other = r"C:\ProgramData\x.zip", r"C:\Users\b\a.aspx"
+    order = sorted([other, staging, web], key=lambda p: classify(p, known=True).priority)
+    assert order == [web, staging, other]

@@ -300,3 +300,18 @@ def test_benign_exchange_configs_as_one_host(shared_data: Path) -> None:
     bad = {p.name for p in folder.iterdir() if "BadApplicationHost" in p.name}
     assert bad and bad <= {e.path for e in result.errors}
 
+
+
+def test_site_root_found_where_applicationhost_puts_it(tmp_path: Path) -> None:
+    # The Default Web Site on another drive: its web.config is the site root, not a child.
+    moved = apphost().replace(b"%SystemDrive%\\inetpub\\wwwroot", b"E:\\Web\\Default")
+    site = config(tmp_path, r"E:\Web\Default\web.config", web_config(eomtv2()))
+    result = run([config(tmp_path, APPHOST, moved), site])
+    assert mitigation(result, "EOMTv2") == ("EOMTv2: effective", site.rel_path)
+
+
+def test_global_rules_count_for_the_whole_server(tmp_path: Path) -> None:
+    rules = b"<rewrite><globalRules>" + eomtv2().encode() + b"</globalRules></rewrite>"
+    text = apphost().replace(b"</globalModules>", b"</globalModules>" + rules)
+    result = run([config(tmp_path, APPHOST, text)])
+    assert mitigation(result, "EOMTv2")[0] == "EOMTv2: effective"

@@ -81,7 +81,9 @@ class IisConfigAnalyzer:
             return result
         site_root = _default_site_root(configs)
         for config in configs:
-            if config.role is Role.CHILD and site_root and normalise(_path_of(config.file)) == site_root:
+            if config.role is Role.APPHOST or site_root is None:
+                continue
+            if _without_drive(_path_of(config.file)) == site_root:
                 config.role = Role.SITE_ROOT
         for config in configs:
             if config.role is Role.APPHOST:
@@ -97,6 +99,11 @@ def _is_iis_config(file: EvidenceFile) -> bool:
 
 def _path_of(file: EvidenceFile) -> str:
     return file.windows_path or file.rel_path
+
+
+def _without_drive(path: str) -> str:
+    """'C:\\inetpub\\x' and a mirror's 'C/inetpub/x' alike: '/inetpub/x'."""
+    return re.sub(r"^/(?:[a-z](?::|%3a)?)(?=/)", "", normalise(path))
 
 
 def _role(file: EvidenceFile) -> Role:
@@ -160,7 +167,7 @@ def _default_site_root(configs: list[ConfigFile]) -> str | None:
                     roots = (v for v in app.children if v.tag == "virtualdirectory" and v.get("path") == "/")
                     vdir = next(roots, None)
                     if vdir is not None and vdir.get("physicalpath"):
-                        return normalise(_expand(vdir.get("physicalpath")).rstrip("\\/") + "/web.config")
+                        return _without_drive(_expand(vdir.get("physicalpath")).rstrip("\\/") + "/web.config")
     return None
 
 

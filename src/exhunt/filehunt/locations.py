@@ -80,6 +80,13 @@ class Location:
     def in_web_root(self) -> bool:
         return self.place in WEB_ROOTS
 
+    @property
+    def priority(self) -> int:
+        """Order in which to look: 0 web roots, 1 staging folders, 2 anywhere else."""
+        if self.place in WEB_ROOTS:
+            return 0
+        return 1 if self.place in STAGING_PLACES else 2
+
     def auth_folder(self) -> tuple[str, str] | None:
         """('owa' | 'ecp', path below the auth folder) for files in the front-end auth folders."""
         for vdir in ("owa", "ecp"):

@@ -107,14 +107,16 @@ def read_rules(rules: Node, source: str) -> RuleSection:
 
 
 def rule_sections(scope: Node, source: str) -> list[RuleSection]:
-    """Every <system.webServer><rewrite><rules> directly in this scope (a configuration or location)."""
+    """Every <system.webServer><rewrite> rule list directly in this scope (a configuration or
+    location): its <rules>, and the server-wide <globalRules> that run before them."""
     out = []
     for web in scope.children:
         if web.tag != "system.webserver":
             continue
-        rules = web.path("rewrite", "rules")
-        if rules is not None:
-            out.append(read_rules(rules, source))
+        for tag in ("globalrules", "rules"):
+            rules = web.path("rewrite", tag)
+            if rules is not None:
+                out.append(read_rules(rules, source))
     return out
 
 
