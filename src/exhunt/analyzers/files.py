@@ -266,15 +266,18 @@ def _finding(hit: _Pending, file: EvidenceFile, loc: Location, content: FileCont
     for algo in ("md5", "sha1"):
         if algo in content.digests:
             details[algo] = content.digests[algo]
+    # A copied file often carries the copy's time, not the attacker's: the time stays a detail
+    # (`mtime`) and only dates the finding for the rule that is about when the file was written.
     return r.finding(
         EvidenceRef(file.rel_path, hit.line, hit.excerpt, sha256, hit.record),
-        timestamp=file.mtime,
+        timestamp=file.mtime if r.id in _DATED_BY_MTIME else None,
         details=details,
         severity=severity,
         implies=implies,
     )
 
 
+_DATED_BY_MTIME = frozenset({"EXH-FS-ATTACK-WINDOW"})
 _WEIGHTY = frozenset({Place.EXCHANGE_AUTH, Place.EXCHANGE_VDIR, Place.ASPNET_CLIENT, Place.IIS_WEBROOT,
                       Place.ASPNET_TEMP, Place.UNKNOWN, *STAGING_PLACES})
 
