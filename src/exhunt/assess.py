@@ -84,6 +84,7 @@ def assess(host: HostEvidence, merged: UnitResult) -> HostAssessment:
         errors=list(merged.errors),
         incidents=group_incidents(findings),
         observations=list(merged.observations),
+        notes=list(host.notes),
     )
     assessment.remediation = _remediation(assessment)
     return assessment
@@ -187,7 +188,7 @@ def decide_verdict(
             return verdict, _reason(verdict, hits)
     has_web_logs = any(k in coverage and coverage[k].files for k in WEB_LOGS)
     if not has_web_logs:
-        looked = ", ".join(sorted(k for k, s in coverage.items() if s.files)) or "no logs"
+        looked = ", ".join(sorted(k for k, s in coverage.items() if s.files and "/" not in k)) or "no logs"
         return Verdict.INSUFFICIENT, (
             "Nothing found, but this is not a clean bill of health: the evidence has no HttpProxy or "
             f"IIS logs (it had: {looked}). Collect the Exchange Logging folder and the IIS logs."

@@ -136,39 +136,49 @@ def _run_pooled(
     result: UnitResult,
     report: Callable[[list[Task]], None],
 ) -> None:
-    pending = all_batches
-    for attempt in (1, 2):
-        if not pending:
-            return
-        unfinished: list[list[Task]] = []
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            # Keep the queue short so memory stays flat however many files there are.
-            queue = iter(pending)
-            running: dict[Future[UnitResult], list[Task]] = {}
-            try:
+    unfinished: list[list[Task]] = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # Keep the queue short so memory stays flat however many files there are.
+        queue = iter(all_batches)
+        running: dict[Future[UnitResult], list[Task]] = {}
+        try:
+            _fill(pool, queue, running, ctx, jobs * 2)
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    batch = running.pop(fut)
+                    try:
+                        result.merge(fut.result())
+                        report(batch)
+                    except BrokenProcessPool:
+                        unfinished.append(batch)
                 _fill(pool, queue, running, ctx, jobs * 2)
-                while running:
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        batch = running.pop(fut)
-                        try:
-                            result.merge(fut.result())
-                            report(batch)
-                        except BrokenProcessPool:
-                            unfinished.append(batch)
-                    _fill(pool, queue, running, ctx, jobs * 2)
-            except BrokenProcessPool:
-                pass
-            unfinished.extend(running.values())
-            unfinished.extend(queue)
-        if attempt == 2:
-            for batch in unfinished:
-                for task in batch:
+        except BrokenProcessPool:
+            pass
+        unfinished.extend(running.values())
+        unfinished.extend(queue)
+    if unfinished:
+        _run_isolated([task for batch in unfinished for task in batch], ctx, result, report)
+
+
+def _run_isolated(
+    tasks: list[Task], ctx: HostContext, result: UnitResult, report: Callable[[list[Task]], None]
+) -> None:
+    """After a worker died: one file at a time in a one-worker pool, so when it dies again the
+    file in flight is the one that killed it, and only that file is lost."""
+    remaining = list(reversed(tasks))
+    while remaining:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            while remaining:
+                task = remaining.pop()
+                try:
+                    result.merge(pool.submit(run_batch, [task], ctx).result())
+                except BrokenProcessPool:
                     result.errors.append(EvidenceError(
-                        task.file.rel_path, f"{task.analyzer}: worker process died on this batch twice"))
-                report(batch)
-        # Second try one file per batch, so a file that kills a worker costs only itself.
-        pending = [[task] for batch in unfinished for task in batch]
+                        task.file.rel_path, f"{task.analyzer}: the worker process died on this file twice"))
+                    report([task])
+                    break  # this pool is broken: start a new one for the rest
+                report([task])
 
 
 def _fill(

@@ -327,6 +327,7 @@ class HostAssessment:
     incidents: list[Incident] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)
     remediation: list[RemediationStep] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the evidence layer recognised, in words
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -349,6 +350,7 @@ class HostAssessment:
                 for o in self.observations
             ],
             "remediation": [r.to_dict() for r in self.remediation],
+            "notes": list(self.notes),
             "errors": [e.to_dict() for e in self.errors],
         }
 
@@ -386,6 +388,7 @@ class HostAssessment:
                 RemediationStep(r["priority"], r["action"], r["why"], tuple(r.get("details", ())))
                 for r in d.get("remediation", [])
             ],
+            notes=list(d.get("notes", [])),
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from rich.console import Console
 from rich.markup import escape
@@ -38,6 +39,8 @@ def render_host(console: Console, host: HostAssessment, *, per_rule: int = PER_R
         f"  [dim]{safe(host.root)} ({safe(host.layout)})[/]"
     )
     console.print(safe(host.verdict_reason), soft_wrap=False)
+    for note in host.notes:
+        console.print(f"[dim]{safe(note)}[/]")
     _render_build(console, host)
     if host.findings:
         _render_findings(console, host.findings, per_rule)
@@ -60,7 +63,7 @@ def render_host(console: Console, host: HostAssessment, *, per_rule: int = PER_R
     if host.remediation:
         console.print("\n[bold]What to do next[/]")
         for step in host.remediation:
-            console.print(f"  {step.priority}. {safe(step.action)}  [dim]({safe(step.why)})[/]")
+            console.print(f"  {step.priority}. {safe(step.action)}  [dim]({safe(step.why, 240)})[/]")
     if host.errors:
         console.print(f"\n[bold]{len(host.errors)} evidence problem(s)[/] (the hunt went on)")
         for err in host.errors[:10]:
@@ -113,7 +116,8 @@ def _render_evidence(console: Console, f: Finding) -> None:
     console.print(f"      {safe(where, 140)}  [dim]{safe(meta)}[/]")
     if f.evidence.excerpt:
         console.print(f"        [dim]{safe(f.evidence.excerpt, 220)}[/]")
-    interesting = [(k, v) for k, v in f.details if k in _SHOWN_DETAILS]
+    excerpt = f.evidence.excerpt or ""
+    interesting = [(k, v) for k, v in f.details if k in _SHOWN_DETAILS and v not in excerpt]
     if interesting:
         console.print("        " + "  ".join(f"{safe(k)}={safe(v, 90)}" for k, v in interesting))
 
@@ -132,10 +136,13 @@ def _render_coverage(console: Console, host: HostAssessment) -> None:
     table.add_column("files", justify="right")
     table.add_column("records", justify="right")
     for name, span in sorted(host.log_coverage.items()):
-        table.add_row(safe(name), (iso(span.first) or "-")[:19], (iso(span.last) or "-")[:19], f"{span.files:,}",
-                      f"{span.records:,}")
+        table.add_row(safe(name), _minute(span.first), _minute(span.last), f"{span.files:,}", f"{span.records:,}")
     console.print()
     console.print(table)
+
+
+def _minute(ts: datetime | None) -> str:
+    return (iso(ts) or "-")[:16].replace("T", " ")
 
 
 def render_summary(console: Console, hosts: Iterable[HostAssessment]) -> None:

@@ -1,0 +1,107 @@
+"""Windows event logs: `.evtx` files and JSON exports of them.
+
+Each file is read into normalised events (`exhunt.events`), every event goes through the event
+detectors, and the file's reach in time is recorded as coverage: `EventLog` for all event logs,
+`EventLog/<channel>` per channel, so the assessment can say how far back each log goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO
+
+from exhunt.analyzers import HostContext
+from exhunt.events.detect import detect
+from exhunt.events.evtx_file import MEMORY_BOUND, read_evtx
+from exhunt.events.jsonl import read_event_json
+from exhunt.events.record import EventRecord
+from exhunt.evidence.base import EvidenceFile
+from exhunt.model import ArtefactKind, CoverageSpan, EvidenceError, Observation, UnitResult
+
+COVERAGE = "EventLog"
+_MAX_CHANNELS = 64  # per-channel coverage entries per file; the rest are counted under "(other)"
+_MAX_HOSTNAMES = 16
+_MAX_HOSTNAME_LENGTH = 255
+
+
+class EventLogAnalyzer:
+    """File analyzer for EVTX files and event JSON exports."""
+
+    name = "events"
+    kinds = frozenset({ArtefactKind.EVTX, ArtefactKind.EVENT_JSON})
+
+    def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
+        result = UnitResult()
+        settings = ctx.options.settings
+        scan = _FileScan(file, result)
+        try:
+            if file.kind is ArtefactKind.EVTX:
+                events = read_evtx(file, result.errors, threads=int(settings.get("evtx_threads", 1)),
+                                   memory_bound=int(settings.get("evtx_memory_bound", MEMORY_BOUND)))
+            else:
+                stream = file.open()
+                events = _closing(read_event_json(stream, file.rel_path, result.errors), stream)
+            for event in events:
+                scan.see(event)
+                detect(event, result)
+        except OSError as exc:
+            result.errors.append(EvidenceError(file.rel_path, f"cannot read: {exc.strerror or exc}"))
+        except Exception as exc:  # an analyzer never raises for bad evidence
+            reason = f"{type(exc).__name__}: {exc}"[:300]
+            message = f"reading stopped after {scan.records} events: {reason}"
+            result.errors.append(EvidenceError(file.rel_path, message))
+        scan.finish()
+        return result
+
+
+class _FileScan:
+    """Coverage and host names gathered while the events of one file go by."""
+
+    def __init__(self, file: EvidenceFile, result: UnitResult) -> None:
+        self.file = file
+        self.result = result
+        self.total = result.cover(COVERAGE)
+        self.total.files = 1
+        self.channels: dict[str, CoverageSpan] = {}
+        self.hosts: dict[str, tuple[datetime | None, int]] = {}
+        self.records = 0
+
+    def see(self, event: EventRecord) -> None:
+        self.records += 1
+        ts = event.timestamp
+        self.total.records += 1
+        self.total.see(ts)
+        span = self.channels.get(event.channel)
+        if span is None:
+            name = event.channel if len(self.channels) < _MAX_CHANNELS else "(other)"
+            span = self.channels.get(name) or self.result.cover(f"{COVERAGE}/{name or '(none)'}")
+            span.files = 1
+            self.channels[event.channel] = span
+        span.records += 1
+        span.see(ts)
+        computer = event.computer
+        if computer:
+            seen = self.hosts.get(computer)
+            if seen is not None:
+                self.hosts[computer] = (seen[0], seen[1] + 1)
+            elif len(self.hosts) < _MAX_HOSTNAMES and _plausible_hostname(computer):
+                self.hosts[computer] = (ts, 1)
+
+    def finish(self) -> None:
+        for name, (first, count) in self.hosts.items():
+            self.result.observations.append(Observation(
+                "hostname", name, self.file.rel_path, first, note=f"Computer field of {count} events"))
+
+
+def _plausible_hostname(name: str) -> bool:
+    return len(name) <= _MAX_HOSTNAME_LENGTH and name != "-" and name.isprintable() and " " not in name
+
+
+def _closing(events: Iterator[EventRecord], stream: IO[bytes]) -> Iterator[EventRecord]:
+    """The events of an opened export, closing it once they are read (or reading stops)."""
+    with stream:
+        yield from events
+
+
+ANALYZERS = [EventLogAnalyzer()]

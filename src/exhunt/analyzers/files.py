@@ -1,0 +1,286 @@
+"""The file-system hunt: web shells, dumps and other traces on disk, one file at a time.
+
+Each file is read once (bounded by `HuntOptions.max_file_size`; larger files are still hashed,
+and reported as not content-scanned), hashed once, then checked against the indicator lists,
+the YARA content rules and the heuristics of `exhunt.filehunt.heuristics`. A hit's weight
+depends on where the file sat (`exhunt.filehunt.locations`); the user's allow-lists silence hits
+by hash, glob or regex, and every silenced hit is counted. `FileHuntSetup` reports, once per
+host, the user rules and lists that could not be loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import yara_x
+
+from exhunt.analyzers import HostContext
+from exhunt.evidence.base import EvidenceFile, HostEvidence
+from exhunt.filehunt import heuristics
+from exhunt.filehunt.contentrules import RuleHit, escape_snippet
+from exhunt.filehunt.heuristics import Signal
+from exhunt.filehunt.indicators import Indicator
+from exhunt.filehunt.locations import STAGING_PLACES, Location, Place, auth_stock_status, locate
+from exhunt.filehunt.reading import FileContent, read_file
+from exhunt.filehunt.toolkit import Toolkit, toolkit
+from exhunt.model import ArtefactKind, EvidenceError, EvidenceRef, Finding, Implies, Severity, UnitResult, iso
+from exhunt.rules import catalog, rule
+
+EXCERPT_CHARS = 600
+MAX_MATCHES_SHOWN = 8
+_SEVERITIES = [Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
+_IMPLIES_RANK = {Implies.NOTHING: 0, Implies.SUSPICIOUS: 1, Implies.ATTEMPT: 2, Implies.COMPROMISE: 3}
+
+
+@dataclass
+class _Pending:
+    """One rule's hit on this file, before allow-listing and location weighting."""
+
+    rule_id: str
+    details: dict[str, str] = field(default_factory=dict)
+    severity: Severity | None = None
+    implies: Implies | None = None
+    line: int | None = None
+    record: str | None = None
+    excerpt: str | None = None
+    content: bool = False  # a content rule: weighed by location
+
+
+class FileHuntAnalyzer:
+    name = "files"
+    kinds = frozenset({ArtefactKind.FILE, ArtefactKind.IIS_CONFIG})
+
+    def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
+        result = UnitResult()
+        result.cover(str(file.kind)).files += 1
+        kit = toolkit(ctx.options)
+        loc = locate(file)
+        content = read_file(file, ctx.options.max_file_size, kit.indicators.wants)
+        if content.error:
+            result.errors.append(EvidenceError(file.rel_path, f"{content.error}; checked by name only"))
+        elif content.over_limit:
+            limit = ctx.options.max_file_size
+            result.errors.append(EvidenceError(
+                file.rel_path,
+                f"content not scanned: size limit ({content.size} bytes, max_file_size {limit});"
+                " hashed and checked by name and first bytes only"))
+
+        pending: dict[str, _Pending] = {}
+        for ind in kit.indicators.match_hashes(content.digests):
+            _add(pending, _hash_hit(ind))
+        for ind in kit.indicators.match_path(loc.path):
+            _add(pending, _path_hit(ind, loc))
+        if content.data is not None:
+            _scan_content(kit, file, loc, content, pending, result)
+        for signal in _heuristics(loc, file.mtime, content):
+            _add(pending, _Pending(signal.rule_id, dict(signal.details), signal.severity, signal.implies))
+
+        sha256 = content.digests.get("sha256")
+        for hit in pending.values():
+            entry = kit.allowlist.match(hit.rule_id, sha256, loc.path)
+            if entry is not None:
+                result.suppress(hit.rule_id, f"allow-listed by {entry.where}")
+                continue
+            result.findings.append(_finding(hit, file, loc, content, sha256))
+        return result
+
+
+class FileHuntSetup:
+    """Reports, once per host, user YARA files and lists that could not be loaded (and why)."""
+
+    name = "files-setup"
+
+    def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
+        result = UnitResult()
+        if not any(f.kind in FileHuntAnalyzer.kinds for f in host.files):
+            return result
+        for problem in toolkit(ctx.options).problems:
+            result.errors.append(EvidenceError(problem.origin, problem.message, problem.line))
+        return result
+
+
+def _add(pending: dict[str, _Pending], hit: _Pending) -> None:
+    """Keep one finding per rule and file; a second reason adds to the first."""
+    seen = pending.get(hit.rule_id)
+    if seen is None:
+        pending[hit.rule_id] = hit
+        return
+    for key, value in hit.details.items():
+        if key in seen.details and seen.details[key] != value:
+            seen.details[key] = f"{seen.details[key]}; {value}"
+        else:
+            seen.details.setdefault(key, value)
+    if hit.severity is not None and (seen.severity is None or hit.severity.rank > seen.severity.rank):
+        seen.severity = hit.severity
+    if seen.line is None and hit.line is not None:
+        seen.line, seen.excerpt, seen.record = hit.line, hit.excerpt, hit.record
+
+
+def _hash_hit(ind: Indicator) -> _Pending:
+    rule_id = "EXH-WS-IOC-HASH" if ind.kind == "webshell" else "EXH-FS-IOC-HASH"
+    return _Pending(rule_id, {"indicator": ind.describe(), "indicator_kind": ind.kind,
+                              "indicator_list": f"{ind.origin}:{ind.line}", "matched_hash": ind.type})
+
+
+def _path_hit(ind: Indicator, loc: Location) -> _Pending:
+    details = {"indicator": ind.describe(), "indicator_list": f"{ind.origin}:{ind.line}",
+               "published_path": ind.value}
+    status = auth_stock_status(loc)
+    if status is not None and status[0]:
+        details["note"] = "also the name of a stock Exchange file: compare its hash with a genuine copy"
+        return _Pending("EXH-WS-IOC-PATH", details, Severity.LOW, Implies.NOTHING)
+    return _Pending("EXH-WS-IOC-PATH", details)
+
+
+def _scan_content(kit: Toolkit, file: EvidenceFile, loc: Location, content: FileContent,
+                  pending: dict[str, _Pending], result: UnitResult) -> None:
+    assert content.data is not None
+    names = {"filename": loc.name, "filepath": file.windows_path or file.rel_path,
+             "extension": loc.extension, "filetype": "", "owner": ""}
+    try:
+        hits = kit.content_rules.scan(content.data, names)
+    except yara_x.TimeoutError:
+        result.errors.append(EvidenceError(file.rel_path, "content scan timed out; checked by hash, name and "
+                                                          "heuristics only"))
+        return
+    except yara_x.ScanError as exc:
+        result.errors.append(EvidenceError(file.rel_path, f"content scan failed: {exc}"))
+        return
+    for hit in hits:
+        _add(pending, _content_hit(hit, content.data))
+
+
+def _content_hit(hit: RuleHit, data: bytes) -> _Pending:
+    rule_id, severity, implies = _content_rule_id(hit)
+    ordered = sorted(hit.patterns, key=lambda p: p.offset)
+    shown = ordered[:MAX_MATCHES_SHOWN]
+    matched = "; ".join(f"{p.identifier}@{p.offset}: {escape_snippet(data[p.offset:p.offset + p.length])}"
+                        for p in shown)
+    if len(hit.patterns) > len(shown):
+        matched += f"; ... {len(hit.patterns) - len(shown)} more"
+    details = {"yara_rule": hit.rule if hit.shipped else f"{hit.rule} ({hit.origin})"}
+    if matched:
+        details["matched"] = matched
+    out = _Pending(rule_id, details, severity, implies, content=True)
+    if hit.patterns:
+        # A rule may name the pattern whose line tells the story best (meta evidence = "$x").
+        preferred = hit.meta.get("evidence")
+        anchor = next((p for p in ordered if p.identifier == preferred), ordered[0])
+        out.line, out.record, out.excerpt = _where(data, anchor.offset)
+    return out
+
+
+def _content_rule_id(hit: RuleHit) -> tuple[str, Severity | None, Implies | None]:
+    """Shipped rules name their catalog rule; user rules may, else they are EXH-FS-USER-YARA."""
+    wanted = hit.exhunt_id
+    if wanted and wanted in catalog():
+        return wanted, None, None
+    if hit.shipped:
+        raise KeyError(f"shipped YARA rule {hit.rule} names no catalog rule ({wanted!r})")
+    return "EXH-FS-USER-YARA", _user_severity(hit.meta), None
+
+
+def _user_severity(meta: dict[str, object]) -> Severity | None:
+    value = meta.get("severity")
+    if isinstance(value, str) and value.lower() in {s.value for s in Severity}:
+        return Severity(value.lower())
+    score = meta.get("score")
+    if isinstance(score, int) and not isinstance(score, bool):
+        return Severity.HIGH if score >= 80 else Severity.MEDIUM if score >= 60 else Severity.LOW
+    return None
+
+
+def _where(data: bytes, offset: int) -> tuple[int | None, str | None, str | None]:
+    """(line, record, excerpt) for a match: a line for text, a byte offset for binary files."""
+    if b"\x00" in data[:4096] and not _looks_utf16(data):
+        start = max(0, offset - 80)
+        return None, f"offset {offset}", data[start:offset + 160].decode("latin-1")
+    wide = _looks_utf16(data)
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    end = data.find(b"\n", offset)
+    end = end if end >= 0 else len(data)
+    width = EXCERPT_CHARS * (2 if wide else 1)
+    if end - start > width:
+        # A long line: show the part around the match, not its start.
+        start = max(start, offset - width // 4)
+        start -= (start % 2) if wide else 0
+        end = min(end, start + width)
+    raw = data[start:end]
+    text = raw.decode("utf-16-le", "replace") if wide else raw.decode("utf-8", "replace")
+    return line, None, text.strip("\r\n\x00")
+
+
+def _looks_utf16(data: bytes) -> bool:
+    sample = data[:512]
+    return sample.startswith(b"\xff\xfe") or (len(sample) >= 8 and sample[1::2].count(0) > len(sample) // 3)
+
+
+def _heuristics(loc: Location, mtime: datetime | None, content: FileContent) -> list[Signal]:
+    text = content.text_source
+    window_rule = catalog()["EXH-FS-ATTACK-WINDOW"]
+    archive_rule = catalog()["EXH-FS-ARCHIVE-STAGED"]
+    found = [
+        heuristics.binary_page(loc, content.head, text),
+        heuristics.auth_folder(loc),
+        heuristics.aspnet_client_page(loc),
+        heuristics.compiled_page(loc, text),
+        heuristics.attack_window(loc, mtime, window_rule.params.get("windows", ())),
+        heuristics.lsass_by_name(loc),
+        heuristics.staged_archive(loc, archive_rule.params.get("extensions", ())),
+    ]
+    if content.head.startswith(b"MDMP") and _is_lsass_dump(content.head):
+        found.append(Signal("EXH-FS-LSASS-DUMP", {"why": "minidump of lsass.exe (module list)"}))
+    else:
+        found.append(heuristics.minidump_in_place(loc, content.head))
+    return [s for s in found if s is not None]
+
+
+def _is_lsass_dump(head: bytes) -> bool:
+    # The content rule sees small dumps; real LSASS dumps are larger than the scan limit, and
+    # their module list sits near the start (peers: minidump layout), so look at the head too.
+    lowered = head.lower()
+    return "lsass.exe".encode("utf-16-le") in lowered and "lsasrv.dll".encode("utf-16-le") in lowered
+
+
+def _finding(hit: _Pending, file: EvidenceFile, loc: Location, content: FileContent,
+             sha256: str | None) -> Finding:
+    r = rule(hit.rule_id)
+    severity = hit.severity or r.severity
+    implies = hit.implies or r.implies
+    details: dict[str, str] = {}
+    if hit.content and loc.known and loc.place not in _WEIGHTY:
+        # Served by nothing: a copy, a download, a tool kit -- worth a look, not proof of use.
+        severity = _SEVERITIES[max(1, _SEVERITIES.index(severity) - 1)]
+        if _IMPLIES_RANK[implies] > _IMPLIES_RANK[Implies.SUSPICIOUS]:
+            implies = Implies.SUSPICIOUS
+        details["weight"] = "lowered: the file lies outside the web roots"
+    details.update(hit.details)
+    details["size"] = str(file.size if content.error else content.size)
+    if file.mtime is not None:
+        details["mtime"] = iso(file.mtime) or ""
+    if file.windows_path:
+        details["windows_path"] = file.windows_path
+    details["location"] = str(loc.place)
+    for algo in ("md5", "sha1"):
+        if algo in content.digests:
+            details[algo] = content.digests[algo]
+    # A copied file often carries the copy's time, not the attacker's: the time stays a detail
+    # (`mtime`) and only dates the finding for the rule that is about when the file was written.
+    return r.finding(
+        EvidenceRef(file.rel_path, hit.line, hit.excerpt, sha256, hit.record),
+        timestamp=file.mtime if r.id in _DATED_BY_MTIME else None,
+        details=details,
+        severity=severity,
+        implies=implies,
+    )
+
+
+_DATED_BY_MTIME = frozenset({"EXH-FS-ATTACK-WINDOW"})
+_WEIGHTY = frozenset({Place.EXCHANGE_AUTH, Place.EXCHANGE_VDIR, Place.ASPNET_CLIENT, Place.IIS_WEBROOT,
+                      Place.ASPNET_TEMP, Place.UNKNOWN, *STAGING_PLACES})
+
+FILE_HUNT = FileHuntAnalyzer()
+FILE_HUNT_SETUP = FileHuntSetup()
+ANALYZERS = [FILE_HUNT, FILE_HUNT_SETUP]

@@ -1,0 +1,294 @@
+"""IIS configuration, read once per host: attacker virtual directories and mitigation state.
+
+applicationHost.config tells which folders IIS serves; ProxyShell intruders added virtual
+directories into ProgramData and Users (detection-spec.md §4.1). applicationHost.config, the
+Default Web Site's web.config and the HttpProxy applications' web.configs together tell whether
+Microsoft's URL Rewrite mitigations (EOMT, EOMTv2) would block anything (detection-spec.md
+§1.2-§1.4). Configs that are not well-formed XML are still read line by line for virtual
+directories, and reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from exhunt.analyzers import HostContext
+from exhunt.evidence.base import EvidenceFile, HostEvidence
+from exhunt.filehunt.locations import locate, normalise
+from exhunt.filehunt.rewrite import (
+    RuleSection,
+    State,
+    Verdict,
+    eomt_cookie,
+    is_eomtv2_candidate,
+    judge_eomt,
+    judge_eomtv2,
+    rule_sections,
+)
+from exhunt.filehunt.safexml import MAX_XML_BYTES, Node, XmlRefused, parse_xml
+from exhunt.model import ArtefactKind, EvidenceError, EvidenceRef, Implies, Observation, Severity, UnitResult
+from exhunt.rules import rule
+
+DEFAULT_SITE = "default web site"
+# Reserved DOS device names, hard to delete, and the other folder names Huntress published
+# for ProxyShell virtual directories (indicators.md §5).
+_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                       *(f"lpt{i}" for i in range(1, 10))})
+_PUBLISHED = frozenset({"who", "xyz", "zoo", "zing"})
+_ENV = {
+    "%systemdrive%": "c:", "%homedrive%": "c:", "%systemroot%": "c:\\windows", "%windir%": "c:\\windows",
+    "%programdata%": "c:\\programdata", "%allusersprofile%": "c:\\programdata",
+    "%public%": "c:\\users\\public", "%userprofile%": "c:\\users\\%username%",
+}
+_APP_FOLDERS = ("/frontend/httpproxy/", "/clientaccess/", "/inetpub/")
+_SERVED_FOLDER = re.compile(r"(?:^|/)[a-z][:$]/(?:(programdata)|users/all users|(users))(?:/|$)([^/]*)")
+_VDIR_LINE = re.compile(r"<virtualDirectory\b[^>]*\bphysicalPath\s*=\s*\"([^\"]*)\"", re.IGNORECASE)
+_LOOKS_EOMTV2 = re.compile(r"autodiscover[^\"]*powershell|powershell\s*-\s*inbound", re.IGNORECASE)
+_LOOKS_EOMT = re.compile(r"x-beresource|x-anonresource-backend", re.IGNORECASE)
+
+
+class Role(StrEnum):
+    APPHOST = "applicationHost.config"
+    SITE_ROOT = "Default Web Site web.config"
+    CHILD = "application web.config"
+    OTHER = "configuration file"
+
+
+@dataclass
+class ConfigFile:
+    file: EvidenceFile
+    role: Role
+    text: str = ""
+    root: Node | None = None
+    refused: XmlRefused | None = None
+    lines: list[str] = field(default_factory=list)
+
+    def line_text(self, number: int | None) -> str | None:
+        if number is None or not 0 < number <= len(self.lines):
+            return None
+        return self.lines[number - 1].strip()[:600]
+
+
+class IisConfigAnalyzer:
+    name = "iisconfig"
+
+    def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
+        result = UnitResult()
+        configs = [c for c in (_load(f, result) for f in host.files if _is_iis_config(f)) if c is not None]
+        if not configs:
+            return result
+        site_root = _default_site_root(configs)
+        for config in configs:
+            if config.role is Role.APPHOST or site_root is None:
+                continue
+            if _without_drive(_path_of(config.file)) == site_root:
+                config.role = Role.SITE_ROOT
+        for config in configs:
+            if config.role is Role.APPHOST:
+                _virtual_directories(config, result)
+        _mitigations(configs, result)
+        return result
+
+
+def _is_iis_config(file: EvidenceFile) -> bool:
+    name = file.rel_path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return file.kind is ArtefactKind.IIS_CONFIG or name in ("web.config", "applicationhost.config")
+
+
+def _path_of(file: EvidenceFile) -> str:
+    return file.windows_path or file.rel_path
+
+
+def _without_drive(path: str) -> str:
+    """'C:\\inetpub\\x' and a mirror's 'C/inetpub/x' alike: '/inetpub/x'."""
+    return re.sub(r"^/(?:[a-z](?::|%3a)?)(?=/)", "", normalise(path))
+
+
+def _role(file: EvidenceFile) -> Role:
+    path = locate(file).path
+    name = path.rsplit("/", 1)[-1]
+    if "applicationhost" in name:
+        return Role.APPHOST
+    if path.endswith("/inetpub/wwwroot/web.config"):
+        return Role.SITE_ROOT
+    if name == "web.config" and any(m in path for m in _APP_FOLDERS):
+        return Role.CHILD
+    return Role.OTHER  # e.g. a folder of configs with flattened names: judged as site-level
+
+
+def _load(file: EvidenceFile, result: UnitResult) -> ConfigFile | None:
+    if file.size > MAX_XML_BYTES:
+        message = f"IIS config larger than {MAX_XML_BYTES} bytes, not read"
+        result.errors.append(EvidenceError(file.rel_path, message))
+        return None
+    try:
+        with file.open() as fh:
+            data = fh.read(MAX_XML_BYTES + 1)
+    except (OSError, RuntimeError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        result.errors.append(EvidenceError(file.rel_path, f"cannot read: {reason}"))
+        return None
+    config = ConfigFile(file, _role(file), text=_decode(data))
+    config.lines = config.text.splitlines()
+    try:
+        config.root = parse_xml(data)
+    except XmlRefused as exc:
+        config.refused = exc
+        message = f"IIS config {exc}; read line by line instead"
+        result.errors.append(EvidenceError(file.rel_path, message, exc.line))
+    return config
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace")
+    return data.decode("utf-8-sig", "replace")
+
+
+def _expand(path: str) -> str:
+    lowered = path.lower()
+    for var, value in _ENV.items():
+        lowered = lowered.replace(var, value)
+    return lowered
+
+
+def _default_site_root(configs: list[ConfigFile]) -> str | None:
+    """The Default Web Site's web.config path (normalised), from applicationHost.config."""
+    for config in configs:
+        if config.role is not Role.APPHOST or config.root is None:
+            continue
+        for site in config.root.iter("site"):
+            if site.get("name").lower() != DEFAULT_SITE:
+                continue
+            for app in site.children:
+                if app.tag == "application" and app.get("path") == "/":
+                    roots = (v for v in app.children if v.tag == "virtualdirectory" and v.get("path") == "/")
+                    vdir = next(roots, None)
+                    if vdir is not None and vdir.get("physicalpath"):
+                        return _without_drive(_expand(vdir.get("physicalpath")).rstrip("\\/") + "/web.config")
+    return None
+
+
+# ------------------------------------------------------------------------- virtual directories
+
+def _virtual_directories(config: ConfigFile, result: UnitResult) -> None:
+    if config.root is not None:
+        for site in config.root.iter("site"):
+            for app in site.children:
+                if app.tag != "application":
+                    continue
+                for vdir in app.children:
+                    if vdir.tag == "virtualdirectory":
+                        where = f"{site.get('name')}{app.get('path').rstrip('/')}{vdir.get('path')}"
+                        _judge_vdir(config, vdir.get("physicalpath"), vdir.line, where, result)
+        return
+    for number, line in enumerate(config.lines, 1):
+        found = _VDIR_LINE.search(line)
+        if found:
+            _judge_vdir(config, found.group(1), number, None, result)
+
+
+def _judge_vdir(config: ConfigFile, physical: str, line: int, where: str | None, result: UnitResult) -> None:
+    path = normalise(_expand(physical))
+    found = _SERVED_FOLDER.search(path)
+    if not found:
+        return
+    folder = found.group(3).split(".", 1)[0]
+    under = "ProgramData" if found.group(1) or not found.group(2) else "Users"
+    details = {"physical_path": physical, "under": under}
+    if where:
+        details["virtual_directory"] = where
+    severity = implies = None
+    if under == "ProgramData" and (folder in _RESERVED or folder in _PUBLISHED):
+        details["why"] = (f"serves ProgramData\\{found.group(3)}, "
+                          "a folder name published from ProxyShell intrusions")
+        severity, implies = Severity.CRITICAL, Implies.COMPROMISE
+    result.findings.append(rule("EXH-IIS-VDIR-SUSPICIOUS-PATH").finding(
+        EvidenceRef(config.file.rel_path, line, config.line_text(line)),
+        timestamp=config.file.mtime, details=details, severity=severity, implies=implies))
+
+
+# --------------------------------------------------------------------------------- mitigations
+
+def _mitigations(configs: list[ConfigFile], result: UnitResult) -> None:
+    site: list[RuleSection] = []
+    children: list[RuleSection] = []
+    broken: list[ConfigFile] = []
+    blockers: list[str] = []
+    for config in configs:
+        if config.root is None:
+            if config.role is not Role.CHILD:
+                broken.append(config)
+            continue
+        if config.role is Role.APPHOST:
+            site.extend(rule_sections(config.root, config.file.rel_path))
+            for location in config.root.children:
+                if location.tag != "location":
+                    continue
+                target = location.get("path").strip("/").lower()
+                sections = rule_sections(location, config.file.rel_path)
+                if target in ("", ".", DEFAULT_SITE):
+                    site.extend(sections)
+                elif target.startswith(DEFAULT_SITE + "/"):
+                    children.extend(sections)
+            modules = config.root.path("system.webserver", "globalmodules")
+            if modules is not None and not any("rewrite" in m.get("name").lower() for m in modules.children):
+                blockers.append(f"the IIS URL Rewrite module is not installed ({config.file.rel_path})")
+        elif config.role is Role.CHILD:
+            children.extend(rule_sections(config.root, config.file.rel_path))
+        else:
+            site.extend(rule_sections(config.root, config.file.rel_path))
+            for location in config.root.children:
+                if location.tag == "location":
+                    target = location.get("path").strip("/")
+                    sections = rule_sections(location, config.file.rel_path)
+                    (site if target in ("", ".") else children).extend(sections)
+
+    verdicts = [judge_eomt(site, children, blockers), judge_eomtv2(site, children, blockers)]
+    relevant = any(c.role in (Role.APPHOST, Role.SITE_ROOT) for c in configs) or any(
+        v.state is not State.ABSENT for v in verdicts)
+    verdicts = [_second_look(v, children, broken) for v in verdicts]
+    if not relevant and all(v.state is State.ABSENT for v in verdicts):
+        return  # no IIS front-end configuration here: nothing to say either way
+    anchor = next((c for c in configs if c.role is Role.APPHOST), None) or next(
+        (c for c in configs if c.role is Role.SITE_ROOT), configs[0])
+    mitigation_rule = rule("EXH-IIS-MITIGATION-STATE")
+    for verdict in verdicts:
+        source = verdict.source or anchor.file.rel_path
+        holder = next((c for c in configs if c.file.rel_path == source), anchor)
+        result.observations.append(
+            Observation("mitigation", verdict.value, source, holder.file.mtime, verdict.reason))
+        details = {"mitigation": verdict.mitigation, "state": str(verdict.state), "reason": verdict.reason,
+                   "rule": verdict.rule or ""}
+        result.findings.append(mitigation_rule.finding(
+            EvidenceRef(source, verdict.line, holder.line_text(verdict.line)), details=details))
+
+
+def _second_look(verdict: Verdict, children: list[RuleSection], broken: list[ConfigFile]) -> Verdict:
+    """An absent verdict may hide a rule in a child application or in a config IIS cannot load."""
+    if verdict.state is not State.ABSENT:
+        return verdict
+    wanted = _LOOKS_EOMTV2 if verdict.mitigation == "EOMTv2" else _LOOKS_EOMT
+    for config in broken:
+        for number, line in enumerate(config.lines, 1):
+            if wanted.search(line):
+                refused = config.refused
+                why = f"{config.file.rel_path} could not be read"
+                if refused is not None:
+                    why = (f"{config.file.rel_path} is {refused} (line {refused.line}): "
+                           "IIS cannot load it, so its rules do not run")
+                return Verdict(verdict.mitigation, State.INEFFECTIVE, why, config.file.rel_path, number)
+    for section in children:
+        for r in section.rules:
+            if (verdict.mitigation == "EOMTv2" and is_eomtv2_candidate(r)) or (
+                    verdict.mitigation == "EOMT" and eomt_cookie(r)):
+                why = (f"only in {section.source}, a single application: Microsoft applies it to the whole "
+                       "Default Web Site")
+                return Verdict(verdict.mitigation, State.INEFFECTIVE, why, section.source, r.line, r.name)
+    return verdict
+
+
+IIS_CONFIG = IisConfigAnalyzer()
+ANALYZERS = [IIS_CONFIG]

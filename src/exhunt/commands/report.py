@@ -1,0 +1,108 @@
+"""`exhunt report`: re-render the outputs of a saved hunt (its `exhunt.hunt/1` JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from exhunt.model import HuntResult, Verdict
+
+NAME = "report"
+HELP = "re-render a saved hunt result as an HTML report, a forensic timeline or STIX indicators"
+DESCRIPTION = """\
+Turn the JSON a hunt saved (`exhunt hunt ... --json results.json`) into the outputs a responder
+hands on, without hunting again:
+
+  --html      one self-contained HTML file: the verdict per host, exposure of the build, an
+              attack timeline, every finding with its evidence, the remediation plan, log
+              coverage and blind spots. Opens offline; prints well.
+  --timeline  a timeline for forensic tools (Timesketch imports both): .csv or .jsonl.
+  --stix      a STIX 2.1 bundle of the observed addresses, files, user agents and URLs, each
+              tied to the finding it came from.
+
+examples:
+  exhunt report results.json --html report.html
+  exhunt report results.json --timeline timeline.jsonl --stix indicators.json
+  exhunt report results.json --html report.html --timeline timeline.csv
+
+exit codes: 0 written and no host has findings, 1 written and a host has findings,
+2 the file is missing or not an exhunt hunt result, or an output could not be written.
+"""
+
+_FOUND = {Verdict.COMPROMISED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "results", metavar="RESULTS.json", help="a hunt result written by `exhunt hunt --json`"
+    )
+    parser.add_argument("--html", metavar="FILE", help="write the HTML report here")
+    parser.add_argument("--timeline", metavar="FILE", help="write the timeline here (.csv or .jsonl)")
+    parser.add_argument("--stix", metavar="FILE", help="write the STIX 2.1 bundle here")
+
+
+def _fail(message: str) -> int:
+    print(f"exhunt report: {message}", file=sys.stderr)
+    return 2
+
+
+def load_result(path: Path) -> HuntResult:
+    """Read a saved hunt; ValueError with a one-line reason for anything that is not one."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path}: is a folder, not a hunt result file") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file, so not a hunt result") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not an exhunt hunt result (expected a JSON object)")
+    try:
+        return HuntResult.from_dict(data)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{path}: not a valid exhunt.hunt/1 result (bad or missing field: {exc})") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here so `exhunt --help` stays fast.
+    from exhunt.report.html import write_html
+    from exhunt.report.stix import write_stix
+    from exhunt.report.timeline import TimelineFormatError, write_timeline
+
+    if not (args.html or args.timeline or args.stix):
+        return _fail("nothing to write: give --html FILE, --timeline FILE or --stix FILE")
+    if args.timeline and Path(args.timeline).suffix.lower() not in (".csv", ".jsonl"):
+        return _fail(f"--timeline file must end in .csv or .jsonl: {args.timeline}")
+    try:
+        result = load_result(Path(args.results))
+    except ValueError as exc:
+        return _fail(str(exc))
+    try:
+        if args.html:
+            write_html(result, args.html)
+            print(
+                f"HTML report: {args.html} ({len(result.hosts)} host{'s' if len(result.hosts) != 1 else ''})"
+            )
+        if args.timeline:
+            stats = write_timeline(result, args.timeline)
+            note = f"; {stats.undated} findings without a time left out" if stats.undated else ""
+            print(f"timeline: {args.timeline} ({stats.rows} events{note})")
+        if args.stix:
+            count = write_stix(result, args.stix)
+            print(f"STIX bundle: {args.stix} ({count} objects)")
+    except TimelineFormatError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}")
+    return 1 if any(h.verdict in _FOUND for h in result.hosts) else 0

@@ -1,0 +1,81 @@
+"""Event detectors, chosen per event by where it comes from (provider, else channel) and its id.
+
+Most events match no detector and cost one dictionary lookup. Each detector adds findings or
+suppression counts to the file's `UnitResult`; rules and their parameters live in
+`exhunt/data/rules/events.toml`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from exhunt.events.detect import files, lsass, management, process, system
+from exhunt.events.record import EventRecord
+from exhunt.model import UnitResult
+
+Detector = Callable[[EventRecord, UnitResult], None]
+
+# provider or channel name (lower case) -> source family
+_BY_PROVIDER = {
+    "microsoft-windows-sysmon": "sysmon",
+    "microsoft-windows-security-auditing": "security",
+    "microsoft-windows-eventlog": "eventlog",
+    "msexchange cmdletlogs": "exchange-management",
+    "msexchange unified messaging": "unified-messaging",
+    "microsoft-windows-powershell": "powershell",
+}
+_BY_CHANNEL = {
+    "microsoft-windows-sysmon/operational": "sysmon",
+    "security": "security",
+    "msexchange management": "exchange-management",
+    "microsoft-windows-powershell/operational": "powershell",
+}
+ANY_ID = -1
+
+_DETECTORS: dict[tuple[str, int], tuple[Detector, ...]] = {
+    ("sysmon", 1): (process.sysmon_process,),
+    ("sysmon", 10): (lsass.process_access,),
+    ("sysmon", 11): (files.file_created,),
+    ("security", 4688): (process.security_process,),
+    ("security", 4656): (lsass.object_access,),
+    ("security", 4663): (lsass.object_access,),
+    ("security", 4648): (system.explicit_logon,),
+    ("security", 4728): (system.group_member_added,),
+    ("security", 4732): (system.group_member_added,),
+    ("security", 4756): (system.group_member_added,),
+    ("security", 1102): (system.log_cleared,),
+    ("eventlog", 1102): (system.log_cleared,),
+    ("eventlog", 104): (system.log_cleared,),
+    ("powershell", 4104): (process.script_block,),
+    ("exchange-management", 1): (management.management_event,),
+    ("exchange-management", 6): (management.management_event,),
+    ("unified-messaging", ANY_ID): (system.unified_messaging,),
+}
+_family_cache: dict[tuple[str, str], str | None] = {}
+
+
+def family(record: EventRecord) -> str | None:
+    """Which log an event belongs to for detection: its provider decides, its channel when the
+    provider is unknown (exports that drop it)."""
+    key = (record.provider, record.channel)
+    try:
+        return _family_cache[key]
+    except KeyError:
+        pass
+    found = _BY_PROVIDER.get(record.provider.lower()) if record.provider else None
+    if found is None:
+        found = _BY_CHANNEL.get(record.channel.lower())
+    if len(_family_cache) < 4096:  # hostile files could invent endless names
+        _family_cache[key] = found
+    return found
+
+
+def detect(record: EventRecord, result: UnitResult) -> None:
+    """Run every detector that applies to `record`."""
+    source = family(record)
+    if source is None or record.event_id is None:
+        return
+    detectors = _DETECTORS.get((source, record.event_id)) or _DETECTORS.get((source, ANY_ID))
+    if detectors:
+        for detector in detectors:
+            detector(record, result)

@@ -1,0 +1,128 @@
+"""What every event detector shares: rule parameters, path helpers, and one way to turn an
+event into a finding (evidence path + line + record id, a capped excerpt, flat details)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+from exhunt.events.record import EventRecord
+from exhunt.model import EvidenceRef, UnitResult
+from exhunt.rules import Rule, rule
+
+EXCERPT_CAP = 600  # model.py: excerpts are about one log line long
+DETAIL_CAP = 2000  # a command line or parameter list may be long; details stay readable
+# Folders IIS serves on an Exchange server (detection-spec.md §2.1, §4.4), and the page types it runs.
+WEB_FOLDERS = ("\\inetpub\\", "\\frontend\\httpproxy\\", "\\aspnet_client\\", "\\owa\\auth\\",
+               "\\ecp\\auth\\", "\\clientaccess\\")
+PAGE_EXTENSIONS = frozenset({".aspx", ".ashx", ".asmx", ".asax", ".ascx", ".asp", ".cshtml", ".php", ".jsp",
+                             ".cfm", ".shtml"})
+_LOOPBACK_SHARE = re.compile(r"^\\\\(?:localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)\\[a-z]\$", re.IGNORECASE)
+_IP_FIELDS = ("IpAddress", "SourceIp", "SourceAddress", "ClientIP", "ClientIPAddress", "SourceNetworkAddress")
+
+
+@cache
+def words(rule_id: str, key: str) -> tuple[str, ...]:
+    """A rule parameter that is a list of strings, lower-cased for case-blind matching."""
+    value = rule(rule_id).params.get(key, ())
+    return tuple(str(v).lower() for v in value)
+
+
+@cache
+def word_set(rule_id: str, key: str) -> frozenset[str]:
+    return frozenset(words(rule_id, key))
+
+
+@cache
+def word(rule_id: str, key: str) -> str:
+    return str(rule(rule_id).params.get(key, "")).lower()
+
+
+@cache
+def pattern_groups(rule_id: str, key: str = "patterns") -> tuple[tuple[str, ...], ...]:
+    """A list of all-of string groups: the command matches a group when it holds every string."""
+    groups: Any = rule(rule_id).params.get(key, ())
+    return tuple(tuple(str(s).lower() for s in group) for group in groups)
+
+
+def matching_group(text: str, groups: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
+    for group in groups:
+        if all(s in text for s in group):
+            return group
+    return None
+
+
+def basename(path: str) -> str:
+    """Lower-cased file name of a Windows (or '/') path: 'C:\\Windows\\System32\\cmd.exe' -> 'cmd.exe'."""
+    cut = max(path.rfind("\\"), path.rfind("/"))
+    return path[cut + 1:].strip().strip('"').lower()
+
+
+def extension(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:] if dot > 0 else ""
+
+
+def is_web_path(path: str) -> bool:
+    """A path IIS would serve, a script page, or the server's own admin share
+    (`\\\\127.0.0.1\\c$\\...`, how ProxyLogon and ProxyShell make Exchange write into web folders)."""
+    lowered = path.strip().strip("\"'").lower()
+    if not lowered:
+        return False
+    if extension(basename(lowered)) in PAGE_EXTENSIONS or _LOOPBACK_SHARE.match(lowered):
+        return True
+    return in_web_folder(lowered)
+
+
+def in_web_folder(lowered_path: str) -> bool:
+    return any(folder in lowered_path for folder in WEB_FOLDERS)
+
+
+def cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def source_ip(record: EventRecord) -> str | None:
+    """The remote address an event names, when it names a valid one."""
+    for key in _IP_FIELDS:
+        value = record.data.get(key)
+        if value and value not in {"-", "::1", "127.0.0.1"}:
+            try:
+                return str(ipaddress.ip_address(value.strip().split("%", 1)[0]))
+            except ValueError:
+                continue
+    return None
+
+
+def event_label(record: EventRecord) -> str:
+    event_id = record.event_id if record.event_id is not None else "?"
+    return f"{record.channel or record.provider or '?'} {event_id}"
+
+
+def account(domain: str, user: str) -> str:
+    """DOMAIN\\user as Windows shows it, or whichever part the event has."""
+    if domain and domain != "-" and user:
+        return f"{domain}\\{user}"
+    return user
+
+
+def report(result: UnitResult, rule_id: str, record: EventRecord, facts: Mapping[str, str],
+           **overrides: Any) -> None:
+    """Add a finding of `rule_id` for `record`. `facts` (ordered: the most telling first) make
+    both the excerpt, after the channel and event id, and the details."""
+    the_rule: Rule = rule(rule_id)
+    shown = [f"{key}: {value}" for key, value in facts.items() if value]
+    excerpt = cap(f"{event_label(record)}: " + " | ".join(shown), EXCERPT_CAP)
+    evidence = EvidenceRef(
+        path=record.source,
+        line=record.line,
+        excerpt=excerpt,
+        record=str(record.record_id) if record.record_id is not None else None,
+    )
+    details = {"event": event_label(record), "computer": record.computer}
+    details.update({key: cap(value, DETAIL_CAP) for key, value in facts.items() if value})
+    result.findings.append(the_rule.finding(evidence, timestamp=record.timestamp,
+                                            source_ip=source_ip(record), details=details, **overrides))

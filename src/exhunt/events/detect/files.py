@@ -1,0 +1,76 @@
+"""Sysmon file creation (event 11): web shells written into web folders, files the Unified
+Messaging worker should not write, memory dumps, the transport agent list
+(detection-spec.md §4.2, §4.5)."""
+
+from __future__ import annotations
+
+import re
+
+from exhunt.events.detect.common import (
+    PAGE_EXTENSIONS,
+    basename,
+    extension,
+    in_web_folder,
+    report,
+    word_set,
+)
+from exhunt.events.record import EventRecord
+from exhunt.model import Implies, Severity, UnitResult
+
+DROP = "EXH-EVT-WEBSHELL-DROP"
+WRITE = "EXH-EVT-WEB-SCRIPT-WRITE"
+UM_FILE = "EXH-EVT-26858-UM-FILE"
+DUMP_FILE = "EXH-EVT-LSASS-DUMP-FILE"
+AGENTS = "EXH-EVT-TRANSPORT-AGENT-CONFIG"
+
+# owa\auth\15.1.2176\..., the resources each Exchange update installs beside the pages
+_VERSION_FOLDER = re.compile(r"\\\d+\.\d+\.\d+(?:\.\d+)?\\")
+
+
+def file_created(record: EventRecord, result: UnitResult) -> None:
+    target = record.get("TargetFilename")
+    if not target:
+        return
+    writer = basename(record.get("Image"))
+    name = basename(target)
+    ext = extension(name)
+    lowered = target.lower()
+    facts = {"target_file": target, "image": record.get("Image"), "user": record.get("User"),
+             "process_id": record.get("ProcessId"), "created": record.get("CreationUtcTime")}
+    page = ext in PAGE_EXTENSIONS
+    if page and in_web_folder(lowered):
+        if writer in word_set(DROP, "writers"):
+            report(result, DROP, record, facts)
+            return
+        _ordinary_writer(writer, name, lowered, facts, record, result)
+    if writer in word_set(UM_FILE, "writers"):
+        _um_write(name, ext, page, facts, record, result)
+    if ext == ".dmp" or ".dmp." in name:
+        if "lsass" in name:
+            report(result, DUMP_FILE, record, facts)
+        elif writer in word_set(DUMP_FILE, "dump_writers"):
+            report(result, DUMP_FILE, record, facts, implies=Implies.SUSPICIOUS)
+    if name == "agents.config" and "\\transportroles\\" in lowered:
+        report(result, AGENTS, record, facts)
+
+
+def _ordinary_writer(writer: str, name: str, lowered: str, facts: dict[str, str], record: EventRecord,
+                     result: UnitResult) -> None:
+    if writer in word_set(WRITE, "installers"):
+        result.suppress(WRITE, "page installed by Exchange setup or Windows servicing")
+    elif _VERSION_FOLDER.search(lowered):
+        result.suppress(WRITE, "page in a versioned Exchange resource folder")
+    elif name in word_set(WRITE, "shipped_pages"):
+        result.suppress(WRITE, "name of a page Exchange ships in owa\\auth or ecp\\auth")
+    else:
+        report(result, WRITE, record, facts)
+
+
+def _um_write(name: str, ext: str, page: bool, facts: dict[str, str], record: EventRecord,
+              result: UnitResult) -> None:
+    if name in word_set(UM_FILE, "expected_names") or ext in word_set(UM_FILE, "expected_extensions"):
+        return
+    if page:
+        report(result, UM_FILE, record, facts, severity=Severity.CRITICAL, implies=Implies.COMPROMISE)
+    else:
+        report(result, UM_FILE, record, facts)

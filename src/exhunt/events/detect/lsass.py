@@ -1,0 +1,57 @@
+"""LSASS memory access: Sysmon process access (10) and Security object access (4656/4663) on
+lsass.exe (detection-spec.md §4.5; access rights as public Sysmon guidance lists them)."""
+
+from __future__ import annotations
+
+from exhunt.events.detect.common import account, basename, report, word_set, words
+from exhunt.events.record import EventRecord
+from exhunt.model import Implies, Severity, UnitResult
+
+ACCESS = "EXH-EVT-LSASS-ACCESS"
+HANDLE = "EXH-EVT-LSASS-HANDLE"
+_VM_READ = 0x10
+
+
+def process_access(record: EventRecord, result: UnitResult) -> None:
+    if basename(record.get("TargetImage")) != "lsass.exe":
+        return
+    source = basename(record.get("SourceImage"))
+    granted = record.get("GrantedAccess").strip().lower()
+    trace = record.get("CallTrace").lower()
+    facts = {"source_image": record.get("SourceImage"), "granted_access": granted,
+             "target_image": record.get("TargetImage"), "source_user": record.get("SourceUser"),
+             "source_process_id": record.get("SourceProcessId"), "call_trace": record.get("CallTrace")}
+    library = next((lib for lib in words(ACCESS, "dump_libraries") if lib in trace), None)
+    if library:
+        report(result, ACCESS, record, {"dump_library": library, **facts})
+    elif granted in word_set(ACCESS, "dump_access"):
+        if source in word_set(ACCESS, "expected_accessors"):
+            result.suppress(ACCESS, "dump-style access to LSASS by a Windows or security process")
+        else:
+            report(result, ACCESS, record, facts, severity=Severity.MEDIUM, implies=Implies.SUSPICIOUS)
+
+
+def object_access(record: EventRecord, result: UnitResult) -> None:
+    if basename(record.get("ObjectName")) != "lsass.exe":
+        return
+    mask = _mask(record.get("AccessMask"))
+    if mask is None or not mask & _VM_READ:
+        return
+    process = basename(record.get("ProcessName"))
+    facts = {"process": record.get("ProcessName"), "access_mask": record.get("AccessMask"),
+             "object": record.get("ObjectName"),
+             "user": account(record.get("SubjectDomainName"), record.get("SubjectUserName")),
+             "process_id": record.get("ProcessId")}
+    if process in word_set(HANDLE, "expected_accessors"):
+        result.suppress(HANDLE, "LSASS memory read by a Windows or security process")
+    elif process in word_set(HANDLE, "dump_vectors"):
+        report(result, HANDLE, record, facts, severity=Severity.HIGH, implies=Implies.COMPROMISE)
+    else:
+        report(result, HANDLE, record, facts)
+
+
+def _mask(text: str) -> int | None:
+    try:
+        return int(text.strip(), 0)
+    except ValueError:
+        return None

@@ -1,0 +1,124 @@
+"""MSExchange Management log: the cmdlets an attacker ran through ECP or remote PowerShell
+(detection-spec.md §2.8, §4.1, §4.4). Event 1 is a cmdlet that succeeded, event 6 one that failed.
+
+EVTX files carry the cmdlet and its parameters as unnamed data (param1, param2...); exports that
+render the message carry "Cmdlet succeeded. Cmdlet <name>, parameters <list>." instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from exhunt.events.detect.common import is_web_path, report, word, word_set, words
+from exhunt.events.record import EventRecord
+from exhunt.model import Implies, Severity, UnitResult
+
+VDIR_SCRIPT = "EXH-EVT-VDIR-URL-SCRIPT"
+EXPORT_WEB = "EXH-EVT-MAILBOX-EXPORT-WEB"
+EXPORT = "EXH-EVT-MAILBOX-EXPORT"
+ROLE = "EXH-EVT-IMPORT-EXPORT-ROLE"
+REMOVED = "EXH-EVT-EXPORT-REQUEST-REMOVED"
+CERT_WEB = "EXH-EVT-CERT-REQUEST-WEB"
+AGENT = "EXH-EVT-TRANSPORT-AGENT"
+
+# "suceeded" is how Exchange spells it in this message
+_MESSAGE = re.compile(r"Cmdlet\s+([A-Za-z]+-[A-Za-z0-9]+)\s*,\s*parameters\s*:?\s?(.*)", re.DOTALL)
+_PARAMETER = re.compile(r"(?:^|\s)-([A-Za-z][A-Za-z0-9]*)(?=\s|:|$)")
+_VDIR_CMDLET = re.compile(r"^(?:set|new)-\w*virtualdirectory$")
+
+
+@dataclass(slots=True)
+class CmdletRun:
+    cmdlet: str
+    parameters: str
+    caller: str
+    origin: str
+    process: str
+    error: str
+    outcome: str  # "succeeded" | "failed"
+
+    def facts(self) -> dict[str, str]:
+        return {"cmdlet": self.cmdlet, "parameters": self.parameters, "outcome": self.outcome,
+                "caller": self.caller, "origin": self.origin, "process": self.process, "error": self.error}
+
+
+def cmdlet_run(record: EventRecord) -> CmdletRun | None:
+    outcome = "failed" if record.event_id == 6 else "succeeded"
+    get = record.get
+    cmdlet = get("param1").strip()
+    if cmdlet and "-" in cmdlet and " " not in cmdlet:
+        return CmdletRun(cmdlet, get("param2"), get("param3"), get("param6"), get("param7"),
+                         get("param12") if outcome == "failed" else "", outcome)
+    match = _MESSAGE.search(get("Message"))
+    if match is None:
+        return None
+    parameters = match.group(2).strip()
+    if parameters.endswith("."):
+        parameters = parameters[:-1]
+    return CmdletRun(match.group(1), parameters, "", "", "", "", outcome)
+
+
+def parameters(text: str) -> dict[str, tuple[str, str]]:
+    """`-Name value -Other "value"` as {name in lower case: (Name, value)}, quotes stripped.
+    Values are whatever lies up to the next ` -Name`, so quotes inside values (as in a script)
+    are kept."""
+    found = list(_PARAMETER.finditer(text))
+    out: dict[str, tuple[str, str]] = {}
+    for i, match in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        value = text[match.end():end].strip().lstrip(":").strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        out.setdefault(match.group(1).lower(), (match.group(1), value))
+    return out
+
+
+def management_event(record: EventRecord, result: UnitResult) -> None:
+    run = cmdlet_run(record)
+    if run is None:
+        return
+    name = run.cmdlet.lower()
+    failed = run.outcome == "failed"
+    attempt = {"severity": Severity.HIGH, "implies": Implies.ATTEMPT} if failed else {}
+    named = parameters(run.parameters)
+    params = {key: value for key, (_, value) in named.items()}
+    facts = run.facts()
+    if _VDIR_CMDLET.match(name):
+        _vdir(run, named, facts, attempt, record, result)
+    elif name == "new-mailboxexportrequest":
+        path = params.get("filepath", "")
+        facts = {"file_path": path, "mailbox": params.get("mailbox", ""), **facts}
+        if is_web_path(path):
+            report(result, EXPORT_WEB, record, facts, **attempt)
+        else:
+            report(result, EXPORT, record, facts)
+    elif name == "new-managementroleassignment":
+        role = params.get("role", "")
+        if word(ROLE, "role") in role.lower():
+            report(result, ROLE, record, {"role": role, "user": params.get("user", ""), **facts})
+    elif name == "remove-mailboxexportrequest":
+        report(result, REMOVED, record, {"identity": params.get("identity", ""), **facts})
+    elif name == "new-exchangecertificate":
+        path = params.get("requestfile", "")
+        if is_web_path(path):
+            report(result, CERT_WEB, record, {"request_file": path, **facts}, **attempt)
+    elif name in word_set(AGENT, "cmdlets"):
+        report(result, AGENT, record, {"agent": params.get("name") or params.get("identity", ""),
+                                       "assembly_path": params.get("assemblypath", ""),
+                                       "factory": params.get("transportagentfactory", ""), **facts})
+
+
+def _vdir(run: CmdletRun, named: dict[str, tuple[str, str]], facts: dict[str, str],
+          attempt: dict[str, object], record: EventRecord, result: UnitResult) -> None:
+    markers = words(VDIR_SCRIPT, "script_markers")
+    for key, (name, value) in named.items():
+        if key.endswith("url") and any(m in value.lower() for m in markers):
+            identity = named.get("identity", ("", ""))[1]
+            report(result, VDIR_SCRIPT, record,
+                   {"parameter": f"-{name}", "url": value, "identity": identity, **facts}, **attempt)
+            return
+    # parameters the parser could not split (odd quoting): the whole list still tells
+    text = run.parameters.lower()
+    if "url" in text and any(m in text for m in markers):
+        report(result, VDIR_SCRIPT, record, facts, **attempt)

@@ -1,0 +1,57 @@
+"""Application, Security and System log events that are not process or file events: the
+CVE-2021-26857 UM error, cleared logs, explicit logons by IIS, Exchange group changes."""
+
+from __future__ import annotations
+
+from exhunt.events.detect.common import account, basename, report, word, word_set
+from exhunt.events.record import EventRecord
+from exhunt.model import Severity, UnitResult
+
+UM_ERROR = "EXH-EVT-26857-UM-ERROR"
+CLEARED = "EXH-EVT-LOG-CLEARED"
+EXPLICIT = "EXH-EVT-W3WP-EXPLICIT-LOGON"
+GROUP_ADD = "EXH-EVT-EXCHANGE-GROUP-ADD"
+_ERROR_LEVEL = 2
+
+
+def unified_messaging(record: EventRecord, result: UnitResult) -> None:
+    """Test-ProxyLogon's check (detection-spec.md §1.1): level Error, the exception in the text."""
+    if record.level is not None and record.level != _ERROR_LEVEL:
+        return
+    text = record.text()
+    if word(UM_ERROR, "marker") not in text.lower():
+        return
+    report(result, UM_ERROR, record, {"message": text})
+
+
+def log_cleared(record: EventRecord, result: UnitResult) -> None:
+    user = record.get("SubjectUserName")
+    domain = record.get("SubjectDomainName")
+    report(result, CLEARED, record, {
+        "cleared_log": record.get("Channel") or record.channel,
+        "user": account(domain, user),
+        "backup_path": record.get("BackupPath"),
+    })
+
+
+def explicit_logon(record: EventRecord, result: UnitResult) -> None:
+    if basename(record.get("ProcessName")) != "w3wp.exe":
+        return
+    report(result, EXPLICIT, record, {
+        "target_user": account(record.get("TargetDomainName"), record.get("TargetUserName")),
+        "subject_user": account(record.get("SubjectDomainName"), record.get("SubjectUserName")),
+        "target_server": record.get("TargetServerName"),
+        "process": record.get("ProcessName"),
+    })
+
+
+def group_member_added(record: EventRecord, result: UnitResult) -> None:
+    group = record.get("TargetUserName")
+    if group.lower() not in word_set(GROUP_ADD, "groups"):
+        return
+    strong = group.lower() in word_set(GROUP_ADD, "domain_control_groups")
+    report(result, GROUP_ADD, record, {
+        "group": group,
+        "member": record.get("MemberName") or record.get("MemberSid"),
+        "changed_by": account(record.get("SubjectDomainName"), record.get("SubjectUserName")),
+    }, severity=Severity.HIGH if strong else None)

@@ -1,0 +1,130 @@
+"""Read `.evtx` files with the Rust-backed `evtx` parser, recovering what a damaged file holds.
+
+The parser raises once per unreadable chunk and then carries on with the next one
+(peers-and-building-blocks.md §3.1), so every `next()` is guarded: a bad chunk costs its own
+records, never the file. A file cut short (a copy of a log in use, a partial download) is not
+reported by the parser at all: it stops quietly after the last whole chunk. The file header
+says how many chunks there should be, so the reader compares and says so.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import IO, Any
+
+import orjson
+from evtx import PyEvtxParser
+
+from exhunt.events.normalise import from_evtx_json
+from exhunt.events.record import EventRecord
+from exhunt.evidence.base import EvidenceFile
+from exhunt.model import EvidenceError
+
+MEMORY_BOUND = 64 * 1024 * 1024  # zip members up to this size are parsed from memory
+_HEADER_SIZE = 4096
+_CHUNK_SIZE = 65536
+_SIGNATURE = b"ElfFile\x00"
+_ERRORS_SHOWN = 5
+_MAX_CHUNK_ERRORS = 100_000  # a parser that only fails is given up on, not looped on forever
+
+
+def read_evtx(file: EvidenceFile, errors: list[EvidenceError], *, threads: int = 1,
+              memory_bound: int = MEMORY_BOUND) -> Iterator[EventRecord]:
+    """Yield the readable events of one `.evtx` file; problems go to `errors`.
+
+    `threads` is the parser's own thread count: 1 by default because files are already spread
+    over worker processes."""
+    source = file.rel_path
+    with ExitStack() as stack:
+        stream = stack.enter_context(file.open())
+        header = stream.read(_HEADER_SIZE)
+        if not header.startswith(_SIGNATURE):
+            errors.append(EvidenceError(source, "not an EVTX file (no ElfFile signature): skipped"))
+            return
+        expected = _expected_size(header)
+        if file.ref.archive is None:
+            target: str | IO[bytes] = file.ref.path
+        else:
+            target = _seekable_copy(stream, header, memory_bound, stack)
+        try:
+            parser = PyEvtxParser(target, number_of_threads=threads)
+        except (OSError, RuntimeError, ValueError) as exc:
+            errors.append(EvidenceError(source, f"EVTX file cannot be parsed: {_short(exc)}"))
+            return
+        read, failed = yield from _records(parser, source, errors)
+    if failed:
+        errors.append(EvidenceError(
+            source, f"{failed} unreadable chunk(s) or record(s) skipped; {read} records read"))
+    if expected is not None and file.size < expected:
+        errors.append(EvidenceError(
+            source, f"EVTX file truncated: its header declares {expected:,} bytes of chunks, the file "
+                    f"has {file.size:,}; {read} records read from the complete part"))
+    elif (file.size - _HEADER_SIZE) % _CHUNK_SIZE:
+        errors.append(EvidenceError(
+            source, f"EVTX file ends inside a chunk ({file.size:,} bytes): the last chunk is cut short; "
+                    f"{read} records read"))
+
+
+def _records(parser: Any, source: str, errors: list[EvidenceError]) -> Iterator[Any]:
+    """The generator body: returns (records read, failures) once the parser is exhausted."""
+    iterator = parser.records_json()
+    read = 0
+    failed = 0
+    while True:
+        try:
+            raw = next(iterator)
+        except StopIteration:
+            break
+        except (RuntimeError, OSError, ValueError) as exc:
+            failed += 1
+            if failed <= _ERRORS_SHOWN:
+                errors.append(EvidenceError(source, f"unreadable EVTX chunk skipped: {_short(exc)}"))
+            if failed >= _MAX_CHUNK_ERRORS:
+                errors.append(EvidenceError(source, "too many unreadable chunks: rest of the file skipped"))
+                break
+            continue
+        try:
+            event = orjson.loads(raw["data"])["Event"]
+            record = from_evtx_json(event, source)
+        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+            failed += 1
+            if failed <= _ERRORS_SHOWN:
+                errors.append(EvidenceError(source, f"EVTX record {raw.get('event_record_id')} not "
+                                                    f"understood: {_short(exc)}"))
+            continue
+        read += 1
+        yield record
+    return read, failed
+
+
+def _expected_size(header: bytes) -> int | None:
+    """File size the header's chunk count calls for (header block + chunks)."""
+    if len(header) < 0x2C:
+        return None
+    header_block = int.from_bytes(header[0x28:0x2A], "little") or _HEADER_SIZE
+    chunks = int.from_bytes(header[0x2A:0x2C], "little")
+    return header_block + chunks * _CHUNK_SIZE
+
+
+def _seekable_copy(stream: IO[bytes], header: bytes, memory_bound: int, stack: ExitStack) -> IO[bytes]:
+    """The parser seeks, a zip member cannot do that cheaply: copy it into memory when small,
+    else into an anonymous temporary file (in the system temp folder, never in the evidence).
+    The size is found by reading, not taken from the archive's directory."""
+    head = header + stream.read(max(0, memory_bound + 1 - len(header)))
+    if len(head) <= memory_bound:
+        return io.BytesIO(head)
+    # closed by the caller's ExitStack, once the parser is done with it
+    spool = stack.enter_context(tempfile.TemporaryFile(prefix="exhunt-evtx-"))  # noqa: SIM115
+    spool.write(head)
+    shutil.copyfileobj(stream, spool, 1 << 20)
+    spool.seek(0)
+    return spool
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:300] + "..."

@@ -1,0 +1,231 @@
+"""Turn one decoded event (a JSON object) into an `EventRecord`, whichever exporter wrote it.
+
+Shapes understood (DESIGN.md "Evidence layouts to accept", peers-and-building-blocks.md §3.1):
+- the `evtx` parser's JSON and exports that keep it (`Event.System`, `Event.EventData`, also
+  `System`/`EventData` at the top level as Velociraptor writes them);
+- Winlogbeat / ECS (`winlog.channel`, `winlog.event_id`, `winlog.event_data.*`, nested or as
+  dotted keys);
+- flat exports (`Channel`, `EventID`, `Message`, `TimeCreated`/`@timestamp`, `Hostname`, event
+  fields at the top level: OTRF datasets, NXLog);
+- PowerShell `Get-WinEvent | ConvertTo-Json` (`LogName`, `Id`, `ProviderName`, `Properties`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from exhunt.events.record import (
+    MAX_VALUE,
+    EventRecord,
+    as_text,
+    parse_event_id,
+    parse_level,
+    parse_record_id,
+    parse_timestamp,
+)
+
+# Top-level keys of flat exports that describe the event rather than being its data.
+_FLAT_SYSTEM_KEYS = frozenset({
+    "Channel", "EventID", "EventId", "TimeCreated", "@timestamp", "Hostname", "Computer",
+    "ComputerName", "SourceName", "ProviderName", "ProviderGuid", "Level", "Keywords", "Task",
+    "EventRecordID", "RecordNumber", "Opcode", "OpcodeValue", "Version", "EventTime",
+    "EventReceivedTime", "SeverityValue", "Severity", "EventType",
+})
+_MAX_DEPTH = 4  # EventData nests a level or two; deeper is hostile input, kept as JSON text
+_FLAT_TIME_KEYS = ("@timestamp", "TimeCreated", "EventTime", "timestamp", "Timestamp", "SystemTime")
+
+
+def normalise(doc: Any, source: str = "", line: int | None = None) -> EventRecord | None:
+    """The event `doc` describes, or None when it is not recognisably a Windows event."""
+    if not isinstance(doc, dict):
+        return None
+    event = doc.get("Event")
+    if isinstance(event, dict) and isinstance(event.get("System"), dict):
+        return from_evtx_json(event, source, line)
+    if isinstance(doc.get("System"), dict):
+        return from_evtx_json(doc, source, line)
+    if isinstance(doc.get("winlog"), dict) or "winlog.channel" in doc or "winlog.event_id" in doc:
+        return _from_ecs(doc, source, line)
+    if "EventID" in doc or "EventId" in doc:
+        return _from_flat(doc, source, line)
+    if "Id" in doc and ("LogName" in doc or "ProviderName" in doc):
+        return _from_get_winevent(doc, source, line)
+    return None
+
+
+def from_evtx_json(event: dict[str, Any], source: str, line: int | None = None) -> EventRecord:
+    """An event in the `evtx` parser's JSON layout (`System` + `EventData`/`UserData`).
+
+    Every event of an EVTX file passes here, so the common shapes take the short paths."""
+    system = event["System"]
+    provider = system.get("Provider")
+    provider_name = ""
+    if isinstance(provider, dict):
+        attributes = provider.get("#attributes")
+        if isinstance(attributes, dict):
+            provider_name = as_text(attributes.get("Name") or attributes.get("EventSourceName"))
+    record_id = system.get("EventRecordID")
+    if record_id.__class__ is not int:
+        record_id = parse_record_id(record_id)
+    event_id = system.get("EventID")
+    if event_id.__class__ is not int:
+        event_id = parse_event_id(event_id)
+    level = system.get("Level")
+    if level.__class__ is not int:
+        level = parse_level(level)
+    channel = system.get("Channel")
+    computer = system.get("Computer")
+    data = event_data_fields(event.get("EventData"))
+    user_data = event.get("UserData")
+    if user_data is not None:
+        data.update(event_data_fields(user_data))
+    rendered = event.get("RenderingInfo") or event.get("Message")
+    if isinstance(rendered, dict):
+        rendered = rendered.get("Message")
+    if rendered:
+        data["Message"] = as_text(rendered)
+    return EventRecord(
+        timestamp=_system_time(system.get("TimeCreated")),
+        channel=channel if channel.__class__ is str else as_text(channel),
+        provider=provider_name,
+        event_id=event_id,
+        computer=computer if computer.__class__ is str else as_text(computer),
+        record_id=record_id,
+        data=data,
+        level=level,
+        source=source,
+        line=line if line is not None else record_id,
+    )
+
+
+def _system_time(created: Any) -> datetime | None:
+    """TimeCreated is {"#attributes": {"SystemTime": "...Z"}}: parse that directly."""
+    try:
+        ts = datetime.fromisoformat(created["#attributes"]["SystemTime"])
+    except (KeyError, TypeError, ValueError):
+        return parse_timestamp(created)
+    return ts if ts.tzinfo is UTC else parse_timestamp(created)
+
+
+def event_data_fields(section: Any, depth: int = 0) -> dict[str, str]:
+    """EventData/UserData as flat string fields. Named `<Data Name=...>` become their name;
+    unnamed ones become param1, param2... (as Winlogbeat names them); UserData's single
+    wrapper element is opened."""
+    out: dict[str, str] = {}
+    if section is None:
+        return out
+    if not isinstance(section, dict) or depth > _MAX_DEPTH:
+        _unnamed(section, out)
+        return out
+    for key, value in section.items():
+        if value.__class__ is str and len(value) <= MAX_VALUE:
+            out[key] = value
+        elif key == "#attributes":
+            continue
+        elif key == "Data":
+            if isinstance(value, dict) and "#text" in value:
+                _unnamed(value["#text"], out)
+            elif isinstance(value, dict):
+                out.update(event_data_fields(value, depth + 1))
+            else:
+                _unnamed(value, out)
+        elif isinstance(value, dict) and "#text" not in value:
+            # a UserData wrapper element such as <LogFileCleared>
+            for inner_key, inner in value.items():
+                if inner_key != "#attributes":
+                    out[inner_key] = as_text(inner)
+        else:
+            out[key] = as_text(value)
+    return out
+
+
+def _unnamed(value: Any, out: dict[str, str]) -> None:
+    values = value if isinstance(value, list) else [value]
+    for n, item in enumerate(values, 1):
+        out[f"param{n}"] = as_text(item)
+
+
+def _from_flat(doc: dict[str, Any], source: str, line: int | None) -> EventRecord:
+    data = {key: as_text(value) for key, value in doc.items() if key not in _FLAT_SYSTEM_KEYS}
+    timestamp = None
+    for key in _FLAT_TIME_KEYS:
+        if key in doc:
+            timestamp = parse_timestamp(doc[key])
+            if timestamp is not None:
+                break
+    record_id = parse_record_id(doc.get("EventRecordID", doc.get("RecordNumber")))
+    return EventRecord(
+        timestamp=timestamp,
+        channel=as_text(doc.get("Channel")),
+        provider=as_text(doc.get("SourceName") or doc.get("ProviderName")),
+        event_id=parse_event_id(doc.get("EventID", doc.get("EventId"))),
+        computer=as_text(doc.get("Hostname") or doc.get("Computer") or doc.get("ComputerName")),
+        record_id=record_id,
+        data=data,
+        level=parse_level(doc.get("Level")),
+        source=source,
+        line=line,
+    )
+
+
+def _from_ecs(doc: dict[str, Any], source: str, line: int | None) -> EventRecord:
+    winlog = doc.get("winlog")
+    if not isinstance(winlog, dict):
+        winlog = _dotted(doc, "winlog.")
+    event_data = winlog.get("event_data")
+    if not isinstance(event_data, dict):
+        event_data = _dotted(winlog, "event_data.")
+    data = {key: as_text(value) for key, value in event_data.items()}
+    user_data = winlog.get("user_data")
+    if isinstance(user_data, dict):
+        data.update({key: as_text(value) for key, value in user_data.items()})
+    message = doc.get("message")
+    if message:
+        data["Message"] = as_text(message)
+    event = doc.get("event") if isinstance(doc.get("event"), dict) else _dotted(doc, "event.")
+    host = doc.get("host") if isinstance(doc.get("host"), dict) else _dotted(doc, "host.")
+    log = doc.get("log") if isinstance(doc.get("log"), dict) else _dotted(doc, "log.")
+    event_id = parse_event_id(winlog.get("event_id"))
+    if event_id is None:
+        event_id = parse_event_id(event.get("code"))
+    return EventRecord(
+        timestamp=parse_timestamp(doc.get("@timestamp") or event.get("created")),
+        channel=as_text(winlog.get("channel")),
+        provider=as_text(winlog.get("provider_name") or event.get("provider")),
+        event_id=event_id,
+        computer=as_text(winlog.get("computer_name") or host.get("name") or host.get("hostname")),
+        record_id=parse_record_id(winlog.get("record_id")),
+        data=data,
+        level=parse_level(log.get("level") or winlog.get("level")),
+        source=source,
+        line=line,
+    )
+
+
+def _from_get_winevent(doc: dict[str, Any], source: str, line: int | None) -> EventRecord:
+    data: dict[str, str] = {}
+    properties = doc.get("Properties")
+    if isinstance(properties, list):
+        values = [p.get("Value") if isinstance(p, dict) else p for p in properties]
+        _unnamed(values, data)
+    if doc.get("Message"):
+        data["Message"] = as_text(doc["Message"])
+    return EventRecord(
+        timestamp=parse_timestamp(doc.get("TimeCreated")),
+        channel=as_text(doc.get("LogName")),
+        provider=as_text(doc.get("ProviderName")),
+        event_id=parse_event_id(doc.get("Id")),
+        computer=as_text(doc.get("MachineName")),
+        record_id=parse_record_id(doc.get("RecordId")),
+        data=data,
+        level=parse_level(doc.get("Level") if doc.get("Level") is not None else doc.get("LevelDisplayName")),
+        source=source,
+        line=line,
+    )
+
+
+def _dotted(doc: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """Keys written flat with dots (`winlog.event_data.Image`) as a dict one level down."""
+    n = len(prefix)
+    return {key[n:]: value for key, value in doc.items() if key.startswith(prefix)}

@@ -1,0 +1,180 @@
+"""Published and user indicators: file hashes and web-shell paths (plus network values kept for others).
+
+Shipped lists live in `exhunt/data/indicators/*.csv`, written in exhunt's own format from the
+published facts, one source named on every entry. Users add lists of the same format through
+`HuntOptions.extra_indicator_paths` (files or folders of `.csv`/`.txt`).
+
+Format (see `listfile.py` for the CSV rules):
+
+    type,value,kind,label,source
+    sha256,b75f163ca9b9240bf4b37ad92bc7556b40a17e27c2b8ed5c8991385fe07d17d0,webshell,HAFNIUM web shell,MSTIC
+    path,C:\\inetpub\\wwwroot\\aspnet_client\\supp0rt.aspx,webshell,,MSTIC
+    md5,0123456789abcdef0123456789abcdef,malware,our own case 42,
+
+`type` is sha256, sha1, md5, path, ip, domain or user_agent; `kind` is webshell, ransomware,
+malware, tool or other (default other). A path is matched as a suffix of the file's path on the
+server, so `C:\\Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\...` also matches an
+install on D:, and may hold `*` / `?` wildcards. Only `type` and `value` are required.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from fnmatch import translate
+from functools import lru_cache
+from importlib import resources
+
+from exhunt.filehunt.listfile import ListProblem, expand_paths, read_list_file, read_rows
+
+HASH_TYPES = {"sha256": 64, "sha1": 40, "md5": 32}
+NETWORK_TYPES = frozenset({"ip", "domain", "user_agent"})
+TYPES = frozenset({*HASH_TYPES, "path", *NETWORK_TYPES})
+KINDS = frozenset({"webshell", "ransomware", "malware", "tool", "other"})
+COLUMNS = ("type", "value", "kind", "label", "source")
+_HEX = re.compile(r"^[0-9a-f]+$")
+# A list holding the hash of nothing would flag every empty file on the disk.
+_EMPTY = {"sha256": hashlib.sha256(b"").hexdigest(), "sha1": hashlib.sha1(b"").hexdigest(),
+          "md5": hashlib.md5(b"").hexdigest()}
+# Exchange installs anywhere; its published paths are matched from these folders on.
+_INSTALL_ANCHORS = ("/frontend/", "/clientaccess/", "/bin/", "/logging/")
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    type: str
+    value: str  # normalised: lower-case hex, or a '/'-separated lower-case path suffix
+    kind: str
+    label: str
+    source: str
+    origin: str  # list file it came from
+    line: int
+
+    def describe(self) -> str:
+        parts = [p for p in (self.label, self.source and f"source: {self.source}") if p]
+        return "; ".join(parts) or f"listed in {self.origin}:{self.line}"
+
+
+@dataclass
+class IndicatorSet:
+    hashes: dict[str, dict[str, list[Indicator]]] = field(default_factory=lambda: {t: {} for t in HASH_TYPES})
+    paths: dict[str, list[Indicator]] = field(default_factory=dict)
+    path_patterns: list[tuple[re.Pattern[str], Indicator]] = field(default_factory=list)
+    network: Counter[str] = field(default_factory=Counter)
+    problems: list[ListProblem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def wants(self) -> frozenset[str]:
+        """Digests worth computing: sha256 always, md5/sha1 only when a list holds some."""
+        return frozenset({"sha256"} | {t for t in ("md5", "sha1") if self.hashes[t]})
+
+    def add(self, ind: Indicator) -> None:
+        if ind.type in HASH_TYPES:
+            self.hashes[ind.type].setdefault(ind.value, []).append(ind)
+        elif ind.type == "path":
+            if "*" in ind.value or "?" in ind.value:
+                self.path_patterns.append((re.compile(translate("*/" + ind.value)), ind))
+            else:
+                self.paths.setdefault(ind.value, []).append(ind)
+        else:
+            self.network[ind.type] += 1
+
+    def match_hashes(self, digests: dict[str, str]) -> list[Indicator]:
+        out: list[Indicator] = []
+        for algo, digest in digests.items():
+            out.extend(self.hashes.get(algo, {}).get(digest, ()))
+        return out
+
+    def match_path(self, normalised: str) -> list[Indicator]:
+        """Indicators whose path is a whole-segment suffix of this normalised ('/a/b/c') path."""
+        out: list[Indicator] = []
+        at = normalised.find("/")
+        while at >= 0:
+            out.extend(self.paths.get(normalised[at + 1:], ()))
+            at = normalised.find("/", at + 1)
+        for pattern, ind in self.path_patterns:
+            if pattern.match(normalised):
+                out.append(ind)
+        return out
+
+    def __len__(self) -> int:
+        hashes = sum(len(v) for d in self.hashes.values() for v in d.values())
+        paths = sum(len(v) for v in self.paths.values()) + len(self.path_patterns)
+        return hashes + paths + sum(self.network.values())
+
+
+_ENV_FOLDERS = {"%programdata%": "programdata", "%windir%": "windows", "%systemroot%": "windows",
+                "%public%": "users/public", "%allusersprofile%": "programdata"}
+
+
+def normalise_path_indicator(value: str) -> str:
+    p = "/" + value.replace("\\", "/").strip().strip("/").lower()
+    p = re.sub(r"/{2,}", "/", p)
+    for var, folder in _ENV_FOLDERS.items():
+        p = p.replace(f"/{var}/", f"/{folder}/")
+    for anchor in _INSTALL_ANCHORS:
+        at = p.find(anchor)
+        if at >= 0 and "/exchange" in p[:at]:
+            return p[at + 1:]
+    return re.sub(r"^/(?:[a-z]:|%[a-z]+%)/", "/", p)[1:]
+
+
+def parse_indicators(text: str, origin: str, into: IndicatorSet) -> None:
+    """Add one list's entries to `into`; its bad lines go to `into.problems`."""
+    for row in read_rows(text, origin, ("type", "value"), COLUMNS, into.problems):
+        kind_of = row.fields["type"].lower()
+        raw = row.fields["value"]
+        kind = (row.fields.get("kind") or "other").lower()
+        if kind_of not in TYPES:
+            expected = ", ".join(sorted(TYPES))
+            message = f"unknown type {kind_of!r} (expected {expected})"
+            into.problems.append(ListProblem(origin, row.line, message))
+            continue
+        if kind not in KINDS:
+            into.problems.append(ListProblem(origin, row.line,
+                                             f"unknown kind {kind!r} (expected {', '.join(sorted(KINDS))})"))
+            continue
+        if kind_of in HASH_TYPES:
+            value = raw.lower()
+            if len(value) != HASH_TYPES[kind_of] or not _HEX.match(value):
+                into.problems.append(ListProblem(
+                    origin, row.line, f"not a {kind_of} ({HASH_TYPES[kind_of]} hex digits): {raw[:80]!r}"))
+                continue
+            if value == _EMPTY[kind_of]:
+                into.problems.append(ListProblem(
+                    origin, row.line, f"the {kind_of} of an empty file matches every empty file; ignored"))
+                continue
+        elif kind_of == "path":
+            value = normalise_path_indicator(raw)
+            if not value or value.endswith("/"):
+                into.problems.append(ListProblem(origin, row.line, f"not a file path: {raw[:80]!r}"))
+                continue
+        else:
+            value = raw
+        into.add(Indicator(kind_of, value, kind, row.fields.get("label", ""), row.fields.get("source", ""),
+                           origin, row.line))
+
+
+def shipped_lists() -> list[tuple[str, str]]:
+    """(origin, text) of every indicator list shipped with exhunt."""
+    folder = resources.files("exhunt") / "data" / "indicators"
+    return [(f"exhunt/data/indicators/{e.name}", e.read_text(encoding="utf-8"))
+            for e in sorted(folder.iterdir(), key=lambda e: e.name) if e.name.endswith(".csv")]
+
+
+@lru_cache(maxsize=8)
+def load_indicators(extra_paths: tuple[str, ...] = ()) -> IndicatorSet:
+    """Shipped lists plus the user's, once per process and set of user paths."""
+    out = IndicatorSet()
+    for origin, text in shipped_lists():
+        out.files.append(origin)
+        parse_indicators(text, origin, out)
+    for path in expand_paths(extra_paths, (".csv", ".txt"), out.problems):
+        text = read_list_file(path, out.problems)
+        if text is not None:
+            out.files.append(path)
+            parse_indicators(text, path, out)
+    return out

@@ -1,0 +1,132 @@
+"""The forensic timeline: one row per dated finding, importable by Timesketch as CSV or JSONL.
+
+Timesketch needs `message`, `datetime` (ISO 8601) and `timestamp_desc` on every row and takes
+`timestamp` in microseconds and any number of extra flat fields
+(peers-and-building-blocks.md §4.1). Values are written exactly as logged: the CSV quotes
+attacker commas, quotes and line breaks, the JSONL escapes them, and nothing is nested.
+Findings without a time cannot sit on a timeline and are counted, not written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from exhunt.model import Finding, HuntResult, iso, utc
+
+FIELDS = (
+    "message",
+    "datetime",
+    "timestamp_desc",
+    "timestamp",
+    "host",
+    "rule_id",
+    "rule_version",
+    "title",
+    "severity",
+    "category",
+    "implies",
+    "chain",
+    "cves",
+    "source_ip",
+    "path",
+    "line",
+    "record",
+    "sha256",
+    "excerpt",
+)
+TIMESTAMP_DESC = "Event Time"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_KEY = re.compile(r"[^a-z0-9_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineStats:
+    rows: int
+    undated: int  # findings left out because they carry no time
+
+
+class TimelineFormatError(ValueError):
+    """The output name does not end in .csv or .jsonl (the two formats Timesketch imports)."""
+
+
+def _clean(text: str) -> str:
+    """Lone surrogates (undecodable evidence bytes) cannot be written as UTF-8; keep them visible."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _message(host: str, f: Finding) -> str:
+    parts = [f"[{f.severity}] {f.title} ({f.rule_id})", f"on {host}"]
+    if f.source_ip:
+        parts.append(f"from {f.source_ip}")
+    where = f"{f.evidence.path}:{f.evidence.line}" if f.evidence.line else f.evidence.path
+    parts.append(f"in {where}")
+    return " ".join(parts)
+
+
+def _detail_key(key: str) -> str:
+    name = _KEY.sub("_", key.lower()).strip("_") or "detail"
+    return f"detail_{name}"
+
+
+def rows(result: HuntResult) -> Iterator[dict[str, str | int]]:
+    """Flat timeline rows in time order, host by host (findings without a time are skipped)."""
+    for host in result.hosts:
+        for f in sorted(host.findings, key=Finding.sort_key):
+            if f.timestamp is None:
+                continue
+            ts = utc(f.timestamp)
+            micros = (ts - _EPOCH) // timedelta(microseconds=1)
+            row: dict[str, str | int] = {
+                "message": _message(host.host, f),
+                "datetime": iso(ts) or "",
+                "timestamp_desc": TIMESTAMP_DESC,
+                "timestamp": micros,
+                "host": host.host,
+                "rule_id": f.rule_id,
+                "rule_version": f.rule_version,
+                "title": f.title,
+                "severity": str(f.severity),
+                "category": f.category,
+                "implies": str(f.implies),
+                "chain": f.chain or "",
+                "cves": " ".join(f.cves),
+                "source_ip": f.source_ip or "",
+                "path": f.evidence.path,
+                "line": f.evidence.line if f.evidence.line is not None else "",
+                "record": f.evidence.record or "",
+                "sha256": f.evidence.sha256 or "",
+                "excerpt": f.evidence.excerpt or "",
+            }
+            for key, value in f.details:
+                row.setdefault(_detail_key(key), value)
+            yield {k: _clean(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
+def _undated(result: HuntResult) -> int:
+    return sum(1 for h in result.hosts for f in h.findings if f.timestamp is None)
+
+
+def write_timeline(result: HuntResult, path: str | Path) -> TimelineStats:
+    """Write the timeline; the format follows the file name: `.csv` or `.jsonl`."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".jsonl"):
+        raise TimelineFormatError(f"timeline file must end in .csv or .jsonl, not {target.name!r}")
+    all_rows = list(rows(result))
+    if suffix == ".jsonl":
+        with target.open("w", encoding="utf-8", newline="\n") as out:
+            for row in all_rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    else:
+        extra = sorted({k for row in all_rows for k in row if k not in FIELDS})
+        with target.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=[*FIELDS, *extra], restval="", quoting=csv.QUOTE_MINIMAL)
+            writer.writeheader()
+            writer.writerows(all_rows)
+    return TimelineStats(len(all_rows), _undated(result))

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import stix2
+
+from exhunt.cli import main
+from exhunt.model import HuntResult
+from exhunt.report.html import render_html
+from test_report_fixtures import HOSTILE, clean_host, compromised_host, hunt
+
+HEAD = b'{"schema": "exhunt.hunt/1", "started": "2024-01-01T00:00:00Z", "finished": "2024-01-01T00:00:01Z",'
+
+
+def _save(tmp_path: Path, result: HuntResult, name: str = "results.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
+    return path
+
+
+def test_rerender_every_output_from_saved_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = hunt(compromised_host(HOSTILE), clean_host())
+    saved = _save(tmp_path, result)
+    html, timeline, iocs = tmp_path / "r.html", tmp_path / "t.jsonl", tmp_path / "i.json"
+    code = main(["report", str(saved), "--html", str(html), "--timeline", str(timeline), "--stix", str(iocs)])
+    assert code == 1  # a host has findings
+    assert html.read_text(encoding="utf-8") == render_html(result)
+    assert len(timeline.read_text(encoding="utf-8").splitlines()) == 5
+    stix2.parse(iocs.read_text(encoding="utf-8"))
+    out = capsys.readouterr().out
+    assert "2 hosts" in out and "2 findings without a time left out" in out
+
+
+def test_clean_result_exits_zero(tmp_path: Path) -> None:
+    saved = _save(tmp_path, hunt(clean_host()))
+    assert main(["report", str(saved), "--html", str(tmp_path / "r.html")]) == 0
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    saved = tmp_path / "bom.json"
+    saved.write_bytes(b"\xef\xbb\xbf" + json.dumps(hunt(clean_host()).to_dict()).encode())
+    assert main(["report", str(saved), "--timeline", str(tmp_path / "t.csv")]) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe\x00binary", "not a text file"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b'{"schema": "exhunt.scan/1", "results": []}', "not an exhunt hunt result"),
+        (
+            HEAD + b' "hosts": [{"verdict": "clean"}]}',
+            "bad or missing field",
+        ),
+        (
+            HEAD + b' "hosts": [{"host": "A", "verdict": "pwned"}]}',
+            "pwned",
+        ),
+        (
+            b'{"schema": "exhunt.hunt/1", "started": "yesterday", "finished": "2024-01-01T00:00:01Z"}',
+            "yesterday",
+        ),
+        (
+            HEAD + b' "hosts": 5}',
+            "bad or missing field",
+        ),
+    ],
+)
+def test_bad_input_is_a_clear_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None, message: str
+) -> None:
+    saved = tmp_path / "results.json"
+    if content is not None:
+        saved.write_bytes(content)
+    out = tmp_path / "r.html"
+    assert main(["report", str(saved), "--html", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_folder_is_not_a_result(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(tmp_path), "--html", str(tmp_path / "r.html")]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    saved = _save(tmp_path, hunt(clean_host()))
+    assert main(["report", str(saved)]) == 2
+    assert "nothing to write" in capsys.readouterr().err
+    assert main(["report", str(saved), "--timeline", str(tmp_path / "t.txt")]) == 2
+    assert ".csv or .jsonl" in capsys.readouterr().err
+    assert main(["report", str(saved), "--html", str(tmp_path / "missing" / "r.html")]) == 2
+    assert "cannot write" in capsys.readouterr().err

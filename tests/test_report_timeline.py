@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from exhunt.model import HostAssessment, Verdict
+from exhunt.report.timeline import FIELDS, TimelineFormatError, write_timeline
+from test_report_fixtures import CSV_HOSTILE, HOSTILE, T0, clean_host, compromised_host, finding, hunt
+
+REQUIRED = ("message", "datetime", "timestamp_desc")
+
+
+def _hostile_host() -> HostAssessment:
+    host = compromised_host(CSV_HOSTILE + HOSTILE)
+    host.findings.append(
+        finding(
+            "EXH-IIS-UA",
+            "low",
+            "reconnaissance",
+            "suspicious",
+            'C/logs/a,"b".log',
+            line=7,
+            ts=T0 + timedelta(hours=1),
+            ip="192.0.2.1",
+            excerpt=CSV_HOSTILE,
+            details=(("user_agent", CSV_HOSTILE), ("Odd Key!", "v")),
+        )
+    )
+    return host
+
+
+def test_jsonl_rows_are_flat_timesketch_events_in_time_order(tmp_path: Path) -> None:
+    out = tmp_path / "timeline.jsonl"
+    stats = write_timeline(hunt(_hostile_host(), clean_host()), out)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert stats.rows == len(lines) == 6 and stats.undated == 2
+    events = [json.loads(line) for line in lines]
+    for event in events:
+        assert all(event[k] for k in REQUIRED)
+        assert all(isinstance(v, str | int) for v in event.values())  # flat: no lists or objects
+        when = datetime.fromisoformat(event["datetime"].replace("Z", "+00:00"))
+        assert when.tzinfo is not None
+        assert event["timestamp"] == (when - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    assert [e["timestamp"] for e in events] == sorted(e["timestamp"] for e in events)
+    first = events[1]
+    assert first["datetime"] == "2021-03-03T06:47:12.101000Z" and first["timestamp"] == 1614754032101000
+    assert first["rule_id"] == "EXH-PL-26855-SSRF" and first["source_ip"] == "203.0.113.47"
+    assert first["path"].endswith("HttpProxy_2021030306-1.LOG") and first["line"] == 12
+    assert first["severity"] == "critical" and first["chain"] == "ProxyLogon"
+    assert first["detail_user_agent"].startswith("python-requests/2.25.1")
+    assert "203.0.113.47" in first["message"] and "EXH-PL-26855-SSRF" in first["message"]
+    odd = next(e for e in events if e["rule_id"] == "EXH-IIS-UA")
+    assert odd["excerpt"] == CSV_HOSTILE and odd["detail_odd_key"] == "v"
+
+
+def test_csv_quotes_attacker_commas_quotes_and_line_breaks(tmp_path: Path) -> None:
+    out = tmp_path / "timeline.csv"
+    write_timeline(hunt(_hostile_host()), out)
+    raw = out.read_text(encoding="utf-8")
+    assert raw.splitlines()[0].startswith("message,datetime,timestamp_desc,timestamp,host,rule_id")
+    with out.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 6
+    assert list(rows[0])[: len(FIELDS)] == list(FIELDS)
+    odd = next(r for r in rows if r["rule_id"] == "EXH-IIS-UA")
+    assert odd["excerpt"] == CSV_HOSTILE
+    assert odd["detail_user_agent"] == CSV_HOSTILE
+    assert odd["path"] == 'C/logs/a,"b".log'
+    assert odd["host"] == "EX01" + CSV_HOSTILE + HOSTILE
+    assert odd["datetime"] == "2021-03-03T07:47:12.101000Z" and odd["timestamp_desc"] == "Event Time"
+    assert all(r["message"] and r["datetime"] for r in rows)
+
+
+def test_lone_surrogates_from_undecodable_bytes_are_written_visibly(tmp_path: Path) -> None:
+    host = HostAssessment(
+        host="EX1",
+        verdict=Verdict.SUSPICIOUS,
+        verdict_reason="",
+        findings=[
+            finding(
+                "EXH-X-Y", "low", "reconnaissance", "suspicious", "a.log", line=1, ts=T0, excerpt="bad \udcff"
+            )
+        ],
+    )
+    write_timeline(hunt(host), tmp_path / "t.csv")
+    assert "bad \\udcff" in (tmp_path / "t.csv").read_text(encoding="utf-8")
+    write_timeline(hunt(host), tmp_path / "t.jsonl")
+    assert json.loads((tmp_path / "t.jsonl").read_text(encoding="utf-8"))["excerpt"] == "bad \\udcff"
+
+
+def test_only_csv_or_jsonl(tmp_path: Path) -> None:
+    with pytest.raises(TimelineFormatError):
+        write_timeline(hunt(compromised_host()), tmp_path / "timeline.json")
+    assert not (tmp_path / "timeline.json").exists()
+
+
+def test_clean_hunt_gives_an_empty_but_valid_timeline(tmp_path: Path) -> None:
+    stats = write_timeline(hunt(clean_host()), tmp_path / "t.csv")
+    assert stats.rows == 0
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8").splitlines() == [",".join(FIELDS)]
