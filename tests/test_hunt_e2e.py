@@ -1,0 +1,81 @@
+"""`exhunt hunt` end to end: evidence discovery, every analyzer, assessment and outputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from exhunt.cli import main
+from exhunt.model import HuntResult
+
+EXAMPLES = REPO / "examples"
+
+
+def _hunt(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
+    code = main(["hunt", *args, "--json", "-"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_otrf_proxylogon_events_make_the_host_compromised(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    host = tmp_path / "EXCH01"
+    host.mkdir()
+    with zipfile.ZipFile(shared_data / "events" / "proxylogon_ssrf_rce_poc.zip") as zf:
+        zf.extractall(host)
+    code, doc = _hunt(capsys, str(host))
+    assert code == 1
+    (h,) = doc["hosts"]
+    assert h["verdict"] == "compromised"
+    rules = {f["rule_id"] for f in h["findings"]}
+    excerpts = " ".join(f["evidence"]["excerpt"] or "" for f in h["findings"]) + json.dumps(
+        [f["details"] for f in h["findings"]])
+    assert "EXH-EVT-VDIR-URL-SCRIPT" in rules  # the OAB ExternalUrl carrying script
+    assert "ohyeah.aspx" in excerpts  # the web shell dropped into owa\auth
+    assert "whoami" in excerpts  # the web shell running a command
+    for f in h["findings"]:
+        assert f["evidence"]["path"].endswith(".json") and f["evidence"]["line"]
+
+
+def test_otrf_events_read_from_the_zip_in_place(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _hunt(capsys, str(shared_data / "events" / "proxylogon_ssrf_rce_poc.zip"))
+    assert code == 1 and doc["hosts"][0]["verdict"] == "compromised"
+
+
+@pytest.fixture
+def examples_copy(tmp_path: Path) -> Path:
+    """A copy, so the test proves nothing about the repository's own files being touched."""
+    if not EXAMPLES.is_dir():
+        pytest.skip("examples/ not present")
+    return Path(shutil.copytree(EXAMPLES, tmp_path / "examples"))
+
+
+def test_bundled_examples(examples_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = {p: p.read_bytes() for p in examples_copy.rglob("*") if p.is_file()}
+    html, timeline = tmp_path / "r.html", tmp_path / "t.jsonl"
+    code, doc = _hunt(capsys, str(examples_copy), "--html", str(html), "--timeline", str(timeline))
+    assert code == 1
+    verdicts = {h["host"]: h["verdict"] for h in doc["hosts"]}
+    assert verdicts == {"EX01-compromised": "compromised", "EX02-clean": "clean"}
+    ex01 = next(h for h in doc["hosts"] if h["host"] == "EX01-compromised")
+    chains = {f["chain"] for f in ex01["findings"]}
+    assert "ProxyLogon" in chains
+    assert ex01["exchange_build"] == "15.1.2176.2"
+    assert ex01["exposure"]["exposure"]["ProxyLogon"]["status"] == "vulnerable"
+    assert ex01["remediation"], "a compromised host gets a plan"
+    assert "<svg" in html.read_text() and timeline.read_text().count("\n") > 5
+    # a saved result re-renders
+    HuntResult.from_dict(doc)
+    # evidence untouched
+    assert {p: p.read_bytes() for p in examples_copy.rglob("*") if p.is_file()} == before
+
+
+def test_missing_path_is_a_clear_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["hunt", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert "nope" in err and "Traceback" not in err
