@@ -80,17 +80,19 @@ def sniff_encoding(head: bytes) -> tuple[str, int]:
 
 
 def looks_binary(sample: bytes) -> bool:
-    """True when a sample is mostly not text (a compressed or binary file named like a log)."""
+    """True when a sample (NULs already set aside) is mostly not text: control bytes a log never
+    holds, or byte runs that are not UTF-8 (a compressed or binary file named like a log)."""
     if not sample:
         return False
-    junk = len(sample.translate(None, _TEXT_BYTES))
-    return junk > 0.1 * len(sample)
+    control = len(sample.translate(None, _TEXT_BYTES))
+    if control > 0.05 * len(sample):
+        return True
+    text = sample.decode("utf-8", "replace")
+    return text.count("\ufffd") > 0.2 * len(text)
 
 
 def _not_text(sample: bytes) -> bool:
-    # Mostly NUL (a zero-filled file) or mostly control bytes once NULs are set aside.
-    if sample.count(0) > len(sample) // 2:
-        return True
+    # NULs are junk to remove (a crash leaves zero-filled runs in a text log), not a verdict.
     return looks_binary(sample.replace(b"\x00", b""))
 
 
