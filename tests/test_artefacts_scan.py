@@ -7,15 +7,11 @@ import re
 import pytest
 
 from exhunt.artefacts import prefilter as prefilter_module
-from exhunt.artefacts.prefilter import Pattern, Prefilter, encoded_word, words_on_one_line
+from exhunt.artefacts.prefilter import Pattern, Prefilter, all_words, encoded_word
 from exhunt.artefacts.reader import ErrorLog
 from exhunt.artefacts.scan import LogScan
 
-PATTERNS = (
-    Pattern.literal("SSRF", "ServerInfo~"),
-    Pattern("PNS", words_on_one_line(["autodiscover", "powershell"])[0].encode()),
-    Pattern("PNS", words_on_one_line(["autodiscover", "powershell"])[1].encode()),
-)
+PATTERNS = (Pattern.literal("SSRF", "ServerInfo~"), *all_words("PNS", ["autodiscover", "powershell"]))
 
 
 def scan(data: bytes, **kw: object) -> tuple[list, LogScan]:
@@ -40,8 +36,10 @@ def random_log(seed: int, n: int = 3000) -> tuple[bytes, set[int], set[int]]:
             pns.add(i)
         elif r < 0.06:
             lines.append("")
+        elif r < 0.5:
+            lines.append(f"2021-03-03T06:00:{i % 60:02d}Z,{i},/owa/,autodiscover.xml,200")  # one word only
         else:
-            lines.append(f"2021-03-03T06:00:{i % 60:02d}Z,{i},/owa/,autodiscover.xml,200")
+            lines.append(f"2021-03-03T06:00:{i % 60:02d}Z,{i},/powershell,WinRM,200")
     return ("\r\n".join(lines) + "\r\n").encode(), ssrf, pns
 
 
@@ -100,7 +98,7 @@ def test_python_re_fallback_finds_the_same(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 @pytest.mark.parametrize("variant", ["powershell", "PowerShell", "%50owershell", "%2550owershell",
-                                     "%70%6f%77%65%72%73%68%65%6c%6c", "p%4fwersh%45ll"])
+                                     "%70%6f%77%65%72%73%68%65%6c%6c", "p%4fwersh%45ll", "%2570owershell"])
 def test_encoded_word_matches_url_encoded_variants(variant: str) -> None:
     rx = re.compile(encoded_word("powershell").encode(), re.IGNORECASE)
     assert rx.search(f"/autodiscover.json?a..foo/{variant}".encode())

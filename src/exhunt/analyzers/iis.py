@@ -171,14 +171,14 @@ class IisAnalyzer(LogAnalyzer):
         return hit
 
     def _webshell(self, req: WebRequest, path: str) -> Hit | None:
+        look_alike = _look_alikes().get(path)
         if path in _known_paths() or _known_name().match(path):
-            return self._weigh_script(req.hit(KNOWN_SHELL, script=path), req)
+            return self._weigh_script(req.hit(KNOWN_SHELL, script=path, look_alike_of=look_alike), req)
         folders, extensions = _lower(WEBSHELL, "folders"), _lower(WEBSHELL, "script_extensions")
         if not path.startswith(folders) or not path.endswith(extensions):
             return None
         if path in _lower(WEBSHELL, "stock_files"):
             return None
-        look_alike = _look_alikes().get(path)
         return self._weigh_script(req.hit(WEBSHELL, script=path, look_alike_of=look_alike), req)
 
     def _ssrf_entry(self, req: WebRequest, path: str, hunt: FileHunt) -> Hit | None:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from exhunt.analyzers import HostContext
 from exhunt.artefacts.formats import LogFormat
-from exhunt.artefacts.prefilter import ENGINE_PROBLEM, Pattern, words_on_one_line
+from exhunt.artefacts.prefilter import ENGINE_PROBLEM, Pattern, all_words
 from exhunt.artefacts.reader import ErrorLog
 from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.scan import LogScan
@@ -51,8 +51,8 @@ def rule_patterns(rule_ids: Iterable[str]) -> tuple[Pattern, ...]:
         params = rule(rid).params
         out += [Pattern.literal(rid, text) for text in params.get("prefilter", ())]
         out += [Pattern(rid, rx.encode("utf-8")) for rx in params.get("prefilter_regex", ())]
-        for words in params.get("prefilter_words", ()):
-            out += [Pattern(rid, rx.encode("utf-8")) for rx in words_on_one_line(list(words))]
+        for clause, words in enumerate(params.get("prefilter_words", ())):
+            out += all_words(rid, list(words), clause)
     return tuple(out)
 
 

@@ -8,7 +8,10 @@ patterns run one at a time through Python's `re` (one compiled pattern each, nev
 alternation), which is correct but much slower; `ENGINE` says which one is in use.
 
 Patterns are grouped: a group is usually a rule id, so a candidate line says which rules
-it may concern and only those are evaluated.
+it may concern and only those are evaluated. A group can also ask for several words on one line
+(`all_words`): each word is its own pattern, and the line only counts when all of them matched
+on it. That keeps the database small and quick to compile, where one regex per word order
+(`a[^\n]*b|b[^\n]*a`) with URL-encoding tolerance took seconds.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ class Pattern:
 
     group: str
     regex: bytes
+    # For `all_words`: which word list of the group (clause), this word's index, the list's length.
+    clause: int = 0
+    part: int = 0
+    parts: int = 0
 
     @staticmethod
     def literal(group: str, text: str) -> Pattern:
@@ -45,27 +52,24 @@ class Pattern:
 
 
 def encoded_word(word: str) -> str:
-    """A regex for `word` with any of its letters URL-encoded, once or repeatedly
-    (`%50owershell`, `%2550owershell`), as attackers did to slip past rewrite rules
-    (detection-spec.md §4.2). Matched case-insensitively, so both letter cases are covered."""
+    """A regex for `word` with any of its characters URL-encoded once or twice (`%50owershell`,
+    `%2550owershell`), as attackers did to slip past rewrite rules (detection-spec.md §4.2).
+    Matched case-insensitively, so both letter cases are covered. (Deeper stacks would not
+    survive the front end's own decoding; the detectors themselves decode up to five times.)"""
     parts = []
     for ch in word:
         codes = sorted({f"{ord(ch.lower()):02x}", f"{ord(ch.upper()):02x}"} if ord(ch) < 128 else set())
         if codes:
-            parts.append(f"(?:{re.escape(ch)}|%(?:25)*(?:{'|'.join(codes)}))")
+            parts.append(f"(?:{re.escape(ch)}|%(?:25)?(?:{'|'.join(codes)}))")
         else:
             parts.append(re.escape(ch))
     return "".join(parts)
 
 
-def words_on_one_line(words: Sequence[str]) -> list[str]:
-    """Regexes matching a line that holds every word (each possibly URL-encoded), in any order."""
-    if len(words) == 1:
-        return [encoded_word(words[0])]
-    if len(words) != 2:
-        raise ValueError("only one or two words are supported")
-    a, b = (encoded_word(w) for w in words)
-    return [f"{a}[^\\n]*{b}", f"{b}[^\\n]*{a}"]
+def all_words(group: str, words: Sequence[str], clause: int = 0) -> list[Pattern]:
+    """Patterns that make a line a candidate of `group` only when every word (each possibly
+    URL-encoded) is on it, in any order."""
+    return [Pattern(group, encoded_word(w).encode("utf-8"), clause, i, len(words)) for i, w in enumerate(words)]
 
 
 class Prefilter:
@@ -76,40 +80,63 @@ class Prefilter:
         self.groups: tuple[str, ...] = tuple(dict.fromkeys(p.group for p in self.patterns))
         index = {g: i for i, g in enumerate(self.groups)}
         self._group_of = [index[p.group] for p in self.patterns]
+        # Pattern ids that complete their group alone; the others need their whole clause.
+        self.alone = frozenset(i for i, p in enumerate(self.patterns) if not p.parts)
         self.engine = ENGINE
+        # Each distinct regex is compiled once; a match stands for every pattern that uses it.
+        members: dict[bytes, list[int]] = {}
+        for i, p in enumerate(self.patterns):
+            members.setdefault(p.regex, []).append(i)
+        self._regexes = list(members)
+        self._members = [tuple(m) for m in members.values()]
         self._db = None
         self._compiled: list[re.Pattern[bytes]] = []
         if hyperscan is not None and self.patterns:
             db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
             flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE
             db.compile(
-                expressions=[p.regex for p in self.patterns],
-                ids=list(range(len(self.patterns))),
-                elements=len(self.patterns),
-                flags=[flags] * len(self.patterns),
+                expressions=self._regexes,
+                ids=list(range(len(self._regexes))),
+                elements=len(self._regexes),
+                flags=[flags] * len(self._regexes),
             )
             self._db = db
         else:
-            self._compiled = [re.compile(p.regex, re.IGNORECASE | re.MULTILINE) for p in self.patterns]
+            self._compiled = [re.compile(rx, re.IGNORECASE | re.MULTILINE) for rx in self._regexes]
 
     def scan(self, data: bytes) -> list[tuple[int, int]]:
-        """Every match in `data` as (end offset, group index), in no guaranteed order."""
+        """Every match in `data` as (end offset, pattern id), in no guaranteed order."""
         if not data or not self.patterns:
             return []
         out: list[tuple[int, int]] = []
+        members = self._members
         if self._db is not None:
-            group_of = self._group_of
             append = out.append
 
-            def on_match(pid: int, start: int, end: int, flags: int, context: object) -> None:
-                append((end, group_of[pid]))
+            def on_match(uid: int, start: int, end: int, flags: int, context: object) -> None:
+                for pid in members[uid]:
+                    append((end, pid))
 
             self._db.scan(data, match_event_handler=on_match)
             return out
-        for pid, rx in enumerate(self._compiled):
-            g = self._group_of[pid]
-            out.extend((m.end(), g) for m in rx.finditer(data))
+        for uid, rx in enumerate(self._compiled):
+            out.extend((m.end(), pid) for m in rx.finditer(data) for pid in members[uid])
         return out
+
+    def groups_of(self, pids: set[int]) -> frozenset[str]:
+        """The groups a line belongs to, given the pattern ids that matched on it."""
+        alone = self.alone
+        names = {self.groups[self._group_of[p]] for p in pids if p in alone}
+        if len(names) < len(pids):
+            clauses: dict[tuple[str, int], set[int]] = {}
+            for p in pids:
+                if p not in alone:
+                    pat = self.patterns[p]
+                    parts = clauses.setdefault((pat.group, pat.clause), set())
+                    parts.add(pat.part)
+                    if len(parts) == pat.parts:
+                        names.add(pat.group)
+        return frozenset(names)
 
 
 @cache

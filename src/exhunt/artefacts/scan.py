@@ -19,8 +19,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
+from exhunt.artefacts import reader
 from exhunt.artefacts.prefilter import Pattern, Prefilter, compiled
-from exhunt.artefacts.reader import BLOCK_SIZE, MAX_LINE, BlockReader, ErrorLog
+from exhunt.artefacts.reader import BlockReader, ErrorLog
 
 DIRECTIVE = "#directive"
 HEADER = "#header"
@@ -69,17 +70,18 @@ class LogScan:
         *,
         header_prefixes: Sequence[str] = (),
         every_line: bool = False,
-        block_size: int = BLOCK_SIZE,
-        max_line: int = MAX_LINE,
+        block_size: int | None = None,
+        max_line: int | None = None,
     ) -> None:
         self.log = log
-        self.reader = BlockReader(stream, log, block_size=block_size, max_line=max_line)
+        self.reader = BlockReader(stream, log, block_size=block_size or reader.BLOCK_SIZE,
+                                  max_line=max_line or reader.MAX_LINE)
         self.prefilter: Prefilter = compiled(tuple(structural_patterns(header_prefixes)) + tuple(patterns))
         self.header_prefixes = tuple(p.lower().encode() for p in header_prefixes)
         self.every_line = every_line  # parse all lines (a baseline for comparison; never the hunt)
         self.stats = ScanStats()
         self._first_seen = False
-        self._blank_gid = self.prefilter.groups.index(BLANK)
+        self._blank_pids = frozenset(i for i, p in enumerate(self.prefilter.patterns) if p.group == BLANK)
 
     def _is_structural(self, raw: bytes) -> bool:
         if raw.startswith(b"#"):
@@ -91,8 +93,7 @@ class LogScan:
         return bool(raw.strip()) and not self._is_structural(raw)
 
     def __iter__(self) -> Iterator[Line]:
-        groups = self.prefilter.groups
-        blank_gid = self._blank_gid
+        blank_pids = self._blank_pids
         for block in self.reader:
             data = block.data
             size = len(data)
@@ -100,8 +101,8 @@ class LogScan:
             self.stats.lines += lines_here
             wanted: dict[int, set[int]] = {}
             last_start = last_end = -1
-            for end, gid in self.prefilter.scan(data):
-                if gid == blank_gid:
+            for end, pid in self.prefilter.scan(data):
+                if pid in blank_pids:
                     self.stats.blank += 1
                     continue
                 if last_start <= end - 1 < last_end:
@@ -110,7 +111,7 @@ class LogScan:
                     start = data.rfind(b"\n", 0, max(end - 1, 0)) + 1 if end > 0 else 0
                     nl = data.find(b"\n", start)
                     last_start, last_end = start, (nl if nl >= 0 else size)
-                wanted.setdefault(start, set()).add(gid)
+                wanted.setdefault(start, set()).add(pid)
             if data.startswith(b"\n") or data.startswith(b"\r\n"):
                 self.stats.blank += 1
             if self.every_line:
@@ -119,7 +120,7 @@ class LogScan:
             edges = self._edges(data)
             for start in edges:
                 wanted.setdefault(start, set())
-            yield from self._lines(data, block.first_line, wanted, groups, edges, block.final)
+            yield from self._lines(data, block.first_line, wanted, edges, block.final)
         self.reader.finish()
 
     def _edges(self, data: bytes) -> set[int]:
@@ -157,14 +158,17 @@ class LogScan:
         data: bytes,
         first_line: int,
         wanted: dict[int, set[int]],
-        groups: tuple[str, ...],
         edges: set[int],
         final: bool,
     ) -> Iterator[Line]:
         number = first_line
         pos = 0
         size = len(data)
+        groups_of = self.prefilter.groups_of
         for start in sorted(wanted):
+            names = groups_of(wanted[start])
+            if not names and start not in edges and not self.every_line:
+                continue  # only part of a word list matched
             number += data.count(b"\n", pos, start)
             pos = start
             nl = data.find(b"\n", start)
@@ -180,7 +184,6 @@ class LogScan:
                     number,
                 )
                 raw = raw[:MAX_PARSED_LINE]
-            names = frozenset(groups[g] for g in wanted[start])
             directive = DIRECTIVE in names or HEADER in names
             yield Line(
                 number=number,
