@@ -130,12 +130,12 @@ class LogAnalyzer:
     def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
         result = UnitResult()
         log = ErrorLog(file.rel_path)
-        span = result.cover(self.coverage_kind)
         try:
             stream = file.open()
         except Exception as exc:  # missing file, permission, broken zip: all mean "cannot read"
             result.errors.append(EvidenceError(file.rel_path, f"cannot open: {exc}"))
             return result
+        span = result.cover(self.coverage_kind)
         hunt = FileHunt(file, ctx, result)
         fmt = self.format(file.rel_path, log)
         last: LogRecord | None = None
