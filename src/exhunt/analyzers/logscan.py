@@ -51,8 +51,8 @@ def rule_patterns(rule_ids: Iterable[str]) -> tuple[Pattern, ...]:
         params = rule(rid).params
         out += [Pattern.literal(rid, text) for text in params.get("prefilter", ())]
         out += [Pattern(rid, rx.encode("utf-8")) for rx in params.get("prefilter_regex", ())]
-        for clause, words in enumerate(params.get("prefilter_words", ())):
-            out += all_words(rid, list(words), clause)
+        for words in params.get("prefilter_words", ()):
+            out += all_words(rid, list(words))
     return tuple(out)
 
 

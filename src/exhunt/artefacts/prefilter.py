@@ -8,10 +8,10 @@ patterns run one at a time through Python's `re` (one compiled pattern each, nev
 alternation), which is correct but much slower; `ENGINE` says which one is in use.
 
 Patterns are grouped: a group is usually a rule id, so a candidate line says which rules
-it may concern and only those are evaluated. A group can also ask for several words on one line
-(`all_words`): each word is its own pattern, and the line only counts when all of them matched
-on it. That keeps the database small and quick to compile, where one regex per word order
-(`a[^\n]*b|b[^\n]*a`) with URL-encoding tolerance took seconds.
+it may concern and only those are evaluated. A group can also ask for two words on one line
+(`all_words`), each possibly URL-encoded, so the prefilter only reports lines that hold both
+(matching each word on its own would report nearly every line of an Autodiscover or PowerShell
+log and drown the scan in callbacks).
 """
 
 from __future__ import annotations
@@ -41,10 +41,6 @@ class Pattern:
 
     group: str
     regex: bytes
-    # For `all_words`: which word list of the group (clause), this word's index, the list's length.
-    clause: int = 0
-    part: int = 0
-    parts: int = 0
 
     @staticmethod
     def literal(group: str, text: str) -> Pattern:
@@ -66,10 +62,25 @@ def encoded_word(word: str) -> str:
     return "".join(parts)
 
 
-def all_words(group: str, words: Sequence[str], clause: int = 0) -> list[Pattern]:
-    """Patterns that make a line a candidate of `group` only when every word (each possibly
-    URL-encoded) is on it, in any order."""
-    return [Pattern(group, encoded_word(w).encode("utf-8"), clause, i, len(words)) for i, w in enumerate(words)]
+def all_words(group: str, words: Sequence[str]) -> list[Pattern]:
+    """Patterns that make a line a candidate of `group` when it holds every word (one or two),
+    each possibly URL-encoded, in any order.
+
+    For two words A and B the patterns are `A..B'`, `B'..A`, `%..B'` and `B'..%` (A literal,
+    B' = B possibly encoded): if A comes first it is either literal or has a `%` in it, and the
+    same the other way round. That is a superset of "both words, each possibly encoded", and it
+    avoids the shape `A'[^\n]*B'` (both encoded), which Vectorscan 5.4 (in the hyperscan 0.9.1
+    wheels) misses on some lines, e.g. `autodiscover.json &FooProtocol=Powershell`. A
+    differential test holds every analyzer's pattern set against Python's `re`.
+    """
+    if len(words) == 1:
+        return [Pattern(group, encoded_word(words[0]).encode("utf-8"))]
+    if len(words) != 2:
+        raise ValueError("all_words takes one or two words")
+    a, b = re.escape(words[0]), encoded_word(words[1])
+    gap = r"[^\n]*"
+    shapes = (a + gap + b, b + gap + a, "%" + gap + b, b + gap + "%")
+    return [Pattern(group, shape.encode("utf-8")) for shape in shapes]
 
 
 class Prefilter:
@@ -80,8 +91,6 @@ class Prefilter:
         self.groups: tuple[str, ...] = tuple(dict.fromkeys(p.group for p in self.patterns))
         index = {g: i for i, g in enumerate(self.groups)}
         self._group_of = [index[p.group] for p in self.patterns]
-        # Pattern ids that complete their group alone; the others need their whole clause.
-        self.alone = frozenset(i for i, p in enumerate(self.patterns) if not p.parts)
         self.engine = ENGINE
         # Each distinct regex is compiled once; a match stands for every pattern that uses it.
         members: dict[bytes, list[int]] = {}
@@ -125,18 +134,8 @@ class Prefilter:
 
     def groups_of(self, pids: set[int]) -> frozenset[str]:
         """The groups a line belongs to, given the pattern ids that matched on it."""
-        alone = self.alone
-        names = {self.groups[self._group_of[p]] for p in pids if p in alone}
-        if len(names) < len(pids):
-            clauses: dict[tuple[str, int], set[int]] = {}
-            for p in pids:
-                if p not in alone:
-                    pat = self.patterns[p]
-                    parts = clauses.setdefault((pat.group, pat.clause), set())
-                    parts.add(pat.part)
-                    if len(parts) == pat.parts:
-                        names.add(pat.group)
-        return frozenset(names)
+        groups, group_of = self.groups, self._group_of
+        return frozenset(groups[group_of[p]] for p in pids)
 
 
 @cache

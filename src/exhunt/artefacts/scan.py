@@ -167,8 +167,6 @@ class LogScan:
         groups_of = self.prefilter.groups_of
         for start in sorted(wanted):
             names = groups_of(wanted[start])
-            if not names and start not in edges and not self.every_line:
-                continue  # only part of a word list matched
             number += data.count(b"\n", pos, start)
             pos = start
             nl = data.find(b"\n", start)
