@@ -35,7 +35,7 @@ def request_of(rec: LogRecord) -> WebRequest:
         user=rec.get("AuthenticatedUser"),
         routing_hint=rec.get("RoutingHint"),
     )
-    req.base = {
+    req.describe = lambda: {
         "method": req.method,
         "url": req.uri,
         "status": rec.get("HttpStatus"),

@@ -41,20 +41,23 @@ def request_of(rec: LogRecord) -> WebRequest:
         client_ip=rec.get("c-ip"),
         user=rec.get("cs-username"),
     )
-    status = rec.get("sc-status")
-    sub = rec.get("sc-substatus")
-    req.base = {
-        "method": req.method,
-        "url": full_uri(stem, query),
-        "status": f"{status}.{sub}" if sub and sub != "0" else status,
-        "user_agent": req.user_agent,
-        "cafe_request_id": cafe_request_id(query) or "",
-        "username": req.user,
-        "server_ip": rec.get("s-ip"),
-        "server_port": rec.get("s-port"),
-        "host": rec.get("cs-host"),
-        "forwarded_for": rec.get("X-Forwarded-For") or rec.get("cs(X-Forwarded-For)"),
-    }
+
+    def describe() -> dict[str, str]:
+        status, sub = rec.get("sc-status"), rec.get("sc-substatus")
+        return {
+            "method": req.method,
+            "url": full_uri(stem, query),
+            "status": f"{status}.{sub}" if sub and sub != "0" else status,
+            "user_agent": req.user_agent,
+            "cafe_request_id": cafe_request_id(query) or "",
+            "username": req.user,
+            "server_ip": rec.get("s-ip"),
+            "server_port": rec.get("s-port"),
+            "host": rec.get("cs-host"),
+            "forwarded_for": rec.get("X-Forwarded-For") or rec.get("cs(X-Forwarded-For)"),
+        }
+
+    req.describe = describe
     return req
 
 
@@ -74,6 +77,18 @@ def _regexes(rule_id: str, key: str) -> tuple[re.Pattern[str], ...]:
 @cache
 def _lower(rule_id: str, key: str) -> tuple[str, ...]:
     return tuple(str(x).lower() for x in params(rule_id).get(key, ()))
+
+
+_WEBSHELL_ONLY = frozenset({WEBSHELL})
+
+
+def _maybe_webshell(path: str) -> bool:
+    return path.endswith(_lower(WEBSHELL, "script_extensions")) and path not in _stock_files()
+
+
+@cache
+def _stock_files() -> frozenset[str]:
+    return frozenset(_lower(WEBSHELL, "stock_files"))
 
 
 @cache
@@ -120,8 +135,10 @@ class IisAnalyzer(LogAnalyzer):
         return tuple(Pattern.literal(KNOWN_SHELL, p) for p in params(KNOWN_SHELL)["known_paths"])
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
+        path = path_of(rec.get("cs-uri-stem"))
+        if rules == _WEBSHELL_ONLY and not _maybe_webshell(path):
+            return  # the common candidate: an OWA logon page
         req = request_of(rec)
-        path = path_of(req.stem)
         hits: list[Hit] = []
         if KNOWN_SHELL in rules or WEBSHELL in rules:
             hit = self._webshell(req, path)
@@ -177,7 +194,7 @@ class IisAnalyzer(LogAnalyzer):
         folders, extensions = _lower(WEBSHELL, "folders"), _lower(WEBSHELL, "script_extensions")
         if not path.startswith(folders) or not path.endswith(extensions):
             return None
-        if path in _lower(WEBSHELL, "stock_files"):
+        if path in _stock_files():
             return None
         return self._weigh_script(req.hit(WEBSHELL, script=path, look_alike_of=look_alike), req)
 

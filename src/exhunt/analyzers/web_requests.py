@@ -9,7 +9,8 @@ check returns a `Hit` or None and reads its parameters from the rule file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 from exhunt.analyzers.logscan import FileHunt, Hit, params
@@ -37,8 +38,9 @@ class WebRequest:
     client_ip: str
     user: str = ""
     routing_hint: str = ""
-    # Details every finding on this request carries (url, status, user agent, request ids...).
-    base: dict[str, str] = field(default_factory=dict)
+    # Details every finding on this request carries (url, status, user agent, request ids...),
+    # made only when a rule fires: most candidate lines turn out benign.
+    describe: Callable[[], dict[str, str]] | None = None
     _decoded: str | None = None
 
     @property
@@ -57,7 +59,7 @@ class WebRequest:
         return str(self.status) if self.status is not None else "no status"
 
     def hit(self, rule_id: str, **extra: str | None) -> Hit:
-        details = dict(self.base)
+        details = self.describe() if self.describe else {}
         details.update({k: v for k, v in extra.items() if v})
         return Hit(rule_id, details, source_ip=self.client_ip or None)
 
