@@ -22,7 +22,9 @@ import csv
 import json
 import os
 import platform
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -230,10 +232,18 @@ def warm(root: Path) -> int:
     return total
 
 
-def timed(fn: Callable[[], object]) -> tuple[float, object]:
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
+def timed(fn: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
+    """Median wall time over `repeat` runs (the machine may be shared), and the last result."""
+    times, out = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def peak_child_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--via", choices=sorted(RUNNERS), default="pool")
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per tool; the median is reported")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = parser.parse_args(argv)
     manifest = json.loads((args.corpus / "manifest.json").read_text())
@@ -254,20 +265,21 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"corpus: {mb:.0f} MB in {figures['files']} files, {manifest['lines']} lines; {args.jobs} jobs")
 
-    t_ex, res = timed(lambda: RUNNERS[args.via](args.corpus, args.jobs))
+    t_ex, res = timed(lambda: RUNNERS[args.via](args.corpus, args.jobs), args.repeat)
     found, missed, extra = check(res, manifest)  # type: ignore[arg-type]
+    rss = peak_child_rss_mb()
     figures["exhunt"] = {"seconds": round(t_ex, 2), "mb_s": round(mb / t_ex), "found": found, "missed": missed,
-                         "unexpected_findings": extra}
+                         "unexpected_findings": extra, "peak_worker_rss_mb": round(rss)}
     print(f"exhunt ({args.via}): {t_ex:6.2f} s {mb / t_ex:7.0f} MB/s  found {found}, missed {missed}, "
-          f"unexpected {extra}")
+          f"unexpected {extra}; peak worker RSS {rss:.0f} MB")
 
-    t_rg, lines = timed(lambda: run_rg(args.corpus, args.jobs))
+    t_rg, lines = timed(lambda: run_rg(args.corpus, args.jobs), args.repeat)
     figures["rg"] = {"seconds": round(t_rg, 2), "mb_s": round(mb / t_rg), "matching_lines": lines,
                      "patterns": len(rg_patterns())}
     print(f"rg:            {t_rg:6.2f} s {mb / t_rg:7.0f} MB/s  {lines} matching lines")
 
     if not args.skip_naive:
-        t_nv, res_nv = timed(lambda: via_naive(args.corpus, args.jobs))
+        t_nv, res_nv = timed(lambda: via_naive(args.corpus, args.jobs), args.repeat)
         found_nv, missed_nv, extra_nv = check(res_nv, manifest)  # type: ignore[arg-type]
         figures["naive"] = {"seconds": round(t_nv, 2), "mb_s": round(mb / t_nv), "found": found_nv,
                             "missed": missed_nv, "unexpected_findings": extra_nv}

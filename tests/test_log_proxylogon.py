@@ -218,23 +218,25 @@ IIS_BE = "C/inetpub/logs/LogFiles/W3SVC2/u_ex210303.log"
 def test_iis_entry_points_and_scanner_gets(tmp_path: Path) -> None:
     attack = {"c-ip": ATTACKER, "cs(User-Agent)": "ExchangeServicesClient/0.0.0.0", "cs-method": "POST"}
     lines = [*benign_iis(10),
-             iis_line(**attack, **{"cs-uri-stem": "/ecp/y.js", "sc-status": "200", "time": "06:49:05",
+             iis_line(**attack, **{"cs-uri-stem": "/ecp/y.js", "sc-status": "241", "time": "06:49:05",
                                    "cs-uri-query": f"&CorrelationID=<empty>;&cafeReqId={rid(9002)};"}),
              iis_line(**attack, **{"cs-uri-stem": "/owa/auth/Current/themes/resources/logon.css", "sc-status": "500"}),
+             iis_line(**attack, **{"cs-uri-stem": "/ecp/main.css", "sc-status": "200"}),
              iis_line(**{"cs-uri-stem": "/owa/auth/x.js", "sc-status": "500", "c-ip": "192.0.2.5"}),
              iis_line(**{"cs-uri-stem": "/owa/auth/Current/themes/resources/logon.css", "cs-method": "GET"}),
              *benign_iis(5, start=300)]
     write(tmp_path, IIS_FE, iis_log(lines))
     result = run("iis-log", evidence(tmp_path, IIS_FE, ArtefactKind.IIS))
     entry = by_rule(result, "EXH-PL-IIS-SSRF-ENTRY")
-    assert [f.evidence.line for f in entry] == [15, 16]
-    assert entry[0].implies is Implies.COMPROMISE and entry[1].implies is Implies.ATTEMPT
+    assert [f.evidence.line for f in entry] == [15, 16, 17]
+    assert [(f.implies, f.severity) for f in entry] == [
+        (Implies.COMPROMISE, Severity.CRITICAL), (Implies.ATTEMPT, Severity.MEDIUM), (Implies.ATTEMPT, Severity.HIGH)]
     assert entry[0].detail("cafe_request_id") == rid(9002)
     assert entry[0].detail("published_user_agent") == "ExchangeServicesClient/0.0.0.0"
     assert entry[0].timestamp == datetime(2021, 3, 3, 6, 49, 5, tzinfo=UTC) and entry[0].source_ip == ATTACKER
     assert not by_rule(result, "EXH-PL-IIS-USER-AGENT")  # the stronger finding carries the user agent
     assert sum(result.suppressed.values()) == 1  # the GET to /owa/auth/x.js
-    assert len(result.findings) == 2
+    assert len(result.findings) == 3
 
 
 def test_iis_back_end_vdir_reset_by_machine_account(tmp_path: Path) -> None:

@@ -207,11 +207,14 @@ class IisAnalyzer(LogAnalyzer):
                               "vulnerability scanner probe (detection-spec.md §1.5)")
             return None
         hit = req.hit(SSRF_ENTRY, entry_path=path)
-        success = frozenset(int(s) for s in params(SSRF_ENTRY)["success_statuses"])
-        if req.status in success:
-            hit.details["outcome"] = f"{req.status}: a back end served the forged request"
-        else:
+        p = params(SSRF_ENTRY)
+        if req.status in frozenset(int(s) for s in p["success_statuses"]):
+            hit.details["outcome"] = f"{req.status}: proxyLogon.ecp handed out a session"
+        elif req.status in frozenset(int(s) for s in p["reached_statuses"]):
             hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
+            hit.details["outcome"] = f"{req.status}: a back end served it; the HttpProxy log names the target"
+        else:
+            hit.severity, hit.implies = Severity.MEDIUM, Implies.ATTEMPT
             hit.details["outcome"] = f"{req.status_text}: not served"
         return hit
 
