@@ -232,6 +232,16 @@ def warm(root: Path) -> int:
     return total
 
 
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def timed(fn: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
     """Median wall time over `repeat` runs (the machine may be shared), and the last result."""
     times, out = [], None
@@ -260,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     mb = size / 1e6
     figures: dict[str, object] = {
         "corpus_mb": round(mb, 1), "files": len(corpus_files(args.corpus)), "lines": manifest["lines"],
-        "jobs": args.jobs, "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+        "jobs": args.jobs, "cpu": cpu_name(), "cores": os.cpu_count(),
         "python": platform.python_version(),
     }
     print(f"corpus: {mb:.0f} MB in {figures['files']} files, {manifest['lines']} lines; {args.jobs} jobs")
