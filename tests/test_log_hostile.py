@@ -190,3 +190,20 @@ def test_empty_and_header_only_files(tmp_path: Path) -> None:
     write(tmp_path, IIS, iis_log([]))
     result = run("iis-log", evidence(tmp_path, IIS, ArtefactKind.IIS))
     assert result.coverage["IIS"].files == 1 and result.coverage["IIS"].first is None
+
+
+def test_a_record_that_breaks_a_detector_costs_only_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from exhunt.analyzers import httpproxy
+
+    real = httpproxy.HttpProxyAnalyzer.check
+
+    def flaky(self: object, rec: object, rules: frozenset[str], hunt: object) -> None:
+        if getattr(rec, "line", 0) == 16:
+            raise ValueError("unforeseen")
+        real(self, rec, rules, hunt)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpproxy.HttpProxyAnalyzer, "check", flaky)
+    write(tmp_path, PROXY, httpproxy_log([*benign_httpproxy(10), SSRF, SSRF]))
+    result = run("httpproxy-log", evidence(tmp_path, PROXY, ArtefactKind.HTTPPROXY))
+    assert [f.evidence.line for f in result.findings] == [17]
+    assert any(e.line == 16 and "unforeseen" in e.message for e in result.errors)

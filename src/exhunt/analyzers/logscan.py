@@ -148,7 +148,10 @@ class LogAnalyzer:
                     continue
                 span.see(rec.timestamp)
                 if line.groups or self.every_line:
-                    self.check(rec, line.groups, hunt)
+                    try:
+                        self.check(rec, line.groups, hunt)
+                    except Exception as exc:  # one unforeseen record must not cost the rest of the file
+                        log.add(f"line {rec.line}: {self.name} could not evaluate this record ({exc!r})", rec.line)
                 if line.edge and (last is None or rec.line > last.line) and rec.timestamp is not None:
                     last = rec
             self.finish(hunt)

@@ -142,14 +142,14 @@ class LogScan:
         # The last data line; and when the file ends mid-line, the last complete one too, since
         # a cut-off line may not carry a usable timestamp.
         end = size - 1 if data.endswith(b"\n") else size
-        wanted = 2 if not data.endswith(b"\n") else 1
+        needed = 2 if not data.endswith(b"\n") else 1
         for _ in range(256):
-            if end <= 0 or not wanted:
+            if end <= 0 or not needed:
                 break
             start = data.rfind(b"\n", 0, end) + 1
             if self._is_data(data[start:end]):
                 out.add(start)
-                wanted -= 1
+                needed -= 1
             end = start - 1
         return out
 
