@@ -207,3 +207,16 @@ def test_a_record_that_breaks_a_detector_costs_only_itself(tmp_path: Path, monke
     result = run("httpproxy-log", evidence(tmp_path, PROXY, ArtefactKind.HTTPPROXY))
     assert [f.evidence.line for f in result.findings] == [17]
     assert any(e.line == 16 and "unforeseen" in e.message for e in result.errors)
+
+
+def test_logs_appended_to_each_other_with_their_bom(tmp_path: Path) -> None:
+    one = iis_log(benign_iis(3)).encode()
+    two = codecs.BOM_UTF8 + (
+        b"#Software: Microsoft Internet Information Services 10.0\r\n"
+        b"#Fields: cs-method cs-uri-stem c-ip sc-status date time\r\n"
+        b"POST /ecp/y.js 203.0.113.8 241 2021-03-04 01:02:03\r\n")
+    write(tmp_path, IIS, codecs.BOM_UTF8 + one + two)
+    result = run("iis-log", evidence(tmp_path, IIS, ArtefactKind.IIS))
+    (f,) = result.findings
+    assert (f.evidence.line, f.source_ip, f.implies.value) == (10, "203.0.113.8", "compromise")
+    assert not result.errors

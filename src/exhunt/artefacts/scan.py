@@ -54,7 +54,8 @@ class ScanStats:
 
 def structural_patterns(header_prefixes: Sequence[str]) -> list[Pattern]:
     """Patterns every scan needs: directive lines, bare header lines and blank lines."""
-    pats = [Pattern(DIRECTIVE, rb"^#"), Pattern(BLANK, rb"\n\r?\n")]
+    # A BOM inside a file marks where another log file was appended to it.
+    pats = [Pattern(DIRECTIVE, rb"^(?:\xef\xbb\xbf)?#"), Pattern(BLANK, rb"\n\r?\n")]
     pats += [Pattern(HEADER, b"^" + Pattern.literal(HEADER, p).regex) for p in header_prefixes]
     return pats
 
@@ -84,6 +85,7 @@ class LogScan:
         self._blank_pids = frozenset(i for i, p in enumerate(self.prefilter.patterns) if p.group == BLANK)
 
     def _is_structural(self, raw: bytes) -> bool:
+        raw = raw.removeprefix(b"\xef\xbb\xbf")
         if raw.startswith(b"#"):
             return True
         head = raw[:32].lower()
@@ -183,6 +185,8 @@ class LogScan:
                 )
                 raw = raw[:MAX_PARSED_LINE]
             directive = DIRECTIVE in names or HEADER in names
+            if directive:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
             yield Line(
                 number=number,
                 text=raw.decode("utf-8", "replace"),
