@@ -67,7 +67,7 @@ def test_proxyshell_in_iis_with_decoded_token_and_status_weights(tmp_path: Path)
     assert shell.detail("impersonated_user") == "Administrator@corp.example"
     assert shell.detail("impersonated_sid") == SID
     assert shell.detail("cafe_request_id") == rid(4003)
-    assert shell.cves == ("CVE-2021-34473", "CVE-2021-34523", "CVE-2021-31207") and shell.chain == "ProxyShell"
+    assert shell.cves == ("CVE-2021-34473", "CVE-2021-34523") and shell.chain == "ProxyShell"
     assert (ews.implies, ews.severity) == (Implies.ATTEMPT, Severity.MEDIUM)
     assert mapi.source_ip == ATTACKER and mapi.timestamp == datetime(2021, 8, 12, 10, 1, tzinfo=UTC)
     assert mapi.detail("url", ).startswith("/autodiscover/autodiscover.json?@evil.corp/mapi/nspi/")
