@@ -220,3 +220,46 @@ def test_logs_appended_to_each_other_with_their_bom(tmp_path: Path) -> None:
     (f,) = result.findings
     assert (f.evidence.line, f.source_ip, f.implies.value) == (10, "203.0.113.8", "compromise")
     assert not result.errors
+
+
+def test_pathological_values_stay_fast(tmp_path: Path) -> None:
+    import time
+
+    from exhunt.analyzers.ecp import script_in_vdir_url
+
+    anchor = "ServerInfo~" + "/" * 200_000
+    write(tmp_path, PROXY, httpproxy_log([httpproxy_row(AnchorMailbox=anchor, HttpStatus="200")]))
+    started = time.perf_counter()
+    result = run("httpproxy-log", evidence(tmp_path, PROXY, ArtefactKind.HTTPPROXY))
+    assert [f.rule_id for f in result.findings] == ["EXH-PL-26855-SSRF"]
+    hostile = "Set-OabVirtualDirectory.ExternalUrl=" + "<a" * 100_000
+    assert script_in_vdir_url("S:CMD=" + hostile) is None
+    assert script_in_vdir_url(hostile) is None
+    assert script_in_vdir_url("x;" + hostile + "></a>") is not None
+    assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize("fields", [
+    {"cs-uri-stem": "/owa/" + "@" * 200_000 + "/x"},
+    {"cs-uri-stem": "/autodiscover/autodiscover.json", "cs-uri-query": "@" + "a@" * 100_000},
+    {"cs-uri-stem": "/autodiscover/autodiscover.json", "cs-uri-query": "&" + "a" * 200_000 + "powershell"},
+    {"cs-uri-stem": "/autodiscover/autodiscover.json", "cs-uri-query": "%25" * 60_000 + "powershell"},
+    {"cs-uri-stem": "/x.aspx", "cs-uri-query": "proxy&" + "port=1&" * 30_000},
+    {"cs-uri-stem": "/owa/auth/" + "/" * 100_000 + "x.aspx"},
+], ids=["owa-at", "ps-at", "pns-run", "pct", "tunnel", "slashes"])
+def test_hostile_iis_fields_stay_fast(tmp_path: Path, fields: dict[str, str]) -> None:
+    import time
+
+    write(tmp_path, IIS, iis_log([iis_line(**fields)]))
+    started = time.perf_counter()
+    run("iis-log", evidence(tmp_path, IIS, ArtefactKind.IIS))
+    assert time.perf_counter() - started < 3
+
+
+def test_hostile_oab_line_stays_fast(tmp_path: Path) -> None:
+    import time
+
+    write(tmp_path, "OAB/x.LOG", "Download failed and temporary file " * 7000 + "\r\n")
+    started = time.perf_counter()
+    result = run("oab-generator-log", evidence(tmp_path, "OAB/x.LOG", ArtefactKind.OAB_GENERATOR))
+    assert result.findings == [] and time.perf_counter() - started < 3

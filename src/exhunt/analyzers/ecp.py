@@ -24,19 +24,28 @@ def _rx(key: str) -> re.Pattern[str]:
     return re.compile(str(params(VDIR_SCRIPT)[key]), re.IGNORECASE | re.DOTALL)
 
 
+def has_tag_pair(text: str, start: int = 0) -> bool:
+    """An opening tag and, later, a closing tag (`<script ...>...</script>`)."""
+    opening = _rx("open_tag_regex").search(text, start)
+    return opening is not None and _rx("close_tag_regex").search(text, opening.end()) is not None
+
+
 def script_in_vdir_url(event: str) -> tuple[str, str, str] | None:
     """(cmdlet, parameter, value) when a Set-*VirtualDirectory cmdlet got a tag pair in a *Url
     parameter. Parsed from S:CMD when there is one, else tested on the whole event text."""
     fields = event_data(event)
     cmd = fields.get("CMD")
     if cmd is None:
-        m = _rx("fallback_regex").search(event)
-        return ("", "", m.group(0)) if m else None
+        cmdlet = _rx("fallback_regex").search(event)
+        url = _rx("fallback_url_regex").search(event, cmdlet.end()) if cmdlet else None
+        if cmdlet and url and has_tag_pair(event, url.end()):
+            return cmdlet.group(0), url.group(0).strip(".="), event[url.end():]
+        return None
     cmdlet, parameters = cmdlet_parameters(cmd)
     if not _rx("cmdlet_regex").match(cmdlet.strip()):
         return None
     for name, value in parameters:
-        if _rx("parameter_regex").search(name) and _rx("script_regex").search(value):
+        if _rx("parameter_regex").search(name) and has_tag_pair(value):
             return cmdlet.strip(), name, value
     return None
 

@@ -60,7 +60,7 @@ def _anchor_settings() -> tuple[str, frozenset[int], tuple[str, ...], tuple[str,
         frozenset(int(s) for s in p["success_statuses"]),
         tuple(str(t).lower() for t in p["success_targets"]),
         tuple(str(h).lower() for h in p["scanner_hosts"]),
-        re.compile(str(params(RESETVDIR)["anchor_regex"]), re.IGNORECASE),
+        re.compile(str(params(RESETVDIR)["target_regex"]), re.IGNORECASE),
     )
 
 
@@ -114,7 +114,7 @@ class HttpProxyAnalyzer(LogAnalyzer):
         target_l = target.lower()
         reached = req.status in success and target_l.startswith(targets)
         extra = {"ssrf_target": "/" + target, "backend": host}
-        if reset.search(anchor) and req.status in _reset_statuses():
+        if reset.search(target) and req.status in _reset_statuses():
             hunt.report(rec, req.hit(RESETVDIR, **extra))
         if not reached and host.strip().lower().startswith(scanners):
             hunt.suppress(SSRF, "ServerInfo~localhost anchor: vulnerability scanner probe "

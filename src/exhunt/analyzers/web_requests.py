@@ -25,7 +25,8 @@ RECON_EXPORTTOOL = "EXH-RECON-EXPORTTOOL"
 
 WEB_RULES = (PS_SSRF, PNS_POWERSHELL, OWASSRF_PATH, RECON_EXPORTTOOL)
 
-_BACKEND = re.compile(r"@[^/?&#]*/([a-z0-9_.-]+)")
+# Host names are at most 255 characters; the bound keeps hostile `@@@...` text linear.
+_BACKEND = re.compile(r"@[^/?&#@]{0,255}/([a-z0-9_.-]{1,64})")
 
 
 @dataclass(slots=True)
