@@ -1,0 +1,89 @@
+"""ECP Server logs: CVE-2021-27065's script planted in a virtual directory URL.
+
+See detection-spec.md §1.1 and §2.3.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from exhunt.analyzers.httpproxy import build_from_text
+from exhunt.analyzers.logscan import FileHunt, Hit, LogAnalyzer, params
+from exhunt.artefacts.ecp import cmdlet_parameters, event_data
+from exhunt.artefacts.exchange_csv import EcpServerFormat
+from exhunt.artefacts.formats import LogFormat
+from exhunt.artefacts.records import LogRecord
+from exhunt.model import ArtefactKind, Observation
+
+VDIR_SCRIPT = "EXH-PL-27065-ECP-VDIR-SCRIPT"
+
+
+@cache
+def _rx(key: str) -> re.Pattern[str]:
+    return re.compile(str(params(VDIR_SCRIPT)[key]), re.IGNORECASE | re.DOTALL)
+
+
+def has_tag_pair(text: str, start: int = 0) -> bool:
+    """An opening tag and, later, a closing tag (`<script ...>...</script>`)."""
+    opening = _rx("open_tag_regex").search(text, start)
+    return opening is not None and _rx("close_tag_regex").search(text, opening.end()) is not None
+
+
+def script_in_vdir_url(event: str) -> tuple[str, str, str] | None:
+    """(cmdlet, parameter, value) when a Set-*VirtualDirectory cmdlet got a tag pair in a *Url
+    parameter. Parsed from S:CMD when there is one, else tested on the whole event text."""
+    fields = event_data(event)
+    cmd = fields.get("CMD")
+    if cmd is None:
+        cmdlet = _rx("fallback_regex").search(event)
+        url = _rx("fallback_url_regex").search(event, cmdlet.end()) if cmdlet else None
+        if cmdlet and url and has_tag_pair(event, url.end()):
+            return cmdlet.group(0), url.group(0).strip(".="), event[url.end():]
+        return None
+    cmdlet, parameters = cmdlet_parameters(cmd)
+    if not _rx("cmdlet_regex").match(cmdlet.strip()):
+        return None
+    for name, value in parameters:
+        if _rx("parameter_regex").search(name) and has_tag_pair(value):
+            return cmdlet.strip(), name, value
+    return None
+
+
+class EcpServerAnalyzer(LogAnalyzer):
+    name = "ecp-server-log"
+    kinds = frozenset({ArtefactKind.ECP_SERVER})
+    format = EcpServerFormat
+    rule_ids = (VDIR_SCRIPT,)
+
+    def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
+        event = rec.get("EventData")
+        found = script_in_vdir_url(event)
+        if found is None:
+            return
+        cmdlet, parameter, value = found
+        fields = event_data(event)
+        hunt.report(rec, Hit(VDIR_SCRIPT, {
+            "cmdlet": cmdlet,
+            "parameter": parameter,
+            "value": value,
+            "server": rec.get("ServerName"),
+            "event_id": rec.get("EventId"),
+            "user_sid": fields.get("SID", ""),
+            "request_url": fields.get("URL", ""),
+            "request_id": fields.get("REQID", ""),
+        }))
+
+    def observe(self, rec: LogRecord, fmt: LogFormat, hunt: FileHunt) -> None:
+        path = hunt.file.rel_path
+        host = rec.get("ServerName").strip()
+        if host:
+            hunt.result.observations.append(
+                Observation("hostname", host, path, rec.timestamp, "ECP ServerName"))
+        build = build_from_text(event_data(rec.get("EventData")).get("BLD", ""))
+        if build:
+            hunt.result.observations.append(
+                Observation("exchange_build", build, path, rec.timestamp, "ECP Server log S:BLD"))
+
+
+ANALYZERS = [EcpServerAnalyzer()]

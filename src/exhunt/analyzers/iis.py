@@ -1,0 +1,287 @@
+"""IIS W3C logs of the Exchange front end (443) and back end (444): ProxyLogon entry points and
+virtual directory resets, web shell access and tunnels, ProxyShell, ProxyNotShell, OWASSRF and
+published attacker user agents (detection-spec.md §2.6, §4).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+
+from exhunt.analyzers.logscan import FileHunt, Hit, LogAnalyzer, params, status_of
+from exhunt.analyzers.web_requests import WEB_RULES, WebRequest, check_request
+from exhunt.artefacts.formats import LogFormat
+from exhunt.artefacts.prefilter import Pattern
+from exhunt.artefacts.records import LogRecord
+from exhunt.artefacts.urls import cafe_request_id, full_uri
+from exhunt.artefacts.w3c import W3CFormat
+from exhunt.model import ArtefactKind, Implies, Observation, Severity
+
+SSRF_ENTRY = "EXH-PL-IIS-SSRF-ENTRY"
+RESETVDIR = "EXH-PL-IIS-RESETVDIR"
+USER_AGENT = "EXH-PL-IIS-USER-AGENT"
+WEBSHELL = "EXH-IIS-WEBSHELL-ACCESS"
+KNOWN_SHELL = "EXH-IIS-WEBSHELL-KNOWN-PATH"
+TUNNEL = "EXH-IIS-TUNNEL-WEBSHELL"
+
+# Tunnel groups kept per file; more distinct (client, script) pairs are counted, not tracked.
+MAX_TUNNEL_GROUPS = 1000
+
+
+def request_of(rec: LogRecord) -> WebRequest:
+    stem, query = rec.get("cs-uri-stem"), rec.get("cs-uri-query")
+    req = WebRequest(
+        method=rec.get("cs-method").upper(),
+        stem=stem,
+        query=query,
+        status=status_of(rec.get("sc-status")),
+        user_agent=rec.get("cs(User-Agent)"),
+        client_ip=rec.get("c-ip"),
+        user=rec.get("cs-username"),
+    )
+
+    def describe() -> dict[str, str]:
+        status, sub = rec.get("sc-status"), rec.get("sc-substatus")
+        return {
+            "method": req.method,
+            "url": full_uri(stem, query),
+            "status": f"{status}.{sub}" if sub and sub != "0" else status,
+            "user_agent": req.user_agent,
+            "cafe_request_id": cafe_request_id(query) or "",
+            "username": req.user,
+            "server_ip": rec.get("s-ip"),
+            "server_port": rec.get("s-port"),
+            "host": rec.get("cs-host"),
+            "forwarded_for": rec.get("X-Forwarded-For") or rec.get("cs(X-Forwarded-For)"),
+        }
+
+    req.describe = describe
+    return req
+
+
+def path_of(stem: str) -> str:
+    """Lower case, with doubled slashes folded, as IIS would resolve it."""
+    path = stem.lower()
+    while "//" in path:
+        path = path.replace("//", "/")
+    return path
+
+
+@cache
+def _regexes(rule_id: str, key: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(str(rx), re.IGNORECASE) for rx in params(rule_id).get(key, ()))
+
+
+@cache
+def _lower(rule_id: str, key: str) -> tuple[str, ...]:
+    return tuple(str(x).lower() for x in params(rule_id).get(key, ()))
+
+
+_WEBSHELL_ONLY = frozenset({WEBSHELL})
+
+
+def _maybe_webshell(path: str) -> bool:
+    return path.endswith(_lower(WEBSHELL, "script_extensions")) and path not in _stock_files()
+
+
+@cache
+def _stock_files() -> frozenset[str]:
+    return frozenset(_lower(WEBSHELL, "stock_files"))
+
+
+@cache
+def _look_alikes() -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in params(WEBSHELL).get("look_alikes", {}).items()}
+
+
+@cache
+def _known_paths() -> frozenset[str]:
+    return frozenset(_lower(KNOWN_SHELL, "known_paths"))
+
+
+@cache
+def _known_name() -> re.Pattern[str]:
+    return re.compile(str(params(KNOWN_SHELL)["known_name_regex"]), re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class _TunnelEvent:
+    line: int
+    excerpt: str
+    timestamp: datetime | None
+    status: int | None
+    target: str | None
+    hit: Hit
+
+
+@dataclass(slots=True)
+class _Tunnel:
+    requests: int = 0
+    served: int = 0
+    opens: list[_TunnelEvent] = field(default_factory=list)
+    first: _TunnelEvent | None = None
+
+
+class IisAnalyzer(LogAnalyzer):
+    name = "iis-log"
+    kinds = frozenset({ArtefactKind.IIS})
+    format = W3CFormat
+    rule_ids = (SSRF_ENTRY, RESETVDIR, USER_AGENT, WEBSHELL, KNOWN_SHELL, TUNNEL, *WEB_RULES)
+
+    @classmethod
+    def extra_patterns(cls) -> tuple[Pattern, ...]:
+        return tuple(Pattern.literal(KNOWN_SHELL, p) for p in params(KNOWN_SHELL)["known_paths"])
+
+    def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
+        path = path_of(rec.get("cs-uri-stem"))
+        if rules == _WEBSHELL_ONLY and not _maybe_webshell(path):
+            return  # the common candidate: an OWA logon page
+        req = request_of(rec)
+        hits: list[Hit] = []
+        if KNOWN_SHELL in rules or WEBSHELL in rules:
+            hit = self._webshell(req, path)
+            if hit:
+                hits.append(hit)
+        if SSRF_ENTRY in rules:
+            hit = self._ssrf_entry(req, path, hunt)
+            if hit:
+                hits.append(hit)
+        if RESETVDIR in rules:
+            hit = self._reset_vdir(req, path)
+            if hit:
+                hits.append(hit)
+        hits += check_request(req, rules, hunt)
+        if TUNNEL in rules:
+            self._tunnel(rec, req, path, hunt)
+        marker = self._listed_agent(req)
+        if USER_AGENT in rules and not hits and marker and req.method == "POST" and path.startswith(
+            _lower(USER_AGENT, "path_prefixes")
+        ):
+            hits.append(req.hit(USER_AGENT, published_user_agent=marker))
+        for hit in hits:
+            if marker and hit.rule_id != USER_AGENT:
+                hit.details["published_user_agent"] = marker
+            hunt.report(rec, hit)
+
+    @staticmethod
+    def _listed_agent(req: WebRequest) -> str | None:
+        ua = req.user_agent.lower()
+        if not ua:
+            return None
+        for marker, original in zip(_lower(USER_AGENT, "user_agent_markers"),
+                                    params(USER_AGENT)["user_agent_markers"], strict=True):
+            if marker in ua:
+                return str(original)
+        return None
+
+    @staticmethod
+    def _weigh_script(hit: Hit, req: WebRequest) -> Hit:
+        """A script that answered 200 exists and ran; anything else was a probe."""
+        if req.status == 200:
+            posted = " (POST)" if req.method == "POST" else ""
+            hit.details["outcome"] = f"200: the script exists and ran{posted}"
+        else:
+            hit.severity, hit.implies = Severity.MEDIUM, Implies.ATTEMPT
+            hit.details["outcome"] = f"{req.status_text}: probe for a script"
+        return hit
+
+    def _webshell(self, req: WebRequest, path: str) -> Hit | None:
+        look_alike = _look_alikes().get(path)
+        if path in _known_paths() or _known_name().match(path):
+            return self._weigh_script(req.hit(KNOWN_SHELL, script=path, look_alike_of=look_alike), req)
+        folders, extensions = _lower(WEBSHELL, "folders"), _lower(WEBSHELL, "script_extensions")
+        if not path.startswith(folders) or not path.endswith(extensions):
+            return None
+        if path in _stock_files():
+            return None
+        return self._weigh_script(req.hit(WEBSHELL, script=path, look_alike_of=look_alike), req)
+
+    def _ssrf_entry(self, req: WebRequest, path: str, hunt: FileHunt) -> Hit | None:
+        if not any(rx.match(path) for rx in _regexes(SSRF_ENTRY, "entry_regex")):
+            return None
+        if req.method != "POST":
+            if any(rx.match(path) for rx in _regexes(SSRF_ENTRY, "probe_regex")):
+                hunt.suppress(SSRF_ENTRY, f"{req.method or 'request'} to a static .js entry path: "
+                              "vulnerability scanner probe (detection-spec.md §1.5)")
+            return None
+        hit = req.hit(SSRF_ENTRY, entry_path=path)
+        p = params(SSRF_ENTRY)
+        if req.status in frozenset(int(s) for s in p["success_statuses"]):
+            hit.details["outcome"] = f"{req.status}: proxyLogon.ecp handed out a session"
+        elif req.status in frozenset(int(s) for s in p["reached_statuses"]):
+            hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
+            hit.details["outcome"] = f"{req.status}: a back end served it; the HttpProxy log names the target"
+        else:
+            hit.severity, hit.implies = Severity.MEDIUM, Implies.ATTEMPT
+            hit.details["outcome"] = f"{req.status_text}: not served"
+        return hit
+
+    @staticmethod
+    def _reset_vdir(req: WebRequest, path: str) -> Hit | None:
+        p = params(RESETVDIR)
+        if path != str(p["stem"]).lower() or req.status != 200 or not req.user.endswith("$"):
+            return None
+        m = re.search(str(p["query_regex"]), req.query, re.IGNORECASE)
+        if m is None:
+            return None
+        return req.hit(RESETVDIR, schema=m.group(0).partition("=")[2], machine_account=req.user)
+
+    def _tunnel(self, rec: LogRecord, req: WebRequest, path: str, hunt: FileHunt) -> None:
+        if not path.endswith(_lower(TUNNEL, "script_extensions")):
+            return
+        query = req.query.strip().lower()
+        opens = any(rx.search(query) for rx in _regexes(TUNNEL, "open_regex"))
+        if not opens and not any(rx.search(query) for rx in _regexes(TUNNEL, "data_regex")):
+            return
+        groups: dict[tuple[str, str], _Tunnel] = hunt.state.setdefault("tunnels", {})
+        key = (req.client_ip, path)
+        group = groups.get(key)
+        if group is None:
+            if len(groups) >= MAX_TUNNEL_GROUPS:
+                hunt.suppress(TUNNEL, f"more than {MAX_TUNNEL_GROUPS} client/script pairs in one file")
+                return
+            group = groups[key] = _Tunnel()
+        group.requests += 1
+        group.served += req.status == 200
+        target = _tunnel_target(query) if opens else None
+        event = _TunnelEvent(rec.line, rec.raw[:600], rec.timestamp, req.status, target,
+                             req.hit(TUNNEL, script=path, tunnel_target=target))
+        if opens:
+            if len(group.opens) < int(params(TUNNEL).get("max_findings_per_source", 20)):
+                group.opens.append(event)
+            else:
+                hunt.suppress(TUNNEL, "more tunnels opened by one client through one script than are listed")
+        elif group.first is None:
+            group.first = event
+
+    def finish(self, hunt: FileHunt) -> None:
+        groups: dict[tuple[str, str], _Tunnel] = hunt.state.get("tunnels", {})
+        minimum = int(params(TUNNEL).get("min_requests", 3))
+        for group in groups.values():
+            events = group.opens or ([group.first] if group.first and group.requests >= minimum else [])
+            for event in events:
+                hit = event.hit
+                hit.details["tunnel_requests"] = str(group.requests)
+                hit.details["tunnel_requests_served"] = str(group.served)
+                if not group.served:
+                    hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
+                hunt.report_at(event.line, event.excerpt, event.timestamp, hit)
+
+    def observe(self, rec: LogRecord, fmt: LogFormat, hunt: FileHunt) -> None:
+        host = rec.get("s-computername").strip()
+        if host:
+            hunt.result.observations.append(
+                Observation("hostname", host, hunt.file.rel_path, rec.timestamp, "IIS s-computername"))
+
+
+def _tunnel_target(query: str) -> str | None:
+    host = re.search(r"(?:^|&)(?:ip|target|host)=([^&]+)", query)
+    port = re.search(r"(?:^|&)port=(\d{1,5})", query)
+    if not host and not port:
+        return None
+    return f"{host.group(1) if host else '?'}:{port.group(1) if port else '?'}"
+
+
+ANALYZERS = [IisAnalyzer()]

@@ -1,0 +1,189 @@
+"""What every log analyzer shares: one prefiltered pass per file, coverage, capped findings.
+
+A log analyzer names its format and its rules. The rules' prefilter parameters become one
+pattern set per analyzer (`prefilter`, `prefilter_regex`, `prefilter_words` in the rule file);
+each candidate line is parsed and handed to the analyzer's `check` with the rule ids whose
+patterns matched, so a line is only evaluated against the rules that could fire on it.
+Coverage (first and last timestamp, record count) comes from the scan, not from parsing
+every line (DESIGN.md "Speed").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any, ClassVar
+
+from exhunt.analyzers import HostContext
+from exhunt.artefacts.formats import LogFormat
+from exhunt.artefacts.prefilter import ENGINE_PROBLEM, Pattern, all_words
+from exhunt.artefacts.reader import ErrorLog
+from exhunt.artefacts.records import LogRecord
+from exhunt.artefacts.scan import LogScan
+from exhunt.evidence.base import EvidenceFile
+from exhunt.model import ArtefactKind, EvidenceError, EvidenceRef, Implies, Observation, Severity, UnitResult
+from exhunt.rules import rule
+
+MAX_EXCERPT = 600
+MAX_DETAIL = 1000
+# Per rule, source address and file: beyond this, hits are counted, not listed, so one noisy
+# scanner cannot flood a report and memory stays flat however big the file is.
+DEFAULT_MAX_PER_SOURCE = 200
+
+
+@dataclass(slots=True)
+class Hit:
+    """A rule that fired on one record, with what the responder should read next to it."""
+
+    rule_id: str
+    details: dict[str, str] = field(default_factory=dict)
+    severity: Severity | None = None
+    implies: Implies | None = None
+    source_ip: str | None = None
+
+
+def rule_patterns(rule_ids: Iterable[str]) -> tuple[Pattern, ...]:
+    """The prefilter patterns the given rules ask for, grouped by rule id."""
+    out: list[Pattern] = []
+    for rid in rule_ids:
+        params = rule(rid).params
+        out += [Pattern.literal(rid, text) for text in params.get("prefilter", ())]
+        out += [Pattern(rid, rx.encode("utf-8")) for rx in params.get("prefilter_regex", ())]
+        for words in params.get("prefilter_words", ()):
+            out += all_words(rid, list(words))
+    return tuple(out)
+
+
+class FileHunt:
+    """Findings, suppressions and state of one analyzer over one file."""
+
+    def __init__(self, file: EvidenceFile, ctx: HostContext, result: UnitResult) -> None:
+        self.file = file
+        self.ctx = ctx
+        self.result = result
+        self.state: dict[str, Any] = {}
+        self._per_source: dict[tuple[str, str], int] = {}
+
+    def report(self, rec: LogRecord, hit: Hit) -> None:
+        self.report_at(rec.line, rec.raw, rec.timestamp, hit)
+
+    def report_at(self, line: int, raw: str, timestamp: datetime | None, hit: Hit) -> None:
+        r = rule(hit.rule_id)
+        cap = int(r.params.get("max_findings_per_source", DEFAULT_MAX_PER_SOURCE))
+        key = (hit.rule_id, hit.source_ip or "")
+        seen = self._per_source.get(key, 0) + 1
+        self._per_source[key] = seen
+        if seen > cap:
+            self.result.suppress(
+                hit.rule_id,
+                f"more than {cap} hit{'s' if cap != 1 else ''} from one source in one file; "
+                f"only the first {cap} {'are' if cap != 1 else 'is'} listed",
+            )
+            return
+        self.result.findings.append(
+            r.finding(
+                EvidenceRef(self.file.rel_path, line, raw[:MAX_EXCERPT]),
+                timestamp=timestamp,
+                source_ip=hit.source_ip or None,
+                details={k: v[:MAX_DETAIL] for k, v in hit.details.items() if v},
+                severity=hit.severity,
+                implies=hit.implies,
+            )
+        )
+
+    def suppress(self, rule_id: str, reason: str) -> None:
+        self.result.suppress(rule_id, reason)
+
+
+class LogAnalyzer:
+    """Base of the log analyzers: subclasses set the class attributes and write `check`."""
+
+    name: ClassVar[str]
+    kinds: ClassVar[frozenset[ArtefactKind]]
+    format: ClassVar[type[LogFormat]]
+    rule_ids: ClassVar[tuple[str, ...]] = ()
+    every_line: ClassVar[bool] = False  # small logs where every row is a candidate (Rps_Http)
+
+    @property
+    def coverage_kind(self) -> str:
+        return next(iter(self.kinds)).value
+
+    def patterns(self) -> tuple[Pattern, ...]:
+        return _patterns_of(type(self))
+
+    @classmethod
+    def extra_patterns(cls) -> tuple[Pattern, ...]:
+        """Patterns not expressed as a rule's prefilter parameters (e.g. lists of paths)."""
+        return ()
+
+    def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
+        raise NotImplementedError
+
+    def finish(self, hunt: FileHunt) -> None:
+        """Called once after the last line (for rules that need the whole file)."""
+
+    def observe(self, rec: LogRecord, fmt: LogFormat, hunt: FileHunt) -> None:
+        """Called with the file's last data record: learn the build, the host name..."""
+
+    def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
+        result = UnitResult()
+        log = ErrorLog(file.rel_path)
+        try:
+            stream = file.open()
+        except Exception as exc:  # missing file, permission, broken zip: all mean "cannot read"
+            result.errors.append(EvidenceError(file.rel_path, f"cannot open: {exc}"))
+            return result
+        span = result.cover(self.coverage_kind)
+        hunt = FileHunt(file, ctx, result)
+        fmt = self.format(file.rel_path, log)
+        last: LogRecord | None = None
+        with stream:
+            scan = LogScan(stream, log, self.patterns(), header_prefixes=fmt.header_prefixes,
+                           every_line=self.every_line)
+            for line in scan:
+                rec = fmt.feed(line)
+                if rec is None:
+                    continue
+                span.see(rec.timestamp)
+                if line.groups or self.every_line:
+                    try:
+                        self.check(rec, line.groups, hunt)
+                    except Exception as exc:  # one unforeseen record must not cost the rest of the file
+                        log.add(f"line {rec.line}: {self.name} could not evaluate this record ({exc!r})", rec.line)
+                if line.edge and (last is None or rec.line > last.line) and rec.timestamp is not None:
+                    last = rec
+            self.finish(hunt)
+        if not scan.reader.binary:
+            span.files += 1
+            span.records += scan.stats.records
+        if last is not None:
+            self.observe(last, fmt, hunt)
+        if ENGINE_PROBLEM:
+            result.observations.append(Observation("notice", ENGINE_PROBLEM, file.rel_path))
+        result.errors.extend(log.finish())
+        if not span.files:
+            del result.coverage[self.coverage_kind]
+        return result
+
+
+@cache
+def _patterns_of(cls: type[LogAnalyzer]) -> tuple[Pattern, ...]:
+    return rule_patterns(cls.rule_ids) + cls.extra_patterns()
+
+
+def params(rule_id: str) -> Mapping[str, Any]:
+    return rule(rule_id).params
+
+
+def status_of(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() and len(text) <= 3 else None
+
+
+def first_address(text: str) -> str:
+    """The first address of a logged client chain (`1.2.3.4 10.0.0.5`, `1.2.3.4,10.0.0.5`)."""
+    for token in text.replace(",", " ").replace(";", " ").split():
+        return token.strip("[]\"'")
+    return ""

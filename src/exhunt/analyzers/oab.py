@@ -1,0 +1,64 @@
+"""OABGeneratorLog: CVE-2021-26858's file write outside the OAB folder (detection-spec.md §1.1, §2.5)."""
+
+from __future__ import annotations
+
+import ntpath
+import re
+from functools import cache
+
+from exhunt.analyzers.logscan import FileHunt, Hit, LogAnalyzer, params
+from exhunt.artefacts.oab import OabGeneratorFormat
+from exhunt.artefacts.records import LogRecord
+from exhunt.model import ArtefactKind
+
+OAB_PATH = "EXH-PL-26858-OAB-PATH"
+UNKNOWN_INSTALL = "unknown (tested for any \\ClientAccess\\OAB\\ folder)"
+
+
+@cache
+def _message() -> re.Pattern[str]:
+    return re.compile(str(params(OAB_PATH)["message_regex"]), re.IGNORECASE)
+
+
+def normalise_windows_path(path: str) -> str:
+    """Quotes off, `/` as `\\`, `.` and `..` resolved, so a prefix test cannot be walked around."""
+    path = path.strip().strip("'\"").strip()
+    return ntpath.normpath(path.replace("/", "\\")) if path else path
+
+
+def inside_oab_folder(path: str, install: str | None) -> bool:
+    """True when `path` is in the OAB generator's own folder. With the install root known, that
+    is `<install>ClientAccess\\OAB`; without it, any local `\\ClientAccess\\OAB\\` folder."""
+    norm = normalise_windows_path(path).lower()
+    if norm.startswith("\\\\"):
+        return False  # a UNC path is never where the generator downloads
+    oab = str(params(OAB_PATH)["oab_folder"]).lower().strip("\\")
+    if install:
+        base = normalise_windows_path(install.rstrip("\\/") + "\\" + oab).lower()
+        return norm == base or norm.startswith(base + "\\")
+    return ("\\" + oab + "\\") in norm
+
+
+class OabGeneratorAnalyzer(LogAnalyzer):
+    name = "oab-generator-log"
+    kinds = frozenset({ArtefactKind.OAB_GENERATOR})
+    format = OabGeneratorFormat
+    rule_ids = (OAB_PATH,)
+
+    def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
+        m = _message().search(rec.raw)
+        if m is None:
+            return
+        path = m.group(1).strip().strip("'\"")
+        if inside_oab_folder(path, hunt.ctx.exchange_install):
+            hunt.suppress(OAB_PATH, "download failed inside the OAB folder (normal OAB generator behaviour)")
+            return
+        norm = normalise_windows_path(path)
+        hunt.report(rec, Hit(OAB_PATH, {
+            "path": path,
+            "normalised_path": norm if norm != path else "",
+            "exchange_install": hunt.ctx.exchange_install or UNKNOWN_INSTALL,
+        }))
+
+
+ANALYZERS = [OabGeneratorAnalyzer()]

@@ -1,0 +1,196 @@
+"""Checks on one HTTP request that IIS and HttpProxy logs both record.
+
+ProxyShell, ProxyNotShell, OWASSRF and build fingerprinting look the same in either log once a
+row is reduced to a `WebRequest` (method, stem, query, status, user agent, client). The IIS
+and HttpProxy analyzers build the request from their own columns and ask these checks; each
+check returns a `Hit` or None and reads its parameters from the rule file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from exhunt.analyzers.logscan import FileHunt, Hit, params
+from exhunt.artefacts.rps_token import decode_rps_cat
+from exhunt.artefacts.urls import decode_uri, full_uri, query_value
+from exhunt.model import Implies, Severity
+
+PS_SSRF = "EXH-PS-AUTODISCOVER-SSRF"
+PNS_POWERSHELL = "EXH-PNS-AUTODISCOVER-POWERSHELL"
+OWASSRF_PATH = "EXH-OWASSRF-OWA-POWERSHELL"
+RECON_EXPORTTOOL = "EXH-RECON-EXPORTTOOL"
+
+WEB_RULES = (PS_SSRF, PNS_POWERSHELL, OWASSRF_PATH, RECON_EXPORTTOOL)
+
+# Host names are at most 255 characters; the bound keeps hostile `@@@...` text linear.
+_BACKEND = re.compile(r"@[^/?&#@]{0,255}/([a-z0-9_.-]{1,64})")
+
+
+@dataclass(slots=True)
+class WebRequest:
+    method: str
+    stem: str
+    query: str
+    status: int | None
+    user_agent: str
+    client_ip: str
+    user: str = ""
+    routing_hint: str = ""
+    # Details every finding on this request carries (url, status, user agent, request ids...),
+    # made only when a rule fires: most candidate lines turn out benign.
+    describe: Callable[[], dict[str, str]] | None = None
+    _decoded: str | None = None
+
+    @property
+    def uri(self) -> str:
+        return full_uri(self.stem, self.query)
+
+    @property
+    def decoded(self) -> str:
+        """The full URI, URL-decoded until stable, lower case."""
+        if self._decoded is None:
+            self._decoded = decode_uri(self.uri).lower()
+        return self._decoded
+
+    @property
+    def status_text(self) -> str:
+        return str(self.status) if self.status is not None else "no status"
+
+    def hit(self, rule_id: str, **extra: str | None) -> Hit:
+        details = self.describe() if self.describe else {}
+        details.update({k: v for k, v in extra.items() if v})
+        return Hit(rule_id, details, source_ip=self.client_ip or None)
+
+
+@cache
+def _ints(rule_id: str, key: str) -> frozenset[int]:
+    return frozenset(int(x) for x in params(rule_id).get(key, ()))
+
+
+@cache
+def _regex(rule_id: str, key: str) -> re.Pattern[str]:
+    return re.compile(str(params(rule_id)[key]), re.IGNORECASE | re.DOTALL)
+
+
+@cache
+def _lower_set(rule_id: str, key: str) -> frozenset[str]:
+    return frozenset(str(x).strip().lower() for x in params(rule_id).get(key, ()))
+
+
+def proxyshell(req: WebRequest) -> Hit | None:
+    """The autodiscover.json path confusion of CVE-2021-34473 (detection-spec.md §4.1)."""
+    p = params(PS_SSRF)
+    u = req.decoded
+    suffix = str(p["stem_suffix"]).lower()
+    at = u.find(suffix)
+    if at < 0:
+        return None
+    rest = u[at + len(suffix):]
+    confused = rest.startswith(("?@", "@", "/@"))
+    if not confused and not any(m in rest for m in p["query_markers"]):
+        return None
+    token_value = query_value(req.query, "X-Rps-CAT") or query_value(decode_uri(req.query), "X-Rps-CAT")
+    m = _BACKEND.search(rest)
+    backend = m.group(1) if m else ""
+    if token_value is not None or "x-rps-cat=" in rest:
+        backend = "powershell"
+    elif not backend:
+        backend = next((b for b in ("powershell", "mapi", "ews") if f"/{b}" in rest), "")
+    if backend == "powershell" and token_value is None and "x-rps-cat=" not in rest:
+        return None  # no impersonation token: the ProxyNotShell rule judges it
+    token = decode_rps_cat(token_value) if token_value else None
+    status = req.status
+    extra: dict[str, str | None] = {"backend": backend or None}
+    if token is not None:
+        extra.update(impersonated_user=token.user, impersonated_sid=token.sid,
+                     token_auth_type=token.auth_type)
+    elif token_value:
+        extra["token_note"] = "X-Rps-CAT present but not decodable"
+    hit = req.hit(PS_SSRF, **extra)
+    if backend in p["sensitive_backends"] and status in _ints(PS_SSRF, "success_statuses"):
+        hit.details["outcome"] = f"{status} from the back end's /{backend}: the SSRF was served"
+        return hit
+    if status in _ints(PS_SSRF, "reached_statuses"):
+        hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
+        hit.details["outcome"] = f"{status}: the front end forwarded the request (server was vulnerable)"
+    else:
+        hit.severity, hit.implies = Severity.MEDIUM, Implies.ATTEMPT
+        hit.details["outcome"] = f"{req.status_text}: refused or failed"
+    return hit
+
+
+def proxynotshell(req: WebRequest) -> Hit | None:
+    """EOMTv2's `(?=.*autodiscover)(?=.*powershell)` on the URL-decoded URI (detection-spec.md §1.4)."""
+    u = req.decoded
+    words = [str(w).lower() for w in params(PNS_POWERSHELL)["words"]]
+    if not all(w in u for w in words) or "x-rps-cat" in u:
+        return None
+    raw = req.uri.lower()
+    variants = []
+    if "powershell" not in raw or "autodiscover" not in raw:
+        variants.append("URL-encoded to slip past the first rewrite rule")
+    if re.search(r"[?&;][a-z0-9_]+protocol=powershell", u) and "/powershell" not in u:
+        variants.append("'powershell' moved into a parameter value")
+    if "@" not in u:
+        variants.append("no '@' in the URI (e.g. 'a..foo' form)")
+    hit = req.hit(PNS_POWERSHELL, variant="; ".join(variants) or None)
+    if req.status not in _ints(PNS_POWERSHELL, "success_statuses"):
+        hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
+        hit.details["outcome"] = f"{req.status_text}: not served"
+    else:
+        hit.details["outcome"] = f"{req.status}: the PowerShell endpoint served the request"
+    return hit
+
+
+def owassrf(req: WebRequest, hunt: FileHunt) -> Hit | None:
+    """`/owa/<mailbox>/powershell` (detection-spec.md §4.3)."""
+    m = _regex(OWASSRF_PATH, "path_regex").search(req.decoded)
+    if m is None:
+        return None
+    if req.user_agent.strip().lower() in _lower_set(OWASSRF_PATH, "legit_user_agents"):
+        hunt.suppress(OWASSRF_PATH, "request from a legitimate remote PowerShell client user agent")
+        return None
+    mailbox = m.group(0)[len("/owa/"): -len("/powershell")]
+    hit = req.hit(OWASSRF_PATH, explicit_mailbox=mailbox)
+    if req.status not in _ints(OWASSRF_PATH, "success_statuses"):
+        hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
+        hit.details["outcome"] = f"{req.status_text}: not served"
+    else:
+        hit.details["outcome"] = f"{req.status}: the PowerShell endpoint served the request"
+    return hit
+
+
+def exporttool(req: WebRequest) -> Hit | None:
+    """Build fingerprinting through the eDiscovery export tool manifest (detection-spec.md §3.1)."""
+    p = params(RECON_EXPORTTOOL)
+    if req.routing_hint.strip().lower() == str(p["routing_hint"]).lower() or _regex(
+        RECON_EXPORTTOOL, "stem_regex"
+    ).search(req.stem):
+        return req.hit(RECON_EXPORTTOOL)
+    return None
+
+
+def check_request(req: WebRequest, rules: frozenset[str], hunt: FileHunt) -> list[Hit]:
+    """Every web-request rule whose prefilter matched, in a fixed order."""
+    hits: list[Hit] = []
+    pns = proxynotshell(req) if PNS_POWERSHELL in rules else None
+    if pns:
+        hits.append(pns)
+    elif PS_SSRF in rules:
+        # Without an X-Rps-CAT token, a request aimed at PowerShell is ProxyNotShell's, even
+        # when its URL also has ProxyShell's shape.
+        hit = proxyshell(req)
+        if hit:
+            hits.append(hit)
+    if OWASSRF_PATH in rules:
+        hit = owassrf(req, hunt)
+        if hit:
+            hits.append(hit)
+    if RECON_EXPORTTOOL in rules:
+        hit = exporttool(req)
+        if hit:
+            hits.append(hit)
+    return hits

@@ -1,0 +1,145 @@
+"""Find the few lines worth parsing: many patterns at once over raw bytes.
+
+Most log lines match no rule, so the hunt only parses lines that contain one of the strings
+the rules need. All patterns of an artefact kind are compiled into one `hyperscan` database
+(hundreds of MB/s over a block, peers-and-building-blocks.md §3.5) and matched case-insensitively
+in a single pass; a match offset is mapped to the line that holds it. Without hyperscan the same
+patterns run one at a time through Python's `re` (one compiled pattern each, never one big
+alternation), which is correct but much slower; `ENGINE` says which one is in use.
+
+Patterns are grouped: a group is usually a rule id, so a candidate line says which rules
+it may concern and only those are evaluated. A group can also ask for two words on one line
+(`all_words`), each possibly URL-encoded, so the prefilter only reports lines that hold both
+(matching each word on its own would report nearly every line of an Autodiscover or PowerShell
+log and drown the scan in callbacks).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+try:
+    import hyperscan
+
+    ENGINE = "hyperscan"
+    ENGINE_PROBLEM: str | None = None
+except Exception as exc:  # an import failure of a compiled module can be anything
+    hyperscan = None
+    ENGINE = "python-re"
+    ENGINE_PROBLEM = (f"hyperscan unavailable ({exc.__class__.__name__}: {exc}); "
+                      "the log prefilter uses Python re, which is much slower")
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One thing to look for. `regex` is a byte regex in the common subset of hyperscan and
+    Python `re`; a literal is escaped. Matching is always case-insensitive; `line_start`
+    anchors at the start of a line."""
+
+    group: str
+    regex: bytes
+
+    @staticmethod
+    def literal(group: str, text: str) -> Pattern:
+        return Pattern(group, re.escape(text.encode("utf-8")))
+
+
+def encoded_word(word: str) -> str:
+    """A regex for `word` with any of its characters URL-encoded once or twice (`%50owershell`,
+    `%2550owershell`), as attackers did to slip past rewrite rules (detection-spec.md §4.2).
+    Matched case-insensitively, so both letter cases are covered. (Deeper stacks would not
+    survive the front end's own decoding; the detectors themselves decode up to five times.)"""
+    parts = []
+    for ch in word:
+        codes = sorted({f"{ord(ch.lower()):02x}", f"{ord(ch.upper()):02x}"} if ord(ch) < 128 else set())
+        if codes:
+            parts.append(f"(?:{re.escape(ch)}|%(?:25)?(?:{'|'.join(codes)}))")
+        else:
+            parts.append(re.escape(ch))
+    return "".join(parts)
+
+
+def all_words(group: str, words: Sequence[str]) -> list[Pattern]:
+    """Patterns that make a line a candidate of `group` when it holds every word (one or two),
+    each possibly URL-encoded, in any order.
+
+    For two words A and B the patterns are `A..B'`, `B'..A`, `%..B'` and `B'..%` (A literal,
+    B' = B possibly encoded): if A comes first it is either literal or has a `%` in it, and the
+    same the other way round. That is a superset of "both words, each possibly encoded", and it
+    avoids the shape `A'[^\n]*B'` (both encoded), which Vectorscan 5.4 (in the hyperscan 0.9.1
+    wheels) misses on some lines, e.g. `autodiscover.json &FooProtocol=Powershell`. A
+    differential test holds every analyzer's pattern set against Python's `re`.
+    """
+    if len(words) == 1:
+        return [Pattern(group, encoded_word(words[0]).encode("utf-8"))]
+    if len(words) != 2:
+        raise ValueError("all_words takes one or two words")
+    a, b = re.escape(words[0]), encoded_word(words[1])
+    gap = r"[^\n]*"
+    shapes = (a + gap + b, b + gap + a, "%" + gap + b, b + gap + "%")
+    return [Pattern(group, shape.encode("utf-8")) for shape in shapes]
+
+
+class Prefilter:
+    """A compiled set of patterns; `scan(data)` gives (end offset, group index) per match."""
+
+    def __init__(self, patterns: Iterable[Pattern]) -> None:
+        self.patterns = tuple(patterns)
+        self.groups: tuple[str, ...] = tuple(dict.fromkeys(p.group for p in self.patterns))
+        index = {g: i for i, g in enumerate(self.groups)}
+        self._group_of = [index[p.group] for p in self.patterns]
+        self.engine = ENGINE
+        # Each distinct regex is compiled once; a match stands for every pattern that uses it.
+        members: dict[bytes, list[int]] = {}
+        for i, p in enumerate(self.patterns):
+            members.setdefault(p.regex, []).append(i)
+        self._regexes = list(members)
+        self._members = [tuple(m) for m in members.values()]
+        self._db = None
+        self._compiled: list[re.Pattern[bytes]] = []
+        if hyperscan is not None and self.patterns:
+            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE
+            db.compile(
+                expressions=self._regexes,
+                ids=list(range(len(self._regexes))),
+                elements=len(self._regexes),
+                flags=[flags] * len(self._regexes),
+            )
+            self._db = db
+        else:
+            self._compiled = [re.compile(rx, re.IGNORECASE | re.MULTILINE) for rx in self._regexes]
+
+    def scan(self, data: bytes) -> list[tuple[int, int]]:
+        """Every match in `data` as (end offset, pattern id), in no guaranteed order."""
+        if not data or not self.patterns:
+            return []
+        out: list[tuple[int, int]] = []
+        members = self._members
+        if self._db is not None:
+            append = out.append
+
+            def on_match(uid: int, start: int, end: int, flags: int, context: object) -> None:
+                for pid in members[uid]:
+                    append((end, pid))
+
+            self._db.scan(data, match_event_handler=on_match)
+            return out
+        for uid, rx in enumerate(self._compiled):
+            out.extend((m.end(), pid) for m in rx.finditer(data) for pid in members[uid])
+        return out
+
+    def groups_of(self, pids: set[int]) -> frozenset[str]:
+        """The groups a line belongs to, given the pattern ids that matched on it."""
+        groups, group_of = self.groups, self._group_of
+        return frozenset(groups[group_of[p]] for p in pids)
+
+
+@cache
+def compiled(patterns: tuple[Pattern, ...]) -> Prefilter:
+    """One compiled database per pattern set per process (compiling takes milliseconds, but a
+    hunt calls this once per file)."""
+    return Prefilter(patterns)

@@ -1,0 +1,209 @@
+"""Read a log file as newline-aligned UTF-8 blocks, whatever state the file is in.
+
+Logs are hundreds of MB a day on a busy front end, so a file is read in big binary blocks and
+never as a whole. Every block ends on a line boundary, so the prefilter and the line numbering
+can work on it without looking back. What is wrong with a file (UTF-16 encoding, NUL or binary
+junk, lines too long to keep, an unreadable stream) is recorded as an `EvidenceError` and the
+reading goes on with what can be used (detection-spec.md §2.9).
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from exhunt.model import EvidenceError
+
+BLOCK_SIZE = 8 * 1024 * 1024
+# Real log lines are a few KB; anything longer than this is junk or an attack on the parser.
+MAX_LINE = 1024 * 1024
+# More problems than this in one file are summarised in one last error.
+MAX_ERRORS = 25
+
+_TEXT_BYTES = bytes(range(0x20, 0x100)) + b"\t\n\r\f\v\x1b"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Whole lines of one file. `data` ends with a newline except, perhaps, at the end of the file."""
+
+    data: bytes
+    first_line: int  # 1-based number of the block's first line
+    newlines: int  # newline characters in `data`
+    final: bool  # nothing follows
+
+
+class ErrorLog:
+    """Errors of one file, capped so a file full of junk cannot flood the report."""
+
+    def __init__(self, path: str, limit: int = MAX_ERRORS) -> None:
+        self.path = path
+        self.limit = limit
+        self.errors: list[EvidenceError] = []
+        self.dropped = 0
+
+    def add(self, message: str, line: int | None = None) -> None:
+        if len(self.errors) < self.limit:
+            self.errors.append(EvidenceError(self.path, message, line))
+        else:
+            self.dropped += 1
+
+    def finish(self) -> list[EvidenceError]:
+        out = list(self.errors)
+        if self.dropped:
+            out.append(EvidenceError(self.path, f"{self.dropped} more problems in this file were not listed"))
+        return out
+
+
+def sniff_encoding(head: bytes) -> tuple[str, int]:
+    """(codec, BOM length) for the start of a file. Exchange and IIS write UTF-8 (sometimes with
+    a BOM); a copied or re-saved log may be UTF-16, with or without its BOM."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", 3
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le", 2
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be", 2
+    sample = head[:4096]
+    if len(sample) >= 16:
+        half = len(sample) // 2
+        odd_nuls = sample[1::2].count(0)
+        even_nuls = sample[0::2].count(0)
+        # ASCII text in UTF-16 has a NUL in every other byte and (almost) none in the others.
+        if odd_nuls > 0.7 * half and even_nuls < 0.1 * half:
+            return "utf-16-le", 0
+        if even_nuls > 0.7 * half and odd_nuls < 0.1 * half:
+            return "utf-16-be", 0
+    return "utf-8", 0
+
+
+def looks_binary(sample: bytes) -> bool:
+    """True when a sample (NULs already set aside) is mostly not text: control bytes a log never
+    holds, or byte runs that are not UTF-8 (a compressed or binary file named like a log)."""
+    if not sample:
+        return False
+    control = len(sample.translate(None, _TEXT_BYTES))
+    if control > 0.05 * len(sample):
+        return True
+    text = sample.decode("utf-8", "replace")
+    return text.count("\ufffd") > 0.2 * len(text)
+
+
+def _not_text(sample: bytes) -> bool:
+    # NULs are junk to remove (a crash leaves zero-filled runs in a text log), not a verdict.
+    return looks_binary(sample.replace(b"\x00", b""))
+
+
+class BlockReader:
+    """Iterate over newline-aligned UTF-8 blocks of one stream; problems go to `log`."""
+
+    def __init__(
+        self,
+        stream: IO[bytes],
+        log: ErrorLog,
+        *,
+        block_size: int = BLOCK_SIZE,
+        max_line: int = MAX_LINE,
+    ) -> None:
+        self.stream = stream
+        self.log = log
+        self.block_size = block_size
+        self.max_line = max_line
+        self.encoding = "utf-8"
+        self.nul_bytes = 0
+        self.first_nul_line: int | None = None
+        self.binary = False
+
+    def _read(self) -> bytes:
+        try:
+            return self.stream.read(self.block_size)
+        except Exception as exc:  # zip members fail with zlib/zipfile errors, disks with OSError
+            self.log.add(f"read error, the rest of the file was not examined: {exc}")
+            return b""
+
+    def __iter__(self) -> Iterator[Block]:
+        chunk = self._read()
+        codec, bom = sniff_encoding(chunk)
+        self.encoding = codec
+        chunk = chunk[bom:]
+        decoder = None
+        if codec != "utf-8":
+            decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+            self.log.add(f"file is {codec.upper()}, not UTF-8; read it transcoded")
+        elif _not_text(chunk[:65536]):
+            self.binary = True
+            self.log.add("file holds binary data, not a text log; skipped")
+            return
+        line = 1
+        carry = b""
+        skipping = False  # inside an over-long line, dropping bytes until its end
+        kept = b""
+        dropped = 0
+        while True:
+            at_end = not chunk
+            if decoder is not None:
+                chunk = decoder.decode(chunk, final=at_end).encode("utf-8", "replace")
+            if b"\x00" in chunk:
+                nuls = chunk.count(0)
+                if self.first_nul_line is None:
+                    self.first_nul_line = line + carry.count(b"\n") + chunk.count(b"\n", 0, chunk.find(0))
+                self.nul_bytes += nuls
+                chunk = chunk.replace(b"\x00", b"")
+            if skipping:
+                end = chunk.find(b"\n")
+                if end < 0:
+                    dropped += len(chunk)
+                    if at_end:
+                        self._overlong(line, dropped)
+                        yield Block(kept, line, 0, True)
+                        return
+                    chunk = self._read()
+                    continue
+                dropped += end
+                self._overlong(line, dropped)
+                skipping = False
+                carry = kept
+                chunk = chunk[end:]
+            if at_end:
+                if carry:
+                    yield Block(carry, line, carry.count(b"\n"), True)
+                elif line == 1:
+                    yield Block(b"", 1, 0, True)
+                return
+            data = carry + chunk if carry else chunk
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                if len(data) > self.max_line:
+                    kept, dropped, carry = data[: self.max_line], len(data) - self.max_line, b""
+                    skipping = True
+                else:
+                    carry = data
+                chunk = self._read()
+                continue
+            if cut == len(data) - 1:
+                body, carry = data, b""
+            else:
+                body, carry = data[: cut + 1], data[cut + 1 :]
+            newlines = body.count(b"\n")
+            yield Block(body, line, newlines, False)
+            line += newlines
+            if len(carry) > self.max_line:
+                kept, dropped, skipping, carry = carry[: self.max_line], len(carry) - self.max_line, True, b""
+            chunk = self._read()
+
+    def _overlong(self, line: int, dropped: int) -> None:
+        self.log.add(
+            f"line {line} is longer than {self.max_line // 1024} KiB; only its first "
+            f"{self.max_line // 1024} KiB were examined ({dropped} bytes skipped)",
+            line,
+        )
+
+    def finish(self) -> None:
+        """Record what was noticed over the whole file (call after iterating)."""
+        if self.nul_bytes:
+            self.log.add(
+                f"{self.nul_bytes} NUL bytes (binary junk, e.g. after a crash) were removed",
+                self.first_nul_line,
+            )
