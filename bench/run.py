@@ -79,13 +79,13 @@ def via_pool(root: Path, jobs: int) -> UnitResult:
 
 
 def via_cli(root: Path, jobs: int) -> UnitResult:
-    """`exhunt hunt ROOT --json FILE`, read back into one result (for when the command exists)."""
+    """`exhunt hunt ROOT --json FILE`, the whole command, read back into one result."""
     from exhunt.model import HuntResult, Suppression
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "hunt.json"
-        subprocess.run(["exhunt", "hunt", str(root), "--json", str(out), "--jobs", str(jobs), "--quiet"],
-                       check=False, capture_output=True)
+        command = [sys.executable, "-m", "exhunt", "hunt", str(root), "--json", str(out), "--jobs", str(jobs), "-q"]
+        subprocess.run(command, check=False, capture_output=True)
         result = HuntResult.from_dict(json.loads(out.read_text()))
     merged = UnitResult()
     for host in result.hosts:
@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
-    parser.add_argument("--via", choices=sorted(RUNNERS), default="pool")
+    parser.add_argument("--via", choices=sorted(RUNNERS), default="cli")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--repeat", type=int, default=1, help="runs per tool; the median is reported")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
