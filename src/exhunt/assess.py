@@ -30,6 +30,7 @@ from exhunt.model import (
     UnitResult,
     Verdict,
     iso,
+    utc,
 )
 
 # When each chain was exploited in the wild, for "do the logs reach back that far?".
@@ -63,13 +64,13 @@ _VERDICT_BY_IMPLIES = {
 
 def assess(host: HostEvidence, merged: UnitResult) -> HostAssessment:
     findings = sorted(correlate(merged.findings), key=Finding.sort_key)
-    coverage = _coverage_with_events(merged.coverage)
+    coverage = dict(merged.coverage)
     build, build_source = choose_build(merged.observations)
     exposure = _exposure(build)
     blind_spots = find_blind_spots(host, coverage)
     verdict, reason = decide_verdict(findings, coverage, blind_spots)
     assessment = HostAssessment(
-        host=_host_name(host, merged.observations),
+        host=host.name,
         verdict=verdict,
         verdict_reason=reason,
         root=host.root,
@@ -88,22 +89,6 @@ def assess(host: HostEvidence, merged: UnitResult) -> HostAssessment:
     )
     assessment.remediation = _remediation(assessment)
     return assessment
-
-
-def _host_name(host: HostEvidence, observations: list[Observation]) -> str:
-    return host.name
-
-
-def _coverage_with_events(coverage: dict[str, CoverageSpan]) -> dict[str, CoverageSpan]:
-    """Event logs arrive as .evtx or JSON exports; one family for coverage questions."""
-    out = dict(coverage)
-    if ArtefactKind.EVENT_JSON.value in out:
-        span = out.setdefault(ArtefactKind.EVTX.value, CoverageSpan())
-        if span is not out[ArtefactKind.EVENT_JSON.value]:
-            merged = CoverageSpan(span.first, span.last, span.files, span.records)
-            merged.merge(out.pop(ArtefactKind.EVENT_JSON.value))
-            out[ArtefactKind.EVTX.value] = merged
-    return out
 
 
 def choose_build(observations: Iterable[Observation]) -> tuple[str | None, str | None]:
@@ -147,9 +132,25 @@ def _remediation(assessment: HostAssessment) -> list[RemediationStep]:
     return list(plan(assessment))
 
 
+def _web_spans(coverage: dict[str, CoverageSpan]) -> list[CoverageSpan]:
+    return [coverage[k] for k in WEB_LOGS if k in coverage and coverage[k].files]
+
+
+def _web_reach(coverage: dict[str, CoverageSpan]) -> tuple[datetime, datetime] | None:
+    """First and last record of the web logs together, when they have dated records."""
+    web = _web_spans(coverage)
+    first = min((s.first for s in web if s.first), default=None)
+    last = max((s.last for s in web if s.last), default=None)
+    return (first, last) if first and last else None
+
+
+def _day(ts: datetime) -> str:
+    return utc(ts).date().isoformat()
+
+
 def find_blind_spots(host: HostEvidence, coverage: dict[str, CoverageSpan]) -> list[str]:
     spots: list[str] = []
-    web = [coverage[k] for k in WEB_LOGS if k in coverage and coverage[k].files]
+    web = _web_spans(coverage)
     if not web:
         spots.append(
             "No HttpProxy or IIS logs in the evidence: the SSRF steps of every chain (ProxyLogon, "
@@ -163,14 +164,14 @@ def find_blind_spots(host: HostEvidence, coverage: dict[str, CoverageSpan]) -> l
     for kind, what in OTHER_LOGS.items():
         if kind not in coverage and web:
             spots.append(f"No {what}.")
-    first = min((s.first for s in web if s.first), default=None)
-    last = max((s.last for s in web if s.last), default=None)
-    if first and last:
+    reach = _web_reach(coverage)
+    if reach:
+        first, last = reach
         for chain, start, end in ATTACK_WINDOWS:
             if last < start or first > end:
                 spots.append(
-                    f"The web logs cover {iso(first)[:10]} to {iso(last)[:10]} and do not reach the "  # type: ignore[index]
-                    f"{chain} exploitation window ({iso(start)[:10]} to {iso(end)[:10]}): an attack "  # type: ignore[index]
+                    f"The web logs cover {_day(first)} to {_day(last)} and do not reach the "
+                    f"{chain} exploitation window ({_day(start)} to {_day(end)}): an attack "
                     "then can only be found on disk and in event logs."
                 )
     return spots
@@ -186,17 +187,14 @@ def decide_verdict(
         hits = by_weight.get(implies)
         if hits:
             return verdict, _reason(verdict, hits)
-    has_web_logs = any(k in coverage and coverage[k].files for k in WEB_LOGS)
-    if not has_web_logs:
+    if not _web_spans(coverage):
         looked = ", ".join(sorted(k for k, s in coverage.items() if s.files and "/" not in k)) or "no logs"
         return Verdict.INSUFFICIENT, (
             "Nothing found, but this is not a clean bill of health: the evidence has no HttpProxy or "
             f"IIS logs (it had: {looked}). Collect the Exchange Logging folder and the IIS logs."
         )
-    web = [coverage[k] for k in WEB_LOGS if k in coverage]
-    first = min((s.first for s in web if s.first), default=None)
-    last = max((s.last for s in web if s.last), default=None)
-    span = f" The web logs cover {iso(first)[:10]} to {iso(last)[:10]}." if first and last else ""  # type: ignore[index]
+    reach = _web_reach(coverage)
+    span = f" The web logs cover {_day(reach[0])} to {_day(reach[1])}." if reach else ""
     return Verdict.CLEAN, (
         "No trace of exploitation or attacker presence in the evidence." + span
         + (" See the blind spots for what could not be checked." if blind_spots else "")
