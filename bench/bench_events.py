@@ -83,9 +83,7 @@ def work_list(files: Sequence[Path], counts: Sequence[int], target: int) -> list
     return paths
 
 
-def run(
-    label: str, job: Callable[[str], tuple[int, int]], paths: list[str], workers: int
-) -> dict[str, object]:
+def run(label: str, job: Callable[[str], tuple[int, int]], paths: list[str], workers: int) -> dict[str, object]:
     start = time.perf_counter()
     cpu = time.process_time()
     if workers == 1:
@@ -110,13 +108,9 @@ def run(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000, help="events per run (default 1,000,000)")
-    parser.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, help="pool size (default: all cores)"
-    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="pool size (default: all cores)")
     parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder")
     parser.add_argument("--json", action="store_true", help="also hunt the OTRF JSON-lines export")
     args = parser.parse_args(argv)
@@ -158,9 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load_before": os.getloadavg()[0],
         "samples": [p.name for p in samples],
         "runs": rows,
-        "published_not_measured": [
-            {"what": w, "events_per_second": round(r), "source": s} for w, r, s in PUBLISHED
-        ],
+        "published_not_measured": [{"what": w, "events_per_second": round(r), "source": s} for w, r, s in PUBLISHED],
     }
     (out / "bench_events.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0

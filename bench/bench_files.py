@@ -68,9 +68,8 @@ def analyze_batch(files: list[EvidenceFile], options: HuntOptions) -> tuple[Coun
     return rules, errors, shell_hits
 
 
-def run_hunt(files: list[EvidenceFile], jobs: int,
-             options: HuntOptions) -> tuple[float, Counter[str], int, set[str]]:
-    batches = [files[i:i + BATCH] for i in range(0, len(files), BATCH)]
+def run_hunt(files: list[EvidenceFile], jobs: int, options: HuntOptions) -> tuple[float, Counter[str], int, set[str]]:
+    batches = [files[i : i + BATCH] for i in range(0, len(files), BATCH)]
     rules: Counter[str] = Counter()
     errors = 0
     shells: set[str] = set()
@@ -103,14 +102,14 @@ def ripgrep(root: Path) -> float | None:
     if rg is None:
         return None
     start = time.perf_counter()
-    subprocess.run([rg, "-uu", "-l", "-F", "-a", "-j", "1", "eval(Request", str(root)], capture_output=True,
-                   check=False)
+    subprocess.run(
+        [rg, "-uu", "-l", "-F", "-a", "-j", "1", "eval(Request", str(root)], capture_output=True, check=False
+    )
     return time.perf_counter() - start
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent / "out" / "filetree")
     parser.add_argument("--files", type=int, default=20_000)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
@@ -122,8 +121,10 @@ def main() -> int:
     total = sum(f.size for f in files)
     mb = total / 1e6
     print(f"tree: {len(files)} files, {mb:.1f} MB (generated/checked in {time.perf_counter() - t0:.1f}s)")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average before runs "
-          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, load average before runs "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
 
     rows = []
     elapsed = hash_only(files)
@@ -138,8 +139,13 @@ def main() -> int:
         planted = {rel for rel in SHELLS if rel.endswith(".aspx")}
         missing |= planted - shells
         findings = sum(rules.values())
-        rows.append((f"exhunt file hunt, {jobs} process{'es' if jobs > 1 else ''}", elapsed,
-                     f"{findings} findings, {errors} errors"))
+        rows.append(
+            (
+                f"exhunt file hunt, {jobs} process{'es' if jobs > 1 else ''}",
+                elapsed,
+                f"{findings} findings, {errors} errors",
+            )
+        )
     print(f"\n{'run':40} {'seconds':>8} {'files/s':>9} {'MB/s':>7}  notes")
     for name, seconds, note in rows:
         print(f"{name:40} {seconds:8.2f} {len(files) / seconds:9.0f} {mb / seconds:7.1f}  {note}")

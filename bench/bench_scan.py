@@ -39,8 +39,18 @@ from emulator import (  # noqa: E402
     server_context,
 )
 
-BUILDS = ["15.1.2176.2", "15.1.2176.9", "15.1.2176.14", "15.2.1118.20", "15.2.986.36", "15.1.2507.16",
-          "15.0.1497.2", "15.2.1258.12", "15.1.2375.37", "15.2.792.10"]
+BUILDS = [
+    "15.1.2176.2",
+    "15.1.2176.9",
+    "15.1.2176.14",
+    "15.2.1118.20",
+    "15.2.986.36",
+    "15.1.2507.16",
+    "15.0.1497.2",
+    "15.2.1258.12",
+    "15.1.2375.37",
+    "15.2.792.10",
+]
 
 
 def profile_for(i: int) -> tuple[Profile, dict[str, Any]]:
@@ -50,21 +60,26 @@ def profile_for(i: int) -> tuple[Profile, dict[str, Any]]:
     if kind < 10:
         return ExchangeHost(build), {"build": build, "source": "x-owa-version", "exchange": True}
     if kind < 14:
-        return (ExchangeHost(build, owa_version_header=False),
-                {"build": build, "source": "exporttool-manifest", "exchange": True})
+        return (
+            ExchangeHost(build, owa_version_header=False),
+            {"build": build, "source": "exporttool-manifest", "exchange": True},
+        )
     if kind < 17:
-        return (ExchangeHost(build, owa_version_header=False, exporttool=False),
-                {"build": build.rsplit(".", 1)[0], "source": "owa-logon-page", "exchange": True})
+        return (
+            ExchangeHost(build, owa_version_header=False, exporttool=False),
+            {"build": build.rsplit(".", 1)[0], "source": "owa-logon-page", "exchange": True},
+        )
     if kind == 17:
-        return (ExchangeHost(build, owa_version_header=False, exporttool=False, logon_page=False),
-                {"build": None, "source": None, "exchange": True})
+        return (
+            ExchangeHost(build, owa_version_header=False, exporttool=False, logon_page=False),
+            {"build": None, "source": None, "exchange": True},
+        )
     if kind == 18:
         return HardenedHost(), {"build": None, "source": None, "exchange": False}
     return (WebHost() if i % 40 == 19 else RawHost("close")), {"build": None, "source": None, "exchange": False}
 
 
-def serve(first: int, count: int, addresses: list[str], cert: tuple[str, str] | None,
-          conn: Any) -> None:
+def serve(first: int, count: int, addresses: list[str], cert: tuple[str, str] | None, conn: Any) -> None:
     """One emulator process: `count` hosts from host number `first`, spread over `addresses`."""
     import asyncio
 
@@ -101,8 +116,12 @@ def bare_client(targets: Path, concurrency: int) -> None:
     urls = targets.read_text().split()
 
     async def one(base: str, gate: asyncio.Semaphore) -> int:
-        async with gate, aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=2, ssl=ctx),
-                                               timeout=aiohttp.ClientTimeout(total=10)) as session:
+        async with (
+            gate,
+            aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=2, ssl=ctx), timeout=aiohttp.ClientTimeout(total=10)
+            ) as session,
+        ):
             answered = 0
             for path in ("owa/", "ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application"):
                 try:
@@ -151,11 +170,28 @@ def run_mode(scheme: str, hosts: int, processes: int, concurrency: int, workdir:
     targets = workdir / f"targets-{scheme}.txt"
     targets.write_text("".join(f"{scheme}://{ip}:{port}/\n" for ip, port, _ in endpoints))
     out = workdir / f"results-{scheme}.json"
-    cmd = [sys.executable, "-m", "exhunt", "scan", "-i", str(targets), "--no-db", "-q", "--json", str(out),
-           "--concurrency", str(concurrency), "--timeout", "10", "--host-timeout", "30"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "exhunt",
+        "scan",
+        "-i",
+        str(targets),
+        "--no-db",
+        "-q",
+        "--json",
+        str(out),
+        "--concurrency",
+        str(concurrency),
+        "--timeout",
+        "10",
+        "--host-timeout",
+        "30",
+    ]
     elapsed, cpu, proc = timed(cmd)
-    bare_elapsed, bare_cpu, bare = timed([sys.executable, __file__, "--bare-client", str(targets),
-                                          "--concurrency", str(concurrency)])
+    bare_elapsed, bare_cpu, bare = timed(
+        [sys.executable, __file__, "--bare-client", str(targets), "--concurrency", str(concurrency)]
+    )
     if bare.returncode != 0:
         raise SystemExit(f"bare client failed: {bare.stderr[-2000:]}")
     for pipe in pipes:
@@ -180,16 +216,25 @@ def run_mode(scheme: str, hosts: int, processes: int, concurrency: int, workdir:
             correct += 1
         elif len(wrong) < 5:
             wrong.append(f"{ip}:{port} expected {expected} got {got} errors {r['errors'][:2]}")
-    return {"scheme": scheme, "hosts": len(endpoints), "results": len(report["results"]), "missing": missing,
-            "seconds": round(elapsed, 2), "hosts_per_second": round(len(endpoints) / elapsed, 1),
-            "correct": correct, "share_correct": round(correct / len(endpoints), 4),
-            "exchange": report["summary"]["exchange"], "concurrency": concurrency,
-            "scanner_cpu_seconds": round(cpu, 2), "scanner_cpu_ms_per_host": round(1000 * cpu / len(endpoints), 2),
-            "requests": sum(r.get("requests", 0) for r in report["results"]),
-            "bare_aiohttp_seconds": round(bare_elapsed, 2),
-            "bare_aiohttp_hosts_per_second": round(len(endpoints) / bare_elapsed, 1),
-            "bare_aiohttp_cpu_ms_per_host": round(1000 * bare_cpu / len(endpoints), 2),
-            "examples_wrong": wrong}
+    return {
+        "scheme": scheme,
+        "hosts": len(endpoints),
+        "results": len(report["results"]),
+        "missing": missing,
+        "seconds": round(elapsed, 2),
+        "hosts_per_second": round(len(endpoints) / elapsed, 1),
+        "correct": correct,
+        "share_correct": round(correct / len(endpoints), 4),
+        "exchange": report["summary"]["exchange"],
+        "concurrency": concurrency,
+        "scanner_cpu_seconds": round(cpu, 2),
+        "scanner_cpu_ms_per_host": round(1000 * cpu / len(endpoints), 2),
+        "requests": sum(r.get("requests", 0) for r in report["results"]),
+        "bare_aiohttp_seconds": round(bare_elapsed, 2),
+        "bare_aiohttp_hosts_per_second": round(len(endpoints) / bare_elapsed, 1),
+        "bare_aiohttp_cpu_ms_per_host": round(1000 * bare_cpu / len(endpoints), 2),
+        "examples_wrong": wrong,
+    }
 
 
 def main() -> int:
@@ -209,13 +254,17 @@ def main() -> int:
         for scheme in args.modes.split(","):
             fig = run_mode(scheme.strip(), args.hosts, args.processes, args.concurrency, Path(tmp))
             figures.append(fig)
-            print(f"{fig['scheme']:5}: {fig['hosts']} hosts in {fig['seconds']}s = {fig['hosts_per_second']} "
-                  f"hosts/s; {fig['results']} results, {fig['missing']} missing; fingerprinted correctly "
-                  f"{fig['correct']}/{fig['hosts']} ({fig['share_correct']:.1%}); concurrency {fig['concurrency']}; "
-                  f"{fig['requests']} requests; scanner CPU {fig['scanner_cpu_seconds']}s "
-                  f"({fig['scanner_cpu_ms_per_host']} ms/host)")
-            print(f"       bare aiohttp, 3 requests per host, same hosts: {fig['bare_aiohttp_hosts_per_second']} "
-                  f"hosts/s, CPU {fig['bare_aiohttp_cpu_ms_per_host']} ms/host")
+            print(
+                f"{fig['scheme']:5}: {fig['hosts']} hosts in {fig['seconds']}s = {fig['hosts_per_second']} "
+                f"hosts/s; {fig['results']} results, {fig['missing']} missing; fingerprinted correctly "
+                f"{fig['correct']}/{fig['hosts']} ({fig['share_correct']:.1%}); concurrency {fig['concurrency']}; "
+                f"{fig['requests']} requests; scanner CPU {fig['scanner_cpu_seconds']}s "
+                f"({fig['scanner_cpu_ms_per_host']} ms/host)"
+            )
+            print(
+                f"       bare aiohttp, 3 requests per host, same hosts: {fig['bare_aiohttp_hosts_per_second']} "
+                f"hosts/s, CPU {fig['bare_aiohttp_cpu_ms_per_host']} ms/host"
+            )
             for line in fig["examples_wrong"]:
                 print("   ", line)
     print(f"machine: {os.cpu_count()} CPUs, emulator ({args.processes} processes) on the same machine")

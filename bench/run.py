@@ -47,8 +47,10 @@ from exhunt.artefacts.w3c import W3CFormat
 from exhunt.evidence.base import EvidenceFile, FileRef
 from exhunt.model import ArtefactKind, UnitResult
 
-ANALYZERS: dict[ArtefactKind, LogAnalyzer] = {ArtefactKind.HTTPPROXY: HttpProxyAnalyzer(),
-                                               ArtefactKind.IIS: IisAnalyzer()}
+ANALYZERS: dict[ArtefactKind, LogAnalyzer] = {
+    ArtefactKind.HTTPPROXY: HttpProxyAnalyzer(),
+    ArtefactKind.IIS: IisAnalyzer(),
+}
 CTX = HostContext("BENCH", "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\", HuntOptions())
 
 
@@ -65,6 +67,7 @@ def corpus_files(root: Path) -> list[EvidenceFile]:
 
 
 # --- (a) exhunt -------------------------------------------------------------------------------
+
 
 def analyze_one(file: EvidenceFile) -> UnitResult:
     return ANALYZERS[file.kind].analyze(file, CTX)
@@ -138,14 +141,19 @@ def run_rg(root: Path, jobs: int) -> int:
         fh.write("\n".join(rg_patterns()) + "\n")
         patterns = fh.name
     try:
-        out = subprocess.run([rg, "-i", "-c", "--no-filename", "-j", str(jobs), "-g", "*.log", "-g", "*.LOG",
-                              "-f", patterns, str(root)], capture_output=True, text=True, check=False)
+        out = subprocess.run(
+            [rg, "-i", "-c", "--no-filename", "-j", str(jobs), "-g", "*.log", "-g", "*.LOG", "-f", patterns, str(root)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     finally:
         os.unlink(patterns)
     return sum(int(n) for n in out.stdout.split())
 
 
 # --- (c) naive --------------------------------------------------------------------------------
+
 
 def naive_one(file: EvidenceFile) -> UnitResult:
     """Every line through csv (HttpProxy) or split (IIS), every rule evaluated on every record."""
@@ -176,7 +184,7 @@ def _naive_csv(fh: object, rel: str, log: ErrorLog) -> Iterator[LogRecord]:
         if not row:
             continue
         if row[0].startswith("#Fields:"):
-            header = Header([row[0][len("#Fields:"):].strip(), *row[1:]])
+            header = Header([row[0][len("#Fields:") :].strip(), *row[1:]])
             continue
         if row[0].startswith("#") or header is None:
             continue
@@ -210,6 +218,7 @@ def via_naive(root: Path, jobs: int) -> UnitResult:
 
 
 # --- the run ----------------------------------------------------------------------------------
+
 
 def check(result: UnitResult, manifest: dict[str, object]) -> tuple[int, int, int]:
     """(expected found, expected missed, findings not in the manifest)."""
@@ -269,8 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     size = warm(args.corpus)
     mb = size / 1e6
     figures: dict[str, object] = {
-        "corpus_mb": round(mb, 1), "files": len(corpus_files(args.corpus)), "lines": manifest["lines"],
-        "jobs": args.jobs, "cpu": cpu_name(), "cores": os.cpu_count(),
+        "corpus_mb": round(mb, 1),
+        "files": len(corpus_files(args.corpus)),
+        "lines": manifest["lines"],
+        "jobs": args.jobs,
+        "cpu": cpu_name(),
+        "cores": os.cpu_count(),
         "python": platform.python_version(),
     }
     print(f"corpus: {mb:.0f} MB in {figures['files']} files, {manifest['lines']} lines; {args.jobs} jobs")
@@ -278,23 +291,42 @@ def main(argv: list[str] | None = None) -> int:
     t_ex, res = timed(lambda: RUNNERS[args.via](args.corpus, args.jobs), args.repeat)
     found, missed, extra = check(res, manifest)  # type: ignore[arg-type]
     rss = peak_child_rss_mb()
-    figures["exhunt"] = {"seconds": round(t_ex, 2), "mb_s": round(mb / t_ex), "found": found, "missed": missed,
-                         "unexpected_findings": extra, "peak_worker_rss_mb": round(rss)}
-    print(f"exhunt ({args.via}): {t_ex:6.2f} s {mb / t_ex:7.0f} MB/s  found {found}, missed {missed}, "
-          f"unexpected {extra}; peak worker RSS {rss:.0f} MB")
+    figures["exhunt"] = {
+        "seconds": round(t_ex, 2),
+        "mb_s": round(mb / t_ex),
+        "found": found,
+        "missed": missed,
+        "unexpected_findings": extra,
+        "peak_worker_rss_mb": round(rss),
+    }
+    print(
+        f"exhunt ({args.via}): {t_ex:6.2f} s {mb / t_ex:7.0f} MB/s  found {found}, missed {missed}, "
+        f"unexpected {extra}; peak worker RSS {rss:.0f} MB"
+    )
 
     t_rg, lines = timed(lambda: run_rg(args.corpus, args.jobs), args.repeat)
-    figures["rg"] = {"seconds": round(t_rg, 2), "mb_s": round(mb / t_rg), "matching_lines": lines,
-                     "patterns": len(rg_patterns())}
+    figures["rg"] = {
+        "seconds": round(t_rg, 2),
+        "mb_s": round(mb / t_rg),
+        "matching_lines": lines,
+        "patterns": len(rg_patterns()),
+    }
     print(f"rg:            {t_rg:6.2f} s {mb / t_rg:7.0f} MB/s  {lines} matching lines")
 
     if not args.skip_naive:
         t_nv, res_nv = timed(lambda: via_naive(args.corpus, args.jobs), args.repeat)
         found_nv, missed_nv, extra_nv = check(res_nv, manifest)  # type: ignore[arg-type]
-        figures["naive"] = {"seconds": round(t_nv, 2), "mb_s": round(mb / t_nv), "found": found_nv,
-                            "missed": missed_nv, "unexpected_findings": extra_nv}
-        print(f"naive csv:     {t_nv:6.2f} s {mb / t_nv:7.0f} MB/s  found {found_nv}, missed {missed_nv}, "
-              f"unexpected {extra_nv}")
+        figures["naive"] = {
+            "seconds": round(t_nv, 2),
+            "mb_s": round(mb / t_nv),
+            "found": found_nv,
+            "missed": missed_nv,
+            "unexpected_findings": extra_nv,
+        }
+        print(
+            f"naive csv:     {t_nv:6.2f} s {mb / t_nv:7.0f} MB/s  found {found_nv}, missed {missed_nv}, "
+            f"unexpected {extra_nv}"
+        )
     figures["exhunt_over_rg"] = round(t_ex / t_rg, 2)
     print(f"exhunt / rg = {t_ex / t_rg:.2f}x")
     if args.json:

@@ -32,6 +32,7 @@ Address = tuple[str, int]
 
 # --- profiles -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ExchangeHost:
     build: str  # the full 4-part build the server runs
@@ -96,6 +97,7 @@ class RequestRecord:
 
 # --- Exchange content -----------------------------------------------------------------------
 
+
 def _major_minor(build: str) -> tuple[int, int]:
     parts = build.split(".")
     return int(parts[0]), int(parts[1])
@@ -155,13 +157,16 @@ def exporttool_manifest(build: str) -> str:
 """
 
 
-_IIS_404 = ("<!DOCTYPE html><html><head><title>404 - File or directory not found.</title></head>"
-            "<body><h2>404 - File or directory not found.</h2></body></html>")
+_IIS_404 = (
+    "<!DOCTYPE html><html><head><title>404 - File or directory not found.</title></head>"
+    "<body><h2>404 - File or directory not found.</h2></body></html>"
+)
 # The EOMTv2 rule: (?=.*autodiscover)(?=.*powershell) on the URL-decoded request URI (§1.4).
 _PNS_RULE = re.compile(r"(?=.*autodiscover)(?=.*powershell)", re.IGNORECASE)
 
 
 # --- the server -----------------------------------------------------------------------------
+
 
 class Emulator:
     """Serves many profiles on many loopback sockets from one event loop."""
@@ -246,9 +251,11 @@ class Emulator:
                 elif profile.kind == "bad-headers":
                     # Not UTF-8, control characters, a terminal escape: all in one Exchange-looking answer.
                     await reader.read(4096)
-                    writer.write(b"HTTP/1.1 302 Found\r\nLocation: http://\xff\xfeevil.example/\x1b[31m\xc3\x28\r\n"
-                                 b"X-FEServer: EX\xff01\x1b[2J\r\nX-OWA-Version: 15.1.\xff\r\n"
-                                 b"Content-Length: 0\r\n\r\n")
+                    writer.write(
+                        b"HTTP/1.1 302 Found\r\nLocation: http://\xff\xfeevil.example/\x1b[31m\xc3\x28\r\n"
+                        b"X-FEServer: EX\xff01\x1b[2J\r\nX-OWA-Version: 15.1.\xff\r\n"
+                        b"Content-Length: 0\r\n\r\n"
+                    )
                     await writer.drain()
                 # "close": hang up at once
             except (ConnectionError, asyncio.CancelledError):
@@ -264,7 +271,8 @@ class Emulator:
         sockname = request.transport.get_extra_info("sockname") if request.transport else None
         addr: Address = (sockname[0], sockname[1]) if sockname else ("?", 0)
         self.requests.setdefault(addr, []).append(
-            RequestRecord(request.method, request.raw_path, dict(request.headers)))
+            RequestRecord(request.method, request.raw_path, dict(request.headers))
+        )
         profile = self.profiles.get(addr)
         if isinstance(profile, ExchangeHost):
             return await self._exchange(request, profile)
@@ -307,36 +315,49 @@ class Emulator:
         scheme = "https" if request.secure else "http"
         if lower in ("/owa", "/owa/"):
             target = f"{scheme}://{request.host}/owa/"
-            location = (f"{scheme}://{request.host}/owa/auth/logon.aspx?url="
-                        f"{target.replace(':', '%3a').replace('/', '%2f')}&reason=0")
+            location = (
+                f"{scheme}://{request.host}/owa/auth/logon.aspx?url="
+                f"{target.replace(':', '%3a').replace('/', '%2f')}&reason=0"
+            )
             return web.Response(status=302, headers={**owa, "Location": location}, text="")
         if lower.startswith("/owa/auth/logon.aspx"):
             if not host.logon_page:
                 return web.Response(status=404, text=_IIS_404, headers=base, content_type="text/html")
-            return web.Response(text=logon_page(host.build, host.logon_parts), content_type="text/html",
-                                headers={**owa, "X-Frame-Options": "SAMEORIGIN"})
+            return web.Response(
+                text=logon_page(host.build, host.logon_parts),
+                content_type="text/html",
+                headers={**owa, "X-Frame-Options": "SAMEORIGIN"},
+            )
         if lower.startswith("/owa/auth/x.js"):
             cookie = request.headers.get("Cookie", "")
             if "X-AnonResource-Backend" in cookie or "X-BEResource" in cookie:
                 if host.proxylogon == "mitigated":
                     return _abort(request)
                 if host.proxylogon == "vulnerable":
-                    return web.Response(status=500, text="NegotiateSecurityContext failed with for host "
-                                        "'localhost' with status 'TargetUnknown'",
-                                        headers={**base, "X-CalculatedBETarget": "localhost"})
+                    return web.Response(
+                        status=500,
+                        text="NegotiateSecurityContext failed with for host 'localhost' with status 'TargetUnknown'",
+                        headers={**base, "X-CalculatedBETarget": "localhost"},
+                    )
             return web.Response(status=404, text=_IIS_404, headers=base, content_type="text/html")
         if lower.startswith("/autodiscover/autodiscover.json"):
             if "@" in unquote(raw) and "/owa/" in lower and host.proxyshell == "vulnerable":
-                return web.Response(status=302, headers={
-                    **base, "X-CalculatedBETarget": f"{host.server_name.lower()}.corp.example",
-                    "Location": f"{scheme}://{request.host}/owa/auth/logon.aspx?url={scheme}%3a%2f%2f"
-                                f"{request.host}%2fowa%2f&reason=0"})
+                return web.Response(
+                    status=302,
+                    headers={
+                        **base,
+                        "X-CalculatedBETarget": f"{host.server_name.lower()}.corp.example",
+                        "Location": f"{scheme}://{request.host}/owa/auth/logon.aspx?url={scheme}%3a%2f%2f"
+                        f"{request.host}%2fowa%2f&reason=0",
+                    },
+                )
             return web.Response(status=400, text="Bad Request", headers=base)
         if lower.startswith("/ecp/current/exporttool/microsoft.exchange.ediscovery.exporttool.application"):
             if not host.exporttool:
                 return web.Response(status=404, text=_IIS_404, headers=base, content_type="text/html")
-            return web.Response(text=exporttool_manifest(host.build),
-                                content_type="application/x-ms-application", headers=base)
+            return web.Response(
+                text=exporttool_manifest(host.build), content_type="application/x-ms-application", headers=base
+            )
         return web.Response(status=404, text=_IIS_404, headers=base, content_type="text/html")
 
     async def _misbehave(self, request: web.Request, m: Misbehaving) -> web.StreamResponse:
@@ -346,8 +367,7 @@ class Emulator:
         if m.kind == "reset":
             return _abort(request)
         if m.kind == "gzip-bomb":
-            return web.Response(body=_gzip_bomb(), headers={"Content-Encoding": "gzip",
-                                                            "Content-Type": "text/html"})
+            return web.Response(body=_gzip_bomb(), headers={"Content-Encoding": "gzip", "Content-Type": "text/html"})
         if m.kind == "redirect-loop":
             nxt = "/b/" if request.path.startswith("/a/") else "/a/"
             return web.Response(status=302, headers={"Location": nxt})
@@ -401,17 +421,39 @@ def _abort(request: web.Request) -> web.Response:
 
 # --- TLS for tests ----------------------------------------------------------------------------
 
-def make_certificate(directory: Path, common_name: str = "EXCH01.corp.example",
-                     san: str = "DNS:mail.example.com,DNS:autodiscover.example.com,IP:127.0.0.1",
-                     ) -> tuple[Path, Path]:
+
+def make_certificate(
+    directory: Path,
+    common_name: str = "EXCH01.corp.example",
+    san: str = "DNS:mail.example.com,DNS:autodiscover.example.com,IP:127.0.0.1",
+) -> tuple[Path, Path]:
     """A self-signed certificate made by the `openssl` command; raises FileNotFoundError without it."""
     openssl = shutil.which("openssl")
     if openssl is None:
         raise FileNotFoundError("openssl")
     cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "30", "-subj", f"/CN={common_name}/O=Example Org",
-                    "-addext", f"subjectAltName={san}"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "30",
+            "-subj",
+            f"/CN={common_name}/O=Example Org",
+            "-addext",
+            f"subjectAltName={san}",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -428,7 +470,6 @@ def server_context(cert: Path, key: Path, legacy_only: bool = False) -> ssl.SSLC
             ctx.maximum_version = ssl.TLSVersion.TLSv1
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     return ctx
-
 
 
 class EmulatorThread:

@@ -16,8 +16,15 @@ ECP_AUTH = EXCHANGE + r"\FrontEnd\HttpProxy\ecp\auth"
 ASPNET_CLIENT = r"C:\inetpub\wwwroot\aspnet_client"
 
 
-def server_file(root: Path, windows_path: str, content: bytes, *, mtime: datetime | None = None,
-                kind: ArtefactKind = ArtefactKind.FILE, known: bool = True) -> EvidenceFile:
+def server_file(
+    root: Path,
+    windows_path: str,
+    content: bytes,
+    *,
+    mtime: datetime | None = None,
+    kind: ArtefactKind = ArtefactKind.FILE,
+    known: bool = True,
+) -> EvidenceFile:
     """Write `content` where a disk mirror would hold `windows_path` and describe it as evidence."""
     drive, _, rest = windows_path.partition(":\\")
     rel = f"{drive}/{rest.replace(chr(92), '/')}"
@@ -51,8 +58,10 @@ CHOPPER = b'<%@ Page Language="Jscript"%><%eval(Request.Item["z9"],"unsafe");%>'
 
 # The property dump Exchange writes on ResetOABVirtualDirectory, after Set-OabVirtualDirectory put
 # a script into ExternalUrl (CVE-2021-27065); property names as listed in indicators.md §6.
-OAB_SCRIPT = ('http://f/<script language="JScript" runat="server">function Page_Load()'
-              '{eval(Request["orange"],"unsafe");}</script>')
+OAB_SCRIPT = (
+    'http://f/<script language="JScript" runat="server">function Page_Load()'
+    '{eval(Request["orange"],"unsafe");}</script>'
+)
 OAB_DUMP_LINES = [
     ("Name", "OAB (Default Web Site)"),
     ("PollInterval", "480"),
@@ -86,6 +95,5 @@ OAB_DUMP_LINES = [
 
 
 def oab_dump(script_value: str | None = None) -> bytes:
-    rows = [(k, script_value if (k == "ExternalUrl" and script_value is not None) else v)
-            for k, v in OAB_DUMP_LINES]
+    rows = [(k, script_value if (k == "ExternalUrl" and script_value is not None) else v) for k, v in OAB_DUMP_LINES]
     return "\r\n".join(f"{k:<32}: {v}" for k, v in rows).encode()

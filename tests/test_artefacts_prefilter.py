@@ -19,14 +19,67 @@ from exhunt.artefacts import prefilter as prefilter_module
 from exhunt.artefacts.prefilter import Prefilter, all_words
 
 FRAGMENTS = [
-    "autodiscover", "autodiscover.json", "/autodiscover/autodiscover.json", "powershell", "Powershell", "%50owershell",
-    "%2570owershell", "p%4Fwershell", "%61utodiscover", "%2561utodiscover", "/owa/", "%2fowa%2f", "@", "%40", "%2540",
-    "?", "?@", " @", ",?@", "%3f@", "&", "=", "&FooProtocol=", "Protocol", "o", "oo", " ", ",", "/", "x-rps-cat",
-    "X-Rps-CAT=", "Email=autodiscover", "Email%3dautodiscover", "ServerInfo~", "Server~a/b~1,", "/ecp/y.js",
-    "/ecp/default.flt ", "POST ", "GET ", "/owa/auth/Current/", "/owa/auth/x.js ", "/aspnet_client/a.aspx",
-    "/owa/auth/logon.aspx", "/ecp/auth/z.ashx", "cmd=read", "cmd=connect", " proxy ", " proxy&port=1", "a..foo",
-    "EDiscoveryExportTool", "/exporttool/", "VirtualDirectory", "Download failed and temporary file", "#",
-    "python-requests/2.25.1", "Googlebot", "/owa/auth/chackidse.aspx", "/ews/333.aspx", "%", "%%", "\t",
+    "autodiscover",
+    "autodiscover.json",
+    "/autodiscover/autodiscover.json",
+    "powershell",
+    "Powershell",
+    "%50owershell",
+    "%2570owershell",
+    "p%4Fwershell",
+    "%61utodiscover",
+    "%2561utodiscover",
+    "/owa/",
+    "%2fowa%2f",
+    "@",
+    "%40",
+    "%2540",
+    "?",
+    "?@",
+    " @",
+    ",?@",
+    "%3f@",
+    "&",
+    "=",
+    "&FooProtocol=",
+    "Protocol",
+    "o",
+    "oo",
+    " ",
+    ",",
+    "/",
+    "x-rps-cat",
+    "X-Rps-CAT=",
+    "Email=autodiscover",
+    "Email%3dautodiscover",
+    "ServerInfo~",
+    "Server~a/b~1,",
+    "/ecp/y.js",
+    "/ecp/default.flt ",
+    "POST ",
+    "GET ",
+    "/owa/auth/Current/",
+    "/owa/auth/x.js ",
+    "/aspnet_client/a.aspx",
+    "/owa/auth/logon.aspx",
+    "/ecp/auth/z.ashx",
+    "cmd=read",
+    "cmd=connect",
+    " proxy ",
+    " proxy&port=1",
+    "a..foo",
+    "EDiscoveryExportTool",
+    "/exporttool/",
+    "VirtualDirectory",
+    "Download failed and temporary file",
+    "#",
+    "python-requests/2.25.1",
+    "Googlebot",
+    "/owa/auth/chackidse.aspx",
+    "/ews/333.aspx",
+    "%",
+    "%%",
+    "\t",
 ]
 
 
@@ -49,8 +102,9 @@ def analyzers() -> list[LogAnalyzer]:
 
 
 @pytest.mark.parametrize("analyzer", analyzers(), ids=lambda a: a.name)
-def test_hyperscan_and_re_agree_on_every_shipped_pattern_set(analyzer: LogAnalyzer,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hyperscan_and_re_agree_on_every_shipped_pattern_set(
+    analyzer: LogAnalyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     patterns = analyzer.patterns()
     if not patterns:
         pytest.skip("this analyzer reads every line")

@@ -32,8 +32,10 @@ def test_utf8_bom_is_dropped_silently() -> None:
     assert not log.finish()
 
 
-@pytest.mark.parametrize(("codec", "bom"), [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
-                                            ("utf-16-le", b""), ("utf-16-be", b"")])
+@pytest.mark.parametrize(
+    ("codec", "bom"),
+    [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE), ("utf-16-le", b""), ("utf-16-be", b"")],
+)
 def test_utf16_files_are_transcoded_while_streaming(codec: str, bom: bytes) -> None:
     text = "".join(f"2021-03-03 06:00:{i % 60:02d} GET /owa/ caf\u00e9 {i}\r\n" for i in range(3000))
     parts, firsts, log, reader = blocks(bom + text.encode(codec), block_size=4097)  # odd: splits code units

@@ -64,7 +64,12 @@ def test_directive_and_edge_lines_are_yielded() -> None:
     data = b"#Software: x\n#Fields: a b\n2021 first\nplain\nplain\n#Fields: a b c\nmiddle\nlast line\n"
     lines, s = scan(data)
     assert [(ln.number, ln.directive, ln.edge) for ln in lines] == [
-        (1, True, False), (2, True, False), (3, False, True), (6, True, False), (8, False, True)]
+        (1, True, False),
+        (2, True, False),
+        (3, False, True),
+        (6, True, False),
+        (8, False, True),
+    ]
     assert s.stats.records == 5
 
 
@@ -97,8 +102,18 @@ def test_python_re_fallback_finds_the_same(monkeypatch: pytest.MonkeyPatch) -> N
     assert sorted(slow.scan(data)) == fast
 
 
-@pytest.mark.parametrize("variant", ["powershell", "PowerShell", "%50owershell", "%2550owershell",
-                                     "%70%6f%77%65%72%73%68%65%6c%6c", "p%4fwersh%45ll", "%2570owershell"])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "powershell",
+        "PowerShell",
+        "%50owershell",
+        "%2550owershell",
+        "%70%6f%77%65%72%73%68%65%6c%6c",
+        "p%4fwersh%45ll",
+        "%2570owershell",
+    ],
+)
 def test_encoded_word_matches_url_encoded_variants(variant: str) -> None:
     rx = re.compile(encoded_word("powershell").encode(), re.IGNORECASE)
     assert rx.search(f"/autodiscover.json?a..foo/{variant}".encode())

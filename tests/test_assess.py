@@ -18,10 +18,27 @@ from exhunt.model import (
 T0 = datetime(2021, 3, 3, 6, 0, tzinfo=UTC)
 
 
-def _f(implies: Implies, ip: str | None = "1.2.3.4", minutes: int = 0, path: str = "a.log",
-       details: tuple[tuple[str, str], ...] = ()) -> Finding:
-    return Finding("EXH-X-Y", 1, f"title {implies}", Severity.HIGH, "exploitation", implies, (), "ProxyLogon",
-                   EvidenceRef(path, 1), T0 + timedelta(minutes=minutes), ip, details)
+def _f(
+    implies: Implies,
+    ip: str | None = "1.2.3.4",
+    minutes: int = 0,
+    path: str = "a.log",
+    details: tuple[tuple[str, str], ...] = (),
+) -> Finding:
+    return Finding(
+        "EXH-X-Y",
+        1,
+        f"title {implies}",
+        Severity.HIGH,
+        "exploitation",
+        implies,
+        (),
+        "ProxyLogon",
+        EvidenceRef(path, 1),
+        T0 + timedelta(minutes=minutes),
+        ip,
+        details,
+    )
 
 
 def _web(first: datetime, last: datetime) -> dict[str, CoverageSpan]:
@@ -53,8 +70,14 @@ def test_blind_spot_when_logs_do_not_reach_the_attack_window() -> None:
 
 
 def test_incidents_split_on_long_gaps_and_by_source() -> None:
-    found = [_f(Implies.ATTEMPT, minutes=0), _f(Implies.ATTEMPT, minutes=30), _f(Implies.ATTEMPT, minutes=60 * 24),
-             _f(Implies.ATTEMPT, ip="5.6.7.8"), _f(Implies.NOTHING, ip="9.9.9.9"), _f(Implies.ATTEMPT, ip=None)]
+    found = [
+        _f(Implies.ATTEMPT, minutes=0),
+        _f(Implies.ATTEMPT, minutes=30),
+        _f(Implies.ATTEMPT, minutes=60 * 24),
+        _f(Implies.ATTEMPT, ip="5.6.7.8"),
+        _f(Implies.NOTHING, ip="9.9.9.9"),
+        _f(Implies.ATTEMPT, ip=None),
+    ]
     incidents = group_incidents(found)
     assert [(i.source_ip, i.findings) for i in incidents] == [("1.2.3.4", 2), ("5.6.7.8", 1), ("1.2.3.4", 1)]
 
@@ -70,10 +93,12 @@ def test_iis_and_httpproxy_twins_name_each_other() -> None:
 
 
 def test_assess_prefers_exsetup_build_over_log_headers() -> None:
-    merged = UnitResult(observations=[
-        Observation("exchange_build", "15.1.2375.7", "HttpProxy/x.LOG", T0 + timedelta(days=9)),
-        Observation("exchange_build", "15.1.2375.37", "V15/bin/ExSetup.exe", None, "ExSetup.exe file version"),
-    ])
+    merged = UnitResult(
+        observations=[
+            Observation("exchange_build", "15.1.2375.7", "HttpProxy/x.LOG", T0 + timedelta(days=9)),
+            Observation("exchange_build", "15.1.2375.37", "V15/bin/ExSetup.exe", None, "ExSetup.exe file version"),
+        ]
+    )
     host = HostEvidence("EX01", "/e", "disk-mirror")
     a = assess(host, merged)
     assert a.exchange_build == "15.1.2375.37" and "ExSetup" in (a.build_source or "")

@@ -31,11 +31,24 @@ def _chromium(tmp_path: Path, page: Path, *extra: str) -> subprocess.CompletedPr
         pytest.skip(f"{CHROMIUM} not found (install Debian's chromium package to run the browser tests)")
     profile = tmp_path / "profile"
     profile.mkdir(exist_ok=True)
-    args = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-            "--enable-logging=stderr", "--v=0", *extra, page.as_uri()]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False,
-                         env={**os.environ, "HOME": str(tmp_path)})
+    args = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        *extra,
+        page.as_uri(),
+    ]
+    out = subprocess.run(
+        args, capture_output=True, text=True, timeout=120, check=False, env={**os.environ, "HOME": str(tmp_path)}
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return out
 
@@ -76,8 +89,9 @@ def _title(dom: str) -> str:
 def test_the_detection_of_running_script_works(tmp_path: Path) -> None:
     """Control: an unescaped injection in a page without a policy does run and is seen running."""
     page = tmp_path / "unsafe.html"
-    page.write_text(f"<!DOCTYPE html><html><head><title>intact</title></head><body>{HOSTILE}</body></html>",
-                    encoding="utf-8")
+    page.write_text(
+        f"<!DOCTYPE html><html><head><title>intact</title></head><body>{HOSTILE}</body></html>", encoding="utf-8"
+    )
     dom, _ = _dom(tmp_path, page)
     assert _title(dom) == "pwned"
 
@@ -96,7 +110,7 @@ def test_report_renders_verdict_and_timeline_and_no_evidence_script_runs(tmp_pat
     assert "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in dom
     # The verdict and the attack timeline are there.
     assert '<div class="word">Compromised</div>' in dom and '<div class="word">Clean</div>' in dom
-    timeline = dom[dom.index('id="host-1-timeline"'):dom.index('id="host-1-plan"')]
+    timeline = dom[dom.index('id="host-1-timeline"') : dom.index('id="host-1-plan"')]
     assert "<svg" in timeline and timeline.count("<circle") >= 3 and "ProxyLogon" in timeline
     # The policy blocked nothing the report itself needs (its stylesheet is allowed by hash).
     assert CSP_VIOLATION not in log

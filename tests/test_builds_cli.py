@@ -41,13 +41,21 @@ def test_issue_builds_json_matches_the_notes(capsys: pytest.CaptureFixture[str])
 
     cu19 = items["15.1.2176.2"]
     assert (cu19["name"], cu19["release_date"]) == ("Exchange Server 2016 CU19", "2020-12-15")
-    assert chains(cu19) == {"ProxyLogon": ("vulnerable", PL), "ProxyShell": ("vulnerable", PS),
-                            "ProxyNotShell": ("vulnerable", PNS), "OWASSRF": ("vulnerable", OWA)}
+    assert chains(cu19) == {
+        "ProxyLogon": ("vulnerable", PL),
+        "ProxyShell": ("vulnerable", PS),
+        "ProxyNotShell": ("vulnerable", PNS),
+        "OWASSRF": ("vulnerable", OWA),
+    }
 
     mar21 = items["15.1.2176.9"]
     assert mar21["name"] == "Exchange Server 2016 CU19 Mar21SU"
-    assert chains(mar21) == {"ProxyLogon": ("patched", []), "ProxyShell": ("vulnerable", PS),
-                             "ProxyNotShell": ("vulnerable", PNS), "OWASSRF": ("vulnerable", OWA)}
+    assert chains(mar21) == {
+        "ProxyLogon": ("patched", []),
+        "ProxyShell": ("vulnerable", PS),
+        "ProxyNotShell": ("vulnerable", PNS),
+        "OWASSRF": ("vulnerable", OWA),
+    }
 
     nov22 = items["15.2.1118.20"]
     assert nov22["name"] == "Exchange Server 2019 CU12 Nov22SU"
@@ -55,10 +63,18 @@ def test_issue_builds_json_matches_the_notes(capsys: pytest.CaptureFixture[str])
 
     e13 = items["15.0.1497.2"]
     assert e13["name"] == "Exchange Server 2013 CU23"
-    assert chains(e13) == {"ProxyLogon": ("vulnerable", PL), "ProxyShell": ("vulnerable", PS),
-                           "ProxyNotShell": ("vulnerable", PNS), "OWASSRF": ("vulnerable", OWA)}
-    assert e13["next_update"] == {"name": "Exchange Server 2013 CU23 Mar23SU", "build": "15.0.1497.48",
-                                  "kb": "KB5024296", "note": None}
+    assert chains(e13) == {
+        "ProxyLogon": ("vulnerable", PL),
+        "ProxyShell": ("vulnerable", PS),
+        "ProxyNotShell": ("vulnerable", PNS),
+        "OWASSRF": ("vulnerable", OWA),
+    }
+    assert e13["next_update"] == {
+        "name": "Exchange Server 2013 CU23 Mar23SU",
+        "build": "15.0.1497.48",
+        "kb": "KB5024296",
+        "note": None,
+    }
 
     e10 = items["14.3.513.0"]
     assert e10["name"] == "Exchange Server 2010 SP3 RU32"
@@ -123,16 +139,15 @@ def test_builds_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     assert [i["build"] for i in doc["builds"]] == ["15.1.2176.2", "15.2.1118.20"]
 
 
-def test_dash_mixes_arguments_and_stdin(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_dash_mixes_arguments_and_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"15.2.1118.20\n")))
     _, doc, _ = run_json(["14.3.513.0", "-"], capsys)
     assert [i["build"] for i in doc["builds"]] == ["14.3.513.0", "15.2.1118.20"]
 
 
-def test_no_build_on_a_terminal_is_a_usage_error(monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_build_on_a_terminal_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
@@ -157,8 +172,16 @@ def test_read_lines_decodes_what_shells_pipe(data: bytes) -> None:
 
 
 def test_tables_fit_80_columns() -> None:
-    builds = [*ISSUE_BUILDS, "15.1.2106.13", "15.1.2176", "8.3.517.0", "15.1.2507.99", "15.1.2176.10",
-              "Version 15.2 (Build 1118.7)", "abc"]
+    builds = [
+        *ISSUE_BUILDS,
+        "15.1.2106.13",
+        "15.1.2176",
+        "8.3.517.0",
+        "15.1.2507.99",
+        "15.1.2176.10",
+        "Version 15.2 (Build 1118.7)",
+        "abc",
+    ]
     console = Console(width=80, record=True, file=io.StringIO(), color_system=None)
     render([assess_build(b) for b in builds], console)
     text = console.export_text()
@@ -166,8 +189,14 @@ def test_tables_fit_80_columns() -> None:
     assert len(lines) > 100
     too_wide = [line for line in lines if len(line) > 80]
     assert not too_wide, too_wide
-    for expected in ("Exchange Server 2016 CU19 Mar21SU", "vulnerable-unless-su", "CVE-2021-26857",
-                     "next update: Exchange Server 2013 CU23 Mar23SU", "not affected", "unknown"):
+    for expected in (
+        "Exchange Server 2016 CU19 Mar21SU",
+        "vulnerable-unless-su",
+        "CVE-2021-26857",
+        "next update: Exchange Server 2013 CU23 Mar23SU",
+        "not affected",
+        "unknown",
+    ):
         assert expected in text
 
 

@@ -45,13 +45,29 @@ def test_cu_level_build_is_vulnerable_unless_su_where_the_cu_got_a_fixing_su() -
     ("build", "expected"),
     [
         # CU21 shipped with the ProxyShell fixes but never received Nov22SU.
-        ("15.1.2308", {"ProxyLogon": "patched", "ProxyShell": "patched", "ProxyNotShell": "vulnerable",
-                       "OWASSRF": "vulnerable"}),
-        ("15.2.1118", {"ProxyLogon": "patched", "ProxyShell": "patched",
-                       "ProxyNotShell": "vulnerable-unless-su", "OWASSRF": "vulnerable-unless-su"}),
+        (
+            "15.1.2308",
+            {"ProxyLogon": "patched", "ProxyShell": "patched", "ProxyNotShell": "vulnerable", "OWASSRF": "vulnerable"},
+        ),
+        (
+            "15.2.1118",
+            {
+                "ProxyLogon": "patched",
+                "ProxyShell": "patched",
+                "ProxyNotShell": "vulnerable-unless-su",
+                "OWASSRF": "vulnerable-unless-su",
+            },
+        ),
         # CU18 got the March 2021 SU only.
-        ("15.1.2106", {"ProxyLogon": "vulnerable-unless-su", "ProxyShell": "vulnerable",
-                       "ProxyNotShell": "vulnerable", "OWASSRF": "vulnerable"}),
+        (
+            "15.1.2106",
+            {
+                "ProxyLogon": "vulnerable-unless-su",
+                "ProxyShell": "vulnerable",
+                "ProxyNotShell": "vulnerable",
+                "OWASSRF": "vulnerable",
+            },
+        ),
         ("15.2.1258", dict.fromkeys(map(str, CHAINS), "patched")),
         # CU7 of 2016 got no March 2021 SU at all.
         ("15.1.1261", dict.fromkeys(map(str, CHAINS), "vulnerable")),
@@ -79,9 +95,7 @@ def test_exchange_2010_rollup_given_in_three_parts_is_exact_enough() -> None:
 # -- March 2021 SUs for older CUs -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "build", ["15.1.2106.13", "15.1.1415.10", "15.0.1395.12", "15.0.847.64", "15.2.659.12"]
-)
+@pytest.mark.parametrize("build", ["15.1.2106.13", "15.1.1415.10", "15.0.1395.12", "15.0.847.64", "15.2.659.12"])
 def test_older_cu_march_su_fixes_proxylogon_only(build: str) -> None:
     a = assess_build(build)
     assert a.name is not None and a.name.endswith("Mar21SU")
@@ -127,7 +141,10 @@ def test_exchange_2013_cu23_next_update_is_its_last_su() -> None:
     a = assess_build("15.0.1497.2")
     assert a.next_update is not None
     assert (a.next_update.name, a.next_update.build, a.next_update.kb) == (
-        "Exchange Server 2013 CU23 Mar23SU", "15.0.1497.48", "KB5024296")
+        "Exchange Server 2013 CU23 Mar23SU",
+        "15.0.1497.48",
+        "KB5024296",
+    )
 
 
 def test_exchange_2010_before_sp3_needs_sp3_then_ru32() -> None:
@@ -191,8 +208,12 @@ def test_exchange_se_is_patched_and_supported() -> None:
 
 @pytest.mark.parametrize(
     ("build", "needle"),
-    [("15.0.1497.48", "2023-04-11"), ("15.1.2507.16", "2025-10-14"), ("15.2.1748.10", "2025-10-14"),
-     ("14.3.513.0", "2020-10-13")],
+    [
+        ("15.0.1497.48", "2023-04-11"),
+        ("15.1.2507.16", "2025-10-14"),
+        ("15.2.1748.10", "2025-10-14"),
+        ("14.3.513.0", "2020-10-13"),
+    ],
 )
 def test_out_of_support_products_say_so(build: str, needle: str) -> None:
     assert any(needle in n for n in assess_build(build).notes)

@@ -27,18 +27,31 @@ NAME_DISAGREEMENTS = {
 # Rows whose KB differs: the CSV repeats the Exchange 2013 KB of that month, while Microsoft's
 # build-number page gives the Exchange 2016/2019 update its own KB.
 KB_DISAGREEMENTS = {
-    "15.1.2242.12": "KB5004779", "15.1.2308.14": "KB5004779", "15.2.858.15": "KB5004780",
+    "15.1.2242.12": "KB5004779",
+    "15.1.2308.14": "KB5004779",
+    "15.2.858.15": "KB5004780",
     "15.2.922.13": "KB5004780",  # Jul21SU
-    "15.1.2308.15": "KB5007012", "15.1.2375.12": "KB5007012", "15.2.922.14": "KB5007012",
+    "15.1.2308.15": "KB5007012",
+    "15.1.2375.12": "KB5007012",
+    "15.2.922.14": "KB5007012",
     "15.2.986.9": "KB5007012",  # Oct21SU
-    "15.1.2308.27": "KB5012698", "15.1.2375.24": "KB5012698", "15.2.922.27": "KB5012698",
+    "15.1.2308.27": "KB5012698",
+    "15.1.2375.24": "KB5012698",
+    "15.2.922.27": "KB5012698",
     "15.2.986.22": "KB5012698",  # Mar22SU
-    "15.1.2375.31": "KB5015322", "15.1.2507.12": "KB5015322", "15.2.986.29": "KB5015322",
+    "15.1.2375.31": "KB5015322",
+    "15.1.2507.12": "KB5015322",
+    "15.2.986.29": "KB5015322",
     "15.2.1118.12": "KB5015322",  # Aug22SU
-    "15.1.2375.32": "KB5019077", "15.1.2507.13": "KB5019077", "15.2.986.30": "KB5019077",
+    "15.1.2375.32": "KB5019077",
+    "15.1.2507.13": "KB5019077",
+    "15.2.986.30": "KB5019077",
     "15.2.1118.15": "KB5019077",  # Oct22SU
-    "15.1.2507.17": "KB5022143", "15.2.986.37": "KB5022193", "15.2.1118.21": "KB5022193",  # Jan23SU
-    "15.2.1258.32": "KB5036402", "15.2.1544.9": "KB5036401",  # Mar24SU
+    "15.1.2507.17": "KB5022143",
+    "15.2.986.37": "KB5022193",
+    "15.2.1118.21": "KB5022193",  # Jan23SU
+    "15.2.1258.32": "KB5036402",
+    "15.2.1544.9": "KB5036401",  # Mar24SU
 }
 # Builds in the CSV that Microsoft's build-number page gives differently (both are kept in the table).
 BUILD_DISAGREEMENTS = {"14.3.266.1": "14.3.266.2", "14.3.339.0": "14.3.336.0"}
@@ -126,8 +139,11 @@ def test_table_is_consistent() -> None:
 def test_lookups() -> None:
     table = build_table()
     e = table.get((15, 1, 2176, 9))
-    assert e is not None and (e.name, e.kb, e.released) == ("Exchange Server 2016 CU19 Mar21SU", "KB5000871",
-                                                            date(2021, 3, 2))
+    assert e is not None and (e.name, e.kb, e.released) == (
+        "Exchange Server 2016 CU19 Mar21SU",
+        "KB5000871",
+        date(2021, 3, 2),
+    )
     level = table.level_of((15, 1, 2176, 10))
     assert level is not None and level.name == "Exchange Server 2016 CU19"
     assert table.level_of((15, 1, 2242, 3)) == level  # between CUs: the earlier one
@@ -142,12 +158,21 @@ def test_lookups() -> None:
     [
         ("build\tname\n", "unexpected header"),
         ("", "holds no builds"),
-        ("build\tname\tproduct\tcu\tupdate\tkind\treleased\tkb\tsources\tnote\n"
-         "15.1.1.1\tx\tExchange Server 2016\tCU1\t\tXX\t\t\tcsv\t\n", "unknown kind"),
-        ("build\tname\tproduct\tcu\tupdate\tkind\treleased\tkb\tsources\tnote\n"
-         "15.1.1\tx\tExchange Server 2016\tCU1\t\tCU\t\t\tcsv\t\n", "four parts"),
-        ("build\tname\tproduct\tcu\tupdate\tkind\treleased\tkb\tsources\tnote\n"
-         "15.1.1.1\tx\tExchange Server 2016\tCU1\tMar21SU\tSU\t\t\tcsv\t\n", "no level row"),
+        (
+            "build\tname\tproduct\tcu\tupdate\tkind\treleased\tkb\tsources\tnote\n"
+            "15.1.1.1\tx\tExchange Server 2016\tCU1\t\tXX\t\t\tcsv\t\n",
+            "unknown kind",
+        ),
+        (
+            "build\tname\tproduct\tcu\tupdate\tkind\treleased\tkb\tsources\tnote\n"
+            "15.1.1\tx\tExchange Server 2016\tCU1\t\tCU\t\t\tcsv\t\n",
+            "four parts",
+        ),
+        (
+            "build\tname\tproduct\tcu\tupdate\tkind\treleased\tkb\tsources\tnote\n"
+            "15.1.1.1\tx\tExchange Server 2016\tCU1\tMar21SU\tSU\t\t\tcsv\t\n",
+            "no level row",
+        ),
     ],
 )
 def test_a_broken_table_is_reported_with_its_line(text: str, message: str) -> None:

@@ -39,7 +39,6 @@ def test_unknown_option_is_usage_error(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_console_entry_point_runs() -> None:
-    out = subprocess.run([sys.executable, "-m", "exhunt", "--help"], capture_output=True, text=True,
-                         check=False)
+    out = subprocess.run([sys.executable, "-m", "exhunt", "--help"], capture_output=True, text=True, check=False)
     assert out.returncode == 0
     assert "ProxyLogon" in out.stdout

@@ -25,12 +25,29 @@ HOSTILE = "[bold red]FAKE[/] \x1b[2J\x1b]0;title\x07 \u202egnp.exe <script>alert
 
 
 def _result() -> HuntResult:
-    f = Finding("EXH-PL-26855-SSRF", 1, "SSRF " + HOSTILE, Severity.CRITICAL, "exploitation", Implies.COMPROMISE,
-                ("CVE-2021-26855",), "ProxyLogon", EvidenceRef("Logging/" + HOSTILE + ".log", 3, HOSTILE),
-                datetime(2021, 3, 3, tzinfo=UTC), "1.2.3.4", (("user_agent", HOSTILE),))
-    host = HostAssessment("EX01" + HOSTILE, Verdict.COMPROMISED, "because " + HOSTILE, findings=[f],
-                          log_coverage={"HttpProxy": CoverageSpan(None, None, 1, 1)},
-                          errors=[EvidenceError(HOSTILE, HOSTILE)], blind_spots=[HOSTILE])
+    f = Finding(
+        "EXH-PL-26855-SSRF",
+        1,
+        "SSRF " + HOSTILE,
+        Severity.CRITICAL,
+        "exploitation",
+        Implies.COMPROMISE,
+        ("CVE-2021-26855",),
+        "ProxyLogon",
+        EvidenceRef("Logging/" + HOSTILE + ".log", 3, HOSTILE),
+        datetime(2021, 3, 3, tzinfo=UTC),
+        "1.2.3.4",
+        (("user_agent", HOSTILE),),
+    )
+    host = HostAssessment(
+        "EX01" + HOSTILE,
+        Verdict.COMPROMISED,
+        "because " + HOSTILE,
+        findings=[f],
+        log_coverage={"HttpProxy": CoverageSpan(None, None, 1, 1)},
+        errors=[EvidenceError(HOSTILE, HOSTILE)],
+        blind_spots=[HOSTILE],
+    )
     return HuntResult("0", datetime(2021, 1, 1, tzinfo=UTC), datetime(2021, 1, 1, tzinfo=UTC), [host, host])
 
 
@@ -58,8 +75,18 @@ def test_json_is_ascii_and_follows_the_contract() -> None:
     for key in ("host", "verdict", "exchange_build", "log_coverage", "findings", "errors"):
         assert key in host
     finding = host["findings"][0]
-    for key in ("rule_id", "rule_version", "title", "severity", "category", "cves", "chain", "timestamp",
-                "source_ip", "evidence"):
+    for key in (
+        "rule_id",
+        "rule_version",
+        "title",
+        "severity",
+        "category",
+        "cves",
+        "chain",
+        "timestamp",
+        "source_ip",
+        "evidence",
+    ):
         assert key in finding
     assert set(finding["evidence"]) >= {"path", "line", "excerpt", "sha256"}
     assert finding["evidence"]["excerpt"] == HOSTILE

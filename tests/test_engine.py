@@ -13,7 +13,10 @@ from exhunt.evidence.base import EvidenceFile, FileRef, HostEvidence
 from exhunt.model import ArtefactKind, EvidenceRef, Implies, Severity, UnitResult, Verdict
 from exhunt.rules import parse_rules
 
-RULES = {r.id: r for r in parse_rules("""
+RULES = {
+    r.id: r
+    for r in parse_rules(
+        """
 [EXH-T-HIT]
 version = 1
 title = "marker found"
@@ -21,7 +24,10 @@ severity = "critical"
 category = "webshell"
 implies = "compromise"
 explanation = "test"
-""", "test.toml")}
+""",
+        "test.toml",
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -42,9 +48,13 @@ class MarkerAnalyzer:
                 span.records += 1
                 span.see(datetime(2021, 3, 1, tzinfo=UTC) + timedelta(minutes=n))
                 if b"MARKER" in line:
-                    out.findings.append(RULES["EXH-T-HIT"].finding(
-                        EvidenceRef(file.rel_path, n, line.decode()), source_ip="10.0.0.1",
-                        timestamp=datetime(2021, 3, 1, tzinfo=UTC) + timedelta(minutes=n)))
+                    out.findings.append(
+                        RULES["EXH-T-HIT"].finding(
+                            EvidenceRef(file.rel_path, n, line.decode()),
+                            source_ip="10.0.0.1",
+                            timestamp=datetime(2021, 3, 1, tzinfo=UTC) + timedelta(minutes=n),
+                        )
+                    )
         return out
 
 

@@ -29,9 +29,7 @@ W3WP = "C:\\Windows\\System32\\inetsrv\\w3wp.exe"
 WEB = "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\HttpProxy\\owa\\auth\\"
 
 
-def flat(
-    source: tuple[str, str], event_id: int, record: int = 1, level: int = 4, **fields: str
-) -> dict[str, Any]:
+def flat(source: tuple[str, str], event_id: int, record: int = 1, level: int = 4, **fields: str) -> dict[str, Any]:
     return {
         "Channel": source[0],
         "SourceName": source[1],
@@ -114,9 +112,7 @@ OAB_SCRIPT = (
 
 
 def test_oab_url_with_script_flat_and_ecs(tmp_path: Path) -> None:
-    result = hunt(
-        tmp_path, flat(MANAGEMENT, 1, 10, Message=OAB_SCRIPT), ecs(MANAGEMENT, 1, 11, message=OAB_SCRIPT)
-    )
+    result = hunt(tmp_path, flat(MANAGEMENT, 1, 10, Message=OAB_SCRIPT), ecs(MANAGEMENT, 1, 11, message=OAB_SCRIPT))
     assert ids(result) == ["EXH-EVT-VDIR-URL-SCRIPT"] * 2
     finding = result.findings[0]
     assert finding.severity is Severity.CRITICAL and finding.implies is Implies.COMPROMISE
@@ -166,27 +162,21 @@ def winlogbeat_cmdlet(cmdlet: str, parameters: str, event_id: int = 1, record: i
 def test_proxyshell_cmdlet_sequence(tmp_path: Path) -> None:
     result = hunt(
         tmp_path,
-        winlogbeat_cmdlet(
-            "New-ManagementRoleAssignment", '-Role "Mailbox Import Export" -User "administrator"'
-        ),
+        winlogbeat_cmdlet("New-ManagementRoleAssignment", '-Role "Mailbox Import Export" -User "administrator"'),
         winlogbeat_cmdlet(
             "New-MailboxExportRequest",
             "-Mailbox 'administrator@example.com' -FilePath "
             "'\\\\localhost\\c$\\inetpub\\wwwroot\\aspnet_client\\ojsrk.aspx' "
             "-IncludeFolders ('#Drafts#') -ContentFilter 'Subject -eq ''ojsrk'''",
         ),
-        winlogbeat_cmdlet(
-            "Remove-MailboxExportRequest", '-Identity "administrator\\MailboxExport" -Confirm "False"'
-        ),
+        winlogbeat_cmdlet("Remove-MailboxExportRequest", '-Identity "administrator\\MailboxExport" -Confirm "False"'),
         winlogbeat_cmdlet(
             "New-ExchangeCertificate",
             "-GenerateRequest 'True' -RequestFile '\\\\127.0.0.1\\c$\\Program Files\\Microsoft\\"
             "Exchange Server\\V15\\FrontEnd\\HttpProxy\\ecp\\auth\\blank.aspx' -BinaryEncoded 'True'",
         ),
         winlogbeat_cmdlet("New-MailboxExportRequest", "-Mailbox 'ceo' -FilePath '\\\\fs01\\legal\\ceo.pst'"),
-        winlogbeat_cmdlet(
-            "New-ExchangeCertificate", "-GenerateRequest 'True' -RequestFile 'C:\\certs\\req.txt'"
-        ),
+        winlogbeat_cmdlet("New-ExchangeCertificate", "-GenerateRequest 'True' -RequestFile 'C:\\certs\\req.txt'"),
         winlogbeat_cmdlet("Get-Mailbox", "-Identity 'ceo'"),
     )
     assert ids(result) == [
@@ -236,10 +226,7 @@ def test_china_chopper_from_exchange_pool(tmp_path: Path) -> None:
     assert shell.severity is Severity.CRITICAL and shell.implies is Implies.COMPROMISE
     assert shell.detail("app_pool") == "MSExchangeECPAppPool"
     assert shell.detail("command_line") == chopper and shell.detail("parent_image") == W3WP
-    assert (
-        only(result, "EXH-EVT-CHOPPER-CMD").detail("matched")
-        == "&cd&echo, &whoami&echo, &echo [s], &echo [e]"
-    )
+    assert only(result, "EXH-EVT-CHOPPER-CMD").detail("matched") == "&cd&echo, &whoami&echo, &echo [s], &echo [e]"
 
 
 def test_w3wp_children_graded(tmp_path: Path) -> None:
@@ -339,9 +326,7 @@ def test_unified_messaging_children(tmp_path: Path) -> None:
     ],
 )
 def test_hafnium_tradecraft(tmp_path: Path, command_line: str, rule_id: str, implies: Implies) -> None:
-    result = hunt(
-        tmp_path, process("C:\\Windows\\System32\\cmd.exe", "cmd.exe", "C:\\x\\tool.exe", command_line)
-    )
+    result = hunt(tmp_path, process("C:\\Windows\\System32\\cmd.exe", "cmd.exe", "C:\\x\\tool.exe", command_line))
     finding = only(result, rule_id)
     assert ids(result) == [rule_id]
     assert finding.implies is implies and finding.detail("command_line") == command_line
@@ -361,9 +346,7 @@ def test_exchange_setup_snapin_is_suppressed_and_plain_commands_pass(tmp_path: P
             "C:\\Windows\\System32\\cmd.exe",
             "cmd /c dir & echo done",
         ),
-        process(
-            "C:\\Windows\\explorer.exe", "explorer", "C:\\x\\7z.exe", "7z a backup.7z C:\\Users\\bob\\docs"
-        ),
+        process("C:\\Windows\\explorer.exe", "explorer", "C:\\x\\7z.exe", "7z a backup.7z C:\\Users\\bob\\docs"),
     )
     assert ids(result) == []
     assert result.suppressed == {("EXH-EVT-EXCHANGE-SNAPIN", "Exchange setup loading its own snap-in"): 1}
@@ -401,9 +384,7 @@ def test_web_shell_drops(tmp_path: Path) -> None:
         tmp_path,
         created("System", WEB + "ohyeah.aspx"),
         created(replication, "C:\\inetpub\\wwwroot\\aspnet_client\\ojsrk.aspx"),
-        created(
-            W3WP, "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files\\owa\\x.dll"
-        ),
+        created(W3WP, "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files\\owa\\x.dll"),
         created("C:\\Windows\\explorer.exe", WEB + "shell.aspx"),
         created("C:\\Windows\\System32\\msiexec.exe", WEB + "logon.aspx"),
         created("C:\\Windows\\System32\\robocopy.exe", WEB + "15.1.2375\\scripts\\premium\\x.aspx"),
@@ -421,9 +402,7 @@ def test_unified_messaging_file_writes(tmp_path: Path) -> None:
     um = "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Bin\\UMWorkerProcess.exe"
     result = hunt(
         tmp_path,
-        created(
-            um, "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\UnifiedMessaging\\temp\\CacheCleanup.bin"
-        ),
+        created(um, "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\UnifiedMessaging\\temp\\CacheCleanup.bin"),
         created(um, "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\UMWorker\\a.LOG"),
         created(um, "C:\\ProgramData\\update.exe"),
         created(um, "C:\\Users\\Public\\x.aspx"),
@@ -454,9 +433,7 @@ def test_dump_files_and_agent_config(tmp_path: Path) -> None:
 # --- LSASS access ---------------------------------------------------------------------------------
 
 
-def lsass_access(
-    source: str, granted: str, trace: str = "C:\\Windows\\SYSTEM32\\ntdll.dll+9fc24"
-) -> dict[str, Any]:
+def lsass_access(source: str, granted: str, trace: str = "C:\\Windows\\SYSTEM32\\ntdll.dll+9fc24") -> dict[str, Any]:
     return flat(
         SYSMON,
         10,

@@ -93,9 +93,7 @@ def test_ecs_record_nested_and_dotted() -> None:
             "MSExchange CmdletLogs",
         )
         assert rec.record_id == 7184 and rec.level == 2 and rec.computer == "EX01.corp.example"
-        assert rec.get("param1") == "Install-TransportAgent" and rec.get("Message").startswith(
-            "Cmdlet failed"
-        )
+        assert rec.get("param1") == "Install-TransportAgent" and rec.get("Message").startswith("Cmdlet failed")
 
 
 def test_evtx_json_and_get_winevent_shapes() -> None:
@@ -356,9 +354,7 @@ def test_other_tools_json_lines_give_one_message() -> None:
     ]
     records, errors = read(b'{"export": "header"}\n' + json.dumps(FLAT).encode())
     assert len(records) == 1
-    assert [e.message for e in errors] == [
-        "1 JSON lines before the first event are not Windows events, skipped"
-    ]
+    assert [e.message for e in errors] == ["1 JSON lines before the first event are not Windows events, skipped"]
 
 
 def test_hostile_nesting_and_odd_values_do_not_stop_reading() -> None:

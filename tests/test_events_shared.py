@@ -83,9 +83,7 @@ SAMPLES = {
     "EVTX-ATTACK-SAMPLES/sysmon_rdrleakdiag_lsass_dump.evtx": {"EXH-EVT-LSASS-DUMP-TOOL"},
     "EVTX-ATTACK-SAMPLES/Powershell_4104_MiniDumpWriteDump_Lsass.evtx": {"EXH-EVT-LSASS-DUMP-TOOL"},
     "EVTX-ATTACK-SAMPLES/discovery_sysmon_1_iis_pwd_and_config_discovery_appcmd.evtx": {"EXH-EVT-W3WP-SHELL"},
-    "EVTX-ATTACK-SAMPLES/privesc_rotten_potato_from_webshell_metasploit_sysmon_1_8_3.evtx": {
-        "EXH-EVT-W3WP-CHILD"
-    },
+    "EVTX-ATTACK-SAMPLES/privesc_rotten_potato_from_webshell_metasploit_sysmon_1_8_3.evtx": {"EXH-EVT-W3WP-CHILD"},
     "EVTX-ATTACK-SAMPLES/Runas_4624_4648_Webshell_CreateProcessAsUserA.evtx": {
         "EXH-EVT-W3WP-EXPLICIT-LOGON",
         "EXH-EVT-LOG-CLEARED",
@@ -99,9 +97,7 @@ SAMPLES = {
         "EXH-EVT-COMSVCS-MINIDUMP",
         "EXH-EVT-LSASS-HANDLE",
     },
-    "EVTX-to-MITRE-Attack/ID6-Failed_to_install_an_Exchange_transport_agent.evtx": {
-        "EXH-EVT-TRANSPORT-AGENT"
-    },
+    "EVTX-to-MITRE-Attack/ID6-Failed_to_install_an_Exchange_transport_agent.evtx": {"EXH-EVT-TRANSPORT-AGENT"},
     "EVTX-to-MITRE-Attack/ID11-Exchange_transport_config_modified.evtx": {"EXH-EVT-TRANSPORT-AGENT-CONFIG"},
     "EVTX-to-MITRE-Attack/ID4756-Exchange_admin_group_change.evtx": {"EXH-EVT-EXCHANGE-GROUP-ADD"},
 }
@@ -129,12 +125,7 @@ def test_iis_web_shell_sample_details(shared_data: Path) -> None:
 
 
 def test_transport_agent_sample_names_the_agent(shared_data: Path) -> None:
-    path = (
-        shared_data
-        / "evtx"
-        / "EVTX-to-MITRE-Attack"
-        / "ID6-Failed_to_install_an_Exchange_transport_agent.evtx"
-    )
+    path = shared_data / "evtx" / "EVTX-to-MITRE-Attack" / "ID6-Failed_to_install_an_Exchange_transport_agent.evtx"
     result = analyze(on_disk(path, ArtefactKind.EVTX, "MSExchange Management.evtx"))
     install = [f for f in result.findings if f.detail("cmdlet") == "Install-TransportAgent"]
     assert install and install[0].detail("assembly_path") == ".\\NetshHelperBeacon.dll"

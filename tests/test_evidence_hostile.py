@@ -85,8 +85,7 @@ def test_zip_member_names_climbing_out(tmp_path: Path) -> None:
     assert tree_hash(tmp_path) == before
     assert not (tmp_path.parent / "outside.aspx").exists()
     files = by_rel(host)
-    assert set(files) == {"outside.aspx", "etc/absolute.aspx", "ok/up.aspx",
-                          "inetpub/wwwroot/aspnet_client/fine.aspx"}
+    assert set(files) == {"outside.aspx", "etc/absolute.aspx", "ok/up.aspx", "inetpub/wwwroot/aspnet_client/fine.aspx"}
     climbing = {p for p, message in host.errors if "climbs out of the archive" in message}
     assert climbing == {"outside.aspx", "etc/absolute.aspx", "ok/up.aspx"}
     with files["outside.aspx"].open() as fh:  # read in place, from the member as stored
@@ -100,7 +99,7 @@ def _mark_encrypted(path: Path, member: bytes) -> None:
         at = data.find(signature)
         while at != -1:
             name_at = at + (30 if flag_at == 6 else 46)
-            if data[name_at:name_at + len(member)] == member:
+            if data[name_at : name_at + len(member)] == member:
                 data[at + flag_at] |= 0x1
             at = data.find(signature, at + 4)
     path.write_bytes(bytes(data))
@@ -123,23 +122,38 @@ def test_encrypted_and_duplicate_zip_members(tmp_path: Path) -> None:
 
 
 def test_utf16_headers_are_sniffed(tmp_path: Path) -> None:
-    root = write_tree(tmp_path / "exports", {
-        "proxy-bom.txt": b"\xff\xfe" + HTTPPROXY.encode("utf-16-le"),
-        "iis-no-bom.log": IIS.encode("utf-16-le"),
-        "iis-be.log": b"\xfe\xff" + IIS.encode("utf-16-be"),
-        "events-utf16.json": b"\xff\xfe" + '[{"Channel": "Security", "EventID": 4624}]'.encode("utf-16-le"),
-        "binary.log": bytes(range(256)) * 20,
-        "truncated.log": b"#Software: Microsoft Inter",
-    })
+    root = write_tree(
+        tmp_path / "exports",
+        {
+            "proxy-bom.txt": b"\xff\xfe" + HTTPPROXY.encode("utf-16-le"),
+            "iis-no-bom.log": IIS.encode("utf-16-le"),
+            "iis-be.log": b"\xfe\xff" + IIS.encode("utf-16-be"),
+            "events-utf16.json": b"\xff\xfe" + '[{"Channel": "Security", "EventID": 4624}]'.encode("utf-16-le"),
+            "binary.log": bytes(range(256)) * 20,
+            "truncated.log": b"#Software: Microsoft Inter",
+        },
+    )
     (host,) = discover_unchanged(root)
-    assert kinds(host) == {"binary.log": K.FILE, "events-utf16.json": K.EVENT_JSON, "iis-be.log": K.IIS,
-                           "iis-no-bom.log": K.IIS, "proxy-bom.txt": K.HTTPPROXY, "truncated.log": K.FILE}
+    assert kinds(host) == {
+        "binary.log": K.FILE,
+        "events-utf16.json": K.EVENT_JSON,
+        "iis-be.log": K.IIS,
+        "iis-no-bom.log": K.IIS,
+        "proxy-bom.txt": K.HTTPPROXY,
+        "truncated.log": K.FILE,
+    }
     assert host.errors == []
 
 
 def test_unreadable_file_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = write_tree(tmp_path / "EX01", {"C/Temp/locked.log": HTTPPROXY, "C/Temp/open.log": HTTPPROXY,
-                                          "C/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log": IIS})
+    root = write_tree(
+        tmp_path / "EX01",
+        {
+            "C/Temp/locked.log": HTTPPROXY,
+            "C/Temp/open.log": HTTPPROXY,
+            "C/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log": IIS,
+        },
+    )
     real = tree_module.Tree.read_prefix
 
     def locked(self: tree_module.Tree, entry: tree_module.Entry, size: int) -> bytes:
@@ -221,21 +235,27 @@ def test_hostile_names_and_client_info(tmp_path: Path) -> None:
     path = write_zip(tmp_path / "Collection-x-2024-01-01T00_00_00Z.zip", members)
     (host,) = discover_unchanged(path)
     assert host.name == "EX<script>01"  # control characters removed, the rest left for writers to escape
-    assert set(by_rel(host)) == {"uploads/auto/C:/inetpub/wwwroot/<img src=x>\n.aspx",
-                                 "uploads/auto/C:/inetpub/wwwroot/bad%ZZescape%FF.aspx"}
+    assert set(by_rel(host)) == {
+        "uploads/auto/C:/inetpub/wwwroot/<img src=x>\n.aspx",
+        "uploads/auto/C:/inetpub/wwwroot/bad%ZZescape%FF.aspx",
+    }
 
 
 def test_damaged_client_info_falls_back_to_the_zip_name(tmp_path: Path) -> None:
-    path = write_zip(tmp_path / "Collection-EX09.corp.local-2024-01-01T00_00_00Z.zip", {
-        "client_info.json": "{not json", "uploads/auto/C%3A/inetpub/wwwroot/a.aspx": ASPX})
+    path = write_zip(
+        tmp_path / "Collection-EX09.corp.local-2024-01-01T00_00_00Z.zip",
+        {"client_info.json": "{not json", "uploads/auto/C%3A/inetpub/wwwroot/a.aspx": ASPX},
+    )
     (host,) = discover(str(path))
     assert host.name == "EX09.corp.local"
     assert any("client info" in message for _, message in host.errors)
 
 
 def test_encrypted_velociraptor_collection(tmp_path: Path) -> None:
-    path = write_zip(tmp_path / "Collection-EX10-2024-01-01T00_00_00Z.zip",
-                     {"metadata.json": '{"EncryptionScheme": "X509"}', "data.zip": b"PK\x03\x04garbage"})
+    path = write_zip(
+        tmp_path / "Collection-EX10-2024-01-01T00_00_00Z.zip",
+        {"metadata.json": '{"EncryptionScheme": "X509"}', "data.zip": b"PK\x03\x04garbage"},
+    )
     (host,) = discover(str(path))
     assert host.name == "EX10" and host.files == []
     assert any("decrypt it first" in message for _, message in host.errors)

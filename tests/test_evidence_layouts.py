@@ -26,34 +26,57 @@ HTTPPROXY = (
     "/ecp/y.js,,,false,,,ServerInfo~a]@EX01.corp.local:444/mapi/emsmdb/?#,python-requests/2.25.1,"
     "203.0.113.7,EX01,200\r\n"
 )
-ECP_SERVER = ("#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: ECP Server Log\r\n"
-              "#Fields: TimeStamp,ServerName,EventId,EventData\r\n"
-              "2021-03-03T07:00:00.000Z,EX01,ECP.Request,\"S:TIME=1;S:CMD=Get-Mailbox\"\r\n")
-ECP_ACTIVITY = ("#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n"
-                "#Log-type: ECP Activity Context Log\r\n#Fields: TimeStamp,ServerName,EventId,EventData\r\n")
+ECP_SERVER = (
+    "#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: ECP Server Log\r\n"
+    "#Fields: TimeStamp,ServerName,EventId,EventData\r\n"
+    '2021-03-03T07:00:00.000Z,EX01,ECP.Request,"S:TIME=1;S:CMD=Get-Mailbox"\r\n'
+)
+ECP_ACTIVITY = (
+    "#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n"
+    "#Log-type: ECP Activity Context Log\r\n#Fields: TimeStamp,ServerName,EventId,EventData\r\n"
+)
 OAB_LOG = "2021-03-03T07:00:00.000Z,Download failed and temporary file 'C:\\x' needs to be removed\r\n"
-RPS_HTTP = ("DateTime,StartTime,RequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,"
-            "ClientRequestId,UrlHost,UrlStem\r\n2022-12-01T10:00:00.000Z,2022-12-01T10:00:00.000Z,r1,15,1,"
-            "2507,16,,ex01,/powershell\r\n")
-IIS = ("#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n"
-       "#Date: 2021-03-03 00:00:00\r\n"
-       "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
-       "cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n"
-       "2021-03-03 06:49:43 10.0.0.5 POST /ecp/y.js &CorrelationID=<empty>;&cafeReqId=1a51fb75; 443 - "
-       "203.0.113.7 python-requests/2.25.1 - 200 0 0 12\r\n")
-HTTPERR = ("#Software: Microsoft HTTP API 2.0\r\n#Version: 1.0\r\n#Date: 2021-03-03 00:00:00\r\n"
-           "#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri streamid sc-status "
-           "s-siteid s-reason s-queuename\r\n")
-EVENT_LINE = json.dumps({"SourceName": "MSExchange Management", "Channel": "MSExchange Management",
-                         "Hostname": "EX01.corp.local", "TimeCreated": "2021-03-03T07:01:00.000Z",
-                         "EventID": 1, "Message": "Set-OabVirtualDirectory -ExternalUrl 'http://f/<script>'"})
-ECS_LINE = json.dumps({"@timestamp": "2021-03-03T07:01:00.000Z",
-                       "winlog": {"channel": "Security", "event_id": 4624, "computer_name": "EX01"}})
+RPS_HTTP = (
+    "DateTime,StartTime,RequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,"
+    "ClientRequestId,UrlHost,UrlStem\r\n2022-12-01T10:00:00.000Z,2022-12-01T10:00:00.000Z,r1,15,1,"
+    "2507,16,,ex01,/powershell\r\n"
+)
+IIS = (
+    "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n"
+    "#Date: 2021-03-03 00:00:00\r\n"
+    "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
+    "cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n"
+    "2021-03-03 06:49:43 10.0.0.5 POST /ecp/y.js &CorrelationID=<empty>;&cafeReqId=1a51fb75; 443 - "
+    "203.0.113.7 python-requests/2.25.1 - 200 0 0 12\r\n"
+)
+HTTPERR = (
+    "#Software: Microsoft HTTP API 2.0\r\n#Version: 1.0\r\n#Date: 2021-03-03 00:00:00\r\n"
+    "#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri streamid sc-status "
+    "s-siteid s-reason s-queuename\r\n"
+)
+EVENT_LINE = json.dumps(
+    {
+        "SourceName": "MSExchange Management",
+        "Channel": "MSExchange Management",
+        "Hostname": "EX01.corp.local",
+        "TimeCreated": "2021-03-03T07:01:00.000Z",
+        "EventID": 1,
+        "Message": "Set-OabVirtualDirectory -ExternalUrl 'http://f/<script>'",
+    }
+)
+ECS_LINE = json.dumps(
+    {
+        "@timestamp": "2021-03-03T07:01:00.000Z",
+        "winlog": {"channel": "Security", "event_id": 4624, "computer_name": "EX01"},
+    }
+)
 EVTX = b"ElfFile\x00" + b"\x00" * 120
 ASPX = '<%@ Page Language="C#" %><script runat="server">void Page_Load(){}</script>'
-APPHOST = ('<?xml version="1.0" encoding="UTF-8"?>\r\n<configuration><system.applicationHost><sites>'
-           '<siteDefaults><logFile logFormat="W3C" directory="%SystemDrive%\\inetpub\\logs\\LogFiles" />'
-           '</siteDefaults></sites></system.applicationHost></configuration>\r\n')
+APPHOST = (
+    '<?xml version="1.0" encoding="UTF-8"?>\r\n<configuration><system.applicationHost><sites>'
+    '<siteDefaults><logFile logFormat="W3C" directory="%SystemDrive%\\inetpub\\logs\\LogFiles" />'
+    "</siteDefaults></sites></system.applicationHost></configuration>\r\n"
+)
 EXSETUP = b"MZ" + b"\x00" * 62  # content does not matter for discovery
 
 DEFAULT_INSTALL = "Program Files/Microsoft/Exchange Server/V15"
@@ -140,8 +163,9 @@ def discover_unchanged(path: Path) -> list[HostEvidence]:
 
 def test_disk_mirror_on_d_with_non_default_install(tmp_path: Path) -> None:
     install = "Apps/Exchange Server/V15"
-    root = write_tree(tmp_path / "EX01-mirror", {**windows_files("C"), **exchange_files(install, "D"),
-                                                 "C/Temp/copied.txt": HTTPPROXY})
+    root = write_tree(
+        tmp_path / "EX01-mirror", {**windows_files("C"), **exchange_files(install, "D"), "C/Temp/copied.txt": HTTPPROXY}
+    )
     (host,) = discover_unchanged(root)
     assert host.name == "EX01-mirror" and host.layout == "disk-mirror"
     assert host.exchange_install == "D:\\Apps\\Exchange Server\\V15\\"
@@ -149,8 +173,7 @@ def test_disk_mirror_on_d_with_non_default_install(tmp_path: Path) -> None:
     files = by_rel(host)
     proxy = files["D/Apps/Exchange Server/V15/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG"]
     assert proxy.kind is K.HTTPPROXY
-    assert proxy.windows_path == ("D:\\Apps\\Exchange Server\\V15\\Logging\\HttpProxy\\Ecp\\"
-                                  "HttpProxy_2021030306-1.LOG")
+    assert proxy.windows_path == ("D:\\Apps\\Exchange Server\\V15\\Logging\\HttpProxy\\Ecp\\HttpProxy_2021030306-1.LOG")
     assert proxy.size == len(HTTPPROXY.encode()) and proxy.mtime is not None
     with proxy.open() as fh:
         assert fh.read().startswith(b"#Software: Microsoft Exchange Server")
@@ -169,7 +192,8 @@ def test_disk_mirror_on_d_with_non_default_install(tmp_path: Path) -> None:
     assert k["C/inetpub/logs/LogFiles/W3SVC2/u_ex210303.log"] is K.IIS
     assert k["C/Temp/copied.txt"] is K.HTTPPROXY  # told apart by its header only
     assert files["C/inetpub/wwwroot/aspnet_client/system_web/zxvt0lpt.aspx"].windows_path == (
-        "C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\zxvt0lpt.aspx")
+        "C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\zxvt0lpt.aspx"
+    )
     assert host.errors == []
 
 
@@ -192,12 +216,16 @@ def test_path_decides_without_opening_files(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_kape_output_ignores_its_own_logs(tmp_path: Path) -> None:
-    root = write_tree(tmp_path / "tdest", {
-        **windows_files(), **exchange_files(),
-        "C/$MFT": b"FILE0" + b"\x00" * 50,
-        "2024-05-10T101112_CopyLog.csv": "SourceFile,DestinationFile\r\nC:\\$MFT,C\\$MFT\r\n",
-        "2024-05-10T101112_SkipLog.csv": "SourceFile,Reason\r\n",
-    })
+    root = write_tree(
+        tmp_path / "tdest",
+        {
+            **windows_files(),
+            **exchange_files(),
+            "C/$MFT": b"FILE0" + b"\x00" * 50,
+            "2024-05-10T101112_CopyLog.csv": "SourceFile,DestinationFile\r\nC:\\$MFT,C\\$MFT\r\n",
+            "2024-05-10T101112_SkipLog.csv": "SourceFile,Reason\r\n",
+        },
+    )
     (host,) = discover_unchanged(root)
     assert host.layout == "kape" and host.name == "tdest"
     assert host.exchange_install == "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\"
@@ -236,16 +264,17 @@ def _check_velociraptor(host: HostEvidence, prefix: str = "") -> None:
     assert "Velociraptor collection, accessors auto, ntfs" in host.notes
     assert not any("another Exchange install" in n for n in host.notes)
     files = by_rel(host)
-    proxy = files[prefix + "uploads/ntfs/\\\\.\\C:/Program Files/Microsoft/Exchange Server/V15/Logging/"
-                  "HttpProxy/Ecp/HttpProxy_2021030306-1.LOG"]
+    proxy = files[
+        prefix + "uploads/ntfs/\\\\.\\C:/Program Files/Microsoft/Exchange Server/V15/Logging/"
+        "HttpProxy/Ecp/HttpProxy_2021030306-1.LOG"
+    ]
     assert proxy.kind is K.HTTPPROXY
-    assert proxy.windows_path == ("C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\HttpProxy\\"
-                                  "Ecp\\HttpProxy_2021030306-1.LOG")
-    evtx = files[prefix + "uploads/auto/C:/Windows/System32/winevt/Logs/"
-                          "Microsoft-Windows-PowerShell%4Operational.evtx"]
+    assert proxy.windows_path == (
+        "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\HttpProxy\\Ecp\\HttpProxy_2021030306-1.LOG"
+    )
+    evtx = files[prefix + "uploads/auto/C:/Windows/System32/winevt/Logs/Microsoft-Windows-PowerShell%4Operational.evtx"]
     assert evtx.kind is K.EVTX
-    assert evtx.windows_path == ("C:\\Windows\\System32\\winevt\\Logs\\"
-                                 "Microsoft-Windows-PowerShell%4Operational.evtx")
+    assert evtx.windows_path == ("C:\\Windows\\System32\\winevt\\Logs\\Microsoft-Windows-PowerShell%4Operational.evtx")
     journal = files[prefix + "uploads/ntfs/\\\\.\\C:/$Extend/$UsnJrnl:$J"]
     assert journal.windows_path == "C:\\$Extend\\$UsnJrnl:$J"
     assert files[prefix + "uploads/auto/C:/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log"].kind is K.IIS
@@ -253,8 +282,10 @@ def _check_velociraptor(host: HostEvidence, prefix: str = "") -> None:
     monitoring = "Program Files/Microsoft/Exchange Server/V15/Logging/Monitoring/Monitoring/x.log"
     assert files[prefix + "uploads/ntfs/\\\\.\\C:/" + monitoring].kind is K.FILE
     # The collection's own bookkeeping is not evidence of the server.
-    assert not {prefix + n for n in ("log.json", "uploads.json", "client_info.json",
-                                     "results/Windows.EventLogs.Evtx.json.index")} & set(files)
+    assert not {
+        prefix + n
+        for n in ("log.json", "uploads.json", "client_info.json", "results/Windows.EventLogs.Evtx.json.index")
+    } & set(files)
 
 
 def test_velociraptor_folder(tmp_path: Path) -> None:
@@ -266,8 +297,9 @@ def test_velociraptor_folder(tmp_path: Path) -> None:
 
 
 def test_velociraptor_zip_named_after_the_host(tmp_path: Path) -> None:
-    path = write_zip(tmp_path / "Collection-EX02.corp.local-2024-05-10T12_34_56Z.zip",
-                     _velociraptor_members(client_info=False))
+    path = write_zip(
+        tmp_path / "Collection-EX02.corp.local-2024-05-10T12_34_56Z.zip", _velociraptor_members(client_info=False)
+    )
     (host,) = discover_unchanged(path)
     assert host.name == "EX02.corp.local"
     _check_velociraptor(host)
@@ -294,26 +326,36 @@ def test_bare_logging_folder_takes_the_host_from_the_folder_above(tmp_path: Path
 
 
 def test_bare_httpproxy_folder(tmp_path: Path) -> None:
-    root = write_tree(tmp_path / "HttpProxy", {"Owa/HttpProxy_2021030306-1.LOG": HTTPPROXY,
-                                               "Ecp/other-name.LOG": HTTPPROXY})
+    root = write_tree(
+        tmp_path / "HttpProxy", {"Owa/HttpProxy_2021030306-1.LOG": HTTPPROXY, "Ecp/other-name.LOG": HTTPPROXY}
+    )
     (host,) = discover_unchanged(root)
     assert host.layout == "logging-folder"
     assert set(kinds(host).values()) == {K.HTTPPROXY}
 
 
 def test_bare_iis_log_folder(tmp_path: Path) -> None:
-    root = write_tree(tmp_path / "EX09" / "LogFiles", {
-        "W3SVC1/u_ex210303.log": IIS, "W3SVC1/u_ex210304.log": IIS, "W3SVC2/u_ex210303.log": IIS,
-        "W3SVC1/exported-by-hand.txt": "\ufeff" + IIS, "HTTPERR/httperr1.log": HTTPERR,
-    })
+    root = write_tree(
+        tmp_path / "EX09" / "LogFiles",
+        {
+            "W3SVC1/u_ex210303.log": IIS,
+            "W3SVC1/u_ex210304.log": IIS,
+            "W3SVC2/u_ex210303.log": IIS,
+            "W3SVC1/exported-by-hand.txt": "\ufeff" + IIS,
+            "HTTPERR/httperr1.log": HTTPERR,
+        },
+    )
     (host,) = discover_unchanged(root)
     assert host.layout == "iis-logs" and host.name == "EX09"
     k = kinds(host)
     assert k["W3SVC1/exported-by-hand.txt"] is K.IIS
     assert k["HTTPERR/httperr1.log"] is K.HTTPERR
     assert [r for r, v in k.items() if v is K.IIS] == [
-        "W3SVC1/exported-by-hand.txt", "W3SVC1/u_ex210303.log", "W3SVC1/u_ex210304.log",
-        "W3SVC2/u_ex210303.log"]
+        "W3SVC1/exported-by-hand.txt",
+        "W3SVC1/u_ex210303.log",
+        "W3SVC1/u_ex210304.log",
+        "W3SVC2/u_ex210303.log",
+    ]
 
 
 def test_single_w3svc_folder(tmp_path: Path) -> None:
@@ -330,8 +372,10 @@ def test_zip_of_a_disk_mirror(tmp_path: Path) -> None:
     assert host.exchange_install == "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\"
     f = by_rel(host)[f"EX04/C/{DEFAULT_INSTALL}/Logging/HttpProxy/Owa/HttpProxy_2021030307-1.LOG"]
     assert f.kind is K.HTTPPROXY and f.ref.archive == str(path)
-    assert f.windows_path == "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\HttpProxy\\Owa\\" \
-                             "HttpProxy_2021030307-1.LOG"
+    assert (
+        f.windows_path == "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\HttpProxy\\Owa\\"
+        "HttpProxy_2021030307-1.LOG"
+    )
 
 
 def test_folder_of_three_hosts(tmp_path: Path) -> None:
@@ -355,8 +399,7 @@ def test_folder_of_three_hosts(tmp_path: Path) -> None:
 
 def test_single_host_with_logs_from_two_places_is_not_split(tmp_path: Path) -> None:
     logging = {k.split("/V15/", 1)[1]: v for k, v in exchange_files().items() if "/Logging/" in k}
-    root = write_tree(tmp_path / "EX05", {**logging, "W3SVC1/u_ex210303.log": IIS,
-                                          "webroot/shell.aspx": ASPX})
+    root = write_tree(tmp_path / "EX05", {**logging, "W3SVC1/u_ex210303.log": IIS, "webroot/shell.aspx": ASPX})
     (host,) = discover_unchanged(root)
     assert host.name == "EX05"
     k = kinds(host)
@@ -378,37 +421,55 @@ def test_mounted_system_volume(tmp_path: Path) -> None:
     assert host.name == "EX07" and host.layout == "disk-mirror"
     assert host.exchange_install == "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\"
     assert by_rel(host)["inetpub/logs/LogFiles/W3SVC1/u_ex210303.log"].windows_path == (
-        "C:\\inetpub\\logs\\LogFiles\\W3SVC1\\u_ex210303.log")
+        "C:\\inetpub\\logs\\LogFiles\\W3SVC1\\u_ex210303.log"
+    )
 
 
 def test_percent_encoded_drive_folder_is_decoded(tmp_path: Path) -> None:
-    root = write_tree(tmp_path / "EX08", {
-        "C%3A/Windows/System32/winevt/Logs/Microsoft-Windows-PowerShell%254Operational.evtx": EVTX,
-        "C%3A/Program%20Files/Microsoft/Exchange%20Server/V15/Logging/HttpProxy/Owa/x.LOG": HTTPPROXY,
-    })
+    root = write_tree(
+        tmp_path / "EX08",
+        {
+            "C%3A/Windows/System32/winevt/Logs/Microsoft-Windows-PowerShell%254Operational.evtx": EVTX,
+            "C%3A/Program%20Files/Microsoft/Exchange%20Server/V15/Logging/HttpProxy/Owa/x.LOG": HTTPPROXY,
+        },
+    )
     (host,) = discover_unchanged(root)
     assert host.layout == "disk-mirror"
     assert host.exchange_install == "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\"
     evtx = by_rel(host)["C:/Windows/System32/winevt/Logs/Microsoft-Windows-PowerShell%4Operational.evtx"]
-    assert evtx.windows_path == ("C:\\Windows\\System32\\winevt\\Logs\\"
-                                 "Microsoft-Windows-PowerShell%4Operational.evtx")
+    assert evtx.windows_path == ("C:\\Windows\\System32\\winevt\\Logs\\Microsoft-Windows-PowerShell%4Operational.evtx")
 
 
 def test_plain_folder_of_files(tmp_path: Path) -> None:
-    root = write_tree(tmp_path / "suspects", {
-        "shell.aspx": ASPX, "a/b/c/deep.ashx": ASPX, "events.jsonl": EVENT_LINE + "\n",
-        "winlogbeat.json": ECS_LINE + "\n", "notes.txt": "nothing to see\n", "export.csv": "a,b\n1,2\n",
-        "sub/HttpProxy_2021030306-1.LOG": HTTPPROXY, "sub/iis.log": IIS,
-        "pretty.json": json.dumps({"Event": {"System": {"EventID": 4688, "Channel": "Security"}}}, indent=2),
-        "array.json": json.dumps([{"Channel": "Application", "EventID": 2303}]),
-        "config.json": json.dumps({"Channel": "stable", "version": 3}),
-    })
+    root = write_tree(
+        tmp_path / "suspects",
+        {
+            "shell.aspx": ASPX,
+            "a/b/c/deep.ashx": ASPX,
+            "events.jsonl": EVENT_LINE + "\n",
+            "winlogbeat.json": ECS_LINE + "\n",
+            "notes.txt": "nothing to see\n",
+            "export.csv": "a,b\n1,2\n",
+            "sub/HttpProxy_2021030306-1.LOG": HTTPPROXY,
+            "sub/iis.log": IIS,
+            "pretty.json": json.dumps({"Event": {"System": {"EventID": 4688, "Channel": "Security"}}}, indent=2),
+            "array.json": json.dumps([{"Channel": "Application", "EventID": 2303}]),
+            "config.json": json.dumps({"Channel": "stable", "version": 3}),
+        },
+    )
     (host,) = discover_unchanged(root)
     assert host.layout == "files" and host.name == "suspects" and host.exchange_install is None
     assert kinds(host) == {
-        "a/b/c/deep.ashx": K.FILE, "array.json": K.EVENT_JSON, "config.json": K.FILE,
-        "events.jsonl": K.EVENT_JSON, "export.csv": K.FILE, "notes.txt": K.FILE, "pretty.json": K.EVENT_JSON,
-        "shell.aspx": K.FILE, "sub/HttpProxy_2021030306-1.LOG": K.HTTPPROXY, "sub/iis.log": K.IIS,
+        "a/b/c/deep.ashx": K.FILE,
+        "array.json": K.EVENT_JSON,
+        "config.json": K.FILE,
+        "events.jsonl": K.EVENT_JSON,
+        "export.csv": K.FILE,
+        "notes.txt": K.FILE,
+        "pretty.json": K.EVENT_JSON,
+        "shell.aspx": K.FILE,
+        "sub/HttpProxy_2021030306-1.LOG": K.HTTPPROXY,
+        "sub/iis.log": K.IIS,
         "winlogbeat.json": K.EVENT_JSON,
     }
 
@@ -451,8 +512,10 @@ def test_two_collections_of_one_server_stay_apart(tmp_path: Path) -> None:
     write_zip(root / "Collection-EX01-2024-05-10T12_34_56Z.zip", _velociraptor_members(client_info=True))
     write_zip(root / "Collection-EX01-2024-06-01T08_00_00Z.zip", _velociraptor_members(client_info=True))
     hosts = discover_unchanged(root)
-    assert [h.name for h in hosts] == ["EX01 (Collection-EX01-2024-05-10T12_34_56Z.zip)",
-                                       "EX01 (Collection-EX01-2024-06-01T08_00_00Z.zip)"]
+    assert [h.name for h in hosts] == [
+        "EX01 (Collection-EX01-2024-05-10T12_34_56Z.zip)",
+        "EX01 (Collection-EX01-2024-06-01T08_00_00Z.zip)",
+    ]
     first, second = ({f.rel_path for f in h.files} for h in hosts)
     assert first and second and not first & second
 

@@ -71,6 +71,7 @@ def drives(root: Path) -> Callable[[str], str]:
     def local(windows: str) -> str:
         rest = [p for p in windows[3:].split("\\") if p]
         return str(root.joinpath(windows[0].upper(), *rest))
+
     return local
 
 
@@ -137,33 +138,42 @@ def test_live_server(tmp_path: Path) -> None:
 
 
 def test_install_from_the_environment_and_missing_folders(tmp_path: Path) -> None:
-    root = machine(tmp_path / "machine", {
-        r"F:\Ex\Logging\HttpProxy\Ecp\HttpProxy_2021030306-1.LOG": HTTPPROXY,
-        r"C:\inetpub\logs\LogFiles\W3SVC1\u_ex210303.log": IIS,
-    })
+    root = machine(
+        tmp_path / "machine",
+        {
+            r"F:\Ex\Logging\HttpProxy\Ecp\HttpProxy_2021030306-1.LOG": HTTPPROXY,
+            r"C:\inetpub\logs\LogFiles\W3SVC1\u_ex210303.log": IIS,
+        },
+    )
     env = {**ENV, "ExchangeInstallPath": "F:\\Ex\\"}
     host = live_host(LiveSystem(FakeRegistry({}), env, drives(root), hostname=lambda: "unused"))
     assert host.exchange_install == "F:\\Ex\\"
     assert "Exchange install found at F:\\Ex\\ (ExchangeInstallPath)" in host.notes
     assert any("no applicationHost.config" in n for n in host.notes)  # the default log folder is used
-    assert kinds(host) == {"F:/Ex/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG": K.HTTPPROXY,
-                           "C:/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log": K.IIS}
+    assert kinds(host) == {
+        "F:/Ex/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG": K.HTTPPROXY,
+        "C:/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log": K.IIS,
+    }
     assert ("C:\\Windows\\System32\\winevt\\Logs", "event logs folder not found") in host.errors
 
 
 def test_no_exchange_installed(tmp_path: Path) -> None:
-    root = machine(tmp_path / "machine", {
-        r"C:\Windows\System32\winevt\Logs\System.evtx": EVTX,
-        r"C:\Windows\System32\inetsrv\config\applicationHost.config": (
-            b"\xff\xfe" + APPHOST.encode("utf-16-le")),
-    })
+    root = machine(
+        tmp_path / "machine",
+        {
+            r"C:\Windows\System32\winevt\Logs\System.evtx": EVTX,
+            r"C:\Windows\System32\inetsrv\config\applicationHost.config": (b"\xff\xfe" + APPHOST.encode("utf-16-le")),
+        },
+    )
     registry = FakeRegistry({})
     host = live_host(LiveSystem(registry, {}, drives(root), hostname=lambda: "web01"))
     assert host.name == "web01" and host.exchange_install is None
     assert any("no Exchange install found" in n for n in host.notes)
     assert [q[0] for q in registry.asked] == list(SETUP_KEYS)
-    assert kinds(host) == {"C:/Windows/System32/winevt/Logs/System.evtx": K.EVTX,
-                           "C:/Windows/System32/inetsrv/config/applicationHost.config": K.IIS_CONFIG}
+    assert kinds(host) == {
+        "C:/Windows/System32/winevt/Logs/System.evtx": K.EVTX,
+        "C:/Windows/System32/inetsrv/config/applicationHost.config": K.IIS_CONFIG,
+    }
     assert "IIS log folders from applicationHost.config: C:\\inetpub\\logs\\LogFiles" in host.notes
 
 

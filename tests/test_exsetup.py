@@ -22,8 +22,22 @@ def version_info(major: int, minor: int, build: int, revision: int, *, keyed: bo
     key = "VS_VERSION_INFO\0".encode("utf-16-le") if keyed else "XXXXXXXXXXXXXXX\0".encode("utf-16-le")
     header_and_key = struct.pack("<HHH", 0, 52, 0) + key
     padding = b"\0" * (-len(header_and_key) % 4)
-    fixed = struct.pack("<13I", SIGNATURE, 0x00010000, (major << 16) | minor, (build << 16) | revision,
-                        (major << 16) | minor, (build << 16) | revision, 0x3F, 0, 0x40004, 1, 0, 0, 0)
+    fixed = struct.pack(
+        "<13I",
+        SIGNATURE,
+        0x00010000,
+        (major << 16) | minor,
+        (build << 16) | revision,
+        (major << 16) | minor,
+        (build << 16) | revision,
+        0x3F,
+        0,
+        0x40004,
+        1,
+        0,
+        0,
+        0,
+    )
     block = header_and_key + padding + fixed
     return struct.pack("<H", len(block)) + block[2:]
 
@@ -63,15 +77,18 @@ def test_prefers_the_keyed_resource_over_a_stray_signature() -> None:
     assert read_file_version(io.BytesIO(pe_image(version_info(15, 1, 225, 42, keyed=False)))) == "15.1.225.42"
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"", "no MZ header"),
-    (b"\x7fELF" + b"\0" * 200, "no MZ header"),
-    (b"MZ\x90\x00", "DOS header cut short"),
-    (EXSETUP[:0x82], "PE header out of reach"),
-    (b"MZ" + b"\0" * 0x3A + struct.pack("<I", 0x40) + b"NE\0\0" + b"\0" * 100, "no PE signature"),
-    (pe_image(b"\0" * 256), "no version resource found"),
-    (EXSETUP[:0x400 + 44], "no version resource found"),  # cut inside the fixed file info
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "no MZ header"),
+        (b"\x7fELF" + b"\0" * 200, "no MZ header"),
+        (b"MZ\x90\x00", "DOS header cut short"),
+        (EXSETUP[:0x82], "PE header out of reach"),
+        (b"MZ" + b"\0" * 0x3A + struct.pack("<I", 0x40) + b"NE\0\0" + b"\0" * 100, "no PE signature"),
+        (pe_image(b"\0" * 256), "no version resource found"),
+        (EXSETUP[: 0x400 + 44], "no version resource found"),  # cut inside the fixed file info
+    ],
+)
 def test_damaged_files(data: bytes, message: str) -> None:
     with pytest.raises(VersionResourceError, match=message):
         read_file_version(io.BytesIO(data))
@@ -89,7 +106,7 @@ class EndlessImage(io.RawIOBase):
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         n = len(buffer)
-        buffer[:n] = self.head[self.served:self.served + n].ljust(n, b"\0")
+        buffer[:n] = self.head[self.served : self.served + n].ljust(n, b"\0")
         self.served += n
         return n
 
@@ -111,16 +128,20 @@ MEDIA = pe_image(version_info(15, 1, 2507, 6))
 
 
 def test_analyzer_reports_the_build_of_the_install(tmp_path: Path) -> None:
-    root = write_tree(tmp_path / "EX01", {
-        f"D/{DEFAULT_INSTALL}/bin/ExSetup.exe": EXSETUP,
-        f"D/{DEFAULT_INSTALL}/Logging/HttpProxy/Owa/HttpProxy_1.LOG": "#Log-type: HttpProxy Logs\r\n",
-        # Setup media copied to the server: not the installed build.
-        "C/Users/admin/Downloads/CU23/Setup/ServerRoles/Common/bin/ExSetup.exe": MEDIA,
-    })
+    root = write_tree(
+        tmp_path / "EX01",
+        {
+            f"D/{DEFAULT_INSTALL}/bin/ExSetup.exe": EXSETUP,
+            f"D/{DEFAULT_INSTALL}/Logging/HttpProxy/Owa/HttpProxy_1.LOG": "#Log-type: HttpProxy Logs\r\n",
+            # Setup media copied to the server: not the installed build.
+            "C/Users/admin/Downloads/CU23/Setup/ServerRoles/Common/bin/ExSetup.exe": MEDIA,
+        },
+    )
     (host,) = discover(str(root))
     result = _run(host)
     assert [(o.kind, o.value, o.source, o.note) for o in result.observations] == [
-        ("exchange_build", "15.1.2176.9", f"D/{DEFAULT_INSTALL}/bin/ExSetup.exe", "ExSetup.exe file version")]
+        ("exchange_build", "15.1.2176.9", f"D/{DEFAULT_INSTALL}/bin/ExSetup.exe", "ExSetup.exe file version")
+    ]
     assert result.errors == [] and result.findings == []
 
 

@@ -69,8 +69,9 @@ def _pst_shell() -> bytes:
     # A PST header (!BDN, then version and CRC fields), binary blocks, the plaintext page that the
     # permutative encoding restored, more binary: the ProxyShell mailbox export (indicators.md §9).
     header = b"!BDN" + struct.pack("<IHHH", 0x1A2B3C4D, 0x534D, 23, 19) + bytes(range(256)) * 2
-    page = (b'<script language="JScript" runat="server">function Page_Load()'
-            b'{eval(Request["exec_code"],"unsafe");}</script>')
+    page = (
+        b'<script language="JScript" runat="server">function Page_Load(){eval(Request["exec_code"],"unsafe");}</script>'
+    )
     return header + b"\x00" * 4000 + page + bytes(range(255, -1, -1)) * 8
 
 
@@ -115,11 +116,14 @@ def test_der_certificate_request_shell(tmp_path: Path) -> None:
     [
         CHOPPER,
         b'<%@ Page Language="Jscript"%><%eval(Request.Item(0),"unsafe");%>',
-        b"<%@Page Language=JS%><%eval(Request.Item[\"a\"],\"unsafe\");%>",
+        b'<%@Page Language=JS%><%eval(Request.Item["a"],"unsafe");%>',
         b"GIF89a\r\n" + CHOPPER,
         # padded past the size bounds of simple rules, comments inside the call
-        b"<%@ Page Language=\"Jscript\" %>" + b"<%-- " + b"A" * 300_000 + b" --%>"
-        + b"<%eval/*x*/(Request.Form[\"p\"],/**/\"unsafe\");%>",
+        b'<%@ Page Language="Jscript" %>'
+        + b"<%-- "
+        + b"A" * 300_000
+        + b" --%>"
+        + b'<%eval/*x*/(Request.Form["p"],/**/"unsafe");%>',
         # names and the option assembled from characters and hex escapes
         b'<%@ PAGE LANGUAGE=JSCRIPT %><%var c="e"+"v"+"a"+"l"+"(";var k=Request["\\x6b"];'
         b'eval(k,"\\x75\\x6e\\x73\\x61"+"fe");%>',
@@ -150,13 +154,15 @@ def test_chopper_outside_the_web_roots_weighs_less(tmp_path: Path) -> None:
 
 
 def test_genuine_logon_page_in_owa_auth_is_quiet(tmp_path: Path) -> None:
-    page = (b'<%@ Page language="c#" AutoEventWireup="false" '
-            b'Inherits="Microsoft.Exchange.HttpProxy.Logon" %>\r\n'
-            b"<%@ Import namespace=\"Microsoft.Exchange.Clients\"%>\r\n<!DOCTYPE html>\r\n<html><head>"
-            b"<title><%=Strings.GetLocalizedString(LocStringIDs.OutlookWebAccess)%></title></head>\r\n"
-            b'<body><form action="/owa/auth.owa" method="POST" name="logonForm">'
-            b'<input id="username" name="username" type="text"><input id="password" name="password" '
-            b'type="password"></form></body></html>\r\n')
+    page = (
+        b'<%@ Page language="c#" AutoEventWireup="false" '
+        b'Inherits="Microsoft.Exchange.HttpProxy.Logon" %>\r\n'
+        b'<%@ Import namespace="Microsoft.Exchange.Clients"%>\r\n<!DOCTYPE html>\r\n<html><head>'
+        b"<title><%=Strings.GetLocalizedString(LocStringIDs.OutlookWebAccess)%></title></head>\r\n"
+        b'<body><form action="/owa/auth.owa" method="POST" name="logonForm">'
+        b'<input id="username" name="username" type="text"><input id="password" name="password" '
+        b'type="password"></form></body></html>\r\n'
+    )
     when = datetime(2021, 3, 4, 9, 0, tzinfo=UTC)  # rewritten by the March 2021 security update
     for name in ("logon.aspx", "RedirSuiteServiceProxy.aspx"):
         assert hunt(server_file(tmp_path, OWA_AUTH + "\\" + name, page, mtime=when)).findings == []
@@ -165,7 +171,7 @@ def test_genuine_logon_page_in_owa_auth_is_quiet(tmp_path: Path) -> None:
 
 
 def test_look_alike_and_non_stock_names_in_auth_folders(tmp_path: Path) -> None:
-    page = b"<%@ Page Language=\"C#\" %><html></html>"
+    page = b'<%@ Page Language="C#" %><html></html>'
     lookalike = by_rule(hunt(server_file(tmp_path, OWA_AUTH + r"\RedirSuiteServerProxy.aspx", page)))
     assert lookalike["EXH-WS-AUTH-LOOKALIKE"].detail("imitates") == "redirsuiteserviceproxy.aspx"
     other = by_rule(hunt(server_file(tmp_path, ECP_AUTH + r"\w.aspx", page)))
@@ -176,7 +182,7 @@ def test_look_alike_and_non_stock_names_in_auth_folders(tmp_path: Path) -> None:
 
 
 def test_published_name_that_is_also_stock_prompts_a_hash_check(tmp_path: Path) -> None:
-    f = server_file(tmp_path, ECP_AUTH + r"\TimeoutLogout.aspx", b"<%@ Page Language=\"C#\" %>")
+    f = server_file(tmp_path, ECP_AUTH + r"\TimeoutLogout.aspx", b'<%@ Page Language="C#" %>')
     found = by_rule(hunt(f))
     hit = found["EXH-WS-IOC-PATH"]
     assert hit.severity is Severity.LOW and hit.implies is Implies.NOTHING
@@ -191,8 +197,9 @@ def _minidump(modules: list[str], size: int = 8192) -> bytes:
 
 
 def test_lsass_dump_recognised_by_content_under_another_name(tmp_path: Path) -> None:
-    data = _minidump([r"C:\Windows\System32\lsass.exe", r"C:\Windows\System32\lsasrv.dll",
-                      r"C:\Windows\System32\ntdll.dll"])
+    data = _minidump(
+        [r"C:\Windows\System32\lsass.exe", r"C:\Windows\System32\lsasrv.dll", r"C:\Windows\System32\ntdll.dll"]
+    )
     found = by_rule(hunt(server_file(tmp_path, r"C:\Windows\Temp\debug.dmp", data)))
     dump = found["EXH-FS-LSASS-DUMP"]
     assert dump.severity is Severity.HIGH and dump.implies is Implies.COMPROMISE
@@ -234,17 +241,21 @@ def test_archives_in_programdata_stay_low(tmp_path: Path) -> None:
 
 
 def test_attack_script_with_published_command_lines(tmp_path: Path) -> None:
-    script = (b"@echo off\r\nC:\\Windows\\Temp\\pd.exe -accepteula -ma lsass.exe C:\\windows\\temp\\lsass\r\n"
-              b"7z.exe a -t7z -mx9 C:\\ProgramData\\it.zip C:\\ProgramData\\pst\r\n")
+    script = (
+        b"@echo off\r\nC:\\Windows\\Temp\\pd.exe -accepteula -ma lsass.exe C:\\windows\\temp\\lsass\r\n"
+        b"7z.exe a -t7z -mx9 C:\\ProgramData\\it.zip C:\\ProgramData\\pst\r\n"
+    )
     hit = by_rule(hunt(server_file(tmp_path, r"C:\Windows\Temp\xx.bat", script)))["EXH-FS-ATTACK-SCRIPT"]
     assert hit.evidence.line == 2 and "lsass" in (hit.evidence.excerpt or "")
     assert "$procdump_temp@" in (hit.detail("matched") or "")
 
 
 def test_compiled_record_of_a_deleted_shell(tmp_path: Path) -> None:
-    record = (b'<?xml version="1.0" encoding="utf-8"?>\r\n<preserve resultType="3" '
-              b'virtualPath="/owa/auth/ohyeah.aspx" hash="fffffff0a3c1e8e4" filehash="d1c1f1e0" '
-              b'flags="110000" assembly="App_Web_4zvlb2xa" type="ASP.auth_ohyeah_aspx">\r\n</preserve>\r\n')
+    record = (
+        b'<?xml version="1.0" encoding="utf-8"?>\r\n<preserve resultType="3" '
+        b'virtualPath="/owa/auth/ohyeah.aspx" hash="fffffff0a3c1e8e4" filehash="d1c1f1e0" '
+        b'flags="110000" assembly="App_Web_4zvlb2xa" type="ASP.auth_ohyeah_aspx">\r\n</preserve>\r\n'
+    )
     temp = r"C:\Windows\Microsoft.NET\Framework64\v4.0.30319\Temporary ASP.NET Files\owa\1d7a0e0f\8a7b2c3d"
     hit = by_rule(hunt(server_file(tmp_path, temp + r"\ohyeah.aspx.f5dba9b9.compiled", record)))
     assert hit["EXH-WS-COMPILED-PAGE"].detail("virtual_path") == "/owa/auth/ohyeah.aspx"
@@ -261,10 +272,16 @@ def test_plain_folder_of_files_still_hunted(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------ hostile input
 
+
 def test_unreadable_file_is_reported_and_name_checks_still_run(tmp_path: Path) -> None:
-    gone = EvidenceFile(FileRef(str(tmp_path / "vanished.aspx")),
-                        "C/inetpub/wwwroot/aspnet_client/vanished.aspx", ArtefactKind.FILE, 120, None,
-                        ASPNET_CLIENT + r"\vanished.aspx")
+    gone = EvidenceFile(
+        FileRef(str(tmp_path / "vanished.aspx")),
+        "C/inetpub/wwwroot/aspnet_client/vanished.aspx",
+        ArtefactKind.FILE,
+        120,
+        None,
+        ASPNET_CLIENT + r"\vanished.aspx",
+    )
     result = hunt(gone)
     assert result.errors and "cannot read" in result.errors[0].message
     assert result.errors[0].path == gone.rel_path
@@ -280,7 +297,7 @@ def test_directory_and_broken_zip_member(tmp_path: Path) -> None:
     archive.write_bytes(_zip({"x.aspx": CHOPPER * 50}))
     raw = bytearray(archive.read_bytes())
     at = raw.find(b"Jscript", 60)  # corrupt the stored member's data, keep the directory intact
-    raw[at:at + 40] = b"\xff" * 40
+    raw[at : at + 40] = b"\xff" * 40
     archive.write_bytes(bytes(raw))
     member = EvidenceFile(FileRef("x.aspx", str(archive)), "c.zip/x.aspx", ArtefactKind.FILE, 10)
     result = hunt(member)
@@ -290,8 +307,12 @@ def test_directory_and_broken_zip_member(tmp_path: Path) -> None:
 def test_zip_member_evidence_is_scanned(tmp_path: Path) -> None:
     archive = tmp_path / "collection.zip"
     archive.write_bytes(_zip({"C/inetpub/wwwroot/aspnet_client/s.aspx": CHOPPER}))
-    member = EvidenceFile(FileRef("C/inetpub/wwwroot/aspnet_client/s.aspx", str(archive)),
-                          "C/inetpub/wwwroot/aspnet_client/s.aspx", ArtefactKind.FILE, len(CHOPPER))
+    member = EvidenceFile(
+        FileRef("C/inetpub/wwwroot/aspnet_client/s.aspx", str(archive)),
+        "C/inetpub/wwwroot/aspnet_client/s.aspx",
+        ArtefactKind.FILE,
+        len(CHOPPER),
+    )
     found = by_rule(hunt(member))
     assert {"EXH-WS-CHOPPER", "EXH-WS-ASPNET-CLIENT-PAGE", "EXH-WS-IOC-PATH"} <= set(found)
 
@@ -304,7 +325,7 @@ def test_empty_and_junk_files(tmp_path: Path) -> None:
     assert hunt(plain_file(tmp_path, "junk.bin", junk)).findings == []
     binary = by_rule(hunt(plain_file(tmp_path, "junk.aspx", b"\x01\x02" + junk)))
     assert binary["EXH-WS-BINARY-PAGE"].detail("container") == "binary data"
-    huge_line = b"<%@ Page Language=\"C#\" %>" + b"x" * 2_000_000
+    huge_line = b'<%@ Page Language="C#" %>' + b"x" * 2_000_000
     assert hunt(plain_file(tmp_path, "long.aspx", huge_line)).findings == []
 
 

@@ -12,8 +12,7 @@ from exhunt.rules import catalog
 
 AREA = REPO / "src" / "exhunt" / "data" / "rules" / "files.toml"
 SRC = REPO / "src" / "exhunt"
-CODE = [SRC / "analyzers" / "files.py", SRC / "analyzers" / "iisconfig.py",
-        *sorted((SRC / "filehunt").glob("*.py"))]
+CODE = [SRC / "analyzers" / "files.py", SRC / "analyzers" / "iisconfig.py", *sorted((SRC / "filehunt").glob("*.py"))]
 
 
 def _yara_ids() -> dict[str, str]:
@@ -44,8 +43,19 @@ def test_every_file_hunt_rule_is_raised_somewhere() -> None:
 
 
 def test_file_hunt_rules_use_the_agreed_categories() -> None:
-    allowed = {"exploitation", "exploitation-attempt", "webshell", "webshell-access", "post-exploitation",
-               "credential-access", "persistence", "staging", "reconnaissance", "mitigation", "configuration"}
+    allowed = {
+        "exploitation",
+        "exploitation-attempt",
+        "webshell",
+        "webshell-access",
+        "post-exploitation",
+        "credential-access",
+        "persistence",
+        "staging",
+        "reconnaissance",
+        "mitigation",
+        "configuration",
+    }
     area = tomllib.loads(AREA.read_text(encoding="utf-8"))
     for rule_id, body in area.items():
         assert body["category"] in allowed, rule_id

@@ -22,15 +22,27 @@ def _file(rel: str, windows_path: str | None = None) -> EvidenceFile:
 @pytest.mark.parametrize(
     ("rel", "windows_path", "place", "known"),
     [
-        ("x/a.aspx", r"C:\Program Files\Microsoft\Exchange Server\V15\FrontEnd\HttpProxy\owa\auth\a.aspx",
-         Place.EXCHANGE_AUTH, True),
-        ("C/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/ecp/auth/b.aspx", None,
-         Place.EXCHANGE_AUTH, True),
+        (
+            "x/a.aspx",
+            r"C:\Program Files\Microsoft\Exchange Server\V15\FrontEnd\HttpProxy\owa\auth\a.aspx",
+            Place.EXCHANGE_AUTH,
+            True,
+        ),
+        (
+            "C/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/ecp/auth/b.aspx",
+            None,
+            Place.EXCHANGE_AUTH,
+            True,
+        ),
         ("C%3A/inetpub/wwwroot/aspnet_client/system_web/c.aspx", None, Place.ASPNET_CLIENT, True),
         ("C/inetpub/wwwroot/iisstart.htm", None, Place.IIS_WEBROOT, True),
         ("D/Exchange/ClientAccess/ecp/default.aspx", None, Place.EXCHANGE_VDIR, True),
-        ("C/Windows/Microsoft.NET/Framework64/v4.0.30319/Temporary ASP.NET Files/owa/a/b/x.compiled", None,
-         Place.ASPNET_TEMP, True),
+        (
+            "C/Windows/Microsoft.NET/Framework64/v4.0.30319/Temporary ASP.NET Files/owa/a/b/x.compiled",
+            None,
+            Place.ASPNET_TEMP,
+            True,
+        ),
         ("C/ProgramData/it.zip", None, Place.PROGRAMDATA, True),
         ("C/Users/All Users/COM1/x.aspx", None, Place.PROGRAMDATA, True),
         ("C/root/lsass.dmp", None, Place.ROOT_DIR, True),
@@ -90,15 +102,15 @@ def test_attack_windows() -> None:
     assert signal.details["written"] == "2021-02-27T23:00:00Z"
     # last day of a window counts whole; naive and offset times are taken as UTC / converted
     assert heuristics.attack_window(aspnet, datetime(2022, 12, 31, 23, 59), WINDOWS) is not None
-    assert heuristics.attack_window(aspnet, datetime(2021, 4, 1, 1, 0, tzinfo=timezone(timedelta(hours=3))),
-                                    WINDOWS) is not None
+    assert (
+        heuristics.attack_window(aspnet, datetime(2021, 4, 1, 1, 0, tzinfo=timezone(timedelta(hours=3))), WINDOWS)
+        is not None
+    )
     assert heuristics.attack_window(aspnet, datetime(2021, 4, 2, tzinfo=UTC), WINDOWS) is None
     assert heuristics.attack_window(aspnet, None, WINDOWS) is None
-    client_access = classify(r"C:\Program Files\Microsoft\Exchange Server\V15\ClientAccess\ecp\Hybrid.aspx",
-                             known=True)
+    client_access = classify(r"C:\Program Files\Microsoft\Exchange Server\V15\ClientAccess\ecp\Hybrid.aspx", known=True)
     assert heuristics.attack_window(client_access, inside, WINDOWS) is None
-    proxy = classify(r"C:\Program Files\Microsoft\Exchange Server\V15\FrontEnd\HttpProxy\ews\333.aspx",
-                     known=True)
+    proxy = classify(r"C:\Program Files\Microsoft\Exchange Server\V15\FrontEnd\HttpProxy\ews\333.aspx", known=True)
     low = heuristics.attack_window(proxy, inside, WINDOWS)
     assert low is not None and low.severity is None  # the rule's own: low
     assert catalog()["EXH-FS-ATTACK-WINDOW"].severity is Severity.LOW
@@ -113,7 +125,7 @@ def test_binary_page_signatures() -> None:
     assert heuristics.binary_page(loc, b"", b"") is None
     png = heuristics.binary_page(loc, b"\x89PNG\r\n\x1a\n...", b"\x89PNG... plain image")
     assert png is not None and png.details["container"] == "PNG image" and png.severity is None
-    der = heuristics.binary_page(loc, b"0\x82\x02\x10", b"0\x82 <%@ Page Language=\"C#\"%>")
+    der = heuristics.binary_page(loc, b"0\x82\x02\x10", b'0\x82 <%@ Page Language="C#"%>')
     assert der is not None and der.severity is Severity.HIGH
     assert heuristics.binary_page(classify("x/a.css", known=False), b"\x00\x01", b"") is None
 

@@ -43,14 +43,20 @@ def test_shipped_indicators_load_cleanly_and_name_their_sources() -> None:
 
 def test_path_indicators_match_installs_on_any_drive() -> None:
     assert normalise_path_indicator(OWA_AUTH + r"\bob.aspx") == "frontend/httpproxy/owa/auth/bob.aspx"
-    assert normalise_path_indicator(r"D:\Exchange\FrontEnd\HttpProxy\ecp\auth\x.aspx") \
+    assert (
+        normalise_path_indicator(r"D:\Exchange\FrontEnd\HttpProxy\ecp\auth\x.aspx")
         == "frontend/httpproxy/ecp/auth/x.aspx"
-    assert normalise_path_indicator(r"C:\inetpub\wwwroot\aspnet_client\s.aspx") \
-        == "inetpub/wwwroot/aspnet_client/s.aspx"
+    )
+    assert (
+        normalise_path_indicator(r"C:\inetpub\wwwroot\aspnet_client\s.aspx") == "inetpub/wwwroot/aspnet_client/s.aspx"
+    )
     assert normalise_path_indicator(r"%ProgramData%\it.zip") == "programdata/it.zip"
     ind = IndicatorSet()
-    parse_indicators("type,value\npath,C:\\inetpub\\wwwroot\\aspnet_client\\s.aspx\n"
-                     "path,*\\system_web\\????????.aspx\n", "mine.csv", ind)
+    parse_indicators(
+        "type,value\npath,C:\\inetpub\\wwwroot\\aspnet_client\\s.aspx\npath,*\\system_web\\????????.aspx\n",
+        "mine.csv",
+        ind,
+    )
     assert ind.match_path("/d:/inetpub/wwwroot/aspnet_client/s.aspx")
     assert not ind.match_path("/d:/inetpub/wwwroot/aspnet_client/xs.aspx")
     assert ind.match_path("/c:/inetpub/wwwroot/aspnet_client/system_web/r07azcq5.aspx")
@@ -100,8 +106,10 @@ def test_missing_list_and_headerless_list_are_reported(tmp_path: Path) -> None:
 
 
 def test_known_good_vendor_file_silenced_by_hash_and_counted(tmp_path: Path) -> None:
-    vendor = (b'<%@ Page Language="C#" %><% var p = new System.Diagnostics.ProcessStartInfo("cmd.exe", '
-              b'"/c backup.cmd"); p.RedirectStandardOutput = true; %>')
+    vendor = (
+        b'<%@ Page Language="C#" %><% var p = new System.Diagnostics.ProcessStartInfo("cmd.exe", '
+        b'"/c backup.cmd"); p.RedirectStandardOutput = true; %>'
+    )
     f = server_file(tmp_path, r"C:\inetpub\wwwroot\backupstatus.aspx", vendor)
     assert "EXH-WS-PROCESS-EXEC" in by_rule(hunt(f))
     allow = tmp_path / "allow.csv"
@@ -131,12 +139,16 @@ def test_glob_and_regex_entries_limited_to_rules(tmp_path: Path) -> None:
 
 def test_bad_allow_entries_are_reported_not_dropped() -> None:
     out = Allowlist()
-    parse_allowlist("type,value,rules\nregex,([unclosed,\nsha256,xyz,\nglob,*.zip,not-a-rule\nmd5,abc,\n",
-                    "allow.csv", out)
+    parse_allowlist(
+        "type,value,rules\nregex,([unclosed,\nsha256,xyz,\nglob,*.zip,not-a-rule\nmd5,abc,\n", "allow.csv", out
+    )
     assert len(out) == 0
     assert [(p.line, p.message.split(":")[0]) for p in out.problems] == [
-        (2, "bad regex"), (3, "not a sha256 (64 hex digits)"), (4, "not a rule id"),
-        (5, "unknown type 'md5' (expected sha256, glob, regex)")]
+        (2, "bad regex"),
+        (3, "not a sha256 (64 hex digits)"),
+        (4, "not a rule id"),
+        (5, "unknown type 'md5' (expected sha256, glob, regex)"),
+    ]
 
 
 # ------------------------------------------------------------------------------ user YARA rules
@@ -186,7 +198,12 @@ def test_user_rules_run_and_a_broken_file_is_named_with_its_line(tmp_path: Path)
     assert hunt(plain_file(tmp_path, "x.txt", b"<% case42-marker %>"), **options).findings == []
 
     mapped = by_rule(hunt(plain_file(tmp_path, "m.txt", b"zz-top-key"), **options))["EXH-WS-CHOPPER"]
-    assert mapped.detail("yara_rule", ) == f"Our_Chopper_Copy ({rules / 'sub' / 'mapped.yara'})"
+    assert (
+        mapped.detail(
+            "yara_rule",
+        )
+        == f"Our_Chopper_Copy ({rules / 'sub' / 'mapped.yara'})"
+    )
 
     # the shipped rules still run
     assert "EXH-WS-CHOPPER" in by_rule(hunt(plain_file(tmp_path, "c.aspx", CHOPPER), **options))

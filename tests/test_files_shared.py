@@ -31,8 +31,7 @@ def test_web_shell_collection_is_caught(shared_data: Path) -> None:
     folder = shared_data / "webshells" / "tennc"
     files = _files(folder)
     assert len(files) >= 40
-    missed = [p.name for p in files
-              if not any(f.category == "webshell" for f in hunt(_evidence(p, folder)).findings)]
+    missed = [p.name for p in files if not any(f.category == "webshell" for f in hunt(_evidence(p, folder)).findings)]
     caught = 1 - len(missed) / len(files)
     assert caught >= 0.95, f"caught {caught:.1%}; missed {missed}"
 

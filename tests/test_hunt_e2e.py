@@ -34,7 +34,8 @@ def test_otrf_proxylogon_events_make_the_host_compromised(
     assert h["verdict"] == "compromised"
     rules = {f["rule_id"] for f in h["findings"]}
     excerpts = " ".join(f["evidence"]["excerpt"] or "" for f in h["findings"]) + json.dumps(
-        [f["details"] for f in h["findings"]])
+        [f["details"] for f in h["findings"]]
+    )
     assert "EXH-EVT-VDIR-URL-SCRIPT" in rules  # the OAB ExternalUrl carrying script
     assert "ohyeah.aspx" in excerpts  # the web shell dropped into owa\auth
     assert "whoami" in excerpts  # the web shell running a command

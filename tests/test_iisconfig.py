@@ -43,9 +43,14 @@ EOMT_RULES = """
                 </rule>"""
 
 
-def eomtv2(attrs: str = 'stopProcessing="true"', url: str = ".*", input: str = "{UrlDecode:{REQUEST_URI}}",
-           pattern: str = "(?=.*autodiscover)(?=.*powershell)", cond: str = "",
-           action: str = "AbortRequest") -> str:
+def eomtv2(
+    attrs: str = 'stopProcessing="true"',
+    url: str = ".*",
+    input: str = "{UrlDecode:{REQUEST_URI}}",
+    pattern: str = "(?=.*autodiscover)(?=.*powershell)",
+    cond: str = "",
+    action: str = "AbortRequest",
+) -> str:
     return EOMTV2_RULE.format(attrs=attrs, url=url, input=input, pattern=pattern, cond=cond, action=action)
 
 
@@ -112,8 +117,9 @@ def config(tmp_path: Path, where: str, content: bytes) -> EvidenceFile:
 
 def mitigation(result: UnitResult, name: str) -> tuple[str, str]:
     (obs,) = [o for o in result.observations if o.kind == "mitigation" and o.value.startswith(name + ":")]
-    (finding,) = [f for f in result.findings if f.rule_id == "EXH-IIS-MITIGATION-STATE"
-                  and f.detail("mitigation") == name]
+    (finding,) = [
+        f for f in result.findings if f.rule_id == "EXH-IIS-MITIGATION-STATE" and f.detail("mitigation") == name
+    ]
     assert finding.severity is Severity.INFO and finding.implies is Implies.NOTHING
     assert finding.detail("state") == obs.value.split(": ", 1)[1].split(" (")[0]
     return obs.value, obs.source
@@ -139,10 +145,13 @@ VDIRS = """
 
 def test_virtual_directories_into_programdata_and_users(tmp_path: Path) -> None:
     result = run([config(tmp_path, APPHOST, apphost(VDIRS))])
-    found = {f.detail("physical_path"): f for f in result.findings
-             if f.rule_id == "EXH-IIS-VDIR-SUSPICIOUS-PATH"}
-    assert set(found) == {r"C:\ProgramData\COM1", r"%SystemDrive%\Users\All Users\ZING",
-                          r"C:\Users\Public\Documents", r"%ProgramData%\Contoso\Web"}
+    found = {f.detail("physical_path"): f for f in result.findings if f.rule_id == "EXH-IIS-VDIR-SUSPICIOUS-PATH"}
+    assert set(found) == {
+        r"C:\ProgramData\COM1",
+        r"%SystemDrive%\Users\All Users\ZING",
+        r"C:\Users\Public\Documents",
+        r"%ProgramData%\Contoso\Web",
+    }
     com1 = found[r"C:\ProgramData\COM1"]
     assert com1.severity is Severity.CRITICAL and com1.implies is Implies.COMPROMISE
     assert com1.detail("virtual_directory") == "Default Web Site/owa/auth/x/"
@@ -159,16 +168,17 @@ def test_broken_applicationhost_is_still_read_line_by_line(tmp_path: Path) -> No
     broken = apphost(VDIRS).replace(b"</sites>", b"</site>", 1)
     result = run([config(tmp_path, APPHOST, broken)])
     assert any("not well-formed" in e.message and e.line for e in result.errors)
-    paths = {f.detail("physical_path") for f in result.findings
-             if f.rule_id == "EXH-IIS-VDIR-SUSPICIOUS-PATH"}
+    paths = {f.detail("physical_path") for f in result.findings if f.rule_id == "EXH-IIS-VDIR-SUSPICIOUS-PATH"}
     assert r"C:\ProgramData\COM1" in paths
 
 
 def test_entity_expansion_is_refused(tmp_path: Path) -> None:
-    bomb = (b'<?xml version="1.0"?>\n<!DOCTYPE configuration [\n<!ENTITY a "aaaaaaaaaa">\n'
-            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">\n'
-            b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">\n]>\n'
-            b"<configuration>&c;</configuration>\n")
+    bomb = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE configuration [\n<!ENTITY a "aaaaaaaaaa">\n'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">\n'
+        b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">\n]>\n'
+        b"<configuration>&c;</configuration>\n"
+    )
     with pytest.raises(XmlRefused, match="DOCTYPE"):
         parse_xml(bomb)
     with pytest.raises(XmlRefused, match="DOCTYPE"):
@@ -219,8 +229,18 @@ def test_eomtv2_as_the_emergency_mitigation_service_writes_it(tmp_path: Path) ->
         (eomtv2(url="^powershell"), "matches url"),
         (eomtv2(attrs="") + EOMT_RULES, "stopProcessing is off"),
     ],
-    ids=["wildcard", "rewrite-action", "disabled", "raw-uri", "first-pattern", "other-pattern", "case",
-         "negated", "url", "no-stop"],
+    ids=[
+        "wildcard",
+        "rewrite-action",
+        "disabled",
+        "raw-uri",
+        "first-pattern",
+        "other-pattern",
+        "case",
+        "negated",
+        "url",
+        "no-stop",
+    ],
 )
 def test_eomtv2_present_but_ineffective(tmp_path: Path, rule: str, why: str) -> None:
     result = run([config(tmp_path, APPHOST, apphost()), config(tmp_path, SITE_WEB_CONFIG, web_config(rule))])
@@ -249,8 +269,12 @@ def test_child_removing_another_rule_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_rules_without_the_rewrite_module(tmp_path: Path) -> None:
-    result = run([config(tmp_path, APPHOST, apphost(rewrite_module=False)),
-                  config(tmp_path, SITE_WEB_CONFIG, web_config(eomtv2() + EOMT_RULES))])
+    result = run(
+        [
+            config(tmp_path, APPHOST, apphost(rewrite_module=False)),
+            config(tmp_path, SITE_WEB_CONFIG, web_config(eomtv2() + EOMT_RULES)),
+        ]
+    )
     for name in ("EOMT", "EOMTv2"):
         assert "URL Rewrite module is not installed" in mitigation(result, name)[0]
 
@@ -259,7 +283,7 @@ def test_eomt_cookie_rules(tmp_path: Path) -> None:
     both = run([config(tmp_path, APPHOST, apphost(site_rules=EOMT_RULES))])
     assert mitigation(both, "EOMT")[0] == "EOMT: effective"
     assert mitigation(both, "EOMTv2")[0] == "EOMTv2: absent"
-    one = EOMT_RULES[EOMT_RULES.index('                <rule name="X-BEResource'):]
+    one = EOMT_RULES[EOMT_RULES.index('                <rule name="X-BEResource') :]
     half = run([config(tmp_path, APPHOST, apphost(site_rules=one))])
     assert "X-AnonResource-Backend rule is missing" in mitigation(half, "EOMT")[0]
     edited = EOMT_RULES.replace("(.*)X-BEResource=(.+)/(.+)~(.+)", "X-BEResource=localhost")
@@ -290,8 +314,10 @@ def test_nothing_said_without_front_end_configuration(tmp_path: Path) -> None:
 
 def test_benign_exchange_configs_as_one_host(shared_data: Path) -> None:
     folder = shared_data / "benign" / "css-exchange-iis"
-    files = [EvidenceFile(FileRef(str(p)), p.name, ArtefactKind.IIS_CONFIG, p.stat().st_size)
-             for p in sorted(folder.iterdir())]
+    files = [
+        EvidenceFile(FileRef(str(p)), p.name, ArtefactKind.IIS_CONFIG, p.stat().st_size)
+        for p in sorted(folder.iterdir())
+    ]
     result = run(files)
     assert not [f for f in result.findings if f.severity.rank >= Severity.MEDIUM.rank]
     values = {o.value.split(" (")[0] for o in result.observations}
@@ -299,7 +325,6 @@ def test_benign_exchange_configs_as_one_host(shared_data: Path) -> None:
     assert values == {"EOMT: absent", "EOMTv2: present-but-ineffective"}
     bad = {p.name for p in folder.iterdir() if "BadApplicationHost" in p.name}
     assert bad and bad <= {e.path for e in result.errors}
-
 
 
 def test_site_root_found_where_applicationhost_puts_it(tmp_path: Path) -> None:

@@ -16,6 +16,15 @@ def test_ruff_is_clean() -> None:
     if ruff is None:
         pytest.skip("ruff not installed (pip install -e '.[test]')")
     targets = [d for d in ("src", "tests", "bench") if (REPO / d).is_dir()]
-    out = subprocess.run([ruff, "check", *targets], cwd=REPO, capture_output=True, text=True,
-                         check=False)
+    out = subprocess.run([ruff, "check", *targets], cwd=REPO, capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_ruff_format_is_applied() -> None:
+    beside = Path(sys.executable).with_name("ruff")
+    ruff = str(beside) if beside.exists() else shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff not installed (pip install -e '.[test]')")
+    targets = [d for d in ("src", "tests", "bench") if (REPO / d).is_dir()]
+    out = subprocess.run([ruff, "format", "--check", *targets], cwd=REPO, capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -29,8 +29,10 @@ REPO = Path(__file__).resolve().parent.parent
 def test_busy_clean_server_raises_nothing(tmp_path: Path) -> None:
     write(tmp_path, "proxy.LOG", httpproxy_log(benign_httpproxy(3000)))
     write(tmp_path, "iis.log", iis_log(benign_iis(3000)))
-    for analyzer, rel, kind in (("httpproxy-log", "proxy.LOG", ArtefactKind.HTTPPROXY),
-                                ("iis-log", "iis.log", ArtefactKind.IIS)):
+    for analyzer, rel, kind in (
+        ("httpproxy-log", "proxy.LOG", ArtefactKind.HTTPPROXY),
+        ("iis-log", "iis.log", ArtefactKind.IIS),
+    ):
         result = run(analyzer, evidence(tmp_path, rel, kind))
         assert result.findings == [] and result.suppressed == {} and result.errors == [], analyzer
         assert result.coverage[kind.value].records == 3000

@@ -26,8 +26,13 @@ from test_log_samples import (
 
 PROXY = "Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG"
 IIS = "W3SVC1/u_ex210303.log"
-SSRF = httpproxy_row(AnchorMailbox="ServerInfo~a]@EX01:444/ecp/proxyLogon.ecp?#", HttpStatus="241",
-                     ClientIpAddress="203.0.113.1", UrlStem="/ecp/y.js", Method="POST")
+SSRF = httpproxy_row(
+    AnchorMailbox="ServerInfo~a]@EX01:444/ecp/proxyLogon.ecp?#",
+    HttpStatus="241",
+    ClientIpAddress="203.0.113.1",
+    UrlStem="/ecp/y.js",
+    Method="POST",
+)
 ENTRY = iis_line(**{"cs-method": "POST", "cs-uri-stem": "/ecp/y.js", "c-ip": "203.0.113.1"})
 
 
@@ -107,8 +112,15 @@ def test_truncated_last_record_is_still_checked(tmp_path: Path) -> None:
 
 
 def test_malformed_lines_among_good_ones(tmp_path: Path) -> None:
-    garbage = ['"unbalanced, quote ServerInfo~', ",,,,,,,", "ServerInfo~", "\u202e\u0000\x1b[31m",
-               "2021-03-03T06:00:00Z," + '"' * 99, "#Fields: only,two", "2021-03-03T06:00:01Z,x"]
+    garbage = [
+        '"unbalanced, quote ServerInfo~',
+        ",,,,,,,",
+        "ServerInfo~",
+        "\u202e\u0000\x1b[31m",
+        "2021-03-03T06:00:00Z," + '"' * 99,
+        "#Fields: only,two",
+        "2021-03-03T06:00:01Z,x",
+    ]
     text = httpproxy_log([*benign_httpproxy(3), *garbage, f"#Fields: {','.join(HTTPPROXY_FIELDS)}", SSRF])
     write(tmp_path, PROXY, text)
     result = run("httpproxy-log", evidence(tmp_path, PROXY, ArtefactKind.HTTPPROXY))
@@ -116,18 +128,33 @@ def test_malformed_lines_among_good_ones(tmp_path: Path) -> None:
 
 
 def test_iis_fields_change_to_a_layout_without_the_columns(tmp_path: Path) -> None:
-    text = iis_log([ENTRY]) + "#Fields: date time s-ip\r\n2021-03-03 07:00:00 10.0.0.1\r\n" + (
-        "#Fields: " + " ".join(["date", "time", "cs-uri-stem", "cs-method", "c-ip", "sc-status"]) + "\r\n"
-        "2021-03-03 08:00:00 /ecp/main.css POST 198.51.100.1 200\r\n")
+    text = (
+        iis_log([ENTRY])
+        + "#Fields: date time s-ip\r\n2021-03-03 07:00:00 10.0.0.1\r\n"
+        + (
+            "#Fields: " + " ".join(["date", "time", "cs-uri-stem", "cs-method", "c-ip", "sc-status"]) + "\r\n"
+            "2021-03-03 08:00:00 /ecp/main.css POST 198.51.100.1 200\r\n"
+        )
+    )
     write(tmp_path, IIS, text)
     result = run("iis-log", evidence(tmp_path, IIS, ArtefactKind.IIS))
     assert [(f.evidence.line, f.source_ip) for f in result.findings] == [(5, "203.0.113.1"), (9, "198.51.100.1")]
 
 
 HOSTILE = [
-    '"; DROP TABLE x; --', "a,b,c", 'quote " inside', "\x1b[2J\x1b[31mred", "[bold red]markup[/]",
-    "\u202eevil\u202c", "\U0001f4a3 bomb", "C:\\path\\..\\..\\x", "#Fields: DateTime,Evil", "%00%0d%0a",
-    "ServerInfo~localhost/", "<script>alert(1)</script>", "x" * 5000,
+    '"; DROP TABLE x; --',
+    "a,b,c",
+    'quote " inside',
+    "\x1b[2J\x1b[31mred",
+    "[bold red]markup[/]",
+    "\u202eevil\u202c",
+    "\U0001f4a3 bomb",
+    "C:\\path\\..\\..\\x",
+    "#Fields: DateTime,Evil",
+    "%00%0d%0a",
+    "ServerInfo~localhost/",
+    "<script>alert(1)</script>",
+    "x" * 5000,
 ]
 
 
@@ -135,8 +162,12 @@ def test_attacker_text_in_every_httpproxy_field(tmp_path: Path) -> None:
     row: dict[str, str] = {}
     for i, name in enumerate(HTTPPROXY_FIELDS):
         row[name] = HOSTILE[i % len(HOSTILE)]
-    row.update(DateTime="2021-03-03T06:45:00.000Z", AnchorMailbox="ServerInfo~a]@EX01:444/ecp/,\"x\"#",
-               HttpStatus="241", ClientIpAddress="203.0.113.5")
+    row.update(
+        DateTime="2021-03-03T06:45:00.000Z",
+        AnchorMailbox='ServerInfo~a]@EX01:444/ecp/,"x"#',
+        HttpStatus="241",
+        ClientIpAddress="203.0.113.5",
+    )
     attack = httpproxy_row(**row)
     write(tmp_path, PROXY, httpproxy_log([*benign_httpproxy(4), attack, SSRF]))
     result = run("httpproxy-log", evidence(tmp_path, PROXY, ArtefactKind.HTTPPROXY))
@@ -150,11 +181,20 @@ def test_attacker_text_in_every_httpproxy_field(tmp_path: Path) -> None:
 
 def test_attacker_text_in_every_iis_field(tmp_path: Path) -> None:
     hostile_ua = "\x1b[31m<script>\u202e" + "%" * 300
-    lines = [iis_line(**{"cs-uri-stem": "/ecp/x.js", "cs-method": "POST", "cs(User-Agent)": hostile_ua,
-                         "cs-uri-query": "a='\"<>`${x}`&cafeReqId=not-a-guid", "cs-username": "\\\\evil$",
-                         "cs(Referer)": "javascript:alert(1)"}),
-             "2021-03-03 06:41:00 \x00\x01\x02 ### /owa/auth/x.aspx",
-             ENTRY]
+    lines = [
+        iis_line(
+            **{
+                "cs-uri-stem": "/ecp/x.js",
+                "cs-method": "POST",
+                "cs(User-Agent)": hostile_ua,
+                "cs-uri-query": "a='\"<>`${x}`&cafeReqId=not-a-guid",
+                "cs-username": "\\\\evil$",
+                "cs(Referer)": "javascript:alert(1)",
+            }
+        ),
+        "2021-03-03 06:41:00 \x00\x01\x02 ### /owa/auth/x.aspx",
+        ENTRY,
+    ]
     write(tmp_path, IIS, iis_log(lines))
     result = run("iis-log", evidence(tmp_path, IIS, ArtefactKind.IIS))
     assert [f.evidence.line for f in by_rule(result, "EXH-PL-IIS-SSRF-ENTRY")] == [5, 7]
@@ -214,7 +254,8 @@ def test_logs_appended_to_each_other_with_their_bom(tmp_path: Path) -> None:
     two = codecs.BOM_UTF8 + (
         b"#Software: Microsoft Internet Information Services 10.0\r\n"
         b"#Fields: cs-method cs-uri-stem c-ip sc-status date time\r\n"
-        b"POST /ecp/y.js 203.0.113.8 241 2021-03-04 01:02:03\r\n")
+        b"POST /ecp/y.js 203.0.113.8 241 2021-03-04 01:02:03\r\n"
+    )
     write(tmp_path, IIS, codecs.BOM_UTF8 + one + two)
     result = run("iis-log", evidence(tmp_path, IIS, ArtefactKind.IIS))
     (f,) = result.findings
@@ -239,14 +280,18 @@ def test_pathological_values_stay_fast(tmp_path: Path) -> None:
     assert time.perf_counter() - started < 5
 
 
-@pytest.mark.parametrize("fields", [
-    {"cs-uri-stem": "/owa/" + "@" * 200_000 + "/x"},
-    {"cs-uri-stem": "/autodiscover/autodiscover.json", "cs-uri-query": "@" + "a@" * 100_000},
-    {"cs-uri-stem": "/autodiscover/autodiscover.json", "cs-uri-query": "&" + "a" * 200_000 + "powershell"},
-    {"cs-uri-stem": "/autodiscover/autodiscover.json", "cs-uri-query": "%25" * 60_000 + "powershell"},
-    {"cs-uri-stem": "/x.aspx", "cs-uri-query": "proxy&" + "port=1&" * 30_000},
-    {"cs-uri-stem": "/owa/auth/" + "/" * 100_000 + "x.aspx"},
-], ids=["owa-at", "ps-at", "pns-run", "pct", "tunnel", "slashes"])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"cs-uri-stem": "/owa/" + "@" * 200_000 + "/x"},
+        {"cs-uri-stem": "/autodiscover/autodiscover.json", "cs-uri-query": "@" + "a@" * 100_000},
+        {"cs-uri-stem": "/autodiscover/autodiscover.json", "cs-uri-query": "&" + "a" * 200_000 + "powershell"},
+        {"cs-uri-stem": "/autodiscover/autodiscover.json", "cs-uri-query": "%25" * 60_000 + "powershell"},
+        {"cs-uri-stem": "/x.aspx", "cs-uri-query": "proxy&" + "port=1&" * 30_000},
+        {"cs-uri-stem": "/owa/auth/" + "/" * 100_000 + "x.aspx"},
+    ],
+    ids=["owa-at", "ps-at", "pns-run", "pct", "tunnel", "slashes"],
+)
 def test_hostile_iis_fields_stay_fast(tmp_path: Path, fields: dict[str, str]) -> None:
     import time
 

@@ -22,25 +22,44 @@ from test_log_samples import (
 
 IIS = "C/inetpub/logs/LogFiles/W3SVC1/u_ex221208.log"
 RPS = "C/Program Files/Microsoft/Exchange Server/V15/Logging/CmdletInfra/Powershell-Proxy/Http/Rps_Http_2022120810.LOG"
-POC_UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-          "Chrome/105.0.5195.54 Safari/537.36")
+POC_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/105.0.5195.54 Safari/537.36"
+)
 
 
 def owa_ps(stem: str, status: str, ua: str = POC_UA, minute: int = 0) -> str:
-    return iis_line(**{"date": "2022-12-08", "time": f"10:{minute:02d}:00", "cs-method": "POST", "cs-uri-stem": stem,
-                       "cs-uri-query": f"&CorrelationID=<empty>;&cafeReqId={rid(6000 + minute)};",
-                       "cs-username": "CORP\\mastermailbox", "c-ip": "192.0.2.77", "cs(User-Agent)": ua,
-                       "sc-status": status})
+    return iis_line(
+        **{
+            "date": "2022-12-08",
+            "time": f"10:{minute:02d}:00",
+            "cs-method": "POST",
+            "cs-uri-stem": stem,
+            "cs-uri-query": f"&CorrelationID=<empty>;&cafeReqId={rid(6000 + minute)};",
+            "cs-username": "CORP\\mastermailbox",
+            "c-ip": "192.0.2.77",
+            "cs(User-Agent)": ua,
+            "sc-status": status,
+        }
+    )
 
 
 def test_owa_powershell_path_in_iis(tmp_path: Path) -> None:
-    lines = [*benign_iis(8),
-             owa_ps("/owa/mastermailbox%40outlook.com/powershell", "200", minute=1),   # line 13
-             owa_ps("/owa/mastermailbox@outlook.com/powershell", "401", minute=2),     # line 14
-             owa_ps("/owa/mastermailbox@outlook.com/powershell", "200", ua="Microsoft WinRM Client", minute=3),
-             iis_line(**{"cs-uri-stem": "/powershell", "cs-uri-query": "clientApplication=ActiveMonitor;PSVersion=5.1",
-                         "cs(User-Agent)": "Microsoft WinRM Client", "s-port": "444"}),
-             *benign_iis(4, start=700)]
+    lines = [
+        *benign_iis(8),
+        owa_ps("/owa/mastermailbox%40outlook.com/powershell", "200", minute=1),  # line 13
+        owa_ps("/owa/mastermailbox@outlook.com/powershell", "401", minute=2),  # line 14
+        owa_ps("/owa/mastermailbox@outlook.com/powershell", "200", ua="Microsoft WinRM Client", minute=3),
+        iis_line(
+            **{
+                "cs-uri-stem": "/powershell",
+                "cs-uri-query": "clientApplication=ActiveMonitor;PSVersion=5.1",
+                "cs(User-Agent)": "Microsoft WinRM Client",
+                "s-port": "444",
+            }
+        ),
+        *benign_iis(4, start=700),
+    ]
     write(tmp_path, IIS, iis_log(lines))
     result = run("iis-log", evidence(tmp_path, IIS, ArtefactKind.IIS))
     served, refused = result.findings
@@ -51,15 +70,23 @@ def test_owa_powershell_path_in_iis(tmp_path: Path) -> None:
     assert served.detail("explicit_mailbox") == "mastermailbox@outlook.com"
     assert served.detail("cafe_request_id") == rid(6001) and served.source_ip == "192.0.2.77"
     assert served.timestamp == datetime(2022, 12, 8, 10, 1, tzinfo=UTC)
-    ((rule_id, reason), n), = result.suppressed.items()
+    (((rule_id, reason), n),) = result.suppressed.items()
     assert rule_id == "EXH-OWASSRF-OWA-POWERSHELL" and n == 1 and "legitimate" in reason
 
 
 def test_owa_powershell_path_in_httpproxy(tmp_path: Path) -> None:
     log = "C/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Owa/HttpProxy_2022120810-1.LOG"
-    row = httpproxy_row(DateTime="2022-12-08T10:01:00.050Z", RequestId=rid(6001), Protocol="Owa",
-                        UrlStem="/owa/mastermailbox%40outlook.com/powershell", Method="POST", HttpStatus="200",
-                        UserAgent=POC_UA, ClientIpAddress="192.0.2.77", AuthenticatedUser="CORP\\mastermailbox")
+    row = httpproxy_row(
+        DateTime="2022-12-08T10:01:00.050Z",
+        RequestId=rid(6001),
+        Protocol="Owa",
+        UrlStem="/owa/mastermailbox%40outlook.com/powershell",
+        Method="POST",
+        HttpStatus="200",
+        UserAgent=POC_UA,
+        ClientIpAddress="192.0.2.77",
+        AuthenticatedUser="CORP\\mastermailbox",
+    )
     write(tmp_path, log, httpproxy_log([*benign_httpproxy(6), row]))
     (f,) = run("httpproxy-log", evidence(tmp_path, log, ArtefactKind.HTTPPROXY)).findings
     assert f.rule_id == "EXH-OWASSRF-OWA-POWERSHELL" and f.evidence.line == 12
@@ -67,16 +94,32 @@ def test_owa_powershell_path_in_httpproxy(tmp_path: Path) -> None:
 
 
 def test_rps_http_client_info(tmp_path: Path) -> None:
-    benign = [{"DateTime": f"2022-12-08T09:{i:02d}:00.000Z", "ClientInfo": c, "AuthenticatedUser": "CORP\\admin",
-               "ClientIpAddress": "10.0.0.5"} for i, c in enumerate(["Microsoft WinRM Client", "",
-                                                                     "Exchange BackEnd Probes"] * 3)]
+    benign = [
+        {
+            "DateTime": f"2022-12-08T09:{i:02d}:00.000Z",
+            "ClientInfo": c,
+            "AuthenticatedUser": "CORP\\admin",
+            "ClientIpAddress": "10.0.0.5",
+        }
+        for i, c in enumerate(["Microsoft WinRM Client", "", "Exchange BackEnd Probes"] * 3)
+    ]
     attack = [
-        {"DateTime": "2022-12-08T10:01:00.100Z", "ClientInfo": POC_UA, "HttpStatus": "200",
-         "AuthenticatedUser": "corp.example/Users/mastermailbox", "FrontEndServer": "EX01",
-         "ClientIpAddress": "192.0.2.77 10.0.0.11", "CommandName": "New-MailboxExportRequest",
-         "RequestId": rid(99)},
-        {"DateTime": "2022-12-08T10:02:00.100Z", "ClientInfo": "python-requests/2.28.1", "HttpStatus": "500",
-         "ClientIpAddress": "192.0.2.78,10.0.0.11"},
+        {
+            "DateTime": "2022-12-08T10:01:00.100Z",
+            "ClientInfo": POC_UA,
+            "HttpStatus": "200",
+            "AuthenticatedUser": "corp.example/Users/mastermailbox",
+            "FrontEndServer": "EX01",
+            "ClientIpAddress": "192.0.2.77 10.0.0.11",
+            "CommandName": "New-MailboxExportRequest",
+            "RequestId": rid(99),
+        },
+        {
+            "DateTime": "2022-12-08T10:02:00.100Z",
+            "ClientInfo": "python-requests/2.28.1",
+            "HttpStatus": "500",
+            "ClientIpAddress": "192.0.2.78,10.0.0.11",
+        },
     ]
     write(tmp_path, RPS, rps_log([*benign, *attack]))
     result = run("rps-http-log", evidence(tmp_path, RPS, ArtefactKind.RPS_HTTP))

@@ -20,8 +20,21 @@ from exhunt.model import ArtefactKind, Finding, UnitResult
 
 INSTALL = "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\"
 IIS_FIELDS = [
-    "date", "time", "s-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "s-port", "cs-username", "c-ip",
-    "cs(User-Agent)", "cs(Referer)", "sc-status", "sc-substatus", "sc-win32-status", "time-taken",
+    "date",
+    "time",
+    "s-ip",
+    "cs-method",
+    "cs-uri-stem",
+    "cs-uri-query",
+    "s-port",
+    "cs-username",
+    "c-ip",
+    "cs(User-Agent)",
+    "cs(Referer)",
+    "sc-status",
+    "sc-substatus",
+    "sc-win32-status",
+    "time-taken",
 ]
 OUTLOOK_UA = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.5365; Pro)"
 BROWSER_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/89.0"
@@ -40,13 +53,30 @@ def rid(n: int) -> str:
 def httpproxy_row(**values: str) -> str:
     """One HttpProxy row; unnamed columns get plausible benign values."""
     row = {
-        "DateTime": "2021-03-03T06:40:00.000Z", "RequestId": rid(1), "MajorVersion": "15", "MinorVersion": "1",
-        "BuildVersion": "2176", "RevisionVersion": "2", "Protocol": "Owa", "UrlHost": "mail.corp.example",
-        "UrlStem": "/owa/", "AuthenticationType": "Negotiate", "IsAuthenticated": "true",
-        "AuthenticatedUser": "CORP\\alice", "AnchorMailbox": "Smtp~alice@corp.example", "UserAgent": BROWSER_UA,
-        "ClientIpAddress": "10.1.2.3", "ServerHostName": "EX01", "HttpStatus": "200", "BackEndStatus": "200",
-        "Method": "GET", "ProxyAction": "Proxy", "TargetServer": "ex02.corp.example",
-        "TargetServerVersion": "15.01.2176.002", "RoutingType": "Database", "RoutingHint": "Smtp-UserBoundary",
+        "DateTime": "2021-03-03T06:40:00.000Z",
+        "RequestId": rid(1),
+        "MajorVersion": "15",
+        "MinorVersion": "1",
+        "BuildVersion": "2176",
+        "RevisionVersion": "2",
+        "Protocol": "Owa",
+        "UrlHost": "mail.corp.example",
+        "UrlStem": "/owa/",
+        "AuthenticationType": "Negotiate",
+        "IsAuthenticated": "true",
+        "AuthenticatedUser": "CORP\\alice",
+        "AnchorMailbox": "Smtp~alice@corp.example",
+        "UserAgent": BROWSER_UA,
+        "ClientIpAddress": "10.1.2.3",
+        "ServerHostName": "EX01",
+        "HttpStatus": "200",
+        "BackEndStatus": "200",
+        "Method": "GET",
+        "ProxyAction": "Proxy",
+        "TargetServer": "ex02.corp.example",
+        "TargetServerVersion": "15.01.2176.002",
+        "RoutingType": "Database",
+        "RoutingHint": "Smtp-UserBoundary",
         "BackEndCookie": "Database~6f1c1a2b-0000-4000-8000-000000000000~~2021-03-10T06:40:00",
         "GenericInfo": "BeginRequest=2021-03-03T06:40:00.000Z;CorrelationID=<empty>;ProxyState-Run=None;",
     }
@@ -55,8 +85,12 @@ def httpproxy_row(**values: str) -> str:
 
 
 def httpproxy_log(rows: Iterable[str], *, fields: Iterable[str] = HTTPPROXY_FIELDS, bare_header: bool = False) -> str:
-    head = ["#Software: Microsoft Exchange Server", "#Version: 15.01.2176.002", "#Log-type: HttpProxy Logs",
-            "#Date: 2021-03-03T06:00:00.000Z"]
+    head = [
+        "#Software: Microsoft Exchange Server",
+        "#Version: 15.01.2176.002",
+        "#Log-type: HttpProxy Logs",
+        "#Date: 2021-03-03T06:00:00.000Z",
+    ]
     head.append(",".join(fields) if bare_header else "#Fields: " + ",".join(fields))
     return "\r\n".join([*head, *rows]) + "\r\n"
 
@@ -64,9 +98,11 @@ def httpproxy_log(rows: Iterable[str], *, fields: Iterable[str] = HTTPPROXY_FIEL
 def benign_httpproxy(n: int, start: int = 100) -> list[str]:
     return [
         httpproxy_row(
-            DateTime=f"2021-03-03T06:{10 + i % 40:02d}:{i % 60:02d}.{i % 1000:03d}Z", RequestId=rid(start + i),
+            DateTime=f"2021-03-03T06:{10 + i % 40:02d}:{i % 60:02d}.{i % 1000:03d}Z",
+            RequestId=rid(start + i),
             UrlStem=("/owa/", "/ews/exchange.asmx", "/mapi/emsmdb/", "/ecp/")[i % 4],
-            UserAgent=(BROWSER_UA, OUTLOOK_UA)[i % 2], ClientIpAddress=f"10.1.{i % 7}.{i % 200}",
+            UserAgent=(BROWSER_UA, OUTLOOK_UA)[i % 2],
+            ClientIpAddress=f"10.1.{i % 7}.{i % 200}",
             AnchorMailbox=f"Smtp~user{i}@corp.example",
         )
         for i in range(n)
@@ -75,10 +111,21 @@ def benign_httpproxy(n: int, start: int = 100) -> list[str]:
 
 def iis_line(**values: str) -> str:
     row = {
-        "date": "2021-03-03", "time": "06:40:00", "s-ip": "10.0.0.10", "cs-method": "GET", "cs-uri-stem": "/owa/",
-        "cs-uri-query": f"&CorrelationID=<empty>;&cafeReqId={rid(1)};&encoding=;", "s-port": "443",
-        "cs-username": "", "c-ip": "10.1.2.3", "cs(User-Agent)": BROWSER_UA, "cs(Referer)": "", "sc-status": "200",
-        "sc-substatus": "0", "sc-win32-status": "0", "time-taken": "15",
+        "date": "2021-03-03",
+        "time": "06:40:00",
+        "s-ip": "10.0.0.10",
+        "cs-method": "GET",
+        "cs-uri-stem": "/owa/",
+        "cs-uri-query": f"&CorrelationID=<empty>;&cafeReqId={rid(1)};&encoding=;",
+        "s-port": "443",
+        "cs-username": "",
+        "c-ip": "10.1.2.3",
+        "cs(User-Agent)": BROWSER_UA,
+        "cs(Referer)": "",
+        "sc-status": "200",
+        "sc-substatus": "0",
+        "sc-win32-status": "0",
+        "time-taken": "15",
     }
     row.update(values)
     out = []
@@ -91,8 +138,12 @@ def iis_line(**values: str) -> str:
 
 
 def iis_log(lines: Iterable[str], *, fields: Iterable[str] = IIS_FIELDS, date: str = "2021-03-03 00:00:00") -> str:
-    head = ["#Software: Microsoft Internet Information Services 10.0", "#Version: 1.0", f"#Date: {date}",
-            "#Fields: " + " ".join(fields)]
+    head = [
+        "#Software: Microsoft Internet Information Services 10.0",
+        "#Version: 1.0",
+        f"#Date: {date}",
+        "#Fields: " + " ".join(fields),
+    ]
     return "\r\n".join([*head, *lines]) + "\r\n"
 
 
@@ -107,23 +158,49 @@ def benign_iis(n: int, start: int = 100) -> list[str]:
             ("/owa/auth/15.1.2176/themes/resources/favicon.ico", cafe),
             ("/autodiscover/autodiscover.xml", cafe),
         ][i % 5]
-        out.append(iis_line(time=f"06:{10 + i % 40:02d}:{i % 60:02d}", **{
-            "cs-uri-stem": stem, "cs-uri-query": query, "cs-method": ("GET", "POST")[i % 2],
-            "c-ip": f"10.1.{i % 7}.{i % 200}", "cs(User-Agent)": (BROWSER_UA, OUTLOOK_UA)[i % 2],
-            "cs-username": ("", f"CORP\\user{i}")[i % 2],
-        }))
+        out.append(
+            iis_line(
+                time=f"06:{10 + i % 40:02d}:{i % 60:02d}",
+                **{
+                    "cs-uri-stem": stem,
+                    "cs-uri-query": query,
+                    "cs-method": ("GET", "POST")[i % 2],
+                    "c-ip": f"10.1.{i % 7}.{i % 200}",
+                    "cs(User-Agent)": (BROWSER_UA, OUTLOOK_UA)[i % 2],
+                    "cs-username": ("", f"CORP\\user{i}")[i % 2],
+                },
+            )
+        )
     return out
 
 
 def rps_log(rows: Iterable[Mapping[str, str]], *, header: bool = True) -> str:
-    lines = ["#Software: Microsoft Exchange Server", "#Version: 15.01.2507.006", "#Log-type: Rps Http Logs",
-             "#Fields: " + ",".join(RPS_HTTP_FIELDS)] if header else []
+    lines = (
+        [
+            "#Software: Microsoft Exchange Server",
+            "#Version: 15.01.2507.006",
+            "#Log-type: Rps Http Logs",
+            "#Fields: " + ",".join(RPS_HTTP_FIELDS),
+        ]
+        if header
+        else []
+    )
     for values in rows:
-        row = {"DateTime": "2022-12-01T10:00:00.000Z", "MajorVersion": "15", "MinorVersion": "1",
-               "BuildVersion": "2507", "RevisionVersion": "6", "UrlHost": "ex01.corp.example",
-               "UrlStem": "/powershell", "AuthenticationType": "Kerberos", "IsAuthenticated": "true",
-               "ServerHostName": "EX01", "FrontEndServer": "EX01", "HttpStatus": "200",
-               "ClientInfo": "Microsoft WinRM Client"}
+        row = {
+            "DateTime": "2022-12-01T10:00:00.000Z",
+            "MajorVersion": "15",
+            "MinorVersion": "1",
+            "BuildVersion": "2507",
+            "RevisionVersion": "6",
+            "UrlHost": "ex01.corp.example",
+            "UrlStem": "/powershell",
+            "AuthenticationType": "Kerberos",
+            "IsAuthenticated": "true",
+            "ServerHostName": "EX01",
+            "FrontEndServer": "EX01",
+            "HttpStatus": "200",
+            "ClientInfo": "Microsoft WinRM Client",
+        }
         row.update(values)
         lines.append(csv_line(row.get(f, "") for f in RPS_HTTP_FIELDS))
     return "\r\n".join(lines) + "\r\n"
@@ -153,6 +230,7 @@ def by_rule(result: UnitResult, rule_id: str) -> list[Finding]:
 
 
 # --- tests of the builders themselves: the evidence must look like the real thing ---
+
 
 def test_httpproxy_row_has_every_column_in_order() -> None:
     row = next(csv.reader([httpproxy_row(UserAgent="a, b", UrlQuery="?x=1")]))

@@ -14,24 +14,36 @@ IIS = "C/inetpub/logs/LogFiles/W3SVC1/u_ex210304.log"
 
 
 def get(stem: str, status: str = "200", method: str = "GET", ip: str = "203.0.113.9", query: str = "") -> str:
-    return iis_line(**{"cs-uri-stem": stem, "sc-status": status, "cs-method": method, "c-ip": ip,
-                       "cs-uri-query": query, "cs(User-Agent)": "antSword/v2.1"})
+    return iis_line(
+        **{
+            "cs-uri-stem": stem,
+            "sc-status": status,
+            "cs-method": method,
+            "c-ip": ip,
+            "cs-uri-query": query,
+            "cs(User-Agent)": "antSword/v2.1",
+        }
+    )
 
 
 def test_scripts_that_exchange_does_not_ship(tmp_path: Path) -> None:
-    lines = [*benign_iis(10),
-             get("/aspnet_client/discover.aspx", method="POST"),                          # 15 known path, ran
-             get("/owa/auth/RedirSuiteServerProxy.aspx"),                                 # 16 known look-alike
-             get("/owa/auth/8Lw7tAhF9i1pJnRo.aspx", status="404"),                        # 17 known, probe
-             get("/owa/auth/ChackLogsSE.aspx"),                                           # 18 known name family
-             get("/ews/333.aspx"),                                                        # 19 known, outside auth
-             get("/owa/auth/Current/scripts/shellz.aspx", status="200"),                  # 20 not stock
-             get("/ecp/auth/blank.aspx", status="404"),                                   # 21 not stock, probe
-             get("/aspnet_client/system_web/4_0_30319/x.ashx", method="POST"),            # 22 not stock
-             get("/owa/auth/logon.aspx"), get("/OWA/auth/LogOff.aspx"),                  # stock: nothing
-             get("/ecp/auth/TimeoutLogoff.aspx"), get("/owa/auth/errorFE.aspx", status="500"),
-             get("/aspnet_client/system_web/4_0_30319/WebUIValidation.js"),
-             *benign_iis(3, start=500)]
+    lines = [
+        *benign_iis(10),
+        get("/aspnet_client/discover.aspx", method="POST"),  # 15 known path, ran
+        get("/owa/auth/RedirSuiteServerProxy.aspx"),  # 16 known look-alike
+        get("/owa/auth/8Lw7tAhF9i1pJnRo.aspx", status="404"),  # 17 known, probe
+        get("/owa/auth/ChackLogsSE.aspx"),  # 18 known name family
+        get("/ews/333.aspx"),  # 19 known, outside auth
+        get("/owa/auth/Current/scripts/shellz.aspx", status="200"),  # 20 not stock
+        get("/ecp/auth/blank.aspx", status="404"),  # 21 not stock, probe
+        get("/aspnet_client/system_web/4_0_30319/x.ashx", method="POST"),  # 22 not stock
+        get("/owa/auth/logon.aspx"),
+        get("/OWA/auth/LogOff.aspx"),  # stock: nothing
+        get("/ecp/auth/TimeoutLogoff.aspx"),
+        get("/owa/auth/errorFE.aspx", status="500"),
+        get("/aspnet_client/system_web/4_0_30319/WebUIValidation.js"),
+        *benign_iis(3, start=500),
+    ]
     write(tmp_path, IIS, iis_log(lines))
     result = run("iis-log", evidence(tmp_path, IIS, ArtefactKind.IIS))
     known = by_rule(result, "EXH-IIS-WEBSHELL-KNOWN-PATH")
@@ -50,13 +62,14 @@ def test_scripts_that_exchange_does_not_ship(tmp_path: Path) -> None:
 
 def test_regeorg_style_tunnel(tmp_path: Path) -> None:
     ip = "198.51.100.50"
-    lines = [*benign_iis(5),
-             get("/aspnet_client/tunnel.ashx", method="POST", ip=ip, query="cmd=connect&target=10.0.0.5&port=445"),
-             *[get("/aspnet_client/tunnel.ashx", method="POST", ip=ip, query=q)
-               for q in ["cmd=forward", "cmd=read"] * 5],
-             get("/aspnet_client/tunnel.ashx", method="POST", ip=ip, query="cmd=disconnect"),
-             # one stray request with a tunnel-like query is not a tunnel
-             get("/owa/auth/logon.aspx", ip="10.9.9.9", query="cmd=read")]
+    lines = [
+        *benign_iis(5),
+        get("/aspnet_client/tunnel.ashx", method="POST", ip=ip, query="cmd=connect&target=10.0.0.5&port=445"),
+        *[get("/aspnet_client/tunnel.ashx", method="POST", ip=ip, query=q) for q in ["cmd=forward", "cmd=read"] * 5],
+        get("/aspnet_client/tunnel.ashx", method="POST", ip=ip, query="cmd=disconnect"),
+        # one stray request with a tunnel-like query is not a tunnel
+        get("/owa/auth/logon.aspx", ip="10.9.9.9", query="cmd=read"),
+    ]
     write(tmp_path, IIS, iis_log(lines))
     result = run("iis-log", evidence(tmp_path, IIS, ArtefactKind.IIS))
     (tunnel,) = by_rule(result, "EXH-IIS-TUNNEL-WEBSHELL")
@@ -78,7 +91,9 @@ def test_tunna_log_raises_tunnel_findings(shared_data: Path) -> None:
         assert f.category == "webshell-access" and f.implies is Implies.COMPROMISE
         assert f.detail("script") == "/erp/conn.aspx" and f.detail("tunnel_target") == "127.0.0.1:3389"
         assert f.source_ip == "10.0.2.17"
-        assert f.detail("url", ).startswith("/erp/conn.aspx?proxy&port=3389")
+        assert f.detail(
+            "url",
+        ).startswith("/erp/conn.aspx?proxy&port=3389")
     data_lines = sum(1 for t in lines if "/erp/conn.aspx" in t)
     assert tunnels[0].detail("tunnel_requests") == str(data_lines)
     assert {f.rule_id for f in result.findings} == {"EXH-IIS-TUNNEL-WEBSHELL"}

@@ -22,9 +22,20 @@ from exhunt.model import (
 
 
 def _finding() -> Finding:
-    return Finding("EXH-PL-26855-SSRF", 1, "t", Severity.CRITICAL, "exploitation", Implies.COMPROMISE,
-                   ("CVE-2021-26855",), "ProxyLogon", EvidenceRef("Logging/x.log", 3, "<script>", None),
-                   datetime(2021, 3, 3, 6, 49, 43, tzinfo=UTC), "1.2.3.4", (("user_agent", "a,b"),))
+    return Finding(
+        "EXH-PL-26855-SSRF",
+        1,
+        "t",
+        Severity.CRITICAL,
+        "exploitation",
+        Implies.COMPROMISE,
+        ("CVE-2021-26855",),
+        "ProxyLogon",
+        EvidenceRef("Logging/x.log", 3, "<script>", None),
+        datetime(2021, 3, 3, 6, 49, 43, tzinfo=UTC),
+        "1.2.3.4",
+        (("user_agent", "a,b"),),
+    )
 
 
 def test_iso_is_utc_with_z() -> None:
@@ -49,10 +60,14 @@ def test_unit_results_merge_coverage_and_suppressions() -> None:
 
 def test_hunt_result_round_trips_through_json_dict() -> None:
     host = HostAssessment(
-        host="EX01", verdict=Verdict.COMPROMISED, verdict_reason="web shell", exchange_build="15.1.2176.2",
+        host="EX01",
+        verdict=Verdict.COMPROMISED,
+        verdict_reason="web shell",
+        exchange_build="15.1.2176.2",
         findings=[_finding()],
         log_coverage={"HttpProxy": CoverageSpan(datetime(2021, 3, 1, tzinfo=UTC), None, 2, 10)},
-        blind_spots=["no IIS logs"], suppressed=[Suppression("R", "scanner", 4)],
+        blind_spots=["no IIS logs"],
+        suppressed=[Suppression("R", "scanner", 4)],
         errors=[EvidenceError("a.log", "truncated", 9)],
         incidents=[Incident("I1", "1.2.3.4", None, None, ("ProxyLogon",), ("R",), 1, Severity.HIGH)],
         observations=[Observation("exchange_build", "15.1.2176.2", "a.log")],

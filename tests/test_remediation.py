@@ -99,9 +99,7 @@ def test_attempt_only_host_patches_and_blocks_but_resets_nothing() -> None:
     assert actions[0].startswith("Install ")
     assert not [a for a in actions if "Preserve" in a or "credentials" in a or "web shells" in a]
     sources = _step(plan(host), "attacking addresses")
-    assert sources.details == (
-        "192.0.2.10: 1 finding, 2021-03-03T06:47:12.101000Z to 2021-03-03T06:47:12.101000Z",
-    )
+    assert sources.details == ("192.0.2.10: 1 finding, 2021-03-03T06:47:12.101000Z to 2021-03-03T06:47:12.101000Z",)
     assert "EXH-PS-AUTODISCOVER-SSRF" in sources.why
 
 
@@ -111,9 +109,7 @@ def test_mitigations_seen_in_the_evidence_are_kept_until_patched() -> None:
         Observation("mitigation", "EOMT rule 'X-BEResource Abort - inbound'", "C/inetpub/wwwroot/web.config")
     )
     keep = _step(plan(host), "Keep these temporary mitigations")
-    assert keep.details == (
-        "EOMT rule 'X-BEResource Abort - inbound' (seen in C/inetpub/wwwroot/web.config)",
-    )
+    assert keep.details == ("EOMT rule 'X-BEResource Abort - inbound' (seen in C/inetpub/wwwroot/web.config)",)
     assert "only the security update fixes" in keep.why
     # Once patched, nothing about mitigations is asked.
     patched = clean_host()
@@ -127,9 +123,7 @@ def test_build_known_only_to_the_cu_asks_to_confirm_the_update() -> None:
         entry["status"] = "vulnerable-unless-su"
     host = HostAssessment(host="EX6", verdict=Verdict.CLEAN, verdict_reason="", exposure=item)
     first = plan(host)[0]
-    assert first.action.startswith(
-        "Make sure Exchange Server 2016 CU19 Mar21SU (15.1.2176.9, KB5000871) or a later"
-    )
+    assert first.action.startswith("Make sure Exchange Server 2016 CU19 Mar21SU (15.1.2176.9, KB5000871) or a later")
 
 
 def test_unsupported_cu_without_a_fix_is_told_to_move_on() -> None:

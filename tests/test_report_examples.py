@@ -103,18 +103,30 @@ def test_ex01_holds_the_whole_proxylogon_chain() -> None:
     proxy = [r for r in _proxy_rows(EX01) if r["AnchorMailbox"].startswith("ServerInfo~")]
     attacker = [r for r in proxy if r["ClientIpAddress"] == "203.0.113.47"]
     steps = [r["AnchorMailbox"].split(":444", 1)[1].split("?")[0] for r in attacker]
-    assert steps == ["/autodiscover/autodiscover.xml", "/mapi/emsmdb/", "/ecp/proxyLogon.ecp",
-                     "/ecp/DDI/DDIService.svc/GetObject", "/ecp/DDI/DDIService.svc/SetObject",
-                     "/ecp/DDI/DDIService.svc/SetObject"]
+    assert steps == [
+        "/autodiscover/autodiscover.xml",
+        "/mapi/emsmdb/",
+        "/ecp/proxyLogon.ecp",
+        "/ecp/DDI/DDIService.svc/GetObject",
+        "/ecp/DDI/DDIService.svc/SetObject",
+        "/ecp/DDI/DDIService.svc/SetObject",
+    ]
     assert [r["HttpStatus"] for r in attacker] == ["200", "200", "241", "200", "200", "200"]
     assert {r["RoutingHint"] for r in attacker} == {"X-BEResource-Cookie"}
     # Test-ProxyLogon's two conditions (detection-spec §1.1) hold for the right rows.
-    ssrf = [r for r in proxy if fnmatch.fnmatch(r["AnchorMailbox"].lower(), "serverinfo~*/*")
-            and not fnmatch.fnmatch(r["AnchorMailbox"].lower(), "serverinfo~*/autodiscover*")
-            and not fnmatch.fnmatch(r["AnchorMailbox"].lower(), "serverinfo~localhost*/*")]
+    ssrf = [
+        r
+        for r in proxy
+        if fnmatch.fnmatch(r["AnchorMailbox"].lower(), "serverinfo~*/*")
+        and not fnmatch.fnmatch(r["AnchorMailbox"].lower(), "serverinfo~*/autodiscover*")
+        and not fnmatch.fnmatch(r["AnchorMailbox"].lower(), "serverinfo~localhost*/*")
+    ]
     assert {r["ClientIpAddress"] for r in ssrf} == {"203.0.113.47"}
-    reset = [r for r in proxy if fnmatch.fnmatch(r["AnchorMailbox"], "ServerInfo~*/*Reset*VirtualDirectory#")
-             and r["HttpStatus"] == "200"]
+    reset = [
+        r
+        for r in proxy
+        if fnmatch.fnmatch(r["AnchorMailbox"], "ServerInfo~*/*Reset*VirtualDirectory#") and r["HttpStatus"] == "200"
+    ]
     assert len(reset) == 1
     assert {r["ClientIpAddress"] for r in proxy} == {"203.0.113.47", "198.51.100.77", "192.0.2.201"}
 
@@ -143,7 +155,8 @@ def test_ex01_sysmon_shows_drop_chopper_and_lsass_dump() -> None:
     sysmon = _events(EX01 / "events/Microsoft-Windows-Sysmon_Operational.jsonl")
     drops = [e for e in sysmon if e["EventID"] == 11 and str(e["TargetFilename"]).endswith(".aspx")]
     assert [(d["Image"], d["TargetFilename"]) for d in drops] == [
-        ("C:\\Windows\\System32\\inetsrv\\w3wp.exe", "C:\\inetpub\\wwwroot\\aspnet_client\\Q7kf2LmA.aspx")]
+        ("C:\\Windows\\System32\\inetsrv\\w3wp.exe", "C:\\inetpub\\wwwroot\\aspnet_client\\Q7kf2LmA.aspx")
+    ]
     shells = [e for e in sysmon if e["EventID"] == 1 and str(e["ParentImage"]).endswith("w3wp.exe")]
     assert any("&whoami&echo [S]" in str(e["CommandLine"]) for e in shells)
     assert any("comsvcs.dll, MiniDump" in str(e["CommandLine"]) for e in shells)

@@ -58,8 +58,7 @@ PATCHED_BUILD = {
     "name": "Exchange Server 2019 CU12 Nov22SU",
     "release_date": "2022-11-08",
     "exposure": {
-        chain: {"status": "patched", "cves": []}
-        for chain in ("ProxyLogon", "ProxyShell", "ProxyNotShell", "OWASSRF")
+        chain: {"status": "patched", "cves": []} for chain in ("ProxyLogon", "ProxyShell", "ProxyNotShell", "OWASSRF")
     },
     "next_update": None,
     "error": None,
@@ -212,12 +211,8 @@ def compromised_host(hostile: str = "", name: str = "EX01") -> HostAssessment:
         exposure=EXPOSED_BUILD,
         findings=compromised_findings(h),
         log_coverage={
-            "HttpProxy": CoverageSpan(
-                datetime(2021, 2, 22, tzinfo=UTC), datetime(2021, 3, 5, tzinfo=UTC), 30, 2000
-            ),
-            "IIS": CoverageSpan(
-                datetime(2021, 2, 24, tzinfo=UTC), datetime(2021, 3, 5, tzinfo=UTC), 10, 1500
-            ),
+            "HttpProxy": CoverageSpan(datetime(2021, 2, 22, tzinfo=UTC), datetime(2021, 3, 5, tzinfo=UTC), 30, 2000),
+            "IIS": CoverageSpan(datetime(2021, 2, 24, tzinfo=UTC), datetime(2021, 3, 5, tzinfo=UTC), 10, 1500),
         },
         blind_spots=["no Rps_Http logs" + h],
         suppressed=[Suppression("EXH-PL-26855-SSRF", "scanner probe (ServerInfo~localhost)" + h, 3)],
@@ -262,9 +257,7 @@ def clean_host(name: str = "EX02") -> HostAssessment:
         build_source="HttpProxy #Version",
         exposure=PATCHED_BUILD,
         log_coverage={
-            "HttpProxy": CoverageSpan(
-                datetime(2023, 1, 9, tzinfo=UTC), datetime(2023, 1, 27, tzinfo=UTC), 40, 900
-            )
+            "HttpProxy": CoverageSpan(datetime(2023, 1, 9, tzinfo=UTC), datetime(2023, 1, 27, tzinfo=UTC), 40, 900)
         },
         suppressed=[Suppression("EXH-PL-26855-SSRF", "scanner probe (ServerInfo~localhost)", 1)],
     )

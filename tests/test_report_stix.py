@@ -29,9 +29,7 @@ def test_bundle_is_valid_stix_and_every_observation_names_its_finding() -> None:
         assert prov["evidence_path"]
     ssrf = next(od for od in observed if od.extensions[EXTENSION_ID].get("evidence_line") == 12)
     prov = ssrf.extensions[EXTENSION_ID]
-    assert prov["rule_id"] == "EXH-PL-26855-SSRF" and prov["evidence_path"].endswith(
-        "HttpProxy_2021030306-1.LOG"
-    )
+    assert prov["rule_id"] == "EXH-PL-26855-SSRF" and prov["evidence_path"].endswith("HttpProxy_2021030306-1.LOG")
     assert prov["user_agent"] == "python-requests/2.25.1" + HOSTILE
     assert ssrf.first_observed == T0
     (ext_def,) = objs["extension-definition"]
@@ -75,9 +73,7 @@ def test_user_agents_and_urls_ride_on_http_requests() -> None:
 
 def test_junk_addresses_and_ipv6_and_full_urls() -> None:
     findings = [
-        finding(
-            "EXH-A-B", "high", "exploitation", "compromise", "a.log", line=1, ts=T0, ip="1.2.3.4, 5.6.7.8"
-        ),
+        finding("EXH-A-B", "high", "exploitation", "compromise", "a.log", line=1, ts=T0, ip="1.2.3.4, 5.6.7.8"),
         finding(
             "EXH-A-B",
             "high",

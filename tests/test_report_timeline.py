@@ -81,9 +81,7 @@ def test_lone_surrogates_from_undecodable_bytes_are_written_visibly(tmp_path: Pa
         verdict=Verdict.SUSPICIOUS,
         verdict_reason="",
         findings=[
-            finding(
-                "EXH-X-Y", "low", "reconnaissance", "suspicious", "a.log", line=1, ts=T0, excerpt="bad \udcff"
-            )
+            finding("EXH-X-Y", "low", "reconnaissance", "suspicious", "a.log", line=1, ts=T0, excerpt="bad \udcff")
         ],
     )
     write_timeline(hunt(host), tmp_path / "t.csv")

@@ -48,13 +48,30 @@ def fleet() -> Iterator[tuple[Emulator, dict[str, dict[str, str | None]]]]:
         yield em, expected
 
 
-def test_scan_of_200_hosts_accounts_for_all(fleet: tuple[Emulator, dict[str, dict[str, str | None]]],
-                                            tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_scan_of_200_hosts_accounts_for_all(
+    fleet: tuple[Emulator, dict[str, dict[str, str | None]]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, expected = fleet
     (tmp_path / "targets.txt").write_text("# the fleet\n" + "\n".join(expected) + "\nnot..a..host\n")
     out_json, out_csv, out_jsonl, db = (tmp_path / n for n in ("r.json", "r.csv", "r.jsonl", "s.sqlite"))
-    code = main(["scan", "-i", str(tmp_path / "targets.txt"), "--db", str(db), "--json", str(out_json),
-                 "--csv", str(out_csv), "--jsonl", str(out_jsonl), "--concurrency", "50", *FAST])
+    code = main(
+        [
+            "scan",
+            "-i",
+            str(tmp_path / "targets.txt"),
+            "--db",
+            str(db),
+            "--json",
+            str(out_json),
+            "--csv",
+            str(out_csv),
+            "--jsonl",
+            str(out_jsonl),
+            "--concurrency",
+            "50",
+            *FAST,
+        ]
+    )
     assert code == 1  # some hosts run vulnerable builds
     report = json.loads(out_json.read_text())
     assert report["schema"] == "exhunt.scan/1"
@@ -62,8 +79,18 @@ def test_scan_of_200_hosts_accounts_for_all(fleet: tuple[Emulator, dict[str, dic
     assert len(results) == 201
     for key, want in expected.items():
         r = results[key]
-        for field in ("target", "address", "port", "reachable", "is_exchange", "build", "build_source",
-                      "product", "exposure", "errors"):
+        for field in (
+            "target",
+            "address",
+            "port",
+            "reachable",
+            "is_exchange",
+            "build",
+            "build_source",
+            "product",
+            "exposure",
+            "errors",
+        ):
             assert field in r
         assert (r["build"], r["build_source"]) == (want["build"], want["source"]), key
         assert r["is_exchange"] == (want["build"] is not None)
@@ -90,8 +117,9 @@ def four_hosts() -> Iterator[tuple[Emulator, list[tuple[str, int]]]]:
         yield em, addrs
 
 
-def test_diff_between_scans(four_hosts: tuple[Emulator, list[tuple[str, int]]], tmp_path: Path,
-                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_diff_between_scans(
+    four_hosts: tuple[Emulator, list[tuple[str, int]]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     em, addrs = four_hosts
     specs = [f"http://{ip}:{port}" for ip, port in addrs]
     db = str(tmp_path / "s.sqlite")
@@ -122,9 +150,11 @@ def test_exit_code_zero_when_nothing_is_exposed(four_hosts: tuple[Emulator, list
     assert main(["scan", f"{ip}:{port}", "--no-db", "-q", *FAST, "--port", "1"]) == 0
 
 
-def test_targets_from_stdin_and_jsonl_to_stdout(four_hosts: tuple[Emulator, list[tuple[str, int]]],
-                                                monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_targets_from_stdin_and_jsonl_to_stdout(
+    four_hosts: tuple[Emulator, list[tuple[str, int]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     _, addrs = four_hosts
     monkeypatch.setattr("sys.stdin", io.StringIO("".join(f"http://{ip}:{port}\n" for ip, port in addrs[:2])))
     assert main(["scan", "-", "--no-db", "--jsonl", "-", *FAST]) == 1
@@ -139,8 +169,7 @@ def test_at_file_and_checks(four_hosts: tuple[Emulator, list[tuple[str, int]]], 
     ip, port = addrs[0]
     (tmp_path / "t.txt").write_text(f"http://{ip}:{port}\n")
     out = tmp_path / "r.json"
-    assert main(["scan", f"@{tmp_path / 't.txt'}", "--no-db", "-q", "--json", str(out), "--check", "all",
-                 *FAST]) == 1
+    assert main(["scan", f"@{tmp_path / 't.txt'}", "--no-db", "-q", "--json", str(out), "--check", "all", *FAST]) == 1
     [result] = json.loads(out.read_text())["results"]
     assert [c["name"] for c in result["checks"]] == [c.name for c in CHECKS.values()]
     assert json.loads(out.read_text())["checks"] == list(CHECKS)
@@ -158,8 +187,9 @@ def test_at_file_and_checks(four_hosts: tuple[Emulator, list[tuple[str, int]]], 
         (["scan", "192.0.2.1", "--json", "-", "--csv", "-", "--no-db"], "stdout"),
     ],
 )
-def test_usage_errors_are_one_line_and_exit_2(argv: list[str], message: str,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_errors_are_one_line_and_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err

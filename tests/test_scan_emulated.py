@@ -39,13 +39,15 @@ def target(addr: tuple[str, int], scheme: str = "http") -> Target:
     return Target(f"{addr[0]}:{addr[1]}", addr[0], addr[1], scheme)
 
 
-async def scan_one(profile: Profile, *, checks: Sequence[str] = (), client: ClientOptions = FAST,
-                   host_timeout: float = 5.0) -> tuple[HostResult, Emulator, tuple[str, int]]:
+async def scan_one(
+    profile: Profile, *, checks: Sequence[str] = (), client: ClientOptions = FAST, host_timeout: float = 5.0
+) -> tuple[HostResult, Emulator, tuple[str, int]]:
     em = Emulator()
     addr = em.add("127.0.0.2", profile)
     async with em:
-        result = await scan_host(target(addr), ScanOptions(client=client, checks=tuple(checks),
-                                                           host_timeout=host_timeout))
+        result = await scan_host(
+            target(addr), ScanOptions(client=client, checks=tuple(checks), host_timeout=host_timeout)
+        )
     return result, em, addr
 
 
@@ -59,15 +61,19 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 # --- fingerprint sources ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("profile", "build", "source", "precision"),
     [
         (ExchangeHost("15.1.2176.9"), "15.1.2176.9", "x-owa-version", "exact"),
         (ExchangeHost("15.2.986.5", owa_version_header=False), "15.2.986.5", "exporttool-manifest", "exact"),
-        (ExchangeHost("15.1.2375.37", owa_version_header=False, exporttool=False), "15.1.2375",
-         "owa-logon-page", "cu"),
-        (ExchangeHost("14.3.513.0", owa_version_header=False, exporttool=False, logon_parts=4), "14.3.513.0",
-         "owa-logon-page", "exact"),
+        (ExchangeHost("15.1.2375.37", owa_version_header=False, exporttool=False), "15.1.2375", "owa-logon-page", "cu"),
+        (
+            ExchangeHost("14.3.513.0", owa_version_header=False, exporttool=False, logon_parts=4),
+            "14.3.513.0",
+            "owa-logon-page",
+            "exact",
+        ),
     ],
     ids=["header", "manifest", "logon-page", "logon-page-2010"],
 )
@@ -81,8 +87,9 @@ async def test_each_build_source(profile: ExchangeHost, build: str, source: str,
 
 
 async def test_leak_headers_alone_say_exchange_without_a_build() -> None:
-    result, _, _ = await scan_one(ExchangeHost("15.1.2176.9", owa_version_header=False, exporttool=False,
-                                               logon_page=False, server_name="CAS07"))
+    result, _, _ = await scan_one(
+        ExchangeHost("15.1.2176.9", owa_version_header=False, exporttool=False, logon_page=False, server_name="CAS07")
+    )
     assert result.is_exchange and result.build is None and result.build_source is None
     assert result.leaks == {"X-FEServer": "CAS07"}
     assert set(result.exposure.values()) == {U}
@@ -93,8 +100,9 @@ async def test_exact_header_spares_the_other_requests() -> None:
     assert [r.path_qs.split("?")[0] for r in em.requests[addr]] == ["/owa/", "/owa/auth/logon.aspx"]
 
 
-@pytest.mark.parametrize("profile", [HardenedHost(), WebHost(title="Outlook Web App"), LyingHost()],
-                         ids=["hardened", "web-server", "liar"])
+@pytest.mark.parametrize(
+    "profile", [HardenedHost(), WebHost(title="Outlook Web App"), LyingHost()], ids=["hardened", "web-server", "liar"]
+)
 async def test_servers_without_exchange_artefacts_are_not_called_exchange(profile: Profile) -> None:
     result, _, _ = await scan_one(profile)
     assert result.reachable
@@ -105,9 +113,11 @@ async def test_servers_without_exchange_artefacts_are_not_called_exchange(profil
 
 # --- opt-in checks ---------------------------------------------------------------------------
 
+
 async def test_checks_are_off_by_default() -> None:
-    _, em, addr = await scan_one(ExchangeHost("15.1.2176.2", owa_version_header=False,
-                                              proxylogon="vulnerable", proxyshell="vulnerable"))
+    _, em, addr = await scan_one(
+        ExchangeHost("15.1.2176.2", owa_version_header=False, proxylogon="vulnerable", proxyshell="vulnerable")
+    )
     sent = [r.path_qs for r in em.requests[addr]]
     assert sent and not any("x.js" in p or "autodiscover" in p for p in sent)
     assert not any("Cookie" in r.headers for r in em.requests[addr])
@@ -142,9 +152,12 @@ async def test_checks_skip_hosts_that_are_not_exchange() -> None:
 
 
 async def test_positive_check_without_a_build_sets_the_exposure() -> None:
-    result, _, _ = await scan_one(ExchangeHost("15.1.2176.2", owa_version_header=False, exporttool=False,
-                                               logon_page=False, proxyshell="vulnerable"),
-                                  checks=["proxyshell"])
+    result, _, _ = await scan_one(
+        ExchangeHost(
+            "15.1.2176.2", owa_version_header=False, exporttool=False, logon_page=False, proxyshell="vulnerable"
+        ),
+        checks=["proxyshell"],
+    )
     assert result.build is None
     assert result.exposure == {"ProxyLogon": U, "ProxyShell": V, "ProxyNotShell": V, "OWASSRF": V}
 
@@ -171,10 +184,13 @@ async def test_misbehaving_servers_cost_at_most_a_timeout() -> None:
     em = Emulator()
     addrs = {name: em.add(f"127.0.1.{i + 1}", p) for i, (name, p) in enumerate(MISBEHAVING.items())}
     elsewhere = em.add("127.0.1.99", ExchangeHost("15.1.2176.2"))
-    addrs["redirect-offsite"] = em.add("127.0.1.98", Misbehaving(
-        "redirect-offsite", location=f"http://{elsewhere[0]}:{elsewhere[1]}/owa/auth/logon.aspx"))
-    options = ScanOptions(client=FAST, host_timeout=3.0, concurrency=20,
-                          checks=("proxylogon", "proxyshell", "proxynotshell"))
+    addrs["redirect-offsite"] = em.add(
+        "127.0.1.98",
+        Misbehaving("redirect-offsite", location=f"http://{elsewhere[0]}:{elsewhere[1]}/owa/auth/logon.aspx"),
+    )
+    options = ScanOptions(
+        client=FAST, host_timeout=3.0, concurrency=20, checks=("proxylogon", "proxyshell", "proxynotshell")
+    )
     started = time.monotonic()
     async with em:
         results = {r.address: r async for r in scan_targets([target(a) for a in addrs.values()], options)}
@@ -261,14 +277,15 @@ async def test_undecodable_and_control_characters_reach_every_writer_clean(tmp_p
 
 # --- TLS ------------------------------------------------------------------------------------
 
+
 async def test_tls_certificate_is_recorded_and_sni_sent(tls_files: tuple[Path, Path]) -> None:
     em = Emulator()
     addr = em.add("127.0.3.1", ExchangeHost("15.2.1118.20"), tls=server_context(*tls_files))
     async with em:
         plain = await scan_host(target(addr, "https"), ScanOptions(client=FAST))
-        named = await scan_host(target(addr, "https"),
-                                ScanOptions(client=ClientOptions(request_timeout=1.0,
-                                                                 sni="mail.example.com")))
+        named = await scan_host(
+            target(addr, "https"), ScanOptions(client=ClientOptions(request_timeout=1.0, sni="mail.example.com"))
+        )
     assert plain.build == named.build == "15.2.1118.20"
     assert plain.tls is not None and plain.tls["version"] in ("TLSv1.2", "TLSv1.3")
     assert not plain.tls["legacy"]
@@ -282,8 +299,11 @@ async def test_tls_certificate_is_recorded_and_sni_sent(tls_files: tuple[Path, P
 
 async def test_legacy_tls_is_an_opt_in_retry(tls_files: tuple[Path, Path]) -> None:
     em = Emulator()
-    old = em.add("127.0.3.2", ExchangeHost("14.3.513.0", exporttool=False, logon_parts=4),
-                 tls=server_context(*tls_files, legacy_only=True))
+    old = em.add(
+        "127.0.3.2",
+        ExchangeHost("14.3.513.0", exporttool=False, logon_parts=4),
+        tls=server_context(*tls_files, legacy_only=True),
+    )
     modern = em.add("127.0.3.3", ExchangeHost("15.1.2507.16"), tls=server_context(*tls_files))
     legacy = ScanOptions(client=ClientOptions(request_timeout=1.0, legacy_tls=True))
     async with em:
@@ -311,22 +331,37 @@ async def test_plain_http_on_a_tls_port_is_an_error_not_a_hang(tls_files: tuple[
 
 MIXED: list[tuple[Profile, dict[str, str] | None]] = [
     # (what the host runs, the exposure a scan with every check must report); facts: detection-spec.md §3.4
-    (ExchangeHost("15.1.2176.2", proxylogon="vulnerable", proxyshell="vulnerable"),
-     {"ProxyLogon": V, "ProxyShell": V, "ProxyNotShell": V, "OWASSRF": V}),
-    (ExchangeHost("15.1.2176.9", owa_version_header=False, proxyshell="vulnerable"),
-     {"ProxyLogon": P, "ProxyShell": V, "ProxyNotShell": V, "OWASSRF": V}),
+    (
+        ExchangeHost("15.1.2176.2", proxylogon="vulnerable", proxyshell="vulnerable"),
+        {"ProxyLogon": V, "ProxyShell": V, "ProxyNotShell": V, "OWASSRF": V},
+    ),
+    (
+        ExchangeHost("15.1.2176.9", owa_version_header=False, proxyshell="vulnerable"),
+        {"ProxyLogon": P, "ProxyShell": V, "ProxyNotShell": V, "OWASSRF": V},
+    ),
     (ExchangeHost("15.2.1118.20"), {"ProxyLogon": P, "ProxyShell": P, "ProxyNotShell": P, "OWASSRF": P}),
-    (ExchangeHost("15.1.2507.16", owa_version_header=False, pns_rewrite="abort"),
-     {"ProxyLogon": P, "ProxyShell": P, "ProxyNotShell": P, "OWASSRF": P}),
-    (ExchangeHost("15.1.2176.14", owa_version_header=False, exporttool=False),
-     {"ProxyLogon": SU, "ProxyShell": SU, "ProxyNotShell": V, "OWASSRF": V}),
-    (ExchangeHost("15.2.1118.9", owa_version_header=False, exporttool=False, pns_rewrite="abort"),
-     {"ProxyLogon": P, "ProxyShell": P, "ProxyNotShell": SU, "OWASSRF": SU}),
-    (ExchangeHost("15.0.1497.2", proxylogon="vulnerable", proxyshell="vulnerable"),
-     {"ProxyLogon": V, "ProxyShell": V, "ProxyNotShell": V, "OWASSRF": V}),
-    (ExchangeHost("15.1.2176.2", owa_version_header=False, exporttool=False, logon_page=False,
-                  proxylogon="vulnerable"),
-     {"ProxyLogon": V, "ProxyShell": V, "ProxyNotShell": V, "OWASSRF": V}),
+    (
+        ExchangeHost("15.1.2507.16", owa_version_header=False, pns_rewrite="abort"),
+        {"ProxyLogon": P, "ProxyShell": P, "ProxyNotShell": P, "OWASSRF": P},
+    ),
+    (
+        ExchangeHost("15.1.2176.14", owa_version_header=False, exporttool=False),
+        {"ProxyLogon": SU, "ProxyShell": SU, "ProxyNotShell": V, "OWASSRF": V},
+    ),
+    (
+        ExchangeHost("15.2.1118.9", owa_version_header=False, exporttool=False, pns_rewrite="abort"),
+        {"ProxyLogon": P, "ProxyShell": P, "ProxyNotShell": SU, "OWASSRF": SU},
+    ),
+    (
+        ExchangeHost("15.0.1497.2", proxylogon="vulnerable", proxyshell="vulnerable"),
+        {"ProxyLogon": V, "ProxyShell": V, "ProxyNotShell": V, "OWASSRF": V},
+    ),
+    (
+        ExchangeHost(
+            "15.1.2176.2", owa_version_header=False, exporttool=False, logon_page=False, proxylogon="vulnerable"
+        ),
+        {"ProxyLogon": V, "ProxyShell": V, "ProxyNotShell": V, "OWASSRF": V},
+    ),
     (HardenedHost(), None),
     (WebHost(), None),
     (RawHost("close"), None),

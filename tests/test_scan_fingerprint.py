@@ -23,8 +23,7 @@ from exhunt.scan.fingerprint import (
 from exhunt.scan.result import HostResult
 
 
-def reply(path: str, status: int = 200, headers: dict[str, str] | None = None,
-          body: str | bytes = b"") -> Reply:
+def reply(path: str, status: int = 200, headers: dict[str, str] | None = None, body: str | bytes = b"") -> Reply:
     raw = body.encode() if isinstance(body, str) else body
     return Reply(path, status, tuple((headers or {}).items()), raw)
 
@@ -46,24 +45,32 @@ def test_products() -> None:
 
 
 def test_header_outranks_manifest_and_logon_page() -> None:
-    fp = fingerprint([
-        reply("/owa/auth/logon.aspx", headers={"X-OWA-Version": "15.1.2176.14"},
-              body=logon_page("15.1.2176.14", 3)),
-        reply(EXPORTTOOL_PATH, body=exporttool_manifest("15.1.2176.14")),
-    ])
+    fp = fingerprint(
+        [
+            reply(
+                "/owa/auth/logon.aspx", headers={"X-OWA-Version": "15.1.2176.14"}, body=logon_page("15.1.2176.14", 3)
+            ),
+            reply(EXPORTTOOL_PATH, body=exporttool_manifest("15.1.2176.14")),
+        ]
+    )
     assert fp.is_exchange
-    assert (fp.build, fp.build_source, fp.build_precision) == ("15.1.2176.14", BuildSource.OWA_VERSION_HEADER,
-                                                               "exact")
-    assert [c.source for c in fp.clues] == [BuildSource.OWA_VERSION_HEADER, BuildSource.EXPORTTOOL_MANIFEST,
-                                            BuildSource.OWA_LOGON_PAGE]
+    assert (fp.build, fp.build_source, fp.build_precision) == ("15.1.2176.14", BuildSource.OWA_VERSION_HEADER, "exact")
+    assert [c.source for c in fp.clues] == [
+        BuildSource.OWA_VERSION_HEADER,
+        BuildSource.EXPORTTOOL_MANIFEST,
+        BuildSource.OWA_LOGON_PAGE,
+    ]
     assert not any("disagree" in e for e in fp.evidence)
 
 
 def test_manifest_outranks_logon_page() -> None:
-    fp = fingerprint([reply("/owa/auth/logon.aspx", body=logon_page("15.2.986.5", 3)),
-                      reply(EXPORTTOOL_PATH, body=exporttool_manifest("15.2.986.5"))])
-    assert (fp.build, fp.build_source, fp.build_precision) == ("15.2.986.5", BuildSource.EXPORTTOOL_MANIFEST,
-                                                               "exact")
+    fp = fingerprint(
+        [
+            reply("/owa/auth/logon.aspx", body=logon_page("15.2.986.5", 3)),
+            reply(EXPORTTOOL_PATH, body=exporttool_manifest("15.2.986.5")),
+        ]
+    )
+    assert (fp.build, fp.build_source, fp.build_precision) == ("15.2.986.5", BuildSource.EXPORTTOOL_MANIFEST, "exact")
 
 
 def test_logon_page_alone_gives_the_cu_only() -> None:
@@ -79,8 +86,9 @@ def test_exchange_2010_logon_paths_carry_four_parts() -> None:
 
 
 def test_leak_headers_identify_exchange_without_a_build() -> None:
-    fp = fingerprint([reply("/owa/", 401, {"X-FEServer": "EXCH01", "X-BEServer": "EXCH02.corp.example",
-                                           "X-DiagInfo": "EXCH02"})])
+    fp = fingerprint(
+        [reply("/owa/", 401, {"X-FEServer": "EXCH01", "X-BEServer": "EXCH02.corp.example", "X-DiagInfo": "EXCH02"})]
+    )
     assert fp.is_exchange and fp.build is None
     assert fp.leaks == {"X-FEServer": "EXCH01", "X-BEServer": "EXCH02.corp.example", "X-DiagInfo": "EXCH02"}
 
@@ -92,19 +100,27 @@ def test_a_redirect_to_the_logon_path_alone_is_not_enough() -> None:
 
 
 def test_lying_values_are_evidence_not_builds() -> None:
-    fp = fingerprint([
-        reply("/owa/", headers={"X-OWA-Version": "15.1.2176.2\x1b[31m<script>" + "9" * 500}),
-        reply(EXPORTTOOL_PATH, body=b"<assemblyIdentity name='microsoft.exchange.ediscovery.exporttool' "
-                                    b"version='15.1.9'/>"),
-        reply("/owa/auth/logon.aspx", body=b"\xff\xfe/owa/auth/99.1.2/themes/ junk \x00" * 1000),
-    ])
+    fp = fingerprint(
+        [
+            reply("/owa/", headers={"X-OWA-Version": "15.1.2176.2\x1b[31m<script>" + "9" * 500}),
+            reply(
+                EXPORTTOOL_PATH,
+                body=b"<assemblyIdentity name='microsoft.exchange.ediscovery.exporttool' version='15.1.9'/>",
+            ),
+            reply("/owa/auth/logon.aspx", body=b"\xff\xfe/owa/auth/99.1.2/themes/ junk \x00" * 1000),
+        ]
+    )
     assert not fp.is_exchange and fp.build is None
     assert all(e.isprintable() and len(e) < 300 for e in fp.evidence)
 
 
 def test_disagreeing_sources_are_reported() -> None:
-    fp = fingerprint([reply("/owa/", headers={"X-OWA-Version": "15.2.1118.20"}),
-                      reply("/owa/auth/logon.aspx", body=logon_page("15.1.2507.16", 3))])
+    fp = fingerprint(
+        [
+            reply("/owa/", headers={"X-OWA-Version": "15.2.1118.20"}),
+            reply("/owa/auth/logon.aspx", body=logon_page("15.1.2507.16", 3)),
+        ]
+    )
     assert fp.build == "15.2.1118.20"
     assert any("disagree" in e for e in fp.evidence)
 
@@ -134,13 +150,16 @@ def dropped(path: str, kind: ErrorKind = ErrorKind.ABORTED) -> Exchange:
 
 def test_proxylogon_verdicts() -> None:
     path = CHECKS["proxylogon"].path
-    assert judged("proxylogon", answered(path, 500, {"X-CalculatedBETarget": "localhost"})).verdict \
+    assert (
+        judged("proxylogon", answered(path, 500, {"X-CalculatedBETarget": "localhost"})).verdict
         is CheckVerdict.VULNERABLE
+    )
     # 302 counts too (detection-spec.md §1.5: the status requirement was dropped)
-    assert judged("proxylogon", answered(path, 302, {"X-CalculatedBETarget": "LOCALHOST"})).verdict \
+    assert (
+        judged("proxylogon", answered(path, 302, {"X-CalculatedBETarget": "LOCALHOST"})).verdict
         is CheckVerdict.VULNERABLE
-    assert judged("proxylogon", answered(path, 404, {"X-FEServer": "EXCH01"})).verdict \
-        is CheckVerdict.NOT_VULNERABLE
+    )
+    assert judged("proxylogon", answered(path, 404, {"X-FEServer": "EXCH01"})).verdict is CheckVerdict.NOT_VULNERABLE
     backend = answered(path, 500, {"X-CalculatedBETarget": "exch02.corp.example"})
     assert judged("proxylogon", backend).verdict is CheckVerdict.NOT_VULNERABLE
     assert judged("proxylogon", dropped(path)).verdict is CheckVerdict.MITIGATED
@@ -157,23 +176,32 @@ def test_proxylogon_request_is_the_nmap_one() -> None:
 
 def test_proxyshell_verdicts() -> None:
     path = CHECKS["proxyshell"].path
-    assert judged("proxyshell", answered(path, 302, {"Location": "/owa/auth/logon.aspx"})).verdict \
+    assert (
+        judged("proxyshell", answered(path, 302, {"Location": "/owa/auth/logon.aspx"})).verdict
         is CheckVerdict.VULNERABLE
+    )
     assert judged("proxyshell", answered(path, 400)).verdict is CheckVerdict.NOT_VULNERABLE
     assert judged("proxyshell", answered(path, 200)).verdict is CheckVerdict.UNKNOWN
     assert judged("proxyshell", answered(path, 403)).verdict is CheckVerdict.UNKNOWN
     # a front that sends everything to a sign-on page is not the backend's OWA
-    assert judged("proxyshell", answered(path, 302, {"Location": "https://sso.example.com/login"})).verdict \
+    assert (
+        judged("proxyshell", answered(path, 302, {"Location": "https://sso.example.com/login"})).verdict
         is CheckVerdict.UNKNOWN
-    assert judged("proxyshell", answered(path, 302, {"Location": "/owa/"}),
-                  HostContext(is_exchange=False, sends_fe_server=False)).verdict is CheckVerdict.UNKNOWN
+    )
+    assert (
+        judged(
+            "proxyshell",
+            answered(path, 302, {"Location": "/owa/"}),
+            HostContext(is_exchange=False, sends_fe_server=False),
+        ).verdict
+        is CheckVerdict.UNKNOWN
+    )
 
 
 def test_proxynotshell_mitigation_verdicts() -> None:
     path = CHECKS["proxynotshell"].path
     assert "FooProtocol=Powershell" in path and "autodiscover.json" in path
-    assert judged("proxynotshell", answered(path, 400, {"X-FEServer": "EXCH01"})).verdict \
-        is CheckVerdict.NOT_MITIGATED
+    assert judged("proxynotshell", answered(path, 400, {"X-FEServer": "EXCH01"})).verdict is CheckVerdict.NOT_MITIGATED
     assert judged("proxynotshell", dropped(path)).verdict is CheckVerdict.MITIGATED
     assert judged("proxynotshell", answered(path, 403)).verdict is CheckVerdict.MITIGATED
     no_baseline = HostContext(is_exchange=True, sends_fe_server=False)
@@ -181,6 +209,7 @@ def test_proxynotshell_mitigation_verdicts() -> None:
 
 
 # --- exposure --------------------------------------------------------------------------------
+
 
 def result_with(build: str | None) -> HostResult:
     r = HostResult("t", "https://t:443", "t", 443, is_exchange=True, reachable=True, build=build)
@@ -218,8 +247,12 @@ def test_a_positive_check_overrides_and_implies_later_chains() -> None:
     assert any("inferred" in n for n in r.exposure_notes["ProxyShell"])
     r = result_with(None)
     apply_checks(r, [CheckResult("proxyshell-autodiscover", "ProxyShell", CheckVerdict.VULNERABLE, "302")])
-    assert r.exposure == {"ProxyLogon": "unknown", "ProxyShell": "vulnerable", "ProxyNotShell": "vulnerable",
-                          "OWASSRF": "vulnerable"}
+    assert r.exposure == {
+        "ProxyLogon": "unknown",
+        "ProxyShell": "vulnerable",
+        "ProxyNotShell": "vulnerable",
+        "OWASSRF": "vulnerable",
+    }
 
 
 def test_check_contradicting_a_patched_build_is_noted() -> None:
@@ -232,8 +265,7 @@ def test_check_contradicting_a_patched_build_is_noted() -> None:
 def test_a_mitigation_is_noted_but_not_a_fix() -> None:
     r = result_with("15.1.2507.6")
     before = dict(r.exposure)
-    apply_checks(r, [CheckResult("proxynotshell-mitigation", "ProxyNotShell", CheckVerdict.MITIGATED,
-                                 "aborted")])
+    apply_checks(r, [CheckResult("proxynotshell-mitigation", "ProxyNotShell", CheckVerdict.MITIGATED, "aborted")])
     assert r.exposure == before
     assert any("not a fix" in n for n in r.exposure_notes["ProxyNotShell"])
     assert any("OWASSRF" in n for n in r.exposure_notes["OWASSRF"])
@@ -241,10 +273,12 @@ def test_a_mitigation_is_noted_but_not_a_fix() -> None:
 
 # --- certificates ----------------------------------------------------------------------------
 
+
 def test_certificate_fields_match_pythons_own_decoder(tmp_path: Path) -> None:
     try:
-        cert, _ = make_certificate(tmp_path, "EXCH01.corp.example",
-                                   "DNS:mail.example.com,DNS:autodiscover.example.com,IP:127.0.0.5")
+        cert, _ = make_certificate(
+            tmp_path, "EXCH01.corp.example", "DNS:mail.example.com,DNS:autodiscover.example.com,IP:127.0.0.5"
+        )
     except FileNotFoundError:
         pytest.skip("openssl command not found: cannot make a test certificate")
     der = ssl.PEM_cert_to_DER_cert(cert.read_text())
@@ -260,8 +294,9 @@ def test_certificate_fields_match_pythons_own_decoder(tmp_path: Path) -> None:
     assert len(info.sha256) == 64
 
 
-@pytest.mark.parametrize("der", [b"", b"\x30", b"\x30\x82\xff\xff" + b"\x00" * 10, b"\x30\x03\x02\x01\x01",
-                                 bytes(range(256)) * 4])
+@pytest.mark.parametrize(
+    "der", [b"", b"\x30", b"\x30\x82\xff\xff" + b"\x00" * 10, b"\x30\x03\x02\x01\x01", bytes(range(256)) * 4]
+)
 def test_broken_certificates_give_empty_fields(der: bytes) -> None:
     info = parse_certificate(der)
     assert info.subject is None and info.san == () and len(info.sha256) == 64

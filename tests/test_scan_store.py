@@ -14,9 +14,17 @@ from exhunt.scan.store import ChangeKind, ScanStore, StoreError, diff
 
 def host(key: str, build: str | None = None, *, reachable: bool = True, exchange: bool = True) -> HostResult:
     ip, port = key.split(":")
-    r = HostResult(key, f"https://{key}", ip, int(port), address=ip,
-                   reachable=reachable, is_exchange=exchange and reachable, build=build,
-                   scanned_at=datetime(2024, 5, 1, 10, 0, tzinfo=UTC))
+    r = HostResult(
+        key,
+        f"https://{key}",
+        ip,
+        int(port),
+        address=ip,
+        reachable=reachable,
+        is_exchange=exchange and reachable,
+        build=build,
+        scanned_at=datetime(2024, 5, 1, 10, 0, tzinfo=UTC),
+    )
     apply_build(r)
     if not reachable:
         r.errors.append("/owa/: connect: cannot connect (Connection refused)")
@@ -26,8 +34,7 @@ def host(key: str, build: str | None = None, *, reachable: bool = True, exchange
 def test_results_round_trip(tmp_path: Path) -> None:
     r = host("192.0.2.1:443", "15.1.2176.2")
     r.evidence.append("X-OWA-Version: 15.1.2176.2 on /owa/ '; DROP TABLE results;--")
-    r.checks.append(CheckResult("proxylogon-ssrf", "ProxyLogon", CheckVerdict.VULNERABLE,
-                                "X-CalculatedBETarget", 500))
+    r.checks.append(CheckResult("proxylogon-ssrf", "ProxyLogon", CheckVerdict.VULNERABLE, "X-CalculatedBETarget", 500))
     r.tls = {"version": "TLSv1.2", "cipher": "X", "legacy": False, "certificate": {"subject": "CN=\u00e9x"}}
     with ScanStore(tmp_path / "s.sqlite") as store:
         scan_id = store.begin_scan(datetime(2024, 5, 1, tzinfo=UTC), "0.1.0", 1, ["proxylogon"])
@@ -37,8 +44,13 @@ def test_results_round_trip(tmp_path: Path) -> None:
         [back] = store.results(scan_id)
         [record] = store.scans()
     assert back.to_dict() == r.to_dict()
-    assert (record.targets, record.hosts, record.exchange, record.exposed, record.checks) == (1, 1, 1, 1,
-                                                                                            ("proxylogon",))
+    assert (record.targets, record.hosts, record.exchange, record.exposed, record.checks) == (
+        1,
+        1,
+        1,
+        1,
+        ("proxylogon",),
+    )
     db = sqlite3.connect(tmp_path / "s.sqlite")
     row = db.execute("SELECT build, proxylogon, proxyshell FROM results").fetchone()
     assert row == ("15.1.2176.2", "vulnerable", "vulnerable")
@@ -61,8 +73,10 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     assert "junk.sqlite" in str(exc.value)
     other = tmp_path / "other.sqlite"
     db = sqlite3.connect(other)
-    db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-                     "INSERT INTO meta VALUES ('format', 'something-else/9');")
+    db.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('format', 'something-else/9');"
+    )
     db.commit()
     db.close()
     with pytest.raises(StoreError):

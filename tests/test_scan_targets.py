@@ -43,16 +43,34 @@ def test_base_url_brackets_ipv6() -> None:
 
 def test_default_port_applies_to_bare_hosts_only() -> None:
     ts = expand_targets(["192.0.2.1", "192.0.2.2:443", "mail.example.com"], default_port=8443)
-    assert [(t.host, t.port) for t in ts.targets] == [("192.0.2.1", 8443), ("192.0.2.2", 443),
-                                                       ("mail.example.com", 8443)]
+    assert [(t.host, t.port) for t in ts.targets] == [
+        ("192.0.2.1", 8443),
+        ("192.0.2.2", 443),
+        ("mail.example.com", 8443),
+    ]
 
 
 @pytest.mark.parametrize(
     "spec",
-    ["bad..host", "-leading.example.com", "host:0", "host:70000", "host:http", "ftp://example.com/",
-     "http:///nohost", "[zz::1]:443", "1:2:3", "10.0.0.0/33", "a b", "exa\x00mple.com",
-     "'; DROP TABLE scans;--",
-     "<script>", "12345", "x" * 3000, "ex\u00e4mple.com"],
+    [
+        "bad..host",
+        "-leading.example.com",
+        "host:0",
+        "host:70000",
+        "host:http",
+        "ftp://example.com/",
+        "http:///nohost",
+        "[zz::1]:443",
+        "1:2:3",
+        "10.0.0.0/33",
+        "a b",
+        "exa\x00mple.com",
+        "'; DROP TABLE scans;--",
+        "<script>",
+        "12345",
+        "x" * 3000,
+        "ex\u00e4mple.com",
+    ],
 )
 def test_bad_specs_are_refused_with_a_reason(spec: str) -> None:
     with pytest.raises(TargetError) as exc:
@@ -71,8 +89,13 @@ def test_ranges_skip_network_and_broadcast() -> None:
 def test_range_with_port_and_ipv6_range() -> None:
     ts = expand_targets(["192.0.2.0/30:8443", "[2001:db8::/126]:444"])
     assert [(t.host, t.port) for t in ts.targets] == [
-        ("192.0.2.1", 8443), ("192.0.2.2", 8443),
-        ("2001:db8::", 444), ("2001:db8::1", 444), ("2001:db8::2", 444), ("2001:db8::3", 444)]
+        ("192.0.2.1", 8443),
+        ("192.0.2.2", 8443),
+        ("2001:db8::", 444),
+        ("2001:db8::1", 444),
+        ("2001:db8::2", 444),
+        ("2001:db8::3", 444),
+    ]
 
 
 def test_duplicates_are_dropped_and_counted() -> None:
@@ -105,7 +128,11 @@ def test_limit_is_checked_before_expanding() -> None:
 
 
 def test_spec_lines_allow_comments_commas_and_spaces() -> None:
-    lines = ["# servers\n", "192.0.2.1, 192.0.2.2\n", "\n", "mail.example.com:8443  # the new one\n",
-             "\ufeffjunk..host\n"]
-    assert list(read_spec_lines(lines)) == ["192.0.2.1", "192.0.2.2", "mail.example.com:8443",
-                                            "\ufeffjunk..host"]
+    lines = [
+        "# servers\n",
+        "192.0.2.1, 192.0.2.2\n",
+        "\n",
+        "mail.example.com:8443  # the new one\n",
+        "\ufeffjunk..host\n",
+    ]
+    assert list(read_spec_lines(lines)) == ["192.0.2.1", "192.0.2.2", "mail.example.com:8443", "\ufeffjunk..host"]

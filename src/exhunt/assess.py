@@ -196,7 +196,8 @@ def decide_verdict(
     reach = _web_reach(coverage)
     span = f" The web logs cover {_day(reach[0])} to {_day(reach[1])}." if reach else ""
     return Verdict.CLEAN, (
-        "No trace of exploitation or attacker presence in the evidence." + span
+        "No trace of exploitation or attacker presence in the evidence."
+        + span
         + (" See the blind spots for what could not be checked." if blind_spots else "")
     )
 
@@ -232,8 +233,13 @@ def correlate(findings: list[Finding]) -> list[Finding]:
         if len(ids) < 2:
             continue
         for i in ids:
-            others = sorted({f"{findings[j].evidence.path}:{findings[j].evidence.line}" for j in ids if j != i
-                             and findings[j].evidence.path != findings[i].evidence.path})
+            others = sorted(
+                {
+                    f"{findings[j].evidence.path}:{findings[j].evidence.line}"
+                    for j in ids
+                    if j != i and findings[j].evidence.path != findings[i].evidence.path
+                }
+            )
             if others:
                 f = out[i]
                 out[i] = dataclasses.replace(f, details=(*f.details, ("same_request_as", ", ".join(others[:5]))))
@@ -261,14 +267,16 @@ def group_incidents(findings: list[Finding]) -> list[Incident]:
     incidents = []
     for n, group in enumerate(groups, 1):
         times = [f.timestamp for f in group if f.timestamp]
-        incidents.append(Incident(
-            id=f"I{n}",
-            source_ip=group[0].source_ip,
-            first=min(times) if times else None,
-            last=max(times) if times else None,
-            chains=tuple(sorted({f.chain for f in group if f.chain})),
-            rule_ids=tuple(sorted({f.rule_id for f in group})),
-            findings=len(group),
-            worst=max((f.severity for f in group), key=lambda s: s.rank, default=Severity.INFO),
-        ))
+        incidents.append(
+            Incident(
+                id=f"I{n}",
+                source_ip=group[0].source_ip,
+                first=min(times) if times else None,
+                last=max(times) if times else None,
+                chains=tuple(sorted({f.chain for f in group if f.chain})),
+                rule_ids=tuple(sorted({f.rule_id for f in group})),
+                findings=len(group),
+                worst=max((f.severity for f in group), key=lambda s: s.rank, default=Severity.INFO),
+            )
+        )
     return incidents

@@ -174,8 +174,11 @@ def _run_isolated(
                 try:
                     result.merge(pool.submit(run_batch, [task], ctx).result())
                 except BrokenProcessPool:
-                    result.errors.append(EvidenceError(
-                        task.file.rel_path, f"{task.analyzer}: the worker process died on this file twice"))
+                    result.errors.append(
+                        EvidenceError(
+                            task.file.rel_path, f"{task.analyzer}: the worker process died on this file twice"
+                        )
+                    )
                     report([task])
                     break  # this pool is broken: start a new one for the rest
                 report([task])

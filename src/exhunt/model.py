@@ -123,8 +123,7 @@ class EvidenceRef:
     record: str | None = None  # event record id, zip member, byte offset... when a line is not the unit
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path, "line": self.line, "excerpt": self.excerpt,
-                               "sha256": self.sha256}
+        out: dict[str, Any] = {"path": self.path, "line": self.line, "excerpt": self.excerpt, "sha256": self.sha256}
         if self.record is not None:
             out["record"] = self.record
         return out
@@ -197,8 +196,7 @@ class CoverageSpan:
         self.records += other.records
 
     def to_dict(self) -> dict[str, Any]:
-        return {"first": iso(self.first), "last": iso(self.last), "files": self.files,
-                "records": self.records}
+        return {"first": iso(self.first), "last": iso(self.last), "files": self.files, "records": self.records}
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,9 +288,16 @@ class Incident:
     worst: Severity
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "source_ip": self.source_ip, "first": iso(self.first), "last": iso(self.last),
-                "chains": list(self.chains), "rule_ids": list(self.rule_ids), "findings": self.findings,
-                "worst": str(self.worst)}
+        return {
+            "id": self.id,
+            "source_ip": self.source_ip,
+            "first": iso(self.first),
+            "last": iso(self.last),
+            "chains": list(self.chains),
+            "rule_ids": list(self.rule_ids),
+            "findings": self.findings,
+            "worst": str(self.worst),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,8 +310,7 @@ class RemediationStep:
     details: tuple[str, ...] = ()  # files with hashes, accounts, update names...
 
     def to_dict(self) -> dict[str, Any]:
-        return {"priority": self.priority, "action": self.action, "why": self.why,
-                "details": list(self.details)}
+        return {"priority": self.priority, "action": self.action, "why": self.why, "details": list(self.details)}
 
 
 @dataclass(slots=True)
@@ -345,8 +349,7 @@ class HostAssessment:
             "suppressed": [s.to_dict() for s in self.suppressed],
             "incidents": [i.to_dict() for i in self.incidents],
             "observations": [
-                {"kind": o.kind, "value": o.value, "source": o.source, "timestamp": iso(o.timestamp),
-                 "note": o.note}
+                {"kind": o.kind, "value": o.value, "source": o.source, "timestamp": iso(o.timestamp), "note": o.note}
                 for o in self.observations
             ],
             "remediation": [r.to_dict() for r in self.remediation],
@@ -367,17 +370,25 @@ class HostAssessment:
             exposure=d.get("exposure"),
             findings=[_finding_from_dict(f) for f in d.get("findings", [])],
             log_coverage={
-                k: CoverageSpan(parse_iso(v.get("first")), parse_iso(v.get("last")), v.get("files", 0),
-                                v.get("records", 0))
+                k: CoverageSpan(
+                    parse_iso(v.get("first")), parse_iso(v.get("last")), v.get("files", 0), v.get("records", 0)
+                )
                 for k, v in d.get("log_coverage", {}).items()
             },
             blind_spots=list(d.get("blind_spots", [])),
             suppressed=[Suppression(s["rule_id"], s["reason"], s["count"]) for s in d.get("suppressed", [])],
             errors=[EvidenceError(e["path"], e["message"], e.get("line")) for e in d.get("errors", [])],
             incidents=[
-                Incident(i["id"], i.get("source_ip"), parse_iso(i.get("first")), parse_iso(i.get("last")),
-                         tuple(i.get("chains", ())), tuple(i.get("rule_ids", ())), i.get("findings", 0),
-                         Severity(i.get("worst", "info")))
+                Incident(
+                    i["id"],
+                    i.get("source_ip"),
+                    parse_iso(i.get("first")),
+                    parse_iso(i.get("last")),
+                    tuple(i.get("chains", ())),
+                    tuple(i.get("rule_ids", ())),
+                    i.get("findings", 0),
+                    Severity(i.get("worst", "info")),
+                )
                 for i in d.get("incidents", [])
             ],
             observations=[
@@ -403,8 +414,7 @@ def _finding_from_dict(d: dict[str, Any]) -> Finding:
         implies=Implies(d.get("implies", "nothing")),
         cves=tuple(d.get("cves", ())),
         chain=d.get("chain"),
-        evidence=EvidenceRef(ev.get("path", ""), ev.get("line"), ev.get("excerpt"), ev.get("sha256"),
-                             ev.get("record")),
+        evidence=EvidenceRef(ev.get("path", ""), ev.get("line"), ev.get("excerpt"), ev.get("sha256"), ev.get("record")),
         timestamp=parse_iso(d.get("timestamp")),
         source_ip=d.get("source_ip"),
         details=tuple((str(k), str(v)) for k, v in (d.get("details") or {}).items()),
@@ -422,8 +432,13 @@ class HuntResult:
     hosts: list[HostAssessment] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": HUNT_SCHEMA, "tool_version": self.tool_version, "started": iso(self.started),
-                "finished": iso(self.finished), "hosts": [h.to_dict() for h in self.hosts]}
+        return {
+            "schema": HUNT_SCHEMA,
+            "tool_version": self.tool_version,
+            "started": iso(self.started),
+            "finished": iso(self.finished),
+            "hosts": [h.to_dict() for h in self.hosts],
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> HuntResult:
@@ -434,5 +449,6 @@ class HuntResult:
         finished = parse_iso(d.get("finished"))
         if started is None or finished is None:
             raise ValueError("hunt result lacks its started/finished times")
-        return cls(d.get("tool_version", "?"), started, finished,
-                   [HostAssessment.from_dict(h) for h in d.get("hosts", [])])
+        return cls(
+            d.get("tool_version", "?"), started, finished, [HostAssessment.from_dict(h) for h in d.get("hosts", [])]
+        )

@@ -195,8 +195,7 @@ def _update(host: HostAssessment, build: BuildView | None, compromised: bool) ->
             return [
                 _Draft(
                     _BUILD_UNKNOWN,
-                    f"Look up the exposure of build {host.exchange_build}: run "
-                    f"`exhunt build {host.exchange_build}`",
+                    f"Look up the exposure of build {host.exchange_build}: run `exhunt build {host.exchange_build}`",
                     "The hunt found the build but holds no exposure verdict for it.",
                 )
             ]
@@ -205,8 +204,7 @@ def _update(host: HostAssessment, build: BuildView | None, compromised: bool) ->
                 _BUILD_UNKNOWN,
                 "Find the exact Exchange build (the file version of ExSetup.exe, which "
                 "includes the security update) and check it with `exhunt build`",
-                "The evidence did not tell the build, so exhunt cannot say which attack chains are still "
-                "open.",
+                "The evidence did not tell the build, so exhunt cannot say which attack chains are still open.",
             )
         ]
     exposed = build.exposed_chains
@@ -219,8 +217,7 @@ def _update(host: HostAssessment, build: BuildView | None, compromised: bool) ->
         why += " Installing the update closes the hole but does not remove what an attacker left behind."
     if build.next_update is None:
         action = (
-            "Move to a cumulative update that still receives security updates, then install its latest "
-            "security update"
+            "Move to a cumulative update that still receives security updates, then install its latest security update"
         )
         why += " No security update exists for this cumulative update."
         return [_Draft(_UPDATE, action, why, tuple(states))]
@@ -279,8 +276,7 @@ def _remove_files(findings: Sequence[Finding]) -> list[_Draft]:
     if not on_disk and not requested:
         return []
     details = _file_lines(_files(on_disk)) + tuple(
-        f"requested web path {url}: find the file it maps to and treat it the same way"
-        for url in sorted(requested)
+        f"requested web path {url}: find the file it maps to and treat it the same way" for url in sorted(requested)
     )
     why_parts = []
     if on_disk:
@@ -315,11 +311,7 @@ def _credentials(findings: Sequence[Finding]) -> list[_Draft]:
         f
         for f in findings
         if f.implies is not Implies.NOTHING
-        and (
-            f.category == "credential-access"
-            or "lsass" in f.rule_id.lower()
-            or "lsass" in f.evidence.path.lower()
-        )
+        and (f.category == "credential-access" or "lsass" in f.rule_id.lower() or "lsass" in f.evidence.path.lower())
     ]
     if not dumps:
         return []
@@ -350,8 +342,7 @@ def _accounts(findings: Sequence[Finding], compromise: Sequence[Finding], compro
     details = (
         *(f"account named in the evidence: {a}" for a in named),
         f"local accounts and Active Directory accounts created or changed{since}",
-        "members added to privileged groups (Domain Admins, Organization Management, Exchange Trusted "
-        "Subsystem)",
+        "members added to privileged groups (Domain Admins, Organization Management, Exchange Trusted Subsystem)",
     )
     named_in = [
         f
@@ -372,17 +363,12 @@ def _accounts(findings: Sequence[Finding], compromise: Sequence[Finding], compro
 
 
 def _mailbox(findings: Sequence[Finding], compromise: Sequence[Finding], compromised: bool) -> list[_Draft]:
-    cues = [
-        f
-        for f in findings
-        if f.implies is not Implies.NOTHING and any(c in _text_of(f) for c in _MAILBOX_CUES)
-    ]
+    cues = [f for f in findings if f.implies is not Implies.NOTHING and any(c in _text_of(f) for c in _MAILBOX_CUES)]
     if not cues and not compromised:
         return []
     details = (
         "Get-MailboxExportRequest: remove export requests nobody in your team created",
-        "Get-ManagementRoleAssignment -Role 'Mailbox Import Export': remove assignments nobody in your team "
-        "made",
+        "Get-ManagementRoleAssignment -Role 'Mailbox Import Export': remove assignments nobody in your team made",
         "files the exports wrote (a .pst or an .aspx under a web folder or a \\\\localhost\\c$ path)",
     )
     if cues:
@@ -411,14 +397,11 @@ def _vdirs(findings: Sequence[Finding]) -> list[_Draft]:
     hits = [
         f
         for f in findings
-        if f.implies is not Implies.NOTHING
-        and ("CVE-2021-27065" in f.cves or "virtualdirectory" in _text_of(f))
+        if f.implies is not Implies.NOTHING and ("CVE-2021-27065" in f.cves or "virtualdirectory" in _text_of(f))
     ]
     if not hits:
         return []
-    names = sorted({_VDIR_NAMES[m.lower()] for f in hits for m in _VDIR_IN_TEXT.findall(_text_of(f))}) or [
-        "Oab"
-    ]
+    names = sorted({_VDIR_NAMES[m.lower()] for f in hits for m in _VDIR_IN_TEXT.findall(_text_of(f))}) or ["Oab"]
     details = tuple(
         f"Get-{n}VirtualDirectory | Format-List Identity,InternalUrl,ExternalUrl; set any URL that "
         f"carries script back with Set-{n}VirtualDirectory"
@@ -485,8 +468,7 @@ def _sources(findings: Sequence[Finding]) -> list[_Draft]:
     return [
         _Draft(
             _SOURCES,
-            "Look for the attacking addresses elsewhere (firewall, proxy, VPN and other servers' "
-            "logs) and block them",
+            "Look for the attacking addresses elsewhere (firewall, proxy, VPN and other servers' logs) and block them",
             "Exploitation came from these addresses: " + cite(hostile) + ".",
             details,
         )

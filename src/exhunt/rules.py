@@ -33,8 +33,7 @@ from typing import Any
 from exhunt.model import Chain, EvidenceRef, Finding, Implies, Severity
 
 RULE_ID = re.compile(r"^EXH-[A-Z0-9]+(-[A-Z0-9]+)+$")
-_META_KEYS = {"version", "title", "severity", "category", "implies", "chain", "cves", "references",
-              "explanation"}
+_META_KEYS = {"version", "title", "severity", "category", "implies", "chain", "cves", "references", "explanation"}
 
 
 class RuleError(ValueError):

@@ -39,7 +39,7 @@ def script_in_vdir_url(event: str) -> tuple[str, str, str] | None:
         cmdlet = _rx("fallback_regex").search(event)
         url = _rx("fallback_url_regex").search(event, cmdlet.end()) if cmdlet else None
         if cmdlet and url and has_tag_pair(event, url.end()):
-            return cmdlet.group(0), url.group(0).strip(".="), event[url.end():]
+            return cmdlet.group(0), url.group(0).strip(".="), event[url.end() :]
         return None
     cmdlet, parameters = cmdlet_parameters(cmd)
     if not _rx("cmdlet_regex").match(cmdlet.strip()):
@@ -63,27 +63,33 @@ class EcpServerAnalyzer(LogAnalyzer):
             return
         cmdlet, parameter, value = found
         fields = event_data(event)
-        hunt.report(rec, Hit(VDIR_SCRIPT, {
-            "cmdlet": cmdlet,
-            "parameter": parameter,
-            "value": value,
-            "server": rec.get("ServerName"),
-            "event_id": rec.get("EventId"),
-            "user_sid": fields.get("SID", ""),
-            "request_url": fields.get("URL", ""),
-            "request_id": fields.get("REQID", ""),
-        }))
+        hunt.report(
+            rec,
+            Hit(
+                VDIR_SCRIPT,
+                {
+                    "cmdlet": cmdlet,
+                    "parameter": parameter,
+                    "value": value,
+                    "server": rec.get("ServerName"),
+                    "event_id": rec.get("EventId"),
+                    "user_sid": fields.get("SID", ""),
+                    "request_url": fields.get("URL", ""),
+                    "request_id": fields.get("REQID", ""),
+                },
+            ),
+        )
 
     def observe(self, rec: LogRecord, fmt: LogFormat, hunt: FileHunt) -> None:
         path = hunt.file.rel_path
         host = rec.get("ServerName").strip()
         if host:
-            hunt.result.observations.append(
-                Observation("hostname", host, path, rec.timestamp, "ECP ServerName"))
+            hunt.result.observations.append(Observation("hostname", host, path, rec.timestamp, "ECP ServerName"))
         build = build_from_text(event_data(rec.get("EventData")).get("BLD", ""))
         if build:
             hunt.result.observations.append(
-                Observation("exchange_build", build, path, rec.timestamp, "ECP Server log S:BLD"))
+                Observation("exchange_build", build, path, rec.timestamp, "ECP Server log S:BLD")
+            )
 
 
 ANALYZERS = [EcpServerAnalyzer()]

@@ -37,8 +37,12 @@ class EventLogAnalyzer:
         scan = _FileScan(file, result)
         try:
             if file.kind is ArtefactKind.EVTX:
-                events = read_evtx(file, result.errors, threads=int(settings.get("evtx_threads", 1)),
-                                   memory_bound=int(settings.get("evtx_memory_bound", MEMORY_BOUND)))
+                events = read_evtx(
+                    file,
+                    result.errors,
+                    threads=int(settings.get("evtx_threads", 1)),
+                    memory_bound=int(settings.get("evtx_memory_bound", MEMORY_BOUND)),
+                )
             else:
                 stream = file.open()
                 events = _closing(read_event_json(stream, file.rel_path, result.errors), stream)
@@ -90,8 +94,9 @@ class _FileScan:
 
     def finish(self) -> None:
         for name, (first, count) in self.hosts.items():
-            self.result.observations.append(Observation(
-                "hostname", name, self.file.rel_path, first, note=f"Computer field of {count} events"))
+            self.result.observations.append(
+                Observation("hostname", name, self.file.rel_path, first, note=f"Computer field of {count} events")
+            )
 
 
 def _plausible_hostname(name: str) -> bool:

@@ -39,7 +39,7 @@ def read_file_version(stream: IO[bytes]) -> str:
     pe_offset = struct.unpack_from("<I", head, 0x3C)[0]
     if pe_offset + 4 > len(head):
         raise VersionResourceError("truncated or damaged executable (PE header out of reach)")
-    if head[pe_offset:pe_offset + 4] != b"PE\0\0":
+    if head[pe_offset : pe_offset + 4] != b"PE\0\0":
         raise VersionResourceError("not a PE image (no PE signature)")
     window = head
     read = len(head)
@@ -72,7 +72,7 @@ def _scan(window: bytes) -> tuple[str | None, str | None]:
             struc_version, ms, ls = struct.unpack_from("<III", window, at + 4)
             if struc_version == _STRUC_VERSION:
                 version = f"{ms >> 16}.{ms & 0xFFFF}.{ls >> 16}.{ls & 0xFFFF}"
-                if _KEY in window[max(0, at - 40):at]:
+                if _KEY in window[max(0, at - 40) : at]:
                     return version, loose
                 loose = loose or version
         at = window.find(_SIGNATURE, at + 1)
@@ -86,8 +86,11 @@ def exsetup_files(host: HostEvidence, install: str | None) -> list[EvidenceFile]
         exact = [f for f in host.files if f.windows_path and f.windows_path.lower() == wanted]
         if exact:
             return exact
-    return [f for f in host.files
-            if f.rel_path.lower() == "bin/exsetup.exe" or f.rel_path.lower().endswith("/bin/exsetup.exe")]
+    return [
+        f
+        for f in host.files
+        if f.rel_path.lower() == "bin/exsetup.exe" or f.rel_path.lower().endswith("/bin/exsetup.exe")
+    ]
 
 
 class ExSetupVersion:
@@ -108,7 +111,8 @@ class ExSetupVersion:
                 result.errors.append(EvidenceError(file.rel_path, f"cannot read ExSetup.exe: {exc}"))
                 continue
             result.observations.append(
-                Observation("exchange_build", version, file.rel_path, note="ExSetup.exe file version"))
+                Observation("exchange_build", version, file.rel_path, note="ExSetup.exe file version")
+            )
         return result
 
 

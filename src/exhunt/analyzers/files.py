@@ -61,10 +61,13 @@ class FileHuntAnalyzer:
             result.errors.append(EvidenceError(file.rel_path, f"{content.error}; checked by name only"))
         elif content.over_limit:
             limit = ctx.options.max_file_size
-            result.errors.append(EvidenceError(
-                file.rel_path,
-                f"content not scanned: size limit ({content.size} bytes, max_file_size {limit});"
-                " hashed and checked by name and first bytes only"))
+            result.errors.append(
+                EvidenceError(
+                    file.rel_path,
+                    f"content not scanned: size limit ({content.size} bytes, max_file_size {limit});"
+                    " hashed and checked by name and first bytes only",
+                )
+            )
 
         pending: dict[str, _Pending] = {}
         for ind in kit.indicators.match_hashes(content.digests):
@@ -119,13 +122,19 @@ def _add(pending: dict[str, _Pending], hit: _Pending) -> None:
 
 def _hash_hit(ind: Indicator) -> _Pending:
     rule_id = "EXH-WS-IOC-HASH" if ind.kind == "webshell" else "EXH-FS-IOC-HASH"
-    return _Pending(rule_id, {"indicator": ind.describe(), "indicator_kind": ind.kind,
-                              "indicator_list": f"{ind.origin}:{ind.line}", "matched_hash": ind.type})
+    return _Pending(
+        rule_id,
+        {
+            "indicator": ind.describe(),
+            "indicator_kind": ind.kind,
+            "indicator_list": f"{ind.origin}:{ind.line}",
+            "matched_hash": ind.type,
+        },
+    )
 
 
 def _path_hit(ind: Indicator, loc: Location) -> _Pending:
-    details = {"indicator": ind.describe(), "indicator_list": f"{ind.origin}:{ind.line}",
-               "published_path": ind.value}
+    details = {"indicator": ind.describe(), "indicator_list": f"{ind.origin}:{ind.line}", "published_path": ind.value}
     status = auth_stock_status(loc)
     if status is not None and status[0]:
         details["note"] = "also the name of a stock Exchange file: compare its hash with a genuine copy"
@@ -133,16 +142,28 @@ def _path_hit(ind: Indicator, loc: Location) -> _Pending:
     return _Pending("EXH-WS-IOC-PATH", details)
 
 
-def _scan_content(kit: Toolkit, file: EvidenceFile, loc: Location, content: FileContent,
-                  pending: dict[str, _Pending], result: UnitResult) -> None:
+def _scan_content(
+    kit: Toolkit,
+    file: EvidenceFile,
+    loc: Location,
+    content: FileContent,
+    pending: dict[str, _Pending],
+    result: UnitResult,
+) -> None:
     assert content.data is not None
-    names = {"filename": loc.name, "filepath": file.windows_path or file.rel_path,
-             "extension": loc.extension, "filetype": "", "owner": ""}
+    names = {
+        "filename": loc.name,
+        "filepath": file.windows_path or file.rel_path,
+        "extension": loc.extension,
+        "filetype": "",
+        "owner": "",
+    }
     try:
         hits = kit.content_rules.scan(content.data, names)
     except yara_x.TimeoutError:
-        result.errors.append(EvidenceError(file.rel_path, "content scan timed out; checked by hash, name and "
-                                                          "heuristics only"))
+        result.errors.append(
+            EvidenceError(file.rel_path, "content scan timed out; checked by hash, name and heuristics only")
+        )
         return
     except yara_x.ScanError as exc:
         result.errors.append(EvidenceError(file.rel_path, f"content scan failed: {exc}"))
@@ -155,8 +176,9 @@ def _content_hit(hit: RuleHit, data: bytes) -> _Pending:
     rule_id, severity, implies = _content_rule_id(hit)
     ordered = sorted(hit.patterns, key=lambda p: p.offset)
     shown = ordered[:MAX_MATCHES_SHOWN]
-    matched = "; ".join(f"{p.identifier}@{p.offset}: {escape_snippet(data[p.offset:p.offset + p.length])}"
-                        for p in shown)
+    matched = "; ".join(
+        f"{p.identifier}@{p.offset}: {escape_snippet(data[p.offset : p.offset + p.length])}" for p in shown
+    )
     if len(hit.patterns) > len(shown):
         matched += f"; ... {len(hit.patterns) - len(shown)} more"
     details = {"yara_rule": hit.rule if hit.shipped else f"{hit.rule} ({hit.origin})"}
@@ -195,7 +217,7 @@ def _where(data: bytes, offset: int) -> tuple[int | None, str | None, str | None
     """(line, record, excerpt) for a match: a line for text, a byte offset for binary files."""
     if b"\x00" in data[:4096] and not _looks_utf16(data):
         start = max(0, offset - 80)
-        return None, f"offset {offset}", data[start:offset + 160].decode("latin-1")
+        return None, f"offset {offset}", data[start : offset + 160].decode("latin-1")
     wide = _looks_utf16(data)
     line = data.count(b"\n", 0, offset) + 1
     start = data.rfind(b"\n", 0, offset) + 1
@@ -244,8 +266,7 @@ def _is_lsass_dump(head: bytes) -> bool:
     return "lsass.exe".encode("utf-16-le") in lowered and "lsasrv.dll".encode("utf-16-le") in lowered
 
 
-def _finding(hit: _Pending, file: EvidenceFile, loc: Location, content: FileContent,
-             sha256: str | None) -> Finding:
+def _finding(hit: _Pending, file: EvidenceFile, loc: Location, content: FileContent, sha256: str | None) -> Finding:
     r = rule(hit.rule_id)
     severity = hit.severity or r.severity
     implies = hit.implies or r.implies
@@ -278,8 +299,17 @@ def _finding(hit: _Pending, file: EvidenceFile, loc: Location, content: FileCont
 
 
 _DATED_BY_MTIME = frozenset({"EXH-FS-ATTACK-WINDOW"})
-_WEIGHTY = frozenset({Place.EXCHANGE_AUTH, Place.EXCHANGE_VDIR, Place.ASPNET_CLIENT, Place.IIS_WEBROOT,
-                      Place.ASPNET_TEMP, Place.UNKNOWN, *STAGING_PLACES})
+_WEIGHTY = frozenset(
+    {
+        Place.EXCHANGE_AUTH,
+        Place.EXCHANGE_VDIR,
+        Place.ASPNET_CLIENT,
+        Place.IIS_WEBROOT,
+        Place.ASPNET_TEMP,
+        Place.UNKNOWN,
+        *STAGING_PLACES,
+    }
+)
 
 FILE_HUNT = FileHuntAnalyzer()
 FILE_HUNT_SETUP = FileHuntSetup()

@@ -108,7 +108,7 @@ class HttpProxyAnalyzer(LogAnalyzer):
         anchor = rec.get("AnchorMailbox")
         if not anchor.lower().startswith(prefix):
             return False
-        host, slash, target = anchor[len(prefix):].partition("/")
+        host, slash, target = anchor[len(prefix) :].partition("/")
         if not slash:
             return False
         target_l = target.lower()
@@ -117,8 +117,7 @@ class HttpProxyAnalyzer(LogAnalyzer):
         if reset.search(target) and req.status in _reset_statuses():
             hunt.report(rec, req.hit(RESETVDIR, **extra))
         if not reached and host.strip().lower().startswith(scanners):
-            hunt.suppress(SSRF, "ServerInfo~localhost anchor: vulnerability scanner probe "
-                          "(detection-spec.md §1.5)")
+            hunt.suppress(SSRF, "ServerInfo~localhost anchor: vulnerability scanner probe (detection-spec.md §1.5)")
             return True
         if not reached and target_l.startswith("autodiscover"):
             hunt.report(rec, req.hit(AUTODISCOVER, **extra))
@@ -153,8 +152,9 @@ class HttpProxyAnalyzer(LogAnalyzer):
 
     def observe(self, rec: LogRecord, fmt: LogFormat, hunt: FileHunt) -> None:
         path = hunt.file.rel_path
-        build = build_of(rec.get("MajorVersion"), rec.get("MinorVersion"), rec.get("BuildVersion"),
-                         rec.get("RevisionVersion"))
+        build = build_of(
+            rec.get("MajorVersion"), rec.get("MinorVersion"), rec.get("BuildVersion"), rec.get("RevisionVersion")
+        )
         note = "HttpProxy version columns"
         if build is None and fmt.version:
             build, note = build_from_text(fmt.version), "HttpProxy #Version header"
@@ -163,7 +163,8 @@ class HttpProxyAnalyzer(LogAnalyzer):
         host = rec.get("ServerHostName").strip()
         if host:
             hunt.result.observations.append(
-                Observation("hostname", host, path, rec.timestamp, "HttpProxy ServerHostName"))
+                Observation("hostname", host, path, rec.timestamp, "HttpProxy ServerHostName")
+            )
 
 
 ANALYZERS = [HttpProxyAnalyzer()]

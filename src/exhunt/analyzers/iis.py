@@ -156,8 +156,12 @@ class IisAnalyzer(LogAnalyzer):
         if TUNNEL in rules:
             self._tunnel(rec, req, path, hunt)
         marker = self._listed_agent(req)
-        if USER_AGENT in rules and not hits and marker and req.method == "POST" and path.startswith(
-            _lower(USER_AGENT, "path_prefixes")
+        if (
+            USER_AGENT in rules
+            and not hits
+            and marker
+            and req.method == "POST"
+            and path.startswith(_lower(USER_AGENT, "path_prefixes"))
         ):
             hits.append(req.hit(USER_AGENT, published_user_agent=marker))
         for hit in hits:
@@ -170,8 +174,9 @@ class IisAnalyzer(LogAnalyzer):
         ua = req.user_agent.lower()
         if not ua:
             return None
-        for marker, original in zip(_lower(USER_AGENT, "user_agent_markers"),
-                                    params(USER_AGENT)["user_agent_markers"], strict=True):
+        for marker, original in zip(
+            _lower(USER_AGENT, "user_agent_markers"), params(USER_AGENT)["user_agent_markers"], strict=True
+        ):
             if marker in ua:
                 return str(original)
         return None
@@ -203,8 +208,11 @@ class IisAnalyzer(LogAnalyzer):
             return None
         if req.method != "POST":
             if any(rx.match(path) for rx in _regexes(SSRF_ENTRY, "probe_regex")):
-                hunt.suppress(SSRF_ENTRY, f"{req.method or 'request'} to a static .js entry path: "
-                              "vulnerability scanner probe (detection-spec.md §1.5)")
+                hunt.suppress(
+                    SSRF_ENTRY,
+                    f"{req.method or 'request'} to a static .js entry path: "
+                    "vulnerability scanner probe (detection-spec.md §1.5)",
+                )
             return None
         hit = req.hit(SSRF_ENTRY, entry_path=path)
         p = params(SSRF_ENTRY)
@@ -246,8 +254,14 @@ class IisAnalyzer(LogAnalyzer):
         group.requests += 1
         group.served += req.status == 200
         target = _tunnel_target(query) if opens else None
-        event = _TunnelEvent(rec.line, rec.raw[:600], rec.timestamp, req.status, target,
-                             req.hit(TUNNEL, script=path, tunnel_target=target))
+        event = _TunnelEvent(
+            rec.line,
+            rec.raw[:600],
+            rec.timestamp,
+            req.status,
+            target,
+            req.hit(TUNNEL, script=path, tunnel_target=target),
+        )
         if opens:
             if len(group.opens) < int(params(TUNNEL).get("max_findings_per_source", 20)):
                 group.opens.append(event)
@@ -273,7 +287,8 @@ class IisAnalyzer(LogAnalyzer):
         host = rec.get("s-computername").strip()
         if host:
             hunt.result.observations.append(
-                Observation("hostname", host, hunt.file.rel_path, rec.timestamp, "IIS s-computername"))
+                Observation("hostname", host, hunt.file.rel_path, rec.timestamp, "IIS s-computername")
+            )
 
 
 def _tunnel_target(query: str) -> str | None:

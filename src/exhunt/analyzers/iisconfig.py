@@ -34,13 +34,19 @@ from exhunt.rules import rule
 DEFAULT_SITE = "default web site"
 # Reserved DOS device names, hard to delete, and the other folder names Huntress published
 # for ProxyShell virtual directories (indicators.md §5).
-_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                       *(f"lpt{i}" for i in range(1, 10))})
+_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+)
 _PUBLISHED = frozenset({"who", "xyz", "zoo", "zing"})
 _ENV = {
-    "%systemdrive%": "c:", "%homedrive%": "c:", "%systemroot%": "c:\\windows", "%windir%": "c:\\windows",
-    "%programdata%": "c:\\programdata", "%allusersprofile%": "c:\\programdata",
-    "%public%": "c:\\users\\public", "%userprofile%": "c:\\users\\%username%",
+    "%systemdrive%": "c:",
+    "%homedrive%": "c:",
+    "%systemroot%": "c:\\windows",
+    "%windir%": "c:\\windows",
+    "%programdata%": "c:\\programdata",
+    "%allusersprofile%": "c:\\programdata",
+    "%public%": "c:\\users\\public",
+    "%userprofile%": "c:\\users\\%username%",
 }
 _APP_FOLDERS = ("/frontend/httpproxy/", "/clientaccess/", "/inetpub/")
 _SERVED_FOLDER = re.compile(r"(?:^|/)[a-z][:$]/(?:(programdata)|users/all users|(users))(?:/|$)([^/]*)")
@@ -173,6 +179,7 @@ def _default_site_root(configs: list[ConfigFile]) -> str | None:
 
 # ------------------------------------------------------------------------- virtual directories
 
+
 def _virtual_directories(config: ConfigFile, result: UnitResult) -> None:
     if config.root is not None:
         for site in config.root.iter("site"):
@@ -202,15 +209,21 @@ def _judge_vdir(config: ConfigFile, physical: str, line: int, where: str | None,
         details["virtual_directory"] = where
     severity = implies = None
     if under == "ProgramData" and (folder in _RESERVED or folder in _PUBLISHED):
-        details["why"] = (f"serves ProgramData\\{found.group(3)}, "
-                          "a folder name published from ProxyShell intrusions")
+        details["why"] = f"serves ProgramData\\{found.group(3)}, a folder name published from ProxyShell intrusions"
         severity, implies = Severity.CRITICAL, Implies.COMPROMISE
-    result.findings.append(rule("EXH-IIS-VDIR-SUSPICIOUS-PATH").finding(
-        EvidenceRef(config.file.rel_path, line, config.line_text(line)),
-        timestamp=config.file.mtime, details=details, severity=severity, implies=implies))
+    result.findings.append(
+        rule("EXH-IIS-VDIR-SUSPICIOUS-PATH").finding(
+            EvidenceRef(config.file.rel_path, line, config.line_text(line)),
+            timestamp=config.file.mtime,
+            details=details,
+            severity=severity,
+            implies=implies,
+        )
+    )
 
 
 # --------------------------------------------------------------------------------- mitigations
+
 
 def _mitigations(configs: list[ConfigFile], result: UnitResult) -> None:
     site: list[RuleSection] = []
@@ -248,22 +261,28 @@ def _mitigations(configs: list[ConfigFile], result: UnitResult) -> None:
 
     verdicts = [judge_eomt(site, children, blockers), judge_eomtv2(site, children, blockers)]
     relevant = any(c.role in (Role.APPHOST, Role.SITE_ROOT) for c in configs) or any(
-        v.state is not State.ABSENT for v in verdicts)
+        v.state is not State.ABSENT for v in verdicts
+    )
     verdicts = [_second_look(v, children, broken) for v in verdicts]
     if not relevant and all(v.state is State.ABSENT for v in verdicts):
         return  # no IIS front-end configuration here: nothing to say either way
     anchor = next((c for c in configs if c.role is Role.APPHOST), None) or next(
-        (c for c in configs if c.role is Role.SITE_ROOT), configs[0])
+        (c for c in configs if c.role is Role.SITE_ROOT), configs[0]
+    )
     mitigation_rule = rule("EXH-IIS-MITIGATION-STATE")
     for verdict in verdicts:
         source = verdict.source or anchor.file.rel_path
         holder = next((c for c in configs if c.file.rel_path == source), anchor)
-        result.observations.append(
-            Observation("mitigation", verdict.value, source, holder.file.mtime, verdict.reason))
-        details = {"mitigation": verdict.mitigation, "state": str(verdict.state), "reason": verdict.reason,
-                   "rule": verdict.rule or ""}
-        result.findings.append(mitigation_rule.finding(
-            EvidenceRef(source, verdict.line, holder.line_text(verdict.line)), details=details))
+        result.observations.append(Observation("mitigation", verdict.value, source, holder.file.mtime, verdict.reason))
+        details = {
+            "mitigation": verdict.mitigation,
+            "state": str(verdict.state),
+            "reason": verdict.reason,
+            "rule": verdict.rule or "",
+        }
+        result.findings.append(
+            mitigation_rule.finding(EvidenceRef(source, verdict.line, holder.line_text(verdict.line)), details=details)
+        )
 
 
 def _second_look(verdict: Verdict, children: list[RuleSection], broken: list[ConfigFile]) -> Verdict:
@@ -277,15 +296,20 @@ def _second_look(verdict: Verdict, children: list[RuleSection], broken: list[Con
                 refused = config.refused
                 why = f"{config.file.rel_path} could not be read"
                 if refused is not None:
-                    why = (f"{config.file.rel_path} is {refused} (line {refused.line}): "
-                           "IIS cannot load it, so its rules do not run")
+                    why = (
+                        f"{config.file.rel_path} is {refused} (line {refused.line}): "
+                        "IIS cannot load it, so its rules do not run"
+                    )
                 return Verdict(verdict.mitigation, State.INEFFECTIVE, why, config.file.rel_path, number)
     for section in children:
         for r in section.rules:
             if (verdict.mitigation == "EOMTv2" and is_eomtv2_candidate(r)) or (
-                    verdict.mitigation == "EOMT" and eomt_cookie(r)):
-                why = (f"only in {section.source}, a single application: Microsoft applies it to the whole "
-                       "Default Web Site")
+                verdict.mitigation == "EOMT" and eomt_cookie(r)
+            ):
+                why = (
+                    f"only in {section.source}, a single application: Microsoft applies it to the whole "
+                    "Default Web Site"
+                )
                 return Verdict(verdict.mitigation, State.INEFFECTIVE, why, section.source, r.line, r.name)
     return verdict
 

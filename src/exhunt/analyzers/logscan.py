@@ -140,8 +140,9 @@ class LogAnalyzer:
         fmt = self.format(file.rel_path, log)
         last: LogRecord | None = None
         with stream:
-            scan = LogScan(stream, log, self.patterns(), header_prefixes=fmt.header_prefixes,
-                           every_line=self.every_line)
+            scan = LogScan(
+                stream, log, self.patterns(), header_prefixes=fmt.header_prefixes, every_line=self.every_line
+            )
             for line in scan:
                 rec = fmt.feed(line)
                 if rec is None:

@@ -54,11 +54,17 @@ class OabGeneratorAnalyzer(LogAnalyzer):
             hunt.suppress(OAB_PATH, "download failed inside the OAB folder (normal OAB generator behaviour)")
             return
         norm = normalise_windows_path(path)
-        hunt.report(rec, Hit(OAB_PATH, {
-            "path": path,
-            "normalised_path": norm if norm != path else "",
-            "exchange_install": hunt.ctx.exchange_install or UNKNOWN_INSTALL,
-        }))
+        hunt.report(
+            rec,
+            Hit(
+                OAB_PATH,
+                {
+                    "path": path,
+                    "normalised_path": norm if norm != path else "",
+                    "exchange_install": hunt.ctx.exchange_install or UNKNOWN_INSTALL,
+                },
+            ),
+        )
 
 
 ANALYZERS = [OabGeneratorAnalyzer()]

@@ -33,17 +33,21 @@ class RpsHttpAnalyzer(LogAnalyzer):
             return
         status = status_of(rec.get("HttpStatus"))
         chain = rec.get("ClientIpAddress").strip()
-        hit = Hit(CLIENT_INFO, {
-            "client_info": client_info,
-            "status": rec.get("HttpStatus"),
-            "front_end_server": rec.get("FrontEndServer"),
-            "server": rec.get("ServerHostName"),
-            "authenticated_user": rec.get("AuthenticatedUser"),
-            "client_ip_chain": chain,
-            "url": full_uri(rec.get("UrlStem"), rec.get("UrlQuery")),
-            "command": rec.get("CommandName"),
-            "request_id": rec.get("RequestId"),
-        }, source_ip=first_address(chain) or None)
+        hit = Hit(
+            CLIENT_INFO,
+            {
+                "client_info": client_info,
+                "status": rec.get("HttpStatus"),
+                "front_end_server": rec.get("FrontEndServer"),
+                "server": rec.get("ServerHostName"),
+                "authenticated_user": rec.get("AuthenticatedUser"),
+                "client_ip_chain": chain,
+                "url": full_uri(rec.get("UrlStem"), rec.get("UrlQuery")),
+                "command": rec.get("CommandName"),
+                "request_id": rec.get("RequestId"),
+            },
+            source_ip=first_address(chain) or None,
+        )
         if status in frozenset(int(s) for s in params(CLIENT_INFO)["success_statuses"]):
             hit.details["outcome"] = f"{status}: the PowerShell request was served (probable code execution)"
         else:
@@ -53,15 +57,18 @@ class RpsHttpAnalyzer(LogAnalyzer):
 
     def observe(self, rec: LogRecord, fmt: LogFormat, hunt: FileHunt) -> None:
         path = hunt.file.rel_path
-        build = build_of(rec.get("MajorVersion"), rec.get("MinorVersion"), rec.get("BuildVersion"),
-                         rec.get("RevisionVersion"))
+        build = build_of(
+            rec.get("MajorVersion"), rec.get("MinorVersion"), rec.get("BuildVersion"), rec.get("RevisionVersion")
+        )
         if build:
             hunt.result.observations.append(
-                Observation("exchange_build", build, path, rec.timestamp, "Rps_Http version columns"))
+                Observation("exchange_build", build, path, rec.timestamp, "Rps_Http version columns")
+            )
         host = rec.get("ServerHostName").strip()
         if host:
             hunt.result.observations.append(
-                Observation("hostname", host, path, rec.timestamp, "Rps_Http ServerHostName"))
+                Observation("hostname", host, path, rec.timestamp, "Rps_Http ServerHostName")
+            )
 
 
 ANALYZERS = [RpsHttpAnalyzer()]

@@ -88,7 +88,7 @@ def proxyshell(req: WebRequest) -> Hit | None:
     at = u.find(suffix)
     if at < 0:
         return None
-    rest = u[at + len(suffix):]
+    rest = u[at + len(suffix) :]
     confused = rest.startswith(("?@", "@", "/@"))
     if not confused and not any(m in rest for m in p["query_markers"]):
         return None
@@ -105,8 +105,7 @@ def proxyshell(req: WebRequest) -> Hit | None:
     status = req.status
     extra: dict[str, str | None] = {"backend": backend or None}
     if token is not None:
-        extra.update(impersonated_user=token.user, impersonated_sid=token.sid,
-                     token_auth_type=token.auth_type)
+        extra.update(impersonated_user=token.user, impersonated_sid=token.sid, token_auth_type=token.auth_type)
     elif token_value:
         extra["token_note"] = "X-Rps-CAT present but not decodable"
     hit = req.hit(PS_SSRF, **extra)
@@ -153,7 +152,7 @@ def owassrf(req: WebRequest, hunt: FileHunt) -> Hit | None:
     if req.user_agent.strip().lower() in _lower_set(OWASSRF_PATH, "legit_user_agents"):
         hunt.suppress(OWASSRF_PATH, "request from a legitimate remote PowerShell client user agent")
         return None
-    mailbox = m.group(0)[len("/owa/"): -len("/powershell")]
+    mailbox = m.group(0)[len("/owa/") : -len("/powershell")]
     hit = req.hit(OWASSRF_PATH, explicit_mailbox=mailbox)
     if req.status not in _ints(OWASSRF_PATH, "success_statuses"):
         hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT

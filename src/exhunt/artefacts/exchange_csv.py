@@ -19,36 +19,123 @@ from exhunt.artefacts.timestamps import parse_iso
 # Exchange 2016 CU22 / 2019 / SE HttpProxy columns (detection-spec.md §2.2); a fallback only for
 # data met before any header, and only when the value count matches.
 HTTPPROXY_FIELDS = (
-    "DateTime", "RequestId", "MajorVersion", "MinorVersion", "BuildVersion", "RevisionVersion",
-    "ClientRequestId", "Protocol", "UrlHost", "UrlStem", "ProtocolAction", "AuthenticationType",
-    "IsAuthenticated", "AuthenticatedUser", "Organization", "AnchorMailbox", "UserAgent",
-    "ClientIpAddress", "ServerHostName", "HttpStatus", "BackEndStatus", "ErrorCode", "Method",
-    "ProxyAction", "TargetServer", "TargetServerVersion", "RoutingType", "RoutingHint", "BackEndCookie",
-    "ServerLocatorHost", "ServerLocatorLatency", "RequestBytes", "ResponseBytes",
-    "TargetOutstandingRequests", "AuthModulePerfContext", "HttpPipelineLatency",
-    "CalculateTargetBackEndLatency", "GlsLatencyBreakup", "TotalGlsLatency",
-    "AccountForestLatencyBreakup", "TotalAccountForestLatency", "ResourceForestLatencyBreakup",
-    "TotalResourceForestLatency", "ADLatency", "SharedCacheLatencyBreakup", "TotalSharedCacheLatency",
-    "ActivityContextLifeTime", "ModuleToHandlerSwitchingLatency", "ClientReqStreamLatency",
-    "BackendReqInitLatency", "BackendReqStreamLatency", "BackendProcessingLatency",
-    "BackendRespInitLatency", "BackendRespStreamLatency", "ClientRespStreamLatency",
-    "KerberosAuthHeaderLatency", "HandlerCompletionLatency", "RequestHandlerLatency",
-    "HandlerToModuleSwitchingLatency", "ProxyTime", "CoreLatency", "RoutingLatency",
-    "HttpProxyOverhead", "TotalRequestTime", "RouteRefresherLatency", "UrlQuery", "BackEndGenericInfo",
-    "GenericInfo", "GenericErrors", "EdgeTraceId", "DatabaseGuid", "UserADObjectGuid",
-    "PartitionEndpointLookupLatency", "RoutingStatus",
+    "DateTime",
+    "RequestId",
+    "MajorVersion",
+    "MinorVersion",
+    "BuildVersion",
+    "RevisionVersion",
+    "ClientRequestId",
+    "Protocol",
+    "UrlHost",
+    "UrlStem",
+    "ProtocolAction",
+    "AuthenticationType",
+    "IsAuthenticated",
+    "AuthenticatedUser",
+    "Organization",
+    "AnchorMailbox",
+    "UserAgent",
+    "ClientIpAddress",
+    "ServerHostName",
+    "HttpStatus",
+    "BackEndStatus",
+    "ErrorCode",
+    "Method",
+    "ProxyAction",
+    "TargetServer",
+    "TargetServerVersion",
+    "RoutingType",
+    "RoutingHint",
+    "BackEndCookie",
+    "ServerLocatorHost",
+    "ServerLocatorLatency",
+    "RequestBytes",
+    "ResponseBytes",
+    "TargetOutstandingRequests",
+    "AuthModulePerfContext",
+    "HttpPipelineLatency",
+    "CalculateTargetBackEndLatency",
+    "GlsLatencyBreakup",
+    "TotalGlsLatency",
+    "AccountForestLatencyBreakup",
+    "TotalAccountForestLatency",
+    "ResourceForestLatencyBreakup",
+    "TotalResourceForestLatency",
+    "ADLatency",
+    "SharedCacheLatencyBreakup",
+    "TotalSharedCacheLatency",
+    "ActivityContextLifeTime",
+    "ModuleToHandlerSwitchingLatency",
+    "ClientReqStreamLatency",
+    "BackendReqInitLatency",
+    "BackendReqStreamLatency",
+    "BackendProcessingLatency",
+    "BackendRespInitLatency",
+    "BackendRespStreamLatency",
+    "ClientRespStreamLatency",
+    "KerberosAuthHeaderLatency",
+    "HandlerCompletionLatency",
+    "RequestHandlerLatency",
+    "HandlerToModuleSwitchingLatency",
+    "ProxyTime",
+    "CoreLatency",
+    "RoutingLatency",
+    "HttpProxyOverhead",
+    "TotalRequestTime",
+    "RouteRefresherLatency",
+    "UrlQuery",
+    "BackEndGenericInfo",
+    "GenericInfo",
+    "GenericErrors",
+    "EdgeTraceId",
+    "DatabaseGuid",
+    "UserADObjectGuid",
+    "PartitionEndpointLookupLatency",
+    "RoutingStatus",
 )
 
 ECP_FIELDS = ["TimeStamp", "ServerName", "EventId", "EventData"]
 
 # Rps_Http column order as read without a header by public tooling (detection-spec.md §2.7).
 RPS_HTTP_FIELDS = (
-    "DateTime", "StartTime", "RequestId", "MajorVersion", "MinorVersion", "BuildVersion",
-    "RevisionVersion", "ClientRequestId", "UrlHost", "UrlStem", "AuthenticationType", "IsAuthenticated",
-    "AuthenticatedUser", "Organization", "ManagedOrganization", "ClientIpAddress", "ServerHostName",
-    "FrontEndServer", "HttpStatus", "SubStatus", "ErrorCode", "Action", "CommandId", "CommandName",
-    "SessionId", "ShellId", "FailFast", "ContributeToFailFast", "RequestBytes", "ClientInfo", "CPU",
-    "Memory", "ActivityContextLifeTime", "TotalTime", "UrlQuery", "GenericLatency", "GenericInfo",
+    "DateTime",
+    "StartTime",
+    "RequestId",
+    "MajorVersion",
+    "MinorVersion",
+    "BuildVersion",
+    "RevisionVersion",
+    "ClientRequestId",
+    "UrlHost",
+    "UrlStem",
+    "AuthenticationType",
+    "IsAuthenticated",
+    "AuthenticatedUser",
+    "Organization",
+    "ManagedOrganization",
+    "ClientIpAddress",
+    "ServerHostName",
+    "FrontEndServer",
+    "HttpStatus",
+    "SubStatus",
+    "ErrorCode",
+    "Action",
+    "CommandId",
+    "CommandName",
+    "SessionId",
+    "ShellId",
+    "FailFast",
+    "ContributeToFailFast",
+    "RequestBytes",
+    "ClientInfo",
+    "CPU",
+    "Memory",
+    "ActivityContextLifeTime",
+    "TotalTime",
+    "UrlQuery",
+    "GenericLatency",
+    "GenericInfo",
     "GenericErrors",
 )
 
@@ -112,21 +199,25 @@ class ExchangeCsvFormat(LogFormat):
                 return None
             if not self.fallback_is_normal and not self._warned_headerless:
                 self._warned_headerless = True
-                self.log.add(f"line {line.number}: no header line; assumed the standard {self.kind} columns",
-                             line.number)
+                self.log.add(
+                    f"line {line.number}: no header line; assumed the standard {self.kind} columns", line.number
+                )
             header = self.header = Header(list(fallback))
         if len(values) < len(header):
             if not line.complete:
-                self.log.add(f"line {line.number}: last record cut short "
-                             f"({len(values)} of {len(header)} values)",
-                             line.number)
+                self.log.add(
+                    f"line {line.number}: last record cut short ({len(values)} of {len(header)} values)", line.number
+                )
             elif not self._warned_width:
                 self._warned_width = True
-                self.log.add(f"line {line.number}: {len(values)} values where the header names {len(header)}",
-                             line.number)
-        ts = parse_iso(values[header.index[self.time_column.lower()]]) if (
-            self.time_column.lower() in header.index and header.index[self.time_column.lower()] < len(values)
-        ) else None
+                self.log.add(
+                    f"line {line.number}: {len(values)} values where the header names {len(header)}", line.number
+                )
+        ts = (
+            parse_iso(values[header.index[self.time_column.lower()]])
+            if (self.time_column.lower() in header.index and header.index[self.time_column.lower()] < len(values))
+            else None
+        )
         return LogRecord(self.path, line.number, line.text, header, values, ts)
 
 

@@ -43,7 +43,7 @@ def directive_value(text: str, name: str) -> str | None:
     """The value of `#Name: value` when the line is that directive (case-insensitive)."""
     prefix = f"#{name}:"
     if text[: len(prefix)].lower() == prefix.lower():
-        return text[len(prefix):].strip()
+        return text[len(prefix) :].strip()
     return None
 
 

@@ -29,8 +29,10 @@ try:
 except Exception as exc:  # an import failure of a compiled module can be anything
     hyperscan = None
     ENGINE = "python-re"
-    ENGINE_PROBLEM = (f"hyperscan unavailable ({exc.__class__.__name__}: {exc}); "
-                      "the log prefilter uses Python re, which is much slower")
+    ENGINE_PROBLEM = (
+        f"hyperscan unavailable ({exc.__class__.__name__}: {exc}); "
+        "the log prefilter uses Python re, which is much slower"
+    )
 
 
 @dataclass(frozen=True, slots=True)

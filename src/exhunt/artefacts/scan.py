@@ -75,8 +75,9 @@ class LogScan:
         max_line: int | None = None,
     ) -> None:
         self.log = log
-        self.reader = BlockReader(stream, log, block_size=block_size or reader.BLOCK_SIZE,
-                                  max_line=max_line or reader.MAX_LINE)
+        self.reader = BlockReader(
+            stream, log, block_size=block_size or reader.BLOCK_SIZE, max_line=max_line or reader.MAX_LINE
+        )
         self.prefilter: Prefilter = compiled(tuple(structural_patterns(header_prefixes)) + tuple(patterns))
         self.header_prefixes = tuple(p.lower().encode() for p in header_prefixes)
         self.every_line = every_line  # parse all lines (a baseline for comparison; never the hunt)
@@ -179,8 +180,7 @@ class LogScan:
             raw = data[start:end]
             if len(raw) > MAX_PARSED_LINE:
                 self.log.add(
-                    f"line {number} is {len(raw)} bytes long; only the first {MAX_PARSED_LINE // 1024} KiB "
-                    "were parsed",
+                    f"line {number} is {len(raw)} bytes long; only the first {MAX_PARSED_LINE // 1024} KiB were parsed",
                     number,
                 )
                 raw = raw[:MAX_PARSED_LINE]

@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-_LOOSE = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,7}))?\s*(Z|[+-]\d{2}:?\d{2})?"
-)
+_LOOSE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,7}))?\s*(Z|[+-]\d{2}:?\d{2})?")
 _US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})(?:\s*([AP]M))?", re.IGNORECASE)
 
 
@@ -37,8 +35,16 @@ def find_timestamp(text: str) -> datetime | None:
     if m:
         year, month, day, hour, minute, second, frac, zone = m.groups()
         try:
-            ts = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
-                          int((frac or "0").ljust(6, "0")[:6]), tzinfo=UTC)
+            ts = datetime(
+                int(year),
+                int(month),
+                int(day),
+                int(hour),
+                int(minute),
+                int(second),
+                int((frac or "0").ljust(6, "0")[:6]),
+                tzinfo=UTC,
+            )
         except ValueError:
             return None
         if zone and zone != "Z":

@@ -18,8 +18,21 @@ from exhunt.artefacts.timestamps import parse_w3c
 
 # The field list IIS writes by default, used only for data that comes before any `#Fields`.
 DEFAULT_FIELDS = (
-    "date", "time", "s-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "s-port", "cs-username", "c-ip",
-    "cs(User-Agent)", "cs(Referer)", "sc-status", "sc-substatus", "sc-win32-status", "time-taken",
+    "date",
+    "time",
+    "s-ip",
+    "cs-method",
+    "cs-uri-stem",
+    "cs-uri-query",
+    "s-port",
+    "cs-username",
+    "c-ip",
+    "cs(User-Agent)",
+    "cs(Referer)",
+    "sc-status",
+    "sc-substatus",
+    "sc-win32-status",
+    "time-taken",
 )
 _PLUS_ENCODED = ("cs(user-agent)", "cs(referer)", "cs(cookie)")
 
@@ -73,13 +86,13 @@ class W3CFormat(LogFormat):
             if len(values) != len(DEFAULT_FIELDS):
                 if not self._warned_headerless:
                     self._warned_headerless = True
-                    self.log.add(f"line {line.number}: data before any #Fields directive; not parsed",
-                                 line.number)
+                    self.log.add(f"line {line.number}: data before any #Fields directive; not parsed", line.number)
                 return None
             if not self._warned_headerless:
                 self._warned_headerless = True
-                self.log.add(f"line {line.number}: no #Fields directive; assumed the default IIS field list",
-                             line.number)
+                self.log.add(
+                    f"line {line.number}: no #Fields directive; assumed the default IIS field list", line.number
+                )
             header = self.header = W3CHeader(list(DEFAULT_FIELDS))
         if len(values) != len(header):
             what = f"{len(values)} values where #Fields names {len(header)}"

@@ -1,6 +1,6 @@
 """Exchange build intelligence: the build table, and what a build leaves open.
 
-    from exhunt.builds import assess_build, parse_build, BuildParseError
+from exhunt.builds import assess_build, parse_build, BuildParseError
 """
 
 from __future__ import annotations

@@ -91,9 +91,11 @@ def _assess(text: str) -> BuildAssessment:
     notes: list[str] = []
     # A 3-part build is ambiguous when its CU has updates sharing those three parts (always, from
     # Exchange 2013 on); an Exchange 2010 rollup has a build number of its own.
-    ambiguous = not number.exact and (entry is None or entry.is_level) and len(
-        [m for m in table.members(level) if m.build[:3] == number.highest[:3]]
-    ) != 1
+    ambiguous = (
+        not number.exact
+        and (entry is None or entry.is_level)
+        and len([m for m in table.members(level) if m.build[:3] == number.highest[:3]]) != 1
+    )
     if number.form is BuildForm.ADMIN_DISPLAY:
         notes.append(
             "AdminDisplayVersion shows the CU level only: security updates do not change it. "
@@ -113,9 +115,7 @@ def _assess(text: str) -> BuildAssessment:
     support = support_note(level.product)
     if support:
         notes.append(support)
-    if entry is not None and entry.update == "Mar21SU" and not any(
-        u.update == "May21SU" for u in table.updates(level)
-    ):
+    if entry is not None and entry.update == "Mar21SU" and not any(u.update == "May21SU" for u in table.updates(level)):
         # detection-spec.md §1.7, §6: the older-CU March SU closes ProxyLogon and nothing else.
         notes.append(
             f"The March 2021 update for {level.cu} fixes the ProxyLogon CVEs only; {level.cu} received "
@@ -138,7 +138,7 @@ def _assess(text: str) -> BuildAssessment:
 
 
 def _level_label(level: BuildEntry) -> str:
-    """"Exchange Server 2016 CU23", without the half-year label some CU names carry."""
+    """ "Exchange Server 2016 CU23", without the half-year label some CU names carry."""
     return f"{level.product} {level.cu}"
 
 
@@ -171,9 +171,7 @@ def _cu_level_entry(table: BuildTable, number: BuildNumber) -> BuildEntry | None
     return next((m for m in table.members(level) if m.build[:3] == prefix), None)
 
 
-def _unlisted_note(
-    table: BuildTable, number: BuildNumber, level: BuildEntry, newest: BuildEntry, beyond: bool
-) -> str:
+def _unlisted_note(table: BuildTable, number: BuildNumber, level: BuildEntry, newest: BuildEntry, beyond: bool) -> str:
     if beyond:
         return (
             f"{number} is newer than any build exhunt knows (newest: {newest.name}, {newest.version}); "

@@ -34,8 +34,7 @@ class Fix:
 
 
 FIXES: tuple[Fix, ...] = (
-    Fix(Chain.PROXYLOGON, ("CVE-2021-26855", "CVE-2021-26857", "CVE-2021-26858", "CVE-2021-27065"), "Mar21SU",
-        _MODERN),
+    Fix(Chain.PROXYLOGON, ("CVE-2021-26855", "CVE-2021-26857", "CVE-2021-26858", "CVE-2021-27065"), "Mar21SU", _MODERN),
     Fix(Chain.PROXYLOGON, ("CVE-2021-26857",), "RU32", frozenset({EXCHANGE_2010})),
     # Fixed in April 2021, published in July 2021 (HealthChecker does not list them: detection-spec.md §1.7).
     Fix(Chain.PROXYSHELL, ("CVE-2021-34473", "CVE-2021-34523"), "Apr21SU", _MODERN),
@@ -86,7 +85,8 @@ def fix_plans(table: BuildTable) -> dict[tuple[Fix, str], FixPlan]:
         for product in fix.products:
             by_level = {e.cu: e for e in carrying if e.product == product}
             later = [
-                e for e in table.entries
+                e
+                for e in table.entries
                 if e.product == product and e.is_level and released and e.released and e.released > released
             ]
             plans[(fix, product)] = FixPlan(fix, product, released, by_level, later[0] if later else None)
@@ -110,9 +110,7 @@ def chain_exposure(
     plans = fix_plans(table)
     results: dict[str, ChainExposure] = {}
     for chain in CHAINS:
-        applicable = [
-            plans[(f, level.product)] for f in FIXES if f.chain is chain and level.product in f.products
-        ]
+        applicable = [plans[(f, level.product)] for f in FIXES if f.chain is chain and level.product in f.products]
         if not applicable:
             results[str(chain)] = ChainExposure(Exposure.PATCHED, (), NOT_AFFECTED)
             continue
@@ -136,9 +134,7 @@ def _judge(plan: FixPlan, level: BuildEntry, lowest: BuildTuple, highest: BuildT
 def _summarise(level: BuildEntry, verdicts: list[_Verdict]) -> ChainExposure:
     open_ = [v for v in verdicts if v.status is not Exposure.PATCHED]
     cves = tuple(cve for v in open_ for cve in v.plan.fix.cves)
-    prefix = (
-        f"{EXCHANGE_2010} is affected by CVE-2021-26857 only" if level.product == EXCHANGE_2010 else None
-    )
+    prefix = f"{EXCHANGE_2010} is affected by CVE-2021-26857 only" if level.product == EXCHANGE_2010 else None
     if not open_:
         return ChainExposure(Exposure.PATCHED, (), prefix)
     if any(v.status is Exposure.VULNERABLE for v in open_):
@@ -174,7 +170,7 @@ def _advice(level: BuildEntry, plans: list[FixPlan]) -> str:
 
 
 def _short(entry: BuildEntry) -> str:
-    """"CU19 May21SU (15.1.2176.14, KB5003435)"."""
+    """ "CU19 May21SU (15.1.2176.14, KB5003435)"."""
     label = f"{entry.cu} {entry.update}".strip()
     details = ", ".join(x for x in (entry.version, entry.kb) if x)
     return f"{label} ({details})"

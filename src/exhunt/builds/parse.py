@@ -121,9 +121,7 @@ def _check_range(number: BuildNumber) -> None:
     first, newest = span
     product = TABLE_MINORS[version]
     if number.highest < first.build:
-        raise BuildParseError(
-            f"{number} is earlier than the first {product} build ({first.version}, {first.cu})"
-        )
+        raise BuildParseError(f"{number} is earlier than the first {product} build ({first.version}, {first.cu})")
     if number.build > newest.build[2] + MAX_BUILDS_AHEAD:
         raise BuildParseError(
             f"{number}: build {number.build} is far outside any known {product} CU "

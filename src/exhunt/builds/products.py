@@ -46,7 +46,7 @@ SUPPORT_ENDED: dict[str, date] = {
 
 
 def product_family(product: str) -> str:
-    """"Exchange Server 2007 SP3" -> "Exchange Server 2007": the name lifecycle dates are kept under."""
+    """ "Exchange Server 2007 SP3" -> "Exchange Server 2007": the name lifecycle dates are kept under."""
     return product.split(" SP", 1)[0]
 
 

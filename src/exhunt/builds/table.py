@@ -57,7 +57,7 @@ class BuildEntry:
 
 
 def split_build(text: str) -> BuildTuple:
-    """"15.01.2176.002" -> (15, 1, 2176, 2); only for the table's own, trusted cells."""
+    """ "15.01.2176.002" -> (15, 1, 2176, 2); only for the table's own, trusted cells."""
     parts = tuple(int(p) for p in text.strip().split("."))
     if len(parts) != 4:
         raise BuildTableError(f"build {text!r} does not have four parts")
@@ -165,9 +165,7 @@ def _parse_row(cells: list[str], line_no: int) -> BuildEntry:
     if kind not in LEVEL_KINDS | UPDATE_KINDS:
         raise BuildTableError(f"{TABLE_FILE} line {line_no}: unknown kind {kind!r}")
     if (kind in UPDATE_KINDS) != bool(row["update"]):
-        raise BuildTableError(
-            f"{TABLE_FILE} line {line_no}: kind {kind} does not match update {row['update']!r}"
-        )
+        raise BuildTableError(f"{TABLE_FILE} line {line_no}: kind {kind} does not match update {row['update']!r}")
     return BuildEntry(
         build=build,
         name=row["name"],

@@ -68,16 +68,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     texts = list(_inputs(args.builds))
     if not texts:
-        print("exhunt build: no build given: name one or more, or pipe them in one per line "
-              "(see exhunt build --help)", file=sys.stderr)
+        print(
+            "exhunt build: no build given: name one or more, or pipe them in one per line (see exhunt build --help)",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     assessments = [assess_build(t) for t in texts]
     for a in assessments:
         if a.error:
             print(f"exhunt build: {shown(a.input)}: {a.error}", file=sys.stderr)
     if args.json:
-        document = {"schema": "exhunt.build/1", "tool_version": __version__,
-                    "builds": [a.to_dict() for a in assessments]}
+        document = {
+            "schema": "exhunt.build/1",
+            "tool_version": __version__,
+            "builds": [a.to_dict() for a in assessments],
+        }
         print(json.dumps(document, indent=2))
     else:
         render(assessments, Console())
@@ -183,4 +188,3 @@ def _block(a: BuildAssessment) -> Group:
         parts.append(Text("notes:", style="bold"))
         parts.extend(Padding(Text(f"- {note}"), (0, 0, 0, 2), expand=False) for note in a.notes)
     return Group(*parts)
-

@@ -43,28 +43,52 @@ examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", nargs="?", metavar="PATH",
-                        help="evidence to hunt (leave out on a Windows Exchange server for the live host)")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        metavar="PATH",
+        help="evidence to hunt (leave out on a Windows Exchange server for the live host)",
+    )
     out = parser.add_argument_group("outputs")
     out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/1; '-' for stdout)")
     out.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     out.add_argument("--timeline", metavar="FILE", help="write a Timesketch timeline (.csv or .jsonl)")
     out.add_argument("--stix", metavar="FILE", help="write observed indicators as a STIX 2.1 bundle")
     out.add_argument("-q", "--quiet", action="store_true", help="no console summary, no progress bar")
-    out.add_argument("--per-rule", type=int, default=5, metavar="N",
-                     help="findings shown per rule on the console (default 5; --json has all)")
+    out.add_argument(
+        "--per-rule",
+        type=int,
+        default=5,
+        metavar="N",
+        help="findings shown per rule on the console (default 5; --json has all)",
+    )
     rules = parser.add_argument_group("your own rules and allow-lists")
-    rules.add_argument("--yara", action="append", default=[], metavar="PATH",
-                       help="extra YARA rule file or folder (repeatable)")
-    rules.add_argument("--indicators", action="append", default=[], metavar="FILE",
-                       help="extra hash / path indicator file (repeatable)")
-    rules.add_argument("--allowlist", action="append", default=[], metavar="FILE",
-                       help="allow-list of hashes, paths or patterns to silence (repeatable)")
+    rules.add_argument(
+        "--yara", action="append", default=[], metavar="PATH", help="extra YARA rule file or folder (repeatable)"
+    )
+    rules.add_argument(
+        "--indicators",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="extra hash / path indicator file (repeatable)",
+    )
+    rules.add_argument(
+        "--allowlist",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="allow-list of hashes, paths or patterns to silence (repeatable)",
+    )
     perf = parser.add_argument_group("performance")
-    perf.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
-                      help="worker processes (default: all cores)")
-    perf.add_argument("--max-file-size", type=int, default=64, metavar="MB",
-                      help="files larger than this are hashed but their content is not scanned (default 64)")
+    perf.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
+    perf.add_argument(
+        "--max-file-size",
+        type=int,
+        default=64,
+        metavar="MB",
+        help="files larger than this are hashed but their content is not scanned (default 64)",
+    )
 
 
 def _writer(module: str, name: str) -> Callable[..., Any]:
@@ -88,8 +112,9 @@ def write_outputs(result: HuntResult, args: argparse.Namespace, err: Console) ->
             if path != "-":
                 err.print(f"{what} written to {path}", highlight=False, markup=False)
         except (OSError, ValueError, ImportError, AttributeError) as exc:
-            err.print(f"exhunt: could not write the {what} to {path}: {exc}", style="red", highlight=False,
-                      markup=False)
+            err.print(
+                f"exhunt: could not write the {what} to {path}: {exc}", style="red", highlight=False, markup=False
+            )
             ok = False
     return ok
 
@@ -130,13 +155,23 @@ def run(args: argparse.Namespace) -> int:
             render_host(out, host, per_rule=args.per_rule)
 
     if show_progress:
-        with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                      console=err, transient=True) as bar:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task("hunting", total=None)
 
             def on_progress(p: HuntProgress) -> None:
-                bar.update(task, total=p.bytes_total, completed=p.bytes_done,
-                           description=f"{p.host[:24]} {p.files_done}/{p.files_total} files")
+                bar.update(
+                    task,
+                    total=p.bytes_total,
+                    completed=p.bytes_done,
+                    description=f"{p.host[:24]} {p.files_done}/{p.files_total} files",
+                )
 
             result = hunt_hosts(hosts, options, jobs=args.jobs, on_progress=on_progress, on_host=on_host)
     else:

@@ -35,9 +35,7 @@ _FOUND = {Verdict.COMPROMISED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "results", metavar="RESULTS.json", help="a hunt result written by `exhunt hunt --json`"
-    )
+    parser.add_argument("results", metavar="RESULTS.json", help="a hunt result written by `exhunt hunt --json`")
     parser.add_argument("--html", metavar="FILE", help="write the HTML report here")
     parser.add_argument("--timeline", metavar="FILE", help="write the timeline here (.csv or .jsonl)")
     parser.add_argument("--stix", metavar="FILE", help="write the STIX 2.1 bundle here")
@@ -91,9 +89,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.html:
             write_html(result, args.html)
-            print(
-                f"HTML report: {args.html} ({len(result.hosts)} host{'s' if len(result.hosts) != 1 else ''})"
-            )
+            print(f"HTML report: {args.html} ({len(result.hosts)} host{'s' if len(result.hosts) != 1 else ''})")
         if args.timeline:
             stats = write_timeline(result, args.timeline)
             note = f"; {stats.undated} findings without a time left out" if stats.undated else ""

@@ -41,8 +41,7 @@ def run(args: argparse.Namespace) -> int:
     wanted = [r.upper() for r in args.rule_ids]
     unknown = [r for r in wanted if r not in rules]
     if unknown:
-        print(f"exhunt rules: no such rule: {', '.join(unknown)} (run `exhunt rules` for the list)",
-              file=sys.stderr)
+        print(f"exhunt rules: no such rule: {', '.join(unknown)} (run `exhunt rules` for the list)", file=sys.stderr)
         return 2
     chosen = [rules[r] for r in wanted] if wanted else sorted(rules.values(), key=lambda r: r.id)
     if args.json:

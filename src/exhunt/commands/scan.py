@@ -40,9 +40,11 @@ from exhunt.scan.targets import (
 NAME = "scan"
 HELP = "scan Exchange servers remotely: build, exposure per chain, opt-in checks, history"
 _CHECK_HELP = "\n".join(
-    textwrap.fill(f"{c.title}. Leaves: {c.traces}.", width=94, initial_indent=f"  {name:<14} ",
-                  subsequent_indent=" " * 17)
-    for name, c in CHECKS.items())
+    textwrap.fill(
+        f"{c.title}. Leaves: {c.traces}.", width=94, initial_indent=f"  {name:<14} ", subsequent_indent=" " * 17
+    )
+    for name, c in CHECKS.items()
+)
 DESCRIPTION = f"""\
 Scan hosts over HTTPS for Microsoft Exchange, read the build each one reveals without logging
 in, and say per chain (ProxyLogon, ProxyShell, ProxyNotShell, OWASSRF) whether it is
@@ -89,8 +91,13 @@ _STATUS_SHORT = {
 }
 _STATUS_STYLE = {"VULN": "bold red", "SU?": "yellow", "ok": "green", "?": "dim"}
 _SOURCE_SHORT = {"x-owa-version": "header", "exporttool-manifest": "export", "owa-logon-page": "logon"}
-_VERDICT_SHORT = {"vulnerable": "VULN", "not-vulnerable": "no", "mitigated": "mitigated",
-                  "not-mitigated": "unmitigated", "unknown": "?"}
+_VERDICT_SHORT = {
+    "vulnerable": "VULN",
+    "not-vulnerable": "no",
+    "mitigated": "mitigated",
+    "not-mitigated": "unmitigated",
+    "unknown": "?",
+}
 _CHAIN_SHORT = {"ProxyLogon": "PL", "ProxyShell": "PS", "ProxyNotShell": "PNS", "OWASSRF": "OWA"}
 _HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
 
@@ -109,51 +116,99 @@ def _positive(kind: type) -> Callable[[str], Any]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("targets", nargs="*", metavar="TARGET",
-                        help="host, IP, URL, host:port, [v6]:port, CIDR range, @FILE, or - for stdin")
-    parser.add_argument("-i", "--input", action="append", default=[], metavar="FILE",
-                        help="read targets from FILE (- = stdin); repeatable")
+    parser.add_argument(
+        "targets",
+        nargs="*",
+        metavar="TARGET",
+        help="host, IP, URL, host:port, [v6]:port, CIDR range, @FILE, or - for stdin",
+    )
+    parser.add_argument(
+        "-i",
+        "--input",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="read targets from FILE (- = stdin); repeatable",
+    )
     parser.add_argument("-p", "--port", type=int, default=443, help="port for targets without one (443)")
-    parser.add_argument("--check", action="append", default=[], choices=[*CHECKS, "all"], metavar="NAME",
-                        help=f"run an opt-in check ({', '.join(CHECKS)}, all); leaves traces in the "
-                             "target's logs, see above")
+    parser.add_argument(
+        "--check",
+        action="append",
+        default=[],
+        choices=[*CHECKS, "all"],
+        metavar="NAME",
+        help=f"run an opt-in check ({', '.join(CHECKS)}, all); leaves traces in the target's logs, see above",
+    )
     group = parser.add_argument_group("speed and limits")
-    group.add_argument("--concurrency", type=_positive(int), default=100, metavar="N",
-                       help="hosts at once (100)")
-    group.add_argument("--timeout", type=_positive(float), default=10.0, metavar="SECONDS",
-                       help="time limit of one request, body included (10)")
-    group.add_argument("--connect-timeout", type=_positive(float), default=5.0, metavar="SECONDS",
-                       help="time limit to connect (5)")
-    group.add_argument("--host-timeout", type=_positive(float), default=30.0, metavar="SECONDS",
-                       help="time limit for everything sent to one host (30)")
-    group.add_argument("--total-timeout", type=_positive(float), default=None, metavar="SECONDS",
-                       help="time limit of the whole scan; hosts not reached are reported as not scanned")
-    group.add_argument("--rate", type=_positive(float), default=None, metavar="N",
-                       help="at most N requests per second over the whole scan")
-    group.add_argument("--max-targets", type=_positive(int), default=DEFAULT_MAX_TARGETS, metavar="N",
-                       help=f"refuse to expand the targets past N addresses ({DEFAULT_MAX_TARGETS:,})")
-    group.add_argument("--max-body", type=_positive(int), default=512 * 1024, metavar="BYTES",
-                       help="read at most this much of each response body (524288)")
+    group.add_argument("--concurrency", type=_positive(int), default=100, metavar="N", help="hosts at once (100)")
+    group.add_argument(
+        "--timeout",
+        type=_positive(float),
+        default=10.0,
+        metavar="SECONDS",
+        help="time limit of one request, body included (10)",
+    )
+    group.add_argument(
+        "--connect-timeout", type=_positive(float), default=5.0, metavar="SECONDS", help="time limit to connect (5)"
+    )
+    group.add_argument(
+        "--host-timeout",
+        type=_positive(float),
+        default=30.0,
+        metavar="SECONDS",
+        help="time limit for everything sent to one host (30)",
+    )
+    group.add_argument(
+        "--total-timeout",
+        type=_positive(float),
+        default=None,
+        metavar="SECONDS",
+        help="time limit of the whole scan; hosts not reached are reported as not scanned",
+    )
+    group.add_argument(
+        "--rate",
+        type=_positive(float),
+        default=None,
+        metavar="N",
+        help="at most N requests per second over the whole scan",
+    )
+    group.add_argument(
+        "--max-targets",
+        type=_positive(int),
+        default=DEFAULT_MAX_TARGETS,
+        metavar="N",
+        help=f"refuse to expand the targets past N addresses ({DEFAULT_MAX_TARGETS:,})",
+    )
+    group.add_argument(
+        "--max-body",
+        type=_positive(int),
+        default=512 * 1024,
+        metavar="BYTES",
+        help="read at most this much of each response body (524288)",
+    )
     tls = parser.add_argument_group("TLS")
-    tls.add_argument("--sni", metavar="NAME",
-                     help="for IP targets: the server name to send in TLS SNI and the Host header")
-    tls.add_argument("--legacy-tls", action="store_true",
-                     help="when a TLS handshake fails, retry once with TLS 1.0 and a lowered security level "
-                          "(Exchange 2010-era servers); off by default")
+    tls.add_argument(
+        "--sni", metavar="NAME", help="for IP targets: the server name to send in TLS SNI and the Host header"
+    )
+    tls.add_argument(
+        "--legacy-tls",
+        action="store_true",
+        help="when a TLS handshake fails, retry once with TLS 1.0 and a lowered security level "
+        "(Exchange 2010-era servers); off by default",
+    )
     out = parser.add_argument_group("output")
     out.add_argument("--json", metavar="FILE", help="write the exhunt.scan/1 JSON report (- = stdout)")
-    out.add_argument("--jsonl", metavar="FILE",
-                     help="write each result as one JSON line as it comes (- = stdout)")
+    out.add_argument("--jsonl", metavar="FILE", help="write each result as one JSON line as it comes (- = stdout)")
     out.add_argument("--csv", metavar="FILE", help="write the results as CSV (- = stdout)")
     out.add_argument("--all", action="store_true", help="list unreachable targets in the table too")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
-    out.add_argument("-q", "--quiet", action="store_true",
-                     help="no table, no progress: outputs and exit code only")
+    out.add_argument("-q", "--quiet", action="store_true", help="no table, no progress: outputs and exit code only")
     store = parser.add_argument_group("results store")
     store.add_argument("--db", metavar="FILE", type=Path, help="SQLite results store (default: see above)")
     store.add_argument("--no-db", action="store_true", help="do not store this scan")
-    store.add_argument("--diff", action="store_true",
-                       help="show what changed between the last two scans in the store (after this one)")
+    store.add_argument(
+        "--diff", action="store_true", help="show what changed between the last two scans in the store (after this one)"
+    )
     store.add_argument("--list-scans", action="store_true", help="list the scans in the store and exit")
 
 
@@ -223,8 +278,10 @@ def run(args: argparse.Namespace) -> int:
             if not targets.targets and not targets.bad:
                 return _fail("no targets in the input")
             if targets.bad_not_kept and not args.quiet:
-                print(f"exhunt scan: {targets.bad_not_kept} more unusable target specs were skipped "
-                      "without being listed", file=sys.stderr)
+                print(
+                    f"exhunt scan: {targets.bad_not_kept} more unusable target specs were skipped without being listed",
+                    file=sys.stderr,
+                )
             report = _scan(targets, args, store)
             if report is None:
                 return 2
@@ -244,12 +301,21 @@ def run(args: argparse.Namespace) -> int:
 
 def _options(args: argparse.Namespace) -> ScanOptions:
     checks = tuple(CHECKS) if "all" in args.check else tuple(dict.fromkeys(args.check))
-    client = ClientOptions(request_timeout=args.timeout,
-                           connect_timeout=min(args.connect_timeout, args.timeout),
-                           max_body=args.max_body, sni=args.sni, legacy_tls=args.legacy_tls)
-    return ScanOptions(client=client, checks=checks, concurrency=args.concurrency,
-                       host_timeout=max(args.host_timeout, args.timeout), total_timeout=args.total_timeout,
-                       rate=args.rate)
+    client = ClientOptions(
+        request_timeout=args.timeout,
+        connect_timeout=min(args.connect_timeout, args.timeout),
+        max_body=args.max_body,
+        sni=args.sni,
+        legacy_tls=args.legacy_tls,
+    )
+    return ScanOptions(
+        client=client,
+        checks=checks,
+        concurrency=args.concurrency,
+        host_timeout=max(args.host_timeout, args.timeout),
+        total_timeout=args.total_timeout,
+        rate=args.rate,
+    )
 
 
 def _fit_concurrency(wanted: int) -> tuple[int, str | None]:
@@ -288,8 +354,13 @@ def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None)
         return None
     if store is not None:
         count = len(targets.targets) + len(targets.bad)
-        report.scan_id = store.begin_scan(report.started, __version__, count, options.checks,
-                                          {"port": args.port, "sni": args.sni, "legacy_tls": args.legacy_tls})
+        report.scan_id = store.begin_scan(
+            report.started,
+            __version__,
+            count,
+            options.checks,
+            {"port": args.port, "sni": args.sni, "legacy_tls": args.legacy_tls},
+        )
 
     def keep(result: HostResult) -> None:
         report.results.append(result)
@@ -319,14 +390,20 @@ def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None)
     return report
 
 
-async def _collect(targets: TargetSet, options: ScanOptions, keep: Callable[[HostResult], None],
-                   console: Console | None) -> None:
+async def _collect(
+    targets: TargetSet, options: ScanOptions, keep: Callable[[HostResult], None], console: Console | None
+) -> None:
     if console is None:
         async for result in scan_targets(targets.targets, options):
             keep(result)
         return
-    columns = (TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("{task.fields[exchange]} Exchange, {task.fields[exposed]} exposed"))
+    columns = (
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[exchange]} Exchange, {task.fields[exposed]} exposed"),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("scan", total=len(targets.targets), exchange=0, exposed=0)
         exchange = exposed = 0
@@ -376,8 +453,9 @@ def _note(result: HostResult) -> str:
         return first.split(": ", 1)[1] if first.startswith("/") and ": " in first else first
     if not result.is_exchange:
         return "not Exchange"
-    checks = [f"{_CHAIN_SHORT.get(c.chain, c.chain)} {_VERDICT_SHORT.get(str(c.verdict), c.verdict)}"
-              for c in result.checks]
+    checks = [
+        f"{_CHAIN_SHORT.get(c.chain, c.chain)} {_VERDICT_SHORT.get(str(c.verdict), c.verdict)}" for c in result.checks
+    ]
     if checks:
         return "checks: " + ", ".join(checks)
     return (result.product or "").replace("Exchange Server", "Exchange")
@@ -387,7 +465,7 @@ def _display_target(target: str) -> str:
     """The table shows where, not how: scheme and trailing slash go (JSON and CSV keep them)."""
     for prefix in ("https://", "http://"):
         if target.lower().startswith(prefix):
-            return target[len(prefix):].rstrip("/")
+            return target[len(prefix) :].rstrip("/")
     return target
 
 
@@ -405,24 +483,33 @@ def _render_table(report: ScanReport, args: argparse.Namespace, console: Console
     note_width = max(12, width - sum(_WIDTHS) - len(_WIDTHS))  # one space between columns
     # Cells are cut to width here, so the table never has to squeeze (and never exceeds 80 columns).
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=0, show_edge=False)
-    for name, w in zip(("target", "build", "from", *(_CHAIN_SHORT[str(c)] for c in CHAINS)), _WIDTHS,
-                       strict=True):
+    for name, w in zip(("target", "build", "from", *(_CHAIN_SHORT[str(c)] for c in CHAINS)), _WIDTHS, strict=True):
         table.add_column(name, no_wrap=True, min_width=w, max_width=w)
     table.add_column("note", no_wrap=True, max_width=note_width)
     for r in rows:
-        table.add_row(escape(_fit(_display_target(r.target), _WIDTHS[0])),
-                      escape(_fit(r.build or "-", _WIDTHS[1])),
-                      _SOURCE_SHORT.get(r.build_source or "", "-"),
-                      *(_status_cell(r, str(c)) for c in CHAINS), escape(_fit(_note(r), note_width)))
+        table.add_row(
+            escape(_fit(_display_target(r.target), _WIDTHS[0])),
+            escape(_fit(r.build or "-", _WIDTHS[1])),
+            _SOURCE_SHORT.get(r.build_source or "", "-"),
+            *(_status_cell(r, str(c)) for c in CHAINS),
+            escape(_fit(_note(r), note_width)),
+        )
     if rows:
         console.print(table, width=width, no_wrap=True, crop=True)
-        console.print("VULN vulnerable, SU? vulnerable unless an update the scan cannot see is "
-                      "installed, ok patched, ? unknown, - not Exchange; sources: header X-OWA-Version, "
-                      "export = export tool manifest, logon = logon page (CU only)", style="dim", width=80)
+        console.print(
+            "VULN vulnerable, SU? vulnerable unless an update the scan cannot see is "
+            "installed, ok patched, ? unknown, - not Exchange; sources: header X-OWA-Version, "
+            "export = export tool manifest, logon = logon page (CU only)",
+            style="dim",
+            width=80,
+        )
     s = summarise(report.results)
     elapsed = (report.finished - report.started).total_seconds() if report.finished else 0.0
-    console.print(f"{s['targets']} targets: {s['reachable']} answered, {s['exchange']} Exchange "
-                  f"({s['with_build']} with a build), {s['exposed']} exposed", soft_wrap=True)
+    console.print(
+        f"{s['targets']} targets: {s['reachable']} answered, {s['exchange']} Exchange "
+        f"({s['with_build']} with a build), {s['exposed']} exposed",
+        soft_wrap=True,
+    )
     stored = f", stored as scan {report.scan_id}" if report.scan_id is not None else ""
     console.print(f"{elapsed:.1f}s{stored}", style="dim", soft_wrap=True)
     hidden = len(report.results) - len(rows)
@@ -440,14 +527,17 @@ def _show_diff(store: ScanStore, args: argparse.Namespace, report: ScanReport | 
     older, newer = scans[-2], scans[-1]
     changes = diff(store.results(older.id), store.results(newer.id))
     if report is None and args.json:
-        payload = {"schema": "exhunt.scan-diff/1", "older": older.to_dict(), "newer": newer.to_dict(),
-                   "changes": [c.to_dict() for c in changes]}
+        payload = {
+            "schema": "exhunt.scan-diff/1",
+            "older": older.to_dict(),
+            "newer": newer.to_dict(),
+            "changes": [c.to_dict() for c in changes],
+        }
         if not _write_text(args.json, json.dumps(payload, indent=2, ensure_ascii=False) + "\n"):
             return 2
     if not args.quiet:
         _render_diff(console, older.id, newer.id, changes)
-    worse = any(c.kind == ChangeKind.NEWLY_EXPOSED or (c.kind == ChangeKind.NEW and c.chains)
-                for c in changes)
+    worse = any(c.kind == ChangeKind.NEWLY_EXPOSED or (c.kind == ChangeKind.NEW and c.chains) for c in changes)
     return 1 if worse else 0
 
 
@@ -462,8 +552,9 @@ def _render_diff(console: Console, older: int, newer: int, changes: list[Change]
     table.add_column("detail", overflow="fold", ratio=1)
     styles = {ChangeKind.NEWLY_EXPOSED: "bold red", ChangeKind.NEWLY_PATCHED: "green", ChangeKind.GONE: "dim"}
     for c in changes:
-        table.add_row(f"[{styles.get(c.kind, '')}]{c.kind}[/]" if c.kind in styles else c.kind,
-                      escape(c.target), escape(c.detail))
+        table.add_row(
+            f"[{styles.get(c.kind, '')}]{c.kind}[/]" if c.kind in styles else c.kind, escape(c.target), escape(c.detail)
+        )
     console.print(table, width=min(console.width, 100))
     counts: dict[str, int] = {}
     for c in changes:
@@ -481,8 +572,15 @@ def _list_scans(store: ScanStore, args: argparse.Namespace) -> int:
     for col in ("scan", "started (UTC)", "finished", "targets", "Exchange", "exposed", "checks"):
         table.add_column(col, no_wrap=True)
     for s in scans:
-        table.add_row(str(s.id), _short_time(s.started), "yes" if s.finished else "no", str(s.targets),
-                      str(s.exchange), str(s.exposed), _fit(",".join(s.checks) or "-", 20))
+        table.add_row(
+            str(s.id),
+            _short_time(s.started),
+            "yes" if s.finished else "no",
+            str(s.targets),
+            str(s.exchange),
+            str(s.exposed),
+            _fit(",".join(s.checks) or "-", 20),
+        )
     console.print(table, width=max(80, console.width), crop=True)
     if not scans:
         console.print(f"no scans in {store.path} yet")

@@ -32,8 +32,9 @@ _ERRORS_SHOWN = 5
 _MAX_CHUNK_ERRORS = 100_000  # a parser that only fails is given up on, not looped on forever
 
 
-def read_evtx(file: EvidenceFile, errors: list[EvidenceError], *, threads: int = 1,
-              memory_bound: int = MEMORY_BOUND) -> Iterator[EventRecord]:
+def read_evtx(
+    file: EvidenceFile, errors: list[EvidenceError], *, threads: int = 1, memory_bound: int = MEMORY_BOUND
+) -> Iterator[EventRecord]:
     """Yield the readable events of one `.evtx` file; problems go to `errors`.
 
     `threads` is the parser's own thread count: 1 by default because files are already spread
@@ -57,16 +58,23 @@ def read_evtx(file: EvidenceFile, errors: list[EvidenceError], *, threads: int =
             return
         read, failed = yield from _records(parser, source, errors)
     if failed:
-        errors.append(EvidenceError(
-            source, f"{failed} unreadable chunk(s) or record(s) skipped; {read} records read"))
+        errors.append(EvidenceError(source, f"{failed} unreadable chunk(s) or record(s) skipped; {read} records read"))
     if expected is not None and file.size < expected:
-        errors.append(EvidenceError(
-            source, f"EVTX file truncated: its header declares {expected:,} bytes of chunks, the file "
-                    f"has {file.size:,}; {read} records read from the complete part"))
+        errors.append(
+            EvidenceError(
+                source,
+                f"EVTX file truncated: its header declares {expected:,} bytes of chunks, the file "
+                f"has {file.size:,}; {read} records read from the complete part",
+            )
+        )
     elif (file.size - _HEADER_SIZE) % _CHUNK_SIZE:
-        errors.append(EvidenceError(
-            source, f"EVTX file ends inside a chunk ({file.size:,} bytes): the last chunk is cut short; "
-                    f"{read} records read"))
+        errors.append(
+            EvidenceError(
+                source,
+                f"EVTX file ends inside a chunk ({file.size:,} bytes): the last chunk is cut short; "
+                f"{read} records read",
+            )
+        )
 
 
 def _records(parser: Any, source: str, errors: list[EvidenceError]) -> Iterator[Any]:
@@ -93,8 +101,9 @@ def _records(parser: Any, source: str, errors: list[EvidenceError]) -> Iterator[
         except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
             failed += 1
             if failed <= _ERRORS_SHOWN:
-                errors.append(EvidenceError(source, f"EVTX record {raw.get('event_record_id')} not "
-                                                    f"understood: {_short(exc)}"))
+                errors.append(
+                    EvidenceError(source, f"EVTX record {raw.get('event_record_id')} not understood: {_short(exc)}")
+                )
             continue
         read += 1
         yield record

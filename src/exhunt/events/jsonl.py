@@ -57,8 +57,14 @@ class _Problems:
                 self.errors.append(EvidenceError(self.source, f"{n} lines skipped in all: {reason}{where}"))
 
 
-def read_event_json(stream: IO[bytes], source: str, errors: list[EvidenceError], *,
-                    max_line: int = MAX_LINE, max_document: int = MAX_DOCUMENT) -> Iterator[EventRecord]:
+def read_event_json(
+    stream: IO[bytes],
+    source: str,
+    errors: list[EvidenceError],
+    *,
+    max_line: int = MAX_LINE,
+    max_document: int = MAX_DOCUMENT,
+) -> Iterator[EventRecord]:
     """Yield the events of one JSON export; problems go to `errors` (never raised)."""
     problems = _Problems(source, errors)
     head = stream.read(_BLOCK)
@@ -78,8 +84,7 @@ def read_event_json(stream: IO[bytes], source: str, errors: list[EvidenceError],
     problems.summarise()
 
 
-def _read_lines(blocks: Iterable[bytes], source: str, problems: _Problems,
-                max_line: int) -> Iterator[EventRecord]:
+def _read_lines(blocks: Iterable[bytes], source: str, problems: _Problems, max_line: int) -> Iterator[EventRecord]:
     events = 0
     other_objects = 0  # valid JSON objects that are not events, before the first event
     for number, line in _lines(blocks, max_line):
@@ -107,17 +112,27 @@ def _read_lines(blocks: Iterable[bytes], source: str, problems: _Problems,
                     # JSON lines of some other kind (another tool's results): one message, not one per line
                     other_objects += 1
                     if other_objects >= _OTHER_JSON_LIMIT:
-                        problems.errors.append(EvidenceError(source, (
-                            f"not a Windows event export: the first {other_objects} JSON objects have no "
-                            "channel or event id; file skipped")))
+                        problems.errors.append(
+                            EvidenceError(
+                                source,
+                                (
+                                    f"not a Windows event export: the first {other_objects} JSON objects have no "
+                                    "channel or event id; file skipped"
+                                ),
+                            )
+                        )
                         return
         if events == 0 and problems.total() >= _GIVE_UP_AFTER:
-            problems.errors.append(EvidenceError(
-                source, f"no Windows event in the first {number} lines: not an event export, rest skipped"))
+            problems.errors.append(
+                EvidenceError(
+                    source, f"no Windows event in the first {number} lines: not an event export, rest skipped"
+                )
+            )
             return
     if other_objects and events:
-        problems.errors.append(EvidenceError(
-            source, f"{other_objects} JSON lines before the first event are not Windows events, skipped"))
+        problems.errors.append(
+            EvidenceError(source, f"{other_objects} JSON lines before the first event are not Windows events, skipped")
+        )
 
 
 def _size(n: int) -> str:
@@ -125,16 +140,21 @@ def _size(n: int) -> str:
     return f"{n // mib} MiB" if n % mib == 0 else f"{n:,} bytes"
 
 
-def _read_document(first: bytes, blocks: Iterator[bytes], source: str, problems: _Problems,
-                   max_document: int) -> Iterator[EventRecord]:
+def _read_document(
+    first: bytes, blocks: Iterator[bytes], source: str, problems: _Problems, max_document: int
+) -> Iterator[EventRecord]:
     parts: list[bytes] = []
     size = 0
     for block in _chain(first, blocks):
         size += len(block)
         if size > max_document:
-            problems.errors.append(EvidenceError(
-                source, f"whole-file JSON document larger than {_size(max_document)}: "
-                        "not read (export as JSON lines instead)"))
+            problems.errors.append(
+                EvidenceError(
+                    source,
+                    f"whole-file JSON document larger than {_size(max_document)}: "
+                    "not read (export as JSON lines instead)",
+                )
+            )
             return
         parts.append(block)
     try:

@@ -26,12 +26,34 @@ from exhunt.events.record import (
 )
 
 # Top-level keys of flat exports that describe the event rather than being its data.
-_FLAT_SYSTEM_KEYS = frozenset({
-    "Channel", "EventID", "EventId", "TimeCreated", "@timestamp", "Hostname", "Computer",
-    "ComputerName", "SourceName", "ProviderName", "ProviderGuid", "Level", "Keywords", "Task",
-    "EventRecordID", "RecordNumber", "Opcode", "OpcodeValue", "Version", "EventTime",
-    "EventReceivedTime", "SeverityValue", "Severity", "EventType",
-})
+_FLAT_SYSTEM_KEYS = frozenset(
+    {
+        "Channel",
+        "EventID",
+        "EventId",
+        "TimeCreated",
+        "@timestamp",
+        "Hostname",
+        "Computer",
+        "ComputerName",
+        "SourceName",
+        "ProviderName",
+        "ProviderGuid",
+        "Level",
+        "Keywords",
+        "Task",
+        "EventRecordID",
+        "RecordNumber",
+        "Opcode",
+        "OpcodeValue",
+        "Version",
+        "EventTime",
+        "EventReceivedTime",
+        "SeverityValue",
+        "Severity",
+        "EventType",
+    }
+)
 _MAX_DEPTH = 4  # EventData nests a level or two; deeper is hostile input, kept as JSON text
 _FLAT_TIME_KEYS = ("@timestamp", "TimeCreated", "EventTime", "timestamp", "Timestamp", "SystemTime")
 

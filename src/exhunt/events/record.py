@@ -120,8 +120,11 @@ def parse_timestamp(value: Any) -> datetime | None:
         except (OverflowError, OSError, ValueError):
             return None
     if isinstance(value, dict):
-        return parse_timestamp(value.get("#attributes", {}).get("SystemTime") if
-                               isinstance(value.get("#attributes"), dict) else value.get("SystemTime"))
+        return parse_timestamp(
+            value.get("#attributes", {}).get("SystemTime")
+            if isinstance(value.get("#attributes"), dict)
+            else value.get("SystemTime")
+        )
     if not isinstance(value, str):
         return None
     text = value.strip()

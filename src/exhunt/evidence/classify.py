@@ -62,7 +62,7 @@ def _exchange_log_kind(folders: tuple[str, ...], name: str) -> ArtefactKind | No
     for i in range(len(folders) - 1):
         if folders[i] != "logging":
             continue
-        below = folders[i + 1:]
+        below = folders[i + 1 :]
         top = below[0]
         if top == "httpproxy":  # every protocol folder, scanned recursively
             return ArtefactKind.HTTPPROXY
@@ -136,12 +136,12 @@ def kind_from_content(data: bytes, name_lower: str) -> ArtefactKind:
         line = raw.strip()
         low = line.lower()
         if low.startswith("#log-type:"):
-            log_type = low[len("#log-type:"):].strip()
+            log_type = low[len("#log-type:") :].strip()
             for marker, kind in _LOG_TYPES:
                 if log_type.startswith(marker):
                     return kind
         elif low.startswith("#software:"):
-            software = low[len("#software:"):].strip()
+            software = low[len("#software:") :].strip()
             if software.startswith("microsoft internet information services"):
                 return ArtefactKind.IIS
             if software.startswith("microsoft http api"):

@@ -28,8 +28,10 @@ def discover(path: str | None, *, on_progress: Progress | None = None) -> list[H
     """
     if path is None:
         if sys.platform != "win32":
-            raise EvidenceUnavailable("no evidence path given: the live server can only be hunted on "
-                                      "Windows; point exhunt at a folder or .zip of the server's evidence")
+            raise EvidenceUnavailable(
+                "no evidence path given: the live server can only be hunted on "
+                "Windows; point exhunt at a folder or .zip of the server's evidence"
+            )
         from exhunt.evidence.live import live_host
 
         return [live_host(on_progress=on_progress)]
@@ -75,8 +77,9 @@ def _open_zip_evidence(target: Path, counter: Counter) -> Tree:
     except OSError as exc:
         raise EvidenceUnavailable(f"{target}: cannot be read ({exc.strerror or exc})") from exc
     if not is_zip:
-        raise EvidenceUnavailable(f"{target}: not a folder or a .zip archive; point exhunt at the folder "
-                                  "or zip that holds the evidence")
+        raise EvidenceUnavailable(
+            f"{target}: not a folder or a .zip archive; point exhunt at the folder or zip that holds the evidence"
+        )
     try:
         return list_zip(str(target), counter=counter)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
@@ -108,9 +111,14 @@ def _zip_hosts(view: View, counter: Counter, opened: list[Tree]) -> list[Layout]
 
 def _host(layout: Layout, root: str) -> HostEvidence:
     view = layout.view
-    host = HostEvidence(name=layout.host, root=root, layout=layout.layout,
-                        exchange_install=layout.exchange_install, notes=list(layout.notes),
-                        errors=list(layout.errors))
+    host = HostEvidence(
+        name=layout.host,
+        root=root,
+        layout=layout.layout,
+        exchange_install=layout.exchange_install,
+        notes=list(layout.notes),
+        errors=list(layout.errors),
+    )
     above = view.depth
     for i, entry in enumerate(view.entries):
         if i in layout.skip:
@@ -137,8 +145,11 @@ def _attach_listing_errors(tree: Tree, hosts: list[HostEvidence], layouts: list[
     """Give each problem met while listing to the host whose folder it lies in (all hosts when none)."""
     for parts, message in tree.errors:
         shown = "/".join(parts) or "."
-        owners = [h for h, lay in zip(hosts, layouts, strict=True)
-                  if not lay.view.rel_prefix and parts[:lay.view.depth] == _view_base(lay.view)]
+        owners = [
+            h
+            for h, lay in zip(hosts, layouts, strict=True)
+            if not lay.view.rel_prefix and parts[: lay.view.depth] == _view_base(lay.view)
+        ]
         for host in owners or hosts:
             host.errors.append((shown, message))
 
@@ -160,8 +171,7 @@ def _distinct_names(hosts: list[HostEvidence], layouts: list[Layout]) -> None:
 def _note_loose_files(root: View, layouts: list[Layout], hosts: list[HostEvidence]) -> None:
     """Files lying beside the host folders belong to no host: say so rather than drop them silently."""
     host_zips = {lay.view.rel_prefix for lay in layouts if lay.view.rel_prefix}
-    loose = [e.parts[-1] for e in root.entries
-             if len(root.rel(e)) == 1 and "/".join(e.parts) + "/" not in host_zips]
+    loose = [e.parts[-1] for e in root.entries if len(root.rel(e)) == 1 and "/".join(e.parts) + "/" not in host_zips]
     if loose:
         shown = ", ".join(sorted(loose)[:5]) + (", ..." if len(loose) > 5 else "")
         for host in hosts:
@@ -169,4 +179,4 @@ def _note_loose_files(root: View, layouts: list[Layout], hosts: list[HostEvidenc
 
 
 def _view_base(view: View) -> tuple[str, ...]:
-    return view.entries[0].parts[:view.depth] if view.entries else ()
+    return view.entries[0].parts[: view.depth] if view.entries else ()

@@ -25,16 +25,50 @@ from exhunt.evidence.names import (
 )
 from exhunt.evidence.tree import Entry, Tree
 
-VELOCIRAPTOR_ACCESSORS = frozenset({"auto", "file", "ntfs", "mft", "lazy_ntfs", "ntfs_vss", "raw_ntfs",
-                                    "reg", "registry", "raw_reg", "data", "fs", "zip", "ewf", "vss"})
-_VOLUME_FOLDERS = frozenset({"windows", "program files", "program files (x86)", "programdata", "inetpub",
-                             "users", "$extend"})
+VELOCIRAPTOR_ACCESSORS = frozenset(
+    {
+        "auto",
+        "file",
+        "ntfs",
+        "mft",
+        "lazy_ntfs",
+        "ntfs_vss",
+        "raw_ntfs",
+        "reg",
+        "registry",
+        "raw_reg",
+        "data",
+        "fs",
+        "zip",
+        "ewf",
+        "vss",
+    }
+)
+_VOLUME_FOLDERS = frozenset(
+    {"windows", "program files", "program files (x86)", "programdata", "inetpub", "users", "$extend"}
+)
 _NTFS_METAFILES = frozenset({"$mft", "$logfile", "$extend", "$secure_$sds", "$boot", "$usnjrnl_$j", "$j"})
 _EXCHANGE_LOG_FOLDERS = frozenset({"httpproxy", "ecp", "oabgeneratorlog", "cmdletinfra"})
 # Output folders collection tools and people create; never a host's name.
-_TOOL_FOLDERS = frozenset({"tdest", "kape", "kape_output", "output", "out", "collection", "collections",
-                           "triage", "export", "exports", "evidence", "data", "files", "extracted",
-                           "unzipped"})
+_TOOL_FOLDERS = frozenset(
+    {
+        "tdest",
+        "kape",
+        "kape_output",
+        "output",
+        "out",
+        "collection",
+        "collections",
+        "triage",
+        "export",
+        "exports",
+        "evidence",
+        "data",
+        "files",
+        "extracted",
+        "unzipped",
+    }
+)
 _MAX_UNWRAP = 4
 _MAX_MIRROR_DEPTH = 3
 _CLIENT_INFO_BYTES = 256 * 1024
@@ -51,7 +85,7 @@ class View:
     rel_prefix: str = ""  # put before every rel_path: the zip's name when hosts are zips in a folder
 
     def rel(self, entry: Entry) -> tuple[str, ...]:
-        return entry.parts[self.depth:]
+        return entry.parts[self.depth :]
 
     def top(self) -> tuple[dict[str, list[Entry]], list[Entry]]:
         """Entries grouped by their first folder, and the loose files at the top."""
@@ -108,7 +142,7 @@ class Layout:
             if len(parts) > k + 1 and lower[:k] == self.mirror:
                 letter = drive_of_folder(parts[k])
                 if letter is not None:
-                    return f"{letter}:\\" + "\\".join(parts[k + 1:])
+                    return f"{letter}:\\" + "\\".join(parts[k + 1 :])
         return None
 
     def context(self, index: int, windows: str | None) -> tuple[str, ...]:
@@ -137,7 +171,7 @@ def unwrap(view: View) -> View:
         folders, loose = view.top()
         if loose or len(folders) != 1:
             return view
-        (name, entries), = folders.items()
+        ((name, entries),) = folders.items()
         if is_server_folder_name(name):
             return view
         inner = view.below(name, entries)
@@ -155,8 +189,10 @@ def analyse(view: View) -> Layout:
     top_files = {view.rel(e)[0].lower() for e in loose}
     velociraptor = "uploads" in top_dirs and (
         bool(top_files & {"client_info.json", "collection_context.json", "uploads.json"})
-        or any(len(view.rel(e)) >= 3 and view.rel(e)[1].lower() in VELOCIRAPTOR_ACCESSORS
-               for e in folders.get(_original(folders, "uploads"), []))
+        or any(
+            len(view.rel(e)) >= 3 and view.rel(e)[1].lower() in VELOCIRAPTOR_ACCESSORS
+            for e in folders.get(_original(folders, "uploads"), [])
+        )
     )
     if velociraptor:
         layout = _velociraptor(view)
@@ -237,9 +273,13 @@ def _encrypted_velociraptor(view: View) -> Layout:
     decoded = [view.rel(e) for e in view.entries]
     layout = Layout(view, "velociraptor", _stem_host(view.name) or view.name, decoded, _lowered(decoded))
     layout.skip.update(range(len(decoded)))
-    layout.errors.append((view.rel_prefix + view.tree.name,
-                          "encrypted Velociraptor collection (metadata.json and data.zip): decrypt it first, "
-                          "e.g. with `velociraptor unzip`, then hunt the result"))
+    layout.errors.append(
+        (
+            view.rel_prefix + view.tree.name,
+            "encrypted Velociraptor collection (metadata.json and data.zip): decrypt it first, "
+            "e.g. with `velociraptor unzip`, then hunt the result",
+        )
+    )
     return layout
 
 
@@ -261,15 +301,20 @@ def _structured(view: View, folders: dict[str, list[Entry]]) -> Layout:
     mirror = _mirror_root(dirs)
     if mirror is not None:
         layout.mirror = mirror
-        drives = sorted({drive_of_folder(d[len(mirror)]) or "" for d in dirs
-                         if len(d) == len(mirror) + 1 and d[:len(mirror)] == mirror
-                         and drive_of_folder(d[-1]) is not None})
+        drives = sorted(
+            {
+                drive_of_folder(d[len(mirror)]) or ""
+                for d in dirs
+                if len(d) == len(mirror) + 1 and d[: len(mirror)] == mirror and drive_of_folder(d[-1]) is not None
+            }
+        )
         kape = _looks_like_kape(lower, dirs, mirror)
         layout.layout = "kape" if kape else "disk-mirror"
         what = "KAPE collection" if kape else "disk mirror"
         where = f" in {'/'.join(decoded_prefix(layout, mirror))}" if mirror else ""
-        layout.notes.append(f"{what}{where}, drive folder{'s' if len(drives) > 1 else ''} "
-                            f"{', '.join(d + ':' for d in drives)}")
+        layout.notes.append(
+            f"{what}{where}, drive folder{'s' if len(drives) > 1 else ''} {', '.join(d + ':' for d in drives)}"
+        )
         if kape:
             _skip_kape_logs(layout, mirror)
     elif "windows" in top and top & {"program files", "programdata", "inetpub", "users"}:
@@ -334,8 +379,7 @@ def _mirror_root(dirs: set[tuple[str, ...]]) -> tuple[str, ...] | None:
     return best
 
 
-def _looks_like_kape(lower: list[tuple[str, ...]], dirs: set[tuple[str, ...]],
-                     mirror: tuple[str, ...]) -> bool:
+def _looks_like_kape(lower: list[tuple[str, ...]], dirs: set[tuple[str, ...]], mirror: tuple[str, ...]) -> bool:
     """KAPE leaves NTFS metafiles at a drive root and its own copy/skip logs beside the drives."""
     k = len(mirror)
     for lw in lower:
@@ -351,8 +395,11 @@ def _looks_like_kape(lower: list[tuple[str, ...]], dirs: set[tuple[str, ...]],
 
 def _skip_kape_logs(layout: Layout, mirror: tuple[str, ...]) -> None:
     k = len(mirror)
-    skipped = [i for i, lw in enumerate(layout.lower)
-               if len(lw) == k + 1 and lw[:k] == mirror and lw[-1].endswith((".csv", ".txt", ".log"))]
+    skipped = [
+        i
+        for i, lw in enumerate(layout.lower)
+        if len(lw) == k + 1 and lw[:k] == mirror and lw[-1].endswith((".csv", ".txt", ".log"))
+    ]
     layout.skip.update(skipped)
     if skipped:
         names = sorted(layout.decoded[i][-1] for i in skipped)
@@ -391,8 +438,7 @@ def _find_install(layout: Layout, dirs: set[tuple[str, ...]]) -> None:
         layout.exchange_install = windows[:-1]
         layout.notes.append(f"Exchange install found at {layout.exchange_install}")
     elif install:
-        layout.notes.append(f"Exchange install found at {'/'.join(original)} "
-                            "(its path on the server is not known)")
+        layout.notes.append(f"Exchange install found at {'/'.join(original)} (its path on the server is not known)")
     else:
         layout.notes.append("the folder is an Exchange install (its path on the server is not known)")
     for other, _ in ranked[1:]:

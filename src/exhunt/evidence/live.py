@@ -152,8 +152,7 @@ def _install_root(system: LiveSystem, env: Mapping[str, str], host: HostEvidence
         host.exchange_install = root
         host.notes.append(f"Exchange install found at {root} (ExchangeInstallPath)")
         return root
-    host.notes.append("no Exchange install found (no MsiInstallPath in the registry, "
-                      "no ExchangeInstallPath)")
+    host.notes.append("no Exchange install found (no MsiInstallPath in the registry, no ExchangeInstallPath)")
     return None
 
 
@@ -182,8 +181,9 @@ def _distinct(roots: list[_Root]) -> list[_Root]:
     return kept
 
 
-def _list_root(system: LiveSystem, root: _Root, host: HostEvidence, counter: Counter,
-               install_logging: str | None, seen: set[str]) -> None:
+def _list_root(
+    system: LiveSystem, root: _Root, host: HostEvidence, counter: Counter, install_logging: str | None, seen: set[str]
+) -> None:
     local = system.local_path(root.windows)
     if not Path(local).is_dir():
         if root.expected:

@@ -51,8 +51,7 @@ def device_root(device: str) -> str | None:
     return None
 
 
-_COLLECTION_NAME = re.compile(
-    r"^Collection-(?P<host>.+?)-(?P<ts>\d{4}-?\d{2}-?\d{2}T[0-9_:.+\-Z]*)$", re.IGNORECASE)
+_COLLECTION_NAME = re.compile(r"^Collection-(?P<host>.+?)-(?P<ts>\d{4}-?\d{2}-?\d{2}T[0-9_:.+\-Z]*)$", re.IGNORECASE)
 
 
 def host_from_collection_name(stem: str) -> str | None:
@@ -62,7 +61,7 @@ def host_from_collection_name(stem: str) -> str | None:
     if m:
         return m.group("host")
     if stem.lower().startswith("collection-") and len(stem) > len("collection-"):
-        return stem[len("collection-"):]
+        return stem[len("collection-") :]
     return None
 
 
@@ -74,14 +73,58 @@ def clean_host_name(text: str) -> str | None:
 
 # Folder names that are part of one server's tree, never a host of their own: a folder holding
 # `Logging` and `W3SVC1` is one host's manual triage, not two hosts.
-_SERVER_FOLDERS = frozenset({
-    "logging", "httpproxy", "ecp", "owa", "oab", "oabgeneratorlog", "cmdletinfra", "frontend",
-    "clientaccess", "bin", "v15", "v14", "exchange server", "exchangeserver", "exchange", "microsoft",
-    "program files", "program files (x86)", "programdata", "windows", "system32", "winevt", "logs",
-    "logfiles", "inetpub", "wwwroot", "aspnet_client", "httperr", "inetsrv", "config", "temp", "users",
-    "uploads", "results", "autodiscover", "ews", "mapi", "powershell", "rpchttp", "eas", "owacalendar",
-    "$extend", "evtx", "eventlogs", "iis", "webroot", "web", "system_web",
-})
+_SERVER_FOLDERS = frozenset(
+    {
+        "logging",
+        "httpproxy",
+        "ecp",
+        "owa",
+        "oab",
+        "oabgeneratorlog",
+        "cmdletinfra",
+        "frontend",
+        "clientaccess",
+        "bin",
+        "v15",
+        "v14",
+        "exchange server",
+        "exchangeserver",
+        "exchange",
+        "microsoft",
+        "program files",
+        "program files (x86)",
+        "programdata",
+        "windows",
+        "system32",
+        "winevt",
+        "logs",
+        "logfiles",
+        "inetpub",
+        "wwwroot",
+        "aspnet_client",
+        "httperr",
+        "inetsrv",
+        "config",
+        "temp",
+        "users",
+        "uploads",
+        "results",
+        "autodiscover",
+        "ews",
+        "mapi",
+        "powershell",
+        "rpchttp",
+        "eas",
+        "owacalendar",
+        "$extend",
+        "evtx",
+        "eventlogs",
+        "iis",
+        "webroot",
+        "web",
+        "system_web",
+    }
+)
 _W3SVC = re.compile(r"^w3svc\d*$")
 
 

@@ -152,8 +152,9 @@ def list_folder(root: str, *, counter: Counter, max_depth: int | None = None) ->
     return tree
 
 
-def _linked(tree: Tree, path: str, parts: tuple[str, ...], root: str, counter: Counter,
-            readable: Callable[[str], bool]) -> None:
+def _linked(
+    tree: Tree, path: str, parts: tuple[str, ...], root: str, counter: Counter, readable: Callable[[str], bool]
+) -> None:
     """A symbolic link or junction: a file inside the evidence is listed, nothing else is followed."""
     try:
         target = os.path.realpath(path)
@@ -197,8 +198,13 @@ def list_zip(path: str, *, counter: Counter) -> Tree:
             tree.errors.append(((name,), "zip member without a usable name; not read"))
             continue
         if ".." in raw_parts or raw_parts[0] == "" or (len(raw_parts[0]) == 2 and raw_parts[0][1] == ":"):
-            tree.errors.append((shown, f"zip member name {name!r} climbs out of the archive; read in place "
-                                       f"and shown as {'/'.join(parts)!r}"))
+            tree.errors.append(
+                (
+                    shown,
+                    f"zip member name {name!r} climbs out of the archive; read in place "
+                    f"and shown as {'/'.join(parts)!r}",
+                )
+            )
         if last_of_name[name] != index:
             tree.errors.append((shown, "zip holds this name twice; only the last copy can be read"))
             continue
@@ -206,8 +212,7 @@ def list_zip(path: str, *, counter: Counter) -> Tree:
             tree.errors.append((shown, "encrypted zip member; cannot be read without the password"))
             continue
         if info.compress_type not in _ZIP_METHODS:
-            tree.errors.append((shown, f"zip compression method {info.compress_type} is not supported; "
-                                       "not read"))
+            tree.errors.append((shown, f"zip compression method {info.compress_type} is not supported; not read"))
             continue
         tree.entries.append(Entry(parts, FileRef(name, archive=location), info.file_size, _zip_time(info)))
         counter.tick()

@@ -82,8 +82,7 @@ def parse_allowlist(text: str, origin: str, into: Allowlist) -> None:
         if kind == "sha256":
             digest = value.lower()
             if not _SHA256.match(digest):
-                into.problems.append(ListProblem(origin, row.line,
-                                                 f"not a sha256 (64 hex digits): {value[:80]!r}"))
+                into.problems.append(ListProblem(origin, row.line, f"not a sha256 (64 hex digits): {value[:80]!r}"))
                 continue
             entry = AllowEntry(kind, digest, rules, reason, origin, row.line)
             into.by_hash.setdefault(digest, []).append(entry)
@@ -100,8 +99,7 @@ def parse_allowlist(text: str, origin: str, into: Allowlist) -> None:
                 continue
             into.by_path.append(AllowEntry(kind, value, rules, reason, origin, row.line, pattern))
         else:
-            into.problems.append(ListProblem(origin, row.line,
-                                             f"unknown type {kind!r} (expected sha256, glob, regex)"))
+            into.problems.append(ListProblem(origin, row.line, f"unknown type {kind!r} (expected sha256, glob, regex)"))
 
 
 @lru_cache(maxsize=8)

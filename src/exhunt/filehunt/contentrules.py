@@ -83,12 +83,18 @@ class ContentRules:
         results = scanner.scan(data)
         hits: list[RuleHit] = []
         for rule in results.matching_rules:
-            patterns = tuple(
-                PatternHit(p.identifier, m.offset, m.length) for p in rule.patterns for m in p.matches
-            )
+            patterns = tuple(PatternHit(p.identifier, m.offset, m.length) for p in rule.patterns for m in p.matches)
             origin = self.namespaces.get(rule.namespace, rule.namespace)
-            hits.append(RuleHit(rule.identifier, rule.namespace, origin, rule.namespace == SHIPPED_NAMESPACE,
-                                dict(rule.metadata), patterns))
+            hits.append(
+                RuleHit(
+                    rule.identifier,
+                    rule.namespace,
+                    origin,
+                    rule.namespace == SHIPPED_NAMESPACE,
+                    dict(rule.metadata),
+                    patterns,
+                )
+            )
         return hits
 
 
@@ -102,8 +108,11 @@ def _compiler() -> yara_x.Compiler:
 
 def shipped_sources() -> list[tuple[str, str]]:
     folder = resources.files("exhunt") / "data" / "yara"
-    return [(f"exhunt/data/yara/{e.name}", e.read_text(encoding="utf-8"))
-            for e in sorted(folder.iterdir(), key=lambda e: e.name) if e.name.endswith(".yar")]
+    return [
+        (f"exhunt/data/yara/{e.name}", e.read_text(encoding="utf-8"))
+        for e in sorted(folder.iterdir(), key=lambda e: e.name)
+        if e.name.endswith(".yar")
+    ]
 
 
 def compile_error(origin: str, exc: Exception) -> ListProblem:

@@ -45,8 +45,12 @@ _CONTAINERS = (
     (b"MDMP", "minidump"),
     (b"MSCF", "CAB"),
 )
-_IMAGES = ((b"gif87a", "GIF image"), (b"gif89a", "GIF image"), (b"\x89png", "PNG image"),
-           (b"\xff\xd8\xff", "JPEG image"))
+_IMAGES = (
+    (b"gif87a", "GIF image"),
+    (b"gif89a", "GIF image"),
+    (b"\x89png", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+)
 _PAGE_CODE = re.compile(rb"<%|runat\s*=\s*[\"']?server|<\x00%\x00", re.IGNORECASE)
 _LSASS_NAME = re.compile(r"^lsass.*\.dmp$")
 _VIRTUAL_PATH = re.compile(rb'virtualPath="([^"]{1,400})"', re.IGNORECASE)
@@ -61,7 +65,7 @@ def binary_page(loc: Location, head: bytes, text: bytes) -> Signal | None:
         if start.startswith(bom):
             if bom != _BOMS[0]:
                 return None  # UTF-16 text is still text
-            start = start[len(bom):]
+            start = start[len(bom) :]
             break
     first = start[:8]
     what = next((name for magic, name in _IMAGES if first.lower().startswith(magic)), None)
@@ -116,7 +120,7 @@ def compiled_page(loc: Location, text: bytes) -> Signal | None:
     for folder, stock in (("/owa/auth/", OWA_AUTH_STOCK), ("/ecp/auth/", ECP_AUTH_STOCK)):
         at = vp.find(folder)
         if at >= 0:
-            if "/" not in vp[at + len(folder):] and name in stock:
+            if "/" not in vp[at + len(folder) :] and name in stock:
                 return None
             return Signal("EXH-WS-COMPILED-PAGE", {"virtual_path": virtual})
     if "/aspnet_client/" in vp:
@@ -145,8 +149,7 @@ def attack_window(loc: Location, mtime: datetime | None, windows: Iterable[Seque
     else:
         return None  # ClientAccess: thousands of stock pages, every update rewrites them
     written = when.isoformat().replace("+00:00", "Z")
-    return Signal("EXH-FS-ATTACK-WINDOW", {"window": f"{hit[0]} {hit[1]}..{hit[2]}", "written": written},
-                  severity)
+    return Signal("EXH-FS-ATTACK-WINDOW", {"window": f"{hit[0]} {hit[1]}..{hit[2]}", "written": written}, severity)
 
 
 def _in_window(when: datetime, window: Sequence[str]) -> bool:
@@ -184,5 +187,8 @@ def staged_archive(loc: Location, extensions: Iterable[str]) -> Signal | None:
     if "/" not in below:
         return Signal("EXH-FS-ARCHIVE-STAGED", {"place": "programdata", "why": "directly in ProgramData"})
     # Deeper down it is most likely a vendor's package (detection-spec.md §5, issue #311/#328).
-    return Signal("EXH-FS-ARCHIVE-STAGED", {"place": "programdata", "why": "inside a ProgramData sub-folder"},
-                  implies=Implies.NOTHING)
+    return Signal(
+        "EXH-FS-ARCHIVE-STAGED",
+        {"place": "programdata", "why": "inside a ProgramData sub-folder"},
+        implies=Implies.NOTHING,
+    )

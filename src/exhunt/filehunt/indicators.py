@@ -36,8 +36,11 @@ KINDS = frozenset({"webshell", "ransomware", "malware", "tool", "other"})
 COLUMNS = ("type", "value", "kind", "label", "source")
 _HEX = re.compile(r"^[0-9a-f]+$")
 # A list holding the hash of nothing would flag every empty file on the disk.
-_EMPTY = {"sha256": hashlib.sha256(b"").hexdigest(), "sha1": hashlib.sha1(b"").hexdigest(),
-          "md5": hashlib.md5(b"").hexdigest()}
+_EMPTY = {
+    "sha256": hashlib.sha256(b"").hexdigest(),
+    "sha1": hashlib.sha1(b"").hexdigest(),
+    "md5": hashlib.md5(b"").hexdigest(),
+}
 # Exchange installs anywhere; its published paths are matched from these folders on.
 _INSTALL_ANCHORS = ("/frontend/", "/clientaccess/", "/bin/", "/logging/")
 
@@ -93,7 +96,7 @@ class IndicatorSet:
         out: list[Indicator] = []
         at = normalised.find("/")
         while at >= 0:
-            out.extend(self.paths.get(normalised[at + 1:], ()))
+            out.extend(self.paths.get(normalised[at + 1 :], ()))
             at = normalised.find("/", at + 1)
         for pattern, ind in self.path_patterns:
             if pattern.match(normalised):
@@ -106,8 +109,13 @@ class IndicatorSet:
         return hashes + paths + sum(self.network.values())
 
 
-_ENV_FOLDERS = {"%programdata%": "programdata", "%windir%": "windows", "%systemroot%": "windows",
-                "%public%": "users/public", "%allusersprofile%": "programdata"}
+_ENV_FOLDERS = {
+    "%programdata%": "programdata",
+    "%windir%": "windows",
+    "%systemroot%": "windows",
+    "%public%": "users/public",
+    "%allusersprofile%": "programdata",
+}
 
 
 def normalise_path_indicator(value: str) -> str:
@@ -118,7 +126,7 @@ def normalise_path_indicator(value: str) -> str:
     for anchor in _INSTALL_ANCHORS:
         at = p.find(anchor)
         if at >= 0 and "/exchange" in p[:at]:
-            return p[at + 1:]
+            return p[at + 1 :]
     return re.sub(r"^/(?:[a-z]:|%[a-z]+%)/", "/", p)[1:]
 
 
@@ -134,18 +142,21 @@ def parse_indicators(text: str, origin: str, into: IndicatorSet) -> None:
             into.problems.append(ListProblem(origin, row.line, message))
             continue
         if kind not in KINDS:
-            into.problems.append(ListProblem(origin, row.line,
-                                             f"unknown kind {kind!r} (expected {', '.join(sorted(KINDS))})"))
+            into.problems.append(
+                ListProblem(origin, row.line, f"unknown kind {kind!r} (expected {', '.join(sorted(KINDS))})")
+            )
             continue
         if kind_of in HASH_TYPES:
             value = raw.lower()
             if len(value) != HASH_TYPES[kind_of] or not _HEX.match(value):
-                into.problems.append(ListProblem(
-                    origin, row.line, f"not a {kind_of} ({HASH_TYPES[kind_of]} hex digits): {raw[:80]!r}"))
+                into.problems.append(
+                    ListProblem(origin, row.line, f"not a {kind_of} ({HASH_TYPES[kind_of]} hex digits): {raw[:80]!r}")
+                )
                 continue
             if value == _EMPTY[kind_of]:
-                into.problems.append(ListProblem(
-                    origin, row.line, f"the {kind_of} of an empty file matches every empty file; ignored"))
+                into.problems.append(
+                    ListProblem(origin, row.line, f"the {kind_of} of an empty file matches every empty file; ignored")
+                )
                 continue
         elif kind_of == "path":
             value = normalise_path_indicator(raw)
@@ -154,15 +165,19 @@ def parse_indicators(text: str, origin: str, into: IndicatorSet) -> None:
                 continue
         else:
             value = raw
-        into.add(Indicator(kind_of, value, kind, row.fields.get("label", ""), row.fields.get("source", ""),
-                           origin, row.line))
+        into.add(
+            Indicator(kind_of, value, kind, row.fields.get("label", ""), row.fields.get("source", ""), origin, row.line)
+        )
 
 
 def shipped_lists() -> list[tuple[str, str]]:
     """(origin, text) of every indicator list shipped with exhunt."""
     folder = resources.files("exhunt") / "data" / "indicators"
-    return [(f"exhunt/data/indicators/{e.name}", e.read_text(encoding="utf-8"))
-            for e in sorted(folder.iterdir(), key=lambda e: e.name) if e.name.endswith(".csv")]
+    return [
+        (f"exhunt/data/indicators/{e.name}", e.read_text(encoding="utf-8"))
+        for e in sorted(folder.iterdir(), key=lambda e: e.name)
+        if e.name.endswith(".csv")
+    ]
 
 
 @lru_cache(maxsize=8)

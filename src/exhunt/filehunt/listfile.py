@@ -34,8 +34,9 @@ class ListRow:
     fields: dict[str, str]
 
 
-def read_rows(text: str, origin: str, required: tuple[str, ...], known: tuple[str, ...],
-              problems: list[ListProblem]) -> Iterator[ListRow]:
+def read_rows(
+    text: str, origin: str, required: tuple[str, ...], known: tuple[str, ...], problems: list[ListProblem]
+) -> Iterator[ListRow]:
     """Yield the data rows of one list; problems are appended, never raised."""
     lines = text.splitlines()
     header: list[str] | None = None
@@ -63,8 +64,7 @@ def read_rows(text: str, origin: str, required: tuple[str, ...], known: tuple[st
                 return
             continue
         if len(cells) > len(header):
-            problems.append(ListProblem(origin, number,
-                                        f"{len(cells)} fields but the header names {len(header)}"))
+            problems.append(ListProblem(origin, number, f"{len(cells)} fields but the header names {len(header)}"))
             continue
         fields = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
         empty = [c for c in required if not fields.get(c)]

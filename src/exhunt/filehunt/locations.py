@@ -27,20 +27,49 @@ class Place(StrEnum):
     UNKNOWN = "unknown"  # a plain folder of files: the original location is not known
 
 
-WEB_ROOTS = frozenset({Place.EXCHANGE_AUTH, Place.EXCHANGE_VDIR, Place.ASPNET_CLIENT, Place.IIS_WEBROOT,
-                       Place.ASPNET_TEMP})
+WEB_ROOTS = frozenset(
+    {Place.EXCHANGE_AUTH, Place.EXCHANGE_VDIR, Place.ASPNET_CLIENT, Place.IIS_WEBROOT, Place.ASPNET_TEMP}
+)
 # Where attackers staged dumps and archives (detection-spec.md §1.1, indicators.md §1.3).
 STAGING_PLACES = frozenset({Place.PROGRAMDATA, Place.ROOT_DIR, Place.WINDOWS_TEMP})
 
 # Server-side page types IIS runs; the file-system hunt's "web files".
-PAGE_EXTENSIONS = frozenset({".aspx", ".ashx", ".asmx", ".asax", ".ascx", ".asp", ".asa", ".cshtml",
-                             ".vbhtml", ".svc", ".master", ".soap", ".cer", ".cdx", ".shtml"})
+PAGE_EXTENSIONS = frozenset(
+    {
+        ".aspx",
+        ".ashx",
+        ".asmx",
+        ".asax",
+        ".ascx",
+        ".asp",
+        ".asa",
+        ".cshtml",
+        ".vbhtml",
+        ".svc",
+        ".master",
+        ".soap",
+        ".cer",
+        ".cdx",
+        ".shtml",
+    }
+)
 
 # Stock content of the front-end auth folders: the names in Microsoft's per-build baselines
 # (CSS-Exchange Security/src/Baselines, 2013 to 2019 CU9), see indicators.md §5 and §8.
-OWA_AUTH_STOCK = frozenset({"errorfe.aspx", "expiredpassword.aspx", "frowny.aspx", "getidtoken.htm",
-                            "logoff.aspx", "logon.aspx", "outlookcn.aspx", "redirsuiteserviceproxy.aspx",
-                            "signout.aspx", "svmfeedback.aspx"})
+OWA_AUTH_STOCK = frozenset(
+    {
+        "errorfe.aspx",
+        "expiredpassword.aspx",
+        "frowny.aspx",
+        "getidtoken.htm",
+        "logoff.aspx",
+        "logon.aspx",
+        "outlookcn.aspx",
+        "redirsuiteserviceproxy.aspx",
+        "signout.aspx",
+        "svmfeedback.aspx",
+    }
+)
 # The baselines name TimeoutLogout.aspx; CISA's alert says TimeoutLogoff.aspx (indicators.md §1.5).
 ECP_AUTH_STOCK = frozenset({"timeoutlogout.aspx"})
 # owa\auth\<build>\ and owa\auth\Current\ hold static themes and scripts, never pages.
@@ -93,7 +122,7 @@ class Location:
             marker = f"/frontend/httpproxy/{vdir}/auth/"
             at = self.path.find(marker)
             if at >= 0:
-                return vdir, self.path[at + len(marker):]
+                return vdir, self.path[at + len(marker) :]
         return None
 
 
@@ -104,7 +133,8 @@ def locate(file: EvidenceFile) -> Location:
     rel = normalise(file.rel_path)
     # A disk mirror starts with a drive folder ('C/...', 'C%3A/...'): its paths are the server's.
     known = bool(_DRIVE_PREFIX.match(rel[1:])) and any(
-        marker in rel for marker in ("/windows/", "/program files", "/inetpub/", "/programdata/", "/users/"))
+        marker in rel for marker in ("/windows/", "/program files", "/inetpub/", "/programdata/", "/users/")
+    )
     return classify(file.rel_path, known=known)
 
 

@@ -33,8 +33,7 @@ class FileContent:
         return self.data if self.data is not None else self.head
 
 
-def read_file(file: EvidenceFile, limit: int,
-              algorithms: frozenset[str] = frozenset({"sha256"})) -> FileContent:
+def read_file(file: EvidenceFile, limit: int, algorithms: frozenset[str] = frozenset({"sha256"})) -> FileContent:
     """One pass over the file; errors are returned in `.error`, never raised."""
     out = FileContent()
     hashers = {name: hashlib.new(name) for name in sorted(algorithms)}

@@ -87,22 +87,29 @@ def read_rules(rules: Node, source: str) -> RuleSection:
             match = child.child("match")
             conditions = child.child("conditions")
             action = child.child("action")
-            section.rules.append(RewriteRule(
-                name=child.get("name"),
-                enabled=_flag(child.get("enabled"), True),
-                stop_processing=_flag(child.get("stopprocessing"), False),
-                pattern_syntax=(child.get("patternsyntax") or "ECMAScript"),
-                match_url=match.get("url") if match is not None else None,
-                conditions=tuple(
-                    Condition(c.get("input"), c.get("pattern"), _flag(c.get("negate"), False),
-                              _flag(c.get("ignorecase"), True))
-                    for c in (conditions.children if conditions is not None else []) if c.tag == "add"
-                ),
-                action=action.get("type") if action is not None else None,
-                source=source,
-                line=child.line,
-                alone=len(declared) == 1,
-            ))
+            section.rules.append(
+                RewriteRule(
+                    name=child.get("name"),
+                    enabled=_flag(child.get("enabled"), True),
+                    stop_processing=_flag(child.get("stopprocessing"), False),
+                    pattern_syntax=(child.get("patternsyntax") or "ECMAScript"),
+                    match_url=match.get("url") if match is not None else None,
+                    conditions=tuple(
+                        Condition(
+                            c.get("input"),
+                            c.get("pattern"),
+                            _flag(c.get("negate"), False),
+                            _flag(c.get("ignorecase"), True),
+                        )
+                        for c in (conditions.children if conditions is not None else [])
+                        if c.tag == "add"
+                    ),
+                    action=action.get("type") if action is not None else None,
+                    source=source,
+                    line=child.line,
+                    alone=len(declared) == 1,
+                )
+            )
     return section
 
 

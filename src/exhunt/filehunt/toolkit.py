@@ -35,11 +35,14 @@ def scan_timeout(options: HuntOptions) -> int:
 
 
 def toolkit(options: HuntOptions) -> Toolkit:
-    return _toolkit(tuple(options.extra_indicator_paths), tuple(options.allowlist_paths),
-                    tuple(options.extra_yara_paths), scan_timeout(options))
+    return _toolkit(
+        tuple(options.extra_indicator_paths),
+        tuple(options.allowlist_paths),
+        tuple(options.extra_yara_paths),
+        scan_timeout(options),
+    )
 
 
 @lru_cache(maxsize=4)
-def _toolkit(indicators: tuple[str, ...], allow: tuple[str, ...], yara: tuple[str, ...],
-             timeout: int) -> Toolkit:
+def _toolkit(indicators: tuple[str, ...], allow: tuple[str, ...], yara: tuple[str, ...], timeout: int) -> Toolkit:
     return Toolkit(load_indicators(indicators), load_allowlists(allow), load_content_rules(yara, timeout))

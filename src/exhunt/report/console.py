@@ -100,8 +100,10 @@ def _render_findings(console: Console, findings: list[Finding], per_rule: int) -
             first = hits[0]
             style = SEVERITY_STYLE.get(first.severity.value, "")
             cves = f" {', '.join(first.cves)}" if first.cves else ""
-            console.print(f"  [{style}]{first.severity.value:<8}[/] [bold]{safe(rule_id)}[/]{cves} - "
-                          f"{safe(first.title)} ({len(hits)})")
+            console.print(
+                f"  [{style}]{first.severity.value:<8}[/] [bold]{safe(rule_id)}[/]{cves} - "
+                f"{safe(first.title)} ({len(hits)})"
+            )
             for f in hits[:per_rule]:
                 _render_evidence(console, f)
             if len(hits) > per_rule:
@@ -122,8 +124,17 @@ def _render_evidence(console: Console, f: Finding) -> None:
         console.print("        " + "  ".join(f"{safe(k)}={safe(v, 90)}" for k, v in interesting))
 
 
-_SHOWN_DETAILS = {"impersonated_user", "sha256", "matched", "same_request_as", "path", "command_line",
-                  "cmdlet", "target_file", "user_agent"}
+_SHOWN_DETAILS = {
+    "impersonated_user",
+    "sha256",
+    "matched",
+    "same_request_as",
+    "path",
+    "command_line",
+    "cmdlet",
+    "target_file",
+    "user_agent",
+}
 
 
 def _render_coverage(console: Console, host: HostAssessment) -> None:
@@ -156,8 +167,12 @@ def render_summary(console: Console, hosts: Iterable[HostAssessment]) -> None:
     table.add_column("findings", justify="right")
     table.add_column("build")
     for h in hosts:
-        table.add_row(safe(h.host), f"[{VERDICT_STYLE[h.verdict]}]{h.verdict.value}[/]", str(len(h.findings)),
-                      safe(h.exchange_build or "-"))
+        table.add_row(
+            safe(h.host),
+            f"[{VERDICT_STYLE[h.verdict]}]{h.verdict.value}[/]",
+            str(len(h.findings)),
+            safe(h.exchange_build or "-"),
+        )
     console.print(table)
 
 

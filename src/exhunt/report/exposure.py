@@ -77,9 +77,7 @@ def read_build(item: Mapping[str, Any] | None) -> BuildView | None:
     per_chain = item.get("exposure")
     per_chain = per_chain if isinstance(per_chain, Mapping) else {}
     # The four chains always, in their fixed order; any other key the item carries after them.
-    names = [c.value for c in CHAINS] + sorted(
-        str(k) for k in per_chain if k not in {c.value for c in CHAINS}
-    )
+    names = [c.value for c in CHAINS] + sorted(str(k) for k in per_chain if k not in {c.value for c in CHAINS})
     chains = []
     for name in names:
         entry = per_chain.get(name)
@@ -94,9 +92,7 @@ def read_build(item: Mapping[str, Any] | None) -> BuildView | None:
     update = item.get("next_update")
     next_update = None
     if isinstance(update, Mapping) and _text(update.get("name")):
-        next_update = UpdateView(
-            _text(update.get("name")) or "", _text(update.get("build")), _text(update.get("kb"))
-        )
+        next_update = UpdateView(_text(update.get("name")) or "", _text(update.get("build")), _text(update.get("kb")))
     return BuildView(
         build=_text(item.get("build")) or _text(item.get("input")),
         name=_text(item.get("name")),

@@ -210,9 +210,7 @@ class _Builder:
             folder, _, name = f.evidence.path.rpartition("/")
             extra: dict[str, Any] = {}
             if folder:
-                extra["parent_directory_ref"] = self.sco(
-                    ("directory", folder), lambda: stix2.Directory(path=folder)
-                )
+                extra["parent_directory_ref"] = self.sco(("directory", folder), lambda: stix2.Directory(path=folder))
                 refs.append(extra["parent_directory_ref"])
             file_name = name or f.evidence.path
             refs.append(
@@ -261,8 +259,7 @@ class _Builder:
             rules = sorted({f.rule_id for _, f, _ in hits})
             hosts = sorted({h for h, _, _ in hits})
             where = "; ".join(
-                f"{f.rule_id} on {h} at {f.evidence.path}"
-                + (f":{f.evidence.line}" if f.evidence.line else "")
+                f"{f.rule_id} on {h} at {f.evidence.path}" + (f":{f.evidence.line}" if f.evidence.line else "")
                 for h, f, _ in hits[:10]
             )
             more = f" and {len(hits) - 10} more" if len(hits) > 10 else ""

@@ -72,7 +72,7 @@ def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
         n = length & 0x7F
         if n == 0 or n > 4 or pos + n > len(data):
             raise _DerError("bad length")
-        length = int.from_bytes(data[pos:pos + n], "big")
+        length = int.from_bytes(data[pos : pos + n], "big")
         pos += n
     end = pos + length
     if end > len(data):
@@ -120,7 +120,7 @@ def _name(data: bytes, start: int, end: int) -> str:
             attrs = _children(data, astart, aend)
             if len(attrs) < 2:
                 continue
-            oid = _oid(data[attrs[0][1]:attrs[0][2]])
+            oid = _oid(data[attrs[0][1] : attrs[0][2]])
             tag, vstart, vend = attrs[1]
             parts.append(f"{_NAME_OIDS.get(oid, oid)}={_text(tag, data[vstart:vend])}")
     return ", ".join(parts)
@@ -169,8 +169,8 @@ def parse_certificate(der: bytes) -> CertificateInfo:
         # serial, signature algorithm, issuer, validity, subject, key, then optional parts
         issuer = _name(der, fields[2][1], fields[2][2])
         validity = _children(der, fields[3][1], fields[3][2])
-        not_before = _time(validity[0][0], der[validity[0][1]:validity[0][2]])
-        not_after = _time(validity[1][0], der[validity[1][1]:validity[1][2]])
+        not_before = _time(validity[0][0], der[validity[0][1] : validity[0][2]])
+        not_after = _time(validity[1][0], der[validity[1][1] : validity[1][2]])
         subject = _name(der, fields[4][1], fields[4][2])
         for tag, fstart, _ in fields[6:]:
             if tag != 0xA3:
@@ -178,9 +178,8 @@ def parse_certificate(der: bytes) -> CertificateInfo:
             _, xstart, xend = _tlv(der, fstart)
             for _, estart, eend in _children(der, xstart, xend):
                 ext = _children(der, estart, eend)
-                if ext and _oid(der[ext[0][1]:ext[0][2]]) == _SAN_OID:
+                if ext and _oid(der[ext[0][1] : ext[0][2]]) == _SAN_OID:
                     san = _san(der, ext[-1][1])
     except (_DerError, IndexError, ValueError):
         pass
     return CertificateInfo(subject or None, issuer or None, tuple(san), not_before, not_after, digest)
-

@@ -222,8 +222,9 @@ class _WatchingConnector(aiohttp.TCPConnector):
 class HostClient:
     """Requests to one target, over its own small connection pool (closed when the host is done)."""
 
-    def __init__(self, target: Target, options: ClientOptions, contexts: TlsContexts,
-                 limiter: RateLimiter | None = None) -> None:
+    def __init__(
+        self, target: Target, options: ClientOptions, contexts: TlsContexts, limiter: RateLimiter | None = None
+    ) -> None:
         self.target = target
         self.options = options
         self._contexts = contexts
@@ -265,8 +266,9 @@ class HostClient:
             self._session._retry_connection = False
         return self._session
 
-    async def get(self, path: str, headers: dict[str, str] | None = None, *, follow: bool = True,
-                  retry: bool = True) -> Exchange:
+    async def get(
+        self, path: str, headers: dict[str, str] | None = None, *, follow: bool = True, retry: bool = True
+    ) -> Exchange:
         """GET `path`, following same-host redirects when asked; never raises."""
         result = Exchange(path)
         seen = {path}
@@ -344,27 +346,30 @@ class HostClient:
         """A first handshake refused (alert, or a reset as SChannel sends) while legacy TLS is allowed."""
         if self._contexts.legacy is None or self._legacy or self._answered or self.target.scheme != "https":
             return False
-        return error.kind is ErrorKind.TLS or (error.kind in (ErrorKind.CONNECT, ErrorKind.ABORTED)
-                                               and "reset" in error.message.lower())
+        return error.kind is ErrorKind.TLS or (
+            error.kind in (ErrorKind.CONNECT, ErrorKind.ABORTED) and "reset" in error.message.lower()
+        )
 
     async def _once(self, path: str, headers: dict[str, str] | None) -> Reply:
         await self._limiter.wait()
         session = self._open_session()
-        timeout = aiohttp.ClientTimeout(total=self.options.request_timeout,
-                                        sock_connect=self.options.connect_timeout,
-                                        sock_read=self.options.request_timeout)
+        timeout = aiohttp.ClientTimeout(
+            total=self.options.request_timeout,
+            sock_connect=self.options.connect_timeout,
+            sock_read=self.options.request_timeout,
+        )
         ssl_ctx: ssl.SSLContext | bool = False
         if self.target.scheme == "https":
             legacy = self._contexts.legacy if self._legacy else None
             ssl_ctx = legacy or self._contexts.default
         req_headers = dict(headers or {})
         if self._sni:
-            req_headers.setdefault("Host", self._sni if self.target.port == 443 else
-                                   f"{self._sni}:{self.target.port}")
+            req_headers.setdefault("Host", self._sni if self.target.port == 443 else f"{self._sni}:{self.target.port}")
         url = URL(self.target.base_url + path, encoded=True)
         self.requests += 1
-        async with session.get(url, headers=req_headers, allow_redirects=False, ssl=ssl_ctx,
-                               timeout=timeout, server_hostname=self._sni) as resp:
+        async with session.get(
+            url, headers=req_headers, allow_redirects=False, ssl=ssl_ctx, timeout=timeout, server_hostname=self._sni
+        ) as resp:
             self._answered = True
             body, truncated, incomplete = await self._read_body(resp)
             headers = tuple((clean_text(k), clean_text(v)) for k, v in resp.headers.items())
@@ -393,6 +398,6 @@ class HostClient:
         if sslobj is not None and self.tls is None:
             der = sslobj.getpeercert(binary_form=True)
             cipher = sslobj.cipher()
-            self.tls = TlsInfo(sslobj.version(), cipher[0] if cipher else None,
-                               parse_certificate(der) if der else None, self._legacy)
-
+            self.tls = TlsInfo(
+                sslobj.version(), cipher[0] if cipher else None, parse_certificate(der) if der else None, self._legacy
+            )

@@ -46,24 +46,27 @@ def apply_checks(result: HostResult, checks: list[CheckResult]) -> None:
         if check.verdict is CheckVerdict.VULNERABLE:
             before = result.exposure.get(chain)
             if before == str(Exposure.PATCHED):
-                _note(result, chain, f"the build says patched, but the {check.name} check saw the flaw "
-                                     "(several servers behind one name?)")
+                _note(
+                    result,
+                    chain,
+                    f"the build says patched, but the {check.name} check saw the flaw "
+                    "(several servers behind one name?)",
+                )
             result.exposure[chain] = str(Exposure.VULNERABLE)
             _note(result, chain, f"confirmed by the {check.name} check")
             # Updates are cumulative: a host missing this fix lacks every later one too.
-            later = _FIX_ORDER[_FIX_ORDER.index(Chain(chain)) + 1:]
+            later = _FIX_ORDER[_FIX_ORDER.index(Chain(chain)) + 1 :]
             for other in later:
                 if result.exposure.get(str(other)) in _OPEN:
                     result.exposure[str(other)] = str(Exposure.VULNERABLE)
-                    _note(result, str(other), f"inferred: the {chain} fix is missing, and later fixes "
-                                              "include it")
+                    _note(result, str(other), f"inferred: the {chain} fix is missing, and later fixes include it")
         elif check.verdict is CheckVerdict.MITIGATED:
-            _note(result, chain, f"mitigation seen by the {check.name} check ({check.detail}); "
-                                 "a mitigation is not a fix")
+            _note(
+                result, chain, f"mitigation seen by the {check.name} check ({check.detail}); a mitigation is not a fix"
+            )
             if chain == str(Chain.PROXYNOTSHELL):
                 # detection-spec.md §4.3: OWASSRF reaches PowerShell through /owa/, past this rule.
-                _note(result, str(Chain.OWASSRF), "the autodiscover URL rewrite mitigation does not stop "
-                                                  "OWASSRF")
+                _note(result, str(Chain.OWASSRF), "the autodiscover URL rewrite mitigation does not stop OWASSRF")
 
 
 def _note(result: HostResult, chain: str, text: str) -> None:

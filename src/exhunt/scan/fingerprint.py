@@ -33,7 +33,8 @@ LEAK_HEADERS = ("X-FEServer", "X-BEServer", "X-CalculatedBETarget", "X-DiagInfo"
 
 _BUILD = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{1,5})(?:\.(\d{1,5}))?$")
 _LOGON_RESOURCE = re.compile(
-    rb"/owa/(?:auth/)?(\d{1,2}\.\d{1,2}\.\d{1,5}(?:\.\d{1,5})?)/(?:themes|scripts|resources)/", re.IGNORECASE)
+    rb"/owa/(?:auth/)?(\d{1,2}\.\d{1,2}\.\d{1,5}(?:\.\d{1,5})?)/(?:themes|scripts|resources)/", re.IGNORECASE
+)
 _ASSEMBLY_IDENTITY = re.compile(rb"<(?:\w+:)?assemblyIdentity\b([^>]{0,2000})>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(rb"""\b(name|version)\s*=\s*["']([^"']{0,200})["']""", re.IGNORECASE)
 # Text only the OWA logon page carries (Metasploit's Exchange check uses the same two markers).
@@ -208,8 +209,10 @@ def fingerprint(replies: list[Reply]) -> Fingerprint:
         fp.product = product_of(best.build)
         for other in fp.clues[1:]:
             if not _same_line(best.build, other.build):
-                fp.evidence.append(f"sources disagree: {other.source} says {other.build}, "
-                                   f"{best.source} says {best.build} (several servers behind one name?)")
+                fp.evidence.append(
+                    f"sources disagree: {other.source} says {other.build}, "
+                    f"{best.source} says {best.build} (several servers behind one name?)"
+                )
     if not fp.is_exchange:
         fp.evidence.append("no Exchange artefact in the answers")
     return fp

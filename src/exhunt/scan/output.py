@@ -11,9 +11,24 @@ import orjson
 from exhunt.model import CHAINS
 from exhunt.scan.result import HostResult, ScanReport
 
-CSV_COLUMNS = ("target", "key", "address", "port", "reachable", "is_exchange", "product", "build",
-               "build_source", "build_precision", *map(str, CHAINS), "checks", "cert_subject", "cert_sha256",
-               "evidence", "errors")
+CSV_COLUMNS = (
+    "target",
+    "key",
+    "address",
+    "port",
+    "reachable",
+    "is_exchange",
+    "product",
+    "build",
+    "build_source",
+    "build_precision",
+    *map(str, CHAINS),
+    "checks",
+    "cert_subject",
+    "cert_sha256",
+    "evidence",
+    "errors",
+)
 # Cells a spreadsheet would run as a formula (hostile certificate subjects, headers...).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,9 +52,23 @@ def _row(r: HostResult) -> list[str]:
     cert = (r.tls or {}).get("certificate") or {}
     checks = "; ".join(f"{c.name}={c.verdict}" for c in r.checks)
     values: list[Any] = [
-        r.target, r.key, r.address, r.port or "", r.reachable, r.is_exchange, r.product, r.build,
-        r.build_source, r.build_precision, *(r.exposure.get(str(c)) for c in CHAINS), checks,
-        cert.get("subject"), cert.get("sha256"), " | ".join(r.evidence), " | ".join(r.errors)]
+        r.target,
+        r.key,
+        r.address,
+        r.port or "",
+        r.reachable,
+        r.is_exchange,
+        r.product,
+        r.build,
+        r.build_source,
+        r.build_precision,
+        *(r.exposure.get(str(c)) for c in CHAINS),
+        checks,
+        cert.get("subject"),
+        cert.get("sha256"),
+        " | ".join(r.evidence),
+        " | ".join(r.errors),
+    ]
     return [_cell(v) for v in values]
 
 

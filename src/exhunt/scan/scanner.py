@@ -42,8 +42,7 @@ class ScanOptions:
 
 
 def _new_result(target: Target) -> HostResult:
-    return HostResult(target.spec, target.key, target.host, target.port, target.scheme,
-                      scanned_at=datetime.now(UTC))
+    return HostResult(target.spec, target.key, target.host, target.port, target.scheme, scanned_at=datetime.now(UTC))
 
 
 def bad_target_result(bad: BadTarget) -> HostResult:
@@ -75,8 +74,9 @@ class _Probe:
             self._fingerprint = (len(self.replies), fingerprint(self.replies))
         return self._fingerprint[1]
 
-    async def get(self, path: str, headers: dict[str, str] | None = None, *, follow: bool = True,
-                  retry: bool = True) -> Exchange:
+    async def get(
+        self, path: str, headers: dict[str, str] | None = None, *, follow: bool = True, retry: bool = True
+    ) -> Exchange:
         exchange = await self.client.get(path, headers, follow=follow, retry=retry)
         self.replies.extend(exchange.hops)
         if exchange.hops:
@@ -107,15 +107,20 @@ async def _probe_host(probe: _Probe, checks: Sequence[str]) -> None:
     if fp.build_precision != "exact" and not seen_logon and not probe.stopped:
         await probe.get(LOGON_PATH)
         fp = probe.fingerprint()
-    context = HostContext(is_exchange=fp.is_exchange,
-                          sends_fe_server=any(r.header("X-FEServer") for r in probe.replies))
+    context = HostContext(
+        is_exchange=fp.is_exchange, sends_fe_server=any(r.header("X-FEServer") for r in probe.replies)
+    )
     for name in checks:
         check = CHECKS[name]
-        reason = ("the host stopped answering" if probe.stopped else
-                  None if context.is_exchange else "the host was not recognised as Exchange")
+        reason = (
+            "the host stopped answering"
+            if probe.stopped
+            else None
+            if context.is_exchange
+            else "the host was not recognised as Exchange"
+        )
         if reason is not None:
-            probe.result.checks.append(CheckResult(check.name, check.chain, CheckVerdict.UNKNOWN,
-                                                   f"not run: {reason}"))
+            probe.result.checks.append(CheckResult(check.name, check.chain, CheckVerdict.UNKNOWN, f"not run: {reason}"))
             continue
         # No retry: a dropped connection is itself the answer of a blocking rule.
         exchange = await probe.get(check.path, dict(check.headers), follow=False, retry=False)
@@ -138,8 +143,13 @@ def _contexts(options: ScanOptions) -> TlsContexts:
     return TlsContexts(legacy=legacy_context() if options.client.legacy_tls else None)
 
 
-async def scan_host(target: Target, options: ScanOptions, contexts: TlsContexts | None = None,
-                    limiter: RateLimiter | None = None, budget: float | None = None) -> HostResult:
+async def scan_host(
+    target: Target,
+    options: ScanOptions,
+    contexts: TlsContexts | None = None,
+    limiter: RateLimiter | None = None,
+    budget: float | None = None,
+) -> HostResult:
     """Scan one target within `budget` seconds (default: the host time limit). Never raises."""
     contexts = contexts or _contexts(options)
     budget = options.host_timeout if budget is None else min(budget, options.host_timeout)
@@ -159,8 +169,12 @@ async def scan_host(target: Target, options: ScanOptions, contexts: TlsContexts 
     result.requests = client.requests
     if client.tls is not None:
         tls = client.tls
-        result.tls = {"version": tls.version, "cipher": tls.cipher, "legacy": tls.legacy,
-                      "certificate": tls.certificate.to_dict() if tls.certificate else None}
+        result.tls = {
+            "version": tls.version,
+            "cipher": tls.cipher,
+            "legacy": tls.legacy,
+            "certificate": tls.certificate.to_dict() if tls.certificate else None,
+        }
     _finish(result, probe)
     result.duration = time.monotonic() - started
     return result

@@ -79,9 +79,17 @@ class ScanRecord:
     exposed: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "started": iso(self.started), "finished": iso(self.finished),
-                "tool_version": self.tool_version, "targets": self.targets, "checks": list(self.checks),
-                "hosts": self.hosts, "exchange": self.exchange, "exposed": self.exposed}
+        return {
+            "id": self.id,
+            "started": iso(self.started),
+            "finished": iso(self.finished),
+            "tool_version": self.tool_version,
+            "targets": self.targets,
+            "checks": list(self.checks),
+            "hosts": self.hosts,
+            "exchange": self.exchange,
+            "exposed": self.exposed,
+        }
 
 
 class ScanStore:
@@ -114,12 +122,19 @@ class ScanStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def begin_scan(self, started: datetime, tool_version: str, targets: int, checks: Iterable[str],
-                   options: dict[str, Any] | None = None) -> int:
+    def begin_scan(
+        self,
+        started: datetime,
+        tool_version: str,
+        targets: int,
+        checks: Iterable[str],
+        options: dict[str, Any] | None = None,
+    ) -> int:
         try:
             cur = self._db.execute(
                 "INSERT INTO scans (started, tool_version, targets, checks, options) VALUES (?, ?, ?, ?, ?)",
-                (iso(started), tool_version, targets, ",".join(checks), json.dumps(options or {})))
+                (iso(started), tool_version, targets, ",".join(checks), json.dumps(options or {})),
+            )
             self._db.commit()
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: {exc}") from None
@@ -133,10 +148,25 @@ class ScanStore:
                 "INSERT OR REPLACE INTO results (scan_id, key, target, address, port, reachable, "
                 "is_exchange, product, build, build_source, proxylogon, proxyshell, proxynotshell, owassrf, "
                 "scanned_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (scan_id, result.key, result.target, result.address, result.port, int(result.reachable),
-                 int(result.is_exchange), result.product, result.build, result.build_source,
-                 ex.get("ProxyLogon"), ex.get("ProxyShell"), ex.get("ProxyNotShell"), ex.get("OWASSRF"),
-                 iso(result.scanned_at), json.dumps(result.to_dict())))
+                (
+                    scan_id,
+                    result.key,
+                    result.target,
+                    result.address,
+                    result.port,
+                    int(result.reachable),
+                    int(result.is_exchange),
+                    result.product,
+                    result.build,
+                    result.build_source,
+                    ex.get("ProxyLogon"),
+                    ex.get("ProxyShell"),
+                    ex.get("ProxyNotShell"),
+                    ex.get("OWASSRF"),
+                    iso(result.scanned_at),
+                    json.dumps(result.to_dict()),
+                ),
+            )
             self._pending += 1
             if self._pending >= 200:  # commit in batches: results survive a crash, the disk is spared
                 self._db.commit()
@@ -165,13 +195,24 @@ class ScanStore:
             rows = self._db.execute(query).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: {exc}") from None
-        return [ScanRecord(r[0], parse_iso(r[1]), parse_iso(r[2]), r[3], r[4] or 0,
-                           tuple(c for c in (r[5] or "").split(",") if c), r[6], r[7], r[8]) for r in rows]
+        return [
+            ScanRecord(
+                r[0],
+                parse_iso(r[1]),
+                parse_iso(r[2]),
+                r[3],
+                r[4] or 0,
+                tuple(c for c in (r[5] or "").split(",") if c),
+                r[6],
+                r[7],
+                r[8],
+            )
+            for r in rows
+        ]
 
     def results(self, scan_id: int) -> list[HostResult]:
         try:
-            rows = self._db.execute("SELECT record FROM results WHERE scan_id = ? ORDER BY key",
-                                    (scan_id,)).fetchall()
+            rows = self._db.execute("SELECT record FROM results WHERE scan_id = ? ORDER BY key", (scan_id,)).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: {exc}") from None
         out = []
@@ -205,8 +246,15 @@ class Change:
     detail: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "key": self.key, "target": self.target, "chains": list(self.chains),
-                "before": self.before, "after": self.after, "detail": self.detail}
+        return {
+            "kind": self.kind,
+            "key": self.key,
+            "target": self.target,
+            "chains": list(self.chains),
+            "before": self.before,
+            "after": self.after,
+            "detail": self.detail,
+        }
 
 
 def _state(r: HostResult | None) -> str | None:
@@ -235,14 +283,24 @@ def diff(older: list[HostResult], newer: list[HostResult]) -> list[Change]:
             continue
         if n_up and not o_up:
             assert n is not None
-            changes.append(Change(ChangeKind.NEW, key, target, _exposed_chains(n), None, _state(n),
-                                  f"answers now: {_state(n)}, {_exposure_words(n)}"))
+            changes.append(
+                Change(
+                    ChangeKind.NEW,
+                    key,
+                    target,
+                    _exposed_chains(n),
+                    None,
+                    _state(n),
+                    f"answers now: {_state(n)}, {_exposure_words(n)}",
+                )
+            )
             continue
         if o_up and not n_up:
             assert o is not None
-            why = (n.errors[0] if n and n.errors else "not in the newer scan")
-            changes.append(Change(ChangeKind.GONE, key, target, (), _state(o), None,
-                                  f"last seen as {_state(o)}; now: {why}"))
+            why = n.errors[0] if n and n.errors else "not in the newer scan"
+            changes.append(
+                Change(ChangeKind.GONE, key, target, (), _state(o), None, f"last seen as {_state(o)}; now: {why}")
+            )
             continue
         assert o is not None and n is not None
         exposed, patched = [], []
@@ -255,11 +313,23 @@ def diff(older: list[HostResult], newer: list[HostResult]) -> list[Change]:
         builds = f"{_state(o)} -> {_state(n)}" if _state(o) != _state(n) else f"{_state(n)}"
         if exposed:
             words = ", ".join(f"{c} {n.exposure[c]}" for c in exposed)
-            changes.append(Change(ChangeKind.NEWLY_EXPOSED, key, target, tuple(exposed), _state(o), _state(n),
-                                  f"{words} ({builds})"))
+            changes.append(
+                Change(
+                    ChangeKind.NEWLY_EXPOSED, key, target, tuple(exposed), _state(o), _state(n), f"{words} ({builds})"
+                )
+            )
         if patched:
-            changes.append(Change(ChangeKind.NEWLY_PATCHED, key, target, tuple(patched), _state(o), _state(n),
-                                  f"{', '.join(patched)} patched ({builds})"))
+            changes.append(
+                Change(
+                    ChangeKind.NEWLY_PATCHED,
+                    key,
+                    target,
+                    tuple(patched),
+                    _state(o),
+                    _state(n),
+                    f"{', '.join(patched)} patched ({builds})",
+                )
+            )
         if not exposed and not patched and _state(o) != _state(n):
             changes.append(Change(ChangeKind.CHANGED, key, target, (), _state(o), _state(n), builds))
     return changes

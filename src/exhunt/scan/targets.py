@@ -182,8 +182,9 @@ class TargetSet:
     bad_not_kept: int = 0  # bad specs past the first _MAX_BAD_KEPT, counted only
 
 
-def expand_targets(specs: Iterable[str], default_port: int = DEFAULT_PORT,
-                   max_targets: int = DEFAULT_MAX_TARGETS) -> TargetSet:
+def expand_targets(
+    specs: Iterable[str], default_port: int = DEFAULT_PORT, max_targets: int = DEFAULT_MAX_TARGETS
+) -> TargetSet:
     """Parse and expand specs, dropping duplicates, keeping bad specs as `BadTarget`s.
 
     Raises TargetLimitError before expanding anything past `max_targets` addresses.
@@ -205,7 +206,8 @@ def expand_targets(specs: Iterable[str], default_port: int = DEFAULT_PORT,
         if total > max_targets:
             raise TargetLimitError(
                 f"the targets expand to more than {max_targets:,} addresses (at {spec[:80]!r}); "
-                "scan fewer, or raise the limit with --max-targets")
+                "scan fewer, or raise the limit with --max-targets"
+            )
         parsed.append(item)
     seen: set[str] = set()
     targets: list[Target] = []

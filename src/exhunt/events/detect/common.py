@@ -16,10 +16,17 @@ from exhunt.rules import Rule, rule
 EXCERPT_CAP = 600  # model.py: excerpts are about one log line long
 DETAIL_CAP = 2000  # a command line or parameter list may be long; details stay readable
 # Folders IIS serves on an Exchange server (detection-spec.md §2.1, §4.4), and the page types it runs.
-WEB_FOLDERS = ("\\inetpub\\", "\\frontend\\httpproxy\\", "\\aspnet_client\\", "\\owa\\auth\\",
-               "\\ecp\\auth\\", "\\clientaccess\\")
-PAGE_EXTENSIONS = frozenset({".aspx", ".ashx", ".asmx", ".asax", ".ascx", ".asp", ".cshtml", ".php", ".jsp",
-                             ".cfm", ".shtml"})
+WEB_FOLDERS = (
+    "\\inetpub\\",
+    "\\frontend\\httpproxy\\",
+    "\\aspnet_client\\",
+    "\\owa\\auth\\",
+    "\\ecp\\auth\\",
+    "\\clientaccess\\",
+)
+PAGE_EXTENSIONS = frozenset(
+    {".aspx", ".ashx", ".asmx", ".asax", ".ascx", ".asp", ".cshtml", ".php", ".jsp", ".cfm", ".shtml"}
+)
 _LOOPBACK_SHARE = re.compile(r"^\\\\(?:localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)\\[a-z]\$", re.IGNORECASE)
 _IP_FIELDS = ("IpAddress", "SourceIp", "SourceAddress", "ClientIP", "ClientIPAddress", "SourceNetworkAddress")
 
@@ -58,7 +65,7 @@ def matching_group(text: str, groups: Iterable[tuple[str, ...]]) -> tuple[str, .
 def basename(path: str) -> str:
     """Lower-cased file name of a Windows (or '/') path: 'C:\\Windows\\System32\\cmd.exe' -> 'cmd.exe'."""
     cut = max(path.rfind("\\"), path.rfind("/"))
-    return path[cut + 1:].strip().strip('"').lower()
+    return path[cut + 1 :].strip().strip('"').lower()
 
 
 def extension(name: str) -> str:
@@ -109,8 +116,7 @@ def account(domain: str, user: str) -> str:
     return user
 
 
-def report(result: UnitResult, rule_id: str, record: EventRecord, facts: Mapping[str, str],
-           **overrides: Any) -> None:
+def report(result: UnitResult, rule_id: str, record: EventRecord, facts: Mapping[str, str], **overrides: Any) -> None:
     """Add a finding of `rule_id` for `record`. `facts` (ordered: the most telling first) make
     both the excerpt, after the channel and event id, and the details."""
     the_rule: Rule = rule(rule_id)
@@ -124,5 +130,8 @@ def report(result: UnitResult, rule_id: str, record: EventRecord, facts: Mapping
     )
     details = {"event": event_label(record), "computer": record.computer}
     details.update({key: cap(value, DETAIL_CAP) for key, value in facts.items() if value})
-    result.findings.append(the_rule.finding(evidence, timestamp=record.timestamp,
-                                            source_ip=source_ip(record), details=details, **overrides))
+    result.findings.append(
+        the_rule.finding(
+            evidence, timestamp=record.timestamp, source_ip=source_ip(record), details=details, **overrides
+        )
+    )

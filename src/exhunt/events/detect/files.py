@@ -35,8 +35,13 @@ def file_created(record: EventRecord, result: UnitResult) -> None:
     name = basename(target)
     ext = extension(name)
     lowered = target.lower()
-    facts = {"target_file": target, "image": record.get("Image"), "user": record.get("User"),
-             "process_id": record.get("ProcessId"), "created": record.get("CreationUtcTime")}
+    facts = {
+        "target_file": target,
+        "image": record.get("Image"),
+        "user": record.get("User"),
+        "process_id": record.get("ProcessId"),
+        "created": record.get("CreationUtcTime"),
+    }
     page = ext in PAGE_EXTENSIONS
     if page and in_web_folder(lowered):
         if writer in word_set(DROP, "writers"):
@@ -54,8 +59,9 @@ def file_created(record: EventRecord, result: UnitResult) -> None:
         report(result, AGENTS, record, facts)
 
 
-def _ordinary_writer(writer: str, name: str, lowered: str, facts: dict[str, str], record: EventRecord,
-                     result: UnitResult) -> None:
+def _ordinary_writer(
+    writer: str, name: str, lowered: str, facts: dict[str, str], record: EventRecord, result: UnitResult
+) -> None:
     if writer in word_set(WRITE, "installers"):
         result.suppress(WRITE, "page installed by Exchange setup or Windows servicing")
     elif _VERSION_FOLDER.search(lowered):
@@ -66,8 +72,7 @@ def _ordinary_writer(writer: str, name: str, lowered: str, facts: dict[str, str]
         report(result, WRITE, record, facts)
 
 
-def _um_write(name: str, ext: str, page: bool, facts: dict[str, str], record: EventRecord,
-              result: UnitResult) -> None:
+def _um_write(name: str, ext: str, page: bool, facts: dict[str, str], record: EventRecord, result: UnitResult) -> None:
     if name in word_set(UM_FILE, "expected_names") or ext in word_set(UM_FILE, "expected_extensions"):
         return
     if page:

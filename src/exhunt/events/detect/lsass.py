@@ -18,9 +18,14 @@ def process_access(record: EventRecord, result: UnitResult) -> None:
     source = basename(record.get("SourceImage"))
     granted = record.get("GrantedAccess").strip().lower()
     trace = record.get("CallTrace").lower()
-    facts = {"source_image": record.get("SourceImage"), "granted_access": granted,
-             "target_image": record.get("TargetImage"), "source_user": record.get("SourceUser"),
-             "source_process_id": record.get("SourceProcessId"), "call_trace": record.get("CallTrace")}
+    facts = {
+        "source_image": record.get("SourceImage"),
+        "granted_access": granted,
+        "target_image": record.get("TargetImage"),
+        "source_user": record.get("SourceUser"),
+        "source_process_id": record.get("SourceProcessId"),
+        "call_trace": record.get("CallTrace"),
+    }
     library = next((lib for lib in words(ACCESS, "dump_libraries") if lib in trace), None)
     if library:
         report(result, ACCESS, record, {"dump_library": library, **facts})
@@ -38,10 +43,13 @@ def object_access(record: EventRecord, result: UnitResult) -> None:
     if mask is None or not mask & _VM_READ:
         return
     process = basename(record.get("ProcessName"))
-    facts = {"process": record.get("ProcessName"), "access_mask": record.get("AccessMask"),
-             "object": record.get("ObjectName"),
-             "user": account(record.get("SubjectDomainName"), record.get("SubjectUserName")),
-             "process_id": record.get("ProcessId")}
+    facts = {
+        "process": record.get("ProcessName"),
+        "access_mask": record.get("AccessMask"),
+        "object": record.get("ObjectName"),
+        "user": account(record.get("SubjectDomainName"), record.get("SubjectUserName")),
+        "process_id": record.get("ProcessId"),
+    }
     if process in word_set(HANDLE, "expected_accessors"):
         result.suppress(HANDLE, "LSASS memory read by a Windows or security process")
     elif process in word_set(HANDLE, "dump_vectors"):

@@ -39,8 +39,15 @@ class CmdletRun:
     outcome: str  # "succeeded" | "failed"
 
     def facts(self) -> dict[str, str]:
-        return {"cmdlet": self.cmdlet, "parameters": self.parameters, "outcome": self.outcome,
-                "caller": self.caller, "origin": self.origin, "process": self.process, "error": self.error}
+        return {
+            "cmdlet": self.cmdlet,
+            "parameters": self.parameters,
+            "outcome": self.outcome,
+            "caller": self.caller,
+            "origin": self.origin,
+            "process": self.process,
+            "error": self.error,
+        }
 
 
 def cmdlet_run(record: EventRecord) -> CmdletRun | None:
@@ -48,8 +55,15 @@ def cmdlet_run(record: EventRecord) -> CmdletRun | None:
     get = record.get
     cmdlet = get("param1").strip()
     if cmdlet and "-" in cmdlet and " " not in cmdlet:
-        return CmdletRun(cmdlet, get("param2"), get("param3"), get("param6"), get("param7"),
-                         get("param12") if outcome == "failed" else "", outcome)
+        return CmdletRun(
+            cmdlet,
+            get("param2"),
+            get("param3"),
+            get("param6"),
+            get("param7"),
+            get("param12") if outcome == "failed" else "",
+            outcome,
+        )
     match = _MESSAGE.search(get("Message"))
     if match is None:
         return None
@@ -67,7 +81,7 @@ def parameters(text: str) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for i, match in enumerate(found):
         end = found[i + 1].start() if i + 1 < len(found) else len(text)
-        value = text[match.end():end].strip().lstrip(":").strip()
+        value = text[match.end() : end].strip().lstrip(":").strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
         out.setdefault(match.group(1).lower(), (match.group(1), value))
@@ -104,19 +118,38 @@ def management_event(record: EventRecord, result: UnitResult) -> None:
         if is_web_path(path):
             report(result, CERT_WEB, record, {"request_file": path, **facts}, **attempt)
     elif name in word_set(AGENT, "cmdlets"):
-        report(result, AGENT, record, {"agent": params.get("name") or params.get("identity", ""),
-                                       "assembly_path": params.get("assemblypath", ""),
-                                       "factory": params.get("transportagentfactory", ""), **facts})
+        report(
+            result,
+            AGENT,
+            record,
+            {
+                "agent": params.get("name") or params.get("identity", ""),
+                "assembly_path": params.get("assemblypath", ""),
+                "factory": params.get("transportagentfactory", ""),
+                **facts,
+            },
+        )
 
 
-def _vdir(run: CmdletRun, named: dict[str, tuple[str, str]], facts: dict[str, str],
-          attempt: dict[str, object], record: EventRecord, result: UnitResult) -> None:
+def _vdir(
+    run: CmdletRun,
+    named: dict[str, tuple[str, str]],
+    facts: dict[str, str],
+    attempt: dict[str, object],
+    record: EventRecord,
+    result: UnitResult,
+) -> None:
     markers = words(VDIR_SCRIPT, "script_markers")
     for key, (name, value) in named.items():
         if key.endswith("url") and any(m in value.lower() for m in markers):
             identity = named.get("identity", ("", ""))[1]
-            report(result, VDIR_SCRIPT, record,
-                   {"parameter": f"-{name}", "url": value, "identity": identity, **facts}, **attempt)
+            report(
+                result,
+                VDIR_SCRIPT,
+                record,
+                {"parameter": f"-{name}", "url": value, "identity": identity, **facts},
+                **attempt,
+            )
             return
     # parameters the parser could not split (odd quoting): the whole list still tells
     text = run.parameters.lower()

@@ -34,8 +34,7 @@ HAFNIUM = "EXH-EVT-HAFNIUM-TTP"
 
 _APP_POOL = re.compile(r'-ap\s+"([^"]*)"|-ap\s+(\S+)', re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
-_ARCHIVER = re.compile(r'(?:^|[\\/\s"\'])(7z|7za|7zr|7zg|rar|winrar|makecab)(?:\.exe)?(?=["\'\s]|$)',
-                       re.IGNORECASE)
+_ARCHIVER = re.compile(r'(?:^|[\\/\s"\'])(7z|7za|7zr|7zg|rar|winrar|makecab)(?:\.exe)?(?=["\'\s]|$)', re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -53,8 +52,15 @@ class ProcessStart:
     @classmethod
     def from_sysmon(cls, record: EventRecord) -> ProcessStart:
         get = record.get
-        return cls(get("Image"), get("CommandLine"), get("ParentImage"), get("ParentCommandLine"),
-                   get("User"), get("ProcessId"), get("ParentProcessId"))
+        return cls(
+            get("Image"),
+            get("CommandLine"),
+            get("ParentImage"),
+            get("ParentCommandLine"),
+            get("User"),
+            get("ProcessId"),
+            get("ParentProcessId"),
+        )
 
     @classmethod
     def from_security(cls, record: EventRecord) -> ProcessStart:
@@ -63,13 +69,26 @@ class ProcessStart:
         domain = get("TargetDomainName")
         if not user or user == "-":
             user, domain = get("SubjectUserName"), get("SubjectDomainName")
-        return cls(get("NewProcessName"), get("CommandLine"), get("ParentProcessName"), "",
-                   account(domain, user), get("NewProcessId"), get("ProcessId"))
+        return cls(
+            get("NewProcessName"),
+            get("CommandLine"),
+            get("ParentProcessName"),
+            "",
+            account(domain, user),
+            get("NewProcessId"),
+            get("ProcessId"),
+        )
 
     def facts(self) -> dict[str, str]:
-        return {"command_line": self.command_line, "image": self.image, "parent_image": self.parent_image,
-                "parent_command_line": self.parent_command_line, "user": self.user,
-                "process_id": self.process_id, "parent_process_id": self.parent_process_id}
+        return {
+            "command_line": self.command_line,
+            "image": self.image,
+            "parent_image": self.parent_image,
+            "parent_command_line": self.parent_command_line,
+            "user": self.user,
+            "process_id": self.process_id,
+            "parent_process_id": self.parent_process_id,
+        }
 
 
 def sysmon_process(record: EventRecord, result: UnitResult) -> None:
@@ -86,8 +105,7 @@ def script_block(record: EventRecord, result: UnitResult) -> None:
     text = record.get("ScriptBlockText")
     if not text:
         return
-    facts = {"script_block": text, "script_path": record.get("Path"),
-             "script_block_id": record.get("ScriptBlockId")}
+    facts = {"script_block": text, "script_path": record.get("Path"), "script_block_id": record.get("ScriptBlockId")}
     lowered = text.lower()
     _credential_dumping(lowered, facts, record, result)
     group = matching_group(lowered, pattern_groups(HAFNIUM))
@@ -147,8 +165,9 @@ def _w3wp_child(start: ProcessStart, child: str, record: EventRecord, result: Un
 
 
 def _credential_dumping(text: str, facts: dict[str, str], record: EventRecord, result: UnitResult) -> None:
-    if "comsvcs" in text and ("minidump" in text or word(COMSVCS, "ordinal") in text
-                              or "#+24" in text or "#-4294967272" in text):
+    if "comsvcs" in text and (
+        "minidump" in text or word(COMSVCS, "ordinal") in text or "#+24" in text or "#-4294967272" in text
+    ):
         report(result, COMSVCS, record, facts)
         return
     group = matching_group(text, pattern_groups(LSASS_TOOL))
@@ -156,8 +175,7 @@ def _credential_dumping(text: str, facts: dict[str, str], record: EventRecord, r
         report(result, LSASS_TOOL, record, {"matched": " + ".join(group), **facts})
 
 
-def _staging(command: str, child: str, facts: dict[str, str], record: EventRecord,
-             result: UnitResult) -> None:
+def _staging(command: str, child: str, facts: dict[str, str], record: EventRecord, result: UnitResult) -> None:
     name = child.removesuffix(".exe")
     if name not in word_set(STAGING, "archivers") and not _ARCHIVER.search(command):
         return
@@ -165,16 +183,17 @@ def _staging(command: str, child: str, facts: dict[str, str], record: EventRecor
     if not hits:
         return
     dump = any(t in {".dmp", "lsass"} for t in hits)
-    report(result, STAGING, record, {"matched": ", ".join(hits), **facts},
-           implies=Implies.COMPROMISE if dump else None)
+    report(result, STAGING, record, {"matched": ", ".join(hits), **facts}, implies=Implies.COMPROMISE if dump else None)
 
 
-def _snapin(command: str, parent: str, start: ProcessStart, facts: dict[str, str], record: EventRecord,
-            result: UnitResult) -> None:
+def _snapin(
+    command: str, parent: str, start: ProcessStart, facts: dict[str, str], record: EventRecord, result: UnitResult
+) -> None:
     if "add-pssnapin" not in command or not any(s in command for s in words(SNAPIN, "snapins")):
         return
-    if parent in word_set(SNAPIN, "setup_parents") or _SPACES.sub("", word(SNAPIN, "setup_marker")) in \
-            _SPACES.sub("", command):
+    if parent in word_set(SNAPIN, "setup_parents") or _SPACES.sub("", word(SNAPIN, "setup_marker")) in _SPACES.sub(
+        "", command
+    ):
         result.suppress(SNAPIN, "Exchange setup loading its own snap-in")
         return
     report(result, SNAPIN, record, facts)

@@ -27,22 +27,32 @@ def unified_messaging(record: EventRecord, result: UnitResult) -> None:
 def log_cleared(record: EventRecord, result: UnitResult) -> None:
     user = record.get("SubjectUserName")
     domain = record.get("SubjectDomainName")
-    report(result, CLEARED, record, {
-        "cleared_log": record.get("Channel") or record.channel,
-        "user": account(domain, user),
-        "backup_path": record.get("BackupPath"),
-    })
+    report(
+        result,
+        CLEARED,
+        record,
+        {
+            "cleared_log": record.get("Channel") or record.channel,
+            "user": account(domain, user),
+            "backup_path": record.get("BackupPath"),
+        },
+    )
 
 
 def explicit_logon(record: EventRecord, result: UnitResult) -> None:
     if basename(record.get("ProcessName")) != "w3wp.exe":
         return
-    report(result, EXPLICIT, record, {
-        "target_user": account(record.get("TargetDomainName"), record.get("TargetUserName")),
-        "subject_user": account(record.get("SubjectDomainName"), record.get("SubjectUserName")),
-        "target_server": record.get("TargetServerName"),
-        "process": record.get("ProcessName"),
-    })
+    report(
+        result,
+        EXPLICIT,
+        record,
+        {
+            "target_user": account(record.get("TargetDomainName"), record.get("TargetUserName")),
+            "subject_user": account(record.get("SubjectDomainName"), record.get("SubjectUserName")),
+            "target_server": record.get("TargetServerName"),
+            "process": record.get("ProcessName"),
+        },
+    )
 
 
 def group_member_added(record: EventRecord, result: UnitResult) -> None:
@@ -50,8 +60,14 @@ def group_member_added(record: EventRecord, result: UnitResult) -> None:
     if group.lower() not in word_set(GROUP_ADD, "groups"):
         return
     strong = group.lower() in word_set(GROUP_ADD, "domain_control_groups")
-    report(result, GROUP_ADD, record, {
-        "group": group,
-        "member": record.get("MemberName") or record.get("MemberSid"),
-        "changed_by": account(record.get("SubjectDomainName"), record.get("SubjectUserName")),
-    }, severity=Severity.HIGH if strong else None)
+    report(
+        result,
+        GROUP_ADD,
+        record,
+        {
+            "group": group,
+            "member": record.get("MemberName") or record.get("MemberSid"),
+            "changed_by": account(record.get("SubjectDomainName"), record.get("SubjectUserName")),
+        },
+        severity=Severity.HIGH if strong else None,
+    )
