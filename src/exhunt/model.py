@@ -130,6 +130,65 @@ class EvidenceRef:
 
 
 @dataclass(frozen=True, slots=True)
+class HttpFacet:
+    """The web request a finding is about, as the log recorded it."""
+
+    method: str | None = None
+    url: str | None = None  # path and query as requested
+    host: str | None = None  # the Host the client asked for, when logged
+    status: int | None = None
+    user_agent: str | None = None
+    client_ip: str | None = None
+    request_id: str | None = None  # HttpProxy RequestId / IIS cafeReqId
+    target: str | None = None  # where the front end routed it (back end, SSRF target)
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacet:
+    """A file on the server a finding is about (a web shell, a dump, a staged archive)."""
+
+    path: str  # as on the server when known (C:\\...), else as in the evidence
+    sha256: str | None = None
+    size: int | None = None
+    place: str | None = None  # where it sits: web root, Exchange auth folder, aspnet_client...
+
+
+@dataclass(frozen=True, slots=True)
+class EventFacet:
+    """The Windows event a finding is about."""
+
+    channel: str | None = None
+    event_id: int | None = None
+    record_id: int | None = None
+    computer: str | None = None
+    provider: str | None = None
+
+
+class AccountRole(StrEnum):
+    SUBJECT = "subject"  # who acted
+    TARGET = "target"  # who was acted on (mailbox exported, role granted to)
+    AUTHENTICATED = "authenticated"  # the account the server saw on the request
+    IMPERSONATED = "impersonated"  # whom a forged token or anchor claimed to be
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    name: str
+    role: AccountRole = AccountRole.SUBJECT
+    sid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessFacet:
+    image: str | None = None
+    command_line: str | None = None
+    pid: int | None = None
+    parent_image: str | None = None
+    parent_pid: int | None = None
+    user: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str
     rule_version: int
@@ -142,9 +201,15 @@ class Finding:
     evidence: EvidenceRef
     timestamp: datetime | None = None
     source_ip: str | None = None
-    # Named facts a responder reads next to the evidence: user agent, decoded X-Rps-CAT account,
-    # matched strings, request id... Flat strings only, so every writer can show them as they are.
+    # Rule-specific facts a responder reads next to the evidence (matched strings, the cmdlet,
+    # the folded strings of a shell...). Writers show them as they are and never parse them:
+    # anything a writer acts on is a typed facet below.
     details: tuple[tuple[str, str], ...] = ()
+    http: HttpFacet | None = None
+    file: FileFacet | None = None
+    event: EventFacet | None = None
+    process: ProcessFacet | None = None
+    accounts: tuple[Account, ...] = ()
 
     def detail(self, key: str) -> str | None:
         for k, v in self.details:
@@ -199,19 +264,49 @@ class CoverageSpan:
         return {"first": iso(self.first), "last": iso(self.last), "files": self.files, "records": self.records}
 
 
+class ProblemKind(StrEnum):
+    """Why a piece of evidence, a rule or a unit of work did not give a full answer."""
+
+    UNREADABLE = "evidence-unreadable"  # could not be opened or read at all
+    MALFORMED = "evidence-malformed"  # read, but some records were damaged and skipped
+    UNSUPPORTED = "evidence-unsupported"  # a format or container exhunt cannot read
+    ENCRYPTED = "evidence-encrypted"  # a container or member behind a password
+    LIMIT = "limit-exceeded"  # a size, depth, count or ratio bound stopped the reading
+    NOT_ANALYZED = "not-analyzed"  # found and classified, but nothing read it
+    ANALYZER_FAILED = "analyzer-failed"  # a detector or reader raised
+    TIMED_OUT = "timed-out"  # a unit of work passed its deadline and was stopped
+    WORKER_DIED = "worker-died"  # the process running the unit died
+    RULE_INVALID = "rule-invalid"  # a rule (shipped or the user's) did not load
+
+    @property
+    def blocks_clean(self) -> bool:
+        """True when the problem means part of the evidence was not looked at, so the host
+        cannot be called clean. Damaged records inside a file that was otherwise read do not."""
+        return self is not ProblemKind.MALFORMED
+
+
 @dataclass(frozen=True, slots=True)
-class EvidenceError:
-    """A problem with one piece of evidence. Recorded, shown, and the hunt goes on."""
+class Problem:
+    """Something that kept exhunt from a full answer: recorded, counted, shown, and the hunt
+    goes on. `producer` names what met it (a reader, an analyzer, the engine, the rule loader)."""
 
     path: str
     message: str
     line: int | None = None
+    kind: ProblemKind = ProblemKind.MALFORMED
+    producer: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path, "message": self.message}
+        out: dict[str, Any] = {"path": self.path, "message": self.message, "kind": str(self.kind)}
         if self.line is not None:
             out["line"] = self.line
+        if self.producer:
+            out["producer"] = self.producer
         return out
+
+
+# The name the first releases used; kept so older callers still import.
+EvidenceError = Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +326,7 @@ class UnitResult:
 
     findings: list[Finding] = field(default_factory=list)
     coverage: dict[str, CoverageSpan] = field(default_factory=dict)
-    errors: list[EvidenceError] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
     # (rule_id, reason) -> count: what a rule deliberately did not report (DESIGN.md "Rules").
     suppressed: dict[tuple[str, str], int] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
@@ -327,7 +422,7 @@ class HostAssessment:
     log_coverage: dict[str, CoverageSpan] = field(default_factory=dict)
     blind_spots: list[str] = field(default_factory=list)
     suppressed: list[Suppression] = field(default_factory=list)
-    errors: list[EvidenceError] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)
     remediation: list[RemediationStep] = field(default_factory=list)
@@ -377,7 +472,16 @@ class HostAssessment:
             },
             blind_spots=list(d.get("blind_spots", [])),
             suppressed=[Suppression(s["rule_id"], s["reason"], s["count"]) for s in d.get("suppressed", [])],
-            errors=[EvidenceError(e["path"], e["message"], e.get("line")) for e in d.get("errors", [])],
+            errors=[
+                Problem(
+                    e["path"],
+                    e["message"],
+                    e.get("line"),
+                    ProblemKind(e.get("kind", "evidence-malformed")),
+                    e.get("producer", ""),
+                )
+                for e in d.get("errors", [])
+            ],
             incidents=[
                 Incident(
                     i["id"],
