@@ -15,8 +15,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from exhunt.analyzers import FileAnalyzer, HostContext, file_analyzers, host_analyzers, registry
-from exhunt.evidence.base import EvidenceFile, HostEvidence
-from exhunt.model import EvidenceError, UnitResult
+from exhunt.evidence.base import EvidenceFile, HostEvidence, listing_problem
+from exhunt.model import Problem, ProblemKind, UnitResult
 
 # A file this large is a unit of its own; smaller ones are batched up to these limits.
 SOLO_BYTES = 8 * 1024 * 1024
@@ -76,7 +76,15 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
         try:
             out.merge(analyzer.analyze(task.file, ctx))
         except Exception as exc:  # a bug or an unforeseen input must cost one file, not the hunt
-            out.errors.append(EvidenceError(task.file.rel_path, f"{task.analyzer} failed: {exc!r}"))
+            out.errors.append(
+                Problem(
+                    task.file.rel_path,
+                    f"{task.analyzer} failed: {exc!r}",
+                    None,
+                    ProblemKind.ANALYZER_FAILED,
+                    task.analyzer,
+                )
+            )
     return out
 
 
@@ -86,7 +94,9 @@ def run_host_analyzers(host: HostEvidence, ctx: HostContext) -> UnitResult:
         try:
             out.merge(analyzer.analyze_host(host, ctx))
         except Exception as exc:
-            out.errors.append(EvidenceError(host.root, f"{analyzer.name} failed: {exc!r}"))
+            out.errors.append(
+                Problem(host.root, f"{analyzer.name} failed: {exc!r}", None, ProblemKind.ANALYZER_FAILED, analyzer.name)
+            )
     return out
 
 
@@ -104,7 +114,7 @@ def analyze_host(
     """Every analyzer over every file of one host, then the host-wide analyzers."""
     result = UnitResult()
     for path, message in host.errors:
-        result.errors.append(EvidenceError(path, message))
+        result.errors.append(listing_problem(path, message))
     tasks = plan_tasks(host)
     total_bytes = sum(t.file.size for t in tasks)
     total_files = len(tasks)
@@ -175,8 +185,12 @@ def _run_isolated(
                     result.merge(pool.submit(run_batch, [task], ctx).result())
                 except BrokenProcessPool:
                     result.errors.append(
-                        EvidenceError(
-                            task.file.rel_path, f"{task.analyzer}: the worker process died on this file twice"
+                        Problem(
+                            task.file.rel_path,
+                            f"{task.analyzer}: the worker process died on this file twice",
+                            None,
+                            ProblemKind.WORKER_DIED,
+                            "engine",
                         )
                     )
                     report([task])

@@ -4,7 +4,7 @@ Each module in this package that defines `ANALYZERS` (a list of objects followin
 `FileAnalyzer` or `HostAnalyzer`) is registered. A file analyzer is called once per evidence
 file of its kinds; a host analyzer once per host (for checks that need several files at once,
 such as IIS configuration). Both return a `UnitResult` and never raise for bad evidence: they
-record an `EvidenceError` and go on. They must be pure functions of their input (no printing,
+record a `Problem` (with its `ProblemKind`) and go on. They must be pure functions of their input (no printing,
 no writing), and module-level so a worker process can find them again by name.
 """
 
