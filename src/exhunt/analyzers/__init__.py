@@ -29,6 +29,10 @@ class HuntOptions:
     extra_yara_paths: tuple[str, ...] = ()  # user rule files or folders
     extra_indicator_paths: tuple[str, ...] = ()  # user hash / path indicator files
     allowlist_paths: tuple[str, ...] = ()  # user allow-list files
+    # Deadline of one unit of work (an analyzer over one file): this many seconds, plus
+    # `unit_seconds_per_mib` per MiB of the file. 0 turns deadlines off.
+    unit_timeout: float = 300.0
+    unit_seconds_per_mib: float = 1.0
     settings: Mapping[str, Any] = field(default_factory=dict)
 
 

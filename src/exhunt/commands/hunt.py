@@ -96,6 +96,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MB",
         help="files larger than this are hashed but their content is not scanned (default 64)",
     )
+    perf.add_argument(
+        "--unit-timeout",
+        type=float,
+        default=HuntOptions.unit_timeout,
+        metavar="SECONDS",
+        help=(
+            "deadline of one analyzer over one file, plus one second per MiB of the file "
+            f"(default {HuntOptions.unit_timeout:.0f}); a file that passes it is stopped and reported "
+            "as timed-out, and the hunt goes on. 0 turns deadlines off"
+        ),
+    )
 
 
 def _writer(module: str, name: str) -> Callable[..., Any]:
@@ -149,6 +160,9 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         err.print("exhunt hunt: --jobs must be at least 1", markup=False)
         return 2
+    if args.unit_timeout < 0:
+        err.print("exhunt hunt: --unit-timeout must be 0 (off) or more", markup=False)
+        return 2
     if args.json == "-" and not args.quiet:
         args.quiet = True  # stdout carries the JSON
     options = HuntOptions(
@@ -156,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
         extra_yara_paths=tuple(args.yara),
         extra_indicator_paths=tuple(args.indicators),
         allowlist_paths=tuple(args.allowlist),
+        unit_timeout=args.unit_timeout,
     )
     show_progress = not args.quiet and err.is_terminal
     try:
