@@ -46,7 +46,9 @@ class WindowsRegistry:
     """The real registry, read-only."""
 
     def value(self, key: str, name: str) -> str | None:
-        winreg: Any = importlib.import_module("winreg")  # Windows only; imported where used
+        # Windows only, imported where used; by name, since its stubs exist only for Windows and
+        # the tests put a stand-in in its place.
+        winreg: Any = importlib.import_module("winreg")
 
         hive_name, _, sub = key.partition("\\")
         hive = getattr(winreg, hive_name, None)
