@@ -43,12 +43,12 @@ def script_in_vdir_url(event: str) -> tuple[str, str, str] | None:
         if cmdlet and url and has_tag_pair(event, url.end()):
             return cmdlet.group(0), url.group(0).strip(".="), event[url.end() :]
         return None
-    cmdlet, parameters = cmdlet_parameters(cmd)
-    if not _rx("cmdlet_regex").match(cmdlet.strip()):
+    cmdlet_name, parameters = cmdlet_parameters(cmd)
+    if not _rx("cmdlet_regex").match(cmdlet_name.strip()):
         return None
     for name, value in parameters:
         if _rx("parameter_regex").search(name) and has_tag_pair(value):
-            return cmdlet.strip(), name, value
+            return cmdlet_name.strip(), name, value
     return None
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any, ClassVar
 
 from exhunt.analyzers import HostContext
@@ -169,9 +168,15 @@ class LogAnalyzer:
         return result
 
 
-@cache
+_PATTERNS: dict[str, tuple[Pattern, ...]] = {}
+
+
 def _patterns_of(cls: type[LogAnalyzer]) -> tuple[Pattern, ...]:
-    return rule_patterns(cls.rule_ids) + cls.extra_patterns()
+    """Once per analyzer class and process."""
+    found = _PATTERNS.get(cls.name)
+    if found is None:
+        found = _PATTERNS[cls.name] = rule_patterns(cls.rule_ids) + cls.extra_patterns()
+    return found
 
 
 def params(rule_id: str) -> Mapping[str, Any]:

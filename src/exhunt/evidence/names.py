@@ -7,7 +7,7 @@ import unicodedata
 from functools import lru_cache
 from urllib.parse import unquote
 
-from exhunt.registry.iis import is_w3svc
+from exhunt.registry.iis import is_w3svc as is_w3svc  # re-exported: layouts ask for it here
 
 
 def velociraptor_decode(component: str) -> str:

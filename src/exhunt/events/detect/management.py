@@ -8,6 +8,7 @@ render the message carry "Cmdlet succeeded. Cmdlet <name>, parameters <list>." i
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from exhunt.events.detect.common import is_web_path, report, word, word_set, words
@@ -135,7 +136,7 @@ def _vdir(
     run: CmdletRun,
     named: dict[str, tuple[str, str]],
     facts: dict[str, str],
-    attempt: dict[str, object],
+    attempt: Mapping[str, object],
     record: EventRecord,
     result: UnitResult,
 ) -> None:
