@@ -24,6 +24,7 @@ severity = "critical"
 category = "webshell"
 implies = "compromise"
 explanation = "test"
+detector = "file-heuristic"
 """,
         "test.toml",
     )

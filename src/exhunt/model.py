@@ -62,6 +62,21 @@ class Chain(StrEnum):
 CHAINS: tuple[Chain, ...] = tuple(Chain)
 
 
+class Category(StrEnum):
+    """What kind of activity a rule's hit shows (validated when the catalog loads)."""
+
+    RECONNAISSANCE = "reconnaissance"
+    EXPLOITATION_ATTEMPT = "exploitation-attempt"
+    EXPLOITATION = "exploitation"
+    WEBSHELL = "webshell"
+    WEBSHELL_ACCESS = "webshell-access"
+    POST_EXPLOITATION = "post-exploitation"
+    CREDENTIAL_ACCESS = "credential-access"
+    PERSISTENCE = "persistence"
+    STAGING = "staging"
+    MITIGATION = "mitigation"
+
+
 class Exposure(StrEnum):
     VULNERABLE = "vulnerable"
     PATCHED = "patched"

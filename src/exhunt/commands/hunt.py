@@ -15,6 +15,7 @@ from exhunt.engine import Progress as HuntProgress
 from exhunt.hunt import hunt_hosts
 from exhunt.model import HuntResult, Verdict
 from exhunt.report.console import render_host, render_summary
+from exhunt.rules import RuleErrors, catalog
 
 NAME = "hunt"
 HELP = "hunt a server, a triage collection or a folder for traces of Exchange attacks"
@@ -141,6 +142,15 @@ def run(args: argparse.Namespace) -> int:
         allowlist_paths=tuple(args.allowlist),
     )
     show_progress = not args.quiet and err.is_terminal
+    try:
+        catalog()  # every rule checked before any evidence is read
+    except RuleErrors as exc:
+        err.print(
+            f"exhunt hunt: the shipped rules are broken ({len(exc.errors)} problems):\n{exc}",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 2
     try:
         hosts = discover(args.path)
     except EvidenceUnavailable as exc:
