@@ -58,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="evidence to hunt (leave out on a Windows Exchange server for the live host)",
     )
     out = parser.add_argument_group("outputs")
-    out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/1; '-' for stdout)")
+    out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/2; '-' for stdout)")
     out.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     out.add_argument("--timeline", metavar="FILE", help="write a Timesketch timeline (.csv or .jsonl)")
     out.add_argument("--stix", metavar="FILE", help="write observed indicators as a STIX 2.1 bundle")
