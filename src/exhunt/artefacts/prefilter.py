@@ -117,7 +117,7 @@ class Prefilter:
         else:
             self._compiled = [re.compile(rx, re.IGNORECASE | re.MULTILINE) for rx in self._regexes]
 
-    def scan(self, data: bytes) -> list[tuple[int, int]]:
+    def scan(self, data: bytes | bytearray | memoryview) -> list[tuple[int, int]]:
         """Every match in `data` as (end offset, pattern id), in no guaranteed order."""
         if not data or not self.patterns:
             return []
