@@ -97,6 +97,7 @@ class LogScan:
 
     def __iter__(self) -> Iterator[Line]:
         blank_pids = self._blank_pids
+        also_of = self.prefilter.also
         for block in self.reader:
             data = block.data  # the block is data[:size]; what follows belongs to the next one
             size = block.size
@@ -115,6 +116,11 @@ class LogScan:
                     start = data.rfind(b"\n", 0, max(end - 1, 0)) + 1 if end > 0 else 0
                     nl = data.find(b"\n", start, size)
                     last_start, last_end = start, (nl if nl >= 0 else size)
+                also = also_of[pid]
+                if also:
+                    text = data[start:last_end].lower()
+                    if not any(word in text for word in also):
+                        continue
                 wanted.setdefault(start, set()).add(pid)
             if data.startswith(b"\n", 0, size) or data.startswith(b"\r\n", 0, size):
                 self.stats.blank += 1
