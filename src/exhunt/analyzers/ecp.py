@@ -12,7 +12,7 @@ from exhunt.artefacts.exchange_csv import EcpServerFormat
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.records import LogRecord
 from exhunt.hits import Hit
-from exhunt.model import ArtefactKind, Observation
+from exhunt.model import Account, AccountRole, ArtefactKind, HttpFacet, Observation
 from exhunt.ruleparams import EcpVdirParams
 from exhunt.rules import params
 
@@ -62,10 +62,13 @@ class EcpServerAnalyzer(LogAnalyzer):
             return
         cmdlet, parameter, value = found
         fields = event_data(event)
+        sid = fields.get("SID", "").strip()
         hunt.report(
             rec,
             Hit(
                 VDIR_SCRIPT,
+                http=HttpFacet(url=fields.get("URL") or None, request_id=fields.get("REQID") or None),
+                accounts=(Account(sid, AccountRole.SUBJECT, sid),) if sid else (),
                 facts={
                     "cmdlet": cmdlet,
                     "parameter": parameter,

@@ -35,6 +35,9 @@ def request_of(rec: LogRecord) -> WebRequest:
         client_ip=first_address(rec.get("ClientIpAddress")),
         user=rec.get("AuthenticatedUser"),
         routing_hint=rec.get("RoutingHint"),
+        host=rec.get("UrlHost"),
+        request_id=rec.get("RequestId"),
+        target=rec.get("TargetServer"),
     )
     req.describe = lambda: {
         "method": req.method,

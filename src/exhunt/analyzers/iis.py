@@ -49,6 +49,8 @@ def request_of(rec: LogRecord) -> WebRequest:
         user_agent=rec.get("cs(User-Agent)"),
         client_ip=rec.get("c-ip"),
         user=rec.get("cs-username"),
+        host=rec.get("cs-host"),
+        request_id=cafe_request_id(query) or "",
     )
 
     def describe() -> dict[str, str]:
