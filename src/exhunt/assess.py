@@ -267,10 +267,8 @@ def correlate(findings: list[Finding]) -> list[Finding]:
     RequestId, detection-spec.md §2.6), so each side names its twin."""
     by_request: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(findings):
-        for key in ("request_id", "cafe_request_id"):
-            value = f.detail(key)
-            if value:
-                by_request[value.strip().lower()].append(i)
+        if f.http is not None and f.http.request_id:
+            by_request[f.http.request_id.strip().lower()].append(i)
     out = list(findings)
     for ids in by_request.values():
         if len(ids) < 2:

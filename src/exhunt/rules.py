@@ -169,7 +169,7 @@ class Rule:
             rule_version=self.version,
             title=self.title,
             severity=tier.severity,
-            category=str(self.category),
+            category=self.category,
             implies=tier.implies,
             cves=self.cves,
             chain=self.chain,
