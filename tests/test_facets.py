@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -45,14 +44,8 @@ def test_file_findings_carry_the_file(examples_hunt: HuntResult) -> None:
         assert f.file.place
 
 
-def test_event_findings_carry_event_process_and_accounts(
-    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    host = tmp_path / "EXCH01"
-    host.mkdir()
-    with zipfile.ZipFile(shared_data / "events" / "proxylogon_ssrf_rce_poc.zip") as zf:
-        zf.extractall(host)
-    main(["hunt", str(host), "--json", "-", "--jobs", "1"])
+def test_event_findings_carry_event_process_and_accounts(otrf_host: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["hunt", str(otrf_host), "--json", "-", "--jobs", "1"])
     result = HuntResult.from_dict(json.loads(capsys.readouterr().out))
     findings = result.hosts[0].findings
     assert findings and all(f.event is not None and f.event.event_id is not None for f in findings)
