@@ -26,6 +26,7 @@ from exhunt.model import (
     Implies,
     Incident,
     Observation,
+    ObservationKind,
     Problem,
     RemediationStep,
     Severity,
@@ -104,7 +105,7 @@ def assess(host: HostEvidence, merged: UnitResult) -> HostAssessment:
 def choose_build(observations: Iterable[Observation]) -> tuple[str | None, str | None]:
     """ExSetup.exe's file version is authoritative (it includes the SU); else the newest build a
     log reports (HttpProxy's version columns are the front end's own build)."""
-    builds = [o for o in observations if o.kind == "exchange_build"]
+    builds = [o for o in observations if o.kind == ObservationKind.EXCHANGE_BUILD]
     if not builds:
         return None, None
     exsetup = [o for o in builds if o.note and "exsetup" in o.note.lower()]

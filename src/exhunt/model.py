@@ -306,11 +306,20 @@ def count_by_kind(problems: Iterable[Problem]) -> dict[ProblemKind, int]:
     return dict(sorted(counts.items(), key=lambda kv: (not kv[0].blocks_clean, kv[0].value)))
 
 
+class ObservationKind(StrEnum):
+    """What a fact learnt from the evidence is about (validated when a result is read)."""
+
+    EXCHANGE_BUILD = "exchange_build"
+    HOSTNAME = "hostname"
+    MITIGATION = "mitigation"
+    NOTICE = "notice"
+
+
 @dataclass(frozen=True, slots=True)
 class Observation(JsonData):
     """A fact about the host learnt from the evidence (its build, its name, a mitigation...)."""
 
-    kind: str  # e.g. "exchange_build", "hostname", "mitigation"
+    kind: ObservationKind
     value: str
     source: str  # evidence path it came from
     timestamp: datetime | None = None

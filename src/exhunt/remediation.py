@@ -17,6 +17,7 @@ from exhunt.model import (
     Finding,
     HostAssessment,
     Implies,
+    ObservationKind,
     RemediationStep,
     Verdict,
     iso,
@@ -225,7 +226,7 @@ def _mitigations(host: HostAssessment, build: BuildView | None) -> list[_Draft]:
     if not exposed:
         return []
     chains = ", ".join(c.chain for c in exposed)
-    in_place = [o for o in host.observations if o.kind == "mitigation"]
+    in_place = [o for o in host.observations if o.kind == ObservationKind.MITIGATION]
     if in_place:
         details = tuple(f"{o.value} (seen in {o.source})" for o in in_place)
         return [

@@ -29,7 +29,16 @@ from exhunt.filehunt.rewrite import (
 )
 from exhunt.filehunt.safexml import MAX_XML_BYTES, Node, XmlRefused, parse_xml
 from exhunt.hits import Hit, Reporter
-from exhunt.model import ArtefactKind, EvidenceRef, FileFacet, Observation, Problem, ProblemKind, UnitResult
+from exhunt.model import (
+    ArtefactKind,
+    EvidenceRef,
+    FileFacet,
+    Observation,
+    ObservationKind,
+    Problem,
+    ProblemKind,
+    UnitResult,
+)
 
 DEFAULT_SITE = "default web site"
 # Reserved DOS device names, hard to delete, and the other folder names Huntress published
@@ -277,7 +286,9 @@ def _mitigations(configs: list[ConfigFile], result: UnitResult) -> None:
     for verdict in verdicts:
         source = verdict.source or anchor.file.rel_path
         holder = next((c for c in configs if c.file.rel_path == source), anchor)
-        result.observations.append(Observation("mitigation", verdict.value, source, holder.file.mtime, verdict.reason))
+        result.observations.append(
+            Observation(ObservationKind.MITIGATION, verdict.value, source, holder.file.mtime, verdict.reason)
+        )
         details = {
             "mitigation": verdict.mitigation,
             "state": str(verdict.state),

@@ -9,7 +9,7 @@ from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.urls import full_uri
 from exhunt.hits import Hit
-from exhunt.model import Account, AccountRole, ArtefactKind, HttpFacet, Observation
+from exhunt.model import Account, AccountRole, ArtefactKind, HttpFacet, Observation, ObservationKind
 from exhunt.ruleparams import RpsClientInfoParams
 from exhunt.rules import params
 
@@ -69,12 +69,12 @@ class RpsHttpAnalyzer(LogAnalyzer):
         )
         if build:
             hunt.result.observations.append(
-                Observation("exchange_build", build, path, rec.timestamp, "Rps_Http version columns")
+                Observation(ObservationKind.EXCHANGE_BUILD, build, path, rec.timestamp, "Rps_Http version columns")
             )
         host = rec.get("ServerHostName").strip()
         if host:
             hunt.result.observations.append(
-                Observation("hostname", host, path, rec.timestamp, "Rps_Http ServerHostName")
+                Observation(ObservationKind.HOSTNAME, host, path, rec.timestamp, "Rps_Http ServerHostName")
             )
 
 
