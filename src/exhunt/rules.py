@@ -40,7 +40,19 @@ from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
-from exhunt.model import Category, Chain, EvidenceRef, Finding, Implies, Severity
+from exhunt.model import (
+    Account,
+    Category,
+    Chain,
+    EventFacet,
+    EvidenceRef,
+    FileFacet,
+    Finding,
+    HttpFacet,
+    Implies,
+    ProcessFacet,
+    Severity,
+)
 from exhunt.ruleparams import DETECTORS
 from exhunt.ruleschema import build_params
 
@@ -59,7 +71,10 @@ _META_KEYS = {
     "explanation",
     "detector",
     "outcomes",
+    "remediation",
 }
+# Remediation steps a rule's hit asks for beyond what its category and CVEs say.
+REMEDIATION_STEPS = frozenset({"mailbox-exports"})
 _REQUIRED = ("version", "title", "severity", "category", "implies", "explanation", "detector")
 P = TypeVar("P")
 
@@ -118,6 +133,7 @@ class Rule:
     detector: str = "none"
     params: Any = None
     outcomes: Mapping[str, Outcome] = field(default_factory=dict)
+    remediation: tuple[str, ...] = ()
 
     def outcome(self, name: str) -> Outcome:
         """The tier `name`; a detector asking for an undeclared one is a bug, named here."""
@@ -143,6 +159,11 @@ class Rule:
         timestamp: datetime | None = None,
         source_ip: str | None = None,
         details: Iterable[tuple[str, str]] | Mapping[str, str] = (),
+        http: HttpFacet | None = None,
+        file: FileFacet | None = None,
+        event: EventFacet | None = None,
+        process: ProcessFacet | None = None,
+        accounts: tuple[Account, ...] = (),
     ) -> Finding:
         """Make a finding of this rule; its weight is the named outcome tier's."""
         tier = self.outcome(outcome)
@@ -152,7 +173,7 @@ class Rule:
             rule_version=self.version,
             title=self.title,
             severity=tier.severity,
-            category=str(self.category),
+            category=self.category,
             implies=tier.implies,
             cves=self.cves,
             chain=self.chain,
@@ -160,6 +181,11 @@ class Rule:
             timestamp=timestamp,
             source_ip=source_ip,
             details=tuple((str(k), str(v)) for k, v in items if v is not None and v != ""),
+            http=http,
+            file=file,
+            event=event,
+            process=process,
+            accounts=accounts,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -176,6 +202,7 @@ class Rule:
             "explanation": self.explanation,
             "detector": self.detector,
             "outcomes": [o.to_dict() for o in self.outcomes.values()],
+            "remediation": list(self.remediation),
         }
 
 
@@ -225,7 +252,7 @@ def _rule(rule_id: str, body: Any, origin: str, problems: list[RuleError]) -> Ru
     for key in ("title", "explanation", "detector"):
         if not isinstance(body[key], str) or not body[key].strip():
             bad("expected a non-empty string", key)
-    for key in ("cves", "references"):
+    for key in ("cves", "references", "remediation"):
         value = body.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             bad("expected a list of strings", key)
@@ -236,6 +263,10 @@ def _rule(rule_id: str, body: Any, origin: str, problems: list[RuleError]) -> Ru
     if chain is not None and chain not in {c.value for c in Chain}:
         bad(f"unknown chain {chain!r} (one of: {', '.join(c.value for c in Chain)})", "chain")
     outcomes = _outcomes(body.get("outcomes", {}), severity, implies, bad)
+    steps = body.get("remediation", [])
+    for step in steps if isinstance(steps, list) else []:
+        if step not in REMEDIATION_STEPS:
+            bad(f"unknown remediation step {step!r} (one of: {', '.join(sorted(REMEDIATION_STEPS))})", "remediation")
     params: Any = None
     detector = body["detector"]
     cls = DETECTORS.get(detector) if isinstance(detector, str) else None
@@ -264,6 +295,7 @@ def _rule(rule_id: str, body: Any, origin: str, problems: list[RuleError]) -> Ru
         detector=detector,
         params=params,
         outcomes=outcomes,
+        remediation=tuple(steps),
     )
 
 
