@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from exhunt.analyzers import FileAnalyzer, HostContext, file_analyzers, host_analyzers, registry
 from exhunt.evidence.base import EvidenceFile, HostEvidence
-from exhunt.model import EvidenceError, UnitResult
+from exhunt.evidence.containers import take_read_problems
+from exhunt.model import EvidenceError, Problem, ProblemKind, UnitResult
 
 # A file this large is a unit of its own; smaller ones are batched up to these limits.
 SOLO_BYTES = 8 * 1024 * 1024
@@ -77,6 +78,10 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
             out.merge(analyzer.analyze(task.file, ctx))
         except Exception as exc:  # a bug or an unforeseen input must cost one file, not the hunt
             out.errors.append(EvidenceError(task.file.rel_path, f"{task.analyzer} failed: {exc!r}"))
+        for message in dict.fromkeys(take_read_problems()):  # met inside the container while reading
+            problem = Problem(task.file.rel_path, message, None, ProblemKind.MALFORMED, "container reader")
+            if problem not in out.errors:
+                out.errors.append(problem)
     return out
 
 
@@ -103,8 +108,10 @@ def analyze_host(
 ) -> UnitResult:
     """Every analyzer over every file of one host, then the host-wide analyzers."""
     result = UnitResult()
-    for path, message in host.errors:
-        result.errors.append(EvidenceError(path, message))
+    for listed in host.errors:
+        path, message = listed
+        kind = getattr(listed, "kind", ProblemKind.MALFORMED)
+        result.errors.append(Problem(path, message, None, kind, "evidence listing"))
     tasks = plan_tasks(host)
     total_bytes = sum(t.file.size for t in tasks)
     total_files = len(tasks)
