@@ -78,10 +78,10 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
             out.merge(analyzer.analyze(task.file, ctx))
         except Exception as exc:  # a bug or an unforeseen input must cost one file, not the hunt
             out.errors.append(EvidenceError(task.file.rel_path, f"{task.analyzer} failed: {exc!r}"))
-        for message in dict.fromkeys(take_read_problems()):  # met inside the container while reading
+        ref = task.file.ref
+        for message in take_read_problems(ref.archive, ref.outer, ref.path):  # met inside its container
             problem = Problem(task.file.rel_path, message, None, ProblemKind.MALFORMED, "container reader")
-            if problem not in out.errors:
-                out.errors.append(problem)
+            out.errors.append(problem)
     return out
 
 

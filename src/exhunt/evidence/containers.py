@@ -35,6 +35,8 @@ _ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_
 _SNIFF = 512
 _MIB = 1024 * 1024
 
+ReadKey = tuple[str, tuple[str, ...], str]  # (container on disk, members leading to it, member)
+
 # Names that say "container" (checked against the lower-case file name).
 CONTAINER_SUFFIXES = (
     ".zip",
@@ -148,7 +150,8 @@ class Archive:
     def members(self, limits: Limits) -> Iterator[Member]:
         raise NotImplementedError
 
-    def open(self, name: str, limits: Limits) -> IO[bytes]:
+    def open(self, name: str, limits: Limits, key: ReadKey = ("", (), "")) -> IO[bytes]:
+        """A member's bytes; problems met while reading them are reported under `key`."""
         raise NotImplementedError
 
 
@@ -213,7 +216,7 @@ class ZipArchive(Archive):
                 problem = _ratio_problem(info.file_size, info.compress_size, limits)
             yield Member(name, info.file_size, info.compress_size, _zip_time(info), problem)
 
-    def open(self, name: str, limits: Limits) -> IO[bytes]:
+    def open(self, name: str, limits: Limits, key: ReadKey = ("", (), "")) -> IO[bytes]:
         info = self._by_name.get(name)
         if info is None:
             raise OSError(f"zip member {name!r} not found")
@@ -221,20 +224,20 @@ class ZipArchive(Archive):
             member = self._zip.open(info, "r")
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, ValueError) as exc:
             raise OSError(f"cannot read zip member: {exc}") from exc
-        return _CheckedMember(member, info.CRC, name)
+        return _CheckedMember(member, info.CRC, key)
 
 
 class _CheckedMember(io.RawIOBase):
     """A zip member whose CRC is checked here, not by zipfile: a wrong CRC over intact data keeps
     the data (and is reported through `take_read_problems`) instead of losing the whole member."""
 
-    def __init__(self, member: zipfile.ZipExtFile, expected: int, name: str) -> None:
+    def __init__(self, member: zipfile.ZipExtFile, expected: int, key: ReadKey) -> None:
         super().__init__()
         member._expected_crc = None  # type: ignore[attr-defined]  # checked below instead
         self._member = member
         self._expected = expected
         self._crc = 0
-        self._name = name
+        self._key = key
         self._linear = True  # the CRC is only meaningful for one front-to-back read
 
     def readable(self) -> bool:
@@ -261,9 +264,10 @@ class _CheckedMember(io.RawIOBase):
             if n:
                 self._crc = zlib.crc32(data, self._crc)
             elif self._crc != self._expected:
-                _READ_PROBLEMS.append(
+                _report(
+                    self._key,
                     f"zip member CRC mismatch (stored {self._expected:08x}, data {self._crc:08x}): "
-                    "the records were read, but the data may be damaged or altered"
+                    "the records were read, but the data may be damaged or altered",
                 )
                 self._linear = False
         return n
@@ -345,7 +349,7 @@ class TarArchive(Archive):
                 )
         self._listed = True
 
-    def open(self, name: str, limits: Limits) -> IO[bytes]:
+    def open(self, name: str, limits: Limits, key: ReadKey = ("", (), "")) -> IO[bytes]:
         if not self._listed:
             for _ in self.members(limits):
                 pass
@@ -397,7 +401,7 @@ class SevenZipArchive(Archive):
                 mtime = mtime.replace(tzinfo=UTC)
             yield Member(info.filename, size, compressed, mtime, problem)
 
-    def open(self, name: str, limits: Limits) -> IO[bytes]:
+    def open(self, name: str, limits: Limits, key: ReadKey = ("", (), "")) -> IO[bytes]:
         from py7zr.io import BytesIOFactory
 
         factory = BytesIOFactory(limits.max_in_memory + 1)
@@ -435,20 +439,21 @@ class CompressedFile(Archive):
         # The size is not known without decompressing: the read is bounded by the ratio instead.
         yield Member(self._name, self._compressed_size, self._compressed_size, None)
 
-    def open(self, name: str, limits: Limits) -> IO[bytes]:
+    def open(self, name: str, limits: Limits, key: ReadKey = ("", (), "")) -> IO[bytes]:
         bound = max(limits.ratio_floor, limits.max_ratio * max(self._compressed_size, 1))
-        return _Bounded(self._decompressor(), bound, f"{self.fmt} stream")
+        return _Bounded(self._decompressor(), bound, f"{self.fmt} stream", key)
 
 
 class _Bounded(io.RawIOBase):
     """A decompressing stream cut at `bound` bytes, with the cut reported (never silent)."""
 
-    def __init__(self, inner: IO[bytes], bound: int, what: str) -> None:
+    def __init__(self, inner: IO[bytes], bound: int, what: str, key: ReadKey) -> None:
         super().__init__()
         self._inner = inner
         self._left = bound
         self._bound = bound
         self._what = what
+        self._key = key
 
     def readable(self) -> bool:
         return True
@@ -456,8 +461,9 @@ class _Bounded(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         if self._left <= 0:
             if self._inner.read(1):
-                _READ_PROBLEMS.append(
-                    f"{self._what} decompresses to more than {self._bound:,} bytes; read stopped there (an archive bomb?)"
+                _report(
+                    self._key,
+                    f"{self._what} decompresses to more than {self._bound:,} bytes; read stopped there (an archive bomb?)",
                 )
             return 0
         try:
@@ -514,6 +520,7 @@ def open_archive(stream: IO[bytes], name: str, size: int) -> Archive:
 
 
 def _is_compressed_tar(stream: IO[bytes], fmt: str) -> bool:
+    """Whether a compressed stream holds a tar. Raises ContainerError when it does not decompress."""
     stream.seek(0)
     try:
         if fmt == "gzip":
@@ -523,22 +530,28 @@ def _is_compressed_tar(stream: IO[bytes], fmt: str) -> bool:
         else:
             inner = lzma.LZMAFile(stream, "rb")  # noqa: SIM115
         head = inner.read(_SNIFF)
-    except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError):
-        return False
+    except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
+        raise ContainerError(f"damaged {fmt} stream ({exc})") from exc
     return len(head) >= 262 and head[257:262] == b"ustar"
 
 
 # --- opened containers, kept per process -------------------------------------------------------
 
-_READ_PROBLEMS: list[str] = []
+_READ_PROBLEMS: dict[ReadKey, list[str]] = {}
 
 
-def take_read_problems() -> list[str]:
-    """Problems met while members were being read (CRC mismatch, a stream cut at its bound)
+def _report(key: ReadKey, message: str) -> None:
+    found = _READ_PROBLEMS.setdefault(key, [])
+    if message not in found:
+        found.append(message)
+
+
+def take_read_problems(archive: str | None, outer: tuple[str, ...], name: str) -> list[str]:
+    """Problems met while this member was being read (CRC mismatch, a stream cut at its bound)
     since the last call; the caller attaches them to the file it was reading."""
-    out = list(_READ_PROBLEMS)
-    _READ_PROBLEMS.clear()
-    return out
+    if archive is None:
+        return []
+    return _READ_PROBLEMS.pop((archive, outer, name), [])
 
 
 class _Handles:
@@ -618,4 +631,4 @@ def open_member(archive: str, outer: tuple[str, ...], name: str, limits: Limits 
         container = HANDLES.get(archive, outer, limits)
     except ContainerError as exc:
         raise OSError(str(exc)) from exc
-    return container.open(name, limits)
+    return container.open(name, limits, (archive, outer, name))

@@ -118,13 +118,14 @@ class Layout:
     install_rel: tuple[str, ...] | None = None
     exchange_install: str | None = None
     log_context: tuple[str, ...] = ()  # folders the view root sits in, for classifying bare log folders
+    per_host: bool = False  # one host's evidence by where it lies (its own archive, its own events)
     skip: set[int] = field(default_factory=set)  # entry indexes that are collection metadata, not evidence
     notes: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def host_like(self) -> bool:
-        return self.layout != "files" or self.install_rel is not None
+        return self.layout != "files" or self.install_rel is not None or self.per_host
 
     def windows_path(self, index: int) -> str | None:
         return self.server_path(self.decoded[index], self.lower[index])
@@ -207,6 +208,8 @@ def analyse(view: View) -> Layout:
     if layout.host == view.name and is_server_folder_name(view.name):
         # `.../EX01/Logging` or `.../EX01/C`: the host is the folder above.
         layout.host = _parent_name(view) or view.name
+    elif layout.host == view.name and (collected := _stem_host(view.name)):
+        layout.host = collected  # `Collection-EX01-<time>` of any layout names its host
     return layout
 
 
@@ -507,8 +510,31 @@ def host_layouts(view: View) -> list[Layout]:
     if any(is_server_folder_name(name) for name in folders):
         return [own]
     children = [analyse(unwrap(view.below(name, entries))) for name, entries in sorted(folders.items())]
+    _mark_hosts_by_place(view, sorted(folders), children)
     hosts = [c for c in children if c.host_like]
     others = len(children) - len(hosts)
     if (len(hosts) == 1 and others == 0) or (len(hosts) >= 2 and len(hosts) >= others):
         return children
     return [own]
+
+
+def _mark_hosts_by_place(view: View, names: list[str], children: list[Layout]) -> None:
+    """Children that are one host's evidence whatever their inner layout: an archive of its own
+    beside others (`case/EX01.zip`, `case/EX02.tar.gz`), or a folder of event exports whose events
+    name another computer than its siblings' (`case/EX01/*.evtx`, `case/EX02/*.evtx`)."""
+    from exhunt.evidence.computers import first_computer  # reads a prefix of a few files only
+
+    archives = {e.parts[view.depth] for e in view.entries if e.container and len(e.parts) == view.depth + 1}
+    for name, child in zip(names, children, strict=True):
+        if name in archives and len(names) > 1:
+            child.per_host = True
+    computers: dict[int, str] = {}
+    for i, child in enumerate(children):
+        if not child.host_like:
+            found = first_computer(view.tree, child.view.entries)
+            if found:
+                computers[i] = found.lower()
+    if len(computers) >= 2 and len(set(computers.values())) == len(computers):
+        for i, computer in computers.items():
+            children[i].per_host = True
+            children[i].notes.append(f"events of computer {computer!r}: hunted as a host of its own")

@@ -229,7 +229,7 @@ def expand_containers(tree: Tree, *, counter: Counter, budget: Budget | None = N
             archive, outer = entry.ref.path, ()
         else:
             archive, outer = entry.ref.archive, (*entry.ref.outer, entry.ref.path)
-        depth = len(outer) + (2 if entry.ref.archive is not None else 1)
+        depth = len(outer) + 1
         if depth > limits.max_depth:
             tree.error(
                 entry.parts,
