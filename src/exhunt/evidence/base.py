@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from exhunt.evidence.containers import open_member
-from exhunt.model import ArtefactKind, ProblemKind
+from exhunt.model import ArtefactKind, Problem, ProblemKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,3 +85,28 @@ class HostEvidence:
 
     def of_kind(self, *kinds: ArtefactKind) -> list[EvidenceFile]:
         return [f for f in self.files if f.kind in kinds]
+
+
+# What the evidence layer's listing messages mean, by the words each one uses (the layer records
+# `(path, message)` pairs; these turn them into problem records with a kind).
+_LISTING_KINDS: tuple[tuple[str, ProblemKind], ...] = (
+    ("listed at its own place only", ProblemKind.PARTIAL),  # the folder is read where it lies
+    ("encrypted", ProblemKind.ENCRYPTED),
+    ("password", ProblemKind.ENCRYPTED),
+    ("not supported", ProblemKind.UNSUPPORTED),
+    ("too many", ProblemKind.LIMIT),
+    ("too large", ProblemKind.LIMIT),
+    ("larger than", ProblemKind.LIMIT),
+    ("limit", ProblemKind.LIMIT),
+)
+
+
+def listing_problem(path: str, message: str, kind: ProblemKind | None = None) -> Problem:
+    """A problem met while listing the evidence, as a record: of the `kind` the lister gave
+    (`HostProblem.kind`), else unreadable unless its words say otherwise (a password, a format
+    exhunt cannot read, a bound that stopped the listing)."""
+    if kind is not None:
+        return Problem(path, message, None, kind, "evidence")
+    low = message.lower()
+    kind = next((k for words, k in _LISTING_KINDS if words in low), ProblemKind.UNREADABLE)
+    return Problem(path, message, None, kind, "evidence")

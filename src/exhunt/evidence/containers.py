@@ -464,6 +464,7 @@ class _Bounded(io.RawIOBase):
                 _report(
                     self._key,
                     f"{self._what} decompresses to more than {self._bound:,} bytes; read stopped there (an archive bomb?)",
+                    ProblemKind.LIMIT,
                 )
             return 0
         try:
@@ -537,16 +538,16 @@ def _is_compressed_tar(stream: IO[bytes], fmt: str) -> bool:
 
 # --- opened containers, kept per process -------------------------------------------------------
 
-_READ_PROBLEMS: dict[ReadKey, list[str]] = {}
+_READ_PROBLEMS: dict[ReadKey, list[tuple[ProblemKind, str]]] = {}
 
 
-def _report(key: ReadKey, message: str) -> None:
+def _report(key: ReadKey, message: str, kind: ProblemKind = ProblemKind.MALFORMED) -> None:
     found = _READ_PROBLEMS.setdefault(key, [])
-    if message not in found:
-        found.append(message)
+    if (kind, message) not in found:
+        found.append((kind, message))
 
 
-def take_read_problems(archive: str | None, outer: tuple[str, ...], name: str) -> list[str]:
+def take_read_problems(archive: str | None, outer: tuple[str, ...], name: str) -> list[tuple[ProblemKind, str]]:
     """Problems met while this member was being read (CRC mismatch, a stream cut at its bound)
     since the last call; the caller attaches them to the file it was reading."""
     if archive is None:
