@@ -14,7 +14,7 @@ from typing import IO
 from exhunt.analyzers import HostContext
 from exhunt.events.detect import detect
 from exhunt.events.evtx_file import MEMORY_BOUND, read_evtx
-from exhunt.events.jsonl import read_event_json
+from exhunt.events.exports import read_event_export
 from exhunt.events.record import EventRecord
 from exhunt.evidence.base import EvidenceFile
 from exhunt.model import ArtefactKind, CoverageSpan, Observation, Problem, ProblemKind, UnitResult
@@ -45,7 +45,7 @@ class EventLogAnalyzer:
                 )
             else:
                 stream = file.open()
-                events = _closing(read_event_json(stream, file.rel_path, result.errors), stream)
+                events = _closing(read_event_export(stream, file.rel_path, result.errors), stream)
             for event in events:
                 scan.see(event)
                 detect(event, result)
