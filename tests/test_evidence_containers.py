@@ -347,3 +347,63 @@ def test_folders_of_one_computers_events_stay_one_host(tmp_path: Path) -> None:
         (case / name / "events.json").write_bytes(_events_of("EX01.corp.local"))
     (host,) = discover(str(case))
     assert host.name == "EX01" and len(host.files) == 2
+
+
+def _evtx_zip(path: Path, megabytes: int) -> Path:
+    header = bytearray(b"ElfFile\x00" + b"\x00" * 4088)
+    header[0x28:0x2A] = (4096).to_bytes(2, "little")
+    header[0x2A:0x2C] = (1).to_bytes(2, "little")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        with z.open("Logs/Security.evtx", "w", force_zip64=True) as member:
+            member.write(bytes(header))
+            for _ in range(megabytes):
+                member.write(b"\x00" * (1 << 20))
+        z.writestr("Logs/sysmon.json", EVENTS)
+    return path
+
+
+def test_evtx_bomb_writes_no_temporary_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An EVTX member of 80 MB in an 80 KB zip (a thousand to one) is named and never spooled."""
+    from exhunt.events import evtx_file
+
+    path = _evtx_zip(tmp_path / "EX01.zip", 80)
+    assert path.stat().st_size < 200_000
+    before = evtx_file.TEMP_BYTES[0]
+    main(["hunt", str(path), "--jobs", "1", "--json", "-"])
+    (host,) = json.loads(capsys.readouterr().out)["hosts"]
+    assert evtx_file.TEMP_BYTES[0] == before
+    (bomb,) = [e for e in host["errors"] if e["path"] == "Logs/Security.evtx"]
+    assert "ratio" in bomb["message"] and bomb["kind"] == "limit-exceeded"
+    assert host["verdict"] == "compromised"  # the events beside it were hunted
+
+
+def test_evtx_spool_is_bounded_and_counted(tmp_path: Path) -> None:
+    from exhunt.events import evtx_file
+    from exhunt.model import Problem
+
+    (host,) = discover(str(_evtx_zip(tmp_path / "EX01.zip", 3)))
+    (evtx,) = [f for f in host.files if f.kind is ArtefactKind.EVTX]
+    before = evtx_file.TEMP_BYTES[0]
+    errors: list[Problem] = []
+    list(evtx_file.read_evtx(evtx, errors, memory_bound=512 * 1024, spool_bound=1 << 20))
+    assert 0 < evtx_file.TEMP_BYTES[0] - before <= 1 << 20
+    assert any(e.kind is ProblemKind.LIMIT and "evtx_spool_bound" in e.message for e in errors)
+
+
+def test_event_export_oddities_lose_no_event(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A metadata object first, a line longer than the old sniffing prefix, an event nested 990
+    deep, a lone surrogate escape: the events around each are all read."""
+    host = tmp_path / "EX01"
+    host.mkdir()
+    metadata = json.dumps({"export": "SIEM", "query": "index=wineventlog", "fields": ["x"] * 2000})
+    deep = json.dumps({**EVENT, "EventID": 4624})[:-1] + ', "Nested": ' + "[" * 990 + "]" * 990 + "}"
+    lone = json.dumps({**EVENT, "CommandLine": "PLACEHOLDER"}).replace("PLACEHOLDER", "cmd /c whoami \\ud800")
+    lines = [metadata, json.dumps({**EVENT, "Padding": "x" * 6000}), deep, lone, json.dumps(EVENT)]
+    (host / "export.json").write_text("\n".join(lines) + "\n")
+    (found,) = discover(str(host))
+    assert found.files[0].kind is ArtefactKind.EVENT_JSON
+    (result,) = hunt_json(capsys, host)["hosts"]
+    assert result["log_coverage"]["EventLog"]["records"] == 4
+    shells = [f for f in result["findings"] if f["rule_id"] == "EXH-EVT-W3WP-SHELL"]
+    assert {f["evidence"]["line"] for f in shells} == {2, 4, 5}
+    assert any("surrogate" in e["message"] for e in result["errors"])

@@ -13,7 +13,7 @@ from typing import IO
 
 from exhunt.analyzers import HostContext
 from exhunt.events.detect import detect
-from exhunt.events.evtx_file import MEMORY_BOUND, read_evtx
+from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
 from exhunt.events.exports import read_event_export
 from exhunt.events.record import EventRecord
 from exhunt.evidence.base import EvidenceFile
@@ -42,6 +42,7 @@ class EventLogAnalyzer:
                     result.errors,
                     threads=int(settings.get("evtx_threads", 1)),
                     memory_bound=int(settings.get("evtx_memory_bound", MEMORY_BOUND)),
+                    spool_bound=int(settings.get("evtx_spool_bound", SPOOL_BOUND)),
                 )
             else:
                 stream = file.open()
