@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, cast
 
 from exhunt.events.jsonl import read_event_json
 from exhunt.events.jsonl import transcoded_blocks as transcoded_blocks
@@ -31,11 +31,11 @@ def read_event_export(stream: IO[bytes], source: str, errors: list[Problem]) -> 
     if start.startswith(b"<"):
         yield from read_event_xml(_chain(first, blocks), source, errors)
     elif start[:1] in (b"{", b"[") or not start:
-        yield from read_event_json(_Replay(first, blocks), source, errors)
+        yield from read_event_json(cast(IO[bytes], _Replay(first, blocks)), source, errors)
     elif _is_event_csv(start):
         yield from _read_csv(_chain(first, blocks), source, errors)
     else:
-        yield from read_event_json(_Replay(first, blocks), source, errors)
+        yield from read_event_json(cast(IO[bytes], _Replay(first, blocks)), source, errors)
 
 
 def is_event_csv_header(line: str) -> bool:
@@ -49,7 +49,7 @@ def _is_event_csv(start: bytes) -> bool:
 
 
 def _read_csv(blocks: Iterable[bytes], source: str, errors: list[Problem]) -> Iterator[EventRecord]:
-    text = io.TextIOWrapper(_BlockReader(blocks), encoding="utf-8-sig", errors="replace", newline="")
+    text = io.TextIOWrapper(io.BufferedReader(_BlockReader(blocks)), encoding="utf-8-sig", errors="replace", newline="")
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.DictReader(text)
     skipped = 0

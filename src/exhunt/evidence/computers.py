@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable
+from typing import Any, cast
 
 import orjson
 
@@ -71,7 +72,7 @@ def _evtx_computer(data: bytes) -> str | None:
     try:
         parser = PyEvtxParser(io.BytesIO(data))
         for record in parser.records_json():
-            event = orjson.loads(record["data"])["Event"]
+            event = orjson.loads(cast(dict[str, Any], record)["data"])["Event"]
             computer = event["System"].get("Computer")
             return clean_host_name(computer) if isinstance(computer, str) else None
     except (RuntimeError, OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):

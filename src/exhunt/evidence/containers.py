@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from exhunt.model import ProblemKind
 
@@ -224,7 +224,7 @@ class ZipArchive(Archive):
             member = self._zip.open(info, "r")
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, ValueError) as exc:
             raise OSError(f"cannot read zip member: {exc}") from exc
-        return _CheckedMember(member, info.CRC, key)
+        return cast(IO[bytes], _CheckedMember(cast(zipfile.ZipExtFile, member), info.CRC, key))
 
 
 class _CheckedMember(io.RawIOBase):
@@ -408,7 +408,7 @@ class SevenZipArchive(Archive):
         try:
             self._szf.reset()
             self._szf.extract(targets=[name], factory=factory)
-            product = factory.get(name)
+            product = factory.products[name]
         except Exception as exc:  # py7zr's errors for damaged data
             raise OSError(f"cannot read 7z member: {type(exc).__name__}: {exc}") from exc
         product.seek(0)
@@ -430,10 +430,10 @@ class CompressedFile(Archive):
     def _decompressor(self) -> IO[bytes]:
         self._stream.seek(0)
         if self.fmt == "gzip":
-            return gzip.GzipFile(fileobj=self._stream, mode="rb")
+            return cast(IO[bytes], gzip.GzipFile(fileobj=self._stream, mode="rb"))
         if self.fmt == "bzip2":
-            return bz2.BZ2File(self._stream, "rb")
-        return lzma.LZMAFile(self._stream, "rb")
+            return cast(IO[bytes], bz2.BZ2File(self._stream, "rb"))
+        return cast(IO[bytes], lzma.LZMAFile(self._stream, "rb"))
 
     def members(self, limits: Limits) -> Iterator[Member]:
         # The size is not known without decompressing: the read is bounded by the ratio instead.
@@ -441,7 +441,7 @@ class CompressedFile(Archive):
 
     def open(self, name: str, limits: Limits, key: ReadKey = ("", (), "")) -> IO[bytes]:
         bound = max(limits.ratio_floor, limits.max_ratio * max(self._compressed_size, 1))
-        return _Bounded(self._decompressor(), bound, f"{self.fmt} stream", key)
+        return cast(IO[bytes], _Bounded(self._decompressor(), bound, f"{self.fmt} stream", key))
 
 
 class _Bounded(io.RawIOBase):
@@ -525,11 +525,11 @@ def _is_compressed_tar(stream: IO[bytes], fmt: str) -> bool:
     stream.seek(0)
     try:
         if fmt == "gzip":
-            inner: IO[bytes] = gzip.GzipFile(fileobj=stream, mode="rb")
+            inner: IO[bytes] = cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb"))
         elif fmt == "bzip2":
-            inner = bz2.BZ2File(stream, "rb")
+            inner = cast(IO[bytes], bz2.BZ2File(stream, "rb"))
         else:
-            inner = lzma.LZMAFile(stream, "rb")  # noqa: SIM115
+            inner = cast(IO[bytes], lzma.LZMAFile(stream, "rb"))  # noqa: SIM115
         head = inner.read(_SNIFF)
     except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
         raise ContainerError(f"damaged {fmt} stream ({exc})") from exc
