@@ -407,3 +407,21 @@ def test_event_export_oddities_lose_no_event(tmp_path: Path, capsys: pytest.Capt
     shells = [f for f in result["findings"] if f["rule_id"] == "EXH-EVT-W3WP-SHELL"]
     assert {f["evidence"]["line"] for f in shells} == {2, 4, 5}
     assert any("surrogate" in e["message"] for e in result["errors"])
+
+
+def test_several_computers_in_one_folder_are_said_and_can_be_split(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "a.json").write_bytes(_events_of("EX01.corp.local"))
+    (folder / "b.json").write_bytes(_events_of("EX02.corp.local"))
+    (folder / "readme.txt").write_text("exported from the SIEM\n")
+    (host,) = hunt_json(capsys, folder)["hosts"]
+    assert host["notes"][0].startswith("SEVERAL COMPUTERS") and "--split-by-computer" in host["notes"][0]
+    main(["hunt", str(folder), "--split-by-computer", "--json", "-"])
+    hosts = json.loads(capsys.readouterr().out)["hosts"]
+    assert sorted(h["host"] for h in hosts) == ["EX01.corp.local", "EX02.corp.local", "exports"]
+    split = {h["host"]: h for h in hosts}
+    assert split["EX01.corp.local"]["log_coverage"]["EventLog"]["records"] == 2
+    assert not any(n.startswith("SEVERAL COMPUTERS") for h in hosts for n in h["notes"])

@@ -14,8 +14,10 @@ from typing import Any, cast
 
 import orjson
 
+from exhunt.evidence.base import EvidenceFile, HostEvidence
 from exhunt.evidence.names import clean_host_name
 from exhunt.evidence.tree import Entry, Tree
+from exhunt.model import ArtefactKind
 
 _PREFIX = 64 * 1024
 _EVTX_PREFIX = 4096 + 65536  # the file header and the first chunk
@@ -78,3 +80,46 @@ def _evtx_computer(data: bytes) -> str | None:
     except (RuntimeError, OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
         return None
     return None
+
+
+def file_computer(file: EvidenceFile) -> str | None:
+    """The computer named by the first events of one event file (a bounded prefix)."""
+    try:
+        with file.open() as fh:
+            data = fh.read(_EVTX_PREFIX if file.kind is ArtefactKind.EVTX else _PREFIX)
+    except OSError:
+        return None
+    return _evtx_computer(data) if file.kind is ArtefactKind.EVTX else _text_computer(data)
+
+
+def split_by_computer(hosts: list[HostEvidence]) -> list[HostEvidence]:
+    """Each host whose event files name several computers becomes one host per computer (its
+    event files, by the computer of their first events), plus the host itself for everything else.
+    A file that mixes computers stays with the computer of its first events: said in a note."""
+    out: list[HostEvidence] = []
+    for host in hosts:
+        groups: dict[str, list[EvidenceFile]] = {}
+        rest: list[EvidenceFile] = []
+        for f in host.files:
+            computer = file_computer(f) if f.kind in (ArtefactKind.EVTX, ArtefactKind.EVENT_JSON) else None
+            if computer:
+                groups.setdefault(computer.lower(), []).append(f)
+            else:
+                rest.append(f)
+        if len(groups) < 2:
+            out.append(host)
+            continue
+        for files in groups.values():
+            name = file_computer(files[0]) or host.name
+            note = (
+                f"split from {host.name} by the computer its events name (--split-by-computer); "
+                "a file holding several computers' events stays with the first one's"
+            )
+            out.append(
+                HostEvidence(name, host.root, host.layout, files, host.exchange_install, [*host.notes, note], [])
+            )
+        if rest or host.errors:
+            host.files = rest
+            host.notes.append(f"event files of {len(groups)} computers hunted as hosts of their own")
+            out.append(host)
+    return out
