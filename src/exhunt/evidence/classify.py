@@ -7,9 +7,12 @@ the log formats themselves (§2.2-§2.7). Only a bounded prefix of a file is eve
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 
+from exhunt.artefacts.siem import is_elastic_iis, is_splunk_iis_header
 from exhunt.evidence.names import is_w3svc
 from exhunt.model import ArtefactKind
 
@@ -133,12 +136,17 @@ def kind_from_content(data: bytes, name_lower: str) -> ArtefactKind:
     if extension(name_lower) in _JSON_EXTENSIONS or body[:1] in ("{", "["):
         if _looks_like_event_json(text):
             return ArtefactKind.EVENT_JSON
+        if _first_record_is(text, is_elastic_iis):
+            return ArtefactKind.IIS
         return ArtefactKind.FILE
     if extension(name_lower) == ".csv":
         from exhunt.events.exports import is_event_csv_header
 
-        if is_event_csv_header(body.split("\n", 1)[0]):
+        header = body.split("\n", 1)[0]
+        if is_event_csv_header(header):
             return ArtefactKind.EVENT_JSON
+        if is_splunk_iis_header(header):
+            return ArtefactKind.IIS
     for number, raw in enumerate(text.splitlines()):
         if number >= 24:
             break
@@ -171,6 +179,21 @@ _EVENT_KEYS = re.compile(
     r'"(Channel|EventID|EventId|winlog|winlog\.channel|winlog\.event_id|System|log_name|event_id|_raw)"\s*:'
 )
 _SNIFF_LINES = 20
+
+
+def _first_record_is(text: str, test: Callable[[dict[str, Any]], bool]) -> bool:
+    """Whether the first complete JSON record of a prefix (a line, or an array's first element)
+    passes `test`."""
+    body = text.lstrip().removeprefix("[").lstrip()
+    for line in body.split("\n")[:-1][:_SNIFF_LINES]:
+        line = line.strip().rstrip(",")
+        if line.startswith("{"):
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            return isinstance(record, dict) and test(record)
+    return False
 
 
 def _looks_like_event_xml(head: str) -> bool:
