@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack
 from typing import IO, Any
 
@@ -94,7 +94,7 @@ def read_evtx(
         )
 
 
-def _records(parser: Any, source: str, errors: list[Problem]) -> Iterator[Any]:
+def _records(parser: Any, source: str, errors: list[Problem]) -> Generator[EventRecord, None, tuple[int, int]]:
     """The generator body: returns (records read, failures) once the parser is exhausted."""
     iterator = parser.records_json()
     read = 0

@@ -225,8 +225,9 @@ def expand_containers(tree: Tree, *, counter: Counter, budget: Budget | None = N
             continue
         if container_suffix(name) is None:
             continue
+        outer: tuple[str, ...] = ()
         if entry.ref.archive is None:
-            archive, outer = entry.ref.path, ()
+            archive = entry.ref.path
         else:
             archive, outer = entry.ref.archive, (*entry.ref.outer, entry.ref.path)
         depth = len(outer) + 1
