@@ -23,23 +23,10 @@ from typing import IO, Any, cast
 
 import orjson
 
-FIELDS = (
-    "date",
-    "time",
-    "s-ip",
-    "cs-method",
-    "cs-uri-stem",
-    "cs-uri-query",
-    "s-port",
-    "cs-username",
-    "c-ip",
-    "cs(User-Agent)",
-    "cs(Referer)",
-    "sc-status",
-    "sc-substatus",
-    "sc-win32-status",
-    "time-taken",
-)
+from exhunt.artefacts.w3c import DEFAULT_FIELDS
+from exhunt.streams import BlockStream, replay
+
+FIELDS = DEFAULT_FIELDS
 _ECS = {
     "s-ip": ("destination.address", "destination.ip", "iis.access.server_ip"),
     "cs-method": ("http.request.method", "iis.access.method"),
@@ -156,38 +143,17 @@ def splunk_lines(text: io.TextIOBase) -> Iterator[bytes]:
         yield b"#exhunt: the CSV export is damaged from here on\n"
 
 
-class _Lines(io.RawIOBase):
-    def __init__(self, lines: Iterator[bytes]) -> None:
-        super().__init__()
-        self._lines = lines
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            line = next(self._lines, None)
-            if line is None:
-                return 0
-            self._pending = line
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-
 def as_w3c(stream: IO[bytes]) -> IO[bytes]:
     """The stream itself when it is a W3C log, else the W3C lines of a SIEM export of IIS."""
     head = stream.read(65536)
-    rest = io.BufferedReader(cast(Any, _Replay(head, stream)))
+    rest = replay(head, stream)
     body = head.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()
     if body[:1] in (b"{", b"["):
-        return cast(IO[bytes], io.BufferedReader(_Lines(elastic_lines(_json_records(rest)))))
+        return cast(IO[bytes], io.BufferedReader(BlockStream(elastic_lines(_json_records(rest)), rest.close)))
     if is_splunk_iis_header(body.split(b"\n", 1)[0].decode("utf-8", errors="replace")):
         text = io.TextIOWrapper(rest, encoding="utf-8-sig", errors="replace", newline="")
-        return cast(IO[bytes], io.BufferedReader(_Lines(splunk_lines(text))))
-    return cast(IO[bytes], rest)
+        return cast(IO[bytes], io.BufferedReader(BlockStream(splunk_lines(text), text.close)))
+    return rest
 
 
 def _json_records(stream: IO[bytes]) -> Iterator[Any]:
@@ -222,29 +188,3 @@ def _json_records(stream: IO[bytes]) -> Iterator[Any]:
             yield orjson.loads(carry)
         except orjson.JSONDecodeError:
             yield None
-
-
-class _Replay(io.RawIOBase):
-    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
-        super().__init__()
-        self._head = head
-        self._stream = stream
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._stream.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        try:
-            self._stream.close()
-        finally:
-            super().close()

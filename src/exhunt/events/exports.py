@@ -18,6 +18,7 @@ from exhunt.events.normalise import normalise
 from exhunt.events.record import EventRecord
 from exhunt.events.xmlevents import read_event_xml
 from exhunt.model import Problem, ProblemKind
+from exhunt.streams import BlockStream
 
 PRODUCER = "event export reader"
 _CSV_FIELD_LIMIT = 4 * 1024 * 1024
@@ -31,11 +32,11 @@ def read_event_export(stream: IO[bytes], source: str, errors: list[Problem]) -> 
     if start.startswith(b"<"):
         yield from read_event_xml(_chain(first, blocks), source, errors)
     elif start[:1] in (b"{", b"[") or not start:
-        yield from read_event_json(cast(IO[bytes], _Replay(first, blocks)), source, errors)
+        yield from read_event_json(cast(IO[bytes], BlockStream(_chain(first, blocks))), source, errors)
     elif _is_event_csv(start):
         yield from _read_csv(_chain(first, blocks), source, errors)
     else:
-        yield from read_event_json(cast(IO[bytes], _Replay(first, blocks)), source, errors)
+        yield from read_event_json(cast(IO[bytes], BlockStream(_chain(first, blocks))), source, errors)
 
 
 def is_event_csv_header(line: str) -> bool:
@@ -49,7 +50,7 @@ def _is_event_csv(start: bytes) -> bool:
 
 
 def _read_csv(blocks: Iterable[bytes], source: str, errors: list[Problem]) -> Iterator[EventRecord]:
-    text = io.TextIOWrapper(io.BufferedReader(_BlockReader(blocks)), encoding="utf-8-sig", errors="replace", newline="")
+    text = io.TextIOWrapper(io.BufferedReader(BlockStream(blocks)), encoding="utf-8-sig", errors="replace", newline="")
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.DictReader(text)
     skipped = 0
@@ -86,31 +87,3 @@ def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     if first:
         yield first
     yield from rest
-
-
-class _BlockReader(io.RawIOBase):
-    def __init__(self, blocks: Iterable[bytes]) -> None:
-        super().__init__()
-        self._blocks = iter(blocks)
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self._pending:
-            block = next(self._blocks, None)
-            if block is None:
-                return 0
-            self._pending = block
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-
-class _Replay(_BlockReader):
-    """The blocks already read, then the rest, as a stream again."""
-
-    def __init__(self, first: bytes, rest: Iterator[bytes]) -> None:
-        super().__init__(_chain(first, rest))
