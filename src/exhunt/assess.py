@@ -26,6 +26,7 @@ from exhunt.model import (
     Implies,
     Incident,
     Observation,
+    ObservationKind,
     Problem,
     RemediationStep,
     Severity,
@@ -117,7 +118,7 @@ def several_computers(observations: Iterable[Observation]) -> list[str]:
 def choose_build(observations: Iterable[Observation]) -> tuple[str | None, str | None]:
     """ExSetup.exe's file version is authoritative (it includes the SU); else the newest build a
     log reports (HttpProxy's version columns are the front end's own build)."""
-    builds = [o for o in observations if o.kind == "exchange_build"]
+    builds = [o for o in observations if o.kind == ObservationKind.EXCHANGE_BUILD]
     if not builds:
         return None, None
     exsetup = [o for o in builds if o.note and "exsetup" in o.note.lower()]
@@ -270,10 +271,8 @@ def correlate(findings: list[Finding]) -> list[Finding]:
     RequestId, detection-spec.md §2.6), so each side names its twin."""
     by_request: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(findings):
-        for key in ("request_id", "cafe_request_id"):
-            value = f.detail(key)
-            if value:
-                by_request[value.strip().lower()].append(i)
+        if f.http is not None and f.http.request_id:
+            by_request[f.http.request_id.strip().lower()].append(i)
     out = list(findings)
     for ids in by_request.values():
         if len(ids) < 2:
