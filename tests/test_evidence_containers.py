@@ -425,3 +425,14 @@ def test_several_computers_in_one_folder_are_said_and_can_be_split(
     split = {h["host"]: h for h in hosts}
     assert split["EX01.corp.local"]["log_coverage"]["EventLog"]["records"] == 2
     assert not any(n.startswith("SEVERAL COMPUTERS") for h in hosts for n in h["notes"])
+
+
+def test_sniffing_deeply_nested_json_is_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    host = tmp_path / "EX01"
+    host.mkdir()
+    for name in ("x.json", "x.jsonl", "x.txt", "x.log", "x.csv"):
+        (host / name).write_text("[" * 2048)
+    (host / "events.json").write_bytes(EVENTS)
+    (result,) = hunt_json(capsys, host)["hosts"]
+    assert result["verdict"] == "compromised"
+    assert result["log_coverage"]["EventLog"]["records"] == 3
