@@ -29,6 +29,8 @@ class HuntOptions:
     extra_yara_paths: tuple[str, ...] = ()  # user rule files or folders
     extra_indicator_paths: tuple[str, ...] = ()  # user hash / path indicator files
     allowlist_paths: tuple[str, ...] = ()  # user allow-list files
+    sigma_paths: tuple[str, ...] = ()  # user Sigma rule files or folders
+    sigma_levels: str | None = None  # user file overriding what Sigma levels and rules imply
     settings: Mapping[str, Any] = field(default_factory=dict)
 
 

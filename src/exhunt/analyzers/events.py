@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import IO
 
 from exhunt.analyzers import HostContext
+from exhunt.analyzers.sigma import sigma_events
 from exhunt.events.detect import detect
 from exhunt.events.evtx_file import MEMORY_BOUND, read_evtx
 from exhunt.events.jsonl import read_event_json
@@ -35,6 +36,7 @@ class EventLogAnalyzer:
         result = UnitResult()
         settings = ctx.options.settings
         scan = _FileScan(file, result)
+        sigma = sigma_events(ctx.options, result)
         try:
             if file.kind is ArtefactKind.EVTX:
                 events = read_evtx(
@@ -49,6 +51,8 @@ class EventLogAnalyzer:
             for event in events:
                 scan.see(event)
                 detect(event, result)
+                if sigma is not None:
+                    sigma(event)
         except OSError as exc:
             result.errors.append(EvidenceError(file.rel_path, f"cannot read: {exc.strerror or exc}"))
         except Exception as exc:  # an analyzer never raises for bad evidence
