@@ -143,7 +143,14 @@ def _literal_pattern(literal: str) -> Pattern:
 
 
 def web_view(record: LogRecord, columns: Mapping[str, str]) -> EventView:
-    return mapped_view(record.get, columns, lambda: record.values)
+    query = columns.get("cs-uri-query", "cs-uri-query")
+
+    def get(column: str) -> str:
+        value = record.get(column)
+        # HttpProxy logs the query with its '?', W3C (and so Sigma) without
+        return value[1:] if column == query and value.startswith("?") else value
+
+    return mapped_view(get, columns, lambda: record.values)
 
 
 def http_facet(record: LogRecord, columns: Mapping[str, str]) -> HttpFacet:
@@ -151,7 +158,7 @@ def http_facet(record: LogRecord, columns: Mapping[str, str]) -> HttpFacet:
         value = record.get(columns.get(name, name))
         return value if value and value != "-" else None
 
-    stem, query = get("cs-uri-stem") or "", get("cs-uri-query")
+    stem, query = get("cs-uri-stem") or "", (get("cs-uri-query") or "").removeprefix("?")
     status = get("sc-status")
     return HttpFacet(
         method=get("cs-method"),
