@@ -98,6 +98,7 @@ class SigmaRuleset:
     files: int = 0
     _index: dict[tuple[str, int | None], list[int]] = field(default_factory=dict)
     _buckets: dict[tuple[str, int | None], tuple[list[CompiledRule], RulePrefilter]] = field(default_factory=dict)
+    _channels: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def add(self, compiled: CompiledRule, event_ids: frozenset[int] | None) -> None:
         position = len(self.rules)
@@ -139,10 +140,19 @@ class SigmaRuleset:
 
     def match_event(self, record: EventRecord) -> list[CompiledRule]:
         """The rules that fire on one Windows event."""
-        channel = logsource_map().channel_of(record.channel, record.provider)
+        names = (record.channel, record.provider)
+        channel = self._channels.get(names)
+        if channel is None:
+            channel = logsource_map().channel_of(record.channel, record.provider)
+            if len(self._channels) < _BUCKET_CACHE:
+                self._channels[names] = channel
         if not channel:
             return []
-        return list(self.match_view(channel, record.event_id, event_view(record)))
+        rules, prefilter = self.bucket(channel, record.event_id)
+        if not rules:
+            return []
+        view = event_view(record)
+        return [rules[i] for i in prefilter.candidates(view) if rules[i].node.test(view)]
 
 
 # --- loading ------------------------------------------------------------------------------
