@@ -18,6 +18,7 @@ from exhunt.events.evtx_file import MEMORY_BOUND, read_evtx
 from exhunt.events.jsonl import read_event_json
 from exhunt.events.record import EventRecord
 from exhunt.evidence.base import EvidenceFile
+from exhunt.hits import Reporter
 from exhunt.model import ArtefactKind, CoverageSpan, Observation, Problem, ProblemKind, UnitResult
 
 COVERAGE = "EventLog"
@@ -37,6 +38,7 @@ class EventLogAnalyzer:
         settings = ctx.options.settings
         scan = _FileScan(file, result)
         sigma = sigma_events(ctx.options, result)
+        reporter = Reporter(result)
         try:
             if file.kind is ArtefactKind.EVTX:
                 events = read_evtx(
@@ -50,7 +52,7 @@ class EventLogAnalyzer:
                 events = _closing(read_event_json(stream, file.rel_path, result.errors), stream)
             for event in events:
                 scan.see(event)
-                detect(event, result)
+                detect(event, reporter)
                 if sigma is not None:
                     sigma(event)
         except OSError as exc:

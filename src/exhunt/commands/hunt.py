@@ -15,6 +15,7 @@ from exhunt.engine import Progress as HuntProgress
 from exhunt.hunt import hunt_hosts
 from exhunt.model import HuntResult, Verdict
 from exhunt.report.console import render_host, render_summary
+from exhunt.rules import RuleErrors, catalog
 
 NAME = "hunt"
 HELP = "hunt a server, a triage collection or a folder for traces of Exchange attacks"
@@ -58,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="evidence to hunt (leave out on a Windows Exchange server for the live host)",
     )
     out = parser.add_argument_group("outputs")
-    out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/1; '-' for stdout)")
+    out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/2; '-' for stdout)")
     out.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     out.add_argument("--timeline", metavar="FILE", help="write a Timesketch timeline (.csv or .jsonl)")
     out.add_argument("--stix", metavar="FILE", help="write observed indicators as a STIX 2.1 bundle")
@@ -188,6 +189,15 @@ def run(args: argparse.Namespace) -> int:
         unit_timeout=args.unit_timeout,
     )
     show_progress = not args.quiet and err.is_terminal
+    try:
+        catalog()  # every rule checked before any evidence is read
+    except RuleErrors as exc:
+        err.print(
+            f"exhunt hunt: the shipped rules are broken ({len(exc.errors)} problems):\n{exc}",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 2
     try:
         hosts = discover(args.path)
     except EvidenceUnavailable as exc:
