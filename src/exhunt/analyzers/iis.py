@@ -81,7 +81,7 @@ def shell_command(req: WebRequest, path: str) -> Hit | None:
     query = req.decoded.partition("?")[2].replace("+", " ")
     for pair in query.replace(";", "&").split("&"):
         name, equals, value = pair.partition("=")
-        value = value.strip().strip("\"'").lstrip()
+        value = value.replace('"', "").replace("'", "").strip()
         command = next((c for c in p.commands if value.startswith(c)), None) if equals else None
         if command:
             tier = "hit" if req.status == 200 else "refused"
