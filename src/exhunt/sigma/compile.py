@@ -315,14 +315,18 @@ def _as_number(text: str) -> float | None:
         return None
 
 
-def _regex(field: str, value: SigmaRegularExpression) -> Node:
+def _compiled_regex(value: SigmaRegularExpression) -> re.Pattern[str]:
     flags = 0
     for flag in value.flags:
         flags |= _REGEX_FLAGS[flag]
     try:
-        rx = re.compile(str(value.regexp), flags)
+        return re.compile(str(value.regexp), flags)
     except re.error as exc:
         raise Unsupported(f"regular expression not accepted by Python re: {exc}") from exc
+
+
+def _regex(field: str, value: SigmaRegularExpression) -> Node:
+    rx = _compiled_regex(value)
 
     def test(e: EventView) -> bool:
         v = e.raw(field)
@@ -388,10 +392,7 @@ def _keyword(value: Any) -> Node:
     if isinstance(value, SigmaNumber):
         value = SigmaString(str(value.number))
     if isinstance(value, SigmaRegularExpression):
-        flags = 0
-        for flag in value.flags:
-            flags |= _REGEX_FLAGS[flag]
-        rx = re.compile(str(value.regexp), flags)
+        rx = _compiled_regex(value)
         return Node(lambda e: any(rx.search(v) for v in e.values()), None)
     if not isinstance(value, SigmaString):
         raise Unsupported(f"keyword of type {type(value).__name__}")
