@@ -147,9 +147,16 @@ def _any(items: list[Node | StrLeaf]) -> Node:
     if len(nodes) == 1:
         return nodes[0]
     tests = tuple(n.test for n in nodes)
+    if len(tests) == 2:
+        a, b = tests
 
-    def test(e: EventView) -> bool:
-        return any(t(e) for t in tests)
+        def test(e: EventView) -> bool:
+            return a(e) or b(e)
+
+    else:
+
+        def test(e: EventView) -> bool:
+            return any(t(e) for t in tests)
 
     anchors: set[Anchor] = set()
     for n in nodes:

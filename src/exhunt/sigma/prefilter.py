@@ -67,7 +67,7 @@ class RulePrefilter:
             self.fields.append((field, LiteralScanner(words), [tuple(sorted(literals[w])) for w in words]))
 
     def candidates(self, view: EventView) -> list[int]:
-        chosen: set[int] = set(self.always)
+        chosen: set[int] = set()
         found: set[int] = set()
         for field, scanner, owners in self.fields:
             text = view.low_joined() if field == ANY_FIELD else view.low(field)
@@ -77,4 +77,7 @@ class RulePrefilter:
             scanner.found(text, found)
             for i in found:
                 chosen.update(owners[i])
+        if not chosen:
+            return self.always  # most events: no rule's literal occurred
+        chosen.update(self.always)
         return sorted(chosen)
