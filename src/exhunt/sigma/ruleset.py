@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sigma.collection import SigmaCollection
 from sigma.conditions import (
     ConditionAND,
@@ -43,6 +44,7 @@ from exhunt.sigma.view import EventView, event_view
 
 RULE_SUFFIXES = (".yml", ".yaml")
 MAX_RULE_FILE_BYTES = 4 * 1024 * 1024
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BUCKET_CACHE = 4096  # (channel, event id) combinations kept; hostile files could invent more
 
 
@@ -200,7 +202,10 @@ def load_text(text: str, where: str, ruleset: SigmaRuleset, levels: Mapping[str,
     """Parse and compile the rules of one YAML text into `ruleset`."""
     levels = levels if levels is not None else _levels(None, ruleset.rejected)
     try:
-        collection = SigmaCollection.from_yaml(text, collect_errors=True)
+        # libyaml's safe loader when present: ten times faster than the pure-Python one pySigma
+        # would use, with the same safe semantics; pySigma then reads the documents
+        documents = list(yaml.load_all(text, Loader=_YAML_LOADER))
+        collection = SigmaCollection.from_dicts(documents, collect_errors=True)
     except Exception as exc:  # YAML errors and anything pySigma raises on hostile input
         ruleset.rejected.append(RuleProblem(where, f"not a Sigma rule file: {_short(exc)}"))
         return
