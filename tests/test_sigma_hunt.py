@@ -49,7 +49,7 @@ def test_hunt_with_sigma_rules(tmp_path: Path) -> None:
     (host,) = json.loads(out.read_text(encoding="utf-8"))["hosts"]
     (finding,) = [f for f in host["findings"] if f["rule_id"] == "11111111-2222-3333-4444-555555555555"]
     assert finding["title"] == "Domain trust discovery" and finding["severity"] == "high"
-    assert finding["implies"] == "suspicious" and finding["category"] == "sigma"
+    assert finding["implies"] == "suspicious" and finding["category"] == "reconnaissance"  # attack.discovery
     assert finding["details"]["attack"] == "T1482"
     assert finding["evidence"]["path"].endswith("sysmon.jsonl") and finding["evidence"]["line"] == 1
     invalid = [e for e in host["errors"] if e.get("kind") == "rule-invalid"]

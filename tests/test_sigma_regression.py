@@ -82,7 +82,7 @@ def test_every_regression_case_fires_its_own_rule(shared_data: Path) -> None:
         counts[rule_id] += len(own)
         finding = own[0]
         assert finding.title.strip() and finding.severity is not None
-        assert finding.category == "sigma" and finding.evidence.path == rel
+        assert finding.detail("sigma_id") == rule_id and finding.evidence.path == rel
         assert isinstance(finding.event, EventFacet) and finding.event.event_id is not None
         assert finding.detail("sigma_rule_file") == str(files[rule_id])
     assert not missed, "rules that did not fire on their own regression case:\n" + "\n".join(missed)

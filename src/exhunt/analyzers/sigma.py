@@ -23,7 +23,7 @@ from exhunt.artefacts.scan import LogScan
 from exhunt.artefacts.w3c import W3CFormat
 from exhunt.events.record import EventRecord
 from exhunt.evidence.base import EvidenceFile, HostEvidence
-from exhunt.model import ArtefactKind, HttpFacet, Observation, Problem, ProblemKind, UnitResult
+from exhunt.model import ArtefactKind, HttpFacet, Observation, ObservationKind, Problem, ProblemKind, UnitResult
 from exhunt.sigma.findings import SigmaReporter
 from exhunt.sigma.logsources import WEB_HTTPPROXY, WEB_IIS, logsource_map
 from exhunt.sigma.ruleset import SigmaRuleset, load_ruleset
@@ -75,7 +75,7 @@ class SigmaSetup:
             f"{len(rules.loaded)} Sigma rules loaded from {rules.files} files; {len(rules.rejected)} rejected; "
             f"{len(rules.not_applicable)} for logs exhunt does not read (Linux, cloud, network...)"
         )
-        result.observations.append(Observation("sigma", summary, ", ".join(ctx.options.sigma_paths)))
+        result.observations.append(Observation(ObservationKind.NOTICE, summary, ", ".join(ctx.options.sigma_paths)))
         return result
 
 

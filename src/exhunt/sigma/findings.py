@@ -12,7 +12,6 @@ from exhunt.events.record import EventRecord
 from exhunt.model import EventFacet, EvidenceRef, Finding, HttpFacet, ProcessFacet, UnitResult
 from exhunt.sigma.ruleset import CompiledRule, SigmaMeta
 
-CATEGORY = "sigma"
 EXCERPT_CAP = 600
 DETAIL_CAP = 2000
 MAX_EVENT_FIELDS = 24  # event fields copied into the details, in the event's order
@@ -123,7 +122,7 @@ def _finding(
         rule_version=1,
         title=meta.title,
         severity=meta.severity,
-        category=CATEGORY,
+        category=meta.category,
         implies=meta.implies,
         cves=meta.cves,
         chain=meta.chain,

@@ -36,7 +36,7 @@ from sigma.rule import SigmaRule
 from sigma.types import SigmaNumber
 
 from exhunt.events.record import EventRecord
-from exhunt.model import Implies, Severity
+from exhunt.model import Category, Implies, Severity
 from exhunt.sigma.compile import Node, Unsupported, compile_condition
 from exhunt.sigma.logsources import ANY_CHANNEL, NotApplicable, Target, logsource_map
 from exhunt.sigma.prefilter import RulePrefilter
@@ -45,7 +45,17 @@ from exhunt.sigma.view import EventView, event_view
 RULE_SUFFIXES = (".yml", ".yaml")
 MAX_RULE_FILE_BYTES = 4 * 1024 * 1024
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BUCKET_CACHE = 4096  # (channel, event id) combinations kept; hostile files could invent more
+_BUCKET_CACHE = 4096
+# ATT&CK tactic tags (`attack.<tactic>`) -> exhunt's finding category, first match in tag order
+_TACTIC_CATEGORY = {
+    "credential-access": Category.CREDENTIAL_ACCESS,
+    "persistence": Category.PERSISTENCE,
+    "discovery": Category.RECONNAISSANCE,
+    "reconnaissance": Category.RECONNAISSANCE,
+    "collection": Category.STAGING,
+    "exfiltration": Category.STAGING,
+    "initial-access": Category.EXPLOITATION_ATTEMPT,
+}  # (channel, event id) combinations kept; hostile files could invent more
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +77,7 @@ class SigmaMeta:
     id: str
     title: str
     level: str
+    category: Category
     severity: Severity
     implies: Implies
     chain: str | None
@@ -242,7 +253,8 @@ def _compile_rule(rule: SigmaRule, where: str, ruleset: SigmaRuleset, levels: Ma
         raise Unsupported("rule has no id")
     logsource = rule.logsource
     targets = logsource_map().resolve(logsource.product, logsource.category, logsource.service)
-    meta = _meta(rule, where, levels)
+    web = logsource.category == "webserver"
+    meta = _meta(rule, where, levels, Category.EXPLOITATION_ATTEMPT if web else Category.POST_EXPLOITATION)
     trees = [condition.parsed for condition in rule.detection.parsed_condition]
     compiled: list[tuple[CompiledRule, frozenset[int] | None]] = []
     for target in targets:
@@ -315,7 +327,7 @@ def _levels(user_file: str | None, problems: list[RuleProblem]) -> dict[str, Any
     return doc
 
 
-def _meta(rule: SigmaRule, where: str, levels: Mapping[str, Any]) -> SigmaMeta:
+def _meta(rule: SigmaRule, where: str, levels: Mapping[str, Any], default: Category) -> SigmaMeta:
     rule_id = str(rule.id)
     level = str(rule.level).lower() if rule.level is not None else "medium"
     base = levels.get("levels", {}).get(level, {"severity": "medium", "implies": "suspicious"})
@@ -325,14 +337,17 @@ def _meta(rule: SigmaRule, where: str, levels: Mapping[str, Any]) -> SigmaMeta:
         implies = Implies(override.get("implies", base["implies"]))
     except ValueError as exc:
         raise Unsupported(f"level mapping: {exc}") from exc
+    tags = tuple(f"{t.namespace}.{t.name}".lower() for t in rule.tags)
+    tactics = (_TACTIC_CATEGORY.get(t.removeprefix("attack.").replace("_", "-")) for t in tags)
     return SigmaMeta(
         id=rule_id,
         title=rule.title,
         level=level,
+        category=next((c for c in tactics if c is not None), default),
         severity=severity,
         implies=implies,
         chain=override.get("chain"),
-        tags=tuple(f"{t.namespace}.{t.name}".lower() for t in rule.tags),
+        tags=tags,
         path=where,
         description=" ".join((rule.description or "").split()),
         falsepositives=tuple(str(f) for f in rule.falsepositives or ()),

@@ -5,15 +5,29 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from exhunt.events.detect.common import account, basename, report
+from exhunt.events.detect.common import account, basename, pid, report
 from exhunt.events.record import EventRecord
 from exhunt.hits import Reporter
+from exhunt.model import AccountRole, ProcessFacet
 from exhunt.ruleparams import LsassAccessParams, LsassHandleParams
 from exhunt.rules import params
 
 ACCESS = "EXH-EVT-LSASS-ACCESS"
 HANDLE = "EXH-EVT-LSASS-HANDLE"
 _VM_READ = 0x10
+
+
+_ROLES = {"user": AccountRole.SUBJECT, "source_user": AccountRole.SUBJECT}
+
+
+def _report(result: Reporter, rule_id: str, record: EventRecord, facts: dict[str, str], outcome: str = "hit") -> None:
+    """An LSASS access: the process that opened LSASS as the facet."""
+    image = facts.get("source_image") or facts.get("process") or ""
+    user = facts.get("source_user") or facts.get("user") or None
+    facet = ProcessFacet(
+        image=image, pid=pid(facts.get("source_process_id") or facts.get("process_id") or ""), user=user
+    )
+    report(result, rule_id, record, facts, outcome, roles=_ROLES, process=facet if image else None)
 
 
 def process_access(record: EventRecord, result: Reporter) -> None:
@@ -32,7 +46,7 @@ def process_access(record: EventRecord, result: Reporter) -> None:
     }
     library = next((lib for lib in params(ACCESS, LsassAccessParams).dump_libraries if lib in trace), None)
     if library:
-        report(result, ACCESS, record, {"dump_library": library, **facts})
+        _report(result, ACCESS, record, {"dump_library": library, **facts})
     elif granted in params(ACCESS, LsassAccessParams).dump_access:
         if benign_accessor(record.get("SourceImage"), granted, params(ACCESS, LsassAccessParams).benign_accessors):
             result.suppress(
@@ -41,7 +55,7 @@ def process_access(record: EventRecord, result: Reporter) -> None:
         elif source in params(ACCESS, LsassAccessParams).expected_accessors:
             result.suppress(ACCESS, "dump-style access to LSASS by a Windows or security process")
         else:
-            report(result, ACCESS, record, facts, "dump-access")
+            _report(result, ACCESS, record, facts, "dump-access")
 
 
 def object_access(record: EventRecord, result: Reporter) -> None:
@@ -65,9 +79,9 @@ def object_access(record: EventRecord, result: Reporter) -> None:
             HANDLE, "LSASS read by a monitoring or cloud agent at its installed path, with its usual rights"
         )
     elif process in params(HANDLE, LsassHandleParams).dump_vectors:
-        report(result, HANDLE, record, facts, "dump-vector")
+        _report(result, HANDLE, record, facts, "dump-vector")
     else:
-        report(result, HANDLE, record, facts)
+        _report(result, HANDLE, record, facts)
 
 
 def benign_accessor(path: str, access: str, accessors: tuple[tuple[str, ...], ...]) -> bool:
