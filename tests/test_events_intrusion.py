@@ -365,3 +365,12 @@ def test_shell_commands_in_query_strings(tmp_path: Path) -> None:
     assert refused.implies is Implies.ATTEMPT and refused.severity is Severity.MEDIUM
     assert encoded.detail("parameter") == "cmd" and (encoded.detail("command") or "").startswith("powershell")
     assert "EXH-IIS-WEBSHELL-ACCESS" in {f.rule_id for f in result.findings}
+
+
+def test_export_by_command_line_asks_for_the_mailbox_export_review() -> None:
+    from exhunt.model import EvidenceRef
+    from exhunt.remediation import _steps_of
+    from exhunt.rules import rule
+
+    finding = rule("EXH-EVT-EXPORT-CMDLINE").finding(EvidenceRef("x.evtx", 1))
+    assert "mailbox-exports" in _steps_of(finding)
