@@ -14,3 +14,9 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared test data not found at {SHARED_DATA} (only present beside a CI clone)")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _private_stores(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hunts and scans are stored by default: keep each test's stores out of the user's home."""
+    monkeypatch.setenv("EXHUNT_DB", str(tmp_path_factory.mktemp("stores") / "scans.sqlite"))

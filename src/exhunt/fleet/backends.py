@@ -1,0 +1,267 @@
+"""Where the hunt's units run: the local process pool, or a Dask cluster (`distributed`).
+
+Both run `exhunt.fleet.queue.run_unit` on the same picklable units and report each unit's
+result or why it was lost (worker died, past its deadline), so the queue above treats them alike.
+Dask workers open evidence by path: it must sit on storage every worker reads at the same path
+(a shared file system); `check_readable` asks every worker before the hunt starts.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from exhunt.fleet import DEFAULT_DEADLINE
+from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit
+from exhunt.model import ProblemKind, UnitResult
+
+POLL_SECONDS = 0.5
+
+
+class BackendError(Exception):
+    """The backend cannot be started or used (no scheduler, workers cannot read the evidence)."""
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now, its running units included (a hung analyzer does not return)."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for proc in processes:
+        if proc.is_alive():
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _broken(pool: ProcessPoolExecutor) -> bool:
+    return bool(getattr(pool, "_broken", False))
+
+
+class LocalPool(Backend):
+    """Worker processes on this machine. Units split off after a worker died run one at a time
+    in a pool of their own, so the next death names the file that caused it."""
+
+    def __init__(self, jobs: int, deadline: float | None = DEFAULT_DEADLINE) -> None:
+        self.jobs = jobs
+        self.slots = jobs * 2
+        self.deadline = deadline
+        self._pool = ProcessPoolExecutor(max_workers=jobs)
+        self._solo: ProcessPoolExecutor | None = None
+        self._solo_waiting: list[Unit] = []
+        self._running: dict[Future[UnitResult], Unit] = {}
+        self._started: dict[Future[UnitResult], float] = {}
+
+    def submit(self, unit: Unit) -> None:
+        if unit.isolated:
+            self._solo_waiting.append(unit)
+            self._start_solo()
+            return
+        self._running[self._pool.submit(run_unit, unit)] = unit
+
+    def _start_solo(self) -> None:
+        if any(u.isolated for u in self._running.values()) or not self._solo_waiting:
+            return
+        if self._solo is None:
+            self._solo = ProcessPoolExecutor(max_workers=1)
+        unit = self._solo_waiting.pop(0)
+        self._running[self._solo.submit(run_unit, unit)] = unit
+
+    def wait(self) -> list[tuple[Unit, UnitResult | BaseException]]:
+        while True:
+            done, _ = wait(list(self._running), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            out: list[tuple[Unit, UnitResult | BaseException]] = []
+            again: list[Unit] = []
+            for fut in done:
+                unit = self._running.pop(fut)
+                self._started.pop(fut, None)
+                if fut.cancelled():  # never started in a pool that was stopped: not its fault
+                    again.append(unit)
+                    continue
+                exc = fut.exception()
+                if isinstance(exc, BrokenProcessPool):
+                    out.append((unit, UnitLost(ProblemKind.WORKER_DIED, "the worker process died")))
+                elif exc is not None:
+                    out.append((unit, exc))
+                else:
+                    out.append((unit, fut.result()))
+            out.extend(self._expired())
+            if _broken(self._pool):
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+            if self._solo is not None and _broken(self._solo):
+                self._solo.shutdown(wait=False, cancel_futures=True)
+                self._solo = None
+            for unit in again:
+                self.submit(unit)
+            self._start_solo()
+            if out:
+                return out
+
+    def _expired(self) -> list[tuple[Unit, UnitResult | BaseException]]:
+        """Units past their deadline: stop their pool; its other units come back as worker-died."""
+        if self.deadline is None:
+            return []
+        now = time.monotonic()
+        out: list[tuple[Unit, UnitResult | BaseException]] = []
+        for fut, unit in list(self._running.items()):
+            if fut.running() and fut not in self._started:
+                self._started[fut] = now
+            began = self._started.get(fut)
+            if began is None or now - began <= self.deadline:
+                continue
+            del self._running[fut]
+            del self._started[fut]
+            message = f"stopped after {self.deadline:g} s (unit deadline)"
+            out.append((unit, UnitLost(ProblemKind.TIMED_OUT, message)))
+            if unit.isolated and self._solo is not None:
+                _kill(self._solo)
+                self._solo = None
+            elif not unit.isolated:
+                _kill(self._pool)  # its other units come back as worker-died on the next wait
+                self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+        return out
+
+    def close(self) -> None:
+        for pool in (self._pool, self._solo):
+            if pool is not None:
+                _kill(pool)
+
+
+class DaskPool(Backend):
+    """A Dask cluster: `tcp://HOST:8786` for one that runs already, `local[:N]` for a
+    LocalCluster of N worker processes on this machine."""
+
+    def __init__(self, scheduler: str, deadline: float | None = DEFAULT_DEADLINE) -> None:
+        try:
+            dd: Any = importlib.import_module("distributed")
+        except ImportError as exc:  # pragma: no cover - a dependency
+            raise BackendError(f"--scheduler needs the 'distributed' package: {exc}") from None
+        self._dd = dd
+        self.deadline = deadline
+        self._cluster: Any = None
+        try:
+            if scheduler == "local" or scheduler.startswith("local:"):
+                workers = int(scheduler.partition(":")[2] or default_workers())
+                if workers < 1:
+                    raise BackendError("--scheduler local:N needs N of at least 1")
+                self._cluster = dd.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=50,
+                )
+                self._client: Any = dd.Client(self._cluster)
+            else:
+                self._client = dd.Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            self._shutdown_cluster()
+            raise BackendError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        threads = sum(self._client.nthreads().values())
+        if threads < 1:
+            self.close()
+            raise BackendError(f"the Dask scheduler {scheduler} has no workers")
+        self.slots = threads * 2
+        self._running: dict[Any, Unit] = {}
+        self._started: dict[Any, float] = {}
+        self._serial = 0
+
+    @property
+    def workers(self) -> int:
+        return len(self._client.nthreads())
+
+    def check_readable(self, paths: list[str]) -> None:
+        """Ask every worker whether it can read every path; BackendError naming the first that cannot."""
+        answers = self._client.run(unreadable_paths, paths)
+        for worker, missing in sorted(answers.items()):
+            if missing:
+                shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+                raise BackendError(
+                    f"Dask worker {worker} cannot read {shown}: the evidence must be on storage every worker "
+                    "reads at the same path (a shared file system)"
+                )
+
+    def submit(self, unit: Unit) -> None:
+        self._serial += 1
+        fut = self._client.submit(run_unit, unit, key=f"exhunt-unit-{self._serial}", pure=False, retries=0)
+        self._running[fut] = unit
+
+    def wait(self) -> list[tuple[Unit, UnitResult | BaseException]]:
+        killed = self._dd.KilledWorker
+        cancelled = importlib.import_module("distributed.client").FutureCancelledError
+        while True:
+            try:
+                done, _ = self._dd.wait(list(self._running), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                done = set()
+            out: list[tuple[Unit, UnitResult | BaseException]] = []
+            for fut in done:
+                unit = self._running.pop(fut)
+                self._started.pop(fut, None)
+                try:
+                    out.append((unit, fut.result()))
+                except killed as exc:
+                    out.append((unit, UnitLost(ProblemKind.WORKER_DIED, f"the Dask workers running it died ({exc})")))
+                except cancelled as exc:
+                    out.append((unit, UnitLost(ProblemKind.WORKER_DIED, f"the cluster dropped it ({exc})")))
+                except Exception as exc:
+                    out.append((unit, exc))
+                fut.release()
+            out.extend(self._expired())
+            if out:
+                return out
+
+    def _expired(self) -> list[tuple[Unit, UnitResult | BaseException]]:
+        if self.deadline is None:
+            return []
+        now = time.monotonic()
+        processing = None
+        out: list[tuple[Unit, UnitResult | BaseException]] = []
+        for fut, unit in list(self._running.items()):
+            if fut not in self._started:
+                processing = processing if processing is not None else self._processing()
+                if fut.key in processing:
+                    self._started[fut] = now
+                continue
+            if now - self._started[fut] <= self.deadline:
+                continue
+            processing = processing if processing is not None else self._processing()
+            worker = processing.get(fut.key)
+            del self._running[fut]
+            del self._started[fut]
+            fut.cancel()
+            if worker:
+                # The worker thread cannot be interrupted: restart that worker's process.
+                self._client.restart_workers([worker], raise_for_error=False)
+            out.append((unit, UnitLost(ProblemKind.TIMED_OUT, f"stopped after {self.deadline:g} s (unit deadline)")))
+        return out
+
+    def _processing(self) -> dict[str, str]:
+        """Unit key -> the worker running it now."""
+        return {key: worker for worker, keys in self._client.processing().items() for key in keys}
+
+    def _shutdown_cluster(self) -> None:
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def close(self) -> None:
+        try:
+            if self._running:
+                self._client.cancel(list(self._running))
+            self._client.close()
+        finally:
+            self._shutdown_cluster()
+
+
+def unreadable_paths(paths: list[str]) -> list[str]:
+    """Run on each worker: the paths it cannot open for reading."""
+    return [p for p in paths if not os.access(p, os.R_OK)]
+
+
+def default_workers() -> int:
+    from exhunt.engine import default_jobs
+
+    return default_jobs()
