@@ -69,3 +69,12 @@ def render_index(
 
 def write_index(rows: list[HostSummary], path: str | Path, **kwargs: object) -> None:
     Path(path).write_text(render_index(rows, **kwargs), encoding="utf-8", errors="backslashreplace")  # type: ignore[arg-type]
+
+
+def write_fleet_html(result: HuntResult, index: str | Path) -> None:
+    """The index and every host page of a whole hunt at once (`exhunt report`)."""
+    rows: list[HostSummary] = []
+    for host in result.hosts:
+        key = f"{host.root}#{host.host}#{len(rows)}"
+        rows.append(HostSummary.of(host, write_host_page(host, key, index, result)))
+    write_index(rows, index, started=result.started, finished=result.finished, tool_version=result.tool_version)
