@@ -58,15 +58,25 @@ class LocalPool(Backend):
             self._solo_waiting.append(unit)
             self._start_solo()
             return
-        self._running[self._pool.submit(run_unit, unit)] = unit
+        try:
+            fut = self._pool.submit(run_unit, unit)
+        except BrokenProcessPool:  # a worker died since the last wait: its units come back then
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+            fut = self._pool.submit(run_unit, unit)
+        self._running[fut] = unit
 
     def _start_solo(self) -> None:
         if any(u.isolated for u in self._running.values()) or not self._solo_waiting:
             return
-        if self._solo is None:
+        if self._solo is None or _broken(self._solo):
             self._solo = ProcessPoolExecutor(max_workers=1)
         unit = self._solo_waiting.pop(0)
-        self._running[self._solo.submit(run_unit, unit)] = unit
+        try:
+            fut = self._solo.submit(run_unit, unit)
+        except BrokenProcessPool:
+            self._solo = ProcessPoolExecutor(max_workers=1)
+            fut = self._solo.submit(run_unit, unit)
+        self._running[fut] = unit
 
     def wait(self) -> list[tuple[Unit, UnitResult | BaseException]]:
         while True:
@@ -133,7 +143,9 @@ class DaskPool(Backend):
     """A Dask cluster: `tcp://HOST:8786` for one that runs already, `local[:N]` for a
     LocalCluster of N worker processes on this machine."""
 
-    def __init__(self, scheduler: str, deadline: float | None = DEFAULT_DEADLINE) -> None:
+    def __init__(
+        self, scheduler: str, deadline: float | None = DEFAULT_DEADLINE, *, connect_timeout: float = 20.0
+    ) -> None:
         try:
             dd: Any = importlib.import_module("distributed")
         except ImportError as exc:  # pragma: no cover - a dependency
@@ -155,7 +167,7 @@ class DaskPool(Backend):
                 )
                 self._client: Any = dd.Client(self._cluster)
             else:
-                self._client = dd.Client(scheduler, timeout="20s")
+                self._client = dd.Client(scheduler, timeout=f"{connect_timeout}s")
         except (OSError, TimeoutError, ValueError) as exc:
             self._shutdown_cluster()
             raise BackendError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
