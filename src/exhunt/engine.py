@@ -1,35 +1,57 @@
-"""Runs the analyzers over a host's evidence: independent, picklable work units in a process pool.
+"""Runs the analyzers over a host's evidence: independent, picklable work units in worker processes.
 
-A unit is a batch of (analyzer, file) pairs in; a `UnitResult` out. Units never share state, so
-the same units run in the local pool today and could run on a distributed engine later
-(DESIGN.md "Growing past one machine"). Large files are units of their own and go first, so two
-cores stay busy until the end; small files are batched to keep the pool's overhead low.
+A unit is a batch of (analyzer, file) pairs in; a `UnitResult` per pair out. Units never share
+state, so the same units run in the local workers today and could run on a distributed engine
+later (DESIGN.md "Growing past one machine"). Large files are units of their own and go first, so
+two cores stay busy until the end; small files are batched to keep the overhead low.
+
+Every pair has a deadline (`HuntOptions.unit_timeout` plus `unit_seconds_per_mib` for each MiB of
+the file). The workers are plain processes the engine owns: one that passes its deadline is
+terminated and the pair in flight becomes a `timed-out` problem; one that dies costs only the
+pair in flight (tried once more in a fresh worker, then a `worker-died` problem). The rest of its
+batch goes on in a fresh worker, so a hung or crashing file never costs the hunt.
 """
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as wait_for
+from multiprocessing.process import BaseProcess
 
-from exhunt.analyzers import FileAnalyzer, HostContext, file_analyzers, host_analyzers, registry
-from exhunt.evidence.base import EvidenceFile, HostEvidence
-from exhunt.model import EvidenceError, UnitResult
+from exhunt.analyzers import FileAnalyzer, HostAnalyzer, HostContext, file_analyzers, host_analyzers, registry
+from exhunt.evidence.base import EvidenceFile, HostEvidence, listing_problem
+from exhunt.model import Problem, ProblemKind, UnitResult
 
 # A file this large is a unit of its own; smaller ones are batched up to these limits.
 SOLO_BYTES = 8 * 1024 * 1024
 BATCH_BYTES = 32 * 1024 * 1024
 BATCH_FILES = 256
-# Below this much evidence a pool costs more than it saves.
+# Below this much evidence, with the deadlines turned off, the work runs in this process.
 INLINE_BYTES = 4 * 1024 * 1024
+MIB = 1024 * 1024
+# How long a worker asked to stop may take before it is killed.
+_GRACE = 2.0
 
 
 @dataclass(frozen=True, slots=True)
 class Task:
     analyzer: str
     file: EvidenceFile
+
+
+@dataclass(frozen=True, slots=True)
+class HostTask:
+    """A host analyzer's run over the whole host: a unit of work with a deadline like the others."""
+
+    analyzer: str
+    host: HostEvidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +68,11 @@ ProgressCallback = Callable[[Progress], None]
 
 def plan_tasks(host: HostEvidence) -> list[Task]:
     return [Task(analyzer.name, f) for f in host.files for analyzer in file_analyzers(f.kind)]
+
+
+def host_tasks(host: HostEvidence) -> list[HostTask]:
+    """One unit per host-wide analyzer (they read the host's file list, not one file)."""
+    return [HostTask(a.name, host) for a in host_analyzers()]
 
 
 def batches(tasks: list[Task]) -> Iterator[list[Task]]:
@@ -76,22 +103,57 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
         try:
             out.merge(analyzer.analyze(task.file, ctx))
         except Exception as exc:  # a bug or an unforeseen input must cost one file, not the hunt
-            out.errors.append(EvidenceError(task.file.rel_path, f"{task.analyzer} failed: {exc!r}"))
+            out.errors.append(
+                Problem(
+                    task.file.rel_path,
+                    f"{task.analyzer} failed: {exc!r}",
+                    None,
+                    ProblemKind.ANALYZER_FAILED,
+                    task.analyzer,
+                )
+            )
     return out
+
+
+def run_host_task(task: HostTask, ctx: HostContext) -> UnitResult:
+    analyzer = registry()[task.analyzer]
+    assert isinstance(analyzer, HostAnalyzer)
+    try:
+        return analyzer.analyze_host(task.host, ctx)
+    except Exception as exc:  # as for files: one host check lost, never the hunt
+        out = UnitResult()
+        out.errors.append(
+            Problem(
+                task.host.root, f"{task.analyzer} failed: {exc!r}", None, ProblemKind.ANALYZER_FAILED, task.analyzer
+            )
+        )
+        return out
+
+
+def run_unit(unit: Task | HostTask, ctx: HostContext) -> UnitResult:
+    if isinstance(unit, HostTask):
+        return run_host_task(unit, ctx)
+    return run_batch([unit], ctx)
 
 
 def run_host_analyzers(host: HostEvidence, ctx: HostContext) -> UnitResult:
     out = UnitResult()
     for analyzer in host_analyzers():
-        try:
-            out.merge(analyzer.analyze_host(host, ctx))
-        except Exception as exc:
-            out.errors.append(EvidenceError(host.root, f"{analyzer.name} failed: {exc!r}"))
+        out.merge(run_host_task(HostTask(analyzer.name, host), ctx))
     return out
 
 
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def deadline_of(unit: Task | HostTask, ctx: HostContext) -> float | None:
+    """Seconds one unit may run, or None when deadlines are off (`unit_timeout` 0)."""
+    options = ctx.options
+    if options.unit_timeout <= 0:
+        return None
+    size = unit.file.size if isinstance(unit, Task) else 0
+    return options.unit_timeout + options.unit_seconds_per_mib * size / MIB
 
 
 def analyze_host(
@@ -104,95 +166,227 @@ def analyze_host(
     """Every analyzer over every file of one host, then the host-wide analyzers."""
     result = UnitResult()
     for path, message in host.errors:
-        result.errors.append(EvidenceError(path, message))
+        result.errors.append(listing_problem(path, message))
     tasks = plan_tasks(host)
     total_bytes = sum(t.file.size for t in tasks)
     total_files = len(tasks)
     done_files = done_bytes = 0
 
-    def report(batch: list[Task]) -> None:
+    def report(unit: Task | HostTask) -> None:
         nonlocal done_files, done_bytes
-        done_files += len(batch)
-        done_bytes += sum(t.file.size for t in batch)
+        if not isinstance(unit, Task):
+            return
+        done_files += 1
+        done_bytes += unit.file.size
         if on_progress:
             on_progress(Progress(done_files, total_files, done_bytes, total_bytes, host.name))
 
     jobs = jobs or default_jobs()
-    all_batches = list(batches(tasks))
-    if jobs <= 1 or total_bytes < INLINE_BYTES or len(all_batches) <= 1:
+    all_batches: list[list[Task | HostTask]] = [list(b) for b in batches(tasks)]
+    all_batches.extend([task] for task in host_tasks(host))
+    inline = ctx.options.unit_timeout <= 0 and (jobs <= 1 or total_bytes < INLINE_BYTES)
+    if inline:
         for batch in all_batches:
-            result.merge(run_batch(batch, ctx))
-            report(batch)
+            for unit in batch:
+                result.merge(run_unit(unit, ctx))
+                report(unit)
     else:
-        _run_pooled(all_batches, ctx, jobs, result, report)
-    result.merge(run_host_analyzers(host, ctx))
+
+        def collect(_tag: object, unit: Task | HostTask, unit_result: UnitResult) -> None:
+            result.merge(unit_result)
+            report(unit)
+
+        size = min(jobs, max(1, len(all_batches)))
+        Workers(size, collect).run([Batch(ctx, batch) for batch in all_batches])
     return result
 
 
-def _run_pooled(
-    all_batches: list[list[Task]],
-    ctx: HostContext,
-    jobs: int,
-    result: UnitResult,
-    report: Callable[[list[Task]], None],
-) -> None:
-    unfinished: list[list[Task]] = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        # Keep the queue short so memory stays flat however many files there are.
-        queue = iter(all_batches)
-        running: dict[Future[UnitResult], list[Task]] = {}
+def _work(conn: Connection) -> None:
+    """A worker process: (context, batch) in, one result per unit out, until told to stop."""
+    while True:
         try:
-            _fill(pool, queue, running, ctx, jobs * 2)
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    batch = running.pop(fut)
-                    try:
-                        result.merge(fut.result())
-                        report(batch)
-                    except BrokenProcessPool:
-                        unfinished.append(batch)
-                _fill(pool, queue, running, ctx, jobs * 2)
-        except BrokenProcessPool:
-            pass
-        unfinished.extend(running.values())
-        unfinished.extend(queue)
-    if unfinished:
-        _run_isolated([task for batch in unfinished for task in batch], ctx, result, report)
-
-
-def _run_isolated(
-    tasks: list[Task], ctx: HostContext, result: UnitResult, report: Callable[[list[Task]], None]
-) -> None:
-    """After a worker died: one file at a time in a one-worker pool, so when it dies again the
-    file in flight is the one that killed it, and only that file is lost."""
-    remaining = list(reversed(tasks))
-    while remaining:
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            while remaining:
-                task = remaining.pop()
-                try:
-                    result.merge(pool.submit(run_batch, [task], ctx).result())
-                except BrokenProcessPool:
-                    result.errors.append(
-                        EvidenceError(
-                            task.file.rel_path, f"{task.analyzer}: the worker process died on this file twice"
-                        )
-                    )
-                    report([task])
-                    break  # this pool is broken: start a new one for the rest
-                report([task])
-
-
-def _fill(
-    pool: ProcessPoolExecutor,
-    queue: Iterator[list[Task]],
-    running: dict[Future[UnitResult], list[Task]],
-    ctx: HostContext,
-    limit: int,
-) -> None:
-    while len(running) < limit:
-        batch = next(queue, None)
-        if batch is None:
+            message = conn.recv()
+        except EOFError:
             return
-        running[pool.submit(run_batch, batch, ctx)] = batch
+        if message is None:
+            return
+        ctx, batch = message
+        for index, unit in enumerate(batch):
+            conn.send((index, run_unit(unit, ctx)))
+
+
+@dataclass(eq=False)
+class Batch:
+    """Units of one host, with the host's context and a tag naming where the results go."""
+
+    ctx: HostContext
+    units: list[Task | HostTask]
+    tag: object = None
+
+
+# Called once per unit with the batch's tag, the unit and its result (or the problem it became).
+UnitCallback = Callable[[object, Task | HostTask, UnitResult], None]
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    batch: Batch | None = None
+    index: int = 0  # the unit in flight
+    since: float = 0.0  # when it started
+
+    @property
+    def busy(self) -> bool:
+        return self.batch is not None and self.index < len(self.batch.units)
+
+    def unit(self) -> Task | HostTask:
+        assert self.batch is not None
+        return self.batch.units[self.index]
+
+
+class Workers:
+    """Worker processes the engine owns, so a hung one can be stopped. Batches of any host go in
+    (`add`); `step` hands them out and waits for the next result or deadline."""
+
+    def __init__(self, size: int, on_result: UnitCallback) -> None:
+        self.size = size
+        self.on_result = on_result
+        self.mp = multiprocessing.get_context()
+        self.queue: deque[Batch] = deque()
+        self.retried: set[int] = set()  # ids of units already given a second worker
+        self.workers: list[_Worker] = []
+
+    def run(self, batches: list[Batch]) -> None:
+        self.queue.extend(batches)
+        try:
+            self.start()
+            while self.step():
+                pass
+        finally:
+            self.close()
+
+    def start(self) -> None:
+        self.workers = [self._start() for _ in range(self.size)]
+
+    def add(self, batch: Batch) -> None:
+        self.queue.append(batch)
+
+    def step(self) -> bool:
+        """One round; False when nothing is queued or running."""
+        for worker in self.workers:
+            if not worker.busy and self.queue:
+                self._give(worker, self.queue.popleft())
+        busy = [w for w in self.workers if w.busy]
+        if not busy:
+            return False
+        ready = wait_for([w.conn for w in busy], timeout=self._next_deadline(busy))
+        for worker in busy:
+            if worker.conn in ready:
+                self._receive(worker)
+            elif self._overdue(worker):
+                self._time_out(worker)
+        return True
+
+    def close(self) -> None:
+        for worker in self.workers:
+            self._stop(worker)
+
+    def _start(self) -> _Worker:
+        parent, child = self.mp.Pipe()
+        process = self.mp.Process(target=_work, args=(child,), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def _give(self, worker: _Worker, batch: Batch) -> None:
+        try:
+            worker.conn.send((batch.ctx, batch.units))
+        except (OSError, ValueError):  # the worker died while idle; its replacement takes the batch
+            self._give(self._replace(worker), batch)
+            return
+        worker.batch, worker.index, worker.since = batch, 0, time.monotonic()
+
+    def _limit(self, worker: _Worker) -> float | None:
+        assert worker.batch is not None
+        return deadline_of(worker.unit(), worker.batch.ctx)
+
+    def _overdue(self, worker: _Worker) -> bool:
+        limit = self._limit(worker)
+        return limit is not None and time.monotonic() - worker.since >= limit
+
+    def _next_deadline(self, busy: list[_Worker]) -> float | None:
+        waits = []
+        for worker in busy:
+            limit = self._limit(worker)
+            if limit is not None:
+                waits.append(max(0.0, worker.since + limit - time.monotonic()))
+        return min(waits) if waits else None
+
+    def _receive(self, worker: _Worker) -> None:
+        try:
+            index, unit_result = worker.conn.recv()
+        except (EOFError, OSError):
+            self._died(worker)
+            return
+        assert worker.batch is not None
+        self.on_result(worker.batch.tag, worker.batch.units[index], unit_result)
+        worker.index, worker.since = index + 1, time.monotonic()
+
+    def _died(self, worker: _Worker) -> None:
+        assert worker.batch is not None
+        batch, unit = worker.batch, worker.unit()
+        rest = batch.units[worker.index + 1 :]
+        if id(unit) not in self.retried:
+            # Perhaps a neighbour's fault (memory, a signal): once more, alone, in a fresh worker.
+            self.retried.add(id(unit))
+            self.queue.appendleft(Batch(batch.ctx, [unit], batch.tag))
+        else:
+            self._lost(batch, unit, ProblemKind.WORKER_DIED, "the worker process died on this file twice")
+        self._requeue(worker, batch, rest)
+
+    def _time_out(self, worker: _Worker) -> None:
+        assert worker.batch is not None
+        batch, unit = worker.batch, worker.unit()
+        limit = self._limit(worker) or 0.0
+        self._lost(
+            batch, unit, ProblemKind.TIMED_OUT, f"stopped after {limit:.0f} s, its deadline (see --unit-timeout)"
+        )
+        self._requeue(worker, batch, batch.units[worker.index + 1 :])
+
+    def _lost(self, batch: Batch, unit: Task | HostTask, kind: ProblemKind, why: str) -> None:
+        self.on_result(batch.tag, unit, lost(unit, kind, why))
+
+    def _requeue(self, worker: _Worker, batch: Batch, rest: list[Task | HostTask]) -> None:
+        if rest:
+            self.queue.appendleft(Batch(batch.ctx, rest, batch.tag))
+        self._replace(worker)
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        self._stop(worker)
+        fresh = self._start()
+        self.workers[self.workers.index(worker)] = fresh
+        return fresh
+
+    def _stop(self, worker: _Worker) -> None:
+        worker.batch, worker.index = None, 0
+        process = worker.process
+        if process.is_alive():
+            with contextlib.suppress(OSError, ValueError):
+                worker.conn.send(None)
+            process.join(0.05)
+        if process.is_alive():
+            process.terminate()
+            process.join(_GRACE)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        worker.conn.close()
+
+
+def lost(unit: Task | HostTask, kind: ProblemKind, why: str) -> UnitResult:
+    """A unit that gave no result: one problem naming its file (or host) and why."""
+    out = UnitResult()
+    path = unit.file.rel_path if isinstance(unit, Task) else unit.host.root
+    out.errors.append(Problem(path, f"{unit.analyzer}: {why}", None, kind, "engine"))
+    return out

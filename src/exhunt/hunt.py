@@ -9,9 +9,9 @@ from pathlib import Path
 
 from exhunt import __version__
 from exhunt.analyzers import HuntOptions
-from exhunt.engine import INLINE_BYTES, default_jobs, run_batch
+from exhunt.engine import INLINE_BYTES, default_jobs
 from exhunt.evidence.base import HostEvidence
-from exhunt.fleet.backends import LocalPool
+from exhunt.fleet.backends import LocalWorkers
 from exhunt.fleet.queue import Backend, FleetProgressCallback, Unit, hunt_queue, run_unit
 from exhunt.model import HostAssessment, HuntResult, UnitResult
 
@@ -19,8 +19,8 @@ HostDone = Callable[[HostEvidence, HostAssessment], None]
 
 
 class Inline(Backend):
-    """Units run one by one in this process: for small evidence, where a pool costs more than
-    it saves (no deadline can be enforced here)."""
+    """Units run one by one in this process: for small evidence with deadlines turned off,
+    where worker processes cost more than they save."""
 
     slots = 1
 
@@ -53,12 +53,14 @@ def host_key(host: HostEvidence) -> str:
         return f"{host.root}#{host.name}"
 
 
-def local_backend(hosts: list[HostEvidence], jobs: int | None, deadline: float | None) -> Backend:
+def local_backend(hosts: list[HostEvidence], options: HuntOptions, jobs: int | None = None) -> Backend:
+    """Worker processes; in this process only when deadlines are off and there is little work
+    (a hung analyzer can only be stopped in a worker)."""
     jobs = jobs or default_jobs()
     small = sum(f.size for h in hosts for f in h.files) < INLINE_BYTES
-    if jobs <= 1 or small:
+    if options.unit_timeout <= 0 and (jobs <= 1 or small):
         return Inline()
-    return LocalPool(jobs, deadline)
+    return LocalWorkers(jobs)
 
 
 def hunt_hosts(
@@ -67,7 +69,6 @@ def hunt_hosts(
     *,
     jobs: int | None = None,
     backend: Backend | None = None,
-    deadline: float | None = None,
     on_progress: FleetProgressCallback | None = None,
     on_host: HostDone | None = None,
     keep: bool = True,
@@ -87,11 +88,8 @@ def hunt_hosts(
     hunt_queue(
         hosts,
         options,
-        backend or local_backend(hosts, jobs, deadline),
+        backend or local_backend(hosts, options, jobs),
         on_host=done,
         on_progress=on_progress,
     )
     return HuntResult(__version__, started, datetime.now(UTC), kept)
-
-
-__all__ = ["Inline", "host_key", "hunt_hosts", "run_batch"]

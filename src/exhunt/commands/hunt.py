@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 
-from exhunt.fleet import DEFAULT_DEADLINE
+from exhunt.analyzers import HuntOptions
+from exhunt.fleet.verdicts import FOUND
+from exhunt.model import Verdict
 
 NAME = "hunt"
 HELP = "hunt a server, a triage collection or a folder for traces of Exchange attacks"
@@ -21,8 +24,15 @@ sub-folder per host. On a Windows Exchange server, leave PATH out to hunt the li
 Evidence is only read, never changed.
 
 Each host gets one verdict: compromised, exploitation-attempted, suspicious, clean, or
-insufficient-evidence (the logs needed to tell were missing: the report says which). Every
-finding names its rule (explain one with `exhunt rules RULE_ID`), file and line.
+insufficient-evidence (nothing found, but an artefact the chains are judged on was missing, or
+part of the evidence could not be read: the report says which). Every finding names its rule
+(explain one with `exhunt rules RULE_ID`), file and line.
+
+exit codes:
+  0  every host clean
+  1  a host is compromised, exploitation-attempted or suspicious
+  2  usage error, evidence that cannot be opened, or an output that cannot be written
+  3  no findings, but a host's evidence was insufficient to call it clean
 
 examples:
   exhunt hunt examples/EX01-compromised
@@ -115,11 +125,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     perf.add_argument(
         "--unit-timeout",
         type=float,
-        default=DEFAULT_DEADLINE,
+        default=HuntOptions.unit_timeout,
         metavar="SECONDS",
-        help=f"stop a unit of work running longer than this; its files are reported as timed out "
-        f"(default {DEFAULT_DEADLINE:g}; 0 for none)",
+        help=(
+            "deadline of one analyzer over one file, plus one second per MiB of the file "
+            f"(default {HuntOptions.unit_timeout:.0f}); a file that passes it is stopped and reported "
+            "as timed-out, and the hunt goes on. 0 turns deadlines off"
+        ),
     )
+
+
+EXIT_CLEAN = 0
+EXIT_FOUND = 1
+EXIT_INSUFFICIENT = 3
+
+
+def exit_code(verdicts: Iterable[Verdict]) -> int:
+    """Findings first: a host with findings outranks one whose evidence fell short."""
+    verdicts = list(verdicts)
+    if any(v in FOUND for v in verdicts):
+        return EXIT_FOUND
+    if any(v is not Verdict.CLEAN for v in verdicts):
+        return EXIT_INSUFFICIENT
+    return EXIT_CLEAN
 
 
 def run(args: argparse.Namespace) -> int:

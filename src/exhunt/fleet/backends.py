@@ -11,11 +11,9 @@ from __future__ import annotations
 import importlib
 import os
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from exhunt.fleet import DEFAULT_DEADLINE
+from exhunt.engine import Batch, Workers
 from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit
 from exhunt.model import ProblemKind, UnitResult
 
@@ -26,132 +24,49 @@ class BackendError(Exception):
     """The backend cannot be started or used (no scheduler, workers cannot read the evidence)."""
 
 
-def _kill(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now, its running units included (a hung analyzer does not return)."""
-    processes = list(getattr(pool, "_processes", {}).values())
-    for proc in processes:
-        if proc.is_alive():
-            proc.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
+class LocalWorkers(Backend):
+    """Worker processes on this machine: the engine's own (`exhunt.engine.Workers`), which run
+    each pair under its deadline and retry, then report, the pair a dying worker had in flight."""
 
-
-def _broken(pool: ProcessPoolExecutor) -> bool:
-    return bool(getattr(pool, "_broken", False))
-
-
-class LocalPool(Backend):
-    """Worker processes on this machine. Units split off after a worker died run one at a time
-    in a pool of their own, so the next death names the file that caused it."""
-
-    def __init__(self, jobs: int, deadline: float | None = DEFAULT_DEADLINE) -> None:
-        self.jobs = jobs
+    def __init__(self, jobs: int) -> None:
         self.slots = jobs * 2
-        self.deadline = deadline
-        self._pool = ProcessPoolExecutor(max_workers=jobs)
-        self._solo: ProcessPoolExecutor | None = None
-        self._solo_waiting: list[Unit] = []
-        self._running: dict[Future[UnitResult], Unit] = {}
-        self._started: dict[Future[UnitResult], float] = {}
+        self._done: list[tuple[Unit, UnitResult | BaseException]] = []
+        self._pending: dict[int, tuple[Unit, list[int], UnitResult]] = {}
+        self._workers = Workers(jobs, self._collect)
+        self._workers.start()
 
     def submit(self, unit: Unit) -> None:
-        if unit.isolated:
-            self._solo_waiting.append(unit)
-            self._start_solo()
-            return
-        try:
-            fut = self._pool.submit(run_unit, unit)
-        except BrokenProcessPool:  # a worker died since the last wait: its units come back then
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
-            fut = self._pool.submit(run_unit, unit)
-        self._running[fut] = unit
+        self._pending[id(unit)] = (unit, [len(unit.tasks)], UnitResult())
+        self._workers.add(Batch(unit.ctx, list(unit.tasks), unit))
 
-    def _start_solo(self) -> None:
-        if any(u.isolated for u in self._running.values()) or not self._solo_waiting:
-            return
-        if self._solo is None or _broken(self._solo):
-            self._solo = ProcessPoolExecutor(max_workers=1)
-        unit = self._solo_waiting.pop(0)
-        try:
-            fut = self._solo.submit(run_unit, unit)
-        except BrokenProcessPool:
-            self._solo = ProcessPoolExecutor(max_workers=1)
-            fut = self._solo.submit(run_unit, unit)
-        self._running[fut] = unit
+    def _collect(self, tag: object, _task: object, result: UnitResult) -> None:
+        unit, left, merged = self._pending[id(tag)]
+        merged.merge(result)
+        left[0] -= 1
+        if not left[0]:
+            del self._pending[id(tag)]
+            self._done.append((unit, merged))
 
     def wait(self) -> list[tuple[Unit, UnitResult | BaseException]]:
-        while True:
-            done, _ = wait(list(self._running), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-            out: list[tuple[Unit, UnitResult | BaseException]] = []
-            again: list[Unit] = []
-            for fut in done:
-                unit = self._running.pop(fut)
-                self._started.pop(fut, None)
-                if fut.cancelled():  # never started in a pool that was stopped: not its fault
-                    again.append(unit)
-                    continue
-                exc = fut.exception()
-                if isinstance(exc, BrokenProcessPool):
-                    out.append((unit, UnitLost(ProblemKind.WORKER_DIED, "the worker process died")))
-                elif exc is not None:
-                    out.append((unit, exc))
-                else:
-                    out.append((unit, fut.result()))
-            out.extend(self._expired())
-            if _broken(self._pool):
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = ProcessPoolExecutor(max_workers=self.jobs)
-            if self._solo is not None and _broken(self._solo):
-                self._solo.shutdown(wait=False, cancel_futures=True)
-                self._solo = None
-            for unit in again:
-                self.submit(unit)
-            self._start_solo()
-            if out:
-                return out
-
-    def _expired(self) -> list[tuple[Unit, UnitResult | BaseException]]:
-        """Units past their deadline: stop their pool; its other units come back as worker-died."""
-        if self.deadline is None:
-            return []
-        now = time.monotonic()
-        out: list[tuple[Unit, UnitResult | BaseException]] = []
-        for fut, unit in list(self._running.items()):
-            if fut.running() and fut not in self._started:
-                self._started[fut] = now
-            began = self._started.get(fut)
-            if began is None or now - began <= self.deadline:
-                continue
-            del self._running[fut]
-            del self._started[fut]
-            message = f"stopped after {self.deadline:g} s (unit deadline)"
-            out.append((unit, UnitLost(ProblemKind.TIMED_OUT, message)))
-            if unit.isolated and self._solo is not None:
-                _kill(self._solo)
-                self._solo = None
-            elif not unit.isolated:
-                _kill(self._pool)  # its other units come back as worker-died on the next wait
-                self._pool = ProcessPoolExecutor(max_workers=self.jobs)
-        return out
+        while not self._done and self._workers.step():
+            pass
+        done, self._done = self._done, []
+        return done
 
     def close(self) -> None:
-        for pool in (self._pool, self._solo):
-            if pool is not None:
-                _kill(pool)
+        self._workers.close()
 
 
 class DaskPool(Backend):
     """A Dask cluster: `tcp://HOST:8786` for one that runs already, `local[:N]` for a
     LocalCluster of N worker processes on this machine."""
 
-    def __init__(
-        self, scheduler: str, deadline: float | None = DEFAULT_DEADLINE, *, connect_timeout: float = 20.0
-    ) -> None:
+    def __init__(self, scheduler: str, *, connect_timeout: float = 20.0) -> None:
         try:
             dd: Any = importlib.import_module("distributed")
         except ImportError as exc:  # pragma: no cover - a dependency
             raise BackendError(f"--scheduler needs the 'distributed' package: {exc}") from None
         self._dd = dd
-        self.deadline = deadline
         self._cluster: Any = None
         try:
             if scheduler == "local" or scheduler.startswith("local:"):
@@ -226,8 +141,6 @@ class DaskPool(Backend):
                 return out
 
     def _expired(self) -> list[tuple[Unit, UnitResult | BaseException]]:
-        if self.deadline is None:
-            return []
         now = time.monotonic()
         processing = None
         out: list[tuple[Unit, UnitResult | BaseException]] = []
@@ -237,7 +150,8 @@ class DaskPool(Backend):
                 if fut.key in processing:
                     self._started[fut] = now
                 continue
-            if now - self._started[fut] <= self.deadline:
+            limit = unit.deadline
+            if limit is None or now - self._started[fut] <= limit:
                 continue
             processing = processing if processing is not None else self._processing()
             worker = processing.get(fut.key)
@@ -247,7 +161,12 @@ class DaskPool(Backend):
             if worker:
                 # The worker thread cannot be interrupted: restart that worker's process.
                 self._client.restart_workers([worker], raise_for_error=False)
-            out.append((unit, UnitLost(ProblemKind.TIMED_OUT, f"stopped after {self.deadline:g} s (unit deadline)")))
+            out.append(
+                (
+                    unit,
+                    UnitLost(ProblemKind.TIMED_OUT, f"stopped after {limit:.0f} s, its deadline (see --unit-timeout)"),
+                )
+            )
         return out
 
     def _processing(self) -> dict[str, str]:

@@ -18,32 +18,43 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from exhunt import engine
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.assess import assess
-from exhunt.engine import Task, batches, plan_tasks, run_batch, run_host_analyzers
-from exhunt.evidence.base import HostEvidence
-from exhunt.model import HostAssessment, Problem, ProblemKind, UnitResult
+from exhunt.engine import HostTask, Task, batches, plan_tasks
+from exhunt.evidence.base import HostEvidence, listing_problem
+from exhunt.model import HostAssessment, ProblemKind, UnitResult
 
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """A batch of (analyzer, file) pairs of one host: what a worker runs."""
+    """A batch of (analyzer, file) pairs of one host, or one host-wide analyzer: what a worker runs."""
 
     host: int  # index of the host in this hunt
     seq: int  # position among the host's units, so results merge in a fixed order
     ctx: HostContext
-    tasks: tuple[Task, ...]
+    tasks: tuple[Task | HostTask, ...]
     part: int = 0  # position inside the unit it was split from
     isolated: bool = False  # already split off after a worker died
 
     @property
     def size(self) -> int:
-        return sum(t.file.size for t in self.tasks)
+        return sum(t.file.size for t in self.tasks if isinstance(t, Task))
+
+    @property
+    def deadline(self) -> float | None:
+        """Seconds the whole unit may run: the sum of its pairs' deadlines (None when off)."""
+        limits = [engine.deadline_of(t, self.ctx) for t in self.tasks]
+        return None if any(x is None for x in limits) else sum(x for x in limits if x is not None)
 
 
 def run_unit(unit: Unit) -> UnitResult:
-    """The unit function every backend runs. Module-level and picklable."""
-    return run_batch(list(unit.tasks), unit.ctx)
+    """The unit function the Dask workers and the in-process backend run (the local workers
+    run the same `engine.run_unit` per pair). Module-level and picklable."""
+    out = UnitResult()
+    for task in unit.tasks:
+        out.merge(engine.run_unit(task, unit.ctx))
+    return out
 
 
 class UnitLost(Exception):
@@ -90,7 +101,10 @@ class _OpenHost:
 
 
 def plan_units(index: int, host: HostEvidence, ctx: HostContext) -> list[Unit]:
-    return [Unit(index, seq, ctx, tuple(batch)) for seq, batch in enumerate(batches(plan_tasks(host)))]
+    """The host's file batches, biggest first, then one unit per host-wide analyzer."""
+    work: list[tuple[Task | HostTask, ...]] = [tuple(batch) for batch in batches(plan_tasks(host))]
+    work.extend((task,) for task in engine.host_tasks(host))
+    return [Unit(index, seq, ctx, tasks) for seq, tasks in enumerate(work)]
 
 
 def _host_order(hosts: list[HostEvidence]) -> list[int]:
@@ -117,7 +131,7 @@ class Backend:
 def _lost(unit: Unit, kind: ProblemKind, message: str) -> UnitResult:
     out = UnitResult()
     for task in unit.tasks:
-        out.errors.append(Problem(task.file.rel_path, f"{task.analyzer}: {message}", kind=kind, producer="engine"))
+        out.merge(engine.lost(task, kind, message))
     return out
 
 
@@ -167,10 +181,9 @@ def hunt_queue(
         state = open_hosts.pop(i)
         merged = UnitResult()
         for path, message in state.evidence.errors:
-            merged.errors.append(Problem(path, message, kind=ProblemKind.UNREADABLE, producer="evidence"))
+            merged.errors.append(listing_problem(path, message))
         for key in sorted(state.parts):
             merged.merge(state.parts[key])
-        merged.merge(run_host_analyzers(state.evidence, state.ctx))
         assessment = assess(state.evidence, merged)
         counters["hosts"] += 1
         counters["files"] += len(state.evidence.files)

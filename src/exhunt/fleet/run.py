@@ -17,7 +17,7 @@ from exhunt.analyzers import HuntOptions
 from exhunt.fleet.outputs import HuntSink, JsonStream, check_outputs
 from exhunt.fleet.queue import Backend, FleetProgress
 from exhunt.fleet.store import HuntStore, HuntStoreError
-from exhunt.fleet.verdicts import FOUND, verdict_rank
+from exhunt.fleet.verdicts import verdict_rank
 from exhunt.model import HostAssessment, HuntResult, Verdict
 from exhunt.report.fleet_html import FEW_HOSTS
 
@@ -52,6 +52,7 @@ def _options(args: argparse.Namespace) -> HuntOptions:
         extra_yara_paths=tuple(args.yara),
         extra_indicator_paths=tuple(args.indicators),
         allowlist_paths=tuple(args.allowlist),
+        unit_timeout=args.unit_timeout,
     )
 
 
@@ -64,20 +65,20 @@ def _check_args(args: argparse.Namespace) -> list[str]:
     if args.no_db and args.resume is not None:
         problems.append("--resume needs the hunt store; leave out --no-db")
     if args.unit_timeout < 0:
-        problems.append("--unit-timeout must be 0 (none) or more")
+        problems.append("--unit-timeout must be 0 (off) or more")
     outputs = {"json": args.json, "html": args.html, "timeline": args.timeline, "stix": args.stix}
     return problems + check_outputs(outputs, args.out_dir)
 
 
-def _backend(args: argparse.Namespace, hosts: list[Any], deadline: float | None) -> Backend:
+def _backend(args: argparse.Namespace, hosts: list[Any]) -> Backend:
     from exhunt.hunt import local_backend
 
     if not args.scheduler:
-        return local_backend(hosts, args.jobs, deadline)
+        return local_backend(hosts, _options(args), args.jobs)
     from exhunt.fleet.backends import DaskPool
     from exhunt.hunt import host_key
 
-    pool = DaskPool(args.scheduler, deadline)
+    pool = DaskPool(args.scheduler)
     try:
         sample = sorted(
             {host_key(h) for h in hosts} | {f.ref.archive or f.ref.path for h in hosts for f in h.files[:1]}
@@ -104,7 +105,6 @@ def run_hunt(args: argparse.Namespace) -> int:
         return 2
     if args.json == "-":
         args.quiet = True  # stdout carries the JSON
-    deadline = args.unit_timeout or None
     with ExitStack() as stack:
         store: HuntStore | None = None
         if not args.no_db:
@@ -166,7 +166,7 @@ def run_hunt(args: argparse.Namespace) -> int:
 
         interrupted = False
         try:
-            backend = _backend(args, todo, deadline) if todo else None
+            backend = _backend(args, todo) if todo else None
             if backend is not None:
                 _hunt(args, err, todo, backend, sink, hunt_hosts)
         except BackendError as exc:
@@ -201,7 +201,9 @@ def run_hunt(args: argparse.Namespace) -> int:
             return EXIT_INTERRUPTED
         if not ok:
             return 2
-        return 1 if any(s.verdict in FOUND for s in summaries) else 0
+        from exhunt.commands.hunt import exit_code
+
+        return exit_code(s.verdict for s in summaries)
     return 2  # pragma: no cover - every path above returns
 
 
