@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def build_fleet(root: Path, hosts: int, large: int, large_mb: int, small_mb: int) -> None:
     from corpus import generate
 
-    templates = root / ".templates"
+    templates = root.with_name(root.name + "-templates")  # beside the fleet, not a host of it
     if (root / ".done").exists():
         return
     big, small = templates / "big", templates / "small"

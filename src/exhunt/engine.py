@@ -202,7 +202,13 @@ def analyze_host(
 
 
 def _work(conn: Connection) -> None:
-    """A worker process: (context, batch) in, one result per unit out, until told to stop."""
+    """A worker process: (context, batch) in, one result per unit out, until told to stop.
+    Ctrl-C reaches the workers too: they stop quietly and the main process winds the hunt up."""
+    with contextlib.suppress(KeyboardInterrupt):
+        _serve(conn)
+
+
+def _serve(conn: Connection) -> None:
     while True:
         try:
             message = conn.recv()

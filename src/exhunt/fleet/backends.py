@@ -18,6 +18,7 @@ from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit
 from exhunt.model import ProblemKind, UnitResult
 
 POLL_SECONDS = 0.5
+DEADLINE_CHECK_SECONDS = 2.0
 
 
 class BackendError(Exception):
@@ -90,7 +91,10 @@ class DaskPool(Backend):
         if threads < 1:
             self.close()
             raise BackendError(f"the Dask scheduler {scheduler} has no workers")
-        self.slots = threads * 2
+        # Each unit makes a round trip through the scheduler: keep a few more in flight than the
+        # local workers do, so no worker waits for its next unit.
+        self.slots = threads * 4
+        self._checked = 0.0  # when deadlines were last looked at
         self._running: dict[Any, Unit] = {}
         self._started: dict[Any, float] = {}
         self._serial = 0
@@ -141,7 +145,11 @@ class DaskPool(Backend):
                 return out
 
     def _expired(self) -> list[tuple[Unit, UnitResult | BaseException]]:
+        """Units past their deadline; asks the scheduler what runs where, at most every few seconds."""
         now = time.monotonic()
+        if now - self._checked < DEADLINE_CHECK_SECONDS:
+            return []
+        self._checked = now
         processing = None
         out: list[tuple[Unit, UnitResult | BaseException]] = []
         for fut, unit in list(self._running.items()):
