@@ -62,6 +62,8 @@ class DaskPool(Backend):
     """A Dask cluster: `tcp://HOST:8786` for one that runs already, `local[:N]` for a
     LocalCluster of N worker processes on this machine."""
 
+    coarse = True
+
     def __init__(self, scheduler: str, *, connect_timeout: float = 20.0) -> None:
         try:
             dd: Any = importlib.import_module("distributed")

@@ -100,11 +100,35 @@ class _OpenHost:
     parts: dict[tuple[int, int], UnitResult] = field(default_factory=dict)
 
 
-def plan_units(index: int, host: HostEvidence, ctx: HostContext) -> list[Unit]:
-    """The host's file batches, biggest first, then one unit per host-wide analyzer."""
+def plan_units(index: int, host: HostEvidence, ctx: HostContext, *, coarse: bool = False) -> list[Unit]:
+    """The host's file batches, biggest first, then one unit per host-wide analyzer. `coarse`
+    (for a backend where each unit costs a scheduler round trip) puts the host analyzers and
+    the small batches together, up to the engine's batch size."""
     work: list[tuple[Task | HostTask, ...]] = [tuple(batch) for batch in batches(plan_tasks(host))]
     work.extend((task,) for task in engine.host_tasks(host))
+    if coarse:
+        work = _coarsen(work)
     return [Unit(index, seq, ctx, tasks) for seq, tasks in enumerate(work)]
+
+
+def _size(tasks: tuple[Task | HostTask, ...]) -> int:
+    return sum(t.file.size for t in tasks if isinstance(t, Task))
+
+
+def _coarsen(work: list[tuple[Task | HostTask, ...]]) -> list[tuple[Task | HostTask, ...]]:
+    out: list[tuple[Task | HostTask, ...]] = []
+    pending: tuple[Task | HostTask, ...] = ()
+    for tasks in work:
+        if _size(tasks) >= engine.SOLO_BYTES:
+            out.append(tasks)
+            continue
+        if pending and _size(pending) + _size(tasks) > engine.BATCH_BYTES:
+            out.append(pending)
+            pending = ()
+        pending += tasks
+    if pending:
+        out.append(pending)
+    return out
 
 
 def _host_order(hosts: list[HostEvidence]) -> list[int]:
@@ -117,6 +141,7 @@ class Backend:
     result or the exception that took them; `close` stops everything still running."""
 
     slots: int = 1  # units worth keeping in flight
+    coarse: bool = False  # each unit costs a round trip: fewer, larger units
 
     def submit(self, unit: Unit) -> None:
         raise NotImplementedError
@@ -171,7 +196,7 @@ def hunt_queue(
         for i in _host_order(hosts):
             host = hosts[i]
             ctx = HostContext(host=host.name, exchange_install=host.exchange_install, options=options)
-            planned = plan_units(i, host, ctx)
+            planned = plan_units(i, host, ctx, coarse=backend.coarse)
             open_hosts[i] = _OpenHost(host, ctx, len(planned))
             if not planned:
                 finish(i)
