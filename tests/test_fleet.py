@@ -78,7 +78,7 @@ def test_fleet_hunt_writes_each_host_stores_it_and_lists_it(
     per_host = sorted(out_dir.glob("*.json"))
     assert len(per_host) == 7
     one = json.loads(per_host[0].read_text())
-    assert one["schema"] == "exhunt.hunt/1" and len(one["hosts"]) == 1
+    assert one["schema"] == "exhunt.hunt/2" and len(one["hosts"]) == 1
     doc = json.loads(combined.read_text())
     assert sorted(h["host"] for h in doc["hosts"]) == [f"BAD{i:02d}" for i in range(3)] + [
         f"OK{i:02d}" for i in range(4)

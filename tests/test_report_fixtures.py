@@ -10,11 +10,14 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 from exhunt.model import (
+    Category,
     CoverageSpan,
     EvidenceError,
     EvidenceRef,
+    FileFacet,
     Finding,
     HostAssessment,
+    HttpFacet,
     HuntResult,
     Implies,
     Incident,
@@ -23,6 +26,7 @@ from exhunt.model import (
     Suppression,
     Verdict,
 )
+from exhunt.remediation import plan
 
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
 CSV_HOSTILE = "a,b \"quoted\", =cmd|'/c calc'!A0\nsecond line\r\nthird"
@@ -82,12 +86,22 @@ def finding(
     details: tuple[tuple[str, str], ...] = (),
     title: str | None = None,
 ) -> Finding:
+    said = dict(details)
+    http = None
+    if said.get("url") or said.get("user_agent"):
+        http = HttpFacet(
+            method=said.get("method"),
+            url=said.get("url"),
+            host=said.get("url_host"),
+            user_agent=said.get("user_agent"),
+            client_ip=ip,
+        )
     return Finding(
         rule_id,
         1,
         title or f"Test rule {rule_id}",
         Severity(severity),
-        category,
+        Category(category),
         Implies(implies),
         cves,
         chain,
@@ -95,6 +109,8 @@ def finding(
         ts,
         ip,
         details,
+        http=http,
+        file=FileFacet(path, sha256) if sha256 else None,
     )
 
 
@@ -264,6 +280,9 @@ def clean_host(name: str = "EX02") -> HostAssessment:
 
 
 def hunt(*hosts: HostAssessment) -> HuntResult:
+    """A hunt result of `hosts`, each with the remediation plan assessment gives it."""
+    for host in hosts:
+        host.remediation = host.remediation or plan(host)
     return HuntResult(
         "0.1.0",
         datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC),

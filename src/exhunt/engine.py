@@ -70,6 +70,18 @@ def plan_tasks(host: HostEvidence) -> list[Task]:
     return [Task(analyzer.name, f) for f in host.files for analyzer in file_analyzers(f.kind)]
 
 
+def not_analyzed(host: HostEvidence, tasks: list[Task]) -> list[Problem]:
+    """Files found and classified that no analyzer reads: never silence, a problem each."""
+    read = {id(t.file) for t in tasks}
+    return [
+        Problem(
+            f.rel_path, f"no analyzer reads {f.kind} files; not looked at", None, ProblemKind.NOT_ANALYZED, "engine"
+        )
+        for f in host.files
+        if id(f) not in read
+    ]
+
+
 def host_tasks(host: HostEvidence) -> list[HostTask]:
     """One unit per host-wide analyzer (they read the host's file list, not one file)."""
     return [HostTask(a.name, host) for a in host_analyzers()]
@@ -163,11 +175,13 @@ def analyze_host(
     jobs: int | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> UnitResult:
-    """Every analyzer over every file of one host, then the host-wide analyzers."""
+    """Every analyzer over every file of one host, then the host-wide analyzers. (A hunt of
+    many hosts shares one set of workers through `exhunt.fleet.queue` instead.)"""
     result = UnitResult()
     for path, message in host.errors:
         result.errors.append(listing_problem(path, message))
     tasks = plan_tasks(host)
+    result.errors.extend(not_analyzed(host, tasks))
     total_bytes = sum(t.file.size for t in tasks)
     total_files = len(tasks)
     done_files = done_bytes = 0

@@ -60,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="evidence to hunt (leave out on a Windows Exchange server for the live host)",
     )
     out = parser.add_argument_group("outputs")
-    out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/1; '-' for stdout)")
+    out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/2; '-' for stdout)")
     out.add_argument(
         "--html",
         metavar="FILE",

@@ -79,7 +79,7 @@ def check_outputs(outputs: dict[str, str | None], out_dir: str | None) -> list[s
 
 
 class JsonStream:
-    """The combined `exhunt.hunt/1` JSON written host by host; `close` completes it."""
+    """The combined `exhunt.hunt/2` JSON written host by host; `close` completes it."""
 
     def __init__(self, path: str, started: datetime) -> None:
         self._own = path != "-"
@@ -113,7 +113,7 @@ def _stdout() -> IO[str]:
 
 
 def write_host_json(host: HostAssessment, path: Path, started: datetime) -> None:
-    """One host as a complete `exhunt.hunt/1` document, readable by `exhunt report`."""
+    """One host as a complete `exhunt.hunt/2` document, readable by `exhunt report`."""
     doc = HuntResult(__version__, started, datetime.now(UTC), [host]).to_dict()
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=True) + "\n", encoding="utf-8")
 

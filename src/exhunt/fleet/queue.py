@@ -207,6 +207,7 @@ def hunt_queue(
         merged = UnitResult()
         for path, message in state.evidence.errors:
             merged.errors.append(listing_problem(path, message))
+        merged.errors.extend(engine.not_analyzed(state.evidence, plan_tasks(state.evidence)))
         for key in sorted(state.parts):
             merged.merge(state.parts[key])
         assessment = assess(state.evidence, merged)

@@ -105,6 +105,17 @@ def run_hunt(args: argparse.Namespace) -> int:
         return 2
     if args.json == "-":
         args.quiet = True  # stdout carries the JSON
+    from exhunt.rules import RuleErrors, catalog
+
+    try:
+        catalog()  # every rule checked before any evidence is read
+    except RuleErrors as exc:
+        err.print(
+            f"exhunt hunt: the shipped rules are broken ({len(exc.errors)} problems):\n{exc}",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 2
     with ExitStack() as stack:
         store: HuntStore | None = None
         if not args.no_db:
