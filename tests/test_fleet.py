@@ -261,3 +261,22 @@ def test_dask_worker_that_cannot_read_the_evidence_is_a_clear_error(
         pool.close()
     with pytest.raises(BackendError, match="cannot reach the Dask scheduler"):
         DaskPool("tcp://127.0.0.1:1", connect_timeout=1)
+
+
+def test_index_escapes_host_names_and_progress_line_says_hosts_bytes_rate_and_eta() -> None:
+    from datetime import UTC, datetime
+
+    from exhunt.fleet.queue import FleetProgress
+    from exhunt.fleet.run import progress_line
+    from exhunt.fleet.verdicts import HostSummary
+    from exhunt.report.fleet_html import render_index
+
+    rows = [
+        HostSummary("<script>alert(1)</script>", Verdict.CLEAN, "r", 0, 0, None, "p/a.html"),
+        HostSummary("EX9", Verdict.INSUFFICIENT, "r", 0, 1, None, "p/b.html"),
+    ]
+    page = render_index(rows, started=datetime(2026, 1, 1, tzinfo=UTC), finished=None)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.index("EX9") < page.index("&lt;script&gt;")  # insufficient-evidence before clean
+    line = progress_line(FleetProgress(12, 200, 3400, 51000, 100 * 2**20, 400 * 2**20, 10.0))
+    assert line.startswith("hosts 12/200 · files 3,400/51,000 · 100.0 MB/400.0 MB · 10.0 MB/s · ETA 0m30s")
