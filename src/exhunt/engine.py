@@ -27,6 +27,7 @@ from multiprocessing.process import BaseProcess
 
 from exhunt.analyzers import FileAnalyzer, HostAnalyzer, HostContext, file_analyzers, host_analyzers, registry
 from exhunt.evidence.base import EvidenceFile, HostEvidence, listing_problem
+from exhunt.evidence.containers import take_read_problems
 from exhunt.model import Problem, ProblemKind, UnitResult
 
 # A file this large is a unit of its own; smaller ones are batched up to these limits.
@@ -68,6 +69,11 @@ ProgressCallback = Callable[[Progress], None]
 
 def plan_tasks(host: HostEvidence) -> list[Task]:
     return [Task(analyzer.name, f) for f in host.files for analyzer in file_analyzers(f.kind)]
+
+
+def listing_problems(host: HostEvidence) -> list[Problem]:
+    """What the evidence layer met while listing the host's files, as problems."""
+    return [listing_problem(listed[0], listed[1], getattr(listed, "kind", None)) for listed in host.errors]
 
 
 def not_analyzed(host: HostEvidence, tasks: list[Task]) -> list[Problem]:
@@ -124,6 +130,9 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
                     task.analyzer,
                 )
             )
+        ref = task.file.ref
+        for kind, message in take_read_problems(ref.archive, ref.outer, ref.path):  # met inside its container
+            out.errors.append(Problem(task.file.rel_path, message, None, kind, "container reader"))
     return out
 
 
@@ -178,8 +187,7 @@ def analyze_host(
     """Every analyzer over every file of one host, then the host-wide analyzers. (A hunt of
     many hosts shares one set of workers through `exhunt.fleet.queue` instead.)"""
     result = UnitResult()
-    for path, message in host.errors:
-        result.errors.append(listing_problem(path, message))
+    result.errors.extend(listing_problems(host))
     tasks = plan_tasks(host)
     result.errors.extend(not_analyzed(host, tasks))
     total_bytes = sum(t.file.size for t in tasks)

@@ -49,6 +49,7 @@ out as soon as it is assessed: stored (`exhunt fleet` lists and compares stored 
 With --scheduler the same work runs on a Dask cluster; its workers open the evidence by path,
 so PATH must be on storage every worker reads at the same path. Ctrl-C keeps every finished
 host and prints the --resume command that hunts the rest.
+  exhunt hunt EX01/ --sigma sigma/rules/windows --sigma sigma/rules/web
 """
 
 
@@ -97,6 +98,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE",
         help="allow-list of hashes, paths or patterns to silence (repeatable)",
+    )
+    parser.add_argument(
+        "--split-by-computer",
+        action="store_true",
+        help="hunt the event files of each computer the events name as a host of their own",
+    )
+    rules.add_argument(
+        "--sigma",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="Sigma rule file or folder, run on event logs and (category webserver) IIS and HttpProxy logs (repeatable)",
+    )
+    rules.add_argument(
+        "--sigma-levels",
+        metavar="FILE",
+        help="TOML file overriding what Sigma levels or rule ids imply (same shape as the shipped levels.toml)",
     )
     store = parser.add_argument_group("results store")
     store.add_argument(

@@ -13,7 +13,7 @@ import os
 import time
 from typing import Any
 
-from exhunt.engine import Batch, Workers
+from exhunt.engine import Batch, HostTask, Task, Workers
 from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit
 from exhunt.model import ProblemKind, UnitResult
 
@@ -32,20 +32,24 @@ class LocalWorkers(Backend):
     def __init__(self, jobs: int) -> None:
         self.slots = jobs * 2
         self._done: list[tuple[Unit, UnitResult | BaseException]] = []
-        self._pending: dict[int, tuple[Unit, list[int], UnitResult]] = {}
+        # Per unit: its pairs' results by position, merged in order once all are back (a pair
+        # retried after a worker died comes back last, and must not reorder the host's result).
+        self._pending: dict[int, tuple[Unit, dict[int, UnitResult]]] = {}
         self._workers = Workers(jobs, self._collect)
         self._workers.start()
 
     def submit(self, unit: Unit) -> None:
-        self._pending[id(unit)] = (unit, [len(unit.tasks)], UnitResult())
+        self._pending[id(unit)] = (unit, {})
         self._workers.add(Batch(unit.ctx, list(unit.tasks), unit))
 
-    def _collect(self, tag: object, _task: object, result: UnitResult) -> None:
-        unit, left, merged = self._pending[id(tag)]
-        merged.merge(result)
-        left[0] -= 1
-        if not left[0]:
+    def _collect(self, tag: object, task: Task | HostTask, result: UnitResult) -> None:
+        unit, parts = self._pending[id(tag)]
+        parts[next(i for i, t in enumerate(unit.tasks) if t is task)] = result
+        if len(parts) == len(unit.tasks):
             del self._pending[id(tag)]
+            merged = UnitResult()
+            for i in sorted(parts):
+                merged.merge(parts[i])
             self._done.append((unit, merged))
 
     def wait(self) -> list[tuple[Unit, UnitResult | BaseException]]:

@@ -22,7 +22,7 @@ from exhunt import engine
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.assess import assess
 from exhunt.engine import HostTask, Task, batches, plan_tasks
-from exhunt.evidence.base import HostEvidence, listing_problem
+from exhunt.evidence.base import HostEvidence
 from exhunt.model import HostAssessment, ProblemKind, UnitResult
 
 
@@ -205,8 +205,7 @@ def hunt_queue(
     def finish(i: int) -> None:
         state = open_hosts.pop(i)
         merged = UnitResult()
-        for path, message in state.evidence.errors:
-            merged.errors.append(listing_problem(path, message))
+        merged.errors.extend(engine.listing_problems(state.evidence))
         merged.errors.extend(engine.not_analyzed(state.evidence, plan_tasks(state.evidence)))
         for key in sorted(state.parts):
             merged.merge(state.parts[key])

@@ -52,6 +52,8 @@ def _options(args: argparse.Namespace) -> HuntOptions:
         extra_yara_paths=tuple(args.yara),
         extra_indicator_paths=tuple(args.indicators),
         allowlist_paths=tuple(args.allowlist),
+        sigma_paths=tuple(args.sigma),
+        sigma_levels=args.sigma_levels,
         unit_timeout=args.unit_timeout,
     )
 
@@ -128,6 +130,10 @@ def run_hunt(args: argparse.Namespace) -> int:
                 return 2
         try:
             hosts = discover(args.path)
+            if args.split_by_computer:
+                from exhunt.evidence.computers import split_by_computer
+
+                hosts = split_by_computer(hosts)
         except EvidenceUnavailable as exc:
             _say(err, f"exhunt hunt: {exc}")
             return 2
