@@ -16,6 +16,7 @@ from rich.text import Text
 from exhunt import __version__
 from exhunt.builds import BuildAssessment, assess_build
 from exhunt.model import Exposure
+from exhunt.report.terminal import InertConsole
 
 NAME = "build"
 HELP = "what an Exchange build leaves open: exposure per chain and CVE, and the update to install next"
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(document, indent=2))
     else:
-        render(assessments, Console())
+        render(assessments, InertConsole())
     return exit_code(assessments)
 
 

@@ -15,6 +15,7 @@ from exhunt.engine import Progress as HuntProgress
 from exhunt.hunt import hunt_hosts
 from exhunt.model import HuntResult, Verdict
 from exhunt.report.console import render_host, render_summary
+from exhunt.report.terminal import InertConsole
 
 NAME = "hunt"
 HELP = "hunt a server, a triage collection or a folder for traces of Exchange attacks"
@@ -127,8 +128,8 @@ def exit_code(result: HuntResult) -> int:
 def run(args: argparse.Namespace) -> int:
     from exhunt.evidence import EvidenceUnavailable, discover
 
-    err = Console(stderr=True, highlight=False)
-    out = Console(highlight=False)
+    err = InertConsole(stderr=True, highlight=False)
+    out = InertConsole(highlight=False)
     if args.jobs is not None and args.jobs < 1:
         err.print("exhunt hunt: --jobs must be at least 1", markup=False)
         return 2

@@ -6,9 +6,9 @@ the log formats themselves (§2.2-§2.7). Only a bounded prefix of a file is eve
 
 from __future__ import annotations
 
-import json
 import re
 
+from exhunt import boundedjson
 from exhunt.evidence.names import is_w3svc
 from exhunt.model import ArtefactKind
 
@@ -167,7 +167,7 @@ def _looks_like_event_json(text: str) -> bool:
     if body.startswith("["):
         body = body[1:].lstrip()
     try:
-        record, _ = json.JSONDecoder().raw_decode(body)
+        record, _ = boundedjson.raw_decode(body)
     except ValueError:
         record = None
     if isinstance(record, dict):

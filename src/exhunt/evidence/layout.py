@@ -9,11 +9,11 @@ layouts", peers-and-building-blocks.md §4.6).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exhunt import boundedjson
 from exhunt.evidence.names import (
     clean_host_name,
     device_root,
@@ -248,7 +248,7 @@ def _velociraptor_host(layout: Layout) -> str | None:
             continue
         shown = view.rel_prefix + "/".join(view.entries[i].parts)
         try:
-            info = json.loads(view.tree.read_prefix(view.entries[i], _CLIENT_INFO_BYTES))
+            info = boundedjson.loads(view.tree.read_prefix(view.entries[i], _CLIENT_INFO_BYTES))
         except (OSError, ValueError) as exc:
             layout.errors.append((shown, f"cannot read the collection's client info: {exc}"))
             return None
