@@ -12,6 +12,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from exhunt.analyzers import HuntOptions
 from exhunt.engine import Progress as HuntProgress
+from exhunt.evidence.confine import outputs_inside
 from exhunt.hunt import hunt_hosts
 from exhunt.model import HuntResult, Verdict
 from exhunt.report.console import render_host, render_summary
@@ -132,6 +133,12 @@ def run(args: argparse.Namespace) -> int:
     out = InertConsole(highlight=False)
     if args.jobs is not None and args.jobs < 1:
         err.print("exhunt hunt: --jobs must be at least 1", markup=False)
+        return 2
+    outputs = (args.json, getattr(args, "html", None), getattr(args, "timeline", None), getattr(args, "stix", None))
+    if args.path and (inside := outputs_inside(outputs, args.path)):
+        err.print(
+            f"exhunt hunt: refusing to write inside the evidence (it is only read): {', '.join(inside)}", markup=False
+        )
         return 2
     if args.json == "-" and not args.quiet:
         args.quiet = True  # stdout carries the JSON

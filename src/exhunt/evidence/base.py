@@ -12,9 +12,9 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import IO
 
+from exhunt.evidence.safe_open import open_evidence
 from exhunt.model import ArtefactKind
 
 
@@ -28,7 +28,7 @@ class FileRef:
     def open(self) -> IO[bytes]:
         """Open for reading, never for writing: evidence is read-only."""
         if self.archive is None:
-            return Path(self.path).open("rb")
+            return open_evidence(self.path)
         archive = zipfile.ZipFile(self.archive)
         try:
             member = archive.open(self.path, "r")

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from exhunt.evidence.base import FileRef
+from exhunt.evidence.safe_open import open_evidence
 
 Progress = Callable[[int], None]
 _PROGRESS_EVERY = 2000
@@ -72,7 +73,7 @@ class Tree:
                     return member.read(size)
             except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, ValueError) as exc:
                 raise OSError(f"cannot read zip member: {exc}") from exc
-        with open(entry.ref.path, "rb") as fh:
+        with open_evidence(entry.ref.path) as fh:
             return fh.read(size)
 
     def close(self) -> None:
@@ -166,7 +167,7 @@ def _linked(
         tree.errors.append((parts, f"link points outside the evidence ({target}); not followed"))
         return
     if stat.S_ISREG(tst.st_mode) and readable(path):
-        tree.entries.append(Entry(parts, FileRef(path), tst.st_size, _mtime(tst.st_mtime)))
+        tree.entries.append(Entry(parts, FileRef(target), tst.st_size, _mtime(tst.st_mtime)))
         counter.tick()
     elif stat.S_ISDIR(tst.st_mode):
         tree.errors.append((parts, "link to a folder inside the evidence; listed at its own place only"))
