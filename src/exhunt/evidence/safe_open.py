@@ -27,14 +27,14 @@ class NotRegularFile(OSError):
     """The path is (now) a link, a FIFO, a device, a socket or a folder: not read."""
 
 
-def _open_fd(path: str) -> int:
+def _open_fd(path: str, flags: int = _BASE_FLAGS) -> int:
     try:
         if _NOATIME:
             try:
-                return os.open(path, _BASE_FLAGS | _NOATIME)
+                return os.open(path, flags | _NOATIME)
             except PermissionError:
                 pass  # O_NOATIME needs ownership or CAP_FOWNER: open without it
-        return os.open(path, _BASE_FLAGS)
+        return os.open(path, flags)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise NotRegularFile(
@@ -43,10 +43,11 @@ def _open_fd(path: str) -> int:
         raise
 
 
-def open_evidence(path: str) -> IO[bytes]:
-    """Open `path` for reading as a regular file, without following a link or blocking. Raises
-    `NotRegularFile` (an `OSError`) for anything else, and `OSError` when it cannot be read."""
-    fd = _open_fd(path)
+def open_evidence(path: str, *, follow_links: bool = False) -> IO[bytes]:
+    """Open `path` for reading as a regular file, without following a link (unless asked: a
+    user's own rule or list file may be one) or blocking. Raises `NotRegularFile` (an `OSError`)
+    for anything else, and `OSError` when it cannot be read."""
+    fd = _open_fd(path, _BASE_FLAGS & ~_NOFOLLOW if follow_links else _BASE_FLAGS)
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -71,3 +72,17 @@ def _kind(mode: int) -> str:
         if test(mode):
             return name
     return "not a file"
+
+
+class TooLarge(OSError):
+    """The file is larger than the reader allows."""
+
+
+def read_regular(path: str, limit: int, *, follow_links: bool = True) -> bytes:
+    """The whole content of a regular file of at most `limit` bytes (a user's rule or list file).
+    A FIFO, a device such as /dev/zero, or anything larger raises an `OSError`, never blocks."""
+    with open_evidence(path, follow_links=follow_links) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(errno.EFBIG, f"larger than {limit // 2**20} MiB, not loaded", path)
+    return data
