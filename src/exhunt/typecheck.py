@@ -1,0 +1,220 @@
+"""Check a decoded model value against its own type hints, and say where it went wrong.
+
+A results file edited by hand (or by an attacker) may hold any JSON: a list where an address
+belongs, a number in a list of rule ids. The model's decoders build objects from whatever they
+are given; this walks what they built, field by field along the dataclasses' type hints, and
+names the first value of the wrong type by its JSON path (`$.hosts[0].incidents[2].source_ip`).
+It works on any decoder's output, so a new schema version needs no second validator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from functools import cache
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class WrongType(ValueError):
+    """A value does not have the type its field declares. `path` is its JSON path."""
+
+    def __init__(self, path: str, expected: str, found: object) -> None:
+        super().__init__(f"{path}: expected {expected}, found {_describe(found)}")
+        self.path = path
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def check(value: object, hint: Any = None, path: str = "$") -> None:
+    """Raise `WrongType` at the first value that does not match `hint` (default: its own class)."""
+    if hint is None:
+        hint = type(value)
+    _check(value, hint, path)
+
+
+def _check(value: object, hint: Any, path: str) -> None:
+    if hint is Any or hint is object:
+        return
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        errors: list[WrongType] = []
+        for option in options:
+            try:
+                _check(value, option, path)
+                return
+            except WrongType as exc:
+                errors.append(exc)
+        raise WrongType(path, " or ".join(_name(o) for o in options), value)
+    if hint is type(None):
+        if value is not None:
+            raise WrongType(path, "null", value)
+        return
+    if origin in (list, tuple, dict):
+        if not isinstance(value, origin):
+            raise WrongType(path, _name(hint), value)
+        args = typing.get_args(hint)
+        if origin is dict:
+            key_hint, value_hint = args or (Any, Any)
+            for key, item in value.items():  # type: ignore[union-attr]
+                _check(key, key_hint, f"{path}.{key}")
+                _check(item, value_hint, f"{path}.{key}")
+        elif origin is tuple and args and args[-1] is not Ellipsis:
+            if len(value) != len(args):  # type: ignore[arg-type]
+                raise WrongType(path, f"{len(args)} items", value)
+            for index, (item, item_hint) in enumerate(zip(value, args, strict=True)):  # type: ignore[call-overload]
+                _check(item, item_hint, f"{path}[{index}]")
+        else:
+            item_hint = args[0] if args else Any
+            for index, item in enumerate(value):  # type: ignore[arg-type]
+                _check(item, item_hint, f"{path}[{index}]")
+        return
+    if isinstance(hint, type):
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, hint):
+                raise WrongType(path, hint.__name__, value)
+            hints = _hints(hint)
+            for field in dataclasses.fields(hint):
+                _check(getattr(value, field.name), hints[field.name], f"{path}.{field.name}")
+            return
+        if hint is float and isinstance(value, int) and not isinstance(value, bool):
+            return
+        if hint is int and isinstance(value, bool):
+            raise WrongType(path, "int", value)
+        if not isinstance(value, hint):
+            raise WrongType(path, _name(hint), value)
+        return
+    # Literal and other typing forms the model does not use: accept.
+
+
+def _name(hint: Any) -> str:
+    if hint is type(None):
+        return "null"
+    if isinstance(hint, type):
+        return {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false"}.get(
+            hint.__name__, hint.__name__
+        )
+    return str(hint).replace("typing.", "")
+
+
+class BadValue(ValueError):
+    """A decoder failed on a value; `path` is the JSON path of the value it was reading."""
+
+    def __init__(self, path: str, error: BaseException) -> None:
+        super().__init__(f"{path}: {error}")
+        self.path = path
+
+
+def decode(data: object, decoder: typing.Callable[[Any], T]) -> T:
+    """`decoder(data)`, checked against the type hints of what it returns. Raises `WrongType`
+    or `BadValue`, both `ValueError`s naming the JSON path of the first bad value."""
+    try:
+        value = decoder(data)
+    except (TypeError, AttributeError, KeyError, ValueError, OverflowError, IndexError):
+        # Once more, watching which value the decoder was reading when it failed.
+        trail = ["$"]
+        try:
+            decoder(_watch(data, "$", trail))
+        except (TypeError, AttributeError, KeyError, ValueError, OverflowError, IndexError) as exc:
+            raise BadValue(trail[0], exc) from None
+        raise  # failed only once: not a fault of the data
+    check(value)
+    return value
+
+
+def _watch(value: object, path: str, trail: list[str]) -> object:
+    if isinstance(value, dict):
+        return _WatchedDict(value, path, trail)
+    if isinstance(value, list):
+        return _WatchedList(value, path, trail)
+    for plain, watched in _SCALARS:
+        if type(value) is plain:
+            scalar = watched(value)
+            scalar._path, scalar._trail = path, trail
+            return scalar
+    return value
+
+
+class _WatchedScalar:
+    """A string or number that, asked for a method it lacks (`"x".get`), says where it was."""
+
+    _path: str
+    _trail: list[str]
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_"):
+            self._trail[0] = self._path
+        raise AttributeError(f"{type(self).__mro__[2].__name__!r} object has no attribute {name!r}")
+
+
+class _WatchedStr(_WatchedScalar, str):
+    pass
+
+
+class _WatchedInt(_WatchedScalar, int):
+    pass
+
+
+class _WatchedFloat(_WatchedScalar, float):
+    pass
+
+
+_SCALARS: tuple[tuple[type, Any], ...] = ((str, _WatchedStr), (int, _WatchedInt), (float, _WatchedFloat))
+
+
+class _WatchedDict(dict[Any, Any]):
+    def __init__(self, data: dict[Any, Any], path: str, trail: list[str]) -> None:
+        super().__init__(data)
+        self._path = path
+        self._trail = trail
+
+    def _at(self, key: object) -> object:
+        path = f"{self._path}.{key}"
+        self._trail[0] = path
+        return _watch(super().__getitem__(key), path, self._trail)
+
+    def __getitem__(self, key: object) -> object:
+        if key not in self:
+            self._trail[0] = f"{self._path}.{key}"
+        return self._at(key)
+
+    def get(self, key: object, default: object = None) -> object:
+        self._trail[0] = f"{self._path}.{key}"
+        return self._at(key) if key in self else default
+
+    def items(self) -> typing.Iterator[tuple[Any, Any]]:  # type: ignore[override]
+        return ((k, self._at(k)) for k in list(self.keys()))
+
+    def values(self) -> typing.Iterator[Any]:  # type: ignore[override]
+        return (self._at(k) for k in list(self.keys()))
+
+
+class _WatchedList(list[Any]):
+    def __init__(self, data: list[Any], path: str, trail: list[str]) -> None:
+        super().__init__(data)
+        self._path = path
+        self._trail = trail
+
+    def _at(self, index: int) -> object:
+        path = f"{self._path}[{index}]"
+        self._trail[0] = path
+        return _watch(super().__getitem__(index), path, self._trail)
+
+    def __iter__(self) -> typing.Iterator[Any]:
+        return (self._at(i) for i in range(len(self)))
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, int):
+            return self._at(index)
+        return super().__getitem__(index)
