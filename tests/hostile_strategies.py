@@ -63,7 +63,7 @@ def findings(draw: st.DrawFn) -> Finding:
             draw(st.none() | st.integers(min_value=0, max_value=2**40)),
             draw(maybe_text),
             draw(st.none() | st.just("ab" * 32) | text),
-            draw(st.none() | st.integers(min_value=0, max_value=2**40)),
+            draw(st.none() | st.integers(min_value=0, max_value=2**40).map(str) | text),
         ),
         timestamp=draw(maybe_date),
         source_ip=draw(st.none() | st.sampled_from(["203.0.113.7", "2001:db8::1", "10.0.0.1, 10.0.0.2"]) | text),
@@ -75,7 +75,7 @@ def findings(draw: st.DrawFn) -> Finding:
 
 @st.composite
 def hosts(draw: st.DrawFn) -> HostAssessment:
-    found = draw(st.lists(findings(), max_size=6))
+    found = draw(st.lists(findings(), max_size=4))
     return HostAssessment(
         host=draw(text),
         verdict=draw(st.sampled_from(list(Verdict))),
@@ -122,4 +122,9 @@ def hosts(draw: st.DrawFn) -> HostAssessment:
 @st.composite
 def hunt_results(draw: st.DrawFn) -> HuntResult:
     started = draw(dates)
-    return HuntResult(draw(text), started, started + timedelta(0), draw(st.lists(hosts(), min_size=1, max_size=2)))
+    return HuntResult(
+        draw(text),
+        started,
+        started + timedelta(0),
+        draw(st.lists(hosts(), min_size=1, max_size=1) | st.lists(hosts(), min_size=2, max_size=2)),
+    )

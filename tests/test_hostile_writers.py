@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("hypothesis", reason="hypothesis (a test extra) is not installed")
-from hypothesis import given
+from hypothesis import given, settings
 
 from exhunt.model import (
     CoverageSpan,
@@ -101,6 +101,7 @@ def test_a_file_name_with_an_undecodable_byte_keeps_the_stix_bundle(tmp_path: Pa
     assert "\\udcff" in outputs["json"]
 
 
+@settings(max_examples=max(15, settings.default.max_examples // 3))  # drawing a whole hunt result is slow
 @given(hunt_results())
 def test_every_writer_is_total_and_terminal_output_inert(
     tmp_path_factory: pytest.TempPathFactory, result: HuntResult

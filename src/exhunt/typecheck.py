@@ -4,7 +4,8 @@ A results file edited by hand (or by an attacker) may hold any JSON: a list wher
 belongs, a number in a list of rule ids. The model's decoders build objects from whatever they
 are given; this walks what they built, field by field along the dataclasses' type hints, and
 names the first value of the wrong type by its JSON path (`$.hosts[0].incidents[2].source_ip`).
-It works on any decoder's output, so a new schema version needs no second validator.
+It checks any decoder's output (the codec names the path of what it refuses itself), so a new
+schema version needs no second validator.
 """
 
 from __future__ import annotations
@@ -108,113 +109,9 @@ def _name(hint: Any) -> str:
     return str(hint).replace("typing.", "")
 
 
-class BadValue(ValueError):
-    """A decoder failed on a value; `path` is the JSON path of the value it was reading."""
-
-    def __init__(self, path: str, error: BaseException) -> None:
-        super().__init__(f"{path}: {error}")
-        self.path = path
-
-
 def decode(data: object, decoder: typing.Callable[[Any], T]) -> T:
-    """`decoder(data)`, checked against the type hints of what it returns. Raises `WrongType`
-    or `BadValue`, both `ValueError`s naming the JSON path of the first bad value."""
-    try:
-        value = decoder(data)
-    except (TypeError, AttributeError, KeyError, ValueError, OverflowError, IndexError):
-        # Once more, watching which value the decoder was reading when it failed.
-        trail = ["$"]
-        try:
-            decoder(_watch(data, "$", trail))
-        except (TypeError, AttributeError, KeyError, ValueError, OverflowError, IndexError) as exc:
-            raise BadValue(trail[0], exc) from None
-        raise  # failed only once: not a fault of the data
+    """`decoder(data)`, then checked against the type hints of what it returns: `WrongType`
+    (a `ValueError` naming the JSON path) for the first value the decoder let through."""
+    value = decoder(data)
     check(value)
     return value
-
-
-def _watch(value: object, path: str, trail: list[str]) -> object:
-    if isinstance(value, dict):
-        return _WatchedDict(value, path, trail)
-    if isinstance(value, list):
-        return _WatchedList(value, path, trail)
-    for plain, watched in _SCALARS:
-        if type(value) is plain:
-            scalar = watched(value)
-            scalar._path, scalar._trail = path, trail
-            return scalar
-    return value
-
-
-class _WatchedScalar:
-    """A string or number that, asked for a method it lacks (`"x".get`), says where it was."""
-
-    _path: str
-    _trail: list[str]
-
-    def __getattr__(self, name: str) -> Any:
-        if not name.startswith("_"):
-            self._trail[0] = self._path
-        raise AttributeError(f"{type(self).__mro__[2].__name__!r} object has no attribute {name!r}")
-
-
-class _WatchedStr(_WatchedScalar, str):
-    pass
-
-
-class _WatchedInt(_WatchedScalar, int):
-    pass
-
-
-class _WatchedFloat(_WatchedScalar, float):
-    pass
-
-
-_SCALARS: tuple[tuple[type, Any], ...] = ((str, _WatchedStr), (int, _WatchedInt), (float, _WatchedFloat))
-
-
-class _WatchedDict(dict[Any, Any]):
-    def __init__(self, data: dict[Any, Any], path: str, trail: list[str]) -> None:
-        super().__init__(data)
-        self._path = path
-        self._trail = trail
-
-    def _at(self, key: object) -> object:
-        path = f"{self._path}.{key}"
-        self._trail[0] = path
-        return _watch(super().__getitem__(key), path, self._trail)
-
-    def __getitem__(self, key: object) -> object:
-        if key not in self:
-            self._trail[0] = f"{self._path}.{key}"
-        return self._at(key)
-
-    def get(self, key: object, default: object = None) -> object:
-        self._trail[0] = f"{self._path}.{key}"
-        return self._at(key) if key in self else default
-
-    def items(self) -> typing.Iterator[tuple[Any, Any]]:  # type: ignore[override]
-        return ((k, self._at(k)) for k in list(self.keys()))
-
-    def values(self) -> typing.Iterator[Any]:  # type: ignore[override]
-        return (self._at(k) for k in list(self.keys()))
-
-
-class _WatchedList(list[Any]):
-    def __init__(self, data: list[Any], path: str, trail: list[str]) -> None:
-        super().__init__(data)
-        self._path = path
-        self._trail = trail
-
-    def _at(self, index: int) -> object:
-        path = f"{self._path}[{index}]"
-        self._trail[0] = path
-        return _watch(super().__getitem__(index), path, self._trail)
-
-    def __iter__(self) -> typing.Iterator[Any]:
-        return (self._at(i) for i in range(len(self)))
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, int):
-            return self._at(index)
-        return super().__getitem__(index)

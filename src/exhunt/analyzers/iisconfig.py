@@ -29,8 +29,8 @@ from exhunt.filehunt.rewrite import (
 )
 from exhunt.filehunt.saferegex import compile_linear
 from exhunt.filehunt.safexml import MAX_XML_BYTES, Node, XmlRefused, parse_xml
-from exhunt.model import ArtefactKind, EvidenceError, EvidenceRef, Implies, Observation, Severity, UnitResult
-from exhunt.rules import rule
+from exhunt.hits import Hit, Reporter
+from exhunt.model import ArtefactKind, EvidenceRef, Observation, Problem, ProblemKind, UnitResult
 
 DEFAULT_SITE = "default web site"
 # Reserved DOS device names, hard to delete, and the other folder names Huntress published
@@ -80,8 +80,11 @@ class ConfigFile:
         return self.lines[number - 1].strip()[:600]
 
 
+PRODUCER = "iisconfig"
+
+
 class IisConfigAnalyzer:
-    name = "iisconfig"
+    name = PRODUCER
 
     def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
         result = UnitResult()
@@ -130,14 +133,14 @@ def _role(file: EvidenceFile) -> Role:
 def _load(file: EvidenceFile, result: UnitResult) -> ConfigFile | None:
     if file.size > MAX_XML_BYTES:
         message = f"IIS config larger than {MAX_XML_BYTES} bytes, not read"
-        result.errors.append(EvidenceError(file.rel_path, message))
+        result.errors.append(Problem(file.rel_path, message, None, ProblemKind.LIMIT, PRODUCER))
         return None
     try:
         with file.open() as fh:
             data = fh.read(MAX_XML_BYTES + 1)
     except (OSError, RuntimeError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or exc
-        result.errors.append(EvidenceError(file.rel_path, f"cannot read: {reason}"))
+        result.errors.append(Problem(file.rel_path, f"cannot read: {reason}", None, ProblemKind.UNREADABLE, PRODUCER))
         return None
     config = ConfigFile(file, _role(file), text=_decode(data))
     config.lines = config.text.splitlines()
@@ -146,7 +149,7 @@ def _load(file: EvidenceFile, result: UnitResult) -> ConfigFile | None:
     except XmlRefused as exc:
         config.refused = exc
         message = f"IIS config {exc}; read line by line instead"
-        result.errors.append(EvidenceError(file.rel_path, message, exc.line))
+        result.errors.append(Problem(file.rel_path, message, exc.line, ProblemKind.MALFORMED, PRODUCER))
     return config
 
 
@@ -210,18 +213,14 @@ def _judge_vdir(config: ConfigFile, physical: str, line: int, where: str | None,
     details = {"physical_path": physical, "under": under}
     if where:
         details["virtual_directory"] = where
-    severity = implies = None
+    outcome = "hit"
     if under == "ProgramData" and (folder in _RESERVED or folder in _PUBLISHED):
         details["why"] = f"serves ProgramData\\{found.group(3)}, a folder name published from ProxyShell intrusions"
-        severity, implies = Severity.CRITICAL, Implies.COMPROMISE
-    result.findings.append(
-        rule("EXH-IIS-VDIR-SUSPICIOUS-PATH").finding(
-            EvidenceRef(config.file.rel_path, line, config.line_text(line)),
-            timestamp=config.file.mtime,
-            details=details,
-            severity=severity,
-            implies=implies,
-        )
+        outcome = "published-folder"
+    Reporter(result).report(
+        Hit("EXH-IIS-VDIR-SUSPICIOUS-PATH", outcome, details),
+        EvidenceRef(config.file.rel_path, line, config.line_text(line)),
+        config.file.mtime,
     )
 
 
@@ -272,7 +271,7 @@ def _mitigations(configs: list[ConfigFile], result: UnitResult) -> None:
     anchor = next((c for c in configs if c.role is Role.APPHOST), None) or next(
         (c for c in configs if c.role is Role.SITE_ROOT), configs[0]
     )
-    mitigation_rule = rule("EXH-IIS-MITIGATION-STATE")
+    reporter = Reporter(result)
     for verdict in verdicts:
         source = verdict.source or anchor.file.rel_path
         holder = next((c for c in configs if c.file.rel_path == source), anchor)
@@ -283,8 +282,9 @@ def _mitigations(configs: list[ConfigFile], result: UnitResult) -> None:
             "reason": verdict.reason,
             "rule": verdict.rule or "",
         }
-        result.findings.append(
-            mitigation_rule.finding(EvidenceRef(source, verdict.line, holder.line_text(verdict.line)), details=details)
+        reporter.report(
+            Hit("EXH-IIS-MITIGATION-STATE", facts=details),
+            EvidenceRef(source, verdict.line, holder.line_text(verdict.line)),
         )
 
 

@@ -17,6 +17,7 @@ from exhunt.hunt import hunt_hosts
 from exhunt.model import HuntResult, Verdict
 from exhunt.report.console import render_host, render_summary
 from exhunt.report.terminal import InertConsole
+from exhunt.rules import RuleErrors, catalog
 
 NAME = "hunt"
 HELP = "hunt a server, a triage collection or a folder for traces of Exchange attacks"
@@ -33,8 +34,15 @@ sub-folder per host. On a Windows Exchange server, leave PATH out to hunt the li
 Evidence is only read, never changed.
 
 Each host gets one verdict: compromised, exploitation-attempted, suspicious, clean, or
-insufficient-evidence (the logs needed to tell were missing: the report says which). Every
-finding names its rule (explain one with `exhunt rules RULE_ID`), file and line.
+insufficient-evidence (nothing found, but an artefact the chains are judged on was missing, or
+part of the evidence could not be read: the report says which). Every finding names its rule
+(explain one with `exhunt rules RULE_ID`), file and line.
+
+exit codes:
+  0  every host clean
+  1  a host is compromised, exploitation-attempted or suspicious
+  2  usage error, evidence that cannot be opened, or an output that cannot be written
+  3  no findings, but a host's evidence was insufficient to call it clean
 
 examples:
   exhunt hunt examples/EX01-compromised
@@ -52,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="evidence to hunt (leave out on a Windows Exchange server for the live host)",
     )
     out = parser.add_argument_group("outputs")
-    out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/1; '-' for stdout)")
+    out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/2; '-' for stdout)")
     out.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     out.add_argument("--timeline", metavar="FILE", help="write a Timesketch timeline (.csv or .jsonl)")
     out.add_argument("--stix", metavar="FILE", help="write observed indicators as a STIX 2.1 bundle")
@@ -91,6 +99,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MB",
         help="files larger than this are hashed but their content is not scanned (default 64)",
     )
+    perf.add_argument(
+        "--unit-timeout",
+        type=float,
+        default=HuntOptions.unit_timeout,
+        metavar="SECONDS",
+        help=(
+            "deadline of one analyzer over one file, plus one second per MiB of the file "
+            f"(default {HuntOptions.unit_timeout:.0f}); a file that passes it is stopped and reported "
+            "as timed-out, and the hunt goes on. 0 turns deadlines off"
+        ),
+    )
 
 
 def _writer(module: str, name: str) -> Callable[..., Any]:
@@ -121,9 +140,19 @@ def write_outputs(result: HuntResult, args: argparse.Namespace, err: Console) ->
     return ok
 
 
+EXIT_CLEAN = 0
+EXIT_FOUND = 1
+EXIT_INSUFFICIENT = 3
+
+
 def exit_code(result: HuntResult) -> int:
+    """Findings first: a host with findings outranks one whose evidence fell short."""
     found = {Verdict.COMPROMISED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS}
-    return 1 if any(h.verdict in found for h in result.hosts) else 0
+    if any(h.verdict in found for h in result.hosts):
+        return EXIT_FOUND
+    if any(h.verdict is not Verdict.CLEAN for h in result.hosts):
+        return EXIT_INSUFFICIENT
+    return EXIT_CLEAN
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,6 +162,9 @@ def run(args: argparse.Namespace) -> int:
     out = InertConsole(highlight=False)
     if args.jobs is not None and args.jobs < 1:
         err.print("exhunt hunt: --jobs must be at least 1", markup=False)
+        return 2
+    if args.unit_timeout < 0:
+        err.print("exhunt hunt: --unit-timeout must be 0 (off) or more", markup=False)
         return 2
     outputs = (args.json, getattr(args, "html", None), getattr(args, "timeline", None), getattr(args, "stix", None))
     if args.path and (inside := outputs_inside(outputs, args.path)):
@@ -147,8 +179,18 @@ def run(args: argparse.Namespace) -> int:
         extra_yara_paths=tuple(args.yara),
         extra_indicator_paths=tuple(args.indicators),
         allowlist_paths=tuple(args.allowlist),
+        unit_timeout=args.unit_timeout,
     )
     show_progress = not args.quiet and err.is_terminal
+    try:
+        catalog()  # every rule checked before any evidence is read
+    except RuleErrors as exc:
+        err.print(
+            f"exhunt hunt: the shipped rules are broken ({len(exc.errors)} problems):\n{exc}",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 2
     try:
         hosts = discover(args.path)
     except EvidenceUnavailable as exc:

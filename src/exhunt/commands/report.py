@@ -1,4 +1,4 @@
-"""`exhunt report`: re-render the outputs of a saved hunt (its `exhunt.hunt/1` JSON)."""
+"""`exhunt report`: re-render the outputs of a saved hunt (its `exhunt.hunt/2` JSON, or an older `/1`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from exhunt import boundedjson
+from exhunt.codec import CodecError
 from exhunt.model import HuntResult, Verdict
-from exhunt.typecheck import BadValue, WrongType, decode
+from exhunt.typecheck import WrongType, decode
 
 NAME = "report"
 HELP = "re-render a saved hunt result as an HTML report, a forensic timeline or STIX indicators"
@@ -72,10 +73,14 @@ def load_result(path: Path) -> HuntResult:
         # Every value checked against the model's types: a hand-edited file is refused with the
         # JSON path of its first bad value, never half-rendered or a traceback.
         return decode(data, HuntResult.from_dict)
-    except (WrongType, BadValue) as exc:
-        raise ValueError(f"{path}: not a valid hunt result (bad or missing field): {exc}") from None
+    except WrongType as exc:
+        raise ValueError(f"{path}: not a valid hunt result (bad or missing field: {exc})") from None
+    except CodecError as exc:
+        raise ValueError(f"{path}: not a valid hunt result ({exc})") from None
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{path}: not a valid exhunt.hunt result (bad or missing field: {exc})") from None
 
 
 def run(args: argparse.Namespace) -> int:
