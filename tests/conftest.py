@@ -16,6 +16,18 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture
+def otrf_host(shared_data: Path, tmp_path: Path) -> Path:
+    """A host folder holding the OTRF ProxyLogon event export, unzipped."""
+    import zipfile
+
+    host = tmp_path / "EXCH01"
+    host.mkdir()
+    with zipfile.ZipFile(shared_data / "events" / "proxylogon_ssrf_rce_poc.zip") as zf:
+        zf.extractall(host)
+    return host
+
+
 try:  # property tests: a short run in CI, a long one on demand (HYPOTHESIS_PROFILE=long)
     import os as _os
 

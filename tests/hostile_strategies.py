@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import strategies as st
 
 from exhunt.model import (
+    Category,
     CoverageSpan,
     EvidenceRef,
+    FileFacet,
     Finding,
     HostAssessment,
     HuntResult,
@@ -54,7 +56,7 @@ def findings(draw: st.DrawFn) -> Finding:
         rule_version=draw(st.integers(min_value=0, max_value=2**31)),
         title=draw(text),
         severity=draw(st.sampled_from(list(Severity))),
-        category=draw(text),
+        category=draw(st.sampled_from(list(Category))),
         implies=draw(st.sampled_from(list(Implies))),
         cves=tuple(draw(st.lists(text, max_size=2))),
         chain=draw(st.none() | st.sampled_from(["proxylogon", "proxyshell"]) | text),
@@ -67,6 +69,7 @@ def findings(draw: st.DrawFn) -> Finding:
         ),
         timestamp=draw(maybe_date),
         source_ip=draw(st.none() | st.sampled_from(["203.0.113.7", "2001:db8::1", "10.0.0.1, 10.0.0.2"]) | text),
+        file=draw(st.none() | st.builds(FileFacet, text, st.none() | st.just("cd" * 32))),
         details=tuple(
             draw(st.lists(st.tuples(st.sampled_from(["url", "user_agent", "method"]) | text, text), max_size=3))
         ),

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from exhunt.model import (
     CoverageSpan,
     EvidenceRef,
+    FileFacet,
     Finding,
     HostAssessment,
     HuntResult,
@@ -52,6 +53,7 @@ def _finding(path: str, ts: datetime | None, excerpt: str = "x") -> Finding:
         timestamp=ts,
         source_ip="203.0.113.9",
         details=(("url", "/owa/auth/x.aspx"),),
+        file=FileFacet(path, "ab" * 32),
     )
 
 
@@ -96,7 +98,7 @@ def test_a_file_name_with_an_undecodable_byte_keeps_the_stix_bundle(tmp_path: Pa
     outputs = _all_writers(_result(_finding(name, WHEN)), tmp_path)
     bundle = json.loads(outputs["stix"])
     files = [o for o in bundle["objects"] if o["type"] == "file"]
-    assert files and files[0]["name"] == "sh\\udcffell.aspx"
+    assert files and files[0]["name"] == "sh%FFell.aspx"
     # The hunt JSON stays exact: the undecodable byte round-trips as its escape.
     assert "\\udcff" in outputs["json"]
 

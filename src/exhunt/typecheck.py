@@ -68,17 +68,17 @@ def _check(value: object, hint: Any, path: str) -> None:
         args = typing.get_args(hint)
         if origin is dict:
             key_hint, value_hint = args or (Any, Any)
-            for key, item in value.items():  # type: ignore[union-attr]
+            for key, item in value.items():
                 _check(key, key_hint, f"{path}.{key}")
                 _check(item, value_hint, f"{path}.{key}")
         elif origin is tuple and args and args[-1] is not Ellipsis:
-            if len(value) != len(args):  # type: ignore[arg-type]
+            if len(value) != len(args):
                 raise WrongType(path, f"{len(args)} items", value)
-            for index, (item, item_hint) in enumerate(zip(value, args, strict=True)):  # type: ignore[call-overload]
+            for index, (item, item_hint) in enumerate(zip(value, args, strict=True)):
                 _check(item, item_hint, f"{path}[{index}]")
         else:
             item_hint = args[0] if args else Any
-            for index, item in enumerate(value):  # type: ignore[arg-type]
+            for index, item in enumerate(value):
                 _check(item, item_hint, f"{path}[{index}]")
         return
     if isinstance(hint, type):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import cache
 from typing import Any, ClassVar
 
 from exhunt.analyzers import HostContext
@@ -23,7 +22,7 @@ from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.scan import LogScan
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Hit, Reporter
-from exhunt.model import ArtefactKind, EvidenceRef, Observation, Problem, ProblemKind, UnitResult
+from exhunt.model import ArtefactKind, EvidenceRef, Observation, ObservationKind, Problem, ProblemKind, UnitResult
 from exhunt.ruleparams import LogParams
 from exhunt.rules import params
 
@@ -125,16 +124,22 @@ class LogAnalyzer:
         if last is not None:
             self.observe(last, fmt, hunt)
         if ENGINE_PROBLEM:
-            result.observations.append(Observation("notice", ENGINE_PROBLEM, file.rel_path))
+            result.observations.append(Observation(ObservationKind.NOTICE, ENGINE_PROBLEM, file.rel_path))
         result.errors.extend(log.finish())
         if not span.files:
             del result.coverage[self.coverage_kind]
         return result
 
 
-@cache
+_PATTERNS: dict[str, tuple[Pattern, ...]] = {}
+
+
 def _patterns_of(cls: type[LogAnalyzer]) -> tuple[Pattern, ...]:
-    return rule_patterns(cls.rule_ids) + cls.extra_patterns()
+    """Once per analyzer class and process."""
+    found = _PATTERNS.get(cls.name)
+    if found is None:
+        found = _PATTERNS[cls.name] = rule_patterns(cls.rule_ids) + cls.extra_patterns()
+    return found
 
 
 def status_of(text: str) -> int | None:

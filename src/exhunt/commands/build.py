@@ -10,7 +10,7 @@ import sys
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import IO
+from typing import IO, Any, cast
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -182,8 +182,8 @@ def _encoding(start: bytes) -> str:
 
 def read_stream(stream: IO[bytes]) -> Iterator[str]:
     """Builds piped in, one per line, read as they come (lines longer than MAX_LINE cut)."""
-    reader = io.BufferedReader(stream) if not hasattr(stream, "peek") else stream
-    start = reader.peek(4)[:4]  # type: ignore[attr-defined]
+    reader: Any = stream if hasattr(stream, "peek") else io.BufferedReader(cast(Any, stream))
+    start = reader.peek(4)[:4]
     text = io.TextIOWrapper(reader, encoding=_encoding(start), errors="replace", newline=None)
     try:
         while raw := text.readline(MAX_LINE * 4):

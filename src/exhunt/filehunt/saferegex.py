@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-import re2
+import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
 
 MAX_PATTERN_CHARS = 4096
 

@@ -144,7 +144,7 @@ def _ticks(t0: datetime, t1: datetime, scale: _Scale) -> tuple[Tick, ...]:
     step = next((s for s in _STEPS if span / s <= _MAX_TICKS), _STEPS[-1])
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     first = math.ceil((t0 - epoch).total_seconds() / step) * step
-    ticks = []
+    ticks: list[Tick] = []
     last_day = None
     t = first
     last = (t1 - epoch).total_seconds()

@@ -26,11 +26,18 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def valid_unicode(text: str) -> str:
-    """`text` with each lone surrogate (an undecodable byte of a file name, a `\\ud800` escape of
-    an event) written as its `\\udcNN` escape, for formats that must be valid Unicode (STIX)."""
+    """`text` as valid Unicode, for formats that must be (STIX): an undecodable byte of a file
+    name (a `surrogateescape` lone surrogate) becomes `%XX`, the byte in hex, as browsers show
+    such bytes in URLs (no backslash, which a Windows path would split at); any other lone
+    surrogate (a `\\ud800` escape in an event) becomes U+FFFD."""
     if not _SURROGATE.search(text):
         return text
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _SURROGATE.sub(_byte_or_replacement, text)
+
+
+def _byte_or_replacement(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"%{code - 0xDC00:02X}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
 
 
 def unicode_safe(value: T) -> T:
