@@ -13,8 +13,8 @@ from typing import IO
 
 from exhunt.analyzers import HostContext
 from exhunt.events.detect import detect
-from exhunt.events.evtx_file import MEMORY_BOUND, read_evtx
-from exhunt.events.jsonl import read_event_json
+from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
+from exhunt.events.exports import read_event_export
 from exhunt.events.record import EventRecord
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Reporter
@@ -44,10 +44,11 @@ class EventLogAnalyzer:
                     result.errors,
                     threads=int(settings.get("evtx_threads", 1)),
                     memory_bound=int(settings.get("evtx_memory_bound", MEMORY_BOUND)),
+                    spool_bound=int(settings.get("evtx_spool_bound", SPOOL_BOUND)),
                 )
             else:
                 stream = file.open()
-                events = _closing(read_event_json(stream, file.rel_path, result.errors), stream)
+                events = _closing(read_event_export(stream, file.rel_path, result.errors), stream)
             for event in events:
                 scan.see(event)
                 detect(event, reporter)

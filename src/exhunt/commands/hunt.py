@@ -89,6 +89,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="allow-list of hashes, paths or patterns to silence (repeatable)",
     )
+    parser.add_argument(
+        "--split-by-computer",
+        action="store_true",
+        help="hunt the event files of each computer the events name as a host of their own",
+    )
     perf = parser.add_argument_group("performance")
     perf.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
     perf.add_argument(
@@ -212,6 +217,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         hosts = discover(args.path)
+        if args.split_by_computer:
+            from exhunt.evidence.computers import split_by_computer
+
+            hosts = split_by_computer(hosts)
     except EvidenceUnavailable as exc:
         err.print(f"exhunt hunt: {exc}", markup=False)
         return 2

@@ -10,6 +10,7 @@ from pathlib import Path
 from exhunt import boundedjson
 from exhunt.codec import CodecError
 from exhunt.model import HuntResult, Verdict
+from exhunt.remediation import plan
 from exhunt.typecheck import WrongType, decode
 
 NAME = "report"
@@ -72,7 +73,7 @@ def load_result(path: Path) -> HuntResult:
     try:
         # Every value checked against the model's types: a hand-edited file is refused with the
         # JSON path of its first bad value, never half-rendered or a traceback.
-        return decode(data, HuntResult.from_dict)
+        result = decode(data, HuntResult.from_dict)
     except WrongType as exc:
         raise ValueError(f"{path}: not a valid hunt result (bad or missing field: {exc})") from None
     except CodecError as exc:
@@ -81,6 +82,10 @@ def load_result(path: Path) -> HuntResult:
         raise ValueError(f"{path}: {exc}") from None
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{path}: not a valid exhunt.hunt result (bad or missing field: {exc})") from None
+    for host in result.hosts:
+        if not host.remediation:  # a result written before plans were part of it
+            host.remediation = plan(host)
+    return result
 
 
 def run(args: argparse.Namespace) -> int:
