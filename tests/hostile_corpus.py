@@ -7,9 +7,11 @@ Each case is (name, what the hunt must show): a named problem, or a finding that
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +80,12 @@ def build(root: Path) -> list[Case]:
     header = [line for line in lines if line.startswith(b"#")]
     iis.write_bytes(b"".join(header) + bytes(range(256)) * 64 + b"\r\n" + b"".join(lines[len(header) :]))
     cases.append(Case("16 KiB of binary junk after an IIS log's header", str(iis.relative_to(root)), False))
+    # Containers: a zip holding a web shell, and the same zip truncated in the case folder.
+    good = io.BytesIO()
+    with zipfile.ZipFile(good, "w") as archive:
+        archive.writestr("inetpub/wwwroot/aspnet_client/zipshell.aspx", shell)
+    add("C/Users/Public/collected.zip", good.getvalue(), "a zip holding a web shell", False)
+    add("C/Users/Public/truncated.zip", good.getvalue()[: len(good.getvalue()) // 2], "a truncated zip", True)
     if hasattr(os, "mkfifo"):
         os.mkfifo(root / "C/inetpub/wwwroot/pipe.aspx")
         cases.append(Case("a FIFO named like a web page", "C/inetpub/wwwroot/pipe.aspx", True))

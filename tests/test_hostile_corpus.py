@@ -50,5 +50,6 @@ def test_the_hostile_corpus_in_one_run(tmp_path: Path, capsys: pytest.CaptureFix
     # The shell named with an undecodable byte and the far-future attack are findings too.
     paths = {f["evidence"]["path"] for f in host["findings"]}  # type: ignore[index]
     assert "C/inetpub/wwwroot/aspnet_client/sh\udcffell.aspx" in paths
+    assert any(p.endswith("zipshell.aspx") for p in paths)  # the good zip beside the truncated one
     assert any(str(f.get("timestamp", "")).startswith("9999") for f in host["findings"])  # type: ignore[union-attr]
     assert not _RAW.search(printed.replace("\n", "").replace("\x1b[", "")), "raw control text reached the console"
