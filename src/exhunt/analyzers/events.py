@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import IO
 
 from exhunt.analyzers import HostContext
+from exhunt.analyzers.sigma import sigma_events
 from exhunt.events.detect import detect
 from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
 from exhunt.events.exports import read_event_export
@@ -36,6 +37,7 @@ class EventLogAnalyzer:
         result = UnitResult()
         settings = ctx.options.settings
         scan = _FileScan(file, result)
+        sigma = sigma_events(ctx.options, result)
         reporter = Reporter(result)
         try:
             if file.kind is ArtefactKind.EVTX:
@@ -52,6 +54,8 @@ class EventLogAnalyzer:
             for event in events:
                 scan.see(event)
                 detect(event, reporter)
+                if sigma is not None:
+                    sigma(event)
         except OSError as exc:
             result.errors.append(
                 Problem(file.rel_path, f"cannot read: {exc.strerror or exc}", None, ProblemKind.UNREADABLE, self.name)
