@@ -14,7 +14,9 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from exhunt import __version__
 from exhunt.analyzers import HuntOptions
+from exhunt.evidence.confine import outputs_inside
 from exhunt.fleet.outputs import HuntSink, JsonStream, check_outputs
+from exhunt.report.terminal import InertConsole
 from exhunt.fleet.queue import Backend, FleetProgress
 from exhunt.fleet.store import HuntStore, HuntStoreError
 from exhunt.fleet.verdicts import verdict_rank
@@ -69,6 +71,9 @@ def _check_args(args: argparse.Namespace) -> list[str]:
     if args.unit_timeout < 0:
         problems.append("--unit-timeout must be 0 (off) or more")
     outputs = {"json": args.json, "html": args.html, "timeline": args.timeline, "stix": args.stix}
+    written = [*outputs.values(), args.out_dir]
+    if args.path and (inside := outputs_inside(written, args.path)):
+        problems.append(f"refusing to write inside the evidence (it is only read): {', '.join(inside)}")
     return problems + check_outputs(outputs, args.out_dir)
 
 
@@ -98,8 +103,8 @@ def run_hunt(args: argparse.Namespace) -> int:
     from exhunt.hunt import host_key, hunt_hosts
     from exhunt.report.console import render_host
 
-    err = Console(stderr=True, highlight=False)
-    out = Console(highlight=False)
+    err = InertConsole(stderr=True, highlight=False)
+    out = InertConsole(highlight=False)
     problems = _check_args(args)
     if problems:
         for p in problems:
