@@ -168,7 +168,7 @@ def _hunt_as_nobody(tmp_path: Path) -> None:
     if python is None:
         pytest.skip("no interpreter that 'nobody' may run can import exhunt from this checkout")
     done = subprocess.run(
-        [python, "-m", "exhunt", "hunt", str(root), "-q", "--json", str(out / "r.json")],
+        [python, "-m", "exhunt", "hunt", str(root), "-q", "--no-db", "--json", str(out / "r.json")],
         preexec_fn=drop,
         capture_output=True,
         env=env,

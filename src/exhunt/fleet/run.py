@@ -16,12 +16,12 @@ from exhunt import __version__
 from exhunt.analyzers import HuntOptions
 from exhunt.evidence.confine import outputs_inside
 from exhunt.fleet.outputs import HuntSink, JsonStream, check_outputs
-from exhunt.report.terminal import InertConsole
 from exhunt.fleet.queue import Backend, FleetProgress
 from exhunt.fleet.store import HuntStore, HuntStoreError
 from exhunt.fleet.verdicts import verdict_rank
 from exhunt.model import HostAssessment, HuntResult, Verdict
 from exhunt.report.fleet_html import FEW_HOSTS
+from exhunt.report.terminal import InertConsole
 
 EXIT_INTERRUPTED = 130
 
@@ -145,10 +145,11 @@ def run_hunt(args: argparse.Namespace) -> int:
         if not hosts:
             _say(err, f"exhunt hunt: no evidence found in {args.path}")
             return 2
+        todo = hosts
         done_keys: set[str] = set()
         if store is not None and args.resume is not None:
             done_keys = store.done_roots(args.resume)
-        todo = [h for h in hosts if host_key(h) not in done_keys]
+            todo = [h for h in hosts if not store.is_done(done_keys, host_key(h))]
         total = len(hosts)
         fleet = total > FEW_HOSTS
         if args.out_dir:
