@@ -136,3 +136,26 @@ def test_spec_lines_allow_comments_commas_and_spaces() -> None:
         "\ufeffjunk..host\n",
     ]
     assert list(read_spec_lines(lines)) == ["192.0.2.1", "192.0.2.2", "mail.example.com:8443", "\ufeffjunk..host"]
+
+
+def test_a_huge_range_is_counted_without_being_listed() -> None:
+    ts = expand_targets(["10.0.0.0/8", "mail.example.com"], max_targets=1 << 25)
+    assert ts.count == 16_777_214 + 1 and ts.duplicates == 0
+    first = [t.host for t, _ in zip(ts, range(3), strict=False)]
+    assert first == ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
+
+
+@pytest.mark.parametrize(
+    "specs",
+    [
+        ["192.0.2.0/28", "192.0.2.4/30", "192.0.2.5", "192.0.2.0/29:8443", "192.0.2.3:8443"],
+        ["192.0.2.5", "192.0.2.0/29", "192.0.2.4/31", "192.0.2.16/28", "192.0.2.8/28", "http://192.0.2.5/"],
+        ["[2001:db8::1]", "2001:db8::/126", "2001:db8::/127", "a.example", "a.example:443", "192.0.2.1/32"],
+    ],
+)
+def test_count_and_duplicates_match_the_expansion(specs: list[str]) -> None:
+    ts = expand_targets(specs)
+    listed = ts.targets
+    assert len({t.key for t in listed}) == len(listed) == ts.count
+    raw = sum(1 for s in specs for _ in expand_targets([s]))
+    assert ts.duplicates == raw - len(listed)

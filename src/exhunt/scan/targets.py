@@ -97,15 +97,36 @@ class _Range:
     port: int
     scheme: str
 
-    def count(self) -> int:
-        n = self.network.num_addresses
+    @property
+    def _skips_ends(self) -> bool:
         # Network and broadcast addresses are skipped for ranges larger than a point-to-point link.
-        return n - 2 if self.network.version == 4 and n > 2 else n
+        return self.network.version == 4 and self.network.num_addresses > 2
+
+    @property
+    def first(self) -> int:
+        return int(self.network.network_address) + self._skips_ends
+
+    @property
+    def last(self) -> int:
+        return int(self.network.broadcast_address) - self._skips_ends
+
+    @property
+    def space(self) -> tuple[str, int, int]:
+        """Addresses of different schemes, ports or IP versions never collide."""
+        return (self.scheme, self.port, self.network.version)
+
+    def count(self) -> int:
+        return self.last - self.first + 1
+
+    def __contains__(self, item: tuple[tuple[str, int, int], int]) -> bool:
+        space, number = item
+        return space == self.space and self.first <= number <= self.last
 
     def expand(self) -> Iterator[Target]:
-        addrs = self.network.hosts() if self.count() != self.network.num_addresses else iter(self.network)
-        for addr in addrs:
-            target = Target("", str(addr), self.port, self.scheme)
+        """The range's targets one by one, in address order; nothing is listed up front."""
+        make = ipaddress.ip_address
+        for number in range(self.first, self.last + 1):
+            target = Target("", str(make(number)), self.port, self.scheme)
             yield Target(target.authority, target.host, target.port, target.scheme)
 
 
@@ -174,20 +195,84 @@ def read_spec_lines(lines: Iterable[str]) -> Iterator[str]:
 _MAX_BAD_KEPT = 1000  # a file of junk must not become a million error rows
 
 
-@dataclass(slots=True)
+def _address_of(target: Target) -> tuple[tuple[str, int, int], int] | None:
+    ip = _ip(target.host)
+    return None if ip is None else ((target.scheme, target.port, ip.version), int(ip))
+
+
+def _union_size(ranges: list[_Range]) -> int:
+    """Distinct addresses in the ranges, overlaps counted once (intervals merged per address space)."""
+    spans: dict[tuple[str, int, int], list[tuple[int, int]]] = {}
+    for item in ranges:
+        spans.setdefault(item.space, []).append((item.first, item.last))
+    total = 0
+    for intervals in spans.values():
+        intervals.sort()
+        cur_first, cur_last = intervals[0]
+        for first, last in intervals[1:]:
+            if first > cur_last + 1:
+                total += cur_last - cur_first + 1
+                cur_first, cur_last = first, last
+            else:
+                cur_last = max(cur_last, last)
+        total += cur_last - cur_first + 1
+    return total
+
+
 class TargetSet:
-    targets: list[Target]
-    bad: list[BadTarget]
-    duplicates: int = 0
-    bad_not_kept: int = 0  # bad specs past the first _MAX_BAD_KEPT, counted only
+    """Parsed specs, expanded lazily: iterating yields each distinct target once, in spec order.
+
+    Ranges are kept as intervals of addresses, never as lists: `count` (distinct targets) is
+    worked out from the intervals, and a duplicate is recognised by containment in an earlier
+    range or membership of the (small) set of single targets, so memory does not grow with the
+    size of the ranges.
+    """
+
+    def __init__(self, items: list[Target | _Range], bad: list[BadTarget], bad_not_kept: int = 0) -> None:
+        self.items = items
+        self.bad = bad
+        self.bad_not_kept = bad_not_kept  # bad specs past the first _MAX_BAD_KEPT, counted only
+        ranges = [item for item in items if isinstance(item, _Range)]
+        singles = {item.key: _address_of(item) for item in items if isinstance(item, Target)}
+        outside = sum(1 for a in singles.values() if a is None or not any(a in r for r in ranges))
+        self.count = _union_size(ranges) + outside  # distinct targets
+        self.duplicates = sum(r.count() for r in ranges) + (len(items) - len(ranges)) - self.count
+
+    def _walk(self) -> Iterator[Target]:
+        singles: set[str] = set()
+        single_addresses: set[tuple[tuple[str, int, int], int]] = set()
+        earlier: list[_Range] = []
+        for item in self.items:
+            if isinstance(item, _Range):
+                for target in item.expand():
+                    address = _address_of(target)
+                    if address is None or not (address in single_addresses or any(address in r for r in earlier)):
+                        yield target
+                earlier.append(item)
+                continue
+            address = _address_of(item)
+            duplicate = item.key in singles or (address is not None and any(address in r for r in earlier))
+            singles.add(item.key)
+            if address is not None:
+                single_addresses.add(address)
+            if not duplicate:
+                yield item
+
+    def __iter__(self) -> Iterator[Target]:
+        return self._walk()
+
+    @property
+    def targets(self) -> list[Target]:
+        """All targets as a list: for small sets and tests; the scanner iterates instead."""
+        return list(self)
 
 
 def expand_targets(
     specs: Iterable[str], default_port: int = DEFAULT_PORT, max_targets: int = DEFAULT_MAX_TARGETS
 ) -> TargetSet:
-    """Parse and expand specs, dropping duplicates, keeping bad specs as `BadTarget`s.
+    """Parse specs, keeping bad specs as `BadTarget`s; the targets are expanded when iterated.
 
-    Raises TargetLimitError before expanding anything past `max_targets` addresses.
+    Raises TargetLimitError when the specs hold more than `max_targets` addresses.
     """
     parsed: list[Target | _Range] = []
     bad: list[BadTarget] = []
@@ -209,14 +294,4 @@ def expand_targets(
                 "scan fewer, or raise the limit with --max-targets"
             )
         parsed.append(item)
-    seen: set[str] = set()
-    targets: list[Target] = []
-    duplicates = 0
-    for item in parsed:
-        for target in item.expand() if isinstance(item, _Range) else (item,):
-            if target.key in seen:
-                duplicates += 1
-                continue
-            seen.add(target.key)
-            targets.append(target)
-    return TargetSet(targets, bad, duplicates, bad_not_kept)
+    return TargetSet(parsed, bad, bad_not_kept)
