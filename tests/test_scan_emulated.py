@@ -239,7 +239,7 @@ async def test_one_retry_after_a_dropped_connection() -> None:
     assert not result.reachable and any("aborted" in e for e in result.errors)
 
 
-async def test_scan_time_limit_accounts_for_every_target() -> None:
+async def test_scan_time_limit_stops_taking_targets() -> None:
     em = Emulator()
     addrs = [em.add("127.0.2.1", RawHost("hang")) for _ in range(6)]
     options = ScanOptions(client=FAST, host_timeout=5.0, concurrency=2, total_timeout=1.5)
@@ -247,8 +247,11 @@ async def test_scan_time_limit_accounts_for_every_target() -> None:
     async with em:
         results = [r async for r in scan_targets([target(a) for a in addrs], options)]
     assert time.monotonic() - started < 3.0
-    assert sorted(r.port for r in results) == sorted(a[1] for a in addrs)
-    assert sum(any("time limit was reached first" in e for e in r.errors) for r in results) >= 2
+    # Hosts taken before the limit come back once each; the rest are not taken at all (the
+    # caller counts them as not scanned), so a huge target list costs nothing after the limit.
+    ports = [r.port for r in results]
+    assert len(set(ports)) == len(ports) and set(ports) <= {a[1] for a in addrs}
+    assert 2 <= len(results) <= 4
 
 
 async def test_rate_limit_spaces_requests() -> None:

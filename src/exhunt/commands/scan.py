@@ -164,7 +164,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_positive(float),
         default=None,
         metavar="SECONDS",
-        help="time limit of the whole scan; hosts not reached are reported as not scanned",
+        help="time limit of the whole scan; hosts in flight then stop, the rest are counted as not scanned",
     )
     group.add_argument(
         "--rate",
@@ -276,7 +276,7 @@ def run(args: argparse.Namespace) -> int:
                 return _fail(str(exc))
             except TargetError as exc:
                 return _fail(str(exc))
-            if not targets.targets and not targets.bad:
+            if not targets.count and not targets.bad:
                 return _fail("no targets in the input")
             if targets.bad_not_kept and not args.quiet:
                 print(
@@ -354,7 +354,7 @@ def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None)
         _fail(f"cannot write {args.jsonl}: {exc.strerror or exc}")
         return None
     if store is not None:
-        count = len(targets.targets) + len(targets.bad)
+        count = targets.count + len(targets.bad)
         report.scan_id = store.begin_scan(
             report.started,
             __version__,
@@ -373,13 +373,14 @@ def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None)
 
     for bad in targets.bad:
         keep(bad_target_result(bad))
-    show_progress = not (args.quiet or args.no_progress) and err.is_terminal and len(targets.targets) > 1
+    show_progress = not (args.quiet or args.no_progress) and err.is_terminal and targets.count > 1
     try:
-        asyncio.run(_collect(targets, options, keep, err if show_progress else None))
+        scanned = asyncio.run(_collect(targets, options, keep, err if show_progress else None))
     finally:
         if jsonl is not None and jsonl is not sys.stdout:
             jsonl.close()
     report.finished = datetime.now(UTC)
+    report.not_scanned = targets.count - scanned
     if store is not None and report.scan_id is not None:
         store.finish_scan(report.scan_id, report.finished)
     report.results.sort(key=lambda r: r.key)
@@ -393,11 +394,14 @@ def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None)
 
 async def _collect(
     targets: TargetSet, options: ScanOptions, keep: Callable[[HostResult], None], console: Console | None
-) -> None:
+) -> int:
+    """Scan the targets as they are expanded; the number of targets scanned."""
+    scanned = 0
     if console is None:
-        async for result in scan_targets(targets.targets, options):
+        async for result in scan_targets(targets, options):
             keep(result)
-        return
+            scanned += 1
+        return scanned
     columns = (
         TextColumn("scanning"),
         BarColumn(),
@@ -406,13 +410,15 @@ async def _collect(
         TextColumn("{task.fields[exchange]} Exchange, {task.fields[exposed]} exposed"),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("scan", total=len(targets.targets), exchange=0, exposed=0)
+        task = progress.add_task("scan", total=targets.count, exchange=0, exposed=0)
         exchange = exposed = 0
-        async for result in scan_targets(targets.targets, options):
+        async for result in scan_targets(targets, options):
             keep(result)
+            scanned += 1
             exchange += result.is_exchange
             exposed += result.exposed
             progress.update(task, advance=1, exchange=exchange, exposed=exposed)
+    return scanned
 
 
 def _write_text(name: str, text: str) -> bool:
@@ -513,6 +519,8 @@ def _render_table(report: ScanReport, args: argparse.Namespace, console: Console
     )
     stored = f", stored as scan {report.scan_id}" if report.scan_id is not None else ""
     console.print(f"{elapsed:.1f}s{stored}", style="dim", soft_wrap=True)
+    if report.not_scanned:
+        console.print(f"{report.not_scanned} targets not scanned: total timeout", soft_wrap=True)
     hidden = len(report.results) - len(rows)
     if hidden:
         console.print(f"{hidden} targets did not answer (--all lists them)", style="dim")

@@ -118,6 +118,7 @@ class ScanReport:
     checks: tuple[str, ...] = ()
     results: list[HostResult] = field(default_factory=list)
     scan_id: int | None = None  # its id in the results store, when stored
+    not_scanned: int = 0  # targets never taken because the scan's time limit passed (counted, not listed)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,7 +128,7 @@ class ScanReport:
             "finished": iso(self.finished),
             "scan_id": self.scan_id,
             "checks": list(self.checks),
-            "summary": summarise(self.results),
+            "summary": summarise(self.results) | {"not_scanned": self.not_scanned},
             "results": [r.to_dict() for r in self.results],
         }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence, Sized
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -180,32 +180,48 @@ async def scan_host(
     return result
 
 
-async def scan_targets(targets: Sequence[Target], options: ScanOptions) -> AsyncIterator[HostResult]:
-    """Yield one result per target, in the order they finish."""
-    if not targets:
-        return
+async def scan_targets(targets: Iterable[Target], options: ScanOptions) -> AsyncIterator[HostResult]:
+    """Yield one result per target scanned, in the order they finish.
+
+    Targets are taken from the iterable one at a time, as workers free up, so a generator of
+    millions of addresses is never listed. When the scan's time limit passes, hosts in flight
+    end with what they learnt (a time-limit error) and no further target is taken: the caller
+    counts those as not scanned instead of receiving a result for each.
+    """
     contexts = _contexts(options)
     limiter = RateLimiter(options.rate)
     deadline = time.monotonic() + options.total_timeout if options.total_timeout else None
-    queue: asyncio.Queue[HostResult] = asyncio.Queue()
+    queue: asyncio.Queue[HostResult | None] = asyncio.Queue()
     pending = iter(targets)
 
-    async def worker() -> None:
-        for target in pending:  # one shared iterator: each target is taken by exactly one worker
-            try:
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    result = not_scanned_result(target, "the scan's time limit was reached first")
-                else:
-                    result = await scan_host(target, options, contexts, limiter, remaining)
-            except Exception as exc:
-                result = not_scanned_result(target, f"internal error: {type(exc).__name__}: {exc}")
-            await queue.put(result)
+    def take() -> Target | None:
+        if deadline is not None and deadline - time.monotonic() <= 0:
+            return None
+        return next(pending, None)
 
-    workers = [asyncio.create_task(worker()) for _ in range(max(1, min(options.concurrency, len(targets))))]
+    async def worker() -> None:
+        try:
+            # One shared iterator: each target is taken by exactly one worker.
+            while (target := take()) is not None:
+                try:
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    result = await scan_host(target, options, contexts, limiter, remaining)
+                except Exception as exc:
+                    result = not_scanned_result(target, f"internal error: {type(exc).__name__}: {exc}")
+                await queue.put(result)
+        finally:
+            queue.put_nowait(None)
+
+    wanted = options.concurrency if not isinstance(targets, Sized) else min(options.concurrency, len(targets))
+    workers = [asyncio.create_task(worker()) for _ in range(max(1, wanted))]
+    running = len(workers)
     try:
-        for _ in range(len(targets)):
-            yield await queue.get()
+        while running:
+            result = await queue.get()
+            if result is None:
+                running -= 1
+            else:
+                yield result
     finally:
         for task in workers:
             task.cancel()
