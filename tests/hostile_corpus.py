@@ -12,8 +12,11 @@ import os
 import shutil
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from test_evidence_containers import _evtx_zip, raw_zip
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "EX01-compromised"
@@ -86,6 +89,7 @@ def build(root: Path) -> list[Case]:
         archive.writestr("inetpub/wwwroot/aspnet_client/zipshell.aspx", shell)
     add("C/Users/Public/collected.zip", good.getvalue(), "a zip holding a web shell", False)
     add("C/Users/Public/truncated.zip", good.getvalue()[: len(good.getvalue()) // 2], "a truncated zip", True)
+    _add_container_cases(root, shell, add, cases)
     if hasattr(os, "mkfifo"):
         os.mkfifo(root / "C/inetpub/wwwroot/pipe.aspx")
         cases.append(Case("a FIFO named like a web page", "C/inetpub/wwwroot/pipe.aspx", True))
@@ -94,6 +98,44 @@ def build(root: Path) -> list[Case]:
         (root / "C/inetpub/wwwroot/passwd.aspx").symlink_to("/etc/passwd")
         cases.append(Case("a link to a file outside the evidence", "C/inetpub/wwwroot/passwd.aspx", True))
     return cases
+
+
+def _add_container_cases(
+    root: Path, shell: bytes, add: Callable[[str, bytes, str, bool], None], cases: list[Case]
+) -> None:
+    """Zips that once lost evidence, each holding a web shell of its own that must be found."""
+
+    def member_shell(tag: str) -> tuple[str, bytes]:
+        return f"inetpub/wwwroot/aspnet_client/{tag}.aspx", shell
+
+    name, data = member_shell("beside_empty_name")
+    empty = raw_zip([(b"", b"junk", None), (name.encode(), data, None)])
+    add("C/Users/Public/empty-name.zip", empty, "a zip holding a member with an empty name", False)
+    cases.append(Case("a zip member with an empty name", "C/Users/Public/empty-name.zip/(no name)", True))
+    name, data = member_shell("wrong_crc")
+    add("C/Users/Public/wrong-crc.zip", raw_zip([(name.encode(), data, 0x12345678)]), "a zip with a bad CRC", False)
+    cases.append(Case("a zip member with a wrong CRC, data intact", f"C/Users/Public/wrong-crc.zip/{name}", True))
+    bomb = root / "C/Users/Public/evtx-bomb.zip"
+    _evtx_zip(bomb, 80)
+    with zipfile.ZipFile(bomb, "a") as archive:
+        archive.writestr(*member_shell("beside_bomb"))
+    cases.append(
+        Case("an .evtx bomb in a zip (80 MB in 80 KB)", "C/Users/Public/evtx-bomb.zip/Logs/Security.evtx", True)
+    )
+    stray = io.BytesIO()
+    with zipfile.ZipFile(stray, "w") as archive:
+        archive.writestr("EX01/C/" + member_shell("beside_stray")[0], shell)
+        archive.writestr("EX01/C/Windows/System32/winevt/Logs/x.json", b"")
+        archive.writestr("C:/Windows/Temp/x.txt", b"dropped")
+    add("C/Users/Public/stray-member.zip", stray.getvalue(), "a zip holding a disk mirror", False)
+    stray_name = "C/Users/Public/stray-member.zip/C:/Windows/Temp/x.txt"
+    cases.append(Case("a stray absolute member at that zip's root", stray_name, True))
+    # The same stray path at the root of the collection itself: the layout must not change.
+    add("C:/Windows/Temp/x.txt", b"dropped", "a stray 'C:/Windows/Temp/x.txt' at the collection's root", False)
+
+
+# Web shells inside the container cases: each must be found beside its bad member.
+CONTAINER_SHELLS = ("beside_empty_name", "wrong_crc", "beside_bomb", "beside_stray")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from exhunt.cli import main
-from hostile_corpus import EXAMPLE, build
+from hostile_corpus import CONTAINER_SHELLS, EXAMPLE, build
 
 _RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
 
@@ -43,6 +43,7 @@ def test_the_hostile_corpus_in_one_run(tmp_path: Path, capsys: pytest.CaptureFix
         return {f["rule_id"] for f in h["findings"]}  # type: ignore[attr-defined, index]
 
     assert rules(base_host) <= rules(host), rules(base_host) - rules(host)
+    assert host["layout"] == base_host["layout"]  # a stray member at the root changes nothing
     # Each bad case is a named problem.
     problems = {e["path"] for e in host["errors"]}  # type: ignore[index]
     missing = [c.name for c in cases if c.expect_problem and c.path not in problems]
@@ -51,5 +52,9 @@ def test_the_hostile_corpus_in_one_run(tmp_path: Path, capsys: pytest.CaptureFix
     paths = {f["evidence"]["path"] for f in host["findings"]}  # type: ignore[index]
     assert "C/inetpub/wwwroot/aspnet_client/sh\udcffell.aspx" in paths
     assert any(p.endswith("zipshell.aspx") for p in paths)  # the good zip beside the truncated one
+    # Each zip with a bad member still gives up its web shell (and the events beside the bomb).
+    found = [tag for tag in CONTAINER_SHELLS if any(p.endswith(f"/{tag}.aspx") for p in paths)]
+    assert found == list(CONTAINER_SHELLS)
+    assert "C/Users/Public/evtx-bomb.zip/Logs/sysmon.json" in paths
     assert any(str(f.get("timestamp", "")).startswith("9999") for f in host["findings"])  # type: ignore[union-attr]
     assert not _RAW.search(printed.replace("\n", "").replace("\x1b[", "")), "raw control text reached the console"
