@@ -10,21 +10,31 @@ host, the user rules and lists that could not be loaded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import yara_x
 
 from exhunt.analyzers import HostContext
 from exhunt.evidence.base import EvidenceFile, HostEvidence
-from exhunt.filehunt import heuristics
+from exhunt.filehunt import codehunt, heuristics
 from exhunt.filehunt.contentrules import RuleHit, escape_snippet
 from exhunt.filehunt.heuristics import Signal
 from exhunt.filehunt.indicators import Indicator
 from exhunt.filehunt.locations import STAGING_PLACES, Location, Place, auth_stock_status, locate
 from exhunt.filehunt.reading import FileContent, read_file
 from exhunt.filehunt.toolkit import Toolkit, toolkit
-from exhunt.model import ArtefactKind, EvidenceError, EvidenceRef, Finding, Implies, Severity, UnitResult, iso
+from exhunt.model import (
+    ArtefactKind,
+    EvidenceError,
+    EvidenceRef,
+    FileFacet,
+    Finding,
+    Implies,
+    Severity,
+    UnitResult,
+    iso,
+)
 from exhunt.rules import catalog, rule
 
 EXCERPT_CHARS = 600
@@ -76,6 +86,8 @@ class FileHuntAnalyzer:
             _add(pending, _path_hit(ind, loc))
         if content.data is not None:
             _scan_content(kit, file, loc, content, pending, result)
+            if codehunt.wants(loc, content.data):
+                _analyze_code(file, loc, content.data, ctx, pending, result)
         for signal in _heuristics(loc, file.mtime, content):
             _add(pending, _Pending(signal.rule_id, dict(signal.details), signal.severity, signal.implies))
 
@@ -170,6 +182,33 @@ def _scan_content(
         return
     for hit in hits:
         _add(pending, _content_hit(hit, content.data))
+
+
+def _analyze_code(
+    file: EvidenceFile, loc: Location, data: bytes, ctx: HostContext, pending: dict[str, _Pending], result: UnitResult
+) -> None:
+    """What the file's server code can do (exhunt.codeanalysis), on the bytes already read."""
+    hits, problems = codehunt.analyze(data, loc, file.rel_path, codehunt.deadline(ctx.options.settings))
+    result.errors.extend(problems)
+    for hit in hits:
+        line, record, excerpt = _where_line(data, hit.line)
+        _add(pending, _Pending(hit.rule_id, dict(hit.details), line=line, record=record, excerpt=excerpt, content=True))
+
+
+def _where_line(data: bytes, line: int) -> tuple[int | None, str | None, str | None]:
+    """(line, record, excerpt) for a line number of a text file."""
+    if _looks_utf16(data):
+        text = data.decode("utf-16", "replace")
+        lines = text.splitlines()
+        shown = lines[line - 1] if 0 < line <= len(lines) else ""
+        return line, None, shown.strip()[:EXCERPT_CHARS]
+    start = 0
+    for _ in range(line - 1):
+        nxt = data.find(b"\n", start)
+        if nxt < 0:
+            break
+        start = nxt + 1
+    return _where(data, start)
 
 
 def _content_hit(hit: RuleHit, data: bytes) -> _Pending:
@@ -271,7 +310,16 @@ def _finding(hit: _Pending, file: EvidenceFile, loc: Location, content: FileCont
     severity = hit.severity or r.severity
     implies = hit.implies or r.implies
     details: dict[str, str] = {}
-    if hit.content and loc.known and loc.place not in _WEIGHTY:
+    if (
+        hit.content
+        and loc.place in _NO_CUSTOM_CODE
+        and severity.rank < Severity.HIGH.rank
+        and hit.rule_id in _CODE_RULES
+    ):
+        # Stock owa\\auth, ecp\\auth and aspnet_client hold no custom server code at all.
+        severity = _SEVERITIES[_SEVERITIES.index(severity) + 1]
+        details["weight"] = f"raised: server code in {loc.place}"
+    elif hit.content and loc.known and loc.place not in _WEIGHTY:
         # Served by nothing: a copy, a download, a tool kit -- worth a look, not proof of use.
         severity = _SEVERITIES[max(1, _SEVERITIES.index(severity) - 1)]
         if _IMPLIES_RANK[implies] > _IMPLIES_RANK[Implies.SUSPICIOUS]:
@@ -289,16 +337,20 @@ def _finding(hit: _Pending, file: EvidenceFile, loc: Location, content: FileCont
             details[algo] = content.digests[algo]
     # A copied file often carries the copy's time, not the attacker's: the time stays a detail
     # (`mtime`) and only dates the finding for the rule that is about when the file was written.
-    return r.finding(
+    finding = r.finding(
         EvidenceRef(file.rel_path, hit.line, hit.excerpt, sha256, hit.record),
         timestamp=file.mtime if r.id in _DATED_BY_MTIME else None,
         details=details,
         severity=severity,
         implies=implies,
     )
+    size = file.size if content.error else content.size
+    return replace(finding, file=FileFacet(file.windows_path or file.rel_path, sha256, size, str(loc.place)))
 
 
 _DATED_BY_MTIME = frozenset({"EXH-FS-ATTACK-WINDOW"})
+_NO_CUSTOM_CODE = frozenset({Place.EXCHANGE_AUTH, Place.ASPNET_CLIENT})
+_CODE_RULES = frozenset(r for r in catalog() if r.startswith("EXH-WS-CODE-"))
 _WEIGHTY = frozenset(
     {
         Place.EXCHANGE_AUTH,
