@@ -31,8 +31,15 @@ sub-folder per host. On a Windows Exchange server, leave PATH out to hunt the li
 Evidence is only read, never changed.
 
 Each host gets one verdict: compromised, exploitation-attempted, suspicious, clean, or
-insufficient-evidence (the logs needed to tell were missing: the report says which). Every
-finding names its rule (explain one with `exhunt rules RULE_ID`), file and line.
+insufficient-evidence (nothing found, but an artefact the chains are judged on was missing, or
+part of the evidence could not be read: the report says which). Every finding names its rule
+(explain one with `exhunt rules RULE_ID`), file and line.
+
+exit codes:
+  0  every host clean
+  1  a host is compromised, exploitation-attempted or suspicious
+  2  usage error, evidence that cannot be opened, or an output that cannot be written
+  3  no findings, but a host's evidence was insufficient to call it clean
 
 examples:
   exhunt hunt examples/EX01-compromised
@@ -89,6 +96,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MB",
         help="files larger than this are hashed but their content is not scanned (default 64)",
     )
+    perf.add_argument(
+        "--unit-timeout",
+        type=float,
+        default=HuntOptions.unit_timeout,
+        metavar="SECONDS",
+        help=(
+            "deadline of one analyzer over one file, plus one second per MiB of the file "
+            f"(default {HuntOptions.unit_timeout:.0f}); a file that passes it is stopped and reported "
+            "as timed-out, and the hunt goes on. 0 turns deadlines off"
+        ),
+    )
 
 
 def _writer(module: str, name: str) -> Callable[..., Any]:
@@ -119,9 +137,19 @@ def write_outputs(result: HuntResult, args: argparse.Namespace, err: Console) ->
     return ok
 
 
+EXIT_CLEAN = 0
+EXIT_FOUND = 1
+EXIT_INSUFFICIENT = 3
+
+
 def exit_code(result: HuntResult) -> int:
+    """Findings first: a host with findings outranks one whose evidence fell short."""
     found = {Verdict.COMPROMISED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS}
-    return 1 if any(h.verdict in found for h in result.hosts) else 0
+    if any(h.verdict in found for h in result.hosts):
+        return EXIT_FOUND
+    if any(h.verdict is not Verdict.CLEAN for h in result.hosts):
+        return EXIT_INSUFFICIENT
+    return EXIT_CLEAN
 
 
 def run(args: argparse.Namespace) -> int:
@@ -132,6 +160,9 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         err.print("exhunt hunt: --jobs must be at least 1", markup=False)
         return 2
+    if args.unit_timeout < 0:
+        err.print("exhunt hunt: --unit-timeout must be 0 (off) or more", markup=False)
+        return 2
     if args.json == "-" and not args.quiet:
         args.quiet = True  # stdout carries the JSON
     options = HuntOptions(
@@ -139,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
         extra_yara_paths=tuple(args.yara),
         extra_indicator_paths=tuple(args.indicators),
         allowlist_paths=tuple(args.allowlist),
+        unit_timeout=args.unit_timeout,
     )
     show_progress = not args.quiet and err.is_terminal
     try:
