@@ -99,7 +99,7 @@ class FileHuntAnalyzer:
             _add(pending, _path_hit(ind, loc))
         if content.data is not None:
             _scan_content(kit, file, loc, content, pending, result)
-            if codehunt.wants(loc, content.data):
+            if ctx.options.settings.get("code_analysis", True) and codehunt.wants(loc, content.data):
                 _analyze_code(file, loc, content.data, ctx, pending, result)
         for signal in _heuristics(loc, file.mtime, content):
             _add(pending, _Pending(signal.rule_id, dict(signal.details), signal.severity, signal.implies))

@@ -124,7 +124,8 @@ def analyze_code(
     _judge(hits, name, extracted, report)
     _includes(extracted, report)
     _planted(extracted, text, len(data), report)
-    _cloaking(text, report)
+    if not name.lower().endswith((".cs", ".vb", ".js")) or name.lower().endswith("global.asax.cs"):
+        _cloaking(text, report)
     return report
 
 
@@ -175,6 +176,8 @@ def _analyze_unit(unit: CodeUnit, rules: list[SinkRule], deadline: float, report
 
 
 def _tokens(unit: CodeUnit, rules: list[SinkRule], report: CodeReport) -> list[SinkHit]:
+    if unit.kind is UnitKind.FILE and unit.first_line == 1:
+        return []  # a code file: its statements lie too far apart for token-level flows to mean much
     report.readers.add(f"tokens:{unit.lang}")
     result = read_tokens(unit.text[: MAX_PARSE_BYTES * 8], rules)
     for text_, line in result.folded.items():
@@ -195,7 +198,11 @@ def _context(hit: SinkHit, name: str) -> str:
 
 
 def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeReport) -> None:
+    code_file = name.lower().endswith((".cs", ".vb", ".js"))
+    in_code_files = set(_param("EXH-WS-CODE-PROCESS", "code_file_capabilities", ()))
     for hit in hits:
+        if code_file and hit.capability not in in_code_files:
+            continue  # source files: an admin feature there is not a served page's back door
         rule = _rule(hit.rule_id)
         phrase = str(rule.params.get("phrase", "uses it"))
         if hit.capability == "embedded-assembly":

@@ -21,6 +21,7 @@ _SPLIT = re.compile(r"[;\n{}]")
 _ASSIGN = re.compile(r"^\s*(?:[\w<>\[\],.]+\s+)?(?P<name>[A-Za-z_]\w*)\s*(?:\+|&)?=(?!=)(?P<rhs>.*)$", re.S)
 _SOURCE = re.compile(r"\bRequest\s*(?:\.\s*(?P<m>\w+)|[\[(])", re.I)
 MAX_STATEMENT = 4096
+MAX_TAINTED = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,9 @@ def read_tokens(code: str, rules: list[SinkRule], first_line: int = 1) -> TokenR
         for rule in rules
         for p in rule.patterns
     ]
+    # One pass with every sink name first: most statements name none.
+    any_sink = re.compile(r"(?i)\b(?:" + "|".join(sorted({re.escape(p.parts[-1]) for _, p, _ in sinks})) + r")\s*\(")
+    words = re.compile(r"[A-Za-z_]\w*")
     line = first_line
     for raw in _SPLIT.split(code):
         stmt_line = line
@@ -66,8 +70,9 @@ def read_tokens(code: str, rules: list[SinkRule], first_line: int = 1) -> TokenR
         src = _source(stmt)
         if src is not None:
             t = Taint((src[1],), frozenset({src[0]}), (), frozenset({stmt_line}))
-        for name, vt in tainted.items():
-            if re.search(rf"\b{re.escape(name)}\b", stmt):
+        if tainted:
+            for name in set(words.findall(stmt)) & tainted.keys():
+                vt = tainted[name]
                 t = vt if t is None else t.merge(vt)
         if t is not None:
             low = stmt.lower()
@@ -77,8 +82,10 @@ def read_tokens(code: str, rules: list[SinkRule], first_line: int = 1) -> TokenR
             if "createdecryptor" in low or "transformfinalblock" in low:
                 t = t.step("decrypts it", stmt_line)
         m = _ASSIGN.match(stmt)
-        if m and t is not None:
+        if m and t is not None and len(tainted) < MAX_TAINTED:
             tainted[m.group("name")] = t
+        if t is None or not any_sink.search(stmt):
+            continue
         for rule, pattern, rx in sinks:
             if pattern.label == "eval" and not re.search(r"(?i)\beval\s*\(", stmt):
                 continue
