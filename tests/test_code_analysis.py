@@ -551,3 +551,33 @@ def test_file_hunt_turns_limits_into_problems(tmp_path: Path) -> None:
     result = hunt(plain_file(tmp_path, "deep.aspx", deep))
     problems = [e for e in result.errors if e.producer == "code-analysis"]
     assert problems and problems[0].kind == ProblemKind.LIMIT and problems[0].path.endswith("deep.aspx")
+
+
+def test_code_rules_are_typed_and_checked_at_load() -> None:
+    from exhunt.ruleparams import CodeFlowParams
+    from exhunt.rules import read_rules
+
+    assert rule("EXH-WS-CODE-PROCESS").params_as(CodeFlowParams).in_code_files
+    assert not rule("EXH-WS-CODE-FILE-WRITE").params_as(CodeFlowParams).in_code_files
+    broken = """[EXH-WS-CODE-TEST]
+version = 1
+title = "t"
+severity = "high"
+category = "webshell"
+implies = "suspicious"
+detector = "code-flow"
+explanation = "e"
+capability = "teleport"
+phrase = "p"
+apis = ["Process.Start", "new  "]
+"""
+    rules, errors = read_rules(broken, "user/code.toml")
+    assert rules == [] and {e.key for e in errors} == {"capability", "apis"}
+
+
+def test_place_tiers_of_code_rules(tmp_path: Path) -> None:
+    assert rule("EXH-WS-CODE-ASSEMBLY").outcome("unserved").implies == "suspicious"
+    assert "no-custom-code" not in rule("EXH-WS-CODE-ASSEMBLY").outcomes  # critical stays critical
+    stomp = next(c[1] for c in CHAIN_CASES if c[0] == "stomp.aspx").encode()
+    in_client = by_rule(hunt(server_file(tmp_path, ASPNET_CLIENT + r"\s.aspx", stomp)))
+    assert in_client["EXH-WS-CODE-FILE-MANAGE"].severity == Severity.HIGH

@@ -2,7 +2,12 @@
 
 A subcommand module defines `NAME`, `HELP` (one line), `DESCRIPTION` (shown by `--help`),
 `add_arguments(parser)` and `run(args) -> int`. Exit codes everywhere: 0 nothing found,
-1 findings or exposed builds, 2 usage or fatal error.
+1 findings or exposed builds, 2 usage or fatal error (`exhunt hunt` adds 3, evidence too thin to
+call a host clean).
+
+Subcommands are found by name and imported only when asked for: `exhunt build` does not load the
+scanner's HTTP client, nor the hunt's readers. Only the top-level `--help` imports them all, for
+their one-line help.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ EXIT_FOUND = 1
 EXIT_ERROR = 2
 
 _EPILOG = """\
-exit codes: 0 nothing found, 1 findings or exposed builds, 2 usage or fatal error.
+exit codes: 0 nothing found, 1 findings or exposed builds, 2 usage or fatal error,
+3 (hunt) no findings but evidence too thin to call a host clean.
 Run `exhunt COMMAND --help` for the options and examples of each command."""
 
 
@@ -33,17 +39,29 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
 
-def _command_modules() -> list[ModuleType]:
-    mods = []
-    for info in pkgutil.iter_modules(commands.__path__):
-        mod = importlib.import_module(f"{commands.__name__}.{info.name}")
-        if hasattr(mod, "NAME") and hasattr(mod, "run"):
-            mods.append(mod)
+def command_names() -> list[str]:
+    """Every subcommand module's name, without importing any of them."""
+    names = [info.name for info in pkgutil.iter_modules(commands.__path__) if not info.name.startswith("_")]
     order = {"hunt": 0, "scan": 1, "build": 2, "report": 3}
-    return sorted(mods, key=lambda m: (order.get(m.NAME, 9), m.NAME))
+    return sorted(names, key=lambda n: (order.get(n, 9), n))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_module(name: str) -> ModuleType | None:
+    # Discovery by name: a new subcommand is a new module in `exhunt.commands`.
+    mod = importlib.import_module(f"{commands.__name__}.{name}")
+    return mod if hasattr(mod, "NAME") and hasattr(mod, "run") else None
+
+
+def _chosen(argv: Sequence[str], names: list[str]) -> str | None:
+    """The subcommand named on the command line, when its first word that is not an option is one."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in names else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with `argv`, only the subcommand it names is imported and given its options."""
     parser = _Parser(
         prog="exhunt",
         description="Find out whether Microsoft Exchange servers are exposed to, or were compromised "
@@ -53,7 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"exhunt {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for mod in _command_modules():
+    names = command_names()
+    chosen = _chosen(argv, names) if argv is not None else None
+    for name in names:
+        if chosen is not None and name != chosen:
+            sub.add_parser(name)  # known, not loaded: nothing of it is needed for this run
+            continue
+        mod = _command_module(name)
+        if mod is None:
+            continue
         p = sub.add_parser(
             mod.NAME,
             help=mod.HELP,
@@ -67,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

@@ -1,33 +1,34 @@
-"""ECP Server logs: CVE-2021-27065's script planted in a virtual directory URL.
+"""ECP Server and ECP Activity logs: CVE-2021-27065's script planted in a virtual directory URL.
 
-See detection-spec.md §1.1 and §2.3.
+See detection-spec.md §1.1, §2.3 and §2.4. Both logs have the same columns and `S:KEY=value`
+event data; the Activity log records the back-end side of ECP requests (URL, build), so the same
+check runs on it, and both give the build and the server's name.
 """
 
 from __future__ import annotations
 
-import re
-from functools import cache
-
 from exhunt.analyzers.httpproxy import build_from_text
-from exhunt.analyzers.logscan import FileHunt, Hit, LogAnalyzer, params
+from exhunt.analyzers.logscan import FileHunt, LogAnalyzer
 from exhunt.artefacts.ecp import cmdlet_parameters, event_data
-from exhunt.artefacts.exchange_csv import EcpServerFormat
+from exhunt.artefacts.exchange_csv import EcpActivityFormat, EcpServerFormat
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.records import LogRecord
-from exhunt.model import ArtefactKind, Observation
+from exhunt.hits import Hit
+from exhunt.model import Account, AccountRole, ArtefactKind, HttpFacet, Observation, ObservationKind
+from exhunt.ruleparams import EcpVdirParams
+from exhunt.rules import params
 
 VDIR_SCRIPT = "EXH-PL-27065-ECP-VDIR-SCRIPT"
 
 
-@cache
-def _rx(key: str) -> re.Pattern[str]:
-    return re.compile(str(params(VDIR_SCRIPT)[key]), re.IGNORECASE | re.DOTALL)
+def _p() -> EcpVdirParams:
+    return params(VDIR_SCRIPT, EcpVdirParams)
 
 
 def has_tag_pair(text: str, start: int = 0) -> bool:
     """An opening tag and, later, a closing tag (`<script ...>...</script>`)."""
-    opening = _rx("open_tag_regex").search(text, start)
-    return opening is not None and _rx("close_tag_regex").search(text, opening.end()) is not None
+    opening = _p().open_tag_regex.search(text, start)
+    return opening is not None and _p().close_tag_regex.search(text, opening.end()) is not None
 
 
 def script_in_vdir_url(event: str) -> tuple[str, str, str] | None:
@@ -36,17 +37,17 @@ def script_in_vdir_url(event: str) -> tuple[str, str, str] | None:
     fields = event_data(event)
     cmd = fields.get("CMD")
     if cmd is None:
-        cmdlet = _rx("fallback_regex").search(event)
-        url = _rx("fallback_url_regex").search(event, cmdlet.end()) if cmdlet else None
+        cmdlet = _p().fallback_regex.search(event)
+        url = _p().fallback_url_regex.search(event, cmdlet.end()) if cmdlet else None
         if cmdlet and url and has_tag_pair(event, url.end()):
             return cmdlet.group(0), url.group(0).strip(".="), event[url.end() :]
         return None
-    cmdlet, parameters = cmdlet_parameters(cmd)
-    if not _rx("cmdlet_regex").match(cmdlet.strip()):
+    cmdlet_name, parameters = cmdlet_parameters(cmd)
+    if not _p().cmdlet_regex.match(cmdlet_name.strip()):
         return None
     for name, value in parameters:
-        if _rx("parameter_regex").search(name) and has_tag_pair(value):
-            return cmdlet.strip(), name, value
+        if _p().parameter_regex.search(name) and has_tag_pair(value):
+            return cmdlet_name.strip(), name, value
     return None
 
 
@@ -55,6 +56,7 @@ class EcpServerAnalyzer(LogAnalyzer):
     kinds = frozenset({ArtefactKind.ECP_SERVER})
     format = EcpServerFormat
     rule_ids = (VDIR_SCRIPT,)
+    log_name = "ECP Server log"
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         event = rec.get("EventData")
@@ -63,11 +65,14 @@ class EcpServerAnalyzer(LogAnalyzer):
             return
         cmdlet, parameter, value = found
         fields = event_data(event)
+        sid = fields.get("SID", "").strip()
         hunt.report(
             rec,
             Hit(
                 VDIR_SCRIPT,
-                {
+                http=HttpFacet(url=fields.get("URL") or None, request_id=fields.get("REQID") or None),
+                accounts=(Account(sid, AccountRole.SUBJECT, sid),) if sid else (),
+                facts={
                     "cmdlet": cmdlet,
                     "parameter": parameter,
                     "value": value,
@@ -84,12 +89,21 @@ class EcpServerAnalyzer(LogAnalyzer):
         path = hunt.file.rel_path
         host = rec.get("ServerName").strip()
         if host:
-            hunt.result.observations.append(Observation("hostname", host, path, rec.timestamp, "ECP ServerName"))
+            hunt.result.observations.append(
+                Observation(ObservationKind.HOSTNAME, host, path, rec.timestamp, "ECP ServerName")
+            )
         build = build_from_text(event_data(rec.get("EventData")).get("BLD", ""))
         if build:
             hunt.result.observations.append(
-                Observation("exchange_build", build, path, rec.timestamp, "ECP Server log S:BLD")
+                Observation(ObservationKind.EXCHANGE_BUILD, build, path, rec.timestamp, f"{self.log_name} S:BLD")
             )
 
 
-ANALYZERS = [EcpServerAnalyzer()]
+class EcpActivityAnalyzer(EcpServerAnalyzer):
+    name = "ecp-activity-log"
+    kinds = frozenset({ArtefactKind.ECP_ACTIVITY})
+    format = EcpActivityFormat
+    log_name = "ECP Activity log"
+
+
+ANALYZERS = [EcpServerAnalyzer(), EcpActivityAnalyzer()]

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from exhunt.analyzers.httpproxy import build_of
-from exhunt.analyzers.logscan import FileHunt, Hit, LogAnalyzer, first_address, params, status_of
+from exhunt.analyzers.logscan import FileHunt, LogAnalyzer, first_address, status_of
 from exhunt.artefacts.exchange_csv import RpsHttpFormat
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.urls import full_uri
-from exhunt.model import ArtefactKind, Implies, Observation, Severity
+from exhunt.hits import Hit
+from exhunt.model import Account, AccountRole, ArtefactKind, HttpFacet, Observation, ObservationKind
+from exhunt.ruleparams import RpsClientInfoParams
+from exhunt.rules import params
 
 CLIENT_INFO = "EXH-OWASSRF-RPS-CLIENTINFO"
-
-
-@cache
-def _expected() -> frozenset[str]:
-    return frozenset(str(c).strip().lower() for c in params(CLIENT_INFO)["expected_client_info"])
 
 
 class RpsHttpAnalyzer(LogAnalyzer):
@@ -29,12 +25,15 @@ class RpsHttpAnalyzer(LogAnalyzer):
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         client_info = rec.get("ClientInfo").strip()
-        if client_info.lower() in _expected():
+        p = params(CLIENT_INFO, RpsClientInfoParams)
+        if client_info.lower() in p.expected_client_info:
             return
         status = status_of(rec.get("HttpStatus"))
         chain = rec.get("ClientIpAddress").strip()
+        served = status in p.success_statuses
         hit = Hit(
             CLIENT_INFO,
+            "hit" if served else "refused",
             {
                 "client_info": client_info,
                 "status": rec.get("HttpStatus"),
@@ -47,12 +46,20 @@ class RpsHttpAnalyzer(LogAnalyzer):
                 "request_id": rec.get("RequestId"),
             },
             source_ip=first_address(chain) or None,
+            http=HttpFacet(
+                url=full_uri(rec.get("UrlStem"), rec.get("UrlQuery")) or None,
+                status=status,
+                user_agent=client_info or None,
+                client_ip=first_address(chain) or None,
+                request_id=rec.get("RequestId") or None,
+                target=rec.get("ServerHostName") or None,
+            ),
+            accounts=_authenticated(rec.get("AuthenticatedUser")),
         )
-        if status in frozenset(int(s) for s in params(CLIENT_INFO)["success_statuses"]):
-            hit.details["outcome"] = f"{status}: the PowerShell request was served (probable code execution)"
+        if served:
+            hit.facts["outcome"] = f"{status}: the PowerShell request was served (probable code execution)"
         else:
-            hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
-            hit.details["outcome"] = f"{status if status is not None else 'no status'}: not served"
+            hit.facts["outcome"] = f"{status if status is not None else 'no status'}: not served"
         hunt.report(rec, hit)
 
     def observe(self, rec: LogRecord, fmt: LogFormat, hunt: FileHunt) -> None:
@@ -62,13 +69,18 @@ class RpsHttpAnalyzer(LogAnalyzer):
         )
         if build:
             hunt.result.observations.append(
-                Observation("exchange_build", build, path, rec.timestamp, "Rps_Http version columns")
+                Observation(ObservationKind.EXCHANGE_BUILD, build, path, rec.timestamp, "Rps_Http version columns")
             )
         host = rec.get("ServerHostName").strip()
         if host:
             hunt.result.observations.append(
-                Observation("hostname", host, path, rec.timestamp, "Rps_Http ServerHostName")
+                Observation(ObservationKind.HOSTNAME, host, path, rec.timestamp, "Rps_Http ServerHostName")
             )
+
+
+def _authenticated(user: str) -> tuple[Account, ...]:
+    user = user.strip()
+    return (Account(user, AccountRole.AUTHENTICATED),) if user and user != "-" else ()
 
 
 ANALYZERS = [RpsHttpAnalyzer()]

@@ -23,16 +23,12 @@ from exhunt.codeanalysis.fold import as_bytes, decode_base64, show
 from exhunt.codeanalysis.syntax import error_share, parse
 from exhunt.codeanalysis.tokens import read_tokens
 from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, PATH_KINDS, SinkPattern
-from exhunt.rules import Rule, catalog
+from exhunt.ruleparams import CodeCloakParams, CodeFlowParams, CodeIncludeParams, CodePlantedDllParams
+from exhunt.rules import catalog, params
 
 MAX_PARSE_BYTES = 512 * 1024  # code beyond this is read token by token
 NODE_BUDGET = 400_000
 DEFAULT_DEADLINE = 5.0  # seconds per file
-CODE_RULE_PREFIX = "EXH-WS-CODE-"
-# Capabilities that need request data to count; the rest are judged by their own checks.
-FLOW_CAPABILITIES = frozenset(
-    {"dynamic-code", "process", "file-write", "file-manage", "file-read", "sql", "tunnel", "http", "registry"}
-)
 _PADDED = re.compile(r"(?<=\w)/\*[^*\n]{0,80}\*/(?=\w)")
 _CRAWLER_CONTEXT = re.compile(r"useragent|user_agent|urlreferrer|http_referer|user-agent", re.I)
 
@@ -65,22 +61,13 @@ class CodeReport:
 
 @cache
 def sink_rules() -> tuple[SinkRule, ...]:
+    """Every `code-flow` rule's sinks, in catalog order."""
     out = []
     for rule in catalog().values():
-        if not rule.id.startswith(CODE_RULE_PREFIX):
-            continue
-        apis = rule.params.get("apis", ())
-        if rule.params.get("capability") in FLOW_CAPABILITIES | {"embedded-assembly"} and apis:
-            out.append(SinkRule(rule.id, str(rule.params["capability"]), tuple(SinkPattern.parse(a) for a in apis)))
+        if rule.detector == "code-flow":
+            p = rule.params_as(CodeFlowParams)
+            out.append(SinkRule(rule.id, p.capability, tuple(SinkPattern.parse(a) for a in p.apis)))
     return tuple(out)
-
-
-def _rule(rule_id: str) -> Rule:
-    return catalog()[rule_id]
-
-
-def _param(rule_id: str, key: str, default: Any) -> Any:
-    return _rule(rule_id).params.get(key, default)
 
 
 def depad(code: str, report: CodeReport, first_line: int) -> str:
@@ -199,12 +186,11 @@ def _context(hit: SinkHit, name: str) -> str:
 
 def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeReport) -> None:
     code_file = name.lower().endswith((".cs", ".vb", ".js"))
-    in_code_files = set(_param("EXH-WS-CODE-PROCESS", "code_file_capabilities", ()))
     for hit in hits:
-        if code_file and hit.capability not in in_code_files:
+        flow = params(hit.rule_id, CodeFlowParams)
+        if code_file and not flow.in_code_files:
             continue  # source files: an admin feature there is not a served page's back door
-        rule = _rule(hit.rule_id)
-        phrase = str(rule.params.get("phrase", "uses it"))
+        phrase = flow.phrase
         if hit.capability == "embedded-assembly":
             blob = next((v for v in hit.args if as_bytes(v) is not None or isinstance(v, str)), None)
             data = as_bytes(blob) if blob is not None else None
@@ -245,7 +231,7 @@ def _chain(t: Taint, phrase: str, hit: SinkHit, context: str) -> str:
 
 def _includes(extracted: Extracted, report: CodeReport) -> None:
     rule_id = "EXH-WS-CODE-INCLUDE"
-    allowed = {e.lower() for e in _param(rule_id, "code_extensions", ())}
+    allowed = params(rule_id, CodeIncludeParams).code_extensions
     for path, line in extracted.includes:
         ext = "." + path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
         if ext not in allowed:
@@ -262,7 +248,7 @@ _FRAMEWORK = ("system.", "microsoft.", "httpcontext.", "response.", "request.", 
 
 def _planted(extracted: Extracted, text: str, size: int, report: CodeReport) -> None:
     rule_id = "EXH-WS-CODE-PLANTED-DLL"
-    if size > int(_param(rule_id, "max_page_bytes", 2048)) or not extracted.units:
+    if size > params(rule_id, CodePlantedDllParams).max_page_bytes or not extracted.units:
         return
     if extracted.markup_chars > 400 or any(
         u.kind is UnitKind.FILE and u.lang is not Lang.JSCRIPT and not extracted.directives for u in extracted.units
@@ -293,12 +279,9 @@ def _cloaking(text: str, report: CodeReport) -> None:
     low = text.lower()
     if not _CRAWLER_CONTEXT.search(text):
         return
-    crawlers = [
-        c
-        for c in _param(rule_id, "crawlers", ())
-        if f'"{c}' in low or f'{c}"' in low or f"|{c}" in low or f"{c}|" in low
-    ]
-    actions = [a for a in _param(rule_id, "actions", ()) if a in low]
+    words = params(rule_id, CodeCloakParams)
+    crawlers = [c for c in words.crawlers if f'"{c}' in low or f'{c}"' in low or f"|{c}" in low or f"{c}|" in low]
+    actions = [a for a in words.actions if a in low]
     if len(crawlers) >= 2 and actions:
         m = _CRAWLER_CONTEXT.search(text)
         line = text.count("\n", 0, m.start()) + 1 if m else 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ from exhunt.engine import Progress as HuntProgress
 from exhunt.hunt import hunt_hosts
 from exhunt.model import HuntResult, Verdict
 from exhunt.report.console import render_host, render_summary
+from exhunt.rules import RuleErrors, catalog
 
 NAME = "hunt"
 HELP = "hunt a server, a triage collection or a folder for traces of Exchange attacks"
@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="evidence to hunt (leave out on a Windows Exchange server for the live host)",
     )
     out = parser.add_argument_group("outputs")
-    out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/1; '-' for stdout)")
+    out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/2; '-' for stdout)")
     out.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     out.add_argument("--timeline", metavar="FILE", help="write a Timesketch timeline (.csv or .jsonl)")
     out.add_argument("--stix", metavar="FILE", help="write observed indicators as a STIX 2.1 bundle")
@@ -109,24 +109,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _writer(module: str, name: str) -> Callable[..., Any]:
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+def _write_json(result: HuntResult, path: str) -> None:
+    from exhunt.report.jsonout import write_json
+
+    write_json(result, path)
+
+
+def _write_html(result: HuntResult, path: str) -> None:
+    from exhunt.report.html import write_html  # Jinja2, only when a report is asked for
+
+    write_html(result, path)
+
+
+def _write_timeline(result: HuntResult, path: str) -> None:
+    from exhunt.report.timeline import write_timeline
+
+    write_timeline(result, path)
+
+
+def _write_stix(result: HuntResult, path: str) -> None:
+    from exhunt.report.stix import write_stix
+
+    write_stix(result, path)
 
 
 def write_outputs(result: HuntResult, args: argparse.Namespace, err: Console) -> bool:
     """Write every requested output; a failed one is reported and the others still written."""
     ok = True
-    outputs = [
-        (args.json, "exhunt.report.jsonout", "write_json", "JSON"),
-        (getattr(args, "html", None), "exhunt.report.html", "write_html", "HTML report"),
-        (getattr(args, "timeline", None), "exhunt.report.timeline", "write_timeline", "timeline"),
-        (getattr(args, "stix", None), "exhunt.report.stix", "write_stix", "STIX bundle"),
+    outputs: list[tuple[str | None, Callable[[HuntResult, str], None], str]] = [
+        (args.json, _write_json, "JSON"),
+        (getattr(args, "html", None), _write_html, "HTML report"),
+        (getattr(args, "timeline", None), _write_timeline, "timeline"),
+        (getattr(args, "stix", None), _write_stix, "STIX bundle"),
     ]
-    for path, module, func, what in outputs:
+    for path, write, what in outputs:
         if not path:
             continue
         try:
-            _writer(module, func)(result, path)
+            write(result, path)
             if path != "-":
                 err.print(f"{what} written to {path}", highlight=False, markup=False)
         except (OSError, ValueError, ImportError, AttributeError) as exc:
@@ -173,6 +193,15 @@ def run(args: argparse.Namespace) -> int:
         unit_timeout=args.unit_timeout,
     )
     show_progress = not args.quiet and err.is_terminal
+    try:
+        catalog()  # every rule checked before any evidence is read
+    except RuleErrors as exc:
+        err.print(
+            f"exhunt hunt: the shipped rules are broken ({len(exc.errors)} problems):\n{exc}",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 2
     try:
         hosts = discover(args.path)
     except EvidenceUnavailable as exc:

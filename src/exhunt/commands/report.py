@@ -1,4 +1,4 @@
-"""`exhunt report`: re-render the outputs of a saved hunt (its `exhunt.hunt/1` JSON)."""
+"""`exhunt report`: re-render the outputs of a saved hunt (its `exhunt.hunt/2` JSON, or an older `/1`)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def load_result(path: Path) -> HuntResult:
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path}: not a valid exhunt.hunt/1 result (bad or missing field: {exc})") from None
+        raise ValueError(f"{path}: not a valid exhunt.hunt result (bad or missing field: {exc})") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from exhunt.rules import RuleError, catalog
+from exhunt.rules import RuleErrors, catalog
 
 NAME = "rules"
 HELP = "list the detection rules, or explain one (id, severity, CVEs, why it fires)"
@@ -35,8 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         rules = catalog()
-    except RuleError as exc:
-        print(f"exhunt: a shipped rule file is broken: {exc}", file=sys.stderr)
+    except RuleErrors as exc:
+        print(f"exhunt: the shipped rules are broken ({len(exc.errors)} problems):\n{exc}", file=sys.stderr)
         return 2
     wanted = [r.upper() for r in args.rule_ids]
     unknown = [r for r in wanted if r not in rules]
@@ -45,13 +45,17 @@ def run(args: argparse.Namespace) -> int:
         return 2
     chosen = [rules[r] for r in wanted] if wanted else sorted(rules.values(), key=lambda r: r.id)
     if args.json:
-        print(json.dumps({"schema": "exhunt.rules/1", "rules": [r.to_dict() for r in chosen]}, indent=2))
+        print(json.dumps({"schema": "exhunt.rules/2", "rules": [r.to_dict() for r in chosen]}, indent=2))
         return 0
     console = Console()
     if wanted:
         for r in chosen:
             console.print(f"[bold]{escape(r.id)}[/] v{r.version} - {escape(r.title)}")
-            console.print(f"  severity {r.severity}, category {escape(r.category)}, a hit means: {r.implies}")
+            console.print(f"  category {r.category}, detector {escape(r.detector)}")
+            console.print("  outcomes:")
+            for tier in r.outcomes.values():
+                when = f" - {escape(tier.when)}" if tier.when else ""
+                console.print(f"    {tier.name}: severity {tier.severity}, a hit means: {tier.implies}{when}")
             if r.chain or r.cves:
                 console.print(f"  chain {r.chain or '-'}; CVEs {', '.join(r.cves) or '-'}")
             console.print(f"  {escape(r.explanation)}")
@@ -62,9 +66,10 @@ def run(args: argparse.Namespace) -> int:
     table = Table(title=f"{len(chosen)} rules", show_lines=False)
     table.add_column("rule")
     table.add_column("sev")
+    table.add_column("tiers")
     table.add_column("chain")
     table.add_column("title")
     for r in chosen:
-        table.add_row(escape(r.id), str(r.severity), r.chain or "", escape(r.title))
+        table.add_row(escape(r.id), str(r.severity), str(len(r.outcomes)), r.chain or "", escape(r.title))
     console.print(table)
     return 0

@@ -3,16 +3,32 @@ lsass.exe (detection-spec.md §4.5; access rights as public Sysmon guidance list
 
 from __future__ import annotations
 
-from exhunt.events.detect.common import account, basename, report, word_set, words
+from exhunt.events.detect.common import account, basename, pid, report
 from exhunt.events.record import EventRecord
-from exhunt.model import Implies, Severity, UnitResult
+from exhunt.hits import Reporter
+from exhunt.model import AccountRole, ProcessFacet
+from exhunt.ruleparams import LsassAccessParams, LsassHandleParams
+from exhunt.rules import params
 
 ACCESS = "EXH-EVT-LSASS-ACCESS"
 HANDLE = "EXH-EVT-LSASS-HANDLE"
 _VM_READ = 0x10
 
 
-def process_access(record: EventRecord, result: UnitResult) -> None:
+_ROLES = {"user": AccountRole.SUBJECT, "source_user": AccountRole.SUBJECT}
+
+
+def _report(result: Reporter, rule_id: str, record: EventRecord, facts: dict[str, str], outcome: str = "hit") -> None:
+    """An LSASS access: the process that opened LSASS as the facet."""
+    image = facts.get("source_image") or facts.get("process") or ""
+    user = facts.get("source_user") or facts.get("user") or None
+    facet = ProcessFacet(
+        image=image, pid=pid(facts.get("source_process_id") or facts.get("process_id") or ""), user=user
+    )
+    report(result, rule_id, record, facts, outcome, roles=_ROLES, process=facet if image else None)
+
+
+def process_access(record: EventRecord, result: Reporter) -> None:
     if basename(record.get("TargetImage")) != "lsass.exe":
         return
     source = basename(record.get("SourceImage"))
@@ -26,17 +42,17 @@ def process_access(record: EventRecord, result: UnitResult) -> None:
         "source_process_id": record.get("SourceProcessId"),
         "call_trace": record.get("CallTrace"),
     }
-    library = next((lib for lib in words(ACCESS, "dump_libraries") if lib in trace), None)
+    library = next((lib for lib in params(ACCESS, LsassAccessParams).dump_libraries if lib in trace), None)
     if library:
-        report(result, ACCESS, record, {"dump_library": library, **facts})
-    elif granted in word_set(ACCESS, "dump_access"):
-        if source in word_set(ACCESS, "expected_accessors"):
+        _report(result, ACCESS, record, {"dump_library": library, **facts})
+    elif granted in params(ACCESS, LsassAccessParams).dump_access:
+        if source in params(ACCESS, LsassAccessParams).expected_accessors:
             result.suppress(ACCESS, "dump-style access to LSASS by a Windows or security process")
         else:
-            report(result, ACCESS, record, facts, severity=Severity.MEDIUM, implies=Implies.SUSPICIOUS)
+            _report(result, ACCESS, record, facts, "dump-access")
 
 
-def object_access(record: EventRecord, result: UnitResult) -> None:
+def object_access(record: EventRecord, result: Reporter) -> None:
     if basename(record.get("ObjectName")) != "lsass.exe":
         return
     mask = _mask(record.get("AccessMask"))
@@ -50,12 +66,12 @@ def object_access(record: EventRecord, result: UnitResult) -> None:
         "user": account(record.get("SubjectDomainName"), record.get("SubjectUserName")),
         "process_id": record.get("ProcessId"),
     }
-    if process in word_set(HANDLE, "expected_accessors"):
+    if process in params(HANDLE, LsassHandleParams).expected_accessors:
         result.suppress(HANDLE, "LSASS memory read by a Windows or security process")
-    elif process in word_set(HANDLE, "dump_vectors"):
-        report(result, HANDLE, record, facts, severity=Severity.HIGH, implies=Implies.COMPROMISE)
+    elif process in params(HANDLE, LsassHandleParams).dump_vectors:
+        _report(result, HANDLE, record, facts, "dump-vector")
     else:
-        report(result, HANDLE, record, facts)
+        _report(result, HANDLE, record, facts)
 
 
 def _mask(text: str) -> int | None:
