@@ -117,7 +117,7 @@ def run_all(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpora", type=Path, default=Path("/work/corpora"))
-    ap.add_argument("--signature-base", type=Path, required=True, help="a checkout of Neo23x0/signature-base")
+    ap.add_argument("--signature-base", type=Path, help="a checkout of Neo23x0/signature-base (else left out)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--misses", action="store_true", help="list the shells each detector missed")
     args = ap.parse_args()
@@ -133,18 +133,21 @@ def main() -> None:
 
     results: dict[str, dict[str, tuple[bool, str]]] = {}
     timing: dict[str, float] = {}
-    for label, fn, extra, init, initargs in (
+    detectors: list[tuple[str, object, tuple[object, ...], object, tuple[object, ...]]] = [
         ("exhunt before code analysis", exhunt_verdicts, (False,), None, ()),
         ("exhunt with code analysis", exhunt_verdicts, (True,), None, ()),
-        ("yara-x + signature-base", sb_verdicts, (), _sb_init, (str(args.signature_base),)),
-    ):
+    ]
+    if args.signature_base is not None:
+        detectors.append(("yara-x + signature-base", sb_verdicts, (), _sb_init, (str(args.signature_base),)))
+    for label, fn, extra, init, initargs in detectors:
         t0 = time.perf_counter()
         results[label] = run_all(everything, args.jobs, fn, *extra, init=init, initargs=initargs)
         timing[label] = time.perf_counter() - t0
         print(f"{label}: {timing[label]:.1f}s", file=sys.stderr)
 
-    _, good, bad = signature_base(args.signature_base)
-    print(f"signature-base: {good} rule files compiled with yara-x, {bad} did not compile (left out)\n")
+    if args.signature_base is not None:
+        _, good, bad = signature_base(args.signature_base)
+        print(f"signature-base: {good} rule files compiled with yara-x, {bad} did not compile (left out)\n")
     groups = {
         "dev": [p for p in shells if split.get(Path(p).name.split(".")[0]) == "dev"],
         "held-out": [p for p in shells if split.get(Path(p).name.split(".")[0]) == "held-out"],

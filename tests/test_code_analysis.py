@@ -190,7 +190,7 @@ var mc = new System.Management.ManagementClass("Win32_Process");
 mc.InvokeMethod("Create", new object[] { Request["cmd"] });
 %>""",
         "EXH-WS-CODE-PROCESS",
-        ["request parameter 'cmd'", "runs it as a command (.InvokeMethod)"],
+        ["request parameter 'cmd'", "runs it as a command (ManagementClass.InvokeMethod)"],
     ),
     (
         "writer.aspx",
@@ -295,6 +295,84 @@ public class H : System.Web.IHttpHandler {
 }""",
         "EXH-WS-CODE-ASSEMBLY",
         ["form field 'd'", "base64-decodes it", "loads it as an assembly", "in an HTTP handler"],
+    ),
+    (
+        "control-cmd.aspx",
+        """<%@ Page Language="C#" %>
+<script runat="server">
+protected void Go(object sender, EventArgs e) {
+    var si = new System.Diagnostics.ProcessStartInfo();
+    si.FileName = shellPath.Text;
+    si.Arguments = "/c " + argBox.Text.Trim();
+    System.Diagnostics.Process.Start(si);
+}
+</script>
+<form runat="server"><asp:TextBox ID="shellPath" runat="server" Text="cmd.exe" />
+<asp:TextBox ID="argBox" runat="server" /><asp:Button ID="b" runat="server" OnClick="Go" /></form>""",
+        "EXH-WS-CODE-PROCESS",
+        ["page control 'shellpath' (TextBox.text)", "runs it as a command"],
+    ),
+    (
+        "control-sql.aspx",
+        """<%@ Page Language="VB" %>
+<script runat="server">
+Sub Connect(sender As Object, e As EventArgs)
+    Dim conn As New System.Data.OleDb.OleDbConnection(ConnStr.Value)
+    conn.Open()
+End Sub
+</script>
+<input type="hidden" id="ConnStr" runat="server" />""",
+        "EXH-WS-CODE-SQL",
+        ["page control 'connstr' (HtmlInputHidden.value)", "opens a database connection"],
+    ),
+    (
+        "control-upload.aspx",
+        """<%@ Page Language="C#" %>
+<script runat="server">
+protected void Up(object sender, EventArgs e) {
+    string dir = Folder.SelectedValue;
+    UpFile.PostedFile.SaveAs(System.IO.Path.Combine(dir, UpFile.FileName));
+}
+</script>
+<asp:DropDownList ID="Folder" runat="server" /><asp:FileUpload ID="UpFile" runat="server" />""",
+        "EXH-WS-CODE-FILE-WRITE",
+        ["page control 'folder' (DropDownList.selectedvalue)", "page control 'upfile' (FileUpload.postedfile)"],
+    ),
+    (
+        "viewstate-delete.aspx",
+        """<%@ Page Language="C#" %>
+<script runat="server">
+protected void Del(object sender, EventArgs e) {
+    System.IO.Directory.Delete(ViewState["cwd"] + "\\" + Request.Form["n"], true);
+}
+protected void Cd(object sender, EventArgs e) { ViewState["cwd"] = Cwd.Text; }
+</script><asp:TextBox ID="Cwd" runat="server" />""",
+        "EXH-WS-CODE-FILE-MANAGE",
+        ["page control 'cwd' (TextBox.text)", "keeps it in the viewstate", "deletes, moves or re-dates"],
+    ),
+    (
+        "toolkit.aspx",
+        """<%@ Page Language="C#" %>
+<script runat="server">
+protected void Run(object sender, EventArgs e) {
+    var p = new System.Diagnostics.Process();
+    p.StartInfo.FileName = "cmd.exe";
+    p.StartInfo.Arguments = Helper.Quote(CmdLine.Text);
+    p.Start();
+}
+protected void Kill(object sender, EventArgs e) { System.IO.File.Delete(Target.Text); }
+protected void Query(object sender, EventArgs e) {
+    using (var c = new System.Data.SqlClient.SqlConnection(Settings.Conn)) { c.Open(); }
+}
+</script>
+<asp:TextBox ID="CmdLine" runat="server" /><asp:TextBox ID="Target" runat="server" />""",
+        "EXH-WS-CODE-TOOLKIT",
+        [
+            "run commands (new Process, line 4)",
+            "write or manage files (File.Delete, line 9)",
+            "open databases",
+            "in one page",
+        ],
     ),
 ]
 
@@ -488,6 +566,60 @@ Response.Write(Activator.CreateInstance(t));
 ]
 
 
+BENIGN += [
+    (
+        "icons.asmx",
+        """<%@ WebService Language="C#" Class="Icons" %>
+public class Icons : System.Web.Services.WebService {
+    [System.Web.Services.WebMethod]
+    public void DeleteIcon(string iconPath) {
+        string path = Utils.GetAbsolutePath(string.Format("Modules/Logo/image/{0}", iconPath));
+        System.IO.File.Delete(path);
+        System.IO.File.Delete(@"D:\\Sites\\shop\\cache\\" + iconPath + ".thumb");
+    }
+}""",
+    ),
+    (
+        "dashboard.ashx",
+        """<%@ WebHandler Language="C#" Class="Dash" %>
+public class Dash : System.Web.IHttpHandler {
+    public void ProcessRequest(System.Web.HttpContext context) {
+        var invoker = new WebServiceInvoker(new System.Uri("http://example.com/Dash.asmx"));
+        context.Response.Write(invoker.InvokeMethod<string>("Dash", context.Request.Form["method"], new object[0]));
+    }
+    public bool IsReusable { get { return true; } }
+}""",
+    ),
+    (
+        "cms-upload.aspx",
+        """<%@ Page Language="C#" %>
+<script runat="server">
+protected void Save(object sender, EventArgs e) {
+    string folder = Server.MapPath("~/Content/Images/") + Category.SelectedValue;
+    ImageUpload.SaveAs(System.IO.Path.Combine(Server.MapPath("~/Content/Images"), ImageUpload.FileName));
+    System.IO.File.WriteAllText(Server.MapPath("~/App_Data/notes/" + Title.Text + ".txt"), Body.Text);
+    System.IO.File.Delete(folder + "/" + System.IO.Path.GetFileName(OldImage.Value));
+}
+</script>
+<asp:DropDownList ID="Category" runat="server" /><asp:FileUpload ID="ImageUpload" runat="server" />
+<asp:TextBox ID="Title" runat="server" /><asp:TextBox ID="Body" runat="server" TextMode="MultiLine" />
+<asp:HiddenField ID="OldImage" runat="server" />""",
+    ),
+    (
+        "cms-export.aspx",
+        """<%@ Page Language="C#" %>
+<script runat="server">
+protected void Export(object sender, EventArgs e) {
+    string path = Server.MapPath("~/App_Data/export.csv");
+    System.IO.File.WriteAllText(path, Report.Text);
+    System.IO.File.Copy(path, Server.MapPath("~/App_Data/export-old.csv"), true);
+}
+</script>
+<asp:TextBox ID="Report" runat="server" />""",
+    ),
+]
+
+
 @pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
 def test_benign_look_alike(name: str, code: str) -> None:
     report = run(name, code)
@@ -581,3 +713,17 @@ def test_place_tiers_of_code_rules(tmp_path: Path) -> None:
     stomp = next(c[1] for c in CHAIN_CASES if c[0] == "stomp.aspx").encode()
     in_client = by_rule(hunt(server_file(tmp_path, ASPNET_CLIENT + r"\s.aspx", stomp)))
     assert in_client["EXH-WS-CODE-FILE-MANAGE"].severity == Severity.HIGH
+
+
+def test_only_server_code_is_parsed() -> None:
+    from exhunt.filehunt import codehunt
+    from exhunt.filehunt.locations import Location, Place
+
+    def wanted(name: str, data: bytes) -> bool:
+        return codehunt.wants(Location(f"c:/inetpub/wwwroot/owa/{name}", Place.IIS_WEBROOT, True), data)
+
+    browser = b"var x = new XMLHttpRequest(); x.open('GET', '/owa/service.svc?action=' + request.id);"
+    assert not wanted("app.js", browser)
+    assert wanted("srv.js", b"import System.Web;\nfunction f(c : HttpContext) { eval(c.Request['x'], 'unsafe'); }")
+    assert not wanted("static.aspx", b"<html><body>no server code, just a request form</body></html>")
+    assert wanted("s.aspx", b'<%@ Page Language="C#" %><% Response.Write(Request["x"]); %>')

@@ -441,6 +441,7 @@ DETECTORS: dict[str, type] = {
     "iis-config": NoParams,
     # code analysis
     "code-flow": CodeFlowParams,
+    "code-toolkit": CodeToolkitParams,
     "code-hidden-name": NoParams,
     "code-seo-cloak": CodeCloakParams,
     "code-planted-dll": CodePlantedDllParams,

@@ -23,7 +23,13 @@ from exhunt.codeanalysis.fold import as_bytes, decode_base64, show
 from exhunt.codeanalysis.syntax import error_share, parse
 from exhunt.codeanalysis.tokens import read_tokens
 from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, PATH_KINDS, SinkPattern
-from exhunt.ruleparams import CodeCloakParams, CodeFlowParams, CodeIncludeParams, CodePlantedDllParams
+from exhunt.ruleparams import (
+    CodeCloakParams,
+    CodeFlowParams,
+    CodeIncludeParams,
+    CodePlantedDllParams,
+    CodeToolkitParams,
+)
 from exhunt.rules import catalog, params
 
 MAX_PARSE_BYTES = 512 * 1024  # code beyond this is read token by token
@@ -107,8 +113,10 @@ def analyze_code(
         code = depad(unit.text, report, 1)
         unit = CodeUnit(unit.lang, unit.kind, code, unit.first_line)
         report.languages.add(str(unit.lang))
-        hits.extend(_analyze_unit(unit, rules, deadline, report))
+        hits.extend(_analyze_unit(unit, rules, deadline, report, extracted.controls))
     _judge(hits, name, extracted, report)
+    if not name.lower().endswith((".cs", ".vb", ".js")):
+        _toolkit(hits, report)
     _includes(extracted, report)
     _planted(extracted, text, len(data), report)
     if not name.lower().endswith((".cs", ".vb", ".js")) or name.lower().endswith("global.asax.cs"):
@@ -124,7 +132,9 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def _analyze_unit(unit: CodeUnit, rules: list[SinkRule], deadline: float, report: CodeReport) -> list[SinkHit]:
+def _analyze_unit(
+    unit: CodeUnit, rules: list[SinkRule], deadline: float, report: CodeReport, controls: Mapping[str, str]
+) -> list[SinkHit]:
     if not unit.text.strip():
         return []
     if len(unit.text) > MAX_PARSE_BYTES:
@@ -135,20 +145,20 @@ def _analyze_unit(unit: CodeUnit, rules: list[SinkRule], deadline: float, report
                 unit.first_line,
             )
         )
-        return _tokens(unit, rules, report)
+        return _tokens(unit, rules, report, controls)
     parsed = parse(unit)
     if isinstance(parsed, str):
         report.problems.append(CodeProblem("unsupported", parsed, unit.first_line))
-        return _tokens(unit, rules, report)
+        return _tokens(unit, rules, report, controls)
     try:
-        flow = UnitFlow(parsed, unit.lang, rules, deadline, NODE_BUDGET)
+        flow = UnitFlow(parsed, unit.lang, rules, deadline, NODE_BUDGET, controls)
         flow.run()
     except Budget as exc:
         kind = "timed-out" if exc.what == "deadline" else "limit"
         report.problems.append(
             CodeProblem(kind, f"{unit.lang} code analysis stopped: {exc.what}; read token by token", unit.first_line)
         )
-        return _tokens(unit, rules, report)
+        return _tokens(unit, rules, report, controls)
     report.readers.add(f"tree-sitter:{unit.lang}")
     for text_, line in flow.folded.items():
         report.folded.setdefault(text_, line)
@@ -158,15 +168,15 @@ def _analyze_unit(unit: CodeUnit, rules: list[SinkRule], deadline: float, report
         )
     hits = flow.hits
     if error_share(parsed.tree.root_node) > 0.5:
-        hits = hits + _tokens(unit, rules, report)
+        hits = hits + _tokens(unit, rules, report, controls)
     return hits
 
 
-def _tokens(unit: CodeUnit, rules: list[SinkRule], report: CodeReport) -> list[SinkHit]:
+def _tokens(unit: CodeUnit, rules: list[SinkRule], report: CodeReport, controls: Mapping[str, str]) -> list[SinkHit]:
     if unit.kind is UnitKind.FILE and unit.first_line == 1:
         return []  # a code file: its statements lie too far apart for token-level flows to mean much
     report.readers.add(f"tokens:{unit.lang}")
-    result = read_tokens(unit.text[: MAX_PARSE_BYTES * 8], rules)
+    result = read_tokens(unit.text[: MAX_PARSE_BYTES * 8], rules, controls=controls)
     for text_, line in result.folded.items():
         report.folded.setdefault(text_, line)
     return result.hits
@@ -213,6 +223,39 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         chain = _chain(t, phrase, hit, context)
         lines = tuple(sorted(t.lines | {hit.line}))
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))
+
+
+def _toolkit(hits: list[SinkHit], report: CodeReport) -> None:
+    """A page that holds the calls of several shell capabilities at once (commands, file
+    management, SQL...) with client input reaching at least one of them."""
+    rule_id = "EXH-WS-CODE-TOOLKIT"
+    kit = params(rule_id, CodeToolkitParams)
+    if not any(h.taint is not None and h.taint.kinds & PATH_KINDS for h in hits):
+        return
+    met: list[tuple[str, SinkHit]] = []
+    for group in kit.groups:
+        first = next((h for h in hits if h.capability in group), None)
+        if first is not None:
+            met.append((group[0], first))
+    if len(met) < kit.min_groups:
+        return
+    parts = [f"{_CAN.get(cap, cap)} ({h.api}, line {h.line})" for cap, h in met]
+    tainted = next(h for h in hits if h.taint is not None and h.taint.kinds & PATH_KINDS)
+    assert tainted.taint is not None
+    said = ", ".join(parts[:-1]) + " and " + parts[-1]
+    chain = f"{said} in one page; {' and '.join(tainted.taint.sources[:2])} reaches {tainted.api} (line {tainted.line})"
+    lines = tuple(sorted({h.line for _, h in met} | {tainted.line}))
+    report.capabilities.append(Capability(rule_id, met[0][1].line, f"can {chain}", lines, "toolkit"))
+
+
+_CAN = {
+    "process": "run commands",
+    "file-write": "write or manage files",
+    "sql": "open databases",
+    "registry": "open registry keys",
+    "tunnel": "open sockets",
+    "dynamic-code": "run code",
+}
 
 
 def _chain(t: Taint, phrase: str, hit: SinkHit, context: str) -> str:

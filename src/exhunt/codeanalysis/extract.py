@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from exhunt.codeanalysis.vocabulary import INPUT_CONTROLS
+
 
 class Lang(StrEnum):
     CSHARP = "csharp"
@@ -50,6 +52,8 @@ class Extracted:
     includes: list[tuple[str, int]] = field(default_factory=list)  # (path, line)
     markup_chars: int = 0  # characters of the file outside any server code
     binding_expressions: int = 0  # <%# %> seen (and left alone)
+    # Input controls declared in the markup (runat="server"): id (lower case) -> control class.
+    controls: dict[str, str] = field(default_factory=dict)
 
     @property
     def code_chars(self) -> int:
@@ -66,6 +70,7 @@ _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
 _ATTR = re.compile(r"""(?P<k>[\w:.-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
 _DIRECTIVE_NAME = re.compile(r"^\s*(?P<name>[A-Za-z]+)\b(?!\s*=)")
+_CONTROL_TAG = re.compile(r"<(?P<tag>asp:[A-Za-z]+|input|textarea|select)\b(?P<attrs>[^<>]{0,2000})>", re.I)
 _INCLUDE = re.compile(r"<!--\s*#include\s+(?:file|virtual)\s*=\s*[\"']?(?P<path>[^\"'>]+?)[\"']?\s*-->", re.I)
 
 
@@ -130,6 +135,33 @@ def guess_language(code: str) -> Lang:
     return Lang.CSHARP
 
 
+def input_controls(text: str) -> dict[str, str]:
+    """Server controls declared in the markup that carry client input: id -> control class."""
+    found: dict[str, str] = {}
+    if "runat" not in text.lower():
+        return found
+    for m in _CONTROL_TAG.finditer(text):
+        attrs_text = m.group("attrs")
+        if not _RUNAT.search(attrs_text):
+            continue
+        tag = m.group("tag").lower()
+        kind = INPUT_CONTROLS.get(tag)
+        if kind is None:
+            continue
+        attrs = {k.lower(): v for k, v in attributes(attrs_text).items()}
+        ident = attrs.get("id", "").strip()
+        if not ident.isidentifier():
+            continue
+        if tag == "input":
+            kind = {"file": "HtmlInputFile", "hidden": "HtmlInputHidden", "password": "HtmlInputPassword"}.get(
+                attrs.get("type", "").lower(), kind
+            )
+            if attrs.get("type", "").lower() in {"submit", "button", "reset", "image", "checkbox", "radio"}:
+                continue
+        found[ident.lower()] = kind
+    return found
+
+
 def extract(text: str, extension: str) -> Extracted:
     """The server code of one file. `extension` is lower case with its dot."""
     out = Extracted()
@@ -145,6 +177,7 @@ def extract(text: str, extension: str) -> Extracted:
 
     for m in _INCLUDE.finditer(text):
         out.includes.append((m.group("path").strip(), _line_at(text, m.start(), [0, 1])))
+    out.controls = input_controls(text)
 
     scripts: list[tuple[Lang | None, str, int]] = []
     for m in _SCRIPT.finditer(text):

@@ -17,7 +17,9 @@ Nothing is executed; the tree is only read.
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -38,9 +40,12 @@ from exhunt.codeanalysis.syntax import (
 )
 from exhunt.codeanalysis.vocabulary import (
     CIPHER_CALLS,
+    CONTROL_MEMBERS,
     DANGEROUS_TEXT,
     NAME_ONLY,
+    PATH_KINDS,
     READ_INTO,
+    SITE_FOLDERS,
     SOURCE_MEMBERS,
     TRANSFORMS,
     WEB_PATH,
@@ -122,14 +127,25 @@ class _Method:
     steps: tuple[str, ...] = ()
 
 
-_STORES = {"session", "application", "cache"}
+# Where a page keeps values between requests. The view state round-trips through the client but
+# is signed by the server (MAC), so like the others it only carries what the page put there.
+_STORES = {"session", "application", "cache", "viewstate"}
 MAX_NESTING = 400
 _DECL_TYPES = {"variable_declaration", "local_declaration_statement", "field_declaration"}
 
 
 class UnitFlow:
-    def __init__(self, parsed: Parsed, lang: Lang, rules: list[SinkRule], deadline: float, node_budget: int) -> None:
+    def __init__(
+        self,
+        parsed: Parsed,
+        lang: Lang,
+        rules: list[SinkRule],
+        deadline: float,
+        node_budget: int,
+        controls: Mapping[str, str] | None = None,
+    ) -> None:
         self.parsed = parsed
+        self.controls = dict(controls or {})  # input controls the page declares: id -> class
         self.lang = lang
         self.rules = rules
         self.deadline = deadline
@@ -145,6 +161,7 @@ class UnitFlow:
         self.tainted_writes = False
         self._memo: dict[int, Taint | None] = {}
         self.fields: set[str] = set()  # class fields: one variable for every method
+        self._site_paths: set[str] = set()  # variables holding a fixed path inside the site
         self.nodes = self._collect(node_budget)
 
     # ------------------------------------------------------------------ plumbing
@@ -269,7 +286,7 @@ class UnitFlow:
             name = node.child_by_field_name("name")
             value = node.child_by_field_name("initializer")
             if value is None:
-                value = next((c for c in node.named_children if c.type == "expression"), None)
+                value = next((c for c in node.named_children if c.type == "expression" or role(c) is Role.NEW), None)
             return name, value
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
@@ -361,6 +378,8 @@ class UnitFlow:
                     continue
                 t = self.taint(right, method)
                 if t is None:
+                    if role(left) is Role.IDENT and self._in_site(_leftmost(right), method):
+                        self._site_paths.add(text(left).lower())
                     continue
                 self._store(left, t, method)
             elif r is Role.CALL:
@@ -484,6 +503,10 @@ class UnitFlow:
                     if sub is not None and op in {"^", "Xor"}:
                         sub = sub.step("XOR-decodes it", self.line(cur))
                     out = merge(out, sub)
+            if out is not None and operator(node) in {"+", "&"}:
+                first = _leftmost(node)
+                if self._in_site(first, method) or _fixed_folder(as_text(self.fold(first))):
+                    out = out.only(frozenset({"web-path"}))  # a path under a folder the code fixes
             return out
         if r is Role.MEMBER:
             obj, _name = member_parts(node)
@@ -536,9 +559,28 @@ class UnitFlow:
             out = out.step(f"decrypts it with {cipher_name(text(node) + ' ' + self._types_text())}", line)
         if lname in NAME_ONLY:
             out = out.only(frozenset({"name"}))
-        elif lname in WEB_PATH:
+        elif (
+            lname in WEB_PATH
+            or (lname == "combine" and args and self._in_site(args[0], method))
+            or (lname == "format" and args and _fixed_folder((as_text(self.fold(args[0])) or "").split("{")[0]))
+        ):
             out = out.only(frozenset({"web-path"}))
         return out
+
+    def _in_site(self, node: Node, method: str | None) -> bool:
+        """Whether a path starts at a folder of the site: `Server.MapPath(...)`, or a variable
+        holding such a path."""
+        node = unwrap(node)
+        r = role(node)
+        if r is Role.CALL:
+            callee, _ = call_parts(node)
+            return dotted(callee).lower().rsplit(".", 1)[-1] in WEB_PATH
+        if r is Role.IDENT:
+            t = self.taints.get((method, text(node))) or self.taints.get((None, text(node)))
+            if t is not None:
+                return t.kinds == frozenset({"web-path"})
+            return text(node).lower() in self._site_paths
+        return dotted(node).lower() in SITE_FOLDERS
 
     def _types_text(self) -> str:
         return " ".join(self.types.values())
@@ -560,6 +602,9 @@ class UnitFlow:
             return None
         path = dotted(obj).lower().replace("()", "").split(".")
         line = self.line(node)
+        control = self._control(path, line)
+        if control is not None:
+            return control
         for i, seg in enumerate(path):
             if seg != "request":
                 continue
@@ -584,6 +629,20 @@ class UnitFlow:
                 return Taint((f"{desc}{keyed}",), frozenset({kind}), (), frozenset({line}))
             return None
         return None
+
+    def _control(self, path: list[str], line: int) -> Taint | None:
+        """What the client posted back through a page control (`cmd.Text`, `up.PostedFile`)."""
+        while path and path[0] in {"this", "me", "page"}:
+            path = path[1:]
+        if len(path) < 2 or path[0] not in self.controls:
+            return None
+        kind = CONTROL_MEMBERS.get(path[1])
+        if kind is None:
+            return None
+        if path[-1] == "filename":
+            kind = "name"
+        shown = f"page control '{path[0]}' ({self.controls[path[0]]}.{path[1]})"
+        return Taint((shown,), frozenset({kind}), (), frozenset({line}))
 
     # ------------------------------------------------------------------ sinks
     def _resolved_path(self, callee: Node | None, is_new: bool) -> tuple[tuple[str, ...], bool]:
@@ -655,8 +714,8 @@ class UnitFlow:
             content_t = self.taint(args[1], method)
         else:
             content_t = path_t if self.tainted_writes else None
-        if path_t is None or content_t is None:
-            return None
+        if path_t is None or content_t is None or not path_t.kinds & PATH_KINDS:
+            return None  # a fixed path, a file name or a path kept in the site: not the client's choice
         return path_t.merge(content_t)
 
     def _reflective(self, node: Node, callee: Node | None, args: list[Node], method: str | None) -> None:
@@ -735,6 +794,25 @@ def _single_return(body: Node) -> Node | None:
     if len(stmts) == 1 and stmts[0].type == "return_statement" and stmts[0].named_child_count:
         return stmts[0].named_children[0]
     return None
+
+
+_FOLDER = re.compile(r"^(?:~|[A-Za-z]:)?[\\/]?(?:[\w.-]+[\\/])+")
+
+
+def _fixed_folder(prefix: str | None) -> bool:
+    """Whether text a path starts with names a folder (`Modules/Logo/`, `C:\\data\\`): the code,
+    not the client, then chooses where the path leads."""
+    return bool(prefix) and _FOLDER.match(prefix or "") is not None
+
+
+def _leftmost(node: Node) -> Node:
+    """The first operand of a chain of binary operators (`a + b + c` -> `a`)."""
+    cur = unwrap(node)
+    for _ in range(256):
+        if role(cur) is not Role.BINARY or not cur.named_child_count:
+            break
+        cur = unwrap(cur.named_children[0])
+    return cur
 
 
 def _base_ident(node: Node) -> Node | None:

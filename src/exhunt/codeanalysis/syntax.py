@@ -167,7 +167,10 @@ ROLES: dict[str, Role] = {
 
 
 def role(node: Node) -> Role:
-    return ROLES.get(node.type, Role.OTHER)
+    r = ROLES.get(node.type, Role.OTHER)
+    if r is Role.OTHER and node.type == "as_clause" and any(c.type == "argument_list" for c in node.children):
+        return Role.NEW  # VB `Dim x As New T(args)`: the grammar hides the New keyword
+    return r
 
 
 def unwrap(node: Node) -> Node:

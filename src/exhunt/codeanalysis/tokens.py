@@ -9,10 +9,11 @@ tree (no types, no folding beyond concatenation), linear in the size of the code
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from exhunt.codeanalysis.flow import SinkHit, SinkRule, Taint
-from exhunt.codeanalysis.vocabulary import SOURCE_MEMBERS, TRANSFORMS
+from exhunt.codeanalysis.vocabulary import CONTROL_MEMBERS, SOURCE_MEMBERS, TRANSFORMS
 
 _COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*|^\s*'[^\n]*", re.S | re.M)
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
@@ -30,7 +31,21 @@ class TokenResult:
     folded: dict[str, int]
 
 
-def _source(stmt: str) -> tuple[str, str] | None:
+def _control_source(controls: Mapping[str, str]) -> re.Pattern[str]:
+    """Values the client posts back: a declared control's Text, Value, PostedFile..."""
+    names = "|".join(sorted(re.escape(c) for c in controls))
+    members = "|".join(sorted(CONTROL_MEMBERS))
+    declared = rf"|\b(?P<c>{names})\s*\.\s*(?P<cm>{members})\b" if names else ""
+    return re.compile(rf"(?i)(?!x)x{declared}")
+
+
+def _source(stmt: str, controls: re.Pattern[str] | None = None) -> tuple[str, str] | None:
+    if controls is not None:
+        c = controls.search(stmt)
+        if c is not None:
+            member = (c.group("cm") or "").lower() if c.groupdict().get("cm") else ""
+            kind = "name" if member == "filename" else CONTROL_MEMBERS[member]
+            return kind, f"page control '{c.group('c')}'"
     for m in _SOURCE.finditer(stmt):
         member = (m.group("m") or "").lower()
         if not member:
@@ -40,7 +55,10 @@ def _source(stmt: str) -> tuple[str, str] | None:
     return None
 
 
-def read_tokens(code: str, rules: list[SinkRule], first_line: int = 1) -> TokenResult:
+def read_tokens(
+    code: str, rules: list[SinkRule], first_line: int = 1, controls: Mapping[str, str] | None = None
+) -> TokenResult:
+    control_rx = _control_source(controls or {})
     code = _COMMENTS.sub(lambda m: "\n" * m.group(0).count("\n"), code)
     folded: dict[str, int] = {}
     tainted: dict[str, Taint] = {}
@@ -67,7 +85,7 @@ def read_tokens(code: str, rules: list[SinkRule], first_line: int = 1) -> TokenR
                     folded.setdefault(s[1:-1], stmt_line)
             stmt = joined
         t: Taint | None = None
-        src = _source(stmt)
+        src = _source(stmt, control_rx)
         if src is not None:
             t = Taint((src[1],), frozenset({src[0]}), (), frozenset({stmt_line}))
         if tainted:

@@ -32,7 +32,35 @@ SOURCE_MEMBERS: dict[str, tuple[str, str]] = {
     "urlreferrer": ("client", "the referer"),
 }
 # Kinds of taint that put the path a file operation works on in the client's hands.
-PATH_KINDS = frozenset({"request", "body", "webmethod", "session", "client"})
+PATH_KINDS = frozenset({"request", "body", "webmethod", "session", "client", "control"})
+
+# Server controls a page declares in its markup whose values the client posts back: tag (lower
+# case) -> the control class a finding names. `<input>` is HtmlInputText, or HtmlInputFile
+# for type="file".
+INPUT_CONTROLS: dict[str, str] = {
+    "asp:textbox": "TextBox",
+    "asp:dropdownlist": "DropDownList",
+    "asp:listbox": "ListBox",
+    "asp:hiddenfield": "HiddenField",
+    "asp:fileupload": "FileUpload",
+    "asp:radiobuttonlist": "RadioButtonList",
+    "asp:checkboxlist": "CheckBoxList",
+    "input": "HtmlInputText",
+    "textarea": "HtmlTextArea",
+    "select": "HtmlSelect",
+}
+# Members of such a control that carry what the client posted (lower case) -> taint kind.
+CONTROL_MEMBERS: dict[str, str] = {
+    "text": "control",
+    "value": "control",
+    "selectedvalue": "control",
+    "selecteditem": "control",
+    "items": "control",
+    "postedfile": "upload",
+    "filebytes": "upload",
+    "filecontent": "upload",
+    "filename": "name",
+}
 
 CIPHERS = (
     ("rijndael", "AES (Rijndael)"),
@@ -74,6 +102,15 @@ WRITE_INTO = frozenset({"write", "writeline", "add", "append", "appendline", "wr
 NAME_ONLY = frozenset({"getfilename", "getextension", "getfilenamewithoutextension"})
 # Calls that put a client path inside the web site (MapPath), so it cannot leave it freely.
 WEB_PATH = frozenset({"mappath"})
+# Expressions that name a folder of the site itself (lower case, as written).
+SITE_FOLDERS = frozenset(
+    {
+        "request.physicalapplicationpath",
+        "httpruntime.appdomainapppath",
+        "appdomain.currentdomain.basedirectory",
+        "httpcontext.current.request.physicalapplicationpath",
+    }
+)
 
 # Folded strings that are names a shell hides from string signatures.
 DANGEROUS_TEXT = re.compile(

@@ -107,6 +107,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "as timed-out, and the hunt goes on. 0 turns deadlines off"
         ),
     )
+    perf.add_argument(
+        "--no-code-analysis",
+        action="store_true",
+        help="do not parse server code in pages (faster; web shells then rest on content rules and indicators)",
+    )
 
 
 def _write_json(result: HuntResult, path: str) -> None:
@@ -191,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
         extra_indicator_paths=tuple(args.indicators),
         allowlist_paths=tuple(args.allowlist),
         unit_timeout=args.unit_timeout,
+        settings={"code_analysis": False} if args.no_code_analysis else {},
     )
     show_progress = not args.quiet and err.is_terminal
     try:

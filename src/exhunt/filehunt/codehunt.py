@@ -46,7 +46,11 @@ def wants(loc: Location, data: bytes) -> bool:
     head = data[: 1 << 20].lower()
     if len(data) >= 8 and data[1:64:2].count(0) > 16:
         head = data[: 1 << 21].decode("utf-16-le", "replace").encode("utf-8", "replace").lower()
-    if ext in {".cs", ".vb", ".js"}:
+    if ext == ".js":
+        # Browser scripts (every OWA and ECP folder holds thousands, many naming XMLHttpRequest)
+        # are not server code; JScript.NET code files import the framework or use its context.
+        return b"httpcontext" in head or b"system.web" in head or b"import system" in head
+    if ext in {".cs", ".vb"}:
         return b"request" in head or b"webmethod" in head or b"httpcontext" in head
     if not any(m in head for m in _SERVER_MARKERS):
         return False
