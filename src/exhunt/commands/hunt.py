@@ -46,6 +46,7 @@ examples:
   exhunt hunt Collection-EX01-2021-03-05.zip --json ex01.json --html ex01.html
   exhunt hunt triage/ --jobs 8 --timeline timeline.jsonl --stix iocs.json
   exhunt hunt C:\\inetpub\\wwwroot --yara my-rules/ --allowlist allow.txt
+  exhunt hunt EX01/ --sigma sigma/rules/windows --sigma sigma/rules/web
 """
 
 
@@ -86,6 +87,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE",
         help="allow-list of hashes, paths or patterns to silence (repeatable)",
+    )
+    parser.add_argument(
+        "--split-by-computer",
+        action="store_true",
+        help="hunt the event files of each computer the events name as a host of their own",
+    )
+    rules.add_argument(
+        "--sigma",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="Sigma rule file or folder, run on event logs and (category webserver) IIS and HttpProxy logs (repeatable)",
+    )
+    rules.add_argument(
+        "--sigma-levels",
+        metavar="FILE",
+        help="TOML file overriding what Sigma levels or rule ids imply (same shape as the shipped levels.toml)",
     )
     perf = parser.add_argument_group("performance")
     perf.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
@@ -195,6 +213,8 @@ def run(args: argparse.Namespace) -> int:
         extra_yara_paths=tuple(args.yara),
         extra_indicator_paths=tuple(args.indicators),
         allowlist_paths=tuple(args.allowlist),
+        sigma_paths=tuple(args.sigma),
+        sigma_levels=args.sigma_levels,
         unit_timeout=args.unit_timeout,
         settings={"code_analysis": False} if args.no_code_analysis else {},
     )
@@ -210,6 +230,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         hosts = discover(args.path)
+        if args.split_by_computer:
+            from exhunt.evidence.computers import split_by_computer
+
+            hosts = split_by_computer(hosts)
     except EvidenceUnavailable as exc:
         err.print(f"exhunt hunt: {exc}", markup=False)
         return 2

@@ -40,7 +40,8 @@ def render_host(console: Console, host: HostAssessment, *, per_rule: int = PER_R
     )
     console.print(safe(host.verdict_reason), soft_wrap=False)
     for note in host.notes:
-        console.print(f"[dim]{safe(note)}[/]")
+        style = "bold yellow" if note.startswith("SEVERAL COMPUTERS") else "dim"
+        console.print(f"[{style}]{safe(note)}[/]")
     _render_build(console, host)
     if host.findings:
         _render_findings(console, host.findings, per_rule)
