@@ -30,6 +30,7 @@ from exhunt.codeanalysis.syntax import (
     Parsed,
     Role,
     call_parts,
+    called,
     dotted,
     index_parts,
     member_parts,
@@ -422,12 +423,7 @@ class UnitFlow:
         if callee is None:
             return
         callee = unwrap(callee)
-        name = ""
-        receiver: Node | None = None
-        if role(callee) is Role.MEMBER:
-            receiver, name = member_parts(callee)
-        else:
-            name = text(callee)
+        receiver, name = called(callee)
         lname = name.lower()
         # Calls to methods of this file: arguments flow into their parameters.
         m = self.methods.get(lname)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from exhunt.codeanalysis.syntax import Role, call_parts, dotted, member_parts, operator, role, text, unwrap
+from exhunt.codeanalysis.syntax import Role, call_parts, called, dotted, operator, role, text, unwrap
 
 Value = str | bytes | int | list["Value"]
 MAX_VALUE = 1 << 20  # longest string or array folded (1 MiB); longer is "not a constant"
@@ -140,11 +140,7 @@ class Folder:
         if callee is None:
             return None
         callee = unwrap(callee)
-        receiver: Node | None = None
-        if role(callee) is Role.MEMBER:
-            receiver, name = member_parts(callee)
-        else:
-            name = text(callee)
+        receiver, name = called(callee)
         lname = name.lower()
         path = dotted(callee).lower()
         fn = self.functions.get(lname) if receiver is None else None

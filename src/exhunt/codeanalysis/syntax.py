@@ -216,6 +216,13 @@ def call_parts(node: Node) -> tuple[Node | None, list[Node]]:
     return callee, args
 
 
+def called(callee: Node) -> tuple[Node | None, str]:
+    """(receiver, name) of what a call calls: `a.b.M` -> (`a.b`, "M"), `M` -> (None, "M")."""
+    if role(callee) is Role.MEMBER:
+        return member_parts(callee)
+    return None, text(callee)
+
+
 def member_parts(node: Node) -> tuple[Node | None, str]:
     obj = field(node, "expression", "object")
     name = field(node, "name", "property", "member")
