@@ -678,6 +678,13 @@ def test_file_hunt_raises_medium_code_findings_in_auth_folders(tmp_path: Path) -
     assert elsewhere["EXH-WS-CODE-FILE-MANAGE"].severity == Severity.MEDIUM
 
 
+def test_file_hunt_finds_a_shell_fed_only_by_page_controls(tmp_path: Path) -> None:
+    shell = next(c[1] for c in CHAIN_CASES if c[0] == "control-cmd.aspx").encode()
+    assert b"request" not in shell.lower()
+    found = by_rule(hunt(server_file(tmp_path, r"C:\inetpub\wwwroot\app\c.aspx", shell)))
+    assert "page control 'shellpath'" in (found["EXH-WS-CODE-PROCESS"].detail("chain") or "")
+
+
 def test_file_hunt_turns_limits_into_problems(tmp_path: Path) -> None:
     deep = b'<%@ Page Language="C#" %><% var x = Request["a"] + ' + b"(" * 3000 + b"1" + b")" * 3000 + b"; %>"
     result = hunt(plain_file(tmp_path, "deep.aspx", deep))
@@ -727,3 +734,7 @@ def test_only_server_code_is_parsed() -> None:
     assert wanted("srv.js", b"import System.Web;\nfunction f(c : HttpContext) { eval(c.Request['x'], 'unsafe'); }")
     assert not wanted("static.aspx", b"<html><body>no server code, just a request form</body></html>")
     assert wanted("s.aspx", b'<%@ Page Language="C#" %><% Response.Write(Request["x"]); %>')
+    # input only through page controls, no `Request` anywhere
+    assert wanted("fm.aspx", b'<%@ Page Language="C#" %><asp:TextBox ID="c" runat="server" />')
+    assert wanted("fm2.aspx", b'<%@ Page %><input type="file" id="f" runat="server" />')
+    assert not wanted("plain.aspx", b'<%@ Page %><input type="text" name="q" />')

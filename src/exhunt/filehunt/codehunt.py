@@ -8,10 +8,12 @@ the analyzer's limits become problems of the file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from exhunt.codeanalysis import CodeReport, analyze_code
 from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE
+from exhunt.codeanalysis.vocabulary import INPUT_CONTROLS
 from exhunt.filehunt.locations import Location
 from exhunt.model import Problem, ProblemKind
 
@@ -33,6 +35,9 @@ _WORTH_READING = (
     b"useragent",
     b"user_agent",
 )
+# Server controls that carry client input (see codeanalysis.vocabulary.INPUT_CONTROLS).
+_CONTROL_TAGS = tuple(f"<{tag}".encode() for tag in INPUT_CONTROLS if tag.startswith("asp:"))
+_HTML_INPUT = re.compile(rb"<(?:input|textarea|select)\b[^<>]{0,400}runat")
 MAX_FOLDED_SHOWN = 12
 _KINDS = {"limit": ProblemKind.LIMIT, "timed-out": ProblemKind.TIMED_OUT, "unsupported": ProblemKind.UNSUPPORTED}
 
@@ -54,7 +59,15 @@ def wants(loc: Location, data: bytes) -> bool:
         return b"request" in head or b"webmethod" in head or b"httpcontext" in head
     if not any(m in head for m in _SERVER_MARKERS):
         return False
-    return any(w in head for w in _WORTH_READING)
+    return any(w in head for w in _WORTH_READING) or _input_controls(head)
+
+
+def _input_controls(head: bytes) -> bool:
+    """Whether the page declares server controls the client fills in (its input then need not
+    pass through `Request` at all)."""
+    if any(tag in head for tag in _CONTROL_TAGS):
+        return True
+    return b"runat" in head and _HTML_INPUT.search(head) is not None
 
 
 @dataclass(frozen=True, slots=True)
