@@ -105,3 +105,21 @@ def test_without_the_extra_rules_the_same_evidence_is_not_a_compromise(tmp_path:
     main(["hunt", str(host), "-q", "--json", str(out), "--unit-timeout", "0", "-j", "1"])
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert not [f for h in doc["hosts"] for f in h["findings"] if f["rule_id"].startswith("EXH-IIS-WEBSHELL")]
+
+
+def test_every_rule_is_run_by_its_detector_name_or_named_in_code() -> None:
+    """A rule nothing runs would never fire. Log detectors run their rules by detector name, YARA
+    rules name their catalog rule in their meta; the event and file detectors still name theirs,
+    so their ids must appear in the code."""
+    from exhunt.analyzers import registry
+    from exhunt.analyzers.logscan import LogAnalyzer
+    from exhunt.rules import catalog
+
+    by_name = {d for a in registry().values() if isinstance(a, LogAnalyzer) for d in a.detectors}
+    source = Path(__file__).parents[1] / "src" / "exhunt"
+    code = "\n".join(p.read_text(encoding="utf-8") for p in source.rglob("*.py"))
+    code += "\n".join(p.read_text(encoding="utf-8") for p in (source / "data" / "yara").glob("*.yar"))
+    unbound = [r.id for r in catalog().values() if r.detector not in by_name and f'"{r.id}"' not in code]
+    assert unbound == []
+    # and a log rule is never also bound by id in the code
+    assert [r.id for r in catalog().values() if r.detector in by_name and f'"{r.id}"' in code] == []
