@@ -390,6 +390,7 @@ DETECTORS: dict[str, type] = {
     "event-um-file": UmFileParams,
     "event-vdir-script": ScriptMarkersParams,
     "event-mailbox-export": NoParams,
+    "event-mailbox-export-web": NoParams,
     "event-import-export-role": RoleParams,
     "event-export-removed": NoParams,
     "event-cert-request": NoParams,
