@@ -401,6 +401,7 @@ DETECTORS: dict[str, type] = {
     "event-chopper": MarkersParams,
     "event-comsvcs": OrdinalParams,
     "event-command-patterns": PatternGroupsParams,
+    "event-lsass-dump-tool": PatternGroupsParams,
     "event-lsass-access": LsassAccessParams,
     "event-lsass-handle": LsassHandleParams,
     "event-dump-file": DumpWritersParams,
