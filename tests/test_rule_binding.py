@@ -15,6 +15,7 @@ from exhunt.rules import rules_of, shipped_files
 from test_log_samples import httpproxy_log, httpproxy_row, iis_line, iis_log, write
 
 LOGS = "exhunt/data/rules/logs.toml"
+EVENTS = "exhunt/data/rules/events.toml"
 
 
 def copy_rule(text: str, rule_id: str, new_id: str, replace: dict[str, str]) -> str:
@@ -55,6 +56,12 @@ def extra_rules(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             "folders": '["/ews/custom/"]',
             "script_extensions": '[".aspx"]',
         },
+    )
+    extra += copy_rule(
+        dict(files)[EVENTS],
+        "EXH-EVT-HAFNIUM-TTP",
+        "EXH-EVT-LOCAL-TOOL",
+        {"patterns": '[["\\\\tools\\\\sweep.exe", "--all-mailboxes"]]'},
     )
     monkeypatch.setattr(rules_module, "shipped_files", lambda: [*files, ("extra.toml", extra)])
     rules_module.forget()
@@ -129,3 +136,14 @@ def test_every_rule_is_run_by_its_detector_name_or_named_in_code() -> None:
     assert [r.id for r in by_id if f'"{r.id}"' not in code + yara] == []
     assert [r.id for r in by_name if f'"{r.id}"' in code] == []
     assert len(by_name) >= 50
+
+
+def test_an_extra_event_rule_with_new_patterns_fires(extra_rules: None, tmp_path: Path) -> None:
+    from test_events_detect import hunt, ids, process
+
+    tool = "C:\\tools\\sweep.exe"
+    doc = process("C:\\Windows\\explorer.exe", "explorer.exe", tool, f"{tool} --all-mailboxes", 1)
+    result = hunt(tmp_path, doc)
+    assert ids(result) == ["EXH-EVT-LOCAL-TOOL"]
+    finding = result.findings[0]
+    assert finding.process is not None and finding.process.image == tool
