@@ -16,6 +16,12 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(autouse=True)
+def _private_stores(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hunts and scans are stored by default: keep each test's stores out of the user's home."""
+    monkeypatch.setenv("EXHUNT_DB", str(tmp_path_factory.mktemp("stores") / "scans.sqlite"))
+
+
 @pytest.fixture
 def otrf_host(shared_data: Path, tmp_path: Path) -> Path:
     """A host folder holding the OTRF ProxyLogon event export, unzipped."""

@@ -6,8 +6,8 @@ A subcommand module defines `NAME`, `HELP` (one line), `DESCRIPTION` (shown by `
 call a host clean).
 
 Subcommands are found by name and imported only when asked for: `exhunt build` does not load the
-scanner's HTTP client, nor the hunt's readers. Only the top-level `--help` imports them all, for
-their one-line help.
+scanner's HTTP client, nor the hunt's readers, and `exhunt --version` loads none. Only the
+top-level help (`--help`, or no command at all) imports them all, for their one-line help.
 """
 
 from __future__ import annotations
@@ -60,8 +60,22 @@ def _chosen(argv: Sequence[str], names: list[str]) -> str | None:
     return None
 
 
+def _wants_overview(argv: Sequence[str]) -> bool:
+    """True when the top-level help will be printed, the one output that lists every subcommand's
+    one-line help: `--help` before any command, or no command at all."""
+    for word in argv:
+        if word in ("-h", "--help"):
+            return True
+        if word == "--version":
+            return False
+        if not word.startswith("-"):
+            return False
+    return True
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser; with `argv`, only the subcommand it names is imported and given its options."""
+    """The parser; with `argv`, only the subcommand it names is imported and given its options
+    (none for `--version` or a mistyped command, all for the top-level help)."""
     parser = _Parser(
         prog="exhunt",
         description="Find out whether Microsoft Exchange servers are exposed to, or were compromised "
@@ -73,8 +87,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     names = command_names()
     chosen = _chosen(argv, names) if argv is not None else None
+    load_all = argv is None or _wants_overview(argv)
     for name in names:
-        if chosen is not None and name != chosen:
+        if name != chosen and not load_all:
             sub.add_parser(name)  # known, not loaded: nothing of it is needed for this run
             continue
         mod = _command_module(name)

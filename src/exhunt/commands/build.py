@@ -15,7 +15,7 @@ from rich.text import Text
 
 from exhunt import __version__
 from exhunt.builds import BuildAssessment, assess_build
-from exhunt.model import Exposure
+from exhunt.chains import Exposure
 
 NAME = "build"
 HELP = "what an Exchange build leaves open: exposure per chain and CVE, and the update to install next"

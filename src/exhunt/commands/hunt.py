@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from typing import Any
-
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from collections.abc import Iterable
 
 from exhunt.analyzers import HuntOptions
-from exhunt.engine import Progress as HuntProgress
-from exhunt.hunt import hunt_hosts
-from exhunt.model import HuntResult, Verdict
-from exhunt.report.console import render_host, render_summary
-from exhunt.rules import RuleErrors, catalog
+from exhunt.fleet.verdicts import FOUND
+from exhunt.model import Verdict
 
 NAME = "hunt"
 HELP = "hunt a server, a triage collection or a folder for traces of Exchange attacks"
@@ -46,6 +39,16 @@ examples:
   exhunt hunt Collection-EX01-2021-03-05.zip --json ex01.json --html ex01.html
   exhunt hunt triage/ --jobs 8 --timeline timeline.jsonl --stix iocs.json
   exhunt hunt C:\\inetpub\\wwwroot --yara my-rules/ --allowlist allow.txt
+  exhunt hunt cases/ --out-dir results/ --html results/index.html   # a fleet: one JSON per host
+  exhunt hunt /mnt/shared/cases --scheduler tcp://dask.example.org:8786
+  exhunt hunt cases/ --scheduler local:8 --resume 12
+
+Many hosts: every host's files go into one work queue (biggest first) and each host is written
+out as soon as it is assessed: stored (`exhunt fleet` lists and compares stored hunts), into
+--out-dir, and as its own page beside the --html index when there are more than a few hosts.
+With --scheduler the same work runs on a Dask cluster; its workers open the evidence by path,
+so PATH must be on storage every worker reads at the same path. Ctrl-C keeps every finished
+host and prints the --resume command that hunts the rest.
   exhunt hunt EX01/ --sigma sigma/rules/windows --sigma sigma/rules/web
 """
 
@@ -59,7 +62,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     out = parser.add_argument_group("outputs")
     out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/2; '-' for stdout)")
-    out.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
+    out.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write the HTML report (more than a few hosts: an index with one page per host beside it)",
+    )
+    out.add_argument("--out-dir", metavar="DIR", help="write each host's JSON here as soon as it is assessed")
+    out.add_argument(
+        "--details", action="store_true", help="many hosts: show every host's findings, not only the hosts not clean"
+    )
     out.add_argument("--timeline", metavar="FILE", help="write a Timesketch timeline (.csv or .jsonl)")
     out.add_argument("--stix", metavar="FILE", help="write observed indicators as a STIX 2.1 bundle")
     out.add_argument("-q", "--quiet", action="store_true", help="no console summary, no progress bar")
@@ -105,6 +116,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="TOML file overriding what Sigma levels or rule ids imply (same shape as the shipped levels.toml)",
     )
+    store = parser.add_argument_group("results store")
+    store.add_argument(
+        "--db",
+        metavar="FILE|URL",
+        help="the hunt store: a SQLite file or a postgresql:// URL (default: hunts.sqlite beside the scan store)",
+    )
+    store.add_argument("--no-db", action="store_true", help="do not store this hunt")
+    store.add_argument(
+        "--resume", type=int, metavar="HUNT_ID", help="continue a stored hunt: hosts it already assessed are skipped"
+    )
     perf = parser.add_argument_group("performance")
     perf.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
     perf.add_argument(
@@ -113,6 +134,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=64,
         metavar="MB",
         help="files larger than this are hashed but their content is not scanned (default 64)",
+    )
+    perf.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster: tcp://HOST:8786, or local[:N] for N worker processes here",
     )
     perf.add_argument(
         "--unit-timeout",
@@ -127,142 +153,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _write_json(result: HuntResult, path: str) -> None:
-    from exhunt.report.jsonout import write_json
-
-    write_json(result, path)
-
-
-def _write_html(result: HuntResult, path: str) -> None:
-    from exhunt.report.html import write_html  # Jinja2, only when a report is asked for
-
-    write_html(result, path)
-
-
-def _write_timeline(result: HuntResult, path: str) -> None:
-    from exhunt.report.timeline import write_timeline
-
-    write_timeline(result, path)
-
-
-def _write_stix(result: HuntResult, path: str) -> None:
-    from exhunt.report.stix import write_stix
-
-    write_stix(result, path)
-
-
-def write_outputs(result: HuntResult, args: argparse.Namespace, err: Console) -> bool:
-    """Write every requested output; a failed one is reported and the others still written."""
-    ok = True
-    outputs: list[tuple[str | None, Callable[[HuntResult, str], None], str]] = [
-        (args.json, _write_json, "JSON"),
-        (getattr(args, "html", None), _write_html, "HTML report"),
-        (getattr(args, "timeline", None), _write_timeline, "timeline"),
-        (getattr(args, "stix", None), _write_stix, "STIX bundle"),
-    ]
-    for path, write, what in outputs:
-        if not path:
-            continue
-        try:
-            write(result, path)
-            if path != "-":
-                err.print(f"{what} written to {path}", highlight=False, markup=False)
-        except (OSError, ValueError, ImportError, AttributeError) as exc:
-            err.print(
-                f"exhunt: could not write the {what} to {path}: {exc}", style="red", highlight=False, markup=False
-            )
-            ok = False
-    return ok
-
-
 EXIT_CLEAN = 0
 EXIT_FOUND = 1
 EXIT_INSUFFICIENT = 3
 
 
-def exit_code(result: HuntResult) -> int:
+def exit_code(verdicts: Iterable[Verdict]) -> int:
     """Findings first: a host with findings outranks one whose evidence fell short."""
-    found = {Verdict.COMPROMISED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS}
-    if any(h.verdict in found for h in result.hosts):
+    verdicts = list(verdicts)
+    if any(v in FOUND for v in verdicts):
         return EXIT_FOUND
-    if any(h.verdict is not Verdict.CLEAN for h in result.hosts):
+    if any(v is not Verdict.CLEAN for v in verdicts):
         return EXIT_INSUFFICIENT
     return EXIT_CLEAN
 
 
 def run(args: argparse.Namespace) -> int:
-    from exhunt.evidence import EvidenceUnavailable, discover
+    from exhunt.fleet.run import run_hunt
 
-    err = Console(stderr=True, highlight=False)
-    out = Console(highlight=False)
-    if args.jobs is not None and args.jobs < 1:
-        err.print("exhunt hunt: --jobs must be at least 1", markup=False)
-        return 2
-    if args.unit_timeout < 0:
-        err.print("exhunt hunt: --unit-timeout must be 0 (off) or more", markup=False)
-        return 2
-    if args.json == "-" and not args.quiet:
-        args.quiet = True  # stdout carries the JSON
-    options = HuntOptions(
-        max_file_size=max(1, args.max_file_size) * 1024 * 1024,
-        extra_yara_paths=tuple(args.yara),
-        extra_indicator_paths=tuple(args.indicators),
-        allowlist_paths=tuple(args.allowlist),
-        sigma_paths=tuple(args.sigma),
-        sigma_levels=args.sigma_levels,
-        unit_timeout=args.unit_timeout,
-    )
-    show_progress = not args.quiet and err.is_terminal
-    try:
-        catalog()  # every rule checked before any evidence is read
-    except RuleErrors as exc:
-        err.print(
-            f"exhunt hunt: the shipped rules are broken ({len(exc.errors)} problems):\n{exc}",
-            markup=False,
-            soft_wrap=True,
-        )
-        return 2
-    try:
-        hosts = discover(args.path)
-        if args.split_by_computer:
-            from exhunt.evidence.computers import split_by_computer
-
-            hosts = split_by_computer(hosts)
-    except EvidenceUnavailable as exc:
-        err.print(f"exhunt hunt: {exc}", markup=False)
-        return 2
-    if not hosts:
-        err.print(f"exhunt hunt: no evidence found in {args.path}", markup=False)
-        return 2
-
-    def on_host(host: Any) -> None:
-        if not args.quiet:
-            render_host(out, host, per_rule=args.per_rule)
-
-    if show_progress:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("hunting", total=None)
-
-            def on_progress(p: HuntProgress) -> None:
-                bar.update(
-                    task,
-                    total=p.bytes_total,
-                    completed=p.bytes_done,
-                    description=f"{p.host[:24]} {p.files_done}/{p.files_total} files",
-                )
-
-            result = hunt_hosts(hosts, options, jobs=args.jobs, on_progress=on_progress, on_host=on_host)
-    else:
-        result = hunt_hosts(hosts, options, jobs=args.jobs, on_host=on_host)
-    if not args.quiet:
-        render_summary(out, result.hosts)
-    if not write_outputs(result, args, err):
-        return 2
-    return exit_code(result)
+    return run_hunt(args)

@@ -27,6 +27,7 @@ examples:
   exhunt report results.json --html report.html
   exhunt report results.json --timeline timeline.jsonl --stix indicators.json
   exhunt report results.json --html report.html --timeline timeline.csv
+  exhunt report --hunt 12 --html report.html          # a hunt from the store (exhunt fleet hunts)
 
 exit codes: 0 written and no host has findings, 1 written and a host has findings,
 2 the file is missing or not an exhunt hunt result, or an output could not be written.
@@ -36,7 +37,15 @@ _FOUND = {Verdict.COMPROMISED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("results", metavar="RESULTS.json", help="a hunt result written by `exhunt hunt --json`")
+    parser.add_argument(
+        "results", nargs="?", metavar="RESULTS.json", help="a hunt result written by `exhunt hunt --json`"
+    )
+    parser.add_argument(
+        "--hunt", type=int, metavar="HUNT_ID", help="render a stored hunt instead (see `exhunt fleet hunts`)"
+    )
+    parser.add_argument(
+        "--db", metavar="FILE|URL", help="the hunt store for --hunt (default: hunts.sqlite beside the scan store)"
+    )
     parser.add_argument("--html", metavar="FILE", help="write the HTML report here")
     parser.add_argument("--timeline", metavar="FILE", help="write the timeline here (.csv or .jsonl)")
     parser.add_argument("--stix", metavar="FILE", help="write the STIX 2.1 bundle here")
@@ -79,6 +88,7 @@ def load_result(path: Path) -> HuntResult:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so `exhunt --help` stays fast.
+    from exhunt.report.fleet_html import FEW_HOSTS, pages_dir, write_fleet_html
     from exhunt.report.html import write_html
     from exhunt.report.stix import write_stix
     from exhunt.report.timeline import TimelineFormatError, write_timeline
@@ -87,12 +97,26 @@ def run(args: argparse.Namespace) -> int:
         return _fail("nothing to write: give --html FILE, --timeline FILE or --stix FILE")
     if args.timeline and Path(args.timeline).suffix.lower() not in (".csv", ".jsonl"):
         return _fail(f"--timeline file must end in .csv or .jsonl: {args.timeline}")
+    if (args.results is None) == (args.hunt is None):
+        return _fail("give either RESULTS.json or --hunt HUNT_ID")
+    if args.hunt is not None:
+        from exhunt.fleet.store import HuntStore, HuntStoreError
+
+        try:
+            with HuntStore(args.db) as store:
+                result = store.result(args.hunt)
+        except HuntStoreError as exc:
+            return _fail(str(exc))
+    else:
+        try:
+            result = load_result(Path(args.results))
+        except ValueError as exc:
+            return _fail(str(exc))
     try:
-        result = load_result(Path(args.results))
-    except ValueError as exc:
-        return _fail(str(exc))
-    try:
-        if args.html:
+        if args.html and len(result.hosts) > FEW_HOSTS:
+            write_fleet_html(result, args.html)
+            print(f"HTML report: {args.html} (index of {len(result.hosts)} hosts, pages in {pages_dir(args.html)})")
+        elif args.html:
             write_html(result, args.html)
             print(f"HTML report: {args.html} ({len(result.hosts)} host{'s' if len(result.hosts) != 1 else ''})")
         if args.timeline:
