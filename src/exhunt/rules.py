@@ -384,6 +384,12 @@ def rules_of(detector: str) -> tuple[Rule, ...]:
     return tuple(r for _, r in sorted(catalog().items()) if r.detector == detector)
 
 
+@cache
+def ids_of(detector: str) -> frozenset[str]:
+    """The ids of `rules_of(detector)`, for set tests on the rules a line matched."""
+    return frozenset(r.id for r in rules_of(detector))
+
+
 def fired(detector: str, rule_ids: Iterable[str]) -> Iterator[Rule]:
     """The rules of `detector` among `rule_ids` (those whose prefilter matched a line)."""
     return (r for r in rules_of(detector) if r.id in rule_ids)
@@ -393,6 +399,7 @@ def forget() -> None:
     """Drop the loaded catalog, so the next question reads the rule files again."""
     catalog.cache_clear()
     rules_of.cache_clear()
+    ids_of.cache_clear()
 
 
 def rule(rule_id: str) -> Rule:

@@ -28,7 +28,7 @@ from exhunt.ruleparams import (
     IisUserAgentParams,
     IisWebshellParams,
 )
-from exhunt.rules import Rule, fired, rules_of
+from exhunt.rules import Rule, fired, ids_of, rules_of
 
 SSRF_ENTRY = "iis-ssrf-entry"
 RESETVDIR = "iis-resetvdir"
@@ -144,14 +144,19 @@ class IisAnalyzer(LogAnalyzer):
         # The common candidate, an OWA logon page (a few per cent of a front end's lines): the
         # test `check` starts with, on the URI stem of the raw line, without building the record.
         # A line that does not split into the header's fields is parsed (and reported) as usual.
-        if line.groups != _WEBSHELL_ONLY or not isinstance(fmt, W3CFormat) or fmt.header is None:
+        if (
+            not line.groups
+            or not line.groups <= ids_of(WEBSHELL)
+            or not isinstance(fmt, W3CFormat)
+            or fmt.header is None
+        ):
             return False
         column = fmt.header.index.get("cs-uri-stem")
         values = line.text.split()
         if column is None or len(values) != len(fmt.header):
             return False
         stem = values[column]
-        return not _maybe_webshell(path_of("" if stem == "-" else stem))
+        return not _maybe_webshell(path_of("" if stem == "-" else stem), line.groups)
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         path = path_of(rec.get("cs-uri-stem"))
