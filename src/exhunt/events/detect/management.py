@@ -117,7 +117,8 @@ def management_event(record: EventRecord, result: Reporter) -> None:
     values = {key: value for key, (_, value) in named.items()}
     facts = run.facts()
     if _VDIR_CMDLET.match(name):
-        _vdir(run, named, facts, attempt, record, result)
+        for rule_id, p in each(VDIR_SCRIPT, ScriptMarkersParams):
+            _vdir(rule_id, p.script_markers, run, named, facts, attempt, record, result)
     elif name == "new-mailboxexportrequest":
         path = values.get("filepath", "")
         facts = {"file_path": path, "mailbox": values.get("mailbox", ""), **facts}
@@ -148,18 +149,6 @@ def management_event(record: EventRecord, result: Reporter) -> None:
 
 
 def _vdir(
-    run: CmdletRun,
-    named: dict[str, tuple[str, str]],
-    facts: dict[str, str],
-    attempt: str,
-    record: EventRecord,
-    result: Reporter,
-) -> None:
-    for rule_id, p in each(VDIR_SCRIPT, ScriptMarkersParams):
-        _vdir_rule(rule_id, p.script_markers, run, named, facts, attempt, record, result)
-
-
-def _vdir_rule(
     rule_id: str,
     markers: tuple[str, ...],
     run: CmdletRun,
