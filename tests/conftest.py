@@ -32,3 +32,17 @@ def otrf_host(shared_data: Path, tmp_path: Path) -> Path:
     with zipfile.ZipFile(shared_data / "events" / "proxylogon_ssrf_rce_poc.zip") as zf:
         zf.extractall(host)
     return host
+
+
+try:  # property tests: a short run in CI, a long one on demand (HYPOTHESIS_PROFILE=long)
+    import os as _os
+
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "ci", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    )
+    settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+except ImportError:  # hypothesis is a test extra; the property tests skip without it
+    pass

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import io
 import json
 import sys
-from collections.abc import Iterable, Sequence
+import textwrap
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from typing import IO, Any, cast
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -16,6 +20,7 @@ from rich.text import Text
 from exhunt import __version__
 from exhunt.builds import BuildAssessment, assess_build
 from exhunt.chains import Exposure
+from exhunt.report.terminal import InertConsole
 
 NAME = "build"
 HELP = "what an Exchange build leaves open: exposure per chain and CVE, and the update to install next"
@@ -66,36 +71,84 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    texts = list(_inputs(args.builds))
-    if not texts:
+    # Streamed: one build read, assessed and written at a time, so a million piped builds cost
+    # the memory of one (the JSON document is written item by item, byte for byte as a whole).
+    tally = _Tally()
+    console = None if args.json else InertConsole()
+    out = sys.stdout
+    for index, text in enumerate(_inputs(args.builds)):
+        a = _assess(text)
+        tally.add(a)
+        if a.error:
+            print(f"exhunt build: {shown(a.input)}: {a.error}", file=sys.stderr)
+        if console is not None:
+            if not a.error:
+                console.print(_block(a))
+                console.print()
+            continue
+        if index == 0:
+            head = json.dumps({"schema": "exhunt.build/1", "tool_version": __version__}, indent=2)
+            out.write(head[:-2] + ',\n  "builds": [\n')
+        else:
+            out.write(",\n")
+        out.write(textwrap.indent(json.dumps(a.to_dict(), indent=2), "    "))
+    if not tally.total:
         print(
             "exhunt build: no build given: name one or more, or pipe them in one per line (see exhunt build --help)",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
-    assessments = [assess_build(t) for t in texts]
-    for a in assessments:
-        if a.error:
-            print(f"exhunt build: {shown(a.input)}: {a.error}", file=sys.stderr)
-    if args.json:
-        document = {
-            "schema": "exhunt.build/1",
-            "tool_version": __version__,
-            "builds": [a.to_dict() for a in assessments],
-        }
-        print(json.dumps(document, indent=2))
+    if console is None:
+        out.write("\n  ]\n}\n")
     else:
-        render(assessments, Console())
-    return exit_code(assessments)
+        console.print(tally.summary(), style="bold", highlight=False)
+    return tally.exit_code()
+
+
+@lru_cache(maxsize=4096)
+def _assess(text: str) -> BuildAssessment:
+    return assess_build(text)
+
+
+_EXPOSED = {Exposure.VULNERABLE, Exposure.VULNERABLE_UNLESS_SU}
+
+
+class _Tally:
+    """What the summary line and the exit code need, counted as builds stream past."""
+
+    def __init__(self) -> None:
+        self.total = self.bad = self.exposed = self.unknown = self.patched = 0
+
+    def add(self, a: BuildAssessment) -> None:
+        self.total += 1
+        if a.error:
+            self.bad += 1
+            return
+        statuses = {c.status for c in a.exposure.values()}
+        self.exposed += bool(statuses & _EXPOSED)
+        self.unknown += Exposure.UNKNOWN in statuses
+        self.patched += statuses == {Exposure.PATCHED}
+
+    def summary(self) -> str:
+        good = self.total - self.bad
+        text = f"{good} build(s): {self.exposed} exposed, {self.patched} patched"
+        if self.unknown:
+            text += f", {self.unknown} unknown"
+        if self.bad:
+            text += f"; {self.bad} not understood (see the messages above)"
+        return text
+
+    def exit_code(self) -> int:
+        if self.bad:
+            return EXIT_BAD_INPUT
+        return EXIT_EXPOSED if self.exposed or self.unknown else EXIT_PATCHED
 
 
 def exit_code(assessments: Sequence[BuildAssessment]) -> int:
-    if any(a.error for a in assessments):
-        return EXIT_BAD_INPUT
-    exposed = {Exposure.VULNERABLE, Exposure.VULNERABLE_UNLESS_SU, Exposure.UNKNOWN}
-    if any(c.status in exposed for a in assessments for c in a.exposure.values()):
-        return EXIT_EXPOSED
-    return EXIT_PATCHED
+    tally = _Tally()
+    for a in assessments:
+        tally.add(a)
+    return tally.exit_code()
 
 
 def _inputs(arguments: Sequence[str]) -> Iterable[str]:
@@ -106,32 +159,47 @@ def _inputs(arguments: Sequence[str]) -> Iterable[str]:
         arguments = ["-"]
     for arg in arguments:
         if arg == "-":
-            yield from read_lines(_stdin_bytes())
+            yield from read_stream(_stdin_binary())
         else:
             yield arg[:MAX_LINE]
 
 
-def _stdin_bytes() -> bytes:
+def _stdin_binary() -> IO[bytes]:
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is not None:
-        return bytes(buffer.read())
-    return sys.stdin.read().encode("utf-8", "replace")
+        return buffer  # type: ignore[no-any-return]
+    return io.BytesIO(sys.stdin.read().encode("utf-8", "replace"))
+
+
+def _encoding(start: bytes) -> str:
+    """PowerShell pipes UTF-16 with a BOM; others UTF-8, maybe with one."""
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(start) >= 4 and start[1:4:2] == b"\x00\x00" and start[0:4:2] != b"\x00\x00":
+        return "utf-16-le"  # UTF-16 without a BOM
+    return "utf-8-sig"
+
+
+def read_stream(stream: IO[bytes]) -> Iterator[str]:
+    """Builds piped in, one per line, read as they come (lines longer than MAX_LINE cut)."""
+    reader: Any = stream if hasattr(stream, "peek") else io.BufferedReader(cast(Any, stream))
+    start = reader.peek(4)[:4]
+    text = io.TextIOWrapper(reader, encoding=_encoding(start), errors="replace", newline=None)
+    try:
+        while raw := text.readline(MAX_LINE * 4):
+            if not raw.endswith("\n"):  # a line longer than the bound: keep its start, skip the rest
+                while (more := text.readline(MAX_LINE * 4)) and not more.endswith("\n"):
+                    pass
+            line = raw.strip().strip("\x00").strip()
+            if line and not line.startswith("#"):
+                yield line[:MAX_LINE]
+    finally:
+        text.detach()  # standard input stays open for whoever reads it next
 
 
 def read_lines(data: bytes) -> list[str]:
-    """Builds piped in, one per line. PowerShell pipes UTF-16 with a BOM; others UTF-8, maybe with one."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = data.decode("utf-16", "replace")
-    elif len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0:4:2] != b"\x00\x00":
-        text = data.decode("utf-16-le", "replace")  # UTF-16 without a BOM
-    else:
-        text = data.decode("utf-8-sig", "replace")
-    lines = []
-    for raw in text.splitlines():
-        line = raw.strip().strip("\x00").strip()
-        if line and not line.startswith("#"):
-            lines.append(line[:MAX_LINE])
-    return lines
+    """Builds piped in, one per line (all at once; `read_stream` reads them as they come)."""
+    return list(read_stream(io.BytesIO(data)))
 
 
 def shown(text: str) -> str:
@@ -142,21 +210,13 @@ def shown(text: str) -> str:
 
 def render(assessments: Sequence[BuildAssessment], console: Console) -> None:
     """One block per build: heading, a table of the four chains, the next update and notes."""
-    good = [a for a in assessments if not a.error]
-    for a in good:
-        console.print(_block(a))
-        console.print()
-    bad = len(assessments) - len(good)
-    statuses = [{c.status for c in a.exposure.values()} for a in good]
-    exposed = sum(1 for s in statuses if s & {Exposure.VULNERABLE, Exposure.VULNERABLE_UNLESS_SU})
-    unknown = sum(1 for s in statuses if Exposure.UNKNOWN in s)
-    patched = sum(1 for s in statuses if s == {Exposure.PATCHED})
-    summary = f"{len(good)} build(s): {exposed} exposed, {patched} patched"
-    if unknown:
-        summary += f", {unknown} unknown"
-    if bad:
-        summary += f"; {bad} not understood (see the messages above)"
-    console.print(summary, style="bold", highlight=False)
+    tally = _Tally()
+    for a in assessments:
+        tally.add(a)
+        if not a.error:
+            console.print(_block(a))
+            console.print()
+    console.print(tally.summary(), style="bold", highlight=False)
 
 
 def _block(a: BuildAssessment) -> Group:

@@ -7,8 +7,11 @@ import json
 import sys
 from pathlib import Path
 
+from exhunt import boundedjson
+from exhunt.codec import CodecError
 from exhunt.model import HuntResult, Verdict
 from exhunt.remediation import plan
+from exhunt.typecheck import WrongType, decode
 
 NAME = "report"
 HELP = "re-render a saved hunt result as an HTML report, a forensic timeline or STIX indicators"
@@ -67,15 +70,23 @@ def load_result(path: Path) -> HuntResult:
     except OSError as exc:
         raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = boundedjson.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ValueError(f"{path}: not a text file, so not a hunt result") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: not an exhunt hunt result (expected a JSON object)")
     try:
-        result = HuntResult.from_dict(data)
+        # Every value checked against the model's types: a hand-edited file is refused with the
+        # JSON path of its first bad value, never half-rendered or a traceback.
+        result = decode(data, HuntResult.from_dict)
+    except WrongType as exc:
+        raise ValueError(f"{path}: not a valid hunt result (bad or missing field: {exc})") from None
+    except CodecError as exc:
+        raise ValueError(f"{path}: not a valid hunt result ({exc})") from None
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
     except (KeyError, TypeError, AttributeError) as exc:

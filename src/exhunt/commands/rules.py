@@ -6,10 +6,10 @@ import argparse
 import json
 import sys
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from exhunt.report.terminal import InertConsole
 from exhunt.rules import RuleErrors, catalog
 
 NAME = "rules"
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"schema": "exhunt.rules/2", "rules": [r.to_dict() for r in chosen]}, indent=2))
         return 0
-    console = Console()
+    console = InertConsole()
     if wanted:
         for r in chosen:
             console.print(f"[bold]{escape(r.id)}[/] v{r.version} - {escape(r.title)}")

@@ -22,6 +22,7 @@ from rich.table import Table
 
 from exhunt import __version__
 from exhunt.model import CHAINS, Exposure
+from exhunt.report.terminal import InertConsole
 from exhunt.scan.checks import CHECKS
 from exhunt.scan.client import ClientOptions
 from exhunt.scan.output import report_json, result_line, write_csv
@@ -345,7 +346,7 @@ def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None)
     if warning and not args.quiet:
         print(f"exhunt scan: {warning}", file=sys.stderr)
     options = _options(args)
-    err = Console(stderr=True)
+    err = InertConsole(stderr=True)
     report = ScanReport(__version__, datetime.now(UTC), checks=options.checks)
     try:
         jsonl = _open_out(args.jsonl) if args.jsonl else None
@@ -385,7 +386,7 @@ def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None)
     if not _write_outputs(report, args):
         return None
     if not args.quiet:
-        table_out = Console(stderr=True) if "-" in (args.json, args.jsonl, args.csv) else Console()
+        table_out = InertConsole(stderr=True) if "-" in (args.json, args.jsonl, args.csv) else InertConsole()
         _render_table(report, args, table_out)
     return report
 
@@ -519,7 +520,7 @@ def _render_table(report: ScanReport, args: argparse.Namespace, console: Console
 
 def _show_diff(store: ScanStore, args: argparse.Namespace, report: ScanReport | None) -> int:
     scans = store.scans(finished_only=True)
-    console = Console(stderr=True) if "-" in (args.json, args.jsonl, args.csv) else Console()
+    console = InertConsole(stderr=True) if "-" in (args.json, args.jsonl, args.csv) else InertConsole()
     if len(scans) < 2:
         if not args.quiet:
             console.print("--diff: the store holds fewer than two finished scans; nothing to compare yet")
@@ -567,7 +568,7 @@ def _list_scans(store: ScanStore, args: argparse.Namespace) -> int:
     if args.json:
         payload = {"schema": "exhunt.scan-list/1", "scans": [s.to_dict() for s in scans]}
         return 0 if _write_text(args.json, json.dumps(payload, indent=2) + "\n") else 2
-    console = Console()
+    console = InertConsole()
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=0, show_edge=False)
     for col in ("scan", "started (UTC)", "finished", "targets", "Exchange", "exposed", "checks"):
         table.add_column(col, no_wrap=True)

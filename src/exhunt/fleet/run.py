@@ -14,12 +14,14 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from exhunt import __version__
 from exhunt.analyzers import HuntOptions
+from exhunt.evidence.confine import outputs_inside
 from exhunt.fleet.outputs import HuntSink, JsonStream, check_outputs
 from exhunt.fleet.queue import Backend, FleetProgress
 from exhunt.fleet.store import HuntStore, HuntStoreError
 from exhunt.fleet.verdicts import verdict_rank
 from exhunt.model import HostAssessment, HuntResult, Verdict
 from exhunt.report.fleet_html import FEW_HOSTS
+from exhunt.report.terminal import InertConsole
 
 EXIT_INTERRUPTED = 130
 
@@ -69,6 +71,9 @@ def _check_args(args: argparse.Namespace) -> list[str]:
     if args.unit_timeout < 0:
         problems.append("--unit-timeout must be 0 (off) or more")
     outputs = {"json": args.json, "html": args.html, "timeline": args.timeline, "stix": args.stix}
+    written = [*outputs.values(), args.out_dir]
+    if args.path and (inside := outputs_inside(written, args.path)):
+        problems.append(f"refusing to write inside the evidence (it is only read): {', '.join(inside)}")
     return problems + check_outputs(outputs, args.out_dir)
 
 
@@ -98,8 +103,8 @@ def run_hunt(args: argparse.Namespace) -> int:
     from exhunt.hunt import host_key, hunt_hosts
     from exhunt.report.console import render_host
 
-    err = Console(stderr=True, highlight=False)
-    out = Console(highlight=False)
+    err = InertConsole(stderr=True, highlight=False)
+    out = InertConsole(highlight=False)
     problems = _check_args(args)
     if problems:
         for p in problems:
@@ -140,10 +145,11 @@ def run_hunt(args: argparse.Namespace) -> int:
         if not hosts:
             _say(err, f"exhunt hunt: no evidence found in {args.path}")
             return 2
+        todo = hosts
         done_keys: set[str] = set()
         if store is not None and args.resume is not None:
             done_keys = store.done_roots(args.resume)
-        todo = [h for h in hosts if host_key(h) not in done_keys]
+            todo = [h for h in hosts if not store.is_done(done_keys, host_key(h))]
         total = len(hosts)
         fleet = total > FEW_HOSTS
         if args.out_dir:

@@ -152,6 +152,19 @@ class HostRow:
         }
 
 
+def _text(value: str | None) -> str | None:
+    """Text a database driver accepts: undecodable bytes of evidence file names (carried as lone
+    surrogates) become `\\xNN`, other lone surrogates `\\udNNN`; the full value stays exact in
+    the JSON record."""
+    if value is None or value.isascii():
+        return value
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -229,11 +242,11 @@ class HuntStore:
             conn.execute(
                 hosts_table.insert().values(
                     hunt_id=hunt_id,
-                    root=key,
-                    host=host.host,
-                    layout=host.layout,
+                    root=_text(key),
+                    host=_text(host.host),
+                    layout=_text(host.layout),
                     verdict=str(host.verdict),
-                    verdict_reason=host.verdict_reason,
+                    verdict_reason=_text(host.verdict_reason),
                     exchange_build=host.exchange_build,
                     findings=len(host.findings),
                     problems=len(host.errors),
@@ -247,13 +260,13 @@ class HuntStore:
                 rows.append(
                     {
                         "hunt_id": hunt_id,
-                        "root": key,
-                        "host": host.host,
+                        "root": _text(key),
+                        "host": _text(host.host),
                         "rule_id": f.rule_id,
                         "severity": str(f.severity),
                         "implies": str(f.implies),
                         "chain": f.chain,
-                        "path": f.evidence.path,
+                        "path": _text(f.evidence.path),
                         "line": f.evidence.line,
                         "timestamp": iso(f.timestamp),
                         "source_ip": f.source_ip,
@@ -303,6 +316,10 @@ class HuntStore:
         with self._engine.connect() as conn:
             found = conn.execute(sa.select(sa.func.max(hunts_table.c.id))).scalar()
         return int(found) if found is not None else None
+
+    def is_done(self, done: set[str], key: str) -> bool:
+        """Whether a host of evidence `key` is among `done_roots` (keys are stored as `_text`)."""
+        return _text(key) in done
 
     def done_roots(self, hunt_id: int) -> set[str]:
         with self._engine.connect() as conn:
@@ -358,7 +375,7 @@ class HuntStore:
 
 
 def _host_of(table: sa.Table, hunt_id: int, root: str) -> sa.ColumnElement[bool]:
-    return sa.and_(table.c.hunt_id == hunt_id, table.c.root == root)
+    return sa.and_(table.c.hunt_id == hunt_id, table.c.root == _text(root))
 
 
 def _host_row(r: Any) -> HostRow:

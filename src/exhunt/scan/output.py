@@ -9,6 +9,7 @@ from typing import IO, Any
 import orjson
 
 from exhunt.model import CHAINS
+from exhunt.report.safe_text import printable
 from exhunt.scan.result import HostResult, ScanReport
 
 CSV_COLUMNS = (
@@ -43,8 +44,10 @@ def result_line(result: HostResult) -> str:
 
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    text = text.replace("\r", " ").replace("\n", " ")
+    # Certificate subjects, headers and errors come from the server: control characters (OSC 52
+    # clipboard writes, screen clears, BEL), bidi overrides and lone surrogates shown as escapes,
+    # so `--csv -` on a terminal or the file in a viewer stays inert.
+    text = "" if value is None else printable(str(value).replace("\r", " ").replace("\n", " "))
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
