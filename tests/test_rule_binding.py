@@ -124,10 +124,10 @@ def test_every_rule_is_run_by_its_detector_name_or_named_in_code() -> None:
     source = Path(__file__).parents[1] / "src" / "exhunt"
     code = "\n".join(p.read_text(encoding="utf-8") for p in source.rglob("*.py") if p.name != "ruleparams.py")
     yara = "\n".join(p.read_text(encoding="utf-8") for p in (source / "data" / "yara").glob("*.yar"))
-    # the log analyzers and the event detectors run their rules by detector name
+    # the log analyzers, the event detectors and the code analysis run their rules by detector name
     bound = "\n".join(
         p.read_text(encoding="utf-8")
-        for folder in ("analyzers", "events/detect")
+        for folder in ("analyzers", "events/detect", "codeanalysis")
         for p in (source / folder).glob("*.py")
         if p.name not in ("files.py", "iisconfig.py", "exsetup.py") or folder == "events/detect"
     )
