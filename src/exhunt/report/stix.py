@@ -13,6 +13,7 @@ always gives the same bundle. See peers-and-building-blocks.md §4.2.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -309,5 +310,8 @@ def build_bundle(result: HuntResult) -> stix2.Bundle:
 def write_stix(result: HuntResult, path: str | Path) -> int:
     """Write the bundle as JSON; returns how many objects it holds."""
     bundle = build_bundle(result)
-    Path(path).write_text(bundle.serialize(pretty=True), encoding="utf-8", errors="backslashreplace")
+    # stix2's pretty printer orders keys by searching the whole bundle for each one (quadratic:
+    # 250 findings took 109 s); its compact form keeps the same order, indented here instead.
+    text = json.dumps(json.loads(bundle.serialize()), indent=4, ensure_ascii=False)
+    Path(path).write_text(text, encoding="utf-8", errors="backslashreplace")
     return len(bundle.objects)
