@@ -151,6 +151,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "as timed-out, and the hunt goes on. 0 turns deadlines off"
         ),
     )
+    perf.add_argument(
+        "--no-code-analysis",
+        action="store_true",
+        help="do not parse server code in pages (faster; web shells then rest on content rules and indicators)",
+    )
 
 
 EXIT_CLEAN = 0

@@ -58,6 +58,7 @@ def _options(args: argparse.Namespace) -> HuntOptions:
         sigma_paths=tuple(args.sigma),
         sigma_levels=args.sigma_levels,
         unit_timeout=args.unit_timeout,
+        settings={"code_analysis": False} if getattr(args, "no_code_analysis", False) else {},
     )
 
 
