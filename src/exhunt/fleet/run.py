@@ -22,6 +22,7 @@ from exhunt.fleet.verdicts import verdict_rank
 from exhunt.model import HostAssessment, HuntResult, Verdict
 from exhunt.report.fleet_html import FEW_HOSTS
 from exhunt.report.terminal import InertConsole
+from exhunt.report.timeline import TimelineStream
 
 EXIT_INTERRUPTED = 130
 
@@ -180,7 +181,8 @@ def run_hunt(args: argparse.Namespace) -> int:
             out_dir=Path(args.out_dir) if args.out_dir else None,
             json=JsonStream(args.json, started) if args.json else None,
             html_index=args.html if args.html and fleet else None,
-            keep=bool(args.timeline or args.stix or not fleet),
+            timeline=TimelineStream(args.timeline) if args.timeline else None,
+            keep=bool(args.stix or not fleet),
             show=show,
         )
         if store is not None and hunt_id is not None and done_keys:
@@ -207,7 +209,7 @@ def run_hunt(args: argparse.Namespace) -> int:
             from exhunt.report.console import render_summary
 
             render_summary(out, sink.kept)
-        for name, path in (("JSON", args.json), ("HTML report", args.html)):
+        for name, path in (("JSON", args.json), ("HTML report", args.html), ("timeline", args.timeline)):
             if path and path != "-":
                 _say(err, f"{name} written to {path}")
         if args.out_dir:
@@ -279,11 +281,10 @@ def _fleet_table(out: Console, summaries: list[Any]) -> None:
 
 
 def _write_whole(result: HuntResult, args: argparse.Namespace, err: Console, fleet: bool) -> bool:
-    """The outputs that need every host at once: timeline, STIX, and the one-page HTML."""
+    """The outputs that need every host at once: STIX and the one-page HTML."""
     ok = True
     outputs: list[tuple[str | None, str, str, str]] = [
         (None if fleet else args.html, "exhunt.report.html", "write_html", "HTML report"),
-        (args.timeline, "exhunt.report.timeline", "write_timeline", "timeline"),
         (args.stix, "exhunt.report.stix", "write_stix", "STIX bundle"),
     ]
     import importlib
