@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import csv
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -15,7 +18,9 @@ from rich.text import Text
 
 from exhunt import __version__
 from exhunt.builds import BuildAssessment, assess_build
-from exhunt.model import Exposure
+from exhunt.commands.common import add_console, add_output, consoles, stdout_clash, to_stdout, write_text, write_with
+from exhunt.model import CHAINS, Exposure
+from exhunt.report.csvsafe import spreadsheet_safe
 
 NAME = "build"
 HELP = "what an Exchange build leaves open: exposure per chain and CVE, and the update to install next"
@@ -36,12 +41,22 @@ examples:
   exhunt build 15.1.2176.2                 # Exchange 2016 CU19 without security updates
   exhunt build 15.1.2176.2 15.2.1118.20 14.3.513.0
   exhunt build "Version 15.1 (Build 2375.7)"
-  exhunt build 15.1.2176.2 --json          # exhunt.build/1 JSON for scripts
+  exhunt build 15.1.2176.2 --json -        # exhunt.build/1 JSON for scripts
   Get-ExchangeServer | % { $_.AdminDisplayVersion.ToString() } | exhunt build -
 
-exit codes: 0 every build is patched against every chain; 1 a build is vulnerable,
-vulnerable-unless-su or unknown; 2 a build could not be read (the others are still reported).
+  exhunt build -i builds.txt --csv builds.csv  # one row per build, a column per chain
 """
+EXIT_CODES = (
+    "0    every build is patched against every chain",
+    "1    a build is vulnerable, vulnerable-unless-su or unknown",
+    "2    a build could not be read (the others are still reported)",
+)
+OUTPUTS = (
+    ("json", "write exhunt.build/1 JSON"),
+    ("jsonl", "write one JSON line per build (an exhunt.build/1 item)"),
+    ("csv", "write one CSV row per build, a status column per chain (spreadsheet-safe unless --csv-raw)"),
+)
+OUTPUT_NAMES = tuple(name for name, _ in OUTPUTS)
 
 EXIT_PATCHED = 0
 EXIT_EXPOSED = 1
@@ -62,11 +77,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "builds", nargs="*", metavar="BUILD", help="build numbers; '-' or none reads them from standard input"
     )
-    parser.add_argument("--json", action="store_true", help="print exhunt.build/1 JSON instead of tables")
+    parser.add_argument(
+        "-i", "--input", action="append", default=[], metavar="FILE", help="read builds from FILE, one per line"
+    )
+    out = add_output(parser, OUTPUTS)
+    out.add_argument("--csv-raw", action="store_true", help="write CSV cells as typed, formulas included")
+    add_console(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    texts = list(_inputs(args.builds))
+    clash = stdout_clash(args, OUTPUT_NAMES)
+    out, _ = consoles(args, stdout_taken=bool(to_stdout(args, OUTPUT_NAMES)))
+    if clash:
+        print(f"exhunt build: {clash}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        texts = list(_inputs(args.builds, args.input))
+    except OSError as exc:
+        print(f"exhunt build: cannot read {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if not texts:
         print(
             "exhunt build: no build given: name one or more, or pipe them in one per line (see exhunt build --help)",
@@ -77,16 +106,52 @@ def run(args: argparse.Namespace) -> int:
     for a in assessments:
         if a.error:
             print(f"exhunt build: {shown(a.input)}: {a.error}", file=sys.stderr)
+    try:
+        _write_outputs(assessments, args)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        print(f"exhunt build: cannot write {exc.filename or 'an output'}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.quiet:
+        render(assessments, out)
+    return exit_code(assessments)
+
+
+def _write_outputs(assessments: Sequence[BuildAssessment], args: argparse.Namespace) -> None:
     if args.json:
         document = {
             "schema": "exhunt.build/1",
             "tool_version": __version__,
             "builds": [a.to_dict() for a in assessments],
         }
-        print(json.dumps(document, indent=2))
-    else:
-        render(assessments, Console())
-    return exit_code(assessments)
+        write_text(args.json, json.dumps(document, indent=2) + "\n")
+    if args.jsonl:
+        write_text(args.jsonl, "".join(json.dumps(a.to_dict()) + "\n" for a in assessments))
+    if args.csv:
+        write_with(args.csv, lambda fh: write_csv(assessments, fh, safe=not args.csv_raw))
+
+
+CSV_COLUMNS = ("input", "build", "name", "product", "release_date", "exact", *map(str, CHAINS), "next_update", "error")
+
+
+def write_csv(assessments: Sequence[BuildAssessment], out: IO[str], safe: bool = True) -> None:
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for a in assessments:
+        nxt = a.next_update
+        values = [
+            a.input,
+            a.build or "",
+            a.name or "",
+            a.product or "",
+            a.release_date.isoformat() if a.release_date else "",
+            str(a.exact).lower(),
+            *(str(a.exposure[str(c)].status) if str(c) in a.exposure else "" for c in CHAINS),
+            f"{nxt.name} {nxt.build}" if nxt else "",
+            a.error or "",
+        ]
+        writer.writerow([spreadsheet_safe(v) if safe else v for v in values])
 
 
 def exit_code(assessments: Sequence[BuildAssessment]) -> int:
@@ -98,8 +163,12 @@ def exit_code(assessments: Sequence[BuildAssessment]) -> int:
     return EXIT_PATCHED
 
 
-def _inputs(arguments: Sequence[str]) -> Iterable[str]:
+def _inputs(arguments: Sequence[str], files: Sequence[str] = ()) -> Iterable[str]:
     """The builds named on the command line, with '-' (or nothing) standing for standard input."""
+    for name in files:
+        yield from read_lines(_stdin_bytes() if name == "-" else Path(name).read_bytes())
+    if not arguments and files:
+        return
     if not arguments:
         if sys.stdin is None or sys.stdin.isatty():
             return

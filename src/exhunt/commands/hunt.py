@@ -5,12 +5,23 @@ from __future__ import annotations
 import argparse
 import importlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from exhunt.analyzers import HuntOptions
+from exhunt.commands.common import (
+    add_console,
+    add_output,
+    consoles,
+    show_progress,
+    stdout_clash,
+    to_stdout,
+    write_text,
+    write_with,
+)
 from exhunt.engine import Progress as HuntProgress
 from exhunt.hunt import hunt_hosts
 from exhunt.model import HuntResult, Verdict
@@ -39,7 +50,31 @@ examples:
   exhunt hunt Collection-EX01-2021-03-05.zip --json ex01.json --html ex01.html
   exhunt hunt triage/ --jobs 8 --timeline timeline.jsonl --stix iocs.json
   exhunt hunt C:\\inetpub\\wwwroot --yara my-rules/ --allowlist allow.txt
+  exhunt hunt triage.zip -q --jsonl - | jq -c '[.host.name, .rule.id]'
+  exhunt hunt triage.zip --misp event.json --csv findings.csv
+
+Settings (jobs, limits, your rule and list paths...) may also come from a configuration file:
+see `exhunt config show`.
 """
+
+
+CONFIG_SECTION = "hunt"
+EXIT_CODES = (
+    "0    every host clean, or without findings",
+    "1    a host is compromised, exploitation-attempted or suspicious",
+    "2    the evidence could not be opened, or an output could not be written",
+)
+# (option, module, function writing to a text stream, what it is)
+OUTPUTS = (
+    ("json", "write exhunt.hunt/1 JSON (the whole result; `exhunt report` reads it back)"),
+    ("jsonl", "write one JSON line per finding, dated or not, with ECS fields (exhunt.finding/1)"),
+    ("csv", "write one CSV row per finding, dated or not (spreadsheet-safe unless --csv-raw)"),
+    ("html", "write the self-contained HTML report"),
+    ("timeline", "write a Timesketch timeline of the dated findings (.csv or .jsonl; - is JSON lines)"),
+    ("stix", "write observed indicators as a STIX 2.1 bundle"),
+    ("misp", "write the hunt as a MISP event (JSON, pymisp objects)"),
+)
+OUTPUT_NAMES = tuple(name for name, _ in OUTPUTS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,22 +84,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="evidence to hunt (leave out on a Windows Exchange server for the live host)",
     )
-    out = parser.add_argument_group("outputs")
-    out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/1; '-' for stdout)")
-    out.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
-    out.add_argument("--timeline", metavar="FILE", help="write a Timesketch timeline (.csv or .jsonl)")
-    out.add_argument("--stix", metavar="FILE", help="write observed indicators as a STIX 2.1 bundle")
-    out.add_argument("-q", "--quiet", action="store_true", help="no console summary, no progress bar")
+    out = add_output(parser, OUTPUTS)
     out.add_argument(
+        "--csv-raw", action="store_true", help="write CSV cells as logged, formulas included (forensic tools only)"
+    )
+    con = add_console(parser)
+    con.add_argument(
         "--per-rule",
         type=int,
         default=5,
         metavar="N",
-        help="findings shown per rule on the console (default 5; --json has all)",
+        help="findings shown per rule on the console (default 5, 0 = all; -v shows all; --json has all)",
     )
+    con.add_argument("--config", metavar="FILE", help="configuration file (default: see `exhunt config show`)")
     rules = parser.add_argument_group("your own rules and allow-lists")
     rules.add_argument(
         "--yara", action="append", default=[], metavar="PATH", help="extra YARA rule file or folder (repeatable)"
+    )
+    rules.add_argument(
+        "--sigma", action="append", default=[], metavar="PATH", help="extra Sigma rule file or folder (repeatable)"
     )
     rules.add_argument(
         "--indicators",
@@ -89,31 +127,87 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MB",
         help="files larger than this are hashed but their content is not scanned (default 64)",
     )
+    perf.add_argument("--evtx-threads", type=int, default=1, metavar="N", help="threads per .evtx file (default 1)")
+    perf.add_argument(
+        "--evtx-memory-bound",
+        type=int,
+        default=None,
+        metavar="BYTES",
+        help="event records held per .evtx file at once (default: the reader's own bound)",
+    )
+    perf.add_argument(
+        "--file-scan-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="time the YARA scan of one file may take (default 30)",
+    )
 
 
 def _writer(module: str, name: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
-def write_outputs(result: HuntResult, args: argparse.Namespace, err: Console) -> bool:
-    """Write every requested output; a failed one is reported and the others still written."""
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _write_one(result: HuntResult, name: str, target: str, safe: bool) -> str:
+    """One output to a file or standard output, and a few words on what it holds; OSError or
+    ValueError when it cannot be written."""
+    findings = sum(len(h.findings) for h in result.hosts)
+    if name == "json":
+        write_text(target, _writer("exhunt.report.jsonout", "dumps")(result) + "\n")
+        return _plural(len(result.hosts), "host")
+    if name == "jsonl":
+        write_with(target, lambda out: _writer("exhunt.report.findings_jsonl", "write_lines")(result, out))
+        return _plural(findings, "finding")
+    if name == "csv":
+        timeline = importlib.import_module("exhunt.report.timeline")
+        write_with(target, lambda out: timeline.write_csv(list(timeline.rows(result, undated=True)), out, safe))
+        return _plural(findings, "finding")
+    if name == "html":
+        write_text(target, _writer("exhunt.report.html", "render_html")(result))
+        return _plural(len(result.hosts), "host")
+    if name == "timeline":
+        timeline = importlib.import_module("exhunt.report.timeline")
+        fmt = timeline.timeline_format(target)
+        stats: list[Any] = []
+        write_with(target, lambda out: stats.append(timeline.write_timeline_to(result, out, fmt, safe)))
+        note = f"; {stats[0].undated} findings without a time left out" if stats[0].undated else ""
+        return f"{_plural(stats[0].rows, 'event')}{note}"
+    if name == "stix":
+        bundle = _writer("exhunt.report.stix", "build_bundle")(result)
+        write_text(target, bundle.serialize(pretty=True) + "\n")
+        return _plural(len(bundle.objects), "object")
+    if name == "misp":
+        write_with(target, lambda out: _writer("exhunt.report.misp", "write_misp")(result, out))
+        return _plural(findings, "finding")
+    raise ValueError(f"unknown output {name}")
+
+
+def write_outputs(result: HuntResult, args: argparse.Namespace, say: Console, err: Console) -> bool:
+    """Write every requested output; a failed one is reported on `err` and the others still
+    written. What was written is said on `say`."""
     ok = True
-    outputs = [
-        (args.json, "exhunt.report.jsonout", "write_json", "JSON"),
-        (getattr(args, "html", None), "exhunt.report.html", "write_html", "HTML report"),
-        (getattr(args, "timeline", None), "exhunt.report.timeline", "write_timeline", "timeline"),
-        (getattr(args, "stix", None), "exhunt.report.stix", "write_stix", "STIX bundle"),
-    ]
-    for path, module, func, what in outputs:
-        if not path:
+    safe = not getattr(args, "csv_raw", False)
+    for name, _ in OUTPUTS:
+        target = getattr(args, name, None)
+        if not target:
             continue
         try:
-            _writer(module, func)(result, path)
-            if path != "-":
-                err.print(f"{what} written to {path}", highlight=False, markup=False)
+            what = _write_one(result, name, target, safe)
+            if target != "-" and not getattr(args, "quiet", False):
+                say.print(f"{name}: {target} ({what})", highlight=False, markup=False, soft_wrap=True)
+        except BrokenPipeError:
+            raise  # the reader of standard output went away: nothing left to tell it
         except (OSError, ValueError, ImportError, AttributeError) as exc:
             err.print(
-                f"exhunt: could not write the {what} to {path}: {exc}", style="red", highlight=False, markup=False
+                f"exhunt: cannot write --{name} {target}: {exc}",
+                style="red",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
             )
             ok = False
     return ok
@@ -124,23 +218,40 @@ def exit_code(result: HuntResult) -> int:
     return 1 if any(h.verdict in found for h in result.hosts) else 0
 
 
-def run(args: argparse.Namespace) -> int:
-    from exhunt.evidence import EvidenceUnavailable, discover
-
-    err = Console(stderr=True, highlight=False)
-    out = Console(highlight=False)
-    if args.jobs is not None and args.jobs < 1:
-        err.print("exhunt hunt: --jobs must be at least 1", markup=False)
-        return 2
-    if args.json == "-" and not args.quiet:
-        args.quiet = True  # stdout carries the JSON
-    options = HuntOptions(
+def hunt_options(args: argparse.Namespace) -> HuntOptions:
+    settings: dict[str, Any] = {
+        "evtx_threads": max(1, args.evtx_threads),
+        "file_scan_timeout": args.file_scan_timeout,
+    }
+    if args.evtx_memory_bound:
+        settings["evtx_memory_bound"] = args.evtx_memory_bound
+    if args.sigma:
+        settings["sigma_paths"] = tuple(args.sigma)
+    return HuntOptions(
         max_file_size=max(1, args.max_file_size) * 1024 * 1024,
         extra_yara_paths=tuple(args.yara),
         extra_indicator_paths=tuple(args.indicators),
         allowlist_paths=tuple(args.allowlist),
+        settings=settings,
     )
-    show_progress = not args.quiet and err.is_terminal
+
+
+def run(args: argparse.Namespace) -> int:
+    from exhunt.evidence import EvidenceUnavailable, discover
+
+    clash = stdout_clash(args, OUTPUT_NAMES)
+    out, err = consoles(args, stdout_taken=bool(to_stdout(args, OUTPUT_NAMES)))
+    if clash:
+        err.print(f"exhunt hunt: {clash}", markup=False)
+        return 2
+    if args.jobs is not None and args.jobs < 1:
+        err.print("exhunt hunt: --jobs must be at least 1", markup=False)
+        return 2
+    if args.timeline and args.timeline != "-" and Path(args.timeline).suffix.lower() not in (".csv", ".jsonl"):
+        err.print(f"exhunt hunt: --timeline file must end in .csv or .jsonl: {args.timeline}", markup=False)
+        return 2
+    options = hunt_options(args)
+    per_rule = 0 if args.verbose else args.per_rule
     try:
         hosts = discover(args.path)
     except EvidenceUnavailable as exc:
@@ -152,9 +263,9 @@ def run(args: argparse.Namespace) -> int:
 
     def on_host(host: Any) -> None:
         if not args.quiet:
-            render_host(out, host, per_rule=args.per_rule)
+            render_host(out, host, per_rule=per_rule)
 
-    if show_progress:
+    if show_progress(args, err):
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -176,8 +287,9 @@ def run(args: argparse.Namespace) -> int:
             result = hunt_hosts(hosts, options, jobs=args.jobs, on_progress=on_progress, on_host=on_host)
     else:
         result = hunt_hosts(hosts, options, jobs=args.jobs, on_host=on_host)
+    written = write_outputs(result, args, err, err)
     if not args.quiet:
         render_summary(out, result.hosts)
-    if not write_outputs(result, args, err):
+    if not written:
         return 2
     return exit_code(result)

@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import IO
 
 from exhunt.model import Finding, HuntResult, iso, utc
+from exhunt.report.csvsafe import spreadsheet_safe
 
 FIELDS = (
     "message",
@@ -74,18 +76,19 @@ def _detail_key(key: str) -> str:
     return f"detail_{name}"
 
 
-def rows(result: HuntResult) -> Iterator[dict[str, str | int]]:
-    """Flat timeline rows in time order, host by host (findings without a time are skipped)."""
+def rows(result: HuntResult, undated: bool = False) -> Iterator[dict[str, str | int]]:
+    """Flat timeline rows in time order, host by host. Findings without a time are skipped,
+    unless `undated` (the findings table of `exhunt hunt --csv`): they come last, time empty."""
     for host in result.hosts:
         for f in sorted(host.findings, key=Finding.sort_key):
-            if f.timestamp is None:
+            if f.timestamp is None and not undated:
                 continue
-            ts = utc(f.timestamp)
-            micros = (ts - _EPOCH) // timedelta(microseconds=1)
+            ts = utc(f.timestamp) if f.timestamp is not None else None
+            micros: str | int = (ts - _EPOCH) // timedelta(microseconds=1) if ts is not None else ""
             row: dict[str, str | int] = {
                 "message": _message(host.host, f),
                 "datetime": iso(ts) or "",
-                "timestamp_desc": TIMESTAMP_DESC,
+                "timestamp_desc": TIMESTAMP_DESC if ts is not None else "",
                 "timestamp": micros,
                 "host": host.host,
                 "rule_id": f.rule_id,
@@ -112,21 +115,41 @@ def _undated(result: HuntResult) -> int:
     return sum(1 for h in result.hosts for f in h.findings if f.timestamp is None)
 
 
-def write_timeline(result: HuntResult, path: str | Path) -> TimelineStats:
-    """Write the timeline; the format follows the file name: `.csv` or `.jsonl`."""
-    target = Path(path)
-    suffix = target.suffix.lower()
+def write_csv(all_rows: list[dict[str, str | int]], out: IO[str], safe: bool = True) -> None:
+    """The rows as CSV; `safe` neutralises cells a spreadsheet would run as formulas."""
+    extra = sorted({k for row in all_rows for k in row if k not in FIELDS})
+    writer = csv.DictWriter(out, fieldnames=[*FIELDS, *extra], restval="", quoting=csv.QUOTE_MINIMAL)
+    writer.writeheader()
+    for row in all_rows:
+        writer.writerow({k: spreadsheet_safe(v) if safe and isinstance(v, str) else v for k, v in row.items()})
+
+
+def write_jsonl(all_rows: list[dict[str, str | int]], out: IO[str]) -> None:
+    for row in all_rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def timeline_format(path: str | Path) -> str:
+    """`csv` or `jsonl` from the file name; standard output (`-`) gets JSON lines."""
+    if str(path) == "-":
+        return "jsonl"
+    suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".jsonl"):
-        raise TimelineFormatError(f"timeline file must end in .csv or .jsonl, not {target.name!r}")
+        raise TimelineFormatError(f"timeline file must end in .csv or .jsonl, not {Path(path).name!r}")
+    return suffix[1:]
+
+
+def write_timeline_to(result: HuntResult, out: IO[str], fmt: str, safe: bool = True) -> TimelineStats:
     all_rows = list(rows(result))
-    if suffix == ".jsonl":
-        with target.open("w", encoding="utf-8", newline="\n") as out:
-            for row in all_rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if fmt == "jsonl":
+        write_jsonl(all_rows, out)
     else:
-        extra = sorted({k for row in all_rows for k in row if k not in FIELDS})
-        with target.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.DictWriter(out, fieldnames=[*FIELDS, *extra], restval="", quoting=csv.QUOTE_MINIMAL)
-            writer.writeheader()
-            writer.writerows(all_rows)
+        write_csv(all_rows, out, safe)
     return TimelineStats(len(all_rows), _undated(result))
+
+
+def write_timeline(result: HuntResult, path: str | Path, safe: bool = True) -> TimelineStats:
+    """Write the timeline; the format follows the file name: `.csv` or `.jsonl`."""
+    fmt = timeline_format(path)
+    with Path(path).open("w", encoding="utf-8", newline="" if fmt == "csv" else "\n") as out:
+        return write_timeline_to(result, out, fmt, safe)

@@ -9,6 +9,7 @@ from typing import IO, Any
 import orjson
 
 from exhunt.model import CHAINS
+from exhunt.report.csvsafe import spreadsheet_safe
 from exhunt.scan.result import HostResult, ScanReport
 
 CSV_COLUMNS = (
@@ -29,8 +30,6 @@ CSV_COLUMNS = (
     "evidence",
     "errors",
 )
-# Cells a spreadsheet would run as a formula (hostile certificate subjects, headers...).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def report_json(report: ScanReport) -> str:
@@ -42,13 +41,15 @@ def result_line(result: HostResult) -> str:
     return orjson.dumps(result.to_dict()).decode()
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, safe: bool) -> str:
+    """One cell on one line; by default a spreadsheet will not run it (hostile certificate
+    subjects, headers...)."""
     text = "" if value is None else str(value)
     text = text.replace("\r", " ").replace("\n", " ")
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return spreadsheet_safe(text) if safe else text
 
 
-def _row(r: HostResult) -> list[str]:
+def _row(r: HostResult, safe: bool) -> list[str]:
     cert = (r.tls or {}).get("certificate") or {}
     checks = "; ".join(f"{c.name}={c.verdict}" for c in r.checks)
     values: list[Any] = [
@@ -69,11 +70,11 @@ def _row(r: HostResult) -> list[str]:
         " | ".join(r.evidence),
         " | ".join(r.errors),
     ]
-    return [_cell(v) for v in values]
+    return [_cell(v, safe) for v in values]
 
 
-def write_csv(results: Iterable[HostResult], out: IO[str]) -> None:
+def write_csv(results: Iterable[HostResult], out: IO[str], safe: bool = True) -> None:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for r in results:
-        writer.writerow(_row(r))
+        writer.writerow(_row(r, safe))
