@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from exhunt.assess import assess, correlate, decide_verdict, find_blind_spots, group_incidents
+import pytest
+
+from exhunt.assess import JUDGED_ON, assess, correlate, decide_verdict, find_blind_spots, group_incidents
 from exhunt.evidence.base import HostEvidence
 from exhunt.model import (
     CoverageSpan,
@@ -10,6 +12,8 @@ from exhunt.model import (
     Finding,
     Implies,
     Observation,
+    Problem,
+    ProblemKind,
     Severity,
     UnitResult,
     Verdict,
@@ -45,8 +49,16 @@ def _web(first: datetime, last: datetime) -> dict[str, CoverageSpan]:
     return {"HttpProxy": CoverageSpan(first, last, 3, 100), "IIS": CoverageSpan(first, last, 3, 100)}
 
 
+def _complete(first: datetime = T0, last: datetime = T0) -> dict[str, CoverageSpan]:
+    """Every artefact the chains are judged on."""
+    cov = _web(first, last)
+    for kind in ("ECPServer", "OABGeneratorLog", "EventLog"):
+        cov[kind] = CoverageSpan(first, last, 1, 10)
+    return cov
+
+
 def test_verdict_takes_the_worst_implication() -> None:
-    cov = _web(T0, T0)
+    cov = _complete()
     assert decide_verdict([_f(Implies.ATTEMPT), _f(Implies.COMPROMISE)], cov, [])[0] is Verdict.COMPROMISED
     assert decide_verdict([_f(Implies.ATTEMPT), _f(Implies.SUSPICIOUS)], cov, [])[0] is Verdict.ATTEMPTED
     assert decide_verdict([_f(Implies.SUSPICIOUS)], cov, [])[0] is Verdict.SUSPICIOUS
@@ -56,7 +68,55 @@ def test_verdict_takes_the_worst_implication() -> None:
 def test_never_clean_without_web_logs() -> None:
     verdict, reason = decide_verdict([], {"EventLog": CoverageSpan(T0, T0, 1, 5)}, [])
     assert verdict is Verdict.INSUFFICIENT
-    assert "no HttpProxy or IIS logs" in reason and "EventLog" in reason
+    assert "no HttpProxy logs, IIS logs, ECP Server logs or OAB generator logs" in reason
+    assert "it had: EventLog" in reason
+
+
+@pytest.mark.parametrize("absent", ["HttpProxy", "IIS", "ECPServer", "OABGeneratorLog", "EventLog"])
+def test_never_clean_without_an_artefact_the_chains_are_judged_on(absent: str) -> None:
+    cov = _complete()
+    del cov[absent]
+    verdict, reason = decide_verdict([], cov, [])
+    assert verdict is Verdict.INSUFFICIENT
+    assert f"no {JUDGED_ON[absent]}" in reason
+    assert decide_verdict([], _complete(), [])[0] is Verdict.CLEAN
+
+
+def test_iis_logs_and_web_files_alone_are_not_clean() -> None:
+    cov = {"IIS": CoverageSpan(T0, T0, 2, 50), "File": CoverageSpan(None, None, 9, 0)}
+    verdict, reason = decide_verdict([], cov, [])
+    assert verdict is Verdict.INSUFFICIENT
+    assert "HttpProxy logs" in reason and "event logs" in reason and "it had: File, IIS" in reason
+
+
+def test_findings_decide_whatever_is_missing() -> None:
+    failed = [Problem("x.log", "boom", 3, ProblemKind.ANALYZER_FAILED, "iis-log")]
+    assert decide_verdict([_f(Implies.COMPROMISE)], {}, [], failed)[0] is Verdict.COMPROMISED
+    assert decide_verdict([_f(Implies.ATTEMPT)], {}, [], failed)[0] is Verdict.ATTEMPTED
+    assert decide_verdict([_f(Implies.SUSPICIOUS)], {}, [], failed)[0] is Verdict.SUSPICIOUS
+
+
+@pytest.mark.parametrize("kind", [k for k in ProblemKind if k.blocks_clean])
+def test_a_problem_that_hid_evidence_keeps_the_host_from_clean(kind: ProblemKind) -> None:
+    problem = Problem("W3SVC1/u_ex210303.log", "it went wrong", 12, kind, "iis-log")
+    verdict, reason = decide_verdict([], _complete(), [], [problem])
+    assert verdict is Verdict.INSUFFICIENT
+    assert f"1 {kind}" in reason and "iis-log on W3SVC1/u_ex210303.log:12" in reason
+
+
+def test_damaged_records_alone_do_not_block_clean() -> None:
+    damaged = [
+        Problem("a.log", "malformed record", 5, ProblemKind.MALFORMED, "iis-log"),
+        Problem("big.edb", "content not scanned", None, ProblemKind.PARTIAL, "files"),
+    ]
+    assert decide_verdict([], _complete(), [], damaged)[0] is Verdict.CLEAN
+
+
+def test_many_problems_are_counted_and_a_few_named() -> None:
+    problems = [Problem(f"f{n}.log", "x", None, ProblemKind.TIMED_OUT, "engine") for n in range(40)]
+    _, reason = decide_verdict([], _complete(), [], problems)
+    assert "40 timed-out" in reason and "f0.log" in reason and "and 37 more" in reason
+    assert "f39.log" not in reason
 
 
 def test_blind_spot_when_logs_do_not_reach_the_attack_window() -> None:

@@ -57,7 +57,7 @@ def test_every_setting_is_an_option_of_its_command() -> None:
         ("[hunt]\nyara = 'one.yar'\n", "must be a list"),
         ("[hunts]\n", "unknown section"),
         ("[hunt\n", "not valid TOML"),
-        ("[scan]\ntimeout = -1\n", "more than 0"),
+        ("[scan]\ntimeout = -1\n", "must not be negative"),
     ],
 )
 def test_a_wrong_file_is_a_clear_error(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from exhunt import engine
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.evidence.base import EvidenceFile, FileRef, HostEvidence
-from exhunt.model import ArtefactKind, EvidenceRef, Implies, Severity, UnitResult, Verdict
+from exhunt.model import ArtefactKind, EvidenceRef, Implies, ProblemKind, Severity, UnitResult, Verdict
 from exhunt.rules import parse_rules
 
 RULES = {
@@ -40,6 +41,9 @@ class MarkerAnalyzer:
     def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
         if file.rel_path.endswith("poison.log"):
             os._exit(3)
+        if file.rel_path.endswith("hang.log"):
+            while True:  # a parser stuck for ever on this file
+                time.sleep(60)
         out = UnitResult()
         span = out.cover("IIS")
         span.files += 1
@@ -120,7 +124,57 @@ def test_pool_survives_a_worker_that_dies(tmp_path: Path, monkeypatch: pytest.Mo
     assert hit_files == {f"f{i}.log" for i in range(6)}  # nothing lost but the poisoned file
     poison = [e for e in result.errors if e.path == "poison.log" and "died" in e.message]
     assert poison, result.errors
+    assert all(e.kind is ProblemKind.WORKER_DIED and e.producer == "engine" for e in poison)
     assert seen[-1].files_done == seen[-1].files_total
+
+
+@dataclass(frozen=True)
+class HangingHostCheck:
+    name: str = "hanging-host-check"
+
+    def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
+        time.sleep(3600)
+        return UnitResult()
+
+
+@pytest.mark.usefixtures("fake_registry")
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_worker_that_hangs_costs_only_its_file(tmp_path: Path, jobs: int) -> None:
+    files = {f"f{i}.log": b"MARKER\n" for i in range(5)}
+    files["hang.log"] = b"MARKER\n"
+    host = _host(tmp_path, files)
+    ctx = HostContext("EX01", None, HuntOptions(unit_timeout=1.0, unit_seconds_per_mib=0.0))
+    started = time.monotonic()
+    result = engine.analyze_host(host, ctx, jobs=jobs)
+    assert time.monotonic() - started < 30
+    assert {f.evidence.path for f in result.findings} == {f"f{i}.log" for i in range(5)}
+    hung = [e for e in result.errors if e.kind is ProblemKind.TIMED_OUT]
+    assert [(e.path, e.producer) for e in hung] == [("hang.log", "engine")]
+    assert "marker" in hung[0].message and "deadline" in hung[0].message
+
+
+def test_a_hung_host_check_times_out_and_the_hunt_reports_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from exhunt.hunt import hunt_hosts
+
+    check = HangingHostCheck()
+    monkeypatch.setattr(engine, "registry", lambda: {check.name: check, "marker": MarkerAnalyzer()})
+    monkeypatch.setattr(engine, "file_analyzers", lambda kind: [MarkerAnalyzer()])
+    monkeypatch.setattr(engine, "host_analyzers", lambda: [check])
+    host = _host(tmp_path, {"u_ex210301.log": b"a\n"})
+    result = hunt_hosts([host], HuntOptions(unit_timeout=1.0), jobs=1)
+    (h,) = result.hosts
+    assert h.verdict is Verdict.INSUFFICIENT
+    assert "timed-out in engine on " + str(tmp_path) in h.verdict_reason
+
+
+def test_deadline_grows_with_the_file_and_can_be_turned_off() -> None:
+    def task(size: int) -> engine.Task:
+        return engine.Task("a", EvidenceFile(FileRef("x"), "x", ArtefactKind.IIS, size))
+
+    ctx = HostContext("EX01", None, HuntOptions(unit_timeout=300, unit_seconds_per_mib=1.0))
+    assert engine.deadline_of(task(0), ctx) == 300
+    assert engine.deadline_of(task(600 * engine.MIB), ctx) == 900
+    assert engine.deadline_of(task(10), HostContext("EX01", None, HuntOptions(unit_timeout=0))) is None
 
 
 @pytest.mark.usefixtures("fake_registry")

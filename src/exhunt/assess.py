@@ -1,20 +1,22 @@
 """From one host's merged results to its assessment: verdict, build, blind spots, incidents.
 
 The verdict is decided by what the rules say a hit implies (`Implies`), never by counting: one
-web shell is a compromise, a thousand scanner probes are not. A host is called clean only when
-the logs that would show an attack were actually there; otherwise the verdict says which
-evidence was missing (DESIGN.md "Verdicts").
+web shell is a compromise, a thousand scanner probes are not. Without findings the verdict fails
+closed: a host is called clean only when the evidence holds every artefact the chains are judged
+on (`JUDGED_ON`) and no problem that hid evidence was recorded (`ProblemKind.blocks_clean`);
+otherwise it is `insufficient-evidence`, and the reason names what was missing.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from exhunt import remediation
+from exhunt.builds import assess_build
 from exhunt.evidence.base import HostEvidence
 from exhunt.model import (
     ArtefactKind,
@@ -24,6 +26,7 @@ from exhunt.model import (
     Implies,
     Incident,
     Observation,
+    Problem,
     RemediationStep,
     Severity,
     Suppression,
@@ -46,13 +49,27 @@ ATTACK_WINDOWS: tuple[tuple[str, datetime, datetime], ...] = (
 
 # Web logs that show the SSRF chains; with neither present a host cannot be called clean.
 WEB_LOGS = (ArtefactKind.HTTPPROXY.value, ArtefactKind.IIS.value)
-# Worth having; their absence is a blind spot but does not block a verdict.
-OTHER_LOGS = {
+EVENT_LOGS = "EventLog"  # the coverage of every event log, EVTX or JSON export
+# The artefacts the chains are judged on: a host is `clean` only when each one was read.
+# ProxyLogon: the SSRF in HttpProxy and IIS, CVE-2021-27065 in ECP Server, CVE-2021-26858 in the
+# OAB generator log, CVE-2021-26857 in the Application event log. ProxyShell, ProxyNotShell and
+# OWASSRF: the SSRF in HttpProxy and IIS, the cmdlets and the shells they start in event logs.
+JUDGED_ON = {
+    ArtefactKind.HTTPPROXY.value: "HttpProxy logs",
+    ArtefactKind.IIS.value: "IIS logs",
+    ArtefactKind.ECP_SERVER.value: "ECP Server logs",
+    ArtefactKind.OAB_GENERATOR.value: "OAB generator logs",
+    EVENT_LOGS: "event logs",
+}
+# What each one's absence hides, for the blind spots.
+BLIND_WITHOUT = {
     ArtefactKind.ECP_SERVER.value: "ECP Server logs (CVE-2021-27065 virtual directory edits)",
     ArtefactKind.OAB_GENERATOR.value: "OAB generator logs (CVE-2021-26858 file writes)",
+    EVENT_LOGS: "Windows event logs (CVE-2021-26857, Exchange cmdlets, process traces)",
     ArtefactKind.RPS_HTTP.value: "remote PowerShell Rps_Http logs (OWASSRF)",
-    ArtefactKind.EVTX.value: "Windows event logs (CVE-2021-26857, cmdlets, process traces)",
 }
+# Problems named one by one in an `insufficient-evidence` reason; the rest are counted.
+REASON_PROBLEMS = 3
 
 INCIDENT_GAP = timedelta(hours=6)
 _VERDICT_BY_IMPLIES = {
@@ -68,7 +85,7 @@ def assess(host: HostEvidence, merged: UnitResult) -> HostAssessment:
     build, build_source = choose_build(merged.observations)
     exposure = _exposure(build)
     blind_spots = find_blind_spots(host, coverage)
-    verdict, reason = decide_verdict(findings, coverage, blind_spots)
+    verdict, reason = decide_verdict(findings, coverage, blind_spots, merged.errors)
     assessment = HostAssessment(
         host=host.name,
         verdict=verdict,
@@ -111,25 +128,14 @@ def _build_key(text: str) -> tuple[int, ...]:
         return ()
 
 
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    try:
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-    except (ImportError, AttributeError):
-        return None
-
-
 def _exposure(build: str | None) -> dict[str, Any] | None:
-    assess_build = _optional("exhunt.builds", "assess_build")
-    if build is None or assess_build is None:
+    if build is None:
         return None
-    return assess_build(build).to_dict()  # type: ignore[no-any-return]
+    return assess_build(build).to_dict()
 
 
 def _remediation(assessment: HostAssessment) -> list[RemediationStep]:
-    plan = _optional("exhunt.remediation", "plan")
-    if plan is None:
-        return []
-    return list(plan(assessment))
+    return list(remediation.plan(assessment))
 
 
 def _web_spans(coverage: dict[str, CoverageSpan]) -> list[CoverageSpan]:
@@ -161,9 +167,8 @@ def find_blind_spots(host: HostEvidence, coverage: dict[str, CoverageSpan]) -> l
             "No Exchange HttpProxy logs: ProxyLogon's cookie-based SSRF (CVE-2021-26855) is only "
             "visible there; IIS logs show the requests but not where they were routed."
         )
-    for kind, what in OTHER_LOGS.items():
-        if kind not in coverage and web:
-            spots.append(f"No {what}.")
+    if web:
+        spots.extend(f"No {what}." for kind, what in BLIND_WITHOUT.items() if not _read(coverage, kind))
     reach = _web_reach(coverage)
     if reach:
         first, last = reach
@@ -177,9 +182,24 @@ def find_blind_spots(host: HostEvidence, coverage: dict[str, CoverageSpan]) -> l
     return spots
 
 
+def _read(coverage: dict[str, CoverageSpan], kind: str) -> bool:
+    span = coverage.get(kind)
+    return span is not None and span.files > 0
+
+
+def missing_artefacts(coverage: dict[str, CoverageSpan]) -> list[str]:
+    """The artefacts the chains are judged on (`JUDGED_ON`) that the evidence did not hold."""
+    return [kind for kind in JUDGED_ON if not _read(coverage, kind)]
+
+
 def decide_verdict(
-    findings: list[Finding], coverage: dict[str, CoverageSpan], blind_spots: list[str]
+    findings: list[Finding],
+    coverage: dict[str, CoverageSpan],
+    blind_spots: list[str],
+    problems: Sequence[Problem] = (),
 ) -> tuple[Verdict, str]:
+    """Findings decide compromised / attempted / suspicious whatever is missing; without them the
+    host is clean only on complete evidence read without a problem that hid part of it."""
     by_weight: dict[Implies, list[Finding]] = defaultdict(list)
     for f in findings:
         by_weight[f.implies].append(f)
@@ -187,19 +207,42 @@ def decide_verdict(
         hits = by_weight.get(implies)
         if hits:
             return verdict, _reason(verdict, hits)
-    if not _web_spans(coverage):
-        looked = ", ".join(sorted(k for k, s in coverage.items() if s.files and "/" not in k)) or "no logs"
-        return Verdict.INSUFFICIENT, (
-            "Nothing found, but this is not a clean bill of health: the evidence has no HttpProxy or "
-            f"IIS logs (it had: {looked}). Collect the Exchange Logging folder and the IIS logs."
-        )
+    missing = missing_artefacts(coverage)
+    blocking = [p for p in problems if p.kind.blocks_clean]
+    if missing or blocking:
+        return Verdict.INSUFFICIENT, _insufficient_reason(coverage, missing, blocking)
     reach = _web_reach(coverage)
     span = f" The web logs cover {_day(reach[0])} to {_day(reach[1])}." if reach else ""
     return Verdict.CLEAN, (
-        "No trace of exploitation or attacker presence in the evidence."
+        "No trace of exploitation or attacker presence in the evidence, which holds every artefact "
+        "the chains are judged on."
         + span
         + (" See the blind spots for what could not be checked." if blind_spots else "")
     )
+
+
+def _insufficient_reason(coverage: dict[str, CoverageSpan], missing: list[str], blocking: list[Problem]) -> str:
+    parts = ["Nothing found, but this is not a clean bill of health:"]
+    if missing:
+        looked = ", ".join(sorted(k for k, s in coverage.items() if s.files and "/" not in k)) or "no logs"
+        parts.append(
+            f"the evidence has no {_join([JUDGED_ON[k] for k in missing])} (it had: {looked}); "
+            "collect the Exchange Logging folder, the IIS logs and the event logs."
+        )
+    if blocking:
+        counts = Counter(str(p.kind) for p in blocking)
+        by_kind = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+        named = "; ".join(
+            f"{p.kind} in {p.producer or 'exhunt'} on {p.path}" + (f":{p.line}" if p.line else "")
+            for p in blocking[:REASON_PROBLEMS]
+        )
+        more = f"; and {len(blocking) - REASON_PROBLEMS} more" if len(blocking) > REASON_PROBLEMS else ""
+        parts.append(f"parts of the evidence were not looked at ({by_kind}): {named}{more}.")
+    return " ".join(parts)
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def _reason(verdict: Verdict, hits: list[Finding]) -> str:

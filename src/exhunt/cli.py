@@ -30,9 +30,10 @@ EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 EXIT_LINES = (
-    "0    nothing found (every host clean, every build patched)",
-    "1    findings, or an exposed build",
-    "2    usage error, unreadable input, or an output that could not be written",
+    "0  nothing found (every host clean, every build patched)",
+    "1  findings, or an exposed build",
+    "2  usage error, unreadable input, or an output that could not be written",
+    "3  hunt: no findings, but the evidence was insufficient to call a host clean",
     "130  interrupted (Ctrl-C); outputs may be incomplete",
 )
 _EPILOG = "exit codes:\n{codes}\nRun `exhunt COMMAND --help` for the options and examples of each command."
@@ -146,7 +147,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, tuple[argparse.A
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     found: dict[str, tuple[argparse.ArgumentParser, ModuleType]] = {}
     for mod in _command_modules():
-        codes = [*getattr(mod, "EXIT_CODES", EXIT_LINES[:3]), EXIT_LINES[3]]
+        codes = [*getattr(mod, "EXIT_CODES", EXIT_LINES[:3]), EXIT_LINES[-1]]
         p = sub.add_parser(
             mod.NAME,
             help=mod.HELP,

@@ -45,6 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("hunt", "evtx_threads", (int,), "threads per .evtx file"),
     Setting("hunt", "evtx_memory_bound", (int,), "bytes of event records held per .evtx file at once"),
     Setting("hunt", "file_scan_timeout", (int, float), "seconds the YARA scan of one file may take"),
+    Setting("hunt", "unit_timeout", (int, float), "seconds one analyzer may spend on one file, plus 1 s per MiB"),
     Setting("hunt", "yara", (str,), "your YARA rule files or folders", paths=True, many=True),
     Setting("hunt", "indicators", (str,), "your indicator lists (CSV)", paths=True, many=True),
     Setting("hunt", "allowlist", (str,), "your allow-lists (CSV)", paths=True, many=True),
@@ -159,8 +160,8 @@ def _checked(setting: Setting, value: Any, path: Path) -> Any:
         if not isinstance(item, setting.kinds) or (isinstance(item, bool) and bool not in setting.kinds):
             wanted = " or ".join(k.__name__ for k in setting.kinds)
             raise ConfigError(f"{where}: {item!r} is not a {wanted}")
-        if isinstance(item, int | float) and not isinstance(item, bool) and item <= 0:
-            raise ConfigError(f"{where}: {item!r} must be more than 0")
+        if isinstance(item, int | float) and not isinstance(item, bool) and item < 0:
+            raise ConfigError(f"{where}: {item!r} must not be negative")
     if setting.paths:
         resolved = [str((path.parent / Path(str(i)).expanduser()).resolve()) for i in items]
         return resolved if setting.many else resolved[0]

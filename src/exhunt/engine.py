@@ -1,35 +1,57 @@
-"""Runs the analyzers over a host's evidence: independent, picklable work units in a process pool.
+"""Runs the analyzers over a host's evidence: independent, picklable work units in worker processes.
 
-A unit is a batch of (analyzer, file) pairs in; a `UnitResult` out. Units never share state, so
-the same units run in the local pool today and could run on a distributed engine later
-(DESIGN.md "Growing past one machine"). Large files are units of their own and go first, so two
-cores stay busy until the end; small files are batched to keep the pool's overhead low.
+A unit is a batch of (analyzer, file) pairs in; a `UnitResult` per pair out. Units never share
+state, so the same units run in the local workers today and could run on a distributed engine
+later (DESIGN.md "Growing past one machine"). Large files are units of their own and go first, so
+two cores stay busy until the end; small files are batched to keep the overhead low.
+
+Every pair has a deadline (`HuntOptions.unit_timeout` plus `unit_seconds_per_mib` for each MiB of
+the file). The workers are plain processes the engine owns: one that passes its deadline is
+terminated and the pair in flight becomes a `timed-out` problem; one that dies costs only the
+pair in flight (tried once more in a fresh worker, then a `worker-died` problem). The rest of its
+batch goes on in a fresh worker, so a hung or crashing file never costs the hunt.
 """
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as wait_for
+from multiprocessing.process import BaseProcess
 
-from exhunt.analyzers import FileAnalyzer, HostContext, file_analyzers, host_analyzers, registry
-from exhunt.evidence.base import EvidenceFile, HostEvidence
-from exhunt.model import EvidenceError, UnitResult
+from exhunt.analyzers import FileAnalyzer, HostAnalyzer, HostContext, file_analyzers, host_analyzers, registry
+from exhunt.evidence.base import EvidenceFile, HostEvidence, listing_problem
+from exhunt.model import Problem, ProblemKind, UnitResult
 
 # A file this large is a unit of its own; smaller ones are batched up to these limits.
 SOLO_BYTES = 8 * 1024 * 1024
 BATCH_BYTES = 32 * 1024 * 1024
 BATCH_FILES = 256
-# Below this much evidence a pool costs more than it saves.
+# Below this much evidence, with the deadlines turned off, the work runs in this process.
 INLINE_BYTES = 4 * 1024 * 1024
+MIB = 1024 * 1024
+# How long a worker asked to stop may take before it is killed.
+_GRACE = 2.0
 
 
 @dataclass(frozen=True, slots=True)
 class Task:
     analyzer: str
     file: EvidenceFile
+
+
+@dataclass(frozen=True, slots=True)
+class HostTask:
+    """A host analyzer's run over the whole host: a unit of work with a deadline like the others."""
+
+    analyzer: str
+    host: HostEvidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,22 +98,57 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
         try:
             out.merge(analyzer.analyze(task.file, ctx))
         except Exception as exc:  # a bug or an unforeseen input must cost one file, not the hunt
-            out.errors.append(EvidenceError(task.file.rel_path, f"{task.analyzer} failed: {exc!r}"))
+            out.errors.append(
+                Problem(
+                    task.file.rel_path,
+                    f"{task.analyzer} failed: {exc!r}",
+                    None,
+                    ProblemKind.ANALYZER_FAILED,
+                    task.analyzer,
+                )
+            )
     return out
+
+
+def run_host_task(task: HostTask, ctx: HostContext) -> UnitResult:
+    analyzer = registry()[task.analyzer]
+    assert isinstance(analyzer, HostAnalyzer)
+    try:
+        return analyzer.analyze_host(task.host, ctx)
+    except Exception as exc:  # as for files: one host check lost, never the hunt
+        out = UnitResult()
+        out.errors.append(
+            Problem(
+                task.host.root, f"{task.analyzer} failed: {exc!r}", None, ProblemKind.ANALYZER_FAILED, task.analyzer
+            )
+        )
+        return out
+
+
+def run_unit(unit: Task | HostTask, ctx: HostContext) -> UnitResult:
+    if isinstance(unit, HostTask):
+        return run_host_task(unit, ctx)
+    return run_batch([unit], ctx)
 
 
 def run_host_analyzers(host: HostEvidence, ctx: HostContext) -> UnitResult:
     out = UnitResult()
     for analyzer in host_analyzers():
-        try:
-            out.merge(analyzer.analyze_host(host, ctx))
-        except Exception as exc:
-            out.errors.append(EvidenceError(host.root, f"{analyzer.name} failed: {exc!r}"))
+        out.merge(run_host_task(HostTask(analyzer.name, host), ctx))
     return out
 
 
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def deadline_of(unit: Task | HostTask, ctx: HostContext) -> float | None:
+    """Seconds one unit may run, or None when deadlines are off (`unit_timeout` 0)."""
+    options = ctx.options
+    if options.unit_timeout <= 0:
+        return None
+    size = unit.file.size if isinstance(unit, Task) else 0
+    return options.unit_timeout + options.unit_seconds_per_mib * size / MIB
 
 
 def analyze_host(
@@ -104,95 +161,189 @@ def analyze_host(
     """Every analyzer over every file of one host, then the host-wide analyzers."""
     result = UnitResult()
     for path, message in host.errors:
-        result.errors.append(EvidenceError(path, message))
+        result.errors.append(listing_problem(path, message))
     tasks = plan_tasks(host)
     total_bytes = sum(t.file.size for t in tasks)
     total_files = len(tasks)
     done_files = done_bytes = 0
 
-    def report(batch: list[Task]) -> None:
+    def report(unit: Task | HostTask) -> None:
         nonlocal done_files, done_bytes
-        done_files += len(batch)
-        done_bytes += sum(t.file.size for t in batch)
+        if not isinstance(unit, Task):
+            return
+        done_files += 1
+        done_bytes += unit.file.size
         if on_progress:
             on_progress(Progress(done_files, total_files, done_bytes, total_bytes, host.name))
 
     jobs = jobs or default_jobs()
-    all_batches = list(batches(tasks))
-    if jobs <= 1 or total_bytes < INLINE_BYTES or len(all_batches) <= 1:
+    all_batches: list[list[Task | HostTask]] = [list(b) for b in batches(tasks)]
+    all_batches.extend([HostTask(a.name, host)] for a in host_analyzers())
+    inline = ctx.options.unit_timeout <= 0 and (jobs <= 1 or total_bytes < INLINE_BYTES)
+    if inline:
         for batch in all_batches:
-            result.merge(run_batch(batch, ctx))
-            report(batch)
+            for unit in batch:
+                result.merge(run_unit(unit, ctx))
+                report(unit)
     else:
-        _run_pooled(all_batches, ctx, jobs, result, report)
-    result.merge(run_host_analyzers(host, ctx))
+        _Workers(ctx, min(jobs, max(1, len(all_batches))), result, report).run(all_batches)
     return result
 
 
-def _run_pooled(
-    all_batches: list[list[Task]],
-    ctx: HostContext,
-    jobs: int,
-    result: UnitResult,
-    report: Callable[[list[Task]], None],
-) -> None:
-    unfinished: list[list[Task]] = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        # Keep the queue short so memory stays flat however many files there are.
-        queue = iter(all_batches)
-        running: dict[Future[UnitResult], list[Task]] = {}
+def _work(conn: Connection, ctx: HostContext) -> None:
+    """A worker process: batches in, one result per unit out, until told to stop."""
+    while True:
         try:
-            _fill(pool, queue, running, ctx, jobs * 2)
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    batch = running.pop(fut)
-                    try:
-                        result.merge(fut.result())
-                        report(batch)
-                    except BrokenProcessPool:
-                        unfinished.append(batch)
-                _fill(pool, queue, running, ctx, jobs * 2)
-        except BrokenProcessPool:
-            pass
-        unfinished.extend(running.values())
-        unfinished.extend(queue)
-    if unfinished:
-        _run_isolated([task for batch in unfinished for task in batch], ctx, result, report)
-
-
-def _run_isolated(
-    tasks: list[Task], ctx: HostContext, result: UnitResult, report: Callable[[list[Task]], None]
-) -> None:
-    """After a worker died: one file at a time in a one-worker pool, so when it dies again the
-    file in flight is the one that killed it, and only that file is lost."""
-    remaining = list(reversed(tasks))
-    while remaining:
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            while remaining:
-                task = remaining.pop()
-                try:
-                    result.merge(pool.submit(run_batch, [task], ctx).result())
-                except BrokenProcessPool:
-                    result.errors.append(
-                        EvidenceError(
-                            task.file.rel_path, f"{task.analyzer}: the worker process died on this file twice"
-                        )
-                    )
-                    report([task])
-                    break  # this pool is broken: start a new one for the rest
-                report([task])
-
-
-def _fill(
-    pool: ProcessPoolExecutor,
-    queue: Iterator[list[Task]],
-    running: dict[Future[UnitResult], list[Task]],
-    ctx: HostContext,
-    limit: int,
-) -> None:
-    while len(running) < limit:
-        batch = next(queue, None)
+            batch = conn.recv()
+        except EOFError:
+            return
         if batch is None:
             return
-        running[pool.submit(run_batch, batch, ctx)] = batch
+        for index, unit in enumerate(batch):
+            conn.send((index, run_unit(unit, ctx)))
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    batch: list[Task | HostTask] = field(default_factory=list)
+    index: int = 0  # the unit in flight
+    since: float = 0.0  # when it started
+
+    @property
+    def busy(self) -> bool:
+        return self.index < len(self.batch)
+
+    def unit(self) -> Task | HostTask:
+        return self.batch[self.index]
+
+
+class _Workers:
+    """Worker processes the engine owns, so a hung one can be stopped."""
+
+    def __init__(
+        self,
+        ctx: HostContext,
+        size: int,
+        result: UnitResult,
+        report: Callable[[Task | HostTask], None],
+    ) -> None:
+        self.ctx = ctx
+        self.size = size
+        self.result = result
+        self.report = report
+        self.mp = multiprocessing.get_context()
+        self.queue: deque[list[Task | HostTask]] = deque()
+        self.retried: set[int] = set()  # ids of units already given a second worker
+        self.workers: list[_Worker] = []
+
+    def run(self, batches: list[list[Task | HostTask]]) -> None:
+        self.queue.extend(batches)
+        try:
+            self.workers = [self._start() for _ in range(self.size)]
+            while True:
+                for worker in self.workers:
+                    if not worker.busy and self.queue:
+                        self._give(worker, self.queue.popleft())
+                busy = [w for w in self.workers if w.busy]
+                if not busy:
+                    return
+                ready = wait_for([w.conn for w in busy], timeout=self._next_deadline(busy))
+                for worker in busy:
+                    if worker.conn in ready:
+                        self._receive(worker)
+                    elif self._overdue(worker):
+                        self._time_out(worker)
+        finally:
+            for worker in self.workers:
+                self._stop(worker)
+
+    def _start(self) -> _Worker:
+        parent, child = self.mp.Pipe()
+        process = self.mp.Process(target=_work, args=(child, self.ctx), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def _give(self, worker: _Worker, batch: list[Task | HostTask]) -> None:
+        try:
+            worker.conn.send(batch)
+        except (OSError, ValueError):  # the worker died while idle; its replacement takes the batch
+            self._give(self._replace(worker), batch)
+            return
+        worker.batch, worker.index, worker.since = batch, 0, time.monotonic()
+
+    def _limit(self, worker: _Worker) -> float | None:
+        return deadline_of(worker.unit(), self.ctx)
+
+    def _overdue(self, worker: _Worker) -> bool:
+        limit = self._limit(worker)
+        return limit is not None and time.monotonic() - worker.since >= limit
+
+    def _next_deadline(self, busy: list[_Worker]) -> float | None:
+        waits = []
+        for worker in busy:
+            limit = self._limit(worker)
+            if limit is not None:
+                waits.append(max(0.0, worker.since + limit - time.monotonic()))
+        return min(waits) if waits else None
+
+    def _receive(self, worker: _Worker) -> None:
+        try:
+            index, unit_result = worker.conn.recv()
+        except (EOFError, OSError):
+            self._died(worker)
+            return
+        unit = worker.batch[index]
+        self.result.merge(unit_result)
+        self.report(unit)
+        worker.index, worker.since = index + 1, time.monotonic()
+
+    def _died(self, worker: _Worker) -> None:
+        unit = worker.unit()
+        rest = worker.batch[worker.index + 1 :]
+        if id(unit) not in self.retried:
+            # Perhaps a neighbour's fault (memory, a signal): once more, alone, in a fresh worker.
+            self.retried.add(id(unit))
+            self.queue.appendleft([unit])
+        else:
+            self._lost(unit, ProblemKind.WORKER_DIED, "the worker process died on this file twice")
+        self._requeue(worker, rest)
+
+    def _time_out(self, worker: _Worker) -> None:
+        unit = worker.unit()
+        limit = self._limit(worker) or 0.0
+        self._lost(unit, ProblemKind.TIMED_OUT, f"stopped after {limit:.0f} s, its deadline (see --unit-timeout)")
+        self._requeue(worker, worker.batch[worker.index + 1 :])
+
+    def _lost(self, unit: Task | HostTask, kind: ProblemKind, why: str) -> None:
+        path = unit.file.rel_path if isinstance(unit, Task) else unit.host.root
+        self.result.errors.append(Problem(path, f"{unit.analyzer}: {why}", None, kind, "engine"))
+        self.report(unit)
+
+    def _requeue(self, worker: _Worker, rest: list[Task | HostTask]) -> None:
+        if rest:
+            self.queue.appendleft(rest)
+        self._replace(worker)
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        self._stop(worker)
+        fresh = self._start()
+        self.workers[self.workers.index(worker)] = fresh
+        return fresh
+
+    def _stop(self, worker: _Worker) -> None:
+        worker.batch, worker.index = [], 0
+        process = worker.process
+        if process.is_alive():
+            with contextlib.suppress(OSError, ValueError):
+                worker.conn.send(None)
+            process.join(0.05)
+        if process.is_alive():
+            process.terminate()
+            process.join(_GRACE)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        worker.conn.close()

@@ -7,6 +7,7 @@ so work units can cross process boundaries.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -269,6 +270,7 @@ class ProblemKind(StrEnum):
 
     UNREADABLE = "evidence-unreadable"  # could not be opened or read at all
     MALFORMED = "evidence-malformed"  # read, but some records were damaged and skipped
+    PARTIAL = "partly-analyzed"  # read and checked, but one check that cannot matter here did not run
     UNSUPPORTED = "evidence-unsupported"  # a format or container exhunt cannot read
     ENCRYPTED = "evidence-encrypted"  # a container or member behind a password
     LIMIT = "limit-exceeded"  # a size, depth, count or ratio bound stopped the reading
@@ -281,8 +283,9 @@ class ProblemKind(StrEnum):
     @property
     def blocks_clean(self) -> bool:
         """True when the problem means part of the evidence was not looked at, so the host
-        cannot be called clean. Damaged records inside a file that was otherwise read do not."""
-        return self is not ProblemKind.MALFORMED
+        cannot be called clean. Damaged records inside a file that was otherwise read do not,
+        nor a check left out where it cannot matter (the content of a large non-web file)."""
+        return self not in (ProblemKind.MALFORMED, ProblemKind.PARTIAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +310,14 @@ class Problem:
 
 # The name the first releases used; kept so older callers still import.
 EvidenceError = Problem
+
+
+def count_by_kind(problems: Iterable[Problem]) -> dict[ProblemKind, int]:
+    """How many problems of each kind, the kinds that block `clean` first."""
+    counts: dict[ProblemKind, int] = {}
+    for p in problems:
+        counts[p.kind] = counts.get(p.kind, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (not kv[0].blocks_clean, kv[0].value)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ Each module in this package that defines `ANALYZERS` (a list of objects followin
 `FileAnalyzer` or `HostAnalyzer`) is registered. A file analyzer is called once per evidence
 file of its kinds; a host analyzer once per host (for checks that need several files at once,
 such as IIS configuration). Both return a `UnitResult` and never raise for bad evidence: they
-record an `EvidenceError` and go on. They must be pure functions of their input (no printing,
+record a `Problem` (with its `ProblemKind`) and go on. They must be pure functions of their input (no printing,
 no writing), and module-level so a worker process can find them again by name.
 """
 
@@ -29,6 +29,10 @@ class HuntOptions:
     extra_yara_paths: tuple[str, ...] = ()  # user rule files or folders
     extra_indicator_paths: tuple[str, ...] = ()  # user hash / path indicator files
     allowlist_paths: tuple[str, ...] = ()  # user allow-list files
+    # Deadline of one unit of work (an analyzer over one file): this many seconds, plus
+    # `unit_seconds_per_mib` per MiB of the file. 0 turns deadlines off.
+    unit_timeout: float = 300.0
+    unit_seconds_per_mib: float = 1.0
     settings: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -17,7 +17,7 @@ from exhunt.events.evtx_file import MEMORY_BOUND, read_evtx
 from exhunt.events.jsonl import read_event_json
 from exhunt.events.record import EventRecord
 from exhunt.evidence.base import EvidenceFile
-from exhunt.model import ArtefactKind, CoverageSpan, EvidenceError, Observation, UnitResult
+from exhunt.model import ArtefactKind, CoverageSpan, Observation, Problem, ProblemKind, UnitResult
 
 COVERAGE = "EventLog"
 _MAX_CHANNELS = 64  # per-channel coverage entries per file; the rest are counted under "(other)"
@@ -50,11 +50,13 @@ class EventLogAnalyzer:
                 scan.see(event)
                 detect(event, result)
         except OSError as exc:
-            result.errors.append(EvidenceError(file.rel_path, f"cannot read: {exc.strerror or exc}"))
+            result.errors.append(
+                Problem(file.rel_path, f"cannot read: {exc.strerror or exc}", None, ProblemKind.UNREADABLE, self.name)
+            )
         except Exception as exc:  # an analyzer never raises for bad evidence
             reason = f"{type(exc).__name__}: {exc}"[:300]
             message = f"reading stopped after {scan.records} events: {reason}"
-            result.errors.append(EvidenceError(file.rel_path, message))
+            result.errors.append(Problem(file.rel_path, message, None, ProblemKind.ANALYZER_FAILED, self.name))
         scan.finish()
         return result
 

@@ -15,7 +15,7 @@ from typing import IO
 
 from exhunt.analyzers import HostContext
 from exhunt.evidence.base import EvidenceFile, HostEvidence
-from exhunt.model import EvidenceError, Observation, UnitResult
+from exhunt.model import Observation, Problem, ProblemKind, UnitResult
 
 MAX_READ = 64 * 1024 * 1024  # ExSetup.exe is far smaller; more than this is not the file we want
 _CHUNK = 1024 * 1024
@@ -105,10 +105,20 @@ class ExSetupVersion:
                 with file.open() as stream:
                     version = read_file_version(stream)
             except VersionResourceError as exc:
-                result.errors.append(EvidenceError(file.rel_path, f"ExSetup.exe version not readable: {exc}"))
+                result.errors.append(
+                    Problem(
+                        file.rel_path,
+                        f"ExSetup.exe version not readable: {exc}",
+                        None,
+                        ProblemKind.UNSUPPORTED,
+                        self.name,
+                    )
+                )
                 continue
             except (OSError, EOFError, ValueError, RuntimeError, zipfile.BadZipFile) as exc:
-                result.errors.append(EvidenceError(file.rel_path, f"cannot read ExSetup.exe: {exc}"))
+                result.errors.append(
+                    Problem(file.rel_path, f"cannot read ExSetup.exe: {exc}", None, ProblemKind.UNREADABLE, self.name)
+                )
                 continue
             result.observations.append(
                 Observation("exchange_build", version, file.rel_path, note="ExSetup.exe file version")

@@ -21,10 +21,28 @@ from exhunt.filehunt import heuristics
 from exhunt.filehunt.contentrules import RuleHit, escape_snippet
 from exhunt.filehunt.heuristics import Signal
 from exhunt.filehunt.indicators import Indicator
-from exhunt.filehunt.locations import STAGING_PLACES, Location, Place, auth_stock_status, locate
+from exhunt.filehunt.locations import (
+    PAGE_EXTENSIONS,
+    STAGING_PLACES,
+    WEB_ROOTS,
+    Location,
+    Place,
+    auth_stock_status,
+    locate,
+)
 from exhunt.filehunt.reading import FileContent, read_file
 from exhunt.filehunt.toolkit import Toolkit, toolkit
-from exhunt.model import ArtefactKind, EvidenceError, EvidenceRef, Finding, Implies, Severity, UnitResult, iso
+from exhunt.model import (
+    ArtefactKind,
+    EvidenceRef,
+    Finding,
+    Implies,
+    Problem,
+    ProblemKind,
+    Severity,
+    UnitResult,
+    iso,
+)
 from exhunt.rules import catalog, rule
 
 EXCERPT_CHARS = 600
@@ -58,14 +76,18 @@ class FileHuntAnalyzer:
         loc = locate(file)
         content = read_file(file, ctx.options.max_file_size, kit.indicators.wants)
         if content.error:
-            result.errors.append(EvidenceError(file.rel_path, f"{content.error}; checked by name only"))
+            result.errors.append(_problem(file, f"{content.error}; checked by name only", ProblemKind.UNREADABLE))
         elif content.over_limit:
             limit = ctx.options.max_file_size
+            # A page or anything in a web folder could be a padded web shell: not checking its
+            # content keeps the host from `clean`. Elsewhere the content rules have nothing to find.
+            web = loc.place in WEB_ROOTS or loc.extension in PAGE_EXTENSIONS
             result.errors.append(
-                EvidenceError(
-                    file.rel_path,
+                _problem(
+                    file,
                     f"content not scanned: size limit ({content.size} bytes, max_file_size {limit});"
                     " hashed and checked by name and first bytes only",
+                    ProblemKind.LIMIT if web else ProblemKind.PARTIAL,
                 )
             )
 
@@ -99,8 +121,14 @@ class FileHuntSetup:
         if not any(f.kind in FileHuntAnalyzer.kinds for f in host.files):
             return result
         for problem in toolkit(ctx.options).problems:
-            result.errors.append(EvidenceError(problem.origin, problem.message, problem.line))
+            result.errors.append(
+                Problem(problem.origin, problem.message, problem.line, ProblemKind.RULE_INVALID, "rule loader")
+            )
         return result
+
+
+def _problem(file: EvidenceFile, message: str, kind: ProblemKind) -> Problem:
+    return Problem(file.rel_path, message, None, kind, FileHuntAnalyzer.name)
 
 
 def _add(pending: dict[str, _Pending], hit: _Pending) -> None:
@@ -161,12 +189,11 @@ def _scan_content(
     try:
         hits = kit.content_rules.scan(content.data, names)
     except yara_x.TimeoutError:
-        result.errors.append(
-            EvidenceError(file.rel_path, "content scan timed out; checked by hash, name and heuristics only")
-        )
+        message = "content scan timed out; checked by hash, name and heuristics only"
+        result.errors.append(_problem(file, message, ProblemKind.TIMED_OUT))
         return
     except yara_x.ScanError as exc:
-        result.errors.append(EvidenceError(file.rel_path, f"content scan failed: {exc}"))
+        result.errors.append(_problem(file, f"content scan failed: {exc}", ProblemKind.ANALYZER_FAILED))
         return
     for hit in hits:
         _add(pending, _content_hit(hit, content.data))

@@ -28,7 +28,16 @@ from exhunt.filehunt.rewrite import (
     rule_sections,
 )
 from exhunt.filehunt.safexml import MAX_XML_BYTES, Node, XmlRefused, parse_xml
-from exhunt.model import ArtefactKind, EvidenceError, EvidenceRef, Implies, Observation, Severity, UnitResult
+from exhunt.model import (
+    ArtefactKind,
+    EvidenceRef,
+    Implies,
+    Observation,
+    Problem,
+    ProblemKind,
+    Severity,
+    UnitResult,
+)
 from exhunt.rules import rule
 
 DEFAULT_SITE = "default web site"
@@ -77,8 +86,11 @@ class ConfigFile:
         return self.lines[number - 1].strip()[:600]
 
 
+PRODUCER = "iisconfig"
+
+
 class IisConfigAnalyzer:
-    name = "iisconfig"
+    name = PRODUCER
 
     def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
         result = UnitResult()
@@ -127,14 +139,14 @@ def _role(file: EvidenceFile) -> Role:
 def _load(file: EvidenceFile, result: UnitResult) -> ConfigFile | None:
     if file.size > MAX_XML_BYTES:
         message = f"IIS config larger than {MAX_XML_BYTES} bytes, not read"
-        result.errors.append(EvidenceError(file.rel_path, message))
+        result.errors.append(Problem(file.rel_path, message, None, ProblemKind.LIMIT, PRODUCER))
         return None
     try:
         with file.open() as fh:
             data = fh.read(MAX_XML_BYTES + 1)
     except (OSError, RuntimeError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or exc
-        result.errors.append(EvidenceError(file.rel_path, f"cannot read: {reason}"))
+        result.errors.append(Problem(file.rel_path, f"cannot read: {reason}", None, ProblemKind.UNREADABLE, PRODUCER))
         return None
     config = ConfigFile(file, _role(file), text=_decode(data))
     config.lines = config.text.splitlines()
@@ -143,7 +155,7 @@ def _load(file: EvidenceFile, result: UnitResult) -> ConfigFile | None:
     except XmlRefused as exc:
         config.refused = exc
         message = f"IIS config {exc}; read line by line instead"
-        result.errors.append(EvidenceError(file.rel_path, message, exc.line))
+        result.errors.append(Problem(file.rel_path, message, exc.line, ProblemKind.MALFORMED, PRODUCER))
     return config
 
 

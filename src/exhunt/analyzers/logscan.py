@@ -23,7 +23,7 @@ from exhunt.artefacts.reader import ErrorLog
 from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.scan import LogScan
 from exhunt.evidence.base import EvidenceFile
-from exhunt.model import ArtefactKind, EvidenceError, EvidenceRef, Implies, Observation, Severity, UnitResult
+from exhunt.model import ArtefactKind, EvidenceRef, Implies, Observation, Problem, ProblemKind, Severity, UnitResult
 from exhunt.rules import rule
 
 MAX_EXCERPT = 600
@@ -129,11 +129,11 @@ class LogAnalyzer:
 
     def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
         result = UnitResult()
-        log = ErrorLog(file.rel_path)
+        log = ErrorLog(file.rel_path, producer=self.name)
         try:
             stream = file.open()
         except Exception as exc:  # missing file, permission, broken zip: all mean "cannot read"
-            result.errors.append(EvidenceError(file.rel_path, f"cannot open: {exc}"))
+            result.errors.append(Problem(file.rel_path, f"cannot open: {exc}", None, ProblemKind.UNREADABLE, self.name))
             return result
         span = result.cover(self.coverage_kind)
         hunt = FileHunt(file, ctx, result)
@@ -152,7 +152,7 @@ class LogAnalyzer:
                     try:
                         self.check(rec, line.groups, hunt)
                     except Exception as exc:  # one unforeseen record must not cost the rest of the file
-                        log.add(f"line {rec.line}: {self.name} could not evaluate this record ({exc!r})", rec.line)
+                        log.failed(self.name, rec.line, repr(exc))
                 if line.edge and (last is None or rec.line > last.line) and rec.timestamp is not None:
                     last = rec
             self.finish(hunt)

@@ -15,6 +15,7 @@ from exhunt.artefacts.reader import ErrorLog
 from exhunt.artefacts.records import Header, LogRecord
 from exhunt.artefacts.scan import Line
 from exhunt.artefacts.timestamps import parse_iso
+from exhunt.model import ProblemKind
 
 # Exchange 2016 CU22 / 2019 / SE HttpProxy columns (detection-spec.md §2.2); a fallback only for
 # data met before any header, and only when the value count matches.
@@ -195,7 +196,11 @@ class ExchangeCsvFormat(LogFormat):
             if not fallback or len(values) != len(fallback):
                 if not self._warned_headerless:
                     self._warned_headerless = True
-                    self.log.add(f"line {line.number}: data before any header line; not parsed", line.number)
+                    self.log.add(
+                        f"line {line.number}: data before any header line; not parsed",
+                        line.number,
+                        kind=ProblemKind.NOT_ANALYZED,
+                    )
                 return None
             if not self.fallback_is_normal and not self._warned_headerless:
                 self._warned_headerless = True

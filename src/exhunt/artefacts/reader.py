@@ -3,7 +3,7 @@
 Logs are hundreds of MB a day on a busy front end, so a file is read in big binary blocks and
 never as a whole. Every block ends on a line boundary, so the prefilter and the line numbering
 can work on it without looking back. What is wrong with a file (UTF-16 encoding, NUL or binary
-junk, lines too long to keep, an unreadable stream) is recorded as an `EvidenceError` and the
+junk, lines too long to keep, an unreadable stream) is recorded as a `Problem` and the
 reading goes on with what can be used (detection-spec.md §2.9).
 """
 
@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
-from exhunt.model import EvidenceError
+from exhunt.model import Problem, ProblemKind
 
 BLOCK_SIZE = 8 * 1024 * 1024
 # Real log lines are a few KB; anything longer than this is junk or an attack on the parser.
 MAX_LINE = 1024 * 1024
-# More problems than this in one file are summarised in one last error.
+# More damaged-record problems than this in one file are summarised in one last problem. Only
+# `evidence-malformed` is capped: every other kind is listed, since each one blocks `clean`.
 MAX_ERRORS = 25
 
 _TEXT_BYTES = bytes(range(0x20, 0x100)) + b"\t\n\r\f\v\x1b"
@@ -36,24 +37,65 @@ class Block:
 
 
 class ErrorLog:
-    """Errors of one file, capped so a file full of junk cannot flood the report."""
+    """Problems of one file. Damaged records (`evidence-malformed`) are capped so a file full of
+    junk cannot flood the report; the rest are all kept, and a detector that raises on records is
+    counted and reported once per file with its first failure."""
 
-    def __init__(self, path: str, limit: int = MAX_ERRORS) -> None:
+    def __init__(self, path: str, limit: int = MAX_ERRORS, *, producer: str = "reader") -> None:
         self.path = path
         self.limit = limit
-        self.errors: list[EvidenceError] = []
+        self.producer = producer
+        self.errors: list[Problem] = []
+        self.malformed = 0
         self.dropped = 0
+        self._failures: dict[str, tuple[int | None, str, int]] = {}  # producer -> first line, message, count
 
-    def add(self, message: str, line: int | None = None) -> None:
-        if len(self.errors) < self.limit:
-            self.errors.append(EvidenceError(self.path, message, line))
+    def add(
+        self,
+        message: str,
+        line: int | None = None,
+        *,
+        kind: ProblemKind = ProblemKind.MALFORMED,
+        producer: str | None = None,
+    ) -> None:
+        if kind is ProblemKind.MALFORMED:
+            if self.malformed >= self.limit:
+                self.dropped += 1
+                return
+            self.malformed += 1
+        self.errors.append(Problem(self.path, message, line, kind, producer or self.producer))
+
+    def failed(self, producer: str, line: int | None, message: str) -> None:
+        """A detector raised on one record: counted, the first one kept with its line."""
+        first = self._failures.get(producer)
+        if first is None:
+            self._failures[producer] = (line, message, 1)
         else:
-            self.dropped += 1
+            self._failures[producer] = (first[0], first[1], first[2] + 1)
 
-    def finish(self) -> list[EvidenceError]:
+    def finish(self) -> list[Problem]:
         out = list(self.errors)
+        for producer, (line, message, count) in self._failures.items():
+            more = f" ({count} records failed in all)" if count > 1 else ""
+            out.append(
+                Problem(
+                    self.path,
+                    f"{producer} could not evaluate a record: {message}{more}",
+                    line,
+                    ProblemKind.ANALYZER_FAILED,
+                    producer,
+                )
+            )
         if self.dropped:
-            out.append(EvidenceError(self.path, f"{self.dropped} more problems in this file were not listed"))
+            out.append(
+                Problem(
+                    self.path,
+                    f"{self.dropped} more damaged records in this file were not listed",
+                    None,
+                    ProblemKind.MALFORMED,
+                    self.producer,
+                )
+            )
         return out
 
 
@@ -120,7 +162,7 @@ class BlockReader:
         try:
             return self.stream.read(self.block_size)
         except Exception as exc:  # zip members fail with zlib/zipfile errors, disks with OSError
-            self.log.add(f"read error, the rest of the file was not examined: {exc}")
+            self.log.add(f"read error, the rest of the file was not examined: {exc}", kind=ProblemKind.UNREADABLE)
             return b""
 
     def __iter__(self) -> Iterator[Block]:
@@ -134,7 +176,7 @@ class BlockReader:
             self.log.add(f"file is {codec.upper()}, not UTF-8; read it transcoded")
         elif _not_text(chunk[:65536]):
             self.binary = True
-            self.log.add("file holds binary data, not a text log; skipped")
+            self.log.add("file holds binary data, not a text log; skipped", kind=ProblemKind.UNSUPPORTED)
             return
         line = 1
         carry = b""

@@ -15,6 +15,7 @@ from exhunt.artefacts.reader import ErrorLog
 from exhunt.artefacts.records import Header, LogRecord
 from exhunt.artefacts.scan import Line
 from exhunt.artefacts.timestamps import parse_w3c
+from exhunt.model import ProblemKind
 
 # The field list IIS writes by default, used only for data that comes before any `#Fields`.
 DEFAULT_FIELDS = (
@@ -86,7 +87,11 @@ class W3CFormat(LogFormat):
             if len(values) != len(DEFAULT_FIELDS):
                 if not self._warned_headerless:
                     self._warned_headerless = True
-                    self.log.add(f"line {line.number}: data before any #Fields directive; not parsed", line.number)
+                    self.log.add(
+                        f"line {line.number}: data before any #Fields directive; not parsed",
+                        line.number,
+                        kind=ProblemKind.NOT_ANALYZED,
+                    )
                 return None
             if not self._warned_headerless:
                 self._warned_headerless = True

@@ -47,9 +47,9 @@ examples:
   exhunt build -i builds.txt --csv builds.csv  # one row per build, a column per chain
 """
 EXIT_CODES = (
-    "0    every build is patched against every chain",
-    "1    a build is vulnerable, vulnerable-unless-su or unknown",
-    "2    a build could not be read (the others are still reported)",
+    "0  every build is patched against every chain",
+    "1  a build is vulnerable, vulnerable-unless-su or unknown",
+    "2  a build could not be read (the others are still reported)",
 )
 OUTPUTS = (
     ("json", "write exhunt.build/1 JSON"),

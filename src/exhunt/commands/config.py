@@ -37,7 +37,7 @@ examples:
   exhunt config show --config case42.toml
   exhunt config show --json -
 """
-EXIT_CODES = ("0    shown", "2    the configuration file is missing (when named), unreadable or wrong")
+EXIT_CODES = ("0  shown", "2  the configuration file is missing (when named), unreadable or wrong")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -42,8 +42,9 @@ sub-folder per host. On a Windows Exchange server, leave PATH out to hunt the li
 Evidence is only read, never changed.
 
 Each host gets one verdict: compromised, exploitation-attempted, suspicious, clean, or
-insufficient-evidence (the logs needed to tell were missing: the report says which). Every
-finding names its rule (explain one with `exhunt rules RULE_ID`), file and line.
+insufficient-evidence (nothing found, but an artefact the chains are judged on was missing, or
+part of the evidence could not be read: the report says which). Every finding names its rule
+(explain one with `exhunt rules RULE_ID`), file and line.
 
 examples:
   exhunt hunt examples/EX01-compromised
@@ -60,9 +61,10 @@ see `exhunt config show`.
 
 CONFIG_SECTION = "hunt"
 EXIT_CODES = (
-    "0    every host clean, or without findings",
-    "1    a host is compromised, exploitation-attempted or suspicious",
-    "2    the evidence could not be opened, or an output could not be written",
+    "0  every host clean",
+    "1  a host is compromised, exploitation-attempted or suspicious",
+    "2  usage error, evidence that cannot be opened, or an output that cannot be written",
+    "3  no findings, but a host's evidence was insufficient to call it clean",
 )
 # (option, module, function writing to a text stream, what it is)
 OUTPUTS = (
@@ -142,6 +144,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="time the YARA scan of one file may take (default 30)",
     )
+    perf.add_argument(
+        "--unit-timeout",
+        type=float,
+        default=HuntOptions.unit_timeout,
+        metavar="SECONDS",
+        help=(
+            "deadline of one analyzer over one file, plus one second per MiB of the file "
+            f"(default {HuntOptions.unit_timeout:.0f}); a file that passes it is stopped and reported "
+            "as timed-out, and the hunt goes on. 0 turns deadlines off"
+        ),
+    )
 
 
 def _writer(module: str, name: str) -> Callable[..., Any]:
@@ -213,9 +226,19 @@ def write_outputs(result: HuntResult, args: argparse.Namespace, say: Console, er
     return ok
 
 
+EXIT_CLEAN = 0
+EXIT_FOUND = 1
+EXIT_INSUFFICIENT = 3
+
+
 def exit_code(result: HuntResult) -> int:
+    """Findings first: a host with findings outranks one whose evidence fell short."""
     found = {Verdict.COMPROMISED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS}
-    return 1 if any(h.verdict in found for h in result.hosts) else 0
+    if any(h.verdict in found for h in result.hosts):
+        return EXIT_FOUND
+    if any(h.verdict is not Verdict.CLEAN for h in result.hosts):
+        return EXIT_INSUFFICIENT
+    return EXIT_CLEAN
 
 
 def hunt_options(args: argparse.Namespace) -> HuntOptions:
@@ -232,6 +255,7 @@ def hunt_options(args: argparse.Namespace) -> HuntOptions:
         extra_yara_paths=tuple(args.yara),
         extra_indicator_paths=tuple(args.indicators),
         allowlist_paths=tuple(args.allowlist),
+        unit_timeout=args.unit_timeout,
         settings=settings,
     )
 
@@ -246,6 +270,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.jobs is not None and args.jobs < 1:
         err.print("exhunt hunt: --jobs must be at least 1", markup=False)
+        return 2
+    if args.unit_timeout < 0:
+        err.print("exhunt hunt: --unit-timeout must be 0 (off) or more", markup=False)
         return 2
     if args.timeline and args.timeline != "-" and Path(args.timeline).suffix.lower() not in (".csv", ".jsonl"):
         err.print(f"exhunt hunt: --timeline file must end in .csv or .jsonl: {args.timeline}", markup=False)

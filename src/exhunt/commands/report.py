@@ -37,9 +37,9 @@ examples:
   exhunt report results.json --jsonl - | jq -c 'select(.event.severity >= 3)'
 """
 EXIT_CODES = (
-    "0    written, and no host has findings",
-    "1    written, and a host has findings",
-    "2    the file is missing or not an exhunt hunt result, or an output could not be written",
+    "0  written, and no host has findings",
+    "1  written, and a host has findings",
+    "2  the file is missing or not an exhunt hunt result, or an output could not be written",
 )
 
 _FOUND = {Verdict.COMPROMISED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS}

@@ -32,7 +32,7 @@ examples:
   exhunt rules --severity high       # high and critical rules
   exhunt rules --json -              # the catalog for machines (exhunt.rules/1)
 """
-EXIT_CODES = ("0    listed", "2    no such rule, or a shipped rule file is broken")
+EXIT_CODES = ("0  listed", "2  no such rule, or a shipped rule file is broken")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

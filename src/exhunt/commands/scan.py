@@ -118,9 +118,9 @@ def _positive(kind: type) -> Callable[[str], Any]:
 
 CONFIG_SECTION = "scan"
 EXIT_CODES = (
-    "0    nothing exposed",
-    "1    a host is vulnerable or vulnerable-unless-su (--diff alone: something became exposed)",
-    "2    usage or fatal error",
+    "0  nothing exposed",
+    "1  a host is vulnerable or vulnerable-unless-su (--diff alone: something became exposed)",
+    "2  usage or fatal error",
 )
 OUTPUTS = (
     ("json", "write the exhunt.scan/1 JSON report"),

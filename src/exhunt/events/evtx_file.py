@@ -22,7 +22,9 @@ from evtx import PyEvtxParser
 from exhunt.events.normalise import from_evtx_json
 from exhunt.events.record import EventRecord
 from exhunt.evidence.base import EvidenceFile
-from exhunt.model import EvidenceError
+from exhunt.model import Problem, ProblemKind
+
+PRODUCER = "EVTX reader"
 
 MEMORY_BOUND = 64 * 1024 * 1024  # zip members up to this size are parsed from memory
 _HEADER_SIZE = 4096
@@ -33,7 +35,7 @@ _MAX_CHUNK_ERRORS = 100_000  # a parser that only fails is given up on, not loop
 
 
 def read_evtx(
-    file: EvidenceFile, errors: list[EvidenceError], *, threads: int = 1, memory_bound: int = MEMORY_BOUND
+    file: EvidenceFile, errors: list[Problem], *, threads: int = 1, memory_bound: int = MEMORY_BOUND
 ) -> Iterator[EventRecord]:
     """Yield the readable events of one `.evtx` file; problems go to `errors`.
 
@@ -44,7 +46,7 @@ def read_evtx(
         stream = stack.enter_context(file.open())
         header = stream.read(_HEADER_SIZE)
         if not header.startswith(_SIGNATURE):
-            errors.append(EvidenceError(source, "not an EVTX file (no ElfFile signature): skipped"))
+            errors.append(_problem(source, "not an EVTX file (no ElfFile signature): skipped", ProblemKind.UNSUPPORTED))
             return
         expected = _expected_size(header)
         if file.ref.archive is None:
@@ -54,14 +56,14 @@ def read_evtx(
         try:
             parser = PyEvtxParser(target, number_of_threads=threads)
         except (OSError, RuntimeError, ValueError) as exc:
-            errors.append(EvidenceError(source, f"EVTX file cannot be parsed: {_short(exc)}"))
+            errors.append(_problem(source, f"EVTX file cannot be parsed: {_short(exc)}", ProblemKind.UNREADABLE))
             return
         read, failed = yield from _records(parser, source, errors)
     if failed:
-        errors.append(EvidenceError(source, f"{failed} unreadable chunk(s) or record(s) skipped; {read} records read"))
+        errors.append(_problem(source, f"{failed} unreadable chunk(s) or record(s) skipped; {read} records read"))
     if expected is not None and file.size < expected:
         errors.append(
-            EvidenceError(
+            _problem(
                 source,
                 f"EVTX file truncated: its header declares {expected:,} bytes of chunks, the file "
                 f"has {file.size:,}; {read} records read from the complete part",
@@ -69,7 +71,7 @@ def read_evtx(
         )
     elif (file.size - _HEADER_SIZE) % _CHUNK_SIZE:
         errors.append(
-            EvidenceError(
+            _problem(
                 source,
                 f"EVTX file ends inside a chunk ({file.size:,} bytes): the last chunk is cut short; "
                 f"{read} records read",
@@ -77,7 +79,7 @@ def read_evtx(
         )
 
 
-def _records(parser: Any, source: str, errors: list[EvidenceError]) -> Iterator[Any]:
+def _records(parser: Any, source: str, errors: list[Problem]) -> Iterator[Any]:
     """The generator body: returns (records read, failures) once the parser is exhausted."""
     iterator = parser.records_json()
     read = 0
@@ -90,9 +92,11 @@ def _records(parser: Any, source: str, errors: list[EvidenceError]) -> Iterator[
         except (RuntimeError, OSError, ValueError) as exc:
             failed += 1
             if failed <= _ERRORS_SHOWN:
-                errors.append(EvidenceError(source, f"unreadable EVTX chunk skipped: {_short(exc)}"))
+                errors.append(_problem(source, f"unreadable EVTX chunk skipped: {_short(exc)}"))
             if failed >= _MAX_CHUNK_ERRORS:
-                errors.append(EvidenceError(source, "too many unreadable chunks: rest of the file skipped"))
+                errors.append(
+                    _problem(source, "too many unreadable chunks: rest of the file skipped", ProblemKind.UNREADABLE)
+                )
                 break
             continue
         try:
@@ -102,7 +106,7 @@ def _records(parser: Any, source: str, errors: list[EvidenceError]) -> Iterator[
             failed += 1
             if failed <= _ERRORS_SHOWN:
                 errors.append(
-                    EvidenceError(source, f"EVTX record {raw.get('event_record_id')} not understood: {_short(exc)}")
+                    _problem(source, f"EVTX record {raw.get('event_record_id')} not understood: {_short(exc)}")
                 )
             continue
         read += 1
@@ -137,3 +141,7 @@ def _seekable_copy(stream: IO[bytes], header: bytes, memory_bound: int, stack: E
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 300 else text[:300] + "..."
+
+
+def _problem(source: str, message: str, kind: ProblemKind = ProblemKind.MALFORMED) -> Problem:
+    return Problem(source, message, None, kind, PRODUCER)

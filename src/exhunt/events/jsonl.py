@@ -3,7 +3,7 @@ array / pretty-printed object per file (PowerShell `ConvertTo-Json`).
 
 Bad input is normal input here: lines that are not JSON, binary junk, lines of hundreds of MB,
 UTF-16 files written by Windows PowerShell's `Out-File`. Each problem is recorded as an
-`EvidenceError` (a few with their line numbers, then a count) and reading goes on; memory stays
+`Problem` (a few with their line numbers, then a count) and reading goes on; memory stays
 bounded by the longest accepted line.
 """
 
@@ -18,7 +18,9 @@ import orjson
 
 from exhunt.events.normalise import normalise
 from exhunt.events.record import EventRecord
-from exhunt.model import EvidenceError
+from exhunt.model import Problem, ProblemKind
+
+PRODUCER = "event JSON reader"
 
 MAX_LINE = 8 * 1024 * 1024  # one event is a few KB; a longer line is junk or an attack on memory
 MAX_DOCUMENT = 64 * 1024 * 1024  # whole-file JSON arrays are parsed in memory up to this size
@@ -33,7 +35,7 @@ class _Problems:
     """Counts of skipped lines by reason, with the first few kept as errors."""
 
     source: str
-    errors: list[EvidenceError]
+    errors: list[Problem]
     counts: dict[str, int] = field(default_factory=dict)
     first_line: dict[str, int] = field(default_factory=dict)
 
@@ -44,7 +46,7 @@ class _Problems:
             self.first_line[reason] = line
         if n <= _ERRORS_SHOWN:
             message = f"{reason}, skipped" + (f" ({detail})" if detail else "")
-            self.errors.append(EvidenceError(self.source, message, line))
+            self.errors.append(Problem(self.source, message, line, ProblemKind.MALFORMED, PRODUCER))
 
     def total(self) -> int:
         return sum(self.counts.values())
@@ -54,13 +56,17 @@ class _Problems:
             if n > _ERRORS_SHOWN:
                 first = self.first_line.get(reason)
                 where = f", first at line {first}" if first is not None else ""
-                self.errors.append(EvidenceError(self.source, f"{n} lines skipped in all: {reason}{where}"))
+                self.errors.append(
+                    Problem(
+                        self.source, f"{n} lines skipped in all: {reason}{where}", None, ProblemKind.MALFORMED, PRODUCER
+                    )
+                )
 
 
 def read_event_json(
     stream: IO[bytes],
     source: str,
-    errors: list[EvidenceError],
+    errors: list[Problem],
     *,
     max_line: int = MAX_LINE,
     max_document: int = MAX_DOCUMENT,
@@ -113,25 +119,38 @@ def _read_lines(blocks: Iterable[bytes], source: str, problems: _Problems, max_l
                     other_objects += 1
                     if other_objects >= _OTHER_JSON_LIMIT:
                         problems.errors.append(
-                            EvidenceError(
+                            Problem(
                                 source,
                                 (
                                     f"not a Windows event export: the first {other_objects} JSON objects have no "
                                     "channel or event id; file skipped"
                                 ),
+                                None,
+                                ProblemKind.UNSUPPORTED,
+                                PRODUCER,
                             )
                         )
                         return
         if events == 0 and problems.total() >= _GIVE_UP_AFTER:
             problems.errors.append(
-                EvidenceError(
-                    source, f"no Windows event in the first {number} lines: not an event export, rest skipped"
+                Problem(
+                    source,
+                    f"no Windows event in the first {number} lines: not an event export, rest skipped",
+                    None,
+                    ProblemKind.UNSUPPORTED,
+                    PRODUCER,
                 )
             )
             return
     if other_objects and events:
         problems.errors.append(
-            EvidenceError(source, f"{other_objects} JSON lines before the first event are not Windows events, skipped")
+            Problem(
+                source,
+                f"{other_objects} JSON lines before the first event are not Windows events, skipped",
+                None,
+                ProblemKind.MALFORMED,
+                PRODUCER,
+            )
         )
 
 
@@ -149,10 +168,13 @@ def _read_document(
         size += len(block)
         if size > max_document:
             problems.errors.append(
-                EvidenceError(
+                Problem(
                     source,
                     f"whole-file JSON document larger than {_size(max_document)}: "
                     "not read (export as JSON lines instead)",
+                    None,
+                    ProblemKind.LIMIT,
+                    PRODUCER,
                 )
             )
             return
@@ -160,7 +182,9 @@ def _read_document(
     try:
         doc = orjson.loads(b"".join(parts).lstrip().removeprefix(b"\xef\xbb\xbf"))
     except orjson.JSONDecodeError as exc:
-        problems.errors.append(EvidenceError(source, f"file is not valid JSON: {exc}"))
+        problems.errors.append(
+            Problem(source, f"file is not valid JSON: {exc}", None, ProblemKind.UNREADABLE, PRODUCER)
+        )
         return
     items = doc if isinstance(doc, list) else [doc]
     for n, item in enumerate(items, 1):

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from exhunt.model import ArtefactKind
+from exhunt.model import ArtefactKind, Problem, ProblemKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +110,25 @@ class HostEvidence:
 
     def of_kind(self, *kinds: ArtefactKind) -> list[EvidenceFile]:
         return [f for f in self.files if f.kind in kinds]
+
+
+# What the evidence layer's listing messages mean, by the words each one uses (the layer records
+# `(path, message)` pairs; these turn them into problem records with a kind).
+_LISTING_KINDS: tuple[tuple[str, ProblemKind], ...] = (
+    ("listed at its own place only", ProblemKind.PARTIAL),  # the folder is read where it lies
+    ("encrypted", ProblemKind.ENCRYPTED),
+    ("password", ProblemKind.ENCRYPTED),
+    ("not supported", ProblemKind.UNSUPPORTED),
+    ("too many", ProblemKind.LIMIT),
+    ("too large", ProblemKind.LIMIT),
+    ("larger than", ProblemKind.LIMIT),
+    ("limit", ProblemKind.LIMIT),
+)
+
+
+def listing_problem(path: str, message: str) -> Problem:
+    """A problem met while listing the evidence, as a record: unreadable unless its words say
+    otherwise (a password, a format exhunt cannot read, a bound that stopped the listing)."""
+    low = message.lower()
+    kind = next((k for words, k in _LISTING_KINDS if words in low), ProblemKind.UNREADABLE)
+    return Problem(path, message, None, kind, "evidence")

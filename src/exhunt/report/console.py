@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from exhunt.model import Finding, HostAssessment, HuntResult, Verdict, iso
+from exhunt.model import Finding, HostAssessment, HuntResult, Verdict, count_by_kind, iso
 from exhunt.report.safe_text import printable
 
 VERDICT_STYLE = {
@@ -65,12 +65,21 @@ def render_host(console: Console, host: HostAssessment, *, per_rule: int = PER_R
         for step in host.remediation:
             console.print(f"  {step.priority}. {safe(step.action)}  [dim]({safe(step.why, 240)})[/]")
     if host.errors:
-        console.print(f"\n[bold]{len(host.errors)} evidence problem(s)[/] (the hunt went on)")
-        for err in host.errors[:10]:
-            where = f"{err.path}:{err.line}" if err.line else err.path
-            console.print(f"  {safe(where, 100)}: {safe(err.message, 200)}")
-        if len(host.errors) > 10:
-            console.print(f"  ... and {len(host.errors) - 10} more (see --json)")
+        _render_problems(console, host)
+
+
+def _render_problems(console: Console, host: HostAssessment) -> None:
+    counts = count_by_kind(host.errors)
+    by_kind = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    console.print(f"\n[bold]{len(host.errors)} evidence problem(s)[/] ({by_kind}; the hunt went on)")
+    # Problems that kept evidence from being looked at come first: they are why a host is not clean.
+    ordered = sorted(host.errors, key=lambda p: not p.kind.blocks_clean)
+    for err in ordered[:10]:
+        where = f"{err.path}:{err.line}" if err.line else err.path
+        who = f" [{err.producer}]" if err.producer else ""
+        console.print(f"  {safe(err.kind)}{safe(who)} {safe(where, 100)}: {safe(err.message, 200)}")
+    if len(host.errors) > 10:
+        console.print(f"  ... and {len(host.errors) - 10} more (see --json)")
 
 
 def _render_build(console: Console, host: HostAssessment) -> None:

@@ -54,7 +54,11 @@ VERDICT_WORDS = {
         "Suspicious",
         "Weak signals that need a person to look at them; nothing proves an attack.",
     ),
-    Verdict.CLEAN: ("Clean", "Every check ran on enough evidence and found nothing."),
+    Verdict.CLEAN: (
+        "Clean",
+        "The evidence holds every artefact the chains are judged on, nothing kept part of it from "
+        "being read, and no check found anything.",
+    ),
     Verdict.INSUFFICIENT: (
         "Not enough evidence",
         "Key evidence is missing, so exhunt cannot call this server clean.",
@@ -176,6 +180,8 @@ def _coverage(log_coverage: Mapping[str, CoverageSpan]) -> list[CoverageRow]:
 
 def host_view(host: HostAssessment, index: int, rules: Mapping[str, Rule]) -> HostView:
     label, meaning = VERDICT_WORDS[host.verdict]
+    if host.verdict is Verdict.CLEAN and host.blind_spots:
+        meaning += " Some questions stay open: see the blind spots under coverage."
     counts = {str(s): 0 for s in SEVERITIES}
     for f in host.findings:
         counts[str(f.severity)] += 1
