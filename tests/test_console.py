@@ -70,7 +70,7 @@ def test_json_is_ascii_and_follows_the_contract() -> None:
     text = dumps(_result())
     assert text.isascii()
     doc = json.loads(text)
-    assert doc["schema"] == "exhunt.hunt/1"
+    assert doc["schema"] == "exhunt.hunt/2"
     host = doc["hosts"][0]
     for key in ("host", "verdict", "exchange_build", "log_coverage", "findings", "errors"):
         assert key in host

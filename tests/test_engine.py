@@ -25,6 +25,7 @@ severity = "critical"
 category = "webshell"
 implies = "compromise"
 explanation = "test"
+detector = "file-heuristic"
 """,
         "test.toml",
     )

@@ -52,22 +52,22 @@ def examples_hunt(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_every_contract_has_a_shipped_schema() -> None:
     names = set(schemas())
-    assert {"exhunt.hunt/1", "exhunt.scan/1", "exhunt.build/1", "exhunt.finding/1", "exhunt.rules/1"} <= names
+    assert {"exhunt.hunt/2", "exhunt.scan/1", "exhunt.build/1", "exhunt.finding/1", "exhunt.rules/2"} <= names
     for schema in schemas().values():
         jsonschema.Draft202012Validator.check_schema(schema)
 
 
 def test_hunt_json_follows_its_schema(examples_hunt: dict[str, Path]) -> None:
     doc = json.loads(examples_hunt["json"].read_text(encoding="utf-8"))
-    validate(doc, "exhunt.hunt/1")
+    validate(doc, "exhunt.hunt/2")
     broken = copy.deepcopy(doc)
     broken["hosts"][0]["verdict"] = "pwned"
     with pytest.raises(jsonschema.ValidationError):
-        validate(broken, "exhunt.hunt/1")
+        validate(broken, "exhunt.hunt/2")
     broken = copy.deepcopy(doc)
     broken["hosts"][0]["findings"][0]["timestamp"] = "2021-03-03 06:47:12"  # not ISO 8601 UTC
     with pytest.raises(jsonschema.ValidationError):
-        validate(broken, "exhunt.hunt/1")
+        validate(broken, "exhunt.hunt/2")
 
 
 def test_build_and_rules_json_follow_their_schemas(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_build_and_rules_json_follow_their_schemas(tmp_path: Path) -> None:
     validate(json.loads(out.read_text()), "exhunt.build/1")
     out = tmp_path / "r.json"
     assert main(["rules", "-q", "--json", str(out)]) == 0
-    validate(json.loads(out.read_text()), "exhunt.rules/1")
+    validate(json.loads(out.read_text()), "exhunt.rules/2")
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def test_hunt_result_round_trips_through_json_dict() -> None:
     )
     result = HuntResult("0.1", datetime(2021, 1, 1, tzinfo=UTC), datetime(2021, 1, 2, tzinfo=UTC), [host])
     d = result.to_dict()
-    assert d["schema"] == "exhunt.hunt/1"
+    assert d["schema"] == "exhunt.hunt/2"
     assert d["hosts"][0]["findings"][0]["evidence"]["line"] == 3
     again = HuntResult.from_dict(d)
     assert again.to_dict() == d

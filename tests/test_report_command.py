@@ -96,3 +96,34 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert ".csv or .jsonl" in capsys.readouterr().err
     assert main(["report", str(saved), "--html", str(tmp_path / "missing" / "r.html")]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+SAVED_V1 = Path(__file__).parent / "data" / "hunt-v1-examples.json"  # written by an exhunt.hunt/1 release
+
+
+def test_old_v1_json_still_renders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads(SAVED_V1.read_text(encoding="utf-8"))
+    assert doc["schema"] == "exhunt.hunt/1"
+    result = HuntResult.from_dict(doc)
+    ex01 = result.hosts[0]
+    assert ex01.verdict == "compromised" and len(ex01.findings) == len(doc["hosts"][0]["findings"])
+    first = doc["hosts"][0]["findings"][0]
+    assert dict(ex01.findings[0].details) == first["details"]  # details kept in their order
+    html, timeline, iocs = tmp_path / "r.html", tmp_path / "t.jsonl", tmp_path / "i.json"
+    code = main(["report", str(SAVED_V1), "--html", str(html), "--timeline", str(timeline), "--stix", str(iocs)])
+    assert code == 1
+    assert "EX01-compromised" in html.read_text(encoding="utf-8")
+    assert "EX01-compromised" in timeline.read_text(encoding="utf-8")
+    assert json.loads(iocs.read_text(encoding="utf-8"))["type"] == "bundle"
+
+
+def test_v2_round_trip_is_loss_free(tmp_path: Path) -> None:
+    result = hunt(compromised_host(HOSTILE), clean_host())
+    doc = result.to_dict()
+    assert doc["schema"] == "exhunt.hunt/2"
+    again = HuntResult.from_dict(json.loads(json.dumps(doc)))
+    assert again == result
+    assert again.to_dict() == doc
+    # a /1 document re-read and written again is a /2 document with the same content
+    old = HuntResult.from_dict(json.loads(SAVED_V1.read_text(encoding="utf-8")))
+    assert HuntResult.from_dict(old.to_dict()) == old

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from exhunt.codec import AS_OBJECT, OMIT, JsonData, from_data, to_data
+
 
 class Severity(StrEnum):
     CRITICAL = "critical"
@@ -61,6 +63,21 @@ class Chain(StrEnum):
 
 
 CHAINS: tuple[Chain, ...] = tuple(Chain)
+
+
+class Category(StrEnum):
+    """What kind of activity a rule's hit shows (validated when the catalog loads)."""
+
+    RECONNAISSANCE = "reconnaissance"
+    EXPLOITATION_ATTEMPT = "exploitation-attempt"
+    EXPLOITATION = "exploitation"
+    WEBSHELL = "webshell"
+    WEBSHELL_ACCESS = "webshell-access"
+    POST_EXPLOITATION = "post-exploitation"
+    CREDENTIAL_ACCESS = "credential-access"
+    PERSISTENCE = "persistence"
+    STAGING = "staging"
+    MITIGATION = "mitigation"
 
 
 class Exposure(StrEnum):
@@ -114,24 +131,20 @@ def iso(ts: datetime | None) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class EvidenceRef:
+class EvidenceRef(JsonData):
     """Where a finding comes from: a file relative to the evidence root, and a line in it."""
 
     path: str
     line: int | None = None
     excerpt: str | None = None
     sha256: str | None = None
-    record: str | None = None  # event record id, zip member, byte offset... when a line is not the unit
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path, "line": self.line, "excerpt": self.excerpt, "sha256": self.sha256}
-        if self.record is not None:
-            out["record"] = self.record
-        return out
+    record: str | None = field(
+        default=None, metadata=OMIT
+    )  # event record id, zip member, byte offset... when a line is not the unit
 
 
 @dataclass(frozen=True, slots=True)
-class HttpFacet:
+class HttpFacet(JsonData):
     """The web request a finding is about, as the log recorded it."""
 
     method: str | None = None
@@ -145,7 +158,7 @@ class HttpFacet:
 
 
 @dataclass(frozen=True, slots=True)
-class FileFacet:
+class FileFacet(JsonData):
     """A file on the server a finding is about (a web shell, a dump, a staged archive)."""
 
     path: str  # as on the server when known (C:\\...), else as in the evidence
@@ -155,7 +168,7 @@ class FileFacet:
 
 
 @dataclass(frozen=True, slots=True)
-class EventFacet:
+class EventFacet(JsonData):
     """The Windows event a finding is about."""
 
     channel: str | None = None
@@ -173,14 +186,14 @@ class AccountRole(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Account:
+class Account(JsonData):
     name: str
     role: AccountRole = AccountRole.SUBJECT
     sid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class ProcessFacet:
+class ProcessFacet(JsonData):
     image: str | None = None
     command_line: str | None = None
     pid: int | None = None
@@ -190,7 +203,7 @@ class ProcessFacet:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(JsonData):
     rule_id: str
     rule_version: int
     title: str
@@ -205,12 +218,12 @@ class Finding:
     # Rule-specific facts a responder reads next to the evidence (matched strings, the cmdlet,
     # the folded strings of a shell...). Writers show them as they are and never parse them:
     # anything a writer acts on is a typed facet below.
-    details: tuple[tuple[str, str], ...] = ()
-    http: HttpFacet | None = None
-    file: FileFacet | None = None
-    event: EventFacet | None = None
-    process: ProcessFacet | None = None
-    accounts: tuple[Account, ...] = ()
+    details: tuple[tuple[str, str], ...] = field(default=(), metadata=AS_OBJECT)
+    http: HttpFacet | None = field(default=None, metadata=OMIT)
+    file: FileFacet | None = field(default=None, metadata=OMIT)
+    event: EventFacet | None = field(default=None, metadata=OMIT)
+    process: ProcessFacet | None = field(default=None, metadata=OMIT)
+    accounts: tuple[Account, ...] = field(default=(), metadata=OMIT)
 
     def detail(self, key: str) -> str | None:
         for k, v in self.details:
@@ -221,25 +234,9 @@ class Finding:
     def sort_key(self) -> tuple[str, str, int]:
         return (iso(self.timestamp) or "9999", self.evidence.path, self.evidence.line or 0)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rule_id": self.rule_id,
-            "rule_version": self.rule_version,
-            "title": self.title,
-            "severity": str(self.severity),
-            "category": self.category,
-            "implies": str(self.implies),
-            "cves": list(self.cves),
-            "chain": self.chain,
-            "timestamp": iso(self.timestamp),
-            "source_ip": self.source_ip,
-            "evidence": self.evidence.to_dict(),
-            "details": dict(self.details),
-        }
-
 
 @dataclass(slots=True)
-class CoverageSpan:
+class CoverageSpan(JsonData):
     """How far one artefact family reaches in time, and from how many files and records."""
 
     first: datetime | None = None
@@ -260,9 +257,6 @@ class CoverageSpan:
         self.see(other.last)
         self.files += other.files
         self.records += other.records
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"first": iso(self.first), "last": iso(self.last), "files": self.files, "records": self.records}
 
 
 class ProblemKind(StrEnum):
@@ -289,23 +283,15 @@ class ProblemKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(JsonData):
     """Something that kept exhunt from a full answer: recorded, counted, shown, and the hunt
     goes on. `producer` names what met it (a reader, an analyzer, the engine, the rule loader)."""
 
     path: str
     message: str
-    line: int | None = None
+    line: int | None = field(default=None, metadata=OMIT)
     kind: ProblemKind = ProblemKind.MALFORMED
     producer: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path, "message": self.message, "kind": str(self.kind)}
-        if self.line is not None:
-            out["line"] = self.line
-        if self.producer:
-            out["producer"] = self.producer
-        return out
 
 
 # The name the first releases used; kept so older callers still import.
@@ -321,7 +307,7 @@ def count_by_kind(problems: Iterable[Problem]) -> dict[ProblemKind, int]:
 
 
 @dataclass(frozen=True, slots=True)
-class Observation:
+class Observation(JsonData):
     """A fact about the host learnt from the evidence (its build, its name, a mitigation...)."""
 
     kind: str  # e.g. "exchange_build", "hostname", "mitigation"
@@ -369,19 +355,16 @@ def parse_iso(text: str | None) -> datetime | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Suppression:
+class Suppression(JsonData):
     """A count of hits a rule deliberately did not report, and why (e.g. scanner probes)."""
 
     rule_id: str
     reason: str
     count: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"rule_id": self.rule_id, "reason": self.reason, "count": self.count}
-
 
 @dataclass(slots=True)
-class Incident:
+class Incident(JsonData):
     """Findings grouped by source and time: one attacker session, as a responder tells it."""
 
     id: str
@@ -393,21 +376,9 @@ class Incident:
     findings: int
     worst: Severity
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "source_ip": self.source_ip,
-            "first": iso(self.first),
-            "last": iso(self.last),
-            "chains": list(self.chains),
-            "rule_ids": list(self.rule_ids),
-            "findings": self.findings,
-            "worst": str(self.worst),
-        }
-
 
 @dataclass(frozen=True, slots=True)
-class RemediationStep:
+class RemediationStep(JsonData):
     """One thing to do next, and why (which finding or which build asks for it)."""
 
     priority: int  # 1 = first
@@ -415,15 +386,12 @@ class RemediationStep:
     why: str
     details: tuple[str, ...] = ()  # files with hashes, accounts, update names...
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"priority": self.priority, "action": self.action, "why": self.why, "details": list(self.details)}
-
 
 @dataclass(slots=True)
-class HostAssessment:
+class HostAssessment(JsonData):
     host: str
     verdict: Verdict
-    verdict_reason: str  # the verdict in plain words, first thing a reader sees
+    verdict_reason: str = ""  # the verdict in plain words, first thing a reader sees
     root: str = ""
     layout: str = ""
     exchange_build: str | None = None
@@ -439,104 +407,10 @@ class HostAssessment:
     remediation: list[RemediationStep] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the evidence layer recognised, in words
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "host": self.host,
-            "verdict": str(self.verdict),
-            "verdict_reason": self.verdict_reason,
-            "root": self.root,
-            "layout": self.layout,
-            "exchange_build": self.exchange_build,
-            "build_source": self.build_source,
-            "exposure": self.exposure,
-            "log_coverage": {k: v.to_dict() for k, v in sorted(self.log_coverage.items())},
-            "blind_spots": list(self.blind_spots),
-            "findings": [f.to_dict() for f in self.findings],
-            "suppressed": [s.to_dict() for s in self.suppressed],
-            "incidents": [i.to_dict() for i in self.incidents],
-            "observations": [
-                {"kind": o.kind, "value": o.value, "source": o.source, "timestamp": iso(o.timestamp), "note": o.note}
-                for o in self.observations
-            ],
-            "remediation": [r.to_dict() for r in self.remediation],
-            "notes": list(self.notes),
-            "errors": [e.to_dict() for e in self.errors],
-        }
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> HostAssessment:
-        return cls(
-            host=d["host"],
-            verdict=Verdict(d["verdict"]),
-            verdict_reason=d.get("verdict_reason", ""),
-            root=d.get("root", ""),
-            layout=d.get("layout", ""),
-            exchange_build=d.get("exchange_build"),
-            build_source=d.get("build_source"),
-            exposure=d.get("exposure"),
-            findings=[_finding_from_dict(f) for f in d.get("findings", [])],
-            log_coverage={
-                k: CoverageSpan(
-                    parse_iso(v.get("first")), parse_iso(v.get("last")), v.get("files", 0), v.get("records", 0)
-                )
-                for k, v in d.get("log_coverage", {}).items()
-            },
-            blind_spots=list(d.get("blind_spots", [])),
-            suppressed=[Suppression(s["rule_id"], s["reason"], s["count"]) for s in d.get("suppressed", [])],
-            errors=[
-                Problem(
-                    e["path"],
-                    e["message"],
-                    e.get("line"),
-                    ProblemKind(e.get("kind", "evidence-malformed")),
-                    e.get("producer", ""),
-                )
-                for e in d.get("errors", [])
-            ],
-            incidents=[
-                Incident(
-                    i["id"],
-                    i.get("source_ip"),
-                    parse_iso(i.get("first")),
-                    parse_iso(i.get("last")),
-                    tuple(i.get("chains", ())),
-                    tuple(i.get("rule_ids", ())),
-                    i.get("findings", 0),
-                    Severity(i.get("worst", "info")),
-                )
-                for i in d.get("incidents", [])
-            ],
-            observations=[
-                Observation(o["kind"], o["value"], o["source"], parse_iso(o.get("timestamp")), o.get("note"))
-                for o in d.get("observations", [])
-            ],
-            remediation=[
-                RemediationStep(r["priority"], r["action"], r["why"], tuple(r.get("details", ())))
-                for r in d.get("remediation", [])
-            ],
-            notes=list(d.get("notes", [])),
-        )
-
-
-def _finding_from_dict(d: dict[str, Any]) -> Finding:
-    ev = d.get("evidence") or {}
-    return Finding(
-        rule_id=d["rule_id"],
-        rule_version=int(d["rule_version"]),
-        title=d["title"],
-        severity=Severity(d["severity"]),
-        category=d["category"],
-        implies=Implies(d.get("implies", "nothing")),
-        cves=tuple(d.get("cves", ())),
-        chain=d.get("chain"),
-        evidence=EvidenceRef(ev.get("path", ""), ev.get("line"), ev.get("excerpt"), ev.get("sha256"), ev.get("record")),
-        timestamp=parse_iso(d.get("timestamp")),
-        source_ip=d.get("source_ip"),
-        details=tuple((str(k), str(v)) for k, v in (d.get("details") or {}).items()),
-    )
-
-
-HUNT_SCHEMA = "exhunt.hunt/1"
+# /2 adds the findings' typed facets and each problem's kind and producer; /1 reads as well.
+HUNT_SCHEMA = "exhunt.hunt/2"
+READABLE_SCHEMAS = ("exhunt.hunt/1", HUNT_SCHEMA)
 
 
 @dataclass(slots=True)
@@ -547,23 +421,13 @@ class HuntResult:
     hosts: list[HostAssessment] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema": HUNT_SCHEMA,
-            "tool_version": self.tool_version,
-            "started": iso(self.started),
-            "finished": iso(self.finished),
-            "hosts": [h.to_dict() for h in self.hosts],
-        }
+        return {"schema": HUNT_SCHEMA, **to_data(self)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> HuntResult:
-        if d.get("schema") != HUNT_SCHEMA:
+        if d.get("schema") not in READABLE_SCHEMAS:
             found = d.get("schema")
-            raise ValueError(f"not an exhunt hunt result (schema {found!r}, expected {HUNT_SCHEMA})")
-        started = parse_iso(d.get("started"))
-        finished = parse_iso(d.get("finished"))
-        if started is None or finished is None:
+            raise ValueError(f"not an exhunt hunt result (schema {found!r}, expected {' or '.join(READABLE_SCHEMAS)})")
+        if not d.get("started") or not d.get("finished"):
             raise ValueError("hunt result lacks its started/finished times")
-        return cls(
-            d.get("tool_version", "?"), started, finished, [HostAssessment.from_dict(h) for h in d.get("hosts", [])]
-        )
+        return from_data(cls, {"tool_version": "?", **d})

@@ -1,6 +1,6 @@
 """The JSON Schemas of exhunt's JSON contracts, shipped in the package (`data/schemas/`).
 
-One file per contract, named after it: `exhunt.hunt/1` is `exhunt.hunt-1.schema.json`. They
+One file per contract, named after it: `exhunt.hunt/2` is `exhunt.hunt-1.schema.json`. They
 refer to each other by file name, so a validator needs them all: `validate` loads them into one
 registry. `jsonschema` is needed only to validate, not to use exhunt.
 """
@@ -16,13 +16,13 @@ SUFFIX = ".schema.json"
 
 
 def file_name(contract: str) -> str:
-    """`exhunt.hunt/1` -> `exhunt.hunt-1.schema.json`."""
+    """`exhunt.hunt/2` -> `exhunt.hunt-1.schema.json`."""
     return contract.replace("/", "-") + SUFFIX
 
 
 @cache
 def schemas() -> dict[str, dict[str, Any]]:
-    """Every shipped schema by its contract name (`exhunt.hunt/1`...)."""
+    """Every shipped schema by its contract name (`exhunt.hunt/2`...)."""
     found: dict[str, dict[str, Any]] = {}
     for entry in resources.files("exhunt").joinpath("data", "schemas").iterdir():
         if entry.name.endswith(SUFFIX):

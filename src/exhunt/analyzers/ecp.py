@@ -5,29 +5,28 @@ See detection-spec.md §1.1 and §2.3.
 
 from __future__ import annotations
 
-import re
-from functools import cache
-
 from exhunt.analyzers.httpproxy import build_from_text
-from exhunt.analyzers.logscan import FileHunt, Hit, LogAnalyzer, params
+from exhunt.analyzers.logscan import FileHunt, LogAnalyzer
 from exhunt.artefacts.ecp import cmdlet_parameters, event_data
 from exhunt.artefacts.exchange_csv import EcpServerFormat
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.records import LogRecord
+from exhunt.hits import Hit
 from exhunt.model import ArtefactKind, Observation
+from exhunt.ruleparams import EcpVdirParams
+from exhunt.rules import params
 
 VDIR_SCRIPT = "EXH-PL-27065-ECP-VDIR-SCRIPT"
 
 
-@cache
-def _rx(key: str) -> re.Pattern[str]:
-    return re.compile(str(params(VDIR_SCRIPT)[key]), re.IGNORECASE | re.DOTALL)
+def _p() -> EcpVdirParams:
+    return params(VDIR_SCRIPT, EcpVdirParams)
 
 
 def has_tag_pair(text: str, start: int = 0) -> bool:
     """An opening tag and, later, a closing tag (`<script ...>...</script>`)."""
-    opening = _rx("open_tag_regex").search(text, start)
-    return opening is not None and _rx("close_tag_regex").search(text, opening.end()) is not None
+    opening = _p().open_tag_regex.search(text, start)
+    return opening is not None and _p().close_tag_regex.search(text, opening.end()) is not None
 
 
 def script_in_vdir_url(event: str) -> tuple[str, str, str] | None:
@@ -36,16 +35,16 @@ def script_in_vdir_url(event: str) -> tuple[str, str, str] | None:
     fields = event_data(event)
     cmd = fields.get("CMD")
     if cmd is None:
-        cmdlet = _rx("fallback_regex").search(event)
-        url = _rx("fallback_url_regex").search(event, cmdlet.end()) if cmdlet else None
+        cmdlet = _p().fallback_regex.search(event)
+        url = _p().fallback_url_regex.search(event, cmdlet.end()) if cmdlet else None
         if cmdlet and url and has_tag_pair(event, url.end()):
             return cmdlet.group(0), url.group(0).strip(".="), event[url.end() :]
         return None
     cmdlet, parameters = cmdlet_parameters(cmd)
-    if not _rx("cmdlet_regex").match(cmdlet.strip()):
+    if not _p().cmdlet_regex.match(cmdlet.strip()):
         return None
     for name, value in parameters:
-        if _rx("parameter_regex").search(name) and has_tag_pair(value):
+        if _p().parameter_regex.search(name) and has_tag_pair(value):
             return cmdlet.strip(), name, value
     return None
 
@@ -67,7 +66,7 @@ class EcpServerAnalyzer(LogAnalyzer):
             rec,
             Hit(
                 VDIR_SCRIPT,
-                {
+                facts={
                     "cmdlet": cmdlet,
                     "parameter": parameter,
                     "value": value,

@@ -17,6 +17,7 @@ from exhunt.events.evtx_file import MEMORY_BOUND, read_evtx
 from exhunt.events.jsonl import read_event_json
 from exhunt.events.record import EventRecord
 from exhunt.evidence.base import EvidenceFile
+from exhunt.hits import Reporter
 from exhunt.model import ArtefactKind, CoverageSpan, Observation, Problem, ProblemKind, UnitResult
 
 COVERAGE = "EventLog"
@@ -35,6 +36,7 @@ class EventLogAnalyzer:
         result = UnitResult()
         settings = ctx.options.settings
         scan = _FileScan(file, result)
+        reporter = Reporter(result)
         try:
             if file.kind is ArtefactKind.EVTX:
                 events = read_evtx(
@@ -48,7 +50,7 @@ class EventLogAnalyzer:
                 events = _closing(read_event_json(stream, file.rel_path, result.errors), stream)
             for event in events:
                 scan.see(event)
-                detect(event, result)
+                detect(event, reporter)
         except OSError as exc:
             result.errors.append(
                 Problem(file.rel_path, f"cannot read: {exc.strerror or exc}", None, ProblemKind.UNREADABLE, self.name)

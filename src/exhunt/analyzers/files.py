@@ -32,23 +32,15 @@ from exhunt.filehunt.locations import (
 )
 from exhunt.filehunt.reading import FileContent, read_file
 from exhunt.filehunt.toolkit import Toolkit, toolkit
-from exhunt.model import (
-    ArtefactKind,
-    EvidenceRef,
-    Finding,
-    Implies,
-    Problem,
-    ProblemKind,
-    Severity,
-    UnitResult,
-    iso,
-)
-from exhunt.rules import catalog, rule
+from exhunt.hits import Hit, Reporter
+from exhunt.model import ArtefactKind, EvidenceRef, Problem, ProblemKind, Severity, UnitResult, iso
+from exhunt.ruleparams import AttackWindowParams, ExtensionsParams
+from exhunt.rules import catalog, params, rule
 
 EXCERPT_CHARS = 600
 MAX_MATCHES_SHOWN = 8
-_SEVERITIES = [Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
-_IMPLIES_RANK = {Implies.NOTHING: 0, Implies.SUSPICIOUS: 1, Implies.ATTEMPT: 2, Implies.COMPROMISE: 3}
+# A content match in a file no web server serves: weighed by the rule's `unserved` tier.
+UNSERVED = "unserved"
 
 
 @dataclass
@@ -57,8 +49,7 @@ class _Pending:
 
     rule_id: str
     details: dict[str, str] = field(default_factory=dict)
-    severity: Severity | None = None
-    implies: Implies | None = None
+    outcome: str = "hit"
     line: int | None = None
     record: str | None = None
     excerpt: str | None = None
@@ -99,15 +90,16 @@ class FileHuntAnalyzer:
         if content.data is not None:
             _scan_content(kit, file, loc, content, pending, result)
         for signal in _heuristics(loc, file.mtime, content):
-            _add(pending, _Pending(signal.rule_id, dict(signal.details), signal.severity, signal.implies))
+            _add(pending, _Pending(signal.rule_id, dict(signal.details), signal.outcome))
 
         sha256 = content.digests.get("sha256")
+        reporter = Reporter(result)
         for hit in pending.values():
             entry = kit.allowlist.match(hit.rule_id, sha256, loc.path)
             if entry is not None:
                 result.suppress(hit.rule_id, f"allow-listed by {entry.where}")
                 continue
-            result.findings.append(_finding(hit, file, loc, content, sha256))
+            _report(reporter, hit, file, loc, content, sha256)
         return result
 
 
@@ -142,8 +134,9 @@ def _add(pending: dict[str, _Pending], hit: _Pending) -> None:
             seen.details[key] = f"{seen.details[key]}; {value}"
         else:
             seen.details.setdefault(key, value)
-    if hit.severity is not None and (seen.severity is None or hit.severity.rank > seen.severity.rank):
-        seen.severity = hit.severity
+    tiers = rule(hit.rule_id)
+    if tiers.outcome(hit.outcome).severity.rank > tiers.outcome(seen.outcome).severity.rank:
+        seen.outcome = hit.outcome
     if seen.line is None and hit.line is not None:
         seen.line, seen.excerpt, seen.record = hit.line, hit.excerpt, hit.record
 
@@ -166,7 +159,7 @@ def _path_hit(ind: Indicator, loc: Location) -> _Pending:
     status = auth_stock_status(loc)
     if status is not None and status[0]:
         details["note"] = "also the name of a stock Exchange file: compare its hash with a genuine copy"
-        return _Pending("EXH-WS-IOC-PATH", details, Severity.LOW, Implies.NOTHING)
+        return _Pending("EXH-WS-IOC-PATH", details, "stock-name")
     return _Pending("EXH-WS-IOC-PATH", details)
 
 
@@ -200,7 +193,7 @@ def _scan_content(
 
 
 def _content_hit(hit: RuleHit, data: bytes) -> _Pending:
-    rule_id, severity, implies = _content_rule_id(hit)
+    rule_id, outcome = _content_rule_id(hit)
     ordered = sorted(hit.patterns, key=lambda p: p.offset)
     shown = ordered[:MAX_MATCHES_SHOWN]
     matched = "; ".join(
@@ -211,7 +204,7 @@ def _content_hit(hit: RuleHit, data: bytes) -> _Pending:
     details = {"yara_rule": hit.rule if hit.shipped else f"{hit.rule} ({hit.origin})"}
     if matched:
         details["matched"] = matched
-    out = _Pending(rule_id, details, severity, implies, content=True)
+    out = _Pending(rule_id, details, outcome, content=True)
     if hit.patterns:
         # A rule may name the pattern whose line tells the story best (meta evidence = "$x").
         preferred = hit.meta.get("evidence")
@@ -220,24 +213,27 @@ def _content_hit(hit: RuleHit, data: bytes) -> _Pending:
     return out
 
 
-def _content_rule_id(hit: RuleHit) -> tuple[str, Severity | None, Implies | None]:
-    """Shipped rules name their catalog rule; user rules may, else they are EXH-FS-USER-YARA."""
+def _content_rule_id(hit: RuleHit) -> tuple[str, str]:
+    """(rule id, outcome): shipped rules name their catalog rule; user rules may name a content
+    rule (detector `yara`), else they are EXH-FS-USER-YARA, weighed by their own severity."""
     wanted = hit.exhunt_id
-    if wanted and wanted in catalog():
-        return wanted, None, None
+    if wanted and wanted in catalog() and (hit.shipped or catalog()[wanted].detector == "yara"):
+        return wanted, "hit"
     if hit.shipped:
         raise KeyError(f"shipped YARA rule {hit.rule} names no catalog rule ({wanted!r})")
-    return "EXH-FS-USER-YARA", _user_severity(hit.meta), None
+    return "EXH-FS-USER-YARA", _user_outcome(hit.meta)
 
 
-def _user_severity(meta: dict[str, object]) -> Severity | None:
+def _user_outcome(meta: dict[str, object]) -> str:
+    """The EXH-FS-USER-YARA tier a user rule's own `severity` (or `score`) asks for."""
     value = meta.get("severity")
+    severity: Severity | None = None
     if isinstance(value, str) and value.lower() in {s.value for s in Severity}:
-        return Severity(value.lower())
+        severity = Severity(value.lower())
     score = meta.get("score")
-    if isinstance(score, int) and not isinstance(score, bool):
-        return Severity.HIGH if score >= 80 else Severity.MEDIUM if score >= 60 else Severity.LOW
-    return None
+    if severity is None and isinstance(score, int) and not isinstance(score, bool):
+        severity = Severity.HIGH if score >= 80 else Severity.MEDIUM if score >= 60 else Severity.LOW
+    return "hit" if severity in (None, Severity.MEDIUM) else f"rated-{severity}"
 
 
 def _where(data: bytes, offset: int) -> tuple[int | None, str | None, str | None]:
@@ -268,16 +264,16 @@ def _looks_utf16(data: bytes) -> bool:
 
 def _heuristics(loc: Location, mtime: datetime | None, content: FileContent) -> list[Signal]:
     text = content.text_source
-    window_rule = catalog()["EXH-FS-ATTACK-WINDOW"]
-    archive_rule = catalog()["EXH-FS-ARCHIVE-STAGED"]
+    windows = params("EXH-FS-ATTACK-WINDOW", AttackWindowParams).windows
+    archives = params("EXH-FS-ARCHIVE-STAGED", ExtensionsParams).extensions
     found = [
         heuristics.binary_page(loc, content.head, text),
         heuristics.auth_folder(loc),
         heuristics.aspnet_client_page(loc),
         heuristics.compiled_page(loc, text),
-        heuristics.attack_window(loc, mtime, window_rule.params.get("windows", ())),
+        heuristics.attack_window(loc, mtime, windows),
         heuristics.lsass_by_name(loc),
-        heuristics.staged_archive(loc, archive_rule.params.get("extensions", ())),
+        heuristics.staged_archive(loc, archives),
     ]
     if content.head.startswith(b"MDMP") and _is_lsass_dump(content.head):
         found.append(Signal("EXH-FS-LSASS-DUMP", {"why": "minidump of lsass.exe (module list)"}))
@@ -293,16 +289,15 @@ def _is_lsass_dump(head: bytes) -> bool:
     return "lsass.exe".encode("utf-16-le") in lowered and "lsasrv.dll".encode("utf-16-le") in lowered
 
 
-def _finding(hit: _Pending, file: EvidenceFile, loc: Location, content: FileContent, sha256: str | None) -> Finding:
+def _report(
+    reporter: Reporter, hit: _Pending, file: EvidenceFile, loc: Location, content: FileContent, sha256: str | None
+) -> None:
     r = rule(hit.rule_id)
-    severity = hit.severity or r.severity
-    implies = hit.implies or r.implies
+    outcome = hit.outcome
     details: dict[str, str] = {}
-    if hit.content and loc.known and loc.place not in _WEIGHTY:
+    if hit.content and loc.known and loc.place not in _WEIGHTY and UNSERVED in r.outcomes:
         # Served by nothing: a copy, a download, a tool kit -- worth a look, not proof of use.
-        severity = _SEVERITIES[max(1, _SEVERITIES.index(severity) - 1)]
-        if _IMPLIES_RANK[implies] > _IMPLIES_RANK[Implies.SUSPICIOUS]:
-            implies = Implies.SUSPICIOUS
+        outcome = UNSERVED
         details["weight"] = "lowered: the file lies outside the web roots"
     details.update(hit.details)
     details["size"] = str(file.size if content.error else content.size)
@@ -316,12 +311,10 @@ def _finding(hit: _Pending, file: EvidenceFile, loc: Location, content: FileCont
             details[algo] = content.digests[algo]
     # A copied file often carries the copy's time, not the attacker's: the time stays a detail
     # (`mtime`) and only dates the finding for the rule that is about when the file was written.
-    return r.finding(
+    reporter.report(
+        Hit(r.id, outcome, details),
         EvidenceRef(file.rel_path, hit.line, hit.excerpt, sha256, hit.record),
         timestamp=file.mtime if r.id in _DATED_BY_MTIME else None,
-        details=details,
-        severity=severity,
-        implies=implies,
     )
 
 

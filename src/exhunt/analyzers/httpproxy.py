@@ -8,14 +8,15 @@ RoutingHint, BackEndCookie) that only this log shows: IIS cannot see ProxyLogon'
 from __future__ import annotations
 
 import re
-from functools import cache
 
-from exhunt.analyzers.logscan import FileHunt, Hit, LogAnalyzer, first_address, params, status_of
+from exhunt.analyzers.logscan import FileHunt, LogAnalyzer, first_address, status_of
 from exhunt.analyzers.web_requests import WEB_RULES, WebRequest, check_request
 from exhunt.artefacts.exchange_csv import HttpProxyFormat
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.records import LogRecord
-from exhunt.model import ArtefactKind, Implies, Observation, Severity
+from exhunt.model import ArtefactKind, Observation
+from exhunt.ruleparams import BackEndCookieParams, ResetVdirAnchorParams, ServerInfoAnchorParams
+from exhunt.rules import params
 
 SSRF = "EXH-PL-26855-SSRF"
 AUTODISCOVER = "EXH-PL-26855-AUTODISCOVER"
@@ -52,28 +53,6 @@ def request_of(rec: LogRecord) -> WebRequest:
     return req
 
 
-@cache
-def _anchor_settings() -> tuple[str, frozenset[int], tuple[str, ...], tuple[str, ...], re.Pattern[str]]:
-    p = params(SSRF)
-    return (
-        str(p["anchor_prefix"]).lower(),
-        frozenset(int(s) for s in p["success_statuses"]),
-        tuple(str(t).lower() for t in p["success_targets"]),
-        tuple(str(h).lower() for h in p["scanner_hosts"]),
-        re.compile(str(params(RESETVDIR)["target_regex"]), re.IGNORECASE),
-    )
-
-
-@cache
-def _reset_statuses() -> frozenset[int]:
-    return frozenset(int(s) for s in params(RESETVDIR)["success_statuses"])
-
-
-@cache
-def _cookie_regex() -> re.Pattern[str]:
-    return re.compile(str(params(BECOOKIE)["cookie_regex"]), re.IGNORECASE)
-
-
 def build_of(major: str, minor: str, build: str, revision: str) -> str | None:
     """'15', '01', '2375', '007' -> '15.1.2375.7'; None unless all four are numbers."""
     parts = [major.strip(), minor.strip(), build.strip(), revision.strip()]
@@ -104,51 +83,45 @@ class HttpProxyAnalyzer(LogAnalyzer):
 
     def _anchor(self, rec: LogRecord, req: WebRequest, hunt: FileHunt) -> bool:
         """ServerInfo~ anchors (detection-spec.md §1.1). True when the row had such an anchor."""
-        prefix, success, targets, scanners, reset = _anchor_settings()
+        p = params(SSRF, ServerInfoAnchorParams)
+        reset = params(RESETVDIR, ResetVdirAnchorParams)
         anchor = rec.get("AnchorMailbox")
-        if not anchor.lower().startswith(prefix):
+        if not anchor.lower().startswith(p.anchor_prefix):
             return False
-        host, slash, target = anchor[len(prefix) :].partition("/")
+        host, slash, target = anchor[len(p.anchor_prefix) :].partition("/")
         if not slash:
             return False
         target_l = target.lower()
-        reached = req.status in success and target_l.startswith(targets)
+        reached = req.status in p.success_statuses and target_l.startswith(p.success_targets)
         extra = {"ssrf_target": "/" + target, "backend": host}
-        if reset.search(target) and req.status in _reset_statuses():
+        if reset.target_regex.search(target) and req.status in reset.success_statuses:
             hunt.report(rec, req.hit(RESETVDIR, **extra))
-        if not reached and host.strip().lower().startswith(scanners):
+        if not reached and host.strip().lower().startswith(p.scanner_hosts):
             hunt.suppress(SSRF, "ServerInfo~localhost anchor: vulnerability scanner probe (detection-spec.md §1.5)")
             return True
         if not reached and target_l.startswith("autodiscover"):
             hunt.report(rec, req.hit(AUTODISCOVER, **extra))
             return True
-        hit = req.hit(SSRF, **extra)
-        self._weigh(hit, req, reached)
-        hunt.report(rec, hit)
+        if reached:
+            said = f"{req.status} from ECP/MAPI/EWS: the forged request was served"
+            hunt.report(rec, req.hit(SSRF, "hit", **extra, outcome=said))
+        else:
+            hunt.report(rec, req.hit(SSRF, "refused", **extra, outcome=f"{req.status_text}: not served"))
         return True
 
     def _cookie(self, rec: LogRecord, req: WebRequest, hunt: FileHunt) -> None:
         cookie = rec.get("BackEndCookie")
-        if not _cookie_regex().search(cookie):
+        if not params(BECOOKIE, BackEndCookieParams).cookie_regex.search(cookie):
             return
-        _, success, targets, _, _ = _anchor_settings()
+        anchor = params(SSRF, ServerInfoAnchorParams)
         target = cookie.partition("/")[2].rpartition("~")[0]
-        reached = req.status in success and target.lower().startswith(targets)
-        hit = req.hit(BECOOKIE, backend_cookie=cookie, ssrf_target="/" + target)
+        reached = req.status in anchor.success_statuses and target.lower().startswith(anchor.success_targets)
+        facts = {"backend_cookie": cookie, "ssrf_target": "/" + target}
         if reached:
-            hit.severity, hit.implies = Severity.CRITICAL, Implies.COMPROMISE
-            hit.details["outcome"] = f"{req.status} from the back end: the forged request was served"
+            said = f"{req.status} from the back end: the forged request was served"
+            hunt.report(rec, req.hit(BECOOKIE, "served", **facts, outcome=said))
         else:
-            hit.details["outcome"] = f"{req.status_text}: not served"
-        hunt.report(rec, hit)
-
-    @staticmethod
-    def _weigh(hit: Hit, req: WebRequest, reached: bool) -> None:
-        if reached:
-            hit.details["outcome"] = f"{req.status} from ECP/MAPI/EWS: the forged request was served"
-        else:
-            hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
-            hit.details["outcome"] = f"{req.status_text}: not served"
+            hunt.report(rec, req.hit(BECOOKIE, "hit", **facts, outcome=f"{req.status_text}: not served"))
 
     def observe(self, rec: LogRecord, fmt: LogFormat, hunt: FileHunt) -> None:
         path = hunt.file.rel_path

@@ -8,16 +8,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 
-from exhunt.analyzers.logscan import FileHunt, Hit, LogAnalyzer, params, status_of
+from exhunt.analyzers.logscan import FileHunt, LogAnalyzer, status_of
 from exhunt.analyzers.web_requests import WEB_RULES, WebRequest, check_request
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.prefilter import Pattern
 from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.urls import cafe_request_id, full_uri
 from exhunt.artefacts.w3c import W3CFormat
-from exhunt.model import ArtefactKind, Implies, Observation, Severity
+from exhunt.hits import Hit
+from exhunt.model import ArtefactKind, Observation
+from exhunt.ruleparams import (
+    IisKnownShellParams,
+    IisResetVdirParams,
+    IisSsrfEntryParams,
+    IisTunnelParams,
+    IisUserAgentParams,
+    IisWebshellParams,
+)
+from exhunt.rules import params
 
 SSRF_ENTRY = "EXH-PL-IIS-SSRF-ENTRY"
 RESETVDIR = "EXH-PL-IIS-RESETVDIR"
@@ -69,41 +78,12 @@ def path_of(stem: str) -> str:
     return path
 
 
-@cache
-def _regexes(rule_id: str, key: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(str(rx), re.IGNORECASE) for rx in params(rule_id).get(key, ()))
-
-
-@cache
-def _lower(rule_id: str, key: str) -> tuple[str, ...]:
-    return tuple(str(x).lower() for x in params(rule_id).get(key, ()))
-
-
 _WEBSHELL_ONLY = frozenset({WEBSHELL})
 
 
 def _maybe_webshell(path: str) -> bool:
-    return path.endswith(_lower(WEBSHELL, "script_extensions")) and path not in _stock_files()
-
-
-@cache
-def _stock_files() -> frozenset[str]:
-    return frozenset(_lower(WEBSHELL, "stock_files"))
-
-
-@cache
-def _look_alikes() -> dict[str, str]:
-    return {str(k).lower(): str(v) for k, v in params(WEBSHELL).get("look_alikes", {}).items()}
-
-
-@cache
-def _known_paths() -> frozenset[str]:
-    return frozenset(_lower(KNOWN_SHELL, "known_paths"))
-
-
-@cache
-def _known_name() -> re.Pattern[str]:
-    return re.compile(str(params(KNOWN_SHELL)["known_name_regex"]), re.IGNORECASE)
+    p = params(WEBSHELL, IisWebshellParams)
+    return path.endswith(p.script_extensions) and path not in p.stock_files
 
 
 @dataclass(slots=True)
@@ -132,7 +112,9 @@ class IisAnalyzer(LogAnalyzer):
 
     @classmethod
     def extra_patterns(cls) -> tuple[Pattern, ...]:
-        return tuple(Pattern.literal(KNOWN_SHELL, p) for p in params(KNOWN_SHELL)["known_paths"])
+        return tuple(
+            Pattern.literal(KNOWN_SHELL, p) for p in sorted(params(KNOWN_SHELL, IisKnownShellParams).known_paths)
+        )
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         path = path_of(rec.get("cs-uri-stem"))
@@ -161,12 +143,12 @@ class IisAnalyzer(LogAnalyzer):
             and not hits
             and marker
             and req.method == "POST"
-            and path.startswith(_lower(USER_AGENT, "path_prefixes"))
+            and path.startswith(params(USER_AGENT, IisUserAgentParams).path_prefixes)
         ):
             hits.append(req.hit(USER_AGENT, published_user_agent=marker))
         for hit in hits:
-            if marker and hit.rule_id != USER_AGENT:
-                hit.details["published_user_agent"] = marker
+            if marker and hit.rule != USER_AGENT:
+                hit.facts["published_user_agent"] = marker
             hunt.report(rec, hit)
 
     @staticmethod
@@ -174,74 +156,70 @@ class IisAnalyzer(LogAnalyzer):
         ua = req.user_agent.lower()
         if not ua:
             return None
-        for marker, original in zip(
-            _lower(USER_AGENT, "user_agent_markers"), params(USER_AGENT)["user_agent_markers"], strict=True
-        ):
-            if marker in ua:
-                return str(original)
+        for original in params(USER_AGENT, IisUserAgentParams).user_agent_markers:
+            if original.lower() in ua:
+                return original
         return None
 
     @staticmethod
-    def _weigh_script(hit: Hit, req: WebRequest) -> Hit:
+    def _script_hit(rule_id: str, req: WebRequest, path: str, look_alike: str | None) -> Hit:
         """A script that answered 200 exists and ran; anything else was a probe."""
         if req.status == 200:
             posted = " (POST)" if req.method == "POST" else ""
-            hit.details["outcome"] = f"200: the script exists and ran{posted}"
-        else:
-            hit.severity, hit.implies = Severity.MEDIUM, Implies.ATTEMPT
-            hit.details["outcome"] = f"{req.status_text}: probe for a script"
-        return hit
+            said = f"200: the script exists and ran{posted}"
+            return req.hit(rule_id, "hit", script=path, look_alike_of=look_alike, outcome=said)
+        said = f"{req.status_text}: probe for a script"
+        return req.hit(rule_id, "probe", script=path, look_alike_of=look_alike, outcome=said)
 
     def _webshell(self, req: WebRequest, path: str) -> Hit | None:
-        look_alike = _look_alikes().get(path)
-        if path in _known_paths() or _known_name().match(path):
-            return self._weigh_script(req.hit(KNOWN_SHELL, script=path, look_alike_of=look_alike), req)
-        folders, extensions = _lower(WEBSHELL, "folders"), _lower(WEBSHELL, "script_extensions")
-        if not path.startswith(folders) or not path.endswith(extensions):
+        p = params(WEBSHELL, IisWebshellParams)
+        known = params(KNOWN_SHELL, IisKnownShellParams)
+        look_alike = p.look_alikes.get(path)
+        if path in known.known_paths or known.known_name_regex.match(path):
+            return self._script_hit(KNOWN_SHELL, req, path, look_alike)
+        if not path.startswith(p.folders) or not path.endswith(p.script_extensions):
             return None
-        if path in _stock_files():
+        if path in p.stock_files:
             return None
-        return self._weigh_script(req.hit(WEBSHELL, script=path, look_alike_of=look_alike), req)
+        return self._script_hit(WEBSHELL, req, path, look_alike)
 
     def _ssrf_entry(self, req: WebRequest, path: str, hunt: FileHunt) -> Hit | None:
-        if not any(rx.match(path) for rx in _regexes(SSRF_ENTRY, "entry_regex")):
+        p = params(SSRF_ENTRY, IisSsrfEntryParams)
+        if not any(rx.match(path) for rx in p.entry_regex):
             return None
         if req.method != "POST":
-            if any(rx.match(path) for rx in _regexes(SSRF_ENTRY, "probe_regex")):
+            if any(rx.match(path) for rx in p.probe_regex):
                 hunt.suppress(
                     SSRF_ENTRY,
                     f"{req.method or 'request'} to a static .js entry path: "
                     "vulnerability scanner probe (detection-spec.md §1.5)",
                 )
             return None
-        hit = req.hit(SSRF_ENTRY, entry_path=path)
-        p = params(SSRF_ENTRY)
-        if req.status in frozenset(int(s) for s in p["success_statuses"]):
-            hit.details["outcome"] = f"{req.status}: proxyLogon.ecp handed out a session"
-        elif req.status in frozenset(int(s) for s in p["reached_statuses"]):
-            hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
-            hit.details["outcome"] = f"{req.status}: a back end served it; the HttpProxy log names the target"
-        else:
-            hit.severity, hit.implies = Severity.MEDIUM, Implies.ATTEMPT
-            hit.details["outcome"] = f"{req.status_text}: not served"
-        return hit
+        if req.status in p.success_statuses:
+            said = f"{req.status}: proxyLogon.ecp handed out a session"
+            return req.hit(SSRF_ENTRY, "hit", entry_path=path, outcome=said)
+        if req.status in p.reached_statuses:
+            said = f"{req.status}: a back end served it; the HttpProxy log names the target"
+            return req.hit(SSRF_ENTRY, "reached", entry_path=path, outcome=said)
+        return req.hit(SSRF_ENTRY, "refused", entry_path=path, outcome=f"{req.status_text}: not served")
 
     @staticmethod
     def _reset_vdir(req: WebRequest, path: str) -> Hit | None:
-        p = params(RESETVDIR)
-        if path != str(p["stem"]).lower() or req.status != 200 or not req.user.endswith("$"):
+        p = params(RESETVDIR, IisResetVdirParams)
+        if path != p.stem or req.status != 200 or not req.user.endswith("$"):
             return None
-        m = re.search(str(p["query_regex"]), req.query, re.IGNORECASE)
+        m = p.query_regex.search(req.query)
         if m is None:
             return None
         return req.hit(RESETVDIR, schema=m.group(0).partition("=")[2], machine_account=req.user)
 
     def _tunnel(self, rec: LogRecord, req: WebRequest, path: str, hunt: FileHunt) -> None:
-        if not path.endswith(_lower(TUNNEL, "script_extensions")):
+        p = params(TUNNEL, IisTunnelParams)
+        if not path.endswith(p.script_extensions):
             return
         query = req.query.strip().lower()
-        opens = any(rx.search(query) for rx in _regexes(TUNNEL, "open_regex"))
-        if not opens and not any(rx.search(query) for rx in _regexes(TUNNEL, "data_regex")):
+        opens = any(rx.search(query) for rx in p.open_regex)
+        if not opens and not any(rx.search(query) for rx in p.data_regex):
             return
         groups: dict[tuple[str, str], _Tunnel] = hunt.state.setdefault("tunnels", {})
         key = (req.client_ip, path)
@@ -263,7 +241,7 @@ class IisAnalyzer(LogAnalyzer):
             req.hit(TUNNEL, script=path, tunnel_target=target),
         )
         if opens:
-            if len(group.opens) < int(params(TUNNEL).get("max_findings_per_source", 20)):
+            if len(group.opens) < p.max_findings_per_source:
                 group.opens.append(event)
             else:
                 hunt.suppress(TUNNEL, "more tunnels opened by one client through one script than are listed")
@@ -272,15 +250,15 @@ class IisAnalyzer(LogAnalyzer):
 
     def finish(self, hunt: FileHunt) -> None:
         groups: dict[tuple[str, str], _Tunnel] = hunt.state.get("tunnels", {})
-        minimum = int(params(TUNNEL).get("min_requests", 3))
+        minimum = params(TUNNEL, IisTunnelParams).min_requests
         for group in groups.values():
             events = group.opens or ([group.first] if group.first and group.requests >= minimum else [])
             for event in events:
                 hit = event.hit
-                hit.details["tunnel_requests"] = str(group.requests)
-                hit.details["tunnel_requests_served"] = str(group.served)
+                hit.facts["tunnel_requests"] = str(group.requests)
+                hit.facts["tunnel_requests_served"] = str(group.served)
                 if not group.served:
-                    hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
+                    hit.outcome = "refused"
                 hunt.report_at(event.line, event.excerpt, event.timestamp, hit)
 
     def observe(self, rec: LogRecord, fmt: LogFormat, hunt: FileHunt) -> None:

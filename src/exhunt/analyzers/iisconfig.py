@@ -28,17 +28,8 @@ from exhunt.filehunt.rewrite import (
     rule_sections,
 )
 from exhunt.filehunt.safexml import MAX_XML_BYTES, Node, XmlRefused, parse_xml
-from exhunt.model import (
-    ArtefactKind,
-    EvidenceRef,
-    Implies,
-    Observation,
-    Problem,
-    ProblemKind,
-    Severity,
-    UnitResult,
-)
-from exhunt.rules import rule
+from exhunt.hits import Hit, Reporter
+from exhunt.model import ArtefactKind, EvidenceRef, Observation, Problem, ProblemKind, UnitResult
 
 DEFAULT_SITE = "default web site"
 # Reserved DOS device names, hard to delete, and the other folder names Huntress published
@@ -219,18 +210,14 @@ def _judge_vdir(config: ConfigFile, physical: str, line: int, where: str | None,
     details = {"physical_path": physical, "under": under}
     if where:
         details["virtual_directory"] = where
-    severity = implies = None
+    outcome = "hit"
     if under == "ProgramData" and (folder in _RESERVED or folder in _PUBLISHED):
         details["why"] = f"serves ProgramData\\{found.group(3)}, a folder name published from ProxyShell intrusions"
-        severity, implies = Severity.CRITICAL, Implies.COMPROMISE
-    result.findings.append(
-        rule("EXH-IIS-VDIR-SUSPICIOUS-PATH").finding(
-            EvidenceRef(config.file.rel_path, line, config.line_text(line)),
-            timestamp=config.file.mtime,
-            details=details,
-            severity=severity,
-            implies=implies,
-        )
+        outcome = "published-folder"
+    Reporter(result).report(
+        Hit("EXH-IIS-VDIR-SUSPICIOUS-PATH", outcome, details),
+        EvidenceRef(config.file.rel_path, line, config.line_text(line)),
+        config.file.mtime,
     )
 
 
@@ -281,7 +268,7 @@ def _mitigations(configs: list[ConfigFile], result: UnitResult) -> None:
     anchor = next((c for c in configs if c.role is Role.APPHOST), None) or next(
         (c for c in configs if c.role is Role.SITE_ROOT), configs[0]
     )
-    mitigation_rule = rule("EXH-IIS-MITIGATION-STATE")
+    reporter = Reporter(result)
     for verdict in verdicts:
         source = verdict.source or anchor.file.rel_path
         holder = next((c for c in configs if c.file.rel_path == source), anchor)
@@ -292,8 +279,9 @@ def _mitigations(configs: list[ConfigFile], result: UnitResult) -> None:
             "reason": verdict.reason,
             "rule": verdict.rule or "",
         }
-        result.findings.append(
-            mitigation_rule.finding(EvidenceRef(source, verdict.line, holder.line_text(verdict.line)), details=details)
+        reporter.report(
+            Hit("EXH-IIS-MITIGATION-STATE", facts=details),
+            EvidenceRef(source, verdict.line, holder.line_text(verdict.line)),
         )
 
 

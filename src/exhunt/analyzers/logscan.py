@@ -10,8 +10,7 @@ every line (DESIGN.md "Speed").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 from typing import Any, ClassVar
@@ -23,35 +22,20 @@ from exhunt.artefacts.reader import ErrorLog
 from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.scan import LogScan
 from exhunt.evidence.base import EvidenceFile
-from exhunt.model import ArtefactKind, EvidenceRef, Implies, Observation, Problem, ProblemKind, Severity, UnitResult
-from exhunt.rules import rule
-
-MAX_EXCERPT = 600
-MAX_DETAIL = 1000
-# Per rule, source address and file: beyond this, hits are counted, not listed, so one noisy
-# scanner cannot flood a report and memory stays flat however big the file is.
-DEFAULT_MAX_PER_SOURCE = 200
-
-
-@dataclass(slots=True)
-class Hit:
-    """A rule that fired on one record, with what the responder should read next to it."""
-
-    rule_id: str
-    details: dict[str, str] = field(default_factory=dict)
-    severity: Severity | None = None
-    implies: Implies | None = None
-    source_ip: str | None = None
+from exhunt.hits import Hit, Reporter
+from exhunt.model import ArtefactKind, EvidenceRef, Observation, Problem, ProblemKind, UnitResult
+from exhunt.ruleparams import LogParams
+from exhunt.rules import params
 
 
 def rule_patterns(rule_ids: Iterable[str]) -> tuple[Pattern, ...]:
     """The prefilter patterns the given rules ask for, grouped by rule id."""
     out: list[Pattern] = []
     for rid in rule_ids:
-        params = rule(rid).params
-        out += [Pattern.literal(rid, text) for text in params.get("prefilter", ())]
-        out += [Pattern(rid, rx.encode("utf-8")) for rx in params.get("prefilter_regex", ())]
-        for words in params.get("prefilter_words", ()):
+        p = params(rid, LogParams)
+        out += [Pattern.literal(rid, text) for text in p.prefilter]
+        out += [Pattern(rid, rx.encode("utf-8")) for rx in p.prefilter_regex]
+        for words in p.prefilter_words:
             out += all_words(rid, list(words))
     return tuple(out)
 
@@ -64,34 +48,13 @@ class FileHunt:
         self.ctx = ctx
         self.result = result
         self.state: dict[str, Any] = {}
-        self._per_source: dict[tuple[str, str], int] = {}
+        self._reporter = Reporter(result)
 
     def report(self, rec: LogRecord, hit: Hit) -> None:
         self.report_at(rec.line, rec.raw, rec.timestamp, hit)
 
     def report_at(self, line: int, raw: str, timestamp: datetime | None, hit: Hit) -> None:
-        r = rule(hit.rule_id)
-        cap = int(r.params.get("max_findings_per_source", DEFAULT_MAX_PER_SOURCE))
-        key = (hit.rule_id, hit.source_ip or "")
-        seen = self._per_source.get(key, 0) + 1
-        self._per_source[key] = seen
-        if seen > cap:
-            self.result.suppress(
-                hit.rule_id,
-                f"more than {cap} hit{'s' if cap != 1 else ''} from one source in one file; "
-                f"only the first {cap} {'are' if cap != 1 else 'is'} listed",
-            )
-            return
-        self.result.findings.append(
-            r.finding(
-                EvidenceRef(self.file.rel_path, line, raw[:MAX_EXCERPT]),
-                timestamp=timestamp,
-                source_ip=hit.source_ip or None,
-                details={k: v[:MAX_DETAIL] for k, v in hit.details.items() if v},
-                severity=hit.severity,
-                implies=hit.implies,
-            )
-        )
+        self._reporter.report(hit, EvidenceRef(self.file.rel_path, line, raw), timestamp)
 
     def suppress(self, rule_id: str, reason: str) -> None:
         self.result.suppress(rule_id, reason)
@@ -172,10 +135,6 @@ class LogAnalyzer:
 @cache
 def _patterns_of(cls: type[LogAnalyzer]) -> tuple[Pattern, ...]:
     return rule_patterns(cls.rule_ids) + cls.extra_patterns()
-
-
-def params(rule_id: str) -> Mapping[str, Any]:
-    return rule(rule_id).params
 
 
 def status_of(text: str) -> int | None:

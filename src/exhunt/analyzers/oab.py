@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import ntpath
-import re
-from functools import cache
 
-from exhunt.analyzers.logscan import FileHunt, Hit, LogAnalyzer, params
+from exhunt.analyzers.logscan import FileHunt, LogAnalyzer
 from exhunt.artefacts.oab import OabGeneratorFormat
 from exhunt.artefacts.records import LogRecord
+from exhunt.hits import Hit
 from exhunt.model import ArtefactKind
+from exhunt.ruleparams import OabDownloadParams
+from exhunt.rules import params
 
 OAB_PATH = "EXH-PL-26858-OAB-PATH"
 UNKNOWN_INSTALL = "unknown (tested for any \\ClientAccess\\OAB\\ folder)"
-
-
-@cache
-def _message() -> re.Pattern[str]:
-    return re.compile(str(params(OAB_PATH)["message_regex"]), re.IGNORECASE)
 
 
 def normalise_windows_path(path: str) -> str:
@@ -32,7 +28,7 @@ def inside_oab_folder(path: str, install: str | None) -> bool:
     norm = normalise_windows_path(path).lower()
     if norm.startswith("\\\\"):
         return False  # a UNC path is never where the generator downloads
-    oab = str(params(OAB_PATH)["oab_folder"]).lower().strip("\\")
+    oab = params(OAB_PATH, OabDownloadParams).oab_folder.strip("\\")
     if install:
         base = normalise_windows_path(install.rstrip("\\/") + "\\" + oab).lower()
         return norm == base or norm.startswith(base + "\\")
@@ -46,7 +42,7 @@ class OabGeneratorAnalyzer(LogAnalyzer):
     rule_ids = (OAB_PATH,)
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
-        m = _message().search(rec.raw)
+        m = params(OAB_PATH, OabDownloadParams).message_regex.search(rec.raw)
         if m is None:
             return
         path = m.group(1).strip().strip("'\"")
@@ -58,7 +54,7 @@ class OabGeneratorAnalyzer(LogAnalyzer):
             rec,
             Hit(
                 OAB_PATH,
-                {
+                facts={
                     "path": path,
                     "normalised_path": norm if norm != path else "",
                     "exchange_install": hunt.ctx.exchange_install or UNKNOWN_INSTALL,

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from exhunt.analyzers.httpproxy import build_of
-from exhunt.analyzers.logscan import FileHunt, Hit, LogAnalyzer, first_address, params, status_of
+from exhunt.analyzers.logscan import FileHunt, LogAnalyzer, first_address, status_of
 from exhunt.artefacts.exchange_csv import RpsHttpFormat
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.urls import full_uri
-from exhunt.model import ArtefactKind, Implies, Observation, Severity
+from exhunt.hits import Hit
+from exhunt.model import ArtefactKind, Observation
+from exhunt.ruleparams import RpsClientInfoParams
+from exhunt.rules import params
 
 CLIENT_INFO = "EXH-OWASSRF-RPS-CLIENTINFO"
-
-
-@cache
-def _expected() -> frozenset[str]:
-    return frozenset(str(c).strip().lower() for c in params(CLIENT_INFO)["expected_client_info"])
 
 
 class RpsHttpAnalyzer(LogAnalyzer):
@@ -29,12 +25,15 @@ class RpsHttpAnalyzer(LogAnalyzer):
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         client_info = rec.get("ClientInfo").strip()
-        if client_info.lower() in _expected():
+        p = params(CLIENT_INFO, RpsClientInfoParams)
+        if client_info.lower() in p.expected_client_info:
             return
         status = status_of(rec.get("HttpStatus"))
         chain = rec.get("ClientIpAddress").strip()
+        served = status in p.success_statuses
         hit = Hit(
             CLIENT_INFO,
+            "hit" if served else "refused",
             {
                 "client_info": client_info,
                 "status": rec.get("HttpStatus"),
@@ -48,11 +47,10 @@ class RpsHttpAnalyzer(LogAnalyzer):
             },
             source_ip=first_address(chain) or None,
         )
-        if status in frozenset(int(s) for s in params(CLIENT_INFO)["success_statuses"]):
-            hit.details["outcome"] = f"{status}: the PowerShell request was served (probable code execution)"
+        if served:
+            hit.facts["outcome"] = f"{status}: the PowerShell request was served (probable code execution)"
         else:
-            hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
-            hit.details["outcome"] = f"{status if status is not None else 'no status'}: not served"
+            hit.facts["outcome"] = f"{status if status is not None else 'no status'}: not served"
         hunt.report(rec, hit)
 
     def observe(self, rec: LogRecord, fmt: LogFormat, hunt: FileHunt) -> None:

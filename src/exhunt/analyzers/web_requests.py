@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
-from exhunt.analyzers.logscan import FileHunt, Hit, params
+from exhunt.analyzers.logscan import FileHunt, Hit
 from exhunt.artefacts.rps_token import decode_rps_cat
 from exhunt.artefacts.urls import decode_uri, full_uri, query_value
-from exhunt.model import Implies, Severity
+from exhunt.ruleparams import ExportToolParams, OwaPowerShellParams, ProxyNotShellParams, ProxyShellParams
+from exhunt.rules import params
 
 PS_SSRF = "EXH-PS-AUTODISCOVER-SSRF"
 PNS_POWERSHELL = "EXH-PNS-AUTODISCOVER-POWERSHELL"
@@ -59,38 +59,23 @@ class WebRequest:
     def status_text(self) -> str:
         return str(self.status) if self.status is not None else "no status"
 
-    def hit(self, rule_id: str, **extra: str | None) -> Hit:
-        details = self.describe() if self.describe else {}
-        details.update({k: v for k, v in extra.items() if v})
-        return Hit(rule_id, details, source_ip=self.client_ip or None)
-
-
-@cache
-def _ints(rule_id: str, key: str) -> frozenset[int]:
-    return frozenset(int(x) for x in params(rule_id).get(key, ()))
-
-
-@cache
-def _regex(rule_id: str, key: str) -> re.Pattern[str]:
-    return re.compile(str(params(rule_id)[key]), re.IGNORECASE | re.DOTALL)
-
-
-@cache
-def _lower_set(rule_id: str, key: str) -> frozenset[str]:
-    return frozenset(str(x).strip().lower() for x in params(rule_id).get(key, ()))
+    def hit(self, rule_id: str, tier: str = "hit", /, **extra: str | None) -> Hit:
+        """A hit of `rule_id` with outcome tier `tier`; `extra` facts join the request's own."""
+        facts = self.describe() if self.describe else {}
+        facts.update({k: v for k, v in extra.items() if v})
+        return Hit(rule_id, tier, facts, source_ip=self.client_ip or None)
 
 
 def proxyshell(req: WebRequest) -> Hit | None:
     """The autodiscover.json path confusion of CVE-2021-34473 (detection-spec.md §4.1)."""
-    p = params(PS_SSRF)
+    p = params(PS_SSRF, ProxyShellParams)
     u = req.decoded
-    suffix = str(p["stem_suffix"]).lower()
-    at = u.find(suffix)
+    at = u.find(p.stem_suffix)
     if at < 0:
         return None
-    rest = u[at + len(suffix) :]
+    rest = u[at + len(p.stem_suffix) :]
     confused = rest.startswith(("?@", "@", "/@"))
-    if not confused and not any(m in rest for m in p["query_markers"]):
+    if not confused and not any(m in rest for m in p.query_markers):
         return None
     token_value = query_value(req.query, "X-Rps-CAT") or query_value(decode_uri(req.query), "X-Rps-CAT")
     m = _BACKEND.search(rest)
@@ -108,24 +93,20 @@ def proxyshell(req: WebRequest) -> Hit | None:
         extra.update(impersonated_user=token.user, impersonated_sid=token.sid, token_auth_type=token.auth_type)
     elif token_value:
         extra["token_note"] = "X-Rps-CAT present but not decodable"
-    hit = req.hit(PS_SSRF, **extra)
-    if backend in p["sensitive_backends"] and status in _ints(PS_SSRF, "success_statuses"):
-        hit.details["outcome"] = f"{status} from the back end's /{backend}: the SSRF was served"
-        return hit
-    if status in _ints(PS_SSRF, "reached_statuses"):
-        hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
-        hit.details["outcome"] = f"{status}: the front end forwarded the request (server was vulnerable)"
-    else:
-        hit.severity, hit.implies = Severity.MEDIUM, Implies.ATTEMPT
-        hit.details["outcome"] = f"{req.status_text}: refused or failed"
-    return hit
+    if backend in p.sensitive_backends and status in p.success_statuses:
+        said = f"{status} from the back end's /{backend}: the SSRF was served"
+        return req.hit(PS_SSRF, "hit", **extra, outcome=said)
+    if status in p.reached_statuses:
+        said = f"{status}: the front end forwarded the request (server was vulnerable)"
+        return req.hit(PS_SSRF, "reached", **extra, outcome=said)
+    return req.hit(PS_SSRF, "refused", **extra, outcome=f"{req.status_text}: refused or failed")
 
 
 def proxynotshell(req: WebRequest) -> Hit | None:
     """EOMTv2's `(?=.*autodiscover)(?=.*powershell)` on the URL-decoded URI (detection-spec.md §1.4)."""
     u = req.decoded
-    words = [str(w).lower() for w in params(PNS_POWERSHELL)["words"]]
-    if not all(w in u for w in words) or "x-rps-cat" in u:
+    p = params(PNS_POWERSHELL, ProxyNotShellParams)
+    if not all(w in u for w in p.words) or "x-rps-cat" in u:
         return None
     raw = req.uri.lower()
     variants = []
@@ -135,39 +116,33 @@ def proxynotshell(req: WebRequest) -> Hit | None:
         variants.append("'powershell' moved into a parameter value")
     if "@" not in u:
         variants.append("no '@' in the URI (e.g. 'a..foo' form)")
-    hit = req.hit(PNS_POWERSHELL, variant="; ".join(variants) or None)
-    if req.status not in _ints(PNS_POWERSHELL, "success_statuses"):
-        hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
-        hit.details["outcome"] = f"{req.status_text}: not served"
-    else:
-        hit.details["outcome"] = f"{req.status}: the PowerShell endpoint served the request"
-    return hit
+    variant = "; ".join(variants) or None
+    if req.status not in p.success_statuses:
+        return req.hit(PNS_POWERSHELL, "refused", variant=variant, outcome=f"{req.status_text}: not served")
+    said = f"{req.status}: the PowerShell endpoint served the request"
+    return req.hit(PNS_POWERSHELL, variant=variant, outcome=said)
 
 
 def owassrf(req: WebRequest, hunt: FileHunt) -> Hit | None:
     """`/owa/<mailbox>/powershell` (detection-spec.md §4.3)."""
-    m = _regex(OWASSRF_PATH, "path_regex").search(req.decoded)
+    p = params(OWASSRF_PATH, OwaPowerShellParams)
+    m = p.path_regex.search(req.decoded)
     if m is None:
         return None
-    if req.user_agent.strip().lower() in _lower_set(OWASSRF_PATH, "legit_user_agents"):
+    if req.user_agent.strip().lower() in p.legit_user_agents:
         hunt.suppress(OWASSRF_PATH, "request from a legitimate remote PowerShell client user agent")
         return None
     mailbox = m.group(0)[len("/owa/") : -len("/powershell")]
-    hit = req.hit(OWASSRF_PATH, explicit_mailbox=mailbox)
-    if req.status not in _ints(OWASSRF_PATH, "success_statuses"):
-        hit.severity, hit.implies = Severity.HIGH, Implies.ATTEMPT
-        hit.details["outcome"] = f"{req.status_text}: not served"
-    else:
-        hit.details["outcome"] = f"{req.status}: the PowerShell endpoint served the request"
-    return hit
+    if req.status not in p.success_statuses:
+        return req.hit(OWASSRF_PATH, "refused", explicit_mailbox=mailbox, outcome=f"{req.status_text}: not served")
+    said = f"{req.status}: the PowerShell endpoint served the request"
+    return req.hit(OWASSRF_PATH, explicit_mailbox=mailbox, outcome=said)
 
 
 def exporttool(req: WebRequest) -> Hit | None:
     """Build fingerprinting through the eDiscovery export tool manifest (detection-spec.md §3.1)."""
-    p = params(RECON_EXPORTTOOL)
-    if req.routing_hint.strip().lower() == str(p["routing_hint"]).lower() or _regex(
-        RECON_EXPORTTOOL, "stem_regex"
-    ).search(req.stem):
+    p = params(RECON_EXPORTTOOL, ExportToolParams)
+    if req.routing_hint.strip().lower() == p.routing_hint or p.stem_regex.search(req.stem):
         return req.hit(RECON_EXPORTTOOL)
     return None
 

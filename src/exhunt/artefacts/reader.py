@@ -26,13 +26,15 @@ MAX_ERRORS = 25
 _TEXT_BYTES = bytes(range(0x20, 0x100)) + b"\t\n\r\f\v\x1b"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Block:
     """Whole lines of one file. `data` ends with a newline except, perhaps, at the end of the file."""
 
     data: bytes
     first_line: int  # 1-based number of the block's first line
-    newlines: int  # newline characters in `data`
+    # Newline characters in `data`; None until counted. A consumer that walks the whole block
+    # anyway (the log scan numbers its candidate lines) sets it, so the bytes are counted once.
+    newlines: int | None
     final: bool  # nothing follows
 
 
@@ -228,9 +230,9 @@ class BlockReader:
                 body, carry = data, b""
             else:
                 body, carry = data[: cut + 1], data[cut + 1 :]
-            newlines = body.count(b"\n")
-            yield Block(body, line, newlines, False)
-            line += newlines
+            block = Block(body, line, None, False)
+            yield block
+            line += block.newlines if block.newlines is not None else body.count(b"\n")
             if len(carry) > self.max_line:
                 kept, dropped, skipping, carry = carry[: self.max_line], len(carry) - self.max_line, True, b""
             chunk = self._read()

@@ -15,7 +15,7 @@ without parsing every line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -100,8 +100,6 @@ class LogScan:
         for block in self.reader:
             data = block.data
             size = len(data)
-            lines_here = block.newlines + (1 if size and not data.endswith(b"\n") else 0)
-            self.stats.lines += lines_here
             wanted: dict[int, set[int]] = {}
             last_start = last_end = -1
             for end, pid in self.prefilter.scan(data):
@@ -123,7 +121,9 @@ class LogScan:
             edges = self._edges(data)
             for start in edges:
                 wanted.setdefault(start, set())
-            yield from self._lines(data, block.first_line, wanted, edges, block.final)
+            newlines = yield from self._lines(data, block.first_line, wanted, edges, block.final)
+            block.newlines = newlines
+            self.stats.lines += newlines + (1 if size and not data.endswith(b"\n") else 0)
         self.reader.finish()
 
     def _edges(self, data: bytes) -> set[int]:
@@ -163,7 +163,9 @@ class LogScan:
         wanted: dict[int, set[int]],
         edges: set[int],
         final: bool,
-    ) -> Iterator[Line]:
+    ) -> Generator[Line, None, int]:
+        """The wanted lines with their numbers; returns the block's newline count, counted in
+        the same walk that numbers the lines (each byte is counted once)."""
         number = first_line
         pos = 0
         size = len(data)
@@ -197,6 +199,7 @@ class LogScan:
             )
             if directive:
                 self.stats.directives += 1
+        return number - first_line + data.count(b"\n", pos)
 
 
 def _line_starts(data: bytes) -> Iterator[int]:

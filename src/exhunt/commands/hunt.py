@@ -26,6 +26,7 @@ from exhunt.engine import Progress as HuntProgress
 from exhunt.hunt import hunt_hosts
 from exhunt.model import HuntResult, Verdict
 from exhunt.report.console import render_host, render_summary
+from exhunt.rules import RuleErrors, catalog
 
 NAME = "hunt"
 HELP = "hunt a server, a triage collection or a folder for traces of Exchange attacks"
@@ -68,7 +69,7 @@ EXIT_CODES = (
 )
 # (option, module, function writing to a text stream, what it is)
 OUTPUTS = (
-    ("json", "write exhunt.hunt/1 JSON (the whole result; `exhunt report` reads it back)"),
+    ("json", "write exhunt.hunt/2 JSON (the whole result; `exhunt report` reads it back)"),
     ("jsonl", "write one JSON line per finding, dated or not, with ECS fields (exhunt.finding/1)"),
     ("csv", "write one CSV row per finding, dated or not (spreadsheet-safe unless --csv-raw)"),
     ("html", "write the self-contained HTML report"),
@@ -279,6 +280,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     options = hunt_options(args)
     per_rule = 0 if args.verbose else args.per_rule
+    try:
+        catalog()  # every rule checked before any evidence is read
+    except RuleErrors as exc:
+        err.print(
+            f"exhunt hunt: the shipped rules are broken ({len(exc.errors)} problems):\n{exc}",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 2
     try:
         hosts = discover(args.path)
     except EvidenceUnavailable as exc:

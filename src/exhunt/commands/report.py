@@ -1,4 +1,4 @@
-"""`exhunt report`: re-render the outputs of a saved hunt (its `exhunt.hunt/1` JSON)."""
+"""`exhunt report`: re-render the outputs of a saved hunt (its `exhunt.hunt/2` JSON, or an older `/1`)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ hands on, without hunting again:
   --misp      a MISP event: attack addresses, attacker files, requests, CVEs.
   --jsonl     one JSON line per finding, dated or not, with ECS fields, for a SIEM.
   --csv       one CSV row per finding, dated or not.
-  --json      the result again as exhunt.hunt/1 JSON (normalised).
+  --json      the result again as exhunt.hunt/2 JSON (normalised).
 
 Each takes a file name or - for standard output.
 
@@ -80,7 +80,7 @@ def load_result(path: Path) -> HuntResult:
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path}: not a valid exhunt.hunt/1 result (bad or missing field: {exc})") from None
+        raise ValueError(f"{path}: not a valid exhunt.hunt result (bad or missing field: {exc})") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from exhunt.commands.common import add_console, add_output, consoles, write_text
 from exhunt.model import CHAINS, Severity
-from exhunt.rules import Rule, RuleError, catalog
+from exhunt.rules import Rule, RuleErrors, catalog
 
 NAME = "rules"
 HELP = "list the detection rules, or explain one (id, severity, CVEs, why it fires)"
@@ -30,7 +30,7 @@ examples:
   exhunt rules EXH-PL-26855-SSRF     # the full explanation of one rule
   exhunt rules --chain ProxyShell    # the rules of one chain
   exhunt rules --severity high       # high and critical rules
-  exhunt rules --json -              # the catalog for machines (exhunt.rules/1)
+  exhunt rules --json -              # the catalog for machines (exhunt.rules/2)
 """
 EXIT_CODES = ("0  listed", "2  no such rule, or a shipped rule file is broken")
 
@@ -52,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="LEVEL",
         help="only rules at this severity or worse (critical, high, medium, low, info)",
     )
-    add_output(parser, (("json", "write the catalog as exhunt.rules/1 JSON"),))
+    add_output(parser, (("json", "write the catalog as exhunt.rules/2 JSON"),))
     add_console(parser)
 
 
@@ -85,8 +85,8 @@ def select(rules: Iterable[Rule], chains: list[str], severity: str | None) -> li
 def run(args: argparse.Namespace) -> int:
     try:
         rules = catalog()
-    except RuleError as exc:
-        print(f"exhunt: a shipped rule file is broken: {exc}", file=sys.stderr)
+    except RuleErrors as exc:
+        print(f"exhunt: the shipped rules are broken ({len(exc.errors)} problems):\n{exc}", file=sys.stderr)
         return 2
     wanted = [r.upper() for r in args.rule_ids]
     unknown = [r for r in wanted if r not in rules]
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     chosen = [rules[r] for r in wanted] if wanted else select(rules.values(), args.chain, args.severity)
     if args.json:
         write_text(
-            args.json, json.dumps({"schema": "exhunt.rules/1", "rules": [r.to_dict() for r in chosen]}, indent=2) + "\n"
+            args.json, json.dumps({"schema": "exhunt.rules/2", "rules": [r.to_dict() for r in chosen]}, indent=2) + "\n"
         )
         if args.json == "-" or args.quiet:
             return 0
@@ -114,7 +114,13 @@ def run(args: argparse.Namespace) -> int:
 def explain(console: Console, r: Rule) -> None:
     console.print(Text.assemble((r.id, "bold"), f" v{r.version} - {r.title}"))
     lines = [
-        f"severity {r.severity}, category {r.category}, a hit means: {r.implies}",
+        f"category {r.category}, detector {r.detector}",
+        "outcomes:",
+        *(
+            f"  {tier.name}: severity {tier.severity}, a hit means: {tier.implies}"
+            + (f" - {tier.when}" if tier.when else "")
+            for tier in r.outcomes.values()
+        ),
         f"chain {r.chain or '-'}; CVEs {', '.join(r.cves) or '-'}" if r.chain or r.cves else "",
         r.explanation,
         *(f"see: {ref}" for ref in r.references),
@@ -131,8 +137,9 @@ def rules_table(chosen: list[Rule], total: int) -> Table:
     table = Table(title=shown, box=box.SIMPLE_HEAD, show_lines=False, expand=False, pad_edge=False)
     table.add_column("rule", no_wrap=True, overflow="fold", min_width=max((len(r.id) for r in chosen), default=4))
     table.add_column("sev", no_wrap=True)
+    table.add_column("tiers", no_wrap=True)
     table.add_column("chain", no_wrap=True)
     table.add_column("title", overflow="fold")
     for r in chosen:
-        table.add_row(r.id, str(r.severity), r.chain or "", r.title)
+        table.add_row(r.id, str(r.severity), str(len(r.outcomes)), r.chain or "", r.title)
     return table

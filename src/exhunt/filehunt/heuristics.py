@@ -21,15 +21,14 @@ from exhunt.filehunt.locations import (
     auth_stock_status,
     look_alike,
 )
-from exhunt.model import Implies, Severity, utc
+from exhunt.model import utc
 
 
 @dataclass(frozen=True, slots=True)
 class Signal:
     rule_id: str
     details: dict[str, str] = field(default_factory=dict)
-    severity: Severity | None = None  # None: the rule's own
-    implies: Implies | None = None
+    outcome: str = "hit"  # one of the rule's outcome tiers (data/rules/files.toml)
 
 
 BINARY_PAGE_EXTENSIONS = frozenset({".aspx", ".ashx", ".asmx", ".asp", ".asa", ".asax", ".ascx"})
@@ -78,7 +77,7 @@ def binary_page(loc: Location, head: bytes, text: bytes) -> Signal | None:
     details = {"starts_with": escape_snippet(first, 8), "container": what}
     if _PAGE_CODE.search(text):
         details["page_code"] = "present"
-        return Signal("EXH-WS-BINARY-PAGE", details, Severity.HIGH, Implies.COMPROMISE)
+        return Signal("EXH-WS-BINARY-PAGE", details, "page-code")
     return Signal("EXH-WS-BINARY-PAGE", details)
 
 
@@ -98,7 +97,7 @@ def auth_folder(loc: Location) -> Signal | None:
     details = {"folder": f"{vdir}\\auth", "why": status[1]}
     if loc.is_page:
         return Signal("EXH-WS-AUTH-NONSTOCK", details)
-    return Signal("EXH-WS-AUTH-NONSTOCK", details, Severity.MEDIUM)
+    return Signal("EXH-WS-AUTH-NONSTOCK", details, "not-page")
 
 
 def aspnet_client_page(loc: Location) -> Signal | None:
@@ -136,20 +135,19 @@ def attack_window(loc: Location, mtime: datetime | None, windows: Iterable[Seque
     hit = next((w for w in windows if _in_window(when, w)), None)
     if hit is None:
         return None
-    severity: Severity | None
     if loc.place in (Place.ASPNET_CLIENT, Place.IIS_WEBROOT):
-        severity = Severity.MEDIUM
+        outcome = "web-root"
     elif loc.place is Place.EXCHANGE_AUTH:
         status = auth_stock_status(loc)
         if status is None or status[0]:
             return None  # stock pages are rewritten by the updates of those very months
-        severity = Severity.MEDIUM
+        outcome = "web-root"
     elif "/frontend/httpproxy/" in loc.path and loc.name != "global.asax":
-        severity = None  # the rule's own (low): the proxy folders hold only global.asax and web.config
+        outcome = "hit"  # the rule's own (low): the proxy folders hold only global.asax and web.config
     else:
         return None  # ClientAccess: thousands of stock pages, every update rewrites them
     written = when.isoformat().replace("+00:00", "Z")
-    return Signal("EXH-FS-ATTACK-WINDOW", {"window": f"{hit[0]} {hit[1]}..{hit[2]}", "written": written}, severity)
+    return Signal("EXH-FS-ATTACK-WINDOW", {"window": f"{hit[0]} {hit[1]}..{hit[2]}", "written": written}, outcome)
 
 
 def _in_window(when: datetime, window: Sequence[str]) -> bool:
@@ -168,7 +166,7 @@ def minidump_in_place(loc: Location, head: bytes) -> Signal | None:
     if not head.startswith(b"MDMP"):
         return None
     if loc.in_web_root:
-        return Signal("EXH-FS-MINIDUMP", {"place": str(loc.place)}, Severity.HIGH)
+        return Signal("EXH-FS-MINIDUMP", {"place": str(loc.place)}, "web-root")
     if loc.place in (Place.ROOT_DIR, Place.WINDOWS_TEMP):
         return Signal("EXH-FS-MINIDUMP", {"place": str(loc.place)})
     return None
@@ -179,7 +177,7 @@ def staged_archive(loc: Location, extensions: Iterable[str]) -> Signal | None:
         return None
     if loc.in_web_root:
         details = {"place": str(loc.place), "why": "downloadable from the web root"}
-        return Signal("EXH-FS-ARCHIVE-STAGED", details, Severity.MEDIUM)
+        return Signal("EXH-FS-ARCHIVE-STAGED", details, "web-root")
     if loc.place is not Place.PROGRAMDATA:
         return None
     marker = "/programdata/" if "/programdata/" in loc.path else "/users/all users/"
@@ -190,5 +188,5 @@ def staged_archive(loc: Location, extensions: Iterable[str]) -> Signal | None:
     return Signal(
         "EXH-FS-ARCHIVE-STAGED",
         {"place": "programdata", "why": "inside a ProgramData sub-folder"},
-        implies=Implies.NOTHING,
+        "vendor-folder",
     )

@@ -1,7 +1,7 @@
 """Event detectors, chosen per event by where it comes from (provider, else channel) and its id.
 
 Most events match no detector and cost one dictionary lookup. Each detector adds findings or
-suppression counts to the file's `UnitResult`; rules and their parameters live in
+suppression counts to the file's `Reporter`; rules and their parameters live in
 `exhunt/data/rules/events.toml`.
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from exhunt.events.detect import files, lsass, management, process, system
 from exhunt.events.record import EventRecord
-from exhunt.model import UnitResult
+from exhunt.hits import Reporter
 
-Detector = Callable[[EventRecord, UnitResult], None]
+Detector = Callable[[EventRecord, Reporter], None]
 
 # provider or channel name (lower case) -> source family
 _BY_PROVIDER = {
@@ -70,7 +70,7 @@ def family(record: EventRecord) -> str | None:
     return found
 
 
-def detect(record: EventRecord, result: UnitResult) -> None:
+def detect(record: EventRecord, result: Reporter) -> None:
     """Run every detector that applies to `record`."""
     source = family(record)
     if source is None or record.event_id is None:

@@ -1,4 +1,4 @@
-"""What every event detector shares: rule parameters, path helpers, and one way to turn an
+"""What every event detector shares: path helpers, and one way to turn an
 event into a finding (evidence path + line + record id, a capped excerpt, flat details)."""
 
 from __future__ import annotations
@@ -6,15 +6,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from functools import cache
-from typing import Any
 
 from exhunt.events.record import EventRecord
-from exhunt.model import EvidenceRef, UnitResult
-from exhunt.rules import Rule, rule
+from exhunt.hits import Hit, Reporter
+from exhunt.model import EvidenceRef
 
-EXCERPT_CAP = 600  # model.py: excerpts are about one log line long
-DETAIL_CAP = 2000  # a command line or parameter list may be long; details stay readable
 # Folders IIS serves on an Exchange server (detection-spec.md §2.1, §4.4), and the page types it runs.
 WEB_FOLDERS = (
     "\\inetpub\\",
@@ -29,30 +25,6 @@ PAGE_EXTENSIONS = frozenset(
 )
 _LOOPBACK_SHARE = re.compile(r"^\\\\(?:localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)\\[a-z]\$", re.IGNORECASE)
 _IP_FIELDS = ("IpAddress", "SourceIp", "SourceAddress", "ClientIP", "ClientIPAddress", "SourceNetworkAddress")
-
-
-@cache
-def words(rule_id: str, key: str) -> tuple[str, ...]:
-    """A rule parameter that is a list of strings, lower-cased for case-blind matching."""
-    value = rule(rule_id).params.get(key, ())
-    return tuple(str(v).lower() for v in value)
-
-
-@cache
-def word_set(rule_id: str, key: str) -> frozenset[str]:
-    return frozenset(words(rule_id, key))
-
-
-@cache
-def word(rule_id: str, key: str) -> str:
-    return str(rule(rule_id).params.get(key, "")).lower()
-
-
-@cache
-def pattern_groups(rule_id: str, key: str = "patterns") -> tuple[tuple[str, ...], ...]:
-    """A list of all-of string groups: the command matches a group when it holds every string."""
-    groups: Any = rule(rule_id).params.get(key, ())
-    return tuple(tuple(str(s).lower() for s in group) for group in groups)
 
 
 def matching_group(text: str, groups: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
@@ -88,10 +60,6 @@ def in_web_folder(lowered_path: str) -> bool:
     return any(folder in lowered_path for folder in WEB_FOLDERS)
 
 
-def cap(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def source_ip(record: EventRecord) -> str | None:
     """The remote address an event names, when it names a valid one."""
     for key in _IP_FIELDS:
@@ -116,22 +84,16 @@ def account(domain: str, user: str) -> str:
     return user
 
 
-def report(result: UnitResult, rule_id: str, record: EventRecord, facts: Mapping[str, str], **overrides: Any) -> None:
-    """Add a finding of `rule_id` for `record`. `facts` (ordered: the most telling first) make
-    both the excerpt, after the channel and event id, and the details."""
-    the_rule: Rule = rule(rule_id)
+def report(result: Reporter, rule_id: str, record: EventRecord, facts: Mapping[str, str], outcome: str = "hit") -> None:
+    """Report `rule_id` with outcome tier `outcome` for `record`. `facts` (ordered: the most
+    telling first) make both the excerpt, after the channel and event id, and the details."""
     shown = [f"{key}: {value}" for key, value in facts.items() if value]
-    excerpt = cap(f"{event_label(record)}: " + " | ".join(shown), EXCERPT_CAP)
     evidence = EvidenceRef(
         path=record.source,
         line=record.line,
-        excerpt=excerpt,
+        excerpt=f"{event_label(record)}: " + " | ".join(shown),
         record=str(record.record_id) if record.record_id is not None else None,
     )
     details = {"event": event_label(record), "computer": record.computer}
-    details.update({key: cap(value, DETAIL_CAP) for key, value in facts.items() if value})
-    result.findings.append(
-        the_rule.finding(
-            evidence, timestamp=record.timestamp, source_ip=source_ip(record), details=details, **overrides
-        )
-    )
+    details.update({key: value for key, value in facts.items() if value})
+    result.report(Hit(rule_id, outcome, details, source_ip(record)), evidence, record.timestamp)

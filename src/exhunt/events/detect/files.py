@@ -12,10 +12,11 @@ from exhunt.events.detect.common import (
     extension,
     in_web_folder,
     report,
-    word_set,
 )
 from exhunt.events.record import EventRecord
-from exhunt.model import Implies, Severity, UnitResult
+from exhunt.hits import Reporter
+from exhunt.ruleparams import DumpWritersParams, UmFileParams, WebScriptWriteParams, WritersParams
+from exhunt.rules import params
 
 DROP = "EXH-EVT-WEBSHELL-DROP"
 WRITE = "EXH-EVT-WEB-SCRIPT-WRITE"
@@ -27,7 +28,7 @@ AGENTS = "EXH-EVT-TRANSPORT-AGENT-CONFIG"
 _VERSION_FOLDER = re.compile(r"\\\d+\.\d+\.\d+(?:\.\d+)?\\")
 
 
-def file_created(record: EventRecord, result: UnitResult) -> None:
+def file_created(record: EventRecord, result: Reporter) -> None:
     target = record.get("TargetFilename")
     if not target:
         return
@@ -44,38 +45,39 @@ def file_created(record: EventRecord, result: UnitResult) -> None:
     }
     page = ext in PAGE_EXTENSIONS
     if page and in_web_folder(lowered):
-        if writer in word_set(DROP, "writers"):
+        if writer in params(DROP, WritersParams).writers:
             report(result, DROP, record, facts)
             return
         _ordinary_writer(writer, name, lowered, facts, record, result)
-    if writer in word_set(UM_FILE, "writers"):
+    if writer in params(UM_FILE, UmFileParams).writers:
         _um_write(name, ext, page, facts, record, result)
     if ext == ".dmp" or ".dmp." in name:
         if "lsass" in name:
             report(result, DUMP_FILE, record, facts)
-        elif writer in word_set(DUMP_FILE, "dump_writers"):
-            report(result, DUMP_FILE, record, facts, implies=Implies.SUSPICIOUS)
+        elif writer in params(DUMP_FILE, DumpWritersParams).dump_writers:
+            report(result, DUMP_FILE, record, facts, "known-writer")
     if name == "agents.config" and "\\transportroles\\" in lowered:
         report(result, AGENTS, record, facts)
 
 
 def _ordinary_writer(
-    writer: str, name: str, lowered: str, facts: dict[str, str], record: EventRecord, result: UnitResult
+    writer: str, name: str, lowered: str, facts: dict[str, str], record: EventRecord, result: Reporter
 ) -> None:
-    if writer in word_set(WRITE, "installers"):
+    if writer in params(WRITE, WebScriptWriteParams).installers:
         result.suppress(WRITE, "page installed by Exchange setup or Windows servicing")
     elif _VERSION_FOLDER.search(lowered):
         result.suppress(WRITE, "page in a versioned Exchange resource folder")
-    elif name in word_set(WRITE, "shipped_pages"):
+    elif name in params(WRITE, WebScriptWriteParams).shipped_pages:
         result.suppress(WRITE, "name of a page Exchange ships in owa\\auth or ecp\\auth")
     else:
         report(result, WRITE, record, facts)
 
 
-def _um_write(name: str, ext: str, page: bool, facts: dict[str, str], record: EventRecord, result: UnitResult) -> None:
-    if name in word_set(UM_FILE, "expected_names") or ext in word_set(UM_FILE, "expected_extensions"):
+def _um_write(name: str, ext: str, page: bool, facts: dict[str, str], record: EventRecord, result: Reporter) -> None:
+    p = params(UM_FILE, UmFileParams)
+    if name in p.expected_names or ext in p.expected_extensions:
         return
     if page:
-        report(result, UM_FILE, record, facts, severity=Severity.CRITICAL, implies=Implies.COMPROMISE)
+        report(result, UM_FILE, record, facts, "web-page")
     else:
         report(result, UM_FILE, record, facts)

@@ -3,16 +3,18 @@ lsass.exe (detection-spec.md §4.5; access rights as public Sysmon guidance list
 
 from __future__ import annotations
 
-from exhunt.events.detect.common import account, basename, report, word_set, words
+from exhunt.events.detect.common import account, basename, report
 from exhunt.events.record import EventRecord
-from exhunt.model import Implies, Severity, UnitResult
+from exhunt.hits import Reporter
+from exhunt.ruleparams import LsassAccessParams, LsassHandleParams
+from exhunt.rules import params
 
 ACCESS = "EXH-EVT-LSASS-ACCESS"
 HANDLE = "EXH-EVT-LSASS-HANDLE"
 _VM_READ = 0x10
 
 
-def process_access(record: EventRecord, result: UnitResult) -> None:
+def process_access(record: EventRecord, result: Reporter) -> None:
     if basename(record.get("TargetImage")) != "lsass.exe":
         return
     source = basename(record.get("SourceImage"))
@@ -26,17 +28,17 @@ def process_access(record: EventRecord, result: UnitResult) -> None:
         "source_process_id": record.get("SourceProcessId"),
         "call_trace": record.get("CallTrace"),
     }
-    library = next((lib for lib in words(ACCESS, "dump_libraries") if lib in trace), None)
+    library = next((lib for lib in params(ACCESS, LsassAccessParams).dump_libraries if lib in trace), None)
     if library:
         report(result, ACCESS, record, {"dump_library": library, **facts})
-    elif granted in word_set(ACCESS, "dump_access"):
-        if source in word_set(ACCESS, "expected_accessors"):
+    elif granted in params(ACCESS, LsassAccessParams).dump_access:
+        if source in params(ACCESS, LsassAccessParams).expected_accessors:
             result.suppress(ACCESS, "dump-style access to LSASS by a Windows or security process")
         else:
-            report(result, ACCESS, record, facts, severity=Severity.MEDIUM, implies=Implies.SUSPICIOUS)
+            report(result, ACCESS, record, facts, "dump-access")
 
 
-def object_access(record: EventRecord, result: UnitResult) -> None:
+def object_access(record: EventRecord, result: Reporter) -> None:
     if basename(record.get("ObjectName")) != "lsass.exe":
         return
     mask = _mask(record.get("AccessMask"))
@@ -50,10 +52,10 @@ def object_access(record: EventRecord, result: UnitResult) -> None:
         "user": account(record.get("SubjectDomainName"), record.get("SubjectUserName")),
         "process_id": record.get("ProcessId"),
     }
-    if process in word_set(HANDLE, "expected_accessors"):
+    if process in params(HANDLE, LsassHandleParams).expected_accessors:
         result.suppress(HANDLE, "LSASS memory read by a Windows or security process")
-    elif process in word_set(HANDLE, "dump_vectors"):
-        report(result, HANDLE, record, facts, severity=Severity.HIGH, implies=Implies.COMPROMISE)
+    elif process in params(HANDLE, LsassHandleParams).dump_vectors:
+        report(result, HANDLE, record, facts, "dump-vector")
     else:
         report(result, HANDLE, record, facts)
 

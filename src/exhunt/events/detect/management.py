@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from exhunt.events.detect.common import is_web_path, report, word, word_set, words
+from exhunt.events.detect.common import is_web_path, report
 from exhunt.events.record import EventRecord
-from exhunt.model import Implies, Severity, UnitResult
+from exhunt.hits import Reporter
+from exhunt.ruleparams import CmdletsParams, RoleParams, ScriptMarkersParams
+from exhunt.rules import params
 
 VDIR_SCRIPT = "EXH-EVT-VDIR-URL-SCRIPT"
 EXPORT_WEB = "EXH-EVT-MAILBOX-EXPORT-WEB"
@@ -88,44 +90,44 @@ def parameters(text: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-def management_event(record: EventRecord, result: UnitResult) -> None:
+def management_event(record: EventRecord, result: Reporter) -> None:
     run = cmdlet_run(record)
     if run is None:
         return
     name = run.cmdlet.lower()
     failed = run.outcome == "failed"
-    attempt = {"severity": Severity.HIGH, "implies": Implies.ATTEMPT} if failed else {}
+    attempt = "failed" if failed else "hit"
     named = parameters(run.parameters)
-    params = {key: value for key, (_, value) in named.items()}
+    values = {key: value for key, (_, value) in named.items()}
     facts = run.facts()
     if _VDIR_CMDLET.match(name):
         _vdir(run, named, facts, attempt, record, result)
     elif name == "new-mailboxexportrequest":
-        path = params.get("filepath", "")
-        facts = {"file_path": path, "mailbox": params.get("mailbox", ""), **facts}
+        path = values.get("filepath", "")
+        facts = {"file_path": path, "mailbox": values.get("mailbox", ""), **facts}
         if is_web_path(path):
-            report(result, EXPORT_WEB, record, facts, **attempt)
+            report(result, EXPORT_WEB, record, facts, attempt)
         else:
             report(result, EXPORT, record, facts)
     elif name == "new-managementroleassignment":
-        role = params.get("role", "")
-        if word(ROLE, "role") in role.lower():
-            report(result, ROLE, record, {"role": role, "user": params.get("user", ""), **facts})
+        role = values.get("role", "")
+        if params(ROLE, RoleParams).role in role.lower():
+            report(result, ROLE, record, {"role": role, "user": values.get("user", ""), **facts})
     elif name == "remove-mailboxexportrequest":
-        report(result, REMOVED, record, {"identity": params.get("identity", ""), **facts})
+        report(result, REMOVED, record, {"identity": values.get("identity", ""), **facts})
     elif name == "new-exchangecertificate":
-        path = params.get("requestfile", "")
+        path = values.get("requestfile", "")
         if is_web_path(path):
-            report(result, CERT_WEB, record, {"request_file": path, **facts}, **attempt)
-    elif name in word_set(AGENT, "cmdlets"):
+            report(result, CERT_WEB, record, {"request_file": path, **facts}, attempt)
+    elif name in params(AGENT, CmdletsParams).cmdlets:
         report(
             result,
             AGENT,
             record,
             {
-                "agent": params.get("name") or params.get("identity", ""),
-                "assembly_path": params.get("assemblypath", ""),
-                "factory": params.get("transportagentfactory", ""),
+                "agent": values.get("name") or values.get("identity", ""),
+                "assembly_path": values.get("assemblypath", ""),
+                "factory": values.get("transportagentfactory", ""),
                 **facts,
             },
         )
@@ -135,11 +137,11 @@ def _vdir(
     run: CmdletRun,
     named: dict[str, tuple[str, str]],
     facts: dict[str, str],
-    attempt: dict[str, object],
+    attempt: str,
     record: EventRecord,
-    result: UnitResult,
+    result: Reporter,
 ) -> None:
-    markers = words(VDIR_SCRIPT, "script_markers")
+    markers = params(VDIR_SCRIPT, ScriptMarkersParams).script_markers
     for key, (name, value) in named.items():
         if key.endswith("url") and any(m in value.lower() for m in markers):
             identity = named.get("identity", ("", ""))[1]
@@ -148,10 +150,10 @@ def _vdir(
                 VDIR_SCRIPT,
                 record,
                 {"parameter": f"-{name}", "url": value, "identity": identity, **facts},
-                **attempt,
+                attempt,
             )
             return
     # parameters the parser could not split (odd quoting): the whole list still tells
     text = run.parameters.lower()
     if "url" in text and any(m in text for m in markers):
-        report(result, VDIR_SCRIPT, record, facts, **attempt)
+        report(result, VDIR_SCRIPT, record, facts, attempt)

@@ -12,14 +12,21 @@ from exhunt.events.detect.common import (
     account,
     basename,
     matching_group,
-    pattern_groups,
     report,
-    word,
-    word_set,
-    words,
 )
 from exhunt.events.record import EventRecord
-from exhunt.model import Implies, Severity, UnitResult
+from exhunt.hits import Reporter
+from exhunt.ruleparams import (
+    ExpectedChildrenParams,
+    MarkersParams,
+    OrdinalParams,
+    PatternGroupsParams,
+    SnapinParams,
+    StagingParams,
+    UmChildParams,
+    W3wpShellParams,
+)
+from exhunt.rules import params
 
 UM_CHILD = "EXH-EVT-26857-UM-CHILD"
 W3WP_SHELL = "EXH-EVT-W3WP-SHELL"
@@ -91,15 +98,15 @@ class ProcessStart:
         }
 
 
-def sysmon_process(record: EventRecord, result: UnitResult) -> None:
+def sysmon_process(record: EventRecord, result: Reporter) -> None:
     _process(ProcessStart.from_sysmon(record), record, result)
 
 
-def security_process(record: EventRecord, result: UnitResult) -> None:
+def security_process(record: EventRecord, result: Reporter) -> None:
     _process(ProcessStart.from_security(record), record, result)
 
 
-def script_block(record: EventRecord, result: UnitResult) -> None:
+def script_block(record: EventRecord, result: Reporter) -> None:
     """PowerShell 4104: the script text is checked like a command line, for the rules that do
     not need a parent process."""
     text = record.get("ScriptBlockText")
@@ -108,15 +115,15 @@ def script_block(record: EventRecord, result: UnitResult) -> None:
     facts = {"script_block": text, "script_path": record.get("Path"), "script_block_id": record.get("ScriptBlockId")}
     lowered = text.lower()
     _credential_dumping(lowered, facts, record, result)
-    group = matching_group(lowered, pattern_groups(HAFNIUM))
+    group = matching_group(lowered, params(HAFNIUM, PatternGroupsParams).patterns)
     if group:
         report(result, HAFNIUM, record, {"matched": " + ".join(group), **facts})
 
 
-def _process(start: ProcessStart, record: EventRecord, result: UnitResult) -> None:
+def _process(start: ProcessStart, record: EventRecord, result: Reporter) -> None:
     child = basename(start.image)
     parent = basename(start.parent_image)
-    if parent in word_set(UM_CHILD, "parents"):
+    if parent in params(UM_CHILD, UmChildParams).parents:
         _um_child(start, child, record, result)
     elif parent == "w3wp.exe":
         _w3wp_child(start, child, record, result)
@@ -133,67 +140,67 @@ def _process(start: ProcessStart, record: EventRecord, result: UnitResult) -> No
     _snapin(command, parent, start, facts, record, result)
     if ".aspx" in command and "+h" in command.partition("attrib")[2]:
         report(result, HIDDEN, record, facts)
-    group = matching_group(command, pattern_groups(HAFNIUM))
+    group = matching_group(command, params(HAFNIUM, PatternGroupsParams).patterns)
     if group:
         report(result, HAFNIUM, record, {"matched": " + ".join(group), **facts})
 
 
 @cache
 def _chopper_markers() -> tuple[tuple[str, str], ...]:
-    return tuple((m, _SPACES.sub("", m)) for m in words(CHOPPER, "markers"))
+    return tuple((m, _SPACES.sub("", m)) for m in params(CHOPPER, MarkersParams).markers)
 
 
-def _um_child(start: ProcessStart, child: str, record: EventRecord, result: UnitResult) -> None:
-    if child in word_set(UM_CHILD, "error_reporting"):
+def _um_child(start: ProcessStart, child: str, record: EventRecord, result: Reporter) -> None:
+    if child in params(UM_CHILD, UmChildParams).error_reporting:
         result.suppress(UM_CHILD, "Windows Error Reporting started by a Unified Messaging process")
-    elif child not in word_set(UM_CHILD, "expected_children"):
+    elif child not in params(UM_CHILD, UmChildParams).expected_children:
         report(result, UM_CHILD, record, start.facts())
 
 
-def _w3wp_child(start: ProcessStart, child: str, record: EventRecord, result: UnitResult) -> None:
+def _w3wp_child(start: ProcessStart, child: str, record: EventRecord, result: Reporter) -> None:
     facts = start.facts()
     pool = _APP_POOL.search(start.parent_command_line)
     app_pool = (pool.group(1) or pool.group(2)) if pool else ""
     if app_pool:
         facts["app_pool"] = app_pool
-    if child in word_set(W3WP_SHELL, "shells"):
-        marker = word(W3WP_SHELL, "exchange_pool_marker")
+    if child in params(W3WP_SHELL, W3wpShellParams).shells:
+        marker = params(W3WP_SHELL, W3wpShellParams).exchange_pool_marker
         exchange = not start.parent_command_line or marker in start.parent_command_line.lower()
-        report(result, W3WP_SHELL, record, facts, severity=None if exchange else Severity.HIGH)
-    elif child and child not in word_set(W3WP_CHILD, "expected_children"):
+        report(result, W3WP_SHELL, record, facts, "hit" if exchange else "other-pool")
+    elif child and child not in params(W3WP_CHILD, ExpectedChildrenParams).expected_children:
         report(result, W3WP_CHILD, record, facts)
 
 
-def _credential_dumping(text: str, facts: dict[str, str], record: EventRecord, result: UnitResult) -> None:
+def _credential_dumping(text: str, facts: dict[str, str], record: EventRecord, result: Reporter) -> None:
     if "comsvcs" in text and (
-        "minidump" in text or word(COMSVCS, "ordinal") in text or "#+24" in text or "#-4294967272" in text
+        "minidump" in text or params(COMSVCS, OrdinalParams).ordinal in text or "#+24" in text or "#-4294967272" in text
     ):
         report(result, COMSVCS, record, facts)
         return
-    group = matching_group(text, pattern_groups(LSASS_TOOL))
+    group = matching_group(text, params(LSASS_TOOL, PatternGroupsParams).patterns)
     if group:
         report(result, LSASS_TOOL, record, {"matched": " + ".join(group), **facts})
 
 
-def _staging(command: str, child: str, facts: dict[str, str], record: EventRecord, result: UnitResult) -> None:
+def _staging(command: str, child: str, facts: dict[str, str], record: EventRecord, result: Reporter) -> None:
     name = child.removesuffix(".exe")
-    if name not in word_set(STAGING, "archivers") and not _ARCHIVER.search(command):
+    if name not in params(STAGING, StagingParams).archivers and not _ARCHIVER.search(command):
         return
-    hits = [t for t in words(STAGING, "targets") if t in command]
+    hits = [t for t in params(STAGING, StagingParams).targets if t in command]
     if not hits:
         return
     dump = any(t in {".dmp", "lsass"} for t in hits)
-    report(result, STAGING, record, {"matched": ", ".join(hits), **facts}, implies=Implies.COMPROMISE if dump else None)
+    report(result, STAGING, record, {"matched": ", ".join(hits), **facts}, "dump" if dump else "hit")
 
 
 def _snapin(
-    command: str, parent: str, start: ProcessStart, facts: dict[str, str], record: EventRecord, result: UnitResult
+    command: str, parent: str, start: ProcessStart, facts: dict[str, str], record: EventRecord, result: Reporter
 ) -> None:
-    if "add-pssnapin" not in command or not any(s in command for s in words(SNAPIN, "snapins")):
+    if "add-pssnapin" not in command or not any(s in command for s in params(SNAPIN, SnapinParams).snapins):
         return
-    if parent in word_set(SNAPIN, "setup_parents") or _SPACES.sub("", word(SNAPIN, "setup_marker")) in _SPACES.sub(
-        "", command
-    ):
+    if parent in params(SNAPIN, SnapinParams).setup_parents or _SPACES.sub(
+        "", params(SNAPIN, SnapinParams).setup_marker
+    ) in _SPACES.sub("", command):
         result.suppress(SNAPIN, "Exchange setup loading its own snap-in")
         return
     report(result, SNAPIN, record, facts)

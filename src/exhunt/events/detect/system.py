@@ -3,9 +3,11 @@ CVE-2021-26857 UM error, cleared logs, explicit logons by IIS, Exchange group ch
 
 from __future__ import annotations
 
-from exhunt.events.detect.common import account, basename, report, word, word_set
+from exhunt.events.detect.common import account, basename, report
 from exhunt.events.record import EventRecord
-from exhunt.model import Severity, UnitResult
+from exhunt.hits import Reporter
+from exhunt.ruleparams import GroupAddParams, UmErrorParams
+from exhunt.rules import params
 
 UM_ERROR = "EXH-EVT-26857-UM-ERROR"
 CLEARED = "EXH-EVT-LOG-CLEARED"
@@ -14,17 +16,17 @@ GROUP_ADD = "EXH-EVT-EXCHANGE-GROUP-ADD"
 _ERROR_LEVEL = 2
 
 
-def unified_messaging(record: EventRecord, result: UnitResult) -> None:
+def unified_messaging(record: EventRecord, result: Reporter) -> None:
     """Test-ProxyLogon's check (detection-spec.md §1.1): level Error, the exception in the text."""
     if record.level is not None and record.level != _ERROR_LEVEL:
         return
     text = record.text()
-    if word(UM_ERROR, "marker") not in text.lower():
+    if params(UM_ERROR, UmErrorParams).marker not in text.lower():
         return
     report(result, UM_ERROR, record, {"message": text})
 
 
-def log_cleared(record: EventRecord, result: UnitResult) -> None:
+def log_cleared(record: EventRecord, result: Reporter) -> None:
     user = record.get("SubjectUserName")
     domain = record.get("SubjectDomainName")
     report(
@@ -39,7 +41,7 @@ def log_cleared(record: EventRecord, result: UnitResult) -> None:
     )
 
 
-def explicit_logon(record: EventRecord, result: UnitResult) -> None:
+def explicit_logon(record: EventRecord, result: Reporter) -> None:
     if basename(record.get("ProcessName")) != "w3wp.exe":
         return
     report(
@@ -55,11 +57,11 @@ def explicit_logon(record: EventRecord, result: UnitResult) -> None:
     )
 
 
-def group_member_added(record: EventRecord, result: UnitResult) -> None:
+def group_member_added(record: EventRecord, result: Reporter) -> None:
     group = record.get("TargetUserName")
-    if group.lower() not in word_set(GROUP_ADD, "groups"):
+    if group.lower() not in params(GROUP_ADD, GroupAddParams).groups:
         return
-    strong = group.lower() in word_set(GROUP_ADD, "domain_control_groups")
+    strong = group.lower() in params(GROUP_ADD, GroupAddParams).domain_control_groups
     report(
         result,
         GROUP_ADD,
@@ -69,5 +71,5 @@ def group_member_added(record: EventRecord, result: UnitResult) -> None:
             "member": record.get("MemberName") or record.get("MemberSid"),
             "changed_by": account(record.get("SubjectDomainName"), record.get("SubjectUserName")),
         },
-        severity=Severity.HIGH if strong else None,
+        "domain-control" if strong else "hit",
     )

@@ -1,0 +1,193 @@
+"""The whole `exhunt` command beside its floor and its peer, on the same input, in one run.
+
+    python bench/speed.py logs DIR        exhunt hunt DIR  vs  rg -i -f <the prefilter's patterns>  vs  cat
+    python bench/speed.py events [N]      exhunt hunt <N events of .evtx>  vs  the raw evtx parse
+    python bench/speed.py files DIR       exhunt hunt DIR  vs  read + SHA-256 of every file
+    python bench/speed.py startup         exhunt --version, exhunt build  vs  python -c pass
+
+Options: --rounds N (interleaved, default 3), --jobs N (exhunt's workers, default all cores),
+--json FILE (the figures as JSON). DIR for logs comes from `bench/corpus.py DIR --size-mb N`
+(its manifest.json is used to check every injected line was found); DIR for files from
+`bench/filetree.py DIR`. The events corpus is the shared .evtx samples (../shared/data/evtx)
+copied into a temporary folder until it holds N events (1,000,000 by default).
+
+Each command is timed from start to exit (interpreter start-up, evidence discovery, the pool,
+assessment and writing the JSON included), with the median and the best of the rounds, CPU
+seconds and the peak resident memory summed over its process tree. The load average is printed
+before and after: on a shared machine the ratios are the figures to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "data"
+PY = sys.executable
+EXHUNT = [PY, "-m", "exhunt"]
+
+
+def hunt_command(target: Path, out: Path, jobs: int) -> list[str]:
+    return [*EXHUNT, "hunt", str(target), "--json", str(out), "--jobs", str(jobs), "-q"]
+
+
+def log_files(root: Path) -> list[str]:
+    return sorted(str(p) for p in root.rglob("*") if p.is_file() and p.suffix.lower() == ".log")
+
+
+def rg_pattern_file(tmp: Path) -> Path:
+    from run import rg_patterns
+
+    path = tmp / "patterns.txt"
+    path.write_text("\n".join(rg_patterns()) + "\n")
+    return path
+
+
+def bench_logs(root: Path, rounds: int, jobs: int, tmp: Path) -> dict[str, object]:
+    rg = shutil.which("rg")
+    if rg is None:
+        raise SystemExit("ripgrep (rg) is not installed: apt-get install -y ripgrep")
+    files = log_files(root)
+    size_mb = sum(os.path.getsize(f) for f in files) / 1e6
+    patterns = rg_pattern_file(tmp)
+    out = tmp / "hunt.json"
+    commands: dict[str, Sequence[str]] = {
+        "exhunt hunt": hunt_command(root, out, jobs),
+        "rg -i -f": [rg, "-i", "-c", "--no-filename", "-j", str(jobs), "-f", str(patterns), *files],
+        "cat": ["cat", *files],
+    }
+    figures = harness.compare(commands, rounds)
+    checked = check_logs(root, out)
+    print(harness.table(figures, "rg -i -f", size_mb=size_mb))
+    print(f"injected attack lines found: {checked['found']} of {checked['expected']}")
+    return {"size_mb": round(size_mb, 1), "files": len(files), "check": checked, **_dump(figures, "rg -i -f")}
+
+
+def check_logs(root: Path, out: Path) -> dict[str, int]:
+    """How many of the corpus' injected attack lines the hunt reported, by file, line and rule."""
+    manifest = json.loads((root / "manifest.json").read_text())
+    result = json.loads(out.read_text())
+    got = {
+        (f["evidence"]["path"], f["evidence"]["line"], f["rule_id"])
+        for host in result["hosts"]
+        for f in host["findings"]
+    }
+    expected = {(a["file"], a["line"], a["rule_id"]) for a in manifest["attacks"]}
+    return {"expected": len(expected), "found": len(expected & got)}
+
+
+def events_corpus(tmp: Path, wanted: int) -> tuple[Path, int]:
+    from evtx import PyEvtxParser
+
+    samples = sorted((SHARED / "evtx").rglob("*.evtx"))
+    if not samples:
+        raise SystemExit(f"no .evtx samples under {SHARED / 'evtx'}")
+    counts = []
+    for s in samples:
+        try:
+            counts.append((s, sum(1 for _ in PyEvtxParser(str(s)).records())))
+        except Exception:  # a deliberately broken sample: not part of a speed corpus
+            continue
+    folder = tmp / "events"
+    folder.mkdir()
+    total, n = 0, 0
+    while total < wanted:
+        for s, c in counts:
+            shutil.copyfile(s, folder / f"{n:05d}-{s.name}")
+            total += c
+            n += 1
+            if total >= wanted:
+                break
+    return folder, total
+
+
+def bench_events(wanted: int, rounds: int, jobs: int, tmp: Path) -> dict[str, object]:
+    folder, total = events_corpus(tmp, wanted)
+    files = sorted(str(p) for p in folder.iterdir())
+    out = tmp / "hunt.json"
+    commands: dict[str, Sequence[str]] = {
+        "exhunt hunt": hunt_command(folder, out, jobs),
+        "raw evtx parse": [PY, str(REPO / "bench" / "floors.py"), "evtx", *files],
+    }
+    figures = harness.compare(commands, rounds)
+    print(harness.table(figures, "raw evtx parse"))
+    rate = {name: round(total / fig.median) for name, fig in figures.items()}
+    print(f"{total} events; events/s: " + ", ".join(f"{k} {v}" for k, v in rate.items()))
+    return {"events": total, "files": len(files), "events_per_s": rate, **_dump(figures, "raw evtx parse")}
+
+
+def bench_files(root: Path, rounds: int, jobs: int, tmp: Path) -> dict[str, object]:
+    count = sum(len(names) for _, _, names in os.walk(root))
+    out = tmp / "hunt.json"
+    commands: dict[str, Sequence[str]] = {
+        "exhunt hunt": hunt_command(root, out, jobs),
+        "read + sha256": [PY, str(REPO / "bench" / "floors.py"), "sha256", str(root)],
+    }
+    figures = harness.compare(commands, rounds)
+    print(harness.table(figures, "read + sha256"))
+    rate = {name: round(count / fig.median) for name, fig in figures.items()}
+    print(f"{count} files; files/s: " + ", ".join(f"{k} {v}" for k, v in rate.items()))
+    return {"files": count, "files_per_s": rate, **_dump(figures, "read + sha256")}
+
+
+def bench_startup(rounds: int) -> dict[str, object]:
+    commands: dict[str, Sequence[str]] = {
+        "python -c pass": [PY, "-c", "pass"],
+        "exhunt --version": [*EXHUNT, "--version"],
+        "exhunt build": [*EXHUNT, "build", "15.2.1118.40"],
+    }
+    figures = harness.compare(commands, max(rounds, 10))
+    print(harness.table(figures, "python -c pass"))
+    return _dump(figures, "python -c pass")
+
+
+def _dump(figures: dict[str, harness.Figures], baseline: str) -> dict[str, object]:
+    base = figures[baseline].median
+    return {
+        "baseline": baseline,
+        "commands": {name: {**fig.to_dict(), "ratio": round(fig.median / base, 2)} for name, fig in figures.items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("kind", choices=["logs", "events", "files", "startup"])
+    parser.add_argument("target", nargs="?", help="corpus folder (logs, files) or event count (events)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    load_before = harness.load_average()
+    print(f"{platform.python_version()} on {os.cpu_count()} cores; load average {load_before}")
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        if args.kind == "logs":
+            figures = bench_logs(Path(args.target), args.rounds, args.jobs, tmp)
+        elif args.kind == "events":
+            figures = bench_events(int(args.target or 1_000_000), args.rounds, args.jobs, tmp)
+        elif args.kind == "files":
+            figures = bench_files(Path(args.target), args.rounds, args.jobs, tmp)
+        else:
+            figures = bench_startup(args.rounds)
+    load_after = harness.load_average()
+    print(f"load average after: {load_after}")
+    if args.json:
+        payload = {"kind": args.kind, "load_before": load_before, "load_after": load_after, **figures}
+        args.json.write_text(json.dumps(payload, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

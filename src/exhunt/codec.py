@@ -1,0 +1,147 @@
+"""One JSON codec for exhunt's dataclasses: `to_data` out, `from_data` back, loss-free.
+
+The shape follows the field types: a dataclass is an object of its fields, an enum its value,
+a datetime ISO 8601 UTC with a `Z`, a tuple or list an array, a dict an object. Two field
+markers (in `dataclasses.field(metadata=...)`) cover the rest:
+
+- `PAIRS`: a tuple of (key, value) pairs written as an object (finding details), order kept;
+- `OMIT_EMPTY`: left out when None or empty, so optional facets cost nothing when absent.
+
+Reading is lenient in the way old files need: a missing field takes its default, an unknown
+one is ignored, so an `exhunt.hunt/1` document reads into today's classes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from datetime import UTC, datetime
+from enum import Enum
+from functools import cache
+from typing import Any, TypeVar
+
+PAIRS = "pairs"
+OMIT_EMPTY = "omit_empty"
+T = TypeVar("T")
+
+
+# Field metadata: `field(default=None, metadata=OMIT)`.
+OMIT: dict[str, frozenset[str]] = {"codec": frozenset({OMIT_EMPTY})}
+AS_OBJECT: dict[str, frozenset[str]] = {"codec": frozenset({PAIRS})}
+
+
+def to_data(value: Any) -> Any:
+    """JSON-ready data (dicts, lists, strings, numbers, None) for `value`."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            marks = f.metadata.get("codec", frozenset())
+            item = getattr(value, f.name)
+            if OMIT_EMPTY in marks and (item is None or item in ((), [], {}, "")):
+                continue
+            out[f.name] = {str(k): to_data(v) for k, v in item} if PAIRS in marks else to_data(item)
+        return out
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, (list, tuple)):
+        return [to_data(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_data(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    return value
+
+
+class CodecError(ValueError):
+    """Data that does not fit the class it is read into; the message names the field."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"bad or missing field: {message}")
+
+
+def from_data(cls: type[T], data: Any) -> T:
+    """An instance of dataclass `cls` from what `to_data` wrote (or an older, sparser form)."""
+    if not isinstance(data, dict):
+        raise CodecError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
+    hints = _hints(cls)  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name not in data:
+            continue
+        marks = f.metadata.get("codec", frozenset())
+        raw = data[f.name]
+        if PAIRS in marks:
+            kwargs[f.name] = tuple((str(k), str(v)) for k, v in (raw or {}).items())
+        else:
+            kwargs[f.name] = _read(raw, hints[f.name], f"{cls.__name__}.{f.name}")
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # a required field missing
+        raise CodecError(f"{cls.__name__}: {exc}") from None
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _read(raw: Any, hint: Any, where: str) -> Any:
+    if hint is Any:
+        return raw
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or isinstance(hint, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if raw is None:
+            return None
+        return _read(raw, args[0], where) if len(args) == 1 else raw
+    if isinstance(hint, type):
+        if dataclasses.is_dataclass(hint):
+            return from_data(hint, raw)
+        if issubclass(hint, Enum):
+            return hint(raw)
+        if hint is datetime:
+            if not isinstance(raw, str):
+                raise CodecError(f"{where}: expected a timestamp")
+            return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        if hint is int and isinstance(raw, str) and raw.lstrip("-").isdigit():
+            return int(raw)
+        if hint in (str, int, float, bool):
+            if not isinstance(raw, hint):
+                raise CodecError(f"{where}: expected {hint.__name__}, got {type(raw).__name__}")
+            return raw
+    if origin in (tuple, list):
+        if not isinstance(raw, list):
+            raise CodecError(f"{where}: expected an array")
+        of = typing.get_args(hint)
+        items = [_read(v, of[0], where) for v in raw] if of else list(raw)
+        return tuple(items) if origin is tuple else list(items)
+    if origin is dict:
+        if not isinstance(raw, dict):
+            raise CodecError(f"{where}: expected an object")
+        _, value_hint = typing.get_args(hint)
+        return {str(k): _read(v, value_hint, where) for k, v in raw.items()}
+    return raw
+
+
+def _iso(ts: datetime) -> str:
+    """ISO 8601 in UTC with a `Z` (naive times are taken as UTC), as `exhunt.model.iso`."""
+    ts = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    return ts.isoformat().replace("+00:00", "Z")
+
+
+class JsonData:
+    """Mixin: `to_dict` and `from_dict` through this codec, for dataclasses that want them."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = to_data(self)
+        return data
+
+    @classmethod
+    def from_dict(cls: type[J], data: dict[str, Any]) -> J:
+        return from_data(cls, data)
+
+
+J = TypeVar("J", bound=JsonData)

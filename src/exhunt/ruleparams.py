@@ -1,0 +1,356 @@
+"""Every detector kind's parameters, one frozen dataclass each, bound by the rule's `detector`.
+
+A rule in `data/rules/*.toml` names its detector (`detector = "iis-ssrf-entry"`); its keys other
+than the catalog's own must be exactly the fields of that detector's class here (see
+`exhunt.ruleschema` for the types understood). Lists marked LOWER are lower-cased at load, so
+detectors compare with lower-cased evidence without converting on every record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+from exhunt.ruleschema import LOWER, REGEX
+
+Lower = Annotated[str, LOWER]
+Words = Annotated[tuple[str, ...], LOWER]
+WordSet = Annotated[frozenset[str], LOWER]
+Groups = Annotated[tuple[tuple[str, ...], ...], LOWER]
+Regex = re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class NoParams:
+    """A detector whose logic needs nothing from the rule file."""
+
+
+# ------------------------------------------------------------------------------------- logs
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogParams:
+    """What every log rule may set: prefilter literals, regexes and word groups (a line is a
+    candidate when one matches), and the cap on findings per source address and file."""
+
+    prefilter: tuple[str, ...] = ()
+    prefilter_regex: Annotated[tuple[str, ...], REGEX] = ()
+    prefilter_words: tuple[tuple[str, ...], ...] = ()
+    max_findings_per_source: int = 200
+
+    def problems(self) -> list[tuple[str, str]]:
+        if self.max_findings_per_source < 1:
+            return [("max_findings_per_source", "must be at least 1")]
+        return []
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerInfoAnchorParams(LogParams):
+    anchor_prefix: Lower
+    success_statuses: frozenset[int]
+    success_targets: Words
+    scanner_hosts: Words
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackEndCookieParams(LogParams):
+    cookie_regex: Regex
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResetVdirAnchorParams(LogParams):
+    target_regex: Regex
+    success_statuses: frozenset[int]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EcpVdirParams(LogParams):
+    cmdlet_regex: Regex
+    parameter_regex: Regex
+    open_tag_regex: Regex
+    close_tag_regex: Regex
+    fallback_regex: Regex
+    fallback_url_regex: Regex
+
+
+@dataclass(frozen=True, kw_only=True)
+class OabDownloadParams(LogParams):
+    message_regex: Regex
+    oab_folder: Lower
+
+
+@dataclass(frozen=True, kw_only=True)
+class IisSsrfEntryParams(LogParams):
+    entry_regex: tuple[Regex, ...]
+    probe_regex: tuple[Regex, ...]
+    success_statuses: frozenset[int]
+    reached_statuses: frozenset[int]
+
+
+@dataclass(frozen=True, kw_only=True)
+class IisResetVdirParams(LogParams):
+    stem: Lower
+    query_regex: Regex
+
+
+@dataclass(frozen=True, kw_only=True)
+class IisUserAgentParams(LogParams):
+    user_agent_markers: tuple[str, ...]
+    path_prefixes: Words
+
+
+@dataclass(frozen=True, kw_only=True)
+class IisWebshellParams(LogParams):
+    folders: Words
+    script_extensions: Words
+    stock_files: WordSet
+    look_alikes: dict[Lower, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class IisKnownShellParams(LogParams):
+    known_paths: WordSet
+    known_name_regex: Regex
+
+
+@dataclass(frozen=True, kw_only=True)
+class IisTunnelParams(LogParams):
+    open_regex: tuple[Regex, ...]
+    data_regex: tuple[Regex, ...]
+    script_extensions: Words
+    min_requests: int = 3
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProxyShellParams(LogParams):
+    stem_suffix: Lower
+    query_markers: Words
+    sensitive_backends: WordSet
+    success_statuses: frozenset[int]
+    reached_statuses: frozenset[int]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProxyNotShellParams(LogParams):
+    words: Words
+    success_statuses: frozenset[int]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OwaPowerShellParams(LogParams):
+    path_regex: Regex
+    legit_user_agents: WordSet
+    success_statuses: frozenset[int]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RpsClientInfoParams(LogParams):
+    expected_client_info: WordSet
+    success_statuses: frozenset[int]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportToolParams(LogParams):
+    routing_hint: Lower
+    stem_regex: Regex
+
+
+# ----------------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class UmErrorParams:
+    provider: Lower
+    marker: Lower
+
+
+@dataclass(frozen=True)
+class UmChildParams:
+    parents: WordSet
+    expected_children: WordSet
+    error_reporting: WordSet
+
+
+@dataclass(frozen=True)
+class UmFileParams:
+    writers: WordSet
+    expected_names: WordSet
+    expected_extensions: WordSet
+
+
+@dataclass(frozen=True)
+class ScriptMarkersParams:
+    script_markers: Words
+
+
+@dataclass(frozen=True)
+class RoleParams:
+    role: Lower
+
+
+@dataclass(frozen=True)
+class CmdletsParams:
+    cmdlets: WordSet
+
+
+@dataclass(frozen=True)
+class W3wpShellParams:
+    shells: WordSet
+    exchange_pool_marker: Lower
+
+
+@dataclass(frozen=True)
+class ExpectedChildrenParams:
+    expected_children: WordSet
+
+
+@dataclass(frozen=True)
+class MarkersParams:
+    markers: Words
+
+
+@dataclass(frozen=True)
+class OrdinalParams:
+    ordinal: Lower
+
+
+@dataclass(frozen=True)
+class PatternGroupsParams:
+    """All-of string groups: a command matches a group when it holds every string."""
+
+    patterns: Groups
+
+
+@dataclass(frozen=True)
+class LsassAccessParams:
+    dump_libraries: Words
+    dump_access: WordSet
+    expected_accessors: WordSet
+
+
+@dataclass(frozen=True)
+class LsassHandleParams:
+    dump_vectors: WordSet
+    expected_accessors: WordSet
+
+
+@dataclass(frozen=True)
+class DumpWritersParams:
+    dump_writers: WordSet
+
+
+@dataclass(frozen=True)
+class StagingParams:
+    archivers: WordSet
+    targets: Words
+
+
+@dataclass(frozen=True)
+class SnapinParams:
+    snapins: Words
+    setup_parents: WordSet
+    setup_marker: Lower
+
+
+@dataclass(frozen=True)
+class WritersParams:
+    writers: WordSet
+
+
+@dataclass(frozen=True)
+class WebScriptWriteParams:
+    installers: WordSet
+    shipped_pages: WordSet
+
+
+@dataclass(frozen=True)
+class GroupAddParams:
+    groups: WordSet
+    domain_control_groups: WordSet
+
+
+# ------------------------------------------------------------------------------------ files
+
+
+@dataclass(frozen=True)
+class AttackWindowParams:
+    """(name, first day, last day) of each period a chain was exploited at scale."""
+
+    windows: tuple[tuple[str, ...], ...]
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        for i, window in enumerate(self.windows):
+            try:
+                ok = len(window) == 3 and date.fromisoformat(window[1]) <= date.fromisoformat(window[2])
+            except ValueError:
+                ok = False
+            if not ok:
+                out.append(("windows", f"item {i + 1}: expected [name, first YYYY-MM-DD, last YYYY-MM-DD]"))
+        return out
+
+
+@dataclass(frozen=True)
+class ExtensionsParams:
+    extensions: WordSet
+
+
+# Detector name (the rule's `detector` key) -> the class of its parameters.
+DETECTORS: dict[str, type] = {
+    # logs
+    "httpproxy-serverinfo-anchor": ServerInfoAnchorParams,
+    "httpproxy-autodiscover-anchor": LogParams,
+    "httpproxy-becookie": BackEndCookieParams,
+    "httpproxy-resetvdir": ResetVdirAnchorParams,
+    "ecp-vdir": EcpVdirParams,
+    "oab-download": OabDownloadParams,
+    "iis-ssrf-entry": IisSsrfEntryParams,
+    "iis-resetvdir": IisResetVdirParams,
+    "iis-user-agent": IisUserAgentParams,
+    "iis-webshell": IisWebshellParams,
+    "iis-webshell-known": IisKnownShellParams,
+    "iis-tunnel": IisTunnelParams,
+    "web-proxyshell": ProxyShellParams,
+    "web-proxynotshell": ProxyNotShellParams,
+    "web-owassrf": OwaPowerShellParams,
+    "rps-clientinfo": RpsClientInfoParams,
+    "web-exporttool": ExportToolParams,
+    # events
+    "event-um-error": UmErrorParams,
+    "event-um-child": UmChildParams,
+    "event-um-file": UmFileParams,
+    "event-vdir-script": ScriptMarkersParams,
+    "event-mailbox-export": NoParams,
+    "event-import-export-role": RoleParams,
+    "event-export-removed": NoParams,
+    "event-cert-request": NoParams,
+    "event-transport-agent": CmdletsParams,
+    "event-transport-agent-config": NoParams,
+    "event-w3wp-shell": W3wpShellParams,
+    "event-w3wp-child": ExpectedChildrenParams,
+    "event-chopper": MarkersParams,
+    "event-comsvcs": OrdinalParams,
+    "event-command-patterns": PatternGroupsParams,
+    "event-lsass-access": LsassAccessParams,
+    "event-lsass-handle": LsassHandleParams,
+    "event-dump-file": DumpWritersParams,
+    "event-staging": StagingParams,
+    "event-snapin": SnapinParams,
+    "event-hidden-page": NoParams,
+    "event-webshell-drop": WritersParams,
+    "event-web-script-write": WebScriptWriteParams,
+    "event-log-cleared": NoParams,
+    "event-explicit-logon": NoParams,
+    "event-group-add": GroupAddParams,
+    # files
+    "file-hash-indicator": NoParams,
+    "file-path-indicator": NoParams,
+    "yara": NoParams,
+    "user-yara": NoParams,
+    "file-heuristic": NoParams,
+    "file-attack-window": AttackWindowParams,
+    "file-staged-archive": ExtensionsParams,
+    "iis-config": NoParams,
+}
