@@ -1,6 +1,6 @@
 """ECP Server logs: CVE-2021-27065's script planted in a virtual directory URL.
 
-See detection-spec.md §1.1 and §2.3.
+See docs/detection/proxylogon.md#test-proxylogon-checks, docs/logs.md#ecp-server.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """HttpProxy logs (every protocol folder): ProxyLogon's forged anchors, ProxyShell, ProxyNotShell,
-OWASSRF and build fingerprinting (detection-spec.md §1.1, §2.2, §4).
+OWASSRF and build fingerprinting (docs/detection/proxylogon.md#test-proxylogon-checks, docs/logs.md#httpproxy, docs/detection/).
 
 The front end writes one row per proxied request, with the routing decision (AnchorMailbox,
 RoutingHint, BackEndCookie) that only this log shows: IIS cannot see ProxyLogon's cookie.
@@ -82,7 +82,7 @@ class HttpProxyAnalyzer(LogAnalyzer):
             hunt.report(rec, hit)
 
     def _anchor(self, rec: LogRecord, req: WebRequest, hunt: FileHunt) -> bool:
-        """ServerInfo~ anchors (detection-spec.md §1.1). True when the row had such an anchor."""
+        """ServerInfo~ anchors (docs/detection/proxylogon.md#test-proxylogon-checks). True when the row had such an anchor."""
         p = params(SSRF, ServerInfoAnchorParams)
         reset = params(RESETVDIR, ResetVdirAnchorParams)
         anchor = rec.get("AnchorMailbox")
@@ -97,7 +97,10 @@ class HttpProxyAnalyzer(LogAnalyzer):
         if reset.target_regex.search(target) and req.status in reset.success_statuses:
             hunt.report(rec, req.hit(RESETVDIR, **extra))
         if not reached and host.strip().lower().startswith(p.scanner_hosts):
-            hunt.suppress(SSRF, "ServerInfo~localhost anchor: vulnerability scanner probe (detection-spec.md §1.5)")
+            hunt.suppress(
+                SSRF,
+                "ServerInfo~localhost anchor: vulnerability scanner probe (docs/detection/proxylogon.md#the-nmap-probe-and-its-trace)",
+            )
             return True
         if not reached and target_l.startswith("autodiscover"):
             hunt.report(rec, req.hit(AUTODISCOVER, **extra))

@@ -67,7 +67,7 @@ class WebRequest:
 
 
 def proxyshell(req: WebRequest) -> Hit | None:
-    """The autodiscover.json path confusion of CVE-2021-34473 (detection-spec.md §4.1)."""
+    """The autodiscover.json path confusion of CVE-2021-34473 (docs/detection/proxyshell.md)."""
     p = params(PS_SSRF, ProxyShellParams)
     u = req.decoded
     at = u.find(p.stem_suffix)
@@ -103,7 +103,7 @@ def proxyshell(req: WebRequest) -> Hit | None:
 
 
 def proxynotshell(req: WebRequest) -> Hit | None:
-    """EOMTv2's `(?=.*autodiscover)(?=.*powershell)` on the URL-decoded URI (detection-spec.md §1.4)."""
+    """EOMTv2's `(?=.*autodiscover)(?=.*powershell)` on the URL-decoded URI (docs/detection/mitigations.md#eomtv2-rule)."""
     u = req.decoded
     p = params(PNS_POWERSHELL, ProxyNotShellParams)
     if not all(w in u for w in p.words) or "x-rps-cat" in u:
@@ -124,7 +124,7 @@ def proxynotshell(req: WebRequest) -> Hit | None:
 
 
 def owassrf(req: WebRequest, hunt: FileHunt) -> Hit | None:
-    """`/owa/<mailbox>/powershell` (detection-spec.md §4.3)."""
+    """`/owa/<mailbox>/powershell` (docs/detection/owassrf.md)."""
     p = params(OWASSRF_PATH, OwaPowerShellParams)
     m = p.path_regex.search(req.decoded)
     if m is None:
@@ -140,7 +140,7 @@ def owassrf(req: WebRequest, hunt: FileHunt) -> Hit | None:
 
 
 def exporttool(req: WebRequest) -> Hit | None:
-    """Build fingerprinting through the eDiscovery export tool manifest (detection-spec.md §3.1)."""
+    """Build fingerprinting through the eDiscovery export tool manifest (docs/builds.md#remote-fingerprinting)."""
     p = params(RECON_EXPORTTOOL, ExportToolParams)
     if req.routing_hint.strip().lower() == p.routing_hint or p.stem_regex.search(req.stem):
         return req.hit(RECON_EXPORTTOOL)
