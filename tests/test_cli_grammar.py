@@ -39,7 +39,7 @@ def test_result_commands_share_output_and_console_flags(command: str) -> None:
         assert action.metavar == "FILE|-" and action.nargs is None, (command, flag)  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("command", [*sorted(OUTPUTS), "config"])
+@pytest.mark.parametrize("command", [*sorted(OUTPUTS), "config", "collect"])
 def test_every_help_lists_the_exit_codes_and_fits_80_columns(
     command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
