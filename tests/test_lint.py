@@ -28,3 +28,18 @@ def test_ruff_format_is_applied() -> None:
     targets = [d for d in ("src", "tests", "bench") if (REPO / d).is_dir()]
     out = subprocess.run([ruff, "format", "--check", *targets], cwd=REPO, capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_mypy_strict_is_clean(tmp_path: Path) -> None:
+    try:
+        import mypy  # noqa: F401
+    except ImportError:
+        pytest.skip("mypy not installed (pip install -e '.[test]')")
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "mypy"), "src/exhunt"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -13,6 +13,8 @@ from conftest import REPO
 from exhunt.analyzers.iis import IisAnalyzer
 from exhunt.artefacts.records import LogRecord
 from exhunt.cli import main
+from exhunt.evidence.base import listing_problem
+from exhunt.model import ProblemKind
 
 EX02 = REPO / "examples" / "EX02-clean"
 
@@ -86,3 +88,43 @@ def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
         main(["hunt", "--help"])
     out = capsys.readouterr().out
     assert "exit codes:" in out and "3  no findings, but" in out
+
+
+def test_reports_never_claim_full_coverage_next_to_blind_spots(
+    clean_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "r.html"
+    code = main(["hunt", str(clean_copy), "--html", str(page)])
+    out = capsys.readouterr().out
+    assert code == 0 and "CLEAN" in out and "Blind spots" in out
+    html = page.read_text()
+    assert "Every check ran on enough evidence" not in html
+    assert "Some questions stay open" in html and "blind spots" in html
+
+
+def test_console_counts_problems_by_kind_and_names_who_met_them(
+    clean_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(self: IisAnalyzer, rec: LogRecord, rules: frozenset[str], hunt: object) -> None:
+        raise ZeroDivisionError("a bug in the detector")
+
+    monkeypatch.setattr(IisAnalyzer, "every_line", True)
+    monkeypatch.setattr(IisAnalyzer, "check", explode)
+    assert main(["hunt", str(clean_copy)]) == 3
+    out = capsys.readouterr().out
+    assert "INSUFFICIENT-EVIDENCE" in out
+    assert "9 analyzer-failed" in out and "analyzer-failed [iis-log]" in out
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("cannot read file: permission denied", ProblemKind.UNREADABLE),
+        ("encrypted zip member; cannot be read without the password", ProblemKind.ENCRYPTED),
+        ("zip compression method 99 is not supported; not read", ProblemKind.UNSUPPORTED),
+        ("link to a folder inside the evidence; listed at its own place only", ProblemKind.PARTIAL),
+    ],
+)
+def test_evidence_listing_problems_get_their_kind(message: str, kind: ProblemKind) -> None:
+    problem = listing_problem("a/b", message)
+    assert (problem.kind, problem.producer, problem.path) == (kind, "evidence", "a/b")

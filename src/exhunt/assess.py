@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from exhunt import remediation
+from exhunt import registry, remediation
 from exhunt.builds import assess_build
 from exhunt.evidence.base import HostEvidence
 from exhunt.model import (
@@ -35,6 +35,7 @@ from exhunt.model import (
     iso,
     utc,
 )
+from exhunt.registry import Role
 
 # When each chain was exploited in the wild, for "do the logs reach back that far?".
 # ProxyLogon: first exploitation seen 2021-01-06, mass exploitation until the end of March 2021.
@@ -47,26 +48,18 @@ ATTACK_WINDOWS: tuple[tuple[str, datetime, datetime], ...] = (
     ("OWASSRF", datetime(2022, 11, 1, tzinfo=UTC), datetime(2023, 3, 31, tzinfo=UTC)),
 )
 
-# Web logs that show the SSRF chains; with neither present a host cannot be called clean.
-WEB_LOGS = (ArtefactKind.HTTPPROXY.value, ArtefactKind.IIS.value)
-EVENT_LOGS = "EventLog"  # the coverage of every event log, EVTX or JSON export
+# What each artefact means to the verdict comes from the artefact registry.
+# Web logs show the SSRF step of every chain.
+WEB_LOGS = tuple(a.coverage_key for a in registry.of_role(Role.WEB_LOG))
 # The artefacts the chains are judged on: a host is `clean` only when each one was read.
 # ProxyLogon: the SSRF in HttpProxy and IIS, CVE-2021-27065 in ECP Server, CVE-2021-26858 in the
 # OAB generator log, CVE-2021-26857 in the Application event log. ProxyShell, ProxyNotShell and
 # OWASSRF: the SSRF in HttpProxy and IIS, the cmdlets and the shells they start in event logs.
-JUDGED_ON = {
-    ArtefactKind.HTTPPROXY.value: "HttpProxy logs",
-    ArtefactKind.IIS.value: "IIS logs",
-    ArtefactKind.ECP_SERVER.value: "ECP Server logs",
-    ArtefactKind.OAB_GENERATOR.value: "OAB generator logs",
-    EVENT_LOGS: "event logs",
-}
-# What each one's absence hides, for the blind spots.
+JUDGED_ON = registry.judged_on()
+# What each other log's absence hides, for the blind spots.
 BLIND_WITHOUT = {
-    ArtefactKind.ECP_SERVER.value: "ECP Server logs (CVE-2021-27065 virtual directory edits)",
-    ArtefactKind.OAB_GENERATOR.value: "OAB generator logs (CVE-2021-26858 file writes)",
-    EVENT_LOGS: "Windows event logs (CVE-2021-26857, Exchange cmdlets, process traces)",
-    ArtefactKind.RPS_HTTP.value: "remote PowerShell Rps_Http logs (OWASSRF)",
+    a.coverage_key: a.blind_spot.removeprefix("No ").removesuffix(".")
+    for a in registry.of_role(Role.SUPPORTING_LOG, Role.EVENT_LOG)
 }
 # Problems named one by one in an `insufficient-evidence` reason; the rest are counted.
 REASON_PROBLEMS = 3
@@ -163,10 +156,7 @@ def find_blind_spots(host: HostEvidence, coverage: dict[str, CoverageSpan]) -> l
             "ProxyShell, ProxyNotShell, OWASSRF) cannot be seen."
         )
     elif ArtefactKind.HTTPPROXY.value not in coverage:
-        spots.append(
-            "No Exchange HttpProxy logs: ProxyLogon's cookie-based SSRF (CVE-2021-26855) is only "
-            "visible there; IIS logs show the requests but not where they were routed."
-        )
+        spots.append(registry.artefact(ArtefactKind.HTTPPROXY).blind_spot)
     if web:
         spots.extend(f"No {what}." for kind, what in BLIND_WITHOUT.items() if not _read(coverage, kind))
     reach = _web_reach(coverage)

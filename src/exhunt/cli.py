@@ -4,7 +4,12 @@ A subcommand module defines `NAME`, `HELP` (one line), `DESCRIPTION` (shown by `
 `add_arguments(parser)` and `run(args) -> int`, and may define `EXIT_CODES` (lines for `--help`)
 and `CONFIG_SECTION` (which part of the configuration file sets its defaults). Exit codes
 everywhere: 0 nothing found, 1 findings or exposed builds, 2 usage or fatal error, 130
-interrupted. Options and targets may come in any order.
+interrupted (`exhunt hunt` adds 3, evidence too thin to call a host clean). Options and targets
+may come in any order.
+
+Subcommands are found by name and imported only when asked for: `exhunt build` does not load the
+scanner's HTTP client, nor the hunt's readers. Only the top-level `--help` imports them all, for
+their one-line help.
 """
 
 from __future__ import annotations
@@ -121,21 +126,36 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
 
-def _command_modules() -> list[ModuleType]:
-    mods = []
-    for info in pkgutil.iter_modules(commands.__path__):
-        mod = importlib.import_module(f"{commands.__name__}.{info.name}")
-        if hasattr(mod, "NAME") and hasattr(mod, "run"):
-            mods.append(mod)
+def command_names() -> list[str]:
+    """Every subcommand module's name, without importing any of them."""
+    names = [info.name for info in pkgutil.iter_modules(commands.__path__) if not info.name.startswith("_")]
     order = {"hunt": 0, "scan": 1, "build": 2, "report": 3}
-    return sorted(mods, key=lambda m: (order.get(m.NAME, 9), m.NAME))
+    return sorted(names, key=lambda n: (order.get(n, 9), n))
+
+
+def _command_module(name: str) -> ModuleType | None:
+    # Discovery by name: a new subcommand is a new module in `exhunt.commands`.
+    mod = importlib.import_module(f"{commands.__name__}.{name}")
+    return mod if hasattr(mod, "NAME") and hasattr(mod, "run") else None
+
+
+def _chosen(argv: Sequence[str], names: list[str]) -> str | None:
+    """The subcommand named on the command line, when its first word that is not an option is one."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in names else None
+    return None
 
 
 def _codes(lines: Sequence[str]) -> str:
     return "\n".join(f"  {line}" for line in lines)
 
 
-def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, tuple[argparse.ArgumentParser, ModuleType]]]:
+def build_parsers(
+    argv: Sequence[str] | None = None,
+) -> tuple[argparse.ArgumentParser, dict[str, tuple[argparse.ArgumentParser, ModuleType]]]:
+    """The parser and each loaded subcommand's (parser, module); with `argv`, only the subcommand
+    it names is imported and given its options."""
     parser = _Parser(
         prog="exhunt",
         description="Find out whether Microsoft Exchange servers are exposed to, or were compromised "
@@ -145,8 +165,16 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, tuple[argparse.A
     )
     parser.add_argument("--version", action="version", version=f"exhunt {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    names = command_names()
+    chosen = _chosen(argv, names) if argv is not None else None
     found: dict[str, tuple[argparse.ArgumentParser, ModuleType]] = {}
-    for mod in _command_modules():
+    for name in names:
+        if chosen is not None and name != chosen:
+            sub.add_parser(name)  # known, not loaded: nothing of it is needed for this run
+            continue
+        mod = _command_module(name)
+        if mod is None:
+            continue
         codes = [*getattr(mod, "EXIT_CODES", EXIT_LINES[:3]), EXIT_LINES[-1]]
         p = sub.add_parser(
             mod.NAME,
@@ -162,14 +190,15 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, tuple[argparse.A
     return parser, found
 
 
-def build_parser() -> argparse.ArgumentParser:
-    return build_parsers()[0]
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with `argv`, only the subcommand it names is imported and given its options."""
+    return build_parsers(argv)[0]
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     """Parse a command line; a subcommand's options and targets may come in any order, and its
     defaults come from the configuration file when it has a section for them."""
-    parser, subs = build_parsers()
+    parser, subs = build_parsers(argv)
     if not argv or argv[0] not in subs:
         return parser.parse_args(argv)
     sub, mod = subs[argv[0]]
@@ -190,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parse(arguments)
         if not getattr(args, "_run", None):
-            build_parser().print_help()
+            build_parser(arguments).print_help()
             return EXIT_ERROR
         return int(args._run(args))
     except KeyboardInterrupt:

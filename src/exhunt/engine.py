@@ -70,6 +70,18 @@ def plan_tasks(host: HostEvidence) -> list[Task]:
     return [Task(analyzer.name, f) for f in host.files for analyzer in file_analyzers(f.kind)]
 
 
+def not_analyzed(host: HostEvidence, tasks: list[Task]) -> list[Problem]:
+    """Files found and classified that no analyzer reads: never silence, a problem each."""
+    read = {id(t.file) for t in tasks}
+    return [
+        Problem(
+            f.rel_path, f"no analyzer reads {f.kind} files; not looked at", None, ProblemKind.NOT_ANALYZED, "engine"
+        )
+        for f in host.files
+        if id(f) not in read
+    ]
+
+
 def batches(tasks: list[Task]) -> Iterator[list[Task]]:
     """Biggest first; big files alone, small ones together."""
     ordered = sorted(tasks, key=lambda t: t.file.size, reverse=True)
@@ -157,12 +169,17 @@ def analyze_host(
     *,
     jobs: int | None = None,
     on_progress: ProgressCallback | None = None,
+    workers: Workers | None = None,
 ) -> UnitResult:
-    """Every analyzer over every file of one host, then the host-wide analyzers."""
+    """Every analyzer over every file of one host, then the host-wide analyzers.
+
+    `workers` lets several hosts share one set of worker processes (and what each has compiled
+    and cached); without it the host gets its own, stopped at the end."""
     result = UnitResult()
     for path, message in host.errors:
         result.errors.append(listing_problem(path, message))
     tasks = plan_tasks(host)
+    result.errors.extend(not_analyzed(host, tasks))
     total_bytes = sum(t.file.size for t in tasks)
     total_files = len(tasks)
     done_files = done_bytes = 0
@@ -185,20 +202,24 @@ def analyze_host(
             for unit in batch:
                 result.merge(run_unit(unit, ctx))
                 report(unit)
+    elif workers is not None:
+        workers.run(all_batches, ctx, result, report)
     else:
-        _Workers(ctx, min(jobs, max(1, len(all_batches))), result, report).run(all_batches)
+        with Workers(min(jobs, max(1, len(all_batches)))) as own:
+            own.run(all_batches, ctx, result, report)
     return result
 
 
-def _work(conn: Connection, ctx: HostContext) -> None:
+def _work(conn: Connection) -> None:
     """A worker process: batches in, one result per unit out, until told to stop."""
     while True:
         try:
-            batch = conn.recv()
+            message = conn.recv()
         except EOFError:
             return
-        if batch is None:
+        if message is None:
             return
+        batch, ctx = message
         for index, unit in enumerate(batch):
             conn.send((index, run_unit(unit, ctx)))
 
@@ -219,29 +240,45 @@ class _Worker:
         return self.batch[self.index]
 
 
-class _Workers:
-    """Worker processes the engine owns, so a hung one can be stopped."""
+class Workers:
+    """Worker processes the engine owns, so a hung one can be stopped. Started when first
+    needed, reused from host to host, stopped on `close()` (or leaving a `with` block)."""
 
-    def __init__(
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self.mp = multiprocessing.get_context()
+        self.workers: list[_Worker] = []
+        # Set for each `run`:
+        self.ctx: HostContext | None = None
+        self.result = UnitResult()
+        self.report: Callable[[Task | HostTask], None] = lambda unit: None
+        self.queue: deque[list[Task | HostTask]] = deque()
+        self.retried: set[int] = set()  # ids of units already given a second worker
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in self.workers:
+            self._stop(worker)
+        self.workers = []
+
+    def run(
         self,
+        batches: list[list[Task | HostTask]],
         ctx: HostContext,
-        size: int,
         result: UnitResult,
         report: Callable[[Task | HostTask], None],
     ) -> None:
-        self.ctx = ctx
-        self.size = size
-        self.result = result
-        self.report = report
-        self.mp = multiprocessing.get_context()
-        self.queue: deque[list[Task | HostTask]] = deque()
-        self.retried: set[int] = set()  # ids of units already given a second worker
-        self.workers: list[_Worker] = []
-
-    def run(self, batches: list[list[Task | HostTask]]) -> None:
-        self.queue.extend(batches)
+        self.ctx, self.result, self.report = ctx, result, report
+        self.queue = deque(batches)
+        self.retried = set()
         try:
-            self.workers = [self._start() for _ in range(self.size)]
+            while len(self.workers) < self.size:
+                self.workers.append(self._start())
             while True:
                 for worker in self.workers:
                     if not worker.busy and self.queue:
@@ -255,26 +292,27 @@ class _Workers:
                         self._receive(worker)
                     elif self._overdue(worker):
                         self._time_out(worker)
-        finally:
-            for worker in self.workers:
-                self._stop(worker)
+        except BaseException:
+            self.close()  # interrupted: leave no worker behind
+            raise
 
     def _start(self) -> _Worker:
         parent, child = self.mp.Pipe()
-        process = self.mp.Process(target=_work, args=(child, self.ctx), daemon=True)
+        process = self.mp.Process(target=_work, args=(child,), daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)
 
     def _give(self, worker: _Worker, batch: list[Task | HostTask]) -> None:
         try:
-            worker.conn.send(batch)
+            worker.conn.send((batch, self.ctx))
         except (OSError, ValueError):  # the worker died while idle; its replacement takes the batch
             self._give(self._replace(worker), batch)
             return
         worker.batch, worker.index, worker.since = batch, 0, time.monotonic()
 
     def _limit(self, worker: _Worker) -> float | None:
+        assert self.ctx is not None
         return deadline_of(worker.unit(), self.ctx)
 
     def _overdue(self, worker: _Worker) -> bool:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from exhunt import __version__
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.assess import assess
-from exhunt.engine import ProgressCallback, analyze_host
+from exhunt.engine import ProgressCallback, Workers, analyze_host, default_jobs
 from exhunt.evidence.base import HostEvidence
 from exhunt.model import HostAssessment, HuntResult
 
@@ -24,11 +24,14 @@ def hunt_hosts(
     options = options or HuntOptions()
     started = datetime.now(UTC)
     assessments = []
-    for host in hosts:
-        ctx = HostContext(host=host.name, exchange_install=host.exchange_install, options=options)
-        merged = analyze_host(host, ctx, jobs=jobs, on_progress=on_progress)
-        assessment = assess(host, merged)
-        assessments.append(assessment)
-        if on_host:
-            on_host(assessment)
+    # One set of worker processes for every host: what a worker compiled (rules, prefilters) and
+    # cached serves the next host too.
+    with Workers(jobs or default_jobs()) as workers:
+        for host in hosts:
+            ctx = HostContext(host=host.name, exchange_install=host.exchange_install, options=options)
+            merged = analyze_host(host, ctx, jobs=jobs, on_progress=on_progress, workers=workers)
+            assessment = assess(host, merged)
+            assessments.append(assessment)
+            if on_host:
+                on_host(assessment)
     return HuntResult(__version__, started, datetime.now(UTC), assessments)

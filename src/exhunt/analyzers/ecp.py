@@ -1,6 +1,8 @@
-"""ECP Server logs: CVE-2021-27065's script planted in a virtual directory URL.
+"""ECP Server and ECP Activity logs: CVE-2021-27065's script planted in a virtual directory URL.
 
-See docs/detection/proxylogon.md#test-proxylogon-checks, docs/logs.md#ecp-server.
+See docs/detection/proxylogon.md#test-proxylogon-checks, docs/logs.md#ecp-server. Both logs have the same columns and `S:KEY=value`
+event data; the Activity log records the back-end side of ECP requests (URL, build), so the same
+check runs on it, and both give the build and the server's name.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 from exhunt.analyzers.httpproxy import build_from_text
 from exhunt.analyzers.logscan import FileHunt, LogAnalyzer
 from exhunt.artefacts.ecp import cmdlet_parameters, event_data
-from exhunt.artefacts.exchange_csv import EcpServerFormat
+from exhunt.artefacts.exchange_csv import EcpActivityFormat, EcpServerFormat
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.records import LogRecord
 from exhunt.hits import Hit
@@ -40,12 +42,12 @@ def script_in_vdir_url(event: str) -> tuple[str, str, str] | None:
         if cmdlet and url and has_tag_pair(event, url.end()):
             return cmdlet.group(0), url.group(0).strip(".="), event[url.end() :]
         return None
-    cmdlet, parameters = cmdlet_parameters(cmd)
-    if not _p().cmdlet_regex.match(cmdlet.strip()):
+    cmdlet_name, parameters = cmdlet_parameters(cmd)
+    if not _p().cmdlet_regex.match(cmdlet_name.strip()):
         return None
     for name, value in parameters:
         if _p().parameter_regex.search(name) and has_tag_pair(value):
-            return cmdlet.strip(), name, value
+            return cmdlet_name.strip(), name, value
     return None
 
 
@@ -54,6 +56,7 @@ class EcpServerAnalyzer(LogAnalyzer):
     kinds = frozenset({ArtefactKind.ECP_SERVER})
     format = EcpServerFormat
     rule_ids = (VDIR_SCRIPT,)
+    log_name = "ECP Server log"
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         event = rec.get("EventData")
@@ -87,8 +90,15 @@ class EcpServerAnalyzer(LogAnalyzer):
         build = build_from_text(event_data(rec.get("EventData")).get("BLD", ""))
         if build:
             hunt.result.observations.append(
-                Observation("exchange_build", build, path, rec.timestamp, "ECP Server log S:BLD")
+                Observation("exchange_build", build, path, rec.timestamp, f"{self.log_name} S:BLD")
             )
 
 
-ANALYZERS = [EcpServerAnalyzer()]
+class EcpActivityAnalyzer(EcpServerAnalyzer):
+    name = "ecp-activity-log"
+    kinds = frozenset({ArtefactKind.ECP_ACTIVITY})
+    format = EcpActivityFormat
+    log_name = "ECP Activity log"
+
+
+ANALYZERS = [EcpServerAnalyzer(), EcpActivityAnalyzer()]

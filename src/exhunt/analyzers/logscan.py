@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import cache
 from typing import Any, ClassVar
 
 from exhunt.analyzers import HostContext
@@ -132,9 +131,15 @@ class LogAnalyzer:
         return result
 
 
-@cache
+_PATTERNS: dict[str, tuple[Pattern, ...]] = {}
+
+
 def _patterns_of(cls: type[LogAnalyzer]) -> tuple[Pattern, ...]:
-    return rule_patterns(cls.rule_ids) + cls.extra_patterns()
+    """Once per analyzer class and process."""
+    found = _PATTERNS.get(cls.name)
+    if found is None:
+        found = _PATTERNS[cls.name] = rule_patterns(cls.rule_ids) + cls.extra_patterns()
+    return found
 
 
 def status_of(text: str) -> int | None:

@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from exhunt.analyzers.logscan import FileHunt, Hit
+from exhunt.analyzers.logscan import FileHunt
 from exhunt.artefacts.rps_token import decode_rps_cat
 from exhunt.artefacts.urls import decode_uri, full_uri, query_value
+from exhunt.hits import Hit
 from exhunt.ruleparams import ExportToolParams, OwaPowerShellParams, ProxyNotShellParams, ProxyShellParams
 from exhunt.rules import params
 

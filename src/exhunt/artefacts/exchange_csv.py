@@ -244,3 +244,9 @@ class RpsHttpFormat(ExchangeCsvFormat):
     header_prefixes = ("DateTime,",)
     fallback_fields = tuple(RPS_HTTP_FIELDS)
     fallback_is_normal = True
+
+
+class EcpActivityFormat(EcpServerFormat):
+    """ECP Activity logs: the ECP Server columns (docs/logs.md#ecp-server)."""
+
+    kind = "ECPActivity"

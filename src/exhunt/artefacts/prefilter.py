@@ -20,7 +20,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
+hyperscan: Any
 try:
     import hyperscan
 

@@ -118,3 +118,9 @@ class W3CFormat(LogFormat):
         if di is not None:
             return parse_w3c(values[di], values[ti]) if di < len(values) else None
         return parse_w3c(self.date, values[ti]) if self.date else None
+
+
+class HttpErrFormat(W3CFormat):
+    """HTTP.sys error logs: W3C extended, with `cs-uri` (path and query in one) and `s-reason`."""
+
+    kind = "HTTPERR"

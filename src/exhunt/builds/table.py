@@ -61,7 +61,7 @@ def split_build(text: str) -> BuildTuple:
     parts = tuple(int(p) for p in text.strip().split("."))
     if len(parts) != 4:
         raise BuildTableError(f"build {text!r} does not have four parts")
-    return parts  # type: ignore[return-value]
+    return parts
 
 
 class BuildTable:
@@ -96,7 +96,7 @@ class BuildTable:
                 self._newest_level[e.product] = e  # entries are sorted, so the last one wins
             elif e.kind in SECURITY_KINDS and e.released:
                 best = self._newest_security.get(e.product)
-                if best is None or (e.released, e.build) > (best.released, best.build):  # type: ignore[operator]
+                if best is None or (e.released, e.build) > (best.released, best.build):
                     self._newest_security[e.product] = e
 
     # -- exact and level lookups ------------------------------------------------------------

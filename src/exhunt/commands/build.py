@@ -18,7 +18,7 @@ from rich.text import Text
 
 from exhunt import __version__
 from exhunt.builds import BuildAssessment, assess_build
-from exhunt.commands.common import add_console, add_output, consoles, stdout_clash, to_stdout, write_text, write_with
+from exhunt.cli_options import add_console, add_output, consoles, stdout_clash, to_stdout, write_text, write_with
 from exhunt.model import CHAINS, Exposure
 from exhunt.report.csvsafe import spreadsheet_safe
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from exhunt.cli_options import write_text
 from exhunt.collect import DEFAULT_INSTALL, RECIPES
-from exhunt.commands.common import write_text
 
 NAME = "collect"
 HELP = "print a KAPE target, Velociraptor artifact or PowerShell script collecting what exhunt reads"

@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     values = effective(config)
     if args.json:
-        from exhunt.commands.common import write_text
+        from exhunt.cli_options import write_text
 
         doc = {
             "schema": "exhunt.config/1",

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from exhunt.analyzers import HuntOptions
-from exhunt.commands.common import (
+from exhunt.cli_options import (
     add_console,
     add_output,
     consoles,
@@ -159,6 +159,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _writer(module: str, name: str) -> Callable[..., Any]:
+    """A writer, imported only when its output is asked for (Jinja2, stix2, pymisp are heavy)."""
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from exhunt.commands.common import add_console, add_output, consoles, stdout_clash, to_stdout
+from exhunt.cli_options import add_console, add_output, consoles, stdout_clash, to_stdout
 from exhunt.commands.hunt import OUTPUT_NAMES, OUTPUTS
 from exhunt.model import HuntResult, Verdict
 

@@ -13,7 +13,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from exhunt.commands.common import add_console, add_output, consoles, write_text
+from exhunt.cli_options import add_console, add_output, consoles, write_text
 from exhunt.model import CHAINS, Severity
 from exhunt.rules import Rule, RuleErrors, catalog
 

@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from exhunt import __version__
-from exhunt.commands.common import add_console, add_output, consoles, show_progress, stdout_clash, to_stdout, write_text
+from exhunt.cli_options import add_console, add_output, consoles, show_progress, stdout_clash, to_stdout, write_text
 from exhunt.model import CHAINS, Exposure, iso
 from exhunt.scan.checks import CHECKS
 from exhunt.scan.client import ClientOptions

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack
 from typing import IO, Any
 
@@ -79,7 +79,7 @@ def read_evtx(
         )
 
 
-def _records(parser: Any, source: str, errors: list[Problem]) -> Iterator[Any]:
+def _records(parser: Any, source: str, errors: list[Problem]) -> Generator[EventRecord, None, tuple[int, int]]:
     """The generator body: returns (records read, failures) once the parser is exhausted."""
     iterator = parser.records_json()
     read = 0

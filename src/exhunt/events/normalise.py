@@ -192,9 +192,7 @@ def _from_flat(doc: dict[str, Any], source: str, line: int | None) -> EventRecor
 
 
 def _from_ecs(doc: dict[str, Any], source: str, line: int | None) -> EventRecord:
-    winlog = doc.get("winlog")
-    if not isinstance(winlog, dict):
-        winlog = _dotted(doc, "winlog.")
+    winlog = _part(doc, "winlog")
     event_data = winlog.get("event_data")
     if not isinstance(event_data, dict):
         event_data = _dotted(winlog, "event_data.")
@@ -205,9 +203,9 @@ def _from_ecs(doc: dict[str, Any], source: str, line: int | None) -> EventRecord
     message = doc.get("message")
     if message:
         data["Message"] = as_text(message)
-    event = doc.get("event") if isinstance(doc.get("event"), dict) else _dotted(doc, "event.")
-    host = doc.get("host") if isinstance(doc.get("host"), dict) else _dotted(doc, "host.")
-    log = doc.get("log") if isinstance(doc.get("log"), dict) else _dotted(doc, "log.")
+    event = _part(doc, "event")
+    host = _part(doc, "host")
+    log = _part(doc, "log")
     event_id = parse_event_id(winlog.get("event_id"))
     if event_id is None:
         event_id = parse_event_id(event.get("code"))
@@ -245,6 +243,12 @@ def _from_get_winevent(doc: dict[str, Any], source: str, line: int | None) -> Ev
         source=source,
         line=line,
     )
+
+
+def _part(doc: dict[str, Any], key: str) -> dict[str, Any]:
+    """An ECS object, nested (`{"winlog": {...}}`) or written flat with dots (`winlog.channel`)."""
+    value = doc.get(key)
+    return value if isinstance(value, dict) else _dotted(doc, key + ".")
 
 
 def _dotted(doc: dict[str, Any], prefix: str) -> dict[str, Any]:

@@ -9,13 +9,17 @@ units can be sent to other processes, and every file is opened read-only.
 
 from __future__ import annotations
 
+import io
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, cast
 
 from exhunt.model import ArtefactKind, Problem, ProblemKind
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +39,10 @@ class FileRef:
         except BaseException:
             archive.close()
             raise
-        return _ZipMember(member, archive)
+        return cast(IO[bytes], _ZipMember(member, archive))
 
 
-class _ZipMember(IO[bytes]):
+class _ZipMember(io.RawIOBase):
     """A zip member that closes its archive when it is closed."""
 
     def __init__(self, member: IO[bytes], archive: zipfile.ZipFile) -> None:
@@ -48,9 +52,10 @@ class _ZipMember(IO[bytes]):
     def read(self, n: int = -1) -> bytes:
         return self._member.read(n)
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:
-        data = self._member.read(len(buffer))
-        buffer[: len(data)] = data
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._member.read(len(view))
+        view[: len(data)] = data
         return len(data)
 
     def readable(self) -> bool:
@@ -70,6 +75,7 @@ class _ZipMember(IO[bytes]):
             self._member.close()
         finally:
             self._archive.close()
+            super().close()
 
     def __enter__(self) -> _ZipMember:
         return self

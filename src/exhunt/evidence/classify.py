@@ -1,6 +1,6 @@
 """What each file is: decided by its path where the path is conclusive, else by its first bytes.
 
-Paths follow the Exchange and IIS defaults (docs/logs.md#where-the-logs-are); the header lines come from
+What makes each kind is declared in the artefact registry (`exhunt.registry`). Paths follow the Exchange and IIS defaults (docs/logs.md#where-the-logs-are); the header lines come from
 the log formats themselves (§2.2-§2.7). Only a bounded prefix of a file is ever read here.
 """
 
@@ -9,16 +9,13 @@ from __future__ import annotations
 import json
 import re
 
-from exhunt.evidence.names import is_w3svc
 from exhunt.model import ArtefactKind
+from exhunt.registry import ARTEFACTS
 
 SNIFF_BYTES = 4096
 # Extensions worth opening when the path says nothing: logs and exports of logs.
 SNIFF_EXTENSIONS = frozenset({".log", ".txt", ".csv", ".json", ".jsonl", ".ndjson"})
 _JSON_EXTENSIONS = frozenset({".json", ".jsonl", ".ndjson"})
-
-_IIS_NAME = re.compile(r"^u?_?ex\d{4,}.*\.log$|^u_(?:in|nc)\d{4,}.*\.log$")
-_HTTPERR_NAME = re.compile(r"^httperr\d*\.log$")
 
 
 def extension(name_lower: str) -> str:
@@ -29,27 +26,22 @@ def extension(name_lower: str) -> str:
 def kind_from_path(parts: tuple[str, ...], *, exchange_logging: bool = False) -> ArtefactKind | None:
     """The kind of a file from its lower-case path components, or None when only content can tell.
 
-    `exchange_logging` says the file lies under a known Exchange `Logging` folder: a log there in
-    a folder we do not hunt is a plain file, and nothing needs to be opened to know it.
+    Each artefact in the registry says which extensions, names, `Logging` sub-folders, file names
+    and folders make it. `exchange_logging` says the file lies under a known Exchange `Logging`
+    folder: a log there in a folder we do not hunt is a plain file, and nothing needs to be
+    opened to know it.
     """
     name = parts[-1]
     ext = extension(name)
-    if ext == ".evtx":
-        return ArtefactKind.EVTX
-    if name in ("applicationhost.config", "web.config"):
-        return ArtefactKind.IIS_CONFIG
+    for art in ARTEFACTS:
+        if ext in art.extensions or name in art.names:
+            return art.kind
     folders = parts[:-1]
     if ext == ".log":
-        from_folder = _exchange_log_kind(folders, name)
-        if from_folder is not None:
-            return from_folder
-        from_name = _kind_from_log_name(name)
-        if from_name is not None:
-            return from_name
-        if any(is_w3svc(f) for f in folders):
-            return ArtefactKind.IIS
-        if "httperr" in folders:
-            return ArtefactKind.HTTPERR
+        for test in (_logging_kind, _name_kind, _folder_kind):
+            kind = test(folders, name)
+            if kind is not None:
+                return kind
     if exchange_logging:
         return ArtefactKind.FILE
     if ext in SNIFF_EXTENSIONS:
@@ -57,43 +49,32 @@ def kind_from_path(parts: tuple[str, ...], *, exchange_logging: bool = False) ->
     return ArtefactKind.FILE
 
 
-def _exchange_log_kind(folders: tuple[str, ...], name: str) -> ArtefactKind | None:
+def _logging_kind(folders: tuple[str, ...], name: str) -> ArtefactKind | None:
     """Kinds given by the folders under an Exchange `Logging` folder (docs/logs.md#where-the-logs-are)."""
     for i in range(len(folders) - 1):
         if folders[i] != "logging":
             continue
         below = folders[i + 1 :]
-        top = below[0]
-        if top == "httpproxy":  # every protocol folder, scanned recursively
-            return ArtefactKind.HTTPPROXY
-        if top == "ecp" and len(below) > 1:
-            if below[1] == "server":
-                return ArtefactKind.ECP_SERVER
-            if below[1] == "activity":
-                return ArtefactKind.ECP_ACTIVITY
-        if top == "oabgeneratorlog":
-            return ArtefactKind.OAB_GENERATOR
-        if below[:3] == ("cmdletinfra", "powershell-proxy", "http") and "rps_http" in name:
-            return ArtefactKind.RPS_HTTP
+        for art in ARTEFACTS:
+            for sub in art.logging_folders:
+                if below[: len(sub)] == sub and art.logging_name_word in name:
+                    return art.kind
     return None
 
 
-def _kind_from_log_name(name: str) -> ArtefactKind | None:
+def _name_kind(folders: tuple[str, ...], name: str) -> ArtefactKind | None:
     """Kinds given by the file names Exchange and IIS write, wherever the file was copied to."""
-    if name.startswith("httpproxy_"):
-        return ArtefactKind.HTTPPROXY
-    if name.startswith("ecpserver"):
-        return ArtefactKind.ECP_SERVER
-    if name.startswith("ecpactivity"):
-        return ArtefactKind.ECP_ACTIVITY
-    if "rps_http" in name:
-        return ArtefactKind.RPS_HTTP
-    if name.startswith("oabgenerator"):
-        return ArtefactKind.OAB_GENERATOR
-    if _IIS_NAME.match(name):
-        return ArtefactKind.IIS
-    if _HTTPERR_NAME.match(name):
-        return ArtefactKind.HTTPERR
+    for art in ARTEFACTS:
+        if art.name_pattern is not None and art.name_pattern.search(name):
+            return art.kind
+    return None
+
+
+def _folder_kind(folders: tuple[str, ...], name: str) -> ArtefactKind | None:
+    """Kinds given by a folder the file lies in (`W3SVC1`, `HTTPERR`)."""
+    for art in ARTEFACTS:
+        if art.folder_test is not None and any(art.folder_test(f) for f in folders):
+            return art.kind
     return None
 
 
@@ -114,21 +95,12 @@ def decode_prefix(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-_LOG_TYPES: tuple[tuple[str, ArtefactKind], ...] = (
-    ("httpproxy", ArtefactKind.HTTPPROXY),
-    ("ecp activity", ArtefactKind.ECP_ACTIVITY),
-    ("ecp server", ArtefactKind.ECP_SERVER),
-    ("oab generator", ArtefactKind.OAB_GENERATOR),
-    ("oabgenerator", ArtefactKind.OAB_GENERATOR),
-)
-
-
 def kind_from_content(data: bytes, name_lower: str) -> ArtefactKind:
     """The kind of a file from its first bytes (a bounded prefix), `File` when nothing matches."""
     text = decode_prefix(data).replace("\x00", "")
     if extension(name_lower) in _JSON_EXTENSIONS or text.lstrip()[:1] in ("{", "["):
         if _looks_like_event_json(text):
-            return ArtefactKind.EVENT_JSON
+            return next(a.kind for a in ARTEFACTS if a.json_events)
         return ArtefactKind.FILE
     for number, raw in enumerate(text.splitlines()):
         if number >= 24:
@@ -136,26 +108,28 @@ def kind_from_content(data: bytes, name_lower: str) -> ArtefactKind:
         line = raw.strip()
         low = line.lower()
         if low.startswith("#log-type:"):
-            log_type = low[len("#log-type:") :].strip()
-            for marker, kind in _LOG_TYPES:
-                if log_type.startswith(marker):
-                    return kind
+            kind = _sniffed(low[len("#log-type:") :].strip(), "log_types")
         elif low.startswith("#software:"):
-            software = low[len("#software:") :].strip()
-            if software.startswith("microsoft internet information services"):
-                return ArtefactKind.IIS
-            if software.startswith("microsoft http api"):
-                return ArtefactKind.HTTPERR
+            kind = _sniffed(low[len("#software:") :].strip(), "software")
         elif low.startswith(("#fields:", "datetime,")):
-            fields = low.removeprefix("#fields:").strip()
             # Bare CSV headers (docs/logs.md): the first columns tell the log apart.
-            if fields.startswith("datetime,requestid,"):
-                return ArtefactKind.HTTPPROXY
-            if fields.startswith("datetime,starttime,requestid,"):
-                return ArtefactKind.RPS_HTTP
+            kind = _sniffed(low.removeprefix("#fields:").strip(), "csv_headers")
         elif line and not line.startswith("#"):
             break
+        else:
+            continue
+        if kind is not None:
+            return kind
     return ArtefactKind.FILE
+
+
+def _sniffed(value: str, marker: str) -> ArtefactKind | None:
+    """The artefact whose `marker` list (log types, software, CSV headers) starts `value`."""
+    for art in ARTEFACTS:
+        prefixes: tuple[str, ...] = getattr(art, marker)
+        if value.startswith(prefixes):
+            return art.kind
+    return None
 
 
 _EVENT_KEYS = re.compile(r'"(Channel|EventID|EventId|winlog|winlog\.channel|winlog\.event_id|System)"\s*:')

@@ -24,6 +24,7 @@ from exhunt.evidence.classify import SNIFF_BYTES, kind_from_content, kind_from_p
 from exhunt.evidence.names import clean_host_name
 from exhunt.evidence.tree import Counter, Progress, list_folder
 from exhunt.model import ArtefactKind
+from exhunt.registry import live_folders
 
 SETUP_KEYS = (
     r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\ExchangeServer\v15\Setup",
@@ -45,7 +46,9 @@ class WindowsRegistry:
     """The real registry, read-only."""
 
     def value(self, key: str, name: str) -> str | None:
-        winreg: Any = importlib.import_module("winreg")  # Windows only; imported where used
+        # Windows only, imported where used; by name, since its stubs exist only for Windows and
+        # the tests put a stand-in in its place.
+        winreg: Any = importlib.import_module("winreg")
 
         hive_name, _, sub = key.partition("\\")
         hive = getattr(winreg, hive_name, None)
@@ -120,8 +123,9 @@ def live_host(system: LiveSystem | None = None, *, on_progress: Progress | None 
         shown = ", ".join(dict.fromkeys(log_dirs))
         host.notes.append(f"IIS log folders from applicationHost.config: {shown}")
     roots.extend(_Root(d, "IIS logs") for d in [*log_dirs, default_logs] if d)
-    roots.append(_Root(windir + r"\System32\LogFiles\HTTPERR", "HTTP.sys error logs"))
-    roots.append(_Root(windir + r"\System32\winevt\Logs", "event logs", expected=True))
+    # Logs under the Windows folder (event logs, HTTPERR), where the artefact registry says they live.
+    for folder, art in live_folders("%SystemRoot%"):
+        roots.append(_Root(expand(folder), art.title, expected=art.judged_on))
     web_roots = [expand(p) for p in _PHYSICAL_PATH.findall(config)]
     roots.extend(_Root(p, "web root") for p in [expand(r"%SystemDrive%\inetpub\wwwroot"), *web_roots] if p)
     # Where attackers staged archives, dumps and tools (indicators.md): shallow, not whole trees.

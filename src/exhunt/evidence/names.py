@@ -7,6 +7,8 @@ import unicodedata
 from functools import lru_cache
 from urllib.parse import unquote
 
+from exhunt.registry.iis import is_w3svc as is_w3svc  # re-exported: layouts ask for it here
+
 
 def velociraptor_decode(component: str) -> str:
     """Undo Velociraptor's %XX escaping of one path component, in one pass.
@@ -125,13 +127,8 @@ _SERVER_FOLDERS = frozenset(
         "system_web",
     }
 )
-_W3SVC = re.compile(r"^w3svc\d*$")
 
 
 def is_server_folder_name(name: str) -> bool:
     low = name.lower()
-    return low in _SERVER_FOLDERS or bool(_W3SVC.match(low)) or drive_of_folder(name) is not None
-
-
-def is_w3svc(name_lower: str) -> bool:
-    return bool(_W3SVC.match(name_lower))
+    return low in _SERVER_FOLDERS or is_w3svc(low) or drive_of_folder(name) is not None

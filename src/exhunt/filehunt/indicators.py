@@ -188,8 +188,8 @@ def load_indicators(extra_paths: tuple[str, ...] = ()) -> IndicatorSet:
         out.files.append(origin)
         parse_indicators(text, origin, out)
     for path in expand_paths(extra_paths, (".csv", ".txt"), out.problems):
-        text = read_list_file(path, out.problems)
-        if text is not None:
+        user_text = read_list_file(path, out.problems)
+        if user_text is not None:
             out.files.append(path)
-            parse_indicators(text, path, out)
+            parse_indicators(user_text, path, out)
     return out

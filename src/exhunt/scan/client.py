@@ -372,8 +372,8 @@ class HostClient:
         ) as resp:
             self._answered = True
             body, truncated, incomplete = await self._read_body(resp)
-            headers = tuple((clean_text(k), clean_text(v)) for k, v in resp.headers.items())
-            return Reply(path, resp.status, headers, body, truncated, incomplete)
+            answered = tuple((clean_text(k), clean_text(v)) for k, v in resp.headers.items())
+            return Reply(path, resp.status, answered, body, truncated, incomplete)
 
     async def _read_body(self, resp: aiohttp.ClientResponse) -> tuple[bytes, bool, bool]:
         cap = self.options.max_body
