@@ -13,7 +13,8 @@ import yaml
 
 from conftest import REPO
 from exhunt.cli import main
-from exhunt.collect import COLLECTION, collected_by, items, kape_target, powershell_script, velociraptor_artifact
+from exhunt.collect import collected_by, collection, items, kape_target, powershell_script, velociraptor_artifact
+from exhunt.registry import collection_paths
 
 EX01 = REPO / "examples" / "EX01-compromised"
 
@@ -38,7 +39,7 @@ def test_kape_target_parses_with_the_fields_kape_needs_and_names_every_path() ->
             variables | {"SystemRoot": r"C:\Windows", "SystemDrive": "C:", "ProgramData": r"C:\ProgramData"}
         )
         assert (folder + "\\", it.mask, it.recursive) in pairs, it.pattern
-    assert len(targets) == len(COLLECTION)
+    assert len(targets) == len(collection_paths())
 
 
 def test_kape_target_follows_a_given_install_path() -> None:
@@ -54,7 +55,7 @@ def test_velociraptor_artifact_parses_with_the_fields_velociraptor_needs() -> No
     assert [p["name"] for p in doc["parameters"]] == ["ExchangeInstallPath"]
     (source,) = doc["sources"]
     query = source["query"]
-    for _, _, pattern in COLLECTION:
+    for _, pattern in collection_paths():
         assert f"'''{pattern}'''" in query
     assert "upload(" in query and "glob(" in query and "MsiInstallPath" in query
 
@@ -65,6 +66,10 @@ def test_powershell_script_names_every_path_and_reads_the_install_from_the_regis
     for it in items():
         assert f"'{it.folder}', '{it.mask}', ${str(it.recursive).lower()}" in script, it.pattern
     assert "MsiInstallPath" in script and "$env:COMPUTERNAME" in script and "Compress-Archive" in script
+
+
+def test_the_recipes_are_the_registry() -> None:
+    assert [(kind, pattern) for kind, _, pattern in collection()] == collection_paths()
 
 
 def test_the_recipes_take_every_file_of_the_example_server() -> None:

@@ -1,7 +1,9 @@
 """Collection recipes: a KAPE target, a Velociraptor artifact and a PowerShell script that collect
 exactly what exhunt reads, written from one list of Windows path patterns so they never drift.
 
-Each pattern is a Windows path with environment variables (`%ExchangeInstallPath%`,
+The list is the artefact registry's (`exhunt.registry`: every artefact kind declares where it
+lives on a server), so a new artefact reaches the recipes with no edit here. Each pattern is a
+Windows path with environment variables (`%ExchangeInstallPath%`,
 `%SystemRoot%`, `%SystemDrive%`, `%ProgramData%`) and globs: `*` in the last part, or `**` for
 everything below a folder. Each recipe lays the files out the way `exhunt hunt` recognises them:
 KAPE as a disk mirror under `--tdest` (`<tdest>\\C\\Program Files\\...`), Velociraptor as its
@@ -17,35 +19,15 @@ from dataclasses import dataclass
 
 from exhunt import __version__
 from exhunt.model import ArtefactKind
+from exhunt.registry import ARTEFACTS
 
 DEFAULT_INSTALL = r"C:\Program Files\Microsoft\Exchange Server\V15"
 _NAMESPACE = uuid.UUID("3f0f4bb4-5f2e-4a4e-8f6a-1a7c2b0c9d21")
 
-# (artefact kind, what, Windows path pattern). The paths the evidence layer recognises and the
-# analyzers read (evidence/classify.py, analyzers/), plus ExSetup.exe for the exact build.
-COLLECTION: tuple[tuple[ArtefactKind, str, str], ...] = (
-    (ArtefactKind.HTTPPROXY, "HttpProxy logs", r"%ExchangeInstallPath%\Logging\HttpProxy\**\*.log"),
-    (ArtefactKind.ECP_SERVER, "ECP Server logs", r"%ExchangeInstallPath%\Logging\ECP\Server\*.log"),
-    (ArtefactKind.ECP_ACTIVITY, "ECP Activity logs", r"%ExchangeInstallPath%\Logging\ECP\Activity\*.log"),
-    (ArtefactKind.OAB_GENERATOR, "OAB generator logs", r"%ExchangeInstallPath%\Logging\OABGeneratorLog\*.log"),
-    (
-        ArtefactKind.RPS_HTTP,
-        "remote PowerShell logs",
-        r"%ExchangeInstallPath%\Logging\CmdletInfra\Powershell-Proxy\Http\*Rps_Http*.log",
-    ),
-    (ArtefactKind.IIS, "IIS logs", r"%SystemDrive%\inetpub\logs\LogFiles\W3SVC*\*.log"),
-    (ArtefactKind.HTTPERR, "HTTPERR logs", r"%SystemRoot%\System32\LogFiles\HTTPERR\*.log"),
-    (ArtefactKind.EVTX, "event logs", r"%SystemRoot%\System32\winevt\Logs\*.evtx"),
-    (ArtefactKind.IIS_CONFIG, "IIS configuration", r"%SystemRoot%\System32\inetsrv\config\applicationHost.config"),
-    (ArtefactKind.IIS_CONFIG, "HttpProxy web.config files", r"%ExchangeInstallPath%\FrontEnd\HttpProxy\**\web.config"),
-    (ArtefactKind.FILE, "Exchange front-end web folders", r"%ExchangeInstallPath%\FrontEnd\HttpProxy\**"),
-    (ArtefactKind.FILE, "Exchange ClientAccess folders", r"%ExchangeInstallPath%\ClientAccess\**"),
-    (ArtefactKind.FILE, "IIS web root", r"%SystemDrive%\inetpub\wwwroot\**"),
-    (ArtefactKind.FILE, "ProgramData (top level)", r"%ProgramData%\*"),
-    (ArtefactKind.FILE, "Windows Temp (top level)", r"%SystemRoot%\Temp\*"),
-    (ArtefactKind.FILE, "C:\\root (where LSASS dumps were left)", r"%SystemDrive%\root\*"),
-    (ArtefactKind.FILE, "the Exchange build (ExSetup.exe)", r"%ExchangeInstallPath%\bin\ExSetup.exe"),
-)
+
+def collection() -> list[tuple[ArtefactKind, str, str]]:
+    """(artefact kind, what, Windows path pattern) of everything the registry says exhunt reads."""
+    return [(a.kind, a.title, path) for a in ARTEFACTS for path in a.live_paths]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +89,7 @@ def collected_by(path: str, install: str = DEFAULT_INSTALL) -> Item | None:
 
 
 def items() -> list[Item]:
-    return [split(kind, what, pattern) for kind, what, pattern in COLLECTION]
+    return [split(kind, what, pattern) for kind, what, pattern in collection()]
 
 
 def _variables(install: str) -> dict[str, str]:
@@ -138,7 +120,7 @@ def kape_target(install: str = DEFAULT_INSTALL) -> str:
     for it in items():
         lines += [
             "    -",
-            f"        Name: {_yaml_str(it.what)}",
+            f"        Name: {_yaml_str(it.what + chr(32) + chr(40) + it.pattern + chr(41))}",
             "        Category: Exchange",
             f"        Path: {_yaml_str(it.folder_with(variables) + chr(92))}",
             f"        FileMask: {_yaml_str(it.mask)}",
