@@ -299,11 +299,18 @@ def run(args: argparse.Namespace) -> int:
         err.print(f"exhunt hunt: no evidence found in {args.path}", markup=False)
         return 2
 
+    progress = show_progress(args, err)
+    waiting: list[Any] = []
+
     def on_host(host: Any) -> None:
-        if not args.quiet:
+        if args.quiet:
+            return
+        if progress and out.is_terminal:
+            waiting.append(host)  # shown once the bar is gone, so no bar is left in the scrollback
+        else:
             render_host(out, host, per_rule=per_rule)
 
-    if show_progress(args, err):
+    if progress:
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -325,6 +332,8 @@ def run(args: argparse.Namespace) -> int:
             result = hunt_hosts(hosts, options, jobs=args.jobs, on_progress=on_progress, on_host=on_host)
     else:
         result = hunt_hosts(hosts, options, jobs=args.jobs, on_host=on_host)
+    for host in waiting:
+        render_host(out, host, per_rule=per_rule)
     written = write_outputs(result, args, err, err)
     if not args.quiet:
         render_summary(out, result.hosts)
