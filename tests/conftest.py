@@ -14,3 +14,15 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared test data not found at {SHARED_DATA} (only present beside a CI clone)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def otrf_host(shared_data: Path, tmp_path: Path) -> Path:
+    """A host folder holding the OTRF ProxyLogon event export, unzipped."""
+    import zipfile
+
+    host = tmp_path / "EXCH01"
+    host.mkdir()
+    with zipfile.ZipFile(shared_data / "events" / "proxylogon_ssrf_rce_poc.zip") as zf:
+        zf.extractall(host)
+    return host

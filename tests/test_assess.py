@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from exhunt.model import (
     CoverageSpan,
     EvidenceRef,
     Finding,
+    HttpFacet,
     Implies,
     Observation,
     Problem,
@@ -143,9 +145,12 @@ def test_incidents_split_on_long_gaps_and_by_source() -> None:
 
 
 def test_iis_and_httpproxy_twins_name_each_other() -> None:
-    iis = _f(Implies.ATTEMPT, path="W3SVC1/u_ex.log", details=(("cafe_request_id", "ABC-1"),))
-    proxy = _f(Implies.COMPROMISE, path="HttpProxy/Ecp/x.LOG", details=(("request_id", "abc-1"),))
-    other = _f(Implies.ATTEMPT, path="W3SVC1/u_ex.log", details=(("cafe_request_id", "zzz"),))
+    def request(f: Finding, request_id: str) -> Finding:
+        return dataclasses.replace(f, http=HttpFacet(request_id=request_id))
+
+    iis = request(_f(Implies.ATTEMPT, path="W3SVC1/u_ex.log"), "ABC-1")
+    proxy = request(_f(Implies.COMPROMISE, path="HttpProxy/Ecp/x.LOG"), "abc-1")
+    other = request(_f(Implies.ATTEMPT, path="W3SVC1/u_ex.log", details=(("request_id", "abc-1"),)), "zzz")
     out = correlate([iis, proxy, other])
     assert out[0].detail("same_request_as") == "HttpProxy/Ecp/x.LOG:1"
     assert out[1].detail("same_request_as") == "W3SVC1/u_ex.log:1"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,8 @@ def _hunt(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
     return code, json.loads(capsys.readouterr().out)
 
 
-def test_otrf_proxylogon_events_make_the_host_compromised(
-    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    host = tmp_path / "EXCH01"
-    host.mkdir()
-    with zipfile.ZipFile(shared_data / "events" / "proxylogon_ssrf_rce_poc.zip") as zf:
-        zf.extractall(host)
-    code, doc = _hunt(capsys, str(host))
+def test_otrf_proxylogon_events_make_the_host_compromised(otrf_host: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _hunt(capsys, str(otrf_host))
     assert code == 1
     (h,) = doc["hosts"]
     assert h["verdict"] == "compromised"

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import random
 
-from exhunt.model import HostAssessment, Observation, Verdict
+from exhunt.model import Account, AccountRole, HostAssessment, Observation, Verdict
 from exhunt.remediation import plan
 from test_report_fixtures import (
     DUMP_SHA,
@@ -155,6 +156,9 @@ def test_mailbox_export_and_impersonated_accounts_are_named() -> None:
         ts=T0,
         excerpt="New-MailboxExportRequest -Mailbox 'admin' -FilePath '\\\\localhost\\c$\\x.aspx'",
         details=(("impersonated_user", "administrator@corp.example.net"), ("user_agent", "not-an-account")),
+    )
+    export = dataclasses.replace(
+        export, accounts=(Account("administrator@corp.example.net", AccountRole.IMPERSONATED),)
     )
     host = HostAssessment(host="EX9", verdict=Verdict.COMPROMISED, verdict_reason="", findings=[export])
     steps = plan(host)

@@ -10,11 +10,14 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 from exhunt.model import (
+    Category,
     CoverageSpan,
     EvidenceError,
     EvidenceRef,
+    FileFacet,
     Finding,
     HostAssessment,
+    HttpFacet,
     HuntResult,
     Implies,
     Incident,
@@ -82,12 +85,22 @@ def finding(
     details: tuple[tuple[str, str], ...] = (),
     title: str | None = None,
 ) -> Finding:
+    said = dict(details)
+    http = None
+    if said.get("url") or said.get("user_agent"):
+        http = HttpFacet(
+            method=said.get("method"),
+            url=said.get("url"),
+            host=said.get("url_host"),
+            user_agent=said.get("user_agent"),
+            client_ip=ip,
+        )
     return Finding(
         rule_id,
         1,
         title or f"Test rule {rule_id}",
         Severity(severity),
-        category,
+        Category(category),
         Implies(implies),
         cves,
         chain,
@@ -95,6 +108,8 @@ def finding(
         ts,
         ip,
         details,
+        http=http,
+        file=FileFacet(path, sha256) if sha256 else None,
     )
 
 

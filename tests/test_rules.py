@@ -230,3 +230,26 @@ def test_what_the_hunt_emits_is_a_tier_exhunt_rules_prints(capsys: pytest.Captur
     assert len({f["rule_id"] for f in findings}) >= 10
     for f in findings:
         assert (f["severity"], f["implies"]) in printed[f["rule_id"]], f
+
+
+def test_every_tier_exhunt_rules_prints_is_the_weight_a_hit_of_it_gets(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For every rule and every tier: the line `exhunt rules RULE` prints and the finding a
+    detector's hit of that tier becomes say the same severity and implies."""
+    from exhunt.hits import Hit, Reporter
+    from exhunt.model import UnitResult
+
+    monkeypatch.setenv("COLUMNS", "1000")  # one printed line per tier
+    line = re.compile(r"^    ([a-z][a-z0-9-]*): severity (\w+), a hit means: (\w+)", re.MULTILINE)
+    for rule in catalog().values():
+        assert main(["rules", rule.id]) == 0
+        printed = {m[0]: (m[1], m[2]) for m in line.findall(capsys.readouterr().out)}
+        assert set(printed) == set(rule.outcomes), rule.id
+        for name, (severity, implies) in printed.items():
+            result = UnitResult()
+            Reporter(result).report(Hit(rule.id, name, {"x": "y"}), EvidenceRef("e.log", 1))
+            (made,) = result.findings
+            assert (str(made.severity), str(made.implies)) == (severity, implies), (rule.id, name)
+    with pytest.raises(KeyError, match="no outcome"):
+        Reporter(UnitResult()).report(Hit("EXH-PL-26855-SSRF", "maybe"), EvidenceRef("e.log", 1))

@@ -26,6 +26,7 @@ from exhunt.model import (
     Implies,
     Incident,
     Observation,
+    ObservationKind,
     Problem,
     RemediationStep,
     Severity,
@@ -104,7 +105,7 @@ def assess(host: HostEvidence, merged: UnitResult) -> HostAssessment:
 def choose_build(observations: Iterable[Observation]) -> tuple[str | None, str | None]:
     """ExSetup.exe's file version is authoritative (it includes the SU); else the newest build a
     log reports (HttpProxy's version columns are the front end's own build)."""
-    builds = [o for o in observations if o.kind == "exchange_build"]
+    builds = [o for o in observations if o.kind == ObservationKind.EXCHANGE_BUILD]
     if not builds:
         return None, None
     exsetup = [o for o in builds if o.note and "exsetup" in o.note.lower()]
@@ -257,10 +258,8 @@ def correlate(findings: list[Finding]) -> list[Finding]:
     RequestId, docs/logs.md#iis), so each side names its twin."""
     by_request: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(findings):
-        for key in ("request_id", "cafe_request_id"):
-            value = f.detail(key)
-            if value:
-                by_request[value.strip().lower()].append(i)
+        if f.http is not None and f.http.request_id:
+            by_request[f.http.request_id.strip().lower()].append(i)
     out = list(findings)
     for ids in by_request.values():
         if len(ids) < 2:

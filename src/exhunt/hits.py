@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from exhunt.model import EvidenceRef, UnitResult
+from exhunt.model import Account, EventFacet, EvidenceRef, FileFacet, HttpFacet, ProcessFacet, UnitResult
 from exhunt.rules import DEFAULT_OUTCOME, rule
 
 EXCERPT_CAP = 600  # an excerpt is about one log line long
@@ -31,6 +31,12 @@ class Hit:
     outcome: str = DEFAULT_OUTCOME
     facts: dict[str, str] = field(default_factory=dict)
     source_ip: str | None = None
+    # What writers act on, typed (model.py): the request, file, event, process and accounts.
+    http: HttpFacet | None = None
+    file: FileFacet | None = None
+    event: EventFacet | None = None
+    process: ProcessFacet | None = None
+    accounts: tuple[Account, ...] = ()
 
 
 def cap(text: str, limit: int) -> str:
@@ -69,6 +75,11 @@ class Reporter:
                 timestamp=timestamp,
                 source_ip=hit.source_ip or None,
                 details={k: cap(v, DETAIL_CAP) for k, v in hit.facts.items() if v},
+                http=hit.http,
+                file=hit.file,
+                event=hit.event,
+                process=hit.process,
+                accounts=tuple(a for a in hit.accounts if a.name or a.sid),
             )
         )
 

@@ -208,7 +208,7 @@ class Finding(JsonData):
     rule_version: int
     title: str
     severity: Severity
-    category: str
+    category: Category
     implies: Implies
     cves: tuple[str, ...]
     chain: str | None
@@ -306,11 +306,20 @@ def count_by_kind(problems: Iterable[Problem]) -> dict[ProblemKind, int]:
     return dict(sorted(counts.items(), key=lambda kv: (not kv[0].blocks_clean, kv[0].value)))
 
 
+class ObservationKind(StrEnum):
+    """What a fact learnt from the evidence is about (validated when a result is read)."""
+
+    EXCHANGE_BUILD = "exchange_build"
+    HOSTNAME = "hostname"
+    MITIGATION = "mitigation"
+    NOTICE = "notice"
+
+
 @dataclass(frozen=True, slots=True)
 class Observation(JsonData):
     """A fact about the host learnt from the evidence (its build, its name, a mitigation...)."""
 
-    kind: str  # e.g. "exchange_build", "hostname", "mitigation"
+    kind: ObservationKind
     value: str
     source: str  # evidence path it came from
     timestamp: datetime | None = None
@@ -430,4 +439,63 @@ class HuntResult:
             raise ValueError(f"not an exhunt hunt result (schema {found!r}, expected {' or '.join(READABLE_SCHEMAS)})")
         if not d.get("started") or not d.get("finished"):
             raise ValueError("hunt result lacks its started/finished times")
+        if d.get("schema") == "exhunt.hunt/1":
+            d = upgrade_v1(d)
         return from_data(cls, {"tool_version": "?", **d})
+
+
+def upgrade_v1(doc: dict[str, Any]) -> dict[str, Any]:
+    """An `exhunt.hunt/1` document with the facets its findings' details held, so writers read
+    old results the way they read new ones. The only place that reads /1 detail keys."""
+    hosts = []
+    for host in doc.get("hosts") or []:
+        if not isinstance(host, dict):
+            hosts.append(host)
+            continue
+        findings = [_facets_of_v1(f) if isinstance(f, dict) else f for f in host.get("findings") or []]
+        hosts.append({**host, "findings": findings})
+    return {**doc, "hosts": hosts}
+
+
+def _facets_of_v1(f: dict[str, Any]) -> dict[str, Any]:
+    raw_details, raw_evidence = f.get("details"), f.get("evidence")
+    details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
+    evidence: dict[str, Any] = raw_evidence if isinstance(raw_evidence, dict) else {}
+    out = dict(f)
+    status = str(details.get("status", "")).partition(".")[0]
+    http: dict[str, Any] = {
+        "method": details.get("method"),
+        "url": details.get("url"),
+        "host": details.get("url_host") or details.get("host"),
+        "status": int(status) if status.isdigit() else None,
+        "user_agent": details.get("user_agent") or details.get("client_info"),
+        "client_ip": f.get("source_ip") if (details.get("url") or details.get("method")) else None,
+        "request_id": details.get("request_id") or details.get("cafe_request_id"),
+        "target": details.get("target_server"),
+    }
+    if http["url"] or http["request_id"]:
+        out["http"] = {k: v for k, v in http.items() if v is not None}
+    if evidence.get("sha256"):
+        size = str(details.get("size", ""))
+        out["file"] = {
+            "path": details.get("windows_path") or evidence.get("path", ""),
+            "sha256": evidence["sha256"],
+            "size": int(size) if size.isdigit() else None,
+            "place": details.get("location"),
+        }
+    roles = {
+        "authenticated_user": "authenticated",
+        "username": "authenticated",
+        "impersonated_user": "impersonated",
+        "user": "subject",
+        "subject_user": "subject",
+        "caller": "subject",
+        "target_user": "target",
+        "mailbox": "target",
+    }
+    accounts = [
+        {"name": str(details[k]), "role": role} for k, role in roles.items() if details.get(k) not in (None, "", "-")
+    ]
+    if accounts:
+        out["accounts"] = accounts
+    return out

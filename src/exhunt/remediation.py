@@ -13,9 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from exhunt.model import (
+    Category,
     Finding,
     HostAssessment,
     Implies,
+    ObservationKind,
     RemediationStep,
     Verdict,
     iso,
@@ -38,21 +40,6 @@ _SOURCES = 110
 _BUILD_UNKNOWN = 120
 _EVIDENCE_GAPS = 130
 
-# Detail keys under which detectors name an account (never `user_agent`).
-_ACCOUNT_KEYS = (
-    "account",
-    "user",
-    "username",
-    "upn",
-    "impersonated",
-    "impersonated_user",
-    "impersonated_account",
-    "authenticated_user",
-    "caller",
-    "target_user",
-)
-# Detail keys under which detectors name a requested web path.
-_URL_KEYS = ("url", "uri", "url_stem", "uri_stem", "cs-uri-stem", "stem", "request_path")
 _VDIR_NAMES = {
     "oab": "Oab",
     "ecp": "Ecp",
@@ -154,8 +141,8 @@ def _files(findings: Iterable[Finding]) -> list[tuple[str, str]]:
     """(path, sha256) of files the findings point at, once each, by path."""
     seen: dict[tuple[str, str], None] = {}
     for f in findings:
-        if f.evidence.sha256 and f.implies is not Implies.NOTHING:
-            seen[(f.evidence.path, f.evidence.sha256)] = None
+        if f.file is not None and f.file.sha256 and f.implies is not Implies.NOTHING:
+            seen[(f.file.path, f.file.sha256)] = None
     return sorted(seen)
 
 
@@ -239,7 +226,7 @@ def _mitigations(host: HostAssessment, build: BuildView | None) -> list[_Draft]:
     if not exposed:
         return []
     chains = ", ".join(c.chain for c in exposed)
-    in_place = [o for o in host.observations if o.kind == "mitigation"]
+    in_place = [o for o in host.observations if o.kind == ObservationKind.MITIGATION]
     if in_place:
         details = tuple(f"{o.value} (seen in {o.source})" for o in in_place)
         return [
@@ -264,15 +251,12 @@ def _mitigations(host: HostAssessment, build: BuildView | None) -> list[_Draft]:
 
 
 def _remove_files(findings: Sequence[Finding]) -> list[_Draft]:
-    on_disk = [f for f in findings if f.evidence.sha256 and f.implies is not Implies.NOTHING]
+    on_disk = [f for f in findings if f.file is not None and f.file.sha256 and f.implies is not Implies.NOTHING]
     requested: dict[str, None] = {}
-    accessed = [f for f in findings if f.category == "webshell-access"]
+    accessed = [f for f in findings if f.category == Category.WEBSHELL_ACCESS]
     for f in accessed:
-        for key in _URL_KEYS:
-            value = f.detail(key)
-            if value:
-                requested[value] = None
-                break
+        if f.http is not None and f.http.url:
+            requested[f.http.url] = None
     if not on_disk and not requested:
         return []
     details = _file_lines(_files(on_disk)) + tuple(
@@ -297,22 +281,13 @@ def _remove_files(findings: Sequence[Finding]) -> list[_Draft]:
 def _accounts_named(findings: Iterable[Finding]) -> list[str]:
     names: dict[str, None] = {}
     for f in findings:
-        for key, value in f.details:
-            k = key.lower()
-            if "agent" in k:
-                continue
-            if k in _ACCOUNT_KEYS or "account" in k or k.endswith("_upn"):
-                names[value] = None
+        for a in f.accounts:
+            names[a.name if not a.sid or a.sid == a.name else f"{a.name} ({a.sid})"] = None
     return sorted(names)
 
 
 def _credentials(findings: Sequence[Finding]) -> list[_Draft]:
-    dumps = [
-        f
-        for f in findings
-        if f.implies is not Implies.NOTHING
-        and (f.category == "credential-access" or "lsass" in f.rule_id.lower() or "lsass" in f.evidence.path.lower())
-    ]
+    dumps = [f for f in findings if f.implies is not Implies.NOTHING and f.category == Category.CREDENTIAL_ACCESS]
     if not dumps:
         return []
     details = (
@@ -344,12 +319,7 @@ def _accounts(findings: Sequence[Finding], compromise: Sequence[Finding], compro
         f"local accounts and Active Directory accounts created or changed{since}",
         "members added to privileged groups (Domain Admins, Organization Management, Exchange Trusted Subsystem)",
     )
-    named_in = [
-        f
-        for f in findings
-        if f.implies is not Implies.NOTHING
-        and any((k.lower() in _ACCOUNT_KEYS or "account" in k.lower()) for k, _ in f.details)
-    ]
+    named_in = [f for f in findings if f.implies is not Implies.NOTHING and f.accounts]
     if named_in:
         why = "Accounts appear in the findings: " + cite(named_in) + "."
     elif compromise:
@@ -419,7 +389,7 @@ def _vdirs(findings: Sequence[Finding]) -> list[_Draft]:
 
 
 def _persistence(findings: Sequence[Finding]) -> list[_Draft]:
-    hits = [f for f in findings if f.category == "persistence" and f.implies is not Implies.NOTHING]
+    hits = [f for f in findings if f.category == Category.PERSISTENCE and f.implies is not Implies.NOTHING]
     if not hits:
         return []
     details = tuple(f"{f.rule_id}: {_where(f)}" for f in hits[:20])

@@ -40,7 +40,19 @@ from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
-from exhunt.model import Category, Chain, EvidenceRef, Finding, Implies, Severity
+from exhunt.model import (
+    Account,
+    Category,
+    Chain,
+    EventFacet,
+    EvidenceRef,
+    FileFacet,
+    Finding,
+    HttpFacet,
+    Implies,
+    ProcessFacet,
+    Severity,
+)
 from exhunt.ruleparams import DETECTORS
 from exhunt.ruleschema import build_params
 
@@ -143,6 +155,11 @@ class Rule:
         timestamp: datetime | None = None,
         source_ip: str | None = None,
         details: Iterable[tuple[str, str]] | Mapping[str, str] = (),
+        http: HttpFacet | None = None,
+        file: FileFacet | None = None,
+        event: EventFacet | None = None,
+        process: ProcessFacet | None = None,
+        accounts: tuple[Account, ...] = (),
     ) -> Finding:
         """Make a finding of this rule; its weight is the named outcome tier's."""
         tier = self.outcome(outcome)
@@ -152,7 +169,7 @@ class Rule:
             rule_version=self.version,
             title=self.title,
             severity=tier.severity,
-            category=str(self.category),
+            category=self.category,
             implies=tier.implies,
             cves=self.cves,
             chain=self.chain,
@@ -160,6 +177,11 @@ class Rule:
             timestamp=timestamp,
             source_ip=source_ip,
             details=tuple((str(k), str(v)) for k, v in items if v is not None and v != ""),
+            http=http,
+            file=file,
+            event=event,
+            process=process,
+            accounts=accounts,
         )
 
     def to_dict(self) -> dict[str, Any]:

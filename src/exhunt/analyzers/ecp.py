@@ -14,7 +14,7 @@ from exhunt.artefacts.exchange_csv import EcpActivityFormat, EcpServerFormat
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.records import LogRecord
 from exhunt.hits import Hit
-from exhunt.model import ArtefactKind, Observation
+from exhunt.model import Account, AccountRole, ArtefactKind, HttpFacet, Observation, ObservationKind
 from exhunt.ruleparams import EcpVdirParams
 from exhunt.rules import params
 
@@ -65,10 +65,13 @@ class EcpServerAnalyzer(LogAnalyzer):
             return
         cmdlet, parameter, value = found
         fields = event_data(event)
+        sid = fields.get("SID", "").strip()
         hunt.report(
             rec,
             Hit(
                 VDIR_SCRIPT,
+                http=HttpFacet(url=fields.get("URL") or None, request_id=fields.get("REQID") or None),
+                accounts=(Account(sid, AccountRole.SUBJECT, sid),) if sid else (),
                 facts={
                     "cmdlet": cmdlet,
                     "parameter": parameter,
@@ -86,11 +89,13 @@ class EcpServerAnalyzer(LogAnalyzer):
         path = hunt.file.rel_path
         host = rec.get("ServerName").strip()
         if host:
-            hunt.result.observations.append(Observation("hostname", host, path, rec.timestamp, "ECP ServerName"))
+            hunt.result.observations.append(
+                Observation(ObservationKind.HOSTNAME, host, path, rec.timestamp, "ECP ServerName")
+            )
         build = build_from_text(event_data(rec.get("EventData")).get("BLD", ""))
         if build:
             hunt.result.observations.append(
-                Observation("exchange_build", build, path, rec.timestamp, f"{self.log_name} S:BLD")
+                Observation(ObservationKind.EXCHANGE_BUILD, build, path, rec.timestamp, f"{self.log_name} S:BLD")
             )
 
 

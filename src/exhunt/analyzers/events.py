@@ -18,7 +18,7 @@ from exhunt.events.jsonl import read_event_json
 from exhunt.events.record import EventRecord
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Reporter
-from exhunt.model import ArtefactKind, CoverageSpan, Observation, Problem, ProblemKind, UnitResult
+from exhunt.model import ArtefactKind, CoverageSpan, Observation, ObservationKind, Problem, ProblemKind, UnitResult
 
 COVERAGE = "EventLog"
 _MAX_CHANNELS = 64  # per-channel coverage entries per file; the rest are counted under "(other)"
@@ -99,7 +99,9 @@ class _FileScan:
     def finish(self) -> None:
         for name, (first, count) in self.hosts.items():
             self.result.observations.append(
-                Observation("hostname", name, self.file.rel_path, first, note=f"Computer field of {count} events")
+                Observation(
+                    ObservationKind.HOSTNAME, name, self.file.rel_path, first, note=f"Computer field of {count} events"
+                )
             )
 
 

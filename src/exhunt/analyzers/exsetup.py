@@ -15,7 +15,7 @@ from typing import IO
 
 from exhunt.analyzers import HostContext
 from exhunt.evidence.base import EvidenceFile, HostEvidence
-from exhunt.model import Observation, Problem, ProblemKind, UnitResult
+from exhunt.model import Observation, ObservationKind, Problem, ProblemKind, UnitResult
 
 MAX_READ = 64 * 1024 * 1024  # ExSetup.exe is far smaller; more than this is not the file we want
 _CHUNK = 1024 * 1024
@@ -121,7 +121,7 @@ class ExSetupVersion:
                 )
                 continue
             result.observations.append(
-                Observation("exchange_build", version, file.rel_path, note="ExSetup.exe file version")
+                Observation(ObservationKind.EXCHANGE_BUILD, version, file.rel_path, note="ExSetup.exe file version")
             )
         return result
 

@@ -33,7 +33,7 @@ from exhunt.filehunt.locations import (
 from exhunt.filehunt.reading import FileContent, read_file
 from exhunt.filehunt.toolkit import Toolkit, toolkit
 from exhunt.hits import Hit, Reporter
-from exhunt.model import ArtefactKind, EvidenceRef, Problem, ProblemKind, Severity, UnitResult, iso
+from exhunt.model import ArtefactKind, EvidenceRef, FileFacet, Problem, ProblemKind, Severity, UnitResult, iso
 from exhunt.ruleparams import AttackWindowParams, ExtensionsParams
 from exhunt.rules import catalog, params, rule
 
@@ -311,8 +311,14 @@ def _report(
             details[algo] = content.digests[algo]
     # A copied file often carries the copy's time, not the attacker's: the time stays a detail
     # (`mtime`) and only dates the finding for the rule that is about when the file was written.
+    facet = FileFacet(
+        path=file.windows_path or file.rel_path,
+        sha256=sha256,
+        size=file.size if content.error else content.size,
+        place=str(loc.place),
+    )
     reporter.report(
-        Hit(r.id, outcome, details),
+        Hit(r.id, outcome, details, file=facet),
         EvidenceRef(file.rel_path, hit.line, hit.excerpt, sha256, hit.record),
         timestamp=file.mtime if r.id in _DATED_BY_MTIME else None,
     )

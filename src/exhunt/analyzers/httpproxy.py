@@ -14,7 +14,7 @@ from exhunt.analyzers.web_requests import WEB_RULES, WebRequest, check_request
 from exhunt.artefacts.exchange_csv import HttpProxyFormat
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.records import LogRecord
-from exhunt.model import ArtefactKind, Observation
+from exhunt.model import ArtefactKind, Observation, ObservationKind
 from exhunt.ruleparams import BackEndCookieParams, ResetVdirAnchorParams, ServerInfoAnchorParams
 from exhunt.rules import params
 
@@ -35,6 +35,9 @@ def request_of(rec: LogRecord) -> WebRequest:
         client_ip=first_address(rec.get("ClientIpAddress")),
         user=rec.get("AuthenticatedUser"),
         routing_hint=rec.get("RoutingHint"),
+        host=rec.get("UrlHost"),
+        request_id=rec.get("RequestId"),
+        target=rec.get("TargetServer"),
     )
     req.describe = lambda: {
         "method": req.method,
@@ -135,11 +138,13 @@ class HttpProxyAnalyzer(LogAnalyzer):
         if build is None and fmt.version:
             build, note = build_from_text(fmt.version), "HttpProxy #Version header"
         if build:
-            hunt.result.observations.append(Observation("exchange_build", build, path, rec.timestamp, note))
+            hunt.result.observations.append(
+                Observation(ObservationKind.EXCHANGE_BUILD, build, path, rec.timestamp, note)
+            )
         host = rec.get("ServerHostName").strip()
         if host:
             hunt.result.observations.append(
-                Observation("hostname", host, path, rec.timestamp, "HttpProxy ServerHostName")
+                Observation(ObservationKind.HOSTNAME, host, path, rec.timestamp, "HttpProxy ServerHostName")
             )
 
 

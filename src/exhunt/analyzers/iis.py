@@ -17,7 +17,7 @@ from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.urls import cafe_request_id, full_uri
 from exhunt.artefacts.w3c import W3CFormat
 from exhunt.hits import Hit
-from exhunt.model import ArtefactKind, Observation
+from exhunt.model import ArtefactKind, Observation, ObservationKind
 from exhunt.ruleparams import (
     IisKnownShellParams,
     IisResetVdirParams,
@@ -49,6 +49,8 @@ def request_of(rec: LogRecord) -> WebRequest:
         user_agent=rec.get("cs(User-Agent)"),
         client_ip=rec.get("c-ip"),
         user=rec.get("cs-username"),
+        host=rec.get("cs-host"),
+        request_id=cafe_request_id(query) or "",
     )
 
     def describe() -> dict[str, str]:
@@ -265,7 +267,7 @@ class IisAnalyzer(LogAnalyzer):
         host = rec.get("s-computername").strip()
         if host:
             hunt.result.observations.append(
-                Observation("hostname", host, hunt.file.rel_path, rec.timestamp, "IIS s-computername")
+                Observation(ObservationKind.HOSTNAME, host, hunt.file.rel_path, rec.timestamp, "IIS s-computername")
             )
 
 

@@ -28,7 +28,16 @@ from exhunt.filehunt.rewrite import (
 )
 from exhunt.filehunt.safexml import MAX_XML_BYTES, Node, XmlRefused, parse_xml
 from exhunt.hits import Hit, Reporter
-from exhunt.model import ArtefactKind, EvidenceRef, Observation, Problem, ProblemKind, UnitResult
+from exhunt.model import (
+    ArtefactKind,
+    EvidenceRef,
+    FileFacet,
+    Observation,
+    ObservationKind,
+    Problem,
+    ProblemKind,
+    UnitResult,
+)
 
 DEFAULT_SITE = "default web site"
 # Reserved DOS device names, hard to delete, and the other folder names Huntress published
@@ -214,7 +223,12 @@ def _judge_vdir(config: ConfigFile, physical: str, line: int, where: str | None,
         details["why"] = f"serves ProgramData\\{found.group(3)}, a folder name published from ProxyShell intrusions"
         outcome = "published-folder"
     Reporter(result).report(
-        Hit("EXH-IIS-VDIR-SUSPICIOUS-PATH", outcome, details),
+        Hit(
+            "EXH-IIS-VDIR-SUSPICIOUS-PATH",
+            outcome,
+            details,
+            file=FileFacet(physical, place=f"served as {where}" if where else None),
+        ),
         EvidenceRef(config.file.rel_path, line, config.line_text(line)),
         config.file.mtime,
     )
@@ -271,7 +285,9 @@ def _mitigations(configs: list[ConfigFile], result: UnitResult) -> None:
     for verdict in verdicts:
         source = verdict.source or anchor.file.rel_path
         holder = next((c for c in configs if c.file.rel_path == source), anchor)
-        result.observations.append(Observation("mitigation", verdict.value, source, holder.file.mtime, verdict.reason))
+        result.observations.append(
+            Observation(ObservationKind.MITIGATION, verdict.value, source, holder.file.mtime, verdict.reason)
+        )
         details = {
             "mitigation": verdict.mitigation,
             "state": str(verdict.state),

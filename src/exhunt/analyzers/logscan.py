@@ -22,7 +22,7 @@ from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.scan import LogScan
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Hit, Reporter
-from exhunt.model import ArtefactKind, EvidenceRef, Observation, Problem, ProblemKind, UnitResult
+from exhunt.model import ArtefactKind, EvidenceRef, Observation, ObservationKind, Problem, ProblemKind, UnitResult
 from exhunt.ruleparams import LogParams
 from exhunt.rules import params
 
@@ -124,7 +124,7 @@ class LogAnalyzer:
         if last is not None:
             self.observe(last, fmt, hunt)
         if ENGINE_PROBLEM:
-            result.observations.append(Observation("notice", ENGINE_PROBLEM, file.rel_path))
+            result.observations.append(Observation(ObservationKind.NOTICE, ENGINE_PROBLEM, file.rel_path))
         result.errors.extend(log.finish())
         if not span.files:
             del result.coverage[self.coverage_kind]

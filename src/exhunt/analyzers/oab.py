@@ -8,7 +8,7 @@ from exhunt.analyzers.logscan import FileHunt, LogAnalyzer
 from exhunt.artefacts.oab import OabGeneratorFormat
 from exhunt.artefacts.records import LogRecord
 from exhunt.hits import Hit
-from exhunt.model import ArtefactKind
+from exhunt.model import ArtefactKind, FileFacet
 from exhunt.ruleparams import OabDownloadParams
 from exhunt.rules import params
 
@@ -54,6 +54,7 @@ class OabGeneratorAnalyzer(LogAnalyzer):
             rec,
             Hit(
                 OAB_PATH,
+                file=FileFacet(path=norm or path, place="written by the OAB generator"),
                 facts={
                     "path": path,
                     "normalised_path": norm if norm != path else "",

@@ -9,7 +9,7 @@ from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.urls import full_uri
 from exhunt.hits import Hit
-from exhunt.model import ArtefactKind, Observation
+from exhunt.model import Account, AccountRole, ArtefactKind, HttpFacet, Observation, ObservationKind
 from exhunt.ruleparams import RpsClientInfoParams
 from exhunt.rules import params
 
@@ -46,6 +46,15 @@ class RpsHttpAnalyzer(LogAnalyzer):
                 "request_id": rec.get("RequestId"),
             },
             source_ip=first_address(chain) or None,
+            http=HttpFacet(
+                url=full_uri(rec.get("UrlStem"), rec.get("UrlQuery")) or None,
+                status=status,
+                user_agent=client_info or None,
+                client_ip=first_address(chain) or None,
+                request_id=rec.get("RequestId") or None,
+                target=rec.get("ServerHostName") or None,
+            ),
+            accounts=_authenticated(rec.get("AuthenticatedUser")),
         )
         if served:
             hit.facts["outcome"] = f"{status}: the PowerShell request was served (probable code execution)"
@@ -60,13 +69,18 @@ class RpsHttpAnalyzer(LogAnalyzer):
         )
         if build:
             hunt.result.observations.append(
-                Observation("exchange_build", build, path, rec.timestamp, "Rps_Http version columns")
+                Observation(ObservationKind.EXCHANGE_BUILD, build, path, rec.timestamp, "Rps_Http version columns")
             )
         host = rec.get("ServerHostName").strip()
         if host:
             hunt.result.observations.append(
-                Observation("hostname", host, path, rec.timestamp, "Rps_Http ServerHostName")
+                Observation(ObservationKind.HOSTNAME, host, path, rec.timestamp, "Rps_Http ServerHostName")
             )
+
+
+def _authenticated(user: str) -> tuple[Account, ...]:
+    user = user.strip()
+    return (Account(user, AccountRole.AUTHENTICATED),) if user and user != "-" else ()
 
 
 ANALYZERS = [RpsHttpAnalyzer()]

@@ -16,6 +16,7 @@ from exhunt.analyzers.logscan import FileHunt
 from exhunt.artefacts.rps_token import decode_rps_cat
 from exhunt.artefacts.urls import decode_uri, full_uri, query_value
 from exhunt.hits import Hit
+from exhunt.model import Account, AccountRole, HttpFacet
 from exhunt.ruleparams import ExportToolParams, OwaPowerShellParams, ProxyNotShellParams, ProxyShellParams
 from exhunt.rules import params
 
@@ -40,6 +41,9 @@ class WebRequest:
     client_ip: str
     user: str = ""
     routing_hint: str = ""
+    host: str = ""  # the Host the client asked for
+    request_id: str = ""  # HttpProxy RequestId, or the cafeReqId IIS logs on the back end
+    target: str = ""  # where the front end routed the request
     # Details every finding on this request carries (url, status, user agent, request ids...),
     # made only when a rule fires: most candidate lines turn out benign.
     describe: Callable[[], dict[str, str]] | None = None
@@ -64,7 +68,18 @@ class WebRequest:
         """A hit of `rule_id` with outcome tier `tier`; `extra` facts join the request's own."""
         facts = self.describe() if self.describe else {}
         facts.update({k: v for k, v in extra.items() if v})
-        return Hit(rule_id, tier, facts, source_ip=self.client_ip or None)
+        http = HttpFacet(
+            method=self.method or None,
+            url=self.uri or None,
+            host=self.host or None,
+            status=self.status,
+            user_agent=self.user_agent or None,
+            client_ip=self.client_ip or None,
+            request_id=self.request_id or None,
+            target=self.target or None,
+        )
+        accounts = (Account(self.user, AccountRole.AUTHENTICATED),) if self.user and self.user != "-" else ()
+        return Hit(rule_id, tier, facts, source_ip=self.client_ip or None, http=http, accounts=accounts)
 
 
 def proxyshell(req: WebRequest) -> Hit | None:
@@ -95,12 +110,15 @@ def proxyshell(req: WebRequest) -> Hit | None:
     elif token_value:
         extra["token_note"] = "X-Rps-CAT present but not decodable"
     if backend in p.sensitive_backends and status in p.success_statuses:
-        said = f"{status} from the back end's /{backend}: the SSRF was served"
-        return req.hit(PS_SSRF, "hit", **extra, outcome=said)
-    if status in p.reached_statuses:
-        said = f"{status}: the front end forwarded the request (server was vulnerable)"
-        return req.hit(PS_SSRF, "reached", **extra, outcome=said)
-    return req.hit(PS_SSRF, "refused", **extra, outcome=f"{req.status_text}: refused or failed")
+        tier, said = "hit", f"{status} from the back end's /{backend}: the SSRF was served"
+    elif status in p.reached_statuses:
+        tier, said = "reached", f"{status}: the front end forwarded the request (server was vulnerable)"
+    else:
+        tier, said = "refused", f"{req.status_text}: refused or failed"
+    hit = req.hit(PS_SSRF, tier, **extra, outcome=said)
+    if token is not None and (token.user or token.sid):
+        hit.accounts += (Account(token.user or token.sid or "", AccountRole.IMPERSONATED, token.sid or None),)
+    return hit
 
 
 def proxynotshell(req: WebRequest) -> Hit | None:

@@ -15,21 +15,17 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import stix2
 
-from exhunt.model import Finding, HostAssessment, HuntResult, Implies, iso, utc
+from exhunt.model import Finding, HostAssessment, HttpFacet, HuntResult, Implies, iso, utc
 
 _NAMESPACE = uuid.UUID("89a85c47-25bc-4b0e-a638-96742aa845da")
 EXTENSION_ID = "extension-definition--e082f1b1-82b5-4722-b487-81ad781ed83c"
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-_UA_KEYS = ("user_agent", "useragent", "ua", "cs(user-agent)", "client_info")
-_URL_KEYS = ("url", "uri", "url_stem", "uri_stem", "cs-uri-stem", "request_path")
-_METHOD_KEYS = ("method", "cs-method", "http_method")
-_HOST_KEYS = ("url_host", "urlhost", "host_header")
 _SCHEMA = (
     "Property extension naming the exhunt finding an object was derived from: host, rule_id, rule_version, "
     "title, severity, category, implies, chain, cves, evidence_path, evidence_line, evidence_record, "
@@ -41,12 +37,17 @@ def _id(kind: str, *parts: object) -> str:
     return f"{kind}--{uuid.uuid5(_NAMESPACE, '|'.join(str(p) for p in parts))}"
 
 
-def _first(f: Finding, keys: Iterable[str]) -> str | None:
-    for key in keys:
-        value = f.detail(key)
-        if value:
-            return value
-    return None
+def _request(f: Finding) -> HttpFacet:
+    return f.http or HttpFacet()
+
+
+def _file(f: Finding) -> tuple[str, str, str] | None:
+    """(folder, name, sha256) of the file a finding is about, when its hash is a SHA-256."""
+    if f.file is None or not f.file.sha256 or not _SHA256.match(f.file.sha256):
+        return None
+    cut = max(f.file.path.rfind("/"), f.file.path.rfind("\\"))
+    folder, name = f.file.path[: max(cut, 0)], f.file.path[cut + 1 :]
+    return folder, name or f.file.path, f.file.sha256.lower()
 
 
 def _address(text: str | None) -> stix2.IPv4Address | stix2.IPv6Address | None:
@@ -84,8 +85,8 @@ def _provenance(host: str, f: Finding) -> dict[str, Any]:
         "evidence_record": ev.record,
         "timestamp": iso(f.timestamp),
         "source_ip": f.source_ip,
-        "user_agent": _first(f, _UA_KEYS),
-        "url": _first(f, _URL_KEYS),
+        "user_agent": _request(f).user_agent,
+        "url": _request(f).url,
     }
     return {k: v for k, v in values.items() if v not in (None, "", [])}
 
@@ -173,9 +174,9 @@ class _Builder:
             kind, value = addr
             values.append(value)
             self.seen.setdefault(value, (f"[{kind}:value = '{value}']", "address", []))
-        sha = f.evidence.sha256
-        if sha and _SHA256.match(sha) and f.implies in (Implies.COMPROMISE, Implies.SUSPICIOUS):
-            digest = sha.lower()
+        found = _file(f)
+        if found is not None and f.implies in (Implies.COMPROMISE, Implies.SUSPICIOUS):
+            digest = found[2]
             values.append(digest)
             self.seen.setdefault(digest, (f"[file:hashes.'SHA-256' = '{digest}']", "file", []))
         return values
@@ -205,21 +206,21 @@ class _Builder:
             make = stix2.IPv4Address if kind == "ipv4-addr" else stix2.IPv6Address
             addr_id = self.sco(addr, lambda: make(value=value))
             refs.append(addr_id)
-        sha = f.evidence.sha256
-        if sha and _SHA256.match(sha):
-            folder, _, name = f.evidence.path.rpartition("/")
+        found = _file(f)
+        if found is not None:
+            folder, file_name, sha = found
             extra: dict[str, Any] = {}
             if folder:
                 extra["parent_directory_ref"] = self.sco(("directory", folder), lambda: stix2.Directory(path=folder))
                 refs.append(extra["parent_directory_ref"])
-            file_name = name or f.evidence.path
             refs.append(
                 self.sco(
-                    ("file", file_name, sha.lower(), folder),
-                    lambda: stix2.File(name=file_name, hashes={"SHA-256": sha.lower()}, **extra),
+                    ("file", file_name, sha, folder),
+                    lambda: stix2.File(name=file_name, hashes={"SHA-256": sha}, **extra),
                 )
             )
-        ua, url, method = _first(f, _UA_KEYS), _first(f, _URL_KEYS), _first(f, _METHOD_KEYS)
+        http = _request(f)
+        ua, url, method = http.user_agent, http.url, http.method
         if addr_id is not None and url and method:
             request: dict[str, Any] = {"request_method": method.lower(), "request_value": url}
             if ua:
@@ -233,7 +234,7 @@ class _Builder:
                     ),
                 )
             )
-        site = _first(f, _HOST_KEYS)
+        site = http.host
         if url and site and "/" not in site and url.startswith("/"):
             full = f"https://{site}{url}"
             refs.append(self.sco(("url", full), lambda: stix2.URL(value=full)))

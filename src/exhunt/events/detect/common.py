@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 
 from exhunt.events.record import EventRecord
 from exhunt.hits import Hit, Reporter
-from exhunt.model import EvidenceRef
+from exhunt.model import Account, AccountRole, EventFacet, EvidenceRef, FileFacet, ProcessFacet
 
 # Folders IIS serves on an Exchange server (docs/logs.md#where-the-logs-are, docs/detection/proxylogon.md#web-log-rules), and the page types it runs.
 WEB_FOLDERS = (
@@ -60,6 +60,15 @@ def in_web_folder(lowered_path: str) -> bool:
     return any(folder in lowered_path for folder in WEB_FOLDERS)
 
 
+def pid(text: str) -> int | None:
+    """A process id as logged: decimal, or hexadecimal with 0x (Security log)."""
+    text = text.strip()
+    try:
+        return int(text, 16) if text.lower().startswith("0x") else int(text)
+    except ValueError:
+        return None
+
+
 def source_ip(record: EventRecord) -> str | None:
     """The remote address an event names, when it names a valid one."""
     for key in _IP_FIELDS:
@@ -84,9 +93,20 @@ def account(domain: str, user: str) -> str:
     return user
 
 
-def report(result: Reporter, rule_id: str, record: EventRecord, facts: Mapping[str, str], outcome: str = "hit") -> None:
+def report(
+    result: Reporter,
+    rule_id: str,
+    record: EventRecord,
+    facts: Mapping[str, str],
+    outcome: str = "hit",
+    *,
+    roles: Mapping[str, AccountRole] | None = None,
+    process: ProcessFacet | None = None,
+    file: FileFacet | None = None,
+) -> None:
     """Report `rule_id` with outcome tier `outcome` for `record`. `facts` (ordered: the most
-    telling first) make both the excerpt, after the channel and event id, and the details."""
+    telling first) make both the excerpt, after the channel and event id, and the details;
+    `roles` says which facts name accounts, and in what role."""
     shown = [f"{key}: {value}" for key, value in facts.items() if value]
     evidence = EvidenceRef(
         path=record.source,
@@ -96,4 +116,15 @@ def report(result: Reporter, rule_id: str, record: EventRecord, facts: Mapping[s
     )
     details = {"event": event_label(record), "computer": record.computer}
     details.update({key: value for key, value in facts.items() if value})
-    result.report(Hit(rule_id, outcome, details, source_ip(record)), evidence, record.timestamp)
+    event = EventFacet(
+        channel=record.channel or None,
+        event_id=record.event_id,
+        record_id=record.record_id,
+        computer=record.computer or None,
+        provider=record.provider or None,
+    )
+    accounts = tuple(
+        Account(facts[key], role) for key, role in (roles or {}).items() if facts.get(key) and facts[key] != "-"
+    )
+    hit = Hit(rule_id, outcome, details, source_ip(record), event=event, process=process, file=file, accounts=accounts)
+    result.report(hit, evidence, record.timestamp)

@@ -11,10 +11,12 @@ from exhunt.events.detect.common import (
     basename,
     extension,
     in_web_folder,
+    pid,
     report,
 )
 from exhunt.events.record import EventRecord
 from exhunt.hits import Reporter
+from exhunt.model import AccountRole, FileFacet, ProcessFacet
 from exhunt.ruleparams import DumpWritersParams, UmFileParams, WebScriptWriteParams, WritersParams
 from exhunt.rules import params
 
@@ -26,6 +28,18 @@ AGENTS = "EXH-EVT-TRANSPORT-AGENT-CONFIG"
 
 # owa\auth\15.1.2176\..., the resources each Exchange update installs beside the pages
 _VERSION_FOLDER = re.compile(r"\\\d+\.\d+\.\d+(?:\.\d+)?\\")
+
+
+_ROLES = {"user": AccountRole.SUBJECT}
+
+
+def _report(result: Reporter, rule_id: str, record: EventRecord, facts: dict[str, str], outcome: str = "hit") -> None:
+    """A file created (Sysmon 11): the file and the process that wrote it as facets."""
+    process = ProcessFacet(
+        image=facts.get("image") or None, pid=pid(facts.get("process_id", "")), user=facts.get("user") or None
+    )
+    file = FileFacet(path=facts["target_file"]) if facts.get("target_file") else None
+    report(result, rule_id, record, facts, outcome, roles=_ROLES, process=process, file=file)
 
 
 def file_created(record: EventRecord, result: Reporter) -> None:
@@ -46,18 +60,18 @@ def file_created(record: EventRecord, result: Reporter) -> None:
     page = ext in PAGE_EXTENSIONS
     if page and in_web_folder(lowered):
         if writer in params(DROP, WritersParams).writers:
-            report(result, DROP, record, facts)
+            _report(result, DROP, record, facts)
             return
         _ordinary_writer(writer, name, lowered, facts, record, result)
     if writer in params(UM_FILE, UmFileParams).writers:
         _um_write(name, ext, page, facts, record, result)
     if ext == ".dmp" or ".dmp." in name:
         if "lsass" in name:
-            report(result, DUMP_FILE, record, facts)
+            _report(result, DUMP_FILE, record, facts)
         elif writer in params(DUMP_FILE, DumpWritersParams).dump_writers:
-            report(result, DUMP_FILE, record, facts, "known-writer")
+            _report(result, DUMP_FILE, record, facts, "known-writer")
     if name == "agents.config" and "\\transportroles\\" in lowered:
-        report(result, AGENTS, record, facts)
+        _report(result, AGENTS, record, facts)
 
 
 def _ordinary_writer(
@@ -70,7 +84,7 @@ def _ordinary_writer(
     elif name in params(WRITE, WebScriptWriteParams).shipped_pages:
         result.suppress(WRITE, "name of a page Exchange ships in owa\\auth or ecp\\auth")
     else:
-        report(result, WRITE, record, facts)
+        _report(result, WRITE, record, facts)
 
 
 def _um_write(name: str, ext: str, page: bool, facts: dict[str, str], record: EventRecord, result: Reporter) -> None:
@@ -78,6 +92,6 @@ def _um_write(name: str, ext: str, page: bool, facts: dict[str, str], record: Ev
     if name in p.expected_names or ext in p.expected_extensions:
         return
     if page:
-        report(result, UM_FILE, record, facts, "web-page")
+        _report(result, UM_FILE, record, facts, "web-page")
     else:
-        report(result, UM_FILE, record, facts)
+        _report(result, UM_FILE, record, facts)

@@ -3,15 +3,29 @@ lsass.exe (docs/detection/processes.md; access rights as public Sysmon guidance 
 
 from __future__ import annotations
 
-from exhunt.events.detect.common import account, basename, report
+from exhunt.events.detect.common import account, basename, pid, report
 from exhunt.events.record import EventRecord
 from exhunt.hits import Reporter
+from exhunt.model import AccountRole, ProcessFacet
 from exhunt.ruleparams import LsassAccessParams, LsassHandleParams
 from exhunt.rules import params
 
 ACCESS = "EXH-EVT-LSASS-ACCESS"
 HANDLE = "EXH-EVT-LSASS-HANDLE"
 _VM_READ = 0x10
+
+
+_ROLES = {"user": AccountRole.SUBJECT, "source_user": AccountRole.SUBJECT}
+
+
+def _report(result: Reporter, rule_id: str, record: EventRecord, facts: dict[str, str], outcome: str = "hit") -> None:
+    """An LSASS access: the process that opened LSASS as the facet."""
+    image = facts.get("source_image") or facts.get("process") or ""
+    user = facts.get("source_user") or facts.get("user") or None
+    facet = ProcessFacet(
+        image=image, pid=pid(facts.get("source_process_id") or facts.get("process_id") or ""), user=user
+    )
+    report(result, rule_id, record, facts, outcome, roles=_ROLES, process=facet if image else None)
 
 
 def process_access(record: EventRecord, result: Reporter) -> None:
@@ -30,12 +44,12 @@ def process_access(record: EventRecord, result: Reporter) -> None:
     }
     library = next((lib for lib in params(ACCESS, LsassAccessParams).dump_libraries if lib in trace), None)
     if library:
-        report(result, ACCESS, record, {"dump_library": library, **facts})
+        _report(result, ACCESS, record, {"dump_library": library, **facts})
     elif granted in params(ACCESS, LsassAccessParams).dump_access:
         if source in params(ACCESS, LsassAccessParams).expected_accessors:
             result.suppress(ACCESS, "dump-style access to LSASS by a Windows or security process")
         else:
-            report(result, ACCESS, record, facts, "dump-access")
+            _report(result, ACCESS, record, facts, "dump-access")
 
 
 def object_access(record: EventRecord, result: Reporter) -> None:
@@ -55,9 +69,9 @@ def object_access(record: EventRecord, result: Reporter) -> None:
     if process in params(HANDLE, LsassHandleParams).expected_accessors:
         result.suppress(HANDLE, "LSASS memory read by a Windows or security process")
     elif process in params(HANDLE, LsassHandleParams).dump_vectors:
-        report(result, HANDLE, record, facts, "dump-vector")
+        _report(result, HANDLE, record, facts, "dump-vector")
     else:
-        report(result, HANDLE, record, facts)
+        _report(result, HANDLE, record, facts)
 
 
 def _mask(text: str) -> int | None:

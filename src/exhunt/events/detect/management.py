@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from exhunt.events.detect.common import is_web_path, report
 from exhunt.events.record import EventRecord
 from exhunt.hits import Reporter
+from exhunt.model import AccountRole
 from exhunt.ruleparams import CmdletsParams, RoleParams, ScriptMarkersParams
 from exhunt.rules import params
 
@@ -50,6 +51,14 @@ class CmdletRun:
             "process": self.process,
             "error": self.error,
         }
+
+
+# Who ran the cmdlet, and whom it was about.
+_ROLES = {"caller": AccountRole.SUBJECT, "mailbox": AccountRole.TARGET, "user": AccountRole.TARGET}
+
+
+def _report(result: Reporter, rule_id: str, record: EventRecord, facts: dict[str, str], outcome: str = "hit") -> None:
+    report(result, rule_id, record, facts, outcome, roles=_ROLES)
 
 
 def cmdlet_run(record: EventRecord) -> CmdletRun | None:
@@ -106,21 +115,21 @@ def management_event(record: EventRecord, result: Reporter) -> None:
         path = values.get("filepath", "")
         facts = {"file_path": path, "mailbox": values.get("mailbox", ""), **facts}
         if is_web_path(path):
-            report(result, EXPORT_WEB, record, facts, attempt)
+            _report(result, EXPORT_WEB, record, facts, attempt)
         else:
-            report(result, EXPORT, record, facts)
+            _report(result, EXPORT, record, facts)
     elif name == "new-managementroleassignment":
         role = values.get("role", "")
         if params(ROLE, RoleParams).role in role.lower():
-            report(result, ROLE, record, {"role": role, "user": values.get("user", ""), **facts})
+            _report(result, ROLE, record, {"role": role, "user": values.get("user", ""), **facts})
     elif name == "remove-mailboxexportrequest":
-        report(result, REMOVED, record, {"identity": values.get("identity", ""), **facts})
+        _report(result, REMOVED, record, {"identity": values.get("identity", ""), **facts})
     elif name == "new-exchangecertificate":
         path = values.get("requestfile", "")
         if is_web_path(path):
-            report(result, CERT_WEB, record, {"request_file": path, **facts}, attempt)
+            _report(result, CERT_WEB, record, {"request_file": path, **facts}, attempt)
     elif name in params(AGENT, CmdletsParams).cmdlets:
-        report(
+        _report(
             result,
             AGENT,
             record,
@@ -145,7 +154,7 @@ def _vdir(
     for key, (name, value) in named.items():
         if key.endswith("url") and any(m in value.lower() for m in markers):
             identity = named.get("identity", ("", ""))[1]
-            report(
+            _report(
                 result,
                 VDIR_SCRIPT,
                 record,
@@ -156,4 +165,4 @@ def _vdir(
     # parameters the parser could not split (odd quoting): the whole list still tells
     text = run.parameters.lower()
     if "url" in text and any(m in text for m in markers):
-        report(result, VDIR_SCRIPT, record, facts, attempt)
+        _report(result, VDIR_SCRIPT, record, facts, attempt)

@@ -12,10 +12,12 @@ from exhunt.events.detect.common import (
     account,
     basename,
     matching_group,
+    pid,
     report,
 )
 from exhunt.events.record import EventRecord
 from exhunt.hits import Reporter
+from exhunt.model import AccountRole, ProcessFacet
 from exhunt.ruleparams import (
     ExpectedChildrenParams,
     MarkersParams,
@@ -98,6 +100,24 @@ class ProcessStart:
         }
 
 
+_ROLES = {"user": AccountRole.SUBJECT}
+
+
+def _report(result: Reporter, rule_id: str, record: EventRecord, facts: dict[str, str], outcome: str = "hit") -> None:
+    """A process finding: the started process (the keys `ProcessStart.facts` writes) as a facet."""
+    facet = None
+    if facts.get("image") or facts.get("command_line"):
+        facet = ProcessFacet(
+            image=facts.get("image") or None,
+            command_line=facts.get("command_line") or None,
+            pid=pid(facts.get("process_id", "")),
+            parent_image=facts.get("parent_image") or None,
+            parent_pid=pid(facts.get("parent_process_id", "")),
+            user=facts.get("user") or None,
+        )
+    report(result, rule_id, record, facts, outcome, roles=_ROLES, process=facet)
+
+
 def sysmon_process(record: EventRecord, result: Reporter) -> None:
     _process(ProcessStart.from_sysmon(record), record, result)
 
@@ -117,7 +137,7 @@ def script_block(record: EventRecord, result: Reporter) -> None:
     _credential_dumping(lowered, facts, record, result)
     group = matching_group(lowered, params(HAFNIUM, PatternGroupsParams).patterns)
     if group:
-        report(result, HAFNIUM, record, {"matched": " + ".join(group), **facts})
+        _report(result, HAFNIUM, record, {"matched": " + ".join(group), **facts})
 
 
 def _process(start: ProcessStart, record: EventRecord, result: Reporter) -> None:
@@ -134,15 +154,15 @@ def _process(start: ProcessStart, record: EventRecord, result: Reporter) -> None
     compact = _SPACES.sub("", command)  # chopper builds its commands without spaces; some echo with
     markers = [m for m, bare in _chopper_markers() if bare in compact]
     if markers:
-        report(result, CHOPPER, record, {"matched": ", ".join(markers), **facts})
+        _report(result, CHOPPER, record, {"matched": ", ".join(markers), **facts})
     _credential_dumping(command, facts, record, result)
     _staging(command, child, facts, record, result)
     _snapin(command, parent, start, facts, record, result)
     if ".aspx" in command and "+h" in command.partition("attrib")[2]:
-        report(result, HIDDEN, record, facts)
+        _report(result, HIDDEN, record, facts)
     group = matching_group(command, params(HAFNIUM, PatternGroupsParams).patterns)
     if group:
-        report(result, HAFNIUM, record, {"matched": " + ".join(group), **facts})
+        _report(result, HAFNIUM, record, {"matched": " + ".join(group), **facts})
 
 
 @cache
@@ -154,7 +174,7 @@ def _um_child(start: ProcessStart, child: str, record: EventRecord, result: Repo
     if child in params(UM_CHILD, UmChildParams).error_reporting:
         result.suppress(UM_CHILD, "Windows Error Reporting started by a Unified Messaging process")
     elif child not in params(UM_CHILD, UmChildParams).expected_children:
-        report(result, UM_CHILD, record, start.facts())
+        _report(result, UM_CHILD, record, start.facts())
 
 
 def _w3wp_child(start: ProcessStart, child: str, record: EventRecord, result: Reporter) -> None:
@@ -166,20 +186,20 @@ def _w3wp_child(start: ProcessStart, child: str, record: EventRecord, result: Re
     if child in params(W3WP_SHELL, W3wpShellParams).shells:
         marker = params(W3WP_SHELL, W3wpShellParams).exchange_pool_marker
         exchange = not start.parent_command_line or marker in start.parent_command_line.lower()
-        report(result, W3WP_SHELL, record, facts, "hit" if exchange else "other-pool")
+        _report(result, W3WP_SHELL, record, facts, "hit" if exchange else "other-pool")
     elif child and child not in params(W3WP_CHILD, ExpectedChildrenParams).expected_children:
-        report(result, W3WP_CHILD, record, facts)
+        _report(result, W3WP_CHILD, record, facts)
 
 
 def _credential_dumping(text: str, facts: dict[str, str], record: EventRecord, result: Reporter) -> None:
     if "comsvcs" in text and (
         "minidump" in text or params(COMSVCS, OrdinalParams).ordinal in text or "#+24" in text or "#-4294967272" in text
     ):
-        report(result, COMSVCS, record, facts)
+        _report(result, COMSVCS, record, facts)
         return
     group = matching_group(text, params(LSASS_TOOL, PatternGroupsParams).patterns)
     if group:
-        report(result, LSASS_TOOL, record, {"matched": " + ".join(group), **facts})
+        _report(result, LSASS_TOOL, record, {"matched": " + ".join(group), **facts})
 
 
 def _staging(command: str, child: str, facts: dict[str, str], record: EventRecord, result: Reporter) -> None:
@@ -190,7 +210,7 @@ def _staging(command: str, child: str, facts: dict[str, str], record: EventRecor
     if not hits:
         return
     dump = any(t in {".dmp", "lsass"} for t in hits)
-    report(result, STAGING, record, {"matched": ", ".join(hits), **facts}, "dump" if dump else "hit")
+    _report(result, STAGING, record, {"matched": ", ".join(hits), **facts}, "dump" if dump else "hit")
 
 
 def _snapin(
@@ -203,4 +223,4 @@ def _snapin(
     ) in _SPACES.sub("", command):
         result.suppress(SNAPIN, "Exchange setup loading its own snap-in")
         return
-    report(result, SNAPIN, record, facts)
+    _report(result, SNAPIN, record, facts)

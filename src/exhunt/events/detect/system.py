@@ -6,6 +6,7 @@ from __future__ import annotations
 from exhunt.events.detect.common import account, basename, report
 from exhunt.events.record import EventRecord
 from exhunt.hits import Reporter
+from exhunt.model import AccountRole
 from exhunt.ruleparams import GroupAddParams, UmErrorParams
 from exhunt.rules import params
 
@@ -16,6 +17,19 @@ GROUP_ADD = "EXH-EVT-EXCHANGE-GROUP-ADD"
 _ERROR_LEVEL = 2
 
 
+_ROLES = {
+    "user": AccountRole.SUBJECT,
+    "subject_user": AccountRole.SUBJECT,
+    "changed_by": AccountRole.SUBJECT,
+    "target_user": AccountRole.TARGET,
+    "member": AccountRole.TARGET,
+}
+
+
+def _report(result: Reporter, rule_id: str, record: EventRecord, facts: dict[str, str], outcome: str = "hit") -> None:
+    report(result, rule_id, record, facts, outcome, roles=_ROLES)
+
+
 def unified_messaging(record: EventRecord, result: Reporter) -> None:
     """Test-ProxyLogon's check (docs/detection/proxylogon.md#test-proxylogon-checks): level Error, the exception in the text."""
     if record.level is not None and record.level != _ERROR_LEVEL:
@@ -23,13 +37,13 @@ def unified_messaging(record: EventRecord, result: Reporter) -> None:
     text = record.text()
     if params(UM_ERROR, UmErrorParams).marker not in text.lower():
         return
-    report(result, UM_ERROR, record, {"message": text})
+    _report(result, UM_ERROR, record, {"message": text})
 
 
 def log_cleared(record: EventRecord, result: Reporter) -> None:
     user = record.get("SubjectUserName")
     domain = record.get("SubjectDomainName")
-    report(
+    _report(
         result,
         CLEARED,
         record,
@@ -44,7 +58,7 @@ def log_cleared(record: EventRecord, result: Reporter) -> None:
 def explicit_logon(record: EventRecord, result: Reporter) -> None:
     if basename(record.get("ProcessName")) != "w3wp.exe":
         return
-    report(
+    _report(
         result,
         EXPLICIT,
         record,
@@ -62,7 +76,7 @@ def group_member_added(record: EventRecord, result: Reporter) -> None:
     if group.lower() not in params(GROUP_ADD, GroupAddParams).groups:
         return
     strong = group.lower() in params(GROUP_ADD, GroupAddParams).domain_control_groups
-    report(
+    _report(
         result,
         GROUP_ADD,
         record,
