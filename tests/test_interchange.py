@@ -114,6 +114,9 @@ def test_jsonl_has_one_valid_line_per_finding_dated_or_not(examples_hunt: dict[s
     dated = [line for line in lines if line["exhunt"]["dated"]]
     assert all(line["@timestamp"] == line["exhunt"]["timestamp"] for line in dated)
     assert {line["host"]["name"] for line in lines} == {h["host"] for h in hunt["hosts"] if h["findings"]}
+    # The detectors fill the facets, so real lines carry the ECS request and file fields.
+    assert any(line.get("url", {}).get("original") and line.get("user_agent") for line in lines)
+    assert any(line.get("file", {}).get("hash", {}).get("sha256") for line in undated)
 
 
 def _faceted() -> HuntResult:
