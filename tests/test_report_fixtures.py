@@ -26,6 +26,7 @@ from exhunt.model import (
     Suppression,
     Verdict,
 )
+from exhunt.remediation import plan
 
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
 CSV_HOSTILE = "a,b \"quoted\", =cmd|'/c calc'!A0\nsecond line\r\nthird"
@@ -279,6 +280,9 @@ def clean_host(name: str = "EX02") -> HostAssessment:
 
 
 def hunt(*hosts: HostAssessment) -> HuntResult:
+    """A hunt result of `hosts`, each with the remediation plan assessment gives it."""
+    for host in hosts:
+        host.remediation = host.remediation or plan(host)
     return HuntResult(
         "0.1.0",
         datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC),

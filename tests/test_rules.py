@@ -75,6 +75,11 @@ def test_parse_rule_into_typed_params_and_tiers() -> None:
         (GOOD.replace("schema=Reset", "schema=(Reset"), "query_regex", "does not compile"),
         (GOOD.replace('implies = "attempt"', 'implies = "maybe"'), "outcomes.refused.implies", "maybe"),
         (GOOD.replace('when = "not served"', ""), "outcomes.refused.when", "missing key"),
+        (
+            GOOD.replace('detector = "iis-resetvdir"', 'detector = "iis-resetvdir"\nremediation = ["reboot"]'),
+            "remediation",
+            "unknown remediation step",
+        ),
         ("[EXH-X-Y\n", None, "not valid TOML"),
     ],
 )

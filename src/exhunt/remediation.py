@@ -23,6 +23,7 @@ from exhunt.model import (
     iso,
 )
 from exhunt.report.exposure import BuildView, read_build
+from exhunt.rules import catalog
 
 # Steps in the order a responder does them: keep the evidence, close the hole, clean up,
 # then widen the view. The numbers are only for sorting; priorities are renumbered 1..n.
@@ -55,7 +56,6 @@ _VDIR_IN_TEXT = re.compile(
     r"powershell|mapi)virtualdirectory",
     re.IGNORECASE,
 )
-_MAILBOX_CUES = ("mailboxexportrequest", "mailbox import export", "managementroleassignment")
 
 # What can hold the line until the update is in (docs/detection/mitigations.md, docs/detection/owassrf.md, docs/remediation.md).
 _STOPGAPS = {
@@ -131,6 +131,12 @@ def rule_ids(findings: Iterable[Finding], limit: int = 6) -> str:
     """Just the rule ids, for steps that follow from the compromise as a whole."""
     ids = sorted({f.rule_id for f in findings})
     return ", ".join(ids[:limit]) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def _steps_of(f: Finding) -> tuple[str, ...]:
+    """The remediation steps the finding's rule asks for (`remediation` in its rule file)."""
+    known = catalog().get(f.rule_id)
+    return known.remediation if known is not None else ()
 
 
 def _text_of(f: Finding) -> str:
@@ -333,7 +339,7 @@ def _accounts(findings: Sequence[Finding], compromise: Sequence[Finding], compro
 
 
 def _mailbox(findings: Sequence[Finding], compromise: Sequence[Finding], compromised: bool) -> list[_Draft]:
-    cues = [f for f in findings if f.implies is not Implies.NOTHING and any(c in _text_of(f) for c in _MAILBOX_CUES)]
+    cues = [f for f in findings if f.implies is not Implies.NOTHING and "mailbox-exports" in _steps_of(f)]
     if not cues and not compromised:
         return []
     details = (
@@ -364,11 +370,7 @@ def _mailbox(findings: Sequence[Finding], compromise: Sequence[Finding], comprom
 
 
 def _vdirs(findings: Sequence[Finding]) -> list[_Draft]:
-    hits = [
-        f
-        for f in findings
-        if f.implies is not Implies.NOTHING and ("CVE-2021-27065" in f.cves or "virtualdirectory" in _text_of(f))
-    ]
+    hits = [f for f in findings if f.implies is not Implies.NOTHING and "CVE-2021-27065" in f.cves]
     if not hits:
         return []
     names = sorted({_VDIR_NAMES[m.lower()] for f in hits for m in _VDIR_IN_TEXT.findall(_text_of(f))}) or ["Oab"]

@@ -71,7 +71,10 @@ _META_KEYS = {
     "explanation",
     "detector",
     "outcomes",
+    "remediation",
 }
+# Remediation steps a rule's hit asks for beyond what its category and CVEs say.
+REMEDIATION_STEPS = frozenset({"mailbox-exports"})
 _REQUIRED = ("version", "title", "severity", "category", "implies", "explanation", "detector")
 P = TypeVar("P")
 
@@ -130,6 +133,7 @@ class Rule:
     detector: str = "none"
     params: Any = None
     outcomes: Mapping[str, Outcome] = field(default_factory=dict)
+    remediation: tuple[str, ...] = ()
 
     def outcome(self, name: str) -> Outcome:
         """The tier `name`; a detector asking for an undeclared one is a bug, named here."""
@@ -198,6 +202,7 @@ class Rule:
             "explanation": self.explanation,
             "detector": self.detector,
             "outcomes": [o.to_dict() for o in self.outcomes.values()],
+            "remediation": list(self.remediation),
         }
 
 
@@ -247,7 +252,7 @@ def _rule(rule_id: str, body: Any, origin: str, problems: list[RuleError]) -> Ru
     for key in ("title", "explanation", "detector"):
         if not isinstance(body[key], str) or not body[key].strip():
             bad("expected a non-empty string", key)
-    for key in ("cves", "references"):
+    for key in ("cves", "references", "remediation"):
         value = body.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             bad("expected a list of strings", key)
@@ -258,6 +263,10 @@ def _rule(rule_id: str, body: Any, origin: str, problems: list[RuleError]) -> Ru
     if chain is not None and chain not in {c.value for c in Chain}:
         bad(f"unknown chain {chain!r} (one of: {', '.join(c.value for c in Chain)})", "chain")
     outcomes = _outcomes(body.get("outcomes", {}), severity, implies, bad)
+    steps = body.get("remediation", [])
+    for step in steps if isinstance(steps, list) else []:
+        if step not in REMEDIATION_STEPS:
+            bad(f"unknown remediation step {step!r} (one of: {', '.join(sorted(REMEDIATION_STEPS))})", "remediation")
     params: Any = None
     detector = body["detector"]
     cls = DETECTORS.get(detector) if isinstance(detector, str) else None
@@ -286,6 +295,7 @@ def _rule(rule_id: str, body: Any, origin: str, problems: list[RuleError]) -> Ru
         detector=detector,
         params=params,
         outcomes=outcomes,
+        remediation=tuple(steps),
     )
 
 

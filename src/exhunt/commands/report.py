@@ -10,6 +10,7 @@ from pathlib import Path
 from exhunt.cli_options import add_console, add_output, consoles, stdout_clash, to_stdout
 from exhunt.commands.hunt import OUTPUT_NAMES, OUTPUTS
 from exhunt.model import HuntResult, Verdict
+from exhunt.remediation import plan
 
 NAME = "report"
 HELP = "re-render a saved hunt result as an HTML report, a forensic timeline or STIX indicators"
@@ -76,11 +77,15 @@ def load_result(path: Path) -> HuntResult:
     if not isinstance(data, dict):
         raise ValueError(f"{path}: not an exhunt hunt result (expected a JSON object)")
     try:
-        return HuntResult.from_dict(data)
+        result = HuntResult.from_dict(data)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{path}: not a valid exhunt.hunt result (bad or missing field: {exc})") from None
+    for host in result.hosts:
+        if not host.remediation:  # a result written before plans were part of it
+            host.remediation = plan(host)
+    return result
 
 
 def run(args: argparse.Namespace) -> int:

@@ -33,7 +33,6 @@ from exhunt.model import (
     iso,
     utc,
 )
-from exhunt.remediation import plan
 from exhunt.report.chart import OTHER_LANE, Chart, attack_timeline, coverage_timeline
 from exhunt.report.exposure import BuildView, read_build
 from exhunt.rules import Rule, RuleError, catalog
@@ -124,7 +123,6 @@ class HostView:
     coverage: list[CoverageRow]
     groups: list[ChainGroup]
     remediation: list[RemediationStep]
-    remediation_derived: bool
     errors_more: int
     attacked: bool = True  # a host with a finding that implies something; a clean one shows no attack timeline
 
@@ -187,7 +185,7 @@ def host_view(host: HostAssessment, index: int, rules: Mapping[str, Rule]) -> Ho
     counts = {str(s): 0 for s in SEVERITIES}
     for f in host.findings:
         counts[str(f.severity)] += 1
-    steps = host.remediation or plan(host)
+    steps = host.remediation
     return HostView(
         anchor=f"host-{index}",
         host=host,
@@ -200,7 +198,6 @@ def host_view(host: HostAssessment, index: int, rules: Mapping[str, Rule]) -> Ho
         coverage=_coverage(host.log_coverage),
         groups=_groups(host.findings, rules),
         remediation=list(steps),
-        remediation_derived=not host.remediation and bool(steps),
         errors_more=max(len(host.errors) - MAX_ERRORS, 0),
         attacked=any(f.implies is not Implies.NOTHING for f in host.findings),
     )
