@@ -26,3 +26,15 @@ def otrf_host(shared_data: Path, tmp_path: Path) -> Path:
     with zipfile.ZipFile(shared_data / "events" / "proxylogon_ssrf_rce_poc.zip") as zf:
         zf.extractall(host)
     return host
+
+
+@pytest.fixture(scope="session")
+def _no_user_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("no-user-config")
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(monkeypatch: pytest.MonkeyPatch, _no_user_config_dir: Path) -> None:
+    """A configuration file of the person running the tests must not change what they assert."""
+    monkeypatch.delenv("EXHUNT_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(_no_user_config_dir))

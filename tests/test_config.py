@@ -22,12 +22,15 @@ def test_file_settings_reach_the_hunt_options_and_the_cli_wins(tmp_path: Path) -
     cfg = _write(
         tmp_path,
         "[hunt]\nevtx_threads = 3\nfile_scan_timeout = 5\nmax_file_size = 8\njobs = 2\n"
-        'yara = ["rules/yara"]\nsigma = ["sigma"]\nallowlist = ["/abs/allow.csv"]\n[output]\nno_color = true\n',
+        'yara = ["rules/yara"]\nsigma = ["sigma"]\nsigma_levels = "levels.toml"\nsplit_by_computer = true\n'
+        'unit_timeout = 12\nallowlist = ["/abs/allow.csv"]\n[output]\nno_color = true\n',
     )
-    args = parse(["hunt", "evidence", "--config", str(cfg), "--yara", "mine.yar", "--jobs", "1"])
+    args = parse(["hunt", "evidence", "--config", str(cfg), "--yara", "mine.yar", "--jobs", "1", "--sigma", "more"])
     options = hunt_options(args)
     assert options.settings["evtx_threads"] == 3 and options.settings["file_scan_timeout"] == 5
-    assert options.settings["sigma_paths"] == (str((tmp_path / "sigma").resolve()),)
+    assert options.sigma_paths == (str((tmp_path / "sigma").resolve()), "more")
+    assert options.sigma_levels == str((tmp_path / "levels.toml").resolve())
+    assert options.unit_timeout == 12 and args.split_by_computer is True
     assert options.max_file_size == 8 * 1024 * 1024
     assert options.extra_yara_paths == (str((tmp_path / "rules/yara").resolve()), "mine.yar")
     assert options.allowlist_paths == ("/abs/allow.csv",)
@@ -91,10 +94,13 @@ def test_config_show_prints_the_effective_settings_and_their_sources(
     (tmp_path / "exhunt").mkdir()
     cfg = _write(tmp_path / "exhunt", "")
     cfg.rename(tmp_path / "exhunt" / "config.toml")
-    (tmp_path / "exhunt" / "config.toml").write_text("[hunt]\nevtx_threads = 4\n[scan]\nconcurrency = 9\n")
+    (tmp_path / "exhunt" / "config.toml").write_text(
+        '[hunt]\nevtx_threads = 4\nsigma = ["/abs/sigma"]\n[scan]\nconcurrency = 9\n'
+    )
     assert main(["config", "show"]) == 0
     text = capsys.readouterr().out
     assert "evtx_threads = 4" in text and "concurrency = 9" in text and "per_rule = 5" in text
+    assert 'sigma = ["/abs/sigma"]' in text and "split_by_computer = false" in text
     assert main(["config", "show", "--json", "-"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["settings"]["hunt"]["evtx_threads"] == {"value": 4, "from": str(tmp_path / "exhunt" / "config.toml")}

@@ -34,7 +34,7 @@ def test_missing_path(tmp_path: Path) -> None:
 
 def test_a_plain_file_is_not_evidence(tmp_path: Path) -> None:
     (tmp_path / "u_ex210303.log").write_text(IIS)
-    with pytest.raises(EvidenceUnavailable, match=r"not a folder or a \.zip"):
+    with pytest.raises(EvidenceUnavailable, match=r"not a folder or an archive"):
         discover(str(tmp_path / "u_ex210303.log"))
 
 

@@ -386,8 +386,8 @@ def test_folder_of_three_hosts(tmp_path: Path) -> None:
     write_tree(root / "EX03", logging)
     write_tree(root, {"README.txt": "collected by the night shift\n"})
     hosts = discover_unchanged(root)
-    assert [h.name for h in hosts] == ["EX01", "EX03", "EX02"]
-    ex01, ex03, ex02 = hosts
+    assert [h.name for h in hosts] == ["EX02", "EX01", "EX03"]  # in the order of the folder's names
+    ex02, ex01, ex03 = hosts
     assert (ex01.layout, ex02.layout, ex03.layout) == ("disk-mirror", "velociraptor", "logging-folder")
     assert all(h.root == str(root) for h in hosts)
     assert f"EX01/C/{DEFAULT_INSTALL}/bin/ExSetup.exe" in by_rel(ex01)

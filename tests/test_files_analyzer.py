@@ -14,6 +14,7 @@ import yara_x
 
 from exhunt.analyzers import HostContext, HuntOptions, file_analyzers, host_analyzers
 from exhunt.analyzers.files import FILE_HUNT
+from exhunt.engine import Task, run_batch
 from exhunt.evidence.base import EvidenceFile, FileRef
 from exhunt.filehunt.contentrules import ContentRules
 from exhunt.model import ArtefactKind, Implies, Severity
@@ -300,8 +301,10 @@ def test_directory_and_broken_zip_member(tmp_path: Path) -> None:
     raw[at : at + 40] = b"\xff" * 40
     archive.write_bytes(bytes(raw))
     member = EvidenceFile(FileRef("x.aspx", str(archive)), "c.zip/x.aspx", ArtefactKind.FILE, 10)
-    result = hunt(member)
-    assert result.errors and "cannot read" in result.errors[0].message
+    # The data no longer matches its CRC: it is still read and hunted, and the mismatch is named.
+    result = run_batch([Task("files", member)], HostContext("EX01", None, HuntOptions()))
+    assert [e.message for e in result.errors if e.path == "c.zip/x.aspx" and "CRC mismatch" in e.message]
+    assert result.findings
 
 
 def test_zip_member_evidence_is_scanned(tmp_path: Path) -> None:

@@ -96,10 +96,23 @@ def assess(host: HostEvidence, merged: UnitResult) -> HostAssessment:
         errors=list(merged.errors),
         incidents=group_incidents(findings),
         observations=list(merged.observations),
-        notes=list(host.notes),
+        notes=[*several_computers(merged.observations), *host.notes],
     )
     assessment.remediation = _remediation(assessment)
     return assessment
+
+
+def several_computers(observations: Iterable[Observation]) -> list[str]:
+    """A prominent note when the events of one host's evidence name several computers: the
+    evidence may hold more than one server, judged here as one."""
+    names = sorted({o.value.lower() for o in observations if o.kind == "hostname"})
+    if len(names) < 2:
+        return []
+    shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+    return [
+        f"SEVERAL COMPUTERS: the events name {len(names)} computers ({shown}); they are judged here as one "
+        "host. Hunt again with --split-by-computer to assess each computer apart."
+    ]
 
 
 def choose_build(observations: Iterable[Observation]) -> tuple[str | None, str | None]:

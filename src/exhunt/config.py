@@ -50,6 +50,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("hunt", "indicators", (str,), "your indicator lists (CSV)", paths=True, many=True),
     Setting("hunt", "allowlist", (str,), "your allow-lists (CSV)", paths=True, many=True),
     Setting("hunt", "sigma", (str,), "your Sigma rule files or folders", paths=True, many=True),
+    Setting("hunt", "sigma_levels", (str,), "TOML file overriding what Sigma levels or rule ids imply", paths=True),
+    Setting("hunt", "split_by_computer", (bool,), "one host per computer the event files name"),
     Setting("scan", "port", (int,), "port for targets without one"),
     Setting("scan", "check", (str,), "opt-in checks to run", many=True),
     Setting("scan", "concurrency", (int,), "hosts at once"),

@@ -27,6 +27,7 @@ from multiprocessing.process import BaseProcess
 
 from exhunt.analyzers import FileAnalyzer, HostAnalyzer, HostContext, file_analyzers, host_analyzers, registry
 from exhunt.evidence.base import EvidenceFile, HostEvidence, listing_problem
+from exhunt.evidence.containers import take_read_problems
 from exhunt.model import Problem, ProblemKind, UnitResult
 
 # A file this large is a unit of its own; smaller ones are batched up to these limits.
@@ -119,6 +120,9 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
                     task.analyzer,
                 )
             )
+        ref = task.file.ref
+        for kind, message in take_read_problems(ref.archive, ref.outer, ref.path):  # met inside its container
+            out.errors.append(Problem(task.file.rel_path, message, None, kind, "container reader"))
     return out
 
 
@@ -176,8 +180,8 @@ def analyze_host(
     `workers` lets several hosts share one set of worker processes (and what each has compiled
     and cached); without it the host gets its own, stopped at the end."""
     result = UnitResult()
-    for path, message in host.errors:
-        result.errors.append(listing_problem(path, message))
+    for listed in host.errors:
+        result.errors.append(listing_problem(listed[0], listed[1], getattr(listed, "kind", None)))
     tasks = plan_tasks(host)
     result.errors.extend(not_analyzed(host, tasks))
     total_bytes = sum(t.file.size for t in tasks)

@@ -228,12 +228,79 @@ class LsassAccessParams:
     dump_libraries: Words
     dump_access: WordSet
     expected_accessors: WordSet
+    # [full path (`*` and `?` allowed), access mask, ...]: agents known to open LSASS, by where
+    # they are installed and the rights they ask for (no mask: any rights)
+    benign_accessors: Groups = ()
 
 
 @dataclass(frozen=True)
 class LsassHandleParams:
     dump_vectors: WordSet
     expected_accessors: WordSet
+    benign_accessors: Groups = ()
+
+
+@dataclass(frozen=True)
+class LsassSuspectParams:
+    access: WordSet
+    trace_markers: Words
+    benign_accessors: Groups = ()
+
+
+@dataclass(frozen=True)
+class IisCommandParams(LogParams):
+    commands: Words
+    shell_folders: Words  # where EXH-IIS-WEBSHELL-ACCESS already reports every script
+
+
+@dataclass(frozen=True)
+class AvWebshellParams:
+    event_ids: frozenset[int]
+    threat_markers: Words
+
+
+@dataclass(frozen=True)
+class CommandConfigParams:
+    """Command-line/script groups, and groups that must all be in an IIS configuration change."""
+
+    patterns: Groups
+    config_markers: Groups
+
+
+@dataclass(frozen=True)
+class LogDeletionParams:
+    patterns: Groups
+    log_folders: Words
+    log_extensions: WordSet
+    expected_deleters: WordSet
+
+
+@dataclass(frozen=True)
+class ParentChildParams:
+    parents: WordSet
+    expected_children: WordSet
+    shells: WordSet
+
+
+@dataclass(frozen=True)
+class ExportCommandParams:
+    patterns: Groups
+    web_markers: Words
+
+
+@dataclass(frozen=True)
+class W3wpDropParams:
+    writers: WordSet
+    extensions: WordSet
+    compile_folders: Words
+    compile_temp_folders: Words
+    compile_temp_extensions: WordSet
+
+
+@dataclass(frozen=True)
+class MimikatzParams:
+    patterns: Groups
+    file_names: WordSet
 
 
 @dataclass(frozen=True)
@@ -344,6 +411,16 @@ DETECTORS: dict[str, type] = {
     "event-log-cleared": NoParams,
     "event-explicit-logon": NoParams,
     "event-group-add": GroupAddParams,
+    "event-lsass-suspect": LsassSuspectParams,
+    "iis-command": IisCommandParams,
+    "event-av-webshell": AvWebshellParams,
+    "event-iis-config-change": CommandConfigParams,
+    "event-log-deletion": LogDeletionParams,
+    "event-parent-child": ParentChildParams,
+    "event-cmdlet-patterns": PatternGroupsParams,
+    "event-export-command": ExportCommandParams,
+    "event-w3wp-drop": W3wpDropParams,
+    "event-mimikatz": MimikatzParams,
     # files
     "file-hash-indicator": NoParams,
     "file-path-indicator": NoParams,

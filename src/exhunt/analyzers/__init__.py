@@ -29,6 +29,8 @@ class HuntOptions:
     extra_yara_paths: tuple[str, ...] = ()  # user rule files or folders
     extra_indicator_paths: tuple[str, ...] = ()  # user hash / path indicator files
     allowlist_paths: tuple[str, ...] = ()  # user allow-list files
+    sigma_paths: tuple[str, ...] = ()  # user Sigma rule files or folders
+    sigma_levels: str | None = None  # user file overriding what Sigma levels and rules imply
     # Deadline of one unit of work (an analyzer over one file): this many seconds, plus
     # `unit_seconds_per_mib` per MiB of the file. 0 turns deadlines off.
     unit_timeout: float = 300.0

@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import IO
 
 from exhunt.analyzers import HostContext
+from exhunt.analyzers.sigma import sigma_events
 from exhunt.events.detect import detect
-from exhunt.events.evtx_file import MEMORY_BOUND, read_evtx
-from exhunt.events.jsonl import read_event_json
+from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
+from exhunt.events.exports import read_event_export
 from exhunt.events.record import EventRecord
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Reporter
@@ -36,6 +37,7 @@ class EventLogAnalyzer:
         result = UnitResult()
         settings = ctx.options.settings
         scan = _FileScan(file, result)
+        sigma = sigma_events(ctx.options, result)
         reporter = Reporter(result)
         try:
             if file.kind is ArtefactKind.EVTX:
@@ -44,13 +46,16 @@ class EventLogAnalyzer:
                     result.errors,
                     threads=int(settings.get("evtx_threads", 1)),
                     memory_bound=int(settings.get("evtx_memory_bound", MEMORY_BOUND)),
+                    spool_bound=int(settings.get("evtx_spool_bound", SPOOL_BOUND)),
                 )
             else:
                 stream = file.open()
-                events = _closing(read_event_json(stream, file.rel_path, result.errors), stream)
+                events = _closing(read_event_export(stream, file.rel_path, result.errors), stream)
             for event in events:
                 scan.see(event)
                 detect(event, reporter)
+                if sigma is not None:
+                    sigma(event)
         except OSError as exc:
             result.errors.append(
                 Problem(file.rel_path, f"cannot read: {exc.strerror or exc}", None, ProblemKind.UNREADABLE, self.name)

@@ -19,6 +19,7 @@ from exhunt.artefacts.w3c import W3CFormat
 from exhunt.hits import Hit
 from exhunt.model import ArtefactKind, Observation, ObservationKind
 from exhunt.ruleparams import (
+    IisCommandParams,
     IisKnownShellParams,
     IisResetVdirParams,
     IisSsrfEntryParams,
@@ -34,6 +35,7 @@ USER_AGENT = "EXH-PL-IIS-USER-AGENT"
 WEBSHELL = "EXH-IIS-WEBSHELL-ACCESS"
 KNOWN_SHELL = "EXH-IIS-WEBSHELL-KNOWN-PATH"
 TUNNEL = "EXH-IIS-TUNNEL-WEBSHELL"
+COMMAND = "EXH-IIS-WEBSHELL-COMMAND"
 
 # Tunnel groups kept per file; more distinct (client, script) pairs are counted, not tracked.
 MAX_TUNNEL_GROUPS = 1000
@@ -70,6 +72,23 @@ def request_of(rec: LogRecord) -> WebRequest:
 
     req.describe = describe
     return req
+
+
+def shell_command(req: WebRequest, path: str) -> Hit | None:
+    """A query parameter whose value is a shell command (`?cmd=whoami`), outside the folders
+    where every script is already reported as web shell access."""
+    p = params(COMMAND, IisCommandParams)
+    if path.startswith(p.shell_folders):
+        return None
+    query = req.decoded.partition("?")[2].replace("+", " ")
+    for pair in query.replace(";", "&").split("&"):
+        name, equals, value = pair.partition("=")
+        value = value.replace('"', "").replace("'", "").strip()
+        command = next((c for c in p.commands if value.startswith(c)), None) if equals else None
+        if command:
+            tier = "hit" if req.status == 200 else "refused"
+            return req.hit(COMMAND, tier, parameter=name.strip(), command=value[:500])
+    return None
 
 
 def path_of(stem: str) -> str:
@@ -110,7 +129,7 @@ class IisAnalyzer(LogAnalyzer):
     name = "iis-log"
     kinds = frozenset({ArtefactKind.IIS})
     format = W3CFormat
-    rule_ids = (SSRF_ENTRY, RESETVDIR, USER_AGENT, WEBSHELL, KNOWN_SHELL, TUNNEL, *WEB_RULES)
+    rule_ids = (SSRF_ENTRY, RESETVDIR, USER_AGENT, WEBSHELL, KNOWN_SHELL, TUNNEL, COMMAND, *WEB_RULES)
 
     @classmethod
     def extra_patterns(cls) -> tuple[Pattern, ...]:
@@ -134,6 +153,10 @@ class IisAnalyzer(LogAnalyzer):
                 hits.append(hit)
         if RESETVDIR in rules:
             hit = self._reset_vdir(req, path)
+            if hit:
+                hits.append(hit)
+        if COMMAND in rules:
+            hit = shell_command(req, path)
             if hit:
                 hits.append(hit)
         hits += check_request(req, rules, hunt)

@@ -20,6 +20,7 @@ from exhunt.artefacts.prefilter import ENGINE_PROBLEM, Pattern, all_words
 from exhunt.artefacts.reader import ErrorLog
 from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.scan import LogScan
+from exhunt.artefacts.siem import as_w3c
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Hit, Reporter
 from exhunt.model import ArtefactKind, EvidenceRef, Observation, ObservationKind, Problem, ProblemKind, UnitResult
@@ -94,6 +95,8 @@ class LogAnalyzer:
         log = ErrorLog(file.rel_path, producer=self.name)
         try:
             stream = file.open()
+            if ArtefactKind.IIS in self.kinds:
+                stream = as_w3c(stream)  # an IIS log, or its SIEM export turned back into one
         except Exception as exc:  # missing file, permission, broken zip: all mean "cannot read"
             result.errors.append(Problem(file.rel_path, f"cannot open: {exc}", None, ProblemKind.UNREADABLE, self.name))
             return result

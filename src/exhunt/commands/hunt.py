@@ -54,9 +54,10 @@ examples:
   exhunt hunt C:\\inetpub\\wwwroot --yara my-rules/ --allowlist allow.txt
   exhunt hunt triage.zip -q --jsonl - | jq -c '[.host.name, .rule.id]'
   exhunt hunt triage.zip --misp event.json --csv findings.csv
+  exhunt hunt EX01/ --sigma sigma/rules/windows --sigma sigma/rules/web
 
-Settings (jobs, limits, your rule and list paths...) may also come from a configuration file:
-see `exhunt config show`.
+Settings (jobs, limits, your rule and list paths, Sigma rules...) may also come from a
+configuration file: see `exhunt config show`.
 """
 
 
@@ -105,9 +106,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--yara", action="append", default=[], metavar="PATH", help="extra YARA rule file or folder (repeatable)"
     )
     rules.add_argument(
-        "--sigma", action="append", default=[], metavar="PATH", help="extra Sigma rule file or folder (repeatable)"
-    )
-    rules.add_argument(
         "--indicators",
         action="append",
         default=[],
@@ -120,6 +118,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE",
         help="allow-list of hashes, paths or patterns to silence (repeatable)",
+    )
+    evidence = parser.add_argument_group("evidence")
+    evidence.add_argument(
+        "--split-by-computer",
+        action="store_true",
+        help="hunt the event files of each computer the events name as a host of their own",
+    )
+    rules.add_argument(
+        "--sigma",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="Sigma rule file or folder, run on event logs and (category webserver) IIS and HttpProxy logs (repeatable)",
+    )
+    rules.add_argument(
+        "--sigma-levels",
+        metavar="FILE",
+        help="TOML file overriding what Sigma levels or rule ids imply (same shape as the shipped levels.toml)",
     )
     perf = parser.add_argument_group("performance")
     perf.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
@@ -250,13 +266,13 @@ def hunt_options(args: argparse.Namespace) -> HuntOptions:
     }
     if args.evtx_memory_bound:
         settings["evtx_memory_bound"] = args.evtx_memory_bound
-    if args.sigma:
-        settings["sigma_paths"] = tuple(args.sigma)
     return HuntOptions(
         max_file_size=max(1, args.max_file_size) * 1024 * 1024,
         extra_yara_paths=tuple(args.yara),
         extra_indicator_paths=tuple(args.indicators),
         allowlist_paths=tuple(args.allowlist),
+        sigma_paths=tuple(args.sigma),
+        sigma_levels=args.sigma_levels,
         unit_timeout=args.unit_timeout,
         settings=settings,
     )
@@ -292,6 +308,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         hosts = discover(args.path)
+        if args.split_by_computer:
+            from exhunt.evidence.computers import split_by_computer
+
+            hosts = split_by_computer(hosts)
     except EvidenceUnavailable as exc:
         err.print(f"exhunt hunt: {exc}", markup=False)
         return 2

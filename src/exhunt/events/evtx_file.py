@@ -10,7 +10,6 @@ says how many chunks there should be, so the reader compares and says so.
 from __future__ import annotations
 
 import io
-import shutil
 import tempfile
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack
@@ -27,6 +26,8 @@ from exhunt.model import Problem, ProblemKind
 PRODUCER = "EVTX reader"
 
 MEMORY_BOUND = 64 * 1024 * 1024  # zip members up to this size are parsed from memory
+SPOOL_BOUND = 4 * 1024 * 1024 * 1024  # a larger member is cut there (temporary space is bounded)
+TEMP_BYTES = [0]  # temporary bytes written by this process, counted for the bench and the tests
 _HEADER_SIZE = 4096
 _CHUNK_SIZE = 65536
 _SIGNATURE = b"ElfFile\x00"
@@ -35,7 +36,12 @@ _MAX_CHUNK_ERRORS = 100_000  # a parser that only fails is given up on, not loop
 
 
 def read_evtx(
-    file: EvidenceFile, errors: list[Problem], *, threads: int = 1, memory_bound: int = MEMORY_BOUND
+    file: EvidenceFile,
+    errors: list[Problem],
+    *,
+    threads: int = 1,
+    memory_bound: int = MEMORY_BOUND,
+    spool_bound: int = SPOOL_BOUND,
 ) -> Iterator[EventRecord]:
     """Yield the readable events of one `.evtx` file; problems go to `errors`.
 
@@ -52,7 +58,16 @@ def read_evtx(
         if file.ref.archive is None:
             target: str | IO[bytes] = file.ref.path
         else:
-            target = _seekable_copy(stream, header, memory_bound, stack)
+            target = _seekable_copy(stream, header, memory_bound, stack, spool_bound)
+            if getattr(target, "cut", False):
+                errors.append(
+                    _problem(
+                        source,
+                        f"EVTX member larger than {spool_bound:,} bytes (the bound on temporary space, "
+                        "setting evtx_spool_bound); read up to there",
+                        ProblemKind.LIMIT,
+                    )
+                )
         try:
             parser = PyEvtxParser(target, number_of_threads=threads)
         except (OSError, RuntimeError, ValueError) as exc:
@@ -123,18 +138,33 @@ def _expected_size(header: bytes) -> int | None:
     return header_block + chunks * _CHUNK_SIZE
 
 
-def _seekable_copy(stream: IO[bytes], header: bytes, memory_bound: int, stack: ExitStack) -> IO[bytes]:
+def _seekable_copy(stream: IO[bytes], header: bytes, memory_bound: int, stack: ExitStack, bound: int) -> IO[bytes]:
     """The parser seeks, a zip member cannot do that cheaply: copy it into memory when small,
-    else into an anonymous temporary file (in the system temp folder, never in the evidence).
-    The size is found by reading, not taken from the archive's directory."""
-    head = header + stream.read(max(0, memory_bound + 1 - len(header)))
-    if len(head) <= memory_bound:
+    else into an anonymous temporary file (in the system temp folder, never in the evidence), at
+    most `bound` bytes either way. The size is found by reading, not taken from the archive's
+    directory; the copy says whether it was cut (`cut`)."""
+    head = header + stream.read(max(0, min(memory_bound, bound) + 1 - len(header)))
+    if len(head) <= memory_bound and len(head) <= bound:
         return io.BytesIO(head)
+    if len(head) > bound:
+        copy = io.BytesIO(head[:bound])
+        copy.cut = True  # type: ignore[attr-defined]
+        return copy
     # closed by the caller's ExitStack, once the parser is done with it
     spool = stack.enter_context(tempfile.TemporaryFile(prefix="exhunt-evtx-"))  # noqa: SIM115
     spool.write(head)
-    shutil.copyfileobj(stream, spool, 1 << 20)
+    written = len(head)
+    while written < bound:
+        block = stream.read(min(1 << 20, bound - written))
+        if not block:
+            break
+        spool.write(block)
+        written += len(block)
+    TEMP_BYTES[0] += written
+    cut = written >= bound and bool(stream.read(1))
     spool.seek(0)
+    if cut:
+        setattr(spool, "cut", True)  # noqa: B010
     return spool
 
 

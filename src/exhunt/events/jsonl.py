@@ -16,6 +16,7 @@ from typing import IO
 
 import orjson
 
+from exhunt.events import jsontext
 from exhunt.events.normalise import normalise
 from exhunt.events.record import EventRecord
 from exhunt.model import Problem, ProblemKind
@@ -46,6 +47,13 @@ class _Problems:
             self.first_line[reason] = line
         if n <= _ERRORS_SHOWN:
             message = f"{reason}, skipped" + (f" ({detail})" if detail else "")
+            self.errors.append(Problem(self.source, message, line, ProblemKind.MALFORMED, PRODUCER))
+
+    def repaired(self, line: int | None) -> None:
+        """Lone surrogate escapes were replaced so the record could be read (said once per file)."""
+        if "repaired" not in self.first_line:
+            self.first_line["repaired"] = line or 0
+            message = "lone UTF-16 surrogate escapes replaced by U+FFFD; the record was read"
             self.errors.append(Problem(self.source, message, line, ProblemKind.MALFORMED, PRODUCER))
 
     def total(self) -> int:
@@ -103,10 +111,12 @@ def _read_lines(blocks: Iterable[bytes], source: str, problems: _Problems, max_l
             if not line:
                 continue
             try:
-                doc = orjson.loads(line)
+                doc, repaired = jsontext.loads(line)
             except orjson.JSONDecodeError as exc:
                 problems.add("line is not JSON", number, str(exc).split(":", 1)[0])
             else:
+                if repaired:
+                    problems.repaired(number)
                 record = normalise(doc, source, number)
                 if record is not None:
                     events += 1
@@ -180,7 +190,9 @@ def _read_document(
             return
         parts.append(block)
     try:
-        doc = orjson.loads(b"".join(parts).lstrip().removeprefix(b"\xef\xbb\xbf"))
+        doc, repaired = jsontext.loads(b"".join(parts).lstrip().removeprefix(b"\xef\xbb\xbf"))
+        if repaired:
+            problems.repaired(None)
     except orjson.JSONDecodeError as exc:
         problems.errors.append(
             Problem(source, f"file is not valid JSON: {exc}", None, ProblemKind.UNREADABLE, PRODUCER)
@@ -211,13 +223,23 @@ def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
+def transcoded_blocks(stream: IO[bytes]) -> Iterator[bytes]:
+    """A stream's content in blocks of UTF-8, whatever UTF it was written in."""
+    head = stream.read(_BLOCK)
+    blocks: Iterable[bytes] = _blocks(stream, head)
+    encoding = _sniff_encoding(head)
+    if encoding is not None:
+        blocks = _transcode(blocks, encoding)
+    return iter(blocks)
+
+
 def _sniff_encoding(head: bytes) -> str | None:
     """UTF-16 files, with a BOM or (written without one) recognised by their zero bytes."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
-    if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] in b"{[ \r\n" and head[0] != 0:
+    if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] in b"{[< \r\n" and head[0] != 0:
         return "utf-16-le"
-    if len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] in b"{[ \r\n" and head[1] != 0:
+    if len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] in b"{[< \r\n" and head[1] != 0:
         return "utf-16-be"
     return None
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from exhunt.events import shapes
 from exhunt.events.record import (
     MAX_VALUE,
     EventRecord,
@@ -52,6 +53,12 @@ _FLAT_SYSTEM_KEYS = frozenset(
         "SeverityValue",
         "Severity",
         "EventType",
+        "Provider",
+        "EventRecordId",
+        "ChunkNumber",
+        "SourceFile",
+        "ExtraDataOffset",
+        "HiddenRecord",
     }
 )
 _MAX_DEPTH = 4  # EventData nests a level or two; deeper is hostile input, kept as JSON text
@@ -71,6 +78,11 @@ def normalise(doc: Any, source: str = "", line: int | None = None) -> EventRecor
         return _from_ecs(doc, source, line)
     if "EventID" in doc or "EventId" in doc:
         return _from_flat(doc, source, line)
+    if "log_name" in doc and "event_id" in doc:
+        return _from_winlogbeat6(doc, source, line)
+    result = doc.get("result")
+    if isinstance(result, dict) and ("_raw" in result or "EventCode" in result):
+        return _from_splunk(result, source, line)
     if "Id" in doc and ("LogName" in doc or "ProviderName" in doc):
         return _from_get_winevent(doc, source, line)
     return None
@@ -169,18 +181,27 @@ def _unnamed(value: Any, out: dict[str, str]) -> None:
 
 
 def _from_flat(doc: dict[str, Any], source: str, line: int | None) -> EventRecord:
-    data = {key: as_text(value) for key, value in doc.items() if key not in _FLAT_SYSTEM_KEYS}
+    data: dict[str, str] = {}
+    for key, value in doc.items():
+        if key in _FLAT_SYSTEM_KEYS:
+            continue
+        if key in ("EventData", "UserData") and isinstance(value, dict):
+            data.update(event_data_fields(value) if "Data" not in value else shapes.named_data(value))
+        elif key == "Payload":  # EvtxECmd: the event's data as a JSON string
+            data.update(shapes.payload_fields(value))
+        else:
+            data.setdefault(key, as_text(value))
     timestamp = None
     for key in _FLAT_TIME_KEYS:
         if key in doc:
             timestamp = parse_timestamp(doc[key])
             if timestamp is not None:
                 break
-    record_id = parse_record_id(doc.get("EventRecordID", doc.get("RecordNumber")))
+    record_id = parse_record_id(doc.get("EventRecordID", doc.get("EventRecordId", doc.get("RecordNumber"))))
     return EventRecord(
         timestamp=timestamp,
         channel=as_text(doc.get("Channel")),
-        provider=as_text(doc.get("SourceName") or doc.get("ProviderName")),
+        provider=as_text(doc.get("SourceName") or doc.get("ProviderName") or doc.get("Provider")),
         event_id=parse_event_id(doc.get("EventID", doc.get("EventId"))),
         computer=as_text(doc.get("Hostname") or doc.get("Computer") or doc.get("ComputerName")),
         record_id=record_id,
@@ -255,3 +276,74 @@ def _dotted(doc: dict[str, Any], prefix: str) -> dict[str, Any]:
     """Keys written flat with dots (`winlog.event_data.Image`) as a dict one level down."""
     n = len(prefix)
     return {key[n:]: value for key, value in doc.items() if key.startswith(prefix)}
+
+
+def _from_winlogbeat6(doc: dict[str, Any], source: str, line: int | None) -> EventRecord:
+    """Winlogbeat 6 (before ECS): `log_name`, `event_id`, `event_data`, `computer_name`..."""
+    data: dict[str, str] = {}
+    for section in ("event_data", "user_data"):
+        value = doc.get(section)
+        if isinstance(value, dict):
+            data.update({key: as_text(v) for key, v in value.items()})
+    if doc.get("message"):
+        data["Message"] = as_text(doc["message"])
+    return EventRecord(
+        timestamp=parse_timestamp(doc.get("@timestamp")),
+        channel=as_text(doc.get("log_name")),
+        provider=as_text(doc.get("source_name")),
+        event_id=parse_event_id(doc.get("event_id")),
+        computer=as_text(doc.get("computer_name") or _dotted(doc, "beat.").get("hostname")),
+        record_id=parse_record_id(doc.get("record_number")),
+        data=data,
+        level=parse_level(doc.get("level")),
+        source=source,
+        line=line,
+    )
+
+
+def _from_splunk(result: dict[str, Any], source: str, line: int | None) -> EventRecord | None:
+    """One Splunk search result exported as JSON: `_raw` holds the event as the forwarder read it,
+    XML (`XmlWinEventLog`) or classic text (`WinEventLog`)."""
+    raw = as_text(result.get("_raw"))
+    if raw.lstrip().startswith("<Event"):
+        from exhunt.events.xmlevents import parse_event_xml
+
+        event = parse_event_xml(raw.strip())
+        if event is None:
+            return None
+        record = from_evtx_json(event, source, line)
+        if not record.computer:
+            record.computer = as_text(result.get("host"))
+        return record
+    header, message = shapes.classic_text(raw)
+    if not header and "EventCode" not in result:
+        return None
+    fields = {**{k: as_text(v) for k, v in result.items() if not k.startswith("_")}, **header}
+    data = shapes.message_fields(message)
+    if message:
+        data["Message"] = message
+    channel = fields.get("LogName") or as_text(result.get("source")).removeprefix("WinEventLog:")
+    return EventRecord(
+        timestamp=parse_timestamp(result.get("_time")) or _classic_time(raw),
+        channel=channel,
+        provider=fields.get("SourceName", ""),
+        event_id=parse_event_id(fields.get("EventCode")),
+        computer=fields.get("ComputerName") or as_text(result.get("host")),
+        record_id=parse_record_id(fields.get("RecordNumber")),
+        data=data,
+        level=None,
+        source=source,
+        line=line,
+    )
+
+
+def _classic_time(raw: str) -> datetime | None:
+    """The first line of a classic WinEventLog event: `03/03/2021 05:00:00 AM` (local time of the
+    forwarder, taken as UTC when nothing better is known)."""
+    first = raw.split("\n", 1)[0].strip()
+    for pattern in ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S"):
+        try:
+            return datetime.strptime(first, pattern).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None

@@ -78,8 +78,42 @@ def _scalar_text(value: Any) -> str:
         return str(value)
     try:
         return orjson.dumps(value).decode("utf-8")[:MAX_VALUE]
+    except (TypeError, orjson.JSONEncodeError):  # nested deeper than orjson writes, or not JSON
+        return _bounded_text(value)[:MAX_VALUE]
+
+
+_MAX_NESTING = 32
+_MAX_NODES = 4096
+
+
+def _bounded_text(value: Any) -> str:
+    """Compact text of a structure of any depth or breadth, with at most `_MAX_NESTING` levels
+    and `_MAX_NODES` values written: one hostile field nested a thousand deep (or a million wide)
+    costs that field's text, never the file."""
+    budget = [_MAX_NODES]
+
+    def walk(node: Any, depth: int) -> str:
+        budget[0] -= 1
+        if depth >= _MAX_NESTING or budget[0] < 0:
+            return "..."
+        if isinstance(node, dict):
+            return (
+                "{"
+                + ",".join(f"{_scalar_json(k)}:{walk(v, depth + 1)}" for k, v in node.items() if budget[0] > 0)
+                + "}"
+            )
+        if isinstance(node, list | tuple):
+            return "[" + ",".join(walk(v, depth + 1) for v in node if budget[0] > 0) + "]"
+        return _scalar_json(node)
+
+    return walk(value, 0)
+
+
+def _scalar_json(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode("utf-8")
     except (TypeError, orjson.JSONEncodeError):
-        return str(value)[:MAX_VALUE]
+        return repr(type(value).__name__)
 
 
 def parse_event_id(value: Any) -> int | None:

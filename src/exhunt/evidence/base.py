@@ -9,79 +9,48 @@ units can be sent to other processes, and every file is opened read-only.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, cast
+from typing import IO, Any
 
+from exhunt.evidence.containers import open_member
 from exhunt.model import ArtefactKind, Problem, ProblemKind
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
 
 
 @dataclass(frozen=True, slots=True)
 class FileRef:
-    """A picklable pointer to file content: a path on disk, or a member of a zip on disk."""
+    """A picklable pointer to file content: a path on disk, or a member of a container on disk.
 
-    path: str  # file system path, or the member name inside `archive`
+    For a member, `archive` is the container's path on disk, `outer` the members leading to the
+    container that holds it when containers nest (`case.zip` > `EX01.tar.gz` > member), and
+    `path` the member's own name in its container."""
+
+    path: str  # file system path, or the member name inside the innermost container
     archive: str | None = None
+    outer: tuple[str, ...] = ()
 
     def open(self) -> IO[bytes]:
         """Open for reading, never for writing: evidence is read-only."""
         if self.archive is None:
             return Path(self.path).open("rb")
-        archive = zipfile.ZipFile(self.archive)
-        try:
-            member = archive.open(self.path, "r")
-        except BaseException:
-            archive.close()
-            raise
-        return cast(IO[bytes], _ZipMember(member, archive))
+        return open_member(self.archive, self.outer, self.path)
 
 
-class _ZipMember(io.RawIOBase):
-    """A zip member that closes its archive when it is closed."""
+class HostProblem(tuple[str, str]):
+    """A (path, message) pair met while listing a host's evidence, with the kind of problem.
 
-    def __init__(self, member: IO[bytes], archive: zipfile.ZipFile) -> None:
-        self._member = member
-        self._archive = archive
+    A pair, so older callers that read `HostEvidence.errors` as pairs keep working."""
 
-    def read(self, n: int = -1) -> bytes:
-        return self._member.read(n)
+    kind: ProblemKind
 
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self._member.read(len(view))
-        view[: len(data)] = data
-        return len(data)
+    def __new__(cls, path: str, message: str, kind: ProblemKind = ProblemKind.UNREADABLE) -> HostProblem:
+        made = super().__new__(cls, (path, message))
+        made.kind = kind
+        return made
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return self._member.seekable()
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._member.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._member.tell()
-
-    def close(self) -> None:
-        try:
-            self._member.close()
-        finally:
-            self._archive.close()
-            super().close()
-
-    def __enter__(self) -> _ZipMember:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (HostProblem, (self[0], self[1], self.kind))
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +101,12 @@ _LISTING_KINDS: tuple[tuple[str, ProblemKind], ...] = (
 )
 
 
-def listing_problem(path: str, message: str) -> Problem:
-    """A problem met while listing the evidence, as a record: unreadable unless its words say
-    otherwise (a password, a format exhunt cannot read, a bound that stopped the listing)."""
+def listing_problem(path: str, message: str, kind: ProblemKind | None = None) -> Problem:
+    """A problem met while listing the evidence, as a record: of the `kind` the lister gave
+    (`HostProblem.kind`), else unreadable unless its words say otherwise (a password, a format
+    exhunt cannot read, a bound that stopped the listing)."""
+    if kind is not None:
+        return Problem(path, message, None, kind, "evidence")
     low = message.lower()
     kind = next((k for words, k in _LISTING_KINDS if words in low), ProblemKind.UNREADABLE)
     return Problem(path, message, None, kind, "evidence")

@@ -6,15 +6,19 @@ the log formats themselves (§2.2-§2.7). Only a bounded prefix of a file is eve
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable
+from typing import Any
 
+import orjson
+
+from exhunt.artefacts.siem import is_elastic_iis, is_splunk_iis_header
 from exhunt.model import ArtefactKind
 from exhunt.registry import ARTEFACTS
 
-SNIFF_BYTES = 4096
+SNIFF_BYTES = 64 * 1024  # a JSON event can be longer than 4 KB: a few whole lines are judged
 # Extensions worth opening when the path says nothing: logs and exports of logs.
-SNIFF_EXTENSIONS = frozenset({".log", ".txt", ".csv", ".json", ".jsonl", ".ndjson"})
+SNIFF_EXTENSIONS = frozenset({".log", ".txt", ".csv", ".json", ".jsonl", ".ndjson", ".xml"})
 _JSON_EXTENSIONS = frozenset({".json", ".jsonl", ".ndjson"})
 
 
@@ -98,10 +102,23 @@ def decode_prefix(data: bytes) -> str:
 def kind_from_content(data: bytes, name_lower: str) -> ArtefactKind:
     """The kind of a file from its first bytes (a bounded prefix), `File` when nothing matches."""
     text = decode_prefix(data).replace("\x00", "")
-    if extension(name_lower) in _JSON_EXTENSIONS or text.lstrip()[:1] in ("{", "["):
+    body = text.lstrip().removeprefix("\ufeff")
+    if body.startswith("<"):
+        return ArtefactKind.EVENT_JSON if _looks_like_event_xml(body[:SNIFF_BYTES]) else ArtefactKind.FILE
+    if extension(name_lower) in _JSON_EXTENSIONS or body[:1] in ("{", "["):
         if _looks_like_event_json(text):
             return next(a.kind for a in ARTEFACTS if a.json_events)
+        if _first_record_is(text, is_elastic_iis):
+            return ArtefactKind.IIS
         return ArtefactKind.FILE
+    if extension(name_lower) == ".csv":
+        from exhunt.events.exports import is_event_csv_header
+
+        header = body.split("\n", 1)[0]
+        if is_event_csv_header(header):
+            return ArtefactKind.EVENT_JSON
+        if is_splunk_iis_header(header):
+            return ArtefactKind.IIS
     for number, raw in enumerate(text.splitlines()):
         if number >= 24:
             break
@@ -132,30 +149,71 @@ def _sniffed(value: str, marker: str) -> ArtefactKind | None:
     return None
 
 
-_EVENT_KEYS = re.compile(r'"(Channel|EventID|EventId|winlog|winlog\.channel|winlog\.event_id|System)"\s*:')
+_EVENT_KEYS = re.compile(
+    r'"(Channel|EventID|EventId|winlog|winlog\.channel|winlog\.event_id|System|log_name|event_id|_raw)"\s*:'
+)
+_SNIFF_LINES = 20
+
+
+def _first_record_is(text: str, test: Callable[[dict[str, Any]], bool]) -> bool:
+    """Whether the first complete JSON record of a prefix (a line, or an array's first element)
+    passes `test`."""
+    body = text.lstrip().removeprefix("[").lstrip()
+    for line in body.split("\n")[:-1][:_SNIFF_LINES]:
+        line = line.strip().rstrip(",")
+        if line.startswith("{"):
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            return isinstance(record, dict) and test(record)
+    return False
+
+
+def _looks_like_event_xml(head: str) -> bool:
+    """`wevtutil qe /f:xml` output or an Event Viewer XML file: events in Microsoft's schema."""
+    return "<Event" in head and ("schemas.microsoft.com/win/2004/08/events/event" in head or "<EventID" in head)
 
 
 def _looks_like_event_json(text: str) -> bool:
-    """True when the first record looks like a Windows event (DESIGN.md "Evidence layouts")."""
+    """True when one of the first records looks like a Windows event (a metadata object or a
+    line of another kind may come first), or, when the first record is longer than the prefix,
+    by the keys seen so far."""
     body = text.lstrip()
     if body.startswith("["):
         body = body[1:].lstrip()
-    try:
-        record, _ = json.JSONDecoder().raw_decode(body)
-    except ValueError:
-        record = None
-    if isinstance(record, dict):
-        return _is_event_record(record)
-    # The first record did not fit in the prefix: judge by the keys seen so far.
-    keys = {m.group(1) for m in _EVENT_KEYS.finditer(body)}
+    lines = body.split("\n")
+    complete = lines[:-1] if len(lines) > 1 else []
+    for line in complete[:_SNIFF_LINES]:
+        line = line.strip().rstrip(",")
+        if not line.startswith("{"):
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(record, dict) and _is_event_record(record):
+            return True
+    keys = {m.group(1) for m in _EVENT_KEYS.finditer(body[:SNIFF_BYTES])}
     if "Channel" in keys and ({"EventID", "EventId"} & keys):
         return True
-    return "winlog" in keys or "winlog.channel" in keys or "winlog.event_id" in keys
+    if {"log_name", "event_id"} <= keys:
+        return True
+    return bool(keys & {"winlog", "winlog.channel", "winlog.event_id"})
 
 
 def _is_event_record(record: dict[str, object]) -> bool:
     if "Channel" in record and ("EventID" in record or "EventId" in record):
         return True
+    if "log_name" in record and "event_id" in record:  # Winlogbeat 6
+        return True
+    result = record.get("result")  # a Splunk export of Windows events
+    if isinstance(result, dict):
+        raw = result.get("_raw")
+        if isinstance(raw, str) and (raw.lstrip().startswith("<Event") or "EventCode=" in raw):
+            return True
+        if "EventCode" in result:
+            return True
     if "winlog.channel" in record or "winlog.event_id" in record:
         return True
     winlog = record.get("winlog")

@@ -9,21 +9,22 @@ and files are opened read-only for a bounded prefix where their path does not te
 from __future__ import annotations
 
 import sys
-import zipfile
 from pathlib import Path
 
-from exhunt.evidence.base import EvidenceFile, HostEvidence
+from exhunt.evidence.base import EvidenceFile, HostEvidence, HostProblem
 from exhunt.evidence.classify import SNIFF_BYTES, kind_from_content, kind_from_path
+from exhunt.evidence.containers import LIMITS, ContainerError, Limits, stem
 from exhunt.evidence.errors import EvidenceUnavailable
-from exhunt.evidence.layout import Layout, View, analyse, host_layouts, unwrap
-from exhunt.evidence.tree import Counter, Progress, Tree, list_folder, list_zip
-from exhunt.model import ArtefactKind
+from exhunt.evidence.layout import Layout, View, host_layouts, unwrap
+from exhunt.evidence.tree import Budget, Counter, Entry, Progress, Tree, expand_containers, list_container, list_folder
+from exhunt.model import ArtefactKind, ProblemKind
 
 
-def discover(path: str | None, *, on_progress: Progress | None = None) -> list[HostEvidence]:
+def discover(path: str | None, *, on_progress: Progress | None = None, limits: Limits = LIMITS) -> list[HostEvidence]:
     """The hosts in the evidence at `path` (the live server when `path` is None, on Windows only).
 
-    `on_progress` is called now and then with the number of files listed so far. Raises
+    Containers (zip, tar, tar.gz, 7z...) are listed in place wherever they lie, nested up to
+    `limits`. `on_progress` is called now and then with the number of files listed so far. Raises
     `EvidenceUnavailable` with a one-line reason when nothing can be hunted at all.
     """
     if path is None:
@@ -44,69 +45,75 @@ def discover(path: str | None, *, on_progress: Progress | None = None) -> list[H
         raise EvidenceUnavailable(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     if is_dir:
         tree = list_folder(str(target), counter=counter)
+        expand_containers(tree, counter=counter, budget=Budget(limits))
     elif is_file:
-        tree = _open_zip_evidence(target, counter)
+        tree = _open_container_evidence(target, counter, limits)
     else:
         raise EvidenceUnavailable(f"{path}: no such file or folder")
-    opened: list[Tree] = [tree]
+    if not tree.entries:
+        why = f" ({tree.errors[0][1]})" if tree.errors else ""
+        raise EvidenceUnavailable(f"{path}: no files to hunt{why}")
+    placed = [e for e in tree.entries if not e.stray]
+    stray = [e for e in tree.entries if e.stray] if placed else []
+    root_view = unwrap(View(tree, 0, placed or tree.entries, stem(tree.name)))
+    layouts = host_layouts(root_view)
+    counter.done()
+    hosts = [_host(layout, str(path)) for layout in layouts]
+    _distinct_names(hosts, layouts)
+    _attach_listing_errors(tree, hosts, layouts)
+    if len(layouts) > 1 or layouts[0].view is not root_view:
+        _note_loose_files(root_view, layouts, hosts)
+    _place_stray(tree, stray, hosts)
+    return hosts
+
+
+def _open_container_evidence(target: Path, counter: Counter, limits: Limits) -> Tree:
     try:
-        if not tree.entries:
-            why = f" ({tree.errors[0][1]})" if tree.errors else ""
-            raise EvidenceUnavailable(f"{path}: no files to hunt{why}")
-        root_view = unwrap(View(tree, 0, tree.entries, _stem(tree.name)))
-        layouts = host_layouts(root_view, lambda: _zip_hosts(root_view, counter, opened))
-        counter.done()
-        hosts = [_host(layout, str(path)) for layout in layouts]
-        _distinct_names(hosts, layouts)
-        _attach_listing_errors(tree, hosts, layouts)
-        if len(layouts) > 1 or layouts[0].view is not root_view:
-            _note_loose_files(root_view, layouts, hosts)
-        return hosts
-    finally:
-        for each in opened:
-            each.close()
-
-
-def _stem(name: str) -> str:
-    return name[:-4] if name.lower().endswith(".zip") else name
-
-
-def _open_zip_evidence(target: Path, counter: Counter) -> Tree:
-    try:
-        is_zip = zipfile.is_zipfile(target)
+        return list_container(str(target), counter=counter, limits=limits)
+    except ContainerError as exc:
+        if exc.kind is ProblemKind.UNREADABLE and "not a known archive format" in str(exc):
+            raise EvidenceUnavailable(
+                f"{target}: not a folder or an archive (zip, tar, tar.gz, 7z); point exhunt at the folder "
+                "or archive that holds the evidence"
+            ) from exc
+        raise EvidenceUnavailable(f"{target}: {exc}") from exc
     except OSError as exc:
         raise EvidenceUnavailable(f"{target}: cannot be read ({exc.strerror or exc})") from exc
-    if not is_zip:
-        raise EvidenceUnavailable(
-            f"{target}: not a folder or a .zip archive; point exhunt at the folder or zip that holds the evidence"
-        )
-    try:
-        return list_zip(str(target), counter=counter)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise EvidenceUnavailable(f"{target}: not a readable zip archive ({exc})") from exc
 
 
-def _zip_hosts(view: View, counter: Counter, opened: list[Tree]) -> list[Layout]:
-    """Zips lying beside host folders: each may be one host's collection (read in place)."""
-    if view.tree.is_zip:
-        return []  # a zip inside a zip is evidence (a file), never a container of hosts
-    layouts: list[Layout] = []
-    for entry in view.entries:
-        rel = view.rel(entry)
-        if len(rel) != 1 or not rel[0].lower().endswith(".zip"):
-            continue
-        shown = "/".join(entry.parts)
-        try:
-            if not zipfile.is_zipfile(entry.ref.path):
-                continue
-            tree = list_zip(entry.ref.path, counter=counter)
-            opened.append(tree)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            view.tree.errors.append((entry.parts, f"not a readable zip archive ({exc})"))
-            continue
-        own = View(tree, 0, tree.entries, _stem(rel[0]), rel_prefix=shown + "/")
-        layouts.append(analyse(unwrap(own) if tree.entries else own))
-    return layouts
+def _place_stray(tree: Tree, stray: list[Entry], hosts: list[HostEvidence]) -> None:
+    """Members stored under absolute names (`C:/Windows/Temp/x.txt`) name their own place on the
+    server: they go to the one host as such, and are named as a problem when hosts are several."""
+    if not stray:
+        return
+    if len(hosts) > 1:
+        for host in hosts:
+            for entry in stray:
+                host.errors.append(
+                    HostProblem(
+                        "/".join(entry.parts),
+                        "member stored under an absolute name beside several hosts' collections: "
+                        "not attributable to one host, not hunted",
+                        ProblemKind.NOT_ANALYZED,
+                    )
+                )
+        return
+    (host,) = hosts
+    for entry in stray:
+        rel_path = "/".join(entry.parts)
+        parts = entry.parts
+        windows = None
+        if len(parts[0]) == 2 and parts[0][1] == ":":
+            windows = parts[0].upper() + "\\" + "\\".join(parts[1:])
+        context = tuple(p.lower() for p in parts[1:]) if windows else tuple(p.lower() for p in parts)
+        kind = kind_from_path(context)
+        if kind is None:
+            try:
+                kind = kind_from_content(tree.read_prefix(entry, SNIFF_BYTES), context[-1])
+            except OSError as exc:
+                host.errors.append(HostProblem(rel_path, f"cannot read file: {exc.strerror or exc}"))
+                kind = ArtefactKind.FILE
+        host.files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
 
 
 def _host(layout: Layout, root: str) -> HostEvidence:
@@ -121,7 +128,7 @@ def _host(layout: Layout, root: str) -> HostEvidence:
     )
     above = view.depth
     for i, entry in enumerate(view.entries):
-        if i in layout.skip:
+        if i in layout.skip or entry.container:
             continue
         rel_path = view.rel_prefix + "/".join((*entry.parts[:above], *layout.decoded[i]))
         windows = layout.windows_path(i)
@@ -131,19 +138,17 @@ def _host(layout: Layout, root: str) -> HostEvidence:
             try:
                 kind = kind_from_content(view.tree.read_prefix(entry, SNIFF_BYTES), context[-1])
             except OSError as exc:
-                host.errors.append((rel_path, f"cannot read file: {exc.strerror or exc}"))
+                host.errors.append(HostProblem(rel_path, f"cannot read file: {exc.strerror or exc}"))
                 kind = ArtefactKind.FILE
         host.files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
-    if view.rel_prefix:  # a host's own zip beside others: its listing problems are its own
-        host.errors.extend((view.rel_prefix + "/".join(parts), why) for parts, why in view.tree.errors)
     if not host.files and not host.errors:
-        host.errors.append((view.rel_prefix or ".", "no files to hunt for this host"))
+        host.errors.append(HostProblem(view.rel_prefix or ".", "no files to hunt for this host"))
     return host
 
 
 def _attach_listing_errors(tree: Tree, hosts: list[HostEvidence], layouts: list[Layout]) -> None:
     """Give each problem met while listing to the host whose folder it lies in (all hosts when none)."""
-    for parts, message in tree.errors:
+    for parts, message, kind in tree.errors:
         shown = "/".join(parts) or "."
         owners = [
             h
@@ -151,7 +156,7 @@ def _attach_listing_errors(tree: Tree, hosts: list[HostEvidence], layouts: list[
             if not lay.view.rel_prefix and parts[: lay.view.depth] == _view_base(lay.view)
         ]
         for host in owners or hosts:
-            host.errors.append((shown, message))
+            host.errors.append(HostProblem(shown, message, kind))
 
 
 def _distinct_names(hosts: list[HostEvidence], layouts: list[Layout]) -> None:
@@ -171,7 +176,11 @@ def _distinct_names(hosts: list[HostEvidence], layouts: list[Layout]) -> None:
 def _note_loose_files(root: View, layouts: list[Layout], hosts: list[HostEvidence]) -> None:
     """Files lying beside the host folders belong to no host: say so rather than drop them silently."""
     host_zips = {lay.view.rel_prefix for lay in layouts if lay.view.rel_prefix}
-    loose = [e.parts[-1] for e in root.entries if len(root.rel(e)) == 1 and "/".join(e.parts) + "/" not in host_zips]
+    loose = [
+        e.parts[-1]
+        for e in root.entries
+        if len(root.rel(e)) == 1 and not e.container and "/".join(e.parts) + "/" not in host_zips
+    ]
     if loose:
         shown = ", ".join(sorted(loose)[:5]) + (", ..." if len(loose) > 5 else "")
         for host in hosts:

@@ -10,10 +10,10 @@ layouts", peers-and-building-blocks.md §4.6).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exhunt.evidence.containers import stem
 from exhunt.evidence.names import (
     clean_host_name,
     device_root,
@@ -88,18 +88,20 @@ class View:
         return entry.parts[self.depth :]
 
     def top(self) -> tuple[dict[str, list[Entry]], list[Entry]]:
-        """Entries grouped by their first folder, and the loose files at the top."""
+        """Entries grouped by their first folder, and the loose files at the top. A container
+        whose members are listed is a folder here (its members), not a loose file."""
         folders: dict[str, list[Entry]] = {}
         loose: list[Entry] = []
         for e in self.entries:
             if len(e.parts) - self.depth > 1:
                 folders.setdefault(e.parts[self.depth], []).append(e)
-            else:
+            elif not e.container:
                 loose.append(e)
         return folders, loose
 
     def below(self, folder: str, entries: list[Entry]) -> View:
-        return View(self.tree, self.depth + 1, entries, folder, self.rel_prefix)
+        """The view of one folder (or listed container, named without its suffix)."""
+        return View(self.tree, self.depth + 1, entries, stem(folder), self.rel_prefix)
 
 
 @dataclass(slots=True)
@@ -116,13 +118,14 @@ class Layout:
     install_rel: tuple[str, ...] | None = None
     exchange_install: str | None = None
     log_context: tuple[str, ...] = ()  # folders the view root sits in, for classifying bare log folders
+    per_host: bool = False  # one host's evidence by where it lies (its own archive, its own events)
     skip: set[int] = field(default_factory=set)  # entry indexes that are collection metadata, not evidence
     notes: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def host_like(self) -> bool:
-        return self.layout != "files" or self.install_rel is not None
+        return self.layout != "files" or self.install_rel is not None or self.per_host
 
     def windows_path(self, index: int) -> str | None:
         return self.server_path(self.decoded[index], self.lower[index])
@@ -177,6 +180,8 @@ def unwrap(view: View) -> View:
         inner = view.below(name, entries)
         if name.lower() in _TOOL_FOLDERS:
             inner.name = view.name  # `EX01/tdest/C/...`: the host is EX01, not the tool's output folder
+        elif view.depth > 0 and inner.name != name and not host_from_collection_name(inner.name):
+            inner.name = view.name  # `case/EX01/logs.zip`: the host is EX01, not the archive
         view = inner
     return view
 
@@ -184,9 +189,9 @@ def unwrap(view: View) -> View:
 def analyse(view: View) -> Layout:
     """Decide the layout of one view from its folder structure (no file is opened but a
     Velociraptor collection's `client_info.json`)."""
-    folders, loose = view.top()
+    folders, _ = view.top()
     top_dirs = {name.lower() for name in folders}
-    top_files = {view.rel(e)[0].lower() for e in loose}
+    top_files = {view.rel(e)[0].lower() for e in view.entries if len(view.rel(e)) == 1}
     velociraptor = "uploads" in top_dirs and (
         bool(top_files & {"client_info.json", "collection_context.json", "uploads.json"})
         or any(
@@ -203,6 +208,8 @@ def analyse(view: View) -> Layout:
     if layout.host == view.name and is_server_folder_name(view.name):
         # `.../EX01/Logging` or `.../EX01/C`: the host is the folder above.
         layout.host = _parent_name(view) or view.name
+    elif layout.host == view.name and (collected := _stem_host(view.name)):
+        layout.host = collected  # `Collection-EX01-<time>` of any layout names its host
     return layout
 
 
@@ -265,8 +272,7 @@ def _velociraptor_host(layout: Layout) -> str | None:
 
 
 def _stem_host(name: str) -> str | None:
-    stem = name[:-4] if name.lower().endswith(".zip") else name
-    return host_from_collection_name(stem)
+    return host_from_collection_name(stem(name))
 
 
 def _encrypted_velociraptor(view: View) -> Layout:
@@ -455,8 +461,7 @@ def _find_install(layout: Layout, dirs: set[tuple[str, ...]]) -> None:
 
 def _bare_folders(layout: Layout, top: set[str]) -> None:
     """A bare Exchange `Logging` folder (or one of its log folders), or a bare IIS log folder."""
-    name = layout.view.name.lower()
-    name = name[:-4] if name.endswith(".zip") else name
+    name = stem(layout.view.name).lower()
     top_names = {lw[0] for lw in layout.lower if len(lw) == 1}
     if name == "logging" or (top & _EXCHANGE_LOG_FOLDERS and _logging_children(layout)):
         layout.layout = "logging-folder"
@@ -490,7 +495,7 @@ def _logging_children(layout: Layout) -> bool:
     return False
 
 
-def host_layouts(view: View, zip_children: Callable[[], list[Layout]] = list) -> list[Layout]:
+def host_layouts(view: View) -> list[Layout]:
     """One layout per host: several when `view` is a folder of hosts, else the view's own.
 
     A folder is a folder of hosts when it is not itself a server layout, none of its folders is
@@ -505,9 +510,31 @@ def host_layouts(view: View, zip_children: Callable[[], list[Layout]] = list) ->
     if any(is_server_folder_name(name) for name in folders):
         return [own]
     children = [analyse(unwrap(view.below(name, entries))) for name, entries in sorted(folders.items())]
-    children.extend(zip_children())
+    _mark_hosts_by_place(view, sorted(folders), children)
     hosts = [c for c in children if c.host_like]
     others = len(children) - len(hosts)
     if (len(hosts) == 1 and others == 0) or (len(hosts) >= 2 and len(hosts) >= others):
         return children
     return [own]
+
+
+def _mark_hosts_by_place(view: View, names: list[str], children: list[Layout]) -> None:
+    """Children that are one host's evidence whatever their inner layout: an archive of its own
+    beside others (`case/EX01.zip`, `case/EX02.tar.gz`), or a folder of event exports whose events
+    name another computer than its siblings' (`case/EX01/*.evtx`, `case/EX02/*.evtx`)."""
+    from exhunt.evidence.computers import first_computer  # reads a prefix of a few files only
+
+    archives = {e.parts[view.depth] for e in view.entries if e.container and len(e.parts) == view.depth + 1}
+    for name, child in zip(names, children, strict=True):
+        if name in archives and len(names) > 1:
+            child.per_host = True
+    computers: dict[int, str] = {}
+    for i, child in enumerate(children):
+        if not child.host_like:
+            found = first_computer(view.tree, child.view.entries)
+            if found:
+                computers[i] = found.lower()
+    if len(computers) >= 2 and len(set(computers.values())) == len(computers):
+        for i, computer in computers.items():
+            children[i].per_host = True
+            children[i].notes.append(f"events of computer {computer!r}: hunted as a host of its own")

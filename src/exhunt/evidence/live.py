@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from exhunt.evidence.base import EvidenceFile, HostEvidence
+from exhunt.evidence.base import EvidenceFile, HostEvidence, HostProblem
 from exhunt.evidence.classify import SNIFF_BYTES, kind_from_content, kind_from_path
 from exhunt.evidence.names import clean_host_name
 from exhunt.evidence.tree import Counter, Progress, list_folder
@@ -194,8 +194,8 @@ def _list_root(
             host.errors.append((root.windows, f"{root.why} folder not found"))
         return
     tree = list_folder(local, counter=counter, max_depth=root.max_depth)
-    for parts, message in tree.errors:
-        host.errors.append((_shown("\\".join((root.windows, *parts))), message))
+    for parts, message, problem_kind in tree.errors:
+        host.errors.append(HostProblem(_shown("\\".join((root.windows, *parts))), message, problem_kind))
     for entry in tree.entries:
         windows = "\\".join((root.windows, *entry.parts))
         lower = windows.lower()

@@ -1,28 +1,37 @@
-"""Listing what the user pointed at: a folder walked with `os.scandir`, or a zip's directory.
+"""Listing what the user pointed at: a folder walked with `os.scandir`, or a container's directory,
+and the containers found inside either (`expand_containers`), nested up to a depth bound.
 
-Both give the same flat list of `Entry` (path components as stored, size, time, a `FileRef`),
-so layout detection never cares where the bytes live. Nothing here writes, extracts or follows
-a link out of the evidence; every folder or member that cannot be listed is recorded with the
-reason.
+All give the same flat list of `Entry` (path components as stored, size, time, a `FileRef`),
+so layout detection never cares where the bytes live: a container's members are listed below
+the container's own name, as if it were a folder. Nothing here writes, extracts or follows a
+link out of the evidence; every folder or member that cannot be listed is recorded with the
+reason and the kind of problem.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from exhunt.evidence.base import FileRef
+from exhunt.evidence.containers import (
+    LIMITS,
+    ContainerError,
+    Limits,
+    Member,
+    container_suffix,
+    open_container,
+    unsupported_kind,
+)
+from exhunt.model import ProblemKind
 
 Progress = Callable[[int], None]
 _PROGRESS_EVERY = 2000
 _REPARSE_POINT = 0x400  # FILE_ATTRIBUTE_REPARSE_POINT: junctions must not be walked into (loops)
-# zipfile reads these; anything else (Deflate64, PPMd...) would fail on open.
-_ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
 
 
 @dataclass(slots=True)
@@ -33,6 +42,10 @@ class Entry:
     ref: FileRef
     size: int
     mtime: datetime | None
+    container: bool = False  # a container whose members are listed below its own name
+    # A member stored under an absolute name (`C:/Windows/Temp/x.txt`, `/etc/x`): it says where it
+    # came from, and it takes no part in deciding the layout of the collection around it.
+    stray: bool = False
 
 
 class Counter:
@@ -52,33 +65,27 @@ class Counter:
             self.on_progress(self.count)
 
 
+ListingProblem = tuple[tuple[str, ...], str, ProblemKind]
+
+
 @dataclass(slots=True)
 class Tree:
-    """A listed folder or zip: its entries, and the problems met while listing."""
+    """A listed folder or container: its entries, and the problems met while listing."""
 
-    name: str  # the folder's or zip's own name, for display and as a host-name fallback
+    name: str  # the folder's or container's own name, for display and as a host-name fallback
     location: str  # absolute path on disk
-    is_zip: bool
+    is_container: bool
     entries: list[Entry] = field(default_factory=list)
-    # (path components as in `Entry.parts`, reason): shown relative to the evidence root later.
-    errors: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
-    _zip: zipfile.ZipFile | None = None
+    # (path components as in `Entry.parts`, reason, kind): shown relative to the evidence root later.
+    errors: list[ListingProblem] = field(default_factory=list)
+
+    def error(self, parts: tuple[str, ...], message: str, kind: ProblemKind = ProblemKind.UNREADABLE) -> None:
+        self.errors.append((parts, message, kind))
 
     def read_prefix(self, entry: Entry, size: int) -> bytes:
         """The first `size` bytes of a file, for sniffing its format. Raises OSError."""
-        if self._zip is not None:
-            try:
-                with self._zip.open(entry.ref.path, "r") as member:
-                    return member.read(size)
-            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, ValueError) as exc:
-                raise OSError(f"cannot read zip member: {exc}") from exc
-        with open(entry.ref.path, "rb") as fh:
+        with entry.ref.open() as fh:
             return fh.read(size)
-
-    def close(self) -> None:
-        if self._zip is not None:
-            self._zip.close()
-            self._zip = None
 
 
 def _mtime(seconds: float) -> datetime | None:
@@ -106,7 +113,7 @@ def _readable_check() -> Callable[[str], bool]:
 def list_folder(root: str, *, counter: Counter, max_depth: int | None = None) -> Tree:
     """Walk `root` without following links out of it; `max_depth` limits how many folders down."""
     root = os.path.realpath(root)
-    tree = Tree(name=Path(root).name or root, location=root, is_zip=False)
+    tree = Tree(name=Path(root).name or root, location=root, is_container=False)
     readable = _readable_check()
     seen_dirs: set[tuple[int, int]] = set()
     stack: list[tuple[str, tuple[str, ...]]] = [(root, ())]
@@ -121,7 +128,7 @@ def list_folder(root: str, *, counter: Counter, max_depth: int | None = None) ->
             with os.scandir(folder) as it:
                 children = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            tree.errors.append((parts, f"cannot list folder: {exc.strerror or exc}"))
+            tree.error(parts, f"cannot list folder: {exc.strerror or exc}")
             continue
         subfolders: list[tuple[str, tuple[str, ...]]] = []
         for child in children:
@@ -129,7 +136,7 @@ def list_folder(root: str, *, counter: Counter, max_depth: int | None = None) ->
             try:
                 cst = child.stat(follow_symlinks=False)
             except OSError as exc:
-                tree.errors.append((child_parts, f"cannot read file details: {exc.strerror or exc}"))
+                tree.error(child_parts, f"cannot read file details: {exc.strerror or exc}")
                 continue
             mode = cst.st_mode
             attributes = getattr(cst, "st_file_attributes", 0)
@@ -141,13 +148,15 @@ def list_folder(root: str, *, counter: Counter, max_depth: int | None = None) ->
                     subfolders.append((child.path, child_parts))
             elif stat.S_ISREG(mode):
                 if not readable(child.path):
-                    tree.errors.append((child_parts, "cannot read file: permission denied"))
+                    tree.error(child_parts, "cannot read file: permission denied")
                     continue
                 ref = FileRef(child.path)
                 tree.entries.append(Entry(child_parts, ref, cst.st_size, _mtime(cst.st_mtime)))
                 counter.tick()
             else:
-                tree.errors.append((child_parts, "not a regular file (device, pipe or socket); not read"))
+                tree.error(
+                    child_parts, "not a regular file (device, pipe or socket); not read", ProblemKind.UNSUPPORTED
+                )
         stack.extend(reversed(subfolders))
     return tree
 
@@ -160,68 +169,133 @@ def _linked(
         target = os.path.realpath(path)
         tst = Path(path).stat()
     except OSError as exc:
-        tree.errors.append((parts, f"broken link, not followed: {exc.strerror or exc}"))
+        tree.error(parts, f"broken link, not followed: {exc.strerror or exc}")
         return
     if not _inside(target, root):
-        tree.errors.append((parts, f"link points outside the evidence ({target}); not followed"))
+        tree.error(parts, f"link points outside the evidence ({target}); not followed", ProblemKind.UNSUPPORTED)
         return
     if stat.S_ISREG(tst.st_mode) and readable(path):
         tree.entries.append(Entry(parts, FileRef(path), tst.st_size, _mtime(tst.st_mtime)))
         counter.tick()
     elif stat.S_ISDIR(tst.st_mode):
-        tree.errors.append((parts, "link to a folder inside the evidence; listed at its own place only"))
+        tree.error(parts, "link to a folder inside the evidence; listed at its own place only", ProblemKind.MALFORMED)
     else:
-        tree.errors.append((parts, "link to something that is not a readable file; not read"))
+        tree.error(parts, "link to something that is not a readable file; not read")
 
 
-def list_zip(path: str, *, counter: Counter) -> Tree:
-    """List a zip's members in place (never extracted). Raises OSError/BadZipFile when unreadable."""
+def list_container(path: str, *, counter: Counter, limits: Limits = LIMITS) -> Tree:
+    """List a container's members in place (never extracted), and the containers inside it.
+    Raises ContainerError when the container itself cannot be read."""
     location = os.path.realpath(path)
-    archive = zipfile.ZipFile(location, "r")
-    tree = Tree(name=Path(location).name, location=location, is_zip=True, _zip=archive)
-    try:
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        archive.close()
-        raise zipfile.BadZipFile(str(exc)) from exc
-    last_of_name: dict[str, int] = {}
-    for index, info in enumerate(infos):
-        last_of_name[info.filename] = index
-    for index, info in enumerate(infos):
-        name = info.filename
-        if name.endswith(("/", "\\")) or info.is_dir():
-            continue
-        raw_parts = name.replace("\\", "/").split("/")
-        parts = tuple(p for p in raw_parts if p not in ("", ".", ".."))
-        shown = parts
-        if not parts:
-            tree.errors.append(((name,), "zip member without a usable name; not read"))
-            continue
-        if ".." in raw_parts or raw_parts[0] == "" or (len(raw_parts[0]) == 2 and raw_parts[0][1] == ":"):
-            tree.errors.append(
-                (
-                    shown,
-                    f"zip member name {name!r} climbs out of the archive; read in place "
-                    f"and shown as {'/'.join(parts)!r}",
-                )
-            )
-        if last_of_name[name] != index:
-            tree.errors.append((shown, "zip holds this name twice; only the last copy can be read"))
-            continue
-        if info.flag_bits & 0x1:
-            tree.errors.append((shown, "encrypted zip member; cannot be read without the password"))
-            continue
-        if info.compress_type not in _ZIP_METHODS:
-            tree.errors.append((shown, f"zip compression method {info.compress_type} is not supported; not read"))
-            continue
-        tree.entries.append(Entry(parts, FileRef(name, archive=location), info.file_size, _zip_time(info)))
-        counter.tick()
+    archive = open_container(location, (), limits)
+    tree = Tree(name=Path(location).name, location=location, is_container=True)
+    budget = Budget(limits)
+    _list_members(tree, archive.members(limits), (), location, (), counter, budget)
+    expand_containers(tree, counter=counter, budget=budget)
     return tree
 
 
-def _zip_time(info: zipfile.ZipInfo) -> datetime | None:
-    # Zip times carry no zone; they are given as UTC, like every time in exhunt.
-    try:
-        return datetime(*info.date_time, tzinfo=UTC)
-    except (TypeError, ValueError):
-        return None
+@dataclass(slots=True)
+class Budget:
+    """What the containers of one evidence path may still cost."""
+
+    limits: Limits = LIMITS
+    members: int = 0
+    total_bytes: int = 0
+    stopped: bool = False
+
+
+def expand_containers(tree: Tree, *, counter: Counter, budget: Budget | None = None) -> None:
+    """List the members of every container among `tree`'s entries below the container's own name,
+    and of containers inside those, up to `limits.max_depth`. A container that cannot be read,
+    a format exhunt does not read, or a bound met is recorded as a problem with its path; the
+    container itself stays an entry (a file) either way."""
+    budget = budget or Budget()
+    limits = budget.limits
+    index = 0
+    while index < len(tree.entries):
+        entry = tree.entries[index]
+        index += 1
+        name = entry.parts[-1].lower()
+        what = unsupported_kind(name)
+        if what is not None:
+            tree.error(
+                entry.parts, f"{what}: exhunt cannot read it; its content is not hunted", ProblemKind.UNSUPPORTED
+            )
+            continue
+        if container_suffix(name) is None:
+            continue
+        outer: tuple[str, ...] = ()
+        if entry.ref.archive is None:
+            archive = entry.ref.path
+        else:
+            archive, outer = entry.ref.archive, (*entry.ref.outer, entry.ref.path)
+        depth = len(outer) + 1
+        if depth > limits.max_depth:
+            tree.error(
+                entry.parts,
+                f"archive nested {depth} deep, beyond the bound of {limits.max_depth}; its content is not hunted",
+                ProblemKind.LIMIT,
+            )
+            continue
+        if budget.stopped:
+            tree.error(entry.parts, "archive not opened: the bound on members or bytes was met", ProblemKind.LIMIT)
+            continue
+        try:
+            members = list(open_container(archive, outer, limits).members(limits))
+        except ContainerError as exc:
+            tree.error(entry.parts, str(exc), exc.kind)
+            continue
+        except OSError as exc:
+            tree.error(entry.parts, f"cannot read archive: {exc}")
+            continue
+        entry.container = True
+        _list_members(tree, iter(members), entry.parts, archive, outer, counter, budget)
+
+
+def _list_members(
+    tree: Tree,
+    members: Iterator[Member],
+    above: tuple[str, ...],
+    archive: str,
+    outer: tuple[str, ...],
+    counter: Counter,
+    budget: Budget,
+) -> None:
+    limits = budget.limits
+    for member in members:
+        raw = member.name
+        raw_parts = raw.replace("\\", "/").split("/")
+        parts = tuple(p for p in raw_parts if p not in ("", ".", ".."))
+        if not parts:
+            why = member.problem[1] if member.problem else "archive member without a usable name; not read"
+            tree.error((*above, raw or "(no name)"), why)
+            continue
+        shown = (*above, *parts)
+        if member.problem is not None:
+            kind, message = member.problem
+            tree.error(shown, message, kind)
+            if kind is ProblemKind.LIMIT and member.compressed is None:
+                return  # a stream-wide bound (a compressed tar): nothing after this point is listed
+            continue
+        budget.members += 1
+        budget.total_bytes += member.size
+        if budget.members > limits.max_members or budget.total_bytes > limits.max_total_bytes:
+            budget.stopped = True
+            tree.error(
+                shown,
+                f"archives hold more than {limits.max_members:,} members or {limits.max_total_bytes:,} bytes "
+                "in all; this member and the rest are not listed (an archive bomb?)",
+                ProblemKind.LIMIT,
+            )
+            return
+        absolute = raw_parts[0] == "" or (len(raw_parts[0]) == 2 and raw_parts[0][1] == ":")
+        if ".." in raw_parts or absolute:
+            tree.error(
+                shown,
+                f"archive member name {raw!r} climbs out of the archive; read in place and shown as {'/'.join(shown)!r}",
+                ProblemKind.MALFORMED,
+            )
+        entry = Entry(shown, FileRef(raw, archive, outer), member.size, member.mtime, stray=absolute and not above)
+        tree.entries.append(entry)
+        counter.tick()

@@ -56,7 +56,8 @@ def render_host(console: Console, host: HostAssessment, *, per_rule: int = PER_R
     )
     say(console, safe(host.verdict_reason))
     for note in host.notes:
-        say(console, f"[dim]{safe(note)}[/]")
+        style = "bold yellow" if note.startswith("SEVERAL COMPUTERS") else "dim"
+        say(console, f"[{style}]{safe(note)}[/]")
     _render_build(console, host)
     if host.findings:
         _render_findings(console, host.findings, per_rule)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from exhunt.events.detect import files, lsass, management, process, system
+from exhunt.events.detect import files, intrusion, lsass, management, process, system
 from exhunt.events.record import EventRecord
 from exhunt.hits import Reporter
 
@@ -23,20 +23,26 @@ _BY_PROVIDER = {
     "msexchange cmdletlogs": "exchange-management",
     "msexchange unified messaging": "unified-messaging",
     "microsoft-windows-powershell": "powershell",
+    "microsoft-windows-windows defender": "defender",
+    "microsoft-windows-iis-configuration": "iis-configuration",
 }
 _BY_CHANNEL = {
     "microsoft-windows-sysmon/operational": "sysmon",
     "security": "security",
     "msexchange management": "exchange-management",
     "microsoft-windows-powershell/operational": "powershell",
+    "microsoft-windows-windows defender/operational": "defender",
+    "microsoft-iis-configuration/operational": "iis-configuration",
 }
 ANY_ID = -1
 
 _DETECTORS: dict[tuple[str, int], tuple[Detector, ...]] = {
-    ("sysmon", 1): (process.sysmon_process,),
-    ("sysmon", 10): (lsass.process_access,),
-    ("sysmon", 11): (files.file_created,),
-    ("security", 4688): (process.security_process,),
+    ("sysmon", 1): (process.sysmon_process, intrusion.sysmon_process),
+    ("sysmon", 10): (lsass.process_access, intrusion.process_access),
+    ("sysmon", 11): (files.file_created, intrusion.file_created),
+    ("sysmon", 23): (intrusion.file_deleted,),
+    ("sysmon", 26): (intrusion.file_deleted,),
+    ("security", 4688): (process.security_process, intrusion.security_process),
     ("security", 4656): (lsass.object_access,),
     ("security", 4663): (lsass.object_access,),
     ("security", 4648): (system.explicit_logon,),
@@ -46,10 +52,12 @@ _DETECTORS: dict[tuple[str, int], tuple[Detector, ...]] = {
     ("security", 1102): (system.log_cleared,),
     ("eventlog", 1102): (system.log_cleared,),
     ("eventlog", 104): (system.log_cleared,),
-    ("powershell", 4104): (process.script_block,),
-    ("exchange-management", 1): (management.management_event,),
-    ("exchange-management", 6): (management.management_event,),
+    ("powershell", 4104): (process.script_block, intrusion.script_block),
+    ("exchange-management", 1): (management.management_event, intrusion.management_event),
+    ("exchange-management", 6): (management.management_event, intrusion.management_event),
     ("unified-messaging", ANY_ID): (system.unified_messaging,),
+    ("defender", ANY_ID): (intrusion.defender,),
+    ("iis-configuration", 29): (intrusion.iis_config_change,),
 }
 _family_cache: dict[tuple[str, str], str | None] = {}
 

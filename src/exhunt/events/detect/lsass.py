@@ -3,6 +3,8 @@ lsass.exe (docs/detection/processes.md; access rights as public Sysmon guidance 
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 from exhunt.events.detect.common import account, basename, pid, report
 from exhunt.events.record import EventRecord
 from exhunt.hits import Reporter
@@ -46,7 +48,11 @@ def process_access(record: EventRecord, result: Reporter) -> None:
     if library:
         _report(result, ACCESS, record, {"dump_library": library, **facts})
     elif granted in params(ACCESS, LsassAccessParams).dump_access:
-        if source in params(ACCESS, LsassAccessParams).expected_accessors:
+        if benign_accessor(record.get("SourceImage"), granted, params(ACCESS, LsassAccessParams).benign_accessors):
+            result.suppress(
+                ACCESS, "LSASS read by a monitoring or cloud agent at its installed path, with its usual rights"
+            )
+        elif source in params(ACCESS, LsassAccessParams).expected_accessors:
             result.suppress(ACCESS, "dump-style access to LSASS by a Windows or security process")
         else:
             _report(result, ACCESS, record, facts, "dump-access")
@@ -68,10 +74,25 @@ def object_access(record: EventRecord, result: Reporter) -> None:
     }
     if process in params(HANDLE, LsassHandleParams).expected_accessors:
         result.suppress(HANDLE, "LSASS memory read by a Windows or security process")
+    elif benign_accessor(record.get("ProcessName"), f"{mask:#x}", params(HANDLE, LsassHandleParams).benign_accessors):
+        result.suppress(
+            HANDLE, "LSASS read by a monitoring or cloud agent at its installed path, with its usual rights"
+        )
     elif process in params(HANDLE, LsassHandleParams).dump_vectors:
         _report(result, HANDLE, record, facts, "dump-vector")
     else:
         _report(result, HANDLE, record, facts)
+
+
+def benign_accessor(path: str, access: str, accessors: tuple[tuple[str, ...], ...]) -> bool:
+    """True when `path` (full, as the event gives it) is a listed agent's install path and the
+    access mask is one of those listed for it (any mask when none is listed)."""
+    lowered = path.strip().strip('"').lower()
+    mask = _mask(access)
+    for pattern, *masks in accessors:
+        if fnmatchcase(lowered, pattern) and (not masks or mask in {_mask(m) for m in masks}):
+            return True
+    return False
 
 
 def _mask(text: str) -> int | None:

@@ -1,0 +1,423 @@
+"""A Sigma rule's condition tree (as pySigma resolves it) compiled into plain Python predicates.
+
+pySigma does the reading: YAML, modifiers (contains, startswith, endswith, all, base64,
+base64offset, wide/utf16, windash, re and its flags, cidr, gt/gte/lt/lte, exists, expand,
+fieldref, cased, neq) and condition expressions (`1 of selection*`, `all of them`, `not`,
+parentheses) all arrive here as one tree of AND/OR/NOT nodes over (field, typed value) leaves.
+This module turns that tree into closures over an `EventView`, with no query language in
+between, and works out what the prefilter may ask of an event before a rule is evaluated:
+
+- string leaves become one of five operations on the lower-cased value (equals, contains,
+  starts with, ends with, wildcard pattern); an OR of such leaves on one field is folded into a
+  single set lookup or tuple test;
+- `anchors` names, per compiled node, (field, literal) pairs of which at least one must occur
+  in the event for the node to be true; the ruleset runs one multi-literal scan per field and
+  evaluates only the rules whose anchors occurred.
+
+Anything the compiler does not understand raises `Unsupported` with the reason; the rule is
+then reported, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sigma.conditions import (
+    ConditionAND,
+    ConditionFieldEqualsValueExpression,
+    ConditionNOT,
+    ConditionOR,
+    ConditionValueExpression,
+)
+from sigma.types import (
+    CompareOperators,
+    Placeholder,
+    SigmaBool,
+    SigmaCasedString,
+    SigmaCIDRExpression,
+    SigmaCompareExpression,
+    SigmaExists,
+    SigmaExpansion,
+    SigmaFieldReference,
+    SigmaNull,
+    SigmaNumber,
+    SigmaRegularExpression,
+    SigmaRegularExpressionFlag,
+    SigmaString,
+    SigmaTimestampPart,
+    SpecialChars,
+)
+
+from exhunt.sigma.view import ANY_FIELD, EventView
+
+Predicate = Callable[[EventView], bool]
+Anchor = tuple[str, str]  # (field, lower-case literal); field ANY_FIELD for keywords
+Anchors = frozenset[Anchor] | None  # None: the node cannot be prefiltered
+
+EQ, CONTAINS, STARTS, ENDS = "eq", "contains", "startswith", "endswith"
+_REGEX_FLAGS = {
+    SigmaRegularExpressionFlag.IGNORECASE: re.IGNORECASE,
+    SigmaRegularExpressionFlag.MULTILINE: re.MULTILINE,
+    SigmaRegularExpressionFlag.DOTALL: re.DOTALL,
+}
+
+
+class Unsupported(ValueError):
+    """A rule uses something this engine cannot evaluate; the message says what."""
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A compiled piece of a condition: the predicate and what the prefilter may require."""
+
+    test: Predicate
+    anchors: Anchors
+
+
+@dataclass(frozen=True, slots=True)
+class StrLeaf:
+    """A case-insensitive string test on one field, kept apart so ORs of them can be folded."""
+
+    field: str
+    op: str
+    literal: str  # lower case
+
+
+def compile_condition(tree: Any, renames: Mapping[str, str]) -> Node:
+    """The predicate for a pySigma condition tree; field names are renamed for the log the
+    rule is compiled for (e.g. Image -> NewProcessName in Security 4688)."""
+    item = _compile(tree, renames)
+    return _node(item)
+
+
+def _compile(tree: Any, renames: Mapping[str, str]) -> Node | StrLeaf:
+    if isinstance(tree, ConditionAND):
+        return _all([_node(_compile(arg, renames)) for arg in tree.args])
+    if isinstance(tree, ConditionOR):
+        return _any([_compile(arg, renames) for arg in tree.args])
+    if isinstance(tree, ConditionNOT):
+        inner = _node(_compile(tree.args[0], renames)).test
+        return Node(lambda e: not inner(e), None)
+    if isinstance(tree, ConditionFieldEqualsValueExpression):
+        return _field_value(renames.get(tree.field, tree.field), tree.value, renames)
+    if isinstance(tree, ConditionValueExpression):
+        return _keyword(tree.value)
+    if tree is None:
+        raise Unsupported("empty condition")
+    raise Unsupported(f"condition element {type(tree).__name__}")
+
+
+# --- boolean structure --------------------------------------------------------------------
+
+
+def _all(nodes: list[Node]) -> Node:
+    tests = tuple(n.test for n in nodes)
+    if len(tests) == 2:
+        a, b = tests
+
+        def test(e: EventView) -> bool:
+            return a(e) and b(e)
+
+    else:
+
+        def test(e: EventView) -> bool:
+            return all(t(e) for t in tests)
+
+    # Every child is necessary: the best-prefiltering one stands for the whole.
+    candidates = [n.anchors for n in nodes if n.anchors]
+    return Node(test, min(candidates, key=_anchor_cost) if candidates else None)
+
+
+def _anchor_cost(anchors: frozenset[Anchor]) -> tuple[int, int]:
+    """Prefer anchor sets whose shortest literal is long (rare), then the smaller set."""
+    return (-min(len(lit) for _, lit in anchors), len(anchors))
+
+
+def _any(items: list[Node | StrLeaf]) -> Node:
+    leaves = [i for i in items if isinstance(i, StrLeaf)]
+    nodes = [i for i in items if isinstance(i, Node)]
+    by_field: dict[str, list[StrLeaf]] = {}
+    for leaf in leaves:
+        by_field.setdefault(leaf.field, []).append(leaf)
+    nodes += [_fold(field, group) for field, group in by_field.items()]
+    if len(nodes) == 1:
+        return nodes[0]
+    tests = tuple(n.test for n in nodes)
+    if len(tests) == 2:
+        a, b = tests
+
+        def test(e: EventView) -> bool:
+            return a(e) or b(e)
+
+    else:
+
+        def test(e: EventView) -> bool:
+            return any(t(e) for t in tests)
+
+    anchors: set[Anchor] = set()
+    for n in nodes:
+        if n.anchors is None:
+            return Node(test, None)
+        anchors |= n.anchors
+    return Node(test, frozenset(anchors))
+
+
+def _fold(field: str, leaves: list[StrLeaf]) -> Node:
+    """One test for an OR of string tests on one field: a set lookup for equalities, one
+    startswith/endswith call with a tuple, one loop over contained literals."""
+    eq = frozenset(lf.literal for lf in leaves if lf.op == EQ)
+    starts = tuple(lf.literal for lf in leaves if lf.op == STARTS)
+    ends = tuple(lf.literal for lf in leaves if lf.op == ENDS)
+    contains = tuple(lf.literal for lf in leaves if lf.op == CONTAINS)
+    anchors = frozenset((field, lf.literal) for lf in leaves) if all(lf.literal for lf in leaves) else None
+
+    def test(e: EventView) -> bool:
+        value = e.low(field)
+        if value is None:
+            return False
+        return (
+            value in eq
+            or (bool(starts) and value.startswith(starts))
+            or (bool(ends) and value.endswith(ends))
+            or any(c in value for c in contains)
+        )
+
+    return Node(test, anchors)
+
+
+def _node(item: Node | StrLeaf) -> Node:
+    return _fold(item.field, [item]) if isinstance(item, StrLeaf) else item
+
+
+# --- leaves -------------------------------------------------------------------------------
+
+
+def _field_value(field: str, value: Any, renames: Mapping[str, str]) -> Node | StrLeaf:
+    if isinstance(value, SigmaExpansion):
+        return _any([_field_value(field, v, renames) for v in value.values])
+    if isinstance(value, SigmaCasedString):
+        return _cased(field, value)
+    if isinstance(value, SigmaString):
+        return _string(field, value)
+    if isinstance(value, SigmaTimestampPart):
+        raise Unsupported("timestamp part modifiers (minute, hour, day, week, month, year)")
+    if isinstance(value, SigmaBool):
+        return StrLeaf(field, EQ, "true" if value.boolean else "false")
+    if isinstance(value, SigmaNumber):
+        return _number(field, value.number)
+    if isinstance(value, SigmaNull):
+        return Node(lambda e: not e.raw(field), None)
+    if isinstance(value, SigmaExists):
+        wanted = bool(value.exists)
+        return Node(lambda e: (e.raw(field) is not None) is wanted, None)
+    if isinstance(value, SigmaRegularExpression):
+        return _regex(field, value)
+    if isinstance(value, SigmaCIDRExpression):
+        return _cidr(field, value.network)
+    if isinstance(value, SigmaCompareExpression):
+        return _compare(field, value.op, value.number.number)
+    if isinstance(value, SigmaFieldReference):
+        return _fieldref(field, renames.get(value.field, value.field), value.starts_with, value.ends_with)
+    raise Unsupported(f"value type {type(value).__name__}")
+
+
+def _parts(value: SigmaString) -> list[str | SpecialChars]:
+    """The string's parts; `expand` placeholders (%name%) stand for any text, as no value is
+    configured for them."""
+    out: list[str | SpecialChars] = []
+    for part in value.s:
+        if isinstance(part, Placeholder):
+            out.append(SpecialChars.WILDCARD_MULTI)
+        else:
+            out.append(part)
+    return out
+
+
+def _string(field: str, value: SigmaString) -> Node | StrLeaf:
+    parts = [p.lower() if isinstance(p, str) else p for p in _parts(value)]
+    simple = _simple(parts)
+    if simple is not None:
+        op, literal = simple
+        return StrLeaf(field, op, literal)
+    rx = re.compile(_wildcard_regex(parts), re.DOTALL)
+    anchor = _longest_literal(parts)
+
+    def test(e: EventView) -> bool:
+        v = e.low(field)
+        return v is not None and rx.fullmatch(v) is not None
+
+    return Node(test, frozenset({(field, anchor)}) if anchor else None)
+
+
+def _simple(parts: list[str | SpecialChars]) -> tuple[str, str] | None:
+    """(operation, literal) when the pattern is a plain literal, *literal*, literal* or *literal."""
+    multi = SpecialChars.WILDCARD_MULTI
+    inner = parts
+    lead = bool(inner) and inner[0] is multi
+    trail = len(inner) > (1 if lead else 0) and inner[-1] is multi
+    core = inner[(1 if lead else 0) : (len(inner) - 1 if trail else len(inner))]
+    if any(not isinstance(p, str) for p in core):
+        return None
+    literal = "".join(p for p in core if isinstance(p, str))
+    if lead and trail:
+        return (CONTAINS, literal)
+    if lead:
+        return (ENDS, literal)
+    if trail:
+        return (STARTS, literal)
+    return (EQ, literal)
+
+
+def _wildcard_regex(parts: list[str | SpecialChars]) -> str:
+    out = []
+    for p in parts:
+        if p is SpecialChars.WILDCARD_MULTI:
+            out.append(".*")
+        elif p is SpecialChars.WILDCARD_SINGLE:
+            out.append(".")
+        else:
+            out.append(re.escape(str(p)))
+    return "".join(out)
+
+
+def _longest_literal(parts: list[str | SpecialChars]) -> str:
+    return max((p for p in parts if isinstance(p, str)), key=len, default="")
+
+
+def _cased(field: str, value: SigmaString) -> Node:
+    parts = _parts(value)
+    rx = re.compile(_wildcard_regex(parts), re.DOTALL)
+    anchor = _longest_literal(parts).lower()
+
+    def test(e: EventView) -> bool:
+        v = e.raw(field)
+        return v is not None and rx.fullmatch(v) is not None
+
+    return Node(test, frozenset({(field, anchor)}) if anchor else None)
+
+
+def _number(field: str, number: float) -> Node:
+    text = str(number)
+
+    def test(e: EventView) -> bool:
+        v = e.raw(field)
+        if v is None:
+            return False
+        if v == text:
+            return True
+        return _as_number(v) == number
+
+    return Node(test, frozenset({(field, text)}))
+
+
+def _as_number(text: str) -> float | None:
+    text = text.strip()
+    try:
+        return int(text, 0) if text[:2].lower() == "0x" else float(text)
+    except ValueError:
+        return None
+
+
+def _compiled_regex(value: SigmaRegularExpression) -> re.Pattern[str]:
+    flags = 0
+    for flag in value.flags:
+        flags |= _REGEX_FLAGS[flag]
+    try:
+        return re.compile(str(value.regexp), flags)
+    except re.error as exc:
+        raise Unsupported(f"regular expression not accepted by Python re: {exc}") from exc
+
+
+def _regex(field: str, value: SigmaRegularExpression) -> Node:
+    rx = _compiled_regex(value)
+
+    def test(e: EventView) -> bool:
+        v = e.raw(field)
+        return v is not None and rx.search(v) is not None
+
+    return Node(test, None)
+
+
+def _cidr(field: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Node:
+    def test(e: EventView) -> bool:
+        v = e.raw(field)
+        if not v:
+            return False
+        try:
+            address = ipaddress.ip_address(v.strip().split("%", 1)[0].removeprefix("::ffff:"))
+        except ValueError:
+            return False
+        return address.version == network.version and address in network
+
+    return Node(test, None)
+
+
+_COMPARE: dict[CompareOperators, Callable[[float, float], bool]] = {
+    CompareOperators.LT: lambda a, b: a < b,
+    CompareOperators.LTE: lambda a, b: a <= b,
+    CompareOperators.GT: lambda a, b: a > b,
+    CompareOperators.GTE: lambda a, b: a >= b,
+    CompareOperators.NEQ: lambda a, b: a != b,
+}
+
+
+def _compare(field: str, op: CompareOperators, number: float) -> Node:
+    compare = _COMPARE.get(op)
+    if compare is None:
+        raise Unsupported(f"comparison {op}")
+
+    def test(e: EventView) -> bool:
+        v = e.raw(field)
+        n = _as_number(v) if v else None
+        return n is not None and compare(n, number)
+
+    return Node(test, None)
+
+
+def _fieldref(field: str, other: str, starts: bool, ends: bool) -> Node:
+    def test(e: EventView) -> bool:
+        v, w = e.low(field), e.low(other)
+        if v is None or w is None:
+            return False
+        if starts:
+            return v.startswith(w)
+        if ends:
+            return v.endswith(w)
+        return v == w
+
+    return Node(test, None)
+
+
+def _keyword(value: Any) -> Node:
+    """A value without a field: searched in every field of the event (full-text search)."""
+    if isinstance(value, SigmaExpansion):
+        return _any([_keyword(v) for v in value.values])
+    if isinstance(value, SigmaNumber):
+        value = SigmaString(str(value.number))
+    if isinstance(value, SigmaRegularExpression):
+        rx = _compiled_regex(value)
+        return Node(lambda e: any(rx.search(v) for v in e.values()), None)
+    if not isinstance(value, SigmaString):
+        raise Unsupported(f"keyword of type {type(value).__name__}")
+    cased = isinstance(value, SigmaCasedString)
+    parts = [p if cased or not isinstance(p, str) else p.lower() for p in _parts(value)]
+    multi = SpecialChars.WILDCARD_MULTI
+    while parts and parts[0] is multi:
+        parts.pop(0)
+    while parts and parts[-1] is multi:
+        parts.pop()
+    anchor = _longest_literal(parts).lower()
+    anchors = frozenset({(ANY_FIELD, anchor)}) if anchor else None
+    if all(isinstance(p, str) for p in parts):
+        literal = "".join(str(p) for p in parts)
+        if cased:
+            return Node(lambda e: any(literal in v for v in e.values()), anchors)
+        return Node(lambda e: any(literal in v for v in e.low_values()), anchors)
+    rx = re.compile(_wildcard_regex(parts), re.DOTALL)
+    if cased:
+        return Node(lambda e: any(rx.search(v) for v in e.values()), anchors)
+    return Node(lambda e: any(rx.search(v) for v in e.low_values()), anchors)

@@ -1,0 +1,416 @@
+"""The Sigma engine: every modifier and condition form, logsource mapping, index and prefilter."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from exhunt.sigma.ruleset import SigmaRuleset, load_text
+from sigma_support import SYSMON, event, fires, rule_yaml, ruleset_of
+
+CMD = "C:\\Windows\\System32\\cmd.exe"
+
+# (detection block, event fields, should fire)
+CASES = [
+    # plain equality is case-insensitive and whole-value
+    ("    sel:\n        Image: 'c:\\windows\\system32\\CMD.exe'\n    condition: sel", {"Image": CMD}, True),
+    ("    sel:\n        Image: 'cmd.exe'\n    condition: sel", {"Image": CMD}, False),
+    # contains / startswith / endswith
+    (
+        "    sel:\n        CommandLine|contains: 'WHOAMI'\n    condition: sel",
+        {"CommandLine": "cmd /c whoami /all"},
+        True,
+    ),
+    ("    sel:\n        CommandLine|contains: 'net user'\n    condition: sel", {"CommandLine": "whoami"}, False),
+    ("    sel:\n        Image|startswith: 'C:\\Windows\\'\n    condition: sel", {"Image": CMD}, True),
+    ("    sel:\n        Image|startswith: 'D:\\'\n    condition: sel", {"Image": CMD}, False),
+    ("    sel:\n        Image|endswith: '\\cmd.exe'\n    condition: sel", {"Image": CMD}, True),
+    ("    sel:\n        Image|endswith: '\\powershell.exe'\n    condition: sel", {"Image": CMD}, False),
+    # wildcards inside a value
+    ("    sel:\n        Image: 'C:\\Windows*cmd.ex?'\n    condition: sel", {"Image": CMD}, True),
+    # a backslash before a wildcard makes it a literal
+    ("    sel:\n        Image: 'C:\\Windows\\*'\n    condition: sel", {"Image": CMD}, False),
+    ("    sel:\n        Image: 'C:\\Program*\\cmd.exe'\n    condition: sel", {"Image": CMD}, False),
+    # escaped wildcard is a literal star
+    ("    sel:\n        CommandLine|contains: 'a\\*b'\n    condition: sel", {"CommandLine": "x a*b y"}, True),
+    ("    sel:\n        CommandLine|contains: 'a\\*b'\n    condition: sel", {"CommandLine": "x aXb y"}, False),
+    # a list is OR; |all makes it AND
+    (
+        "    sel:\n        CommandLine|contains:\n            - 'foo'\n            - 'bar'\n    condition: sel",
+        {"CommandLine": "bar"},
+        True,
+    ),
+    (
+        "    sel:\n        CommandLine|contains|all:\n            - 'foo'\n            - 'bar'\n    condition: sel",
+        {"CommandLine": "bar"},
+        False,
+    ),
+    (
+        "    sel:\n        CommandLine|contains|all:\n            - 'foo'\n            - 'bar'\n    condition: sel",
+        {"CommandLine": "bar foo"},
+        True,
+    ),
+    # fields of one map are AND
+    (
+        "    sel:\n        Image|endswith: 'cmd.exe'\n        CommandLine|contains: 'whoami'\n    condition: sel",
+        {"Image": CMD, "CommandLine": "dir"},
+        False,
+    ),
+    # a list of maps is OR
+    (
+        "    sel:\n        - Image|endswith: 'a.exe'\n        - CommandLine|contains: 'whoami'\n    condition: sel",
+        {"Image": CMD, "CommandLine": "whoami"},
+        True,
+    ),
+    # missing field never matches a string
+    ("    sel:\n        ParentImage|endswith: 'w3wp.exe'\n    condition: sel", {"Image": CMD}, False),
+    # re (case-sensitive unless |i), unanchored
+    (
+        "    sel:\n        CommandLine|re: '-e(nc|ncodedcommand) [A-Za-z0-9+/=]{8,}'\n    condition: sel",
+        {"CommandLine": "powershell -enc SQBFAFgAIAAoAE4AZQB3"},
+        True,
+    ),
+    ("    sel:\n        CommandLine|re: 'WHOAMI'\n    condition: sel", {"CommandLine": "whoami"}, False),
+    ("    sel:\n        CommandLine|re|i: 'WHOAMI'\n    condition: sel", {"CommandLine": "whoami"}, True),
+    ("    sel:\n        CommandLine|re|s: 'a.b'\n    condition: sel", {"CommandLine": "a\nb"}, True),
+    ("    sel:\n        CommandLine|re|m: '^b$'\n    condition: sel", {"CommandLine": "a\nb\nc"}, True),
+    # cased
+    ("    sel:\n        CommandLine|cased|contains: 'WhoAmI'\n    condition: sel", {"CommandLine": "whoami"}, False),
+    ("    sel:\n        CommandLine|cased|contains: 'WhoAmI'\n    condition: sel", {"CommandLine": "x WhoAmI"}, True),
+    # cidr
+    ("    sel:\n        DestinationIp|cidr: '10.0.0.0/8'\n    condition: sel", {"DestinationIp": "10.1.2.3"}, True),
+    ("    sel:\n        DestinationIp|cidr: '10.0.0.0/8'\n    condition: sel", {"DestinationIp": "11.1.2.3"}, False),
+    ("    sel:\n        DestinationIp|cidr: 'fe80::/10'\n    condition: sel", {"DestinationIp": "fe80::1"}, True),
+    ("    sel:\n        DestinationIp|cidr: '10.0.0.0/8'\n    condition: sel", {"DestinationIp": "not-an-ip"}, False),
+    # base64 / base64offset / wide
+    (
+        "    sel:\n        CommandLine|base64|contains: 'whoami'\n    condition: sel",
+        {"CommandLine": "x " + base64.b64encode(b"whoami").decode()},
+        True,
+    ),
+    (
+        "    sel:\n        CommandLine|base64offset|contains: 'Invoke-Mimikatz'\n    condition: sel",
+        {"CommandLine": "-enc " + base64.b64encode(b"xx Invoke-Mimikatz -Dump").decode()},
+        True,
+    ),
+    (
+        "    sel:\n        CommandLine|base64offset|contains: 'Invoke-Mimikatz'\n    condition: sel",
+        {"CommandLine": "-enc " + base64.b64encode(b"Get-Process").decode()},
+        False,
+    ),
+    (
+        "    sel:\n        CommandLine|wide|base64offset|contains: 'IEX'\n    condition: sel",
+        {"CommandLine": "-enc " + base64.b64encode("a IEX (New".encode("utf-16-le")).decode()},
+        True,
+    ),
+    (
+        "    sel:\n        CommandLine|utf16|base64offset|contains: 'IEX'\n    condition: sel",
+        {"CommandLine": "-enc " + base64.b64encode("IEX (New".encode("utf-16")).decode()},  # utf16: with BOM
+        True,
+    ),
+    # windash: - and / (and the Unicode dashes) are interchangeable
+    (
+        "    sel:\n        CommandLine|windash|contains: ' -urlcache '\n    condition: sel",
+        {"CommandLine": "certutil /urlcache /f x"},
+        True,
+    ),
+    (
+        "    sel:\n        CommandLine|windash|contains: ' -urlcache '\n    condition: sel",
+        {"CommandLine": "certutil \u2013urlcache x"},
+        True,
+    ),
+    (
+        "    sel:\n        CommandLine|windash|contains: ' -urlcache '\n    condition: sel",
+        {"CommandLine": "certutil urlcache -f"},
+        False,
+    ),
+    (
+        "    sel:\n        CommandLine|windash|contains: 'x -urlcache '\n    condition: sel",
+        {"CommandLine": "x \u2013urlcache -f"},
+        True,
+    ),
+    # exists
+    ("    sel:\n        OriginalFileName|exists: true\n    condition: sel", {"OriginalFileName": "Cmd.Exe"}, True),
+    ("    sel:\n        OriginalFileName|exists: true\n    condition: sel", {"Image": CMD}, False),
+    ("    sel:\n        OriginalFileName|exists: false\n    condition: sel", {"Image": CMD}, True),
+    # null: absent or empty
+    (
+        "    sel:\n        Image|endswith: 'cmd.exe'\n        OriginalFileName: null\n    condition: sel",
+        {"Image": CMD},
+        True,
+    ),
+    (
+        "    sel:\n        Image|endswith: 'cmd.exe'\n        OriginalFileName: null\n    condition: sel",
+        {"Image": CMD, "OriginalFileName": "x"},
+        False,
+    ),
+    (
+        "    sel:\n        Image|endswith: 'cmd.exe'\n        OriginalFileName: ''\n    condition: sel",
+        {"Image": CMD, "OriginalFileName": ""},
+        True,
+    ),
+    # expand: a placeholder stands for any text
+    (
+        "    sel:\n        Image|expand: '%ProgramFiles%\\evil.exe'\n    condition: sel",
+        {"Image": "C:\\Program Files\\evil.exe"},
+        True,
+    ),
+    (
+        "    sel:\n        Image|expand: '%ProgramFiles%\\evil.exe'\n    condition: sel",
+        {"Image": "C:\\Program Files\\good.exe"},
+        False,
+    ),
+    # fieldref (equality, and combined with startswith / endswith)
+    (
+        "    sel:\n        Image|fieldref: ParentImage\n    condition: sel",
+        {"Image": CMD, "ParentImage": CMD.upper()},
+        True,
+    ),
+    ("    sel:\n        Image|fieldref: ParentImage\n    condition: sel", {"Image": CMD, "ParentImage": "x"}, False),
+    (
+        "    sel:\n        CommandLine|fieldref|startswith: Image\n    condition: sel",
+        {"Image": CMD, "CommandLine": CMD + " /c"},
+        True,
+    ),
+    (
+        "    sel:\n        CommandLine|fieldref|endswith: Image\n    condition: sel",
+        {"Image": CMD, "CommandLine": CMD + " /c"},
+        False,
+    ),
+    # numbers and numeric comparison
+    ("    sel:\n        TerminalSessionId: 0\n    condition: sel", {"TerminalSessionId": "0"}, True),
+    ("    sel:\n        TerminalSessionId: 1\n    condition: sel", {"TerminalSessionId": "0"}, False),
+    ("    sel:\n        TerminalSessionId|gt: 0\n    condition: sel", {"TerminalSessionId": "2"}, True),
+    ("    sel:\n        TerminalSessionId|gte: 2\n    condition: sel", {"TerminalSessionId": "2"}, True),
+    ("    sel:\n        TerminalSessionId|lt: 2\n    condition: sel", {"TerminalSessionId": "2"}, False),
+    ("    sel:\n        TerminalSessionId|lte: 2\n    condition: sel", {"TerminalSessionId": "2"}, True),
+    ("    sel:\n        TerminalSessionId|gt: 0\n    condition: sel", {"TerminalSessionId": "x"}, False),
+    # neq
+    (
+        "    sel:\n        Image|endswith: 'cmd.exe'\n        User|neq: 'SYSTEM'\n    condition: sel",
+        {"Image": CMD, "User": "system"},
+        False,
+    ),
+    (
+        "    sel:\n        Image|endswith: 'cmd.exe'\n        User|neq: 'SYSTEM'\n    condition: sel",
+        {"Image": CMD, "User": "bob"},
+        True,
+    ),
+    # booleans
+    ("    sel:\n        Initiated: true\n    condition: sel", {"Initiated": "true"}, True),
+    ("    sel:\n        Initiated: true\n    condition: sel", {"Initiated": "false"}, False),
+    # keywords: full-text search over every field
+    ("    keywords:\n        - 'mimikatz'\n    condition: keywords", {"CommandLine": "run MimiKatz.exe"}, True),
+    ("    keywords:\n        - 'mimikatz'\n    condition: keywords", {"CommandLine": "whoami"}, False),
+    (
+        "    keywords:\n        - 'sekurlsa::*pass'\n    condition: keywords",
+        {"CommandLine": "x sekurlsa::logonpasswords"},
+        True,
+    ),
+    # system fields answer to Sigma's names
+    ("    sel:\n        EventID: 1\n        Image|endswith: 'cmd.exe'\n    condition: sel", {"Image": CMD}, True),
+    ("    sel:\n        Computer: 'ex01'\n    condition: sel", {"Image": CMD}, True),
+]
+
+
+@pytest.mark.parametrize(("detection", "fields", "expected"), CASES)
+def test_modifier(detection: str, fields: dict[str, str], expected: bool) -> None:
+    rules = ruleset_of(rule_yaml(detection))
+    assert fires(rules, event(**fields)) is expected
+
+
+def _conditions(condition: str) -> SigmaRuleset:
+    detection = (
+        "    selection_img:\n        Image|endswith: '\\cmd.exe'\n"
+        "    selection_cli:\n        CommandLine|contains: 'whoami'\n"
+        "    filter_parent:\n        ParentImage|endswith: '\\explorer.exe'\n"
+        f"    condition: {condition}"
+    )
+    return ruleset_of(rule_yaml(detection))
+
+
+CONDITIONS = [
+    ("selection_img and selection_cli", {"Image": CMD, "CommandLine": "whoami"}, True),
+    ("selection_img and selection_cli", {"Image": CMD, "CommandLine": "dir"}, False),
+    ("selection_img or selection_cli", {"Image": "x.exe", "CommandLine": "whoami"}, True),
+    ("selection_img and not filter_parent", {"Image": CMD, "ParentImage": "C:\\Windows\\explorer.exe"}, False),
+    ("selection_img and not filter_parent", {"Image": CMD, "ParentImage": "C:\\w3wp.exe"}, True),
+    ("1 of selection_*", {"Image": "x.exe", "CommandLine": "whoami"}, True),
+    ("1 of selection_*", {"Image": "x.exe", "CommandLine": "dir"}, False),
+    ("all of selection_*", {"Image": CMD, "CommandLine": "whoami"}, True),
+    ("all of selection_*", {"Image": CMD, "CommandLine": "dir"}, False),
+    ("all of selection_* and not 1 of filter_*", {"Image": CMD, "CommandLine": "whoami"}, True),
+    (
+        "all of selection_* and not 1 of filter_*",
+        {"Image": CMD, "CommandLine": "whoami", "ParentImage": "C:\\Windows\\explorer.exe"},
+        False,
+    ),
+    ("any of them", {"ParentImage": "C:\\explorer.exe"}, True),
+    ("all of them", {"Image": CMD, "CommandLine": "whoami", "ParentImage": "\\explorer.exe"}, True),
+    ("all of them", {"Image": CMD, "CommandLine": "whoami"}, False),
+    (
+        "(selection_img or filter_parent) and selection_cli",
+        {"ParentImage": "\\explorer.exe", "CommandLine": "whoami"},
+        True,
+    ),
+    (
+        "selection_img or (filter_parent and selection_cli)",
+        {"ParentImage": "\\explorer.exe", "CommandLine": "dir"},
+        False,
+    ),
+    ("not selection_img", {"Image": "x.exe"}, True),
+    ("not (selection_img or selection_cli)", {"Image": "x.exe", "CommandLine": "whoami"}, False),
+]
+
+
+@pytest.mark.parametrize(("condition", "fields", "expected"), CONDITIONS)
+def test_condition(condition: str, fields: dict[str, str], expected: bool) -> None:
+    assert fires(_conditions(condition), event(**fields)) is expected
+
+
+def test_security_4688_renames_image_fields() -> None:
+    rules = ruleset_of(
+        rule_yaml(
+            "    sel:\n        Image|endswith: '\\cmd.exe'\n        ParentImage|endswith: '\\w3wp.exe'\n    condition: sel"
+        )
+    )
+    assert fires(rules, event("Security", 4688, NewProcessName=CMD, ParentProcessName="c:\\w\\w3wp.exe"))
+    assert not fires(rules, event("Security", 4688, Image=CMD, ParentImage="c:\\w\\w3wp.exe"))
+    assert fires(rules, event(SYSMON, 1, Image=CMD, ParentImage="c:\\w\\w3wp.exe"))
+
+
+def test_index_by_channel_and_event_id() -> None:
+    rules = ruleset_of(rule_yaml("    sel:\n        Image|endswith: '\\cmd.exe'\n    condition: sel"))
+    assert not fires(rules, event(SYSMON, 11, Image=CMD)), "file_event id is not process_creation"
+    assert not fires(rules, event("Security", 1, Image=CMD)), "Security 1 is not Sysmon 1"
+    assert not rules.bucket("security", 4624)[0]
+    assert len(rules.bucket("microsoft-windows-sysmon/operational", 1)[0]) == 1
+
+
+def test_service_rule_indexed_by_event_id_in_its_condition() -> None:
+    text = rule_yaml(
+        "    sel:\n        EventID: 4104\n        ScriptBlockText|contains: 'Invoke-Mimikatz'\n    condition: sel",
+        logsource="product: windows\n    service: powershell",
+    )
+    rules = ruleset_of(text)
+    channel = "microsoft-windows-powershell/operational"
+    assert rules.bucket(channel, 4104)[0] and not rules.bucket(channel, 4103)[0]
+    assert fires(rules, event("Microsoft-Windows-PowerShell/Operational", 4104, ScriptBlockText="Invoke-Mimikatz -x"))
+
+
+def test_channel_taken_from_provider_when_the_export_dropped_it() -> None:
+    rules = ruleset_of(rule_yaml("    sel:\n        Image|endswith: '\\cmd.exe'\n    condition: sel"))
+    record = event("", 1, Image=CMD)
+    record.provider = "Microsoft-Windows-Sysmon"
+    assert fires(rules, record)
+
+
+def test_category_conditions_registry_add() -> None:
+    text = rule_yaml(
+        "    sel:\n        TargetObject|contains: '\\Run\\'\n    condition: sel",
+        logsource="category: registry_add\n    product: windows",
+    )
+    rules = ruleset_of(text)
+    assert fires(rules, event(SYSMON, 12, EventType="CreateKey", TargetObject="HKLM\\x\\Run\\y"))
+    assert not fires(rules, event(SYSMON, 12, EventType="DeleteKey", TargetObject="HKLM\\x\\Run\\y"))
+
+
+def test_antivirus_fields_renamed_for_defender() -> None:
+    text = rule_yaml(
+        "    sel:\n        Signature|contains: 'Webshell'\n        Filename|contains: '\\owa\\auth\\'\n    condition: sel",
+        logsource="category: antivirus",
+    )
+    rules = ruleset_of(text)
+    defender = "Microsoft-Windows-Windows Defender/Operational"
+    record = event(
+        defender, 1116, **{"Threat Name": "Backdoor:ASP/Webshell.A", "Path": "file:_C:\\x\\owa\\auth\\a.aspx"}
+    )
+    assert fires(rules, record)
+
+
+def test_prefilter_skips_rules_without_their_literals() -> None:
+    rules = ruleset_of(
+        rule_yaml("    sel:\n        CommandLine|contains: 'whoami'\n    condition: sel"),
+        rule_yaml(
+            "    sel:\n        CommandLine|re: 'net\\s+user'\n    condition: sel",
+            id="22222222-2222-3333-4444-555555555555",
+        ),
+    )
+    _, prefilter = rules.bucket("microsoft-windows-sysmon/operational", 1)
+    from exhunt.sigma.view import event_view
+
+    assert prefilter.candidates(event_view(event(CommandLine="dir"))) == [1], "only the regex rule is always tried"
+    assert prefilter.candidates(event_view(event(CommandLine="WHOAMI"))) == [0, 1]
+
+
+def test_prefilter_with_many_literals_uses_one_scan_and_stays_exact() -> None:
+    words = [f"tool{n:03d}.exe" for n in range(50)]
+    texts = [
+        rule_yaml(
+            f"    sel:\n        Image|endswith: '\\{w}'\n    condition: sel", id=f"00000000-0000-0000-0000-{n:012d}"
+        )
+        for n, w in enumerate(words)
+    ]
+    rules = ruleset_of(*texts)
+    for n in (0, 17, 49):
+        fired = rules.match_event(event(Image=f"C:\\x\\{words[n]}"))
+        assert [r.meta.id[-3:] for r in fired] == [f"{n:03d}"]
+    assert not rules.match_event(event(Image="C:\\x\\tool999.exe"))
+
+
+def test_unsupported_and_broken_rules_are_reported_and_the_rest_load() -> None:
+    rules = SigmaRuleset()
+    load_text("title: [unclosed\n", "broken.yml", rules)
+    load_text(rule_yaml("    sel:\n        Image|minute: 5\n    condition: sel"), "minute.yml", rules)
+    load_text(rule_yaml("    sel:\n        Image|nosuchmodifier: x\n    condition: sel"), "modifier.yml", rules)
+    load_text(rule_yaml("    sel:\n        Image: x\n    condition: sel and missing"), "condition.yml", rules)
+    correlation = (
+        rule_yaml("    sel:\n        Image: x\n    condition: sel")
+        + "---\n"
+        + (
+            "title: many\nid: 33333333-2222-3333-4444-555555555555\ncorrelation:\n    type: event_count\n"
+            "    rules:\n        - 11111111-2222-3333-4444-555555555555\n    group-by:\n        - User\n"
+            "    timespan: 1h\n    condition:\n        gte: 10\n"
+        )
+    )
+    load_text(correlation, "correlation.yml", rules)
+    load_text(
+        rule_yaml(
+            "    sel:\n        Image: x\n    condition: sel", logsource="product: linux\n    category: process_creation"
+        ),
+        "linux.yml",
+        rules,
+    )
+    load_text(rule_yaml("    sel:\n        Image|endswith: 'cmd.exe'\n    condition: sel"), "good.yml", rules)
+    reasons = {p.path: p.message for p in rules.rejected}
+    assert set(reasons) == {"broken.yml", "minute.yml", "modifier.yml", "condition.yml", "correlation.yml"}
+    assert "timestamp part" in reasons["minute.yml"]
+    assert "correlation rules are not supported" in reasons["correlation.yml"]
+    assert "nosuchmodifier" in reasons["modifier.yml"]
+    assert [p.path for p in rules.not_applicable] == ["linux.yml"]
+    assert [m.path for m in rules.loaded] == ["correlation.yml", "good.yml"]  # the rule the correlation names
+    assert fires(rules, event(Image=CMD))
+
+
+def test_level_and_overrides_make_severity_and_implies(tmp_path) -> None:
+    from exhunt.model import Implies, Severity
+    from exhunt.sigma.ruleset import load_ruleset
+
+    (tmp_path / "r.yml").write_text(rule_yaml("    sel:\n        Image: x\n    condition: sel", level="critical"))
+    levels = tmp_path / "levels.toml"
+    levels.write_text('[rules."11111111-2222-3333-4444-555555555555"]\nimplies = "attempt"\nchain = "ProxyShell"\n')
+    plain = load_ruleset((str(tmp_path / "r.yml"),))
+    assert plain.loaded[0].severity is Severity.CRITICAL and plain.loaded[0].implies is Implies.COMPROMISE
+    custom = load_ruleset((str(tmp_path / "r.yml"),), str(levels))
+    assert custom.loaded[0].implies is Implies.ATTEMPT and custom.loaded[0].chain == "ProxyShell"
+
+
+def test_tags_give_attack_techniques_and_cves() -> None:
+    text = rule_yaml(
+        "    sel:\n        Image: x\n    condition: sel",
+        tags="\n    - attack.persistence\n    - attack.t1505.003\n    - cve.2021-26855",
+    )
+    meta = ruleset_of(text).loaded[0]
+    assert meta.techniques == ("T1505.003",)
+    assert meta.cves == ("CVE-2021-26855",)

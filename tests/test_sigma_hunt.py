@@ -1,0 +1,80 @@
+"""`exhunt hunt --sigma` end to end: findings from the user's rules, rules that did not load
+reported with file and reason, and the rest still run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from exhunt.cli import main
+from sigma_support import rule_yaml
+
+EVENTS = [
+    {
+        "Channel": "Microsoft-Windows-Sysmon/Operational",
+        "SourceName": "Microsoft-Windows-Sysmon",
+        "EventID": 1,
+        "Hostname": "EX01.corp.example",
+        "TimeCreated": "2022-10-03T08:15:00.250Z",
+        "RecordNumber": 7,
+        "Image": "C:\\Windows\\System32\\nltest.exe",
+        "CommandLine": "nltest /domain_trusts /all_trusts",
+        "ParentImage": "C:\\Windows\\System32\\cmd.exe",
+        "User": "CORP\\svc",
+    }
+]
+GOOD = rule_yaml(
+    "    selection:\n        Image|endswith: '\\nltest.exe'\n        CommandLine|contains: '/domain_trusts'\n"
+    "    condition: selection",
+    title="Domain trust discovery",
+    tags="\n    - attack.discovery\n    - attack.t1482",
+)
+
+
+def _evidence(tmp_path: Path) -> Path:
+    evidence = tmp_path / "EX01"
+    evidence.mkdir()
+    (evidence / "sysmon.jsonl").write_text("".join(json.dumps(e) + "\n" for e in EVENTS), encoding="utf-8")
+    return evidence
+
+
+def test_hunt_with_sigma_rules(tmp_path: Path) -> None:
+    evidence = _evidence(tmp_path)
+    rules = tmp_path / "rules"
+    (rules / "sub").mkdir(parents=True)
+    (rules / "sub" / "good.yml").write_text(GOOD, encoding="utf-8")
+    (rules / "broken.yml").write_text("title: x\ndetection: [\n", encoding="utf-8")
+    (rules / "minute.yml").write_text(
+        rule_yaml("    sel:\n        Image|minute: 5\n    condition: sel", id="22222222-2222-3333-4444-555555555555"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.json"
+    code = main(["hunt", str(evidence), "--sigma", str(rules), "--json", str(out), "-q"])
+    assert code == 1
+    (host,) = json.loads(out.read_text(encoding="utf-8"))["hosts"]
+    (finding,) = [f for f in host["findings"] if f["rule_id"] == "11111111-2222-3333-4444-555555555555"]
+    assert finding["title"] == "Domain trust discovery" and finding["severity"] == "high"
+    assert finding["implies"] == "suspicious" and finding["category"] == "reconnaissance"  # attack.discovery
+    assert finding["details"]["attack"] == "T1482"
+    assert finding["evidence"]["path"].endswith("sysmon.jsonl") and finding["evidence"]["line"] == 1
+    invalid = [e for e in host["errors"] if e.get("kind") == "rule-invalid"]
+    assert sorted(Path(e["path"]).name for e in invalid) == ["broken.yml", "minute.yml"]
+    assert all(e.get("producer") == "sigma" and e["message"] for e in invalid)
+    assert host["verdict"] != "clean"
+
+
+def test_sigma_rules_named_in_the_configuration_file(tmp_path: Path) -> None:
+    """`[hunt] sigma` in the configuration file runs the rules as `--sigma` would, its path taken
+    from the file's folder."""
+    evidence = _evidence(tmp_path)
+    case = tmp_path / "case"
+    (case / "rules").mkdir(parents=True)
+    (case / "rules" / "good.yml").write_text(GOOD, encoding="utf-8")
+    config = case / "exhunt.toml"
+    config.write_text('[hunt]\nsigma = ["rules"]\n', encoding="utf-8")
+    out = tmp_path / "out.json"
+    without = tmp_path / "without.json"
+    assert main(["hunt", str(evidence), "--json", str(without), "-q"]) != 1
+    assert main(["hunt", str(evidence), "--config", str(config), "--json", str(out), "-q"]) == 1
+    (host,) = json.loads(out.read_text(encoding="utf-8"))["hosts"]
+    assert [f["title"] for f in host["findings"]] == ["Domain trust discovery"]
