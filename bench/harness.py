@@ -120,13 +120,20 @@ def load_average() -> tuple[float, float, float]:
 
 
 def table(figures: dict[str, Figures], baseline: str, *, size_mb: float | None = None) -> str:
-    """A plain text table with each contender's ratio to `baseline` (by median wall time)."""
+    """A plain text table with each contender's ratio to `baseline`, by median wall time and by
+    CPU seconds (the steadier of the two on a shared machine)."""
     base = figures[baseline].median
-    rows = [f"{'command':<16} {'median s':>9} {'min s':>8} {'cpu s':>8} {'peak MB':>8} {'x ' + baseline:>10}"]
+    base_cpu = figures[baseline].cpu or 1e-9
+    rows = [
+        f"{'command':<16} {'median s':>9} {'min s':>8} {'cpu s':>8} {'peak MB':>8} {'x ' + baseline:>10} {'x cpu':>6}"
+    ]
     if size_mb:
         rows[0] += f" {'MB/s':>7}"
     for name, fig in figures.items():
-        row = f"{name:<16} {fig.median:9.2f} {fig.best:8.2f} {fig.cpu:8.2f} {fig.peak_rss_mb:8.0f} {fig.median / base:10.2f}"
+        row = (
+            f"{name:<16} {fig.median:9.2f} {fig.best:8.2f} {fig.cpu:8.2f} {fig.peak_rss_mb:8.0f}"
+            f" {fig.median / base:10.2f} {fig.cpu / base_cpu:6.2f}"
+        )
         if size_mb:
             row += f" {size_mb / fig.median:7.0f}"
         rows.append(row)

@@ -16,6 +16,12 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(autouse=True)
+def _private_stores(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hunts and scans are stored by default: keep each test's stores out of the user's home."""
+    monkeypatch.setenv("EXHUNT_DB", str(tmp_path_factory.mktemp("stores") / "scans.sqlite"))
+
+
 @pytest.fixture
 def otrf_host(shared_data: Path, tmp_path: Path) -> Path:
     """A host folder holding the OTRF ProxyLogon event export, unzipped."""
@@ -38,3 +44,17 @@ def _no_user_config(monkeypatch: pytest.MonkeyPatch, _no_user_config_dir: Path) 
     """A configuration file of the person running the tests must not change what they assert."""
     monkeypatch.delenv("EXHUNT_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(_no_user_config_dir))
+
+
+try:  # property tests: a short run in CI, a long one on demand (HYPOTHESIS_PROFILE=long)
+    import os as _os
+
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "ci", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    )
+    settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+except ImportError:  # hypothesis is a test extra; the property tests skip without it
+    pass

@@ -118,11 +118,16 @@ def test_hyperscan_and_re_agree_on_every_shipped_pattern_set(
 
 def test_all_words_is_a_superset_of_both_words_possibly_encoded() -> None:
     words = ("autodiscover", "powershell")
-    shapes = [re.compile(p.regex, re.IGNORECASE) for p in all_words("g", words)]
+    shapes = [(re.compile(p.regex, re.IGNORECASE), p.also) for p in all_words("g", words)]
     enc = [prefilter_module.encoded_word(w) for w in words]
     gap = r"[^\n]*"
     both = [re.compile((enc[0] + gap + enc[1]).encode(), re.I), re.compile((enc[1] + gap + enc[0]).encode(), re.I)]
+    found = 0
     for text in random_lines(11, 5000):
         raw = text.encode()
         if any(rx.search(raw) for rx in both):
-            assert any(rx.search(raw) for rx in shapes), text
+            found += 1
+            assert any(rx.search(raw) and (not also or any(w in raw.lower() for w in also)) for rx, also in shapes), (
+                text
+            )
+    assert found > 100

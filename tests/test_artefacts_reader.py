@@ -11,9 +11,9 @@ from exhunt.artefacts.reader import BlockReader, ErrorLog, sniff_encoding
 def blocks(data: bytes, **kw: int) -> tuple[list[bytes], list[int], ErrorLog, BlockReader]:
     log = ErrorLog("x.log")
     reader = BlockReader(io.BytesIO(data), log, **kw)
-    out = list(reader)
+    out = [(b.body, b.first_line) for b in reader]  # a block is valid until the next one is read
     reader.finish()
-    return [b.data for b in out], [b.first_line for b in out], log, reader
+    return [body for body, _ in out], [first for _, first in out], log, reader
 
 
 def test_blocks_end_on_line_boundaries_and_number_lines() -> None:
@@ -108,7 +108,7 @@ class Exploding(io.RawIOBase):
 
 def test_read_error_mid_file_is_recorded() -> None:
     log = ErrorLog("x.log")
-    parts = [b.data for b in BlockReader(Exploding(), log)]  # type: ignore[arg-type]
+    parts = [b.body for b in BlockReader(Exploding(), log)]  # type: ignore[arg-type]
     assert b"".join(parts) == b"one\ntwo\n"
     assert "device error" in log.finish()[0].message
 

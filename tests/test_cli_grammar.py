@@ -125,3 +125,28 @@ def test_rules_filters_never_cut_ids(capsys: pytest.CaptureFixture[str], monkeyp
     assert max(len(line) for line in table.splitlines()) <= 80
     assert main(["rules", "--chain", "none", "--json", "-"]) == 0
     assert all(r["chain"] is None for r in json.loads(capsys.readouterr().out)["rules"])
+
+
+@pytest.mark.parametrize(
+    ("host", "extra", "verdict_code"),
+    [
+        ("EX01-compromised", ["--html", "-"], 1),  # a machine output on standard output
+        ("EX01-compromised", ["-v"], 1),  # the console on standard output
+        ("EX02-clean", ["-v"], 0),  # a console cut short must not become exit 1 either
+    ],
+)
+def test_a_reader_that_leaves_early_keeps_the_verdicts_exit_code(
+    host: str, extra: list[str], verdict_code: int
+) -> None:
+    """`exhunt hunt ... | head`: the writing stops quietly, the exit code still says what was
+    found. The reader here is gone before exhunt writes its first byte."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "exhunt", "hunt", str(EXAMPLES / host), "--no-db", "--no-progress", *extra]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader leaves, as `head` does once it has its lines
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == verdict_code, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr and "Exception ignored" not in stderr

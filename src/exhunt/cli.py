@@ -8,15 +8,14 @@ interrupted (`exhunt hunt` adds 3, evidence too thin to call a host clean). Opti
 may come in any order.
 
 Subcommands are found by name and imported only when asked for: `exhunt build` does not load the
-scanner's HTTP client, nor the hunt's readers. Only the top-level `--help` imports them all, for
-their one-line help.
+scanner's HTTP client, nor the hunt's readers, and `exhunt --version` loads none. Only the
+top-level help (`--help`, or no command at all) imports them all, for their one-line help.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import pkgutil
 import re
 import shutil
@@ -28,6 +27,7 @@ from types import ModuleType
 from exhunt import __version__, commands
 from exhunt.config import ConfigError, config_argument
 from exhunt.config import load as load_config
+from exhunt.pipe import ClosablePipe, stdout_gone
 
 EXIT_OK = 0
 EXIT_FOUND = 1
@@ -151,11 +151,25 @@ def _codes(lines: Sequence[str]) -> str:
     return "\n".join(f"  {line}" for line in lines)
 
 
+def _wants_overview(argv: Sequence[str]) -> bool:
+    """True when the top-level help will be printed, the one output that lists every subcommand's
+    one-line help: `--help` before any command, or no command at all."""
+    for word in argv:
+        if word in ("-h", "--help"):
+            return True
+        if word == "--version":
+            return False
+        if not word.startswith("-"):
+            return False
+    return True
+
+
 def build_parsers(
     argv: Sequence[str] | None = None,
 ) -> tuple[argparse.ArgumentParser, dict[str, tuple[argparse.ArgumentParser, ModuleType]]]:
     """The parser and each loaded subcommand's (parser, module); with `argv`, only the subcommand
-    it names is imported and given its options."""
+    it names is imported and given its options (none for `--version` or a mistyped command, all
+    for the top-level help)."""
     parser = _Parser(
         prog="exhunt",
         description="Find out whether Microsoft Exchange servers are exposed to, or were compromised "
@@ -168,8 +182,9 @@ def build_parsers(
     names = command_names()
     chosen = _chosen(argv, names) if argv is not None else None
     found: dict[str, tuple[argparse.ArgumentParser, ModuleType]] = {}
+    load_all = argv is None or _wants_overview(argv)
     for name in names:
-        if chosen is not None and name != chosen:
+        if name != chosen and not load_all:
             sub.add_parser(name)  # known, not loaded: nothing of it is needed for this run
             continue
         mod = _command_module(name)
@@ -216,6 +231,15 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    real_stdout = sys.stdout
+    sys.stdout = ClosablePipe(real_stdout)
+    try:
+        return _main(arguments)
+    finally:
+        sys.stdout = real_stdout
+
+
+def _main(arguments: list[str]) -> int:
     try:
         args = parse(arguments)
         if not getattr(args, "_run", None):
@@ -226,8 +250,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("exhunt: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # `exhunt ... - | head`: the reader left. Point stdout at nothing so the interpreter's
-        # final flush does not complain, and end quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # A write that bypassed the closed-pipe guard: end quietly (nothing is known of a verdict).
+        stdout_gone()
         return EXIT_OK

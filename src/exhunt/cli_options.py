@@ -67,8 +67,10 @@ def consoles(args: argparse.Namespace, stdout_taken: bool) -> tuple[Console, Con
     """(where the human summary goes, where messages go). When a machine output is on standard
     output, the summary moves to standard error so the two never mix."""
     plain = no_color(args)
-    err = Console(stderr=True, highlight=False, no_color=plain)
-    out = err if stdout_taken else Console(highlight=False, no_color=plain)
+    from exhunt.report.terminal import InertConsole  # evidence text is inert at render time
+
+    err = InertConsole(stderr=True, highlight=False, no_color=plain)
+    out = err if stdout_taken else InertConsole(highlight=False, no_color=plain)
     return out, err
 
 

@@ -60,10 +60,11 @@ class CodecError(ValueError):
         super().__init__(f"bad or missing field: {message}")
 
 
-def from_data(cls: type[T], data: Any) -> T:
-    """An instance of dataclass `cls` from what `to_data` wrote (or an older, sparser form)."""
+def from_data(cls: type[T], data: Any, path: str = "$") -> T:
+    """An instance of dataclass `cls` from what `to_data` wrote (or an older, sparser form).
+    `path` is where `data` sits in the document: errors name the JSON path of the bad value."""
     if not isinstance(data, dict):
-        raise CodecError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
+        raise CodecError(f"{path}: expected an object ({cls.__name__}), got {type(data).__name__}")
     hints = _hints(cls)  # type: ignore[arg-type]
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
@@ -71,14 +72,17 @@ def from_data(cls: type[T], data: Any) -> T:
             continue
         marks = f.metadata.get("codec", frozenset())
         raw = data[f.name]
+        where = f"{path}.{f.name}"
         if PAIRS in marks:
+            if raw is not None and not isinstance(raw, dict):
+                raise CodecError(f"{where}: expected an object, got {type(raw).__name__}")
             kwargs[f.name] = tuple((str(k), str(v)) for k, v in (raw or {}).items())
         else:
-            kwargs[f.name] = _read(raw, hints[f.name], f"{cls.__name__}.{f.name}")
+            kwargs[f.name] = _read(raw, hints[f.name], where)
     try:
         return cls(**kwargs)
     except TypeError as exc:  # a required field missing
-        raise CodecError(f"{cls.__name__}: {exc}") from None
+        raise CodecError(f"{path}: {cls.__name__}: {exc}") from None
 
 
 @cache
@@ -97,13 +101,19 @@ def _read(raw: Any, hint: Any, where: str) -> Any:
         return _read(raw, args[0], where) if len(args) == 1 else raw
     if isinstance(hint, type):
         if dataclasses.is_dataclass(hint):
-            return from_data(hint, raw)
+            return from_data(hint, raw, where)
         if issubclass(hint, Enum):
-            return hint(raw)
+            try:
+                return hint(raw)
+            except ValueError:
+                raise CodecError(f"{where}: {raw!r} is not a {hint.__name__}") from None
         if hint is datetime:
             if not isinstance(raw, str):
                 raise CodecError(f"{where}: expected a timestamp")
-            return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            try:
+                return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            except ValueError:
+                raise CodecError(f"{where}: {raw[:40]!r} is not an ISO 8601 timestamp") from None
         if hint is int and isinstance(raw, str) and raw.lstrip("-").isdigit():
             return int(raw)
         if hint in (str, int, float, bool):
@@ -114,13 +124,13 @@ def _read(raw: Any, hint: Any, where: str) -> Any:
         if not isinstance(raw, list):
             raise CodecError(f"{where}: expected an array")
         of = typing.get_args(hint)
-        items = [_read(v, of[0], where) for v in raw] if of else list(raw)
+        items = [_read(v, of[0], f"{where}[{i}]") for i, v in enumerate(raw)] if of else list(raw)
         return tuple(items) if origin is tuple else list(items)
     if origin is dict:
         if not isinstance(raw, dict):
             raise CodecError(f"{where}: expected an object")
         _, value_hint = typing.get_args(hint)
-        return {str(k): _read(v, value_hint, where) for k, v in raw.items()}
+        return {str(k): _read(v, value_hint, f"{where}.{k}") for k, v in raw.items()}
     return raw
 
 

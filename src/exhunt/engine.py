@@ -20,7 +20,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_for
 from multiprocessing.process import BaseProcess
@@ -71,6 +71,11 @@ def plan_tasks(host: HostEvidence) -> list[Task]:
     return [Task(analyzer.name, f) for f in host.files for analyzer in file_analyzers(f.kind)]
 
 
+def listing_problems(host: HostEvidence) -> list[Problem]:
+    """What the evidence layer met while listing the host's files, as problems."""
+    return [listing_problem(listed[0], listed[1], getattr(listed, "kind", None)) for listed in host.errors]
+
+
 def not_analyzed(host: HostEvidence, tasks: list[Task]) -> list[Problem]:
     """Files found and classified that no analyzer reads: never silence, a problem each."""
     read = {id(t.file) for t in tasks}
@@ -81,6 +86,11 @@ def not_analyzed(host: HostEvidence, tasks: list[Task]) -> list[Problem]:
         for f in host.files
         if id(f) not in read
     ]
+
+
+def host_tasks(host: HostEvidence) -> list[HostTask]:
+    """One unit per host-wide analyzer (they read the host's file list, not one file)."""
+    return [HostTask(a.name, host) for a in host_analyzers()]
 
 
 def batches(tasks: list[Task]) -> Iterator[list[Task]]:
@@ -173,15 +183,11 @@ def analyze_host(
     *,
     jobs: int | None = None,
     on_progress: ProgressCallback | None = None,
-    workers: Workers | None = None,
 ) -> UnitResult:
-    """Every analyzer over every file of one host, then the host-wide analyzers.
-
-    `workers` lets several hosts share one set of worker processes (and what each has compiled
-    and cached); without it the host gets its own, stopped at the end."""
+    """Every analyzer over every file of one host, then the host-wide analyzers. (A hunt of
+    many hosts shares one set of workers through `exhunt.fleet.queue` instead.)"""
     result = UnitResult()
-    for listed in host.errors:
-        result.errors.append(listing_problem(listed[0], listed[1], getattr(listed, "kind", None)))
+    result.errors.extend(listing_problems(host))
     tasks = plan_tasks(host)
     result.errors.extend(not_analyzed(host, tasks))
     total_bytes = sum(t.file.size for t in tasks)
@@ -199,23 +205,32 @@ def analyze_host(
 
     jobs = jobs or default_jobs()
     all_batches: list[list[Task | HostTask]] = [list(b) for b in batches(tasks)]
-    all_batches.extend([HostTask(a.name, host)] for a in host_analyzers())
+    all_batches.extend([task] for task in host_tasks(host))
     inline = ctx.options.unit_timeout <= 0 and (jobs <= 1 or total_bytes < INLINE_BYTES)
     if inline:
         for batch in all_batches:
             for unit in batch:
                 result.merge(run_unit(unit, ctx))
                 report(unit)
-    elif workers is not None:
-        workers.run(all_batches, ctx, result, report)
     else:
-        with Workers(min(jobs, max(1, len(all_batches)))) as own:
-            own.run(all_batches, ctx, result, report)
+
+        def collect(_tag: object, unit: Task | HostTask, unit_result: UnitResult) -> None:
+            result.merge(unit_result)
+            report(unit)
+
+        size = min(jobs, max(1, len(all_batches)))
+        Workers(size, collect).run([Batch(ctx, batch) for batch in all_batches])
     return result
 
 
 def _work(conn: Connection) -> None:
-    """A worker process: batches in, one result per unit out, until told to stop."""
+    """A worker process: (context, batch) in, one result per unit out, until told to stop.
+    Ctrl-C reaches the workers too: they stop quietly and the main process winds the hunt up."""
+    with contextlib.suppress(KeyboardInterrupt):
+        _serve(conn)
+
+
+def _serve(conn: Connection) -> None:
     while True:
         try:
             message = conn.recv()
@@ -223,82 +238,87 @@ def _work(conn: Connection) -> None:
             return
         if message is None:
             return
-        batch, ctx = message
+        ctx, batch = message
         for index, unit in enumerate(batch):
             conn.send((index, run_unit(unit, ctx)))
+
+
+@dataclass(eq=False)
+class Batch:
+    """Units of one host, with the host's context and a tag naming where the results go."""
+
+    ctx: HostContext
+    units: list[Task | HostTask]
+    tag: object = None
+
+
+# Called once per unit with the batch's tag, the unit and its result (or the problem it became).
+UnitCallback = Callable[[object, Task | HostTask, UnitResult], None]
 
 
 @dataclass(eq=False)
 class _Worker:
     process: BaseProcess
     conn: Connection
-    batch: list[Task | HostTask] = field(default_factory=list)
+    batch: Batch | None = None
     index: int = 0  # the unit in flight
     since: float = 0.0  # when it started
 
     @property
     def busy(self) -> bool:
-        return self.index < len(self.batch)
+        return self.batch is not None and self.index < len(self.batch.units)
 
     def unit(self) -> Task | HostTask:
-        return self.batch[self.index]
+        assert self.batch is not None
+        return self.batch.units[self.index]
 
 
 class Workers:
-    """Worker processes the engine owns, so a hung one can be stopped. Started when first
-    needed, reused from host to host, stopped on `close()` (or leaving a `with` block)."""
+    """Worker processes the engine owns, so a hung one can be stopped. Batches of any host go in
+    (`add`); `step` hands them out and waits for the next result or deadline."""
 
-    def __init__(self, size: int) -> None:
-        self.size = max(1, size)
+    def __init__(self, size: int, on_result: UnitCallback) -> None:
+        self.size = size
+        self.on_result = on_result
         self.mp = multiprocessing.get_context()
-        self.workers: list[_Worker] = []
-        # Set for each `run`:
-        self.ctx: HostContext | None = None
-        self.result = UnitResult()
-        self.report: Callable[[Task | HostTask], None] = lambda unit: None
-        self.queue: deque[list[Task | HostTask]] = deque()
+        self.queue: deque[Batch] = deque()
         self.retried: set[int] = set()  # ids of units already given a second worker
+        self.workers: list[_Worker] = []
 
-    def __enter__(self) -> Workers:
-        return self
+    def run(self, batches: list[Batch]) -> None:
+        self.queue.extend(batches)
+        try:
+            self.start()
+            while self.step():
+                pass
+        finally:
+            self.close()
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def start(self) -> None:
+        self.workers = [self._start() for _ in range(self.size)]
+
+    def add(self, batch: Batch) -> None:
+        self.queue.append(batch)
+
+    def step(self) -> bool:
+        """One round; False when nothing is queued or running."""
+        for worker in self.workers:
+            if not worker.busy and self.queue:
+                self._give(worker, self.queue.popleft())
+        busy = [w for w in self.workers if w.busy]
+        if not busy:
+            return False
+        ready = wait_for([w.conn for w in busy], timeout=self._next_deadline(busy))
+        for worker in busy:
+            if worker.conn in ready:
+                self._receive(worker)
+            elif self._overdue(worker):
+                self._time_out(worker)
+        return True
 
     def close(self) -> None:
         for worker in self.workers:
             self._stop(worker)
-        self.workers = []
-
-    def run(
-        self,
-        batches: list[list[Task | HostTask]],
-        ctx: HostContext,
-        result: UnitResult,
-        report: Callable[[Task | HostTask], None],
-    ) -> None:
-        self.ctx, self.result, self.report = ctx, result, report
-        self.queue = deque(batches)
-        self.retried = set()
-        try:
-            while len(self.workers) < self.size:
-                self.workers.append(self._start())
-            while True:
-                for worker in self.workers:
-                    if not worker.busy and self.queue:
-                        self._give(worker, self.queue.popleft())
-                busy = [w for w in self.workers if w.busy]
-                if not busy:
-                    return
-                ready = wait_for([w.conn for w in busy], timeout=self._next_deadline(busy))
-                for worker in busy:
-                    if worker.conn in ready:
-                        self._receive(worker)
-                    elif self._overdue(worker):
-                        self._time_out(worker)
-        except BaseException:
-            self.close()  # interrupted: leave no worker behind
-            raise
 
     def _start(self) -> _Worker:
         parent, child = self.mp.Pipe()
@@ -307,17 +327,17 @@ class Workers:
         child.close()
         return _Worker(process, parent)
 
-    def _give(self, worker: _Worker, batch: list[Task | HostTask]) -> None:
+    def _give(self, worker: _Worker, batch: Batch) -> None:
         try:
-            worker.conn.send((batch, self.ctx))
+            worker.conn.send((batch.ctx, batch.units))
         except (OSError, ValueError):  # the worker died while idle; its replacement takes the batch
             self._give(self._replace(worker), batch)
             return
         worker.batch, worker.index, worker.since = batch, 0, time.monotonic()
 
     def _limit(self, worker: _Worker) -> float | None:
-        assert self.ctx is not None
-        return deadline_of(worker.unit(), self.ctx)
+        assert worker.batch is not None
+        return deadline_of(worker.unit(), worker.batch.ctx)
 
     def _overdue(self, worker: _Worker) -> bool:
         limit = self._limit(worker)
@@ -337,36 +357,37 @@ class Workers:
         except (EOFError, OSError):
             self._died(worker)
             return
-        unit = worker.batch[index]
-        self.result.merge(unit_result)
-        self.report(unit)
+        assert worker.batch is not None
+        self.on_result(worker.batch.tag, worker.batch.units[index], unit_result)
         worker.index, worker.since = index + 1, time.monotonic()
 
     def _died(self, worker: _Worker) -> None:
-        unit = worker.unit()
-        rest = worker.batch[worker.index + 1 :]
+        assert worker.batch is not None
+        batch, unit = worker.batch, worker.unit()
+        rest = batch.units[worker.index + 1 :]
         if id(unit) not in self.retried:
             # Perhaps a neighbour's fault (memory, a signal): once more, alone, in a fresh worker.
             self.retried.add(id(unit))
-            self.queue.appendleft([unit])
+            self.queue.appendleft(Batch(batch.ctx, [unit], batch.tag))
         else:
-            self._lost(unit, ProblemKind.WORKER_DIED, "the worker process died on this file twice")
-        self._requeue(worker, rest)
+            self._lost(batch, unit, ProblemKind.WORKER_DIED, "the worker process died on this file twice")
+        self._requeue(worker, batch, rest)
 
     def _time_out(self, worker: _Worker) -> None:
-        unit = worker.unit()
+        assert worker.batch is not None
+        batch, unit = worker.batch, worker.unit()
         limit = self._limit(worker) or 0.0
-        self._lost(unit, ProblemKind.TIMED_OUT, f"stopped after {limit:.0f} s, its deadline (see --unit-timeout)")
-        self._requeue(worker, worker.batch[worker.index + 1 :])
+        self._lost(
+            batch, unit, ProblemKind.TIMED_OUT, f"stopped after {limit:.0f} s, its deadline (see --unit-timeout)"
+        )
+        self._requeue(worker, batch, batch.units[worker.index + 1 :])
 
-    def _lost(self, unit: Task | HostTask, kind: ProblemKind, why: str) -> None:
-        path = unit.file.rel_path if isinstance(unit, Task) else unit.host.root
-        self.result.errors.append(Problem(path, f"{unit.analyzer}: {why}", None, kind, "engine"))
-        self.report(unit)
+    def _lost(self, batch: Batch, unit: Task | HostTask, kind: ProblemKind, why: str) -> None:
+        self.on_result(batch.tag, unit, lost(unit, kind, why))
 
-    def _requeue(self, worker: _Worker, rest: list[Task | HostTask]) -> None:
+    def _requeue(self, worker: _Worker, batch: Batch, rest: list[Task | HostTask]) -> None:
         if rest:
-            self.queue.appendleft(rest)
+            self.queue.appendleft(Batch(batch.ctx, rest, batch.tag))
         self._replace(worker)
 
     def _replace(self, worker: _Worker) -> _Worker:
@@ -376,7 +397,7 @@ class Workers:
         return fresh
 
     def _stop(self, worker: _Worker) -> None:
-        worker.batch, worker.index = [], 0
+        worker.batch, worker.index = None, 0
         process = worker.process
         if process.is_alive():
             with contextlib.suppress(OSError, ValueError):
@@ -389,3 +410,11 @@ class Workers:
             process.kill()
             process.join()
         worker.conn.close()
+
+
+def lost(unit: Task | HostTask, kind: ProblemKind, why: str) -> UnitResult:
+    """A unit that gave no result: one problem naming its file (or host) and why."""
+    out = UnitResult()
+    path = unit.file.rel_path if isinstance(unit, Task) else unit.host.root
+    out.errors.append(Problem(path, f"{unit.analyzer}: {why}", None, kind, "engine"))
+    return out

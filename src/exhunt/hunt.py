@@ -1,16 +1,66 @@
-"""The hunt pipeline: evidence -> analyzers -> assessment, one host at a time."""
+"""The hunt pipeline: evidence -> analyzers -> assessment, every host's units through one queue."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from exhunt import __version__
-from exhunt.analyzers import HostContext, HuntOptions
-from exhunt.assess import assess
-from exhunt.engine import ProgressCallback, Workers, analyze_host, default_jobs
+from exhunt.analyzers import HuntOptions
+from exhunt.engine import INLINE_BYTES, default_jobs
 from exhunt.evidence.base import HostEvidence
-from exhunt.model import HostAssessment, HuntResult
+from exhunt.fleet.backends import LocalWorkers
+from exhunt.fleet.queue import Backend, FleetProgressCallback, Unit, hunt_queue, run_unit
+from exhunt.model import HostAssessment, HuntResult, UnitResult
+
+HostDone = Callable[[HostEvidence, HostAssessment], None]
+
+
+class Inline(Backend):
+    """Units run one by one in this process: for small evidence with deadlines turned off,
+    where worker processes cost more than they save."""
+
+    slots = 1
+
+    def __init__(self) -> None:
+        self._waiting: list[Unit] = []
+
+    def submit(self, unit: Unit) -> None:
+        self._waiting.append(unit)
+
+    def wait(self) -> list[tuple[Unit, UnitResult | BaseException]]:
+        unit = self._waiting.pop(0)
+        try:
+            return [(unit, run_unit(unit))]
+        except Exception as exc:  # run_batch guards each file; this is a bug in the engine
+            return [(unit, exc)]
+
+    def close(self) -> None:
+        self._waiting.clear()
+
+
+def host_key(host: HostEvidence) -> str:
+    """What identifies one host's evidence across hunts: the folder or zip holding its files
+    (the evidence root is shared by every host of a multi-host folder)."""
+    places = {f.ref.archive or str(Path(f.ref.path).parent) for f in host.files}
+    if not places:
+        return f"{host.root}#{host.name}"
+    try:
+        return os.path.commonpath(sorted(places)) if len(places) > 1 else places.pop()
+    except ValueError:  # different drives
+        return f"{host.root}#{host.name}"
+
+
+def local_backend(hosts: list[HostEvidence], options: HuntOptions, jobs: int | None = None) -> Backend:
+    """Worker processes; in this process only when deadlines are off and there is little work
+    (a hung analyzer can only be stopped in a worker)."""
+    jobs = jobs or default_jobs()
+    small = sum(f.size for h in hosts for f in h.files) < INLINE_BYTES
+    if options.unit_timeout <= 0 and (jobs <= 1 or small):
+        return Inline()
+    return LocalWorkers(jobs)
 
 
 def hunt_hosts(
@@ -18,20 +68,28 @@ def hunt_hosts(
     options: HuntOptions | None = None,
     *,
     jobs: int | None = None,
-    on_progress: ProgressCallback | None = None,
-    on_host: Callable[[HostAssessment], None] | None = None,
+    backend: Backend | None = None,
+    on_progress: FleetProgressCallback | None = None,
+    on_host: HostDone | None = None,
+    keep: bool = True,
 ) -> HuntResult:
+    """Hunt every host; `on_host` gets each host as soon as it is assessed. With `keep=False`
+    the result holds no hosts (they went to `on_host`), so memory does not grow with the fleet."""
     options = options or HuntOptions()
     started = datetime.now(UTC)
-    assessments = []
-    # One set of worker processes for every host: what a worker compiled (rules, prefilters) and
-    # cached serves the next host too.
-    with Workers(jobs or default_jobs()) as workers:
-        for host in hosts:
-            ctx = HostContext(host=host.name, exchange_install=host.exchange_install, options=options)
-            merged = analyze_host(host, ctx, jobs=jobs, on_progress=on_progress, workers=workers)
-            assessment = assess(host, merged)
-            assessments.append(assessment)
-            if on_host:
-                on_host(assessment)
-    return HuntResult(__version__, started, datetime.now(UTC), assessments)
+    kept: list[HostAssessment] = []
+
+    def done(evidence: HostEvidence, assessment: HostAssessment) -> None:
+        if keep:
+            kept.append(assessment)
+        if on_host:
+            on_host(evidence, assessment)
+
+    hunt_queue(
+        hosts,
+        options,
+        backend or local_backend(hosts, options, jobs),
+        on_host=done,
+        on_progress=on_progress,
+    )
+    return HuntResult(__version__, started, datetime.now(UTC), kept)

@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from exhunt.chains import CHAINS as CHAINS
+from exhunt.chains import Chain as Chain
+from exhunt.chains import Exposure as Exposure
 from exhunt.codec import AS_OBJECT, OMIT, JsonData, from_data, to_data
 
 
@@ -55,16 +58,6 @@ class Implies(StrEnum):
     NOTHING = "nothing"  # context only (e.g. scanner traffic, mitigation state)
 
 
-class Chain(StrEnum):
-    PROXYLOGON = "ProxyLogon"
-    PROXYSHELL = "ProxyShell"
-    PROXYNOTSHELL = "ProxyNotShell"
-    OWASSRF = "OWASSRF"
-
-
-CHAINS: tuple[Chain, ...] = tuple(Chain)
-
-
 class Category(StrEnum):
     """What kind of activity a rule's hit shows (validated when the catalog loads)."""
 
@@ -78,13 +71,6 @@ class Category(StrEnum):
     PERSISTENCE = "persistence"
     STAGING = "staging"
     MITIGATION = "mitigation"
-
-
-class Exposure(StrEnum):
-    VULNERABLE = "vulnerable"
-    PATCHED = "patched"
-    VULNERABLE_UNLESS_SU = "vulnerable-unless-su"
-    UNKNOWN = "unknown"
 
 
 class ArtefactKind(StrEnum):

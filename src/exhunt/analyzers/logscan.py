@@ -19,7 +19,7 @@ from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.prefilter import ENGINE_PROBLEM, Pattern, all_words
 from exhunt.artefacts.reader import ErrorLog
 from exhunt.artefacts.records import LogRecord
-from exhunt.artefacts.scan import LogScan
+from exhunt.artefacts.scan import Line, LogScan
 from exhunt.artefacts.siem import as_w3c
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Hit, Reporter
@@ -84,6 +84,12 @@ class LogAnalyzer:
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         raise NotImplementedError
 
+    def skip(self, line: Line, fmt: LogFormat) -> bool:
+        """True when a candidate line cannot lead to a hit, told from its raw text before it is
+        parsed (the common look-alike of a rule's pattern). Edge and directive lines are always
+        parsed, so coverage and headers never depend on this."""
+        return False
+
     def finish(self, hunt: FileHunt) -> None:
         """Called once after the last line (for rules that need the whole file)."""
 
@@ -109,6 +115,8 @@ class LogAnalyzer:
                 stream, log, self.patterns(), header_prefixes=fmt.header_prefixes, every_line=self.every_line
             )
             for line in scan:
+                if line.groups and not line.edge and not line.directive and self.skip(line, fmt):
+                    continue
                 rec = fmt.feed(line)
                 if rec is None:
                     continue

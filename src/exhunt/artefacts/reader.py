@@ -10,6 +10,7 @@ reading goes on with what can be used (docs/logs.md#reading-logs-at-scale).
 from __future__ import annotations
 
 import codecs
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -23,19 +24,48 @@ MAX_LINE = 1024 * 1024
 # `evidence-malformed` is capped: every other kind is listed, since each one blocks `clean`.
 MAX_ERRORS = 25
 
+_READS_INTO = (io.BufferedReader, io.FileIO, io.BytesIO)
 _TEXT_BYTES = bytes(range(0x20, 0x100)) + b"\t\n\r\f\v\x1b"
 
 
 @dataclass(slots=True)
 class Block:
-    """Whole lines of one file. `data` ends with a newline except, perhaps, at the end of the file."""
+    """Whole lines of one file: `data[:size]`, which ends with a newline except, perhaps, at the
+    end of the file. `data` may be the reader's reusable buffer: it is valid until the next block
+    is asked for (copy `body` to keep it)."""
 
-    data: bytes
+    data: bytes | bytearray
     first_line: int  # 1-based number of the block's first line
-    # Newline characters in `data`; None until counted. A consumer that walks the whole block
+    # Newline characters in the block; None until counted. A consumer that walks the whole block
     # anyway (the log scan numbers its candidate lines) sets it, so the bytes are counted once.
     newlines: int | None
     final: bool  # nothing follows
+    size: int = -1  # bytes of `data` that belong to the block; -1: all of them
+
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            self.size = len(self.data)
+
+    @property
+    def body(self) -> bytes:
+        """A copy of the block's bytes."""
+        return bytes(self.data[: self.size])
+
+
+# Block buffers of this process, reused from file to file (allocating and zeroing 9 MiB per file
+# would cost more than reading a small one).
+_SPARE: dict[int, list[bytearray]] = {}
+
+
+def _take_buffer(size: int) -> bytearray:
+    spare = _SPARE.get(size)
+    return spare.pop() if spare else bytearray(size)
+
+
+def _give_buffer(buf: bytearray, size: int) -> None:
+    spare = _SPARE.setdefault(size, [])
+    if len(buf) == size and len(spare) < 2:
+        spare.append(buf)
 
 
 class ErrorLog:
@@ -136,8 +166,15 @@ def looks_binary(sample: bytes) -> bool:
 
 
 def _not_text(sample: bytes) -> bool:
+    """Whether the start of a file is not a text log. Judged line by line: a damaged sector
+    (kilobytes of binary junk) among text lines costs its own lines, never the file; a file is
+    binary when its few text-looking lines (under 8) hold under a tenth of the sample."""
     # NULs are junk to remove (a crash leaves zero-filled runs in a text log), not a verdict.
-    return looks_binary(sample.replace(b"\x00", b""))
+    sample = sample.replace(b"\x00", b"")
+    if not looks_binary(sample):
+        return False
+    lines = [line for line in sample.split(b"\n") if len(line.strip()) >= 16 and not looks_binary(line)]
+    return sum(map(len, lines)) < 0.1 * len(sample) and len(lines) < 8
 
 
 class BlockReader:
@@ -164,8 +201,11 @@ class BlockReader:
         try:
             return self.stream.read(self.block_size)
         except Exception as exc:  # zip members fail with zlib/zipfile errors, disks with OSError
-            self.log.add(f"read error, the rest of the file was not examined: {exc}", kind=ProblemKind.UNREADABLE)
+            self._read_failed(exc)
             return b""
+
+    def _read_failed(self, exc: Exception) -> None:
+        self.log.add(f"read error, the rest of the file was not examined: {exc}", kind=ProblemKind.UNREADABLE)
 
     def __iter__(self) -> Iterator[Block]:
         chunk = self._read()
@@ -180,62 +220,98 @@ class BlockReader:
             self.binary = True
             self.log.add("file holds binary data, not a text log; skipped", kind=ProblemKind.UNSUPPORTED)
             return
+        capacity = self.max_line + self.block_size
+        buf = _take_buffer(capacity)
+        try:
+            yield from self._blocks(buf, chunk, decoder)
+        finally:
+            _give_buffer(buf, capacity)
+
+    def _fill(self, buf: bytearray, at: int, first: bytes | None, decoder: codecs.IncrementalDecoder | None) -> int:
+        """Put the next bytes of the stream into `buf` at `at`, read straight into it when the
+        file is UTF-8; how many (0 at the end of the stream)."""
+        # Only streams known to fill a buffer themselves (a file, BytesIO); any other stream is
+        # read and copied in, since a `readinto` of its own may be missing or built on `read`.
+        readinto = self.stream.readinto if isinstance(self.stream, _READS_INTO) else None
+        if first is None and decoder is None and readinto is not None:
+            try:
+                with memoryview(buf) as whole, whole[at : at + self.block_size] as view:
+                    return int(readinto(view) or 0)
+            except Exception as exc:  # as in `_read`
+                self._read_failed(exc)
+                return 0
+        chunk = self._read() if first is None else first
+        if not chunk:
+            return 0
+        if decoder is not None:
+            chunk = decoder.decode(chunk).encode("utf-8", "replace")
+        buf[at : at + len(chunk)] = chunk  # may grow `buf` (transcoding): its length is not relied on
+        return len(chunk)
+
+    def _blocks(self, buf: bytearray, first: bytes, decoder: codecs.IncrementalDecoder | None) -> Iterator[Block]:
+        """Blocks of the stream, each line read once into `buf` and never copied after it: the
+        partial line at the end of a block moves to the front of the buffer for the next one."""
         line = 1
-        carry = b""
+        at = 0  # the partial line carried over fills buf[:at]
+        pending: bytes | None = first
         skipping = False  # inside an over-long line, dropping bytes until its end
         kept = b""
         dropped = 0
         while True:
-            at_end = not chunk
-            if decoder is not None:
-                chunk = decoder.decode(chunk, final=at_end).encode("utf-8", "replace")
-            if b"\x00" in chunk:
-                nuls = chunk.count(0)
+            n = self._fill(buf, at, pending, decoder)
+            pending = None
+            at_end = not n  # (a read of nothing but NULs is not the end)
+            if n and buf.find(0, at, at + n) >= 0:
+                region = bytes(buf[at : at + n])
                 if self.first_nul_line is None:
-                    self.first_nul_line = line + carry.count(b"\n") + chunk.count(b"\n", 0, chunk.find(0))
-                self.nul_bytes += nuls
-                chunk = chunk.replace(b"\x00", b"")
+                    self.first_nul_line = line + buf.count(b"\n", 0, at) + region.count(b"\n", 0, region.find(0))
+                self.nul_bytes += region.count(0)
+                region = region.replace(b"\x00", b"")
+                n = len(region)
+                buf[at : at + n] = region
             if skipping:
-                end = chunk.find(b"\n")
+                end = buf.find(b"\n", 0, n)
                 if end < 0:
-                    dropped += len(chunk)
+                    dropped += n
                     if at_end:
                         self._overlong(line, dropped)
                         yield Block(kept, line, 0, True)
                         return
-                    chunk = self._read()
                     continue
                 dropped += end
                 self._overlong(line, dropped)
                 skipping = False
-                carry = kept
-                chunk = chunk[end:]
+                buf[len(kept) : len(kept) + n - end] = buf[end:n]
+                buf[: len(kept)] = kept
+                at, n = 0, len(kept) + n - end
+            length = at + n
             if at_end:
-                if carry:
-                    yield Block(carry, line, carry.count(b"\n"), True)
+                if at:
+                    yield Block(bytes(buf[:at]), line, buf.count(b"\n", 0, at), True)
                 elif line == 1:
                     yield Block(b"", 1, 0, True)
                 return
-            data = carry + chunk if carry else chunk
-            cut = data.rfind(b"\n")
+            cut = buf.rfind(b"\n", at, length)
             if cut < 0:
-                if len(data) > self.max_line:
-                    kept, dropped, carry = data[: self.max_line], len(data) - self.max_line, b""
-                    skipping = True
+                if length > self.max_line:
+                    kept, dropped, skipping, at = bytes(buf[: self.max_line]), length - self.max_line, True, 0
                 else:
-                    carry = data
-                chunk = self._read()
+                    at = length  # the line goes on in the next read
                 continue
-            if cut == len(data) - 1:
-                body, carry = data, b""
-            else:
-                body, carry = data[: cut + 1], data[cut + 1 :]
-            block = Block(body, line, None, False)
+            block = Block(buf, line, None, False, cut + 1)
             yield block
-            line += block.newlines if block.newlines is not None else body.count(b"\n")
-            if len(carry) > self.max_line:
-                kept, dropped, skipping, carry = carry[: self.max_line], len(carry) - self.max_line, True, b""
-            chunk = self._read()
+            line += block.newlines if block.newlines is not None else buf.count(b"\n", 0, cut + 1)
+            carry = length - cut - 1
+            if carry > self.max_line:
+                kept, dropped, skipping, at = (
+                    bytes(buf[cut + 1 : cut + 1 + self.max_line]),
+                    carry - self.max_line,
+                    True,
+                    0,
+                )
+            else:
+                buf[:carry] = buf[cut + 1 : length]
+                at = carry
 
     def _overlong(self, line: int, dropped: int) -> None:
         self.log.add(

@@ -85,24 +85,28 @@ class LogScan:
         self._first_seen = False
         self._blank_pids = frozenset(i for i, p in enumerate(self.prefilter.patterns) if p.group == BLANK)
 
-    def _is_structural(self, raw: bytes) -> bool:
+    def _is_structural(self, raw: bytes | bytearray) -> bool:
         raw = raw.removeprefix(b"\xef\xbb\xbf")
         if raw.startswith(b"#"):
             return True
         head = raw[:32].lower()
         return any(head.startswith(p) for p in self.header_prefixes)
 
-    def _is_data(self, raw: bytes) -> bool:
+    def _is_data(self, raw: bytes | bytearray) -> bool:
         return bool(raw.strip()) and not self._is_structural(raw)
 
     def __iter__(self) -> Iterator[Line]:
         blank_pids = self._blank_pids
+        also_of = self.prefilter.also
         for block in self.reader:
-            data = block.data
-            size = len(data)
+            data = block.data  # the block is data[:size]; what follows belongs to the next one
+            size = block.size
+            ends_line = size > 0 and data[size - 1] == 10
             wanted: dict[int, set[int]] = {}
             last_start = last_end = -1
-            for end, pid in self.prefilter.scan(data):
+            with memoryview(data) as whole, whole[:size] as view:
+                matches = self.prefilter.scan(view)
+            for end, pid in matches:
                 if pid in blank_pids:
                     self.stats.blank += 1
                     continue
@@ -110,32 +114,36 @@ class LogScan:
                     start = last_start
                 else:
                     start = data.rfind(b"\n", 0, max(end - 1, 0)) + 1 if end > 0 else 0
-                    nl = data.find(b"\n", start)
+                    nl = data.find(b"\n", start, size)
                     last_start, last_end = start, (nl if nl >= 0 else size)
+                also = also_of[pid]
+                if also:
+                    text = data[start:last_end].lower()
+                    if not any(word in text for word in also):
+                        continue
                 wanted.setdefault(start, set()).add(pid)
-            if data.startswith(b"\n") or data.startswith(b"\r\n"):
+            if data.startswith(b"\n", 0, size) or data.startswith(b"\r\n", 0, size):
                 self.stats.blank += 1
             if self.every_line:
-                for start in _line_starts(data):
+                for start in _line_starts(data, size):
                     wanted.setdefault(start, set())
-            edges = self._edges(data)
+            edges = self._edges(data, size, ends_line)
             for start in edges:
                 wanted.setdefault(start, set())
-            newlines = yield from self._lines(data, block.first_line, wanted, edges, block.final)
+            newlines = yield from self._lines(data, size, block.first_line, wanted, edges, block.final)
             block.newlines = newlines
-            self.stats.lines += newlines + (1 if size and not data.endswith(b"\n") else 0)
+            self.stats.lines += newlines + (1 if size and not ends_line else 0)
         self.reader.finish()
 
-    def _edges(self, data: bytes) -> set[int]:
+    def _edges(self, data: bytes | bytearray, size: int, ends_line: bool) -> set[int]:
         """Start offsets of the file's first data line (until found) and the block's last ones."""
         out: set[int] = set()
-        size = len(data)
         if not self._first_seen:
             pos = 0
             for _ in range(256):
                 if pos >= size:
                     break
-                nl = data.find(b"\n", pos)
+                nl = data.find(b"\n", pos, size)
                 end = nl if nl >= 0 else size
                 if self._is_data(data[pos:end]):
                     out.add(pos)
@@ -144,8 +152,8 @@ class LogScan:
                 pos = end + 1
         # The last data line; and when the file ends mid-line, the last complete one too, since
         # a cut-off line may not carry a usable timestamp.
-        end = size - 1 if data.endswith(b"\n") else size
-        needed = 2 if not data.endswith(b"\n") else 1
+        end = size - 1 if ends_line else size
+        needed = 1 if ends_line else 2
         for _ in range(256):
             if end <= 0 or not needed:
                 break
@@ -158,7 +166,8 @@ class LogScan:
 
     def _lines(
         self,
-        data: bytes,
+        data: bytes | bytearray,
+        size: int,
         first_line: int,
         wanted: dict[int, set[int]],
         edges: set[int],
@@ -168,13 +177,12 @@ class LogScan:
         the same walk that numbers the lines (each byte is counted once)."""
         number = first_line
         pos = 0
-        size = len(data)
         groups_of = self.prefilter.groups_of
         for start in sorted(wanted):
             names = groups_of(wanted[start])
             number += data.count(b"\n", pos, start)
             pos = start
-            nl = data.find(b"\n", start)
+            nl = data.find(b"\n", start, size)
             complete = nl >= 0
             end = nl if complete else size
             if end > start and data[end - 1] == 13:  # CR of a CRLF line end
@@ -199,15 +207,14 @@ class LogScan:
             )
             if directive:
                 self.stats.directives += 1
-        return number - first_line + data.count(b"\n", pos)
+        return number - first_line + data.count(b"\n", pos, size)
 
 
-def _line_starts(data: bytes) -> Iterator[int]:
+def _line_starts(data: bytes | bytearray, size: int) -> Iterator[int]:
     pos = 0
-    size = len(data)
     while pos < size:
         yield pos
-        nl = data.find(b"\n", pos)
+        nl = data.find(b"\n", pos, size)
         if nl < 0:
             return
         pos = nl + 1

@@ -17,7 +17,7 @@ from typing import Any
 
 from exhunt.builds.products import EXCHANGE_2010, EXCHANGE_2013, EXCHANGE_2016, EXCHANGE_2019, EXCHANGE_SE
 from exhunt.builds.table import BuildEntry, BuildTable, BuildTuple
-from exhunt.model import CHAINS, Chain, Exposure
+from exhunt.chains import CHAINS, Chain, Exposure
 
 _MODERN = frozenset({EXCHANGE_2013, EXCHANGE_2016, EXCHANGE_2019, EXCHANGE_SE})
 NOT_AFFECTED = "not affected"

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import codecs
 import csv
+import io
 import json
 import sys
-from collections.abc import Iterable, Sequence
+import textwrap
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from functools import lru_cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -18,8 +22,9 @@ from rich.text import Text
 
 from exhunt import __version__
 from exhunt.builds import BuildAssessment, assess_build
-from exhunt.cli_options import add_console, add_output, consoles, stdout_clash, to_stdout, write_text, write_with
-from exhunt.model import CHAINS, Exposure
+from exhunt.chains import Exposure
+from exhunt.cli_options import add_console, add_output, consoles, open_output, stdout_clash, to_stdout
+from exhunt.model import CHAINS
 from exhunt.report.csvsafe import spreadsheet_safe
 
 NAME = "build"
@@ -91,82 +96,171 @@ def run(args: argparse.Namespace) -> int:
     if clash:
         print(f"exhunt build: {clash}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    # Streamed: one build read, assessed and written at a time, so a million piped builds cost
+    # the memory of one (the JSON document is written item by item, byte for byte as a whole).
+    tally = _Tally()
+    console = None if args.quiet else out
     try:
-        texts = list(_inputs(args.builds, args.input))
-    except OSError as exc:
-        print(f"exhunt build: cannot read {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        with ExitStack() as stack:
+            sinks = _Sinks(args, stack)
+            for a in _assessed(_inputs(args.builds, args.input)):
+                tally.add(a)
+                if a.error:
+                    print(f"exhunt build: {shown(a.input)}: {a.error}", file=sys.stderr)
+                sinks.add(a)
+                if console is not None and not a.error:
+                    console.print(_block(a))
+                    console.print()
+            sinks.close()
+    except _InputError as exc:
+        print(f"exhunt build: cannot read {exc.filename}: {exc.reason}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if not texts:
-        print(
-            "exhunt build: no build given: name one or more, or pipe them in one per line (see exhunt build --help)",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
-    assessments = [assess_build(t) for t in texts]
-    for a in assessments:
-        if a.error:
-            print(f"exhunt build: {shown(a.input)}: {a.error}", file=sys.stderr)
-    try:
-        _write_outputs(assessments, args)
     except BrokenPipeError:
         raise
     except OSError as exc:
         print(f"exhunt build: cannot write {exc.filename or 'an output'}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if not args.quiet:
-        render(assessments, out)
-    return exit_code(assessments)
+    if not tally.total:
+        print(
+            "exhunt build: no build given: name one or more, or pipe them in one per line (see exhunt build --help)",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    if console is not None:
+        console.print(tally.summary(), style="bold", highlight=False)
+    return tally.exit_code()
 
 
-def _write_outputs(assessments: Sequence[BuildAssessment], args: argparse.Namespace) -> None:
-    if args.json:
-        document = {
-            "schema": "exhunt.build/1",
-            "tool_version": __version__,
-            "builds": [a.to_dict() for a in assessments],
-        }
-        write_text(args.json, json.dumps(document, indent=2) + "\n")
-    if args.jsonl:
-        write_text(args.jsonl, "".join(json.dumps(a.to_dict()) + "\n" for a in assessments))
-    if args.csv:
-        write_with(args.csv, lambda fh: write_csv(assessments, fh, safe=not args.csv_raw))
+class _InputError(Exception):
+    def __init__(self, filename: str, reason: str) -> None:
+        super().__init__(filename, reason)
+        self.filename = filename
+        self.reason = reason
+
+
+def _assessed(texts: Iterable[str]) -> Iterator[BuildAssessment]:
+    yield from map(_assess, texts)
+
+
+class _Sinks:
+    """The requested outputs, open for the whole run and fed one build at a time."""
+
+    def __init__(self, args: argparse.Namespace, stack: ExitStack) -> None:
+        self._json: IO[str] | None = None
+        self._jsonl: IO[str] | None = None
+        self._csv: Any = None
+        self._safe = not args.csv_raw
+        self._count = 0
+        if args.json:
+            self._json = stack.enter_context(open_output(args.json))
+            head = json.dumps({"schema": "exhunt.build/1", "tool_version": __version__}, indent=2)
+            self._json.write(head[:-2] + ',\n  "builds": [\n')
+        if args.jsonl:
+            self._jsonl = stack.enter_context(open_output(args.jsonl))
+        if args.csv:
+            self._csv = csv.writer(stack.enter_context(open_output(args.csv)))
+            self._csv.writerow(CSV_COLUMNS)
+
+    def add(self, a: BuildAssessment) -> None:
+        if self._json is not None:
+            if self._count:
+                self._json.write(",\n")
+            self._json.write(textwrap.indent(json.dumps(a.to_dict(), indent=2), "    "))
+        if self._jsonl is not None:
+            self._jsonl.write(json.dumps(a.to_dict()) + "\n")
+        if self._csv is not None:
+            self._csv.writerow(csv_row(a, self._safe))
+        self._count += 1
+
+    def close(self) -> None:
+        if self._json is not None:
+            self._json.write(("\n" if self._count else "") + "  ]\n}\n")
 
 
 CSV_COLUMNS = ("input", "build", "name", "product", "release_date", "exact", *map(str, CHAINS), "next_update", "error")
+
+
+def csv_row(a: BuildAssessment, safe: bool = True) -> list[str]:
+    nxt = a.next_update
+    values = [
+        a.input,
+        a.build or "",
+        a.name or "",
+        a.product or "",
+        a.release_date.isoformat() if a.release_date else "",
+        str(a.exact).lower(),
+        *(str(a.exposure[str(c)].status) if str(c) in a.exposure else "" for c in CHAINS),
+        f"{nxt.name} {nxt.build}" if nxt else "",
+        a.error or "",
+    ]
+    return [spreadsheet_safe(v) if safe else v for v in values]
 
 
 def write_csv(assessments: Sequence[BuildAssessment], out: IO[str], safe: bool = True) -> None:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for a in assessments:
-        nxt = a.next_update
-        values = [
-            a.input,
-            a.build or "",
-            a.name or "",
-            a.product or "",
-            a.release_date.isoformat() if a.release_date else "",
-            str(a.exact).lower(),
-            *(str(a.exposure[str(c)].status) if str(c) in a.exposure else "" for c in CHAINS),
-            f"{nxt.name} {nxt.build}" if nxt else "",
-            a.error or "",
-        ]
-        writer.writerow([spreadsheet_safe(v) if safe else v for v in values])
+        writer.writerow(csv_row(a, safe))
+
+
+@lru_cache(maxsize=4096)
+def _assess(text: str) -> BuildAssessment:
+    return assess_build(text)
+
+
+_EXPOSED = {Exposure.VULNERABLE, Exposure.VULNERABLE_UNLESS_SU}
+
+
+class _Tally:
+    """What the summary line and the exit code need, counted as builds stream past."""
+
+    def __init__(self) -> None:
+        self.total = self.bad = self.exposed = self.unknown = self.patched = 0
+
+    def add(self, a: BuildAssessment) -> None:
+        self.total += 1
+        if a.error:
+            self.bad += 1
+            return
+        statuses = {c.status for c in a.exposure.values()}
+        self.exposed += bool(statuses & _EXPOSED)
+        self.unknown += Exposure.UNKNOWN in statuses
+        self.patched += statuses == {Exposure.PATCHED}
+
+    def summary(self) -> str:
+        good = self.total - self.bad
+        text = f"{good} build(s): {self.exposed} exposed, {self.patched} patched"
+        if self.unknown:
+            text += f", {self.unknown} unknown"
+        if self.bad:
+            text += f"; {self.bad} not understood (see the messages above)"
+        return text
+
+    def exit_code(self) -> int:
+        if self.bad:
+            return EXIT_BAD_INPUT
+        return EXIT_EXPOSED if self.exposed or self.unknown else EXIT_PATCHED
 
 
 def exit_code(assessments: Sequence[BuildAssessment]) -> int:
-    if any(a.error for a in assessments):
-        return EXIT_BAD_INPUT
-    exposed = {Exposure.VULNERABLE, Exposure.VULNERABLE_UNLESS_SU, Exposure.UNKNOWN}
-    if any(c.status in exposed for a in assessments for c in a.exposure.values()):
-        return EXIT_EXPOSED
-    return EXIT_PATCHED
+    tally = _Tally()
+    for a in assessments:
+        tally.add(a)
+    return tally.exit_code()
 
 
 def _inputs(arguments: Sequence[str], files: Sequence[str] = ()) -> Iterable[str]:
     """The builds named on the command line, with '-' (or nothing) standing for standard input."""
     for name in files:
-        yield from read_lines(_stdin_bytes() if name == "-" else Path(name).read_bytes())
+        if name == "-":
+            yield from read_stream(_stdin_binary())
+            continue
+        try:
+            fh = Path(name).open("rb")  # noqa: SIM115 - closed below, after its lines were yielded
+        except OSError as exc:
+            raise _InputError(name, exc.strerror or str(exc)) from exc
+        with fh:
+            yield from read_stream(fh)
     if not arguments and files:
         return
     if not arguments:
@@ -175,32 +269,47 @@ def _inputs(arguments: Sequence[str], files: Sequence[str] = ()) -> Iterable[str
         arguments = ["-"]
     for arg in arguments:
         if arg == "-":
-            yield from read_lines(_stdin_bytes())
+            yield from read_stream(_stdin_binary())
         else:
             yield arg[:MAX_LINE]
 
 
-def _stdin_bytes() -> bytes:
+def _stdin_binary() -> IO[bytes]:
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is not None:
-        return bytes(buffer.read())
-    return sys.stdin.read().encode("utf-8", "replace")
+        return buffer  # type: ignore[no-any-return]
+    return io.BytesIO(sys.stdin.read().encode("utf-8", "replace"))
+
+
+def _encoding(start: bytes) -> str:
+    """PowerShell pipes UTF-16 with a BOM; others UTF-8, maybe with one."""
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(start) >= 4 and start[1:4:2] == b"\x00\x00" and start[0:4:2] != b"\x00\x00":
+        return "utf-16-le"  # UTF-16 without a BOM
+    return "utf-8-sig"
+
+
+def read_stream(stream: IO[bytes]) -> Iterator[str]:
+    """Builds piped in, one per line, read as they come (lines longer than MAX_LINE cut)."""
+    reader: Any = stream if hasattr(stream, "peek") else io.BufferedReader(cast(Any, stream))
+    start = reader.peek(4)[:4]
+    text = io.TextIOWrapper(reader, encoding=_encoding(start), errors="replace", newline=None)
+    try:
+        while raw := text.readline(MAX_LINE * 4):
+            if not raw.endswith("\n"):  # a line longer than the bound: keep its start, skip the rest
+                while (more := text.readline(MAX_LINE * 4)) and not more.endswith("\n"):
+                    pass
+            line = raw.strip().strip("\x00").strip()
+            if line and not line.startswith("#"):
+                yield line[:MAX_LINE]
+    finally:
+        text.detach()  # standard input stays open for whoever reads it next
 
 
 def read_lines(data: bytes) -> list[str]:
-    """Builds piped in, one per line. PowerShell pipes UTF-16 with a BOM; others UTF-8, maybe with one."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = data.decode("utf-16", "replace")
-    elif len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0:4:2] != b"\x00\x00":
-        text = data.decode("utf-16-le", "replace")  # UTF-16 without a BOM
-    else:
-        text = data.decode("utf-8-sig", "replace")
-    lines = []
-    for raw in text.splitlines():
-        line = raw.strip().strip("\x00").strip()
-        if line and not line.startswith("#"):
-            lines.append(line[:MAX_LINE])
-    return lines
+    """Builds piped in, one per line (all at once; `read_stream` reads them as they come)."""
+    return list(read_stream(io.BytesIO(data)))
 
 
 def shown(text: str) -> str:
@@ -211,21 +320,13 @@ def shown(text: str) -> str:
 
 def render(assessments: Sequence[BuildAssessment], console: Console) -> None:
     """One block per build: heading, a table of the four chains, the next update and notes."""
-    good = [a for a in assessments if not a.error]
-    for a in good:
-        console.print(_block(a))
-        console.print()
-    bad = len(assessments) - len(good)
-    statuses = [{c.status for c in a.exposure.values()} for a in good]
-    exposed = sum(1 for s in statuses if s & {Exposure.VULNERABLE, Exposure.VULNERABLE_UNLESS_SU})
-    unknown = sum(1 for s in statuses if Exposure.UNKNOWN in s)
-    patched = sum(1 for s in statuses if s == {Exposure.PATCHED})
-    summary = f"{len(good)} build(s): {exposed} exposed, {patched} patched"
-    if unknown:
-        summary += f", {unknown} unknown"
-    if bad:
-        summary += f"; {bad} not understood (see the messages above)"
-    console.print(summary, style="bold", highlight=False)
+    tally = _Tally()
+    for a in assessments:
+        tally.add(a)
+        if not a.error:
+            console.print(_block(a))
+            console.print()
+    console.print(tally.summary(), style="bold", highlight=False)
 
 
 def _block(a: BuildAssessment) -> Group:

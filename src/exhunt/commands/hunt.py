@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from exhunt.analyzers import HuntOptions
-from exhunt.cli_options import (
-    add_console,
-    add_output,
-    consoles,
-    show_progress,
-    stdout_clash,
-    to_stdout,
-    write_text,
-    write_with,
-)
-from exhunt.engine import Progress as HuntProgress
-from exhunt.hunt import hunt_hosts
+from exhunt.cli_options import add_console, add_output, write_text, write_with
+from exhunt.fleet.verdicts import FOUND
 from exhunt.model import HuntResult, Verdict
-from exhunt.report.console import render_host, render_summary
-from exhunt.rules import RuleErrors, catalog
 
 NAME = "hunt"
 HELP = "hunt a server, a triage collection or a folder for traces of Exchange attacks"
@@ -54,7 +40,17 @@ examples:
   exhunt hunt C:\\inetpub\\wwwroot --yara my-rules/ --allowlist allow.txt
   exhunt hunt triage.zip -q --jsonl - | jq -c '[.host.name, .rule.id]'
   exhunt hunt triage.zip --misp event.json --csv findings.csv
+  exhunt hunt cases/ --out-dir results/ --html results/index.html   # a fleet: one JSON per host
+  exhunt hunt /mnt/shared/cases --scheduler tcp://dask.example.org:8786
+  exhunt hunt cases/ --scheduler local:8 --resume 12
   exhunt hunt EX01/ --sigma sigma/rules/windows --sigma sigma/rules/web
+
+Many hosts: every host's files go into one work queue (biggest first) and each host is written
+out as soon as it is assessed: stored (`exhunt fleet` lists and compares stored hunts), into
+--out-dir, and as its own page beside the --html index when there are more than a few hosts.
+With --scheduler the same work runs on a Dask cluster; its workers open the evidence by path,
+so PATH must be on storage every worker reads at the same path. Ctrl-C keeps every finished
+host and prints the --resume command that hunts the rest.
 
 Settings (jobs, limits, your rule and list paths, Sigma rules...) may also come from a
 configuration file: see `exhunt config show`.
@@ -89,6 +85,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="evidence to hunt (leave out on a Windows Exchange server for the live host)",
     )
     out = add_output(parser, OUTPUTS)
+    out.add_argument("--out-dir", metavar="DIR", help="write each host's JSON here as soon as it is assessed")
+    out.add_argument(
+        "--details", action="store_true", help="many hosts: show every host's findings, not only the hosts not clean"
+    )
     out.add_argument(
         "--csv-raw", action="store_true", help="write CSV cells as logged, formulas included (forensic tools only)"
     )
@@ -137,6 +137,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="TOML file overriding what Sigma levels or rule ids imply (same shape as the shipped levels.toml)",
     )
+    store = parser.add_argument_group("results store")
+    store.add_argument(
+        "--db",
+        metavar="FILE|URL",
+        help="the hunt store: a SQLite file or a postgresql:// URL (default: hunts.sqlite beside the scan store)",
+    )
+    store.add_argument("--no-db", action="store_true", help="do not store this hunt")
+    store.add_argument(
+        "--resume", type=int, metavar="HUNT_ID", help="continue a stored hunt: hosts it already assessed are skipped"
+    )
     perf = parser.add_argument_group("performance")
     perf.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
     perf.add_argument(
@@ -160,6 +170,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=30.0,
         metavar="SECONDS",
         help="time the YARA scan of one file may take (default 30)",
+    )
+    perf.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster: tcp://HOST:8786, or local[:N] for N worker processes here",
     )
     perf.add_argument(
         "--unit-timeout",
@@ -217,14 +232,18 @@ def _write_one(result: HuntResult, name: str, target: str, safe: bool) -> str:
     raise ValueError(f"unknown output {name}")
 
 
-def write_outputs(result: HuntResult, args: argparse.Namespace, say: Console, err: Console) -> bool:
-    """Write every requested output; a failed one is reported on `err` and the others still
-    written. What was written is said on `say`."""
+def write_outputs(
+    result: HuntResult, args: argparse.Namespace, say: Console, err: Console, skip: Iterable[str] = ()
+) -> bool:
+    """Write every requested output but those in `skip` (written elsewhere, host by host); a
+    failed one is reported on `err` and the others still written. What was written is said on
+    `say`."""
     ok = True
     safe = not getattr(args, "csv_raw", False)
+    skipped = set(skip)
     for name, _ in OUTPUTS:
         target = getattr(args, name, None)
-        if not target:
+        if not target or name in skipped:
             continue
         try:
             what = _write_one(result, name, target, safe)
@@ -249,12 +268,12 @@ EXIT_FOUND = 1
 EXIT_INSUFFICIENT = 3
 
 
-def exit_code(result: HuntResult) -> int:
+def exit_code(verdicts: Iterable[Verdict]) -> int:
     """Findings first: a host with findings outranks one whose evidence fell short."""
-    found = {Verdict.COMPROMISED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS}
-    if any(h.verdict in found for h in result.hosts):
+    verdicts = list(verdicts)
+    if any(v in FOUND for v in verdicts):
         return EXIT_FOUND
-    if any(h.verdict is not Verdict.CLEAN for h in result.hosts):
+    if any(v is not Verdict.CLEAN for v in verdicts):
         return EXIT_INSUFFICIENT
     return EXIT_CLEAN
 
@@ -279,84 +298,6 @@ def hunt_options(args: argparse.Namespace) -> HuntOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exhunt.evidence import EvidenceUnavailable, discover
+    from exhunt.fleet.run import run_hunt
 
-    clash = stdout_clash(args, OUTPUT_NAMES)
-    out, err = consoles(args, stdout_taken=bool(to_stdout(args, OUTPUT_NAMES)))
-    if clash:
-        err.print(f"exhunt hunt: {clash}", markup=False)
-        return 2
-    if args.jobs is not None and args.jobs < 1:
-        err.print("exhunt hunt: --jobs must be at least 1", markup=False)
-        return 2
-    if args.unit_timeout < 0:
-        err.print("exhunt hunt: --unit-timeout must be 0 (off) or more", markup=False)
-        return 2
-    if args.timeline and args.timeline != "-" and Path(args.timeline).suffix.lower() not in (".csv", ".jsonl"):
-        err.print(f"exhunt hunt: --timeline file must end in .csv or .jsonl: {args.timeline}", markup=False)
-        return 2
-    options = hunt_options(args)
-    per_rule = 0 if args.verbose else args.per_rule
-    try:
-        catalog()  # every rule checked before any evidence is read
-    except RuleErrors as exc:
-        err.print(
-            f"exhunt hunt: the shipped rules are broken ({len(exc.errors)} problems):\n{exc}",
-            markup=False,
-            soft_wrap=True,
-        )
-        return 2
-    try:
-        hosts = discover(args.path)
-        if args.split_by_computer:
-            from exhunt.evidence.computers import split_by_computer
-
-            hosts = split_by_computer(hosts)
-    except EvidenceUnavailable as exc:
-        err.print(f"exhunt hunt: {exc}", markup=False)
-        return 2
-    if not hosts:
-        err.print(f"exhunt hunt: no evidence found in {args.path}", markup=False)
-        return 2
-
-    progress = show_progress(args, err)
-    waiting: list[Any] = []
-
-    def on_host(host: Any) -> None:
-        if args.quiet:
-            return
-        if progress and out.is_terminal:
-            waiting.append(host)  # shown once the bar is gone, so no bar is left in the scrollback
-        else:
-            render_host(out, host, per_rule=per_rule)
-
-    if progress:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("hunting", total=None)
-
-            def on_progress(p: HuntProgress) -> None:
-                bar.update(
-                    task,
-                    total=p.bytes_total,
-                    completed=p.bytes_done,
-                    description=f"{p.host[:24]} {p.files_done}/{p.files_total} files",
-                )
-
-            result = hunt_hosts(hosts, options, jobs=args.jobs, on_progress=on_progress, on_host=on_host)
-    else:
-        result = hunt_hosts(hosts, options, jobs=args.jobs, on_host=on_host)
-    for host in waiting:
-        render_host(out, host, per_rule=per_rule)
-    written = write_outputs(result, args, err, err)
-    if not args.quiet:
-        render_summary(out, result.hosts)
-    if not written:
-        return 2
-    return exit_code(result)
+    return run_hunt(args)

@@ -7,10 +7,13 @@ import json
 import sys
 from pathlib import Path
 
+from exhunt import boundedjson
 from exhunt.cli_options import add_console, add_output, consoles, stdout_clash, to_stdout
+from exhunt.codec import CodecError
 from exhunt.commands.hunt import OUTPUT_NAMES, OUTPUTS
 from exhunt.model import HuntResult, Verdict
 from exhunt.remediation import plan
+from exhunt.typecheck import WrongType, decode
 
 NAME = "report"
 HELP = "re-render a saved hunt result as an HTML report, a forensic timeline or STIX indicators"
@@ -36,6 +39,7 @@ examples:
   exhunt report results.json --timeline timeline.jsonl --stix indicators.json
   exhunt report results.json --html report.html --timeline timeline.csv
   exhunt report results.json --jsonl - | jq -c 'select(.event.severity >= 3)'
+  exhunt report --hunt 12 --html report.html          # a hunt from the store (exhunt fleet hunts)
 """
 EXIT_CODES = (
     "0  written, and no host has findings",
@@ -47,7 +51,15 @@ _FOUND = {Verdict.COMPROMISED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("results", metavar="RESULTS.json", help="a hunt result written by `exhunt hunt --json`")
+    parser.add_argument(
+        "results", nargs="?", metavar="RESULTS.json", help="a hunt result written by `exhunt hunt --json`"
+    )
+    parser.add_argument(
+        "--hunt", type=int, metavar="HUNT_ID", help="render a stored hunt instead (see `exhunt fleet hunts`)"
+    )
+    parser.add_argument(
+        "--db", metavar="FILE|URL", help="the hunt store for --hunt (default: hunts.sqlite beside the scan store)"
+    )
     out = add_output(parser, OUTPUTS)
     out.add_argument("--csv-raw", action="store_true", help="write CSV cells as logged, formulas included")
     add_console(parser)
@@ -69,15 +81,23 @@ def load_result(path: Path) -> HuntResult:
     except OSError as exc:
         raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = boundedjson.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ValueError(f"{path}: not a text file, so not a hunt result") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: not an exhunt hunt result (expected a JSON object)")
     try:
-        result = HuntResult.from_dict(data)
+        # Every value checked against the model's types: a hand-edited file is refused with the
+        # JSON path of its first bad value, never half-rendered or a traceback.
+        result = decode(data, HuntResult.from_dict)
+    except WrongType as exc:
+        raise ValueError(f"{path}: not a valid hunt result (bad or missing field: {exc})") from None
+    except CodecError as exc:
+        raise ValueError(f"{path}: not a valid hunt result ({exc})") from None
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
     except (KeyError, TypeError, AttributeError) as exc:
@@ -91,6 +111,7 @@ def load_result(path: Path) -> HuntResult:
 def run(args: argparse.Namespace) -> int:
     # Imported here so `exhunt --help` stays fast.
     from exhunt.commands.hunt import write_outputs
+    from exhunt.report.fleet_html import FEW_HOSTS, pages_dir, write_fleet_html
 
     if not any(getattr(args, name) for name in OUTPUT_NAMES):
         return _fail("nothing to write: give at least one of " + ", ".join(f"--{n}" for n in OUTPUT_NAMES))
@@ -99,11 +120,36 @@ def run(args: argparse.Namespace) -> int:
         return _fail(clash)
     if args.timeline and args.timeline != "-" and Path(args.timeline).suffix.lower() not in (".csv", ".jsonl"):
         return _fail(f"--timeline file must end in .csv or .jsonl: {args.timeline}")
+    if (args.results is None) == (args.hunt is None):
+        return _fail("give either RESULTS.json or --hunt HUNT_ID")
+    if args.hunt is not None:
+        from exhunt.fleet.store import HuntStore, HuntStoreError
+
+        try:
+            with HuntStore(args.db) as store:
+                result = store.result(args.hunt)
+        except HuntStoreError as exc:
+            return _fail(str(exc))
+    else:
+        try:
+            result = load_result(Path(args.results))
+        except ValueError as exc:
+            return _fail(str(exc))
     try:
-        result = load_result(Path(args.results))
-    except ValueError as exc:
-        return _fail(str(exc))
-    out, err = consoles(args, stdout_taken=bool(to_stdout(args, OUTPUT_NAMES)))
-    if not write_outputs(result, args, out, err):
+        out, err = consoles(args, stdout_taken=bool(to_stdout(args, OUTPUT_NAMES)))
+        skip: set[str] = set()
+        if args.html and args.html != "-" and len(result.hosts) > FEW_HOSTS:
+            write_fleet_html(result, args.html)
+            skip.add("html")
+            if not args.quiet:
+                out.print(
+                    f"html: {args.html} (index of {len(result.hosts)} hosts, pages in {pages_dir(args.html)})",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+    except OSError as exc:
+        return _fail(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}")
+    if not write_outputs(result, args, out, err, skip=skip):
         return 2
     return 1 if any(h.verdict in _FOUND for h in result.hosts) else 0

@@ -56,7 +56,9 @@ def read_evtx(
             return
         expected = _expected_size(header)
         if file.ref.archive is None:
-            target: str | IO[bytes] = file.ref.path
+            # The file already opened (safely: no link, no FIFO), never its path again.
+            stream.seek(0)
+            target: IO[bytes] = stream
         else:
             target = _seekable_copy(stream, header, memory_bound, stack, spool_bound)
             if getattr(target, "cut", False):

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import IO, Any
 
 from exhunt.evidence.containers import open_member
+from exhunt.evidence.safe_open import open_evidence
 from exhunt.model import ArtefactKind, Problem, ProblemKind
 
 
@@ -33,7 +33,7 @@ class FileRef:
     def open(self) -> IO[bytes]:
         """Open for reading, never for writing: evidence is read-only."""
         if self.archive is None:
-            return Path(self.path).open("rb")
+            return open_evidence(self.path)
         return open_member(self.archive, self.outer, self.path)
 
 

@@ -9,10 +9,10 @@ layouts", peers-and-building-blocks.md §4.6).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exhunt import boundedjson
 from exhunt.evidence.containers import stem
 from exhunt.evidence.names import (
     clean_host_name,
@@ -255,7 +255,7 @@ def _velociraptor_host(layout: Layout) -> str | None:
             continue
         shown = view.rel_prefix + "/".join(view.entries[i].parts)
         try:
-            info = json.loads(view.tree.read_prefix(view.entries[i], _CLIENT_INFO_BYTES))
+            info = boundedjson.loads(view.tree.read_prefix(view.entries[i], _CLIENT_INFO_BYTES))
         except (OSError, ValueError) as exc:
             layout.errors.append((shown, f"cannot read the collection's client info: {exc}"))
             return None

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from exhunt.evidence.base import EvidenceFile, HostEvidence, HostProblem
 from exhunt.evidence.classify import SNIFF_BYTES, kind_from_content, kind_from_path
 from exhunt.evidence.names import clean_host_name
+from exhunt.evidence.safe_open import open_evidence
 from exhunt.evidence.tree import Counter, Progress, list_folder
 from exhunt.model import ArtefactKind
 from exhunt.registry import live_folders
@@ -162,7 +163,7 @@ def _install_root(system: LiveSystem, env: Mapping[str, str], host: HostEvidence
 
 def _read_config(local: str, host: HostEvidence) -> str:
     try:
-        with open(local, "rb") as fh:
+        with open_evidence(local) as fh:
             data = fh.read(_CONFIG_BYTES)
     except FileNotFoundError:
         host.notes.append("no applicationHost.config found; IIS logs looked for in the default folder")

@@ -175,7 +175,7 @@ def _linked(
         tree.error(parts, f"link points outside the evidence ({target}); not followed", ProblemKind.UNSUPPORTED)
         return
     if stat.S_ISREG(tst.st_mode) and readable(path):
-        tree.entries.append(Entry(parts, FileRef(path), tst.st_size, _mtime(tst.st_mtime)))
+        tree.entries.append(Entry(parts, FileRef(target), tst.st_size, _mtime(tst.st_mtime)))
         counter.tick()
     elif stat.S_ISDIR(tst.st_mode):
         tree.error(parts, "link to a folder inside the evidence; listed at its own place only", ProblemKind.MALFORMED)

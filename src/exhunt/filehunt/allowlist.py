@@ -25,6 +25,7 @@ from fnmatch import fnmatchcase, translate
 from functools import lru_cache
 
 from exhunt.filehunt.listfile import ListProblem, expand_paths, read_list_file, read_rows
+from exhunt.filehunt.saferegex import PathPattern, UserRegexError, compile_user_regex
 
 COLUMNS = ("type", "value", "rules", "reason")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -38,7 +39,7 @@ class AllowEntry:
     reason: str
     origin: str
     line: int
-    pattern: re.Pattern[str] | None = None
+    pattern: PathPattern | None = None
 
     def covers_rule(self, rule_id: str) -> bool:
         return not self.rules or any(fnmatchcase(rule_id, r) for r in self.rules)
@@ -93,8 +94,10 @@ def parse_allowlist(text: str, origin: str, into: Allowlist) -> None:
                 # A glob not starting at the root matches whole trailing path segments.
                 source = "^" + translate(glob if glob.startswith(("/", "*")) else "*/" + glob)
             try:
-                pattern = re.compile(source, re.IGNORECASE)
-            except re.error as exc:
+                # A glob becomes a regex exhunt writes itself; a user's regex runs on RE2, in
+                # time linear in the path whatever it says (no `(a+)+$` blow-up, no recursion).
+                pattern = re.compile(source, re.IGNORECASE) if kind == "glob" else compile_user_regex(source)
+            except (re.error, UserRegexError) as exc:
                 into.problems.append(ListProblem(origin, row.line, f"bad {kind}: {exc}"))
                 continue
             into.by_path.append(AllowEntry(kind, value, rules, reason, origin, row.line, pattern))

@@ -16,12 +16,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import yara_x
 
+from exhunt.evidence.safe_open import TooLarge, read_regular
 from exhunt.filehunt.listfile import ListProblem, expand_paths
+from exhunt.filehunt.yarainclude import IncludeRefused, expand_includes
 
 SHIPPED_NAMESPACE = "exhunt"
 # Variables rule sets written for LOKI/THOR-style scanners use (peers-and-building-blocks.md §1.1).
@@ -100,7 +101,8 @@ class ContentRules:
 
 def _compiler() -> yara_x.Compiler:
     # Relaxed syntax accepts the regexes of rule sets written for libyara (peers §3.2).
-    compiler = yara_x.Compiler(relaxed_re_syntax=True)
+    # Includes are resolved by exhunt (yarainclude.py), confined to the rule file's folder.
+    compiler = yara_x.Compiler(relaxed_re_syntax=True, includes_enabled=False)
     for key in EXTERNALS:
         compiler.define_global(key, "")
     return compiler
@@ -126,13 +128,17 @@ def compile_error(origin: str, exc: Exception) -> ListProblem:
 
 def _read_rule_file(path: str, problems: list[ListProblem]) -> str | None:
     try:
-        p = Path(path)
-        if p.stat().st_size > MAX_RULE_FILE_BYTES:
-            problems.append(ListProblem(path, None, "YARA file larger than 16 MiB, not loaded"))
-            return None
-        return p.read_bytes().decode("utf-8", errors="replace")
+        text = read_regular(path, MAX_RULE_FILE_BYTES).decode("utf-8", errors="replace")
+    except TooLarge:
+        problems.append(ListProblem(path, None, "YARA file larger than 16 MiB, not loaded"))
+        return None
     except OSError as exc:
         problems.append(ListProblem(path, None, f"cannot read: {exc.strerror or exc}"))
+        return None
+    try:
+        return expand_includes(path, text, MAX_RULE_FILE_BYTES)
+    except IncludeRefused as exc:
+        problems.append(ListProblem(path, None, f"YARA rule not loaded: {exc}"))
         return None
 
 

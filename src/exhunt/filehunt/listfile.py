@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from exhunt.evidence.safe_open import TooLarge, read_regular
+
 MAX_LIST_BYTES = 64 * 1024 * 1024
 
 
@@ -79,11 +81,10 @@ def read_rows(
 def read_list_file(path: str, problems: list[ListProblem]) -> str | None:
     """The text of a user list, or None (with a problem recorded) when it cannot be read."""
     try:
-        p = Path(path)
-        if p.stat().st_size > MAX_LIST_BYTES:
-            problems.append(ListProblem(path, None, f"larger than {MAX_LIST_BYTES // 2**20} MiB, not loaded"))
-            return None
-        data = p.read_bytes()
+        data = read_regular(path, MAX_LIST_BYTES)
+    except TooLarge:
+        problems.append(ListProblem(path, None, f"larger than {MAX_LIST_BYTES // 2**20} MiB, not loaded"))
+        return None
     except OSError as exc:
         problems.append(ListProblem(path, None, f"cannot read: {exc.strerror or exc}"))
         return None

@@ -124,7 +124,19 @@ def _window(times: Sequence[datetime]) -> tuple[datetime, datetime]:
     t0, t1 = min(times), max(times)
     span = (t1 - t0).total_seconds()
     pad = timedelta(minutes=5) if span < 600 else timedelta(seconds=span * 0.03)
-    return t0 - pad, t1 + pad
+    return _shift(t0, -pad), _shift(t1, pad)
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def _shift(ts: datetime, delta: timedelta) -> datetime:
+    """`ts + delta`, held at the ends of the calendar: a finding may carry any date (year 1, 9999)."""
+    try:
+        return ts + delta
+    except OverflowError:
+        return _LATEST if delta > timedelta(0) else _EARLIEST
 
 
 def _ticks(t0: datetime, t1: datetime, scale: _Scale) -> tuple[Tick, ...]:
@@ -132,11 +144,12 @@ def _ticks(t0: datetime, t1: datetime, scale: _Scale) -> tuple[Tick, ...]:
     step = next((s for s in _STEPS if span / s <= _MAX_TICKS), _STEPS[-1])
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     first = math.ceil((t0 - epoch).total_seconds() / step) * step
-    ticks = []
+    ticks: list[Tick] = []
     last_day = None
     t = first
-    while t <= (t1 - epoch).total_seconds():
-        ts = epoch + timedelta(seconds=t)
+    last = (t1 - epoch).total_seconds()
+    while t <= last and len(ticks) <= _MAX_TICKS:
+        ts = _shift(epoch, timedelta(seconds=t))
         if step >= 86400:
             label = ts.strftime("%Y-%m-%d")
         else:

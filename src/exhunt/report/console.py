@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table
-from rich.text import Text
 
 from exhunt.model import Finding, HostAssessment, HuntResult, Verdict, count_by_kind, iso
 from exhunt.report.safe_text import printable
@@ -36,7 +35,8 @@ def safe(text: object, limit: int | None = None) -> str:
 
 def say(console: Console, markup: str, indent: int = 0) -> None:
     """One line of console markup; when it wraps, the continuation keeps the line's indent."""
-    console.print(Padding(Text.from_markup(markup), (0, 0, 0, indent), expand=False))
+    # Through the console's own render_str, so an InertConsole makes what slipped past safe() inert.
+    console.print(Padding(console.render_str(markup), (0, 0, 0, indent), expand=False))
 
 
 def when(ts: datetime | None) -> str:
@@ -127,7 +127,7 @@ def _render_findings(console: Console, findings: list[Finding], per_rule: int) -
         for rule_id, hits in sorted(rules.items(), key=lambda kv: (-kv[1][0].severity.rank, kv[0])):
             first = hits[0]
             style = SEVERITY_STYLE.get(first.severity.value, "")
-            cves = f" {', '.join(first.cves)}" if first.cves else ""
+            cves = f" {safe(', '.join(first.cves))}" if first.cves else ""
             say(
                 console,
                 f"[{style}]{first.severity.value:<8}[/] [bold]{safe(rule_id)}[/]{cves} - {safe(first.title)} ({len(hits)})",

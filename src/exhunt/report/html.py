@@ -257,8 +257,9 @@ def content_security_policy() -> str:
     return f"default-src 'none'; style-src {style_hash}; img-src data:; base-uri 'none'; form-action 'none'"
 
 
-def render_html(result: HuntResult) -> str:
-    """The whole report as one HTML document (a pure function of `result`)."""
+def render_html(result: HuntResult, *, index_href: str | None = None) -> str:
+    """The whole report as one HTML document (a pure function of `result`); `index_href` links
+    back to the fleet index when the page is one host of many."""
     rules = _rules()
     css, _ = _stylesheet()
     hosts = [host_view(h, i, rules) for i, h in enumerate(result.hosts, start=1)]
@@ -272,6 +273,7 @@ def render_html(result: HuntResult) -> str:
         exposure_words=EXPOSURE_WORDS,
         implies_words=IMPLIES_WORDS,
         max_errors=MAX_ERRORS,
+        index_href=index_href,
     )
 
 

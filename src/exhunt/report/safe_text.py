@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from enum import Enum
+from typing import TypeVar, cast
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+T = TypeVar("T")
+
+# Lone surrogates too: an undecodable byte of a file name, which no UTF-8 output can carry.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def printable(text: str, limit: int | None = None) -> str:
@@ -14,3 +20,64 @@ def printable(text: str, limit: int | None = None) -> str:
     if limit is not None and len(out) > limit:
         out = out[: limit - 1] + "…"
     return out
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def valid_unicode(text: str) -> str:
+    """`text` as valid Unicode, for formats that must be (STIX): an undecodable byte of a file
+    name (a `surrogateescape` lone surrogate) becomes `%XX`, the byte in hex, as browsers show
+    such bytes in URLs (no backslash, which a Windows path would split at); any other lone
+    surrogate (a `\\ud800` escape in an event) becomes U+FFFD."""
+    if not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub(_byte_or_replacement, text)
+
+
+def _byte_or_replacement(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"%{code - 0xDC00:02X}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
+
+
+def unicode_safe(value: T) -> T:
+    """A copy of a model value (dataclasses, tuples, lists, dicts, strings) with every string
+    made `valid_unicode`; other values are returned as they are."""
+    return cast(T, _clean(value))
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, Enum):
+        return value
+    if isinstance(value, str):
+        return valid_unicode(value)
+    if isinstance(value, tuple):
+        return tuple(_clean(v) for v in value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _clean(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+_INERT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _stand_in(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: ␛ for ESC, ␇ for BEL
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return "\ufffd"
+
+
+def inert_same_length(text: str) -> str:
+    """`text` with every control character, bidi override and lone surrogate replaced by one
+    visible character; `text` itself (the same object) when there was none."""
+    if not _INERT.search(text):
+        return text
+    return _INERT.sub(lambda m: _stand_in(m.group()), text)

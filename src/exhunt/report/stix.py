@@ -22,6 +22,7 @@ from typing import Any
 import stix2
 
 from exhunt.model import Finding, HostAssessment, HttpFacet, HuntResult, Implies, iso, utc
+from exhunt.report.safe_text import unicode_safe
 
 _NAMESPACE = uuid.UUID("89a85c47-25bc-4b0e-a638-96742aa845da")
 EXTENSION_ID = "extension-definition--e082f1b1-82b5-4722-b487-81ad781ed83c"
@@ -34,7 +35,9 @@ _SCHEMA = (
 
 
 def _id(kind: str, *parts: object) -> str:
-    return f"{kind}--{uuid.uuid5(_NAMESPACE, '|'.join(str(p) for p in parts))}"
+    # Evidence names may hold undecodable bytes (kept as lone surrogates): hashed as escapes.
+    name = "|".join(str(p) for p in parts).encode("utf-8", "backslashreplace").decode("ascii", "replace")
+    return f"{kind}--{uuid.uuid5(_NAMESPACE, name)}"
 
 
 def _request(f: Finding) -> HttpFacet:
@@ -293,6 +296,7 @@ class _Builder:
 
 def build_bundle(result: HuntResult) -> stix2.Bundle:
     """Everything observable in `result` as a STIX 2.1 bundle (valid for `stix2.parse`)."""
+    result = unicode_safe(result)  # STIX strings must be valid Unicode; evidence names may not be
     builder = _Builder(result)
     for host in result.hosts:
         builder.host(host)

@@ -10,6 +10,7 @@ import orjson
 
 from exhunt.model import CHAINS
 from exhunt.report.csvsafe import spreadsheet_safe
+from exhunt.report.safe_text import printable
 from exhunt.scan.result import HostResult, ScanReport
 
 CSV_COLUMNS = (
@@ -42,10 +43,11 @@ def result_line(result: HostResult) -> str:
 
 
 def _cell(value: Any, safe: bool) -> str:
-    """One cell on one line; by default a spreadsheet will not run it (hostile certificate
-    subjects, headers...)."""
-    text = "" if value is None else str(value)
-    text = text.replace("\r", " ").replace("\n", " ")
+    """One cell on one line. Certificate subjects, headers and errors come from the server:
+    control characters (OSC 52 clipboard writes, screen clears, BEL), bidi overrides and lone
+    surrogates are shown as escapes, so `--csv -` on a terminal or the file in a viewer stays
+    inert; and by default a spreadsheet will not run the cell as a formula."""
+    text = "" if value is None else printable(str(value).replace("\r", " ").replace("\n", " "))
     return spreadsheet_safe(text) if safe else text
 
 

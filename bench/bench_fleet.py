@@ -1,0 +1,178 @@
+"""Whole-hunt time and memory over a fleet of host collections, in one run, three ways.
+
+    python bench/bench_fleet.py /tmp/fleet --hosts 200 --large 10 --repeat 2 [--json out.json]
+
+The fleet: `--hosts` sub-folders, `--large` of them holding one large HttpProxy log (the biggest
+file of a `bench/corpus.py` corpus of `--large-mb`), the rest a small corpus (`--small-mb`, a
+few HttpProxy and IIS files); hosts are hard links to two generated templates, so the fleet
+costs the disk of one of each. Every mode runs in a fresh process (its peak RSS is its own):
+
+  per-host   the hunt as it was: hosts one after another, each through `engine.analyze_host`
+             with its own workers (`--jobs`), then assessed
+  queue      `hunt_hosts`: every host's units in one queue on the engine's workers (`--jobs`)
+  dask       the same queue on a `distributed.LocalCluster` of `--jobs` worker processes
+             (cluster start-up timed separately)
+
+Memory flat in the fleet size: the queue runs again on the first `--hosts // 4` hosts and the
+two peaks are compared. Every run checks that all hosts were assessed and that the hosts with
+the large log found the corpus' injected attacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def build_fleet(root: Path, hosts: int, large: int, large_mb: int, small_mb: int) -> None:
+    from corpus import generate
+
+    templates = root.with_name(root.name + "-templates")  # beside the fleet, not a host of it
+    if (root / ".done").exists():
+        return
+    big, small = templates / "big", templates / "small"
+    if not big.exists():
+        generate(big, large_mb, seed=1, attacks=5)
+    if not small.exists():
+        generate(small, small_mb, seed=2, attacks=1)
+    biggest = max(
+        (p for p in big.rglob("*") if p.is_file() and p.suffix.upper() == ".LOG"), key=lambda p: p.stat().st_size
+    )
+    for i in range(hosts):
+        host = root / f"EX{i:04d}"
+        if i < large:
+            dest = host / biggest.relative_to(big)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.link(biggest, dest)
+            continue
+        for src in small.rglob("*"):
+            if src.is_file() and src.name != "manifest.json":
+                dest = host / src.relative_to(small)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.link(src, dest)
+    (root / ".done").write_text("")
+
+
+def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
+    """One timed hunt in this process."""
+    from exhunt.analyzers import HostContext, HuntOptions
+    from exhunt.assess import assess
+    from exhunt.engine import analyze_host
+    from exhunt.evidence import discover
+    from exhunt.hunt import hunt_hosts
+
+    found = sorted(discover(str(root)), key=lambda h: h.name)[:hosts]
+    options = HuntOptions()
+    verdicts: dict[str, str] = {}
+    t0 = time.perf_counter()
+    startup = 0.0
+    if mode == "per-host":
+        for host in found:
+            ctx = HostContext(host.name, host.exchange_install, options)
+            verdicts[host.name] = str(assess(host, analyze_host(host, ctx, jobs=jobs)).verdict)
+    else:
+        backend = None
+        if mode == "dask":
+            from exhunt.fleet.backends import DaskPool
+
+            backend = DaskPool(f"local:{jobs}")
+            startup = time.perf_counter() - t0
+            t0 = time.perf_counter()
+        hunt_hosts(
+            found,
+            options,
+            jobs=jobs,
+            backend=backend,
+            keep=False,
+            on_host=lambda _e, a: verdicts.__setitem__(a.host, str(a.verdict)),
+        )
+    seconds = time.perf_counter() - t0
+    size = sum(f.size for h in found for f in h.files)
+    return {
+        "mode": mode,
+        "hosts": len(verdicts),
+        "seconds": seconds,
+        "startup": startup,
+        "bytes": size,
+        "mb_per_s": size / 1e6 / seconds,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "verdicts": dict(sorted(statistics_of(verdicts).items())),
+    }
+
+
+def statistics_of(verdicts: dict[str, str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in verdicts.values():
+        out[v] = out.get(v, 0) + 1
+    return out
+
+
+def in_child(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, str(root), "--child", mode, "--hosts", str(hosts), "--jobs", str(jobs)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("root", type=Path)
+    parser.add_argument("--hosts", type=int, default=200)
+    parser.add_argument("--large", type=int, default=10)
+    parser.add_argument("--large-mb", type=int, default=48)
+    parser.add_argument("--small-mb", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--modes", default="per-host,queue,dask")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(run_mode(args.child, args.root, args.hosts, args.jobs)))
+        return 0
+    build_fleet(args.root, args.hosts, args.large, args.large_mb, args.small_mb)
+    runs: list[dict[str, Any]] = []
+    for _ in range(args.repeat):
+        for mode in args.modes.split(","):
+            r = in_child(mode, args.root, args.hosts, args.jobs)
+            runs.append(r)
+            print(
+                f"{mode:<9} {r['hosts']} hosts {r['seconds']:7.2f} s (+{r['startup']:.1f} s start-up) "
+                f"{r['mb_per_s']:6.1f} MB/s  peak RSS {r['peak_rss_mb']:.0f} MB  {r['verdicts']}",
+                flush=True,
+            )
+    quarter = max(1, args.hosts // 4)
+    small = in_child("queue", args.root, quarter, args.jobs)
+    print(f"queue     {small['hosts']} hosts: peak RSS {small['peak_rss_mb']:.0f} MB (memory flat check)", flush=True)
+    medians = {
+        mode: statistics.median(r["seconds"] for r in runs if r["mode"] == mode) for mode in args.modes.split(",")
+    }
+    print("medians: " + ", ".join(f"{m} {s:.2f} s" for m, s in medians.items()))
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()},
+                    "runs": runs,
+                    "flat_check": small,
+                    "medians": medians,
+                },
+                indent=2,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,212 @@
+"""Where the hunt's units run: the local process pool, or a Dask cluster (`distributed`).
+
+Both run `exhunt.fleet.queue.run_unit` on the same picklable units and report each unit's
+result or why it was lost (worker died, past its deadline), so the queue above treats them alike.
+Dask workers open evidence by path: it must sit on storage every worker reads at the same path
+(a shared file system); `check_readable` asks every worker before the hunt starts.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+from typing import Any
+
+from exhunt.engine import Batch, HostTask, Task, Workers
+from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit
+from exhunt.model import ProblemKind, UnitResult
+
+POLL_SECONDS = 0.5
+DEADLINE_CHECK_SECONDS = 2.0
+
+
+class BackendError(Exception):
+    """The backend cannot be started or used (no scheduler, workers cannot read the evidence)."""
+
+
+class LocalWorkers(Backend):
+    """Worker processes on this machine: the engine's own (`exhunt.engine.Workers`), which run
+    each pair under its deadline and retry, then report, the pair a dying worker had in flight."""
+
+    def __init__(self, jobs: int) -> None:
+        self.slots = jobs * 2
+        self._done: list[tuple[Unit, UnitResult | BaseException]] = []
+        # Per unit: its pairs' results by position, merged in order once all are back (a pair
+        # retried after a worker died comes back last, and must not reorder the host's result).
+        self._pending: dict[int, tuple[Unit, dict[int, UnitResult]]] = {}
+        self._workers = Workers(jobs, self._collect)
+        self._workers.start()
+
+    def submit(self, unit: Unit) -> None:
+        self._pending[id(unit)] = (unit, {})
+        self._workers.add(Batch(unit.ctx, list(unit.tasks), unit))
+
+    def _collect(self, tag: object, task: Task | HostTask, result: UnitResult) -> None:
+        unit, parts = self._pending[id(tag)]
+        parts[next(i for i, t in enumerate(unit.tasks) if t is task)] = result
+        if len(parts) == len(unit.tasks):
+            del self._pending[id(tag)]
+            merged = UnitResult()
+            for i in sorted(parts):
+                merged.merge(parts[i])
+            self._done.append((unit, merged))
+
+    def wait(self) -> list[tuple[Unit, UnitResult | BaseException]]:
+        while not self._done and self._workers.step():
+            pass
+        done, self._done = self._done, []
+        return done
+
+    def close(self) -> None:
+        self._workers.close()
+
+
+class DaskPool(Backend):
+    """A Dask cluster: `tcp://HOST:8786` for one that runs already, `local[:N]` for a
+    LocalCluster of N worker processes on this machine."""
+
+    coarse = True
+
+    def __init__(self, scheduler: str, *, connect_timeout: float = 20.0) -> None:
+        try:
+            dd: Any = importlib.import_module("distributed")
+        except ImportError as exc:  # pragma: no cover - a dependency
+            raise BackendError(f"--scheduler needs the 'distributed' package: {exc}") from None
+        self._dd = dd
+        self._cluster: Any = None
+        try:
+            if scheduler == "local" or scheduler.startswith("local:"):
+                workers = int(scheduler.partition(":")[2] or default_workers())
+                if workers < 1:
+                    raise BackendError("--scheduler local:N needs N of at least 1")
+                self._cluster = dd.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=50,
+                )
+                self._client: Any = dd.Client(self._cluster)
+            else:
+                self._client = dd.Client(scheduler, timeout=f"{connect_timeout}s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            self._shutdown_cluster()
+            raise BackendError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        threads = sum(self._client.nthreads().values())
+        if threads < 1:
+            self.close()
+            raise BackendError(f"the Dask scheduler {scheduler} has no workers")
+        # Each unit makes a round trip through the scheduler: keep a few more in flight than the
+        # local workers do, so no worker waits for its next unit.
+        self.slots = threads * 4
+        self._checked = 0.0  # when deadlines were last looked at
+        self._running: dict[Any, Unit] = {}
+        self._started: dict[Any, float] = {}
+        self._serial = 0
+
+    @property
+    def workers(self) -> int:
+        return len(self._client.nthreads())
+
+    def check_readable(self, paths: list[str]) -> None:
+        """Ask every worker whether it can read every path; BackendError naming the first that cannot."""
+        answers = self._client.run(unreadable_paths, paths)
+        for worker, missing in sorted(answers.items()):
+            if missing:
+                shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+                raise BackendError(
+                    f"Dask worker {worker} cannot read {shown}: the evidence must be on storage every worker "
+                    "reads at the same path (a shared file system)"
+                )
+
+    def submit(self, unit: Unit) -> None:
+        self._serial += 1
+        fut = self._client.submit(run_unit, unit, key=f"exhunt-unit-{self._serial}", pure=False, retries=0)
+        self._running[fut] = unit
+
+    def wait(self) -> list[tuple[Unit, UnitResult | BaseException]]:
+        killed = self._dd.KilledWorker
+        cancelled = importlib.import_module("distributed.client").FutureCancelledError
+        while True:
+            try:
+                done, _ = self._dd.wait(list(self._running), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                done = set()
+            out: list[tuple[Unit, UnitResult | BaseException]] = []
+            for fut in done:
+                unit = self._running.pop(fut)
+                self._started.pop(fut, None)
+                try:
+                    out.append((unit, fut.result()))
+                except killed as exc:
+                    out.append((unit, UnitLost(ProblemKind.WORKER_DIED, f"the Dask workers running it died ({exc})")))
+                except cancelled as exc:
+                    out.append((unit, UnitLost(ProblemKind.WORKER_DIED, f"the cluster dropped it ({exc})")))
+                except Exception as exc:
+                    out.append((unit, exc))
+                fut.release()
+            out.extend(self._expired())
+            if out:
+                return out
+
+    def _expired(self) -> list[tuple[Unit, UnitResult | BaseException]]:
+        """Units past their deadline; asks the scheduler what runs where, at most every few seconds."""
+        now = time.monotonic()
+        if now - self._checked < DEADLINE_CHECK_SECONDS:
+            return []
+        self._checked = now
+        processing = None
+        out: list[tuple[Unit, UnitResult | BaseException]] = []
+        for fut, unit in list(self._running.items()):
+            if fut not in self._started:
+                processing = processing if processing is not None else self._processing()
+                if fut.key in processing:
+                    self._started[fut] = now
+                continue
+            limit = unit.deadline
+            if limit is None or now - self._started[fut] <= limit:
+                continue
+            processing = processing if processing is not None else self._processing()
+            worker = processing.get(fut.key)
+            del self._running[fut]
+            del self._started[fut]
+            fut.cancel()
+            if worker:
+                # The worker thread cannot be interrupted: restart that worker's process.
+                self._client.restart_workers([worker], raise_for_error=False)
+            out.append(
+                (
+                    unit,
+                    UnitLost(ProblemKind.TIMED_OUT, f"stopped after {limit:.0f} s, its deadline (see --unit-timeout)"),
+                )
+            )
+        return out
+
+    def _processing(self) -> dict[str, str]:
+        """Unit key -> the worker running it now."""
+        return {key: worker for worker, keys in self._client.processing().items() for key in keys}
+
+    def _shutdown_cluster(self) -> None:
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def close(self) -> None:
+        try:
+            if self._running:
+                self._client.cancel(list(self._running))
+            self._client.close()
+        finally:
+            self._shutdown_cluster()
+
+
+def unreadable_paths(paths: list[str]) -> list[str]:
+    """Run on each worker: the paths it cannot open for reading."""
+    return [p for p in paths if not os.access(p, os.R_OK)]
+
+
+def default_workers() -> int:
+    from exhunt.engine import default_jobs
+
+    return default_jobs()

@@ -1,0 +1,255 @@
+"""One work queue for a whole hunt: the units of every host in one pool, each host assessed as
+soon as its last unit is back.
+
+Units are the engine's batches (`exhunt.engine.batches`: big files alone, small ones together)
+tagged with their host. Hosts go in the order of their largest file, biggest first, and each
+host's units biggest first, so the long files start early and only the few hosts in flight are
+held in memory: a host's partial results are dropped once it is assessed and handed on.
+
+The same unit function, `run_unit`, runs in the local process pool and on a Dask cluster
+(`exhunt.fleet.backends`). A unit whose worker died is split into one-file units and run again
+apart, so only the file that kills a worker is lost; a unit that raised or passed its deadline
+becomes a problem for each of its files. Nothing is left unaccounted for.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from exhunt import engine
+from exhunt.analyzers import HostContext, HuntOptions
+from exhunt.assess import assess
+from exhunt.engine import HostTask, Task, batches, plan_tasks
+from exhunt.evidence.base import HostEvidence
+from exhunt.model import HostAssessment, ProblemKind, UnitResult
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A batch of (analyzer, file) pairs of one host, or one host-wide analyzer: what a worker runs."""
+
+    host: int  # index of the host in this hunt
+    seq: int  # position among the host's units, so results merge in a fixed order
+    ctx: HostContext
+    tasks: tuple[Task | HostTask, ...]
+    part: int = 0  # position inside the unit it was split from
+    isolated: bool = False  # already split off after a worker died
+
+    @property
+    def size(self) -> int:
+        return sum(t.file.size for t in self.tasks if isinstance(t, Task))
+
+    @property
+    def deadline(self) -> float | None:
+        """Seconds the whole unit may run: the sum of its pairs' deadlines (None when off)."""
+        limits = [engine.deadline_of(t, self.ctx) for t in self.tasks]
+        return None if any(x is None for x in limits) else sum(x for x in limits if x is not None)
+
+
+def run_unit(unit: Unit) -> UnitResult:
+    """The unit function the Dask workers and the in-process backend run (the local workers
+    run the same `engine.run_unit` per pair). Module-level and picklable."""
+    out = UnitResult()
+    for task in unit.tasks:
+        out.merge(engine.run_unit(task, unit.ctx))
+    return out
+
+
+class UnitLost(Exception):
+    """A backend could not get a unit's result: `kind` says why (worker died, timed out...)."""
+
+    def __init__(self, kind: ProblemKind, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass(frozen=True, slots=True)
+class FleetProgress:
+    hosts_done: int
+    hosts_total: int
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    elapsed: float  # seconds since the queue started
+
+    @property
+    def rate(self) -> float:
+        """Bytes per second so far."""
+        return self.bytes_done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the rate so far, when there is a rate."""
+        if not self.bytes_done or self.bytes_total <= self.bytes_done:
+            return None if self.bytes_total > self.bytes_done else 0.0
+        return (self.bytes_total - self.bytes_done) / self.rate
+
+
+FleetProgressCallback = Callable[[FleetProgress], None]
+HostCallback = Callable[[HostEvidence, HostAssessment], None]
+
+
+@dataclass(slots=True)
+class _OpenHost:
+    evidence: HostEvidence
+    ctx: HostContext
+    pending: int
+    parts: dict[tuple[int, int], UnitResult] = field(default_factory=dict)
+
+
+def plan_units(index: int, host: HostEvidence, ctx: HostContext, *, coarse: bool = False) -> list[Unit]:
+    """The host's file batches, biggest first, then one unit per host-wide analyzer. `coarse`
+    (for a backend where each unit costs a scheduler round trip) puts the host analyzers and
+    the small batches together, up to the engine's batch size."""
+    work: list[tuple[Task | HostTask, ...]] = [tuple(batch) for batch in batches(plan_tasks(host))]
+    work.extend((task,) for task in engine.host_tasks(host))
+    if coarse:
+        work = _coarsen(work)
+    return [Unit(index, seq, ctx, tasks) for seq, tasks in enumerate(work)]
+
+
+def _size(tasks: tuple[Task | HostTask, ...]) -> int:
+    return sum(t.file.size for t in tasks if isinstance(t, Task))
+
+
+def _coarsen(work: list[tuple[Task | HostTask, ...]]) -> list[tuple[Task | HostTask, ...]]:
+    out: list[tuple[Task | HostTask, ...]] = []
+    pending: tuple[Task | HostTask, ...] = ()
+    for tasks in work:
+        if _size(tasks) >= engine.SOLO_BYTES:
+            out.append(tasks)
+            continue
+        if pending and _size(pending) + _size(tasks) > engine.BATCH_BYTES:
+            out.append(pending)
+            pending = ()
+        pending += tasks
+    if pending:
+        out.append(pending)
+    return out
+
+
+def _host_order(hosts: list[HostEvidence]) -> list[int]:
+    """Hosts with the largest file first; the order they were given breaks ties."""
+    return sorted(range(len(hosts)), key=lambda i: -max((f.size for f in hosts[i].files), default=0))
+
+
+class Backend:
+    """Where units run. `submit` hands a unit over; `wait` returns finished units with their
+    result or the exception that took them; `close` stops everything still running."""
+
+    slots: int = 1  # units worth keeping in flight
+    coarse: bool = False  # each unit costs a round trip: fewer, larger units
+
+    def submit(self, unit: Unit) -> None:
+        raise NotImplementedError
+
+    def wait(self) -> list[tuple[Unit, UnitResult | BaseException]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+def _lost(unit: Unit, kind: ProblemKind, message: str) -> UnitResult:
+    out = UnitResult()
+    for task in unit.tasks:
+        out.merge(engine.lost(task, kind, message))
+    return out
+
+
+def hunt_queue(
+    hosts: list[HostEvidence],
+    options: HuntOptions,
+    backend: Backend,
+    *,
+    on_host: HostCallback,
+    on_progress: FleetProgressCallback | None = None,
+) -> None:
+    """Analyze and assess every host through one queue; `on_host` gets each assessment once,
+    in the order hosts finish. Raises KeyboardInterrupt through, after closing the backend."""
+    started = time.monotonic()
+    files_total = sum(len(h.files) for h in hosts)
+    bytes_total = sum(t.file.size for h in hosts for t in plan_tasks(h))
+    counters = {"hosts": 0, "files": 0, "bytes": 0}
+
+    def progress() -> None:
+        if on_progress:
+            on_progress(
+                FleetProgress(
+                    counters["hosts"],
+                    len(hosts),
+                    counters["files"],
+                    files_total,
+                    counters["bytes"],
+                    bytes_total,
+                    time.monotonic() - started,
+                )
+            )
+
+    open_hosts: dict[int, _OpenHost] = {}
+    retry: list[Unit] = []
+
+    def units() -> Iterator[Unit]:
+        for i in _host_order(hosts):
+            host = hosts[i]
+            ctx = HostContext(host=host.name, exchange_install=host.exchange_install, options=options)
+            planned = plan_units(i, host, ctx, coarse=backend.coarse)
+            open_hosts[i] = _OpenHost(host, ctx, len(planned))
+            if not planned:
+                finish(i)
+            yield from planned
+
+    def finish(i: int) -> None:
+        state = open_hosts.pop(i)
+        merged = UnitResult()
+        merged.errors.extend(engine.listing_problems(state.evidence))
+        merged.errors.extend(engine.not_analyzed(state.evidence, plan_tasks(state.evidence)))
+        for key in sorted(state.parts):
+            merged.merge(state.parts[key])
+        assessment = assess(state.evidence, merged)
+        counters["hosts"] += 1
+        counters["files"] += len(state.evidence.files)
+        progress()
+        on_host(state.evidence, assessment)
+
+    def settle(unit: Unit, outcome: UnitResult | BaseException) -> None:
+        if isinstance(outcome, UnitLost) and outcome.kind is ProblemKind.WORKER_DIED and not unit.isolated:
+            # Run each file of the unit again on its own: only the file that kills a worker is lost.
+            for n, task in enumerate(unit.tasks):
+                retry.append(Unit(unit.host, unit.seq, unit.ctx, (task,), part=n, isolated=True))
+            open_hosts[unit.host].pending += len(unit.tasks) - 1
+            return
+        if isinstance(outcome, UnitLost):
+            outcome = _lost(unit, outcome.kind, str(outcome))
+        elif isinstance(outcome, BaseException):
+            outcome = _lost(unit, ProblemKind.ANALYZER_FAILED, f"the unit failed: {outcome!r}")
+        state = open_hosts[unit.host]
+        state.parts[(unit.seq, unit.part)] = outcome
+        counters["bytes"] += unit.size
+        state.pending -= 1
+        if state.pending == 0:
+            finish(unit.host)
+        else:
+            progress()
+
+    queue = units()
+    in_flight = 0
+    try:
+        progress()
+        while True:
+            while in_flight < backend.slots:
+                unit = retry.pop(0) if retry else next(queue, None)
+                if unit is None:
+                    break
+                backend.submit(unit)
+                in_flight += 1
+            if not in_flight:
+                break
+            for unit, outcome in backend.wait():
+                in_flight -= 1
+                settle(unit, outcome)
+    finally:
+        backend.close()

@@ -1,0 +1,301 @@
+"""`exhunt hunt` from the command line to the last file written: outputs checked first, then
+the store opened, the evidence discovered, the hosts hunted through one queue (locally or on
+Dask) and each written out as it finishes. Ctrl-C closes everything with the hosts done."""
+
+from __future__ import annotations
+
+import argparse
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+
+from exhunt import __version__
+from exhunt.analyzers import HuntOptions
+from exhunt.cli_options import show_progress
+from exhunt.evidence.confine import outputs_inside
+from exhunt.fleet.outputs import HuntSink, JsonStream, check_outputs
+from exhunt.fleet.queue import Backend, FleetProgress
+from exhunt.fleet.store import HuntStore, HuntStoreError
+from exhunt.fleet.verdicts import verdict_rank
+from exhunt.model import HostAssessment, HuntResult, Verdict
+from exhunt.report.fleet_html import FEW_HOSTS
+
+EXIT_INTERRUPTED = 130
+# Outputs written from the whole hunt at its end, so every host is kept in memory for them
+# (--json streams host by host; a fleet's --html is an index written as hosts finish).
+WHOLE_HUNT_OUTPUTS = ("jsonl", "csv", "timeline", "stix", "misp")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _say(err: Console, text: str, style: str | None = None) -> None:
+    err.print(text, style=style, markup=False, highlight=False)
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} TB"
+
+
+def progress_line(p: FleetProgress) -> str:
+    """hosts 12/200 · files 3,400/51,000 · 1.2 GB/8.0 GB · 95.0 MB/s · ETA 1m12s"""
+    eta = p.eta
+    left = "-" if eta is None else f"{int(eta // 60)}m{int(eta % 60):02d}s"
+    return (
+        f"hosts {p.hosts_done}/{p.hosts_total} · files {p.files_done:,}/{p.files_total:,} · "
+        f"{_human_bytes(p.bytes_done)}/{_human_bytes(p.bytes_total)} · {_human_bytes(p.rate)}/s · ETA {left}"
+    )
+
+
+def _options(args: argparse.Namespace) -> HuntOptions:
+    from exhunt.commands.hunt import hunt_options  # the CLI and the configuration file's settings
+
+    return hunt_options(args)
+
+
+def _outputs(args: argparse.Namespace) -> dict[str, str | None]:
+    from exhunt.commands.hunt import OUTPUT_NAMES
+
+    return {name: getattr(args, name, None) for name in OUTPUT_NAMES}
+
+
+def _check_args(args: argparse.Namespace) -> list[str]:
+    problems = []
+    if args.jobs is not None and args.jobs < 1:
+        problems.append("--jobs must be at least 1")
+    if args.scheduler and args.jobs is not None:
+        problems.append("--jobs and --scheduler do not go together: the cluster's workers do the work")
+    if args.no_db and args.resume is not None:
+        problems.append("--resume needs the hunt store; leave out --no-db")
+    if args.unit_timeout < 0:
+        problems.append("--unit-timeout must be 0 (off) or more")
+    outputs = _outputs(args)
+    written = [p for p in (*outputs.values(), args.out_dir) if p and p != "-"]
+    if args.path and (inside := outputs_inside(written, args.path)):
+        problems.append(f"refusing to write inside the evidence (it is only read): {', '.join(inside)}")
+    problems += check_outputs(outputs, args.out_dir)
+    return problems
+
+
+def _backend(args: argparse.Namespace, hosts: list[Any]) -> Backend:
+    from exhunt.hunt import local_backend
+
+    if not args.scheduler:
+        return local_backend(hosts, _options(args), args.jobs)
+    from exhunt.fleet.backends import DaskPool
+    from exhunt.hunt import host_key
+
+    pool = DaskPool(args.scheduler)
+    try:
+        sample = sorted(
+            {host_key(h) for h in hosts} | {f.ref.archive or f.ref.path for h in hosts for f in h.files[:1]}
+        )
+        pool.check_readable(sample)
+    except BaseException:
+        pool.close()
+        raise
+    return pool
+
+
+def run_hunt(args: argparse.Namespace) -> int:
+    from exhunt.cli_options import consoles, to_stdout
+    from exhunt.evidence import EvidenceUnavailable, discover
+    from exhunt.fleet.backends import BackendError
+    from exhunt.hunt import host_key, hunt_hosts
+    from exhunt.report.console import render_host
+
+    out, err = consoles(args, stdout_taken=bool(to_stdout(args, list(_outputs(args)))))
+    problems = _check_args(args)
+    if problems:
+        for p in problems:
+            _say(err, f"exhunt hunt: {p}")
+        return 2
+    from exhunt.rules import RuleErrors, catalog
+
+    try:
+        catalog()  # every rule checked before any evidence is read
+    except RuleErrors as exc:
+        err.print(
+            f"exhunt hunt: the shipped rules are broken ({len(exc.errors)} problems):\n{exc}",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 2
+    with ExitStack() as stack:
+        store: HuntStore | None = None
+        if not args.no_db:
+            try:
+                store = stack.enter_context(HuntStore(args.db))
+                if args.resume is not None:
+                    store.hunt(args.resume)
+            except HuntStoreError as exc:
+                _say(err, f"exhunt hunt: {exc}")
+                return 2
+        try:
+            hosts = discover(args.path)
+            if args.split_by_computer:
+                from exhunt.evidence.computers import split_by_computer
+
+                hosts = split_by_computer(hosts)
+        except EvidenceUnavailable as exc:
+            _say(err, f"exhunt hunt: {exc}")
+            return 2
+        if not hosts:
+            _say(err, f"exhunt hunt: no evidence found in {args.path}")
+            return 2
+        todo = hosts
+        done_keys: set[str] = set()
+        if store is not None and args.resume is not None:
+            done_keys = store.done_roots(args.resume)
+            todo = [h for h in hosts if not store.is_done(done_keys, host_key(h))]
+        total = len(hosts)
+        fleet = total > FEW_HOSTS
+        if fleet and args.html == "-":
+            _say(err, f"exhunt hunt: {total} hosts: --html writes an index with a page per host; give a file, not -")
+            return 2
+        if args.out_dir:
+            Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+
+        hunt_id: int | None = None
+        if store is not None:
+            if args.resume is not None:
+                hunt_id = args.resume
+                store.reopen_hunt(hunt_id, total)
+            else:
+                hunt_id = store.start_hunt(tool_version=__version__, evidence=args.path, hosts_total=total)
+        from datetime import UTC, datetime
+
+        started = datetime.now(UTC)
+
+        per_rule = 0 if args.verbose else args.per_rule
+        waiting: list[HostAssessment] = []
+        deferred = show_progress(args, err) and out.is_terminal
+
+        def show(host: HostAssessment) -> None:
+            if args.quiet:
+                return
+            if not fleet or args.details or args.verbose or host.verdict is not Verdict.CLEAN:
+                if deferred:
+                    waiting.append(host)  # shown once the bar is gone, so no bar is left in the scrollback
+                else:
+                    render_host(out, host, per_rule=per_rule)
+
+        sink = HuntSink(
+            started=started,
+            store=store,
+            hunt_id=hunt_id,
+            out_dir=Path(args.out_dir) if args.out_dir else None,
+            json=JsonStream(args.json, started) if args.json else None,
+            html_index=args.html if args.html and fleet else None,
+            keep=bool(not fleet or any(getattr(args, name, None) for name in WHOLE_HUNT_OUTPUTS)),
+            show=show,
+        )
+        if store is not None and hunt_id is not None and done_keys:
+            for key, stored in store.keyed_assessments(hunt_id):
+                sink.host_done(key, stored, stored=True)
+            _say(err, f"resuming hunt {hunt_id}: {len(done_keys)} of {total} hosts already done")
+
+        interrupted = False
+        try:
+            backend = _backend(args, todo) if todo else None
+            if backend is not None:
+                _hunt(args, err, todo, backend, sink, hunt_hosts)
+        except BackendError as exc:
+            sink.close(interrupted=True)
+            _say(err, f"exhunt hunt: {exc}")
+            return 2
+        except KeyboardInterrupt:
+            interrupted = True
+        finished = sink.close(interrupted)
+        summaries = sink.summaries
+        for host in waiting:
+            render_host(out, host, per_rule=per_rule)
+        quiet = args.quiet
+        if args.json and args.json != "-" and not quiet:
+            _say(err, f"json: {args.json} ({_plural(len(summaries), 'host')}, written host by host)")
+        if fleet and args.html and not quiet:
+            _say(err, f"html: {args.html} (an index of {_plural(len(summaries), 'host')}, a page per host beside it)")
+        if args.out_dir and not quiet:
+            _say(err, f"{len(summaries)} host results written to {args.out_dir}")
+        result = HuntResult(__version__, started, finished, sink.kept)
+        from exhunt.commands.hunt import write_outputs
+
+        skip = {"json"} | ({"html"} if fleet else set())
+        ok = write_outputs(result, args, err, err, skip=skip)
+        # The verdicts are the last thing the console shows.
+        if not quiet and fleet:
+            _fleet_table(out, summaries)
+        elif not quiet:
+            from exhunt.report.console import render_summary
+
+            render_summary(out, sink.kept)
+        if interrupted:
+            _say(err, f"exhunt hunt: interrupted; {len(summaries)} of {total} hosts finished and kept.")
+            if hunt_id is not None:
+                _say(
+                    err,
+                    f"resume with: exhunt hunt {args.path} --resume {hunt_id}"
+                    + (f" --db {args.db}" if args.db else ""),
+                )
+            return EXIT_INTERRUPTED
+        if not ok:
+            return 2
+        from exhunt.commands.hunt import exit_code
+
+        return exit_code(s.verdict for s in summaries)
+    return 2  # pragma: no cover - every path above returns
+
+
+def _hunt(
+    args: argparse.Namespace, err: Console, todo: list[Any], backend: Backend, sink: HuntSink, hunt_hosts: Any
+) -> None:
+    from exhunt.hunt import host_key
+
+    def on_host(evidence: Any, host: HostAssessment) -> None:
+        sink.host_done(host_key(evidence), host)
+
+    kwargs: dict[str, Any] = {"backend": backend, "on_host": on_host, "keep": False}
+    if not show_progress(args, err):
+        hunt_hosts(todo, _options(args), **kwargs)
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("hunting", total=None)
+
+        def on_progress(p: FleetProgress) -> None:
+            bar.update(task, total=p.bytes_total or None, completed=p.bytes_done, description=progress_line(p))
+
+        hunt_hosts(todo, _options(args), on_progress=on_progress, **kwargs)
+
+
+def _fleet_table(out: Console, summaries: list[Any]) -> None:
+    """One line per host, worst first, under the count of hosts per verdict."""
+    from rich.table import Table
+
+    from exhunt.fleet.verdicts import verdict_counts
+    from exhunt.report.console import VERDICT_STYLE, safe
+
+    out.rule(style="dim")
+    counts = verdict_counts(s.verdict for s in summaries)
+    table = Table(
+        title="  ".join(f"{v}: {n}" for v, n in counts.items() if n), title_justify="left", box=None, pad_edge=False
+    )
+    for name, justify in (("verdict", "left"), ("host", "left"), ("findings", "right"), ("problems", "right")):
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    table.add_column("build", no_wrap=True)
+    for s in sorted(summaries, key=lambda s: (verdict_rank(s.verdict), s.host.lower())):
+        table.add_row(
+            f"[{VERDICT_STYLE[s.verdict]}]{s.verdict.value}[/]",
+            safe(s.host, 40),
+            str(s.findings),
+            str(s.problems),
+            safe(s.build or "-"),
+        )
+    out.print(table)

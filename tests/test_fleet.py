@@ -1,0 +1,283 @@
+"""Fleet hunts: one queue for all hosts, the hunt store, `exhunt fleet`, resume and Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import REPO
+from exhunt import hunt as hunt_module
+from exhunt.cli import main
+from exhunt.fleet.store import HuntStore
+from exhunt.model import Verdict
+
+EXAMPLES = REPO / "examples"
+
+
+def make_fleet(root: Path, compromised: int = 3, clean: int = 4) -> Path:
+    """A folder of host collections: copies of the bundled compromised and clean servers."""
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(compromised):
+        shutil.copytree(EXAMPLES / "EX01-compromised", root / f"BAD{i:02d}")
+    for i in range(clean):
+        shutil.copytree(EXAMPLES / "EX02-clean", root / f"OK{i:02d}")
+    return root
+
+
+def comparable(doc: dict[str, Any]) -> dict[str, Any]:
+    """A hunt's JSON without what differs between two runs of the same hunt (times, order)."""
+    doc = dict(doc)
+    doc.pop("started", None)
+    doc.pop("finished", None)
+    doc["hosts"] = sorted(doc["hosts"], key=lambda h: (h["host"], h["root"]))
+    return doc
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    return make_fleet(tmp_path / "fleet")
+
+
+def test_output_checked_before_any_evidence_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "h.sqlite"
+    missing = tmp_path / "nowhere" / "out.json"
+    cases = [
+        ["--json", str(missing)],
+        ["--html", str(tmp_path / "report.txt")],
+        ["--timeline", str(tmp_path / "timeline.txt")],
+        ["--html", "-", "--csv", "-"],
+        ["--json", "-", "--stix", "-"],
+        ["--out-dir", str(EXAMPLES / "README.md")],
+    ]
+    for extra in cases:
+        # The evidence path does not exist: an output problem must be the one reported.
+        assert main(["hunt", str(tmp_path / "no-such-evidence"), "--db", str(db), *extra]) == 2
+        err = capsys.readouterr().err
+        assert "no such file or folder" not in err and extra[0] in err, err
+    assert HuntStore(str(db)).hunts() == []  # nothing was started
+
+
+def test_fleet_hunt_writes_each_host_stores_it_and_lists_it(
+    fleet: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, out_dir, index = tmp_path / "h.sqlite", tmp_path / "per-host", tmp_path / "fleet.html"
+    combined = tmp_path / "all.json"
+    code = main(
+        ["hunt", str(fleet), "--db", str(db), "--out-dir", str(out_dir), "--html", str(index), "--json", str(combined)]
+    )
+    assert code == 1
+    out = capsys.readouterr().out
+    # Many hosts: details only for hosts not clean, then one line per host, worst first.
+    assert out.count("What to do next") == 3
+    lines = [line.split() for line in out.splitlines() if line.split() and line.split()[0] in {"compromised", "clean"}]
+    assert [v for v, *_ in lines] == ["compromised"] * 3 + ["clean"] * 4
+    per_host = sorted(out_dir.glob("*.json"))
+    assert len(per_host) == 7
+    one = json.loads(per_host[0].read_text())
+    assert one["schema"] == "exhunt.hunt/2" and len(one["hosts"]) == 1
+    doc = json.loads(combined.read_text())
+    assert sorted(h["host"] for h in doc["hosts"]) == [f"BAD{i:02d}" for i in range(3)] + [
+        f"OK{i:02d}" for i in range(4)
+    ]
+    # The store has the hunt, its hosts and their findings with rule ids and facets.
+    store = HuntStore(str(db))
+    (h,) = store.hunts()
+    assert (h.status, h.hosts_done, h.hosts_total) == ("finished", 7, 7)
+    rows = store.host_rows(h.id)
+    assert sorted(r.verdict for r in rows).count(Verdict.COMPROMISED) == 3
+    keys = store.finding_keys(h.id)
+    assert {k[0] for k in keys} >= {"BAD00", "BAD01", "BAD02"}
+    assert any(k[1].startswith("EXH-") for k in keys)
+    # `exhunt fleet` lists the latest verdict per host with counts by verdict.
+    assert main(["fleet", "--db", str(db), "--json", "-"]) == 1
+    listing = json.loads(capsys.readouterr().out)
+    assert listing["counts"]["compromised"] == 3 and listing["counts"]["clean"] == 4
+    assert [r["verdict"] for r in listing["hosts"]][:3] == ["compromised"] * 3
+    # The index page: counts, hosts worst first, each linking to an existing page.
+    page = index.read_text()
+    assert "compromised: 3" in page and "clean: 4" in page and "<script" not in page
+    assert page.index("BAD02") < page.index("OK00")
+    pages = sorted((tmp_path / "fleet.hosts").glob("*.html"))
+    assert len(pages) == 7 and all(f'href="fleet.hosts/{p.name}"' in page for p in pages)
+    # `exhunt report` renders the same hunt from the store.
+    assert main(["report", "--hunt", str(h.id), "--db", str(db), "--html", str(tmp_path / "again.html")]) == 1
+    assert "compromised: 3" in (tmp_path / "again.html").read_text()
+
+
+def test_fleet_diff_newly_compromised_resolved_and_new_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "h.sqlite"
+    week1 = tmp_path / "week1"
+    week1.mkdir()
+    shutil.copytree(EXAMPLES / "EX02-clean", week1 / "EX01")
+    shutil.copytree(EXAMPLES / "EX01-compromised", week1 / "EX02")
+    week2 = tmp_path / "week2"
+    week2.mkdir()
+    shutil.copytree(EXAMPLES / "EX01-compromised", week2 / "EX01")
+    shutil.copytree(EXAMPLES / "EX02-clean", week2 / "EX02")
+    for folder in (week1, week2):
+        assert main(["hunt", str(folder), "--db", str(db), "-q"]) == 1
+    assert main(["fleet", "diff", "--db", str(db), "--json", "-"]) == 1
+    d = json.loads(capsys.readouterr().out)
+    changes = {h["host"]: h["change"] for h in d["hosts"]}
+    assert changes == {"EX01": "newly-compromised", "EX02": "resolved"}
+    store = HuntStore(str(db))
+    week2_ex01 = {k for k in store.finding_keys(2) if k[0] == "EX01"}
+    assert week2_ex01 and {(f["host"], f["rule_id"], f["path"], f["line"]) for f in d["new_findings"]} >= week2_ex01
+    # The same hunt twice: nothing changed.
+    assert main(["fleet", "diff", "2", "2", "--db", str(db)]) == 0
+    assert main(["fleet", "diff", "1", "9", "--db", str(db)]) == 2
+    assert "no hunt 9" in capsys.readouterr().err
+
+
+def test_ctrl_c_keeps_finished_hosts_and_resume_hunts_the_rest(
+    fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, out_dir, combined = tmp_path / "h.sqlite", tmp_path / "out", tmp_path / "all.json"
+    real_run_unit = hunt_module.run_unit
+    calls = {"n": 0}
+
+    def interrupted_unit(unit: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 10:
+            raise KeyboardInterrupt  # what Ctrl-C raises in the main process
+        return real_run_unit(unit)
+
+    monkeypatch.setattr(hunt_module, "run_unit", interrupted_unit)
+    # Deadlines off and small evidence: the units run in this process, where the test interrupts.
+    args = ["hunt", str(fleet), "--db", str(db), "--out-dir", str(out_dir), "--json", str(combined), "-q"]
+    args += ["--unit-timeout", "0"]
+    assert main(args) == 130
+    err = capsys.readouterr().err
+    store = HuntStore(str(db))
+    (h,) = store.hunts()
+    assert h.status == "interrupted" and 0 < h.hosts_done < 7
+    assert f"--resume {h.id}" in err and f"{h.hosts_done} of 7 hosts finished" in err
+    assert len(list(out_dir.glob("*.json"))) == h.hosts_done
+    partial = json.loads(combined.read_text())  # a complete JSON document with the finished hosts
+    assert partial["interrupted"] is True and len(partial["hosts"]) == h.hosts_done
+    done_before = store.done_roots(h.id)
+
+    monkeypatch.setattr(hunt_module, "run_unit", real_run_unit)
+    analysed: list[str] = []
+    real_queue = hunt_module.hunt_queue
+
+    def watching_queue(hosts: Any, *a: Any, **kw: Any) -> None:
+        analysed.extend(hunt_module.host_key(x) for x in hosts)
+        real_queue(hosts, *a, **kw)
+
+    monkeypatch.setattr(hunt_module, "hunt_queue", watching_queue)
+    assert main([*args, "--resume", str(h.id)]) == 1
+    assert not set(analysed) & done_before and len(analysed) == 7 - len(done_before)
+    (h,) = store.hunts()
+    assert (h.status, h.hosts_done) == ("finished", 7)
+    assert len(json.loads(combined.read_text())["hosts"]) == 7
+    assert len(list(out_dir.glob("*.json"))) == 7
+
+
+def _local_pool_json(fleet: Path, tmp_path: Path, *extra: str) -> dict[str, Any]:
+    out = tmp_path / f"local{len(extra)}.json"
+    assert main(["hunt", str(fleet), "--no-db", "--jobs", "2", "--json", str(out), "-q", *extra]) == 1
+    return comparable(json.loads(out.read_text()))
+
+
+def test_local_pool_survives_a_killed_worker(fleet: Path, tmp_path: Path) -> None:
+    """A worker killed mid-hunt: the file it had in flight runs again in a fresh worker; every
+    file is analysed or reported, and the result is the same as without the kill."""
+    from exhunt.fleet.backends import LocalWorkers
+    from exhunt.fleet.queue import FleetProgress
+
+    baseline = _local_pool_json(fleet, tmp_path)
+    from exhunt.evidence import discover
+
+    hosts = discover(str(fleet))
+    pool = LocalWorkers(2)
+    killed: list[int] = []
+
+    def on_progress(p: FleetProgress) -> None:
+        busy = [w.process for w in pool._workers.workers if w.busy]
+        if not killed and p.bytes_done and p.hosts_done < p.hosts_total and busy:
+            busy[0].kill()
+            killed.append(busy[0].pid or 0)
+
+    result = hunt_module.hunt_hosts(hosts, backend=pool, on_progress=on_progress)
+    assert killed, "the hunt ended before a worker could be killed"
+    got = comparable(result.to_dict() | {"schema": baseline["schema"]})
+    assert got["hosts"] == baseline["hosts"]
+
+
+def test_dask_local_cluster_gives_the_same_json_as_the_local_pool(fleet: Path, tmp_path: Path) -> None:
+    baseline = _local_pool_json(fleet, tmp_path)
+    out = tmp_path / "dask.json"
+    assert main(["hunt", str(fleet), "--no-db", "--scheduler", "local:2", "--json", str(out), "-q"]) == 1
+    assert comparable(json.loads(out.read_text())) == baseline
+
+
+def test_dask_worker_killed_mid_hunt_every_file_analysed_or_a_problem(fleet: Path, tmp_path: Path) -> None:
+    from exhunt.evidence import discover
+    from exhunt.fleet.backends import DaskPool
+
+    baseline = {h["host"]: h for h in _local_pool_json(fleet, tmp_path)["hosts"]}
+    hosts = discover(str(fleet))
+    pool = DaskPool("local:2")
+    pids = pool._client.run(os.getpid)
+    killed: list[int] = []
+
+    def on_host(_evidence: Any, _host: Any) -> None:
+        if not killed:
+            pid = next(iter(pids.values()))
+            os.kill(pid, 9)
+            killed.append(pid)
+
+    result = hunt_module.hunt_hosts(hosts, backend=pool, on_host=on_host)
+    assert killed
+    assert len(result.hosts) == len(baseline)
+    for host in result.hosts:
+        d = host.to_dict()
+        died = [e for e in d["errors"] if e["kind"] == "worker-died"]
+        if d != baseline[host.host] | {}:
+            # Whatever differs from the undisturbed run must be owned by a worker-died problem.
+            assert died, host.host
+        paths = {e["path"] for e in died}
+        assert paths <= {f.rel_path for h in hosts if h.name == host.host for f in h.files}
+
+
+def test_dask_worker_that_cannot_read_the_evidence_is_a_clear_error(
+    fleet: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from exhunt.fleet.backends import BackendError, DaskPool
+
+    pool = DaskPool("local:1")
+    try:
+        pool.check_readable([str(fleet)])
+        with pytest.raises(BackendError, match=r"cannot read .*shared file system"):
+            pool.check_readable([str(tmp_path / "only-on-the-client")])
+    finally:
+        pool.close()
+    with pytest.raises(BackendError, match="cannot reach the Dask scheduler"):
+        DaskPool("tcp://127.0.0.1:1", connect_timeout=1)
+
+
+def test_index_escapes_host_names_and_progress_line_says_hosts_bytes_rate_and_eta() -> None:
+    from datetime import UTC, datetime
+
+    from exhunt.fleet.queue import FleetProgress
+    from exhunt.fleet.run import progress_line
+    from exhunt.fleet.verdicts import HostSummary
+    from exhunt.report.fleet_html import render_index
+
+    rows = [
+        HostSummary("<script>alert(1)</script>", Verdict.CLEAN, "r", 0, 0, None, "p/a.html"),
+        HostSummary("EX9", Verdict.INSUFFICIENT, "r", 0, 1, None, "p/b.html"),
+    ]
+    page = render_index(rows, started=datetime(2026, 1, 1, tzinfo=UTC), finished=None)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.index("EX9") < page.index("&lt;script&gt;")  # insufficient-evidence before clean
+    line = progress_line(FleetProgress(12, 200, 3400, 51000, 100 * 2**20, 400 * 2**20, 10.0))
+    assert line.startswith("hosts 12/200 · files 3,400/51,000 · 100.0 MB/400.0 MB · 10.0 MB/s · ETA 0m30s")

@@ -1,0 +1,77 @@
+"""The hunt store on SQLite, and on PostgreSQL when EXHUNT_TEST_PG names a server (`.ci/run`
+starts one on loopback): the same schema and answers on both."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from exhunt.fleet.diff import diff_hunts
+from exhunt.fleet.store import HuntStore, HuntStoreError, _meta
+from exhunt.model import Verdict
+from test_report_fixtures import clean_host, compromised_host
+
+PG = os.environ.get("EXHUNT_TEST_PG")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HuntStore]:
+    if request.param == "sqlite":
+        s = HuntStore(str(tmp_path / "hunts.sqlite"))
+    else:
+        if not PG:
+            pytest.skip("EXHUNT_TEST_PG is not set (`.ci/run` starts a PostgreSQL on loopback and sets it)")
+        s = HuntStore(PG)
+        _meta.drop_all(s._engine)  # each test starts from an empty schema
+        s = HuntStore(PG)
+    yield s
+    s.close()
+
+
+def test_a_hunt_its_hosts_and_findings_round_trip(store: HuntStore) -> None:
+    bad, good = compromised_host("<script>x</script>"), clean_host()
+    hunt = store.start_hunt(tool_version="1.0", evidence="/cases", hosts_total=2)
+    store.add_host(hunt, bad, "/cases/EX01")
+    store.add_host(hunt, good, "/cases/EX02")
+    store.add_host(hunt, bad, "/cases/EX01")  # stored again: replaced, not doubled
+    store.finish_hunt(hunt)
+    (h,) = store.hunts()
+    assert (h.status, h.hosts_done, h.hosts_total, h.evidence) == ("finished", 2, 2, "/cases")
+    assert store.done_roots(hunt) == {"/cases/EX01", "/cases/EX02"}
+    result = store.result(hunt)
+    assert sorted(x.host for x in result.hosts) == sorted([bad.host, good.host])
+    back = next(x for x in result.hosts if x.host == bad.host)
+    assert back.to_dict() == bad.to_dict()  # the full assessment, hostile text included
+    keys = store.finding_keys(hunt)
+    assert len(keys) == len({(bad.host, f.rule_id, f.evidence.path, f.evidence.line) for f in bad.findings})
+    assert {k[1] for k in keys} == {f.rule_id for f in bad.findings}
+
+
+def test_latest_per_host_and_diff(store: HuntStore) -> None:
+    first = store.start_hunt(tool_version="1.0", evidence="a", hosts_total=1)
+    store.add_host(first, clean_host(), "k")
+    second = store.start_hunt(tool_version="1.0", evidence="a", hosts_total=1)
+    host = compromised_host("x")
+    host.host = clean_host().host
+    store.add_host(second, host, "k")
+    (latest,) = store.latest_per_host()
+    assert (latest.hunt_id, latest.verdict) == (second, Verdict.COMPROMISED)
+    d = diff_hunts(store, first, second)
+    assert [(c.host, c.change) for c in d.hosts] == [(host.host, "newly-compromised")]
+    assert d.new_findings
+    back = diff_hunts(store, second, first)
+    assert [c.change for c in back.hosts] == ["resolved"] and not back.new_findings
+
+
+def test_unknown_hunt_and_foreign_file_are_clear_errors(store: HuntStore, tmp_path: Path) -> None:
+    with pytest.raises(HuntStoreError, match="no hunt 42"):
+        store.hunt(42)
+    with pytest.raises(HuntStoreError, match="no hunt 42"):
+        store.reopen_hunt(42, 1)
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(HuntStoreError, match="cannot use"):
+        HuntStore(str(junk))
