@@ -160,7 +160,7 @@ def naive_one(file: EvidenceFile) -> UnitResult:
     analyzer = ANALYZERS[file.kind]
     result = UnitResult()
     hunt = FileHunt(file, CTX, result)
-    all_rules = frozenset(analyzer.rule_ids)
+    all_rules = frozenset(r.id for r in analyzer.rules())
     log = ErrorLog(file.rel_path)
     span = result.cover(analyzer.coverage_kind)
     with open(file.ref.path, encoding="utf-8", errors="replace", newline="") as fh:

@@ -4,7 +4,7 @@
     python bench/speed.py events [N]      exhunt hunt <N events of .evtx>  vs  the raw evtx parse
                                           (--sigma PATH: also exhunt hunt --sigma PATH, e.g. SigmaHQ's
                                           rules/windows)
-    python bench/speed.py files DIR       exhunt hunt DIR  vs  read + SHA-256 of every file
+    python bench/speed.py files DIR       exhunt hunt DIR  vs  without code analysis  vs  read + SHA-256
     python bench/speed.py startup         exhunt --version, exhunt build  vs  python -c pass
 
 Options: --rounds N (interleaved, default 3), --jobs N (exhunt's workers, default all cores),
@@ -138,6 +138,7 @@ def bench_files(root: Path, rounds: int, jobs: int, tmp: Path) -> dict[str, obje
     out = tmp / "hunt.json"
     commands: dict[str, Sequence[str]] = {
         "exhunt hunt": hunt_command(root, out, jobs),
+        "exhunt hunt --no-code-analysis": [*hunt_command(root, tmp / "plain.json", jobs), "--no-code-analysis"],
         "read + sha256": [PY, str(REPO / "bench" / "floors.py"), "sha256", str(root)],
     }
     figures = harness.compare(commands, rounds)

@@ -23,7 +23,7 @@ def test_file_settings_reach_the_hunt_options_and_the_cli_wins(tmp_path: Path) -
         tmp_path,
         "[hunt]\nevtx_threads = 3\nfile_scan_timeout = 5\nmax_file_size = 8\njobs = 2\n"
         'yara = ["rules/yara"]\nsigma = ["sigma"]\nsigma_levels = "levels.toml"\nsplit_by_computer = true\n'
-        'unit_timeout = 12\nallowlist = ["/abs/allow.csv"]\n[output]\nno_color = true\n',
+        'unit_timeout = 12\nallowlist = ["/abs/allow.csv"]\nno_code_analysis = true\n[output]\nno_color = true\n',
     )
     args = parse(["hunt", "evidence", "--config", str(cfg), "--yara", "mine.yar", "--jobs", "1", "--sigma", "more"])
     options = hunt_options(args)
@@ -35,6 +35,8 @@ def test_file_settings_reach_the_hunt_options_and_the_cli_wins(tmp_path: Path) -
     assert options.extra_yara_paths == (str((tmp_path / "rules/yara").resolve()), "mine.yar")
     assert options.allowlist_paths == ("/abs/allow.csv",)
     assert args.jobs == 1 and args.no_color is True
+    assert options.settings["code_analysis"] is False
+    assert "code_analysis" not in hunt_options(parse(["hunt", "evidence"])).settings
 
 
 def test_scan_settings_from_the_environment_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -266,7 +266,11 @@ def test_logs_appended_to_each_other_with_their_bom(tmp_path: Path) -> None:
 def test_pathological_values_stay_fast(tmp_path: Path) -> None:
     import time
 
-    from exhunt.analyzers.ecp import script_in_vdir_url
+    from exhunt.analyzers.ecp import DETECTOR, script_in_vdir_url
+    from exhunt.ruleparams import EcpVdirParams
+    from exhunt.rules import rules_of
+
+    p = rules_of(DETECTOR)[0].params_as(EcpVdirParams)
 
     anchor = "ServerInfo~" + "/" * 200_000
     write(tmp_path, PROXY, httpproxy_log([httpproxy_row(AnchorMailbox=anchor, HttpStatus="200")]))
@@ -274,9 +278,9 @@ def test_pathological_values_stay_fast(tmp_path: Path) -> None:
     result = run("httpproxy-log", evidence(tmp_path, PROXY, ArtefactKind.HTTPPROXY))
     assert [f.rule_id for f in result.findings] == ["EXH-PL-26855-SSRF"]
     hostile = "Set-OabVirtualDirectory.ExternalUrl=" + "<a" * 100_000
-    assert script_in_vdir_url("S:CMD=" + hostile) is None
-    assert script_in_vdir_url(hostile) is None
-    assert script_in_vdir_url("x;" + hostile + "></a>") is not None
+    assert script_in_vdir_url("S:CMD=" + hostile, p) is None
+    assert script_in_vdir_url(hostile, p) is None
+    assert script_in_vdir_url("x;" + hostile + "></a>", p) is not None
     assert time.perf_counter() - started < 5
 
 

@@ -100,3 +100,57 @@ def test_clean_hunt_gives_an_empty_but_valid_timeline(tmp_path: Path) -> None:
     stats = write_timeline(hunt(clean_host()), tmp_path / "t.csv")
     assert stats.rows == 0
     assert (tmp_path / "t.csv").read_text(encoding="utf-8").splitlines() == [",".join(FIELDS)]
+
+
+def test_streamed_host_by_host_the_csv_equals_the_whole_hunt_and_leaves_no_spool(tmp_path: Path) -> None:
+    from exhunt.report.timeline import TimelineStream
+
+    hosts = [clean_host(), _hostile_host()]  # the host with an extra detail column comes last
+    whole = tmp_path / "whole.csv"
+    write_timeline(hunt(*hosts), whole)
+    streamed = tmp_path / "streamed.csv"
+    stream = TimelineStream(streamed)
+    for host in hosts:
+        stream.add(host)
+    stats = stream.close()
+    assert streamed.read_bytes() == whole.read_bytes()
+    assert "detail_odd_key" in streamed.read_text(encoding="utf-8").splitlines()[0]
+    assert stats.rows == 6 and stats.undated == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["streamed.csv", "whole.csv"]
+
+
+def test_streamed_csv_keeps_the_formula_guard_and_its_opt_out(tmp_path: Path) -> None:
+    from exhunt.report.timeline import TimelineStream
+
+    host = _hostile_host()
+    formula = "=HYPERLINK(1)"
+    host.findings.append(
+        finding("EXH-IIS-UA", "low", "reconnaissance", "suspicious", "l.log", ts=T0, details=(("user_agent", formula),))
+    )
+    for safe in (True, False):
+        whole, streamed = tmp_path / f"whole-{safe}.csv", tmp_path / f"streamed-{safe}.csv"
+        write_timeline(hunt(host), whole, safe=safe)
+        stream = TimelineStream(streamed, safe=safe)
+        stream.add(host)
+        stream.close()
+        assert streamed.read_bytes() == whole.read_bytes()
+
+    def cells(name: str) -> set[str]:
+        with (tmp_path / name).open(encoding="utf-8", newline="") as f:
+            return {cell for row in csv.reader(f) for cell in row}
+
+    assert formula in cells("streamed-False.csv") and "'" + formula not in cells("streamed-False.csv")
+    assert "'" + formula in cells("streamed-True.csv") and formula not in cells("streamed-True.csv")
+
+
+def test_a_fleet_hunt_streams_the_timeline_and_keeps_no_host_for_it(tmp_path: Path) -> None:
+    from exhunt.fleet.outputs import HuntSink
+    from exhunt.report.timeline import TimelineStream
+
+    out = tmp_path / "t.jsonl"
+    sink = HuntSink(started=T0, timeline=TimelineStream(out))
+    sink.host_done("EX01", _hostile_host())
+    sink.host_done("EX02", clean_host())
+    sink.close(interrupted=False)
+    assert sink.kept == []
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 6

@@ -188,8 +188,12 @@ async def test_misbehaving_servers_cost_at_most_a_timeout() -> None:
         "127.0.1.98",
         Misbehaving("redirect-offsite", location=f"http://{elsewhere[0]}:{elsewhere[1]}/owa/auth/logon.aspx"),
     )
+    # A request may take 1.5 s here (not FAST's 1 s): thirteen servers and the scanner share one
+    # event loop, and on a busy machine reading the huge body up to the cap took longer than 1 s.
+    # The host limit (3 s) is what this test is about, and it still bounds every host.
+    client = ClientOptions(request_timeout=1.5, connect_timeout=1.0, retry_delay=0.05)
     options = ScanOptions(
-        client=FAST, host_timeout=3.0, concurrency=20, checks=("proxylogon", "proxyshell", "proxynotshell")
+        client=client, host_timeout=3.0, concurrency=20, checks=("proxylogon", "proxyshell", "proxynotshell")
     )
     started = time.monotonic()
     async with em:

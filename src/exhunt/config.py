@@ -51,6 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("hunt", "allowlist", (str,), "your allow-lists (CSV)", paths=True, many=True),
     Setting("hunt", "sigma", (str,), "your Sigma rule files or folders", paths=True, many=True),
     Setting("hunt", "sigma_levels", (str,), "TOML file overriding what Sigma levels or rule ids imply", paths=True),
+    Setting("hunt", "no_code_analysis", (bool,), "do not parse server code in pages"),
     Setting("hunt", "split_by_computer", (bool,), "one host per computer the event files name"),
     Setting("scan", "port", (int,), "port for targets without one"),
     Setting("scan", "check", (str,), "opt-in checks to run", many=True),

@@ -364,6 +364,92 @@ class ExtensionsParams:
     extensions: WordSet
 
 
+# ------------------------------------------------------------------------------ code analysis
+
+# What the code analyzer follows request data to (`CodeFlowParams.capability`).
+CODE_CAPABILITIES = frozenset(
+    {
+        "dynamic-code",
+        "embedded-assembly",
+        "process",
+        "file-write",
+        "file-manage",
+        "file-read",
+        "sql",
+        "tunnel",
+        "http",
+        "registry",
+    }
+)
+
+
+@dataclass(frozen=True)
+class CodeFlowParams:
+    """A capability of server code: the calls that do it (`apis`: "new Type", "Type.Method",
+    ".Method" on any receiver, or a bare "function"), how a chain ending there is said, and
+    whether it also counts in source files (.cs .vb .js), which are not served pages."""
+
+    capability: str
+    phrase: str
+    apis: tuple[str, ...]
+    in_code_files: bool = False
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        if self.capability not in CODE_CAPABILITIES:
+            out.append(("capability", f"unknown capability (one of: {', '.join(sorted(CODE_CAPABILITIES))})"))
+        if not self.apis:
+            out.append(("apis", "at least one call is needed"))
+        for i, api in enumerate(self.apis):
+            spec = api.strip()
+            body = spec[4:].strip() if spec.lower().startswith("new ") else spec.removeprefix(".")
+            if spec.lower() == "new" or not all(w.isidentifier() for w in body.split(".")):
+                out.append(("apis", f"item {i + 1}: expected 'new Type', 'Type.Method', '.Method' or 'name'"))
+        return out
+
+
+@dataclass(frozen=True)
+class CodeToolkitParams:
+    """Capabilities that, found together in one file, make it a shell's tool kit: a file holds
+    at least `min_groups` of `groups`, each group met by any of its capabilities."""
+
+    groups: tuple[tuple[str, ...], ...]
+    min_groups: int
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        for i, group in enumerate(self.groups):
+            unknown = sorted(set(group) - CODE_CAPABILITIES)
+            if not group or unknown:
+                out.append(("groups", f"item {i + 1}: unknown or no capability ({', '.join(unknown)})"))
+        if not 1 < self.min_groups <= len(self.groups):
+            out.append(("min_groups", "must be at least 2 and at most the number of groups"))
+        return out
+
+
+@dataclass(frozen=True)
+class CodeCloakParams:
+    """Crawler names compared with the user agent or referer, and what cloaking code then does."""
+
+    crawlers: Words
+    actions: Words
+
+
+@dataclass(frozen=True)
+class CodePlantedDllParams:
+    max_page_bytes: int
+
+    def problems(self) -> list[tuple[str, str]]:
+        return [] if self.max_page_bytes > 0 else [("max_page_bytes", "must be positive")]
+
+
+@dataclass(frozen=True)
+class CodeIncludeParams:
+    """Extensions of files a server-side include may pull in without being reported."""
+
+    code_extensions: WordSet
+
+
 # Detector name (the rule's `detector` key) -> the class of its parameters.
 DETECTORS: dict[str, type] = {
     # logs
@@ -390,6 +476,7 @@ DETECTORS: dict[str, type] = {
     "event-um-file": UmFileParams,
     "event-vdir-script": ScriptMarkersParams,
     "event-mailbox-export": NoParams,
+    "event-mailbox-export-web": NoParams,
     "event-import-export-role": RoleParams,
     "event-export-removed": NoParams,
     "event-cert-request": NoParams,
@@ -400,6 +487,7 @@ DETECTORS: dict[str, type] = {
     "event-chopper": MarkersParams,
     "event-comsvcs": OrdinalParams,
     "event-command-patterns": PatternGroupsParams,
+    "event-lsass-dump-tool": PatternGroupsParams,
     "event-lsass-access": LsassAccessParams,
     "event-lsass-handle": LsassHandleParams,
     "event-dump-file": DumpWritersParams,
@@ -430,4 +518,11 @@ DETECTORS: dict[str, type] = {
     "file-attack-window": AttackWindowParams,
     "file-staged-archive": ExtensionsParams,
     "iis-config": NoParams,
+    # code analysis
+    "code-flow": CodeFlowParams,
+    "code-toolkit": CodeToolkitParams,
+    "code-hidden-name": NoParams,
+    "code-seo-cloak": CodeCloakParams,
+    "code-planted-dll": CodePlantedDllParams,
+    "code-include": CodeIncludeParams,
 }

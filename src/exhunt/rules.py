@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -375,6 +375,31 @@ def catalog() -> dict[str, Rule]:
     if errors:
         raise RuleErrors(errors)
     return rules
+
+
+@cache
+def rules_of(detector: str) -> tuple[Rule, ...]:
+    """Every catalog rule whose `detector` is `detector`, by id: what a detector runs. A new rule
+    naming an existing detector (with its own parameters) runs with no code change."""
+    return tuple(r for _, r in sorted(catalog().items()) if r.detector == detector)
+
+
+@cache
+def ids_of(detector: str) -> frozenset[str]:
+    """The ids of `rules_of(detector)`, for set tests on the rules a line matched."""
+    return frozenset(r.id for r in rules_of(detector))
+
+
+def fired(detector: str, rule_ids: Iterable[str]) -> Iterator[Rule]:
+    """The rules of `detector` among `rule_ids` (those whose prefilter matched a line)."""
+    return (r for r in rules_of(detector) if r.id in rule_ids)
+
+
+def forget() -> None:
+    """Drop the loaded catalog, so the next question reads the rule files again."""
+    catalog.cache_clear()
+    rules_of.cache_clear()
+    ids_of.cache_clear()
 
 
 def rule(rule_id: str) -> Rule:

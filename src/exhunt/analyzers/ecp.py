@@ -16,37 +16,33 @@ from exhunt.artefacts.records import LogRecord
 from exhunt.hits import Hit
 from exhunt.model import Account, AccountRole, ArtefactKind, HttpFacet, Observation, ObservationKind
 from exhunt.ruleparams import EcpVdirParams
-from exhunt.rules import params
+from exhunt.rules import fired
 
-VDIR_SCRIPT = "EXH-PL-27065-ECP-VDIR-SCRIPT"
-
-
-def _p() -> EcpVdirParams:
-    return params(VDIR_SCRIPT, EcpVdirParams)
+DETECTOR = "ecp-vdir"
 
 
-def has_tag_pair(text: str, start: int = 0) -> bool:
+def has_tag_pair(p: EcpVdirParams, text: str, start: int = 0) -> bool:
     """An opening tag and, later, a closing tag (`<script ...>...</script>`)."""
-    opening = _p().open_tag_regex.search(text, start)
-    return opening is not None and _p().close_tag_regex.search(text, opening.end()) is not None
+    opening = p.open_tag_regex.search(text, start)
+    return opening is not None and p.close_tag_regex.search(text, opening.end()) is not None
 
 
-def script_in_vdir_url(event: str) -> tuple[str, str, str] | None:
+def script_in_vdir_url(event: str, p: EcpVdirParams) -> tuple[str, str, str] | None:
     """(cmdlet, parameter, value) when a Set-*VirtualDirectory cmdlet got a tag pair in a *Url
     parameter. Parsed from S:CMD when there is one, else tested on the whole event text."""
     fields = event_data(event)
     cmd = fields.get("CMD")
     if cmd is None:
-        cmdlet = _p().fallback_regex.search(event)
-        url = _p().fallback_url_regex.search(event, cmdlet.end()) if cmdlet else None
-        if cmdlet and url and has_tag_pair(event, url.end()):
+        cmdlet = p.fallback_regex.search(event)
+        url = p.fallback_url_regex.search(event, cmdlet.end()) if cmdlet else None
+        if cmdlet and url and has_tag_pair(p, event, url.end()):
             return cmdlet.group(0), url.group(0).strip(".="), event[url.end() :]
         return None
     cmdlet_name, parameters = cmdlet_parameters(cmd)
-    if not _p().cmdlet_regex.match(cmdlet_name.strip()):
+    if not p.cmdlet_regex.match(cmdlet_name.strip()):
         return None
     for name, value in parameters:
-        if _p().parameter_regex.search(name) and has_tag_pair(value):
+        if p.parameter_regex.search(name) and has_tag_pair(p, value):
             return cmdlet_name.strip(), name, value
     return None
 
@@ -55,21 +51,25 @@ class EcpServerAnalyzer(LogAnalyzer):
     name = "ecp-server-log"
     kinds = frozenset({ArtefactKind.ECP_SERVER})
     format = EcpServerFormat
-    rule_ids = (VDIR_SCRIPT,)
+    detectors = (DETECTOR,)
     log_name = "ECP Server log"
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         event = rec.get("EventData")
-        found = script_in_vdir_url(event)
-        if found is None:
-            return
+        for rule in fired(DETECTOR, rules):
+            found = script_in_vdir_url(event, rule.params_as(EcpVdirParams))
+            if found is not None:
+                self._report(rec, rule.id, event, found, hunt)
+
+    @staticmethod
+    def _report(rec: LogRecord, rule_id: str, event: str, found: tuple[str, str, str], hunt: FileHunt) -> None:
         cmdlet, parameter, value = found
         fields = event_data(event)
         sid = fields.get("SID", "").strip()
         hunt.report(
             rec,
             Hit(
-                VDIR_SCRIPT,
+                rule_id,
                 http=HttpFacet(url=fields.get("URL") or None, request_id=fields.get("REQID") or None),
                 accounts=(Account(sid, AccountRole.SUBJECT, sid),) if sid else (),
                 facts={

@@ -17,7 +17,7 @@ import yara_x
 
 from exhunt.analyzers import HostContext
 from exhunt.evidence.base import EvidenceFile, HostEvidence
-from exhunt.filehunt import heuristics
+from exhunt.filehunt import codehunt, heuristics
 from exhunt.filehunt.contentrules import RuleHit, escape_snippet
 from exhunt.filehunt.heuristics import Signal
 from exhunt.filehunt.indicators import Indicator
@@ -41,6 +41,8 @@ EXCERPT_CHARS = 600
 MAX_MATCHES_SHOWN = 8
 # A content match in a file no web server serves: weighed by the rule's `unserved` tier.
 UNSERVED = "unserved"
+# A code-analysis hit in a folder where no custom server code belongs: the rule's tier of that name.
+NO_CUSTOM_CODE = "no-custom-code"
 
 
 @dataclass
@@ -89,6 +91,8 @@ class FileHuntAnalyzer:
             _add(pending, _path_hit(ind, loc))
         if content.data is not None:
             _scan_content(kit, file, loc, content, pending, result)
+            if ctx.options.settings.get("code_analysis", True) and codehunt.wants(loc, content.data):
+                _analyze_code(file, loc, content.data, ctx, pending, result)
         for signal in _heuristics(loc, file.mtime, content):
             _add(pending, _Pending(signal.rule_id, dict(signal.details), signal.outcome))
 
@@ -190,6 +194,33 @@ def _scan_content(
         return
     for hit in hits:
         _add(pending, _content_hit(hit, content.data))
+
+
+def _analyze_code(
+    file: EvidenceFile, loc: Location, data: bytes, ctx: HostContext, pending: dict[str, _Pending], result: UnitResult
+) -> None:
+    """What the file's server code can do (exhunt.codeanalysis), on the bytes already read."""
+    hits, problems = codehunt.analyze(data, loc, file.rel_path, codehunt.deadline(ctx.options.settings))
+    result.errors.extend(problems)
+    for hit in hits:
+        line, record, excerpt = _where_line(data, hit.line)
+        _add(pending, _Pending(hit.rule_id, dict(hit.details), line=line, record=record, excerpt=excerpt, content=True))
+
+
+def _where_line(data: bytes, line: int) -> tuple[int | None, str | None, str | None]:
+    """(line, record, excerpt) for a line number of a text file."""
+    if _looks_utf16(data):
+        text = data.decode("utf-16", "replace")
+        lines = text.splitlines()
+        shown = lines[line - 1] if 0 < line <= len(lines) else ""
+        return line, None, shown.strip()[:EXCERPT_CHARS]
+    start = 0
+    for _ in range(line - 1):
+        nxt = data.find(b"\n", start)
+        if nxt < 0:
+            break
+        start = nxt + 1
+    return _where(data, start)
 
 
 def _content_hit(hit: RuleHit, data: bytes) -> _Pending:
@@ -295,7 +326,11 @@ def _report(
     r = rule(hit.rule_id)
     outcome = hit.outcome
     details: dict[str, str] = {}
-    if hit.content and loc.known and loc.place not in _WEIGHTY and UNSERVED in r.outcomes:
+    if hit.content and loc.place in _NO_CUSTOM_CODE and NO_CUSTOM_CODE in r.outcomes:
+        # Stock owa\\auth, ecp\\auth and aspnet_client hold no custom server code at all.
+        outcome = NO_CUSTOM_CODE
+        details["weight"] = f"raised: server code in {loc.place}"
+    elif hit.content and loc.known and loc.place not in _WEIGHTY and UNSERVED in r.outcomes:
         # Served by nothing: a copy, a download, a tool kit -- worth a look, not proof of use.
         outcome = UNSERVED
         details["weight"] = "lowered: the file lies outside the web roots"
@@ -325,6 +360,7 @@ def _report(
 
 
 _DATED_BY_MTIME = frozenset({"EXH-FS-ATTACK-WINDOW"})
+_NO_CUSTOM_CODE = frozenset({Place.EXCHANGE_AUTH, Place.ASPNET_CLIENT})
 _WEIGHTY = frozenset(
     {
         Place.EXCHANGE_AUTH,

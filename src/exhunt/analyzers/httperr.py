@@ -9,7 +9,7 @@ not served by it: the web-request rules weigh it as an attempt, never as a succe
 from __future__ import annotations
 
 from exhunt.analyzers.logscan import FileHunt, LogAnalyzer, status_of
-from exhunt.analyzers.web_requests import WEB_RULES, WebRequest, check_request
+from exhunt.analyzers.web_requests import WEB_DETECTORS, WebRequest, check_request
 from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.w3c import HttpErrFormat
 from exhunt.model import ArtefactKind
@@ -48,7 +48,7 @@ class HttpErrAnalyzer(LogAnalyzer):
     name = "httperr-log"
     kinds = frozenset({ArtefactKind.HTTPERR})
     format = HttpErrFormat
-    rule_ids = WEB_RULES
+    detectors = WEB_DETECTORS
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         for hit in check_request(request_of(rec), rules, hunt):

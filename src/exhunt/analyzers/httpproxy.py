@@ -10,18 +10,20 @@ from __future__ import annotations
 import re
 
 from exhunt.analyzers.logscan import FileHunt, LogAnalyzer, first_address, status_of
-from exhunt.analyzers.web_requests import WEB_RULES, WebRequest, check_request
+from exhunt.analyzers.web_requests import WEB_DETECTORS, WebRequest, check_request
 from exhunt.artefacts.exchange_csv import HttpProxyFormat
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.records import LogRecord
 from exhunt.model import ArtefactKind, Observation, ObservationKind
 from exhunt.ruleparams import BackEndCookieParams, ResetVdirAnchorParams, ServerInfoAnchorParams
-from exhunt.rules import params
+from exhunt.rules import fired, rules_of
 
-SSRF = "EXH-PL-26855-SSRF"
-AUTODISCOVER = "EXH-PL-26855-AUTODISCOVER"
-BECOOKIE = "EXH-PL-26855-BECOOKIE"
-RESETVDIR = "EXH-PL-27065-RESETVDIR"
+# ServerInfo~ anchors; what an anchor to Autodiscover, or to a virtual directory reset, becomes;
+# forged back-end cookies.
+ANCHOR = "httpproxy-serverinfo-anchor"
+ANCHOR_AUTODISCOVER = "httpproxy-autodiscover-anchor"
+ANCHOR_RESETVDIR = "httpproxy-resetvdir"
+BECOOKIE = "httpproxy-becookie"
 
 
 def request_of(rec: LogRecord) -> WebRequest:
@@ -74,20 +76,24 @@ class HttpProxyAnalyzer(LogAnalyzer):
     name = "httpproxy-log"
     kinds = frozenset({ArtefactKind.HTTPPROXY})
     format = HttpProxyFormat
-    rule_ids = (SSRF, AUTODISCOVER, BECOOKIE, RESETVDIR, *WEB_RULES)
+    detectors = (ANCHOR, ANCHOR_AUTODISCOVER, BECOOKIE, ANCHOR_RESETVDIR, *WEB_DETECTORS)
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         req = request_of(rec)
-        anchored = SSRF in rules and self._anchor(rec, req, hunt)
-        if BECOOKIE in rules and not anchored:
-            self._cookie(rec, req, hunt)
+        anchored = False
+        for rule in fired(ANCHOR, rules):
+            anchored = self._anchor(rec, req, rule.id, rule.params_as(ServerInfoAnchorParams), hunt) or anchored
+        if not anchored:
+            for rule in fired(BECOOKIE, rules):
+                self._cookie(rec, req, rule.id, rule.params_as(BackEndCookieParams), hunt)
         for hit in check_request(req, rules, hunt):
             hunt.report(rec, hit)
 
-    def _anchor(self, rec: LogRecord, req: WebRequest, hunt: FileHunt) -> bool:
-        """ServerInfo~ anchors (docs/detection/proxylogon.md#test-proxylogon-checks). True when the row had such an anchor."""
-        p = params(SSRF, ServerInfoAnchorParams)
-        reset = params(RESETVDIR, ResetVdirAnchorParams)
+    def _anchor(self, rec: LogRecord, req: WebRequest, rule_id: str, p: ServerInfoAnchorParams, hunt: FileHunt) -> bool:
+        """ServerInfo~ anchors (docs/detection/proxylogon.md#test-proxylogon-checks). True when the row had such an anchor.
+        An anchor to a virtual directory reset also fires every `httpproxy-resetvdir` rule whose
+        target it matches, and one to Autodiscover that was not served is the
+        `httpproxy-autodiscover-anchor` rules' instead of this one's."""
         anchor = rec.get("AnchorMailbox")
         if not anchor.lower().startswith(p.anchor_prefix):
             return False
@@ -97,37 +103,44 @@ class HttpProxyAnalyzer(LogAnalyzer):
         target_l = target.lower()
         reached = req.status in p.success_statuses and target_l.startswith(p.success_targets)
         extra = {"ssrf_target": "/" + target, "backend": host}
-        if reset.target_regex.search(target) and req.status in reset.success_statuses:
-            hunt.report(rec, req.hit(RESETVDIR, **extra))
+        for reset in rules_of(ANCHOR_RESETVDIR):
+            rp = reset.params_as(ResetVdirAnchorParams)
+            if rp.target_regex.search(target) and req.status in rp.success_statuses:
+                hunt.report(rec, req.hit(reset.id, **extra))
         if not reached and host.strip().lower().startswith(p.scanner_hosts):
             hunt.suppress(
-                SSRF,
+                rule_id,
                 "ServerInfo~localhost anchor: vulnerability scanner probe (docs/detection/proxylogon.md#the-nmap-probe-and-its-trace)",
             )
             return True
-        if not reached and target_l.startswith("autodiscover"):
-            hunt.report(rec, req.hit(AUTODISCOVER, **extra))
+        autodiscover = rules_of(ANCHOR_AUTODISCOVER)
+        if not reached and target_l.startswith("autodiscover") and autodiscover:
+            for other in autodiscover:
+                hunt.report(rec, req.hit(other.id, **extra))
             return True
         if reached:
             said = f"{req.status} from ECP/MAPI/EWS: the forged request was served"
-            hunt.report(rec, req.hit(SSRF, "hit", **extra, outcome=said))
+            hunt.report(rec, req.hit(rule_id, "hit", **extra, outcome=said))
         else:
-            hunt.report(rec, req.hit(SSRF, "refused", **extra, outcome=f"{req.status_text}: not served"))
+            hunt.report(rec, req.hit(rule_id, "refused", **extra, outcome=f"{req.status_text}: not served"))
         return True
 
-    def _cookie(self, rec: LogRecord, req: WebRequest, hunt: FileHunt) -> None:
+    def _cookie(self, rec: LogRecord, req: WebRequest, rule_id: str, p: BackEndCookieParams, hunt: FileHunt) -> None:
         cookie = rec.get("BackEndCookie")
-        if not params(BECOOKIE, BackEndCookieParams).cookie_regex.search(cookie):
+        if not p.cookie_regex.search(cookie):
             return
-        anchor = params(SSRF, ServerInfoAnchorParams)
         target = cookie.partition("/")[2].rpartition("~")[0]
-        reached = req.status in anchor.success_statuses and target.lower().startswith(anchor.success_targets)
+        # Served means what it means for a forged anchor: a success status from ECP, MAPI or EWS.
+        reached = any(
+            req.status in a.success_statuses and target.lower().startswith(a.success_targets)
+            for a in (r.params_as(ServerInfoAnchorParams) for r in rules_of(ANCHOR))
+        )
         facts = {"backend_cookie": cookie, "ssrf_target": "/" + target}
         if reached:
             said = f"{req.status} from the back end: the forged request was served"
-            hunt.report(rec, req.hit(BECOOKIE, "served", **facts, outcome=said))
+            hunt.report(rec, req.hit(rule_id, "served", **facts, outcome=said))
         else:
-            hunt.report(rec, req.hit(BECOOKIE, "hit", **facts, outcome=f"{req.status_text}: not served"))
+            hunt.report(rec, req.hit(rule_id, "hit", **facts, outcome=f"{req.status_text}: not served"))
 
     def observe(self, rec: LogRecord, fmt: LogFormat, hunt: FileHunt) -> None:
         path = hunt.file.rel_path

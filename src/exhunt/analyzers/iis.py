@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from exhunt.analyzers.logscan import FileHunt, LogAnalyzer, status_of
-from exhunt.analyzers.web_requests import WEB_RULES, WebRequest, check_request
+from exhunt.analyzers.web_requests import WEB_DETECTORS, WebRequest, check_request
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.prefilter import Pattern
 from exhunt.artefacts.records import LogRecord
@@ -28,15 +28,15 @@ from exhunt.ruleparams import (
     IisUserAgentParams,
     IisWebshellParams,
 )
-from exhunt.rules import params
+from exhunt.rules import Rule, fired, ids_of, rules_of
 
-SSRF_ENTRY = "EXH-PL-IIS-SSRF-ENTRY"
-RESETVDIR = "EXH-PL-IIS-RESETVDIR"
-USER_AGENT = "EXH-PL-IIS-USER-AGENT"
-WEBSHELL = "EXH-IIS-WEBSHELL-ACCESS"
-KNOWN_SHELL = "EXH-IIS-WEBSHELL-KNOWN-PATH"
-TUNNEL = "EXH-IIS-TUNNEL-WEBSHELL"
-COMMAND = "EXH-IIS-WEBSHELL-COMMAND"
+SSRF_ENTRY = "iis-ssrf-entry"
+RESETVDIR = "iis-resetvdir"
+USER_AGENT = "iis-user-agent"
+WEBSHELL = "iis-webshell"
+KNOWN_SHELL = "iis-webshell-known"
+TUNNEL = "iis-tunnel"
+COMMAND = "iis-command"
 
 # Tunnel groups kept per file; more distinct (client, script) pairs are counted, not tracked.
 MAX_TUNNEL_GROUPS = 1000
@@ -75,10 +75,10 @@ def request_of(rec: LogRecord) -> WebRequest:
     return req
 
 
-def shell_command(req: WebRequest, path: str) -> Hit | None:
+def shell_command(req: WebRequest, path: str, rule: Rule) -> Hit | None:
     """A query parameter whose value is a shell command (`?cmd=whoami`), outside the folders
     where every script is already reported as web shell access."""
-    p = params(COMMAND, IisCommandParams)
+    p = rule.params_as(IisCommandParams)
     if path.startswith(p.shell_folders):
         return None
     query = req.decoded.partition("?")[2].replace("+", " ")
@@ -88,7 +88,7 @@ def shell_command(req: WebRequest, path: str) -> Hit | None:
         command = next((c for c in p.commands if value.startswith(c)), None) if equals else None
         if command:
             tier = "hit" if req.status == 200 else "refused"
-            return req.hit(COMMAND, tier, parameter=name.strip(), command=value[:500])
+            return req.hit(rule.id, tier, parameter=name.strip(), command=value[:500])
     return None
 
 
@@ -100,12 +100,12 @@ def path_of(stem: str) -> str:
     return path
 
 
-_WEBSHELL_ONLY = frozenset({WEBSHELL})
-
-
-def _maybe_webshell(path: str) -> bool:
-    p = params(WEBSHELL, IisWebshellParams)
-    return path.endswith(p.script_extensions) and path not in p.stock_files
+def _maybe_webshell(path: str, rules: frozenset[str]) -> bool:
+    """False when only web shell access rules matched and none could fire on `path`."""
+    shells = [r.params_as(IisWebshellParams) for r in fired(WEBSHELL, rules)]
+    if len(shells) < len(rules):
+        return True  # another detector's rule matched too
+    return any(path.endswith(p.script_extensions) and path not in p.stock_files for p in shells)
 
 
 @dataclass(slots=True)
@@ -130,74 +130,67 @@ class IisAnalyzer(LogAnalyzer):
     name = "iis-log"
     kinds = frozenset({ArtefactKind.IIS})
     format = W3CFormat
-    rule_ids = (SSRF_ENTRY, RESETVDIR, USER_AGENT, WEBSHELL, KNOWN_SHELL, TUNNEL, COMMAND, *WEB_RULES)
+    detectors = (SSRF_ENTRY, RESETVDIR, USER_AGENT, WEBSHELL, KNOWN_SHELL, TUNNEL, COMMAND, *WEB_DETECTORS)
 
     @classmethod
     def extra_patterns(cls) -> tuple[Pattern, ...]:
         return tuple(
-            Pattern.literal(KNOWN_SHELL, p) for p in sorted(params(KNOWN_SHELL, IisKnownShellParams).known_paths)
+            Pattern.literal(r.id, p)
+            for r in rules_of(KNOWN_SHELL)
+            for p in sorted(r.params_as(IisKnownShellParams).known_paths)
         )
 
     def skip(self, line: Line, fmt: LogFormat) -> bool:
         # The common candidate, an OWA logon page (a few per cent of a front end's lines): the
         # test `check` starts with, on the URI stem of the raw line, without building the record.
         # A line that does not split into the header's fields is parsed (and reported) as usual.
-        if line.groups != _WEBSHELL_ONLY or not isinstance(fmt, W3CFormat) or fmt.header is None:
+        if (
+            not line.groups
+            or not line.groups <= ids_of(WEBSHELL)
+            or not isinstance(fmt, W3CFormat)
+            or fmt.header is None
+        ):
             return False
         column = fmt.header.index.get("cs-uri-stem")
         values = line.text.split()
         if column is None or len(values) != len(fmt.header):
             return False
         stem = values[column]
-        return not _maybe_webshell(path_of("" if stem == "-" else stem))
+        return not _maybe_webshell(path_of("" if stem == "-" else stem), line.groups)
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         path = path_of(rec.get("cs-uri-stem"))
-        if rules == _WEBSHELL_ONLY and not _maybe_webshell(path):
+        if not _maybe_webshell(path, rules):
             return  # the common candidate: an OWA logon page
         req = request_of(rec)
-        hits: list[Hit] = []
-        if KNOWN_SHELL in rules or WEBSHELL in rules:
-            hit = self._webshell(req, path)
-            if hit:
-                hits.append(hit)
-        if SSRF_ENTRY in rules:
-            hit = self._ssrf_entry(req, path, hunt)
-            if hit:
-                hits.append(hit)
-        if RESETVDIR in rules:
-            hit = self._reset_vdir(req, path)
-            if hit:
-                hits.append(hit)
-        if COMMAND in rules:
-            hit = shell_command(req, path)
-            if hit:
-                hits.append(hit)
+        hits: list[Hit] = self._webshell(req, path, rules)
+        hits += [h for r in fired(SSRF_ENTRY, rules) if (h := self._ssrf_entry(req, path, r, hunt))]
+        hits += [h for r in fired(RESETVDIR, rules) if (h := self._reset_vdir(req, path, r))]
+        hits += [h for r in fired(COMMAND, rules) if (h := shell_command(req, path, r))]
         hits += check_request(req, rules, hunt)
-        if TUNNEL in rules:
-            self._tunnel(rec, req, path, hunt)
+        for rule in fired(TUNNEL, rules):
+            self._tunnel(rec, req, path, rule, hunt)
         marker = self._listed_agent(req)
-        if (
-            USER_AGENT in rules
-            and not hits
-            and marker
-            and req.method == "POST"
-            and path.startswith(params(USER_AGENT, IisUserAgentParams).path_prefixes)
-        ):
-            hits.append(req.hit(USER_AGENT, published_user_agent=marker))
+        if not hits and marker and req.method == "POST":
+            for rule in fired(USER_AGENT, rules):
+                if path.startswith(rule.params_as(IisUserAgentParams).path_prefixes):
+                    hits.append(req.hit(rule.id, published_user_agent=marker))
+        agents = {r.id for r in rules_of(USER_AGENT)}
         for hit in hits:
-            if marker and hit.rule != USER_AGENT:
+            if marker and hit.rule not in agents:
                 hit.facts["published_user_agent"] = marker
             hunt.report(rec, hit)
 
     @staticmethod
     def _listed_agent(req: WebRequest) -> str | None:
+        """The first published attacker user agent (of any `iis-user-agent` rule) in the request."""
         ua = req.user_agent.lower()
         if not ua:
             return None
-        for original in params(USER_AGENT, IisUserAgentParams).user_agent_markers:
-            if original.lower() in ua:
-                return original
+        for rule in rules_of(USER_AGENT):
+            for original in rule.params_as(IisUserAgentParams).user_agent_markers:
+                if original.lower() in ua:
+                    return original
         return None
 
     @staticmethod
@@ -210,62 +203,73 @@ class IisAnalyzer(LogAnalyzer):
         said = f"{req.status_text}: probe for a script"
         return req.hit(rule_id, "probe", script=path, look_alike_of=look_alike, outcome=said)
 
-    def _webshell(self, req: WebRequest, path: str) -> Hit | None:
-        p = params(WEBSHELL, IisWebshellParams)
-        known = params(KNOWN_SHELL, IisKnownShellParams)
-        look_alike = p.look_alikes.get(path)
-        if path in known.known_paths or known.known_name_regex.match(path):
-            return self._script_hit(KNOWN_SHELL, req, path, look_alike)
-        if not path.startswith(p.folders) or not path.endswith(p.script_extensions):
-            return None
-        if path in p.stock_files:
-            return None
-        return self._script_hit(WEBSHELL, req, path, look_alike)
+    def _webshell(self, req: WebRequest, path: str, rules: frozenset[str]) -> list[Hit]:
+        """A known web shell path is reported by its rule and no other web shell rule fires on
+        the request; otherwise each web shell access rule whose folders hold the script."""
+        shells = [(r, r.params_as(IisWebshellParams)) for r in rules_of(WEBSHELL)]
+        if not any(r.id in rules for r in (*rules_of(KNOWN_SHELL), *rules_of(WEBSHELL))):
+            return []
+        look_alike = next((p.look_alikes[path] for _, p in shells if path in p.look_alikes), None)
+        known = [
+            self._script_hit(r.id, req, path, look_alike)
+            for r in rules_of(KNOWN_SHELL)
+            if path in (k := r.params_as(IisKnownShellParams)).known_paths or k.known_name_regex.match(path)
+        ]
+        if known:
+            return known
+        return [
+            self._script_hit(r.id, req, path, look_alike)
+            for r, p in shells
+            if r.id in rules
+            and path.startswith(p.folders)
+            and path.endswith(p.script_extensions)
+            and path not in p.stock_files
+        ]
 
-    def _ssrf_entry(self, req: WebRequest, path: str, hunt: FileHunt) -> Hit | None:
-        p = params(SSRF_ENTRY, IisSsrfEntryParams)
+    def _ssrf_entry(self, req: WebRequest, path: str, rule: Rule, hunt: FileHunt) -> Hit | None:
+        p = rule.params_as(IisSsrfEntryParams)
         if not any(rx.match(path) for rx in p.entry_regex):
             return None
         if req.method != "POST":
             if any(rx.match(path) for rx in p.probe_regex):
                 hunt.suppress(
-                    SSRF_ENTRY,
+                    rule.id,
                     f"{req.method or 'request'} to a static .js entry path: "
                     "vulnerability scanner probe (docs/detection/proxylogon.md#the-nmap-probe-and-its-trace)",
                 )
             return None
         if req.status in p.success_statuses:
             said = f"{req.status}: proxyLogon.ecp handed out a session"
-            return req.hit(SSRF_ENTRY, "hit", entry_path=path, outcome=said)
+            return req.hit(rule.id, "hit", entry_path=path, outcome=said)
         if req.status in p.reached_statuses:
             said = f"{req.status}: a back end served it; the HttpProxy log names the target"
-            return req.hit(SSRF_ENTRY, "reached", entry_path=path, outcome=said)
-        return req.hit(SSRF_ENTRY, "refused", entry_path=path, outcome=f"{req.status_text}: not served")
+            return req.hit(rule.id, "reached", entry_path=path, outcome=said)
+        return req.hit(rule.id, "refused", entry_path=path, outcome=f"{req.status_text}: not served")
 
     @staticmethod
-    def _reset_vdir(req: WebRequest, path: str) -> Hit | None:
-        p = params(RESETVDIR, IisResetVdirParams)
+    def _reset_vdir(req: WebRequest, path: str, rule: Rule) -> Hit | None:
+        p = rule.params_as(IisResetVdirParams)
         if path != p.stem or req.status != 200 or not req.user.endswith("$"):
             return None
         m = p.query_regex.search(req.query)
         if m is None:
             return None
-        return req.hit(RESETVDIR, schema=m.group(0).partition("=")[2], machine_account=req.user)
+        return req.hit(rule.id, schema=m.group(0).partition("=")[2], machine_account=req.user)
 
-    def _tunnel(self, rec: LogRecord, req: WebRequest, path: str, hunt: FileHunt) -> None:
-        p = params(TUNNEL, IisTunnelParams)
+    def _tunnel(self, rec: LogRecord, req: WebRequest, path: str, rule: Rule, hunt: FileHunt) -> None:
+        p = rule.params_as(IisTunnelParams)
         if not path.endswith(p.script_extensions):
             return
         query = req.query.strip().lower()
         opens = any(rx.search(query) for rx in p.open_regex)
         if not opens and not any(rx.search(query) for rx in p.data_regex):
             return
-        groups: dict[tuple[str, str], _Tunnel] = hunt.state.setdefault("tunnels", {})
-        key = (req.client_ip, path)
+        groups: dict[tuple[str, str, str], _Tunnel] = hunt.state.setdefault("tunnels", {})
+        key = (rule.id, req.client_ip, path)
         group = groups.get(key)
         if group is None:
             if len(groups) >= MAX_TUNNEL_GROUPS:
-                hunt.suppress(TUNNEL, f"more than {MAX_TUNNEL_GROUPS} client/script pairs in one file")
+                hunt.suppress(rule.id, f"more than {MAX_TUNNEL_GROUPS} client/script pairs in one file")
                 return
             group = groups[key] = _Tunnel()
         group.requests += 1
@@ -277,21 +281,21 @@ class IisAnalyzer(LogAnalyzer):
             rec.timestamp,
             req.status,
             target,
-            req.hit(TUNNEL, script=path, tunnel_target=target),
+            req.hit(rule.id, script=path, tunnel_target=target),
         )
         if opens:
             if len(group.opens) < p.max_findings_per_source:
                 group.opens.append(event)
             else:
-                hunt.suppress(TUNNEL, "more tunnels opened by one client through one script than are listed")
+                hunt.suppress(rule.id, "more tunnels opened by one client through one script than are listed")
         elif group.first is None:
             group.first = event
 
     def finish(self, hunt: FileHunt) -> None:
-        groups: dict[tuple[str, str], _Tunnel] = hunt.state.get("tunnels", {})
-        minimum = params(TUNNEL, IisTunnelParams).min_requests
-        for group in groups.values():
-            events = group.opens or ([group.first] if group.first and group.requests >= minimum else [])
+        groups: dict[tuple[str, str, str], _Tunnel] = hunt.state.get("tunnels", {})
+        minimum = {r.id: r.params_as(IisTunnelParams).min_requests for r in rules_of(TUNNEL)}
+        for (rule_id, _, _), group in groups.items():
+            events = group.opens or ([group.first] if group.first and group.requests >= minimum[rule_id] else [])
             for event in events:
                 hit = event.hit
                 hit.facts["tunnel_requests"] = str(group.requests)

@@ -1,9 +1,12 @@
 """What every log analyzer shares: one prefiltered pass per file, coverage, capped findings.
 
-A log analyzer names its format and its rules. The rules' prefilter parameters become one
-pattern set per analyzer (`prefilter`, `prefilter_regex`, `prefilter_words` in the rule file);
-each candidate line is parsed and handed to the analyzer's `check` with the rule ids whose
-patterns matched, so a line is only evaluated against the rules that could fire on it.
+A log analyzer names its format and the detectors it runs; its rules are every catalog rule whose
+`detector` is one of them, so a new rule on an existing detector is a rule-file entry only. The
+rules' prefilter parameters become one pattern set per analyzer (`prefilter`, `prefilter_regex`,
+`prefilter_words` in the rule file); each candidate line is parsed and handed to the analyzer's
+`check` with the rule ids whose patterns matched, so a line is only evaluated against the rules
+that could fire on it, and each detector runs the matched rules of its name with their typed
+parameters (`exhunt.rules.fired`).
 Coverage (first and last timestamp, record count) comes from the scan, not from parsing
 every line (DESIGN.md "Speed").
 """
@@ -25,14 +28,14 @@ from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Hit, Reporter
 from exhunt.model import ArtefactKind, EvidenceRef, Observation, ObservationKind, Problem, ProblemKind, UnitResult
 from exhunt.ruleparams import LogParams
-from exhunt.rules import params
+from exhunt.rules import Rule, catalog, rules_of
 
 
-def rule_patterns(rule_ids: Iterable[str]) -> tuple[Pattern, ...]:
+def rule_patterns(rules: Iterable[Rule]) -> tuple[Pattern, ...]:
     """The prefilter patterns the given rules ask for, grouped by rule id."""
     out: list[Pattern] = []
-    for rid in rule_ids:
-        p = params(rid, LogParams)
+    for r in rules:
+        rid, p = r.id, r.params_as(LogParams)
         out += [Pattern.literal(rid, text) for text in p.prefilter]
         out += [Pattern(rid, rx.encode("utf-8")) for rx in p.prefilter_regex]
         for words in p.prefilter_words:
@@ -66,7 +69,7 @@ class LogAnalyzer:
     name: ClassVar[str]
     kinds: ClassVar[frozenset[ArtefactKind]]
     format: ClassVar[type[LogFormat]]
-    rule_ids: ClassVar[tuple[str, ...]] = ()
+    detectors: ClassVar[tuple[str, ...]] = ()  # the `detector` names whose rules this runs
     every_line: ClassVar[bool] = False  # small logs where every row is a candidate (Rps_Http)
 
     @property
@@ -75,6 +78,11 @@ class LogAnalyzer:
 
     def patterns(self) -> tuple[Pattern, ...]:
         return _patterns_of(type(self))
+
+    @classmethod
+    def rules(cls) -> tuple[Rule, ...]:
+        """Every rule of the catalog this analyzer runs: those of its detectors."""
+        return tuple(r for name in cls.detectors for r in rules_of(name))
 
     @classmethod
     def extra_patterns(cls) -> tuple[Pattern, ...]:
@@ -114,6 +122,7 @@ class LogAnalyzer:
             scan = LogScan(
                 stream, log, self.patterns(), header_prefixes=fmt.header_prefixes, every_line=self.every_line
             )
+            every = frozenset(r.id for r in self.rules()) if self.every_line else frozenset()
             for line in scan:
                 if line.groups and not line.edge and not line.directive and self.skip(line, fmt):
                     continue
@@ -121,9 +130,9 @@ class LogAnalyzer:
                 if rec is None:
                     continue
                 span.see(rec.timestamp)
-                if line.groups or self.every_line:
+                if line.groups or every:
                     try:
-                        self.check(rec, line.groups, hunt)
+                        self.check(rec, every or line.groups, hunt)
                     except Exception as exc:  # one unforeseen record must not cost the rest of the file
                         log.failed(self.name, rec.line, repr(exc))
                 if line.edge and (last is None or rec.line > last.line) and rec.timestamp is not None:
@@ -142,15 +151,16 @@ class LogAnalyzer:
         return result
 
 
-_PATTERNS: dict[str, tuple[Pattern, ...]] = {}
+_PATTERNS: dict[str, tuple[object, tuple[Pattern, ...]]] = {}
 
 
 def _patterns_of(cls: type[LogAnalyzer]) -> tuple[Pattern, ...]:
-    """Once per analyzer class and process."""
+    """Once per analyzer class, process and loaded catalog."""
+    loaded = catalog()
     found = _PATTERNS.get(cls.name)
-    if found is None:
-        found = _PATTERNS[cls.name] = rule_patterns(cls.rule_ids) + cls.extra_patterns()
-    return found
+    if found is None or found[0] is not loaded:
+        found = _PATTERNS[cls.name] = (loaded, rule_patterns(cls.rules()) + cls.extra_patterns())
+    return found[1]
 
 
 def status_of(text: str) -> int | None:

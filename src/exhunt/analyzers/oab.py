@@ -10,9 +10,9 @@ from exhunt.artefacts.records import LogRecord
 from exhunt.hits import Hit
 from exhunt.model import ArtefactKind, FileFacet
 from exhunt.ruleparams import OabDownloadParams
-from exhunt.rules import params
+from exhunt.rules import fired
 
-OAB_PATH = "EXH-PL-26858-OAB-PATH"
+DETECTOR = "oab-download"
 UNKNOWN_INSTALL = "unknown (tested for any \\ClientAccess\\OAB\\ folder)"
 
 
@@ -22,13 +22,14 @@ def normalise_windows_path(path: str) -> str:
     return ntpath.normpath(path.replace("/", "\\")) if path else path
 
 
-def inside_oab_folder(path: str, install: str | None) -> bool:
+def inside_oab_folder(path: str, install: str | None, oab_folder: str) -> bool:
     """True when `path` is in the OAB generator's own folder. With the install root known, that
-    is `<install>ClientAccess\\OAB`; without it, any local `\\ClientAccess\\OAB\\` folder."""
+    is `<install>ClientAccess\\OAB` (`oab_folder` is the rule's); without it, any local
+    `\\ClientAccess\\OAB\\` folder."""
     norm = normalise_windows_path(path).lower()
     if norm.startswith("\\\\"):
         return False  # a UNC path is never where the generator downloads
-    oab = params(OAB_PATH, OabDownloadParams).oab_folder.strip("\\")
+    oab = oab_folder.strip("\\")
     if install:
         base = normalise_windows_path(install.rstrip("\\/") + "\\" + oab).lower()
         return norm == base or norm.startswith(base + "\\")
@@ -39,21 +40,26 @@ class OabGeneratorAnalyzer(LogAnalyzer):
     name = "oab-generator-log"
     kinds = frozenset({ArtefactKind.OAB_GENERATOR})
     format = OabGeneratorFormat
-    rule_ids = (OAB_PATH,)
+    detectors = (DETECTOR,)
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
-        m = params(OAB_PATH, OabDownloadParams).message_regex.search(rec.raw)
+        for rule in fired(DETECTOR, rules):
+            self._download(rec, rule.id, rule.params_as(OabDownloadParams), hunt)
+
+    @staticmethod
+    def _download(rec: LogRecord, rule_id: str, p: OabDownloadParams, hunt: FileHunt) -> None:
+        m = p.message_regex.search(rec.raw)
         if m is None:
             return
         path = m.group(1).strip().strip("'\"")
-        if inside_oab_folder(path, hunt.ctx.exchange_install):
-            hunt.suppress(OAB_PATH, "download failed inside the OAB folder (normal OAB generator behaviour)")
+        if inside_oab_folder(path, hunt.ctx.exchange_install, p.oab_folder):
+            hunt.suppress(rule_id, "download failed inside the OAB folder (normal OAB generator behaviour)")
             return
         norm = normalise_windows_path(path)
         hunt.report(
             rec,
             Hit(
-                OAB_PATH,
+                rule_id,
                 file=FileFacet(path=norm or path, place="written by the OAB generator"),
                 facts={
                     "path": path,

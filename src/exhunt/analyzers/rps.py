@@ -11,28 +11,30 @@ from exhunt.artefacts.urls import full_uri
 from exhunt.hits import Hit
 from exhunt.model import Account, AccountRole, ArtefactKind, HttpFacet, Observation, ObservationKind
 from exhunt.ruleparams import RpsClientInfoParams
-from exhunt.rules import params
-
-CLIENT_INFO = "EXH-OWASSRF-RPS-CLIENTINFO"
+from exhunt.rules import fired
 
 
 class RpsHttpAnalyzer(LogAnalyzer):
     name = "rps-http-log"
     kinds = frozenset({ArtefactKind.RPS_HTTP})
     format = RpsHttpFormat
-    rule_ids = (CLIENT_INFO,)
+    detectors = ("rps-clientinfo",)
     every_line = True  # a few rows per admin session: cheaper to read all than to prefilter
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
+        for rule in fired("rps-clientinfo", rules):
+            self._client_info(rec, rule.id, rule.params_as(RpsClientInfoParams), hunt)
+
+    @staticmethod
+    def _client_info(rec: LogRecord, rule_id: str, p: RpsClientInfoParams, hunt: FileHunt) -> None:
         client_info = rec.get("ClientInfo").strip()
-        p = params(CLIENT_INFO, RpsClientInfoParams)
         if client_info.lower() in p.expected_client_info:
             return
         status = status_of(rec.get("HttpStatus"))
         chain = rec.get("ClientIpAddress").strip()
         served = status in p.success_statuses
         hit = Hit(
-            CLIENT_INFO,
+            rule_id,
             "hit" if served else "refused",
             {
                 "client_info": client_info,

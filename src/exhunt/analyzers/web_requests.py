@@ -3,7 +3,8 @@
 ProxyShell, ProxyNotShell, OWASSRF and build fingerprinting look the same in either log once a
 row is reduced to a `WebRequest` (method, stem, query, status, user agent, client). The IIS
 and HttpProxy analyzers build the request from their own columns and ask these checks; each
-check returns a `Hit` or None and reads its parameters from the rule file.
+check runs the rules of its detector name whose prefilter matched, each with its own typed
+parameters from the rule file, and returns their hits.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from exhunt.artefacts.urls import decode_uri, full_uri, query_value
 from exhunt.hits import Hit
 from exhunt.model import Account, AccountRole, HttpFacet
 from exhunt.ruleparams import ExportToolParams, OwaPowerShellParams, ProxyNotShellParams, ProxyShellParams
-from exhunt.rules import params
+from exhunt.rules import Rule, fired
 
-PS_SSRF = "EXH-PS-AUTODISCOVER-SSRF"
-PNS_POWERSHELL = "EXH-PNS-AUTODISCOVER-POWERSHELL"
-OWASSRF_PATH = "EXH-OWASSRF-OWA-POWERSHELL"
-RECON_EXPORTTOOL = "EXH-RECON-EXPORTTOOL"
+PROXYSHELL = "web-proxyshell"
+PROXYNOTSHELL = "web-proxynotshell"
+OWASSRF = "web-owassrf"
+EXPORTTOOL = "web-exporttool"
 
-WEB_RULES = (PS_SSRF, PNS_POWERSHELL, OWASSRF_PATH, RECON_EXPORTTOOL)
+# The detectors every web log (IIS, HttpProxy, HTTPERR) runs on its requests.
+WEB_DETECTORS = (PROXYSHELL, PROXYNOTSHELL, OWASSRF, EXPORTTOOL)
 
 # Host names are at most 255 characters; the bound keeps hostile `@@@...` text linear.
 _BACKEND = re.compile(r"@[^/?&#@]{0,255}/([a-z0-9_.-]{1,64})")
@@ -82,9 +84,9 @@ class WebRequest:
         return Hit(rule_id, tier, facts, source_ip=self.client_ip or None, http=http, accounts=accounts)
 
 
-def proxyshell(req: WebRequest) -> Hit | None:
+def proxyshell(req: WebRequest, rule: Rule) -> Hit | None:
     """The autodiscover.json path confusion of CVE-2021-34473 (docs/detection/proxyshell.md)."""
-    p = params(PS_SSRF, ProxyShellParams)
+    p = rule.params_as(ProxyShellParams)
     u = req.decoded
     at = u.find(p.stem_suffix)
     if at < 0:
@@ -115,16 +117,16 @@ def proxyshell(req: WebRequest) -> Hit | None:
         tier, said = "reached", f"{status}: the front end forwarded the request (server was vulnerable)"
     else:
         tier, said = "refused", f"{req.status_text}: refused or failed"
-    hit = req.hit(PS_SSRF, tier, **extra, outcome=said)
+    hit = req.hit(rule.id, tier, **extra, outcome=said)
     if token is not None and (token.user or token.sid):
         hit.accounts += (Account(token.user or token.sid or "", AccountRole.IMPERSONATED, token.sid or None),)
     return hit
 
 
-def proxynotshell(req: WebRequest) -> Hit | None:
+def proxynotshell(req: WebRequest, rule: Rule) -> Hit | None:
     """EOMTv2's `(?=.*autodiscover)(?=.*powershell)` on the URL-decoded URI (docs/detection/mitigations.md#eomtv2-rule)."""
     u = req.decoded
-    p = params(PNS_POWERSHELL, ProxyNotShellParams)
+    p = rule.params_as(ProxyNotShellParams)
     if not all(w in u for w in p.words) or "x-rps-cat" in u:
         return None
     raw = req.uri.lower()
@@ -137,53 +139,42 @@ def proxynotshell(req: WebRequest) -> Hit | None:
         variants.append("no '@' in the URI (e.g. 'a..foo' form)")
     variant = "; ".join(variants) or None
     if req.status not in p.success_statuses:
-        return req.hit(PNS_POWERSHELL, "refused", variant=variant, outcome=f"{req.status_text}: not served")
+        return req.hit(rule.id, "refused", variant=variant, outcome=f"{req.status_text}: not served")
     said = f"{req.status}: the PowerShell endpoint served the request"
-    return req.hit(PNS_POWERSHELL, variant=variant, outcome=said)
+    return req.hit(rule.id, variant=variant, outcome=said)
 
 
-def owassrf(req: WebRequest, hunt: FileHunt) -> Hit | None:
+def owassrf(req: WebRequest, hunt: FileHunt, rule: Rule) -> Hit | None:
     """`/owa/<mailbox>/powershell` (docs/detection/owassrf.md)."""
-    p = params(OWASSRF_PATH, OwaPowerShellParams)
+    p = rule.params_as(OwaPowerShellParams)
     m = p.path_regex.search(req.decoded)
     if m is None:
         return None
     if req.user_agent.strip().lower() in p.legit_user_agents:
-        hunt.suppress(OWASSRF_PATH, "request from a legitimate remote PowerShell client user agent")
+        hunt.suppress(rule.id, "request from a legitimate remote PowerShell client user agent")
         return None
     mailbox = m.group(0)[len("/owa/") : -len("/powershell")]
     if req.status not in p.success_statuses:
-        return req.hit(OWASSRF_PATH, "refused", explicit_mailbox=mailbox, outcome=f"{req.status_text}: not served")
+        return req.hit(rule.id, "refused", explicit_mailbox=mailbox, outcome=f"{req.status_text}: not served")
     said = f"{req.status}: the PowerShell endpoint served the request"
-    return req.hit(OWASSRF_PATH, explicit_mailbox=mailbox, outcome=said)
+    return req.hit(rule.id, explicit_mailbox=mailbox, outcome=said)
 
 
-def exporttool(req: WebRequest) -> Hit | None:
+def exporttool(req: WebRequest, rule: Rule) -> Hit | None:
     """Build fingerprinting through the eDiscovery export tool manifest (docs/builds.md#remote-fingerprinting)."""
-    p = params(RECON_EXPORTTOOL, ExportToolParams)
+    p = rule.params_as(ExportToolParams)
     if req.routing_hint.strip().lower() == p.routing_hint or p.stem_regex.search(req.stem):
-        return req.hit(RECON_EXPORTTOOL)
+        return req.hit(rule.id)
     return None
 
 
 def check_request(req: WebRequest, rules: frozenset[str], hunt: FileHunt) -> list[Hit]:
-    """Every web-request rule whose prefilter matched, in a fixed order."""
-    hits: list[Hit] = []
-    pns = proxynotshell(req) if PNS_POWERSHELL in rules else None
-    if pns:
-        hits.append(pns)
-    elif PS_SSRF in rules:
+    """Every web-request rule whose prefilter matched, detector by detector in a fixed order."""
+    hits = [h for r in fired(PROXYNOTSHELL, rules) if (h := proxynotshell(req, r))]
+    if not hits:
         # Without an X-Rps-CAT token, a request aimed at PowerShell is ProxyNotShell's, even
         # when its URL also has ProxyShell's shape.
-        hit = proxyshell(req)
-        if hit:
-            hits.append(hit)
-    if OWASSRF_PATH in rules:
-        hit = owassrf(req, hunt)
-        if hit:
-            hits.append(hit)
-    if RECON_EXPORTTOOL in rules:
-        hit = exporttool(req)
-        if hit:
-            hits.append(hit)
+        hits += [h for r in fired(PROXYSHELL, rules) if (h := proxyshell(req, r))]
+    hits += [h for r in fired(OWASSRF, rules) if (h := owassrf(req, hunt, r))]
+    hits += [h for r in fired(EXPORTTOOL, rules) if (h := exporttool(req, r))]
     return hits

@@ -187,6 +187,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "as timed-out, and the hunt goes on. 0 turns deadlines off"
         ),
     )
+    perf.add_argument(
+        "--no-code-analysis",
+        action="store_true",
+        help="do not parse server code in pages (faster; web shells then rest on content rules and indicators)",
+    )
 
 
 def _writer(module: str, name: str) -> Callable[..., Any]:
@@ -285,6 +290,8 @@ def hunt_options(args: argparse.Namespace) -> HuntOptions:
     }
     if args.evtx_memory_bound:
         settings["evtx_memory_bound"] = args.evtx_memory_bound
+    if getattr(args, "no_code_analysis", False):
+        settings["code_analysis"] = False
     return HuntOptions(
         max_file_size=max(1, args.max_file_size) * 1024 * 1024,
         extra_yara_paths=tuple(args.yara),

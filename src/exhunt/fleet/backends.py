@@ -13,12 +13,19 @@ import os
 import time
 from typing import Any
 
+from exhunt import engine
 from exhunt.engine import Batch, HostTask, Task, Workers
 from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit
 from exhunt.model import ProblemKind, UnitResult
 
 POLL_SECONDS = 0.5
 DEADLINE_CHECK_SECONDS = 2.0
+# A Dask task carries a parcel of small units (of one host or several) up to this many bytes
+# or units, so the scheduler round trip (tens of ms on a busy machine) is paid once per parcel.
+PARCEL_BYTES = engine.BATCH_BYTES
+PARCEL_UNITS = 8
+# Parcels in flight per worker thread: one running, one queued on the worker, one on its way.
+PARCELS_PER_THREAD = 3
 
 
 class BackendError(Exception):
@@ -97,11 +104,12 @@ class DaskPool(Backend):
         if threads < 1:
             self.close()
             raise BackendError(f"the Dask scheduler {scheduler} has no workers")
-        # Each unit makes a round trip through the scheduler: keep a few more in flight than the
-        # local workers do, so no worker waits for its next unit.
-        self.slots = threads * 4
+        # Each parcel makes a round trip through the scheduler: keep a few parcels per worker
+        # thread in flight, so no worker waits for its next one, and no more (memory, Ctrl-C).
+        self.slots = threads * PARCELS_PER_THREAD * PARCEL_UNITS
         self._checked = 0.0  # when deadlines were last looked at
-        self._running: dict[Any, Unit] = {}
+        self._running: dict[Any, list[Unit]] = {}
+        self._waiting: list[Unit] = []
         self._started: dict[Any, float] = {}
         self._serial = 0
 
@@ -121,13 +129,42 @@ class DaskPool(Backend):
                 )
 
     def submit(self, unit: Unit) -> None:
+        self._waiting.append(unit)
+
+    def _send(self) -> None:
+        """The units handed over since the last wait, as parcels: a big unit, or one retried
+        alone after its worker died, is a parcel of its own; small ones share parcels."""
+        waiting, self._waiting = self._waiting, []
+        parcel: list[Unit] = []
+        for unit in waiting:
+            if unit.isolated or unit.size >= engine.SOLO_BYTES:
+                self._submit_parcel([unit])
+                continue
+            if parcel and (len(parcel) >= PARCEL_UNITS or sum(u.size for u in parcel) + unit.size > PARCEL_BYTES):
+                self._submit_parcel(parcel)
+                parcel = []
+            parcel.append(unit)
+        if parcel:
+            self._submit_parcel(parcel)
+
+    def _submit_parcel(self, parcel: list[Unit]) -> None:
         self._serial += 1
-        fut = self._client.submit(run_unit, unit, key=f"exhunt-unit-{self._serial}", pure=False, retries=0)
-        self._running[fut] = unit
+        fut = self._client.submit(run_parcel, parcel, key=f"exhunt-parcel-{self._serial}", pure=False, retries=0)
+        self._running[fut] = parcel
+
+    def _fail(self, parcel: list[Unit], lost: UnitLost) -> list[tuple[Unit, UnitResult | BaseException]]:
+        """A parcel lost as a whole: with one unit, that unit is lost (the queue splits it by file
+        when its worker died); with more, each unit is sent again alone, so only the culprit is lost."""
+        if len(parcel) == 1:
+            return [(parcel[0], lost)]
+        for unit in parcel:
+            self._submit_parcel([unit])
+        return []
 
     def wait(self) -> list[tuple[Unit, UnitResult | BaseException]]:
         killed = self._dd.KilledWorker
         cancelled = importlib.import_module("distributed.client").FutureCancelledError
+        self._send()
         while True:
             try:
                 done, _ = self._dd.wait(list(self._running), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
@@ -135,37 +172,49 @@ class DaskPool(Backend):
                 done = set()
             out: list[tuple[Unit, UnitResult | BaseException]] = []
             for fut in done:
-                unit = self._running.pop(fut)
+                parcel = self._running.pop(fut)
                 self._started.pop(fut, None)
                 try:
-                    out.append((unit, fut.result()))
+                    results = fut.result()
                 except killed as exc:
-                    out.append((unit, UnitLost(ProblemKind.WORKER_DIED, f"the Dask workers running it died ({exc})")))
+                    out.extend(
+                        self._fail(
+                            parcel, UnitLost(ProblemKind.WORKER_DIED, f"the Dask workers running it died ({exc})")
+                        )
+                    )
                 except cancelled as exc:
-                    out.append((unit, UnitLost(ProblemKind.WORKER_DIED, f"the cluster dropped it ({exc})")))
+                    out.extend(self._fail(parcel, UnitLost(ProblemKind.WORKER_DIED, f"the cluster dropped it ({exc})")))
                 except Exception as exc:
-                    out.append((unit, exc))
+                    out.extend((unit, exc) for unit in parcel)
+                else:
+                    out.extend(
+                        (unit, r if isinstance(r, UnitResult) else RuntimeError(r))
+                        for unit, r in zip(parcel, results, strict=True)
+                    )
                 fut.release()
             out.extend(self._expired())
             if out:
                 return out
 
     def _expired(self) -> list[tuple[Unit, UnitResult | BaseException]]:
-        """Units past their deadline; asks the scheduler what runs where, at most every few seconds."""
+        """Parcels past their deadline; asks the scheduler what runs where, at most every few seconds."""
         now = time.monotonic()
         if now - self._checked < DEADLINE_CHECK_SECONDS:
             return []
         self._checked = now
         processing = None
         out: list[tuple[Unit, UnitResult | BaseException]] = []
-        for fut, unit in list(self._running.items()):
+        for fut, parcel in list(self._running.items()):
             if fut not in self._started:
                 processing = processing if processing is not None else self._processing()
                 if fut.key in processing:
                     self._started[fut] = now
                 continue
-            limit = unit.deadline
-            if limit is None or now - self._started[fut] <= limit:
+            limits = [u.deadline for u in parcel]
+            if any(x is None for x in limits):
+                continue
+            limit = sum(x for x in limits if x is not None)
+            if now - self._started[fut] <= limit:
                 continue
             processing = processing if processing is not None else self._processing()
             worker = processing.get(fut.key)
@@ -175,9 +224,9 @@ class DaskPool(Backend):
             if worker:
                 # The worker thread cannot be interrupted: restart that worker's process.
                 self._client.restart_workers([worker], raise_for_error=False)
-            out.append(
-                (
-                    unit,
+            out.extend(
+                self._fail(
+                    parcel,
                     UnitLost(ProblemKind.TIMED_OUT, f"stopped after {limit:.0f} s, its deadline (see --unit-timeout)"),
                 )
             )
@@ -199,6 +248,18 @@ class DaskPool(Backend):
             self._client.close()
         finally:
             self._shutdown_cluster()
+
+
+def run_parcel(parcel: list[Unit]) -> list[UnitResult | str]:
+    """Run on a Dask worker: `run_unit` over each unit of a parcel. A unit that raises is
+    reported by its exception's text (an exception need not pickle) and the next one runs."""
+    out: list[UnitResult | str] = []
+    for unit in parcel:
+        try:
+            out.append(run_unit(unit))
+        except Exception as exc:
+            out.append(repr(exc))
+    return out
 
 
 def unreadable_paths(paths: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ from exhunt import __version__
 from exhunt.fleet.store import HuntStore
 from exhunt.fleet.verdicts import HostSummary
 from exhunt.model import HUNT_SCHEMA, HostAssessment, HuntResult, iso
+from exhunt.report.timeline import TimelineStream
 
 # What each output accepts: its extensions, and whether `-` (stdout) makes sense.
 OUTPUT_KINDS: dict[str, tuple[tuple[str, ...], bool]] = {
@@ -124,7 +125,7 @@ def write_host_json(host: HostAssessment, path: Path, started: datetime) -> None
 @dataclass(slots=True)
 class HuntSink:
     """Where each assessed host goes. `keep` holds full assessments for outputs that need the
-    whole hunt at once (timeline, STIX, the single-page HTML of a few hosts)."""
+    whole hunt at once (STIX, the single-page HTML of a few hosts); the timeline is streamed."""
 
     started: datetime
     store: HuntStore | None = None
@@ -132,6 +133,7 @@ class HuntSink:
     out_dir: Path | None = None
     json: JsonStream | None = None
     html_index: str | None = None  # fleet mode: host pages beside this index
+    timeline: TimelineStream | None = None  # written host by host
     keep: bool = False
     show: Callable[[HostAssessment], None] | None = None
     summaries: list[HostSummary] = field(default_factory=list)
@@ -151,6 +153,8 @@ class HuntSink:
             page = write_host_page(host, key, self.html_index, partial)
         if self.json is not None:
             self.json.add(host)
+        if self.timeline is not None:
+            self.timeline.add(host)
         if self.keep:
             self.kept.append(host)
         self.summaries.append(HostSummary.of(host, page))
@@ -161,6 +165,8 @@ class HuntSink:
         finished = datetime.now(UTC)
         if self.json is not None:
             self.json.close(finished, interrupted)
+        if self.timeline is not None:
+            self.timeline.close()
         if self.html_index:
             from exhunt.report.fleet_html import write_index
 

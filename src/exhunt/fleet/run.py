@@ -22,10 +22,12 @@ from exhunt.fleet.store import HuntStore, HuntStoreError
 from exhunt.fleet.verdicts import verdict_rank
 from exhunt.model import HostAssessment, HuntResult, Verdict
 from exhunt.report.fleet_html import FEW_HOSTS
+from exhunt.report.timeline import TimelineStream
 
 EXIT_INTERRUPTED = 130
 # Outputs written from the whole hunt at its end, so every host is kept in memory for them
-# (--json streams host by host; a fleet's --html is an index written as hosts finish).
+# (--json streams host by host, and --timeline to a file; a fleet's --html is an index written
+# as hosts finish).
 WHOLE_HUNT_OUTPUTS = ("jsonl", "csv", "timeline", "stix", "misp")
 
 
@@ -188,6 +190,8 @@ def run_hunt(args: argparse.Namespace) -> int:
                 else:
                     render_host(out, host, per_rule=per_rule)
 
+        streamed_timeline = bool(args.timeline) and args.timeline != "-"
+        whole = [name for name in WHOLE_HUNT_OUTPUTS if not (name == "timeline" and streamed_timeline)]
         sink = HuntSink(
             started=started,
             store=store,
@@ -195,7 +199,8 @@ def run_hunt(args: argparse.Namespace) -> int:
             out_dir=Path(args.out_dir) if args.out_dir else None,
             json=JsonStream(args.json, started) if args.json else None,
             html_index=args.html if args.html and fleet else None,
-            keep=bool(not fleet or any(getattr(args, name, None) for name in WHOLE_HUNT_OUTPUTS)),
+            timeline=TimelineStream(args.timeline, safe=not args.csv_raw) if streamed_timeline else None,
+            keep=bool(not fleet or any(getattr(args, name, None) for name in whole)),
             show=show,
         )
         if store is not None and hunt_id is not None and done_keys:
@@ -228,7 +233,11 @@ def run_hunt(args: argparse.Namespace) -> int:
         result = HuntResult(__version__, started, finished, sink.kept)
         from exhunt.commands.hunt import write_outputs
 
-        skip = {"json"} | ({"html"} if fleet else set())
+        if streamed_timeline and sink.timeline is not None and not quiet:
+            stats = sink.timeline.stats()
+            note = f"; {stats.undated} findings without a time left out" if stats.undated else ""
+            _say(err, f"timeline: {args.timeline} ({_plural(stats.rows, 'event')}{note}, written host by host)")
+        skip = {"json"} | ({"html"} if fleet else set()) | ({"timeline"} if streamed_timeline else set())
         ok = write_outputs(result, args, err, err, skip=skip)
         # The verdicts are the last thing the console shows.
         if not quiet and fleet:

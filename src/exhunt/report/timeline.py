@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from exhunt.model import Finding, HuntResult, iso, utc
+from exhunt.model import Finding, HostAssessment, HuntResult, iso, utc
 from exhunt.report.csvsafe import spreadsheet_safe
 
 FIELDS = (
@@ -80,39 +80,99 @@ def rows(result: HuntResult, undated: bool = False) -> Iterator[dict[str, str | 
     """Flat timeline rows in time order, host by host. Findings without a time are skipped,
     unless `undated` (the findings table of `exhunt hunt --csv`): they come last, time empty."""
     for host in result.hosts:
-        for f in sorted(host.findings, key=Finding.sort_key):
-            if f.timestamp is None and not undated:
-                continue
-            ts = utc(f.timestamp) if f.timestamp is not None else None
-            micros: str | int = (ts - _EPOCH) // timedelta(microseconds=1) if ts is not None else ""
-            row: dict[str, str | int] = {
-                "message": _message(host.host, f),
-                "datetime": iso(ts) or "",
-                "timestamp_desc": TIMESTAMP_DESC if ts is not None else "",
-                "timestamp": micros,
-                "host": host.host,
-                "rule_id": f.rule_id,
-                "rule_version": f.rule_version,
-                "title": f.title,
-                "severity": str(f.severity),
-                "category": f.category,
-                "implies": str(f.implies),
-                "chain": f.chain or "",
-                "cves": " ".join(f.cves),
-                "source_ip": f.source_ip or "",
-                "path": f.evidence.path,
-                "line": f.evidence.line if f.evidence.line is not None else "",
-                "record": f.evidence.record or "",
-                "sha256": f.evidence.sha256 or "",
-                "excerpt": f.evidence.excerpt or "",
-            }
-            for key, value in f.details:
-                row.setdefault(_detail_key(key), value)
-            yield {k: _clean(v) if isinstance(v, str) else v for k, v in row.items()}
+        yield from host_rows(host, undated)
 
 
 def _undated(result: HuntResult) -> int:
     return sum(1 for h in result.hosts for f in h.findings if f.timestamp is None)
+
+
+def host_rows(host: HostAssessment, undated: bool = False) -> Iterator[dict[str, str | int]]:
+    """One host's timeline rows in time order. Findings without a time are skipped, unless
+    `undated`: they come last, time empty."""
+    for f in sorted(host.findings, key=Finding.sort_key):
+        if f.timestamp is None and not undated:
+            continue
+        ts = utc(f.timestamp) if f.timestamp is not None else None
+        micros: str | int = (ts - _EPOCH) // timedelta(microseconds=1) if ts is not None else ""
+        row: dict[str, str | int] = {
+            "message": _message(host.host, f),
+            "datetime": iso(ts) or "",
+            "timestamp_desc": TIMESTAMP_DESC if ts is not None else "",
+            "timestamp": micros,
+            "host": host.host,
+            "rule_id": f.rule_id,
+            "rule_version": f.rule_version,
+            "title": f.title,
+            "severity": str(f.severity),
+            "category": f.category,
+            "implies": str(f.implies),
+            "chain": f.chain or "",
+            "cves": " ".join(f.cves),
+            "source_ip": f.source_ip or "",
+            "path": f.evidence.path,
+            "line": f.evidence.line if f.evidence.line is not None else "",
+            "record": f.evidence.record or "",
+            "sha256": f.evidence.sha256 or "",
+            "excerpt": f.evidence.excerpt or "",
+        }
+        for key, value in f.details:
+            row.setdefault(_detail_key(key), value)
+        yield {k: _clean(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
+class TimelineStream:
+    """The timeline written host by host as hosts finish, so a fleet hunt holds no host for it.
+
+    JSONL rows go straight to the file. A CSV header must name every column, and the `detail_*`
+    columns are known only at the end: rows go to a JSONL spool file beside the output (one line
+    each, nothing held in memory but the set of column names) and `close` copies them into the CSV,
+    spreadsheet-safe unless `safe` is false (`--csv-raw`).
+    """
+
+    def __init__(self, path: str | Path, safe: bool = True) -> None:
+        self.target = Path(path)
+        self._safe = safe
+        suffix = self.target.suffix.lower()
+        if suffix not in (".csv", ".jsonl"):
+            raise TimelineFormatError(f"timeline file must end in .csv or .jsonl, not {self.target.name!r}")
+        self._csv = suffix == ".csv"
+        self._spool = self.target.with_name(f".{self.target.name}.rows") if self._csv else self.target
+        # Open across the hunt, closed by `close` (also after Ctrl-C).
+        self._out: IO[str] = self._spool.open("w", encoding="utf-8", newline="\n")
+        self._extra: set[str] = set()
+        self.rows = 0
+        self.undated = 0
+
+    def add(self, host: HostAssessment) -> None:
+        for row in host_rows(host):
+            self._extra.update(k for k in row if k not in FIELDS)
+            self._out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self.rows += 1
+        self.undated += sum(1 for f in host.findings if f.timestamp is None)
+
+    def stats(self) -> TimelineStats:
+        return TimelineStats(self.rows, self.undated)
+
+    def close(self) -> TimelineStats:
+        self._out.close()
+        if self._csv:
+            try:
+                with (
+                    self._spool.open(encoding="utf-8") as spool,
+                    self.target.open("w", encoding="utf-8", newline="") as out,
+                ):
+                    fields = [*FIELDS, *sorted(self._extra)]
+                    writer = csv.DictWriter(out, fieldnames=fields, restval="", quoting=csv.QUOTE_MINIMAL)
+                    writer.writeheader()
+                    for line in spool:
+                        row = json.loads(line)
+                        writer.writerow(
+                            {k: spreadsheet_safe(v) if self._safe and isinstance(v, str) else v for k, v in row.items()}
+                        )
+            finally:
+                self._spool.unlink(missing_ok=True)
+        return self.stats()
 
 
 def write_csv(all_rows: list[dict[str, str | int]], out: IO[str], safe: bool = True) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TypeVar
 
 from exhunt.events.record import EventRecord
 from exhunt.hits import Hit, Reporter
 from exhunt.model import Account, AccountRole, EventFacet, EvidenceRef, FileFacet, ProcessFacet
+from exhunt.rules import rules_of
+
+P = TypeVar("P")
 
 # Folders IIS serves on an Exchange server (docs/logs.md#where-the-logs-are, docs/detection/proxylogon.md#web-log-rules), and the page types it runs.
 WEB_FOLDERS = (
@@ -25,6 +29,13 @@ PAGE_EXTENSIONS = frozenset(
 )
 _LOOPBACK_SHARE = re.compile(r"^\\\\(?:localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)\\[a-z]\$", re.IGNORECASE)
 _IP_FIELDS = ("IpAddress", "SourceIp", "SourceAddress", "ClientIP", "ClientIPAddress", "SourceNetworkAddress")
+
+
+def each(detector: str, cls: type[P]) -> Iterator[tuple[str, P]]:
+    """(rule id, typed parameters) of every catalog rule whose `detector` is `detector`: what
+    an event detector runs, so another rule on it is a rule-file entry only."""
+    for r in rules_of(detector):
+        yield r.id, r.params_as(cls)
 
 
 def matching_group(text: str, groups: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:

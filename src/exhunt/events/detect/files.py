@@ -9,6 +9,7 @@ import re
 from exhunt.events.detect.common import (
     PAGE_EXTENSIONS,
     basename,
+    each,
     extension,
     in_web_folder,
     pid,
@@ -17,14 +18,13 @@ from exhunt.events.detect.common import (
 from exhunt.events.record import EventRecord
 from exhunt.hits import Reporter
 from exhunt.model import AccountRole, FileFacet, ProcessFacet
-from exhunt.ruleparams import DumpWritersParams, UmFileParams, WebScriptWriteParams, WritersParams
-from exhunt.rules import params
+from exhunt.ruleparams import DumpWritersParams, NoParams, UmFileParams, WebScriptWriteParams, WritersParams
 
-DROP = "EXH-EVT-WEBSHELL-DROP"
-WRITE = "EXH-EVT-WEB-SCRIPT-WRITE"
-UM_FILE = "EXH-EVT-26858-UM-FILE"
-DUMP_FILE = "EXH-EVT-LSASS-DUMP-FILE"
-AGENTS = "EXH-EVT-TRANSPORT-AGENT-CONFIG"
+DROP = "event-webshell-drop"
+WRITE = "event-web-script-write"
+UM_FILE = "event-um-file"
+DUMP_FILE = "event-dump-file"
+AGENTS = "event-transport-agent-config"
 
 # owa\auth\15.1.2176\..., the resources each Exchange update installs beside the pages
 _VERSION_FOLDER = re.compile(r"\\\d+\.\d+\.\d+(?:\.\d+)?\\")
@@ -59,39 +59,53 @@ def file_created(record: EventRecord, result: Reporter) -> None:
     }
     page = ext in PAGE_EXTENSIONS
     if page and in_web_folder(lowered):
-        if writer in params(DROP, WritersParams).writers:
-            _report(result, DROP, record, facts)
+        dropped = [rule_id for rule_id, p in each(DROP, WritersParams) if writer in p.writers]
+        for rule_id in dropped:
+            _report(result, rule_id, record, facts)
+        if dropped:
             return
         _ordinary_writer(writer, name, lowered, facts, record, result)
-    if writer in params(UM_FILE, UmFileParams).writers:
-        _um_write(name, ext, page, facts, record, result)
+    for rule_id, um in each(UM_FILE, UmFileParams):
+        if writer in um.writers:
+            _um_write(rule_id, um, name, ext, page, facts, record, result)
     if ext == ".dmp" or ".dmp." in name:
-        if "lsass" in name:
-            _report(result, DUMP_FILE, record, facts)
-        elif writer in params(DUMP_FILE, DumpWritersParams).dump_writers:
-            _report(result, DUMP_FILE, record, facts, "known-writer")
+        for rule_id, dump in each(DUMP_FILE, DumpWritersParams):
+            if "lsass" in name:
+                _report(result, rule_id, record, facts)
+            elif writer in dump.dump_writers:
+                _report(result, rule_id, record, facts, "known-writer")
     if name == "agents.config" and "\\transportroles\\" in lowered:
-        _report(result, AGENTS, record, facts)
+        for rule_id, _ in each(AGENTS, NoParams):
+            _report(result, rule_id, record, facts)
 
 
 def _ordinary_writer(
     writer: str, name: str, lowered: str, facts: dict[str, str], record: EventRecord, result: Reporter
 ) -> None:
-    if writer in params(WRITE, WebScriptWriteParams).installers:
-        result.suppress(WRITE, "page installed by Exchange setup or Windows servicing")
-    elif _VERSION_FOLDER.search(lowered):
-        result.suppress(WRITE, "page in a versioned Exchange resource folder")
-    elif name in params(WRITE, WebScriptWriteParams).shipped_pages:
-        result.suppress(WRITE, "name of a page Exchange ships in owa\\auth or ecp\\auth")
-    else:
-        _report(result, WRITE, record, facts)
+    for rule_id, p in each(WRITE, WebScriptWriteParams):
+        if writer in p.installers:
+            result.suppress(rule_id, "page installed by Exchange setup or Windows servicing")
+        elif _VERSION_FOLDER.search(lowered):
+            result.suppress(rule_id, "page in a versioned Exchange resource folder")
+        elif name in p.shipped_pages:
+            result.suppress(rule_id, "name of a page Exchange ships in owa\\auth or ecp\\auth")
+        else:
+            _report(result, rule_id, record, facts)
 
 
-def _um_write(name: str, ext: str, page: bool, facts: dict[str, str], record: EventRecord, result: Reporter) -> None:
-    p = params(UM_FILE, UmFileParams)
+def _um_write(
+    rule_id: str,
+    p: UmFileParams,
+    name: str,
+    ext: str,
+    page: bool,
+    facts: dict[str, str],
+    record: EventRecord,
+    result: Reporter,
+) -> None:
     if name in p.expected_names or ext in p.expected_extensions:
         return
     if page:
-        _report(result, UM_FILE, record, facts, "web-page")
+        _report(result, rule_id, record, facts, "web-page")
     else:
-        _report(result, UM_FILE, record, facts)
+        _report(result, rule_id, record, facts)

@@ -8,7 +8,7 @@ Rules and their parameters: `exhunt/data/rules/intrusion.toml`.
 
 from __future__ import annotations
 
-from exhunt.events.detect.common import basename, extension, in_web_folder, matching_group, report
+from exhunt.events.detect.common import basename, each, extension, in_web_folder, matching_group, report
 from exhunt.events.detect.lsass import benign_accessor
 from exhunt.events.detect.management import cmdlet_run
 from exhunt.events.detect.process import ProcessStart
@@ -25,29 +25,22 @@ from exhunt.ruleparams import (
     PatternGroupsParams,
     W3wpDropParams,
 )
-from exhunt.rules import params
 
-AV_WEBSHELL = "EXH-EVT-AV-WEBSHELL"
-LOGGING_OFF = "EXH-EVT-IIS-LOGGING-OFF"
-LOGS_DELETED = "EXH-EVT-WEB-LOGS-DELETED"
-NATIVE_MODULE = "EXH-EVT-IIS-NATIVE-MODULE"
-APPCMD_PASSWORDS = "EXH-EVT-APPCMD-PASSWORDS"
-EDGE_CHILD = "EXH-EVT-EDGETRANSPORT-CHILD"
-INBOX_RULE = "EXH-EVT-INBOX-RULE-CMDLET"
-EXPORT = "EXH-EVT-EXPORT-CMDLINE"
-TRANSPORT_AGENT = "EXH-EVT-TRANSPORT-AGENT-CMDLINE"
-W3WP_DROP = "EXH-EVT-W3WP-FILE-DROP"
-LSASS_SUSPECT = "EXH-EVT-LSASS-SUSPECT-ACCESS"
-MIMIKATZ = "EXH-EVT-MIMIKATZ"
+AV_WEBSHELL = "event-av-webshell"
+IIS_CONFIG = "event-iis-config-change"  # IIS logging off, native modules: commands and config events
+LOGS_DELETED = "event-log-deletion"
+EDGE_CHILD = "event-parent-child"
+CMDLETS = "event-cmdlet-patterns"  # inbox rules and forwarding: commands and Management events
+EXPORT = "event-export-command"
+W3WP_DROP = "event-w3wp-drop"
+LSASS_SUSPECT = "event-lsass-suspect"
+MIMIKATZ = "event-mimikatz"
 
-# Rules whose whole test is "all strings of one group are in the command line or script".
-_COMMAND_RULES: tuple[tuple[str, type[PatternGroupsParams | CommandConfigParams | LogDeletionParams]], ...] = (
-    (LOGGING_OFF, CommandConfigParams),
-    (NATIVE_MODULE, CommandConfigParams),
+# Detectors whose whole test on a command line or script is "all strings of one group are in it".
+_COMMAND_DETECTORS: tuple[tuple[str, type[PatternGroupsParams | CommandConfigParams | LogDeletionParams]], ...] = (
+    (IIS_CONFIG, CommandConfigParams),
     (LOGS_DELETED, LogDeletionParams),
-    (APPCMD_PASSWORDS, PatternGroupsParams),
-    (INBOX_RULE, PatternGroupsParams),
-    (TRANSPORT_AGENT, PatternGroupsParams),
+    (CMDLETS, PatternGroupsParams),
 )
 
 
@@ -75,35 +68,39 @@ def script_block(record: EventRecord, result: Reporter) -> None:
 
 def _process(start: ProcessStart, record: EventRecord, result: Reporter) -> None:
     facts = start.facts()
-    if basename(start.parent_image) in params(EDGE_CHILD, ParentChildParams).parents:
-        _edge_child(basename(start.image), facts, record, result)
+    for rule_id, p in each(EDGE_CHILD, ParentChildParams):
+        if basename(start.parent_image) in p.parents:
+            _edge_child(rule_id, p, basename(start.image), facts, record, result)
     if start.command_line:
         _command(start.command_line.lower(), facts, record, result)
 
 
 def _command(text: str, facts: dict[str, str], record: EventRecord, result: Reporter) -> None:
-    for rule_id, cls in _COMMAND_RULES:
-        group = matching_group(text, params(rule_id, cls).patterns)
+    for detector, cls in _COMMAND_DETECTORS:
+        for rule_id, p in each(detector, cls):
+            group = matching_group(text, p.patterns)
+            if group:
+                report(result, rule_id, record, {"matched": " + ".join(group), **facts})
+    for rule_id, export in each(EXPORT, ExportCommandParams):
+        group = matching_group(text, export.patterns)
+        if group:
+            web = any(marker in text for marker in export.web_markers)
+            report(result, rule_id, record, {"matched": " + ".join(group), **facts}, "to-web" if web else "hit")
+    for rule_id, mimikatz in each(MIMIKATZ, MimikatzParams):
+        group = matching_group(text, mimikatz.patterns)
         if group:
             report(result, rule_id, record, {"matched": " + ".join(group), **facts})
-    export = params(EXPORT, ExportCommandParams)
-    group = matching_group(text, export.patterns)
-    if group:
-        web = any(marker in text for marker in export.web_markers)
-        report(result, EXPORT, record, {"matched": " + ".join(group), **facts}, "to-web" if web else "hit")
-    group = matching_group(text, params(MIMIKATZ, MimikatzParams).patterns)
-    if group:
-        report(result, MIMIKATZ, record, {"matched": " + ".join(group), **facts})
 
 
-def _edge_child(child: str, facts: dict[str, str], record: EventRecord, result: Reporter) -> None:
-    p = params(EDGE_CHILD, ParentChildParams)
+def _edge_child(
+    rule_id: str, p: ParentChildParams, child: str, facts: dict[str, str], record: EventRecord, result: Reporter
+) -> None:
     if child in p.expected_children:
-        result.suppress(EDGE_CHILD, "Windows Error Reporting or a console host started by the transport service")
+        result.suppress(rule_id, "Windows Error Reporting or a console host started by the transport service")
     elif child in p.shells:
-        report(result, EDGE_CHILD, record, facts)
+        report(result, rule_id, record, facts)
     else:
-        report(result, EDGE_CHILD, record, facts, "other-program")
+        report(result, rule_id, record, facts, "other-program")
 
 
 # --- the MSExchange Management log ---------------------------------------------------------
@@ -115,9 +112,10 @@ def management_event(record: EventRecord, result: Reporter) -> None:
     if run is None:
         return
     text = f"{run.cmdlet} {run.parameters}".lower()
-    group = matching_group(text, params(INBOX_RULE, PatternGroupsParams).patterns)
-    if group:
-        report(result, INBOX_RULE, record, {"matched": " + ".join(group), **run.facts()})
+    for rule_id, p in each(CMDLETS, PatternGroupsParams):
+        group = matching_group(text, p.patterns)
+        if group:
+            report(result, rule_id, record, {"matched": " + ".join(group), **run.facts()})
 
 
 # --- IIS configuration log -----------------------------------------------------------------
@@ -133,8 +131,8 @@ def iis_config_change(record: EventRecord, result: Reporter) -> None:
         "old_value": record.get("OldValue"),
         "location": record.get("EffectiveLocation"),
     }
-    for rule_id in (LOGGING_OFF, NATIVE_MODULE):
-        group = matching_group(text, params(rule_id, CommandConfigParams).config_markers)
+    for rule_id, p in each(IIS_CONFIG, CommandConfigParams):
+        group = matching_group(text, p.config_markers)
         if group:
             report(result, rule_id, record, {"matched": " + ".join(group), **facts})
 
@@ -143,9 +141,12 @@ def iis_config_change(record: EventRecord, result: Reporter) -> None:
 
 
 def defender(record: EventRecord, result: Reporter) -> None:
-    p = params(AV_WEBSHELL, AvWebshellParams)
-    if record.event_id not in p.event_ids:
-        return
+    for rule_id, p in each(AV_WEBSHELL, AvWebshellParams):
+        if record.event_id in p.event_ids:
+            _defender(rule_id, p, record, result)
+
+
+def _defender(rule_id: str, p: AvWebshellParams, record: EventRecord, result: Reporter) -> None:
     threat = record.get("Threat Name") or record.get("ThreatName")
     path = record.get("Path")
     lowered_threat, lowered_path = threat.lower(), path.lower()
@@ -161,7 +162,7 @@ def defender(record: EventRecord, result: Reporter) -> None:
         "user": record.get("Detection User"),
         "web_shell_family": marker or "",
     }
-    report(result, AV_WEBSHELL, record, facts)
+    report(result, rule_id, record, facts)
 
 
 # --- Sysmon: files, deletions, process access ----------------------------------------------
@@ -173,11 +174,23 @@ def file_created(record: EventRecord, result: Reporter) -> None:
         return
     name = basename(target)
     facts = {"target_file": target, "image": record.get("Image"), "user": record.get("User")}
-    if name in params(MIMIKATZ, MimikatzParams).file_names:
-        report(result, MIMIKATZ, record, {"matched": name, **facts})
-    p = params(W3WP_DROP, W3wpDropParams)
-    if basename(record.get("Image")) not in p.writers:
-        return
+    for rule_id, mimikatz in each(MIMIKATZ, MimikatzParams):
+        if name in mimikatz.file_names:
+            report(result, rule_id, record, {"matched": name, **facts})
+    for rule_id, p in each(W3WP_DROP, W3wpDropParams):
+        if basename(record.get("Image")) in p.writers:
+            _w3wp_drop(rule_id, p, target, name, facts, record, result)
+
+
+def _w3wp_drop(
+    rule_id: str,
+    p: W3wpDropParams,
+    target: str,
+    name: str,
+    facts: dict[str, str],
+    record: EventRecord,
+    result: Reporter,
+) -> None:
     ext = extension(name)
     lowered = target.lower()
     if ext not in p.extensions or in_web_folder(lowered):
@@ -186,35 +199,40 @@ def file_created(record: EventRecord, result: Reporter) -> None:
         ext in p.compile_temp_extensions and any(folder in lowered for folder in p.compile_temp_folders)
     ):
         return  # ASP.NET compiling pages: routine, not worth a count
-    report(result, W3WP_DROP, record, facts)
+    report(result, rule_id, record, facts)
 
 
 def file_deleted(record: EventRecord, result: Reporter) -> None:
     """Sysmon 23 (file delete archived) and 26 (file delete logged)."""
     target = record.get("TargetFilename")
-    p = params(LOGS_DELETED, LogDeletionParams)
     lowered = target.lower()
-    if not any(folder in lowered for folder in p.log_folders) or extension(basename(lowered)) not in p.log_extensions:
-        return
-    if basename(record.get("Image")) in p.expected_deleters:
-        result.suppress(LOGS_DELETED, "log retention by Exchange or IIS itself")
-        return
-    report(
-        result, LOGS_DELETED, record, {"target_file": target, "image": record.get("Image"), "user": record.get("User")}
-    )
+    facts = {"target_file": target, "image": record.get("Image"), "user": record.get("User")}
+    for rule_id, p in each(LOGS_DELETED, LogDeletionParams):
+        if not any(folder in lowered for folder in p.log_folders):
+            continue
+        if extension(basename(lowered)) not in p.log_extensions:
+            continue
+        if basename(record.get("Image")) in p.expected_deleters:
+            result.suppress(rule_id, "log retention by Exchange or IIS itself")
+        else:
+            report(result, rule_id, record, facts)
 
 
 def process_access(record: EventRecord, result: Reporter) -> None:
     if basename(record.get("TargetImage")) != "lsass.exe":
         return
-    p = params(LSASS_SUSPECT, LsassSuspectParams)
+    for rule_id, p in each(LSASS_SUSPECT, LsassSuspectParams):
+        _lsass_suspect(rule_id, p, record, result)
+
+
+def _lsass_suspect(rule_id: str, p: LsassSuspectParams, record: EventRecord, result: Reporter) -> None:
     granted = record.get("GrantedAccess").strip().lower()
     trace = record.get("CallTrace").lower()
     marker = next((m for m in p.trace_markers if m in trace), None)
     if marker is None and granted not in p.access:
         return
     if benign_accessor(record.get("SourceImage"), granted, p.benign_accessors):
-        result.suppress(LSASS_SUSPECT, "LSASS read by a monitoring or cloud agent at its installed path")
+        result.suppress(rule_id, "LSASS read by a monitoring or cloud agent at its installed path")
         return
     facts = {
         "source_image": record.get("SourceImage"),
@@ -224,4 +242,4 @@ def process_access(record: EventRecord, result: Reporter) -> None:
         "source_process_id": record.get("SourceProcessId"),
         "call_trace": record.get("CallTrace"),
     }
-    report(result, LSASS_SUSPECT, record, facts)
+    report(result, rule_id, record, facts)

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from exhunt.events.detect.common import account, basename, pid, report
+from exhunt.events.detect.common import account, basename, each, pid, report
 from exhunt.events.record import EventRecord
 from exhunt.hits import Reporter
 from exhunt.model import AccountRole, ProcessFacet
 from exhunt.ruleparams import LsassAccessParams, LsassHandleParams
-from exhunt.rules import params
 
-ACCESS = "EXH-EVT-LSASS-ACCESS"
-HANDLE = "EXH-EVT-LSASS-HANDLE"
+ACCESS = "event-lsass-access"
+HANDLE = "event-lsass-handle"
 _VM_READ = 0x10
 
 
@@ -44,18 +43,19 @@ def process_access(record: EventRecord, result: Reporter) -> None:
         "source_process_id": record.get("SourceProcessId"),
         "call_trace": record.get("CallTrace"),
     }
-    library = next((lib for lib in params(ACCESS, LsassAccessParams).dump_libraries if lib in trace), None)
-    if library:
-        _report(result, ACCESS, record, {"dump_library": library, **facts})
-    elif granted in params(ACCESS, LsassAccessParams).dump_access:
-        if benign_accessor(record.get("SourceImage"), granted, params(ACCESS, LsassAccessParams).benign_accessors):
-            result.suppress(
-                ACCESS, "LSASS read by a monitoring or cloud agent at its installed path, with its usual rights"
-            )
-        elif source in params(ACCESS, LsassAccessParams).expected_accessors:
-            result.suppress(ACCESS, "dump-style access to LSASS by a Windows or security process")
-        else:
-            _report(result, ACCESS, record, facts, "dump-access")
+    for rule_id, p in each(ACCESS, LsassAccessParams):
+        library = next((lib for lib in p.dump_libraries if lib in trace), None)
+        if library:
+            _report(result, rule_id, record, {"dump_library": library, **facts})
+        elif granted in p.dump_access:
+            if benign_accessor(record.get("SourceImage"), granted, p.benign_accessors):
+                result.suppress(
+                    rule_id, "LSASS read by a monitoring or cloud agent at its installed path, with its usual rights"
+                )
+            elif source in p.expected_accessors:
+                result.suppress(rule_id, "dump-style access to LSASS by a Windows or security process")
+            else:
+                _report(result, rule_id, record, facts, "dump-access")
 
 
 def object_access(record: EventRecord, result: Reporter) -> None:
@@ -72,16 +72,17 @@ def object_access(record: EventRecord, result: Reporter) -> None:
         "user": account(record.get("SubjectDomainName"), record.get("SubjectUserName")),
         "process_id": record.get("ProcessId"),
     }
-    if process in params(HANDLE, LsassHandleParams).expected_accessors:
-        result.suppress(HANDLE, "LSASS memory read by a Windows or security process")
-    elif benign_accessor(record.get("ProcessName"), f"{mask:#x}", params(HANDLE, LsassHandleParams).benign_accessors):
-        result.suppress(
-            HANDLE, "LSASS read by a monitoring or cloud agent at its installed path, with its usual rights"
-        )
-    elif process in params(HANDLE, LsassHandleParams).dump_vectors:
-        _report(result, HANDLE, record, facts, "dump-vector")
-    else:
-        _report(result, HANDLE, record, facts)
+    for rule_id, p in each(HANDLE, LsassHandleParams):
+        if process in p.expected_accessors:
+            result.suppress(rule_id, "LSASS memory read by a Windows or security process")
+        elif benign_accessor(record.get("ProcessName"), f"{mask:#x}", p.benign_accessors):
+            result.suppress(
+                rule_id, "LSASS read by a monitoring or cloud agent at its installed path, with its usual rights"
+            )
+        elif process in p.dump_vectors:
+            _report(result, rule_id, record, facts, "dump-vector")
+        else:
+            _report(result, rule_id, record, facts)
 
 
 def benign_accessor(path: str, access: str, accessors: tuple[tuple[str, ...], ...]) -> bool:

@@ -10,20 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from exhunt.events.detect.common import is_web_path, report
+from exhunt.events.detect.common import each, is_web_path, report
 from exhunt.events.record import EventRecord
 from exhunt.hits import Reporter
 from exhunt.model import AccountRole
-from exhunt.ruleparams import CmdletsParams, RoleParams, ScriptMarkersParams
-from exhunt.rules import params
+from exhunt.ruleparams import CmdletsParams, NoParams, RoleParams, ScriptMarkersParams
 
-VDIR_SCRIPT = "EXH-EVT-VDIR-URL-SCRIPT"
-EXPORT_WEB = "EXH-EVT-MAILBOX-EXPORT-WEB"
-EXPORT = "EXH-EVT-MAILBOX-EXPORT"
-ROLE = "EXH-EVT-IMPORT-EXPORT-ROLE"
-REMOVED = "EXH-EVT-EXPORT-REQUEST-REMOVED"
-CERT_WEB = "EXH-EVT-CERT-REQUEST-WEB"
-AGENT = "EXH-EVT-TRANSPORT-AGENT"
+VDIR_SCRIPT = "event-vdir-script"
+EXPORT_WEB = "event-mailbox-export-web"
+EXPORT = "event-mailbox-export"
+ROLE = "event-import-export-role"
+REMOVED = "event-export-removed"
+CERT_WEB = "event-cert-request"
+AGENT = "event-transport-agent"
 
 # "suceeded" is how Exchange spells it in this message
 _MESSAGE = re.compile(r"Cmdlet\s+([A-Za-z]+-[A-Za-z0-9]+)\s*,\s*parameters\s*:?\s?(.*)", re.DOTALL)
@@ -59,6 +58,14 @@ _ROLES = {"caller": AccountRole.SUBJECT, "mailbox": AccountRole.TARGET, "user": 
 
 def _report(result: Reporter, rule_id: str, record: EventRecord, facts: dict[str, str], outcome: str = "hit") -> None:
     report(result, rule_id, record, facts, outcome, roles=_ROLES)
+
+
+def _report_all(
+    result: Reporter, detector: str, record: EventRecord, facts: dict[str, str], outcome: str = "hit"
+) -> None:
+    """Every rule of a detector whose test is the cmdlet itself."""
+    for rule_id, _ in each(detector, NoParams):
+        _report(result, rule_id, record, facts, outcome)
 
 
 def cmdlet_run(record: EventRecord) -> CmdletRun | None:
@@ -110,39 +117,40 @@ def management_event(record: EventRecord, result: Reporter) -> None:
     values = {key: value for key, (_, value) in named.items()}
     facts = run.facts()
     if _VDIR_CMDLET.match(name):
-        _vdir(run, named, facts, attempt, record, result)
+        for rule_id, p in each(VDIR_SCRIPT, ScriptMarkersParams):
+            _vdir(rule_id, p.script_markers, run, named, facts, attempt, record, result)
     elif name == "new-mailboxexportrequest":
         path = values.get("filepath", "")
         facts = {"file_path": path, "mailbox": values.get("mailbox", ""), **facts}
         if is_web_path(path):
-            _report(result, EXPORT_WEB, record, facts, attempt)
+            _report_all(result, EXPORT_WEB, record, facts, attempt)
         else:
-            _report(result, EXPORT, record, facts)
+            _report_all(result, EXPORT, record, facts)
     elif name == "new-managementroleassignment":
         role = values.get("role", "")
-        if params(ROLE, RoleParams).role in role.lower():
-            _report(result, ROLE, record, {"role": role, "user": values.get("user", ""), **facts})
+        for rule_id, wanted in each(ROLE, RoleParams):
+            if wanted.role in role.lower():
+                _report(result, rule_id, record, {"role": role, "user": values.get("user", ""), **facts})
     elif name == "remove-mailboxexportrequest":
-        _report(result, REMOVED, record, {"identity": values.get("identity", ""), **facts})
+        _report_all(result, REMOVED, record, {"identity": values.get("identity", ""), **facts})
     elif name == "new-exchangecertificate":
         path = values.get("requestfile", "")
         if is_web_path(path):
-            _report(result, CERT_WEB, record, {"request_file": path, **facts}, attempt)
-    elif name in params(AGENT, CmdletsParams).cmdlets:
-        _report(
-            result,
-            AGENT,
-            record,
-            {
-                "agent": values.get("name") or values.get("identity", ""),
-                "assembly_path": values.get("assemblypath", ""),
-                "factory": values.get("transportagentfactory", ""),
-                **facts,
-            },
-        )
+            _report_all(result, CERT_WEB, record, {"request_file": path, **facts}, attempt)
+    agent = {
+        "agent": values.get("name") or values.get("identity", ""),
+        "assembly_path": values.get("assemblypath", ""),
+        "factory": values.get("transportagentfactory", ""),
+        **facts,
+    }
+    for rule_id, cmdlets in each(AGENT, CmdletsParams):
+        if name in cmdlets.cmdlets:
+            _report(result, rule_id, record, agent)
 
 
 def _vdir(
+    rule_id: str,
+    markers: tuple[str, ...],
     run: CmdletRun,
     named: dict[str, tuple[str, str]],
     facts: dict[str, str],
@@ -150,13 +158,12 @@ def _vdir(
     record: EventRecord,
     result: Reporter,
 ) -> None:
-    markers = params(VDIR_SCRIPT, ScriptMarkersParams).script_markers
     for key, (name, value) in named.items():
         if key.endswith("url") and any(m in value.lower() for m in markers):
             identity = named.get("identity", ("", ""))[1]
             _report(
                 result,
-                VDIR_SCRIPT,
+                rule_id,
                 record,
                 {"parameter": f"-{name}", "url": value, "identity": identity, **facts},
                 attempt,
@@ -165,4 +172,4 @@ def _vdir(
     # parameters the parser could not split (odd quoting): the whole list still tells
     text = run.parameters.lower()
     if "url" in text and any(m in text for m in markers):
-        _report(result, VDIR_SCRIPT, record, facts, attempt)
+        _report(result, rule_id, record, facts, attempt)

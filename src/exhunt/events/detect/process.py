@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from exhunt.events.detect.common import (
     account,
     basename,
+    each,
     matching_group,
     pid,
     report,
@@ -21,6 +21,7 @@ from exhunt.model import AccountRole, ProcessFacet
 from exhunt.ruleparams import (
     ExpectedChildrenParams,
     MarkersParams,
+    NoParams,
     OrdinalParams,
     PatternGroupsParams,
     SnapinParams,
@@ -28,18 +29,17 @@ from exhunt.ruleparams import (
     UmChildParams,
     W3wpShellParams,
 )
-from exhunt.rules import params
 
-UM_CHILD = "EXH-EVT-26857-UM-CHILD"
-W3WP_SHELL = "EXH-EVT-W3WP-SHELL"
-W3WP_CHILD = "EXH-EVT-W3WP-CHILD"
-CHOPPER = "EXH-EVT-CHOPPER-CMD"
-COMSVCS = "EXH-EVT-COMSVCS-MINIDUMP"
-LSASS_TOOL = "EXH-EVT-LSASS-DUMP-TOOL"
-STAGING = "EXH-EVT-STAGING-ARCHIVE"
-SNAPIN = "EXH-EVT-EXCHANGE-SNAPIN"
-HIDDEN = "EXH-EVT-ASPX-HIDDEN"
-HAFNIUM = "EXH-EVT-HAFNIUM-TTP"
+UM_CHILD = "event-um-child"
+W3WP_SHELL = "event-w3wp-shell"
+W3WP_CHILD = "event-w3wp-child"
+CHOPPER = "event-chopper"
+COMSVCS = "event-comsvcs"
+LSASS_TOOL = "event-lsass-dump-tool"  # pattern groups, tried only when comsvcs did not fire
+STAGING = "event-staging"
+SNAPIN = "event-snapin"
+HIDDEN = "event-hidden-page"
+PATTERNS = "event-command-patterns"  # HAFNIUM's tools, appcmd password listing, agent installs
 
 _APP_POOL = re.compile(r'-ap\s+"([^"]*)"|-ap\s+(\S+)', re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
@@ -135,46 +135,50 @@ def script_block(record: EventRecord, result: Reporter) -> None:
     facts = {"script_block": text, "script_path": record.get("Path"), "script_block_id": record.get("ScriptBlockId")}
     lowered = text.lower()
     _credential_dumping(lowered, facts, record, result)
-    group = matching_group(lowered, params(HAFNIUM, PatternGroupsParams).patterns)
-    if group:
-        _report(result, HAFNIUM, record, {"matched": " + ".join(group), **facts})
+    _command_patterns(lowered, facts, record, result)
 
 
 def _process(start: ProcessStart, record: EventRecord, result: Reporter) -> None:
     child = basename(start.image)
     parent = basename(start.parent_image)
-    if parent in params(UM_CHILD, UmChildParams).parents:
-        _um_child(start, child, record, result)
-    elif parent == "w3wp.exe":
+    for rule_id, um in each(UM_CHILD, UmChildParams):
+        if parent in um.parents:
+            _um_child(rule_id, um, start, child, record, result)
+    if parent == "w3wp.exe":
         _w3wp_child(start, child, record, result)
     command = start.command_line.lower()
     if not command:
         return
     facts = start.facts()
     compact = _SPACES.sub("", command)  # chopper builds its commands without spaces; some echo with
-    markers = [m for m, bare in _chopper_markers() if bare in compact]
-    if markers:
-        _report(result, CHOPPER, record, {"matched": ", ".join(markers), **facts})
+    for rule_id, chopper in each(CHOPPER, MarkersParams):
+        markers = [m for m in chopper.markers if _SPACES.sub("", m) in compact]
+        if markers:
+            _report(result, rule_id, record, {"matched": ", ".join(markers), **facts})
     _credential_dumping(command, facts, record, result)
     _staging(command, child, facts, record, result)
-    _snapin(command, parent, start, facts, record, result)
+    _snapin(command, parent, facts, record, result)
     if ".aspx" in command and "+h" in command.partition("attrib")[2]:
-        _report(result, HIDDEN, record, facts)
-    group = matching_group(command, params(HAFNIUM, PatternGroupsParams).patterns)
-    if group:
-        _report(result, HAFNIUM, record, {"matched": " + ".join(group), **facts})
+        for rule_id, _ in each(HIDDEN, NoParams):
+            _report(result, rule_id, record, facts)
+    _command_patterns(command, facts, record, result)
 
 
-@cache
-def _chopper_markers() -> tuple[tuple[str, str], ...]:
-    return tuple((m, _SPACES.sub("", m)) for m in params(CHOPPER, MarkersParams).markers)
+def _command_patterns(text: str, facts: dict[str, str], record: EventRecord, result: Reporter) -> None:
+    """Rules whose whole test is "all strings of one group are in the command line or script"."""
+    for rule_id, p in each(PATTERNS, PatternGroupsParams):
+        group = matching_group(text, p.patterns)
+        if group:
+            _report(result, rule_id, record, {"matched": " + ".join(group), **facts})
 
 
-def _um_child(start: ProcessStart, child: str, record: EventRecord, result: Reporter) -> None:
-    if child in params(UM_CHILD, UmChildParams).error_reporting:
-        result.suppress(UM_CHILD, "Windows Error Reporting started by a Unified Messaging process")
-    elif child not in params(UM_CHILD, UmChildParams).expected_children:
-        _report(result, UM_CHILD, record, start.facts())
+def _um_child(
+    rule_id: str, p: UmChildParams, start: ProcessStart, child: str, record: EventRecord, result: Reporter
+) -> None:
+    if child in p.error_reporting:
+        result.suppress(rule_id, "Windows Error Reporting started by a Unified Messaging process")
+    elif child not in p.expected_children:
+        _report(result, rule_id, record, start.facts())
 
 
 def _w3wp_child(start: ProcessStart, child: str, record: EventRecord, result: Reporter) -> None:
@@ -183,44 +187,52 @@ def _w3wp_child(start: ProcessStart, child: str, record: EventRecord, result: Re
     app_pool = (pool.group(1) or pool.group(2)) if pool else ""
     if app_pool:
         facts["app_pool"] = app_pool
-    if child in params(W3WP_SHELL, W3wpShellParams).shells:
-        marker = params(W3WP_SHELL, W3wpShellParams).exchange_pool_marker
-        exchange = not start.parent_command_line or marker in start.parent_command_line.lower()
-        _report(result, W3WP_SHELL, record, facts, "hit" if exchange else "other-pool")
-    elif child and child not in params(W3WP_CHILD, ExpectedChildrenParams).expected_children:
-        _report(result, W3WP_CHILD, record, facts)
+    shells = [(rule_id, p) for rule_id, p in each(W3WP_SHELL, W3wpShellParams) if child in p.shells]
+    for rule_id, p in shells:
+        exchange = not start.parent_command_line or p.exchange_pool_marker in start.parent_command_line.lower()
+        _report(result, rule_id, record, facts, "hit" if exchange else "other-pool")
+    if shells or not child:
+        return
+    for rule_id, expected in each(W3WP_CHILD, ExpectedChildrenParams):
+        if child not in expected.expected_children:
+            _report(result, rule_id, record, facts)
 
 
 def _credential_dumping(text: str, facts: dict[str, str], record: EventRecord, result: Reporter) -> None:
-    if "comsvcs" in text and (
-        "minidump" in text or params(COMSVCS, OrdinalParams).ordinal in text or "#+24" in text or "#-4294967272" in text
-    ):
-        _report(result, COMSVCS, record, facts)
-        return
-    group = matching_group(text, params(LSASS_TOOL, PatternGroupsParams).patterns)
-    if group:
-        _report(result, LSASS_TOOL, record, {"matched": " + ".join(group), **facts})
+    if "comsvcs" in text:
+        minidump = [
+            rule_id
+            for rule_id, p in each(COMSVCS, OrdinalParams)
+            if "minidump" in text or p.ordinal in text or "#+24" in text or "#-4294967272" in text
+        ]
+        for rule_id in minidump:
+            _report(result, rule_id, record, facts)
+        if minidump:
+            return
+    for rule_id, p in each(LSASS_TOOL, PatternGroupsParams):
+        group = matching_group(text, p.patterns)
+        if group:
+            _report(result, rule_id, record, {"matched": " + ".join(group), **facts})
 
 
 def _staging(command: str, child: str, facts: dict[str, str], record: EventRecord, result: Reporter) -> None:
     name = child.removesuffix(".exe")
-    if name not in params(STAGING, StagingParams).archivers and not _ARCHIVER.search(command):
-        return
-    hits = [t for t in params(STAGING, StagingParams).targets if t in command]
-    if not hits:
-        return
-    dump = any(t in {".dmp", "lsass"} for t in hits)
-    _report(result, STAGING, record, {"matched": ", ".join(hits), **facts}, "dump" if dump else "hit")
+    for rule_id, p in each(STAGING, StagingParams):
+        if name not in p.archivers and not _ARCHIVER.search(command):
+            continue
+        hits = [t for t in p.targets if t in command]
+        if hits:
+            dump = any(t in {".dmp", "lsass"} for t in hits)
+            _report(result, rule_id, record, {"matched": ", ".join(hits), **facts}, "dump" if dump else "hit")
 
 
-def _snapin(
-    command: str, parent: str, start: ProcessStart, facts: dict[str, str], record: EventRecord, result: Reporter
-) -> None:
-    if "add-pssnapin" not in command or not any(s in command for s in params(SNAPIN, SnapinParams).snapins):
+def _snapin(command: str, parent: str, facts: dict[str, str], record: EventRecord, result: Reporter) -> None:
+    if "add-pssnapin" not in command:
         return
-    if parent in params(SNAPIN, SnapinParams).setup_parents or _SPACES.sub(
-        "", params(SNAPIN, SnapinParams).setup_marker
-    ) in _SPACES.sub("", command):
-        result.suppress(SNAPIN, "Exchange setup loading its own snap-in")
-        return
-    _report(result, SNAPIN, record, facts)
+    for rule_id, p in each(SNAPIN, SnapinParams):
+        if not any(s in command for s in p.snapins):
+            continue
+        if parent in p.setup_parents or _SPACES.sub("", p.setup_marker) in _SPACES.sub("", command):
+            result.suppress(rule_id, "Exchange setup loading its own snap-in")
+        else:
+            _report(result, rule_id, record, facts)

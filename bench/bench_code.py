@@ -1,0 +1,189 @@
+"""Detection and false positives of the file hunt on public ASP.NET shells and WebForms files.
+
+    python bench/code_corpus.py --out /work/corpora          # gather the corpora (manifest in bench/)
+    python bench/bench_code.py --corpora /work/corpora --signature-base /path/to/signature-base
+
+Three detectors over the same files, side by side:
+  * exhunt's file hunt as it was before code analysis (indicators, YARA content rules,
+    heuristics: `settings={"code_analysis": False}`),
+  * exhunt's file hunt with code analysis (the default),
+  * yara-x with Neo23x0/signature-base's rules (`yara/*.yar` of a local checkout, compiled at
+    benchmark time; files that do not compile with yara-x are left out and counted).
+A shell is detected by exhunt when a finding of medium or above names it, by signature-base when
+any rule matches; a benign file is a false positive on the same terms. Shells are reported per
+split of the manifest: `dev` (rules may be written from it) and `held-out` (never looked at).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yara_x
+
+from exhunt.analyzers import HostContext, HuntOptions
+from exhunt.analyzers.files import FILE_HUNT
+from exhunt.evidence.base import EvidenceFile, FileRef
+from exhunt.model import ArtefactKind
+
+MANIFEST = Path(__file__).resolve().parent / "code_corpus_manifest.tsv"
+EXTERNALS = ("filename", "filepath", "extension", "filetype", "owner")
+
+
+def exhunt_verdicts(paths: list[str], code: bool) -> list[tuple[str, bool, str]]:
+    options = HuntOptions(settings={"code_analysis": code})
+    ctx = HostContext("BENCH", None, options)
+    out = []
+    for p in paths:
+        path = Path(p)
+        kind = ArtefactKind.IIS_CONFIG if path.name.endswith("web.config") else ArtefactKind.FILE
+        ef = EvidenceFile(FileRef(str(path)), path.name, kind, path.stat().st_size, datetime.now(UTC), None)
+        result = FILE_HUNT.analyze(ef, ctx)
+        hits = sorted({f.rule_id for f in result.findings if f.severity.rank >= 2})
+        out.append((p, bool(hits), ",".join(hits)))
+    return out
+
+
+def signature_base(root: Path) -> tuple[yara_x.Rules, int, int]:
+    compiler = yara_x.Compiler(relaxed_re_syntax=True)
+    for key in EXTERNALS:
+        compiler.define_global(key, "")
+    good = bad = 0
+    for rule_file in sorted((root / "yara").glob("*.yar")):
+        text = rule_file.read_text(encoding="utf-8", errors="replace")
+        trial = yara_x.Compiler(relaxed_re_syntax=True)
+        for key in EXTERNALS:
+            trial.define_global(key, "")
+        try:
+            trial.add_source(text, origin=str(rule_file))
+            trial.build()
+        except yara_x.CompileError:
+            bad += 1
+            continue
+        compiler.new_namespace(f"n{good}")
+        compiler.add_source(text, origin=str(rule_file))
+        good += 1
+    return compiler.build(), good, bad
+
+
+_SB: yara_x.Rules | None = None
+
+
+def _sb_init(root: str) -> None:
+    global _SB
+    _SB = signature_base(Path(root))[0]
+
+
+def sb_verdicts(paths: list[str]) -> list[tuple[str, bool, str]]:
+    assert _SB is not None
+    scanner = yara_x.Scanner(_SB)
+    scanner.set_timeout(30)
+    out = []
+    for p in paths:
+        name = Path(p).name
+        scanner.set_global("filename", name)
+        scanner.set_global("filepath", p)
+        scanner.set_global("extension", "." + name.rsplit(".", 1)[-1])
+        try:
+            rules = [r.identifier for r in scanner.scan(Path(p).read_bytes()).matching_rules]
+        except yara_x.ScanError:
+            rules = []
+        out.append((p, bool(rules), ",".join(rules[:3])))
+    return out
+
+
+def chunks(items: list[str], n: int) -> list[list[str]]:
+    return [items[i : i + n] for i in range(0, len(items), n)]
+
+
+def run_all(
+    paths: list[str], jobs: int, fn: object, *args: object, init: object = None, initargs: tuple[object, ...] = ()
+) -> dict[str, tuple[bool, str]]:
+    out: dict[str, tuple[bool, str]] = {}
+    with ProcessPoolExecutor(jobs, initializer=init, initargs=initargs) as pool:  # type: ignore[arg-type]
+        futures = [pool.submit(fn, batch, *args) for batch in chunks(paths, 50)]  # type: ignore[arg-type]
+        for f in futures:
+            for p, hit, why in f.result():
+                out[p] = (hit, why)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpora", type=Path, default=Path("/work/corpora"))
+    ap.add_argument("--signature-base", type=Path, help="a checkout of Neo23x0/signature-base (else left out)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--misses", action="store_true", help="list the shells each detector missed")
+    args = ap.parse_args()
+
+    split: dict[str, str] = {}
+    for line in MANIFEST.read_text(encoding="utf-8").splitlines()[1:]:
+        _repo, _commit, _path, digest, corpus, sp = line.split("\t")
+        split[digest[:16]] = sp if corpus == "shells" else "benign"
+    shells = sorted(str(p) for p in (args.corpora / "shells").iterdir())
+    benign = sorted(str(p) for p in (args.corpora / "benign").iterdir())
+    everything = shells + benign
+    print(f"corpora: {len(shells)} shells, {len(benign)} benign files", file=sys.stderr)
+
+    results: dict[str, dict[str, tuple[bool, str]]] = {}
+    timing: dict[str, float] = {}
+    detectors: list[tuple[str, object, tuple[object, ...], object, tuple[object, ...]]] = [
+        ("exhunt before code analysis", exhunt_verdicts, (False,), None, ()),
+        ("exhunt with code analysis", exhunt_verdicts, (True,), None, ()),
+    ]
+    if args.signature_base is not None:
+        detectors.append(("yara-x + signature-base", sb_verdicts, (), _sb_init, (str(args.signature_base),)))
+    for label, fn, extra, init, initargs in detectors:
+        t0 = time.perf_counter()
+        results[label] = run_all(everything, args.jobs, fn, *extra, init=init, initargs=initargs)
+        timing[label] = time.perf_counter() - t0
+        print(f"{label}: {timing[label]:.1f}s", file=sys.stderr)
+
+    if args.signature_base is not None:
+        _, good, bad = signature_base(args.signature_base)
+        print(f"signature-base: {good} rule files compiled with yara-x, {bad} did not compile (left out)\n")
+    groups = {
+        "dev": [p for p in shells if split.get(Path(p).name.split(".")[0]) == "dev"],
+        "held-out": [p for p in shells if split.get(Path(p).name.split(".")[0]) == "held-out"],
+    }
+    header = f"| detector | shells dev ({len(groups['dev'])}) | shells held-out ({len(groups['held-out'])}) | all shells ({len(shells)}) | FP on benign ({len(benign)}) | time |"
+    print(header)
+    print("|---|---|---|---|---|---|")
+    for label, res in results.items():
+        cells = []
+        for paths in (groups["dev"], groups["held-out"], shells):
+            n = sum(res[p][0] for p in paths)
+            cells.append(f"{n} ({100 * n / max(1, len(paths)):.1f} %)")
+        fp = sum(res[p][0] for p in benign)
+        cells.append(f"{fp} ({100 * fp / max(1, len(benign)):.2f} %)")
+        print(f"| {label} | {' | '.join(cells)} | {timing[label]:.0f} s |")
+    code_rules: Counter[str] = Counter()
+    for p in shells:
+        for r in results["exhunt with code analysis"][p][1].split(","):
+            if r.startswith("EXH-WS-CODE-"):
+                code_rules[r] += 1
+    print("\ncode rules firing on shells:", ", ".join(f"{r} {n}" for r, n in code_rules.most_common()))
+    fps = Counter(r for p in benign for r in results["exhunt with code analysis"][p][1].split(",") if r)
+    print("exhunt rules firing on benign files:", ", ".join(f"{r} {n}" for r, n in fps.most_common()) or "none")
+    if args.misses:
+        for label, res in results.items():
+            missed = [Path(p).name for p in shells if not res[p][0]]
+            print(f"\nmissed by {label} ({len(missed)}): {' '.join(missed)}")
+        print(
+            "\nbenign hits:",
+            " ".join(
+                f"{Path(p).name}:{results['exhunt with code analysis'][p][1]}"
+                for p in benign
+                if results["exhunt with code analysis"][p][0]
+            ),
+        )
+
+
+if __name__ == "__main__":
+    main()

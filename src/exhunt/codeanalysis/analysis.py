@@ -1,0 +1,338 @@
+"""One file's server code: extract, parse, fold, follow flows, and say what it can do.
+
+`analyze_code` is pure: bytes and a file name in, a `CodeReport` out. Each capability is a
+`Capability` naming its rule, the line of the sink, the chain in words ("takes the request body,
+base64-decodes it, decrypts it with AES (Rijndael) and loads it as an assembly") and the lines it
+runs through. Costs are bounded: code above `MAX_PARSE_BYTES` or a tree above the node budget
+goes to the token-level reader, and the deadline stops the analysis; each such limit is
+reported as a `CodeProblem` for the file.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from exhunt.codeanalysis.extract import CodeUnit, Extracted, Lang, UnitKind, extract
+from exhunt.codeanalysis.flow import Budget, SinkHit, SinkRule, Taint, UnitFlow
+from exhunt.codeanalysis.fold import as_bytes, decode_base64, show
+from exhunt.codeanalysis.syntax import error_share, parse
+from exhunt.codeanalysis.tokens import read_tokens
+from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, PATH_KINDS, SinkPattern
+from exhunt.ruleparams import (
+    CodeCloakParams,
+    CodeFlowParams,
+    CodeIncludeParams,
+    CodePlantedDllParams,
+    CodeToolkitParams,
+)
+from exhunt.rules import catalog, params
+
+MAX_PARSE_BYTES = 512 * 1024  # code beyond this is read token by token
+NODE_BUDGET = 400_000
+DEFAULT_DEADLINE = 5.0  # seconds per file
+_PADDED = re.compile(r"(?<=\w)/\*[^*\n]{0,80}\*/(?=\w)")
+_CRAWLER_CONTEXT = re.compile(r"useragent|user_agent|urlreferrer|http_referer|user-agent", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeProblem:
+    kind: str  # "limit", "timed-out", "unsupported"
+    message: str
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class Capability:
+    rule_id: str
+    line: int
+    chain: str
+    lines: tuple[int, ...]
+    api: str = ""
+    context: str = ""
+
+
+@dataclass(slots=True)
+class CodeReport:
+    capabilities: list[Capability] = field(default_factory=list)
+    folded: dict[str, int] = field(default_factory=dict)  # folded string -> line
+    problems: list[CodeProblem] = field(default_factory=list)
+    readers: set[str] = field(default_factory=set)  # "tree-sitter:csharp", "tokens:vb"...
+    languages: set[str] = field(default_factory=set)
+
+
+@cache
+def sink_rules() -> tuple[SinkRule, ...]:
+    """Every `code-flow` rule's sinks, in catalog order."""
+    out = []
+    for rule in catalog().values():
+        if rule.detector == "code-flow":
+            p = rule.params_as(CodeFlowParams)
+            out.append(SinkRule(rule.id, p.capability, tuple(SinkPattern.parse(a) for a in p.apis)))
+    return tuple(out)
+
+
+def depad(code: str, report: CodeReport, first_line: int) -> str:
+    """Join tokens split by comments (`e/*x*/v/*x*/a/*x*/l`), recording what they spelled."""
+    if "/*" not in code:
+        return code
+    joined = _PADDED.sub("", code)
+    if joined != code:
+        for m in re.finditer(r"\w+", joined):
+            word = m.group(0)
+            if len(word) > 2 and word not in code:
+                line = joined.count("\n", 0, m.start()) + first_line
+                report.folded.setdefault(f"{word} (comment-padded)", line)
+                if DANGEROUS_TEXT.search(word):
+                    report.capabilities.append(
+                        Capability(
+                            "EXH-WS-CODE-HIDDEN-NAME",
+                            line,
+                            f"spells '{word}' with comments between its letters",
+                            (line,),
+                        )
+                    )
+    return joined
+
+
+def analyze_code(
+    data: bytes, name: str, deadline_s: float = DEFAULT_DEADLINE, settings: Mapping[str, Any] | None = None
+) -> CodeReport:
+    report = CodeReport()
+    ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    text = _decode(data)
+    extracted = extract(text, ext)
+    deadline = time.monotonic() + deadline_s
+    rules = list(sink_rules())
+    hits: list[SinkHit] = []
+    for unit in extracted.units:
+        code = depad(unit.text, report, 1)
+        unit = CodeUnit(unit.lang, unit.kind, code, unit.first_line)
+        report.languages.add(str(unit.lang))
+        hits.extend(_analyze_unit(unit, rules, deadline, report, extracted.controls))
+    _judge(hits, name, extracted, report)
+    if not name.lower().endswith((".cs", ".vb", ".js")):
+        _toolkit(hits, report)
+    _includes(extracted, report)
+    _planted(extracted, text, len(data), report)
+    if not name.lower().endswith((".cs", ".vb", ".js")) or name.lower().endswith("global.asax.cs"):
+        _cloaking(text, report)
+    return report
+
+
+def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", "replace")
+    if len(data) >= 8 and data[1::2][:64].count(0) > 24:
+        return data.decode("utf-16-le", "replace")
+    return data.decode("utf-8", "replace")
+
+
+def _analyze_unit(
+    unit: CodeUnit, rules: list[SinkRule], deadline: float, report: CodeReport, controls: Mapping[str, str]
+) -> list[SinkHit]:
+    if not unit.text.strip():
+        return []
+    if len(unit.text) > MAX_PARSE_BYTES:
+        report.problems.append(
+            CodeProblem(
+                "limit",
+                f"{len(unit.text)} characters of {unit.lang} code: read token by token, not parsed",
+                unit.first_line,
+            )
+        )
+        return _tokens(unit, rules, report, controls)
+    parsed = parse(unit)
+    if isinstance(parsed, str):
+        report.problems.append(CodeProblem("unsupported", parsed, unit.first_line))
+        return _tokens(unit, rules, report, controls)
+    try:
+        flow = UnitFlow(parsed, unit.lang, rules, deadline, NODE_BUDGET, controls)
+        flow.run()
+    except Budget as exc:
+        kind = "timed-out" if exc.what == "deadline" else "limit"
+        report.problems.append(
+            CodeProblem(kind, f"{unit.lang} code analysis stopped: {exc.what}; read token by token", unit.first_line)
+        )
+        return _tokens(unit, rules, report, controls)
+    report.readers.add(f"tree-sitter:{unit.lang}")
+    for text_, line in flow.folded.items():
+        report.folded.setdefault(text_, line)
+    for line, shown in flow.hidden:
+        report.capabilities.append(
+            Capability("EXH-WS-CODE-HIDDEN-NAME", line, f"builds '{shown}' at run time", (line,))
+        )
+    hits = flow.hits
+    if error_share(parsed.tree.root_node) > 0.5:
+        hits = hits + _tokens(unit, rules, report, controls)
+    return hits
+
+
+def _tokens(unit: CodeUnit, rules: list[SinkRule], report: CodeReport, controls: Mapping[str, str]) -> list[SinkHit]:
+    if unit.kind is UnitKind.FILE and unit.first_line == 1:
+        return []  # a code file: its statements lie too far apart for token-level flows to mean much
+    report.readers.add(f"tokens:{unit.lang}")
+    result = read_tokens(unit.text[: MAX_PARSE_BYTES * 8], rules, controls=controls)
+    for text_, line in result.folded.items():
+        report.folded.setdefault(text_, line)
+    return result.hits
+
+
+def _context(hit: SinkHit, name: str) -> str:
+    method = (hit.method or "").lower()
+    lname = name.lower()
+    if lname.endswith("global.asax") and method.startswith("application_"):
+        return f"on every request (Global.asax {hit.method})"
+    if method == "processrequest":
+        return "in an HTTP handler"
+    if hit.taint is not None and "webmethod" in hit.taint.kinds:
+        return "in a web method"
+    return ""
+
+
+def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeReport) -> None:
+    code_file = name.lower().endswith((".cs", ".vb", ".js"))
+    for hit in hits:
+        flow = params(hit.rule_id, CodeFlowParams)
+        if code_file and not flow.in_code_files:
+            continue  # source files: an admin feature there is not a served page's back door
+        phrase = flow.phrase
+        if hit.capability == "embedded-assembly":
+            blob = next((v for v in hit.args if as_bytes(v) is not None or isinstance(v, str)), None)
+            data = as_bytes(blob) if blob is not None else None
+            if data is None and isinstance(blob, str):
+                data = decode_base64(blob)
+            if hit.taint is None and data is not None and data[:2] == b"MZ":
+                report.folded.setdefault(show(data), hit.line)
+                report.capabilities.append(
+                    Capability(hit.rule_id, hit.line, f"{phrase} ({show(data)})", (hit.line,), hit.api)
+                )
+            continue
+        t = hit.taint
+        if t is None:
+            continue
+        if hit.capability in {"file-manage", "file-read", "file-write", "registry"} and not (t.kinds & PATH_KINDS):
+            continue  # only a file name, or a path kept inside the site
+        if hit.capability == "dynamic-code" and t.kinds == frozenset({"client"}):
+            continue
+        context = _context(hit, name)
+        chain = _chain(t, phrase, hit, context)
+        lines = tuple(sorted(t.lines | {hit.line}))
+        report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))
+
+
+def _toolkit(hits: list[SinkHit], report: CodeReport) -> None:
+    """A page that holds the calls of several shell capabilities at once (commands, file
+    management, SQL...) with client input reaching at least one of them."""
+    rule_id = "EXH-WS-CODE-TOOLKIT"
+    kit = params(rule_id, CodeToolkitParams)
+    if not any(h.taint is not None and h.taint.kinds & PATH_KINDS for h in hits):
+        return
+    met: list[tuple[str, SinkHit]] = []
+    for group in kit.groups:
+        first = next((h for h in hits if h.capability in group), None)
+        if first is not None:
+            met.append((group[0], first))
+    if len(met) < kit.min_groups:
+        return
+    parts = [f"{_CAN.get(cap, cap)} ({h.api}, line {h.line})" for cap, h in met]
+    tainted = next(h for h in hits if h.taint is not None and h.taint.kinds & PATH_KINDS)
+    assert tainted.taint is not None
+    said = ", ".join(parts[:-1]) + " and " + parts[-1]
+    chain = f"{said} in one page; {' and '.join(tainted.taint.sources[:2])} reaches {tainted.api} (line {tainted.line})"
+    lines = tuple(sorted({h.line for _, h in met} | {tainted.line}))
+    report.capabilities.append(Capability(rule_id, met[0][1].line, f"can {chain}", lines, "toolkit"))
+
+
+_CAN = {
+    "process": "run commands",
+    "file-write": "write or manage files",
+    "sql": "open databases",
+    "registry": "open registry keys",
+    "tunnel": "open sockets",
+    "dynamic-code": "run code",
+}
+
+
+def _chain(t: Taint, phrase: str, hit: SinkHit, context: str) -> str:
+    sources = " and ".join(t.sources[:3]) or "request data"
+    steps = list(t.steps)
+    parts = [f"takes {sources}", *steps]
+    head = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if len(parts) > 1 else parts[0]
+    how = f" ({hit.api}{'; ' + hit.note if hit.note else ''})"
+    out = f"{head}, then {phrase}{how}"
+    if hit.capability == "dynamic-code" and any(isinstance(v, str) and v.lower() == "unsafe" for v in hit.args):
+        out += ' with the "unsafe" option'
+    if context:
+        out += f", {context}"
+    return out
+
+
+def _includes(extracted: Extracted, report: CodeReport) -> None:
+    rule_id = "EXH-WS-CODE-INCLUDE"
+    allowed = params(rule_id, CodeIncludeParams).code_extensions
+    for path, line in extracted.includes:
+        ext = "." + path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+        if ext not in allowed:
+            report.capabilities.append(
+                Capability(rule_id, line, f"includes server code from '{path}'", (line,), "#include")
+            )
+
+
+_TYPE_USE = re.compile(
+    r"\bnew\s+(?P<t>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)\s*\(|(?P<s>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){1,})\s*\.\s*\w+\s*\(\s*(?:this|Context|HttpContext\.Current|Me)\b"
+)
+_FRAMEWORK = ("system.", "microsoft.", "httpcontext.", "response.", "request.", "server.", "page.", "this.", "me.")
+
+
+def _planted(extracted: Extracted, text: str, size: int, report: CodeReport) -> None:
+    rule_id = "EXH-WS-CODE-PLANTED-DLL"
+    if size > params(rule_id, CodePlantedDllParams).max_page_bytes or not extracted.units:
+        return
+    if extracted.markup_chars > 400 or any(
+        u.kind is UnitKind.FILE and u.lang is not Lang.JSCRIPT and not extracted.directives for u in extracted.units
+    ):
+        return
+    code = " ".join(u.text for u in extracted.units)
+    for m in _TYPE_USE.finditer(code):
+        name = m.group("t") or m.group("s") or ""
+        if name.lower().startswith(_FRAMEWORK):
+            continue
+        line = text.count("\n", 0, text.find(name)) + 1 if name in text else 1
+        assemblies = [
+            d.attrs.get("name") or d.attrs.get("src") or ""
+            for d in extracted.directives
+            if d.name.lower() == "assembly"
+        ]
+        where = f" (assembly {', '.join(a for a in assemblies if a)})" if any(assemblies) else ""
+        report.capabilities.append(
+            Capability(
+                rule_id, line, f"only hands the request to {name}{where}, a class from a custom assembly", (line,), name
+            )
+        )
+        return
+
+
+def _cloaking(text: str, report: CodeReport) -> None:
+    rule_id = "EXH-WS-CODE-SEO-CLOAK"
+    low = text.lower()
+    if not _CRAWLER_CONTEXT.search(text):
+        return
+    words = params(rule_id, CodeCloakParams)
+    crawlers = [c for c in words.crawlers if f'"{c}' in low or f'{c}"' in low or f"|{c}" in low or f"{c}|" in low]
+    actions = [a for a in words.actions if a in low]
+    if len(crawlers) >= 2 and actions:
+        m = _CRAWLER_CONTEXT.search(text)
+        line = text.count("\n", 0, m.start()) + 1 if m else 1
+        report.capabilities.append(
+            Capability(
+                rule_id,
+                line,
+                f"compares the user agent or referer with crawler names ({', '.join(crawlers[:4])}) and then {', '.join(actions[:3])}",
+                (line,),
+            )
+        )

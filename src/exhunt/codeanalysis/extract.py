@@ -1,0 +1,236 @@
+"""Server-side code out of an ASP.NET file: what the compiler would see, at its original lines.
+
+A page (`.aspx .ascx .ashx .asmx .asax .soap .master`, and `web.config`, which IIS can be told
+to run) mixes markup with code: `<%@ %>` directives, `<% %>` statements, `<%= %>` / `<%: %>`
+expressions, `<script runat="server">` members, and, for handlers and services, a whole code
+file after the directive. Code files (`.cs .vb .js`) are code throughout. The extractor returns
+one `CodeUnit` per kind of code (members, statements, whole file), each padded with newlines so
+that line N of the unit is line N of the file. `<%# %>` data-binding expressions are kept apart:
+they are evaluated by the page's data binding and are not themselves a place to hide a shell.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from exhunt.codeanalysis.vocabulary import INPUT_CONTROLS
+
+
+class Lang(StrEnum):
+    CSHARP = "csharp"
+    VB = "vb"
+    JSCRIPT = "jscript"
+
+
+class UnitKind(StrEnum):
+    MEMBERS = "members"  # <script runat=server> bodies: fields, methods
+    STATEMENTS = "statements"  # <% %> blocks and <%= %> expressions, in page order
+    FILE = "file"  # a code file, or a handler/service after its directive
+
+
+@dataclass(frozen=True, slots=True)
+class CodeUnit:
+    lang: Lang
+    kind: UnitKind
+    text: str  # line-preserving: line N here is line N of the file
+    first_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    name: str  # Page, Control, WebHandler, WebService, Assembly, Import, Application...
+    attrs: dict[str, str]
+    line: int
+
+
+@dataclass(slots=True)
+class Extracted:
+    units: list[CodeUnit] = field(default_factory=list)
+    directives: list[Directive] = field(default_factory=list)
+    includes: list[tuple[str, int]] = field(default_factory=list)  # (path, line)
+    markup_chars: int = 0  # characters of the file outside any server code
+    binding_expressions: int = 0  # <%# %> seen (and left alone)
+    # Input controls declared in the markup (runat="server"): id (lower case) -> control class.
+    controls: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def code_chars(self) -> int:
+        return sum(len(u.text.strip()) for u in self.units)
+
+
+PAGE_EXTENSIONS = frozenset({".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".soap", ".master", ".config"})
+CODE_EXTENSIONS = {".cs": Lang.CSHARP, ".vb": Lang.VB, ".js": Lang.JSCRIPT}
+# Handlers and services: the code follows the directive in the same file.
+WHOLE_FILE_DIRECTIVES = frozenset({"webhandler", "webservice"})
+
+_BLOCK = re.compile(r"<%(?P<mark>[@=:#$]?)(?P<body>.*?)%>", re.S)
+_SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
+_RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
+_ATTR = re.compile(r"""(?P<k>[\w:.-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
+_DIRECTIVE_NAME = re.compile(r"^\s*(?P<name>[A-Za-z]+)\b(?!\s*=)")
+_CONTROL_TAG = re.compile(r"<(?P<tag>asp:[A-Za-z]+|input|textarea|select)\b(?P<attrs>[^<>]{0,2000})>", re.I)
+_INCLUDE = re.compile(r"<!--\s*#include\s+(?:file|virtual)\s*=\s*[\"']?(?P<path>[^\"'>]+?)[\"']?\s*-->", re.I)
+
+
+def language_of(value: str | None) -> Lang | None:
+    v = (value or "").strip().lower()
+    if v in {"c#", "cs", "csharp"}:
+        return Lang.CSHARP
+    if v in {"vb", "vbs", "vbscript", "visualbasic", "vb.net"}:
+        return Lang.VB
+    if v in {"jscript", "javascript", "js", "jscript.net", "ecmascript"}:
+        return Lang.JSCRIPT
+    return None
+
+
+def attributes(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in _ATTR.finditer(text):
+        out[m.group("k").lower()] = m.group("v1") or m.group("v2") or m.group("v3") or ""
+    return out
+
+
+def _line_at(text: str, offset: int, cache: list[int]) -> int:
+    # cache: [last_offset, last_line] so page-order lookups stay linear
+    last_off, last_line = cache
+    if offset < last_off:
+        last_off, last_line = 0, 1
+    line = last_line + text.count("\n", last_off, offset)
+    cache[0], cache[1] = offset, line
+    return line
+
+
+class _Padded:
+    """Code pieces placed at their file lines, separated by newlines (and `sep` on one line)."""
+
+    def __init__(self, sep: str) -> None:
+        self.parts: list[str] = []
+        self.line = 1
+        self.first: int | None = None
+        self.sep = sep
+
+    def add(self, code: str, line: int) -> None:
+        if self.first is None:
+            self.first = line
+        if line > self.line:
+            self.parts.append("\n" * (line - self.line))
+            self.line = line
+        elif self.parts:
+            self.parts.append(self.sep)
+        self.parts.append(code)
+        self.line += code.count("\n")
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def guess_language(code: str) -> Lang:
+    """For pages without a Language attribute: the language the code reads as."""
+    if re.search(r"(?im)^\s*(?:dim\s+\w|end\s+(?:sub|function|if|class)\b|sub\s+\w+\s*\()", code):
+        return Lang.VB
+    if re.search(r"\bfunction\s+\w*\s*\(|\bvar\s+\w+\s*=\s*new\s+ActiveXObject|\beval\s*\([^)]*\"unsafe\"", code):
+        return Lang.JSCRIPT
+    return Lang.CSHARP
+
+
+def input_controls(text: str) -> dict[str, str]:
+    """Server controls declared in the markup that carry client input: id -> control class."""
+    found: dict[str, str] = {}
+    if "runat" not in text.lower():
+        return found
+    for m in _CONTROL_TAG.finditer(text):
+        attrs_text = m.group("attrs")
+        if not _RUNAT.search(attrs_text):
+            continue
+        tag = m.group("tag").lower()
+        kind = INPUT_CONTROLS.get(tag)
+        if kind is None:
+            continue
+        attrs = {k.lower(): v for k, v in attributes(attrs_text).items()}
+        ident = attrs.get("id", "").strip()
+        if not ident.isidentifier():
+            continue
+        if tag == "input":
+            kind = {"file": "HtmlInputFile", "hidden": "HtmlInputHidden", "password": "HtmlInputPassword"}.get(
+                attrs.get("type", "").lower(), kind
+            )
+            if attrs.get("type", "").lower() in {"submit", "button", "reset", "image", "checkbox", "radio"}:
+                continue
+        found[ident.lower()] = kind
+    return found
+
+
+def extract(text: str, extension: str) -> Extracted:
+    """The server code of one file. `extension` is lower case with its dot."""
+    out = Extracted()
+    lang = CODE_EXTENSIONS.get(extension)
+    if lang is not None:
+        out.units.append(CodeUnit(lang, UnitKind.FILE, text, 1))
+        return out
+    cache = [0, 1]
+    page_lang: Lang | None = None
+    statements = _Padded("\n")
+    whole_from: int | None = None
+    taken: list[tuple[int, int]] = []
+
+    for m in _INCLUDE.finditer(text):
+        out.includes.append((m.group("path").strip(), _line_at(text, m.start(), [0, 1])))
+    out.controls = input_controls(text)
+
+    scripts: list[tuple[Lang | None, str, int]] = []
+    for m in _SCRIPT.finditer(text):
+        attrs = m.group("attrs")
+        if not _RUNAT.search(attrs):
+            continue
+        a = attributes(attrs)
+        body_start = m.start("body")
+        scripts.append((language_of(a.get("language")), m.group("body"), _line_at(text, body_start, [0, 1])))
+        taken.append((m.start(), m.end()))
+
+    pieces: list[tuple[str, str, int]] = []  # (mark, body, line)
+    for m in _BLOCK.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        mark, body = m.group("mark"), m.group("body")
+        line = _line_at(text, m.start("body"), cache)
+        taken.append((m.start(), m.end()))
+        if mark == "@":
+            d = _DIRECTIVE_NAME.match(body)
+            name = d.group("name") if d else "Page"
+            attrs = attributes(body[d.end() :] if d else body)
+            out.directives.append(Directive(name, attrs, line))
+            page_lang = page_lang or language_of(attrs.get("language"))
+            if name.lower() in WHOLE_FILE_DIRECTIVES and whole_from is None:
+                whole_from = m.end()
+            continue
+        if mark == "#":
+            out.binding_expressions += 1
+            continue
+        if mark == "$":
+            continue  # <%$ %> expression builders (connection strings, resources)
+        pieces.append((mark, body, line))
+
+    code_sample = " ".join(b for _, b, _ in pieces) + " ".join(s for _, s, _ in scripts)
+    if whole_from is not None:
+        rest = text[whole_from:]
+        code_sample += rest[:4096]
+    default = page_lang or guess_language(code_sample)
+
+    for mark, body, line in pieces:
+        statements.add(f"__out({body});" if mark in {"=", ":"} and body.strip() else body, line)
+    if pieces:
+        out.units.append(CodeUnit(default, UnitKind.STATEMENTS, statements.text(), statements.first or 1))
+    by_lang: dict[Lang, _Padded] = {}
+    for slang, body, line in scripts:
+        by_lang.setdefault(slang or default, _Padded("\n")).add(body, line)
+    for slang, padded in by_lang.items():
+        out.units.append(CodeUnit(slang, UnitKind.MEMBERS, padded.text(), padded.first or 1))
+    if whole_from is not None:
+        line = _line_at(text, whole_from, [0, 1])
+        out.units.append(CodeUnit(default, UnitKind.FILE, "\n" * (line - 1) + text[whole_from:], line))
+        taken.append((whole_from, len(text)))
+    covered = sum(e - s for s, e in taken)
+    out.markup_chars = max(0, len(text) - covered)
+    return out

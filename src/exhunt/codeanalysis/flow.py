@@ -1,0 +1,829 @@
+"""Flows from request data, through decoders and ciphers, to what a shell does with it.
+
+One `UnitFlow` per parsed unit (a page's statements, its members, a code file). Passes over the
+tree in document order, all bounded by a node budget and a deadline:
+
+1. methods, lambdas and one-line functions (for folding and for calls between methods);
+2. constants: what each local and field holds, folded (`fold.Folder`), and the declared or
+   constructed type of each variable (`new Process()`, `CreateObject("WScript.Shell")`);
+3. taint, to a fixed point: each variable assigned from request data, with the transforms on
+   the way (base64, AES/XOR, decompression), across assignments, property stores
+   (`psi.Arguments = ...`), stream reads and writes, the session, and calls between methods;
+4. sinks: each call or object creation matched against the rules' `apis` (with variables
+   replaced by their types, and reflection `GetMethod("..").Invoke` resolved by folding).
+
+Nothing is executed; the tree is only read.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from exhunt.codeanalysis.extract import Lang
+from exhunt.codeanalysis.fold import Callable1, Folder, TooDeep, Value, as_text, decode_literal, show
+from exhunt.codeanalysis.syntax import (
+    Parsed,
+    Role,
+    call_parts,
+    called,
+    dotted,
+    index_parts,
+    member_parts,
+    operator,
+    role,
+    text,
+    unwrap,
+)
+from exhunt.codeanalysis.vocabulary import (
+    CIPHER_CALLS,
+    CONTROL_MEMBERS,
+    DANGEROUS_TEXT,
+    NAME_ONLY,
+    PATH_KINDS,
+    READ_INTO,
+    SITE_FOLDERS,
+    SOURCE_MEMBERS,
+    TRANSFORMS,
+    WEB_PATH,
+    WRITE_INTO,
+    SinkPattern,
+    cipher_name,
+)
+
+
+class Budget(Exception):
+    """The unit used up its node budget or passed its deadline."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+@dataclass(frozen=True, slots=True)
+class Taint:
+    sources: tuple[str, ...]
+    kinds: frozenset[str]
+    steps: tuple[str, ...]
+    lines: frozenset[int]
+
+    def merge(self, other: Taint | None) -> Taint:
+        if other is None or other is self:
+            return self
+        return Taint(
+            _ordered(self.sources + other.sources),
+            self.kinds | other.kinds,
+            _ordered(self.steps + other.steps),
+            self.lines | other.lines,
+        )
+
+    def step(self, what: str, line: int) -> Taint:
+        if what in self.steps:
+            return self
+        return Taint(self.sources, self.kinds, (*self.steps, what), self.lines | {line})
+
+    def only(self, kinds: frozenset[str]) -> Taint:
+        return Taint(self.sources, kinds, self.steps, self.lines)
+
+
+def _ordered(items: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))[:8]
+
+
+def merge(a: Taint | None, b: Taint | None) -> Taint | None:
+    if a is None:
+        return b
+    return a.merge(b)
+
+
+@dataclass(frozen=True, slots=True)
+class SinkRule:
+    rule_id: str
+    capability: str
+    patterns: tuple[SinkPattern, ...]
+
+
+@dataclass(slots=True)
+class SinkHit:
+    rule_id: str
+    capability: str
+    api: str
+    line: int
+    taint: Taint | None
+    method: str | None
+    args: list[Value | None] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class _Method:
+    name: str
+    params: list[str]
+    node: Node
+    webmethod: bool
+    steps: tuple[str, ...] = ()
+
+
+# Where a page keeps values between requests. The view state round-trips through the client but
+# is signed by the server (MAC), so like the others it only carries what the page put there.
+_STORES = {"session", "application", "cache", "viewstate"}
+MAX_NESTING = 400
+_DECL_TYPES = {"variable_declaration", "local_declaration_statement", "field_declaration"}
+
+
+class UnitFlow:
+    def __init__(
+        self,
+        parsed: Parsed,
+        lang: Lang,
+        rules: list[SinkRule],
+        deadline: float,
+        node_budget: int,
+        controls: Mapping[str, str] | None = None,
+    ) -> None:
+        self.parsed = parsed
+        self.controls = dict(controls or {})  # input controls the page declares: id -> class
+        self.lang = lang
+        self.rules = rules
+        self.deadline = deadline
+        self.consts: dict[str, Value] = {}
+        self.types: dict[str, str] = {}
+        self.taints: dict[tuple[str | None, str], Taint] = {}
+        self.returns: dict[str, Taint] = {}
+        self.methods: dict[str, _Method] = {}
+        self.folder = Folder(self._lookup)
+        self.folded: dict[str, int] = {}  # folded string -> first line
+        self.hidden: list[tuple[int, str]] = []  # (line, dangerous folded text)
+        self.hits: list[SinkHit] = []
+        self.tainted_writes = False
+        self._memo: dict[int, Taint | None] = {}
+        self.fields: set[str] = set()  # class fields: one variable for every method
+        self._site_paths: set[str] = set()  # variables holding a fixed path inside the site
+        self.nodes = self._collect(node_budget)
+
+    # ------------------------------------------------------------------ plumbing
+    def line(self, node: Node) -> int:
+        return node.start_point[0] + 1 - self.parsed.line_shift
+
+    def _check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise Budget("deadline")
+
+    def _collect(self, budget: int) -> list[tuple[Node, str | None]]:
+        """Interesting nodes in document order, each with its enclosing method's name."""
+        out: list[tuple[Node, str | None]] = []
+        stack: list[tuple[Node, str | None, int]] = [(self.parsed.tree.root_node, None, 0)]
+        seen = 0
+        keep = {Role.CALL, Role.NEW, Role.DECL, Role.ASSIGN, Role.RETURN, Role.METHOD, Role.STRING, Role.INDEX}
+        while stack:
+            node, method, level = stack.pop()
+            seen += 1
+            if level > MAX_NESTING:
+                raise Budget(f"code nested more than {MAX_NESTING} levels deep")
+            if seen > budget:
+                raise Budget(f"more than {budget} syntax nodes")
+            if seen % 4096 == 0:
+                self._check_time()
+            r = role(node)
+            if r is Role.METHOD:
+                name_node = node.child_by_field_name("name")
+                method = text(name_node) or method
+                self._method(node, method or "?")
+            elif node.type == "call_statement" and node.named_child_count:
+                inner = unwrap(node.named_children[0])
+                if role(inner) is Role.BINARY and operator(inner) == "=":
+                    out.append((inner, method))  # VB: `x = value` parsed as a comparison statement
+            if r is Role.DECL and method is None:
+                name_node = node.child_by_field_name("name")
+                if name_node is not None:
+                    self.fields.add(text(name_node))
+            if r in keep:
+                out.append((node, method))
+            # A chain of one operator (a + b + c ...) nests left; it is one level, not thousands.
+            chained = r is Role.BINARY
+            stack.extend(
+                (c, method, level if chained and role(c) is Role.BINARY else level + 1)
+                for c in reversed(node.named_children)
+            )
+        return out
+
+    def _method(self, node: Node, name: str) -> None:
+        params_node = node.child_by_field_name("parameters")
+        params: list[str] = []
+        if params_node is not None:
+            for p in params_node.named_children:
+                n = p.child_by_field_name("name") or p.child_by_field_name("pattern")
+                if n is None and p.type == "identifier":
+                    n = p
+                if n is not None:
+                    params.append(text(n))
+        head = self.parsed.source[max(0, node.start_byte - 200) : node.start_byte].decode("utf-8", "replace")
+        webmethod = "webmethod" in (head + text(node)[:200]).lower().replace(" ", "")
+        body_text = text(node).lower()
+        steps: list[str] = []
+        if "^" in body_text or " xor " in body_text:
+            steps.append("XOR-decodes it")
+        if any(c in body_text for c in ("createdecryptor", "transformfinalblock", "cryptostream")):
+            steps.append(f"decrypts it with {cipher_name(body_text)}")
+        if "frombase64string" in body_text:
+            steps.append("base64-decodes it")
+        if "gzipstream" in body_text or "deflatestream" in body_text:
+            steps.append("decompresses it")
+        m = _Method(name, params, node, webmethod, tuple(steps))
+        self.methods.setdefault(name.lower(), m)
+        body = node.child_by_field_name("body")
+        ret = _single_return(body if body is not None else node)
+        if ret is not None:
+            self.folder.functions.setdefault(name.lower(), Callable1(params, ret))
+
+    def _lookup(self, name: str) -> Value | None:
+        return self.consts.get(name)
+
+    def fold(self, node: Node | None) -> Value | None:
+        try:
+            return self.folder.value(node)
+        except TooDeep:
+            raise Budget("expression nested too deep to fold") from None
+        except RecursionError:
+            raise Budget("expression nested too deep to fold") from None
+
+    def note_folded(self, node: Node, value: Value | None) -> None:
+        if value is None or role(unwrap(node)) in {Role.STRING, Role.INT, Role.CHAR, Role.IDENT}:
+            return
+        shown = show(value)
+        if len(shown) < 2 or shown.startswith("<array"):
+            return
+        if shown not in self.folded and len(self.folded) < 64:
+            self.folded[shown] = self.line(node)
+            if DANGEROUS_TEXT.search(shown.strip()):
+                self.hidden.append((self.line(node), shown))
+
+    # ------------------------------------------------------------------ passes
+    def run(self) -> None:
+        self._constants()
+        for _ in range(4):
+            before = (len(self.taints), sum(len(t.steps) + len(t.sources) for t in self.taints.values()))
+            self._memo.clear()
+            self._propagate()
+            after = (len(self.taints), sum(len(t.steps) + len(t.sources) for t in self.taints.values()))
+            if after == before:
+                break
+        self._memo.clear()
+        self._sinks()
+
+    def _targets(self, node: Node) -> tuple[Node | None, Node | None]:
+        """(left side, right side) of a declaration or an assignment."""
+        if node.type == "variable_declarator":
+            name = node.child_by_field_name("name") or (node.named_children[0] if node.named_child_count else None)
+            value = node.child_by_field_name("value")
+            if value is None and node.named_child_count > 1:
+                value = node.named_children[-1]
+            return name, value
+        if node.type == "dim_statement":
+            name = node.child_by_field_name("name")
+            value = node.child_by_field_name("initializer")
+            if value is None:
+                value = next((c for c in node.named_children if c.type == "expression" or role(c) is Role.NEW), None)
+            return name, value
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if left is None and node.named_child_count >= 2:
+            left, right = node.named_children[0], node.named_children[-1]
+        return (unwrap(left) if left is not None else None), right
+
+    def _constants(self) -> None:
+        for node, _method in self.nodes:
+            r = role(node)
+            if r not in {Role.DECL, Role.ASSIGN, Role.BINARY, Role.CALL}:
+                continue
+            if r is Role.CALL:
+                self._array_reverse(node)
+                continue
+            left, right = self._targets(node)
+            if left is None or right is None or role(left) is not Role.IDENT:
+                continue
+            name = text(left)
+            value_node = unwrap(right)
+            if role(value_node) is Role.LAMBDA:
+                self._lambda(name, value_node)
+                continue
+            self._type_of(name, node, value_node)
+            value = self.fold(value_node)
+            op = operator(node) if r is not Role.DECL else "="
+            if op in {"+=", "&="} and value is not None:
+                prior = self.consts.get(name)
+                value = (prior + value) if isinstance(prior, str) and isinstance(value, str) else None
+            if value is None:
+                self.consts.pop(name, None)
+            else:
+                self.consts[name] = value
+                self.note_folded(value_node, value)
+
+    def _array_reverse(self, node: Node) -> None:
+        callee, args = call_parts(node)
+        if dotted(callee).lower() == "array.reverse" and args and role(args[0]) is Role.IDENT:
+            name = text(args[0])
+            v = self.consts.get(name)
+            if isinstance(v, (list, str)):
+                self.consts[name] = v[::-1]
+
+    def _lambda(self, name: str, node: Node) -> None:
+        params: list[str] = []
+        p = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
+        if p is not None:
+            params = [text(c) for c in ([p] if p.type in {"identifier", "implicit_parameter"} else p.named_children)]
+            params = [x.split()[-1] for x in params if x]
+        elif node.type == "lambda_expression":
+            params = [text(c.named_children[0]) for c in node.named_children if c.type == "lambda_parameter"]
+        body = node.child_by_field_name("body")
+        if body is None and node.named_child_count:
+            body = node.named_children[-1]
+        if body is not None:
+            ret = _single_return(body) if body.type in {"block", "statement_block"} else body
+            if ret is not None:
+                self.folder.functions[name.lower()] = Callable1(params, ret)
+
+    def _type_of(self, name: str, decl: Node, value: Node) -> None:
+        r = role(value)
+        if r is Role.NEW:
+            callee, _ = call_parts(value)
+            self.types[name] = dotted(callee).lower().rsplit(".", 1)[-1].removesuffix("()")
+        elif r is Role.CALL:
+            callee, args = call_parts(value)
+            last = dotted(callee).lower().rsplit(".", 1)[-1]
+            if last in {"createobject", "activexobject"} and args:
+                prog = as_text(self.fold(args[0]))
+                if prog:
+                    self.types[name] = prog.lower()
+        parent = decl.parent
+        if parent is not None and parent.type in _DECL_TYPES:
+            t = parent.child_by_field_name("type")
+            if t is not None and text(t) not in {"var", ""}:
+                self.types.setdefault(name, text(t).lower().rsplit(".", 1)[-1])
+        if role(value) is Role.NEW and "activexobject" in self.types.get(name, ""):
+            _, args = call_parts(value)
+            prog = as_text(self.fold(args[0])) if args else None
+            if prog:
+                self.types[name] = prog.lower()
+
+    def _propagate(self) -> None:
+        for node, method in self.nodes:
+            r = role(node)
+            if r in {Role.DECL, Role.ASSIGN, Role.BINARY}:
+                left, right = self._targets(node)
+                if left is None or right is None:
+                    continue
+                t = self.taint(right, method)
+                if t is None:
+                    if role(left) is Role.IDENT and self._in_site(_leftmost(right), method):
+                        self._site_paths.add(text(left).lower())
+                    continue
+                self._store(left, t, method)
+            elif r is Role.CALL:
+                self._call_effects(node, method)
+            elif r is Role.RETURN and method:
+                expr = node.named_children[0] if node.named_child_count else None
+                t = self.taint(expr, method) if expr is not None else None
+                if t is not None:
+                    key = method.lower()
+                    self.returns[key] = t.merge(self.returns.get(key))
+            elif r is Role.METHOD and method:
+                m = self.methods.get(method.lower())
+                if m is not None and m.webmethod:
+                    for p in m.params:
+                        t = Taint(
+                            (f"web-method parameter '{p}'",), frozenset({"webmethod"}), (), frozenset({self.line(node)})
+                        )
+                        self._set((method, p), t)
+
+    def _set(self, key: tuple[str | None, str], t: Taint) -> None:
+        old = self.taints.get(key)
+        self.taints[key] = t if old is None else old.merge(t)
+
+    def _store(self, left: Node, t: Taint, method: str | None) -> None:
+        r = role(left)
+        if r is Role.INDEX:
+            obj, _ = index_parts(left)
+            if obj is not None and text(obj).lower().rsplit(".", 1)[-1] in _STORES:
+                store = text(obj).lower().rsplit(".", 1)[-1]
+                self._set((None, f"{store}:store"), t.step(f"keeps it in the {store}", self.line(left)))
+                return
+        base = _base_ident(left)
+        if base is None:
+            return
+        name = text(base)
+        self._set((None if name in self.fields else method, name), t)
+
+    def _call_effects(self, node: Node, method: str | None) -> None:
+        callee, args = call_parts(node)
+        if callee is None:
+            return
+        callee = unwrap(callee)
+        receiver, name = called(callee)
+        lname = name.lower()
+        # Calls to methods of this file: arguments flow into their parameters.
+        m = self.methods.get(lname)
+        if (m is not None and receiver is None) or (
+            m is not None and receiver is not None and text(receiver) == "this"
+        ):
+            for pname, arg in zip(m.params, args, strict=False):
+                t = self.taint(arg, method)
+                if t is not None:
+                    self._set((m.name, pname), t)
+        if receiver is None:
+            return
+        base = _base_ident(receiver)
+        arg_taint: Taint | None = None
+        for a in args:
+            arg_taint = merge(arg_taint, self.taint(a, method))
+        if arg_taint is not None and base is not None and lname in WRITE_INTO:
+            self._set((method, text(base)), arg_taint)
+            if lname.startswith("write"):
+                self.tainted_writes = True
+        rt = self.taint(receiver, method)
+        if rt is not None and lname in READ_INTO:
+            for a in args:
+                b = _base_ident(a)
+                if b is not None and role(b) is Role.IDENT:
+                    self._set((method, text(b)), rt)
+        if lname == "blockcopy" or (lname == "copy" and text(receiver).lower() == "array"):
+            src = self.taint(args[0], method) if args else None
+            if src is not None and len(args) >= 3:
+                b = _base_ident(args[2])
+                if b is not None:
+                    self._set((method, text(b)), src)
+
+    # ------------------------------------------------------------------ taint of an expression
+    def taint(self, node: Node | None, method: str | None, depth: int = 0) -> Taint | None:
+        if node is None:
+            return None
+        if depth > 150:
+            raise Budget("expression nested too deep to follow")
+        node = unwrap(node)
+        key = node.id
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None  # cycles
+        t = self._taint(node, method, depth)
+        self._memo[key] = t
+        return t
+
+    def _taint(self, node: Node, method: str | None, depth: int) -> Taint | None:
+        r = role(node)
+        if r in {Role.STRING, Role.INT, Role.CHAR, Role.LAMBDA}:
+            return None
+        if r is Role.IDENT:
+            name = text(node)
+            return self.taints.get((method, name)) or self.taints.get((None, name))
+        src = self._source(node)
+        if src is not None:
+            return src
+        if r is Role.BINARY:
+            out: Taint | None = None
+            stack = [node]
+            while stack:
+                cur = stack.pop()
+                if role(cur) is Role.BINARY:
+                    op = operator(cur)
+                    parts = [unwrap(c) for c in cur.named_children]
+                    sub: Taint | None = None
+                    for p in parts:
+                        if role(p) is Role.BINARY:
+                            stack.append(p)
+                        else:
+                            sub = merge(sub, self.taint(p, method, depth + 1))
+                    if sub is not None and op in {"^", "Xor"}:
+                        sub = sub.step("XOR-decodes it", self.line(cur))
+                    out = merge(out, sub)
+            if out is not None and operator(node) in {"+", "&"}:
+                first = _leftmost(node)
+                if self._in_site(first, method) or _fixed_folder(as_text(self.fold(first))):
+                    out = out.only(frozenset({"web-path"}))  # a path under a folder the code fixes
+            return out
+        if r is Role.MEMBER:
+            obj, _name = member_parts(node)
+            return self.taint(obj, method, depth + 1)
+        if r is Role.INDEX:
+            obj, _keys = index_parts(node)
+            if obj is not None and text(obj).lower().rsplit(".", 1)[-1] in _STORES:
+                return self.taints.get((None, f"{text(obj).lower().rsplit('.', 1)[-1]}:store"))
+            return self.taint(obj, method, depth + 1)
+        if r in {Role.CALL, Role.NEW}:
+            return self._call_taint(node, method, depth)
+        out = None
+        for c in node.named_children:
+            if role(c) in {Role.METHOD, Role.LAMBDA}:
+                continue
+            out = merge(out, self.taint(c, method, depth + 1))
+        return out
+
+    def _call_taint(self, node: Node, method: str | None, depth: int) -> Taint | None:
+        callee, args = call_parts(node)
+        callee = unwrap(callee) if callee is not None else None
+        receiver: Node | None = None
+        name = ""
+        if callee is not None and role(callee) is Role.MEMBER:
+            receiver, name = member_parts(callee)
+        elif callee is not None:
+            name = text(callee).rsplit(".", 1)[-1]
+        lname = name.lower().split("<")[0]
+        out: Taint | None = None
+        if receiver is not None:
+            out = self.taint(receiver, method, depth + 1)
+        for a in args:
+            out = merge(out, self.taint(a, method, depth + 1))
+        local = self.methods.get(lname)
+        if local is not None and (receiver is None or text(receiver) == "this"):
+            ret = self.returns.get(lname)
+            if out is not None:
+                for s in local.steps:
+                    out = out.step(s, self.line(node))
+                out = out.merge(ret) if ret is not None else out
+            else:
+                out = ret
+        if out is None:
+            return None
+        line = self.line(node)
+        step = TRANSFORMS.get(lname)
+        if step:
+            out = out.step(step, line)
+        if lname in CIPHER_CALLS:
+            out = out.step(f"decrypts it with {cipher_name(text(node) + ' ' + self._types_text())}", line)
+        if lname in NAME_ONLY:
+            out = out.only(frozenset({"name"}))
+        elif (
+            lname in WEB_PATH
+            or (lname == "combine" and args and self._in_site(args[0], method))
+            or (lname == "format" and args and _fixed_folder((as_text(self.fold(args[0])) or "").split("{")[0]))
+        ):
+            out = out.only(frozenset({"web-path"}))
+        return out
+
+    def _in_site(self, node: Node, method: str | None) -> bool:
+        """Whether a path starts at a folder of the site: `Server.MapPath(...)`, or a variable
+        holding such a path."""
+        node = unwrap(node)
+        r = role(node)
+        if r is Role.CALL:
+            callee, _ = call_parts(node)
+            return dotted(callee).lower().rsplit(".", 1)[-1] in WEB_PATH
+        if r is Role.IDENT:
+            t = self.taints.get((method, text(node))) or self.taints.get((None, text(node)))
+            if t is not None:
+                return t.kinds == frozenset({"web-path"})
+            return text(node).lower() in self._site_paths
+        return dotted(node).lower() in SITE_FOLDERS
+
+    def _types_text(self) -> str:
+        return " ".join(self.types.values())
+
+    def _source(self, node: Node) -> Taint | None:
+        """Request data named directly: Request.Form["x"], Request("x"), Request.InputStream..."""
+        r = role(node)
+        keys: list[Node] = []
+        if r is Role.INDEX:
+            obj, keys = index_parts(node)
+        elif r is Role.CALL:
+            obj, keys = call_parts(node)
+            obj = unwrap(obj) if obj is not None else None
+        elif r is Role.MEMBER:
+            obj = node
+        else:
+            return None
+        if obj is None:
+            return None
+        path = dotted(obj).lower().replace("()", "").split(".")
+        line = self.line(node)
+        control = self._control(path, line)
+        if control is not None:
+            return control
+        for i, seg in enumerate(path):
+            if seg != "request":
+                continue
+            rest = path[i + 1 :]
+            key = as_text(self.fold(keys[0])) if keys else None
+            keyed = f" '{key}'" if key else ""
+            if not rest:
+                if r is Role.MEMBER:
+                    return None  # the Request object itself, passed along
+                return Taint((f"request parameter{keyed}",), frozenset({"request"}), (), frozenset({line}))
+            member = rest[0]
+            if member in SOURCE_MEMBERS:
+                kind, desc = SOURCE_MEMBERS[member]
+                if member == "files" and len(rest) > 1 and rest[-1] == "filename":
+                    return Taint(("an uploaded file's name",), frozenset({"name"}), (), frozenset({line}))
+                if kind == "body" or member == "files":
+                    return Taint((desc,), frozenset({kind}), (), frozenset({line}))
+                if len(rest) == 1 and r is Role.MEMBER:
+                    if member in {"useragent", "urlreferrer", "rawurl", "url", "pathinfo"}:
+                        return Taint((desc,), frozenset({kind}), (), frozenset({line}))
+                    return Taint((f"{desc}s",), frozenset({kind}), (), frozenset({line}))
+                return Taint((f"{desc}{keyed}",), frozenset({kind}), (), frozenset({line}))
+            return None
+        return None
+
+    def _control(self, path: list[str], line: int) -> Taint | None:
+        """What the client posted back through a page control (`cmd.Text`, `up.PostedFile`)."""
+        while path and path[0] in {"this", "me", "page"}:
+            path = path[1:]
+        if len(path) < 2 or path[0] not in self.controls:
+            return None
+        kind = CONTROL_MEMBERS.get(path[1])
+        if kind is None:
+            return None
+        if path[-1] == "filename":
+            kind = "name"
+        shown = f"page control '{path[0]}' ({self.controls[path[0]]}.{path[1]})"
+        return Taint((shown,), frozenset({kind}), (), frozenset({line}))
+
+    # ------------------------------------------------------------------ sinks
+    def _resolved_path(self, callee: Node | None, is_new: bool) -> tuple[tuple[str, ...], bool]:
+        """Callee as lower-case segments with a leading variable replaced by its type."""
+        raw = dotted(callee).lower().replace("()", "").replace("[]", "")
+        parts = [p.split("<")[0] for p in raw.split(".") if p]
+        has_receiver = len(parts) > 1
+        if has_receiver and parts[0] in self.types:
+            typed = self.types[parts[0]].split(".")
+            parts = [*typed, *parts[1:]]
+        elif has_receiver and parts[0] in {"this", "base", "me"}:
+            parts = parts[1:]
+            has_receiver = len(parts) > 1
+        return tuple(parts), has_receiver
+
+    def _sinks(self) -> None:
+        for node, method in self.nodes:
+            r = role(node)
+            if r is Role.STRING:
+                self._literal(node)
+                continue
+            if r not in {Role.CALL, Role.NEW}:
+                continue
+            self._check_time()
+            callee, args = call_parts(node)
+            is_new = r is Role.NEW
+            path, has_receiver = self._resolved_path(callee, is_new)
+            values = [self.fold(a) for a in args]
+            for a, v in zip(args, values, strict=False):
+                self.note_folded(a, v)
+            if not is_new and path and path[-1] in {"invoke", "invokemember"}:
+                self._reflective(node, callee, args, method)
+            for rule in self.rules:
+                for pattern in rule.patterns:
+                    if pattern.matches(path, is_new, has_receiver):
+                        if pattern.label == "eval" and self.lang is not Lang.JSCRIPT:
+                            continue
+                        self._hit(rule, pattern.label, node, callee, args, values, method)
+                        break
+
+    def _hit(
+        self,
+        rule: SinkRule,
+        api: str,
+        node: Node,
+        callee: Node | None,
+        args: list[Node],
+        values: list[Value | None],
+        method: str | None,
+    ) -> None:
+        t: Taint | None = None
+        for a in args:
+            t = merge(t, self.taint(a, method))
+        receiver = None
+        if callee is not None and role(unwrap(callee)) is Role.MEMBER:
+            receiver, _ = member_parts(unwrap(callee))
+            t = merge(t, self.taint(receiver, method))
+        hit = SinkHit(rule.rule_id, rule.capability, api, self.line(node), t, method, values)
+        if rule.capability == "file-write":
+            hit.taint = self._write_taint(api, args, receiver, method)
+        self.hits.append(hit)
+
+    def _write_taint(self, api: str, args: list[Node], receiver: Node | None, method: str | None) -> Taint | None:
+        """A writer counts when the client picks both where and what (path and content)."""
+        path_t = self.taint(args[0], method) if args else None
+        if api.lower().endswith("saveas"):
+            content_t = self.taint(receiver, method) if receiver is not None else None
+        elif len(args) >= 2 and not api.lower().startswith(("new ", "file.create", "file.openwrite")):
+            content_t = self.taint(args[1], method)
+        else:
+            content_t = path_t if self.tainted_writes else None
+        if path_t is None or content_t is None or not path_t.kinds & PATH_KINDS:
+            return None  # a fixed path, a file name or a path kept in the site: not the client's choice
+        return path_t.merge(content_t)
+
+    def _reflective(self, node: Node, callee: Node | None, args: list[Node], method: str | None) -> None:
+        """`x.GetMethod("Lo" + "ad").Invoke(...)`: resolve the names by folding, match again."""
+        names: list[str] = []
+        cur = unwrap(callee) if callee is not None else None
+        for _ in range(8):
+            if cur is None or role(cur) is not Role.MEMBER:
+                break
+            obj, _n = member_parts(cur)
+            if obj is None or role(obj) is not Role.CALL:
+                cur = obj
+                continue
+            inner_callee, inner_args = call_parts(obj)
+            inner = dotted(inner_callee).lower().rsplit(".", 1)[-1].removesuffix("()")
+            if inner in {"getmethod", "gettype", "getproperty", "getfield"} and inner_args:
+                v = as_text(self.fold(inner_args[0]))
+                if v:
+                    names.insert(0, v)
+                    self.note_folded(inner_args[0], v)
+                holder = member_parts(unwrap(inner_callee))[0] if inner_callee is not None else None
+                if holder is not None and holder.type == "typeof_expression" and holder.named_child_count:
+                    names.insert(0, text(holder.named_children[-1]).rsplit(".", 1)[-1])
+            elif inner in {"load"}:
+                names.insert(0, "Assembly")
+            cur = unwrap(inner_callee) if inner_callee is not None else None
+        if not names:
+            return
+        path = tuple(".".join(names).lower().split("."))
+        for rule in self.rules:
+            for pattern in rule.patterns:
+                if pattern.matches(path, False, len(path) > 1):
+                    t: Taint | None = None
+                    for a in args:
+                        t = merge(t, self.taint(a, method))
+                    self.hits.append(
+                        SinkHit(
+                            rule.rule_id,
+                            rule.capability,
+                            pattern.label,
+                            self.line(node),
+                            t,
+                            method,
+                            [],
+                            f"called by reflection as {'.'.join(names)}",
+                        )
+                    )
+                    return
+
+    def _literal(self, node: Node) -> None:
+        raw = text(node)
+        if len(raw) < 20:
+            return
+        value = as_text(self.fold(node))
+        if not value:
+            return
+        decoded = decode_literal(value.strip())
+        if decoded and DANGEROUS_TEXT.search(decoded):
+            shown = show(decoded)
+            self.folded.setdefault(shown, self.line(node))
+            self.hidden.append((self.line(node), shown))
+
+
+def _single_return(body: Node) -> Node | None:
+    """The expression of a body that is one `return <expr>` (or an expression-bodied member)."""
+    arrow = body.child_by_field_name("body") if body.type != "block" else None
+    if arrow is not None and arrow.type == "arrow_expression_clause" and arrow.named_child_count:
+        return arrow.named_children[0]
+    for child in body.named_children:
+        if child.type == "arrow_expression_clause" and child.named_child_count:
+            return child.named_children[0]
+    block = body if body.type in {"block", "statement_block"} else body.child_by_field_name("body")
+    stmts = [c for c in (block.named_children if block is not None else body.named_children) if c.type != "comment"]
+    stmts = [s.named_children[0] if s.type == "statement" and s.named_child_count else s for s in stmts]
+    stmts = [s for s in stmts if s.type not in {"parameter_list", "identifier", "type", "predefined_type"}]
+    if len(stmts) == 1 and stmts[0].type == "return_statement" and stmts[0].named_child_count:
+        return stmts[0].named_children[0]
+    return None
+
+
+_FOLDER = re.compile(r"^(?:~|[A-Za-z]:)?[\\/]?(?:[\w.-]+[\\/])+")
+
+
+def _fixed_folder(prefix: str | None) -> bool:
+    """Whether text a path starts with names a folder (`Modules/Logo/`, `C:\\data\\`): the code,
+    not the client, then chooses where the path leads."""
+    return bool(prefix) and _FOLDER.match(prefix or "") is not None
+
+
+def _leftmost(node: Node) -> Node:
+    """The first operand of a chain of binary operators (`a + b + c` -> `a`)."""
+    cur = unwrap(node)
+    for _ in range(256):
+        if role(cur) is not Role.BINARY or not cur.named_child_count:
+            break
+        cur = unwrap(cur.named_children[0])
+    return cur
+
+
+def _base_ident(node: Node) -> Node | None:
+    """The variable at the root of `a.b.c` or `a[i]`."""
+    cur: Node | None = unwrap(node)
+    for _ in range(16):
+        if cur is None:
+            return None
+        r = role(cur)
+        if r is Role.IDENT:
+            return cur if cur.type in {"identifier"} else None
+        if r is Role.MEMBER:
+            cur, _ = member_parts(cur)
+        elif r is Role.INDEX:
+            cur, _ = index_parts(cur)
+        else:
+            return None
+    return None

@@ -1,0 +1,434 @@
+"""Constant folding on the syntax tree: what a string really is once the shell stops hiding it.
+
+Shells build the names a signature would look for at run time: concatenation, `string.Concat`,
+`Join`, `Format`, char/byte/int arrays turned into strings, `Reverse`/`StrReverse`, `Replace`,
+`Substring`, base64, hex and `\\u` escapes, `Encoding.*.GetString`, and constants kept in local
+variables, fields and small lambdas or one-line methods. `Folder.value` evaluates such an
+expression without running anything: only a fixed set of pure string and array operations is
+known, everything else is "not a constant" (None). Work is bounded by depth and by size.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from exhunt.codeanalysis.syntax import Role, call_parts, called, dotted, operator, role, text, unwrap
+
+Value = str | bytes | int | list["Value"]
+MAX_VALUE = 1 << 20  # longest string or array folded (1 MiB); longer is "not a constant"
+MAX_DEPTH = 200
+
+
+class TooDeep(Exception):
+    """An expression nested deeper than the folder follows: the caller reports it."""
+
+
+@dataclass
+class Callable1:
+    """A lambda or one-line method: parameter names and the expression it returns."""
+
+    params: list[str]
+    body: Node
+
+
+@dataclass
+class Folder:
+    lookup: Callable[[str], Value | None]
+    functions: dict[str, Callable1] = field(default_factory=dict)  # lower-case name -> body
+    bound: list[dict[str, Value]] = field(default_factory=list)
+
+    def value(self, node: Node | None, depth: int = 0) -> Value | None:
+        if node is None:
+            return None
+        if depth > MAX_DEPTH:
+            raise TooDeep
+        node = unwrap(node)
+        r = role(node)
+        if r is Role.STRING:
+            return string_literal(node)
+        if r is Role.CHAR:
+            return char_literal(node)
+        if r is Role.INT:
+            return int_literal(text(node))
+        if r is Role.IDENT:
+            name = text(node)
+            for frame in reversed(self.bound):
+                if name in frame:
+                    return frame[name]
+            return self.lookup(name)
+        if r is Role.BINARY:
+            return self._binary(node, depth)
+        if r is Role.CAST:
+            return self._cast(node, depth)
+        if r is Role.ARRAY:
+            return self._array(node, depth)
+        if r is Role.CALL:
+            return self._call(node, depth)
+        if r is Role.NEW:
+            return self._new(node, depth)
+        if r is Role.COND:
+            return None
+        return None
+
+    # ------------------------------------------------------------------ operators
+    def _binary(self, node: Node, depth: int) -> Value | None:
+        # Flatten left-nested chains of one operator (a + b + c + ...) without recursion.
+        op = operator(node)
+        operands: list[Node] = []
+        current = node
+        while role(current) is Role.BINARY and operator(current) == op:
+            right = current.child_by_field_name("right") or current.named_children[-1]
+            operands.append(right)
+            left = current.child_by_field_name("left") or current.named_children[0]
+            current = unwrap(left)
+        operands.append(current)
+        operands.reverse()
+        values = []
+        for operand in operands:
+            v = self.value(operand, depth + 1)
+            if v is None:
+                return None
+            values.append(v)
+        return combine(op, values)
+
+    def _cast(self, node: Node, depth: int) -> Value | None:
+        target = text(node.child_by_field_name("type")).lower()
+        v = self.value(node.child_by_field_name("value") or node.named_children[-1], depth + 1)
+        if isinstance(v, int):
+            if target == "char":
+                return _chr(v)
+            if target in {"byte", "sbyte"}:
+                return v & 0xFF
+        return v
+
+    def _array(self, node: Node, depth: int) -> Value | None:
+        items = [c for c in node.named_children if c.type not in {"array_type", "comment", "type"}]
+        if len(items) == 1 and items[0].type in {"initializer_expression", "object_initializers", "array_literal"}:
+            items = items[0].named_children
+        out: list[Value] = []
+        for item in items:
+            v = self.value(item.named_children[0] if item.type == "object_initializer" else item, depth + 1)
+            if v is None:
+                return None
+            out.append(v)
+        return out if len(out) <= MAX_VALUE else None
+
+    def _new(self, node: Node, depth: int) -> Value | None:
+        callee, args = call_parts(node)
+        kind = dotted(callee).lower().rsplit(".", 1)[-1]
+        if kind in {"string"} and args:
+            first = self.value(args[0], depth + 1)
+            if len(args) == 2 and isinstance(first, str):
+                count = self.value(args[1], depth + 1)
+                return first * count if isinstance(count, int) and 0 <= count * len(first) <= MAX_VALUE else None
+            return as_text(first)
+        if (callee is not None and callee.type in {"array_type", "type"}) or kind in {"byte", "char", "int"}:
+            init = next((a for a in args if a.type in {"initializer_expression", "object_initializers"}), None)
+            return self._array(init, depth + 1) if init is not None else None
+        return None
+
+    # ------------------------------------------------------------------ calls
+    def _call(self, node: Node, depth: int) -> Value | None:
+        callee, args = call_parts(node)
+        if callee is None:
+            return None
+        callee = unwrap(callee)
+        receiver, name = called(callee)
+        lname = name.lower()
+        path = dotted(callee).lower()
+        fn = self.functions.get(lname) if receiver is None else None
+        if fn is not None:
+            return self._apply(fn, args, depth)
+        vals = [self.value(a, depth + 1) for a in args]
+        if receiver is not None:
+            base = self.value(receiver, depth + 1)
+            if base is not None:
+                return method(lname, base, vals)
+        return function(lname, path, vals)
+
+    def _apply(self, fn: Callable1, args: list[Node], depth: int) -> Value | None:
+        if len(self.bound) > 16:
+            raise TooDeep
+        frame: dict[str, Value] = {}
+        for pname, arg in zip(fn.params, args, strict=False):
+            v = self.value(arg, depth + 1)
+            if v is None:
+                return None
+            frame[pname] = v
+        self.bound.append(frame)
+        try:
+            return self.value(fn.body, depth + 1)
+        finally:
+            self.bound.pop()
+
+
+# ---------------------------------------------------------------------- literals
+_ESCAPES = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{1,4}|[0-7]{1,3}|.)", re.S)
+_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
+
+
+def _unescape(body: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        e = m.group(1)
+        if e[0] in "uU" and len(e) > 1:
+            return _chr(int(e[1:].strip("{}"), 16))
+        if e[0] == "x" and len(e) > 1:
+            return _chr(int(e[1:], 16))
+        if e[0].isdigit() and len(e) > 1:
+            return _chr(int(e, 8))
+        return _SIMPLE.get(e, e)
+
+    return _ESCAPES.sub(one, body) if "\\" in body else body
+
+
+def string_literal(node: Node) -> str | None:
+    raw = text(node)
+    if node.type == "interpolated_string_expression":
+        return None if "{" in raw.replace("{{", "") else _unescape(raw.lstrip("$@")[1:-1])
+    if raw.startswith('@"'):
+        return raw[2:-1].replace('""', '"')
+    if node.type == "raw_string_literal":
+        return raw.strip('"')
+    if node.type == "string_literal" and node.parent is not None and node.parent.type == "literal":
+        return raw[1:-1].replace('""', '"')  # VB: "" is a quote, no backslash escapes
+    if node.type == "template_string":
+        return None if "${" in raw else _unescape(raw[1:-1])
+    if len(raw) >= 2 and raw[0] in "\"'":
+        return _unescape(raw[1:-1])
+    return None
+
+
+def char_literal(node: Node) -> str | None:
+    raw = text(node)
+    if raw.endswith(("c", "C")) and raw.startswith('"'):
+        return raw[1:-2][:1]
+    body = raw[1:-1] if len(raw) >= 2 else ""
+    value = _unescape(body)
+    return value if len(value) == 1 else None
+
+
+def int_literal(raw: str) -> int | None:
+    t = raw.strip().lower().rstrip("ulsi%&")
+    try:
+        if t.startswith("&h"):
+            return int(t[2:], 16)
+        if t.startswith("0x"):
+            return int(t[2:], 16)
+        return int(t)
+    except ValueError:
+        return None
+
+
+def _chr(code: int) -> str:
+    return chr(code) if 0 <= code <= 0x10FFFF else "?"
+
+
+# ---------------------------------------------------------------------- operations
+def as_text(v: Value | None) -> str | None:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, list) and v and all(isinstance(x, (str, int)) for x in v):
+        return "".join(x if isinstance(x, str) else _chr(x) if isinstance(x, int) else "" for x in v)
+    return None
+
+
+def as_bytes(v: Value | None) -> bytes | None:
+    if isinstance(v, bytes):
+        return v
+    if isinstance(v, list) and all(isinstance(x, int) for x in v):
+        return bytes(x & 0xFF for x in v if isinstance(x, int))
+    return None
+
+
+def combine(op: str, values: list[Value]) -> Value | None:
+    if op in {"+", "&"} and any(isinstance(v, str) for v in values):
+        parts = [v if isinstance(v, str) else str(v) if isinstance(v, int) else None for v in values]
+        if any(p is None for p in parts):
+            return None
+        joined = "".join(p for p in parts if p is not None)
+        return joined if len(joined) <= MAX_VALUE else None
+    if all(isinstance(v, int) for v in values):
+        ints = [v for v in values if isinstance(v, int)]
+        acc = ints[0]
+        for v in ints[1:]:
+            if op == "+":
+                acc += v
+            elif op == "-":
+                acc -= v
+            elif op == "*":
+                acc *= v
+            elif op in {"^", "Xor"}:
+                acc ^= v
+            elif op in {"|", "Or"}:
+                acc |= v
+            elif op in {"&", "And"}:
+                acc &= v
+            else:
+                return None
+            if abs(acc) > 1 << 32:
+                return None
+        return acc
+    return None
+
+
+def decode_base64(s: str) -> bytes | None:
+    try:
+        return base64.b64decode(s.strip() + "=" * (-len(s.strip()) % 4), validate=False)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _decode(data: bytes, encoding_path: str) -> str:
+    if "unicode" in encoding_path or "utf16" in encoding_path or "utf-16" in encoding_path:
+        return data.decode("utf-16-le", "replace")
+    if "utf32" in encoding_path:
+        return data.decode("utf-32-le", "replace")
+    return data.decode("utf-8", "replace")
+
+
+def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
+    """Static and global functions over folded arguments."""
+    if any(v is None for v in vals) and name not in {"concat"}:
+        return None
+    first = vals[0] if vals else None
+    if name == "concat":
+        if any(v is None for v in vals):
+            return None
+        flat: list[Value | None] = []
+        for v in vals:
+            flat.extend(v if isinstance(v, list) else [v])
+        parts = [as_text(v) if not isinstance(v, int) else str(v) for v in flat]
+        return "".join(p for p in parts if p is not None) if all(p is not None for p in parts) else None
+    if name == "join" and len(vals) >= 2 and isinstance(first, str):
+        items = vals[1] if len(vals) == 2 and isinstance(vals[1], list) else vals[1:]
+        texts = [x if isinstance(x, str) else str(x) if isinstance(x, int) else None for x in items]
+        return first.join(t for t in texts if t is not None) if all(t is not None for t in texts) else None
+    if name == "format" and isinstance(first, str):
+        args = vals[1:] if not (len(vals) == 2 and isinstance(vals[1], list)) else vals[1]
+        out = first
+        for i, a in enumerate(args):
+            out = re.sub(r"\{" + str(i) + r"(?:[,:][^}]*)?\}", lambda _m, a=a: str(a), out)  # type: ignore[misc]
+        return out.replace("{{", "{").replace("}}", "}")
+    if name == "frombase64string" and isinstance(first, str):
+        return decode_base64(first)
+    if name == "fromhexstring" and isinstance(first, str):
+        try:
+            return bytes.fromhex(first)
+        except ValueError:
+            return None
+    if name in {"chr", "chrw", "tochar", "fromcharcode", "convertfromutf32"}:
+        if all(isinstance(v, int) for v in vals):
+            return "".join(_chr(v) for v in vals if isinstance(v, int))
+        return None
+    if name in {"toint32", "toint16", "tobyte", "asc", "ascw", "cint"} and isinstance(first, (int, str)):
+        if isinstance(first, int):
+            return first
+        if len(first) == 1:
+            return ord(first)
+        return int_literal(first)
+    if name == "strreverse" and isinstance(first, str):
+        return first[::-1]
+    if name == "reverse" and path.startswith("array.") and isinstance(first, list):
+        return first[::-1]
+    if name in {"unescape", "decodeuricomponent", "decodeuri", "urldecode"} and isinstance(first, str):
+        text_ = re.sub(r"%u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), first)
+        return urllib.parse.unquote(text_)
+    if name in {"getstring"} and (data := as_bytes(first)) is not None:
+        return _decode(data, path)
+    if name == "getbytes" and isinstance(first, str):
+        return first.encode("utf-16-le" if "unicode" in path else "utf-8", "replace")
+    if name in {"cstr", "tostring"} and isinstance(first, (str, int)):
+        return str(first)
+    return None
+
+
+def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
+    """Instance methods on a folded receiver."""
+    if any(v is None for v in vals):
+        return None
+    s = as_text(base) if not isinstance(base, bytes) else None
+    a = vals[0] if vals else None
+    b = vals[1] if len(vals) > 1 else None
+    if name in {"tostring", "toarray", "tochararray", "tolist", "valueof", "clone"}:
+        if name == "tochararray" and isinstance(base, str):
+            return list(base)
+        return base
+    if name == "reverse":
+        if isinstance(base, (str, list)):
+            return base[::-1]
+        return None
+    if name == "join" and isinstance(base, list):
+        sep = a if isinstance(a, str) else ","
+        texts = [x if isinstance(x, str) else str(x) for x in base if isinstance(x, (str, int))]
+        return sep.join(texts) if len(texts) == len(base) else None
+    if name == "concat" and isinstance(base, str):
+        return base + "".join(x if isinstance(x, str) else str(x) for x in vals if isinstance(x, (str, int)))
+    if s is None:
+        return None
+    if name == "replace" and isinstance(a, str) and isinstance(b, str):
+        return s.replace(a, b) if a else None
+    if name in {"substring", "substr"} and isinstance(a, int):
+        if isinstance(b, int):
+            return s[a : a + b]
+        return s[a:]
+    if name == "slice" and isinstance(a, int):
+        return s[a : b if isinstance(b, int) else None]
+    if name == "remove" and isinstance(a, int):
+        return s[:a] + (s[a + b :] if isinstance(b, int) else "")
+    if name == "insert" and isinstance(a, int) and isinstance(b, str):
+        return s[:a] + b + s[a:]
+    if name in {"tolower", "tolowerinvariant", "tolowercase"}:
+        return s.lower()
+    if name in {"toupper", "toupperinvariant", "touppercase"}:
+        return s.upper()
+    if name == "trim":
+        return s.strip(a) if isinstance(a, str) else s.strip()
+    if name == "split":
+        pieces: list[Value] = list(s) if a == "" else list(s.split(a if isinstance(a, str) else None))
+        return pieces
+    if name == "charat" and isinstance(a, int):
+        return s[a : a + 1]
+    return None
+
+
+_B64 = re.compile(r"^[A-Za-z0-9+/]{16,}={0,2}$")
+_HEX = re.compile(r"^(?:[0-9a-fA-F]{2}){8,}$")
+
+
+def decode_literal(s: str) -> str | None:
+    """A base64 or hex literal's text, when it decodes to printable text (else None)."""
+    data: bytes | None = None
+    if _HEX.match(s):
+        data = bytes.fromhex(s)
+    elif _B64.match(s) and len(s) % 4 == 0:
+        data = decode_base64(s)
+    if not data:
+        return None
+    if data[1:2] == b"\0":
+        t = data.decode("utf-16-le", "replace")
+    else:
+        t = data.decode("utf-8", "replace")
+    printable = sum(1 for ch in t if ch.isprintable() or ch in "\r\n\t")
+    return t if printable >= 0.95 * len(t) else None
+
+
+def show(v: Value, limit: int = 200) -> str:
+    """A folded value as shown in a finding."""
+    if isinstance(v, bytes):
+        if v[:2] == b"MZ":
+            return f"<{len(v)} bytes: a Windows executable (MZ)>"
+        decoded = v.decode("utf-8", "replace")
+        if sum(ch.isprintable() for ch in decoded) >= 0.9 * max(1, len(decoded)):
+            return decoded[:limit]
+        return f"<{len(v)} bytes>"
+    t: str | None = as_text(v) if isinstance(v, list) else str(v) if isinstance(v, int) else v
+    if t is None:
+        return f"<array of {len(v) if isinstance(v, list) else 0}>"
+    return t[:limit] + ("..." if len(t) > limit else "")

@@ -1,0 +1,285 @@
+"""Tree-sitter grammars for C#, VB.NET and JScript.NET, and a language-neutral view of their trees.
+
+Grammars come from PyPI wheels (`tree-sitter-c-sharp`, `tree-sitter-vb-dotnet`,
+`tree-sitter-javascript`; JScript.NET reads as JavaScript apart from its type annotations, which
+become local parse errors). A grammar that cannot be imported is reported once and its code goes
+to the token-level reader. Page statements and `<script runat=server>` members are wrapped in a
+class (and a method) the way the page compiler does, on the first line, so lines stay the file's.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from typing import Any
+
+from tree_sitter import Language, Node, Parser, Tree
+
+from exhunt.codeanalysis.extract import CodeUnit, Lang, UnitKind
+
+_MODULES = {
+    Lang.CSHARP: "tree_sitter_c_sharp",
+    Lang.VB: "tree_sitter_vb_dotnet",
+    Lang.JSCRIPT: "tree_sitter_javascript",
+}
+
+
+@cache
+def grammar(lang: Lang) -> Language | str:
+    """The grammar, or why it could not be loaded."""
+    try:
+        module: Any = importlib.import_module(_MODULES[lang])
+        return Language(module.language())
+    except (ImportError, AttributeError, ValueError, OSError) as exc:
+        return f"{_MODULES[lang]} not usable: {exc}"
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    tree: Tree
+    line_shift: int  # subtract from a node's row (0-based) + 1 to get the file line
+    source: bytes
+
+
+def wrap(unit: CodeUnit) -> tuple[str, int]:
+    """(source to parse, lines added before the unit's first line)."""
+    if unit.kind is UnitKind.FILE or unit.lang is Lang.JSCRIPT:
+        return unit.text, 0
+    if unit.lang is Lang.CSHARP:
+        if unit.kind is UnitKind.MEMBERS:
+            return "class __Page { " + unit.text + "\n}", 0
+        return "class __Page { void __Render() { " + unit.text + "\n}}", 0
+    if unit.kind is UnitKind.MEMBERS:
+        return "Class __Page\n" + unit.text + "\nEnd Class\n", 1
+    return "Class __Page\nSub __Render()\n" + unit.text + "\nEnd Sub\nEnd Class\n", 2
+
+
+def parse(unit: CodeUnit) -> Parsed | str:
+    lang = grammar(unit.lang)
+    if isinstance(lang, str):
+        return lang
+    text, shift = wrap(unit)
+    source = text.encode("utf-8", "surrogatepass")
+    tree = Parser(lang).parse(source)
+    return Parsed(tree, shift, source)
+
+
+def error_share(root: Node) -> float:
+    """Share of the source's bytes inside ERROR nodes (top two levels: cheap, good enough)."""
+    total = max(1, root.end_byte - root.start_byte)
+    if not root.has_error:
+        return 0.0
+    bad = 0
+    for child in root.children:
+        if child.is_error:
+            bad += child.end_byte - child.start_byte
+        elif child.has_error:
+            bad += sum(g.end_byte - g.start_byte for g in child.children if g.is_error)
+    return bad / total
+
+
+class Role(Enum):
+    CALL = "call"
+    MEMBER = "member"
+    INDEX = "index"
+    NEW = "new"
+    ARRAY = "array"
+    STRING = "string"
+    CHAR = "char"
+    INT = "int"
+    BINARY = "binary"
+    WRAP = "wrap"  # parentheses and single-child wrappers
+    CAST = "cast"
+    IDENT = "ident"
+    ASSIGN = "assign"
+    DECL = "decl"
+    LAMBDA = "lambda"
+    METHOD = "method"
+    RETURN = "return"
+    COND = "cond"
+    OTHER = "other"
+
+
+ROLES: dict[str, Role] = {
+    # C#
+    "invocation_expression": Role.CALL,
+    "member_access_expression": Role.MEMBER,
+    "element_access_expression": Role.INDEX,
+    "object_creation_expression": Role.NEW,
+    "array_creation_expression": Role.ARRAY,
+    "implicit_array_creation_expression": Role.ARRAY,
+    "initializer_expression": Role.ARRAY,
+    "collection_expression": Role.ARRAY,
+    "string_literal": Role.STRING,
+    "verbatim_string_literal": Role.STRING,
+    "raw_string_literal": Role.STRING,
+    "interpolated_string_expression": Role.STRING,
+    "character_literal": Role.CHAR,
+    "integer_literal": Role.INT,
+    "binary_expression": Role.BINARY,
+    "parenthesized_expression": Role.WRAP,
+    "cast_expression": Role.CAST,
+    "identifier": Role.IDENT,
+    "predefined_type": Role.IDENT,
+    "generic_name": Role.IDENT,
+    "qualified_name": Role.IDENT,
+    "this_expression": Role.IDENT,
+    "this": Role.IDENT,
+    "assignment_expression": Role.ASSIGN,
+    "variable_declarator": Role.DECL,
+    "lambda_expression": Role.LAMBDA,
+    "method_declaration": Role.METHOD,
+    "local_function_statement": Role.METHOD,
+    "return_statement": Role.RETURN,
+    "conditional_expression": Role.COND,
+    "ternary_expression": Role.COND,
+    "argument": Role.WRAP,
+    "expression": Role.WRAP,
+    "literal": Role.WRAP,
+    "checked_expression": Role.WRAP,
+    # JavaScript
+    "call_expression": Role.CALL,
+    "member_expression": Role.MEMBER,
+    "subscript_expression": Role.INDEX,
+    "new_expression": Role.NEW,
+    "array": Role.ARRAY,
+    "string": Role.STRING,
+    "template_string": Role.STRING,
+    "number": Role.INT,
+    "property_identifier": Role.IDENT,
+    "augmented_assignment_expression": Role.ASSIGN,
+    "arrow_function": Role.LAMBDA,
+    "function_expression": Role.LAMBDA,
+    "function_declaration": Role.METHOD,
+    # VB.NET
+    "invocation": Role.CALL,
+    "member_access": Role.MEMBER,
+    "array_literal": Role.ARRAY,
+    "object_initializers": Role.ARRAY,
+    "dim_statement": Role.DECL,
+    "compound_assignment_statement": Role.ASSIGN,
+    "assignment_statement": Role.ASSIGN,
+    "left_hand_side": Role.WRAP,
+    "function_declaration_vb": Role.METHOD,
+}
+
+
+def role(node: Node) -> Role:
+    r = ROLES.get(node.type, Role.OTHER)
+    if r is Role.OTHER and node.type == "as_clause" and any(c.type == "argument_list" for c in node.children):
+        return Role.NEW  # VB `Dim x As New T(args)`: the grammar hides the New keyword
+    return r
+
+
+def unwrap(node: Node) -> Node:
+    """Through parentheses, `argument`/`expression` wrappers and `checked(...)` to the value."""
+    for _ in range(64):
+        if ROLES.get(node.type) is not Role.WRAP:
+            return node
+        inner = node.named_children
+        if not inner:
+            return node
+        node = inner[-1]  # C# `argument` may carry a name first: the value is last
+    return node
+
+
+def text(node: Node | None) -> str:
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", "replace")
+
+
+def field(node: Node, *names: str) -> Node | None:
+    for name in names:
+        child = node.child_by_field_name(name)
+        if child is not None:
+            return child
+    return None
+
+
+def call_parts(node: Node) -> tuple[Node | None, list[Node]]:
+    """(callee, argument values) of a call or an object creation."""
+    callee = field(node, "function", "target", "type", "constructor")
+    if callee is None and node.named_child_count:
+        callee = node.named_children[0]
+    args_node = field(node, "arguments")
+    if args_node is None:
+        args_node = next((c for c in node.named_children if c.type in {"argument_list", "arguments"}), None)
+    args: list[Node] = []
+    if args_node is not None:
+        args = [unwrap(a) for a in args_node.named_children if a.type != "comment"]
+    for extra in node.named_children:
+        if extra.type in {"initializer_expression", "object_initializers"}:
+            args.append(extra)
+    return callee, args
+
+
+def called(callee: Node) -> tuple[Node | None, str]:
+    """(receiver, name) of what a call calls: `a.b.M` -> (`a.b`, "M"), `M` -> (None, "M")."""
+    if role(callee) is Role.MEMBER:
+        return member_parts(callee)
+    return None, text(callee)
+
+
+def member_parts(node: Node) -> tuple[Node | None, str]:
+    obj = field(node, "expression", "object")
+    name = field(node, "name", "property", "member")
+    if obj is None and node.named_child_count:
+        obj = node.named_children[0]
+    if name is None and node.named_child_count > 1:
+        name = node.named_children[-1]
+    return (unwrap(obj) if obj is not None else None), text(name)
+
+
+def index_parts(node: Node) -> tuple[Node | None, list[Node]]:
+    obj = field(node, "expression", "object")
+    if obj is None and node.named_child_count:
+        obj = node.named_children[0]
+    sub = field(node, "subscript", "index")
+    keys: list[Node] = []
+    if sub is not None:
+        keys = [unwrap(a) for a in sub.named_children] if sub.type == "bracketed_argument_list" else [unwrap(sub)]
+    return (unwrap(obj) if obj is not None else None), keys
+
+
+def operator(node: Node) -> str:
+    op = node.child_by_field_name("operator")
+    if op is not None:
+        return text(op)
+    for child in node.children:
+        if not child.is_named:
+            return text(child)
+    kids = node.named_children
+    if len(kids) >= 2 and node.text is not None:
+        # VB.NET's grammar hides the operator token: it is the text between the operands.
+        start = kids[0].end_byte - node.start_byte
+        end = kids[1].start_byte - node.start_byte
+        return node.text[start:end].decode("utf-8", "replace").strip()
+    return ""
+
+
+def dotted(node: Node | None, depth: int = 0) -> str:
+    """`System.Diagnostics.Process.Start` for a callee; `?` for parts that are not names."""
+    if node is None or depth > 32:
+        return "?"
+    node = unwrap(node)
+    r = role(node)
+    if r is Role.IDENT:
+        if node.type == "generic_name":
+            first = node.named_children[0] if node.named_child_count else None
+            return text(first)
+        return text(node)
+    if r is Role.MEMBER:
+        obj, name = member_parts(node)
+        return f"{dotted(obj, depth + 1)}.{name}"
+    if r in {Role.CALL, Role.NEW}:
+        callee, _ = call_parts(node)
+        return dotted(callee, depth + 1) + "()"
+    if r is Role.INDEX:
+        obj, _ = index_parts(node)
+        return dotted(obj, depth + 1) + "[]"
+    if node.type in {"type", "namespace_name", "array_type", "primitive_type"}:
+        return text(node).split("(")[0].strip()
+    return "?"

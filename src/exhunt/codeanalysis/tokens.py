@@ -1,0 +1,114 @@
+"""The token-level reader, for code no grammar could parse (or too large to parse).
+
+Comments are dropped, adjacent string literals joined across `+`/`&`, and the code cut into
+statements. A variable assigned from request data is tainted; a statement that names a sink
+API and request data (directly or through a tainted variable) is a flow. Coarser than the syntax
+tree (no types, no folding beyond concatenation), linear in the size of the code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from exhunt.codeanalysis.flow import SinkHit, SinkRule, Taint
+from exhunt.codeanalysis.vocabulary import CONTROL_MEMBERS, SOURCE_MEMBERS, TRANSFORMS
+
+_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*|^\s*'[^\n]*", re.S | re.M)
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_JOIN = re.compile(r'"\s*[+&]\s*"')
+_SPLIT = re.compile(r"[;\n{}]")
+_ASSIGN = re.compile(r"^\s*(?:[\w<>\[\],.]+\s+)?(?P<name>[A-Za-z_]\w*)\s*(?:\+|&)?=(?!=)(?P<rhs>.*)$", re.S)
+_SOURCE = re.compile(r"\bRequest\s*(?:\.\s*(?P<m>\w+)|[\[(])", re.I)
+MAX_STATEMENT = 4096
+MAX_TAINTED = 256
+
+
+@dataclass(frozen=True, slots=True)
+class TokenResult:
+    hits: list[SinkHit]
+    folded: dict[str, int]
+
+
+def _control_source(controls: Mapping[str, str]) -> re.Pattern[str]:
+    """Values the client posts back: a declared control's Text, Value, PostedFile..."""
+    names = "|".join(sorted(re.escape(c) for c in controls))
+    members = "|".join(sorted(CONTROL_MEMBERS))
+    declared = rf"|\b(?P<c>{names})\s*\.\s*(?P<cm>{members})\b" if names else ""
+    return re.compile(rf"(?i)(?!x)x{declared}")
+
+
+def _source(stmt: str, controls: re.Pattern[str] | None = None) -> tuple[str, str] | None:
+    if controls is not None:
+        c = controls.search(stmt)
+        if c is not None:
+            member = (c.group("cm") or "").lower() if c.groupdict().get("cm") else ""
+            kind = "name" if member == "filename" else CONTROL_MEMBERS[member]
+            return kind, f"page control '{c.group('c')}'"
+    for m in _SOURCE.finditer(stmt):
+        member = (m.group("m") or "").lower()
+        if not member:
+            return "request", "request parameter"
+        if member in SOURCE_MEMBERS:
+            return SOURCE_MEMBERS[member]
+    return None
+
+
+def read_tokens(
+    code: str, rules: list[SinkRule], first_line: int = 1, controls: Mapping[str, str] | None = None
+) -> TokenResult:
+    control_rx = _control_source(controls or {})
+    code = _COMMENTS.sub(lambda m: "\n" * m.group(0).count("\n"), code)
+    folded: dict[str, int] = {}
+    tainted: dict[str, Taint] = {}
+    hits: list[SinkHit] = []
+    sinks = [
+        (rule, p, re.compile(rf"(?i)(?:\bnew\s+(?:[\w.]+\.)?|\.|\b){re.escape(p.parts[-1])}\s*\("))
+        for rule in rules
+        for p in rule.patterns
+    ]
+    # One pass with every sink name first: most statements name none.
+    any_sink = re.compile(r"(?i)\b(?:" + "|".join(sorted({re.escape(p.parts[-1]) for _, p, _ in sinks})) + r")\s*\(")
+    words = re.compile(r"[A-Za-z_]\w*")
+    line = first_line
+    for raw in _SPLIT.split(code):
+        stmt_line = line
+        line += raw.count("\n")
+        stmt = raw.strip()
+        if not stmt or len(stmt) > MAX_STATEMENT:
+            continue
+        if _JOIN.search(stmt):
+            joined = _JOIN.sub("", stmt)
+            for s in _STRING.findall(joined):
+                if s not in stmt and len(s) > 3:
+                    folded.setdefault(s[1:-1], stmt_line)
+            stmt = joined
+        t: Taint | None = None
+        src = _source(stmt, control_rx)
+        if src is not None:
+            t = Taint((src[1],), frozenset({src[0]}), (), frozenset({stmt_line}))
+        if tainted:
+            for name in set(words.findall(stmt)) & tainted.keys():
+                vt = tainted[name]
+                t = vt if t is None else t.merge(vt)
+        if t is not None:
+            low = stmt.lower()
+            for key, step in TRANSFORMS.items():
+                if key in low:
+                    t = t.step(step, stmt_line)
+            if "createdecryptor" in low or "transformfinalblock" in low:
+                t = t.step("decrypts it", stmt_line)
+        m = _ASSIGN.match(stmt)
+        if m and t is not None and len(tainted) < MAX_TAINTED:
+            tainted[m.group("name")] = t
+        if t is None or not any_sink.search(stmt):
+            continue
+        for rule, pattern, rx in sinks:
+            if pattern.label == "eval" and not re.search(r"(?i)\beval\s*\(", stmt):
+                continue
+            if rx.search(stmt):
+                hits.append(
+                    SinkHit(rule.rule_id, rule.capability, pattern.label, stmt_line, t, None, [], "token-level")
+                )
+    return TokenResult(hits, folded)

@@ -1,0 +1,153 @@
+"""What request data looks like in ASP.NET code, what transforms it, and sink matching.
+
+Sources and transforms are the platform's vocabulary (they do not change per rule); sinks are
+rule data (`apis` in `exhunt/data/rules/code.toml`), matched by `SinkPattern`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Request members that carry client data, and how a finding names them.
+SOURCE_MEMBERS: dict[str, tuple[str, str]] = {
+    # member (lower case): (kind, description)
+    "form": ("request", "form field"),
+    "querystring": ("request", "query parameter"),
+    "params": ("request", "request parameter"),
+    "item": ("request", "request parameter"),
+    "headers": ("request", "request header"),
+    "cookies": ("request", "cookie"),
+    "servervariables": ("request", "server variable"),
+    "inputstream": ("body", "the request body"),
+    "binaryread": ("body", "the request body"),
+    "getbufferlessinputstream": ("body", "the request body"),
+    "getbufferedinputstream": ("body", "the request body"),
+    "body": ("body", "the request body"),
+    "files": ("upload", "an uploaded file"),
+    "rawurl": ("request", "the URL"),
+    "url": ("request", "the URL"),
+    "pathinfo": ("request", "the URL path"),
+    "useragent": ("client", "the user agent"),
+    "urlreferrer": ("client", "the referer"),
+}
+# Kinds of taint that put the path a file operation works on in the client's hands.
+PATH_KINDS = frozenset({"request", "body", "webmethod", "session", "client", "control"})
+
+# Server controls a page declares in its markup whose values the client posts back: tag (lower
+# case) -> the control class a finding names. `<input>` is HtmlInputText, or HtmlInputFile
+# for type="file".
+INPUT_CONTROLS: dict[str, str] = {
+    "asp:textbox": "TextBox",
+    "asp:dropdownlist": "DropDownList",
+    "asp:listbox": "ListBox",
+    "asp:hiddenfield": "HiddenField",
+    "asp:fileupload": "FileUpload",
+    "asp:radiobuttonlist": "RadioButtonList",
+    "asp:checkboxlist": "CheckBoxList",
+    "input": "HtmlInputText",
+    "textarea": "HtmlTextArea",
+    "select": "HtmlSelect",
+}
+# Members of such a control that carry what the client posted (lower case) -> taint kind.
+CONTROL_MEMBERS: dict[str, str] = {
+    "text": "control",
+    "value": "control",
+    "selectedvalue": "control",
+    "selecteditem": "control",
+    "items": "control",
+    "postedfile": "upload",
+    "filebytes": "upload",
+    "filecontent": "upload",
+    "filename": "name",
+}
+
+CIPHERS = (
+    ("rijndael", "AES (Rijndael)"),
+    ("aes", "AES"),
+    ("tripledes", "3DES"),
+    ("des", "DES"),
+    ("rc4", "RC4"),
+    ("rc2", "RC2"),
+)
+
+
+def cipher_name(context: str) -> str:
+    low = context.lower()
+    for marker, name in CIPHERS:
+        if marker in low:
+            return name
+    return "a symmetric cipher"
+
+
+# Transforms by the called name (lower case): the step as the chain says it.
+TRANSFORMS: dict[str, str] = {
+    "frombase64string": "base64-decodes it",
+    "base64decode": "base64-decodes it",
+    "fromhexstring": "hex-decodes it",
+    "urldecode": "URL-decodes it",
+    "urltokendecode": "base64-decodes it",
+    "decompress": "decompresses it",
+    "gzipstream": "decompresses it",
+    "deflatestream": "decompresses it",
+    "frombase64transform": "base64-decodes it",
+}
+CIPHER_CALLS = frozenset({"transformfinalblock", "createdecryptor", "decrypt", "cryptostream", "transformblock"})
+
+# Methods that read from their receiver into an argument (stream.Read(buffer, ...)).
+READ_INTO = frozenset({"read", "readblock", "copyto", "blockcopy", "copy", "readbytes"})
+# Methods that write arguments into their receiver (ms.Write(data, ...)).
+WRITE_INTO = frozenset({"write", "writeline", "add", "append", "appendline", "writebyte", "load"})
+# Calls whose result keeps only a file name from a path: a path no longer steers the folder.
+NAME_ONLY = frozenset({"getfilename", "getextension", "getfilenamewithoutextension"})
+# Calls that put a client path inside the web site (MapPath), so it cannot leave it freely.
+WEB_PATH = frozenset({"mappath"})
+# Expressions that name a folder of the site itself (lower case, as written).
+SITE_FOLDERS = frozenset(
+    {
+        "request.physicalapplicationpath",
+        "httpruntime.appdomainapppath",
+        "appdomain.currentdomain.basedirectory",
+        "httpcontext.current.request.physicalapplicationpath",
+    }
+)
+
+# Folded strings that are names a shell hides from string signatures.
+DANGEROUS_TEXT = re.compile(
+    r"\b(?:cmd(?:\.exe)?\s*/c|cmd\.exe|powershell(?:\.exe)?|system\.diagnostics\.process|processstartinfo"
+    r"|wscript\.shell|jscriptevaluate|mscriptcontrol|system\.reflection\.assembly|assembly\.load"
+    r"|compileassemblyfromsource|frombase64string|createdecryptor|win32_process)\b"
+    r"|^(?:eval|unsafe|load|start|process|exec|invoke|createinstance|shell)$",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SinkPattern:
+    """One entry of a rule's `apis`: "new Type", "Type.Method", ".Method" or "function"."""
+
+    label: str
+    new: bool
+    parts: tuple[str, ...]
+    any_receiver: bool
+
+    @classmethod
+    def parse(cls, spec: str) -> SinkPattern:
+        s = spec.strip()
+        if s.lower().startswith("new "):
+            return cls(s, True, (s[4:].strip().lower(),), False)
+        if s.startswith("."):
+            return cls(s, False, (s[1:].lower(),), True)
+        return cls(s, False, tuple(s.lower().split(".")), False)
+
+    def matches(self, path: tuple[str, ...], is_new: bool, has_receiver: bool) -> bool:
+        if self.new != is_new:
+            return False
+        if is_new:
+            return bool(path) and path[-1] == self.parts[0]
+        if self.any_receiver:
+            return has_receiver and bool(path) and path[-1] == self.parts[0]
+        if len(self.parts) == 1:
+            return not has_receiver and path == self.parts
+        n = len(self.parts)
+        return len(path) >= n and path[-n:] == self.parts

@@ -1,0 +1,113 @@
+"""The file hunt's bridge to the code analyzer: which files to analyze, and findings from its report.
+
+A file is analyzed when its type can hold ASP.NET server code and its bytes show some (a cheap
+check on the content the hunt has already read, so the analyzer shares the one read per file).
+Each capability becomes one pending hit of its rule, weighed by location like the content rules;
+the analyzer's limits become problems of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from exhunt.codeanalysis import CodeReport, analyze_code
+from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE
+from exhunt.codeanalysis.vocabulary import INPUT_CONTROLS
+from exhunt.filehunt.locations import Location
+from exhunt.model import Problem, ProblemKind
+
+PRODUCER = "code-analysis"
+CODE_FILE_EXTENSIONS = frozenset(
+    {".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".soap", ".master", ".cs", ".vb", ".js", ".config"}
+)
+# Markers of server code a page must contain before it is worth parsing (lower case).
+_SERVER_MARKERS = (b"<%", b"runat")
+# Words at least one of which every flow or trick the analyzer reports needs (lower case).
+_WORTH_READING = (
+    b"request",
+    b"webmethod",
+    b"session[",
+    b"assembly",
+    b"#include",
+    b"eval",
+    b"frombase64",
+    b"useragent",
+    b"user_agent",
+)
+# Server controls that carry client input (see codeanalysis.vocabulary.INPUT_CONTROLS).
+_CONTROL_TAGS = tuple(f"<{tag}".encode() for tag in INPUT_CONTROLS if tag.startswith("asp:"))
+_HTML_INPUT = re.compile(rb"<(?:input|textarea|select)\b[^<>]{0,400}runat")
+MAX_FOLDED_SHOWN = 12
+_KINDS = {"limit": ProblemKind.LIMIT, "timed-out": ProblemKind.TIMED_OUT, "unsupported": ProblemKind.UNSUPPORTED}
+
+
+def wants(loc: Location, data: bytes) -> bool:
+    ext = loc.extension
+    if ext not in CODE_FILE_EXTENSIONS:
+        return False
+    if ext == ".config" and loc.name != "web.config":
+        return False
+    head = data[: 1 << 20].lower()
+    if len(data) >= 8 and data[1:64:2].count(0) > 16:
+        head = data[: 1 << 21].decode("utf-16-le", "replace").encode("utf-8", "replace").lower()
+    if ext == ".js":
+        # Browser scripts (every OWA and ECP folder holds thousands, many naming XMLHttpRequest)
+        # are not server code; JScript.NET code files import the framework or use its context.
+        return b"httpcontext" in head or b"system.web" in head or b"import system" in head
+    if ext in {".cs", ".vb"}:
+        return b"request" in head or b"webmethod" in head or b"httpcontext" in head
+    if not any(m in head for m in _SERVER_MARKERS):
+        return False
+    return any(w in head for w in _WORTH_READING) or _input_controls(head)
+
+
+def _input_controls(head: bytes) -> bool:
+    """Whether the page declares server controls the client fills in (its input then need not
+    pass through `Request` at all)."""
+    if any(tag in head for tag in _CONTROL_TAGS):
+        return True
+    return b"runat" in head and _HTML_INPUT.search(head) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeHit:
+    rule_id: str
+    line: int
+    details: dict[str, str]
+
+
+def deadline(settings: object) -> float:
+    value = getattr(settings, "get", lambda *_: None)("code_analysis_timeout", DEFAULT_DEADLINE)
+    return float(value) if isinstance(value, (int, float)) and value > 0 else DEFAULT_DEADLINE
+
+
+def analyze(data: bytes, loc: Location, rel_path: str, seconds: float) -> tuple[list[CodeHit], list[Problem]]:
+    report = analyze_code(data, loc.name, seconds)
+    return hits_of(report), problems_of(report, rel_path)
+
+
+def hits_of(report: CodeReport) -> list[CodeHit]:
+    folded = "; ".join(f"line {line}: {text}" for text, line in list(report.folded.items())[:MAX_FOLDED_SHOWN])
+    if len(report.folded) > MAX_FOLDED_SHOWN:
+        folded += f"; ... {len(report.folded) - MAX_FOLDED_SHOWN} more"
+    by_rule: dict[str, CodeHit] = {}
+    for cap in report.capabilities:
+        chain = f"{cap.chain} (lines {', '.join(str(n) for n in cap.lines)})"
+        seen = by_rule.get(cap.rule_id)
+        if seen is not None:
+            if chain not in seen.details["chain"] and seen.details["chain"].count(" | ") < 4:
+                seen.details["chain"] += f" | {chain}"
+            continue
+        details = {"chain": chain, "code_reader": ", ".join(sorted(report.readers)) or "none"}
+        if folded:
+            details["folded_strings"] = folded
+        by_rule[cap.rule_id] = CodeHit(cap.rule_id, cap.line, details)
+    return list(by_rule.values())
+
+
+def problems_of(report: CodeReport, rel_path: str) -> list[Problem]:
+    return [
+        Problem(rel_path, f"code analysis: {p.message}", p.line, _KINDS.get(p.kind, ProblemKind.LIMIT), PRODUCER)
+        for p in report.problems
+    ]

@@ -1,0 +1,74 @@
+"""How DaskPool packs units into parcels and what it does when a parcel is lost, with a client
+that records what would be sent (the real LocalCluster runs are in test_fleet.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exhunt import engine
+from exhunt.analyzers import HostContext, HuntOptions
+from exhunt.evidence.base import EvidenceFile, FileRef
+from exhunt.fleet.backends import PARCEL_UNITS, DaskPool, run_parcel
+from exhunt.fleet.queue import Unit, UnitLost
+from exhunt.model import ArtefactKind, ProblemKind, UnitResult
+
+
+class RecordingClient:
+    def __init__(self) -> None:
+        self.sent: list[list[Unit]] = []
+
+    def submit(self, func: Any, parcel: list[Unit], **_kw: Any) -> object:
+        assert func is run_parcel
+        self.sent.append(list(parcel))
+        return object()
+
+
+def _pool() -> tuple[DaskPool, RecordingClient]:
+    pool = DaskPool.__new__(DaskPool)
+    client = RecordingClient()
+    pool._client = client
+    pool._running = {}
+    pool._waiting = []
+    pool._serial = 0
+    return pool, client
+
+
+def _unit(seq: int, size: int, *, isolated: bool = False) -> Unit:
+    ctx = HostContext("EX01", None, HuntOptions())
+    f = EvidenceFile(FileRef(f"/e/f{seq}.log"), f"f{seq}.log", ArtefactKind.HTTPPROXY, size)
+    return Unit(0, seq, ctx, (engine.Task("httpproxy", f),), isolated=isolated)
+
+
+def test_small_units_share_parcels_big_and_isolated_ones_go_alone() -> None:
+    pool, client = _pool()
+    big = _unit(0, engine.SOLO_BYTES)
+    lone = _unit(1, 10, isolated=True)
+    small = [_unit(2 + i, 10) for i in range(PARCEL_UNITS + 2)]
+    for u in [big, lone, *small]:
+        pool.submit(u)
+    assert client.sent == []  # nothing leaves before the queue waits
+    pool._send()
+    assert client.sent == [[big], [lone], small[:PARCEL_UNITS], small[PARCEL_UNITS:]]
+
+
+def test_a_lost_parcel_is_sent_again_unit_by_unit_and_a_lone_unit_is_reported_lost() -> None:
+    pool, client = _pool()
+    units = [_unit(i, 10) for i in range(3)]
+    lost = UnitLost(ProblemKind.WORKER_DIED, "worker died")
+    assert pool._fail(units, lost) == []
+    assert client.sent == [[u] for u in units]
+    assert pool._fail(units[:1], lost) == [(units[0], lost)]
+
+
+def test_a_unit_that_raises_does_not_take_the_rest_of_its_parcel(monkeypatch: Any) -> None:
+    from exhunt.fleet import backends
+
+    def fake_run(unit: Unit) -> UnitResult:
+        if unit.seq == 1:
+            raise ValueError("bad unit")
+        return UnitResult()
+
+    monkeypatch.setattr(backends, "run_unit", fake_run)
+    out = run_parcel([_unit(i, 10) for i in range(3)])
+    assert isinstance(out[0], UnitResult) and isinstance(out[2], UnitResult)
+    assert out[1] == "ValueError('bad unit')"
