@@ -4,9 +4,9 @@
 
 Writes, under OUT_DIR:
 - `Logging/HttpProxy/<Protocol>/HttpProxy_<YYYYMMDDHH>-<n>.LOG` for eight protocol folders, with
-  the full 74-column `#Fields` header (detection-spec.md §2.2) and busy-server traffic;
+  the full 74-column `#Fields` header (docs/logs.md#httpproxy) and busy-server traffic;
 - `inetpub/logs/LogFiles/W3SVC1/u_ex<YYMMDD>.log` IIS W3C logs with Exchange's
-  `&CorrelationID=<empty>;&cafeReqId=<guid>;` queries (detection-spec.md §2.6);
+  `&CorrelationID=<empty>;&cafeReqId=<guid>;` queries (docs/logs.md#iis);
 - `manifest.json`: every injected attack line as (file, line, rule id), and the counts of
   injected lines a rule only counts as suppressed (scanner probes).
 

@@ -9,7 +9,7 @@
 (b) rg: ripgrep over the same files with the same patterns the prefilter uses (the floor: a
     plain multi-pattern text search that parses nothing).
 (c) naive: Python's csv module over every line (split for IIS), every rule on every record,
-    the same processes; what a straightforward script does (detection-spec.md §5 "Performance").
+    the same processes; what a straightforward script does (docs/design-choices.md "Performance").
 
 All three read from the page cache (the corpus is read once before timing). The run checks that
 (a) and (c) find every injected attack line of the manifest, and reports their false positives.

@@ -34,6 +34,18 @@ def otrf_host(shared_data: Path, tmp_path: Path) -> Path:
     return host
 
 
+@pytest.fixture(scope="session")
+def _no_user_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("no-user-config")
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(monkeypatch: pytest.MonkeyPatch, _no_user_config_dir: Path) -> None:
+    """A configuration file of the person running the tests must not change what they assert."""
+    monkeypatch.delenv("EXHUNT_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(_no_user_config_dir))
+
+
 try:  # property tests: a short run in CI, a long one on demand (HYPOTHESIS_PROFILE=long)
     import os as _os
 

@@ -23,7 +23,7 @@ OWA = ["CVE-2022-41080"]
 
 
 def run_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any], str]:
-    code = main(["build", *args, "--json"])
+    code = main(["build", *args, "--json", "-", "-q"])
     out, err = capsys.readouterr()
     return code, json.loads(out), err
 

@@ -1,4 +1,4 @@
-"""Every fixing build of detection-spec.md §3.4, both sides of each threshold.
+"""Every fixing build of docs/builds.md#fixing-updates-per-chain, both sides of each threshold.
 
 Each row: the chain, the CVEs the update closes, the first fixed build and the build just below
 it. For a security update the build just below is the same CU one revision earlier. For a CU

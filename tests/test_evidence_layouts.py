@@ -14,7 +14,7 @@ import pytest
 from exhunt.evidence import EvidenceFile, HostEvidence, discover
 from exhunt.model import ArtefactKind as K
 
-# --- realistic file contents (formats from detection-spec.md §2.2-§2.7) -----------------------
+# --- realistic file contents (formats from docs/logs.md) -----------------------
 
 HTTPPROXY = (
     "#Software: Microsoft Exchange Server\r\n#Version: 15.01.2176.002\r\n#Log-type: HttpProxy Logs\r\n"

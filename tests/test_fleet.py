@@ -49,7 +49,8 @@ def test_output_checked_before_any_evidence_is_read(tmp_path: Path, capsys: pyte
     cases = [
         ["--json", str(missing)],
         ["--html", str(tmp_path / "report.txt")],
-        ["--timeline", "-"],
+        ["--timeline", str(tmp_path / "timeline.txt")],
+        ["--html", "-", "--csv", "-"],
         ["--json", "-", "--stix", "-"],
         ["--out-dir", str(EXAMPLES / "README.md")],
     ]

@@ -57,7 +57,7 @@ def test_json_streamed_is_the_same_document(
 ) -> None:
     builds = ["15.1.2176.2", "not a build", "15.2.1118.20"] * 200
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("\n".join(builds).encode())))
-    assert main(["build", "-", "--json"]) == 2
+    assert main(["build", "-", "--json", "-"]) == 2
     document = json.loads(capsys.readouterr().out)
     assert document["schema"] == "exhunt.build/1" and len(document["builds"]) == 600
     assert document["builds"][0]["build"] == "15.1.2176.2" and document["builds"][1]["error"]

@@ -157,7 +157,8 @@ def _hunt_as_nobody(tmp_path: Path) -> None:
     # The venv's own interpreter may live where 'nobody' cannot go (a pyenv under /root): then
     # a system interpreter of the same version runs the same code and packages.
     paths = [str(REPO / "src"), *site.getsitepackages()]
-    env = {**os.environ, "HOME": str(out), "PYTHONPATH": os.pathsep.join(paths)}
+    # The tests' empty configuration folder is private to root too: give 'nobody' its own.
+    env = {**os.environ, "HOME": str(out), "XDG_CONFIG_HOME": str(out), "PYTHONPATH": os.pathsep.join(paths)}
 
     def drop() -> None:
         os.setgid(gid)

@@ -1,6 +1,6 @@
 """Builders of small, realistic Exchange and IIS logs for the log tests (and tests of the builders).
 
-Formats follow detection-spec.md §2.2-§2.7: HttpProxy with its preamble and 74-column
+Formats follow docs/logs.md: HttpProxy with its preamble and 74-column
 `#Fields`, IIS W3C with Exchange's `&CorrelationID=<empty>;&cafeReqId=<guid>;` query suffix,
 ECP Server with `S:KEY=value` event data, Rps_Http with the same kind of header.
 """

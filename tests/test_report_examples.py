@@ -93,7 +93,7 @@ def test_httpproxy_and_iis_are_well_formed_and_joined_by_request_id(host: Path, 
     columns = ("MajorVersion", "MinorVersion", "BuildVersion", "RevisionVersion")
     versions = {tuple(r[k] for k in columns) for r in proxy}
     assert versions == {expected}
-    # The front end's cafeReqId in IIS is the HttpProxy RequestId (detection-spec §2.6).
+    # The front end's cafeReqId in IIS is the HttpProxy RequestId (docs/logs.md#iis).
     ids = {r["RequestId"] for r in proxy}
     cafe = [m.group(1) for r in iis if (m := re.search(r"cafeReqId=([0-9a-f-]{36});", r["cs-uri-query"]))]
     assert cafe and set(cafe) <= ids
@@ -113,7 +113,7 @@ def test_ex01_holds_the_whole_proxylogon_chain() -> None:
     ]
     assert [r["HttpStatus"] for r in attacker] == ["200", "200", "241", "200", "200", "200"]
     assert {r["RoutingHint"] for r in attacker} == {"X-BEResource-Cookie"}
-    # Test-ProxyLogon's two conditions (detection-spec §1.1) hold for the right rows.
+    # Test-ProxyLogon's two conditions (docs/detection/proxylogon.md#test-proxylogon-checks) hold for the right rows.
     ssrf = [
         r
         for r in proxy

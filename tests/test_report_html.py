@@ -133,7 +133,7 @@ def test_findings_grouped_by_chain_with_file_line_and_catalog_explanation(
         '[EXH-PL-26855-SSRF]\nversion = 1\ntitle = "ProxyLogon SSRF"\nseverity = "critical"\n'
         'category = "exploitation"\nimplies = "compromise"\nchain = "ProxyLogon"\n'
         'explanation = "An X-BEResource cookie made the front end <b>proxy</b> to a back-end path."\n'
-        'references = ["detection-spec.md §1.1"]\ndetector = "file-heuristic"\n',
+        'references = ["docs/detection/proxylogon.md#test-proxylogon-checks"]\ndetector = "file-heuristic"\n',
         "t.toml",
     )
     monkeypatch.setattr(report_html, "catalog", lambda: {rule.id: rule})
@@ -141,7 +141,7 @@ def test_findings_grouped_by_chain_with_file_line_and_catalog_explanation(
     findings = text[text.index("Findings by attack chain") : text.index("Suppressed on purpose")]
     assert findings.index("<h4>ProxyLogon") < findings.index("<h4>Other traces")
     assert "make the front end" not in findings and "&lt;b&gt;proxy&lt;/b&gt;" in findings
-    assert "detection-spec.md §1.1" in findings
+    assert "docs/detection/proxylogon.md#test-proxylogon-checks" in findings
     assert "HttpProxy_2021030306-1.LOG:12" in findings and "u_ex210303.log:40" in findings
     # A rule the catalog does not know still shows its findings, with a note instead of an explanation.
     assert findings.count("not in this version's catalog") == 5

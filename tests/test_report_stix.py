@@ -65,7 +65,7 @@ def test_attacker_addresses_and_shell_hashes_become_indicators_sighted_on_the_ho
 def test_user_agents_and_urls_ride_on_http_requests() -> None:
     objs = _parsed(hunt(compromised_host(HOSTILE)))
     requests = [n.extensions["http-request-ext"] for n in objs["network-traffic"]]
-    assert {(r.request_method, r.request_value, r.request_header["User-Agent"]) for r in requests} == {
+    assert {(r.request_method, r.request_value, r.request_header["User-Agent"][0]) for r in requests} == {
         ("post", "/ecp/y.js" + HOSTILE, "python-requests/2.25.1" + HOSTILE),
         ("post", "/aspnet_client/Q7kf2LmA.aspx", "antSword/v2.1" + HOSTILE),
     }

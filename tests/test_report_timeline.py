@@ -119,6 +119,30 @@ def test_streamed_host_by_host_the_csv_equals_the_whole_hunt_and_leaves_no_spool
     assert sorted(p.name for p in tmp_path.iterdir()) == ["streamed.csv", "whole.csv"]
 
 
+def test_streamed_csv_keeps_the_formula_guard_and_its_opt_out(tmp_path: Path) -> None:
+    from exhunt.report.timeline import TimelineStream
+
+    host = _hostile_host()
+    formula = "=HYPERLINK(1)"
+    host.findings.append(
+        finding("EXH-IIS-UA", "low", "reconnaissance", "suspicious", "l.log", ts=T0, details=(("user_agent", formula),))
+    )
+    for safe in (True, False):
+        whole, streamed = tmp_path / f"whole-{safe}.csv", tmp_path / f"streamed-{safe}.csv"
+        write_timeline(hunt(host), whole, safe=safe)
+        stream = TimelineStream(streamed, safe=safe)
+        stream.add(host)
+        stream.close()
+        assert streamed.read_bytes() == whole.read_bytes()
+
+    def cells(name: str) -> set[str]:
+        with (tmp_path / name).open(encoding="utf-8", newline="") as f:
+            return {cell for row in csv.reader(f) for cell in row}
+
+    assert formula in cells("streamed-False.csv") and "'" + formula not in cells("streamed-False.csv")
+    assert "'" + formula in cells("streamed-True.csv") and formula not in cells("streamed-True.csv")
+
+
 def test_a_fleet_hunt_streams_the_timeline_and_keeps_no_host_for_it(tmp_path: Path) -> None:
     from exhunt.fleet.outputs import HuntSink
     from exhunt.report.timeline import TimelineStream

@@ -191,7 +191,7 @@ def test_broken_shipped_catalog_fails_the_hunt_before_reading_evidence(
 
 def test_rules_command_shows_every_tier_of_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
     for rule in catalog().values():
-        assert main(["rules", rule.id, "--json"]) == 0
+        assert main(["rules", rule.id, "--json", "-"]) == 0
         (shown,) = json.loads(capsys.readouterr().out)["rules"]
         assert [(o["name"], o["severity"], o["implies"]) for o in shown["outcomes"]] == [
             (t.name, str(t.severity), str(t.implies)) for t in rule.outcomes.values()
@@ -224,7 +224,7 @@ def test_shipped_catalog_is_consistent() -> None:
 
 def test_what_the_hunt_emits_is_a_tier_exhunt_rules_prints(capsys: pytest.CaptureFixture[str]) -> None:
     """Every finding of a hunt over the bundled examples carries the weight of a printed tier."""
-    assert main(["rules", "--json"]) == 0
+    assert main(["rules", "--json", "-"]) == 0
     printed = {
         r["id"]: {(o["severity"], o["implies"]) for o in r["outcomes"]}
         for r in json.loads(capsys.readouterr().out)["rules"]

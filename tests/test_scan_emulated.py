@@ -337,7 +337,7 @@ async def test_plain_http_on_a_tls_port_is_an_error_not_a_hang(tls_files: tuple[
 # --- a mixed set ----------------------------------------------------------------------------
 
 MIXED: list[tuple[Profile, dict[str, str] | None]] = [
-    # (what the host runs, the exposure a scan with every check must report); facts: detection-spec.md §3.4
+    # (what the host runs, the exposure a scan with every check must report); facts: docs/builds.md#fixing-updates-per-chain
     (
         ExchangeHost("15.1.2176.2", proxylogon="vulnerable", proxyshell="vulnerable"),
         {"ProxyLogon": V, "ProxyShell": V, "ProxyNotShell": V, "OWASSRF": V},

@@ -154,7 +154,7 @@ def test_proxylogon_verdicts() -> None:
         judged("proxylogon", answered(path, 500, {"X-CalculatedBETarget": "localhost"})).verdict
         is CheckVerdict.VULNERABLE
     )
-    # 302 counts too (detection-spec.md §1.5: the status requirement was dropped)
+    # 302 counts too (docs/detection/proxylogon.md#the-nmap-probe-and-its-trace: the status requirement was dropped)
     assert (
         judged("proxylogon", answered(path, 302, {"X-CalculatedBETarget": "LOCALHOST"})).verdict
         is CheckVerdict.VULNERABLE
@@ -221,7 +221,7 @@ def test_exposure_follows_the_build_table() -> None:
     r = result_with("15.1.2176.9")
     expected = {c: str(e.status) for c, e in assess_build("15.1.2176.9").exposure.items()}
     assert r.exposure == expected
-    # facts from detection-spec.md §3.4: CU19 Mar21SU fixes ProxyLogon, not ProxyShell
+    # facts from docs/builds.md#fixing-updates-per-chain: CU19 Mar21SU fixes ProxyLogon, not ProxyShell
     assert r.exposure["ProxyLogon"] == "patched"
     assert r.exposure["ProxyShell"] == "vulnerable"
     assert r.exposed

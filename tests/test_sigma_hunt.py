@@ -31,10 +31,15 @@ GOOD = rule_yaml(
 )
 
 
-def test_hunt_with_sigma_rules(tmp_path: Path) -> None:
+def _evidence(tmp_path: Path) -> Path:
     evidence = tmp_path / "EX01"
     evidence.mkdir()
     (evidence / "sysmon.jsonl").write_text("".join(json.dumps(e) + "\n" for e in EVENTS), encoding="utf-8")
+    return evidence
+
+
+def test_hunt_with_sigma_rules(tmp_path: Path) -> None:
+    evidence = _evidence(tmp_path)
     rules = tmp_path / "rules"
     (rules / "sub").mkdir(parents=True)
     (rules / "sub" / "good.yml").write_text(GOOD, encoding="utf-8")
@@ -56,3 +61,20 @@ def test_hunt_with_sigma_rules(tmp_path: Path) -> None:
     assert sorted(Path(e["path"]).name for e in invalid) == ["broken.yml", "minute.yml"]
     assert all(e.get("producer") == "sigma" and e["message"] for e in invalid)
     assert host["verdict"] != "clean"
+
+
+def test_sigma_rules_named_in_the_configuration_file(tmp_path: Path) -> None:
+    """`[hunt] sigma` in the configuration file runs the rules as `--sigma` would, its path taken
+    from the file's folder."""
+    evidence = _evidence(tmp_path)
+    case = tmp_path / "case"
+    (case / "rules").mkdir(parents=True)
+    (case / "rules" / "good.yml").write_text(GOOD, encoding="utf-8")
+    config = case / "exhunt.toml"
+    config.write_text('[hunt]\nsigma = ["rules"]\n', encoding="utf-8")
+    out = tmp_path / "out.json"
+    without = tmp_path / "without.json"
+    assert main(["hunt", str(evidence), "--json", str(without), "-q"]) != 1
+    assert main(["hunt", str(evidence), "--config", str(config), "--json", str(out), "-q"]) == 1
+    (host,) = json.loads(out.read_text(encoding="utf-8"))["hosts"]
+    assert [f["title"] for f in host["findings"]] == ["Domain trust discovery"]

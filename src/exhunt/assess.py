@@ -268,7 +268,7 @@ def _reason(verdict: Verdict, hits: list[Finding]) -> str:
 
 def correlate(findings: list[Finding]) -> list[Finding]:
     """Tie IIS and HttpProxy records of one request together (IIS cafeReqId = HttpProxy
-    RequestId, detection-spec.md §2.6), so each side names its twin."""
+    RequestId, docs/logs.md#iis), so each side names its twin."""
     by_request: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(findings):
         if f.http is not None and f.http.request_id:

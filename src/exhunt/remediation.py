@@ -3,7 +3,7 @@
 `plan(host)` is pure: it reads `host.findings`, `host.exposure` (an `exhunt.build/1` item),
 `host.exchange_build`, `host.observations` of kind "mitigation", `host.blind_spots` and the
 verdict, and returns steps in a stable order, each saying why (which rule ids and evidence
-lines, which CVEs). The facts behind each step are in detection-spec.md §6.
+lines, which CVEs). The facts behind each step are in docs/remediation.md.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ _VDIR_IN_TEXT = re.compile(
     re.IGNORECASE,
 )
 
-# What can hold the line until the update is in (detection-spec.md §1.2, §1.4, §4.3, §6).
+# What can hold the line until the update is in (docs/detection/mitigations.md, docs/detection/owassrf.md, docs/remediation.md).
 _STOPGAPS = {
     "ProxyLogon": "ProxyLogon (CVE-2021-26855): the Exchange On-premises Mitigation Tool (EOMT) URL Rewrite "
     "rules that abort requests carrying X-AnonResource-Backend or X-BEResource cookies; "

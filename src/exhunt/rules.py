@@ -15,7 +15,7 @@ File layout (one table per rule, keyed by id):
     implies = "compromise"          # compromise | attempt | suspicious | nothing
     chain = "ProxyLogon"            # optional
     cves = ["CVE-2021-26855"]
-    references = ["detection-spec.md §1.1"]
+    references = ["docs/detection/proxylogon.md#test-proxylogon-checks"]
     explanation = "..."
     detector = "httpproxy-serverinfo-anchor"   # who reads the parameters below
     anchor_prefix = "ServerInfo~"   # parameters: exactly the fields of the detector's class

@@ -1,6 +1,6 @@
 """ECP Server and ECP Activity logs: CVE-2021-27065's script planted in a virtual directory URL.
 
-See detection-spec.md §1.1, §2.3 and §2.4. Both logs have the same columns and `S:KEY=value`
+See docs/detection/proxylogon.md#test-proxylogon-checks, docs/logs.md#ecp-server. Both logs have the same columns and `S:KEY=value`
 event data; the Activity log records the back-end side of ECP requests (URL, build), so the same
 check runs on it, and both give the build and the server's name.
 """

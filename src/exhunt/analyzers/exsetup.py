@@ -1,7 +1,7 @@
 """The installed Exchange build, read from `<install>\\bin\\ExSetup.exe`.
 
 ExSetup.exe's file version is the authoritative local build: all four parts, so it includes the
-Security Update, unlike the registry's CU-only values (detection-spec.md §3.2). The version sits
+Security Update, unlike the registry's CU-only values (docs/builds.md#the-build-on-the-server). The version sits
 in the PE version resource: a `VS_VERSIONINFO` block whose `VS_FIXEDFILEINFO` starts with the
 signature 0xFEEF04BD and carries FileVersionMS/LS. It is found by scanning a bounded prefix of
 the file for that signature, so no PE library is needed and a damaged file cannot stall the hunt.

@@ -1,5 +1,5 @@
 """HttpProxy logs (every protocol folder): ProxyLogon's forged anchors, ProxyShell, ProxyNotShell,
-OWASSRF and build fingerprinting (detection-spec.md §1.1, §2.2, §4).
+OWASSRF and build fingerprinting (docs/detection/proxylogon.md#test-proxylogon-checks, docs/logs.md#httpproxy, docs/detection/).
 
 The front end writes one row per proxied request, with the routing decision (AnchorMailbox,
 RoutingHint, BackEndCookie) that only this log shows: IIS cannot see ProxyLogon's cookie.
@@ -90,7 +90,7 @@ class HttpProxyAnalyzer(LogAnalyzer):
             hunt.report(rec, hit)
 
     def _anchor(self, rec: LogRecord, req: WebRequest, rule_id: str, p: ServerInfoAnchorParams, hunt: FileHunt) -> bool:
-        """ServerInfo~ anchors (detection-spec.md §1.1). True when the row had such an anchor.
+        """ServerInfo~ anchors (docs/detection/proxylogon.md#test-proxylogon-checks). True when the row had such an anchor.
         An anchor to a virtual directory reset also fires every `httpproxy-resetvdir` rule whose
         target it matches, and one to Autodiscover that was not served is the
         `httpproxy-autodiscover-anchor` rules' instead of this one's."""
@@ -108,7 +108,10 @@ class HttpProxyAnalyzer(LogAnalyzer):
             if rp.target_regex.search(target) and req.status in rp.success_statuses:
                 hunt.report(rec, req.hit(reset.id, **extra))
         if not reached and host.strip().lower().startswith(p.scanner_hosts):
-            hunt.suppress(rule_id, "ServerInfo~localhost anchor: vulnerability scanner probe (detection-spec.md §1.5)")
+            hunt.suppress(
+                rule_id,
+                "ServerInfo~localhost anchor: vulnerability scanner probe (docs/detection/proxylogon.md#the-nmap-probe-and-its-trace)",
+            )
             return True
         autodiscover = rules_of(ANCHOR_AUTODISCOVER)
         if not reached and target_l.startswith("autodiscover") and autodiscover:

@@ -1,6 +1,6 @@
 """IIS W3C logs of the Exchange front end (443) and back end (444): ProxyLogon entry points and
 virtual directory resets, web shell access and tunnels, ProxyShell, ProxyNotShell, OWASSRF and
-published attacker user agents (detection-spec.md §2.6, §4).
+published attacker user agents (docs/logs.md#iis, docs/detection/).
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ class IisAnalyzer(LogAnalyzer):
                 hunt.suppress(
                     rule.id,
                     f"{req.method or 'request'} to a static .js entry path: "
-                    "vulnerability scanner probe (detection-spec.md §1.5)",
+                    "vulnerability scanner probe (docs/detection/proxylogon.md#the-nmap-probe-and-its-trace)",
                 )
             return None
         if req.status in p.success_statuses:

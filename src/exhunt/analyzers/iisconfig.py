@@ -1,10 +1,9 @@
 """IIS configuration, read once per host: attacker virtual directories and mitigation state.
 
 applicationHost.config tells which folders IIS serves; ProxyShell intruders added virtual
-directories into ProgramData and Users (detection-spec.md §4.1). applicationHost.config, the
+directories into ProgramData and Users (docs/detection/proxyshell.md). applicationHost.config, the
 Default Web Site's web.config and the HttpProxy applications' web.configs together tell whether
-Microsoft's URL Rewrite mitigations (EOMT, EOMTv2) would block anything (detection-spec.md
-§1.2-§1.4). Configs that are not well-formed XML are still read line by line for virtual
+Microsoft's URL Rewrite mitigations (EOMT, EOMTv2) would block anything (docs/detection/mitigations.md). Configs that are not well-formed XML are still read line by line for virtual
 directories, and reported.
 """
 

@@ -1,4 +1,4 @@
-"""OABGeneratorLog: CVE-2021-26858's file write outside the OAB folder (detection-spec.md §1.1, §2.5)."""
+"""OABGeneratorLog: CVE-2021-26858's file write outside the OAB folder (docs/detection/proxylogon.md#test-proxylogon-checks, docs/logs.md#oab-generator)."""
 
 from __future__ import annotations
 

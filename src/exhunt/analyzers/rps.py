@@ -1,4 +1,4 @@
-"""Rps_Http (remote PowerShell) logs: OWASSRF's foreign ClientInfo (detection-spec.md §2.7, §4.3)."""
+"""Rps_Http (remote PowerShell) logs: OWASSRF's foreign ClientInfo (docs/logs.md#rps_http, docs/detection/owassrf.md)."""
 
 from __future__ import annotations
 

@@ -85,7 +85,7 @@ class WebRequest:
 
 
 def proxyshell(req: WebRequest, rule: Rule) -> Hit | None:
-    """The autodiscover.json path confusion of CVE-2021-34473 (detection-spec.md §4.1)."""
+    """The autodiscover.json path confusion of CVE-2021-34473 (docs/detection/proxyshell.md)."""
     p = rule.params_as(ProxyShellParams)
     u = req.decoded
     at = u.find(p.stem_suffix)
@@ -124,7 +124,7 @@ def proxyshell(req: WebRequest, rule: Rule) -> Hit | None:
 
 
 def proxynotshell(req: WebRequest, rule: Rule) -> Hit | None:
-    """EOMTv2's `(?=.*autodiscover)(?=.*powershell)` on the URL-decoded URI (detection-spec.md §1.4)."""
+    """EOMTv2's `(?=.*autodiscover)(?=.*powershell)` on the URL-decoded URI (docs/detection/mitigations.md#eomtv2-rule)."""
     u = req.decoded
     p = rule.params_as(ProxyNotShellParams)
     if not all(w in u for w in p.words) or "x-rps-cat" in u:
@@ -145,7 +145,7 @@ def proxynotshell(req: WebRequest, rule: Rule) -> Hit | None:
 
 
 def owassrf(req: WebRequest, hunt: FileHunt, rule: Rule) -> Hit | None:
-    """`/owa/<mailbox>/powershell` (detection-spec.md §4.3)."""
+    """`/owa/<mailbox>/powershell` (docs/detection/owassrf.md)."""
     p = rule.params_as(OwaPowerShellParams)
     m = p.path_regex.search(req.decoded)
     if m is None:
@@ -161,7 +161,7 @@ def owassrf(req: WebRequest, hunt: FileHunt, rule: Rule) -> Hit | None:
 
 
 def exporttool(req: WebRequest, rule: Rule) -> Hit | None:
-    """Build fingerprinting through the eDiscovery export tool manifest (detection-spec.md §3.1)."""
+    """Build fingerprinting through the eDiscovery export tool manifest (docs/builds.md#remote-fingerprinting)."""
     p = rule.params_as(ExportToolParams)
     if req.routing_hint.strip().lower() == p.routing_hint or p.stem_regex.search(req.stem):
         return req.hit(rule.id)

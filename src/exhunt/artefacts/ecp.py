@@ -1,4 +1,4 @@
-"""The EventData column of ECP Server and ECP Activity logs (detection-spec.md §2.3, §2.4).
+"""The EventData column of ECP Server and ECP Activity logs (docs/logs.md#ecp-server).
 
 EventData is a `;`-separated list of `S:KEY=value` pairs. A pair whose value holds `;` or quotes
 is wrapped in single quotes, with inner single quotes doubled:

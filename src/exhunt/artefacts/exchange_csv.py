@@ -1,4 +1,4 @@
-"""Exchange's comma-separated logs: HttpProxy, ECP Server, Rps_Http (detection-spec.md §2.2, §2.3, §2.7).
+"""Exchange's comma-separated logs: HttpProxy, ECP Server, Rps_Http (docs/logs.md).
 
 A file starts with `#Software`, `#Version`, `#Log-type`, `#Date` and `#Fields: <comma list>`
 directives, or with a bare header line (`DateTime,...`, `TimeStamp,...`); columns are mapped by
@@ -17,7 +17,7 @@ from exhunt.artefacts.scan import Line
 from exhunt.artefacts.timestamps import parse_iso
 from exhunt.model import ProblemKind
 
-# Exchange 2016 CU22 / 2019 / SE HttpProxy columns (detection-spec.md §2.2); a fallback only for
+# Exchange 2016 CU22 / 2019 / SE HttpProxy columns (docs/logs.md#httpproxy); a fallback only for
 # data met before any header, and only when the value count matches.
 HTTPPROXY_FIELDS = (
     "DateTime",
@@ -98,7 +98,7 @@ HTTPPROXY_FIELDS = (
 
 ECP_FIELDS = ["TimeStamp", "ServerName", "EventId", "EventData"]
 
-# Rps_Http column order as read without a header by public tooling (detection-spec.md §2.7).
+# Rps_Http column order as read without a header by public tooling (docs/logs.md#rps_http).
 RPS_HTTP_FIELDS = (
     "DateTime",
     "StartTime",
@@ -247,6 +247,6 @@ class RpsHttpFormat(ExchangeCsvFormat):
 
 
 class EcpActivityFormat(EcpServerFormat):
-    """ECP Activity logs: the ECP Server columns (detection-spec.md §2.4)."""
+    """ECP Activity logs: the ECP Server columns (docs/logs.md#ecp-server)."""
 
     kind = "ECPActivity"

@@ -1,4 +1,4 @@
-"""OABGeneratorLog files, read as free-text lines (detection-spec.md §2.5).
+"""OABGeneratorLog files, read as free-text lines (docs/logs.md#oab-generator).
 
 No public source shows these files' column layout, so a line is kept whole as `message` and
 its timestamp is the first timestamp-looking text in it. When a file does carry a `#Fields`

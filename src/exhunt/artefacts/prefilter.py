@@ -54,7 +54,7 @@ class Pattern:
 
 def encoded_word(word: str) -> str:
     """A regex for `word` with any of its characters URL-encoded once or twice (`%50owershell`,
-    `%2550owershell`), as attackers did to slip past rewrite rules (detection-spec.md §4.2).
+    `%2550owershell`), as attackers did to slip past rewrite rules (docs/detection/proxynotshell.md).
     Matched case-insensitively, so both letter cases are covered. (Deeper stacks would not
     survive the front end's own decoding; the detectors themselves decode up to five times.)"""
     parts = []

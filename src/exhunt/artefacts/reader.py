@@ -4,7 +4,7 @@ Logs are hundreds of MB a day on a busy front end, so a file is read in big bina
 never as a whole. Every block ends on a line boundary, so the prefilter and the line numbering
 can work on it without looking back. What is wrong with a file (UTF-16 encoding, NUL or binary
 junk, lines too long to keep, an unreadable stream) is recorded as a `Problem` and the
-reading goes on with what can be used (detection-spec.md §2.9).
+reading goes on with what can be used (docs/logs.md#reading-logs-at-scale).
 """
 
 from __future__ import annotations

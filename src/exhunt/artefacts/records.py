@@ -8,7 +8,7 @@ from datetime import datetime
 
 class Header:
     """Column names of one header block, looked up case-insensitively. Formats map columns by
-    name, never by position: builds add and drop columns (detection-spec.md §2.2)."""
+    name, never by position: builds add and drop columns (docs/logs.md#httpproxy)."""
 
     __slots__ = ("index", "names")
 

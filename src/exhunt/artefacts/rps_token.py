@@ -1,6 +1,6 @@
 """Decode ProxyShell's `X-Rps-CAT` token: which account the attacker impersonated.
 
-The token is base64 of a small binary structure (detection-spec.md §2.6, §4.1): one-letter tags
+The token is base64 of a small binary structure (docs/logs.md#iis, docs/detection/proxyshell.md): one-letter tags
 each followed by a one-byte length and text, among them `L` (the logon name, a UPN) and `U`
 (the user SID), then group SIDs. A forged or damaged token is read as far as it goes: the
 tagged strings first, then any printable SID or UPN in it.

@@ -4,7 +4,7 @@
 in file order, only these lines:
 
 - directive lines (`#...`) and bare header lines, so a format always knows its columns, however
-  often they change (IIS rewrites `#Fields` after every restart, detection-spec.md §2.6);
+  often they change (IIS rewrites `#Fields` after every restart, docs/logs.md#iis);
 - candidate lines, where a rule's pattern matched, with the groups that matched;
 - edge lines: the first data line of the file and the last data line of each block, parsed
   for the coverage timestamps.

@@ -1,4 +1,4 @@
-"""Log timestamps to aware UTC datetimes. Exchange and IIS log in UTC (detection-spec.md §2.2, §2.6)."""
+"""Log timestamps to aware UTC datetimes. Exchange and IIS log in UTC (docs/logs.md)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ _CAFE_REQ_ID = re.compile(r"cafeReqId=([0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9
 
 def decode_uri(text: str, rounds: int = MAX_DECODE_ROUNDS) -> str:
     """URL-decode until nothing changes (at most `rounds` times). `+` stays `+`, as IIS and the
-    rewrite module's UrlDecode treat it in paths (detection-spec.md §1.4)."""
+    rewrite module's UrlDecode treat it in paths (docs/detection/mitigations.md#eomtv2-rule)."""
     for _ in range(rounds):
         if "%" not in text:
             break
@@ -27,7 +27,7 @@ def decode_uri(text: str, rounds: int = MAX_DECODE_ROUNDS) -> str:
 
 def full_uri(stem: str, query: str) -> str:
     """Stem and query joined as the client sent them; IIS logs them apart, split at the first
-    `?`, and rules about the whole URI must see both (detection-spec.md §2.6). HttpProxy's
+    `?`, and rules about the whole URI must see both (docs/logs.md#iis). HttpProxy's
     UrlQuery keeps its leading `?`."""
     if not query:
         return stem
@@ -38,7 +38,7 @@ def full_uri(stem: str, query: str) -> str:
 
 def cafe_request_id(query: str) -> str | None:
     """The front end's request id that Exchange appends to IIS queries (`&cafeReqId=<guid>;`);
-    the same GUID is the HttpProxy RequestId of that request (detection-spec.md §2.6)."""
+    the same GUID is the HttpProxy RequestId of that request (docs/logs.md#iis)."""
     m = _CAFE_REQ_ID.search(query)
     return m.group(1) if m else None
 

@@ -1,4 +1,4 @@
-"""IIS W3C extended logs (detection-spec.md §2.6).
+"""IIS W3C extended logs (docs/logs.md#iis).
 
 Space-separated values named by the `#Fields` directive, which may change within a file (IIS
 writes a new directive block after a restart or a configuration change). `-` is an empty value;

@@ -116,7 +116,7 @@ def _assess(text: str) -> BuildAssessment:
     if support:
         notes.append(support)
     if entry is not None and entry.update == "Mar21SU" and not any(u.update == "May21SU" for u in table.updates(level)):
-        # detection-spec.md §1.7, §6: the older-CU March SU closes ProxyLogon and nothing else.
+        # docs/builds.md#security-update-logic, docs/remediation.md: the older-CU March SU closes ProxyLogon and nothing else.
         notes.append(
             f"The March 2021 update for {level.cu} fixes the ProxyLogon CVEs only; {level.cu} received "
             "no later security update."

@@ -1,6 +1,6 @@
 """Which attack chains and CVEs a build leaves open, judged against the update that fixed each.
 
-The facts (detection-spec.md §3.4): the March 2021 SU fixed ProxyLogon (Exchange 2010: only
+The facts (docs/builds.md#fixing-updates-per-chain): the March 2021 SU fixed ProxyLogon (Exchange 2010: only
 CVE-2021-26857, fixed by SP3 RU32); the April 2021 SU fixed CVE-2021-34473/-34523 and the May 2021
 SU CVE-2021-31207 (ProxyShell); the November 2022 SU fixed ProxyNotShell and OWASSRF. The fixing
 build for each CU comes from the build table (the row carrying that update name); a CU released
@@ -36,7 +36,7 @@ class Fix:
 FIXES: tuple[Fix, ...] = (
     Fix(Chain.PROXYLOGON, ("CVE-2021-26855", "CVE-2021-26857", "CVE-2021-26858", "CVE-2021-27065"), "Mar21SU", _MODERN),
     Fix(Chain.PROXYLOGON, ("CVE-2021-26857",), "RU32", frozenset({EXCHANGE_2010})),
-    # Fixed in April 2021, published in July 2021 (HealthChecker does not list them: detection-spec.md §1.7).
+    # Fixed in April 2021, published in July 2021 (HealthChecker does not list them: docs/builds.md#security-update-logic).
     Fix(Chain.PROXYSHELL, ("CVE-2021-34473", "CVE-2021-34523"), "Apr21SU", _MODERN),
     Fix(Chain.PROXYSHELL, ("CVE-2021-31207",), "May21SU", _MODERN),
     Fix(Chain.PROXYNOTSHELL, ("CVE-2022-41040", "CVE-2022-41082"), "Nov22SU", _MODERN),

@@ -2,7 +2,7 @@
 
 Accepted: "15.1.2176.2", zero padded "15.01.2176.002" (ExSetup.exe's long form), the CU-level
 "15.1.2176" (what OWA paths show), and AdminDisplayVersion "Version 15.1 (Build 2176.2)", which is
-also CU level: security updates do not change it (detection-spec.md §1.7, §3.2).
+also CU level: security updates do not change it (docs/builds.md).
 """
 
 from __future__ import annotations

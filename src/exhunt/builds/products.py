@@ -18,7 +18,7 @@ TABLE_MINORS: dict[tuple[int, int], str] = {
     (14, 3): EXCHANGE_2010,
     (15, 0): EXCHANGE_2013,
     (15, 1): EXCHANGE_2016,
-    (15, 2): f"{EXCHANGE_2019} or SE",  # SE is 15.2 from build 2562 (detection-spec.md §3.4)
+    (15, 2): f"{EXCHANGE_2019} or SE",  # SE is 15.2 from build 2562 (docs/builds.md#fixing-updates-per-chain)
 }
 
 # Older products: named, but exhunt holds no build or CVE data for them.
@@ -34,7 +34,7 @@ OLDER_VERSIONS: dict[tuple[int, int], str] = {
     (8, 3): "Exchange Server 2007 SP3",
 }
 
-# End of (extended) support. 2013/2016/2019 from HealthChecker's dictionary (detection-spec.md §3.4);
+# End of (extended) support. 2013/2016/2019 from HealthChecker's dictionary (docs/builds.md#fixing-updates-per-chain);
 # 2007 and 2010 from Microsoft's lifecycle pages. Exchange Server SE follows the modern lifecycle.
 SUPPORT_ENDED: dict[str, date] = {
     "Exchange Server 2007": date(2017, 4, 11),

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import csv
 import io
 import json
 import sys
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from functools import lru_cache
+from pathlib import Path
 from typing import IO, Any, cast
 
 from rich.console import Console, Group, RenderableType
@@ -20,7 +23,9 @@ from rich.text import Text
 from exhunt import __version__
 from exhunt.builds import BuildAssessment, assess_build
 from exhunt.chains import Exposure
-from exhunt.report.terminal import InertConsole
+from exhunt.cli_options import add_console, add_output, consoles, open_output, stdout_clash, to_stdout
+from exhunt.model import CHAINS
+from exhunt.report.csvsafe import spreadsheet_safe
 
 NAME = "build"
 HELP = "what an Exchange build leaves open: exposure per chain and CVE, and the update to install next"
@@ -41,12 +46,22 @@ examples:
   exhunt build 15.1.2176.2                 # Exchange 2016 CU19 without security updates
   exhunt build 15.1.2176.2 15.2.1118.20 14.3.513.0
   exhunt build "Version 15.1 (Build 2375.7)"
-  exhunt build 15.1.2176.2 --json          # exhunt.build/1 JSON for scripts
+  exhunt build 15.1.2176.2 --json -        # exhunt.build/1 JSON for scripts
   Get-ExchangeServer | % { $_.AdminDisplayVersion.ToString() } | exhunt build -
 
-exit codes: 0 every build is patched against every chain; 1 a build is vulnerable,
-vulnerable-unless-su or unknown; 2 a build could not be read (the others are still reported).
+  exhunt build -i builds.txt --csv builds.csv  # one row per build, a column per chain
 """
+EXIT_CODES = (
+    "0  every build is patched against every chain",
+    "1  a build is vulnerable, vulnerable-unless-su or unknown",
+    "2  a build could not be read (the others are still reported)",
+)
+OUTPUTS = (
+    ("json", "write exhunt.build/1 JSON"),
+    ("jsonl", "write one JSON line per build (an exhunt.build/1 item)"),
+    ("csv", "write one CSV row per build, a status column per chain (spreadsheet-safe unless --csv-raw)"),
+)
+OUTPUT_NAMES = tuple(name for name, _ in OUTPUTS)
 
 EXIT_PATCHED = 0
 EXIT_EXPOSED = 1
@@ -67,42 +82,125 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "builds", nargs="*", metavar="BUILD", help="build numbers; '-' or none reads them from standard input"
     )
-    parser.add_argument("--json", action="store_true", help="print exhunt.build/1 JSON instead of tables")
+    parser.add_argument(
+        "-i", "--input", action="append", default=[], metavar="FILE", help="read builds from FILE, one per line"
+    )
+    out = add_output(parser, OUTPUTS)
+    out.add_argument("--csv-raw", action="store_true", help="write CSV cells as typed, formulas included")
+    add_console(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    clash = stdout_clash(args, OUTPUT_NAMES)
+    out, _ = consoles(args, stdout_taken=bool(to_stdout(args, OUTPUT_NAMES)))
+    if clash:
+        print(f"exhunt build: {clash}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     # Streamed: one build read, assessed and written at a time, so a million piped builds cost
     # the memory of one (the JSON document is written item by item, byte for byte as a whole).
     tally = _Tally()
-    console = None if args.json else InertConsole()
-    out = sys.stdout
-    for index, text in enumerate(_inputs(args.builds)):
-        a = _assess(text)
-        tally.add(a)
-        if a.error:
-            print(f"exhunt build: {shown(a.input)}: {a.error}", file=sys.stderr)
-        if console is not None:
-            if not a.error:
-                console.print(_block(a))
-                console.print()
-            continue
-        if index == 0:
-            head = json.dumps({"schema": "exhunt.build/1", "tool_version": __version__}, indent=2)
-            out.write(head[:-2] + ',\n  "builds": [\n')
-        else:
-            out.write(",\n")
-        out.write(textwrap.indent(json.dumps(a.to_dict(), indent=2), "    "))
+    console = None if args.quiet else out
+    try:
+        with ExitStack() as stack:
+            sinks = _Sinks(args, stack)
+            for a in _assessed(_inputs(args.builds, args.input)):
+                tally.add(a)
+                if a.error:
+                    print(f"exhunt build: {shown(a.input)}: {a.error}", file=sys.stderr)
+                sinks.add(a)
+                if console is not None and not a.error:
+                    console.print(_block(a))
+                    console.print()
+            sinks.close()
+    except _InputError as exc:
+        print(f"exhunt build: cannot read {exc.filename}: {exc.reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        print(f"exhunt build: cannot write {exc.filename or 'an output'}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if not tally.total:
         print(
             "exhunt build: no build given: name one or more, or pipe them in one per line (see exhunt build --help)",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
-    if console is None:
-        out.write("\n  ]\n}\n")
-    else:
+    if console is not None:
         console.print(tally.summary(), style="bold", highlight=False)
     return tally.exit_code()
+
+
+class _InputError(Exception):
+    def __init__(self, filename: str, reason: str) -> None:
+        super().__init__(filename, reason)
+        self.filename = filename
+        self.reason = reason
+
+
+def _assessed(texts: Iterable[str]) -> Iterator[BuildAssessment]:
+    yield from map(_assess, texts)
+
+
+class _Sinks:
+    """The requested outputs, open for the whole run and fed one build at a time."""
+
+    def __init__(self, args: argparse.Namespace, stack: ExitStack) -> None:
+        self._json: IO[str] | None = None
+        self._jsonl: IO[str] | None = None
+        self._csv: Any = None
+        self._safe = not args.csv_raw
+        self._count = 0
+        if args.json:
+            self._json = stack.enter_context(open_output(args.json))
+            head = json.dumps({"schema": "exhunt.build/1", "tool_version": __version__}, indent=2)
+            self._json.write(head[:-2] + ',\n  "builds": [\n')
+        if args.jsonl:
+            self._jsonl = stack.enter_context(open_output(args.jsonl))
+        if args.csv:
+            self._csv = csv.writer(stack.enter_context(open_output(args.csv)))
+            self._csv.writerow(CSV_COLUMNS)
+
+    def add(self, a: BuildAssessment) -> None:
+        if self._json is not None:
+            if self._count:
+                self._json.write(",\n")
+            self._json.write(textwrap.indent(json.dumps(a.to_dict(), indent=2), "    "))
+        if self._jsonl is not None:
+            self._jsonl.write(json.dumps(a.to_dict()) + "\n")
+        if self._csv is not None:
+            self._csv.writerow(csv_row(a, self._safe))
+        self._count += 1
+
+    def close(self) -> None:
+        if self._json is not None:
+            self._json.write(("\n" if self._count else "") + "  ]\n}\n")
+
+
+CSV_COLUMNS = ("input", "build", "name", "product", "release_date", "exact", *map(str, CHAINS), "next_update", "error")
+
+
+def csv_row(a: BuildAssessment, safe: bool = True) -> list[str]:
+    nxt = a.next_update
+    values = [
+        a.input,
+        a.build or "",
+        a.name or "",
+        a.product or "",
+        a.release_date.isoformat() if a.release_date else "",
+        str(a.exact).lower(),
+        *(str(a.exposure[str(c)].status) if str(c) in a.exposure else "" for c in CHAINS),
+        f"{nxt.name} {nxt.build}" if nxt else "",
+        a.error or "",
+    ]
+    return [spreadsheet_safe(v) if safe else v for v in values]
+
+
+def write_csv(assessments: Sequence[BuildAssessment], out: IO[str], safe: bool = True) -> None:
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for a in assessments:
+        writer.writerow(csv_row(a, safe))
 
 
 @lru_cache(maxsize=4096)
@@ -151,8 +249,20 @@ def exit_code(assessments: Sequence[BuildAssessment]) -> int:
     return tally.exit_code()
 
 
-def _inputs(arguments: Sequence[str]) -> Iterable[str]:
+def _inputs(arguments: Sequence[str], files: Sequence[str] = ()) -> Iterable[str]:
     """The builds named on the command line, with '-' (or nothing) standing for standard input."""
+    for name in files:
+        if name == "-":
+            yield from read_stream(_stdin_binary())
+            continue
+        try:
+            fh = Path(name).open("rb")  # noqa: SIM115 - closed below, after its lines were yielded
+        except OSError as exc:
+            raise _InputError(name, exc.strerror or str(exc)) from exc
+        with fh:
+            yield from read_stream(fh)
+    if not arguments and files:
+        return
     if not arguments:
         if sys.stdin is None or sys.stdin.isatty():
             return

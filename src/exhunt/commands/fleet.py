@@ -7,7 +7,9 @@ import json
 import sys
 
 from rich.console import Console
+from rich.table import Table
 
+from exhunt.cli_options import add_console, consoles
 from exhunt.fleet.diff import diff_hunts
 from exhunt.fleet.store import HuntStore, HuntStoreError
 from exhunt.fleet.verdicts import FOUND, verdict_counts, verdict_rank
@@ -40,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", nargs="?", choices=["diff", "hunts"], help="diff two hunts, or list the hunts")
     parser.add_argument("hunt_ids", nargs="*", type=int, metavar="HUNT_ID", help="for diff: the older and newer hunt")
     parser.add_argument("--db", metavar="FILE|URL", help="the hunt store (default: hunts.sqlite beside the scan store)")
-    parser.add_argument("--json", metavar="FILE", help="write the listing as JSON ('-' for stdout)")
+    parser.add_argument("--json", metavar="FILE|-", help="write the listing as JSON ('-' for stdout)")
+    add_console(parser)
 
 
 def _emit_json(data: object, path: str) -> None:
@@ -53,8 +56,7 @@ def _emit_json(data: object, path: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    err = Console(stderr=True, highlight=False)
-    out = Console(highlight=False, soft_wrap=True)
+    out, err = consoles(args, stdout_taken=args.json == "-")
     try:
         with HuntStore(args.db) as store:
             if args.action == "diff":
@@ -75,15 +77,25 @@ def _latest(store: HuntStore, args: argparse.Namespace, out: Console) -> int:
     counts = verdict_counts(r.verdict for r in rows)
     if args.json:
         _emit_json({"counts": {str(v): n for v, n in counts.items()}, "hosts": [r.to_dict() for r in rows]}, args.json)
-    if args.json != "-":
+    if args.json != "-" and not args.quiet:
         out.print("  ".join(f"{v}: {n}" for v, n in counts.items()), markup=False)
-        out.print(f"{'host':<28} {'verdict':<24} {'findings':>8} {'problems':>8}  hunt  assessed", markup=False)
+        # A table, so the listing folds to the terminal (80 columns) instead of running past it.
+        table = Table(box=None, pad_edge=False, padding=(0, 1))
+        table.add_column("host", overflow="fold")
+        table.add_column("verdict", overflow="fold")
+        for name in ("findings", "problems", "hunt"):
+            table.add_column(name, justify="right", no_wrap=True)
+        table.add_column("assessed", no_wrap=True)
         for r in rows:
-            out.print(
-                f"{safe(r.host, 28):<28} {r.verdict!s:<24} {r.findings:>8} {r.problems:>8}  {r.hunt_id:>4}  "
-                f"{(iso(r.assessed) or '-')[:19]}",
-                markup=False,
+            table.add_row(
+                safe(r.host, 60),
+                str(r.verdict),
+                str(r.findings),
+                str(r.problems),
+                str(r.hunt_id),
+                (iso(r.assessed) or "-")[:19],
             )
+        out.print(table)
     return 1 if any(r.verdict in FOUND for r in rows) else 0
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
+import importlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from rich.console import Console
 
 from exhunt.analyzers import HuntOptions
+from exhunt.cli_options import add_console, add_output, write_text, write_with
 from exhunt.fleet.verdicts import FOUND
-from exhunt.model import Verdict
+from exhunt.model import HuntResult, Verdict
 
 NAME = "hunt"
 HELP = "hunt a server, a triage collection or a folder for traces of Exchange attacks"
@@ -28,20 +33,17 @@ insufficient-evidence (nothing found, but an artefact the chains are judged on w
 part of the evidence could not be read: the report says which). Every finding names its rule
 (explain one with `exhunt rules RULE_ID`), file and line.
 
-exit codes:
-  0  every host clean
-  1  a host is compromised, exploitation-attempted or suspicious
-  2  usage error, evidence that cannot be opened, or an output that cannot be written
-  3  no findings, but a host's evidence was insufficient to call it clean
-
 examples:
   exhunt hunt examples/EX01-compromised
   exhunt hunt Collection-EX01-2021-03-05.zip --json ex01.json --html ex01.html
   exhunt hunt triage/ --jobs 8 --timeline timeline.jsonl --stix iocs.json
   exhunt hunt C:\\inetpub\\wwwroot --yara my-rules/ --allowlist allow.txt
+  exhunt hunt triage.zip -q --jsonl - | jq -c '[.host.name, .rule.id]'
+  exhunt hunt triage.zip --misp event.json --csv findings.csv
   exhunt hunt cases/ --out-dir results/ --html results/index.html   # a fleet: one JSON per host
   exhunt hunt /mnt/shared/cases --scheduler tcp://dask.example.org:8786
   exhunt hunt cases/ --scheduler local:8 --resume 12
+  exhunt hunt EX01/ --sigma sigma/rules/windows --sigma sigma/rules/web
 
 Many hosts: every host's files go into one work queue (biggest first) and each host is written
 out as soon as it is assessed: stored (`exhunt fleet` lists and compares stored hunts), into
@@ -49,8 +51,30 @@ out as soon as it is assessed: stored (`exhunt fleet` lists and compares stored 
 With --scheduler the same work runs on a Dask cluster; its workers open the evidence by path,
 so PATH must be on storage every worker reads at the same path. Ctrl-C keeps every finished
 host and prints the --resume command that hunts the rest.
-  exhunt hunt EX01/ --sigma sigma/rules/windows --sigma sigma/rules/web
+
+Settings (jobs, limits, your rule and list paths, Sigma rules...) may also come from a
+configuration file: see `exhunt config show`.
 """
+
+
+CONFIG_SECTION = "hunt"
+EXIT_CODES = (
+    "0  every host clean",
+    "1  a host is compromised, exploitation-attempted or suspicious",
+    "2  usage error, evidence that cannot be opened, or an output that cannot be written",
+    "3  no findings, but a host's evidence was insufficient to call it clean",
+)
+# (option, module, function writing to a text stream, what it is)
+OUTPUTS = (
+    ("json", "write exhunt.hunt/2 JSON (the whole result; `exhunt report` reads it back)"),
+    ("jsonl", "write one JSON line per finding, dated or not, with ECS fields (exhunt.finding/1)"),
+    ("csv", "write one CSV row per finding, dated or not (spreadsheet-safe unless --csv-raw)"),
+    ("html", "write the self-contained HTML report"),
+    ("timeline", "write a Timesketch timeline of the dated findings (.csv or .jsonl; - is JSON lines)"),
+    ("stix", "write observed indicators as a STIX 2.1 bundle"),
+    ("misp", "write the hunt as a MISP event (JSON, pymisp objects)"),
+)
+OUTPUT_NAMES = tuple(name for name, _ in OUTPUTS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,27 +84,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="evidence to hunt (leave out on a Windows Exchange server for the live host)",
     )
-    out = parser.add_argument_group("outputs")
-    out.add_argument("--json", metavar="FILE", help="write results as JSON (exhunt.hunt/2; '-' for stdout)")
-    out.add_argument(
-        "--html",
-        metavar="FILE",
-        help="write the HTML report (more than a few hosts: an index with one page per host beside it)",
-    )
+    out = add_output(parser, OUTPUTS)
     out.add_argument("--out-dir", metavar="DIR", help="write each host's JSON here as soon as it is assessed")
     out.add_argument(
         "--details", action="store_true", help="many hosts: show every host's findings, not only the hosts not clean"
     )
-    out.add_argument("--timeline", metavar="FILE", help="write a Timesketch timeline (.csv or .jsonl)")
-    out.add_argument("--stix", metavar="FILE", help="write observed indicators as a STIX 2.1 bundle")
-    out.add_argument("-q", "--quiet", action="store_true", help="no console summary, no progress bar")
     out.add_argument(
+        "--csv-raw", action="store_true", help="write CSV cells as logged, formulas included (forensic tools only)"
+    )
+    con = add_console(parser)
+    con.add_argument(
         "--per-rule",
         type=int,
         default=5,
         metavar="N",
-        help="findings shown per rule on the console (default 5; --json has all)",
+        help="findings shown per rule on the console (default 5, 0 = all; -v shows all; --json has all)",
     )
+    con.add_argument("--config", metavar="FILE", help="configuration file (default: see `exhunt config show`)")
     rules = parser.add_argument_group("your own rules and allow-lists")
     rules.add_argument(
         "--yara", action="append", default=[], metavar="PATH", help="extra YARA rule file or folder (repeatable)"
@@ -99,7 +119,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="allow-list of hashes, paths or patterns to silence (repeatable)",
     )
-    parser.add_argument(
+    evidence = parser.add_argument_group("evidence")
+    evidence.add_argument(
         "--split-by-computer",
         action="store_true",
         help="hunt the event files of each computer the events name as a host of their own",
@@ -135,6 +156,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MB",
         help="files larger than this are hashed but their content is not scanned (default 64)",
     )
+    perf.add_argument("--evtx-threads", type=int, default=1, metavar="N", help="threads per .evtx file (default 1)")
+    perf.add_argument(
+        "--evtx-memory-bound",
+        type=int,
+        default=None,
+        metavar="BYTES",
+        help="event records held per .evtx file at once (default: the reader's own bound)",
+    )
+    perf.add_argument(
+        "--file-scan-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="time the YARA scan of one file may take (default 30)",
+    )
     perf.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -158,6 +194,80 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _writer(module: str, name: str) -> Callable[..., Any]:
+    """A writer, imported only when its output is asked for (Jinja2, stix2, pymisp are heavy)."""
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _write_one(result: HuntResult, name: str, target: str, safe: bool) -> str:
+    """One output to a file or standard output, and a few words on what it holds; OSError or
+    ValueError when it cannot be written."""
+    findings = sum(len(h.findings) for h in result.hosts)
+    if name == "json":
+        write_text(target, _writer("exhunt.report.jsonout", "dumps")(result) + "\n")
+        return _plural(len(result.hosts), "host")
+    if name == "jsonl":
+        write_with(target, lambda out: _writer("exhunt.report.findings_jsonl", "write_lines")(result, out))
+        return _plural(findings, "finding")
+    if name == "csv":
+        timeline = importlib.import_module("exhunt.report.timeline")
+        write_with(target, lambda out: timeline.write_csv(list(timeline.rows(result, undated=True)), out, safe))
+        return _plural(findings, "finding")
+    if name == "html":
+        write_text(target, _writer("exhunt.report.html", "render_html")(result))
+        return _plural(len(result.hosts), "host")
+    if name == "timeline":
+        timeline = importlib.import_module("exhunt.report.timeline")
+        fmt = timeline.timeline_format(target)
+        stats: list[Any] = []
+        write_with(target, lambda out: stats.append(timeline.write_timeline_to(result, out, fmt, safe)))
+        note = f"; {stats[0].undated} findings without a time left out" if stats[0].undated else ""
+        return f"{_plural(stats[0].rows, 'event')}{note}"
+    if name == "stix":
+        bundle = _writer("exhunt.report.stix", "build_bundle")(result)
+        write_text(target, bundle.serialize(pretty=True) + "\n")
+        return _plural(len(bundle.objects), "object")
+    if name == "misp":
+        write_with(target, lambda out: _writer("exhunt.report.misp", "write_misp")(result, out))
+        return _plural(findings, "finding")
+    raise ValueError(f"unknown output {name}")
+
+
+def write_outputs(
+    result: HuntResult, args: argparse.Namespace, say: Console, err: Console, skip: Iterable[str] = ()
+) -> bool:
+    """Write every requested output but those in `skip` (written elsewhere, host by host); a
+    failed one is reported on `err` and the others still written. What was written is said on
+    `say`."""
+    ok = True
+    safe = not getattr(args, "csv_raw", False)
+    skipped = set(skip)
+    for name, _ in OUTPUTS:
+        target = getattr(args, name, None)
+        if not target or name in skipped:
+            continue
+        try:
+            what = _write_one(result, name, target, safe)
+            if target != "-" and not getattr(args, "quiet", False):
+                say.print(f"{name}: {target} ({what})", highlight=False, markup=False, soft_wrap=True)
+        except BrokenPipeError:
+            raise  # the reader of standard output went away: nothing left to tell it
+        except (OSError, ValueError, ImportError, AttributeError) as exc:
+            err.print(
+                f"exhunt: cannot write --{name} {target}: {exc}",
+                style="red",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+            ok = False
+    return ok
+
+
 EXIT_CLEAN = 0
 EXIT_FOUND = 1
 EXIT_INSUFFICIENT = 3
@@ -171,6 +281,27 @@ def exit_code(verdicts: Iterable[Verdict]) -> int:
     if any(v is not Verdict.CLEAN for v in verdicts):
         return EXIT_INSUFFICIENT
     return EXIT_CLEAN
+
+
+def hunt_options(args: argparse.Namespace) -> HuntOptions:
+    settings: dict[str, Any] = {
+        "evtx_threads": max(1, args.evtx_threads),
+        "file_scan_timeout": args.file_scan_timeout,
+    }
+    if args.evtx_memory_bound:
+        settings["evtx_memory_bound"] = args.evtx_memory_bound
+    if getattr(args, "no_code_analysis", False):
+        settings["code_analysis"] = False
+    return HuntOptions(
+        max_file_size=max(1, args.max_file_size) * 1024 * 1024,
+        extra_yara_paths=tuple(args.yara),
+        extra_indicator_paths=tuple(args.indicators),
+        allowlist_paths=tuple(args.allowlist),
+        sigma_paths=tuple(args.sigma),
+        sigma_levels=args.sigma_levels,
+        unit_timeout=args.unit_timeout,
+        settings=settings,
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 from exhunt import boundedjson
+from exhunt.cli_options import add_console, add_output, consoles, stdout_clash, to_stdout
 from exhunt.codec import CodecError
+from exhunt.commands.hunt import OUTPUT_NAMES, OUTPUTS
 from exhunt.model import HuntResult, Verdict
 from exhunt.remediation import plan
 from exhunt.typecheck import WrongType, decode
@@ -25,16 +27,25 @@ hands on, without hunting again:
   --timeline  a timeline for forensic tools (Timesketch imports both): .csv or .jsonl.
   --stix      a STIX 2.1 bundle of the observed addresses, files, user agents and URLs, each
               tied to the finding it came from.
+  --misp      a MISP event: attack addresses, attacker files, requests, CVEs.
+  --jsonl     one JSON line per finding, dated or not, with ECS fields, for a SIEM.
+  --csv       one CSV row per finding, dated or not.
+  --json      the result again as exhunt.hunt/2 JSON (normalised).
+
+Each takes a file name or - for standard output.
 
 examples:
   exhunt report results.json --html report.html
   exhunt report results.json --timeline timeline.jsonl --stix indicators.json
   exhunt report results.json --html report.html --timeline timeline.csv
+  exhunt report results.json --jsonl - | jq -c 'select(.event.severity >= 3)'
   exhunt report --hunt 12 --html report.html          # a hunt from the store (exhunt fleet hunts)
-
-exit codes: 0 written and no host has findings, 1 written and a host has findings,
-2 the file is missing or not an exhunt hunt result, or an output could not be written.
 """
+EXIT_CODES = (
+    "0  written, and no host has findings",
+    "1  written, and a host has findings",
+    "2  the file is missing or not an exhunt hunt result, or an output could not be written",
+)
 
 _FOUND = {Verdict.COMPROMISED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS}
 
@@ -49,9 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db", metavar="FILE|URL", help="the hunt store for --hunt (default: hunts.sqlite beside the scan store)"
     )
-    parser.add_argument("--html", metavar="FILE", help="write the HTML report here")
-    parser.add_argument("--timeline", metavar="FILE", help="write the timeline here (.csv or .jsonl)")
-    parser.add_argument("--stix", metavar="FILE", help="write the STIX 2.1 bundle here")
+    out = add_output(parser, OUTPUTS)
+    out.add_argument("--csv-raw", action="store_true", help="write CSV cells as logged, formulas included")
+    add_console(parser)
 
 
 def _fail(message: str) -> int:
@@ -99,14 +110,15 @@ def load_result(path: Path) -> HuntResult:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so `exhunt --help` stays fast.
+    from exhunt.commands.hunt import write_outputs
     from exhunt.report.fleet_html import FEW_HOSTS, pages_dir, write_fleet_html
-    from exhunt.report.html import write_html
-    from exhunt.report.stix import write_stix
-    from exhunt.report.timeline import TimelineFormatError, write_timeline
 
-    if not (args.html or args.timeline or args.stix):
-        return _fail("nothing to write: give --html FILE, --timeline FILE or --stix FILE")
-    if args.timeline and Path(args.timeline).suffix.lower() not in (".csv", ".jsonl"):
+    if not any(getattr(args, name) for name in OUTPUT_NAMES):
+        return _fail("nothing to write: give at least one of " + ", ".join(f"--{n}" for n in OUTPUT_NAMES))
+    clash = stdout_clash(args, OUTPUT_NAMES)
+    if clash:
+        return _fail(clash)
+    if args.timeline and args.timeline != "-" and Path(args.timeline).suffix.lower() not in (".csv", ".jsonl"):
         return _fail(f"--timeline file must end in .csv or .jsonl: {args.timeline}")
     if (args.results is None) == (args.hunt is None):
         return _fail("give either RESULTS.json or --hunt HUNT_ID")
@@ -124,21 +136,20 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             return _fail(str(exc))
     try:
-        if args.html and len(result.hosts) > FEW_HOSTS:
+        out, err = consoles(args, stdout_taken=bool(to_stdout(args, OUTPUT_NAMES)))
+        skip: set[str] = set()
+        if args.html and args.html != "-" and len(result.hosts) > FEW_HOSTS:
             write_fleet_html(result, args.html)
-            print(f"HTML report: {args.html} (index of {len(result.hosts)} hosts, pages in {pages_dir(args.html)})")
-        elif args.html:
-            write_html(result, args.html)
-            print(f"HTML report: {args.html} ({len(result.hosts)} host{'s' if len(result.hosts) != 1 else ''})")
-        if args.timeline:
-            stats = write_timeline(result, args.timeline)
-            note = f"; {stats.undated} findings without a time left out" if stats.undated else ""
-            print(f"timeline: {args.timeline} ({stats.rows} events{note})")
-        if args.stix:
-            count = write_stix(result, args.stix)
-            print(f"STIX bundle: {args.stix} ({count} objects)")
-    except TimelineFormatError as exc:
-        return _fail(str(exc))
+            skip.add("html")
+            if not args.quiet:
+                out.print(
+                    f"html: {args.html} (index of {len(result.hosts)} hosts, pages in {pages_dir(args.html)})",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
     except OSError as exc:
         return _fail(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}")
+    if not write_outputs(result, args, out, err, skip=skip):
+        return 2
     return 1 if any(h.verdict in _FOUND for h in result.hosts) else 0

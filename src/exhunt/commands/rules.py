@@ -5,12 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Iterable
 
-from rich.markup import escape
+from rich import box
+from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
-from exhunt.report.terminal import InertConsole
-from exhunt.rules import RuleErrors, catalog
+from exhunt.cli_options import add_console, add_output, consoles, write_text
+from exhunt.model import CHAINS, Severity
+from exhunt.rules import Rule, RuleErrors, catalog
 
 NAME = "rules"
 HELP = "list the detection rules, or explain one (id, severity, CVEs, why it fires)"
@@ -23,13 +28,58 @@ that rule looks for, why, how severe a hit is, and where the logic comes from.
 examples:
   exhunt rules                       # table of all rules
   exhunt rules EXH-PL-26855-SSRF     # the full explanation of one rule
-  exhunt rules --json                # the catalog for machines
+  exhunt rules --chain ProxyShell    # the rules of one chain
+  exhunt rules --severity high       # high and critical rules
+  exhunt rules --json -              # the catalog for machines (exhunt.rules/2)
 """
+EXIT_CODES = ("0  listed", "2  no such rule, or a shipped rule file is broken")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rule_ids", nargs="*", metavar="RULE_ID", help="rule ids to explain")
-    parser.add_argument("--json", action="store_true", help="print the catalog as JSON")
+    chains = [str(c) for c in CHAINS]
+    parser.add_argument(
+        "--chain",
+        action="append",
+        default=[],
+        type=_choice(chains),
+        metavar="CHAIN",
+        help=f"only rules of this chain ({', '.join(chains)}, or none); repeatable",
+    )
+    parser.add_argument(
+        "--severity",
+        type=_choice([str(s) for s in Severity]),
+        metavar="LEVEL",
+        help="only rules at this severity or worse (critical, high, medium, low, info)",
+    )
+    add_output(parser, (("json", "write the catalog as exhunt.rules/2 JSON"),))
+    add_console(parser)
+
+
+def _choice(names: list[str]) -> Callable[[str], str]:
+    """Case-insensitive choice: `--chain proxyshell` is ProxyShell."""
+    by_lower = {n.lower(): n for n in [*names, "none"]}
+
+    def parse(text: str) -> str:
+        try:
+            return by_lower[text.lower()]
+        except KeyError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(by_lower.values())}") from None
+
+    return parse
+
+
+def select(rules: Iterable[Rule], chains: list[str], severity: str | None) -> list[Rule]:
+    floor = Severity(severity).rank if severity else -1
+    wanted = {c for c in chains if c != "none"}
+    chosen = []
+    for r in rules:
+        if chains and not (r.chain in wanted or (r.chain is None and "none" in chains)):
+            continue
+        if Severity(r.severity).rank < floor:
+            continue
+        chosen.append(r)
+    return sorted(chosen, key=lambda r: r.id)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,33 +93,53 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"exhunt rules: no such rule: {', '.join(unknown)} (run `exhunt rules` for the list)", file=sys.stderr)
         return 2
-    chosen = [rules[r] for r in wanted] if wanted else sorted(rules.values(), key=lambda r: r.id)
+    chosen = [rules[r] for r in wanted] if wanted else select(rules.values(), args.chain, args.severity)
     if args.json:
-        print(json.dumps({"schema": "exhunt.rules/2", "rules": [r.to_dict() for r in chosen]}, indent=2))
+        write_text(
+            args.json, json.dumps({"schema": "exhunt.rules/2", "rules": [r.to_dict() for r in chosen]}, indent=2) + "\n"
+        )
+        if args.json == "-" or args.quiet:
+            return 0
+    if args.quiet:
         return 0
-    console = InertConsole()
+    console, _ = consoles(args, stdout_taken=False)
     if wanted:
         for r in chosen:
-            console.print(f"[bold]{escape(r.id)}[/] v{r.version} - {escape(r.title)}")
-            console.print(f"  category {r.category}, detector {escape(r.detector)}")
-            console.print("  outcomes:")
-            for tier in r.outcomes.values():
-                when = f" - {escape(tier.when)}" if tier.when else ""
-                console.print(f"    {tier.name}: severity {tier.severity}, a hit means: {tier.implies}{when}")
-            if r.chain or r.cves:
-                console.print(f"  chain {r.chain or '-'}; CVEs {', '.join(r.cves) or '-'}")
-            console.print(f"  {escape(r.explanation)}")
-            for ref in r.references:
-                console.print(f"  see: {escape(ref)}")
-            console.print()
+            explain(console, r)
         return 0
-    table = Table(title=f"{len(chosen)} rules", show_lines=False)
-    table.add_column("rule")
-    table.add_column("sev")
-    table.add_column("tiers")
-    table.add_column("chain")
-    table.add_column("title")
-    for r in chosen:
-        table.add_row(escape(r.id), str(r.severity), str(len(r.outcomes)), r.chain or "", escape(r.title))
-    console.print(table)
+    console.print(rules_table(chosen, len(rules)))
     return 0
+
+
+def explain(console: Console, r: Rule) -> None:
+    console.print(Text.assemble((r.id, "bold"), f" v{r.version} - {r.title}"))
+    lines = [
+        f"category {r.category}, detector {r.detector}",
+        "outcomes:",
+        *(
+            f"  {tier.name}: severity {tier.severity}, a hit means: {tier.implies}"
+            + (f" - {tier.when}" if tier.when else "")
+            for tier in r.outcomes.values()
+        ),
+        f"chain {r.chain or '-'}; CVEs {', '.join(r.cves) or '-'}" if r.chain or r.cves else "",
+        r.explanation,
+        *(f"see: {ref}" for ref in r.references),
+    ]
+    for line in lines:
+        if line:
+            console.print(Padding(Text(line), (0, 0, 0, 2)))
+    console.print()
+
+
+def rules_table(chosen: list[Rule], total: int) -> Table:
+    """Ids are the key of `exhunt rules ID`: never cut, the title wraps instead."""
+    shown = f"{len(chosen)} rules" if len(chosen) == total else f"{len(chosen)} of {total} rules"
+    table = Table(title=shown, box=box.SIMPLE_HEAD, show_lines=False, expand=False, pad_edge=False)
+    table.add_column("rule", no_wrap=True, overflow="fold", min_width=max((len(r.id) for r in chosen), default=4))
+    table.add_column("sev", no_wrap=True)
+    table.add_column("tiers", no_wrap=True)
+    table.add_column("chain", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    for r in chosen:
+        table.add_row(r.id, str(r.severity), str(len(r.outcomes)), r.chain or "", r.title)
+    return table

@@ -21,8 +21,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from exhunt import __version__
-from exhunt.model import CHAINS, Exposure
-from exhunt.report.terminal import InertConsole
+from exhunt.cli_options import add_console, add_output, consoles, show_progress, stdout_clash, to_stdout, write_text
+from exhunt.model import CHAINS, Exposure, iso
 from exhunt.scan.checks import CHECKS
 from exhunt.scan.client import ClientOptions
 from exhunt.scan.output import report_json, result_line, write_csv
@@ -42,7 +42,7 @@ NAME = "scan"
 HELP = "scan Exchange servers remotely: build, exposure per chain, opt-in checks, history"
 _CHECK_HELP = "\n".join(
     textwrap.fill(
-        f"{c.title}. Leaves: {c.traces}.", width=94, initial_indent=f"  {name:<14} ", subsequent_indent=" " * 17
+        f"{c.title}. Leaves: {c.traces}.", width=78, initial_indent=f"  {name:<14} ", subsequent_indent=" " * 17
     )
     for name, c in CHECKS.items()
 )
@@ -80,8 +80,8 @@ examples:
   exhunt scan --db scans.sqlite -i servers.txt --diff # scan, then what changed since last time
   exhunt scan --db scans.sqlite --diff               # what changed between the last two scans
 
-exit codes: 0 nothing exposed, 1 a host is vulnerable or vulnerable-unless-su (with --diff
-alone: something became exposed), 2 usage or fatal error.
+Settings (timeouts, concurrency, checks, the store...) may also come from a configuration
+file: see `exhunt config show`.
 """
 
 _STATUS_SHORT = {
@@ -114,6 +114,21 @@ def _positive(kind: type) -> Callable[[str], Any]:
         return value
 
     return parse
+
+
+CONFIG_SECTION = "scan"
+EXIT_CODES = (
+    "0  nothing exposed",
+    "1  a host is vulnerable or vulnerable-unless-su (--diff alone: something became exposed)",
+    "2  usage or fatal error",
+)
+OUTPUTS = (
+    ("json", "write the exhunt.scan/1 JSON report"),
+    ("jsonl", "write each result as one JSON line as it comes (an exhunt.scan/1 result)"),
+    ("csv", "write the results as CSV (spreadsheet-safe unless --csv-raw)"),
+    ("html", "write the results as a self-contained HTML table"),
+)
+OUTPUT_NAMES = tuple(name for name, _ in OUTPUTS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -197,13 +212,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="when a TLS handshake fails, retry once with TLS 1.0 and a lowered security level "
         "(Exchange 2010-era servers); off by default",
     )
-    out = parser.add_argument_group("output")
-    out.add_argument("--json", metavar="FILE", help="write the exhunt.scan/1 JSON report (- = stdout)")
-    out.add_argument("--jsonl", metavar="FILE", help="write each result as one JSON line as it comes (- = stdout)")
-    out.add_argument("--csv", metavar="FILE", help="write the results as CSV (- = stdout)")
-    out.add_argument("--all", action="store_true", help="list unreachable targets in the table too")
-    out.add_argument("--no-progress", action="store_true", help="no progress bar")
-    out.add_argument("-q", "--quiet", action="store_true", help="no table, no progress: outputs and exit code only")
+    out = add_output(parser, OUTPUTS)
+    out.add_argument(
+        "--csv-raw", action="store_true", help="write CSV cells as received, formulas included (forensic tools only)"
+    )
+    con = add_console(parser)
+    con.add_argument("--all", action="store_true", help="list unreachable targets in the table too (also -v)")
+    con.add_argument("--config", metavar="FILE", help="configuration file (default: see `exhunt config show`)")
     store = parser.add_argument_group("results store")
     store.add_argument("--db", metavar="FILE", type=Path, help="SQLite results store (default: see above)")
     store.add_argument("--no-db", action="store_true", help="do not store this scan")
@@ -252,16 +267,21 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"bad port {args.port}")
     if args.sni and not _HOSTNAME.match(args.sni):
         return _fail(f"--sni needs a host name, not {args.sni!r}")
-    stdouts = [o for o in (args.json, args.jsonl, args.csv) if o == "-"]
-    if len(stdouts) > 1:
-        return _fail("only one of --json, --jsonl and --csv can write to stdout")
+    clash = stdout_clash(args, OUTPUT_NAMES)
+    if clash:
+        return _fail(clash)
+    if args.verbose:
+        args.all = True
+    unknown = [c for c in args.check if c not in CHECKS and c != "all"]
+    if unknown:
+        return _fail(f"no such check: {', '.join(unknown)} (known: {', '.join(CHECKS)}, all)")
     if args.no_db and (args.diff or args.list_scans):
         return _fail("--diff and --list-scans need the results store; drop --no-db")
     scanning = bool(args.targets or args.input)
     if not scanning and not args.diff and not args.list_scans:
         return _fail("no targets (give hosts, ranges, @FILE or -i FILE; see --help)")
     try:
-        store = None if args.no_db else ScanStore(args.db or default_db_path())
+        store = None if args.no_db else ScanStore(Path(args.db) if args.db else default_db_path())
     except StoreError as exc:
         return _fail(str(exc))
     try:
@@ -346,7 +366,7 @@ def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None)
     if warning and not args.quiet:
         print(f"exhunt scan: {warning}", file=sys.stderr)
     options = _options(args)
-    err = InertConsole(stderr=True)
+    table_out, err = consoles(args, stdout_taken=bool(to_stdout(args, OUTPUT_NAMES)))
     report = ScanReport(__version__, datetime.now(UTC), checks=options.checks)
     try:
         jsonl = _open_out(args.jsonl) if args.jsonl else None
@@ -373,9 +393,9 @@ def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None)
 
     for bad in targets.bad:
         keep(bad_target_result(bad))
-    show_progress = not (args.quiet or args.no_progress) and err.is_terminal and targets.count > 1
+    progress = show_progress(args, err) and targets.count > 1
     try:
-        scanned = asyncio.run(_collect(targets, options, keep, err if show_progress else None))
+        scanned = asyncio.run(_collect(targets, options, keep, err if progress else None))
     finally:
         if jsonl is not None and jsonl is not sys.stdout:
             jsonl.close()
@@ -387,7 +407,6 @@ def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None)
     if not _write_outputs(report, args):
         return None
     if not args.quiet:
-        table_out = InertConsole(stderr=True) if "-" in (args.json, args.jsonl, args.csv) else InertConsole()
         _render_table(report, args, table_out)
     return report
 
@@ -423,12 +442,9 @@ async def _collect(
 
 def _write_text(name: str, text: str) -> bool:
     try:
-        if name == "-":
-            sys.stdout.write(text)
-            sys.stdout.flush()
-            return True
-        with open(name, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        write_text(name, text)
+    except BrokenPipeError:
+        raise
     except OSError as exc:
         _fail(f"cannot write {name}: {exc.strerror or exc}")
         return False
@@ -440,8 +456,13 @@ def _write_outputs(report: ScanReport, args: argparse.Namespace) -> bool:
         return False
     if args.csv:
         buf = io.StringIO(newline="")
-        write_csv(report.results, buf)
+        write_csv(report.results, buf, safe=not args.csv_raw)
         if not _write_text(args.csv, buf.getvalue()):
+            return False
+    if args.html:
+        from exhunt.report.scan_html import render_scan_html
+
+        if not _write_text(args.html, render_scan_html(report)):
             return False
     return True
 
@@ -528,7 +549,7 @@ def _render_table(report: ScanReport, args: argparse.Namespace, console: Console
 
 def _show_diff(store: ScanStore, args: argparse.Namespace, report: ScanReport | None) -> int:
     scans = store.scans(finished_only=True)
-    console = InertConsole(stderr=True) if "-" in (args.json, args.jsonl, args.csv) else InertConsole()
+    console, _ = consoles(args, stdout_taken=bool(to_stdout(args, OUTPUT_NAMES)))
     if len(scans) < 2:
         if not args.quiet:
             console.print("--diff: the store holds fewer than two finished scans; nothing to compare yet")
@@ -576,7 +597,7 @@ def _list_scans(store: ScanStore, args: argparse.Namespace) -> int:
     if args.json:
         payload = {"schema": "exhunt.scan-list/1", "scans": [s.to_dict() for s in scans]}
         return 0 if _write_text(args.json, json.dumps(payload, indent=2) + "\n") else 2
-    console = InertConsole()
+    console, _ = consoles(args, stdout_taken=False)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=0, show_edge=False)
     for col in ("scan", "started (UTC)", "finished", "targets", "Exchange", "exposed", "checks"):
         table.add_column(col, no_wrap=True)
@@ -597,4 +618,4 @@ def _list_scans(store: ScanStore, args: argparse.Namespace) -> int:
 
 
 def _short_time(ts: datetime | None) -> str:
-    return ts.strftime("%Y-%m-%d %H:%M:%S") if ts else ""
+    return iso(ts.replace(microsecond=0)) or "" if ts else ""

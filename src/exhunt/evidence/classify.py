@@ -1,6 +1,6 @@
 """What each file is: decided by its path where the path is conclusive, else by its first bytes.
 
-What makes each kind is declared in the artefact registry (`exhunt.registry`). Paths follow the Exchange and IIS defaults (detection-spec.md §2.1); the header lines come from
+What makes each kind is declared in the artefact registry (`exhunt.registry`). Paths follow the Exchange and IIS defaults (docs/logs.md#where-the-logs-are); the header lines come from
 the log formats themselves (§2.2-§2.7). Only a bounded prefix of a file is ever read here.
 """
 
@@ -54,7 +54,7 @@ def kind_from_path(parts: tuple[str, ...], *, exchange_logging: bool = False) ->
 
 
 def _logging_kind(folders: tuple[str, ...], name: str) -> ArtefactKind | None:
-    """Kinds given by the folders under an Exchange `Logging` folder (detection-spec.md §2.1)."""
+    """Kinds given by the folders under an Exchange `Logging` folder (docs/logs.md#where-the-logs-are)."""
     for i in range(len(folders) - 1):
         if folders[i] != "logging":
             continue
@@ -129,7 +129,7 @@ def kind_from_content(data: bytes, name_lower: str) -> ArtefactKind:
         elif low.startswith("#software:"):
             kind = _sniffed(low[len("#software:") :].strip(), "software")
         elif low.startswith(("#fields:", "datetime,")):
-            # Bare CSV headers (detection-spec.md §2.2, §2.7): the first columns tell the log apart.
+            # Bare CSV headers (docs/logs.md): the first columns tell the log apart.
             kind = _sniffed(low.removeprefix("#fields:").strip(), "csv_headers")
         elif line and not line.startswith("#"):
             break

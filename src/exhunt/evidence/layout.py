@@ -414,7 +414,7 @@ def _skip_kape_logs(layout: Layout, mirror: tuple[str, ...]) -> None:
 
 
 def _find_install(layout: Layout, dirs: set[tuple[str, ...]]) -> None:
-    """Find the Exchange install by its structure (detection-spec.md §2.1: any drive, any path)."""
+    """Find the Exchange install by its structure (docs/logs.md#where-the-logs-are: any drive, any path)."""
     markers: dict[tuple[str, ...], set[str]] = {}
     for d in dirs:
         if len(d) >= 2 and d[-1] == "httpproxy" and d[-2] in ("logging", "frontend"):

@@ -1,7 +1,7 @@
 """The live server: `exhunt hunt` with no path, run on the Exchange server itself (Windows).
 
 Where to look comes from the server's own configuration: the Exchange install root from the
-registry (`MsiInstallPath`) or the `ExchangeInstallPath` variable (detection-spec.md §2.1), IIS
+registry (`MsiInstallPath`) or the `ExchangeInstallPath` variable (docs/logs.md#where-the-logs-are), IIS
 log folders from applicationHost.config (per-site log folders are configurable), plus event logs,
 web roots and the places attackers staged files (indicators.md). Registry, environment and file
 system are passed in, so this runs and is tested anywhere with stand-ins.

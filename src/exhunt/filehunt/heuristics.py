@@ -184,7 +184,7 @@ def staged_archive(loc: Location, extensions: Iterable[str]) -> Signal | None:
     below = loc.path.split(marker, 1)[1]
     if "/" not in below:
         return Signal("EXH-FS-ARCHIVE-STAGED", {"place": "programdata", "why": "directly in ProgramData"})
-    # Deeper down it is most likely a vendor's package (detection-spec.md §5, issue #311/#328).
+    # Deeper down it is most likely a vendor's package (docs/design-choices.md, issue #311/#328).
     return Signal(
         "EXH-FS-ARCHIVE-STAGED",
         {"place": "programdata", "why": "inside a ProgramData sub-folder"},

@@ -21,7 +21,7 @@ class Place(StrEnum):
     IIS_WEBROOT = "iis-webroot"  # the rest of inetpub\wwwroot
     ASPNET_TEMP = "aspnet-temp"  # Temporary ASP.NET Files (compiled pages)
     PROGRAMDATA = "programdata"
-    ROOT_DIR = "c-root"  # C:\root, where HAFNIUM left LSASS dumps (detection-spec.md §1.1)
+    ROOT_DIR = "c-root"  # C:\root, where HAFNIUM left LSASS dumps (docs/detection/proxylogon.md#test-proxylogon-checks)
     WINDOWS_TEMP = "windows-temp"
     OTHER = "other"  # a known place outside all of the above
     UNKNOWN = "unknown"  # a plain folder of files: the original location is not known
@@ -30,7 +30,7 @@ class Place(StrEnum):
 WEB_ROOTS = frozenset(
     {Place.EXCHANGE_AUTH, Place.EXCHANGE_VDIR, Place.ASPNET_CLIENT, Place.IIS_WEBROOT, Place.ASPNET_TEMP}
 )
-# Where attackers staged dumps and archives (detection-spec.md §1.1, indicators.md §1.3).
+# Where attackers staged dumps and archives (docs/detection/proxylogon.md#test-proxylogon-checks, indicators.md §1.3).
 STAGING_PLACES = frozenset({Place.PROGRAMDATA, Place.ROOT_DIR, Place.WINDOWS_TEMP})
 
 # Server-side page types IIS runs; the file-system hunt's "web files".

@@ -2,7 +2,7 @@
 
 EOMT (March 2021) adds two cookie rules against the CVE-2021-26855 SSRF; EOMTv2 and the
 Emergency Mitigation Service add "PowerShell - inbound" against CVE-2022-41040
-(detection-spec.md §1.2-§1.4). A rule only protects when IIS evaluates it as Microsoft wrote
+(docs/detection/mitigations.md). A rule only protects when IIS evaluates it as Microsoft wrote
 it: the validity conditions are HealthChecker's (§1.4), plus two that follow from how URL
 Rewrite works (a condition matching case-sensitively lets "PowerShell" through; without the
 rewrite module installed no rule runs).
@@ -17,7 +17,7 @@ from exhunt.filehunt.safexml import Node
 
 EOMTV2_PATTERN = "(?=.*autodiscover)(?=.*powershell)"
 EOMTV2_INPUT = "{urldecode:{request_uri}}"
-# Microsoft's first advice for CVE-2022-41040, bypassed within days (detection-spec.md §4.2).
+# Microsoft's first advice for CVE-2022-41040, bypassed within days (docs/detection/proxynotshell.md).
 EOMTV2_FIRST_PATTERN = r".*autodiscover\.json.*\@.*powershell.*"
 EOMT_PATTERNS = {
     "X-AnonResource-Backend": "(.*)X-AnonResource-Backend(.*)",

@@ -26,9 +26,12 @@ from exhunt.report.timeline import TimelineStream
 # What each output accepts: its extensions, and whether `-` (stdout) makes sense.
 OUTPUT_KINDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "json": ((".json",), True),
-    "html": ((".html", ".htm"), False),
-    "timeline": ((".csv", ".jsonl"), False),
-    "stix": ((".json",), False),
+    "jsonl": ((), True),  # () = any name: JSON lines, CSV and MISP files go by many
+    "csv": ((), True),
+    "html": ((".html", ".htm"), True),
+    "timeline": ((".csv", ".jsonl"), True),
+    "stix": ((".json",), True),
+    "misp": ((), True),
 }
 
 
@@ -60,7 +63,7 @@ def check_outputs(outputs: dict[str, str | None], out_dir: str | None) -> list[s
                 problems.append(f"--{name} cannot go to stdout; give a file ending in {' or '.join(suffixes)}")
             continue
         target = Path(path)
-        if target.suffix.lower() not in suffixes:
+        if suffixes and target.suffix.lower() not in suffixes:
             problems.append(f"--{name} {path}: the file name must end in {' or '.join(suffixes)}")
             continue
         why = _writable_file(target)

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from exhunt import __version__
 from exhunt.analyzers import HuntOptions
+from exhunt.cli_options import show_progress
 from exhunt.evidence.confine import outputs_inside
 from exhunt.fleet.outputs import HuntSink, JsonStream, check_outputs
 from exhunt.fleet.queue import Backend, FleetProgress
@@ -21,10 +22,17 @@ from exhunt.fleet.store import HuntStore, HuntStoreError
 from exhunt.fleet.verdicts import verdict_rank
 from exhunt.model import HostAssessment, HuntResult, Verdict
 from exhunt.report.fleet_html import FEW_HOSTS
-from exhunt.report.terminal import InertConsole
 from exhunt.report.timeline import TimelineStream
 
 EXIT_INTERRUPTED = 130
+# Outputs written from the whole hunt at its end, so every host is kept in memory for them
+# (--json streams host by host, and --timeline to a file; a fleet's --html is an index written
+# as hosts finish).
+WHOLE_HUNT_OUTPUTS = ("jsonl", "csv", "timeline", "stix", "misp")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _say(err: Console, text: str, style: str | None = None) -> None:
@@ -50,16 +58,15 @@ def progress_line(p: FleetProgress) -> str:
 
 
 def _options(args: argparse.Namespace) -> HuntOptions:
-    return HuntOptions(
-        max_file_size=max(1, args.max_file_size) * 1024 * 1024,
-        extra_yara_paths=tuple(args.yara),
-        extra_indicator_paths=tuple(args.indicators),
-        allowlist_paths=tuple(args.allowlist),
-        sigma_paths=tuple(args.sigma),
-        sigma_levels=args.sigma_levels,
-        unit_timeout=args.unit_timeout,
-        settings={"code_analysis": False} if getattr(args, "no_code_analysis", False) else {},
-    )
+    from exhunt.commands.hunt import hunt_options  # the CLI and the configuration file's settings
+
+    return hunt_options(args)
+
+
+def _outputs(args: argparse.Namespace) -> dict[str, str | None]:
+    from exhunt.commands.hunt import OUTPUT_NAMES
+
+    return {name: getattr(args, name, None) for name in OUTPUT_NAMES}
 
 
 def _check_args(args: argparse.Namespace) -> list[str]:
@@ -72,11 +79,12 @@ def _check_args(args: argparse.Namespace) -> list[str]:
         problems.append("--resume needs the hunt store; leave out --no-db")
     if args.unit_timeout < 0:
         problems.append("--unit-timeout must be 0 (off) or more")
-    outputs = {"json": args.json, "html": args.html, "timeline": args.timeline, "stix": args.stix}
-    written = [*outputs.values(), args.out_dir]
+    outputs = _outputs(args)
+    written = [p for p in (*outputs.values(), args.out_dir) if p and p != "-"]
     if args.path and (inside := outputs_inside(written, args.path)):
         problems.append(f"refusing to write inside the evidence (it is only read): {', '.join(inside)}")
-    return problems + check_outputs(outputs, args.out_dir)
+    problems += check_outputs(outputs, args.out_dir)
+    return problems
 
 
 def _backend(args: argparse.Namespace, hosts: list[Any]) -> Backend:
@@ -100,20 +108,18 @@ def _backend(args: argparse.Namespace, hosts: list[Any]) -> Backend:
 
 
 def run_hunt(args: argparse.Namespace) -> int:
+    from exhunt.cli_options import consoles, to_stdout
     from exhunt.evidence import EvidenceUnavailable, discover
     from exhunt.fleet.backends import BackendError
     from exhunt.hunt import host_key, hunt_hosts
     from exhunt.report.console import render_host
 
-    err = InertConsole(stderr=True, highlight=False)
-    out = InertConsole(highlight=False)
+    out, err = consoles(args, stdout_taken=bool(to_stdout(args, list(_outputs(args)))))
     problems = _check_args(args)
     if problems:
         for p in problems:
             _say(err, f"exhunt hunt: {p}")
         return 2
-    if args.json == "-":
-        args.quiet = True  # stdout carries the JSON
     from exhunt.rules import RuleErrors, catalog
 
     try:
@@ -154,6 +160,9 @@ def run_hunt(args: argparse.Namespace) -> int:
             todo = [h for h in hosts if not store.is_done(done_keys, host_key(h))]
         total = len(hosts)
         fleet = total > FEW_HOSTS
+        if fleet and args.html == "-":
+            _say(err, f"exhunt hunt: {total} hosts: --html writes an index with a page per host; give a file, not -")
+            return 2
         if args.out_dir:
             Path(args.out_dir).mkdir(parents=True, exist_ok=True)
 
@@ -168,12 +177,21 @@ def run_hunt(args: argparse.Namespace) -> int:
 
         started = datetime.now(UTC)
 
+        per_rule = 0 if args.verbose else args.per_rule
+        waiting: list[HostAssessment] = []
+        deferred = show_progress(args, err) and out.is_terminal
+
         def show(host: HostAssessment) -> None:
             if args.quiet:
                 return
-            if not fleet or args.details or host.verdict is not Verdict.CLEAN:
-                render_host(out, host, per_rule=args.per_rule)
+            if not fleet or args.details or args.verbose or host.verdict is not Verdict.CLEAN:
+                if deferred:
+                    waiting.append(host)  # shown once the bar is gone, so no bar is left in the scrollback
+                else:
+                    render_host(out, host, per_rule=per_rule)
 
+        streamed_timeline = bool(args.timeline) and args.timeline != "-"
+        whole = [name for name in WHOLE_HUNT_OUTPUTS if not (name == "timeline" and streamed_timeline)]
         sink = HuntSink(
             started=started,
             store=store,
@@ -181,8 +199,8 @@ def run_hunt(args: argparse.Namespace) -> int:
             out_dir=Path(args.out_dir) if args.out_dir else None,
             json=JsonStream(args.json, started) if args.json else None,
             html_index=args.html if args.html and fleet else None,
-            timeline=TimelineStream(args.timeline) if args.timeline else None,
-            keep=bool(args.stix or not fleet),
+            timeline=TimelineStream(args.timeline, safe=not args.csv_raw) if streamed_timeline else None,
+            keep=bool(not fleet or any(getattr(args, name, None) for name in whole)),
             show=show,
         )
         if store is not None and hunt_id is not None and done_keys:
@@ -203,19 +221,31 @@ def run_hunt(args: argparse.Namespace) -> int:
             interrupted = True
         finished = sink.close(interrupted)
         summaries = sink.summaries
-        if not args.quiet and fleet:
+        for host in waiting:
+            render_host(out, host, per_rule=per_rule)
+        quiet = args.quiet
+        if args.json and args.json != "-" and not quiet:
+            _say(err, f"json: {args.json} ({_plural(len(summaries), 'host')}, written host by host)")
+        if fleet and args.html and not quiet:
+            _say(err, f"html: {args.html} (an index of {_plural(len(summaries), 'host')}, a page per host beside it)")
+        if args.out_dir and not quiet:
+            _say(err, f"{len(summaries)} host results written to {args.out_dir}")
+        result = HuntResult(__version__, started, finished, sink.kept)
+        from exhunt.commands.hunt import write_outputs
+
+        if streamed_timeline and sink.timeline is not None and not quiet:
+            stats = sink.timeline.stats()
+            note = f"; {stats.undated} findings without a time left out" if stats.undated else ""
+            _say(err, f"timeline: {args.timeline} ({_plural(stats.rows, 'event')}{note}, written host by host)")
+        skip = {"json"} | ({"html"} if fleet else set()) | ({"timeline"} if streamed_timeline else set())
+        ok = write_outputs(result, args, err, err, skip=skip)
+        # The verdicts are the last thing the console shows.
+        if not quiet and fleet:
             _fleet_table(out, summaries)
-        elif not args.quiet:
+        elif not quiet:
             from exhunt.report.console import render_summary
 
             render_summary(out, sink.kept)
-        for name, path in (("JSON", args.json), ("HTML report", args.html), ("timeline", args.timeline)):
-            if path and path != "-":
-                _say(err, f"{name} written to {path}")
-        if args.out_dir:
-            _say(err, f"{len(summaries)} host results written to {args.out_dir}")
-        result = HuntResult(__version__, started, finished, sink.kept)
-        ok = _write_whole(result, args, err, fleet)
         if interrupted:
             _say(err, f"exhunt hunt: interrupted; {len(summaries)} of {total} hosts finished and kept.")
             if hunt_id is not None:
@@ -242,7 +272,7 @@ def _hunt(
         sink.host_done(host_key(evidence), host)
 
     kwargs: dict[str, Any] = {"backend": backend, "on_host": on_host, "keep": False}
-    if args.quiet or not err.is_terminal:
+    if not show_progress(args, err):
         hunt_hosts(todo, _options(args), **kwargs)
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), console=err, transient=True) as bar:
@@ -278,25 +308,3 @@ def _fleet_table(out: Console, summaries: list[Any]) -> None:
             safe(s.build or "-"),
         )
     out.print(table)
-
-
-def _write_whole(result: HuntResult, args: argparse.Namespace, err: Console, fleet: bool) -> bool:
-    """The outputs that need every host at once: STIX and the one-page HTML."""
-    ok = True
-    outputs: list[tuple[str | None, str, str, str]] = [
-        (None if fleet else args.html, "exhunt.report.html", "write_html", "HTML report"),
-        (args.stix, "exhunt.report.stix", "write_stix", "STIX bundle"),
-    ]
-    import importlib
-
-    for path, module, func, what in outputs:
-        if not path:
-            continue
-        try:
-            getattr(importlib.import_module(module), func)(result, path)
-            if what != "HTML report":
-                _say(err, f"{what} written to {path}")
-        except (OSError, ValueError) as exc:
-            _say(err, f"exhunt: could not write the {what} to {path}: {exc}", style="red")
-            ok = False
-    return ok

@@ -15,5 +15,7 @@ ARTEFACT = Artefact(
         r"%SystemDrive%\inetpub\wwwroot\**",
         r"%ProgramData%\*",
         r"%SystemRoot%\Temp\*",
+        r"%SystemDrive%\root\*",  # where Test-ProxyLogon looks for LSASS dumps
+        r"%ExchangeInstallPath%\bin\ExSetup.exe",  # the exact build (analyzers/exsetup.py)
     ),
 )

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
 
 from exhunt.model import Finding, HostAssessment, HuntResult, Verdict, count_by_kind, iso
@@ -32,39 +33,56 @@ def safe(text: object, limit: int | None = None) -> str:
     return escape(printable(str(text), limit))
 
 
+def say(console: Console, markup: str, indent: int = 0) -> None:
+    """One line of console markup; when it wraps, the continuation keeps the line's indent."""
+    # Through the console's own render_str, so an InertConsole makes what slipped past safe() inert.
+    console.print(Padding(console.render_str(markup), (0, 0, 0, indent), expand=False))
+
+
+def when(ts: datetime | None) -> str:
+    """The console's one timestamp format: ISO 8601 in UTC, to the second."""
+    return iso(ts.replace(microsecond=0)) or "-" if ts is not None else "-"
+
+
+# Worst first: the order hosts are summed up in.
+VERDICT_ORDER = (Verdict.COMPROMISED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS, Verdict.INSUFFICIENT, Verdict.CLEAN)
+
+
 def render_host(console: Console, host: HostAssessment, *, per_rule: int = PER_RULE) -> None:
     console.rule(style="dim")
     console.print(
         f"[{VERDICT_STYLE[host.verdict]}] {host.verdict.value.upper()} [/] [bold]{safe(host.host)}[/]"
         f"  [dim]{safe(host.root)} ({safe(host.layout)})[/]"
     )
-    console.print(safe(host.verdict_reason), soft_wrap=False)
+    say(console, safe(host.verdict_reason))
     for note in host.notes:
         style = "bold yellow" if note.startswith("SEVERAL COMPUTERS") else "dim"
-        console.print(f"[{style}]{safe(note)}[/]")
+        say(console, f"[{style}]{safe(note)}[/]")
     _render_build(console, host)
     if host.findings:
         _render_findings(console, host.findings, per_rule)
     if host.incidents:
         console.print("\n[bold]Incidents[/] (findings grouped by source address and time)")
         for inc in host.incidents:
-            console.print(
-                f"  {inc.id} {safe(inc.source_ip)}  {iso(inc.first) or '?'} .. {iso(inc.last) or '?'}  "
-                f"{inc.findings} findings, worst {inc.worst}, {', '.join(inc.chains) or '-'}"
+            say(
+                console,
+                f"{inc.id} {safe(inc.source_ip)}  {when(inc.first)} .. {when(inc.last)}  "
+                f"{inc.findings} findings, worst {inc.worst}, {', '.join(inc.chains) or '-'}",
+                2,
             )
     if host.suppressed:
         console.print("\n[bold]Suppressed on purpose[/] (counted, not reported as findings)")
         for s in host.suppressed:
-            console.print(f"  {s.count:>7,}  {safe(s.rule_id)}: {safe(s.reason)}")
+            say(console, f"{s.count:>7,}  {safe(s.rule_id)}: {safe(s.reason)}", 2)
     _render_coverage(console, host)
     if host.blind_spots:
         console.print("\n[bold yellow]Blind spots[/]")
         for spot in host.blind_spots:
-            console.print(f"  - {safe(spot)}")
+            say(console, f"- {safe(spot)}", 2)
     if host.remediation:
         console.print("\n[bold]What to do next[/]")
         for step in host.remediation:
-            console.print(f"  {step.priority}. {safe(step.action)}  [dim]({safe(step.why, 240)})[/]")
+            say(console, f"{step.priority}. {safe(step.action)}  [dim]({safe(step.why, 240)})[/]", 2)
     if host.errors:
         _render_problems(console, host)
 
@@ -78,7 +96,7 @@ def _render_problems(console: Console, host: HostAssessment) -> None:
     for err in ordered[:10]:
         where = f"{err.path}:{err.line}" if err.line else err.path
         who = f" [{err.producer}]" if err.producer else ""
-        console.print(f"  {safe(err.kind)}{safe(who)} {safe(where, 100)}: {safe(err.message, 200)}")
+        say(console, f"{safe(err.kind)}{safe(who)} {safe(where, 100)}: {safe(err.message, 200)}", 2)
     if len(host.errors) > 10:
         console.print(f"  ... and {len(host.errors) - 10} more (see --json)")
 
@@ -88,7 +106,7 @@ def _render_build(console: Console, host: HostAssessment) -> None:
         console.print("[dim]Exchange build: not found in the evidence[/]")
         return
     name = (host.exposure or {}).get("name") or ""
-    console.print(f"Exchange build {safe(host.exchange_build)} {safe(name)} [dim]from {safe(host.build_source)}[/]")
+    say(console, f"Exchange build {safe(host.exchange_build)} {safe(name)} [dim]from {safe(host.build_source)}[/]")
     exposure = (host.exposure or {}).get("exposure") or {}
     if exposure:
         parts = []
@@ -96,7 +114,7 @@ def _render_build(console: Console, host: HostAssessment) -> None:
             status = item.get("status", "unknown") if isinstance(item, dict) else str(item)
             style = "red" if status.startswith("vulnerable") else "green" if status == "patched" else "yellow"
             parts.append(f"{chain} [{style}]{status}[/]")
-        console.print("  exposure: " + ", ".join(parts))
+        say(console, "exposure: " + ", ".join(parts), 2)
 
 
 def _render_findings(console: Console, findings: list[Finding], per_rule: int) -> None:
@@ -109,29 +127,31 @@ def _render_findings(console: Console, findings: list[Finding], per_rule: int) -
         for rule_id, hits in sorted(rules.items(), key=lambda kv: (-kv[1][0].severity.rank, kv[0])):
             first = hits[0]
             style = SEVERITY_STYLE.get(first.severity.value, "")
-            cves = f" {', '.join(first.cves)}" if first.cves else ""
-            console.print(
-                f"  [{style}]{first.severity.value:<8}[/] [bold]{safe(rule_id)}[/]{cves} - "
-                f"{safe(first.title)} ({len(hits)})"
+            cves = f" {safe(', '.join(first.cves))}" if first.cves else ""
+            say(
+                console,
+                f"[{style}]{first.severity.value:<8}[/] [bold]{safe(rule_id)}[/]{cves} - {safe(first.title)} ({len(hits)})",
+                2,
             )
-            for f in hits[:per_rule]:
+            shown = hits[:per_rule] if per_rule > 0 else hits
+            for f in shown:
                 _render_evidence(console, f)
-            if len(hits) > per_rule:
-                console.print(f"      ... and {len(hits) - per_rule} more (see --json)")
+            if len(hits) > len(shown):
+                say(console, f"... and {len(hits) - len(shown)} more (see --json, or -v)", 6)
 
 
 def _render_evidence(console: Console, f: Finding) -> None:
     where = f.evidence.path + (f":{f.evidence.line}" if f.evidence.line else "")
     if f.evidence.record and not f.evidence.line:
         where += f" record {f.evidence.record}"
-    meta = " ".join(x for x in (iso(f.timestamp) or "", f.source_ip or "") if x)
-    console.print(f"      {safe(where, 140)}  [dim]{safe(meta)}[/]")
+    meta = " ".join(x for x in (when(f.timestamp) if f.timestamp else "", f.source_ip or "") if x)
+    say(console, f"{safe(where, 140)}  [dim]{safe(meta)}[/]", 6)
     if f.evidence.excerpt:
-        console.print(f"        [dim]{safe(f.evidence.excerpt, 220)}[/]")
+        say(console, f"[dim]{safe(f.evidence.excerpt, 220)}[/]", 8)
     excerpt = f.evidence.excerpt or ""
     interesting = [(k, v) for k, v in f.details if k in _SHOWN_DETAILS and v not in excerpt]
     if interesting:
-        console.print("        " + "  ".join(f"{safe(k)}={safe(v, 90)}" for k, v in interesting))
+        say(console, "  ".join(f"{safe(k)}={safe(v, 90)}" for k, v in interesting), 8)
 
 
 _SHOWN_DETAILS = {
@@ -151,31 +171,27 @@ def _render_coverage(console: Console, host: HostAssessment) -> None:
     if not host.log_coverage:
         return
     table = Table(title="Log coverage", title_justify="left", show_edge=False, pad_edge=False)
-    table.add_column("artefact")
-    table.add_column("first")
-    table.add_column("last")
+    table.add_column("artefact", overflow="fold")
+    table.add_column("first", no_wrap=True)
+    table.add_column("last", no_wrap=True)
     table.add_column("files", justify="right")
     table.add_column("records", justify="right")
     for name, span in sorted(host.log_coverage.items()):
-        table.add_row(safe(name), _minute(span.first), _minute(span.last), f"{span.files:,}", f"{span.records:,}")
+        table.add_row(safe(name), when(span.first), when(span.last), f"{span.files:,}", f"{span.records:,}")
     console.print()
     console.print(table)
 
 
-def _minute(ts: datetime | None) -> str:
-    return (iso(ts) or "-")[:16].replace("T", " ")
-
-
 def render_summary(console: Console, hosts: Iterable[HostAssessment]) -> None:
-    hosts = list(hosts)
-    if len(hosts) < 2:
-        return
+    """The verdicts, worst first: the last thing a hunt prints, for one host or many."""
+    hosts = sorted(hosts, key=lambda h: (VERDICT_ORDER.index(h.verdict), h.host))
     console.rule(style="dim")
-    table = Table(title=f"{len(hosts)} hosts", title_justify="left")
-    table.add_column("host")
-    table.add_column("verdict")
-    table.add_column("findings", justify="right")
-    table.add_column("build")
+    title = f"{len(hosts)} host{'s' if len(hosts) != 1 else ''}, worst first"
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    table.add_column("host", overflow="fold")
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("findings", justify="right", no_wrap=True)
+    table.add_column("build", no_wrap=True)
     for h in hosts:
         table.add_row(
             safe(h.host),
@@ -184,6 +200,8 @@ def render_summary(console: Console, hosts: Iterable[HostAssessment]) -> None:
             safe(h.exchange_build or "-"),
         )
     console.print(table)
+    if len(hosts) == 1:
+        say(console, safe(hosts[0].verdict_reason))
 
 
 def render(console: Console, result: HuntResult) -> None:

@@ -26,6 +26,7 @@ from exhunt.model import (
     HostAssessment,
     HuntResult,
     Implies,
+    Observation,
     RemediationStep,
     Severity,
     Verdict,
@@ -123,6 +124,7 @@ class HostView:
     groups: list[ChainGroup]
     remediation: list[RemediationStep]
     errors_more: int
+    attacked: bool = True  # a host with a finding that implies something; a clean one shows no attack timeline
 
 
 def _rules() -> Mapping[str, Rule]:
@@ -197,6 +199,7 @@ def host_view(host: HostAssessment, index: int, rules: Mapping[str, Rule]) -> Ho
         groups=_groups(host.findings, rules),
         remediation=list(steps),
         errors_more=max(len(host.errors) - MAX_ERRORS, 0),
+        attacked=any(f.implies is not Implies.NOTHING for f in host.findings),
     )
 
 
@@ -213,6 +216,15 @@ def _excerpt(text: str | None) -> str:
     return text if len(text) <= MAX_EXCERPT else text[:MAX_EXCERPT] + " [...]"
 
 
+def distinct_observations(observations: Sequence[Observation]) -> list[tuple[Observation, int]]:
+    """Each fact once (kind, value, note), with how many more files said the same: every log file
+    names the host and its build, and the report needs to say so once."""
+    seen: dict[tuple[str, str, str], list[Observation]] = {}
+    for o in observations:
+        seen.setdefault((str(o.kind), str(o.value), str(o.note)), []).append(o)
+    return [(group[0], len(group) - 1) for group in seen.values()]
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -224,6 +236,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["when"] = _when
+    env.filters["distinct_observations"] = distinct_observations
     env.filters["iso"] = iso
     env.filters["excerpt"] = _excerpt
     # Details as the JSON keeps them (one value per key), so a re-read result renders the same.

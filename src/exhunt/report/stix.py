@@ -228,7 +228,7 @@ class _Builder:
         if addr_id is not None and url and method:
             request: dict[str, Any] = {"request_method": method.lower(), "request_value": url}
             if ua:
-                request["request_header"] = {"User-Agent": ua}
+                request["request_header"] = {"User-Agent": [ua]}  # STIX 2.1: each header a list of values
             src = addr_id
             refs.append(
                 self.sco(

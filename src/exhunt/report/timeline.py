@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from exhunt.model import Finding, HostAssessment, HuntResult, iso, utc
+from exhunt.report.csvsafe import spreadsheet_safe
 
 FIELDS = (
     "message",
@@ -75,23 +76,29 @@ def _detail_key(key: str) -> str:
     return f"detail_{name}"
 
 
-def rows(result: HuntResult) -> Iterator[dict[str, str | int]]:
-    """Flat timeline rows in time order, host by host (findings without a time are skipped)."""
+def rows(result: HuntResult, undated: bool = False) -> Iterator[dict[str, str | int]]:
+    """Flat timeline rows in time order, host by host. Findings without a time are skipped,
+    unless `undated` (the findings table of `exhunt hunt --csv`): they come last, time empty."""
     for host in result.hosts:
-        yield from host_rows(host)
+        yield from host_rows(host, undated)
 
 
-def host_rows(host: HostAssessment) -> Iterator[dict[str, str | int]]:
-    """One host's timeline rows in time order (findings without a time are skipped)."""
+def _undated(result: HuntResult) -> int:
+    return sum(1 for h in result.hosts for f in h.findings if f.timestamp is None)
+
+
+def host_rows(host: HostAssessment, undated: bool = False) -> Iterator[dict[str, str | int]]:
+    """One host's timeline rows in time order. Findings without a time are skipped, unless
+    `undated`: they come last, time empty."""
     for f in sorted(host.findings, key=Finding.sort_key):
-        if f.timestamp is None:
+        if f.timestamp is None and not undated:
             continue
-        ts = utc(f.timestamp)
-        micros = (ts - _EPOCH) // timedelta(microseconds=1)
+        ts = utc(f.timestamp) if f.timestamp is not None else None
+        micros: str | int = (ts - _EPOCH) // timedelta(microseconds=1) if ts is not None else ""
         row: dict[str, str | int] = {
             "message": _message(host.host, f),
             "datetime": iso(ts) or "",
-            "timestamp_desc": TIMESTAMP_DESC,
+            "timestamp_desc": TIMESTAMP_DESC if ts is not None else "",
             "timestamp": micros,
             "host": host.host,
             "rule_id": f.rule_id,
@@ -119,11 +126,13 @@ class TimelineStream:
 
     JSONL rows go straight to the file. A CSV header must name every column, and the `detail_*`
     columns are known only at the end: rows go to a JSONL spool file beside the output (one line
-    each, nothing held in memory but the set of column names) and `close` copies them into the CSV.
+    each, nothing held in memory but the set of column names) and `close` copies them into the CSV,
+    spreadsheet-safe unless `safe` is false (`--csv-raw`).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, safe: bool = True) -> None:
         self.target = Path(path)
+        self._safe = safe
         suffix = self.target.suffix.lower()
         if suffix not in (".csv", ".jsonl"):
             raise TimelineFormatError(f"timeline file must end in .csv or .jsonl, not {self.target.name!r}")
@@ -142,6 +151,9 @@ class TimelineStream:
             self.rows += 1
         self.undated += sum(1 for f in host.findings if f.timestamp is None)
 
+    def stats(self) -> TimelineStats:
+        return TimelineStats(self.rows, self.undated)
+
     def close(self) -> TimelineStats:
         self._out.close()
         if self._csv:
@@ -153,18 +165,51 @@ class TimelineStream:
                     fields = [*FIELDS, *sorted(self._extra)]
                     writer = csv.DictWriter(out, fieldnames=fields, restval="", quoting=csv.QUOTE_MINIMAL)
                     writer.writeheader()
-                    writer.writerows(json.loads(line) for line in spool)
+                    for line in spool:
+                        row = json.loads(line)
+                        writer.writerow(
+                            {k: spreadsheet_safe(v) if self._safe and isinstance(v, str) else v for k, v in row.items()}
+                        )
             finally:
                 self._spool.unlink(missing_ok=True)
-        return TimelineStats(self.rows, self.undated)
+        return self.stats()
 
 
-def write_timeline(result: HuntResult, path: str | Path) -> TimelineStats:
+def write_csv(all_rows: list[dict[str, str | int]], out: IO[str], safe: bool = True) -> None:
+    """The rows as CSV; `safe` neutralises cells a spreadsheet would run as formulas."""
+    extra = sorted({k for row in all_rows for k in row if k not in FIELDS})
+    writer = csv.DictWriter(out, fieldnames=[*FIELDS, *extra], restval="", quoting=csv.QUOTE_MINIMAL)
+    writer.writeheader()
+    for row in all_rows:
+        writer.writerow({k: spreadsheet_safe(v) if safe and isinstance(v, str) else v for k, v in row.items()})
+
+
+def write_jsonl(all_rows: list[dict[str, str | int]], out: IO[str]) -> None:
+    for row in all_rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def timeline_format(path: str | Path) -> str:
+    """`csv` or `jsonl` from the file name; standard output (`-`) gets JSON lines."""
+    if str(path) == "-":
+        return "jsonl"
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".jsonl"):
+        raise TimelineFormatError(f"timeline file must end in .csv or .jsonl, not {Path(path).name!r}")
+    return suffix[1:]
+
+
+def write_timeline_to(result: HuntResult, out: IO[str], fmt: str, safe: bool = True) -> TimelineStats:
+    all_rows = list(rows(result))
+    if fmt == "jsonl":
+        write_jsonl(all_rows, out)
+    else:
+        write_csv(all_rows, out, safe)
+    return TimelineStats(len(all_rows), _undated(result))
+
+
+def write_timeline(result: HuntResult, path: str | Path, safe: bool = True) -> TimelineStats:
     """Write the timeline; the format follows the file name: `.csv` or `.jsonl`."""
-    stream = TimelineStream(path)
-    try:
-        for host in result.hosts:
-            stream.add(host)
-    finally:
-        stats = stream.close()
-    return stats
+    fmt = timeline_format(path)
+    with Path(path).open("w", encoding="utf-8", newline="" if fmt == "csv" else "\n") as out:
+        return write_timeline_to(result, out, fmt, safe)

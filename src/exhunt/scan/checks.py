@@ -72,7 +72,7 @@ def _aborted(error: ProbeError | None) -> bool:
     return error is not None and error.kind is ErrorKind.ABORTED
 
 
-# detection-spec.md §1.5: the request and verdict of Microsoft's nmap script for CVE-2021-26855.
+# docs/detection/proxylogon.md#the-nmap-probe-and-its-trace: the request and verdict of Microsoft's nmap script for CVE-2021-26855.
 PROXYLOGON_COOKIE = (
     "X-AnonResource=true; X-AnonResource-Backend=localhost/ecp/default.flt?~3; "
     "X-BEResource=localhost/owa/auth/logon.aspx?~3;"
@@ -109,7 +109,7 @@ def judge_proxylogon(exchange: Exchange, ctx: HostContext) -> CheckResult:
     )
 
 
-# detection-spec.md §4.1: the autodiscover path confusion; 302 = routed to the backend's OWA.
+# docs/detection/proxyshell.md: the autodiscover path confusion; 302 = routed to the backend's OWA.
 PROXYSHELL_PATH = "/autodiscover/autodiscover.json?@test.com/owa/?&Email=autodiscover/autodiscover.json%3F@test.com"
 
 
@@ -162,7 +162,7 @@ def judge_proxyshell(exchange: Exchange, ctx: HostContext) -> CheckResult:
     )
 
 
-# detection-spec.md §4.2: the request shape of the ProxyNotShell SSRF, which the URL rewrite
+# docs/detection/proxynotshell.md: the request shape of the ProxyNotShell SSRF, which the URL rewrite
 # mitigation (`(?=.*autodiscover)(?=.*powershell)`, AbortRequest, §1.4) must block.
 PROXYNOTSHELL_PATH = (
     "/autodiscover/autodiscover.json?a@foo.var/owa/&Email=autodiscover/autodiscover.json"

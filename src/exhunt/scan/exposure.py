@@ -65,7 +65,7 @@ def apply_checks(result: HostResult, checks: list[CheckResult]) -> None:
                 result, chain, f"mitigation seen by the {check.name} check ({check.detail}); a mitigation is not a fix"
             )
             if chain == str(Chain.PROXYNOTSHELL):
-                # detection-spec.md §4.3: OWASSRF reaches PowerShell through /owa/, past this rule.
+                # docs/detection/owassrf.md: OWASSRF reaches PowerShell through /owa/, past this rule.
                 _note(result, str(Chain.OWASSRF), "the autodiscover URL rewrite mitigation does not stop OWASSRF")
 
 

@@ -1,6 +1,6 @@
 """Is this Exchange, and which build? Decided from unauthenticated responses only.
 
-Sources, most precise first (detection-spec.md §3.1): the `X-OWA-Version` header (4-part build
+Sources, most precise first (docs/builds.md#remote-fingerprinting): the `X-OWA-Version` header (4-part build
 with the security update), the eDiscovery export tool ClickOnce manifest (4-part), the resource
 paths of the OWA logon page (3-part on recent versions = CU only) and the HttpProxy leak headers
 (Exchange, but no build). Every reason to call a host Exchange is kept as evidence.
@@ -28,7 +28,7 @@ OWA_PATH = "/owa/"
 LOGON_PATH = "/owa/auth/logon.aspx"
 EXPORTTOOL_PATH = "/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application"
 
-# HttpProxy headers that name servers and routing (detection-spec.md §3.1 item 5).
+# HttpProxy headers that name servers and routing (docs/builds.md#remote-fingerprinting).
 LEAK_HEADERS = ("X-FEServer", "X-BEServer", "X-CalculatedBETarget", "X-DiagInfo")
 
 _BUILD = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{1,5})(?:\.(\d{1,5}))?$")
@@ -84,7 +84,7 @@ def product_of(build: str) -> str | None:
     if nums[:2] == [15, 1]:
         return "Exchange Server 2016"
     if nums[:2] == [15, 2]:
-        # Subscription Edition kept the 15.2 major and starts at build 2562 (detection-spec.md §3.4).
+        # Subscription Edition kept the 15.2 major and starts at build 2562 (docs/builds.md#fixing-updates-per-chain).
         return "Exchange Server SE" if nums[2] >= 2562 else "Exchange Server 2019"
     return None
 

@@ -9,6 +9,7 @@ from typing import IO, Any
 import orjson
 
 from exhunt.model import CHAINS
+from exhunt.report.csvsafe import spreadsheet_safe
 from exhunt.report.safe_text import printable
 from exhunt.scan.result import HostResult, ScanReport
 
@@ -30,8 +31,6 @@ CSV_COLUMNS = (
     "evidence",
     "errors",
 )
-# Cells a spreadsheet would run as a formula (hostile certificate subjects, headers...).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def report_json(report: ScanReport) -> str:
@@ -43,15 +42,16 @@ def result_line(result: HostResult) -> str:
     return orjson.dumps(result.to_dict()).decode()
 
 
-def _cell(value: Any) -> str:
-    # Certificate subjects, headers and errors come from the server: control characters (OSC 52
-    # clipboard writes, screen clears, BEL), bidi overrides and lone surrogates shown as escapes,
-    # so `--csv -` on a terminal or the file in a viewer stays inert.
+def _cell(value: Any, safe: bool) -> str:
+    """One cell on one line. Certificate subjects, headers and errors come from the server:
+    control characters (OSC 52 clipboard writes, screen clears, BEL), bidi overrides and lone
+    surrogates are shown as escapes, so `--csv -` on a terminal or the file in a viewer stays
+    inert; and by default a spreadsheet will not run the cell as a formula."""
     text = "" if value is None else printable(str(value).replace("\r", " ").replace("\n", " "))
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return spreadsheet_safe(text) if safe else text
 
 
-def _row(r: HostResult) -> list[str]:
+def _row(r: HostResult, safe: bool) -> list[str]:
     cert = (r.tls or {}).get("certificate") or {}
     checks = "; ".join(f"{c.name}={c.verdict}" for c in r.checks)
     values: list[Any] = [
@@ -72,11 +72,11 @@ def _row(r: HostResult) -> list[str]:
         " | ".join(r.evidence),
         " | ".join(r.errors),
     ]
-    return [_cell(v) for v in values]
+    return [_cell(v, safe) for v in values]
 
 
-def write_csv(results: Iterable[HostResult], out: IO[str]) -> None:
+def write_csv(results: Iterable[HostResult], out: IO[str], safe: bool = True) -> None:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for r in results:
-        writer.writerow(_row(r))
+        writer.writerow(_row(r, safe))

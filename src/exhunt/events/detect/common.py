@@ -15,7 +15,7 @@ from exhunt.rules import rules_of
 
 P = TypeVar("P")
 
-# Folders IIS serves on an Exchange server (detection-spec.md §2.1, §4.4), and the page types it runs.
+# Folders IIS serves on an Exchange server (docs/logs.md#where-the-logs-are, docs/detection/proxylogon.md#web-log-rules), and the page types it runs.
 WEB_FOLDERS = (
     "\\inetpub\\",
     "\\frontend\\httpproxy\\",

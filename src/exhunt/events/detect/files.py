@@ -1,6 +1,6 @@
 """Sysmon file creation (event 11): web shells written into web folders, files the Unified
 Messaging worker should not write, memory dumps, the transport agent list
-(detection-spec.md §4.2, §4.5)."""
+(docs/detection/proxynotshell.md, docs/detection/processes.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """LSASS memory access: Sysmon process access (10) and Security object access (4656/4663) on
-lsass.exe (detection-spec.md §4.5; access rights as public Sysmon guidance lists them)."""
+lsass.exe (docs/detection/processes.md; access rights as public Sysmon guidance lists them)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """MSExchange Management log: the cmdlets an attacker ran through ECP or remote PowerShell
-(detection-spec.md §2.8, §4.1, §4.4). Event 1 is a cmdlet that succeeded, event 6 one that failed.
+(docs/logs.md#event-logs, docs/detection/proxyshell.md, docs/detection/proxylogon.md#web-log-rules). Event 1 is a cmdlet that succeeded, event 6 one that failed.
 
 EVTX files carry the cmdlet and its parameters as unnamed data (param1, param2...); exports that
 render the message carry "Cmdlet succeeded. Cmdlet <name>, parameters <list>." instead.

@@ -1,6 +1,6 @@
 """Process creation (Sysmon 1, Security 4688) and PowerShell script blocks (4104): web shells at
 work, the Unified Messaging exploit's children, credential dumping and HAFNIUM's tools
-(detection-spec.md §4.2, §4.5)."""
+(docs/detection/proxynotshell.md, docs/detection/processes.md)."""
 
 from __future__ import annotations
 

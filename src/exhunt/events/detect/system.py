@@ -30,7 +30,7 @@ def _report(result: Reporter, rule_id: str, record: EventRecord, facts: dict[str
 
 
 def unified_messaging(record: EventRecord, result: Reporter) -> None:
-    """Test-ProxyLogon's check (detection-spec.md §1.1): level Error, the exception in the text."""
+    """Test-ProxyLogon's check (docs/detection/proxylogon.md#test-proxylogon-checks): level Error, the exception in the text."""
     if record.level is not None and record.level != _ERROR_LEVEL:
         return
     text = record.text()

@@ -1,0 +1,58 @@
+"""`exhunt collect --print kape|velociraptor|powershell`: what to collect, as a recipe for the tool at hand."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from exhunt.cli_options import write_text
+from exhunt.collect import DEFAULT_INSTALL, RECIPES
+
+NAME = "collect"
+HELP = "print a KAPE target, Velociraptor artifact or PowerShell script collecting what exhunt reads"
+DESCRIPTION = """\
+Write a collection recipe for exactly the artefacts exhunt reads (Exchange HttpProxy, ECP, OAB
+generator and remote PowerShell logs, IIS and HTTPERR logs, event logs, IIS configuration, the
+web folders, ProgramData and Windows Temp, ExSetup.exe), laid out the way `exhunt hunt`
+recognises them. All three come from one list of paths, so they never drift apart.
+
+  kape          a KAPE target (.tkape): save it in KAPE's Targets folder, run
+                kape.exe --tsource C: --target ExhuntExchange --tdest D:\\case\\EX01,
+                then exhunt hunt D:\\case\\EX01
+  velociraptor  a Velociraptor CLIENT artifact (YAML): add it as a custom artifact, collect
+                it, export the collection zip, then exhunt hunt Collection-EX01-....zip
+  powershell    a PowerShell script: run it on the server as administrator; it copies into
+                <Out>\\<COMPUTERNAME>\\C\\... and zips it; then exhunt hunt <COMPUTERNAME>.zip
+
+Exchange is often installed on another drive: the Velociraptor artifact and the PowerShell
+script read the install folder from the registry (MsiInstallPath); for KAPE give it with
+--exchange-path.
+
+examples:
+  exhunt collect --print kape > ExhuntExchange.tkape
+  exhunt collect --print kape --exchange-path "D:\\Exchange\\V15" -o ExhuntExchange.tkape
+  exhunt collect --print velociraptor -o Custom.Exhunt.Exchange.Collection.yaml
+  exhunt collect --print powershell -o exhunt-collect.ps1
+"""
+EXIT_CODES = ("0  written", "2  usage error, or the file could not be written")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--print", dest="recipe", required=True, choices=sorted(RECIPES), help="which recipe")
+    parser.add_argument(
+        "--exchange-path",
+        default=DEFAULT_INSTALL,
+        metavar="PATH",
+        help="the Exchange install folder when it is not the default (KAPE cannot read the registry)",
+    )
+    parser.add_argument("-o", "--output", default="-", metavar="FILE|-", help="where to write it (default: stdout)")
+
+
+def run(args: argparse.Namespace) -> int:
+    make, _ = RECIPES[args.recipe]
+    try:
+        write_text(args.output, make(args.exchange_path))
+    except OSError as exc:
+        print(f"exhunt collect: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,225 @@
+"""Interchange outputs: JSON Schemas against real outputs, per-finding JSON lines with ECS
+fields read from the typed facets, and the MISP event checked by pymisp's own model."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+from pymisp import MISPEvent
+
+from conftest import REPO
+from emulator import Emulator, EmulatorThread, ExchangeHost, WebHost
+from exhunt.cli import main
+from exhunt.model import (
+    Account,
+    AccountRole,
+    EventFacet,
+    EvidenceRef,
+    FileFacet,
+    Finding,
+    HostAssessment,
+    HttpFacet,
+    HuntResult,
+    Implies,
+    ProcessFacet,
+    Severity,
+    Verdict,
+)
+from exhunt.report.findings_jsonl import documents
+from exhunt.report.misp import build_event, dumps
+from exhunt.schemas import schemas, validate
+
+EXAMPLES = REPO / "examples"
+FAST = ["--timeout", "2", "--connect-timeout", "1", "--host-timeout", "5", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def examples_hunt(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The bundled examples hunted once, every interchange output written."""
+    out = tmp_path_factory.mktemp("interchange")
+    files = {name: out / f"hunt.{name}" for name in ("json", "jsonl", "misp", "csv")}
+    args = ["hunt", str(EXAMPLES), "-q", *(a for n, p in files.items() for a in (f"--{n}", str(p)))]
+    assert main(args) == 1
+    return files
+
+
+def test_every_contract_has_a_shipped_schema() -> None:
+    names = set(schemas())
+    assert {"exhunt.hunt/2", "exhunt.scan/1", "exhunt.build/1", "exhunt.finding/1", "exhunt.rules/2"} <= names
+    for schema in schemas().values():
+        jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_hunt_json_follows_its_schema(examples_hunt: dict[str, Path]) -> None:
+    doc = json.loads(examples_hunt["json"].read_text(encoding="utf-8"))
+    validate(doc, "exhunt.hunt/2")
+    broken = copy.deepcopy(doc)
+    broken["hosts"][0]["verdict"] = "pwned"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken, "exhunt.hunt/2")
+    broken = copy.deepcopy(doc)
+    broken["hosts"][0]["findings"][0]["timestamp"] = "2021-03-03 06:47:12"  # not ISO 8601 UTC
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken, "exhunt.hunt/2")
+
+
+def test_build_and_rules_json_follow_their_schemas(tmp_path: Path) -> None:
+    out = tmp_path / "b.json"
+    assert main(["build", "15.1.2176.2", "15.2.1118.20", "15.1.2176", "nonsense", "-q", "--json", str(out)]) == 2
+    validate(json.loads(out.read_text()), "exhunt.build/1")
+    out = tmp_path / "r.json"
+    assert main(["rules", "-q", "--json", str(out)]) == 0
+    validate(json.loads(out.read_text()), "exhunt.rules/2")
+
+
+@pytest.fixture
+def two_hosts() -> Iterator[list[str]]:
+    em = Emulator()
+    specs = []
+    for i, profile in enumerate((ExchangeHost("15.1.2176.2"), WebHost())):
+        ip, port = em.add(f"127.0.6.{i + 1}", profile)
+        specs.append(f"http://{ip}:{port}")
+    with EmulatorThread(em):
+        yield specs
+
+
+def test_scan_json_and_jsonl_follow_their_schema(two_hosts: list[str], tmp_path: Path) -> None:
+    report, lines = tmp_path / "s.json", tmp_path / "s.jsonl"
+    code = main(["scan", *two_hosts, "--no-db", "-q", "--json", str(report), "--jsonl", str(lines), *FAST])
+    assert code == 1
+    doc = json.loads(report.read_text())
+    validate(doc, "exhunt.scan/1")
+    rows = [json.loads(line) for line in lines.read_text().splitlines()]
+    assert len(rows) == 2
+    for row in rows:
+        validate({**doc, "results": [row]}, "exhunt.scan/1")
+
+
+def test_jsonl_has_one_valid_line_per_finding_dated_or_not(examples_hunt: dict[str, Path]) -> None:
+    hunt = json.loads(examples_hunt["json"].read_text(encoding="utf-8"))
+    lines = [json.loads(line) for line in examples_hunt["jsonl"].read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == sum(len(h["findings"]) for h in hunt["hosts"])
+    for line in lines:
+        validate(line, "exhunt.finding/1")
+    undated = [line for line in lines if not line["exhunt"]["dated"]]
+    assert undated, "the web shell on disk has no time of its own and must still be a line"
+    assert all(line["@timestamp"] == hunt["finished"] and line["exhunt"]["timestamp"] is None for line in undated)
+    dated = [line for line in lines if line["exhunt"]["dated"]]
+    assert all(line["@timestamp"] == line["exhunt"]["timestamp"] for line in dated)
+    assert {line["host"]["name"] for line in lines} == {h["host"] for h in hunt["hosts"] if h["findings"]}
+    # The detectors fill the facets, so real lines carry the ECS request and file fields.
+    assert any(line.get("url", {}).get("original") and line.get("user_agent") for line in lines)
+    assert any(line.get("file", {}).get("hash", {}).get("sha256") for line in undated)
+
+
+def _faceted() -> HuntResult:
+    sha = hashlib.sha256(b"shell").hexdigest()
+    when = datetime(2021, 3, 3, 6, 47, 12, tzinfo=UTC)
+    web = Finding(
+        "EXH-TEST-WEB",
+        1,
+        "a request",
+        Severity.HIGH,
+        "exploitation",
+        Implies.ATTEMPT,
+        ("CVE-2021-26855",),
+        "ProxyLogon",
+        EvidenceRef("C/inetpub/logs/u_ex210303.log", 7),
+        when,
+        "198.51.100.7",
+        # Details say something else on purpose: the writer must read the facets.
+        details=(("user_agent", "from-details"), ("url", "/from-details")),
+        http=HttpFacet("POST", "/ecp/y.js", "mail.example.com", 200, "=HYPERLINK(1)", "198.51.100.7", "r-1", "EX01"),
+        accounts=(
+            Account("CORP\\admin", AccountRole.IMPERSONATED),
+            Account("SYSTEM", AccountRole.SUBJECT, "S-1-5-18"),
+            Account("CORP\\ceo", AccountRole.TARGET),
+        ),
+    )
+    shell = Finding(
+        "EXH-TEST-FILE",
+        1,
+        "a web shell",
+        Severity.CRITICAL,
+        "webshell",
+        Implies.COMPROMISE,
+        (),
+        "ProxyLogon",
+        EvidenceRef("C/inetpub/wwwroot/aspnet_client/x.aspx", None, None, "0" * 64),
+        file=FileFacet("C:\\inetpub\\wwwroot\\aspnet_client\\x.aspx", sha, 321, "web root"),
+    )
+    proc = Finding(
+        "EXH-TEST-PROC",
+        1,
+        "a shell",
+        Severity.CRITICAL,
+        "execution",
+        Implies.COMPROMISE,
+        (),
+        None,
+        EvidenceRef("C/Windows/System32/winevt/Logs/Sysmon.evtx", None, None, None, "42"),
+        when,
+        event=EventFacet("Microsoft-Windows-Sysmon/Operational", 1, 42, "EX01.corp", "Sysmon"),
+        process=ProcessFacet("C:\\Windows\\System32\\cmd.exe", "cmd /c whoami", 9, "w3wp.exe", 8, "SYSTEM"),
+    )
+    host = HostAssessment("EX01", Verdict.COMPROMISED, "a shell", findings=[web, shell, proc])
+    return HuntResult("test", when, when.replace(hour=9), [host])
+
+
+def test_jsonl_ecs_fields_come_from_the_facets() -> None:
+    by_rule = {doc["rule"]["id"]: doc for doc in documents(_faceted())}
+    web, shell, proc = (by_rule[f"EXH-TEST-{name}"] for name in ("WEB", "FILE", "PROC"))
+    for doc in (web, shell, proc):
+        validate(doc, "exhunt.finding/1")
+    assert web["url"] == {"original": "/ecp/y.js", "domain": "mail.example.com"}
+    assert web["user_agent"]["original"] == "=HYPERLINK(1)"
+    assert web["source"]["ip"] == "198.51.100.7"
+    assert web["http"] == {"request": {"method": "POST", "id": "r-1"}, "response": {"status_code": 200}}
+    assert web["rule"]["id"] == "EXH-TEST-WEB" and web["rule"]["name"] == "a request"
+    assert web["event"]["severity"] == Severity.HIGH.rank
+    assert web["user"]["name"] == "SYSTEM" and web["user"]["id"] == "S-1-5-18"
+    assert web["user"]["effective"]["name"] == "CORP\\admin" and web["user"]["target"]["name"] == "CORP\\ceo"
+    assert [a["role"] for a in web["exhunt"]["accounts"]] == ["impersonated", "subject", "target"]
+    assert shell["file"]["hash"]["sha256"] == hashlib.sha256(b"shell").hexdigest()
+    assert shell["file"]["path"].endswith("x.aspx") and shell["file"]["size"] == 321
+    assert shell["@timestamp"] == "2021-03-03T09:47:12Z" and shell["exhunt"]["dated"] is False
+    assert proc["process"]["command_line"] == "cmd /c whoami" and proc["process"]["parent"]["pid"] == 8
+    assert proc["winlog"]["channel"] == "Microsoft-Windows-Sysmon/Operational" and proc["event"]["code"] == "1"
+    assert "from-details" not in json.dumps([web["url"], web["user_agent"]])
+
+
+def test_misp_event_loads_in_pymisp_and_its_objects_validate(examples_hunt: dict[str, Path]) -> None:
+    event = MISPEvent()
+    event.load(examples_hunt["misp"].read_text(encoding="utf-8"))
+    assert event.info.startswith("exhunt hunt") and int(event.distribution) == 0
+    assert "tlp:amber+strict" in {t.name for t in event.tags}
+    ips = {a.value for a in event.attributes if a.type == "ip-src"}
+    assert "198.51.100.77" in ips and all(a.to_ids for a in event.attributes if a.type == "ip-src")
+    assert {a.value for a in event.attributes if a.type == "vulnerability"} >= {"CVE-2021-26855", "CVE-2021-27065"}
+    files = [o for o in event.objects if o.name == "file"]
+    assert files, "the web shell on disk is an attacker file"
+    for obj in event.objects:
+        assert obj._validate()  # pymisp's check against the object template's required fields
+        relations = {a.object_relation for a in obj.attributes}
+        assert relations <= set(obj._definition["attributes"])
+    hashes = [a for o in files for a in o.attributes if a.object_relation == "sha256"]
+    assert hashes and all(a.to_ids for a in hashes)
+
+
+def test_misp_objects_use_the_facets_and_the_output_is_stable() -> None:
+    result = _faceted()
+    event = build_event(result)
+    (request,) = [o for o in event.objects if o.name == "http-request"]
+    values = {a.object_relation: a.value for a in request.attributes}
+    assert values["uri"] == "/ecp/y.js" and values["user-agent"] == "=HYPERLINK(1)" and values["method"] == "POST"
+    (file,) = [o for o in event.objects if o.name == "file"]
+    values = {a.object_relation: a.value for a in file.attributes}
+    assert values["sha256"] == hashlib.sha256(b"shell").hexdigest() and values["filename"] == "x.aspx"
+    assert dumps(result) == dumps(result)
