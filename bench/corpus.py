@@ -30,27 +30,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from exhunt.artefacts.exchange_csv import HTTPPROXY_FIELDS
+from exhunt.artefacts.w3c import DEFAULT_FIELDS
 
 HTTPPROXY_SHARE = 0.6  # of the bytes; the rest is IIS
 HTTPPROXY_FILE_MB = 24  # Exchange rolls its logs at a few tens of MB
 IIS_FILE_MB = 160  # IIS writes one file a day, large on a busy front end
-IIS_FIELDS = [
-    "date",
-    "time",
-    "s-ip",
-    "cs-method",
-    "cs-uri-stem",
-    "cs-uri-query",
-    "s-port",
-    "cs-username",
-    "c-ip",
-    "cs(User-Agent)",
-    "cs(Referer)",
-    "sc-status",
-    "sc-substatus",
-    "sc-win32-status",
-    "time-taken",
-]
+IIS_FIELDS = list(DEFAULT_FIELDS)  # the fields IIS writes by default
 
 DOMAIN = "corp.example"
 SERVERS = ["EX01", "EX02", "EX03"]

@@ -15,27 +15,12 @@ from pathlib import Path
 
 from exhunt.analyzers import HostContext, HuntOptions, registry
 from exhunt.artefacts.exchange_csv import HTTPPROXY_FIELDS, RPS_HTTP_FIELDS
+from exhunt.artefacts.w3c import DEFAULT_FIELDS
 from exhunt.evidence.base import EvidenceFile, FileRef
 from exhunt.model import ArtefactKind, Finding, UnitResult
 
 INSTALL = "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\"
-IIS_FIELDS = [
-    "date",
-    "time",
-    "s-ip",
-    "cs-method",
-    "cs-uri-stem",
-    "cs-uri-query",
-    "s-port",
-    "cs-username",
-    "c-ip",
-    "cs(User-Agent)",
-    "cs(Referer)",
-    "sc-status",
-    "sc-substatus",
-    "sc-win32-status",
-    "time-taken",
-]
+IIS_FIELDS = list(DEFAULT_FIELDS)  # the fields IIS writes by default
 OUTLOOK_UA = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.5365; Pro)"
 BROWSER_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/89.0"
 
