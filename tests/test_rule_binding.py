@@ -33,7 +33,9 @@ def copy_rule(text: str, rule_id: str, new_id: str, replace: dict[str, str]) -> 
     body = "\n".join(lines[start:end]).replace(f"[{rule_id}", f"[{new_id}")
     for key, value in replace.items():
         line = f"{key} = {value}"
-        body, n = re.subn(rf"(?m)^{re.escape(key)} = .*$", line.replace("\\", "\\\\"), body)
+        # a value on one line, or an array over several lines that ends with a line of its own "]"
+        pattern = rf"(?m)^{re.escape(key)} = (?:\[\n(?:.*\n)*?\]|.*)$"
+        body, n = re.subn(pattern, line.replace("\\", "\\\\"), body)
         assert n == 1, key
     return body + "\n"
 

@@ -28,6 +28,7 @@ from exhunt.model import (
     Observation,
     ObservationKind,
     Problem,
+    ProblemKind,
     RemediationStep,
     Severity,
     Suppression,
@@ -241,7 +242,13 @@ def _insufficient_reason(coverage: dict[str, CoverageSpan], missing: list[str], 
             for p in blocking[:REASON_PROBLEMS]
         )
         more = f"; and {len(blocking) - REASON_PROBLEMS} more" if len(blocking) > REASON_PROBLEMS else ""
-        parts.append(f"parts of the evidence were not looked at ({by_kind}): {named}{more}.")
+        rules_only = all(p.kind is ProblemKind.RULE_INVALID for p in blocking)
+        what = (
+            "some rules did not load, so the evidence was not checked with them"
+            if rules_only
+            else "parts of the evidence were not looked at"
+        )
+        parts.append(f"{what} ({by_kind}): {named}{more}.")
     return " ".join(parts)
 
 

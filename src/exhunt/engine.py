@@ -29,6 +29,7 @@ from exhunt.analyzers import FileAnalyzer, HostAnalyzer, HostContext, file_analy
 from exhunt.evidence.base import EvidenceFile, HostEvidence, listing_problem
 from exhunt.evidence.containers import take_read_problems
 from exhunt.model import Problem, ProblemKind, UnitResult
+from exhunt.rules import use as use_rules
 
 # A file this large is a unit of its own; smaller ones are batched up to these limits.
 SOLO_BYTES = 8 * 1024 * 1024
@@ -113,6 +114,7 @@ def batches(tasks: list[Task]) -> Iterator[list[Task]]:
 
 def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
     """Run one batch. Module-level so worker processes can call it; never raises for evidence."""
+    use_rules(ctx.options.user_rules)
     out = UnitResult()
     analyzers = registry()
     for task in batch:
@@ -137,6 +139,7 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
 
 
 def run_host_task(task: HostTask, ctx: HostContext) -> UnitResult:
+    use_rules(ctx.options.user_rules)
     analyzer = registry()[task.analyzer]
     assert isinstance(analyzer, HostAnalyzer)
     try:

@@ -14,7 +14,6 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from exhunt.codeanalysis.extract import CodeUnit, Extracted, Lang, UnitKind, extract
@@ -30,7 +29,7 @@ from exhunt.ruleparams import (
     CodePlantedDllParams,
     CodeToolkitParams,
 )
-from exhunt.rules import catalog, params
+from exhunt.rules import catalog, params, per_catalog
 
 MAX_PARSE_BYTES = 512 * 1024  # code beyond this is read token by token
 NODE_BUDGET = 400_000
@@ -65,7 +64,7 @@ class CodeReport:
     languages: set[str] = field(default_factory=set)
 
 
-@cache
+@per_catalog
 def sink_rules() -> tuple[SinkRule, ...]:
     """Every `code-flow` rule's sinks, in catalog order."""
     out = []
