@@ -133,7 +133,7 @@ def test_findings_grouped_by_chain_with_file_line_and_catalog_explanation(
         '[EXH-PL-26855-SSRF]\nversion = 1\ntitle = "ProxyLogon SSRF"\nseverity = "critical"\n'
         'category = "exploitation"\nimplies = "compromise"\nchain = "ProxyLogon"\n'
         'explanation = "An X-BEResource cookie made the front end <b>proxy</b> to a back-end path."\n'
-        'references = ["docs/detection/proxylogon.md#test-proxylogon-checks"]\ndetector = "file-heuristic"\n',
+        'references = ["docs/detection/proxylogon.md#test-proxylogon-checks"]\ndetector = "yara"\n',
         "t.toml",
     )
     monkeypatch.setattr(report_html, "catalog", lambda: {rule.id: rule})
