@@ -13,10 +13,9 @@ import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from exhunt import registry, remediation
-from exhunt.builds import assess_build
+from exhunt.builds import BuildAssessment, assess_build
 from exhunt.evidence.base import HostEvidence
 from exhunt.model import (
     ArtefactKind,
@@ -136,10 +135,8 @@ def _build_key(text: str) -> tuple[int, ...]:
         return ()
 
 
-def _exposure(build: str | None) -> dict[str, Any] | None:
-    if build is None:
-        return None
-    return assess_build(build).to_dict()
+def _exposure(build: str | None) -> BuildAssessment | None:
+    return None if build is None else assess_build(build)
 
 
 def _remediation(assessment: HostAssessment) -> list[RemediationStep]:
