@@ -74,7 +74,7 @@ def plan_tasks(host: HostEvidence) -> list[Task]:
 
 def listing_problems(host: HostEvidence) -> list[Problem]:
     """What the evidence layer met while listing the host's files, as problems."""
-    return [listing_problem(listed[0], listed[1], getattr(listed, "kind", None)) for listed in host.errors]
+    return [listing_problem(listed) for listed in host.errors]
 
 
 def not_analyzed(host: HostEvidence, tasks: list[Task]) -> list[Problem]:
