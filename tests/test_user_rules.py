@@ -128,6 +128,15 @@ def test_a_user_rule_with_a_shipped_id_replaces_it(swept: Path, tmp_path: Path) 
 
 
 BROKEN = """
+[EXH-LOCAL-NEVER-FIRES]
+version = 1
+title = "t"
+severity = "high"
+category = "webshell"
+implies = "attempt"
+explanation = "x"
+detector = "user-yara"
+
 [EXH-LOCAL-UNKNOWN-DETECTOR]
 version = 1
 title = "t"
@@ -170,6 +179,7 @@ def test_a_broken_user_rule_file_is_reported_the_rest_runs_and_the_host_is_not_c
     problems = [(e["path"], e["message"]) for e in host["errors"] if e["kind"] == "rule-invalid"]
     for expected in (
         (broken, "[EXH-LOCAL-UNKNOWN-DETECTOR] detector: unknown detector 'no-such-detector'"),
+        (broken, "[EXH-LOCAL-NEVER-FIRES] detector: detector 'user-yara' reports only as EXH-FS-USER-YARA"),
         (broken, "[EXH-LOCAL-RENAMED] user_agent_marker: unknown parameter"),
         (broken, "[EXH-LOCAL-RENAMED] user_agent_markers: missing parameter"),
         (broken, "[EXH-LOCAL-WRONG-TYPE] path_prefixes: expected a list"),

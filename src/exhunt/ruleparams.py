@@ -542,6 +542,10 @@ class CodeIncludeParams:
     code_extensions: WordSet
 
 
+# Detectors that report under one fixed rule, whatever the catalog holds: another rule naming
+# them would never fire (the user's YARA matches fall back to EXH-FS-USER-YARA).
+ONE_RULE_DETECTORS = {"user-yara": "EXH-FS-USER-YARA"}
+
 # Detector name (the rule's `detector` key) -> the class of its parameters.
 DETECTORS: dict[str, type] = {
     # logs

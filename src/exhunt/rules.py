@@ -53,7 +53,7 @@ from exhunt.model import (
     ProcessFacet,
     Severity,
 )
-from exhunt.ruleparams import DETECTORS
+from exhunt.ruleparams import DETECTORS, ONE_RULE_DETECTORS
 from exhunt.ruleschema import build_params
 
 RULE_ID = re.compile(r"^EXH-[A-Z0-9]+(-[A-Z0-9]+)+$")
@@ -396,6 +396,11 @@ def merge_user_rules(shipped: Mapping[str, Rule], files: Iterable[RuleFile]) -> 
                 errors.append(RuleError(f.origin, f"duplicate rule id (also in {added[r.id]})", r.id))
                 continue
             base = shipped.get(r.id)
+            only = ONE_RULE_DETECTORS.get(r.detector)
+            if only is not None and only != r.id:
+                message = f"detector {r.detector!r} reports only as {only}: a new rule on it would never fire"
+                errors.append(RuleError(f.origin, message, r.id, "detector"))
+                continue
             if base is not None and base.detector != r.detector:
                 message = f"overrides the shipped rule, whose detector is {base.detector!r}: an override keeps it"
                 errors.append(RuleError(f.origin, message, r.id, "detector"))
