@@ -127,25 +127,15 @@ def test_a_user_rule_with_a_shipped_id_replaces_it(swept: Path, tmp_path: Path) 
     assert any("in place of the shipped EXH-PL-IIS-USER-AGENT" in n for n in notes)
 
 
-BROKEN = """
-[EXH-LOCAL-NEVER-FIRES]
-version = 1
-title = "t"
-severity = "high"
-category = "webshell"
-implies = "attempt"
-explanation = "x"
-detector = "user-yara"
+def stub(rule_id: str, detector: str) -> str:
+    """A rule with every catalog key and no parameters."""
+    return (
+        f'[{rule_id}]\nversion = 1\ntitle = "t"\nseverity = "high"\ncategory = "webshell"\n'
+        f'implies = "attempt"\nexplanation = "x"\ndetector = "{detector}"\n\n'
+    )
 
-[EXH-LOCAL-UNKNOWN-DETECTOR]
-version = 1
-title = "t"
-severity = "high"
-category = "exploitation-attempt"
-implies = "attempt"
-explanation = "x"
-detector = "no-such-detector"
-"""
+
+BROKEN = stub("EXH-LOCAL-NEVER-FIRES", "user-yara") + stub("EXH-LOCAL-UNKNOWN-DETECTOR", "no-such-detector")
 
 
 def broken_rules(tmp_path: Path) -> list[str]:
