@@ -60,6 +60,11 @@ def structural_patterns(header_prefixes: Sequence[str]) -> list[Pattern]:
     return pats
 
 
+def scan_prefilter(patterns: Sequence[Pattern], header_prefixes: Sequence[str] = ()) -> Prefilter:
+    """The compiled prefilter of a scan: the structural patterns and `patterns` (once per process)."""
+    return compiled(tuple(structural_patterns(header_prefixes)) + tuple(patterns))
+
+
 class LogScan:
     """Iterate over the interesting lines of one stream. Errors go to `log`, counts to `stats`."""
 
@@ -78,7 +83,7 @@ class LogScan:
         self.reader = BlockReader(
             stream, log, block_size=block_size or reader.BLOCK_SIZE, max_line=max_line or reader.MAX_LINE
         )
-        self.prefilter: Prefilter = compiled(tuple(structural_patterns(header_prefixes)) + tuple(patterns))
+        self.prefilter = scan_prefilter(patterns, header_prefixes)
         self.header_prefixes = tuple(p.lower().encode() for p in header_prefixes)
         self.every_line = every_line  # parse all lines (a baseline for comparison; never the hunt)
         self.stats = ScanStats()
