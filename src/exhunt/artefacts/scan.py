@@ -109,6 +109,7 @@ class LogScan:
             ends_line = size > 0 and data[size - 1] == 10
             wanted: dict[int, set[int]] = {}
             last_start = last_end = -1
+            lowered: bytes | bytearray | None = None
             with memoryview(data) as whole, whole[:size] as view:
                 matches = self.prefilter.scan(view)
             for end, pid in matches:
@@ -120,11 +121,12 @@ class LogScan:
                 else:
                     start = data.rfind(b"\n", 0, max(end - 1, 0)) + 1 if end > 0 else 0
                     nl = data.find(b"\n", start, size)
-                    last_start, last_end = start, (nl if nl >= 0 else size)
+                    last_start, last_end, lowered = start, (nl if nl >= 0 else size), None
                 also = also_of[pid]
                 if also:
-                    text = data[start:last_end].lower()
-                    if not any(word in text for word in also):
+                    if lowered is None:  # once per line, however many of its matches ask
+                        lowered = data[start:last_end].lower()
+                    if not any(word in lowered for word in also):
                         continue
                 wanted.setdefault(start, set()).add(pid)
             if data.startswith(b"\n", 0, size) or data.startswith(b"\r\n", 0, size):
