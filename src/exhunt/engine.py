@@ -25,7 +25,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_for
 from multiprocessing.process import BaseProcess
 
-from exhunt.analyzers import FileAnalyzer, HostAnalyzer, HostContext, file_analyzers, host_analyzers, registry
+from exhunt.analyzers import FileAnalyzer, HostAnalyzer, HostContext, file_analyzers, host_analyzers, prepare, registry
 from exhunt.evidence.base import EvidenceFile, HostEvidence, listing_problem
 from exhunt.evidence.containers import take_read_problems
 from exhunt.model import Problem, ProblemKind, UnitResult
@@ -222,6 +222,7 @@ def analyze_host(
             report(unit)
 
         size = min(jobs, max(1, len(all_batches)))
+        prepare(t.file.kind for t in tasks)  # before the workers fork
         Workers(size, collect).run([Batch(ctx, batch) for batch in all_batches])
     return result
 

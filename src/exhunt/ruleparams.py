@@ -77,7 +77,9 @@ class EcpVdirParams(LogParams):
 
 @dataclass(frozen=True, kw_only=True)
 class OabDownloadParams(LogParams):
-    message_regex: Regex
+    message_start: str
+    message_end: str
+    max_path: int
     oab_folder: Lower
 
 
