@@ -215,3 +215,17 @@ def test_a_broken_shipped_catalog_still_stops_the_hunt_with_user_rules(
         rules_module.forget()
     assert code == 2
     assert "the shipped rules are broken" in capsys.readouterr().err
+
+
+def test_report_explains_the_findings_of_user_rules_when_given_them(swept: Path, tmp_path: Path) -> None:
+    rules = str(tmp_path / "mine.toml")
+    hunt_json(tmp_path, str(swept), "--rules", rules, "--unit-timeout", "0", "-j", "1")
+    rules_module.use(())  # a later `exhunt report` starts with the shipped catalog
+    saved, without, with_rules = tmp_path / "result.json", tmp_path / "plain.html", tmp_path / "explained.html"
+    assert main(["report", str(saved), "--html", str(without), "-q"]) == 1
+    assert main(["report", str(saved), "--html", str(with_rules), "-q", "--rules", rules]) == 1
+    explanation = "user agent that Volexity and CISA published"  # the copied rule's own words
+    assert "not in this version" in without.read_text(encoding="utf-8")
+    text = with_rules.read_text(encoding="utf-8")
+    assert "not in this version" not in text and explanation in text
+    assert explanation not in without.read_text(encoding="utf-8")

@@ -40,6 +40,7 @@ examples:
   exhunt report results.json --html report.html --timeline timeline.csv
   exhunt report results.json --jsonl - | jq -c 'select(.event.severity >= 3)'
   exhunt report --hunt 12 --html report.html          # a hunt from the store (exhunt fleet hunts)
+  exhunt report results.json --html report.html --rules my-rules.toml   # explain your rules too
 """
 EXIT_CODES = (
     "0  written, and no host has findings",
@@ -59,6 +60,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--db", metavar="FILE|URL", help="the hunt store for --hunt (default: hunts.sqlite beside the scan store)"
+    )
+    parser.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="your TOML rule files the hunt used (`exhunt hunt --rules`), so the HTML explains their findings too",
     )
     out = add_output(parser, OUTPUTS)
     out.add_argument("--csv-raw", action="store_true", help="write CSV cells as logged, formulas included")
@@ -122,6 +130,13 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"--timeline file must end in .csv or .jsonl: {args.timeline}")
     if (args.results is None) == (args.hunt is None):
         return _fail("give either RESULTS.json or --hunt HUNT_ID")
+    if args.rules:
+        from exhunt.rulefiles import read_rule_files
+        from exhunt.rules import use, user_problems
+
+        use(read_rule_files(args.rules))
+        for problem in user_problems():
+            print(f"exhunt report: rule not loaded, its findings are not explained: {problem}", file=sys.stderr)
     if args.hunt is not None:
         from exhunt.fleet.store import HuntStore, HuntStoreError
 
