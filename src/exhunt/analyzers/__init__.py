@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from exhunt.evidence.base import EvidenceFile, HostEvidence
 from exhunt.model import ArtefactKind, UnitResult
+from exhunt.rules import RuleFile
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class HuntOptions:
     allowlist_paths: tuple[str, ...] = ()  # user allow-list files
     sigma_paths: tuple[str, ...] = ()  # user Sigma rule files or folders
     sigma_levels: str | None = None  # user file overriding what Sigma levels and rules imply
+    # The user's TOML rule files, their text read where the hunt starts (`exhunt.rulefiles`):
+    # every process adds them to its catalog before it runs a unit (`exhunt.rules.use`).
+    user_rules: tuple[RuleFile, ...] = ()
     # Deadline of one unit of work (an analyzer over one file): this many seconds, plus
     # `unit_seconds_per_mib` per MiB of the file. 0 turns deadlines off.
     unit_timeout: float = 300.0
