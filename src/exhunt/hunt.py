@@ -14,7 +14,6 @@ from exhunt.evidence.base import HostEvidence
 from exhunt.fleet.backends import LocalWorkers
 from exhunt.fleet.queue import Backend, FleetProgressCallback, Unit, hunt_queue, run_unit
 from exhunt.model import HostAssessment, HuntResult, UnitResult
-from exhunt.rules import use as use_rules
 
 HostDone = Callable[[HostEvidence, HostAssessment], None]
 
@@ -61,8 +60,7 @@ def local_backend(hosts: list[HostEvidence], options: HuntOptions, jobs: int | N
     small = sum(f.size for h in hosts for f in h.files) < INLINE_BYTES
     if options.unit_timeout <= 0 and (jobs <= 1 or small):
         return Inline()
-    use_rules(options.user_rules)  # prepared with the hunt's own rules
-    prepare(f.kind for h in hosts for f in h.files)  # before the workers fork
+    prepare((f.kind for h in hosts for f in h.files), options)  # before the workers fork
     return LocalWorkers(jobs)
 
 
