@@ -151,14 +151,24 @@ class SigmaRuleset:
             if rules[i].node.test(view):
                 yield rules[i]
 
+    def channel_of(self, channel: str, provider: str) -> str:
+        """The lower-case channel the rules are indexed by, for an event's channel and provider."""
+        names = (channel, provider)
+        found = self._channels.get(names)
+        if found is None:
+            found = logsource_map().channel_of(channel, provider)
+            if len(self._channels) < _BUCKET_CACHE:
+                self._channels[names] = found
+        return found
+
+    def wants(self, channel: str, provider: str, event_id: int | None) -> bool:
+        """Whether any rule may match events of this channel, provider and id."""
+        indexed = self.channel_of(channel, provider)
+        return bool(indexed) and bool(self.bucket(indexed, event_id)[0])
+
     def match_event(self, record: EventRecord) -> list[CompiledRule]:
         """The rules that fire on one Windows event."""
-        names = (record.channel, record.provider)
-        channel = self._channels.get(names)
-        if channel is None:
-            channel = logsource_map().channel_of(record.channel, record.provider)
-            if len(self._channels) < _BUCKET_CACHE:
-                self._channels[names] = channel
+        channel = self.channel_of(record.channel, record.provider)
         if not channel:
             return []
         rules, prefilter = self.bucket(channel, record.event_id)
