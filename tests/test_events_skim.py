@@ -108,20 +108,29 @@ def test_headers_of_the_shared_samples(shared_data: Path) -> None:
     assert checked > 5000
 
 
-def analyze(path: Path, monkeypatch: pytest.MonkeyPatch, skim: bool) -> UnitResult:
+def analyze(path: Path, monkeypatch: pytest.MonkeyPatch, skim: bool, options: HuntOptions) -> UnitResult:
     if not skim:
         monkeypatch.setattr(evtx_file, "system_head", lambda text: None)
     file = EvidenceFile(FileRef(str(path)), path.name, ArtefactKind.EVTX, os.path.getsize(path))
-    result = registry()["events"].analyze(file, HostContext("h", None, HuntOptions()))
+    result = registry()["events"].analyze(file, HostContext("h", None, options))
     monkeypatch.undo()
     return result
 
 
-def test_passing_events_by_changes_nothing_found_or_covered(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("sigma", [(), ("sigma/rules/windows/builtin", "sigma/rules/windows/process_creation")])
+def test_passing_events_by_changes_nothing_found_or_covered(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch, sigma: tuple[str, ...]
+) -> None:
+    """With exhunt's detectors, and with SigmaHQ's rules for the System, Security... logs (among
+    them keyword rules for any Windows log, read through the JSON-text prefilter)."""
+    options = HuntOptions(sigma_paths=tuple(str(shared_data / p) for p in sigma))
+    sigma_findings = 0
     for path in samples(shared_data):
-        skimmed, full = analyze(path, monkeypatch, True), analyze(path, monkeypatch, False)
+        skimmed, full = analyze(path, monkeypatch, True, options), analyze(path, monkeypatch, False, options)
         assert skimmed.findings == full.findings
         assert skimmed.coverage == full.coverage
         assert skimmed.observations == full.observations
         assert skimmed.errors == full.errors
         assert skimmed.suppressed == full.suppressed
+        sigma_findings += sum(1 for f in skimmed.findings if not f.rule_id.startswith("EXH-"))
+    assert (sigma_findings > 0) is bool(sigma)

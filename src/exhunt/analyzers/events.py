@@ -20,6 +20,7 @@ from exhunt.events.record import EventRecord
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Reporter
 from exhunt.model import ArtefactKind, CoverageSpan, Observation, ObservationKind, Problem, ProblemKind, UnitResult
+from exhunt.sigma.prefilter import TextPrefilter
 from exhunt.sigma.ruleset import SigmaRuleset
 
 COVERAGE = "EventLog"
@@ -122,7 +123,7 @@ class _Interest:
     def __init__(self, scan: _FileScan, rules: SigmaRuleset | None) -> None:
         self._scan = scan
         self._rules = rules
-        self._known: dict[tuple[str, str, int], bool] = {}
+        self._known: dict[tuple[str, str, int], bool | TextPrefilter] = {}
 
     def wanted(self, provider: str, channel: str, event_id: int, text: str) -> bool:
         key = (provider, channel, event_id)
@@ -133,7 +134,9 @@ class _Interest:
             )
             if len(self._known) < _MAX_KINDS:
                 self._known[key] = found
-        return found
+        if found is True or found is False:
+            return found
+        return found.may_match(text)  # Sigma rules only, each needing a literal of its own
 
     def passed(self, timestamp: datetime | None, channel: str, computer: str) -> None:
         self._scan.note(timestamp, channel, computer)

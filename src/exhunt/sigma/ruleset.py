@@ -39,7 +39,7 @@ from exhunt.events.record import EventRecord
 from exhunt.model import Category, Implies, Severity
 from exhunt.sigma.compile import Node, Unsupported, compile_condition
 from exhunt.sigma.logsources import ANY_CHANNEL, NotApplicable, Target, logsource_map
-from exhunt.sigma.prefilter import RulePrefilter
+from exhunt.sigma.prefilter import RulePrefilter, TextPrefilter
 from exhunt.sigma.view import EventView, event_view
 
 RULE_SUFFIXES = (".yml", ".yaml")
@@ -112,6 +112,7 @@ class SigmaRuleset:
     _index: dict[tuple[str, int | None], list[int]] = field(default_factory=dict)
     _buckets: dict[tuple[str, int | None], tuple[list[CompiledRule], RulePrefilter]] = field(default_factory=dict)
     _channels: dict[tuple[str, str], str] = field(default_factory=dict)
+    _text_prefilters: dict[tuple[str, int | None], bool | TextPrefilter] = field(default_factory=dict)
 
     def add(self, compiled: CompiledRule, event_ids: frozenset[int] | None) -> None:
         position = len(self.rules)
@@ -161,10 +162,21 @@ class SigmaRuleset:
                 self._channels[names] = found
         return found
 
-    def wants(self, channel: str, provider: str, event_id: int | None) -> bool:
-        """Whether any rule may match events of this channel, provider and id."""
+    def wants(self, channel: str, provider: str, event_id: int | None) -> bool | TextPrefilter:
+        """Whether any rule may match events of this channel, provider and id: False when no
+        rule is indexed there; else the prefilter to ask of each event's JSON text, or True
+        when every such event must be read."""
         indexed = self.channel_of(channel, provider)
-        return bool(indexed) and bool(self.bucket(indexed, event_id)[0])
+        if not indexed:
+            return False
+        key = (indexed, event_id)
+        found = self._text_prefilters.get(key)
+        if found is None:
+            rules, _ = self.bucket(indexed, event_id)
+            found = bool(rules) and (TextPrefilter.of([r.node.anchors for r in rules]) or True)
+            if len(self._text_prefilters) < _BUCKET_CACHE:
+                self._text_prefilters[key] = found
+        return found
 
     def match_event(self, record: EventRecord) -> list[CompiledRule]:
         """The rules that fire on one Windows event."""
