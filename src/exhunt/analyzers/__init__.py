@@ -75,6 +75,16 @@ def registry() -> dict[str, FileAnalyzer | HostAnalyzer]:
     return found
 
 
+def prepare(options: HuntOptions) -> None:
+    """Have every analyzer that shares state across files (a rule set to load and compile)
+    load it now, once, in this process: worker processes forked from it afterwards inherit it
+    instead of each loading its own (loading SigmaHQ's Windows rules costs seconds)."""
+    for analyzer in registry().values():
+        hook = getattr(analyzer, "prepare", None)
+        if hook is not None:
+            hook(options)
+
+
 @cache
 def file_analyzers(kind: ArtefactKind) -> tuple[FileAnalyzer, ...]:
     """The analyzers of one artefact kind. Cached: the engine asks once per file, and a

@@ -63,6 +63,9 @@ class SigmaSetup:
 
     name = "sigma-setup"
 
+    def prepare(self, options: HuntOptions) -> None:
+        ruleset(options)
+
     def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
         result = UnitResult()
         rules = ruleset(ctx.options)
