@@ -63,7 +63,7 @@ class SigmaSetup:
 
     name = "sigma-setup"
 
-    def prepare(self, options: HuntOptions) -> None:
+    def load_rules(self, options: HuntOptions) -> None:
         ruleset(options)
 
     def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
