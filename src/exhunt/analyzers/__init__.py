@@ -79,21 +79,6 @@ def registry() -> dict[str, FileAnalyzer | HostAnalyzer]:
     return found
 
 
-def load_rule_sets(options: HuntOptions) -> None:
-    """Have every analyzer that reads a rule set the user named (Sigma rules) load and compile
-    it now, once, in this process: workers forked afterwards inherit it instead of each loading
-    its own (SigmaHQ's Windows rules cost seconds). A failure is left to happen again in the
-    workers, where the analyzers report it."""
-    for analyzer in registry().values():
-        load = getattr(analyzer, "load_rules", None)
-        if load is None:
-            continue
-        try:
-            load(options)
-        except Exception:  # reported by the analyzer itself, in the worker
-            continue
-
-
 @cache
 def file_analyzers(kind: ArtefactKind) -> tuple[FileAnalyzer, ...]:
     """The analyzers of one artefact kind. Cached: the engine asks once per file, and a
@@ -101,11 +86,14 @@ def file_analyzers(kind: ArtefactKind) -> tuple[FileAnalyzer, ...]:
     return tuple(a for a in registry().values() if isinstance(a, FileAnalyzer) and kind in a.kinds)
 
 
-def prepare(kinds: Iterable[ArtefactKind]) -> None:
-    """Do once in this process what every file of these kinds needs (a log analyzer compiles its
-    prefilter), so worker processes forked afterwards inherit it instead of each doing it again.
-    An analyzer whose preparation fails is left to fail again on its files, where it is reported
-    per file like any other failure."""
+def prepare(kinds: Iterable[ArtefactKind], options: HuntOptions) -> None:
+    """Do once in this process what every file of these kinds needs (the user's rules made the
+    catalog, then each log analyzer's prefilter compiled from it), so worker processes forked
+    afterwards inherit it instead of each doing it again. An analyzer whose preparation fails
+    is left to fail again on its files, where it is reported per file like any other failure."""
+    from exhunt.rules import use
+
+    use(options.user_rules)
     for kind in set(kinds):
         for analyzer in file_analyzers(kind):
             ready = getattr(analyzer, "prepare", None)
@@ -115,6 +103,15 @@ def prepare(kinds: Iterable[ArtefactKind]) -> None:
                 ready()
             except Exception:  # reported by the analyzer itself, on each file it cannot read
                 continue
+    # rule sets the user named (Sigma rules: seconds to load) are loaded here once, too
+    for any_analyzer in registry().values():
+        load = getattr(any_analyzer, "load_rules", None)
+        if load is None:
+            continue
+        try:
+            load(options)
+        except Exception:  # reported by the analyzer itself, in the worker
+            continue
 
 
 @cache

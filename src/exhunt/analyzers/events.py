@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from exhunt.analyzers import HostContext
 from exhunt.analyzers.sigma import ruleset, sigma_events
@@ -20,8 +20,10 @@ from exhunt.events.record import EventRecord
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Reporter
 from exhunt.model import ArtefactKind, CoverageSpan, Observation, ObservationKind, Problem, ProblemKind, UnitResult
-from exhunt.sigma.prefilter import TextPrefilter
-from exhunt.sigma.ruleset import SigmaRuleset
+
+if TYPE_CHECKING:  # pySigma is loaded only when a hunt is given Sigma rules
+    from exhunt.sigma.prefilter import TextPrefilter
+    from exhunt.sigma.ruleset import SigmaRuleset
 
 COVERAGE = "EventLog"
 _MAX_CHANNELS = 64  # per-channel coverage entries per file; the rest are counted under "(other)"
