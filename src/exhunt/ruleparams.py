@@ -379,6 +379,7 @@ CODE_CAPABILITIES = frozenset(
         "tunnel",
         "http",
         "registry",
+        "native-code",
     }
 )
 
