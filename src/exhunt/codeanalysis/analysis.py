@@ -127,7 +127,8 @@ def unescape_names(code: str, report: CodeReport) -> str:
             if (DANGEROUS_TEXT.search(word) or word.lower() in _ESCAPE_WATCH) and all(
                 c.chain != said for c in report.capabilities
             ):
-                report.capabilities.append(Capability("EXH-WS-CODE-HIDDEN-NAME", line, said, (line,)))
+                for r in rules_of(HIDDEN_NAME):
+                    report.capabilities.append(Capability(r.id, line, said, (line,)))
     out.append(code[last:])
     return "".join(out)
 
