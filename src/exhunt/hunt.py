@@ -60,7 +60,7 @@ def local_backend(hosts: list[HostEvidence], options: HuntOptions, jobs: int | N
     small = sum(f.size for h in hosts for f in h.files) < INLINE_BYTES
     if options.unit_timeout <= 0 and (jobs <= 1 or small):
         return Inline()
-    prepare(f.kind for h in hosts for f in h.files)  # before the workers fork
+    prepare((f.kind for h in hosts for f in h.files), options)  # before the workers fork
     return LocalWorkers(jobs)
 
 
