@@ -464,6 +464,7 @@ CODE_CAPABILITIES = frozenset(
         "tunnel",
         "http",
         "registry",
+        "native-code",
     }
 )
 
