@@ -480,6 +480,7 @@ CODE_CAPABILITIES = frozenset(
         "tunnel",
         "http",
         "registry",
+        "native-code",
     }
 )
 
