@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import pickle
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -24,8 +25,17 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_for
 from multiprocessing.process import BaseProcess
+from typing import Any, cast
 
-from exhunt.analyzers import FileAnalyzer, HostAnalyzer, HostContext, file_analyzers, host_analyzers, registry
+from exhunt.analyzers import (
+    FileAnalyzer,
+    HostAnalyzer,
+    HostContext,
+    HuntOptions,
+    file_analyzers,
+    host_analyzers,
+    registry,
+)
 from exhunt.evidence.base import EvidenceFile, HostEvidence, listing_problem
 from exhunt.evidence.containers import take_read_problems
 from exhunt.model import Problem, ProblemKind, UnitResult
@@ -45,6 +55,10 @@ _GRACE = 2.0
 class Task:
     analyzer: str
     file: EvidenceFile
+
+    def __reduce__(self) -> tuple[type[Task], tuple[str, EvidenceFile]]:
+        # Sent to a worker by the thousand: a plain tuple, not the dataclass's field-by-field state.
+        return (Task, (self.analyzer, self.file))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +130,9 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
     out = UnitResult()
     analyzers = registry()
     for task in batch:
-        analyzer = analyzers[task.analyzer]
-        assert isinstance(analyzer, FileAnalyzer)
+        # No Protocol check per file (it cost a tenth of the hunt): a host analyzer named here
+        # has no `analyze`, and the AttributeError becomes this file's problem below.
+        analyzer = cast(FileAnalyzer, analyzers[task.analyzer])
         try:
             out.merge(analyzer.analyze(task.file, ctx))
         except Exception as exc:  # a bug or an unforeseen input must cost one file, not the hunt
@@ -162,6 +177,25 @@ def run_host_analyzers(host: HostEvidence, ctx: HostContext) -> UnitResult:
     for analyzer in host_analyzers():
         out.merge(run_host_task(HostTask(analyzer.name, host), ctx))
     return out
+
+
+def prepare(hosts: list[HostEvidence], options: HuntOptions) -> None:
+    """Load in this process, before the workers fork from it, what each of them would otherwise
+    load for itself: every analyzer's module and what the analyzers of these hosts' files build
+    once per process (`prepare(options)`, e.g. compiled rules). Only where workers are forked."""
+    if multiprocessing.get_start_method(allow_none=False) != "fork":
+        return
+    registry()
+    kinds = {f.kind for host in hosts for f in host.files}
+    wanted = {a.name: a for kind in kinds for a in file_analyzers(kind)}
+    for analyzer in wanted.values():
+        warm = getattr(analyzer, "prepare", None)
+        if warm is None:
+            continue
+        try:
+            warm(options)
+        except Exception:  # not lost: each worker meets it again and reports it per file
+            continue
 
 
 def default_jobs() -> int:
@@ -219,6 +253,7 @@ def analyze_host(
             report(unit)
 
         size = min(jobs, max(1, len(all_batches)))
+        prepare([host], ctx.options)
         Workers(size, collect).run([Batch(ctx, batch) for batch in all_batches])
     return result
 
@@ -233,14 +268,24 @@ def _work(conn: Connection) -> None:
 def _serve(conn: Connection) -> None:
     while True:
         try:
-            message = conn.recv()
+            message = _recv(conn)
         except EOFError:
             return
         if message is None:
             return
         ctx, batch = message
         for index, unit in enumerate(batch):
-            conn.send((index, run_unit(unit, ctx)))
+            _send(conn, (index, run_unit(unit, ctx)))
+
+
+def _send(conn: Connection, message: object) -> None:
+    # Plain pickle: what goes through the pipe holds no descriptors or sockets, which is all
+    # multiprocessing's own pickler adds, at several times the cost per message.
+    conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+
+
+def _recv(conn: Connection) -> Any:
+    return pickle.loads(conn.recv_bytes())
 
 
 @dataclass(eq=False)
@@ -329,7 +374,7 @@ class Workers:
 
     def _give(self, worker: _Worker, batch: Batch) -> None:
         try:
-            worker.conn.send((batch.ctx, batch.units))
+            _send(worker.conn, (batch.ctx, batch.units))
         except (OSError, ValueError):  # the worker died while idle; its replacement takes the batch
             self._give(self._replace(worker), batch)
             return
@@ -353,7 +398,7 @@ class Workers:
 
     def _receive(self, worker: _Worker) -> None:
         try:
-            index, unit_result = worker.conn.recv()
+            index, unit_result = _recv(worker.conn)
         except (EOFError, OSError):
             self._died(worker)
             return
@@ -401,7 +446,7 @@ class Workers:
         process = worker.process
         if process.is_alive():
             with contextlib.suppress(OSError, ValueError):
-                worker.conn.send(None)
+                _send(worker.conn, None)
             process.join(0.05)
         if process.is_alive():
             process.terminate()

@@ -4,8 +4,10 @@ Each module in this package that defines `ANALYZERS` (a list of objects followin
 `FileAnalyzer` or `HostAnalyzer`) is registered. A file analyzer is called once per evidence
 file of its kinds; a host analyzer once per host (for checks that need several files at once,
 such as IIS configuration). Both return a `UnitResult` and never raise for bad evidence: they
-record a `Problem` (with its `ProblemKind`) and go on. They must be pure functions of their input (no printing,
-no writing), and module-level so a worker process can find them again by name.
+record a `Problem` (with its `ProblemKind`) and go on. They must be pure functions of their
+input (no printing, no writing), and module-level so a worker process can find them again by
+name. A file analyzer may also have `prepare(options)`, building what it needs once per process
+(compiled rules, lists); the engine calls it before forking its workers, so they start with it.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import yara_x
 
-from exhunt.analyzers import HostContext
+from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.evidence.base import EvidenceFile, HostEvidence
 from exhunt.filehunt import codehunt, heuristics
 from exhunt.filehunt.contentrules import RuleHit, escape_snippet
@@ -61,6 +61,10 @@ class _Pending:
 class FileHuntAnalyzer:
     name = "files"
     kinds = frozenset({ArtefactKind.FILE, ArtefactKind.IIS_CONFIG})
+
+    def prepare(self, options: HuntOptions) -> None:
+        """Compile the content rules and load the lists once, before the workers fork."""
+        toolkit(options)
 
     def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
         result = UnitResult()
