@@ -41,17 +41,18 @@ class LocalWorkers(Backend):
         self._done: list[tuple[Unit, UnitResult | BaseException]] = []
         # Per unit: its pairs' results by position, merged in order once all are back (a pair
         # retried after a worker died comes back last, and must not reorder the host's result).
-        self._pending: dict[int, tuple[Unit, dict[int, UnitResult]]] = {}
+        self._pending: dict[int, tuple[Unit, dict[int, UnitResult], dict[int, int]]] = {}
         self._workers = Workers(jobs, self._collect)
         self._workers.start()
 
     def submit(self, unit: Unit) -> None:
-        self._pending[id(unit)] = (unit, {})
+        # Each pair's position in its unit, by identity (a pair comes back as the same object).
+        self._pending[id(unit)] = (unit, {}, {id(t): i for i, t in enumerate(unit.tasks)})
         self._workers.add(Batch(unit.ctx, list(unit.tasks), unit))
 
     def _collect(self, tag: object, task: Task | HostTask, result: UnitResult) -> None:
-        unit, parts = self._pending[id(tag)]
-        parts[next(i for i, t in enumerate(unit.tasks) if t is task)] = result
+        unit, parts, positions = self._pending[id(tag)]
+        parts[positions[id(task)]] = result
         if len(parts) == len(unit.tasks):
             del self._pending[id(tag)]
             merged = UnitResult()
