@@ -65,6 +65,8 @@ class FileHuntAnalyzer:
     def prepare(self, options: HuntOptions) -> None:
         """Compile the content rules and load the lists once, before the workers fork."""
         toolkit(options)
+        if options.settings.get("code_analysis", True):
+            codehunt.prepare()
 
     def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
         result = UnitResult()
