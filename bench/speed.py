@@ -28,7 +28,7 @@ import platform
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -141,11 +141,24 @@ def bench_files(root: Path, rounds: int, jobs: int, tmp: Path) -> dict[str, obje
         "exhunt hunt --no-code-analysis": [*hunt_command(root, tmp / "plain.json", jobs), "--no-code-analysis"],
         "read + sha256": [PY, str(REPO / "bench" / "floors.py"), "sha256", str(root)],
     }
-    figures = harness.compare(commands, rounds)
+    env = installed_env(commands.values())
+    figures = harness.compare(commands, rounds, env=env)
     print(harness.table(figures, "read + sha256"))
     rate = {name: round(count / fig.median) for name, fig in figures.items()}
+    per_cpu = {name: round(count / fig.cpu) for name, fig in figures.items() if fig.cpu}
     print(f"{count} files; files/s: " + ", ".join(f"{k} {v}" for k, v in rate.items()))
-    return {"files": count, "files_per_s": rate, **_dump(figures, "read + sha256")}
+    print("files per CPU-second: " + ", ".join(f"{k} {v}" for k, v in per_cpu.items()))
+    return {"files": count, "files_per_s": rate, "files_per_cpu_s": per_cpu, **_dump(figures, "read + sha256")}
+
+
+def installed_env(commands: Iterable[Sequence[str]]) -> dict[str, str]:
+    """The environment of a `pip install`: with compiled bytecode (a user's install has it;
+    PYTHONDONTWRITEBYTECODE would time the compiler instead). One untimed run of each command
+    writes it, and warms the page cache for every contender alike."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    for argv in commands:
+        harness.run(argv, env=env)
+    return env
 
 
 def bench_startup(rounds: int) -> dict[str, object]:
@@ -154,11 +167,7 @@ def bench_startup(rounds: int) -> dict[str, object]:
         "exhunt --version": [*EXHUNT, "--version"],
         "exhunt build": [*EXHUNT, "build", "15.2.1118.40"],
     }
-    # As installed by pip: with compiled bytecode (a user's install has it; PYTHONDONTWRITEBYTECODE
-    # would time the compiler instead). One untimed run of each writes it.
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    for argv in commands.values():
-        harness.run(argv, env=env)
+    env = installed_env(commands.values())
     figures = harness.compare(commands, max(rounds, 10), env=env)
     print(harness.table(figures, "python -c pass"))
     return _dump(figures, "python -c pass")
