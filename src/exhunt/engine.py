@@ -20,7 +20,7 @@ import os
 import pickle
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_for
@@ -254,18 +254,35 @@ def analyze_host(
 
         size = min(jobs, max(1, len(all_batches)))
         prepare([host], ctx.options)
-        Workers(size, collect).run([Batch(ctx, batch) for batch in all_batches])
+        Workers(size, collect, Known(host.files, [host])).run([Batch(ctx, batch) for batch in all_batches])
     return result
 
 
-def _work(conn: Connection) -> None:
+@dataclass(frozen=True)
+class Known:
+    """Files and hosts the workers start with (inherited when forked, else sent once at start):
+    a batch names them by position instead of carrying them, so it pickles in a fraction of the
+    time (a host-wide unit would otherwise carry every file of its host)."""
+
+    files: Sequence[EvidenceFile] = ()
+    hosts: Sequence[HostEvidence] = ()
+
+    def unit(self, wired: Task | HostTask | tuple[bool, str, int]) -> Task | HostTask:
+        """A unit as the worker runs it, from the form it was sent in (see `Workers._wire`)."""
+        if not isinstance(wired, tuple):
+            return wired
+        is_file, analyzer, position = wired
+        return Task(analyzer, self.files[position]) if is_file else HostTask(analyzer, self.hosts[position])
+
+
+def _work(conn: Connection, known: Known = Known()) -> None:
     """A worker process: (context, batch) in, one result per unit out, until told to stop.
     Ctrl-C reaches the workers too: they stop quietly and the main process winds the hunt up."""
     with contextlib.suppress(KeyboardInterrupt):
-        _serve(conn)
+        _serve(conn, known)
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, known: Known) -> None:
     while True:
         try:
             message = _recv(conn)
@@ -275,7 +292,7 @@ def _serve(conn: Connection) -> None:
             return
         ctx, batch = message
         for index, unit in enumerate(batch):
-            _send(conn, (index, run_unit(unit, ctx)))
+            _send(conn, (index, run_unit(known.unit(unit), ctx)))
 
 
 def _send(conn: Connection, message: object) -> None:
@@ -322,9 +339,13 @@ class Workers:
     """Worker processes the engine owns, so a hung one can be stopped. Batches of any host go in
     (`add`); `step` hands them out and waits for the next result or deadline."""
 
-    def __init__(self, size: int, on_result: UnitCallback) -> None:
+    def __init__(self, size: int, on_result: UnitCallback, known: Known = Known()) -> None:
         self.size = size
         self.on_result = on_result
+        self.known = known
+        # Positions by identity: the units given are the very objects listed in `known`.
+        self._files_at = {id(f): i for i, f in enumerate(known.files)}
+        self._hosts_at = {id(h): i for i, h in enumerate(known.hosts)}
         self.mp = multiprocessing.get_context()
         self.queue: deque[Batch] = deque()
         self.retried: set[int] = set()  # ids of units already given a second worker
@@ -367,18 +388,30 @@ class Workers:
 
     def _start(self) -> _Worker:
         parent, child = self.mp.Pipe()
-        process = self.mp.Process(target=_work, args=(child,), daemon=True)
+        process = self.mp.Process(target=_work, args=(child, self.known), daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)
 
     def _give(self, worker: _Worker, batch: Batch) -> None:
         try:
-            _send(worker.conn, (batch.ctx, batch.units))
+            _send(worker.conn, (batch.ctx, self._wire(batch.units)))
         except (OSError, ValueError):  # the worker died while idle; its replacement takes the batch
             self._give(self._replace(worker), batch)
             return
         worker.batch, worker.index, worker.since = batch, 0, time.monotonic()
+
+    def _wire(self, units: list[Task | HostTask]) -> list[Task | HostTask | tuple[bool, str, int]]:
+        """The units as sent: one on a known file or host as (is a file, analyzer, position)."""
+        files, hosts = self._files_at, self._hosts_at
+        out: list[Task | HostTask | tuple[bool, str, int]] = []
+        for unit in units:
+            if isinstance(unit, Task):
+                position = files.get(id(unit.file))
+            else:
+                position = hosts.get(id(unit.host))
+            out.append(unit if position is None else (isinstance(unit, Task), unit.analyzer, position))
+        return out
 
     def _limit(self, worker: _Worker) -> float | None:
         assert worker.batch is not None
