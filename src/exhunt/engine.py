@@ -85,20 +85,29 @@ def plan_tasks(host: HostEvidence) -> list[Task]:
     return [Task(analyzer.name, f) for f in host.files for analyzer in file_analyzers(f.kind)]
 
 
+def planned_bytes(host: HostEvidence) -> int:
+    """What `plan_tasks` will read, in bytes (a file once per analyzer), without making the tasks."""
+    return sum(f.size * len(file_analyzers(f.kind)) for f in host.files)
+
+
 def listing_problems(host: HostEvidence) -> list[Problem]:
     """What the evidence layer met while listing the host's files, as problems."""
     return [listing_problem(listed[0], listed[1], getattr(listed, "kind", None)) for listed in host.errors]
 
 
-def not_analyzed(host: HostEvidence, tasks: list[Task]) -> list[Problem]:
-    """Files found and classified that no analyzer reads: never silence, a problem each."""
-    read = {id(t.file) for t in tasks}
+def not_analyzed(host: HostEvidence, tasks: list[Task] | None = None) -> list[Problem]:
+    """Files found and classified that no analyzer reads (of `tasks`, or of any analyzer of their
+    kind when not given): never silence, a problem each."""
+    if tasks is None:
+        unread = [f for f in host.files if not file_analyzers(f.kind)]
+    else:
+        read = {id(t.file) for t in tasks}
+        unread = [f for f in host.files if id(f) not in read]
     return [
         Problem(
             f.rel_path, f"no analyzer reads {f.kind} files; not looked at", None, ProblemKind.NOT_ANALYZED, "engine"
         )
-        for f in host.files
-        if id(f) not in read
+        for f in unread
     ]
 
 
