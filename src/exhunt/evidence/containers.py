@@ -107,6 +107,8 @@ class ContainerError(Exception):
 
 
 def container_suffix(name_lower: str) -> str | None:
+    if not name_lower.endswith(CONTAINER_SUFFIXES):  # one call for the many files that are not
+        return None
     for suffix in CONTAINER_SUFFIXES:
         if name_lower.endswith(suffix) and len(name_lower) > len(suffix):
             return suffix
