@@ -28,9 +28,10 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -143,8 +144,7 @@ def bench_files(root: Path, rounds: int, jobs: int, tmp: Path) -> dict[str, obje
         "exhunt hunt --no-code-analysis": [*hunt_command(root, tmp / "plain.json", jobs), "--no-code-analysis"],
         "read + sha256": [PY, str(REPO / "bench" / "floors.py"), "sha256", str(root)],
     }
-    env = installed_env(commands.values())
-    figures = harness.compare(commands, rounds, env=env)
+    figures = harness.compare(commands, rounds)
     print(harness.table(figures, "read + sha256"))
     rate = {name: round(count / fig.median) for name, fig in figures.items()}
     per_cpu = {name: round(count / fig.cpu) for name, fig in figures.items() if fig.cpu}
@@ -164,8 +164,7 @@ def bench_files_memory(
     for n in counts:
         root = filetree.generate((trees or tmp) / f"tree{n}", filetree.TreeSpec(files=n))
         commands[f"{n} files"] = hunt_command(root, tmp / f"hunt{n}.json", jobs)
-    env = installed_env(commands.values())
-    figures = harness.compare(commands, rounds, env=env)
+    figures = harness.compare(commands, rounds)
     rows = [f"{'files':>8} {'median s':>9} {'cpu s':>7} {'cpu s / 1000 files':>19} {'peak MB':>8}"]
     series = []
     for n, fig in zip(counts, figures.values(), strict=True):
@@ -176,24 +175,15 @@ def bench_files_memory(
     return {"series": series}
 
 
-def installed_env(commands: Iterable[Sequence[str]]) -> dict[str, str]:
-    """The environment of a `pip install`: with compiled bytecode (a user's install has it;
-    PYTHONDONTWRITEBYTECODE would time the compiler instead). One untimed run of each command
-    writes it, and warms the page cache for every contender alike."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    for argv in commands:
-        harness.run(argv, env=env)
-    return env
-
-
 def bench_startup(rounds: int) -> dict[str, object]:
     commands: dict[str, Sequence[str]] = {
         "python -c pass": [PY, "-c", "pass"],
         "exhunt --version": [*EXHUNT, "--version"],
         "exhunt build": [*EXHUNT, "build", "15.2.1118.40"],
     }
-    env = installed_env(commands.values())
-    figures = harness.compare(commands, max(rounds, 10), env=env)
+    for argv in commands.values():
+        harness.run(argv)
+    figures = harness.compare(commands, max(rounds, 10))
     print(harness.table(figures, "python -c pass"))
     return _dump(figures, "python -c pass")
 
@@ -204,6 +194,14 @@ def _dump(figures: dict[str, harness.Figures], baseline: str) -> dict[str, objec
         "baseline": baseline,
         "commands": {name: {**fig.to_dict(), "ratio": round(fig.median / base, 2)} for name, fig in figures.items()},
     }
+
+
+def as_installed() -> None:
+    """Run exhunt as pip installs it: with compiled bytecode. PYTHONDONTWRITEBYTECODE (set in some
+    environments) would time the compiler at every start instead; the package is compiled once
+    here, and the commands run without the variable."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([PY, "-m", "compileall", "-q", str(REPO / "src" / "exhunt")], check=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--sigma", action="append", default=[], help="events: Sigma rules to time too")
     args = parser.parse_args(argv)
+    as_installed()
     load_before = harness.load_average()
     print(f"{platform.python_version()} on {os.cpu_count()} cores; load average {load_before}")
     with tempfile.TemporaryDirectory() as name:

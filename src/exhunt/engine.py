@@ -31,14 +31,15 @@ from exhunt.analyzers import (
     FileAnalyzer,
     HostAnalyzer,
     HostContext,
-    HuntOptions,
     file_analyzers,
     host_analyzers,
+    prepare,
     registry,
 )
 from exhunt.evidence.base import EvidenceFile, HostEvidence, listing_problem
 from exhunt.evidence.containers import take_read_problems
 from exhunt.model import Problem, ProblemKind, UnitResult
+from exhunt.rules import use as use_rules
 
 # A file this large is a unit of its own; smaller ones are batched up to these limits.
 SOLO_BYTES = 8 * 1024 * 1024
@@ -92,7 +93,7 @@ def planned_bytes(host: HostEvidence) -> int:
 
 def listing_problems(host: HostEvidence) -> list[Problem]:
     """What the evidence layer met while listing the host's files, as problems."""
-    return [listing_problem(listed[0], listed[1], getattr(listed, "kind", None)) for listed in host.errors]
+    return [listing_problem(listed) for listed in host.errors]
 
 
 def not_analyzed(host: HostEvidence, tasks: list[Task] | None = None) -> list[Problem]:
@@ -136,6 +137,7 @@ def batches(tasks: list[Task]) -> Iterator[list[Task]]:
 
 def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
     """Run one batch. Module-level so worker processes can call it; never raises for evidence."""
+    use_rules(ctx.options.user_rules)
     out = UnitResult()
     analyzers = registry()
     for task in batch:
@@ -161,6 +163,7 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
 
 
 def run_host_task(task: HostTask, ctx: HostContext) -> UnitResult:
+    use_rules(ctx.options.user_rules)
     analyzer = registry()[task.analyzer]
     assert isinstance(analyzer, HostAnalyzer)
     try:
@@ -186,25 +189,6 @@ def run_host_analyzers(host: HostEvidence, ctx: HostContext) -> UnitResult:
     for analyzer in host_analyzers():
         out.merge(run_host_task(HostTask(analyzer.name, host), ctx))
     return out
-
-
-def prepare(hosts: list[HostEvidence], options: HuntOptions) -> None:
-    """Load in this process, before the workers fork from it, what each of them would otherwise
-    load for itself: every analyzer's module and what the analyzers of these hosts' files build
-    once per process (`prepare(options)`, e.g. compiled rules). Only where workers are forked."""
-    if multiprocessing.get_start_method(allow_none=False) != "fork":
-        return
-    registry()
-    kinds = {f.kind for host in hosts for f in host.files}
-    wanted = {a.name: a for kind in kinds for a in file_analyzers(kind)}
-    for analyzer in wanted.values():
-        warm = getattr(analyzer, "prepare", None)
-        if warm is None:
-            continue
-        try:
-            warm(options)
-        except Exception:  # not lost: each worker meets it again and reports it per file
-            continue
 
 
 def default_jobs() -> int:
@@ -262,7 +246,7 @@ def analyze_host(
             report(unit)
 
         size = min(jobs, max(1, len(all_batches)))
-        prepare([host], ctx.options)
+        prepare((t.file.kind for t in tasks), ctx.options)  # before the workers fork
         Workers(size, collect, Known(host.files, [host])).run([Batch(ctx, batch) for batch in all_batches])
     return result
 

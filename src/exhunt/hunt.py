@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from exhunt import __version__
-from exhunt.analyzers import HuntOptions
-from exhunt.engine import INLINE_BYTES, default_jobs, prepare
+from exhunt.analyzers import HuntOptions, prepare
+from exhunt.engine import INLINE_BYTES, default_jobs
 from exhunt.evidence.base import HostEvidence
 from exhunt.fleet.backends import LocalWorkers
 from exhunt.fleet.queue import Backend, FleetProgressCallback, Unit, hunt_queue, run_unit
@@ -60,7 +60,7 @@ def local_backend(hosts: list[HostEvidence], options: HuntOptions, jobs: int | N
     small = sum(f.size for h in hosts for f in h.files) < INLINE_BYTES
     if options.unit_timeout <= 0 and (jobs <= 1 or small):
         return Inline()
-    prepare(hosts, options)
+    prepare((f.kind for h in hosts for f in h.files), options)  # before the workers fork
     return LocalWorkers(jobs, hosts)
 
 

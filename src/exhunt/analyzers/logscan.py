@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from exhunt.analyzers import HostContext
+from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.prefilter import ENGINE_PROBLEM, Pattern, all_words
 from exhunt.artefacts.reader import ErrorLog
 from exhunt.artefacts.records import LogRecord
-from exhunt.artefacts.scan import Line, LogScan
+from exhunt.artefacts.scan import Line, LogScan, scan_prefilter
 from exhunt.artefacts.siem import as_w3c
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Hit, Reporter
@@ -91,6 +91,10 @@ class LogAnalyzer:
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         raise NotImplementedError
+
+    def prepare(self, options: HuntOptions | None = None) -> None:
+        """Compile the prefilter now (see `exhunt.analyzers.prepare`)."""
+        scan_prefilter(self.patterns(), self.format.header_prefixes)
 
     def skip(self, line: Line, fmt: LogFormat) -> bool:
         """True when a candidate line cannot lead to a hit, told from its raw text before it is

@@ -22,14 +22,13 @@ from rich.table import Table
 
 from exhunt import __version__
 from exhunt.cli_options import add_console, add_output, consoles, show_progress, stdout_clash, to_stdout, write_text
-from exhunt.dbpaths import default_db_path
 from exhunt.model import CHAINS, Exposure, iso
 from exhunt.scan.checks import CHECKS
 from exhunt.scan.client import ClientOptions
 from exhunt.scan.output import report_json, result_line, write_csv
 from exhunt.scan.result import HostResult, ScanReport, summarise
 from exhunt.scan.scanner import ScanOptions, bad_target_result, scan_targets
-from exhunt.scan.store import Change, ChangeKind, ScanStore, StoreError, diff
+from exhunt.scan.store import Change, ChangeKind, ScanStore, StoreError, default_db_path, diff
 from exhunt.scan.targets import (
     DEFAULT_MAX_TARGETS,
     TargetError,

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from exhunt.dbpaths import default_db_path
+from exhunt.datadir import default_db_path
 from exhunt.model import HostAssessment, HuntResult, Verdict, iso, parse_iso
 
 STORE_FORMAT = "exhunt.hunt-store/1"

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from exhunt.datadir import default_db_path as default_db_path  # where it used to live
 from exhunt.model import CHAINS, Exposure, iso, parse_iso
 from exhunt.scan.result import EXPOSED, HostResult
 

@@ -1,5 +1,5 @@
-"""Where exhunt keeps its stores by default: a module of its own, so the hunt finds the path
-without importing the scanner (and its HTTP client) that owns the scan store."""
+"""Where exhunt keeps what it stores between runs (its own module: the hunt and the scan both
+need the place, and neither should import the other's stack for it)."""
 
 from __future__ import annotations
 
