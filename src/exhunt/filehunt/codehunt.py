@@ -36,10 +36,18 @@ _WORTH_READING = (
     b"frombase64",
     b"useragent",
     b"user_agent",
+    b"dllimport",  # P/Invoke of Windows functions (shellcode runners)
+    b"kernel32",
+    b"\\u00",  # identifiers spelled with unicode escapes (\u0052equest)
 )
 # Server controls that carry client input (see codeanalysis.vocabulary.INPUT_CONTROLS).
 _CONTROL_TAGS = tuple(f"<{tag}".encode() for tag in INPUT_CONTROLS if tag.startswith("asp:"))
 _HTML_INPUT = re.compile(rb"<(?:input|textarea|select)\b[^<>]{0,400}runat")
+# A code-behind's input controls, declared as fields (see codeanalysis.extract.declared_controls).
+_CODE_BEHIND_INPUT = re.compile(
+    rb"(?:textbox|fileupload|htmlinputfile|htmlinputtext|htmltextarea|hiddenfield)\s+\w+\s*;"
+    rb"|withevents\s+\w+\s+as\s+[\w.]*(?:textbox|fileupload|htmlinputfile|htmlinputtext|htmltextarea|hiddenfield)\b"
+)
 MAX_FOLDED_SHOWN = 12
 _KINDS = {"limit": ProblemKind.LIMIT, "timed-out": ProblemKind.TIMED_OUT, "unsupported": ProblemKind.UNSUPPORTED}
 
@@ -50,19 +58,30 @@ def wants(loc: Location, data: bytes) -> bool:
         return False
     if ext == ".config" and loc.name != "web.config":
         return False
-    if len(data) >= 8 and data[1:64:2].count(0) > 16:
-        found = _words_in(data[: 1 << 21].decode("utf-16-le", "replace").encode("utf-8", "replace"))
-    else:
-        found = _words_in(memoryview(data)[: 1 << 20])
+    found = _words_in(_transcoded(data) if _wide(data) else memoryview(data)[: 1 << 20])
     if ext == ".js":
         # Browser scripts (every OWA and ECP folder holds thousands, many naming XMLHttpRequest)
         # are not server code; JScript.NET code files import the framework or use its context.
         return not found.isdisjoint(_SCRIPT_WORDS)
     if ext in {".cs", ".vb"}:
-        return not found.isdisjoint(_SOURCE_WORDS)
+        return not found.isdisjoint(_SOURCE_WORDS) or _CODE_BEHIND_INPUT.search(_head(data)) is not None
     if found.isdisjoint(_SERVER_MARKERS):
         return False
     return not found.isdisjoint(_WORTH_READING) or _input_controls(found)
+
+
+def _wide(data: bytes) -> bool:
+    return len(data) >= 8 and data[1:64:2].count(0) > 16
+
+
+def _transcoded(data: bytes) -> bytes:
+    """The first 2 MiB of UTF-16 text as UTF-8."""
+    return data[: 1 << 21].decode("utf-16-le", "replace").encode("utf-8", "replace")
+
+
+def _head(data: bytes) -> bytes:
+    """What the prefilter reads, lower-cased: the first MiB, or the transcoded start of UTF-16."""
+    return (_transcoded(data) if _wide(data) else data[: 1 << 20]).lower()
 
 
 def _input_controls(found: frozenset[bytes]) -> bool:
@@ -75,7 +94,7 @@ def _input_controls(found: frozenset[bytes]) -> bool:
 
 # Every word `wants` asks about (lower case), and the HTML input pattern under a name of its own.
 _SCRIPT_WORDS = (b"httpcontext", b"system.web", b"import system")
-_SOURCE_WORDS = (b"request", b"webmethod", b"httpcontext")
+_SOURCE_WORDS = (b"request", b"webmethod", b"httpcontext", b"dllimport")
 _WORDS = tuple(dict.fromkeys((*_SERVER_MARKERS, *_WORTH_READING, *_CONTROL_TAGS, *_SCRIPT_WORDS, *_SOURCE_WORDS)))
 _HTML_INPUT_FOUND = b"<input ... runat>"
 
