@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from exhunt.analyzers import HostContext
+from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.prefilter import ENGINE_PROBLEM, Pattern, all_words
 from exhunt.artefacts.reader import ErrorLog
@@ -93,7 +93,7 @@ class LogAnalyzer:
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         raise NotImplementedError
 
-    def prepare(self) -> None:
+    def prepare(self, options: HuntOptions | None = None) -> None:
         """Compile the prefilter now (see `exhunt.analyzers.prepare`)."""
         scan_prefilter(self.patterns(), self.format.header_prefixes)
 

@@ -11,6 +11,7 @@ from exhunt import boundedjson
 from exhunt.cli_options import add_console, add_output, consoles, stdout_clash, to_stdout
 from exhunt.codec import CodecError
 from exhunt.commands.hunt import OUTPUT_NAMES, OUTPUTS
+from exhunt.evidence.safe_open import NotRegularFile, open_evidence
 from exhunt.model import HuntResult, Verdict
 from exhunt.remediation import plan
 from exhunt.typecheck import WrongType, decode
@@ -81,11 +82,18 @@ def _fail(message: str) -> int:
 def load_result(path: Path) -> HuntResult:
     """Read a saved hunt; ValueError with a one-line reason for anything that is not one."""
     try:
-        raw = path.read_bytes()
+        # Opened like evidence (a saved hunt may be kept as such): no atime change, no FIFO or
+        # device read. A link the user names is followed.
+        with open_evidence(str(path), follow_links=True) as fh:
+            raw = fh.read()
     except FileNotFoundError:
         raise ValueError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ValueError(f"{path}: is a folder, not a hunt result file") from None
+    except NotRegularFile as exc:
+        if path.is_dir():
+            raise ValueError(f"{path}: is a folder, not a hunt result file") from None
+        raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except OSError as exc:
         raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     try:
