@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +219,18 @@ def test_dask_local_cluster_gives_the_same_json_as_the_local_pool(fleet: Path, t
     out = tmp_path / "dask.json"
     assert main(["hunt", str(fleet), "--no-db", "--scheduler", "local:2", "--json", str(out), "-q"]) == 1
     assert comparable(json.loads(out.read_text())) == baseline
+
+
+def test_dask_hunt_prints_nothing_at_worker_shutdown(fleet: Path, tmp_path: Path) -> None:
+    """The workers' own output reaches stderr: a yara-x scanner dropped by another thread than
+    its own when a worker stops used to print a RuntimeError there."""
+    out = tmp_path / "dask.json"
+    cmd = [sys.executable, "-m", "exhunt", "hunt", str(fleet), "--no-db", "--scheduler", "local:2"]
+    run = subprocess.run([*cmd, "--json", str(out), "-q"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stderr
+    assert json.loads(out.read_text())["hosts"]
+    assert "unsendable" not in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr and "Error" not in run.stderr, run.stderr
 
 
 def test_dask_worker_killed_mid_hunt_every_file_analysed_or_a_problem(fleet: Path, tmp_path: Path) -> None:
