@@ -92,6 +92,9 @@ class DaskPool(Backend):
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
+                    # No dashboard; the scheduler's HTTP server on any free port, not 8787 (which
+                    # warns on stderr when another cluster holds it).
+                    scheduler_kwargs={"dashboard_address": ":0"},
                     silence_logs=50,
                 )
                 self._client: Any = dd.Client(self._cluster)
