@@ -325,3 +325,35 @@ def test_index_escapes_host_names_and_progress_line_says_hosts_bytes_rate_and_et
     assert page.index("EX9") < page.index("&lt;script&gt;")  # insufficient-evidence before clean
     line = progress_line(FleetProgress(12, 200, 3400, 51000, 100 * 2**20, 400 * 2**20, 10.0))
     assert line.startswith("hosts 12/200 · files 3,400/51,000 · 100.0 MB/400.0 MB · 10.0 MB/s · ETA 0m30s")
+
+
+def _prefilters_compiled() -> int:
+    from exhunt.artefacts.prefilter import compiled
+
+    return compiled.cache_info().currsize
+
+
+def test_dask_workers_start_with_the_hunts_prefilters_compiled() -> None:
+    """Forked from the warmed client (local:N), or warmed when the pool connects (a cluster
+    elsewhere, here one whose workers are spawned), every worker holds the prefilters of the
+    hunt's artefact kinds before its first unit."""
+    import distributed
+
+    from exhunt.analyzers import HuntOptions
+    from exhunt.fleet.backends import DaskPool
+    from exhunt.model import ArtefactKind
+
+    kinds = {ArtefactKind.HTTPPROXY}
+    pool = DaskPool("local:1", options=HuntOptions(), kinds=kinds)
+    try:
+        assert min(pool._client.run(_prefilters_compiled).values()) >= 1
+    finally:
+        pool.close()
+    with distributed.LocalCluster(n_workers=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as fresh:
+            assert set(fresh.run(_prefilters_compiled).values()) == {0}  # spawned: nothing compiled
+        pool = DaskPool(cluster.scheduler_address, options=HuntOptions(), kinds=kinds)
+        try:
+            assert min(pool._client.run(_prefilters_compiled).values()) >= 1
+        finally:
+            pool.close()

@@ -13,7 +13,7 @@ every line (DESIGN.md "Speed").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -173,3 +173,19 @@ def first_address(text: str) -> str:
     for token in text.replace(",", " ").replace(";", " ").split():
         return token.strip("[]\"'")
     return ""
+
+
+def warm_up(kinds: Collection[ArtefactKind] | None = None) -> int:
+    """Compile the prefilter of every log analyzer of these artefact kinds (all when None) in
+    this process now, as its first file would; the number compiled. Worker processes forked
+    afterwards inherit them (`exhunt.warmup`)."""
+    from exhunt.analyzers import registry
+    from exhunt.artefacts.prefilter import compiled
+    from exhunt.artefacts.scan import structural_patterns
+
+    count = 0
+    for analyzer in registry().values():
+        if isinstance(analyzer, LogAnalyzer) and (kinds is None or analyzer.kinds & set(kinds)):
+            compiled(tuple(structural_patterns(analyzer.format.header_prefixes)) + tuple(analyzer.patterns()))
+            count += 1
+    return count

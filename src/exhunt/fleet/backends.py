@@ -11,12 +11,15 @@ from __future__ import annotations
 import importlib
 import os
 import time
+from collections.abc import Collection
 from typing import Any
 
 from exhunt import engine
+from exhunt.analyzers import HuntOptions
 from exhunt.engine import Batch, HostTask, Task, Workers
 from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit
-from exhunt.model import ProblemKind, UnitResult
+from exhunt.model import ArtefactKind, ProblemKind, UnitResult
+from exhunt.warmup import warm_up
 
 POLL_SECONDS = 0.5
 DEADLINE_CHECK_SECONDS = 2.0
@@ -75,18 +78,35 @@ class DaskPool(Backend):
 
     coarse = True
 
-    def __init__(self, scheduler: str, *, connect_timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        scheduler: str,
+        *,
+        connect_timeout: float = 20.0,
+        options: HuntOptions | None = None,
+        kinds: Collection[ArtefactKind] | None = None,
+    ) -> None:
         try:
             dd: Any = importlib.import_module("distributed")
         except ImportError as exc:  # pragma: no cover - a dependency
             raise BackendError(f"--scheduler needs the 'distributed' package: {exc}") from None
         self._dd = dd
         self._cluster: Any = None
+        self._fork: Any = None
+        options = options or HuntOptions()
         try:
             if scheduler == "local" or scheduler.startswith("local:"):
                 workers = int(scheduler.partition(":")[2] or default_workers())
                 if workers < 1:
                     raise BackendError("--scheduler local:N needs N of at least 1")
+                # Workers forked from this process once it has compiled the rules and prefilters
+                # start with them, as the local workers do; spawned ones would import exhunt and
+                # compile it all again, each (about two seconds of CPU per worker). Kept for the
+                # pool's life, so a worker restarted after a deadline forks the same way.
+                warm_up(options, kinds)
+                self._fork = importlib.import_module("dask").config.set(
+                    {"distributed.worker.multiprocessing-method": "fork"}
+                )
                 self._cluster = dd.LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
@@ -107,6 +127,8 @@ class DaskPool(Backend):
         if threads < 1:
             self.close()
             raise BackendError(f"the Dask scheduler {scheduler} has no workers")
+        if self._cluster is None:
+            self._warm_remote(options, kinds)
         # Each parcel makes a round trip through the scheduler: keep a few parcels per worker
         # thread in flight, so no worker waits for its next one, and no more (memory, Ctrl-C).
         self.slots = threads * PARCELS_PER_THREAD * PARCEL_UNITS
@@ -115,6 +137,16 @@ class DaskPool(Backend):
         self._waiting: list[Unit] = []
         self._started: dict[Any, float] = {}
         self._serial = 0
+
+    def _warm_remote(self, options: HuntOptions, kinds: Collection[ArtefactKind] | None) -> None:
+        """Workers elsewhere compile before their first unit, all at once, and keep it while
+        they live. A worker that cannot (exhunt not installed there, another version) stops
+        the hunt before it starts, naming the reason."""
+        try:
+            self._client.run(warm_up, options, None if kinds is None else sorted(kinds))
+        except Exception as exc:
+            self.close()
+            raise BackendError(f"the Dask workers cannot load exhunt's rules: {exc!r}") from None
 
     @property
     def workers(self) -> int:
@@ -243,6 +275,9 @@ class DaskPool(Backend):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+        if self._fork is not None:
+            self._fork.__exit__(None, None, None)
+            self._fork = None
 
     def close(self) -> None:
         try:

@@ -95,9 +95,9 @@ def _backend(args: argparse.Namespace, hosts: list[Any]) -> Backend:
     if not args.scheduler:
         return local_backend(hosts, _options(args), args.jobs)
     from exhunt.fleet.backends import DaskPool
-    from exhunt.hunt import host_key
+    from exhunt.hunt import artefact_kinds, host_key
 
-    pool = DaskPool(args.scheduler)
+    pool = DaskPool(args.scheduler, options=_options(args), kinds=artefact_kinds(hosts))
     try:
         sample = sorted(
             {host_key(h) for h in hosts} | {f.ref.archive or f.ref.path for h in hosts for f in h.files[:1]}
