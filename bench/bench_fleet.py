@@ -136,7 +136,10 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
             on_host=lambda _e, a: verdicts.__setitem__(a.host, str(a.verdict)),
         )
     seconds = time.perf_counter() - t0
+    # The queue closed its backend: the workers have exited and been waited for, so their CPU
+    # time is counted in RUSAGE_CHILDREN.
     size = sum(f.size for h in found for f in h.files)
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "mode": mode,
         "hosts": len(verdicts),
@@ -146,6 +149,8 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
         "mb_per_s": size / 1e6 / seconds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_rss_all_mb": sampler.stop() / 2**20,
+        # CPU seconds of this process and the workers it started and waited for (discovery included)
+        "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
         "verdicts": dict(sorted(statistics_of(verdicts).items())),
     }
 
@@ -188,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{mode:<9} {r['hosts']} hosts {r['seconds']:7.2f} s (+{r['startup']:.1f} s start-up) "
                 f"{r['mb_per_s']:6.1f} MB/s  peak RSS {r['peak_rss_mb']:.0f} MB, all processes "
-                f"{r['peak_rss_all_mb']:.0f} MB  load {os.getloadavg()[0]:.1f}  {r['verdicts']}",
+                f"{r['peak_rss_all_mb']:.0f} MB  CPU {r['cpu_s']:.1f} s  load {os.getloadavg()[0]:.1f}  {r['verdicts']}",
                 flush=True,
             )
     quarter = max(1, args.hosts // 4)

@@ -101,11 +101,16 @@ class DaskPool(Backend):
                     raise BackendError("--scheduler local:N needs N of at least 1")
                 # Workers forked from this process once it has compiled the rules and prefilters
                 # start with them, as the local workers do; spawned ones would import exhunt and
-                # compile it all again, each (about two seconds of CPU per worker). Kept for the
-                # pool's life, so a worker restarted after a deadline forks the same way.
+                # compile it all again, each (about two seconds of CPU per worker). Dask's
+                # statistical profiler samples each worker's stack every 10 ms, a few per cent
+                # of a worker running Python; nothing here reads it. Kept for the pool's life, so
+                # a worker restarted after a deadline starts the same way.
                 warm_up(options, kinds)
                 self._fork = importlib.import_module("dask").config.set(
-                    {"distributed.worker.multiprocessing-method": "fork"}
+                    {
+                        "distributed.worker.multiprocessing-method": "fork",
+                        "distributed.worker.profile.enabled": False,
+                    }
                 )
                 self._cluster = dd.LocalCluster(
                     n_workers=workers,
@@ -116,6 +121,9 @@ class DaskPool(Backend):
                     # warns on stderr when another cluster holds it).
                     scheduler_kwargs={"dashboard_address": ":0"},
                     silence_logs=50,
+                    # No memory limit, as for the local workers: a unit holds a bounded part of
+                    # one file, and a nanny polling its worker's memory costs the cores we hunt on.
+                    memory_limit=0,
                 )
                 self._client: Any = dd.Client(self._cluster)
             else:
