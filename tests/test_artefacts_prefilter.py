@@ -131,3 +131,18 @@ def test_all_words_is_a_superset_of_both_words_possibly_encoded() -> None:
                 text
             )
     assert found > 100
+
+
+def test_prepare_compiles_each_log_prefilter_before_the_workers_fork() -> None:
+    from exhunt.analyzers import prepare
+    from exhunt.artefacts.prefilter import compiled
+    from exhunt.model import ArtefactKind
+
+    compiled.cache_clear()
+    prepare([ArtefactKind.IIS, ArtefactKind.IIS, ArtefactKind.HTTPPROXY])
+    done = compiled.cache_info()
+    assert done.misses >= 2  # one database per log analyzer of those kinds
+    for analyzer in analyzers():
+        if analyzer.kinds & {ArtefactKind.IIS, ArtefactKind.HTTPPROXY}:
+            analyzer.prepare()  # what a worker's scan asks for: already there
+    assert compiled.cache_info().misses == done.misses

@@ -3,12 +3,12 @@ builds newer than the table or missing from it, Exchange 2010 and products out o
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from exhunt.builds import assess_build, build_table
-from exhunt.model import CHAINS
+from exhunt.model import CHAINS, Exposure
 
 ALL_PL = ["CVE-2021-26855", "CVE-2021-26857", "CVE-2021-26858", "CVE-2021-27065"]
 ALL_PS = ["CVE-2021-34473", "CVE-2021-34523", "CVE-2021-31207"]
@@ -241,3 +241,39 @@ def test_to_dict_is_an_exhunt_build_item() -> None:
     assert d["exposure"]["ProxyShell"]["cves"] == ALL_PS
     assert set(d["next_update"]) >= {"name", "build", "kb"}
     assert d["error"] is None
+
+
+def test_a_hosts_exposure_is_the_build_assessment_in_every_writer_and_reads_back_typed() -> None:
+    """One shape from builds/ to the hunt JSON: the host's `exposure` is the build's
+    assessment, its JSON is the `exhunt build` item, and reading it back gives the same object."""
+    from exhunt.model import HostAssessment, HuntResult, Verdict
+    from exhunt.remediation import plan
+    from exhunt.schemas import validate
+
+    a = assess_build("15.1.2176.2")
+    host = HostAssessment(host="EX1", verdict=Verdict.CLEAN, exchange_build="15.1.2176.2", exposure=a)
+    item = host.to_dict()["exposure"]
+    assert item == a.to_dict()
+    validate({"schema": "exhunt.build/1", "tool_version": "0", "builds": [item]}, "exhunt.build/1")
+    back = HostAssessment.from_dict(host.to_dict())
+    assert back.exposure == a and isinstance(back.exposure.exposure["ProxyLogon"].status, Exposure)
+    assert back.exposure.release_date == a.release_date and isinstance(a.release_date, type(back.exposure.release_date))
+    assert [chain for chain, _ in back.exposure.exposed_chains()] == [
+        "ProxyLogon",
+        "ProxyShell",
+        "ProxyNotShell",
+        "OWASSRF",
+    ]
+    assert plan(back)[0].action.startswith("Install Exchange Server 2016 CU23")
+    result = HuntResult("0", datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC), [back])
+    assert HuntResult.from_dict(result.to_dict()).hosts[0].exposure == a
+
+
+def test_an_edited_exposure_item_reads_as_unknown_not_as_an_error() -> None:
+    from exhunt.builds.assess import read_assessment
+
+    bad = read_assessment({"exposure": {"ProxyLogon": {"status": "owned", "cves": "x"}}, "release_date": "soon"})
+    assert bad is not None and bad.exposure["ProxyLogon"].status is Exposure.UNKNOWN
+    assert bad.release_date is None and bad.exposure["ProxyLogon"].cves == ()
+    assert [c.status for _, c in bad.chains()] == [Exposure.UNKNOWN] * 4
+    assert read_assessment(["not", "an", "object"]) is None

@@ -25,7 +25,7 @@ severity = "critical"
 category = "webshell"
 implies = "compromise"
 explanation = "test"
-detector = "file-heuristic"
+detector = "yara"
 """,
         "test.toml",
     )

@@ -8,16 +8,26 @@ import pytest
 
 from exhunt.evidence.base import EvidenceFile, FileRef
 from exhunt.filehunt import heuristics
-from exhunt.filehunt.locations import OWA_AUTH_STOCK, Place, auth_stock_status, classify, locate, look_alike
+from exhunt.filehunt.locations import OWA_AUTH_STOCK, Location, Place, auth_stock_status, classify, locate, look_alike
 from exhunt.model import ArtefactKind, Severity
+from exhunt.ruleparams import AttackWindowParams, BinaryPageParams
 from exhunt.rules import catalog
 
-WINDOWS = catalog()["EXH-FS-ATTACK-WINDOW"].params.windows
+WINDOW = catalog()["EXH-FS-ATTACK-WINDOW"].params_as(AttackWindowParams)
+PAGES = catalog()["EXH-WS-BINARY-PAGE"].params_as(BinaryPageParams)
 
 
-def weight(signal: heuristics.Signal) -> Severity:
-    """The severity of the rule tier the signal names."""
-    return catalog()[signal.rule_id].outcome(signal.outcome).severity
+def weight(signal: heuristics.Signal, rule_id: str) -> Severity:
+    """The severity of the tier of `rule_id` the signal names."""
+    return catalog()[rule_id].outcome(signal.outcome).severity
+
+
+def window(loc: Location, when: datetime | None) -> heuristics.Signal | None:
+    return heuristics.attack_window(heuristics.Look(loc, b"", b"", when), WINDOW)
+
+
+def binary(loc: Location, head: bytes, text: bytes) -> heuristics.Signal | None:
+    return heuristics.binary_page(heuristics.Look(loc, head, text, None), PAGES)
 
 
 def _file(rel: str, windows_path: str | None = None) -> EvidenceFile:
@@ -101,38 +111,35 @@ def test_auth_folder_stock_rules() -> None:
 def test_attack_windows() -> None:
     aspnet = classify(r"C:\inetpub\wwwroot\aspnet_client\system_web\a.aspx", known=True)
     inside = datetime(2021, 2, 27, 23, 0, tzinfo=UTC)
-    signal = heuristics.attack_window(aspnet, inside, WINDOWS)
-    assert signal is not None and weight(signal) is Severity.MEDIUM
+    signal = window(aspnet, inside)
+    assert signal is not None and weight(signal, "EXH-FS-ATTACK-WINDOW") is Severity.MEDIUM
     assert signal.details["window"].startswith("ProxyLogon")
     assert signal.details["written"] == "2021-02-27T23:00:00Z"
     # last day of a window counts whole; naive and offset times are taken as UTC / converted
-    assert heuristics.attack_window(aspnet, datetime(2022, 12, 31, 23, 59), WINDOWS) is not None
-    assert (
-        heuristics.attack_window(aspnet, datetime(2021, 4, 1, 1, 0, tzinfo=timezone(timedelta(hours=3))), WINDOWS)
-        is not None
-    )
-    assert heuristics.attack_window(aspnet, datetime(2021, 4, 2, tzinfo=UTC), WINDOWS) is None
-    assert heuristics.attack_window(aspnet, None, WINDOWS) is None
+    assert window(aspnet, datetime(2022, 12, 31, 23, 59)) is not None
+    assert window(aspnet, datetime(2021, 4, 1, 1, 0, tzinfo=timezone(timedelta(hours=3)))) is not None
+    assert window(aspnet, datetime(2021, 4, 2, tzinfo=UTC)) is None
+    assert window(aspnet, None) is None
     client_access = classify(r"C:\Program Files\Microsoft\Exchange Server\V15\ClientAccess\ecp\Hybrid.aspx", known=True)
-    assert heuristics.attack_window(client_access, inside, WINDOWS) is None
+    assert window(client_access, inside) is None
     proxy = classify(r"C:\Program Files\Microsoft\Exchange Server\V15\FrontEnd\HttpProxy\ews\333.aspx", known=True)
-    low = heuristics.attack_window(proxy, inside, WINDOWS)
-    assert low is not None and low.outcome == "hit" and weight(low) is Severity.LOW
+    low = window(proxy, inside)
+    assert low is not None and low.outcome == "hit" and weight(low, "EXH-FS-ATTACK-WINDOW") is Severity.LOW
     assert catalog()["EXH-FS-ATTACK-WINDOW"].severity is Severity.LOW
     css = classify(r"C:\inetpub\wwwroot\aspnet_client\site.css", known=True)
-    assert heuristics.attack_window(css, inside, WINDOWS) is None
+    assert window(css, inside) is None
 
 
 def test_binary_page_signatures() -> None:
     loc = classify("x/a.aspx", known=False)
-    assert heuristics.binary_page(loc, b"\xef\xbb\xbf<%@ Page %>", b"") is None
-    assert heuristics.binary_page(loc, "\ufeff<%@ Page %>".encode("utf-16-le"), b"") is None
-    assert heuristics.binary_page(loc, b"", b"") is None
-    png = heuristics.binary_page(loc, b"\x89PNG\r\n\x1a\n...", b"\x89PNG... plain image")
+    assert binary(loc, b"\xef\xbb\xbf<%@ Page %>", b"") is None
+    assert binary(loc, "\ufeff<%@ Page %>".encode("utf-16-le"), b"") is None
+    assert binary(loc, b"", b"") is None
+    png = binary(loc, b"\x89PNG\r\n\x1a\n...", b"\x89PNG... plain image")
     assert png is not None and png.details["container"] == "PNG image" and png.outcome == "hit"
-    der = heuristics.binary_page(loc, b"0\x82\x02\x10", b'0\x82 <%@ Page Language="C#"%>')
-    assert der is not None and weight(der) is Severity.HIGH
-    assert heuristics.binary_page(classify("x/a.css", known=False), b"\x00\x01", b"") is None
+    der = binary(loc, b"0\x82\x02\x10", b'0\x82 <%@ Page Language="C#"%>')
+    assert der is not None and weight(der, "EXH-WS-BINARY-PAGE") is Severity.HIGH
+    assert binary(classify("x/a.css", known=False), b"\x00\x01", b"") is None
 
 
 def test_priority_puts_web_roots_first() -> None:

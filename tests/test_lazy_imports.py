@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -37,6 +38,14 @@ def test_other_commands_load_no_http_client(command: str) -> None:
     loaded = _loaded(command, "--help") if command == "report" else _loaded(command)
     assert not {m for m in loaded if m.split(".")[0] == "aiohttp"}
     assert f"exhunt.commands.{command}" in loaded and "exhunt.commands.scan" not in loaded
+
+
+def test_hunt_loads_no_http_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXHUNT_DB", str(tmp_path / "db" / "scans.sqlite"))  # the hunt store goes beside it
+    (tmp_path / "evidence").mkdir()
+    loaded = _loaded("hunt", str(tmp_path / "evidence"), "-q")
+    assert "exhunt.commands.hunt" in loaded and "exhunt.analyzers" in loaded
+    assert not {m for m in loaded if m.split(".")[0] == "aiohttp" or m.startswith("exhunt.scan")}
 
 
 def test_top_level_help_still_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

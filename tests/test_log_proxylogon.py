@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exhunt.model import ArtefactKind, Implies, Severity
 from test_log_samples import (
@@ -332,3 +336,15 @@ def test_iis_published_user_agent_alone_is_suspicious(tmp_path: Path) -> None:
     (f,) = result.findings
     assert f.rule_id == "EXH-PL-IIS-USER-AGENT" and f.implies is Implies.SUSPICIOUS
     assert f.detail("published_user_agent") == "Baiduspider"
+
+
+_START, _END = "Download failed and temporary file ", " needs to be removed"
+
+
+@given(st.lists(st.sampled_from([_START, _END, "x", "'C:\\a.aspx'", "y" * 40, "needs", "Download"]), max_size=40))
+def test_oab_path_is_found_as_the_bounded_regex_finds_it(parts: list[str]) -> None:
+    from exhunt.analyzers.oab import between
+
+    text = "".join(parts)
+    m = re.search(re.escape(_START) + "(.{0,60}?)" + re.escape(_END), text)
+    assert between(text, _START, _END, 60) == (m.group(1) if m else None)

@@ -4,6 +4,7 @@ import copy
 import dataclasses
 import random
 
+from exhunt.builds.assess import read_assessment
 from exhunt.model import Account, AccountRole, HostAssessment, Observation, Verdict
 from exhunt.remediation import plan
 from test_report_fixtures import (
@@ -94,7 +95,11 @@ def test_attempt_only_host_patches_and_blocks_but_resets_nothing() -> None:
         ip="192.0.2.10",
     )
     host = HostAssessment(
-        host="EX5", verdict=Verdict.ATTEMPTED, verdict_reason="", findings=[attempt], exposure=EXPOSED_BUILD
+        host="EX5",
+        verdict=Verdict.ATTEMPTED,
+        verdict_reason="",
+        findings=[attempt],
+        exposure=read_assessment(EXPOSED_BUILD),
     )
     actions = [s.action for s in plan(host)]
     assert actions[0].startswith("Install ")
@@ -122,7 +127,7 @@ def test_build_known_only_to_the_cu_asks_to_confirm_the_update() -> None:
     item = copy.deepcopy(EXPOSED_BUILD)
     for entry in item["exposure"].values():  # type: ignore[union-attr]
         entry["status"] = "vulnerable-unless-su"
-    host = HostAssessment(host="EX6", verdict=Verdict.CLEAN, verdict_reason="", exposure=item)
+    host = HostAssessment(host="EX6", verdict=Verdict.CLEAN, verdict_reason="", exposure=read_assessment(item))
     first = plan(host)[0]
     assert first.action.startswith("Make sure Exchange Server 2016 CU19 Mar21SU (15.1.2176.9, KB5000871) or a later")
 
@@ -130,7 +135,7 @@ def test_build_known_only_to_the_cu_asks_to_confirm_the_update() -> None:
 def test_unsupported_cu_without_a_fix_is_told_to_move_on() -> None:
     item = copy.deepcopy(EXPOSED_BUILD)
     item["next_update"] = None
-    host = HostAssessment(host="EX7", verdict=Verdict.CLEAN, verdict_reason="", exposure=item)
+    host = HostAssessment(host="EX7", verdict=Verdict.CLEAN, verdict_reason="", exposure=read_assessment(item))
     first = plan(host)[0]
     assert first.action.startswith("Move to a cumulative update")
     assert "No security update exists" in first.why
@@ -175,6 +180,6 @@ def test_garbage_exposure_item_is_read_as_unknown() -> None:
         verdict=Verdict.CLEAN,
         verdict_reason="",
         exchange_build="15.1.1.1",
-        exposure={"exposure": ["nonsense"], "next_update": "KB1"},
+        exposure=read_assessment({"exposure": ["nonsense"], "next_update": "KB1"}),
     )
     assert [s.action.split(":")[0] for s in plan(host)] == ["Look up the exposure of build 15.1.1.1"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
+from exhunt.builds.assess import read_assessment
 from exhunt.model import (
     Category,
     CoverageSpan,
@@ -224,7 +225,7 @@ def compromised_host(hostile: str = "", name: str = "EX01") -> HostAssessment:
         layout="disk-mirror",
         exchange_build="15.1.2176.2",
         build_source="HttpProxy #Version" + h,
-        exposure=EXPOSED_BUILD,
+        exposure=read_assessment(EXPOSED_BUILD),
         findings=compromised_findings(h),
         log_coverage={
             "HttpProxy": CoverageSpan(datetime(2021, 2, 22, tzinfo=UTC), datetime(2021, 3, 5, tzinfo=UTC), 30, 2000),
@@ -271,7 +272,7 @@ def clean_host(name: str = "EX02") -> HostAssessment:
         layout="disk-mirror",
         exchange_build="15.2.1118.20",
         build_source="HttpProxy #Version",
-        exposure=PATCHED_BUILD,
+        exposure=read_assessment(PATCHED_BUILD),
         log_coverage={
             "HttpProxy": CoverageSpan(datetime(2023, 1, 9, tzinfo=UTC), datetime(2023, 1, 27, tzinfo=UTC), 40, 900)
         },

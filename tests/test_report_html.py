@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from exhunt.builds.assess import read_assessment
 from exhunt.model import HostAssessment, HuntResult, Verdict
 from exhunt.report import html as report_html
 from exhunt.report.chart import BINS, attack_timeline
@@ -133,7 +134,7 @@ def test_findings_grouped_by_chain_with_file_line_and_catalog_explanation(
         '[EXH-PL-26855-SSRF]\nversion = 1\ntitle = "ProxyLogon SSRF"\nseverity = "critical"\n'
         'category = "exploitation"\nimplies = "compromise"\nchain = "ProxyLogon"\n'
         'explanation = "An X-BEResource cookie made the front end <b>proxy</b> to a back-end path."\n'
-        'references = ["docs/detection/proxylogon.md#test-proxylogon-checks"]\ndetector = "file-heuristic"\n',
+        'references = ["docs/detection/proxylogon.md#test-proxylogon-checks"]\ndetector = "yara"\n',
         "t.toml",
     )
     monkeypatch.setattr(report_html, "catalog", lambda: {rule.id: rule})
@@ -212,11 +213,13 @@ def test_empty_and_bare_results_render() -> None:
 
 def test_broken_exposure_item_from_an_edited_json_does_not_break_the_report() -> None:
     host = compromised_host()
-    host.exposure = {
-        "exposure": {"ProxyLogon": "yes", "ProxyShell": {"status": 7, "cves": "CVE"}},
-        "next_update": ["x"],
-        "build": {"a": 1},
-    }
+    host.exposure = read_assessment(
+        {
+            "exposure": {"ProxyLogon": "yes", "ProxyShell": {"status": 7, "cves": "CVE"}},
+            "next_update": ["x"],
+            "build": {"a": 1},
+        }
+    )
     text = render_html(hunt(host))
     assert text.count('class="badge x-unknown"') == 4
 

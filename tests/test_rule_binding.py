@@ -33,7 +33,9 @@ def copy_rule(text: str, rule_id: str, new_id: str, replace: dict[str, str]) -> 
     body = "\n".join(lines[start:end]).replace(f"[{rule_id}", f"[{new_id}")
     for key, value in replace.items():
         line = f"{key} = {value}"
-        body, n = re.subn(rf"(?m)^{re.escape(key)} = .*$", line.replace("\\", "\\\\"), body)
+        # a value on one line, or an array over several lines that ends with a line of its own "]"
+        pattern = rf"(?m)^{re.escape(key)} = (?:\[\n(?:.*\n)*?\]|.*)$"
+        body, n = re.subn(pattern, line.replace("\\", "\\\\"), body)
         assert n == 1, key
     return body + "\n"
 
@@ -116,26 +118,28 @@ def test_without_the_extra_rules_the_same_evidence_is_not_a_compromise(tmp_path:
 
 def test_every_rule_is_run_by_its_detector_name_or_named_in_code() -> None:
     """A rule nothing runs would never fire. Detectors run their rules by detector name (the name
-    is in the code, outside the table of parameter classes), YARA rules name their catalog rule
-    in their meta; the detectors not yet bound by name still name their rules' ids. A rule bound
-    by its detector name is never also named by id."""
+    is in the code, outside the table of parameter classes); YARA content rules are named by
+    their YARA rule's meta; only the fallback of the user's YARA rules is named by id. A rule
+    bound by its detector name is never also named by id."""
     from exhunt.rules import catalog
 
     source = Path(__file__).parents[1] / "src" / "exhunt"
     code = "\n".join(p.read_text(encoding="utf-8") for p in source.rglob("*.py") if p.name != "ruleparams.py")
     yara = "\n".join(p.read_text(encoding="utf-8") for p in (source / "data" / "yara").glob("*.yar"))
-    # the log analyzers, the event detectors and the code analysis run their rules by detector name
-    bound = "\n".join(
+    detectors = "\n".join(
         p.read_text(encoding="utf-8")
-        for folder in ("analyzers", "events/detect", "codeanalysis")
+        for folder in ("analyzers", "events/detect", "codeanalysis", "filehunt")
         for p in (source / folder).glob("*.py")
-        if p.name not in ("files.py", "iisconfig.py", "exsetup.py") or folder == "events/detect"
     )
-    by_name = [r for r in catalog().values() if f'"{r.detector}"' in bound]
-    by_id = [r for r in catalog().values() if r not in by_name]
-    assert [r.id for r in by_id if f'"{r.id}"' not in code + yara] == []
+    content = [r for r in catalog().values() if r.detector == "yara"]
+    assert [r.id for r in content if f'"{r.id}"' not in yara] == []
+    rest = [r for r in catalog().values() if r.detector != "yara"]
+    by_name = [r for r in rest if f'"{r.detector}"' in detectors]
+    by_id = [r for r in rest if r not in by_name]
+    assert [r.id for r in by_id] == ["EXH-FS-USER-YARA"]
+    assert [r.id for r in by_id if f'"{r.id}"' not in code] == []
     assert [r.id for r in by_name if f'"{r.id}"' in code] == []
-    assert len(by_name) >= 50
+    assert len(by_name) >= 60
 
 
 def test_an_extra_event_rule_with_new_patterns_fires(extra_rules: None, tmp_path: Path) -> None:
@@ -147,3 +151,43 @@ def test_an_extra_event_rule_with_new_patterns_fires(extra_rules: None, tmp_path
     assert ids(result) == ["EXH-EVT-LOCAL-TOOL"]
     finding = result.findings[0]
     assert finding.process is not None and finding.process.image == tool
+
+
+FILES = "exhunt/data/rules/files.toml"
+
+
+@pytest.fixture
+def extra_file_rules(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Copies of file heuristics under new ids, looking at other places, page types and folders."""
+    files = shipped_files()
+    text = dict(files)[FILES]
+    extra = (
+        copy_rule(text, "EXH-WS-ASPNET-CLIENT-PAGE", "EXH-WS-WEBROOT-PAGE", {"places": '["iis-webroot"]'})
+        + copy_rule(text, "EXH-WS-BINARY-PAGE", "EXH-WS-BINARY-PHP", {"extensions": '[".php"]'})
+        + copy_rule(text, "EXH-WS-COMPILED-PAGE", "EXH-WS-COMPILED-EWS", {"virtual_folders": '["/ews/custom/"]'})
+        + copy_rule(text, "EXH-FS-MINIDUMP", "EXH-FS-MINIDUMP-PROGRAMDATA", {"places": '["programdata"]'})
+    )
+    monkeypatch.setattr(rules_module, "shipped_files", lambda: [*files, ("extra.toml", extra)])
+    rules_module.forget()
+    yield
+    rules_module.forget()
+
+
+def test_extra_file_heuristic_rules_fire_by_their_detector_name(extra_file_rules: None, tmp_path: Path) -> None:
+    host = tmp_path / "EX01"
+    write(host, "C/inetpub/wwwroot/help.aspx", '<%@ Page Language="C#" %>\n<html></html>\n')
+    write(host, "C/inetpub/wwwroot/aspnet_client/shell.php", b"GIF89a<?php echo 1; ?>")
+    temp = "C/Windows/Microsoft.NET/Framework64/v4.0.30319/Temporary ASP.NET Files/ews/1a2b/3c4d"
+    write(host, f"{temp}/help.aspx.cdcab7d2.compiled", '<preserve virtualPath="/ews/custom/help.aspx" />\n')
+    write(host, "C/ProgramData/Tasks/dump.bin", b"MDMP" + b"\x00" * 64)
+    out = tmp_path / "result.json"
+    main(["hunt", str(host), "-q", "--no-db", "--json", str(out), "--unit-timeout", "0", "-j", "1"])
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    found = {(f["rule_id"], f["evidence"]["path"].rsplit("/", 1)[-1]) for h in doc["hosts"] for f in h["findings"]}
+    assert ("EXH-WS-WEBROOT-PAGE", "help.aspx") in found
+    assert ("EXH-WS-BINARY-PHP", "shell.php") in found
+    assert ("EXH-WS-COMPILED-EWS", "help.aspx.cdcab7d2.compiled") in found
+    assert ("EXH-FS-MINIDUMP-PROGRAMDATA", "dump.bin") in found
+    # the shipped rules, with their own parameters, said nothing about these files
+    shipped = {"EXH-WS-ASPNET-CLIENT-PAGE", "EXH-WS-BINARY-PAGE", "EXH-WS-COMPILED-PAGE", "EXH-FS-MINIDUMP"}
+    assert not {rule for rule, _ in found} & shipped

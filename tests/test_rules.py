@@ -164,9 +164,9 @@ def broken_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
     rule_id = "EXH-PL-26855-SSRF"
     broken = _rename(text, rule_id, "success_targets", "success_target")
     monkeypatch.setattr(rules_module, "shipped_files", lambda: [*files[:-1], (origin, broken)])
-    rules_module.catalog.cache_clear()
+    rules_module.forget()
     yield
-    rules_module.catalog.cache_clear()
+    rules_module.forget()
 
 
 def test_broken_shipped_catalog_fails_rules_command(broken_catalog: None, capsys: pytest.CaptureFixture[str]) -> None:

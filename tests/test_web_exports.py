@@ -44,3 +44,15 @@ def test_siem_export_of_iis_reads_like_the_log(fmt: str, tmp_path: Path, capsys:
     assert sorted(f["rule_id"] for f in exported["findings"]) == sorted(f["rule_id"] for f in original["findings"])
     assert {f["details"].get("client_ip") or f["source_ip"] for f in exported["findings"]} == {"203.0.113.7"}
     assert exported["verdict"] == original["verdict"] == "compromised"
+
+
+def test_a_w3c_log_on_disk_is_read_as_itself(tmp_path: Path) -> None:
+    from exhunt.artefacts.siem import as_w3c
+
+    log = tmp_path / "u_ex210303.log"
+    log.write_text(W3C * 2000)  # longer than the head read to sniff the format
+    with log.open("rb") as fh:
+        fh.seek(3)
+        stream = as_w3c(fh)
+        assert stream is fh  # no wrapper copying every block
+        assert stream.read() == log.read_bytes()[3:]

@@ -13,10 +13,9 @@ import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from exhunt import registry, remediation
-from exhunt.builds import assess_build
+from exhunt.builds import BuildAssessment, assess_build
 from exhunt.evidence.base import HostEvidence
 from exhunt.model import (
     ArtefactKind,
@@ -28,6 +27,7 @@ from exhunt.model import (
     Observation,
     ObservationKind,
     Problem,
+    ProblemKind,
     RemediationStep,
     Severity,
     Suppression,
@@ -135,10 +135,8 @@ def _build_key(text: str) -> tuple[int, ...]:
         return ()
 
 
-def _exposure(build: str | None) -> dict[str, Any] | None:
-    if build is None:
-        return None
-    return assess_build(build).to_dict()
+def _exposure(build: str | None) -> BuildAssessment | None:
+    return None if build is None else assess_build(build)
 
 
 def _remediation(assessment: HostAssessment) -> list[RemediationStep]:
@@ -241,7 +239,13 @@ def _insufficient_reason(coverage: dict[str, CoverageSpan], missing: list[str], 
             for p in blocking[:REASON_PROBLEMS]
         )
         more = f"; and {len(blocking) - REASON_PROBLEMS} more" if len(blocking) > REASON_PROBLEMS else ""
-        parts.append(f"parts of the evidence were not looked at ({by_kind}): {named}{more}.")
+        rules_only = all(p.kind is ProblemKind.RULE_INVALID for p in blocking)
+        what = (
+            "some rules did not load, so the evidence was not checked with them"
+            if rules_only
+            else "parts of the evidence were not looked at"
+        )
+        parts.append(f"{what} ({by_kind}): {named}{more}.")
     return " ".join(parts)
 
 

@@ -1,11 +1,14 @@
 """One JSON codec for exhunt's dataclasses: `to_data` out, `from_data` back, loss-free.
 
 The shape follows the field types: a dataclass is an object of its fields, an enum its value,
-a datetime ISO 8601 UTC with a `Z`, a tuple or list an array, a dict an object. Two field
+a datetime ISO 8601 UTC with a `Z`, a date ISO 8601, a tuple or list an array, a dict an object. Two field
 markers (in `dataclasses.field(metadata=...)`) cover the rest:
 
 - `PAIRS`: a tuple of (key, value) pairs written as an object (finding details), order kept;
 - `OMIT_EMPTY`: left out when None or empty, so optional facets cost nothing when absent.
+
+A field may also name its own forgiving reader (`field(metadata=read_with(fn))`), for parts a
+hand-edited file may spoil without spoiling the rest (a host's build exposure).
 
 Reading is lenient in the way old files need: a missing field takes its default, an unknown
 one is ignored, so an `exhunt.hunt/1` document reads into today's classes.
@@ -16,7 +19,8 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from enum import Enum
 from functools import cache
 from typing import Any, TypeVar
@@ -29,6 +33,11 @@ T = TypeVar("T")
 # Field metadata: `field(default=None, metadata=OMIT)`.
 OMIT: dict[str, frozenset[str]] = {"codec": frozenset({OMIT_EMPTY})}
 AS_OBJECT: dict[str, frozenset[str]] = {"codec": frozenset({PAIRS})}
+
+
+def read_with(reader: Callable[[Any], Any]) -> dict[str, Callable[[Any], Any]]:
+    """Field metadata: read this field with `reader` (which never raises) instead of by its type."""
+    return {"reader": reader}
 
 
 def to_data(value: Any) -> Any:
@@ -46,6 +55,8 @@ def to_data(value: Any) -> Any:
         return value.value
     if isinstance(value, datetime):
         return _iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [to_data(v) for v in value]
     if isinstance(value, dict):
@@ -73,7 +84,10 @@ def from_data(cls: type[T], data: Any, path: str = "$") -> T:
         marks = f.metadata.get("codec", frozenset())
         raw = data[f.name]
         where = f"{path}.{f.name}"
-        if PAIRS in marks:
+        reader = f.metadata.get("reader")
+        if reader is not None:
+            kwargs[f.name] = reader(raw)
+        elif PAIRS in marks:
             if raw is not None and not isinstance(raw, dict):
                 raise CodecError(f"{where}: expected an object, got {type(raw).__name__}")
             kwargs[f.name] = tuple((str(k), str(v)) for k, v in (raw or {}).items())
@@ -114,6 +128,11 @@ def _read(raw: Any, hint: Any, where: str) -> Any:
                 return datetime.fromisoformat(raw.replace("Z", "+00:00"))
             except ValueError:
                 raise CodecError(f"{where}: {raw[:40]!r} is not an ISO 8601 timestamp") from None
+        if hint is date:
+            try:
+                return date.fromisoformat(raw) if isinstance(raw, str) else _not_a_date(where)
+            except ValueError:
+                raise CodecError(f"{where}: {raw[:40]!r} is not an ISO 8601 date") from None
         if hint is int and isinstance(raw, str) and raw.lstrip("-").isdigit():
             return int(raw)
         if hint in (str, int, float, bool):
@@ -132,6 +151,10 @@ def _read(raw: Any, hint: Any, where: str) -> Any:
         _, value_hint = typing.get_args(hint)
         return {str(k): _read(v, value_hint, f"{where}.{k}") for k, v in raw.items()}
     return raw
+
+
+def _not_a_date(where: str) -> date:
+    raise CodecError(f"{where}: expected a date")
 
 
 def _iso(ts: datetime) -> str:

@@ -25,10 +25,11 @@ from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_for
 from multiprocessing.process import BaseProcess
 
-from exhunt.analyzers import FileAnalyzer, HostAnalyzer, HostContext, file_analyzers, host_analyzers, registry
+from exhunt.analyzers import FileAnalyzer, HostAnalyzer, HostContext, file_analyzers, host_analyzers, prepare, registry
 from exhunt.evidence.base import EvidenceFile, HostEvidence, listing_problem
 from exhunt.evidence.containers import take_read_problems
 from exhunt.model import Problem, ProblemKind, UnitResult
+from exhunt.rules import use as use_rules
 
 # A file this large is a unit of its own; smaller ones are batched up to these limits.
 SOLO_BYTES = 8 * 1024 * 1024
@@ -73,7 +74,7 @@ def plan_tasks(host: HostEvidence) -> list[Task]:
 
 def listing_problems(host: HostEvidence) -> list[Problem]:
     """What the evidence layer met while listing the host's files, as problems."""
-    return [listing_problem(listed[0], listed[1], getattr(listed, "kind", None)) for listed in host.errors]
+    return [listing_problem(listed) for listed in host.errors]
 
 
 def not_analyzed(host: HostEvidence, tasks: list[Task]) -> list[Problem]:
@@ -113,6 +114,7 @@ def batches(tasks: list[Task]) -> Iterator[list[Task]]:
 
 def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
     """Run one batch. Module-level so worker processes can call it; never raises for evidence."""
+    use_rules(ctx.options.user_rules)
     out = UnitResult()
     analyzers = registry()
     for task in batch:
@@ -137,6 +139,7 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
 
 
 def run_host_task(task: HostTask, ctx: HostContext) -> UnitResult:
+    use_rules(ctx.options.user_rules)
     analyzer = registry()[task.analyzer]
     assert isinstance(analyzer, HostAnalyzer)
     try:
@@ -219,6 +222,7 @@ def analyze_host(
             report(unit)
 
         size = min(jobs, max(1, len(all_batches)))
+        prepare(t.file.kind for t in tasks)  # before the workers fork
         Workers(size, collect).run([Batch(ctx, batch) for batch in all_batches])
     return result
 

@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from exhunt.builds.assess import BuildAssessment, read_assessment
 from exhunt.chains import CHAINS as CHAINS
 from exhunt.chains import Chain as Chain
 from exhunt.chains import Exposure as Exposure
-from exhunt.codec import AS_OBJECT, OMIT, JsonData, from_data, to_data
+from exhunt.codec import AS_OBJECT, OMIT, JsonData, from_data, read_with, to_data
 
 
 class Severity(StrEnum):
@@ -391,7 +392,8 @@ class HostAssessment(JsonData):
     layout: str = ""
     exchange_build: str | None = None
     build_source: str | None = None  # which evidence the build came from
-    exposure: dict[str, Any] | None = None  # an `exhunt.build/1` item for the build, when known
+    # What the build leaves open, when the build is known (its JSON: an `exhunt.build/1` item).
+    exposure: BuildAssessment | None = field(default=None, metadata=read_with(read_assessment))
     findings: list[Finding] = field(default_factory=list)
     log_coverage: dict[str, CoverageSpan] = field(default_factory=dict)
     blind_spots: list[str] = field(default_factory=list)

@@ -1,6 +1,6 @@
 """What to do next on one host, derived from its findings, its build and its mitigations.
 
-`plan(host)` is pure: it reads `host.findings`, `host.exposure` (an `exhunt.build/1` item),
+`plan(host)` is pure: it reads `host.findings`, `host.exposure` (the build's `BuildAssessment`),
 `host.exchange_build`, `host.observations` of kind "mitigation", `host.blind_spots` and the
 verdict, and returns steps in a stable order, each saying why (which rule ids and evidence
 lines, which CVEs). The facts behind each step are in docs/remediation.md.
@@ -12,8 +12,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from exhunt.builds import BuildAssessment
 from exhunt.model import (
     Category,
+    Exposure,
     Finding,
     HostAssessment,
     Implies,
@@ -22,7 +24,6 @@ from exhunt.model import (
     Verdict,
     iso,
 )
-from exhunt.report.exposure import BuildView, read_build
 from exhunt.rules import catalog
 
 # Steps in the order a responder does them: keep the evidence, close the hole, clean up,
@@ -85,7 +86,7 @@ def plan(host: HostAssessment) -> list[RemediationStep]:
     findings = sorted(host.findings, key=Finding.sort_key)
     compromise = [f for f in findings if f.implies is Implies.COMPROMISE]
     compromised = bool(compromise) or host.verdict is Verdict.COMPROMISED
-    build = read_build(host.exposure)
+    build = host.exposure
     drafts: list[_Draft] = []
     drafts += _preserve(compromise if compromise else findings, compromised, findings)
     drafts += _update(host, build, compromised)
@@ -182,8 +183,8 @@ def _preserve(basis: Sequence[Finding], compromised: bool, findings: Sequence[Fi
     ]
 
 
-def _update(host: HostAssessment, build: BuildView | None, compromised: bool) -> list[_Draft]:
-    if build is None or all(c.status == "unknown" for c in build.chains):
+def _update(host: HostAssessment, build: BuildAssessment | None, compromised: bool) -> list[_Draft]:
+    if build is None or all(c.status is Exposure.UNKNOWN for _, c in build.chains()):
         if host.exchange_build:
             return [
                 _Draft(
@@ -200,11 +201,11 @@ def _update(host: HostAssessment, build: BuildView | None, compromised: bool) ->
                 "The evidence did not tell the build, so exhunt cannot say which attack chains are still open.",
             )
         ]
-    exposed = build.exposed_chains
+    exposed = build.exposed_chains()
     if not exposed:
         return []
-    name = f"{build.build} ({build.name})" if build.name else str(build.build)
-    states = [f"{c.chain}: {c.status}" + (f" ({', '.join(c.cves)})" if c.cves else "") for c in exposed]
+    name = f"{build.shown} ({build.name})" if build.name else build.shown
+    states = [f"{chain}: {c.status}" + (f" ({', '.join(c.cves)})" if c.cves else "") for chain, c in exposed]
     why = f"Build {name} leaves these chains open: " + "; ".join(states) + "."
     if compromised:
         why += " Installing the update closes the hole but does not remove what an attacker left behind."
@@ -215,7 +216,7 @@ def _update(host: HostAssessment, build: BuildView | None, compromised: bool) ->
         why += " No security update exists for this cumulative update."
         return [_Draft(_UPDATE, action, why, tuple(states))]
     label = build.next_update.label()
-    if all(c.status == "vulnerable-unless-su" for c in exposed):
+    if all(c.status is Exposure.VULNERABLE_UNLESS_SU for _, c in exposed):
         action = (
             f"Make sure {label} or a later update is installed (the build is known only to the "
             "cumulative update); install it if it is not"
@@ -225,13 +226,13 @@ def _update(host: HostAssessment, build: BuildView | None, compromised: bool) ->
     return [_Draft(_UPDATE, action, why, (label, *states))]
 
 
-def _mitigations(host: HostAssessment, build: BuildView | None) -> list[_Draft]:
+def _mitigations(host: HostAssessment, build: BuildAssessment | None) -> list[_Draft]:
     if build is None:
         return []
-    exposed = build.exposed_chains
+    exposed = build.exposed_chains()
     if not exposed:
         return []
-    chains = ", ".join(c.chain for c in exposed)
+    chains = ", ".join(chain for chain, _ in exposed)
     in_place = [o for o in host.observations if o.kind == ObservationKind.MITIGATION]
     if in_place:
         details = tuple(f"{o.value} (seen in {o.source})" for o in in_place)
@@ -244,7 +245,7 @@ def _mitigations(host: HostAssessment, build: BuildView | None) -> list[_Draft]:
                 details,
             )
         ]
-    details = tuple(_STOPGAPS[c.chain] for c in exposed if c.chain in _STOPGAPS)
+    details = tuple(_STOPGAPS[chain] for chain, _ in exposed if chain in _STOPGAPS)
     return [
         _Draft(
             _MITIGATE,

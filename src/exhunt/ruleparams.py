@@ -77,7 +77,9 @@ class EcpVdirParams(LogParams):
 
 @dataclass(frozen=True, kw_only=True)
 class OabDownloadParams(LogParams):
-    message_regex: Regex
+    message_start: str
+    message_end: str
+    max_path: int
     oab_folder: Lower
 
 
@@ -364,6 +366,98 @@ class ExtensionsParams:
     extensions: WordSet
 
 
+# What an indicator list's `kind` column may say (exhunt.filehunt.indicators).
+INDICATOR_KINDS = frozenset({"webshell", "ransomware", "malware", "tool", "other"})
+# Where a file sat (exhunt.filehunt.locations.Place values).
+PLACES = frozenset(
+    {
+        "exchange-auth",
+        "exchange-vdir",
+        "aspnet-client",
+        "iis-webroot",
+        "aspnet-temp",
+        "programdata",
+        "c-root",
+        "windows-temp",
+        "other",
+        "unknown",
+    }
+)
+AUTH_FOLDERS = frozenset({"owa", "ecp"})
+
+
+def _unknown(key: str, values: frozenset[str], known: frozenset[str]) -> list[tuple[str, str]]:
+    wrong = sorted(values - known)
+    return [(key, f"unknown: {', '.join(wrong)} (one of: {', '.join(sorted(known))})")] if wrong else []
+
+
+@dataclass(frozen=True)
+class IndicatorParams:
+    """The kinds of the user's and shipped indicators (the list's `kind` column) a rule reports."""
+
+    indicator_kinds: WordSet
+
+    def problems(self) -> list[tuple[str, str]]:
+        return _unknown("indicator_kinds", self.indicator_kinds, INDICATOR_KINDS)
+
+
+@dataclass(frozen=True)
+class BinaryPageParams:
+    """Page types whose first bytes must be text: a binary or image start is reported."""
+
+    extensions: WordSet
+
+
+@dataclass(frozen=True)
+class AuthFolderParams:
+    """The front-end auth folders (`owa`, `ecp`) whose files are compared with the stock ones."""
+
+    folders: WordSet
+
+    def problems(self) -> list[tuple[str, str]]:
+        return _unknown("folders", self.folders, AUTH_FOLDERS)
+
+
+@dataclass(frozen=True)
+class PlacePagesParams:
+    """Places where any server page is reported (place names as `exhunt.filehunt.locations`)."""
+
+    places: WordSet
+
+    def problems(self) -> list[tuple[str, str]]:
+        return _unknown("places", self.places, PLACES)
+
+
+@dataclass(frozen=True)
+class CompiledPageParams:
+    """Virtual folders (`/aspnet_client/`) whose pages, once compiled by IIS, are reported from
+    their Temporary ASP.NET Files record; the stock pages of the auth folders are left out."""
+
+    virtual_folders: Words
+
+    def problems(self) -> list[tuple[str, str]]:
+        bad = [f for f in self.virtual_folders if not (f.startswith("/") and f.endswith("/"))]
+        return [("virtual_folders", f"a folder starts and ends with '/': {', '.join(bad)}")] if bad else []
+
+
+@dataclass(frozen=True)
+class MinidumpParams:
+    """Places outside the web roots where a minidump is reported (in a web root it always is)."""
+
+    places: WordSet
+
+    def problems(self) -> list[tuple[str, str]]:
+        return _unknown("places", self.places, PLACES)
+
+
+@dataclass(frozen=True)
+class VdirPathParams:
+    """Folder names under ProgramData that intruders published as virtual directories (the
+    `published-folder` tier); any other ProgramData or Users folder is the plain hit."""
+
+    published_folders: WordSet
+
+
 # ------------------------------------------------------------------------------ code analysis
 
 # What the code analyzer follows request data to (`CodeFlowParams.capability`).
@@ -450,6 +544,10 @@ class CodeIncludeParams:
     code_extensions: WordSet
 
 
+# Detectors that report under one fixed rule, whatever the catalog holds: another rule naming
+# them would never fire (the user's YARA matches fall back to EXH-FS-USER-YARA).
+ONE_RULE_DETECTORS = {"user-yara": "EXH-FS-USER-YARA"}
+
 # Detector name (the rule's `detector` key) -> the class of its parameters.
 DETECTORS: dict[str, type] = {
     # logs
@@ -510,14 +608,20 @@ DETECTORS: dict[str, type] = {
     "event-w3wp-drop": W3wpDropParams,
     "event-mimikatz": MimikatzParams,
     # files
-    "file-hash-indicator": NoParams,
-    "file-path-indicator": NoParams,
+    "file-hash-indicator": IndicatorParams,
+    "file-path-indicator": IndicatorParams,
     "yara": NoParams,
     "user-yara": NoParams,
-    "file-heuristic": NoParams,
+    "file-binary-page": BinaryPageParams,
+    "file-auth-nonstock": AuthFolderParams,
+    "file-auth-lookalike": AuthFolderParams,
+    "file-page-in-place": PlacePagesParams,
+    "file-compiled-page": CompiledPageParams,
+    "file-minidump": MinidumpParams,
     "file-attack-window": AttackWindowParams,
     "file-staged-archive": ExtensionsParams,
-    "iis-config": NoParams,
+    "iis-vdir-path": VdirPathParams,
+    "iis-mitigation-state": NoParams,
     # code analysis
     "code-flow": CodeFlowParams,
     "code-toolkit": CodeToolkitParams,

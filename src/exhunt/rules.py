@@ -33,10 +33,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, wraps
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -53,7 +53,7 @@ from exhunt.model import (
     ProcessFacet,
     Severity,
 )
-from exhunt.ruleparams import DETECTORS
+from exhunt.ruleparams import DETECTORS, ONE_RULE_DETECTORS
 from exhunt.ruleschema import build_params
 
 RULE_ID = re.compile(r"^EXH-[A-Z0-9]+(-[A-Z0-9]+)+$")
@@ -368,13 +368,88 @@ def shipped_files() -> list[tuple[str, str]]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class RuleFile:
+    """A user's rule file as read where the hunt starts. Its text travels to every worker in the
+    hunt's options, so each process loads the very same rules, on this machine or a cluster's."""
+
+    origin: str  # the path as the user gave it
+    text: str
+    error: str = ""  # why it could not be read (then `text` is empty)
+
+
+def merge_user_rules(shipped: Mapping[str, Rule], files: Iterable[RuleFile]) -> tuple[dict[str, Rule], list[RuleError]]:
+    """The shipped rules with the user's added or put in their place (a user rule with a shipped
+    id overrides it, and must keep its detector), and every problem of the user's files. A rule
+    that does not load leaves the catalog as it was: the shipped rule of that id stays."""
+    merged = dict(shipped)
+    errors: list[RuleError] = []
+    added: dict[str, str] = {}  # id -> user file that gave it
+    for f in files:
+        if f.error:
+            errors.append(RuleError(f.origin, f.error))
+            continue
+        rules, wrong = read_rules(f.text, f.origin)
+        errors += wrong
+        for r in rules:
+            if r.id in added:
+                errors.append(RuleError(f.origin, f"duplicate rule id (also in {added[r.id]})", r.id))
+                continue
+            base = shipped.get(r.id)
+            only = ONE_RULE_DETECTORS.get(r.detector)
+            if only is not None and only != r.id:
+                message = f"detector {r.detector!r} reports only as {only}: a new rule on it would never fire"
+                errors.append(RuleError(f.origin, message, r.id, "detector"))
+                continue
+            if base is not None and base.detector != r.detector:
+                message = f"overrides the shipped rule, whose detector is {base.detector!r}: an override keeps it"
+                errors.append(RuleError(f.origin, message, r.id, "detector"))
+                continue
+            added[r.id] = f.origin
+            merged[r.id] = r
+    return merged, errors
+
+
+_user_files: tuple[RuleFile, ...] = ()
+
+
+def use(files: tuple[RuleFile, ...]) -> None:
+    """Make the user's rule files part of this process's catalog. The hunt does it where it
+    starts and every worker before each unit, with the files the hunt's options carry."""
+    global _user_files
+    if files != _user_files:
+        _user_files = files
+        _forget_loaded()
+
+
+def user_files() -> tuple[RuleFile, ...]:
+    return _user_files
+
+
 @cache
-def catalog() -> dict[str, Rule]:
+def shipped_catalog() -> dict[str, Rule]:
     """Every shipped rule by id; raises RuleErrors (all problems at once) when any is broken."""
     rules, errors = load_catalog(shipped_files())
     if errors:
         raise RuleErrors(errors)
     return rules
+
+
+@cache
+def _loaded() -> tuple[dict[str, Rule], tuple[RuleError, ...]]:
+    rules, errors = merge_user_rules(shipped_catalog(), _user_files)
+    return rules, tuple(errors)
+
+
+def catalog() -> dict[str, Rule]:
+    """Every rule by id: the shipped ones and the user's (`use`). Raises RuleErrors when the
+    shipped rules are broken; problems of the user's files are `user_problems()`."""
+    return _loaded()[0]
+
+
+def user_problems() -> tuple[RuleError, ...]:
+    """Everything wrong in the user's rule files: those rules are not in the catalog."""
+    return _loaded()[1]
 
 
 @cache
@@ -390,20 +465,42 @@ def ids_of(detector: str) -> frozenset[str]:
     return frozenset(r.id for r in rules_of(detector))
 
 
+T = TypeVar("T")
+
+
+def per_catalog(fn: Callable[[], T]) -> Callable[[], T]:
+    """`fn()` worked out once per loaded catalog: again when the user's rules change it."""
+    memo: list[tuple[object, T]] = []
+
+    @wraps(fn)
+    def current() -> T:
+        loaded = catalog()
+        if not memo or memo[0][0] is not loaded:
+            memo[:] = [(loaded, fn())]
+        return memo[0][1]
+
+    return current
+
+
 def fired(detector: str, rule_ids: Iterable[str]) -> Iterator[Rule]:
     """The rules of `detector` among `rule_ids` (those whose prefilter matched a line)."""
     return (r for r in rules_of(detector) if r.id in rule_ids)
 
 
-def forget() -> None:
-    """Drop the loaded catalog, so the next question reads the rule files again."""
-    catalog.cache_clear()
+def _forget_loaded() -> None:
+    _loaded.cache_clear()
     rules_of.cache_clear()
     ids_of.cache_clear()
 
 
+def forget() -> None:
+    """Drop the loaded catalog, so the next question reads the rule files again."""
+    shipped_catalog.cache_clear()
+    _forget_loaded()
+
+
 def rule(rule_id: str) -> Rule:
-    """The shipped rule with this id (KeyError names it when a detector asks for a missing one)."""
+    """The catalog rule with this id (KeyError names it when a detector asks for a missing one)."""
     try:
         return catalog()[rule_id]
     except KeyError:
@@ -411,5 +508,5 @@ def rule(rule_id: str) -> Rule:
 
 
 def params(rule_id: str, cls: type[P]) -> P:
-    """The typed parameters of a shipped rule (`cls` is its detector's class)."""
+    """The typed parameters of a catalog rule (`cls` is its detector's class)."""
     return rule(rule_id).params_as(cls)

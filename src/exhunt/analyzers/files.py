@@ -19,7 +19,7 @@ from exhunt.analyzers import HostContext
 from exhunt.evidence.base import EvidenceFile, HostEvidence
 from exhunt.filehunt import codehunt, heuristics
 from exhunt.filehunt.contentrules import RuleHit, escape_snippet
-from exhunt.filehunt.heuristics import Signal
+from exhunt.filehunt.heuristics import Look
 from exhunt.filehunt.indicators import Indicator
 from exhunt.filehunt.locations import (
     PAGE_EXTENSIONS,
@@ -34,8 +34,8 @@ from exhunt.filehunt.reading import FileContent, read_file
 from exhunt.filehunt.toolkit import Toolkit, toolkit
 from exhunt.hits import Hit, Reporter
 from exhunt.model import ArtefactKind, EvidenceRef, FileFacet, Problem, ProblemKind, Severity, UnitResult, iso
-from exhunt.ruleparams import AttackWindowParams, ExtensionsParams
-from exhunt.rules import catalog, params, rule
+from exhunt.ruleparams import IndicatorParams
+from exhunt.rules import catalog, rule, rules_of
 
 EXCERPT_CHARS = 600
 MAX_MATCHES_SHOWN = 8
@@ -43,6 +43,9 @@ MAX_MATCHES_SHOWN = 8
 UNSERVED = "unserved"
 # A code-analysis hit in a folder where no custom server code belongs: the rule's tier of that name.
 NO_CUSTOM_CODE = "no-custom-code"
+# The LSASS dump rule is a content rule (its YARA rule names it) that two checks here add to:
+# the dump's name and its module list in the first bytes (dumps larger than the scan limit).
+LSASS_DUMP = "EXH-FS-LSASS-DUMP"
 
 
 @dataclass
@@ -86,15 +89,17 @@ class FileHuntAnalyzer:
 
         pending: dict[str, _Pending] = {}
         for ind in kit.indicators.match_hashes(content.digests):
-            _add(pending, _hash_hit(ind))
+            for hit in _hash_hits(ind):
+                _add(pending, hit)
         for ind in kit.indicators.match_path(loc.path):
-            _add(pending, _path_hit(ind, loc))
+            for hit in _path_hits(ind, loc):
+                _add(pending, hit)
         if content.data is not None:
             _scan_content(kit, file, loc, content, pending, result)
             if ctx.options.settings.get("code_analysis", True) and codehunt.wants(loc, content.data):
                 _analyze_code(file, loc, content.data, ctx, pending, result)
-        for signal in _heuristics(loc, file.mtime, content):
-            _add(pending, _Pending(signal.rule_id, dict(signal.details), signal.outcome))
+        for hit in _heuristics(loc, file.mtime, content):
+            _add(pending, hit)
 
         sha256 = content.digests.get("sha256")
         reporter = Reporter(result)
@@ -145,26 +150,29 @@ def _add(pending: dict[str, _Pending], hit: _Pending) -> None:
         seen.line, seen.excerpt, seen.record = hit.line, hit.excerpt, hit.record
 
 
-def _hash_hit(ind: Indicator) -> _Pending:
-    rule_id = "EXH-WS-IOC-HASH" if ind.kind == "webshell" else "EXH-FS-IOC-HASH"
-    return _Pending(
-        rule_id,
-        {
-            "indicator": ind.describe(),
-            "indicator_kind": ind.kind,
-            "indicator_list": f"{ind.origin}:{ind.line}",
-            "matched_hash": ind.type,
-        },
-    )
+def _indicator_rules(detector: str, ind: Indicator) -> list[str]:
+    """The rules of `detector` that report indicators of this one's kind."""
+    return [r.id for r in rules_of(detector) if ind.kind in r.params_as(IndicatorParams).indicator_kinds]
 
 
-def _path_hit(ind: Indicator, loc: Location) -> _Pending:
+def _hash_hits(ind: Indicator) -> list[_Pending]:
+    details = {
+        "indicator": ind.describe(),
+        "indicator_kind": ind.kind,
+        "indicator_list": f"{ind.origin}:{ind.line}",
+        "matched_hash": ind.type,
+    }
+    return [_Pending(rule_id, dict(details)) for rule_id in _indicator_rules("file-hash-indicator", ind)]
+
+
+def _path_hits(ind: Indicator, loc: Location) -> list[_Pending]:
     details = {"indicator": ind.describe(), "indicator_list": f"{ind.origin}:{ind.line}", "published_path": ind.value}
+    outcome = "hit"
     status = auth_stock_status(loc)
     if status is not None and status[0]:
         details["note"] = "also the name of a stock Exchange file: compare its hash with a genuine copy"
-        return _Pending("EXH-WS-IOC-PATH", details, "stock-name")
-    return _Pending("EXH-WS-IOC-PATH", details)
+        outcome = "stock-name"
+    return [_Pending(rule_id, dict(details), outcome) for rule_id in _indicator_rules("file-path-indicator", ind)]
 
 
 def _scan_content(
@@ -293,24 +301,23 @@ def _looks_utf16(data: bytes) -> bool:
     return sample.startswith(b"\xff\xfe") or (len(sample) >= 8 and sample[1::2].count(0) > len(sample) // 3)
 
 
-def _heuristics(loc: Location, mtime: datetime | None, content: FileContent) -> list[Signal]:
-    text = content.text_source
-    windows = params("EXH-FS-ATTACK-WINDOW", AttackWindowParams).windows
-    archives = params("EXH-FS-ARCHIVE-STAGED", ExtensionsParams).extensions
-    found = [
-        heuristics.binary_page(loc, content.head, text),
-        heuristics.auth_folder(loc),
-        heuristics.aspnet_client_page(loc),
-        heuristics.compiled_page(loc, text),
-        heuristics.attack_window(loc, mtime, windows),
-        heuristics.lsass_by_name(loc),
-        heuristics.staged_archive(loc, archives),
-    ]
-    if content.head.startswith(b"MDMP") and _is_lsass_dump(content.head):
-        found.append(Signal("EXH-FS-LSASS-DUMP", {"why": "minidump of lsass.exe (module list)"}))
-    else:
-        found.append(heuristics.minidump_in_place(loc, content.head))
-    return [s for s in found if s is not None]
+def _heuristics(loc: Location, mtime: datetime | None, content: FileContent) -> list[_Pending]:
+    """Every heuristic rule of the catalog, each with its own parameters (by detector name)."""
+    look = Look(loc, content.head, content.text_source, mtime)
+    found: list[_Pending] = []
+    lsass = content.head.startswith(b"MDMP") and _is_lsass_dump(content.head)
+    if heuristics.lsass_by_name(loc):
+        found.append(_Pending(LSASS_DUMP, {"why": "named like an LSASS dump (lsass*.dmp)"}))
+    if lsass:
+        found.append(_Pending(LSASS_DUMP, {"why": "minidump of lsass.exe (module list)"}))
+    for detector, cls, check in heuristics.HEURISTICS:
+        if lsass and detector == heuristics.MINIDUMP:
+            continue  # the LSASS dump rule says more about this minidump
+        for r in rules_of(detector):
+            signal = check(look, r.params_as(cls))
+            if signal is not None:
+                found.append(_Pending(r.id, dict(signal.details), signal.outcome))
+    return found
 
 
 def _is_lsass_dump(head: bytes) -> bool:
@@ -355,11 +362,10 @@ def _report(
     reporter.report(
         Hit(r.id, outcome, details, file=facet),
         EvidenceRef(file.rel_path, hit.line, hit.excerpt, sha256, hit.record),
-        timestamp=file.mtime if r.id in _DATED_BY_MTIME else None,
+        timestamp=file.mtime if r.detector == heuristics.ATTACK_WINDOW else None,
     )
 
 
-_DATED_BY_MTIME = frozenset({"EXH-FS-ATTACK-WINDOW"})
 _NO_CUSTOM_CODE = frozenset({Place.EXCHANGE_AUTH, Place.ASPNET_CLIENT})
 _WEIGHTY = frozenset(
     {

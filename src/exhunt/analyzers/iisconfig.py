@@ -39,14 +39,13 @@ from exhunt.model import (
     ProblemKind,
     UnitResult,
 )
+from exhunt.ruleparams import VdirPathParams
+from exhunt.rules import rules_of
 
 DEFAULT_SITE = "default web site"
-# Reserved DOS device names, hard to delete, and the other folder names Huntress published
-# for ProxyShell virtual directories (indicators.md §5).
-_RESERVED = frozenset(
-    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
-)
-_PUBLISHED = frozenset({"who", "xyz", "zoo", "zing"})
+# The detectors of the catalog this analyzer runs, each rule of them with its own parameters.
+VDIR_PATH = "iis-vdir-path"
+MITIGATION_STATE = "iis-mitigation-state"
 _ENV = {
     "%systemdrive%": "c:",
     "%homedrive%": "c:",
@@ -221,20 +220,18 @@ def _judge_vdir(config: ConfigFile, physical: str, line: int, where: str | None,
     details = {"physical_path": physical, "under": under}
     if where:
         details["virtual_directory"] = where
-    outcome = "hit"
-    if under == "ProgramData" and (folder in _RESERVED or folder in _PUBLISHED):
-        details["why"] = f"serves ProgramData\\{found.group(3)}, a folder name published from ProxyShell intrusions"
-        outcome = "published-folder"
-    Reporter(result).report(
-        Hit(
-            "EXH-IIS-VDIR-SUSPICIOUS-PATH",
-            outcome,
-            details,
-            file=FileFacet(physical, place=f"served as {where}" if where else None),
-        ),
-        EvidenceRef(config.file.rel_path, line, config.line_text(line)),
-        config.file.mtime,
-    )
+    reporter = Reporter(result)
+    for r in rules_of(VDIR_PATH):
+        facts = dict(details)
+        outcome = "hit"
+        if under == "ProgramData" and folder in r.params_as(VdirPathParams).published_folders:
+            facts["why"] = f"serves ProgramData\\{found.group(3)}, a folder name published from ProxyShell intrusions"
+            outcome = "published-folder"
+        reporter.report(
+            Hit(r.id, outcome, facts, file=FileFacet(physical, place=f"served as {where}" if where else None)),
+            EvidenceRef(config.file.rel_path, line, config.line_text(line)),
+            config.file.mtime,
+        )
 
 
 # --------------------------------------------------------------------------------- mitigations
@@ -297,10 +294,11 @@ def _mitigations(configs: list[ConfigFile], result: UnitResult) -> None:
             "reason": verdict.reason,
             "rule": verdict.rule or "",
         }
-        reporter.report(
-            Hit("EXH-IIS-MITIGATION-STATE", facts=details),
-            EvidenceRef(source, verdict.line, holder.line_text(verdict.line)),
-        )
+        for r in rules_of(MITIGATION_STATE):
+            reporter.report(
+                Hit(r.id, facts=details),
+                EvidenceRef(source, verdict.line, holder.line_text(verdict.line)),
+            )
 
 
 def _second_look(verdict: Verdict, children: list[RuleSection], broken: list[ConfigFile]) -> Verdict:

@@ -13,7 +13,7 @@ every line (DESIGN.md "Speed").
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -22,7 +22,7 @@ from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.prefilter import ENGINE_PROBLEM, Pattern, all_words
 from exhunt.artefacts.reader import ErrorLog
 from exhunt.artefacts.records import LogRecord
-from exhunt.artefacts.scan import Line, LogScan
+from exhunt.artefacts.scan import Line, LogScan, scan_prefilter
 from exhunt.artefacts.siem import as_w3c
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Hit, Reporter
@@ -91,6 +91,10 @@ class LogAnalyzer:
 
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Compile the prefilter now (see `exhunt.analyzers.prepare`)."""
+        scan_prefilter(self.patterns(), self.format.header_prefixes)
 
     def skip(self, line: Line, fmt: LogFormat) -> bool:
         """True when a candidate line cannot lead to a hit, told from its raw text before it is
@@ -173,19 +177,3 @@ def first_address(text: str) -> str:
     for token in text.replace(",", " ").replace(";", " ").split():
         return token.strip("[]\"'")
     return ""
-
-
-def warm_up(kinds: Collection[ArtefactKind] | None = None) -> int:
-    """Compile the prefilter of every log analyzer of these artefact kinds (all when None) in
-    this process now, as its first file would; the number compiled. Worker processes forked
-    afterwards inherit them (`exhunt.warmup`)."""
-    from exhunt.analyzers import registry
-    from exhunt.artefacts.prefilter import compiled
-    from exhunt.artefacts.scan import structural_patterns
-
-    count = 0
-    for analyzer in registry().values():
-        if isinstance(analyzer, LogAnalyzer) and (kinds is None or analyzer.kinds & set(kinds)):
-            compiled(tuple(structural_patterns(analyzer.format.header_prefixes)) + tuple(analyzer.patterns()))
-            count += 1
-    return count

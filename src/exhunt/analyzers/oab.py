@@ -36,6 +36,21 @@ def inside_oab_folder(path: str, install: str | None, oab_folder: str) -> bool:
     return ("\\" + oab + "\\") in norm
 
 
+def between(text: str, start: str, end: str, limit: int) -> str | None:
+    """What lies between the leftmost `start` and the first `end` after it, at most `limit`
+    characters apart (as the regex `start(.{0,limit}?)end` would find it on one line). Each
+    `end` is found first and `start` looked for only within reach before it, so a line that
+    repeats either phrase thousands of times costs one pass, not one bounded scan per phrase."""
+    pos = searched = 0  # no `start` begins before `searched` with an end in reach
+    while (close := text.find(end, pos)) >= 0:
+        opener = text.find(start, max(searched, close - limit - len(start)), close)
+        if opener >= 0:
+            return text[opener + len(start) : close]
+        searched = max(searched, close - len(start) + 1)
+        pos = close + 1
+    return None
+
+
 class OabGeneratorAnalyzer(LogAnalyzer):
     name = "oab-generator-log"
     kinds = frozenset({ArtefactKind.OAB_GENERATOR})
@@ -48,10 +63,10 @@ class OabGeneratorAnalyzer(LogAnalyzer):
 
     @staticmethod
     def _download(rec: LogRecord, rule_id: str, p: OabDownloadParams, hunt: FileHunt) -> None:
-        m = p.message_regex.search(rec.raw)
-        if m is None:
+        found = between(rec.raw, p.message_start, p.message_end, p.max_path)
+        if found is None:
             return
-        path = m.group(1).strip().strip("'\"")
+        path = found.strip().strip("'\"")
         if inside_oab_folder(path, hunt.ctx.exchange_install, p.oab_folder):
             hunt.suppress(rule_id, "download failed inside the OAB folder (normal OAB generator behaviour)")
             return

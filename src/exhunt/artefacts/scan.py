@@ -60,6 +60,11 @@ def structural_patterns(header_prefixes: Sequence[str]) -> list[Pattern]:
     return pats
 
 
+def scan_prefilter(patterns: Sequence[Pattern], header_prefixes: Sequence[str] = ()) -> Prefilter:
+    """The compiled prefilter of a scan: the structural patterns and `patterns` (once per process)."""
+    return compiled(tuple(structural_patterns(header_prefixes)) + tuple(patterns))
+
+
 class LogScan:
     """Iterate over the interesting lines of one stream. Errors go to `log`, counts to `stats`."""
 
@@ -78,7 +83,7 @@ class LogScan:
         self.reader = BlockReader(
             stream, log, block_size=block_size or reader.BLOCK_SIZE, max_line=max_line or reader.MAX_LINE
         )
-        self.prefilter: Prefilter = compiled(tuple(structural_patterns(header_prefixes)) + tuple(patterns))
+        self.prefilter = scan_prefilter(patterns, header_prefixes)
         self.header_prefixes = tuple(p.lower().encode() for p in header_prefixes)
         self.every_line = every_line  # parse all lines (a baseline for comparison; never the hunt)
         self.stats = ScanStats()
@@ -104,6 +109,7 @@ class LogScan:
             ends_line = size > 0 and data[size - 1] == 10
             wanted: dict[int, set[int]] = {}
             last_start = last_end = -1
+            lowered: bytes | bytearray | None = None
             with memoryview(data) as whole, whole[:size] as view:
                 matches = self.prefilter.scan(view)
             for end, pid in matches:
@@ -115,11 +121,12 @@ class LogScan:
                 else:
                     start = data.rfind(b"\n", 0, max(end - 1, 0)) + 1 if end > 0 else 0
                     nl = data.find(b"\n", start, size)
-                    last_start, last_end = start, (nl if nl >= 0 else size)
+                    last_start, last_end, lowered = start, (nl if nl >= 0 else size), None
                 also = also_of[pid]
                 if also:
-                    text = data[start:last_end].lower()
-                    if not any(word in text for word in also):
+                    if lowered is None:  # once per line, however many of its matches ask
+                        lowered = data[start:last_end].lower()
+                    if not any(word in lowered for word in also):
                         continue
                 wanted.setdefault(start, set()).add(pid)
             if data.startswith(b"\n", 0, size) or data.startswith(b"\r\n", 0, size):

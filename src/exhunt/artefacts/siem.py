@@ -27,6 +27,7 @@ from exhunt.artefacts.w3c import DEFAULT_FIELDS
 from exhunt.streams import BlockStream, replay
 
 FIELDS = DEFAULT_FIELDS
+_REWINDS = (io.BufferedReader, io.FileIO)  # files on disk, where seeking back is exact
 _ECS = {
     "s-ip": ("destination.address", "destination.ip", "iis.access.server_ip"),
     "cs-method": ("http.request.method", "iis.access.method"),
@@ -145,15 +146,24 @@ def splunk_lines(text: io.TextIOBase) -> Iterator[bytes]:
 
 def as_w3c(stream: IO[bytes]) -> IO[bytes]:
     """The stream itself when it is a W3C log, else the W3C lines of a SIEM export of IIS."""
+    start = stream.tell() if isinstance(stream, _REWINDS) and stream.seekable() else None
     head = stream.read(65536)
-    rest = replay(head, stream)
     body = head.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()
+    w3c = body[:1] not in (b"{", b"[") and not is_splunk_iis_header(
+        body.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    )
+    if w3c and start is not None:
+        # A file on disk: read again from its start by the block reader, straight into its
+        # buffer (a replaying wrapper would copy every byte twice more).
+        stream.seek(start)
+        return stream
+    rest = replay(head, stream)
+    if w3c:
+        return rest
     if body[:1] in (b"{", b"["):
         return cast(IO[bytes], io.BufferedReader(BlockStream(elastic_lines(_json_records(rest)), rest.close)))
-    if is_splunk_iis_header(body.split(b"\n", 1)[0].decode("utf-8", errors="replace")):
-        text = io.TextIOWrapper(rest, encoding="utf-8-sig", errors="replace", newline="")
-        return cast(IO[bytes], io.BufferedReader(BlockStream(splunk_lines(text), text.close)))
-    return rest
+    text = io.TextIOWrapper(rest, encoding="utf-8-sig", errors="replace", newline="")
+    return cast(IO[bytes], io.BufferedReader(BlockStream(splunk_lines(text), text.close)))
 
 
 def _json_records(stream: IO[bytes]) -> Iterator[Any]:

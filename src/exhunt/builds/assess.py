@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,50 +15,58 @@ from exhunt.builds.exposure import ChainExposure, chain_exposure, unknown_exposu
 from exhunt.builds.parse import BuildForm, BuildNumber, BuildParseError, parse_build
 from exhunt.builds.products import OLDER_VERSIONS, support_note
 from exhunt.builds.table import BuildEntry, BuildTable, build_table
+from exhunt.chains import CHAINS, Exposure
+from exhunt.codec import JsonData
 
 
 @dataclass(frozen=True, slots=True)
-class NextUpdate:
+class NextUpdate(JsonData):
     name: str
     build: str
     kb: str | None
     note: str | None = None  # e.g. the CU to install first
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "build": self.build, "kb": self.kb, "note": self.note}
+    def label(self) -> str:
+        """ "Exchange Server 2016 CU19 Mar21SU (15.1.2176.9, KB5000871)" """
+        extra = ", ".join(x for x in (self.build, self.kb) if x)
+        return f"{self.name} ({extra})" if extra else self.name
 
 
-@dataclass(frozen=True, slots=True)
-class BuildAssessment:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildAssessment(JsonData):
+    """What one build leaves open: the one shape of a build's exposure, from `exhunt build` to a
+    hunt's `HostAssessment.exposure` and every writer. Its JSON (the codec's) is one item of the
+    `exhunt.build/1` contract; `read_assessment` reads it back, forgiving what it cannot use."""
+
     input: str
     build: str | None  # normalised: "15.1.2176.2", or "15.1.2176" when only the CU is known
     name: str | None
+    product: str | None = None
     release_date: date | None
+    exact: bool = False  # the security-update level is known (a 4-part build)
     exposure: dict[str, ChainExposure]
     next_update: NextUpdate | None
+    notes: tuple[str, ...] = ()
     error: str | None = None
-    product: str | None = None
-    exact: bool = False  # the security-update level is known (a 4-part build)
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def statuses(self) -> set[str]:
         return {str(c.status) for c in self.exposure.values()}
 
-    def to_dict(self) -> dict[str, Any]:
-        """One item of the `exhunt.build/1` JSON contract (DESIGN.md)."""
-        return {
-            "input": self.input,
-            "build": self.build,
-            "name": self.name,
-            "product": self.product,
-            "release_date": self.release_date.isoformat() if self.release_date else None,
-            "exact": self.exact,
-            "exposure": {chain: exp.to_dict() for chain, exp in self.exposure.items()},
-            "next_update": self.next_update.to_dict() if self.next_update else None,
-            "notes": list(self.notes),
-            "error": self.error,
-        }
+    @property
+    def shown(self) -> str:
+        """The build as it is best named: normalised, else as it was given."""
+        return self.build or self.input
+
+    def chains(self) -> list[tuple[str, ChainExposure]]:
+        """(chain, exposure) for the four chains in their fixed order (unknown when missing),
+        then any other the item carries."""
+        known = [str(c) for c in CHAINS]
+        out = [(name, self.exposure.get(name) or ChainExposure(Exposure.UNKNOWN)) for name in known]
+        return out + sorted((k, v) for k, v in self.exposure.items() if k not in known)
+
+    def exposed_chains(self) -> list[tuple[str, ChainExposure]]:
+        return [(name, c) for name, c in self.chains() if c.exposed]
 
 
 def assess_build(text: str) -> BuildAssessment:
@@ -72,7 +81,15 @@ def assess_build(text: str) -> BuildAssessment:
 
 
 def _failed(shown: str, message: str) -> BuildAssessment:
-    return BuildAssessment(shown, None, None, None, unknown_exposure("build not understood"), None, message)
+    return BuildAssessment(
+        input=shown,
+        build=None,
+        name=None,
+        release_date=None,
+        exposure=unknown_exposure("build not understood"),
+        next_update=None,
+        error=message,
+    )
 
 
 def _assess(text: str) -> BuildAssessment:
@@ -197,3 +214,67 @@ def _next_update(table: BuildTable, level: BuildEntry, number: BuildNumber) -> N
     else:
         note = f"{level.cu} gets no more updates: install {first} first, then {target.update}"
     return NextUpdate(target.name, target.version, target.kb or None, note)
+
+
+def read_assessment(item: Any) -> BuildAssessment | None:
+    """A `BuildAssessment` from its JSON, which may come from a file anyone could have edited:
+    every field is checked for its type, and anything unexpected reads as unknown (a chain's
+    status) or as absent, instead of raising. Not an object at all: None."""
+    if not isinstance(item, Mapping):
+        return None
+    per_chain = item.get("exposure")
+    exposure: dict[str, ChainExposure] = {}
+    for name, entry in per_chain.items() if isinstance(per_chain, Mapping) else ():
+        if isinstance(entry, Mapping):
+            exposure[str(name)] = ChainExposure(
+                _status(entry.get("status")), _texts(entry.get("cves")), _text(entry.get("note"))
+            )
+    update = item.get("next_update")
+    next_update = None
+    if isinstance(update, Mapping) and _text(update.get("name")):
+        next_update = NextUpdate(
+            _text(update.get("name")) or "",
+            _text(update.get("build")) or "",
+            _text(update.get("kb")),
+            _text(update.get("note")),
+        )
+    build = _text(item.get("build"))
+    return BuildAssessment(
+        input=_text(item.get("input")) or build or "",
+        build=build,
+        name=_text(item.get("name")),
+        product=_text(item.get("product")),
+        release_date=_date(item.get("release_date")),
+        exact=item.get("exact") is True,
+        exposure=exposure,
+        next_update=next_update,
+        notes=_texts(item.get("notes")),
+        error=_text(item.get("error")),
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        return ()
+    return tuple(t for t in (_text(v) for v in value) if t)
+
+
+def _status(value: Any) -> Exposure:
+    try:
+        return Exposure(value)
+    except ValueError:
+        return Exposure.UNKNOWN
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any
 
 from exhunt.builds.products import EXCHANGE_2010, EXCHANGE_2013, EXCHANGE_2016, EXCHANGE_2019, EXCHANGE_SE
 from exhunt.builds.table import BuildEntry, BuildTable, BuildTuple
 from exhunt.chains import CHAINS, Chain, Exposure
+from exhunt.codec import JsonData
 
 _MODERN = frozenset({EXCHANGE_2013, EXCHANGE_2016, EXCHANGE_2019, EXCHANGE_SE})
 NOT_AFFECTED = "not affected"
@@ -48,14 +48,19 @@ CHAIN_CVES: dict[Chain, tuple[str, ...]] = {
 }
 
 
+# The statuses that leave a chain open (or open unless the security update is in).
+EXPOSED = frozenset({Exposure.VULNERABLE, Exposure.VULNERABLE_UNLESS_SU})
+
+
 @dataclass(frozen=True, slots=True)
-class ChainExposure:
+class ChainExposure(JsonData):
     status: Exposure
     cves: tuple[str, ...] = ()  # the CVEs still open (for vulnerable-unless-su: open unless the SU is in)
     note: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"status": str(self.status), "cves": list(self.cves), "note": self.note}
+    @property
+    def exposed(self) -> bool:
+        return self.status in EXPOSED
 
 
 @dataclass(frozen=True, slots=True)

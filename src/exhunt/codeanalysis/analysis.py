@@ -14,7 +14,6 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from exhunt.codeanalysis.extract import CodeUnit, Extracted, Lang, UnitKind, extract
@@ -30,11 +29,12 @@ from exhunt.ruleparams import (
     CodePlantedDllParams,
     CodeToolkitParams,
 )
-from exhunt.rules import catalog, params
+from exhunt.rules import catalog, params, per_catalog, rules_of
 
 MAX_PARSE_BYTES = 512 * 1024  # code beyond this is read token by token
 NODE_BUDGET = 400_000
 DEFAULT_DEADLINE = 5.0  # seconds per file
+HIDDEN_NAME = "code-hidden-name"  # the detector of names built at run time or split by comments
 _PADDED = re.compile(r"(?<=\w)/\*[^*\n]{0,80}\*/(?=\w)")
 _CRAWLER_CONTEXT = re.compile(r"useragent|user_agent|urlreferrer|http_referer|user-agent", re.I)
 
@@ -65,7 +65,7 @@ class CodeReport:
     languages: set[str] = field(default_factory=set)
 
 
-@cache
+@per_catalog
 def sink_rules() -> tuple[SinkRule, ...]:
     """Every `code-flow` rule's sinks, in catalog order."""
     out = []
@@ -88,14 +88,10 @@ def depad(code: str, report: CodeReport, first_line: int) -> str:
                 line = joined.count("\n", 0, m.start()) + first_line
                 report.folded.setdefault(f"{word} (comment-padded)", line)
                 if DANGEROUS_TEXT.search(word):
-                    report.capabilities.append(
-                        Capability(
-                            "EXH-WS-CODE-HIDDEN-NAME",
-                            line,
-                            f"spells '{word}' with comments between its letters",
-                            (line,),
+                    for r in rules_of(HIDDEN_NAME):
+                        report.capabilities.append(
+                            Capability(r.id, line, f"spells '{word}' with comments between its letters", (line,))
                         )
-                    )
     return joined
 
 
@@ -163,9 +159,8 @@ def _analyze_unit(
     for text_, line in flow.folded.items():
         report.folded.setdefault(text_, line)
     for line, shown in flow.hidden:
-        report.capabilities.append(
-            Capability("EXH-WS-CODE-HIDDEN-NAME", line, f"builds '{shown}' at run time", (line,))
-        )
+        for r in rules_of(HIDDEN_NAME):
+            report.capabilities.append(Capability(r.id, line, f"builds '{shown}' at run time", (line,)))
     hits = flow.hits
     if error_share(parsed.tree.root_node) > 0.5:
         hits = hits + _tokens(unit, rules, report, controls)
@@ -228,10 +223,13 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
 def _toolkit(hits: list[SinkHit], report: CodeReport) -> None:
     """A page that holds the calls of several shell capabilities at once (commands, file
     management, SQL...) with client input reaching at least one of them."""
-    rule_id = "EXH-WS-CODE-TOOLKIT"
-    kit = params(rule_id, CodeToolkitParams)
     if not any(h.taint is not None and h.taint.kinds & PATH_KINDS for h in hits):
         return
+    for r in rules_of("code-toolkit"):
+        _toolkit_of(r.id, r.params_as(CodeToolkitParams), hits, report)
+
+
+def _toolkit_of(rule_id: str, kit: CodeToolkitParams, hits: list[SinkHit], report: CodeReport) -> None:
     met: list[tuple[str, SinkHit]] = []
     for group in kit.groups:
         first = next((h for h in hits if h.capability in group), None)
@@ -273,14 +271,14 @@ def _chain(t: Taint, phrase: str, hit: SinkHit, context: str) -> str:
 
 
 def _includes(extracted: Extracted, report: CodeReport) -> None:
-    rule_id = "EXH-WS-CODE-INCLUDE"
-    allowed = params(rule_id, CodeIncludeParams).code_extensions
-    for path, line in extracted.includes:
-        ext = "." + path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
-        if ext not in allowed:
-            report.capabilities.append(
-                Capability(rule_id, line, f"includes server code from '{path}'", (line,), "#include")
-            )
+    for r in rules_of("code-include"):
+        allowed = r.params_as(CodeIncludeParams).code_extensions
+        for path, line in extracted.includes:
+            ext = "." + path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+            if ext not in allowed:
+                report.capabilities.append(
+                    Capability(r.id, line, f"includes server code from '{path}'", (line,), "#include")
+                )
 
 
 _TYPE_USE = re.compile(
@@ -290,8 +288,13 @@ _FRAMEWORK = ("system.", "microsoft.", "httpcontext.", "response.", "request.", 
 
 
 def _planted(extracted: Extracted, text: str, size: int, report: CodeReport) -> None:
-    rule_id = "EXH-WS-CODE-PLANTED-DLL"
-    if size > params(rule_id, CodePlantedDllParams).max_page_bytes or not extracted.units:
+    for r in rules_of("code-planted-dll"):
+        if size <= r.params_as(CodePlantedDllParams).max_page_bytes:
+            _planted_of(r.id, extracted, text, report)
+
+
+def _planted_of(rule_id: str, extracted: Extracted, text: str, report: CodeReport) -> None:
+    if not extracted.units:
         return
     if extracted.markup_chars > 400 or any(
         u.kind is UnitKind.FILE and u.lang is not Lang.JSCRIPT and not extracted.directives for u in extracted.units
@@ -318,11 +321,14 @@ def _planted(extracted: Extracted, text: str, size: int, report: CodeReport) -> 
 
 
 def _cloaking(text: str, report: CodeReport) -> None:
-    rule_id = "EXH-WS-CODE-SEO-CLOAK"
-    low = text.lower()
     if not _CRAWLER_CONTEXT.search(text):
         return
-    words = params(rule_id, CodeCloakParams)
+    for r in rules_of("code-seo-cloak"):
+        _cloaking_of(r.id, r.params_as(CodeCloakParams), text, report)
+
+
+def _cloaking_of(rule_id: str, words: CodeCloakParams, text: str, report: CodeReport) -> None:
+    low = text.lower()
     crawlers = [c for c in words.crawlers if f'"{c}' in low or f'{c}"' in low or f"|{c}" in low or f"{c}|" in low]
     actions = [a for a in words.actions if a in low]
     if len(crawlers) >= 2 and actions:

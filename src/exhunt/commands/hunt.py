@@ -44,6 +44,7 @@ examples:
   exhunt hunt /mnt/shared/cases --scheduler tcp://dask.example.org:8786
   exhunt hunt cases/ --scheduler local:8 --resume 12
   exhunt hunt EX01/ --sigma sigma/rules/windows --sigma sigma/rules/web
+  exhunt hunt EX01/ --rules my-rules.toml     # your rules, in the shipped rules' TOML format
 
 Many hosts: every host's files go into one work queue (biggest first) and each host is written
 out as soon as it is assessed: stored (`exhunt fleet` lists and compares stored hunts), into
@@ -102,6 +103,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     con.add_argument("--config", metavar="FILE", help="configuration file (default: see `exhunt config show`)")
     rules = parser.add_argument_group("your own rules and allow-lists")
+    rules.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="TOML rule file or folder in the shipped rules' format: adds rules, or replaces a shipped "
+        "rule of the same id (repeatable; a rule that does not load is reported and the rest run)",
+    )
     rules.add_argument(
         "--yara", action="append", default=[], metavar="PATH", help="extra YARA rule file or folder (repeatable)"
     )
@@ -292,7 +301,10 @@ def hunt_options(args: argparse.Namespace) -> HuntOptions:
         settings["evtx_memory_bound"] = args.evtx_memory_bound
     if getattr(args, "no_code_analysis", False):
         settings["code_analysis"] = False
+    from exhunt.rulefiles import read_rule_files
+
     return HuntOptions(
+        user_rules=read_rule_files(getattr(args, "rules", ())),
         max_file_size=max(1, args.max_file_size) * 1024 * 1024,
         extra_yara_paths=tuple(args.yara),
         extra_indicator_paths=tuple(args.indicators),

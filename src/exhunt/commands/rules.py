@@ -1,4 +1,4 @@
-"""`exhunt rules`: list the shipped rules, or explain one."""
+"""`exhunt rules`: list the shipped rules (and the user's, `--rules`), or explain one."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from rich.text import Text
 
 from exhunt.cli_options import add_console, add_output, consoles, write_text
 from exhunt.model import CHAINS, Severity
-from exhunt.rules import Rule, RuleErrors, catalog
+from exhunt.rules import Rule, RuleErrors, catalog, use, user_problems
 
 NAME = "rules"
 HELP = "list the detection rules, or explain one (id, severity, CVEs, why it fires)"
@@ -31,8 +31,12 @@ examples:
   exhunt rules --chain ProxyShell    # the rules of one chain
   exhunt rules --severity high       # high and critical rules
   exhunt rules --json -              # the catalog for machines (exhunt.rules/2)
+  exhunt rules --rules mine.toml     # with your rules (checked as a hunt checks them)
 """
-EXIT_CODES = ("0  listed", "2  no such rule, or a shipped rule file is broken")
+EXIT_CODES = (
+    "0  listed",
+    "2  no such rule, a shipped rule file is broken, or a rule of --rules did not load (the rest are listed)",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_choice([str(s) for s in Severity]),
         metavar="LEVEL",
         help="only rules at this severity or worse (critical, high, medium, low, info)",
+    )
+    parser.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="your TOML rule file or folder, as `exhunt hunt --rules` reads it (repeatable)",
     )
     add_output(parser, (("json", "write the catalog as exhunt.rules/2 JSON"),))
     add_console(parser)
@@ -83,11 +94,23 @@ def select(rules: Iterable[Rule], chains: list[str], severity: str | None) -> li
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.rules:
+        from exhunt.rulefiles import read_rule_files
+
+        use(read_rule_files(args.rules))
     try:
         rules = catalog()
     except RuleErrors as exc:
         print(f"exhunt: the shipped rules are broken ({len(exc.errors)} problems):\n{exc}", file=sys.stderr)
         return 2
+    broken = user_problems()
+    if broken:
+        lines = "\n".join(str(e) for e in broken)
+        print(
+            f"exhunt rules: {len(broken)} problems in your rule files; those rules are not listed:\n{lines}",
+            file=sys.stderr,
+        )
+    done = 2 if broken else 0
     wanted = [r.upper() for r in args.rule_ids]
     unknown = [r for r in wanted if r not in rules]
     if unknown:
@@ -99,22 +122,23 @@ def run(args: argparse.Namespace) -> int:
             args.json, json.dumps({"schema": "exhunt.rules/2", "rules": [r.to_dict() for r in chosen]}, indent=2) + "\n"
         )
         if args.json == "-" or args.quiet:
-            return 0
+            return done
     if args.quiet:
-        return 0
+        return done
     console, _ = consoles(args, stdout_taken=False)
     if wanted:
         for r in chosen:
             explain(console, r)
-        return 0
+        return done
     console.print(rules_table(chosen, len(rules)))
-    return 0
+    return done
 
 
 def explain(console: Console, r: Rule) -> None:
     console.print(Text.assemble((r.id, "bold"), f" v{r.version} - {r.title}"))
     lines = [
-        f"category {r.category}, detector {r.detector}",
+        f"category {r.category}, detector {r.detector}"
+        + ("" if r.origin.startswith("exhunt/data/rules/") else f", from {r.origin}"),
         "outcomes:",
         *(
             f"  {tier.name}: severity {tier.severity}, a hit means: {tier.implies}"

@@ -38,13 +38,14 @@ class FileRef:
 
 
 class HostProblem(tuple[str, str]):
-    """A (path, message) pair met while listing a host's evidence, with the kind of problem.
+    """A (path, message) pair met while listing a host's evidence, with the kind of problem the
+    lister met (it always says which: nothing is guessed from the words later).
 
     A pair, so older callers that read `HostEvidence.errors` as pairs keep working."""
 
     kind: ProblemKind
 
-    def __new__(cls, path: str, message: str, kind: ProblemKind = ProblemKind.UNREADABLE) -> HostProblem:
+    def __new__(cls, path: str, message: str, kind: ProblemKind) -> HostProblem:
         made = super().__new__(cls, (path, message))
         made.kind = kind
         return made
@@ -81,32 +82,12 @@ class HostEvidence:
     # The Exchange install root on the original server ('C:\\Program Files\\...\\V15\\'), when found.
     exchange_install: str | None = None
     notes: list[str] = field(default_factory=list)  # what the layout detection decided, in words
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message) met while listing
+    errors: list[HostProblem] = field(default_factory=list)  # met while listing, each with its kind
 
     def of_kind(self, *kinds: ArtefactKind) -> list[EvidenceFile]:
         return [f for f in self.files if f.kind in kinds]
 
 
-# What the evidence layer's listing messages mean, by the words each one uses (the layer records
-# `(path, message)` pairs; these turn them into problem records with a kind).
-_LISTING_KINDS: tuple[tuple[str, ProblemKind], ...] = (
-    ("listed at its own place only", ProblemKind.PARTIAL),  # the folder is read where it lies
-    ("encrypted", ProblemKind.ENCRYPTED),
-    ("password", ProblemKind.ENCRYPTED),
-    ("not supported", ProblemKind.UNSUPPORTED),
-    ("too many", ProblemKind.LIMIT),
-    ("too large", ProblemKind.LIMIT),
-    ("larger than", ProblemKind.LIMIT),
-    ("limit", ProblemKind.LIMIT),
-)
-
-
-def listing_problem(path: str, message: str, kind: ProblemKind | None = None) -> Problem:
-    """A problem met while listing the evidence, as a record: of the `kind` the lister gave
-    (`HostProblem.kind`), else unreadable unless its words say otherwise (a password, a format
-    exhunt cannot read, a bound that stopped the listing)."""
-    if kind is not None:
-        return Problem(path, message, None, kind, "evidence")
-    low = message.lower()
-    kind = next((k for words, k in _LISTING_KINDS if words in low), ProblemKind.UNREADABLE)
-    return Problem(path, message, None, kind, "evidence")
+def listing_problem(listed: HostProblem) -> Problem:
+    """A problem met while listing the evidence, as a record of the kind its lister gave."""
+    return Problem(listed[0], listed[1], None, listed.kind, "evidence")

@@ -111,7 +111,9 @@ def _place_stray(tree: Tree, stray: list[Entry], hosts: list[HostEvidence]) -> N
             try:
                 kind = kind_from_content(tree.read_prefix(entry, SNIFF_BYTES), context[-1])
             except OSError as exc:
-                host.errors.append(HostProblem(rel_path, f"cannot read file: {exc.strerror or exc}"))
+                host.errors.append(
+                    HostProblem(rel_path, f"cannot read file: {exc.strerror or exc}", ProblemKind.UNREADABLE)
+                )
                 kind = ArtefactKind.FILE
         host.files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
 
@@ -138,11 +140,15 @@ def _host(layout: Layout, root: str) -> HostEvidence:
             try:
                 kind = kind_from_content(view.tree.read_prefix(entry, SNIFF_BYTES), context[-1])
             except OSError as exc:
-                host.errors.append(HostProblem(rel_path, f"cannot read file: {exc.strerror or exc}"))
+                host.errors.append(
+                    HostProblem(rel_path, f"cannot read file: {exc.strerror or exc}", ProblemKind.UNREADABLE)
+                )
                 kind = ArtefactKind.FILE
         host.files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
     if not host.files and not host.errors:
-        host.errors.append(HostProblem(view.rel_prefix or ".", "no files to hunt for this host"))
+        host.errors.append(
+            HostProblem(view.rel_prefix or ".", "no files to hunt for this host", ProblemKind.UNREADABLE)
+        )
     return host
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from exhunt import boundedjson
+from exhunt.evidence.base import HostProblem
 from exhunt.evidence.containers import stem
 from exhunt.evidence.names import (
     clean_host_name,
@@ -24,6 +25,7 @@ from exhunt.evidence.names import (
     velociraptor_decode,
 )
 from exhunt.evidence.tree import Entry, Tree
+from exhunt.model import ProblemKind
 
 VELOCIRAPTOR_ACCESSORS = frozenset(
     {
@@ -121,7 +123,7 @@ class Layout:
     per_host: bool = False  # one host's evidence by where it lies (its own archive, its own events)
     skip: set[int] = field(default_factory=set)  # entry indexes that are collection metadata, not evidence
     notes: list[str] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[HostProblem] = field(default_factory=list)
 
     @property
     def host_like(self) -> bool:
@@ -257,10 +259,12 @@ def _velociraptor_host(layout: Layout) -> str | None:
         try:
             info = boundedjson.loads(view.tree.read_prefix(view.entries[i], _CLIENT_INFO_BYTES))
         except (OSError, ValueError) as exc:
-            layout.errors.append((shown, f"cannot read the collection's client info: {exc}"))
+            layout.errors.append(
+                HostProblem(shown, f"cannot read the collection's client info: {exc}", ProblemKind.UNREADABLE)
+            )
             return None
         if not isinstance(info, dict):
-            layout.errors.append((shown, "client info is not a JSON object"))
+            layout.errors.append(HostProblem(shown, "client info is not a JSON object", ProblemKind.UNREADABLE))
             return None
         fields = {str(k).lower(): v for k, v in info.items()}
         for key in ("hostname", "fqdn"):
@@ -280,10 +284,11 @@ def _encrypted_velociraptor(view: View) -> Layout:
     layout = Layout(view, "velociraptor", _stem_host(view.name) or view.name, decoded, _lowered(decoded))
     layout.skip.update(range(len(decoded)))
     layout.errors.append(
-        (
+        HostProblem(
             view.rel_prefix + view.tree.name,
             "encrypted Velociraptor collection (metadata.json and data.zip): decrypt it first, "
             "e.g. with `velociraptor unzip`, then hunt the result",
+            ProblemKind.ENCRYPTED,
         )
     )
     return layout

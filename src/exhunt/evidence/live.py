@@ -24,7 +24,7 @@ from exhunt.evidence.classify import SNIFF_BYTES, kind_from_content, kind_from_p
 from exhunt.evidence.names import clean_host_name
 from exhunt.evidence.safe_open import open_evidence
 from exhunt.evidence.tree import Counter, Progress, list_folder
-from exhunt.model import ArtefactKind
+from exhunt.model import ArtefactKind, ProblemKind
 from exhunt.registry import live_folders
 
 SETUP_KEYS = (
@@ -169,7 +169,9 @@ def _read_config(local: str, host: HostEvidence) -> str:
         host.notes.append("no applicationHost.config found; IIS logs looked for in the default folder")
         return ""
     except OSError as exc:
-        host.errors.append((local, f"cannot read applicationHost.config: {exc.strerror or exc}"))
+        host.errors.append(
+            HostProblem(local, f"cannot read applicationHost.config: {exc.strerror or exc}", ProblemKind.UNREADABLE)
+        )
         return ""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
@@ -192,7 +194,7 @@ def _list_root(
     local = system.local_path(root.windows)
     if not Path(local).is_dir():
         if root.expected:
-            host.errors.append((root.windows, f"{root.why} folder not found"))
+            host.errors.append(HostProblem(root.windows, f"{root.why} folder not found", ProblemKind.UNREADABLE))
         return
     tree = list_folder(local, counter=counter, max_depth=root.max_depth)
     for parts, message, problem_kind in tree.errors:
@@ -211,7 +213,9 @@ def _list_root(
             try:
                 kind = kind_from_content(tree.read_prefix(entry, SNIFF_BYTES), context[-1])
             except OSError as exc:
-                host.errors.append((rel_path, f"cannot read file: {exc.strerror or exc}"))
+                host.errors.append(
+                    HostProblem(rel_path, f"cannot read file: {exc.strerror or exc}", ProblemKind.UNREADABLE)
+                )
                 kind = ArtefactKind.FILE
         host.files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
 

@@ -79,7 +79,7 @@ class Tree:
     # (path components as in `Entry.parts`, reason, kind): shown relative to the evidence root later.
     errors: list[ListingProblem] = field(default_factory=list)
 
-    def error(self, parts: tuple[str, ...], message: str, kind: ProblemKind = ProblemKind.UNREADABLE) -> None:
+    def error(self, parts: tuple[str, ...], message: str, kind: ProblemKind) -> None:
         self.errors.append((parts, message, kind))
 
     def read_prefix(self, entry: Entry, size: int) -> bytes:
@@ -128,7 +128,7 @@ def list_folder(root: str, *, counter: Counter, max_depth: int | None = None) ->
             with os.scandir(folder) as it:
                 children = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            tree.error(parts, f"cannot list folder: {exc.strerror or exc}")
+            tree.error(parts, f"cannot list folder: {exc.strerror or exc}", ProblemKind.UNREADABLE)
             continue
         subfolders: list[tuple[str, tuple[str, ...]]] = []
         for child in children:
@@ -136,7 +136,7 @@ def list_folder(root: str, *, counter: Counter, max_depth: int | None = None) ->
             try:
                 cst = child.stat(follow_symlinks=False)
             except OSError as exc:
-                tree.error(child_parts, f"cannot read file details: {exc.strerror or exc}")
+                tree.error(child_parts, f"cannot read file details: {exc.strerror or exc}", ProblemKind.UNREADABLE)
                 continue
             mode = cst.st_mode
             attributes = getattr(cst, "st_file_attributes", 0)
@@ -148,7 +148,7 @@ def list_folder(root: str, *, counter: Counter, max_depth: int | None = None) ->
                     subfolders.append((child.path, child_parts))
             elif stat.S_ISREG(mode):
                 if not readable(child.path):
-                    tree.error(child_parts, "cannot read file: permission denied")
+                    tree.error(child_parts, "cannot read file: permission denied", ProblemKind.UNREADABLE)
                     continue
                 ref = FileRef(child.path)
                 tree.entries.append(Entry(child_parts, ref, cst.st_size, _mtime(cst.st_mtime)))
@@ -169,7 +169,7 @@ def _linked(
         target = os.path.realpath(path)
         tst = Path(path).stat()
     except OSError as exc:
-        tree.error(parts, f"broken link, not followed: {exc.strerror or exc}")
+        tree.error(parts, f"broken link, not followed: {exc.strerror or exc}", ProblemKind.UNREADABLE)
         return
     if not _inside(target, root):
         tree.error(parts, f"link points outside the evidence ({target}); not followed", ProblemKind.UNSUPPORTED)
@@ -180,7 +180,7 @@ def _linked(
     elif stat.S_ISDIR(tst.st_mode):
         tree.error(parts, "link to a folder inside the evidence; listed at its own place only", ProblemKind.MALFORMED)
     else:
-        tree.error(parts, "link to something that is not a readable file; not read")
+        tree.error(parts, "link to something that is not a readable file; not read", ProblemKind.UNREADABLE)
 
 
 def list_container(path: str, *, counter: Counter, limits: Limits = LIMITS) -> Tree:
@@ -247,7 +247,7 @@ def expand_containers(tree: Tree, *, counter: Counter, budget: Budget | None = N
             tree.error(entry.parts, str(exc), exc.kind)
             continue
         except OSError as exc:
-            tree.error(entry.parts, f"cannot read archive: {exc}")
+            tree.error(entry.parts, f"cannot read archive: {exc}", ProblemKind.UNREADABLE)
             continue
         entry.container = True
         _list_members(tree, iter(members), entry.parts, archive, outer, counter, budget)
@@ -268,8 +268,8 @@ def _list_members(
         raw_parts = raw.replace("\\", "/").split("/")
         parts = tuple(p for p in raw_parts if p not in ("", ".", ".."))
         if not parts:
-            why = member.problem[1] if member.problem else "archive member without a usable name; not read"
-            tree.error((*above, raw or "(no name)"), why)
+            kind, why = member.problem or (ProblemKind.UNREADABLE, "archive member without a usable name; not read")
+            tree.error((*above, raw or "(no name)"), why, kind)
             continue
         shown = (*above, *parts)
         if member.problem is not None:

@@ -1,15 +1,19 @@
-"""Heuristics over a file's place, name, first bytes and time: each one a catalog rule.
+"""Heuristics over a file's place, name, first bytes and time, each a detector of the catalog.
 
-Pure functions: a `Location`, the bytes already read and the file time in, `Signal`s out. The
-analyzer turns signals into findings (and applies the allow-lists).
+Pure functions: what is known of a file (`Look`) and one rule's typed parameters in, a `Signal`
+(details and outcome tier) or None out. `HEURISTICS` binds each to its detector name, so the
+analyzer runs every catalog rule of that name with its own parameters: a second rule on a
+heuristic (another folder, other page types) is a rule-file entry and no code. The analyzer
+turns signals into findings (and applies the allow-lists).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from exhunt.filehunt.contentrules import escape_snippet
 from exhunt.filehunt.locations import (
@@ -22,16 +26,34 @@ from exhunt.filehunt.locations import (
     look_alike,
 )
 from exhunt.model import utc
+from exhunt.ruleparams import (
+    AttackWindowParams,
+    AuthFolderParams,
+    BinaryPageParams,
+    CompiledPageParams,
+    ExtensionsParams,
+    MinidumpParams,
+    PlacePagesParams,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    rule_id: str
     details: dict[str, str] = field(default_factory=dict)
     outcome: str = "hit"  # one of the rule's outcome tiers (data/rules/files.toml)
 
 
-BINARY_PAGE_EXTENSIONS = frozenset({".aspx", ".ashx", ".asmx", ".asp", ".asa", ".asax", ".ascx"})
+@dataclass(frozen=True, slots=True)
+class Look:
+    """What the heuristics see of one file: where it sat, its first bytes, the text to search
+    (its content, or its head when the content was not read) and its last write time."""
+
+    loc: Location
+    head: bytes
+    text: bytes
+    mtime: datetime | None
+
+
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _CONTAINERS = (
     (b"!BDN", "PST (Outlook data file)"),
@@ -55,11 +77,11 @@ _LSASS_NAME = re.compile(r"^lsass.*\.dmp$")
 _VIRTUAL_PATH = re.compile(rb'virtualPath="([^"]{1,400})"', re.IGNORECASE)
 
 
-def binary_page(loc: Location, head: bytes, text: bytes) -> Signal | None:
-    """A server page whose first bytes are not text (EXH-WS-BINARY-PAGE)."""
-    if loc.extension not in BINARY_PAGE_EXTENSIONS or not head:
+def binary_page(look: Look, p: BinaryPageParams) -> Signal | None:
+    """A server page whose first bytes are not text."""
+    if look.loc.extension not in p.extensions or not look.head:
         return None
-    start = head
+    start = look.head
     for bom in _BOMS:
         if start.startswith(bom):
             if bom != _BOMS[0]:
@@ -75,64 +97,86 @@ def binary_page(loc: Location, head: bytes, text: bytes) -> Signal | None:
     if what is None:
         return None
     details = {"starts_with": escape_snippet(first, 8), "container": what}
-    if _PAGE_CODE.search(text):
+    if _PAGE_CODE.search(look.text):
         details["page_code"] = "present"
-        return Signal("EXH-WS-BINARY-PAGE", details, "page-code")
-    return Signal("EXH-WS-BINARY-PAGE", details)
+        return Signal(details, "page-code")
+    return Signal(details)
 
 
-def auth_folder(loc: Location) -> Signal | None:
-    """Non-stock and look-alike files in owa\\auth / ecp\\auth."""
+def _auth_file(loc: Location, folders: frozenset[str]) -> tuple[str, str, str | None] | None:
+    """(vdir, why, stock name it imitates) of a non-stock file in one of the auth `folders`."""
     status = auth_stock_status(loc)
     if status is None or status[0]:
         return None
     found = loc.auth_folder()
     assert found is not None
     vdir, below = found
+    if vdir not in folders:
+        return None
+    imitated = None
     if "/" not in below:
         stock = OWA_AUTH_STOCK if vdir == "owa" else ECP_AUTH_STOCK
         imitated = look_alike(loc.name, stock | (ECP_AUTH_STOCK if vdir == "owa" else OWA_AUTH_STOCK))
-        if imitated:
-            return Signal("EXH-WS-AUTH-LOOKALIKE", {"imitates": imitated, "folder": f"{vdir}\\auth"})
-    details = {"folder": f"{vdir}\\auth", "why": status[1]}
-    if loc.is_page:
-        return Signal("EXH-WS-AUTH-NONSTOCK", details)
-    return Signal("EXH-WS-AUTH-NONSTOCK", details, "not-page")
+    return vdir, status[1], imitated
 
 
-def aspnet_client_page(loc: Location) -> Signal | None:
-    if loc.place is Place.ASPNET_CLIENT and loc.is_page:
-        return Signal("EXH-WS-ASPNET-CLIENT-PAGE", {"folder": "inetpub\\wwwroot\\aspnet_client"})
+def auth_lookalike(look: Look, p: AuthFolderParams) -> Signal | None:
+    """A file in owa\\auth or ecp\\auth named a few letters off a stock one."""
+    found = _auth_file(look.loc, p.folders)
+    if found is None or found[2] is None:
+        return None
+    return Signal({"imitates": found[2], "folder": f"{found[0]}\\auth"})
+
+
+def auth_nonstock(look: Look, p: AuthFolderParams) -> Signal | None:
+    """Any other non-stock file in owa\\auth or ecp\\auth (a look-alike is the other rule's)."""
+    found = _auth_file(look.loc, p.folders)
+    if found is None or found[2] is not None:
+        return None
+    details = {"folder": f"{found[0]}\\auth", "why": found[1]}
+    return Signal(details) if look.loc.is_page else Signal(details, "not-page")
+
+
+def page_in_place(look: Look, p: PlacePagesParams) -> Signal | None:
+    """A server page in a place that holds none (aspnet_client only has the client scripts)."""
+    loc = look.loc
+    if str(loc.place) in p.places and loc.is_page:
+        return Signal()  # the finding names the place (`location`)
     return None
 
 
-def compiled_page(loc: Location, text: bytes) -> Signal | None:
-    """A Temporary ASP.NET Files record of a page compiled from a web-shell folder."""
+def compiled_page(look: Look, p: CompiledPageParams) -> Signal | None:
+    """A Temporary ASP.NET Files record of a page compiled from one of the virtual folders."""
+    loc = look.loc
     if loc.place is not Place.ASPNET_TEMP or not loc.name.endswith(".compiled"):
         return None
-    found = _VIRTUAL_PATH.search(text)
+    found = _VIRTUAL_PATH.search(look.text)
     if not found:
         return None
     virtual = found.group(1).decode("utf-8", "replace")
     vp = virtual.lower()
     name = vp.rsplit("/", 1)[-1]
-    for folder, stock in (("/owa/auth/", OWA_AUTH_STOCK), ("/ecp/auth/", ECP_AUTH_STOCK)):
+    for folder in p.virtual_folders:
         at = vp.find(folder)
-        if at >= 0:
-            if "/" not in vp[at + len(folder) :] and name in stock:
-                return None
-            return Signal("EXH-WS-COMPILED-PAGE", {"virtual_path": virtual})
-    if "/aspnet_client/" in vp:
-        return Signal("EXH-WS-COMPILED-PAGE", {"virtual_path": virtual})
+        if at < 0:
+            continue
+        stock = _STOCK_OF.get(folder, frozenset())
+        if "/" not in vp[at + len(folder) :] and name in stock:
+            return None
+        return Signal({"virtual_path": virtual})
     return None
 
 
-def attack_window(loc: Location, mtime: datetime | None, windows: Iterable[Sequence[str]]) -> Signal | None:
+_STOCK_OF = {"/owa/auth/": OWA_AUTH_STOCK, "/ecp/auth/": ECP_AUTH_STOCK}
+
+
+def attack_window(look: Look, p: AttackWindowParams) -> Signal | None:
     """A page in a web root last written while a chain was exploited at scale."""
+    loc, mtime = look.loc, look.mtime
     if mtime is None or not loc.is_page or loc.place not in WEB_ROOTS or loc.place is Place.ASPNET_TEMP:
         return None
     when = utc(mtime)
-    hit = next((w for w in windows if _in_window(when, w)), None)
+    hit = next((w for w in p.windows if _in_window(when, w)), None)
     if hit is None:
         return None
     if loc.place in (Place.ASPNET_CLIENT, Place.IIS_WEBROOT):
@@ -147,46 +191,58 @@ def attack_window(loc: Location, mtime: datetime | None, windows: Iterable[Seque
     else:
         return None  # ClientAccess: thousands of stock pages, every update rewrites them
     written = when.isoformat().replace("+00:00", "Z")
-    return Signal("EXH-FS-ATTACK-WINDOW", {"window": f"{hit[0]} {hit[1]}..{hit[2]}", "written": written}, outcome)
+    return Signal({"window": f"{hit[0]} {hit[1]}..{hit[2]}", "written": written}, outcome)
 
 
-def _in_window(when: datetime, window: Sequence[str]) -> bool:
+def _in_window(when: datetime, window: tuple[str, ...]) -> bool:
     start = datetime.combine(date.fromisoformat(window[1]), datetime.min.time(), UTC)
     end = datetime.combine(date.fromisoformat(window[2]), datetime.max.time(), UTC)
     return start <= when <= end
 
 
-def lsass_by_name(loc: Location) -> Signal | None:
-    if _LSASS_NAME.match(loc.name):
-        return Signal("EXH-FS-LSASS-DUMP", {"why": "named like an LSASS dump (lsass*.dmp)"})
-    return None
+def lsass_by_name(loc: Location) -> bool:
+    """Named like an LSASS dump (lsass*.dmp)."""
+    return bool(_LSASS_NAME.match(loc.name))
 
 
-def minidump_in_place(loc: Location, head: bytes) -> Signal | None:
-    if not head.startswith(b"MDMP"):
+def minidump_in_place(look: Look, p: MinidumpParams) -> Signal | None:
+    loc = look.loc
+    if not look.head.startswith(b"MDMP"):
         return None
     if loc.in_web_root:
-        return Signal("EXH-FS-MINIDUMP", {"place": str(loc.place)}, "web-root")
-    if loc.place in (Place.ROOT_DIR, Place.WINDOWS_TEMP):
-        return Signal("EXH-FS-MINIDUMP", {"place": str(loc.place)})
+        return Signal({"place": str(loc.place)}, "web-root")
+    if str(loc.place) in p.places:
+        return Signal({"place": str(loc.place)})
     return None
 
 
-def staged_archive(loc: Location, extensions: Iterable[str]) -> Signal | None:
-    if loc.extension not in set(extensions):
+def staged_archive(look: Look, p: ExtensionsParams) -> Signal | None:
+    loc = look.loc
+    if loc.extension not in p.extensions:
         return None
     if loc.in_web_root:
         details = {"place": str(loc.place), "why": "downloadable from the web root"}
-        return Signal("EXH-FS-ARCHIVE-STAGED", details, "web-root")
+        return Signal(details, "web-root")
     if loc.place is not Place.PROGRAMDATA:
         return None
     marker = "/programdata/" if "/programdata/" in loc.path else "/users/all users/"
     below = loc.path.split(marker, 1)[1]
     if "/" not in below:
-        return Signal("EXH-FS-ARCHIVE-STAGED", {"place": "programdata", "why": "directly in ProgramData"})
+        return Signal({"place": "programdata", "why": "directly in ProgramData"})
     # Deeper down it is most likely a vendor's package (docs/design-choices.md, issue #311/#328).
-    return Signal(
-        "EXH-FS-ARCHIVE-STAGED",
-        {"place": "programdata", "why": "inside a ProgramData sub-folder"},
-        "vendor-folder",
-    )
+    return Signal({"place": "programdata", "why": "inside a ProgramData sub-folder"}, "vendor-folder")
+
+
+MINIDUMP = "file-minidump"
+ATTACK_WINDOW = "file-attack-window"
+# Each heuristic's detector name, parameter class and check.
+HEURISTICS: tuple[tuple[str, type, Callable[[Look, Any], Signal | None]], ...] = (
+    ("file-binary-page", BinaryPageParams, binary_page),
+    ("file-auth-lookalike", AuthFolderParams, auth_lookalike),
+    ("file-auth-nonstock", AuthFolderParams, auth_nonstock),
+    ("file-page-in-place", PlacePagesParams, page_in_place),
+    ("file-compiled-page", CompiledPageParams, compiled_page),
+    (ATTACK_WINDOW, AttackWindowParams, attack_window),
+    ("file-staged-archive", ExtensionsParams, staged_archive),
+    (MINIDUMP, MinidumpParams, minidump_in_place),
+)

@@ -24,6 +24,7 @@ from exhunt.assess import assess
 from exhunt.engine import HostTask, Task, batches, plan_tasks
 from exhunt.evidence.base import HostEvidence
 from exhunt.model import HostAssessment, ProblemKind, UnitResult
+from exhunt.rules import use as use_rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,7 @@ def hunt_queue(
 ) -> None:
     """Analyze and assess every host through one queue; `on_host` gets each assessment once,
     in the order hosts finish. Raises KeyboardInterrupt through, after closing the backend."""
+    use_rules(options.user_rules)  # assessment and remediation here read the same rules as the workers
     started = time.monotonic()
     files_total = sum(len(h.files) for h in hosts)
     bytes_total = sum(t.file.size for h in hosts for t in plan_tasks(h))

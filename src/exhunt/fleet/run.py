@@ -89,11 +89,11 @@ def _check_args(args: argparse.Namespace) -> list[str]:
     return problems
 
 
-def _backend(args: argparse.Namespace, hosts: list[Any]) -> Backend:
+def _backend(args: argparse.Namespace, hosts: list[Any], options: HuntOptions) -> Backend:
     from exhunt.hunt import local_backend
 
     if not args.scheduler:
-        return local_backend(hosts, _options(args), args.jobs)
+        return local_backend(hosts, options, args.jobs)
     from exhunt.fleet.backends import DaskPool
     from exhunt.hunt import artefact_kinds, host_key
 
@@ -122,8 +122,10 @@ def run_hunt(args: argparse.Namespace) -> int:
         for p in problems:
             _say(err, f"exhunt hunt: {p}")
         return 2
-    from exhunt.rules import RuleErrors, catalog
+    from exhunt.rules import RuleErrors, catalog, use, user_problems
 
+    options = _options(args)
+    use(options.user_rules)
     try:
         catalog()  # every rule checked before any evidence is read
     except RuleErrors as exc:
@@ -133,6 +135,15 @@ def run_hunt(args: argparse.Namespace) -> int:
             soft_wrap=True,
         )
         return 2
+    broken = user_problems()
+    if broken:
+        lines = "\n".join(str(e) for e in broken)
+        err.print(
+            f"exhunt hunt: {len(broken)} problems in your rule files; those rules do not run, the rest do, "
+            f"and no host can be called clean:\n{lines}",
+            markup=False,
+            soft_wrap=True,
+        )
     with ExitStack() as stack:
         store: HuntStore | None = None
         if not args.no_db:
@@ -211,9 +222,9 @@ def run_hunt(args: argparse.Namespace) -> int:
 
         interrupted = False
         try:
-            backend = _backend(args, todo) if todo else None
+            backend = _backend(args, todo, options) if todo else None
             if backend is not None:
-                _hunt(args, err, todo, backend, sink, hunt_hosts)
+                _hunt(args, options, err, todo, backend, sink, hunt_hosts)
         except BackendError as exc:
             sink.close(interrupted=True)
             _say(err, f"exhunt hunt: {exc}")
@@ -291,7 +302,13 @@ def _say_streams(err: Console, streams: dict[str, TimelineStream | FindingsStrea
 
 
 def _hunt(
-    args: argparse.Namespace, err: Console, todo: list[Any], backend: Backend, sink: HuntSink, hunt_hosts: Any
+    args: argparse.Namespace,
+    options: HuntOptions,
+    err: Console,
+    todo: list[Any],
+    backend: Backend,
+    sink: HuntSink,
+    hunt_hosts: Any,
 ) -> None:
     from exhunt.hunt import host_key
 
@@ -300,7 +317,7 @@ def _hunt(
 
     kwargs: dict[str, Any] = {"backend": backend, "on_host": on_host, "keep": False}
     if not show_progress(args, err):
-        hunt_hosts(todo, _options(args), **kwargs)
+        hunt_hosts(todo, options, **kwargs)
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), console=err, transient=True) as bar:
         task = bar.add_task("hunting", total=None)
@@ -308,7 +325,7 @@ def _hunt(
         def on_progress(p: FleetProgress) -> None:
             bar.update(task, total=p.bytes_total or None, completed=p.bytes_done, description=progress_line(p))
 
-        hunt_hosts(todo, _options(args), on_progress=on_progress, **kwargs)
+        hunt_hosts(todo, options, on_progress=on_progress, **kwargs)
 
 
 def _fleet_table(out: Console, summaries: list[Any]) -> None:

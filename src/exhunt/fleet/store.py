@@ -20,8 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from exhunt.datadir import default_db_path
 from exhunt.model import HostAssessment, HuntResult, Verdict, iso, parse_iso
-from exhunt.scan.store import default_db_path
 
 STORE_FORMAT = "exhunt.hunt-store/1"
 

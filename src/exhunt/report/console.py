@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table
 
-from exhunt.model import Finding, HostAssessment, HuntResult, Verdict, count_by_kind, iso
+from exhunt.model import Exposure, Finding, HostAssessment, HuntResult, Verdict, count_by_kind, iso
 from exhunt.report.safe_text import printable
 
 VERDICT_STYLE = {
@@ -105,15 +105,14 @@ def _render_build(console: Console, host: HostAssessment) -> None:
     if not host.exchange_build:
         console.print("[dim]Exchange build: not found in the evidence[/]")
         return
-    name = (host.exposure or {}).get("name") or ""
+    build = host.exposure
+    name = (build.name if build else None) or ""
     say(console, f"Exchange build {safe(host.exchange_build)} {safe(name)} [dim]from {safe(host.build_source)}[/]")
-    exposure = (host.exposure or {}).get("exposure") or {}
-    if exposure:
+    if build is not None and build.exposure:
         parts = []
-        for chain, item in exposure.items():
-            status = item.get("status", "unknown") if isinstance(item, dict) else str(item)
-            style = "red" if status.startswith("vulnerable") else "green" if status == "patched" else "yellow"
-            parts.append(f"{chain} [{style}]{status}[/]")
+        for chain, item in build.chains():
+            style = "red" if item.exposed else "green" if item.status is Exposure.PATCHED else "yellow"
+            parts.append(f"{safe(chain)} [{style}]{item.status}[/]")
         say(console, "exposure: " + ", ".join(parts), 2)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import jinja2
 
+from exhunt.builds import BuildAssessment
 from exhunt.model import (
     CHAINS,
     CoverageSpan,
@@ -34,7 +35,6 @@ from exhunt.model import (
     utc,
 )
 from exhunt.report.chart import OTHER_LANE, Chart, attack_timeline, coverage_timeline
-from exhunt.report.exposure import BuildView, read_build
 from exhunt.rules import Rule, RuleError, catalog
 
 MAX_ROWS_PER_RULE = 100  # the JSON and the timeline export hold every hit; the report shows enough
@@ -116,7 +116,7 @@ class HostView:
     host: HostAssessment
     verdict_label: str
     verdict_meaning: str
-    build: BuildView | None
+    build: BuildAssessment | None
     counts: dict[str, int]
     timeline: Chart | None
     coverage_chart: Chart | None
@@ -191,7 +191,7 @@ def host_view(host: HostAssessment, index: int, rules: Mapping[str, Rule]) -> Ho
         host=host,
         verdict_label=label,
         verdict_meaning=meaning,
-        build=read_build(host.exposure),
+        build=host.exposure,
         counts=counts,
         timeline=attack_timeline(host.findings, host.incidents),
         coverage_chart=coverage_timeline(host.log_coverage, host.findings),

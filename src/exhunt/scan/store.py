@@ -8,7 +8,6 @@ JSON). `diff` compares two scans host by host: newly patched, newly exposed, gon
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from exhunt.datadir import default_db_path as default_db_path  # where it used to live
 from exhunt.model import CHAINS, Exposure, iso, parse_iso
 from exhunt.scan.result import EXPOSED, HostResult
 
@@ -56,14 +56,6 @@ _STORE_FORMAT = "exhunt.scan-store/1"
 
 class StoreError(Exception):
     """The store cannot be opened or written (not a database, locked, no permission...)."""
-
-
-def default_db_path() -> Path:
-    """`$EXHUNT_DB`, else `$XDG_DATA_HOME/exhunt/scans.sqlite` (~/.local/share/... by default)."""
-    if os.environ.get("EXHUNT_DB"):
-        return Path(os.environ["EXHUNT_DB"])
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "exhunt" / "scans.sqlite"
 
 
 @dataclass(frozen=True, slots=True)
