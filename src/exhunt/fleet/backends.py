@@ -140,6 +140,7 @@ class DaskPool(Backend):
         # Each parcel makes a round trip through the scheduler: keep a few parcels per worker
         # thread in flight, so no worker waits for its next one, and no more (memory, Ctrl-C).
         self.slots = threads * PARCELS_PER_THREAD * PARCEL_UNITS
+        self._threads = threads
         self._checked = 0.0  # when deadlines were last looked at
         self._running: dict[Any, list[Unit]] = {}
         self._waiting: list[Unit] = []
@@ -176,18 +177,24 @@ class DaskPool(Backend):
 
     def _send(self) -> None:
         """The units handed over since the last wait, as parcels: a big unit, or one retried
-        alone after its worker died, is a parcel of its own; small ones share parcels."""
+        alone after its worker died, is a parcel of its own; small ones share parcels. A parcel
+        not yet full waits for the next units while every worker thread has two parcels (one
+        running, one next); sent as it is, the queue would refill it with as many units as the
+        parcel that just came back, and parcels would dwindle to one unit each after the first
+        big file, paying the round trip per unit again."""
         waiting, self._waiting = self._waiting, []
         parcel: list[Unit] = []
         for unit in waiting:
             if unit.isolated or unit.size >= engine.SOLO_BYTES:
                 self._submit_parcel([unit])
                 continue
-            if parcel and (len(parcel) >= PARCEL_UNITS or sum(u.size for u in parcel) + unit.size > PARCEL_BYTES):
+            if parcel and not _fits(parcel, unit):
                 self._submit_parcel(parcel)
                 parcel = []
             parcel.append(unit)
-        if parcel:
+        if parcel and len(parcel) < PARCEL_UNITS and len(self._running) >= 2 * self._threads:
+            self._waiting = parcel
+        elif parcel:
             self._submit_parcel(parcel)
 
     def _submit_parcel(self, parcel: list[Unit]) -> None:
@@ -294,6 +301,10 @@ class DaskPool(Backend):
             self._client.close()
         finally:
             self._shutdown_cluster()
+
+
+def _fits(parcel: list[Unit], unit: Unit) -> bool:
+    return len(parcel) < PARCEL_UNITS and sum(u.size for u in parcel) + unit.size <= PARCEL_BYTES
 
 
 def run_parcel(parcel: list[Unit]) -> list[UnitResult | str]:
