@@ -6,6 +6,8 @@
                                           rules/windows)
     python bench/speed.py files DIR       exhunt hunt DIR  vs  without code analysis  vs  read + SHA-256
     python bench/speed.py startup         exhunt --version, exhunt build  vs  python -c pass
+    python bench/speed.py memory DIR      peak memory of exhunt hunt over DIR's logs taken 1, 2 and 4
+                                          times (--scales; hard links, no copies), beside cat
 
 Options: --rounds N (interleaved, default 3), --jobs N (exhunt's workers, default all cores),
 --json FILE (the figures as JSON). DIR for logs comes from `bench/corpus.py DIR --size-mb N`
@@ -89,6 +91,48 @@ def check_logs(root: Path, out: Path) -> dict[str, int]:
     }
     expected = {(a["file"], a["line"], a["rule_id"]) for a in manifest["attacks"]}
     return {"expected": len(expected), "found": len(expected & got)}
+
+
+def scaled_corpus(root: Path, times: int, out: Path) -> Path:
+    """DIR's log files `times` over, as hard links (`u_ex210302.copy2.log`...) in `out`: the
+    same evidence, more of it, without using disk."""
+    for path in log_files(root):
+        rel = Path(path).relative_to(root)
+        (out / rel.parent).mkdir(parents=True, exist_ok=True)
+        for k in range(times):
+            name = rel.name if k == 0 else f"{rel.stem}.copy{k + 1}{rel.suffix}"
+            os.link(path, out / rel.parent / name)
+    return out
+
+
+def bench_memory(root: Path, scales: Sequence[int], rounds: int, jobs: int, tmp: Path) -> dict[str, object]:
+    rows: list[dict[str, object]] = []
+    print(
+        f"{'logs MB':>8} {'files':>6} {'median s':>9} {'cpu s':>7} {'peak MB':>8} {'MB/cpu-s':>9} {'cat peak MB':>12}"
+    )
+    for times in scales:
+        folder = scaled_corpus(root, times, tmp / f"x{times}")
+        files = log_files(folder)
+        size_mb = sum(os.path.getsize(f) for f in files) / 1e6
+        out = tmp / f"x{times}.json"
+        figures = harness.compare({"exhunt hunt": hunt_command(folder, out, jobs), "cat": ["cat", *files]}, rounds)
+        hunt, cat = figures["exhunt hunt"], figures["cat"]
+        result = json.loads(out.read_text())
+        row = {
+            "times": times,
+            "size_mb": round(size_mb, 1),
+            "files": len(files),
+            "findings": sum(len(h["findings"]) for h in result["hosts"]),
+            "hunt": hunt.to_dict(),
+            "cat": cat.to_dict(),
+        }
+        rows.append(row)
+        print(
+            f"{size_mb:8.0f} {len(files):6d} {hunt.median:9.2f} {hunt.cpu:7.2f} {hunt.peak_rss_mb:8.0f}"
+            f" {size_mb / max(hunt.cpu, 1e-9):9.0f} {cat.peak_rss_mb:12.0f}"
+        )
+        shutil.rmtree(folder)
+    return {"scales": rows}
 
 
 def events_corpus(tmp: Path, wanted: int) -> tuple[Path, int]:
@@ -180,12 +224,13 @@ def as_installed() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["logs", "events", "files", "startup"])
+    parser.add_argument("kind", choices=["logs", "events", "files", "startup", "memory"])
     parser.add_argument("target", nargs="?", help="corpus folder (logs, files) or event count (events)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--json", type=Path)
     parser.add_argument("--sigma", action="append", default=[], help="events: Sigma rules to time too")
+    parser.add_argument("--scales", default="1,2,4", help="memory: how many times DIR's logs are taken")
     args = parser.parse_args(argv)
     as_installed()
     load_before = harness.load_average()
@@ -196,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
             figures = bench_logs(Path(args.target), args.rounds, args.jobs, tmp)
         elif args.kind == "events":
             figures = bench_events(int(args.target or 1_000_000), args.rounds, args.jobs, tmp, args.sigma)
+        elif args.kind == "memory":
+            scales = [int(n) for n in args.scales.split(",")]
+            figures = bench_memory(Path(args.target), scales, args.rounds, args.jobs, tmp)
         elif args.kind == "files":
             figures = bench_files(Path(args.target), args.rounds, args.jobs, tmp)
         else:

@@ -134,12 +134,12 @@ def test_all_words_is_a_superset_of_both_words_possibly_encoded() -> None:
 
 
 def test_prepare_compiles_each_log_prefilter_before_the_workers_fork() -> None:
-    from exhunt.analyzers import prepare
+    from exhunt.analyzers import HuntOptions, prepare
     from exhunt.artefacts.prefilter import compiled
     from exhunt.model import ArtefactKind
 
     compiled.cache_clear()
-    prepare([ArtefactKind.IIS, ArtefactKind.IIS, ArtefactKind.HTTPPROXY])
+    prepare([ArtefactKind.IIS, ArtefactKind.IIS, ArtefactKind.HTTPPROXY], HuntOptions())
     done = compiled.cache_info()
     assert done.misses >= 2  # one database per log analyzer of those kinds
     for analyzer in analyzers():

@@ -334,9 +334,8 @@ def _prefilters_compiled() -> int:
 
 
 def test_dask_workers_start_with_the_hunts_prefilters_compiled() -> None:
-    """Forked from the warmed client (local:N), or warmed when the pool connects (a cluster
-    elsewhere, here one whose workers are spawned), every worker holds the prefilters of the
-    hunt's artefact kinds before its first unit."""
+    """Warmed when the pool starts (local:N) or connects (a cluster started elsewhere), every
+    worker holds the prefilters of the hunt's artefact kinds before its first unit."""
     import distributed
 
     from exhunt.analyzers import HuntOptions

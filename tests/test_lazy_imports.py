@@ -15,7 +15,7 @@ try:
     main({argv!r})
 except SystemExit:
     pass
-print("LOADED", " ".join(sorted(m for m in sys.modules if m.split(".")[0] in {{"aiohttp", "jinja2", "hyperscan", "yara_x", "evtx"}} or m.startswith(("exhunt.scan", "exhunt.analyzers", "exhunt.commands.")))))
+print("LOADED", " ".join(sorted(m for m in sys.modules if m.split(".")[0] in {{"aiohttp", "jinja2", "hyperscan", "yara_x", "evtx", "sigma"}} or m.startswith(("exhunt.scan", "exhunt.analyzers", "exhunt.commands.")))))
 """
 
 
@@ -42,10 +42,15 @@ def test_other_commands_load_no_http_client(command: str) -> None:
 
 def test_hunt_loads_no_http_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EXHUNT_DB", str(tmp_path / "db" / "scans.sqlite"))  # the hunt store goes beside it
-    (tmp_path / "evidence").mkdir()
-    loaded = _loaded("hunt", str(tmp_path / "evidence"), "-q")
-    assert "exhunt.commands.hunt" in loaded and "exhunt.analyzers" in loaded
-    assert not {m for m in loaded if m.split(".")[0] == "aiohttp" or m.startswith("exhunt.scan")}
+    log = tmp_path / "evidence" / "inetpub" / "logs" / "LogFiles" / "W3SVC1" / "u_ex210303.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("#Fields: date time cs-method cs-uri-stem\n2021-03-03 05:00:00 GET /owa/\n")
+    loaded = _loaded("hunt", str(tmp_path / "evidence"), "--json", str(tmp_path / "out.json"), "-q")
+    assert "exhunt.commands.hunt" in loaded and "exhunt.analyzers.iis" in loaded
+    # Neither the scanner's HTTP client, nor pySigma without Sigma rules, nor the HTML report's
+    # templates when no HTML is asked for.
+    unwanted = {m for m in loaded if m.split(".")[0] in {"aiohttp", "sigma", "jinja2"} or m.startswith("exhunt.scan")}
+    assert not unwanted
 
 
 def test_top_level_help_still_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

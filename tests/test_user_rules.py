@@ -225,3 +225,21 @@ def test_a_broken_shipped_catalog_still_stops_the_hunt_with_user_rules(
         rules_module.forget()
     assert code == 2
     assert "the shipped rules are broken" in capsys.readouterr().err
+
+
+def test_the_prefilter_compiled_before_the_workers_fork_has_the_users_rules(tmp_path: Path) -> None:
+    import re
+
+    from exhunt.analyzers import HuntOptions, prepare, registry
+    from exhunt.artefacts.prefilter import compiled
+    from exhunt.model import ArtefactKind
+
+    path = tmp_path / "mine.toml"
+    path.write_text(user_rule())
+    compiled.cache_clear()
+    prepare([ArtefactKind.IIS], HuntOptions(user_rules=read_rule_files([str(path)])))
+    misses = compiled.cache_info().misses
+    iis = registry()["iis-log"]
+    assert any(p.regex == re.escape(b"SweeperBot/") for p in iis.patterns())  # the user's rule is in
+    iis.prepare()  # as a worker's scan asks for it: compiled already
+    assert compiled.cache_info().misses == misses

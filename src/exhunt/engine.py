@@ -222,7 +222,7 @@ def analyze_host(
             report(unit)
 
         size = min(jobs, max(1, len(all_batches)))
-        prepare(t.file.kind for t in tasks)  # before the workers fork
+        prepare((t.file.kind for t in tasks), ctx.options)  # before the workers fork
         Workers(size, collect).run([Batch(ctx, batch) for batch in all_batches])
     return result
 

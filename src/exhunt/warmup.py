@@ -3,11 +3,11 @@
 The rule catalog (TOML read and checked, with the user's rule files), each log analyzer's
 prefilter (a Hyperscan database, `exhunt.analyzers.prepare`) and the content and indicator
 toolkit cost one to two seconds of CPU per process on a fresh interpreter, most of it the
-prefilters. `warm_up` compiles what the hunt's artefact kinds need in the process that starts
-the workers, which then fork from it and start with all of it: the local workers, and the
-workers of a Dask `LocalCluster` (`exhunt.fleet.backends.DaskPool`). Workers of a cluster
-elsewhere run it when the pool connects, before any unit, and keep it for as long as they
-live. Whatever is not warmed is still compiled on first use: a miss costs time, never a result.
+prefilters. `warm_up` compiles what the hunt's artefact kinds need: in the process the local
+workers fork from, so they start with all of it, and on every Dask worker when the pool starts
+or connects (`exhunt.fleet.backends.DaskPool`), all at once before any unit; a Dask worker keeps
+it for as long as it lives. Whatever is not warmed is still compiled on first use: a miss costs
+time, never a result.
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ def warm_up(options: HuntOptions, kinds: Collection[ArtefactKind] | None = None)
     from exhunt.analyzers import prepare
     from exhunt.filehunt.toolkit import toolkit
     from exhunt.rules import catalog
-    from exhunt.rules import use as use_rules
 
-    use_rules(options.user_rules)
+    prepare(list(ArtefactKind) if kinds is None else kinds, options)  # takes the user's rules first
     catalog()
     toolkit(options)
-    prepare(list(ArtefactKind) if kinds is None else kinds)

@@ -86,11 +86,14 @@ def file_analyzers(kind: ArtefactKind) -> tuple[FileAnalyzer, ...]:
     return tuple(a for a in registry().values() if isinstance(a, FileAnalyzer) and kind in a.kinds)
 
 
-def prepare(kinds: Iterable[ArtefactKind]) -> None:
-    """Do once in this process what every file of these kinds needs (a log analyzer compiles its
-    prefilter), so worker processes forked afterwards inherit it instead of each doing it again.
-    An analyzer whose preparation fails is left to fail again on its files, where it is reported
-    per file like any other failure."""
+def prepare(kinds: Iterable[ArtefactKind], options: HuntOptions) -> None:
+    """Do once in this process what every file of these kinds needs (the user's rules made the
+    catalog, then each log analyzer's prefilter compiled from it), so worker processes forked
+    afterwards inherit it instead of each doing it again. An analyzer whose preparation fails
+    is left to fail again on its files, where it is reported per file like any other failure."""
+    from exhunt.rules import use
+
+    use(options.user_rules)
     for kind in set(kinds):
         for analyzer in file_analyzers(kind):
             ready = getattr(analyzer, "prepare", None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.artefacts.exchange_csv import HttpProxyFormat
@@ -26,8 +27,10 @@ from exhunt.evidence.base import EvidenceFile, HostEvidence
 from exhunt.model import ArtefactKind, HttpFacet, Observation, ObservationKind, Problem, ProblemKind, UnitResult
 from exhunt.sigma.findings import SigmaReporter
 from exhunt.sigma.logsources import WEB_HTTPPROXY, WEB_IIS, logsource_map
-from exhunt.sigma.ruleset import SigmaRuleset, load_ruleset
 from exhunt.sigma.view import EventView, mapped_view
+
+if TYPE_CHECKING:  # pySigma is loaded only when a hunt is given Sigma rules
+    from exhunt.sigma.ruleset import SigmaRuleset
 
 PRODUCER = "sigma"
 _WEB_KINDS: dict[ArtefactKind, tuple[str, type[LogFormat]]] = {
@@ -40,6 +43,8 @@ def ruleset(options: HuntOptions) -> SigmaRuleset | None:
     """The user's Sigma rules, loaded once per process; None when there are none."""
     if not options.sigma_paths:
         return None
+    from exhunt.sigma.ruleset import load_ruleset  # pySigma, only for a hunt given Sigma rules
+
     return load_ruleset(tuple(options.sigma_paths), options.sigma_levels)
 
 

@@ -92,26 +92,18 @@ class DaskPool(Backend):
             raise BackendError(f"--scheduler needs the 'distributed' package: {exc}") from None
         self._dd = dd
         self._cluster: Any = None
-        self._fork: Any = None
+        self._config: Any = None
         options = options or HuntOptions()
         try:
             if scheduler == "local" or scheduler.startswith("local:"):
                 workers = int(scheduler.partition(":")[2] or default_workers())
                 if workers < 1:
                     raise BackendError("--scheduler local:N needs N of at least 1")
-                # Workers forked from this process once it has compiled the rules and prefilters
-                # start with them, as the local workers do; spawned ones would import exhunt and
-                # compile it all again, each (about two seconds of CPU per worker). Dask's
-                # statistical profiler samples each worker's stack every 10 ms, a few per cent
-                # of a worker running Python; nothing here reads it. Kept for the pool's life, so
-                # a worker restarted after a deadline starts the same way.
-                warm_up(options, kinds)
-                self._fork = importlib.import_module("dask").config.set(
-                    {
-                        "distributed.worker.multiprocessing-method": "fork",
-                        "distributed.worker.profile.enabled": False,
-                    }
-                )
+                # Dask's statistical profiler samples each worker's stack every 10 ms, a few per
+                # cent of a worker running Python; nothing here reads it. Workers are spawned (the
+                # default): forked from this process, whose threads may hold a lock (a log
+                # handler's, a stream's) at that moment, one hung at start in testing.
+                self._config = importlib.import_module("dask").config.set({"distributed.worker.profile.enabled": False})
                 self._cluster = dd.LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
@@ -135,8 +127,7 @@ class DaskPool(Backend):
         if threads < 1:
             self.close()
             raise BackendError(f"the Dask scheduler {scheduler} has no workers")
-        if self._cluster is None:
-            self._warm_remote(options, kinds)
+        self._warm_workers(options, kinds)
         # Each parcel makes a round trip through the scheduler: keep a few parcels per worker
         # thread in flight, so no worker waits for its next one, and no more (memory, Ctrl-C).
         self.slots = threads * PARCELS_PER_THREAD * PARCEL_UNITS
@@ -147,10 +138,10 @@ class DaskPool(Backend):
         self._started: dict[Any, float] = {}
         self._serial = 0
 
-    def _warm_remote(self, options: HuntOptions, kinds: Collection[ArtefactKind] | None) -> None:
-        """Workers elsewhere compile before their first unit, all at once, and keep it while
-        they live. A worker that cannot (exhunt not installed there, another version) stops
-        the hunt before it starts, naming the reason."""
+    def _warm_workers(self, options: HuntOptions, kinds: Collection[ArtefactKind] | None) -> None:
+        """Every worker compiles what the hunt's artefact kinds need before its first unit, all
+        at once, and keeps it while it lives. A worker that cannot (exhunt not installed there,
+        another version) stops the hunt before it starts, naming the reason."""
         try:
             self._client.run(warm_up, options, None if kinds is None else sorted(kinds))
         except Exception as exc:
@@ -290,9 +281,9 @@ class DaskPool(Backend):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
-        if self._fork is not None:
-            self._fork.__exit__(None, None, None)
-            self._fork = None
+        if self._config is not None:
+            self._config.__exit__(None, None, None)
+            self._config = None
 
     def close(self) -> None:
         try:

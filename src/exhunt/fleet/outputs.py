@@ -26,6 +26,9 @@ from exhunt.model import HUNT_SCHEMA, HostAssessment, HuntResult, iso
 from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.timeline import TimelineStream
 
+# More hosts than this get the HTML index and one page per host; fewer, one page with them all.
+FEW_HOSTS = 5
+
 # What each output accepts: its extensions, and whether `-` (stdout) makes sense.
 OUTPUT_KINDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "json": ((".json",), True),
@@ -146,12 +149,14 @@ class HuntSink:
         """Hand one host to every output; `stored` when it came from the store (a resumed hunt)."""
         if self.store is not None and self.hunt_id is not None and not stored:
             self.store.add_host(self.hunt_id, host, key)
-        from exhunt.report.fleet_html import file_stem, write_host_page
-
         if self.out_dir is not None:
+            from exhunt.report.fleet_html import file_stem  # the HTML report's stack, when needed
+
             write_host_json(host, self.out_dir / (file_stem(host.host, key) + ".json"), self.started)
         page = ""
         if self.html_index:
+            from exhunt.report.fleet_html import write_host_page
+
             partial = HuntResult(__version__, self.started, datetime.now(UTC), [])
             page = write_host_page(host, key, self.html_index, partial)
         order = host_order(host.host, key)

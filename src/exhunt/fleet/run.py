@@ -16,13 +16,12 @@ from exhunt import __version__
 from exhunt.analyzers import HuntOptions
 from exhunt.cli_options import show_progress
 from exhunt.evidence.confine import outputs_inside
-from exhunt.fleet.outputs import HuntSink, JsonStream, check_outputs
+from exhunt.fleet.outputs import FEW_HOSTS, HuntSink, JsonStream, check_outputs
 from exhunt.fleet.queue import Backend, FleetProgress
 from exhunt.fleet.store import HuntStore, HuntStoreError
 from exhunt.fleet.verdicts import verdict_rank
 from exhunt.model import HostAssessment, HuntResult, Verdict
 from exhunt.report.findings_jsonl import FindingsStream
-from exhunt.report.fleet_html import FEW_HOSTS
 from exhunt.report.timeline import TimelineStream
 
 EXIT_INTERRUPTED = 130

@@ -10,12 +10,10 @@ from datetime import datetime
 from pathlib import Path
 
 from exhunt import __version__
+from exhunt.fleet.outputs import FEW_HOSTS as FEW_HOSTS
 from exhunt.fleet.verdicts import HostSummary, verdict_counts, verdict_rank
 from exhunt.model import HostAssessment, HuntResult
 from exhunt.report.html import _environment, _stylesheet, content_security_policy, render_html
-
-# More hosts than this get the index and one page per host; fewer, one page with them all.
-FEW_HOSTS = 5
 
 
 def file_stem(host: str, key: str) -> str:

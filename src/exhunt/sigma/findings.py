@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from exhunt.artefacts.records import LogRecord
 from exhunt.events.record import EventRecord
 from exhunt.model import EventFacet, EvidenceRef, Finding, HttpFacet, ProcessFacet, UnitResult
-from exhunt.sigma.ruleset import CompiledRule, SigmaMeta
+
+if TYPE_CHECKING:  # pySigma is loaded only when a hunt is given Sigma rules
+    from exhunt.sigma.ruleset import CompiledRule, SigmaMeta
 
 EXCERPT_CAP = 600
 DETAIL_CAP = 2000
