@@ -414,3 +414,48 @@ def test_tags_give_attack_techniques_and_cves() -> None:
     meta = ruleset_of(text).loaded[0]
     assert meta.techniques == ("T1505.003",)
     assert meta.cves == ("CVE-2021-26855",)
+
+
+SCM_RULE = rule_yaml(
+    "    selection_eid:\n        Provider_Name: 'Service Control Manager'\n        EventID: 7045\n"
+    "    selection_service:\n        ImagePath|contains: '\\pipe\\evil'\n"
+    "    condition: selection_eid and selection_service",
+    logsource="product: windows\n    service: system",
+)
+
+
+def test_anchors_prefer_the_events_own_fields_to_its_header() -> None:
+    rules = ruleset_of(SCM_RULE)
+    (compiled,) = rules.bucket("system", 7045)[0]
+    assert compiled.node.anchors == frozenset({("ImagePath", "\\pipe\\evil")})
+
+
+def test_text_prefilter_reads_literals_as_the_json_text_writes_them() -> None:
+    rules = ruleset_of(SCM_RULE)
+    assert rules.wants("System", "Service Control Manager", 7036) is False, "no rule for this id"
+    text_filter = rules.wants("System", "Service Control Manager", 7045)
+    assert not isinstance(text_filter, bool)
+    assert text_filter.may_match('{"ImagePath":"C:\\\\X\\\\PIPE\\\\Evil"}'), "JSON doubles the backslashes"
+    assert not text_filter.may_match('{"ImagePath":"C:\\\\x\\\\pipe\\\\good"}')
+
+
+@pytest.mark.parametrize(
+    ("literal", "form"),
+    [
+        ("\\pipe\\x", "\\\\pipe\\\\x"),
+        ("cmd /c", "cmd /c"),
+        ('"x"', None),
+        ("a\nb", None),
+        ("wide\x00", None),
+        ("é", None),
+    ],
+)
+def test_json_form_of_literals(literal: str, form: str | None) -> None:
+    from exhunt.sigma.prefilter import json_form
+
+    assert json_form(literal) == form
+
+
+def test_a_rule_without_anchors_makes_every_event_of_its_bucket_read() -> None:
+    rules = ruleset_of(rule_yaml("    sel:\n        CommandLine|re: 'net\\s+user'\n    condition: sel"))
+    assert rules.wants(SYSMON, "Microsoft-Windows-Sysmon", 1) is True

@@ -78,3 +78,25 @@ def test_sigma_rules_named_in_the_configuration_file(tmp_path: Path) -> None:
     assert main(["hunt", str(evidence), "--config", str(config), "--json", str(out), "-q"]) == 1
     (host,) = json.loads(out.read_text(encoding="utf-8"))["hosts"]
     assert [f["title"] for f in host["findings"]] == ["Domain trust discovery"]
+
+
+def test_rules_are_loaded_before_the_workers_are_forked(tmp_path: Path, monkeypatch) -> None:
+    """Worker processes inherit the parent's loaded rules instead of each loading them again."""
+    from exhunt import hunt
+    from exhunt.analyzers import HuntOptions
+    from exhunt.analyzers import sigma as sigma_analyzer
+
+    rule = tmp_path / "good.yml"
+    rule.write_text(GOOD)
+    order: list[str] = []
+    loaded = sigma_analyzer.ruleset
+
+    def ruleset(options: HuntOptions) -> object:
+        order.append("rules")
+        return loaded(options)
+
+    monkeypatch.setattr(sigma_analyzer, "ruleset", ruleset)
+    monkeypatch.setattr(hunt, "LocalWorkers", lambda jobs: order.append("workers"))
+    hunt.local_backend([], HuntOptions(sigma_paths=(str(rule),), unit_timeout=60), jobs=2)
+    assert order == ["rules", "workers"]
+    assert loaded(HuntOptions(sigma_paths=(str(rule),))).loaded, "the rule is loaded and cached"

@@ -42,14 +42,19 @@ def read_with(reader: Callable[[Any], Any]) -> dict[str, Callable[[Any], Any]]:
 
 def to_data(value: Any) -> Any:
     """JSON-ready data (dicts, lists, strings, numbers, None) for `value`."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    cls = value.__class__
+    if cls in _SCALARS:
+        return value
+    plan = _PLANS.get(cls, _UNSEEN)
+    if plan is _UNSEEN:
+        plan = _PLANS[cls] = _plan(cls)
+    if plan is not None:
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(value):
-            marks = f.metadata.get("codec", frozenset())
-            item = getattr(value, f.name)
-            if OMIT_EMPTY in marks and (item is None or item in ((), [], {}, "")):
+        for name, omit_empty, pairs in plan:
+            item = getattr(value, name)
+            if omit_empty and (item is None or item in ((), [], {}, "")):
                 continue
-            out[f.name] = {str(k): to_data(v) for k, v in item} if PAIRS in marks else to_data(item)
+            out[name] = {str(k): to_data(v) for k, v in item} if pairs else to_data(item)
         return out
     if isinstance(value, Enum):
         return value.value
@@ -62,6 +67,25 @@ def to_data(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): to_data(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+# Per class: its fields as (name, left out when empty, written as an object of pairs), or None
+# when it is not a dataclass. Walking `dataclasses.fields` and their metadata for every value
+# cost most of writing a hunt with thousands of findings.
+_Plan = tuple[tuple[str, bool, bool], ...] | None
+_PLANS: dict[type, _Plan] = {}
+_UNSEEN: Any = object()
+
+
+def _plan(cls: type) -> _Plan:
+    if not dataclasses.is_dataclass(cls):
+        return None
+    plan = []
+    for f in dataclasses.fields(cls):
+        marks = f.metadata.get("codec", frozenset())
+        plan.append((f.name, OMIT_EMPTY in marks, PAIRS in marks))
+    return tuple(plan)
 
 
 class CodecError(ValueError):

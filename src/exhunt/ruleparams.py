@@ -45,6 +45,10 @@ class LogParams:
             return [("max_findings_per_source", "must be at least 1")]
         return []
 
+    def prefilter_unless(self) -> frozenset[str]:
+        """Whole tokens (lower case) for which a `prefilter_regex` match makes no candidate."""
+        return frozenset()
+
 
 @dataclass(frozen=True, kw_only=True)
 class ServerInfoAnchorParams(LogParams):
@@ -109,6 +113,9 @@ class IisWebshellParams(LogParams):
     script_extensions: Words
     stock_files: WordSet
     look_alikes: dict[Lower, str]
+
+    def prefilter_unless(self) -> frozenset[str]:
+        return frozenset(self.stock_files)  # Exchange's own pages are never web shell access
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -473,6 +480,7 @@ CODE_CAPABILITIES = frozenset(
         "tunnel",
         "http",
         "registry",
+        "native-code",
     }
 )
 

@@ -103,6 +103,15 @@ def prepare(kinds: Iterable[ArtefactKind], options: HuntOptions) -> None:
                 ready()
             except Exception:  # reported by the analyzer itself, on each file it cannot read
                 continue
+    # rule sets the user named (Sigma rules: seconds to load) are loaded here once, too
+    for any_analyzer in registry().values():
+        load = getattr(any_analyzer, "load_rules", None)
+        if load is None:
+            continue
+        try:
+            load(options)
+        except Exception:  # reported by the analyzer itself, in the worker
+            continue
 
 
 @cache

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from exhunt.analyzers import HostContext
-from exhunt.analyzers.sigma import sigma_events
-from exhunt.events.detect import detect
+from exhunt.analyzers.sigma import ruleset, sigma_events
+from exhunt.events.detect import detect, wants
 from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
 from exhunt.events.exports import read_event_export
 from exhunt.events.record import EventRecord
@@ -21,10 +21,15 @@ from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Reporter
 from exhunt.model import ArtefactKind, CoverageSpan, Observation, ObservationKind, Problem, ProblemKind, UnitResult
 
+if TYPE_CHECKING:  # pySigma is loaded only when a hunt is given Sigma rules
+    from exhunt.sigma.prefilter import TextPrefilter
+    from exhunt.sigma.ruleset import SigmaRuleset
+
 COVERAGE = "EventLog"
 _MAX_CHANNELS = 64  # per-channel coverage entries per file; the rest are counted under "(other)"
 _MAX_HOSTNAMES = 16
 _MAX_HOSTNAME_LENGTH = 255
+_MAX_KINDS = 4096  # (provider, channel, id) decisions kept per file; hostile files could invent more
 
 
 class EventLogAnalyzer:
@@ -47,6 +52,7 @@ class EventLogAnalyzer:
                     threads=int(settings.get("evtx_threads", 1)),
                     memory_bound=int(settings.get("evtx_memory_bound", MEMORY_BOUND)),
                     spool_bound=int(settings.get("evtx_spool_bound", SPOOL_BOUND)),
+                    skim=_Interest(scan, ruleset(ctx.options) if sigma is not None else None),
                 )
             else:
                 stream = file.open()
@@ -81,19 +87,21 @@ class _FileScan:
         self.records = 0
 
     def see(self, event: EventRecord) -> None:
+        self.note(event.timestamp, event.channel, event.computer)
+
+    def note(self, ts: datetime | None, channel: str, computer: str) -> None:
+        """One event, by its time, channel and computer."""
         self.records += 1
-        ts = event.timestamp
         self.total.records += 1
         self.total.see(ts)
-        span = self.channels.get(event.channel)
+        span = self.channels.get(channel)
         if span is None:
-            name = event.channel if len(self.channels) < _MAX_CHANNELS else "(other)"
+            name = channel if len(self.channels) < _MAX_CHANNELS else "(other)"
             span = self.channels.get(name) or self.result.cover(f"{COVERAGE}/{name or '(none)'}")
             span.files = 1
-            self.channels[event.channel] = span
+            self.channels[channel] = span
         span.records += 1
         span.see(ts)
-        computer = event.computer
         if computer:
             seen = self.hosts.get(computer)
             if seen is not None:
@@ -108,6 +116,32 @@ class _FileScan:
                     ObservationKind.HOSTNAME, name, self.file.rel_path, first, note=f"Computer field of {count} events"
                 )
             )
+
+
+class _Interest:
+    """The events of one EVTX file worth reading in full: those of a provider, channel and id
+    a detector runs on or a loaded Sigma rule may match. The rest only count for coverage."""
+
+    def __init__(self, scan: _FileScan, rules: SigmaRuleset | None) -> None:
+        self._scan = scan
+        self._rules = rules
+        self._known: dict[tuple[str, str, int], bool | TextPrefilter] = {}
+
+    def wanted(self, provider: str, channel: str, event_id: int, text: str) -> bool:
+        key = (provider, channel, event_id)
+        found = self._known.get(key)
+        if found is None:
+            found = wants(provider, channel, event_id) or (
+                self._rules is not None and self._rules.wants(channel, provider, event_id)
+            )
+            if len(self._known) < _MAX_KINDS:
+                self._known[key] = found
+        if found is True or found is False:
+            return found
+        return found.may_match(text)  # Sigma rules only, each needing a literal of its own
+
+    def passed(self, timestamp: datetime | None, channel: str, computer: str) -> None:
+        self._scan.note(timestamp, channel, computer)
 
 
 def _plausible_hostname(name: str) -> bool:

@@ -37,7 +37,8 @@ def rule_patterns(rules: Iterable[Rule]) -> tuple[Pattern, ...]:
     for r in rules:
         rid, p = r.id, r.params_as(LogParams)
         out += [Pattern.literal(rid, text) for text in p.prefilter]
-        out += [Pattern(rid, rx.encode("utf-8")) for rx in p.prefilter_regex]
+        unless = frozenset(t.encode("utf-8") for t in p.prefilter_unless())
+        out += [Pattern(rid, rx.encode("utf-8"), unless=unless) for rx in p.prefilter_regex]
         for words in p.prefilter_words:
             out += all_words(rid, list(words))
     return tuple(out)

@@ -68,6 +68,9 @@ class SigmaSetup:
 
     name = "sigma-setup"
 
+    def load_rules(self, options: HuntOptions) -> None:
+        ruleset(options)
+
     def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
         result = UnitResult()
         rules = ruleset(ctx.options)

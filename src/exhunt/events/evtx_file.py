@@ -13,13 +13,15 @@ import io
 import tempfile
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack
-from typing import IO, Any
+from datetime import datetime
+from typing import IO, Any, Protocol
 
 import orjson
 from evtx import PyEvtxParser
 
 from exhunt.events.normalise import from_evtx_json
 from exhunt.events.record import EventRecord
+from exhunt.events.skim import system_head, system_time
 from exhunt.evidence.base import EvidenceFile
 from exhunt.model import Problem, ProblemKind
 
@@ -35,6 +37,19 @@ _ERRORS_SHOWN = 5
 _MAX_CHUNK_ERRORS = 100_000  # a parser that only fails is given up on, not looped on forever
 
 
+class Skim(Protocol):
+    """What the caller wants read in full. An event it does not want is only passed by: its
+    time, channel and computer (coverage, host names), taken from the record's header."""
+
+    def wanted(self, provider: str, channel: str, event_id: int, text: str) -> bool:
+        """Whether the event (its header, and the record's JSON text) needs its full record."""
+        ...
+
+    def passed(self, timestamp: datetime | None, channel: str, computer: str) -> None:
+        """An event not wanted, in file order among the ones yielded."""
+        ...
+
+
 def read_evtx(
     file: EvidenceFile,
     errors: list[Problem],
@@ -42,11 +57,13 @@ def read_evtx(
     threads: int = 1,
     memory_bound: int = MEMORY_BOUND,
     spool_bound: int = SPOOL_BOUND,
+    skim: Skim | None = None,
 ) -> Iterator[EventRecord]:
     """Yield the readable events of one `.evtx` file; problems go to `errors`.
 
     `threads` is the parser's own thread count: 1 by default because files are already spread
-    over worker processes."""
+    over worker processes. With `skim`, only the events it wants are decoded and yielded; the
+    others go to `skim.passed`, still counted as read."""
     source = file.rel_path
     with ExitStack() as stack:
         stream = stack.enter_context(file.open())
@@ -71,11 +88,12 @@ def read_evtx(
                     )
                 )
         try:
-            parser = PyEvtxParser(target, number_of_threads=threads)
+            # compact JSON: less for the parser to write and for the header match to walk
+            parser = PyEvtxParser(target, number_of_threads=threads, indent=False)
         except (OSError, RuntimeError, ValueError) as exc:
             errors.append(_problem(source, f"EVTX file cannot be parsed: {_short(exc)}", ProblemKind.UNREADABLE))
             return
-        read, failed = yield from _records(parser, source, errors)
+        read, failed = yield from _records(parser, source, errors, skim)
     if failed:
         errors.append(_problem(source, f"{failed} unreadable chunk(s) or record(s) skipped; {read} records read"))
     if expected is not None and file.size < expected:
@@ -96,7 +114,9 @@ def read_evtx(
         )
 
 
-def _records(parser: Any, source: str, errors: list[Problem]) -> Generator[EventRecord, None, tuple[int, int]]:
+def _records(
+    parser: Any, source: str, errors: list[Problem], skim: Skim | None
+) -> Generator[EventRecord, None, tuple[int, int]]:
     """The generator body: returns (records read, failures) once the parser is exhausted."""
     iterator = parser.records_json()
     read = 0
@@ -116,8 +136,15 @@ def _records(parser: Any, source: str, errors: list[Problem]) -> Generator[Event
                 )
                 break
             continue
+        text = raw["data"]
+        if skim is not None:
+            head = system_head(text)
+            if head is not None and not skim.wanted(head.provider, head.channel, head.event_id, text):
+                skim.passed(system_time(head.created), head.channel, head.computer)
+                read += 1
+                continue
         try:
-            event = orjson.loads(raw["data"])["Event"]
+            event = orjson.loads(text)["Event"]
             record = from_evtx_json(event, source)
         except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
             failed += 1

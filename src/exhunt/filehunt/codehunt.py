@@ -34,10 +34,18 @@ _WORTH_READING = (
     b"frombase64",
     b"useragent",
     b"user_agent",
+    b"dllimport",  # P/Invoke of Windows functions (shellcode runners)
+    b"kernel32",
+    b"\\u00",  # identifiers spelled with unicode escapes (\u0052equest)
 )
 # Server controls that carry client input (see codeanalysis.vocabulary.INPUT_CONTROLS).
 _CONTROL_TAGS = tuple(f"<{tag}".encode() for tag in INPUT_CONTROLS if tag.startswith("asp:"))
 _HTML_INPUT = re.compile(rb"<(?:input|textarea|select)\b[^<>]{0,400}runat")
+# A code-behind's input controls, declared as fields (see codeanalysis.extract.declared_controls).
+_CODE_BEHIND_INPUT = re.compile(
+    rb"(?:textbox|fileupload|htmlinputfile|htmlinputtext|htmltextarea|hiddenfield)\s+\w+\s*;"
+    rb"|withevents\s+\w+\s+as\s+[\w.]*(?:textbox|fileupload|htmlinputfile|htmlinputtext|htmltextarea|hiddenfield)\b"
+)
 MAX_FOLDED_SHOWN = 12
 _KINDS = {"limit": ProblemKind.LIMIT, "timed-out": ProblemKind.TIMED_OUT, "unsupported": ProblemKind.UNSUPPORTED}
 
@@ -56,7 +64,13 @@ def wants(loc: Location, data: bytes) -> bool:
         # are not server code; JScript.NET code files import the framework or use its context.
         return b"httpcontext" in head or b"system.web" in head or b"import system" in head
     if ext in {".cs", ".vb"}:
-        return b"request" in head or b"webmethod" in head or b"httpcontext" in head
+        return (
+            b"request" in head
+            or b"webmethod" in head
+            or b"httpcontext" in head
+            or b"dllimport" in head
+            or _CODE_BEHIND_INPUT.search(head) is not None
+        )
     if not any(m in head for m in _SERVER_MARKERS):
         return False
     return any(w in head for w in _WORTH_READING) or _input_controls(head)

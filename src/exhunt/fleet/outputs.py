@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from exhunt import __version__
+from exhunt.fleet.hunt_log import HuntWriter
 from exhunt.fleet.spool import HostOrder, SpooledOutput, host_order
-from exhunt.fleet.store import HuntStore
 from exhunt.fleet.verdicts import HostSummary
 from exhunt.model import HUNT_SCHEMA, HostAssessment, HuntResult, iso
 from exhunt.report.findings_jsonl import FindingsStream
@@ -128,7 +128,7 @@ class HuntSink:
     host by host."""
 
     started: datetime
-    store: HuntStore | None = None
+    store: HuntWriter | None = None
     hunt_id: int | None = None
     out_dir: Path | None = None
     json: JsonStream | None = None

@@ -52,7 +52,7 @@ from sigma.types import (
     SpecialChars,
 )
 
-from exhunt.sigma.view import ANY_FIELD, EventView
+from exhunt.sigma.view import ANY_FIELD, HEADER_FIELDS, EventView
 
 Predicate = Callable[[EventView], bool]
 Anchor = tuple[str, str]  # (field, lower-case literal); field ANY_FIELD for keywords
@@ -132,9 +132,15 @@ def _all(nodes: list[Node]) -> Node:
     return Node(test, min(candidates, key=_anchor_cost) if candidates else None)
 
 
-def _anchor_cost(anchors: frozenset[Anchor]) -> tuple[int, int]:
-    """Prefer anchor sets whose shortest literal is long (rare), then the smaller set."""
-    return (-min(len(lit) for _, lit in anchors), len(anchors))
+def _anchor_cost(anchors: frozenset[Anchor]) -> tuple[bool, int, int]:
+    """Prefer anchor sets on the event's own fields (the header's EventID, Provider_Name,
+    Channel... hold the same value in every event of a bucket), then those whose shortest
+    literal is long (rare), then the smaller set."""
+    return (
+        any(field in HEADER_FIELDS for field, _ in anchors),
+        -min(len(lit) for _, lit in anchors),
+        len(anchors),
+    )
 
 
 def _any(items: list[Node | StrLeaf]) -> Node:

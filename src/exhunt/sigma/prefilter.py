@@ -50,6 +50,58 @@ class LiteralScanner:
 
         self._db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
 
+    def any(self, text: str) -> bool:
+        """Whether any of the literals occurs in `text`."""
+        if self._db is None:
+            return any(lit in text for lit in self.literals)
+        try:
+            self._db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=_stop)
+        except hyperscan.ScanTerminated:
+            return True
+        return False
+
+
+def _stop(uid: int, start: int, end: int, flags: int, context: object) -> bool:
+    return True  # the first match answers the question: hyperscan stops the scan
+
+
+def json_form(literal: str) -> str | None:
+    """How a lower-case literal found in an event's field looks in the event's JSON text (lower
+    case), or None when that cannot be told: `\\` is written `\\\\`; a quote may be a
+    structural one (a nested value is shown as JSON), control characters are escaped, and
+    non-ASCII text may be written as escapes."""
+    if not literal or not literal.isascii() or '"' in literal or any(ord(c) < 0x20 or c == "\x7f" for c in literal):
+        return None
+    return literal.replace("\\", "\\\\")
+
+
+class TextPrefilter:
+    """Whether a Windows event may match any rule of a bucket, asked of the record's JSON text
+    before it is decoded: every rule's anchors name literals one of which its event must hold
+    in some field, and a field's value is in the JSON text with only `\\` doubled. None of
+    them in the lower-cased text: no rule of the bucket can match."""
+
+    def __init__(self, literals: Sequence[str]) -> None:
+        self._scanner = LiteralScanner(sorted(set(literals)))
+
+    @classmethod
+    def of(cls, anchors: Sequence[frozenset[tuple[str, str]] | None]) -> TextPrefilter | None:
+        """The prefilter of a bucket's rules, or None when some rule has no anchors or an
+        anchor whose JSON form cannot be told (every event must then be read in full)."""
+        forms: list[str] = []
+        for rule_anchors in anchors:
+            if not rule_anchors:
+                return None
+            for _, literal in rule_anchors:
+                form = json_form(literal)
+                if form is None:
+                    return None
+                forms.append(form)
+        return cls(forms)
+
+    def may_match(self, text: str) -> bool:
+        return self._scanner.any(text.lower())
+
 
 class RulePrefilter:
     """Anchors of a list of rules, indexed by field. `candidates(view)` gives the positions of

@@ -39,7 +39,7 @@ from exhunt.events.record import EventRecord
 from exhunt.model import Category, Implies, Severity
 from exhunt.sigma.compile import Node, Unsupported, compile_condition
 from exhunt.sigma.logsources import ANY_CHANNEL, NotApplicable, Target, logsource_map
-from exhunt.sigma.prefilter import RulePrefilter
+from exhunt.sigma.prefilter import RulePrefilter, TextPrefilter
 from exhunt.sigma.view import EventView, event_view
 
 RULE_SUFFIXES = (".yml", ".yaml")
@@ -112,6 +112,7 @@ class SigmaRuleset:
     _index: dict[tuple[str, int | None], list[int]] = field(default_factory=dict)
     _buckets: dict[tuple[str, int | None], tuple[list[CompiledRule], RulePrefilter]] = field(default_factory=dict)
     _channels: dict[tuple[str, str], str] = field(default_factory=dict)
+    _text_prefilters: dict[tuple[str, int | None], bool | TextPrefilter] = field(default_factory=dict)
 
     def add(self, compiled: CompiledRule, event_ids: frozenset[int] | None) -> None:
         position = len(self.rules)
@@ -151,14 +152,35 @@ class SigmaRuleset:
             if rules[i].node.test(view):
                 yield rules[i]
 
+    def channel_of(self, channel: str, provider: str) -> str:
+        """The lower-case channel the rules are indexed by, for an event's channel and provider."""
+        names = (channel, provider)
+        found = self._channels.get(names)
+        if found is None:
+            found = logsource_map().channel_of(channel, provider)
+            if len(self._channels) < _BUCKET_CACHE:
+                self._channels[names] = found
+        return found
+
+    def wants(self, channel: str, provider: str, event_id: int | None) -> bool | TextPrefilter:
+        """Whether any rule may match events of this channel, provider and id: False when no
+        rule is indexed there; else the prefilter to ask of each event's JSON text, or True
+        when every such event must be read."""
+        indexed = self.channel_of(channel, provider)
+        if not indexed:
+            return False
+        key = (indexed, event_id)
+        found = self._text_prefilters.get(key)
+        if found is None:
+            rules, _ = self.bucket(indexed, event_id)
+            found = bool(rules) and (TextPrefilter.of([r.node.anchors for r in rules]) or True)
+            if len(self._text_prefilters) < _BUCKET_CACHE:
+                self._text_prefilters[key] = found
+        return found
+
     def match_event(self, record: EventRecord) -> list[CompiledRule]:
         """The rules that fire on one Windows event."""
-        names = (record.channel, record.provider)
-        channel = self._channels.get(names)
-        if channel is None:
-            channel = logsource_map().channel_of(record.channel, record.provider)
-            if len(self._channels) < _BUCKET_CACHE:
-                self._channels[names] = channel
+        channel = self.channel_of(record.channel, record.provider)
         if not channel:
             return []
         rules, prefilter = self.bucket(channel, record.event_id)

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from exhunt.events.record import EventRecord
 
 ANY_FIELD = "*"  # keyword searches: any field of the event
+# the event's header, answering to the names Sigma rules use for it
+HEADER_FIELDS = frozenset({"EventID", "Channel", "Provider_Name", "Computer", "Level", "EventRecordID"})
 
 
 class EventView:

@@ -65,17 +65,30 @@ _family_cache: dict[tuple[str, str], str | None] = {}
 def family(record: EventRecord) -> str | None:
     """Which log an event belongs to for detection: its provider decides, its channel when the
     provider is unknown (exports that drop it)."""
-    key = (record.provider, record.channel)
+    return family_of(record.provider, record.channel)
+
+
+def family_of(provider: str, channel: str) -> str | None:
+    key = (provider, channel)
     try:
         return _family_cache[key]
     except KeyError:
         pass
-    found = _BY_PROVIDER.get(record.provider.lower()) if record.provider else None
+    found = _BY_PROVIDER.get(provider.lower()) if provider else None
     if found is None:
-        found = _BY_CHANNEL.get(record.channel.lower())
+        found = _BY_CHANNEL.get(channel.lower())
     if len(_family_cache) < 4096:  # hostile files could invent endless names
         _family_cache[key] = found
     return found
+
+
+def wants(provider: str, channel: str, event_id: int | None) -> bool:
+    """Whether any detector runs on events of this provider, channel and id (`detect` would
+    call one): the others need not be read in full."""
+    source = family_of(provider, channel)
+    if source is None or event_id is None:
+        return False
+    return (source, event_id) in _DETECTORS or (source, ANY_ID) in _DETECTORS
 
 
 def detect(record: EventRecord, result: Reporter) -> None:
