@@ -13,14 +13,16 @@ costs the disk of one of each. Every mode runs in a fresh process (its peak RSS 
   dask       the same queue on a `distributed.LocalCluster` of `--jobs` worker processes
              (cluster start-up timed separately)
 
-Memory flat in the fleet size: the queue runs again on the first `--hosts // 4` hosts and the
-two peaks are compared. Every run checks that all hosts were assessed and that the hosts with
+Memory flat in the fleet size: each mode runs again on the first `--hosts // 4` hosts and on
+all of them, and the peaks are compared: the hunting process's own, and the resident memory
+summed over it and every process it started (workers, a LocalCluster's nannies), sampled. Every run checks that all hosts were assessed and that the hosts with
 the large log found the corpus' injected attacks.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -28,6 +30,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -65,14 +68,48 @@ def build_fleet(root: Path, hosts: int, large: int, large_mb: int, small_mb: int
     (root / ".done").write_text("")
 
 
+class MemorySampler:
+    """Peak of the resident memory summed over this process and all its descendants (workers,
+    nannies), sampled every 50 ms on a thread: what the hunt costs the machine, not one process."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._me = psutil.Process()
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> int:
+        import psutil
+
+        total = 0
+        for proc in [self._me, *self._me.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):  # gone between listing and reading
+                total += proc.memory_info().rss
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            self._stop.wait(0.05)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
 def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
     """One timed hunt in this process."""
     from exhunt.analyzers import HostContext, HuntOptions
     from exhunt.assess import assess
     from exhunt.engine import analyze_host
     from exhunt.evidence import discover
-    from exhunt.hunt import hunt_hosts
+    from exhunt.hunt import artefact_kinds, hunt_hosts
 
+    sampler = MemorySampler()
     found = sorted(discover(str(root)), key=lambda h: h.name)[:hosts]
     options = HuntOptions()
     verdicts: dict[str, str] = {}
@@ -87,7 +124,7 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
         if mode == "dask":
             from exhunt.fleet.backends import DaskPool
 
-            backend = DaskPool(f"local:{jobs}")
+            backend = DaskPool(f"local:{jobs}", options=options, kinds=artefact_kinds(found))
             startup = time.perf_counter() - t0
             t0 = time.perf_counter()
         hunt_hosts(
@@ -99,7 +136,10 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
             on_host=lambda _e, a: verdicts.__setitem__(a.host, str(a.verdict)),
         )
     seconds = time.perf_counter() - t0
+    # The queue closed its backend: the workers have exited and been waited for, so their CPU
+    # time is counted in RUSAGE_CHILDREN.
     size = sum(f.size for h in found for f in h.files)
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "mode": mode,
         "hosts": len(verdicts),
@@ -108,6 +148,9 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
         "bytes": size,
         "mb_per_s": size / 1e6 / seconds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_all_mb": sampler.stop() / 2**20,
+        # CPU seconds of this process and the workers it started and waited for (discovery included)
+        "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
         "verdicts": dict(sorted(statistics_of(verdicts).items())),
     }
 
@@ -149,23 +192,42 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(r)
             print(
                 f"{mode:<9} {r['hosts']} hosts {r['seconds']:7.2f} s (+{r['startup']:.1f} s start-up) "
-                f"{r['mb_per_s']:6.1f} MB/s  peak RSS {r['peak_rss_mb']:.0f} MB  {r['verdicts']}",
+                f"{r['mb_per_s']:6.1f} MB/s  peak RSS {r['peak_rss_mb']:.0f} MB, all processes "
+                f"{r['peak_rss_all_mb']:.0f} MB  CPU {r['cpu_s']:.1f} s  load {os.getloadavg()[0]:.1f}  {r['verdicts']}",
                 flush=True,
             )
     quarter = max(1, args.hosts // 4)
-    small = in_child("queue", args.root, quarter, args.jobs)
-    print(f"queue     {small['hosts']} hosts: peak RSS {small['peak_rss_mb']:.0f} MB (memory flat check)", flush=True)
+    flat = [in_child(mode, args.root, n, args.jobs) for mode in args.modes.split(",") for n in (quarter, args.hosts)]
+    for r in flat:
+        print(
+            f"{r['mode']:<9} {r['hosts']} hosts: peak RSS {r['peak_rss_mb']:.0f} MB, all processes "
+            f"{r['peak_rss_all_mb']:.0f} MB (memory flat check)",
+            flush=True,
+        )
     medians = {
         mode: statistics.median(r["seconds"] for r in runs if r["mode"] == mode) for mode in args.modes.split(",")
     }
     print("medians: " + ", ".join(f"{m} {s:.2f} s" for m, s in medians.items()))
+    if "queue" in medians and "dask" in medians:
+        pairs = list(
+            zip([r for r in runs if r["mode"] == "queue"], [r for r in runs if r["mode"] == "dask"], strict=True)
+        )
+        hunt = [d["seconds"] / q["seconds"] for q, d in pairs]
+        whole = [(d["seconds"] + d["startup"]) / q["seconds"] for q, d in pairs]
+        print(
+            "dask / queue per round: hunt "
+            + " ".join(f"{x:.2f}" for x in hunt)
+            + f" (median {statistics.median(hunt):.2f}); with cluster start-up "
+            + " ".join(f"{x:.2f}" for x in whole)
+            + f" (median {statistics.median(whole):.2f})"
+        )
     if args.json:
         args.json.write_text(
             json.dumps(
                 {
                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()},
                     "runs": runs,
-                    "flat_check": small,
+                    "flat_check": flat,
                     "medians": medians,
                 },
                 indent=2,

@@ -30,6 +30,7 @@ def _pool() -> tuple[DaskPool, RecordingClient]:
     pool._running = {}
     pool._waiting = []
     pool._serial = 0
+    pool._threads = 1
     return pool, client
 
 
@@ -47,6 +48,7 @@ def test_small_units_share_parcels_big_and_isolated_ones_go_alone() -> None:
     for u in [big, lone, *small]:
         pool.submit(u)
     assert client.sent == []  # nothing leaves before the queue waits
+    pool._threads = 4  # workers short of parcels: the last one goes though not full
     pool._send()
     assert client.sent == [[big], [lone], small[:PARCEL_UNITS], small[PARCEL_UNITS:]]
 
@@ -72,3 +74,29 @@ def test_a_unit_that_raises_does_not_take_the_rest_of_its_parcel(monkeypatch: An
     out = run_parcel([_unit(i, 10) for i in range(3)])
     assert isinstance(out[0], UnitResult) and isinstance(out[2], UnitResult)
     assert out[1] == "ValueError('bad unit')"
+
+
+def test_a_parcel_not_full_waits_for_more_units_while_the_workers_have_enough() -> None:
+    pool, client = _pool()
+    first = [_unit(i, 10) for i in range(PARCEL_UNITS)]
+    for u in first:
+        pool.submit(u)
+    pool._send()
+    pool._running = {object(): p for p in client.sent}  # what the recording client "runs"
+    assert client.sent == [first]
+    more = [_unit(100 + i, 10) for i in range(3)]
+    for u in more:
+        pool.submit(u)
+    pool._send()  # one worker thread, one parcel in flight: it needs its next one now
+    assert client.sent == [first, more]
+    pool._running = {object(): p for p in client.sent}
+    later = [_unit(200 + i, 10) for i in range(3)]
+    for u in later:
+        pool.submit(u)
+    pool._send()  # two in flight for one thread: these wait to fill a parcel
+    assert client.sent == [first, more] and pool._waiting == later
+    rest = [_unit(300 + i, 10) for i in range(PARCEL_UNITS - 3)]
+    for u in rest:
+        pool.submit(u)
+    pool._send()
+    assert client.sent[-1] == later + rest and pool._waiting == []

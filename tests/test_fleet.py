@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +110,33 @@ def test_fleet_hunt_writes_each_host_stores_it_and_lists_it(
     # `exhunt report` renders the same hunt from the store.
     assert main(["report", "--hunt", str(h.id), "--db", str(db), "--html", str(tmp_path / "again.html")]) == 1
     assert "compromised: 3" in (tmp_path / "again.html").read_text()
+
+
+def test_streamed_outputs_equal_the_ones_written_from_the_whole_hunt(
+    fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--jsonl, --csv and --timeline are fed host by host and hold no host; what they write is
+    what `exhunt report` writes from the combined JSON, hosts in the same order."""
+    from exhunt.fleet import outputs
+
+    held: list[int] = []
+    close = outputs.HuntSink.close
+
+    def spy(self: outputs.HuntSink, interrupted: bool) -> Any:
+        held.append(len(self.kept))
+        return close(self, interrupted)
+
+    monkeypatch.setattr(outputs.HuntSink, "close", spy)
+    names = {"jsonl": "f.jsonl", "csv": "f.txt", "timeline": "t.csv"}
+    hunted = [f"--{k}={tmp_path / ('h-' + v)}" for k, v in names.items()]
+    assert main(["hunt", str(fleet), "--no-db", "--json", str(tmp_path / "all.json"), "-q", *hunted]) == 1
+    assert held == [0]
+    reported = [f"--{k}={tmp_path / ('r-' + v)}" for k, v in names.items()]
+    assert main(["report", str(tmp_path / "all.json"), "-q", *reported]) == 1
+    for v in names.values():
+        streamed = (tmp_path / f"h-{v}").read_bytes()
+        assert streamed == (tmp_path / f"r-{v}").read_bytes() and streamed.count(b"\n") > 7, v
+    assert not [p for p in tmp_path.iterdir() if "spool" in p.name]
 
 
 def test_fleet_diff_newly_compromised_resolved_and_new_findings(
@@ -212,11 +242,25 @@ def test_local_pool_survives_a_killed_worker(fleet: Path, tmp_path: Path) -> Non
     assert got["hosts"] == baseline["hosts"]
 
 
-def test_dask_local_cluster_gives_the_same_json_as_the_local_pool(fleet: Path, tmp_path: Path) -> None:
-    baseline = _local_pool_json(fleet, tmp_path)
+def _without_times(text: str) -> str:
+    return re.sub(r'^  "(started|finished)": "[^"]*",?$', "", text, flags=re.M)
+
+
+def test_dask_gives_the_local_pools_json_byte_for_byte_and_prints_nothing(fleet: Path, tmp_path: Path) -> None:
+    """Hosts finish in another order on Dask; the combined JSON lists them in host order all the
+    same. The workers' own output reaches stderr: a yara-x scanner dropped at a worker's exit by
+    another thread than its own used to print a RuntimeError there."""
+    local = tmp_path / "local.json"
+    assert main(["hunt", str(fleet), "--no-db", "--jobs", "2", "--json", str(local), "-q"]) == 1
     out = tmp_path / "dask.json"
-    assert main(["hunt", str(fleet), "--no-db", "--scheduler", "local:2", "--json", str(out), "-q"]) == 1
-    assert comparable(json.loads(out.read_text())) == baseline
+    cmd = [sys.executable, "-m", "exhunt", "hunt", str(fleet), "--no-db", "--scheduler", "local:2"]
+    run = subprocess.run([*cmd, "--json", str(out), "-q"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stderr
+    assert "unsendable" not in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr and "Error" not in run.stderr and "Warning" not in run.stderr, run.stderr
+    hosts = [h["host"] for h in json.loads(out.read_text())["hosts"]]
+    assert hosts == sorted(hosts, key=lambda h: (h.casefold(), h)) and len(hosts) == 7
+    assert _without_times(out.read_text()) == _without_times(local.read_text())
 
 
 def test_dask_worker_killed_mid_hunt_every_file_analysed_or_a_problem(fleet: Path, tmp_path: Path) -> None:
@@ -281,3 +325,34 @@ def test_index_escapes_host_names_and_progress_line_says_hosts_bytes_rate_and_et
     assert page.index("EX9") < page.index("&lt;script&gt;")  # insufficient-evidence before clean
     line = progress_line(FleetProgress(12, 200, 3400, 51000, 100 * 2**20, 400 * 2**20, 10.0))
     assert line.startswith("hosts 12/200 · files 3,400/51,000 · 100.0 MB/400.0 MB · 10.0 MB/s · ETA 0m30s")
+
+
+def _prefilters_compiled() -> int:
+    from exhunt.artefacts.prefilter import compiled
+
+    return compiled.cache_info().currsize
+
+
+def test_dask_workers_start_with_the_hunts_prefilters_compiled() -> None:
+    """Warmed when the pool starts (local:N) or connects (a cluster started elsewhere), every
+    worker holds the prefilters of the hunt's artefact kinds before its first unit."""
+    import distributed
+
+    from exhunt.analyzers import HuntOptions
+    from exhunt.fleet.backends import DaskPool
+    from exhunt.model import ArtefactKind
+
+    kinds = {ArtefactKind.HTTPPROXY}
+    pool = DaskPool("local:1", options=HuntOptions(), kinds=kinds)
+    try:
+        assert min(pool._client.run(_prefilters_compiled).values()) >= 1
+    finally:
+        pool.close()
+    with distributed.LocalCluster(n_workers=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as fresh:
+            assert set(fresh.run(_prefilters_compiled).values()) == {0}  # spawned: nothing compiled
+        pool = DaskPool(cluster.scheduler_address, options=HuntOptions(), kinds=kinds)
+        try:
+            assert min(pool._client.run(_prefilters_compiled).values()) >= 1
+        finally:
+            pool.close()

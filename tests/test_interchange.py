@@ -110,7 +110,7 @@ def test_jsonl_has_one_valid_line_per_finding_dated_or_not(examples_hunt: dict[s
         validate(line, "exhunt.finding/1")
     undated = [line for line in lines if not line["exhunt"]["dated"]]
     assert undated, "the web shell on disk has no time of its own and must still be a line"
-    assert all(line["@timestamp"] == hunt["finished"] and line["exhunt"]["timestamp"] is None for line in undated)
+    assert all(line["@timestamp"] == hunt["started"] and line["exhunt"]["timestamp"] is None for line in undated)
     dated = [line for line in lines if line["exhunt"]["dated"]]
     assert all(line["@timestamp"] == line["exhunt"]["timestamp"] for line in dated)
     assert {line["host"]["name"] for line in lines} == {h["host"] for h in hunt["hosts"] if h["findings"]}
@@ -189,7 +189,7 @@ def test_jsonl_ecs_fields_come_from_the_facets() -> None:
     assert [a["role"] for a in web["exhunt"]["accounts"]] == ["impersonated", "subject", "target"]
     assert shell["file"]["hash"]["sha256"] == hashlib.sha256(b"shell").hexdigest()
     assert shell["file"]["path"].endswith("x.aspx") and shell["file"]["size"] == 321
-    assert shell["@timestamp"] == "2021-03-03T09:47:12Z" and shell["exhunt"]["dated"] is False
+    assert shell["@timestamp"] == "2021-03-03T06:47:12Z" and shell["exhunt"]["dated"] is False  # the hunt's start
     assert proc["process"]["command_line"] == "cmd /c whoami" and proc["process"]["parent"]["pid"] == 8
     assert proc["winlog"]["channel"] == "Microsoft-Windows-Sysmon/Operational" and proc["event"]["code"] == "1"
     assert "from-details" not in json.dumps([web["url"], web["user_agent"]])

@@ -148,7 +148,7 @@ def test_a_fleet_hunt_streams_the_timeline_and_keeps_no_host_for_it(tmp_path: Pa
     from exhunt.report.timeline import TimelineStream
 
     out = tmp_path / "t.jsonl"
-    sink = HuntSink(started=T0, timeline=TimelineStream(out))
+    sink = HuntSink(started=T0, streams={"timeline": TimelineStream(out)})
     sink.host_done("EX01", _hostile_host())
     sink.host_done("EX02", clean_host())
     sink.close(interrupted=False)

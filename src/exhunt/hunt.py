@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from exhunt import __version__
-from exhunt.analyzers import HuntOptions, prepare
+from exhunt.analyzers import HuntOptions
 from exhunt.engine import INLINE_BYTES, default_jobs
 from exhunt.evidence.base import HostEvidence
 from exhunt.fleet.backends import LocalWorkers
 from exhunt.fleet.queue import Backend, FleetProgressCallback, Unit, hunt_queue, run_unit
-from exhunt.model import HostAssessment, HuntResult, UnitResult
+from exhunt.model import ArtefactKind, HostAssessment, HuntResult, UnitResult
 
 HostDone = Callable[[HostEvidence, HostAssessment], None]
 
@@ -60,8 +60,14 @@ def local_backend(hosts: list[HostEvidence], options: HuntOptions, jobs: int | N
     small = sum(f.size for h in hosts for f in h.files) < INLINE_BYTES
     if options.unit_timeout <= 0 and (jobs <= 1 or small):
         return Inline()
-    prepare((f.kind for h in hosts for f in h.files), options)  # before the workers fork
+    from exhunt.warmup import warm_up
+
+    warm_up(options, artefact_kinds(hosts))  # once here: the workers fork with it compiled
     return LocalWorkers(jobs, hosts)
+
+
+def artefact_kinds(hosts: list[HostEvidence]) -> frozenset[ArtefactKind]:
+    return frozenset(f.kind for h in hosts for f in h.files)
 
 
 def hunt_hosts(

@@ -61,19 +61,20 @@ class ContentRules:
     user_files: list[str] = field(default_factory=list)
     problems: list[ListProblem] = field(default_factory=list)
     timeout: int = 60
-    _scanner: yara_x.Scanner | None = None
 
     @property
     def has_user_rules(self) -> bool:
         return bool(self.user_files)
 
     def scanner(self) -> yara_x.Scanner:
-        if self._scanner is None:
-            scanner = yara_x.Scanner(self.rules)
-            scanner.set_timeout(self.timeout)
-            scanner.max_matches_per_pattern(MAX_MATCHES_PER_PATTERN)
-            self._scanner = scanner
-        return self._scanner
+        """A new scanner, for one scan. yara-x's scanner may only be dropped by the thread that
+        made it; one kept with the compiled rules (cached per process) would be dropped at exit by
+        another thread (a Dask worker scans in its executor's threads), which yara-x reports as
+        an error. Making one costs tens of microseconds, nothing beside a scan."""
+        scanner = yara_x.Scanner(self.rules)
+        scanner.set_timeout(self.timeout)
+        scanner.max_matches_per_pattern(MAX_MATCHES_PER_PATTERN)
+        return scanner
 
     def scan(self, data: bytes, names: dict[str, str] | None = None) -> list[RuleHit]:
         """Matching rules for these bytes; yara_x.TimeoutError / ScanError propagate to the caller."""

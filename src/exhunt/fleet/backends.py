@@ -11,14 +11,16 @@ from __future__ import annotations
 import importlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from exhunt import engine
+from exhunt.analyzers import HuntOptions
 from exhunt.engine import Batch, HostTask, Known, Task, Workers
 from exhunt.evidence.base import HostEvidence
 from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit
-from exhunt.model import ProblemKind, UnitResult
+from exhunt.model import ArtefactKind, ProblemKind, UnitResult
+from exhunt.warmup import warm_up
 
 POLL_SECONDS = 0.5
 DEADLINE_CHECK_SECONDS = 2.0
@@ -80,24 +82,44 @@ class DaskPool(Backend):
 
     coarse = True
 
-    def __init__(self, scheduler: str, *, connect_timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        scheduler: str,
+        *,
+        connect_timeout: float = 20.0,
+        options: HuntOptions | None = None,
+        kinds: Collection[ArtefactKind] | None = None,
+    ) -> None:
         try:
             dd: Any = importlib.import_module("distributed")
         except ImportError as exc:  # pragma: no cover - a dependency
             raise BackendError(f"--scheduler needs the 'distributed' package: {exc}") from None
         self._dd = dd
         self._cluster: Any = None
+        self._config: Any = None
+        options = options or HuntOptions()
         try:
             if scheduler == "local" or scheduler.startswith("local:"):
                 workers = int(scheduler.partition(":")[2] or default_workers())
                 if workers < 1:
                     raise BackendError("--scheduler local:N needs N of at least 1")
+                # Dask's statistical profiler samples each worker's stack every 10 ms, a few per
+                # cent of a worker running Python; nothing here reads it. Workers are spawned (the
+                # default): forked from this process, whose threads may hold a lock (a log
+                # handler's, a stream's) at that moment, one hung at start in testing.
+                self._config = importlib.import_module("dask").config.set({"distributed.worker.profile.enabled": False})
                 self._cluster = dd.LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
+                    # No dashboard; the scheduler's HTTP server on any free port, not 8787 (which
+                    # warns on stderr when another cluster holds it).
+                    scheduler_kwargs={"dashboard_address": ":0"},
                     silence_logs=50,
+                    # No memory limit, as for the local workers: a unit holds a bounded part of
+                    # one file, and a nanny polling its worker's memory costs the cores we hunt on.
+                    memory_limit=0,
                 )
                 self._client: Any = dd.Client(self._cluster)
             else:
@@ -109,14 +131,26 @@ class DaskPool(Backend):
         if threads < 1:
             self.close()
             raise BackendError(f"the Dask scheduler {scheduler} has no workers")
+        self._warm_workers(options, kinds)
         # Each parcel makes a round trip through the scheduler: keep a few parcels per worker
         # thread in flight, so no worker waits for its next one, and no more (memory, Ctrl-C).
         self.slots = threads * PARCELS_PER_THREAD * PARCEL_UNITS
+        self._threads = threads
         self._checked = 0.0  # when deadlines were last looked at
         self._running: dict[Any, list[Unit]] = {}
         self._waiting: list[Unit] = []
         self._started: dict[Any, float] = {}
         self._serial = 0
+
+    def _warm_workers(self, options: HuntOptions, kinds: Collection[ArtefactKind] | None) -> None:
+        """Every worker compiles what the hunt's artefact kinds need before its first unit, all
+        at once, and keeps it while it lives. A worker that cannot (exhunt not installed there,
+        another version) stops the hunt before it starts, naming the reason."""
+        try:
+            self._client.run(warm_up, options, None if kinds is None else sorted(kinds))
+        except Exception as exc:
+            self.close()
+            raise BackendError(f"the Dask workers cannot load exhunt's rules: {exc!r}") from None
 
     @property
     def workers(self) -> int:
@@ -138,18 +172,24 @@ class DaskPool(Backend):
 
     def _send(self) -> None:
         """The units handed over since the last wait, as parcels: a big unit, or one retried
-        alone after its worker died, is a parcel of its own; small ones share parcels."""
+        alone after its worker died, is a parcel of its own; small ones share parcels. A parcel
+        not yet full waits for the next units while every worker thread has two parcels (one
+        running, one next); sent as it is, the queue would refill it with as many units as the
+        parcel that just came back, and parcels would dwindle to one unit each after the first
+        big file, paying the round trip per unit again."""
         waiting, self._waiting = self._waiting, []
         parcel: list[Unit] = []
         for unit in waiting:
             if unit.isolated or unit.size >= engine.SOLO_BYTES:
                 self._submit_parcel([unit])
                 continue
-            if parcel and (len(parcel) >= PARCEL_UNITS or sum(u.size for u in parcel) + unit.size > PARCEL_BYTES):
+            if parcel and not _fits(parcel, unit):
                 self._submit_parcel(parcel)
                 parcel = []
             parcel.append(unit)
-        if parcel:
+        if parcel and len(parcel) < PARCEL_UNITS and len(self._running) >= 2 * self._threads:
+            self._waiting = parcel
+        elif parcel:
             self._submit_parcel(parcel)
 
     def _submit_parcel(self, parcel: list[Unit]) -> None:
@@ -245,6 +285,9 @@ class DaskPool(Backend):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+        if self._config is not None:
+            self._config.__exit__(None, None, None)
+            self._config = None
 
     def close(self) -> None:
         try:
@@ -253,6 +296,10 @@ class DaskPool(Backend):
             self._client.close()
         finally:
             self._shutdown_cluster()
+
+
+def _fits(parcel: list[Unit], unit: Unit) -> bool:
+    return len(parcel) < PARCEL_UNITS and sum(u.size for u in parcel) + unit.size <= PARCEL_BYTES
 
 
 def run_parcel(parcel: list[Unit]) -> list[UnitResult | str]:

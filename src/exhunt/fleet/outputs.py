@@ -2,16 +2,17 @@
 
 `check_outputs` refuses a path that cannot be written, an unknown extension, or `-` where
 stdout makes no sense, before the hunt starts. `HuntSink` takes each assessed host once: it
-stores it, writes its JSON into `--out-dir`, its page beside the fleet HTML index, appends it
-to the combined JSON, and keeps only a one-line summary, so a hunt of thousands of hosts does
-not hold them all. An interrupted hunt closes every file properly with the hosts finished.
+stores it, writes its JSON into `--out-dir`, its page beside the fleet HTML index, feeds it to
+the combined JSON and the other streamed outputs (spooled, written in host order at the end),
+and keeps only a one-line summary, so a hunt of thousands of hosts does not hold them all. An
+interrupted hunt closes every file properly with the hosts finished.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,8 +20,10 @@ from typing import IO, Any
 
 from exhunt import __version__
 from exhunt.fleet.hunt_log import HuntWriter
+from exhunt.fleet.spool import HostOrder, SpooledOutput, host_order
 from exhunt.fleet.verdicts import HostSummary
 from exhunt.model import HUNT_SCHEMA, HostAssessment, HuntResult, iso
+from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.timeline import TimelineStream
 
 # More hosts than this get the HTML index and one page per host; fewer, one page with them all.
@@ -85,38 +88,31 @@ def check_outputs(outputs: dict[str, str | None], out_dir: str | None) -> list[s
     return problems
 
 
-class JsonStream:
-    """The combined `exhunt.hunt/2` JSON written host by host; `close` completes it."""
+class JsonStream(SpooledOutput):
+    """The combined `exhunt.hunt/2` JSON, fed host by host as hosts finish; `close` writes it
+    with the hosts in host order (`exhunt.fleet.spool`), whatever order they finished in."""
 
     def __init__(self, path: str, started: datetime) -> None:
-        self._own = path != "-"
-        # Open across the whole hunt, closed by `close` (also after Ctrl-C).
-        self._out: IO[str] = Path(path).open("w", encoding="utf-8") if self._own else _stdout()  # noqa: SIM115
-        head = {"schema": HUNT_SCHEMA, "tool_version": __version__, "started": iso(started)}
-        self._out.write(json.dumps(head, indent=2, ensure_ascii=True)[:-2] + ',\n  "hosts": [')
-        self._count = 0
+        super().__init__(path)
+        self._started = started
+        self._tail: dict[str, Any] = {}
 
-    def add(self, host: HostAssessment) -> None:
-        text = json.dumps(host.to_dict(), indent=2, ensure_ascii=True).replace("\n", "\n    ")
-        self._out.write(("," if self._count else "") + "\n    " + text)
-        self._count += 1
+    def add(self, host: HostAssessment, order: HostOrder | None = None) -> None:
+        self.add_text(order, json.dumps(host.to_dict(), indent=2, ensure_ascii=True).replace("\n", "\n    "))
 
-    def close(self, finished: datetime, interrupted: bool) -> None:
-        tail: dict[str, Any] = {"finished": iso(finished)}
-        if interrupted:
-            tail["interrupted"] = True
-        rest = json.dumps(tail, indent=2, ensure_ascii=True)[1:]
-        self._out.write(("\n  " if self._count else "") + "]," + rest + "\n")
-        if self._own:
-            self._out.close()
-        else:
-            self._out.flush()
+    def write(self, out: IO[str], pieces: Iterator[str]) -> None:
+        head = {"schema": HUNT_SCHEMA, "tool_version": __version__, "started": iso(self._started)}
+        out.write(json.dumps(head, indent=2, ensure_ascii=True)[:-2] + ',\n  "hosts": [')
+        count = 0
+        for piece in pieces:
+            out.write(("," if count else "") + "\n    " + piece)
+            count += 1
+        rest = json.dumps(self._tail, indent=2, ensure_ascii=True)[1:]
+        out.write(("\n  " if count else "") + "]," + rest + "\n")
 
-
-def _stdout() -> IO[str]:
-    import sys
-
-    return sys.stdout
+    def finish(self, finished: datetime, interrupted: bool) -> None:
+        self._tail = {"finished": iso(finished)} | ({"interrupted": True} if interrupted else {})
+        self.close()
 
 
 def write_host_json(host: HostAssessment, path: Path, started: datetime) -> None:
@@ -128,7 +124,8 @@ def write_host_json(host: HostAssessment, path: Path, started: datetime) -> None
 @dataclass(slots=True)
 class HuntSink:
     """Where each assessed host goes. `keep` holds full assessments for outputs that need the
-    whole hunt at once (STIX, the single-page HTML of a few hosts); the timeline is streamed."""
+    whole hunt at once (STIX, MISP, the single-page HTML of a few hosts); the others are fed
+    host by host."""
 
     started: datetime
     store: HuntWriter | None = None
@@ -136,11 +133,17 @@ class HuntSink:
     out_dir: Path | None = None
     json: JsonStream | None = None
     html_index: str | None = None  # fleet mode: host pages beside this index
-    timeline: TimelineStream | None = None  # written host by host
+    # Fed host by host, written in host order at the end: --timeline, --csv, --jsonl.
+    streams: dict[str, TimelineStream | FindingsStream] = field(default_factory=dict)
     keep: bool = False
     show: Callable[[HostAssessment], None] | None = None
     summaries: list[HostSummary] = field(default_factory=list)
-    kept: list[HostAssessment] = field(default_factory=list)
+    _kept: list[tuple[HostOrder, HostAssessment]] = field(default_factory=list)
+
+    @property
+    def kept(self) -> list[HostAssessment]:
+        """The hosts held for the whole-hunt outputs, in host order."""
+        return [host for _order, host in sorted(self._kept, key=lambda pair: pair[0])]
 
     def host_done(self, key: str, host: HostAssessment, *, stored: bool = False) -> None:
         """Hand one host to every output; `stored` when it came from the store (a resumed hunt)."""
@@ -156,12 +159,13 @@ class HuntSink:
 
             partial = HuntResult(__version__, self.started, datetime.now(UTC), [])
             page = write_host_page(host, key, self.html_index, partial)
+        order = host_order(host.host, key)
         if self.json is not None:
-            self.json.add(host)
-        if self.timeline is not None:
-            self.timeline.add(host)
+            self.json.add(host, order)
+        for stream in self.streams.values():
+            stream.add(host, order)
         if self.keep:
-            self.kept.append(host)
+            self._kept.append((order, host))
         self.summaries.append(HostSummary.of(host, page))
         if self.show is not None and not stored:
             self.show(host)
@@ -169,9 +173,9 @@ class HuntSink:
     def close(self, interrupted: bool) -> datetime:
         finished = datetime.now(UTC)
         if self.json is not None:
-            self.json.close(finished, interrupted)
-        if self.timeline is not None:
-            self.timeline.close()
+            self.json.finish(finished, interrupted)
+        for stream in self.streams.values():
+            stream.close()
         if self.html_index:
             from exhunt.report.fleet_html import write_index
 

@@ -21,16 +21,18 @@ from exhunt.fleet.outputs import FEW_HOSTS, HuntSink, JsonStream, check_outputs
 from exhunt.fleet.queue import Backend, FleetProgress
 from exhunt.fleet.verdicts import verdict_rank
 from exhunt.model import HostAssessment, HuntResult, Verdict
+from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.timeline import TimelineStream
 
 if TYPE_CHECKING:
     from exhunt.fleet.store import HuntStore
 
 EXIT_INTERRUPTED = 130
-# Outputs written from the whole hunt at its end, so every host is kept in memory for them
-# (--json streams host by host, and --timeline to a file; a fleet's --html is an index written
-# as hosts finish).
-WHOLE_HUNT_OUTPUTS = ("jsonl", "csv", "timeline", "stix", "misp")
+# Outputs written from the whole hunt at its end, so every host is kept in memory for them:
+# one STIX bundle and one MISP event whose objects are shared across hosts. --json, --jsonl,
+# --csv and --timeline are fed host by host (spooled, written in host order at the end), and a
+# fleet's --html is an index written as hosts finish.
+WHOLE_HUNT_OUTPUTS = ("stix", "misp")
 
 
 def _plural(n: int, word: str) -> str:
@@ -95,9 +97,9 @@ def _backend(args: argparse.Namespace, hosts: list[Any], options: HuntOptions) -
     if not args.scheduler:
         return local_backend(hosts, options, args.jobs)
     from exhunt.fleet.backends import DaskPool
-    from exhunt.hunt import host_key
+    from exhunt.hunt import artefact_kinds, host_key
 
-    pool = DaskPool(args.scheduler)
+    pool = DaskPool(args.scheduler, options=_options(args), kinds=artefact_kinds(hosts))
     try:
         sample = sorted(
             {host_key(h) for h in hosts} | {f.ref.archive or f.ref.path for h in hosts for f in h.files[:1]}
@@ -210,8 +212,7 @@ def run_hunt(args: argparse.Namespace) -> int:
                 else:
                     render_host(out, host, per_rule=per_rule)
 
-        streamed_timeline = bool(args.timeline) and args.timeline != "-"
-        whole = [name for name in WHOLE_HUNT_OUTPUTS if not (name == "timeline" and streamed_timeline)]
+        streams = _streams(args, started)
         sink = HuntSink(
             started=started,
             store=store,
@@ -219,8 +220,8 @@ def run_hunt(args: argparse.Namespace) -> int:
             out_dir=Path(args.out_dir) if args.out_dir else None,
             json=JsonStream(args.json, started) if args.json else None,
             html_index=args.html if args.html and fleet else None,
-            timeline=TimelineStream(args.timeline, safe=not args.csv_raw) if streamed_timeline else None,
-            keep=bool(not fleet or any(getattr(args, name, None) for name in whole)),
+            streams=streams,
+            keep=bool(not fleet or any(getattr(args, name, None) for name in WHOLE_HUNT_OUTPUTS)),
             show=show,
         )
         if full is not None and hunt_id is not None and done_keys:
@@ -253,11 +254,9 @@ def run_hunt(args: argparse.Namespace) -> int:
         result = HuntResult(__version__, started, finished, sink.kept)
         from exhunt.commands.hunt import write_outputs
 
-        if streamed_timeline and sink.timeline is not None and not quiet:
-            stats = sink.timeline.stats()
-            note = f"; {stats.undated} findings without a time left out" if stats.undated else ""
-            _say(err, f"timeline: {args.timeline} ({_plural(stats.rows, 'event')}{note}, written host by host)")
-        skip = {"json"} | ({"html"} if fleet else set()) | ({"timeline"} if streamed_timeline else set())
+        if not quiet:
+            _say_streams(err, streams)
+        skip = {"json", *streams} | ({"html"} if fleet else set())
         ok = write_outputs(result, args, err, err, skip=skip)
         # The verdicts are the last thing the console shows.
         if not quiet and fleet:
@@ -281,6 +280,34 @@ def run_hunt(args: argparse.Namespace) -> int:
 
         return exit_code(s.verdict for s in summaries)
     return 2  # pragma: no cover - every path above returns
+
+
+def _streams(args: argparse.Namespace, started: Any) -> dict[str, TimelineStream | FindingsStream]:
+    """The outputs fed host by host: --timeline, --csv (the findings table), --jsonl."""
+    safe = not args.csv_raw
+    streams: dict[str, TimelineStream | FindingsStream] = {}
+    if args.timeline:
+        streams["timeline"] = TimelineStream(args.timeline, safe=safe)
+    if args.csv:
+        streams["csv"] = TimelineStream(args.csv, safe=safe, fmt="csv", undated=True)
+    if args.jsonl:
+        streams["jsonl"] = FindingsStream(args.jsonl, started)
+    return streams
+
+
+def _say_streams(err: Console, streams: dict[str, TimelineStream | FindingsStream]) -> None:
+    for name, stream in streams.items():
+        if stream.target == "-":
+            continue
+        if isinstance(stream, FindingsStream):
+            what = _plural(stream.findings, "finding")
+        elif name == "csv":
+            what = _plural(stream.rows, "finding")
+        else:
+            stats = stream.stats()
+            note = f"; {stats.undated} findings without a time left out" if stats.undated else ""
+            what = f"{_plural(stats.rows, 'event')}{note}"
+        _say(err, f"{name}: {stream.target} ({what}, fed host by host)")
 
 
 def _hunt(

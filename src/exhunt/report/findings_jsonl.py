@@ -8,18 +8,22 @@ ECS values come from the finding's typed facets, never from its free-text detail
 
 A finding without a time of its own (a web shell on disk, a dump) still gets a line: ECS wants
 an `@timestamp`, and for an event with no original time it is the time the event was seen, so
-it is the hunt's end; `exhunt.timestamp` stays null and `exhunt.dated` false, so a timeline
+it is the hunt's start (known before the first host is written, so a fleet hunt writes the
+lines host by host); `exhunt.timestamp` stays null and `exhunt.dated` false, so a timeline
 built from these lines can tell the two apart. See docs/contracts.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
-from exhunt.model import AccountRole, Finding, HuntResult, iso
+from exhunt.fleet.spool import HostOrder, SpooledOutput
+from exhunt.model import AccountRole, Finding, HostAssessment, HuntResult, iso
 
 LINE_SCHEMA = "exhunt.finding/1"
 ECS_VERSION = "8.11.0"
@@ -121,10 +125,15 @@ def finding_document(host: str, f: Finding, seen: str) -> dict[str, Any]:
 
 def documents(result: HuntResult) -> Iterator[dict[str, Any]]:
     """Every finding of every host, host by host, dated ones in time order, then undated ones."""
-    seen = iso(result.finished) or ""
+    seen = iso(result.started) or ""
     for host in result.hosts:
-        for f in sorted(host.findings, key=Finding.sort_key):
-            yield finding_document(host.host, f, seen)
+        yield from host_documents(host, seen)
+
+
+def host_documents(host: HostAssessment, seen: str) -> Iterator[dict[str, Any]]:
+    """One host's findings, dated ones in time order, then undated ones."""
+    for f in sorted(host.findings, key=Finding.sort_key):
+        yield finding_document(host.host, f, seen)
 
 
 def _text(value: Any) -> Any:
@@ -148,3 +157,17 @@ def write_lines(result: HuntResult, out: IO[str]) -> int:
         out.write(dumps_line(doc) + "\n")
         count += 1
     return count
+
+
+class FindingsStream(SpooledOutput):
+    """`--jsonl` fed host by host as hosts finish, written in host order at `close`."""
+
+    def __init__(self, path: str | Path, started: datetime) -> None:
+        super().__init__(path)
+        self._seen = iso(started) or ""
+        self.findings = 0
+
+    def add(self, host: HostAssessment, order: HostOrder | None = None) -> None:
+        lines = [dumps_line(doc) + "\n" for doc in host_documents(host, self._seen)]
+        self.findings += len(lines)
+        self.add_text(order, "".join(lines))

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+from exhunt.fleet.spool import HostOrder, SpooledOutput
 from exhunt.model import Finding, HostAssessment, HuntResult, iso, utc
 from exhunt.report.csvsafe import spreadsheet_safe
 
@@ -121,57 +122,56 @@ def host_rows(host: HostAssessment, undated: bool = False) -> Iterator[dict[str,
         yield {k: _clean(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
-class TimelineStream:
-    """The timeline written host by host as hosts finish, so a fleet hunt holds no host for it.
+class TimelineStream(SpooledOutput):
+    """The timeline (or, with `undated`, the findings table of `--csv`) fed host by host as
+    hosts finish, so a fleet hunt holds no host for it.
 
-    JSONL rows go straight to the file. A CSV header must name every column, and the `detail_*`
-    columns are known only at the end: rows go to a JSONL spool file beside the output (one line
-    each, nothing held in memory but the set of column names) and `close` copies them into the CSV,
-    spreadsheet-safe unless `safe` is false (`--csv-raw`).
+    Each host's rows go as JSON lines to a spool beside the output; `close` writes them in host
+    order (see `exhunt.fleet.spool`): JSONL as they are, CSV under a header naming every column
+    (the `detail_*` columns are known only at the end; only their names are held in memory),
+    spreadsheet-safe unless `safe` is false (`--csv-raw`). `fmt` is taken from the file name
+    unless given (`--csv` takes any name); standard output (`-`) gets JSONL unless told.
     """
 
-    def __init__(self, path: str | Path, safe: bool = True) -> None:
-        self.target = Path(path)
+    def __init__(self, path: str | Path, safe: bool = True, *, fmt: str | None = None, undated: bool = False) -> None:
+        self._csv = (fmt or timeline_format(path)) == "csv"
+        super().__init__(path)
+        self.newline = "" if self._csv else "\n"
         self._safe = safe
-        suffix = self.target.suffix.lower()
-        if suffix not in (".csv", ".jsonl"):
-            raise TimelineFormatError(f"timeline file must end in .csv or .jsonl, not {self.target.name!r}")
-        self._csv = suffix == ".csv"
-        self._spool = self.target.with_name(f".{self.target.name}.rows") if self._csv else self.target
-        # Open across the hunt, closed by `close` (also after Ctrl-C).
-        self._out: IO[str] = self._spool.open("w", encoding="utf-8", newline="\n")
+        self._undated = undated
         self._extra: set[str] = set()
         self.rows = 0
         self.undated = 0
 
-    def add(self, host: HostAssessment) -> None:
-        for row in host_rows(host):
+    def add(self, host: HostAssessment, order: HostOrder | None = None) -> None:
+        lines = []
+        for row in host_rows(host, self._undated):
             self._extra.update(k for k in row if k not in FIELDS)
-            self._out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            lines.append(json.dumps(row, ensure_ascii=False) + "\n")
             self.rows += 1
-        self.undated += sum(1 for f in host.findings if f.timestamp is None)
+        self.add_text(order, "".join(lines))
+        if not self._undated:
+            self.undated += sum(1 for f in host.findings if f.timestamp is None)
 
     def stats(self) -> TimelineStats:
         return TimelineStats(self.rows, self.undated)
 
-    def close(self) -> TimelineStats:
-        self._out.close()
-        if self._csv:
-            try:
-                with (
-                    self._spool.open(encoding="utf-8") as spool,
-                    self.target.open("w", encoding="utf-8", newline="") as out,
-                ):
-                    fields = [*FIELDS, *sorted(self._extra)]
-                    writer = csv.DictWriter(out, fieldnames=fields, restval="", quoting=csv.QUOTE_MINIMAL)
-                    writer.writeheader()
-                    for line in spool:
-                        row = json.loads(line)
-                        writer.writerow(
-                            {k: spreadsheet_safe(v) if self._safe and isinstance(v, str) else v for k, v in row.items()}
-                        )
-            finally:
-                self._spool.unlink(missing_ok=True)
+    def write(self, out: IO[str], pieces: Iterator[str]) -> None:
+        if not self._csv:
+            super().write(out, pieces)
+            return
+        fields = [*FIELDS, *sorted(self._extra)]
+        writer = csv.DictWriter(out, fieldnames=fields, restval="", quoting=csv.QUOTE_MINIMAL)
+        writer.writeheader()
+        for piece in pieces:
+            for line in piece.split("\n")[:-1]:  # not splitlines: U+2028 and the like stay in a row
+                row = json.loads(line)
+                writer.writerow(
+                    {k: spreadsheet_safe(v) if self._safe and isinstance(v, str) else v for k, v in row.items()}
+                )
+
+    def close(self) -> TimelineStats:  # type: ignore[override]
+        super().close()
         return self.stats()
 
 
