@@ -697,7 +697,7 @@ def test_code_rules_are_typed_and_checked_at_load() -> None:
     from exhunt.rules import read_rules
 
     assert rule("EXH-WS-CODE-PROCESS").params_as(CodeFlowParams).in_code_files
-    assert not rule("EXH-WS-CODE-FILE-WRITE").params_as(CodeFlowParams).in_code_files
+    assert not rule("EXH-WS-CODE-NATIVE-CODE").params_as(CodeFlowParams).in_code_files
     broken = """[EXH-WS-CODE-TEST]
 version = 1
 title = "t"

@@ -149,7 +149,7 @@ def analyze_code(
     for unit in extracted.units:
         units.append(CodeUnit(unit.lang, unit.kind, depad(unit.text, report, 1), unit.first_line))
         report.languages.add(str(unit.lang))
-    hits = _analyze_units(units, rules, deadline, report, extracted.controls)
+    hits = _analyze_units(units, rules, deadline, report, extracted.controls, remote=ext == ".soap")
     _judge(hits, name, extracted, report)
     if not name.lower().endswith((".cs", ".vb", ".js")):
         _toolkit(hits, report)
@@ -169,7 +169,12 @@ def _decode(data: bytes) -> str:
 
 
 def _analyze_units(
-    units: list[CodeUnit], rules: list[SinkRule], deadline: float, report: CodeReport, controls: Mapping[str, str]
+    units: list[CodeUnit],
+    rules: list[SinkRule],
+    deadline: float,
+    report: CodeReport,
+    controls: Mapping[str, str],
+    remote: bool = False,
 ) -> list[SinkHit]:
     """The units of one file, analysed together where they are one class (members and
     statements of a page in one language); a unit that cannot be parsed or followed is read
@@ -202,7 +207,7 @@ def _analyze_units(
     for group in groups.values():
         if len(group) > 1:
             try:
-                scope = PageScope()
+                scope = PageScope(remote_public=remote)
                 flows = [UnitFlow(pu, u.lang, rules, deadline, NODE_BUDGET, controls, scope) for u, pu in group]
                 run_together(flows)
             except Budget:
@@ -213,7 +218,9 @@ def _analyze_units(
                 continue
         for unit, parsed in group:
             try:
-                flow = UnitFlow(parsed, unit.lang, rules, deadline, NODE_BUDGET, controls)
+                flow = UnitFlow(
+                    parsed, unit.lang, rules, deadline, NODE_BUDGET, controls, PageScope(remote_public=remote)
+                )
                 flow.run()
             except Budget as exc:
                 kind = "timed-out" if exc.what == "deadline" else "limit"
@@ -270,6 +277,9 @@ def _context(hit: SinkHit, name: str) -> str:
     return ""
 
 
+_FILE_CAPABILITIES = frozenset({"file-manage", "file-read", "file-write"})
+
+
 def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeReport) -> None:
     code_file = name.lower().endswith((".cs", ".vb", ".js"))
     for hit in hits:
@@ -296,9 +306,13 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
             continue
         if hit.capability in {"file-manage", "file-read", "file-write", "registry"} and not (t.kinds & PATH_KINDS):
             continue  # only a file name, or a path kept inside the site
+        if hit.capability == "file-read" and hit.api == "new StreamReader" and t.kinds <= {"body"}:
+            continue  # a reader over the request body stream, not a path
+        context = _context(hit, name)
+        if code_file and hit.capability in _FILE_CAPABILITIES and context != "in an HTTP handler":
+            continue  # a code file's files count in a handler's ProcessRequest (a payload class), not in admin code
         if hit.capability == "dynamic-code" and t.kinds == frozenset({"client"}):
             continue
-        context = _context(hit, name)
         chain = _chain(t, phrase, hit, context)
         lines = tuple(sorted(t.lines | {hit.line}))
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))

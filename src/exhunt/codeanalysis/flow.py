@@ -145,6 +145,9 @@ class PageScope:
     methods: dict[str, _Method] = field(default_factory=dict)
     functions: dict[str, Callable1] = field(default_factory=dict)
     fields: set[str] = field(default_factory=set)
+    # A `.soap` file is a .NET remoting service: every public method answers a remote caller,
+    # so its parameters are request data as a [WebMethod]'s are.
+    remote_public: bool = False
 
 
 def _taint_size(taints: Mapping[tuple[str | None, str], Taint]) -> tuple[int, int]:
@@ -195,6 +198,7 @@ class UnitFlow:
         self.methods = scope.methods
         self.folder = Folder(self._lookup)
         self.folder.functions = scope.functions
+        self.remote_public = scope.remote_public
         self.folded: dict[str, int] = {}  # folded string -> first line
         self.hidden: list[tuple[int, str]] = []  # (line, dangerous folded text)
         self.hits: list[SinkHit] = []
@@ -261,7 +265,10 @@ class UnitFlow:
                 if n is not None:
                     params.append(text(n))
         head = self.parsed.source[max(0, node.start_byte - 200) : node.start_byte].decode("utf-8", "replace")
-        webmethod = "webmethod" in (head + text(node)[:200]).lower().replace(" ", "")
+        signature = text(node).split("(", 1)[0].lower()
+        webmethod = "webmethod" in (head + text(node)[:200]).lower().replace(" ", "") or (
+            self.remote_public and re.search(r"\bpublic\b", signature) is not None
+        )
         body_text = text(node).lower()
         steps: list[str] = []
         if "^" in body_text or " xor " in body_text:
