@@ -494,3 +494,39 @@ def test_regex_literals_under_ignorecase_cut_at_characters_unicode_folds_elsewhe
     value = "POWER\u017fHELL"  # LATIN SMALL LETTER LONG S matches s under IGNORECASE
     assert rx.search(value) is not None
     assert any(lit in value.lower() for lit in literals)
+
+
+@pytest.mark.parametrize(
+    ("literal", "piece"),
+    [
+        ('-file "c:\\users\\public', "c:\\\\users\\\\public"),
+        ('"everyone"', "everyone"),
+        ("gnupg\u2019s openpgp tool", "s openpgp tool"),
+        ("\u202e", None),
+        ('"', None),
+    ],
+)
+def test_json_piece_is_the_longest_part_placed_exactly(literal: str, piece: str | None) -> None:
+    from exhunt.sigma.prefilter import json_piece
+
+    assert json_piece(literal) == piece
+
+
+def test_literals_with_quotes_or_non_ascii_text_still_prefilter_the_json_text() -> None:
+    rules = ruleset_of(
+        rule_yaml("    sel:\n        CommandLine|contains: '-file \"c:\\users\\public'\n    condition: sel"),
+        rule_yaml(
+            "    sel:\n        CommandLine|contains: 'gnupg\u2019s openpgp'\n    condition: sel",
+            id="22222222-2222-3333-4444-555555555555",
+        ),
+    )
+    text_filter = rules.wants(SYSMON, "Microsoft-Windows-Sysmon", 1)
+    assert not isinstance(text_filter, bool)
+    line = '{"CommandLine":"powershell -File \\"C:\\\\Users\\\\Public\\\\x.ps1\\""}'
+    assert text_filter.may_match(line)
+    assert text_filter.may_match('{"CommandLine":"GnuPG\u2019s OpenPGP"}')
+    assert not text_filter.may_match('{"CommandLine":"powershell -File C:\\\\Users\\\\x.ps1"}')
+    fired = rules.match_event(event(CommandLine='powershell -File "C:\\Users\\Public\\x.ps1"'))
+    assert [r.meta.id[:8] for r in fired] == ["11111111"]
+    only_non_ascii = ruleset_of(rule_yaml("    sel:\n        CommandLine|contains: '\u202e'\n    condition: sel"))
+    assert only_non_ascii.wants(SYSMON, "Microsoft-Windows-Sysmon", 1) is True
