@@ -43,6 +43,111 @@ SOURCES: list[tuple[str, str, str]] = [
     ("gottburgm/webshells", "shells", ""),
     ("S-Tazar/webshell-collection", "shells", ""),
     ("exploide/webshells", "shells", ""),
+]
+# Added later, measured before any rule was written from them: split `fresh-dev` / `fresh-held-out`.
+# Aggregates that copy reserved collections are not listed: GabgM/WebShellCollection and
+# fr4nk404/Webshell-Collections (folders of hash-named ysrc/webshell-sample files and tennc
+# folders), ducducuc111/WebShell_ALL (xl7dev/WebShell's folder layout) and 4shen/webshell (copies of
+# several, reserved ones among them); only the folders of 9aylas/Webshell-Pack.old that are not
+# tennc's 138shell copy. Application repositories that hold one shell are read at that path only.
+FRESH_SOURCES: list[tuple[str, str, str]] = [
+    ("DeEpinGh0st/GodzillaSource", "shells", "decompiler/shells/"),
+    ("AntSwordProject/AwesomeScript", "shells", "aspx/"),
+    ("AntSwordProject/AntSword-Csharp-Template", "shells", ""),
+    ("L-codes/Neo-reGeorg", "shells", "templates/"),
+    ("sensepost/reGeorg", "shells", ""),
+    ("sensepost/reDuh", "shells", ""),
+    ("nccgroup/ABPTTS", "shells", "template/"),
+    ("SECFORCE/Tunna", "shells", "webshells/"),
+    ("blackarrowsec/pivotnacci", "shells", "agents/"),
+    ("zema1/suo5", "shells", "assets/"),
+    ("FunnyWolf/pystinger", "shells", "webshell/"),
+    ("NHAS/ferryman", "shells", ""),
+    ("com0t/cmix", "shells", ""),
+    ("luongdhkt2210/cs2020_msels", "shells", "modules/"),
+    ("samratashok/nishang", "shells", "Antak-WebShell/"),
+    ("swisskyrepo/PayloadsAllTheThings", "shells", "Upload Insecure Files/Extension ASP/"),
+    ("A-D-Team/SharpMemshell", "shells", ""),
+    ("minhi1/ASP.NET_WebForms_memshell", "shells", ""),
+    ("0xbad53c/webshells", "shells", "iis/"),
+    ("Mantodkaz/bekdur", "shells", "aspnet/"),
+    ("9aylas/Webshell-Pack.old", "shells", "old.1/"),
+    ("9aylas/Webshell-Pack.old", "shells", "old.old/"),
+    ("daniel2005d/webShells", "shells", ""),
+    ("tegal1337/aspxdoor", "shells", ""),
+    ("Karmaz95/evasion", "shells", "platform.aspx"),
+    ("Karmaz95/evasion", "shells", "platform_no_xor.aspx"),
+    ("Karmaz95/evasion", "shells", "shell.aspx"),
+    ("H4rk3nz0/ASPX-Reflection-WebShell", "shells", ""),
+    ("heartburn-dev/aspx-rev-shell-w-impersonation", "shells", ""),
+    ("puckiestyle/aspx", "shells", ""),
+    ("ggolinelli/VVWA", "shells", "VulnerableWebApp/webshell.aspx"),
+    ("RalfHacker/ExchangeCheckPack", "shells", ""),
+    ("incredibleindishell/sh", "shells", ""),
+    ("abdullahmashour/aspxshell", "shells", ""),
+    ("node011/webtools", "shells", ""),
+    ("janda354311/shellasp", "shells", ""),
+    ("Fretuyu/hacker", "shells", ""),
+    ("sekkabak/PenCodes", "shells", "cmd.aspx"),
+    ("Aliendroid8045/4Arc", "shells", "cmd.aspx"),
+    ("0xdims/webshell", "shells", ""),
+    ("DOMBUSTERS/webshells", "shells", ""),
+    ("Ezrealhehe/Webshell", "shells", ""),
+    ("Gadotti/WebShells", "shells", ""),
+    ("volcanohatred/webshell-bypass", "shells", ""),
+    ("r00tpgp/webshell", "shells", ""),
+    ("LinuxDestroy/ASPX-WebShell", "shells", ""),
+    ("wolffart-luca/webshells", "shells", ""),
+    ("blackdevil470/aspx", "shells", ""),
+    ("processgc/mazi_aspx", "shells", ""),
+    ("KediriXploit/Shell", "shells", ""),
+    ("d3ndr1t30x/aspxshell", "shells", ""),
+    ("g04tb0y/webshell", "shells", ""),
+    ("kikyrestunoviansyah/shelkuku", "shells", ""),
+    ("okabe/payloads", "shells", ""),
+    ("wolf46russia/ASPXSpy-sh3ll", "shells", ""),
+    ("BlxckCicada/HackingTools", "shells", ""),
+    ("98Kstar/dirtytool", "shells", ""),
+    ("attacker2001/shell", "shells", ""),
+    ("citcit9x/shell", "shells", ""),
+    ("kvturk/shell", "shells", ""),
+    ("m3odev/Shell", "shells", ""),
+    ("naevox/mini_aspx_rce.aspx", "shells", ""),
+    ("XxBsdXX/The-Best-Shell-Script", "shells", ""),
+    ("cunlin-yu/webshell", "shells", ""),
+    ("StarsApt/webshell_bypass", "shells", "Index/User/"),
+    ("HoangKien1020/WebShells", "shells", "ASP.NET/"),
+    ("OffensiveBlueprint/Webshells", "shells", "aspx/"),
+    ("ThePacketBender/webshells", "shells", ""),
+    ("davidsmithmaster133-creator/Webshells", "shells", ""),
+    ("devexpshell/aspx-shell", "shells", ""),
+    ("xbz0n/ASPX-Shellcode-Caesar-Generator", "shells", "legacy/"),
+    ("CyraGorn/MemShell", "shells", "payload/"),
+    ("BeichenDream/GodzillaMemoryShellProject.NET", "shells", "GodzillaMemoryShellProject/"),
+    ("BeichenDream/GodzillaMemoryShellProject.NET", "shells", "Demo/Test.aspx"),
+    ("BeichenDream/Chunk-Proxy", "shells", ""),
+    ("barman1337/tools", "shells", "CommandConsole.aspx"),
+    ("zsy107u/ADCS-precompile-tools", "shells", ""),
+    ("juicafrican/Webshells", "shells", ""),
+    ("GodSETUP/ASPX-Gh0st-Executor", "shells", ""),
+    ("gh0x0st/OSEP-Breaking-Chains", "shells", "Payloads/runner/"),
+    ("Aledangelo/THM_Relevant_Writeup", "shells", ""),
+    ("mrwaterls98/my_tools", "shells", ""),
+    ("FDlucifer/Proxy-Attackchain", "shells", "CVE-2022-23277-main/shell.txt"),
+    ("FDlucifer/Proxy-Attackchain", "shells", "proxymaybeshell/"),
+    ("chacka0101/exploits", "shells", ""),
+    ("whiteman007/alfa", "shells", ""),
+    ("Ccgnnz19/payload", "shells", ""),
+    ("flashoop/OSEP", "shells", ""),
+    ("rvrsh3ll/ASPX_WebShell_COFFLoader", "shells", ""),
+    ("MrKLD00/OpenBackdoor", "shells", "SaveFile.aspx"),
+    ("MrKLD00/OpenBackdoor", "shells", "upload.aspx"),
+    ("hibarikyoto/shell", "shells", ""),
+    ("DistributedAttacks/OSEP-Tools", "shells", ""),
+    ("k8gege/K8tools", "shells", ""),
+    ("abdullahmashour/upload", "shells", ""),
+]
+SOURCES += [
     ("AspxCommerce/AspxCommerce2.7", "benign", ""),
     ("BlogEngine/BlogEngine.NET", "benign", ""),
     ("DevExpress/AjaxControlToolkit", "benign", ""),
@@ -131,6 +236,33 @@ def is_shell(path: str, data: bytes) -> bool:
     return bool(PAGE.search(path)) or bool(ASPNET.search(head))
 
 
+TOKEN = re.compile(rb"0x[0-9a-f]+|[a-z_][a-z0-9_]*|\d+|[^\sa-z0-9_]")
+NUMBER = re.compile(rb"^(?:0x[0-9a-f]+|\d+)$")
+NEAR = 0.9  # Jaccard similarity of token 4-grams at or above which two shells count as one
+
+
+def normal_form(data: bytes) -> str:
+    """Digest of the content with case and white space removed: the same shell re-indented."""
+    return hashlib.sha256(re.sub(rb"\s+", b"", data.lower())).hexdigest()
+
+
+def shingles(data: bytes) -> frozenset[int]:
+    # Numbers and hex literals count as one token: the same template with another payload or key
+    # (an msfvenom shellcode array, a changed password hash) is the same shell.
+    tokens = [NUMBER.sub(b"0", t) for t in TOKEN.findall(data.lower()[:400_000])]
+    return frozenset(hash(tuple(tokens[i : i + 4])) for i in range(max(1, len(tokens) - 3)))
+
+
+def near_duplicate(grams: frozenset[int], kept: list[frozenset[int]]) -> bool:
+    for other in kept:
+        small, large = sorted((len(grams), len(other)))
+        if not large or small / large < NEAR:
+            continue  # sizes too far apart for the similarity to reach NEAR
+        if len(grams & other) / len(grams | other) >= NEAR:
+            return True
+    return False
+
+
 def page_type(data: bytes) -> str:
     head = data[:4096].lower()
     if re.search(rb"<%@\s*webhandler", head):
@@ -148,6 +280,9 @@ def main() -> None:
     args = ap.parse_args()
     rows: list[str] = ["repo\tcommit\tpath\tsha256\tcorpus\tsplit"]
     seen: dict[str, set[str]] = {"shells": set(), "benign": set()}
+    normal: set[str] = set()  # normal forms and 4-gram sets of the shells kept, for near-duplicates
+    kept_grams: list[frozenset[int]] = []
+    near = 0
     # The shared tennc/webshell extract (../shared/data/webshells/tennc, see its README) comes first.
     tennc = args.shared / "webshells" / "tennc"
     if tennc.is_dir():
@@ -159,13 +294,15 @@ def main() -> None:
             if digest in seen["shells"]:
                 continue
             seen["shells"].add(digest)
+            normal.add(normal_form(data))
+            kept_grams.append(shingles(data))
             ext = path.suffix.lstrip(".").lower() or "aspx"
             (target / f"{digest[:16]}.{ext}").write_bytes(data)
             split = "dev" if int(digest[0], 16) % 2 == 0 else "held-out"
             rows.append(
                 f"tennc/webshell (../shared/data extract)\t-\twebshells/tennc/{path.name}\t{digest}\tshells\t{split}"
             )
-    for repo, corpus, prefix in SOURCES:
+    for (repo, corpus, prefix), fresh in [(s, False) for s in SOURCES] + [(s, True) for s in FRESH_SOURCES]:
         if repo.lower() in RESERVED:
             raise SystemExit(f"{repo} is reserved for independent evaluation")
         mirror = args.mirrors / repo.replace("/", "+") / "repo"
@@ -190,6 +327,14 @@ def main() -> None:
             if digest in seen[corpus]:
                 continue
             seen[corpus].add(digest)
+            if corpus == "shells":
+                grams = shingles(data)
+                if normal_form(data) in normal or near_duplicate(grams, kept_grams):
+                    rows.append(f"{repo}\t{commit}\t{path}\t{digest}\t{corpus}\tnear-duplicate")
+                    near += 1
+                    continue
+                normal.add(normal_form(data))
+                kept_grams.append(grams)
             name = path.rsplit("/", 1)[-1]
             ext = name.rsplit(".", 1)[-1].lower() if "." in name else "txt"
             if name.lower() == "web.config":
@@ -197,12 +342,15 @@ def main() -> None:
             elif corpus == "shells" and ext in {"txt", "cs", "config"}:
                 ext = page_type(data)  # a text copy of a page: store it as the page IIS would run
             (target / f"{digest[:16]}.{ext}").write_bytes(data)
-            split = ("dev" if int(digest[0], 16) % 2 == 0 else "held-out") if corpus == "shells" else "-"
+            split = "-"
+            if corpus == "shells":
+                split = ("fresh-" if fresh else "") + ("dev" if int(digest[0], 16) % 2 == 0 else "held-out")
             rows.append(f"{repo}\t{commit}\t{path}\t{digest}\t{corpus}\t{split}")
             kept += 1
         print(f"{repo} @ {commit[:12]} ({prefix or 'all'}): {kept} {corpus}")
     MANIFEST.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    print(f"shells {len(seen['shells'])}, benign {len(seen['benign'])}; manifest {MANIFEST}")
+    shells = len(seen["shells"]) - near
+    print(f"shells {shells} ({near} near-duplicates left out), benign {len(seen['benign'])}; manifest {MANIFEST}")
 
 
 if __name__ == "__main__":

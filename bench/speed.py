@@ -5,6 +5,8 @@
                                           (--sigma PATH: also exhunt hunt --sigma PATH, e.g. SigmaHQ's
                                           rules/windows)
     python bench/speed.py files DIR       exhunt hunt DIR  vs  without code analysis  vs  read + SHA-256
+    python bench/speed.py files-memory [DIR]  exhunt hunt on trees of 5,000, 10,000 and 20,000 files
+                                          (--counts): peak memory and CPU per 1,000 files as it grows
     python bench/speed.py startup         exhunt --version, exhunt build  vs  python -c pass
     python bench/speed.py memory DIR      peak memory of exhunt hunt over DIR's logs taken 1, 2 and 4
                                           times (--scales; hard links, no copies), beside cat
@@ -189,8 +191,32 @@ def bench_files(root: Path, rounds: int, jobs: int, tmp: Path) -> dict[str, obje
     figures = harness.compare(commands, rounds)
     print(harness.table(figures, "read + sha256"))
     rate = {name: round(count / fig.median) for name, fig in figures.items()}
+    per_cpu = {name: round(count / fig.cpu) for name, fig in figures.items() if fig.cpu}
     print(f"{count} files; files/s: " + ", ".join(f"{k} {v}" for k, v in rate.items()))
-    return {"files": count, "files_per_s": rate, **_dump(figures, "read + sha256")}
+    print("files per CPU-second: " + ", ".join(f"{k} {v}" for k, v in per_cpu.items()))
+    return {"files": count, "files_per_s": rate, "files_per_cpu_s": per_cpu, **_dump(figures, "read + sha256")}
+
+
+def bench_files_memory(
+    counts: Sequence[int], rounds: int, jobs: int, tmp: Path, trees: Path | None
+) -> dict[str, object]:
+    """Peak memory and CPU of the whole file hunt as the tree grows: trees of `bench/filetree.py`
+    with each count of files (kept under `trees` when given, so later runs reuse them)."""
+    import filetree
+
+    commands: dict[str, Sequence[str]] = {}
+    for n in counts:
+        root = filetree.generate((trees or tmp) / f"tree{n}", filetree.TreeSpec(files=n))
+        commands[f"{n} files"] = hunt_command(root, tmp / f"hunt{n}.json", jobs)
+    figures = harness.compare(commands, rounds)
+    rows = [f"{'files':>8} {'median s':>9} {'cpu s':>7} {'cpu s / 1000 files':>19} {'peak MB':>8}"]
+    series = []
+    for n, fig in zip(counts, figures.values(), strict=True):
+        per_k = fig.cpu / n * 1000
+        rows.append(f"{n:>8} {fig.median:9.2f} {fig.cpu:7.2f} {per_k:19.3f} {fig.peak_rss_mb:8.0f}")
+        series.append({"files": n, **fig.to_dict(), "cpu_s_per_1000_files": round(per_k, 3)})
+    print("\n".join(rows))
+    return {"series": series}
 
 
 def bench_startup(rounds: int) -> dict[str, object]:
@@ -224,8 +250,13 @@ def as_installed() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["logs", "events", "files", "startup", "memory"])
-    parser.add_argument("target", nargs="?", help="corpus folder (logs, files) or event count (events)")
+    parser.add_argument("kind", choices=["logs", "events", "files", "files-memory", "startup", "memory"])
+    parser.add_argument(
+        "target",
+        nargs="?",
+        help="corpus folder (logs, files, memory), event count (events), folder to keep trees (files-memory)",
+    )
+    parser.add_argument("--counts", default="5000,10000,20000", help="files-memory: tree sizes, in files")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--json", type=Path)
@@ -246,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
             figures = bench_memory(Path(args.target), scales, args.rounds, args.jobs, tmp)
         elif args.kind == "files":
             figures = bench_files(Path(args.target), args.rounds, args.jobs, tmp)
+        elif args.kind == "files-memory":
+            counts = [int(n) for n in args.counts.split(",")]
+            trees = Path(args.target) if args.target else None
+            figures = bench_files_memory(counts, args.rounds, args.jobs, tmp, trees)
         else:
             figures = bench_startup(args.rounds)
     load_after = harness.load_average()

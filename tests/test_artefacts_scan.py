@@ -122,3 +122,25 @@ def test_encoded_word_matches_url_encoded_variants(variant: str) -> None:
 def test_encoded_word_does_not_match_other_words() -> None:
     rx = re.compile(encoded_word("powershell").encode(), re.IGNORECASE)
     assert not rx.search(b"/owa/powersheII")
+
+
+STOCK = Pattern(
+    "SHELL", rb"/owa/auth/[^ ?,\n]*\.as[phm]", unless=frozenset({b"/owa/auth/logon.aspx", b"/owa/auth/logoff.aspx"})
+)
+
+
+def test_a_stock_page_as_the_uri_stem_is_no_candidate() -> None:
+    lines = [
+        b"2021-03-03 06:00:00 10.0.0.1 GET /owa/auth/logon.aspx url=x 443",  # 1 stock stem
+        b"2021-03-03 06:00:01 10.0.0.1 GET /OWA/auth//LogOff.aspx - 443\r",  # 2 stock, case and // folded
+        b"2021-03-03 06:00:02 10.0.0.1 GET /owa/auth/shell.aspx - 443",  # 3 not stock
+        b"2021-03-03 06:00:03 10.0.0.1 GET /owa/auth/logon.aspx.aspx - 443",  # 4 not the whole token
+        b"2021-03-03 06:00:04 10.0.0.1 GET /ecp/x - 443 /owa/auth/logon.aspx",  # 5 not the first / token
+        b"/owa/auth/logon.aspx 2021-03-03 06:00:05",  # 6 stock, first on its line
+        b"2021-03-03 06:00:06 10.0.0.1 GET /owa/auth/logon.aspx - 443 - /owa/auth/x.aspx",  # 7 another match
+    ]
+    log = ErrorLog("x.log")
+    found = [ln.number for ln in LogScan(io.BytesIO(b"\n".join(lines) + b"\n"), log, [STOCK]) if ln.groups]
+    assert found == [3, 4, 5, 7]
+    assert Prefilter.stock_token(lines[0], 0, 45, len(lines[0]), STOCK.unless)
+    assert not Prefilter.stock_token(lines[2], 0, 45, len(lines[2]), STOCK.unless)

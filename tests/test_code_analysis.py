@@ -245,7 +245,7 @@ sock.Connect(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(host), port));
 Session["socket"] = sock;
 %>""",
         "EXH-WS-CODE-TUNNEL",
-        ["request header 'X-TARGET'", "connects a socket"],
+        ["request header 'X-TARGET'", "uses it on a socket"],
     ),
     (
         "registry.aspx",

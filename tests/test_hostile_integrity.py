@@ -187,3 +187,33 @@ def _hunt_as_nobody(tmp_path: Path) -> None:
     shell = str(wwwroot.relative_to(root) / "aspnet_client" / "Q7kf2LmA.aspx")
     assert any(f["evidence"]["path"] == shell for f in host["findings"])
     assert host["verdict"] == "compromised"
+
+
+def _atime_recorded(tmp_path: Path) -> bool:
+    """Whether this file system moves an old access time on a plain read (relatime does)."""
+    probe = tmp_path / "probe"
+    probe.write_bytes(b"x")
+    os.utime(probe, (OLD, OLD))
+    probe.read_bytes()
+    return probe.stat().st_atime_ns != OLD * 10**9
+
+
+def test_hunting_a_zip_keeps_the_archives_access_time(tmp_path: Path) -> None:
+    if not hasattr(os, "O_NOATIME") or not _atime_recorded(tmp_path):
+        pytest.skip("the file system does not record access times, or there is no O_NOATIME")
+    archive = Path(shutil.make_archive(str(tmp_path / "EX01"), "zip", EXAMPLE))
+    os.utime(archive, (OLD, OLD))
+    out = tmp_path / "r.json"
+    assert main(["hunt", str(archive), "-q", "--json", str(out)]) == 1  # really read: compromised
+    assert archive.stat().st_atime_ns == OLD * 10**9
+
+
+def test_report_keeps_the_saved_hunts_access_time(tmp_path: Path) -> None:
+    if not hasattr(os, "O_NOATIME") or not _atime_recorded(tmp_path):
+        pytest.skip("the file system does not record access times, or there is no O_NOATIME")
+    saved = tmp_path / "r.json"
+    assert main(["hunt", str(EXAMPLE), "-q", "--json", str(saved)]) == 1
+    os.utime(saved, (OLD, OLD))
+    assert main(["report", str(saved), "-q", "--json", str(tmp_path / "again.json")]) in (0, 1)
+    assert json.loads((tmp_path / "again.json").read_text())["hosts"][0]["findings"]
+    assert saved.stat().st_atime_ns == OLD * 10**9

@@ -96,7 +96,7 @@ def test_rules_are_loaded_before_the_workers_are_forked(tmp_path: Path, monkeypa
         return loaded(options)
 
     monkeypatch.setattr(sigma_analyzer, "ruleset", ruleset)
-    monkeypatch.setattr(hunt, "LocalWorkers", lambda jobs: order.append("workers"))
+    monkeypatch.setattr(hunt, "LocalWorkers", lambda jobs, hosts=(): order.append("workers"))
     hunt.local_backend([], HuntOptions(sigma_paths=(str(rule),), unit_timeout=60), jobs=2)
     assert order == ["rules", "workers"]
     assert loaded(HuntOptions(sigma_paths=(str(rule),))).loaded, "the rule is loaded and cached"

@@ -127,25 +127,15 @@ def test_a_user_rule_with_a_shipped_id_replaces_it(swept: Path, tmp_path: Path) 
     assert any("in place of the shipped EXH-PL-IIS-USER-AGENT" in n for n in notes)
 
 
-BROKEN = """
-[EXH-LOCAL-NEVER-FIRES]
-version = 1
-title = "t"
-severity = "high"
-category = "webshell"
-implies = "attempt"
-explanation = "x"
-detector = "user-yara"
+def stub(rule_id: str, detector: str) -> str:
+    """A rule with every catalog key and no parameters."""
+    return (
+        f'[{rule_id}]\nversion = 1\ntitle = "t"\nseverity = "high"\ncategory = "webshell"\n'
+        f'implies = "attempt"\nexplanation = "x"\ndetector = "{detector}"\n\n'
+    )
 
-[EXH-LOCAL-UNKNOWN-DETECTOR]
-version = 1
-title = "t"
-severity = "high"
-category = "exploitation-attempt"
-implies = "attempt"
-explanation = "x"
-detector = "no-such-detector"
-"""
+
+BROKEN = stub("EXH-LOCAL-NEVER-FIRES", "user-yara") + stub("EXH-LOCAL-UNKNOWN-DETECTOR", "no-such-detector")
 
 
 def broken_rules(tmp_path: Path) -> list[str]:
@@ -225,6 +215,20 @@ def test_a_broken_shipped_catalog_still_stops_the_hunt_with_user_rules(
         rules_module.forget()
     assert code == 2
     assert "the shipped rules are broken" in capsys.readouterr().err
+
+
+def test_report_explains_the_findings_of_user_rules_when_given_them(swept: Path, tmp_path: Path) -> None:
+    rules = str(tmp_path / "mine.toml")
+    hunt_json(tmp_path, str(swept), "--rules", rules, "--unit-timeout", "0", "-j", "1")
+    rules_module.use(())  # a later `exhunt report` starts with the shipped catalog
+    saved, without, with_rules = tmp_path / "result.json", tmp_path / "plain.html", tmp_path / "explained.html"
+    assert main(["report", str(saved), "--html", str(without), "-q"]) == 1
+    assert main(["report", str(saved), "--html", str(with_rules), "-q", "--rules", rules]) == 1
+    explanation = "user agent that Volexity and CISA published"  # the copied rule's own words
+    assert "not in this version" in without.read_text(encoding="utf-8")
+    text = with_rules.read_text(encoding="utf-8")
+    assert "not in this version" not in text and explanation in text
+    assert explanation not in without.read_text(encoding="utf-8")
 
 
 def test_the_prefilter_compiled_before_the_workers_fork_has_the_users_rules(tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def local_backend(hosts: list[HostEvidence], options: HuntOptions, jobs: int | N
     if options.unit_timeout <= 0 and (jobs <= 1 or small):
         return Inline()
     prepare((f.kind for h in hosts for f in h.files), options)  # before the workers fork
-    return LocalWorkers(jobs)
+    return LocalWorkers(jobs, hosts)
 
 
 def hunt_hosts(

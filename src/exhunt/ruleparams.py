@@ -45,6 +45,10 @@ class LogParams:
             return [("max_findings_per_source", "must be at least 1")]
         return []
 
+    def prefilter_unless(self) -> frozenset[str]:
+        """Whole tokens (lower case) for which a `prefilter_regex` match makes no candidate."""
+        return frozenset()
+
 
 @dataclass(frozen=True, kw_only=True)
 class ServerInfoAnchorParams(LogParams):
@@ -109,6 +113,9 @@ class IisWebshellParams(LogParams):
     script_extensions: Words
     stock_files: WordSet
     look_alikes: dict[Lower, str]
+
+    def prefilter_unless(self) -> frozenset[str]:
+        return frozenset(self.stock_files)  # Exchange's own pages are never web shell access
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -419,8 +426,9 @@ class AuthFolderParams:
 
 
 @dataclass(frozen=True)
-class PlacePagesParams:
-    """Places where any server page is reported (place names as `exhunt.filehunt.locations`)."""
+class PlacesParams:
+    """The places (names as `exhunt.filehunt.locations.Place`) a file heuristic reports in: any
+    server page there, or a minidump there outside the web roots (in a web root it always is)."""
 
     places: WordSet
 
@@ -438,16 +446,6 @@ class CompiledPageParams:
     def problems(self) -> list[tuple[str, str]]:
         bad = [f for f in self.virtual_folders if not (f.startswith("/") and f.endswith("/"))]
         return [("virtual_folders", f"a folder starts and ends with '/': {', '.join(bad)}")] if bad else []
-
-
-@dataclass(frozen=True)
-class MinidumpParams:
-    """Places outside the web roots where a minidump is reported (in a web root it always is)."""
-
-    places: WordSet
-
-    def problems(self) -> list[tuple[str, str]]:
-        return _unknown("places", self.places, PLACES)
 
 
 @dataclass(frozen=True)
@@ -473,6 +471,7 @@ CODE_CAPABILITIES = frozenset(
         "tunnel",
         "http",
         "registry",
+        "native-code",
     }
 )
 
@@ -615,9 +614,9 @@ DETECTORS: dict[str, type] = {
     "file-binary-page": BinaryPageParams,
     "file-auth-nonstock": AuthFolderParams,
     "file-auth-lookalike": AuthFolderParams,
-    "file-page-in-place": PlacePagesParams,
+    "file-page-in-place": PlacesParams,
     "file-compiled-page": CompiledPageParams,
-    "file-minidump": MinidumpParams,
+    "file-minidump": PlacesParams,
     "file-attack-window": AttackWindowParams,
     "file-staged-archive": ExtensionsParams,
     "iis-vdir-path": VdirPathParams,

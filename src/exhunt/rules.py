@@ -26,7 +26,9 @@ File layout (one table per rule, keyed by id):
     when = "the forged request was not served"
 
 Loading checks everything (`exhunt.ruleschema`, `exhunt.ruleparams`) and collects every
-problem with its file, rule and key before failing (`RuleErrors`).
+problem with its file, rule and key before failing (`RuleErrors`). The user's rule files in
+the same format (`exhunt hunt --rules`) join the catalog through `use()`, in the hunt's process
+and in every worker; their problems are `user_problems()`, reported without stopping the hunt.
 """
 
 from __future__ import annotations

@@ -4,8 +4,10 @@ Each module in this package that defines `ANALYZERS` (a list of objects followin
 `FileAnalyzer` or `HostAnalyzer`) is registered. A file analyzer is called once per evidence
 file of its kinds; a host analyzer once per host (for checks that need several files at once,
 such as IIS configuration). Both return a `UnitResult` and never raise for bad evidence: they
-record a `Problem` (with its `ProblemKind`) and go on. They must be pure functions of their input (no printing,
-no writing), and module-level so a worker process can find them again by name.
+record a `Problem` (with its `ProblemKind`) and go on. They must be pure functions of their
+input (no printing, no writing), and module-level so a worker process can find them again by
+name. A file analyzer may also have `prepare(options)`, building what it needs once per process
+(compiled rules, lists); the engine calls it before forking its workers, so they start with it.
 """
 
 from __future__ import annotations
@@ -88,21 +90,22 @@ def file_analyzers(kind: ArtefactKind) -> tuple[FileAnalyzer, ...]:
 
 def prepare(kinds: Iterable[ArtefactKind], options: HuntOptions) -> None:
     """Do once in this process what every file of these kinds needs (the user's rules made the
-    catalog, then each log analyzer's prefilter compiled from it), so worker processes forked
-    afterwards inherit it instead of each doing it again. An analyzer whose preparation fails
-    is left to fail again on its files, where it is reported per file like any other failure."""
+    catalog, then each log analyzer's prefilter compiled from it, the file hunt's rules and lists
+    for these `options`), so worker processes forked afterwards inherit it instead of each doing
+    it again. An analyzer whose preparation fails is left to fail again on its files, where it is
+    reported per file like any other failure."""
     from exhunt.rules import use
 
     use(options.user_rules)
-    for kind in set(kinds):
-        for analyzer in file_analyzers(kind):
-            ready = getattr(analyzer, "prepare", None)
-            if ready is None:
-                continue
-            try:
-                ready()
-            except Exception:  # reported by the analyzer itself, on each file it cannot read
-                continue
+    analyzers = {a.name: a for kind in set(kinds) for a in file_analyzers(kind)}
+    for analyzer in analyzers.values():
+        ready = getattr(analyzer, "prepare", None)
+        if ready is None:
+            continue
+        try:
+            ready(options)
+        except Exception:  # reported by the analyzer itself, on each file it cannot read
+            continue
     # rule sets the user named (Sigma rules: seconds to load) are loaded here once, too
     for any_analyzer in registry().values():
         load = getattr(any_analyzer, "load_rules", None)

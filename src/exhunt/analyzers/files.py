@@ -15,7 +15,7 @@ from datetime import datetime
 
 import yara_x
 
-from exhunt.analyzers import HostContext
+from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.evidence.base import EvidenceFile, HostEvidence
 from exhunt.filehunt import codehunt, heuristics
 from exhunt.filehunt.contentrules import RuleHit, escape_snippet
@@ -64,6 +64,13 @@ class _Pending:
 class FileHuntAnalyzer:
     name = "files"
     kinds = frozenset({ArtefactKind.FILE, ArtefactKind.IIS_CONFIG})
+
+    def prepare(self, options: HuntOptions | None = None) -> None:
+        """Compile the content rules and load the lists once, before the workers fork."""
+        options = options or HuntOptions()
+        toolkit(options)
+        if options.settings.get("code_analysis", True):
+            codehunt.prepare()
 
     def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
         result = UnitResult()

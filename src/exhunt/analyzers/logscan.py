@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from exhunt.analyzers import HostContext
+from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.prefilter import ENGINE_PROBLEM, Pattern, all_words
 from exhunt.artefacts.reader import ErrorLog
@@ -37,7 +37,8 @@ def rule_patterns(rules: Iterable[Rule]) -> tuple[Pattern, ...]:
     for r in rules:
         rid, p = r.id, r.params_as(LogParams)
         out += [Pattern.literal(rid, text) for text in p.prefilter]
-        out += [Pattern(rid, rx.encode("utf-8")) for rx in p.prefilter_regex]
+        unless = frozenset(t.encode("utf-8") for t in p.prefilter_unless())
+        out += [Pattern(rid, rx.encode("utf-8"), unless=unless) for rx in p.prefilter_regex]
         for words in p.prefilter_words:
             out += all_words(rid, list(words))
     return tuple(out)
@@ -92,7 +93,7 @@ class LogAnalyzer:
     def check(self, rec: LogRecord, rules: frozenset[str], hunt: FileHunt) -> None:
         raise NotImplementedError
 
-    def prepare(self) -> None:
+    def prepare(self, options: HuntOptions | None = None) -> None:
         """Compile the prefilter now (see `exhunt.analyzers.prepare`)."""
         scan_prefilter(self.patterns(), self.format.header_prefixes)
 

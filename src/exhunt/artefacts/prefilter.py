@@ -41,11 +41,14 @@ class Pattern:
     """One thing to look for. `regex` is a byte regex in the common subset of hyperscan and
     Python `re`; a literal is escaped. Matching is always case-insensitive. With `also`, a
     line that matches is a candidate only when it holds one of these lower-case byte strings
-    too (anywhere, in any case)."""
+    too (anywhere, in any case). With `unless`, a match is no candidate when the space-delimited
+    token that holds it, lowered, with doubled slashes folded, is one of these and is the first
+    token of its line that starts with `/` (the URI stem of a web log line: stock pages)."""
 
     group: str
     regex: bytes
     also: tuple[bytes, ...] = ()
+    unless: frozenset[bytes] = frozenset()
 
     @staticmethod
     def literal(group: str, text: str) -> Pattern:
@@ -96,6 +99,7 @@ class Prefilter:
         index = {g: i for i, g in enumerate(self.groups)}
         self._group_of = [index[p.group] for p in self.patterns]
         self.also: tuple[tuple[bytes, ...], ...] = tuple(p.also for p in self.patterns)  # by pattern id
+        self.unless: tuple[frozenset[bytes], ...] = tuple(p.unless for p in self.patterns)  # by pattern id
         self.engine = ENGINE
         # Each distinct regex is compiled once; a match stands for every pattern that uses it.
         members: dict[bytes, list[int]] = {}
@@ -136,6 +140,21 @@ class Prefilter:
         for uid, rx in enumerate(self._compiled):
             out.extend((m.end(), pid) for m in rx.finditer(data) for pid in members[uid])
         return out
+
+    @staticmethod
+    def stock_token(data: bytes | bytearray, start: int, end: int, line_end: int, tokens: frozenset[bytes]) -> bool:
+        """True when the match ending at `end`, on the line `data[start:line_end]`, lies in the
+        line's first `/` token and that token is one of `tokens` (see `Pattern.unless`)."""
+        space = data.rfind(b" ", start, end)
+        first = space + 1 if space >= 0 else start
+        if data.startswith(b"/", start, first) or data.find(b" /", start, first) >= 0:
+            return False  # an earlier token starts with `/`: this one is not the stem
+        last = data.find(b" ", end, line_end)
+        last = line_end if last < 0 else last
+        token = bytes(data[first:last]).rstrip(b"\r").lower()
+        while b"//" in token:
+            token = token.replace(b"//", b"/")
+        return token in tokens
 
     def groups_of(self, pids: set[int]) -> frozenset[str]:
         """The groups a line belongs to, given the pattern ids that matched on it."""

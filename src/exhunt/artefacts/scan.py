@@ -103,6 +103,8 @@ class LogScan:
     def __iter__(self) -> Iterator[Line]:
         blank_pids = self._blank_pids
         also_of = self.prefilter.also
+        unless_of = self.prefilter.unless
+        stock_token = self.prefilter.stock_token
         for block in self.reader:
             data = block.data  # the block is data[:size]; what follows belongs to the next one
             size = block.size
@@ -122,6 +124,9 @@ class LogScan:
                     start = data.rfind(b"\n", 0, max(end - 1, 0)) + 1 if end > 0 else 0
                     nl = data.find(b"\n", start, size)
                     last_start, last_end, lowered = start, (nl if nl >= 0 else size), None
+                unless = unless_of[pid]
+                if unless and stock_token(data, start, end, last_end, unless):
+                    continue
                 also = also_of[pid]
                 if also:
                     if lowered is None:  # once per line, however many of its matches ask

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exhunt.codeanalysis.extract import CodeUnit, Extracted, Lang, UnitKind, extract
-from exhunt.codeanalysis.flow import Budget, SinkHit, SinkRule, Taint, UnitFlow
+from exhunt.codeanalysis.flow import Budget, PageScope, SinkHit, SinkRule, Taint, UnitFlow, run_together
 from exhunt.codeanalysis.fold import as_bytes, decode_base64, show
-from exhunt.codeanalysis.syntax import error_share, parse
+from exhunt.codeanalysis.syntax import Parsed, error_share, parse
 from exhunt.codeanalysis.tokens import read_tokens
 from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, PATH_KINDS, SinkPattern
 from exhunt.ruleparams import (
@@ -95,21 +95,61 @@ def depad(code: str, report: CodeReport, first_line: int) -> str:
     return joined
 
 
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})")
+_ESCAPED_WORD = re.compile(
+    r"(?:\w|\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8})*(?:\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8})(?:\w|\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8})*"
+)
+_NAME_CHAR = re.compile(r"[A-Za-z0-9_]")
+
+
+def _unescape(m: re.Match[str]) -> str:
+    ch = chr(int(m.group(1) or m.group(2), 16)) if int(m.group(1) or m.group(2), 16) < 0x110000 else ""
+    return ch if _NAME_CHAR.fullmatch(ch) else m.group(0)
+
+
+def unescape_names(code: str, report: CodeReport) -> str:
+    """C# and JScript let identifiers (and strings) spell letters as `\\u0052`: `\\u0052equest`
+    is `Request` to the compiler. Letters, digits and `_` written so are read as themselves
+    (the meaning is the same in a name and in a string), and each word so spelled is recorded."""
+    if "\\u" not in code and "\\U" not in code:
+        return code
+    out = []
+    last = 0
+    for m in _ESCAPED_WORD.finditer(code):
+        word = _ESCAPE.sub(_unescape, m.group(0))
+        out.append(code[last : m.start()])
+        out.append(word)
+        last = m.end()
+        if "\\" not in word and len(word) > 2:
+            line = code.count("\n", 0, m.start()) + 1
+            report.folded.setdefault(f"{word} (unicode escapes)", line)
+            said = f"spells '{word}' with unicode escapes"
+            if (DANGEROUS_TEXT.search(word) or word.lower() in _ESCAPE_WATCH) and all(
+                c.chain != said for c in report.capabilities
+            ):
+                for r in rules_of(HIDDEN_NAME):
+                    report.capabilities.append(Capability(r.id, line, said, (line,)))
+    out.append(code[last:])
+    return "".join(out)
+
+
+_ESCAPE_WATCH = {"request", "binaryread", "session", "assembly", "system.reflection"}
+
+
 def analyze_code(
     data: bytes, name: str, deadline_s: float = DEFAULT_DEADLINE, settings: Mapping[str, Any] | None = None
 ) -> CodeReport:
     report = CodeReport()
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    text = _decode(data)
+    text = unescape_names(_decode(data), report)
     extracted = extract(text, ext)
     deadline = time.monotonic() + deadline_s
     rules = list(sink_rules())
-    hits: list[SinkHit] = []
+    units = []
     for unit in extracted.units:
-        code = depad(unit.text, report, 1)
-        unit = CodeUnit(unit.lang, unit.kind, code, unit.first_line)
+        units.append(CodeUnit(unit.lang, unit.kind, depad(unit.text, report, 1), unit.first_line))
         report.languages.add(str(unit.lang))
-        hits.extend(_analyze_unit(unit, rules, deadline, report, extracted.controls))
+    hits = _analyze_units(units, rules, deadline, report, extracted.controls)
     _judge(hits, name, extracted, report)
     if not name.lower().endswith((".cs", ".vb", ".js")):
         _toolkit(hits, report)
@@ -128,33 +168,74 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def _analyze_unit(
-    unit: CodeUnit, rules: list[SinkRule], deadline: float, report: CodeReport, controls: Mapping[str, str]
+def _analyze_units(
+    units: list[CodeUnit], rules: list[SinkRule], deadline: float, report: CodeReport, controls: Mapping[str, str]
 ) -> list[SinkHit]:
-    if not unit.text.strip():
-        return []
-    if len(unit.text) > MAX_PARSE_BYTES:
-        report.problems.append(
-            CodeProblem(
-                "limit",
-                f"{len(unit.text)} characters of {unit.lang} code: read token by token, not parsed",
-                unit.first_line,
+    """The units of one file, analysed together where they are one class (members and
+    statements of a page in one language); a unit that cannot be parsed or followed is read
+    token by token, and a page whose joint analysis runs out is followed unit by unit."""
+    hits: list[SinkHit] = []
+    parsed_units: list[tuple[CodeUnit, Parsed]] = []
+    for unit in units:
+        if not unit.text.strip():
+            continue
+        if len(unit.text) > MAX_PARSE_BYTES:
+            report.problems.append(
+                CodeProblem(
+                    "limit",
+                    f"{len(unit.text)} characters of {unit.lang} code: read token by token, not parsed",
+                    unit.first_line,
+                )
             )
-        )
-        return _tokens(unit, rules, report, controls)
-    parsed = parse(unit)
-    if isinstance(parsed, str):
-        report.problems.append(CodeProblem("unsupported", parsed, unit.first_line))
-        return _tokens(unit, rules, report, controls)
-    try:
-        flow = UnitFlow(parsed, unit.lang, rules, deadline, NODE_BUDGET, controls)
-        flow.run()
-    except Budget as exc:
-        kind = "timed-out" if exc.what == "deadline" else "limit"
-        report.problems.append(
-            CodeProblem(kind, f"{unit.lang} code analysis stopped: {exc.what}; read token by token", unit.first_line)
-        )
-        return _tokens(unit, rules, report, controls)
+            hits.extend(_tokens(unit, rules, report, controls))
+            continue
+        parsed = parse(unit)
+        if isinstance(parsed, str):
+            report.problems.append(CodeProblem("unsupported", parsed, unit.first_line))
+            hits.extend(_tokens(unit, rules, report, controls))
+            continue
+        parsed_units.append((unit, parsed))
+    groups: dict[Lang, list[tuple[CodeUnit, Parsed]]] = {}
+    for unit, parsed in parsed_units:
+        key = unit.lang
+        groups.setdefault(key, []).append((unit, parsed))
+    for group in groups.values():
+        if len(group) > 1:
+            try:
+                scope = PageScope()
+                flows = [UnitFlow(pu, u.lang, rules, deadline, NODE_BUDGET, controls, scope) for u, pu in group]
+                run_together(flows)
+            except Budget:
+                pass  # each unit alone below, each with its own limits reported
+            else:
+                for (unit, parsed), flow in zip(group, flows, strict=True):
+                    hits.extend(_report_flow(unit, parsed, flow, rules, report, controls))
+                continue
+        for unit, parsed in group:
+            try:
+                flow = UnitFlow(parsed, unit.lang, rules, deadline, NODE_BUDGET, controls)
+                flow.run()
+            except Budget as exc:
+                kind = "timed-out" if exc.what == "deadline" else "limit"
+                report.problems.append(
+                    CodeProblem(
+                        kind, f"{unit.lang} code analysis stopped: {exc.what}; read token by token", unit.first_line
+                    )
+                )
+                hits.extend(_tokens(unit, rules, report, controls))
+                continue
+            hits.extend(_report_flow(unit, parsed, flow, rules, report, controls))
+    return hits
+
+
+def _report_flow(
+    unit: CodeUnit,
+    parsed: Parsed,
+    flow: UnitFlow,
+    rules: list[SinkRule],
+    report: CodeReport,
+    controls: Mapping[str, str],
+) -> list[SinkHit]:
     report.readers.add(f"tree-sitter:{unit.lang}")
     for text_, line in flow.folded.items():
         report.folded.setdefault(text_, line)
@@ -207,6 +288,9 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
                     Capability(hit.rule_id, hit.line, f"{phrase} ({show(data)})", (hit.line,), hit.api)
                 )
             continue
+        if hit.capability == "native-code":
+            _native(hit, phrase, extracted, report)
+            continue
         t = hit.taint
         if t is None:
             continue
@@ -218,6 +302,50 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         chain = _chain(t, phrase, hit, context)
         lines = tuple(sorted(t.lines | {hit.line}))
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))
+
+
+_EXTERN = re.compile(
+    r"\bextern\b[^;{}()]*?\b(?P<cs>\w+)\s*\(|\bDeclare\s+(?:Ansi\s+|Unicode\s+|Auto\s+)?(?:Function|Sub)\s+(?P<vb>\w+)\s+Lib\b",
+    re.I,
+)
+
+
+def _native(hit: SinkHit, phrase: str, extracted: Extracted, report: CodeReport) -> None:
+    """A call of a Windows memory or thread function counts when the page itself declares it by
+    P/Invoke: its own method of the same name is not the Windows API."""
+    declared = {
+        (m.group("cs") or m.group("vb")).lower()
+        for u in extracted.units
+        for m in _EXTERN.finditer(u.text)
+        if "dllimport" in u.text.lower() or m.group("vb")
+    }
+    name = hit.api.lower()
+    if name not in declared or any(c.rule_id == hit.rule_id for c in report.capabilities):
+        return
+    others = [a for a in _NATIVE_NAMES if a.lower() in declared and a.lower() != name]
+    also = f" (with {', '.join(others)})" if others else ""
+    source = f"takes {' and '.join(hit.taint.sources[:2])}, " if hit.taint is not None else ""
+    chain = f"{source}declares {hit.api} by P/Invoke{also} and calls it, then {phrase}"
+    lines = tuple(sorted((hit.taint.lines if hit.taint is not None else frozenset()) | {hit.line}))
+    report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api))
+
+
+_NATIVE_NAMES = (
+    "VirtualAlloc",
+    "VirtualAllocEx",
+    "VirtualAllocExNuma",
+    "VirtualProtect",
+    "CreateThread",
+    "CreateRemoteThread",
+    "WriteProcessMemory",
+    "QueueUserAPC",
+    "NtCreateThreadEx",
+    "CreateProcess",
+    "CreateProcessA",
+    "CreateProcessW",
+    "CreateProcessAsUser",
+    "WSASocket",
+)
 
 
 def _toolkit(hits: list[SinkHit], report: CodeReport) -> None:

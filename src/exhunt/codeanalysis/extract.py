@@ -70,7 +70,11 @@ _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
 _ATTR = re.compile(r"""(?P<k>[\w:.-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
 _DIRECTIVE_NAME = re.compile(r"^\s*(?P<name>[A-Za-z]+)\b(?!\s*=)")
-_CONTROL_TAG = re.compile(r"<(?P<tag>asp:[A-Za-z]+|input|textarea|select)\b(?P<attrs>[^<>]{0,2000})>", re.I)
+# Attribute values may hold `<` and `>` (ToolTip="<command>"): quoted values are taken whole.
+_CONTROL_TAG = re.compile(
+    r"<(?P<tag>asp:[A-Za-z]+|input|textarea|select)\b(?P<attrs>(?:\"[^\"]{0,1000}\"|'[^']{0,1000}'|[^<>\"']){0,2000})>",
+    re.I,
+)
 _INCLUDE = re.compile(r"<!--\s*#include\s+(?:file|virtual)\s*=\s*[\"']?(?P<path>[^\"'>]+?)[\"']?\s*-->", re.I)
 
 
@@ -135,6 +139,44 @@ def guess_language(code: str) -> Lang:
     return Lang.CSHARP
 
 
+_CONTROL_CLASSES = {
+    "TextBox",
+    "DropDownList",
+    "ListBox",
+    "HiddenField",
+    "FileUpload",
+    "RadioButtonList",
+    "CheckBoxList",
+    "HtmlInputText",
+    "HtmlTextArea",
+    "HtmlSelect",
+    "HtmlInputFile",
+    "HtmlInputHidden",
+    "HtmlInputPassword",
+}
+_CLASS = r"(?:global::)?(?:System\.Web\.UI\.(?:WebControls|HtmlControls)\.)?(?P<cls>[A-Za-z]+)"
+# C# `protected TextBox txtCmd;` (also the designer's `global::System.Web.UI.WebControls.TextBox`),
+# VB `Protected WithEvents txtCmd As System.Web.UI.WebControls.TextBox`.
+_FIELD_DECL = re.compile(
+    rf"\b(?:protected|public|private|internal|friend)\s+(?:withevents\s+(?P<vb>\w+)\s+as\s+{_CLASS}"
+    rf"|(?:(?:new|readonly)\s+)*{_CLASS.replace('cls', 'cscls')}\s+(?P<cs>\w+)\s*;)",
+    re.I,
+)
+
+
+def declared_controls(text: str) -> dict[str, str]:
+    """Input controls a code-behind file declares as fields (the page's own markup is another
+    file): id -> control class."""
+    found: dict[str, str] = {}
+    for m in _FIELD_DECL.finditer(text):
+        cls = m.group("cls") or m.group("cscls") or ""
+        name = m.group("vb") or m.group("cs") or ""
+        kind = next((c for c in _CONTROL_CLASSES if c.lower() == cls.lower()), None)
+        if kind is not None and name:
+            found[name.lower()] = kind
+    return found
+
+
 def input_controls(text: str) -> dict[str, str]:
     """Server controls declared in the markup that carry client input: id -> control class."""
     found: dict[str, str] = {}
@@ -168,6 +210,7 @@ def extract(text: str, extension: str) -> Extracted:
     lang = CODE_EXTENSIONS.get(extension)
     if lang is not None:
         out.units.append(CodeUnit(lang, UnitKind.FILE, text, 1))
+        out.controls = declared_controls(text)
         return out
     cache = [0, 1]
     page_lang: Lang | None = None

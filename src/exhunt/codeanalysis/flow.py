@@ -135,6 +135,40 @@ MAX_NESTING = 400
 _DECL_TYPES = {"variable_declaration", "local_declaration_statement", "field_declaration"}
 
 
+@dataclass(slots=True)
+class PageScope:
+    """State the units of one file share (see `UnitFlow`)."""
+
+    consts: dict[str, Value] = field(default_factory=dict)
+    taints: dict[tuple[str | None, str], Taint] = field(default_factory=dict)
+    returns: dict[str, Taint] = field(default_factory=dict)
+    methods: dict[str, _Method] = field(default_factory=dict)
+    functions: dict[str, Callable1] = field(default_factory=dict)
+    fields: set[str] = field(default_factory=set)
+
+
+def _taint_size(taints: Mapping[tuple[str | None, str], Taint]) -> tuple[int, int]:
+    return len(taints), sum(len(t.steps) + len(t.sources) for t in taints.values())
+
+
+def run_together(flows: list[UnitFlow]) -> None:
+    """Constants, then taint to a fixed point over every unit of a page (a call in a `<% %>`
+    block reaches a method in `<script runat=server>`, a field set in one is read in the other),
+    then sinks. Flows built on one `PageScope` share their state."""
+    for flow in flows:
+        flow._constants()
+    for _ in range(4):
+        before = [_taint_size(f.taints) for f in flows]
+        for flow in flows:
+            flow._memo.clear()
+            flow._propagate()
+        if [_taint_size(f.taints) for f in flows] == before:
+            break
+    for flow in flows:
+        flow._memo.clear()
+        flow._sinks()
+
+
 class UnitFlow:
     def __init__(
         self,
@@ -144,24 +178,29 @@ class UnitFlow:
         deadline: float,
         node_budget: int,
         controls: Mapping[str, str] | None = None,
+        scope: PageScope | None = None,
     ) -> None:
         self.parsed = parsed
         self.controls = dict(controls or {})  # input controls the page declares: id -> class
         self.lang = lang
         self.rules = rules
         self.deadline = deadline
-        self.consts: dict[str, Value] = {}
+        scope = scope or PageScope()
+        # What the units of one page share: its `<script runat=server>` members and its `<% %>`
+        # statements are one class, so fields, constants, methods and their taint are common.
+        self.consts = scope.consts
         self.types: dict[str, str] = {}
-        self.taints: dict[tuple[str | None, str], Taint] = {}
-        self.returns: dict[str, Taint] = {}
-        self.methods: dict[str, _Method] = {}
+        self.taints = scope.taints
+        self.returns = scope.returns
+        self.methods = scope.methods
         self.folder = Folder(self._lookup)
+        self.folder.functions = scope.functions
         self.folded: dict[str, int] = {}  # folded string -> first line
         self.hidden: list[tuple[int, str]] = []  # (line, dangerous folded text)
         self.hits: list[SinkHit] = []
         self.tainted_writes = False
         self._memo: dict[int, Taint | None] = {}
-        self.fields: set[str] = set()  # class fields: one variable for every method
+        self.fields = scope.fields  # class fields: one variable for every method
         self._site_paths: set[str] = set()  # variables holding a fixed path inside the site
         self.nodes = self._collect(node_budget)
 
@@ -264,16 +303,7 @@ class UnitFlow:
 
     # ------------------------------------------------------------------ passes
     def run(self) -> None:
-        self._constants()
-        for _ in range(4):
-            before = (len(self.taints), sum(len(t.steps) + len(t.sources) for t in self.taints.values()))
-            self._memo.clear()
-            self._propagate()
-            after = (len(self.taints), sum(len(t.steps) + len(t.sources) for t in self.taints.values()))
-            if after == before:
-                break
-        self._memo.clear()
-        self._sinks()
+        run_together([self])
 
     def _targets(self, node: Node) -> tuple[Node | None, Node | None]:
         """(left side, right side) of a declaration or an assignment."""

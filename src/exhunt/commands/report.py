@@ -11,6 +11,7 @@ from exhunt import boundedjson
 from exhunt.cli_options import add_console, add_output, consoles, stdout_clash, to_stdout
 from exhunt.codec import CodecError
 from exhunt.commands.hunt import OUTPUT_NAMES, OUTPUTS
+from exhunt.evidence.safe_open import NotRegularFile, open_evidence
 from exhunt.model import HuntResult, Verdict
 from exhunt.remediation import plan
 from exhunt.typecheck import WrongType, decode
@@ -40,6 +41,7 @@ examples:
   exhunt report results.json --html report.html --timeline timeline.csv
   exhunt report results.json --jsonl - | jq -c 'select(.event.severity >= 3)'
   exhunt report --hunt 12 --html report.html          # a hunt from the store (exhunt fleet hunts)
+  exhunt report results.json --html report.html --rules my-rules.toml   # explain your rules too
 """
 EXIT_CODES = (
     "0  written, and no host has findings",
@@ -60,6 +62,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db", metavar="FILE|URL", help="the hunt store for --hunt (default: hunts.sqlite beside the scan store)"
     )
+    parser.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="your TOML rule files the hunt used (`exhunt hunt --rules`), so the HTML explains their findings too",
+    )
     out = add_output(parser, OUTPUTS)
     out.add_argument("--csv-raw", action="store_true", help="write CSV cells as logged, formulas included")
     add_console(parser)
@@ -73,11 +82,18 @@ def _fail(message: str) -> int:
 def load_result(path: Path) -> HuntResult:
     """Read a saved hunt; ValueError with a one-line reason for anything that is not one."""
     try:
-        raw = path.read_bytes()
+        # Opened like evidence (a saved hunt may be kept as such): no atime change, no FIFO or
+        # device read. A link the user names is followed.
+        with open_evidence(str(path), follow_links=True) as fh:
+            raw = fh.read()
     except FileNotFoundError:
         raise ValueError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ValueError(f"{path}: is a folder, not a hunt result file") from None
+    except NotRegularFile as exc:
+        if path.is_dir():
+            raise ValueError(f"{path}: is a folder, not a hunt result file") from None
+        raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except OSError as exc:
         raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     try:
@@ -122,6 +138,13 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"--timeline file must end in .csv or .jsonl: {args.timeline}")
     if (args.results is None) == (args.hunt is None):
         return _fail("give either RESULTS.json or --hunt HUNT_ID")
+    if args.rules:
+        from exhunt.rulefiles import read_rule_files
+        from exhunt.rules import use, user_problems
+
+        use(read_rule_files(args.rules))
+        for problem in user_problems():
+            print(f"exhunt report: rule not loaded, its findings are not explained: {problem}", file=sys.stderr)
     if args.hunt is not None:
         from exhunt.fleet.store import HuntStore, HuntStoreError
 

@@ -99,6 +99,14 @@ def decode_prefix(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def _first_lines(text: str, count: int) -> list[str]:
+    """At least the first `count` lines of `text`, as `text.splitlines()` gives them, without
+    splitting the whole prefix when its start already holds them (a line break cut at the end of
+    the start can only change the last line there, which is not used)."""
+    start = text[:8192].splitlines()
+    return start if len(start) > count else text.splitlines()
+
+
 def kind_from_content(data: bytes, name_lower: str) -> ArtefactKind:
     """The kind of a file from its first bytes (a bounded prefix), `File` when nothing matches."""
     text = decode_prefix(data).replace("\x00", "")
@@ -119,7 +127,7 @@ def kind_from_content(data: bytes, name_lower: str) -> ArtefactKind:
             return ArtefactKind.EVENT_JSON
         if is_splunk_iis_header(header):
             return ArtefactKind.IIS
-    for number, raw in enumerate(text.splitlines()):
+    for number, raw in enumerate(_first_lines(text, 24)):
         if number >= 24:
             break
         line = raw.strip()

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, cast
 
+from exhunt.evidence.safe_open import open_evidence
 from exhunt.model import ProblemKind
 
 # zipfile reads these; anything else (Deflate64, PPMd...) would fail on open.
@@ -106,6 +107,8 @@ class ContainerError(Exception):
 
 
 def container_suffix(name_lower: str) -> str | None:
+    if not name_lower.endswith(CONTAINER_SUFFIXES):  # one call for the many files that are not
+        return None
     for suffix in CONTAINER_SUFFIXES:
         if name_lower.endswith(suffix) and len(name_lower) > len(suffix):
             return suffix
@@ -594,7 +597,7 @@ class _Handles:
                 size = len(data)
             opened = open_archive(stream, outer[-1].replace("\\", "/").rsplit("/", 1)[-1], size)
         else:
-            fh = open(archive, "rb")  # noqa: SIM115  # kept open with the archive
+            fh = open_evidence(archive)  # kept open with the archive; no link, FIFO or atime change
             try:
                 opened = open_archive(fh, Path(archive).name, os.fstat(fh.fileno()).st_size)
             except BaseException:

@@ -223,7 +223,7 @@ def _original(folders: dict[str, list[Entry]], lower_name: str) -> str:
 
 
 def _lowered(decoded: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    return [tuple(p.lower() for p in parts) for parts in decoded]
+    return [tuple(map(str.lower, parts)) for parts in decoded]
 
 
 def _velociraptor(view: View) -> Layout:

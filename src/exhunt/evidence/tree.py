@@ -120,7 +120,7 @@ def list_folder(root: str, *, counter: Counter, max_depth: int | None = None) ->
     while stack:
         folder, parts = stack.pop()
         try:
-            st = Path(folder).stat()
+            st = os.stat(folder)  # noqa: PTH116 - a pathlib object per folder cost more than the stat
             key = (st.st_dev, st.st_ino)
             if st.st_ino and key in seen_dirs:
                 continue

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from exhunt.codeanalysis import CodeReport, analyze_code
 from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE
@@ -34,10 +36,18 @@ _WORTH_READING = (
     b"frombase64",
     b"useragent",
     b"user_agent",
+    b"dllimport",  # P/Invoke of Windows functions (shellcode runners)
+    b"kernel32",
+    b"\\u00",  # identifiers spelled with unicode escapes (\u0052equest)
 )
 # Server controls that carry client input (see codeanalysis.vocabulary.INPUT_CONTROLS).
 _CONTROL_TAGS = tuple(f"<{tag}".encode() for tag in INPUT_CONTROLS if tag.startswith("asp:"))
 _HTML_INPUT = re.compile(rb"<(?:input|textarea|select)\b[^<>]{0,400}runat")
+# A code-behind's input controls, declared as fields (see codeanalysis.extract.declared_controls).
+_CODE_BEHIND_INPUT = re.compile(
+    rb"(?:textbox|fileupload|htmlinputfile|htmlinputtext|htmltextarea|hiddenfield)\s+\w+\s*;"
+    rb"|withevents\s+\w+\s+as\s+[\w.]*(?:textbox|fileupload|htmlinputfile|htmlinputtext|htmltextarea|hiddenfield)\b"
+)
 MAX_FOLDED_SHOWN = 12
 _KINDS = {"limit": ProblemKind.LIMIT, "timed-out": ProblemKind.TIMED_OUT, "unsupported": ProblemKind.UNSUPPORTED}
 
@@ -48,26 +58,87 @@ def wants(loc: Location, data: bytes) -> bool:
         return False
     if ext == ".config" and loc.name != "web.config":
         return False
-    head = data[: 1 << 20].lower()
-    if len(data) >= 8 and data[1:64:2].count(0) > 16:
-        head = data[: 1 << 21].decode("utf-16-le", "replace").encode("utf-8", "replace").lower()
+    found = _words_in(_transcoded(data) if _wide(data) else memoryview(data)[: 1 << 20])
     if ext == ".js":
         # Browser scripts (every OWA and ECP folder holds thousands, many naming XMLHttpRequest)
         # are not server code; JScript.NET code files import the framework or use its context.
-        return b"httpcontext" in head or b"system.web" in head or b"import system" in head
+        return not found.isdisjoint(_SCRIPT_WORDS)
     if ext in {".cs", ".vb"}:
-        return b"request" in head or b"webmethod" in head or b"httpcontext" in head
-    if not any(m in head for m in _SERVER_MARKERS):
+        return not found.isdisjoint(_SOURCE_WORDS) or _CODE_BEHIND_INPUT.search(_head(data)) is not None
+    if found.isdisjoint(_SERVER_MARKERS):
         return False
-    return any(w in head for w in _WORTH_READING) or _input_controls(head)
+    return not found.isdisjoint(_WORTH_READING) or _input_controls(found)
 
 
-def _input_controls(head: bytes) -> bool:
+def _wide(data: bytes) -> bool:
+    return len(data) >= 8 and data[1:64:2].count(0) > 16
+
+
+def _transcoded(data: bytes) -> bytes:
+    """The first 2 MiB of UTF-16 text as UTF-8."""
+    return data[: 1 << 21].decode("utf-16-le", "replace").encode("utf-8", "replace")
+
+
+def _head(data: bytes) -> bytes:
+    """What the prefilter reads, lower-cased: the first MiB, or the transcoded start of UTF-16."""
+    return (_transcoded(data) if _wide(data) else data[: 1 << 20]).lower()
+
+
+def _input_controls(found: frozenset[bytes]) -> bool:
     """Whether the page declares server controls the client fills in (its input then need not
     pass through `Request` at all)."""
-    if any(tag in head for tag in _CONTROL_TAGS):
+    if not found.isdisjoint(_CONTROL_TAGS):
         return True
-    return b"runat" in head and _HTML_INPUT.search(head) is not None
+    return b"runat" in found and _HTML_INPUT_FOUND in found
+
+
+# Every word `wants` asks about (lower case), and the HTML input pattern under a name of its own.
+_SCRIPT_WORDS = (b"httpcontext", b"system.web", b"import system")
+_SOURCE_WORDS = (b"request", b"webmethod", b"httpcontext", b"dllimport")
+_WORDS = tuple(dict.fromkeys((*_SERVER_MARKERS, *_WORTH_READING, *_CONTROL_TAGS, *_SCRIPT_WORDS, *_SOURCE_WORDS)))
+_HTML_INPUT_FOUND = b"<input ... runat>"
+
+
+def _words_in(head: bytes | memoryview) -> frozenset[bytes]:
+    """Which of `_WORDS` the bytes hold, in any letter case (ASCII, as `bytes.lower` folds), and
+    whether they hold `_HTML_INPUT`: one pass of hyperscan, else one search per word."""
+    database = _database()
+    if database is None:
+        lowered = bytes(head).lower()
+        found = {w for w in _WORDS if w in lowered}
+        if b"runat" in found and _HTML_INPUT.search(lowered) is not None:
+            found.add(_HTML_INPUT_FOUND)
+        return frozenset(found)
+    seen: set[int] = set()
+
+    def on_match(pattern: int, _start: int, _end: int, _flags: int, _context: object) -> None:
+        seen.add(pattern)
+
+    database.scan(head, match_event_handler=on_match)
+    return frozenset(_WORDS[i] if i < len(_WORDS) else _HTML_INPUT_FOUND for i in seen)
+
+
+@cache
+def _database() -> Any:
+    """`_WORDS` and `_HTML_INPUT` in one caseless hyperscan database, each reported at most once;
+    None without hyperscan. Built once per process (`prepare` builds it before workers fork)."""
+    try:
+        import hyperscan
+    except ImportError:
+        return None
+    words = [b"".join(b"\\x%02x" % c for c in w) for w in _WORDS]
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(
+        expressions=[*words, _HTML_INPUT.pattern],
+        ids=list(range(len(words) + 1)),
+        flags=hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH,
+    )
+    return database
+
+
+def prepare() -> None:
+    """Build the per-process state of `wants` now (in the main process, before workers fork)."""
+    _database()
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,7 @@ from exhunt.ruleparams import (
     BinaryPageParams,
     CompiledPageParams,
     ExtensionsParams,
-    MinidumpParams,
-    PlacePagesParams,
+    PlacesParams,
 )
 
 
@@ -137,7 +136,7 @@ def auth_nonstock(look: Look, p: AuthFolderParams) -> Signal | None:
     return Signal(details) if look.loc.is_page else Signal(details, "not-page")
 
 
-def page_in_place(look: Look, p: PlacePagesParams) -> Signal | None:
+def page_in_place(look: Look, p: PlacesParams) -> Signal | None:
     """A server page in a place that holds none (aspnet_client only has the client scripts)."""
     loc = look.loc
     if str(loc.place) in p.places and loc.is_page:
@@ -205,7 +204,7 @@ def lsass_by_name(loc: Location) -> bool:
     return bool(_LSASS_NAME.match(loc.name))
 
 
-def minidump_in_place(look: Look, p: MinidumpParams) -> Signal | None:
+def minidump_in_place(look: Look, p: PlacesParams) -> Signal | None:
     loc = look.loc
     if not look.head.startswith(b"MDMP"):
         return None
@@ -240,9 +239,9 @@ HEURISTICS: tuple[tuple[str, type, Callable[[Look, Any], Signal | None]], ...] =
     ("file-binary-page", BinaryPageParams, binary_page),
     ("file-auth-lookalike", AuthFolderParams, auth_lookalike),
     ("file-auth-nonstock", AuthFolderParams, auth_nonstock),
-    ("file-page-in-place", PlacePagesParams, page_in_place),
+    ("file-page-in-place", PlacesParams, page_in_place),
     ("file-compiled-page", CompiledPageParams, compiled_page),
     (ATTACK_WINDOW, AttackWindowParams, attack_window),
     ("file-staged-archive", ExtensionsParams, staged_archive),
-    (MINIDUMP, MinidumpParams, minidump_in_place),
+    (MINIDUMP, PlacesParams, minidump_in_place),
 )

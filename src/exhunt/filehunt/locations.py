@@ -8,7 +8,7 @@ Windows path when the evidence layer knows it, else from its path inside the evi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from exhunt.evidence.base import EvidenceFile
@@ -90,16 +90,15 @@ class Location:
     path: str  # normalised, see `normalise`
     place: Place
     known: bool  # the path is the server's own (a Windows path or a disk mirror), not a bare folder
+    # The last path segment and its extension ('' without one): asked several times per file.
+    name: str = field(init=False, repr=False, compare=False)
+    extension: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def name(self) -> str:
-        return self.path.rsplit("/", 1)[-1]
-
-    @property
-    def extension(self) -> str:
-        name = self.name
+    def __post_init__(self) -> None:
+        name = self.path.rsplit("/", 1)[-1]
         dot = name.rfind(".")
-        return name[dot:] if dot > 0 else ""
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "extension", name[dot:] if dot > 0 else "")
 
     @property
     def is_page(self) -> bool:

@@ -38,18 +38,25 @@ def read_file(file: EvidenceFile, limit: int, algorithms: frozenset[str] = froze
     out = FileContent()
     hashers = {name: hashlib.new(name) for name in sorted(algorithms)}
     kept: list[bytes] | None = []
-    head = bytearray()
+    head: list[bytes] = []  # the first HEAD_BYTES, as read (a small file's one block, uncopied)
+    head_size = 0
+    # A file smaller than a block is read with one buffer of its listed size (plus one byte, to
+    # see the end): no block-sized buffer to allocate and shrink for each of thousands of pages.
+    step = file.size + 1 if 0 <= file.size < BLOCK else BLOCK
     try:
         with file.open() as fh:
             while True:
-                block = fh.read(BLOCK)
+                block = fh.read(step)
+                step = BLOCK
                 if not block:
                     break
                 out.size += len(block)
                 for h in hashers.values():
                     h.update(block)
-                if len(head) < HEAD_BYTES:
-                    head += block[: HEAD_BYTES - len(head)]
+                if head_size < HEAD_BYTES:
+                    piece = block[: HEAD_BYTES - head_size]
+                    head.append(piece)
+                    head_size += len(piece)
                 if kept is not None:
                     if out.size > limit:
                         kept = None  # keep hashing, stop holding: memory stays flat
@@ -59,10 +66,14 @@ def read_file(file: EvidenceFile, limit: int, algorithms: frozenset[str] = froze
     except (OSError, EOFError, RuntimeError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
         # zip members fail with BadZipFile/zlib errors, or RuntimeError when encrypted
         out.error = f"cannot read: {getattr(exc, 'strerror', None) or exc}"
-        out.head = bytes(head)
+        out.head = _joined(head)
         return out
-    out.head = bytes(head)
+    out.head = _joined(head)
     out.digests = {name: h.hexdigest() for name, h in hashers.items()}
     if kept is not None:
-        out.data = b"".join(kept)
+        out.data = _joined(kept)
     return out
+
+
+def _joined(blocks: list[bytes]) -> bytes:
+    return blocks[0] if len(blocks) == 1 else b"".join(blocks)

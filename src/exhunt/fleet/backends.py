@@ -11,10 +11,12 @@ from __future__ import annotations
 import importlib
 import os
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from exhunt import engine
-from exhunt.engine import Batch, HostTask, Task, Workers
+from exhunt.engine import Batch, HostTask, Known, Task, Workers
+from exhunt.evidence.base import HostEvidence
 from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit
 from exhunt.model import ProblemKind, UnitResult
 
@@ -36,22 +38,25 @@ class LocalWorkers(Backend):
     """Worker processes on this machine: the engine's own (`exhunt.engine.Workers`), which run
     each pair under its deadline and retry, then report, the pair a dying worker had in flight."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, hosts: Sequence[HostEvidence] = ()) -> None:
         self.slots = jobs * 2
         self._done: list[tuple[Unit, UnitResult | BaseException]] = []
         # Per unit: its pairs' results by position, merged in order once all are back (a pair
         # retried after a worker died comes back last, and must not reorder the host's result).
-        self._pending: dict[int, tuple[Unit, dict[int, UnitResult]]] = {}
-        self._workers = Workers(jobs, self._collect)
+        self._pending: dict[int, tuple[Unit, dict[int, UnitResult], dict[int, int]]] = {}
+        # The workers start with the hosts and their files: units name them by position.
+        known = Known([f for host in hosts for f in host.files], list(hosts))
+        self._workers = Workers(jobs, self._collect, known)
         self._workers.start()
 
     def submit(self, unit: Unit) -> None:
-        self._pending[id(unit)] = (unit, {})
+        # Each pair's position in its unit, by identity (a pair comes back as the same object).
+        self._pending[id(unit)] = (unit, {}, {id(t): i for i, t in enumerate(unit.tasks)})
         self._workers.add(Batch(unit.ctx, list(unit.tasks), unit))
 
     def _collect(self, tag: object, task: Task | HostTask, result: UnitResult) -> None:
-        unit, parts = self._pending[id(tag)]
-        parts[next(i for i, t in enumerate(unit.tasks) if t is task)] = result
+        unit, parts, positions = self._pending[id(tag)]
+        parts[positions[id(task)]] = result
         if len(parts) == len(unit.tasks):
             del self._pending[id(tag)]
             merged = UnitResult()

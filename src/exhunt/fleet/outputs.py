@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from exhunt import __version__
-from exhunt.fleet.store import HuntStore
+from exhunt.fleet.hunt_log import HuntWriter
 from exhunt.fleet.verdicts import HostSummary
 from exhunt.model import HUNT_SCHEMA, HostAssessment, HuntResult, iso
 from exhunt.report.timeline import TimelineStream
@@ -131,7 +131,7 @@ class HuntSink:
     whole hunt at once (STIX, the single-page HTML of a few hosts); the timeline is streamed."""
 
     started: datetime
-    store: HuntStore | None = None
+    store: HuntWriter | None = None
     hunt_id: int | None = None
     out_dir: Path | None = None
     json: JsonStream | None = None

@@ -174,7 +174,7 @@ def hunt_queue(
     use_rules(options.user_rules)  # assessment and remediation here read the same rules as the workers
     started = time.monotonic()
     files_total = sum(len(h.files) for h in hosts)
-    bytes_total = sum(t.file.size for h in hosts for t in plan_tasks(h))
+    bytes_total = sum(engine.planned_bytes(h) for h in hosts)
     counters = {"hosts": 0, "files": 0, "bytes": 0}
 
     def progress() -> None:
@@ -208,7 +208,7 @@ def hunt_queue(
         state = open_hosts.pop(i)
         merged = UnitResult()
         merged.errors.extend(engine.listing_problems(state.evidence))
-        merged.errors.extend(engine.not_analyzed(state.evidence, plan_tasks(state.evidence)))
+        merged.errors.extend(engine.not_analyzed(state.evidence))
         for key in sorted(state.parts):
             merged.merge(state.parts[key])
         assessment = assess(state.evidence, merged)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
@@ -16,12 +16,15 @@ from exhunt import __version__
 from exhunt.analyzers import HuntOptions
 from exhunt.cli_options import show_progress
 from exhunt.evidence.confine import outputs_inside
+from exhunt.fleet.hunt_log import HuntStoreError, HuntWriter, SqliteHuntLog
 from exhunt.fleet.outputs import FEW_HOSTS, HuntSink, JsonStream, check_outputs
 from exhunt.fleet.queue import Backend, FleetProgress
-from exhunt.fleet.store import HuntStore, HuntStoreError
 from exhunt.fleet.verdicts import verdict_rank
 from exhunt.model import HostAssessment, HuntResult, Verdict
 from exhunt.report.timeline import TimelineStream
+
+if TYPE_CHECKING:
+    from exhunt.fleet.store import HuntStore
 
 EXIT_INTERRUPTED = 130
 # Outputs written from the whole hunt at its end, so every host is kept in memory for them
@@ -142,12 +145,19 @@ def run_hunt(args: argparse.Namespace) -> int:
             soft_wrap=True,
         )
     with ExitStack() as stack:
-        store: HuntStore | None = None
+        store: HuntWriter | None = None
+        full: HuntStore | None = None  # the whole store (SQLAlchemy): to create it, and to resume
         if not args.no_db:
             try:
-                store = stack.enter_context(HuntStore(args.db))
-                if args.resume is not None:
-                    store.hunt(args.resume)
+                log = SqliteHuntLog.open(args.db) if args.resume is None else None
+                if log is not None:
+                    store = stack.enter_context(log)
+                else:
+                    from exhunt.fleet.store import HuntStore
+
+                    store = full = stack.enter_context(HuntStore(args.db))
+                    if args.resume is not None:
+                        full.hunt(args.resume)
             except HuntStoreError as exc:
                 _say(err, f"exhunt hunt: {exc}")
                 return 2
@@ -165,9 +175,9 @@ def run_hunt(args: argparse.Namespace) -> int:
             return 2
         todo = hosts
         done_keys: set[str] = set()
-        if store is not None and args.resume is not None:
-            done_keys = store.done_roots(args.resume)
-            todo = [h for h in hosts if not store.is_done(done_keys, host_key(h))]
+        if full is not None and args.resume is not None:
+            done_keys = full.done_roots(args.resume)
+            todo = [h for h in hosts if not full.is_done(done_keys, host_key(h))]
         total = len(hosts)
         fleet = total > FEW_HOSTS
         if fleet and args.html == "-":
@@ -178,9 +188,9 @@ def run_hunt(args: argparse.Namespace) -> int:
 
         hunt_id: int | None = None
         if store is not None:
-            if args.resume is not None:
+            if full is not None and args.resume is not None:
                 hunt_id = args.resume
-                store.reopen_hunt(hunt_id, total)
+                full.reopen_hunt(hunt_id, total)
             else:
                 hunt_id = store.start_hunt(tool_version=__version__, evidence=args.path, hosts_total=total)
         from datetime import UTC, datetime
@@ -213,8 +223,8 @@ def run_hunt(args: argparse.Namespace) -> int:
             keep=bool(not fleet or any(getattr(args, name, None) for name in whole)),
             show=show,
         )
-        if store is not None and hunt_id is not None and done_keys:
-            for key, stored in store.keyed_assessments(hunt_id):
+        if full is not None and hunt_id is not None and done_keys:
+            for key, stored in full.keyed_assessments(hunt_id):
                 sink.host_done(key, stored, stored=True)
             _say(err, f"resuming hunt {hunt_id}: {len(done_keys)} of {total} hosts already done")
 

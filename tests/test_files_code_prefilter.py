@@ -1,0 +1,53 @@
+"""The code analyzer's byte prefilter (`codehunt.wants`) decides alike with hyperscan and without."""
+
+from __future__ import annotations
+
+import pytest
+
+from exhunt.filehunt import codehunt
+from exhunt.filehunt.locations import Location, Place
+
+SAMPLES: list[tuple[str, bytes]] = [
+    ("a.aspx", b'<%@ Page Language="C#" %><% Response.Write(Request["x"]); %>'),
+    ("a.aspx", b"<%@ PAGE %><% REQUEST.Form[0] %>"),
+    ("a.aspx", b"<html><body>no server code, a request for help</body></html>"),
+    ("a.aspx", b'<form runat="server"><asp:TextBox id="t" runat="server"/></form>'),
+    ("a.aspx", b'<form runat="server"><INPUT type="text" id="t" RUNAT="server"></form>'),
+    ("a.aspx", b'<form runat="server"><input type="text" id="t" name="q"></form><b runat="server"/>'),
+    ("a.aspx", b"<input" + b" x" * 300 + b' runat="server"> <%  %>'),
+    ("a.aspx", b"<%@ Page %><script runat=server>void F(){ Assembly.Load(b); }</script>"),
+    ("a.aspx", "<%@ Page %><% Request.Form[0] %>".encode("utf-16-le")),
+    ("a.aspx", b"\xff\xfe" + "<% eval(x) %>".encode("utf-16-le")),
+    ("app.js", b"var x = new XMLHttpRequest(); x.open('GET', u);"),
+    ("app.js", b"import System.Web; var c = HttpContext.Current;"),
+    ("a.cs", b"public class A { void F() { var r = Request.Form; } }"),
+    ("a.cs", b"public class A { int F() { return 1; } }"),
+    ("a.vb", b"<WebMethod()> Public Function F() As String"),
+    ("web.config", b'<configuration><system.web><% Request["x"] %></system.web></configuration>'),
+    ("other.config", b"<% Request %>"),
+    ("a.txt", b"<% Request %>"),
+    ("a.ashx", b'<%@ WebHandler Language="C#" %> public void ProcessRequest(HttpContext c) {}'),
+    ("a.aspx", b""),
+]
+
+
+def _wants(name: str, data: bytes) -> bool:
+    return codehunt.wants(Location(f"c:/inetpub/wwwroot/owa/{name}", Place.IIS_WEBROOT, True), data)
+
+
+@pytest.mark.parametrize(("name", "data"), SAMPLES)
+def test_one_pass_and_word_by_word_agree(name: str, data: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    if codehunt._database() is None:
+        pytest.skip("hyperscan is not installed: only the word-by-word search runs")
+    with_hyperscan = _wants(name, data)
+    monkeypatch.setattr(codehunt, "_database", lambda: None)
+    assert _wants(name, data) == with_hyperscan
+
+
+def test_the_prefilter_tells_server_code_from_the_rest() -> None:
+    decided = {(name, data): _wants(name, data) for name, data in SAMPLES}
+    assert decided[SAMPLES[0]] and decided[SAMPLES[1]] and decided[SAMPLES[3]] and decided[SAMPLES[4]]
+    assert not decided[SAMPLES[2]] and not decided[SAMPLES[5]] and not decided[SAMPLES[10]]
+    assert decided[SAMPLES[11]] and decided[SAMPLES[12]] and not decided[SAMPLES[13]]
+    assert not decided[SAMPLES[16]] and not decided[SAMPLES[17]] and not decided[SAMPLES[19]]
+    assert decided[SAMPLES[8]]
