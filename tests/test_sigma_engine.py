@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 
@@ -340,8 +341,10 @@ def test_prefilter_skips_rules_without_their_literals() -> None:
     _, prefilter = rules.bucket("microsoft-windows-sysmon/operational", 1)
     from exhunt.sigma.view import event_view
 
-    assert prefilter.candidates(event_view(event(CommandLine="dir"))) == [1], "only the regex rule is always tried"
-    assert prefilter.candidates(event_view(event(CommandLine="WHOAMI"))) == [0, 1]
+    assert prefilter.candidates(event_view(event(CommandLine="dir"))) == [], "the regex rule needs 'user'"
+    assert prefilter.candidates(event_view(event(CommandLine="WHOAMI"))) == [0]
+    assert prefilter.candidates(event_view(event(CommandLine="net  USER x"))) == [1]
+    assert [r.meta.id[:8] for r in rules.match_event(event(CommandLine="net  user x"))] == ["22222222"]
 
 
 def test_prefilter_with_many_literals_uses_one_scan_and_stays_exact() -> None:
@@ -457,5 +460,73 @@ def test_json_form_of_literals(literal: str, form: str | None) -> None:
 
 
 def test_a_rule_without_anchors_makes_every_event_of_its_bucket_read() -> None:
-    rules = ruleset_of(rule_yaml("    sel:\n        CommandLine|re: 'net\\s+user'\n    condition: sel"))
+    rules = ruleset_of(rule_yaml("    sel:\n        CommandLine|re: '[a-z]+\\s+[0-9]'\n    condition: sel"))
     assert rules.wants(SYSMON, "Microsoft-Windows-Sysmon", 1) is True
+
+
+@pytest.mark.parametrize(
+    ("pattern", "flags", "expected"),
+    [
+        (r"net\s+user", 0, {"user"}),
+        (r"\\temp\\[a-z]{3}\.exe", 0, {"\\temp\\"}),
+        (r"abc|de", 0, {"abc", "de"}),
+        (r"(?:cmd|pwd)\.exe\s+/c", 0, {".exe"}),
+        (r"(?:ab)+cd", 0, {"ab"}),
+        (r"[a-z]+\d", 0, None),
+        (r"x?yz|[0-9]", 0, None),
+        (r"(?i)MiMiKaTz", 0, {"katz"}),
+        (r"WHOAMI", 0, {"whoami"}),
+        (r"caf\u00e9 bar", 0, {" bar"}),
+    ],
+)
+def test_regex_literals_are_required_by_every_match(pattern: str, flags: int, expected: set[str] | None) -> None:
+    from exhunt.sigma.compile import regex_literals
+
+    assert regex_literals(re.compile(pattern, flags)) == (frozenset(expected) if expected is not None else None)
+
+
+def test_regex_literals_under_ignorecase_cut_at_characters_unicode_folds_elsewhere() -> None:
+    from exhunt.sigma.compile import regex_literals
+
+    rx = re.compile("(?i)poweRshell")
+    literals = regex_literals(rx)
+    assert literals == frozenset({"power"})
+    value = "POWER\u017fHELL"  # LATIN SMALL LETTER LONG S matches s under IGNORECASE
+    assert rx.search(value) is not None
+    assert any(lit in value.lower() for lit in literals)
+
+
+@pytest.mark.parametrize(
+    ("literal", "piece"),
+    [
+        ('-file "c:\\users\\public', "c:\\\\users\\\\public"),
+        ('"everyone"', "everyone"),
+        ("gnupg\u2019s openpgp tool", "s openpgp tool"),
+        ("\u202e", None),
+        ('"', None),
+    ],
+)
+def test_json_piece_is_the_longest_part_placed_exactly(literal: str, piece: str | None) -> None:
+    from exhunt.sigma.prefilter import json_piece
+
+    assert json_piece(literal) == piece
+
+
+def test_literals_with_quotes_or_non_ascii_text_still_prefilter_the_json_text() -> None:
+    rules = ruleset_of(
+        rule_yaml("    sel:\n        CommandLine|contains: '-file \"c:\\users\\public'\n    condition: sel"),
+        rule_yaml(
+            "    sel:\n        CommandLine|contains: 'gnupg\u2019s openpgp'\n    condition: sel",
+            id="22222222-2222-3333-4444-555555555555",
+        ),
+    )
+    text_filter = rules.wants(SYSMON, "Microsoft-Windows-Sysmon", 1)
+    assert not isinstance(text_filter, bool)
+    line = '{"CommandLine":"powershell -File \\"C:\\\\Users\\\\Public\\\\x.ps1\\""}'
+    assert text_filter.may_match(line)
+    assert text_filter.may_match('{"CommandLine":"GnuPG\u2019s OpenPGP"}')
+    assert not text_filter.may_match('{"CommandLine":"powershell -File C:\\\\Users\\\\x.ps1"}')
+    fired = rules.match_event(event(CommandLine='powershell -File "C:\\Users\\Public\\x.ps1"'))
+    assert [r.meta.id[:8] for r in fired] == ["11111111"]
+    only_non_ascii = ruleset_of(rule_yaml("    sel:\n        CommandLine|contains: '\u202e'\n    condition: sel"))
+    assert only_non_ascii.wants(SYSMON, "Microsoft-Windows-Sysmon", 1) is True

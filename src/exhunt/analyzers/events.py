@@ -17,6 +17,7 @@ from exhunt.events.detect import detect, wants
 from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
 from exhunt.events.exports import read_event_export
 from exhunt.events.record import EventRecord
+from exhunt.events.skim import Head, system_time
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Reporter
 from exhunt.model import ArtefactKind, CoverageSpan, Observation, ObservationKind, Problem, ProblemKind, UnitResult
@@ -127,21 +128,19 @@ class _Interest:
         self._rules = rules
         self._known: dict[tuple[str, str, int], bool | TextPrefilter] = {}
 
-    def wanted(self, provider: str, channel: str, event_id: int, text: str) -> bool:
-        key = (provider, channel, event_id)
+    def pass_by(self, head: Head, text: str) -> bool:
+        key = (head.provider, head.channel, head.event_id)
         found = self._known.get(key)
         if found is None:
-            found = wants(provider, channel, event_id) or (
-                self._rules is not None and self._rules.wants(channel, provider, event_id)
+            found = wants(*key) or (
+                self._rules is not None and self._rules.wants(head.channel, head.provider, head.event_id)
             )
             if len(self._known) < _MAX_KINDS:
                 self._known[key] = found
-        if found is True or found is False:
-            return found
-        return found.may_match(text)  # Sigma rules only, each needing a literal of its own
-
-    def passed(self, timestamp: datetime | None, channel: str, computer: str) -> None:
-        self._scan.note(timestamp, channel, computer)
+        if found is True or (found is not False and found.may_match(text)):  # Sigma: a literal of its own
+            return False
+        self._scan.note(system_time(head.created), head.channel, head.computer)
+        return True
 
 
 def _plausible_hostname(name: str) -> bool:

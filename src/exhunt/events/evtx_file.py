@@ -13,7 +13,6 @@ import io
 import tempfile
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack
-from datetime import datetime
 from typing import IO, Any, Protocol
 
 import orjson
@@ -21,7 +20,7 @@ from evtx import PyEvtxParser
 
 from exhunt.events.normalise import from_evtx_json
 from exhunt.events.record import EventRecord
-from exhunt.events.skim import system_head, system_time
+from exhunt.events.skim import Head, system_head
 from exhunt.evidence.base import EvidenceFile
 from exhunt.model import Problem, ProblemKind
 
@@ -41,12 +40,9 @@ class Skim(Protocol):
     """What the caller wants read in full. An event it does not want is only passed by: its
     time, channel and computer (coverage, host names), taken from the record's header."""
 
-    def wanted(self, provider: str, channel: str, event_id: int, text: str) -> bool:
-        """Whether the event (its header, and the record's JSON text) needs its full record."""
-        ...
-
-    def passed(self, timestamp: datetime | None, channel: str, computer: str) -> None:
-        """An event not wanted, in file order among the ones yielded."""
+    def pass_by(self, head: Head, text: str) -> bool:
+        """Whether the event (its header, and the record's JSON text) can be passed by; if so,
+        the skim has counted it (in file order among the ones yielded) and it is not read."""
         ...
 
 
@@ -139,8 +135,7 @@ def _records(
         text = raw["data"]
         if skim is not None:
             head = system_head(text)
-            if head is not None and not skim.wanted(head.provider, head.channel, head.event_id, text):
-                skim.passed(system_time(head.created), head.channel, head.computer)
+            if head is not None and skim.pass_by(head, text):
                 read += 1
                 continue
         try:

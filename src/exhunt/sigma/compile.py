@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import re._constants as sre_c  # type: ignore[import-not-found]  # the stdlib parser behind re
+import re._parser as sre_parse  # type: ignore[import-not-found]
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -345,7 +347,59 @@ def _regex(field: str, value: SigmaRegularExpression) -> Node:
         v = e.raw(field)
         return v is not None and rx.search(v) is not None
 
-    return Node(test, None)
+    literals = regex_literals(rx)
+    return Node(test, frozenset((field, lit) for lit in literals) if literals else None)
+
+
+# Characters that Python's case-insensitive matching pairs with a character whose lower case is
+# not theirs (s ~ U+017F, i ~ U+0131/U+0130): a literal run under IGNORECASE is cut at them.
+_FOLD_UNSAFE = frozenset("iIsS")
+_Candidate = frozenset[str]
+
+
+def regex_literals(rx: re.Pattern[str]) -> frozenset[str] | None:
+    """Lower-case literals one of which every match of `rx` contains, or None when the
+    expression does not require one (only printable ASCII runs are taken, so lowering the
+    searched value keeps them; under IGNORECASE runs are also cut where Unicode folding could
+    match a character that lowers to something else)."""
+    try:
+        parsed = sre_parse.parse(rx.pattern, rx.flags)
+    except re.error:  # pragma: no cover - rx compiled from the same pattern
+        return None
+    found = _sequence_literals(list(parsed), bool(rx.flags & re.IGNORECASE))
+    return found if found else None
+
+
+def _sequence_literals(items: list[tuple[Any, Any]], fold: bool) -> _Candidate | None:
+    candidates: list[_Candidate] = []
+    run: list[str] = []
+
+    def close() -> None:
+        if run:
+            candidates.append(frozenset({"".join(run).lower()}))
+            run.clear()
+
+    pending = list(reversed(items))
+    while pending:
+        op, av = pending.pop()
+        if op is sre_c.LITERAL and 0x20 <= av < 0x7F and not (fold and chr(av) in _FOLD_UNSAFE):
+            run.append(chr(av))
+            continue
+        close()
+        if op is sre_c.SUBPATTERN and not av[1] and not av[2]:
+            pending.extend(reversed(list(av[3])))  # a plain group: its items in line
+        elif op is sre_c.BRANCH:
+            branches = [_sequence_literals(list(b), fold) for b in av[1]]
+            if branches and all(branches):
+                candidates.append(frozenset().union(*(b for b in branches if b)))
+        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, sre_c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            inner = _sequence_literals(list(av[2]), fold)
+            if inner:
+                candidates.append(inner)
+    close()
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (-min(len(x) for x in c), len(c)))
 
 
 def _cidr(field: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Node:
@@ -406,7 +460,9 @@ def _keyword(value: Any) -> Node:
         value = SigmaString(str(value.number))
     if isinstance(value, SigmaRegularExpression):
         rx = _compiled_regex(value)
-        return Node(lambda e: any(rx.search(v) for v in e.values()), None)
+        literals = regex_literals(rx)
+        keyword_anchors = frozenset((ANY_FIELD, lit) for lit in literals) if literals else None
+        return Node(lambda e: any(rx.search(v) for v in e.values()), keyword_anchors)
     if not isinstance(value, SigmaString):
         raise Unsupported(f"keyword of type {type(value).__name__}")
     cased = isinstance(value, SigmaCasedString)

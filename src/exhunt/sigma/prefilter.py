@@ -9,6 +9,7 @@ rules without anchors, are evaluated.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -75,6 +76,19 @@ def json_form(literal: str) -> str | None:
     return literal.replace("\\", "\\\\")
 
 
+_UNSURE_IN_JSON = re.compile(r'["\x00-\x1f\x7f]|[^\x00-\x7f]+')
+
+
+def json_piece(literal: str) -> str | None:
+    """The JSON form of the longest part of a literal that `json_form` cannot place as a
+    whole (it holds a quote, a control character or non-ASCII text): the parts between those
+    characters are in the field's value, hence in the JSON text, wherever the literal is."""
+    pieces = [p for p in _UNSURE_IN_JSON.split(literal) if p]
+    if not pieces:
+        return None
+    return json_form(max(pieces, key=len))
+
+
 class TextPrefilter:
     """Whether a Windows event may match any rule of a bucket, asked of the record's JSON text
     before it is decoded: every rule's anchors name literals one of which its event must hold
@@ -93,7 +107,7 @@ class TextPrefilter:
             if not rule_anchors:
                 return None
             for _, literal in rule_anchors:
-                form = json_form(literal)
+                form = json_form(literal) or json_piece(literal)
                 if form is None:
                     return None
                 forms.append(form)
