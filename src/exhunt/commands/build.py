@@ -22,9 +22,8 @@ from rich.text import Text
 
 from exhunt import __version__
 from exhunt.builds import BuildAssessment, assess_build
-from exhunt.chains import Exposure
+from exhunt.chains import CHAINS, Exposure
 from exhunt.cli_options import add_console, add_output, consoles, open_output, stdout_clash, to_stdout
-from exhunt.model import CHAINS
 from exhunt.report.csvsafe import spreadsheet_safe
 
 NAME = "build"
