@@ -70,13 +70,17 @@ def build_fleet(root: Path, hosts: int, large: int, large_mb: int, small_mb: int
 
 class MemorySampler:
     """Peak of the resident memory summed over this process and all its descendants (workers,
-    nannies), sampled every 50 ms on a thread: what the hunt costs the machine, not one process."""
+    nannies, a fork server and the workers it forked), sampled every 50 ms on a thread: what the
+    hunt costs the machine, not one process. Also each descendant's CPU time as last sampled: a
+    fork server is never waited for, nor are the workers it forks (they are its children), so
+    RUSAGE_CHILDREN misses them; the samples miss at most a descendant's last 50 ms."""
 
     def __init__(self) -> None:
         import psutil
 
         self._me = psutil.Process()
         self.peak = 0
+        self.cpu: dict[int, float] = {}  # descendant pid -> its own user + system seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -85,9 +89,13 @@ class MemorySampler:
         import psutil
 
         total = 0
-        for proc in [self._me, *self._me.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            total += self._me.memory_info().rss
+        for proc in self._me.children(recursive=True):
             with contextlib.suppress(psutil.Error):  # gone between listing and reading
                 total += proc.memory_info().rss
+                times = proc.cpu_times()
+                self.cpu[proc.pid] = times.user + times.system
         return total
 
     def _run(self) -> None:
@@ -136,10 +144,9 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
             on_host=lambda _e, a: verdicts.__setitem__(a.host, str(a.verdict)),
         )
     seconds = time.perf_counter() - t0
-    # The queue closed its backend: the workers have exited and been waited for, so their CPU
-    # time is counted in RUSAGE_CHILDREN.
     size = sum(f.size for h in found for f in h.files)
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    peak_all = sampler.stop()
     return {
         "mode": mode,
         "hosts": len(verdicts),
@@ -148,9 +155,10 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
         "bytes": size,
         "mb_per_s": size / 1e6 / seconds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "peak_rss_all_mb": sampler.stop() / 2**20,
-        # CPU seconds of this process and the workers it started and waited for (discovery included)
-        "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
+        "peak_rss_all_mb": peak_all / 2**20,
+        # CPU seconds of this process (discovery included) and of every process it started,
+        # directly or not (sampled, see MemorySampler)
+        "cpu_s": own.ru_utime + own.ru_stime + sum(sampler.cpu.values()),
         "verdicts": dict(sorted(statistics_of(verdicts).items())),
     }
 

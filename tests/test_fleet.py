@@ -356,3 +356,28 @@ def test_dask_workers_start_with_the_hunts_prefilters_compiled() -> None:
             assert min(pool._client.run(_prefilters_compiled).values()) >= 1
         finally:
             pool.close()
+
+
+def _start_of_worker() -> tuple[int, bool]:
+    return os.getppid(), "exhunt.fleet.forkserver_warm" in sys.modules
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no fork server on Windows: workers are spawned there")
+def test_local_cluster_workers_are_forked_by_a_single_threaded_fork_server_that_loaded_exhunt() -> None:
+    """Forked from the hunting process, a worker once hung at start on a lock another thread held
+    at the fork; spawned, each imports exhunt and compiles its rules again."""
+    import psutil
+
+    from exhunt.fleet.backends import DaskPool
+
+    pool = DaskPool("local:2")
+    try:
+        starts = set(pool._client.run(_start_of_worker).values())
+        servers = {psutil.Process(ppid) for ppid, _ in starts}
+        assert len(servers) == 1 and all(loaded for _, loaded in starts)  # both from one server, warm
+        (server,) = servers
+        assert server.pid != os.getpid() and server.ppid() == os.getpid()
+        assert "forkserver" in " ".join(server.cmdline())
+        assert server.num_threads() == 1
+    finally:
+        pool.close()

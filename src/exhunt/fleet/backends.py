@@ -9,6 +9,7 @@ Dask workers open evidence by path: it must sit on storage every worker reads at
 from __future__ import annotations
 
 import importlib
+import multiprocessing
 import os
 import time
 from collections.abc import Collection, Sequence
@@ -104,10 +105,10 @@ class DaskPool(Backend):
                 if workers < 1:
                     raise BackendError("--scheduler local:N needs N of at least 1")
                 # Dask's statistical profiler samples each worker's stack every 10 ms, a few per
-                # cent of a worker running Python; nothing here reads it. Workers are spawned (the
-                # default): forked from this process, whose threads may hold a lock (a log
-                # handler's, a stream's) at that moment, one hung at start in testing.
-                self._config = importlib.import_module("dask").config.set({"distributed.worker.profile.enabled": False})
+                # cent of a worker running Python; nothing here reads it.
+                self._config = importlib.import_module("dask").config.set(
+                    {"distributed.worker.profile.enabled": False, **_worker_start_method()}
+                )
                 self._cluster = dd.LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
@@ -296,6 +297,30 @@ class DaskPool(Backend):
             self._client.close()
         finally:
             self._shutdown_cluster()
+
+
+# Imported by the fork server before it forks any worker (exhunt.fleet.forkserver_warm).
+FORKSERVER_PRELOAD = ["distributed", "exhunt.fleet.forkserver_warm"]
+
+
+def _worker_start_method() -> dict[str, str]:
+    """How the LocalCluster's nannies start their workers: forked by a fork server that has
+    imported exhunt and compiled the default rules (`exhunt.fleet.forkserver_warm`), so a worker
+    starts warm in a fraction of a second; a spawned worker imports and compiles for 1-3 s of its
+    own. Not forked from this process: its other threads may hold a lock (a log handler's, a
+    stream's) at that moment, and a worker forked so hung at start in testing. The fork server is
+    a fresh single-threaded interpreter. Where there is none (Windows), spawned, Dask's default."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return {}
+    with importlib.import_module("dask").config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        # Dask sets the fork server's preload list on its first use, replacing any set before:
+        # let it, then set ours. Once the fork server runs, a new list changes nothing (it keeps
+        # the modules it has; workers still start, and warm up on the pool's start).
+        context = importlib.import_module("distributed.utils").get_mp_context()
+    context.set_forkserver_preload(FORKSERVER_PRELOAD)
+    # Started now, it imports and compiles while this process starts the scheduler.
+    importlib.import_module("multiprocessing.forkserver").ensure_running()
+    return {"distributed.worker.multiprocessing-method": "forkserver"}
 
 
 def _fits(parcel: list[Unit], unit: Unit) -> bool:
