@@ -106,16 +106,31 @@ def _place_stray(tree: Tree, stray: list[Entry], hosts: list[HostEvidence]) -> N
         if len(parts[0]) == 2 and parts[0][1] == ":":
             windows = parts[0].upper() + "\\" + "\\".join(parts[1:])
         context = tuple(p.lower() for p in parts[1:]) if windows else tuple(p.lower() for p in parts)
-        kind = kind_from_path(context)
-        if kind is None:
-            try:
-                kind = kind_from_content(tree.read_prefix(entry, SNIFF_BYTES), context[-1])
-            except OSError as exc:
-                host.errors.append(
-                    HostProblem(rel_path, f"cannot read file: {exc.strerror or exc}", ProblemKind.UNREADABLE)
-                )
-                kind = ArtefactKind.FILE
-        host.files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
+        add_file(host, tree, entry, rel_path, windows, context)
+
+
+def add_file(
+    host: HostEvidence,
+    tree: Tree,
+    entry: Entry,
+    rel_path: str,
+    windows: str | None,
+    context: tuple[str, ...],
+    exchange_logging: bool = False,
+) -> None:
+    """List one file of `host`: its kind from its path, else from its first bytes; a file whose
+    first bytes cannot be read is hunted as a plain file, and the failed read is the host's
+    problem."""
+    kind = kind_from_path(context, exchange_logging=exchange_logging)
+    if kind is None:
+        try:
+            kind = kind_from_content(tree.read_prefix(entry, SNIFF_BYTES), context[-1])
+        except OSError as exc:
+            host.errors.append(
+                HostProblem(rel_path, f"cannot read file: {exc.strerror or exc}", ProblemKind.UNREADABLE)
+            )
+            kind = ArtefactKind.FILE
+    host.files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
 
 
 def _host(layout: Layout, root: str) -> HostEvidence:
@@ -135,16 +150,7 @@ def _host(layout: Layout, root: str) -> HostEvidence:
         rel_path = view.rel_prefix + "/".join((*entry.parts[:above], *layout.decoded[i]))
         windows = layout.windows_path(i)
         context = layout.context(i, windows)
-        kind = kind_from_path(context, exchange_logging=layout.under_exchange_logging(i, windows))
-        if kind is None:
-            try:
-                kind = kind_from_content(view.tree.read_prefix(entry, SNIFF_BYTES), context[-1])
-            except OSError as exc:
-                host.errors.append(
-                    HostProblem(rel_path, f"cannot read file: {exc.strerror or exc}", ProblemKind.UNREADABLE)
-                )
-                kind = ArtefactKind.FILE
-        host.files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
+        add_file(host, view.tree, entry, rel_path, windows, context, layout.under_exchange_logging(i, windows))
     if not host.files and not host.errors:
         host.errors.append(
             HostProblem(view.rel_prefix or ".", "no files to hunt for this host", ProblemKind.UNREADABLE)

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from exhunt.evidence.base import EvidenceFile, HostEvidence, HostProblem
-from exhunt.evidence.classify import SNIFF_BYTES, kind_from_content, kind_from_path
+from exhunt.evidence.base import HostEvidence, HostProblem
+from exhunt.evidence.discovery import add_file
 from exhunt.evidence.names import clean_host_name
 from exhunt.evidence.safe_open import open_evidence
 from exhunt.evidence.tree import Counter, Progress, list_folder
-from exhunt.model import ArtefactKind, ProblemKind
+from exhunt.model import ProblemKind
 from exhunt.registry import live_folders
 
 SETUP_KEYS = (
@@ -207,17 +207,7 @@ def _list_root(
         seen.add(lower)
         context = tuple(lower.split("\\")[1:])
         under_logging = install_logging is not None and lower.startswith(install_logging)
-        kind = kind_from_path(context, exchange_logging=under_logging)
-        rel_path = _shown(windows)
-        if kind is None:
-            try:
-                kind = kind_from_content(tree.read_prefix(entry, SNIFF_BYTES), context[-1])
-            except OSError as exc:
-                host.errors.append(
-                    HostProblem(rel_path, f"cannot read file: {exc.strerror or exc}", ProblemKind.UNREADABLE)
-                )
-                kind = ArtefactKind.FILE
-        host.files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
+        add_file(host, tree, entry, _shown(windows), windows, context, under_logging)
 
 
 def _shown(windows: str) -> str:
