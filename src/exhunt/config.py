@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from exhunt import boundedtoml
+
 ENV = "EXHUNT_CONFIG"
 
 
@@ -129,7 +131,7 @@ def load(explicit: str | None = None) -> Config:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
+        data = boundedtoml.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:

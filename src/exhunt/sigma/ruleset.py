@@ -35,6 +35,7 @@ from sigma.filters import SigmaFilter
 from sigma.rule import SigmaRule
 from sigma.types import SigmaNumber
 
+from exhunt import boundedtoml
 from exhunt.events.record import EventRecord
 from exhunt.model import Category, Implies, Severity
 from exhunt.sigma.compile import Node, Unsupported, compile_condition
@@ -340,7 +341,7 @@ def _levels(user_file: str | None, problems: list[RuleProblem]) -> dict[str, Any
     doc = tomllib.loads(text)
     if user_file:
         try:
-            user = tomllib.loads(Path(user_file).read_text(encoding="utf-8"))
+            user = boundedtoml.loads(Path(user_file).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             problems.append(RuleProblem(user_file, f"Sigma level mapping not loaded: {exc}"))
         else:
