@@ -65,10 +65,42 @@ def run_all(seconds: int) -> int:
         )
         stats = [line for line in done.stderr.splitlines() if line.startswith("Done ")]
         print(f"fuzz {name}: exit {done.returncode} {stats[-1] if stats else ''}", flush=True)
+        if done.returncode == LIBFUZZER_TIMEOUT and name == "evtx" and _upstream_evtx_hang():
+            continue
         if done.returncode != 0:
             failed.append(name)
             print(done.stderr[-3000:], file=sys.stderr)
     return 1 if failed else 0
+
+
+LIBFUZZER_TIMEOUT = 70  # libFuzzer's exit code when one input ran past -timeout
+RAW_PARSE = """
+import sys
+from evtx import PyEvtxParser
+for _ in PyEvtxParser(sys.argv[1], number_of_threads=1).records_json():
+    pass
+"""
+
+
+def _upstream_evtx_hang(seconds: int = 60) -> bool:
+    """Whether every input the evtx run timed out on hangs the `evtx` library on its own (a bare
+    `records_json()` loop, nothing of exhunt). Such a hang is the parser's, outside exhunt's
+    reach within the process; in a hunt the unit's deadline turns it into a `timed-out` problem
+    for that file (tests/test_engine.py). The input is kept for an upstream report."""
+    hung = sorted(Path.cwd().glob("timeout-*"))
+    for path in hung:
+        try:
+            subprocess.run(
+                [sys.executable, "-c", RAW_PARSE, str(path)], capture_output=True, timeout=seconds, check=False
+            )
+        except subprocess.TimeoutExpired:
+            continue
+        return False  # the library alone finishes: the hang is exhunt's
+    for path in hung:
+        print(
+            f"fuzz evtx: {path} hangs the evtx library itself (no record after {seconds} s); kept for an upstream report"
+        )
+    return bool(hung)
 
 
 if __name__ == "__main__":
