@@ -129,6 +129,30 @@ def test_pool_survives_a_worker_that_dies(tmp_path: Path, monkeypatch: pytest.Mo
     assert seen[-1].files_done == seen[-1].files_total
 
 
+@pytest.mark.usefixtures("fake_registry")
+@pytest.mark.parametrize("trouble", ["poison.log", "hang.log"])
+def test_results_held_back_by_a_lost_worker_are_not_lost_nor_doubled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trouble: str
+) -> None:
+    # The worker holds every result of its batch until the end: the files before the bad one
+    # are done but unsent when it dies or is stopped, and must be run again, once.
+    monkeypatch.setattr(engine, "INLINE_BYTES", 0)
+    monkeypatch.setattr(engine, "SEND_UNITS", 1000)
+    monkeypatch.setattr(engine, "SEND_SECONDS", 3600.0)
+    files = {f"f{i}.log": b"MARKER\n" for i in range(4)}
+    files[trouble] = b"MARKER\n"
+    files.update({f"g{i}.log": b"MARKER\n" for i in range(4)})
+    host = _host(tmp_path, files)
+    ctx = HostContext("EX01", None, HuntOptions(unit_timeout=2.0, unit_seconds_per_mib=0.0))
+    result = engine.analyze_host(host, ctx, jobs=1 if trouble == "hang.log" else 2)
+    hits = sorted(f.evidence.path for f in result.findings)
+    assert hits == sorted(f"{p}{i}.log" for p in "fg" for i in range(4))
+    assert result.coverage["IIS"].files == 8
+    lost = [(e.path, e.kind) for e in result.errors if e.producer == "engine"]
+    kind = ProblemKind.TIMED_OUT if trouble == "hang.log" else ProblemKind.WORKER_DIED
+    assert lost == [(trouble, kind)]
+
+
 @dataclass(frozen=True)
 class HangingHostCheck:
     name: str = "hanging-host-check"

@@ -10,6 +10,11 @@ the file). The workers are plain processes the engine owns: one that passes its 
 terminated and the pair in flight becomes a `timed-out` problem; one that dies costs only the
 pair in flight (tried once more in a fresh worker, then a `worker-died` problem). The rest of its
 batch goes on in a fresh worker, so a hung or crashing file never costs the hunt.
+
+A worker sends its results a few dozen pairs at a time (a message per file cost the main process
+more CPU than it saved, on the cores the workers need); which pair is in flight, and since when,
+it writes to memory it shares with the main process, so deadlines and deaths still name the
+exact file. Pairs finished but not yet sent when a worker dies or is stopped run again.
 """
 
 from __future__ import annotations
@@ -50,6 +55,9 @@ INLINE_BYTES = 4 * 1024 * 1024
 MIB = 1024 * 1024
 # How long a worker asked to stop may take before it is killed.
 _GRACE = 2.0
+# A worker sends its results when it holds this many, or has held the first this long.
+SEND_UNITS = 64
+SEND_SECONDS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,14 +276,17 @@ class Known:
         return Task(analyzer, self.files[position]) if is_file else HostTask(analyzer, self.hosts[position])
 
 
-def _work(conn: Connection, known: Known = Known()) -> None:
-    """A worker process: (context, batch) in, one result per unit out, until told to stop.
+def _work(conn: Connection, known: Known = Known(), flight: Any = None) -> None:
+    """A worker process: (context, batch) in, (position, result) pairs out, until told to stop.
     Ctrl-C reaches the workers too: they stop quietly and the main process winds the hunt up."""
     with contextlib.suppress(KeyboardInterrupt):
-        _serve(conn, known)
+        _serve(conn, known, flight)
 
 
-def _serve(conn: Connection, known: Known) -> None:
+def _serve(conn: Connection, known: Known, flight: Any = None) -> None:
+    """`flight` (shared with the main process; a list in tests) gets the position of the unit
+    in flight and when it started, before it runs."""
+    clock = time.monotonic
     while True:
         try:
             message = _recv(conn)
@@ -284,8 +295,21 @@ def _serve(conn: Connection, known: Known) -> None:
         if message is None:
             return
         ctx, batch = message
+        done: list[tuple[int, UnitResult]] = []
+        since = 0.0
         for index, unit in enumerate(batch):
-            _send(conn, (index, run_unit(known.unit(unit), ctx)))
+            now = clock()
+            if flight is not None:
+                flight[1] = now
+                flight[0] = index
+            if not done:
+                since = now
+            done.append((index, run_unit(known.unit(unit), ctx)))
+            if len(done) >= SEND_UNITS or clock() - since >= SEND_SECONDS:
+                _send(conn, done)
+                done = []
+        if done:
+            _send(conn, done)
 
 
 def _send(conn: Connection, message: object) -> None:
@@ -315,17 +339,25 @@ UnitCallback = Callable[[object, Task | HostTask, UnitResult], None]
 class _Worker:
     process: BaseProcess
     conn: Connection
+    flight: Any  # shared with the process: [position of the unit in flight, when it started]
     batch: Batch | None = None
-    index: int = 0  # the unit in flight
-    since: float = 0.0  # when it started
+    index: int = 0  # results received: the first unit not yet answered
+    since: float = 0.0  # when the batch was given
 
     @property
     def busy(self) -> bool:
         return self.batch is not None and self.index < len(self.batch.units)
 
+    def in_flight(self) -> tuple[int, float]:
+        """The position of the unit running now (or next) and when it started."""
+        position, started = int(self.flight[0]), self.flight[1]
+        if position < self.index:  # not started yet, or a position of the last batch
+            return self.index, max(self.since, started)
+        return position, started
+
     def unit(self) -> Task | HostTask:
         assert self.batch is not None
-        return self.batch.units[self.index]
+        return self.batch.units[self.in_flight()[0]]
 
 
 class Workers:
@@ -381,12 +413,14 @@ class Workers:
 
     def _start(self) -> _Worker:
         parent, child = self.mp.Pipe()
-        process = self.mp.Process(target=_work, args=(child, self.known), daemon=True)
+        flight = self.mp.RawArray("d", [-1.0, 0.0])
+        process = self.mp.Process(target=_work, args=(child, self.known, flight), daemon=True)
         process.start()
         child.close()
-        return _Worker(process, parent)
+        return _Worker(process, parent, flight)
 
     def _give(self, worker: _Worker, batch: Batch) -> None:
+        worker.flight[0] = -1.0  # the worker is idle: no position of its last batch may count
         try:
             _send(worker.conn, (batch.ctx, self._wire(batch.units)))
         except (OSError, ValueError):  # the worker died while idle; its replacement takes the batch
@@ -412,51 +446,59 @@ class Workers:
 
     def _overdue(self, worker: _Worker) -> bool:
         limit = self._limit(worker)
-        return limit is not None and time.monotonic() - worker.since >= limit
+        return limit is not None and time.monotonic() - worker.in_flight()[1] >= limit
 
     def _next_deadline(self, busy: list[_Worker]) -> float | None:
         waits = []
         for worker in busy:
             limit = self._limit(worker)
             if limit is not None:
-                waits.append(max(0.0, worker.since + limit - time.monotonic()))
+                waits.append(max(0.0, worker.in_flight()[1] + limit - time.monotonic()))
         return min(waits) if waits else None
 
     def _receive(self, worker: _Worker) -> None:
         try:
-            index, unit_result = _recv(worker.conn)
+            answered = _recv(worker.conn)
         except (EOFError, OSError):
             self._died(worker)
             return
         assert worker.batch is not None
-        self.on_result(worker.batch.tag, worker.batch.units[index], unit_result)
-        worker.index, worker.since = index + 1, time.monotonic()
+        units, tag = worker.batch.units, worker.batch.tag
+        for index, unit_result in answered:
+            self.on_result(tag, units[index], unit_result)
+        worker.index = answered[-1][0] + 1
 
     def _died(self, worker: _Worker) -> None:
         assert worker.batch is not None
-        batch, unit = worker.batch, worker.unit()
-        rest = batch.units[worker.index + 1 :]
+        batch, position = worker.batch, worker.in_flight()[0]
+        unit = batch.units[position]
         if id(unit) not in self.retried:
             # Perhaps a neighbour's fault (memory, a signal): once more, alone, in a fresh worker.
             self.retried.add(id(unit))
             self.queue.appendleft(Batch(batch.ctx, [unit], batch.tag))
         else:
             self._lost(batch, unit, ProblemKind.WORKER_DIED, "the worker process died on this file twice")
-        self._requeue(worker, batch, rest)
+        self._requeue(worker, batch, position)
 
     def _time_out(self, worker: _Worker) -> None:
         assert worker.batch is not None
-        batch, unit = worker.batch, worker.unit()
+        batch, position = worker.batch, worker.in_flight()[0]
         limit = self._limit(worker) or 0.0
         self._lost(
-            batch, unit, ProblemKind.TIMED_OUT, f"stopped after {limit:.0f} s, its deadline (see --unit-timeout)"
+            batch,
+            batch.units[position],
+            ProblemKind.TIMED_OUT,
+            f"stopped after {limit:.0f} s, its deadline (see --unit-timeout)",
         )
-        self._requeue(worker, batch, batch.units[worker.index + 1 :])
+        self._requeue(worker, batch, position)
 
     def _lost(self, batch: Batch, unit: Task | HostTask, kind: ProblemKind, why: str) -> None:
         self.on_result(batch.tag, unit, lost(unit, kind, why))
 
-    def _requeue(self, worker: _Worker, batch: Batch, rest: list[Task | HostTask]) -> None:
+    def _requeue(self, worker: _Worker, batch: Batch, position: int) -> None:
+        """The batch's units but the one at `position`, whose results never came back (those
+        done but not yet sent run again), go on in a fresh worker."""
+        rest = batch.units[worker.index : position] + batch.units[position + 1 :]
         if rest:
             self.queue.appendleft(Batch(batch.ctx, rest, batch.tag))
         self._replace(worker)
