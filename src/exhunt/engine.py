@@ -11,10 +11,10 @@ terminated and the pair in flight becomes a `timed-out` problem; one that dies c
 pair in flight (tried once more in a fresh worker, then a `worker-died` problem). The rest of its
 batch goes on in a fresh worker, so a hung or crashing file never costs the hunt.
 
-A worker sends its results a few dozen pairs at a time (a message per file cost the main process
-more CPU than it saved, on the cores the workers need); which pair is in flight, and since when,
-it writes to memory it shares with the main process, so deadlines and deaths still name the
-exact file. Pairs finished but not yet sent when a worker dies or is stopped run again.
+A worker sends its results a few dozen pairs at a time, merged in order (a message per file cost
+the main process more CPU than it saved, on the cores the workers need); which pair is in flight,
+and since when, it writes to memory it shares with the main process, so deadlines and deaths
+still name the exact file. Pairs finished but not yet sent when a worker dies or is stopped run again.
 """
 
 from __future__ import annotations
@@ -277,7 +277,8 @@ class Known:
 
 
 def _work(conn: Connection, known: Known = Known(), flight: Any = None) -> None:
-    """A worker process: (context, batch) in, (position, result) pairs out, until told to stop.
+    """A worker process: (context, batch) in, (first, last, merged result) out for each run of
+    units it finished, until told to stop.
     Ctrl-C reaches the workers too: they stop quietly and the main process winds the hunt up."""
     with contextlib.suppress(KeyboardInterrupt):
         _serve(conn, known, flight)
@@ -295,21 +296,21 @@ def _serve(conn: Connection, known: Known, flight: Any = None) -> None:
         if message is None:
             return
         ctx, batch = message
-        done: list[tuple[int, UnitResult]] = []
-        since = 0.0
+        held = UnitResult()  # the results of units `first` to `last`, merged in order
+        first, since = -1, 0.0
         for index, unit in enumerate(batch):
             now = clock()
             if flight is not None:
                 flight[1] = now
                 flight[0] = index
-            if not done:
-                since = now
-            done.append((index, run_unit(known.unit(unit), ctx)))
-            if len(done) >= SEND_UNITS or clock() - since >= SEND_SECONDS:
-                _send(conn, done)
-                done = []
-        if done:
-            _send(conn, done)
+            if first < 0:
+                first, since = index, now
+            held.merge(run_unit(known.unit(unit), ctx))
+            if index + 1 - first >= SEND_UNITS or clock() - since >= SEND_SECONDS:
+                _send(conn, (first, index, held))
+                held, first = UnitResult(), -1
+        if first >= 0:
+            _send(conn, (first, len(batch) - 1, held))
 
 
 def _send(conn: Connection, message: object) -> None:
@@ -331,7 +332,9 @@ class Batch:
     tag: object = None
 
 
-# Called once per unit with the batch's tag, the unit and its result (or the problem it became).
+# Called once per unit with the batch's tag, the unit and its result (or the problem it became),
+# in the batch's order. The results of consecutive units of a batch may come merged, as the
+# first's, the others' then empty: whoever merges them in order gets the same result.
 UnitCallback = Callable[[object, Task | HostTask, UnitResult], None]
 
 
@@ -458,15 +461,16 @@ class Workers:
 
     def _receive(self, worker: _Worker) -> None:
         try:
-            answered = _recv(worker.conn)
+            first, last, merged = _recv(worker.conn)
         except (EOFError, OSError):
             self._died(worker)
             return
         assert worker.batch is not None
         units, tag = worker.batch.units, worker.batch.tag
-        for index, unit_result in answered:
-            self.on_result(tag, units[index], unit_result)
-        worker.index = answered[-1][0] + 1
+        self.on_result(tag, units[first], merged)
+        for index in range(first + 1, last + 1):
+            self.on_result(tag, units[index], UnitResult())
+        worker.index = last + 1
 
     def _died(self, worker: _Worker) -> None:
         assert worker.batch is not None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from exhunt import __version__
 from exhunt.analyzers import HuntOptions
@@ -44,7 +43,8 @@ class Inline(Backend):
 def host_key(host: HostEvidence) -> str:
     """What identifies one host's evidence across hunts: the folder or zip holding its files
     (the evidence root is shared by every host of a multi-host folder)."""
-    places = {f.ref.archive or str(Path(f.ref.path).parent) for f in host.files}
+    dirname = os.path.dirname  # a Path per file cost a quarter of a second on 20,000 files
+    places = {f.ref.archive or dirname(f.ref.path) or "." for f in host.files}
     if not places:
         return f"{host.root}#{host.name}"
     try:
