@@ -149,28 +149,65 @@ def timed(cmd: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str
     return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), proc
 
 
-def run_mode(scheme: str, hosts: int, processes: int, concurrency: int, workdir: Path) -> dict[str, Any]:
-    cert = None
-    if scheme == "https":
-        c, k = make_certificate(workdir)
-        cert = (str(c), str(k))
-    ctx = mp.get_context("fork")
-    per = -(-hosts // processes)
-    procs, pipes, endpoints = [], [], []
-    for p in range(processes):
-        count = min(per, hosts - p * per)
-        addresses = [f"127.{10 + p}.{a // 250}.{a % 250 + 1}" for a in range(20)]
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=serve, args=(p * per, count, addresses, cert, child), daemon=True)
-        proc.start()
-        procs.append(proc)
-        pipes.append(parent)
-    for pipe in pipes:
-        endpoints.extend(pipe.recv())
-    targets = workdir / f"targets-{scheme}.txt"
-    targets.write_text("".join(f"{scheme}://{ip}:{port}/\n" for ip, port, _ in endpoints))
-    out = workdir / f"results-{scheme}.json"
-    cmd = [
+class Emulated:
+    """`hosts` emulated hosts of one scheme served by `processes` emulator processes, for as long
+    as the `with` block lasts; `targets` is the file of their URLs for `exhunt scan -i`."""
+
+    def __init__(self, scheme: str, hosts: int, processes: int, workdir: Path) -> None:
+        self.scheme, self.hosts, self.processes, self.workdir = scheme, hosts, processes, workdir
+        self.procs: list[Any] = []
+        self.pipes: list[Any] = []
+        self.endpoints: list[tuple[str, int, dict[str, Any]]] = []
+        self.targets = workdir / f"targets-{scheme}.txt"
+
+    def __enter__(self) -> Emulated:
+        cert = None
+        if self.scheme == "https":
+            c, k = make_certificate(self.workdir)
+            cert = (str(c), str(k))
+        ctx = mp.get_context("fork")
+        per = -(-self.hosts // self.processes)
+        for p in range(self.processes):
+            count = min(per, self.hosts - p * per)
+            addresses = [f"127.{10 + p}.{a // 250}.{a % 250 + 1}" for a in range(20)]
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=serve, args=(p * per, count, addresses, cert, child), daemon=True)
+            proc.start()
+            self.procs.append(proc)
+            self.pipes.append(parent)
+        for pipe in self.pipes:
+            self.endpoints.extend(pipe.recv())
+        self.targets.write_text("".join(f"{self.scheme}://{ip}:{port}/\n" for ip, port, _ in self.endpoints))
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for pipe in self.pipes:
+            pipe.send("stop")
+        for p in self.procs:
+            p.join(10)
+            if p.is_alive():
+                p.terminate()
+
+    def check(self, report: dict[str, Any]) -> dict[str, Any]:
+        """How many hosts the scan's JSON report fingerprinted as they are served."""
+        by_key = {r["key"]: r for r in report["results"]}
+        correct = missing = 0
+        wrong: list[str] = []
+        for ip, port, expected in self.endpoints:
+            r = by_key.get(f"{self.scheme}://{ip}:{port}")
+            if r is None:
+                missing += 1
+                continue
+            got = (r["build"], r["build_source"], r["is_exchange"])
+            if got == (expected["build"], expected["source"], expected["exchange"]):
+                correct += 1
+            elif len(wrong) < 5:
+                wrong.append(f"{ip}:{port} expected {expected} got {got} errors {r['errors'][:2]}")
+        return {"hosts": len(self.endpoints), "correct": correct, "missing": missing, "examples_wrong": wrong}
+
+
+def scan_command(targets: Path, out: Path, concurrency: int) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "exhunt",
@@ -188,52 +225,42 @@ def run_mode(scheme: str, hosts: int, processes: int, concurrency: int, workdir:
         "--host-timeout",
         "30",
     ]
-    elapsed, cpu, proc = timed(cmd)
-    bare_elapsed, bare_cpu, bare = timed(
-        [sys.executable, __file__, "--bare-client", str(targets), "--concurrency", str(concurrency)]
-    )
-    if bare.returncode != 0:
-        raise SystemExit(f"bare client failed: {bare.stderr[-2000:]}")
-    for pipe in pipes:
-        pipe.send("stop")
-    for p in procs:
-        p.join(10)
-        if p.is_alive():
-            p.terminate()
+
+
+def bare_command(targets: Path, concurrency: int) -> list[str]:
+    return [sys.executable, __file__, "--bare-client", str(targets), "--concurrency", str(concurrency)]
+
+
+def run_mode(scheme: str, hosts: int, processes: int, concurrency: int, workdir: Path) -> dict[str, Any]:
+    with Emulated(scheme, hosts, processes, workdir) as emulated:
+        out = workdir / f"results-{scheme}.json"
+        elapsed, cpu, proc = timed(scan_command(emulated.targets, out, concurrency))
+        bare_elapsed, bare_cpu, bare = timed(bare_command(emulated.targets, concurrency))
+        if bare.returncode != 0:
+            raise SystemExit(f"bare client failed: {bare.stderr[-2000:]}")
     if proc.returncode not in (0, 1):
         raise SystemExit(f"scan failed ({proc.returncode}): {proc.stderr[-2000:]}")
     report = json.loads(out.read_text())
-    by_key = {r["key"]: r for r in report["results"]}
-    correct = missing = 0
-    wrong: list[str] = []
-    for ip, port, expected in endpoints:
-        r = by_key.get(f"{scheme}://{ip}:{port}")
-        if r is None:
-            missing += 1
-            continue
-        got = (r["build"], r["build_source"], r["is_exchange"])
-        if got == (expected["build"], expected["source"], expected["exchange"]):
-            correct += 1
-        elif len(wrong) < 5:
-            wrong.append(f"{ip}:{port} expected {expected} got {got} errors {r['errors'][:2]}")
+    checked = emulated.check(report)
+    correct, count = checked["correct"], checked["hosts"]
     return {
         "scheme": scheme,
-        "hosts": len(endpoints),
+        "hosts": count,
         "results": len(report["results"]),
-        "missing": missing,
+        "missing": checked["missing"],
         "seconds": round(elapsed, 2),
-        "hosts_per_second": round(len(endpoints) / elapsed, 1),
+        "hosts_per_second": round(count / elapsed, 1),
         "correct": correct,
-        "share_correct": round(correct / len(endpoints), 4),
+        "share_correct": round(correct / count, 4),
         "exchange": report["summary"]["exchange"],
         "concurrency": concurrency,
         "scanner_cpu_seconds": round(cpu, 2),
-        "scanner_cpu_ms_per_host": round(1000 * cpu / len(endpoints), 2),
+        "scanner_cpu_ms_per_host": round(1000 * cpu / count, 2),
         "requests": sum(r.get("requests", 0) for r in report["results"]),
         "bare_aiohttp_seconds": round(bare_elapsed, 2),
-        "bare_aiohttp_hosts_per_second": round(len(endpoints) / bare_elapsed, 1),
-        "bare_aiohttp_cpu_ms_per_host": round(1000 * bare_cpu / len(endpoints), 2),
-        "examples_wrong": wrong,
+        "bare_aiohttp_hosts_per_second": round(count / bare_elapsed, 1),
+        "bare_aiohttp_cpu_ms_per_host": round(1000 * bare_cpu / count, 2),
+        "examples_wrong": checked["examples_wrong"],
     }
 
 

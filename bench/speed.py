@@ -8,6 +8,9 @@
     python bench/speed.py files-memory [DIR]  exhunt hunt on trees of 5,000, 10,000 and 20,000 files
                                           (--counts): peak memory and CPU per 1,000 files as it grows
     python bench/speed.py startup         exhunt --version, exhunt build  vs  python -c pass
+    python bench/speed.py scan [HOSTS]    exhunt scan  vs  a bare aiohttp client (3 requests a host, no
+                                          fingerprinting) on the same HOSTS emulated hosts (2,000 by
+                                          default) on loopback, plain HTTP and HTTPS (--modes)
     python bench/speed.py memory DIR      peak memory of exhunt hunt over DIR's logs taken 1, 2 and 4
                                           times (--scales; hard links, no copies), beside cat
 
@@ -219,6 +222,41 @@ def bench_files_memory(
     return {"series": series}
 
 
+def bench_scan(hosts: int, modes: Sequence[str], concurrency: int, rounds: int, tmp: Path) -> dict[str, object]:
+    """Per scheme: emulated hosts served on loopback addresses by emulator processes of this
+    run (not counted in the commands' CPU or memory), scanned by each command in turn."""
+    import bench_scan
+
+    out: dict[str, object] = {}
+    for scheme in modes:
+        with bench_scan.Emulated(scheme, hosts, 2, tmp) as emulated:
+            report = tmp / f"scan-{scheme}.json"
+            commands: dict[str, Sequence[str]] = {
+                "exhunt scan": bench_scan.scan_command(emulated.targets, report, concurrency),
+                "bare aiohttp": bench_scan.bare_command(emulated.targets, concurrency),
+            }
+            figures = harness.compare(commands, rounds)
+            checked = emulated.check(json.loads(report.read_text()))
+        count = checked["hosts"]
+        print(f"{scheme}: {count} hosts, --concurrency {concurrency}")
+        print(harness.table(figures, "bare aiohttp"))
+        rate = {name: round(count / fig.median) for name, fig in figures.items()}
+        per_cpu = {name: round(count / fig.cpu) for name, fig in figures.items() if fig.cpu}
+        print("hosts/s: " + ", ".join(f"{k} {v}" for k, v in rate.items()))
+        print("hosts per CPU-second: " + ", ".join(f"{k} {v}" for k, v in per_cpu.items()))
+        print(f"fingerprinted as served: {checked['correct']} of {count}, {checked['missing']} missing")
+        for line in checked["examples_wrong"]:
+            print("   ", line)
+        out[scheme] = {
+            "hosts": count,
+            "check": checked,
+            "hosts_per_s": rate,
+            "hosts_per_cpu_s": per_cpu,
+            **_dump(figures, "bare aiohttp"),
+        }
+    return out
+
+
 def bench_startup(rounds: int) -> dict[str, object]:
     commands: dict[str, Sequence[str]] = {
         "python -c pass": [PY, "-c", "pass"],
@@ -250,11 +288,12 @@ def as_installed() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["logs", "events", "files", "files-memory", "startup", "memory"])
+    parser.add_argument("kind", choices=["logs", "events", "files", "files-memory", "startup", "memory", "scan"])
     parser.add_argument(
         "target",
         nargs="?",
-        help="corpus folder (logs, files, memory), event count (events), folder to keep trees (files-memory)",
+        help="corpus folder (logs, files, memory), event count (events), folder to keep trees (files-memory),"
+        " emulated hosts (scan)",
     )
     parser.add_argument("--counts", default="5000,10000,20000", help="files-memory: tree sizes, in files")
     parser.add_argument("--rounds", type=int, default=3)
@@ -262,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--sigma", action="append", default=[], help="events: Sigma rules to time too")
     parser.add_argument("--scales", default="1,2,4", help="memory: how many times DIR's logs are taken")
+    parser.add_argument("--modes", default="http,https", help="scan: http, https or both (comma-separated)")
+    parser.add_argument("--concurrency", type=int, default=200, help="scan: exhunt scan --concurrency")
     args = parser.parse_args(argv)
     as_installed()
     load_before = harness.load_average()
@@ -281,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
             counts = [int(n) for n in args.counts.split(",")]
             trees = Path(args.target) if args.target else None
             figures = bench_files_memory(counts, args.rounds, args.jobs, tmp, trees)
+        elif args.kind == "scan":
+            modes = [m.strip() for m in args.modes.split(",")]
+            figures = bench_scan(int(args.target or 2000), modes, args.concurrency, args.rounds, tmp)
         else:
             figures = bench_startup(args.rounds)
     load_after = harness.load_average()
