@@ -18,8 +18,10 @@ def shared_data() -> Path:
 
 @pytest.fixture(autouse=True)
 def _private_stores(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hunts and scans are stored by default: keep each test's stores out of the user's home."""
+    """Hunts and scans are stored by default, and compiled Hyperscan databases cached: keep each
+    test's stores and cache out of the user's home."""
     monkeypatch.setenv("EXHUNT_DB", str(tmp_path_factory.mktemp("stores") / "scans.sqlite"))
+    monkeypatch.setenv("EXHUNT_CACHE", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from exhunt import hscache
+
 hyperscan: Any
 try:
     import hyperscan
@@ -110,15 +112,9 @@ class Prefilter:
         self._db = None
         self._compiled: list[re.Pattern[bytes]] = []
         if hyperscan is not None and self.patterns:
-            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
             flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE
-            db.compile(
-                expressions=self._regexes,
-                ids=list(range(len(self._regexes))),
-                elements=len(self._regexes),
-                flags=[flags] * len(self._regexes),
-            )
-            self._db = db
+            ids = list(range(len(self._regexes)))
+            self._db = hscache.database(hyperscan, self._regexes, ids, [flags] * len(self._regexes))
         else:
             self._compiled = [re.compile(rx, re.IGNORECASE | re.MULTILINE) for rx in self._regexes]
 

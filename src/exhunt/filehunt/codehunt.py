@@ -126,14 +126,15 @@ def _database() -> Any:
         import hyperscan
     except ImportError:
         return None
+    from exhunt import hscache
+
     words = [b"".join(b"\\x%02x" % c for c in w) for w in _WORDS]
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(
-        expressions=[*words, _HTML_INPUT.pattern],
-        ids=list(range(len(words) + 1)),
-        flags=hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH,
+    return hscache.database(
+        hyperscan,
+        [*words, _HTML_INPUT.pattern],
+        list(range(len(words) + 1)),
+        hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH,
     )
-    return database
 
 
 def prepare() -> None:
