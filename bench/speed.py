@@ -1,6 +1,6 @@
 """The whole `exhunt` command beside its floor and its peer, on the same input, in one run.
 
-    python bench/speed.py logs DIR        exhunt hunt DIR  vs  rg -i -f <the prefilter's patterns>  vs  cat
+    python bench/speed.py logs DIR        exhunt hunt <DIR's log files>  vs  rg -i -f <the prefilter's patterns>  vs  cat
     python bench/speed.py events [N]      exhunt hunt <N events of .evtx>  vs  the raw evtx parse
                                           (--sigma PATH: also exhunt hunt --sigma PATH, e.g. SigmaHQ's
                                           rules/windows)
@@ -15,7 +15,8 @@
                                           times (--scales; hard links, no copies), beside cat
 
 Options: --rounds N (interleaved, default 3), --jobs N (exhunt's workers, default all cores),
---json FILE (the figures as JSON). DIR for logs comes from `bench/corpus.py DIR --size-mb N`
+--json FILE (the figures as JSON), --before SRC (logs, files: also the hunt on another checkout's
+`src` folder, in the same rounds, and whether its findings are the same). DIR for logs comes from `bench/corpus.py DIR --size-mb N`
 (its manifest.json is used to check every injected line was found); DIR for files from
 `bench/filetree.py DIR`. The events corpus is the shared .evtx samples (../shared/data/evtx)
 copied into a temporary folder until it holds N events (1,000,000 by default).
@@ -53,6 +54,17 @@ def hunt_command(target: Path, out: Path, jobs: int) -> list[str]:
     return [*EXHUNT, "hunt", str(target), "--json", str(out), "--jobs", str(jobs), "-q"]
 
 
+# --before SRC: the `src` folder of another checkout (an older commit), timed in the same run.
+BEFORE: Path | None = None
+
+
+def with_before(commands: dict[str, Sequence[str]], name: str, argv: Sequence[str]) -> dict[str, Sequence[str]]:
+    """`commands` with `argv` also run on the --before checkout's code, as "NAME (before)"."""
+    if BEFORE is None:
+        return commands
+    return {**commands, f"{name} (before)": ["env", f"PYTHONPATH={BEFORE}", *argv]}
+
+
 def log_files(root: Path) -> list[str]:
     return sorted(str(p) for p in root.rglob("*") if p.is_file() and p.suffix.lower() == ".log")
 
@@ -69,19 +81,26 @@ def bench_logs(root: Path, rounds: int, jobs: int, tmp: Path) -> dict[str, objec
     rg = shutil.which("rg")
     if rg is None:
         raise SystemExit("ripgrep (rg) is not installed: apt-get install -y ripgrep")
-    files = log_files(root)
+    # The hunt gets the very files rg and cat get: the corpus's log files, hard-linked into a
+    # folder of their own, without the corpus's manifest.json (the answer key), which the hunt
+    # would otherwise read as one more file, preparing the whole file hunt for it.
+    logs = scaled_corpus(root, 1, tmp / "logs")
+    files = log_files(logs)
     size_mb = sum(os.path.getsize(f) for f in files) / 1e6
     patterns = rg_pattern_file(tmp)
     out = tmp / "hunt.json"
     commands: dict[str, Sequence[str]] = {
-        "exhunt hunt": hunt_command(root, out, jobs),
+        "exhunt hunt": hunt_command(logs, out, jobs),
         "rg -i -f": [rg, "-i", "-c", "--no-filename", "-j", str(jobs), "-f", str(patterns), *files],
         "cat": ["cat", *files],
     }
+    commands = with_before(commands, "exhunt hunt", hunt_command(logs, tmp / "before.json", jobs))
     figures = harness.compare(commands, rounds)
     checked = check_logs(root, out)
     print(harness.table(figures, "rg -i -f", size_mb=size_mb))
     print(f"injected attack lines found: {checked['found']} of {checked['expected']}")
+    if BEFORE is not None:
+        print(f"findings as before: {same_findings(out, tmp / 'before.json')}")
     return {"size_mb": round(size_mb, 1), "files": len(files), "check": checked, **_dump(figures, "rg -i -f")}
 
 
@@ -98,9 +117,18 @@ def check_logs(root: Path, out: Path) -> dict[str, int]:
     return {"expected": len(expected), "found": len(expected & got)}
 
 
+def same_findings(a: Path, b: Path) -> bool:
+    """Whether two hunt JSON files say the same, apart from when the hunts ran."""
+    left, right = json.loads(a.read_text()), json.loads(b.read_text())
+    for result in (left, right):
+        result.pop("started", None)
+        result.pop("finished", None)
+    return bool(left == right)
+
+
 def scaled_corpus(root: Path, times: int, out: Path) -> Path:
     """DIR's log files `times` over, as hard links (`u_ex210302.copy2.log`...) in `out`: the
-    same evidence, more of it, without using disk."""
+    same evidence, more of it, without using disk (`out` on DIR's file system)."""
     for path in log_files(root):
         rel = Path(path).relative_to(root)
         (out / rel.parent).mkdir(parents=True, exist_ok=True)
@@ -191,12 +219,15 @@ def bench_files(root: Path, rounds: int, jobs: int, tmp: Path) -> dict[str, obje
         "exhunt hunt --no-code-analysis": [*hunt_command(root, tmp / "plain.json", jobs), "--no-code-analysis"],
         "read + sha256": [PY, str(REPO / "bench" / "floors.py"), "sha256", str(root)],
     }
+    commands = with_before(commands, "exhunt hunt", hunt_command(root, tmp / "before.json", jobs))
     figures = harness.compare(commands, rounds)
     print(harness.table(figures, "read + sha256"))
     rate = {name: round(count / fig.median) for name, fig in figures.items()}
     per_cpu = {name: round(count / fig.cpu) for name, fig in figures.items() if fig.cpu}
     print(f"{count} files; files/s: " + ", ".join(f"{k} {v}" for k, v in rate.items()))
     print("files per CPU-second: " + ", ".join(f"{k} {v}" for k, v in per_cpu.items()))
+    if BEFORE is not None:
+        print(f"findings as before: {same_findings(out, tmp / 'before.json')}")
     return {"files": count, "files_per_s": rate, "files_per_cpu_s": per_cpu, **_dump(figures, "read + sha256")}
 
 
@@ -283,7 +314,9 @@ def as_installed() -> None:
     environments) would time the compiler at every start instead; the package is compiled once
     here, and the commands run without the variable."""
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run([PY, "-m", "compileall", "-q", str(REPO / "src" / "exhunt")], check=False)
+    for src in (REPO / "src", BEFORE):
+        if src is not None:
+            subprocess.run([PY, "-m", "compileall", "-q", str(src / "exhunt")], check=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -299,11 +332,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--before", type=Path, help="logs, files: also time the hunt on this `src` folder (another checkout)"
+    )
     parser.add_argument("--sigma", action="append", default=[], help="events: Sigma rules to time too")
     parser.add_argument("--scales", default="1,2,4", help="memory: how many times DIR's logs are taken")
     parser.add_argument("--modes", default="http,https", help="scan: http, https or both (comma-separated)")
     parser.add_argument("--concurrency", type=int, default=200, help="scan: exhunt scan --concurrency")
     args = parser.parse_args(argv)
+    global BEFORE
+    BEFORE = args.before.resolve() if args.before else None
     as_installed()
     load_before = harness.load_average()
     print(f"{platform.python_version()} on {os.cpu_count()} cores; load average {load_before}")
