@@ -75,7 +75,7 @@ class BrokenAnalyzer:
 @pytest.fixture
 def fake_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     analyzers = {"marker": MarkerAnalyzer(), "broken": BrokenAnalyzer()}
-    monkeypatch.setattr(engine, "registry", lambda: analyzers)
+    monkeypatch.setattr(engine, "analyzer_named", analyzers.__getitem__)
     monkeypatch.setattr(engine, "file_analyzers", lambda kind: list(analyzers.values()))
     monkeypatch.setattr(engine, "host_analyzers", lambda: [])
 
@@ -182,7 +182,7 @@ def test_a_hung_host_check_times_out_and_the_hunt_reports_it(tmp_path: Path, mon
     from exhunt.hunt import hunt_hosts
 
     check = HangingHostCheck()
-    monkeypatch.setattr(engine, "registry", lambda: {check.name: check, "marker": MarkerAnalyzer()})
+    monkeypatch.setattr(engine, "analyzer_named", {check.name: check, "marker": MarkerAnalyzer()}.__getitem__)
     monkeypatch.setattr(engine, "file_analyzers", lambda kind: [MarkerAnalyzer()])
     monkeypatch.setattr(engine, "host_analyzers", lambda: [check])
     host = _host(tmp_path, {"u_ex210301.log": b"a\n"})

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from exhunt.analyzers import HostContext, HuntOptions
-from exhunt.analyzers.files import FILE_HUNT_SETUP
+from exhunt.analyzers.filesetup import FILE_HUNT_SETUP
 from exhunt.evidence.base import HostEvidence
 from exhunt.filehunt.allowlist import Allowlist, parse_allowlist
 from exhunt.filehunt.contentrules import load_content_rules

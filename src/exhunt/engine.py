@@ -36,10 +36,10 @@ from exhunt.analyzers import (
     FileAnalyzer,
     HostAnalyzer,
     HostContext,
+    analyzer_named,
     file_analyzers,
     host_analyzers,
     prepare,
-    registry,
 )
 from exhunt.evidence.base import EvidenceFile, HostEvidence, listing_problem
 from exhunt.evidence.containers import take_read_problems
@@ -147,11 +147,10 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
     """Run one batch. Module-level so worker processes can call it; never raises for evidence."""
     use_rules(ctx.options.user_rules)
     out = UnitResult()
-    analyzers = registry()
     for task in batch:
         # No Protocol check per file (it cost a tenth of the hunt): a host analyzer named here
         # has no `analyze`, and the AttributeError becomes this file's problem below.
-        analyzer = cast(FileAnalyzer, analyzers[task.analyzer])
+        analyzer = cast(FileAnalyzer, analyzer_named(task.analyzer))
         try:
             out.merge(analyzer.analyze(task.file, ctx))
         except Exception as exc:  # a bug or an unforeseen input must cost one file, not the hunt
@@ -172,7 +171,7 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
 
 def run_host_task(task: HostTask, ctx: HostContext) -> UnitResult:
     use_rules(ctx.options.user_rules)
-    analyzer = registry()[task.analyzer]
+    analyzer = analyzer_named(task.analyzer)
     assert isinstance(analyzer, HostAnalyzer)
     try:
         return analyzer.analyze_host(task.host, ctx)

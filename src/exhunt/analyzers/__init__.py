@@ -73,19 +73,64 @@ def registry() -> dict[str, FileAnalyzer | HostAnalyzer]:
     """All analyzers by name, discovered from this package's modules."""
     found: dict[str, FileAnalyzer | HostAnalyzer] = {}
     for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{mod.name}")
-        for analyzer in getattr(module, "ANALYZERS", ()):
+        for analyzer in _module_analyzers(mod.name):
             if analyzer.name in found:
                 raise ValueError(f"two analyzers named {analyzer.name!r}")
             found[analyzer.name] = analyzer
     return found
 
 
+# The modules defining each artefact kind's file analyzers, and those defining host analyzers
+# (every hunt runs these): a hunt imports only the modules its evidence needs, so a log hunt
+# loads neither the event-log readers nor the file hunt's. `tests/test_analyzer_index.py` holds
+# this to what the modules define; a kind missing here imports every module.
+KIND_MODULES: dict[ArtefactKind, tuple[str, ...]] = {
+    ArtefactKind.HTTPPROXY: ("httpproxy", "sigma"),
+    ArtefactKind.ECP_SERVER: ("ecp",),
+    ArtefactKind.ECP_ACTIVITY: ("ecp",),
+    ArtefactKind.OAB_GENERATOR: ("oab",),
+    ArtefactKind.RPS_HTTP: ("rps",),
+    ArtefactKind.IIS: ("iis", "sigma"),
+    ArtefactKind.HTTPERR: ("httperr",),
+    ArtefactKind.EVTX: ("events",),
+    ArtefactKind.EVENT_JSON: ("events",),
+    ArtefactKind.IIS_CONFIG: ("files",),
+    ArtefactKind.FILE: ("files",),
+}
+HOST_MODULES: tuple[str, ...] = ("exsetup", "filesetup", "iisconfig", "rulesetup", "sigma")
+
+
+# Analyzers by name, of the modules imported so far (a forked worker inherits its hunt's).
+_named: dict[str, FileAnalyzer | HostAnalyzer] = {}
+
+
+@cache
+def _module_analyzers(name: str) -> tuple[FileAnalyzer | HostAnalyzer, ...]:
+    module = importlib.import_module(f"{__name__}.{name}")
+    found = tuple(getattr(module, "ANALYZERS", ()))
+    for analyzer in found:
+        _named.setdefault(analyzer.name, analyzer)
+    return found
+
+
+def _of_modules(names: Iterable[str]) -> list[FileAnalyzer | HostAnalyzer]:
+    """The analyzers of these modules, in the order of `registry` (by module name)."""
+    return [a for name in sorted(set(names)) for a in _module_analyzers(name)]
+
+
+def analyzer_named(name: str) -> FileAnalyzer | HostAnalyzer:
+    """One analyzer by name, without importing every module when its own is loaded already."""
+    found = _named.get(name)
+    return found if found is not None else registry()[name]
+
+
 @cache
 def file_analyzers(kind: ArtefactKind) -> tuple[FileAnalyzer, ...]:
     """The analyzers of one artefact kind. Cached: the engine asks once per file, and a
     `runtime_checkable` Protocol check per analyzer per file cost a third of a 20,000-file hunt."""
-    return tuple(a for a in registry().values() if isinstance(a, FileAnalyzer) and kind in a.kinds)
+    modules = KIND_MODULES.get(kind)
+    candidates = registry().values() if modules is None else _of_modules(modules)
+    return tuple(a for a in candidates if isinstance(a, FileAnalyzer) and kind in a.kinds)
 
 
 def prepare(kinds: Iterable[ArtefactKind], options: HuntOptions) -> None:
@@ -106,8 +151,9 @@ def prepare(kinds: Iterable[ArtefactKind], options: HuntOptions) -> None:
             ready(options)
         except Exception:  # reported by the analyzer itself, on each file it cannot read
             continue
-    # rule sets the user named (Sigma rules: seconds to load) are loaded here once, too
-    for any_analyzer in registry().values():
+    # rule sets the user named (Sigma rules: seconds to load) are loaded here once, too (by
+    # host analyzers, which every hunt runs)
+    for any_analyzer in _of_modules(HOST_MODULES):
         load = getattr(any_analyzer, "load_rules", None)
         if load is None:
             continue
@@ -119,4 +165,4 @@ def prepare(kinds: Iterable[ArtefactKind], options: HuntOptions) -> None:
 
 @cache
 def host_analyzers() -> tuple[HostAnalyzer, ...]:
-    return tuple(a for a in registry().values() if isinstance(a, HostAnalyzer))
+    return tuple(a for a in _of_modules(HOST_MODULES) if isinstance(a, HostAnalyzer))

@@ -4,8 +4,8 @@ Each file is read once (bounded by `HuntOptions.max_file_size`; larger files are
 and reported as not content-scanned), hashed once, then checked against the indicator lists,
 the YARA content rules and the heuristics of `exhunt.filehunt.heuristics`. A hit's weight
 depends on where the file sat (`exhunt.filehunt.locations`); the user's allow-lists silence hits
-by hash, glob or regex, and every silenced hit is counted. `FileHuntSetup` reports, once per
-host, the user rules and lists that could not be loaded.
+by hash, glob or regex, and every silenced hit is counted. `exhunt.analyzers.filesetup` reports,
+once per host, the user rules and lists that could not be loaded.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from datetime import datetime
 import yara_x
 
 from exhunt.analyzers import HostContext, HuntOptions
-from exhunt.evidence.base import EvidenceFile, HostEvidence
+from exhunt.analyzers.filesetup import FILE_HUNT_KINDS
+from exhunt.evidence.base import EvidenceFile
 from exhunt.filehunt import codehunt, heuristics
 from exhunt.filehunt.contentrules import RuleHit, escape_snippet
 from exhunt.filehunt.heuristics import Look
@@ -33,7 +34,7 @@ from exhunt.filehunt.locations import (
 from exhunt.filehunt.reading import FileContent, read_file
 from exhunt.filehunt.toolkit import Toolkit, toolkit
 from exhunt.hits import Hit, Reporter
-from exhunt.model import ArtefactKind, EvidenceRef, FileFacet, Problem, ProblemKind, Severity, UnitResult, iso
+from exhunt.model import EvidenceRef, FileFacet, Problem, ProblemKind, Severity, UnitResult, iso
 from exhunt.ruleparams import IndicatorParams
 from exhunt.rules import catalog, rule, rules_of
 
@@ -63,7 +64,7 @@ class _Pending:
 
 class FileHuntAnalyzer:
     name = "files"
-    kinds = frozenset({ArtefactKind.FILE, ArtefactKind.IIS_CONFIG})
+    kinds = FILE_HUNT_KINDS
 
     def prepare(self, options: HuntOptions | None = None) -> None:
         """Compile the content rules and load the lists once, before the workers fork."""
@@ -116,22 +117,6 @@ class FileHuntAnalyzer:
                 result.suppress(hit.rule_id, f"allow-listed by {entry.where}")
                 continue
             _report(reporter, hit, file, loc, content, sha256)
-        return result
-
-
-class FileHuntSetup:
-    """Reports, once per host, user YARA files and lists that could not be loaded (and why)."""
-
-    name = "files-setup"
-
-    def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
-        result = UnitResult()
-        if not any(f.kind in FileHuntAnalyzer.kinds for f in host.files):
-            return result
-        for problem in toolkit(ctx.options).problems:
-            result.errors.append(
-                Problem(problem.origin, problem.message, problem.line, ProblemKind.RULE_INVALID, "rule loader")
-            )
         return result
 
 
@@ -387,5 +372,4 @@ _WEIGHTY = frozenset(
 )
 
 FILE_HUNT = FileHuntAnalyzer()
-FILE_HUNT_SETUP = FileHuntSetup()
-ANALYZERS = [FILE_HUNT, FILE_HUNT_SETUP]
+ANALYZERS = [FILE_HUNT]

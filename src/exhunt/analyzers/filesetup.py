@@ -1,0 +1,34 @@
+"""Reports, once per host with files for the file hunt, the user's YARA files and lists that
+could not be loaded. Its own small module: every hunt runs it, and a hunt without such files
+should not import the file hunt's readers and YARA for it."""
+
+from __future__ import annotations
+
+from exhunt.analyzers import HostContext
+from exhunt.evidence.base import HostEvidence
+from exhunt.model import ArtefactKind, Problem, ProblemKind, UnitResult
+
+# The kinds the file hunt (`exhunt.analyzers.files`) reads.
+FILE_HUNT_KINDS = frozenset({ArtefactKind.FILE, ArtefactKind.IIS_CONFIG})
+
+
+class FileHuntSetup:
+    """Reports, once per host, user YARA files and lists that could not be loaded (and why)."""
+
+    name = "files-setup"
+
+    def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
+        result = UnitResult()
+        if not any(f.kind in FILE_HUNT_KINDS for f in host.files):
+            return result
+        from exhunt.filehunt.toolkit import toolkit
+
+        for problem in toolkit(ctx.options).problems:
+            result.errors.append(
+                Problem(problem.origin, problem.message, problem.line, ProblemKind.RULE_INVALID, "rule loader")
+            )
+        return result
+
+
+FILE_HUNT_SETUP = FileHuntSetup()
+ANALYZERS = [FILE_HUNT_SETUP]
