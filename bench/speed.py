@@ -7,6 +7,9 @@
     python bench/speed.py files DIR       exhunt hunt DIR  vs  without code analysis  vs  read + SHA-256
     python bench/speed.py files-memory [DIR]  exhunt hunt on trees of 5,000, 10,000 and 20,000 files
                                           (--counts): peak memory and CPU per 1,000 files as it grows
+    python bench/speed.py events-memory   exhunt hunt on 100,000, 300,000 and 1,000,000 events of .evtx
+                                          (--counts) beside the raw evtx parse of each: peak memory
+                                          and CPU per 100,000 events as the evidence grows
     python bench/speed.py startup         exhunt --version, exhunt build  vs  python -c pass
     python bench/speed.py scan [HOSTS]    exhunt scan  vs  a bare aiohttp client (3 requests a host, no
                                           fingerprinting) on the same HOSTS emulated hosts (2,000 by
@@ -169,6 +172,7 @@ def bench_memory(root: Path, scales: Sequence[int], rounds: int, jobs: int, tmp:
 
 
 def events_corpus(tmp: Path, wanted: int) -> tuple[Path, int]:
+    """The shared samples copied into `tmp`/events until they hold `wanted` events."""
     from evtx import PyEvtxParser
 
     samples = sorted((SHARED / "evtx").rglob("*.evtx"))
@@ -181,7 +185,7 @@ def events_corpus(tmp: Path, wanted: int) -> tuple[Path, int]:
         except Exception:  # a deliberately broken sample: not part of a speed corpus
             continue
     folder = tmp / "events"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     total, n = 0, 0
     while total < wanted:
         for s, c in counts:
@@ -209,6 +213,37 @@ def bench_events(wanted: int, rounds: int, jobs: int, tmp: Path, sigma: Sequence
     rate = {name: round(total / fig.median) for name, fig in figures.items()}
     print(f"{total} events; events/s: " + ", ".join(f"{k} {v}" for k, v in rate.items()))
     return {"events": total, "files": len(files), "events_per_s": rate, **_dump(figures, "raw evtx parse")}
+
+
+def bench_events_memory(counts: Sequence[int], rounds: int, jobs: int, tmp: Path) -> dict[str, object]:
+    """Peak memory and CPU of the whole event hunt as the evidence grows, each size beside the
+    raw parse of the same files (one interleaved run over every size)."""
+    commands: dict[str, Sequence[str]] = {}
+    totals: dict[int, int] = {}
+    for n in counts:
+        folder, totals[n] = events_corpus(tmp / f"ev{n}", n)
+        files = sorted(str(p) for p in folder.iterdir())
+        commands[f"hunt {n}"] = hunt_command(folder, tmp / f"hunt{n}.json", jobs)
+        commands[f"raw {n}"] = [PY, str(REPO / "bench" / "floors.py"), "evtx", *files]
+    figures = harness.compare(commands, rounds)
+    rows = [
+        f"{'events':>9} {'median s':>9} {'cpu s':>7} {'cpu s / 100k':>13} {'peak MB':>8}"
+        f" {'raw cpu s':>10} {'raw peak MB':>12} {'of raw (cpu)':>13}"
+    ]
+    series = []
+    for n in counts:
+        hunt, raw = figures[f"hunt {n}"], figures[f"raw {n}"]
+        per = hunt.cpu / totals[n] * 100_000
+        share = raw.cpu / hunt.cpu if hunt.cpu else 0.0
+        rows.append(
+            f"{totals[n]:>9} {hunt.median:9.2f} {hunt.cpu:7.2f} {per:13.3f} {hunt.peak_rss_mb:8.0f}"
+            f" {raw.cpu:10.2f} {raw.peak_rss_mb:12.0f} {share:13.0%}"
+        )
+        series.append(
+            {"events": totals[n], "hunt": hunt.to_dict(), "raw": raw.to_dict(), "cpu_s_per_100k_events": round(per, 3)}
+        )
+    print("\n".join(rows))
+    return {"series": series}
 
 
 def bench_files(root: Path, rounds: int, jobs: int, tmp: Path) -> dict[str, object]:
@@ -321,14 +356,19 @@ def as_installed() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["logs", "events", "files", "files-memory", "startup", "memory", "scan"])
+    parser.add_argument(
+        "kind", choices=["logs", "events", "events-memory", "files", "files-memory", "startup", "memory", "scan"]
+    )
     parser.add_argument(
         "target",
         nargs="?",
         help="corpus folder (logs, files, memory), event count (events), folder to keep trees (files-memory),"
         " emulated hosts (scan)",
     )
-    parser.add_argument("--counts", default="5000,10000,20000", help="files-memory: tree sizes, in files")
+    parser.add_argument(
+        "--counts",
+        help="files-memory: tree sizes in files (5000,10000,20000); events-memory: events (100000,300000,1000000)",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--json", type=Path)
@@ -356,8 +396,11 @@ def main(argv: list[str] | None = None) -> int:
             figures = bench_memory(Path(args.target), scales, args.rounds, args.jobs, tmp)
         elif args.kind == "files":
             figures = bench_files(Path(args.target), args.rounds, args.jobs, tmp)
+        elif args.kind == "events-memory":
+            counts = [int(n) for n in (args.counts or "100000,300000,1000000").split(",")]
+            figures = bench_events_memory(counts, args.rounds, args.jobs, tmp)
         elif args.kind == "files-memory":
-            counts = [int(n) for n in args.counts.split(",")]
+            counts = [int(n) for n in (args.counts or "5000,10000,20000").split(",")]
             trees = Path(args.target) if args.target else None
             figures = bench_files_memory(counts, args.rounds, args.jobs, tmp, trees)
         elif args.kind == "scan":

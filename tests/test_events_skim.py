@@ -110,7 +110,7 @@ def test_headers_of_the_shared_samples(shared_data: Path) -> None:
 
 def analyze(path: Path, monkeypatch: pytest.MonkeyPatch, skim: bool, options: HuntOptions) -> UnitResult:
     if not skim:
-        monkeypatch.setattr(evtx_file, "system_head", lambda text: None)
+        monkeypatch.setattr(evtx_file, "decode_system", lambda text: None)
     file = EvidenceFile(FileRef(str(path)), path.name, ArtefactKind.EVTX, os.path.getsize(path))
     result = registry()["events"].analyze(file, HostContext("h", None, options))
     monkeypatch.undo()

@@ -8,8 +8,8 @@ detectors, and the file's reach in time is recorded as coverage: `EventLog` for 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
-from typing import IO, TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from exhunt.analyzers import HostContext
 from exhunt.analyzers.sigma import ruleset, sigma_events
@@ -17,20 +17,20 @@ from exhunt.events.detect import detect, wants
 from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
 from exhunt.events.exports import read_event_export
 from exhunt.events.record import EventRecord
-from exhunt.events.skim import Head, system_time
+from exhunt.events.skim import System, head_of, system_time
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Reporter
 from exhunt.model import ArtefactKind, CoverageSpan, Observation, ObservationKind, Problem, ProblemKind, UnitResult
 
 if TYPE_CHECKING:  # pySigma is loaded only when a hunt is given Sigma rules
-    from exhunt.sigma.prefilter import TextPrefilter
     from exhunt.sigma.ruleset import SigmaRuleset
 
 COVERAGE = "EventLog"
 _MAX_CHANNELS = 64  # per-channel coverage entries per file; the rest are counted under "(other)"
 _MAX_HOSTNAMES = 16
 _MAX_HOSTNAME_LENGTH = 255
-_MAX_KINDS = 4096  # (provider, channel, id) decisions kept per file; hostile files could invent more
+_MAX_KINDS = 4096  # (provider, id, channel, computer) decisions kept per file; hostile files could invent more
+_from_iso = datetime.fromisoformat
 
 
 class EventLogAnalyzer:
@@ -76,7 +76,10 @@ class EventLogAnalyzer:
 
 
 class _FileScan:
-    """Coverage and host names gathered while the events of one file go by."""
+    """Coverage and host names gathered while the events of one file go by.
+
+    Every event is counted in the span of its channel; the file's `EventLog` span is summed
+    from those at the end instead of being updated per event."""
 
     def __init__(self, file: EvidenceFile, result: UnitResult) -> None:
         self.file = file
@@ -84,33 +87,52 @@ class _FileScan:
         self.total = result.cover(COVERAGE)
         self.total.files = 1
         self.channels: dict[str, CoverageSpan] = {}
-        self.hosts: dict[str, tuple[datetime | None, int]] = {}
-        self.records = 0
+        self.hosts: dict[str, list[Any]] = {}  # computer -> [first time, events]
+
+    @property
+    def records(self) -> int:
+        return sum(span.records for span in self._spans())
 
     def see(self, event: EventRecord) -> None:
         self.note(event.timestamp, event.channel, event.computer)
 
     def note(self, ts: datetime | None, channel: str, computer: str) -> None:
         """One event, by its time, channel and computer."""
-        self.records += 1
-        self.total.records += 1
-        self.total.see(ts)
+        span = self.channel(channel)
+        span.records += 1
+        span.see(ts)
+        host = self.host(computer, ts)
+        if host is not None:
+            host[1] += 1
+
+    def channel(self, channel: str) -> CoverageSpan:
+        """The coverage span counting the events of `channel`."""
         span = self.channels.get(channel)
         if span is None:
             name = channel if len(self.channels) < _MAX_CHANNELS else "(other)"
             span = self.channels.get(name) or self.result.cover(f"{COVERAGE}/{name or '(none)'}")
             span.files = 1
             self.channels[channel] = span
-        span.records += 1
-        span.see(ts)
-        if computer:
-            seen = self.hosts.get(computer)
-            if seen is not None:
-                self.hosts[computer] = (seen[0], seen[1] + 1)
-            elif len(self.hosts) < _MAX_HOSTNAMES and _plausible_hostname(computer):
-                self.hosts[computer] = (ts, 1)
+        return span
+
+    def host(self, computer: str, ts: datetime | None) -> list[Any] | None:
+        """The tally of a host name (taken at its first event, `ts`), or None when the name is
+        not reported (empty, implausible, or beyond the first `_MAX_HOSTNAMES`)."""
+        if not computer:
+            return None
+        host = self.hosts.get(computer)
+        if host is None and len(self.hosts) < _MAX_HOSTNAMES and _plausible_hostname(computer):
+            host = self.hosts[computer] = [ts, 0]
+        return host
+
+    def _spans(self) -> list[CoverageSpan]:
+        return list({id(span): span for span in self.channels.values()}.values())
 
     def finish(self) -> None:
+        for span in self._spans():
+            self.total.records += span.records
+            self.total.see(span.first)
+            self.total.see(span.last)
         for name, (first, count) in self.hosts.items():
             self.result.observations.append(
                 Observation(
@@ -119,28 +141,84 @@ class _FileScan:
             )
 
 
+class _Tally:
+    """Where the passed-by events of one provider, id, channel and computer are counted."""
+
+    __slots__ = ("host", "span")
+
+    def __init__(self, span: CoverageSpan, host: list[Any] | None) -> None:
+        self.span = span
+        self.host = host
+
+
 class _Interest:
     """The events of one EVTX file worth reading in full: those of a provider, channel and id
-    a detector runs on or a loaded Sigma rule may match. The rest only count for coverage."""
+    a detector runs on or a loaded Sigma rule may match. The rest only count for coverage.
+
+    The decision is kept per provider, id, channel and computer, together with the
+    span and host name the events of that kind are counted in, so an event passed by costs one
+    lookup and a time comparison."""
 
     def __init__(self, scan: _FileScan, rules: SigmaRuleset | None) -> None:
         self._scan = scan
         self._rules = rules
-        self._known: dict[tuple[str, str, int], bool | TextPrefilter] = {}
+        # True: read in full; a tally: passed by; [prefilter, tally once one was passed by]: Sigma
+        self._known: dict[tuple[Any, ...], _Tally | Literal[True] | list[Any]] = {}
 
-    def pass_by(self, head: Head, text: str) -> bool:
-        key = (head.provider, head.channel, head.event_id)
+    def pass_by(self, system: System, text: str) -> bool:
+        key = (system.Provider.attributes.Name, system.EventID, system.Channel, system.Computer)
         found = self._known.get(key)
         if found is None:
-            found = wants(*key) or (
-                self._rules is not None and self._rules.wants(head.channel, head.provider, head.event_id)
-            )
+            found = self._decide(system)
             if len(self._known) < _MAX_KINDS:
                 self._known[key] = found
-        if found is True or (found is not False and found.may_match(text)):  # Sigma: a literal of its own
+        if found is True:
             return False
-        self._scan.note(system_time(head.created), head.channel, head.computer)
+        if found.__class__ is list:  # Sigma: read when the text holds a literal of its rules
+            if found[0].may_match(text):
+                return False
+            if found[1] is None:
+                found[1] = self._tally(system)
+            found = found[1]
+        created = system.TimeCreated.attributes.SystemTime
+        try:
+            ts: datetime | None = _from_iso(created)
+        except ValueError:
+            ts = system_time(created)
+        else:
+            if ts.tzinfo is not UTC:  # type: ignore[union-attr]
+                ts = system_time(created)
+        tally: _Tally = found  # type: ignore[assignment]
+        span = tally.span
+        span.records += 1
+        if ts is not None:
+            first = span.first
+            if first is None or ts < first:
+                span.first = ts
+            last = span.last
+            if last is None or ts > last:
+                span.last = ts
+        host = tally.host
+        if host is not None:
+            host[1] += 1
         return True
+
+    def _decide(self, system: System) -> _Tally | Literal[True] | list[Any]:
+        head = head_of(system)
+        if head is None or wants(head.provider, head.channel, head.event_id):
+            return True  # an unusual header is left to the full decoding
+        rules = self._rules
+        prefilter = False if rules is None else rules.wants(head.channel, head.provider, head.event_id)
+        if prefilter is False:
+            return self._tally(system)
+        return True if prefilter is True else [prefilter, None]
+
+    def _tally(self, system: System) -> _Tally:
+        """Made at the first event passed by of its kind, which is counted next (so a new
+        channel or host name is taken in file order, with the time of that event)."""
+        scan = self._scan
+        span = scan.channel(system.Channel)
+        return _Tally(span, scan.host(system.Computer, system_time(system.TimeCreated.attributes.SystemTime)))
 
 
 def _plausible_hostname(name: str) -> bool:

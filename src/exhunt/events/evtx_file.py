@@ -20,7 +20,7 @@ from evtx import PyEvtxParser
 
 from exhunt.events.normalise import from_evtx_json
 from exhunt.events.record import EventRecord
-from exhunt.events.skim import Head, system_head
+from exhunt.events.skim import System, decode_system
 from exhunt.evidence.base import EvidenceFile
 from exhunt.model import Problem, ProblemKind
 
@@ -40,9 +40,10 @@ class Skim(Protocol):
     """What the caller wants read in full. An event it does not want is only passed by: its
     time, channel and computer (coverage, host names), taken from the record's header."""
 
-    def pass_by(self, head: Head, text: str) -> bool:
-        """Whether the event (its header, and the record's JSON text) can be passed by; if so,
-        the skim has counted it (in file order among the ones yielded) and it is not read."""
+    def pass_by(self, system: System, text: str) -> bool:
+        """Whether the event (its System element as decoded, and the record's JSON text) can be
+        passed by; if so, the skim has counted it (in file order among the ones yielded) and it
+        is not read."""
         ...
 
 
@@ -117,6 +118,8 @@ def _records(
     iterator = parser.records_json()
     read = 0
     failed = 0
+    header = decode_system
+    pass_by = None if skim is None else skim.pass_by
     while True:
         try:
             raw = next(iterator)
@@ -133,9 +136,9 @@ def _records(
                 break
             continue
         text = raw["data"]
-        if skim is not None:
-            head = system_head(text)
-            if head is not None and skim.pass_by(head, text):
+        if pass_by is not None:
+            system = header(text)
+            if system is not None and pass_by(system, text):
                 read += 1
                 continue
         try:

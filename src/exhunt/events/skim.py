@@ -23,29 +23,31 @@ import msgspec
 from exhunt.events.record import MAX_VALUE, parse_timestamp
 
 
-class _ProviderAttributes(msgspec.Struct):
+class _ProviderAttributes(msgspec.Struct, gc=False):
     Name: str = ""
 
 
-class _Provider(msgspec.Struct):
+class _Provider(msgspec.Struct, gc=False):
     attributes: _ProviderAttributes = msgspec.field(name="#attributes", default_factory=_ProviderAttributes)
 
 
-class _QualifiedId(msgspec.Struct):
+class _QualifiedId(msgspec.Struct, gc=False, frozen=True):  # frozen: hashable, part of a key
     """`<EventID Qualifiers="16384">7036</EventID>` of classic event sources."""
 
     number: int | None = msgspec.field(name="#text", default=None)
 
 
-class _TimeAttributes(msgspec.Struct):
+class _TimeAttributes(msgspec.Struct, gc=False):
     SystemTime: str = ""
 
 
-class _TimeCreated(msgspec.Struct):
+class _TimeCreated(msgspec.Struct, gc=False):
     attributes: _TimeAttributes = msgspec.field(name="#attributes", default_factory=_TimeAttributes)
 
 
-class _System(msgspec.Struct):
+class System(msgspec.Struct, gc=False):
+    """The System element as decoded (`decode_system`); `head_of` checks and flattens it."""
+
     Provider: _Provider
     EventID: int | _QualifiedId
     TimeCreated: _TimeCreated
@@ -54,11 +56,11 @@ class _System(msgspec.Struct):
     Computer: str
 
 
-class _Event(msgspec.Struct):
-    System: _System
+class _Event(msgspec.Struct, gc=False):
+    System: System
 
 
-class _Record(msgspec.Struct):
+class _Record(msgspec.Struct, gc=False):
     Event: _Event
 
 
@@ -74,13 +76,20 @@ class Head(NamedTuple):
     computer: str
 
 
-def system_head(text: str) -> Head | None:
-    """The header of one record of `PyEvtxParser(...).records_json()`, or None when it is not
-    in the parser's usual shape (then decode it in full)."""
+def decode_system(text: str) -> System | None:
+    """The System element of one record of `PyEvtxParser(...).records_json()`, as decoded; None
+    when the text is not JSON or the element not of the parser's types (decode it in full).
+    Its values are still to be checked (`head_of`); the caller that keeps its decisions per
+    (Provider Name, EventID, Channel, Computer) checks each of those once."""
     try:
-        system = _DECODER.decode(text).Event.System
-    except (msgspec.DecodeError, msgspec.ValidationError):
+        return _DECODER.decode(text).Event.System
+    except msgspec.DecodeError:  # ValidationError is one too
         return None
+
+
+def head_of(system: System) -> Head | None:
+    """The header of a decoded System element, or None when it is not in the parser's usual
+    shape (then decode the record in full)."""
     number = system.EventID
     event_id = number if isinstance(number, int) else number.number
     if event_id is None:
@@ -96,6 +105,13 @@ def system_head(text: str) -> Head | None:
         system.Channel,
         system.Computer,
     )
+
+
+def system_head(text: str) -> Head | None:
+    """The header of one record of `PyEvtxParser(...).records_json()`, or None when it is not
+    in the parser's usual shape (then decode it in full)."""
+    system = decode_system(text)
+    return None if system is None else head_of(system)
 
 
 def system_time(text: str) -> datetime | None:

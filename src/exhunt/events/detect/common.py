@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
 from exhunt.events.record import EventRecord
 from exhunt.hits import Hit, Reporter
 from exhunt.model import Account, AccountRole, EventFacet, EvidenceRef, FileFacet, ProcessFacet
-from exhunt.rules import rules_of
+from exhunt.rules import catalog, rules_of
 
 P = TypeVar("P")
 
@@ -31,16 +31,28 @@ _LOOPBACK_SHARE = re.compile(r"^\\\\(?:localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)\\
 _IP_FIELDS = ("IpAddress", "SourceIp", "SourceAddress", "ClientIP", "ClientIPAddress", "SourceNetworkAddress")
 
 
-def each(detector: str, cls: type[P]) -> Iterator[tuple[str, P]]:
+def each(detector: str, cls: type[P]) -> tuple[tuple[str, P], ...]:
     """(rule id, typed parameters) of every catalog rule whose `detector` is `detector`: what
-    an event detector runs, so another rule on it is a rule-file entry only."""
-    for r in rules_of(detector):
-        yield r.id, r.params_as(cls)
+    an event detector runs, so another rule on it is a rule-file entry only. Worked out once
+    per loaded catalog (detectors ask for every event they see)."""
+    loaded = catalog()
+    known = _TYPED.get((detector, cls))
+    if known is None or known[0] is not loaded:
+        known = _TYPED[(detector, cls)] = (loaded, tuple((r.id, r.params_as(cls)) for r in rules_of(detector)))
+    return known[1]
+
+
+_TYPED: dict[tuple[str, type], tuple[object, tuple[tuple[str, Any], ...]]] = {}
 
 
 def matching_group(text: str, groups: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The first group whose strings are all in `text` (loops, not `all()`: every process
+    start is tested against every group)."""
     for group in groups:
-        if all(s in text for s in group):
+        for s in group:
+            if s not in text:
+                break
+        else:
             return group
     return None
 
