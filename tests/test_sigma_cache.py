@@ -206,3 +206,78 @@ def test_every_modifier_case_holds_through_the_cache(
     cached = build_ruleset((str(tmp_path / "r.yml"),), None, tmp_path / "cache")
     assert "1 of 1 rule files from the cache" in cached.cache_note
     assert fires(cached, event(**fields)) is expected
+
+
+def _many_literals(n: int = 12) -> str:
+    """A rule with more literals than the Python loop takes: its prefilter is a hyperscan database."""
+    items = "".join(f"\n            - 'tool{i}.exe'" for i in range(n))
+    return rule_yaml(f"    sel:\n        CommandLine|contains:{items}\n    condition: sel")
+
+
+def test_prefilter_databases_are_built_once_and_kept_beside_the_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exhunt.sigma.ruleset import load_ruleset
+
+    pytest.importorskip("hyperscan")
+    (tmp_path / "many.yml").write_text(_many_literals(), encoding="utf-8")
+    monkeypatch.setenv("EXHUNT_SIGMA_CACHE", str(tmp_path / "cache"))
+    paths = (str(tmp_path / "many.yml"),)
+    load_ruleset.cache_clear()
+    first = load_ruleset(paths)
+    assert "prefilter databases: 0 loaded" in first.cache_note and first.databases.compiled >= 2
+    compiled = first.databases.compiled
+    # every bucket was built by the load: matching in a forked worker compiles nothing
+    assert fires(first, event(CommandLine="x TOOL7.EXE y")) and not fires(first, event(CommandLine="tool.exe"))
+    assert fires(first, event("Security", 4688, CommandLine="tool11.exe"))
+    assert first.wants("Microsoft-Windows-Sysmon/Operational", "", 1) is not True
+    assert first.databases.compiled == compiled
+    load_ruleset.cache_clear()
+    second = load_ruleset(paths)
+    assert second.databases.compiled == 0 and f"{compiled} loaded, 0 compiled" in second.cache_note
+    assert fires(second, event(CommandLine="x TOOL7.EXE y")) and not fires(second, event(CommandLine="tool.exe"))
+    text = second.wants("Microsoft-Windows-Sysmon/Operational", "", 1)
+    assert not isinstance(text, bool)
+    assert text.may_match('{"CommandLine":"C:\\\\TOOL3.EXE"}') and not text.may_match('{"CommandLine":"x"}')
+    # a damaged database file is ignored: the databases are compiled anew
+    (databases,) = (tmp_path / "cache").glob("*.databases")
+    data = bytearray(databases.read_bytes())
+    data[-10] ^= 1
+    databases.write_bytes(bytes(data))
+    load_ruleset.cache_clear()
+    third = load_ruleset(paths)
+    assert third.databases.compiled == compiled and fires(third, event(CommandLine="tool0.exe"))
+    load_ruleset.cache_clear()
+
+
+def test_a_stored_database_that_does_not_load_is_compiled_anew() -> None:
+    from exhunt.sigma.prefilter import DatabaseStore, LiteralScanner
+
+    pytest.importorskip("hyperscan")
+    words = [f"word{i}x" for i in range(12)]
+    store = DatabaseStore()
+    LiteralScanner(words, store)
+    (key,) = store.known
+    broken = DatabaseStore({key: b"not a database"})
+    scanner = LiteralScanner(words, broken)
+    assert broken.compiled == 1 and broken.loaded == 0
+    found: set[int] = set()
+    scanner.found("a word3x and word11x", found)
+    assert found == {3, 11}
+    good = DatabaseStore(store.known)
+    LiteralScanner(list(reversed(words)), good)  # the literals as given, in any order
+    assert (good.loaded, good.compiled) == (0, 1)  # another order is another database
+    LiteralScanner(words, good)
+    assert good.loaded == 1
+
+
+def test_the_json_prefilter_ignores_case_as_lowering_does() -> None:
+    from exhunt.sigma.prefilter import TextPrefilter
+
+    pytest.importorskip("hyperscan")
+    prefilter = TextPrefilter(["kill", "mimikatz"])
+    assert prefilter.may_match('{"CommandLine":"MIMIKATZ.exe"}')
+    assert not prefilter.may_match('{"CommandLine":"notepad.exe"}')
+    # lowering some non-ASCII characters gives ASCII ones: the Kelvin sign lowers to 'k'
+    assert prefilter.may_match('{"CommandLine":"\u212aILL it"}')
+    assert not prefilter.may_match('{"CommandLine":"\u212aIL it \u00e9"}')

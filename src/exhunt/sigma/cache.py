@@ -18,6 +18,8 @@ never sees half of it). Never pickle: the file is data, never code.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
 import tempfile
@@ -111,25 +113,52 @@ class RuleCache:
         self.changed = True
         self.note = "a cached entry was unusable; rebuilt"
 
+    @property
+    def databases_path(self) -> Path:
+        return self.path.with_suffix(".databases")
+
+    def databases(self, tag: str) -> dict[str, bytes]:
+        """The serialized prefilter databases kept beside the rules (`prefilter.DatabaseStore`),
+        under the same key and `tag` (hyperscan's version and the machine: a database is
+        compiled for one); none when absent, stale or damaged."""
+        entries, _ = _read(self.databases_path, f"{self.key}/{tag}")
+        out: dict[str, bytes] = {}
+        for name, text in entries.items():
+            if not isinstance(text, str):
+                return {}
+            try:
+                out[name] = base64.b64decode(text, validate=True)
+            except binascii.Error:
+                return {}
+        return out
+
+    def save_databases(self, tag: str, known: Mapping[str, bytes]) -> None:
+        body = orjson.dumps({name: base64.b64encode(blob).decode("ascii") for name, blob in known.items()})
+        _write(self.databases_path, f"{self.key}/{tag}", body)
+
     def save(self, files: set[str]) -> str:
         """Write the entries of `files` (those of this load) when anything changed; what
         happened, for the load notice."""
         if not self.changed and set(self.entries) == files:
             return self.note
-        body = orjson.dumps({w: e for w, e in self.entries.items() if w in files})
-        header = orjson.dumps({"format": FORMAT, "key": self.key, "sha256": file_digest(body)})
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(_MAGIC + b"\n" + header + b"\n" + body)
-                out.flush()
-                os.fsync(out.fileno())
-            Path(temp).replace(self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        _write(self.path, self.key, orjson.dumps({w: e for w, e in self.entries.items() if w in files}))
         return self.note or "written"
+
+
+def _write(path: Path, key: str, body: bytes) -> None:
+    """The file written whole or not at all: to a temporary file beside it, renamed over it."""
+    header = orjson.dumps({"format": FORMAT, "key": key, "sha256": file_digest(body)})
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(_MAGIC + b"\n" + header + b"\n" + body)
+            out.flush()
+            os.fsync(out.fileno())
+        Path(temp).replace(path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def _read(path: Path, key: str) -> tuple[dict[str, Any], str]:

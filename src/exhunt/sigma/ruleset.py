@@ -28,7 +28,7 @@ from exhunt.sigma.cache import RuleCache, cache_dir, cache_key, file_digest
 from exhunt.sigma.compile import Unsupported
 from exhunt.sigma.entries import Compiled, CompiledRule, SigmaMeta, compile_rule
 from exhunt.sigma.logsources import ANY_CHANNEL, NotApplicable, logsource_map
-from exhunt.sigma.prefilter import RulePrefilter, TextPrefilter
+from exhunt.sigma.prefilter import DatabaseStore, RulePrefilter, TextPrefilter, database_tag
 from exhunt.sigma.view import EventView, event_view
 
 __all__ = ["CompiledRule", "RuleProblem", "SigmaMeta", "SigmaRuleset", "load_ruleset", "load_text"]
@@ -58,10 +58,15 @@ class SigmaRuleset:
     not_applicable: list[RuleProblem] = field(default_factory=list)
     files: int = 0
     cache_note: str = ""  # what became of the on-disk cache of compiled rules ("" when off)
+    databases: DatabaseStore = field(default_factory=DatabaseStore)
+    cache: RuleCache | None = None
     _index: dict[tuple[str, int | None], list[int]] = field(default_factory=dict)
     _buckets: dict[tuple[str, int | None], tuple[list[CompiledRule], RulePrefilter]] = field(default_factory=dict)
     _channels: dict[tuple[str, str], str] = field(default_factory=dict)
     _text_prefilters: dict[tuple[str, int | None], bool | TextPrefilter] = field(default_factory=dict)
+    # built once per set of rules: events of many channels and ids meet the same rules
+    _by_positions: dict[tuple[int, ...], tuple[list[CompiledRule], RulePrefilter]] = field(default_factory=dict)
+    _text_by_positions: dict[tuple[int, ...], bool | TextPrefilter] = field(default_factory=dict)
 
     def add(self, compiled: CompiledRule, event_ids: frozenset[int] | None) -> None:
         position = len(self.rules)
@@ -74,12 +79,7 @@ class SigmaRuleset:
     def web_rules(self) -> bool:
         return any(channel.startswith("web:") for channel, _ in self._index)
 
-    def bucket(self, channel: str, event_id: int | None) -> tuple[list[CompiledRule], RulePrefilter]:
-        """The rules that may match events of this channel and id, with their prefilter."""
-        key = (channel, event_id)
-        found = self._buckets.get(key)
-        if found is not None:
-            return found
+    def _positions(self, channel: str, event_id: int | None) -> tuple[int, ...]:
         positions: set[int] = set()
         for k in ((channel, event_id), (channel, None), (ANY_CHANNEL, event_id), (ANY_CHANNEL, None)):
             positions.update(self._index.get(k, ()))
@@ -87,11 +87,40 @@ class SigmaRuleset:
             positions -= set(self._index.get((ANY_CHANNEL, event_id), ())) | set(
                 self._index.get((ANY_CHANNEL, None), ())
             )
-        rules = [self.rules[p] for p in sorted(positions)]
-        made = (rules, RulePrefilter([r.node.anchors for r in rules]))
+        return tuple(sorted(positions))
+
+    def bucket(self, channel: str, event_id: int | None) -> tuple[list[CompiledRule], RulePrefilter]:
+        """The rules that may match events of this channel and id, with their prefilter."""
+        key = (channel, event_id)
+        found = self._buckets.get(key)
+        if found is not None:
+            return found
+        positions = self._positions(channel, event_id)
+        made = self._by_positions.get(positions)
+        if made is None:
+            rules = [self.rules[p] for p in positions]
+            made = (rules, RulePrefilter([r.node.anchors for r in rules], self.databases))
+            if len(self._by_positions) < _BUCKET_CACHE:
+                self._by_positions[positions] = made
         if len(self._buckets) < _BUCKET_CACHE:
             self._buckets[key] = made
         return made
+
+    def prepare(self) -> None:
+        """Build the prefilters of every (channel, event id) the rules are indexed under, and
+        of the channels no rule names: done in the hunt's first process, the workers it forks
+        inherit them instead of each compiling its own."""
+        channels = {channel for channel, _ in self._index if channel != ANY_CHANNEL}
+        any_ids = {event_id for channel, event_id in self._index if channel == ANY_CHANNEL} | {None}
+        unnamed = "\0unnamed"  # stands for any channel no rule is indexed under
+        for channel in (*sorted(channels), unnamed):
+            ids = {event_id for c, event_id in self._index if c == channel} | any_ids
+            for event_id in sorted(ids, key=lambda i: -1 if i is None else i):
+                self.bucket(channel, event_id)
+                if not channel.startswith("web:"):
+                    self._text_prefilter(channel, event_id)
+        self._buckets = {k: v for k, v in self._buckets.items() if k[0] != unnamed}
+        self._text_prefilters = {k: v for k, v in self._text_prefilters.items() if k[0] != unnamed}
 
     def match_view(self, channel: str, event_id: int | None, view: EventView) -> Iterator[CompiledRule]:
         rules, prefilter = self.bucket(channel, event_id)
@@ -118,11 +147,19 @@ class SigmaRuleset:
         indexed = self.channel_of(channel, provider)
         if not indexed:
             return False
-        key = (indexed, event_id)
+        return self._text_prefilter(indexed, event_id)
+
+    def _text_prefilter(self, channel: str, event_id: int | None) -> bool | TextPrefilter:
+        key = (channel, event_id)
         found = self._text_prefilters.get(key)
         if found is None:
-            rules, _ = self.bucket(indexed, event_id)
-            found = bool(rules) and (TextPrefilter.of([r.node.anchors for r in rules]) or True)
+            positions = self._positions(channel, event_id)
+            found = self._text_by_positions.get(positions)
+            if found is None:
+                rules = [self.rules[p] for p in positions]
+                found = bool(rules) and (TextPrefilter.of([r.node.anchors for r in rules], self.databases) or True)
+                if len(self._text_by_positions) < _BUCKET_CACHE:
+                    self._text_by_positions[positions] = found
             if len(self._text_prefilters) < _BUCKET_CACHE:
                 self._text_prefilters[key] = found
         return found
@@ -160,7 +197,19 @@ def rule_files(paths: Iterable[str], problems: list[RuleProblem]) -> list[Path]:
 def load_ruleset(paths: tuple[str, ...], levels_file: str | None = None) -> SigmaRuleset:
     """Every usable rule under `paths`, compiled once per process and set of paths (and kept
     compiled on disk between processes: `cache.py`)."""
-    return build_ruleset(paths, levels_file, cache_dir())
+    folder = cache_dir()
+    ruleset = build_ruleset(paths, levels_file, folder)
+    ruleset.prepare()
+    if ruleset.cache is not None:
+        store = ruleset.databases
+        try:
+            if store.compiled or len(store.known) != store.loaded:
+                ruleset.cache.save_databases(database_tag(), store.known)
+        except (OSError, TypeError, ValueError) as exc:
+            ruleset.cache_note += f"; prefilter databases not written ({exc})"
+        else:
+            ruleset.cache_note += f"; prefilter databases: {store.loaded} loaded, {store.compiled} compiled"
+    return ruleset
 
 
 def build_ruleset(paths: tuple[str, ...], levels_file: str | None, cache_folder: Path | None) -> SigmaRuleset:
@@ -169,6 +218,9 @@ def build_ruleset(paths: tuple[str, ...], levels_file: str | None, cache_folder:
     ruleset = SigmaRuleset()
     levels = _levels(levels_file, ruleset.rejected)
     cache = RuleCache.open(cache_folder, paths, levels_file, cache_key(levels)) if cache_folder else None
+    if cache is not None:
+        ruleset.cache = cache
+        ruleset.databases = DatabaseStore(cache.databases(database_tag()))
     seen: set[str] = set()
     for path in rule_files(paths, ruleset.rejected):
         ruleset.files += 1
