@@ -4,6 +4,9 @@ Loads every SigmaHQ rule folder in ../shared/data/sigma (rules, rules-emerging-t
 rules-threat-hunting, rules-dfir) and reports how many rules were loaded, rejected (and why) and
 left aside because their logsource is not a log exhunt reads. Then:
 
+0. Loading, in fresh processes (interleaved rounds, CPU seconds of the process): the rules
+   read with pySigma (compiled-rule cache off), the same with the cache filled beforehand,
+   beside `python -c pass`. Each load also builds every prefilter database.
 1. SigmaHQ's regression cases (regression_data/**.evtx): does each case's own rule fire, with
    the whole rule set loaded (so every other rule is evaluated on those events too)?
 2. Speed, one process, on a work list of .evtx files (the shared EVTX samples and the
@@ -26,7 +29,10 @@ import argparse
 import json
 import os
 import platform
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -44,6 +50,10 @@ from exhunt.model import ArtefactKind
 from exhunt.sigma.ruleset import load_ruleset
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+
+import harness  # noqa: E402
+
 DATA = REPO.parent / "shared" / "data"
 FOLDERS = ("rules", "rules-emerging-threats", "rules-threat-hunting", "rules-dfir")
 
@@ -112,10 +122,42 @@ def regression(sigma: Path, paths: tuple[str, ...]) -> dict[str, object]:
     return {"fired": fired, "missed": missed, "missing": missing}
 
 
+def load_times(paths: tuple[str, ...], rounds: int) -> dict[str, object]:
+    """Loading the rules in a fresh process: without the cache, with it filled, beside the
+    interpreter alone (interleaved rounds; CPU seconds of the process)."""
+    load = f"from exhunt.sigma.ruleset import load_ruleset; load_ruleset({paths!r})"
+    with tempfile.TemporaryDirectory() as tmp:
+        cached = ["env", f"EXHUNT_SIGMA_CACHE={tmp}", sys.executable, "-c", load]
+        subprocess.run(cached, check=True)  # fills the cache
+        commands = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "load, cache off": ["env", "EXHUNT_SIGMA_CACHE=off", sys.executable, "-c", load],
+            "load, cache filled": cached,
+        }
+        load_before = os.getloadavg()[0]
+        figures = harness.compare(commands, rounds)
+    print(
+        f"\nloading {', '.join(Path(p).name for p in paths)} in a fresh process ({rounds} rounds, load {load_before:.1f}):"
+    )
+    out: dict[str, object] = {"load_before": load_before}
+    for name, fig in figures.items():
+        cpus = [s.cpu for s in fig.samples]
+        print(
+            f"  {name:<20} CPU median {statistics.median(cpus):6.2f} s, min {min(cpus):6.2f} s; wall median {fig.median:6.2f} s"
+        )
+        out[name] = {
+            "cpu_median_s": round(statistics.median(cpus), 3),
+            "cpu_min_s": round(min(cpus), 3),
+            **fig.to_dict(),
+        }
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=300_000, help="events per run (default 300,000)")
     parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the load timing (default 3)")
     args = parser.parse_args(argv)
     sigma = args.data / "sigma"
     folders = tuple(str(sigma / f) for f in FOLDERS if (sigma / f).is_dir())
@@ -123,9 +165,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench_sigma: no SigmaHQ rules under {sigma}", file=sys.stderr)
         return 2
 
+    loading = load_times((str(sigma / "rules" / "windows"),), args.rounds) if (sigma / "rules").is_dir() else {}
+    cache = tempfile.TemporaryDirectory()  # this process's rule cache: never the user's
+    os.environ["EXHUNT_SIGMA_CACHE"] = cache.name
     start = time.perf_counter()
     rules = load_ruleset(folders)
     load_seconds = time.perf_counter() - start
+    print(rules.cache_note)
     print(
         f"{rules.files} rule files; {len(rules.loaded)} rules loaded ({len(rules.rules)} compiled targets) in "
         f"{load_seconds:.1f} s; {len(rules.rejected)} rejected; {len(rules.not_applicable)} for logs exhunt does not read"
@@ -189,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rules_loaded": len(rules.loaded),
         "compiled_targets": len(rules.rules),
         "load_seconds": round(load_seconds, 2),
+        "loading_rules_windows": loading,
         "rejected": dict(rejected),
         "not_applicable": dict(aside),
         "regression": reg,

@@ -18,10 +18,12 @@ def shared_data() -> Path:
 
 @pytest.fixture(autouse=True)
 def _private_stores(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hunts and scans are stored by default, and compiled Hyperscan databases cached: keep each
-    test's stores and cache out of the user's home."""
-    monkeypatch.setenv("EXHUNT_DB", str(tmp_path_factory.mktemp("stores") / "scans.sqlite"))
+    """Hunts and scans are stored by default, compiled Hyperscan databases and Sigma rules cached:
+    keep each test's stores and caches out of the user's home."""
+    stores = tmp_path_factory.mktemp("stores")
+    monkeypatch.setenv("EXHUNT_DB", str(stores / "scans.sqlite"))
     monkeypatch.setenv("EXHUNT_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("EXHUNT_SIGMA_CACHE", str(stores / "sigma-cache"))
 
 
 @pytest.fixture

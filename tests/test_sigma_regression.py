@@ -17,7 +17,8 @@ import yaml
 from exhunt.analyzers import HostContext, HuntOptions, registry
 from exhunt.evidence.base import EvidenceFile, FileRef
 from exhunt.model import ArtefactKind, EventFacet
-from exhunt.sigma.ruleset import load_ruleset
+from exhunt.sigma.cache import cache_dir
+from exhunt.sigma.ruleset import build_ruleset, load_ruleset
 
 pytestmark = pytest.mark.shared
 
@@ -50,7 +51,8 @@ def _rule_files(sigma: Path, wanted: set[str]) -> dict[str, Path]:
     return found
 
 
-def test_every_regression_case_fires_its_own_rule(shared_data: Path) -> None:
+@pytest.mark.parametrize("cached", [False, True], ids=["read-with-pysigma", "from-the-cache"])
+def test_every_regression_case_fires_its_own_rule(shared_data: Path, cached: bool) -> None:
     sigma = shared_data / "sigma"
     if not (sigma / "regression_data").is_dir():
         pytest.skip("no SigmaHQ regression data in ../shared/data/sigma")
@@ -59,7 +61,11 @@ def test_every_regression_case_fires_its_own_rule(shared_data: Path) -> None:
     files = _rule_files(sigma, {rule_id for rule_id, *_ in cases})
     assert set(files) == {rule_id for rule_id, *_ in cases}, "every case names a rule in the shared rules"
     paths = tuple(sorted(str(p) for p in files.values()))
+    load_ruleset.cache_clear()
+    if cached:  # a first load fills the cache; the hunt's then compiles every rule from it
+        assert "built" in build_ruleset(paths, None, cache_dir()).cache_note
     rules = load_ruleset(paths)
+    assert (f"{len(files)} of {len(files)} rule files from the cache" in rules.cache_note) is cached
     rejected = {p.rule_id: p.message for p in rules.rejected}
     assert rejected == UNSUPPORTED, "a regression rule the engine rejects must be listed, with its reason"
     assert not rules.not_applicable, [str(p) for p in rules.not_applicable]

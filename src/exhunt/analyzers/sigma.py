@@ -82,7 +82,7 @@ class SigmaSetup:
         summary = (
             f"{len(rules.loaded)} Sigma rules loaded from {rules.files} files; {len(rules.rejected)} rejected; "
             f"{len(rules.not_applicable)} for logs exhunt does not read (Linux, cloud, network...)"
-        )
+        ) + (f"; {rules.cache_note}" if rules.cache_note else "")
         result.observations.append(Observation(ObservationKind.NOTICE, summary, ", ".join(ctx.options.sigma_paths)))
         return result
 

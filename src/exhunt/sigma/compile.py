@@ -1,10 +1,7 @@
-"""A Sigma rule's condition tree (as pySigma resolves it) compiled into plain Python predicates.
+"""A Sigma rule's condition, in its plain form (`plain.py`), compiled into Python predicates.
 
-pySigma does the reading: YAML, modifiers (contains, startswith, endswith, all, base64,
-base64offset, wide/utf16, windash, re and its flags, cidr, gt/gte/lt/lte, exists, expand,
-fieldref, cased, neq) and condition expressions (`1 of selection*`, `all of them`, `not`,
-parentheses) all arrive here as one tree of AND/OR/NOT nodes over (field, typed value) leaves.
-This module turns that tree into closures over an `EventView`, with no query language in
+The plain form is nested lists of the tree pySigma resolved (AND/OR/NOT over field and value
+leaves); this module turns it into closures over an `EventView`, with no query language in
 between, and works out what the prefilter may ask of an event before a rule is evaluated:
 
 - string leaves become one of five operations on the lower-cased value (equals, contains,
@@ -15,7 +12,8 @@ between, and works out what the prefilter may ask of an event before a rule is e
   evaluates only the rules whose anchors occurred.
 
 Anything the compiler does not understand raises `Unsupported` with the reason; the rule is
-then reported, never silently dropped.
+then reported, never silently dropped. It needs no pySigma: a rule set read from the cache is
+compiled without it.
 """
 
 from __future__ import annotations
@@ -28,44 +26,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sigma.conditions import (
-    ConditionAND,
-    ConditionFieldEqualsValueExpression,
-    ConditionNOT,
-    ConditionOR,
-    ConditionValueExpression,
-)
-from sigma.types import (
-    CompareOperators,
-    Placeholder,
-    SigmaBool,
-    SigmaCasedString,
-    SigmaCIDRExpression,
-    SigmaCompareExpression,
-    SigmaExists,
-    SigmaExpansion,
-    SigmaFieldReference,
-    SigmaNull,
-    SigmaNumber,
-    SigmaRegularExpression,
-    SigmaRegularExpressionFlag,
-    SigmaString,
-    SigmaTimestampPart,
-    SpecialChars,
-)
-
 from exhunt.sigma.view import ANY_FIELD, HEADER_FIELDS, EventView
 
 Predicate = Callable[[EventView], bool]
 Anchor = tuple[str, str]  # (field, lower-case literal); field ANY_FIELD for keywords
 Anchors = frozenset[Anchor] | None  # None: the node cannot be prefiltered
+Part = str | int  # a literal piece of a string value, or one of the wildcards below
+WILDCARD_MULTI, WILDCARD_SINGLE = 0, 1
 
 EQ, CONTAINS, STARTS, ENDS = "eq", "contains", "startswith", "endswith"
-_REGEX_FLAGS = {
-    SigmaRegularExpressionFlag.IGNORECASE: re.IGNORECASE,
-    SigmaRegularExpressionFlag.MULTILINE: re.MULTILINE,
-    SigmaRegularExpressionFlag.DOTALL: re.DOTALL,
-}
+_REGEX_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL
 
 
 class Unsupported(ValueError):
@@ -90,27 +60,43 @@ class StrLeaf:
 
 
 def compile_condition(tree: Any, renames: Mapping[str, str]) -> Node:
-    """The predicate for a pySigma condition tree; field names are renamed for the log the
-    rule is compiled for (e.g. Image -> NewProcessName in Security 4688)."""
+    """The predicate for a condition in its plain form (`plain.py`); field names are renamed
+    for the log the rule is compiled for (e.g. Image -> NewProcessName in Security 4688)."""
     item = _compile(tree, renames)
     return _node(item)
 
 
 def _compile(tree: Any, renames: Mapping[str, str]) -> Node | StrLeaf:
-    if isinstance(tree, ConditionAND):
-        return _all([_node(_compile(arg, renames)) for arg in tree.args])
-    if isinstance(tree, ConditionOR):
-        return _any([_compile(arg, renames) for arg in tree.args])
-    if isinstance(tree, ConditionNOT):
-        inner = _node(_compile(tree.args[0], renames)).test
+    if not isinstance(tree, list) or not tree:
+        raise Unsupported(f"condition element {type(tree).__name__}")
+    kind, args = tree[0], tree[1:]
+    if kind == "and":
+        return _all([_node(_compile(arg, renames)) for arg in _items(args)])
+    if kind == "or":
+        return _any([_compile(arg, renames) for arg in _items(args)])
+    if kind == "not":
+        (child,) = args
+        inner = _node(_compile(child, renames)).test
         return Node(lambda e: not inner(e), None)
-    if isinstance(tree, ConditionFieldEqualsValueExpression):
-        return _field_value(renames.get(tree.field, tree.field), tree.value, renames)
-    if isinstance(tree, ConditionValueExpression):
-        return _keyword(tree.value)
-    if tree is None:
-        raise Unsupported("empty condition")
-    raise Unsupported(f"condition element {type(tree).__name__}")
+    if kind in ("kw", "kwre"):
+        return _keyword(kind, args)
+    if not args or not isinstance(args[0], str):
+        raise Unsupported(f"condition element {kind!r} without a field")
+    field, rest = renames.get(args[0], args[0]), args[1:]
+    leaf = _LEAVES.get(kind)
+    if leaf is None:
+        raise Unsupported(f"condition element {kind!r}")
+    if kind == "ref":
+        other, starts, ends = rest
+        return _fieldref(field, renames.get(other, other), bool(starts), bool(ends))
+    return leaf(field, *rest)
+
+
+def _items(args: list[Any]) -> list[Any]:
+    (items,) = args
+    if not isinstance(items, list) or not items:
+        raise Unsupported("empty AND/OR")
+    return items
 
 
 # --- boolean structure --------------------------------------------------------------------
@@ -204,69 +190,62 @@ def _node(item: Node | StrLeaf) -> Node:
 # --- leaves -------------------------------------------------------------------------------
 
 
-def _field_value(field: str, value: Any, renames: Mapping[str, str]) -> Node | StrLeaf:
-    if isinstance(value, SigmaExpansion):
-        return _any([_field_value(field, v, renames) for v in value.values])
-    if isinstance(value, SigmaCasedString):
-        return _cased(field, value)
-    if isinstance(value, SigmaString):
-        return _string(field, value)
-    if isinstance(value, SigmaTimestampPart):
-        raise Unsupported("timestamp part modifiers (minute, hour, day, week, month, year)")
-    if isinstance(value, SigmaBool):
-        return StrLeaf(field, EQ, "true" if value.boolean else "false")
-    if isinstance(value, SigmaNumber):
-        return _number(field, value.number)
-    if isinstance(value, SigmaNull):
-        return Node(lambda e: not e.raw(field), None)
-    if isinstance(value, SigmaExists):
-        wanted = bool(value.exists)
-        return Node(lambda e: (e.raw(field) is not None) is wanted, None)
-    if isinstance(value, SigmaRegularExpression):
-        return _regex(field, value)
-    if isinstance(value, SigmaCIDRExpression):
-        return _cidr(field, value.network)
-    if isinstance(value, SigmaCompareExpression):
-        return _compare(field, value.op, value.number.number)
-    if isinstance(value, SigmaFieldReference):
-        return _fieldref(field, renames.get(value.field, value.field), value.starts_with, value.ends_with)
-    raise Unsupported(f"value type {type(value).__name__}")
+def _str(field: str, parts: list[Part], cased: bool) -> Node | StrLeaf:
+    _check_parts(parts)
+    return _cased(field, parts) if cased else _string(field, parts)
 
 
-def _parts(value: SigmaString) -> list[str | SpecialChars]:
-    """The string's parts; `expand` placeholders (%name%) stand for any text, as no value is
-    configured for them."""
-    out: list[str | SpecialChars] = []
-    for part in value.s:
-        if isinstance(part, Placeholder):
-            out.append(SpecialChars.WILDCARD_MULTI)
-        else:
-            out.append(part)
-    return out
+def _check_parts(parts: list[Part]) -> None:
+    if not isinstance(parts, list) or not all(
+        isinstance(p, str) or p in (WILDCARD_MULTI, WILDCARD_SINGLE) for p in parts
+    ):
+        raise Unsupported("string value of unknown parts")
 
 
-def _string(field: str, value: SigmaString) -> Node | StrLeaf:
-    parts = [p.lower() if isinstance(p, str) else p for p in _parts(value)]
+def _null(field: str) -> Node:
+    return Node(lambda e: not e.raw(field), None)
+
+
+def _exists(field: str, exists: bool) -> Node:
+    wanted = bool(exists)
+    return Node(lambda e: (e.raw(field) is not None) is wanted, None)
+
+
+def _string(field: str, raw_parts: list[Part]) -> Node | StrLeaf:
+    parts = [p.lower() if isinstance(p, str) else p for p in raw_parts]
     simple = _simple(parts)
     if simple is not None:
         op, literal = simple
         return StrLeaf(field, op, literal)
-    rx = re.compile(_wildcard_regex(parts), re.DOTALL)
+    rx = _lazy(_wildcard_regex(parts), re.DOTALL)
     anchor = _longest_literal(parts)
 
     def test(e: EventView) -> bool:
         v = e.low(field)
-        return v is not None and rx.fullmatch(v) is not None
+        return v is not None and rx().fullmatch(v) is not None
 
     return Node(test, frozenset({(field, anchor)}) if anchor else None)
 
 
-def _simple(parts: list[str | SpecialChars]) -> tuple[str, str] | None:
+def _lazy(pattern: str, flags: int) -> Callable[[], re.Pattern[str]]:
+    """The compiled expression, compiled when first used: most rules of a large set are never
+    evaluated, and compiling thousands of patterns is a good part of loading one."""
+    compiled: list[re.Pattern[str]] = []
+
+    def get() -> re.Pattern[str]:
+        if not compiled:
+            compiled.append(re.compile(pattern, flags))
+        return compiled[0]
+
+    return get
+
+
+def _simple(parts: list[Part]) -> tuple[str, str] | None:
     """(operation, literal) when the pattern is a plain literal, *literal*, literal* or *literal."""
-    multi = SpecialChars.WILDCARD_MULTI
+    multi = WILDCARD_MULTI
     inner = parts
-    lead = bool(inner) and inner[0] is multi
-    trail = len(inner) > (1 if lead else 0) and inner[-1] is multi
+    lead = bool(inner) and inner[0] == multi
+    trail = len(inner) > (1 if lead else 0) and inner[-1] == multi
     core = inner[(1 if lead else 0) : (len(inner) - 1 if trail else len(inner))]
     if any(not isinstance(p, str) for p in core):
         return None
@@ -280,35 +259,36 @@ def _simple(parts: list[str | SpecialChars]) -> tuple[str, str] | None:
     return (EQ, literal)
 
 
-def _wildcard_regex(parts: list[str | SpecialChars]) -> str:
+def _wildcard_regex(parts: list[Part]) -> str:
     out = []
     for p in parts:
-        if p is SpecialChars.WILDCARD_MULTI:
+        if isinstance(p, str):
+            out.append(re.escape(p))
+        elif p == WILDCARD_MULTI:
             out.append(".*")
-        elif p is SpecialChars.WILDCARD_SINGLE:
-            out.append(".")
         else:
-            out.append(re.escape(str(p)))
+            out.append(".")
     return "".join(out)
 
 
-def _longest_literal(parts: list[str | SpecialChars]) -> str:
+def _longest_literal(parts: list[Part]) -> str:
     return max((p for p in parts if isinstance(p, str)), key=len, default="")
 
 
-def _cased(field: str, value: SigmaString) -> Node:
-    parts = _parts(value)
-    rx = re.compile(_wildcard_regex(parts), re.DOTALL)
+def _cased(field: str, parts: list[Part]) -> Node:
+    rx = _lazy(_wildcard_regex(parts), re.DOTALL)
     anchor = _longest_literal(parts).lower()
 
     def test(e: EventView) -> bool:
         v = e.raw(field)
-        return v is not None and rx.fullmatch(v) is not None
+        return v is not None and rx().fullmatch(v) is not None
 
     return Node(test, frozenset({(field, anchor)}) if anchor else None)
 
 
 def _number(field: str, number: float) -> Node:
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        raise Unsupported(f"number {number!r}")
     text = str(number)
 
     def test(e: EventView) -> bool:
@@ -330,18 +310,17 @@ def _as_number(text: str) -> float | None:
         return None
 
 
-def _compiled_regex(value: SigmaRegularExpression) -> re.Pattern[str]:
-    flags = 0
-    for flag in value.flags:
-        flags |= _REGEX_FLAGS[flag]
+def _checked_regex(pattern: str, flags: int) -> re.Pattern[str]:
+    if not isinstance(pattern, str) or not isinstance(flags, int) or flags & ~_REGEX_FLAGS:
+        raise Unsupported("regular expression of unknown form")
     try:
-        return re.compile(str(value.regexp), flags)
+        return re.compile(pattern, flags)
     except re.error as exc:
         raise Unsupported(f"regular expression not accepted by Python re: {exc}") from exc
 
 
-def _regex(field: str, value: SigmaRegularExpression) -> Node:
-    rx = _compiled_regex(value)
+def _regex(field: str, pattern: str, flags: int) -> Node:
+    rx = _checked_regex(pattern, flags)
 
     def test(e: EventView) -> bool:
         v = e.raw(field)
@@ -402,7 +381,12 @@ def _sequence_literals(items: list[tuple[Any, Any]], fold: bool) -> _Candidate |
     return min(candidates, key=lambda c: (-min(len(x) for x in c), len(c)))
 
 
-def _cidr(field: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Node:
+def _cidr(field: str, text: str) -> Node:
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except (TypeError, ValueError) as exc:
+        raise Unsupported(f"network {text!r}: {exc}") from exc
+
     def test(e: EventView) -> bool:
         v = e.raw(field)
         if not v:
@@ -416,19 +400,20 @@ def _cidr(field: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network) ->
     return Node(test, None)
 
 
-_COMPARE: dict[CompareOperators, Callable[[float, float], bool]] = {
-    CompareOperators.LT: lambda a, b: a < b,
-    CompareOperators.LTE: lambda a, b: a <= b,
-    CompareOperators.GT: lambda a, b: a > b,
-    CompareOperators.GTE: lambda a, b: a >= b,
-    CompareOperators.NEQ: lambda a, b: a != b,
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "neq": lambda a, b: a != b,
 }
+COMPARE_OPS = frozenset(_COMPARE)
 
 
-def _compare(field: str, op: CompareOperators, number: float) -> Node:
+def _compare(field: str, op: str, number: float) -> Node:
     compare = _COMPARE.get(op)
-    if compare is None:
-        raise Unsupported(f"comparison {op}")
+    if compare is None or isinstance(number, bool) or not isinstance(number, int | float):
+        raise Unsupported(f"comparison {op!r} {number!r}")
 
     def test(e: EventView) -> bool:
         v = e.raw(field)
@@ -452,25 +437,20 @@ def _fieldref(field: str, other: str, starts: bool, ends: bool) -> Node:
     return Node(test, None)
 
 
-def _keyword(value: Any) -> Node:
+def _keyword(kind: str, args: list[Any]) -> Node:
     """A value without a field: searched in every field of the event (full-text search)."""
-    if isinstance(value, SigmaExpansion):
-        return _any([_keyword(v) for v in value.values])
-    if isinstance(value, SigmaNumber):
-        value = SigmaString(str(value.number))
-    if isinstance(value, SigmaRegularExpression):
-        rx = _compiled_regex(value)
+    if kind == "kwre":
+        pattern, flags = args
+        rx = _checked_regex(pattern, flags)
         literals = regex_literals(rx)
         keyword_anchors = frozenset((ANY_FIELD, lit) for lit in literals) if literals else None
         return Node(lambda e: any(rx.search(v) for v in e.values()), keyword_anchors)
-    if not isinstance(value, SigmaString):
-        raise Unsupported(f"keyword of type {type(value).__name__}")
-    cased = isinstance(value, SigmaCasedString)
-    parts = [p if cased or not isinstance(p, str) else p.lower() for p in _parts(value)]
-    multi = SpecialChars.WILDCARD_MULTI
-    while parts and parts[0] is multi:
+    raw_parts, cased = args
+    _check_parts(raw_parts)
+    parts = [p if cased or not isinstance(p, str) else p.lower() for p in raw_parts]
+    while parts and parts[0] == WILDCARD_MULTI:
         parts.pop(0)
-    while parts and parts[-1] is multi:
+    while parts and parts[-1] == WILDCARD_MULTI:
         parts.pop()
     anchor = _longest_literal(parts).lower()
     anchors = frozenset({(ANY_FIELD, anchor)}) if anchor else None
@@ -479,7 +459,19 @@ def _keyword(value: Any) -> Node:
         if cased:
             return Node(lambda e: any(literal in v for v in e.values()), anchors)
         return Node(lambda e: any(literal in v for v in e.low_values()), anchors)
-    rx = re.compile(_wildcard_regex(parts), re.DOTALL)
+    pattern = _lazy(_wildcard_regex(parts), re.DOTALL)
     if cased:
-        return Node(lambda e: any(rx.search(v) for v in e.values()), anchors)
-    return Node(lambda e: any(rx.search(v) for v in e.low_values()), anchors)
+        return Node(lambda e: any(pattern().search(v) for v in e.values()), anchors)
+    return Node(lambda e: any(pattern().search(v) for v in e.low_values()), anchors)
+
+
+_LEAVES: dict[str, Callable[..., Node | StrLeaf]] = {
+    "str": _str,
+    "num": _number,
+    "null": _null,
+    "exists": _exists,
+    "re": _regex,
+    "cidr": _cidr,
+    "cmp": _compare,
+    "ref": _fieldref,
+}

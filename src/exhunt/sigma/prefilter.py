@@ -9,8 +9,10 @@ rules without anchors, are evaluated.
 
 from __future__ import annotations
 
+import hashlib
+import platform
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from exhunt.artefacts import prefilter as _logs
@@ -20,23 +22,71 @@ hyperscan: Any = getattr(_logs, "hyperscan", None)  # None when it cannot be imp
 _PYTHON_LIMIT = 8  # up to this many literals, `in` tests beat a hyperscan call
 
 
-class LiteralScanner:
-    """Which of `literals` occur in a text (case-sensitive: callers pass lower-case text)."""
+def database_tag() -> str:
+    """What a serialized database is good for: this hyperscan, this kind of machine."""
+    version = getattr(hyperscan, "__version__", "none") if hyperscan is not None else "none"
+    return f"hyperscan {version} {platform.machine()} {platform.system()}"
 
-    def __init__(self, literals: Sequence[str]) -> None:
+
+class DatabaseStore:
+    """Hyperscan databases by the literals and flags they were compiled from. Compiling the
+    databases of SigmaHQ's Windows rules takes seconds; a database serialized by hyperscan
+    (`known`, kept by the rule cache) is loaded in a fraction of a millisecond. One that does
+    not load or scan is compiled anew."""
+
+    def __init__(self, known: Mapping[str, bytes] | None = None) -> None:
+        self.known: dict[str, bytes] = dict(known or {})
+        self.compiled = 0  # compiled in this process
+        self.loaded = 0  # loaded from `known` as given
+        self._here: dict[str, Any] = {}  # compiled or loaded in this process, by key
+
+    def database(self, literals: Sequence[str], flags: int) -> Any:
+        expressions = [lit.encode("utf-8", "surrogatepass") for lit in literals]
+        digest = hashlib.sha256(str(flags).encode())
+        for expression in expressions:
+            digest.update(len(expression).to_bytes(4, "little") + expression)
+        key = digest.hexdigest()
+        here = self._here.get(key)
+        if here is not None:
+            return here
+        blob = self.known.get(key)
+        if blob is not None:
+            try:
+                db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+                db.scratch = hyperscan.Scratch(db)
+                db.scan(b"")
+            except hyperscan.error:
+                del self.known[key]  # of another hyperscan or machine: compiled below
+            else:
+                self.loaded += 1
+                self._here[key] = db
+                return db
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        # the literal compiler: no pattern syntax, so literals may hold NUL (wide/utf16) or `*`
+        db.compile(
+            expressions=expressions,
+            ids=list(range(len(expressions))),
+            elements=len(expressions),
+            flags=[hyperscan.HS_FLAG_SINGLEMATCH | flags] * len(expressions),
+            literal=True,
+        )
+        self.known[key] = hyperscan.dumpb(db)
+        self.compiled += 1
+        self._here[key] = db
+        return db
+
+
+class LiteralScanner:
+    """Which of `literals` occur in a text. Case-sensitive, callers pass lower-case text;
+    `any_caseless` takes the text as it is (the literals must then be ASCII)."""
+
+    def __init__(self, literals: Sequence[str], store: DatabaseStore | None = None, caseless: bool = False) -> None:
         self.literals = tuple(literals)
-        self._db = None
-        if hyperscan is not None and len(self.literals) > _PYTHON_LIMIT:
-            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            # every byte hex-escaped: literals may hold NUL (wide/utf16 modifiers) or regex syntax
-            expressions = ["".join(f"\\x{b:02x}" for b in lit.encode("utf-8")).encode() for lit in self.literals]
-            db.compile(
-                expressions=expressions,
-                ids=list(range(len(expressions))),
-                elements=len(expressions),
-                flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(expressions),
-            )
-            self._db = db
+        self._db: Any = None
+        if caseless and not all(lit.isascii() for lit in self.literals):
+            raise ValueError("caseless scanning needs ASCII literals")
+        if hyperscan is not None and (caseless or len(self.literals) > _PYTHON_LIMIT) and self.literals:
+            self._db = (store or DatabaseStore()).database(self.literals, hyperscan.HS_FLAG_CASELESS if caseless else 0)
 
     def found(self, text: str, out: set[int]) -> None:
         """Add the indexes of the literals found in `text` to `out`."""
@@ -55,8 +105,22 @@ class LiteralScanner:
         """Whether any of the literals occurs in `text`."""
         if self._db is None:
             return any(lit in text for lit in self.literals)
+        return self._any(text.encode("utf-8", "surrogatepass"))
+
+    def any_caseless(self, text: str) -> bool:
+        """Whether any of the (lower-case, ASCII) literals occurs in `text` lowered. ASCII text
+        is scanned as it is, with hyperscan ignoring ASCII case (the same as lowering it);
+        other text is lowered first, since lowering some non-ASCII characters gives ASCII ones
+        (the Kelvin sign gives `k`)."""
+        if self._db is None:
+            return self.any(text.lower())
+        if text.isascii():
+            return self._any(text.encode("ascii"))
+        return self._any(text.lower().encode("utf-8", "surrogatepass"))
+
+    def _any(self, data: bytes) -> bool:
         try:
-            self._db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=_stop)
+            self._db.scan(data, match_event_handler=_stop)
         except hyperscan.ScanTerminated:
             return True
         return False
@@ -66,12 +130,15 @@ def _stop(uid: int, start: int, end: int, flags: int, context: object) -> bool:
     return True  # the first match answers the question: hyperscan stops the scan
 
 
+_UNSURE_ASCII = re.compile(r'["\x00-\x1f\x7f]')
+
+
 def json_form(literal: str) -> str | None:
     """How a lower-case literal found in an event's field looks in the event's JSON text (lower
     case), or None when that cannot be told: `\\` is written `\\\\`; a quote may be a
     structural one (a nested value is shown as JSON), control characters are escaped, and
     non-ASCII text may be written as escapes."""
-    if not literal or not literal.isascii() or '"' in literal or any(ord(c) < 0x20 or c == "\x7f" for c in literal):
+    if not literal or not literal.isascii() or _UNSURE_ASCII.search(literal):
         return None
     return literal.replace("\\", "\\\\")
 
@@ -95,11 +162,13 @@ class TextPrefilter:
     in some field, and a field's value is in the JSON text with only `\\` doubled. None of
     them in the lower-cased text: no rule of the bucket can match."""
 
-    def __init__(self, literals: Sequence[str]) -> None:
-        self._scanner = LiteralScanner(sorted(set(literals)))
+    def __init__(self, literals: Sequence[str], store: DatabaseStore | None = None) -> None:
+        self._scanner = LiteralScanner(sorted(set(literals)), store, caseless=True)
 
     @classmethod
-    def of(cls, anchors: Sequence[frozenset[tuple[str, str]] | None]) -> TextPrefilter | None:
+    def of(
+        cls, anchors: Sequence[frozenset[tuple[str, str]] | None], store: DatabaseStore | None = None
+    ) -> TextPrefilter | None:
         """The prefilter of a bucket's rules, or None when some rule has no anchors or an
         anchor whose JSON form cannot be told (every event must then be read in full)."""
         forms: list[str] = []
@@ -111,17 +180,19 @@ class TextPrefilter:
                 if form is None:
                     return None
                 forms.append(form)
-        return cls(forms)
+        return cls(forms, store)
 
     def may_match(self, text: str) -> bool:
-        return self._scanner.any(text.lower())
+        return self._scanner.any_caseless(text)
 
 
 class RulePrefilter:
     """Anchors of a list of rules, indexed by field. `candidates(view)` gives the positions of
     the rules worth evaluating, in order."""
 
-    def __init__(self, anchors: Sequence[frozenset[tuple[str, str]] | None]) -> None:
+    def __init__(
+        self, anchors: Sequence[frozenset[tuple[str, str]] | None], store: DatabaseStore | None = None
+    ) -> None:
         self.always = [i for i, a in enumerate(anchors) if a is None]
         by_field: dict[str, dict[str, set[int]]] = {}
         for i, rule_anchors in enumerate(anchors):
@@ -129,8 +200,8 @@ class RulePrefilter:
                 by_field.setdefault(field, {}).setdefault(literal, set()).add(i)
         self.fields: list[tuple[str, LiteralScanner, list[tuple[int, ...]]]] = []
         for field, literals in by_field.items():
-            words = list(literals)
-            self.fields.append((field, LiteralScanner(words), [tuple(sorted(literals[w])) for w in words]))
+            words = sorted(literals)  # one order in every process: the database store finds it again
+            self.fields.append((field, LiteralScanner(words, store), [tuple(sorted(literals[w])) for w in words]))
 
     def candidates(self, view: EventView) -> list[int]:
         chosen: set[int] = set()

@@ -22,41 +22,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-from sigma.collection import SigmaCollection
-from sigma.conditions import (
-    ConditionAND,
-    ConditionFieldEqualsValueExpression,
-    ConditionOR,
-)
-from sigma.correlations import SigmaCorrelationRule
-from sigma.exceptions import SigmaError
-from sigma.filters import SigmaFilter
-from sigma.rule import SigmaRule
-from sigma.types import SigmaNumber
-
 from exhunt import boundedtoml
 from exhunt.events.record import EventRecord
-from exhunt.model import Category, Implies, Severity
-from exhunt.sigma.compile import Node, Unsupported, compile_condition
-from exhunt.sigma.logsources import ANY_CHANNEL, NotApplicable, Target, logsource_map
-from exhunt.sigma.prefilter import RulePrefilter, TextPrefilter
+from exhunt.sigma.cache import RuleCache, cache_dir, cache_key, file_digest
+from exhunt.sigma.compile import Unsupported
+from exhunt.sigma.entries import Compiled, CompiledRule, SigmaMeta, compile_rule
+from exhunt.sigma.logsources import ANY_CHANNEL, NotApplicable, logsource_map
+from exhunt.sigma.prefilter import DatabaseStore, RulePrefilter, TextPrefilter, database_tag
 from exhunt.sigma.view import EventView, event_view
+
+__all__ = ["CompiledRule", "RuleProblem", "SigmaMeta", "SigmaRuleset", "load_ruleset", "load_text"]
 
 RULE_SUFFIXES = (".yml", ".yaml")
 MAX_RULE_FILE_BYTES = 4 * 1024 * 1024
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BUCKET_CACHE = 4096
-# ATT&CK tactic tags (`attack.<tactic>`) -> exhunt's finding category, first match in tag order
-_TACTIC_CATEGORY = {
-    "credential-access": Category.CREDENTIAL_ACCESS,
-    "persistence": Category.PERSISTENCE,
-    "discovery": Category.RECONNAISSANCE,
-    "reconnaissance": Category.RECONNAISSANCE,
-    "collection": Category.STAGING,
-    "exfiltration": Category.STAGING,
-    "initial-access": Category.EXPLOITATION_ATTEMPT,
-}  # (channel, event id) combinations kept; hostile files could invent more
+_BUCKET_CACHE = 4096  # (channel, event id) combinations kept; hostile files could invent more
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,38 +50,6 @@ class RuleProblem:
         return f"{self.path}{name}: {self.message}"
 
 
-@dataclass(frozen=True)
-class SigmaMeta:
-    """What a finding says about the rule that fired."""
-
-    id: str
-    title: str
-    level: str
-    category: Category
-    severity: Severity
-    implies: Implies
-    chain: str | None
-    tags: tuple[str, ...]
-    path: str
-    description: str
-    falsepositives: tuple[str, ...]
-
-    @property
-    def techniques(self) -> tuple[str, ...]:
-        return tuple(t.split(".", 1)[1].upper() for t in self.tags if t.startswith("attack.t"))
-
-    @property
-    def cves(self) -> tuple[str, ...]:
-        return tuple("CVE-" + t.split(".", 1)[1].upper() for t in self.tags if t.startswith("cve."))
-
-
-@dataclass(frozen=True)
-class CompiledRule:
-    meta: SigmaMeta
-    node: Node
-    target: Target
-
-
 @dataclass
 class SigmaRuleset:
     rules: list[CompiledRule] = field(default_factory=list)
@@ -110,10 +57,16 @@ class SigmaRuleset:
     rejected: list[RuleProblem] = field(default_factory=list)
     not_applicable: list[RuleProblem] = field(default_factory=list)
     files: int = 0
+    cache_note: str = ""  # what became of the on-disk cache of compiled rules ("" when off)
+    databases: DatabaseStore = field(default_factory=DatabaseStore)
+    cache: RuleCache | None = None
     _index: dict[tuple[str, int | None], list[int]] = field(default_factory=dict)
     _buckets: dict[tuple[str, int | None], tuple[list[CompiledRule], RulePrefilter]] = field(default_factory=dict)
     _channels: dict[tuple[str, str], str] = field(default_factory=dict)
     _text_prefilters: dict[tuple[str, int | None], bool | TextPrefilter] = field(default_factory=dict)
+    # built once per set of rules: events of many channels and ids meet the same rules
+    _by_positions: dict[tuple[int, ...], tuple[list[CompiledRule], RulePrefilter]] = field(default_factory=dict)
+    _text_by_positions: dict[tuple[int, ...], bool | TextPrefilter] = field(default_factory=dict)
 
     def add(self, compiled: CompiledRule, event_ids: frozenset[int] | None) -> None:
         position = len(self.rules)
@@ -126,12 +79,7 @@ class SigmaRuleset:
     def web_rules(self) -> bool:
         return any(channel.startswith("web:") for channel, _ in self._index)
 
-    def bucket(self, channel: str, event_id: int | None) -> tuple[list[CompiledRule], RulePrefilter]:
-        """The rules that may match events of this channel and id, with their prefilter."""
-        key = (channel, event_id)
-        found = self._buckets.get(key)
-        if found is not None:
-            return found
+    def _positions(self, channel: str, event_id: int | None) -> tuple[int, ...]:
         positions: set[int] = set()
         for k in ((channel, event_id), (channel, None), (ANY_CHANNEL, event_id), (ANY_CHANNEL, None)):
             positions.update(self._index.get(k, ()))
@@ -139,11 +87,40 @@ class SigmaRuleset:
             positions -= set(self._index.get((ANY_CHANNEL, event_id), ())) | set(
                 self._index.get((ANY_CHANNEL, None), ())
             )
-        rules = [self.rules[p] for p in sorted(positions)]
-        made = (rules, RulePrefilter([r.node.anchors for r in rules]))
+        return tuple(sorted(positions))
+
+    def bucket(self, channel: str, event_id: int | None) -> tuple[list[CompiledRule], RulePrefilter]:
+        """The rules that may match events of this channel and id, with their prefilter."""
+        key = (channel, event_id)
+        found = self._buckets.get(key)
+        if found is not None:
+            return found
+        positions = self._positions(channel, event_id)
+        made = self._by_positions.get(positions)
+        if made is None:
+            rules = [self.rules[p] for p in positions]
+            made = (rules, RulePrefilter([r.node.anchors for r in rules], self.databases))
+            if len(self._by_positions) < _BUCKET_CACHE:
+                self._by_positions[positions] = made
         if len(self._buckets) < _BUCKET_CACHE:
             self._buckets[key] = made
         return made
+
+    def prepare(self) -> None:
+        """Build the prefilters of every (channel, event id) the rules are indexed under, and
+        of the channels no rule names: done in the hunt's first process, the workers it forks
+        inherit them instead of each compiling its own."""
+        channels = {channel for channel, _ in self._index if channel != ANY_CHANNEL}
+        any_ids = {event_id for channel, event_id in self._index if channel == ANY_CHANNEL} | {None}
+        unnamed = "\0unnamed"  # stands for any channel no rule is indexed under
+        for channel in (*sorted(channels), unnamed):
+            ids = {event_id for c, event_id in self._index if c == channel} | any_ids
+            for event_id in sorted(ids, key=lambda i: -1 if i is None else i):
+                self.bucket(channel, event_id)
+                if not channel.startswith("web:"):
+                    self._text_prefilter(channel, event_id)
+        self._buckets = {k: v for k, v in self._buckets.items() if k[0] != unnamed}
+        self._text_prefilters = {k: v for k, v in self._text_prefilters.items() if k[0] != unnamed}
 
     def match_view(self, channel: str, event_id: int | None, view: EventView) -> Iterator[CompiledRule]:
         rules, prefilter = self.bucket(channel, event_id)
@@ -170,11 +147,19 @@ class SigmaRuleset:
         indexed = self.channel_of(channel, provider)
         if not indexed:
             return False
-        key = (indexed, event_id)
+        return self._text_prefilter(indexed, event_id)
+
+    def _text_prefilter(self, channel: str, event_id: int | None) -> bool | TextPrefilter:
+        key = (channel, event_id)
         found = self._text_prefilters.get(key)
         if found is None:
-            rules, _ = self.bucket(indexed, event_id)
-            found = bool(rules) and (TextPrefilter.of([r.node.anchors for r in rules]) or True)
+            positions = self._positions(channel, event_id)
+            found = self._text_by_positions.get(positions)
+            if found is None:
+                rules = [self.rules[p] for p in positions]
+                found = bool(rules) and (TextPrefilter.of([r.node.anchors for r in rules], self.databases) or True)
+                if len(self._text_by_positions) < _BUCKET_CACHE:
+                    self._text_by_positions[positions] = found
             if len(self._text_prefilters) < _BUCKET_CACHE:
                 self._text_prefilters[key] = found
         return found
@@ -210,127 +195,126 @@ def rule_files(paths: Iterable[str], problems: list[RuleProblem]) -> list[Path]:
 
 @lru_cache(maxsize=4)
 def load_ruleset(paths: tuple[str, ...], levels_file: str | None = None) -> SigmaRuleset:
-    """Every usable rule under `paths`, compiled once per process and set of paths."""
-    ruleset = SigmaRuleset()
-    levels = _levels(levels_file, ruleset.rejected)
-    for path in rule_files(paths, ruleset.rejected):
-        ruleset.files += 1
-        load_file(path, ruleset, levels)
+    """Every usable rule under `paths`, compiled once per process and set of paths (and kept
+    compiled on disk between processes: `cache.py`)."""
+    folder = cache_dir()
+    ruleset = build_ruleset(paths, levels_file, folder)
+    ruleset.prepare()
+    if ruleset.cache is not None:
+        store = ruleset.databases
+        try:
+            if store.compiled or len(store.known) != store.loaded:
+                ruleset.cache.save_databases(database_tag(), store.known)
+        except (OSError, TypeError, ValueError) as exc:
+            ruleset.cache_note += f"; prefilter databases not written ({exc})"
+        else:
+            ruleset.cache_note += f"; prefilter databases: {store.loaded} loaded, {store.compiled} compiled"
     return ruleset
 
 
-def load_file(path: Path, ruleset: SigmaRuleset, levels: Mapping[str, Any]) -> None:
+def build_ruleset(paths: tuple[str, ...], levels_file: str | None, cache_folder: Path | None) -> SigmaRuleset:
+    """The rules under `paths`, each file's taken from the cache in `cache_folder` when it holds
+    that file's bytes under the same key, else read with pySigma (and the cache rewritten)."""
+    ruleset = SigmaRuleset()
+    levels = _levels(levels_file, ruleset.rejected)
+    cache = RuleCache.open(cache_folder, paths, levels_file, cache_key(levels)) if cache_folder else None
+    if cache is not None:
+        ruleset.cache = cache
+        ruleset.databases = DatabaseStore(cache.databases(database_tag()))
+    seen: set[str] = set()
+    for path in rule_files(paths, ruleset.rejected):
+        ruleset.files += 1
+        where = str(path)
+        data = _read(path, ruleset)
+        if data is None:
+            continue
+        digest = file_digest(data)
+        seen.add(where)
+        entry = cache.get(where, digest) if cache is not None else None
+        if cache is not None and entry is not None:
+            try:
+                compiled = [compile_rule(rule, where) for rule in entry["rules"]]
+                problems = _problems(entry, where)
+            except (KeyError, TypeError, ValueError, IndexError, Unsupported, NotApplicable, RecursionError):
+                cache.drop(where)  # of the wrong shape: read the file again below
+            else:
+                cache.used += 1
+                _apply(ruleset, [c for _, c in compiled], problems)
+                continue
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            ruleset.rejected.append(RuleProblem(where, f"cannot read: {exc}"))
+            continue
+        fresh = _read_text(text, where, ruleset, levels)
+        if cache is not None:
+            cache.put(where, {"sha256": digest, **fresh})
+    if cache is not None:
+        ruleset.cache_note = _save(cache, seen)
+    return ruleset
+
+
+def _read(path: Path, ruleset: SigmaRuleset) -> bytes | None:
     where = str(path)
     try:
         if path.stat().st_size > MAX_RULE_FILE_BYTES:
             ruleset.rejected.append(RuleProblem(where, f"larger than {MAX_RULE_FILE_BYTES} bytes: not read"))
-            return
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+            return None
+        with path.open("rb") as stream:
+            data = stream.read(MAX_RULE_FILE_BYTES + 1)
+    except OSError as exc:
         ruleset.rejected.append(RuleProblem(where, f"cannot read: {exc}"))
-        return
-    load_text(text, where, ruleset, levels)
+        return None
+    if len(data) > MAX_RULE_FILE_BYTES:
+        ruleset.rejected.append(RuleProblem(where, f"larger than {MAX_RULE_FILE_BYTES} bytes: not read"))
+        return None
+    return data
+
+
+def _save(cache: RuleCache, files: set[str]) -> str:
+    reused = f"{cache.used} of {len(files)} rule files from the cache"
+    try:
+        note = cache.save(files)
+    except (OSError, TypeError, ValueError) as exc:  # read-only home, full disk, unencodable entry
+        return f"compiled-rule cache {cache.path} not written ({exc}); {reused}"
+    return f"compiled-rule cache {cache.path}: {note}; {reused}"
 
 
 def load_text(text: str, where: str, ruleset: SigmaRuleset, levels: Mapping[str, Any] | None = None) -> None:
     """Parse and compile the rules of one YAML text into `ruleset`."""
-    levels = levels if levels is not None else _levels(None, ruleset.rejected)
-    try:
-        # libyaml's safe loader when present: ten times faster than the pure-Python one pySigma
-        # would use, with the same safe semantics; pySigma then reads the documents
-        documents = list(yaml.load_all(text, Loader=_YAML_LOADER))
-        collection = SigmaCollection.from_dicts(documents, collect_errors=True)
-    except Exception as exc:  # YAML errors and anything pySigma raises on hostile input
-        ruleset.rejected.append(RuleProblem(where, f"not a Sigma rule file: {_short(exc)}"))
-        return
-    if not collection.rules and collection.errors:
-        ruleset.rejected.append(RuleProblem(where, _short(collection.errors[0])))
-        return
-    for item in collection.rules:
-        rule_id = str(item.id) if item.id else None
-        if isinstance(item, SigmaCorrelationRule):
-            ruleset.rejected.append(RuleProblem(where, "correlation rules are not supported yet", rule_id, item.title))
-            continue
-        if isinstance(item, SigmaFilter):
-            ruleset.rejected.append(RuleProblem(where, "Sigma filters are not supported yet", rule_id, item.title))
-            continue
-        if not isinstance(item, SigmaRule):
-            continue
-        if item.errors:
-            ruleset.rejected.append(RuleProblem(where, _short(item.errors[0]), rule_id, item.title))
-            continue
-        try:
-            _compile_rule(item, where, ruleset, levels)
-        except NotApplicable as exc:
-            ruleset.not_applicable.append(
-                RuleProblem(where, f"logsource not read by exhunt: {exc}", rule_id, item.title)
-            )
-        except (Unsupported, SigmaError) as exc:
-            ruleset.rejected.append(RuleProblem(where, _short(exc), rule_id, item.title))
-        except RecursionError:
-            ruleset.rejected.append(RuleProblem(where, "condition nested too deeply", rule_id, item.title))
+    _read_text(text, where, ruleset, levels if levels is not None else _levels(None, ruleset.rejected))
 
 
-def _compile_rule(rule: SigmaRule, where: str, ruleset: SigmaRuleset, levels: Mapping[str, Any]) -> None:
-    if rule.id is None:
-        raise Unsupported("rule has no id")
-    logsource = rule.logsource
-    targets = logsource_map().resolve(logsource.product, logsource.category, logsource.service)
-    web = logsource.category == "webserver"
-    meta = _meta(rule, where, levels, Category.EXPLOITATION_ATTEMPT if web else Category.POST_EXPLOITATION)
-    trees = [condition.parsed for condition in rule.detection.parsed_condition]
-    compiled: list[tuple[CompiledRule, frozenset[int] | None]] = []
-    for target in targets:
-        nodes = [compile_condition(tree, target.renames) for tree in trees]
-        node = nodes[0] if len(nodes) == 1 else _either(nodes)
-        if target.conditions:
-            node = _with_conditions(node, target.conditions)
-        ids = target.event_ids
-        if ids is None and not target.channels[0].startswith("web:"):
-            found = [required_event_ids(tree) for tree in trees]
-            ids = None if any(f is None for f in found) else frozenset().union(*(f for f in found if f is not None))
-        compiled.append((CompiledRule(meta, node, target), ids))
-    for item, ids in compiled:
-        ruleset.add(item, ids)
-    ruleset.loaded.append(meta)
+def _read_text(text: str, where: str, ruleset: SigmaRuleset, levels: Mapping[str, Any]) -> dict[str, Any]:
+    from exhunt.sigma.reading import read_rules  # pySigma: only when a rule file is read anew
+
+    # as a text file is read: the YAML is the same, any line ending
+    entry, compiled = read_rules(text.replace("\r\n", "\n").replace("\r", "\n"), where, levels)
+    _apply(ruleset, compiled, _problems(entry, where))
+    return entry
 
 
-def _either(nodes: list[Node]) -> Node:
-    tests = tuple(n.test for n in nodes)
-    anchors = None if any(n.anchors is None for n in nodes) else frozenset().union(*(n.anchors or () for n in nodes))
-    return Node(lambda e: any(t(e) for t in tests), anchors)
+def _problems(entry: Mapping[str, Any], where: str) -> tuple[list[RuleProblem], list[RuleProblem]]:
+    def problems(items: Any) -> list[RuleProblem]:
+        out = []
+        for message, rule_id, title in items:
+            if not isinstance(message, str) or not all(v is None or isinstance(v, str) for v in (rule_id, title)):
+                raise ValueError("rule problem of the wrong shape")
+            out.append(RuleProblem(where, message, rule_id, title))
+        return out
+
+    return problems(entry["rejected"]), problems(entry["not_applicable"])
 
 
-def _with_conditions(node: Node, conditions: Mapping[str, tuple[str, ...]]) -> Node:
-    wanted = {k: frozenset(v.lower() for v in values) for k, values in conditions.items()}
-    inner = node.test
-
-    def test(e: EventView) -> bool:
-        return all(e.low(k) in values for k, values in wanted.items()) and inner(e)
-
-    return Node(test, node.anchors)
-
-
-def required_event_ids(tree: Any) -> frozenset[int] | None:
-    """Event ids a condition requires (`EventID: 4104` under an AND), or None when any id may match."""
-    if isinstance(tree, ConditionFieldEqualsValueExpression):
-        if tree.field == "EventID" and isinstance(tree.value, SigmaNumber) and isinstance(tree.value.number, int):
-            return frozenset({tree.value.number})
-        return None
-    if isinstance(tree, ConditionAND):
-        sets = [s for s in (required_event_ids(a) for a in tree.args) if s is not None]
-        if not sets:
-            return None
-        return frozenset.intersection(*sets)
-    if isinstance(tree, ConditionOR):
-        out: set[int] = set()
-        for arg in tree.args:
-            found = required_event_ids(arg)
-            if found is None:
-                return None
-            out |= found
-        return frozenset(out)
-    return None
+def _apply(
+    ruleset: SigmaRuleset, compiled: list[Compiled], problems: tuple[list[RuleProblem], list[RuleProblem]]
+) -> None:
+    for targets in compiled:
+        for item, ids in targets:
+            ruleset.add(item, ids)
+        ruleset.loaded.append(targets[0][0].meta)
+    ruleset.rejected += problems[0]
+    ruleset.not_applicable += problems[1]
 
 
 # --- levels and overrides -----------------------------------------------------------------
@@ -348,35 +332,3 @@ def _levels(user_file: str | None, problems: list[RuleProblem]) -> dict[str, Any
             doc.setdefault("levels", {}).update(user.get("levels", {}))
             doc.setdefault("rules", {}).update(user.get("rules", {}))
     return doc
-
-
-def _meta(rule: SigmaRule, where: str, levels: Mapping[str, Any], default: Category) -> SigmaMeta:
-    rule_id = str(rule.id)
-    level = str(rule.level).lower() if rule.level is not None else "medium"
-    base = levels.get("levels", {}).get(level, {"severity": "medium", "implies": "suspicious"})
-    override = levels.get("rules", {}).get(rule_id, {})
-    try:
-        severity = Severity(override.get("severity", base["severity"]))
-        implies = Implies(override.get("implies", base["implies"]))
-    except ValueError as exc:
-        raise Unsupported(f"level mapping: {exc}") from exc
-    tags = tuple(f"{t.namespace}.{t.name}".lower() for t in rule.tags)
-    tactics = (_TACTIC_CATEGORY.get(t.removeprefix("attack.").replace("_", "-")) for t in tags)
-    return SigmaMeta(
-        id=rule_id,
-        title=rule.title,
-        level=level,
-        category=next((c for c in tactics if c is not None), default),
-        severity=severity,
-        implies=implies,
-        chain=override.get("chain"),
-        tags=tags,
-        path=where,
-        description=" ".join((rule.description or "").split()),
-        falsepositives=tuple(str(f) for f in rule.falsepositives or ()),
-    )
-
-
-def _short(exc: object) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:300] + "..."

@@ -1,0 +1,191 @@
+"""The compiled form of a Sigma rule set, kept on disk between hunts.
+
+Reading SigmaHQ's Windows rules with pySigma costs seconds per hunt; what comes out of it is
+plain data (each file's rules with their metadata and conditions in the form of `plain.py`,
+and the rules it rejected or left aside, with the reasons). This module keeps that data in one
+JSON file per rule set (the paths given and the level mapping) under the user's cache folder,
+`$XDG_CACHE_HOME/exhunt/sigma` (else `~/.cache/exhunt/sigma`); `EXHUNT_SIGMA_CACHE=off` turns it
+off, `EXHUNT_SIGMA_CACHE=DIR` puts it elsewhere.
+
+Nothing in it is trusted blindly. A file's entry is used only for the same path with the same
+SHA-256 of its bytes, under the same key: the cache format, exhunt's version, the source of the
+`sigma` package and its data (the compiler and the logsource mapping), pySigma's version and
+the level mapping in force. The body carries its own SHA-256; a file that does not read, does not
+match it, or holds an entry of the wrong shape is a miss: the rules are read from their files
+again and the cache is written anew (to a temporary file renamed over the old one, so a reader
+never sees half of it). Never pickle: the file is data, never code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from exhunt import __version__
+
+FORMAT = 1
+ENV = "EXHUNT_SIGMA_CACHE"
+_OFF = frozenset({"0", "off", "no", "false"})
+_MAGIC = b"exhunt-sigma-cache"
+
+
+def cache_dir() -> Path | None:
+    """Where rule sets are cached, or None when caching is off."""
+    setting = os.environ.get(ENV, "").strip()
+    if setting.lower() in _OFF:
+        return None
+    if setting:
+        return Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    return root / "exhunt" / "sigma"
+
+
+def _code_digest() -> str:
+    """The source of the compiler and its data: a changed engine never reads an old cache."""
+    digest = hashlib.sha256()
+    root = resources.files("exhunt")
+    for folder in (root / "sigma", root / "data" / "sigma"):
+        for item in sorted(folder.iterdir(), key=lambda i: i.name):
+            if item.is_file() and item.name.endswith((".py", ".toml")):
+                digest.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def cache_key(levels: Mapping[str, Any]) -> str:
+    parts = {
+        "format": FORMAT,
+        "exhunt": __version__,
+        "code": _code_digest(),
+        "pysigma": metadata.version("pysigma"),
+        "levels": levels,
+    }
+    return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class RuleCache:
+    """The cached entries of one rule set, as read; `put` what was read anew, then `save`."""
+
+    path: Path
+    key: str
+    entries: dict[str, Any] = field(default_factory=dict)
+    note: str = ""  # how the cache was found, for the load notice
+    changed: bool = False
+    used: int = 0
+
+    @classmethod
+    def open(cls, folder: Path, paths: tuple[str, ...], levels_file: str | None, key: str) -> RuleCache:
+        given = [str(Path(p).absolute()) for p in paths]
+        name = hashlib.sha256(orjson.dumps([given, str(Path(levels_file).absolute()) if levels_file else None]))
+        cache = cls(folder / f"{name.hexdigest()[:32]}.json", key)
+        cache.entries, cache.note = _read(cache.path, key)
+        return cache
+
+    def get(self, where: str, digest: str) -> Any:
+        """The entry of one rule file, or None; the caller checks its shape as it uses it."""
+        entry = self.entries.get(where)
+        if isinstance(entry, dict) and entry.get("sha256") == digest:
+            return entry
+        return None
+
+    def put(self, where: str, entry: dict[str, Any]) -> None:
+        self.entries[where] = entry
+        self.changed = True
+
+    def drop(self, where: str) -> None:
+        """An entry that proved of the wrong shape: read its file anew."""
+        self.entries.pop(where, None)
+        self.changed = True
+        self.note = "a cached entry was unusable; rebuilt"
+
+    @property
+    def databases_path(self) -> Path:
+        return self.path.with_suffix(".databases")
+
+    def databases(self, tag: str) -> dict[str, bytes]:
+        """The serialized prefilter databases kept beside the rules (`prefilter.DatabaseStore`),
+        under the same key and `tag` (hyperscan's version and the machine: a database is
+        compiled for one); none when absent, stale or damaged."""
+        entries, _ = _read(self.databases_path, f"{self.key}/{tag}")
+        out: dict[str, bytes] = {}
+        for name, text in entries.items():
+            if not isinstance(text, str):
+                return {}
+            try:
+                out[name] = base64.b64decode(text, validate=True)
+            except binascii.Error:
+                return {}
+        return out
+
+    def save_databases(self, tag: str, known: Mapping[str, bytes]) -> None:
+        body = orjson.dumps({name: base64.b64encode(blob).decode("ascii") for name, blob in known.items()})
+        _write(self.databases_path, f"{self.key}/{tag}", body)
+
+    def save(self, files: set[str]) -> str:
+        """Write the entries of `files` (those of this load) when anything changed; what
+        happened, for the load notice."""
+        if not self.changed and set(self.entries) == files:
+            return self.note
+        _write(self.path, self.key, orjson.dumps({w: e for w, e in self.entries.items() if w in files}))
+        return self.note or "written"
+
+
+def _write(path: Path, key: str, body: bytes) -> None:
+    """The file written whole or not at all: to a temporary file beside it, renamed over it."""
+    header = orjson.dumps({"format": FORMAT, "key": key, "sha256": file_digest(body)})
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(_MAGIC + b"\n" + header + b"\n" + body)
+            out.flush()
+            os.fsync(out.fileno())
+        Path(temp).replace(path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _read(path: Path, key: str) -> tuple[dict[str, Any], str]:
+    """The entries of a cache file, or none (with the reason) when it is absent, of another
+    key, damaged or not of the expected shape."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return {}, "built"
+    except OSError as exc:
+        return {}, f"not readable ({exc.strerror or exc}); rebuilt"
+    magic, _, rest = data.partition(b"\n")
+    header_text, _, body = rest.partition(b"\n")
+    try:
+        header = orjson.loads(header_text) if magic == _MAGIC else None
+    except orjson.JSONDecodeError:
+        header = None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        return {}, "unreadable; rebuilt"
+    if header.get("key") != key:
+        return {}, "stale (other version, engine or level mapping); rebuilt"
+    if header.get("sha256") != file_digest(body):
+        return {}, "damaged (checksum); rebuilt"
+    try:
+        entries = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return {}, "unreadable; rebuilt"
+    if not isinstance(entries, dict):
+        return {}, "unreadable; rebuilt"
+    return entries, "used"

@@ -1,0 +1,129 @@
+"""One rule file's outcome as plain data (what the cache keeps), and its rules compiled from it.
+
+An entry is a dict: `rules` (each with its `meta`, `logsource` as [product, category, service],
+`ids`, the event ids its conditions require or null, and `trees`, its conditions in the form of
+`plain.py`), `rejected` and `not_applicable` (each [message, rule id, title]). `compile_rule`
+needs no pySigma; it raises on anything of the wrong shape, so an entry read from the cache is
+either compiled in full or not used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from exhunt.model import Category, Implies, Severity
+from exhunt.sigma.compile import Node, compile_condition
+from exhunt.sigma.logsources import Target, logsource_map
+from exhunt.sigma.view import EventView
+
+
+@dataclass(frozen=True)
+class SigmaMeta:
+    """What a finding says about the rule that fired."""
+
+    id: str
+    title: str
+    level: str
+    category: Category
+    severity: Severity
+    implies: Implies
+    chain: str | None
+    tags: tuple[str, ...]
+    path: str
+    description: str
+    falsepositives: tuple[str, ...]
+
+    @property
+    def techniques(self) -> tuple[str, ...]:
+        return tuple(t.split(".", 1)[1].upper() for t in self.tags if t.startswith("attack.t"))
+
+    @property
+    def cves(self) -> tuple[str, ...]:
+        return tuple("CVE-" + t.split(".", 1)[1].upper() for t in self.tags if t.startswith("cve."))
+
+    def plain(self) -> dict[str, Any]:
+        """As the cache writes it (JSON: lists, enum values)."""
+        out = asdict(self)
+        out.update(category=self.category.value, severity=self.severity.value, implies=self.implies.value)
+        out.update(tags=list(self.tags), falsepositives=list(self.falsepositives))
+        return out
+
+    @classmethod
+    def from_plain(cls, doc: Mapping[str, Any], where: str) -> SigmaMeta:
+        strings = ("id", "title", "level", "description")
+        if not all(isinstance(doc[k], str) for k in strings) or doc["path"] != where:
+            raise ValueError("rule metadata of the wrong shape")
+        chain = doc["chain"]
+        if chain is not None and not isinstance(chain, str):
+            raise ValueError("rule chain of the wrong shape")
+        return cls(
+            id=doc["id"],
+            title=doc["title"],
+            level=doc["level"],
+            category=Category(doc["category"]),
+            severity=Severity(doc["severity"]),
+            implies=Implies(doc["implies"]),
+            chain=chain,
+            tags=_strings(doc["tags"]),
+            path=where,
+            description=doc["description"],
+            falsepositives=_strings(doc["falsepositives"]),
+        )
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("list of strings expected")
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    meta: SigmaMeta
+    node: Node
+    target: Target
+
+
+Compiled = list[tuple[CompiledRule, frozenset[int] | None]]
+
+
+def compile_rule(rule: Mapping[str, Any], where: str) -> tuple[SigmaMeta, Compiled]:
+    """A rule entry compiled for every log its logsource maps to, with the event ids each
+    target is indexed under."""
+    meta = SigmaMeta.from_plain(rule["meta"], where)
+    product, category, service = rule["logsource"]
+    targets = logsource_map().resolve(product, category, service)
+    trees = rule["trees"]
+    if not isinstance(trees, list) or not trees:
+        raise ValueError("rule without conditions")
+    found = rule["ids"]
+    tree_ids = None if found is None else frozenset(int(i) for i in found)
+    compiled: Compiled = []
+    for target in targets:
+        nodes = [compile_condition(tree, target.renames) for tree in trees]
+        node = nodes[0] if len(nodes) == 1 else _either(nodes)
+        if target.conditions:
+            node = _with_conditions(node, target.conditions)
+        ids = target.event_ids
+        if ids is None and not target.channels[0].startswith("web:"):
+            ids = tree_ids
+        compiled.append((CompiledRule(meta, node, target), ids))
+    return meta, compiled
+
+
+def _either(nodes: list[Node]) -> Node:
+    tests = tuple(n.test for n in nodes)
+    anchors = None if any(n.anchors is None for n in nodes) else frozenset().union(*(n.anchors or () for n in nodes))
+    return Node(lambda e: any(t(e) for t in tests), anchors)
+
+
+def _with_conditions(node: Node, conditions: Mapping[str, tuple[str, ...]]) -> Node:
+    wanted = {k: frozenset(v.lower() for v in values) for k, values in conditions.items()}
+    inner = node.test
+
+    def test(e: EventView) -> bool:
+        return all(e.low(k) in values for k, values in wanted.items()) and inner(e)
+
+    return Node(test, node.anchors)
