@@ -11,7 +11,12 @@ costs the disk of one of each. Every mode runs in a fresh process (its peak RSS 
              with its own workers (`--jobs`), then assessed
   queue      `hunt_hosts`: every host's units in one queue on the engine's workers (`--jobs`)
   dask       the same queue on a `distributed.LocalCluster` of `--jobs` worker processes
-             (cluster start-up timed separately)
+             (cluster start-up timed separately); its fork server is started before
+             discovery, as `exhunt hunt --scheduler local:N` does
+  dask-late  the same, the fork server started only with the cluster, after discovery
+             (as before it was started early): a peer for the early start
+
+Each run times discovery, the pool's start and the hunt; `whole` is all three.
 
 Memory flat in the fleet size: each mode runs again on the first `--hosts // 4` hosts and on
 all of them, and the peaks are compared: the hunting process's own, and the resident memory
@@ -118,10 +123,16 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
     from exhunt.hunt import artefact_kinds, hunt_hosts
 
     sampler = MemorySampler()
+    begin = time.perf_counter()
+    if mode == "dask":
+        from exhunt.fleet.backends import start_fork_server
+
+        start_fork_server()  # as `exhunt hunt --scheduler local:N` does, before discovery
     found = sorted(discover(str(root)), key=lambda h: h.name)[:hosts]
     options = HuntOptions()
     verdicts: dict[str, str] = {}
     t0 = time.perf_counter()
+    discovery = t0 - begin
     startup = 0.0
     if mode == "per-host":
         for host in found:
@@ -129,7 +140,7 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
             verdicts[host.name] = str(assess(host, analyze_host(host, ctx, jobs=jobs)).verdict)
     else:
         backend = None
-        if mode == "dask":
+        if mode.startswith("dask"):
             from exhunt.fleet.backends import DaskPool
 
             backend = DaskPool(f"local:{jobs}", options=options, kinds=artefact_kinds(found))
@@ -143,7 +154,8 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
             keep=False,
             on_host=lambda _e, a: verdicts.__setitem__(a.host, str(a.verdict)),
         )
-    seconds = time.perf_counter() - t0
+    end = time.perf_counter()
+    seconds = end - t0
     size = sum(f.size for h in found for f in h.files)
     own = resource.getrusage(resource.RUSAGE_SELF)
     peak_all = sampler.stop()
@@ -152,6 +164,8 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
         "hosts": len(verdicts),
         "seconds": seconds,
         "startup": startup,
+        "discovery": discovery,
+        "whole": end - begin,  # discovery, the pool's start and the hunt
         "bytes": size,
         "mb_per_s": size / 1e6 / seconds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -199,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             r = in_child(mode, args.root, args.hosts, args.jobs)
             runs.append(r)
             print(
-                f"{mode:<9} {r['hosts']} hosts {r['seconds']:7.2f} s (+{r['startup']:.1f} s start-up) "
+                f"{mode:<9} {r['hosts']} hosts {r['seconds']:7.2f} s (+{r['startup']:.1f} s start-up, "
+                f"{r['discovery']:.1f} s discovery; whole {r['whole']:.2f} s) "
                 f"{r['mb_per_s']:6.1f} MB/s  peak RSS {r['peak_rss_mb']:.0f} MB, all processes "
                 f"{r['peak_rss_all_mb']:.0f} MB  CPU {r['cpu_s']:.1f} s  load {os.getloadavg()[0]:.1f}  {r['verdicts']}",
                 flush=True,
@@ -221,13 +236,16 @@ def main(argv: list[str] | None = None) -> int:
             zip([r for r in runs if r["mode"] == "queue"], [r for r in runs if r["mode"] == "dask"], strict=True)
         )
         hunt = [d["seconds"] / q["seconds"] for q, d in pairs]
-        whole = [(d["seconds"] + d["startup"]) / q["seconds"] for q, d in pairs]
+        started = [(d["seconds"] + d["startup"]) / q["seconds"] for q, d in pairs]
+        whole = [d["whole"] / q["whole"] for q, d in pairs]
         print(
             "dask / queue per round: hunt "
             + " ".join(f"{x:.2f}" for x in hunt)
             + f" (median {statistics.median(hunt):.2f}); with cluster start-up "
+            + " ".join(f"{x:.2f}" for x in started)
+            + f" (median {statistics.median(started):.2f}); whole run, discovery included "
             + " ".join(f"{x:.2f}" for x in whole)
-            + f" (median {statistics.median(whole):.2f})"
+            + f" (median {statistics.median(whole):.2f}, min {min(whole):.2f})"
         )
     if args.json:
         args.json.write_text(
