@@ -8,6 +8,7 @@ Dask workers open evidence by path: it must sit on storage every worker reads at
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 import os
@@ -50,7 +51,14 @@ class LocalWorkers(Backend):
         # The workers start with the hosts and their files: units name them by position.
         known = Known([f for host in hosts for f in host.files], list(hosts))
         self._workers = Workers(jobs, self._collect, known)
-        self._workers.start()
+        # A forked worker's garbage collections would write to every object it inherited (the
+        # compiled rules, every host's files), copying page after page it shares with this
+        # process: frozen at the fork, they are left alone there. Thawed here once forked.
+        gc.freeze()
+        try:
+            self._workers.start()
+        finally:
+            gc.unfreeze()
 
     def submit(self, unit: Unit) -> None:
         # Each pair's position in its unit, by identity (a pair comes back as the same object).
