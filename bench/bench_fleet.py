@@ -11,12 +11,21 @@ costs the disk of one of each. Every mode runs in a fresh process (its peak RSS 
              with its own workers (`--jobs`), then assessed
   queue      `hunt_hosts`: every host's units in one queue on the engine's workers (`--jobs`)
   dask       the same queue on a `distributed.LocalCluster` of `--jobs` worker processes
-             (cluster start-up timed separately)
+             (cluster start-up timed separately); its fork server is started before
+             discovery, as `exhunt hunt --scheduler local:N` does
+  dask-late  the same, the fork server started only with the cluster, after discovery
+             (as before it was started early): a peer for the early start
+  cli-queue  `exhunt hunt ROOT --jobs N --json F -q --no-db` over the whole fleet, timed from
+             the interpreter's start to its exit (imports, rules, discovery, pool, hunt, outputs)
+  cli-dask   the same with `--scheduler local:N`
+
+Each run times discovery, the pool's start and the hunt; `whole` is all three.
 
 Memory flat in the fleet size: each mode runs again on the first `--hosts // 4` hosts and on
 all of them, and the peaks are compared: the hunting process's own, and the resident memory
-summed over it and every process it started (workers, a LocalCluster's nannies), sampled. Every run checks that all hosts were assessed and that the hosts with
-the large log found the corpus' injected attacks.
+summed over it and every process it started (workers, a LocalCluster's nannies), sampled, as
+resident set size and as PSS (shared pages counted once). Every run reports how many hosts were
+assessed and their verdicts.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -71,36 +81,47 @@ def build_fleet(root: Path, hosts: int, large: int, large_mb: int, small_mb: int
 class MemorySampler:
     """Peak of the resident memory summed over this process and all its descendants (workers,
     nannies, a fork server and the workers it forked), sampled every 50 ms on a thread: what the
-    hunt costs the machine, not one process. Also each descendant's CPU time as last sampled: a
-    fork server is never waited for, nor are the workers it forks (they are its children), so
-    RUSAGE_CHILDREN misses them; the samples miss at most a descendant's last 50 ms."""
+    hunt costs the machine, not one process; and the same as proportional set size (PSS, every
+    200 ms), which counts a page shared copy-on-write by several processes once. Also each
+    descendant's CPU time as last sampled: a fork server is never waited for, nor are the workers
+    it forks (they are its children), so RUSAGE_CHILDREN misses them; the samples miss at most a
+    descendant's last 50 ms."""
 
     def __init__(self) -> None:
         import psutil
 
         self._me = psutil.Process()
         self.peak = 0
+        # The same summed as proportional set size: a page shared by several processes (a fork
+        # server's with the workers it forked, copy-on-write) counted once over them, not once each.
+        self.peak_pss = 0
         self.cpu: dict[int, float] = {}  # descendant pid -> its own user + system seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def _sample(self) -> int:
+    def _sample(self, full: bool) -> tuple[int, int]:
         import psutil
 
-        total = 0
-        with contextlib.suppress(psutil.Error):
-            total += self._me.memory_info().rss
-        for proc in self._me.children(recursive=True):
+        total = pss = 0
+        for proc in [self._me, *self._me.children(recursive=True)]:
             with contextlib.suppress(psutil.Error):  # gone between listing and reading
-                total += proc.memory_info().rss
-                times = proc.cpu_times()
-                self.cpu[proc.pid] = times.user + times.system
-        return total
+                # PSS reads every mapping of the process (a millisecond or more): 1 sample in 4.
+                memory = proc.memory_full_info() if full else proc.memory_info()
+                total += memory.rss
+                pss += getattr(memory, "pss", 0)  # Linux only
+                if proc is not self._me:
+                    times = proc.cpu_times()
+                    self.cpu[proc.pid] = times.user + times.system
+        return total, pss
 
     def _run(self) -> None:
+        rounds = 0
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._sample())
+            rss, pss = self._sample(full=rounds % 4 == 0)
+            rounds += 1
+            self.peak = max(self.peak, rss)
+            self.peak_pss = max(self.peak_pss, pss)
             self._stop.wait(0.05)
 
     def stop(self) -> int:
@@ -118,10 +139,16 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
     from exhunt.hunt import artefact_kinds, hunt_hosts
 
     sampler = MemorySampler()
+    begin = time.perf_counter()
+    if mode == "dask":
+        from exhunt.fleet.backends import start_fork_server
+
+        start_fork_server()  # as `exhunt hunt --scheduler local:N` does, before discovery
     found = sorted(discover(str(root)), key=lambda h: h.name)[:hosts]
     options = HuntOptions()
     verdicts: dict[str, str] = {}
     t0 = time.perf_counter()
+    discovery = t0 - begin
     startup = 0.0
     if mode == "per-host":
         for host in found:
@@ -129,7 +156,7 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
             verdicts[host.name] = str(assess(host, analyze_host(host, ctx, jobs=jobs)).verdict)
     else:
         backend = None
-        if mode == "dask":
+        if mode.startswith("dask"):
             from exhunt.fleet.backends import DaskPool
 
             backend = DaskPool(f"local:{jobs}", options=options, kinds=artefact_kinds(found))
@@ -143,7 +170,8 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
             keep=False,
             on_host=lambda _e, a: verdicts.__setitem__(a.host, str(a.verdict)),
         )
-    seconds = time.perf_counter() - t0
+    end = time.perf_counter()
+    seconds = end - t0
     size = sum(f.size for h in found for f in h.files)
     own = resource.getrusage(resource.RUSAGE_SELF)
     peak_all = sampler.stop()
@@ -152,10 +180,13 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
         "hosts": len(verdicts),
         "seconds": seconds,
         "startup": startup,
+        "discovery": discovery,
+        "whole": end - begin,  # discovery, the pool's start and the hunt
         "bytes": size,
         "mb_per_s": size / 1e6 / seconds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_rss_all_mb": peak_all / 2**20,
+        "peak_pss_all_mb": sampler.peak_pss / 2**20,
         # CPU seconds of this process (discovery included) and of every process it started,
         # directly or not (sampled, see MemorySampler)
         "cpu_s": own.ru_utime + own.ru_stime + sum(sampler.cpu.values()),
@@ -170,7 +201,41 @@ def statistics_of(verdicts: dict[str, str]) -> dict[str, int]:
     return out
 
 
+def run_cli(mode: str, root: Path, jobs: int) -> dict[str, Any]:
+    """`exhunt hunt ROOT` itself over the whole fleet, from the interpreter's start to its exit:
+    `--jobs N` (cli-queue) or `--scheduler local:N` (cli-dask)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "hunt.json"
+        how = ["--jobs", str(jobs)] if mode == "cli-queue" else ["--scheduler", f"local:{jobs}"]
+        cmd = [sys.executable, "-m", "exhunt", "hunt", str(root), "--no-db", "-q", "--json", str(out), *how]
+        sampler = MemorySampler()
+        t0 = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=False)
+        seconds = time.perf_counter() - t0
+        peak_all = sampler.stop()
+        doc = json.loads(out.read_text())
+    verdicts = {h["host"] + h["root"]: h["verdict"] for h in doc["hosts"]}
+    size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and f.name != ".done")
+    return {
+        "mode": mode,
+        "hosts": len(verdicts),
+        "seconds": seconds,
+        "startup": 0.0,
+        "discovery": 0.0,
+        "whole": seconds,  # the command's whole run: interpreter start, imports, discovery, pool, hunt
+        "bytes": size,
+        "mb_per_s": size / 1e6 / seconds,
+        "peak_rss_mb": 0.0,
+        "peak_rss_all_mb": peak_all / 2**20,
+        "peak_pss_all_mb": sampler.peak_pss / 2**20,
+        "cpu_s": sum(sampler.cpu.values()),
+        "verdicts": dict(sorted(statistics_of(verdicts).items())),
+    }
+
+
 def in_child(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
+    if mode.startswith("cli-"):
+        return run_cli(mode, root, jobs)
     cmd = [sys.executable, __file__, str(root), "--child", mode, "--hosts", str(hosts), "--jobs", str(jobs)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -199,35 +264,56 @@ def main(argv: list[str] | None = None) -> int:
             r = in_child(mode, args.root, args.hosts, args.jobs)
             runs.append(r)
             print(
-                f"{mode:<9} {r['hosts']} hosts {r['seconds']:7.2f} s (+{r['startup']:.1f} s start-up) "
+                f"{mode:<9} {r['hosts']} hosts {r['seconds']:7.2f} s (+{r['startup']:.1f} s start-up, "
+                f"{r['discovery']:.1f} s discovery; whole {r['whole']:.2f} s) "
                 f"{r['mb_per_s']:6.1f} MB/s  peak RSS {r['peak_rss_mb']:.0f} MB, all processes "
-                f"{r['peak_rss_all_mb']:.0f} MB  CPU {r['cpu_s']:.1f} s  load {os.getloadavg()[0]:.1f}  {r['verdicts']}",
+                f"{r['peak_rss_all_mb']:.0f} MB (PSS {r['peak_pss_all_mb']:.0f} MB)  CPU {r['cpu_s']:.1f} s  load {os.getloadavg()[0]:.1f}  {r['verdicts']}",
                 flush=True,
             )
     quarter = max(1, args.hosts // 4)
-    flat = [in_child(mode, args.root, n, args.jobs) for mode in args.modes.split(",") for n in (quarter, args.hosts)]
+    flat = [
+        in_child(mode, args.root, n, args.jobs)
+        for mode in args.modes.split(",")
+        if not mode.startswith("cli-")  # the command hunts the whole folder
+        for n in (quarter, args.hosts)
+    ]
     for r in flat:
         print(
             f"{r['mode']:<9} {r['hosts']} hosts: peak RSS {r['peak_rss_mb']:.0f} MB, all processes "
-            f"{r['peak_rss_all_mb']:.0f} MB (memory flat check)",
+            f"{r['peak_rss_all_mb']:.0f} MB (PSS {r['peak_pss_all_mb']:.0f} MB) (memory flat check)",
             flush=True,
         )
     medians = {
         mode: statistics.median(r["seconds"] for r in runs if r["mode"] == mode) for mode in args.modes.split(",")
     }
     print("medians: " + ", ".join(f"{m} {s:.2f} s" for m, s in medians.items()))
+    if "cli-queue" in medians and "cli-dask" in medians:
+        pairs = list(
+            zip(
+                [r for r in runs if r["mode"] == "cli-queue"], [r for r in runs if r["mode"] == "cli-dask"], strict=True
+            )
+        )
+        cli = [d["seconds"] / q["seconds"] for q, d in pairs]
+        print(
+            "exhunt hunt, --scheduler local:N / --jobs N per round: "
+            + " ".join(f"{x:.2f}" for x in cli)
+            + f" (median {statistics.median(cli):.2f}, min {min(cli):.2f})"
+        )
     if "queue" in medians and "dask" in medians:
         pairs = list(
             zip([r for r in runs if r["mode"] == "queue"], [r for r in runs if r["mode"] == "dask"], strict=True)
         )
         hunt = [d["seconds"] / q["seconds"] for q, d in pairs]
-        whole = [(d["seconds"] + d["startup"]) / q["seconds"] for q, d in pairs]
+        started = [(d["seconds"] + d["startup"]) / q["seconds"] for q, d in pairs]
+        whole = [d["whole"] / q["whole"] for q, d in pairs]
         print(
             "dask / queue per round: hunt "
             + " ".join(f"{x:.2f}" for x in hunt)
             + f" (median {statistics.median(hunt):.2f}); with cluster start-up "
+            + " ".join(f"{x:.2f}" for x in started)
+            + f" (median {statistics.median(started):.2f}); whole run, discovery included "
             + " ".join(f"{x:.2f}" for x in whole)
-            + f" (median {statistics.median(whole):.2f})"
+            + f" (median {statistics.median(whole):.2f}, min {min(whole):.2f})"
         )
     if args.json:
         args.json.write_text(

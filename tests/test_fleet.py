@@ -292,6 +292,36 @@ def test_dask_worker_killed_mid_hunt_every_file_analysed_or_a_problem(fleet: Pat
         assert paths <= {f.rel_path for h in hosts if h.name == host.host for f in h.files}
 
 
+_FORK_SERVER_AT_DISCOVERY = """
+import sys, psutil
+import exhunt.evidence
+from exhunt.cli import main
+from exhunt.evidence import EvidenceUnavailable
+
+def discover(path, **kwargs):
+    servers = [p for p in psutil.Process().children() if "forkserver" in " ".join(p.cmdline())]
+    print("fork servers at discovery:", len(servers), [p.num_threads() for p in servers])
+    raise EvidenceUnavailable("stopped here")
+
+exhunt.evidence.discover = discover
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no fork server on Windows: workers are spawned there")
+@pytest.mark.parametrize(("scheduler", "servers"), [("local:1", 1), (None, 0)])
+def test_local_cluster_fork_server_starts_before_discovery(fleet: Path, scheduler: str | None, servers: int) -> None:
+    """It imports exhunt and compiles the rules on another core while the hunt reads its rules and
+    discovers the evidence, instead of after; no fork server for the local pool."""
+    cmd = [sys.executable, "-c", _FORK_SERVER_AT_DISCOVERY, "hunt", str(fleet), "--no-db", "-q"]
+    run = subprocess.run(
+        [*cmd, *(["--scheduler", scheduler] if scheduler else [])], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 2 and "stopped here" in run.stderr, run.stderr
+    expected = f"fork servers at discovery: {servers} {[1] * servers}"
+    assert expected in run.stdout, run.stdout
+
+
 def test_dask_worker_that_cannot_read_the_evidence_is_a_clear_error(
     fleet: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -8,6 +8,7 @@ Dask workers open evidence by path: it must sit on storage every worker reads at
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 import os
@@ -50,7 +51,14 @@ class LocalWorkers(Backend):
         # The workers start with the hosts and their files: units name them by position.
         known = Known([f for host in hosts for f in host.files], list(hosts))
         self._workers = Workers(jobs, self._collect, known)
-        self._workers.start()
+        # A forked worker's garbage collections would write to every object it inherited (the
+        # compiled rules, every host's files), copying page after page it shares with this
+        # process: frozen at the fork, they are left alone there. Thawed here once forked.
+        gc.freeze()
+        try:
+            self._workers.start()
+        finally:
+            gc.unfreeze()
 
     def submit(self, unit: Unit) -> None:
         # Each pair's position in its unit, by identity (a pair comes back as the same object).
@@ -100,7 +108,7 @@ class DaskPool(Backend):
         self._config: Any = None
         options = options or HuntOptions()
         try:
-            if scheduler == "local" or scheduler.startswith("local:"):
+            if is_local(scheduler):
                 workers = int(scheduler.partition(":")[2] or default_workers())
                 if workers < 1:
                     raise BackendError("--scheduler local:N needs N of at least 1")
@@ -303,6 +311,26 @@ class DaskPool(Backend):
 FORKSERVER_PRELOAD = ["distributed", "exhunt.fleet.forkserver_warm"]
 
 
+def is_local(scheduler: str) -> bool:
+    """`local` or `local:N`: a LocalCluster this process starts."""
+    return scheduler == "local" or scheduler.startswith("local:")
+
+
+def start_fork_server() -> bool:
+    """Start the fork server that forks a LocalCluster's workers, if it is not running yet, and
+    return at once: it imports exhunt and compiles the default rules and prefilters (1-2 s of
+    CPU, `exhunt.fleet.forkserver_warm`) on the other cores while this process reads the rules,
+    discovers the evidence and starts the scheduler. It is started by fork and exec, a fresh
+    interpreter that inherits no thread of this one, and it ends when this process does. False
+    where there is no fork server (Windows). Needs no `distributed` here: started before Dask
+    is imported, it is the one Dask's nannies use."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return False
+    multiprocessing.get_context("forkserver").set_forkserver_preload(FORKSERVER_PRELOAD)
+    importlib.import_module("multiprocessing.forkserver").ensure_running()
+    return True
+
+
 def _worker_start_method() -> dict[str, str]:
     """How the LocalCluster's nannies start their workers: forked by a fork server that has
     imported exhunt and compiled the default rules (`exhunt.fleet.forkserver_warm`), so a worker
@@ -314,12 +342,11 @@ def _worker_start_method() -> dict[str, str]:
         return {}
     with importlib.import_module("dask").config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         # Dask sets the fork server's preload list on its first use, replacing any set before:
-        # let it, then set ours. Once the fork server runs, a new list changes nothing (it keeps
-        # the modules it has; workers still start, and warm up on the pool's start).
-        context = importlib.import_module("distributed.utils").get_mp_context()
-    context.set_forkserver_preload(FORKSERVER_PRELOAD)
-    # Started now, it imports and compiles while this process starts the scheduler.
-    importlib.import_module("multiprocessing.forkserver").ensure_running()
+        # let it, then set ours. Once the fork server runs (`start_fork_server`, called as early
+        # as the command knows it needs one), a new list changes nothing (it keeps the modules
+        # it has; workers still start, and warm up on the pool's start).
+        importlib.import_module("distributed.utils").get_mp_context()
+    start_fork_server()  # if not started already; then it compiles while the scheduler starts
     return {"distributed.worker.multiprocessing-method": "forkserver"}
 
 

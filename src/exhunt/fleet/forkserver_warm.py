@@ -15,9 +15,13 @@ there stops the hunt with its reason.
 from __future__ import annotations
 
 import contextlib
+import gc
 
 from exhunt.analyzers import HuntOptions
 from exhunt.warmup import warm_up
 
 with contextlib.suppress(Exception):  # reported by DaskPool's warm-up on the workers, see above
     warm_up(HuntOptions())
+# What the workers inherit is left out of their garbage collections, which would otherwise write
+# to each object and so copy every page they share with this process (and with each other).
+gc.freeze()

@@ -124,6 +124,11 @@ def run_hunt(args: argparse.Namespace) -> int:
         for p in problems:
             _say(err, f"exhunt hunt: {p}")
         return 2
+    if args.scheduler:
+        from exhunt.fleet.backends import is_local, start_fork_server
+
+        if is_local(args.scheduler):
+            start_fork_server()  # it warms up on another core while rules load and hosts are found
     from exhunt.rules import RuleErrors, catalog, use, user_problems
 
     options = _options(args)
