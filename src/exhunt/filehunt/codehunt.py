@@ -39,6 +39,8 @@ _WORTH_READING = (
     b"dllimport",  # P/Invoke of Windows functions (shellcode runners)
     b"kernel32",
     b"\\u00",  # identifiers spelled with unicode escapes (\u0052equest)
+    b"routetable",  # handlers registered at run time (memory shells)
+    b"virtualpathprovider",
 )
 # Server controls that carry client input (see codeanalysis.vocabulary.INPUT_CONTROLS).
 _CONTROL_TAGS = tuple(f"<{tag}".encode() for tag in INPUT_CONTROLS if tag.startswith("asp:"))
