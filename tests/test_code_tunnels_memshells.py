@@ -6,9 +6,13 @@ medium."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from code_support import chain_of, medium_or_above, run
+from exhunt.model import ProblemKind
+from files_support import by_rule, hunt, server_file
 
 # ----------------------------------------------------------------------------- HTTP tunnels
 
@@ -302,3 +306,91 @@ void Page_Load(object sender, EventArgs e) {
 </script>"""
     report = run("feed.aspx", code)
     assert medium_or_above(report) == [], [c.chain for c in report.capabilities]
+
+
+# ----------------------------------------------------------------------------- loops, constructors
+
+
+def test_paths_reach_a_helper_class_through_its_constructor_and_a_loop() -> None:
+    code = """<%@ Page Language="C#" %>
+<script runat="server">
+public class Walker {
+    public Walker(string[] roots) {
+        foreach (string root in roots) {
+            foreach (var d in new System.IO.DirectoryInfo(root).GetDirectories()) { Response.Write(d.Name); }
+        }
+    }
+}
+protected void Go(object sender, EventArgs e) {
+    new Walker(Paths.Text.Split(';'));
+}
+</script>
+<asp:TextBox ID="Paths" runat="server" TextMode="MultiLine" />"""
+    report = run("acl.aspx", code)
+    assert "EXH-WS-CODE-FILE-READ" in medium_or_above(report)
+    assert "page control 'paths' (TextBox.text)" in chain_of(report, "EXH-WS-CODE-FILE-READ")
+
+
+def test_loop_over_fixed_folders_is_not_reported() -> None:
+    code = """<%@ Page Language="C#" %>
+<script runat="server">
+public class Walker {
+    public Walker(string[] roots) {
+        foreach (string root in roots) { Response.Write(new System.IO.DirectoryInfo(root).GetFiles().Length); }
+    }
+}
+protected void Page_Load(object sender, EventArgs e) {
+    new Walker(new[] { Server.MapPath("~/App_Data"), Server.MapPath("~/Uploads") });
+    Label1.Text = Request.QueryString["q"];
+}
+</script>"""
+    report = run("sizes.aspx", code)
+    assert medium_or_above(report) == [], [c.chain for c in report.capabilities]
+
+
+# ----------------------------------------------------------------------------- code-behind and markup
+
+CODE_BEHIND = b"""using System;
+using System.Diagnostics;
+public partial class Tools : System.Web.UI.Page {
+    protected void Run_Click(object sender, EventArgs e) {
+        var psi = new ProcessStartInfo("cmd.exe", "/c " + CmdBox.Text);
+        psi.UseShellExecute = false;
+        psi.RedirectStandardOutput = true;
+        Output.Text = Process.Start(psi).StandardOutput.ReadToEnd();
+    }
+}"""
+MARKUP = b"""<%@ Page Language="C#" CodeFile="Tools.aspx.cs" Inherits="Tools" %>
+<form runat="server"><asp:TextBox ID="CmdBox" runat="server" />
+<asp:Button ID="Run" runat="server" OnClick="Run_Click" /><asp:Label ID="Output" runat="server" /></form>"""
+
+
+def test_code_behind_is_read_with_the_controls_of_its_page(tmp_path: Path) -> None:
+    behind = server_file(tmp_path, r"C:\inetpub\wwwroot\app\Tools.aspx.cs", CODE_BEHIND)
+    alone = by_rule(hunt(behind))
+    assert "EXH-WS-CODE-PROCESS" not in alone  # CmdBox is declared in the markup only
+    server_file(tmp_path, r"C:\inetpub\wwwroot\app\Tools.aspx", MARKUP)
+    found = by_rule(hunt(behind))
+    chain = found["EXH-WS-CODE-PROCESS"].detail("chain") or ""
+    assert "page control 'cmdbox' (TextBox.text)" in chain and "runs it as a command" in chain
+
+
+def test_code_behind_with_a_fixed_command_stays_quiet_beside_its_page(tmp_path: Path) -> None:
+    fixed = CODE_BEHIND.replace(b'"/c " + CmdBox.Text', b'"/c ipconfig"')
+    behind = server_file(tmp_path, r"C:\inetpub\wwwroot\app\Tools.aspx.cs", fixed)
+    server_file(tmp_path, r"C:\inetpub\wwwroot\app\Tools.aspx", MARKUP)
+    assert [f.rule_id for f in hunt(behind).findings if f.rule_id.startswith("EXH-WS-CODE")] == []
+
+
+def test_unreadable_page_markup_is_a_problem_of_the_code_behind(tmp_path: Path) -> None:
+    behind = server_file(tmp_path, r"C:\inetpub\wwwroot\app\Tools.aspx.cs", CODE_BEHIND)
+    page = Path(behind.ref.path).with_name("Tools.aspx")
+    page.mkdir()  # a folder where the page should be: there, but not a file to read
+    result = hunt(behind)
+    assert not [e for e in result.errors if "page markup" in e.message]  # not a file: no page
+    page.rmdir()
+    page.symlink_to(tmp_path / "elsewhere.aspx")
+    (tmp_path / "elsewhere.aspx").write_bytes(MARKUP)
+    result = hunt(behind)
+    problems = [e for e in result.errors if "page markup Tools.aspx not read" in e.message]
+    assert problems and problems[0].kind == ProblemKind.PARTIAL

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from exhunt.codeanalysis.extract import CodeUnit, Extracted, Lang, UnitKind, extract
+from exhunt.codeanalysis.extract import CodeUnit, Extracted, Lang, UnitKind, extract, input_controls
 from exhunt.codeanalysis.flow import Budget, PageScope, SinkHit, SinkRule, Taint, UnitFlow, run_together
 from exhunt.codeanalysis.fold import as_bytes, decode_base64, show
 from exhunt.codeanalysis.syntax import Parsed, error_share, parse
@@ -137,12 +137,21 @@ _ESCAPE_WATCH = {"request", "binaryread", "session", "assembly", "system.reflect
 
 
 def analyze_code(
-    data: bytes, name: str, deadline_s: float = DEFAULT_DEADLINE, settings: Mapping[str, Any] | None = None
+    data: bytes,
+    name: str,
+    deadline_s: float = DEFAULT_DEADLINE,
+    settings: Mapping[str, Any] | None = None,
+    markup: bytes | None = None,
 ) -> CodeReport:
+    """`markup`: for a code-behind file (`x.aspx.cs`), the page it belongs to (`x.aspx`), whose
+    input controls are then what the client posts back to this code."""
     report = CodeReport()
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     text = unescape_names(_decode(data), report)
     extracted = extract(text, ext)
+    if markup is not None:
+        for ident, kind in input_controls(_decode(markup)).items():
+            extracted.controls.setdefault(ident, kind)
     deadline = time.monotonic() + deadline_s
     rules = list(sink_rules())
     units = []
@@ -279,7 +288,8 @@ def _context(hit: SinkHit, name: str) -> str:
 
 _FILE_CAPABILITIES = frozenset({"file-manage", "file-read", "file-write"})
 # Taint kinds by which the client itself names an address (not the user agent or a session value).
-_CLIENT_URL = frozenset({"request", "body", "webmethod", "control"})
+# Page controls are left out: settings pages let an administrator type a service's URL.
+_CLIENT_URL = frozenset({"request", "body", "webmethod"})
 
 
 def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeReport) -> None:

@@ -249,7 +249,7 @@ class UnitFlow:
                 name_node = node.child_by_field_name("name")
                 if name_node is not None:
                     self.fields.add(text(name_node))
-            if r in keep:
+            if r in keep or node.type in _LOOPS:
                 out.append((node, method))
             # A chain of one operator (a + b + c ...) nests left; it is one level, not thousands.
             chained = r is Role.BINARY
@@ -450,8 +450,14 @@ class UnitFlow:
                         self._site_paths.add(text(left).lower())
                     continue
                 self._store(left, t, method)
-            elif r is Role.CALL:
-                self._call_effects(node, method)
+            elif r in {Role.CALL, Role.NEW}:
+                self._call_effects(node, method)  # `new Own(x)`: into the constructor's parameters
+            elif node.type in _LOOPS:
+                # `foreach (string path in paths)`: each item is as tainted as the collection.
+                item, items = node.child_by_field_name("left"), node.child_by_field_name("right")
+                t = self.taint(items, method) if items is not None else None
+                if t is not None and item is not None:
+                    self._store(unwrap(item), t, method)
             elif r is Role.RETURN and method:
                 expr = node.named_children[0] if node.named_child_count else None
                 t = self.taint(expr, method) if expr is not None else None
@@ -499,7 +505,7 @@ class UnitFlow:
                 t = self.taint(arg, method)
                 if t is not None:
                     self._set((m.name, pname), t)
-        if receiver is None:
+        if receiver is None or role(node) is Role.NEW:
             return
         base = _base_ident(receiver)
         arg_taint: Taint | None = None
@@ -566,8 +572,11 @@ class UnitFlow:
                     out = merge(out, sub)
             if out is not None and operator(node) in {"+", "&"}:
                 first = _leftmost(node)
-                if self._in_site(first, method) or _fixed_folder(as_text(self.fold(first))):
+                prefix = as_text(self.fold(first))
+                if self._in_site(first, method) or _fixed_folder(prefix):
                     out = out.only(frozenset({"web-path"}))  # a path under a folder the code fixes
+                elif _fixed_host(prefix):
+                    out = out.only(frozenset({"fixed-host"}))  # a URL whose server the code fixes
             return out
         if r is Role.MEMBER:
             obj, _name = member_parts(node)
@@ -891,6 +900,7 @@ def _single_return(body: Node) -> Node | None:
     return None
 
 
+_LOOPS = frozenset({"foreach_statement", "for_in_statement"})
 _REQUEST_FACTORIES = ("webrequest.create", "webrequest.createhttp", "webrequest.createdefault")
 _CLASS_DECL = re.compile(r"\b(?:class|Class|CLASS)\s+([A-Za-z_]\w*)")
 _FOLDER = re.compile(r"^(?:~|[A-Za-z]:)?[\\/]?(?:[\w.-]+[\\/])+")
@@ -900,6 +910,15 @@ def _fixed_folder(prefix: str | None) -> bool:
     """Whether text a path starts with names a folder (`Modules/Logo/`, `C:\\data\\`): the code,
     not the client, then chooses where the path leads."""
     return bool(prefix) and _FOLDER.match(prefix or "") is not None
+
+
+_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]+[/?#:]")
+
+
+def _fixed_host(prefix: str | None) -> bool:
+    """Whether text a URL starts with names its server (`https://maps.example.com/geo?lat=`): the
+    client then fills in parameters, not where the request goes."""
+    return bool(prefix) and _HOST.match(prefix or "") is not None
 
 
 def _leftmost(node: Node) -> Node:
