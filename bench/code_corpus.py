@@ -1,6 +1,7 @@
 """Gather the code-analysis benchmark corpora from public repositories, outside this repository.
 
     python bench/code_corpus.py --mirrors /work/.mirror --out /work/corpora
+    python bench/code_corpus.py --mirrors /work/.mirror --out /work/corpora --restore
 
 Each source is a public GitHub repository, read from a local bare mirror (`<owner>+<name>/repo`,
 as a `git clone --mirror` or a fetched snapshot leaves it) at its HEAD commit. ASP.NET web
@@ -10,6 +11,8 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256. Nothing fetched is committed.
+`--restore` writes the files the manifest lists again (from mirrors of the same repositories,
+each checked against its SHA-256) without gathering anew or touching the manifest.
 """
 
 from __future__ import annotations
@@ -272,12 +275,71 @@ def page_type(data: bytes) -> str:
     return "aspx"
 
 
+def stored_extension(path: str, data: bytes, corpus: str) -> str:
+    """The extension a corpus file is stored under: its own, except that a shell's text copy
+    of a page is stored as the page IIS would run. C# and VB source files without page markup
+    (memory-shell installers, handler and module classes, payload classes) stay code files, as
+    they would sit in App_Code or beside a page."""
+    name = path.rsplit("/", 1)[-1]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else "txt"
+    if name.lower() == "web.config":
+        return "web.config"
+    if corpus == "shells" and ext in {"cs", "vb"} and b"<%" not in data[:200_000]:
+        return ext
+    if corpus == "shells" and ext in {"txt", "cs", "vb", "config"}:
+        return page_type(data)  # a text copy of a page: store it as the page IIS would run
+    return ext
+
+
+def restore(mirrors: Path, out: Path, shared: Path) -> None:
+    """Write the corpora the manifest lists, from the mirrors at the manifest's commits (else
+    HEAD), each file checked against its SHA-256; the manifest is left as it is."""
+    rows = [line.split("\t") for line in MANIFEST.read_text(encoding="utf-8").splitlines()[1:]]
+    written = 0
+    missing: list[str] = []
+    for repo, commit, path, digest, corpus, split in rows:
+        if split == "near-duplicate":
+            continue
+        data: bytes | None = None
+        if repo.startswith("tennc/webshell"):
+            source = shared / path
+            data = source.read_bytes() if source.is_file() else None
+        else:
+            mirror = mirrors / repo.replace("/", "+") / "repo"
+            for rev in (commit, "HEAD"):
+                try:
+                    data = git(mirror, "show", f"{rev}:{path}")
+                    break
+                except (subprocess.CalledProcessError, FileNotFoundError, NotADirectoryError):
+                    continue
+        if data is None or hashlib.sha256(data).hexdigest() != digest:
+            missing.append(f"{repo}:{path} ({'absent' if data is None else 'other content'})")
+            continue
+        if repo.startswith("tennc/"):
+            ext = Path(path).suffix.lstrip(".").lower() or "aspx"  # as the gathering pass names them
+        else:
+            ext = stored_extension(path, data, corpus)
+        target = out / corpus
+        target.mkdir(parents=True, exist_ok=True)
+        (target / f"{digest[:16]}.{ext}").write_bytes(data)
+        written += 1
+    for m in missing:
+        print(f"not restored: {m}", file=sys.stderr)
+    print(f"{written} files written to {out}, {len(missing)} not restored")
+    if missing:
+        raise SystemExit(1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     ap.add_argument("--out", type=Path, default=Path("/work/corpora"))
     ap.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    ap.add_argument("--restore", action="store_true", help="write the files the manifest lists; keep the manifest")
     args = ap.parse_args()
+    if args.restore:
+        restore(args.mirrors, args.out, args.shared)
+        return
     rows: list[str] = ["repo\tcommit\tpath\tsha256\tcorpus\tsplit"]
     seen: dict[str, set[str]] = {"shells": set(), "benign": set()}
     normal: set[str] = set()  # normal forms and 4-gram sets of the shells kept, for near-duplicates
@@ -335,13 +397,7 @@ def main() -> None:
                     continue
                 normal.add(normal_form(data))
                 kept_grams.append(grams)
-            name = path.rsplit("/", 1)[-1]
-            ext = name.rsplit(".", 1)[-1].lower() if "." in name else "txt"
-            if name.lower() == "web.config":
-                ext = "web.config"
-            elif corpus == "shells" and ext in {"txt", "cs", "config"}:
-                ext = page_type(data)  # a text copy of a page: store it as the page IIS would run
-            (target / f"{digest[:16]}.{ext}").write_bytes(data)
+            (target / f"{digest[:16]}.{stored_extension(path, data, corpus)}").write_bytes(data)
             split = "-"
             if corpus == "shells":
                 split = ("fresh-" if fresh else "") + ("dev" if int(digest[0], 16) % 2 == 0 else "held-out")

@@ -470,6 +470,8 @@ CODE_CAPABILITIES = frozenset(
         "sql",
         "tunnel",
         "http",
+        "http-tunnel",
+        "memory-shell",
         "registry",
         "native-code",
     }

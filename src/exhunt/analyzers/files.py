@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import yara_x
 
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.filesetup import FILE_HUNT_KINDS
-from exhunt.evidence.base import EvidenceFile
+from exhunt.evidence.base import EvidenceFile, HostEvidence
+from exhunt.evidence.safe_open import open_evidence
 from exhunt.filehunt import codehunt, heuristics
 from exhunt.filehunt.contentrules import RuleHit, escape_snippet
 from exhunt.filehunt.heuristics import Look
@@ -199,12 +201,36 @@ def _scan_content(
 def _analyze_code(
     file: EvidenceFile, loc: Location, data: bytes, ctx: HostContext, pending: dict[str, _Pending], result: UnitResult
 ) -> None:
-    """What the file's server code can do (exhunt.codeanalysis), on the bytes already read."""
-    hits, problems = codehunt.analyze(data, loc, file.rel_path, codehunt.deadline(ctx.options.settings))
+    """What the file's server code can do (exhunt.codeanalysis), on the bytes already read; a
+    code-behind file with the input controls of its page's markup beside it."""
+    markup = _page_markup(file, ctx.options.max_file_size, result)
+    hits, problems = codehunt.analyze(data, loc, file.rel_path, codehunt.deadline(ctx.options.settings), markup)
     result.errors.extend(problems)
     for hit in hits:
         line, record, excerpt = _where_line(data, hit.line)
         _add(pending, _Pending(hit.rule_id, dict(hit.details), line=line, record=record, excerpt=excerpt, content=True))
+
+
+def _page_markup(file: EvidenceFile, limit: int, result: UnitResult) -> bytes | None:
+    """The markup of the page a code-behind file belongs to (`x.aspx` beside `x.aspx.cs`), read
+    from the same folder on disk; None for other files, for members of containers and when no
+    such page is there. A page that is there but cannot be read is a problem of this file."""
+    if file.ref.archive is not None:
+        return None
+    own = Path(file.ref.path)
+    page = codehunt.code_behind_of(own.name)
+    if page is None:
+        return None
+    sibling = own.with_name(page)
+    if not sibling.is_file():
+        return None
+    try:
+        with open_evidence(str(sibling)) as fh:
+            return fh.read(limit)
+    except OSError as exc:
+        message = f"page markup {page} not read ({exc}); code-behind analysed without its page's controls"
+        result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
+        return None
 
 
 def _where_line(data: bytes, line: int) -> tuple[int | None, str | None, str | None]:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from exhunt.codeanalysis.extract import CodeUnit, Extracted, Lang, UnitKind, extract
+from exhunt.codeanalysis.extract import CodeUnit, Extracted, Lang, UnitKind, extract, input_controls
 from exhunt.codeanalysis.flow import Budget, PageScope, SinkHit, SinkRule, Taint, UnitFlow, run_together
 from exhunt.codeanalysis.fold import as_bytes, decode_base64, show
 from exhunt.codeanalysis.syntax import Parsed, error_share, parse
@@ -29,7 +29,7 @@ from exhunt.ruleparams import (
     CodePlantedDllParams,
     CodeToolkitParams,
 )
-from exhunt.rules import catalog, params, per_catalog, rules_of
+from exhunt.rules import catalog, params, per_catalog, rule, rules_of
 
 MAX_PARSE_BYTES = 512 * 1024  # code beyond this is read token by token
 NODE_BUDGET = 400_000
@@ -69,10 +69,10 @@ class CodeReport:
 def sink_rules() -> tuple[SinkRule, ...]:
     """Every `code-flow` rule's sinks, in catalog order."""
     out = []
-    for rule in catalog().values():
-        if rule.detector == "code-flow":
-            p = rule.params_as(CodeFlowParams)
-            out.append(SinkRule(rule.id, p.capability, tuple(SinkPattern.parse(a) for a in p.apis)))
+    for entry in catalog().values():
+        if entry.detector == "code-flow":
+            p = entry.params_as(CodeFlowParams)
+            out.append(SinkRule(entry.id, p.capability, tuple(SinkPattern.parse(a) for a in p.apis)))
     return tuple(out)
 
 
@@ -137,12 +137,21 @@ _ESCAPE_WATCH = {"request", "binaryread", "session", "assembly", "system.reflect
 
 
 def analyze_code(
-    data: bytes, name: str, deadline_s: float = DEFAULT_DEADLINE, settings: Mapping[str, Any] | None = None
+    data: bytes,
+    name: str,
+    deadline_s: float = DEFAULT_DEADLINE,
+    settings: Mapping[str, Any] | None = None,
+    markup: bytes | None = None,
 ) -> CodeReport:
+    """`markup`: for a code-behind file (`x.aspx.cs`), the page it belongs to (`x.aspx`), whose
+    input controls are then what the client posts back to this code."""
     report = CodeReport()
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     text = unescape_names(_decode(data), report)
     extracted = extract(text, ext)
+    if markup is not None:
+        for ident, kind in input_controls(_decode(markup)).items():
+            extracted.controls.setdefault(ident, kind)
     deadline = time.monotonic() + deadline_s
     rules = list(sink_rules())
     units = []
@@ -278,6 +287,9 @@ def _context(hit: SinkHit, name: str) -> str:
 
 
 _FILE_CAPABILITIES = frozenset({"file-manage", "file-read", "file-write"})
+# Taint kinds by which the client itself names an address (not the user agent or a session value).
+# Page controls are left out: settings pages let an administrator type a service's URL.
+_CLIENT_URL = frozenset({"request", "body", "webmethod"})
 
 
 def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeReport) -> None:
@@ -301,6 +313,9 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         if hit.capability == "native-code":
             _native(hit, phrase, extracted, report)
             continue
+        if hit.capability == "memory-shell":
+            _memory_shell(hit, phrase, hits, name, report)
+            continue
         t = hit.taint
         if t is None:
             continue
@@ -313,9 +328,44 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
             continue  # a code file's files count in a handler's ProcessRequest (a payload class), not in admin code
         if hit.capability == "dynamic-code" and t.kinds == frozenset({"client"}):
             continue
+        if hit.capability == "http-tunnel" and not t.kinds & _CLIENT_URL:
+            continue  # a fixed address, or one the server chose
+        if hit.api.startswith("Xsl") and not t.kinds & PATH_KINDS:
+            continue  # a stylesheet of the site (MapPath) chosen by name, not one the client sends
         chain = _chain(t, phrase, hit, context)
         lines = tuple(sorted(t.lines | {hit.line}))
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))
+
+
+# What a registered handler may do with request data for a code file's registration to count.
+_HANDLER_DOES = frozenset({"dynamic-code", "process", "tunnel", "file-write", "http-tunnel"})
+
+
+def _memory_shell(hit: SinkHit, phrase: str, hits: list[SinkHit], name: str, report: CodeReport) -> None:
+    """A route, provider, module or listener registered at run time: from a served page always
+    (applications register theirs at start, in Global.asax or App_Start); from a code file when
+    the same file takes request data to code, commands, sockets or files."""
+    lname = name.lower()
+    if lname.endswith((".asax", ".asax.cs", ".asax.vb")) or any(c.rule_id == hit.rule_id for c in report.capabilities):
+        return
+    how = f" ({hit.api}{'; ' + hit.note if hit.note else ''})"
+    if lname.endswith((".cs", ".vb", ".js")):
+        handled = [
+            h for h in hits if h.capability in _HANDLER_DOES and h.taint is not None and h.taint.kinds & PATH_KINDS
+        ]
+        if not handled:
+            return
+        served = max(handled, key=lambda h: rule(h.rule_id).severity.rank)  # the gravest use first
+        assert served.taint is not None
+        chain = (
+            f"{phrase}{how}; the handler takes {' and '.join(served.taint.sources[:2])} to {served.api} "
+            f"(line {served.line})"
+        )
+        lines = tuple(sorted({hit.line, served.line}))
+    else:
+        chain = f"{phrase}{how} from a page: the handler answers requests after the page is gone"
+        lines = (hit.line,)
+    report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api))
 
 
 _EXTERN = re.compile(

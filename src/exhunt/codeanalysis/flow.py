@@ -145,6 +145,7 @@ class PageScope:
     methods: dict[str, _Method] = field(default_factory=dict)
     functions: dict[str, Callable1] = field(default_factory=dict)
     fields: set[str] = field(default_factory=set)
+    classes: set[str] = field(default_factory=set)  # classes the file declares (lower case)
     # A `.soap` file is a .NET remoting service: every public method answers a remote caller,
     # so its parameters are request data as a [WebMethod]'s are.
     remote_public: bool = False
@@ -193,6 +194,7 @@ class UnitFlow:
         # statements are one class, so fields, constants, methods and their taint are common.
         self.consts = scope.consts
         self.types: dict[str, str] = {}
+        self._types_lower: dict[str, str] = {}
         self.taints = scope.taints
         self.returns = scope.returns
         self.methods = scope.methods
@@ -205,7 +207,10 @@ class UnitFlow:
         self.tainted_writes = False
         self._memo: dict[int, Taint | None] = {}
         self.fields = scope.fields  # class fields: one variable for every method
+        self.classes = scope.classes
+        self.classes.update(m.lower() for m in _CLASS_DECL.findall(parsed.source.decode("utf-8", "replace")))
         self._site_paths: set[str] = set()  # variables holding a fixed path inside the site
+        self._urls: dict[str, Node] = {}  # web request variable -> the URL it was created with
         self.nodes = self._collect(node_budget)
 
     # ------------------------------------------------------------------ plumbing
@@ -244,7 +249,7 @@ class UnitFlow:
                 name_node = node.child_by_field_name("name")
                 if name_node is not None:
                     self.fields.add(text(name_node))
-            if r in keep:
+            if r in keep or node.type in _LOOPS:
                 out.append((node, method))
             # A chain of one operator (a + b + c ...) nests left; it is one level, not thousands.
             chained = r is Role.BINARY
@@ -349,6 +354,7 @@ class UnitFlow:
                 self._lambda(name, value_node)
                 continue
             self._type_of(name, node, value_node)
+            self._web_request(name, value_node)
             value = self.fold(value_node)
             op = operator(node) if r is not Role.DECL else "="
             if op in {"+=", "&="} and value is not None:
@@ -384,6 +390,28 @@ class UnitFlow:
             if ret is not None:
                 self.folder.functions[name.lower()] = Callable1(params, ret)
 
+    def _web_request(self, name: str, value: Node) -> None:
+        """`req = (HttpWebRequest)WebRequest.Create(url)`: remember which expression is the URL of
+        the request `req` stands for, so what is later sent through it can be tied to the URL."""
+        for _ in range(4):
+            if role(value) is not Role.CAST or not value.named_child_count:
+                break
+            value = unwrap(value.named_children[-1])
+        if role(value) is not Role.CALL:
+            return
+        callee, args = call_parts(value)
+        if args and dotted(callee).lower().endswith(_REQUEST_FACTORIES):
+            self._urls[name] = args[0]
+
+    def _url_taint(self, api: str, args: list[Node], receiver: Node | None, method: str | None) -> Taint | None:
+        """Taint of the URL a send goes to: the first argument of `UploadData(url, data)` and
+        the like, or the URL a `GetRequestStream()` receiver was created with."""
+        if api.lower().endswith("getrequeststream"):
+            base = _base_ident(receiver) if receiver is not None else None
+            url = self._urls.get(text(base)) if base is not None else None
+            return self.taint(url, method) if url is not None else None
+        return self.taint(args[0], method) if args else None
+
     def _type_of(self, name: str, decl: Node, value: Node) -> None:
         r = role(value)
         if r is Role.NEW:
@@ -406,6 +434,8 @@ class UnitFlow:
             prog = as_text(self.fold(args[0])) if args else None
             if prog:
                 self.types[name] = prog.lower()
+        if name in self.types:
+            self._types_lower[name.lower()] = self.types[name]
 
     def _propagate(self) -> None:
         for node, method in self.nodes:
@@ -420,8 +450,14 @@ class UnitFlow:
                         self._site_paths.add(text(left).lower())
                     continue
                 self._store(left, t, method)
-            elif r is Role.CALL:
-                self._call_effects(node, method)
+            elif r in {Role.CALL, Role.NEW}:
+                self._call_effects(node, method)  # `new Own(x)`: into the constructor's parameters
+            elif node.type in _LOOPS:
+                # `foreach (string path in paths)`: each item is as tainted as the collection.
+                item, items = node.child_by_field_name("left"), node.child_by_field_name("right")
+                t = self.taint(items, method) if items is not None else None
+                if t is not None and item is not None:
+                    self._store(unwrap(item), t, method)
             elif r is Role.RETURN and method:
                 expr = node.named_children[0] if node.named_child_count else None
                 t = self.taint(expr, method) if expr is not None else None
@@ -464,14 +500,12 @@ class UnitFlow:
         lname = name.lower()
         # Calls to methods of this file: arguments flow into their parameters.
         m = self.methods.get(lname)
-        if (m is not None and receiver is None) or (
-            m is not None and receiver is not None and text(receiver) == "this"
-        ):
+        if m is not None and (receiver is None or self._own_object(receiver)):
             for pname, arg in zip(m.params, args, strict=False):
                 t = self.taint(arg, method)
                 if t is not None:
                     self._set((m.name, pname), t)
-        if receiver is None:
+        if receiver is None or role(node) is Role.NEW:
             return
         base = _base_ident(receiver)
         arg_taint: Taint | None = None
@@ -538,8 +572,11 @@ class UnitFlow:
                     out = merge(out, sub)
             if out is not None and operator(node) in {"+", "&"}:
                 first = _leftmost(node)
-                if self._in_site(first, method) or _fixed_folder(as_text(self.fold(first))):
+                prefix = as_text(self.fold(first))
+                if self._in_site(first, method) or _fixed_folder(prefix):
                     out = out.only(frozenset({"web-path"}))  # a path under a folder the code fixes
+                elif _fixed_host(prefix):
+                    out = out.only(frozenset({"fixed-host"}))  # a URL whose server the code fixes
             return out
         if r is Role.MEMBER:
             obj, _name = member_parts(node)
@@ -574,7 +611,7 @@ class UnitFlow:
         for a in args:
             out = merge(out, self.taint(a, method, depth + 1))
         local = self.methods.get(lname)
-        if local is not None and (receiver is None or text(receiver) == "this"):
+        if local is not None and (receiver is None or self._own_object(receiver)):
             ret = self.returns.get(lname)
             if out is not None:
                 for s in local.steps:
@@ -599,6 +636,23 @@ class UnitFlow:
         ):
             out = out.only(frozenset({"web-path"}))
         return out
+
+    def _own_object(self, receiver: Node) -> bool:
+        """Whether a call's receiver is this object or a variable of a class the file declares
+        (`conn.Open(host, port)` with `SessionConnection conn` defined in the same page): its
+        arguments then flow into that method's parameters like a call of the page's own."""
+        name = text(receiver)
+        if name in {"this", "Me", "me"}:
+            return True
+        if role(unwrap(receiver)) is not Role.IDENT:
+            return False
+        kind = self._type(name)
+        return kind is not None and kind.lower() in self.classes
+
+    def _type(self, name: str) -> str | None:
+        """The type of a variable, by its name as written or in lower case (`Sock` and the
+        lower-cased segment `sock` of a callee's path are the same variable)."""
+        return self.types.get(name) or self._types_lower.get(name.lower())
 
     def _in_site(self, node: Node, method: str | None) -> bool:
         """Whether a path starts at a folder of the site: `Server.MapPath(...)`, or a variable
@@ -677,14 +731,27 @@ class UnitFlow:
         shown = f"page control '{path[0]}' ({self.controls[path[0]]}.{path[1]})"
         return Taint((shown,), frozenset({kind}), (), frozenset({line}))
 
+    def _upload_control(self, node: Node) -> Taint | None:
+        """`Upload.SaveAs(...)` on a FileUpload or `<input type=file>` control the page declares:
+        the content saved is the file the client posted."""
+        name = text(unwrap(node)).lower()
+        for prefix in ("this.", "me.", "page."):
+            name = name.removeprefix(prefix)
+        kind = self.controls.get(name)
+        if kind not in {"FileUpload", "HtmlInputFile"}:
+            return None
+        line = self.line(node)
+        return Taint((f"page control '{name}' ({kind})",), frozenset({"upload"}), (), frozenset({line}))
+
     # ------------------------------------------------------------------ sinks
     def _resolved_path(self, callee: Node | None, is_new: bool) -> tuple[tuple[str, ...], bool]:
         """Callee as lower-case segments with a leading variable replaced by its type."""
         raw = dotted(callee).lower().replace("()", "").replace("[]", "")
         parts = [p.split("<")[0] for p in raw.split(".") if p]
         has_receiver = len(parts) > 1
-        if has_receiver and parts[0] in self.types:
-            typed = self.types[parts[0]].split(".")
+        kind = self._type(parts[0]) if has_receiver else None
+        if kind is not None:
+            typed = kind.split(".")
             parts = [*typed, *parts[1:]]
         elif has_receiver and parts[0] in {"this", "base", "me"}:
             parts = parts[1:]
@@ -736,6 +803,8 @@ class UnitFlow:
         hit = SinkHit(rule.rule_id, rule.capability, api, self.line(node), t, method, values)
         if rule.capability == "file-write":
             hit.taint = self._write_taint(api, args, receiver, method)
+        elif rule.capability == "http-tunnel":
+            hit.taint = self._url_taint(api, args, receiver, method)
         self.hits.append(hit)
 
     def _write_taint(self, api: str, args: list[Node], receiver: Node | None, method: str | None) -> Taint | None:
@@ -743,6 +812,8 @@ class UnitFlow:
         path_t = self.taint(args[0], method) if args else None
         if api.lower().endswith("saveas"):
             content_t = self.taint(receiver, method) if receiver is not None else None
+            if content_t is None and receiver is not None:
+                content_t = self._upload_control(receiver)
         elif len(args) >= 2 and not api.lower().startswith(("new ", "file.create", "file.openwrite")):
             content_t = self.taint(args[1], method)
         else:
@@ -829,6 +900,9 @@ def _single_return(body: Node) -> Node | None:
     return None
 
 
+_LOOPS = frozenset({"foreach_statement", "for_in_statement"})
+_REQUEST_FACTORIES = ("webrequest.create", "webrequest.createhttp", "webrequest.createdefault")
+_CLASS_DECL = re.compile(r"\b(?:class|Class|CLASS)\s+([A-Za-z_]\w*)")
 _FOLDER = re.compile(r"^(?:~|[A-Za-z]:)?[\\/]?(?:[\w.-]+[\\/])+")
 
 
@@ -836,6 +910,15 @@ def _fixed_folder(prefix: str | None) -> bool:
     """Whether text a path starts with names a folder (`Modules/Logo/`, `C:\\data\\`): the code,
     not the client, then chooses where the path leads."""
     return bool(prefix) and _FOLDER.match(prefix or "") is not None
+
+
+_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]+[/?#:]")
+
+
+def _fixed_host(prefix: str | None) -> bool:
+    """Whether text a URL starts with names its server (`https://maps.example.com/geo?lat=`): the
+    client then fills in parameters, not where the request goes."""
+    return bool(prefix) and _HOST.match(prefix or "") is not None
 
 
 def _leftmost(node: Node) -> Node:

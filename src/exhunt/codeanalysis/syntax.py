@@ -131,6 +131,7 @@ ROLES: dict[str, Role] = {
     "variable_declarator": Role.DECL,
     "lambda_expression": Role.LAMBDA,
     "method_declaration": Role.METHOD,
+    "constructor_declaration": Role.METHOD,
     "local_function_statement": Role.METHOD,
     "return_statement": Role.RETURN,
     "conditional_expression": Role.COND,

@@ -97,7 +97,7 @@ CIPHER_CALLS = frozenset({"transformfinalblock", "createdecryptor", "decrypt", "
 # Methods that read from their receiver into an argument (stream.Read(buffer, ...)).
 READ_INTO = frozenset({"read", "readblock", "copyto", "blockcopy", "copy", "readbytes"})
 # Methods that write arguments into their receiver (ms.Write(data, ...)).
-WRITE_INTO = frozenset({"write", "writeline", "add", "append", "appendline", "writebyte", "load"})
+WRITE_INTO = frozenset({"write", "writeline", "add", "append", "appendline", "writebyte", "load", "loadxml"})
 # Calls whose result keeps only a file name from a path: a path no longer steers the folder.
 NAME_ONLY = frozenset({"getfilename", "getextension", "getfilenamewithoutextension"})
 # Calls that put a client path inside the web site (MapPath), so it cannot leave it freely.

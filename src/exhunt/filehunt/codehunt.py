@@ -39,6 +39,8 @@ _WORTH_READING = (
     b"dllimport",  # P/Invoke of Windows functions (shellcode runners)
     b"kernel32",
     b"\\u00",  # identifiers spelled with unicode escapes (\u0052equest)
+    b"routetable",  # handlers registered at run time (memory shells)
+    b"virtualpathprovider",
 )
 # Server controls that carry client input (see codeanalysis.vocabulary.INPUT_CONTROLS).
 _CONTROL_TAGS = tuple(f"<{tag}".encode() for tag in INPUT_CONTROLS if tag.startswith("asp:"))
@@ -64,7 +66,11 @@ def wants(loc: Location, data: bytes) -> bool:
         # are not server code; JScript.NET code files import the framework or use its context.
         return not found.isdisjoint(_SCRIPT_WORDS)
     if ext in {".cs", ".vb"}:
-        return not found.isdisjoint(_SOURCE_WORDS) or _CODE_BEHIND_INPUT.search(_head(data)) is not None
+        if not found.isdisjoint(_SOURCE_WORDS) or _CODE_BEHIND_INPUT.search(_head(data)) is not None:
+            return True
+        # A page's code-behind reads what the client posts through the page's controls, declared
+        # in the markup only: worth reading when it calls something a shell would.
+        return code_behind_of(loc.name) is not None and not found.isdisjoint(_CODE_BEHIND_SINKS)
     if found.isdisjoint(_SERVER_MARKERS):
         return False
     return not found.isdisjoint(_WORTH_READING) or _input_controls(found)
@@ -95,7 +101,38 @@ def _input_controls(found: frozenset[bytes]) -> bool:
 # Every word `wants` asks about (lower case), and the HTML input pattern under a name of its own.
 _SCRIPT_WORDS = (b"httpcontext", b"system.web", b"import system")
 _SOURCE_WORDS = (b"request", b"webmethod", b"httpcontext", b"dllimport")
-_WORDS = tuple(dict.fromkeys((*_SERVER_MARKERS, *_WORTH_READING, *_CONTROL_TAGS, *_SCRIPT_WORDS, *_SOURCE_WORDS)))
+_CODE_BEHIND_SINKS = (
+    b"process",
+    b"assembly",
+    b"socket",
+    b"tcpclient",
+    b"sqlconnection",
+    b"oledbconnection",
+    b"file.",
+    b"directory.",
+    b"streamwriter",
+    b"filestream",
+    b"saveas",
+    b"registry",
+    b"webrequest",
+    b"webclient",
+    b"xslcompiledtransform",
+)
+_WORDS = tuple(
+    dict.fromkeys(
+        (*_SERVER_MARKERS, *_WORTH_READING, *_CONTROL_TAGS, *_SCRIPT_WORDS, *_SOURCE_WORDS, *_CODE_BEHIND_SINKS)
+    )
+)
+# Code-behind files and the markup they belong to: `Default.aspx.cs` -> `Default.aspx`.
+_CODE_BEHIND = re.compile(r"(?i)\.(?:aspx|ascx|master|asmx|ashx)\.(?:cs|vb)$")
+
+
+def code_behind_of(name: str) -> str | None:
+    """The name of the page markup a code-behind file belongs to, or None for other files."""
+    m = _CODE_BEHIND.search(name)
+    return name[: m.start() + len(m.group(0).rsplit(".", 1)[0])] if m else None
+
+
 _HTML_INPUT_FOUND = b"<input ... runat>"
 
 
@@ -154,8 +191,10 @@ def deadline(settings: object) -> float:
     return float(value) if isinstance(value, (int, float)) and value > 0 else DEFAULT_DEADLINE
 
 
-def analyze(data: bytes, loc: Location, rel_path: str, seconds: float) -> tuple[list[CodeHit], list[Problem]]:
-    report = analyze_code(data, loc.name, seconds)
+def analyze(
+    data: bytes, loc: Location, rel_path: str, seconds: float, markup: bytes | None = None
+) -> tuple[list[CodeHit], list[Problem]]:
+    report = analyze_code(data, loc.name, seconds, markup=markup)
     return hits_of(report), problems_of(report, rel_path)
 
 
