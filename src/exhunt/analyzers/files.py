@@ -18,7 +18,7 @@ import yara_x
 
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.filesetup import FILE_HUNT_KINDS
-from exhunt.evidence.base import EvidenceFile, HostEvidence
+from exhunt.evidence.base import EvidenceFile
 from exhunt.evidence.safe_open import open_evidence
 from exhunt.filehunt import codehunt, heuristics
 from exhunt.filehunt.contentrules import RuleHit, escape_snippet
