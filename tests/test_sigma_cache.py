@@ -182,6 +182,11 @@ def test_the_cache_can_be_turned_off_and_follows_xdg(tmp_path: Path, monkeypatch
     off = build_ruleset((str(rules_dir),), None, cache_dir())
     assert off.cache_note == "" and len(off.loaded) == 2
     monkeypatch.delenv("EXHUNT_SIGMA_CACHE")
+    monkeypatch.setenv("EXHUNT_CACHE", "off")  # exhunt's whole cache turned off: no Sigma cache either
+    assert cache_dir() is None
+    monkeypatch.setenv("EXHUNT_CACHE", str(tmp_path / "all"))
+    assert cache_dir() == tmp_path / "all" / "sigma"
+    monkeypatch.delenv("EXHUNT_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache_dir() == tmp_path / "xdg" / "exhunt" / "sigma"
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")  # the XDG spec: relative paths are invalid
@@ -247,6 +252,13 @@ def test_prefilter_databases_are_built_once_and_kept_beside_the_rules(
     load_ruleset.cache_clear()
     third = load_ruleset(paths)
     assert third.databases.compiled == compiled and fires(third, event(CommandLine="tool0.exe"))
+    # a sound database file that others may write is not handed to hyperscan
+    load_ruleset.cache_clear()
+    assert load_ruleset(paths).databases.compiled == 0
+    databases.chmod(0o664)
+    load_ruleset.cache_clear()
+    fourth = load_ruleset(paths)
+    assert fourth.databases.loaded == 0 and fourth.databases.compiled == compiled
     load_ruleset.cache_clear()
 
 

@@ -30,12 +30,15 @@ _DIGEST = 32
 
 
 def cache_dir() -> Path | None:
-    """Where databases are kept, or None when the cache is turned off."""
-    chosen = os.environ.get("EXHUNT_CACHE")
+    """exhunt's cache folder (these databases, and the Sigma rule cache in its `sigma` folder),
+    or None when caching is turned off. A relative `$XDG_CACHE_HOME` is ignored, as the XDG
+    specification says."""
+    chosen = os.environ.get("EXHUNT_CACHE", "").strip()
     if chosen:
         return None if chosen.lower() in {"off", "0", "no", "false"} else Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "exhunt"
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    return root / "exhunt"
 
 
 def key(hs: Any, mode: int, expressions: Sequence[bytes], ids: Sequence[int], flags: int | Sequence[int]) -> bytes:
@@ -68,7 +71,7 @@ def database(
     return db
 
 
-def _private(st: os.stat_result) -> bool:
+def private(st: os.stat_result) -> bool:
     """Owned by this user and writable by no one else (where the system says who owns files)."""
     getuid = getattr(os, "getuid", None)
     if getuid is None:
@@ -78,7 +81,7 @@ def _private(st: os.stat_result) -> bool:
 
 def _load(hs: Any, path: Path, digest: bytes, mode: int) -> Any:
     try:
-        if not _private(path.parent.stat()):
+        if not private(path.parent.stat()):
             return None
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
     except OSError:
@@ -86,7 +89,7 @@ def _load(hs: Any, path: Path, digest: bytes, mode: int) -> Any:
     with os.fdopen(fd, "rb") as fh:
         try:
             st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode) or not _private(st) or st.st_size > MAX_BYTES:
+            if not stat.S_ISREG(st.st_mode) or not private(st) or st.st_size > MAX_BYTES:
                 return None
             data = fh.read(MAX_BYTES + 1)
         except OSError:
@@ -111,7 +114,7 @@ def _store(folder: Path, digest: bytes, payload: bytes) -> None:
     """Write the entry atomically; a folder that cannot be written is left alone (a miss next time)."""
     with contextlib.suppress(OSError):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _private(folder.stat()):
+        if not private(folder.stat()):
             return
         fd, name = tempfile.mkstemp(dir=folder, prefix=".hsdb-")
         tmp = Path(name)

@@ -3,9 +3,11 @@
 Reading SigmaHQ's Windows rules with pySigma costs seconds per hunt; what comes out of it is
 plain data (each file's rules with their metadata and conditions in the form of `plain.py`,
 and the rules it rejected or left aside, with the reasons). This module keeps that data in one
-JSON file per rule set (the paths given and the level mapping) under the user's cache folder,
-`$XDG_CACHE_HOME/exhunt/sigma` (else `~/.cache/exhunt/sigma`); `EXHUNT_SIGMA_CACHE=off` turns it
-off, `EXHUNT_SIGMA_CACHE=DIR` puts it elsewhere.
+JSON file per rule set (the paths given and the level mapping) under the `sigma` folder of exhunt's
+cache folder (`hscache.cache_dir`: `$EXHUNT_CACHE`, else `$XDG_CACHE_HOME/exhunt`, else
+`~/.cache/exhunt`); `EXHUNT_SIGMA_CACHE=off` (or `EXHUNT_CACHE=off`) turns it off,
+`EXHUNT_SIGMA_CACHE=DIR` puts it elsewhere. The serialized prefilter databases beside it are
+loaded only from a file that is this user's and writable by no one else, as `hscache` does.
 
 Nothing in it is trusted blindly. A file's entry is used only for the same path with the same
 SHA-256 of its bytes, under the same key: the cache format, exhunt's version, the source of the
@@ -22,6 +24,7 @@ import base64
 import binascii
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,7 +34,7 @@ from typing import Any
 
 import orjson
 
-from exhunt import __version__
+from exhunt import __version__, hscache
 
 FORMAT = 1
 ENV = "EXHUNT_SIGMA_CACHE"
@@ -40,15 +43,15 @@ _MAGIC = b"exhunt-sigma-cache"
 
 
 def cache_dir() -> Path | None:
-    """Where rule sets are cached, or None when caching is off."""
+    """Where rule sets are cached, or None when caching is off: `$EXHUNT_SIGMA_CACHE`, else the
+    `sigma` folder of exhunt's cache folder (`hscache.cache_dir`, off with `EXHUNT_CACHE=off`)."""
     setting = os.environ.get(ENV, "").strip()
     if setting.lower() in _OFF:
         return None
     if setting:
         return Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
-    return root / "exhunt" / "sigma"
+    root = hscache.cache_dir()
+    return None if root is None else root / "sigma"
 
 
 def _code_digest() -> str:
@@ -121,6 +124,8 @@ class RuleCache:
         """The serialized prefilter databases kept beside the rules (`prefilter.DatabaseStore`),
         under the same key and `tag` (hyperscan's version and the machine: a database is
         compiled for one); none when absent, stale or damaged."""
+        if not _private_file(self.databases_path):
+            return {}
         entries, _ = _read(self.databases_path, f"{self.key}/{tag}")
         out: dict[str, bytes] = {}
         for name, text in entries.items():
@@ -143,6 +148,16 @@ class RuleCache:
             return self.note
         _write(self.path, self.key, orjson.dumps({w: e for w, e in self.entries.items() if w in files}))
         return self.note or "written"
+
+
+def _private_file(path: Path) -> bool:
+    """Whether the file and its folder are this user's and no one else may write them: what
+    hyperscan is given to load comes only from such a file (`hscache.private`)."""
+    try:
+        st = path.lstat()
+        return stat.S_ISREG(st.st_mode) and hscache.private(st) and hscache.private(path.parent.stat())
+    except OSError:
+        return False
 
 
 def _write(path: Path, key: str, body: bytes) -> None:
