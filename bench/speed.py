@@ -19,11 +19,12 @@
                                           times (--scales; hard links, no copies), beside cat
 
 Options: --rounds N (interleaved, default 3), --jobs N (exhunt's workers, default all cores),
---json FILE (the figures as JSON), --before SRC (logs, files: also the hunt on another checkout's
+--json FILE (the figures as JSON), --before SRC (logs, files, events: also the hunt on another checkout's
 `src` folder, in the same rounds, and whether its findings are the same). DIR for logs comes from `bench/corpus.py DIR --size-mb N`
 (its manifest.json is used to check every injected line was found); DIR for files from
 `bench/filetree.py DIR`. The events corpus is the shared .evtx samples (../shared/data/evtx)
-copied into a temporary folder until it holds N events (1,000,000 by default).
+copied into a temporary folder until it holds N events (1,000,000 by default); --samples NAME
+takes only the samples named so (`System.evtx`: a server's log that no detector wants).
 
 Each command is timed from start to exit (interpreter start-up, evidence discovery, the pool,
 assessment and writing the JSON included), with the median and the best of the rounds, CPU
@@ -172,11 +173,12 @@ def bench_memory(root: Path, scales: Sequence[int], rounds: int, jobs: int, tmp:
     return {"scales": rows}
 
 
-def events_corpus(tmp: Path, wanted: int) -> tuple[Path, int]:
-    """The shared samples copied into `tmp`/events until they hold `wanted` events."""
+def events_corpus(tmp: Path, wanted: int, pattern: str = "*.evtx") -> tuple[Path, int]:
+    """The shared samples (those named as `pattern`) copied into `tmp`/events until they hold
+    `wanted` events."""
     from evtx import PyEvtxParser
 
-    samples = sorted((SHARED / "evtx").rglob("*.evtx"))
+    samples = sorted((SHARED / "evtx").rglob(pattern))
     if not samples:
         raise SystemExit(f"no .evtx samples under {SHARED / 'evtx'}")
     counts = []
@@ -198,14 +200,17 @@ def events_corpus(tmp: Path, wanted: int) -> tuple[Path, int]:
     return folder, total
 
 
-def bench_events(wanted: int, rounds: int, jobs: int, tmp: Path, sigma: Sequence[str] = ()) -> dict[str, object]:
-    folder, total = events_corpus(tmp, wanted)
+def bench_events(
+    wanted: int, rounds: int, jobs: int, tmp: Path, sigma: Sequence[str] = (), pattern: str = "*.evtx"
+) -> dict[str, object]:
+    folder, total = events_corpus(tmp, wanted, pattern)
     files = sorted(str(p) for p in folder.iterdir())
     out = tmp / "hunt.json"
     commands: dict[str, Sequence[str]] = {
         "exhunt hunt": hunt_command(folder, out, jobs),
         "raw evtx parse": [PY, str(REPO / "bench" / "floors.py"), "evtx", *files],
     }
+    commands = with_before(commands, "exhunt hunt", hunt_command(folder, tmp / "before.json", jobs))
     if sigma:
         with_rules = [*hunt_command(folder, tmp / "sigma.json", jobs), *(a for p in sigma for a in ("--sigma", p))]
         # compiled rules cached on disk (filled once before the rounds), and without the cache
@@ -216,17 +221,40 @@ def bench_events(wanted: int, rounds: int, jobs: int, tmp: Path, sigma: Sequence
     figures = harness.compare(commands, rounds)
     print(harness.table(figures, "raw evtx parse"))
     rate = {name: round(total / fig.median) for name, fig in figures.items()}
+    per_cpu = {name: round(total / fig.cpu) for name, fig in figures.items() if fig.cpu}
+    raw_cpu = figures["raw evtx parse"].cpu
     print(f"{total} events; events/s: " + ", ".join(f"{k} {v}" for k, v in rate.items()))
-    return {"events": total, "files": len(files), "events_per_s": rate, **_dump(figures, "raw evtx parse")}
+    print("events per CPU-second: " + ", ".join(f"{k} {v}" for k, v in per_cpu.items()))
+    print(
+        "of the raw rate per CPU-second: "
+        + ", ".join(f"{k} {raw_cpu / f.cpu:.0%}" for k, f in figures.items() if f.cpu)
+    )
+    same = None
+    if BEFORE is not None:
+        from events_check import canonical  # worker scheduling may change the order of observations
+
+        left, right = (canonical(json.loads(p.read_text())) for p in (out, tmp / "before.json"))
+        same = left == right
+        print(f"findings as before: {same}")
+    return {
+        "events": total,
+        "files": len(files),
+        "events_per_s": rate,
+        "events_per_cpu_s": per_cpu,
+        "same_as_before": same,
+        **_dump(figures, "raw evtx parse"),
+    }
 
 
-def bench_events_memory(counts: Sequence[int], rounds: int, jobs: int, tmp: Path) -> dict[str, object]:
+def bench_events_memory(
+    counts: Sequence[int], rounds: int, jobs: int, tmp: Path, pattern: str = "*.evtx"
+) -> dict[str, object]:
     """Peak memory and CPU of the whole event hunt as the evidence grows, each size beside the
     raw parse of the same files (one interleaved run over every size)."""
     commands: dict[str, Sequence[str]] = {}
     totals: dict[int, int] = {}
     for n in counts:
-        folder, totals[n] = events_corpus(tmp / f"ev{n}", n)
+        folder, totals[n] = events_corpus(tmp / f"ev{n}", n, pattern)
         files = sorted(str(p) for p in folder.iterdir())
         commands[f"hunt {n}"] = hunt_command(folder, tmp / f"hunt{n}.json", jobs)
         commands[f"raw {n}"] = [PY, str(REPO / "bench" / "floors.py"), "evtx", *files]
@@ -378,9 +406,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--json", type=Path)
     parser.add_argument(
-        "--before", type=Path, help="logs, files: also time the hunt on this `src` folder (another checkout)"
+        "--before", type=Path, help="logs, files, events: also time the hunt on this `src` folder (another checkout)"
     )
     parser.add_argument("--sigma", action="append", default=[], help="events: Sigma rules to time too")
+    parser.add_argument(
+        "--samples", default="*.evtx", help="events, events-memory: which shared samples (e.g. System.evtx alone)"
+    )
     parser.add_argument("--scales", default="1,2,4", help="memory: how many times DIR's logs are taken")
     parser.add_argument("--modes", default="http,https", help="scan: http, https or both (comma-separated)")
     parser.add_argument("--concurrency", type=int, default=200, help="scan: exhunt scan --concurrency")
@@ -395,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.kind == "logs":
             figures = bench_logs(Path(args.target), args.rounds, args.jobs, tmp)
         elif args.kind == "events":
-            figures = bench_events(int(args.target or 1_000_000), args.rounds, args.jobs, tmp, args.sigma)
+            figures = bench_events(int(args.target or 1_000_000), args.rounds, args.jobs, tmp, args.sigma, args.samples)
         elif args.kind == "memory":
             scales = [int(n) for n in args.scales.split(",")]
             figures = bench_memory(Path(args.target), scales, args.rounds, args.jobs, tmp)
@@ -403,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
             figures = bench_files(Path(args.target), args.rounds, args.jobs, tmp)
         elif args.kind == "events-memory":
             counts = [int(n) for n in (args.counts or "100000,300000,1000000").split(",")]
-            figures = bench_events_memory(counts, args.rounds, args.jobs, tmp)
+            figures = bench_events_memory(counts, args.rounds, args.jobs, tmp, args.samples)
         elif args.kind == "files-memory":
             counts = [int(n) for n in (args.counts or "5000,10000,20000").split(",")]
             trees = Path(args.target) if args.target else None
