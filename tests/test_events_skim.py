@@ -11,7 +11,7 @@ import pytest
 from evtx import PyEvtxParser
 
 from exhunt.analyzers import HostContext, HuntOptions, registry
-from exhunt.events import evtx_file
+from exhunt.analyzers import events as events_analyzer
 from exhunt.events.normalise import from_evtx_json
 from exhunt.events.skim import system_head, system_time
 from exhunt.evidence.base import EvidenceFile, FileRef
@@ -110,7 +110,7 @@ def test_headers_of_the_shared_samples(shared_data: Path) -> None:
 
 def analyze(path: Path, monkeypatch: pytest.MonkeyPatch, skim: bool, options: HuntOptions) -> UnitResult:
     if not skim:
-        monkeypatch.setattr(evtx_file, "decode_system", lambda text: None)
+        monkeypatch.setattr(events_analyzer, "_decode_system", lambda text: None)
     file = EvidenceFile(FileRef(str(path)), path.name, ArtefactKind.EVTX, os.path.getsize(path))
     result = registry()["events"].analyze(file, HostContext("h", None, options))
     monkeypatch.undo()

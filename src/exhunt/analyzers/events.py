@@ -17,7 +17,7 @@ from exhunt.events.detect import detect, wants
 from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
 from exhunt.events.exports import read_event_export
 from exhunt.events.record import EventRecord
-from exhunt.events.skim import System, head_of, system_time
+from exhunt.events.skim import System, decode_system, head_of, system_time
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Reporter
 from exhunt.model import ArtefactKind, CoverageSpan, Observation, ObservationKind, Problem, ProblemKind, UnitResult
@@ -31,6 +31,7 @@ _MAX_HOSTNAMES = 16
 _MAX_HOSTNAME_LENGTH = 255
 _MAX_KINDS = 4096  # (provider, id, channel, computer) decisions kept per file; hostile files could invent more
 _from_iso = datetime.fromisoformat
+_decode_system = decode_system
 
 
 class EventLogAnalyzer:
@@ -165,6 +166,15 @@ class _Interest:
         # True: read in full; a tally: passed by; [prefilter, tally once one was passed by]: Sigma
         self._known: dict[tuple[Any, ...], _Tally | Literal[True] | list[Any]] = {}
 
+    def pass_text(self, text: str) -> bool:
+        """`pass_by` on the record's header as `decode_system` reads it; False when the header
+        is unusual (then the record is decoded in full). One call per record: most of a
+        server's events go no further."""
+        system = _decode_system(text)
+        if system is None:
+            return False
+        return self.pass_by(system, text)
+
     def pass_by(self, system: System, text: str) -> bool:
         key = (system.Provider.attributes.Name, system.EventID, system.Channel, system.Computer)
         found = self._known.get(key)
@@ -188,17 +198,17 @@ class _Interest:
         else:
             if ts.tzinfo is not UTC:  # type: ignore[union-attr]
                 ts = system_time(created)
-        tally: _Tally = found  # type: ignore[assignment]
-        span = tally.span
+        span = found.span  # type: ignore[union-attr]
         span.records += 1
         if ts is not None:
             first = span.first
-            if first is None or ts < first:
+            if first is None:
+                span.first = span.last = ts
+            elif ts < first:
                 span.first = ts
-            last = span.last
-            if last is None or ts > last:
+            elif ts > span.last:  # type: ignore[operator]
                 span.last = ts
-        host = tally.host
+        host = found.host  # type: ignore[union-attr]
         if host is not None:
             host[1] += 1
         return True

@@ -20,7 +20,6 @@ from evtx import PyEvtxParser
 
 from exhunt.events.normalise import from_evtx_json
 from exhunt.events.record import EventRecord
-from exhunt.events.skim import System, decode_system
 from exhunt.evidence.base import EvidenceFile
 from exhunt.model import Problem, ProblemKind
 
@@ -40,10 +39,11 @@ class Skim(Protocol):
     """What the caller wants read in full. An event it does not want is only passed by: its
     time, channel and computer (coverage, host names), taken from the record's header."""
 
-    def pass_by(self, system: System, text: str) -> bool:
-        """Whether the event (its System element as decoded, and the record's JSON text) can be
-        passed by; if so, the skim has counted it (in file order among the ones yielded) and it
-        is not read."""
+    def pass_text(self, text: str) -> bool:
+        """Whether the event (the record's JSON text, of which the skim reads the System
+        element only, `skim.decode_system`) can be passed by; if so, the skim has counted it (in
+        file order among the ones yielded) and it is not read. False for a header the skim does
+        not take as it is: the record is decoded in full."""
         ...
 
 
@@ -118,8 +118,7 @@ def _records(
     iterator = parser.records_json()
     read = 0
     failed = 0
-    header = decode_system
-    pass_by = None if skim is None else skim.pass_by
+    pass_text = None if skim is None else skim.pass_text
     while True:
         try:
             raw = next(iterator)
@@ -136,11 +135,9 @@ def _records(
                 break
             continue
         text = raw["data"]
-        if pass_by is not None:
-            system = header(text)
-            if system is not None and pass_by(system, text):
-                read += 1
-                continue
+        if pass_text is not None and pass_text(text):
+            read += 1
+            continue
         try:
             event = orjson.loads(text)["Event"]
             record = from_evtx_json(event, source)
