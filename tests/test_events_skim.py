@@ -3,19 +3,24 @@ decoding reads, and the file's coverage, host names and findings must not change
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
 from evtx import PyEvtxParser
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exhunt.analyzers import HostContext, HuntOptions, registry
 from exhunt.analyzers import events as events_analyzer
+from exhunt.events import evtx_file
 from exhunt.events.normalise import from_evtx_json
 from exhunt.events.skim import system_head, system_time
 from exhunt.evidence.base import EvidenceFile, FileRef
-from exhunt.model import ArtefactKind, UnitResult
+from exhunt.model import ArtefactKind, Problem, UnitResult
 
 SCM = (
     '{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},'
@@ -134,3 +139,98 @@ def test_passing_events_by_changes_nothing_found_or_covered(
         assert skimmed.suppressed == full.suppressed
         sigma_findings += sum(1 for f in skimmed.findings if not f.rule_id.startswith("EXH-"))
     assert (sigma_findings > 0) is bool(sigma)
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(["System", "Security", "7036", "", "2015-09-04T17:33:44Z", "Service Control Manager"]),
+    st.dictionaries(st.sampled_from(["#text", "#attributes", "Name", "SystemTime"]), st.integers(0, 70000), max_size=2),
+)
+_SCM_SYSTEM = orjson.loads(SCM)["Event"]["System"]
+_HEADER_KEYS = ["Provider", "EventID", "TimeCreated", "EventRecordID", "Channel", "Computer", "System", "Event"]
+
+
+def _key(name: str, escaped: bool) -> str:
+    """A JSON key, written plainly or with every character as a \\u escape."""
+    return '"' + "".join(f"\\u{ord(c):04x}" for c in name) + '"' if escaped else json.dumps(name)
+
+
+@given(
+    changes=st.lists(
+        st.tuples(
+            st.sampled_from(_HEADER_KEYS), _VALUES, st.booleans(), st.sampled_from(["replace", "before", "after"])
+        ),
+        max_size=3,
+    ),
+    cut=st.integers(min_value=0, max_value=40),
+)
+@settings(max_examples=max(50, settings.default.max_examples))
+def test_generated_headers_are_read_as_the_full_decoding_reads_them(
+    changes: list[tuple[str, object, bool, str]], cut: int
+) -> None:
+    """Header values of other types, keys written with escapes, keys repeated before or after the
+    usual one, and records cut short: the header is the full decoding's, or not read at all."""
+    text = SCM
+    for name, value, escaped, where in changes:
+        key = f'"{name}":'
+        at = text.find(key)
+        written = _key(name, escaped) + ":" + json.dumps(value)
+        if at < 0 or where == "before":
+            at = text.index('"System":{') + len('"System":{')
+            text = text[:at] + written + "," + text[at:]
+        elif where == "after":
+            end = text.index(',"EventData"')
+            text = text[:end] + "," + written + text[end:]
+        else:  # the value in place, when it is the usual one; else one more key before it
+            end = at + len(key)
+            usual = _SCM_SYSTEM.get(name)
+            written_before = orjson.dumps(usual).decode() if usual is not None else ""
+            if usual is not None and text.startswith(written_before, end):
+                text = text[:at] + written + text[end + len(written_before) :]
+            else:
+                text = text[:at] + written + "," + text[at:]
+    if cut:
+        text = text[:-cut]
+    head = skim_header(text)
+    try:
+        full = full_header(text)
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        assert head is None  # not JSON, or not an event: never judged on its header
+        return
+    assert head is None or head == full
+
+
+class _Parser:
+    """Stands in for PyEvtxParser: yields the given JSON texts as records."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+
+    def records_json(self) -> Iterator[dict[str, object]]:
+        for number, text in enumerate(self.texts, 1):
+            yield {"event_record_id": number, "timestamp": "", "data": text}
+
+
+@pytest.mark.parametrize("skim", [True, False])
+def test_a_record_whose_system_is_not_an_object_is_not_understood_and_reading_goes_on(skim: bool) -> None:
+    """A later `"System":null` is the one the full decoding reads: that record is a problem of its
+    own; the records before and after it are read."""
+    odd = SCM[:-2] + ',"System":null}}'
+    scan = events_analyzer._FileScan(EvidenceFile(FileRef("f"), "f", ArtefactKind.EVTX, 0), UnitResult())
+    interest = events_analyzer._Interest(scan, None) if skim else None
+    errors: list[Problem] = []
+    records = evtx_file._records(_Parser([SCM, odd, SCM]), "f", errors, interest)
+    events = []
+    while True:
+        try:
+            events.append(next(records))
+        except StopIteration as done:
+            read, failed = done.value
+            break
+    assert (read, failed) == (2, 1)
+    assert len(events) == (0 if skim else 2)  # Service Control Manager 7036: no detector wants it
+    assert [e.message for e in errors] == ["EVTX record 2 not understood: System is NoneType, not an object"]

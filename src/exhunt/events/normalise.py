@@ -91,8 +91,11 @@ def normalise(doc: Any, source: str = "", line: int | None = None) -> EventRecor
 def from_evtx_json(event: dict[str, Any], source: str, line: int | None = None) -> EventRecord:
     """An event in the `evtx` parser's JSON layout (`System` + `EventData`/`UserData`).
 
-    Every event of an EVTX file passes here, so the common shapes take the short paths."""
+    Every event of an EVTX file passes here, so the common shapes take the short paths. An
+    event whose `System` is not an object raises TypeError (the record is not understood)."""
     system = event["System"]
+    if not isinstance(system, dict):
+        raise TypeError(f"System is {type(system).__name__}, not an object")
     provider = system.get("Provider")
     provider_name = ""
     if isinstance(provider, dict):
