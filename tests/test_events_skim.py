@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import orjson
@@ -234,3 +235,58 @@ def test_a_record_whose_system_is_not_an_object_is_not_understood_and_reading_go
     assert (read, failed) == (2, 1)
     assert len(events) == (0 if skim else 2)  # Service Control Manager 7036: no detector wants it
     assert [e.message for e in errors] == ["EVTX record 2 not understood: System is NoneType, not an object"]
+
+
+def _hunt_texts(texts: list[str], skim: bool) -> UnitResult:
+    """The coverage and host names the event analyzer gathers from these record texts, with the
+    skim or with every record decoded in full."""
+    result = UnitResult()
+    scan = events_analyzer._FileScan(EvidenceFile(FileRef("f"), "f", ArtefactKind.EVTX, 0), result)
+    interest = events_analyzer._Interest(scan, None) if skim else None
+    for event in evtx_file._records(_Parser(texts), "f", result.errors, interest):
+        scan.see(event)
+    scan.finish()
+    return result
+
+
+_TIMES = st.one_of(
+    st.datetimes(timezones=st.just(UTC)).map(lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+    st.sampled_from(
+        [
+            "2015-09-04T17:33:44Z",  # no fraction: sorts after a fraction of the same second
+            "2015-09-04 17:33:44.690125Z",  # another separator
+            "2015-09-04T17:33:44.690125+01:00",
+            "2015-02-30T17:33:44.690125Z",  # no such day
+            "2015-W36-5T17:33:44.690125Z",  # a week date
+            "not a time",
+            "",
+        ]
+    ),
+)
+
+
+@given(
+    records=st.lists(
+        st.tuples(
+            _TIMES, st.sampled_from(["System", "Security", "Application"]), st.sampled_from(["DC1", "WEB1", "-"])
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+@settings(max_examples=max(50, settings.default.max_examples))
+def test_coverage_and_host_names_of_passed_by_events_are_the_full_decodings(
+    records: list[tuple[str, str, str]],
+) -> None:
+    """Times in other shapes or invalid, several channels and computers: the spans, counts and
+    host names of events passed by on their header are those of the same events decoded."""
+    texts = [
+        SCM.replace("2015-09-04T17:33:44.690125Z", created)
+        .replace('"Channel":"System"', f'"Channel":"{channel}"')
+        .replace("DC1.internal.greendale.edu", computer)
+        for created, channel, computer in records
+    ]
+    skimmed, full = _hunt_texts(texts, True), _hunt_texts(texts, False)
+    assert skimmed.coverage == full.coverage
+    assert skimmed.observations == full.observations
+    assert skimmed.errors == full.errors == []
