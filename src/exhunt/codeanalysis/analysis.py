@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from exhunt.codeanalysis.charset import sniff
 from exhunt.codeanalysis.extract import CodeUnit, Extracted, Lang, UnitKind, extract, input_controls
 from exhunt.codeanalysis.flow import Budget, PageScope, SinkHit, SinkRule, Taint, UnitFlow, run_together
 from exhunt.codeanalysis.fold import as_bytes, decode_base64, show
@@ -63,6 +64,10 @@ class CodeReport:
     problems: list[CodeProblem] = field(default_factory=list)
     readers: set[str] = field(default_factory=set)  # "tree-sitter:csharp", "tokens:vb"...
     languages: set[str] = field(default_factory=set)
+    units: int = 0  # units of server code with text
+    sinks: int = 0  # calls of a sink API found, whatever reaches them
+    reached: int = 0  # of those, calls that a value from the request reaches
+    encoding: str = ""  # the legacy code page the text was read in, when not UTF-8 or UTF-16
 
 
 @per_catalog
@@ -147,7 +152,7 @@ def analyze_code(
     input controls are then what the client posts back to this code."""
     report = CodeReport()
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    text = unescape_names(_decode(data), report)
+    text = unescape_names(_decode(data, report), report)
     extracted = extract(text, ext)
     if markup is not None:
         for ident, kind in input_controls(_decode(markup)).items():
@@ -159,6 +164,9 @@ def analyze_code(
         units.append(CodeUnit(unit.lang, unit.kind, depad(unit.text, report, 1), unit.first_line))
         report.languages.add(str(unit.lang))
     hits = _analyze_units(units, rules, deadline, report, extracted.controls, remote=ext == ".soap")
+    report.units = sum(1 for u in units if u.text.strip())
+    report.sinks = len(hits)
+    report.reached = sum(1 for h in hits if h.taint is not None)
     _judge(hits, name, extracted, report)
     if not name.lower().endswith((".cs", ".vb", ".js")):
         _toolkit(hits, report)
@@ -169,11 +177,32 @@ def analyze_code(
     return report
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes, report: CodeReport | None = None) -> str:
+    """The text of a page: UTF-16 or UTF-8 by their marks or shape, else the code page the page
+    declares (`CodePage="936"`, `ResponseEncoding="gb2312"`, `charset=`) or one its bytes fit
+    (`charset.sniff`). Bytes that fit none are read as UTF-8 with replacement characters and
+    reported: names spelled in them may not be read as the compiler reads them."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16", "replace")
     if len(data) >= 8 and data[1::2][:64].count(0) > 24:
         return data.decode("utf-16-le", "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    found = sniff(data)
+    if found is not None:
+        if report is not None:
+            report.encoding = found[1]
+        return found[0]
+    if report is not None:
+        report.problems.append(
+            CodeProblem(
+                "unsupported",
+                "text in no known encoding (not UTF-8, no declared or recognisable code page): read as UTF-8 "
+                "with replacement characters",
+            )
+        )
     return data.decode("utf-8", "replace")
 
 
