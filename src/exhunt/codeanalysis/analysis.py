@@ -316,6 +316,9 @@ def _context(hit: SinkHit, name: str) -> str:
 
 
 _FILE_CAPABILITIES = frozenset({"file-manage", "file-read", "file-write"})
+# What data read from a socket the page opened counts for: run as a command or as code (a
+# reverse shell), not sent on, saved or looked up.
+_NETWORK_RUNS = frozenset({"process", "dynamic-code"})
 # Taint kinds by which the client itself names an address (not the user agent or a session value).
 # Page controls are left out: settings pages let an administrator type a service's URL.
 _CLIENT_URL = frozenset({"request", "body", "webmethod"})
@@ -357,6 +360,8 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
             continue  # a code file's files count in a handler's ProcessRequest (a payload class), not in admin code
         if hit.capability == "dynamic-code" and t.kinds == frozenset({"client"}):
             continue
+        if t.kinds == frozenset({"network"}) and hit.capability not in _NETWORK_RUNS:
+            continue  # what a socket the page opened returns, sent on or saved: a client, not a back door
         if hit.capability == "http-tunnel" and not t.kinds & _CLIENT_URL:
             continue  # a fixed address, or one the server chose
         if hit.api.startswith("Xsl") and not t.kinds & PATH_KINDS:

@@ -454,6 +454,8 @@ class UnitFlow:
             prog = self._com_class(value)
             if prog:
                 self.types[name] = prog
+        elif r is Role.MEMBER and dotted(value).lower().endswith(".standardinput"):
+            self.types[name] = "standardinput"  # `StreamWriter w = p.StandardInput`: a process's input
         parent = decl.parent
         if parent is not None and parent.type in _DECL_TYPES:
             t = parent.child_by_field_name("type")
@@ -630,7 +632,11 @@ class UnitFlow:
             return None
         if r is Role.IDENT:
             name = self._n(text(node))
-            return self.taints.get((method, name)) or self.taints.get((None, name))
+            found = self.taints.get((method, name)) or self.taints.get((None, name))
+            if found is None and self._type(name) in _SOCKETS:
+                # A connection the page opened: what is read from it is the far end's to choose.
+                return Taint(("data read from a socket",), frozenset({"network"}), (), frozenset({self.line(node)}))
+            return found
         src = self._source(node)
         if src is not None:
             return src
@@ -728,8 +734,14 @@ class UnitFlow:
         name = text(receiver)
         if name in {"this", "Me", "me"}:
             return True
-        if role(unwrap(receiver)) is not Role.IDENT:
+        receiver = unwrap(receiver)
+        if role(receiver) is Role.NEW:  # `new Runner().Go(x)`
+            callee, _ = call_parts(receiver)
+            return dotted(callee).lower().rsplit(".", 1)[-1].removesuffix("()") in self.classes
+        if role(receiver) is not Role.IDENT:
             return False
+        if name.lower() in self.classes:
+            return True  # `Util.Exec(x)`: a static method of a class the file declares
         kind = self._type(name)
         return kind is not None and kind.lower() in self.classes
 
@@ -1006,6 +1018,7 @@ def _single_return(body: Node) -> Node | None:
 
 
 _LOOPS = frozenset({"foreach_statement", "for_in_statement"})
+_SOCKETS = frozenset({"tcpclient", "networkstream", "socket", "sslstream", "udpclient"})
 _REQUEST_TYPE = re.compile(r"\bHttpRequest(?:Base|Wrapper)?\b", re.I)
 _REQUEST_FACTORIES = ("webrequest.create", "webrequest.createhttp", "webrequest.createdefault")
 _CLASS_DECL = re.compile(r"\b(?:class|Class|CLASS)\s+([A-Za-z_]\w*)")
