@@ -381,3 +381,27 @@ def test_a_formatter_reading_the_sites_own_file_stays_quiet() -> None:
     using (var fs = System.IO.File.OpenRead(Server.MapPath("~/App_Data/cache.bin"))) { Cache["c"] = bf.Deserialize(fs); }
 }""")
     assert medium_or_above(run("cache.aspx", code)) == []
+
+
+def test_text_writers_opened_on_a_client_path_write_files() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    using (var w = System.IO.File.CreateText(Request.Form["p"])) { w.Write(Request.Form["t"]); }
+    using (var v = new System.IO.FileInfo(Request.Form["q"]).AppendText()) { v.Write(Request.Form["u"]); }
+}""")
+    report = run("writers.aspx", code)
+    assert "EXH-WS-CODE-FILE-WRITE" in medium_or_above(report)
+
+
+def test_text_writers_on_a_site_path_stay_quiet() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    using (var w = System.IO.File.CreateText(Server.MapPath("~/App_Data/log.txt"))) { w.Write(Request.Form["t"]); }
+}""")
+    assert medium_or_above(run("log.aspx", code)) == []
+
+
+def test_a_page_in_utf16_without_its_mark_is_read() -> None:
+    page = cs_page("""void Page_Load(object sender, EventArgs e) {
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.Form["c"]);
+}""")
+    for codec in ("utf-16-le", "utf-16-be"):
+        assert PROCESS in medium_or_above(analyze_code(page.encode(codec), "wide.aspx")), codec

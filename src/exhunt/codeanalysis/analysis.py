@@ -186,6 +186,8 @@ def _decode(data: bytes, report: CodeReport | None = None) -> str:
         return data.decode("utf-16", "replace")
     if len(data) >= 8 and data[1::2][:64].count(0) > 24:
         return data.decode("utf-16-le", "replace")
+    if len(data) >= 8 and data[0::2][:64].count(0) > 24:
+        return data.decode("utf-16-be", "replace")  # UTF-16 without its mark, big-endian
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -920,11 +920,13 @@ class UnitFlow:
     def _write_taint(self, api: str, args: list[Node], receiver: Node | None, method: str | None) -> Taint | None:
         """A writer counts when the client picks both where and what (path and content)."""
         path_t = self.taint(args[0], method) if args else None
+        if api.lower().startswith("fileinfo.") and receiver is not None:
+            path_t = self.taint(receiver, method)  # `new FileInfo(path).CreateText()`: the path is the object
         if api.lower().endswith("saveas"):
             content_t = self.taint(receiver, method) if receiver is not None else None
             if content_t is None and receiver is not None:
                 content_t = self._upload_control(receiver)
-        elif len(args) >= 2 and not api.lower().startswith(("new ", "file.create", "file.openwrite")):
+        elif len(args) >= 2 and not api.lower().startswith(("new ", "file.create", "file.openwrite", "fileinfo.")):
             content_t = self.taint(args[1], method)
         else:
             content_t = path_t if self.tainted_writes else None
