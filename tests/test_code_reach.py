@@ -405,3 +405,31 @@ def test_a_page_in_utf16_without_its_mark_is_read() -> None:
 }""")
     for codec in ("utf-16-le", "utf-16-be"):
         assert PROCESS in medium_or_above(analyze_code(page.encode(codec), "wide.aspx")), codec
+
+
+def test_out_arguments_and_property_getters_carry_request_data() -> None:
+    out = cs_page("""void Page_Load(object sender, EventArgs e) {
+    int port;
+    int.TryParse(Request.Headers["X-PORT"], out port);
+    var c = new System.Net.Sockets.TcpClient(Request.Headers["X-HOST"] ?? "127.0.0.1", port);
+    var d = new System.Collections.Generic.Dictionary<string, string>();
+    d["c"] = Request.Form["c"];
+    if (d.TryGetValue("c", out string v)) System.Diagnostics.Process.Start("cmd.exe", "/c " + v);
+}""")
+    report = run("out.aspx", out)
+    assert {TUNNEL, PROCESS} <= set(medium_or_above(report))
+    prop = cs_page("""string Cmd { get { return Request.Form["c"]; } }
+void Page_Load(object sender, EventArgs e) { System.Diagnostics.Process.Start("cmd.exe", "/c " + Cmd); }""")
+    assert PROCESS in medium_or_above(run("getter.aspx", prop))
+
+
+def test_out_arguments_and_getters_of_fixed_values_stay_quiet() -> None:
+    code = cs_page("""string Cmd { get { return "ipconfig"; } }
+void Page_Load(object sender, EventArgs e) {
+    int n;
+    int.TryParse("5", out n);
+    int.TryParse(Request.Form["page"], out int page);
+    Label1.Text = (page * n).ToString();
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + Cmd);
+}""")
+    assert medium_or_above(run("fixed.aspx", code)) == []

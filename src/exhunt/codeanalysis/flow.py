@@ -588,6 +588,7 @@ class UnitFlow:
                 t = self.taint(arg, method)
                 if t is not None:
                     self._set((where, self._n(pname)), t)
+        self._out_arguments(node, receiver, args, method)
         if receiver is None or role(node) is Role.NEW:
             return
         base = _base_ident(receiver)
@@ -611,6 +612,27 @@ class UnitFlow:
                 if b is not None:
                     self._set((method, self._n(text(b))), src)
 
+    def _out_arguments(self, node: Node, receiver: Node | None, args: list[Node], method: str | None) -> None:
+        """`int.TryParse(Request["p"], out port)`, `d.TryGetValue(k, out v)`: an `out` or `ref`
+        argument takes what the call is given (its other arguments and its receiver)."""
+        args_node = next((c for c in node.named_children if c.type == "argument_list"), None)
+        if args_node is None or ("out " not in text(args_node) and "ref " not in text(args_node)):
+            return
+        outs = [a for a in args_node.named_children if text(a).startswith(("out ", "ref "))]
+        if not outs:
+            return
+        given = self.taint(receiver, method) if receiver is not None else None
+        for a in args:
+            given = merge(given, self.taint(a, method))
+        if given is None:
+            return
+        for a in outs:
+            target = a.named_children[-1] if a.named_children else None
+            if target is not None and target.type == "declaration_expression":
+                target = target.child_by_field_name("name")
+            if target is not None and role(target) is Role.IDENT:
+                self._set((method, self._n(text(target))), given)
+
     # ------------------------------------------------------------------ taint of an expression
     def taint(self, node: Node | None, method: str | None, depth: int = 0) -> Taint | None:
         if node is None:
@@ -633,6 +655,9 @@ class UnitFlow:
         if r is Role.IDENT:
             name = self._n(text(node))
             found = self.taints.get((method, name)) or self.taints.get((None, name))
+            prop = self.methods.get(name.lower()) if found is None else None
+            if prop is not None and prop.node.type == "property_declaration":
+                found = self.returns.get(name.lower())  # `Cmd` read through its getter
             if found is None and self._type(name) in _SOCKETS:
                 # A connection the page opened: what is read from it is the far end's to choose.
                 return Taint(("data read from a socket",), frozenset({"network"}), (), frozenset({self.line(node)}))

@@ -134,6 +134,7 @@ ROLES: dict[str, Role] = {
     "method_declaration": Role.METHOD,
     "constructor_declaration": Role.METHOD,
     "local_function_statement": Role.METHOD,
+    "property_declaration": Role.METHOD,  # a getter is a method without parameters
     "return_statement": Role.RETURN,
     "conditional_expression": Role.COND,
     "ternary_expression": Role.COND,
