@@ -616,9 +616,9 @@ class UnitFlow:
         """`int.TryParse(Request["p"], out port)`, `d.TryGetValue(k, out v)`: an `out` or `ref`
         argument takes what the call is given (its other arguments and its receiver)."""
         args_node = next((c for c in node.named_children if c.type == "argument_list"), None)
-        if args_node is None or ("out " not in text(args_node) and "ref " not in text(args_node)):
+        if args_node is None:
             return
-        outs = [a for a in args_node.named_children if text(a).startswith(("out ", "ref "))]
+        outs = [a for a in args_node.named_children if a.child_count > 1 and a.children[0].type in {"out", "ref"}]
         if not outs:
             return
         given = self.taint(receiver, method) if receiver is not None else None
