@@ -239,7 +239,9 @@ def test_text_in_no_known_encoding_is_a_problem() -> None:
     data = b'<%@ Page Language="C#" %>\n<script runat="server">\n// \x81\xff\xfe\x80\x81\n</script>'
     report = analyze_code(data, "unknown.aspx")
     assert [p.kind for p in report.problems] == ["unsupported"]
-    assert "no known encoding" in report.problems[0].message
+    assert "no known encoding" in report.problems[0].message and report.problems[0].line == 2
+    around = b"!BDN\x81\xff\x80" + b'<%@ Page Language="C#" %><% Response.Write(1); %>' + b"\x81\xff\xfe"
+    assert analyze_code(around, "binary-around.aspx").problems == []  # only the code's bytes matter
     western = analyze_code('<%@ Page Language="C#" %>\n<% // café, naïve %>'.encode("cp1252"), "w.aspx")
     assert western.encoding == "cp1252" and western.problems == []
 

@@ -67,7 +67,7 @@ class CodeReport:
     units: int = 0  # units of server code with text
     sinks: int = 0  # calls of a sink API found, whatever reaches them
     reached: int = 0  # of those, calls that a value from the request reaches
-    encoding: str = ""  # the legacy code page the text was read in, when not UTF-8 or UTF-16
+    encoding: str = ""  # the legacy code page the text was read in (or "unknown"), when not UTF-8 or UTF-16
 
 
 @per_catalog
@@ -154,6 +154,7 @@ def analyze_code(
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     text = unescape_names(_decode(data, report), report)
     extracted = extract(text, ext)
+    _unknown_code_text(extracted, report)
     if markup is not None:
         for ident, kind in input_controls(_decode(markup)).items():
             extracted.controls.setdefault(ident, kind)
@@ -180,8 +181,8 @@ def analyze_code(
 def _decode(data: bytes, report: CodeReport | None = None) -> str:
     """The text of a page: UTF-16 or UTF-8 by their marks or shape, else the code page the page
     declares (`CodePage="936"`, `ResponseEncoding="gb2312"`, `charset=`) or one its bytes fit
-    (`charset.sniff`). Bytes that fit none are read as UTF-8 with replacement characters and
-    reported: names spelled in them may not be read as the compiler reads them."""
+    (`charset.sniff`). Bytes that fit none are read as UTF-8 with replacement characters, and
+    reported when they fall in server code: names spelled in them may not be what the compiler reads."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16", "replace")
     if len(data) >= 8 and data[1::2][:64].count(0) > 24:
@@ -198,14 +199,28 @@ def _decode(data: bytes, report: CodeReport | None = None) -> str:
             report.encoding = found[1]
         return found[0]
     if report is not None:
+        report.encoding = UNKNOWN_ENCODING
+    return data.decode("utf-8", "replace")
+
+
+UNKNOWN_ENCODING = "unknown"
+
+
+def _unknown_code_text(extracted: Extracted, report: CodeReport) -> None:
+    """Bytes in no known encoding matter where they fall in server code (a name or a string may
+    not be what the compiler reads); in the markup or binary around it they do not."""
+    if report.encoding != UNKNOWN_ENCODING:
+        return
+    unit = next((u for u in extracted.units if "\ufffd" in u.text), None)
+    if unit is not None:
         report.problems.append(
             CodeProblem(
                 "unsupported",
-                "text in no known encoding (not UTF-8, no declared or recognisable code page): read as UTF-8 "
-                "with replacement characters",
+                "server code in no known encoding (not UTF-8, no declared or recognisable code page): read "
+                "as UTF-8 with replacement characters",
+                unit.first_line,
             )
         )
-    return data.decode("utf-8", "replace")
 
 
 def _analyze_units(

@@ -5,7 +5,7 @@ ASP.NET reads a page without a byte-order mark in the encoding the site configur
 Windows-1252 on a Western one. A page may name its own (`<%@ Page CodePage="936" %>`,
 `ResponseEncoding="gb2312"`, `<meta charset=...>`). Otherwise a code page is taken only when every
 byte decodes in it and what the non-ASCII bytes spell is mostly that script's letters; `sniff`
-gives None when no code page fits, and the caller reports the text as read in no known encoding.
+gives None when no code page fits, and the caller reports server code read in no known encoding.
 """
 
 from __future__ import annotations
