@@ -29,13 +29,15 @@ import yara_x
 
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.files import FILE_HUNT
+from exhunt.codeanalysis.analysis import analyze_code
 from exhunt.evidence.base import EvidenceFile, FileRef
 from exhunt.model import ArtefactKind
 
 MANIFEST = Path(__file__).resolve().parent / "code_corpus_manifest.tsv"
 # Splits of the manifest: `dev` (rules may be written from it), `held-out` (never looked at), and
-# the same two halves of the shells added later (`fresh-*`), measured before any rule change for them.
-SPLITS = ("dev", "held-out", "fresh-dev", "fresh-held-out")
+# the same two halves of the shells added in later passes (`fresh-*`, `fresh2-*`), each measured
+# before any rule change for them.
+SPLITS = ("dev", "held-out", "fresh-dev", "fresh-held-out", "fresh2-dev", "fresh2-held-out")
 EXTERNALS = ("filename", "filepath", "extension", "filetype", "owner")
 
 
@@ -51,6 +53,31 @@ def exhunt_verdicts(paths: list[str], code: bool) -> list[tuple[str, bool, str]]
         hits = sorted({f.rule_id for f in result.findings if f.severity.rank >= 2})
         out.append((p, bool(hits), ",".join(hits)))
     return out
+
+
+STAGES = ("no server code found", "parse failed", "no sink", "no source", "sink found but below medium")
+
+
+def stage_of(path: str) -> str:
+    """Where the code analysis of a missed shell stopped, without showing any of its content:
+    no server code, a parser that failed (read token by token), no sink API, sinks that no request
+    value reaches, or a reached sink whose finding is below medium (or judged not a back door)."""
+    report = analyze_code(Path(path).read_bytes(), Path(path).name)
+    if not report.units:
+        return STAGES[0]
+    if not any(r.startswith("tree-sitter") for r in report.readers) and any(
+        p.kind == "unsupported" for p in report.problems
+    ):
+        return STAGES[1]
+    if not report.sinks:
+        return STAGES[2]
+    if not report.reached:
+        return STAGES[3]
+    return STAGES[4]
+
+
+def stages(paths: list[str]) -> list[tuple[str, bool, str]]:
+    return [(p, True, stage_of(p)) for p in paths]
 
 
 def signature_base(root: Path) -> tuple[yara_x.Rules, int, int]:
@@ -122,7 +149,10 @@ def main() -> None:
     ap.add_argument("--corpora", type=Path, default=Path("/work/corpora"))
     ap.add_argument("--signature-base", type=Path, help="a checkout of Neo23x0/signature-base (else left out)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--misses", action="store_true", help="list the shells each detector missed")
+    ap.add_argument("--misses", action="store_true", help="list the shells each detector missed (dev splits only)")
+    ap.add_argument(
+        "--shells-only", action="store_true", help="exhunt with code analysis on the shells alone (no benign, no peers)"
+    )
     args = ap.parse_args()
 
     split: dict[str, str] = {}
@@ -141,7 +171,11 @@ def main() -> None:
         ("exhunt before code analysis", exhunt_verdicts, (False,), None, ()),
         ("exhunt with code analysis", exhunt_verdicts, (True,), None, ()),
     ]
-    if args.signature_base is not None:
+    if args.shells_only:
+        everything = shells
+        benign = []
+        detectors = detectors[1:]
+    elif args.signature_base is not None:
         detectors.append(("yara-x + signature-base", sb_verdicts, (), _sb_init, (str(args.signature_base),)))
     for label, fn, extra, init, initargs in detectors:
         t0 = time.perf_counter()
@@ -172,10 +206,21 @@ def main() -> None:
     print("\ncode rules firing on shells:", ", ".join(f"{r} {n}" for r, n in code_rules.most_common()))
     fps = Counter(r for p in benign for r in results["exhunt with code analysis"][p][1].split(",") if r)
     print("exhunt rules firing on benign files:", ", ".join(f"{r} {n}" for r, n in fps.most_common()) or "none")
+    code = results["exhunt with code analysis"]
+    missed_all = [p for p in shells if not code[p][0]]
+    where = run_all(missed_all, args.jobs, stages) if missed_all else {}
+    print("\nwhere the code analysis stopped on missed shells (counts only):")
+    for name, paths in groups.items():
+        counts = Counter(where[p][1] for p in paths if p in where)
+        print(f"  {name}: " + ", ".join(f"{st} {counts[st]}" for st in STAGES if counts[st]))
     if args.misses:
         for label, res in results.items():
-            missed = [Path(p).name for p in shells if not res[p][0]]
-            print(f"\nmissed by {label} ({len(missed)}): {' '.join(missed)}")
+            missed = [
+                Path(p).name
+                for p in shells
+                if not res[p][0] and split.get(Path(p).name.split(".")[0], "").endswith("dev")
+            ]
+            print(f"\nmissed by {label} in dev splits ({len(missed)}): {' '.join(missed)}")
         print(
             "\nbenign hits:",
             " ".join(

@@ -10,7 +10,8 @@ shells (pages, handlers and their text copies whose content is ASP.NET, not clas
 code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named by it. The
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
-at while writing rules), by the first hex digit of its SHA-256. Nothing fetched is committed.
+at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
+carry the pass in the split's name (`fresh-`, `fresh2-`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
 """
@@ -150,6 +151,17 @@ FRESH_SOURCES: list[tuple[str, str, str]] = [
     ("k8gege/K8tools", "shells", ""),
     ("abdullahmashour/upload", "shells", ""),
 ]
+# Added in a third pass, split `fresh2-dev` / `fresh2-held-out` and measured before any rule was
+# written from them. Only a capture's web shells are read: HeartSleep/webshells is mostly search-engine
+# cloaking pages and Global.asax files, which are not shells.
+FRESH2_SOURCES: list[tuple[str, str, str]] = [
+    ("cwkiller/ASP-ASP.NET-WebShell-Bypass", "shells", ""),
+    ("BEND0US/webshells", "shells", "aspx/"),
+    ("nicholasaleks/webshells", "shells", "aspx/"),
+    ("kiven7299/Stuff", "shells", "aspx/"),
+    ("HeartSleep/webshells", "shells", "2019-04-11-01/a/longx.aspx"),
+    ("orzchen/Behinder-dotnet-Core-Payload", "shells", "Payload/"),
+]
 SOURCES += [
     ("AspxCommerce/AspxCommerce2.7", "benign", ""),
     ("BlogEngine/BlogEngine.NET", "benign", ""),
@@ -228,6 +240,8 @@ def read_blobs(mirror: Path, oids: list[str]) -> dict[str, bytes]:
 def is_shell(path: str, data: bytes) -> bool:
     if not SHELL_CANDIDATE.search(path) or len(data) > 4 * 1024 * 1024:
         return False
+    if data.startswith(b"version https://git-lfs"):
+        return False  # a Git LFS pointer, not the file
     lowered = path.lower()
     if "white" in lowered or "benign" in lowered or "normal" in lowered:
         return False
@@ -364,7 +378,10 @@ def main() -> None:
             rows.append(
                 f"tennc/webshell (../shared/data extract)\t-\twebshells/tennc/{path.name}\t{digest}\tshells\t{split}"
             )
-    for (repo, corpus, prefix), fresh in [(s, False) for s in SOURCES] + [(s, True) for s in FRESH_SOURCES]:
+    passes = (
+        [(s, "") for s in SOURCES] + [(s, "fresh-") for s in FRESH_SOURCES] + [(s, "fresh2-") for s in FRESH2_SOURCES]
+    )
+    for (repo, corpus, prefix), fresh in passes:
         if repo.lower() in RESERVED:
             raise SystemExit(f"{repo} is reserved for independent evaluation")
         mirror = args.mirrors / repo.replace("/", "+") / "repo"
@@ -400,7 +417,7 @@ def main() -> None:
             (target / f"{digest[:16]}.{stored_extension(path, data, corpus)}").write_bytes(data)
             split = "-"
             if corpus == "shells":
-                split = ("fresh-" if fresh else "") + ("dev" if int(digest[0], 16) % 2 == 0 else "held-out")
+                split = fresh + ("dev" if int(digest[0], 16) % 2 == 0 else "held-out")
             rows.append(f"{repo}\t{commit}\t{path}\t{digest}\t{corpus}\t{split}")
             kept += 1
         print(f"{repo} @ {commit[:12]} ({prefix or 'all'}): {kept} {corpus}")

@@ -226,11 +226,19 @@ def _page_markup(file: EvidenceFile, limit: int, result: UnitResult) -> bytes | 
         return None
     try:
         with open_evidence(str(sibling)) as fh:
-            return fh.read(limit)
+            markup = fh.read(limit + 1)
     except OSError as exc:
         message = f"page markup {page} not read ({exc}); code-behind analysed without its page's controls"
         result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
         return None
+    if len(markup) > limit:  # the controls declared past the limit are not known: say so
+        message = (
+            f"page markup {page} is larger than the file size limit ({limit} bytes): code-behind analysed "
+            "with the controls of its first part only"
+        )
+        result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
+        return markup[:limit]
+    return markup
 
 
 def _where_line(data: bytes, line: int) -> tuple[int | None, str | None, str | None]:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from exhunt.codeanalysis.charset import sniff
 from exhunt.codeanalysis.extract import CodeUnit, Extracted, Lang, UnitKind, extract, input_controls
 from exhunt.codeanalysis.flow import Budget, PageScope, SinkHit, SinkRule, Taint, UnitFlow, run_together
 from exhunt.codeanalysis.fold import as_bytes, decode_base64, show
@@ -63,6 +64,10 @@ class CodeReport:
     problems: list[CodeProblem] = field(default_factory=list)
     readers: set[str] = field(default_factory=set)  # "tree-sitter:csharp", "tokens:vb"...
     languages: set[str] = field(default_factory=set)
+    units: int = 0  # units of server code with text
+    sinks: int = 0  # calls of a sink API found, whatever reaches them
+    reached: int = 0  # of those, calls that a value from the request reaches
+    encoding: str = ""  # the legacy code page the text was read in (or "unknown"), when not UTF-8 or UTF-16
 
 
 @per_catalog
@@ -147,8 +152,9 @@ def analyze_code(
     input controls are then what the client posts back to this code."""
     report = CodeReport()
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    text = unescape_names(_decode(data), report)
+    text = unescape_names(_decode(data, report), report)
     extracted = extract(text, ext)
+    _unknown_code_text(extracted, report)
     if markup is not None:
         for ident, kind in input_controls(_decode(markup)).items():
             extracted.controls.setdefault(ident, kind)
@@ -159,6 +165,9 @@ def analyze_code(
         units.append(CodeUnit(unit.lang, unit.kind, depad(unit.text, report, 1), unit.first_line))
         report.languages.add(str(unit.lang))
     hits = _analyze_units(units, rules, deadline, report, extracted.controls, remote=ext == ".soap")
+    report.units = sum(1 for u in units if u.text.strip())
+    report.sinks = len(hits)
+    report.reached = sum(1 for h in hits if h.taint is not None)
     _judge(hits, name, extracted, report)
     if not name.lower().endswith((".cs", ".vb", ".js")):
         _toolkit(hits, report)
@@ -169,12 +178,49 @@ def analyze_code(
     return report
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes, report: CodeReport | None = None) -> str:
+    """The text of a page: UTF-16 or UTF-8 by their marks or shape, else the code page the page
+    declares (`CodePage="936"`, `ResponseEncoding="gb2312"`, `charset=`) or one its bytes fit
+    (`charset.sniff`). Bytes that fit none are read as UTF-8 with replacement characters, and
+    reported when they fall in server code: names spelled in them may not be what the compiler reads."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16", "replace")
     if len(data) >= 8 and data[1::2][:64].count(0) > 24:
         return data.decode("utf-16-le", "replace")
+    if len(data) >= 8 and data[0::2][:64].count(0) > 24:
+        return data.decode("utf-16-be", "replace")  # UTF-16 without its mark, big-endian
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    found = sniff(data)
+    if found is not None:
+        if report is not None:
+            report.encoding = found[1]
+        return found[0]
+    if report is not None:
+        report.encoding = UNKNOWN_ENCODING
     return data.decode("utf-8", "replace")
+
+
+UNKNOWN_ENCODING = "unknown"
+
+
+def _unknown_code_text(extracted: Extracted, report: CodeReport) -> None:
+    """Bytes in no known encoding matter where they fall in server code (a name or a string may
+    not be what the compiler reads); in the markup or binary around it they do not."""
+    if report.encoding != UNKNOWN_ENCODING:
+        return
+    unit = next((u for u in extracted.units if "\ufffd" in u.text), None)
+    if unit is not None:
+        report.problems.append(
+            CodeProblem(
+                "unsupported",
+                "server code in no known encoding (not UTF-8, no declared or recognisable code page): read "
+                "as UTF-8 with replacement characters",
+                unit.first_line,
+            )
+        )
 
 
 def _analyze_units(
@@ -287,6 +333,9 @@ def _context(hit: SinkHit, name: str) -> str:
 
 
 _FILE_CAPABILITIES = frozenset({"file-manage", "file-read", "file-write"})
+# What data read from a socket the page opened counts for: run as a command or as code (a
+# reverse shell), not sent on, saved or looked up.
+_NETWORK_RUNS = frozenset({"process", "dynamic-code"})
 # Taint kinds by which the client itself names an address (not the user agent or a session value).
 # Page controls are left out: settings pages let an administrator type a service's URL.
 _CLIENT_URL = frozenset({"request", "body", "webmethod"})
@@ -328,6 +377,8 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
             continue  # a code file's files count in a handler's ProcessRequest (a payload class), not in admin code
         if hit.capability == "dynamic-code" and t.kinds == frozenset({"client"}):
             continue
+        if t.kinds == frozenset({"network"}) and hit.capability not in _NETWORK_RUNS:
+            continue  # what a socket the page opened returns, sent on or saved: a client, not a back door
         if hit.capability == "http-tunnel" and not t.kinds & _CLIENT_URL:
             continue  # a fixed address, or one the server chose
         if hit.api.startswith("Xsl") and not t.kinds & PATH_KINDS:

@@ -41,6 +41,8 @@ from exhunt.codeanalysis.syntax import (
 )
 from exhunt.codeanalysis.vocabulary import (
     CIPHER_CALLS,
+    COM_CLSIDS,
+    COM_FACTORIES,
     CONTROL_MEMBERS,
     DANGEROUS_TEXT,
     NAME_ONLY,
@@ -211,9 +213,15 @@ class UnitFlow:
         self.classes.update(m.lower() for m in _CLASS_DECL.findall(parsed.source.decode("utf-8", "replace")))
         self._site_paths: set[str] = set()  # variables holding a fixed path inside the site
         self._urls: dict[str, Node] = {}  # web request variable -> the URL it was created with
+        self._requests: set[str] = set()  # variables (lower case) holding the request object itself
+        self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
         self.nodes = self._collect(node_budget)
 
     # ------------------------------------------------------------------ plumbing
+    def _n(self, name: str) -> str:
+        """A variable's key: VB names are one whatever their case (`Cmd` and `cmd`)."""
+        return name.lower() if self.lang is Lang.VB else name
+
     def line(self, node: Node) -> int:
         return node.start_point[0] + 1 - self.parsed.line_shift
 
@@ -239,7 +247,7 @@ class UnitFlow:
             r = role(node)
             if r is Role.METHOD:
                 name_node = node.child_by_field_name("name")
-                method = text(name_node) or method
+                method = self._n(text(name_node)) or method
                 self._method(node, method or "?")
             elif node.type == "call_statement" and node.named_child_count:
                 inner = unwrap(node.named_children[0])
@@ -248,7 +256,7 @@ class UnitFlow:
             if r is Role.DECL and method is None:
                 name_node = node.child_by_field_name("name")
                 if name_node is not None:
-                    self.fields.add(text(name_node))
+                    self.fields.add(self._n(text(name_node)))
             if r in keep or node.type in _LOOPS:
                 out.append((node, method))
             # A chain of one operator (a + b + c ...) nests left; it is one level, not thousands.
@@ -268,7 +276,9 @@ class UnitFlow:
                 if n is None and p.type == "identifier":
                     n = p
                 if n is not None:
-                    params.append(text(n))
+                    params.append(self._n(text(n)))
+                    if _REQUEST_TYPE.search(text(p)):
+                        self._requests.add(text(n).lower())  # `void Run(HttpRequest r)`
         head = self.parsed.source[max(0, node.start_byte - 200) : node.start_byte].decode("utf-8", "replace")
         signature = text(node).split("(", 1)[0].lower()
         webmethod = "webmethod" in (head + text(node)[:200]).lower().replace(" ", "") or (
@@ -292,7 +302,7 @@ class UnitFlow:
             self.folder.functions.setdefault(name.lower(), Callable1(params, ret))
 
     def _lookup(self, name: str) -> Value | None:
-        return self.consts.get(name)
+        return self.consts.get(self._n(name))
 
     def fold(self, node: Node | None) -> Value | None:
         try:
@@ -346,12 +356,17 @@ class UnitFlow:
                 self._array_reverse(node)
                 continue
             left, right = self._targets(node)
+            if left is not None and right is not None and role(left) is Role.MEMBER:
+                holder, member = member_parts(left)
+                if holder is not None and text(holder) in {"this", "Me", "me"}:
+                    self._request_alias(member, node, unwrap(right))  # `this.req = ctx.Request`
             if left is None or right is None or role(left) is not Role.IDENT:
                 continue
-            name = text(left)
+            name = self._n(text(left))
             value_node = unwrap(right)
+            self._request_alias(name, node, value_node)
             if role(value_node) is Role.LAMBDA:
-                self._lambda(name, value_node)
+                self._lambda(name, value_node, _method)
                 continue
             self._type_of(name, node, value_node)
             self._web_request(name, value_node)
@@ -369,12 +384,12 @@ class UnitFlow:
     def _array_reverse(self, node: Node) -> None:
         callee, args = call_parts(node)
         if dotted(callee).lower() == "array.reverse" and args and role(args[0]) is Role.IDENT:
-            name = text(args[0])
+            name = self._n(text(args[0]))
             v = self.consts.get(name)
             if isinstance(v, (list, str)):
                 self.consts[name] = v[::-1]
 
-    def _lambda(self, name: str, node: Node) -> None:
+    def _lambda(self, name: str, node: Node, method: str | None) -> None:
         params: list[str] = []
         p = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
         if p is not None:
@@ -382,6 +397,7 @@ class UnitFlow:
             params = [x.split()[-1] for x in params if x]
         elif node.type == "lambda_expression":
             params = [text(c.named_children[0]) for c in node.named_children if c.type == "lambda_parameter"]
+        self._lambdas[name] = (params, method)
         body = node.child_by_field_name("body")
         if body is None and node.named_child_count:
             body = node.named_children[-1]
@@ -389,6 +405,23 @@ class UnitFlow:
             ret = _single_return(body) if body.type in {"block", "statement_block"} else body
             if ret is not None:
                 self.folder.functions[name.lower()] = Callable1(params, ret)
+
+    def _request_alias(self, name: str, decl: Node, value: Node) -> None:
+        """`HttpRequest r = HttpContext.Current.Request` or `var q = this.Request`: `r` and `q`
+        are the request, and `r.Form["x"]`, `q["x"]` request data like `Request.Form["x"]`."""
+        for _ in range(4):
+            if role(value) is not Role.CAST or not value.named_child_count:
+                break
+            value = unwrap(value.named_children[-1])
+        if role(value) in {Role.MEMBER, Role.IDENT} and dotted(value).lower().rsplit(".", 1)[-1] == "request":
+            self._requests.add(name.lower())
+            return
+        parent = decl.parent if decl.type == "variable_declarator" else decl
+        kind = parent.child_by_field_name("type") if parent is not None else None
+        if kind is None and decl.type == "dim_statement":
+            kind = next((c for c in decl.named_children if c.type == "as_clause"), None)
+        if kind is not None and _REQUEST_TYPE.search(text(kind)):
+            self._requests.add(name.lower())
 
     def _web_request(self, name: str, value: Node) -> None:
         """`req = (HttpWebRequest)WebRequest.Create(url)`: remember which expression is the URL of
@@ -408,7 +441,7 @@ class UnitFlow:
         the like, or the URL a `GetRequestStream()` receiver was created with."""
         if api.lower().endswith("getrequeststream"):
             base = _base_ident(receiver) if receiver is not None else None
-            url = self._urls.get(text(base)) if base is not None else None
+            url = self._urls.get(self._n(text(base))) if base is not None else None
             return self.taint(url, method) if url is not None else None
         return self.taint(args[0], method) if args else None
 
@@ -417,25 +450,58 @@ class UnitFlow:
         if r is Role.NEW:
             callee, _ = call_parts(value)
             self.types[name] = dotted(callee).lower().rsplit(".", 1)[-1].removesuffix("()")
-        elif r is Role.CALL:
-            callee, args = call_parts(value)
-            last = dotted(callee).lower().rsplit(".", 1)[-1]
-            if last in {"createobject", "activexobject"} and args:
-                prog = as_text(self.fold(args[0]))
-                if prog:
-                    self.types[name] = prog.lower()
+        if r in {Role.CALL, Role.NEW}:
+            prog = self._com_class(value)
+            if prog:
+                self.types[name] = prog
+        elif r is Role.MEMBER and dotted(value).lower().endswith(".standardinput"):
+            self.types[name] = "standardinput"  # `StreamWriter w = p.StandardInput`: a process's input
         parent = decl.parent
         if parent is not None and parent.type in _DECL_TYPES:
             t = parent.child_by_field_name("type")
             if t is not None and text(t) not in {"var", ""}:
                 self.types.setdefault(name, text(t).lower().rsplit(".", 1)[-1])
-        if role(value) is Role.NEW and "activexobject" in self.types.get(name, ""):
-            _, args = call_parts(value)
-            prog = as_text(self.fold(args[0])) if args else None
-            if prog:
-                self.types[name] = prog.lower()
+        elif decl.type == "dim_statement":  # VB `Dim ns As NetworkStream = ...`
+            clause = next((c for c in decl.named_children if c.type == "as_clause"), None)
+            t = clause.child_by_field_name("type") if clause is not None else None
+            if t is not None and text(t).lower() != "object":
+                self.types.setdefault(name, text(t).split("(")[0].strip().lower().rsplit(".", 1)[-1])
+        if r is Role.NEW and self._com_class(value):
+            self.types[name] = self._com_class(value) or ""
         if name in self.types:
             self._types_lower[name.lower()] = self.types[name]
+
+    def _com_class(self, value: Node, depth: int = 0) -> str | None:
+        """The ProgID (lower case) of the COM object or type a call gives: `CreateObject("X")`,
+        `new ActiveXObject("X")`, `GetObject("new:{CLSID}")`, `Type.GetTypeFromProgID("X")`,
+        `Type.GetTypeFromCLSID(new Guid("..."))`, `Activator.CreateInstance(t)` of such a type."""
+        value = unwrap(value)
+        for _ in range(4):
+            if role(value) is not Role.CAST or not value.named_child_count:
+                break
+            value = unwrap(value.named_children[-1])
+        if depth > 3 or role(value) not in {Role.CALL, Role.NEW}:
+            if role(value) is Role.IDENT:
+                kind = self._type(self._n(text(value)))
+                return kind if kind is not None and "." in kind else None
+            return None
+        callee, args = call_parts(value)
+        last = dotted(callee).lower().replace("()", "").rsplit(".", 1)[-1]
+        if last not in COM_FACTORIES or not args:
+            return None
+        if last == "createinstance":
+            return self._com_class(args[0], depth + 1)
+        arg = unwrap(args[0])
+        if role(arg) is Role.NEW:  # new Guid("...")
+            _, inner = call_parts(arg)
+            arg = unwrap(inner[0]) if inner else arg
+        named = (as_text(self.fold(arg)) or "").strip().lower()
+        if not named:
+            return None
+        clsid = named.removeprefix("new:").removeprefix("clsid:").strip("{}")
+        if last == "gettypefromclsid" or named.startswith(("new:", "clsid:")):
+            return COM_CLSIDS.get(clsid)
+        return named if "." in named else None
 
     def _propagate(self) -> None:
         for node, method in self.nodes:
@@ -485,10 +551,15 @@ class UnitFlow:
                 store = text(obj).lower().rsplit(".", 1)[-1]
                 self._set((None, f"{store}:store"), t.step(f"keeps it in the {store}", self.line(left)))
                 return
+        own = _own_member(left)
+        if own is not None:  # `this.cmd = ...`: a field of the page, one for every method
+            self.fields.add(self._n(own))
+            self._set((None, self._n(own)), t)
+            return
         base = _base_ident(left)
         if base is None:
             return
-        name = text(base)
+        name = self._n(text(base))
         self._set((None if name in self.fields else method, name), t)
 
     def _call_effects(self, node: Node, method: str | None) -> None:
@@ -505,6 +576,19 @@ class UnitFlow:
                 t = self.taint(arg, method)
                 if t is not None:
                     self._set((m.name, pname), t)
+                a = unwrap(arg)
+                kind = self._type(self._n(text(a))) if role(a) is Role.IDENT else None
+                if kind is not None and self._type(pname) in {None, "object"}:
+                    self.types[pname] = kind  # `Send(stream, data)` into `Sub Send(o As Object, ...)`
+                    self._types_lower[pname.lower()] = kind
+        lam = self._lambdas.get(self._n(name)) if receiver is None else None
+        if lam is not None:  # `run(x)` with `Action<string> run = c => ...`: x into c
+            params, where = lam
+            for pname, arg in zip(params, args, strict=False):
+                t = self.taint(arg, method)
+                if t is not None:
+                    self._set((where, self._n(pname)), t)
+        self._out_arguments(node, receiver, args, method)
         if receiver is None or role(node) is Role.NEW:
             return
         base = _base_ident(receiver)
@@ -512,7 +596,7 @@ class UnitFlow:
         for a in args:
             arg_taint = merge(arg_taint, self.taint(a, method))
         if arg_taint is not None and base is not None and lname in WRITE_INTO:
-            self._set((method, text(base)), arg_taint)
+            self._set((method, self._n(text(base))), arg_taint)
             if lname.startswith("write"):
                 self.tainted_writes = True
         rt = self.taint(receiver, method)
@@ -520,13 +604,34 @@ class UnitFlow:
             for a in args:
                 b = _base_ident(a)
                 if b is not None and role(b) is Role.IDENT:
-                    self._set((method, text(b)), rt)
+                    self._set((method, self._n(text(b))), rt)
         if lname == "blockcopy" or (lname == "copy" and text(receiver).lower() == "array"):
             src = self.taint(args[0], method) if args else None
             if src is not None and len(args) >= 3:
                 b = _base_ident(args[2])
                 if b is not None:
-                    self._set((method, text(b)), src)
+                    self._set((method, self._n(text(b))), src)
+
+    def _out_arguments(self, node: Node, receiver: Node | None, args: list[Node], method: str | None) -> None:
+        """`int.TryParse(Request["p"], out port)`, `d.TryGetValue(k, out v)`: an `out` or `ref`
+        argument takes what the call is given (its other arguments and its receiver)."""
+        args_node = next((c for c in node.named_children if c.type == "argument_list"), None)
+        if args_node is None:
+            return
+        outs = [a for a in args_node.named_children if a.child_count > 1 and a.children[0].type in {"out", "ref"}]
+        if not outs:
+            return
+        given = self.taint(receiver, method) if receiver is not None else None
+        for a in args:
+            given = merge(given, self.taint(a, method))
+        if given is None:
+            return
+        for a in outs:
+            target = a.named_children[-1] if a.named_children else None
+            if target is not None and target.type == "declaration_expression":
+                target = target.child_by_field_name("name")
+            if target is not None and role(target) is Role.IDENT:
+                self._set((method, self._n(text(target))), given)
 
     # ------------------------------------------------------------------ taint of an expression
     def taint(self, node: Node | None, method: str | None, depth: int = 0) -> Taint | None:
@@ -548,8 +653,15 @@ class UnitFlow:
         if r in {Role.STRING, Role.INT, Role.CHAR, Role.LAMBDA}:
             return None
         if r is Role.IDENT:
-            name = text(node)
-            return self.taints.get((method, name)) or self.taints.get((None, name))
+            name = self._n(text(node))
+            found = self.taints.get((method, name)) or self.taints.get((None, name))
+            prop = self.methods.get(name.lower()) if found is None else None
+            if prop is not None and prop.node.type == "property_declaration":
+                found = self.returns.get(name.lower())  # `Cmd` read through its getter
+            if found is None and self._type(name) in _SOCKETS:
+                # A connection the page opened: what is read from it is the far end's to choose.
+                return Taint(("data read from a socket",), frozenset({"network"}), (), frozenset({self.line(node)}))
+            return found
         src = self._source(node)
         if src is not None:
             return src
@@ -580,6 +692,9 @@ class UnitFlow:
             return out
         if r is Role.MEMBER:
             obj, _name = member_parts(node)
+            own = _own_member(node)
+            if own is not None:
+                return self.taints.get((None, self._n(own))) or self.taint(obj, method, depth + 1)
             return self.taint(obj, method, depth + 1)
         if r is Role.INDEX:
             obj, _keys = index_parts(node)
@@ -644,8 +759,14 @@ class UnitFlow:
         name = text(receiver)
         if name in {"this", "Me", "me"}:
             return True
-        if role(unwrap(receiver)) is not Role.IDENT:
+        receiver = unwrap(receiver)
+        if role(receiver) is Role.NEW:  # `new Runner().Go(x)`
+            callee, _ = call_parts(receiver)
+            return dotted(callee).lower().rsplit(".", 1)[-1].removesuffix("()") in self.classes
+        if role(receiver) is not Role.IDENT:
             return False
+        if name.lower() in self.classes:
+            return True  # `Util.Exec(x)`: a static method of a class the file declares
         kind = self._type(name)
         return kind is not None and kind.lower() in self.classes
 
@@ -663,7 +784,8 @@ class UnitFlow:
             callee, _ = call_parts(node)
             return dotted(callee).lower().rsplit(".", 1)[-1] in WEB_PATH
         if r is Role.IDENT:
-            t = self.taints.get((method, text(node))) or self.taints.get((None, text(node)))
+            key = self._n(text(node))
+            t = self.taints.get((method, key)) or self.taints.get((None, key))
             if t is not None:
                 return t.kinds == frozenset({"web-path"})
             return text(node).lower() in self._site_paths
@@ -688,6 +810,10 @@ class UnitFlow:
         if obj is None:
             return None
         path = dotted(obj).lower().replace("()", "").split(".")
+        while len(path) > 1 and path[0] in {"this", "me"}:
+            path = path[1:]
+        if path and path[0] in self._requests:
+            path = ["request", *path[1:]]  # a variable holding the request object
         line = self.line(node)
         control = self._control(path, line)
         if control is not None:
@@ -702,6 +828,10 @@ class UnitFlow:
                 if r is Role.MEMBER:
                     return None  # the Request object itself, passed along
                 return Taint((f"request parameter{keyed}",), frozenset({"request"}), (), frozenset({line}))
+            if rest[0] == "unvalidated":  # `Request.Unvalidated.Form[...]`: the same data, unchecked
+                rest = rest[1:]
+                if not rest:
+                    return Taint((f"request parameter{keyed}",), frozenset({"request"}), (), frozenset({line}))
             member = rest[0]
             if member in SOURCE_MEMBERS:
                 kind, desc = SOURCE_MEMBERS[member]
@@ -746,6 +876,11 @@ class UnitFlow:
     # ------------------------------------------------------------------ sinks
     def _resolved_path(self, callee: Node | None, is_new: bool) -> tuple[tuple[str, ...], bool]:
         """Callee as lower-case segments with a leading variable replaced by its type."""
+        if callee is not None and role(unwrap(callee)) is Role.MEMBER and not is_new:
+            holder, member = member_parts(unwrap(callee))
+            prog = self._com_class(holder) if holder is not None and role(holder) is not Role.IDENT else None
+            if prog:  # `GetObject("new:{...}").Exec(...)`
+                return (*prog.split("."), member.lower()), True
         raw = dotted(callee).lower().replace("()", "").replace("[]", "")
         parts = [p.split("<")[0] for p in raw.split(".") if p]
         has_receiver = len(parts) > 1
@@ -810,11 +945,13 @@ class UnitFlow:
     def _write_taint(self, api: str, args: list[Node], receiver: Node | None, method: str | None) -> Taint | None:
         """A writer counts when the client picks both where and what (path and content)."""
         path_t = self.taint(args[0], method) if args else None
+        if api.lower().startswith("fileinfo.") and receiver is not None:
+            path_t = self.taint(receiver, method)  # `new FileInfo(path).CreateText()`: the path is the object
         if api.lower().endswith("saveas"):
             content_t = self.taint(receiver, method) if receiver is not None else None
             if content_t is None and receiver is not None:
                 content_t = self._upload_control(receiver)
-        elif len(args) >= 2 and not api.lower().startswith(("new ", "file.create", "file.openwrite")):
+        elif len(args) >= 2 and not api.lower().startswith(("new ", "file.create", "file.openwrite", "fileinfo.")):
             content_t = self.taint(args[1], method)
         else:
             content_t = path_t if self.tainted_writes else None
@@ -826,6 +963,13 @@ class UnitFlow:
         """`x.GetMethod("Lo" + "ad").Invoke(...)`: resolve the names by folding, match again."""
         names: list[str] = []
         cur = unwrap(callee) if callee is not None else None
+        if cur is not None and role(cur) is Role.MEMBER and args:
+            holder, member = member_parts(cur)
+            prog = self._com_class(holder) if holder is not None else None
+            verb = as_text(self.fold(args[0])) if member.lower() == "invokemember" else None
+            if prog and verb:  # `t.InvokeMember("Run", ..., obj, args)` on a COM type
+                names = [*prog.split("."), verb]
+                cur = None
         for _ in range(8):
             if cur is None or role(cur) is not Role.MEMBER:
                 break
@@ -901,6 +1045,8 @@ def _single_return(body: Node) -> Node | None:
 
 
 _LOOPS = frozenset({"foreach_statement", "for_in_statement"})
+_SOCKETS = frozenset({"tcpclient", "networkstream", "socket", "sslstream", "udpclient"})
+_REQUEST_TYPE = re.compile(r"\bHttpRequest(?:Base|Wrapper)?\b", re.I)
 _REQUEST_FACTORIES = ("webrequest.create", "webrequest.createhttp", "webrequest.createdefault")
 _CLASS_DECL = re.compile(r"\b(?:class|Class|CLASS)\s+([A-Za-z_]\w*)")
 _FOLDER = re.compile(r"^(?:~|[A-Za-z]:)?[\\/]?(?:[\w.-]+[\\/])+")
@@ -929,6 +1075,17 @@ def _leftmost(node: Node) -> Node:
             break
         cur = unwrap(cur.named_children[0])
     return cur
+
+
+def _own_member(node: Node) -> str | None:
+    """`cmd` of `this.cmd` or `Me.cmd`: a member of the object the code runs in."""
+    node = unwrap(node)
+    if role(node) is not Role.MEMBER:
+        return None
+    holder, name = member_parts(node)
+    if holder is None or text(holder) not in {"this", "Me", "me", "base", "MyBase"}:
+        return None
+    return name or None
 
 
 def _base_ident(node: Node) -> Node | None:

@@ -10,6 +10,7 @@ class (and a method) the way the page compiler does, on the first line, so lines
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -133,6 +134,7 @@ ROLES: dict[str, Role] = {
     "method_declaration": Role.METHOD,
     "constructor_declaration": Role.METHOD,
     "local_function_statement": Role.METHOD,
+    "property_declaration": Role.METHOD,  # a getter is a method without parameters
     "return_statement": Role.RETURN,
     "conditional_expression": Role.COND,
     "ternary_expression": Role.COND,
@@ -169,9 +171,15 @@ ROLES: dict[str, Role] = {
 
 def role(node: Node) -> Role:
     r = ROLES.get(node.type, Role.OTHER)
-    if r is Role.OTHER and node.type == "as_clause" and any(c.type == "argument_list" for c in node.children):
-        return Role.NEW  # VB `Dim x As New T(args)`: the grammar hides the New keyword
+    if r is Role.OTHER and node.type == "as_clause":
+        if any(c.type == "argument_list" for c in node.children):
+            return Role.NEW  # VB `Dim x As New T(args)`: the grammar hides the New keyword
+        if node.text is not None and _AS_NEW.match(node.text):
+            return Role.NEW  # VB `Dim x As New T()`: parsed as an array type `T()`, New dropped
     return r
+
+
+_AS_NEW = re.compile(rb"(?i)as\s+new\b")
 
 
 def unwrap(node: Node) -> Node:

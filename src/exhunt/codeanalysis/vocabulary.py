@@ -151,3 +151,20 @@ class SinkPattern:
             return not has_receiver and path == self.parts
         n = len(self.parts)
         return len(path) >= n and path[-n:] == self.parts
+
+
+# COM classes a page can start by CLSID instead of by name (`GetObject("new:{CLSID}")`,
+# `Type.GetTypeFromCLSID(...)`): the registered class identifiers of the scripting and shell
+# automation objects, as Windows registers them under HKEY_CLASSES_ROOT\CLSID.
+COM_CLSIDS = {
+    "72c24dd5-d70a-438b-8a42-98424b88afb8": "wscript.shell",
+    "f935dc22-1cf0-11d0-adb9-00c04fd58a0b": "wscript.shell",
+    "13709620-c279-11ce-a49e-444553540000": "shell.application",
+    "0d43fe01-f093-11cf-8940-00a0c9054228": "scripting.filesystemobject",
+    "093ff999-1ea0-4079-9525-9614c3504b74": "wscript.network",
+    "49b2791a-b1ae-4c90-9b8e-e860ba07f889": "mmc20.application",
+}
+# Calls that give a COM object or its type from a ProgID or CLSID (last name, lower case).
+COM_FACTORIES = frozenset(
+    {"createobject", "activexobject", "getobject", "gettypefromprogid", "gettypefromclsid", "createinstance"}
+)

@@ -1,0 +1,69 @@
+"""The legacy code page of a page that is not UTF-8: the one it declares, or one its bytes fit.
+
+ASP.NET reads a page without a byte-order mark in the encoding the site configures
+(`<globalization fileEncoding>`), often the server's ANSI code page: GBK on a Chinese server,
+Windows-1252 on a Western one. A page may name its own (`<%@ Page CodePage="936" %>`,
+`ResponseEncoding="gb2312"`, `<meta charset=...>`). Otherwise a code page is taken only when every
+byte decodes in it and what the non-ASCII bytes spell is mostly that script's letters; `sniff`
+gives None when no code page fits, and the caller reports server code read in no known encoding.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+_DECLARED = re.compile(
+    rb"(?i)\bcodepage\s*=\s*[\"']?(\d{3,5})|\b(?:responseencoding|charset|fileencoding)\s*=\s*[\"']?([a-z][\w.:-]{1,30})"
+)
+# Multi-byte code pages of East Asian servers, then the Western single-byte default.
+_CANDIDATES = ("gb18030", "big5", "shift_jis", "euc_kr", "cp1252")
+_EAST_ASIAN = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "FULLWIDTH", "IDEOGRAPHIC", "HALFWIDTH")
+FIT = 0.8  # share of the non-ASCII characters that must be the code page's letters or punctuation
+SNIFF_BYTES = 256 * 1024  # how much of the text is weighed (all of it is decoded)
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    """(text, code page) for bytes that are not UTF-8, or None when no code page fits."""
+    for name in _declared(data[:8192]):
+        text = _strict(data, name)
+        if text is not None:
+            return text, name
+    for name in _CANDIDATES:
+        text = _strict(data, name)
+        if text is not None and _fits(text[:SNIFF_BYTES], east_asian=name != "cp1252"):
+            return text, name
+    return None
+
+
+def _declared(head: bytes) -> list[str]:
+    out = []
+    for m in _DECLARED.finditer(head):
+        name = f"cp{int(m.group(1))}" if m.group(1) else m.group(2).decode("ascii", "replace").lower()
+        try:
+            out.append(codecs.lookup(name).name)
+        except LookupError:
+            continue
+    return [n for n in out if n not in {"utf-8", "utf-16", "utf-16-le", "utf-16-be"}]
+
+
+def _strict(data: bytes, name: str) -> str | None:
+    try:
+        return data.decode(name)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _fits(text: str, east_asian: bool) -> bool:
+    wide = [c for c in text if ord(c) > 0x7F]
+    if not wide:
+        return True
+    good = 0
+    for c in wide:
+        name = unicodedata.name(c, "")
+        if east_asian:
+            good += name.startswith(_EAST_ASIAN) or unicodedata.category(c).startswith("P")
+        else:
+            good += unicodedata.category(c)[0] in {"L", "P", "S", "Z", "N"} and not name.startswith(_EAST_ASIAN)
+    return good >= FIT * len(wide)

