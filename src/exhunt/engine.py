@@ -502,10 +502,14 @@ class Workers:
 
     def _requeue(self, worker: _Worker, batch: Batch, position: int) -> None:
         """The batch's units but the one at `position`, whose results never came back (those
-        done but not yet sent run again), go on in a fresh worker."""
-        rest = batch.units[worker.index : position] + batch.units[position + 1 :]
-        if rest:
-            self.queue.appendleft(Batch(batch.ctx, rest, batch.tag))
+        done but not yet sent run again), go on in a fresh worker: those before it and those
+        after it as two batches, so that no merged message spans the gap where it was. (A
+        message's merged result stands at its first unit's place: one spanning the gap would put
+        the units after it before it, and the host's results out of order.)"""
+        before, after = batch.units[worker.index : position], batch.units[position + 1 :]
+        for rest in (after, before):  # `before` ends first in the queue
+            if rest:
+                self.queue.appendleft(Batch(batch.ctx, rest, batch.tag))
         self._replace(worker)
 
     def _replace(self, worker: _Worker) -> _Worker:
