@@ -42,6 +42,10 @@ class MarkerAnalyzer:
     def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
         if file.rel_path.endswith("poison.log"):
             os._exit(3)
+        died = Path(file.ref.path + ".died")
+        if file.rel_path.endswith("flaky.log") and not died.exists():
+            died.touch()
+            os._exit(3)  # once: the file runs again in a fresh worker, and then gives its result
         if file.rel_path.endswith("hang.log"):
             while True:  # a parser stuck for ever on this file
                 time.sleep(60)
@@ -151,6 +155,33 @@ def test_results_held_back_by_a_lost_worker_are_not_lost_nor_doubled(
     lost = [(e.path, e.kind) for e in result.errors if e.producer == "engine"]
     kind = ProblemKind.TIMED_OUT if trouble == "hang.log" else ProblemKind.WORKER_DIED
     assert lost == [(trouble, kind)]
+
+
+@pytest.mark.usefixtures("fake_registry")
+def test_results_merge_in_the_batch_order_after_a_worker_is_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker holds its results until the end of the batch: when it dies on the flaky file,
+    # the files before and after it run again, and the flaky one alone. Merged by position (as
+    # the fleet's local backend does), the results must come in the batch's order.
+    monkeypatch.setattr(engine, "SEND_UNITS", 1000)
+    monkeypatch.setattr(engine, "SEND_SECONDS", 3600.0)
+    names = ["f0.log", "f1.log", "f2.log", "flaky.log", "g0.log", "g1.log", "g2.log"]
+    host = _host(tmp_path, {n: b"MARKER\n" for n in names})
+    units: list[engine.Task | engine.HostTask] = [engine.Task("marker", f) for f in host.files]
+    at = {id(u): i for i, u in enumerate(units)}
+    parts: dict[int, UnitResult] = {}
+
+    def on_result(_tag: object, unit: engine.Task | engine.HostTask, result: UnitResult) -> None:
+        parts[at[id(unit)]] = result
+
+    engine.Workers(1, on_result).run([engine.Batch(_ctx(), units)])
+    merged = UnitResult()
+    for i in sorted(parts):
+        merged.merge(parts[i])
+    assert (tmp_path / "flaky.log.died").exists()
+    assert [f.evidence.path for f in merged.findings] == names
+    assert not merged.errors
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import sys
+import threading
 from pathlib import Path
+
+import pytest
 
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.filesetup import FILE_HUNT_SETUP
@@ -235,3 +240,26 @@ def _ctx(**options: object) -> HostContext:
 def _host_with_files(tmp_path: Path) -> HostEvidence:
     f = server_file(tmp_path, OWA_AUTH + r"\logon.aspx", b"<html></html>")
     return HostEvidence("EX01", str(tmp_path), "disk-mirror", [f])
+
+
+def test_each_thread_scans_with_its_own_scanner_kept_for_its_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    compiled = load_content_rules((), 30)
+    mine = compiled.scanner()
+    assert compiled.scanner() is mine  # made once, reused for the next file
+    seen: list[object] = []
+
+    def scan_in_thread() -> None:
+        seen.append(compiled.scanner() is not mine and compiled.scanner() is compiled.scanner())
+        seen.append([h.rule for h in compiled.scan(CHOPPER)])
+
+    thread = threading.Thread(target=scan_in_thread)
+    thread.start()
+    thread.join()
+    own_scanner, rules_seen = seen
+    assert own_scanner is True
+    assert rules_seen == [h.rule for h in compiled.scan(CHOPPER)] and rules_seen
+    gc.collect()
+    # The thread's scanner went with its thread, dropped there: yara-x raised nothing.
+    assert unraisable == []

@@ -15,7 +15,7 @@ try:
     main({argv!r})
 except SystemExit:
     pass
-print("LOADED", " ".join(sorted(m for m in sys.modules if m.split(".")[0] in {{"aiohttp", "jinja2", "hyperscan", "yara_x", "evtx", "sigma"}} or m == "exhunt.model" or m.startswith(("exhunt.scan", "exhunt.analyzers", "exhunt.commands.")))))
+print("LOADED", " ".join(sorted(m for m in sys.modules if m.split(".")[0] in {{"aiohttp", "jinja2", "hyperscan", "yara_x", "evtx", "sigma"}} or m == "exhunt.model" or m.startswith(("exhunt.scan", "exhunt.analyzers", "exhunt.commands.", "exhunt.events")))))
 """
 
 
@@ -48,8 +48,12 @@ def test_hunt_loads_no_http_client(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     loaded = _loaded("hunt", str(tmp_path / "evidence"), "--json", str(tmp_path / "out.json"), "-q")
     assert "exhunt.commands.hunt" in loaded and "exhunt.analyzers.iis" in loaded
     # Neither the scanner's HTTP client, nor pySigma without Sigma rules, nor the HTML report's
-    # templates when no HTML is asked for.
-    unwanted = {m for m in loaded if m.split(".")[0] in {"aiohttp", "sigma", "jinja2"} or m.startswith("exhunt.scan")}
+    # templates when no HTML is asked for, nor the event-log readers for a web log.
+    unwanted = {
+        m
+        for m in loaded
+        if m.split(".")[0] in {"aiohttp", "sigma", "jinja2", "evtx"} or m.startswith(("exhunt.scan", "exhunt.events"))
+    }
     assert not unwanted
 
 

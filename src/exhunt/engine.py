@@ -333,7 +333,8 @@ class Batch:
 
 # Called once per unit with the batch's tag, the unit and its result (or the problem it became),
 # in the batch's order. The results of consecutive units of a batch may come merged, as the
-# first's, the others' then empty: whoever merges them in order gets the same result.
+# first's, the others' then empty: whoever merges them in order gets the same result. Those empty
+# results may be one object given to several units: read them, never add to them.
 UnitCallback = Callable[[object, Task | HostTask, UnitResult], None]
 
 
@@ -467,8 +468,9 @@ class Workers:
         assert worker.batch is not None
         units, tag = worker.batch.units, worker.batch.tag
         self.on_result(tag, units[first], merged)
+        empty = UnitResult()  # one for the message, not one per unit (20,000 of them on a tree of pages)
         for index in range(first + 1, last + 1):
-            self.on_result(tag, units[index], UnitResult())
+            self.on_result(tag, units[index], empty)
         worker.index = last + 1
 
     def _died(self, worker: _Worker) -> None:
@@ -500,10 +502,14 @@ class Workers:
 
     def _requeue(self, worker: _Worker, batch: Batch, position: int) -> None:
         """The batch's units but the one at `position`, whose results never came back (those
-        done but not yet sent run again), go on in a fresh worker."""
-        rest = batch.units[worker.index : position] + batch.units[position + 1 :]
-        if rest:
-            self.queue.appendleft(Batch(batch.ctx, rest, batch.tag))
+        done but not yet sent run again), go on in a fresh worker: those before it and those
+        after it as two batches, so that no merged message spans the gap where it was. (A
+        message's merged result stands at its first unit's place: one spanning the gap would put
+        the units after it before it, and the host's results out of order.)"""
+        before, after = batch.units[worker.index : position], batch.units[position + 1 :]
+        for rest in (after, before):  # `before` ends first in the queue
+            if rest:
+                self.queue.appendleft(Batch(batch.ctx, rest, batch.tag))
         self._replace(worker)
 
     def _replace(self, worker: _Worker) -> _Worker:

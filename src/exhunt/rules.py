@@ -42,7 +42,7 @@ from functools import cache, wraps
 from importlib import resources
 from typing import Any, TypeVar
 
-from exhunt import boundedtoml
+from exhunt import tomlcache
 from exhunt.model import (
     Account,
     Category,
@@ -212,7 +212,7 @@ class Rule:
 def read_rules(text: str, origin: str) -> tuple[list[Rule], list[RuleError]]:
     """Parse one TOML rule file: the rules that are sound, and every problem of the others."""
     try:
-        doc = boundedtoml.loads(text)
+        doc = tomlcache.loads(text)  # parsed once, then read back as JSON (tomlcache.py)
     except tomllib.TOMLDecodeError as exc:
         return [], [RuleError(origin, f"not valid TOML: {exc}")]
     rules: list[Rule] = []

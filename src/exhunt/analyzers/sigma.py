@@ -22,15 +22,17 @@ from exhunt.artefacts.reader import ErrorLog
 from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.scan import LogScan
 from exhunt.artefacts.w3c import W3CFormat
-from exhunt.events.record import EventRecord
 from exhunt.evidence.base import EvidenceFile, HostEvidence
 from exhunt.model import ArtefactKind, HttpFacet, Observation, ObservationKind, Problem, ProblemKind, UnitResult
-from exhunt.sigma.findings import SigmaReporter
 from exhunt.sigma.logsources import WEB_HTTPPROXY, WEB_IIS, logsource_map
-from exhunt.sigma.view import EventView, mapped_view
 
-if TYPE_CHECKING:  # pySigma is loaded only when a hunt is given Sigma rules
+if TYPE_CHECKING:
+    # pySigma is loaded only when a hunt is given Sigma rules; the event records, findings and
+    # field views only then too (every hunt of IIS logs imports this module, and the event
+    # readers they bring cost a log hunt's start-up tens of milliseconds for nothing).
+    from exhunt.events.record import EventRecord
     from exhunt.sigma.ruleset import SigmaRuleset
+    from exhunt.sigma.view import EventView
 
 PRODUCER = "sigma"
 _WEB_KINDS: dict[ArtefactKind, tuple[str, type[LogFormat]]] = {
@@ -53,6 +55,8 @@ def sigma_events(options: HuntOptions, result: UnitResult) -> Callable[[EventRec
     rules = ruleset(options)
     if rules is None or not rules.rules:
         return None
+    from exhunt.sigma.findings import SigmaReporter
+
     reporter = SigmaReporter(result)
 
     def match(record: EventRecord) -> None:
@@ -104,6 +108,8 @@ class SigmaWebAnalyzer:
             return result
         columns = logsource_map().web.get(kind.removeprefix("web:"), {})
         patterns = _line_patterns([r.node.anchors for r in bucket])
+        from exhunt.sigma.findings import SigmaReporter
+
         log = ErrorLog(file.rel_path)
         reporter = SigmaReporter(result)
         try:
@@ -151,6 +157,8 @@ def _literal_pattern(literal: str) -> Pattern:
 
 
 def web_view(record: LogRecord, columns: Mapping[str, str]) -> EventView:
+    from exhunt.sigma.view import mapped_view
+
     query = columns.get("cs-uri-query", "cs-uri-query")
 
     def get(column: str) -> str:

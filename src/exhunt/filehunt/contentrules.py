@@ -13,6 +13,7 @@ extension, filetype, owner) are defined, so their rules compile and see the file
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -66,14 +67,21 @@ class ContentRules:
     def has_user_rules(self) -> bool:
         return bool(self.user_files)
 
+    # One scanner per thread, made on the thread's first scan and reused for every file after
+    # (making one cost a tenth of a file's scan). yara-x's scanner may only be dropped by the
+    # thread that made it: kept with the compiled rules (cached per process) and shared, it would
+    # be dropped at exit by another thread (a Dask worker scans in its executor's threads), which
+    # yara-x reports as an error; a thread's own copy goes with the thread.
+    _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
+
     def scanner(self) -> yara_x.Scanner:
-        """A new scanner, for one scan. yara-x's scanner may only be dropped by the thread that
-        made it; one kept with the compiled rules (cached per process) would be dropped at exit by
-        another thread (a Dask worker scans in its executor's threads), which yara-x reports as
-        an error. Making one costs tens of microseconds, nothing beside a scan."""
-        scanner = yara_x.Scanner(self.rules)
-        scanner.set_timeout(self.timeout)
-        scanner.max_matches_per_pattern(MAX_MATCHES_PER_PATTERN)
+        """This thread's scanner over these rules, with the timeout and match limit set."""
+        scanner: yara_x.Scanner | None = getattr(self._local, "scanner", None)
+        if scanner is None:
+            scanner = yara_x.Scanner(self.rules)
+            scanner.set_timeout(self.timeout)
+            scanner.max_matches_per_pattern(MAX_MATCHES_PER_PATTERN)
+            self._local.scanner = scanner
         return scanner
 
     def scan(self, data: bytes, names: dict[str, str] | None = None) -> list[RuleHit]:
