@@ -197,6 +197,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         ),
     )
     perf.add_argument(
+        "--no-cache",
+        action="store_true",
+        help=(
+            "read and write no cache: compiled Sigma rules and Hyperscan databases are built anew "
+            "in this run and not kept (the same as EXHUNT_CACHE=off and EXHUNT_SIGMA_CACHE=off; "
+            "Dask workers on other machines follow their own environment)"
+        ),
+    )
+    perf.add_argument(
         "--no-code-analysis",
         action="store_true",
         help="do not parse server code in pages (faster; web shells then rest on content rules and indicators)",
@@ -318,5 +327,10 @@ def hunt_options(args: argparse.Namespace) -> HuntOptions:
 
 def run(args: argparse.Namespace) -> int:
     from exhunt.fleet.run import run_hunt
+
+    if getattr(args, "no_cache", False):
+        from exhunt import hscache
+
+        hscache.turn_off()
 
     return run_hunt(args)
