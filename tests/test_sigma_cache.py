@@ -161,6 +161,13 @@ def _good(entries: dict[str, dict[str, object]]) -> dict[str, object]:
         lambda entries: _good(entries)["rules"][0].__setitem__("logsource", ["linux", None, None]),  # type: ignore[index]
         lambda entries: _good(entries).__setitem__("rejected", [[1, 2, 3]]),
         lambda entries: _good(entries).__setitem__("rules", "none"),
+        lambda entries: _good(entries)["rules"][0].__setitem__("anchors", [[["Image"]]]),  # type: ignore[index]
+        lambda entries: _good(entries)["rules"][0].__setitem__("anchors", []),  # type: ignore[index]
+        lambda entries: _good(entries)["rules"][0].pop("anchors"),  # type: ignore[union-attr]
+        lambda entries: _good(entries)["rules"][0]["trees"].append(["num", "EventID", True]),  # type: ignore[index]
+        lambda entries: _good(entries)["rules"][0]["trees"].__setitem__(  # type: ignore[index]
+            0, ["and", [["re", "Image", "(unclosed", 0]]]
+        ),
     ],
 )
 def test_an_entry_of_the_wrong_shape_is_read_again_from_its_file(
@@ -173,6 +180,88 @@ def test_an_entry_of_the_wrong_shape_is_read_again_from_its_file(
     again = build_ruleset((str(rules_dir),), None, cache)
     assert reads.files == ["good.yml"] and "unusable" in again.cache_note
     assert _summary(again) == _summary(first) and fires(again, event(Image=CMD))
+
+
+def test_rules_from_the_cache_are_compiled_when_an_event_first_needs_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exhunt.sigma import compile as compiler
+    from exhunt.sigma import entries
+
+    rules_dir, cache = _rules(tmp_path / "rules"), tmp_path / "cache"
+    fresh = build_ruleset((str(rules_dir),), None, cache)
+    compiled: list[object] = []
+    real = compiler.compile_condition
+
+    def counted(tree: object, renames: object) -> object:
+        compiled.append(tree)
+        return real(tree, renames)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(entries, "compile_condition", counted)
+    cached = build_ruleset((str(rules_dir),), None, cache)
+    assert "4 of 4 rule files from the cache" in cached.cache_note
+    assert compiled == [], "nothing compiled while loading"
+    assert [r.node.anchors for r in cached.rules] == [r.node.anchors for r in fresh.rules]
+    assert fires(cached, event(CommandLine="cmd /c whoami"))  # only the whoami rule is a candidate
+    assert len(compiled) == 1
+    assert fires(cached, event(CommandLine="whoami")) and len(compiled) == 1, "compiled once"
+    assert fires(cached, event(Image=CMD)) and len(compiled) == 2
+
+
+MALFORMED = [
+    "not a list",
+    [],
+    ["xor", [["null", "Image"]]],
+    ["and", []],
+    ["and", "x"],
+    ["and", [["null", "Image"]], "extra"],
+    ["not"],
+    ["not", ["null", "Image"], ["null", "Image"]],
+    ["str", "Image", [7], False],
+    ["str", "Image", "abc", False],
+    ["str", "Image", ["a"]],
+    ["str", 5, ["a"], False],
+    ["str"],
+    ["num", "EventID", True],
+    ["num", "EventID", "4"],
+    ["null", "Image", "extra"],
+    ["exists", "Image"],
+    ["re", "Image", "(unclosed", 0],
+    ["re", "Image", "a", "i"],
+    ["cidr", "IpAddress", "not a network"],
+    ["cidr", "IpAddress", 5.5],
+    ["cmp", "Count", "between", 4],
+    ["cmp", "Count", "gt", "4"],
+    ["cmp", "Count", ["gt"], 4],
+    ["ref", "Image", "Other", False],
+    ["ref", "Image", ["x"], False, False],
+    ["kw", [7], False],
+    ["kw", ["a"]],
+    ["kwre", "(", 0],
+    ["kwre", "a"],
+    ["or", [["null", "Image"], ["str", "Image", [None], False]]],
+]
+
+
+@pytest.mark.parametrize("tree", MALFORMED)
+def test_the_load_check_refuses_what_the_compiler_refuses(tree: object) -> None:
+    from exhunt.sigma.compile import check_condition, compile_condition
+
+    with pytest.raises((TypeError, ValueError, KeyError, IndexError)):
+        compile_condition(tree, {})
+    with pytest.raises((TypeError, ValueError, KeyError, IndexError)):
+        check_condition(tree)
+
+
+def test_the_load_check_refuses_conditions_too_deep_to_compile_later() -> None:
+    from exhunt.sigma.compile import MAX_CHECKED_DEPTH, check_condition
+
+    tree: list[object] = ["null", "Image"]
+    for _ in range(MAX_CHECKED_DEPTH + 1):
+        tree = ["not", tree]
+    with pytest.raises(ValueError, match="too deeply"):
+        check_condition(tree)
+    check_condition(tree[1])  # type: ignore[arg-type]
 
 
 def test_the_cache_can_be_turned_off_and_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

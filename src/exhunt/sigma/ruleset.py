@@ -236,7 +236,7 @@ def build_ruleset(paths: tuple[str, ...], levels_file: str | None, cache_folder:
         entry = cache.get(where, digest) if cache is not None else None
         if cache is not None and entry is not None:
             try:
-                compiled = [compile_rule(rule, where) for rule in entry["rules"]]
+                compiled = [compile_rule(rule, where, lazy=True) for rule in entry["rules"]]
                 problems = _problems(entry, where)
             except (KeyError, TypeError, ValueError, IndexError, Unsupported, NotApplicable, RecursionError):
                 cache.drop(where)  # of the wrong shape: read the file again below
