@@ -382,7 +382,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--json", type=Path)
     parser.add_argument(
-        "--before", type=Path, help="logs, files, events --sigma: also time the hunt on this `src` folder (another checkout)"
+        "--before",
+        type=Path,
+        help="logs, files, events --sigma: also time the hunt on this `src` folder (another checkout)",
     )
     parser.add_argument("--sigma", action="append", default=[], help="events: Sigma rules to time too")
     parser.add_argument("--scales", default="1,2,4", help="memory: how many times DIR's logs are taken")
