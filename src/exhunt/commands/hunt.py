@@ -139,7 +139,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATH",
-        help="Sigma rule file or folder, run on event logs and (category webserver) IIS and HttpProxy logs (repeatable)",
+        help=(
+            "Sigma rule file or folder, run on event logs and (category webserver) IIS and HttpProxy logs "
+            "(repeatable); rules once read are kept compiled in exhunt's cache folder (see --no-cache)"
+        ),
     )
     rules.add_argument(
         "--sigma-levels",
