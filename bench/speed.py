@@ -218,6 +218,10 @@ def bench_events(
         subprocess.run(cached, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         commands["exhunt + sigma"] = cached
         commands["exhunt + sigma, no cache"] = ["env", "EXHUNT_SIGMA_CACHE=off", *with_rules]
+        if BEFORE is not None:  # its own cache folder: a build prunes the other build's cache files
+            before = ["env", f"PYTHONPATH={BEFORE}", f"EXHUNT_SIGMA_CACHE={tmp / 'sigma-cache-before'}", *with_rules]
+            subprocess.run(before, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            commands["exhunt + sigma (before)"] = before
     figures = harness.compare(commands, rounds)
     print(harness.table(figures, "raw evtx parse"))
     rate = {name: round(total / fig.median) for name, fig in figures.items()}
@@ -406,7 +410,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--json", type=Path)
     parser.add_argument(
-        "--before", type=Path, help="logs, files, events: also time the hunt on this `src` folder (another checkout)"
+        "--before",
+        type=Path,
+        help="logs, files, events (with or without --sigma): also time the hunt on this `src` folder (another checkout)",
     )
     parser.add_argument("--sigma", action="append", default=[], help="events: Sigma rules to time too")
     parser.add_argument(

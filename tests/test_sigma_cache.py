@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from exhunt.sigma import reading
-from exhunt.sigma.cache import cache_dir
+from exhunt.sigma.cache import FORMAT, cache_dir
 from exhunt.sigma.ruleset import SigmaRuleset, build_ruleset
 from sigma_support import event, fires, rule_yaml
 from test_sigma_engine import CASES
@@ -118,7 +118,7 @@ def test_another_level_mapping_makes_the_cache_stale(tmp_path: Path, monkeypatch
         (lambda data: b"not a cache at all", "unreadable"),
         (lambda data: data[: len(data) // 2], "damaged"),
         (lambda data: data[:-40] + bytes(b ^ 1 for b in data[-40:]), "damaged"),
-        (lambda data: data.replace(b'"format":1', b'"format":999', 1), "unreadable"),
+        (lambda data: data.replace(b'"format":%d' % FORMAT, b'"format":999', 1), "unreadable"),
     ],
 )
 def test_a_damaged_cache_is_ignored_and_rebuilt(
@@ -161,6 +161,13 @@ def _good(entries: dict[str, dict[str, object]]) -> dict[str, object]:
         lambda entries: _good(entries)["rules"][0].__setitem__("logsource", ["linux", None, None]),  # type: ignore[index]
         lambda entries: _good(entries).__setitem__("rejected", [[1, 2, 3]]),
         lambda entries: _good(entries).__setitem__("rules", "none"),
+        lambda entries: _good(entries)["rules"][0].__setitem__("anchors", [[["Image"]]]),  # type: ignore[index]
+        lambda entries: _good(entries)["rules"][0].__setitem__("anchors", []),  # type: ignore[index]
+        lambda entries: _good(entries)["rules"][0].pop("anchors"),  # type: ignore[union-attr]
+        lambda entries: _good(entries)["rules"][0]["trees"].append(["num", "EventID", True]),  # type: ignore[index]
+        lambda entries: _good(entries)["rules"][0]["trees"].__setitem__(  # type: ignore[index]
+            0, ["and", [["re", "Image", "(unclosed", 0]]]
+        ),
     ],
 )
 def test_an_entry_of_the_wrong_shape_is_read_again_from_its_file(
@@ -173,6 +180,88 @@ def test_an_entry_of_the_wrong_shape_is_read_again_from_its_file(
     again = build_ruleset((str(rules_dir),), None, cache)
     assert reads.files == ["good.yml"] and "unusable" in again.cache_note
     assert _summary(again) == _summary(first) and fires(again, event(Image=CMD))
+
+
+def test_rules_from_the_cache_are_compiled_when_an_event_first_needs_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exhunt.sigma import compile as compiler
+    from exhunt.sigma import entries
+
+    rules_dir, cache = _rules(tmp_path / "rules"), tmp_path / "cache"
+    fresh = build_ruleset((str(rules_dir),), None, cache)
+    compiled: list[object] = []
+    real = compiler.compile_condition
+
+    def counted(tree: object, renames: object) -> object:
+        compiled.append(tree)
+        return real(tree, renames)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(entries, "compile_condition", counted)
+    cached = build_ruleset((str(rules_dir),), None, cache)
+    assert "4 of 4 rule files from the cache" in cached.cache_note
+    assert compiled == [], "nothing compiled while loading"
+    assert [r.node.anchors for r in cached.rules] == [r.node.anchors for r in fresh.rules]
+    assert fires(cached, event(CommandLine="cmd /c whoami"))  # only the whoami rule is a candidate
+    assert len(compiled) == 1
+    assert fires(cached, event(CommandLine="whoami")) and len(compiled) == 1, "compiled once"
+    assert fires(cached, event(Image=CMD)) and len(compiled) == 2
+
+
+MALFORMED = [
+    "not a list",
+    [],
+    ["xor", [["null", "Image"]]],
+    ["and", []],
+    ["and", "x"],
+    ["and", [["null", "Image"]], "extra"],
+    ["not"],
+    ["not", ["null", "Image"], ["null", "Image"]],
+    ["str", "Image", [7], False],
+    ["str", "Image", "abc", False],
+    ["str", "Image", ["a"]],
+    ["str", 5, ["a"], False],
+    ["str"],
+    ["num", "EventID", True],
+    ["num", "EventID", "4"],
+    ["null", "Image", "extra"],
+    ["exists", "Image"],
+    ["re", "Image", "(unclosed", 0],
+    ["re", "Image", "a", "i"],
+    ["cidr", "IpAddress", "not a network"],
+    ["cidr", "IpAddress", 5.5],
+    ["cmp", "Count", "between", 4],
+    ["cmp", "Count", "gt", "4"],
+    ["cmp", "Count", ["gt"], 4],
+    ["ref", "Image", "Other", False],
+    ["ref", "Image", ["x"], False, False],
+    ["kw", [7], False],
+    ["kw", ["a"]],
+    ["kwre", "(", 0],
+    ["kwre", "a"],
+    ["or", [["null", "Image"], ["str", "Image", [None], False]]],
+]
+
+
+@pytest.mark.parametrize("tree", MALFORMED)
+def test_the_load_check_refuses_what_the_compiler_refuses(tree: object) -> None:
+    from exhunt.sigma.compile import check_condition, compile_condition
+
+    with pytest.raises((TypeError, ValueError, KeyError, IndexError)):
+        compile_condition(tree, {})
+    with pytest.raises((TypeError, ValueError, KeyError, IndexError)):
+        check_condition(tree)
+
+
+def test_the_load_check_refuses_conditions_too_deep_to_compile_later() -> None:
+    from exhunt.sigma.compile import MAX_CHECKED_DEPTH, check_condition
+
+    tree: list[object] = ["null", "Image"]
+    for _ in range(MAX_CHECKED_DEPTH + 1):
+        tree = ["not", tree]
+    with pytest.raises(ValueError, match="too deeply"):
+        check_condition(tree)
+    check_condition(tree[1])  # type: ignore[arg-type]
 
 
 def test_the_cache_can_be_turned_off_and_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -192,6 +281,67 @@ def test_the_cache_can_be_turned_off_and_follows_xdg(tmp_path: Path, monkeypatch
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")  # the XDG spec: relative paths are invalid
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cache_dir() == tmp_path / "home" / ".cache" / "exhunt" / "sigma"
+
+
+def test_writing_the_cache_removes_this_modules_stale_files_and_nothing_else(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from exhunt.sigma import cache as module
+
+    rules_dir, cache = _rules(tmp_path / "rules"), tmp_path / "cache"
+    first = build_ruleset((str(rules_dir),), None, cache)
+    current = _only_cache_file(cache)
+    build = module.build_key()
+    other_set = cache / ("a" * 32 + ".json")  # another rule set of this build: kept
+    module._write(other_set, "some key", b"{}", build)
+    old = {cache / ("b" * 32 + ".json"), cache / ("b" * 32 + ".databases")}  # another build: removed
+    for path in old:
+        module._write(path, "some key", b"{}", "another build")
+    older_format = cache / ("c" * 32 + ".json")  # written by the first format, without a build: removed
+    older_format.write_bytes(b'exhunt-sigma-cache\n{"format":1,"key":"k","sha256":"x"}\n{}')
+    not_ours = cache / ("d" * 32 + ".json")  # a name of ours, not our content: kept
+    not_ours.write_bytes(b"{}")
+    other_name = cache / "notes.json"
+    module._write(other_name, "some key", b"{}", "another build")  # our content, not our name: kept
+    outside = tmp_path / "outside.json"
+    module._write(outside, "some key", b"{}", "another build")
+    link = cache / ("e" * 32 + ".json")
+    link.symlink_to(outside)  # a link is never followed nor removed
+    left, fresh = cache / ".tmp-left1.json", cache / ".tmp-fresh.json"
+    left.write_bytes(b"half")
+    fresh.write_bytes(b"being written")
+    hour_ago = time.time() - 2 * 3600
+    os.utime(left, (hour_ago, hour_ago))
+    (rules_dir / "good.yml").write_text(GOOD.replace("\\cmd.exe", "\\calc.exe"), encoding="utf-8")
+    second = build_ruleset((str(rules_dir),), None, cache)  # a changed file: the cache is written, then pruned
+    assert "4 stale cache file(s) removed" in second.cache_note, second.cache_note
+    kept = {p.name for p in cache.iterdir()}
+    assert kept == {current.name, other_set.name, not_ours.name, other_name.name, link.name, fresh.name}
+    assert outside.read_bytes().startswith(b"exhunt-sigma-cache")
+    assert "removed" not in first.cache_note
+    third = build_ruleset((str(rules_dir),), None, cache)
+    assert "4 of 4 rule files from the cache" in third.cache_note and "removed" not in third.cache_note
+
+
+def test_a_folder_others_may_write_is_not_pruned(tmp_path: Path) -> None:
+    from exhunt.sigma import cache as module
+
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    module._write(folder / ("b" * 32 + ".json"), "k", b"{}", "another build")
+    folder.chmod(0o777)
+    try:
+        assert module.prune(folder, module.build_key()) == 0
+        assert (folder / ("b" * 32 + ".json")).exists()
+        assert module.prune(tmp_path / "missing", module.build_key()) == 0
+        link = tmp_path / "link"
+        link.symlink_to(folder, target_is_directory=True)
+        folder.chmod(0o700)
+        assert module.prune(link, module.build_key()) == 0, "a folder reached through a link is left alone"
+        assert module.prune(folder, module.build_key()) == 1
+    finally:
+        folder.chmod(0o700)
 
 
 def test_a_cache_that_cannot_be_written_costs_nothing_but_the_note(tmp_path: Path) -> None:

@@ -362,6 +362,40 @@ def test_prefilter_with_many_literals_uses_one_scan_and_stays_exact() -> None:
     assert not rules.match_event(event(Image="C:\\x\\tool999.exe"))
 
 
+def test_one_scan_of_the_joined_values_chooses_rules_as_a_scan_per_field_would() -> None:
+    from exhunt.sigma.prefilter import RulePrefilter
+    from exhunt.sigma.view import event_view
+
+    pairs = [("CommandLine", "whoami"), ("ParentImage", "whoami")]
+    pairs += [("Image", f"\\tool{n:02d}.exe") for n in range(12)]  # more than a Python loop takes
+    pairs.append(("Computer", "ex01"))  # a header field: not among the joined values
+    texts = [
+        rule_yaml(
+            f"    sel:\n        {field}|contains: '{word}'\n    condition: sel",
+            id=f"{n:08d}-0000-0000-0000-000000000000",
+        )
+        for n, (field, word) in enumerate(pairs)
+    ]
+    rules = ruleset_of(*texts)
+    bucket, joined = rules.bucket("microsoft-windows-sysmon/operational", 1)
+    per_field = RulePrefilter([r.node.anchors for r in bucket])
+    assert joined.values is not None and per_field.values is None
+    records = [
+        event(CommandLine="whoami /all", ParentImage="C:\\x\\tool03.exe"),  # tool03 is not in Image
+        event(CommandLine="C:\\x\\tool03.exe", ParentImage="cmd WHOAMI", Image="C:\\tool11.exe"),
+        event(CommandLine="dir"),
+    ]
+    for record in records:
+        assert joined.candidates(event_view(record)) == per_field.candidates(event_view(record))
+
+    def ids(record: object) -> set[int]:
+        return {int(r.meta.id[:8]) for r in rules.match_event(record)}  # type: ignore[arg-type]
+
+    assert ids(records[0]) == {0, 14}
+    assert ids(records[1]) == {1, 13, 14}
+    assert ids(records[2]) == {14}
+
+
 def test_unsupported_and_broken_rules_are_reported_and_the_rest_load() -> None:
     rules = SigmaRuleset()
     load_text("title: [unclosed\n", "broken.yml", rules)

@@ -100,3 +100,29 @@ def test_rules_are_loaded_before_the_workers_are_forked(tmp_path: Path, monkeypa
     hunt.local_backend([], HuntOptions(sigma_paths=(str(rule),), unit_timeout=60), jobs=2)
     assert order == ["rules", "workers"]
     assert loaded(HuntOptions(sigma_paths=(str(rule),))).loaded, "the rule is loaded and cached"
+
+
+def test_no_cache_reads_and_writes_no_cache(tmp_path: Path, monkeypatch) -> None:
+    from exhunt.sigma import ruleset as sigma_ruleset
+
+    evidence = _evidence(tmp_path)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "good.yml").write_text(GOOD, encoding="utf-8")
+    caches = {"EXHUNT_CACHE": tmp_path / "cache", "EXHUNT_SIGMA_CACHE": tmp_path / "sigma-cache"}
+    for name, folder in caches.items():
+        monkeypatch.setenv(name, str(folder))
+    sigma_ruleset.load_ruleset.cache_clear()  # rules loaded by another test were cached elsewhere
+    argv = ["hunt", str(evidence), "--sigma", str(rules), "--json", str(tmp_path / "out.json"), "-q", "--jobs", "1"]
+    try:
+        assert main([*argv, "--no-cache"]) == 1
+        assert not any(folder.exists() for folder in caches.values())
+        notice = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["hosts"][0]["observations"]
+        assert not any("compiled-rule cache" in str(o) for o in notice)
+    finally:
+        sigma_ruleset.load_ruleset.cache_clear()
+    for name, folder in caches.items():
+        monkeypatch.setenv(name, str(folder))
+    assert main(argv) == 1
+    assert list((tmp_path / "sigma-cache").glob("*.json")), "without the switch the rules are cached"
+    sigma_ruleset.load_ruleset.cache_clear()

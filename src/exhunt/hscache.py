@@ -41,6 +41,13 @@ def cache_dir() -> Path | None:
     return root / "exhunt"
 
 
+def turn_off() -> None:
+    """No cache for the rest of this process and the workers it starts (`exhunt hunt --no-cache`):
+    these databases and the Sigma rule cache, whatever `EXHUNT_SIGMA_CACHE` said."""
+    os.environ["EXHUNT_CACHE"] = "off"
+    os.environ["EXHUNT_SIGMA_CACHE"] = "off"
+
+
 def key(hs: Any, mode: int, expressions: Sequence[bytes], ids: Sequence[int], flags: int | Sequence[int]) -> bytes:
     """The SHA-256 of what decides the compiled database."""
     every = [flags] * len(expressions) if isinstance(flags, int) else list(flags)

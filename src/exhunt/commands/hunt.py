@@ -139,7 +139,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATH",
-        help="Sigma rule file or folder, run on event logs and (category webserver) IIS and HttpProxy logs (repeatable)",
+        help=(
+            "Sigma rule file or folder, run on event logs and (category webserver) IIS and HttpProxy logs "
+            "(repeatable); rules once read are kept compiled in exhunt's cache folder (see --no-cache)"
+        ),
     )
     rules.add_argument(
         "--sigma-levels",
@@ -194,6 +197,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "deadline of one analyzer over one file, plus one second per MiB of the file "
             f"(default {HuntOptions.unit_timeout:.0f}); a file that passes it is stopped and reported "
             "as timed-out, and the hunt goes on. 0 turns deadlines off"
+        ),
+    )
+    perf.add_argument(
+        "--no-cache",
+        action="store_true",
+        help=(
+            "read and write no cache: compiled Sigma rules and Hyperscan databases are built anew "
+            "in this run and not kept (the same as EXHUNT_CACHE=off and EXHUNT_SIGMA_CACHE=off; "
+            "Dask workers on other machines follow their own environment)"
         ),
     )
     perf.add_argument(
@@ -318,5 +330,10 @@ def hunt_options(args: argparse.Namespace) -> HuntOptions:
 
 def run(args: argparse.Namespace) -> int:
     from exhunt.fleet.run import run_hunt
+
+    if getattr(args, "no_cache", False):
+        from exhunt import hscache
+
+        hscache.turn_off()
 
     return run_hunt(args)

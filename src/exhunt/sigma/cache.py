@@ -16,6 +16,12 @@ the level mapping in force. The body carries its own SHA-256; a file that does n
 match it, or holds an entry of the wrong shape is a miss: the rules are read from their files
 again and the cache is written anew (to a temporary file renamed over the old one, so a reader
 never sees half of it). Never pickle: the file is data, never code.
+
+Each time a cache file is written, the folder is pruned (`prune`): cache files written by
+another build (another exhunt version, engine source, pySigma or cache format) are removed, and
+temporary files a stopped writer left more than an hour ago. Only this module's own files go:
+names of its own shapes, regular files owned by this user, looked at through the folder's own
+descriptor without following links; a file of this build (another rule set's) is kept.
 """
 
 from __future__ import annotations
@@ -24,8 +30,10 @@ import base64
 import binascii
 import hashlib
 import os
+import re
 import stat
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata, resources
@@ -36,10 +44,14 @@ import orjson
 
 from exhunt import __version__, hscache
 
-FORMAT = 1
+FORMAT = 2
 ENV = "EXHUNT_SIGMA_CACHE"
 _OFF = frozenset({"0", "off", "no", "false"})
 _MAGIC = b"exhunt-sigma-cache"
+_OWN_NAME = re.compile(r"[0-9a-f]{32}\.(?:json|databases)")  # RuleCache.open names them so
+_TEMP_NAME = re.compile(r"\.tmp-[A-Za-z0-9_]+\.(?:json|databases)")  # _write's temporary files
+_TEMP_AGE = 3600.0  # seconds: a temporary file older than this has no writer any more
+_HEADER_BYTES = 4096  # the magic line and the header line are well under this
 
 
 def cache_dir() -> Path | None:
@@ -65,14 +77,15 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+def build_key() -> str:
+    """What the cache files of this build share, whatever the rule set and level mapping:
+    a file of another build is of no use to it (`prune`)."""
+    parts = {"format": FORMAT, "exhunt": __version__, "code": _code_digest(), "pysigma": metadata.version("pysigma")}
+    return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
 def cache_key(levels: Mapping[str, Any]) -> str:
-    parts = {
-        "format": FORMAT,
-        "exhunt": __version__,
-        "code": _code_digest(),
-        "pysigma": metadata.version("pysigma"),
-        "levels": levels,
-    }
+    parts = {"build": build_key(), "levels": levels}
     return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -86,16 +99,19 @@ class RuleCache:
 
     path: Path
     key: str
+    build: str = ""
     entries: dict[str, Any] = field(default_factory=dict)
     note: str = ""  # how the cache was found, for the load notice
     changed: bool = False
     used: int = 0
 
     @classmethod
-    def open(cls, folder: Path, paths: tuple[str, ...], levels_file: str | None, key: str) -> RuleCache:
+    def open(
+        cls, folder: Path, paths: tuple[str, ...], levels_file: str | None, key: str, build: str = ""
+    ) -> RuleCache:
         given = [str(Path(p).absolute()) for p in paths]
         name = hashlib.sha256(orjson.dumps([given, str(Path(levels_file).absolute()) if levels_file else None]))
-        cache = cls(folder / f"{name.hexdigest()[:32]}.json", key)
+        cache = cls(folder / f"{name.hexdigest()[:32]}.json", key, build or build_key())
         cache.entries, cache.note = _read(cache.path, key)
         return cache
 
@@ -139,15 +155,17 @@ class RuleCache:
 
     def save_databases(self, tag: str, known: Mapping[str, bytes]) -> None:
         body = orjson.dumps({name: base64.b64encode(blob).decode("ascii") for name, blob in known.items()})
-        _write(self.databases_path, f"{self.key}/{tag}", body)
+        _write(self.databases_path, f"{self.key}/{tag}", body, self.build)
 
     def save(self, files: set[str]) -> str:
         """Write the entries of `files` (those of this load) when anything changed; what
         happened, for the load notice."""
         if not self.changed and set(self.entries) == files:
             return self.note
-        _write(self.path, self.key, orjson.dumps({w: e for w, e in self.entries.items() if w in files}))
-        return self.note or "written"
+        _write(self.path, self.key, orjson.dumps({w: e for w, e in self.entries.items() if w in files}), self.build)
+        note = self.note or "written"
+        removed = prune(self.path.parent, self.build)
+        return note + (f"; {removed} stale cache file(s) removed" if removed else "")
 
 
 def _private_file(path: Path) -> bool:
@@ -160,9 +178,9 @@ def _private_file(path: Path) -> bool:
         return False
 
 
-def _write(path: Path, key: str, body: bytes) -> None:
+def _write(path: Path, key: str, body: bytes, build: str) -> None:
     """The file written whole or not at all: to a temporary file beside it, renamed over it."""
-    header = orjson.dumps({"format": FORMAT, "key": key, "sha256": file_digest(body)})
+    header = orjson.dumps({"format": FORMAT, "build": build, "key": key, "sha256": file_digest(body)})
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
     try:
@@ -204,3 +222,61 @@ def _read(path: Path, key: str) -> tuple[dict[str, Any], str]:
     if not isinstance(entries, dict):
         return {}, "unreadable; rebuilt"
     return entries, "used"
+
+
+def prune(folder: Path, build: str) -> int:
+    """Remove from `folder` the cache files of another build, and temporary files older than
+    an hour; how many went. Only regular files of this module's names, owned by this user, are
+    looked at, through the folder's descriptor (a name that is a link is left alone, as is a
+    folder that is a link or that others may write). A file that cannot be read or removed is
+    left: pruning saves space, it never decides a result."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(folder, flags)
+    except OSError:
+        return 0
+    removed = 0
+    try:
+        if not hscache.private(os.fstat(fd)):
+            return 0
+        with os.scandir(fd) as entries:
+            names = [e.name for e in entries]
+        now = time.time()
+        for name in names:
+            temporary = _TEMP_NAME.fullmatch(name) is not None
+            if not temporary and _OWN_NAME.fullmatch(name) is None:
+                continue
+            try:
+                st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                if not stat.S_ISREG(st.st_mode) or not hscache.private(st):
+                    continue
+                if temporary:
+                    stale = now - st.st_mtime > _TEMP_AGE
+                else:
+                    stale = _stale(fd, name, build)
+                if stale:
+                    os.unlink(name, dir_fd=fd)
+                    removed += 1
+            except OSError:
+                continue
+    finally:
+        os.close(fd)
+    return removed
+
+
+def _stale(folder_fd: int, name: str, build: str) -> bool:
+    """Whether a file is a cache file of this module (its magic line) of another build: an
+    older format, or a header naming another build. A file without the magic line is not this
+    module's, whatever its name, and stays."""
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0), dir_fd=folder_fd)
+    with os.fdopen(fd, "rb") as stream:
+        head = stream.read(_HEADER_BYTES)
+    magic, _, rest = head.partition(b"\n")
+    if magic != _MAGIC:
+        return False
+    line = rest.partition(b"\n")[0]
+    try:
+        header = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return True  # ours, damaged: a load would rebuild it anyway
+    return not isinstance(header, dict) or header.get("format") != FORMAT or header.get("build") != build

@@ -92,6 +92,82 @@ def _compile(tree: Any, renames: Mapping[str, str]) -> Node | StrLeaf:
     return leaf(field, *rest)
 
 
+# Deeper conditions are not taken from the cache: compiling them later, inside a hunt, could
+# exceed Python's recursion limit (`compile_condition` recurses about twice per level).
+MAX_CHECKED_DEPTH = 150
+
+
+def check_condition(tree: Any) -> None:
+    """Raise as `compile_condition` would on a condition in its plain form, without building
+    its predicates: a rule set read from the cache is checked in full when it loads, and each
+    rule compiled when an event first needs it. At least as strict as the compiler (a form it
+    accepts that this refuses only costs reading the rule file again)."""
+    pending = [(tree, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_CHECKED_DEPTH:
+            raise Unsupported("condition nested too deeply")
+        if not isinstance(item, list) or not item:
+            raise Unsupported(f"condition element {type(item).__name__}")
+        kind, args = item[0], item[1:]
+        if kind in ("and", "or"):
+            pending.extend((child, depth + 1) for child in _items(args))
+        elif kind == "not":
+            (child,) = args
+            pending.append((child, depth + 1))
+        elif kind == "kw":
+            raw_parts, _ = args
+            _check_parts(raw_parts)
+        elif kind == "kwre":
+            pattern, flags = args
+            _checked_regex(pattern, flags)
+        elif not args or not isinstance(args[0], str):
+            raise Unsupported(f"condition element {kind!r} without a field")
+        elif not isinstance(kind, str) or kind not in _CHECKS:
+            raise Unsupported(f"condition element {kind!r}")
+        else:
+            _CHECKS[kind](*args[1:])
+
+
+def _check_str(parts: Any, cased: Any) -> None:
+    _check_parts(parts)
+
+
+def _check_num(number: Any) -> None:
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        raise Unsupported(f"number {number!r}")
+
+
+def _check_re(pattern: Any, flags: Any) -> None:
+    _checked_regex(pattern, flags)
+
+
+def _check_cidr(text: Any) -> None:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except (TypeError, ValueError) as exc:
+        raise Unsupported(f"network {text!r}: {exc}") from exc
+
+
+def _check_cmp(op: Any, number: Any) -> None:
+    if not isinstance(op, str) or op not in _COMPARE:
+        raise Unsupported(f"comparison {op!r} {number!r}")
+    _check_num(number)
+
+
+def _check_ref(other: Any, starts: Any, ends: Any) -> None:
+    if not isinstance(other, str):
+        raise Unsupported("field reference without a field")
+
+
+def _check_none() -> None:
+    return None
+
+
+def _check_exists(exists: Any) -> None:
+    return None
+
+
 def _items(args: list[Any]) -> list[Any]:
     (items,) = args
     if not isinstance(items, list) or not items:
@@ -475,3 +551,16 @@ _LEAVES: dict[str, Callable[..., Node | StrLeaf]] = {
     "cmp": _compare,
     "ref": _fieldref,
 }
+
+
+_CHECKS: dict[str, Callable[..., None]] = {
+    "str": _check_str,
+    "num": _check_num,
+    "null": _check_none,
+    "exists": _check_exists,
+    "re": _check_re,
+    "cidr": _check_cidr,
+    "cmp": _check_cmp,
+    "ref": _check_ref,
+}
+assert set(_CHECKS) == set(_LEAVES)

@@ -1,20 +1,25 @@
 """One rule file's outcome as plain data (what the cache keeps), and its rules compiled from it.
 
 An entry is a dict: `rules` (each with its `meta`, `logsource` as [product, category, service],
-`ids`, the event ids its conditions require or null, and `trees`, its conditions in the form of
-`plain.py`), `rejected` and `not_applicable` (each [message, rule id, title]). `compile_rule`
-needs no pySigma; it raises on anything of the wrong shape, so an entry read from the cache is
-either compiled in full or not used.
+`ids`, the event ids its conditions require or null, `trees`, its conditions in the form of
+`plain.py`, and `anchors`, per target the (field, literal) pairs the prefilter asks for, as the
+compiler found them, or null), `rejected` and `not_applicable` (each [message, rule id, title]).
+`compile_rule` needs no pySigma; it raises on anything of the wrong shape, so an entry read from
+the cache is either usable in full or not used. Read from the cache (`lazy`), a rule's
+conditions are checked when it loads (`compile.check_condition`) but turned into predicates
+only when an event first needs them: most rules of a large set never meet an event they could
+match, and compiling them all was most of a load from the cache.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 from exhunt.model import Category, Implies, Severity
-from exhunt.sigma.compile import Node, compile_condition
+from exhunt.sigma.compile import Anchors, Node, check_condition, compile_condition
 from exhunt.sigma.logsources import Target, logsource_map
 from exhunt.sigma.view import EventView
 
@@ -79,19 +84,37 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+class LazyNode:
+    """A rule's compiled condition, built at its first test; its anchors known beforehand."""
+
+    __slots__ = ("_make", "_test", "anchors")
+
+    def __init__(self, anchors: Anchors, make: Callable[[], Node]) -> None:
+        self.anchors = anchors
+        self._make = make
+        self._test: Callable[[EventView], bool] | None = None
+
+    def test(self, view: EventView) -> bool:
+        test = self._test
+        if test is None:
+            test = self._test = self._make().test
+        return test(view)
+
+
 @dataclass(frozen=True)
 class CompiledRule:
     meta: SigmaMeta
-    node: Node
+    node: Node | LazyNode
     target: Target
 
 
 Compiled = list[tuple[CompiledRule, frozenset[int] | None]]
 
 
-def compile_rule(rule: Mapping[str, Any], where: str) -> tuple[SigmaMeta, Compiled]:
+def compile_rule(rule: Mapping[str, Any], where: str, lazy: bool = False) -> tuple[SigmaMeta, Compiled]:
     """A rule entry compiled for every log its logsource maps to, with the event ids each
-    target is indexed under."""
+    target is indexed under; with `lazy`, checked now and compiled at first use, the anchors
+    taken from the entry."""
     meta = SigmaMeta.from_plain(rule["meta"], where)
     product, category, service = rule["logsource"]
     targets = logsource_map().resolve(product, category, service)
@@ -100,17 +123,51 @@ def compile_rule(rule: Mapping[str, Any], where: str) -> tuple[SigmaMeta, Compil
         raise ValueError("rule without conditions")
     found = rule["ids"]
     tree_ids = None if found is None else frozenset(int(i) for i in found)
+    stored: list[Anchors] = []
+    if lazy:
+        stored = [anchors_from_plain(a) for a in rule["anchors"]]
+        if len(stored) != len(targets):
+            raise ValueError("anchors of the wrong shape")
+        for tree in trees:
+            check_condition(tree)
     compiled: Compiled = []
-    for target in targets:
-        nodes = [compile_condition(tree, target.renames) for tree in trees]
-        node = nodes[0] if len(nodes) == 1 else _either(nodes)
-        if target.conditions:
-            node = _with_conditions(node, target.conditions)
+    for n, target in enumerate(targets):
+        node: Node | LazyNode
+        if lazy:
+            node = LazyNode(stored[n], partial(_target_node, trees, target))
+        else:
+            node = _target_node(trees, target)
         ids = target.event_ids
         if ids is None and not target.channels[0].startswith("web:"):
             ids = tree_ids
         compiled.append((CompiledRule(meta, node, target), ids))
     return meta, compiled
+
+
+def _target_node(trees: list[Any], target: Target) -> Node:
+    nodes = [compile_condition(tree, target.renames) for tree in trees]
+    node = nodes[0] if len(nodes) == 1 else _either(nodes)
+    if target.conditions:
+        node = _with_conditions(node, target.conditions)
+    return node
+
+
+def anchors_plain(anchors: Anchors) -> list[list[str]] | None:
+    """Anchors as the cache keeps them: sorted [field, literal] pairs, or null."""
+    return None if anchors is None else sorted([field, literal] for field, literal in anchors)
+
+
+def anchors_from_plain(value: Any) -> Anchors:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        raise ValueError("anchors of the wrong shape")
+    out: set[tuple[str, str]] = set()
+    for pair in value:
+        if not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(x, str) and x for x in pair):
+            raise ValueError("anchor of the wrong shape")
+        out.add((pair[0], pair[1]))
+    return frozenset(out)
 
 
 def _either(nodes: list[Node]) -> Node:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from exhunt.artefacts import prefilter as _logs
-from exhunt.sigma.view import ANY_FIELD, EventView
+from exhunt.sigma.view import ANY_FIELD, HEADER_FIELDS, EventView
 
 hyperscan: Any = getattr(_logs, "hyperscan", None)  # None when it cannot be imported (the log prefilter reports that)
 _PYTHON_LIMIT = 8  # up to this many literals, `in` tests beat a hyperscan call
@@ -88,6 +88,11 @@ class LiteralScanner:
         if hyperscan is not None and (caseless or len(self.literals) > _PYTHON_LIMIT) and self.literals:
             self._db = (store or DatabaseStore()).database(self.literals, hyperscan.HS_FLAG_CASELESS if caseless else 0)
 
+    @property
+    def database(self) -> Any:
+        """The hyperscan database, or None when the literals are tested in Python."""
+        return self._db
+
     def found(self, text: str, out: set[int]) -> None:
         """Add the indexes of the literals found in `text` to `out`."""
         if self._db is None:
@@ -95,11 +100,7 @@ class LiteralScanner:
                 if lit in text:
                     out.add(i)
             return
-
-        def on_match(uid: int, start: int, end: int, flags: int, context: object) -> None:
-            out.add(uid)
-
-        self._db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+        self._db.scan(text.encode("utf-8", "surrogatepass"), _collect, 0, out)
 
     def any(self, text: str) -> bool:
         """Whether any of the literals occurs in `text`."""
@@ -124,6 +125,10 @@ class LiteralScanner:
         except hyperscan.ScanTerminated:
             return True
         return False
+
+
+def _collect(uid: int, start: int, end: int, flags: int, out: set[int]) -> None:
+    out.add(uid)
 
 
 def _stop(uid: int, start: int, end: int, flags: int, context: object) -> bool:
@@ -164,6 +169,8 @@ class TextPrefilter:
 
     def __init__(self, literals: Sequence[str], store: DatabaseStore | None = None) -> None:
         self._scanner = LiteralScanner(sorted(set(literals)), store, caseless=True)
+        # asked of nearly every event of a hunt: the database's scan, bound once
+        self._scan = None if self._scanner.database is None else self._scanner.database.scan
 
     @classmethod
     def of(
@@ -183,25 +190,53 @@ class TextPrefilter:
         return cls(forms, store)
 
     def may_match(self, text: str) -> bool:
-        return self._scanner.any_caseless(text)
+        """`LiteralScanner.any_caseless` in one call: ASCII text as it is, other text lowered."""
+        scan = self._scan
+        if scan is None:
+            return self._scanner.any_caseless(text)
+        try:
+            scan(text.encode("ascii") if text.isascii() else text.lower().encode("utf-8", "surrogatepass"), _stop)
+        except hyperscan.ScanTerminated:
+            return True
+        return False
 
 
 class RulePrefilter:
     """Anchors of a list of rules, indexed by field. `candidates(view)` gives the positions of
-    the rules worth evaluating, in order."""
+    the rules worth evaluating, in order.
+
+    With `joined` (Windows events), the literals of every field but the event's header are
+    looked for in one scan of the event's values joined (`EventView.low_joined`) instead of one
+    scan per field: a field's value is one of those values, so a literal in the field is in the
+    joined text. Each literal found is then checked in the fields whose rules name it (a
+    substring test), so the rules chosen are those a scan per field would choose. The header's
+    fields (EventID, Channel, ...) are not among the values: they keep a scan of their own."""
 
     def __init__(
-        self, anchors: Sequence[frozenset[tuple[str, str]] | None], store: DatabaseStore | None = None
+        self,
+        anchors: Sequence[frozenset[tuple[str, str]] | None],
+        store: DatabaseStore | None = None,
+        joined: bool = False,
     ) -> None:
         self.always = [i for i, a in enumerate(anchors) if a is None]
         by_field: dict[str, dict[str, set[int]]] = {}
+        in_values: dict[str, dict[str, set[int]]] = {}  # literal -> field -> rules, `joined` only
         for i, rule_anchors in enumerate(anchors):
             for field, literal in rule_anchors or ():
-                by_field.setdefault(field, {}).setdefault(literal, set()).add(i)
+                if joined and field not in HEADER_FIELDS:
+                    in_values.setdefault(literal, {}).setdefault(field, set()).add(i)
+                else:
+                    by_field.setdefault(field, {}).setdefault(literal, set()).add(i)
         self.fields: list[tuple[str, LiteralScanner, list[tuple[int, ...]]]] = []
         for field, literals in by_field.items():
             words = sorted(literals)  # one order in every process: the database store finds it again
             self.fields.append((field, LiteralScanner(words, store), [tuple(sorted(literals[w])) for w in words]))
+        words = sorted(in_values)
+        self.values = LiteralScanner(words, store) if words else None
+        # per literal of `values`: (field, rules) to check, ANY_FIELD needing no check
+        self.value_owners: list[tuple[tuple[str, tuple[int, ...]], ...]] = [
+            tuple((f, tuple(sorted(rules))) for f, rules in sorted(in_values[w].items())) for w in words
+        ]
 
     def candidates(self, view: EventView) -> list[int]:
         chosen: set[int] = set()
@@ -214,6 +249,17 @@ class RulePrefilter:
             scanner.found(text, found)
             for i in found:
                 chosen.update(owners[i])
+        if self.values is not None:
+            joined = view.low_joined()
+            if joined:
+                found.clear()
+                self.values.found(joined, found)
+                literals, value_owners = self.values.literals, self.value_owners
+                for i in found:
+                    literal = literals[i]
+                    for field, rules in value_owners[i]:
+                        if field == ANY_FIELD or literal in (view.low(field) or ""):
+                            chosen.update(rules)
         if not chosen:
             return self.always  # most events: no rule's literal occurred
         chosen.update(self.always)

@@ -22,7 +22,7 @@ from sigma.types import SigmaNumber
 
 from exhunt.model import Category, Implies, Severity
 from exhunt.sigma.compile import Unsupported
-from exhunt.sigma.entries import Compiled, SigmaMeta, compile_rule
+from exhunt.sigma.entries import Compiled, SigmaMeta, anchors_plain, compile_rule
 from exhunt.sigma.logsources import NotApplicable, logsource_map
 from exhunt.sigma.plain import plain_condition
 
@@ -72,6 +72,7 @@ def read_rules(text: str, where: str, levels: Mapping[str, Any]) -> tuple[dict[s
         try:
             rule = _plain_rule(item, where, levels)
             _, targets = compile_rule(rule, where)
+            rule["anchors"] = [anchors_plain(c.node.anchors) for c, _ in targets]
         except NotApplicable as exc:
             entry["not_applicable"].append([f"logsource not read by exhunt: {exc}", rule_id, item.title])
         except (Unsupported, SigmaError) as exc:

@@ -65,7 +65,9 @@ class SigmaRuleset:
     _channels: dict[tuple[str, str], str] = field(default_factory=dict)
     _text_prefilters: dict[tuple[str, int | None], bool | TextPrefilter] = field(default_factory=dict)
     # built once per set of rules: events of many channels and ids meet the same rules
-    _by_positions: dict[tuple[int, ...], tuple[list[CompiledRule], RulePrefilter]] = field(default_factory=dict)
+    _by_positions: dict[tuple[bool, tuple[int, ...]], tuple[list[CompiledRule], RulePrefilter]] = field(
+        default_factory=dict
+    )
     _text_by_positions: dict[tuple[int, ...], bool | TextPrefilter] = field(default_factory=dict)
 
     def add(self, compiled: CompiledRule, event_ids: frozenset[int] | None) -> None:
@@ -96,12 +98,13 @@ class SigmaRuleset:
         if found is not None:
             return found
         positions = self._positions(channel, event_id)
-        made = self._by_positions.get(positions)
+        joined = not channel.startswith("web:")  # Windows events: one scan of the joined values
+        made = self._by_positions.get((joined, positions))
         if made is None:
             rules = [self.rules[p] for p in positions]
-            made = (rules, RulePrefilter([r.node.anchors for r in rules], self.databases))
+            made = (rules, RulePrefilter([r.node.anchors for r in rules], self.databases, joined))
             if len(self._by_positions) < _BUCKET_CACHE:
-                self._by_positions[positions] = made
+                self._by_positions[(joined, positions)] = made
         if len(self._buckets) < _BUCKET_CACHE:
             self._buckets[key] = made
         return made
@@ -233,7 +236,7 @@ def build_ruleset(paths: tuple[str, ...], levels_file: str | None, cache_folder:
         entry = cache.get(where, digest) if cache is not None else None
         if cache is not None and entry is not None:
             try:
-                compiled = [compile_rule(rule, where) for rule in entry["rules"]]
+                compiled = [compile_rule(rule, where, lazy=True) for rule in entry["rules"]]
                 problems = _problems(entry, where)
             except (KeyError, TypeError, ValueError, IndexError, Unsupported, NotApplicable, RecursionError):
                 cache.drop(where)  # of the wrong shape: read the file again below
