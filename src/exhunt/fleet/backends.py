@@ -98,7 +98,11 @@ class DaskPool(Backend):
         connect_timeout: float = 20.0,
         options: HuntOptions | None = None,
         kinds: Collection[ArtefactKind] | None = None,
+        warm: bool = True,
     ) -> None:
+        """Start the LocalCluster or connect to the scheduler, then (`warm`) have every worker
+        compile what the hunt needs; without `warm`, `warm_workers` must be called before units
+        are submitted (`StartingPool` starts the pool before the hunt's artefact kinds are known)."""
         try:
             dd: Any = importlib.import_module("distributed")
         except ImportError as exc:  # pragma: no cover - a dependency
@@ -140,7 +144,8 @@ class DaskPool(Backend):
         if threads < 1:
             self.close()
             raise BackendError(f"the Dask scheduler {scheduler} has no workers")
-        self._warm_workers(options, kinds)
+        if warm:
+            self.warm_workers(options, kinds)
         # Each parcel makes a round trip through the scheduler: keep a few parcels per worker
         # thread in flight, so no worker waits for its next one, and no more (memory, Ctrl-C).
         self.slots = threads * PARCELS_PER_THREAD * PARCEL_UNITS
@@ -151,7 +156,7 @@ class DaskPool(Backend):
         self._started: dict[Any, float] = {}
         self._serial = 0
 
-    def _warm_workers(self, options: HuntOptions, kinds: Collection[ArtefactKind] | None) -> None:
+    def warm_workers(self, options: HuntOptions, kinds: Collection[ArtefactKind] | None) -> None:
         """Every worker compiles what the hunt's artefact kinds need before its first unit, all
         at once, and keeps it while it lives. A worker that cannot (exhunt not installed there,
         another version) stops the hunt before it starts, naming the reason."""
