@@ -43,7 +43,13 @@ class StartingPool:
         if self._pool is None or self._taken:
             raise RuntimeError("the Dask pool was already handed over")
         self._taken = True
-        self._pool.warm_workers(options, kinds)  # closes the pool when it raises
+        try:
+            self._pool.warm_workers(options, kinds)  # closes the pool when it fails
+        except Exception:
+            raise
+        except BaseException:  # Ctrl-C while the workers warm up
+            self._pool.close()
+            raise
         return self._pool
 
     def close(self) -> None:
