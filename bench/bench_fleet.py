@@ -10,16 +10,30 @@ costs the disk of one of each. Every mode runs in a fresh process (its peak RSS 
   per-host   the hunt as it was: hosts one after another, each through `engine.analyze_host`
              with its own workers (`--jobs`), then assessed
   queue      `hunt_hosts`: every host's units in one queue on the engine's workers (`--jobs`)
-  dask       the same queue on a `distributed.LocalCluster` of `--jobs` worker processes
-             (cluster start-up timed separately); its fork server is started before
-             discovery, as `exhunt hunt --scheduler local:N` does
-  dask-late  the same, the fork server started only with the cluster, after discovery
-             (as before it was started early): a peer for the early start
+  dask       the same queue on a `distributed.LocalCluster` of `--jobs` worker processes; its
+             fork server and the cluster are started before discovery, the cluster on a
+             thread (`exhunt.fleet.starting`), as `exhunt hunt --scheduler local:N` does; the
+             time the hunt then still waits for the cluster is timed as its start-up
+  dask-late  the same, the fork server and the cluster started only after discovery (as
+             before either was started early): a peer for the early start
   cli-queue  `exhunt hunt ROOT --jobs N --json F -q --no-db` over the whole fleet, timed from
              the interpreter's start to its exit (imports, rules, discovery, pool, hunt, outputs)
   cli-dask   the same with `--scheduler local:N`
+  MODE@before  a cli mode run on another checkout's `src` (`--before SRC`), in the same rounds
 
-Each run times discovery, the pool's start and the hunt; `whole` is all three.
+Each run times discovery, the pool's start and the hunt; `whole` is all three. exhunt runs as
+pip installs it, from compiled bytecode (compiled once here; PYTHONDONTWRITEBYTECODE, set in some
+environments, would have every process compile exhunt's modules at its start, a second or more
+of CPU, twice for Dask: in the hunting process and in the fork server).
+
+Fleet sizes. The default (`--hosts 200 --large 10 --large-mb 48 --small-mb 1`) is 10 hosts with
+one 20 MB log and 190 hosts of 3 MB, 0.8 GB: a hunt of a few seconds, where any fixed start cost
+shows. A real Exchange server keeps hundreds of MB of logs (HttpProxy and IIS logs of a few
+weeks, before rotation deletes them); `--hosts 20 --large 2 --large-mb 400 --small-mb 150` is 2
+hosts with one 160 MB IIS log and 18 hosts of 154 MB in 10 files, 3.1 GB, still mixed sizes and
+small enough to repeat on one machine. With `cli-queue` and `cli-dask` the summary gives Dask's
+fixed cost in seconds and CPU seconds (the command's difference per round), the hunt's ratio,
+and the hunt length at which the whole command is within 1.2x of the local pool.
 
 Memory flat in the fleet size: each mode runs again on the first `--hosts // 4` hosts and on
 all of them, and the peaks are compared: the hunting process's own, and the resident memory
@@ -140,10 +154,13 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
 
     sampler = MemorySampler()
     begin = time.perf_counter()
+    starting = None
     if mode == "dask":
         from exhunt.fleet.backends import start_fork_server
+        from exhunt.fleet.starting import StartingPool
 
         start_fork_server()  # as `exhunt hunt --scheduler local:N` does, before discovery
+        starting = StartingPool(f"local:{jobs}")  # and the cluster on a thread meanwhile
     found = sorted(discover(str(root)), key=lambda h: h.name)[:hosts]
     options = HuntOptions()
     verdicts: dict[str, str] = {}
@@ -156,7 +173,11 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
             verdicts[host.name] = str(assess(host, analyze_host(host, ctx, jobs=jobs)).verdict)
     else:
         backend = None
-        if mode.startswith("dask"):
+        if starting is not None:
+            backend = starting.take(options, artefact_kinds(found))
+            startup = time.perf_counter() - t0
+            t0 = time.perf_counter()
+        elif mode.startswith("dask"):
             from exhunt.fleet.backends import DaskPool
 
             backend = DaskPool(f"local:{jobs}", options=options, kinds=artefact_kinds(found))
@@ -206,11 +227,13 @@ def run_cli(mode: str, root: Path, jobs: int) -> dict[str, Any]:
     `--jobs N` (cli-queue) or `--scheduler local:N` (cli-dask)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "hunt.json"
-        how = ["--jobs", str(jobs)] if mode == "cli-queue" else ["--scheduler", f"local:{jobs}"]
+        base, _, checkout = mode.partition("@")
+        how = ["--jobs", str(jobs)] if base == "cli-queue" else ["--scheduler", f"local:{jobs}"]
         cmd = [sys.executable, "-m", "exhunt", "hunt", str(root), "--no-db", "-q", "--json", str(out), *how]
+        env = dict(os.environ, PYTHONPATH=str(BEFORE)) if checkout == "before" and BEFORE else None
         sampler = MemorySampler()
         t0 = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, check=False)
+        subprocess.run(cmd, capture_output=True, check=False, env=env)
         seconds = time.perf_counter() - t0
         peak_all = sampler.stop()
         doc = json.loads(out.read_text())
@@ -241,6 +264,51 @@ def in_child(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+BEFORE: Path | None = None  # --before SRC: the `src` folder of another checkout
+
+
+def as_installed() -> None:
+    """Run exhunt as pip installs it, from compiled bytecode: compiled once here, and every
+    process started from here runs without PYTHONDONTWRITEBYTECODE."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    for src in (Path(__file__).resolve().parent.parent / "src", BEFORE):
+        if src is not None:
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(src / "exhunt")], check=False)
+
+
+def start_cost(runs: list[dict[str, Any]], queue: str, dask: str) -> None:
+    """Dask's fixed cost, per round: the command's seconds beyond the local pool's hunt at Dask's
+    hunt ratio, its extra CPU seconds over the local pool's, and the hunt length at which the whole command is within 1.2x of the local pool's
+    (queue seconds >= fixed / (1.2 - hunt ratio), the hunt ratio from the dask and queue modes
+    when they ran, else taken as 1)."""
+    queues = [r for r in runs if r["mode"] == queue]
+    dasks = [r for r in runs if r["mode"] == dask]
+    if not queues or len(queues) != len(dasks):
+        return
+    pairs = list(zip(queues, dasks, strict=True))
+    hunts = [r for r in runs if r["mode"] in ("queue", "dask")]
+    ratios = [
+        d["seconds"] / q["seconds"]
+        for q, d in zip(
+            [r for r in hunts if r["mode"] == "queue"], [r for r in hunts if r["mode"] == "dask"], strict=True
+        )
+    ]
+    ratio = statistics.median(ratios) if ratios else 1.0
+    # What the command costs beyond its hunt: its whole time less the hunt at Dask's rate.
+    fixed = [d["seconds"] - ratio * q["seconds"] for q, d in pairs]
+    cpu = [d["cpu_s"] - q["cpu_s"] for q, d in pairs]
+    line = (
+        f"{dask} over {queue}, fixed cost per round: "
+        + " ".join(f"{x:+.2f} s" for x in fixed)
+        + f" (median {statistics.median(fixed):+.2f} s); CPU "
+        + " ".join(f"{x:+.2f}" for x in cpu)
+        + f" (median {statistics.median(cpu):+.2f} CPU s); hunt ratio {ratio:.2f}"
+    )
+    if ratio < 1.2:
+        line += f"; within 1.2x from a local-pool hunt of {max(0.0, statistics.median(fixed)) / (1.2 - ratio):.0f} s"
+    print(line, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("root", type=Path)
@@ -252,11 +320,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--modes", default="per-host,queue,dask")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--before", type=Path, help="the `src` folder of another checkout, for MODE@before")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    global BEFORE
+    BEFORE = args.before.resolve() if args.before else None
     if args.child:
         print(json.dumps(run_mode(args.child, args.root, args.hosts, args.jobs)))
         return 0
+    as_installed()
     build_fleet(args.root, args.hosts, args.large, args.large_mb, args.small_mb)
     runs: list[dict[str, Any]] = []
     for _ in range(args.repeat):
@@ -264,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
             r = in_child(mode, args.root, args.hosts, args.jobs)
             runs.append(r)
             print(
-                f"{mode:<9} {r['hosts']} hosts {r['seconds']:7.2f} s (+{r['startup']:.1f} s start-up, "
+                f"{mode:<15} {r['hosts']} hosts {r['seconds']:7.2f} s (+{r['startup']:.1f} s start-up, "
                 f"{r['discovery']:.1f} s discovery; whole {r['whole']:.2f} s) "
                 f"{r['mb_per_s']:6.1f} MB/s  peak RSS {r['peak_rss_mb']:.0f} MB, all processes "
                 f"{r['peak_rss_all_mb']:.0f} MB (PSS {r['peak_pss_all_mb']:.0f} MB)  CPU {r['cpu_s']:.1f} s  load {os.getloadavg()[0]:.1f}  {r['verdicts']}",
@@ -299,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
             + " ".join(f"{x:.2f}" for x in cli)
             + f" (median {statistics.median(cli):.2f}, min {min(cli):.2f})"
         )
+    for mode in medians:
+        if mode.startswith("cli-dask"):
+            start_cost(runs, "cli-queue" + mode[len("cli-dask") :], mode)
     if "queue" in medians and "dask" in medians:
         pairs = list(
             zip([r for r in runs if r["mode"] == "queue"], [r for r in runs if r["mode"] == "dask"], strict=True)

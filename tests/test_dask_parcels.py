@@ -8,7 +8,7 @@ from typing import Any
 from exhunt import engine
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.evidence.base import EvidenceFile, FileRef
-from exhunt.fleet.backends import PARCEL_UNITS, DaskPool, run_parcel
+from exhunt.fleet.backends import ALONE_BYTES, PARCEL_BYTES, PARCEL_UNITS, DaskPool, run_parcel
 from exhunt.fleet.queue import Unit, UnitLost
 from exhunt.model import ArtefactKind, ProblemKind, UnitResult
 
@@ -42,7 +42,7 @@ def _unit(seq: int, size: int, *, isolated: bool = False) -> Unit:
 
 def test_small_units_share_parcels_big_and_isolated_ones_go_alone() -> None:
     pool, client = _pool()
-    big = _unit(0, engine.SOLO_BYTES)
+    big = _unit(0, ALONE_BYTES)
     lone = _unit(1, 10, isolated=True)
     small = [_unit(2 + i, 10) for i in range(PARCEL_UNITS + 2)]
     for u in [big, lone, *small]:
@@ -51,6 +51,18 @@ def test_small_units_share_parcels_big_and_isolated_ones_go_alone() -> None:
     pool._threads = 4  # workers short of parcels: the last one goes though not full
     pool._send()
     assert client.sent == [[big], [lone], small[:PARCEL_UNITS], small[PARCEL_UNITS:]]
+
+
+def test_units_of_files_big_enough_to_be_alone_in_the_queue_share_parcels_up_to_its_bytes() -> None:
+    pool, client = _pool()
+    mid = [_unit(i, engine.SOLO_BYTES + 1024 * 1024) for i in range(5)]  # 9 MB: a unit each in the queue
+    for u in mid:
+        pool.submit(u)
+    pool._threads = 4
+    pool._send()
+    assert [len(p) for p in client.sent] == [3, 2]
+    assert all(sum(u.size for u in p) <= PARCEL_BYTES for p in client.sent)
+    assert [u for p in client.sent for u in p] == mid  # in the queue's order, none left out
 
 
 def test_a_lost_parcel_is_sent_again_unit_by_unit_and_a_lone_unit_is_reported_lost() -> None:

@@ -322,6 +322,62 @@ def test_local_cluster_fork_server_starts_before_discovery(fleet: Path, schedule
     assert expected in run.stdout, run.stdout
 
 
+_DASK_START_AT_DISCOVERY = """
+import sys, threading, psutil
+import exhunt.evidence
+import exhunt.fleet.starting
+from exhunt.cli import main
+from exhunt.evidence import EvidenceUnavailable
+
+kept = []  # held here, so only an explicit close (not the pool being dropped) ends its workers
+_init = exhunt.fleet.starting.StartingPool.__init__
+def init(self, *args, **kwargs):
+    kept.append(self)
+    _init(self, *args, **kwargs)
+exhunt.fleet.starting.StartingPool.__init__ = init
+
+def discover(path, **kwargs):
+    starting = [t.name for t in threading.enumerate() if t.name == "exhunt-dask-start"]
+    print("pool starting at discovery:", len(starting))
+    raise EvidenceUnavailable("stopped here")
+
+exhunt.evidence.discover = discover
+code = main(sys.argv[1:])
+print("processes left:", len(psutil.Process().children(recursive=True)))
+print("threads left:", [t.name for t in threading.enumerate() if t.name == "exhunt-dask-start"])
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize(("scheduler", "starting"), [("local:1", 1), (None, 0)])
+def test_dask_pool_starts_during_discovery_and_is_closed_when_the_hunt_stops_first(
+    fleet: Path, scheduler: str | None, starting: int
+) -> None:
+    """The cluster starts on a thread while the evidence is found; a hunt that stops before it
+    needs the pool closes it: no worker or nanny process is left behind."""
+    cmd = [sys.executable, "-c", _DASK_START_AT_DISCOVERY, "hunt", str(fleet), "--no-db", "-q"]
+    run = subprocess.run(
+        [*cmd, *(["--scheduler", scheduler] if scheduler else [])], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 2 and "stopped here" in run.stderr, run.stderr
+    assert f"pool starting at discovery: {starting}" in run.stdout, run.stdout
+    assert "threads left: []" in run.stdout, run.stdout
+    # At most the fork server (it ends with this process; it is not the pool's)
+    left = int(re.search(r"processes left: (\d+)", run.stdout).group(1))  # type: ignore[union-attr]
+    assert left <= (2 if scheduler else 0), run.stdout  # the fork server and its resource tracker
+
+
+def test_a_pool_that_cannot_start_says_why_when_taken() -> None:
+    from exhunt.analyzers import HuntOptions
+    from exhunt.fleet.backends import BackendError
+    from exhunt.fleet.starting import StartingPool
+
+    starting = StartingPool("tcp://127.0.0.1:1", connect_timeout=1)
+    with pytest.raises(BackendError, match="cannot reach the Dask scheduler"):
+        starting.take(HuntOptions(), None)
+    starting.close()  # nothing to close: no error, no wait
+
+
 def test_dask_worker_that_cannot_read_the_evidence_is_a_clear_error(
     fleet: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

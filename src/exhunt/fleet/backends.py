@@ -29,6 +29,12 @@ DEADLINE_CHECK_SECONDS = 2.0
 # A Dask task carries a parcel of small units (of one host or several) up to this many bytes
 # or units, so the scheduler round trip (tens of ms on a busy machine) is paid once per parcel.
 PARCEL_BYTES = engine.BATCH_BYTES
+# A unit this big travels alone; smaller ones (a file of 8-16 MB is a unit of its own in the
+# queue) share parcels up to PARCEL_BYTES. Each Dask task costs the hunting process, which runs
+# the scheduler, the nannies and the client, about 10 ms of CPU on a busy two-core machine: on
+# a fleet of 150 MB hosts of 15 MB logs, 241 tasks for 258 units when every unit of 8 MB or more
+# went alone.
+ALONE_BYTES = PARCEL_BYTES // 2
 PARCEL_UNITS = 8
 # Parcels in flight per worker thread: one running, one queued on the worker, one on its way.
 PARCELS_PER_THREAD = 3
@@ -98,7 +104,11 @@ class DaskPool(Backend):
         connect_timeout: float = 20.0,
         options: HuntOptions | None = None,
         kinds: Collection[ArtefactKind] | None = None,
+        warm: bool = True,
     ) -> None:
+        """Start the LocalCluster or connect to the scheduler, then (`warm`) have every worker
+        compile what the hunt needs; without `warm`, `warm_workers` must be called before units
+        are submitted (`StartingPool` starts the pool before the hunt's artefact kinds are known)."""
         try:
             dd: Any = importlib.import_module("distributed")
         except ImportError as exc:  # pragma: no cover - a dependency
@@ -113,9 +123,19 @@ class DaskPool(Backend):
                 if workers < 1:
                     raise BackendError("--scheduler local:N needs N of at least 1")
                 # Dask's statistical profiler samples each worker's stack every 10 ms, a few per
-                # cent of a worker running Python; nothing here reads it.
+                # cent of a worker running Python; nothing here reads it. Every process of the
+                # cluster (scheduler, nannies, workers) also times its event loop every 20 ms and
+                # samples its own CPU and memory every 0.5 s, for warnings and a dashboard: an idle
+                # local:2 cluster used 0.07-0.08 CPU seconds per second that way, 0.015 as set
+                # here, and a worker's event loop waking that often takes the GIL from the unit
+                # it runs. Nothing here reads them either.
                 self._config = importlib.import_module("dask").config.set(
-                    {"distributed.worker.profile.enabled": False, **_worker_start_method()}
+                    {
+                        "distributed.worker.profile.enabled": False,
+                        "distributed.admin.tick.interval": "1s",
+                        "distributed.admin.system-monitor.interval": "5s",
+                        **_worker_start_method(),
+                    }
                 )
                 self._cluster = dd.LocalCluster(
                     n_workers=workers,
@@ -140,7 +160,8 @@ class DaskPool(Backend):
         if threads < 1:
             self.close()
             raise BackendError(f"the Dask scheduler {scheduler} has no workers")
-        self._warm_workers(options, kinds)
+        if warm:
+            self.warm_workers(options, kinds)
         # Each parcel makes a round trip through the scheduler: keep a few parcels per worker
         # thread in flight, so no worker waits for its next one, and no more (memory, Ctrl-C).
         self.slots = threads * PARCELS_PER_THREAD * PARCEL_UNITS
@@ -151,7 +172,7 @@ class DaskPool(Backend):
         self._started: dict[Any, float] = {}
         self._serial = 0
 
-    def _warm_workers(self, options: HuntOptions, kinds: Collection[ArtefactKind] | None) -> None:
+    def warm_workers(self, options: HuntOptions, kinds: Collection[ArtefactKind] | None) -> None:
         """Every worker compiles what the hunt's artefact kinds need before its first unit, all
         at once, and keeps it while it lives. A worker that cannot (exhunt not installed there,
         another version) stops the hunt before it starts, naming the reason."""
@@ -189,7 +210,7 @@ class DaskPool(Backend):
         waiting, self._waiting = self._waiting, []
         parcel: list[Unit] = []
         for unit in waiting:
-            if unit.isolated or unit.size >= engine.SOLO_BYTES:
+            if unit.isolated or unit.size >= ALONE_BYTES:
                 self._submit_parcel([unit])
                 continue
             if parcel and not _fits(parcel, unit):

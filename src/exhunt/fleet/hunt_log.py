@@ -11,13 +11,16 @@ resuming a hunt and every query stay with `HuntStore`.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from exhunt.datadir import default_db_path
+from exhunt.fleet.jsonpieces import host_record
 from exhunt.model import HostAssessment, iso
 
 STORE_FORMAT = "exhunt.hunt-store/1"
@@ -74,36 +77,34 @@ def host_row(hunt_id: int, host: HostAssessment, key: str) -> dict[str, Any]:
         "layout": text(host.layout),
         "verdict": str(host.verdict),
         "verdict_reason": text(host.verdict_reason),
-        "exchange_build": host.exchange_build,
+        "exchange_build": text(host.exchange_build),
         "findings": len(host.findings),
         "problems": len(host.errors),
         "assessed": now(),
-        "record": json.dumps(host.to_dict(), ensure_ascii=True),
+        "record": host_record(host),  # the same text, without every finding's data at once
     }
 
 
-def finding_rows(hunt_id: int, host: HostAssessment, key: str) -> list[dict[str, Any]]:
-    """The `findings` rows of one assessed host."""
-    rows = []
+def finding_rows(hunt_id: int, host: HostAssessment, key: str) -> Iterator[dict[str, Any]]:
+    """The `findings` rows of one assessed host, made one at a time as they are written."""
     for f in host.findings:
         d = f.to_dict()
-        rows.append(
+        yield (
             {
                 "hunt_id": hunt_id,
                 "root": text(key),
                 "host": text(host.host),
-                "rule_id": f.rule_id,
+                "rule_id": text(f.rule_id),
                 "severity": str(f.severity),
                 "implies": str(f.implies),
-                "chain": f.chain,
+                "chain": text(f.chain),
                 "path": text(f.evidence.path),
                 "line": f.evidence.line,
                 "timestamp": iso(f.timestamp),
-                "source_ip": f.source_ip,
+                "source_ip": text(f.source_ip),
                 "facets": json.dumps({k: d[k] for k in _FACETS if d.get(k)}, ensure_ascii=True),
             }
         )
-    return rows
 
 
 def _insert(table: str, row: dict[str, Any]) -> str:
@@ -155,10 +156,10 @@ class SqliteHuntLog:
         try:
             with self._conn:  # one transaction
                 for sql, params in statements:
-                    if isinstance(params, list):
-                        cursor = self._conn.executemany(sql, params)
-                    else:
+                    if isinstance(params, dict):
                         cursor = self._conn.execute(sql, params)
+                    else:
+                        cursor = self._conn.executemany(sql, params)
         except sqlite3.Error as exc:
             raise HuntStoreError(f"cannot write the hunt store {self.where}: {exc}") from None
         return cursor
@@ -192,6 +193,8 @@ class SqliteHuntLog:
             ("DELETE FROM hosts WHERE hunt_id = :hunt_id AND root = :root", which),
             (_insert("hosts", hosts), hosts),
         ]
-        if findings:
-            statements.append((_insert("findings", findings[0]), findings))
+        first = next(findings, None)
+        if first is not None:
+            # executemany takes the rows as they are made: never all of a host's at once
+            statements.append((_insert("findings", first), itertools.chain((first,), findings)))
         self._write(statements)

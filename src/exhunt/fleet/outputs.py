@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from exhunt import __version__
 from exhunt.fleet.hunt_log import HuntWriter
+from exhunt.fleet.jsonpieces import host_document_pieces, host_pieces
 from exhunt.fleet.spool import HostOrder, SpooledOutput, host_order
 from exhunt.fleet.verdicts import HostSummary
 from exhunt.model import HUNT_SCHEMA, HostAssessment, HuntResult, iso
@@ -98,14 +99,19 @@ class JsonStream(SpooledOutput):
         self._tail: dict[str, Any] = {}
 
     def add(self, host: HostAssessment, order: HostOrder | None = None) -> None:
-        self.add_text(order, json.dumps(host.to_dict(), indent=2, ensure_ascii=True).replace("\n", "\n    "))
+        self.add_pieces(order, host_pieces(host, "    "))  # a finding at a time, never the whole
 
     def write(self, out: IO[str], pieces: Iterator[str]) -> None:
+        self.write_parts(out, (iter((piece,)) for piece in pieces))
+
+    def write_parts(self, out: IO[str], parts: Iterator[Iterator[str]]) -> None:
         head = {"schema": HUNT_SCHEMA, "tool_version": __version__, "started": iso(self._started)}
         out.write(json.dumps(head, indent=2, ensure_ascii=True)[:-2] + ',\n  "hosts": [')
         count = 0
-        for piece in pieces:
-            out.write(("," if count else "") + "\n    " + piece)
+        for part in parts:
+            out.write(("," if count else "") + "\n    ")
+            for block in part:
+                out.write(block)
             count += 1
         rest = json.dumps(self._tail, indent=2, ensure_ascii=True)[1:]
         out.write(("\n  " if count else "") + "]," + rest + "\n")
@@ -117,8 +123,10 @@ class JsonStream(SpooledOutput):
 
 def write_host_json(host: HostAssessment, path: Path, started: datetime) -> None:
     """One host as a complete `exhunt.hunt/2` document, readable by `exhunt report`."""
-    doc = HuntResult(__version__, started, datetime.now(UTC), [host]).to_dict()
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=True) + "\n", encoding="utf-8")
+    with path.open("w", encoding="utf-8") as out:
+        for piece in host_document_pieces(host, started, datetime.now(UTC)):  # a finding at a time
+            out.write(piece)
+        out.write("\n")
 
 
 @dataclass(slots=True)

@@ -25,6 +25,7 @@ from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.timeline import TimelineStream
 
 if TYPE_CHECKING:
+    from exhunt.fleet.starting import StartingPool
     from exhunt.fleet.store import HuntStore
 
 EXIT_INTERRUPTED = 130
@@ -91,15 +92,16 @@ def _check_args(args: argparse.Namespace) -> list[str]:
     return problems
 
 
-def _backend(args: argparse.Namespace, hosts: list[Any], options: HuntOptions) -> Backend:
+def _backend(
+    args: argparse.Namespace, hosts: list[Any], options: HuntOptions, starting: StartingPool | None
+) -> Backend:
     from exhunt.hunt import local_backend
 
-    if not args.scheduler:
+    if starting is None:
         return local_backend(hosts, options, args.jobs)
-    from exhunt.fleet.backends import DaskPool
     from exhunt.hunt import artefact_kinds, host_key
 
-    pool = DaskPool(args.scheduler, options=_options(args), kinds=artefact_kinds(hosts))
+    pool = starting.take(_options(args), artefact_kinds(hosts))
     try:
         sample = sorted(
             {host_key(h) for h in hosts} | {f.ref.archive or f.ref.path for h in hosts for f in h.files[:1]}
@@ -113,10 +115,6 @@ def _backend(args: argparse.Namespace, hosts: list[Any], options: HuntOptions) -
 
 def run_hunt(args: argparse.Namespace) -> int:
     from exhunt.cli_options import consoles, to_stdout
-    from exhunt.evidence import EvidenceUnavailable, discover
-    from exhunt.fleet.backends import BackendError
-    from exhunt.hunt import host_key, hunt_hosts
-    from exhunt.report.console import render_host
 
     out, err = consoles(args, stdout_taken=bool(to_stdout(args, list(_outputs(args)))))
     problems = _check_args(args)
@@ -124,11 +122,27 @@ def run_hunt(args: argparse.Namespace) -> int:
         for p in problems:
             _say(err, f"exhunt hunt: {p}")
         return 2
+    starting: StartingPool | None = None
     if args.scheduler:
         from exhunt.fleet.backends import is_local, start_fork_server
+        from exhunt.fleet.starting import StartingPool
 
         if is_local(args.scheduler):
             start_fork_server()  # it warms up on another core while rules load and hosts are found
+        # The cluster starts (or the scheduler is reached) on a thread meanwhile, too.
+        starting = StartingPool(args.scheduler)
+    try:
+        return _run_hunt(args, out, err, starting)
+    finally:
+        if starting is not None:
+            starting.close()  # unless the hunt took it (and closed it)
+
+
+def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: StartingPool | None) -> int:
+    from exhunt.evidence import EvidenceUnavailable, discover
+    from exhunt.fleet.backends import BackendError
+    from exhunt.hunt import host_key, hunt_hosts
+    from exhunt.report.console import render_host
     from exhunt.rules import RuleErrors, catalog, use, user_problems
 
     options = _options(args)
@@ -236,7 +250,7 @@ def run_hunt(args: argparse.Namespace) -> int:
 
         interrupted = False
         try:
-            backend = _backend(args, todo, options) if todo else None
+            backend = _backend(args, todo, options, starting) if todo else None
             if backend is not None:
                 _hunt(args, options, err, todo, backend, sink, hunt_hosts)
         except BackendError as exc:

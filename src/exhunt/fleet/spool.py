@@ -4,15 +4,17 @@ Hosts finish in an order that depends on the scheduler, the load and the sizes o
 The combined outputs list them in one stable order (host name, then the folder or zip holding
 its evidence) whatever ran them, so two hunts of the same evidence give the same files. Each
 host's text goes to an anonymous spool file beside the output as the host finishes (only its
-place is held in memory), and `pieces` reads it back sorted. The spool disappears when closed,
+place is held in memory), piece by piece when it comes so (a host's JSON, a finding at a time),
+and `parts` reads it back sorted, a block at a time. The spool disappears when closed,
 and with the process if it dies.
 """
 
 from __future__ import annotations
 
+import codecs
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -40,17 +42,39 @@ class OrderedSpool:
         return len(self._index)
 
     def add(self, order: HostOrder, text: str) -> None:
-        data = text.encode("utf-8")
+        self.add_pieces(order, (text,))
+
+    def add_pieces(self, order: HostOrder, pieces: Iterable[str]) -> None:
+        """One host's text, written as its pieces come, so the whole is never held."""
         self._file.seek(self._end)
-        self._file.write(data)
-        self._index.append((order, len(self._index), self._end, len(data)))
-        self._end += len(data)
+        length = 0
+        for piece in pieces:
+            data = piece.encode("utf-8")
+            self._file.write(data)
+            length += len(data)
+        self._index.append((order, len(self._index), self._end, length))
+        self._end += length
+
+    def parts(self) -> Iterator[Iterator[str]]:
+        """Every host's text, in host order (texts of one host in the order they were added),
+        each read back a block at a time."""
+        for _order, _seq, start, length in sorted(self._index):
+            yield self._read(start, length)
+
+    def _read(self, start: int, length: int) -> Iterator[str]:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        while length > 0:
+            self._file.seek(start)
+            data = self._file.read(min(length, READ_BYTES))
+            if not data:
+                raise OSError("the spool file is shorter than what was written to it")
+            start += len(data)
+            length -= len(data)
+            yield decoder.decode(data, final=length <= 0)
 
     def pieces(self) -> Iterator[str]:
-        """Every piece, in host order (pieces of one host in the order they were added)."""
-        for _order, _seq, start, length in sorted(self._index):
-            self._file.seek(start)
-            yield self._file.read(length).decode("utf-8")
+        """Every host's text whole, in host order."""
+        return ("".join(part) for part in self.parts())
 
     def close(self) -> None:
         self._file.close()
@@ -70,21 +94,31 @@ class SpooledOutput:
         """One host's text; without an order, hosts keep the order they were added in."""
         self._spool.add(order or UNORDERED, text)
 
+    def add_pieces(self, order: HostOrder | None, pieces: Iterable[str]) -> None:
+        """One host's text in pieces, each written to the spool as it comes."""
+        self._spool.add_pieces(order or UNORDERED, pieces)
+
     def write(self, out: IO[str], pieces: Iterator[str]) -> None:
         for piece in pieces:
             out.write(piece)
+
+    def write_parts(self, out: IO[str], parts: Iterator[Iterator[str]]) -> None:
+        """The whole output from each host's text, given a block at a time; by default `write`
+        on each host's text whole."""
+        self.write(out, ("".join(part) for part in parts))
 
     def close(self) -> None:
         try:
             if self.target == "-":
                 out = sys.stdout
-                self.write(out, self._spool.pieces())
+                self.write_parts(out, self._spool.parts())
                 out.flush()
             else:
                 with Path(self.target).open("w", encoding="utf-8", newline=self.newline) as out:
-                    self.write(out, self._spool.pieces())
+                    self.write_parts(out, self._spool.parts())
         finally:
             self._spool.close()
 
 
 UNORDERED: HostOrder = ("", "", "")
+READ_BYTES = 1 << 20

@@ -212,7 +212,7 @@ class HuntStore:
             conn.execute(findings_table.delete().where(_host_of(findings_table, hunt_id, key)))
             conn.execute(hosts_table.delete().where(_host_of(hosts_table, hunt_id, key)))
             conn.execute(hosts_table.insert().values(**host_row(hunt_id, host, key)))
-            rows = finding_rows(hunt_id, host, key)
+            rows = list(finding_rows(hunt_id, host, key))
             if rows:
                 conn.execute(findings_table.insert(), rows)
 

@@ -1,0 +1,96 @@
+"""A host's JSON written a finding at a time is the text `json.dumps` writes for the whole, byte
+for byte, whatever the host holds; and the spool gives back what was written in pieces."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from exhunt import __version__
+from exhunt.fleet import jsonpieces
+from exhunt.fleet.hunt_log import SqliteHuntLog, finding_rows
+from exhunt.fleet.outputs import JsonStream, write_host_json
+from exhunt.fleet.spool import READ_BYTES, OrderedSpool
+from exhunt.fleet.store import HuntStore
+from exhunt.model import HostAssessment, HuntResult
+from hostile_strategies import findings, hosts
+
+STARTED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@settings(max_examples=max(20, settings.default.max_examples // 3))
+@given(hosts(), st.lists(findings(), max_size=6))
+def test_host_pieces_are_the_whole_dump(host: HostAssessment, more: list) -> None:
+    host.findings.extend(more)
+    whole = json.dumps(host.to_dict(), indent=2, ensure_ascii=True)
+    assert "".join(jsonpieces.host_pieces(host)) == whole
+    assert "".join(jsonpieces.host_pieces(host, "    ")) == whole.replace("\n", "\n    ")
+    assert jsonpieces.host_record(host) == json.dumps(host.to_dict(), ensure_ascii=True)
+    finished = datetime(2024, 5, 1, 13, 0, tzinfo=UTC)
+    doc = HuntResult(__version__, STARTED, finished, [host]).to_dict()
+    assert "".join(jsonpieces.host_document_pieces(host, STARTED, finished)) == json.dumps(
+        doc, indent=2, ensure_ascii=True
+    )
+
+
+@settings(max_examples=10)
+@given(hosts())
+def test_many_findings_come_in_several_pieces(host: HostAssessment) -> None:
+    if not host.findings:
+        return
+    host.findings[:] = host.findings * (2000 // len(host.findings) + 1)
+    pieces = list(jsonpieces.host_pieces(host))
+    assert len(pieces) > 1  # handed on as it goes, not as one text
+    assert "".join(pieces) == json.dumps(host.to_dict(), indent=2, ensure_ascii=True)
+
+
+@settings(max_examples=max(10, settings.default.max_examples // 5))
+@given(st.lists(hosts(), min_size=1, max_size=3))
+def test_combined_json_and_host_file_read_back(tmp_path_factory: object, many: list[HostAssessment]) -> None:
+    tmp = Path(tmp_path_factory.mktemp("j"))  # type: ignore[attr-defined]
+    stream = JsonStream(str(tmp / "all.json"), STARTED)
+    for host in many:
+        stream.add(host)
+        write_host_json(host, tmp / "one.json", STARTED)
+        one = json.loads((tmp / "one.json").read_text(encoding="utf-8"))
+        assert one["hosts"] == [json.loads(json.dumps(host.to_dict(), ensure_ascii=True))]
+    stream.finish(datetime(2024, 5, 2, tzinfo=UTC), False)
+    doc = json.loads((tmp / "all.json").read_text(encoding="utf-8"))
+    assert doc["hosts"] == [json.loads(json.dumps(h.to_dict(), ensure_ascii=True)) for h in many]
+
+
+def test_spool_reads_back_across_blocks_and_characters(tmp_path: Path) -> None:
+    spool = OrderedSpool(tmp_path / "out.json")
+    # A multi-byte character across the boundary of two read blocks, in pieces of odd sizes.
+    big = "a" * (READ_BYTES - 1) + "é€" + "b" * 10
+    spool.add_pieces(("b", "b", ""), (big[:7], big[7 : READ_BYTES + 3], big[READ_BYTES + 3 :]))
+    spool.add_pieces(("a", "a", ""), iter(()))
+    spool.add(("c", "c", ""), "ünï")
+    assert ["".join(part) for part in spool.parts()] == ["", big, "ünï"]
+    assert list(spool.pieces()) == ["", big, "ünï"]
+    spool.close()
+
+
+@settings(max_examples=10)
+@given(hosts())
+def test_stored_rows_are_the_same_streamed(tmp_path_factory: object, host: HostAssessment) -> None:
+    """The SQLite writer takes the findings' rows as they are made; what lands is every row."""
+    db = Path(tmp_path_factory.mktemp("db")) / "hunts.sqlite"  # type: ignore[attr-defined]
+    with HuntStore(str(db)) as store:
+        store.start_hunt(tool_version="t", evidence="e", hosts_total=1)
+    log = SqliteHuntLog.open(str(db))
+    assert log is not None
+    with log:
+        hunt = log.start_hunt(tool_version="t", evidence="e", hosts_total=1)
+        log.add_host(hunt, host, "k")
+        log.add_host(hunt, host, "k")  # replaces, as the store does
+    with sqlite3.connect(db) as conn:
+        (record,) = conn.execute("SELECT record FROM hosts WHERE hunt_id = ?", (hunt,)).fetchone()
+        count = conn.execute("SELECT count(*) FROM findings WHERE hunt_id = ?", (hunt,)).fetchone()[0]
+    assert record == json.dumps(host.to_dict(), ensure_ascii=True)
+    assert count == len(list(finding_rows(hunt, host, "k"))) == len(host.findings)
