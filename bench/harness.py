@@ -31,6 +31,7 @@ class Sample:
     cpu: float  # user + system seconds of the whole process tree
     peak_rss_mb: float
     returncode: int
+    peak_pss_mb: float = 0.0  # proportional set size: pages shared between processes counted once
 
 
 @dataclass(slots=True)
@@ -54,12 +55,17 @@ class Figures:
     def peak_rss_mb(self) -> float:
         return max(s.peak_rss_mb for s in self.samples)
 
+    @property
+    def peak_pss_mb(self) -> float:
+        return max(s.peak_pss_mb for s in self.samples)
+
     def to_dict(self) -> dict[str, object]:
         return {
             "median_s": round(self.median, 3),
             "min_s": round(self.best, 3),
             "cpu_s": round(self.cpu, 3),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "peak_pss_mb": round(self.peak_pss_mb, 1),
             "rounds": len(self.samples),
             "returncodes": sorted({s.returncode for s in self.samples}),
         }
@@ -73,18 +79,32 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of `pid` and every descendant (processes that end mid-walk count 0)."""
+def _tree_rss(pid: int, pss: bool = False) -> int:
+    """Resident bytes of `pid` and every descendant (processes that end mid-walk count 0).
+
+    The plain sum counts a page a forked worker still shares with its parent once per process;
+    with `pss`, each shared page is split among the processes sharing it (Linux's proportional
+    set size, /proc/PID/smaps_rollup), so the sum is the memory the tree really takes."""
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         try:
-            fields = Path(f"/proc/{current}/statm").read_text().split()
-            total += int(fields[1]) * _PAGE
+            if pss:
+                total += _pss(current)
+            else:
+                fields = Path(f"/proc/{current}/statm").read_text().split()
+                total += int(fields[1]) * _PAGE
         except (OSError, IndexError, ValueError):
             continue
         todo.extend(_children(current))
     return total
+
+
+def _pss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    raise ValueError("no Pss line")
 
 
 def run(argv: Sequence[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> Sample:
@@ -94,14 +114,18 @@ def run(argv: Sequence[str], *, cwd: Path | None = None, env: dict[str, str] | N
     proc = subprocess.Popen(
         list(argv), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL
     )
-    peak = 0
+    peak = peak_pss = 0
+    tick = 0
     while proc.poll() is None:
         peak = max(peak, _tree_rss(proc.pid))
+        if tick % 5 == 0:  # smaps_rollup walks the page tables: every fifth sample
+            peak_pss = max(peak_pss, _tree_rss(proc.pid, pss=True))
+        tick += 1
         time.sleep(SAMPLE_SECONDS)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Sample(wall, cpu, peak / 2**20, proc.returncode)
+    return Sample(wall, cpu, peak / 2**20, proc.returncode, peak_pss / 2**20)
 
 
 def compare(commands: dict[str, Sequence[str]], rounds: int = 3, **kwargs: object) -> dict[str, Figures]:

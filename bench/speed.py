@@ -264,7 +264,7 @@ def bench_events_memory(
         commands[f"raw {n}"] = [PY, str(REPO / "bench" / "floors.py"), "evtx", *files]
     figures = harness.compare(commands, rounds)
     rows = [
-        f"{'events':>9} {'median s':>9} {'cpu s':>7} {'cpu s / 100k':>13} {'peak MB':>8}"
+        f"{'events':>9} {'median s':>9} {'cpu s':>7} {'cpu s / 100k':>13} {'peak MB':>8} {'peak PSS MB':>12}"
         f" {'raw cpu s':>10} {'raw peak MB':>12} {'of raw (cpu)':>13}"
     ]
     series = []
@@ -274,7 +274,7 @@ def bench_events_memory(
         share = raw.cpu / hunt.cpu if hunt.cpu else 0.0
         rows.append(
             f"{totals[n]:>9} {hunt.median:9.2f} {hunt.cpu:7.2f} {per:13.3f} {hunt.peak_rss_mb:8.0f}"
-            f" {raw.cpu:10.2f} {raw.peak_rss_mb:12.0f} {share:13.0%}"
+            f" {hunt.peak_pss_mb:12.0f} {raw.cpu:10.2f} {raw.peak_rss_mb:12.0f} {share:13.0%}"
         )
         series.append(
             {"events": totals[n], "hunt": hunt.to_dict(), "raw": raw.to_dict(), "cpu_s_per_100k_events": round(per, 3)}
@@ -315,11 +315,13 @@ def bench_files_memory(
         root = filetree.generate((trees or tmp) / f"tree{n}", filetree.TreeSpec(files=n))
         commands[f"{n} files"] = hunt_command(root, tmp / f"hunt{n}.json", jobs)
     figures = harness.compare(commands, rounds)
-    rows = [f"{'files':>8} {'median s':>9} {'cpu s':>7} {'cpu s / 1000 files':>19} {'peak MB':>8}"]
+    rows = [f"{'files':>8} {'median s':>9} {'cpu s':>7} {'cpu s / 1000 files':>19} {'peak MB':>8} {'peak PSS MB':>12}"]
     series = []
     for n, fig in zip(counts, figures.values(), strict=True):
         per_k = fig.cpu / n * 1000
-        rows.append(f"{n:>8} {fig.median:9.2f} {fig.cpu:7.2f} {per_k:19.3f} {fig.peak_rss_mb:8.0f}")
+        rows.append(
+            f"{n:>8} {fig.median:9.2f} {fig.cpu:7.2f} {per_k:19.3f} {fig.peak_rss_mb:8.0f} {fig.peak_pss_mb:12.0f}"
+        )
         series.append({"files": n, **fig.to_dict(), "cpu_s_per_1000_files": round(per_k, 3)})
     print("\n".join(rows))
     return {"series": series}
