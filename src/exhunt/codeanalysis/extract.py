@@ -65,7 +65,9 @@ CODE_EXTENSIONS = {".cs": Lang.CSHARP, ".vb": Lang.VB, ".js": Lang.JSCRIPT}
 # Handlers and services: the code follows the directive in the same file.
 WHOLE_FILE_DIRECTIVES = frozenset({"webhandler", "webservice"})
 
-_BLOCK = re.compile(r"<%(?P<mark>[@=:#$]?)(?P<body>.*?)%>", re.S)
+# ASP.NET's page parser takes white space between `<%` and `@` (`<% @ WebHandler ... %>`): its
+# directive pattern starts `<%\s*@`.
+_BLOCK = re.compile(r"<%(?P<mark>\s*@|[=:#$]?)(?P<body>.*?)%>", re.S)
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
 _ATTR = re.compile(r"""(?P<k>[\w:.-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
@@ -236,7 +238,7 @@ def extract(text: str, extension: str) -> Extracted:
     for m in _BLOCK.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
-        mark, body = m.group("mark"), m.group("body")
+        mark, body = m.group("mark").strip(), m.group("body")
         line = _line_at(text, m.start("body"), cache)
         taken.append((m.start(), m.end()))
         if mark == "@":

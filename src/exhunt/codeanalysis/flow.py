@@ -230,6 +230,7 @@ class UnitFlow:
         self._requests: set[str] = set()  # variables (lower case) holding the request object itself
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
         self._open_stores = scope.open_stores
+        self._param_names: set[str] | None = None
         self.nodes = self._collect(node_budget)
 
     # ------------------------------------------------------------------ plumbing
@@ -1009,8 +1010,10 @@ class UnitFlow:
         """Whether every name in an expression is a parameter of the page's methods or lambdas
         (its value is what the callers pass, which the taint pass follows into the call) or a
         getter of a constant."""
-        params = {p for m in self.methods.values() for p in m.params}
-        params.update(p for ps, _m in self._lambdas.values() for p in ps)
+        if self._param_names is None:  # once, after the constants pass has seen every lambda
+            self._param_names = {p for m in self.methods.values() for p in m.params}
+            self._param_names.update(p for ps, _m in self._lambdas.values() for p in ps)
+        params = self._param_names
         names: list[str] = []
         stack = [node]
         for _ in range(64):
