@@ -186,3 +186,27 @@ def test_a_stray_brace_before_fixed_calls_stays_quiet() -> None:
         "Request.BinaryRead(Request.ContentLength)", 'System.IO.File.ReadAllBytes("C:\\\\app\\\\p.dll")'
     )
     assert medium_or_above(run("brace-benign.aspx", code)) == []
+
+
+# ----------------------------------------------------------------------------- binding and builder expressions
+
+BOUND = """<%@ Page Language="C#" %>
+<% Page.DataBind(); %>
+<html><body><pre><%# System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + Request["c"]) { UseShellExecute = false, RedirectStandardOutput = true }).StandardOutput.ReadToEnd() %></pre></body></html>"""
+BUILDER = """<%@ Page Language="C#" %>
+<asp:Literal runat="server" Text='<%$ Code: System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]).Id.ToString() %>' />"""
+
+
+def test_data_binding_and_custom_builder_expressions_are_code() -> None:
+    for name, code in (("bound.aspx", BOUND), ("builder.aspx", BUILDER)):
+        report = run(name, code)
+        assert PROCESS in medium_or_above(report), name
+        assert "request parameter 'c'" in chain_of(report, PROCESS), name
+
+
+def test_ordinary_binding_and_settings_expressions_stay_quiet() -> None:
+    code = """<%@ Page Language="C#" %>
+<asp:Repeater runat="server" ID="r"><ItemTemplate><a href='<%# Eval("Url") %>'><%# Eval("Name") %></a></ItemTemplate></asp:Repeater>
+<asp:Literal runat="server" Text='<%$ AppSettings: Title %>' /><asp:Literal runat="server" Text='<%$ Resources: Site, Hello %>' />
+<% r.DataSource = Items(Request.QueryString["page"]); r.DataBind(); %>"""
+    assert medium_or_above(run("list.aspx", code)) == []

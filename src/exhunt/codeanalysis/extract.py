@@ -51,7 +51,7 @@ class Extracted:
     directives: list[Directive] = field(default_factory=list)
     includes: list[tuple[str, int]] = field(default_factory=list)  # (path, line)
     markup_chars: int = 0  # characters of the file outside any server code
-    binding_expressions: int = 0  # <%# %> seen (and left alone)
+    binding_expressions: int = 0  # <%# %> seen (read as expressions the page writes out)
     # Input controls declared in the markup (runat="server"): id (lower case) -> control class.
     controls: dict[str, str] = field(default_factory=dict)
 
@@ -71,6 +71,8 @@ _BLOCK = re.compile(r"<%(?P<mark>\s*@|[=:#$]?)(?P<body>.*?)%>", re.S)
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
 _ATTR = re.compile(r"""(?P<k>[\w:.-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
+# Expression builders ASP.NET registers itself (`<%$ AppSettings: key %>`...): values, not code.
+_BUILT_IN_BUILDERS = frozenset({"appsettings", "connectionstrings", "resources", "routeurl", "routevalue"})
 _DIRECTIVE_NAME = re.compile(r"^\s*(?P<name>[A-Za-z]+)\b(?!\s*=)")
 # Attribute values may hold `<` and `>` (ToolTip="<command>"): quoted values are taken whole.
 _CONTROL_TAG = re.compile(
@@ -251,10 +253,18 @@ def extract(text: str, extension: str) -> Extracted:
                 whole_from = m.end()
             continue
         if mark == "#":
+            # Data-binding expressions are code the page runs when it (or a control) binds:
+            # `<%# Process.Start(...) %>` with `Page.DataBind()` runs like `<%= %>`.
             out.binding_expressions += 1
+            pieces.append(("=", body, line))
             continue
         if mark == "$":
-            continue  # <%$ %> expression builders (connection strings, resources)
+            # `<%$ Prefix: value %>`: the built-in builders read settings and resources; any other
+            # prefix is a builder registered in web.config, whose value may be code (`Code:`).
+            prefix, colon, value = body.partition(":")
+            if colon and prefix.strip().lower() not in _BUILT_IN_BUILDERS:
+                pieces.append(("=", value, line))
+            continue
         pieces.append((mark, body, line))
 
     code_sample = " ".join(b for _, b, _ in pieces) + " ".join(s for _, s, _ in scripts)
