@@ -51,7 +51,7 @@ class Extracted:
     directives: list[Directive] = field(default_factory=list)
     includes: list[tuple[str, int]] = field(default_factory=list)  # (path, line)
     markup_chars: int = 0  # characters of the file outside any server code
-    binding_expressions: int = 0  # <%# %> seen (read as expressions the page writes out)
+    binding_expressions: int = 0  # <%# %> seen (read as expressions when the file calls DataBind)
     # Input controls declared in the markup (runat="server"): id (lower case) -> control class.
     controls: dict[str, str] = field(default_factory=dict)
 
@@ -71,6 +71,7 @@ _BLOCK = re.compile(r"<%(?P<mark>\s*@|[=:#$]?)(?P<body>.*?)%>", re.S)
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
 _ATTR = re.compile(r"""(?P<k>[\w:.-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
+_BINDS = re.compile(r"\bDataBind\s*\(", re.I)
 # Expression builders ASP.NET registers itself (`<%$ AppSettings: key %>`...): values, not code.
 _BUILT_IN_BUILDERS = frozenset({"appsettings", "connectionstrings", "resources", "routeurl", "routevalue"})
 _DIRECTIVE_NAME = re.compile(r"^\s*(?P<name>[A-Za-z]+)\b(?!\s*=)")
@@ -237,6 +238,7 @@ def extract(text: str, extension: str) -> Extracted:
         taken.append((m.start(), m.end()))
 
     pieces: list[tuple[str, str, int]] = []  # (mark, body, line)
+    binds = _BINDS.search(text) is not None
     for m in _BLOCK.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
@@ -254,9 +256,11 @@ def extract(text: str, extension: str) -> Extracted:
             continue
         if mark == "#":
             # Data-binding expressions are code the page runs when it (or a control) binds:
-            # `<%# Process.Start(...) %>` with `Page.DataBind()` runs like `<%= %>`.
+            # `<%# Process.Start(...) %>` with `Page.DataBind()` runs like `<%= %>`. Read when
+            # the file itself binds (an application's pages bind in their code-behind).
             out.binding_expressions += 1
-            pieces.append(("=", body, line))
+            if binds:
+                pieces.append(("=", body, line))
             continue
         if mark == "$":
             # `<%$ Prefix: value %>`: the built-in builders read settings and resources; any other
