@@ -308,9 +308,10 @@ def _report_flow(
             report.capabilities.append(Capability(r.id, line, f"builds '{shown}' at run time", (line,)))
     hits = flow.hits
     share = error_share(parsed.tree.root_node)
-    if share > 0.5 or (share > 0 and not hits):
-        # Mostly unparsed, or a tree with errors in which no sink was found at all (a stray
-        # brace can hide every statement after it): the tokens say what the tree could not.
+    if share > 0.5 or (share > 0 and not hits and unit.text.count("}") > unit.text.count("{")):
+        # Mostly unparsed, or a tree with errors in which no sink was found at all and a brace
+        # too many (one closing the render method can hide every statement after it): the
+        # tokens say what the tree could not.
         hits = hits + _tokens(unit, rules, report, controls)
     return hits
 

@@ -71,7 +71,6 @@ _BLOCK = re.compile(r"<%(?P<mark>\s*@|[=:#$]?)(?P<body>.*?)%>", re.S)
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
 _ATTR = re.compile(r"""(?P<k>[\w:.-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
-_BINDS = re.compile(r"\bDataBind\s*\(", re.I)
 # Expression builders ASP.NET registers itself (`<%$ AppSettings: key %>`...): values, not code.
 _BUILT_IN_BUILDERS = frozenset({"appsettings", "connectionstrings", "resources", "routeurl", "routevalue"})
 _DIRECTIVE_NAME = re.compile(r"^\s*(?P<name>[A-Za-z]+)\b(?!\s*=)")
@@ -238,7 +237,7 @@ def extract(text: str, extension: str) -> Extracted:
         taken.append((m.start(), m.end()))
 
     pieces: list[tuple[str, str, int]] = []  # (mark, body, line)
-    binds = _BINDS.search(text) is not None
+    binds: bool | None = None  # whether the file calls DataBind, looked up at its first <%# %>
     for m in _BLOCK.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
@@ -259,6 +258,8 @@ def extract(text: str, extension: str) -> Extracted:
             # `<%# Process.Start(...) %>` with `Page.DataBind()` runs like `<%= %>`. Read when
             # the file itself binds (an application's pages bind in their code-behind).
             out.binding_expressions += 1
+            if binds is None:
+                binds = "databind" in text.lower()
             if binds:
                 pieces.append(("=", body, line))
             continue
