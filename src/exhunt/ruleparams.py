@@ -539,6 +539,35 @@ class CodePlantedDllParams:
 
 
 @dataclass(frozen=True)
+class CodeUnresolvedParams:
+    """Sinks (labels of `code-flow` rules' `apis`) that count when an argument neither folds to
+    a constant nor is fixed by the site or its configuration. `"Label#N"`: only argument N (from
+    0) counts, the others being options or content. `page_apis`: labels that count only in
+    pages (.aspx, .ascx, .master), not in handlers (.ashx) or services."""
+
+    apis: tuple[str, ...]
+    page_apis: WordSet = frozenset()  # labels that count in pages only, not in handlers or services
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        if not self.apis:
+            out.append(("apis", "at least one call is needed"))
+        for i, api in enumerate(self.apis):
+            label, _, index = api.partition("#")
+            if not label.strip() or (index and not index.isdigit()):
+                out.append(("apis", f"item {i + 1}: expected 'Label' or 'Label#N'"))
+        return out
+
+    def positions(self) -> dict[str, int | None]:
+        """Label (lower case) -> the one argument that counts, or None for every argument."""
+        out: dict[str, int | None] = {}
+        for api in self.apis:
+            label, _, index = api.partition("#")
+            out[label.strip().lower()] = int(index) if index else None
+        return out
+
+
+@dataclass(frozen=True)
 class CodeIncludeParams:
     """Extensions of files a server-side include may pull in without being reported."""
 
@@ -630,4 +659,5 @@ DETECTORS: dict[str, type] = {
     "code-seo-cloak": CodeCloakParams,
     "code-planted-dll": CodePlantedDllParams,
     "code-include": CodeIncludeParams,
+    "code-unresolved": CodeUnresolvedParams,
 }

@@ -29,6 +29,7 @@ from exhunt.ruleparams import (
     CodeIncludeParams,
     CodePlantedDllParams,
     CodeToolkitParams,
+    CodeUnresolvedParams,
 )
 from exhunt.rules import catalog, params, per_catalog, rule, rules_of
 
@@ -171,6 +172,7 @@ def analyze_code(
     _judge(hits, name, extracted, report)
     if not name.lower().endswith((".cs", ".vb", ".js")):
         _toolkit(hits, report)
+        _unresolved(hits, name, report)
     _includes(extracted, report)
     _planted(extracted, text, len(data), report)
     if not name.lower().endswith((".cs", ".vb", ".js")) or name.lower().endswith("global.asax.cs"):
@@ -305,7 +307,11 @@ def _report_flow(
         for r in rules_of(HIDDEN_NAME):
             report.capabilities.append(Capability(r.id, line, f"builds '{shown}' at run time", (line,)))
     hits = flow.hits
-    if error_share(parsed.tree.root_node) > 0.5:
+    share = error_share(parsed.tree.root_node)
+    if share > 0.5 or (share > 0 and not hits and unit.text.count("}") > unit.text.count("{")):
+        # Mostly unparsed, or a tree with errors in which no sink was found at all and a brace
+        # too many (one closing the render method can hide every statement after it): the
+        # tokens say what the tree could not.
         hits = hits + _tokens(unit, rules, report, controls)
     return hits
 
@@ -343,7 +349,12 @@ _CLIENT_URL = frozenset({"request", "body", "webmethod"})
 
 def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeReport) -> None:
     code_file = name.lower().endswith((".cs", ".vb", ".js"))
+    # An object reached only through what was stored into it counts when the call that starts
+    # it is not itself reached (started by a delegate, `CallByName` or `dynamic`).
+    direct = {h.capability for h in hits if h.taint is not None and not h.built}
     for hit in hits:
+        if hit.built and hit.capability in direct:
+            continue
         flow = params(hit.rule_id, CodeFlowParams)
         if code_file and not flow.in_code_files:
             continue  # source files: an admin feature there is not a served page's back door
@@ -513,6 +524,46 @@ def _chain(t: Taint, phrase: str, hit: SinkHit, context: str) -> str:
     return out
 
 
+_PAGES = (".aspx", ".ascx", ".master")
+_KEY_OPENED = re.compile(r"subkey|basekey", re.I)
+
+
+def _unresolved(hits: list[SinkHit], name: str, report: CodeReport) -> None:
+    """A page's dangerous call fed by values that neither fold to a constant nor are fixed by
+    the site or its configuration, and that no request value was traced to (those are the
+    flow rules'). One finding per page: the first such call, with up to three expressions."""
+    page = name.lower().endswith(_PAGES)
+    reached = {h.capability for h in hits if h.taint is not None}
+    # `.SetValue` is a registry write on a key the page opened (not a field set by reflection).
+    key_opened = any(h.capability == "registry" and _KEY_OPENED.search(h.api) for h in hits)
+    for r in rules_of("code-unresolved"):
+        p = r.params_as(CodeUnresolvedParams)
+        positions = p.positions()
+        for hit in hits:
+            api = hit.api.lower()
+            if hit.taint is not None or not hit.unresolved or api not in positions:
+                continue
+            if hit.capability in reached:
+                continue  # the flow rules report what request data reaches of the same kind
+            if (api in p.page_apis and not page) or (
+                hit.capability == "registry" and api == ".setvalue" and not key_opened
+            ):
+                continue
+            only = positions[hit.api.lower()]
+            open_ = [(t, line) for i, t, line in hit.unresolved if only is None or i in (only, -1)]
+            if not open_:
+                continue
+            flow = params(hit.rule_id, CodeFlowParams)
+            shown = "; ".join(f"`{' '.join(t.split())}` (line {line})" for t, line in open_[:3])
+            chain = (
+                f"takes {shown}, values the analysis could not resolve to a constant, a site path or a "
+                f"setting, then {flow.phrase} ({hit.api}, line {hit.line})"
+            )
+            lines = tuple(sorted({hit.line, *(line for _, line in open_[:3])}))
+            report.capabilities.append(Capability(r.id, hit.line, chain, lines, hit.api))
+            break
+
+
 def _includes(extracted: Extracted, report: CodeReport) -> None:
     for r in rules_of("code-include"):
         allowed = r.params_as(CodeIncludeParams).code_extensions
@@ -536,8 +587,41 @@ def _planted(extracted: Extracted, text: str, size: int, report: CodeReport) -> 
             _planted_of(r.id, extracted, text, report)
 
 
+_PAGE_DIRECTIVES = frozenset({"page", "control", "master"})
+_OWN_CODE = frozenset({"codebehind", "codefile", "src"})
+
+
+def _inherited_only(rule_id: str, extracted: Extracted, report: CodeReport) -> None:
+    """A page with no server code and next to no markup that inherits a class it does not
+    bring (no `CodeBehind`, `CodeFile` or `Src`): everything it does is in that class, from an
+    assembly in bin or the GAC. Handlers and services naming a library's class are left out:
+    libraries ship such one-line stubs for their handlers."""
+    if extracted.code_chars or extracted.markup_chars > 400:
+        return
+    for d in extracted.directives:
+        attrs = {k.lower(): v for k, v in d.attrs.items()}
+        base = attrs.get("inherits", "").strip()
+        if d.name.lower() not in _PAGE_DIRECTIVES or not base or attrs.keys() & _OWN_CODE:
+            continue
+        if base.lower().startswith(_FRAMEWORK) or "." not in base:
+            continue
+        assemblies = [a.attrs.get("name") or "" for a in extracted.directives if a.name.lower() == "assembly"]
+        where = f" (assembly {', '.join(a for a in assemblies if a)})" if any(assemblies) else ""
+        report.capabilities.append(
+            Capability(
+                rule_id,
+                d.line,
+                f"has no code or markup of its own and inherits {base}{where}, a class from a custom assembly",
+                (d.line,),
+                base,
+            )
+        )
+        return
+
+
 def _planted_of(rule_id: str, extracted: Extracted, text: str, report: CodeReport) -> None:
-    if not extracted.units:
+    if not extracted.units or not extracted.code_chars:
+        _inherited_only(rule_id, extracted, report)
         return
     if extracted.markup_chars > 400 or any(
         u.kind is UnitKind.FILE and u.lang is not Lang.JSCRIPT and not extracted.directives for u in extracted.units

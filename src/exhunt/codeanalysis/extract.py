@@ -51,7 +51,7 @@ class Extracted:
     directives: list[Directive] = field(default_factory=list)
     includes: list[tuple[str, int]] = field(default_factory=list)  # (path, line)
     markup_chars: int = 0  # characters of the file outside any server code
-    binding_expressions: int = 0  # <%# %> seen (and left alone)
+    binding_expressions: int = 0  # <%# %> seen (read as expressions when the file calls DataBind)
     # Input controls declared in the markup (runat="server"): id (lower case) -> control class.
     controls: dict[str, str] = field(default_factory=dict)
 
@@ -65,10 +65,14 @@ CODE_EXTENSIONS = {".cs": Lang.CSHARP, ".vb": Lang.VB, ".js": Lang.JSCRIPT}
 # Handlers and services: the code follows the directive in the same file.
 WHOLE_FILE_DIRECTIVES = frozenset({"webhandler", "webservice"})
 
-_BLOCK = re.compile(r"<%(?P<mark>[@=:#$]?)(?P<body>.*?)%>", re.S)
+# ASP.NET's page parser takes white space between `<%` and `@` (`<% @ WebHandler ... %>`): its
+# directive pattern starts `<%\s*@`.
+_BLOCK = re.compile(r"<%(?P<mark>\s*@|[=:#$]?)(?P<body>.*?)%>", re.S)
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
 _ATTR = re.compile(r"""(?P<k>[\w:.-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
+# Expression builders ASP.NET registers itself (`<%$ AppSettings: key %>`...): values, not code.
+_BUILT_IN_BUILDERS = frozenset({"appsettings", "connectionstrings", "resources", "routeurl", "routevalue"})
 _DIRECTIVE_NAME = re.compile(r"^\s*(?P<name>[A-Za-z]+)\b(?!\s*=)")
 # Attribute values may hold `<` and `>` (ToolTip="<command>"): quoted values are taken whole.
 _CONTROL_TAG = re.compile(
@@ -233,10 +237,11 @@ def extract(text: str, extension: str) -> Extracted:
         taken.append((m.start(), m.end()))
 
     pieces: list[tuple[str, str, int]] = []  # (mark, body, line)
+    binds: bool | None = None  # whether the file calls DataBind, looked up at its first <%# %>
     for m in _BLOCK.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
-        mark, body = m.group("mark"), m.group("body")
+        mark, body = m.group("mark").strip(), m.group("body")
         line = _line_at(text, m.start("body"), cache)
         taken.append((m.start(), m.end()))
         if mark == "@":
@@ -249,10 +254,22 @@ def extract(text: str, extension: str) -> Extracted:
                 whole_from = m.end()
             continue
         if mark == "#":
+            # Data-binding expressions are code the page runs when it (or a control) binds:
+            # `<%# Process.Start(...) %>` with `Page.DataBind()` runs like `<%= %>`. Read when
+            # the file itself binds (an application's pages bind in their code-behind).
             out.binding_expressions += 1
+            if binds is None:
+                binds = "databind" in text.lower()
+            if binds:
+                pieces.append(("=", body, line))
             continue
         if mark == "$":
-            continue  # <%$ %> expression builders (connection strings, resources)
+            # `<%$ Prefix: value %>`: the built-in builders read settings and resources; any other
+            # prefix is a builder registered in web.config, whose value may be code (`Code:`).
+            prefix, colon, value = body.partition(":")
+            if colon and prefix.strip().lower() not in _BUILT_IN_BUILDERS:
+                pieces.append(("=", value, line))
+            continue
         pieces.append((mark, body, line))
 
     code_sample = " ".join(b for _, b, _ in pieces) + " ".join(s for _, s, _ in scripts)

