@@ -86,7 +86,10 @@ def private(st: os.stat_result) -> bool:
     return st.st_uid == getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def _load(hs: Any, path: Path, digest: bytes, mode: int) -> Any:
+def read_entry(path: Path, magic: bytes, digest: bytes, max_bytes: int) -> bytes | None:
+    """The payload of a cache entry (`magic`, the key's `digest`, the payload's SHA-256, the
+    payload), or None unless the entry and its folder are this user's alone, it is a regular
+    file reached without following a link, at most `max_bytes`, and both digests match."""
     try:
         if not private(path.parent.stat()):
             return None
@@ -96,18 +99,42 @@ def _load(hs: Any, path: Path, digest: bytes, mode: int) -> Any:
     with os.fdopen(fd, "rb") as fh:
         try:
             st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode) or not private(st) or st.st_size > MAX_BYTES:
+            if not stat.S_ISREG(st.st_mode) or not private(st) or st.st_size > max_bytes:
                 return None
-            data = fh.read(MAX_BYTES + 1)
+            data = fh.read(max_bytes + 1)
         except OSError:
             return None
-    head = len(MAGIC) + 2 * _DIGEST
-    if len(data) <= head or not data.startswith(MAGIC):
+    head = len(magic) + 2 * _DIGEST
+    if len(data) <= head or not data.startswith(magic):
         return None
-    stored_key = data[len(MAGIC) : len(MAGIC) + _DIGEST]
-    stored_sum = data[len(MAGIC) + _DIGEST : head]
+    stored_key = data[len(magic) : len(magic) + _DIGEST]
+    stored_sum = data[len(magic) + _DIGEST : head]
     payload = data[head:]
     if stored_key != digest or hashlib.sha256(payload).digest() != stored_sum:
+        return None
+    return payload
+
+
+def write_entry(folder: Path, name: str, magic: bytes, digest: bytes, payload: bytes) -> None:
+    """Write a cache entry atomically (a temporary file renamed over `name`); a folder that
+    cannot be written, or that is not this user's alone, is left alone (a miss next time)."""
+    with contextlib.suppress(OSError):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not private(folder.stat()):
+            return
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=".entry-")
+        tmp = Path(temp)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(magic + digest + hashlib.sha256(payload).digest() + payload)
+            tmp.replace(folder / name)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+
+def _load(hs: Any, path: Path, digest: bytes, mode: int) -> Any:
+    payload = read_entry(path, MAGIC, digest, MAX_BYTES)
+    if payload is None:
         return None
     try:
         db = hs.loadb(payload, mode)
@@ -118,16 +145,4 @@ def _load(hs: Any, path: Path, digest: bytes, mode: int) -> Any:
 
 
 def _store(folder: Path, digest: bytes, payload: bytes) -> None:
-    """Write the entry atomically; a folder that cannot be written is left alone (a miss next time)."""
-    with contextlib.suppress(OSError):
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not private(folder.stat()):
-            return
-        fd, name = tempfile.mkstemp(dir=folder, prefix=".hsdb-")
-        tmp = Path(name)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(MAGIC + digest + hashlib.sha256(payload).digest() + payload)
-            tmp.replace(folder / f"{digest.hex()}.hsdb")
-        except OSError:
-            tmp.unlink(missing_ok=True)
+    write_entry(folder, f"{digest.hex()}.hsdb", MAGIC, digest, payload)

@@ -13,22 +13,17 @@ miss costs time, never a result.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from exhunt import boundedtoml
-from exhunt.hscache import cache_dir, private
+from exhunt.hscache import cache_dir, read_entry, write_entry
 
 MAGIC = b"exhunt-toml/1\n"
 MAX_BYTES = 16 * 1024 * 1024
-_DIGEST = 32
 
 
 def loads(text: str) -> dict[str, Any]:
@@ -54,28 +49,8 @@ def loads(text: str) -> dict[str, Any]:
 
 
 def _load(path: Path, digest: bytes) -> Any:
-    try:
-        if not private(path.parent.stat()):
-            return None
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as fh:
-        try:
-            st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode) or not private(st) or st.st_size > MAX_BYTES:
-                return None
-            data = fh.read(MAX_BYTES + 1)
-        except OSError:
-            return None
-    head = len(MAGIC) + 2 * _DIGEST
-    if len(data) <= head or not data.startswith(MAGIC):
-        return None
-    payload = data[head:]
-    if (
-        data[len(MAGIC) : len(MAGIC) + _DIGEST] != digest
-        or hashlib.sha256(payload).digest() != data[head - _DIGEST : head]
-    ):
+    payload = read_entry(path, MAGIC, digest, MAX_BYTES)
+    if payload is None:
         return None
     try:
         return orjson.loads(payload)
@@ -85,15 +60,4 @@ def _load(path: Path, digest: bytes) -> Any:
 
 def _store(folder: Path, path: Path, digest: bytes, payload: bytes) -> None:
     """Write the entry atomically; a folder that cannot be written is left alone (a miss next time)."""
-    with contextlib.suppress(OSError):
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not private(folder.stat()):
-            return
-        fd, name = tempfile.mkstemp(dir=folder, prefix=".toml-")
-        tmp = Path(name)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(MAGIC + digest + hashlib.sha256(payload).digest() + payload)
-            tmp.replace(path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+    write_entry(folder, path.name, MAGIC, digest, payload)
