@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cache_support import DAMAGES, damaged
 from exhunt import hscache
 
 hyperscan = pytest.importorskip("hyperscan")
@@ -68,30 +69,21 @@ def test_other_patterns_or_flags_are_another_entry(tmp_path: Path, monkeypatch: 
         hscache.database(_NoCompile(), PATTERNS, IDS, hyperscan.HS_FLAG_MULTILINE)
 
 
-@pytest.mark.parametrize("damage", ["payload", "sum", "key", "magic", "truncated", "other-entry"])
+@pytest.mark.parametrize("damage", [*DAMAGES, "other-entry"])
 def test_a_damaged_or_foreign_entry_is_compiled_again_and_replaced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
     monkeypatch.setenv("EXHUNT_CACHE", str(tmp_path))
     hscache.database(hyperscan, PATTERNS, IDS, FLAGS)
     entry = _entry(tmp_path)
-    data = bytearray(entry.read_bytes())
-    head = len(hscache.MAGIC)
-    if damage == "payload":
-        data[-1] ^= 0xFF
-    elif damage == "sum":
-        data[head + 40] ^= 0xFF
-    elif damage == "key":
-        data[head + 3] ^= 0xFF
-    elif damage == "magic":
-        data[0] ^= 0xFF
-    elif damage == "truncated":
-        data = data[: head + 70]
+    data = entry.read_bytes()
+    if damage != "other-entry":
+        data = damaged(data, hscache.MAGIC, damage)
     else:  # a sound entry of other patterns under this entry's name
         sub = tmp_path / "other"
         monkeypatch.setenv("EXHUNT_CACHE", str(sub))
         hscache.database(hyperscan, PATTERNS[:1], IDS[:1], FLAGS)
-        data = bytearray(_entry(sub).read_bytes())
+        data = _entry(sub).read_bytes()
         monkeypatch.setenv("EXHUNT_CACHE", str(tmp_path))
     entry.write_bytes(bytes(data))
     with pytest.raises(AssertionError):

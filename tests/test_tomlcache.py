@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from cache_support import DAMAGES, damaged
 from exhunt import boundedtoml, tomlcache
 from exhunt.rules import shipped_files
 
@@ -57,29 +58,20 @@ def test_the_shipped_rules_read_back_as_parsed(tmp_path: Path, monkeypatch: pyte
         assert [tomlcache.loads(text) for _, text in files] == parsed == [tomllib.loads(t) for _, t in files]
 
 
-@pytest.mark.parametrize("damage", ["payload", "sum", "key", "magic", "truncated", "other-text"])
+@pytest.mark.parametrize("damage", [*DAMAGES, "other-text"])
 def test_a_damaged_or_foreign_entry_is_parsed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
     monkeypatch.setenv("EXHUNT_CACHE", str(tmp_path))
     tomlcache.loads(TEXT)
     entry = _entry(tmp_path)
-    data = bytearray(entry.read_bytes())
-    head = len(tomlcache.MAGIC)
-    if damage == "payload":
-        data[-2] ^= 0x01
-    elif damage == "sum":
-        data[head + 40] ^= 0xFF
-    elif damage == "key":
-        data[head + 3] ^= 0xFF
-    elif damage == "magic":
-        data[0] ^= 0xFF
-    elif damage == "truncated":
-        data = data[: head + 70]
+    data = entry.read_bytes()
+    if damage != "other-text":
+        data = damaged(data, tomlcache.MAGIC, damage)
     else:  # a sound entry of another text under this entry's name
         tomlcache.loads(TEXT.replace("high", "low"))
         (foreign,) = [p for p in (tmp_path / "toml").glob("*.json") if p != entry]
-        data = bytearray(foreign.read_bytes())
+        data = foreign.read_bytes()
         foreign.unlink()
     entry.write_bytes(bytes(data))
     with monkeypatch.context() as m, pytest.raises(AssertionError):
