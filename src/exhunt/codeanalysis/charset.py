@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections import Counter
 
 _DECLARED = re.compile(
     rb"(?i)\bcodepage\s*=\s*[\"']?(\d{3,5})|\b(?:responseencoding|charset|fileencoding)\s*=\s*[\"']?([a-z][\w.:-]{1,30})"
@@ -56,14 +57,17 @@ def _strict(data: bytes, name: str) -> str | None:
 
 
 def _fits(text: str, east_asian: bool) -> bool:
-    wide = [c for c in text if ord(c) > 0x7F]
+    # Each distinct character is judged once, weighed by how often it occurs: a page's
+    # non-ASCII text repeats few characters many times.
+    wide = Counter(c for c in text if c > "\x7f")
     if not wide:
         return True
     good = 0
-    for c in wide:
+    for c, count in wide.items():
         name = unicodedata.name(c, "")
         if east_asian:
-            good += name.startswith(_EAST_ASIAN) or unicodedata.category(c).startswith("P")
+            fits = name.startswith(_EAST_ASIAN) or unicodedata.category(c).startswith("P")
         else:
-            good += unicodedata.category(c)[0] in {"L", "P", "S", "Z", "N"} and not name.startswith(_EAST_ASIAN)
-    return good >= FIT * len(wide)
+            fits = unicodedata.category(c)[0] in {"L", "P", "S", "Z", "N"} and not name.startswith(_EAST_ASIAN)
+        good += count if fits else 0
+    return good >= FIT * wide.total()
