@@ -564,3 +564,76 @@ def test_literals_with_quotes_or_non_ascii_text_still_prefilter_the_json_text() 
     assert [r.meta.id[:8] for r in fired] == ["11111111"]
     only_non_ascii = ruleset_of(rule_yaml("    sel:\n        CommandLine|contains: '\u202e'\n    condition: sel"))
     assert only_non_ascii.wants(SYSMON, "Microsoft-Windows-Sysmon", 1) is True
+
+
+def test_folded_or_of_string_tests_answers_as_each_test_alone() -> None:
+    """The folded test (a set lookup, one startswith/endswith call, a loop over contained
+    literals, or a single `in` for one contained literal) says what an OR of the tests one by
+    one says, for every mix of operators, on values that hit each test, none, or are absent."""
+    import itertools
+
+    from exhunt.sigma.compile import CONTAINS, ENDS, EQ, STARTS, StrLeaf, _fold
+    from exhunt.sigma.view import event_view
+
+    literals = {EQ: ["cmd.exe", "whoami"], STARTS: ["c:\\windows", "net "], ENDS: [".ps1", "\\cmd.exe"]}
+    literals[CONTAINS] = ["-enc", "mimikatz"]
+    values = [None, "", "cmd.exe", "whoami", "c:\\windows\\system32\\cmd.exe", "net user x", "a.ps1", "x -enc y"]
+    values += ["mimikatz", "notepad.exe", "cmd.exe.bak", "xnet user", "-ENC"]
+    leaves = [StrLeaf("CommandLine", op, lit) for op, lits in literals.items() for lit in lits]
+    checked = 0
+    for size in (1, 2, 3):
+        for group in itertools.combinations(leaves, size):
+            folded = _fold("CommandLine", list(group)).test
+            for value in values:
+                view = event_view(event(**({} if value is None else {"CommandLine": value})))
+                low = None if value is None else value.lower()
+                alone = low is not None and any(
+                    (leaf.op == EQ and low == leaf.literal)
+                    or (leaf.op == STARTS and low.startswith(leaf.literal))
+                    or (leaf.op == ENDS and low.endswith(leaf.literal))
+                    or (leaf.op == CONTAINS and leaf.literal in low)
+                    for leaf in group
+                )
+                assert folded(view) is alone, (group, value)
+                checked += 1
+    assert checked > 500
+
+
+def test_and_and_or_of_several_nodes_answer_as_all_and_any() -> None:
+    from exhunt.sigma.compile import Node, _all, _any
+    from exhunt.sigma.view import event_view
+
+    view = event_view(event(CommandLine="x"))
+    for answers in _bool_rows(4):
+        nodes = [Node(lambda e, a=a: a, None) for a in answers]
+        assert _all(list(nodes)).test(view) is all(answers)
+        assert _any(list(nodes)).test(view) is any(answers)
+
+
+def _bool_rows(n: int) -> list[tuple[bool, ...]]:
+    """Every row of 3 to n truth values (with 2, the AND and OR are written out apart)."""
+    import itertools
+
+    return [p for k in range(3, n + 1) for p in itertools.product((False, True), repeat=k)]
+
+
+def test_an_event_fired_by_several_rules_gives_each_its_finding_with_the_same_evidence() -> None:
+    from exhunt.model import UnitResult
+    from exhunt.sigma.findings import SigmaReporter
+
+    one_id, two_id = "11111111-2222-3333-4444-000000000001", "11111111-2222-3333-4444-000000000002"
+    rules = ruleset_of(
+        rule_yaml("    sel:\n        CommandLine|contains: 'whoami'\n    condition: sel", title="One", id=one_id),
+        rule_yaml("    sel:\n        Image|endswith: '\\cmd.exe'\n    condition: sel", title="Two", id=two_id),
+    )
+    record = event(Image=CMD, CommandLine="cmd /c whoami", ParentImage="C:\\w3wp.exe", ProcessId="0x10")
+    result = UnitResult()
+    SigmaReporter(result).event(rules.match_event(record), record)
+    one, two = result.findings
+    assert {(one.title, one.rule_id), (two.title, two.rule_id)} == {("One", one_id), ("Two", two_id)}
+    assert one.evidence == two.evidence and one.evidence.record == "1"
+    assert one.event == two.event and one.event is not None and one.event.event_id == 1
+    assert one.process == two.process and one.process is not None
+    assert (one.process.image, one.process.pid, one.process.parent_image) == (CMD, 16, "C:\\w3wp.exe")
+    assert ("CommandLine", "cmd /c whoami") in one.details and ("sigma_id", one.rule_id) in one.details
+    assert one.detail("event") == f"{record.channel} 1"

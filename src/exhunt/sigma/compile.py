@@ -189,7 +189,10 @@ def _all(nodes: list[Node]) -> Node:
     else:
 
         def test(e: EventView) -> bool:
-            return all(t(e) for t in tests)
+            for t in tests:  # noqa: SIM110 (a loop: all() would make a generator per event)
+                if not t(e):
+                    return False
+            return True
 
     # Every child is necessary: the best-prefiltering one stands for the whole.
     candidates = [n.anchors for n in nodes if n.anchors]
@@ -226,7 +229,10 @@ def _any(items: list[Node | StrLeaf]) -> Node:
     else:
 
         def test(e: EventView) -> bool:
-            return any(t(e) for t in tests)
+            for t in tests:  # noqa: SIM110 (a loop: any() would make a generator per event)
+                if t(e):
+                    return True
+            return False
 
     anchors: set[Anchor] = set()
     for n in nodes:
@@ -245,16 +251,26 @@ def _fold(field: str, leaves: list[StrLeaf]) -> Node:
     contains = tuple(lf.literal for lf in leaves if lf.op == CONTAINS)
     anchors = frozenset((field, lf.literal) for lf in leaves) if all(lf.literal for lf in leaves) else None
 
+    if not eq and not starts and not ends and len(contains) == 1:
+        (only,) = contains  # the most frequent form: one `contains` literal
+
+        def test(e: EventView) -> bool:
+            value = e.low(field)
+            return value is not None and only in value
+
+        return Node(test, anchors)
+    has_eq, has_starts, has_ends = bool(eq), bool(starts), bool(ends)
+
     def test(e: EventView) -> bool:
         value = e.low(field)
         if value is None:
             return False
-        return (
-            value in eq
-            or (bool(starts) and value.startswith(starts))
-            or (bool(ends) and value.endswith(ends))
-            or any(c in value for c in contains)
-        )
+        if (has_eq and value in eq) or (has_starts and value.startswith(starts)) or (has_ends and value.endswith(ends)):
+            return True
+        for c in contains:  # noqa: SIM110 (as above)
+            if c in value:
+                return True
+        return False
 
     return Node(test, anchors)
 

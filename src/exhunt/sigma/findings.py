@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -64,34 +63,18 @@ class SigmaReporter:
         return True
 
     def event(self, rules: Iterable[CompiledRule], record: EventRecord) -> None:
+        # What the event gives every finding on it (excerpt, fields, facets) is built once,
+        # at the first rule with room left, not once per rule.
+        shared: tuple[EvidenceRef, list[tuple[str, str]], EventFacet, ProcessFacet | None] | None = None
         for compiled in rules:
             meta = compiled.meta
             if not self._room(meta):
                 continue
-            data = record.data
-            shown = [k for k in _TELLING if data.get(k)]
-            shown += [k for k in data if k not in shown and data[k]][: max(0, 6 - len(shown))]
-            label = (
-                f"{record.channel or record.provider or '?'} {record.event_id if record.event_id is not None else '?'}"
-            )
-            excerpt = _cap(f"{label}: " + " | ".join(f"{k}: {data[k]}" for k in shown), EXCERPT_CAP)
-            fields = [(k, _cap(v, DETAIL_CAP)) for k, v in list(data.items())[:MAX_EVENT_FIELDS] if v]
-            evidence = EvidenceRef(
-                path=record.source,
-                line=record.line,
-                excerpt=excerpt,
-                record=str(record.record_id) if record.record_id is not None else None,
-            )
-            facet = EventFacet(
-                record.channel or None,
-                record.event_id,
-                record.record_id,
-                record.computer or None,
-                record.provider or None,
-            )
-            facts = [("event", label), ("computer", record.computer), *fields]
-            finding = _finding(meta, evidence, record.timestamp, None, facts)
-            self.result.findings.append(replace(finding, event=facet, process=_process(data)))
+            if shared is None:
+                shared = _event_parts(record)
+            evidence, facts, facet, process = shared
+            finding = _finding(meta, evidence, record.timestamp, None, facts, event=facet, process=process)
+            self.result.findings.append(finding)
 
     def web(self, rules: Iterable[CompiledRule], record: LogRecord, facet: HttpFacet) -> None:
         for compiled in rules:
@@ -101,8 +84,36 @@ class SigmaReporter:
             evidence = EvidenceRef(path=record.path, line=record.line, excerpt=_cap(record.raw, EXCERPT_CAP))
             details = [("method", facet.method or ""), ("url", facet.url or ""), ("status", str(facet.status or ""))]
             details.append(("user_agent", facet.user_agent or ""))
-            finding = _finding(meta, evidence, record.timestamp, facet.client_ip, details)
-            self.result.findings.append(replace(finding, http=facet))
+            self.result.findings.append(
+                _finding(meta, evidence, record.timestamp, facet.client_ip, details, http=facet)
+            )
+
+
+def _event_parts(
+    record: EventRecord,
+) -> tuple[EvidenceRef, list[tuple[str, str]], EventFacet, ProcessFacet | None]:
+    """The evidence, facts and facets of a Windows event, the same for every rule it fires."""
+    data = record.data
+    shown = [k for k in _TELLING if data.get(k)]
+    shown += [k for k in data if k not in shown and data[k]][: max(0, 6 - len(shown))]
+    label = f"{record.channel or record.provider or '?'} {record.event_id if record.event_id is not None else '?'}"
+    excerpt = _cap(f"{label}: " + " | ".join(f"{k}: {data[k]}" for k in shown), EXCERPT_CAP)
+    fields = [(k, _cap(v, DETAIL_CAP)) for k, v in list(data.items())[:MAX_EVENT_FIELDS] if v]
+    evidence = EvidenceRef(
+        path=record.source,
+        line=record.line,
+        excerpt=excerpt,
+        record=str(record.record_id) if record.record_id is not None else None,
+    )
+    facet = EventFacet(
+        record.channel or None,
+        record.event_id,
+        record.record_id,
+        record.computer or None,
+        record.provider or None,
+    )
+    facts = [("event", label), ("computer", record.computer), *fields]
+    return evidence, facts, facet, _process(data)
 
 
 def _finding(
@@ -111,6 +122,10 @@ def _finding(
     timestamp: datetime | None,
     source_ip: str | None,
     facts: list[tuple[str, str]],
+    *,
+    http: HttpFacet | None = None,
+    event: EventFacet | None = None,
+    process: ProcessFacet | None = None,
 ) -> Finding:
     details = [
         ("sigma_id", meta.id),
@@ -133,6 +148,9 @@ def _finding(
         timestamp=timestamp,
         source_ip=source_ip,
         details=tuple((k, v) for k, v in details if v),
+        http=http,
+        event=event,
+        process=process,
     )
 
 
