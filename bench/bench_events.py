@@ -54,7 +54,7 @@ PUBLISHED = [
 
 
 def raw_parse(path: str) -> tuple[int, int]:
-    records = sum(1 for _ in PyEvtxParser(path, number_of_threads=1).records_json())
+    records = sum(1 for _ in PyEvtxParser(path, number_of_threads=1, indent=False).records_json())
     return records, 0
 
 

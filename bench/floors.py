@@ -16,7 +16,7 @@ import sys
 def evtx_records(paths: list[str]) -> int:
     from evtx import PyEvtxParser
 
-    return sum(sum(1 for _ in PyEvtxParser(p, number_of_threads=1).records_json()) for p in paths)
+    return sum(sum(1 for _ in PyEvtxParser(p, number_of_threads=1, indent=False).records_json()) for p in paths)
 
 
 def sha256_tree(root: str) -> int:
