@@ -254,11 +254,11 @@ def _fold(field: str, leaves: list[StrLeaf]) -> Node:
     if not eq and not starts and not ends and len(contains) == 1:
         (only,) = contains  # the most frequent form: one `contains` literal
 
-        def test(e: EventView) -> bool:
+        def test_one(e: EventView) -> bool:
             value = e.low(field)
             return value is not None and only in value
 
-        return Node(test, anchors)
+        return Node(test_one, anchors)
     has_eq, has_starts, has_ends = bool(eq), bool(starts), bool(ends)
 
     def test(e: EventView) -> bool:
