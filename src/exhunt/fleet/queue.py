@@ -7,9 +7,10 @@ host's units biggest first, so the long files start early and only the few hosts
 held in memory: a host's partial results are dropped once it is assessed and handed on.
 
 The same unit function, `run_unit`, runs in the local process pool and on a Dask cluster
-(`exhunt.fleet.backends`). A unit whose worker died is split into one-file units and run again
-apart, so only the file that kills a worker is lost; a unit that raised or passed its deadline
-becomes a problem for each of its files. Nothing is left unaccounted for.
+(`exhunt.fleet.backends`). A unit whose worker died, or that ran past the sum of its files'
+deadlines, is split into one-file units and run again apart, so only the file that kills a worker
+or hangs is lost; a unit that raised becomes a problem for each of its files. Nothing is left
+unaccounted for.
 """
 
 from __future__ import annotations
