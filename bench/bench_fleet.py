@@ -36,7 +36,7 @@ fixed cost in seconds and CPU seconds (the command's difference per round), the 
 and the hunt length at which the whole command is within 1.2x of the local pool.
 
 Memory flat in the fleet size: each mode runs again on the first `--hosts // 4` hosts and on
-all of them, and the peaks are compared: the hunting process's own, and the resident memory
+all of them (`--repeat 0`: only that), and the peaks are compared: the hunting process's own, and the resident memory
 summed over it and every process it started (workers, a LocalCluster's nannies), sampled, as
 resident set size and as PSS (shared pages counted once). Every run reports how many hosts were
 assessed and their verdicts.
@@ -355,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['peak_rss_all_mb']:.0f} MB (PSS {r['peak_pss_all_mb']:.0f} MB) (memory flat check)",
             flush=True,
         )
+    if not runs:  # --repeat 0: the memory check alone
+        return 0
     medians = {
         mode: statistics.median(r["seconds"] for r in runs if r["mode"] == mode) for mode in args.modes.split(",")
     }

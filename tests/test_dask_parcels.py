@@ -3,7 +3,10 @@ that records what would be sent (the real LocalCluster runs are in test_fleet.py
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from exhunt import engine
 from exhunt.analyzers import HostContext, HuntOptions
@@ -55,12 +58,15 @@ def test_small_units_share_parcels_big_and_isolated_ones_go_alone() -> None:
 
 def test_units_of_files_big_enough_to_be_alone_in_the_queue_share_parcels_up_to_its_bytes() -> None:
     pool, client = _pool()
-    mid = [_unit(i, engine.SOLO_BYTES + 1024 * 1024) for i in range(5)]  # 9 MB: a unit each in the queue
+    size = engine.SOLO_BYTES + 1024 * 1024  # 9 MB: a unit each in the queue
+    fit = PARCEL_BYTES // size
+    assert 2 <= fit < PARCEL_UNITS and size < ALONE_BYTES
+    mid = [_unit(i, size) for i in range(fit + 2)]
     for u in mid:
         pool.submit(u)
     pool._threads = 4
     pool._send()
-    assert [len(p) for p in client.sent] == [3, 2]
+    assert [len(p) for p in client.sent] == [fit, 2]
     assert all(sum(u.size for u in p) <= PARCEL_BYTES for p in client.sent)
     assert [u for p in client.sent for u in p] == mid  # in the queue's order, none left out
 
@@ -112,3 +118,74 @@ def test_a_parcel_not_full_waits_for_more_units_while_the_workers_have_enough() 
         pool.submit(u)
     pool._send()
     assert client.sent[-1] == later + rest and pool._waiting == []
+
+
+def test_the_queue_hands_over_units_while_parcels_in_flight_and_waiting_are_few() -> None:
+    """Counted by bytes and units: enough for PARCELS_PER_THREAD parcels per worker thread."""
+    pool, _client = _pool()
+    pool.slots = 1000
+    assert pool.wants(0)
+    half = _unit(0, PARCEL_BYTES // 2)
+    pool.submit(half)
+    pool._running = {object(): [half]}  # one running: one parcel and a half-filled one
+    assert pool.wants(2)  # 1 running + 1 filling < 3 for one thread
+    pool.submit(_unit(1, PARCEL_BYTES // 2 + 1))  # the waiting bytes now fill two parcels
+    assert not pool.wants(3)
+    pool._waiting = [_unit(10 + i, 0) for i in range(PARCEL_UNITS + 1)]  # units without bytes count too
+    assert not pool.wants(3)
+    pool._waiting = []
+    pool.slots = 2
+    assert not pool.wants(2)  # never more units than the slots, whatever their size
+
+
+class ScriptedBackend:
+    """Runs nothing: loses every unit of several files as `kind`, gives the rest an empty result,
+    and records what it was handed."""
+
+    slots = 100
+    coarse = False
+
+    def __init__(self, kind: ProblemKind) -> None:
+        self.kind = kind
+        self.handed: list[Unit] = []
+        self._waiting: list[Unit] = []
+
+    def wants(self, in_flight: int) -> bool:
+        return in_flight < self.slots
+
+    def submit(self, unit: Unit) -> None:
+        self.handed.append(unit)
+        self._waiting.append(unit)
+
+    def wait(self) -> list[tuple[Unit, UnitResult | BaseException]]:
+        done, self._waiting = self._waiting, []
+        return [(u, UnitLost(self.kind, "lost") if len(u.tasks) > 1 or u.isolated else UnitResult()) for u in done]
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("kind", [ProblemKind.TIMED_OUT, ProblemKind.WORKER_DIED])
+def test_a_unit_past_its_deadline_or_whose_worker_died_runs_again_file_by_file(
+    tmp_path: Path, kind: ProblemKind
+) -> None:
+    """A unit of several files lost whole is split, each file run alone under its own deadline;
+    the files lost again alone become problems of that kind, one each, and nothing is silent."""
+    from exhunt.evidence import discover
+    from exhunt.fleet.queue import hunt_queue
+
+    host = tmp_path / "EX01" / "Logging" / "HttpProxy" / "Owa"
+    host.mkdir(parents=True)
+    for i in range(3):
+        (host / f"HttpProxy_202103020{i}-1.LOG").write_text("#Fields: DateTime\n")
+    hosts = list(discover(str(tmp_path)))
+    backend = ScriptedBackend(kind)
+    assessed: list[Any] = []
+    hunt_queue(hosts, HuntOptions(), backend, on_host=lambda _e, a: assessed.append(a))  # type: ignore[arg-type]
+    assert len(assessed) == 1
+    whole = [u for u in backend.handed if len(u.tasks) > 1]
+    alone = [u for u in backend.handed if u.isolated]
+    assert whole, "the plan puts the small files of a host in one unit"
+    assert sorted(id(t) for u in whole for t in u.tasks) == sorted(id(t) for u in alone for t in u.tasks)
+    problems = [p for p in assessed[0].errors if p.kind is kind]
+    assert len(problems) == sum(len(u.tasks) for u in whole)

@@ -26,16 +26,18 @@ from exhunt.warmup import warm_up
 
 POLL_SECONDS = 0.5
 DEADLINE_CHECK_SECONDS = 2.0
-# A Dask task carries a parcel of small units (of one host or several) up to this many bytes
-# or units, so the scheduler round trip (tens of ms on a busy machine) is paid once per parcel.
-PARCEL_BYTES = engine.BATCH_BYTES
-# A unit this big travels alone; smaller ones (a file of 8-16 MB is a unit of its own in the
-# queue) share parcels up to PARCEL_BYTES. Each Dask task costs the hunting process, which runs
-# the scheduler, the nannies and the client, about 10 ms of CPU on a busy two-core machine: on
-# a fleet of 150 MB hosts of 15 MB logs, 241 tasks for 258 units when every unit of 8 MB or more
-# went alone.
+# A Dask task carries a parcel of units (of one host or several) up to this many bytes or units,
+# so the scheduler round trip is paid once per parcel. Each Dask task costs the hunting process,
+# which runs the scheduler, the nannies and the client, about 13 ms of CPU on a busy two-core
+# machine, and its worker a few more (py-spy and per-thread CPU): at 32 MB a parcel, a fleet of
+# 43 MB hosts (a 16 MB IIS log and 26 MB of HttpProxy logs, each read by two analyzers) made
+# about 3.6 Dask tasks per host and the hunting process used 2.0 CPU s of its event loop over
+# 40 hosts; at 128 MB, 1.1 tasks and 0.7 s. A parcel is still a few seconds of work at most, so
+# the last ones leave a worker idle for no longer than that.
+PARCEL_BYTES = 4 * engine.BATCH_BYTES
+# A unit this big travels alone; smaller ones share parcels up to PARCEL_BYTES.
 ALONE_BYTES = PARCEL_BYTES // 2
-PARCEL_UNITS = 8
+PARCEL_UNITS = 32
 # Parcels in flight per worker thread: one running, one queued on the worker, one on its way.
 PARCELS_PER_THREAD = 3
 
@@ -164,8 +166,9 @@ class DaskPool(Backend):
             self.warm_workers(options, kinds)
         # Each parcel makes a round trip through the scheduler: keep a few parcels per worker
         # thread in flight, so no worker waits for its next one, and no more (memory, Ctrl-C).
+        # `wants` counts them by bytes and units; `slots` bounds the units whatever their size.
         self.slots = threads * PARCELS_PER_THREAD * PARCEL_UNITS
-        self._threads = threads
+        self._threads = int(threads)
         self._checked = 0.0  # when deadlines were last looked at
         self._running: dict[Any, list[Unit]] = {}
         self._waiting: list[Unit] = []
@@ -199,6 +202,16 @@ class DaskPool(Backend):
 
     def submit(self, unit: Unit) -> None:
         self._waiting.append(unit)
+
+    def wants(self, in_flight: int) -> bool:
+        """More units while the parcels running and those the waiting units would fill come to
+        fewer than PARCELS_PER_THREAD per worker thread: parcels of up to PARCEL_BYTES would
+        otherwise have the queue hold (and keep hosts open for) many times the work in flight."""
+        if in_flight >= self.slots:
+            return False
+        size = sum(u.size for u in self._waiting)
+        filled = max(-(-size // PARCEL_BYTES), -(-len(self._waiting) // PARCEL_UNITS))
+        return len(self._running) + filled < self._threads * PARCELS_PER_THREAD
 
     def _send(self) -> None:
         """The units handed over since the last wait, as parcels: a big unit, or one retried

@@ -7,9 +7,10 @@ host's units biggest first, so the long files start early and only the few hosts
 held in memory: a host's partial results are dropped once it is assessed and handed on.
 
 The same unit function, `run_unit`, runs in the local process pool and on a Dask cluster
-(`exhunt.fleet.backends`). A unit whose worker died is split into one-file units and run again
-apart, so only the file that kills a worker is lost; a unit that raised or passed its deadline
-becomes a problem for each of its files. Nothing is left unaccounted for.
+(`exhunt.fleet.backends`). A unit whose worker died, or that ran past the sum of its files'
+deadlines, is split into one-file units and run again apart, so only the file that kills a worker
+or hangs is lost; a unit that raised becomes a problem for each of its files. Nothing is left
+unaccounted for.
 """
 
 from __future__ import annotations
@@ -144,6 +145,10 @@ class Backend:
     slots: int = 1  # units worth keeping in flight
     coarse: bool = False  # each unit costs a round trip: fewer, larger units
 
+    def wants(self, in_flight: int) -> bool:
+        """Whether to hand over another unit, with `in_flight` handed over and not yet back."""
+        return in_flight < self.slots
+
     def submit(self, unit: Unit) -> None:
         raise NotImplementedError
 
@@ -152,6 +157,16 @@ class Backend:
 
     def close(self) -> None:
         raise NotImplementedError
+
+
+def _split_on(kind: ProblemKind, unit: Unit) -> bool:
+    """Whether a unit lost this way is run again file by file: after its worker died (once more,
+    even a unit of one file, as the local workers retry a file once), and after it ran past the
+    sum of its files' deadlines (a unit of several files: one of them hung, the rest still get
+    their own deadline each, as in the local pool, where the deadline is per file)."""
+    if kind is ProblemKind.WORKER_DIED:
+        return True
+    return kind is ProblemKind.TIMED_OUT and len(unit.tasks) > 1
 
 
 def _lost(unit: Unit, kind: ProblemKind, message: str) -> UnitResult:
@@ -218,8 +233,9 @@ def hunt_queue(
         on_host(state.evidence, assessment)
 
     def settle(unit: Unit, outcome: UnitResult | BaseException) -> None:
-        if isinstance(outcome, UnitLost) and outcome.kind is ProblemKind.WORKER_DIED and not unit.isolated:
-            # Run each file of the unit again on its own: only the file that kills a worker is lost.
+        if isinstance(outcome, UnitLost) and not unit.isolated and _split_on(outcome.kind, unit):
+            # Run each file of the unit again on its own, under its own deadline: only the file
+            # that kills a worker, or that runs past its deadline, is lost.
             for n, task in enumerate(unit.tasks):
                 retry.append(Unit(unit.host, unit.seq, unit.ctx, (task,), part=n, isolated=True))
             open_hosts[unit.host].pending += len(unit.tasks) - 1
@@ -242,7 +258,7 @@ def hunt_queue(
     try:
         progress()
         while True:
-            while in_flight < backend.slots:
+            while backend.wants(in_flight):
                 unit = retry.pop(0) if retry else next(queue, None)
                 if unit is None:
                     break
