@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,14 +157,28 @@ _NAME_CHAR = re.compile(r"[A-Za-z0-9_]")
 
 
 def _unescape(m: re.Match[str]) -> str:
-    ch = chr(int(m.group(1) or m.group(2), 16)) if int(m.group(1) or m.group(2), 16) < 0x110000 else ""
+    code = int(m.group(1) or m.group(2), 16)
+    ch = chr(code) if code < 0x110000 else ""
+    if ch and unicodedata.category(ch) == "Cf":
+        return ""  # a formatting character: the compiler drops it from a name
     return ch if _NAME_CHAR.fullmatch(ch) else m.group(0)
+
+
+# Formatting characters (Unicode category Cf: zero-width joiners and marks, the byte-order mark,
+# the Mongolian vowel separator, bidirectional marks) written between the letters of a name.
+_FORMAT_CHARS = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+_FORMAT_IN_WORD = re.compile(f"(?<=\\w)[{_FORMAT_CHARS}]+(?=\\w)")
+_HAS_FORMAT = re.compile(f"[{_FORMAT_CHARS}]")
 
 
 def unescape_names(code: str, report: CodeReport) -> str:
     """C# and JScript let identifiers (and strings) spell letters as `\\u0052`: `\\u0052equest`
     is `Request` to the compiler. Letters, digits and `_` written so are read as themselves
-    (the meaning is the same in a name and in a string), and each word so spelled is recorded."""
+    (the meaning is the same in a name and in a string), and each word so spelled is recorded.
+    C# also drops formatting characters from names (`Re\\u200Equest`, or the character itself,
+    is `Request`): they are removed between letters, escaped or not."""
+    if _HAS_FORMAT.search(code) is not None:
+        code = _drop_format_chars(code, report)
     if "\\u" not in code and "\\U" not in code:
         return code
     out = []
@@ -173,7 +188,7 @@ def unescape_names(code: str, report: CodeReport) -> str:
         out.append(code[last : m.start()])
         out.append(word)
         last = m.end()
-        if "\\" not in word and len(word) > 2:
+        if "\\" not in word and len(word) > 2 and _ESCAPE.sub(_unescape_letters_only, m.group(0)) != m.group(0):
             line = code.count("\n", 0, m.start()) + 1
             report.folded.setdefault(f"{word} (unicode escapes)", line)
             said = f"spells '{word}' with unicode escapes"
@@ -184,6 +199,37 @@ def unescape_names(code: str, report: CodeReport) -> str:
                     report.capabilities.append(Capability(r.id, line, said, (line,)))
     out.append(code[last:])
     return "".join(out)
+
+
+def _unescape_letters_only(m: re.Match[str]) -> str:
+    """An escape of a letter, digit or `_` as that character; anything else as written (to tell
+    a name spelled with escapes from one that only carries escaped formatting characters)."""
+    code = int(m.group(1) or m.group(2), 16)
+    ch = chr(code) if code < 0x110000 else ""
+    return ch if _NAME_CHAR.fullmatch(ch) else m.group(0)
+
+
+def _drop_format_chars(code: str, report: CodeReport) -> str:
+    joined = _FORMAT_IN_WORD.sub("", code)
+    if joined == code:
+        return code
+    for m in _FORMAT_IN_WORD.finditer(code):
+        start = m.start()
+        while start > 0 and (code[start - 1].isalnum() or code[start - 1] == "_" or _HAS_FORMAT.match(code[start - 1])):
+            start -= 1
+        end = m.end()
+        while end < len(code) and (code[end].isalnum() or code[end] == "_" or _HAS_FORMAT.match(code[end])):
+            end += 1
+        word = _HAS_FORMAT.sub("", code[start:end])
+        line = code.count("\n", 0, m.start()) + 1
+        report.folded.setdefault(f"{word} (formatting characters)", line)
+        said = f"spells '{word}' with invisible formatting characters between its letters"
+        if (DANGEROUS_TEXT.search(word) or word.lower() in _ESCAPE_WATCH) and all(
+            c.chain != said for c in report.capabilities
+        ):
+            for r in rules_of(HIDDEN_NAME):
+                report.capabilities.append(Capability(r.id, line, said, (line,)))
+    return joined
 
 
 _ESCAPE_WATCH = {"request", "binaryread", "session", "assembly", "system.reflection"}
