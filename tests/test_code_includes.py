@@ -218,3 +218,21 @@ def test_an_unreadable_include_is_a_problem_of_the_page(tmp_path: Path) -> None:
     os.mkfifo(target)
     result = hunt(page)
     assert [e for e in result.errors if "run.inc" in e.message and e.kind == ProblemKind.PARTIAL]
+
+
+def test_a_page_with_a_registered_control_is_not_a_stub_for_a_planted_class() -> None:
+    """An editor's connector page: no code of its own, a class from the editor's assembly, and
+    a registered control whose code creates the editor's objects."""
+    page = (
+        b'<%@ Page Language="c#" Inherits="Editor.FileBrowser.Connector" AutoEventWireup="false" %>\n'
+        b'<%@ Register Src="config.ascx" TagName="Config" TagPrefix="Ed" %>\n<Ed:Config runat="server" />\n'
+        b"<%-- " + b"Licensed under the terms of the editor's licence. " * 12 + b"--%>\n"
+    )
+    control = (
+        b'<%@ Control Language="c#" Inherits="Editor.FileBrowser.Config" %>\n'
+        b'<script runat="server">\nprivate bool CheckAuthentication() { return new Editor.Auth.Checker().Ok(this); }\n</script>\n'
+    )
+    alone = analyze_code(page, "connector.aspx")
+    joined = analyze_code(page, "connector.aspx", included=[Included("register", "config.ascx", 2, control)])
+    assert alone.capabilities == []
+    assert joined.capabilities == []

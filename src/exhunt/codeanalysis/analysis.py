@@ -10,6 +10,7 @@ reported as a `CodeProblem` for the file.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 import unicodedata
@@ -255,6 +256,8 @@ def analyze_code(
     if markup is not None:
         for ident, kind in input_controls(_decode(markup)).items():
             extracted.controls.setdefault(ident, kind)
+    # What the page itself holds, for the checks of a page with no code of its own.
+    own = dataclasses.replace(extracted, units=list(extracted.units))
     if included:
         _merge_included(extracted, included, text.count("\n") + 1, report)
     deadline = time.monotonic() + deadline_s
@@ -275,7 +278,7 @@ def analyze_code(
         _toolkit(hits, report)
         _unresolved(hits, name, report)
     _includes(extracted, report)
-    _planted(extracted, text, len(data), report)
+    _planted(own, text, len(data), report)
     if not name.lower().endswith((".cs", ".vb", ".js")) or name.lower().endswith("global.asax.cs"):
         _cloaking(text, report)
     return report
