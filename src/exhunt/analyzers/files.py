@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 import yara_x
@@ -350,20 +351,10 @@ def _walk(root: Path, parts: list[str]) -> Path | str | None:
     for i, part in enumerate(parts):
         candidate = current / part
         if not os.path.lexists(candidate):
-            try:
-                with os.scandir(current) as entries:
-                    match = None
-                    for n, entry in enumerate(entries):
-                        if n >= MAX_FOLDER_ENTRIES:
-                            break
-                        if entry.name.casefold() == part.casefold():
-                            match = current / entry.name
-                            break
-            except OSError:
+            name = _names_in(str(current)).get(part.casefold())
+            if name is None:
                 return None
-            if match is None:
-                return None
-            candidate = match
+            candidate = current / name
         if i < len(parts) - 1:
             if candidate.is_symlink():
                 return "passes through a link"
@@ -371,6 +362,22 @@ def _walk(root: Path, parts: list[str]) -> Path | str | None:
                 return None
         current = candidate
     return current if parts else None
+
+
+@lru_cache(maxsize=256)
+def _names_in(folder: str) -> dict[str, str]:
+    """A folder's names by their case-folded form (the first `MAX_FOLDER_ENTRIES`), kept for the
+    process: evidence does not change during a hunt, and pages of one folder name the same files."""
+    names: dict[str, str] = {}
+    try:
+        with os.scandir(folder) as entries:
+            for n, entry in enumerate(entries):
+                if n >= MAX_FOLDER_ENTRIES:
+                    break
+                names.setdefault(entry.name.casefold(), entry.name)
+    except OSError:
+        return {}
+    return names
 
 
 def _where_line(data: bytes, line: int) -> tuple[int | None, str | None, str | None]:

@@ -178,7 +178,7 @@ def unescape_names(code: str, report: CodeReport) -> str:
     (the meaning is the same in a name and in a string), and each word so spelled is recorded.
     C# also drops formatting characters from names (`Re\\u200Equest`, or the character itself,
     is `Request`): they are removed between letters, escaped or not."""
-    if _HAS_FORMAT.search(code) is not None:
+    if _HAS_FORMAT.search(code, 1) is not None:  # a byte-order mark at the start is not in a name
         code = _drop_format_chars(code, report)
     if "\\u" not in code and "\\U" not in code:
         return code
