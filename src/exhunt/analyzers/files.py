@@ -364,7 +364,7 @@ def _walk(root: Path, parts: list[str]) -> Path | str | None:
     return current if parts else None
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=32)
 def _names_in(folder: str) -> dict[str, str]:
     """A folder's names by their case-folded form (the first `MAX_FOLDER_ENTRIES`), kept for the
     process: evidence does not change during a hunt, and pages of one folder name the same files."""
