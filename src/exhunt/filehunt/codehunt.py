@@ -214,7 +214,7 @@ def references(data: bytes) -> list[Reference]:
     low = head.lower()
     if not any(w in low for w in _REFERENCE_WORDS):
         return []
-    return _references(head.decode("utf-8", "surrogateescape"))
+    return _references(head.decode("utf-8", "replace"))
 
 
 def analyze(
