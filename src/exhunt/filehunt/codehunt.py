@@ -14,7 +14,9 @@ from functools import cache
 from typing import Any
 
 from exhunt.codeanalysis import CodeReport, analyze_code
-from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE
+from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE, Included
+from exhunt.codeanalysis.extract import Reference
+from exhunt.codeanalysis.extract import references as _references
 from exhunt.codeanalysis.vocabulary import INPUT_CONTROLS
 from exhunt.filehunt.locations import Location
 from exhunt.model import Problem, ProblemKind
@@ -201,10 +203,29 @@ def deadline(settings: object) -> float:
     return float(value) if isinstance(value, (int, float)) and value > 0 else DEFAULT_DEADLINE
 
 
+# Words a page must hold before the files it names are looked for (lower case).
+_REFERENCE_WORDS = (b"#include", b"src", b"codefile")
+
+
+def references(data: bytes) -> list[Reference]:
+    """The files a page names as part of its code (server-side includes, `Register Src`,
+    `Assembly Src`, `CodeFile`/`Src`), from its first MiB."""
+    head = _transcoded(data) if _wide(data) else data[: 1 << 20]
+    low = head.lower()
+    if not any(w in low for w in _REFERENCE_WORDS):
+        return []
+    return _references(head.decode("utf-8", "replace"))
+
+
 def analyze(
-    data: bytes, loc: Location, rel_path: str, seconds: float, markup: bytes | None = None
+    data: bytes,
+    loc: Location,
+    rel_path: str,
+    seconds: float,
+    markup: bytes | None = None,
+    included: tuple[Included, ...] = (),
 ) -> tuple[list[CodeHit], list[Problem]]:
-    report = analyze_code(data, loc.name, seconds, markup=markup)
+    report = analyze_code(data, loc.name, seconds, markup=markup, included=included)
     return hits_of(report), problems_of(report, rel_path)
 
 
@@ -214,7 +235,7 @@ def hits_of(report: CodeReport) -> list[CodeHit]:
         folded += f"; ... {len(report.folded) - MAX_FOLDED_SHOWN} more"
     by_rule: dict[str, CodeHit] = {}
     for cap in report.capabilities:
-        chain = f"{cap.chain} (lines {', '.join(str(n) for n in cap.lines)})"
+        chain = f"{cap.chain} (lines {', '.join(report.where(n) for n in cap.lines)})"
         seen = by_rule.get(cap.rule_id)
         if seen is not None:
             if chain not in seen.details["chain"] and seen.details["chain"].count(" | ") < 4:
@@ -223,7 +244,9 @@ def hits_of(report: CodeReport) -> list[CodeHit]:
         details = {"chain": chain, "code_reader": ", ".join(sorted(report.readers)) or "none"}
         if folded:
             details["folded_strings"] = folded
-        by_rule[cap.rule_id] = CodeHit(cap.rule_id, cap.line, details)
+        if report.included:
+            details["included_files"] = "; ".join(f"{s.path} (named at line {s.line})" for s in report.included)
+        by_rule[cap.rule_id] = CodeHit(cap.rule_id, report.page_line(cap.line), details)
     return list(by_rule.values())
 
 
