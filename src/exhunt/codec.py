@@ -54,7 +54,12 @@ def to_data(value: Any) -> Any:
             item = getattr(value, name)
             if omit_empty and (item is None or item in ((), [], {}, "")):
                 continue
-            out[name] = {str(k): to_data(v) for k, v in item} if pairs else to_data(item)
+            if pairs:
+                out[name] = {str(k): to_data(v) for k, v in item}
+            elif item.__class__ in _SCALARS:  # most fields: no call needed (a hunt's findings' cost)
+                out[name] = item
+            else:
+                out[name] = to_data(item)
         return out
     if isinstance(value, Enum):
         return value.value
@@ -63,7 +68,7 @@ def to_data(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return [to_data(v) for v in value]
+        return [v if v.__class__ in _SCALARS else to_data(v) for v in value]
     if isinstance(value, dict):
         return {str(k): to_data(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     return value
