@@ -52,7 +52,9 @@ def to_data(value: Any) -> Any:
         out: dict[str, Any] = {}
         for name, omit_empty, pairs in plan:
             item = getattr(value, name)
-            if omit_empty and (item is None or item in ((), [], {}, "")):
+            # Empty: None, or an empty tuple, list, dict or string (`in ((), [], {}, "")`
+            # asked a facet's own `__eq__` four times)
+            if omit_empty and (item is None or (isinstance(item, _EMPTIABLE) and not item)):
                 continue
             if pairs:
                 out[name] = {str(k): to_data(v) for k, v in item}
@@ -75,6 +77,7 @@ def to_data(value: Any) -> Any:
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_EMPTIABLE = (tuple, list, dict, str)
 # Per class: its fields as (name, left out when empty, written as an object of pairs), or None
 # when it is not a dataclass. Walking `dataclasses.fields` and their metadata for every value
 # cost most of writing a hunt with thousands of findings.
