@@ -94,3 +94,59 @@ def test_stored_rows_are_the_same_streamed(tmp_path_factory: object, host: HostA
         count = conn.execute("SELECT count(*) FROM findings WHERE hunt_id = ?", (hunt,)).fetchone()[0]
     assert record == json.dumps(host.to_dict(), ensure_ascii=True)
     assert count == len(list(finding_rows(hunt, host, "k"))) == len(host.findings)
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(1 << 80), max_value=1 << 80) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON_VALUES)
+def test_finding_text_is_the_standard_dump(data: object) -> None:
+    """orjson's indented text where it is the same, `json`'s where not (non-ASCII, DEL, big
+    integers); the compact text made from it is `json.dumps` without an indent."""
+    indented = jsonpieces.finding_text(data)
+    assert indented == json.dumps(data, indent=2, ensure_ascii=True)
+    assert jsonpieces.compact_text(indented) == json.dumps(data, ensure_ascii=True)
+
+
+def test_finding_text_escapes_what_ensure_ascii_escapes() -> None:
+    every = "".join(map(chr, range(0x100))) + "\u2028\U0001f600"
+    data = {"text": every, "nested": [[], {}, {"": [every, 1 << 70]}], ",\n  ": "a,\n  b"}
+    assert jsonpieces.finding_text(data) == json.dumps(data, indent=2, ensure_ascii=True)
+
+
+def test_a_finding_holds_no_float() -> None:
+    """orjson and `json` write floats differently (`1e+16` against `1e16`): a finding's data must
+    hold none for orjson's text to be used, so no field of the model a finding holds is a float."""
+    import dataclasses
+    import typing
+
+    from exhunt.model import Finding
+
+    seen: set[type] = set()
+
+    def walk(tp: object) -> None:
+        assert tp is not float, "a float in a finding's data: finding_text would need a float check"
+        if dataclasses.is_dataclass(tp) and isinstance(tp, type) and tp not in seen:
+            seen.add(tp)
+            for hint in typing.get_type_hints(tp).values():
+                walk(hint)
+        for arg in typing.get_args(tp):
+            walk(arg)
+
+    walk(Finding)
+    assert len(seen) > 3  # the facets were reached
+
+
+@settings(max_examples=20)
+@given(hosts())
+def test_stored_facets_are_those_of_the_whole_finding(host: HostAssessment) -> None:
+    """The findings rows' facets, made from the facet fields alone, as from the finding's data."""
+    rows = list(finding_rows(1, host, "k"))
+    for row, finding in zip(rows, host.findings, strict=True):
+        whole = finding.to_dict()
+        wanted = {k: whole[k] for k in ("http", "file", "event", "process", "accounts") if whole.get(k)}
+        assert row["facets"] == json.dumps(wanted, ensure_ascii=True)

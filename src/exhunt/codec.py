@@ -52,9 +52,16 @@ def to_data(value: Any) -> Any:
         out: dict[str, Any] = {}
         for name, omit_empty, pairs in plan:
             item = getattr(value, name)
-            if omit_empty and (item is None or item in ((), [], {}, "")):
+            # Empty: None, or an empty tuple, list, dict or string (`in ((), [], {}, "")`
+            # asked a facet's own `__eq__` four times)
+            if omit_empty and (item is None or (isinstance(item, _EMPTIABLE) and not item)):
                 continue
-            out[name] = {str(k): to_data(v) for k, v in item} if pairs else to_data(item)
+            if pairs:
+                out[name] = {str(k): to_data(v) for k, v in item}
+            elif item.__class__ in _SCALARS:  # most fields: no call needed (a hunt's findings' cost)
+                out[name] = item
+            else:
+                out[name] = to_data(item)
         return out
     if isinstance(value, Enum):
         return value.value
@@ -63,13 +70,14 @@ def to_data(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return [to_data(v) for v in value]
+        return [v if v.__class__ in _SCALARS else to_data(v) for v in value]
     if isinstance(value, dict):
         return {str(k): to_data(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     return value
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_EMPTIABLE = (tuple, list, dict, str)
 # Per class: its fields as (name, left out when empty, written as an object of pairs), or None
 # when it is not a dataclass. Walking `dataclasses.fields` and their metadata for every value
 # cost most of writing a hunt with thousands of findings.

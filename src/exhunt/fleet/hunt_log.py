@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from exhunt.codec import to_data
 from exhunt.datadir import default_db_path
 from exhunt.fleet.jsonpieces import host_record
 from exhunt.model import HostAssessment, iso
@@ -88,7 +89,9 @@ def host_row(hunt_id: int, host: HostAssessment, key: str) -> dict[str, Any]:
 def finding_rows(hunt_id: int, host: HostAssessment, key: str) -> Iterator[dict[str, Any]]:
     """The `findings` rows of one assessed host, made one at a time as they are written."""
     for f in host.findings:
-        d = f.to_dict()
+        # The facets alone: each is a plain field of `Finding`, written by `to_data` under its
+        # own name, and one left empty is left out (the whole finding's data was made here before).
+        facets = {k: to_data(v) for k in _FACETS if (v := getattr(f, k))}
         yield (
             {
                 "hunt_id": hunt_id,
@@ -102,7 +105,7 @@ def finding_rows(hunt_id: int, host: HostAssessment, key: str) -> Iterator[dict[
                 "line": f.evidence.line,
                 "timestamp": iso(f.timestamp),
                 "source_ip": text(f.source_ip),
-                "facets": json.dumps({k: d[k] for k in _FACETS if d.get(k)}, ensure_ascii=True),
+                "facets": json.dumps({k: v for k, v in facets.items() if v}, ensure_ascii=True),
             }
         )
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
 
 from exhunt import __version__
 from exhunt.analyzers import HuntOptions
@@ -38,6 +37,14 @@ WHOLE_HUNT_OUTPUTS = ("stix", "misp")
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def render_host(out: Console, host: HostAssessment, *, per_rule: int) -> None:
+    """One host on the console; the console report's stack (rich's tables) is imported only
+    when a host is shown, not by a quiet hunt."""
+    from exhunt.report.console import render_host as render
+
+    render(out, host, per_rule=per_rule)
 
 
 def _say(err: Console, text: str, style: str | None = None) -> None:
@@ -142,7 +149,6 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
     from exhunt.evidence import EvidenceUnavailable, discover
     from exhunt.fleet.backends import BackendError
     from exhunt.hunt import host_key, hunt_hosts
-    from exhunt.report.console import render_host
     from exhunt.rules import RuleErrors, catalog, use, user_problems
 
     options = _options(args)
@@ -347,6 +353,8 @@ def _hunt(
     if not show_progress(args, err):
         hunt_hosts(todo, options, **kwargs)
         return
+    from rich.progress import BarColumn, Progress, TextColumn  # a progress bar is drawn: not with -q
+
     with Progress(TextColumn("{task.description}"), BarColumn(), console=err, transient=True) as bar:
         task = bar.add_task("hunting", total=None)
 
