@@ -178,6 +178,14 @@ public class Api : System.Web.IHttpHandler {
         ),
     ),
     (
+        "order-detail.aspx",
+        page(
+            "var ds = new System.Data.DataSet();\n"
+            'ds.ReadXml(Request.QueryString["DetailXMLFile"]);\n'
+            'Grid.DataSource = ds.Tables[0].Select("ID = " + int.Parse(Request.QueryString["ID"]));'
+        ),
+    ),
+    (
         "widget-host.aspx",
         page(
             'var w = System.Web.Compilation.BuildManager.CreateInstanceFromVirtualPath("~/Widgets/Clock.ascx", typeof(Control));\n'

@@ -549,6 +549,8 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
             continue  # what a socket the page opened returns, sent on or saved: a client, not a back door
         if hit.capability == "http-tunnel" and not t.kinds & _CLIENT_URL:
             continue  # a fixed address, or one the server chose
+        if hit.api.endswith(".ReadXml") and not t.kinds & {"body", "upload"}:
+            continue  # a DataSet read from a file the request names: a file path, not the payload
         if hit.api.startswith("Xsl") and not t.kinds & PATH_KINDS:
             continue  # a stylesheet of the site (MapPath) chosen by name, not one the client sends
         chain = _chain(t, phrase, hit, context)
