@@ -482,12 +482,15 @@ CODE_CAPABILITIES = frozenset(
 class CodeFlowParams:
     """A capability of server code: the calls that do it (`apis`: "new Type", "Type.Method",
     ".Method" on any receiver, or a bare "function"), how a chain ending there is said, and
-    whether it also counts in source files (.cs .vb .js), which are not served pages."""
+    whether it also counts in source files (.cs .vb .js), which are not served pages.
+    `requires`: regular expressions of which one must occur in the file's server code for a
+    call to count (a deserializer is dangerous only with a type-resolving setting)."""
 
     capability: str
     phrase: str
     apis: tuple[str, ...]
     in_code_files: bool = False
+    requires: Annotated[tuple[str, ...], REGEX] = ()
 
     def problems(self) -> list[tuple[str, str]]:
         out = []

@@ -44,6 +44,7 @@ from exhunt.ruleparams import (
     CodeUnresolvedParams,
 )
 from exhunt.rules import catalog, params, per_catalog, rule, rules_of
+from exhunt.ruleschema import REGEX_FLAGS
 
 MAX_PARSE_BYTES = 512 * 1024  # code beyond this is read token by token
 NODE_BUDGET = 400_000
@@ -512,6 +513,8 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         flow = params(hit.rule_id, CodeFlowParams)
         if code_file and not flow.in_code_files:
             continue  # source files: an admin feature there is not a served page's back door
+        if flow.requires and not _has_setting(flow.requires, extracted):
+            continue  # a deserializer that only builds the types its caller asks for
         phrase = flow.phrase
         if hit.capability == "embedded-assembly":
             blob = next((v for v in hit.args if as_bytes(v) is not None or isinstance(v, str)), None)
@@ -546,11 +549,19 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
             continue  # what a socket the page opened returns, sent on or saved: a client, not a back door
         if hit.capability == "http-tunnel" and not t.kinds & _CLIENT_URL:
             continue  # a fixed address, or one the server chose
+        if hit.api.endswith(".ReadXml") and not t.kinds & {"body", "upload"}:
+            continue  # a DataSet read from a file the request names: a file path, not the payload
         if hit.api.startswith("Xsl") and not t.kinds & PATH_KINDS:
             continue  # a stylesheet of the site (MapPath) chosen by name, not one the client sends
         chain = _chain(t, phrase, hit, context)
         lines = tuple(sorted(t.lines | {hit.line}))
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))
+
+
+def _has_setting(patterns: tuple[str, ...], extracted: Extracted) -> bool:
+    """Whether the file's server code holds one of a rule's required settings."""
+    code = "\n".join(u.text for u in extracted.units)
+    return any(re.search(p, code, REGEX_FLAGS) for p in patterns)
 
 
 # What a registered handler may do with request data for a code file's registration to count.

