@@ -156,7 +156,7 @@ def run_mode(mode: str, root: Path, hosts: int, jobs: int) -> dict[str, Any]:
     begin = time.perf_counter()
     starting = None
     if mode == "dask":
-        from exhunt.fleet.backends import start_fork_server
+        from exhunt.fleet.forking import start_fork_server
         from exhunt.fleet.starting import StartingPool
 
         start_fork_server()  # as `exhunt hunt --scheduler local:N` does, before discovery

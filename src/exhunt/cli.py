@@ -241,6 +241,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(arguments: list[str]) -> int:
     try:
+        if arguments[:1] == ["hunt"]:
+            from exhunt.fleet.forking import local_scheduler_in, start_fork_server
+
+            if local_scheduler_in(arguments):
+                # Its warm-up is what a LocalCluster's start waits for longest: begun now, it
+                # runs on another core while the parser is built and the rules are read.
+                start_fork_server()
         args = parse(arguments)
         if not getattr(args, "_run", None):
             build_parser(arguments).print_help()

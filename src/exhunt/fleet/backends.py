@@ -20,6 +20,8 @@ from exhunt import engine
 from exhunt.analyzers import HuntOptions
 from exhunt.engine import Batch, HostTask, Known, Task, Workers
 from exhunt.evidence.base import HostEvidence
+from exhunt.fleet.forking import FORKSERVER_PRELOAD as FORKSERVER_PRELOAD  # where it was named
+from exhunt.fleet.forking import is_local, start_fork_server
 from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit
 from exhunt.model import ArtefactKind, ProblemKind, UnitResult
 from exhunt.warmup import warm_up
@@ -339,30 +341,6 @@ class DaskPool(Backend):
             self._client.close()
         finally:
             self._shutdown_cluster()
-
-
-# Imported by the fork server before it forks any worker (exhunt.fleet.forkserver_warm).
-FORKSERVER_PRELOAD = ["distributed", "exhunt.fleet.forkserver_warm"]
-
-
-def is_local(scheduler: str) -> bool:
-    """`local` or `local:N`: a LocalCluster this process starts."""
-    return scheduler == "local" or scheduler.startswith("local:")
-
-
-def start_fork_server() -> bool:
-    """Start the fork server that forks a LocalCluster's workers, if it is not running yet, and
-    return at once: it imports exhunt and compiles the default rules and prefilters (1-2 s of
-    CPU, `exhunt.fleet.forkserver_warm`) on the other cores while this process reads the rules,
-    discovers the evidence and starts the scheduler. It is started by fork and exec, a fresh
-    interpreter that inherits no thread of this one, and it ends when this process does. False
-    where there is no fork server (Windows). Needs no `distributed` here: started before Dask
-    is imported, it is the one Dask's nannies use."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return False
-    multiprocessing.get_context("forkserver").set_forkserver_preload(FORKSERVER_PRELOAD)
-    importlib.import_module("multiprocessing.forkserver").ensure_running()
-    return True
 
 
 def _worker_start_method() -> dict[str, str]:

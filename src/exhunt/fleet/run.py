@@ -131,7 +131,7 @@ def run_hunt(args: argparse.Namespace) -> int:
         return 2
     starting: StartingPool | None = None
     if args.scheduler:
-        from exhunt.fleet.backends import is_local, start_fork_server
+        from exhunt.fleet.forking import is_local, start_fork_server
         from exhunt.fleet.starting import StartingPool
 
         if is_local(args.scheduler):
