@@ -231,21 +231,35 @@ def _page_markup(file: EvidenceFile, limit: int, result: UnitResult) -> bytes | 
     sibling = own.with_name(page)
     if not sibling.is_file():
         return None
+    return _read_beside(
+        sibling,
+        limit,
+        file,
+        result,
+        f"page markup {page}",
+        "code-behind analysed without its page's controls",
+        # the controls declared past the limit are not known: say so
+        "code-behind analysed with the controls of its first part only",
+    )
+
+
+def _read_beside(
+    path: Path, limit: int, file: EvidenceFile, result: UnitResult, what: str, without: str, first_part: str
+) -> bytes | None:
+    """A file beside `file` that its analysis reads too (`what`), up to `limit` bytes; one that
+    cannot be read, or is cut at the limit, is a problem of `file` saying how `file` was analysed
+    then (`without`, `first_part`), never a silent gap."""
     try:
-        with open_evidence(str(sibling)) as fh:
-            markup = fh.read(limit + 1)
+        with open_evidence(str(path)) as fh:
+            content = fh.read(limit + 1)
     except OSError as exc:
-        message = f"page markup {page} not read ({exc}); code-behind analysed without its page's controls"
-        result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
+        result.errors.append(_problem(file, f"{what} not read ({exc}); {without}", ProblemKind.PARTIAL))
         return None
-    if len(markup) > limit:  # the controls declared past the limit are not known: say so
-        message = (
-            f"page markup {page} is larger than the file size limit ({limit} bytes): code-behind analysed "
-            "with the controls of its first part only"
-        )
+    if len(content) > limit:
+        message = f"{what} is larger than the file size limit ({limit} bytes): {first_part}"
         result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
-        return markup[:limit]
-    return markup
+        return content[:limit]
+    return content
 
 
 MAX_INCLUDE_DEPTH = 3  # server-side includes inside included files, followed this deep
@@ -283,20 +297,17 @@ def _included_files(
         if target is None or target in seen:
             continue
         seen.add(target)
-        try:
-            with open_evidence(str(target)) as fh:
-                content = fh.read(limit + 1)
-        except OSError as exc:
-            message = f"{ref.path} (named at line {ref.line}) not read ({exc}); the page analysed without it"
-            result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
+        content = _read_beside(
+            target,
+            limit,
+            file,
+            result,
+            f"{ref.path} (named at line {ref.line})",
+            "the page analysed without it",
+            "the page analysed with its first part only",
+        )
+        if content is None:
             continue
-        if len(content) > limit:
-            message = (
-                f"{ref.path} (named at line {ref.line}) is larger than the file size limit ({limit} bytes): "
-                "the page analysed with its first part only"
-            )
-            result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
-            content = content[:limit]
         out.append(Included(ref.kind, ref.path, ref.line, content))
         if ref.kind == "include" and level + 1 < MAX_INCLUDE_DEPTH:
             nested = [r for r in codehunt.references(content) if r.kind == "include"]

@@ -193,12 +193,7 @@ def unescape_names(code: str, report: CodeReport) -> str:
         if "\\" not in word and len(word) > 2 and _ESCAPE.sub(_unescape_letters_only, m.group(0)) != m.group(0):
             line = code.count("\n", 0, m.start()) + 1
             report.folded.setdefault(f"{word} (unicode escapes)", line)
-            said = f"spells '{word}' with unicode escapes"
-            if (DANGEROUS_TEXT.search(word) or word.lower() in _ESCAPE_WATCH) and all(
-                c.chain != said for c in report.capabilities
-            ):
-                for r in rules_of(HIDDEN_NAME):
-                    report.capabilities.append(Capability(r.id, line, said, (line,)))
+            _hidden_name(report, word, line, f"spells '{word}' with unicode escapes")
     out.append(code[last:])
     return "".join(out)
 
@@ -225,13 +220,18 @@ def _drop_format_chars(code: str, report: CodeReport) -> str:
         word = _HAS_FORMAT.sub("", code[start:end])
         line = code.count("\n", 0, m.start()) + 1
         report.folded.setdefault(f"{word} (formatting characters)", line)
-        said = f"spells '{word}' with invisible formatting characters between its letters"
-        if (DANGEROUS_TEXT.search(word) or word.lower() in _ESCAPE_WATCH) and all(
-            c.chain != said for c in report.capabilities
-        ):
-            for r in rules_of(HIDDEN_NAME):
-                report.capabilities.append(Capability(r.id, line, said, (line,)))
+        _hidden_name(report, word, line, f"spells '{word}' with invisible formatting characters between its letters")
     return joined
+
+
+def _hidden_name(report: CodeReport, word: str, line: int, said: str) -> None:
+    """A dangerous name spelled so that string signatures miss it is a capability of its own
+    (once per spelling)."""
+    if (DANGEROUS_TEXT.search(word) or word.lower() in _ESCAPE_WATCH) and all(
+        c.chain != said for c in report.capabilities
+    ):
+        for r in rules_of(HIDDEN_NAME):
+            report.capabilities.append(Capability(r.id, line, said, (line,)))
 
 
 _ESCAPE_WATCH = {"request", "binaryread", "session", "assembly", "system.reflection"}
