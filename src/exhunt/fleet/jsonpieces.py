@@ -3,15 +3,12 @@
 A host of a million events can carry tens of thousands of findings. `json.dumps(host.to_dict())`
 holds, at once, the dict of every finding and the whole text (and `.replace` a second copy)
 beside the assessment itself; the combined JSON, each host's file in `--out-dir` and the hunt
-store each did that again. Here the host is turned into data with its findings left as a list
-that turns each finding into data only as the encoder reaches it, and the encoder's pieces are
-handed on as they come (`json.JSONEncoder.iterencode`, the encoder `json.dumps` itself runs
-with an indent), so the text is the same, byte for byte, and only one finding's data is held
-at a time. The hunt store's compact record (no indent, where `json.dumps` runs the C encoder)
-is dumped around a random marker that stands for the findings, each dumped alone in its place.
+store each did that again. Here the host is dumped with a random marker in its findings' place,
+and each finding is turned into data and text alone, in the marker's place, so the text is the
+same, byte for byte, and only one finding's data is held at a time. The hunt store's compact
+record (no indent) is made the same way.
 
-The indented JSON is the same around the findings: the host is dumped with the marker, and each
-finding is dumped alone by orjson (`OPT_INDENT_2` writes what `json.dumps(indent=2)` writes for
+Each finding is dumped by orjson (`OPT_INDENT_2` writes what `json.dumps(indent=2)` writes for
 strings, integers, booleans, null, lists and objects, which is all a finding holds) and indented
 to the marker's depth; the standard library's pure-Python indenting encoder cost about a
 millisecond per finding. orjson leaves non-ASCII characters and DEL as they are where
@@ -34,7 +31,7 @@ import orjson
 
 from exhunt import __version__
 from exhunt.codec import to_data
-from exhunt.model import Finding, HostAssessment, HuntResult
+from exhunt.model import HostAssessment, HuntResult
 
 _INDENTED = json.JSONEncoder(indent=2, ensure_ascii=True)
 _PIECE = 1 << 16  # characters handed on at a time: the encoder's own pieces are a few each
@@ -47,26 +44,10 @@ _AFTER_COMMA = re.compile(r",\n *")
 _LINE_BREAK = re.compile(r"\n *")
 
 
-class _Findings(list[Any]):
-    """The findings' data, made one finding at a time as the encoder iterates (it reads a list's
-    items only by iterating; its emptiness by truth, which the one placeholder item answers)."""
-
-    def __init__(self, findings: list[Finding]) -> None:
-        super().__init__([None])
-        self._findings = findings
-
-    def __iter__(self) -> Iterator[Any]:
-        return (to_data(f) for f in self._findings)
-
-    def __len__(self) -> int:
-        return len(self._findings)
-
-
-def _with_findings(host: HostAssessment, findings: Any) -> dict[str, Any]:
-    """`host.to_dict()` with `findings` in its findings' place (the key where it always stands)."""
-    stand_in: list[Any] = [_MARK]  # one item, so the key is never left out as empty
+def _marked(host: HostAssessment) -> dict[str, Any]:
+    """`host.to_dict()` with the marker as its one finding (the key where it always stands)."""
+    stand_in: list[Any] = [_MARK]  # dumped as a string where the findings stand
     data: dict[str, Any] = to_data(dataclasses.replace(host, findings=stand_in))
-    data["findings"] = findings
     return data
 
 
@@ -104,30 +85,32 @@ def compact_text(indented: str) -> str:
     return _LINE_BREAK.sub("", _AFTER_COMMA.sub(", ", indented))
 
 
-def _indented_pieces(host: HostAssessment, prefix: str) -> Iterator[str] | None:
-    """The host's indented JSON with its findings each dumped alone (`finding_text`); None
-    if the marker is not found once (it cannot be: it is random)."""
-    text = _INDENTED.encode(_with_findings(host, [_MARK]))
+def _around_marker(text: str) -> tuple[str, str] | None:
+    """`text` before and after the one place the marker stands; None if it does not stand there
+    exactly once (it cannot: the marker is random)."""
     at = text.find(_TOKEN)
     if at < 0 or text.find(_TOKEN, at + 1) >= 0:  # pragma: no cover - the marker is random
         return None
-    depth = "\n" + text[text.rfind("\n", 0, at) + 1 : at]  # the marker's line break and indent
+    return text[:at], text[at + len(_TOKEN) :]
+
+
+def _indented_pieces(host: HostAssessment, prefix: str) -> Iterator[str] | None:
+    """The host's indented JSON with its findings each dumped alone (`finding_text`); None
+    if the marker is not found once."""
+    around = _around_marker(_INDENTED.encode(_marked(host)))
+    if around is None:  # pragma: no cover - the marker is random
+        return None
+    head, tail = around
+    inner = "\n" + head[head.rfind("\n") + 1 :] + prefix  # the marker's line break and indent
 
     def pieces() -> Iterator[str]:
-        yield text[:at].replace("\n", "\n" + prefix) if prefix else text[:at]
-        inner = depth + prefix
+        yield head.replace("\n", "\n" + prefix) if prefix else head
         for n, finding in enumerate(host.findings):
             body = finding_text(to_data(finding)).replace("\n", inner)
             yield "," + inner + body if n else body
-        tail = text[at + len(_TOKEN) :]
         yield tail.replace("\n", "\n" + prefix) if prefix else tail
 
     return pieces()
-
-
-def host_data(host: HostAssessment) -> dict[str, Any]:
-    """`host.to_dict()` whose findings become data only as an encoder reaches each one."""
-    return _with_findings(host, _Findings(host.findings)) if host.findings else host.to_dict()
 
 
 def host_pieces(host: HostAssessment, indent: str = "") -> Iterator[str]:
@@ -137,7 +120,7 @@ def host_pieces(host: HostAssessment, indent: str = "") -> Iterator[str]:
         pieces = _indented_pieces(host, indent)
         if pieces is not None:
             return _joined(pieces)
-    return _joined(_INDENTED.iterencode(host_data(host)), indent)
+    return _joined(_INDENTED.iterencode(host.to_dict()), indent)
 
 
 def host_document_pieces(host: HostAssessment, started: datetime, finished: datetime) -> Iterator[str]:
@@ -145,27 +128,26 @@ def host_document_pieces(host: HostAssessment, started: datetime, finished: date
     ensure_ascii=True)`: one host as a whole `exhunt.hunt/2` document, in pieces."""
     doc = HuntResult(__version__, started, finished, []).to_dict()
     doc["hosts"] = [_MARK]
-    text = _INDENTED.encode(doc)
-    at = text.find(_TOKEN)
-    if at < 0 or text.find(_TOKEN, at + 1) >= 0:  # pragma: no cover - the marker is random
-        doc["hosts"] = [host_data(host)]
+    around = _around_marker(_INDENTED.encode(doc))
+    if around is None:  # pragma: no cover - the marker is random
+        doc["hosts"] = [host.to_dict()]
         return _joined(_INDENTED.iterencode(doc))
-    depth = text[text.rfind("\n", 0, at) + 1 : at]
-    return itertools.chain((text[:at],), host_pieces(host, depth), (text[at + len(_TOKEN) :],))
+    head, tail = around
+    return itertools.chain((head,), host_pieces(host, head[head.rfind("\n") + 1 :]), (tail,))
 
 
 def host_record(host: HostAssessment) -> str:
     """`json.dumps(host.to_dict(), ensure_ascii=True)` without the data of every finding at once."""
     if not host.findings:
         return json.dumps(host.to_dict(), ensure_ascii=True)
-    text = json.dumps(_with_findings(host, [_MARK]), ensure_ascii=True)
-    at = text.find(_TOKEN)
-    if at < 0 or text.find(_TOKEN, at + 1) >= 0:  # pragma: no cover - the marker is random
+    around = _around_marker(json.dumps(_marked(host), ensure_ascii=True))
+    if around is None:  # pragma: no cover - the marker is random
         return json.dumps(host.to_dict(), ensure_ascii=True)
-    parts = [text[:at]]
+    head, tail = around
+    parts = [head]
     for n, finding in enumerate(host.findings):
         if n:
             parts.append(", ")
         parts.append(compact_text(finding_text(to_data(finding))))
-    parts.append(text[at + len(_TOKEN) :])
+    parts.append(tail)
     return "".join(parts)
