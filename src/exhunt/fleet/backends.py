@@ -20,7 +20,6 @@ from exhunt import engine
 from exhunt.analyzers import HuntOptions
 from exhunt.engine import Batch, HostTask, Known, Task, Workers
 from exhunt.evidence.base import HostEvidence
-from exhunt.fleet.forking import FORKSERVER_PRELOAD as FORKSERVER_PRELOAD  # where it was named
 from exhunt.fleet.forking import is_local, start_fork_server
 from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit
 from exhunt.model import ArtefactKind, ProblemKind, UnitResult

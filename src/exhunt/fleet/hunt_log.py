@@ -91,7 +91,7 @@ def finding_rows(hunt_id: int, host: HostAssessment, key: str) -> Iterator[dict[
     for f in host.findings:
         # The facets alone: each is a plain field of `Finding`, written by `to_data` under its
         # own name, and one left empty is left out (the whole finding's data was made here before).
-        facets = {k: to_data(v) for k in _FACETS if (v := getattr(f, k))}
+        facets = {k: data for k in _FACETS if (v := getattr(f, k)) and (data := to_data(v))}
         yield (
             {
                 "hunt_id": hunt_id,
@@ -105,7 +105,7 @@ def finding_rows(hunt_id: int, host: HostAssessment, key: str) -> Iterator[dict[
                 "line": f.evidence.line,
                 "timestamp": iso(f.timestamp),
                 "source_ip": text(f.source_ip),
-                "facets": json.dumps({k: v for k, v in facets.items() if v}, ensure_ascii=True),
+                "facets": json.dumps(facets, ensure_ascii=True),
             }
         )
 
