@@ -158,9 +158,14 @@ _ESCAPED_WORD = re.compile(
 _NAME_CHAR = re.compile(r"[A-Za-z0-9_]")
 
 
-def _unescape(m: re.Match[str]) -> str:
+def _escaped(m: re.Match[str]) -> str:
+    """The character a `\\uXXXX` or `\\UXXXXXXXX` escape stands for ("" beyond Unicode)."""
     code = int(m.group(1) or m.group(2), 16)
-    ch = chr(code) if code < 0x110000 else ""
+    return chr(code) if code < 0x110000 else ""
+
+
+def _unescape(m: re.Match[str]) -> str:
+    ch = _escaped(m)
     if ch and unicodedata.category(ch) == "Cf":
         return ""  # a formatting character: the compiler drops it from a name
     return ch if _NAME_CHAR.fullmatch(ch) else m.group(0)
@@ -201,8 +206,7 @@ def unescape_names(code: str, report: CodeReport) -> str:
 def _unescape_letters_only(m: re.Match[str]) -> str:
     """An escape of a letter, digit or `_` as that character; anything else as written (to tell
     a name spelled with escapes from one that only carries escaped formatting characters)."""
-    code = int(m.group(1) or m.group(2), 16)
-    ch = chr(code) if code < 0x110000 else ""
+    ch = _escaped(m)
     return ch if _NAME_CHAR.fullmatch(ch) else m.group(0)
 
 
@@ -291,7 +295,7 @@ def _merge_included(extracted: Extracted, included: Sequence[Included], page_lin
     its input controls are the page's; a user control's or source file's are its own class's."""
     language = next(
         (u.lang for u in extracted.units),
-        next((lang for d in extracted.directives if (lang := _language(d.attrs)) is not None), None),
+        next((lang for d in extracted.directives if (lang := language_of(d.attrs.get("language"))) is not None), None),
     )
     offset = page_lines
     for inc in included:
@@ -306,7 +310,7 @@ def _merge_included(extracted: Extracted, included: Sequence[Included], page_lin
             extracted.units.append(CodeUnit(unit.lang, unit.kind, "\n" * offset + unit.text, unit.first_line + offset))
         textual = inc.kind == "include"
         for d in sub.directives:
-            name = next((v for k, v in d.attrs.items() if k.lower() == "classname"), "").strip()
+            name = d.attrs.get("classname", "").strip()  # attribute names are lower case
             if d.name.lower() == "control" and name:
                 report.control_classes.add(name.rsplit(".", 1)[-1])
         if textual:
@@ -314,10 +318,6 @@ def _merge_included(extracted: Extracted, included: Sequence[Included], page_lin
                 extracted.controls.setdefault(ident, kind)
         report.included.append(IncludedSpan(offset + 1, offset + lines, inc.path, inc.line, textual))
         offset += lines
-
-
-def _language(attrs: Mapping[str, str]) -> Lang | None:
-    return language_of(attrs.get("language"))
 
 
 def _page_owns(hit: SinkHit, spans: Sequence[IncludedSpan]) -> bool:

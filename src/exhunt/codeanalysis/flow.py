@@ -836,7 +836,7 @@ class UnitFlow:
         control = self._control(path, line)
         if control is not None:
             return control
-        if "routedata" in path and path[path.index("routedata") + 1 : path.index("routedata") + 2] == ["values"]:
+        if "routedata" in path and path[path.index("routedata") + 1 :][:1] == ["values"]:
             # `RouteData.Values["x"]` (the page's, or `Request.RequestContext`'s): a segment of
             # the URL the client chose, as a route template cut it out
             if keys or r is Role.INDEX:

@@ -97,9 +97,14 @@ def _transcoded(data: bytes) -> bytes:
     return data[: 1 << 21].decode("utf-16-le", "replace").encode("utf-8", "replace")
 
 
+def _start(data: bytes) -> bytes:
+    """The first MiB, or the transcoded start of UTF-16."""
+    return _transcoded(data) if _wide(data) else data[: 1 << 20]
+
+
 def _head(data: bytes) -> bytes:
-    """What the prefilter reads, lower-cased: the first MiB, or the transcoded start of UTF-16."""
-    return (_transcoded(data) if _wide(data) else data[: 1 << 20]).lower()
+    """What the prefilter reads, lower-cased (`_start`)."""
+    return _start(data).lower()
 
 
 def _input_controls(found: frozenset[bytes]) -> bool:
@@ -210,7 +215,7 @@ _REFERENCE_WORDS = (b"#include", b"src", b"codefile")
 def references(data: bytes) -> list[Reference]:
     """The files a page names as part of its code (server-side includes, `Register Src`,
     `Assembly Src`, `CodeFile`/`Src`), from its first MiB."""
-    head = _transcoded(data) if _wide(data) else data[: 1 << 20]
+    head = _start(data)
     low = head.lower()
     if not any(w in low for w in _REFERENCE_WORDS):
         return []
