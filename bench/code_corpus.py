@@ -23,6 +23,7 @@ import hashlib
 import re
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # (repository, corpus, path prefix or "" for all). Reserved collections are never listed here.
@@ -296,6 +297,43 @@ def near_duplicate(grams: frozenset[int], kept: list[frozenset[int]]) -> bool:
     return False
 
 
+@dataclass
+class Distinct:
+    """The shells kept so far (normal forms and token 4-gram sets), to tell a near duplicate."""
+
+    normal: set[str] = field(default_factory=set)
+    grams: list[frozenset[int]] = field(default_factory=list)
+
+    def add(self, data: bytes) -> None:
+        self.normal.add(normal_form(data))
+        self.grams.append(shingles(data))
+
+    def admit(self, data: bytes) -> bool:
+        """Keep `data` unless it is the same shell as one kept, or near one; False then."""
+        form, grams = normal_form(data), shingles(data)
+        if form in self.normal or near_duplicate(grams, self.grams):
+            return False
+        self.normal.add(form)
+        self.grams.append(grams)
+        return True
+
+
+def split_of(digest: str, prefix: str = "") -> str:
+    """A shell's split, by the first hex digit of its SHA-256 (even: dev)."""
+    return prefix + ("dev" if int(digest[0], 16) % 2 == 0 else "held-out")
+
+
+def mirror_of(mirrors: Path, repo: str) -> Path | None:
+    """The local bare mirror of `repo`, or None (said on stderr) when it is not there."""
+    if repo.lower() in RESERVED:
+        raise SystemExit(f"{repo} is reserved for independent evaluation")
+    mirror = mirrors / repo.replace("/", "+") / "repo"
+    if not mirror.exists():
+        print(f"missing mirror for {repo}: {mirror}", file=sys.stderr)
+        return None
+    return mirror
+
+
 def page_type(data: bytes) -> str:
     head = data[:4096].lower()
     if re.search(rb"<%@\s*webhandler", head):
@@ -371,25 +409,19 @@ def append(mirrors: Path, out: Path, name: str) -> None:
     if any(r[5].startswith(name + "-") for r in rows):
         raise SystemExit(f"the manifest already holds the {name} pass")
     seen = {r[3] for r in rows if r[4] == "shells"}
-    normal: set[str] = set()
-    kept_grams: list[frozenset[int]] = []
+    distinct = Distinct()
     for r in rows:
         if r[4] != "shells" or r[5] == "near-duplicate":
             continue
         stored = list((out / "shells").glob(f"{r[3][:16]}.*"))
         if not stored:
             raise SystemExit(f"{r[3][:16]} is not in {out / 'shells'}: restore the corpus first")
-        data = stored[0].read_bytes()
-        normal.add(normal_form(data))
-        kept_grams.append(shingles(data))
+        distinct.add(stored[0].read_bytes())
     added: list[str] = []
     near = kept_total = 0
     for repo, corpus, prefix in APPENDABLE[name]:
-        if repo.lower() in RESERVED:
-            raise SystemExit(f"{repo} is reserved for independent evaluation")
-        mirror = mirrors / repo.replace("/", "+") / "repo"
-        if not mirror.exists():
-            print(f"missing mirror for {repo}: {mirror}", file=sys.stderr)
+        mirror = mirror_of(mirrors, repo)
+        if mirror is None:
             continue
         commit = git(mirror, "rev-parse", "HEAD").decode().strip()
         wanted = [(oid, path) for oid, path in blobs(mirror, commit, prefix) if SHELL_CANDIDATE.search(path)]
@@ -403,15 +435,12 @@ def append(mirrors: Path, out: Path, name: str) -> None:
             if digest in seen:
                 continue
             seen.add(digest)
-            grams = shingles(data)
-            if normal_form(data) in normal or near_duplicate(grams, kept_grams):
+            if not distinct.admit(data):
                 added.append(f"{repo}\t{commit}\t{path}\t{digest}\t{corpus}\tnear-duplicate")
                 near += 1
                 continue
-            normal.add(normal_form(data))
-            kept_grams.append(grams)
             (out / corpus / f"{digest[:16]}.{stored_extension(path, data, corpus)}").write_bytes(data)
-            split = f"{name}-" + ("dev" if int(digest[0], 16) % 2 == 0 else "held-out")
+            split = split_of(digest, f"{name}-")
             added.append(f"{repo}\t{commit}\t{path}\t{digest}\t{corpus}\t{split}")
             kept += 1
         kept_total += kept
@@ -441,8 +470,7 @@ def main() -> None:
         return
     rows: list[str] = ["repo\tcommit\tpath\tsha256\tcorpus\tsplit"]
     seen: dict[str, set[str]] = {"shells": set(), "benign": set()}
-    normal: set[str] = set()  # normal forms and 4-gram sets of the shells kept, for near-duplicates
-    kept_grams: list[frozenset[int]] = []
+    distinct = Distinct()
     near = 0
     # The shared tennc/webshell extract (../shared/data/webshells/tennc, see its README) comes first.
     tennc = args.shared / "webshells" / "tennc"
@@ -455,11 +483,10 @@ def main() -> None:
             if digest in seen["shells"]:
                 continue
             seen["shells"].add(digest)
-            normal.add(normal_form(data))
-            kept_grams.append(shingles(data))
+            distinct.add(data)
             ext = path.suffix.lstrip(".").lower() or "aspx"
             (target / f"{digest[:16]}.{ext}").write_bytes(data)
-            split = "dev" if int(digest[0], 16) % 2 == 0 else "held-out"
+            split = split_of(digest)
             rows.append(
                 f"tennc/webshell (../shared/data extract)\t-\twebshells/tennc/{path.name}\t{digest}\tshells\t{split}"
             )
@@ -470,11 +497,8 @@ def main() -> None:
         + [(s, "fresh3-") for s in FRESH3_SOURCES]
     )
     for (repo, corpus, prefix), fresh in passes:
-        if repo.lower() in RESERVED:
-            raise SystemExit(f"{repo} is reserved for independent evaluation")
-        mirror = args.mirrors / repo.replace("/", "+") / "repo"
-        if not mirror.exists():
-            print(f"missing mirror for {repo}: {mirror}", file=sys.stderr)
+        mirror = mirror_of(args.mirrors, repo)
+        if mirror is None:
             continue
         commit = git(mirror, "rev-parse", "HEAD").decode().strip()
         wanted = [
@@ -494,18 +518,12 @@ def main() -> None:
             if digest in seen[corpus]:
                 continue
             seen[corpus].add(digest)
-            if corpus == "shells":
-                grams = shingles(data)
-                if normal_form(data) in normal or near_duplicate(grams, kept_grams):
-                    rows.append(f"{repo}\t{commit}\t{path}\t{digest}\t{corpus}\tnear-duplicate")
-                    near += 1
-                    continue
-                normal.add(normal_form(data))
-                kept_grams.append(grams)
+            if corpus == "shells" and not distinct.admit(data):
+                rows.append(f"{repo}\t{commit}\t{path}\t{digest}\t{corpus}\tnear-duplicate")
+                near += 1
+                continue
             (target / f"{digest[:16]}.{stored_extension(path, data, corpus)}").write_bytes(data)
-            split = "-"
-            if corpus == "shells":
-                split = fresh + ("dev" if int(digest[0], 16) % 2 == 0 else "held-out")
+            split = split_of(digest, fresh) if corpus == "shells" else "-"
             rows.append(f"{repo}\t{commit}\t{path}\t{digest}\t{corpus}\t{split}")
             kept += 1
         print(f"{repo} @ {commit[:12]} ({prefix or 'all'}): {kept} {corpus}")
