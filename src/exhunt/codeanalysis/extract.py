@@ -115,11 +115,13 @@ def references(text: str) -> list[Reference]:
     found: list[tuple[int, Reference]] = []
     low = text.lower()
     if "#include" in low:
+        lines = [0, 1]  # each pass meets its matches in page order: lines are counted once
         for m in _INCLUDE.finditer(text):
             path = m.group("path").strip()
             virtual = "virtual" in m.group(0)[: m.start("path") - m.start()].lower() or path.startswith(("/", "~"))
-            found.append((m.start(), Reference("include", path, _line_at(text, m.start(), [0, 1]), virtual)))
+            found.append((m.start(), Reference("include", path, _line_at(text, m.start(), lines), virtual)))
     if "src" in low or "codefile" in low:
+        lines = [0, 1]
         for m in _DIRECTIVE_TEXT.finditer(text):
             name = m.group("name").lower()
             attrs = attributes(m.group("body"))
@@ -128,7 +130,7 @@ def references(text: str) -> list[Reference]:
                 if not path:
                     continue
                 kind = {"register": "register", "assembly": "assembly"}.get(name, "codefile")
-                line = _line_at(text, m.start(), [0, 1])
+                line = _line_at(text, m.start(), lines)
                 found.append((m.start(), Reference(kind, path, line, path.startswith(("/", "~")))))
     found.sort(key=lambda x: x[0])
     return [r for _, r in found[:MAX_REFERENCES]]
@@ -275,18 +277,20 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
     whole_from: int | None = None
     taken: list[tuple[int, int]] = []
 
+    lines = [0, 1]  # matches come in page order: each line counted once, not once per match
     for m in _INCLUDE.finditer(text):
-        out.includes.append((m.group("path").strip(), _line_at(text, m.start(), [0, 1])))
+        out.includes.append((m.group("path").strip(), _line_at(text, m.start(), lines)))
     out.controls = input_controls(text)
 
     scripts: list[tuple[Lang | None, str, int]] = []
+    lines = [0, 1]
     for m in _SCRIPT.finditer(text):
         attrs = m.group("attrs")
         if not _RUNAT.search(attrs):
             continue
         a = attributes(attrs)
         body_start = m.start("body")
-        scripts.append((language_of(a.get("language")), m.group("body"), _line_at(text, body_start, [0, 1])))
+        scripts.append((language_of(a.get("language")), m.group("body"), _line_at(text, body_start, lines)))
         taken.append((m.start(), m.end()))
 
     pieces: list[tuple[str, str, int]] = []  # (mark, body, line)
