@@ -7,6 +7,7 @@ nor through a link."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from code_support import medium_or_above
 from exhunt.codeanalysis import analyze_code
 from exhunt.codeanalysis.analysis import Included
-from exhunt.codeanalysis.extract import references
+from exhunt.codeanalysis.extract import MAX_REFERENCES, references
 from exhunt.model import ProblemKind
 from files_support import by_rule, hunt, server_file
 
@@ -236,3 +237,36 @@ def test_a_page_with_a_registered_control_is_not_a_stub_for_a_planted_class() ->
     joined = analyze_code(page, "connector.aspx", included=[Included("register", "config.ascx", 2, control)])
     assert alone.capabilities == []
     assert joined.capabilities == []
+
+
+def test_files_named_past_the_limit_are_a_problem_not_a_silent_gap(tmp_path: Path) -> None:
+    """A page naming more files than are read with it says so; the last one holds the shell's
+    half, so the page alone shows no flow, and the problem names the first file left out."""
+    names = [f"part{n}.inc" for n in range(MAX_REFERENCES)] + ["run.inc"]
+    page = b'<%@ Page Language="C#" %>\n' + b"".join(f'<!-- #include file="lib/{n}" -->\n'.encode() for n in names)
+    page += b'<% Run(Request.Form["c"]); %>\n'
+    path = server_file(tmp_path, APP + "p.aspx", page)
+    for n in names[:-1]:
+        server_file(tmp_path, APP + "lib\\" + n, b"<p>part</p>\n")
+    server_file(tmp_path, APP + "lib\\run.inc", RUN_INC)
+    result = hunt(path)
+    said = [e for e in result.errors if "not read with it" in e.message and "lib/run.inc" in e.message]
+    assert said and said[0].kind == ProblemKind.PARTIAL and said[0].path.endswith("p.aspx")
+    # one file fewer: every file is read, the flow is the page's, and nothing is said
+    fewer = page.replace(b'<!-- #include file="lib/part0.inc" -->\n', b"")
+    result = hunt(server_file(tmp_path, APP + "p.aspx", fewer))
+    assert PROCESS in by_rule(result)
+    assert not [e for e in result.errors if "not read with it" in e.message]
+
+
+def test_includes_nested_past_the_depth_are_a_problem(tmp_path: Path) -> None:
+    page = b'<%@ Page Language="C#" %>\n<!-- #include file="lib/a.inc" -->\n<% Run(Request.Form["c"]); %>\n'
+    path = server_file(tmp_path, APP + "p.aspx", page)
+    chain = ["a.inc", "b.inc", "c.inc", "run.inc"]
+    for here, there in itertools.pairwise(chain):
+        server_file(tmp_path, APP + "lib\\" + here, f'<!-- #include file="{there}" -->\n'.encode())
+    server_file(tmp_path, APP + "lib\\run.inc", RUN_INC)
+    result = hunt(path)
+    assert PROCESS not in by_rule(result)
+    said = [e for e in result.errors if "at a depth past" in e.message]
+    assert said and said[0].kind == ProblemKind.PARTIAL and "c.inc" in said[0].message

@@ -264,6 +264,7 @@ def _read_beside(
 
 MAX_INCLUDE_DEPTH = 3  # server-side includes inside included files, followed this deep
 MAX_FOLDER_ENTRIES = 10_000  # a folder listed to match a name in another letter case
+MAX_LOOKUPS = 4 * MAX_REFERENCES  # named files looked for in the evidence, found or not
 
 
 def _included_files(
@@ -273,7 +274,8 @@ def _included_files(
     Src`, `CodeFile`/`Src`), read from the evidence on disk: never above the evidence root, never
     through a link, each up to the file size limit, at most `MAX_REFERENCES` in all. A named file
     that is not there is not the page's problem (a collection may leave it out); one that is
-    there and cannot be read, is a link, or lies outside the evidence is."""
+    there and cannot be read, is a link, or lies outside the evidence is, and so are the files
+    left unfollowed past those limits (each is hunted on its own as well)."""
     if file.ref.archive is not None or loc.extension not in _PAGES_WITH_REFERENCES:
         return ()
     # A code file named as its page's code-behind (`x.aspx.cs`) is paired with the page already.
@@ -291,8 +293,10 @@ def _included_files(
     out: list[Included] = []
     seen = {own}
     todo = [(r, own.parent, 0) for r in refs]
-    while todo and len(out) < MAX_REFERENCES:
+    looked = 0
+    while todo and len(out) < MAX_REFERENCES and looked < MAX_LOOKUPS:
         ref, folder, level = todo.pop(0)
+        looked += 1
         target = _resolve(ref, folder, root, file, result)
         if target is None or target in seen:
             continue
@@ -309,9 +313,21 @@ def _included_files(
         if content is None:
             continue
         out.append(Included(ref.kind, ref.path, ref.line, content))
-        if ref.kind == "include" and level + 1 < MAX_INCLUDE_DEPTH:
-            nested = [r for r in codehunt.references(content) if r.kind == "include"]
+        nested = [r for r in codehunt.references(content) if r.kind == "include"] if ref.kind == "include" else []
+        if nested and level + 1 >= MAX_INCLUDE_DEPTH:
+            message = (
+                f"{ref.path} (named at line {ref.line}) includes {len(nested)} more file(s) at a depth past "
+                f"{MAX_INCLUDE_DEPTH}: not read with the page"
+            )
+            result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
+        else:
             todo.extend((Reference(r.kind, r.path, ref.line, r.virtual), target.parent, level + 1) for r in nested)
+    if todo:
+        message = (
+            f"at least {len(todo)} more file(s) the page names were not read with it: at most {MAX_REFERENCES} are read "
+            f"and {MAX_LOOKUPS} looked for (first not followed: {todo[0][0].path}, named at line {todo[0][0].line})"
+        )
+        result.errors.append(_problem(file, message, ProblemKind.PARTIAL))
     return tuple(out)
 
 

@@ -99,7 +99,7 @@ _SOURCE_ATTRS = {
     "webhandler": ("codefile", "src"),
     "application": ("codefile", "src"),
 }
-MAX_REFERENCES = 16  # files one page may pull in that are followed
+MAX_REFERENCES = 16  # files one page may pull in that are read with it
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,8 @@ class Reference:
 
 
 def references(text: str) -> list[Reference]:
-    """Files the page's text names as part of its code, in page order, at most `MAX_REFERENCES`."""
+    """Files the page's text names as part of its code, in page order (all of them: the reader
+    decides how many it follows, and says when it stops short)."""
     found: list[tuple[int, Reference]] = []
     low = text.lower()
     if "#include" in low:
@@ -133,7 +134,7 @@ def references(text: str) -> list[Reference]:
                 line = _line_at(text, m.start(), lines)
                 found.append((m.start(), Reference(kind, path, line, path.startswith(("/", "~")))))
     found.sort(key=lambda x: x[0])
-    return [r for _, r in found[:MAX_REFERENCES]]
+    return [r for _, r in found]
 
 
 def language_of(value: str | None) -> Lang | None:
