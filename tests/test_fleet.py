@@ -16,6 +16,7 @@ import pytest
 from conftest import REPO
 from exhunt import hunt as hunt_module
 from exhunt.cli import main
+from exhunt.fleet.outputs import check_outputs
 from exhunt.fleet.store import HuntStore
 from exhunt.model import Verdict
 
@@ -63,6 +64,21 @@ def test_output_checked_before_any_evidence_is_read(tmp_path: Path, capsys: pyte
         err = capsys.readouterr().err
         assert "no such file or folder" not in err and extra[0] in err, err
     assert HuntStore(str(db)).hunts() == []  # nothing was started
+
+
+def test_outputs_may_go_into_the_out_dir_the_hunt_creates(fleet: Path, tmp_path: Path) -> None:
+    # As `exhunt hunt --help` shows: `--out-dir results/ --html results/index.html`, results/ not there yet.
+    results = tmp_path / "results"
+    args = ["hunt", str(fleet), "--no-db", "-q", "--out-dir", f"{results}/", "--html", str(results / "index.html")]
+    assert main([*args, "--json", str(results / "all.json")]) == 1
+    assert (results / "index.html").is_file() and (results / "all.json").is_file()
+    assert len(list(results.glob("*.json"))) > 1  # the hosts' own JSON beside the combined one
+    # A folder that is neither there nor the one the hunt creates is still refused before any reading.
+    elsewhere = tmp_path / "elsewhere" / "index.html"
+    assert check_outputs({"html": str(elsewhere)}, str(tmp_path / "new-out")) == [
+        f"--html {elsewhere}: its folder {elsewhere.parent} does not exist"
+    ]
+    assert check_outputs({"html": str(results / "sub" / "x.html")}, str(results)) != []
 
 
 def test_fleet_hunt_writes_each_host_stores_it_and_lists_it(

@@ -42,12 +42,17 @@ OUTPUT_KINDS: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 
 
-def _writable_file(path: Path) -> str | None:
+def _writable_file(path: Path, created: Path | None = None) -> str | None:
+    """Why `path` could not be written, or None. `created` is a folder the hunt makes before it
+    writes anything (`--out-dir`, already checked): a file in it is fine, as in
+    `--out-dir results --html results/index.html`."""
     if path.is_dir():
         return "is a folder"
     if path.exists():
         return None if os.access(path, os.W_OK) else "cannot be written (permission)"
     parent = path.parent if str(path.parent) else Path()
+    if created is not None and parent.resolve() == created.resolve():
+        return None
     if not parent.is_dir():
         return f"its folder {parent} does not exist"
     if not os.access(parent, os.W_OK | os.X_OK):
@@ -58,6 +63,7 @@ def _writable_file(path: Path) -> str | None:
 def check_outputs(outputs: dict[str, str | None], out_dir: str | None) -> list[str]:
     """Every reason an output could not be written, before anything is read. Empty when fine."""
     problems: list[str] = []
+    created = _out_dir_problem(out_dir, problems)
     to_stdout = [name for name, path in outputs.items() if path == "-"]
     if len(to_stdout) > 1:
         problems.append(f"only one output can go to stdout ('-'), not --{' and --'.join(to_stdout)}")
@@ -73,20 +79,26 @@ def check_outputs(outputs: dict[str, str | None], out_dir: str | None) -> list[s
         if suffixes and target.suffix.lower() not in suffixes:
             problems.append(f"--{name} {path}: the file name must end in {' or '.join(suffixes)}")
             continue
-        why = _writable_file(target)
+        why = _writable_file(target, created)
         if why:
             problems.append(f"--{name} {path}: {why}")
-    if out_dir:
-        d = Path(out_dir)
-        if d.exists() and not d.is_dir():
-            problems.append(f"--out-dir {out_dir}: not a folder")
-        elif d.is_dir() and not os.access(d, os.W_OK | os.X_OK):
-            problems.append(f"--out-dir {out_dir}: cannot be written")
-        elif not d.exists():
-            why = _writable_file(d)
-            if why:
-                problems.append(f"--out-dir {out_dir}: {why}")
     return problems
+
+
+def _out_dir_problem(out_dir: str | None, problems: list[str]) -> Path | None:
+    """Check `--out-dir` (adding to `problems`); the folder when it is there or can be made."""
+    if not out_dir:
+        return None
+    d = Path(out_dir)
+    if d.exists() and not d.is_dir():
+        problems.append(f"--out-dir {out_dir}: not a folder")
+    elif d.is_dir() and not os.access(d, os.W_OK | os.X_OK):
+        problems.append(f"--out-dir {out_dir}: cannot be written")
+    elif not d.exists() and (why := _writable_file(d)):
+        problems.append(f"--out-dir {out_dir}: {why}")
+    else:
+        return d
+    return None
 
 
 class JsonStream(SpooledOutput):
