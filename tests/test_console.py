@@ -90,3 +90,15 @@ def test_json_is_ascii_and_follows_the_contract() -> None:
         assert key in finding
     assert set(finding["evidence"]) >= {"path", "line", "excerpt", "sha256"}
     assert finding["evidence"]["excerpt"] == HOSTILE
+
+
+def test_a_long_path_is_cut_in_its_middle_keeping_its_name_and_line() -> None:
+    from exhunt.report.safe_text import printable_middle
+
+    path = "C/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Ecp/" * 3 + "HttpProxy_2021030306-1.LOG:12"
+    short = printable_middle(path, 80)
+    assert len(short) == 80 and short.startswith("C/Program Files/") and short.endswith("HttpProxy_2021030306-1.LOG:12")
+    assert "…" in short
+    assert printable_middle("C/x.log:3", 80) == "C/x.log:3"
+    cut = printable_middle("a\x1b[2Jb" + "c" * 100, 20)
+    assert "\x1b" not in cut and cut.startswith("a\\x1b") and len(cut) == 20  # still made printable

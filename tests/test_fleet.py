@@ -176,6 +176,16 @@ def test_fleet_diff_newly_compromised_resolved_and_new_findings(
     store = HuntStore(str(db))
     week2_ex01 = {k for k in store.finding_keys(2) if k[0] == "EX01"}
     assert week2_ex01 and {(f["host"], f["rule_id"], f["path"], f["line"]) for f in d["new_findings"]} >= week2_ex01
+    # As text: one whole line per new finding, however narrow the console; a long path loses its
+    # middle, never its file name and line.
+    assert main(["fleet", "diff", "--db", str(db)]) == 1
+    text = capsys.readouterr().out.splitlines()
+    shown = [ln for ln in text if ln.startswith("  EX01  EXH-")]
+    assert len(shown) == len([f for f in d["new_findings"] if f["host"] == "EX01"])
+    for f in (f for f in d["new_findings"] if f["host"] == "EX01"):
+        where = f"{f['path']}:{f['line']}" if f["line"] is not None else f["path"]
+        assert any(ln.endswith(where[-60:]) and f["rule_id"] in ln for ln in shown), where
+    assert max(map(len, shown)) > 80  # longer than the console is wide, and not wrapped
     # The same hunt twice: nothing changed.
     assert main(["fleet", "diff", "2", "2", "--db", str(db)]) == 0
     assert main(["fleet", "diff", "1", "9", "--db", str(db)]) == 2

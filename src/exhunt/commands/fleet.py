@@ -15,6 +15,7 @@ from exhunt.fleet.store import HuntStore, HuntStoreError
 from exhunt.fleet.verdicts import FOUND, verdict_counts, verdict_rank
 from exhunt.model import iso
 from exhunt.report.console import safe
+from exhunt.report.safe_text import printable, printable_middle
 
 NAME = "fleet"
 HELP = "the latest verdict per host from stored hunts, and what changed between two hunts"
@@ -107,8 +108,9 @@ def _hunts(store: HuntStore, args: argparse.Namespace, out: Console) -> int:
         for h in hunts:
             out.print(
                 f"{h.id:>5}  {(iso(h.started) or '-')[:19]}  {h.hosts_done}/{h.hosts_total} hosts  {h.status:<11}  "
-                f"{safe(h.evidence or '-', 60)}",
+                f"{printable_middle(h.evidence or '-', 80)}",
                 markup=False,
+                soft_wrap=True,
             )
     return 0
 
@@ -127,14 +129,19 @@ def _diff(store: HuntStore, args: argparse.Namespace, out: Console) -> int:
     if args.json:
         _emit_json(d.to_dict(), args.json)
     if args.json != "-":
-        out.print(f"hunt {d.old} -> hunt {d.new}", markup=False)
+        # One line per change, never wrapped (a pipe to grep or awk sees whole lines); a long path
+        # is cut in its middle so that its file name and line stay.
+        def line(text: str) -> None:
+            out.print(text, markup=False, soft_wrap=True)
+
+        line(f"hunt {d.old} -> hunt {d.new}")
         for change in ("newly-compromised", "worse", "resolved", "better", "new", "gone"):
             hosts = d.of(change)
-            out.print(f"{change}: {len(hosts)}", markup=False)
+            line(f"{change}: {len(hosts)}")
             for h in hosts:
-                out.print(f"  {safe(h.host, 40)}  {h.before or '-'} -> {h.after or '-'}", markup=False)
-        out.print(f"new findings: {len(d.new_findings)}", markup=False)
-        for host, rule, path, line in d.new_findings:
-            where = f"{path}:{line}" if line is not None else path
-            out.print(f"  {safe(host, 28)}  {rule}  {safe(where, 100)}", markup=False)
+                line(f"  {printable(h.host, 40)}  {h.before or '-'} -> {h.after or '-'}")
+        line(f"new findings: {len(d.new_findings)}")
+        for host, rule, path, at in d.new_findings:
+            where = f"{path}:{at}" if at is not None else path
+            line(f"  {printable(host, 28)}  {printable(rule, 80)}  {printable_middle(where, 120)}")
     return 1 if d.of("newly-compromised") or d.new_findings else 0

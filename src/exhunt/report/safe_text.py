@@ -22,6 +22,16 @@ def printable(text: str, limit: int | None = None) -> str:
     return out
 
 
+def printable_middle(text: str, limit: int) -> str:
+    """`printable`, shortened in the middle when longer than `limit`: a file's folder is cut
+    before its name and line number are (`C/Program Files/…/HttpProxy_2021030306-1.LOG:12`)."""
+    out = printable(text)
+    if len(out) <= limit:
+        return out
+    head = (limit - 1) // 3
+    return out[:head] + "…" + out[len(out) - (limit - 1 - head) :]
+
+
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
