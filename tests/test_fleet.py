@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -214,7 +215,11 @@ def test_ctrl_c_keeps_finished_hosts_and_resume_hunts_the_rest(
     store = HuntStore(str(db))
     (h,) = store.hunts()
     assert h.status == "interrupted" and 0 < h.hosts_done < 7
-    assert f"--resume {h.id}" in err and f"{h.hosts_done} of 7 hosts finished" in err
+    assert f"{h.hosts_done} of 7 hosts finished" in err
+    # The command it prints is the one given (outputs, store, options) with --resume: run as printed.
+    (hint,) = [ln.removeprefix("resume with: ") for ln in err.splitlines() if ln.startswith("resume with: ")]
+    resume = shlex.split(hint)
+    assert resume[0] == "exhunt" and resume[1:] == [*args, "--resume", str(h.id)], hint
     assert len(list(out_dir.glob("*.json"))) == h.hosts_done
     partial = json.loads(combined.read_text())  # a complete JSON document with the finished hosts
     assert partial["interrupted"] is True and len(partial["hosts"]) == h.hosts_done
@@ -229,7 +234,7 @@ def test_ctrl_c_keeps_finished_hosts_and_resume_hunts_the_rest(
         real_queue(hosts, *a, **kw)
 
     monkeypatch.setattr(hunt_module, "hunt_queue", watching_queue)
-    assert main([*args, "--resume", str(h.id)]) == 1
+    assert main(resume[1:]) == 1
     assert not set(analysed) & done_before and len(analysed) == 7 - len(done_before)
     (h,) = store.hunts()
     assert (h.status, h.hosts_done) == ("finished", 7)
@@ -493,3 +498,15 @@ def test_local_cluster_workers_are_forked_by_a_single_threaded_fork_server_that_
         assert server.num_threads() == 1
     finally:
         pool.close()
+
+
+def test_resume_command_repeats_the_command_with_this_hunts_id() -> None:
+    import argparse
+
+    from exhunt.fleet.run import resume_command
+
+    given = ["hunt", "/cases/my folder", "--scheduler", "local:2", "--resume", "3", "--out-dir", "r", "--resume=4"]
+    args = argparse.Namespace(_argv=given, path="/cases/my folder", db=None)
+    assert resume_command(args, 9) == "exhunt hunt '/cases/my folder' --scheduler local:2 --out-dir r --resume 9"
+    bare = argparse.Namespace(path="/cases", db="h.db")  # not from the command line
+    assert resume_command(bare, 2) == "exhunt hunt /cases --db h.db --resume 2"

@@ -249,6 +249,7 @@ def _main(arguments: list[str]) -> int:
                 # runs on another core while the parser is built and the rules are read.
                 start_fork_server()
         args = parse(arguments)
+        args._argv = arguments  # the command as given: `exhunt hunt` repeats it to say how to resume
         if not getattr(args, "_run", None):
             build_parser(arguments).print_help()
             return EXIT_ERROR

@@ -5,6 +5,7 @@ Dask) and each written out as it finishes. Ctrl-C closes everything with the hos
 from __future__ import annotations
 
 import argparse
+import shlex
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,8 +48,9 @@ def render_host(out: Console, host: HostAssessment, *, per_rule: int) -> None:
     render(out, host, per_rule=per_rule)
 
 
-def _say(err: Console, text: str, style: str | None = None) -> None:
-    err.print(text, style=style, markup=False, highlight=False)
+def _say(err: Console, text: str, style: str | None = None, whole: bool = False) -> None:
+    """One message; `whole`: never wrapped (a command to copy, however long)."""
+    err.print(text, style=style, markup=False, highlight=False, soft_wrap=whole)
 
 
 def _human_bytes(n: float) -> str:
@@ -293,11 +295,7 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
         if interrupted:
             _say(err, f"exhunt hunt: interrupted; {len(summaries)} of {total} hosts finished and kept.")
             if hunt_id is not None:
-                _say(
-                    err,
-                    f"resume with: exhunt hunt {args.path} --resume {hunt_id}"
-                    + (f" --db {args.db}" if args.db else ""),
-                )
+                _say(err, f"resume with: {resume_command(args, hunt_id)}", whole=True)
             return EXIT_INTERRUPTED
         if not ok:
             return 2
@@ -305,6 +303,24 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
 
         return exit_code(s.verdict for s in summaries)
     return 2  # pragma: no cover - every path above returns
+
+
+def resume_command(args: argparse.Namespace, hunt_id: int) -> str:
+    """The command that hunts the hosts an interrupted hunt left: the one given (its outputs,
+    rules, scheduler and store), with `--resume` for this hunt in place of any earlier one."""
+    given: list[str] | None = getattr(args, "_argv", None)
+    if not given:
+        given = ["hunt", args.path] + (["--db", args.db] if args.db else [])
+    kept: list[str] = []
+    skip = False
+    for word in given:
+        if skip:
+            skip = False
+        elif word == "--resume":
+            skip = True
+        elif not word.startswith("--resume="):
+            kept.append(word)
+    return shlex.join(["exhunt", *kept, "--resume", str(hunt_id)])
 
 
 def _streams(args: argparse.Namespace, started: Any) -> dict[str, TimelineStream | FindingsStream]:
