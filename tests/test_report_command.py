@@ -96,6 +96,11 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert ".csv or .jsonl" in capsys.readouterr().err
     assert main(["report", str(saved), "--html", str(tmp_path / "missing" / "r.html")]) == 2
     assert "cannot write" in capsys.readouterr().err
+    # From the hunt store too, and before the store is opened: a stored hunt of many hosts takes a while.
+    db = tmp_path / "no-store.sqlite"
+    assert main(["report", "--hunt", "1", "--db", str(db), "--html", str(tmp_path / "missing" / "r.html")]) == 2
+    assert f"its folder {tmp_path / 'missing'} does not exist" in capsys.readouterr().err
+    assert not db.exists()
 
 
 SAVED_V1 = Path(__file__).parent / "data" / "hunt-v1-examples.json"  # written by an exhunt.hunt/1 release

@@ -138,6 +138,12 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"--timeline file must end in .csv or .jsonl: {args.timeline}")
     if (args.results is None) == (args.hunt is None):
         return _fail("give either RESULTS.json or --hunt HUNT_ID")
+    from exhunt.fleet.outputs import check_outputs
+
+    # Before the result is read (a stored hunt of many hosts takes a while): as `exhunt hunt` does.
+    problems = check_outputs({name: getattr(args, name) for name in OUTPUT_NAMES}, None)
+    if problems:
+        return _fail("; ".join(f"cannot write {problem}" for problem in problems))
     if args.rules:
         from exhunt.rulefiles import read_rule_files
         from exhunt.rules import use, user_problems
