@@ -185,6 +185,8 @@ def test_at_file_and_checks(four_hosts: tuple[Emulator, list[tuple[str, int]]], 
         (["scan", "--diff", "--no-db"], "need the results store"),
         (["scan", "192.0.2.1", "--sni", "not a name!", "--no-db"], "--sni"),
         (["scan", "192.0.2.1", "--json", "-", "--csv", "-", "--no-db"], "stdout"),
+        # Checked before any host is asked (a scan of thousands takes a while), not after.
+        (["scan", "127.0.0.1", "--json", "/nonexistent-exhunt/out.json", "--no-db"], "cannot write --json"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(

@@ -102,3 +102,31 @@ def write_text(name: str, text: str) -> None:
 def write_with(name: str, write: Callable[[IO[str]], object]) -> None:
     with open_output(name) as out:
         write(out)
+
+
+def why_unwritable(path: Path, created: Path | None = None) -> str | None:
+    """Why `path` could not be written, or None. `created` is a folder the hunt makes before it
+    writes anything (`--out-dir`, already checked): a file in it is fine, as in
+    `--out-dir results --html results/index.html`."""
+    if path.is_dir():
+        return "is a folder"
+    if path.exists():
+        return None if os.access(path, os.W_OK) else "cannot be written (permission)"
+    parent = path.parent if str(path.parent) else Path()
+    if created is not None and parent.resolve() == created.resolve():
+        return None
+    if not parent.is_dir():
+        return f"its folder {parent} does not exist"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"its folder {parent} cannot be written"
+    return None
+
+
+def unwritable(outputs: dict[str, str | None]) -> list[str]:
+    """Why each output file (not `-`) could not be written, for commands whose outputs take any
+    name (`exhunt scan`): checked before the work, not found after it."""
+    return [
+        f"--{name} {path}: {why}"
+        for name, path in outputs.items()
+        if path and path != "-" and (why := why_unwritable(Path(path)))
+    ]

@@ -21,7 +21,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from exhunt import __version__
-from exhunt.cli_options import add_console, add_output, consoles, show_progress, stdout_clash, to_stdout, write_text
+from exhunt.cli_options import (
+    add_console,
+    add_output,
+    consoles,
+    show_progress,
+    stdout_clash,
+    to_stdout,
+    unwritable,
+    write_text,
+)
 from exhunt.model import CHAINS, Exposure, iso
 from exhunt.scan.checks import CHECKS
 from exhunt.scan.client import ClientOptions
@@ -270,6 +279,9 @@ def run(args: argparse.Namespace) -> int:
     clash = stdout_clash(args, OUTPUT_NAMES)
     if clash:
         return _fail(clash)
+    cannot = unwritable({name: getattr(args, name) for name in OUTPUT_NAMES})
+    if cannot:  # before a scan of thousands of hosts, not after it
+        return _fail("; ".join(f"cannot write {why}" for why in cannot))
     if args.verbose:
         args.all = True
     unknown = [c for c in args.check if c not in CHECKS and c != "all"]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from exhunt import __version__
+from exhunt.cli_options import why_unwritable
 from exhunt.fleet.hunt_log import HuntWriter
 from exhunt.fleet.jsonpieces import host_document_pieces, host_pieces
 from exhunt.fleet.spool import HostOrder, SpooledOutput, host_order
@@ -42,24 +43,6 @@ OUTPUT_KINDS: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 
 
-def _writable_file(path: Path, created: Path | None = None) -> str | None:
-    """Why `path` could not be written, or None. `created` is a folder the hunt makes before it
-    writes anything (`--out-dir`, already checked): a file in it is fine, as in
-    `--out-dir results --html results/index.html`."""
-    if path.is_dir():
-        return "is a folder"
-    if path.exists():
-        return None if os.access(path, os.W_OK) else "cannot be written (permission)"
-    parent = path.parent if str(path.parent) else Path()
-    if created is not None and parent.resolve() == created.resolve():
-        return None
-    if not parent.is_dir():
-        return f"its folder {parent} does not exist"
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return f"its folder {parent} cannot be written"
-    return None
-
-
 def check_outputs(outputs: dict[str, str | None], out_dir: str | None) -> list[str]:
     """Every reason an output could not be written, before anything is read. Empty when fine."""
     problems: list[str] = []
@@ -79,7 +62,7 @@ def check_outputs(outputs: dict[str, str | None], out_dir: str | None) -> list[s
         if suffixes and target.suffix.lower() not in suffixes:
             problems.append(f"--{name} {path}: the file name must end in {' or '.join(suffixes)}")
             continue
-        why = _writable_file(target, created)
+        why = why_unwritable(target, created)
         if why:
             problems.append(f"--{name} {path}: {why}")
     return problems
@@ -94,7 +77,7 @@ def _out_dir_problem(out_dir: str | None, problems: list[str]) -> Path | None:
         problems.append(f"--out-dir {out_dir}: not a folder")
     elif d.is_dir() and not os.access(d, os.W_OK | os.X_OK):
         problems.append(f"--out-dir {out_dir}: cannot be written")
-    elif not d.exists() and (why := _writable_file(d)):
+    elif not d.exists() and (why := why_unwritable(d)):
         problems.append(f"--out-dir {out_dir}: {why}")
     else:
         return d
