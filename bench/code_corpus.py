@@ -183,12 +183,14 @@ FRESH3_SOURCES: list[tuple[str, str, str]] = [
 # before any rule was written from it: the demonstration pages and the HttpListener console of
 # CyraGorn/MemShell's memory-shell projects (outside `payload/`, which the second pass read; most are
 # near duplicates of those, and its memory-shell detector pages are not shells and are not listed),
-# a customised Behinder server, and the shells of two small collections (Laudanum 0.8's pages among
-# them). Searched and left out because they hold no ASP.NET shell file of their own: ProxyLogon and
-# ProxyShell exploit repositories (shells only inside Python or C# strings), Behinder and AntSword
-# client, encoder and decoder projects, detection data sets and scanners, PowerShell scripts saved
-# as `.txt` beside the shells of Karmaz95/evasion and MrKLD00/OpenBackdoor, and 0x7556's other
-# repositories (its web-shell collection is reserved).
+# a customised Behinder server, the shells of two small collections (Laudanum 0.8's pages among
+# them), and of OSCP/OSEP and write-up repositories that hold one shell, found by the usual file
+# names (`shell.aspx`, `cmd.aspx`, `cmdasp.aspx`, ...) and read at that path only. Searched and
+# left out because they hold no ASP.NET shell file of their own: ProxyLogon and ProxyShell exploit
+# repositories (shells only inside Python or C# strings), Behinder and AntSword client, encoder and
+# decoder projects, detection data sets and scanners, PowerShell scripts saved as `.txt` beside the
+# shells of Karmaz95/evasion and MrKLD00/OpenBackdoor, and 0x7556's other repositories (its
+# web-shell collection is reserved).
 FRESH4_SOURCES: list[tuple[str, str, str]] = [
     ("CyraGorn/MemShell", "shells", "FilterShell/Models/filter.aspx"),
     ("CyraGorn/MemShell", "shells", "HttpListenerShell/Models/HttpListener.aspx"),
