@@ -35,7 +35,7 @@ from exhunt.model import ArtefactKind
 
 MANIFEST = Path(__file__).resolve().parent / "code_corpus_manifest.tsv"
 # Splits of the manifest: `dev` (rules may be written from it), `held-out` (never looked at), and
-# the same two halves of the shells added in later passes (`fresh-*`, `fresh2-*`, `fresh3-*`), each measured
+# the same two halves of the shells added in later passes (`fresh-*` to `fresh4-*`), each measured
 # before any rule change for them.
 SPLITS = (
     "dev",
@@ -46,6 +46,8 @@ SPLITS = (
     "fresh2-held-out",
     "fresh3-dev",
     "fresh3-held-out",
+    "fresh4-dev",
+    "fresh4-held-out",
 )
 EXTERNALS = ("filename", "filepath", "extension", "filetype", "owner")
 

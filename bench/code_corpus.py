@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-`, `fresh2-`, `fresh3-`). Nothing fetched is committed.
+carry the pass in the split's name (`fresh-`, `fresh2-`, `fresh3-`, `fresh4-`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
 """
@@ -178,6 +178,57 @@ FRESH3_SOURCES: list[tuple[str, str, str]] = [
     ("feiling123/GodzillaSuper", "shells", "src/shells/"),
     ("Bohemiana/godzilla_mogaitest", "shells", "goda/godzillac/src/shells/"),
     ("badboycxcc/IIS_Backdoor_Dll", "shells", "IIS_Server_dll/"),
+]
+# A fifth pass, split `fresh4-dev` / `fresh4-held-out`, gathered with `--append fresh4` and measured
+# before any rule was written from it: the demonstration pages and the HttpListener console of
+# CyraGorn/MemShell's memory-shell projects (outside `payload/`, which the second pass read; most are
+# near duplicates of those, and its memory-shell detector pages are not shells and are not listed),
+# a customised Behinder server, the shells of two small collections (Laudanum 0.8's pages among
+# them), and of OSCP/OSEP and write-up repositories that hold one shell, found by the usual file
+# names (`shell.aspx`, `cmd.aspx`, `cmdasp.aspx`, ...) and read at that path only. Searched and
+# left out because they hold no ASP.NET shell file of their own: ProxyLogon and ProxyShell exploit
+# repositories (shells only inside Python or C# strings), Behinder and AntSword client, encoder and
+# decoder projects, detection data sets and scanners, PowerShell scripts saved as `.txt` beside the
+# shells of Karmaz95/evasion and MrKLD00/OpenBackdoor, and 0x7556's other repositories (its
+# web-shell collection is reserved).
+FRESH4_SOURCES: list[tuple[str, str, str]] = [
+    ("CyraGorn/MemShell", "shells", "FilterShell/Models/filter.aspx"),
+    ("CyraGorn/MemShell", "shells", "HttpListenerShell/Models/HttpListener.aspx"),
+    ("CyraGorn/MemShell", "shells", "RouteShell/Models/HttpHandler.aspx"),
+    ("CyraGorn/MemShell", "shells", "VirtualPathShell/Models/VirtualPath1.aspx"),
+    ("CyraGorn/MemShell", "shells", "VirtualPathShell/Models/VirtualPath2.aspx"),
+    ("CyraGorn/MemShell", "shells", "HttpListenerConsole/program.cs"),
+    ("dinhbaouit/behinder-custom", "shells", "server/"),
+    ("dinhbaouit/behinder-custom", "shells", "server_bak/"),
+    ("OsmanTunahan/WebShells", "shells", "Aspx/"),
+    ("Ryan-T-Bell/WebShells", "shells", "WebShells/aspx/"),
+    ("Ryan-T-Bell/WebShells", "shells", "WebShells/laudanum-0.8/aspx/"),
+    ("ameer1915/myshell1915web", "shells", ""),
+    ("henkka22/Shells", "shells", ""),
+    ("r3352/shell", "shells", ""),
+    ("securitytime/aspx-reverse-shell", "shells", ""),
+    ("ardifx01/aspx-reverse-shell", "shells", ""),
+    ("imdedr/reGeorg", "shells", "tunnel.as"),
+    ("quanpt103/sandbox", "shells", "aspxspy.aspx"),
+    ("notif77/cus", "shells", "shell"),
+    ("yakra13/OSCP", "shells", "revshell.aspx"),
+    ("yakra13/OSCP", "shells", "shell.aspx"),
+    ("SzymonRat/Security-scripts-and-hacking-techniques", "shells", "shell"),
+    ("Rushimamtora/revershell", "shells", "reverse-shell.aspx"),
+    ("MrR0b0t19/Easy-JPT", "shells", "shell.aspx"),
+    ("PrinceTyagiSec/Scripts", "shells", "shell.aspx"),
+    ("RISE-Legit/thm-stuff", "shells", "shell.aspx"),
+    ("ahmedkhlief/Scripts", "shells", "shell.aspx"),
+    ("aldisat/pocpoc", "shells", "fileupload/shell.aspx"),
+    ("aviralyadav-rootshell/hacking-scripts", "shells", "shell.aspx"),
+    ("blaza168/OSCP-files", "shells", "shell.aspx"),
+    ("hba343434/test_window-reverse_shell", "shells", "shell.aspx"),
+    ("janda354311/msf", "shells", "shell.aspx"),
+    ("josemlwdf/AutoExploits", "shells", "shell.aspx"),
+    ("CyberSenpaii/CyberChallenge", "shells", "cmd.aspx"),
+    ("sachinn403/AD-Attack", "shells", "cmd.aspx"),
+    ("mohamedsky71/OSEP-codes", "shells", "webshell.aspx"),
+    ("adnanhb/osep", "shells", "cmdasp.aspx"),
 ]
 SOURCES += [
     ("AspxCommerce/AspxCommerce2.7", "benign", ""),
@@ -398,7 +449,7 @@ def restore(mirrors: Path, out: Path, shared: Path) -> None:
         raise SystemExit(1)
 
 
-APPENDABLE = {"fresh3": FRESH3_SOURCES}
+APPENDABLE = {"fresh3": FRESH3_SOURCES, "fresh4": FRESH4_SOURCES}
 
 
 def append(mirrors: Path, out: Path, name: str) -> None:
@@ -495,6 +546,7 @@ def main() -> None:
         + [(s, "fresh-") for s in FRESH_SOURCES]
         + [(s, "fresh2-") for s in FRESH2_SOURCES]
         + [(s, "fresh3-") for s in FRESH3_SOURCES]
+        + [(s, "fresh4-") for s in FRESH4_SOURCES]
     )
     for (repo, corpus, prefix), fresh in passes:
         mirror = mirror_of(args.mirrors, repo)

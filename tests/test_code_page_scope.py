@@ -119,6 +119,92 @@ def test_disk_space_by_p_invoke_and_a_method_named_like_the_api_are_not_reported
     assert all(c.rule_id != "EXH-WS-CODE-NATIVE-CODE" for c in report.capabilities)
 
 
+# Dynamic invocation (the "D/Invoke" technique published for .NET tradecraft): the Windows
+# function is not declared by a DllImport attribute the source shows, but built at run time,
+# by emitting a P/Invoke stub into a dynamic assembly (`ModuleBuilder.DefinePInvokeMethod`) or by
+# turning the address `GetProcAddress` returns into a delegate
+# (`Marshal.GetDelegateForFunctionPointer`); the function names are usually hidden (base64 here).
+EMITTED_STUB = """<%@ Page Language="C#" %>
+<%@ Import Namespace="System.Reflection" %>
+<%@ Import Namespace="System.Reflection.Emit" %>
+<%@ Import Namespace="System.Runtime.InteropServices" %>
+<script runat="server">
+static string N(string b) { return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(b)); }
+static object Call(string lib, string fn, object[] args, Type ret, Type[] types) {
+    var ab = AppDomain.CurrentDomain.DefineDynamicAssembly(new AssemblyName("a"), AssemblyBuilderAccess.Run);
+    var mb = ab.DefineDynamicModule("m");
+    var stub = mb.DefinePInvokeMethod(fn, lib, MethodAttributes.Public | MethodAttributes.Static | MethodAttributes.PinvokeImpl,
+        CallingConventions.Standard, ret, types, CallingConvention.Winapi, CharSet.Ansi);
+    mb.CreateGlobalFunctions();
+    return mb.GetMethod(fn).Invoke(null, args);
+}
+void Page_Load(object s, EventArgs e) {
+    byte[] blob = new byte[] { 0x90, 0x90, 0xc3 };
+    var mem = (IntPtr)Call(N("a2VybmVsMzIuZGxs"), N("VmlydHVhbEFsbG9j"), new object[] { IntPtr.Zero, (uint)blob.Length, 0x3000u, 0x40u },
+        typeof(IntPtr), new[] { typeof(IntPtr), typeof(uint), typeof(uint), typeof(uint) });
+    Marshal.Copy(blob, 0, mem, blob.Length);
+}
+</script>"""
+
+
+def test_windows_function_emitted_at_run_time_by_define_pinvoke_method() -> None:
+    report = run("stager.aspx", EMITTED_STUB)
+    chain = chain_of(report, "EXH-WS-CODE-NATIVE-CODE")
+    assert "DefinePInvokeMethod" in chain
+    assert "runs code through the Windows API" in chain
+    assert "EXH-WS-CODE-NATIVE-CODE" in medium_or_above(report)
+
+
+POINTER_DELEGATE = """<%@ Page Language="C#" %>
+<%@ Import Namespace="System.Runtime.InteropServices" %>
+<script runat="server">
+[DllImport("kernel32")] static extern IntPtr LoadLibrary(string name);
+[DllImport("kernel32")] static extern IntPtr GetProcAddress(IntPtr module, string name);
+delegate IntPtr Alloc(IntPtr a, uint n, uint type, uint protect);
+void Page_Load(object s, EventArgs e) {
+    IntPtr k = LoadLibrary("kernel32.dll");
+    IntPtr p = GetProcAddress(k, "Virtual" + "Alloc");
+    var alloc = (Alloc)Marshal.GetDelegateForFunctionPointer(p, typeof(Alloc));
+    IntPtr mem = alloc(IntPtr.Zero, 4096, 0x3000, 0x40);
+}
+</script>"""
+
+
+def test_windows_function_called_through_a_delegate_of_its_address() -> None:
+    report = run("dinv.aspx", POINTER_DELEGATE)
+    chain = chain_of(report, "EXH-WS-CODE-NATIVE-CODE")
+    assert "GetDelegateForFunctionPointer" in chain and "GetProcAddress" in chain
+    assert "EXH-WS-CODE-NATIVE-CODE" in medium_or_above(report)
+
+
+BENIGN_EMIT = """<%@ Page Language="C#" %>
+<%@ Import Namespace="System.Reflection" %>
+<%@ Import Namespace="System.Reflection.Emit" %>
+<%@ Import Namespace="System.Runtime.InteropServices" %>
+<script runat="server">
+delegate int Adder(int a, int b);
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate int Progress(int done);
+void Page_Load(object s, EventArgs e) {
+    var ab = AppDomain.CurrentDomain.DefineDynamicAssembly(new AssemblyName("calc"), AssemblyBuilderAccess.Run);
+    var mb = ab.DefineDynamicModule("calc");
+    var tb = mb.DefineType("Calc", TypeAttributes.Public);
+    var add = tb.DefineMethod("Add", MethodAttributes.Public | MethodAttributes.Static, typeof(int), new[] { typeof(int), typeof(int) });
+    var il = add.GetILGenerator();
+    il.Emit(OpCodes.Ldarg_0); il.Emit(OpCodes.Ldarg_1); il.Emit(OpCodes.Add); il.Emit(OpCodes.Ret);
+    var t = tb.CreateType();
+    Result.Text = t.GetMethod("Add").Invoke(null, new object[] { 2, int.Parse(Request.QueryString["n"]) }).ToString();
+    IntPtr cb = Marshal.GetFunctionPointerForDelegate(new Progress(d => d));
+    var back = (Progress)Marshal.GetDelegateForFunctionPointer(cb, typeof(Progress));
+}
+</script>"""
+
+
+def test_emitted_managed_code_and_a_delegate_of_a_managed_callback_are_not_native_code() -> None:
+    report = run("calc.aspx", BENIGN_EMIT)
+    assert all(c.rule_id != "EXH-WS-CODE-NATIVE-CODE" for c in report.capabilities)
+    assert "EXH-WS-CODE-NATIVE-CODE" not in medium_or_above(report)
+
+
 # ----------------------------------------------------------------------------- unicode-escaped names
 
 ESCAPED = """<%@ Page Language="C#" %>

@@ -603,7 +603,9 @@ _EXTERN = re.compile(
 
 def _native(hit: SinkHit, phrase: str, extracted: Extracted, report: CodeReport) -> None:
     """A call of a Windows memory or thread function counts when the page itself declares it by
-    P/Invoke: its own method of the same name is not the Windows API."""
+    P/Invoke: its own method of the same name is not the Windows API. A declaration built at run
+    time counts too: a P/Invoke stub emitted into a dynamic assembly, or a delegate made of the
+    address GetProcAddress returns (not of a managed callback's pointer)."""
     declared = {
         (m.group("cs") or m.group("vb")).lower()
         for u in extracted.units
@@ -611,16 +613,28 @@ def _native(hit: SinkHit, phrase: str, extracted: Extracted, report: CodeReport)
         if "dllimport" in u.text.lower() or m.group("vb")
     }
     name = hit.api.lower()
-    if name not in declared or any(c.rule_id == hit.rule_id for c in report.capabilities):
+    if any(c.rule_id == hit.rule_id for c in report.capabilities):
         return
-    others = [a for a in _NATIVE_NAMES if a.lower() in declared and a.lower() != name]
-    also = f" (with {', '.join(others)})" if others else ""
     source = f"takes {' and '.join(hit.taint.sources[:2])}, " if hit.taint is not None else ""
-    chain = f"{source}declares {hit.api} by P/Invoke{also} and calls it, then {phrase}"
+    if name.endswith(".definepinvokemethod"):
+        how = "emits a Windows function's P/Invoke stub at run time (DefinePInvokeMethod)"
+    elif name.endswith(".getdelegateforfunctionpointer"):
+        if not declared & _RESOLVERS:
+            return
+        how = "makes a delegate of a Windows function's address from GetProcAddress (GetDelegateForFunctionPointer)"
+    elif name not in declared:
+        return
+    else:
+        others = [a for a in _NATIVE_NAMES if a.lower() in declared and a.lower() != name]
+        also = f" (with {', '.join(others)})" if others else ""
+        how = f"declares {hit.api} by P/Invoke{also}"
+    chain = f"{source}{how} and calls it, then {phrase}"
     lines = tuple(sorted((hit.taint.lines if hit.taint is not None else frozenset()) | {hit.line}))
     report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api))
 
 
+# The functions by which code finds a Windows function's address to call it through a delegate.
+_RESOLVERS = frozenset({"getprocaddress", "ldrgetprocedureaddress"})
 _NATIVE_NAMES = (
     "VirtualAlloc",
     "VirtualAllocEx",
