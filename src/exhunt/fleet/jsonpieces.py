@@ -138,16 +138,21 @@ def host_document_pieces(host: HostAssessment, started: datetime, finished: date
 
 def host_record(host: HostAssessment) -> str:
     """`json.dumps(host.to_dict(), ensure_ascii=True)` without the data of every finding at once."""
+    return "".join(host_record_pieces(host))
+
+
+def host_record_pieces(host: HostAssessment) -> Iterator[str]:
+    """`host_record` in pieces, a finding at a time, so the whole text need never be held."""
     if not host.findings:
-        return json.dumps(host.to_dict(), ensure_ascii=True)
+        yield json.dumps(host.to_dict(), ensure_ascii=True)
+        return
     around = _around_marker(json.dumps(_marked(host), ensure_ascii=True))
     if around is None:  # pragma: no cover - the marker is random
-        return json.dumps(host.to_dict(), ensure_ascii=True)
+        yield json.dumps(host.to_dict(), ensure_ascii=True)
+        return
     head, tail = around
-    parts = [head]
+    yield head
     for n, finding in enumerate(host.findings):
-        if n:
-            parts.append(", ")
-        parts.append(compact_text(finding_text(to_data(finding))))
-    parts.append(tail)
-    return "".join(parts)
+        text = compact_text(finding_text(to_data(finding)))
+        yield ", " + text if n else text
+    yield tail
