@@ -163,3 +163,16 @@ def test_the_spill_file_is_private_and_closed_with_the_findings() -> None:
     gc.collect()
     with pytest.raises(OSError):
         os.fstat(fd)
+
+
+def test_spilled_findings_are_made_valid_unicode_for_stix() -> None:
+    """The STIX writer's copy of the hunt with every string valid Unicode reaches spilled findings."""
+    from exhunt.report.safe_text import unicode_safe
+
+    host = _many(3)
+    f = host.findings[0]
+    host.findings = [dataclasses.replace(f, evidence=dataclasses.replace(f.evidence, path="sh\udcffell.aspx"))]
+    spill_findings(host)
+    assert isinstance(host.findings, SpilledFindings)
+    clean = unicode_safe(host)
+    assert isinstance(clean.findings, list) and clean.findings[0].evidence.path == "sh%FFell.aspx"
