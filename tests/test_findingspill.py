@@ -156,7 +156,7 @@ def test_findings_that_cannot_be_spilled_stay_in_memory_and_the_host_says_so(mon
 
 def test_the_spill_file_is_private_and_closed_with_the_findings() -> None:
     spilled = SpilledFindings(_many(20).findings)
-    fd = spilled._fd
+    fd = spilled._file.fileno()
     st_ = os.fstat(fd)
     assert st_.st_mode & 0o077 == 0 and st_.st_nlink == 0  # no one else's, and no name left behind
     del spilled

@@ -10,16 +10,16 @@ host's JSON writes), and holds only where each one starts: 24 bytes a finding. T
 take the text as it is, without making the finding's data again.
 
 The file is created private (0600) in the system's temporary folder and unlinked at once, so it
-is gone when closed or when the process dies. Each read is a positioned read (`os.pread`), so
-two readers of one host never move each other's place. A finding that cannot be written raises
+is gone when closed or when the process dies. Each read seeks to the finding's place under a
+lock, so two readers of one host never move each other's place. A finding that cannot be written raises
 `OSError` with the file closed: the caller keeps the findings in memory and records why.
 """
 
 from __future__ import annotations
 
-import os
 import pickle
 import tempfile
+import threading
 import weakref
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -77,7 +77,7 @@ class SpilledFindings(Sequence[Finding]):
             self._file.close()
             raise
         self._starts.append(end)  # where a finding after the last would start
-        self._fd = self._file.fileno()
+        self._lock = threading.Lock()
         # closed with the last reference to the findings (a host kept to the end, or shown
         # once the progress bar is gone, keeps them readable until then)
         weakref.finalize(self, self._file.close)
@@ -86,7 +86,9 @@ class SpilledFindings(Sequence[Finding]):
         return len(self._starts) - 1
 
     def _read(self, start: int, end: int) -> bytes:
-        data = os.pread(self._fd, end - start, start)
+        with self._lock:  # a seek and a read together: two readers never move each other's place
+            self._file.seek(start)
+            data = self._file.read(end - start)
         if len(data) != end - start:
             raise OSError(f"the spilled findings ended {end - start - len(data)} bytes short")
         return data
