@@ -19,7 +19,7 @@
                                           times (--scales; hard links, no copies), beside cat
 
 Options: --rounds N (interleaved, default 3), --jobs N (exhunt's workers, default all cores),
---json FILE (the figures as JSON), --before SRC (logs, files, events: also the hunt on another checkout's
+--json FILE (the figures as JSON), --before SRC (logs, files, events, events-memory: also the hunt on another checkout's
 `src` folder, in the same rounds, and whether its findings are the same). DIR for logs comes from `bench/corpus.py DIR --size-mb N`
 (its manifest.json is used to check every injected line was found); DIR for files from
 `bench/filetree.py DIR`. The events corpus is the shared .evtx samples (../shared/data/evtx)
@@ -261,6 +261,7 @@ def bench_events_memory(
         folder, totals[n] = events_corpus(tmp / f"ev{n}", n, pattern)
         files = sorted(str(p) for p in folder.iterdir())
         commands[f"hunt {n}"] = hunt_command(folder, tmp / f"hunt{n}.json", jobs)
+        commands = with_before(commands, f"hunt {n}", hunt_command(folder, tmp / f"before{n}.json", jobs))
         commands[f"raw {n}"] = [PY, str(REPO / "bench" / "floors.py"), "evtx", *files]
     figures = harness.compare(commands, rounds)
     rows = [
@@ -269,16 +270,25 @@ def bench_events_memory(
     ]
     series = []
     for n in counts:
-        hunt, raw = figures[f"hunt {n}"], figures[f"raw {n}"]
-        per = hunt.cpu / totals[n] * 100_000
-        share = raw.cpu / hunt.cpu if hunt.cpu else 0.0
-        rows.append(
-            f"{totals[n]:>9} {hunt.median:9.2f} {hunt.cpu:7.2f} {per:13.3f} {hunt.peak_rss_mb:8.0f}"
-            f" {hunt.peak_pss_mb:12.0f} {raw.cpu:10.2f} {raw.peak_rss_mb:12.0f} {share:13.0%}"
-        )
-        series.append(
-            {"events": totals[n], "hunt": hunt.to_dict(), "raw": raw.to_dict(), "cpu_s_per_100k_events": round(per, 3)}
-        )
+        raw = figures[f"raw {n}"]
+        for name in (f"hunt {n} (before)", f"hunt {n}"):
+            if name not in figures:
+                continue
+            hunt = figures[name]
+            per = hunt.cpu / totals[n] * 100_000
+            share = raw.cpu / hunt.cpu if hunt.cpu else 0.0
+            label = f"{totals[n]}" + (" (before)" if name.endswith("(before)") else "")
+            rows.append(
+                f"{label:>9} {hunt.median:9.2f} {hunt.cpu:7.2f} {per:13.3f} {hunt.peak_rss_mb:8.0f}"
+                f" {hunt.peak_pss_mb:12.0f} {raw.cpu:10.2f} {raw.peak_rss_mb:12.0f} {share:13.0%}"
+            )
+            entry = {
+                "events": totals[n],
+                "hunt": hunt.to_dict(),
+                "raw": raw.to_dict(),
+                "cpu_s_per_100k_events": round(per, 3),
+            }
+            series.append(entry | ({"before": True} if name.endswith("(before)") else {}))
     print("\n".join(rows))
     return {"series": series}
 

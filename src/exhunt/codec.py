@@ -16,6 +16,7 @@ one is ignored, so an `exhunt.hunt/1` document reads into today's classes.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import types
 import typing
@@ -73,6 +74,8 @@ def to_data(value: Any) -> Any:
         return [v if v.__class__ in _SCALARS else to_data(v) for v in value]
     if isinstance(value, dict):
         return {str(k): to_data(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, collections.abc.Sequence) and not isinstance(value, (str, bytes)):
+        return [v if v.__class__ in _SCALARS else to_data(v) for v in value]  # e.g. spilled findings
     return value
 
 
@@ -171,7 +174,7 @@ def _read(raw: Any, hint: Any, where: str) -> Any:
             if not isinstance(raw, hint):
                 raise CodecError(f"{where}: expected {hint.__name__}, got {type(raw).__name__}")
             return raw
-    if origin in (tuple, list):
+    if origin in (tuple, list, collections.abc.Sequence):  # a Sequence is read as a list
         if not isinstance(raw, list):
             raise CodecError(f"{where}: expected an array")
         of = typing.get_args(hint)

@@ -7,7 +7,7 @@ so work units can cross process boundaries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -222,6 +222,15 @@ class Finding(JsonData):
         return (iso(self.timestamp) or "9999", self.evidence.path, self.evidence.line or 0)
 
 
+def in_order(findings: Sequence[Finding]) -> Iterable[Finding]:
+    """The findings by `Finding.sort_key`: as they stand when they say they are in that order
+    (findings moved to a temporary file, read back one at a time, check it as they are
+    written), else sorted."""
+    if getattr(findings, "ordered", False):
+        return findings
+    return sorted(findings, key=Finding.sort_key)
+
+
 @dataclass(slots=True)
 class CoverageSpan(JsonData):
     """How far one artefact family reaches in time, and from how many files and records."""
@@ -398,7 +407,9 @@ class HostAssessment(JsonData):
     build_source: str | None = None  # which evidence the build came from
     # What the build leaves open, when the build is known (its JSON: an `exhunt.build/1` item).
     exposure: BuildAssessment | None = field(default=None, metadata=read_with(read_assessment))
-    findings: list[Finding] = field(default_factory=list)
+    # A list, or once the host is handed to the outputs, the same findings moved to a temporary
+    # file (`exhunt.fleet.findingspill`), read back one at a time in the same order.
+    findings: Sequence[Finding] = field(default_factory=list)
     log_coverage: dict[str, CoverageSpan] = field(default_factory=dict)
     blind_spots: list[str] = field(default_factory=list)
     suppressed: list[Suppression] = field(default_factory=list)

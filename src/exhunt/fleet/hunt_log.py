@@ -7,6 +7,11 @@ hunting a hundred megabytes of logs, so when the store is a SQLite file that alr
 current schema (every hunt after the first), the hunt writes it with `sqlite3`. The rows are
 built here for both writers, so they hold the same values; creating the schema, PostgreSQL,
 resuming a hunt and every query stay with `HuntStore`.
+
+A host's `record` (its whole assessment as one JSON text, tens of megabytes for a host of a
+million events) is never held whole: it is written a finding at a time to a private temporary
+file (`SpilledRecord`), and from there into the row a block at a time: on SQLite through the
+row's value opened as a blob (`write_record`), on PostgreSQL through `COPY` (`store.py`).
 """
 
 from __future__ import annotations
@@ -14,17 +19,22 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from exhunt.codec import to_data
 from exhunt.datadir import default_db_path
-from exhunt.fleet.jsonpieces import host_record
+from exhunt.fleet.jsonpieces import host_record_pieces
 from exhunt.model import HostAssessment, iso
 
 STORE_FORMAT = "exhunt.hunt-store/1"
+RECORD_BLOCK = 1 << 20  # bytes of a spilled record read back at a time
+# A `hosts` row's record made as long as the spilled text, then overwritten with it: stored as
+# text (as a bound string would be), so every reader gets the same type.
+SQLITE_RECORD_SLOT = "CAST(zeroblob(:record) AS TEXT)"
 _FACETS = ("http", "file", "event", "process", "accounts")
 
 
@@ -70,7 +80,7 @@ def host_key_of(host: HostAssessment, key: str | None) -> str:
 
 
 def host_row(hunt_id: int, host: HostAssessment, key: str) -> dict[str, Any]:
-    """The `hosts` row of one assessed host, its whole assessment as JSON in `record`."""
+    """The `hosts` row of one assessed host but its `record` (`SpilledRecord`)."""
     return {
         "hunt_id": hunt_id,
         "root": text(key),
@@ -82,8 +92,73 @@ def host_row(hunt_id: int, host: HostAssessment, key: str) -> dict[str, Any]:
         "findings": len(host.findings),
         "problems": len(host.errors),
         "assessed": now(),
-        "record": host_record(host),  # the same text, without every finding's data at once
     }
+
+
+class SpilledRecord:
+    """A host's whole assessment as the store's JSON text (`host_record`), written a finding at
+    a time to a temporary file that only this process can read (created 0600 in the system's
+    temporary folder, unlinked at once, so it is gone when closed or when the process dies), and
+    read back a block at a time. A text that cannot be written whole raises `HuntStoreError`:
+    the host is not stored, and the hunt says so."""
+
+    def __init__(self, host: HostAssessment, where: str) -> None:
+        self.size = 0
+        try:
+            self._file: IO[bytes] = tempfile.TemporaryFile(prefix="exhunt-record-")  # noqa: SIM115
+        except OSError as exc:
+            raise HuntStoreError(
+                f"cannot write the hunt store {where}: no temporary file for {host.host}: {exc}"
+            ) from None
+        try:
+            for piece in host_record_pieces(host):
+                data = piece.encode("utf-8")
+                self._file.write(data)
+                self.size += len(data)
+            self._file.flush()
+        except OSError as exc:
+            self._file.close()
+            raise HuntStoreError(
+                f"cannot write the hunt store {where}: the record of {host.host} could not be spilled "
+                f"to a temporary file: {exc}"
+            ) from None
+        except BaseException:
+            self._file.close()
+            raise
+
+    def blocks(self) -> Iterator[bytes]:
+        """The text, `RECORD_BLOCK` bytes at a time; an OSError if less comes back than was written."""
+        self._file.seek(0)
+        left = self.size
+        while left > 0:
+            data = self._file.read(min(left, RECORD_BLOCK))
+            if not data:
+                raise OSError(f"the spilled record ended {left} bytes short")
+            left -= len(data)
+            yield data
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> SpilledRecord:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_record(conn: sqlite3.Connection, rowid: int, record: SpilledRecord) -> None:
+    """Fill the `record` of the `hosts` row `rowid`, inserted as `SQLITE_RECORD_SLOT`, from the
+    spilled text, a block at a time (SQLite writes it page by page)."""
+    at = 0
+    with conn.blobopen("hosts", "record", rowid) as blob:
+        if len(blob) != record.size:
+            raise sqlite3.DatabaseError(f"the record's slot holds {len(blob)} bytes, not {record.size}")
+        for data in record.blocks():
+            blob.write(data)
+            at += len(data)
+    if at != record.size:  # pragma: no cover - blocks() raises first
+        raise sqlite3.DatabaseError(f"{at} of the record's {record.size} bytes were written")
 
 
 def finding_rows(hunt_id: int, host: HostAssessment, key: str) -> Iterator[dict[str, Any]]:
@@ -189,15 +264,24 @@ class SqliteHuntLog:
         (as `HuntStore.add_host`)."""
         key = host_key_of(host, key)
         which = {"hunt_id": hunt_id, "root": text(key)}
-        hosts = host_row(hunt_id, host, key)
-        findings = finding_rows(hunt_id, host, key)
-        statements: list[tuple[str, Any]] = [
-            ("DELETE FROM findings WHERE hunt_id = :hunt_id AND root = :root", which),
-            ("DELETE FROM hosts WHERE hunt_id = :hunt_id AND root = :root", which),
-            (_insert("hosts", hosts), hosts),
-        ]
-        first = next(findings, None)
-        if first is not None:
-            # executemany takes the rows as they are made: never all of a host's at once
-            statements.append((_insert("findings", first), itertools.chain((first,), findings)))
-        self._write(statements)
+        with SpilledRecord(host, self.where) as record:
+            hosts = host_row(hunt_id, host, key)
+            columns = ", ".join([*hosts, "record"])
+            values = ", ".join([*(":" + k for k in hosts), SQLITE_RECORD_SLOT])
+            findings = finding_rows(hunt_id, host, key)
+            try:
+                with self._conn:  # one transaction
+                    self._conn.execute("DELETE FROM findings WHERE hunt_id = :hunt_id AND root = :root", which)
+                    self._conn.execute("DELETE FROM hosts WHERE hunt_id = :hunt_id AND root = :root", which)
+                    cursor = self._conn.execute(
+                        f"INSERT INTO hosts ({columns}) VALUES ({values})", {**hosts, "record": record.size}
+                    )
+                    if cursor.lastrowid is None:  # pragma: no cover - an INSERT into a rowid table has one
+                        raise sqlite3.DatabaseError("no row id for the host")
+                    write_record(self._conn, cursor.lastrowid, record)
+                    first = next(findings, None)
+                    if first is not None:
+                        # executemany takes the rows as they are made: never all of a host's at once
+                        self._conn.executemany(_insert("findings", first), itertools.chain((first,), findings))
+            except (sqlite3.Error, OSError) as exc:
+                raise HuntStoreError(f"cannot write the hunt store {self.where}: {exc}") from None

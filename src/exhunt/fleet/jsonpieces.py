@@ -23,7 +23,7 @@ import itertools
 import json
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +31,7 @@ import orjson
 
 from exhunt import __version__
 from exhunt.codec import to_data
-from exhunt.model import HostAssessment, HuntResult
+from exhunt.model import Finding, HostAssessment, HuntResult
 
 _INDENTED = json.JSONEncoder(indent=2, ensure_ascii=True)
 _PIECE = 1 << 16  # characters handed on at a time: the encoder's own pieces are a few each
@@ -78,6 +78,15 @@ def finding_text(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=True)
 
 
+def finding_texts(findings: Sequence[Finding]) -> Iterator[str]:
+    """Each finding's `finding_text`, in order: as kept beside findings moved to a temporary
+    file (`findingspill.SpilledFindings.texts`), else made here."""
+    kept: Callable[[], Iterator[str]] | None = getattr(findings, "texts", None)
+    if kept is not None:
+        return kept()
+    return (finding_text(to_data(f)) for f in findings)
+
+
 def compact_text(indented: str) -> str:
     """`json.dumps(data, ensure_ascii=True)` from `json.dumps(data, indent=2, ensure_ascii=True)`:
     every line break of a JSON text stands between items (a string's own are escaped), after a
@@ -105,8 +114,8 @@ def _indented_pieces(host: HostAssessment, prefix: str) -> Iterator[str] | None:
 
     def pieces() -> Iterator[str]:
         yield head.replace("\n", "\n" + prefix) if prefix else head
-        for n, finding in enumerate(host.findings):
-            body = finding_text(to_data(finding)).replace("\n", inner)
+        for n, text in enumerate(finding_texts(host.findings)):
+            body = text.replace("\n", inner)
             yield "," + inner + body if n else body
         yield tail.replace("\n", "\n" + prefix) if prefix else tail
 
@@ -138,16 +147,21 @@ def host_document_pieces(host: HostAssessment, started: datetime, finished: date
 
 def host_record(host: HostAssessment) -> str:
     """`json.dumps(host.to_dict(), ensure_ascii=True)` without the data of every finding at once."""
+    return "".join(host_record_pieces(host))
+
+
+def host_record_pieces(host: HostAssessment) -> Iterator[str]:
+    """`host_record` in pieces, a finding at a time, so the whole text need never be held."""
     if not host.findings:
-        return json.dumps(host.to_dict(), ensure_ascii=True)
+        yield json.dumps(host.to_dict(), ensure_ascii=True)
+        return
     around = _around_marker(json.dumps(_marked(host), ensure_ascii=True))
     if around is None:  # pragma: no cover - the marker is random
-        return json.dumps(host.to_dict(), ensure_ascii=True)
+        yield json.dumps(host.to_dict(), ensure_ascii=True)
+        return
     head, tail = around
-    parts = [head]
-    for n, finding in enumerate(host.findings):
-        if n:
-            parts.append(", ")
-        parts.append(compact_text(finding_text(to_data(finding))))
-    parts.append(tail)
-    return "".join(parts)
+    yield head
+    for n, indented in enumerate(finding_texts(host.findings)):
+        text = compact_text(indented)
+        yield ", " + text if n else text
+    yield tail

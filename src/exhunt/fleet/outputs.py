@@ -20,11 +20,12 @@ from typing import IO, Any
 
 from exhunt import __version__
 from exhunt.cli_options import why_unwritable
+from exhunt.fleet.findingspill import SpilledFindings
 from exhunt.fleet.hunt_log import HuntWriter
 from exhunt.fleet.jsonpieces import host_document_pieces, host_pieces
 from exhunt.fleet.spool import HostOrder, SpooledOutput, host_order
 from exhunt.fleet.verdicts import HostSummary
-from exhunt.model import HUNT_SCHEMA, HostAssessment, HuntResult, iso
+from exhunt.model import HUNT_SCHEMA, HostAssessment, HuntResult, Problem, ProblemKind, iso
 from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.timeline import TimelineStream
 
@@ -124,6 +125,26 @@ def write_host_json(host: HostAssessment, path: Path, started: datetime) -> None
         out.write("\n")
 
 
+def spill_findings(host: HostAssessment) -> None:
+    """Move the host's findings out of memory, into a private temporary file. If that file
+    cannot be written, they stay in memory, and the host records why as a problem (one that
+    hides nothing: every finding is still there)."""
+    if not host.findings or isinstance(host.findings, SpilledFindings):
+        return
+    try:
+        host.findings = SpilledFindings(host.findings)
+    except OSError as exc:
+        host.errors.append(
+            Problem(
+                path=host.root or host.host,
+                message=f"the {len(host.findings)} findings could not be moved to a temporary file "
+                f"({exc}); they were kept in memory",
+                kind=ProblemKind.PARTIAL,
+                producer="exhunt",
+            )
+        )
+
+
 @dataclass(slots=True)
 class HuntSink:
     """Where each assessed host goes. `keep` holds full assessments for outputs that need the
@@ -149,7 +170,10 @@ class HuntSink:
         return [host for _order, host in sorted(self._kept, key=lambda pair: pair[0])]
 
     def host_done(self, key: str, host: HostAssessment, *, stored: bool = False) -> None:
-        """Hand one host to every output; `stored` when it came from the store (a resumed hunt)."""
+        """Hand one host to every output; `stored` when it came from the store (a resumed hunt).
+        Its findings are first moved to a private temporary file (`SpilledFindings`), from
+        which every output reads them one at a time."""
+        spill_findings(host)
         if self.store is not None and self.hunt_id is not None and not stored:
             self.store.add_host(self.hunt_id, host, key)
         if self.out_dir is not None:

@@ -102,6 +102,17 @@ class _OpenHost:
     parts: dict[tuple[int, int], UnitResult] = field(default_factory=dict)
 
 
+def _assess(state: _OpenHost) -> HostAssessment:
+    """The host's results merged in their units' order, and assessed; nothing else of the
+    merge is kept."""
+    merged = UnitResult()
+    merged.errors.extend(engine.listing_problems(state.evidence))
+    merged.errors.extend(engine.not_analyzed(state.evidence))
+    for key in sorted(state.parts):
+        merged.merge(state.parts[key])
+    return assess(state.evidence, merged)
+
+
 def plan_units(index: int, host: HostEvidence, ctx: HostContext, *, coarse: bool = False) -> list[Unit]:
     """The host's file batches, biggest first, then one unit per host-wide analyzer. `coarse`
     (for a backend where each unit costs a scheduler round trip) puts the host analyzers and
@@ -221,12 +232,8 @@ def hunt_queue(
 
     def finish(i: int) -> None:
         state = open_hosts.pop(i)
-        merged = UnitResult()
-        merged.errors.extend(engine.listing_problems(state.evidence))
-        merged.errors.extend(engine.not_analyzed(state.evidence))
-        for key in sorted(state.parts):
-            merged.merge(state.parts[key])
-        assessment = assess(state.evidence, merged)
+        assessment = _assess(state)
+        state.parts.clear()  # the assessment holds the findings now: the outputs may move them out
         counters["hosts"] += 1
         counters["files"] += len(state.evidence.files)
         progress()

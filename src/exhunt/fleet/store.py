@@ -10,8 +10,10 @@ an interrupted hunt keeps every finished host and can be resumed.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +22,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from exhunt.fleet.hunt_log import STORE_FORMAT, default_hunt_db, finding_rows, host_key_of, host_row
+from exhunt.fleet.hunt_log import (
+    STORE_FORMAT,
+    SpilledRecord,
+    default_hunt_db,
+    finding_rows,
+    host_key_of,
+    host_row,
+    write_record,
+)
 from exhunt.fleet.hunt_log import HuntStoreError as HuntStoreError  # where callers import it from
 from exhunt.fleet.hunt_log import now as _now
 from exhunt.fleet.hunt_log import text as _text
@@ -206,15 +216,31 @@ class HuntStore:
 
     def add_host(self, hunt_id: int, host: HostAssessment, key: str | None = None) -> None:
         """Store one assessed host (replacing an earlier row for the same evidence in this hunt);
-        `key` names its evidence (`exhunt.hunt.host_key`), the root and host name by default."""
+        `key` names its evidence (`exhunt.hunt.host_key`), the root and host name by default.
+        Its record goes in from a spilled copy a block at a time, and its findings' rows a
+        batch at a time: neither is held whole."""
         key = host_key_of(host, key)
-        with self._write() as conn:
-            conn.execute(findings_table.delete().where(_host_of(findings_table, hunt_id, key)))
-            conn.execute(hosts_table.delete().where(_host_of(hosts_table, hunt_id, key)))
-            conn.execute(hosts_table.insert().values(**host_row(hunt_id, host, key)))
-            rows = list(finding_rows(hunt_id, host, key))
-            if rows:
-                conn.execute(findings_table.insert(), rows)
+        with SpilledRecord(host, self.where) as record, self._write() as conn:
+            try:
+                conn.execute(findings_table.delete().where(_host_of(findings_table, hunt_id, key)))
+                conn.execute(hosts_table.delete().where(_host_of(hosts_table, hunt_id, key)))
+                row = host_row(hunt_id, host, key)
+                if self._engine.dialect.name == "sqlite":
+                    # as long as the text, stored as text, then overwritten with it (`write_record`)
+                    slot = sa.cast(sa.func.zeroblob(record.size), sa.Text)
+                    inserted = conn.execute(hosts_table.insert().values(**row, record=slot))
+                    rowid = inserted.lastrowid
+                    if rowid is None:  # pragma: no cover - an INSERT into a rowid table has one
+                        raise HuntStoreError(f"cannot write the hunt store {self.where}: no row id for the host")
+                    write_record(conn.connection.dbapi_connection, rowid, record)
+                elif self._engine.dialect.name == "postgresql":
+                    _copy_host(conn, row, record)
+                else:  # pragma: no cover - the store is SQLite or PostgreSQL
+                    raise HuntStoreError(f"cannot write the hunt store {self.where}: {self._engine.dialect.name}")
+                for batch in _batches(finding_rows(hunt_id, host, key)):
+                    conn.execute(findings_table.insert(), batch)
+            except (SQLAlchemyError, OSError, sqlite3.Error) as exc:
+                raise HuntStoreError(f"cannot write the hunt store {self.where}: {exc}") from None
 
     def _write(self) -> Any:
         try:
@@ -312,6 +338,41 @@ class HuntStore:
         h = self.hunt(hunt_id)
         started = h.started or datetime.now(UTC)
         return HuntResult(h.tool_version or "?", started, h.finished or started, list(self.assessments(hunt_id)))
+
+
+FINDING_BATCH = 500  # findings' rows handed to the driver at a time
+
+
+def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    it = iter(rows)
+    while batch := list(itertools.islice(it, FINDING_BATCH)):
+        yield batch
+
+
+_HOST_COLUMNS = tuple(c.name for c in hosts_table.columns)
+_COPY_ESCAPES = ((b"\\", b"\\\\"), (b"\n", b"\\n"), (b"\r", b"\\r"), (b"\t", b"\\t"))
+
+
+def _copy_field(data: bytes) -> bytes:
+    """One value in `COPY ... FROM STDIN`'s text format: backslash, line breaks and tab escaped."""
+    for raw, escaped in _COPY_ESCAPES:
+        data = data.replace(raw, escaped)
+    return data
+
+
+def _copy_host(conn: sa.Connection, row: dict[str, Any], record: SpilledRecord) -> None:
+    """The `hosts` row on PostgreSQL by `COPY`, the record streamed from its spilled copy a block
+    at a time, in the store's open transaction. Each block is escaped alone: every escape stands
+    for one byte, so none spans two blocks."""
+    head = b"\t".join(
+        b"\\N" if row[name] is None else _copy_field(str(row[name]).encode("utf-8")) for name in _HOST_COLUMNS[:-1]
+    )
+    dbapi: Any = conn.connection.dbapi_connection
+    with dbapi.cursor() as cursor, cursor.copy(f"COPY hosts ({', '.join(_HOST_COLUMNS)}) FROM STDIN") as copy:
+        copy.write(head + b"\t")
+        for block in record.blocks():
+            copy.write(_copy_field(block))
+        copy.write(b"\n")
 
 
 def _host_of(table: sa.Table, hunt_id: int, root: str) -> sa.ColumnElement[bool]:

@@ -7,7 +7,7 @@ User-Agent can carry terminal escape sequences or `[red]` markup, and must show 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from rich.console import Console
@@ -116,7 +116,7 @@ def _render_build(console: Console, host: HostAssessment) -> None:
         say(console, "exposure: " + ", ".join(parts), 2)
 
 
-def _render_findings(console: Console, findings: list[Finding], per_rule: int) -> None:
+def _render_findings(console: Console, findings: Sequence[Finding], per_rule: int) -> None:
     by_chain: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
     for f in findings:
         by_chain[f.chain or "Not tied to one chain"][f.rule_id].append(f)

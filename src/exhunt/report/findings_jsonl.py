@@ -23,7 +23,7 @@ from typing import IO, Any
 import orjson
 
 from exhunt.fleet.spool import HostOrder, SpooledOutput
-from exhunt.model import AccountRole, Finding, HostAssessment, HuntResult, iso
+from exhunt.model import AccountRole, Finding, HostAssessment, HuntResult, in_order, iso
 
 LINE_SCHEMA = "exhunt.finding/1"
 ECS_VERSION = "8.11.0"
@@ -132,7 +132,7 @@ def documents(result: HuntResult) -> Iterator[dict[str, Any]]:
 
 def host_documents(host: HostAssessment, seen: str) -> Iterator[dict[str, Any]]:
     """One host's findings, dated ones in time order, then undated ones."""
-    for f in sorted(host.findings, key=Finding.sort_key):
+    for f in in_order(host.findings):
         yield finding_document(host.host, f, seen)
 
 

@@ -25,7 +25,7 @@ from typing import IO
 
 from pymisp import MISPAttribute, MISPEvent, MISPObject
 
-from exhunt.model import Finding, HuntResult, Implies, Verdict, iso, utc
+from exhunt.model import Finding, HuntResult, Implies, Verdict, in_order, iso, utc
 
 _NAMESPACE = uuid.UUID("5b0c6f38-7d52-4f0e-9b52-2f1d0c1f7a11")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -74,7 +74,7 @@ def _name(path: str) -> str:
 
 def _findings(result: HuntResult) -> Iterator[tuple[str, Finding]]:
     for host in result.hosts:
-        for f in sorted(host.findings, key=Finding.sort_key):
+        for f in in_order(host.findings):
             yield host.host, f
 
 

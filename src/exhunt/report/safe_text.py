@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from enum import Enum
 from typing import TypeVar, cast
 
@@ -65,6 +66,8 @@ def _clean(value: object) -> object:
         return tuple(_clean(v) for v in value)
     if isinstance(value, list):
         return [_clean(v) for v in value]
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return [_clean(v) for v in value]  # findings read back from a temporary file, as a list
     if isinstance(value, dict):
         return {_clean(k): _clean(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -22,7 +22,7 @@ from typing import Any
 
 import stix2
 
-from exhunt.model import Finding, HostAssessment, HttpFacet, HuntResult, Implies, iso, utc
+from exhunt.model import Finding, HostAssessment, HttpFacet, HuntResult, Implies, in_order, iso, utc
 from exhunt.report.safe_text import unicode_safe
 
 _NAMESPACE = uuid.UUID("89a85c47-25bc-4b0e-a638-96742aa845da")
@@ -145,7 +145,7 @@ class _Builder:
             )
         )
         sightings: dict[str, list[tuple[Finding, str]]] = {}
-        for f in sorted(host.findings, key=Finding.sort_key):
+        for f in in_order(host.findings):
             od_id = self.observed(host.host, f)
             if od_id is None:
                 continue

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from exhunt.fleet.spool import HostOrder, SpooledOutput
-from exhunt.model import Finding, HostAssessment, HuntResult, iso, utc
+from exhunt.model import Finding, HostAssessment, HuntResult, in_order, iso, utc
 from exhunt.report.csvsafe import spreadsheet_safe
 
 FIELDS = (
@@ -91,7 +91,7 @@ def _undated(result: HuntResult) -> int:
 def host_rows(host: HostAssessment, undated: bool = False) -> Iterator[dict[str, str | int]]:
     """One host's timeline rows in time order. Findings without a time are skipped, unless
     `undated`: they come last, time empty."""
-    for f in sorted(host.findings, key=Finding.sort_key):
+    for f in in_order(host.findings):
         if f.timestamp is None and not undated:
             continue
         ts = utc(f.timestamp) if f.timestamp is not None else None

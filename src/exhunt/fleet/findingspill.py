@@ -1,0 +1,137 @@
+"""A host's findings moved out of memory into a private temporary file once it is assessed.
+
+A host of a million events can hold tens of thousands of findings (about 3 KB each as Python
+objects). Assessment needs them all at once (sorting, correlation, incidents, remediation);
+what comes after (the hunt store, the JSON outputs, the streamed outputs, a host kept for the
+console or the whole-hunt outputs) reads them one at a time in their order. `SpilledFindings`
+writes each finding there as msgpack (read back into the same `Finding`, equal field by field;
+pickled when msgpack cannot carry it) followed by its indented JSON text (`jsonpieces.finding_text`, the same bytes every writer of a
+host's JSON writes), and holds only where each one starts: 24 bytes a finding. The JSON writers
+take the text as it is, without making the finding's data again.
+
+The file is created private (0600) in the system's temporary folder and unlinked at once, so it
+is gone when closed or when the process dies. Each read seeks to the finding's place under a
+lock, so two readers of one host never move each other's place. A finding that cannot be written raises
+`OSError` with the file closed: the caller keeps the findings in memory and records why.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+import threading
+import weakref
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, Any, overload
+
+import msgspec
+
+from exhunt.codec import to_data
+from exhunt.fleet.jsonpieces import finding_text
+from exhunt.model import Finding
+
+_ENCODE = msgspec.msgpack.Encoder()
+_DECODE = msgspec.msgpack.Decoder(Finding)
+
+
+def _encoded(finding: Finding) -> bytes:
+    """msgpack behind `M`; a finding msgpack cannot carry (text with lone surrogates, the
+    undecodable bytes of an evidence file's name; an integer beyond 64 bits) pickled behind `P`."""
+    try:
+        return b"M" + _ENCODE.encode(finding)
+    except (UnicodeEncodeError, OverflowError, msgspec.EncodeError):
+        return b"P" + pickle.dumps(finding, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _decoded(data: bytes) -> Finding:
+    finding: Finding = _DECODE.decode(data[1:]) if data[:1] == b"M" else pickle.loads(data[1:])
+    return finding
+
+
+class SpilledFindings(Sequence[Finding]):
+    """Findings in their order, read back from a private temporary file one at a time."""
+
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="exhunt-findings-")  # noqa: SIM115
+        self._starts = array("q")  # where each finding's msgpack starts
+        self._texts = array("q")  # where its JSON text starts (its msgpack ends there)
+        self.ordered = True  # in `Finding.sort_key` order (`model.in_order` then keeps it)
+        end = 0
+        last: tuple[str, str, int] | None = None
+        try:
+            for finding in findings:
+                key = finding.sort_key()
+                if last is not None and key < last:
+                    self.ordered = False
+                last = key
+                data = _encoded(finding)
+                text = finding_text(to_data(finding)).encode("ascii")  # escaped: ASCII only
+                self._file.write(data)
+                self._file.write(text)
+                self._starts.append(end)
+                self._texts.append(end + len(data))
+                end += len(data) + len(text)
+            self._file.flush()
+        except BaseException:
+            self._file.close()
+            raise
+        self._starts.append(end)  # where a finding after the last would start
+        self._lock = threading.Lock()
+        # closed with the last reference to the findings (a host kept to the end, or shown
+        # once the progress bar is gone, keeps them readable until then)
+        weakref.finalize(self, self._file.close)
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def _read(self, start: int, end: int) -> bytes:
+        with self._lock:  # a seek and a read together: two readers never move each other's place
+            self._file.seek(start)
+            data = self._file.read(end - start)
+        if len(data) != end - start:
+            raise OSError(f"the spilled findings ended {end - start - len(data)} bytes short")
+        return data
+
+    def _finding(self, i: int) -> Finding:
+        return _decoded(self._read(self._starts[i], self._texts[i]))
+
+    @overload
+    def __getitem__(self, index: int) -> Finding: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Finding]: ...
+
+    def __getitem__(self, index: int | slice) -> Finding | list[Finding]:
+        if isinstance(index, slice):
+            return [self._finding(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("finding index out of range")
+        return self._finding(index)
+
+    def __iter__(self) -> Iterator[Finding]:
+        for i in range(len(self)):
+            yield self._finding(i)
+
+    def texts(self) -> Iterator[str]:
+        """Each finding's `finding_text`, in order, as written when it was spilled."""
+        for i in range(len(self)):
+            yield self._read(self._texts[i], self._starts[i + 1]).decode("ascii")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (SpilledFindings, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SpilledFindings({len(self)} findings)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (list, (list(self),))  # a copy elsewhere holds them in memory
+
+    def close(self) -> None:
+        self._file.close()
