@@ -6,6 +6,10 @@ with its headers, logon page, export tool manifest and patched / unpatched / mit
 behaviour for the opt-in checks; a hardened front that reveals nothing; an ordinary web server;
 or a misbehaving one (slow, hanging, garbage, not HTTP, huge body, redirect loops...).
 Every request is logged per socket so tests can see what the scanner sent.
+
+It runs on the test's own event loop (`async with`), in a thread (`EmulatorThread`, for code that
+runs its own loop), or in a process of its own (`EmulatorProcess`, for tests that time the
+scanner: there the servers' work cannot delay the scanner's timers).
 """
 
 from __future__ import annotations
@@ -208,6 +212,8 @@ class Emulator:
         self.sni_names.append(name)
 
     async def start(self) -> None:
+        if any(isinstance(p, Misbehaving) and p.kind == "gzip-bomb" for _, p, _ in self._pending):
+            _gzip_bomb()  # made before serving: its 0.4 s of CPU held the first answer (and the loop)
         app = web.Application(handler_args={"max_field_size": 16384})
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
