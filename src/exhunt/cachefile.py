@@ -77,7 +77,7 @@ def read(path: Path, magic: bytes, fmt: int, key: str, max_bytes: int) -> bytes 
                 return Miss(FOREIGN)
             if st.st_size > max_bytes:
                 return Miss(TOO_LARGE, f"over {max_bytes} bytes")
-            data = stream.read(max_bytes + 1)
+            data = stream.read(st.st_size + 1)  # not max_bytes: a read allocates what it is asked for
         except OSError as exc:
             return Miss(NOT_READABLE, exc.strerror or str(exc))
     if len(data) > max_bytes:
