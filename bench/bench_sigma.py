@@ -18,7 +18,9 @@ left aside because their logsource is not a log exhunt reads. Then:
      exhunt detectors + Sigma       the same with every loaded Sigma rule
      Sigma matching alone           only the matching, on events parsed and normalised beforehand
 
-Usage:  .venv/bin/python bench/bench_sigma.py [--events N]
+Usage:  .venv/bin/python bench/bench_sigma.py [--events N] [--rounds N] [--before SRC] [--load-only]
+(`--before SRC`: another version's `src` folder, whose load with its own cache filled is timed in
+the same rounds; `--load-only`: only step 0.)
 Writes bench/out/bench_sigma.json and prints the figures. The data it reads is listed in
 bench/MANIFEST-sigma.md.
 """
@@ -122,11 +124,12 @@ def regression(sigma: Path, paths: tuple[str, ...]) -> dict[str, object]:
     return {"fired": fired, "missed": missed, "missing": missing}
 
 
-def load_times(paths: tuple[str, ...], rounds: int) -> dict[str, object]:
+def load_times(paths: tuple[str, ...], rounds: int, before: Path | None = None) -> dict[str, object]:
     """Loading the rules in a fresh process: without the cache, with it filled, beside the
-    interpreter alone (interleaved rounds; CPU seconds of the process)."""
+    interpreter alone (interleaved rounds; CPU seconds of the process); with `before` (another
+    version's `src` folder), that version's load with its own cache filled too."""
     load = f"from exhunt.sigma.ruleset import load_ruleset; load_ruleset({paths!r})"
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as tmp_before:
         cached = ["env", f"EXHUNT_SIGMA_CACHE={tmp}", sys.executable, "-c", load]
         subprocess.run(cached, check=True)  # fills the cache
         commands = {
@@ -134,6 +137,13 @@ def load_times(paths: tuple[str, ...], rounds: int) -> dict[str, object]:
             "load, cache off": ["env", "EXHUNT_SIGMA_CACHE=off", sys.executable, "-c", load],
             "load, cache filled": cached,
         }
+        if before is not None:
+            old = ["env", f"PYTHONPATH={before}", f"EXHUNT_SIGMA_CACHE={tmp_before}", sys.executable, "-c", load]
+            where = "import exhunt, sys; sys.stdout.write(exhunt.__file__)"
+            found = subprocess.run([*old[:-2], "-c", where], check=True, capture_output=True, text=True).stdout
+            assert Path(found).is_relative_to(before), f"{found} is not the version before"
+            subprocess.run(old, check=True)  # fills its cache
+            commands["filled, before"] = old
         load_before = os.getloadavg()[0]
         figures = harness.compare(commands, rounds)
     print(
@@ -158,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=300_000, help="events per run (default 300,000)")
     parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the load timing (default 3)")
+    parser.add_argument("--before", type=Path, help="another version's src folder: its load beside this one's")
+    parser.add_argument("--load-only", action="store_true", help="only the load timing of rules/windows")
     args = parser.parse_args(argv)
     sigma = args.data / "sigma"
     folders = tuple(str(sigma / f) for f in FOLDERS if (sigma / f).is_dir())
@@ -165,7 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench_sigma: no SigmaHQ rules under {sigma}", file=sys.stderr)
         return 2
 
-    loading = load_times((str(sigma / "rules" / "windows"),), args.rounds) if (sigma / "rules").is_dir() else {}
+    windows = (str(sigma / "rules" / "windows"),)
+    loading = load_times(windows, args.rounds, args.before) if (sigma / "rules").is_dir() else {}
+    if args.load_only:
+        return 0
     cache = tempfile.TemporaryDirectory()  # this process's rule cache: never the user's
     os.environ["EXHUNT_SIGMA_CACHE"] = cache.name
     start = time.perf_counter()

@@ -6,6 +6,10 @@ with its headers, logon page, export tool manifest and patched / unpatched / mit
 behaviour for the opt-in checks; a hardened front that reveals nothing; an ordinary web server;
 or a misbehaving one (slow, hanging, garbage, not HTTP, huge body, redirect loops...).
 Every request is logged per socket so tests can see what the scanner sent.
+
+It runs on the test's own event loop (`async with`), in a thread (`EmulatorThread`, for code that
+runs its own loop), or in a process of its own (`EmulatorProcess`, for tests that time the
+scanner: there the servers' work cannot delay the scanner's timers).
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import pickle
 import re
 import shutil
 import socket
 import ssl
+import struct
 import subprocess
+import sys
 import threading
 import uuid
 from dataclasses import dataclass
@@ -189,6 +196,10 @@ class Emulator:
         sock.bind((ip, port))
         sock.listen(512)
         sock.setblocking(False)
+        return self._adopt(sock, profile, tls)
+
+    def _adopt(self, sock: socket.socket, profile: Profile, tls: ssl.SSLContext | None = None) -> Address:
+        """Serve `profile` on a bound, listening socket (from `start` on)."""
         addr: Address = sock.getsockname()
         if tls is not None:
             tls.sni_callback = self._note_sni
@@ -201,6 +212,8 @@ class Emulator:
         self.sni_names.append(name)
 
     async def start(self) -> None:
+        if any(isinstance(p, Misbehaving) and p.kind == "gzip-bomb" for _, p, _ in self._pending):
+            _gzip_bomb()  # made before serving: its 0.4 s of CPU held the first answer (and the loop)
         app = web.Application(handler_args={"max_field_size": 16384})
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
@@ -490,3 +503,111 @@ class EmulatorThread:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
+
+
+class EmulatorProcess:
+    """An `Emulator`'s servers in a process of their own, for tests that time the scanner: in one
+    process, the servers' work (a huge body, a gzip bomb, garbage written every 10 ms, thirteen
+    hostile servers at once) delays the scanner's timers on a busy machine, on a shared event
+    loop as in a thread (which holds the interpreter lock while it works).
+
+    The sockets `Emulator.add` bound (loopback only, ports already known to the test) are handed
+    to a child Python process, which serves their profiles until the context ends; then the
+    requests it logged (and the SNI names it saw) are copied back into the `Emulator`. The child
+    also stops when this process goes away (its stdin closes). Profiles are fixed once it starts
+    (a change in the parent is not seen) and TLS contexts stay in the parent (not supported)."""
+
+    def __init__(self, emulator: Emulator, start_timeout: float = 60.0) -> None:
+        assert all(tls is None for _, _, tls in emulator._pending), "TLS servers stay in one process"
+        self.emulator = emulator
+        self._start_timeout = start_timeout
+        self._child: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Emulator:
+        pending = self.emulator._pending
+        fds = [sock.fileno() for sock, _, _ in pending]
+        here = str(Path(__file__).resolve().parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
+        child = subprocess.Popen(
+            [sys.executable, "-c", "import emulator; emulator.serve_handed_sockets()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            pass_fds=fds,
+            env=env,
+        )
+        self._child = child
+        try:
+            assert child.stdin is not None and child.stdout is not None
+            _send(child.stdin, [(sock.fileno(), profile) for sock, profile, _ in pending])
+            child.stdin.flush()
+            ready = _await_line(child.stdout, self._start_timeout)
+            if ready != b"ready\n":
+                raise RuntimeError(f"the emulator process did not start (it said {ready!r})")
+        except BaseException:
+            child.kill()
+            child.wait()
+            raise
+        for sock, _, _ in pending:
+            sock.close()  # the child serves them; the parent's copies only held the ports
+        pending.clear()
+        return self.emulator
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        child = self._child
+        assert child is not None and child.stdin is not None and child.stdout is not None
+        try:
+            out, _ = child.communicate(timeout=30)  # closing its stdin is the child's signal to stop
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            if exc_type is None:
+                raise
+            return  # the test's own failure says more
+        if child.returncode != 0 or not out:
+            if exc_type is None:
+                raise RuntimeError(f"the emulator process ended with code {child.returncode}")
+            return
+        requests, sni_names = pickle.loads(out)
+        for addr, records in requests.items():
+            self.emulator.requests.setdefault(addr, []).extend(records)
+        self.emulator.sni_names.extend(sni_names)
+
+
+def _send(stream: Any, obj: object) -> None:
+    data = pickle.dumps(obj)
+    stream.write(struct.pack("!I", len(data)) + data)
+
+
+def _await_line(stream: Any, timeout: float) -> bytes:
+    """One line from `stream`, or b"" after `timeout` seconds (the child hung while starting)."""
+    line: list[bytes] = []
+    reader = threading.Thread(target=lambda: line.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return line[0] if line else b""
+
+
+def serve_handed_sockets() -> None:
+    """The child of `EmulatorProcess`: serve the sockets it was handed until its stdin closes,
+    then write the requests it logged to its stdout."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever else prints goes to stderr, not into the answer
+    stdin = sys.stdin.buffer
+    (size,) = struct.unpack("!I", stdin.read(4))
+    handed: list[tuple[int, Profile]] = pickle.loads(stdin.read(size))
+    em = Emulator()
+    for fd, profile in handed:
+        sock = socket.socket(fileno=fd)
+        sock.setblocking(False)
+        em._adopt(sock, profile)
+
+    async def serve() -> None:
+        await em.start()
+        out.write(b"ready\n")
+        out.flush()
+        await asyncio.get_running_loop().run_in_executor(None, stdin.read)  # until the parent closes it
+        await em.stop()
+
+    asyncio.run(serve())
+    out.write(pickle.dumps((em.requests, em.sni_names)))
+    out.flush()

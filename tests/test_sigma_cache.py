@@ -443,3 +443,23 @@ def test_the_json_prefilter_ignores_case_as_lowering_does() -> None:
     # lowering some non-ASCII characters gives ASCII ones: the Kelvin sign lowers to 'k'
     assert prefilter.may_match('{"CommandLine":"\u212aILL it"}')
     assert not prefilter.may_match('{"CommandLine":"\u212aIL it \u00e9"}')
+
+
+def test_a_cache_file_others_may_write_is_not_used_and_the_note_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    if not hasattr(os, "getuid"):
+        pytest.skip("POSIX file modes")
+    rules_dir, cache = _rules(tmp_path / "rules"), tmp_path / "cache"
+    first = build_ruleset((str(rules_dir),), None, cache)
+    path = _only_cache_file(cache)
+    path.chmod(0o666)
+    reads = _Reads(monkeypatch)
+    again = build_ruleset((str(rules_dir),), None, cache)
+    assert len(reads.files) == 4 and "not this user's alone" in again.cache_note
+    assert _summary(again) == _summary(first)
+    assert path.stat().st_mode & 0o777 == 0o600, "replaced by a private file"
+    reads.files.clear()
+    assert "used" in build_ruleset((str(rules_dir),), None, cache).cache_note and reads.files == []

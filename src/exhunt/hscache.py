@@ -4,10 +4,10 @@ every start (a log kind's prefilter takes 50-60 ms, loading it back well under 1
 A database is kept in the user's cache folder (`$EXHUNT_CACHE`, else `$XDG_CACHE_HOME/exhunt`,
 else `~/.cache/exhunt`; `EXHUNT_CACHE=off` keeps nothing), in a file named by the SHA-256 of
 everything that decides it: the Hyperscan version, the mode, and each pattern with its id and
-flags. The file repeats that digest and holds the SHA-256 of the serialised database. It is used
-only when both digests match, when it and its folder belong to this user and no one else may
-write to them, and when Hyperscan loads it for the same mode (its own check of version and
-platform). Anything else (no file, a damaged, foreign or unreadable one, a folder that cannot be
+flags. The file is a private cache entry (`cachefile.py`, the format every exhunt cache shares):
+it repeats that digest and holds the SHA-256 of the serialised database. It is used only when
+both digests match, when it and its folder belong to this user and no one else may write to
+them, and when Hyperscan loads it for the same mode (its own check of version and platform). Anything else (no file, a damaged, foreign or unreadable one, a folder that cannot be
 written) compiles as without a cache, and replaces the file where it can: a miss costs time,
 never a result. Whoever can write to this user's cache folder can also change the installed
 program, so the checks keep out other users and damaged files, not the user's own account.
@@ -18,15 +18,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-MAGIC = b"exhunt-hyperscan/1\n"
+from exhunt import cachefile
+
+MAGIC = b"exhunt-hyperscan"
+FORMAT = 2  # 1: the key and checksum as raw bytes before the database, read by no one now
 MAX_BYTES = 64 * 1024 * 1024
-_DIGEST = 32
 
 
 def cache_dir() -> Path | None:
@@ -78,63 +78,9 @@ def database(
     return db
 
 
-def private(st: os.stat_result) -> bool:
-    """Owned by this user and writable by no one else (where the system says who owns files)."""
-    getuid = getattr(os, "getuid", None)
-    if getuid is None:
-        return True
-    return st.st_uid == getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
-def read_entry(path: Path, magic: bytes, digest: bytes, max_bytes: int) -> bytes | None:
-    """The payload of a cache entry (`magic`, the key's `digest`, the payload's SHA-256, the
-    payload), or None unless the entry and its folder are this user's alone, it is a regular
-    file reached without following a link, at most `max_bytes`, and both digests match."""
-    try:
-        if not private(path.parent.stat()):
-            return None
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as fh:
-        try:
-            st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode) or not private(st) or st.st_size > max_bytes:
-                return None
-            data = fh.read(max_bytes + 1)
-        except OSError:
-            return None
-    head = len(magic) + 2 * _DIGEST
-    if len(data) <= head or not data.startswith(magic):
-        return None
-    stored_key = data[len(magic) : len(magic) + _DIGEST]
-    stored_sum = data[len(magic) + _DIGEST : head]
-    payload = data[head:]
-    if stored_key != digest or hashlib.sha256(payload).digest() != stored_sum:
-        return None
-    return payload
-
-
-def write_entry(folder: Path, name: str, magic: bytes, digest: bytes, payload: bytes) -> None:
-    """Write a cache entry atomically (a temporary file renamed over `name`); a folder that
-    cannot be written, or that is not this user's alone, is left alone (a miss next time)."""
-    with contextlib.suppress(OSError):
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not private(folder.stat()):
-            return
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=".entry-")
-        tmp = Path(temp)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(magic + digest + hashlib.sha256(payload).digest() + payload)
-            tmp.replace(folder / name)
-        except OSError:
-            tmp.unlink(missing_ok=True)
-
-
 def _load(hs: Any, path: Path, digest: bytes, mode: int) -> Any:
-    payload = read_entry(path, MAGIC, digest, MAX_BYTES)
-    if payload is None:
+    payload = cachefile.read(path, MAGIC, FORMAT, digest.hex(), MAX_BYTES)
+    if isinstance(payload, cachefile.Miss):
         return None
     try:
         db = hs.loadb(payload, mode)
@@ -145,4 +91,7 @@ def _load(hs: Any, path: Path, digest: bytes, mode: int) -> Any:
 
 
 def _store(folder: Path, digest: bytes, payload: bytes) -> None:
-    write_entry(folder, f"{digest.hex()}.hsdb", MAGIC, digest, payload)
+    """Keep the database; a folder that cannot be written, or that is not this user's alone, is
+    left alone (a miss next time)."""
+    with contextlib.suppress(OSError):
+        cachefile.write(folder / f"{digest.hex()}.hsdb", MAGIC, FORMAT, digest.hex(), payload)

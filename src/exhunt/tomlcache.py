@@ -3,7 +3,8 @@ catalog (a hunt, `exhunt rules`, each Dask worker) parsed the same 130 KB of shi
 about 40 ms of CPU with Python's `tomllib`, where reading them back as JSON takes under 1 ms.
 
 An entry lives in exhunt's cache folder (`exhunt.hscache.cache_dir`, in its `toml` folder), named
-by the SHA-256 of the TOML text, and repeats that digest beside the SHA-256 of its JSON. It is
+by the SHA-256 of the TOML text, a private cache entry (`cachefile.py`) that repeats that
+digest beside the SHA-256 of its JSON. It is
 used only when both match and when it and its folder belong to this user and no one else may
 write to them, as the Hyperscan cache is. Only documents that JSON gives back exactly are kept
 (a TOML date, a NaN or an integer past 64 bits is parsed every time). Anything else (no entry, a
@@ -13,16 +14,18 @@ miss costs time, never a result.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from exhunt import boundedtoml
-from exhunt.hscache import cache_dir, read_entry, write_entry
+from exhunt import boundedtoml, cachefile
+from exhunt.hscache import cache_dir
 
-MAGIC = b"exhunt-toml/1\n"
+MAGIC = b"exhunt-toml"
+FORMAT = 2  # 1: the key and checksum as raw bytes before the JSON, read by no one now
 MAX_BYTES = 16 * 1024 * 1024
 
 
@@ -33,8 +36,8 @@ def loads(text: str) -> dict[str, Any]:
     if folder is None:
         return boundedtoml.loads(text)
     folder = folder / "toml"
-    digest = hashlib.sha256(MAGIC + text.encode("utf-8", "surrogatepass")).digest()
-    path = folder / f"{digest.hex()}.json"
+    digest = hashlib.sha256(MAGIC + text.encode("utf-8", "surrogatepass")).hexdigest()
+    path = folder / f"{digest}.json"
     kept = _load(path, digest)
     if isinstance(kept, dict):
         return kept
@@ -44,13 +47,13 @@ def loads(text: str) -> dict[str, Any]:
     except orjson.JSONEncodeError:  # an integer past 64 bits
         return doc
     if orjson.loads(payload) == doc:  # dates come back as strings, NaN as null: not kept
-        _store(folder, path, digest, payload)
+        _store(path, digest, payload)
     return doc
 
 
-def _load(path: Path, digest: bytes) -> Any:
-    payload = read_entry(path, MAGIC, digest, MAX_BYTES)
-    if payload is None:
+def _load(path: Path, digest: str) -> Any:
+    payload = cachefile.read(path, MAGIC, FORMAT, digest, MAX_BYTES)
+    if isinstance(payload, cachefile.Miss):
         return None
     try:
         return orjson.loads(payload)
@@ -58,6 +61,8 @@ def _load(path: Path, digest: bytes) -> Any:
         return None
 
 
-def _store(folder: Path, path: Path, digest: bytes, payload: bytes) -> None:
-    """Write the entry atomically; a folder that cannot be written is left alone (a miss next time)."""
-    write_entry(folder, path.name, MAGIC, digest, payload)
+def _store(path: Path, digest: str, payload: bytes) -> None:
+    """Write the entry atomically; a folder that cannot be written, or that is not this user's
+    alone, is left alone (a miss next time)."""
+    with contextlib.suppress(OSError):
+        cachefile.write(path, MAGIC, FORMAT, digest, payload)

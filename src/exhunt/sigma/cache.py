@@ -6,15 +6,16 @@ and the rules it rejected or left aside, with the reasons). This module keeps th
 JSON file per rule set (the paths given and the level mapping) under the `sigma` folder of exhunt's
 cache folder (`hscache.cache_dir`: `$EXHUNT_CACHE`, else `$XDG_CACHE_HOME/exhunt`, else
 `~/.cache/exhunt`); `EXHUNT_SIGMA_CACHE=off` (or `EXHUNT_CACHE=off`) turns it off,
-`EXHUNT_SIGMA_CACHE=DIR` puts it elsewhere. The serialized prefilter databases beside it are
-loaded only from a file that is this user's and writable by no one else, as `hscache` does.
+`EXHUNT_SIGMA_CACHE=DIR` puts it elsewhere. Both files (the rules, and the serialized prefilter
+databases beside them) are private cache entries (`cachefile.py`, the format every exhunt cache
+shares): read only from a file that is this user's and writable by no one else, as `hscache` does.
 
 Nothing in it is trusted blindly. A file's entry is used only for the same path with the same
 SHA-256 of its bytes, under the same key: the cache format, exhunt's version, the source of the
 `sigma` package and its data (the compiler and the logsource mapping), pySigma's version and
 the level mapping in force. The body carries its own SHA-256; a file that does not read, does not
-match it, or holds an entry of the wrong shape is a miss: the rules are read from their files
-again and the cache is written anew (to a temporary file renamed over the old one, so a reader
+match it, is another user's, or holds an entry of the wrong shape is a miss (the load notice says
+which): the rules are read from their files again and the cache is written anew (to a temporary file renamed over the old one, so a reader
 never sees half of it). Never pickle: the file is data, never code.
 
 Each time a cache file is written, the folder is pruned (`prune`): cache files written by
@@ -32,7 +33,6 @@ import hashlib
 import os
 import re
 import stat
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,16 +42,16 @@ from typing import Any
 
 import orjson
 
-from exhunt import __version__, hscache
+from exhunt import __version__, cachefile, hscache
 
 FORMAT = 2
 ENV = "EXHUNT_SIGMA_CACHE"
 _OFF = frozenset({"0", "off", "no", "false"})
 _MAGIC = b"exhunt-sigma-cache"
 _OWN_NAME = re.compile(r"[0-9a-f]{32}\.(?:json|databases)")  # RuleCache.open names them so
-_TEMP_NAME = re.compile(r"\.tmp-[A-Za-z0-9_]+\.(?:json|databases)")  # _write's temporary files
+_TEMP_NAME = re.compile(r"\.tmp-[A-Za-z0-9_]+\.(?:json|databases)")  # cachefile.write's temporary files
 _TEMP_AGE = 3600.0  # seconds: a temporary file older than this has no writer any more
-_HEADER_BYTES = 4096  # the magic line and the header line are well under this
+MAX_BYTES = 1024 * 1024 * 1024  # a cache file past this is not read (every SigmaHQ rule: about 30 MB)
 
 
 def cache_dir() -> Path | None:
@@ -140,8 +140,6 @@ class RuleCache:
         """The serialized prefilter databases kept beside the rules (`prefilter.DatabaseStore`),
         under the same key and `tag` (hyperscan's version and the machine: a database is
         compiled for one); none when absent, stale or damaged."""
-        if not _private_file(self.databases_path):
-            return {}
         entries, _ = _read(self.databases_path, f"{self.key}/{tag}")
         out: dict[str, bytes] = {}
         for name, text in entries.items():
@@ -168,53 +166,27 @@ class RuleCache:
         return note + (f"; {removed} stale cache file(s) removed" if removed else "")
 
 
-def _private_file(path: Path) -> bool:
-    """Whether the file and its folder are this user's and no one else may write them: what
-    hyperscan is given to load comes only from such a file (`hscache.private`)."""
-    try:
-        st = path.lstat()
-        return stat.S_ISREG(st.st_mode) and hscache.private(st) and hscache.private(path.parent.stat())
-    except OSError:
-        return False
-
-
 def _write(path: Path, key: str, body: bytes, build: str) -> None:
-    """The file written whole or not at all: to a temporary file beside it, renamed over it."""
-    header = orjson.dumps({"format": FORMAT, "build": build, "key": key, "sha256": file_digest(body)})
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(_MAGIC + b"\n" + header + b"\n" + body)
-            out.flush()
-            os.fsync(out.fileno())
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """The file written whole or not at all (`cachefile.write`: a temporary file renamed over it)."""
+    cachefile.write(path, _MAGIC, FORMAT, key, body, build)
+
+
+_NOTES = {
+    cachefile.ABSENT: "built",
+    cachefile.FOREIGN: "not this user's alone (another owner, others may write, or a link); rebuilt",
+    cachefile.UNREADABLE: "unreadable; rebuilt",
+    cachefile.STALE: "stale (other version, engine or level mapping); rebuilt",
+    cachefile.DAMAGED: "damaged (checksum); rebuilt",
+}
 
 
 def _read(path: Path, key: str) -> tuple[dict[str, Any], str]:
-    """The entries of a cache file, or none (with the reason) when it is absent, of another
-    key, damaged or not of the expected shape."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return {}, "built"
-    except OSError as exc:
-        return {}, f"not readable ({exc.strerror or exc}); rebuilt"
-    magic, _, rest = data.partition(b"\n")
-    header_text, _, body = rest.partition(b"\n")
-    try:
-        header = orjson.loads(header_text) if magic == _MAGIC else None
-    except orjson.JSONDecodeError:
-        header = None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        return {}, "unreadable; rebuilt"
-    if header.get("key") != key:
-        return {}, "stale (other version, engine or level mapping); rebuilt"
-    if header.get("sha256") != file_digest(body):
-        return {}, "damaged (checksum); rebuilt"
+    """The entries of a cache file, or none (with the reason) when it is absent, not this
+    user's alone, of another key, damaged or not of the expected shape."""
+    body = cachefile.read(path, _MAGIC, FORMAT, key, MAX_BYTES)
+    if isinstance(body, cachefile.Miss):
+        note = _NOTES.get(body.reason)
+        return {}, note if note is not None else f"{body.reason} ({body.detail}); rebuilt"
     try:
         entries = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -237,7 +209,7 @@ def prune(folder: Path, build: str) -> int:
         return 0
     removed = 0
     try:
-        if not hscache.private(os.fstat(fd)):
+        if not cachefile.private(os.fstat(fd)):
             return 0
         with os.scandir(fd) as entries:
             names = [e.name for e in entries]
@@ -248,7 +220,7 @@ def prune(folder: Path, build: str) -> int:
                 continue
             try:
                 st = os.stat(name, dir_fd=fd, follow_symlinks=False)
-                if not stat.S_ISREG(st.st_mode) or not hscache.private(st):
+                if not stat.S_ISREG(st.st_mode) or not cachefile.private(st):
                     continue
                 if temporary:
                     stale = now - st.st_mtime > _TEMP_AGE
@@ -267,16 +239,9 @@ def prune(folder: Path, build: str) -> int:
 def _stale(folder_fd: int, name: str, build: str) -> bool:
     """Whether a file is a cache file of this module (its magic line) of another build: an
     older format, or a header naming another build. A file without the magic line is not this
-    module's, whatever its name, and stays."""
-    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0), dir_fd=folder_fd)
-    with os.fdopen(fd, "rb") as stream:
-        head = stream.read(_HEADER_BYTES)
-    magic, _, rest = head.partition(b"\n")
-    if magic != _MAGIC:
+    module's, whatever its name, and stays; one of ours whose header does not read goes (a load
+    would rebuild it anyway)."""
+    header = cachefile.read_header(folder_fd, name, _MAGIC)
+    if header is None:
         return False
-    line = rest.partition(b"\n")[0]
-    try:
-        header = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return True  # ours, damaged: a load would rebuild it anyway
-    return not isinstance(header, dict) or header.get("format") != FORMAT or header.get("build") != build
+    return header.get("format") != FORMAT or header.get("build") != build
