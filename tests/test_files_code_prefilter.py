@@ -51,3 +51,14 @@ def test_the_prefilter_tells_server_code_from_the_rest() -> None:
     assert decided[SAMPLES[11]] and decided[SAMPLES[12]] and not decided[SAMPLES[13]]
     assert not decided[SAMPLES[16]] and not decided[SAMPLES[17]] and not decided[SAMPLES[19]]
     assert decided[SAMPLES[8]]
+
+
+@pytest.mark.parametrize(("name", "data"), [s for s in SAMPLES if s[0].endswith(".js")])
+def test_scripts_own_search_agrees_without_hyperscan(name: str, data: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    if codehunt._script_database() is None:
+        pytest.skip("hyperscan is not installed: only the word-by-word search runs")
+    with_hyperscan = _wants(name, data)
+    monkeypatch.setattr(codehunt, "_script_database", lambda: None)
+    assert _wants(name, data) == with_hyperscan
+    wide = _wants(name, data.decode().encode("utf-16-le"))
+    assert wide == with_hyperscan

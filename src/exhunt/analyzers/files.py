@@ -11,10 +11,12 @@ once per host, the user rules and lists that could not be loaded.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import yara_x
 
@@ -42,7 +44,7 @@ from exhunt.filehunt.toolkit import Toolkit, toolkit
 from exhunt.hits import Hit, Reporter
 from exhunt.model import EvidenceRef, FileFacet, Problem, ProblemKind, Severity, UnitResult, iso
 from exhunt.ruleparams import IndicatorParams
-from exhunt.rules import catalog, rule, rules_of
+from exhunt.rules import catalog, per_catalog, rule, rules_of
 
 EXCERPT_CHARS = 600
 MAX_MATCHES_SHOWN = 8
@@ -502,14 +504,24 @@ def _heuristics(loc: Location, mtime: datetime | None, content: FileContent) -> 
         found.append(_Pending(LSASS_DUMP, {"why": "named like an LSASS dump (lsass*.dmp)"}))
     if lsass:
         found.append(_Pending(LSASS_DUMP, {"why": "minidump of lsass.exe (module list)"}))
-    for detector, cls, check in heuristics.HEURISTICS:
+    for detector, rule_id, params, check in _heuristic_checks():
         if lsass and detector == heuristics.MINIDUMP:
             continue  # the LSASS dump rule says more about this minidump
-        for r in rules_of(detector):
-            signal = check(look, r.params_as(cls))
-            if signal is not None:
-                found.append(_Pending(r.id, dict(signal.details), signal.outcome))
+        signal = check(look, params)
+        if signal is not None:
+            found.append(_Pending(rule_id, dict(signal.details), signal.outcome))
     return found
+
+
+@per_catalog
+def _heuristic_checks() -> tuple[tuple[str, str, Any, Callable[[Look, Any], heuristics.Signal | None]], ...]:
+    """(detector, rule id, typed parameters, check) of every heuristic rule of the catalog, in the
+    order they run: worked out once per catalog, not for each of thousands of files."""
+    return tuple(
+        (detector, r.id, r.params_as(cls), check)
+        for detector, cls, check in heuristics.HEURISTICS
+        for r in rules_of(detector)
+    )
 
 
 def _is_lsass_dump(head: bytes) -> bool:

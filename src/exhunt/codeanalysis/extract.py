@@ -296,8 +296,11 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
 
     pieces: list[tuple[str, str, int]] = []  # (mark, body, line)
     binds: bool | None = None  # whether the file calls DataBind, looked up at its first <%# %>
+    # A block inside a server script is the script's. (The blocks themselves never overlap: each
+    # starts after the last one's end, so only the scripts need checking, not every block taken.)
+    in_scripts = tuple(taken)
     for m in _BLOCK.finditer(text):
-        if any(s <= m.start() < e for s, e in taken):
+        if any(s <= m.start() < e for s, e in in_scripts):
             continue
         mark, body = m.group("mark").strip(), m.group("body")
         line = _line_at(text, m.start("body"), cache)

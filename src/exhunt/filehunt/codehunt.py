@@ -69,11 +69,12 @@ def wants(loc: Location, data: bytes) -> bool:
         return False
     if ext == ".config" and loc.name != "web.config":
         return False
-    found = _words_in(_transcoded(data) if _wide(data) else memoryview(data)[: 1 << 20])
+    start = _transcoded(data) if _wide(data) else memoryview(data)[: 1 << 20]
     if ext == ".js":
         # Browser scripts (every OWA and ECP folder holds thousands, many naming XMLHttpRequest)
         # are not server code; JScript.NET code files import the framework or use its context.
-        return not found.isdisjoint(_SCRIPT_WORDS)
+        return _holds_script_words(start)
+    found = _words_in(start)
     if ext in {".cs", ".vb"}:
         if not found.isdisjoint(_SOURCE_WORDS) or _CODE_BEHIND_INPUT.search(_head(data)) is not None:
             return True
@@ -172,28 +173,58 @@ def _words_in(head: bytes | memoryview) -> frozenset[bytes]:
     return frozenset(_WORDS[i] if i < len(_WORDS) else _HTML_INPUT_FOUND for i in seen)
 
 
+def _holds_script_words(head: bytes | memoryview) -> bool:
+    """Whether the bytes hold one of `_SCRIPT_WORDS` in any letter case: all a `.js` file is
+    asked, so its thousands of browser scripts are searched for three words, not all of `_WORDS`
+    (a third of the time), in a database of their own; one search per word without hyperscan."""
+    database = _script_database()
+    if database is None:
+        lowered = bytes(head).lower()
+        return any(w in lowered for w in _SCRIPT_WORDS)
+    seen: list[int] = []
+
+    def on_match(pattern: int, _start: int, _end: int, _flags: int, _context: object) -> None:
+        seen.append(pattern)
+
+    database.scan(head, match_event_handler=on_match)
+    return bool(seen)
+
+
 @cache
-def _database() -> Any:
-    """`_WORDS` and `_HTML_INPUT` in one caseless hyperscan database, each reported at most once;
-    None without hyperscan. Built once per process (`prepare` builds it before workers fork)."""
+def _script_database() -> Any:
+    """`_SCRIPT_WORDS` in one caseless hyperscan database, or None without hyperscan."""
+    return _literal_database(_SCRIPT_WORDS)
+
+
+def _literal_database(words: tuple[bytes, ...], *regexes: bytes) -> Any:
+    """`words` (then `regexes`) in one caseless hyperscan database, each reported at most once
+    and numbered in that order; None without hyperscan."""
     try:
         import hyperscan
     except ImportError:
         return None
     from exhunt import hscache
 
-    words = [b"".join(b"\\x%02x" % c for c in w) for w in _WORDS]
+    escaped = [b"".join(b"\\x%02x" % c for c in w) for w in words]
     return hscache.database(
         hyperscan,
-        [*words, _HTML_INPUT.pattern],
-        list(range(len(words) + 1)),
+        [*escaped, *regexes],
+        list(range(len(escaped) + len(regexes))),
         hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH,
     )
+
+
+@cache
+def _database() -> Any:
+    """`_WORDS` and `_HTML_INPUT` in one caseless hyperscan database, each reported at most once;
+    None without hyperscan. Built once per process (`prepare` builds it before workers fork)."""
+    return _literal_database(_WORDS, _HTML_INPUT.pattern)
 
 
 def prepare() -> None:
     """Build the per-process state of `wants` now (in the main process, before workers fork)."""
     _database()
+    _script_database()
 
 
 @dataclass(frozen=True, slots=True)

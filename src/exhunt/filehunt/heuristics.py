@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from exhunt.filehunt.contentrules import escape_snippet
@@ -194,9 +195,17 @@ def attack_window(look: Look, p: AttackWindowParams) -> Signal | None:
 
 
 def _in_window(when: datetime, window: tuple[str, ...]) -> bool:
-    start = datetime.combine(date.fromisoformat(window[1]), datetime.min.time(), UTC)
-    end = datetime.combine(date.fromisoformat(window[2]), datetime.max.time(), UTC)
+    start, end = _window_bounds(window[1], window[2])
     return start <= when <= end
+
+
+@cache
+def _window_bounds(first: str, last: str) -> tuple[datetime, datetime]:
+    """The first and last instant (UTC) of the days `first` to `last`: read once per window, not
+    for every page in a web root."""
+    start = datetime.combine(date.fromisoformat(first), datetime.min.time(), UTC)
+    end = datetime.combine(date.fromisoformat(last), datetime.max.time(), UTC)
+    return start, end
 
 
 def lsass_by_name(loc: Location) -> bool:

@@ -64,6 +64,9 @@ class Indicator:
 class IndicatorSet:
     hashes: dict[str, dict[str, list[Indicator]]] = field(default_factory=lambda: {t: {} for t in HASH_TYPES})
     paths: dict[str, list[Indicator]] = field(default_factory=dict)
+    # The last segment of every key of `paths`: a file whose name is none of them matches no
+    # listed path, and is told so without a lookup per segment of its path.
+    path_names: set[str] = field(default_factory=set)
     path_patterns: list[tuple[re.Pattern[str], Indicator]] = field(default_factory=list)
     network: Counter[str] = field(default_factory=Counter)
     problems: list[ListProblem] = field(default_factory=list)
@@ -82,6 +85,7 @@ class IndicatorSet:
                 self.path_patterns.append((re.compile(translate("*/" + ind.value)), ind))
             else:
                 self.paths.setdefault(ind.value, []).append(ind)
+                self.path_names.add(ind.value.rsplit("/", 1)[-1])
         else:
             self.network[ind.type] += 1
 
@@ -94,7 +98,7 @@ class IndicatorSet:
     def match_path(self, normalised: str) -> list[Indicator]:
         """Indicators whose path is a whole-segment suffix of this normalised ('/a/b/c') path."""
         out: list[Indicator] = []
-        at = normalised.find("/")
+        at = normalised.find("/") if normalised.rsplit("/", 1)[-1] in self.path_names else -1
         while at >= 0:
             out.extend(self.paths.get(normalised[at + 1 :], ()))
             at = normalised.find("/", at + 1)

@@ -43,11 +43,14 @@ def read_file(file: EvidenceFile, limit: int, algorithms: frozenset[str] = froze
     # A file smaller than a block is read with one buffer of its listed size (plus one byte, to
     # see the end): no block-sized buffer to allocate and shrink for each of thousands of pages.
     step = file.size + 1 if 0 <= file.size < BLOCK else BLOCK
+    # A file on disk is read through a buffered reader, which returns less than asked only at the
+    # end of the file: no second read to learn that (a member of a container is read to b"").
+    ends_short = file.ref.archive is None
     try:
         with file.open() as fh:
             while True:
-                block = fh.read(step)
-                step = BLOCK
+                asked, step = step, BLOCK
+                block = fh.read(asked)
                 if not block:
                     break
                 out.size += len(block)
@@ -63,6 +66,8 @@ def read_file(file: EvidenceFile, limit: int, algorithms: frozenset[str] = froze
                         out.over_limit = True
                     else:
                         kept.append(block)
+                if ends_short and len(block) < asked:
+                    break
     except (OSError, EOFError, RuntimeError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
         # zip members fail with BadZipFile/zlib errors, or RuntimeError when encrypted
         out.error = f"cannot read: {getattr(exc, 'strerror', None) or exc}"

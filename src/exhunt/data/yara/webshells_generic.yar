@@ -141,7 +141,7 @@ rule exhunt_file_manager_page
         $files = /Request[ \t]*\.[ \t]*Files/ nocase ascii wide
         $save = /\.SaveAs[ \t]*\(/ nocase ascii wide
         $stream = /new[ \t]+FileStream[ \t]*\(/ nocase ascii wide
-        $dest = /Server[ \t]*\.[ \t]*MapPath|Request[ \t]*\.[ \t]*PhysicalPath|Path\.Combine/ nocase ascii wide
+        $dest = /(Server[ \t]*\.[ \t]*Map|Request[ \t]*\.[ \t]*Physical)Path|Path\.Combine/ nocase ascii wide
         $send = /Response[ \t]*\.[ \t]*(WriteFile|TransmitFile)[ \t]*\(/ nocase ascii wide
         $list = /Directory[ \t]*\.[ \t]*Get(Directories|Files)[ \t]*\(/ nocase ascii wide
         $delete = /(File|Directory)[ \t]*\.[ \t]*Delete[ \t]*\(/ nocase ascii wide
@@ -162,8 +162,8 @@ rule exhunt_sql_client_page
         exhunt_id = "EXH-WS-SQL-CLIENT"
         description = "Server page connecting to a database named by the visitor and running the visitor's SQL"
     strings:
-        $conn = /SqlConnection|OleDbConnection|OdbcConnection/ nocase ascii wide
-        $run = /ExecuteReader|ExecuteNonQuery|ExecuteScalar|SqlDataAdapter/ nocase ascii wide
+        $conn = /(Sql|OleDb|Odbc)Connection/ nocase ascii wide
+        $run = /Execute(Reader|NonQuery|Scalar)|SqlDataAdapter/ nocase ascii wide
         $cs1 = /ConnectionString[ \t]*=[ \t]*[^;\r\n]{0,60}\.Text\b/ nocase ascii wide
         $cs2 = /(server|data source|uid|user id|pwd|password)[ \t]*=[ \t]*["'][ \t]*\+/ nocase ascii wide
         $cs3 = /Sql(Connection)?[ \t]*\([ \t]*(Request|\w+\.Text\b)/ nocase ascii wide
