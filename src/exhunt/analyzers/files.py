@@ -226,11 +226,12 @@ def _page_markup(file: EvidenceFile, limit: int, result: UnitResult) -> bytes | 
     such page is there. A page that is there but cannot be read is a problem of this file."""
     if file.ref.archive is not None:
         return None
-    own = Path(file.ref.path)
-    page = codehunt.code_behind_of(own.name)
+    # The name by os.path: a `Path` per file interns every part of its path, each file's own
+    # name too, for as long as the worker lives (2 MB a worker on a tree of 20,000 files).
+    page = codehunt.code_behind_of(os.path.basename(file.ref.path))  # noqa: PTH119
     if page is None:
         return None
-    sibling = own.with_name(page)
+    sibling = Path(file.ref.path).with_name(page)
     if not sibling.is_file():
         return None
     return _read_beside(
