@@ -155,14 +155,30 @@ def test_findings_that_cannot_be_spilled_stay_in_memory_and_the_host_says_so(mon
 
 
 def test_the_spill_file_is_private_and_closed_with_the_findings() -> None:
-    spilled = SpilledFindings(_many(20).findings)
-    fd = spilled._file.fileno()
+    into = findingspill.SpillFile()
+    spilled = SpilledFindings(_many(20).findings, into=into)
+    other = SpilledFindings(_many(3).findings, into=into)
+    fd = into.fileno()
+    del into
     st_ = os.fstat(fd)
     assert st_.st_mode & 0o077 == 0 and st_.st_nlink == 0  # no one else's, and no name left behind
     del spilled
     gc.collect()
+    assert os.fstat(fd) and len(list(other)) == 3  # still read by another host's findings
+    del other
+    gc.collect()
     with pytest.raises(OSError):
         os.fstat(fd)
+
+
+def test_hosts_kept_to_the_end_share_one_open_file() -> None:
+    """Thousands of hosts held for STIX, MISP or the console's details: one descriptor, not one each."""
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    kept = [SpilledFindings(_many(2).findings) for _ in range(1500)]
+    if before is not None:
+        assert len(os.listdir("/proc/self/fd")) - before <= 1
+    assert len({id(k._spill) for k in kept}) == 1
+    assert [len(list(k)) for k in kept[:3]] == [2, 2, 2] and list(kept[-1]) == list(_many(2).findings)
 
 
 def test_spilled_findings_are_made_valid_unicode_for_stix() -> None:

@@ -49,17 +49,76 @@ def _decoded(data: bytes) -> Finding:
     return finding
 
 
-class SpilledFindings(Sequence[Finding]):
-    """Findings in their order, read back from a private temporary file one at a time."""
+class SpillFile:
+    """One private temporary file that the findings of many hosts are appended to, so that a
+    hunt holds one open file for them, not one per host: thousands of hosts kept to the end
+    (for STIX, MISP, or the console's details) would otherwise run out of file descriptors.
+    Closed when the last `SpilledFindings` reading from it is gone."""
 
-    def __init__(self, findings: Iterable[Finding]) -> None:
+    def __init__(self) -> None:
         self._file: IO[bytes] = tempfile.TemporaryFile(prefix="exhunt-findings-")  # noqa: SIM115
-        self._starts = array("q")  # where each finding's msgpack starts
+        self._end = 0
+        self._lock = threading.Lock()
+        self.retired = False  # a write failed: no further spill goes here
+        weakref.finalize(self, self._file.close)
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def append(self, blocks: Iterable[bytes]) -> int:
+        """Write `blocks` at the end; where they start. On a failed write the file takes no more
+        spills (what it holds before stays readable) and, if it held nothing, is closed."""
+        with self._lock:
+            start = self._end
+            try:
+                self._file.seek(start)
+                for block in blocks:
+                    self._file.write(block)
+                self._file.flush()
+                self._end = self._file.tell()
+            except BaseException:
+                self.retired = True
+                if start == 0:
+                    self._file.close()
+                raise
+            return start
+
+    def read(self, start: int, end: int) -> bytes:
+        with self._lock:  # a seek and a read together: two readers never move each other's place
+            self._file.seek(start)
+            data = self._file.read(end - start)
+        if len(data) != end - start:
+            raise OSError(f"the spilled findings ended {end - start - len(data)} bytes short")
+        return data
+
+
+_shared: weakref.ref[SpillFile] | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_spill_file() -> SpillFile:
+    """The process's spill file in use, or a new one when there is none (or it was retired)."""
+    global _shared
+    with _shared_lock:
+        current = _shared() if _shared is not None else None
+        if current is None or current.retired:
+            current = SpillFile()
+            _shared = weakref.ref(current)
+        return current
+
+
+class SpilledFindings(Sequence[Finding]):
+    """Findings in their order, read back one at a time from a private temporary file
+    (`into`, else the one this process's hosts share)."""
+
+    def __init__(self, findings: Iterable[Finding], into: SpillFile | None = None) -> None:
+        self._starts = array("q")  # where each finding's msgpack starts, from the host's start
         self._texts = array("q")  # where its JSON text starts (its msgpack ends there)
         self.ordered = True  # in `Finding.sort_key` order (`model.in_order` then keeps it)
-        end = 0
-        last: tuple[str, str, int] | None = None
-        try:
+
+        def blocks() -> Iterator[bytes]:  # written as they are made, never all held at once
+            end = 0
+            last: tuple[str, str, int] | None = None
             for finding in findings:
                 key = finding.sort_key()
                 if last is not None and key < last:
@@ -67,31 +126,26 @@ class SpilledFindings(Sequence[Finding]):
                 last = key
                 data = _encoded(finding)
                 text = finding_text(to_data(finding)).encode("ascii")  # escaped: ASCII only
-                self._file.write(data)
-                self._file.write(text)
+                yield data
+                yield text
                 self._starts.append(end)
                 self._texts.append(end + len(data))
                 end += len(data) + len(text)
-            self._file.flush()
-        except BaseException:
-            self._file.close()
-            raise
-        self._starts.append(end)  # where a finding after the last would start
-        self._lock = threading.Lock()
-        # closed with the last reference to the findings (a host kept to the end, or shown
-        # once the progress bar is gone, keeps them readable until then)
-        weakref.finalize(self, self._file.close)
+            self._starts.append(end)  # where a finding after the last would start
+
+        spill = into if into is not None else shared_spill_file()
+        self._base = spill.append(blocks())
+        # Closed with the last reference to the findings of any host in it (a host kept to the
+        # end, or shown once the progress bar is gone, keeps them readable until then).
+        self._spill: SpillFile | None = spill
 
     def __len__(self) -> int:
         return len(self._starts) - 1
 
     def _read(self, start: int, end: int) -> bytes:
-        with self._lock:  # a seek and a read together: two readers never move each other's place
-            self._file.seek(start)
-            data = self._file.read(end - start)
-        if len(data) != end - start:
-            raise OSError(f"the spilled findings ended {end - start - len(data)} bytes short")
-        return data
+        if self._spill is None:
+            raise ValueError("the spilled findings were closed")
+        return self._spill.read(self._base + start, self._base + end)
 
     def _finding(self, i: int) -> Finding:
         return _decoded(self._read(self._starts[i], self._texts[i]))
@@ -134,4 +188,5 @@ class SpilledFindings(Sequence[Finding]):
         return (list, (list(self),))  # a copy elsewhere holds them in memory
 
     def close(self) -> None:
-        self._file.close()
+        """No more reading: the file closes when no other host's findings are read from it."""
+        self._spill = None
