@@ -249,9 +249,9 @@ def _write_one(result: HuntResult, name: str, target: str, safe: bool) -> str:
         note = f"; {stats[0].undated} findings without a time left out" if stats[0].undated else ""
         return f"{_plural(stats[0].rows, 'event')}{note}"
     if name == "stix":
-        bundle = _writer("exhunt.report.stix", "build_bundle")(result)
-        write_text(target, bundle.serialize(pretty=True) + "\n")
-        return _plural(len(bundle.objects), "object")
+        text, count = _writer("exhunt.report.stix", "bundle_text")(result)
+        write_text(target, text + "\n")
+        return _plural(count, "object")
     if name == "misp":
         write_with(target, lambda out: _writer("exhunt.report.misp", "write_misp")(result, out))
         return _plural(findings, "finding")
