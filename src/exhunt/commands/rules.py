@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
@@ -15,7 +16,11 @@ from rich.text import Text
 
 from exhunt.cli_options import add_console, add_output, consoles, write_text
 from exhunt.model import CHAINS, Severity
+from exhunt.report.safe_text import printable
 from exhunt.rules import Rule, RuleErrors, catalog, use, user_problems
+
+if TYPE_CHECKING:
+    from exhunt.sigma.entries import CompiledRule
 
 NAME = "rules"
 HELP = "list the detection rules, or explain one (id, severity, CVEs, why it fires)"
@@ -32,10 +37,15 @@ examples:
   exhunt rules --severity high       # high and critical rules
   exhunt rules --json -              # the catalog for machines (exhunt.rules/2)
   exhunt rules --rules mine.toml     # with your rules (checked as a hunt checks them)
+  exhunt rules --sigma sigma/rules/windows
+      # with your Sigma rules, as `exhunt hunt --sigma` loads them (and the ones it cannot)
+  exhunt rules 5ef9853e-4d0e-4a70-846f-a9ca37d876da --sigma sigma/rules
+      # explain the Sigma rule a finding names
 """
 EXIT_CODES = (
     "0  listed",
-    "2  no such rule, a shipped rule file is broken, or a rule of --rules did not load (the rest are listed)",
+    "2  no such rule, a shipped rule file is broken, or a rule of --rules or --sigma did not load"
+    " (the rest are listed)",
 )
 
 
@@ -63,7 +73,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="your TOML rule file or folder, as `exhunt hunt --rules` reads it (repeatable)",
     )
-    add_output(parser, (("json", "write the catalog as exhunt.rules/2 JSON"),))
+    parser.add_argument(
+        "--sigma",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="Sigma rule file or folder, as `exhunt hunt --sigma` reads it (repeatable)",
+    )
+    parser.add_argument(
+        "--sigma-levels", metavar="FILE", help="TOML file overriding what Sigma levels or rule ids imply"
+    )
+    add_output(parser, (("json", "write the catalog as exhunt.rules/2 JSON (Sigma rules under `sigma`)"),))
     add_console(parser)
 
 
@@ -111,16 +131,36 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     done = 2 if broken else 0
+    sigma: dict[str, CompiledRule] = {}
+    if args.sigma:
+        from exhunt.commands import _rules_sigma as rules_sigma
+
+        loaded = rules_sigma.load(args.sigma, args.sigma_levels)
+        sigma = rules_sigma.by_id(loaded)
+        for problem in loaded.rejected:
+            print(f"exhunt rules: Sigma rule not loaded: {printable(str(problem))}", file=sys.stderr)
+        if not args.quiet:
+            print(f"exhunt rules: {rules_sigma.summary(loaded)}", file=sys.stderr)
+        done = 2 if loaded.rejected else done
     wanted = [r.upper() for r in args.rule_ids]
-    unknown = [r for r in wanted if r not in rules]
+    unknown = [r for r in wanted if r not in rules and r not in sigma]
     if unknown:
-        print(f"exhunt rules: no such rule: {', '.join(unknown)} (run `exhunt rules` for the list)", file=sys.stderr)
+        shown = ", ".join(printable(r, 80) for r in unknown)
+        print(f"exhunt rules: no such rule: {shown} (run `exhunt rules` for the list)", file=sys.stderr)
         return 2
-    chosen = [rules[r] for r in wanted] if wanted else select(rules.values(), args.chain, args.severity)
+    if wanted:
+        chosen = [rules[r] for r in wanted if r in rules]
+        chosen_sigma = [sigma[r] for r in wanted if r not in rules]
+    else:
+        chosen = select(rules.values(), args.chain, args.severity)
+        chosen_sigma = select_sigma(sigma.values(), args.chain, args.severity)
     if args.json:
-        write_text(
-            args.json, json.dumps({"schema": "exhunt.rules/2", "rules": [r.to_dict() for r in chosen]}, indent=2) + "\n"
-        )
+        doc: dict[str, object] = {"schema": "exhunt.rules/2", "rules": [r.to_dict() for r in chosen]}
+        if args.sigma:
+            from exhunt.commands import _rules_sigma as rules_sigma
+
+            doc["sigma"] = [rules_sigma.to_dict(r) for r in chosen_sigma]
+        write_text(args.json, json.dumps(doc, indent=2) + "\n")
         if args.json == "-" or args.quiet:
             return done
     if args.quiet:
@@ -129,9 +169,47 @@ def run(args: argparse.Namespace) -> int:
     if wanted:
         for r in chosen:
             explain(console, r)
+        if chosen_sigma:
+            from exhunt.commands import _rules_sigma as rules_sigma
+
+            for s in chosen_sigma:
+                rules_sigma.explain(console, s)
         return done
     console.print(rules_table(chosen, len(rules)))
+    if args.sigma:
+        console.print(sigma_table(chosen_sigma, len(sigma)))
     return done
+
+
+def select_sigma(rules: Iterable[CompiledRule], chains: list[str], severity: str | None) -> list[CompiledRule]:
+    """`select` for Sigma rules (by their chain tag and the severity their level maps to)."""
+    floor = Severity(severity).rank if severity else -1
+    wanted = {c for c in chains if c != "none"}
+    chosen = [
+        r
+        for r in rules
+        if (not chains or r.meta.chain in wanted or (r.meta.chain is None and "none" in chains))
+        and Severity(r.meta.severity).rank >= floor
+    ]
+    return sorted(chosen, key=lambda r: r.meta.id)
+
+
+def sigma_table(chosen: list[CompiledRule], total: int) -> Table:
+    """The Sigma rules a hunt given the same paths runs; the rule author's text made printable."""
+    shown = f"{len(chosen)} Sigma rules" if len(chosen) == total else f"{len(chosen)} of {total} Sigma rules"
+    table = Table(title=shown, box=box.SIMPLE_HEAD, show_lines=False, expand=False, pad_edge=False)
+    table.add_column("rule", no_wrap=True, min_width=36)
+    table.add_column("sev", no_wrap=True)
+    table.add_column("level", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    for r in chosen:
+        table.add_row(
+            Text(printable(r.meta.id, 40)),
+            str(r.meta.severity),
+            Text(printable(r.meta.level, 16)),
+            Text(printable(r.meta.title)),
+        )
+    return table
 
 
 def explain(console: Console, r: Rule) -> None:
