@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.padding import Padding
+from rich import box
+from rich.table import Table
 from rich.text import Text
 
 from exhunt.report.safe_text import printable
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from exhunt.sigma.entries import CompiledRule
     from exhunt.sigma.ruleset import SigmaRuleset
 
@@ -47,12 +46,17 @@ def where(rule: CompiledRule) -> str:
     return f"{channels}" + (f", event ids {', '.join(map(str, sorted(ids)))}" if ids is not None else "")
 
 
-def explain(console: Console, rule: CompiledRule) -> None:
-    """A Sigma rule as its findings will show it. Its text is the rule author's: printed as
-    text, control characters made visible, never as console markup."""
+def facts(rule: CompiledRule) -> tuple[str, str | None, str]:
+    """Its id, chain and severity, as `exhunt rules --chain/--severity` choose by them."""
+    return rule.meta.id, rule.meta.chain, rule.meta.severity
+
+
+def explanation(rule: CompiledRule) -> tuple[Text, list[str]]:
+    """A Sigma rule as its findings will show it: a head line and the lines below it. Its text
+    is the rule author's: control characters made visible, never read as console markup."""
     m = rule.meta
-    console.print(Text.assemble((printable(m.id), "bold"), f" (Sigma) - {printable(m.title)}"))
-    lines = [
+    head = Text.assemble((printable(m.id), "bold"), f" (Sigma) - {printable(m.title)}")
+    return head, [
         f"level {printable(m.level)}: severity {m.severity}, a hit means: {m.implies}; category {m.category}",
         f"from {printable(m.path)}",
         f"reads: {printable(where(rule))}",
@@ -62,10 +66,24 @@ def explain(console: Console, rule: CompiledRule) -> None:
         printable(m.description),
         *(f"false positives: {printable(fp)}" for fp in m.falsepositives),
     ]
-    for line in lines:
-        if line:
-            console.print(Padding(Text(line), (0, 0, 0, 2)))
-    console.print()
+
+
+def table(chosen: list[CompiledRule], total: int) -> Table:
+    """The Sigma rules a hunt given the same paths runs; the rule author's text made printable."""
+    shown = f"{len(chosen)} Sigma rules" if len(chosen) == total else f"{len(chosen)} of {total} Sigma rules"
+    out = Table(title=shown, box=box.SIMPLE_HEAD, show_lines=False, expand=False, pad_edge=False)
+    out.add_column("rule", no_wrap=True, min_width=36)
+    out.add_column("sev", no_wrap=True)
+    out.add_column("level", no_wrap=True)
+    out.add_column("title", overflow="fold")
+    for r in chosen:
+        out.add_row(
+            Text(printable(r.meta.id, 40)),
+            str(r.meta.severity),
+            Text(printable(r.meta.level, 16)),
+            Text(printable(r.meta.title)),
+        )
+    return out
 
 
 def to_dict(rule: CompiledRule) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rich import box
 from rich.console import Console
@@ -15,12 +15,15 @@ from rich.table import Table
 from rich.text import Text
 
 from exhunt.cli_options import add_console, add_output, consoles, write_text
+from exhunt.commands import _rules_sigma as rules_sigma
 from exhunt.model import CHAINS, Severity
 from exhunt.report.safe_text import printable
 from exhunt.rules import Rule, RuleErrors, catalog, use, user_problems
 
 if TYPE_CHECKING:
     from exhunt.sigma.entries import CompiledRule
+
+T = TypeVar("T")
 
 NAME = "rules"
 HELP = "list the detection rules, or explain one (id, severity, CVEs, why it fires)"
@@ -101,16 +104,25 @@ def _choice(names: list[str]) -> Callable[[str], str]:
 
 
 def select(rules: Iterable[Rule], chains: list[str], severity: str | None) -> list[Rule]:
+    return chosen_by(rules, chains, severity, lambda r: (r.id, r.chain, r.severity))
+
+
+def chosen_by(
+    items: Iterable[T], chains: list[str], severity: str | None, facts: Callable[[T], tuple[str, str | None, str]]
+) -> list[T]:
+    """The items of these chains (`none`: of no chain) at this severity or worse, by id;
+    `facts` gives an item's id, chain and severity (a shipped rule's, or a Sigma rule's)."""
     floor = Severity(severity).rank if severity else -1
     wanted = {c for c in chains if c != "none"}
     chosen = []
-    for r in rules:
-        if chains and not (r.chain in wanted or (r.chain is None and "none" in chains)):
+    for item in items:
+        _id, chain, level = facts(item)
+        if chains and not (chain in wanted or (chain is None and "none" in chains)):
             continue
-        if Severity(r.severity).rank < floor:
+        if Severity(level).rank < floor:
             continue
-        chosen.append(r)
-    return sorted(chosen, key=lambda r: r.id)
+        chosen.append(item)
+    return sorted(chosen, key=lambda item: facts(item)[0])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,8 +145,6 @@ def run(args: argparse.Namespace) -> int:
     done = 2 if broken else 0
     sigma: dict[str, CompiledRule] = {}
     if args.sigma:
-        from exhunt.commands import _rules_sigma as rules_sigma
-
         loaded = rules_sigma.load(args.sigma, args.sigma_levels)
         sigma = rules_sigma.by_id(loaded)
         for problem in loaded.rejected:
@@ -153,12 +163,10 @@ def run(args: argparse.Namespace) -> int:
         chosen_sigma = [sigma[r] for r in wanted if r not in rules]
     else:
         chosen = select(rules.values(), args.chain, args.severity)
-        chosen_sigma = select_sigma(sigma.values(), args.chain, args.severity)
+        chosen_sigma = chosen_by(sigma.values(), args.chain, args.severity, rules_sigma.facts)
     if args.json:
         doc: dict[str, object] = {"schema": "exhunt.rules/2", "rules": [r.to_dict() for r in chosen]}
         if args.sigma:
-            from exhunt.commands import _rules_sigma as rules_sigma
-
             doc["sigma"] = [rules_sigma.to_dict(r) for r in chosen_sigma]
         write_text(args.json, json.dumps(doc, indent=2) + "\n")
         if args.json == "-" or args.quiet:
@@ -169,51 +177,17 @@ def run(args: argparse.Namespace) -> int:
     if wanted:
         for r in chosen:
             explain(console, r)
-        if chosen_sigma:
-            from exhunt.commands import _rules_sigma as rules_sigma
-
-            for s in chosen_sigma:
-                rules_sigma.explain(console, s)
+        for s in chosen_sigma:
+            show(console, *rules_sigma.explanation(s))
         return done
     console.print(rules_table(chosen, len(rules)))
     if args.sigma:
-        console.print(sigma_table(chosen_sigma, len(sigma)))
+        console.print(rules_sigma.table(chosen_sigma, len(sigma)))
     return done
 
 
-def select_sigma(rules: Iterable[CompiledRule], chains: list[str], severity: str | None) -> list[CompiledRule]:
-    """`select` for Sigma rules (by their chain tag and the severity their level maps to)."""
-    floor = Severity(severity).rank if severity else -1
-    wanted = {c for c in chains if c != "none"}
-    chosen = [
-        r
-        for r in rules
-        if (not chains or r.meta.chain in wanted or (r.meta.chain is None and "none" in chains))
-        and Severity(r.meta.severity).rank >= floor
-    ]
-    return sorted(chosen, key=lambda r: r.meta.id)
-
-
-def sigma_table(chosen: list[CompiledRule], total: int) -> Table:
-    """The Sigma rules a hunt given the same paths runs; the rule author's text made printable."""
-    shown = f"{len(chosen)} Sigma rules" if len(chosen) == total else f"{len(chosen)} of {total} Sigma rules"
-    table = Table(title=shown, box=box.SIMPLE_HEAD, show_lines=False, expand=False, pad_edge=False)
-    table.add_column("rule", no_wrap=True, min_width=36)
-    table.add_column("sev", no_wrap=True)
-    table.add_column("level", no_wrap=True)
-    table.add_column("title", overflow="fold")
-    for r in chosen:
-        table.add_row(
-            Text(printable(r.meta.id, 40)),
-            str(r.meta.severity),
-            Text(printable(r.meta.level, 16)),
-            Text(printable(r.meta.title)),
-        )
-    return table
-
-
 def explain(console: Console, r: Rule) -> None:
-    console.print(Text.assemble((r.id, "bold"), f" v{r.version} - {r.title}"))
+    head = Text.assemble((r.id, "bold"), f" v{r.version} - {r.title}")
     lines = [
         f"category {r.category}, detector {r.detector}"
         + ("" if r.origin.startswith("exhunt/data/rules/") else f", from {r.origin}"),
@@ -227,6 +201,12 @@ def explain(console: Console, r: Rule) -> None:
         r.explanation,
         *(f"see: {ref}" for ref in r.references),
     ]
+    show(console, head, lines)
+
+
+def show(console: Console, head: Text, lines: list[str]) -> None:
+    """A rule explained: its head line, then each line that is not empty, indented."""
+    console.print(head)
     for line in lines:
         if line:
             console.print(Padding(Text(line), (0, 0, 0, 2)))
