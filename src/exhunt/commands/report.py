@@ -134,8 +134,6 @@ def run(args: argparse.Namespace) -> int:
     clash = stdout_clash(args, OUTPUT_NAMES)
     if clash:
         return _fail(clash)
-    if args.timeline and args.timeline != "-" and Path(args.timeline).suffix.lower() not in (".csv", ".jsonl"):
-        return _fail(f"--timeline file must end in .csv or .jsonl: {args.timeline}")
     if (args.results is None) == (args.hunt is None):
         return _fail("give either RESULTS.json or --hunt HUNT_ID")
     from exhunt.fleet.outputs import check_outputs

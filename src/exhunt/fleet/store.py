@@ -349,7 +349,6 @@ def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-_HOST_COLUMNS = tuple(c.name for c in hosts_table.columns)
 _COPY_ESCAPES = ((b"\\", b"\\\\"), (b"\n", b"\\n"), (b"\r", b"\\r"), (b"\t", b"\\t"))
 
 
@@ -364,11 +363,10 @@ def _copy_host(conn: sa.Connection, row: dict[str, Any], record: SpilledRecord) 
     """The `hosts` row on PostgreSQL by `COPY`, the record streamed from its spilled copy a block
     at a time, in the store's open transaction. Each block is escaped alone: every escape stands
     for one byte, so none spans two blocks."""
-    head = b"\t".join(
-        b"\\N" if row[name] is None else _copy_field(str(row[name]).encode("utf-8")) for name in _HOST_COLUMNS[:-1]
-    )
+    head = b"\t".join(b"\\N" if value is None else _copy_field(str(value).encode("utf-8")) for value in row.values())
+    columns = ", ".join([*row, "record"])  # the row's own columns, then the record streamed after them
     dbapi: Any = conn.connection.dbapi_connection
-    with dbapi.cursor() as cursor, cursor.copy(f"COPY hosts ({', '.join(_HOST_COLUMNS)}) FROM STDIN") as copy:
+    with dbapi.cursor() as cursor, cursor.copy(f"COPY hosts ({columns}) FROM STDIN") as copy:
         copy.write(head + b"\t")
         for block in record.blocks():
             copy.write(_copy_field(block))

@@ -64,10 +64,8 @@ def _clean(value: object) -> object:
         return valid_unicode(value)
     if isinstance(value, tuple):
         return tuple(_clean(v) for v in value)
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        return [_clean(v) for v in value]  # findings read back from a temporary file, as a list
+    if isinstance(value, Sequence) and not isinstance(value, bytes):
+        return [_clean(v) for v in value]  # a list, or findings read back from a temporary file
     if isinstance(value, dict):
         return {_clean(k): _clean(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
