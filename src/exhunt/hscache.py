@@ -7,10 +7,11 @@ everything that decides it: the Hyperscan version, the mode, and each pattern wi
 flags. The file is a private cache entry (`cachefile.py`, the format every exhunt cache shares):
 it repeats that digest and holds the SHA-256 of the serialised database. It is used only when
 both digests match, when it and its folder belong to this user and no one else may write to
-them, and when Hyperscan loads it for the same mode (its own check of version and platform). Anything else (no file, a damaged, foreign or unreadable one, a folder that cannot be
-written) compiles as without a cache, and replaces the file where it can: a miss costs time,
-never a result. Whoever can write to this user's cache folder can also change the installed
-program, so the checks keep out other users and damaged files, not the user's own account.
+them, and when Hyperscan loads it for the same mode (its own check of version and platform).
+Anything else (no file, a damaged, foreign or unreadable one, a folder that cannot be written)
+compiles as without a cache, and replaces the file where it can: a miss costs time, never a
+result. Whoever can write to this user's cache folder can also change the installed program, so
+the checks keep out other users and damaged files, not the user's own account.
 """
 
 from __future__ import annotations

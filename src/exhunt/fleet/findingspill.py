@@ -1,18 +1,20 @@
 """A host's findings moved out of memory into a private temporary file once it is assessed.
 
 A host of a million events can hold tens of thousands of findings (about 3 KB each as Python
-objects). Assessment needs them all at once (sorting, correlation, incidents, remediation);
-what comes after (the hunt store, the JSON outputs, the streamed outputs, a host kept for the
-console or the whole-hunt outputs) reads them one at a time in their order. `SpilledFindings`
-writes each finding there as msgpack (read back into the same `Finding`, equal field by field;
-pickled when msgpack cannot carry it) followed by its indented JSON text (`jsonpieces.finding_text`, the same bytes every writer of a
-host's JSON writes), and holds only where each one starts: 24 bytes a finding. The JSON writers
-take the text as it is, without making the finding's data again.
+objects). Assessment needs them all at once (sorting, correlation, incidents, remediation); what
+comes after (the hunt store, the JSON outputs, the streamed outputs, a host kept for the console
+or the whole-hunt outputs) reads them one at a time in their order. `SpilledFindings` writes
+each finding there as msgpack (read back into the same `Finding`, equal field by field; pickled
+when msgpack cannot carry it) followed by its indented JSON text (`jsonpieces.finding_text`, the
+same bytes every writer of a host's JSON writes), and holds only where each one starts: 24 bytes
+a finding. The JSON writers take the text as it is, without making the finding's data again.
 
-The file is created private (0600) in the system's temporary folder and unlinked at once, so it
-is gone when closed or when the process dies. Each read seeks to the finding's place under a
-lock, so two readers of one host never move each other's place. A finding that cannot be written raises
-`OSError` with the file closed: the caller keeps the findings in memory and records why.
+The hosts of a hunt share one such file (`SpillFile`), so hosts kept to the end hold no open
+file each. It is created private (0600) in the system's temporary folder and unlinked at once,
+so it is gone when closed (with the last host read from it) or when the process dies. Each read
+seeks to the finding's place under a lock, so two readers never move each other's place. A
+finding that cannot be written raises `OSError`; the file then takes no more spills (closed at
+once if it held nothing), and the caller keeps the host's findings in memory and records why.
 """
 
 from __future__ import annotations

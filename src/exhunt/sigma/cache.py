@@ -1,22 +1,24 @@
 """The compiled form of a Sigma rule set, kept on disk between hunts.
 
 Reading SigmaHQ's Windows rules with pySigma costs seconds per hunt; what comes out of it is
-plain data (each file's rules with their metadata and conditions in the form of `plain.py`,
-and the rules it rejected or left aside, with the reasons). This module keeps that data in one
-JSON file per rule set (the paths given and the level mapping) under the `sigma` folder of exhunt's
+plain data (each file's rules with their metadata and conditions in the form of `plain.py`, and
+the rules it rejected or left aside, with the reasons). This module keeps that data in one JSON
+file per rule set (the paths given and the level mapping) under the `sigma` folder of exhunt's
 cache folder (`hscache.cache_dir`: `$EXHUNT_CACHE`, else `$XDG_CACHE_HOME/exhunt`, else
 `~/.cache/exhunt`); `EXHUNT_SIGMA_CACHE=off` (or `EXHUNT_CACHE=off`) turns it off,
 `EXHUNT_SIGMA_CACHE=DIR` puts it elsewhere. Both files (the rules, and the serialized prefilter
 databases beside them) are private cache entries (`cachefile.py`, the format every exhunt cache
-shares): read only from a file that is this user's and writable by no one else, as `hscache` does.
+shares): read only from a file that is this user's and writable by no one else, as `hscache`
+does.
 
 Nothing in it is trusted blindly. A file's entry is used only for the same path with the same
 SHA-256 of its bytes, under the same key: the cache format, exhunt's version, the source of the
-`sigma` package and its data (the compiler and the logsource mapping), pySigma's version and
-the level mapping in force. The body carries its own SHA-256; a file that does not read, does not
-match it, is another user's, or holds an entry of the wrong shape is a miss (the load notice says
-which): the rules are read from their files again and the cache is written anew (to a temporary file renamed over the old one, so a reader
-never sees half of it). Never pickle: the file is data, never code.
+`sigma` package and its data (the compiler and the logsource mapping), pySigma's version and the
+level mapping in force. The body carries its own SHA-256; a file that does not read, does not
+match it, is another user's, or holds an entry of the wrong shape is a miss (the load notice
+says which): the rules are read from their files again and the cache is written anew (to a
+temporary file renamed over the old one, so a reader never sees half of it). Never pickle: the
+file is data, never code.
 
 Each time a cache file is written, the folder is pruned (`prune`): cache files written by
 another build (another exhunt version, engine source, pySigma or cache format) are removed, and
