@@ -153,13 +153,20 @@ class _FullDisk:
         return getattr(self._file, name)
 
 
+def _one_host_stored(w: Any) -> tuple[int, HostAssessment]:
+    """A hunt with one host of ten findings stored under the key `k`: the row a failed
+    rewrite must leave as it was."""
+    first = many_findings(10)
+    hunt = w.start_hunt(tool_version="t", evidence="e", hosts_total=1)
+    w.add_host(hunt, first, "k")
+    return hunt, first
+
+
 def test_a_record_that_cannot_be_spilled_is_an_error_and_the_earlier_row_stays(
     writer: tuple[Any, Path | None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     w, db = writer
-    first = many_findings(10)
-    hunt = w.start_hunt(tool_version="t", evidence="e", hosts_total=1)
-    w.add_host(hunt, first, "k")
+    hunt, first = _one_host_stored(w)
     disks: list[_FullDisk] = []
 
     def full(*args: Any, **kwargs: Any) -> _FullDisk:
@@ -178,9 +185,7 @@ def test_a_record_read_back_short_is_an_error_and_nothing_half_written_stays(
     writer: tuple[Any, Path | None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     w, db = writer
-    first = many_findings(10)
-    hunt = w.start_hunt(tool_version="t", evidence="e", hosts_total=1)
-    w.add_host(hunt, first, "k")
+    hunt, first = _one_host_stored(w)
 
     def short(self: SpilledRecord) -> Iterator[bytes]:
         self._file.seek(0)
