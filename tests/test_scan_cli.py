@@ -263,3 +263,74 @@ def test_concurrency_is_fitted_to_the_open_file_limit(monkeypatch: pytest.Monkey
     monkeypatch.setattr(resource, "setrlimit", lambda _, limits: raised.append(limits))
     assert _fit_concurrency(1000) == (1000, None)
     assert raised == [(2064, 4096)]
+
+
+def _table_report() -> object:
+    from datetime import UTC, datetime
+
+    from exhunt.scan.result import HostResult, ScanReport
+
+    long_name = "exchange-frontend-07.emea.subsidiary-holding.example.com:8443"
+    exchange = HostResult(
+        target=long_name,
+        key=f"https://{long_name}",
+        host=long_name.rsplit(":", 1)[0],
+        port=8443,
+        reachable=True,
+        is_exchange=True,
+        build="15.1.2176.2",
+        build_source="x-owa-version",
+    )
+    unreachable = HostResult(
+        target="192.0.2.44:443",
+        key="https://192.0.2.44:443",
+        host="192.0.2.44",
+        port=443,
+        errors=[
+            "/owa/: tls: TLS handshake failed: wrong version number (the port does not speak TLS: "
+            "plain HTTP or another protocol?)"
+        ],
+    )
+    now = datetime.now(UTC)
+    return ScanReport(tool_version="t", started=now, finished=now, results=[exchange, unreachable])
+
+
+def test_table_piped_keeps_whole_targets_and_notes() -> None:
+    """A pipe or a file gets every column and whole cells: a host name cut short in a scan of
+    thousands is a host nobody can find again."""
+    import argparse
+
+    from rich.console import Console
+
+    from exhunt.commands.scan import _render_table
+
+    out = io.StringIO()
+    console = Console(file=out, width=80, force_terminal=False)
+    _render_table(_table_report(), argparse.Namespace(all=True), console)  # type: ignore[arg-type]
+    lines = out.getvalue().splitlines()
+    header = lines[0].split()
+    assert header == ["target", "build", "from", "PL", "PS", "PNS", "OWA", "note"]
+    row = next(line for line in lines if line.startswith("exchange-frontend-07"))
+    assert row.split()[:3] == ["exchange-frontend-07.emea.subsidiary-holding.example.com:8443", "15.1.2176.2", "header"]
+    assert "…" not in out.getvalue()
+    assert any(line.rstrip().endswith("plain HTTP or another protocol?)") for line in lines)
+    assert all(line == line.rstrip() for line in lines[:4]), "no padding after the text of a table line"
+    assert console.width == 80, "the console's width is given back"
+
+
+def test_table_on_a_terminal_fits_the_screen_and_cuts_targets_in_the_middle() -> None:
+    import argparse
+
+    from rich.console import Console
+
+    from exhunt.commands.scan import _render_table
+
+    out = io.StringIO()
+    console = Console(file=out, width=80, force_terminal=True, color_system=None)
+    _render_table(_table_report(), argparse.Namespace(all=True), console)  # type: ignore[arg-type]
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines), [len(line) for line in lines]
+    row = next(line for line in lines if line.startswith("exchange"))
+    target = row.split()[0]
+    assert "…" in target and target.endswith(":8443"), "the port stays when a name is cut"
+    assert row.split()[1:3] == ["15.1.2176.2", "header"]

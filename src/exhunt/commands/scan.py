@@ -32,6 +32,7 @@ from exhunt.cli_options import (
     write_text,
 )
 from exhunt.model import CHAINS, Exposure, iso
+from exhunt.report.safe_text import printable_middle
 from exhunt.scan.checks import CHECKS
 from exhunt.scan.client import ClientOptions
 from exhunt.scan.output import report_json, result_line, write_csv
@@ -513,29 +514,56 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-# Column widths: target, build, source, four chains; the note gets what is left (at least 12).
-_WIDTHS = (21, 12, 6, 4, 4, 4, 4)
+# Column widths: build, source, four chains. The target column is as wide as the longest target
+# and the note gets what is left on a terminal (at least 12 each); piped, no cell is cut.
+_WIDTHS = (12, 6, 4, 4, 4, 4)
+_TARGET_MIN, _NOTE_MIN = 21, 12
 
 
 def _render_table(report: ScanReport, args: argparse.Namespace, console: Console) -> None:
     rows = report.results if args.all else [r for r in report.results if r.reachable]
-    width = max(80, min(console.width, 160))
-    note_width = max(12, width - sum(_WIDTHS) - len(_WIDTHS))  # one space between columns
-    # Cells are cut to width here, so the table never has to squeeze (and never exceeds 80 columns).
+    targets = [_display_target(r.target) for r in rows]
+    notes = [_note(r) for r in rows]
+    fixed = sum(_WIDTHS) + len(_WIDTHS)  # one space after each column before the note
+    target_width = max([_TARGET_MIN, *map(len, targets)])
+    if console.is_terminal:
+        # Cells are cut to the screen here, so the table never has to squeeze; a long target
+        # loses its middle, which keeps its port.
+        screen = max(80, min(console.width, 160))
+        target_width = min(target_width, max(_TARGET_MIN, screen - fixed - 1 - _NOTE_MIN))
+        note_width = max(_NOTE_MIN, screen - fixed - 1 - target_width)
+    else:
+        # A pipe or a file gets whole rows: a host name cut short in a scan of thousands is a
+        # host nobody can find again, and grep and awk want the whole note.
+        note_width = max([_NOTE_MIN, *map(len, notes)])
+    width = target_width + 1 + fixed + note_width
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=0, show_edge=False)
-    for name, w in zip(("target", "build", "from", *(_CHAIN_SHORT[str(c)] for c in CHAINS)), _WIDTHS, strict=True):
+    table.add_column("target", no_wrap=True, min_width=target_width, max_width=target_width)
+    for name, w in zip(("build", "from", *(_CHAIN_SHORT[str(c)] for c in CHAINS)), _WIDTHS, strict=True):
         table.add_column(name, no_wrap=True, min_width=w, max_width=w)
     table.add_column("note", no_wrap=True, max_width=note_width)
-    for r in rows:
+    for r, shown, note in zip(rows, targets, notes, strict=True):
         table.add_row(
-            escape(_fit(_display_target(r.target), _WIDTHS[0])),
-            escape(_fit(r.build or "-", _WIDTHS[1])),
+            escape(printable_middle(shown, target_width)),
+            escape(_fit(r.build or "-", _WIDTHS[0])),
             _SOURCE_SHORT.get(r.build_source or "", "-"),
             *(_status_cell(r, str(c)) for c in CHAINS),
-            escape(_fit(_note(r), note_width)),
+            escape(_fit(note, note_width)),
         )
     if rows:
-        console.print(table, width=width, no_wrap=True, crop=True)
+        if console.is_terminal:
+            console.print(table, width=width, no_wrap=True, crop=True)
+        else:
+            # rich renders no wider than its console, which is 80 columns when it is not a terminal.
+            narrow = console.width
+            console.width = max(narrow, width)
+            try:
+                with console.capture() as captured:
+                    console.print(table, width=width, no_wrap=True, crop=False)
+            finally:
+                console.width = narrow
+            # Without the padding to the widest note: each line ends where its text does.
+            console.out("\n".join(line.rstrip() for line in captured.get().splitlines()), highlight=False)
         console.print(
             "VULN vulnerable, SU? vulnerable unless an update the scan cannot see is "
             "installed, ok patched, ? unknown, - not Exchange; sources: header X-OWA-Version, "
