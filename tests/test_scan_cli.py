@@ -159,7 +159,43 @@ def test_diff_between_scans(
 def test_exit_code_zero_when_nothing_is_exposed(four_hosts: tuple[Emulator, list[tuple[str, int]]]) -> None:
     _, addrs = four_hosts
     ip, port = addrs[1]
-    assert main(["scan", f"{ip}:{port}", "--no-db", "-q", *FAST, "--port", "1"]) == 0
+    assert main(["scan", f"http://{ip}:{port}", "--no-db", "-q", *FAST]) == 0
+
+
+def test_exit_code_three_when_not_every_target_was_judged(
+    four_hosts: tuple[Emulator, list[tuple[str, int]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing exposed is not "all patched" when the scan could not tell: a fail-closed exit."""
+    _, addrs = four_hosts
+    ip, port = addrs[1]
+    patched = f"http://{ip}:{port}"
+    # the emulated hosts speak plain HTTP: asked over TLS, none answers
+    assert main(["scan", f"{ip}:{port}", "--no-db", "-q", *FAST]) == 3
+    # an unusable spec beside a patched host
+    assert main(["scan", patched, "300.1.1.1", "--no-db", "-q", *FAST]) == 3
+    # a patched host beside one that does not answer: a swept range is mostly silent addresses
+    assert main(["scan", patched, f"{ip}:{port}", "--no-db", "-q", *FAST]) == 0
+    # an exposed host still decides the code
+    ip0, port0 = addrs[0]
+    assert main(["scan", f"http://{ip0}:{port0}", "300.1.1.1", "--no-db", "-q", *FAST]) == 1
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["scan", "--help"])
+    assert "not every target was judged" in " ".join(capsys.readouterr().out.split())
+
+
+def test_exchange_host_of_unknown_exposure_is_not_judged(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from exhunt.commands.scan import unjudged
+    from exhunt.scan.result import HostResult, ScanReport
+
+    now = datetime.now(UTC)
+    seen = HostResult("a", "https://a:443", "a", 443, reachable=True, is_exchange=True)  # X-FEServer, no build
+    assert unjudged(ScanReport("t", now, now, results=[seen])) == "1 Exchange host(s) with an unknown exposure"
+    assert unjudged(ScanReport("t", now, now, results=[], not_scanned=5)) == "5 target(s) not scanned"
+    web = HostResult("b", "https://b:443", "b", 443, reachable=True)
+    assert unjudged(ScanReport("t", now, now, results=[web])) is None
 
 
 def test_targets_from_stdin_and_jsonl_to_stdout(
@@ -329,7 +365,8 @@ def test_table_on_a_terminal_fits_the_screen_and_cuts_targets_in_the_middle() ->
     console = Console(file=out, width=80, force_terminal=True, color_system=None)
     _render_table(_table_report(), argparse.Namespace(all=True), console)  # type: ignore[arg-type]
     lines = out.getvalue().splitlines()
-    assert all(len(line) <= 80 for line in lines), [len(line) for line in lines]
+    table = lines[: next(i for i, line in enumerate(lines) if line.startswith("VULN vulnerable"))]
+    assert len(table) == 4 and all(len(line) <= 80 for line in table), [len(line) for line in table]
     row = next(line for line in lines if line.startswith("exchange"))
     target = row.split()[0]
     assert "…" in target and target.endswith(":8443"), "the port stays when a name is cut"

@@ -128,9 +128,11 @@ def _positive(kind: type) -> Callable[[str], Any]:
 
 CONFIG_SECTION = "scan"
 EXIT_CODES = (
-    "0  nothing exposed",
+    "0  nothing exposed, and every target was judged",
     "1  a host is vulnerable or vulnerable-unless-su (--diff alone: something became exposed)",
     "2  usage or fatal error",
+    "3  nothing exposed, but not every target was judged: a target not scanned (unusable spec, "
+    "total timeout, internal error), an Exchange host whose exposure is unknown, or no target answered",
 )
 OUTPUTS = (
     ("json", "write the exhunt.scan/1 JSON report"),
@@ -319,7 +321,7 @@ def run(args: argparse.Namespace) -> int:
             report = _scan(targets, args, store)
             if report is None:
                 return 2
-            code = 1 if any(r.exposed for r in report.results) else 0
+            code = 1 if any(r.exposed for r in report.results) else 3 if unjudged(report) else 0
         if args.diff:
             assert store is not None
             diff_code = _show_diff(store, args, report)
@@ -331,6 +333,27 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             store.close()
+
+
+def unjudged(report: ScanReport) -> str | None:
+    """Why "nothing exposed" is not the whole answer, or None when it is.
+
+    A target the scan never asked, an Exchange host whose build it could not find, or a scan in
+    which nothing answered is not a host known to be patched. A host that did not answer is not
+    counted on its own: in a swept range most addresses answer nothing.
+    """
+    unscanned = sum(1 for r in report.results if any(e.startswith("not scanned:") for e in r.errors))
+    unscanned += report.not_scanned
+    if unscanned:
+        return f"{unscanned} target(s) not scanned"
+    unknown = sum(
+        1 for r in report.results if r.is_exchange and any(v == Exposure.UNKNOWN for v in r.exposure.values())
+    )
+    if unknown:
+        return f"{unknown} Exchange host(s) with an unknown exposure"
+    if report.results and not any(r.reachable for r in report.results):
+        return "no target answered"
+    return None
 
 
 def _options(args: argparse.Namespace) -> ScanOptions:
@@ -585,6 +608,9 @@ def _render_table(report: ScanReport, args: argparse.Namespace, console: Console
     hidden = len(report.results) - len(rows)
     if hidden:
         console.print(f"{hidden} targets did not answer (--all lists them)", style="dim")
+    why = unjudged(report)
+    if why and not any(r.exposed for r in report.results):
+        console.print(f"nothing exposed, but not every target was judged: {why} (exit code 3)", soft_wrap=True)
 
 
 def _show_diff(store: ScanStore, args: argparse.Namespace, report: ScanReport | None) -> int:
