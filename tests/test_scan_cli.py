@@ -371,3 +371,17 @@ def test_table_on_a_terminal_fits_the_screen_and_cuts_targets_in_the_middle() ->
     target = row.split()[0]
     assert "…" in target and target.endswith(":8443"), "the port stays when a name is cut"
     assert row.split()[1:3] == ["15.1.2176.2", "header"]
+
+
+@pytest.mark.parametrize(
+    "setting", ["concurrency = 0", "timeout = 0", "host_timeout = 0.0", "max_body = 0", "rate = 0"]
+)
+def test_zero_from_the_configuration_file_is_refused(
+    setting: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--timeout 0` was refused, but `timeout = 0` in the configuration file was taken as it was."""
+    config = tmp_path / "config.toml"
+    config.write_text(f"[scan]\n{setting}\n")
+    assert main(["scan", "127.0.0.1:1", "--no-db", "-q", "--config", str(config)]) == 2
+    name = setting.split(" =")[0].replace("_", "-")
+    assert f"--{name} must be more than 0" in capsys.readouterr().err

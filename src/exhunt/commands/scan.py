@@ -274,9 +274,27 @@ def _open_out(name: str) -> IO[str]:
     return open(name, "w", encoding="utf-8", newline="")
 
 
+# Options whose value must be more than 0. The command line checks them as it reads them; a
+# configuration file's value arrives as the option's default, which argparse does not check.
+_POSITIVE = (
+    "concurrency",
+    "timeout",
+    "connect_timeout",
+    "host_timeout",
+    "total_timeout",
+    "rate",
+    "max_targets",
+    "max_body",
+)
+
+
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         return _fail(f"bad port {args.port}")
+    for name in _POSITIVE:
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            return _fail(f"--{name.replace('_', '-')} must be more than 0, not {value!r} (configuration file?)")
     if args.sni and not _HOSTNAME.match(args.sni):
         return _fail(f"--sni needs a host name, not {args.sni!r}")
     clash = stdout_clash(args, OUTPUT_NAMES)
