@@ -385,3 +385,20 @@ def test_zero_from_the_configuration_file_is_refused(
     assert main(["scan", "127.0.0.1:1", "--no-db", "-q", "--config", str(config)]) == 2
     name = setting.split(" =")[0].replace("_", "-")
     assert f"--{name} must be more than 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-8"])
+def test_a_target_list_saved_by_windows_powershell_is_read(
+    encoding: str, four_hosts: tuple[Emulator, list[tuple[str, int]]], tmp_path: Path
+) -> None:
+    """Windows PowerShell 5's `>` writes UTF-16 with a byte-order mark and CRLF line ends; read as
+    UTF-8 every character came with a NUL and no target was a host."""
+    _, addrs = four_hosts
+    listing = tmp_path / "servers.txt"
+    lines = "".join(f"http://{ip}:{port}\r\n" for ip, port in addrs[:2])
+    listing.write_bytes(("\ufeff" + lines).encode(encoding))
+    out = tmp_path / "r.json"
+    assert main(["scan", "-i", str(listing), "--no-db", "-q", "--json", str(out), *FAST]) == 1
+    results = json.loads(out.read_text())["results"]
+    assert sorted(r["build"] for r in results) == ["15.1.2176.2", "15.2.1118.20"]
+    assert all(not r["errors"] for r in results)

@@ -246,14 +246,29 @@ def _fail(message: str) -> int:
 
 
 def _read_lines(name: str) -> Iterator[str]:
+    """A target list's lines: UTF-8, or UTF-16 with its byte-order mark, which is what Windows
+    PowerShell 5 writes (`Get-ExchangeServer | % Fqdn > servers.txt`)."""
     if name == "-":
-        yield from sys.stdin
+        buffer = getattr(sys.stdin, "buffer", None)
+        if isinstance(buffer, io.BufferedReader):
+            yield from _decoded(buffer)
+        else:  # a text stream in its place, already decoded
+            yield from sys.stdin
         return
     try:
-        with open(name, encoding="utf-8-sig", errors="replace") as fh:
-            yield from fh
+        with open(name, "rb") as fh:
+            yield from _decoded(fh)
     except OSError as exc:
         raise TargetError(f"cannot read {name}: {exc.strerror or exc}") from None
+
+
+def _decoded(raw: io.BufferedReader) -> Iterator[str]:
+    encoding = "utf-16" if raw.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace")
+    try:
+        yield from text
+    finally:
+        text.detach()  # the stream stays the caller's to close (standard input above all)
 
 
 def _specs(args: argparse.Namespace) -> Iterator[str]:
