@@ -68,8 +68,9 @@ X-CalculatedBETarget / X-DiagInfo headers and the logon page identify Exchange w
 Every result lists this evidence, the TLS certificate presented, and what went wrong.
 
 Targets: host names, IPs, URLs, host:port, [v6]:port, CIDR ranges (10.0.0.0/24), @FILE or
--i FILE (one or more per line, # comments), and - for stdin. Port 443 unless given. Certificates
-are not verified (Exchange certificates are often self-signed) but recorded.
+-i FILE (one or more per line, # comments; UTF-8, or UTF-16 as Windows PowerShell writes), and -
+for stdin. Port 443 unless given. Certificates are not verified (Exchange certificates are often
+self-signed) but recorded.
 
 Results go into a SQLite store, one scan per run, so --diff can say what changed since the
 previous scan: newly patched, newly exposed, gone, new. The store is --db FILE, else $EXHUNT_DB,
