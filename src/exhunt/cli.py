@@ -106,6 +106,8 @@ def _fit_indented(line: str, width: int) -> list[str]:
     if len(line) <= width:
         return [line]
     lead = _lead(line)
+    if line.lstrip().startswith("# "):  # a comment on a line of its own, under its example
+        return textwrap.wrap(line.strip(), width, initial_indent=" " * lead, subsequent_indent=" " * (lead + 2))
     command, sep, comment = line.partition("  # ")
     if sep and len(command.rstrip()) <= width:
         return [
