@@ -317,6 +317,14 @@ class HuntStore:
         with self._engine.connect() as conn:
             return {(r.host, r.rule_id, r.path, r.line) for r in conn.execute(q)}
 
+    def finding_places(self, hunt_id: int) -> list[tuple[str, str, str, str, int | None]]:
+        """(host, rule id, evidence root, path, line) of every finding of a hunt: the root says
+        where the path starts within its host (`fleet.diff.within_host`)."""
+        c = findings_table.c
+        q = sa.select(c.host, c.rule_id, c.root, c.path, c.line).where(c.hunt_id == hunt_id)
+        with self._engine.connect() as conn:
+            return [(r.host, r.rule_id, r.root, r.path, r.line) for r in conn.execute(q)]
+
     def keyed_assessments(self, hunt_id: int) -> Iterator[tuple[str, HostAssessment]]:
         """The stored hosts of a hunt with their evidence keys, one at a time, in the order
         they were assessed."""
