@@ -118,6 +118,10 @@ def test_fleet_hunt_writes_each_host_stores_it_and_lists_it(
     listing = json.loads(capsys.readouterr().out)
     assert listing["counts"]["compromised"] == 3 and listing["counts"]["clean"] == 4
     assert [r["verdict"] for r in listing["hosts"]][:3] == ["compromised"] * 3
+    # As text, the counts are one line (longer than 80 columns, never wrapped: grep sees them whole)
+    assert main(["fleet", "--db", str(db)]) == 1
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("compromised: 3") and first.endswith("clean: 4") and len(first) > 80
     # The index page: counts, hosts worst first, each linking to an existing page.
     page = index.read_text()
     assert "compromised: 3" in page and "clean: 4" in page and "<script" not in page
