@@ -75,3 +75,24 @@ def test_unknown_hunt_and_foreign_file_are_clear_errors(store: HuntStore, tmp_pa
     junk.write_bytes(b"not a database at all" * 100)
     with pytest.raises(HuntStoreError, match="cannot use"):
         HuntStore(str(junk))
+
+
+def test_a_store_that_cannot_be_used_is_one_clear_line_without_its_password(tmp_path: Path) -> None:
+    """SQLAlchemy's wrapper (class, statement, documentation link, several lines) gives way to the
+    database's own words, and a password in the URL is never repeated."""
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(HuntStoreError) as refused:
+        HuntStore(f"postgresql://hunter:s3cret-pw@127.0.0.1:{port}/hunts")
+    text = str(refused.value)
+    assert "s3cret-pw" not in text and "hunter:***@127.0.0.1" in text
+    assert "\n" not in text and "sqlalche.me" not in text and "OperationalError" not in text
+    with pytest.raises(HuntStoreError) as other:
+        HuntStore("mysql://u:pw@db.example/hunts")
+    assert "not a store exhunt can use" in str(other.value) and ":pw@" not in str(other.value)
+    with pytest.raises(HuntStoreError) as folder:
+        HuntStore(str(tmp_path))  # a folder, not a database file
+    assert "unable to open database file" in str(folder.value) and "\n" not in str(folder.value)

@@ -98,10 +98,36 @@ def store_url(db: str | None) -> str:
             db = "postgresql://" + db[len("postgres://") :]
         if db.startswith("postgresql://"):
             return "postgresql+psycopg://" + db[len("postgresql://") :]
-        return db
+        if db.startswith(("sqlite://", "postgresql+psycopg://")):
+            return db
+        raise HuntStoreError(
+            f"{shown_url(db)}: not a store exhunt can use: give a SQLite file, sqlite:///PATH or postgresql://..."
+        )
     path = Path(db) if db else default_hunt_db()
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
+
+
+def shown_url(db: str) -> str:
+    """A store named in a message: a URL without its password (the terminal and logs keep it)."""
+    if "://" not in db:
+        return db
+    try:
+        return sa.engine.make_url(db).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return db.split("://", 1)[0] + "://..."
+
+
+def reason(exc: BaseException) -> str:
+    """What went wrong with a store, on one line: the database's own words, without SQLAlchemy's
+    wrapper (the exception's class, the statement, a link to its documentation)."""
+    if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
+        text = str(exc.orig)
+    elif isinstance(exc, ImportError):
+        text = f"its driver is not installed ({exc.name or exc}; `pip install 'exhunt[postgresql]'`)"
+    else:
+        text = str(exc)
+    return " ".join(text.split()) or type(exc).__name__
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +191,10 @@ class HuntStore:
                 if found is None:
                     conn.execute(meta_table.insert().values(key="format", value=STORE_FORMAT))
                 elif found != STORE_FORMAT:
-                    raise HuntStoreError(f"{db}: a results store of another format ({found})")
+                    raise HuntStoreError(f"{shown_url(db or '')}: a results store of another format ({found})")
         except (SQLAlchemyError, OSError, ImportError) as exc:
-            raise HuntStoreError(f"cannot use {db or default_hunt_db()} as the hunt store: {exc}") from None
+            where = shown_url(db) if db else default_hunt_db()
+            raise HuntStoreError(f"cannot use {where} as the hunt store: {reason(exc)}") from None
 
     @property
     def where(self) -> str:
@@ -240,13 +267,13 @@ class HuntStore:
                 for batch in _batches(finding_rows(hunt_id, host, key)):
                     conn.execute(findings_table.insert(), batch)
             except (SQLAlchemyError, OSError, sqlite3.Error) as exc:
-                raise HuntStoreError(f"cannot write the hunt store {self.where}: {exc}") from None
+                raise HuntStoreError(f"cannot write the hunt store {self.where}: {reason(exc)}") from None
 
     def _write(self) -> Any:
         try:
             return self._engine.begin()
         except SQLAlchemyError as exc:
-            raise HuntStoreError(f"cannot write the hunt store {self.where}: {exc}") from None
+            raise HuntStoreError(f"cannot write the hunt store {self.where}: {reason(exc)}") from None
 
     # -- reading ------------------------------------------------------------------------------
 
