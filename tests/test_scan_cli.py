@@ -171,6 +171,9 @@ def test_exit_code_three_when_not_every_target_was_judged(
     patched = f"http://{ip}:{port}"
     # the emulated hosts speak plain HTTP: asked over TLS, none answers
     assert main(["scan", f"{ip}:{port}", "--no-db", "-q", *FAST]) == 3
+    # the reason is in the JSON too, for scripts that read it rather than the exit code
+    assert main(["scan", f"{ip}:{port}", "--no-db", "-q", "--json", "-", *FAST]) == 3
+    assert json.loads(capsys.readouterr().out)["summary"]["not_judged"] == "no target answered"
     # an unusable spec beside a patched host
     assert main(["scan", patched, "300.1.1.1", "--no-db", "-q", *FAST]) == 3
     # a patched host beside one that does not answer: a swept range is mostly silent addresses
@@ -187,15 +190,14 @@ def test_exit_code_three_when_not_every_target_was_judged(
 def test_exchange_host_of_unknown_exposure_is_not_judged(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from exhunt.commands.scan import unjudged
-    from exhunt.scan.result import HostResult, ScanReport
+    from exhunt.scan.result import HostResult, ScanReport, not_judged
 
     now = datetime.now(UTC)
     seen = HostResult("a", "https://a:443", "a", 443, reachable=True, is_exchange=True)  # X-FEServer, no build
-    assert unjudged(ScanReport("t", now, now, results=[seen])) == "1 Exchange host(s) with an unknown exposure"
-    assert unjudged(ScanReport("t", now, now, results=[], not_scanned=5)) == "5 target(s) not scanned"
+    assert not_judged(ScanReport("t", now, now, results=[seen])) == "1 Exchange host(s) with an unknown exposure"
+    assert not_judged(ScanReport("t", now, now, results=[], not_scanned=5)) == "5 target(s) not scanned"
     web = HostResult("b", "https://b:443", "b", 443, reachable=True)
-    assert unjudged(ScanReport("t", now, now, results=[web])) is None
+    assert not_judged(ScanReport("t", now, now, results=[web])) is None
 
 
 def test_targets_from_stdin_and_jsonl_to_stdout(

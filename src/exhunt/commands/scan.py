@@ -36,7 +36,7 @@ from exhunt.report.safe_text import printable_middle
 from exhunt.scan.checks import CHECKS
 from exhunt.scan.client import ClientOptions
 from exhunt.scan.output import report_json, result_line, write_csv
-from exhunt.scan.result import HostResult, ScanReport, summarise
+from exhunt.scan.result import HostResult, ScanReport, not_judged, summarise
 from exhunt.scan.scanner import ScanOptions, bad_target_result, scan_targets
 from exhunt.scan.store import Change, ChangeKind, ScanStore, StoreError, default_db_path, diff
 from exhunt.scan.targets import (
@@ -355,7 +355,7 @@ def run(args: argparse.Namespace) -> int:
             report = _scan(targets, args, store)
             if report is None:
                 return 2
-            code = 1 if any(r.exposed for r in report.results) else 3 if unjudged(report) else 0
+            code = 1 if any(r.exposed for r in report.results) else 3 if not_judged(report) else 0
         if args.diff:
             assert store is not None
             diff_code = _show_diff(store, args, report)
@@ -367,27 +367,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             store.close()
-
-
-def unjudged(report: ScanReport) -> str | None:
-    """Why "nothing exposed" is not the whole answer, or None when it is.
-
-    A target the scan never asked, an Exchange host whose build it could not find, or a scan in
-    which nothing answered is not a host known to be patched. A host that did not answer is not
-    counted on its own: in a swept range most addresses answer nothing.
-    """
-    unscanned = sum(1 for r in report.results if any(e.startswith("not scanned:") for e in r.errors))
-    unscanned += report.not_scanned
-    if unscanned:
-        return f"{unscanned} target(s) not scanned"
-    unknown = sum(
-        1 for r in report.results if r.is_exchange and any(v == Exposure.UNKNOWN for v in r.exposure.values())
-    )
-    if unknown:
-        return f"{unknown} Exchange host(s) with an unknown exposure"
-    if report.results and not any(r.reachable for r in report.results):
-        return "no target answered"
-    return None
 
 
 def _options(args: argparse.Namespace) -> ScanOptions:
@@ -642,7 +621,7 @@ def _render_table(report: ScanReport, args: argparse.Namespace, console: Console
     hidden = len(report.results) - len(rows)
     if hidden:
         console.print(f"{hidden} targets did not answer (--all lists them)", style="dim")
-    why = unjudged(report)
+    why = not_judged(report)
     if why and not any(r.exposed for r in report.results):
         console.print(f"nothing exposed, but not every target was judged: {why} (exit code 3)", soft_wrap=True)
 
