@@ -115,3 +115,15 @@ def test_file_scan_timeout_is_taken_in_whole_seconds_rounded_up() -> None:
     assert scan_timeout(HuntOptions(settings={"file_scan_timeout": 7})) == 7
     assert scan_timeout(HuntOptions(settings={"file_scan_timeout": True})) == DEFAULT_SCAN_TIMEOUT
     assert scan_timeout(HuntOptions(settings={})) == DEFAULT_SCAN_TIMEOUT
+
+
+def test_one_log_file_is_hunted_on_its_own(tmp_path: Path) -> None:
+    """`exhunt hunt u_ex210303.log`: the file a colleague mailed in, without its server's folders."""
+    log = EXAMPLES / "EX01-compromised" / "C" / "inetpub" / "logs" / "LogFiles" / "W3SVC1" / "u_ex210303.log"
+    out = tmp_path / "one.json"
+    assert main(["hunt", str(log), "--no-db", "-q", "--json", str(out)]) == 1
+    (host,) = json.loads(out.read_text())["hosts"]
+    assert host["host"] == "u_ex210303" and host["verdict"] == "compromised"
+    paths = {(f["evidence"]["path"], f["rule_id"]) for f in host["findings"]}
+    assert ("u_ex210303.log", "EXH-PL-IIS-SSRF-ENTRY") in paths
+    assert all(f["evidence"]["line"] for f in host["findings"] if f["evidence"]["path"] == "u_ex210303.log")
