@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -118,6 +119,11 @@ def shown_url(db: str) -> str:
         return db.split("://", 1)[0] + "://..."
 
 
+def _raced(exc: SQLAlchemyError) -> bool:
+    """Whether a failure to set up the store is another process setting it up at the same time."""
+    return isinstance(exc, sa.exc.IntegrityError) or "already exists" in str(exc).lower()
+
+
 def reason(exc: BaseException) -> str:
     """What went wrong with a store, on one line: the database's own words, without SQLAlchemy's
     wrapper (the exception's class, the statement, a link to its documentation)."""
@@ -185,16 +191,29 @@ class HuntStore:
             self._engine = sa.create_engine(self.url)
             if self._engine.dialect.name == "sqlite":
                 sa.event.listen(self._engine, "connect", _sqlite_pragmas)
-            _meta.create_all(self._engine)
-            with self._engine.begin() as conn:
-                found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "format")).scalar()
-                if found is None:
-                    conn.execute(meta_table.insert().values(key="format", value=STORE_FORMAT))
-                elif found != STORE_FORMAT:
-                    raise HuntStoreError(f"{shown_url(db or '')}: a results store of another format ({found})")
+            for attempt in itertools.count(1):
+                try:
+                    self._prepare(db)
+                    break
+                except (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+                    # Hunts started together on a new store each create its tables and mark its
+                    # format; the one that comes second meets the first one's rows (a unique key,
+                    # a table that now exists) and tries again, when they are there to be read.
+                    if attempt >= 5 or not _raced(exc):
+                        raise
+                    time.sleep(0.05 * attempt)
         except (SQLAlchemyError, OSError, ImportError) as exc:
             where = shown_url(db) if db else default_hunt_db()
             raise HuntStoreError(f"cannot use {where} as the hunt store: {reason(exc)}") from None
+
+    def _prepare(self, db: str | None) -> None:
+        _meta.create_all(self._engine)
+        with self._engine.begin() as conn:
+            found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "format")).scalar()
+            if found is None:
+                conn.execute(meta_table.insert().values(key="format", value=STORE_FORMAT))
+            elif found != STORE_FORMAT:
+                raise HuntStoreError(f"{shown_url(db or '')}: a results store of another format ({found})")
 
     @property
     def where(self) -> str:
