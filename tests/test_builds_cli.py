@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -137,6 +138,44 @@ def test_builds_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     code, doc, _ = run_json([], capsys)
     assert code == 1
     assert [i["build"] for i in doc["builds"]] == ["15.1.2176.2", "15.2.1118.20"]
+
+
+GET_EXCHANGESERVER = (
+    "\r\nName    Edition     AdminDisplayVersion\r\n----    -------     -------------------\r\n"
+    "EX01    Enterprise  Version 15.1 (Build 2176.2)\r\nEX02    Standard    Version 15.2 (Build 1118.40)\r\n\r\n"
+)
+EXSETUP_VERSION = (
+    "ProductVersion   FileVersion      FileName\r\n--------------   -----------      --------\r\n"
+    "15.01.2176.009   15.01.2176.009   C:\\Program Files\\Microsoft\\Exchange Server\\V15\\bin\\ExSetup.exe\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("table", "builds"),
+    [(GET_EXCHANGESERVER, ["15.1.2176", "15.2.1118"]), (EXSETUP_VERSION, ["15.1.2176.9"])],
+)
+def test_a_powershell_table_is_read_line_by_line(
+    table: str, builds: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What `Get-ExchangeServer | ft Name,Edition,AdminDisplayVersion > servers.txt` and a file's
+    version info print: the heading and rule lines hold no build and are passed by, and each
+    server's line is assessed by the build it holds, keeping its text (its server's name)."""
+    saved = tmp_path / "servers.txt"
+    saved.write_bytes("\ufeff".encode("utf-16-le") + table.encode("utf-16-le"))
+    code, doc, err = run_json(["-i", str(saved)], capsys)
+    assert code == 1 and err == ""
+    assert [b["build"] for b in doc["builds"]] == builds
+    assert all(b["error"] is None for b in doc["builds"])
+    if table is GET_EXCHANGESERVER:
+        assert [b["input"].split()[0] for b in doc["builds"]] == ["EX01", "EX02"]
+    assert main(["build", "-i", str(saved)]) == 1
+    assert "from: " in capsys.readouterr().out
+
+
+def test_a_line_with_two_builds_or_none_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc, err = run_json(["EX01 15.1.2176.2 EX02 15.2.1118.40", "EX03 2021.03.02", "15.1.2176.2"], capsys)
+    assert code == 2 and [b["build"] for b in doc["builds"]] == [None, None, "15.1.2176.2"]
+    assert "more than one build on one line" in err and "EX03 2021.03.02" in err
 
 
 def test_dash_mixes_arguments_and_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

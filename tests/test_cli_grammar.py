@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from pathlib import Path
 
@@ -51,6 +52,10 @@ def test_every_help_lists_the_exit_codes_and_fits_80_columns(
     assert "exit codes:" in text and "130" in text and "interrupted" in text
     too_wide = [line for line in text.splitlines() if len(line) > 80]
     assert not too_wide, too_wide
+    lines = text.splitlines()
+    # an example's comment on a line of its own stays under its example, with no gap between them
+    cut_off = [b for a, b in itertools.pairwise(lines) if not a.strip() and b.lstrip().startswith("# ")]
+    assert not cut_off, cut_off
 
 
 def test_help_follows_a_wide_terminal(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -87,6 +87,22 @@ def test_collect_command_writes_each_recipe(tmp_path: Path, capsys: pytest.Captu
         main(["collect", "--print", "nmap"])
 
 
+def test_collect_takes_the_recipe_as_a_word(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`exhunt collect kape` is what a user types first; `--print kape` stays the same recipe."""
+    assert main(["collect", "powershell"]) == 0
+    word = capsys.readouterr().out
+    assert main(["collect", "--print", "powershell"]) == 0
+    assert capsys.readouterr().out == word and "exhunt-collect.ps1" in word
+    assert main(["collect", "kape", "--print", "kape"]) == 0
+    capsys.readouterr()
+    assert main(["collect"]) == 2
+    assert "say which recipe: kape, powershell, velociraptor" in capsys.readouterr().err
+    assert main(["collect", "kape", "--print", "velociraptor"]) == 2
+    assert "two recipes" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["collect", "nmap"])
+
+
 def _hunt(path: Path, tmp_path: Path) -> dict:
     out = tmp_path / "result.json"
     assert main(["hunt", str(path), "-q", "--json", str(out)]) == 1

@@ -57,8 +57,8 @@ def test_every_setting_is_an_option_of_its_command() -> None:
     ("text", "words"),
     [
         ("[hunt]\nevtx_thread = 2\n", "no setting 'evtx_thread'"),
-        ("[hunt]\nevtx_threads = 'two'\n", "is not a int"),
-        ("[hunt]\nevtx_threads = true\n", "is not a int"),
+        ("[hunt]\nevtx_threads = 'two'\n", "is not a whole number"),
+        ("[hunt]\nevtx_threads = true\n", "is not a whole number"),
         ("[hunt]\nyara = 'one.yar'\n", "must be a list"),
         ("[hunts]\n", "unknown section"),
         ("[hunt\n", "not valid TOML"),
@@ -108,3 +108,21 @@ def test_config_show_prints_the_effective_settings_and_their_sources(
     assert doc["settings"]["hunt"]["evtx_threads"] == {"value": 4, "from": str(tmp_path / "exhunt" / "config.toml")}
     assert doc["settings"]["hunt"]["per_rule"]["from"] == "default"
     assert set(doc["settings"]["hunt"]) == {s.key for s in SETTINGS if s.section == "hunt"}
+
+
+def test_every_problem_of_a_file_is_named_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Four mistakes are four lines to fix, not four runs to find them."""
+    cfg = _write(tmp_path, "[hunt]\njobs = -3\nmax_file_size = 'big'\nfoo = 1\n[scan]\nrate = 'fast'\n[bogus]\n")
+    with pytest.raises(SystemExit) as stop:
+        main(["hunt", "x", "--config", str(cfg)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "5 problems" in err and len(err.strip().splitlines()) == 1
+    for words in (
+        "jobs: -3 must not be negative",
+        "'big' is not a whole number",
+        "no setting 'foo'",
+        "rate: 'fast' is not a number",
+        "unknown section [bogus]",
+    ):
+        assert words in err, words

@@ -32,10 +32,25 @@ def test_missing_path(tmp_path: Path) -> None:
         discover(str(tmp_path / "nowhere"))
 
 
-def test_a_plain_file_is_not_evidence(tmp_path: Path) -> None:
+def test_one_file_is_a_host_of_its_own(tmp_path: Path) -> None:
+    """An IIS log mailed in on its own is hunted as it is, its kind from its content, and the
+    folder it lies in is not listed (the neighbour is not read)."""
     (tmp_path / "u_ex210303.log").write_text(IIS)
-    with pytest.raises(EvidenceUnavailable, match=r"not a folder or an archive"):
-        discover(str(tmp_path / "u_ex210303.log"))
+    (tmp_path / "neighbour.aspx").write_text("<% Response.Write(1) %>")
+    before = tree_hash(tmp_path)
+    (host,) = discover(str(tmp_path / "u_ex210303.log"))
+    assert tree_hash(tmp_path) == before
+    assert host.name == "u_ex210303" and host.root == str(tmp_path / "u_ex210303.log")
+    assert [(f.rel_path, f.kind) for f in host.files] == [("u_ex210303.log", K.IIS)]
+    assert host.errors == []
+
+
+def test_a_damaged_archive_is_not_taken_for_a_plain_file(tmp_path: Path) -> None:
+    whole = write_zip(tmp_path / "EX01.zip", {"C/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log": IIS})
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(whole.read_bytes()[:60])
+    with pytest.raises(EvidenceUnavailable, match=r"cut.zip: not a readable zip"):
+        discover(str(cut))
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the live server is hunted on Windows")

@@ -107,6 +107,21 @@ def test_missing_list_and_headerless_list_are_reported(tmp_path: Path) -> None:
     assert any("h.csv:1" in m and "header" in m for m in messages)
 
 
+def test_a_list_saved_in_utf16_loads_and_broken_text_is_named(tmp_path: Path) -> None:
+    """Windows PowerShell 5's `>` and Excel's "Unicode Text" write UTF-16 with a byte-order mark."""
+    page = b'<%@ Page Language="C#" %><% Response.Write("case 43"); %>'
+    text = f"type,value,kind,label,source\r\nsha256,{hashlib.sha256(page).hexdigest()},webshell,dropper,case 43\r\n"
+    saved = tmp_path / "case43.csv"
+    saved.write_bytes("\ufeff".encode("utf-16-le") + text.encode("utf-16-le"))
+    loaded = load_indicators((str(saved),))
+    assert loaded.problems == []
+    web = by_rule(hunt(plain_file(tmp_path, "p.aspx", page), extra_indicator_paths=(str(saved),)))
+    assert web["EXH-WS-IOC-HASH"].detail("indicator_list") == f"{saved}:2"
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes(saved.read_bytes()[:-1])  # an odd number of bytes: the last character is half there
+    assert any("not UTF-16 text" in str(p) for p in load_indicators((str(cut),)).problems)
+
+
 # ------------------------------------------------------------------------------ allow-lists
 
 

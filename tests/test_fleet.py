@@ -118,6 +118,10 @@ def test_fleet_hunt_writes_each_host_stores_it_and_lists_it(
     listing = json.loads(capsys.readouterr().out)
     assert listing["counts"]["compromised"] == 3 and listing["counts"]["clean"] == 4
     assert [r["verdict"] for r in listing["hosts"]][:3] == ["compromised"] * 3
+    # As text, the counts are one line (longer than 80 columns, never wrapped: grep sees them whole)
+    assert main(["fleet", "--db", str(db)]) == 1
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("compromised: 3") and first.endswith("clean: 4") and len(first) > 80
     # The index page: counts, hosts worst first, each linking to an existing page.
     page = index.read_text()
     assert "compromised: 3" in page and "clean: 4" in page and "<script" not in page
@@ -191,6 +195,45 @@ def test_fleet_diff_newly_compromised_resolved_and_new_findings(
     assert main(["fleet", "diff", "2", "2", "--db", str(db)]) == 0
     assert main(["fleet", "diff", "1", "9", "--db", str(db)]) == 2
     assert "no hunt 9" in capsys.readouterr().err
+
+
+def test_one_server_hunted_from_another_folder_has_no_new_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A case folder hunted whole, then one server of it alone (or its zip, then the folder the
+    zip is in): each finding's path starts elsewhere, but it is the same finding."""
+    import zipfile
+
+    from exhunt.fleet.diff import within_host
+
+    db = tmp_path / "h.sqlite"
+    cases = tmp_path / "cases"
+    shutil.copytree(EXAMPLES, cases)
+    assert main(["hunt", str(cases), "--db", str(db), "-q"]) == 1
+    assert main(["hunt", str(cases / "EX02-clean"), "--db", str(db), "-q"]) == 0
+    assert main(["fleet", "diff", "1", "2", "--db", str(db), "--json", "-"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["new_findings"] == [] and {h["host"]: h["change"] for h in d["hosts"]} == {"EX01-compromised": "gone"}
+    zipped = tmp_path / "zips"
+    zipped.mkdir()
+    with zipfile.ZipFile(zipped / "EX01.zip", "w") as z:
+        for f in (cases / "EX01-compromised").rglob("*"):
+            if f.is_file():
+                z.write(f, f.relative_to(cases).as_posix())
+    assert main(["hunt", str(zipped / "EX01.zip"), "--db", str(db), "-q"]) == 1
+    assert main(["hunt", str(zipped), "--db", str(db), "-q"]) == 1
+    assert main(["fleet", "diff", "3", "4", "--db", str(db), "--json", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["new_findings"] == []
+    # and the same finding hunted from the whole case folder is not new either
+    assert main(["fleet", "diff", "1", "4", "--db", str(db), "--json", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["new_findings"] == []
+    # a finding that really is new still is
+    assert main(["fleet", "diff", "2", "4", "--db", str(db), "--json", "-"]) == 1
+    assert json.loads(capsys.readouterr().out)["new_findings"]
+    assert within_host("/x/cases/EX02", "EX02/C/a.log") == within_host("/x/cases/EX02", "C/a.log") == "C/a.log"
+    assert within_host("/x/z/EX01.zip", "EX01.zip/EX01/C/a") == "EX01/C/a"
+    assert within_host("D:\\cases\\EX02", "EX02/C/a.log") == "C/a.log"
+    assert within_host("/x/EX02", "EX02") == "EX02", "a path that is only the root's name stays"
 
 
 def test_ctrl_c_keeps_finished_hosts_and_resume_hunts_the_rest(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,81 @@ def test_unknown_hunt_and_foreign_file_are_clear_errors(store: HuntStore, tmp_pa
     junk.write_bytes(b"not a database at all" * 100)
     with pytest.raises(HuntStoreError, match="cannot use"):
         HuntStore(str(junk))
+
+
+def test_a_store_that_cannot_be_used_is_one_clear_line_without_its_password(tmp_path: Path) -> None:
+    """SQLAlchemy's wrapper (class, statement, documentation link, several lines) gives way to the
+    database's own words, and a password in the URL is never repeated."""
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(HuntStoreError) as refused:
+        HuntStore(f"postgresql://hunter:s3cret-pw@127.0.0.1:{port}/hunts")
+    text = str(refused.value)
+    assert "s3cret-pw" not in text and "hunter:***@127.0.0.1" in text
+    assert "\n" not in text and "sqlalche.me" not in text and "OperationalError" not in text
+    with pytest.raises(HuntStoreError) as other:
+        HuntStore("mysql://u:pw@db.example/hunts")
+    assert "not a store exhunt can use" in str(other.value) and ":pw@" not in str(other.value)
+    with pytest.raises(HuntStoreError) as folder:
+        HuntStore(str(tmp_path))  # a folder, not a database file
+    assert "unable to open database file" in str(folder.value) and "\n" not in str(folder.value)
+
+
+def _open_store_at(path: str, barrier: Any, results: Any) -> None:
+    barrier.wait()
+    try:
+        HuntStore(path).close()
+    except HuntStoreError as exc:
+        results.put(str(exc))
+    else:
+        results.put("ok")
+
+
+def test_hunts_started_together_on_a_new_store_all_open_it(tmp_path: Path) -> None:
+    """Several hunts launched at once by a script on a store not yet made: each creates the
+    tables and marks the format; before, the second to mark it failed on the unique key."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    for round_ in range(3):
+        path = str(tmp_path / f"new-{round_}.sqlite")
+        barrier, results = ctx.Barrier(6), ctx.Queue()
+        procs = [ctx.Process(target=_open_store_at, args=(path, barrier, results)) for _ in range(6)]
+        for proc in procs:
+            proc.start()
+        outcomes = [results.get(timeout=60) for _ in procs]
+        for proc in procs:
+            proc.join(60)
+        assert outcomes == ["ok"] * 6, outcomes
+
+
+def test_a_race_setting_up_the_store_is_tried_again_but_other_failures_are_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    real = HuntStore._prepare
+    calls: list[int] = []
+
+    def raced_once(self: HuntStore, db: str | None) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise sa.exc.IntegrityError("INSERT INTO meta", {}, Exception("UNIQUE constraint failed: meta.key"))
+        real(self, db)
+
+    monkeypatch.setattr(HuntStore, "_prepare", raced_once)
+    HuntStore(str(tmp_path / "a.sqlite")).close()
+    assert len(calls) == 2
+
+    def broken(self: HuntStore, db: str | None) -> None:
+        calls.append(1)
+        raise sa.exc.OperationalError("SELECT", {}, Exception("disk I/O error"))
+
+    calls.clear()
+    monkeypatch.setattr(HuntStore, "_prepare", broken)
+    with pytest.raises(HuntStoreError, match="disk I/O error"):
+        HuntStore(str(tmp_path / "b.sqlite"))
+    assert len(calls) == 1, "a failure that is not a race is not tried again"

@@ -73,3 +73,57 @@ def test_missing_path_is_a_clear_usage_error(tmp_path: Path, capsys: pytest.Capt
     assert main(["hunt", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err
     assert "nope" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--max-file-size", "0"], "--max-file-size must be at least 1"),
+        (["--evtx-threads", "0"], "--evtx-threads must be at least 1"),
+        (["--evtx-memory-bound", "-5"], "--evtx-memory-bound must be 0"),
+        (["--file-scan-timeout", "0"], "--file-scan-timeout must be more than 0"),
+        (["--per-rule", "-1"], "--per-rule must be 0"),
+    ],
+)
+def test_out_of_range_settings_are_refused_not_bent(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 0 that was quietly raised to 1, or taken as the default, is refused with what is allowed,
+    from the command line and from the configuration file alike."""
+    assert main(["hunt", str(EXAMPLES), "--no-db", "-q", *argv]) == 2
+    assert message in capsys.readouterr().err
+    key, value = argv[0].lstrip("-").replace("-", "_"), argv[1]
+    config = tmp_path / "config.toml"
+    config.write_text(f"[hunt]\n{key} = {value}\n")
+    try:
+        code = main(["hunt", str(EXAMPLES), "--no-db", "-q", "--config", str(config)])
+    except SystemExit as exc:  # the file's own check (negative numbers) is argparse's usage error
+        code = exc.code  # type: ignore[assignment]
+    err = capsys.readouterr().err
+    assert code == 2 and (message in err or "must not be negative" in err), err
+
+
+def test_file_scan_timeout_is_taken_in_whole_seconds_rounded_up() -> None:
+    """`--file-scan-timeout` is a float on the command line; before, any float was ignored for
+    the default of 30 s, so the option never took effect."""
+    from exhunt.analyzers import HuntOptions
+    from exhunt.filehunt.toolkit import DEFAULT_SCAN_TIMEOUT, scan_timeout
+
+    assert scan_timeout(HuntOptions(settings={"file_scan_timeout": 10.0})) == 10
+    assert scan_timeout(HuntOptions(settings={"file_scan_timeout": 2.5})) == 3
+    assert scan_timeout(HuntOptions(settings={"file_scan_timeout": 0.1})) == 1
+    assert scan_timeout(HuntOptions(settings={"file_scan_timeout": 7})) == 7
+    assert scan_timeout(HuntOptions(settings={"file_scan_timeout": True})) == DEFAULT_SCAN_TIMEOUT
+    assert scan_timeout(HuntOptions(settings={})) == DEFAULT_SCAN_TIMEOUT
+
+
+def test_one_log_file_is_hunted_on_its_own(tmp_path: Path) -> None:
+    """`exhunt hunt u_ex210303.log`: the file a colleague mailed in, without its server's folders."""
+    log = EXAMPLES / "EX01-compromised" / "C" / "inetpub" / "logs" / "LogFiles" / "W3SVC1" / "u_ex210303.log"
+    out = tmp_path / "one.json"
+    assert main(["hunt", str(log), "--no-db", "-q", "--json", str(out)]) == 1
+    (host,) = json.loads(out.read_text())["hosts"]
+    assert host["host"] == "u_ex210303" and host["verdict"] == "compromised"
+    paths = {(f["evidence"]["path"], f["rule_id"]) for f in host["findings"]}
+    assert ("u_ex210303.log", "EXH-PL-IIS-SSRF-ENTRY") in paths
+    assert all(f["evidence"]["line"] for f in host["findings"] if f["evidence"]["path"] == "u_ex210303.log")

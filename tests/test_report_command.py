@@ -44,6 +44,22 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     assert main(["report", str(saved), "--timeline", str(tmp_path / "t.csv")]) == 0
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_with_its_byte_order_mark_is_accepted(tmp_path: Path, encoding: str) -> None:
+    """What Windows PowerShell 5 writes when a result is saved again with `>` or `Out-File`."""
+    text = json.dumps(hunt(compromised_host()).to_dict(), ensure_ascii=False)
+    saved = tmp_path / "ps.json"
+    saved.write_bytes(("\ufeff" + text).encode(encoding))
+    assert saved.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
+    out = tmp_path / "again.json"
+    assert main(["report", str(saved), "--json", str(out)]) == 1
+    plain = tmp_path / "plain.json"
+    plain.write_text(text, encoding="utf-8")
+    again = tmp_path / "again-plain.json"
+    assert main(["report", str(plain), "--json", str(again)]) == 1
+    assert json.loads(out.read_text()) == json.loads(again.read_text())
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -159,7 +159,45 @@ def test_diff_between_scans(
 def test_exit_code_zero_when_nothing_is_exposed(four_hosts: tuple[Emulator, list[tuple[str, int]]]) -> None:
     _, addrs = four_hosts
     ip, port = addrs[1]
-    assert main(["scan", f"{ip}:{port}", "--no-db", "-q", *FAST, "--port", "1"]) == 0
+    assert main(["scan", f"http://{ip}:{port}", "--no-db", "-q", *FAST]) == 0
+
+
+def test_exit_code_three_when_not_every_target_was_judged(
+    four_hosts: tuple[Emulator, list[tuple[str, int]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing exposed is not "all patched" when the scan could not tell: a fail-closed exit."""
+    _, addrs = four_hosts
+    ip, port = addrs[1]
+    patched = f"http://{ip}:{port}"
+    # the emulated hosts speak plain HTTP: asked over TLS, none answers
+    assert main(["scan", f"{ip}:{port}", "--no-db", "-q", *FAST]) == 3
+    # the reason is in the JSON too, for scripts that read it rather than the exit code
+    assert main(["scan", f"{ip}:{port}", "--no-db", "-q", "--json", "-", *FAST]) == 3
+    assert json.loads(capsys.readouterr().out)["summary"]["not_judged"] == "no target answered"
+    # an unusable spec beside a patched host
+    assert main(["scan", patched, "300.1.1.1", "--no-db", "-q", *FAST]) == 3
+    # a patched host beside one that does not answer: a swept range is mostly silent addresses
+    assert main(["scan", patched, f"{ip}:{port}", "--no-db", "-q", *FAST]) == 0
+    # an exposed host still decides the code
+    ip0, port0 = addrs[0]
+    assert main(["scan", f"http://{ip0}:{port0}", "300.1.1.1", "--no-db", "-q", *FAST]) == 1
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["scan", "--help"])
+    assert "not every target was judged" in " ".join(capsys.readouterr().out.split())
+
+
+def test_exchange_host_of_unknown_exposure_is_not_judged(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from exhunt.scan.result import HostResult, ScanReport, not_judged
+
+    now = datetime.now(UTC)
+    seen = HostResult("a", "https://a:443", "a", 443, reachable=True, is_exchange=True)  # X-FEServer, no build
+    assert not_judged(ScanReport("t", now, now, results=[seen])) == "1 Exchange host(s) with an unknown exposure"
+    assert not_judged(ScanReport("t", now, now, results=[], not_scanned=5)) == "5 target(s) not scanned"
+    web = HostResult("b", "https://b:443", "b", 443, reachable=True)
+    assert not_judged(ScanReport("t", now, now, results=[web])) is None
 
 
 def test_targets_from_stdin_and_jsonl_to_stdout(
@@ -263,3 +301,106 @@ def test_concurrency_is_fitted_to_the_open_file_limit(monkeypatch: pytest.Monkey
     monkeypatch.setattr(resource, "setrlimit", lambda _, limits: raised.append(limits))
     assert _fit_concurrency(1000) == (1000, None)
     assert raised == [(2064, 4096)]
+
+
+def _table_report() -> object:
+    from datetime import UTC, datetime
+
+    from exhunt.scan.result import HostResult, ScanReport
+
+    long_name = "exchange-frontend-07.emea.subsidiary-holding.example.com:8443"
+    exchange = HostResult(
+        target=long_name,
+        key=f"https://{long_name}",
+        host=long_name.rsplit(":", 1)[0],
+        port=8443,
+        reachable=True,
+        is_exchange=True,
+        build="15.1.2176.2",
+        build_source="x-owa-version",
+    )
+    unreachable = HostResult(
+        target="192.0.2.44:443",
+        key="https://192.0.2.44:443",
+        host="192.0.2.44",
+        port=443,
+        errors=[
+            "/owa/: tls: TLS handshake failed: wrong version number (the port does not speak TLS: "
+            "plain HTTP or another protocol?)"
+        ],
+    )
+    now = datetime.now(UTC)
+    return ScanReport(tool_version="t", started=now, finished=now, results=[exchange, unreachable])
+
+
+def test_table_piped_keeps_whole_targets_and_notes() -> None:
+    """A pipe or a file gets every column and whole cells: a host name cut short in a scan of
+    thousands is a host nobody can find again."""
+    import argparse
+
+    from rich.console import Console
+
+    from exhunt.commands.scan import _render_table
+
+    out = io.StringIO()
+    console = Console(file=out, width=80, force_terminal=False)
+    _render_table(_table_report(), argparse.Namespace(all=True), console)  # type: ignore[arg-type]
+    lines = out.getvalue().splitlines()
+    header = lines[0].split()
+    assert header == ["target", "build", "from", "PL", "PS", "PNS", "OWA", "note"]
+    row = next(line for line in lines if line.startswith("exchange-frontend-07"))
+    assert row.split()[:3] == ["exchange-frontend-07.emea.subsidiary-holding.example.com:8443", "15.1.2176.2", "header"]
+    assert "…" not in out.getvalue()
+    assert any(line.rstrip().endswith("plain HTTP or another protocol?)") for line in lines)
+    assert all(line == line.rstrip() for line in lines[:4]), "no padding after the text of a table line"
+    assert console.width == 80, "the console's width is given back"
+
+
+def test_table_on_a_terminal_fits_the_screen_and_cuts_targets_in_the_middle() -> None:
+    import argparse
+
+    from rich.console import Console
+
+    from exhunt.commands.scan import _render_table
+
+    out = io.StringIO()
+    console = Console(file=out, width=80, force_terminal=True, color_system=None)
+    _render_table(_table_report(), argparse.Namespace(all=True), console)  # type: ignore[arg-type]
+    lines = out.getvalue().splitlines()
+    table = lines[: next(i for i, line in enumerate(lines) if line.startswith("VULN vulnerable"))]
+    assert len(table) == 4 and all(len(line) <= 80 for line in table), [len(line) for line in table]
+    row = next(line for line in lines if line.startswith("exchange"))
+    target = row.split()[0]
+    assert "…" in target and target.endswith(":8443"), "the port stays when a name is cut"
+    assert row.split()[1:3] == ["15.1.2176.2", "header"]
+
+
+@pytest.mark.parametrize(
+    "setting", ["concurrency = 0", "timeout = 0", "host_timeout = 0.0", "max_body = 0", "rate = 0"]
+)
+def test_zero_from_the_configuration_file_is_refused(
+    setting: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--timeout 0` was refused, but `timeout = 0` in the configuration file was taken as it was."""
+    config = tmp_path / "config.toml"
+    config.write_text(f"[scan]\n{setting}\n")
+    assert main(["scan", "127.0.0.1:1", "--no-db", "-q", "--config", str(config)]) == 2
+    name = setting.split(" =")[0].replace("_", "-")
+    assert f"--{name} must be more than 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-8"])
+def test_a_target_list_saved_by_windows_powershell_is_read(
+    encoding: str, four_hosts: tuple[Emulator, list[tuple[str, int]]], tmp_path: Path
+) -> None:
+    """Windows PowerShell 5's `>` writes UTF-16 with a byte-order mark and CRLF line ends; read as
+    UTF-8 every character came with a NUL and no target was a host."""
+    _, addrs = four_hosts
+    listing = tmp_path / "servers.txt"
+    lines = "".join(f"http://{ip}:{port}\r\n" for ip, port in addrs[:2])
+    listing.write_bytes(("\ufeff" + lines).encode(encoding))
+    out = tmp_path / "r.json"
+    assert main(["scan", "-i", str(listing), "--no-db", "-q", "--json", str(out), *FAST]) == 1
+    results = json.loads(out.read_text())["results"]
+    assert sorted(r["build"] for r in results) == ["15.1.2176.2", "15.2.1118.20"]
+    assert all(not r["errors"] for r in results)

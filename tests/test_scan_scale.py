@@ -31,12 +31,14 @@ def test_scan_of_a_million_loopback_addresses_stops_on_time_in_flat_memory(tmp_p
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-c", _CHILD, *argv], capture_output=True, text=True, timeout=120)
     elapsed = time.monotonic() - started
-    assert done.returncode == 0, done.stderr[-2000:]
+    # nothing exposed, but most targets were never asked (the total timeout): exit code 3
+    assert done.returncode == 3, done.stderr[-2000:]
     growth_kib = int(done.stderr.split("RSS-GROWTH-KIB ")[1].split()[0])
     report = json.loads(out.read_text())
     scanned = len(report["results"])
     assert 0 < scanned < 1_048_574
     assert report["summary"]["not_scanned"] == 1_048_574 - scanned
+    assert report["summary"]["not_judged"] == f"{1_048_574 - scanned} target(s) not scanned"
     assert all(r["address"].startswith("127.") and not r["reachable"] for r in report["results"])
     # Interpreter start and imports take ~1-2 s; the scan itself 1.5 s.
     assert elapsed < 20, elapsed

@@ -38,7 +38,7 @@ EXIT_LINES = (
     "0  nothing found (every host clean, every build patched)",
     "1  findings, or an exposed build",
     "2  usage error, unreadable input, or an output that could not be written",
-    "3  hunt: no findings, but the evidence was insufficient to call a host clean",
+    "3  hunt: no findings, but the evidence was insufficient to call a host clean; scan: nothing exposed, but not every target could be judged",
     "130  interrupted (Ctrl-C); outputs may be incomplete",
 )
 _EPILOG = "exit codes:\n{codes}\nRun `exhunt COMMAND --help` for the options and examples of each command."
@@ -106,6 +106,8 @@ def _fit_indented(line: str, width: int) -> list[str]:
     if len(line) <= width:
         return [line]
     lead = _lead(line)
+    if line.lstrip().startswith("# "):  # a comment on a line of its own, under its example
+        return textwrap.wrap(line.strip(), width, initial_indent=" " * lead, subsequent_indent=" " * (lead + 2))
     command, sep, comment = line.partition("  # ")
     if sep and len(command.rstrip()) <= width:
         return [

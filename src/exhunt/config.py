@@ -140,20 +140,35 @@ def load(explicit: str | None = None) -> Config:
 
 
 def parse(data: Mapping[str, Any], path: Path) -> dict[str, dict[str, Any]]:
+    """The file's values, checked; every problem in it is named at once, not one per run."""
     known = {(s.section, s.key): s for s in SETTINGS}
     values: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
     for section, table in data.items():
         if section not in SECTIONS:
-            raise ConfigError(f"{path}: unknown section [{section}] (known: {', '.join(SECTIONS)})")
+            problems.append(f"unknown section [{section}] (known: {', '.join(SECTIONS)})")
+            continue
         if not isinstance(table, dict):
-            raise ConfigError(f"{path}: {section} must be a table ([{section}])")
+            problems.append(f"{section} must be a table ([{section}])")
+            continue
         for key, value in table.items():
             setting = known.get((section, key))
             if setting is None:
                 names = ", ".join(s.key for s in SETTINGS if s.section == section)
-                raise ConfigError(f"{path}: [{section}] has no setting {key!r} (known: {names})")
-            values.setdefault(section, {})[key] = _checked(setting, value, path)
+                problems.append(f"[{section}] has no setting {key!r} (known: {names})")
+                continue
+            try:
+                values.setdefault(section, {})[key] = _checked(setting, value, path)
+            except ConfigError as exc:
+                problems.append(str(exc).removeprefix(f"{path}: "))
+    if len(problems) == 1:
+        raise ConfigError(f"{path}: {problems[0]}")
+    if problems:
+        raise ConfigError(f"{path}: {len(problems)} problems: " + "; ".join(problems))
     return values
+
+
+_KIND_WORDS: dict[type, str] = {int: "a whole number", str: "a string", bool: "true or false"}
 
 
 def _checked(setting: Setting, value: Any, path: Path) -> Any:
@@ -164,8 +179,8 @@ def _checked(setting: Setting, value: Any, path: Path) -> Any:
     for item in items:
         # bool is an int in Python; a number setting must not take true/false.
         if not isinstance(item, setting.kinds) or (isinstance(item, bool) and bool not in setting.kinds):
-            wanted = " or ".join(k.__name__ for k in setting.kinds)
-            raise ConfigError(f"{where}: {item!r} is not a {wanted}")
+            wanted = "a number" if float in setting.kinds else _KIND_WORDS.get(setting.kinds[0], "another type")
+            raise ConfigError(f"{where}: {item!r} is not {wanted}")
         if isinstance(item, int | float) and not isinstance(item, bool) and item < 0:
             raise ConfigError(f"{where}: {item!r} must not be negative")
     if setting.paths:

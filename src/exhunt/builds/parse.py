@@ -80,6 +80,38 @@ def parse_build(text: str) -> BuildNumber:
     return number
 
 
+_DOTTED_IN = re.compile(r"(?<![0-9.])" + _DOTTED.pattern + r"(?![0-9]|\.[0-9])")
+
+
+def build_in(line: str) -> str | None:
+    """The one build a line of a table holds, as written there, or None when it holds none.
+
+    For what PowerShell prints: `EX01  Enterprise  Version 15.1 (Build 2176.2)` (Get-ExchangeServer)
+    or `15.01.2176.002  15.01.2176.002  C:\\...\\ExSetup.exe` (a file's version info). Only
+    numbers that are Exchange builds count; two different ones on one line are an error
+    (BuildParseError), since the line would not say which server runs which.
+    """
+    found: dict[str, str] = {}
+    first_error: BuildParseError | None = None
+    for pattern in (_ADMIN_DISPLAY, _DOTTED_IN):
+        for m in pattern.finditer(line):
+            try:
+                number = parse_build(m[0])
+            except BuildParseError as exc:
+                first_error = first_error or exc
+                continue
+            found.setdefault(f"{number}/{number.form}", m[0])
+        if found:
+            break
+    if len({key.split("/")[0] for key in found}) > 1:
+        raise BuildParseError(f"more than one build on one line ({', '.join(found.values())}): give one per line")
+    if found:
+        return next(iter(found.values()))
+    if first_error is not None:
+        raise first_error
+    return None
+
+
 def _syntax(text: str) -> BuildNumber:
     m = _DOTTED.fullmatch(text)
     if m:

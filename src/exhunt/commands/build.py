@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import codecs
 import csv
+import dataclasses
 import io
 import json
+import re
 import sys
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,6 +24,7 @@ from rich.text import Text
 
 from exhunt import __version__
 from exhunt.builds import BuildAssessment, assess_build
+from exhunt.builds.parse import BuildParseError, build_in, parse_build
 from exhunt.chains import CHAINS, Exposure
 from exhunt.cli_options import add_console, add_output, consoles, open_output, stdout_clash, to_stdout
 from exhunt.report.csvsafe import spreadsheet_safe
@@ -36,7 +39,8 @@ next (name, build, KB).
 Builds may be given as 15.1.2176.2 (ExSetup.exe, X-OWA-Version: exact), zero padded
 15.01.2176.002, 15.1.2176 (OWA paths: CU only, so a chain can be vulnerable-unless-su) or
 "Version 15.1 (Build 2176.2)" (AdminDisplayVersion: CU only). With no BUILD, or with -, builds
-are read from standard input, one per line (blank lines and lines starting with # are skipped).
+are read from standard input, one per line (blank lines and lines starting with # are skipped);
+a table PowerShell printed is read too: each server's line is assessed by the build it holds.
 
 Statuses: vulnerable, patched, vulnerable-unless-su (only the CU is known and that CU has a
 fixing security update), unknown (a product exhunt has no data for).
@@ -47,6 +51,7 @@ examples:
   exhunt build "Version 15.1 (Build 2375.7)"
   exhunt build 15.1.2176.2 --json -        # exhunt.build/1 JSON for scripts
   Get-ExchangeServer | % { $_.AdminDisplayVersion.ToString() } | exhunt build -
+  Get-ExchangeServer | ft Name,AdminDisplayVersion | exhunt build -   # names kept
 
   exhunt build -i builds.txt --csv builds.csv  # one row per build, a column per chain
 """
@@ -82,7 +87,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "builds", nargs="*", metavar="BUILD", help="build numbers; '-' or none reads them from standard input"
     )
     parser.add_argument(
-        "-i", "--input", action="append", default=[], metavar="FILE", help="read builds from FILE, one per line"
+        "-i",
+        "--input",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="read builds from FILE, one per line (or a table PowerShell printed)",
     )
     out = add_output(parser, OUTPUTS)
     out.add_argument("--csv-raw", action="store_true", help="write CSV cells as typed, formulas included")
@@ -204,7 +214,39 @@ def write_csv(assessments: Sequence[BuildAssessment], out: IO[str], safe: bool =
 
 @lru_cache(maxsize=4096)
 def _assess(text: str) -> BuildAssessment:
-    return assess_build(text)
+    """One build; a line of a table (`EX01  Version 15.1 (Build 2176.2)`) is assessed by the
+    build it holds and keeps its own text, which names the server."""
+    a = assess_build(text)
+    if a.error is None:
+        return a
+    try:
+        inner = build_in(text)
+    except BuildParseError as exc:
+        return dataclasses.replace(a, error=str(exc))
+    if inner is None or inner == text:
+        return a
+    return dataclasses.replace(assess_build(inner), input=text)
+
+
+_RULE = re.compile(r"[-=\s]+")
+
+
+def _from_a_table(text: str) -> bool:
+    """Whether a build was read out of a longer line rather than given as itself."""
+    try:
+        parse_build(text)
+    except BuildParseError:
+        return True
+    return False
+
+
+def _table_lines(lines: Iterable[str]) -> Iterator[str]:
+    """Lines read from a file or a pipe, without the heading and rule lines of a table
+    (`Name  AdminDisplayVersion`, `----  -------`): a line with no digit holds no build."""
+    for line in lines:
+        if _RULE.fullmatch(line) or not any(c.isdigit() for c in line):
+            continue
+        yield line
 
 
 _EXPOSED = {Exposure.VULNERABLE, Exposure.VULNERABLE_UNLESS_SU}
@@ -252,14 +294,14 @@ def _inputs(arguments: Sequence[str], files: Sequence[str] = ()) -> Iterable[str
     """The builds named on the command line, with '-' (or nothing) standing for standard input."""
     for name in files:
         if name == "-":
-            yield from read_stream(_stdin_binary())
+            yield from _table_lines(read_stream(_stdin_binary()))
             continue
         try:
             fh = Path(name).open("rb")  # noqa: SIM115 - closed below, after its lines were yielded
         except OSError as exc:
             raise _InputError(name, exc.strerror or str(exc)) from exc
         with fh:
-            yield from read_stream(fh)
+            yield from _table_lines(read_stream(fh))
     if not arguments and files:
         return
     if not arguments:
@@ -268,7 +310,7 @@ def _inputs(arguments: Sequence[str], files: Sequence[str] = ()) -> Iterable[str
         arguments = ["-"]
     for arg in arguments:
         if arg == "-":
-            yield from read_stream(_stdin_binary())
+            yield from _table_lines(read_stream(_stdin_binary()))
         else:
             yield arg[:MAX_LINE]
 
@@ -342,7 +384,11 @@ def _block(a: BuildAssessment) -> Group:
                 detail.append("\n")
             detail.append(exposure.note, style="dim")
         table.add_row(chain, Text(str(exposure.status), style=_STATUS_STYLE[exposure.status]), detail)
-    parts: list[RenderableType] = [heading, table]
+    parts: list[RenderableType] = [heading]
+    if a.build and _from_a_table(a.input):
+        # a line of a table (`EX01  Version 15.1 (Build 2176.2)`): the line says which server
+        parts.append(Text.assemble(("from: ", "dim"), (shown(a.input), "dim")))
+    parts.append(table)
     nxt = a.next_update
     if nxt is not None:
         line = Text.assemble(("next update: ", "bold"), nxt.name, f"  {nxt.build}")

@@ -1,4 +1,4 @@
-"""`exhunt collect --print kape|velociraptor|powershell`: what to collect, as a recipe for the tool at hand."""
+"""`exhunt collect kape|velociraptor|powershell`: what to collect, as a recipe for the tool at hand."""
 
 from __future__ import annotations
 
@@ -29,16 +29,19 @@ script read the install folder from the registry (MsiInstallPath); for KAPE give
 --exchange-path.
 
 examples:
-  exhunt collect --print kape > ExhuntExchange.tkape
-  exhunt collect --print kape --exchange-path "D:\\Exchange\\V15" -o ExhuntExchange.tkape
-  exhunt collect --print velociraptor -o Custom.Exhunt.Exchange.Collection.yaml
-  exhunt collect --print powershell -o exhunt-collect.ps1
+  exhunt collect kape > ExhuntExchange.tkape
+  exhunt collect kape --exchange-path "D:\\Exchange\\V15" -o ExhuntExchange.tkape
+  exhunt collect velociraptor -o Custom.Exhunt.Exchange.Collection.yaml
+  exhunt collect powershell -o exhunt-collect.ps1
+  (`--print RECIPE` names the recipe too, as earlier versions required)
 """
 EXIT_CODES = ("0  written", "2  usage error, or the file could not be written")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--print", dest="recipe", required=True, choices=sorted(RECIPES), help="which recipe")
+    names = sorted(RECIPES)
+    parser.add_argument("recipe", nargs="?", choices=names, metavar="RECIPE", help=f"which recipe: {', '.join(names)}")
+    parser.add_argument("--print", dest="printed", choices=names, metavar="RECIPE", help="the same, as an option")
     parser.add_argument(
         "--exchange-path",
         default=DEFAULT_INSTALL,
@@ -49,10 +52,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    make, _ = RECIPES[args.recipe]
+    if args.recipe and args.printed and args.recipe != args.printed:
+        return _usage(f"two recipes given ({args.recipe} and --print {args.printed}); give one")
+    recipe = args.recipe or args.printed
+    if recipe is None:
+        return _usage(f"say which recipe: {', '.join(sorted(RECIPES))} (e.g. exhunt collect kape)")
+    make, _ = RECIPES[recipe]
     try:
         write_text(args.output, make(args.exchange_path))
     except OSError as exc:
         print(f"exhunt collect: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _usage(message: str) -> int:
+    print(f"exhunt collect: {message}", file=sys.stderr)
+    return 2

@@ -79,7 +79,7 @@ def _latest(store: HuntStore, args: argparse.Namespace, out: Console) -> int:
     if args.json:
         _emit_json({"counts": {str(v): n for v, n in counts.items()}, "hosts": [r.to_dict() for r in rows]}, args.json)
     if args.json != "-" and not args.quiet:
-        out.print("  ".join(f"{v}: {n}" for v, n in counts.items()), markup=False)
+        out.print("  ".join(f"{v}: {n}" for v, n in counts.items()), markup=False, soft_wrap=True)  # one line, for grep
         # A table, so the listing folds to the terminal (80 columns) instead of running past it.
         table = Table(box=None, pad_edge=False, padding=(0, 1))
         table.add_column("host", overflow="fold")

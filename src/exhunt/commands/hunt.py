@@ -24,8 +24,9 @@ shells and LSASS dumps in Windows event logs; web shells, dumps and staged archi
 
 PATH may be a folder mirroring a server's disk (C/Program Files/..., any drive letter or
 install path), a KAPE or Velociraptor collection (folder or .zip), a bare Exchange Logging
-folder, a bare IIS log folder, any folder of files, a .zip of these, or a folder holding one
-sub-folder per host. On a Windows Exchange server, leave PATH out to hunt the live server.
+folder, a bare IIS log folder, any folder of files, a .zip of these, a folder holding one
+sub-folder per host, or one file (a log, an event export, a page) hunted on its own. On a Windows
+Exchange server, leave PATH out to hunt the live server.
 Evidence is only read, never changed.
 
 Each host gets one verdict: compromised, exploitation-attempted, suspicious, clean, or

@@ -97,9 +97,14 @@ def load_result(path: Path) -> HuntResult:
     except OSError as exc:
         raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     try:
-        data = boundedjson.loads(raw.decode("utf-8-sig"))
+        # UTF-16 with its byte-order mark is what Windows PowerShell 5's `>` and `Out-File`
+        # write, so a result saved again on a responder's Windows machine arrives that way.
+        utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+        data = boundedjson.loads(raw.decode("utf-16" if utf16 else "utf-8-sig"))
     except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a text file, so not a hunt result") from None
+        raise ValueError(
+            f"{path}: not a text file (UTF-8, or UTF-16 with a byte-order mark), so not a hunt result"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
     except ValueError as exc:

@@ -32,10 +32,11 @@ from exhunt.cli_options import (
     write_text,
 )
 from exhunt.model import CHAINS, Exposure, iso
+from exhunt.report.safe_text import printable_middle
 from exhunt.scan.checks import CHECKS
 from exhunt.scan.client import ClientOptions
 from exhunt.scan.output import report_json, result_line, write_csv
-from exhunt.scan.result import HostResult, ScanReport, summarise
+from exhunt.scan.result import HostResult, ScanReport, not_judged, summarise
 from exhunt.scan.scanner import ScanOptions, bad_target_result, scan_targets
 from exhunt.scan.store import Change, ChangeKind, ScanStore, StoreError, default_db_path, diff
 from exhunt.scan.targets import (
@@ -67,8 +68,9 @@ X-CalculatedBETarget / X-DiagInfo headers and the logon page identify Exchange w
 Every result lists this evidence, the TLS certificate presented, and what went wrong.
 
 Targets: host names, IPs, URLs, host:port, [v6]:port, CIDR ranges (10.0.0.0/24), @FILE or
--i FILE (one or more per line, # comments), and - for stdin. Port 443 unless given. Certificates
-are not verified (Exchange certificates are often self-signed) but recorded.
+-i FILE (one or more per line, # comments; UTF-8, or UTF-16 as Windows PowerShell writes), and -
+for stdin. Port 443 unless given. Certificates are not verified (Exchange certificates are often
+self-signed) but recorded.
 
 Results go into a SQLite store, one scan per run, so --diff can say what changed since the
 previous scan: newly patched, newly exposed, gone, new. The store is --db FILE, else $EXHUNT_DB,
@@ -127,9 +129,11 @@ def _positive(kind: type) -> Callable[[str], Any]:
 
 CONFIG_SECTION = "scan"
 EXIT_CODES = (
-    "0  nothing exposed",
+    "0  nothing exposed, and every target was judged",
     "1  a host is vulnerable or vulnerable-unless-su (--diff alone: something became exposed)",
     "2  usage or fatal error",
+    "3  nothing exposed, but not every target was judged: a target not scanned (unusable spec, "
+    "total timeout, internal error), an Exchange host whose exposure is unknown, or no target answered",
 )
 OUTPUTS = (
     ("json", "write the exhunt.scan/1 JSON report"),
@@ -243,14 +247,29 @@ def _fail(message: str) -> int:
 
 
 def _read_lines(name: str) -> Iterator[str]:
+    """A target list's lines: UTF-8, or UTF-16 with its byte-order mark, which is what Windows
+    PowerShell 5 writes (`Get-ExchangeServer | % Fqdn > servers.txt`)."""
     if name == "-":
-        yield from sys.stdin
+        buffer = getattr(sys.stdin, "buffer", None)
+        if isinstance(buffer, io.BufferedReader):
+            yield from _decoded(buffer)
+        else:  # a text stream in its place, already decoded
+            yield from sys.stdin
         return
     try:
-        with open(name, encoding="utf-8-sig", errors="replace") as fh:
-            yield from fh
+        with open(name, "rb") as fh:
+            yield from _decoded(fh)
     except OSError as exc:
         raise TargetError(f"cannot read {name}: {exc.strerror or exc}") from None
+
+
+def _decoded(raw: io.BufferedReader) -> Iterator[str]:
+    encoding = "utf-16" if raw.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace")
+    try:
+        yield from text
+    finally:
+        text.detach()  # the stream stays the caller's to close (standard input above all)
 
 
 def _specs(args: argparse.Namespace) -> Iterator[str]:
@@ -271,9 +290,27 @@ def _open_out(name: str) -> IO[str]:
     return open(name, "w", encoding="utf-8", newline="")
 
 
+# Options whose value must be more than 0. The command line checks them as it reads them; a
+# configuration file's value arrives as the option's default, which argparse does not check.
+_POSITIVE = (
+    "concurrency",
+    "timeout",
+    "connect_timeout",
+    "host_timeout",
+    "total_timeout",
+    "rate",
+    "max_targets",
+    "max_body",
+)
+
+
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         return _fail(f"bad port {args.port}")
+    for name in _POSITIVE:
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            return _fail(f"--{name.replace('_', '-')} must be more than 0, not {value!r} (configuration file?)")
     if args.sni and not _HOSTNAME.match(args.sni):
         return _fail(f"--sni needs a host name, not {args.sni!r}")
     clash = stdout_clash(args, OUTPUT_NAMES)
@@ -318,7 +355,7 @@ def run(args: argparse.Namespace) -> int:
             report = _scan(targets, args, store)
             if report is None:
                 return 2
-            code = 1 if any(r.exposed for r in report.results) else 0
+            code = 1 if any(r.exposed for r in report.results) else 3 if not_judged(report) else 0
         if args.diff:
             assert store is not None
             diff_code = _show_diff(store, args, report)
@@ -513,29 +550,56 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-# Column widths: target, build, source, four chains; the note gets what is left (at least 12).
-_WIDTHS = (21, 12, 6, 4, 4, 4, 4)
+# Column widths: build, source, four chains. The target column is as wide as the longest target
+# and the note gets what is left on a terminal (at least 12 each); piped, no cell is cut.
+_WIDTHS = (12, 6, 4, 4, 4, 4)
+_TARGET_MIN, _NOTE_MIN = 21, 12
 
 
 def _render_table(report: ScanReport, args: argparse.Namespace, console: Console) -> None:
     rows = report.results if args.all else [r for r in report.results if r.reachable]
-    width = max(80, min(console.width, 160))
-    note_width = max(12, width - sum(_WIDTHS) - len(_WIDTHS))  # one space between columns
-    # Cells are cut to width here, so the table never has to squeeze (and never exceeds 80 columns).
+    targets = [_display_target(r.target) for r in rows]
+    notes = [_note(r) for r in rows]
+    fixed = sum(_WIDTHS) + len(_WIDTHS)  # one space after each column before the note
+    target_width = max([_TARGET_MIN, *map(len, targets)])
+    if console.is_terminal:
+        # Cells are cut to the screen here, so the table never has to squeeze; a long target
+        # loses its middle, which keeps its port.
+        screen = max(80, min(console.width, 160))
+        target_width = min(target_width, max(_TARGET_MIN, screen - fixed - 1 - _NOTE_MIN))
+        note_width = max(_NOTE_MIN, screen - fixed - 1 - target_width)
+    else:
+        # A pipe or a file gets whole rows: a host name cut short in a scan of thousands is a
+        # host nobody can find again, and grep and awk want the whole note.
+        note_width = max([_NOTE_MIN, *map(len, notes)])
+    width = target_width + 1 + fixed + note_width
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=0, show_edge=False)
-    for name, w in zip(("target", "build", "from", *(_CHAIN_SHORT[str(c)] for c in CHAINS)), _WIDTHS, strict=True):
+    table.add_column("target", no_wrap=True, min_width=target_width, max_width=target_width)
+    for name, w in zip(("build", "from", *(_CHAIN_SHORT[str(c)] for c in CHAINS)), _WIDTHS, strict=True):
         table.add_column(name, no_wrap=True, min_width=w, max_width=w)
     table.add_column("note", no_wrap=True, max_width=note_width)
-    for r in rows:
+    for r, shown, note in zip(rows, targets, notes, strict=True):
         table.add_row(
-            escape(_fit(_display_target(r.target), _WIDTHS[0])),
-            escape(_fit(r.build or "-", _WIDTHS[1])),
+            escape(printable_middle(shown, target_width)),
+            escape(_fit(r.build or "-", _WIDTHS[0])),
             _SOURCE_SHORT.get(r.build_source or "", "-"),
             *(_status_cell(r, str(c)) for c in CHAINS),
-            escape(_fit(_note(r), note_width)),
+            escape(_fit(note, note_width)),
         )
     if rows:
-        console.print(table, width=width, no_wrap=True, crop=True)
+        if console.is_terminal:
+            console.print(table, width=width, no_wrap=True, crop=True)
+        else:
+            # rich renders no wider than its console, which is 80 columns when it is not a terminal.
+            narrow = console.width
+            console.width = max(narrow, width)
+            try:
+                with console.capture() as captured:
+                    console.print(table, width=width, no_wrap=True, crop=False)
+            finally:
+                console.width = narrow
+            # Without the padding to the widest note: each line ends where its text does.
+            console.out("\n".join(line.rstrip() for line in captured.get().splitlines()), highlight=False)
         console.print(
             "VULN vulnerable, SU? vulnerable unless an update the scan cannot see is "
             "installed, ok patched, ? unknown, - not Exchange; sources: header X-OWA-Version, "
@@ -557,6 +621,9 @@ def _render_table(report: ScanReport, args: argparse.Namespace, console: Console
     hidden = len(report.results) - len(rows)
     if hidden:
         console.print(f"{hidden} targets did not answer (--all lists them)", style="dim")
+    why = not_judged(report)
+    if why and not any(r.exposed for r in report.results):
+        console.print(f"nothing exposed, but not every target was judged: {why} (exit code 3)", soft_wrap=True)
 
 
 def _show_diff(store: ScanStore, args: argparse.Namespace, report: ScanReport | None) -> int:

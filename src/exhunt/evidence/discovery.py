@@ -1,7 +1,8 @@
 """`discover`: from what the user pointed at to one `HostEvidence` per host.
 
-The path may be a folder or a zip of any layout in DESIGN.md "Evidence layouts", or a folder
-holding one such folder or zip per host; with no path on Windows, the live server. Nothing in
+The path may be a folder or a zip of any layout in DESIGN.md "Evidence layouts", a folder
+holding one such folder or zip per host, or one file that is not an archive (hunted as a host
+of its own); with no path on Windows, the live server. Nothing in
 the evidence is written, moved or extracted: zips are read in place, folders are only listed,
 and files are opened read-only for a bounded prefix where their path does not tell their kind.
 """
@@ -16,7 +17,17 @@ from exhunt.evidence.classify import SNIFF_BYTES, kind_from_content, kind_from_p
 from exhunt.evidence.containers import LIMITS, ContainerError, Limits, stem
 from exhunt.evidence.errors import EvidenceUnavailable
 from exhunt.evidence.layout import Layout, View, host_layouts, unwrap
-from exhunt.evidence.tree import Budget, Counter, Entry, Progress, Tree, expand_containers, list_container, list_folder
+from exhunt.evidence.tree import (
+    Budget,
+    Counter,
+    Entry,
+    Progress,
+    Tree,
+    expand_containers,
+    list_container,
+    list_file,
+    list_folder,
+)
 from exhunt.model import ArtefactKind, ProblemKind
 
 
@@ -72,10 +83,12 @@ def _open_container_evidence(target: Path, counter: Counter, limits: Limits) -> 
         return list_container(str(target), counter=counter, limits=limits)
     except ContainerError as exc:
         if exc.kind is ProblemKind.UNREADABLE and "not a known archive format" in str(exc):
-            raise EvidenceUnavailable(
-                f"{target}: not a folder or an archive (zip, tar, tar.gz, 7z); point exhunt at the folder "
-                "or archive that holds the evidence"
-            ) from exc
+            # One file on its own (an IIS log mailed in, an event export): hunted as a host whose
+            # evidence is that file. Its kind comes from its content, as for any file.
+            try:
+                return list_file(str(target), counter=counter)
+            except OSError as err:
+                raise EvidenceUnavailable(f"{target}: cannot be read ({err.strerror or err})") from err
         raise EvidenceUnavailable(f"{target}: {exc}") from exc
     except OSError as exc:
         raise EvidenceUnavailable(f"{target}: cannot be read ({exc.strerror or exc})") from exc

@@ -161,6 +161,17 @@ def list_folder(root: str, *, counter: Counter, max_depth: int | None = None) ->
     return tree
 
 
+def list_file(path: str, *, counter: Counter) -> Tree:
+    """One file that is not an archive (a log, an event export, a page) as a listing of its own:
+    its name is the one entry, its stem the host-name fallback. Raises OSError."""
+    real = Path(os.path.realpath(path))
+    st = real.stat()
+    tree = Tree(name=real.stem or real.name, location=str(real.parent), is_container=False)
+    tree.entries.append(Entry((real.name,), FileRef(str(real)), st.st_size, _mtime(st.st_mtime)))
+    counter.tick()
+    return tree
+
+
 def _linked(
     tree: Tree, path: str, parts: tuple[str, ...], root: str, counter: Counter, readable: Callable[[str], bool]
 ) -> None:

@@ -88,10 +88,13 @@ def read_list_file(path: str, problems: list[ListProblem]) -> str | None:
     except OSError as exc:
         problems.append(ListProblem(path, None, f"cannot read: {exc.strerror or exc}"))
         return None
+    # UTF-16 with its byte-order mark: Windows PowerShell 5's `>` and Excel's "Unicode Text".
+    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-16" if utf16 else "utf-8-sig")
     except UnicodeDecodeError as exc:
-        problems.append(ListProblem(path, None, f"not UTF-8 text (byte {exc.start})"))
+        kind = "UTF-16" if utf16 else "UTF-8"
+        problems.append(ListProblem(path, None, f"not {kind} text (byte {exc.start})"))
         return None
 
 

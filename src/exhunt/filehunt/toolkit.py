@@ -6,6 +6,7 @@ they are given. What could not be loaded is kept in `problems`, for the host-lev
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,8 +31,14 @@ class Toolkit:
 
 
 def scan_timeout(options: HuntOptions) -> int:
+    """Whole seconds for yara-x, rounded up: `--file-scan-timeout` is a float (2.5 gives 3 s).
+
+    A value that is not a positive number (the command line refuses those) gives the default.
+    """
     value = options.settings.get("file_scan_timeout", DEFAULT_SCAN_TIMEOUT)
-    return value if isinstance(value, int) and value > 0 else DEFAULT_SCAN_TIMEOUT
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        return DEFAULT_SCAN_TIMEOUT
+    return max(1, math.ceil(value))
 
 
 def toolkit(options: HuntOptions) -> Toolkit:

@@ -79,7 +79,37 @@ def diff_hunts(store: HuntStore, old: int, new: int) -> HuntDiff:
         change = _change(before.get(host), after.get(host))
         if change:
             out.hosts.append(HostChange(host, change, before.get(host), after.get(host)))
-    out.new_findings = sorted(
-        store.finding_keys(new) - store.finding_keys(old), key=lambda k: (k[0], k[1], k[2], k[3] or 0)
-    )
+    seen = {_place(place) for place in store.finding_places(old)}
+    fresh = {
+        (host, rule, path, line)
+        for host, rule, root, path, line in store.finding_places(new)
+        if _place((host, rule, root, path, line)) not in seen
+    }
+    out.new_findings = sorted(fresh, key=lambda k: (k[0], k[1], k[2], k[3] or 0))
     return out
+
+
+def _place(place: tuple[str, str, str, str, int | None]) -> tuple[str, str, str, int | None]:
+    host, rule, root, path, line = place
+    return host, rule, within_host(root, path, host), line
+
+
+def within_host(root: str, path: str, host: str = "") -> str:
+    """A finding's path from its host's evidence root, whatever folder the hunt was given.
+
+    A finding's path starts at the folder or archive the hunt was given: `EX02/C/inetpub/...`
+    when the hunt was given `cases/`, `C/inetpub/...` when it was given `cases/EX02` itself. The
+    root is the host's absolute evidence path, so the path's first parts that repeat the root's
+    last parts are the way from the hunt's folder to the host, and go; two hunts of one server
+    from different folders then name each finding alike. A folder named as the host that
+    follows (a zip holding `EX01/C/...`) is part of that way too.
+    """
+    parts = path.split("/")
+    root_parts = [p for p in root.replace("\\", "/").split("/") if p]
+    for k in range(min(len(root_parts), len(parts) - 1), 0, -1):
+        if parts[:k] == root_parts[-k:]:
+            parts = parts[k:]
+            break
+    if host and len(parts) > 1 and parts[0] == host:
+        parts = parts[1:]
+    return "/".join(parts)

@@ -93,6 +93,18 @@ def _check_args(args: argparse.Namespace) -> list[str]:
         problems.append("--resume needs the hunt store; leave out --no-db")
     if args.unit_timeout < 0:
         problems.append("--unit-timeout must be 0 (off) or more")
+    # The configuration file's values arrive here too (as the options' defaults), so these
+    # bounds hold for both; before, a 0 was quietly raised to 1 or taken as the default.
+    if args.max_file_size < 1:
+        problems.append("--max-file-size must be at least 1 (MB)")
+    if args.evtx_threads < 1:
+        problems.append("--evtx-threads must be at least 1")
+    if args.evtx_memory_bound is not None and args.evtx_memory_bound < 0:
+        problems.append("--evtx-memory-bound must be 0 (the reader's own bound) or more")
+    if not args.file_scan_timeout > 0:
+        problems.append("--file-scan-timeout must be more than 0 (seconds)")
+    if args.per_rule < 0:
+        problems.append("--per-rule must be 0 (all) or more")
     outputs = _outputs(args)
     written = [p for p in (*outputs.values(), args.out_dir) if p and p != "-"]
     if args.path and (inside := outputs_inside(written, args.path)):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -98,10 +99,41 @@ def store_url(db: str | None) -> str:
             db = "postgresql://" + db[len("postgres://") :]
         if db.startswith("postgresql://"):
             return "postgresql+psycopg://" + db[len("postgresql://") :]
-        return db
+        if db.startswith(("sqlite://", "postgresql+psycopg://")):
+            return db
+        raise HuntStoreError(
+            f"{shown_url(db)}: not a store exhunt can use: give a SQLite file, sqlite:///PATH or postgresql://..."
+        )
     path = Path(db) if db else default_hunt_db()
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
+
+
+def shown_url(db: str) -> str:
+    """A store named in a message: a URL without its password (the terminal and logs keep it)."""
+    if "://" not in db:
+        return db
+    try:
+        return sa.engine.make_url(db).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return db.split("://", 1)[0] + "://..."
+
+
+def _raced(exc: SQLAlchemyError) -> bool:
+    """Whether a failure to set up the store is another process setting it up at the same time."""
+    return isinstance(exc, sa.exc.IntegrityError) or "already exists" in str(exc).lower()
+
+
+def reason(exc: BaseException) -> str:
+    """What went wrong with a store, on one line: the database's own words, without SQLAlchemy's
+    wrapper (the exception's class, the statement, a link to its documentation)."""
+    if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
+        text = str(exc.orig)
+    elif isinstance(exc, ImportError):
+        text = f"its driver is not installed ({exc.name or exc}; `pip install 'exhunt[postgresql]'`)"
+    else:
+        text = str(exc)
+    return " ".join(text.split()) or type(exc).__name__
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,15 +191,29 @@ class HuntStore:
             self._engine = sa.create_engine(self.url)
             if self._engine.dialect.name == "sqlite":
                 sa.event.listen(self._engine, "connect", _sqlite_pragmas)
-            _meta.create_all(self._engine)
-            with self._engine.begin() as conn:
-                found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "format")).scalar()
-                if found is None:
-                    conn.execute(meta_table.insert().values(key="format", value=STORE_FORMAT))
-                elif found != STORE_FORMAT:
-                    raise HuntStoreError(f"{db}: a results store of another format ({found})")
+            for attempt in itertools.count(1):
+                try:
+                    self._prepare(db)
+                    break
+                except (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+                    # Hunts started together on a new store each create its tables and mark its
+                    # format; the one that comes second meets the first one's rows (a unique key,
+                    # a table that now exists) and tries again, when they are there to be read.
+                    if attempt >= 5 or not _raced(exc):
+                        raise
+                    time.sleep(0.05 * attempt)
         except (SQLAlchemyError, OSError, ImportError) as exc:
-            raise HuntStoreError(f"cannot use {db or default_hunt_db()} as the hunt store: {exc}") from None
+            where = shown_url(db) if db else default_hunt_db()
+            raise HuntStoreError(f"cannot use {where} as the hunt store: {reason(exc)}") from None
+
+    def _prepare(self, db: str | None) -> None:
+        _meta.create_all(self._engine)
+        with self._engine.begin() as conn:
+            found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "format")).scalar()
+            if found is None:
+                conn.execute(meta_table.insert().values(key="format", value=STORE_FORMAT))
+            elif found != STORE_FORMAT:
+                raise HuntStoreError(f"{shown_url(db or '')}: a results store of another format ({found})")
 
     @property
     def where(self) -> str:
@@ -240,13 +286,13 @@ class HuntStore:
                 for batch in _batches(finding_rows(hunt_id, host, key)):
                     conn.execute(findings_table.insert(), batch)
             except (SQLAlchemyError, OSError, sqlite3.Error) as exc:
-                raise HuntStoreError(f"cannot write the hunt store {self.where}: {exc}") from None
+                raise HuntStoreError(f"cannot write the hunt store {self.where}: {reason(exc)}") from None
 
     def _write(self) -> Any:
         try:
             return self._engine.begin()
         except SQLAlchemyError as exc:
-            raise HuntStoreError(f"cannot write the hunt store {self.where}: {exc}") from None
+            raise HuntStoreError(f"cannot write the hunt store {self.where}: {reason(exc)}") from None
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -316,6 +362,14 @@ class HuntStore:
         ).where(findings_table.c.hunt_id == hunt_id)
         with self._engine.connect() as conn:
             return {(r.host, r.rule_id, r.path, r.line) for r in conn.execute(q)}
+
+    def finding_places(self, hunt_id: int) -> list[tuple[str, str, str, str, int | None]]:
+        """(host, rule id, evidence root, path, line) of every finding of a hunt: the root says
+        where the path starts within its host (`fleet.diff.within_host`)."""
+        c = findings_table.c
+        q = sa.select(c.host, c.rule_id, c.root, c.path, c.line).where(c.hunt_id == hunt_id)
+        with self._engine.connect() as conn:
+            return [(r.host, r.rule_id, r.root, r.path, r.line) for r in conn.execute(q)]
 
     def keyed_assessments(self, hunt_id: int) -> Iterator[tuple[str, HostAssessment]]:
         """The stored hosts of a hunt with their evidence keys, one at a time, in the order

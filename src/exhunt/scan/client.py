@@ -8,6 +8,7 @@ servers end as a `ProbeError` with a kind, never as a hang or an uncaught except
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 import time
 import warnings
@@ -167,7 +168,7 @@ def classify(exc: BaseException) -> ProbeError:
     if isinstance(exc, TimeoutError):
         return ProbeError(ErrorKind.TIMEOUT, "request time limit reached")
     if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError):
-        return ProbeError(ErrorKind.TLS, f"TLS handshake failed: {_short(text)}")
+        return ProbeError(ErrorKind.TLS, f"TLS handshake failed: {_short(_tls_reason(exc, text))}")
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return ProbeError(ErrorKind.ABORTED, "server closed the connection without answering")
     if isinstance(exc, aiohttp.ClientConnectorError):
@@ -184,6 +185,24 @@ def classify(exc: BaseException) -> ProbeError:
     if isinstance(exc, aiohttp.ClientPayloadError | ValueError | UnicodeError):
         return ProbeError(ErrorKind.PROTOCOL, f"not a valid HTTP answer: {_short(text)}")
     return ProbeError(ErrorKind.ERROR, f"{type(exc).__name__}: {_short(text)}")
+
+
+def _tls_reason(exc: BaseException, text: str) -> str:
+    """OpenSSL's own words for a failed handshake, without aiohttp's wrapper around them.
+
+    aiohttp's message names the client's context object (`ssl:<ssl.SSLContext object at 0x...>`)
+    and repeats the address; OpenSSL's reason (`wrong version number`) is what tells a reader
+    the port answered in something other than TLS.
+    """
+    inner = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    if not isinstance(inner, ssl.SSLError):
+        return text
+    words = inner.strerror if isinstance(inner.strerror, str) and inner.strerror else str(inner)
+    words = re.sub(r"^\[SSL(?:: [A-Z0-9_]+)?\]\s*", "", words)
+    words = re.sub(r"\s*\(_ssl\.c:\d+\)$", "", words).strip() or type(inner).__name__
+    if inner.reason == "WRONG_VERSION_NUMBER":
+        words += " (the port does not speak TLS: plain HTTP or another protocol?)"
+    return words
 
 
 def clean_text(text: str) -> str:

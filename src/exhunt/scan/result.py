@@ -128,7 +128,7 @@ class ScanReport:
             "finished": iso(self.finished),
             "scan_id": self.scan_id,
             "checks": list(self.checks),
-            "summary": summarise(self.results) | {"not_scanned": self.not_scanned},
+            "summary": summarise(self.results) | {"not_scanned": self.not_scanned, "not_judged": not_judged(self)},
             "results": [r.to_dict() for r in self.results],
         }
 
@@ -147,3 +147,24 @@ def summarise(results: list[HostResult]) -> dict[str, Any]:
         "exposed": sum(r.exposed for r in results),
         "exposure": per_chain,
     }
+
+
+def not_judged(report: ScanReport) -> str | None:
+    """Why "nothing exposed" is not the whole answer, or None when it is.
+
+    A target the scan never asked, an Exchange host whose build it could not find, or a scan in
+    which nothing answered is not a host known to be patched. A host that did not answer is not
+    counted on its own: in a swept range most addresses answer nothing.
+    """
+    unscanned = sum(1 for r in report.results if any(e.startswith("not scanned:") for e in r.errors))
+    unscanned += report.not_scanned
+    if unscanned:
+        return f"{unscanned} target(s) not scanned"
+    unknown = sum(
+        1 for r in report.results if r.is_exchange and any(v == Exposure.UNKNOWN for v in r.exposure.values())
+    )
+    if unknown:
+        return f"{unknown} Exchange host(s) with an unknown exposure"
+    if report.results and not any(r.reachable for r in report.results):
+        return "no target answered"
+    return None
