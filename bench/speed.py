@@ -19,7 +19,7 @@
                                           times (--scales; hard links, no copies), beside cat
 
 Options: --rounds N (interleaved, default 3), --jobs N (exhunt's workers, default all cores),
---json FILE (the figures as JSON), --before SRC (logs, files, events, events-memory: also the hunt on another checkout's
+--json FILE (the figures as JSON), --before SRC (logs, files, files-memory, events, events-memory: also the hunt on another checkout's
 `src` folder, in the same rounds, and whether its findings are the same). DIR for logs comes from `bench/corpus.py DIR --size-mb N`
 (its manifest.json is used to check every injected line was found); DIR for files from
 `bench/filetree.py DIR`. The events corpus is the shared .evtx samples (../shared/data/evtx)
@@ -324,15 +324,21 @@ def bench_files_memory(
     for n in counts:
         root = filetree.generate((trees or tmp) / f"tree{n}", filetree.TreeSpec(files=n))
         commands[f"{n} files"] = hunt_command(root, tmp / f"hunt{n}.json", jobs)
+        commands = with_before(commands, f"{n} files", hunt_command(root, tmp / f"before{n}.json", jobs))
     figures = harness.compare(commands, rounds)
-    rows = [f"{'files':>8} {'median s':>9} {'cpu s':>7} {'cpu s / 1000 files':>19} {'peak MB':>8} {'peak PSS MB':>12}"]
+    head = f"{'files':>8} {'median s':>9} {'cpu s':>7} {'cpu s / 1000 files':>19} {'peak MB':>8} {'peak PSS MB':>12}"
+    rows = [head + ("  version" if BEFORE is not None else "")]
     series = []
-    for n, fig in zip(counts, figures.values(), strict=True):
+    for name, fig in figures.items():
+        n = int(name.split()[0])
         per_k = fig.cpu / n * 1000
         rows.append(
             f"{n:>8} {fig.median:9.2f} {fig.cpu:7.2f} {per_k:19.3f} {fig.peak_rss_mb:8.0f} {fig.peak_pss_mb:12.0f}"
+            + (("  before" if name.endswith("(before)") else "  this") if BEFORE is not None else "")
         )
-        series.append({"files": n, **fig.to_dict(), "cpu_s_per_1000_files": round(per_k, 3)})
+        series.append(
+            {"files": n, "before": name.endswith("(before)"), **fig.to_dict(), "cpu_s_per_1000_files": round(per_k, 3)}
+        )
     print("\n".join(rows))
     return {"series": series}
 
@@ -424,7 +430,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--before",
         type=Path,
-        help="logs, files, events (with or without --sigma): also time the hunt on this `src` folder (another checkout)",
+        help="logs, files, files-memory, events (with or without --sigma): also time the hunt on this `src` folder"
+        " (another checkout)",
     )
     parser.add_argument("--sigma", action="append", default=[], help="events: Sigma rules to time too")
     parser.add_argument(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -244,3 +245,87 @@ def test_hunt_verdict_and_incidents(tmp_path: Path) -> None:
     assert "marker found" in h.verdict_reason
     assert len(h.incidents) == 1 and h.incidents[0].findings == 2 and h.incidents[0].worst is Severity.CRITICAL
     assert all(f.implies is Implies.COMPROMISE for f in h.findings)
+
+
+@pytest.mark.usefixtures("fake_registry")
+@pytest.mark.parametrize("trouble", ["poison.log", "hang.log", "flaky.log"])
+def test_workers_forked_before_the_files_existed_get_them_from_their_batches(tmp_path: Path, trouble: str) -> None:
+    # The workers are forked before the files and their entries exist: they know no file but
+    # the ones each batch carries, and still name the one that kills or hangs them.
+    result = UnitResult()
+    ctx = HostContext("EX01", None, HuntOptions(unit_timeout=2.0, unit_seconds_per_mib=0.0))
+    workers = engine.Workers(2, lambda _tag, _unit, got: result.merge(got))
+    workers.start()
+    try:
+        files = {f"f{i}.log": b"MARKER\n" for i in range(4)}
+        files[trouble] = b"MARKER\n"
+        files.update({f"g{i}.log": b"MARKER\n" for i in range(4)})
+        host = _host(tmp_path, files)
+        workers.add(engine.Batch(ctx, [engine.Task("marker", f) for f in host.files]))
+        while workers.step():
+            pass
+    finally:
+        workers.close()
+    hits = sorted(f.evidence.path for f in result.findings)
+    lost = [(e.path, e.kind) for e in result.errors if e.producer == "engine"]
+    if trouble == "flaky.log":  # died once, and gave its result in a fresh worker
+        assert hits == sorted([*(f"{p}{i}.log" for p in "fg" for i in range(4)), trouble]) and not lost
+        return
+    assert hits == sorted(f"{p}{i}.log" for p in "fg" for i in range(4))
+    kind = ProblemKind.TIMED_OUT if trouble == "hang.log" else ProblemKind.WORKER_DIED
+    assert lost == [(trouble, kind)]
+
+
+def test_a_carried_file_arrives_as_it_was_sent() -> None:
+    file = EvidenceFile(
+        FileRef("m", "/e/case.zip", ("inner.tar",)),
+        "a/b.aspx",
+        ArtefactKind.FILE,
+        12,
+        datetime(2021, 3, 1, tzinfo=UTC),
+        "C:\\inetpub\\b.aspx",
+    )
+    task = engine.Task("files", file)
+    (wired,) = engine.Workers._wire([task])
+    assert isinstance(wired, tuple)  # the file's fields, not a position in a list the worker inherited
+    assert engine._uncarried(pickle.loads(pickle.dumps(wired))) == task
+
+
+def _setup_host(tmp_path: Path) -> HostEvidence:
+    host = HostEvidence("EX01", str(tmp_path), "disk-mirror", exchange_install="C:\\Exchange\\V15\\")
+    names = {
+        "a.aspx": None,
+        "inetpub/wwwroot/web.config": "C:\\inetpub\\wwwroot\\web.config",
+        "V15/Bin/ExSetup.exe": "C:\\Exchange\\V15\\Bin\\ExSetup.exe",
+        "old/bin/exsetup.exe": None,
+        "b.js": None,
+    }
+    for name, windows in names.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"<configuration/>" if name.endswith(".config") else b"MZ")
+        host.files.append(EvidenceFile(FileRef(str(path)), name, ArtefactKind.FILE, 2, None, windows))
+    return host
+
+
+def test_host_units_carry_only_the_files_their_analyzer_reads(tmp_path: Path) -> None:
+    host = _setup_host(tmp_path)
+    seen = {task.analyzer: sorted(f.rel_path for f in task.host.files) for task in engine.host_tasks(host)}
+    assert seen["exsetup-version"] == ["V15/Bin/ExSetup.exe", "old/bin/exsetup.exe"]
+    assert seen["iisconfig"] == ["inetpub/wwwroot/web.config"]
+    assert seen["files-setup"] == ["a.aspx"]
+    assert seen["rules-setup"] == [] and seen["sigma-setup"] == []
+    assert len(host.files) == 5  # the host itself keeps every file
+
+
+def test_a_host_analyzer_finds_the_same_in_its_files_as_in_the_whole_host(tmp_path: Path) -> None:
+    from exhunt.analyzers import analyzer_named
+
+    host = _setup_host(tmp_path)
+    ctx = HostContext("EX01", host.exchange_install, HuntOptions())
+    for task in engine.host_tasks(host):
+        analyzer = analyzer_named(task.analyzer)
+        assert isinstance(analyzer, engine.HostAnalyzer)
+        whole, viewed = analyzer.analyze_host(host, ctx), analyzer.analyze_host(task.host, ctx)
+        assert viewed.observations == whole.observations and viewed.errors == whole.errors, task.analyzer
+        assert viewed.findings == whole.findings, task.analyzer

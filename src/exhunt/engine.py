@@ -25,8 +25,9 @@ import os
 import pickle
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from functools import cache
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_for
 from multiprocessing.process import BaseProcess
@@ -41,7 +42,7 @@ from exhunt.analyzers import (
     host_analyzers,
     prepare,
 )
-from exhunt.evidence.base import EvidenceFile, HostEvidence, listing_problem
+from exhunt.evidence.base import EvidenceFile, FileRef, HostEvidence, listing_problem
 from exhunt.evidence.containers import take_read_problems
 from exhunt.model import Problem, ProblemKind, UnitResult
 from exhunt.rules import use as use_rules
@@ -55,6 +56,8 @@ INLINE_BYTES = 4 * 1024 * 1024
 MIB = 1024 * 1024
 # How long a worker asked to stop may take before it is killed.
 _GRACE = 2.0
+# A worker gives its free heap back when it goes from batches with files this large to batches without.
+LARGE_BYTES = 1024 * 1024
 # A worker sends its results when it holds this many, or has held the first this long.
 SEND_UNITS = 64
 SEND_SECONDS = 0.1
@@ -121,8 +124,16 @@ def not_analyzed(host: HostEvidence, tasks: list[Task] | None = None) -> list[Pr
 
 
 def host_tasks(host: HostEvidence) -> list[HostTask]:
-    """One unit per host-wide analyzer (they read the host's file list, not one file)."""
-    return [HostTask(a.name, host) for a in host_analyzers()]
+    """One unit per host-wide analyzer, each with the host as that analyzer sees it: an
+    analyzer that says which files it reads (`files_read`) gets a copy of the host listing only
+    those, so its unit carries a few files to its worker, not the whole tree's."""
+    return [HostTask(a.name, host_view(a, host)) for a in host_analyzers()]
+
+
+def host_view(analyzer: HostAnalyzer, host: HostEvidence) -> HostEvidence:
+    """The host with only the files `analyzer` reads, when it says which (else the host itself)."""
+    pick: Callable[[HostEvidence], list[EvidenceFile]] | None = getattr(analyzer, "files_read", None)
+    return host if pick is None else replace(host, files=pick(host))
 
 
 def batches(tasks: list[Task]) -> Iterator[list[Task]]:
@@ -198,6 +209,25 @@ def run_host_analyzers(host: HostEvidence, ctx: HostContext) -> UnitResult:
     return out
 
 
+def _release_heap() -> None:
+    """Give the free memory of the heap back to the system (glibc's `malloc_trim`; nothing
+    without glibc)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    import ctypes
+
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
@@ -254,39 +284,52 @@ def analyze_host(
 
         size = min(jobs, max(1, len(all_batches)))
         prepare((t.file.kind for t in tasks), ctx.options)  # before the workers fork
-        Workers(size, collect, Known(host.files, [host])).run([Batch(ctx, batch) for batch in all_batches])
+        Workers(size, collect).run([Batch(ctx, batch) for batch in all_batches])
     return result
 
 
-@dataclass(frozen=True)
-class Known:
-    """Files and hosts the workers start with (inherited when forked, else sent once at start):
-    a batch names them by position instead of carrying them, so it pickles in a fraction of the
-    time (a host-wide unit would otherwise carry every file of its host)."""
-
-    files: Sequence[EvidenceFile] = ()
-    hosts: Sequence[HostEvidence] = ()
-
-    def unit(self, wired: Task | HostTask | tuple[bool, str, int]) -> Task | HostTask:
-        """A unit as the worker runs it, from the form it was sent in (see `Workers._wire`)."""
-        if not isinstance(wired, tuple):
-            return wired
-        is_file, analyzer, position = wired
-        return Task(analyzer, self.files[position]) if is_file else HostTask(analyzer, self.hosts[position])
+# A file's unit as a batch carries it: the fields of the task, its file and the file's reference
+# as one flat tuple, which pickles in about half the time of the objects.
+Carried = tuple[str, str, str | None, tuple[str, ...], str, Any, int, Any, str | None]
 
 
-def _work(conn: Connection, known: Known = Known(), flight: Any = None) -> None:
+def _carried(task: Task) -> Carried:
+    file = task.file
+    ref = file.ref
+    return (
+        task.analyzer,
+        ref.path,
+        ref.archive,
+        ref.outer,
+        file.rel_path,
+        file.kind,
+        file.size,
+        file.mtime,
+        file.windows_path,
+    )
+
+
+def _uncarried(wired: Task | HostTask | Carried) -> Task | HostTask:
+    """A unit as the worker runs it, from the form it was sent in (see `Workers._wire`)."""
+    if not isinstance(wired, tuple):
+        return wired
+    analyzer, path, archive, outer, rel_path, kind, size, mtime, windows_path = wired
+    return Task(analyzer, EvidenceFile(FileRef(path, archive, outer), rel_path, kind, size, mtime, windows_path))
+
+
+def _work(conn: Connection, flight: Any = None) -> None:
     """A worker process: (context, batch) in, (first, last, merged result) out for each run of
     units it finished, until told to stop.
     Ctrl-C reaches the workers too: they stop quietly and the main process winds the hunt up."""
     with contextlib.suppress(KeyboardInterrupt):
-        _serve(conn, known, flight)
+        _serve(conn, flight)
 
 
-def _serve(conn: Connection, known: Known, flight: Any = None) -> None:
+def _serve(conn: Connection, flight: Any = None) -> None:
     """`flight` (shared with the main process; a list in tests) gets the position of the unit
     in flight and when it started, before it runs."""
     clock = time.monotonic
+    large = False  # the last batch held a file of LARGE_BYTES or more
     while True:
         try:
             message = _recv(conn)
@@ -294,7 +337,14 @@ def _serve(conn: Connection, known: Known, flight: Any = None) -> None:
             return
         if message is None:
             return
-        ctx, batch = message
+        ctx, wired = message
+        batch = [_uncarried(unit) for unit in wired]
+        was_large, large = large, any(isinstance(u, Task) and u.file.size >= LARGE_BYTES for u in batch)
+        if was_large and not large:
+            # The large files come first: their contents and decoded copies left glibc's heap
+            # grown (it raises its mmap threshold to the largest block freed), for the rest of
+            # the hunt. Given back once, when the small files begin.
+            _release_heap()
         held = UnitResult()  # the results of units `first` to `last`, merged in order
         first, since = -1, 0.0
         for index, unit in enumerate(batch):
@@ -304,7 +354,7 @@ def _serve(conn: Connection, known: Known, flight: Any = None) -> None:
                 flight[0] = index
             if first < 0:
                 first, since = index, now
-            held.merge(run_unit(known.unit(unit), ctx))
+            held.merge(run_unit(unit, ctx))
             if index + 1 - first >= SEND_UNITS or clock() - since >= SEND_SECONDS:
                 _send(conn, (first, index, held))
                 held, first = UnitResult(), -1
@@ -367,13 +417,9 @@ class Workers:
     """Worker processes the engine owns, so a hung one can be stopped. Batches of any host go in
     (`add`); `step` hands them out and waits for the next result or deadline."""
 
-    def __init__(self, size: int, on_result: UnitCallback, known: Known = Known()) -> None:
+    def __init__(self, size: int, on_result: UnitCallback) -> None:
         self.size = size
         self.on_result = on_result
-        self.known = known
-        # Positions by identity: the units given are the very objects listed in `known`.
-        self._files_at = {id(f): i for i, f in enumerate(known.files)}
-        self._hosts_at = {id(h): i for i, h in enumerate(known.hosts)}
         self.mp = multiprocessing.get_context()
         self.queue: deque[Batch] = deque()
         self.retried: set[int] = set()  # ids of units already given a second worker
@@ -417,7 +463,7 @@ class Workers:
     def _start(self) -> _Worker:
         parent, child = self.mp.Pipe()
         flight = self.mp.RawArray("d", [-1.0, 0.0])
-        process = self.mp.Process(target=_work, args=(child, self.known, flight), daemon=True)
+        process = self.mp.Process(target=_work, args=(child, flight), daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent, flight)
@@ -431,17 +477,12 @@ class Workers:
             return
         worker.batch, worker.index, worker.since = batch, 0, time.monotonic()
 
-    def _wire(self, units: list[Task | HostTask]) -> list[Task | HostTask | tuple[bool, str, int]]:
-        """The units as sent: one on a known file or host as (is a file, analyzer, position)."""
-        files, hosts = self._files_at, self._hosts_at
-        out: list[Task | HostTask | tuple[bool, str, int]] = []
-        for unit in units:
-            if isinstance(unit, Task):
-                position = files.get(id(unit.file))
-            else:
-                position = hosts.get(id(unit.host))
-            out.append(unit if position is None else (isinstance(unit, Task), unit.analyzer, position))
-        return out
+    @staticmethod
+    def _wire(units: list[Task | HostTask]) -> list[Task | HostTask | Carried]:
+        """The units as sent: each carries its file (a worker never looks a file up in what it
+        inherited: touching an inherited object writes its reference count, which copies its
+        page into the worker), a host-wide one the host as its analyzer sees it (`host_tasks`)."""
+        return [_carried(unit) if isinstance(unit, Task) else unit for unit in units]
 
     def _limit(self, worker: _Worker) -> float | None:
         assert worker.batch is not None

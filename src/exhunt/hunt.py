@@ -63,7 +63,7 @@ def local_backend(hosts: list[HostEvidence], options: HuntOptions, jobs: int | N
     from exhunt.warmup import warm_up
 
     warm_up(options, artefact_kinds(hosts))  # once here: the workers fork with it compiled
-    return LocalWorkers(jobs, hosts)
+    return LocalWorkers(jobs)
 
 
 def artefact_kinds(hosts: list[HostEvidence]) -> frozenset[ArtefactKind]:

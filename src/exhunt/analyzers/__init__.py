@@ -63,6 +63,11 @@ class FileAnalyzer(Protocol):
 
 @runtime_checkable
 class HostAnalyzer(Protocol):
+    """Runs once per host over its file list. One may also say which files it reads, with
+    `files_read(host) -> list[EvidenceFile]` (optional, so not part of this protocol): its unit
+    then carries only those to its worker (`exhunt.engine.host_tasks`), and it must find the
+    same in them as in the whole host."""
+
     name: str
 
     def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult: ...

@@ -98,6 +98,14 @@ class ExSetupVersion:
 
     name = "exsetup-version"
 
+    def files_read(self, host: HostEvidence) -> list[EvidenceFile]:
+        """Every file `exsetup_files` could pick, whatever the install: named ExSetup.exe."""
+        return [
+            f
+            for f in host.files
+            if f.rel_path.lower().endswith("exsetup.exe") or (f.windows_path or "").lower().endswith("exsetup.exe")
+        ]
+
     def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
         result = UnitResult()
         for file in exsetup_files(host, ctx.exchange_install or host.exchange_install):

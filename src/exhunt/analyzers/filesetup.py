@@ -5,7 +5,7 @@ should not import the file hunt's readers and YARA for it."""
 from __future__ import annotations
 
 from exhunt.analyzers import HostContext
-from exhunt.evidence.base import HostEvidence
+from exhunt.evidence.base import EvidenceFile, HostEvidence
 from exhunt.model import ArtefactKind, Problem, ProblemKind, UnitResult
 
 # The kinds the file hunt (`exhunt.analyzers.files`) reads.
@@ -16,6 +16,10 @@ class FileHuntSetup:
     """Reports, once per host, user YARA files and lists that could not be loaded (and why)."""
 
     name = "files-setup"
+
+    def files_read(self, host: HostEvidence) -> list[EvidenceFile]:
+        """The first file of the file hunt's kinds, if any: all `analyze_host` asks is whether there is one."""
+        return next(([f] for f in host.files if f.kind in FILE_HUNT_KINDS), [])
 
     def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
         result = UnitResult()

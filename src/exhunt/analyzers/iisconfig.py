@@ -93,6 +93,9 @@ PRODUCER = "iisconfig"
 class IisConfigAnalyzer:
     name = PRODUCER
 
+    def files_read(self, host: HostEvidence) -> list[EvidenceFile]:
+        return [f for f in host.files if _is_iis_config(f)]
+
     def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
         result = UnitResult()
         configs = [c for c in (_load(f, result) for f in host.files if _is_iis_config(f)) if c is not None]

@@ -8,7 +8,7 @@ it keeps the host from `clean`, and every other rule runs.
 from __future__ import annotations
 
 from exhunt.analyzers import HostContext
-from exhunt.evidence.base import HostEvidence
+from exhunt.evidence.base import EvidenceFile, HostEvidence
 from exhunt.model import Observation, ObservationKind, Problem, ProblemKind, UnitResult
 from exhunt.rules import catalog, shipped_catalog, user_problems
 
@@ -17,6 +17,9 @@ PRODUCER = "rule loader"
 
 class UserRulesSetup:
     name = "rules-setup"
+
+    def files_read(self, host: HostEvidence) -> list[EvidenceFile]:
+        return []  # it reports the rule files, not the evidence
 
     def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
         result = UnitResult()

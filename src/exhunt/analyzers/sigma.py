@@ -72,6 +72,9 @@ class SigmaSetup:
 
     name = "sigma-setup"
 
+    def files_read(self, host: HostEvidence) -> list[EvidenceFile]:
+        return []  # it reports the rule set, not the evidence
+
     def load_rules(self, options: HuntOptions) -> None:
         ruleset(options)
 

@@ -223,7 +223,21 @@ def _original(folders: dict[str, list[Entry]], lower_name: str) -> str:
 
 
 def _lowered(decoded: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    return [tuple(map(str.lower, parts)) for parts in decoded]
+    """Each path in lower case, its folder lowered once for all the files in it: the folder's
+    names are then strings shared by those files, not copies per file (on a tree of 20,000
+    files, 12 MB of copies, most of discovery's peak, which the interpreter kept afterwards)."""
+    folders: dict[tuple[str, ...], tuple[str, ...]] = {}
+    out: list[tuple[str, ...]] = []
+    for parts in decoded:
+        if not parts:
+            out.append(parts)
+            continue
+        head = parts[:-1]
+        low = folders.get(head)
+        if low is None:
+            low = folders[head] = tuple(map(str.lower, head))
+        out.append((*low, parts[-1].lower()))
+    return out
 
 
 def _velociraptor(view: View) -> Layout:

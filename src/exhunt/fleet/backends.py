@@ -13,13 +13,12 @@ import importlib
 import multiprocessing
 import os
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from typing import Any
 
 from exhunt import engine
 from exhunt.analyzers import HuntOptions
-from exhunt.engine import Batch, HostTask, Known, Task, Workers
-from exhunt.evidence.base import HostEvidence
+from exhunt.engine import Batch, HostTask, Task, Workers
 from exhunt.fleet.forking import is_local, start_fork_server
 from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit
 from exhunt.model import ArtefactKind, ProblemKind, UnitResult
@@ -51,15 +50,13 @@ class LocalWorkers(Backend):
     """Worker processes on this machine: the engine's own (`exhunt.engine.Workers`), which run
     each pair under its deadline and retry, then report, the pair a dying worker had in flight."""
 
-    def __init__(self, jobs: int, hosts: Sequence[HostEvidence] = ()) -> None:
+    def __init__(self, jobs: int) -> None:
         self.slots = jobs * 2
         self._done: list[tuple[Unit, UnitResult | BaseException]] = []
         # Per unit: its pairs' results by position, merged in order once all are back (a pair
         # retried after a worker died comes back last, and must not reorder the host's result).
         self._pending: dict[int, tuple[Unit, dict[int, UnitResult], dict[int, int]]] = {}
-        # The workers start with the hosts and their files: units name them by position.
-        known = Known([f for host in hosts for f in host.files], list(hosts))
-        self._workers = Workers(jobs, self._collect, known)
+        self._workers = Workers(jobs, self._collect)
         # A forked worker's garbage collections would write to every object it inherited (the
         # compiled rules, every host's files), copying page after page it shares with this
         # process: frozen at the fork, they are left alone there. Thawed here once forked.
