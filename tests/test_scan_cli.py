@@ -404,3 +404,30 @@ def test_a_target_list_saved_by_windows_powershell_is_read(
     results = json.loads(out.read_text())["results"]
     assert sorted(r["build"] for r in results) == ["15.1.2176.2", "15.2.1118.20"]
     assert all(not r["errors"] for r in results)
+
+
+def test_ctrl_c_writes_the_hosts_answered_so_far(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C an hour into a scan of thousands: what answered is written (marked interrupted) and
+    kept in the store as an unfinished scan, not lost; the exit code is 130."""
+    from exhunt.commands import scan as scan_command
+    from exhunt.scan.result import HostResult
+
+    async def two_then_ctrl_c(targets, options, keep, console):  # type: ignore[no-untyped-def]
+        for t in targets.targets[:2]:
+            keep(HostResult(t.spec, t.key, t.host, t.port, reachable=True, is_exchange=True, build="15.1.2176.2"))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scan_command, "_collect", two_then_ctrl_c)
+    out, db = tmp_path / "scan.json", tmp_path / "s.sqlite"
+    argv = ["scan", "192.0.2.1", "192.0.2.2", "192.0.2.3", "300.1.1.1", "--json", str(out), "--db", str(db), *FAST]
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "interrupted after 2 of 3 targets; results so far in" in err and str(out) in err
+    doc = json.loads(out.read_text())
+    assert doc["interrupted"] is True and len(doc["results"]) == 3  # the two answered and the bad spec
+    assert doc["summary"]["not_scanned"] == 1
+    assert main(["scan", "--db", str(db), "--list-scans"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert any(line.split()[2] == "no" for line in listing[2:]), listing  # not finished: --diff leaves it out

@@ -445,16 +445,26 @@ def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None)
     progress = show_progress(args, err) and targets.count > 1
     try:
         scanned = asyncio.run(_collect(targets, options, keep, err if progress else None))
+    except KeyboardInterrupt:
+        # Ctrl-C: the hosts answered so far are written (the JSON says it was interrupted) and
+        # stay in the store as an unfinished scan, which --diff does not compare; then exit 130.
+        report.interrupted = True
+        scanned = len(report.results) - len(targets.bad)
     finally:
         if jsonl is not None and jsonl is not sys.stdout:
             jsonl.close()
     report.finished = datetime.now(UTC)
     report.not_scanned = targets.count - scanned
-    if store is not None and report.scan_id is not None:
+    if store is not None and report.scan_id is not None and not report.interrupted:
         store.finish_scan(report.scan_id, report.finished)
     report.results.sort(key=lambda r: r.key)
     if not _write_outputs(report, args):
         return None
+    if report.interrupted:
+        written = [getattr(args, name) for name in OUTPUT_NAMES if getattr(args, name)]
+        where = f"; results so far in {', '.join(written)}" if written else ""
+        print(f"exhunt scan: interrupted after {scanned} of {targets.count} targets{where}", file=sys.stderr)
+        raise KeyboardInterrupt
     if not args.quiet:
         _render_table(report, args, table_out)
     return report

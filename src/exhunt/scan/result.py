@@ -119,6 +119,7 @@ class ScanReport:
     results: list[HostResult] = field(default_factory=list)
     scan_id: int | None = None  # its id in the results store, when stored
     not_scanned: int = 0  # targets never taken because the scan's time limit passed (counted, not listed)
+    interrupted: bool = False  # stopped by Ctrl-C: the results are those answered by then
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,7 +131,7 @@ class ScanReport:
             "checks": list(self.checks),
             "summary": summarise(self.results) | {"not_scanned": self.not_scanned, "not_judged": not_judged(self)},
             "results": [r.to_dict() for r in self.results],
-        }
+        } | ({"interrupted": True} if self.interrupted else {})
 
 
 def summarise(results: list[HostResult]) -> dict[str, Any]:
