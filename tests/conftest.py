@@ -26,6 +26,14 @@ def _private_stores(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("EXHUNT_SIGMA_CACHE", str(stores / "sigma-cache"))
 
 
+@pytest.fixture(autouse=True)
+def _no_cache_notes() -> None:
+    """What one test's caches met (`cachefile.note`) is not shown in another's hunt."""
+    from exhunt import cachefile
+
+    cachefile.forget_notes()
+
+
 @pytest.fixture
 def otrf_host(shared_data: Path, tmp_path: Path) -> Path:
     """A host folder holding the OTRF ProxyLogon event export, unzipped."""
