@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,21 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared test data not found at {SHARED_DATA} (only present beside a CI clone)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_stores_of_shared_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fixtures shared by a module run before each test's own stores and caches are set (below):
+    they too keep theirs out of the user's home (a store left there by another version of exhunt
+    would fail them), and read no configuration file of the person running the tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        stores = tmp_path_factory.mktemp("shared-stores")
+        patch.setenv("EXHUNT_DB", str(stores / "scans.sqlite"))
+        patch.setenv("EXHUNT_CACHE", str(stores / "cache"))
+        patch.setenv("EXHUNT_SIGMA_CACHE", str(stores / "sigma-cache"))
+        patch.delenv("EXHUNT_CONFIG", raising=False)
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("shared-no-user-config")))
+        yield
 
 
 @pytest.fixture(autouse=True)
