@@ -91,7 +91,9 @@ def test_each_damage_is_noted_with_its_reason(which: str, tmp_path: Path, damage
     entry.write_bytes(damaged(entry.read_bytes(), magic, damage))
     assert _result(which, build()) == expected
     (note,) = cachefile.notes()
-    assert note.startswith(f"{name} {entry}: {SAID[damage]}; ")
+    assert note == f"{name} {entry.parent}: {SAID[damage]}; " + (
+        "compiled again" if which == "hyperscan" else "parsed again"
+    )
     cachefile.forget_notes()
     assert _result(which, build()) == expected  # replaced by a sound one
     assert cachefile.notes() == ()
@@ -104,7 +106,7 @@ def test_a_foreign_entry_is_noted(which: str, tmp_path: Path) -> None:
     entry_of(tmp_path).chmod(0o666)
     assert _result(which, build()) == expected
     (note,) = cachefile.notes()
-    assert note.startswith(f"{name} {entry_of(tmp_path)}: not this user's alone")
+    assert note.startswith(f"{name} {entry_of(tmp_path).parent}: not this user's alone")
 
 
 def test_a_link_in_place_of_the_entry_is_noted(which: str, tmp_path: Path) -> None:
@@ -115,7 +117,7 @@ def test_a_link_in_place_of_the_entry_is_noted(which: str, tmp_path: Path) -> No
     entry.rename(moved)
     entry.symlink_to(moved)
     assert _result(which, build()) == expected
-    assert any(n.startswith(f"{name} {entry}: not this user's alone") for n in cachefile.notes())
+    assert any(n.startswith(f"{name} {entry.parent}: not this user's alone") for n in cachefile.notes())
 
 
 def test_an_entry_past_the_size_limit_is_noted(which: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -125,7 +127,7 @@ def test_an_entry_past_the_size_limit_is_noted(which: str, tmp_path: Path, monke
     monkeypatch.setattr(module, "MAX_BYTES", 10)
     assert _result(which, build()) == expected
     (note,) = cachefile.notes()
-    assert note.startswith(f"{name} {entry_of(tmp_path)}: too large (over 10 bytes); ")
+    assert note.startswith(f"{name} {entry_of(tmp_path).parent}: too large (over 10 bytes); ")
 
 
 def test_an_entry_the_system_will_not_open_is_noted(
@@ -143,7 +145,7 @@ def test_an_entry_the_system_will_not_open_is_noted(
 
     monkeypatch.setattr(cachefile.os, "open", refuse)
     assert _result(which, build()) == expected
-    assert f"{name} {entry}: not readable (Permission denied); " in cachefile.notes()[0]
+    assert cachefile.notes()[0].startswith(f"{name} {entry.parent}: not readable (Permission denied); ")
 
 
 def test_an_entry_sound_on_disk_but_refused_by_its_reader_is_noted(which: str, tmp_path: Path) -> None:
@@ -157,7 +159,7 @@ def test_an_entry_sound_on_disk_but_refused_by_its_reader_is_noted(which: str, t
             continue
         cachefile.write(entry, magic, module.FORMAT, key, payload)  # whole by its checksum, but no use
         assert _result(which, build()) == expected
-        assert cachefile.notes()[-1].startswith(f"{name} {entry}: {said}")
+        assert cachefile.notes()[-1].startswith(f"{name} {entry.parent}: {said}")
 
 
 def test_a_cache_folder_that_cannot_be_written_is_noted(
@@ -213,8 +215,16 @@ def test_a_hunt_says_what_its_caches_met_and_finds_the_same(tmp_path: Path) -> N
         entry.write_bytes(damaged(entry.read_bytes(), entry.read_bytes().partition(b"\n")[0], "payload"))
     again, second, err = _hunt(examples, cache)
     assert again == code and "Traceback" not in err
+    hsdb = sum(1 for e in entries if e.suffix == ".hsdb")
     for notes in _notices(second).values():
-        (notice,) = notes
-        assert notice.count("damaged (checksum)") == len(entries)
+        (notice,) = notes  # one line per cache folder and reason, not one per entry
+        assert notice == (
+            f"exhunt cache: rule TOML cache {cache / 'toml'}: damaged (checksum); parsed again"
+            f" ({len(entries) - hsdb} entries); Hyperscan database cache {cache}: damaged (checksum); compiled again"
+            f" ({hsdb} entries)"
+        ) or notice == (
+            f"exhunt cache: Hyperscan database cache {cache}: damaged (checksum); compiled again ({hsdb} entries)"
+            f"; rule TOML cache {cache / 'toml'}: damaged (checksum); parsed again ({len(entries) - hsdb} entries)"
+        )
     assert _without_notices(second) == _without_notices(first)
     assert _notices(_hunt(examples, cache)[1]) == _notices(first)  # replaced: quiet again

@@ -64,17 +64,19 @@ _SAID = {
     DAMAGED: "damaged (checksum)",
 }
 
-_notes: dict[str, None] = {}  # in the order met, each once
+_notes: dict[str, set[str]] = {}  # what was met, in the order met: the entries it was met on
 
 
-def note(text: str) -> None:
-    """Keep `text` (what became of a cache entry) for the hunt's cache notice."""
-    _notes.setdefault(text)
+def note(text: str, entry: Path) -> None:
+    """Keep `text` (what became of an entry of a cache, said of its folder) for the hunt's cache
+    notice: a folder none of whose entries can be read is one line, not one per entry."""
+    _notes.setdefault(text, set()).add(entry.name)
 
 
 def notes() -> tuple[str, ...]:
-    """What this process's caches met other than absent or sound entries, in the order met."""
-    return tuple(_notes)
+    """What this process's caches met other than absent or sound entries, in the order met, with
+    the number of entries when more than one."""
+    return tuple(text if len(met) == 1 else f"{text} ({len(met)} entries)" for text, met in _notes.items())
 
 
 def forget_notes() -> None:

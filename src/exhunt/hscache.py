@@ -83,13 +83,13 @@ def _load(hs: Any, path: Path, digest: bytes, mode: int) -> Any:
     payload = cachefile.read(path, MAGIC, FORMAT, digest.hex(), MAX_BYTES)
     if isinstance(payload, cachefile.Miss):
         if payload.reason != cachefile.ABSENT:  # a first run is no news
-            cachefile.note(f"Hyperscan database cache {path}: {payload.describe()}; compiled again")
+            cachefile.note(f"Hyperscan database cache {path.parent}: {payload.describe()}; compiled again", path)
         return None
     try:
         db = hs.loadb(payload, mode)
         db.scratch = hs.Scratch(db)  # compiling allocates it; loading does not
     except Exception as exc:  # any refusal of Hyperscan's (version, platform, damage) is a miss
-        cachefile.note(f"Hyperscan database cache {path}: refused by Hyperscan ({exc!r}); compiled again")
+        cachefile.note(f"Hyperscan database cache {path.parent}: refused by Hyperscan ({exc!r}); compiled again", path)
         return None
     return db
 
@@ -97,7 +97,8 @@ def _load(hs: Any, path: Path, digest: bytes, mode: int) -> Any:
 def _store(folder: Path, digest: bytes, payload: bytes) -> None:
     """Keep the database; a folder that cannot be written, or that is not this user's alone, is
     left alone (noted; a miss next time)."""
+    path = folder / f"{digest.hex()}.hsdb"
     try:
-        cachefile.write(folder / f"{digest.hex()}.hsdb", MAGIC, FORMAT, digest.hex(), payload)
+        cachefile.write(path, MAGIC, FORMAT, digest.hex(), payload)
     except OSError as exc:
-        cachefile.note(f"Hyperscan database cache {folder}: not written ({exc})")
+        cachefile.note(f"Hyperscan database cache {folder}: not written ({exc.strerror or exc})", path)

@@ -55,15 +55,15 @@ def _load(path: Path, digest: str) -> dict[str, Any] | None:
     payload = cachefile.read(path, MAGIC, FORMAT, digest, MAX_BYTES)
     if isinstance(payload, cachefile.Miss):
         if payload.reason != cachefile.ABSENT:  # a first run is no news
-            cachefile.note(f"rule TOML cache {path}: {payload.describe()}; parsed again")
+            cachefile.note(f"rule TOML cache {path.parent}: {payload.describe()}; parsed again", path)
         return None
     try:
         doc = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
-        cachefile.note(f"rule TOML cache {path}: not JSON ({exc}); parsed again")
+        cachefile.note(f"rule TOML cache {path.parent}: not JSON ({exc}); parsed again", path)
         return None
     if not isinstance(doc, dict):
-        cachefile.note(f"rule TOML cache {path}: not a table; parsed again")
+        cachefile.note(f"rule TOML cache {path.parent}: not a table; parsed again", path)
         return None
     return doc
 
@@ -74,4 +74,4 @@ def _store(path: Path, digest: str, payload: bytes) -> None:
     try:
         cachefile.write(path, MAGIC, FORMAT, digest, payload)
     except OSError as exc:
-        cachefile.note(f"rule TOML cache {path.parent}: not written ({exc})")
+        cachefile.note(f"rule TOML cache {path.parent}: not written ({exc.strerror or exc})", path)
