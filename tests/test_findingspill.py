@@ -352,3 +352,27 @@ def test_a_store_that_fails_mid_hunt_is_said_and_the_other_outputs_are_written(t
         "cannot write the hunt store s.sqlite: disk I/O error; EX02 and the hosts after it were not stored"
     ]
     assert len(json.loads((tmp_path / "all.json").read_text())["hosts"]) == 3
+
+
+def test_ctrl_c_while_the_outputs_are_written_leaves_the_stored_hunt_to_be_resumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hunt is over but an output is still being written (a slow reader of standard output):
+    Ctrl-C there must not leave the stored hunt `running` for ever, nor end without saying what."""
+    from conftest import REPO
+    from exhunt.cli import main
+
+    def stopped(self: FindingsStream) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(FindingsStream, "close", stopped)
+    db = tmp_path / "hunts.sqlite"
+    out = tmp_path / "f.jsonl"
+    code = main(["hunt", str(REPO / "examples"), "-q", "--jsonl", str(out), "--db", str(db), "--jobs", "1"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 130 and "Traceback" not in err
+    assert f"interrupted while writing --jsonl {out}: it may be incomplete." in err
+    assert "resume with: exhunt hunt" in err and "--resume 1" in err
+    assert main(["fleet", "hunts", "--db", str(db)]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if str(REPO / "examples") in line]
+    assert "interrupted" in row and "running" not in row

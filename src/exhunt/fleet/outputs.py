@@ -171,6 +171,7 @@ class HuntSink:
     failures: list[str] = field(default_factory=list)
     _kept: list[tuple[HostOrder, HostAssessment]] = field(default_factory=list)
     _dropped: set[str] = field(default_factory=set)  # streamed outputs given up: not written
+    writing: str = ""  # the output `close` is writing (named when Ctrl-C stops it there)
 
     @property
     def kept(self) -> list[HostAssessment]:
@@ -254,31 +255,42 @@ class HuntSink:
         """Write the outputs fed host by host; one that cannot be written is said in `failures`
         and the others are still written."""
         finished = datetime.now(UTC)
-        for name, output in self._streamed():
-            try:
-                if isinstance(output, JsonStream):
-                    output.finish(finished, interrupted)
-                else:
-                    output.close()
-            except OSError as exc:
-                self._dropped.add(name)
-                self.failures.append(f"cannot write --{name} {output.target}: {exc}")
-                if output.target != "-":
-                    self._remove(Path(output.target))
-        if self.html_index:
-            from exhunt.report.fleet_html import write_index
+        stopped = True  # until every output is written: Ctrl-C while writing them stops the hunt too
+        try:
+            for name, output in self._streamed():
+                self.writing = f"--{name} {output.target}"
+                try:
+                    if isinstance(output, JsonStream):
+                        output.finish(finished, interrupted)
+                    else:
+                        output.close()
+                except OSError as exc:
+                    self._dropped.add(name)
+                    self.failures.append(f"cannot write --{name} {output.target}: {exc}")
+                    if output.target != "-":
+                        self._remove(Path(output.target))
+            if self.html_index:
+                from exhunt.report.fleet_html import write_index
 
-            try:
-                write_index(
-                    self.summaries, self.html_index, started=self.started, finished=finished, interrupted=interrupted
-                )
-            except OSError as exc:
-                self.failures.append(f"cannot write --html {self.html_index}: {exc}")
-        if self.store is not None and self.hunt_id is not None:
-            # A hunt some of whose hosts could not be stored is left to be resumed.
-            status = "interrupted" if interrupted or "db" in self._dropped else "finished"
-            try:
-                self.store.finish_hunt(self.hunt_id, status)
-            except (HuntStoreError, OSError) as exc:
-                self.failures.append(str(exc))
+                self.writing = f"--html {self.html_index}"
+                try:
+                    write_index(
+                        self.summaries,
+                        self.html_index,
+                        started=self.started,
+                        finished=finished,
+                        interrupted=interrupted,
+                    )
+                except OSError as exc:
+                    self.failures.append(f"cannot write --html {self.html_index}: {exc}")
+            self.writing = ""
+            stopped = False
+        finally:
+            # A hunt stopped, or some of whose hosts could not be stored, is left to be resumed.
+            if self.store is not None and self.hunt_id is not None:
+                status = "interrupted" if interrupted or stopped or "db" in self._dropped else "finished"
+                try:
+                    self.store.finish_hunt(self.hunt_id, status)
+                except (HuntStoreError, OSError) as exc:
+                    self.failures.append(str(exc))
         return finished

@@ -267,7 +267,13 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             return 2
         except KeyboardInterrupt:
             interrupted = True
-        finished = sink.close(interrupted)
+        try:
+            finished = sink.close(interrupted)
+        except KeyboardInterrupt:  # while the outputs fed host by host were being written
+            _say(err, f"exhunt hunt: interrupted while writing {sink.writing or 'the outputs'}: it may be incomplete.")
+            if hunt_id is not None:
+                _say(err, f"resume with: {resume_command(args, hunt_id)}", whole=True)
+            return EXIT_INTERRUPTED
         summaries = sink.summaries
         for host in waiting:
             render_host(out, host, per_rule=per_rule)
