@@ -97,3 +97,17 @@ def inert_same_length(text: str) -> str:
     if not _INERT.search(text):
         return text
     return _INERT.sub(lambda m: _stand_in(m.group()), text)
+
+
+# What a terminal acts on or a reader cannot see, but the whitespace a document keeps as such.
+_LIVE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def inert_text(text: str) -> str:
+    """`text` with every control character but tab, line feed and carriage return, and every
+    bidi override, replaced by one visible character (as `inert_same_length`); lone surrogates
+    are left to the writer. For documents (HTML), where escaping makes markup inert but not an
+    escape sequence that `cat` would send to a terminal."""
+    if not _LIVE.search(text):
+        return text
+    return _LIVE.sub(lambda m: _stand_in(m.group()), text)
