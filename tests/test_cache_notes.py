@@ -216,15 +216,39 @@ def test_a_hunt_says_what_its_caches_met_and_finds_the_same(tmp_path: Path) -> N
     again, second, err = _hunt(examples, cache)
     assert again == code and "Traceback" not in err
     hsdb = sum(1 for e in entries if e.suffix == ".hsdb")
-    for notes in _notices(second).values():
-        (notice,) = notes  # one line per cache folder and reason, not one per entry
-        assert notice == (
+    for notes in _notices(second).values():  # one line per cache folder and reason, not one per entry
+        assert sorted(notes) == [
+            f"exhunt cache: Hyperscan database cache {cache}: damaged (checksum); compiled again ({hsdb} entries)",
             f"exhunt cache: rule TOML cache {cache / 'toml'}: damaged (checksum); parsed again"
-            f" ({len(entries) - hsdb} entries); Hyperscan database cache {cache}: damaged (checksum); compiled again"
-            f" ({hsdb} entries)"
-        ) or notice == (
-            f"exhunt cache: Hyperscan database cache {cache}: damaged (checksum); compiled again ({hsdb} entries)"
-            f"; rule TOML cache {cache / 'toml'}: damaged (checksum); parsed again ({len(entries) - hsdb} entries)"
-        )
+            f" ({len(entries) - hsdb} entries)",
+        ]
     assert _without_notices(second) == _without_notices(first)
     assert _notices(_hunt(examples, cache)[1]) == _notices(first)  # replaced: quiet again
+
+
+def test_what_the_hunting_process_met_is_said_once_whether_or_not_the_workers_met_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hunting process reads the rules too (a Dask worker or the fork server may find the
+    cache already mended); what it met reaches each host, and is not said twice where the
+    process running the host's checks met it as well."""
+    from exhunt.evidence import discover
+    from exhunt.hunt import Inline, hunt_hosts
+
+    class Elsewhere(Inline):
+        """Units run as in a worker process whose caches met nothing."""
+
+        def wait(self) -> Any:
+            kept = dict(cachefile._notes)
+            cachefile.forget_notes()
+            try:
+                return super().wait()
+            finally:
+                cachefile._notes.update(kept)
+
+    cachefile.note(f"rule TOML cache {tmp_path}: damaged (checksum); parsed again", tmp_path / "a.json")
+    said = f"exhunt cache: rule TOML cache {tmp_path}: damaged (checksum); parsed again"
+    for backend in (Elsewhere(), Inline()):
+        result = hunt_hosts(discover(str(REPO / "examples")), backend=backend)
+        for host in result.hosts:
+            assert [o.value for o in host.observations if o.value.startswith("exhunt cache:")] == [said]
