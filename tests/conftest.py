@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,21 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_stores_of_shared_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fixtures shared by a module run before each test's own stores and caches are set (below):
+    they too keep theirs out of the user's home (a store left there by another version of exhunt
+    would fail them), and read no configuration file of the person running the tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        stores = tmp_path_factory.mktemp("shared-stores")
+        patch.setenv("EXHUNT_DB", str(stores / "scans.sqlite"))
+        patch.setenv("EXHUNT_CACHE", str(stores / "cache"))
+        patch.setenv("EXHUNT_SIGMA_CACHE", str(stores / "sigma-cache"))
+        patch.delenv("EXHUNT_CONFIG", raising=False)
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("shared-no-user-config")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _private_stores(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Hunts and scans are stored by default, compiled Hyperscan databases and Sigma rules cached:
@@ -24,6 +40,14 @@ def _private_stores(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("EXHUNT_DB", str(stores / "scans.sqlite"))
     monkeypatch.setenv("EXHUNT_CACHE", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("EXHUNT_SIGMA_CACHE", str(stores / "sigma-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _no_cache_notes() -> None:
+    """What one test's caches met (`cachefile.note`) is not shown in another's hunt."""
+    from exhunt import cachefile
+
+    cachefile.forget_notes()
 
 
 @pytest.fixture

@@ -66,6 +66,42 @@ def test_console_shows_hostile_text_as_text() -> None:
     assert "COMPROMISED" in out and "EXH-PL-26855-SSRF" in out
 
 
+def test_a_line_feed_in_a_file_or_host_name_cannot_start_a_line_of_the_report() -> None:
+    """A file named `sh\\n      C/inetpub/.../legit.aspx:18` must not show as two evidence lines;
+    an excerpt keeps its lines (inert all the same)."""
+    fake = "\n      C/inetpub/wwwroot/legit.aspx:18"
+    f = Finding(
+        "EXH-WS-EVAL-REQUEST",
+        1,
+        "eval of request data",
+        Severity.HIGH,
+        "webshell",
+        Implies.COMPROMISE,
+        (),
+        None,
+        EvidenceRef("C/inetpub/wwwroot/sh" + fake + ".aspx", 18, "line one\nline two"),
+    )
+    host = HostAssessment(
+        "EX01" + fake,
+        Verdict.COMPROMISED,
+        "because",
+        root="/cases/EX01" + fake,
+        findings=[f],
+        errors=[EvidenceError("C/unread" + fake, "cannot open")],
+    )
+    buf = io.StringIO()
+    render(
+        Console(file=buf, width=200, color_system=None, force_terminal=False),
+        HuntResult("0", f.timestamp or datetime(2021, 1, 1, tzinfo=UTC), datetime(2021, 1, 1, tzinfo=UTC), [host]),
+    )
+    out = buf.getvalue()
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("C/inetpub/wwwroot/legit.aspx")]
+    assert "sh\\x0a      C/inetpub/wwwroot/legit.aspx:18.aspx:18" in out
+    assert "EX01\\x0a" in out and "C/unread\\x0a" in out
+    assert "line two" in [line.strip() for line in out.splitlines()]  # the excerpt keeps its own lines
+    assert printable("a\nb") == "a\nb" and printable("a\nb", lines=False) == "a\\x0ab"
+
+
 def test_json_is_ascii_and_follows_the_contract() -> None:
     text = dumps(_result())
     assert text.isascii()

@@ -12,7 +12,7 @@ import pytest
 from exhunt.cli import main
 from exhunt.model import EvidenceRef, Finding, HostAssessment, HuntResult, Implies, Severity, Verdict
 from exhunt.report.csvsafe import spreadsheet_safe
-from exhunt.report.timeline import write_timeline
+from exhunt.report.timeline import TimelineStream, write_timeline
 from exhunt.scan.output import write_csv
 from exhunt.scan.result import HostResult
 
@@ -75,3 +75,36 @@ def test_scan_csv_is_safe_by_default_and_raw_on_request() -> None:
         write_csv([r], buf, safe=safe)
         (row,) = csv.DictReader(io.StringIO(buf.getvalue()))
         assert row["target"] == first
+
+
+ESCAPES = "\x1b[2J\x1b]0;title\x07\x1b[31mred\u202e\x9b"
+
+
+def test_control_characters_are_inert_in_the_findings_csv_by_default_and_exact_on_request(tmp_path: Path) -> None:
+    """A file name or user agent carrying escape sequences cannot clear the screen of whoever
+    `cat`s the CSV; `--csv-raw` keeps the exact bytes (as --json always does)."""
+    result = _result("agent" + ESCAPES)
+    f = result.hosts[0].findings[0]
+    result.hosts[0].findings = [
+        Finding(
+            **{
+                **{k: getattr(f, k) for k in f.__dataclass_fields__},
+                "evidence": EvidenceRef("sh\n" + ESCAPES + ".aspx", 3, "x\ty\r\nz"),
+            }
+        )
+    ]
+    for name, kind in (("timeline.csv", {}), ("findings.csv", {"fmt": "csv", "undated": True})):
+        safe, raw = tmp_path / f"safe-{name}", tmp_path / f"raw-{name}"
+        for target, is_safe in ((safe, True), (raw, False)):
+            stream = TimelineStream(target, safe=is_safe, **kind)  # type: ignore[arg-type]
+            stream.add(result.hosts[0])
+            stream.close()
+        text = safe.read_text(encoding="utf-8")
+        for live in ("\x1b", "\x07", "\u202e", "\x9b"):
+            assert live not in text, (name, live)
+        (row,) = csv.DictReader(safe.open(encoding="utf-8", newline=""))
+        assert row["detail_user_agent"] == "agent\\x1b[2J\\x1b]0;title\\x07\\x1b[31mred\\x202e\\x9b"
+        assert row["excerpt"] == "x\ty\r\nz"  # tab, carriage return and line feed kept, quoted
+        assert row[next(k for k in row if row[k].startswith("sh"))].startswith("sh\n\\x1b[2J")
+        (row,) = csv.DictReader(raw.open(encoding="utf-8", newline=""))
+        assert row["detail_user_agent"] == "agent" + ESCAPES

@@ -1,9 +1,13 @@
-"""The documentation the rules and the code cite is in docs/, and every anchor they name exists."""
+"""The documentation the rules and the code cite is in docs/, every anchor they name exists, and
+every example command line in the README and docs/ is one exhunt accepts."""
 
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
+
+import pytest
 
 from conftest import REPO
 from exhunt.rules import catalog
@@ -55,3 +59,32 @@ def test_every_docs_reference_in_the_code_resolves() -> None:
 def test_anchor_reading_matches_a_known_heading() -> None:
     assert "test-proxylogon-checks" in _anchors(DOCS / "detection" / "proxylogon.md")
     assert not _resolves("docs/logs.md#no-such-heading")
+
+
+def _example_commands() -> list[tuple[str, str]]:
+    """Every `exhunt ...` line of the code blocks of the README and docs/, as (where, line)."""
+    found = []
+    for page in [REPO / "README.md", *sorted(DOCS.rglob("*.md"))]:
+        fenced = False
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+            elif fenced and line.lstrip().startswith("exhunt "):
+                found.append((f"{page.relative_to(REPO)}:{number}", line.strip()))
+    return found
+
+
+def test_every_example_command_in_the_docs_parses(capsys: pytest.CaptureFixture[str]) -> None:
+    """A reader copies them: each must be a command line exhunt accepts (only parsed, not run)."""
+    from exhunt.cli import parse
+
+    examples = _example_commands()
+    assert len(examples) > 30
+    for where, line in examples:
+        words = shlex.split(line.replace("\\", "/"), comments=True)
+        for cut in ("|", ">"):
+            words = words[: words.index(cut)] if cut in words else words
+        try:
+            parse(words[1:])
+        except SystemExit as exc:
+            pytest.fail(f"{where}: {line!r} does not parse (exit {exc.code}): {capsys.readouterr().err.strip()}")

@@ -1,6 +1,7 @@
 """A host's findings moved to a private temporary file are read back equal, in their order, and
 every output written from them is the same bytes as from the findings in memory; a spill that
-cannot be written keeps them in memory and the host says so."""
+cannot be written keeps them in memory and the host notes it; findings that cannot be read back
+fail the output being written, which says why, and the hunt goes on."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import gc
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from exhunt.codec import to_data
 from exhunt.fleet import findingspill, jsonpieces
 from exhunt.fleet.findingspill import SpilledFindings
 from exhunt.fleet.outputs import HuntSink, JsonStream, spill_findings
-from exhunt.model import Finding, HostAssessment, ProblemKind, in_order
+from exhunt.model import Finding, HostAssessment, ObservationKind, in_order
 from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.timeline import TimelineStream
 from hostile_strategies import findings, hosts
@@ -134,7 +136,9 @@ class _FullDisk:
         return getattr(self._file, name)
 
 
-def test_findings_that_cannot_be_spilled_stay_in_memory_and_the_host_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_findings_that_cannot_be_spilled_stay_in_memory_and_the_host_notes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing was lost and no evidence went unread: a notice, not a problem (no problem, of
+    any kind, is added; the verdict assessed before stands)."""
     host = _many(200)
     held = list(host.findings)
     disks: list[_FullDisk] = []
@@ -144,14 +148,15 @@ def test_findings_that_cannot_be_spilled_stay_in_memory_and_the_host_says_so(mon
         return disks[-1]
 
     monkeypatch.setattr(findingspill.tempfile, "TemporaryFile", full)
-    errors = len(host.errors)
+    errors, observations, verdict = list(host.errors), len(host.observations), host.verdict
     spill_findings(host)
     assert host.findings == held and isinstance(host.findings, list)
     assert disks and all(d.closed for d in disks)
-    (problem,) = host.errors[errors:]
-    assert problem.kind is ProblemKind.PARTIAL and not problem.kind.blocks_clean
-    assert "200 findings could not be moved to a temporary file" in problem.message
-    assert "No space left" in problem.message and "kept in memory" in problem.message
+    assert host.errors == errors and host.verdict is verdict
+    (notice,) = host.observations[observations:]
+    assert notice.kind is ObservationKind.NOTICE
+    assert "200 findings could not be moved to a temporary file" in notice.value
+    assert "No space left" in notice.value and "kept in memory" in notice.value
 
 
 def test_the_spill_file_is_private_and_closed_with_the_findings() -> None:
@@ -192,3 +197,182 @@ def test_spilled_findings_are_made_valid_unicode_for_stix() -> None:
     assert isinstance(host.findings, SpilledFindings)
     clean = unicode_safe(host)
     assert isinstance(clean.findings, list) and clean.findings[0].evidence.path == "sh%FFell.aspx"
+
+
+class _BadDisk:
+    """A spill file whose reads fail as a failing disk's do (or give other bytes back) once
+    `failing` is set."""
+
+    def __init__(self, file: Any, how: str) -> None:
+        self._file = file
+        self.how = how
+        self.failing = False
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self._file.read(size)
+        if not self.failing:
+            return data
+        if self.how == "eio":
+            raise OSError(5, "Input/output error")
+        if self.how == "short":
+            return data[: len(data) // 2]
+        return bytes(len(data))  # zeros where the findings were
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+
+def _failing_spill(monkeypatch: pytest.MonkeyPatch, how: str, at_once: bool = False) -> list[_BadDisk]:
+    """Spill files (only they: not the outputs' spools) on a disk that fails reads, from the
+    start (`at_once`) or once a test sets `failing`."""
+    disks: list[_BadDisk] = []
+    real_init = findingspill.SpillFile.__init__
+
+    def on_bad_disk(self: findingspill.SpillFile) -> None:
+        real_init(self)
+        disks.append(_BadDisk(self._file, how))
+        disks[-1].failing = at_once
+        self._file = disks[-1]
+
+    monkeypatch.setattr(findingspill.SpillFile, "__init__", on_bad_disk)
+    monkeypatch.setattr(findingspill, "_shared", None)  # a spill file of this test's making
+    return disks
+
+
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [("eio", "Input/output error"), ("short", "bytes short"), ("zeros", "does not decode")],
+)
+def test_findings_that_cannot_be_read_back_raise_naming_the_temporary_file(
+    monkeypatch: pytest.MonkeyPatch, how: str, said: str
+) -> None:
+    disks = _failing_spill(monkeypatch, how)
+    spilled = SpilledFindings(_many(5).findings)
+    assert list(spilled) == _many(5).findings
+    disks[0].failing = True
+    readers: list[Callable[[], object]] = [lambda: list(spilled), lambda: spilled[0]]
+    if how != "zeros":  # the JSON text is taken as it is (zeros are ASCII): only the findings decode
+        readers.append(lambda: list(spilled.texts()))
+    for read in readers:
+        with pytest.raises(findingspill.SpillReadError, match=said) as raised:
+            read()
+        assert isinstance(raised.value, OSError)
+        assert "the findings kept in a temporary file cannot be read back" in str(raised.value)
+
+
+def test_an_output_whose_findings_cannot_be_read_back_fails_with_its_reason_and_the_hunt_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disks = _failing_spill(monkeypatch, "eio")
+    shown: list[str] = []
+
+    def show(host: HostAssessment) -> None:
+        shown.append(host.host)
+        list(host.findings)
+
+    streams: dict[str, Any] = {
+        "timeline": TimelineStream(str(tmp_path / "t.csv"), safe=True),
+        "jsonl": FindingsStream(str(tmp_path / "f.jsonl"), STARTED),
+    }
+    (tmp_path / "hosts").mkdir()
+    sink = HuntSink(
+        started=STARTED,
+        out_dir=tmp_path / "hosts",
+        json=JsonStream(str(tmp_path / "all.json"), STARTED),
+        streams=streams,
+        keep=True,
+        show=show,
+    )
+    host = _many(20)
+    spill_findings(host)
+    disks[0].failing = True
+    sink.host_done("k", host)  # raises nothing: each output says why it failed
+    sink.close(interrupted=False)
+    cause = "the findings kept in a temporary file cannot be read back: [Errno 5] Input/output error"
+    assert len(sink.failures) == 5, sink.failures
+    for name in ("json", "timeline", "jsonl"):
+        assert sink.dropped(name)
+        (said,) = [f for f in sink.failures if f.startswith(f"cannot write --{name} ")]
+        assert cause in said and said.endswith("; not written")
+    assert any(f.startswith(f"cannot write --out-dir {tmp_path / 'hosts'}: ") and cause in f for f in sink.failures)
+    assert any(f.startswith(f"cannot show {host.host}: ") and cause in f for f in sink.failures)
+    assert shown == [host.host] and len(sink.summaries) == 1 and sink.summaries[0].findings == 20
+    # nothing part-written is left to pass for a whole output
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["hosts"]
+
+
+def test_a_hunt_whose_findings_cannot_be_read_back_says_which_output_and_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import REPO
+    from exhunt.cli import main
+
+    _failing_spill(monkeypatch, "eio", at_once=True)
+    out = tmp_path / "all.json"
+    code = main(["hunt", str(REPO / "examples"), "--json", str(out), "--jsonl", "-", "--no-db", "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    said = " ".join(err.split())
+    assert f"cannot write --json {out}: the findings kept in a temporary file cannot be read back" in said
+    assert "cannot write --jsonl -: the findings kept in a temporary file cannot be read back" in said
+    assert not out.exists()
+
+
+class _FailingStore:
+    """A hunt store that takes the first host and then cannot be written."""
+
+    def __init__(self) -> None:
+        self.hosts: list[str] = []
+        self.status = ""
+
+    def start_hunt(self, *, tool_version: str, evidence: str, hosts_total: int) -> int:
+        return 1
+
+    def add_host(self, hunt_id: int, host: HostAssessment, key: str | None = None) -> None:
+        if self.hosts:
+            from exhunt.fleet.hunt_log import HuntStoreError
+
+            raise HuntStoreError("cannot write the hunt store s.sqlite: disk I/O error")
+        self.hosts.append(host.host)
+
+    def finish_hunt(self, hunt_id: int, status: str) -> None:
+        self.status = status
+
+
+def test_a_store_that_fails_mid_hunt_is_said_and_the_other_outputs_are_written(tmp_path: Path) -> None:
+    store = _FailingStore()
+    sink = HuntSink(started=STARTED, store=store, hunt_id=1, json=JsonStream(str(tmp_path / "all.json"), STARTED))
+    first, second, third = _many(2), _many(3), _many(4)
+    second.host, third.host = "EX02", "EX03"
+    for i, host in enumerate((first, second, third)):
+        sink.host_done(str(i), host)
+    sink.close(interrupted=False)
+    assert store.hosts == [first.host] and store.status == "interrupted"  # left to be resumed
+    assert sink.failures == [
+        "cannot write the hunt store s.sqlite: disk I/O error; EX02 and the hosts after it were not stored"
+    ]
+    assert len(json.loads((tmp_path / "all.json").read_text())["hosts"]) == 3
+
+
+def test_ctrl_c_while_the_outputs_are_written_leaves_the_stored_hunt_to_be_resumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hunt is over but an output is still being written (a slow reader of standard output):
+    Ctrl-C there must not leave the stored hunt `running` for ever, nor end without saying what."""
+    from conftest import REPO
+    from exhunt.cli import main
+
+    def stopped(self: FindingsStream) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(FindingsStream, "close", stopped)
+    db = tmp_path / "hunts.sqlite"
+    out = tmp_path / "f.jsonl"
+    code = main(["hunt", str(REPO / "examples"), "-q", "--jsonl", str(out), "--db", str(db), "--jobs", "1"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 130 and "Traceback" not in err
+    assert f"interrupted while writing --jsonl {out}: it may be incomplete." in err
+    assert "resume with: exhunt hunt" in err and "--resume 1" in err
+    assert main(["fleet", "hunts", "--db", str(db)]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if str(REPO / "examples") in line]
+    assert "interrupted" in row and "running" not in row

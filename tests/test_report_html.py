@@ -71,6 +71,18 @@ def test_injected_markup_in_every_evidence_field_is_shown_as_text() -> None:
         assert visible in text, visible
 
 
+ESCAPES = "\x1b[2J\x1b]0;title\x07\u202egnp.exe\x9b"
+
+
+def test_escape_sequences_in_every_evidence_field_are_shown_and_inert() -> None:
+    """`cat report.html` must not clear the screen; the reader still sees that they were there."""
+    text = render_html(hunt(compromised_host(ESCAPES)))
+    for live in ("\x1b", "\x07", "\u202e", "\x9b"):
+        assert live not in text, repr(live)
+    assert text.count("\u241b[2J\u241b]0;title\u2407\ufffdgnp.exe\ufffd") >= 20
+    assert "\n" in text and "<style" in text  # the report's own whitespace and markup as they were
+
+
 def test_hostile_strings_inside_svg_tooltips_stay_text() -> None:
     host = compromised_host(HOSTILE)
     text = render_html(hunt(host))

@@ -11,7 +11,9 @@ payload's SHA-256, both in hex), then the payload, whatever the cache keeps (byt
 may write to them, the entry is a regular file reached without following a link, within the
 cache's size limit, of the cache's magic and format, under the key asked for and whole by its
 checksum; otherwise it gives a `Miss` saying why, so a cache can say what became of it and
-build anew. `write` writes an entry whole or not at all (a temporary file beside it, written,
+build anew. A cache that met anything but an absent entry (or could not write one) says so with
+`note`: the notes of the process are shown once per host in the hunt's cache notice
+(`analyzers/cachesetup.py`), a first run (every entry absent) stays quiet. `write` writes an entry whole or not at all (a temporary file beside it, written,
 flushed to disk and renamed over it), only in a folder that is this user's alone. Whoever can
 write to this user's cache folder can also change the installed program, so these checks keep
 out other users and damaged files, not the user's own account.
@@ -48,6 +50,37 @@ class Miss:
 
     reason: str
     detail: str = ""
+
+    def describe(self) -> str:
+        """The reason in words, with what the system said."""
+        said = _SAID.get(self.reason, self.reason)
+        return f"{said} ({self.detail})" if self.detail else said
+
+
+_SAID = {
+    FOREIGN: "not this user's alone (another owner, others may write, or a link)",
+    UNREADABLE: "unreadable (another cache or format)",
+    STALE: "stale (another key)",
+    DAMAGED: "damaged (checksum)",
+}
+
+_notes: dict[str, set[str]] = {}  # what was met, in the order met: the entries it was met on
+
+
+def note(text: str, entry: Path) -> None:
+    """Keep `text` (what became of an entry of a cache, said of its folder) for the hunt's cache
+    notice: a folder none of whose entries can be read is one line, not one per entry."""
+    _notes.setdefault(text, set()).add(entry.name)
+
+
+def notes() -> tuple[str, ...]:
+    """What this process's caches met other than absent or sound entries, in the order met, with
+    the number of entries when more than one."""
+    return tuple(text if len(met) == 1 else f"{text} ({len(met)} entries)" for text, met in _notes.items())
+
+
+def forget_notes() -> None:
+    _notes.clear()
 
 
 def private(st: os.stat_result) -> bool:

@@ -10,13 +10,13 @@ both digests match, when it and its folder belong to this user and no one else m
 them, and when Hyperscan loads it for the same mode (its own check of version and platform).
 Anything else (no file, a damaged, foreign or unreadable one, a folder that cannot be written)
 compiles as without a cache, and replaces the file where it can: a miss costs time, never a
-result. Whoever can write to this user's cache folder can also change the installed program, so
+result. Every miss but an absent file, and a file that could not be written, is noted for the
+hunt's cache notice (`cachefile.note`). Whoever can write to this user's cache folder can also change the installed program, so
 the checks keep out other users and damaged files, not the user's own account.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 from collections.abc import Sequence
@@ -82,17 +82,23 @@ def database(
 def _load(hs: Any, path: Path, digest: bytes, mode: int) -> Any:
     payload = cachefile.read(path, MAGIC, FORMAT, digest.hex(), MAX_BYTES)
     if isinstance(payload, cachefile.Miss):
+        if payload.reason != cachefile.ABSENT:  # a first run is no news
+            cachefile.note(f"Hyperscan database cache {path.parent}: {payload.describe()}; compiled again", path)
         return None
     try:
         db = hs.loadb(payload, mode)
         db.scratch = hs.Scratch(db)  # compiling allocates it; loading does not
-    except Exception:  # any refusal of Hyperscan's (version, platform, damage) is a miss
+    except Exception as exc:  # any refusal of Hyperscan's (version, platform, damage) is a miss
+        cachefile.note(f"Hyperscan database cache {path.parent}: refused by Hyperscan ({exc!r}); compiled again", path)
         return None
     return db
 
 
 def _store(folder: Path, digest: bytes, payload: bytes) -> None:
     """Keep the database; a folder that cannot be written, or that is not this user's alone, is
-    left alone (a miss next time)."""
-    with contextlib.suppress(OSError):
-        cachefile.write(folder / f"{digest.hex()}.hsdb", MAGIC, FORMAT, digest.hex(), payload)
+    left alone (noted; a miss next time)."""
+    path = folder / f"{digest.hex()}.hsdb"
+    try:
+        cachefile.write(path, MAGIC, FORMAT, digest.hex(), payload)
+    except OSError as exc:
+        cachefile.note(f"Hyperscan database cache {folder}: not written ({exc.strerror or exc})", path)

@@ -9,12 +9,12 @@ used only when both match and when it and its folder belong to this user and no 
 write to them, as the Hyperscan cache is. Only documents that JSON gives back exactly are kept
 (a TOML date, a NaN or an integer past 64 bits is parsed every time). Anything else (no entry, a
 damaged or foreign one, a folder that cannot be written) parses the text as without a cache: a
-miss costs time, never a result.
+miss costs time, never a result. Every miss but an absent entry, and an entry that could not be
+written, is noted for the hunt's cache notice (`cachefile.note`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ def loads(text: str) -> dict[str, Any]:
     digest = hashlib.sha256(MAGIC + text.encode("utf-8", "surrogatepass")).hexdigest()
     path = folder / f"{digest}.json"
     kept = _load(path, digest)
-    if isinstance(kept, dict):
+    if kept is not None:
         return kept
     doc = boundedtoml.loads(text)
     try:
@@ -51,18 +51,27 @@ def loads(text: str) -> dict[str, Any]:
     return doc
 
 
-def _load(path: Path, digest: str) -> Any:
+def _load(path: Path, digest: str) -> dict[str, Any] | None:
     payload = cachefile.read(path, MAGIC, FORMAT, digest, MAX_BYTES)
     if isinstance(payload, cachefile.Miss):
+        if payload.reason != cachefile.ABSENT:  # a first run is no news
+            cachefile.note(f"rule TOML cache {path.parent}: {payload.describe()}; parsed again", path)
         return None
     try:
-        return orjson.loads(payload)
-    except orjson.JSONDecodeError:
+        doc = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        cachefile.note(f"rule TOML cache {path.parent}: not JSON ({exc}); parsed again", path)
         return None
+    if not isinstance(doc, dict):
+        cachefile.note(f"rule TOML cache {path.parent}: not a table; parsed again", path)
+        return None
+    return doc
 
 
 def _store(path: Path, digest: str, payload: bytes) -> None:
     """Write the entry atomically; a folder that cannot be written, or that is not this user's
-    alone, is left alone (a miss next time)."""
-    with contextlib.suppress(OSError):
+    alone, is left alone (noted; a miss next time)."""
+    try:
         cachefile.write(path, MAGIC, FORMAT, digest, payload)
+    except OSError as exc:
+        cachefile.note(f"rule TOML cache {path.parent}: not written ({exc.strerror or exc})", path)

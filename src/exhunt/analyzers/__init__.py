@@ -102,7 +102,7 @@ KIND_MODULES: dict[ArtefactKind, tuple[str, ...]] = {
     ArtefactKind.IIS_CONFIG: ("files",),
     ArtefactKind.FILE: ("files",),
 }
-HOST_MODULES: tuple[str, ...] = ("exsetup", "filesetup", "iisconfig", "rulesetup", "sigma")
+HOST_MODULES: tuple[str, ...] = ("cachesetup", "exsetup", "filesetup", "iisconfig", "rulesetup", "sigma")
 
 
 # Analyzers by name, of the modules imported so far (a forked worker inherits its hunt's).

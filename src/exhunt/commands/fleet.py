@@ -139,9 +139,11 @@ def _diff(store: HuntStore, args: argparse.Namespace, out: Console) -> int:
             hosts = d.of(change)
             line(f"{change}: {len(hosts)}")
             for h in hosts:
-                line(f"  {printable(h.host, 40)}  {h.before or '-'} -> {h.after or '-'}")
+                line(f"  {printable(h.host, 40, lines=False)}  {h.before or '-'} -> {h.after or '-'}")
         line(f"new findings: {len(d.new_findings)}")
         for host, rule, path, at in d.new_findings:
             where = f"{path}:{at}" if at is not None else path
-            line(f"  {printable(host, 28)}  {printable(rule, 80)}  {printable_middle(where, 120)}")
+            line(
+                f"  {printable(host, 28, lines=False)}  {printable(rule, 80, lines=False)}  {printable_middle(where, 120)}"
+            )
     return 1 if d.of("newly-compromised") or d.new_findings else 0

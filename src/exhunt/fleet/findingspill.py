@@ -14,7 +14,10 @@ file each. It is created private (0600) in the system's temporary folder and unl
 so it is gone when closed (with the last host read from it) or when the process dies. Each read
 seeks to the finding's place under a lock, so two readers never move each other's place. A
 finding that cannot be written raises `OSError`; the file then takes no more spills (closed at
-once if it held nothing), and the caller keeps the host's findings in memory and records why.
+once if it held nothing), and the caller keeps the host's findings in memory and notes why
+(nothing is lost). A finding that cannot be read back (a disk error, a file cut short) raises
+`SpillReadError`, an `OSError` naming the temporary file as the cause: the output being written
+fails with it and says so, as for any other error of writing it.
 """
 
 from __future__ import annotations
@@ -47,8 +50,18 @@ def _encoded(finding: Finding) -> bytes:
 
 
 def _decoded(data: bytes) -> Finding:
-    finding: Finding = _DECODE.decode(data[1:]) if data[:1] == b"M" else pickle.loads(data[1:])
+    try:
+        finding: Finding = _DECODE.decode(data[1:]) if data[:1] == b"M" else pickle.loads(data[1:])
+    except Exception as exc:  # what was written read back otherwise: the disk gave other bytes
+        raise SpillReadError(f"a finding read back from it does not decode ({exc!r})") from exc
     return finding
+
+
+class SpillReadError(OSError):
+    """Findings moved to the temporary file cannot be read back from it."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"the findings kept in a temporary file cannot be read back: {why}")
 
 
 class SpillFile:
@@ -86,11 +99,14 @@ class SpillFile:
             return start
 
     def read(self, start: int, end: int) -> bytes:
-        with self._lock:  # a seek and a read together: two readers never move each other's place
-            self._file.seek(start)
-            data = self._file.read(end - start)
+        try:
+            with self._lock:  # a seek and a read together: two readers never move each other's place
+                self._file.seek(start)
+                data = self._file.read(end - start)
+        except OSError as exc:
+            raise SpillReadError(str(exc)) from exc
         if len(data) != end - start:
-            raise OSError(f"the spilled findings ended {end - start - len(data)} bytes short")
+            raise SpillReadError(f"it ended {end - start - len(data)} bytes short")
         return data
 
 

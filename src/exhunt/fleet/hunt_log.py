@@ -27,6 +27,7 @@ from typing import IO, Any, Protocol
 
 from exhunt.codec import to_data
 from exhunt.datadir import default_db_path
+from exhunt.fleet.findingspill import SpillReadError
 from exhunt.fleet.jsonpieces import host_record_pieces
 from exhunt.model import HostAssessment, iso
 
@@ -116,6 +117,9 @@ class SpilledRecord:
                 self._file.write(data)
                 self.size += len(data)
             self._file.flush()
+        except SpillReadError as exc:  # reading the host's findings, not writing the record
+            self._file.close()
+            raise HuntStoreError(f"cannot write the hunt store {where}: {host.host}: {exc}") from None
         except OSError as exc:
             self._file.close()
             raise HuntStoreError(

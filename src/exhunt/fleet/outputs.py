@@ -5,7 +5,11 @@ stdout makes no sense, before the hunt starts. `HuntSink` takes each assessed ho
 stores it, writes its JSON into `--out-dir`, its page beside the fleet HTML index, feeds it to
 the combined JSON and the other streamed outputs (spooled, written in host order at the end),
 and keeps only a one-line summary, so a hunt of thousands of hosts does not hold them all. An
-interrupted hunt closes every file properly with the hosts finished.
+interrupted hunt closes every file properly with the hosts finished. An output that fails once
+the hunt runs (a full disk, findings that cannot be read back from their temporary file) is
+said in `HuntSink.failures` and the hunt goes on: a streamed output is given up whole rather
+than written without some hosts, a part-written file is removed, a failed store takes no more
+hosts and is left `interrupted` (to be resumed); the command ends with exit status 2.
 """
 
 from __future__ import annotations
@@ -21,11 +25,11 @@ from typing import IO, Any
 from exhunt import __version__
 from exhunt.cli_options import why_unwritable
 from exhunt.fleet.findingspill import SpilledFindings
-from exhunt.fleet.hunt_log import HuntWriter
+from exhunt.fleet.hunt_log import HuntStoreError, HuntWriter
 from exhunt.fleet.jsonpieces import host_document_pieces, host_pieces
 from exhunt.fleet.spool import HostOrder, SpooledOutput, host_order
 from exhunt.fleet.verdicts import HostSummary
-from exhunt.model import HUNT_SCHEMA, HostAssessment, HuntResult, Problem, ProblemKind, iso
+from exhunt.model import HUNT_SCHEMA, HostAssessment, HuntResult, Observation, ObservationKind, iso
 from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.timeline import TimelineStream
 
@@ -127,20 +131,20 @@ def write_host_json(host: HostAssessment, path: Path, started: datetime) -> None
 
 def spill_findings(host: HostAssessment) -> None:
     """Move the host's findings out of memory, into a private temporary file. If that file
-    cannot be written, they stay in memory, and the host records why as a problem (one that
-    hides nothing: every finding is still there)."""
+    cannot be written, they stay in memory and the host says why in a notice: not a problem,
+    since no evidence went unread and no finding is lost (the verdict, assessed before, stands;
+    the hunt only held more memory)."""
     if not host.findings or isinstance(host.findings, SpilledFindings):
         return
     try:
         host.findings = SpilledFindings(host.findings)
     except OSError as exc:
-        host.errors.append(
-            Problem(
-                path=host.root or host.host,
-                message=f"the {len(host.findings)} findings could not be moved to a temporary file "
-                f"({exc}); they were kept in memory",
-                kind=ProblemKind.PARTIAL,
-                producer="exhunt",
+        host.observations.append(
+            Observation(
+                ObservationKind.NOTICE,
+                f"the {len(host.findings)} findings could not be moved to a temporary file ({exc}); "
+                "they were kept in memory",
+                host.root or host.host,
             )
         )
 
@@ -162,7 +166,12 @@ class HuntSink:
     keep: bool = False
     show: Callable[[HostAssessment], None] | None = None
     summaries: list[HostSummary] = field(default_factory=list)
+    # Why an output was not written or not wholly (a full disk, findings that cannot be read
+    # back from their temporary file): the hunt goes on, and ends saying so (exit status 2).
+    failures: list[str] = field(default_factory=list)
     _kept: list[tuple[HostOrder, HostAssessment]] = field(default_factory=list)
+    _dropped: set[str] = field(default_factory=set)  # streamed outputs given up: not written
+    writing: str = ""  # the output `close` is writing (named when Ctrl-C stops it there)
 
     @property
     def kept(self) -> list[HostAssessment]:
@@ -174,41 +183,114 @@ class HuntSink:
         Its findings are first moved to a private temporary file (`SpilledFindings`), from
         which every output reads them one at a time."""
         spill_findings(host)
-        if self.store is not None and self.hunt_id is not None and not stored:
-            self.store.add_host(self.hunt_id, host, key)
+        if self.store is not None and self.hunt_id is not None and not stored and "db" not in self._dropped:
+            try:
+                self.store.add_host(self.hunt_id, host, key)
+            except (HuntStoreError, OSError) as exc:
+                self._dropped.add("db")
+                self.failures.append(f"{exc}; {host.host} and the hosts after it were not stored")
         if self.out_dir is not None:
             from exhunt.report.fleet_html import file_stem  # the HTML report's stack, when needed
 
-            write_host_json(host, self.out_dir / (file_stem(host.host, key) + ".json"), self.started)
+            path = self.out_dir / (file_stem(host.host, key) + ".json")
+            try:
+                write_host_json(host, path, self.started)
+            except OSError as exc:
+                self.failures.append(f"cannot write --out-dir {self.out_dir}: {path.name}: {exc}")
+                self._remove(path)
         page = ""
         if self.html_index:
             from exhunt.report.fleet_html import write_host_page
 
             partial = HuntResult(__version__, self.started, datetime.now(UTC), [])
-            page = write_host_page(host, key, self.html_index, partial)
+            try:
+                page = write_host_page(host, key, self.html_index, partial)
+            except OSError as exc:
+                self.failures.append(f"cannot write the page of {host.host} beside --html {self.html_index}: {exc}")
         order = host_order(host.host, key)
-        if self.json is not None:
-            self.json.add(host, order)
-        for stream in self.streams.values():
-            stream.add(host, order)
+        for name, output in self._streamed():
+            try:
+                output.add(host, order)
+            except OSError as exc:
+                self._drop(name, output, exc)
         if self.keep:
             self._kept.append((order, host))
         self.summaries.append(HostSummary.of(host, page))
         if self.show is not None and not stored:
-            self.show(host)
+            try:
+                self.show(host)
+            except OSError as exc:
+                self.failures.append(f"cannot show {host.host}: {exc}")
+
+    def _streamed(self) -> list[tuple[str, JsonStream | TimelineStream | FindingsStream]]:
+        """The outputs fed host by host and written at the end, but those given up."""
+        outputs: list[tuple[str, JsonStream | TimelineStream | FindingsStream]] = []
+        if self.json is not None:
+            outputs.append(("json", self.json))
+        outputs += self.streams.items()
+        return [(name, output) for name, output in outputs if name not in self._dropped]
+
+    def _drop(self, name: str, output: SpooledOutput, exc: OSError) -> None:
+        """Give up an output that could not take a host: it is not written at all, rather than
+        written without some of the hunt."""
+        self._dropped.add(name)
+        self.failures.append(f"cannot write --{name} {output.target}: {exc}; not written")
+        try:
+            output.abandon()
+        except OSError as also:
+            self.failures.append(f"--{name} {output.target}: its spool did not close ({also})")
+
+    def dropped(self, name: str) -> bool:
+        """Whether the output `name` (`json`, `timeline`, `csv`, `jsonl`, `db`) was given up."""
+        return name in self._dropped
+
+    def _remove(self, path: Path) -> None:
+        """A file left part-written is not left to pass for a whole one."""
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            self.failures.append(f"{path}: left part-written ({exc})")
 
     def close(self, interrupted: bool) -> datetime:
+        """Write the outputs fed host by host; one that cannot be written is said in `failures`
+        and the others are still written."""
         finished = datetime.now(UTC)
-        if self.json is not None:
-            self.json.finish(finished, interrupted)
-        for stream in self.streams.values():
-            stream.close()
-        if self.html_index:
-            from exhunt.report.fleet_html import write_index
+        stopped = True  # until every output is written: Ctrl-C while writing them stops the hunt too
+        try:
+            for name, output in self._streamed():
+                self.writing = f"--{name} {output.target}"
+                try:
+                    if isinstance(output, JsonStream):
+                        output.finish(finished, interrupted)
+                    else:
+                        output.close()
+                except OSError as exc:
+                    self._dropped.add(name)
+                    self.failures.append(f"cannot write --{name} {output.target}: {exc}")
+                    if output.target != "-":
+                        self._remove(Path(output.target))
+            if self.html_index:
+                from exhunt.report.fleet_html import write_index
 
-            write_index(
-                self.summaries, self.html_index, started=self.started, finished=finished, interrupted=interrupted
-            )
-        if self.store is not None and self.hunt_id is not None:
-            self.store.finish_hunt(self.hunt_id, "interrupted" if interrupted else "finished")
+                self.writing = f"--html {self.html_index}"
+                try:
+                    write_index(
+                        self.summaries,
+                        self.html_index,
+                        started=self.started,
+                        finished=finished,
+                        interrupted=interrupted,
+                    )
+                except OSError as exc:
+                    self.failures.append(f"cannot write --html {self.html_index}: {exc}")
+            self.writing = ""
+            stopped = False
+        finally:
+            # A hunt stopped, or some of whose hosts could not be stored, is left to be resumed.
+            if self.store is not None and self.hunt_id is not None:
+                status = "interrupted" if interrupted or stopped or "db" in self._dropped else "finished"
+                try:
+                    self.store.finish_hunt(self.hunt_id, status)
+                except (HuntStoreError, OSError) as exc:
+                    self.failures.append(str(exc))
         return finished

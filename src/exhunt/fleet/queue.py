@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from exhunt import engine
 from exhunt.analyzers import HostContext, HuntOptions
+from exhunt.analyzers.cachesetup import cache_notices
 from exhunt.assess import assess
 from exhunt.engine import HostTask, Task, batches, plan_tasks
 from exhunt.evidence.base import HostEvidence
@@ -110,6 +111,9 @@ def _assess(state: _OpenHost) -> HostAssessment:
     merged.errors.extend(engine.not_analyzed(state.evidence))
     for key in sorted(state.parts):
         merged.merge(state.parts[key])
+    # What this process's caches met (it reads the rules too), beside what the workers' did.
+    seen = {o.value for o in merged.observations}
+    merged.observations += [o for o in cache_notices() if o.value not in seen]
     return assess(state.evidence, merged)
 
 

@@ -279,12 +279,18 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             return 2
         except KeyboardInterrupt:
             interrupted = True
-        finished = sink.close(interrupted)
+        try:
+            finished = sink.close(interrupted)
+        except KeyboardInterrupt:  # while the outputs fed host by host were being written
+            _say(err, f"exhunt hunt: interrupted while writing {sink.writing or 'the outputs'}: it may be incomplete.")
+            if hunt_id is not None:
+                _say(err, f"resume with: {resume_command(args, hunt_id)}", whole=True)
+            return EXIT_INTERRUPTED
         summaries = sink.summaries
         for host in waiting:
             render_host(out, host, per_rule=per_rule)
         quiet = args.quiet
-        if args.json and args.json != "-" and not quiet:
+        if args.json and args.json != "-" and not quiet and not sink.dropped("json"):
             _say(err, f"json: {args.json} ({_plural(len(summaries), 'host')}, written host by host)")
         if fleet and args.html and not quiet:
             _say(err, f"html: {args.html} (an index of {_plural(len(summaries), 'host')}, a page per host beside it)")
@@ -294,9 +300,11 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
         from exhunt.commands.hunt import write_outputs
 
         if not quiet:
-            _say_streams(err, streams)
+            _say_streams(err, {name: stream for name, stream in streams.items() if not sink.dropped(name)})
+        for failure in sink.failures:
+            _say(err, f"exhunt hunt: {failure}", style="red")
         skip = {"json", *streams} | ({"html"} if fleet else set())
-        ok = write_outputs(result, args, err, err, skip=skip)
+        ok = write_outputs(result, args, err, err, skip=skip) and not sink.failures
         # The verdicts are the last thing the console shows.
         if not quiet and fleet:
             _fleet_table(out, summaries)

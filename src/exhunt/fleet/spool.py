@@ -107,6 +107,10 @@ class SpooledOutput:
         on each host's text whole."""
         self.write(out, ("".join(part) for part in parts))
 
+    def abandon(self) -> None:
+        """Write nothing: the output failed (what was spooled goes with the spool)."""
+        self._spool.close()
+
     def close(self) -> None:
         try:
             if self.target == "-":

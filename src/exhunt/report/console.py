@@ -1,7 +1,8 @@
 """The console summary: per host the verdict first, then findings by chain with their evidence.
 
 Every value that came from evidence goes through `printable()` and rich's markup escaping: a
-User-Agent can carry terminal escape sequences or `[red]` markup, and must show as text.
+User-Agent can carry terminal escape sequences or `[red]` markup, and must show as text; a file
+name its line feeds as \\x0a (only an excerpt keeps its lines).
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "lo
 PER_RULE = 5  # findings shown per rule on the console; all of them are in --json
 
 
-def safe(text: object, limit: int | None = None) -> str:
-    return escape(printable(str(text), limit))
+def safe(text: object, limit: int | None = None, *, lines: bool = False) -> str:
+    """Text from the evidence made inert, on one line unless `lines` (an excerpt of a file may
+    span lines; a file name, host name or message shows a line feed as \\x0a, so it cannot
+    pass for another line of the report)."""
+    return escape(printable(str(text), limit, lines=lines))
 
 
 def say(console: Console, markup: str, indent: int = 0) -> None:
@@ -146,7 +150,7 @@ def _render_evidence(console: Console, f: Finding) -> None:
     meta = " ".join(x for x in (when(f.timestamp) if f.timestamp else "", f.source_ip or "") if x)
     say(console, f"{safe(where, 140)}  [dim]{safe(meta)}[/]", 6)
     if f.evidence.excerpt:
-        say(console, f"[dim]{safe(f.evidence.excerpt, 220)}[/]", 8)
+        say(console, f"[dim]{safe(f.evidence.excerpt, 220, lines=True)}[/]", 8)
     excerpt = f.evidence.excerpt or ""
     interesting = [(k, v) for k, v in f.details if k in _SHOWN_DETAILS and v not in excerpt]
     if interesting:

@@ -3,7 +3,10 @@
 No script, no external request: the CSS is inline and allowed by its hash in a
 Content-Security-Policy that forbids everything else, and the charts are server-side SVG.
 Everything taken from evidence is escaped by Jinja2's autoescape; the template never marks
-evidence `|safe` (only the report's own stylesheet is).
+evidence `|safe` (only the report's own stylesheet is). Every value the templates print shows its
+control characters (but tab, line feed, carriage return) and bidi overrides as visible stand-ins
+(`safe_text.inert_text`): a file name carrying escape sequences is seen, and does nothing to a
+terminal the page is printed on.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from exhunt.builds import BuildAssessment
 from exhunt.model import (
@@ -35,6 +39,7 @@ from exhunt.model import (
     utc,
 )
 from exhunt.report.chart import OTHER_LANE, Chart, attack_timeline, coverage_timeline
+from exhunt.report.safe_text import inert_text
 from exhunt.rules import Rule, RuleError, catalog
 
 MAX_ROWS_PER_RULE = 100  # the JSON and the timeline export hold every hit; the report shows enough
@@ -225,6 +230,13 @@ def distinct_observations(observations: Sequence[Observation]) -> list[tuple[Obs
     return [(group[0], len(group) - 1) for group in seen.values()]
 
 
+def _inert(value: object) -> object:
+    """Each printed value (see the module's text); the report's own markup as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return inert_text(value)
+    return value
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -234,6 +246,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_inert,
     )
     env.filters["when"] = _when
     env.filters["distinct_observations"] = distinct_observations

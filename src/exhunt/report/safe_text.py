@@ -14,10 +14,14 @@ T = TypeVar("T")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def printable(text: str, limit: int | None = None) -> str:
+def printable(text: str, limit: int | None = None, *, lines: bool = True) -> str:
     """Show control characters (and bidi overrides) as \\xNN so a logged value can neither move
-    the cursor, recolour the terminal nor reorder what the reader sees."""
+    the cursor, recolour the terminal nor reorder what the reader sees. Without `lines`, a line
+    feed is shown so too: a file name (or anything meant as one line) cannot start a line of its
+    own that reads as another part of the report."""
     out = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\t", " "))
+    if not lines:
+        out = out.replace("\n", "\\x0a")
     if limit is not None and len(out) > limit:
         out = out[: limit - 1] + "…"
     return out
@@ -25,8 +29,9 @@ def printable(text: str, limit: int | None = None) -> str:
 
 def printable_middle(text: str, limit: int) -> str:
     """`printable`, shortened in the middle when longer than `limit`: a file's folder is cut
-    before its name and line number are (`C/Program Files/…/HttpProxy_2021030306-1.LOG:12`)."""
-    out = printable(text)
+    before its name and line number are (`C/Program Files/…/HttpProxy_2021030306-1.LOG:12`), on
+    one line (a line feed shown as \\x0a)."""
+    out = printable(text, lines=False)
     if len(out) <= limit:
         return out
     head = (limit - 1) // 3
@@ -92,3 +97,17 @@ def inert_same_length(text: str) -> str:
     if not _INERT.search(text):
         return text
     return _INERT.sub(lambda m: _stand_in(m.group()), text)
+
+
+# What a terminal acts on or a reader cannot see, but the whitespace a document keeps as such.
+_LIVE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def inert_text(text: str) -> str:
+    """`text` with every control character but tab, line feed and carriage return, and every
+    bidi override, replaced by one visible character (as `inert_same_length`); lone surrogates
+    are left to the writer. For documents (HTML), where escaping makes markup inert but not an
+    escape sequence that `cat` would send to a terminal."""
+    if not _LIVE.search(text):
+        return text
+    return _LIVE.sub(lambda m: _stand_in(m.group()), text)

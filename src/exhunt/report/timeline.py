@@ -20,7 +20,7 @@ from typing import IO
 
 from exhunt.fleet.spool import HostOrder, SpooledOutput
 from exhunt.model import Finding, HostAssessment, HuntResult, in_order, iso, utc
-from exhunt.report.csvsafe import spreadsheet_safe
+from exhunt.report.csvsafe import safe_cell
 
 FIELDS = (
     "message",
@@ -166,9 +166,7 @@ class TimelineStream(SpooledOutput):
         for piece in pieces:
             for line in piece.split("\n")[:-1]:  # not splitlines: U+2028 and the like stay in a row
                 row = json.loads(line)
-                writer.writerow(
-                    {k: spreadsheet_safe(v) if self._safe and isinstance(v, str) else v for k, v in row.items()}
-                )
+                writer.writerow({k: safe_cell(v) if self._safe and isinstance(v, str) else v for k, v in row.items()})
 
     def close(self) -> TimelineStats:  # type: ignore[override]
         super().close()
@@ -181,7 +179,7 @@ def write_csv(all_rows: list[dict[str, str | int]], out: IO[str], safe: bool = T
     writer = csv.DictWriter(out, fieldnames=[*FIELDS, *extra], restval="", quoting=csv.QUOTE_MINIMAL)
     writer.writeheader()
     for row in all_rows:
-        writer.writerow({k: spreadsheet_safe(v) if safe and isinstance(v, str) else v for k, v in row.items()})
+        writer.writerow({k: safe_cell(v) if safe and isinstance(v, str) else v for k, v in row.items()})
 
 
 def write_jsonl(all_rows: list[dict[str, str | int]], out: IO[str]) -> None:
