@@ -18,6 +18,8 @@ from typing import IO
 
 from rich.console import Console
 
+from exhunt.outfile import replaced
+
 OUT = "FILE|-"
 
 
@@ -90,7 +92,7 @@ def open_output(name: str) -> Iterator[IO[str]]:
         yield sys.stdout
         sys.stdout.flush()
         return
-    with Path(name).open("w", encoding="utf-8", newline="", errors="backslashreplace") as fh:
+    with replaced(name, newline="", errors="backslashreplace") as fh:
         yield fh
 
 

@@ -14,6 +14,7 @@ from exhunt.fleet.diff import diff_hunts
 from exhunt.fleet.store import HuntStore, HuntStoreError
 from exhunt.fleet.verdicts import FOUND, verdict_counts, verdict_rank
 from exhunt.model import iso
+from exhunt.outfile import replaced
 from exhunt.report.console import safe
 from exhunt.report.safe_text import printable, printable_middle
 
@@ -52,7 +53,7 @@ def _emit_json(data: object, path: str) -> None:
     if path == "-":
         sys.stdout.write(text)
     else:
-        with open(path, "w", encoding="utf-8") as fh:
+        with replaced(path) as fh:
             fh.write(text)
 
 

@@ -30,6 +30,7 @@ from exhunt.fleet.jsonpieces import host_document_pieces, host_pieces
 from exhunt.fleet.spool import HostOrder, SpooledOutput, host_order
 from exhunt.fleet.verdicts import HostSummary
 from exhunt.model import HUNT_SCHEMA, HostAssessment, HuntResult, Observation, ObservationKind, iso
+from exhunt.outfile import replaced
 from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.timeline import TimelineStream
 
@@ -123,7 +124,7 @@ class JsonStream(SpooledOutput):
 
 def write_host_json(host: HostAssessment, path: Path, started: datetime) -> None:
     """One host as a complete `exhunt.hunt/2` document, readable by `exhunt report`."""
-    with path.open("w", encoding="utf-8") as out:
+    with replaced(path) as out:
         for piece in host_document_pieces(host, started, datetime.now(UTC)):  # a finding at a time
             out.write(piece)
         out.write("\n")

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
+from exhunt.outfile import replaced
+
 HostOrder = tuple[str, str, str]
 
 
@@ -118,7 +120,7 @@ class SpooledOutput:
                 self.write_parts(out, self._spool.parts())
                 out.flush()
             else:
-                with Path(self.target).open("w", encoding="utf-8", newline=self.newline) as out:
+                with replaced(self.target, newline=self.newline) as out:
                     self.write_parts(out, self._spool.parts())
         finally:
             self._spool.close()

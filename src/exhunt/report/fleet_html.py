@@ -13,6 +13,7 @@ from exhunt import __version__
 from exhunt.fleet.outputs import FEW_HOSTS as FEW_HOSTS
 from exhunt.fleet.verdicts import HostSummary, verdict_counts, verdict_rank
 from exhunt.model import HostAssessment, HuntResult
+from exhunt.outfile import replaced
 from exhunt.report.html import _environment, _stylesheet, content_security_policy, render_html
 
 
@@ -35,7 +36,8 @@ def write_host_page(host: HostAssessment, key: str, index: str | Path, result: H
     name = file_stem(host.host, key) + ".html"
     one = HuntResult(result.tool_version, result.started, result.finished, [host])
     text = render_html(one, index_href=f"../{Path(index).name}")
-    (folder / name).write_text(text, encoding="utf-8", errors="backslashreplace")
+    with replaced(folder / name, errors="backslashreplace") as out:
+        out.write(text)
     return f"{folder.name}/{name}"
 
 
@@ -66,7 +68,9 @@ def render_index(
 
 
 def write_index(rows: list[HostSummary], path: str | Path, **kwargs: object) -> None:
-    Path(path).write_text(render_index(rows, **kwargs), encoding="utf-8", errors="backslashreplace")  # type: ignore[arg-type]
+    text = render_index(rows, **kwargs)  # type: ignore[arg-type]
+    with replaced(path, errors="backslashreplace") as out:
+        out.write(text)
 
 
 def write_fleet_html(result: HuntResult, index: str | Path) -> None:

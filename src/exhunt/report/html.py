@@ -38,6 +38,7 @@ from exhunt.model import (
     iso,
     utc,
 )
+from exhunt.outfile import replaced
 from exhunt.report.chart import OTHER_LANE, Chart, attack_timeline, coverage_timeline
 from exhunt.report.safe_text import inert_text
 from exhunt.rules import Rule, RuleError, catalog
@@ -293,4 +294,5 @@ def render_html(result: HuntResult, *, index_href: str | None = None) -> str:
 def write_html(result: HuntResult, path: str | Path) -> None:
     """Write the report; undecodable evidence bytes come out as backslash escapes, never a crash."""
     text = render_html(result)
-    Path(path).write_text(text, encoding="utf-8", errors="backslashreplace")
+    with replaced(path, errors="backslashreplace") as out:
+        out.write(text)

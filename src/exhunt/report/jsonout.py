@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from exhunt.model import HuntResult
+from exhunt.outfile import replaced
 
 
 def dumps(result: HuntResult) -> str:
@@ -18,4 +18,5 @@ def write_json(result: HuntResult, path: str) -> None:
     if path == "-":
         sys.stdout.write(text)
     else:
-        Path(path).write_text(text, encoding="utf-8")
+        with replaced(path) as out:
+            out.write(text)

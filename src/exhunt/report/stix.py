@@ -23,6 +23,7 @@ from typing import Any
 import stix2
 
 from exhunt.model import Finding, HostAssessment, HttpFacet, HuntResult, Implies, in_order, iso, utc
+from exhunt.outfile import replaced
 from exhunt.report.safe_text import unicode_safe
 
 _NAMESPACE = uuid.UUID("89a85c47-25bc-4b0e-a638-96742aa845da")
@@ -319,5 +320,6 @@ def bundle_text(result: HuntResult) -> tuple[str, int]:
 def write_stix(result: HuntResult, path: str | Path) -> int:
     """Write the bundle as JSON; returns how many objects it holds."""
     text, count = bundle_text(result)
-    Path(path).write_text(text, encoding="utf-8", errors="backslashreplace")
+    with replaced(path, errors="backslashreplace") as out:
+        out.write(text)
     return count

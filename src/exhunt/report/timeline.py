@@ -20,6 +20,7 @@ from typing import IO
 
 from exhunt.fleet.spool import HostOrder, SpooledOutput
 from exhunt.model import Finding, HostAssessment, HuntResult, in_order, iso, utc
+from exhunt.outfile import replaced
 from exhunt.report.csvsafe import safe_cell
 
 FIELDS = (
@@ -209,5 +210,5 @@ def write_timeline_to(result: HuntResult, out: IO[str], fmt: str, safe: bool = T
 def write_timeline(result: HuntResult, path: str | Path, safe: bool = True) -> TimelineStats:
     """Write the timeline; the format follows the file name: `.csv` or `.jsonl`."""
     fmt = timeline_format(path)
-    with Path(path).open("w", encoding="utf-8", newline="" if fmt == "csv" else "\n") as out:
+    with replaced(path, newline="" if fmt == "csv" else "\n") as out:
         return write_timeline_to(result, out, fmt, safe)
