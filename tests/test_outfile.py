@@ -90,3 +90,25 @@ def test_outputs_to_dev_stdout_still_work(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 1 and '"15.1.2176.2"' in done.stdout
+
+
+def test_an_existing_output_in_a_folder_that_cannot_be_written_is_refused_before_the_hunt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is written beside its name and renamed: its folder must take a new file, which
+    is checked before the hunt starts, not found out after it."""
+    from exhunt.cli_options import why_unwritable
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "r.json").write_text("{}")
+    real_access = os.access
+
+    def folder_read_only(path: object, mode: int) -> bool:
+        if Path(str(path)) == folder and mode & os.W_OK:
+            return False
+        return real_access(path, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", folder_read_only)
+    assert why_unwritable(folder / "r.json") == f"its folder {folder} cannot be written"
+    assert why_unwritable(tmp_path / "elsewhere.json") is None

@@ -112,8 +112,12 @@ def why_unwritable(path: Path, created: Path | None = None) -> str | None:
     `--out-dir results --html results/index.html`."""
     if path.is_dir():
         return "is a folder"
-    if path.exists():
+    if path.exists() and not path.is_file():  # a FIFO, /dev/stdout: written in place
         return None if os.access(path, os.W_OK) else "cannot be written (permission)"
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            return "cannot be written (permission)"
+        path = Path(os.path.realpath(path))  # written beside the file a link names, then renamed over it
     parent = path.parent if str(path.parent) else Path()
     if created is not None and parent.resolve() == created.resolve():
         return None
