@@ -241,12 +241,24 @@ def _from_a_table(text: str) -> bool:
 
 
 def _table_lines(lines: Iterable[str]) -> Iterator[str]:
-    """Lines read from a file or a pipe, without the heading and rule lines of a table
-    (`Name  AdminDisplayVersion`, `----  -------`): a line with no digit holds no build."""
+    """Lines read from a file or a pipe, without the heading and rule lines of a table PowerShell
+    printed (`Name  AdminDisplayVersion` over `----  -------`). A heading is known by the rule
+    under it, so a line with no digit waits for the next one; any other line that is not a build
+    stays, and is an error."""
+    held: str | None = None
     for line in lines:
-        if _RULE.fullmatch(line) or not any(c.isdigit() for c in line):
+        if _RULE.fullmatch(line):
+            held = None  # the heading of a table, and its rule
             continue
-        yield line
+        if held is not None:
+            yield held
+            held = None
+        if any(c.isdigit() for c in line):
+            yield line  # at once: a build piped in is shown before the next one arrives
+        else:
+            held = line
+    if held is not None:
+        yield held
 
 
 _EXPOSED = {Exposure.VULNERABLE, Exposure.VULNERABLE_UNLESS_SU}
