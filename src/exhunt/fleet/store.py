@@ -3,7 +3,8 @@
 SQLite by default (`hunts.sqlite` beside the scan store), PostgreSQL when given a
 `postgresql://` URL; one schema for both through SQLAlchemy Core. Tables: `hunts` (one row per
 run), `hosts` (one row per host per hunt: verdict, counts, and the full assessment as JSON so
-any report can be rendered again) and `findings` (one row per finding: rule id, severity, chain,
+any report can be rendered again; on SQLite a record longer than `RECORD_TEXT_MAX` is a blob
+of the JSON's UTF-8 bytes, see `hunt_log`) and `findings` (one row per finding: rule id, severity, chain,
 file and line, and the typed facets as JSON). A host is written as soon as it is assessed, so
 an interrupted hunt keeps every finished host and can be resumed.
 """
@@ -23,12 +24,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from exhunt.fleet.hunt_log import (
+    READABLE_FORMATS,
     STORE_FORMAT,
     SpilledRecord,
     default_hunt_db,
     finding_rows,
     host_key_of,
     host_row,
+    record_as_text,
     write_record,
 )
 from exhunt.fleet.hunt_log import HuntStoreError as HuntStoreError  # where callers import it from
@@ -164,8 +167,10 @@ class HuntStore:
                 found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "format")).scalar()
                 if found is None:
                     conn.execute(meta_table.insert().values(key="format", value=STORE_FORMAT))
-                elif found != STORE_FORMAT:
+                    found = STORE_FORMAT
+                elif found not in READABLE_FORMATS:
                     raise HuntStoreError(f"{db}: a results store of another format ({found})")
+            self._format: str = found
         except (SQLAlchemyError, OSError, ImportError) as exc:
             raise HuntStoreError(f"cannot use {db or default_hunt_db()} as the hunt store: {exc}") from None
 
@@ -185,8 +190,16 @@ class HuntStore:
 
     # -- writing ------------------------------------------------------------------------------
 
+    def _upgrade(self, conn: sa.Connection) -> None:
+        """A store of an earlier readable format marked as the current one, in the transaction
+        that writes a hunt into it: its rows are already rows of the current format."""
+        if self._format != STORE_FORMAT:
+            conn.execute(meta_table.update().where(meta_table.c.key == "format").values(value=STORE_FORMAT))
+            self._format = STORE_FORMAT
+
     def start_hunt(self, *, tool_version: str, evidence: str | None, hosts_total: int) -> int:
         with self._write() as conn:
+            self._upgrade(conn)
             row = conn.execute(
                 hunts_table.insert()
                 .values(
@@ -202,6 +215,7 @@ class HuntStore:
 
     def reopen_hunt(self, hunt_id: int, hosts_total: int) -> None:
         with self._write() as conn:
+            self._upgrade(conn)
             updated = conn.execute(
                 hunts_table.update()
                 .where(hunts_table.c.id == hunt_id)
@@ -222,12 +236,16 @@ class HuntStore:
         key = host_key_of(host, key)
         with SpilledRecord(host, self.where) as record, self._write() as conn:
             try:
+                self._upgrade(conn)
                 conn.execute(findings_table.delete().where(_host_of(findings_table, hunt_id, key)))
                 conn.execute(hosts_table.delete().where(_host_of(hosts_table, hunt_id, key)))
                 row = host_row(hunt_id, host, key)
                 if self._engine.dialect.name == "sqlite":
-                    # as long as the text, stored as text, then overwritten with it (`write_record`)
-                    slot = sa.cast(sa.func.zeroblob(record.size), sa.Text)
+                    # as long as the text, then overwritten with it (`write_record`); text up to
+                    # `RECORD_TEXT_MAX`, else a blob, which SQLite never builds in memory
+                    slot: Any = sa.func.zeroblob(record.size)
+                    if record_as_text(record.size):
+                        slot = sa.cast(slot, sa.Text)
                     inserted = conn.execute(hosts_table.insert().values(**row, record=slot))
                     rowid = inserted.lastrowid
                     if rowid is None:  # pragma: no cover - an INSERT into a rowid table has one
@@ -319,7 +337,7 @@ class HuntStore:
 
     def keyed_assessments(self, hunt_id: int) -> Iterator[tuple[str, HostAssessment]]:
         """The stored hosts of a hunt with their evidence keys, one at a time, in the order
-        they were assessed."""
+        they were assessed. A record is text, or on SQLite a blob of its UTF-8 bytes (format 2)."""
         q = (
             sa.select(hosts_table.c.root, hosts_table.c.record)
             .where(hosts_table.c.hunt_id == hunt_id)
