@@ -8,6 +8,7 @@ lines, which CVEs). The facts behind each step are in docs/remediation.md.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from exhunt.builds import BuildAssessment
 from exhunt.model import (
     Category,
+    EvidenceRef,
     Exposure,
     Finding,
     HostAssessment,
+    HttpFacet,
     Implies,
     ObservationKind,
     RemediationStep,
@@ -42,6 +45,7 @@ _SOURCES = 110
 _BUILD_UNKNOWN = 120
 _EVIDENCE_GAPS = 130
 
+_VDIR_CVE = "CVE-2021-27065"  # `_vdirs` reads the text of these findings (`light` keeps it)
 _VDIR_NAMES = {
     "oab": "Oab",
     "ecp": "Ecp",
@@ -138,6 +142,20 @@ def _steps_of(f: Finding) -> tuple[str, ...]:
     """The remediation steps the finding's rule asks for (`remediation` in its rule file)."""
     known = catalog().get(f.rule_id)
     return known.remediation if known is not None else ()
+
+
+def light(f: Finding) -> Finding:
+    """The finding with only what `plan` and the assessment (`exhunt.assess`: correlation,
+    verdict, incidents) read of it: the excerpt, the details, the event and process facets and
+    most of the web request are left out, except for a finding `_vdirs` reads the text of.
+    A host's findings are held this way while it is assessed; the full ones wait on disk."""
+    if _VDIR_CVE in f.cves:
+        return f
+    ev = f.evidence
+    http = f.http if f.http is None else HttpFacet(url=f.http.url, request_id=f.http.request_id)
+    return dataclasses.replace(
+        f, evidence=EvidenceRef(ev.path, ev.line, record=ev.record), details=(), http=http, event=None, process=None
+    )
 
 
 def _text_of(f: Finding) -> str:
@@ -371,7 +389,7 @@ def _mailbox(findings: Sequence[Finding], compromise: Sequence[Finding], comprom
 
 
 def _vdirs(findings: Sequence[Finding]) -> list[_Draft]:
-    hits = [f for f in findings if f.implies is not Implies.NOTHING and "CVE-2021-27065" in f.cves]
+    hits = [f for f in findings if f.implies is not Implies.NOTHING and _VDIR_CVE in f.cves]
     if not hits:
         return []
     names = sorted({_VDIR_NAMES[m.lower()] for f in hits for m in _VDIR_IN_TEXT.findall(_text_of(f))}) or ["Oab"]

@@ -19,12 +19,15 @@ once if it held nothing), and the caller keeps the host's findings in memory and
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
+import itertools
 import pickle
 import tempfile
 import threading
 import weakref
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, overload
 
 import msgspec
@@ -66,6 +69,11 @@ class SpillFile:
 
     def fileno(self) -> int:
         return self._file.fileno()
+
+    def close(self) -> None:
+        """Gone now, whoever still holds findings in it (they raise `ValueError` if read)."""
+        self.retired = True
+        self._file.close()
 
     def append(self, blocks: Iterable[bytes]) -> int:
         """Write `blocks` at the end; where they start. On a failed write the file takes no more
@@ -113,10 +121,11 @@ class SpilledFindings(Sequence[Finding]):
     """Findings in their order, read back one at a time from a private temporary file
     (`into`, else the one this process's hosts share)."""
 
-    def __init__(self, findings: Iterable[Finding], into: SpillFile | None = None) -> None:
+    def __init__(self, findings: Iterable[Finding], into: SpillFile | None = None, *, texts: bool = True) -> None:
         self._starts = array("q")  # where each finding's msgpack starts, from the host's start
         self._texts = array("q")  # where its JSON text starts (its msgpack ends there)
         self.ordered = True  # in `Finding.sort_key` order (`model.in_order` then keeps it)
+        self._with_texts = texts  # without: the msgpack alone (`ArrivedFindings`)
 
         def blocks() -> Iterator[bytes]:  # written as they are made, never all held at once
             end = 0
@@ -127,9 +136,10 @@ class SpilledFindings(Sequence[Finding]):
                     self.ordered = False
                 last = key
                 data = _encoded(finding)
-                text = finding_text(to_data(finding)).encode("ascii")  # escaped: ASCII only
+                text = finding_text(to_data(finding)).encode("ascii") if texts else b""  # escaped: ASCII only
                 yield data
-                yield text
+                if text:
+                    yield text
                 self._starts.append(end)
                 self._texts.append(end + len(data))
                 end += len(data) + len(text)
@@ -173,6 +183,8 @@ class SpilledFindings(Sequence[Finding]):
 
     def texts(self) -> Iterator[str]:
         """Each finding's `finding_text`, in order, as written when it was spilled."""
+        if not self._with_texts:
+            raise ValueError("these findings were spilled without their texts")
         for i in range(len(self)):
             yield self._read(self._texts[i], self._starts[i + 1]).decode("ascii")
 
@@ -192,3 +204,95 @@ class SpilledFindings(Sequence[Finding]):
     def close(self) -> None:
         """No more reading: the file closes when no other host's findings are read from it."""
         self._spill = None
+
+
+class ArrivedFindings:
+    """A host's findings as its units come back, before it is assessed: each unit's findings
+    go at once to a private temporary file of the host's own (msgpack alone), and a light copy
+    of each (`light`: what the assessment and its remediation read) stays in memory. Once the
+    host is assessed, `spill_in` writes the full findings in their final order to the spill
+    file the hosts share, and the host's own file is closed (gone with it).
+
+    A unit's findings that cannot be written stay in memory, and `problem` says so: nothing is
+    lost, and the host records why."""
+
+    def __init__(self, light: Callable[[Finding], Finding]) -> None:
+        self._light = light
+        self._file: SpillFile | None = None
+        self._parts: dict[tuple[int, int], tuple[Sequence[Finding], list[Finding]]] = {}
+        self._kept = 0  # findings kept in memory, their spill having failed
+        self._why: str | None = None
+
+    def add(self, key: tuple[int, int], findings: list[Finding]) -> None:
+        """The findings of one unit (`key` orders units as the merge does)."""
+        if not findings:
+            return
+        lights = [self._light(f) for f in findings]
+        held: Sequence[Finding] = findings
+        if self._why is None:
+            try:
+                if self._file is None:
+                    self._file = SpillFile()
+                held = SpilledFindings(findings, into=self._file, texts=False)
+            except OSError as exc:
+                self._why = str(exc)
+        if held is findings:
+            self._kept += len(findings)
+        self._parts[key] = (held, lights)
+
+    def __len__(self) -> int:
+        return sum(len(lights) for _held, lights in self._parts.values())
+
+    def lights(self) -> list[Finding]:
+        """The light findings in the order of their units."""
+        return [f for key in sorted(self._parts) for f in self._parts[key][1]]
+
+    def _full(self) -> list[Sequence[Finding]]:
+        return [self._parts[key][0] for key in sorted(self._parts)]
+
+    def in_order(self, order: Sequence[int], extra: dict[int, tuple[str, str]]) -> Iterator[Finding]:
+        """The full findings: the `order[k]`-th of `lights()` k-th, with the detail `extra` gives
+        it (by its place in `lights()`) added last, as the light copies got it."""
+        held = self._full()
+        starts = list(itertools.accumulate((len(h) for h in held), initial=0))
+        for i in order:
+            part = bisect.bisect_right(starts, i) - 1
+            finding = held[part][i - starts[part]]
+            if i in extra:
+                finding = dataclasses.replace(finding, details=(*finding.details, extra[i]))
+            yield finding
+
+    def spill_in(self, order: Sequence[int], extra: dict[int, tuple[str, str]]) -> tuple[Sequence[Finding], list[str]]:
+        """The full findings in `order` moved to the spill file the hosts share, and why some
+        stayed in memory (as they came back, or now: then all are in memory, read back whole).
+        The host's own file is closed after, either way."""
+        problems = [self.problem] if self.problem else []
+        try:
+            if not order:
+                return [], problems
+            try:
+                return SpilledFindings(self.in_order(order, extra)), problems
+            except OSError as exc:
+                kept = list(self.in_order(order, extra))
+                problems.append(
+                    f"the {len(kept)} findings could not be moved to a temporary file ({exc}); they were kept in memory"
+                )
+                return kept, problems
+        finally:
+            self.close()
+
+    @property
+    def problem(self) -> str | None:
+        """Why some findings stayed in memory as they came back, if some did."""
+        if self._why is None:
+            return None
+        return (
+            f"{self._kept} of the findings could not be moved to a temporary file as they came back "
+            f"({self._why}); they were kept in memory"
+        )
+
+    def close(self) -> None:
+        self._parts.clear()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
