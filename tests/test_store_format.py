@@ -1,7 +1,7 @@
-"""Store format 2: on SQLite a record longer than `RECORD_TEXT_MAX` is a blob of the JSON's
-bytes (SQLite never builds it in memory), a shorter one text as before; every reader takes
-both. A store of format 1 is read as it is and marked format 2 by the next hunt written into
-it, never by a reader; a store of an unknown format is still refused."""
+"""On SQLite a record longer than `RECORD_TEXT_MAX` is a blob of the JSON's bytes (SQLite never
+builds it in memory), a shorter one text as before; every reader takes both, and the store's
+format stays the one earlier versions read (they decode the record with `json.loads` too); a
+store of an unknown format is still refused."""
 
 from __future__ import annotations
 
@@ -77,51 +77,36 @@ def test_a_record_at_the_limit_stays_text(writer: tuple[Any, Path], monkeypatch:
     assert _records(db) == [(whole, "text")]
 
 
-def _old_store(db: Path) -> int:
-    """A store of format 1 with one finished hunt of two hosts."""
-    with HuntStore(str(db)) as store:
-        hunt = store.start_hunt(tool_version="t", evidence="e", hosts_total=2)
-        store.add_host(hunt, clean_host(), "a")
-        store.add_host(hunt, compromised_host(), "b")
-        store.finish_hunt(hunt)
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE meta SET value = ? WHERE key = 'format'", (OLD,))
-        conn.commit()
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all in the file, so a write would show
-    return hunt
-
-
-def test_a_store_of_format_1_is_read_as_it_is(tmp_path: Path) -> None:
-    db = tmp_path / "hunts.sqlite"
-    hunt = _old_store(db)
-    before = db.read_bytes()
-    with HuntStore(str(db)) as store:
-        hosts = list(store.assessments(hunt))
-        assert [h.host for h in hosts] == [clean_host().host, compromised_host().host]
-        assert hosts[1].findings == compromised_host().findings
-        assert store.finding_keys(hunt)
-        assert diff_hunts(store, hunt, hunt) is not None
-    assert _format(db) == OLD and db.read_bytes() == before  # a reader never writes it
-    assert SqliteHuntLog.open(str(db)) is None  # the light writer leaves it to HuntStore
-
-
-def test_a_hunt_written_into_a_store_of_format_1_marks_it_format_2(
+def test_a_store_with_long_records_keeps_its_format_and_reads_with_text_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "hunts.sqlite"
-    first = _old_store(db)
-    monkeypatch.setattr(hunt_log, "RECORD_TEXT_MAX", 1000)
-    with HuntStore(str(db)) as store:
-        second = store.start_hunt(tool_version="t", evidence="e", hosts_total=1)
-        store.add_host(second, compromised_host(), "b")
-        assert [h.to_dict() for h in store.assessments(first)][1] == compromised_host().to_dict()
-        assert [h.to_dict() for h in store.assessments(second)] == [compromised_host().to_dict()]
-    assert _format(db) == hunt_log.STORE_FORMAT
-    kinds = {t for _, t in _records(db)}
-    assert kinds == {"text", "blob"}  # the old rows as they were, the new long one a blob
+    with HuntStore(str(db)) as store:  # a hunt of text records, as before
+        first = store.start_hunt(tool_version="t", evidence="e", hosts_total=2)
+        store.add_host(first, clean_host(), "a")
+        store.add_host(first, compromised_host(), "b")
+        store.finish_hunt(first)
+    small = len(json.dumps(clean_host().to_dict(), ensure_ascii=True))
+    assert len(json.dumps(compromised_host().to_dict(), ensure_ascii=True)) > small
+    monkeypatch.setattr(hunt_log, "RECORD_TEXT_MAX", small)  # the compromised host's record a blob
     log = SqliteHuntLog.open(str(db))
     assert log is not None
-    log.close()
+    with log:
+        second = log.start_hunt(tool_version="t", evidence="e", hosts_total=2)
+        log.add_host(second, clean_host(), "a")
+        log.add_host(second, compromised_host(), "b")
+        log.finish_hunt(second)
+    assert _format(db) == hunt_log.STORE_FORMAT == OLD
+    assert sorted(t for _, t in _records(db)) == ["blob", "text", "text", "text"]
+    with HuntStore(str(db)) as store:
+        for hunt in (first, second):
+            assert [h.to_dict() for h in store.assessments(hunt)] == [
+                clean_host().to_dict(),
+                compromised_host().to_dict(),
+            ]
+        assert store.finding_keys(first) == store.finding_keys(second)
+        diff = diff_hunts(store, first, second)
+        assert not diff.hosts and not diff.new_findings
 
 
 def test_a_store_of_an_unknown_format_is_refused(tmp_path: Path) -> None:

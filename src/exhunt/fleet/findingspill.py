@@ -1,13 +1,17 @@
-"""A host's findings moved out of memory into a private temporary file once it is assessed.
+"""A host's findings kept out of memory in private temporary files.
 
 A host of a million events can hold tens of thousands of findings (about 3 KB each as Python
-objects). Assessment needs them all at once (sorting, correlation, incidents, remediation); what
-comes after (the hunt store, the JSON outputs, the streamed outputs, a host kept for the console
-or the whole-hunt outputs) reads them one at a time in their order. `SpilledFindings` writes
-each finding there as msgpack (read back into the same `Finding`, equal field by field; pickled
-when msgpack cannot carry it) followed by its indented JSON text (`jsonpieces.finding_text`, the
-same bytes every writer of a host's JSON writes), and holds only where each one starts: 24 bytes
-a finding. The JSON writers take the text as it is, without making the finding's data again.
+objects). As its units come back, each unit's findings go to a file of the host's own
+(`ArrivedFindings`, msgpack alone), and a light copy of each stays: what the assessment reads
+(sorting, correlation, the verdict, incidents, remediation; `remediation.light`). Once the host
+is assessed they are written in their final order to the file the hunt's hosts share, and the
+host's own file is closed. What comes after (the hunt store, the JSON outputs, the streamed
+outputs, a host kept for the console or the whole-hunt outputs) reads them from there one at a
+time in their order. `SpilledFindings` writes each finding as msgpack (read back into the same
+`Finding`, equal field by field; pickled when msgpack cannot carry it) followed by its indented
+JSON text (`jsonpieces.finding_text`, the same bytes every writer of a host's JSON writes), and
+holds only where each one starts: 24 bytes a finding. The JSON writers take the text as it is,
+without making the finding's data again.
 
 The hosts of a hunt share one such file (`SpillFile`), so hosts kept to the end hold no open
 file each. It is created private (0600) in the system's temporary folder and unlinked at once,

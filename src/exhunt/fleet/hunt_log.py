@@ -16,9 +16,10 @@ row's value opened as a blob (`write_record`), on PostgreSQL through `COPY` (`st
 SQLite makes a text value of N bytes with two N-byte buffers (the value, then the row built
 from it), even one made by `CAST(zeroblob(N) AS TEXT)`; a `zeroblob(N)` left a blob and placed
 last in the row costs none (SQLite writes its zeros page by page). So a record longer than
-`RECORD_TEXT_MAX` is stored on SQLite as a blob of the same UTF-8 bytes (store format 2); a
-shorter one stays text, as every record of format 1 is. Readers take either (`json.loads`
-reads both); in SQL, `CAST(record AS TEXT)` gives the text of both.
+`RECORD_TEXT_MAX` is stored on SQLite as a blob of the same UTF-8 bytes; a shorter one stays
+text. The store's format is the same: every reader of it, earlier versions of exhunt included,
+decodes the record with `json.loads`, which takes either; in SQL, `CAST(record AS TEXT)` gives
+the text of both.
 """
 
 from __future__ import annotations
@@ -37,10 +38,7 @@ from exhunt.datadir import default_db_path
 from exhunt.fleet.jsonpieces import host_record_pieces
 from exhunt.model import HostAssessment, iso
 
-STORE_FORMAT = "exhunt.hunt-store/2"
-# Formats this code reads; a store of format 1 (every record text) becomes format 2 when a
-# hunt is next written into it (its rows are format 2's as they are), never by a reader.
-READABLE_FORMATS = ("exhunt.hunt-store/1", STORE_FORMAT)
+STORE_FORMAT = "exhunt.hunt-store/1"
 RECORD_BLOCK = 1 << 20  # bytes of a spilled record read back at a time
 # Bytes of a record stored on SQLite as text; a longer one is stored as a blob (see above).
 RECORD_TEXT_MAX = 4 << 20
@@ -233,7 +231,7 @@ class SqliteHuntLog:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA journal_mode = WAL")
             found = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-            if found is not None and found[0] == STORE_FORMAT:  # format 1 is upgraded by `HuntStore`
+            if found is not None and found[0] == STORE_FORMAT:
                 return SqliteHuntLog(conn, path)
         except sqlite3.Error:
             pass  # HuntStore opens it again and says what is wrong

@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from exhunt.fleet.hunt_log import (
-    READABLE_FORMATS,
     STORE_FORMAT,
     SpilledRecord,
     default_hunt_db,
@@ -167,10 +166,8 @@ class HuntStore:
                 found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "format")).scalar()
                 if found is None:
                     conn.execute(meta_table.insert().values(key="format", value=STORE_FORMAT))
-                    found = STORE_FORMAT
-                elif found not in READABLE_FORMATS:
+                elif found != STORE_FORMAT:
                     raise HuntStoreError(f"{db}: a results store of another format ({found})")
-            self._format: str = found
         except (SQLAlchemyError, OSError, ImportError) as exc:
             raise HuntStoreError(f"cannot use {db or default_hunt_db()} as the hunt store: {exc}") from None
 
@@ -190,16 +187,8 @@ class HuntStore:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _upgrade(self, conn: sa.Connection) -> None:
-        """A store of an earlier readable format marked as the current one, in the transaction
-        that writes a hunt into it: its rows are already rows of the current format."""
-        if self._format != STORE_FORMAT:
-            conn.execute(meta_table.update().where(meta_table.c.key == "format").values(value=STORE_FORMAT))
-            self._format = STORE_FORMAT
-
     def start_hunt(self, *, tool_version: str, evidence: str | None, hosts_total: int) -> int:
         with self._write() as conn:
-            self._upgrade(conn)
             row = conn.execute(
                 hunts_table.insert()
                 .values(
@@ -215,7 +204,6 @@ class HuntStore:
 
     def reopen_hunt(self, hunt_id: int, hosts_total: int) -> None:
         with self._write() as conn:
-            self._upgrade(conn)
             updated = conn.execute(
                 hunts_table.update()
                 .where(hunts_table.c.id == hunt_id)
@@ -236,7 +224,6 @@ class HuntStore:
         key = host_key_of(host, key)
         with SpilledRecord(host, self.where) as record, self._write() as conn:
             try:
-                self._upgrade(conn)
                 conn.execute(findings_table.delete().where(_host_of(findings_table, hunt_id, key)))
                 conn.execute(hosts_table.delete().where(_host_of(hosts_table, hunt_id, key)))
                 row = host_row(hunt_id, host, key)
@@ -337,7 +324,8 @@ class HuntStore:
 
     def keyed_assessments(self, hunt_id: int) -> Iterator[tuple[str, HostAssessment]]:
         """The stored hosts of a hunt with their evidence keys, one at a time, in the order
-        they were assessed. A record is text, or on SQLite a blob of its UTF-8 bytes (format 2)."""
+        they were assessed. A record is text, or on SQLite a blob of its UTF-8 bytes when long
+        (`hunt_log.RECORD_TEXT_MAX`): `json.loads` reads both."""
         q = (
             sa.select(hosts_table.c.root, hosts_table.c.record)
             .where(hosts_table.c.hunt_id == hunt_id)
