@@ -194,3 +194,15 @@ def test_a_spill_read_back_short_is_an_error() -> None:
     with pytest.raises(OSError, match="bytes short"):
         assess(EVIDENCE, UnitResult(), arrived)
     assert arrived._file is None  # closed all the same
+
+
+def test_light_copies_hold_a_value_repeated_between_findings_once() -> None:
+    a, b = _finding(1), _finding(6)  # the same rule and title, made apart
+    b = dataclasses.replace(
+        b, title="".join(["title ", "1"]), evidence=dataclasses.replace(b.evidence, path="".join(list(a.evidence.path)))
+    )
+    assert a.title == b.title and a.title is not b.title and a.evidence.path is not b.evidence.path
+    same: dict[Any, Any] = {}
+    la, lb = remediation.light(a, same), remediation.light(b, same)
+    assert la.title is lb.title and la.rule_id is lb.rule_id and la.evidence.path is lb.evidence.path
+    assert (la.title, lb.evidence.path) == (a.title, b.evidence.path)

@@ -12,6 +12,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from exhunt.builds import BuildAssessment
 from exhunt.model import (
@@ -144,17 +145,36 @@ def _steps_of(f: Finding) -> tuple[str, ...]:
     return known.remediation if known is not None else ()
 
 
-def light(f: Finding) -> Finding:
+def light(f: Finding, same: dict[Any, Any] | None = None) -> Finding:
     """The finding with only what `plan` and the assessment (`exhunt.assess`: correlation,
     verdict, incidents) read of it: the excerpt, the details, the event and process facets and
     most of the web request are left out, except for a finding `_vdirs` reads the text of.
-    A host's findings are held this way while it is assessed; the full ones wait on disk."""
+    A host's findings are held this way while it is assessed; the full ones wait on disk.
+    Values repeated from finding to finding (rule, title, path, address...) are held once
+    through `same`, one dict for a host's findings."""
     if _VDIR_CVE in f.cves:
         return f
+    held: dict[Any, Any] = {} if same is None else same
+
+    def once(value: Any) -> Any:
+        return value if value is None else held.setdefault(value, value)
+
     ev = f.evidence
     http = f.http if f.http is None else HttpFacet(url=f.http.url, request_id=f.http.request_id)
     return dataclasses.replace(
-        f, evidence=EvidenceRef(ev.path, ev.line, record=ev.record), details=(), http=http, event=None, process=None
+        f,
+        rule_id=once(f.rule_id),
+        title=once(f.title),
+        cves=once(f.cves),
+        chain=once(f.chain),
+        evidence=EvidenceRef(once(ev.path), ev.line, record=ev.record),
+        source_ip=once(f.source_ip),
+        details=(),
+        http=http,
+        event=None,
+        process=None,
+        file=once(f.file),
+        accounts=once(f.accounts),
     )
 
 

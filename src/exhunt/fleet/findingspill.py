@@ -220,8 +220,9 @@ class ArrivedFindings:
     A unit's findings that cannot be written stay in memory, and `problem` says so: nothing is
     lost, and the host records why."""
 
-    def __init__(self, light: Callable[[Finding], Finding]) -> None:
+    def __init__(self, light: Callable[[Finding, dict[Any, Any]], Finding]) -> None:
         self._light = light
+        self._same: dict[Any, Any] = {}  # values the light copies share (`light`'s second argument)
         self._file: SpillFile | None = None
         self._parts: dict[tuple[int, int], tuple[Sequence[Finding], list[Finding]]] = {}
         self._kept = 0  # findings kept in memory, their spill having failed
@@ -231,7 +232,7 @@ class ArrivedFindings:
         """The findings of one unit (`key` orders units as the merge does)."""
         if not findings:
             return
-        lights = [self._light(f) for f in findings]
+        lights = [self._light(f, self._same) for f in findings]
         held: Sequence[Finding] = findings
         if self._why is None:
             try:
@@ -297,6 +298,7 @@ class ArrivedFindings:
 
     def close(self) -> None:
         self._parts.clear()
+        self._same.clear()
         if self._file is not None:
             self._file.close()
             self._file = None
