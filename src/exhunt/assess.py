@@ -13,6 +13,7 @@ import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from exhunt import registry, remediation
 from exhunt.builds import BuildAssessment, assess_build
@@ -37,6 +38,9 @@ from exhunt.model import (
     utc,
 )
 from exhunt.registry import Role
+
+if TYPE_CHECKING:
+    from exhunt.fleet.findingspill import ArrivedFindings
 
 # When each chain was exploited in the wild, for "do the logs reach back that far?".
 # ProxyLogon: first exploitation seen 2021-01-06, mass exploitation until the end of March 2021.
@@ -73,8 +77,29 @@ _VERDICT_BY_IMPLIES = {
 }
 
 
-def assess(host: HostEvidence, merged: UnitResult) -> HostAssessment:
-    findings = sorted(correlate(merged.findings), key=Finding.sort_key)
+def assess(host: HostEvidence, merged: UnitResult, arrived: ArrivedFindings | None = None) -> HostAssessment:
+    """The host's assessment from its merged results; with `arrived`, its findings are those
+    (not `merged.findings`): the assessment and its remediation read their light copies, and
+    the full ones go from the host's own spill to the shared one in their final order."""
+    if arrived is None:
+        return _assessed(host, merged, sorted(correlate(merged.findings), key=Finding.sort_key))
+    lights = arrived.lights()
+    extra = correlation_details(lights)
+    for i, detail in extra.items():
+        lights[i] = dataclasses.replace(lights[i], details=(*lights[i].details, detail))
+    order = sorted(range(len(lights)), key=lambda i: lights[i].sort_key())
+    assessment = _assessed(host, merged, [lights[i] for i in order])
+    assessment.findings, kept, lost = arrived.spill_in(order, extra)
+    # Findings kept in memory because a temporary file failed: nothing was lost and no evidence
+    # went unread, so a notice, not a problem (as when the shared spill fails, `spill_findings`).
+    # Findings that could not be read back have lost their evidence text: that is a problem.
+    path = host.root or host.name
+    assessment.observations.extend(Observation(ObservationKind.NOTICE, why, path) for why in kept)
+    assessment.errors.extend(Problem(path, why, kind=ProblemKind.PARTIAL, producer="exhunt") for why in lost)
+    return assessment
+
+
+def _assessed(host: HostEvidence, merged: UnitResult, findings: list[Finding]) -> HostAssessment:
     coverage = dict(merged.coverage)
     build, build_source = choose_build(merged.observations)
     exposure = _exposure(build)
@@ -273,11 +298,21 @@ def _reason(verdict: Verdict, hits: list[Finding]) -> str:
 def correlate(findings: list[Finding]) -> list[Finding]:
     """Tie IIS and HttpProxy records of one request together (IIS cafeReqId = HttpProxy
     RequestId, docs/logs.md#iis), so each side names its twin."""
+    out = list(findings)
+    for i, detail in correlation_details(findings).items():
+        f = out[i]
+        out[i] = dataclasses.replace(f, details=(*f.details, detail))
+    return out
+
+
+def correlation_details(findings: Sequence[Finding]) -> dict[int, tuple[str, str]]:
+    """The `same_request_as` detail each finding that has a twin gets, by its place in `findings`
+    (what `correlate` adds); it reads the request id, the path and the line of each."""
     by_request: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(findings):
         if f.http is not None and f.http.request_id:
             by_request[f.http.request_id.strip().lower()].append(i)
-    out = list(findings)
+    extra: dict[int, tuple[str, str]] = {}
     for ids in by_request.values():
         if len(ids) < 2:
             continue
@@ -290,9 +325,8 @@ def correlate(findings: list[Finding]) -> list[Finding]:
                 }
             )
             if others:
-                f = out[i]
-                out[i] = dataclasses.replace(f, details=(*f.details, ("same_request_as", ", ".join(others[:5]))))
-    return out
+                extra[i] = ("same_request_as", ", ".join(others[:5]))
+    return extra
 
 
 def group_incidents(findings: list[Finding]) -> list[Incident]:

@@ -8,16 +8,20 @@ lines, which CVEs). The facts behind each step are in docs/remediation.md.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from exhunt.builds import BuildAssessment
 from exhunt.model import (
     Category,
+    EvidenceRef,
     Exposure,
     Finding,
     HostAssessment,
+    HttpFacet,
     Implies,
     ObservationKind,
     RemediationStep,
@@ -42,6 +46,7 @@ _SOURCES = 110
 _BUILD_UNKNOWN = 120
 _EVIDENCE_GAPS = 130
 
+_VDIR_CVE = "CVE-2021-27065"  # `_vdirs` reads the text of these findings (`light` keeps it)
 _VDIR_NAMES = {
     "oab": "Oab",
     "ecp": "Ecp",
@@ -138,6 +143,39 @@ def _steps_of(f: Finding) -> tuple[str, ...]:
     """The remediation steps the finding's rule asks for (`remediation` in its rule file)."""
     known = catalog().get(f.rule_id)
     return known.remediation if known is not None else ()
+
+
+def light(f: Finding, same: dict[Any, Any] | None = None) -> Finding:
+    """The finding with only what `plan` and the assessment (`exhunt.assess`: correlation,
+    verdict, incidents) read of it: the excerpt, the details, the event and process facets and
+    most of the web request are left out, except for a finding `_vdirs` reads the text of.
+    A host's findings are held this way while it is assessed; the full ones wait on disk.
+    Values repeated from finding to finding (rule, title, path, address...) are held once
+    through `same`, one dict for a host's findings."""
+    if _VDIR_CVE in f.cves:
+        return f
+    held: dict[Any, Any] = {} if same is None else same
+
+    def once(value: Any) -> Any:
+        return value if value is None else held.setdefault(value, value)
+
+    ev = f.evidence
+    http = f.http if f.http is None else HttpFacet(url=f.http.url, request_id=f.http.request_id)
+    return dataclasses.replace(
+        f,
+        rule_id=once(f.rule_id),
+        title=once(f.title),
+        cves=once(f.cves),
+        chain=once(f.chain),
+        evidence=EvidenceRef(once(ev.path), ev.line, record=ev.record),
+        source_ip=once(f.source_ip),
+        details=(),
+        http=http,
+        event=None,
+        process=None,
+        file=once(f.file),
+        accounts=once(f.accounts),
+    )
 
 
 def _text_of(f: Finding) -> str:
@@ -371,7 +409,7 @@ def _mailbox(findings: Sequence[Finding], compromise: Sequence[Finding], comprom
 
 
 def _vdirs(findings: Sequence[Finding]) -> list[_Draft]:
-    hits = [f for f in findings if f.implies is not Implies.NOTHING and "CVE-2021-27065" in f.cves]
+    hits = [f for f in findings if f.implies is not Implies.NOTHING and _VDIR_CVE in f.cves]
     if not hits:
         return []
     names = sorted({_VDIR_NAMES[m.lower()] for f in hits for m in _VDIR_IN_TEXT.findall(_text_of(f))}) or ["Oab"]

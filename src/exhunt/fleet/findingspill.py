@@ -1,13 +1,17 @@
-"""A host's findings moved out of memory into a private temporary file once it is assessed.
+"""A host's findings kept out of memory in private temporary files.
 
 A host of a million events can hold tens of thousands of findings (about 3 KB each as Python
-objects). Assessment needs them all at once (sorting, correlation, incidents, remediation); what
-comes after (the hunt store, the JSON outputs, the streamed outputs, a host kept for the console
-or the whole-hunt outputs) reads them one at a time in their order. `SpilledFindings` writes
-each finding there as msgpack (read back into the same `Finding`, equal field by field; pickled
-when msgpack cannot carry it) followed by its indented JSON text (`jsonpieces.finding_text`, the
-same bytes every writer of a host's JSON writes), and holds only where each one starts: 24 bytes
-a finding. The JSON writers take the text as it is, without making the finding's data again.
+objects). As its units come back, each unit's findings go to a file of the host's own
+(`ArrivedFindings`, msgpack alone), and a light copy of each stays: what the assessment reads
+(sorting, correlation, the verdict, incidents, remediation; `remediation.light`). Once the host
+is assessed they are written in their final order to the file the hunt's hosts share, and the
+host's own file is closed. What comes after (the hunt store, the JSON outputs, the streamed
+outputs, a host kept for the console or the whole-hunt outputs) reads them from there one at a
+time in their order. `SpilledFindings` writes each finding as msgpack (read back into the same
+`Finding`, equal field by field; pickled when msgpack cannot carry it) followed by its indented
+JSON text (`jsonpieces.finding_text`, the same bytes every writer of a host's JSON writes), and
+holds only where each one starts: 24 bytes a finding. The JSON writers take the text as it is,
+without making the finding's data again.
 
 The hosts of a hunt share one such file (`SpillFile`), so hosts kept to the end hold no open
 file each. It is created private (0600) in the system's temporary folder and unlinked at once,
@@ -22,12 +26,15 @@ fails with it and says so, as for any other error of writing it.
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
+import itertools
 import pickle
 import tempfile
 import threading
 import weakref
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, overload
 
 import msgspec
@@ -80,6 +87,11 @@ class SpillFile:
     def fileno(self) -> int:
         return self._file.fileno()
 
+    def close(self) -> None:
+        """Gone now, whoever still holds findings in it (they raise `ValueError` if read)."""
+        self.retired = True
+        self._file.close()
+
     def append(self, blocks: Iterable[bytes]) -> int:
         """Write `blocks` at the end; where they start. On a failed write the file takes no more
         spills (what it holds before stays readable) and, if it held nothing, is closed."""
@@ -129,10 +141,11 @@ class SpilledFindings(Sequence[Finding]):
     """Findings in their order, read back one at a time from a private temporary file
     (`into`, else the one this process's hosts share)."""
 
-    def __init__(self, findings: Iterable[Finding], into: SpillFile | None = None) -> None:
+    def __init__(self, findings: Iterable[Finding], into: SpillFile | None = None, *, texts: bool = True) -> None:
         self._starts = array("q")  # where each finding's msgpack starts, from the host's start
         self._texts = array("q")  # where its JSON text starts (its msgpack ends there)
         self.ordered = True  # in `Finding.sort_key` order (`model.in_order` then keeps it)
+        self._with_texts = texts  # without: the msgpack alone (`ArrivedFindings`)
 
         def blocks() -> Iterator[bytes]:  # written as they are made, never all held at once
             end = 0
@@ -143,9 +156,10 @@ class SpilledFindings(Sequence[Finding]):
                     self.ordered = False
                 last = key
                 data = _encoded(finding)
-                text = finding_text(to_data(finding)).encode("ascii")  # escaped: ASCII only
+                text = finding_text(to_data(finding)).encode("ascii") if texts else b""  # escaped: ASCII only
                 yield data
-                yield text
+                if text:
+                    yield text
                 self._starts.append(end)
                 self._texts.append(end + len(data))
                 end += len(data) + len(text)
@@ -189,6 +203,8 @@ class SpilledFindings(Sequence[Finding]):
 
     def texts(self) -> Iterator[str]:
         """Each finding's `finding_text`, in order, as written when it was spilled."""
+        if not self._with_texts:
+            raise ValueError("these findings were spilled without their texts")
         for i in range(len(self)):
             yield self._read(self._texts[i], self._starts[i + 1]).decode("ascii")
 
@@ -208,3 +224,117 @@ class SpilledFindings(Sequence[Finding]):
     def close(self) -> None:
         """No more reading: the file closes when no other host's findings are read from it."""
         self._spill = None
+
+
+class ArrivedFindings:
+    """A host's findings as its units come back, before it is assessed: each unit's findings
+    go at once to a private temporary file of the host's own (msgpack alone), and a light copy
+    of each (`light`: what the assessment and its remediation read) stays in memory. Once the
+    host is assessed, `spill_in` writes the full findings in their final order to the spill
+    file the hosts share, and the host's own file is closed (gone with it).
+
+    A unit's findings that cannot be written stay in memory, and `problem` says so: nothing is
+    lost, and the host records why."""
+
+    def __init__(self, light: Callable[[Finding, dict[Any, Any]], Finding]) -> None:
+        self._light = light
+        self._same: dict[Any, Any] = {}  # values the light copies share (`light`'s second argument)
+        self._file: SpillFile | None = None
+        self._parts: dict[tuple[int, int], tuple[Sequence[Finding], list[Finding]]] = {}
+        self._kept = 0  # findings kept in memory, their spill having failed
+        self._why: str | None = None
+
+    def add(self, key: tuple[int, int], findings: list[Finding]) -> None:
+        """The findings of one unit (`key` orders units as the merge does)."""
+        if not findings:
+            return
+        lights = [self._light(f, self._same) for f in findings]
+        held: Sequence[Finding] = findings
+        if self._why is None:
+            try:
+                if self._file is None:
+                    self._file = SpillFile()
+                held = SpilledFindings(findings, into=self._file, texts=False)
+            except OSError as exc:
+                self._why = str(exc)
+        if held is findings:
+            self._kept += len(findings)
+        self._parts[key] = (held, lights)
+
+    def __len__(self) -> int:
+        return sum(len(lights) for _held, lights in self._parts.values())
+
+    def lights(self) -> list[Finding]:
+        """The light findings in the order of their units."""
+        return [f for key in sorted(self._parts) for f in self._parts[key][1]]
+
+    def _full(self) -> list[Sequence[Finding]]:
+        return [self._parts[key][0] for key in sorted(self._parts)]
+
+    def in_order(self, order: Sequence[int], extra: dict[int, tuple[str, str]]) -> Iterator[Finding]:
+        """The full findings: the `order[k]`-th of `lights()` k-th, with the detail `extra` gives
+        it (by its place in `lights()`) added last, as the light copies got it."""
+        held = self._full()
+        starts = list(itertools.accumulate((len(h) for h in held), initial=0))
+        for i in order:
+            part = bisect.bisect_right(starts, i) - 1
+            finding = held[part][i - starts[part]]
+            if i in extra:
+                finding = dataclasses.replace(finding, details=(*finding.details, extra[i]))
+            yield finding
+
+    def spill_in(
+        self, order: Sequence[int], extra: dict[int, tuple[str, str]]
+    ) -> tuple[Sequence[Finding], list[str], list[str]]:
+        """The full findings in `order` moved to the spill file the hosts share; why some stayed
+        in memory (as they came back, or now: then all are in memory, read back whole), which
+        loses nothing; and why the findings are only their light copies, when the host's own
+        file cannot be read back (a disk error): then their excerpts, details and events are
+        lost, and the host records the problem. The host's own file is closed after, either way."""
+        kept = [self.problem] if self.problem else []
+        try:
+            if not order:
+                return [], kept, []
+            try:
+                return SpilledFindings(self.in_order(order, extra)), kept, []
+            except SpillReadError as exc:
+                return self._lights_in(order, extra), kept, [self._lost(exc)]
+            except OSError as exc:
+                try:
+                    whole = list(self.in_order(order, extra))
+                except SpillReadError as lost:
+                    return self._lights_in(order, extra), kept, [self._lost(lost)]
+                kept.append(
+                    f"the {len(whole)} findings could not be moved to a temporary file ({exc}); they were kept in memory"
+                )
+                return whole, kept, []
+        finally:
+            self.close()
+
+    def _lights_in(self, order: Sequence[int], extra: dict[int, tuple[str, str]]) -> list[Finding]:
+        lights = self.lights()
+        return [
+            dataclasses.replace(lights[i], details=(*lights[i].details, extra[i])) if i in extra else lights[i]
+            for i in order
+        ]
+
+    @staticmethod
+    def _lost(exc: OSError) -> str:
+        return f"{exc}; the findings are given as the assessment read them, without excerpts, details or events"
+
+    @property
+    def problem(self) -> str | None:
+        """Why some findings stayed in memory as they came back, if some did."""
+        if self._why is None:
+            return None
+        return (
+            f"{self._kept} of the findings could not be moved to a temporary file as they came back "
+            f"({self._why}); they were kept in memory"
+        )
+
+    def close(self) -> None:
+        self._parts.clear()
+        self._same.clear()
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -12,6 +12,14 @@ A host's `record` (its whole assessment as one JSON text, tens of megabytes for 
 million events) is never held whole: it is written a finding at a time to a private temporary
 file (`SpilledRecord`), and from there into the row a block at a time: on SQLite through the
 row's value opened as a blob (`write_record`), on PostgreSQL through `COPY` (`store.py`).
+
+SQLite makes a text value of N bytes with two N-byte buffers (the value, then the row built
+from it), even one made by `CAST(zeroblob(N) AS TEXT)`; a `zeroblob(N)` left a blob and placed
+last in the row costs none (SQLite writes its zeros page by page). So a record longer than
+`RECORD_TEXT_MAX` is stored on SQLite as a blob of the same UTF-8 bytes; a shorter one stays
+text. The store's format is the same: every reader of it, earlier versions of exhunt included,
+decodes the record with `json.loads`, which takes either; in SQL, `CAST(record AS TEXT)` gives
+the text of both.
 """
 
 from __future__ import annotations
@@ -33,9 +41,8 @@ from exhunt.model import HostAssessment, iso
 
 STORE_FORMAT = "exhunt.hunt-store/1"
 RECORD_BLOCK = 1 << 20  # bytes of a spilled record read back at a time
-# A `hosts` row's record made as long as the spilled text, then overwritten with it: stored as
-# text (as a bound string would be), so every reader gets the same type.
-SQLITE_RECORD_SLOT = "CAST(zeroblob(:record) AS TEXT)"
+# Bytes of a record stored on SQLite as text; a longer one is stored as a blob (see above).
+RECORD_TEXT_MAX = 4 << 20
 _FACETS = ("http", "file", "event", "process", "accounts")
 
 
@@ -151,8 +158,20 @@ class SpilledRecord:
         self.close()
 
 
+def record_as_text(size: int) -> bool:
+    """Whether a record of `size` bytes is stored on SQLite as text (else as a blob)."""
+    return size <= RECORD_TEXT_MAX
+
+
+def sqlite_record_slot(size: int) -> str:
+    """SQL for a `hosts` row's record as long as the spilled text (`:record` its size), to be
+    overwritten with it (`write_record`): text up to `RECORD_TEXT_MAX`, else a blob, which
+    SQLite never builds in memory."""
+    return "CAST(zeroblob(:record) AS TEXT)" if record_as_text(size) else "zeroblob(:record)"
+
+
 def write_record(conn: sqlite3.Connection, rowid: int, record: SpilledRecord) -> None:
-    """Fill the `record` of the `hosts` row `rowid`, inserted as `SQLITE_RECORD_SLOT`, from the
+    """Fill the `record` of the `hosts` row `rowid`, inserted as `sqlite_record_slot`, from the
     spilled text, a block at a time (SQLite writes it page by page)."""
     at = 0
     with conn.blobopen("hosts", "record", rowid) as blob:
@@ -271,7 +290,7 @@ class SqliteHuntLog:
         with SpilledRecord(host, self.where) as record:
             hosts = host_row(hunt_id, host, key)
             columns = ", ".join([*hosts, "record"])
-            values = ", ".join([*(":" + k for k in hosts), SQLITE_RECORD_SLOT])
+            values = ", ".join([*(":" + k for k in hosts), sqlite_record_slot(record.size)])
             findings = finding_rows(hunt_id, host, key)
             try:
                 with self._conn:  # one transaction

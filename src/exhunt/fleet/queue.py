@@ -19,12 +19,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from exhunt import engine
+from exhunt import engine, remediation
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.cachesetup import cache_notices
 from exhunt.assess import assess
 from exhunt.engine import HostTask, Task, batches, plan_tasks
 from exhunt.evidence.base import HostEvidence
+from exhunt.fleet.findingspill import ArrivedFindings
 from exhunt.model import HostAssessment, ProblemKind, UnitResult
 from exhunt.rules import use as use_rules
 
@@ -100,12 +101,13 @@ class _OpenHost:
     evidence: HostEvidence
     ctx: HostContext
     pending: int
-    parts: dict[tuple[int, int], UnitResult] = field(default_factory=dict)
+    parts: dict[tuple[int, int], UnitResult] = field(default_factory=dict)  # without their findings
+    findings: ArrivedFindings = field(default_factory=lambda: ArrivedFindings(remediation.light))
 
 
 def _assess(state: _OpenHost) -> HostAssessment:
     """The host's results merged in their units' order, and assessed; nothing else of the
-    merge is kept."""
+    merge is kept. Its findings were spilled as they came back (`ArrivedFindings`)."""
     merged = UnitResult()
     merged.errors.extend(engine.listing_problems(state.evidence))
     merged.errors.extend(engine.not_analyzed(state.evidence))
@@ -114,7 +116,7 @@ def _assess(state: _OpenHost) -> HostAssessment:
     # What this process's caches met (it reads the rules too), beside what the workers' did.
     seen = {o.value for o in merged.observations}
     merged.observations += [o for o in cache_notices() if o.value not in seen]
-    return assess(state.evidence, merged)
+    return assess(state.evidence, merged, state.findings)
 
 
 def plan_units(index: int, host: HostEvidence, ctx: HostContext, *, coarse: bool = False) -> list[Unit]:
@@ -237,7 +239,7 @@ def hunt_queue(
     def finish(i: int) -> None:
         state = open_hosts.pop(i)
         assessment = _assess(state)
-        state.parts.clear()  # the assessment holds the findings now: the outputs may move them out
+        state.parts.clear()
         counters["hosts"] += 1
         counters["files"] += len(state.evidence.files)
         progress()
@@ -256,6 +258,8 @@ def hunt_queue(
         elif isinstance(outcome, BaseException):
             outcome = _lost(unit, ProblemKind.ANALYZER_FAILED, f"the unit failed: {outcome!r}")
         state = open_hosts[unit.host]
+        state.findings.add((unit.seq, unit.part), outcome.findings)  # out of memory at once
+        outcome.findings = []
         state.parts[(unit.seq, unit.part)] = outcome
         counters["bytes"] += unit.size
         state.pending -= 1

@@ -3,7 +3,8 @@
 SQLite by default (`hunts.sqlite` beside the scan store), PostgreSQL when given a
 `postgresql://` URL; one schema for both through SQLAlchemy Core. Tables: `hunts` (one row per
 run), `hosts` (one row per host per hunt: verdict, counts, and the full assessment as JSON so
-any report can be rendered again) and `findings` (one row per finding: rule id, severity, chain,
+any report can be rendered again; on SQLite a record longer than `RECORD_TEXT_MAX` is a blob
+of the JSON's UTF-8 bytes, see `hunt_log`) and `findings` (one row per finding: rule id, severity, chain,
 file and line, and the typed facets as JSON). A host is written as soon as it is assessed, so
 an interrupted hunt keeps every finished host and can be resumed.
 """
@@ -30,6 +31,7 @@ from exhunt.fleet.hunt_log import (
     finding_rows,
     host_key_of,
     host_row,
+    record_as_text,
     write_record,
 )
 from exhunt.fleet.hunt_log import HuntStoreError as HuntStoreError  # where callers import it from
@@ -272,8 +274,11 @@ class HuntStore:
                 conn.execute(hosts_table.delete().where(_host_of(hosts_table, hunt_id, key)))
                 row = host_row(hunt_id, host, key)
                 if self._engine.dialect.name == "sqlite":
-                    # as long as the text, stored as text, then overwritten with it (`write_record`)
-                    slot = sa.cast(sa.func.zeroblob(record.size), sa.Text)
+                    # as long as the text, then overwritten with it (`write_record`); text up to
+                    # `RECORD_TEXT_MAX`, else a blob, which SQLite never builds in memory
+                    slot: Any = sa.func.zeroblob(record.size)
+                    if record_as_text(record.size):
+                        slot = sa.cast(slot, sa.Text)
                     inserted = conn.execute(hosts_table.insert().values(**row, record=slot))
                     rowid = inserted.lastrowid
                     if rowid is None:  # pragma: no cover - an INSERT into a rowid table has one
@@ -373,7 +378,8 @@ class HuntStore:
 
     def keyed_assessments(self, hunt_id: int) -> Iterator[tuple[str, HostAssessment]]:
         """The stored hosts of a hunt with their evidence keys, one at a time, in the order
-        they were assessed."""
+        they were assessed. A record is text, or on SQLite a blob of its UTF-8 bytes when long
+        (`hunt_log.RECORD_TEXT_MAX`): `json.loads` reads both."""
         q = (
             sa.select(hosts_table.c.root, hosts_table.c.record)
             .where(hosts_table.c.hunt_id == hunt_id)
