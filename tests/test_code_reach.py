@@ -435,3 +435,56 @@ void Page_Load(object sender, EventArgs e) {
     System.Diagnostics.Process.Start("cmd.exe", "/c " + Cmd);
 }""")
     assert medium_or_above(run("fixed.aspx", code)) == []
+
+
+# ----------------------------------------------------------------------------- interpolated strings
+
+
+def test_request_data_in_the_holes_of_an_interpolated_string_runs_commands() -> None:
+    cs = """<%@ WebHandler Language="C#" Class="H" %>
+using System.Web;
+public class H : IHttpHandler {
+    public bool IsReusable { get { return false; } }
+    public void ProcessRequest(HttpContext context) {
+        string c = context.Request.Headers["X-Cmd"];
+        var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe", $"/c {c}") { UseShellExecute = false };
+        System.Diagnostics.Process.Start(psi);
+    }
+}"""
+    formatted = cs_page("""void Page_Load(object sender, EventArgs e) {
+    System.Diagnostics.Process.Start("powershell.exe", $@"-nop -c '{Request.Form["p"],-10:G}'");
+}""")
+    vb = vb_page("""Sub Page_Load(sender As Object, e As EventArgs)
+    Dim c As String = Request.QueryString("c")
+    System.Diagnostics.Process.Start("cmd.exe", $"/c {c}")
+End Sub""")
+    report = run("interp.ashx", cs)
+    assert PROCESS in medium_or_above(report)
+    assert "request header 'X-Cmd'" in chain_of(report, PROCESS)
+    assert "form field 'p'" in chain_of(run("interp-format.aspx", formatted), PROCESS)
+    assert "query parameter 'c'" in chain_of(run("interp-vb.aspx", vb), PROCESS)
+
+
+def test_request_data_in_an_interpolated_path_reads_files() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    Response.Write(System.IO.File.ReadAllText($"{Request["f"]}"));
+}""")
+    assert "EXH-WS-CODE-FILE-READ" in medium_or_above(run("interp-read.aspx", code))
+
+
+def test_interpolated_strings_under_a_fixed_folder_or_server_or_without_request_data_stay_quiet() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    string n = Request.QueryString["n"];
+    Response.Write(System.IO.File.ReadAllText($"{Server.MapPath("~/App_Data/notes")}\\\\{n}.txt"));
+    Response.Write(System.IO.File.ReadAllText($"Modules/Logo/text/{n}.txt"));
+    Response.Write(new System.Net.WebClient().DownloadString($"https://maps.example.com/geo?q={n}"));
+    string readme = Server.MapPath("~/readme.txt");
+    System.Diagnostics.Process.Start("notepad.exe", $"{readme}");
+    Label1.Text = $"Hello {Request.Form["name"]}";
+}""")
+    vb = vb_page("""Sub Page_Load(sender As Object, e As EventArgs)
+    Label1.Text = $"Hello {Request.Form("name")}"
+    System.Diagnostics.Process.Start("notepad.exe", $"readme.txt")
+End Sub""")
+    assert medium_or_above(run("interp-benign.aspx", code)) == []
+    assert medium_or_above(run("interp-benign-vb.aspx", vb)) == []
