@@ -870,7 +870,7 @@ class UnitFlow:
                 if kind == "body" or member == "files":
                     return Taint((desc,), frozenset({kind}), (), frozenset({line}))
                 if len(rest) == 1 and r is Role.MEMBER:
-                    if member in {"useragent", "urlreferrer", "rawurl", "url", "pathinfo"}:
+                    if desc.startswith("the "):  # one value (the URL, the user agent), not a collection
                         return Taint((desc,), frozenset({kind}), (), frozenset({line}))
                     return Taint((f"{desc}s",), frozenset({kind}), (), frozenset({line}))
                 return Taint((f"{desc}{keyed}",), frozenset({kind}), (), frozenset({line}))
