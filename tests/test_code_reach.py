@@ -1,6 +1,7 @@
 """Request values the analysis follows however the page reaches them: the request object held in
-a variable, VB names in any case, `As New`, COM classes by ProgID or CLSID, the page's own
-members, lambdas, parameters typed by their arguments, legacy code pages. Each shell below is
+a variable, interpolated strings, the URL path, VB names in any case, `As New`, COM classes by
+ProgID or CLSID, the page's own members, lambdas, parameters typed by their arguments, legacy code
+pages. Each shell below is
 written for these tests from the published behaviour of the platform (docs/detection/webshell-code.md);
 each has a benign look-alike that must stay below medium."""
 
@@ -435,3 +436,88 @@ void Page_Load(object sender, EventArgs e) {
     System.Diagnostics.Process.Start("cmd.exe", "/c " + Cmd);
 }""")
     assert medium_or_above(run("fixed.aspx", code)) == []
+
+
+# ----------------------------------------------------------------------------- interpolated strings
+
+
+def test_request_data_in_the_holes_of_an_interpolated_string_runs_commands() -> None:
+    cs = """<%@ WebHandler Language="C#" Class="H" %>
+using System.Web;
+public class H : IHttpHandler {
+    public bool IsReusable { get { return false; } }
+    public void ProcessRequest(HttpContext context) {
+        string c = context.Request.Headers["X-Cmd"];
+        var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe", $"/c {c}") { UseShellExecute = false };
+        System.Diagnostics.Process.Start(psi);
+    }
+}"""
+    formatted = cs_page("""void Page_Load(object sender, EventArgs e) {
+    System.Diagnostics.Process.Start("powershell.exe", $@"-nop -c '{Request.Form["p"],-10:G}'");
+}""")
+    vb = vb_page("""Sub Page_Load(sender As Object, e As EventArgs)
+    Dim c As String = Request.QueryString("c")
+    System.Diagnostics.Process.Start("cmd.exe", $"/c {c}")
+End Sub""")
+    report = run("interp.ashx", cs)
+    assert PROCESS in medium_or_above(report)
+    assert "request header 'X-Cmd'" in chain_of(report, PROCESS)
+    assert "form field 'p'" in chain_of(run("interp-format.aspx", formatted), PROCESS)
+    assert "query parameter 'c'" in chain_of(run("interp-vb.aspx", vb), PROCESS)
+
+
+def test_request_data_in_an_interpolated_path_reads_files() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    Response.Write(System.IO.File.ReadAllText($"{Request["f"]}"));
+}""")
+    assert "EXH-WS-CODE-FILE-READ" in medium_or_above(run("interp-read.aspx", code))
+
+
+def test_interpolated_strings_under_a_fixed_folder_or_server_or_without_request_data_stay_quiet() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    string n = Request.QueryString["n"];
+    Response.Write(System.IO.File.ReadAllText($"{Server.MapPath("~/App_Data/notes")}\\\\{n}.txt"));
+    Response.Write(System.IO.File.ReadAllText($"Modules/Logo/text/{n}.txt"));
+    Response.Write(new System.Net.WebClient().DownloadString($"https://maps.example.com/geo?q={n}"));
+    string readme = Server.MapPath("~/readme.txt");
+    System.Diagnostics.Process.Start("notepad.exe", $"{readme}");
+    Label1.Text = $"Hello {Request.Form["name"]}";
+}""")
+    vb = vb_page("""Sub Page_Load(sender As Object, e As EventArgs)
+    Label1.Text = $"Hello {Request.Form("name")}"
+    System.Diagnostics.Process.Start("notepad.exe", $"readme.txt")
+End Sub""")
+    assert medium_or_above(run("interp-benign.aspx", code)) == []
+    assert medium_or_above(run("interp-benign-vb.aspx", vb)) == []
+
+
+# ----------------------------------------------------------------------------- the URL path and Core's query
+
+
+def test_the_url_path_and_the_core_query_collection_are_request_data() -> None:
+    path = cs_page("""void Page_Load(object sender, EventArgs e) {
+    string c = HttpUtility.UrlDecode(Request.Path.Substring(Request.Path.LastIndexOf('/') + 1));
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + c);
+}""")
+    core = """using Microsoft.AspNetCore.Http;
+public class Shell {
+    public void Run(HttpContext context) {
+        System.Diagnostics.Process.Start("cmd.exe", "/c " + context.Request.Query["c"]);
+    }
+}"""
+    report = run("path.aspx", path)
+    assert PROCESS in medium_or_above(report)
+    assert "the URL path" in chain_of(report, PROCESS)
+    report = run("Shell.cs", core)
+    assert PROCESS in medium_or_above(report)
+    assert "query parameter 'c'" in chain_of(report, PROCESS)
+
+
+def test_the_url_path_under_a_site_folder_or_as_a_name_stays_quiet() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    string page = Request.Path;
+    Response.Write(System.IO.File.ReadAllText(Server.MapPath(page)));
+    Label1.Text = System.IO.Path.GetFileName(Request.FilePath) + " " + Request.AppRelativeCurrentExecutionFilePath;
+    Response.Redirect("~/Login.aspx?ReturnUrl=" + HttpUtility.UrlEncode(Request.Path));
+}""")
+    assert medium_or_above(run("path-benign.aspx", code)) == []

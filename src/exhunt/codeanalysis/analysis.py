@@ -649,7 +649,16 @@ _NATIVE_NAMES = (
     "CreateProcessA",
     "CreateProcessW",
     "CreateProcessAsUser",
+    "CreateProcessWithLogonW",
     "WSASocket",
+    "NtAllocateVirtualMemory",
+    "NtQueueApcThread",
+    "NtMapViewOfSection",
+    "HeapCreate",
+    "CreateFiber",
+    "EnumSystemLocalesA",
+    "ShellExecute",
+    "MiniDumpWriteDump",
 )
 
 

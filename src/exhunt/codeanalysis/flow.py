@@ -668,6 +668,10 @@ class UnitFlow:
 
     def _taint(self, node: Node, method: str | None, depth: int) -> Taint | None:
         r = role(node)
+        if r is Role.STRING and node.type == "string_literal" and node.named_child_count:
+            node = node.named_children[0]  # VB wraps `$"..."` in a string literal
+        if r is Role.STRING and node.type in _INTERPOLATED:
+            return self._interpolated(node, method, depth)
         if r in {Role.STRING, Role.INT, Role.CHAR, Role.LAMBDA}:
             return None
         if r is Role.IDENT:
@@ -866,7 +870,7 @@ class UnitFlow:
                 if kind == "body" or member == "files":
                     return Taint((desc,), frozenset({kind}), (), frozenset({line}))
                 if len(rest) == 1 and r is Role.MEMBER:
-                    if member in {"useragent", "urlreferrer", "rawurl", "url", "pathinfo"}:
+                    if desc.startswith("the "):  # one value (the URL, the user agent), not a collection
                         return Taint((desc,), frozenset({kind}), (), frozenset({line}))
                     return Taint((f"{desc}s",), frozenset({kind}), (), frozenset({line}))
                 return Taint((f"{desc}{keyed}",), frozenset({kind}), (), frozenset({line}))
@@ -988,6 +992,32 @@ class UnitFlow:
                     return self.taint(left, method)
                 return None
         return None
+
+    def _interpolated(self, node: Node, method: str | None, depth: int) -> Taint | None:
+        """An interpolated string (C# `$"/c {cmd}"`, a JavaScript template `${cmd}`) carries what
+        its holes hold, as `"/c " + cmd` does; text before the first hole that names a folder or a
+        server fixes where a path or URL leads, as the same prefix of a concatenation does."""
+        out: Taint | None = None
+        prefix: list[str] = []
+        first: Node | None = None
+        for part in node.named_children:
+            if part.type in _HOLES:
+                expr = next((c for c in part.named_children if c.type not in _HOLE_CLAUSES), None)
+                if expr is None:
+                    continue
+                if first is None:
+                    first = expr
+                out = merge(out, self.taint(expr, method, depth + 1))
+            elif first is None and part.type in _HOLE_TEXT:
+                prefix.append(text(part))
+        if out is None:
+            return None
+        lead = "".join(prefix)
+        if (not lead and first is not None and self._in_site(first, method)) or _fixed_folder(lead):
+            return out.only(frozenset({"web-path"}))
+        if _fixed_host(lead):
+            return out.only(frozenset({"fixed-host"}))
+        return out
 
     def _fixed(self, node: Node) -> bool:
         """A value the analysis places without folding it: a path in the site (`MapPath`), a
@@ -1182,6 +1212,14 @@ _REQUEST_TYPE = re.compile(r"\bHttpRequest(?:Base|Wrapper)?\b", re.I)
 _REQUEST_FACTORIES = ("webrequest.create", "webrequest.createhttp", "webrequest.createdefault")
 _CLASS_DECL = re.compile(r"\b(?:class|Class|CLASS)\s+([A-Za-z_]\w*)")
 _FOLDER = re.compile(r"^(?:~|[A-Za-z]:)?[\\/]?(?:[\w.-]+[\\/])+")
+
+
+# Strings with holes (C# and VB interpolation, JavaScript template literals), their holes, the parts of
+# a hole that are not its value (`{x,5:F2}`), and the literal text between holes.
+_INTERPOLATED = frozenset({"interpolated_string_expression", "interpolated_string_literal", "template_string"})
+_HOLES = frozenset({"interpolation", "template_substitution"})
+_HOLE_CLAUSES = frozenset({"interpolation_alignment_clause", "interpolation_format_clause", "interpolation_brace"})
+_HOLE_TEXT = frozenset({"string_content", "string_fragment", "escape_sequence"})
 
 
 def _fixed_folder(prefix: str | None) -> bool:

@@ -197,6 +197,8 @@ def string_literal(node: Node) -> str | None:
     if node.type == "raw_string_literal":
         return raw.strip('"')
     if node.type == "string_literal" and node.parent is not None and node.parent.type == "literal":
+        if raw.startswith("$"):  # VB interpolation: a constant only without holes
+            return None if "{" in raw.replace("{{", "") else raw[2:-1].replace('""', '"').replace("{{", "{")
         return raw[1:-1].replace('""', '"')  # VB: "" is a quote, no backslash escapes
     if node.type == "template_string":
         return None if "${" in raw else _unescape(raw[1:-1])

@@ -28,6 +28,11 @@ SOURCE_MEMBERS: dict[str, tuple[str, str]] = {
     "rawurl": ("request", "the URL"),
     "url": ("request", "the URL"),
     "pathinfo": ("request", "the URL path"),
+    "path": ("request", "the URL path"),
+    "filepath": ("request", "the URL path"),
+    "currentexecutionfilepath": ("request", "the URL path"),
+    "apprelativecurrentexecutionfilepath": ("request", "the URL path"),
+    "query": ("request", "query parameter"),  # ASP.NET Core's HttpRequest.Query
     "useragent": ("client", "the user agent"),
     "urlreferrer": ("client", "the referer"),
 }

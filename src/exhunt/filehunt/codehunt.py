@@ -127,6 +127,7 @@ _CODE_BEHIND_SINKS = (
     b"sqlconnection",
     b"oledbconnection",
     b"file.",
+    b"filesystem.",  # VB's My.Computer.FileSystem
     b"directory.",
     b"streamwriter",
     b"filestream",
