@@ -329,8 +329,12 @@ def _table_report() -> object:
             "plain HTTP or another protocol?)"
         ],
     )
+    # a web server with nothing of Exchange, or an Exchange behind a front that hides it: not seen
+    hidden = HostResult(
+        target="192.0.2.45:443", key="https://192.0.2.45:443", host="192.0.2.45", port=443, reachable=True
+    )
     now = datetime.now(UTC)
-    return ScanReport(tool_version="t", started=now, finished=now, results=[exchange, unreachable])
+    return ScanReport(tool_version="t", started=now, finished=now, results=[exchange, unreachable, hidden])
 
 
 def test_table_piped_keeps_whole_targets_and_notes() -> None:
@@ -352,7 +356,8 @@ def test_table_piped_keeps_whole_targets_and_notes() -> None:
     assert row.split()[:3] == ["exchange-frontend-07.emea.subsidiary-holding.example.com:8443", "15.1.2176.2", "header"]
     assert "…" not in out.getvalue()
     assert any(line.rstrip().endswith("plain HTTP or another protocol?)") for line in lines)
-    assert all(line == line.rstrip() for line in lines[:4]), "no padding after the text of a table line"
+    assert all(line == line.rstrip() for line in lines[:5]), "no padding after the text of a table line"
+    assert any(line.startswith("192.0.2.45:443") and line.endswith("Exchange not seen") for line in lines)
     assert console.width == 80, "the console's width is given back"
 
 
@@ -368,7 +373,7 @@ def test_table_on_a_terminal_fits_the_screen_and_cuts_targets_in_the_middle() ->
     _render_table(_table_report(), argparse.Namespace(all=True), console)  # type: ignore[arg-type]
     lines = out.getvalue().splitlines()
     table = lines[: next(i for i, line in enumerate(lines) if line.startswith("VULN vulnerable"))]
-    assert len(table) == 4 and all(len(line) <= 80 for line in table), [len(line) for line in table]
+    assert len(table) == 5 and all(len(line) <= 80 for line in table), [len(line) for line in table]
     row = next(line for line in lines if line.startswith("exchange"))
     target = row.split()[0]
     assert "…" in target and target.endswith(":8443"), "the port stays when a name is cut"

@@ -539,7 +539,7 @@ def _note(result: HostResult) -> str:
         first = result.errors[0] if result.errors else "no answer"
         return first.split(": ", 1)[1] if first.startswith("/") and ": " in first else first
     if not result.is_exchange:
-        return "not Exchange"
+        return "Exchange not seen"
     checks = [
         f"{_CHAIN_SHORT.get(c.chain, c.chain)} {_VERDICT_SHORT.get(str(c.verdict), c.verdict)}" for c in result.checks
     ]
@@ -612,7 +612,7 @@ def _render_table(report: ScanReport, args: argparse.Namespace, console: Console
             console.out("\n".join(line.rstrip() for line in captured.get().splitlines()), highlight=False)
         console.print(
             "VULN vulnerable, SU? vulnerable unless an update the scan cannot see is "
-            "installed, ok patched, ? unknown, - not Exchange; sources: header X-OWA-Version, "
+            "installed, ok patched, ? unknown, - Exchange not seen (none, or hidden); sources: header X-OWA-Version, "
             "export = export tool manifest, logon = logon page (CU only)",
             style="dim",
             width=80,

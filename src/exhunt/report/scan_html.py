@@ -43,7 +43,7 @@ def render_scan_html(report: ScanReport) -> str:
             status = r.exposure.get(str(chain), "unknown") if r.is_exchange else "-"
             cells.append(f'<td class="{escape(status)}">{escape(status)}</td>')
         notes = [*r.errors, *(f"{c.name}: {c.verdict}" for c in r.checks)]
-        cells.append(f"<td>{escape(r.product or ('not Exchange' if r.reachable else 'no answer'))}</td>")
+        cells.append(f"<td>{escape(r.product or ('Exchange not seen' if r.reachable else 'no answer'))}</td>")
         cells.append(f"<td>{'<br>'.join(escape(n) for n in notes)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     heads = ["target", "address", "build", "from", *map(str, CHAINS), "product", "notes"]

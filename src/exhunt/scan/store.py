@@ -253,7 +253,7 @@ def _state(r: HostResult | None) -> str | None:
     if r is None or not r.reachable:
         return None
     if not r.is_exchange:
-        return "not Exchange"
+        return "Exchange not seen"
     return r.build or "Exchange, build unknown"
 
 
