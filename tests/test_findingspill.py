@@ -371,7 +371,9 @@ def test_ctrl_c_while_the_outputs_are_written_leaves_the_stored_hunt_to_be_resum
     code = main(["hunt", str(REPO / "examples"), "-q", "--jsonl", str(out), "--db", str(db), "--jobs", "1"])
     err = " ".join(capsys.readouterr().err.split())
     assert code == 130 and "Traceback" not in err
-    assert f"interrupted while writing --jsonl {out}: it may be incomplete." in err
+    assert f"interrupted while writing --jsonl {out}: it and the outputs after it were not written." in err
+    assert not out.exists(), "an output is written whole or not at all"
+    assert f"exhunt report --hunt 1 --db {db} writes the outputs again" in err
     assert "resume with: exhunt hunt" in err and "--resume 1" in err
     assert main(["fleet", "hunts", "--db", str(db)]) == 0
     (row,) = [line for line in capsys.readouterr().out.splitlines() if str(REPO / "examples") in line]

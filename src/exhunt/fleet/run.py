@@ -282,8 +282,18 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
         try:
             finished = sink.close(interrupted)
         except KeyboardInterrupt:  # while the outputs fed host by host were being written
-            _say(err, f"exhunt hunt: interrupted while writing {sink.writing or 'the outputs'}: it may be incomplete.")
+            # Output files are written whole or not at all (`outfile.replaced`): the one being
+            # written, and those after it, are not there (an older file of the name is left).
+            _say(
+                err,
+                f"exhunt hunt: interrupted while writing {sink.writing or 'the outputs'}: "
+                "it and the outputs after it were not written.",
+            )
             if hunt_id is not None:
+                store = f" --db {args.db}" if args.db else ""
+                _say(
+                    err, f"every host hunted is stored: exhunt report --hunt {hunt_id}{store} writes the outputs again"
+                )
                 _say(err, f"resume with: {resume_command(args, hunt_id)}", whole=True)
             return EXIT_INTERRUPTED
         summaries = sink.summaries
