@@ -91,6 +91,9 @@ class HostEvidence:
     exchange_install: str | None = None
     notes: list[str] = field(default_factory=list)  # what the layout detection decided, in words
     errors: list[HostProblem] = field(default_factory=list)  # met while listing, each with its kind
+    # The computer this host was split off by (--split-by-computer): its files share their folder
+    # with the other computers' and the rest's, so the computer is part of what names its evidence.
+    computer: str | None = None
 
     def of_kind(self, *kinds: ArtefactKind) -> list[EvidenceFile]:
         return [f for f in self.files if f.kind in kinds]
