@@ -266,7 +266,8 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
         if full is not None and hunt_id is not None and done_keys:
             for key, stored in full.keyed_assessments(hunt_id):
                 sink.host_done(key, stored, stored=True)
-            _say(err, f"resuming hunt {hunt_id}: {len(done_keys)} of {total} hosts already done")
+            if not args.quiet:
+                _say(err, f"resuming hunt {hunt_id}: {len(done_keys)} of {total} hosts already done")
 
         interrupted = False
         try:
