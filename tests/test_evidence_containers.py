@@ -456,6 +456,21 @@ def test_computers_split_from_one_folder_are_each_stored_and_resumed(
     ]
 
 
+def test_computers_split_from_one_folder_run_on_a_dask_cluster(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The workers are asked to read each host's folder, not its key (which names the computer)."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "a.json").write_bytes(_events_of("EX01.corp.local"))
+    (folder / "b.json").write_bytes(_events_of("EX02.corp.local"))
+    args = ["hunt", str(folder), "--split-by-computer", "--no-db", "--scheduler", "local:1", "--json", "-"]
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert "cannot read" not in captured.err
+    assert sorted(h["host"] for h in json.loads(captured.out)["hosts"]) == ["EX01.corp.local", "EX02.corp.local"]
+
+
 def test_sniffing_deeply_nested_json_is_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     host = tmp_path / "EX01"
     host.mkdir()

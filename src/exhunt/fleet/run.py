@@ -120,13 +120,13 @@ def _backend(
 
     if starting is None:
         return local_backend(hosts, options, args.jobs)
-    from exhunt.hunt import artefact_kinds, host_key
+    from exhunt.hunt import artefact_kinds, host_place
 
     pool = starting.take(_options(args), artefact_kinds(hosts))
     try:
-        sample = sorted(
-            {host_key(h) for h in hosts} | {f.ref.archive or f.ref.path for h in hosts for f in h.files[:1]}
-        )
+        # paths every worker must read: each host's folder (its key may name a computer too)
+        places = {place for h in hosts if (place := host_place(h)) is not None}
+        sample = sorted(places | {f.ref.archive or f.ref.path for h in hosts for f in h.files[:1]})
         pool.check_readable(sample)
     except BaseException:
         pool.close()
