@@ -451,6 +451,11 @@ def test_computers_split_from_one_folder_are_each_stored_and_resumed(
     main(["hunt", str(folder), "--split-by-computer", "--db", str(db), "--resume", str(hunt["id"]), "--json", "-"])
     captured = capsys.readouterr()
     assert "3 of 3 hosts already done" in captured.err
+    # a split-off computer's findings are named from its folder, as any host's, for `fleet diff`
+    from exhunt.fleet.diff import within_host
+
+    assert within_host(f"{folder}#computer=EX01.corp.local", "exports/a.json") == "a.json"
+    assert within_host(f"{folder}#computer=EX01.corp.local", "a.json") == "a.json"
     assert sorted(h["host"] for h in json.loads(captured.out)["hosts"]) == [
         h["host"] for h in sorted(stored, key=lambda h: h["host"])
     ]

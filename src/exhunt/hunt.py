@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from exhunt import __version__
 from exhunt.analyzers import HuntOptions
 from exhunt.engine import INLINE_BYTES, default_jobs
-from exhunt.evidence.base import HostEvidence
+from exhunt.evidence.base import COMPUTER_MARK, HostEvidence
 from exhunt.fleet.backends import LocalWorkers
 from exhunt.fleet.queue import Backend, FleetProgressCallback, Unit, hunt_queue, run_unit
 from exhunt.model import ArtefactKind, HostAssessment, HuntResult, UnitResult
@@ -61,7 +61,7 @@ def host_key(host: HostEvidence) -> str:
     place = host_place(host)
     if place is None:
         return f"{host.root}#{host.name}"
-    return place if host.computer is None else f"{place}#computer={host.computer}"
+    return place if host.computer is None else f"{place}{COMPUTER_MARK}{host.computer}"
 
 
 def local_backend(hosts: list[HostEvidence], options: HuntOptions, jobs: int | None = None) -> Backend:

@@ -79,6 +79,14 @@ class EvidenceFile:
         return self.ref.open()
 
 
+COMPUTER_MARK = "#computer="  # in a host key after its folder: `exhunt.hunt.host_key`
+
+
+def key_place(key: str) -> str:
+    """The folder part of a host key: without the computer a split-off host's key adds."""
+    return key.split(COMPUTER_MARK, 1)[0]
+
+
 @dataclass(slots=True)
 class HostEvidence:
     """Everything known about one host's evidence before any detector runs."""
