@@ -22,6 +22,7 @@ from exhunt.fleet.queue import Backend, FleetProgress
 from exhunt.fleet.verdicts import verdict_rank
 from exhunt.model import HostAssessment, HuntResult, Verdict
 from exhunt.report.findings_jsonl import FindingsStream
+from exhunt.report.safe_text import printable
 from exhunt.report.timeline import TimelineStream
 
 if TYPE_CHECKING:
@@ -46,6 +47,22 @@ def render_host(out: Console, host: HostAssessment, *, per_rule: int) -> None:
     from exhunt.report.console import render_host as render
 
     render(out, host, per_rule=per_rule)
+
+
+def _missing_lists(options: HuntOptions) -> list[str]:
+    """The --sigma, --sigma-levels, --yara, --indicators and --allowlist paths that do not exist:
+    each host records them as a problem, and a typo must not pass unseen under -q, as a missing
+    --rules file does not."""
+    given = [
+        *(("--sigma", p) for p in options.sigma_paths),
+        *((("--sigma-levels", options.sigma_levels),) if options.sigma_paths and options.sigma_levels else ()),
+        *(("--yara", p) for p in options.extra_yara_paths),
+        *(("--indicators", p) for p in options.extra_indicator_paths),
+        *(("--allowlist", p) for p in options.allowlist_paths),
+    ]
+    return [
+        f"{printable(path)} ({option}): no such file or folder" for option, path in given if not Path(path).exists()
+    ]
 
 
 def _say(err: Console, text: str, style: str | None = None, whole: bool = False) -> None:
@@ -182,6 +199,14 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
         err.print(
             f"exhunt hunt: {len(broken)} problems in your rule files; those rules do not run, the rest do, "
             f"and no host can be called clean:\n{lines}",
+            markup=False,
+            soft_wrap=True,
+        )
+    missing = _missing_lists(options)
+    if missing:
+        err.print(
+            f"exhunt hunt: {len(missing)} of your rule or list paths do not exist; the hunt goes on without "
+            "them, and no host can be called clean:\n" + "\n".join(missing),
             markup=False,
             soft_wrap=True,
         )
