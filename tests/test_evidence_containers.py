@@ -427,6 +427,55 @@ def test_several_computers_in_one_folder_are_said_and_can_be_split(
     assert not any(n.startswith("SEVERAL COMPUTERS") for h in hosts for n in h["notes"])
 
 
+def test_computers_split_from_one_folder_are_each_stored_and_resumed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Hosts split from one folder share its files' folder: each is still a host of its own in
+    the hunt store (`exhunt fleet`), in --out-dir and for --resume, not one row for all."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "a.json").write_bytes(_events_of("EX01.corp.local"))
+    (folder / "b.json").write_bytes(_events_of("EX02.corp.local"))
+    (folder / "readme.txt").write_text("exported from the SIEM\n")
+    db, out = tmp_path / "hunts.sqlite", tmp_path / "out"
+    main(["hunt", str(folder), "--split-by-computer", "--db", str(db), "--out-dir", str(out), "-q"])
+    capsys.readouterr()
+    main(["fleet", "--db", str(db), "--json", "-"])
+    stored = json.loads(capsys.readouterr().out)["hosts"]
+    assert sorted(h["host"] for h in stored) == ["EX01.corp.local", "EX02.corp.local", "exports"]
+    assert len(list(out.glob("*.json"))) == 3
+    main(["fleet", "hunts", "--db", str(db), "--json", "-"])
+    (hunt,) = json.loads(capsys.readouterr().out)
+    assert hunt["hosts_done"] == hunt["hosts_total"] == 3
+    # resuming the finished hunt finds every host done: each is given back as stored, none hunted twice
+    main(["hunt", str(folder), "--split-by-computer", "--db", str(db), "--resume", str(hunt["id"]), "--json", "-"])
+    captured = capsys.readouterr()
+    assert "3 of 3 hosts already done" in captured.err
+    # a split-off computer's findings are named from its folder, as any host's, for `fleet diff`
+    from exhunt.fleet.diff import within_host
+
+    assert within_host(f"{folder}#computer=EX01.corp.local", "exports/a.json") == "a.json"
+    assert within_host(f"{folder}#computer=EX01.corp.local", "a.json") == "a.json"
+    assert sorted(h["host"] for h in json.loads(captured.out)["hosts"]) == [
+        h["host"] for h in sorted(stored, key=lambda h: h["host"])
+    ]
+
+
+def test_computers_split_from_one_folder_run_on_a_dask_cluster(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The workers are asked to read each host's folder, not its key (which names the computer)."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "a.json").write_bytes(_events_of("EX01.corp.local"))
+    (folder / "b.json").write_bytes(_events_of("EX02.corp.local"))
+    args = ["hunt", str(folder), "--split-by-computer", "--no-db", "--scheduler", "local:1", "--json", "-"]
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert "cannot read" not in captured.err
+    assert sorted(h["host"] for h in json.loads(captured.out)["hosts"]) == ["EX01.corp.local", "EX02.corp.local"]
+
+
 def test_sniffing_deeply_nested_json_is_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     host = tmp_path / "EX01"
     host.mkdir()

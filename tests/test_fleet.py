@@ -285,6 +285,20 @@ def test_ctrl_c_keeps_finished_hosts_and_resume_hunts_the_rest(
     assert len(list(out_dir.glob("*.json"))) == 7
 
 
+def test_a_quiet_resume_prints_nothing_but_errors(
+    fleet: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-q prints nothing but errors: resuming a hunt says how many hosts were done only without it."""
+    db = tmp_path / "h.sqlite"
+    assert main(["hunt", str(fleet), "--db", str(db), "-q"]) == 1
+    capsys.readouterr()
+    (h,) = HuntStore(str(db)).hunts()
+    assert main(["hunt", str(fleet), "--db", str(db), "-q", "--resume", str(h.id)]) == 1
+    assert capsys.readouterr().err == ""
+    assert main(["hunt", str(fleet), "--db", str(db), "--resume", str(h.id), "--no-color"]) == 1
+    assert f"resuming hunt {h.id}: 7 of 7 hosts already done" in capsys.readouterr().err
+
+
 def _local_pool_json(fleet: Path, tmp_path: Path, *extra: str) -> dict[str, Any]:
     out = tmp_path / f"local{len(extra)}.json"
     assert main(["hunt", str(fleet), "--no-db", "--jobs", "2", "--json", str(out), "-q", *extra]) == 1

@@ -79,6 +79,50 @@ def test_build_and_rules_json_follow_their_schemas(tmp_path: Path) -> None:
     validate(json.loads(out.read_text()), "exhunt.rules/2")
 
 
+SCANNER_UA_RULE = """\
+title: Scanner User Agent
+id: 5b0c6f4e-2d7a-4c1e-9f3b-8a6d2e1c7b90
+logsource:
+    category: webserver
+detection:
+    selection:
+        cs-user-agent|contains: 'Nmap Scripting Engine'
+    condition: selection
+level: high
+"""
+
+
+def test_hunt_rules_and_jsonl_with_sigma_findings_follow_their_schemas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Sigma finding is named by its rule's id (a UUID): the contracts take it, and the Sigma
+    rules `exhunt rules --sigma --json` lists are described."""
+    monkeypatch.setenv("EXHUNT_CACHE", "off")
+    rule = tmp_path / "scanner.yml"
+    rule.write_text(SCANNER_UA_RULE, encoding="utf-8")
+    out, lines = tmp_path / "h.json", tmp_path / "h.jsonl"
+    args = ["hunt", str(EXAMPLES / "EX01-compromised"), "--sigma", str(rule), "--no-db", "-q"]
+    assert main([*args, "--json", str(out), "--jsonl", str(lines)]) == 1
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    ids = {f["rule_id"] for h in doc["hosts"] for f in h["findings"]}
+    assert "5b0c6f4e-2d7a-4c1e-9f3b-8a6d2e1c7b90" in ids
+    validate(doc, "exhunt.hunt/2")
+    for line in lines.read_text(encoding="utf-8").splitlines():
+        validate(json.loads(line), "exhunt.finding/1")
+    broken = copy.deepcopy(doc)
+    broken["hosts"][0]["findings"][0]["rule_id"] = "not a rule id"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken, "exhunt.hunt/2")
+    listed = tmp_path / "r.json"
+    assert main(["rules", "--sigma", str(rule), "-q", "--json", str(listed)]) == 0
+    rules = json.loads(listed.read_text())
+    validate(rules, "exhunt.rules/2")
+    assert rules["sigma"][0]["reads"]
+    rules["sigma"][0]["event_ids"] = "any"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(rules, "exhunt.rules/2")
+
+
 @pytest.fixture
 def two_hosts() -> Iterator[list[str]]:
     em = Emulator()

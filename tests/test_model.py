@@ -79,3 +79,19 @@ def test_hunt_result_round_trips_through_json_dict() -> None:
     assert d["hosts"][0]["findings"][0]["evidence"]["line"] == 3
     again = HuntResult.from_dict(d)
     assert again.to_dict() == d
+
+
+def test_findings_sort_by_time_whatever_the_fraction_of_a_second() -> None:
+    """IIS logs whole seconds, HttpProxy milliseconds: 11:02:41 comes before 11:02:41.655 (their
+    ISO texts sort the other way round, '.' before 'Z'), and undated findings come last, after
+    any date, year 9999 included."""
+    import dataclasses
+
+    base = _finding()
+    whole = dataclasses.replace(base, timestamp=datetime(2021, 3, 4, 11, 2, 41, tzinfo=UTC))
+    later = dataclasses.replace(
+        base, timestamp=datetime(2021, 3, 4, 11, 2, 41, 655000, tzinfo=UTC), evidence=EvidenceRef("a.log", 1)
+    )
+    far = dataclasses.replace(base, timestamp=datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
+    undated = dataclasses.replace(base, timestamp=None, evidence=EvidenceRef("a.log", 1))
+    assert sorted([undated, far, later, whole], key=Finding.sort_key) == [whole, later, far, undated]

@@ -7,7 +7,7 @@ import pytest
 import stix2
 
 from exhunt.cli import main
-from exhunt.model import HuntResult
+from exhunt.model import HuntResult, Verdict
 from exhunt.report.html import render_html
 from test_report_fixtures import HOSTILE, clean_host, compromised_host, hunt
 
@@ -36,6 +36,18 @@ def test_rerender_every_output_from_saved_json(tmp_path: Path, capsys: pytest.Ca
 def test_clean_result_exits_zero(tmp_path: Path) -> None:
     saved = _save(tmp_path, hunt(clean_host()))
     assert main(["report", str(saved), "--html", str(tmp_path / "r.html")]) == 0
+
+
+def test_insufficient_evidence_result_exits_as_the_hunt_did(tmp_path: Path) -> None:
+    """Re-rendering a hunt whose host could not be called clean is not a clean result: exit 3,
+    as `exhunt hunt` gave; a host with findings still outranks it."""
+    short = clean_host("EX03")
+    short.verdict = Verdict.INSUFFICIENT
+    short.verdict_reason = "No HttpProxy or IIS logs"
+    saved = _save(tmp_path, hunt(clean_host(), short))
+    assert main(["report", str(saved), "--html", str(tmp_path / "r.html"), "-q"]) == 3
+    saved = _save(tmp_path, hunt(short, compromised_host()))
+    assert main(["report", str(saved), "--html", str(tmp_path / "r.html"), "-q"]) == 1
 
 
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:

@@ -89,3 +89,33 @@ def test_sigma_rules_as_json_and_a_rule_that_does_not_load(rules: Path, capsys: 
     assert main(["rules", "--sigma", str(rules), "-q"]) == 2  # as `--rules` with a rule that did not load
     err = capsys.readouterr().err
     assert "Sigma rule not loaded" in err and "broken.yml" in err
+
+
+def test_a_sigma_rule_explained_with_every_log_it_reads(rules: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A process_creation rule runs on Sysmon 1 and Security 4688 and a webserver rule on the
+    IIS and the HttpProxy logs: the explanation names each, as the hunt's findings come from each."""
+    assert main(["rules", "0c3d1a52-6f0e-4a59-9a6b-2f1d3c4e5a61", "--sigma", str(rules), "--no-color"]) == 0
+    out = " ".join(capsys.readouterr().out.split()).lower()
+    assert "microsoft-windows-sysmon/operational (event ids 1)" in out and "security (event ids 4688)" in out
+    assert main(["rules", "7a1f0b7e-3b1e-4a4e-8f43-0d9d8f6a2c10", "--sigma", str(rules), "--no-color"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "web:iis" in out and "web:httpproxy" in out
+    assert (
+        main(
+            [
+                "rules",
+                "0c3d1a52-6f0e-4a59-9a6b-2f1d3c4e5a61",
+                "7a1f0b7e-3b1e-4a4e-8f43-0d9d8f6a2c10",
+                "--sigma",
+                str(rules),
+                "--json",
+                "-",
+            ]
+        )
+        == 0
+    )
+    doc = {r["id"]: r for r in json.loads(capsys.readouterr().out)["sigma"]}
+    proc, web = doc["0c3d1a52-6f0e-4a59-9a6b-2f1d3c4e5a61"], doc["7a1f0b7e-3b1e-4a4e-8f43-0d9d8f6a2c10"]
+    assert set(proc["channels"]) == {"microsoft-windows-sysmon/operational", "security"}
+    assert proc["event_ids"] == [1, 4688] and len(proc["reads"]) == 2
+    assert web["channels"] == ["web:iis", "web:httpproxy"] and web["event_ids"] is None

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from exhunt.cli import main
 from sigma_support import rule_yaml
 
@@ -126,3 +128,22 @@ def test_no_cache_reads_and_writes_no_cache(tmp_path: Path, monkeypatch) -> None
     assert main(argv) == 1
     assert list((tmp_path / "sigma-cache").glob("*.json")), "without the switch the rules are cached"
     sigma_ruleset.load_ruleset.cache_clear()
+
+
+def test_a_rule_or_list_path_that_does_not_exist_is_said_even_when_quiet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped --sigma (or --yara, --indicators, --allowlist) path is recorded by each host;
+    with -q it is also said on standard error, as a missing --rules file is, not only in the JSON."""
+    evidence = _evidence(tmp_path)
+    missing_rules, missing_yara = tmp_path / "sigma-rulez", tmp_path / "nope.yar"
+    code = main(["hunt", str(evidence), "--no-db", "-q", "--sigma", str(missing_rules), "--yara", str(missing_yara)])
+    assert code in (1, 3)
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{missing_rules} (--sigma): no such file or folder" in err
+    assert f"{missing_yara} (--yara): no such file or folder" in err
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "good.yml").write_text(GOOD, encoding="utf-8")
+    assert main(["hunt", str(evidence), "--no-db", "-q", "--sigma", str(rules)]) == 1
+    assert capsys.readouterr().err == ""

@@ -98,6 +98,36 @@ def test_iis_records_under_sigma_field_names(tmp_path: Path) -> None:
     assert f.source_ip == ATTACKER and f.detail("attack") == "T1505.003" and f.timestamp is not None
 
 
+RAW_AGENT_RULE = rule_yaml(
+    "    selection:\n"
+    "        cs-method: 'POST'\n"
+    "        cs-user-agent:\n"
+    "            - 'Googlebot/2.1+(+http://www.googlebot.com/bot.html)'\n"
+    "        cs-referer|contains: 'search?q=exchange+owa'\n"
+    "    condition: selection",
+    logsource=WEB,
+    id="44444444-2222-3333-4444-555555555555",
+)
+
+
+def test_iis_values_written_as_iis_logs_them_match_too(tmp_path: Path) -> None:
+    """IIS writes a space in the user agent, referer and cookie as '+', and many Sigma rules
+    give those values as logged (SigmaHQ's Exchange web rules do): they match as well as
+    values written with spaces, on IIS; the query keeps its '+' as it is."""
+    line = shell_iis(agent="Googlebot/2.1 (+http://www.googlebot.com/bot.html)").replace(
+        " - 200 ", " https://example.org/search?q=exchange+owa 200 ", 1
+    )
+    write(tmp_path, IIS, iis_log([*benign_iis(3), line]))
+    result = hunt_web(tmp_path, IIS, ArtefactKind.IIS, RAW_AGENT_RULE)
+    assert result.errors == []
+    assert [f.rule_id[:4] for f in result.findings] == ["4444"]
+    plus_query = RAW_AGENT_RULE.replace("cs-referer|contains", "cs-uri-query|contains").replace(
+        "search?q=exchange+owa", "whoami+/all"
+    )
+    write(tmp_path, IIS, iis_log([*benign_iis(3), line.replace(SHELL_QUERY, "cmd=whoami+/all")]))
+    assert [f.rule_id[:4] for f in hunt_web(tmp_path, IIS, ArtefactKind.IIS, plus_query).findings] == ["4444"]
+
+
 def test_httpproxy_records_under_sigma_field_names(tmp_path: Path) -> None:
     row = httpproxy_row(
         DateTime="2021-08-12T10:03:00.120Z",

@@ -38,7 +38,7 @@ EXIT_LINES = (
     "0  nothing found (every host clean, every build patched)",
     "1  findings, or an exposed build",
     "2  usage error, unreadable input, or an output that could not be written",
-    "3  hunt: no findings, but the evidence was insufficient to call a host clean; scan: nothing exposed, but not every target could be judged",
+    "3  hunt (and report): no findings, but the evidence was insufficient to call a host clean; scan: nothing exposed, but not every target could be judged",
     "130  interrupted (Ctrl-C); some outputs may be missing (none is left cut)",
 )
 _EPILOG = "exit codes:\n{codes}\nRun `exhunt COMMAND --help` for the options and examples of each command."

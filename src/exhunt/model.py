@@ -219,7 +219,11 @@ class Finding(JsonData):
         return None
 
     def sort_key(self) -> tuple[str, str, int]:
-        return (iso(self.timestamp) or "9999", self.evidence.path, self.evidence.line or 0)
+        # Fixed width (microseconds always written): ISO texts of whole and fractional seconds
+        # sort the wrong way round ('.' before 'Z'). Undated ones last ('~' after any digit).
+        ts = self.timestamp
+        when = "~" if ts is None else utc(ts).isoformat(timespec="microseconds")
+        return (when, self.evidence.path, self.evidence.line or 0)
 
 
 def in_order(findings: Sequence[Finding]) -> Iterable[Finding]:

@@ -35,7 +35,9 @@ DEFAULT_FIELDS = (
     "sc-win32-status",
     "time-taken",
 )
-_PLUS_ENCODED = ("cs(user-agent)", "cs(referer)", "cs(cookie)")
+# Columns IIS writes with '+' for a space; the reader turns them back (Sigma rules that give
+# these values as logged are read the same way: `exhunt.sigma.entries`).
+PLUS_ENCODED = ("cs(user-agent)", "cs(referer)", "cs(cookie)")
 
 
 class W3CHeader(Header):
@@ -45,7 +47,7 @@ class W3CHeader(Header):
         super().__init__(names)
         self.date_i = self.index.get("date")
         self.time_i = self.index.get("time")
-        self.plus_i = tuple(self.index[n] for n in _PLUS_ENCODED if n in self.index)
+        self.plus_i = tuple(self.index[n] for n in PLUS_ENCODED if n in self.index)
 
 
 class W3CFormat(LogFormat):

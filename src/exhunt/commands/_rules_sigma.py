@@ -31,35 +31,50 @@ def summary(rules: SigmaRuleset) -> str:
     )
 
 
-def by_id(rules: SigmaRuleset) -> dict[str, CompiledRule]:
-    """Loaded rules by their id in upper case (how `exhunt rules ID` looks ids up); the first
-    of two files giving one id, as findings name it."""
-    found: dict[str, CompiledRule] = {}
+SigmaEntry = tuple["CompiledRule", ...]
+"""One Sigma rule as loaded: compiled once per log its logsource maps to (process_creation is
+Sysmon 1 and Security 4688, webserver the IIS and the HttpProxy logs), the first being its own."""
+
+
+def by_id(rules: SigmaRuleset) -> dict[str, SigmaEntry]:
+    """Loaded rules by their id in upper case (how `exhunt rules ID` looks ids up), each with
+    every log it reads; the first of two files giving one id, as findings name it."""
+    found: dict[str, SigmaEntry] = {}
     for rule in rules.rules:
-        found.setdefault(rule.meta.id.upper(), rule)
+        key = rule.meta.id.upper()
+        first = found.get(key)
+        if first is None:
+            found[key] = (rule,)
+        elif first[0].meta is rule.meta:
+            found[key] = (*first, rule)
     return found
 
 
-def where(rule: CompiledRule) -> str:
-    channels = ", ".join(rule.target.channels) or "-"
-    ids = rule.target.event_ids
-    return f"{channels}" + (f", event ids {', '.join(map(str, sorted(ids)))}" if ids is not None else "")
+def where(entry: SigmaEntry) -> str:
+    """Every log the rule reads: its channels (or web log kinds) and event ids, per target."""
+    parts = []
+    for rule in entry:
+        channels = ", ".join(rule.target.channels) or "-"
+        ids = rule.target.event_ids
+        parts.append(channels + (f" (event ids {', '.join(map(str, sorted(ids)))})" if ids is not None else ""))
+    return "; ".join(parts)
 
 
-def facts(rule: CompiledRule) -> tuple[str, str | None, str]:
+def facts(entry: SigmaEntry) -> tuple[str, str | None, str]:
     """Its id, chain and severity, as `exhunt rules --chain/--severity` choose by them."""
-    return rule.meta.id, rule.meta.chain, rule.meta.severity
+    m = entry[0].meta
+    return m.id, m.chain, m.severity
 
 
-def explanation(rule: CompiledRule) -> tuple[Text, list[str]]:
+def explanation(entry: SigmaEntry) -> tuple[Text, list[str]]:
     """A Sigma rule as its findings will show it: a head line and the lines below it. Its text
     is the rule author's: control characters made visible, never read as console markup."""
-    m = rule.meta
+    m = entry[0].meta
     head = Text.assemble((printable(m.id), "bold"), f" (Sigma) - {printable(m.title)}")
     return head, [
         f"level {printable(m.level)}: severity {m.severity}, a hit means: {m.implies}; category {m.category}",
         f"from {printable(m.path)}",
-        f"reads: {printable(where(rule))}",
+        f"reads: {printable(where(entry))}",
         f"chain {printable(m.chain)}" if m.chain else "",
         f"ATT&CK {', '.join(m.techniques)}" if m.techniques else "",
         f"tags {printable(', '.join(m.tags))}" if m.tags else "",
@@ -68,7 +83,7 @@ def explanation(rule: CompiledRule) -> tuple[Text, list[str]]:
     ]
 
 
-def table(chosen: list[CompiledRule], total: int) -> Table:
+def table(chosen: list[SigmaEntry], total: int) -> Table:
     """The Sigma rules a hunt given the same paths runs; the rule author's text made printable."""
     shown = f"{len(chosen)} Sigma rules" if len(chosen) == total else f"{len(chosen)} of {total} Sigma rules"
     out = Table(title=shown, box=box.SIMPLE_HEAD, show_lines=False, expand=False, pad_edge=False)
@@ -76,7 +91,8 @@ def table(chosen: list[CompiledRule], total: int) -> Table:
     out.add_column("sev", no_wrap=True)
     out.add_column("level", no_wrap=True)
     out.add_column("title", overflow="fold")
-    for r in chosen:
+    for entry in chosen:
+        r = entry[0]
         out.add_row(
             Text(printable(r.meta.id, 40)),
             str(r.meta.severity),
@@ -86,8 +102,13 @@ def table(chosen: list[CompiledRule], total: int) -> Table:
     return out
 
 
-def to_dict(rule: CompiledRule) -> dict[str, Any]:
-    m = rule.meta
+def to_dict(entry: SigmaEntry) -> dict[str, Any]:
+    """The rule for `--json`: `channels` and `event_ids` are those of every log it reads
+    (`event_ids` null when one of them takes any id), `reads` pairs them per log."""
+    m = entry[0].meta
+    any_id = any(rule.target.event_ids is None for rule in entry)
+    channels = list(dict.fromkeys(channel for rule in entry for channel in rule.target.channels))
+    ids = None if any_id else sorted({i for rule in entry for i in rule.target.event_ids or ()})
     return {
         "id": m.id,
         "title": m.title,
@@ -98,6 +119,13 @@ def to_dict(rule: CompiledRule) -> dict[str, Any]:
         "chain": m.chain,
         "tags": list(m.tags),
         "path": m.path,
-        "channels": list(rule.target.channels),
-        "event_ids": sorted(rule.target.event_ids) if rule.target.event_ids is not None else None,
+        "channels": channels,
+        "event_ids": ids,
+        "reads": [
+            {
+                "channels": list(rule.target.channels),
+                "event_ids": sorted(rule.target.event_ids) if rule.target.event_ids is not None else None,
+            }
+            for rule in entry
+        ],
     }

@@ -10,9 +10,9 @@ from pathlib import Path
 from exhunt import boundedjson
 from exhunt.cli_options import add_console, add_output, consoles, stdout_clash, to_stdout
 from exhunt.codec import CodecError
-from exhunt.commands.hunt import OUTPUT_NAMES, OUTPUTS
+from exhunt.commands.hunt import OUTPUT_NAMES, OUTPUTS, exit_code
 from exhunt.evidence.safe_open import NotRegularFile, open_evidence
-from exhunt.model import HuntResult, Verdict
+from exhunt.model import HuntResult
 from exhunt.remediation import plan
 from exhunt.typecheck import WrongType, decode
 
@@ -44,12 +44,11 @@ examples:
   exhunt report results.json --html report.html --rules my-rules.toml   # explain your rules too
 """
 EXIT_CODES = (
-    "0  written, and no host has findings",
-    "1  written, and a host has findings",
+    "0  written, and every host is clean",
+    "1  written, and a host is compromised, exploitation-attempted or suspicious",
     "2  the file is missing or not an exhunt hunt result, or an output could not be written",
+    "3  written; no findings, but a host's evidence was insufficient to call it clean (as `exhunt hunt`)",
 )
-
-_FOUND = {Verdict.COMPROMISED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -184,4 +183,5 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}")
     if not write_outputs(result, args, out, err, skip=skip):
         return 2
-    return 1 if any(h.verdict in _FOUND for h in result.hosts) else 0
+    # the hunt's own exit code: an insufficient-evidence host is not re-rendered as clean
+    return exit_code(h.verdict for h in result.hosts)

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from rich import box
 from rich.console import Console
@@ -19,9 +19,6 @@ from exhunt.commands import _rules_sigma as rules_sigma
 from exhunt.model import CHAINS, Severity
 from exhunt.report.safe_text import printable
 from exhunt.rules import Rule, RuleErrors, catalog, use, user_problems
-
-if TYPE_CHECKING:
-    from exhunt.sigma.entries import CompiledRule
 
 T = TypeVar("T")
 
@@ -143,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     done = 2 if broken else 0
-    sigma: dict[str, CompiledRule] = {}
+    sigma: dict[str, rules_sigma.SigmaEntry] = {}
     if args.sigma:
         loaded = rules_sigma.load(args.sigma, args.sigma_levels)
         sigma = rules_sigma.by_id(loaded)

@@ -79,6 +79,14 @@ class EvidenceFile:
         return self.ref.open()
 
 
+COMPUTER_MARK = "#computer="  # in a host key after its folder: `exhunt.hunt.host_key`
+
+
+def key_place(key: str) -> str:
+    """The folder part of a host key: without the computer a split-off host's key adds."""
+    return key.split(COMPUTER_MARK, 1)[0]
+
+
 @dataclass(slots=True)
 class HostEvidence:
     """Everything known about one host's evidence before any detector runs."""
@@ -91,6 +99,9 @@ class HostEvidence:
     exchange_install: str | None = None
     notes: list[str] = field(default_factory=list)  # what the layout detection decided, in words
     errors: list[HostProblem] = field(default_factory=list)  # met while listing, each with its kind
+    # The computer this host was split off by (--split-by-computer): its files share their folder
+    # with the other computers' and the rest's, so the computer is part of what names its evidence.
+    computer: str | None = None
 
     def of_kind(self, *kinds: ArtefactKind) -> list[EvidenceFile]:
         return [f for f in self.files if f.kind in kinds]

@@ -116,7 +116,7 @@ def split_by_computer(hosts: list[HostEvidence]) -> list[HostEvidence]:
                 "a file holding several computers' events stays with the first one's"
             )
             out.append(
-                HostEvidence(name, host.root, host.layout, files, host.exchange_install, [*host.notes, note], [])
+                HostEvidence(name, host.root, host.layout, files, host.exchange_install, [*host.notes, note], [], name)
             )
         if rest or host.errors:
             host.files = rest

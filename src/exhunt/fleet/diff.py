@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from exhunt.evidence.base import key_place
 from exhunt.fleet.store import HostRow, HuntStore
 from exhunt.fleet.verdicts import FOUND, verdict_rank
 from exhunt.model import Verdict
@@ -105,6 +106,7 @@ def within_host(root: str, path: str, host: str = "") -> str:
     follows (a zip holding `EX01/C/...`) is part of that way too.
     """
     parts = path.split("/")
+    root = key_place(root)  # a split-off computer's key names its folder, then the computer
     root_parts = [p for p in root.replace("\\", "/").split("/") if p]
     for k in range(min(len(root_parts), len(parts) - 1), 0, -1):
         if parts[:k] == root_parts[-k:]:

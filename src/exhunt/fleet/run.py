@@ -22,6 +22,7 @@ from exhunt.fleet.queue import Backend, FleetProgress
 from exhunt.fleet.verdicts import verdict_rank
 from exhunt.model import HostAssessment, HuntResult, Verdict
 from exhunt.report.findings_jsonl import FindingsStream
+from exhunt.report.safe_text import printable
 from exhunt.report.timeline import TimelineStream
 
 if TYPE_CHECKING:
@@ -46,6 +47,22 @@ def render_host(out: Console, host: HostAssessment, *, per_rule: int) -> None:
     from exhunt.report.console import render_host as render
 
     render(out, host, per_rule=per_rule)
+
+
+def _missing_lists(options: HuntOptions) -> list[str]:
+    """The --sigma, --sigma-levels, --yara, --indicators and --allowlist paths that do not exist:
+    each host records them as a problem, and a typo must not pass unseen under -q, as a missing
+    --rules file does not."""
+    given = [
+        *(("--sigma", p) for p in options.sigma_paths),
+        *((("--sigma-levels", options.sigma_levels),) if options.sigma_paths and options.sigma_levels else ()),
+        *(("--yara", p) for p in options.extra_yara_paths),
+        *(("--indicators", p) for p in options.extra_indicator_paths),
+        *(("--allowlist", p) for p in options.allowlist_paths),
+    ]
+    return [
+        f"{printable(path)} ({option}): no such file or folder" for option, path in given if not Path(path).exists()
+    ]
 
 
 def _say(err: Console, text: str, style: str | None = None, whole: bool = False) -> None:
@@ -120,13 +137,13 @@ def _backend(
 
     if starting is None:
         return local_backend(hosts, options, args.jobs)
-    from exhunt.hunt import artefact_kinds, host_key
+    from exhunt.hunt import artefact_kinds, host_place
 
     pool = starting.take(_options(args), artefact_kinds(hosts))
     try:
-        sample = sorted(
-            {host_key(h) for h in hosts} | {f.ref.archive or f.ref.path for h in hosts for f in h.files[:1]}
-        )
+        # paths every worker must read: each host's folder (its key may name a computer too)
+        places = {place for h in hosts if (place := host_place(h)) is not None}
+        sample = sorted(places | {f.ref.archive or f.ref.path for h in hosts for f in h.files[:1]})
         pool.check_readable(sample)
     except BaseException:
         pool.close()
@@ -182,6 +199,14 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
         err.print(
             f"exhunt hunt: {len(broken)} problems in your rule files; those rules do not run, the rest do, "
             f"and no host can be called clean:\n{lines}",
+            markup=False,
+            soft_wrap=True,
+        )
+    missing = _missing_lists(options)
+    if missing:
+        err.print(
+            f"exhunt hunt: {len(missing)} of your rule or list paths do not exist; the hunt goes on without "
+            "them, and no host can be called clean:\n" + "\n".join(missing),
             markup=False,
             soft_wrap=True,
         )
@@ -266,7 +291,8 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
         if full is not None and hunt_id is not None and done_keys:
             for key, stored in full.keyed_assessments(hunt_id):
                 sink.host_done(key, stored, stored=True)
-            _say(err, f"resuming hunt {hunt_id}: {len(done_keys)} of {total} hosts already done")
+            if not args.quiet:
+                _say(err, f"resuming hunt {hunt_id}: {len(done_keys)} of {total} hosts already done")
 
         interrupted = False
         try:

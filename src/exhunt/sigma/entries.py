@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from exhunt.model import Category, Implies, Severity
 from exhunt.sigma.compile import Anchors, Node, check_condition, compile_condition
-from exhunt.sigma.logsources import Target, logsource_map
+from exhunt.sigma.logsources import WEB_IIS, Target, logsource_map
 from exhunt.sigma.view import EventView
 
 
@@ -145,11 +145,42 @@ def compile_rule(rule: Mapping[str, Any], where: str, lazy: bool = False) -> tup
 
 
 def _target_node(trees: list[Any], target: Target) -> Node:
+    if target.channels == (WEB_IIS,):
+        fields = _plus_encoded_fields()
+        trees = [_as_iis_reads(tree, fields) for tree in trees]
     nodes = [compile_condition(tree, target.renames) for tree in trees]
     node = nodes[0] if len(nodes) == 1 else _either(nodes)
     if target.conditions:
         node = _with_conditions(node, target.conditions)
     return node
+
+
+@cache
+def _plus_encoded_fields() -> frozenset[str]:
+    """The Sigma fields whose IIS column is logged with '+' for a space (user agent, referer,
+    cookie), which the IIS reader turns back into spaces."""
+    from exhunt.artefacts.w3c import PLUS_ENCODED
+
+    columns = logsource_map().web.get(WEB_IIS.removeprefix("web:"), {})
+    return frozenset(f for f, column in columns.items() if column.lower() in PLUS_ENCODED)
+
+
+def _as_iis_reads(tree: Any, fields: frozenset[str]) -> Any:
+    """A condition for IIS records: a string value given for a plus-encoded field as IIS logs
+    it ('Googlebot/2.1+(+http://...)', as SigmaHQ's Exchange web rules write user agents) has its
+    '+' read as the space the reader made of it, so it matches as logged; a value written with
+    spaces matches as before. Every other test, and the URI query (whose '+' is kept), as given."""
+    if not isinstance(tree, list) or not tree:
+        return tree
+    kind = tree[0]
+    if kind in ("and", "or") and len(tree) == 2 and isinstance(tree[1], list):
+        return [kind, [_as_iis_reads(item, fields) for item in tree[1]]]
+    if kind == "not" and len(tree) == 2:
+        return [kind, _as_iis_reads(tree[1], fields)]
+    if kind == "str" and len(tree) == 4 and tree[1] in fields and isinstance(tree[2], list):
+        parts = [p.replace("+", " ") if isinstance(p, str) else p for p in tree[2]]
+        return ["str", tree[1], parts, tree[3]]
+    return tree
 
 
 def anchors_plain(anchors: Anchors) -> list[list[str]] | None:
