@@ -316,10 +316,8 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
                 "it and the outputs after it were not written.",
             )
             if hunt_id is not None:
-                store = f" --db {args.db}" if args.db else ""
-                _say(
-                    err, f"every host hunted is stored: exhunt report --hunt {hunt_id}{store} writes the outputs again"
-                )
+                db = f" --db {args.db}" if args.db else ""
+                _say(err, f"every host hunted is stored: exhunt report --hunt {hunt_id}{db} writes the outputs again")
                 _say(err, f"resume with: {resume_command(args, hunt_id)}", whole=True)
             return EXIT_INTERRUPTED
         summaries = sink.summaries
