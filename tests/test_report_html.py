@@ -243,3 +243,13 @@ def test_write_html_survives_undecodable_evidence(tmp_path: Path) -> None:
     content = out.read_text(encoding="utf-8")
     assert "\\udcff" in content
     assert re.search(r"<title>exhunt report: 1 host", content)
+
+
+def test_a_clean_host_with_a_dated_recon_hit_has_no_attack_window() -> None:
+    """An informational hit (a scanner's request) on a clean host is dated, but no attack."""
+    host = clean_host()
+    host.findings = [finding("EXH-RECON-EXPORTTOOL", "info", "reconnaissance", "nothing", "C/x.log", line=3, ts=T0)]
+    page = render_html(hunt(host))
+    assert "Attack window" not in page and "Dated findings" in page
+    bad = render_html(hunt(compromised_host()))
+    assert "Attack window" in bad
