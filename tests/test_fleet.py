@@ -567,3 +567,25 @@ def test_resume_command_repeats_the_command_with_this_hunts_id() -> None:
     assert resume_command(args, 9) == "exhunt hunt '/cases/my folder' --scheduler local:2 --out-dir r --resume 9"
     bare = argparse.Namespace(path="/cases", db="h.db")  # not from the command line
     assert resume_command(bare, 2) == "exhunt hunt /cases --db h.db --resume 2"
+
+
+def test_host_files_keep_names_in_any_script_and_the_index_links_them(tmp_path: Path) -> None:
+    """`Сервер-交换机-EX08` stays readable in --out-dir and host page names (it was `-_-EX08`),
+    while separators, controls and bidi overrides still become `_`."""
+    from exhunt.report.fleet_html import file_stem
+
+    assert file_stem("Сервер-交换机-EX08", "/cases/a").startswith("Сервер-交换机-EX08-")
+    assert file_stem("Serveur-e\u0301te\u0301", "k").startswith("Serveur-été-")  # composed (NFC)
+    assert file_stem("../../etc/passwd", "k").startswith("etc_passwd-")
+    assert file_stem("EX01\u202egnp.exe\x1b[31m", "k").startswith("EX01_gnp.exe_31m-")
+    assert file_stem("A", "k1") != file_stem("A", "k2")
+    cases = tmp_path / "cases"
+    for name in ("Сервер-交换机-EX08", "EX01", "EX02", "EX03", "EX04", "EX05"):
+        shutil.copytree(EXAMPLES / "EX02-clean", cases / name)
+    index, out_dir = tmp_path / "fleet.html", tmp_path / "out"
+    assert main(["hunt", str(cases), "--no-db", "-q", "--html", str(index), "--out-dir", str(out_dir)]) == 0
+    assert any(p.name.startswith("Сервер-交换机-EX08-") for p in out_dir.iterdir())
+    (page,) = [p for p in (tmp_path / "fleet.hosts").iterdir() if p.name.startswith("Сервер")]
+    from urllib.parse import quote
+
+    assert f'href="{quote("fleet.hosts/" + page.name)}"' in index.read_text()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -19,8 +20,12 @@ from exhunt.report.html import _environment, _stylesheet, content_security_polic
 
 def file_stem(host: str, key: str) -> str:
     """A file name for a host: its name made safe, and a short digest of its evidence key so
-    two collections of one host do not overwrite each other."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", host).strip("._")[:60] or "host"
+    two collections of one host do not overwrite each other. Letters and digits of any script
+    stay (in NFC), so `Сервер-交换机-EX08` is still readable; anything else (separators, controls,
+    bidi overrides, marks) becomes `_`."""
+    text = unicodedata.normalize("NFC", host)
+    name = re.sub(r"_+", "_", "".join(c if c.isalnum() or c in "._-" else "_" for c in text))
+    name = name.strip("._")[:60] or "host"
     return f"{name}-{hashlib.sha256(key.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
 
 
