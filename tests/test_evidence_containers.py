@@ -445,7 +445,9 @@ def test_computers_split_from_one_folder_are_each_stored_and_resumed(
     assert sorted(h["host"] for h in stored) == ["EX01.corp.local", "EX02.corp.local", "exports"]
     assert len(list(out.glob("*.json"))) == 3
     main(["fleet", "hunts", "--db", str(db), "--json", "-"])
-    (hunt,) = json.loads(capsys.readouterr().out)
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["schema"] == "exhunt.fleet-hunts/1"
+    (hunt,) = listed["hunts"]
     assert hunt["hosts_done"] == hunt["hosts_total"] == 3
     # resuming the finished hunt finds every host done: each is given back as stored, none hunted twice
     main(["hunt", str(folder), "--split-by-computer", "--db", str(db), "--resume", str(hunt["id"]), "--json", "-"])

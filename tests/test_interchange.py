@@ -53,6 +53,7 @@ def examples_hunt(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_every_contract_has_a_shipped_schema() -> None:
     names = set(schemas())
     assert {"exhunt.hunt/2", "exhunt.scan/1", "exhunt.build/1", "exhunt.finding/1", "exhunt.rules/2"} <= names
+    assert "exhunt.fleet/1" in names
     for schema in schemas().values():
         jsonschema.Draft202012Validator.check_schema(schema)
 
@@ -267,3 +268,26 @@ def test_misp_objects_use_the_facets_and_the_output_is_stable() -> None:
     values = {a.object_relation: a.value for a in file.attributes}
     assert values["sha256"] == hashlib.sha256(b"shell").hexdigest() and values["filename"] == "x.aspx"
     assert dumps(result) == dumps(result)
+
+
+def test_fleet_json_names_its_contract_and_follows_its_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fleet views a script reads (latest verdicts, hunts, diff) each name their contract."""
+    db = str(tmp_path / "h.sqlite")
+    assert main(["hunt", str(EXAMPLES), "-q", "--db", db]) == 1
+    assert main(["hunt", str(EXAMPLES / "EX02-clean"), "-q", "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["fleet", "--db", db, "--json", "-"]) == 1
+    latest = json.loads(capsys.readouterr().out)
+    validate(latest, "exhunt.fleet/1")
+    assert latest["counts"]["compromised"] == 1 and len(latest["hosts"]) == 2
+    broken = copy.deepcopy(latest)
+    broken["hosts"][0]["verdict"] = "pwned"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken, "exhunt.fleet/1")
+    assert main(["fleet", "hunts", "--db", db, "--json", "-"]) == 0
+    hunts = json.loads(capsys.readouterr().out)
+    assert hunts["schema"] == "exhunt.fleet-hunts/1" and [h["id"] for h in hunts["hunts"]] == [1, 2]
+    assert main(["fleet", "diff", "--db", db, "--json", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["schema"] == "exhunt.fleet-diff/1"

@@ -78,7 +78,8 @@ def _latest(store: HuntStore, args: argparse.Namespace, out: Console) -> int:
     rows = sorted(store.latest_per_host(), key=lambda r: (verdict_rank(r.verdict), r.host.lower()))
     counts = verdict_counts(r.verdict for r in rows)
     if args.json:
-        _emit_json({"counts": {str(v): n for v, n in counts.items()}, "hosts": [r.to_dict() for r in rows]}, args.json)
+        doc = {"counts": {str(v): n for v, n in counts.items()}, "hosts": [r.to_dict() for r in rows]}
+        _emit_json({"schema": "exhunt.fleet/1", **doc}, args.json)
     if args.json != "-" and not args.quiet:
         out.print("  ".join(f"{v}: {n}" for v, n in counts.items()), markup=False, soft_wrap=True)  # one line, for grep
         # A table, so the listing folds to the terminal (80 columns) instead of running past it.
@@ -104,7 +105,7 @@ def _latest(store: HuntStore, args: argparse.Namespace, out: Console) -> int:
 def _hunts(store: HuntStore, args: argparse.Namespace, out: Console) -> int:
     hunts = store.hunts()
     if args.json:
-        _emit_json([h.to_dict() for h in hunts], args.json)
+        _emit_json({"schema": "exhunt.fleet-hunts/1", "hunts": [h.to_dict() for h in hunts]}, args.json)
     if args.json != "-":
         for h in hunts:
             out.print(
@@ -128,7 +129,7 @@ def _diff(store: HuntStore, args: argparse.Namespace, out: Console) -> int:
         store.hunt(i)  # a clear error for an id that does not exist
     d = diff_hunts(store, ids[0], ids[1])
     if args.json:
-        _emit_json(d.to_dict(), args.json)
+        _emit_json({"schema": "exhunt.fleet-diff/1", **d.to_dict()}, args.json)
     if args.json != "-":
         # One line per change, never wrapped (a pipe to grep or awk sees whole lines); a long path
         # is cut in its middle so that its file name and line stay.
