@@ -210,9 +210,8 @@ class EvidenceFile:
         return (self.ref, self.rel_path, self.kind, self.size, self.mtime, self.windows_path)
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
+        if not isinstance(other, EvidenceFile):
             return NotImplemented
-        assert isinstance(other, EvidenceFile)
         return self._values() == other._values()
 
     def __hash__(self) -> int:
@@ -243,15 +242,42 @@ Held = tuple[Place, str, ArtefactKind, int, float | datetime | None]
 
 
 def from_held(held: Held) -> EvidenceFile:
-    """The file `EvidenceFile.held` gave, made again without working its place out anew."""
-    made = object.__new__(EvidenceFile)
+    """The file `EvidenceFile.held` gave, made again without working its place out anew, as a
+    worker reads it: its reference and Windows path made once, not each time they are asked."""
+    made = object.__new__(_Received)
     setter = object.__setattr__
-    setter(made, "_place", held[0])
-    setter(made, "_tail", held[1])
+    place = held[0]
+    tail = held[1]
+    setter(made, "_place", place)
+    setter(made, "_tail", tail)
     setter(made, "kind", held[2])
     setter(made, "size", held[3])
     setter(made, "_mtime", held[4])
+    setter(made, "_made_ref", FileRef(place[0] + tail, place[4], place[5]))
+    skip = place[3]
+    windows = place[2]
+    if windows is not None and skip >= 0:
+        windows += (tail[skip:] if skip else tail).replace("/", "\\")
+    setter(made, "_made_windows", windows)
     return made
+
+
+class _Received(EvidenceFile):
+    """A file as a worker got it (`from_held`): short-lived, so it keeps the paths it is asked
+    for most (an analyzer asks for each several times)."""
+
+    __slots__ = ("_made_ref", "_made_windows")
+
+    _made_ref: FileRef
+    _made_windows: str | None
+
+    @property
+    def ref(self) -> FileRef:
+        return self._made_ref
+
+    @property
+    def windows_path(self) -> str | None:
+        return self._made_windows
 
 
 @dataclass(slots=True)
