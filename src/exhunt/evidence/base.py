@@ -9,6 +9,7 @@ units can be sent to other processes, and every file is opened read-only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -87,10 +88,17 @@ def _shared_end(path: str, rel_path: str) -> str:
     return path[len(path) - n :] if n else ""
 
 
-def _windows_end(windows_path: str, tail: str) -> int:
+def _windows_end(windows_path: str, tail: str, hint: int = 0) -> int:
     """How many characters of `tail` to leave out so that the rest, '\\'-separated, ends
     `windows_path` after a '\\' (or as all of it): 2 for a mirror's `C/inetpub/x.aspx` beside
-    `C:\\inetpub\\x.aspx`; -1 when no end after a '/' of `tail` does."""
+    `C:\\inetpub\\x.aspx`; -1 when no end after a '/' of `tail` does. `hint`, what the file
+    before gave, is tried first."""
+    if 0 < hint <= len(tail) and tail[hint - 1] == "/":
+        rest = len(tail) - hint
+        if windows_path.endswith(tail[hint:].replace("/", "\\")) and (
+            rest == len(windows_path) or windows_path[-rest - 1] == "\\"
+        ):
+            return hint
     end = tail.replace("/", "\\")
     skip = 0
     while True:
@@ -146,13 +154,14 @@ class EvidenceFile:
         windows_path: str | None = None,
     ) -> None:
         """`mtime` may be given as the file system gives it, seconds since 1970 (UTC)."""
+        global _LAST
         path = ref.path
         tail = _shared_end(path, rel_path)
         n = len(tail)
         windows = windows_path
         skip = 0
         if windows_path is not None:
-            skip = _windows_end(windows_path, tail)
+            skip = _windows_end(windows_path, tail, _LAST[3] if _LAST is not None else 0)
             if skip >= 0:
                 windows = windows_path[: len(windows_path) - (n - skip)]
         place: Place = (path[: len(path) - n], rel_path[: len(rel_path) - n], windows, skip, ref.archive, ref.outer)
@@ -161,18 +170,16 @@ class EvidenceFile:
             seconds = mtime.timestamp()
             if datetime.fromtimestamp(seconds, UTC) == mtime:
                 stamp = seconds
-        setter = object.__setattr__
         if skip >= 0:
-            global _LAST
             if place == _LAST:  # files listed one after another mostly share it
                 place = _LAST
             else:
                 place = _LAST = _place(place)
-        setter(self, "_place", place)
-        setter(self, "_tail", tail)
-        setter(self, "kind", kind)
-        setter(self, "size", size)
-        setter(self, "_mtime", stamp)
+        _SET_PLACE(self, place)
+        _SET_TAIL(self, tail)
+        _SET_KIND(self, kind)
+        _SET_SIZE(self, size)
+        _SET_MTIME(self, stamp)
 
     def held(self) -> Held:
         """What this file holds, as `from_held` makes it again (a worker's copy)."""
@@ -245,20 +252,19 @@ def from_held(held: Held) -> EvidenceFile:
     """The file `EvidenceFile.held` gave, made again without working its place out anew, as a
     worker reads it: its reference and Windows path made once, not each time they are asked."""
     made = object.__new__(_Received)
-    setter = object.__setattr__
     place = held[0]
     tail = held[1]
-    setter(made, "_place", place)
-    setter(made, "_tail", tail)
-    setter(made, "kind", held[2])
-    setter(made, "size", held[3])
-    setter(made, "_mtime", held[4])
-    setter(made, "_made_ref", FileRef(place[0] + tail, place[4], place[5]))
+    _SET_PLACE(made, place)
+    _SET_TAIL(made, tail)
+    _SET_KIND(made, held[2])
+    _SET_SIZE(made, held[3])
+    _SET_MTIME(made, held[4])
+    _SET_MADE_REF(made, FileRef(place[0] + tail, place[4], place[5]))
     skip = place[3]
     windows = place[2]
     if windows is not None and skip >= 0:
         windows += (tail[skip:] if skip else tail).replace("/", "\\")
-    setter(made, "_made_windows", windows)
+    _SET_MADE_WINDOWS(made, windows)
     return made
 
 
@@ -278,6 +284,22 @@ class _Received(EvidenceFile):
     @property
     def windows_path(self) -> str | None:
         return self._made_windows
+
+
+# The slots' own setters: an immutable file is written once, when made (a fifth of the time of
+# `object.__setattr__`, which looks each name up).
+def _setter(owner: type, name: str) -> Callable[[object, object], None]:
+    setter: Callable[[object, object], None] = owner.__dict__[name].__set__
+    return setter
+
+
+_SET_PLACE = _setter(EvidenceFile, "_place")
+_SET_TAIL = _setter(EvidenceFile, "_tail")
+_SET_KIND = _setter(EvidenceFile, "kind")
+_SET_SIZE = _setter(EvidenceFile, "size")
+_SET_MTIME = _setter(EvidenceFile, "_mtime")
+_SET_MADE_REF = _setter(_Received, "_made_ref")
+_SET_MADE_WINDOWS = _setter(_Received, "_made_windows")
 
 
 @dataclass(slots=True)
