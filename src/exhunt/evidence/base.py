@@ -63,8 +63,9 @@ class HostProblem(tuple[str, str]):
 # Where a file lies, less the end its paths share (see `EvidenceFile`): the start of its path on
 # disk or in its container, of its shown path and of its Windows path (or the whole Windows path
 # when it does not end as the others do), how many characters of the shared end the Windows path
-# leaves out (-1: it is whole), then its container and the containers around it. One per host
-# or folder of a listing, not one per file.
+# leaves out (-1: it is whole), then its container and the containers around it. Shared by the
+# files that have it (one per host on a mirror, one per container), except where the paths end
+# differently (the live server's backslashed paths on disk): there it is the file's own.
 Place = tuple[str, str, str | None, int, str | None, tuple[str, ...]]
 _PLACES: dict[Place, Place] = {}
 _PLACES_MAX = 4096  # a hunt has a few per host; past this, the table starts again
@@ -131,8 +132,9 @@ class EvidenceFile:
 
     A listing of a large tree holds one of these per file for the whole hunt, so it keeps one
     string per file, the end its path on disk (or in its container), its shown path and its
-    Windows path share, and the rest once per folder (`Place`); the paths, the `FileRef` and the
-    `datetime` are made when asked. Immutable, compared and hashed by those six values."""
+    Windows path share, and the rest once for the files that share it (`Place`); the paths, the
+    `FileRef` and the `datetime` are made when asked. Immutable, compared and hashed by those
+    six values."""
 
     __slots__ = ("_mtime", "_place", "_tail", "kind", "size")
 
@@ -155,13 +157,14 @@ class EvidenceFile:
     ) -> None:
         """`mtime` may be given as the file system gives it, seconds since 1970 (UTC)."""
         global _LAST
+        last = _LAST  # read once: only a hint, and what is shared is checked against it
         path = ref.path
         tail = _shared_end(path, rel_path)
         n = len(tail)
         windows = windows_path
         skip = 0
         if windows_path is not None:
-            skip = _windows_end(windows_path, tail, _LAST[3] if _LAST is not None else 0)
+            skip = _windows_end(windows_path, tail, last[3] if last is not None else 0)
             if skip >= 0:
                 windows = windows_path[: len(windows_path) - (n - skip)]
         place: Place = (path[: len(path) - n], rel_path[: len(rel_path) - n], windows, skip, ref.archive, ref.outer)
@@ -171,8 +174,8 @@ class EvidenceFile:
             if datetime.fromtimestamp(seconds, UTC) == mtime:
                 stamp = seconds
         if skip >= 0:
-            if place == _LAST:  # files listed one after another mostly share it
-                place = _LAST
+            if place == last:  # files listed one after another mostly share it
+                place = last
             else:
                 place = _LAST = _place(place)
         _SET_PLACE(self, place)
