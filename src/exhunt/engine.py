@@ -42,7 +42,7 @@ from exhunt.analyzers import (
     host_analyzers,
     prepare,
 )
-from exhunt.evidence.base import EvidenceFile, FileRef, HostEvidence, listing_problem
+from exhunt.evidence.base import EvidenceFile, Held, HostEvidence, from_held, listing_problem
 from exhunt.evidence.containers import take_read_problems
 from exhunt.model import Problem, ProblemKind, UnitResult
 from exhunt.rules import use as use_rules
@@ -288,33 +288,21 @@ def analyze_host(
     return result
 
 
-# A file's unit as a batch carries it: the fields of the task, its file and the file's reference
+# A file's unit as a batch carries it: the task's analyzer and what its file holds
+# (`EvidenceFile.held`: the file's place, shared by the files of a folder, pickles once per batch)
 # as one flat tuple, which pickles in about half the time of the objects.
-Carried = tuple[str, str, str | None, tuple[str, ...], str, Any, int, Any, str | None]
+Carried = tuple[str, Held]
 
 
 def _carried(task: Task) -> Carried:
-    file = task.file
-    ref = file.ref
-    return (
-        task.analyzer,
-        ref.path,
-        ref.archive,
-        ref.outer,
-        file.rel_path,
-        file.kind,
-        file.size,
-        file.mtime,
-        file.windows_path,
-    )
+    return (task.analyzer, task.file.held())
 
 
 def _uncarried(wired: Task | HostTask | Carried) -> Task | HostTask:
     """A unit as the worker runs it, from the form it was sent in (see `Workers._wire`)."""
     if not isinstance(wired, tuple):
         return wired
-    analyzer, path, archive, outer, rel_path, kind, size, mtime, windows_path = wired
-    return Task(analyzer, EvidenceFile(FileRef(path, archive, outer), rel_path, kind, size, mtime, windows_path))
+    return Task(wired[0], from_held(wired[1]))
 
 
 def _work(conn: Connection, flight: Any = None) -> None:

@@ -9,8 +9,9 @@ units can be sent to other processes, and every file is opened read-only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from exhunt.evidence.containers import open_member
@@ -59,21 +60,188 @@ class HostProblem(tuple[str, str]):
         return (HostProblem, (self[0], self[1], self.kind))
 
 
-@dataclass(frozen=True, slots=True)
-class EvidenceFile:
-    """One file of one host's evidence."""
+# Where a file lies, less the end its paths share (see `EvidenceFile`): the start of its path on
+# disk or in its container, of its shown path and of its Windows path (or the whole Windows path
+# when it does not end as the others do), how many characters of the shared end the Windows path
+# leaves out (-1: it is whole), then its container and the containers around it. Shared by the
+# files that have it (one per host on a mirror, one per container), except where the paths end
+# differently (the live server's backslashed paths on disk): there it is the file's own.
+Place = tuple[str, str, str | None, int, str | None, tuple[str, ...]]
+_PLACES: dict[Place, Place] = {}
+_PLACES_MAX = 4096  # a hunt has a few per host; past this, the table starts again
+_LAST: Place | None = None  # the place of the file made last
 
-    ref: FileRef
-    rel_path: str  # shown to the user: '/'-separated, relative to the evidence root, names decoded
+
+def _shared_end(path: str, rel_path: str) -> str:
+    """The longest end `path` and `rel_path` share that starts after a '/' in both (or at the
+    start of either): a file's name at least, its whole shown path on most layouts."""
+    if path.endswith(rel_path) and (len(path) == len(rel_path) or path[-len(rel_path) - 1] == "/"):
+        return rel_path
+    if rel_path.endswith(path) and (len(path) == len(rel_path) or rel_path[-len(path) - 1] == "/"):
+        return path
+    n = 0
+    most = min(len(path), len(rel_path))
+    while n < most and path[-1 - n] == rel_path[-1 - n]:
+        n += 1
+    while n and not ((n == len(path) or path[-1 - n] == "/") and (n == len(rel_path) or rel_path[-1 - n] == "/")):
+        cut = path.find("/", len(path) - n)
+        n = len(path) - cut - 1 if cut >= 0 else 0
+    return path[len(path) - n :] if n else ""
+
+
+def _windows_end(windows_path: str, tail: str, hint: int = 0) -> int:
+    """How many characters of `tail` to leave out so that the rest, '\\'-separated, ends
+    `windows_path` after a '\\' (or as all of it): 2 for a mirror's `C/inetpub/x.aspx` beside
+    `C:\\inetpub\\x.aspx`; -1 when no end after a '/' of `tail` does. `hint`, what the file
+    before gave, is tried first."""
+    if 0 < hint <= len(tail) and tail[hint - 1] == "/":
+        rest = len(tail) - hint
+        if windows_path.endswith(tail[hint:].replace("/", "\\")) and (
+            rest == len(windows_path) or windows_path[-rest - 1] == "\\"
+        ):
+            return hint
+    end = tail.replace("/", "\\")
+    skip = 0
+    while True:
+        rest = len(end) - skip
+        if windows_path.endswith(end[skip:] if skip else end) and (
+            rest == len(windows_path) or windows_path[-rest - 1] == "\\"
+        ):
+            return skip
+        cut = tail.find("/", skip)
+        if cut < 0:
+            return -1
+        skip = cut + 1
+
+
+def _place(place: Place) -> Place:
+    held = _PLACES.get(place)
+    if held is not None:
+        return held
+    if len(_PLACES) >= _PLACES_MAX:
+        _PLACES.clear()
+    _PLACES[place] = place
+    return place
+
+
+class EvidenceFile:
+    """One file of one host's evidence: `ref`, `rel_path`, `kind`, `size`, `mtime` (as the
+    evidence has it: zip entry time, file system mtime) and `windows_path` (the file's path on
+    the original server when the layout tells it, e.g.
+    'C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\HttpProxy\\Owa\\x.LOG').
+
+    A listing of a large tree holds one of these per file for the whole hunt, so it keeps one
+    string per file, the end its path on disk (or in its container), its shown path and its
+    Windows path share, and the rest once for the files that share it (`Place`); the paths, the
+    `FileRef` and the `datetime` are made when asked. Immutable, compared and hashed by those
+    six values."""
+
+    __slots__ = ("_mtime", "_place", "_tail", "kind", "size")
+
+    _place: Place
+    _tail: str
     kind: ArtefactKind
     size: int
-    mtime: datetime | None = None  # as the evidence has it (zip entry time, file system mtime)
-    # The file's path on the original server when the layout tells it, e.g.
-    # 'C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\HttpProxy\\Owa\\x.LOG'.
-    windows_path: str | None = None
+    # Seconds since 1970 (UTC) as the file system gives them, or a UTC time given as such when
+    # they give it back exactly; else the `datetime` as given.
+    _mtime: float | datetime | None
+
+    def __init__(
+        self,
+        ref: FileRef,
+        rel_path: str,
+        kind: ArtefactKind,
+        size: int,
+        mtime: datetime | float | None = None,
+        windows_path: str | None = None,
+    ) -> None:
+        """`mtime` may be given as the file system gives it, seconds since 1970 (UTC)."""
+        global _LAST
+        last = _LAST  # read once: only a hint, and what is shared is checked against it
+        path = ref.path
+        tail = _shared_end(path, rel_path)
+        n = len(tail)
+        windows = windows_path
+        skip = 0
+        if windows_path is not None:
+            skip = _windows_end(windows_path, tail, last[3] if last is not None else 0)
+            if skip >= 0:
+                windows = windows_path[: len(windows_path) - (n - skip)]
+        place: Place = (path[: len(path) - n], rel_path[: len(rel_path) - n], windows, skip, ref.archive, ref.outer)
+        stamp: float | datetime | None = mtime
+        if isinstance(mtime, datetime) and mtime.tzinfo is UTC:
+            seconds = mtime.timestamp()
+            if datetime.fromtimestamp(seconds, UTC) == mtime:
+                stamp = seconds
+        if skip >= 0:
+            if place == last:  # files listed one after another mostly share it
+                place = last
+            else:
+                place = _LAST = _place(place)
+        _SET_PLACE(self, place)
+        _SET_TAIL(self, tail)
+        _SET_KIND(self, kind)
+        _SET_SIZE(self, size)
+        _SET_MTIME(self, stamp)
+
+    def held(self) -> Held:
+        """What this file holds, as `from_held` makes it again (a worker's copy)."""
+        return (self._place, self._tail, self.kind, self.size, self._mtime)
+
+    @property
+    def ref(self) -> FileRef:
+        place = self._place
+        return FileRef(place[0] + self._tail, place[4], place[5])
+
+    @property
+    def rel_path(self) -> str:
+        """Shown to the user: '/'-separated, relative to the evidence root, names decoded."""
+        return self._place[1] + self._tail
+
+    @property
+    def windows_path(self) -> str | None:
+        place = self._place
+        skip = place[3]
+        if place[2] is None or skip < 0:
+            return place[2]
+        return place[2] + (self._tail[skip:] if skip else self._tail).replace("/", "\\")
+
+    @property
+    def mtime(self) -> datetime | None:
+        stamp = self._mtime
+        if not isinstance(stamp, float):
+            return stamp
+        try:
+            return datetime.fromtimestamp(stamp, UTC)
+        except (OverflowError, OSError, ValueError):  # no time this platform can give
+            return None
+
+    def _values(self) -> tuple[Any, ...]:
+        return (self.ref, self.rel_path, self.kind, self.size, self.mtime, self.windows_path)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EvidenceFile):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        ref, rel_path, kind, size, mtime, windows_path = self._values()
+        return (
+            f"EvidenceFile(ref={ref!r}, rel_path={rel_path!r}, kind={kind!r}, size={size!r}, "
+            f"mtime={mtime!r}, windows_path={windows_path!r})"
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"EvidenceFile is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"EvidenceFile is immutable: cannot delete {name!r}")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (EvidenceFile, (self.ref, self.rel_path, self.kind, self.size, self.mtime, self.windows_path))
+        return (from_held, (self.held(),))
 
     def open(self) -> IO[bytes]:
         return self.ref.open()
@@ -85,6 +253,64 @@ COMPUTER_MARK = "#computer="  # in a host key after its folder: `exhunt.hunt.hos
 def key_place(key: str) -> str:
     """The folder part of a host key: without the computer a split-off host's key adds."""
     return key.split(COMPUTER_MARK, 1)[0]
+
+
+# What an `EvidenceFile` holds (`EvidenceFile.held`), a flat tuple that pickles fast.
+Held = tuple[Place, str, ArtefactKind, int, float | datetime | None]
+
+
+def from_held(held: Held) -> EvidenceFile:
+    """The file `EvidenceFile.held` gave, made again without working its place out anew, as a
+    worker reads it: its reference and Windows path made once, not each time they are asked."""
+    made = object.__new__(_Received)
+    place = held[0]
+    tail = held[1]
+    _SET_PLACE(made, place)
+    _SET_TAIL(made, tail)
+    _SET_KIND(made, held[2])
+    _SET_SIZE(made, held[3])
+    _SET_MTIME(made, held[4])
+    _SET_MADE_REF(made, FileRef(place[0] + tail, place[4], place[5]))
+    skip = place[3]
+    windows = place[2]
+    if windows is not None and skip >= 0:
+        windows += (tail[skip:] if skip else tail).replace("/", "\\")
+    _SET_MADE_WINDOWS(made, windows)
+    return made
+
+
+class _Received(EvidenceFile):
+    """A file as a worker got it (`from_held`): short-lived, so it keeps the paths it is asked
+    for most (an analyzer asks for each several times)."""
+
+    __slots__ = ("_made_ref", "_made_windows")
+
+    _made_ref: FileRef
+    _made_windows: str | None
+
+    @property
+    def ref(self) -> FileRef:
+        return self._made_ref
+
+    @property
+    def windows_path(self) -> str | None:
+        return self._made_windows
+
+
+# The slots' own setters: an immutable file is written once, when made (a fifth of the time of
+# `object.__setattr__`, which looks each name up).
+def _setter(owner: type, name: str) -> Callable[[object, object], None]:
+    setter: Callable[[object, object], None] = owner.__dict__[name].__set__
+    return setter
+
+
+_SET_PLACE = _setter(EvidenceFile, "_place")
+_SET_TAIL = _setter(EvidenceFile, "_tail")
+_SET_KIND = _setter(EvidenceFile, "kind")
+_SET_SIZE = _setter(EvidenceFile, "size")
+_SET_MTIME = _setter(EvidenceFile, "_mtime")
+_SET_MADE_REF = _setter(_Received, "_made_ref")
+_SET_MADE_WINDOWS = _setter(_Received, "_made_windows")
 
 
 @dataclass(slots=True)

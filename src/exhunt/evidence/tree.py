@@ -14,7 +14,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from exhunt.evidence.base import FileRef
@@ -41,7 +41,7 @@ class Entry:
     parts: tuple[str, ...]
     ref: FileRef
     size: int
-    mtime: datetime | None
+    mtime: datetime | float | None  # a float as the file system gives it: seconds since 1970, UTC
     container: bool = False  # a container whose members are listed below its own name
     # A member stored under an absolute name (`C:/Windows/Temp/x.txt`, `/etc/x`): it says where it
     # came from, and it takes no part in deciding the layout of the collection around it.
@@ -86,13 +86,6 @@ class Tree:
         """The first `size` bytes of a file, for sniffing its format. Raises OSError."""
         with entry.ref.open() as fh:
             return fh.read(size)
-
-
-def _mtime(seconds: float) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 def _inside(path: str, root: str) -> bool:
@@ -151,7 +144,7 @@ def list_folder(root: str, *, counter: Counter, max_depth: int | None = None) ->
                     tree.error(child_parts, "cannot read file: permission denied", ProblemKind.UNREADABLE)
                     continue
                 ref = FileRef(child.path)
-                tree.entries.append(Entry(child_parts, ref, cst.st_size, _mtime(cst.st_mtime)))
+                tree.entries.append(Entry(child_parts, ref, cst.st_size, cst.st_mtime))
                 counter.tick()
             else:
                 tree.error(
@@ -167,7 +160,7 @@ def list_file(path: str, *, counter: Counter) -> Tree:
     real = Path(os.path.realpath(path))
     st = real.stat()
     tree = Tree(name=real.stem or real.name, location=str(real.parent), is_container=False)
-    tree.entries.append(Entry((real.name,), FileRef(str(real)), st.st_size, _mtime(st.st_mtime)))
+    tree.entries.append(Entry((real.name,), FileRef(str(real)), st.st_size, st.st_mtime))
     counter.tick()
     return tree
 
@@ -186,7 +179,7 @@ def _linked(
         tree.error(parts, f"link points outside the evidence ({target}); not followed", ProblemKind.UNSUPPORTED)
         return
     if stat.S_ISREG(tst.st_mode) and readable(path):
-        tree.entries.append(Entry(parts, FileRef(target), tst.st_size, _mtime(tst.st_mtime)))
+        tree.entries.append(Entry(parts, FileRef(target), tst.st_size, tst.st_mtime))
         counter.tick()
     elif stat.S_ISDIR(tst.st_mode):
         tree.error(parts, "link to a folder inside the evidence; listed at its own place only", ProblemKind.MALFORMED)
