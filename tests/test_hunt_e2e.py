@@ -127,3 +127,16 @@ def test_one_log_file_is_hunted_on_its_own(tmp_path: Path) -> None:
     paths = {(f["evidence"]["path"], f["rule_id"]) for f in host["findings"]}
     assert ("u_ex210303.log", "EXH-PL-IIS-SSRF-ENTRY") in paths
     assert all(f["evidence"]["line"] for f in host["findings"] if f["evidence"]["path"] == "u_ex210303.log")
+
+
+def test_sigma_levels_without_sigma_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It changes nothing without Sigma rules: a user who meant both hears so, even under -q."""
+    missing = tmp_path / "levles.toml"
+    assert main(["hunt", str(EXAMPLES / "EX02-clean"), "--no-db", "-q", "--sigma-levels", str(missing)]) == 0
+    err = capsys.readouterr().err
+    assert f"--sigma-levels {missing} is not used without --sigma; it does not exist either" in " ".join(err.split())
+    levels = tmp_path / "levels.toml"
+    levels.write_text("")
+    assert main(["hunt", str(EXAMPLES / "EX02-clean"), "--no-db", "-q", "--sigma-levels", str(levels)]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "is not used without --sigma" in err and "does not exist" not in err

@@ -210,6 +210,15 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             markup=False,
             soft_wrap=True,
         )
+    if options.sigma_levels and not options.sigma_paths:
+        # It maps Sigma levels and rule ids to what a hit implies: without Sigma rules it does
+        # nothing, which a user who meant to give both should hear (a typo in it most of all).
+        gone = "" if Path(options.sigma_levels).exists() else "; it does not exist either"
+        err.print(
+            f"exhunt hunt: --sigma-levels {printable(options.sigma_levels)} is not used without --sigma{gone}",
+            markup=False,
+            soft_wrap=True,
+        )
     with ExitStack() as stack:
         store: HuntWriter | None = None
         full: HuntStore | None = None  # the whole store (SQLAlchemy): to create it, and to resume
