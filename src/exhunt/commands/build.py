@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import codecs
 import csv
 import dataclasses
 import io
@@ -28,6 +27,7 @@ from exhunt.builds.parse import BuildParseError, build_in, parse_build
 from exhunt.chains import CHAINS, Exposure
 from exhunt.cli_options import add_console, add_output, consoles, open_output, stdout_clash, to_stdout
 from exhunt.report.csvsafe import spreadsheet_safe
+from exhunt.textencoding import text_encoding
 
 NAME = "build"
 HELP = "what an Exchange build leaves open: exposure per chain and CVE, and the update to install next"
@@ -335,12 +335,12 @@ def _stdin_binary() -> IO[bytes]:
 
 
 def _encoding(start: bytes) -> str:
-    """PowerShell pipes UTF-16 with a BOM; others UTF-8, maybe with one."""
-    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if len(start) >= 4 and start[1:4:2] == b"\x00\x00" and start[0:4:2] != b"\x00\x00":
-        return "utf-16-le"  # UTF-16 without a BOM
-    return "utf-8-sig"
+    """PowerShell pipes UTF-16 with a BOM; others UTF-8, maybe with one. A pipe of builds may
+    also be UTF-16 without a mark: every second byte of its first four is a NUL."""
+    encoding = text_encoding(start)
+    if encoding == "utf-8-sig" and len(start) >= 4 and start[1:4:2] == b"\x00\x00" and start[0:4:2] != b"\x00\x00":
+        return "utf-16-le"
+    return encoding
 
 
 def read_stream(stream: IO[bytes]) -> Iterator[str]:

@@ -14,6 +14,7 @@ from exhunt.commands.hunt import OUTPUT_NAMES, OUTPUTS, exit_code
 from exhunt.evidence.safe_open import NotRegularFile, open_evidence
 from exhunt.model import HuntResult
 from exhunt.remediation import plan
+from exhunt.textencoding import text_encoding
 from exhunt.typecheck import WrongType, decode
 
 NAME = "report"
@@ -96,10 +97,8 @@ def load_result(path: Path) -> HuntResult:
     except OSError as exc:
         raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     try:
-        # UTF-16 with its byte-order mark is what Windows PowerShell 5's `>` and `Out-File`
-        # write, so a result saved again on a responder's Windows machine arrives that way.
-        utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")
-        data = boundedjson.loads(raw.decode("utf-16" if utf16 else "utf-8-sig"))
+        # A result saved again on a responder's Windows machine arrives as UTF-16.
+        data = boundedjson.loads(raw.decode(text_encoding(raw[:2])))
     except UnicodeDecodeError:
         raise ValueError(
             f"{path}: not a text file (UTF-8, or UTF-16 with a byte-order mark), so not a hunt result"

@@ -47,6 +47,7 @@ from exhunt.scan.targets import (
     expand_targets,
     read_spec_lines,
 )
+from exhunt.textencoding import text_encoding
 
 NAME = "scan"
 HELP = "scan Exchange servers remotely: build, exposure per chain, opt-in checks, history"
@@ -264,8 +265,7 @@ def _read_lines(name: str) -> Iterator[str]:
 
 
 def _decoded(raw: io.BufferedReader) -> Iterator[str]:
-    encoding = "utf-16" if raw.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
-    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace")
+    text = io.TextIOWrapper(raw, encoding=text_encoding(raw.peek(2)[:2]), errors="replace")
     try:
         yield from text
     finally:

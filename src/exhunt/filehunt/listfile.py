@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exhunt.evidence.safe_open import TooLarge, read_regular
+from exhunt.textencoding import text_encoding
 
 MAX_LIST_BYTES = 64 * 1024 * 1024
 
@@ -88,12 +89,11 @@ def read_list_file(path: str, problems: list[ListProblem]) -> str | None:
     except OSError as exc:
         problems.append(ListProblem(path, None, f"cannot read: {exc.strerror or exc}"))
         return None
-    # UTF-16 with its byte-order mark: Windows PowerShell 5's `>` and Excel's "Unicode Text".
-    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    encoding = text_encoding(data[:2])
     try:
-        return data.decode("utf-16" if utf16 else "utf-8-sig")
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        kind = "UTF-16" if utf16 else "UTF-8"
+        kind = "UTF-16" if encoding == "utf-16" else "UTF-8"
         problems.append(ListProblem(path, None, f"not {kind} text (byte {exc.start})"))
         return None
 
