@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from rich.console import Console
 from rich.table import Table
 
-from exhunt.cli_options import add_console, consoles
+from exhunt.cli_options import add_console, consoles, write_text
 from exhunt.fleet.diff import diff_hunts
 from exhunt.fleet.store import HuntStore, HuntStoreError
 from exhunt.fleet.verdicts import FOUND, verdict_counts, verdict_rank
 from exhunt.model import iso
-from exhunt.outfile import replaced
 from exhunt.report.console import safe
 from exhunt.report.safe_text import printable, printable_middle
 
@@ -49,12 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _emit_json(data: object, path: str) -> None:
-    text = json.dumps(data, indent=2, ensure_ascii=True) + "\n"
-    if path == "-":
-        sys.stdout.write(text)
-    else:
-        with replaced(path) as fh:
-            fh.write(text)
+    write_text(path, json.dumps(data, indent=2, ensure_ascii=True) + "\n")
 
 
 def run(args: argparse.Namespace) -> int:
