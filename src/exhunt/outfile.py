@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +31,8 @@ def replaced(
             yield out
         return
     target = Path(os.path.realpath(path))
-    part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    # a random name, not `secrets`: it imports hmac and OpenSSL, a few ms of every command's start
+    part = target.with_name(f".{target.name}.{os.urandom(4).hex()}.part")
     # 0o666 less the umask, as `open` would make it; an existing file's mode is kept.
     try:
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
