@@ -24,6 +24,7 @@ import orjson
 
 from exhunt.fleet.spool import HostOrder, SpooledOutput
 from exhunt.model import AccountRole, Finding, HostAssessment, HuntResult, in_order, iso
+from exhunt.report.addresses import address_text
 
 LINE_SCHEMA = "exhunt.finding/1"
 ECS_VERSION = "8.11.0"
@@ -57,7 +58,9 @@ def _ecs(host: str, f: Finding, seen: str) -> dict[str, Any]:
     _put(doc, "log.file.path", f.evidence.path)
     _put(doc, "log.origin.file.line", f.evidence.line)
     http = f.http
-    _put(doc, "source.ip", f.source_ip or (http.client_ip if http else None))
+    # ECS maps source.ip as an address: a forwarded chain or junk there would make a SIEM refuse
+    # the whole line, so it is left out (the logged text stays in exhunt.source_ip).
+    _put(doc, "source.ip", address_text(f.source_ip) or address_text(http.client_ip if http else None))
     if http is not None:
         _put(doc, "url.original", http.url)
         _put(doc, "url.domain", http.host)
