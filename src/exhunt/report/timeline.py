@@ -73,6 +73,17 @@ def _message(host: str, f: Finding) -> str:
     return " ".join(parts)
 
 
+def _datetime(ts: datetime | None) -> str:
+    """ISO 8601 in UTC, always to the microsecond: a log with whole seconds beside one with
+    milliseconds gave `...:12Z` and `...:12.388000Z`, which a spreadsheet or `sort` puts in the
+    wrong order (`.` sorts before `Z`); at one width, text order is time order."""
+    if ts is None:
+        return ""
+    if ts.year > 9999 or ts.year < 1:
+        return iso(ts) or ""
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _detail_key(key: str) -> str:
     name = _KEY.sub("_", key.lower()).strip("_") or "detail"
     return f"detail_{name}"
@@ -99,7 +110,7 @@ def host_rows(host: HostAssessment, undated: bool = False) -> Iterator[dict[str,
         micros: str | int = (ts - _EPOCH) // timedelta(microseconds=1) if ts is not None else ""
         row: dict[str, str | int] = {
             "message": _message(host.host, f),
-            "datetime": iso(ts) or "",
+            "datetime": _datetime(ts),
             "timestamp_desc": TIMESTAMP_DESC if ts is not None else "",
             "timestamp": micros,
             "host": host.host,
