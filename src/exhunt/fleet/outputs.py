@@ -198,7 +198,6 @@ class HuntSink:
                 write_host_json(host, path, self.started)
             except OSError as exc:
                 self.failures.append(f"cannot write --out-dir {self.out_dir}: {path.name}: {exc}")
-                self._remove(path)
         page = ""
         if self.html_index:
             from exhunt.report.fleet_html import write_host_page
@@ -245,13 +244,6 @@ class HuntSink:
         """Whether the output `name` (`json`, `timeline`, `csv`, `jsonl`, `db`) was given up."""
         return name in self._dropped
 
-    def _remove(self, path: Path) -> None:
-        """A file left part-written is not left to pass for a whole one."""
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as exc:
-            self.failures.append(f"{path}: left part-written ({exc})")
-
     def close(self, interrupted: bool) -> datetime:
         """Write the outputs fed host by host; one that cannot be written is said in `failures`
         and the others are still written."""
@@ -266,10 +258,11 @@ class HuntSink:
                     else:
                         output.close()
                 except OSError as exc:
+                    # Nothing to remove: a file is written beside its name and renamed over it
+                    # only when whole (the previous one stays), and a FIFO or device named as
+                    # the output (/dev/full, /dev/stdout) is written in place and is not ours.
                     self._dropped.add(name)
                     self.failures.append(f"cannot write --{name} {output.target}: {exc}")
-                    if output.target != "-":
-                        self._remove(Path(output.target))
             if self.html_index:
                 from exhunt.report.fleet_html import write_index
 
