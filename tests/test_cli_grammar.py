@@ -155,3 +155,38 @@ def test_a_reader_that_leaves_early_keeps_the_verdicts_exit_code(
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == verdict_code, stderr
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr and "Exception ignored" not in stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="no /dev/full here")
+@pytest.mark.parametrize(
+    ("args", "to_stdout", "said"),
+    [
+        (["rules", "-q", "--json", "/dev/full"], False, "exhunt rules: cannot write --json /dev/full: No space left"),
+        (["config", "show", "--json", "/dev/full"], False, "exhunt config: cannot write --json /dev/full: No space"),
+        (["rules"], True, "exhunt: cannot write standard output: No space left on device"),
+        (["rules", "EXH-WS-CHOPPER"], True, "exhunt: cannot write standard output: No space left on device"),
+        (["config", "show"], True, "exhunt: cannot write standard output: No space left on device"),
+        (["fleet", "--db", "{db}"], True, "exhunt fleet: could not write standard output: "),
+    ],
+)
+def test_a_full_disk_is_said_with_exit_code_2(tmp_path: Path, args: list[str], to_stdout: bool, said: str) -> None:
+    """`--json /dev/full` and `> /dev/full`: a write refused for want of space is an error the
+    command names, exit 2, never a traceback or a silent success."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}  # no user config
+    if "{db}" in args:
+        db = tmp_path / "hunts.sqlite"
+        assert main(["hunt", str(EXAMPLES / "EX02-clean"), "-q", "--db", str(db)]) == 0
+        args = [str(db) if a == "{db}" else a for a in args]
+    with open("/dev/full", "w") as full:
+        out = full if to_stdout else subprocess.DEVNULL
+        proc = subprocess.run(
+            [sys.executable, "-m", "exhunt", *args], stdout=out, stderr=subprocess.PIPE, timeout=120, env=env
+        )
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert said in err and "Traceback" not in err and "Exception ignored" not in err
+    assert Path("/dev/full").is_char_device()

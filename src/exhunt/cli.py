@@ -27,7 +27,7 @@ from types import ModuleType
 from exhunt import __version__, commands
 from exhunt.config import ConfigError, config_argument
 from exhunt.config import load as load_config
-from exhunt.pipe import ClosablePipe, stdout_gone
+from exhunt.pipe import ClosablePipe, StdoutUnwritable, stdout_gone
 
 EXIT_OK = 0
 EXIT_FOUND = 1
@@ -263,3 +263,6 @@ def _main(arguments: list[str]) -> int:
         # A write that bypassed the closed-pipe guard: end quietly (nothing is known of a verdict).
         stdout_gone()
         return EXIT_OK
+    except StdoutUnwritable as exc:
+        print(f"exhunt: cannot write standard output: {exc.strerror}", file=sys.stderr)
+        return EXIT_ERROR

@@ -165,7 +165,11 @@ def run(args: argparse.Namespace) -> int:
         doc: dict[str, object] = {"schema": "exhunt.rules/2", "rules": [r.to_dict() for r in chosen]}
         if args.sigma:
             doc["sigma"] = [rules_sigma.to_dict(r) for r in chosen_sigma]
-        write_text(args.json, json.dumps(doc, indent=2) + "\n")
+        try:
+            write_text(args.json, json.dumps(doc, indent=2) + "\n")
+        except OSError as exc:
+            print(f"exhunt rules: cannot write --json {args.json}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
         if args.json == "-" or args.quiet:
             return done
     if args.quiet:
