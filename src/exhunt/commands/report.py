@@ -130,6 +130,7 @@ def load_result(path: Path) -> HuntResult:
 def run(args: argparse.Namespace) -> int:
     # Imported here so `exhunt --help` stays fast.
     from exhunt.commands.hunt import write_outputs
+    from exhunt.outfile import written_in_place
     from exhunt.report.fleet_html import FEW_HOSTS, pages_dir, write_fleet_html
 
     if not any(getattr(args, name) for name in OUTPUT_NAMES):
@@ -168,7 +169,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         out, err = consoles(args, stdout_taken=bool(to_stdout(args, OUTPUT_NAMES)))
         skip: set[str] = set()
-        if args.html and args.html != "-" and len(result.hosts) > FEW_HOSTS:
+        # Standard output, a FIFO or a device (/dev/stdout) has no folder for host pages beside
+        # it (they would go into /dev): it gets the one page with every host, as `-` does.
+        if args.html and args.html != "-" and not written_in_place(args.html) and len(result.hosts) > FEW_HOSTS:
             write_fleet_html(result, args.html)
             skip.add("html")
             if not args.quiet:

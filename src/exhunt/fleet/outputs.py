@@ -30,7 +30,7 @@ from exhunt.fleet.jsonpieces import host_document_pieces, host_pieces
 from exhunt.fleet.spool import HostOrder, SpooledOutput, host_order
 from exhunt.fleet.verdicts import HostSummary
 from exhunt.model import HUNT_SCHEMA, HostAssessment, HuntResult, Observation, ObservationKind, iso
-from exhunt.outfile import replaced
+from exhunt.outfile import replaced, written_in_place
 from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.timeline import TimelineStream
 
@@ -65,7 +65,7 @@ def check_outputs(outputs: dict[str, str | None], out_dir: str | None) -> list[s
                 problems.append(f"--{name} cannot go to stdout; give a file ending in {' or '.join(suffixes)}")
             continue
         target = Path(path)
-        if suffixes and target.suffix.lower() not in suffixes:
+        if suffixes and target.suffix.lower() not in suffixes and not written_in_place(target):
             problems.append(f"--{name} {path}: the file name must end in {' or '.join(suffixes)}")
             continue
         why = why_unwritable(target, created)

@@ -20,7 +20,7 @@ from typing import IO
 
 from exhunt.fleet.spool import HostOrder, SpooledOutput
 from exhunt.model import Finding, HostAssessment, HuntResult, in_order, iso, utc
-from exhunt.outfile import replaced
+from exhunt.outfile import replaced, written_in_place
 from exhunt.report.csvsafe import safe_cell
 
 FIELDS = (
@@ -200,10 +200,13 @@ def write_jsonl(all_rows: list[dict[str, str | int]], out: IO[str]) -> None:
 
 
 def timeline_format(path: str | Path) -> str:
-    """`csv` or `jsonl` from the file name; standard output (`-`) gets JSON lines."""
+    """`csv` or `jsonl` from the file name; standard output (`-`), and a FIFO or device whose
+    name says neither (`/dev/stdout`, `>(...)`), get JSON lines."""
     if str(path) == "-":
         return "jsonl"
     suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".jsonl") and written_in_place(path):
+        return "jsonl"
     if suffix not in (".csv", ".jsonl"):
         raise TimelineFormatError(f"timeline file must end in .csv or .jsonl, not {Path(path).name!r}")
     return suffix[1:]
