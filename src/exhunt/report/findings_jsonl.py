@@ -150,8 +150,20 @@ def _text(value: Any) -> Any:
     return value
 
 
+# JSON escapes only the controls below U+0020; NEL and the Unicode line and paragraph separators
+# stay as they are, and a reader that splits on every line break (Python's str.splitlines, some
+# log shippers) would cut a finding in two at a user agent or file name holding one.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def one_line(text: str) -> str:
+    """A JSON document written on one line for any reader: the line breaks JSON leaves raw in
+    strings (where alone they can occur) written as escapes, which read back the same."""
+    return text.translate(_LINE_BREAKS)
+
+
 def dumps_line(doc: dict[str, Any]) -> str:
-    return orjson.dumps(_text(doc)).decode()
+    return one_line(orjson.dumps(_text(doc)).decode())
 
 
 def write_lines(result: HuntResult, out: IO[str]) -> int:

@@ -28,6 +28,7 @@ from pymisp import MISPAttribute, MISPEvent, MISPObject
 
 from exhunt.model import Finding, HuntResult, Implies, Verdict, in_order, iso, utc
 from exhunt.report.addresses import address_text
+from exhunt.report.safe_text import unicode_safe
 
 _NAMESPACE = uuid.UUID("5b0c6f38-7d52-4f0e-9b52-2f1d0c1f7a11")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -95,6 +96,9 @@ def _findings(result: HuntResult) -> Iterator[tuple[str, Finding]]:
 
 
 def build_event(result: HuntResult) -> MISPEvent:
+    # MISP's JSON must be valid Unicode; a file name may hold an undecodable byte (kept as a lone
+    # surrogate), which pymisp's serialiser refused and the MISP event was not written.
+    result = unicode_safe(result)
     event = MISPEvent()
     event.uuid = _uuid("event", iso(result.started), iso(result.finished))
     verdicts = ", ".join(f"{h.host} {h.verdict}" for h in result.hosts) or "no hosts"

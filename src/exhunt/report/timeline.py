@@ -22,6 +22,7 @@ from exhunt.fleet.spool import HostOrder, SpooledOutput
 from exhunt.model import Finding, HostAssessment, HuntResult, in_order, iso, utc
 from exhunt.outfile import replaced, written_in_place
 from exhunt.report.csvsafe import safe_cell
+from exhunt.report.findings_jsonl import one_line
 
 FIELDS = (
     "message",
@@ -159,7 +160,7 @@ class TimelineStream(SpooledOutput):
         lines = []
         for row in host_rows(host, self._undated):
             self._extra.update(k for k in row if k not in FIELDS)
-            lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+            lines.append(one_line(json.dumps(row, ensure_ascii=False)) + "\n")
             self.rows += 1
         self.add_text(order, "".join(lines))
         if not self._undated:
@@ -196,7 +197,7 @@ def write_csv(all_rows: list[dict[str, str | int]], out: IO[str], safe: bool = T
 
 def write_jsonl(all_rows: list[dict[str, str | int]], out: IO[str]) -> None:
     for row in all_rows:
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.write(one_line(json.dumps(row, ensure_ascii=False)) + "\n")
 
 
 def timeline_format(path: str | Path) -> str:
