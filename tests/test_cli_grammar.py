@@ -190,3 +190,19 @@ def test_a_full_disk_is_said_with_exit_code_2(tmp_path: Path, args: list[str], t
     assert proc.returncode == 2, err
     assert said in err and "Traceback" not in err and "Exception ignored" not in err
     assert Path("/dev/full").is_char_device()
+
+
+def test_rules_table_at_80_columns_keeps_titles_readable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At 80 columns the title column got 9 characters: a title took up to eight lines, a word
+    # or a piece of one per line. On a narrow screen each title goes under its id instead.
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["rules", "--json", "-", "-q"]) == 0
+    rules = json.loads(capsys.readouterr().out)["rules"]
+    assert main(["rules"]) == 0
+    table = capsys.readouterr().out
+    assert max(len(line) for line in table.splitlines()) <= 80
+    assert len(table.splitlines()) <= 3 * len(rules) + 6
+    flat = " ".join(table.split())
+    assert all(" ".join(r["title"].split()) in flat for r in rules)
