@@ -206,3 +206,13 @@ def test_rules_table_at_80_columns_keeps_titles_readable(
     assert len(table.splitlines()) <= 3 * len(rules) + 6
     flat = " ".join(table.split())
     assert all(" ".join(r["title"].split()) in flat for r in rules)
+
+
+def test_every_example_comment_is_set_off_by_two_spaces(capsys: pytest.CaptureFixture[str]) -> None:
+    # The help formatter moves an example's `  # comment` under the example when the line is too
+    # wide; with one space before '#', the comment was wrapped as part of the command instead.
+    _, subs = build_parsers()
+    for name, (parser, _mod) in subs.items():
+        for line in (parser.epilog or "").splitlines():
+            if line.lstrip().startswith("exhunt ") and " #" in line:
+                assert "  # " in line, (name, line)

@@ -89,7 +89,7 @@ examples:
   exhunt scan 192.0.2.10 --sni mail.example.com      # an IP whose certificate/binding needs a name
   exhunt scan -i servers.txt --check proxylogon --check proxynotshell
   exhunt scan -i servers.txt --jsonl - | jq .build    # results as they come, one JSON per line
-  exhunt scan --db scans.sqlite -i servers.txt --diff # scan, then what changed since last time
+  exhunt scan --db scans.sqlite -i servers.txt --diff  # scan, then what changed since last time
   exhunt scan --db scans.sqlite --diff               # what changed between the last two scans
 
 Settings (timeouts, concurrency, checks, the store...) may also come from a configuration
