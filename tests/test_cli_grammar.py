@@ -213,6 +213,6 @@ def test_every_example_comment_is_set_off_by_two_spaces(capsys: pytest.CaptureFi
     # wide; with one space before '#', the comment was wrapped as part of the command instead.
     _, subs = build_parsers()
     for name, (parser, _mod) in subs.items():
-        for line in (parser.epilog or "").splitlines():
+        for line in f"{parser.description}\n{parser.epilog}".splitlines():
             if line.lstrip().startswith("exhunt ") and " #" in line:
                 assert "  # " in line, (name, line)
