@@ -509,3 +509,17 @@ def test_a_short_name_of_another_computer_is_still_another_computer() -> None:
     assert several_computers(seen("EX01", "ex01.corp.example.net", "EX01.corp.example.net.")) == []
     (note,) = several_computers(seen("EX02", "ex01.corp.example.net"))
     assert "2 computers (ex01.corp.example.net, ex02)" in note
+
+
+def test_a_7z_with_its_file_list_encrypted_is_said_in_words(tmp_path: Path) -> None:
+    # 7z -mhe encrypts the list of files too: py7zr's error was shown as its Python repr
+    # ("PasswordRequired: ([{'method': b'\\x06\\xf1...'}], ...)").
+    case = tmp_path / "case"
+    case.mkdir()
+    with py7zr.SevenZipFile(case / "locked.7z", "w", password="secret", header_encryption=True) as szf:
+        szf.writestr(EVENTS, "a.json")
+    (case / "sysmon.json").write_bytes(EVENTS)
+    (host,) = discover(str(case))
+    (problem,) = [p for p in host.errors if p[0].startswith("locked.7z")]
+    assert problem.kind is ProblemKind.ENCRYPTED  # type: ignore[attr-defined]
+    assert problem[1] == "encrypted 7z archive (its file list too); cannot be read without the password"
