@@ -103,22 +103,14 @@ def _oid(raw: bytes) -> str:
     return ".".join(map(str, parts))
 
 
-def _printable(text: str) -> str:
-    """The server wrote it: control characters (escape sequences) become '?', as in the rest of
-    a scan result, so `jq -r` or a terminal shows the name and nothing else."""
-    return "".join(c if c.isprintable() else "?" for c in text)
-
-
 def _text(tag: int, raw: bytes) -> str:
     if tag == 0x1E:  # BMPString
-        text = raw.decode("utf-16-be", "replace")
-    elif tag == 0x1C:  # UniversalString
-        text = raw.decode("utf-32-be", "replace")
-    elif tag == 0x14:  # T61String: latin-1 is what issuers meant in practice
-        text = raw.decode("latin-1")
-    else:
-        text = raw.decode("utf-8", "replace")
-    return _printable(text)
+        return raw.decode("utf-16-be", "replace")
+    if tag == 0x1C:  # UniversalString
+        return raw.decode("utf-32-be", "replace")
+    if tag == 0x14:  # T61String: latin-1 is what issuers meant in practice
+        return raw.decode("latin-1")
+    return raw.decode("utf-8", "replace")
 
 
 def _name(data: bytes, start: int, end: int) -> str:
@@ -154,7 +146,7 @@ def _san(data: bytes, start: int) -> list[str]:
     for tag, vstart, vend in _children(data, sstart, send):
         raw = data[vstart:vend]
         if tag == 0x82:  # dNSName
-            names.append("DNS:" + _printable(raw.decode("ascii", "replace")))
+            names.append("DNS:" + raw.decode("ascii", "replace"))
         elif tag == 0x87 and len(raw) in (4, 16):  # iPAddress
             names.append("IP:" + str(ipaddress.ip_address(raw)))
         if len(names) >= _MAX_NAMES:
