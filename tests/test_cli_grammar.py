@@ -216,3 +216,18 @@ def test_every_example_comment_is_set_off_by_two_spaces(capsys: pytest.CaptureFi
         for line in f"{parser.description}\n{parser.epilog}".splitlines():
             if line.lstrip().startswith("exhunt ") and " #" in line:
                 assert "  # " in line, (name, line)
+
+
+def test_an_output_named_as_standard_output_moves_the_summary_to_stderr(tmp_path: Path) -> None:
+    # `--json /dev/stdout` is standard output by another name: the summary went there too and
+    # the JSON a script read began with the verdict table.
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    cmd = [sys.executable, "-m", "exhunt", "hunt", str(EXAMPLES / "EX02-clean"), "--no-db", "--json", "/dev/stdout"]
+    proc = subprocess.run(cmd, capture_output=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert json.loads(proc.stdout)["schema"] == "exhunt.hunt/2"
+    assert b"CLEAN" in proc.stderr
