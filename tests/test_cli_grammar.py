@@ -155,3 +155,79 @@ def test_a_reader_that_leaves_early_keeps_the_verdicts_exit_code(
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == verdict_code, stderr
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr and "Exception ignored" not in stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="no /dev/full here")
+@pytest.mark.parametrize(
+    ("args", "to_stdout", "said"),
+    [
+        (["rules", "-q", "--json", "/dev/full"], False, "exhunt rules: cannot write --json /dev/full: No space left"),
+        (["config", "show", "--json", "/dev/full"], False, "exhunt config: cannot write --json /dev/full: No space"),
+        (["rules"], True, "exhunt: cannot write standard output: No space left on device"),
+        (["rules", "EXH-WS-CHOPPER"], True, "exhunt: cannot write standard output: No space left on device"),
+        (["config", "show"], True, "exhunt: cannot write standard output: No space left on device"),
+        (["fleet", "--db", "{db}"], True, "exhunt fleet: could not write standard output: "),
+    ],
+)
+def test_a_full_disk_is_said_with_exit_code_2(tmp_path: Path, args: list[str], to_stdout: bool, said: str) -> None:
+    """`--json /dev/full` and `> /dev/full`: a write refused for want of space is an error the
+    command names, exit 2, never a traceback or a silent success."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}  # no user config
+    if "{db}" in args:
+        db = tmp_path / "hunts.sqlite"
+        assert main(["hunt", str(EXAMPLES / "EX02-clean"), "-q", "--db", str(db)]) == 0
+        args = [str(db) if a == "{db}" else a for a in args]
+    with open("/dev/full", "w") as full:
+        out = full if to_stdout else subprocess.DEVNULL
+        proc = subprocess.run(
+            [sys.executable, "-m", "exhunt", *args], stdout=out, stderr=subprocess.PIPE, timeout=120, env=env
+        )
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert said in err and "Traceback" not in err and "Exception ignored" not in err
+    assert Path("/dev/full").is_char_device()
+
+
+def test_rules_table_at_80_columns_keeps_titles_readable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At 80 columns the title column got 9 characters: a title took up to eight lines, a word
+    # or a piece of one per line. On a narrow screen each title goes under its id instead.
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["rules", "--json", "-", "-q"]) == 0
+    rules = json.loads(capsys.readouterr().out)["rules"]
+    assert main(["rules"]) == 0
+    table = capsys.readouterr().out
+    assert max(len(line) for line in table.splitlines()) <= 80
+    assert len(table.splitlines()) <= 3 * len(rules) + 6
+    flat = " ".join(table.split())
+    assert all(" ".join(r["title"].split()) in flat for r in rules)
+
+
+def test_every_example_comment_is_set_off_by_two_spaces(capsys: pytest.CaptureFixture[str]) -> None:
+    # The help formatter moves an example's `  # comment` under the example when the line is too
+    # wide; with one space before '#', the comment was wrapped as part of the command instead.
+    _, subs = build_parsers()
+    for name, (parser, _mod) in subs.items():
+        for line in f"{parser.description}\n{parser.epilog}".splitlines():
+            if line.lstrip().startswith("exhunt ") and " #" in line:
+                assert "  # " in line, (name, line)
+
+
+def test_an_output_named_as_standard_output_moves_the_summary_to_stderr(tmp_path: Path) -> None:
+    # `--json /dev/stdout` is standard output by another name: the summary went there too and
+    # the JSON a script read began with the verdict table.
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    cmd = [sys.executable, "-m", "exhunt", "hunt", str(EXAMPLES / "EX02-clean"), "--no-db", "--json", "/dev/stdout"]
+    proc = subprocess.run(cmd, capture_output=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert json.loads(proc.stdout)["schema"] == "exhunt.hunt/2"
+    assert b"CLEAN" in proc.stderr

@@ -15,6 +15,7 @@ from pathlib import Path
 import py7zr
 import pytest
 
+from conftest import REPO
 from exhunt.cli import main
 from exhunt.evidence import discover
 from exhunt.evidence.containers import Limits
@@ -487,3 +488,38 @@ def test_sniffing_deeply_nested_json_is_not_a_crash(tmp_path: Path, capsys: pyte
     (result,) = hunt_json(capsys, host)["hosts"]
     assert result["verdict"] == "compromised"
     assert result["log_coverage"]["EventLog"]["records"] == 3
+
+
+def test_a_servers_short_and_full_name_are_one_computer(capsys: pytest.CaptureFixture[str]) -> None:
+    # The bundled examples: HttpProxy and ECP logs name EX01, the events EX01.corp.example.net.
+    # Both were counted as computers, and every such server was told it held two (SEVERAL
+    # COMPUTERS, hunt again with --split-by-computer, which then found one).
+    hosts = hunt_json(capsys, REPO / "examples")["hosts"]
+    assert len(hosts) == 2
+    assert not any(n.startswith("SEVERAL COMPUTERS") for h in hosts for n in h["notes"])
+
+
+def test_a_short_name_of_another_computer_is_still_another_computer() -> None:
+    from exhunt.assess import several_computers
+    from exhunt.model import Observation, ObservationKind
+
+    def seen(*names: str) -> list[Observation]:
+        return [Observation(ObservationKind.HOSTNAME, n, "x.log") for n in names]
+
+    assert several_computers(seen("EX01", "ex01.corp.example.net", "EX01.corp.example.net.")) == []
+    (note,) = several_computers(seen("EX02", "ex01.corp.example.net"))
+    assert "2 computers (ex01.corp.example.net, ex02)" in note
+
+
+def test_a_7z_with_its_file_list_encrypted_is_said_in_words(tmp_path: Path) -> None:
+    # 7z -mhe encrypts the list of files too: py7zr's error was shown as its Python repr
+    # ("PasswordRequired: ([{'method': b'\\x06\\xf1...'}], ...)").
+    case = tmp_path / "case"
+    case.mkdir()
+    with py7zr.SevenZipFile(case / "locked.7z", "w", password="secret", header_encryption=True) as szf:
+        szf.writestr(EVENTS, "a.json")
+    (case / "sysmon.json").write_bytes(EVENTS)
+    (host,) = discover(str(case))
+    (problem,) = [p for p in host.errors if p[0].startswith("locked.7z")]
+    assert problem.kind is ProblemKind.ENCRYPTED  # type: ignore[attr-defined]
+    assert problem[1] == "encrypted 7z archive (its file list too); cannot be read without the password"

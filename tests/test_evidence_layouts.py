@@ -525,3 +525,19 @@ def test_tool_output_folders_do_not_name_the_host(tmp_path: Path) -> None:
     (host,) = discover_unchanged(tmp_path / "EX13")
     assert host.name == "EX13" and host.layout == "disk-mirror"
     assert f"tdest/C/{DEFAULT_INSTALL}/bin/ExSetup.exe" in by_rel(host)
+
+
+def test_velociraptor_collection_of_results_only_is_named_by_its_client_info(tmp_path: Path) -> None:
+    # Artifacts that parse event logs upload no file: no uploads/ folder. The collection was
+    # taken for a folder of files (its bookkeeping hunted, its client_info.json unread), so a
+    # zip renamed by the responder lost the server's name.
+    members = {
+        name: content
+        for name, content in _velociraptor_members(client_info=True).items()
+        if not name.startswith("uploads/")
+    }
+    (host,) = discover_unchanged(write_zip(tmp_path / "ex01-velo.zip", members))
+    assert host.layout == "velociraptor" and host.name == "EX01"
+    files = by_rel(host)
+    assert files["results/Windows.EventLogs.Evtx.json"].kind is K.EVENT_JSON
+    assert not {"log.json", "client_info.json", "collection_context.json", "uploads.json"} & set(files)

@@ -378,3 +378,37 @@ def test_ctrl_c_while_the_outputs_are_written_leaves_the_stored_hunt_to_be_resum
     assert main(["fleet", "hunts", "--db", str(db)]) == 0
     (row,) = [line for line in capsys.readouterr().out.splitlines() if str(REPO / "examples") in line]
     assert "interrupted" in row and "running" not in row
+
+
+def test_an_output_that_fails_leaves_the_previous_file_and_a_fifo_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The README promises the previous file, never a cut one; an output that failed as it was
+    # written was unlinked by name instead, which removed the previous report, a FIFO, or a
+    # device given as the output (/dev/full, when run as root).
+    import errno
+    import threading
+
+    from conftest import REPO
+    from exhunt.cli import main
+    from exhunt.fleet.spool import SpooledOutput
+
+    def full(self: SpooledOutput, out: Any, parts: Any) -> None:
+        out.write("half a report")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(SpooledOutput, "write_parts", full)
+    previous = tmp_path / "previous.jsonl"
+    previous.write_text("the report of yesterday\n")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    drained: list[bytes] = []
+    reader = threading.Thread(target=lambda: drained.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    args = ["hunt", str(REPO / "examples"), "--no-db", "--jobs", "1", "-q"]
+    code = main([*args, "--jsonl", str(previous), "--csv", str(fifo)])
+    reader.join(10)
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and f"cannot write --jsonl {previous}: [Errno 28]" in err and f"cannot write --csv {fifo}" in err
+    assert previous.read_text() == "the report of yesterday\n"
+    assert fifo.is_fifo()

@@ -589,3 +589,62 @@ def test_host_files_keep_names_in_any_script_and_the_index_links_them(tmp_path: 
     from urllib.parse import quote
 
     assert f'href="{quote("fleet.hosts/" + page.name)}"' in index.read_text()
+
+
+DEV_STDOUT = ("--json", "/dev/stdout")
+
+
+def _read_fifo(path: Path) -> list[bytes]:
+    """Make a FIFO at `path` and read it whole in a thread; the list gets what was read."""
+    import threading
+
+    os.mkfifo(path)
+    got: list[bytes] = []
+    threading.Thread(target=lambda: got.append(path.read_bytes()), daemon=True).start()
+    return got
+
+
+def test_a_fifo_or_device_takes_any_output_whatever_its_name(fleet: Path, tmp_path: Path) -> None:
+    """The README: a FIFO or /dev/stdout is written in place. `--json /dev/stdout`, `--html
+    >(...)` (/dev/fd/63) and a bare FIFO were refused for not ending in .json or .html."""
+    pipe = tmp_path / "pipe"
+    got = _read_fifo(pipe)
+    assert main(["hunt", str(EXAMPLES / "EX02-clean"), "-q", "--no-db", "--timeline", str(pipe)]) == 0
+    lines = [json.loads(line) for line in got_after(got).splitlines()]
+    assert lines and all(line["datetime"] for line in lines)  # JSON lines, as for -
+    proc = subprocess.run(
+        [sys.executable, "-m", "exhunt", "hunt", str(EXAMPLES / "EX02-clean"), "-q", "--no-db", *DEV_STDOUT],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert json.loads(proc.stdout)["schema"] == "exhunt.hunt/2"
+    # Many hosts: a fleet's HTML is an index with pages beside it, which a FIFO has no folder
+    # for (beside /dev/stdout they would go into /dev): said before anything is read.
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    os.mkfifo(pages / "index")
+    code = main(["hunt", str(fleet), "-q", "--no-db", "--html", str(pages / "index")])
+    assert code == 2 and sorted(p.name for p in pages.iterdir()) == ["index"]
+
+
+def got_after(got: list[bytes], seconds: float = 10) -> str:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return got[0].decode() if got else ""
+
+
+def test_report_of_many_hosts_to_a_fifo_is_one_page(fleet: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "fleet.json"
+    assert main(["hunt", str(fleet), "-q", "--no-db", "--json", str(saved)]) == 1
+    out = tmp_path / "out"
+    out.mkdir()
+    got = _read_fifo(out / "report")
+    assert main(["report", str(saved), "-q", "--html", str(out / "report")]) == 1
+    page = got_after(got)
+    assert page.startswith("<!DOCTYPE html>") and "BAD00" in page and "OK03" in page
+    assert sorted(p.name for p in out.iterdir()) == ["report"]  # no page folder beside it

@@ -27,8 +27,10 @@ from exhunt.model import (
     Verdict,
 )
 from exhunt.report import console
+from exhunt.report.findings_jsonl import write_lines
 from exhunt.report.html import render_html
 from exhunt.report.jsonout import dumps
+from exhunt.report.misp import dumps as misp_dumps
 from exhunt.report.stix import build_bundle
 from exhunt.report.terminal import InertConsole
 from exhunt.report.timeline import write_timeline
@@ -75,6 +77,8 @@ def _all_writers(result: HuntResult, tmp: Path) -> dict[str, str]:
     console.render(InertConsole(file=out, width=100, force_terminal=True), result)
     write_timeline(result, tmp / "t.csv")
     write_timeline(result, tmp / "t.jsonl")
+    lines = io.StringIO()
+    write_lines(result, lines)
     return {
         "console": out.getvalue(),
         "html": render_html(result),
@@ -82,6 +86,8 @@ def _all_writers(result: HuntResult, tmp: Path) -> dict[str, str]:
         "json": dumps(result),
         "timeline.csv": (tmp / "t.csv").read_text(encoding="utf-8", errors="surrogateescape"),
         "timeline.jsonl": (tmp / "t.jsonl").read_text(encoding="utf-8", errors="surrogateescape"),
+        "misp": misp_dumps(result),
+        "jsonl": lines.getvalue(),
     }
 
 
@@ -103,6 +109,16 @@ def test_a_file_name_with_an_undecodable_byte_keeps_the_stix_bundle(tmp_path: Pa
     assert "\\udcff" in outputs["json"]
 
 
+def test_a_file_name_with_an_undecodable_byte_keeps_the_misp_event(tmp_path: Path) -> None:
+    # pymisp's serialiser refused the lone surrogate: `--misp` was not written at all.
+    name = b"inetpub/wwwroot/aspnet_client/sh\xffell.aspx".decode("utf-8", "surrogateescape")
+    outputs = _all_writers(_result(_finding(name, WHEN)), tmp_path)
+    event = json.loads(outputs["misp"])["Event"]
+    (shell,) = [o for o in event["Object"] if o["name"] == "file"]
+    names = {a["object_relation"]: a["value"] for a in shell["Attribute"]}
+    assert names["filename"] == "sh%FFell.aspx"
+
+
 @settings(max_examples=max(15, settings.default.max_examples // 3))  # drawing a whole hunt result is slow
 @given(hunt_results())
 def test_every_writer_is_total_and_terminal_output_inert(
@@ -118,7 +134,22 @@ def test_every_writer_is_total_and_terminal_output_inert(
     assert not _RAW_CONTROL.search(bare.replace("\n", ""))
     # HTML: evidence text never becomes markup.
     assert "<script>alert" not in outputs["html"] and "<img src=x" not in outputs["html"]
-    # STIX is valid JSON with valid Unicode.
+    # STIX and MISP are valid JSON with valid Unicode; JSON lines one document a line.
     json.loads(outputs["stix"]).get("objects")
+    assert json.loads(outputs["misp"])["Event"]["uuid"]
+    assert all(json.loads(line)["rule"] for line in outputs["jsonl"].splitlines())
     # The hunt JSON is exact: it reads back to the same hosts and findings.
     assert HuntResult.from_dict(json.loads(outputs["json"])).to_dict() == result.to_dict()
+
+
+def test_json_lines_stay_one_line_for_readers_that_split_on_unicode_line_breaks(tmp_path: Path) -> None:
+    # JSON leaves NEL, U+2028 and U+2029 raw in strings; str.splitlines (and some log shippers)
+    # break a line there, cutting a finding whose file name or excerpt holds one in two.
+    odd = "inetpub/wwwroot/aspnet_client/a\u2028b\x85c\u2029d.aspx"
+    outputs = _all_writers(_result(_finding(odd, WHEN, excerpt="line\u2028two")), tmp_path)
+    for name in ("jsonl", "timeline.jsonl"):
+        lines = outputs[name].splitlines()
+        assert len(lines) == 1, name
+        doc = json.loads(lines[0])
+        path = doc["exhunt"]["evidence"]["path"] if name == "jsonl" else doc["path"]
+        assert path == odd  # the same text once read back

@@ -291,3 +291,51 @@ def test_fleet_json_names_its_contract_and_follows_its_schema(
     assert hunts["schema"] == "exhunt.fleet-hunts/1" and [h["id"] for h in hunts["hunts"]] == [1, 2]
     assert main(["fleet", "diff", "--db", db, "--json", "-"]) == 0
     assert json.loads(capsys.readouterr().out)["schema"] == "exhunt.fleet-diff/1"
+
+
+def test_jsonl_source_ip_holds_an_address_or_nothing() -> None:
+    # ECS maps source.ip as an address: a SIEM refuses a line whose source.ip is a forwarded
+    # chain or text; the logged value stays in exhunt.source_ip.
+    when = datetime(2021, 3, 3, 6, 47, 12, tzinfo=UTC)
+    logged = ["10.0.0.1, 10.0.0.2", "fe80::1%x']", "::ffff:203.0.113.7", "-", "2001:db8::1"]
+    found = [
+        Finding(
+            f"EXH-TEST-{n}",
+            1,
+            "a request",
+            Severity.HIGH,
+            "exploitation",
+            Implies.ATTEMPT,
+            (),
+            None,
+            EvidenceRef("u_ex210303.log", n),
+            when,
+            ip,
+        )
+        for n, ip in enumerate(logged, 1)
+    ]
+    host = HostAssessment("EX01", Verdict.ATTEMPTED, "requests", findings=found)
+    docs = {doc["exhunt"]["source_ip"]: doc for doc in documents(HuntResult("test", when, when, [host]))}
+    assert {ip: doc.get("source", {}).get("ip") for ip, doc in docs.items()} == {
+        "10.0.0.1, 10.0.0.2": None,
+        "fe80::1%x']": "fe80::1",
+        "::ffff:203.0.113.7": "203.0.113.7",
+        "-": None,
+        "2001:db8::1": "2001:db8::1",
+    }
+    event = build_event(HuntResult("test", when, when, [host]))
+    assert sorted(a.value for a in event.attributes if a.type == "ip-src") == ["2001:db8::1", "203.0.113.7", "fe80::1"]
+
+
+def test_misp_addresses_and_requests_say_when_they_were_seen(examples_hunt: dict[str, Path]) -> None:
+    event = MISPEvent()
+    event.load(examples_hunt["misp"].read_text(encoding="utf-8"))
+    by_value = {a.value: a for a in event.attributes if a.type == "ip-src"}
+    # 203.0.113.47's requests in the bundled example run from 06:47:12 to 06:47:29 on 3 March 2021
+    attacker = by_value["203.0.113.47"]
+    assert attacker.first_seen == datetime(2021, 3, 3, 6, 47, 12, tzinfo=UTC)
+    assert attacker.first_seen < attacker.last_seen < datetime(2021, 3, 3, 6, 48, tzinfo=UTC)
+    requests = [o for o in event.objects if o.name == "http-request"]
+    assert requests and all(o.first_seen is not None and o.first_seen <= o.last_seen for o in requests)
+    files = [o for o in event.objects if o.name == "file"]
+    assert files and all(getattr(o, "first_seen", None) is None for o in files)  # found on disk: no time

@@ -160,3 +160,28 @@ def test_v2_round_trip_is_loss_free(tmp_path: Path) -> None:
     # a /1 document re-read and written again is a /2 document with the same content
     old = HuntResult.from_dict(json.loads(SAVED_V1.read_text(encoding="utf-8")))
     assert HuntResult.from_dict(old.to_dict()) == old
+
+
+def test_a_result_piped_in_on_standard_input(tmp_path: Path) -> None:
+    # `exhunt hunt ... --json - | exhunt report - --stix iocs.json`: '-' was taken for a file
+    # named '-' ("no such file"), and a pipe named as /dev/stdin is refused as no regular file.
+    import subprocess
+    import sys
+
+    saved = _save(tmp_path, hunt(compromised_host(), clean_host()))
+    iocs = tmp_path / "i.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "exhunt", "report", "-", "-q", "--stix", str(iocs)],
+        input=saved.read_bytes(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr.decode()
+    assert stix2.parse(iocs.read_text(encoding="utf-8")).type == "bundle"
+    bad = subprocess.run(
+        [sys.executable, "-m", "exhunt", "report", "-", "--json", str(tmp_path / "x.json")],
+        input=b"not json",
+        capture_output=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and b"exhunt report: standard input: not valid JSON" in bad.stderr

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -132,3 +133,30 @@ def test_the_commands_stix_is_indented_without_stix2s_quadratic_pretty_printer(
     assert doc["type"] == "bundle" and any(o["type"] == "indicator" for o in doc["objects"])
     assert stix2.parse(out.read_text(encoding="utf-8"), allow_custom=True).type == "bundle"
     assert out.read_text(encoding="utf-8").startswith('{\n    "type": "bundle"')
+
+
+def test_a_logged_address_with_a_zone_holding_quotes_makes_a_valid_pattern_of_the_address_alone() -> None:
+    # Python's ipaddress takes any text after '%' as an IPv6 zone, quotes included: a client field
+    # written so used to end the pattern's string early, and stix2 refused the whole bundle.
+    zoned = finding(
+        "EXH-IIS-WEBSHELL-ACCESS",
+        "critical",
+        "webshell-access",
+        "compromise",
+        "W3SVC1/u_ex210303.log",
+        line=5,
+        ts=T0,
+        ip="fe80::1%x'] OR [file:name = 'a",
+    )
+    mapped = finding(
+        "EXH-IIS-WEBSHELL-ACCESS", "critical", "webshell-access", "compromise", "W3SVC1/u_ex210303.log", line=6, ts=T0
+    )
+    mapped = dataclasses.replace(mapped, source_ip="::ffff:203.0.113.7")
+    host = HostAssessment("EX01", Verdict.COMPROMISED, "a shell", findings=[zoned, mapped])
+    objs = _parsed(hunt(host))
+    assert sorted(i.pattern for i in objs["indicator"]) == [
+        "[ipv4-addr:value = '203.0.113.7']",
+        "[ipv6-addr:value = 'fe80::1']",
+    ]
+    (od,) = [od for od in objs["observed-data"] if od.extensions[EXTENSION_ID]["evidence_line"] == 5]
+    assert od.extensions[EXTENSION_ID]["source_ip"] == "fe80::1%x'] OR [file:name = 'a"  # as logged

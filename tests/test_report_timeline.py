@@ -154,3 +154,32 @@ def test_a_fleet_hunt_streams_the_timeline_and_keeps_no_host_for_it(tmp_path: Pa
     sink.close(interrupted=False)
     assert sink.kept == []
     assert len(out.read_text(encoding="utf-8").splitlines()) == 6
+
+
+@pytest.mark.parametrize("name", ["timeline.csv", "timeline.jsonl"])
+def test_datetime_text_sorts_as_time_when_logs_differ_in_precision(tmp_path: Path, name: str) -> None:
+    # An IIS log has whole seconds, an HttpProxy log milliseconds: '...:12Z' and '...:12.388000Z'
+    # sorted as text (a spreadsheet, `sort`) put the later one first.
+    whole = finding("EXH-A", "high", "exploitation", "attempt", "u_ex210303.log", line=1, ts=T0.replace(microsecond=0))
+    later = finding(
+        "EXH-B", "high", "exploitation", "attempt", "HttpProxy.LOG", line=2, ts=T0.replace(microsecond=388000)
+    )
+    next_second = finding(
+        "EXH-C",
+        "high",
+        "exploitation",
+        "attempt",
+        "u_ex210303.log",
+        line=3,
+        ts=T0.replace(microsecond=0) + timedelta(seconds=1),
+    )
+    out = tmp_path / name
+    write_timeline(hunt(HostAssessment("EX01", Verdict.ATTEMPTED, "r", findings=[next_second, later, whole])), out)
+    if name.endswith(".csv"):
+        with out.open(newline="", encoding="utf-8") as fh:
+            events = list(csv.DictReader(fh))
+    else:
+        events = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    stamps = [e["datetime"] for e in events]
+    assert [e["rule_id"] for e in events] == ["EXH-A", "EXH-B", "EXH-C"]
+    assert sorted(stamps) == stamps and stamps[0] == "2021-03-03T06:47:12.000000Z"

@@ -436,3 +436,33 @@ def test_ctrl_c_writes_the_hosts_answered_so_far(
     assert main(["scan", "--db", str(db), "--list-scans"]) == 0
     listing = capsys.readouterr().out.splitlines()
     assert any(line.split()[2] == "no" for line in listing[2:]), listing  # not finished: --diff leaves it out
+
+
+def test_an_exchange_host_without_a_build_says_why_its_chains_are_unknown() -> None:
+    # Seen by its headers (X-FEServer) but with no usable X-OWA-Version: '?' in every chain and
+    # an empty note, where every other row of the table says something.
+    from exhunt.commands.scan import _note
+    from exhunt.scan.result import HostResult
+
+    seen = HostResult(
+        target="192.0.2.46:443",
+        key="https://192.0.2.46:443",
+        host="192.0.2.46",
+        port=443,
+        reachable=True,
+        is_exchange=True,
+        evidence=["X-OWA-Version header is not a build: '15.1.2176.2?[2J'", "X-FEServer: EX01"],
+    )
+    assert _note(seen) == "Exchange, no build seen (evidence in --json)"
+    several = HostResult(
+        target="192.0.2.47:443",
+        key="https://192.0.2.47:443",
+        host="192.0.2.47",
+        port=443,
+        reachable=True,
+        is_exchange=True,
+        build="15.1.2176.2",
+        product="Exchange Server 2016",
+        evidence=["X-OWA-Version differs between answers: 15.1.2176.2, 15.2.1544.4 (several servers behind one name?)"],
+    )
+    assert "several builds" in _note(several)

@@ -300,3 +300,33 @@ def test_certificate_fields_match_pythons_own_decoder(tmp_path: Path) -> None:
 def test_broken_certificates_give_empty_fields(der: bytes) -> None:
     info = parse_certificate(der)
     assert info.subject is None and info.san == () and len(info.sha256) == 64
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        # two X-OWA-Version headers in one answer, the patched one first
+        [Reply("/owa/", 200, (("X-OWA-Version", "15.2.1544.4"), ("X-OWA-Version", "15.1.2176.2")), b"")],
+        # a different build in each answer (several servers behind one name)
+        [
+            reply("/owa/", headers={"X-OWA-Version": "15.2.1544.4"}),
+            reply("/owa/auth/logon.aspx", headers={"X-OWA-Version": "15.1.2176.2"}),
+        ],
+    ],
+)
+def test_disagreeing_build_headers_judge_the_earliest_and_say_so(answers: list[Reply]) -> None:
+    # The first header to arrive is chance: judging it alone called a name patched although
+    # one of the servers behind it answered with a build open to every chain.
+    fp = fingerprint(answers)
+    assert fp.build == "15.1.2176.2" and fp.build_source == BuildSource.OWA_VERSION_HEADER
+    assert any("X-OWA-Version differs" in e and "15.2.1544.4" in e for e in fp.evidence)
+
+
+def test_one_build_repeated_in_headers_is_no_disagreement() -> None:
+    fp = fingerprint(
+        [
+            Reply("/owa/", 200, (("X-OWA-Version", "15.1.2176.2"), ("X-OWA-Version", "15.01.2176.002")), b""),
+            reply("/owa/auth/logon.aspx", headers={"X-OWA-Version": "15.1.2176.2"}),
+        ]
+    )
+    assert fp.build == "15.1.2176.2" and not any("differs" in e for e in fp.evidence)

@@ -130,7 +130,10 @@ def _assessed(host: HostEvidence, merged: UnitResult, findings: list[Finding]) -
 def several_computers(observations: Iterable[Observation]) -> list[str]:
     """A prominent note when the events of one host's evidence name several computers: the
     evidence may hold more than one server, judged here as one."""
-    names = sorted({o.value.lower() for o in observations if o.kind == "hostname"})
+    named = {o.value.lower().rstrip(".") for o in observations if o.kind == "hostname"}
+    # Exchange's own logs name the server by its short name (HttpProxy ServerHostName, ECP
+    # ServerName: EX01), its events by the full one (EX01.corp.example.net): one computer.
+    names = sorted(n for n in named if "." in n or not any(m.startswith(n + ".") for m in named))
     if len(names) < 2:
         return []
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")

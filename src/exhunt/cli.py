@@ -16,18 +16,21 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import re
 import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 
 from exhunt import __version__, commands
 from exhunt.config import ConfigError, config_argument
 from exhunt.config import load as load_config
-from exhunt.pipe import ClosablePipe, stdout_gone
+from exhunt.outfile import written_in_place
+from exhunt.pipe import ClosablePipe, StdoutUnwritable, stdout_gone
 
 EXIT_OK = 0
 EXIT_FOUND = 1
@@ -231,6 +234,29 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
+# Output options; an output named by a path that is standard output itself (/dev/stdout,
+# /dev/fd/1, the FIFO stdout is) is written as `-` is, so the human summary moves to stderr
+# instead of mixing into the JSON.
+_OUTPUT_OPTIONS = ("json", "jsonl", "csv", "html", "timeline", "stix", "misp", "output")
+
+
+def _stdout_named(args: argparse.Namespace) -> None:
+    try:
+        out = os.fstat(1)
+    except OSError:
+        return
+    for name in _OUTPUT_OPTIONS:
+        value = getattr(args, name, None)
+        if not isinstance(value, str) or value in ("", "-") or not written_in_place(value):
+            continue
+        try:
+            named = Path(value).stat()
+        except OSError:
+            continue
+        if (named.st_dev, named.st_ino) == (out.st_dev, out.st_ino):
+            setattr(args, name, "-")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     real_stdout = sys.stdout
@@ -252,6 +278,7 @@ def _main(arguments: list[str]) -> int:
                 start_fork_server()
         args = parse(arguments)
         args._argv = arguments  # the command as given: `exhunt hunt` repeats it to say how to resume
+        _stdout_named(args)
         if not getattr(args, "_run", None):
             build_parser(arguments).print_help()
             return EXIT_ERROR
@@ -263,3 +290,6 @@ def _main(arguments: list[str]) -> int:
         # A write that bypassed the closed-pipe guard: end quietly (nothing is known of a verdict).
         stdout_gone()
         return EXIT_OK
+    except StdoutUnwritable as exc:
+        print(f"exhunt: cannot write standard output: {exc.strerror}", file=sys.stderr)
+        return EXIT_ERROR

@@ -17,6 +17,16 @@ from pathlib import Path
 from typing import IO
 
 
+def written_in_place(path: str | Path) -> bool:
+    """Whether `path` names something that is written in place, not replaced: a FIFO, a device,
+    `/dev/stdout`, a shell's `>(...)` (`/dev/fd/63`). Its name says nothing of a format."""
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 @contextlib.contextmanager
 def replaced(
     path: str | Path, *, newline: str | None = None, errors: str = "strict", encoding: str = "utf-8"

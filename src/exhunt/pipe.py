@@ -19,6 +19,11 @@ def stdout_gone() -> None:
         pass  # no descriptor to redirect (a test's captured stream): writes are dropped anyway
 
 
+class StdoutUnwritable(OSError):
+    """Standard output refused a write for another reason than its reader leaving (a full
+    disk, `> /dev/full`, an I/O error): the command stops and says so, exit 2."""
+
+
 class ClosablePipe:
     """Standard output that a closed pipe does not break: once the reader has gone, writes are
     dropped and the command runs to its end, so `exhunt hunt ... | head` still exits with the
@@ -34,6 +39,8 @@ class ClosablePipe:
                 return int(self._stream.write(text))
             except BrokenPipeError:
                 self._gone()
+            except OSError as exc:
+                self._failed(exc)
         return len(text)
 
     def flush(self) -> None:
@@ -42,6 +49,15 @@ class ClosablePipe:
                 self._stream.flush()
             except BrokenPipeError:
                 self._gone()
+            except OSError as exc:
+                self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        # What the stream still buffers could not be written either: dropped, so the
+        # interpreter's last flush does not fail again after the command has said why.
+        self.closed_pipe = True
+        stdout_gone()
+        raise StdoutUnwritable(exc.errno, exc.strerror or str(exc)) from exc
 
     def _gone(self) -> None:
         self.closed_pipe = True

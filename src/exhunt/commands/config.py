@@ -107,7 +107,11 @@ def run(args: argparse.Namespace) -> int:
                 sec: {k: {"value": v, "from": src} for k, (v, src) in items.items()} for sec, items in values.items()
             },
         }
-        write_text(args.json, json.dumps(doc, indent=2, default=str) + "\n")
+        try:
+            write_text(args.json, json.dumps(doc, indent=2, default=str) + "\n")
+        except OSError as exc:
+            print(f"exhunt config: cannot write --json {args.json}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
         return 0
     sys.stdout.write(render(config, values))
     return 0

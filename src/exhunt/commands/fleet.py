@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         err.print(f"exhunt fleet: {exc}", markup=False)
         return 2
     except OSError as exc:
-        err.print(f"exhunt fleet: could not write {args.json}: {exc}", markup=False)
+        what = f"--json {args.json}" if args.json and args.json != "-" else "standard output"
+        err.print(f"exhunt fleet: could not write {what}: {exc}", markup=False)
         return 2
 
 

@@ -24,8 +24,9 @@ shells and LSASS dumps in Windows event logs; web shells, dumps and staged archi
 
 PATH may be a folder mirroring a server's disk (C/Program Files/..., any drive letter or
 install path), a KAPE or Velociraptor collection (folder or .zip), a bare Exchange Logging
-folder, a bare IIS log folder, any folder of files, a .zip of these, a folder holding one
-sub-folder per host, or one file (a log, an event export, a page) hunted on its own. On a Windows
+folder, a bare IIS log folder, any folder of files, an archive of these (zip, tar, tar.gz,
+tar.bz2, tar.xz, 7z; read in place, archives inside them too; .gz/.bz2/.xz logs), a folder
+holding one sub-folder or archive per host, or one file (a log, an event export, a page) hunted on its own. On a Windows
 Exchange server, leave PATH out to hunt the live server.
 Evidence is only read, never changed.
 

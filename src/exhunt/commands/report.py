@@ -34,13 +34,14 @@ hands on, without hunting again:
   --csv       one CSV row per finding, dated or not.
   --json      the result again as exhunt.hunt/2 JSON (normalised).
 
-Each takes a file name or - for standard output.
+Each takes a file name or - for standard output; RESULTS.json may be - for standard input.
 
 examples:
   exhunt report results.json --html report.html
   exhunt report results.json --timeline timeline.jsonl --stix indicators.json
   exhunt report results.json --html report.html --timeline timeline.csv
   exhunt report results.json --jsonl - | jq -c 'select(.event.severity >= 3)'
+  exhunt hunt EX01/ -q --json - | exhunt report - --stix iocs.json   # straight from a hunt
   exhunt report --hunt 12 --html report.html          # a hunt from the store (exhunt fleet hunts)
   exhunt report results.json --html report.html --rules my-rules.toml   # explain your rules too
 """
@@ -54,7 +55,10 @@ EXIT_CODES = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "results", nargs="?", metavar="RESULTS.json", help="a hunt result written by `exhunt hunt --json`"
+        "results",
+        nargs="?",
+        metavar="RESULTS.json",
+        help="a hunt result written by `exhunt hunt --json` (- reads it from standard input)",
     )
     parser.add_argument(
         "--hunt", type=int, metavar="HUNT_ID", help="render a stored hunt instead (see `exhunt fleet hunts`)"
@@ -80,7 +84,15 @@ def _fail(message: str) -> int:
 
 
 def load_result(path: Path) -> HuntResult:
-    """Read a saved hunt; ValueError with a one-line reason for anything that is not one."""
+    """Read a saved hunt (`-`: from standard input); ValueError with a one-line reason for
+    anything that is not one."""
+    if str(path) == "-":
+        # `exhunt hunt ... --json - | exhunt report - --html report.html`
+        try:
+            raw = sys.stdin.buffer.read()
+        except OSError as exc:
+            raise ValueError(f"standard input: cannot read it ({exc.strerror or exc})") from None
+        return _parse_result(raw, "standard input")
     try:
         # Opened like evidence (a saved hunt may be kept as such): no atime change, no FIFO or
         # device read. A link the user names is followed.
@@ -96,6 +108,10 @@ def load_result(path: Path) -> HuntResult:
         raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except OSError as exc:
         raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    return _parse_result(raw, str(path))
+
+
+def _parse_result(raw: bytes, path: str) -> HuntResult:
     try:
         # A result saved again on a responder's Windows machine arrives as UTF-16.
         data = boundedjson.loads(raw.decode(text_encoding(raw[:2])))
@@ -130,6 +146,7 @@ def load_result(path: Path) -> HuntResult:
 def run(args: argparse.Namespace) -> int:
     # Imported here so `exhunt --help` stays fast.
     from exhunt.commands.hunt import write_outputs
+    from exhunt.outfile import written_in_place
     from exhunt.report.fleet_html import FEW_HOSTS, pages_dir, write_fleet_html
 
     if not any(getattr(args, name) for name in OUTPUT_NAMES):
@@ -168,7 +185,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         out, err = consoles(args, stdout_taken=bool(to_stdout(args, OUTPUT_NAMES)))
         skip: set[str] = set()
-        if args.html and args.html != "-" and len(result.hosts) > FEW_HOSTS:
+        # Standard output, a FIFO or a device (/dev/stdout) has no folder for host pages beside
+        # it (they would go into /dev): it gets the one page with every host, as `-` does.
+        if args.html and args.html != "-" and not written_in_place(args.html) and len(result.hosts) > FEW_HOSTS:
             write_fleet_html(result, args.html)
             skip.add("html")
             if not args.quiet:

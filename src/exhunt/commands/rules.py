@@ -165,7 +165,11 @@ def run(args: argparse.Namespace) -> int:
         doc: dict[str, object] = {"schema": "exhunt.rules/2", "rules": [r.to_dict() for r in chosen]}
         if args.sigma:
             doc["sigma"] = [rules_sigma.to_dict(r) for r in chosen_sigma]
-        write_text(args.json, json.dumps(doc, indent=2) + "\n")
+        try:
+            write_text(args.json, json.dumps(doc, indent=2) + "\n")
+        except OSError as exc:
+            print(f"exhunt rules: cannot write --json {args.json}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
         if args.json == "-" or args.quiet:
             return done
     if args.quiet:
@@ -177,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
         for s in chosen_sigma:
             show(console, *rules_sigma.explanation(s))
         return done
-    console.print(rules_table(chosen, len(rules)))
+    console.print(rules_table(chosen, len(rules), console.width))
     if args.sigma:
         console.print(rules_sigma.table(chosen_sigma, len(sigma)))
     return done
@@ -210,9 +214,19 @@ def show(console: Console, head: Text, lines: list[str]) -> None:
     console.print()
 
 
-def rules_table(chosen: list[Rule], total: int) -> Table:
-    """Ids are the key of `exhunt rules ID`: never cut, the title wraps instead."""
+# Narrower than this, a title column would get a word or two per line (9 columns at 80: one
+# rule took eight lines): each rule's title then goes on the line under its id instead.
+MIN_TITLE_WIDTH = 30
+
+
+def rules_table(chosen: list[Rule], total: int, width: int | None = None) -> Table:
+    """Ids are the key of `exhunt rules ID`: never cut, the title wraps instead (under the id
+    when `width` leaves the title column less than MIN_TITLE_WIDTH)."""
     shown = f"{len(chosen)} rules" if len(chosen) == total else f"{len(chosen)} of {total} rules"
+    id_width = max((len(r.id) for r in chosen), default=4)
+    # rule, sev, tiers and chain columns and the gaps between the five columns
+    if width is not None and width - (id_width + len("critical") + len("tiers") + 13 + 2 * 4) < MIN_TITLE_WIDTH:
+        return _rules_stacked(chosen, shown)
     table = Table(title=shown, box=box.SIMPLE_HEAD, show_lines=False, expand=False, pad_edge=False)
     table.add_column("rule", no_wrap=True, overflow="fold", min_width=max((len(r.id) for r in chosen), default=4))
     table.add_column("sev", no_wrap=True)
@@ -221,4 +235,19 @@ def rules_table(chosen: list[Rule], total: int) -> Table:
     table.add_column("title", overflow="fold")
     for r in chosen:
         table.add_row(r.id, str(r.severity), str(len(r.outcomes)), r.chain or "", r.title)
+    return table
+
+
+def _rules_stacked(chosen: list[Rule], shown: str) -> Table:
+    """The rules table for a narrow screen: id, severity, tiers and chain on one line, the
+    title indented on the next, across the whole width."""
+    table = Table(title=shown, box=box.SIMPLE_HEAD, show_lines=False, expand=True, pad_edge=False)
+    id_width = max((len(r.id) for r in chosen), default=4)
+    table.add_column("rule / title", overflow="fold", ratio=1, min_width=id_width)  # ids fit: never cut
+    table.add_column("sev", no_wrap=True)
+    table.add_column("tiers", no_wrap=True)
+    table.add_column("chain", no_wrap=True)
+    for r in chosen:
+        table.add_row(r.id, str(r.severity), str(len(r.outcomes)), r.chain or "")
+        table.add_row(Padding(Text(r.title, style="dim"), (0, 0, 0, 4)), "", "", "")
     return table

@@ -89,7 +89,7 @@ examples:
   exhunt scan 192.0.2.10 --sni mail.example.com      # an IP whose certificate/binding needs a name
   exhunt scan -i servers.txt --check proxylogon --check proxynotshell
   exhunt scan -i servers.txt --jsonl - | jq .build    # results as they come, one JSON per line
-  exhunt scan --db scans.sqlite -i servers.txt --diff # scan, then what changed since last time
+  exhunt scan --db scans.sqlite -i servers.txt --diff  # scan, then what changed since last time
   exhunt scan --db scans.sqlite --diff               # what changed between the last two scans
 
 Settings (timeouts, concurrency, checks, the store...) may also come from a configuration
@@ -545,7 +545,15 @@ def _note(result: HostResult) -> str:
     ]
     if checks:
         return "checks: " + ", ".join(checks)
-    return (result.product or "").replace("Exchange Server", "Exchange")
+    product = (result.product or "").replace("Exchange Server", "Exchange")
+    if result.build is None:
+        # Exchange by its headers or logon page, and '?' in every chain: say why, not nothing.
+        return "Exchange, no build seen (evidence in --json)"
+    if any(e.startswith("X-OWA-Version differs") for e in result.evidence):
+        return f"{product or 'Exchange'}; answers name several builds, the earliest judged"
+    if not product and result.errors:
+        return result.errors[0]
+    return product
 
 
 def _display_target(target: str) -> str:

@@ -382,6 +382,12 @@ class SevenZipArchive(Archive):
             self._infos = self._szf.list()
         except ContainerError:
             raise
+        except py7zr.exceptions.PasswordRequired as exc:
+            # Its list of files is encrypted too (7z -mhe): nothing of it can be read or listed.
+            raise ContainerError(
+                "encrypted 7z archive (its file list too); cannot be read without the password",
+                ProblemKind.ENCRYPTED,
+            ) from exc
         except Exception as exc:  # py7zr raises its own errors and plain ones for bad input
             kind = ProblemKind.ENCRYPTED if "password" in str(exc).lower() else ProblemKind.UNREADABLE
             raise ContainerError(f"not a readable 7z archive ({type(exc).__name__}: {exc})", kind) from exc

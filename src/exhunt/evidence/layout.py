@@ -194,13 +194,17 @@ def analyse(view: View) -> Layout:
     folders, _ = view.top()
     top_dirs = {name.lower() for name in folders}
     top_files = {view.rel(e)[0].lower() for e in view.entries if len(view.rel(e)) == 1}
-    velociraptor = "uploads" in top_dirs and (
-        bool(top_files & {"client_info.json", "collection_context.json", "uploads.json"})
+    collection_files = bool(top_files & {"client_info.json", "collection_context.json", "uploads.json"})
+    # A collection of artifact results only (parsed event logs, no file uploaded) has results/
+    # and its metadata but no uploads/: still a Velociraptor collection, named by its client info.
+    uploads = "uploads" in top_dirs and (
+        collection_files
         or any(
             len(view.rel(e)) >= 3 and view.rel(e)[1].lower() in VELOCIRAPTOR_ACCESSORS
             for e in folders.get(_original(folders, "uploads"), [])
         )
     )
+    velociraptor = uploads or ("results" in top_dirs and collection_files)
     if velociraptor:
         layout = _velociraptor(view)
     elif not folders and {"metadata.json", "data.zip"} <= top_files:

@@ -30,7 +30,7 @@ from exhunt.fleet.jsonpieces import host_document_pieces, host_pieces
 from exhunt.fleet.spool import HostOrder, SpooledOutput, host_order
 from exhunt.fleet.verdicts import HostSummary
 from exhunt.model import HUNT_SCHEMA, HostAssessment, HuntResult, Observation, ObservationKind, iso
-from exhunt.outfile import replaced
+from exhunt.outfile import replaced, written_in_place
 from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.timeline import TimelineStream
 
@@ -65,7 +65,7 @@ def check_outputs(outputs: dict[str, str | None], out_dir: str | None) -> list[s
                 problems.append(f"--{name} cannot go to stdout; give a file ending in {' or '.join(suffixes)}")
             continue
         target = Path(path)
-        if suffixes and target.suffix.lower() not in suffixes:
+        if suffixes and target.suffix.lower() not in suffixes and not written_in_place(target):
             problems.append(f"--{name} {path}: the file name must end in {' or '.join(suffixes)}")
             continue
         why = why_unwritable(target, created)
@@ -198,7 +198,6 @@ class HuntSink:
                 write_host_json(host, path, self.started)
             except OSError as exc:
                 self.failures.append(f"cannot write --out-dir {self.out_dir}: {path.name}: {exc}")
-                self._remove(path)
         page = ""
         if self.html_index:
             from exhunt.report.fleet_html import write_host_page
@@ -245,13 +244,6 @@ class HuntSink:
         """Whether the output `name` (`json`, `timeline`, `csv`, `jsonl`, `db`) was given up."""
         return name in self._dropped
 
-    def _remove(self, path: Path) -> None:
-        """A file left part-written is not left to pass for a whole one."""
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as exc:
-            self.failures.append(f"{path}: left part-written ({exc})")
-
     def close(self, interrupted: bool) -> datetime:
         """Write the outputs fed host by host; one that cannot be written is said in `failures`
         and the others are still written."""
@@ -266,10 +258,11 @@ class HuntSink:
                     else:
                         output.close()
                 except OSError as exc:
+                    # Nothing to remove: a file is written beside its name and renamed over it
+                    # only when whole (the previous one stays), and a FIFO or device named as
+                    # the output (/dev/full, /dev/stdout) is written in place and is not ours.
                     self._dropped.add(name)
                     self.failures.append(f"cannot write --{name} {output.target}: {exc}")
-                    if output.target != "-":
-                        self._remove(Path(output.target))
             if self.html_index:
                 from exhunt.report.fleet_html import write_index
 

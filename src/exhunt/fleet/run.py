@@ -21,6 +21,7 @@ from exhunt.fleet.outputs import FEW_HOSTS, HuntSink, JsonStream, check_outputs
 from exhunt.fleet.queue import Backend, FleetProgress
 from exhunt.fleet.verdicts import verdict_rank
 from exhunt.model import HostAssessment, HuntResult, Verdict
+from exhunt.outfile import written_in_place
 from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.safe_text import printable
 from exhunt.report.timeline import TimelineStream
@@ -255,8 +256,13 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             todo = [h for h in hosts if not full.is_done(done_keys, host_key(h))]
         total = len(hosts)
         fleet = total > FEW_HOSTS
-        if fleet and args.html == "-":
-            _say(err, f"exhunt hunt: {total} hosts: --html writes an index with a page per host; give a file, not -")
+        if fleet and args.html and (args.html == "-" or written_in_place(args.html)):
+            # The pages go beside the index: beside /dev/stdout they would be written into /dev.
+            _say(
+                err,
+                f"exhunt hunt: {total} hosts: --html writes an index with a page per host beside it; "
+                f"give a file, not {args.html}",
+            )
             return 2
         if args.out_dir:
             Path(args.out_dir).mkdir(parents=True, exist_ok=True)

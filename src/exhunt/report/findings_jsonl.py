@@ -24,6 +24,7 @@ import orjson
 
 from exhunt.fleet.spool import HostOrder, SpooledOutput
 from exhunt.model import AccountRole, Finding, HostAssessment, HuntResult, in_order, iso
+from exhunt.report.addresses import address_text
 
 LINE_SCHEMA = "exhunt.finding/1"
 ECS_VERSION = "8.11.0"
@@ -57,7 +58,9 @@ def _ecs(host: str, f: Finding, seen: str) -> dict[str, Any]:
     _put(doc, "log.file.path", f.evidence.path)
     _put(doc, "log.origin.file.line", f.evidence.line)
     http = f.http
-    _put(doc, "source.ip", f.source_ip or (http.client_ip if http else None))
+    # ECS maps source.ip as an address: a forwarded chain or junk there would make a SIEM refuse
+    # the whole line, so it is left out (the logged text stays in exhunt.source_ip).
+    _put(doc, "source.ip", address_text(f.source_ip) or address_text(http.client_ip if http else None))
     if http is not None:
         _put(doc, "url.original", http.url)
         _put(doc, "url.domain", http.host)
@@ -147,8 +150,20 @@ def _text(value: Any) -> Any:
     return value
 
 
+# JSON escapes only the controls below U+0020; NEL and the Unicode line and paragraph separators
+# stay as they are, and a reader that splits on every line break (Python's str.splitlines, some
+# log shippers) would cut a finding in two at a user agent or file name holding one.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def one_line(text: str) -> str:
+    """A JSON document written on one line for any reader: the line breaks JSON leaves raw in
+    strings (where alone they can occur) written as escapes, which read back the same."""
+    return text.translate(_LINE_BREAKS)
+
+
 def dumps_line(doc: dict[str, Any]) -> str:
-    return orjson.dumps(_text(doc)).decode()
+    return one_line(orjson.dumps(_text(doc)).decode())
 
 
 def write_lines(result: HuntResult, out: IO[str]) -> int:

@@ -12,7 +12,6 @@ always gives the same bundle. See peers-and-building-blocks.md §4.2.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import uuid
@@ -24,6 +23,7 @@ import stix2
 
 from exhunt.model import Finding, HostAssessment, HttpFacet, HuntResult, Implies, in_order, iso, utc
 from exhunt.outfile import replaced
+from exhunt.report.addresses import parse_address
 from exhunt.report.safe_text import unicode_safe
 
 _NAMESPACE = uuid.UUID("89a85c47-25bc-4b0e-a638-96742aa845da")
@@ -56,11 +56,8 @@ def _file(f: Finding) -> tuple[str, str, str] | None:
 
 
 def _address(text: str | None) -> stix2.IPv4Address | stix2.IPv6Address | None:
-    if not text:
-        return None
-    try:
-        addr = ipaddress.ip_address(text.strip())
-    except ValueError:
+    addr = parse_address(text)
+    if addr is None:
         return None  # a forwarded chain or junk: kept as text in the provenance instead
     if addr.version == 4:
         return stix2.IPv4Address(value=str(addr))

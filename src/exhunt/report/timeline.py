@@ -20,8 +20,9 @@ from typing import IO
 
 from exhunt.fleet.spool import HostOrder, SpooledOutput
 from exhunt.model import Finding, HostAssessment, HuntResult, in_order, iso, utc
-from exhunt.outfile import replaced
+from exhunt.outfile import replaced, written_in_place
 from exhunt.report.csvsafe import safe_cell
+from exhunt.report.findings_jsonl import one_line
 
 FIELDS = (
     "message",
@@ -73,6 +74,17 @@ def _message(host: str, f: Finding) -> str:
     return " ".join(parts)
 
 
+def _datetime(ts: datetime | None) -> str:
+    """ISO 8601 in UTC, always to the microsecond: a log with whole seconds beside one with
+    milliseconds gave `...:12Z` and `...:12.388000Z`, which a spreadsheet or `sort` puts in the
+    wrong order (`.` sorts before `Z`); at one width, text order is time order."""
+    if ts is None:
+        return ""
+    if ts.year > 9999 or ts.year < 1:
+        return iso(ts) or ""
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _detail_key(key: str) -> str:
     name = _KEY.sub("_", key.lower()).strip("_") or "detail"
     return f"detail_{name}"
@@ -99,7 +111,7 @@ def host_rows(host: HostAssessment, undated: bool = False) -> Iterator[dict[str,
         micros: str | int = (ts - _EPOCH) // timedelta(microseconds=1) if ts is not None else ""
         row: dict[str, str | int] = {
             "message": _message(host.host, f),
-            "datetime": iso(ts) or "",
+            "datetime": _datetime(ts),
             "timestamp_desc": TIMESTAMP_DESC if ts is not None else "",
             "timestamp": micros,
             "host": host.host,
@@ -148,7 +160,7 @@ class TimelineStream(SpooledOutput):
         lines = []
         for row in host_rows(host, self._undated):
             self._extra.update(k for k in row if k not in FIELDS)
-            lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+            lines.append(one_line(json.dumps(row, ensure_ascii=False)) + "\n")
             self.rows += 1
         self.add_text(order, "".join(lines))
         if not self._undated:
@@ -185,14 +197,17 @@ def write_csv(all_rows: list[dict[str, str | int]], out: IO[str], safe: bool = T
 
 def write_jsonl(all_rows: list[dict[str, str | int]], out: IO[str]) -> None:
     for row in all_rows:
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.write(one_line(json.dumps(row, ensure_ascii=False)) + "\n")
 
 
 def timeline_format(path: str | Path) -> str:
-    """`csv` or `jsonl` from the file name; standard output (`-`) gets JSON lines."""
+    """`csv` or `jsonl` from the file name; standard output (`-`), and a FIFO or device whose
+    name says neither (`/dev/stdout`, `>(...)`), get JSON lines."""
     if str(path) == "-":
         return "jsonl"
     suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".jsonl") and written_in_place(path):
+        return "jsonl"
     if suffix not in (".csv", ".jsonl"):
         raise TimelineFormatError(f"timeline file must end in .csv or .jsonl, not {Path(path).name!r}")
     return suffix[1:]

@@ -69,6 +69,11 @@ class Reply:
                 return value
         return None
 
+    def header_values(self, name: str) -> list[str]:
+        """Every value of a header the answer repeats, in order."""
+        lname = name.lower()
+        return [value for key, value in self.headers if key.lower() == lname]
+
     @property
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")

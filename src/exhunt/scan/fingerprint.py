@@ -99,15 +99,21 @@ def _bare(path: str) -> str:
 
 
 def owa_version_clue(reply: Reply, evidence: list[str]) -> BuildClue | None:
-    value = reply.header("X-OWA-Version")
-    if value is None:
-        return None
-    found = normalise_build(value)
-    if found is None:
-        evidence.append(f"X-OWA-Version header is not a build: {_printable(value)!r}")
-        return None
-    evidence.append(f"X-OWA-Version: {found[0]} on {_bare(reply.path)}")
-    return BuildClue(BuildSource.OWA_VERSION_HEADER, found[0], found[1], reply.path)
+    clues = owa_version_clues(reply, evidence)
+    return clues[0] if clues else None
+
+
+def owa_version_clues(reply: Reply, evidence: list[str]) -> list[BuildClue]:
+    """A build from each X-OWA-Version header of the answer (a server may repeat it)."""
+    clues = []
+    for value in reply.header_values("X-OWA-Version"):
+        found = normalise_build(value)
+        if found is None:
+            evidence.append(f"X-OWA-Version header is not a build: {_printable(value)!r}")
+            continue
+        evidence.append(f"X-OWA-Version: {found[0]} on {_bare(reply.path)}")
+        clues.append(BuildClue(BuildSource.OWA_VERSION_HEADER, found[0], found[1], reply.path))
+    return clues
 
 
 def manifest_clue(reply: Reply, evidence: list[str]) -> BuildClue | None:
@@ -163,6 +169,10 @@ def _redirects_to_logon(reply: Reply) -> bool:
     return reply.status in (301, 302, 303, 307, 308) and "/owa/auth/logon.aspx" in location
 
 
+def _build_key(build: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in build.split("."))
+
+
 def _same_line(a: str, b: str) -> bool:
     """True when one build is the other or a 3-part prefix of it."""
     return a == b or a.startswith(b + ".") or b.startswith(a + ".")
@@ -174,13 +184,19 @@ def fingerprint(replies: list[Reply]) -> Fingerprint:
     clues: list[BuildClue] = []
     strong = 0
     seen: set[str] = set()
+    headers: list[BuildClue] = []  # every X-OWA-Version build, to tell whether they agree
     for reply in replies:
         readers = [owa_version_clue, logon_page_clue]
         if reply.path.startswith("/ecp/") and "exporttool" in reply.path:
             readers.append(manifest_clue)
         for read in readers:
             notes: list[str] = []
-            clue = read(reply, notes)
+            if read is owa_version_clue:
+                found = owa_version_clues(reply, notes)
+                headers.extend(found)
+                clue = found[0] if found else None
+            else:
+                clue = read(reply, notes)
             if clue is not None and any(c.source == clue.source for c in clues):
                 continue  # the first answer of each source stands; the rest repeat it
             if read is logon_page_clue and notes:
@@ -192,6 +208,18 @@ def fingerprint(replies: list[Reply]) -> Fingerprint:
                     seen.add(note)
                     fp.evidence.append(note)
     strong += len(clues)
+    builds = sorted({c.build for c in headers}, key=_build_key)
+    if any(not _same_line(builds[0], b) for b in builds[1:]):
+        # One name, several builds in X-OWA-Version (several servers behind a load balancer, or
+        # a server that lies): the first to answer is chance, so the earliest is judged, the
+        # one that leaves the most open.
+        earliest = next(c for c in headers if c.build == builds[0])
+        clues = [earliest if c.source == BuildSource.OWA_VERSION_HEADER else c for c in clues]
+        shown = ", ".join(builds[:5]) + (f" and {len(builds) - 5} more" if len(builds) > 5 else "")
+        fp.evidence.append(
+            f"X-OWA-Version differs between answers: {shown} (several servers behind one name?); "
+            f"the earliest, {builds[0]}, is judged"
+        )
     fp.leaks = leak_headers(replies)
     for name, value in fp.leaks.items():
         fp.evidence.append(f"{name}: {value}")
