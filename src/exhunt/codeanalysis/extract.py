@@ -238,10 +238,11 @@ def declared_controls(text: str) -> dict[str, str]:
     return found
 
 
-def input_controls(text: str) -> dict[str, str]:
-    """Server controls declared in the markup that carry client input: id -> control class."""
+def input_controls(text: str, low: str | None = None) -> dict[str, str]:
+    """Server controls declared in the markup that carry client input: id -> control class.
+    `low`: the text in lower case, when the caller has it."""
     found: dict[str, str] = {}
-    if "runat" not in text.lower():
+    if "runat" not in (text.lower() if low is None else low):
         return found
     for m in _CONTROL_TAG.finditer(text):
         attrs_text = m.group("attrs")
@@ -324,10 +325,10 @@ def _parameter_value(kind: str, attrs: dict[str, str], controls: dict[str, str])
     return _cs_string(default) if default is not None else "null"
 
 
-def declared_calls(text: str, controls: dict[str, str]) -> list[tuple[str, int]]:
+def declared_calls(text: str, controls: dict[str, str], low: str | None = None) -> list[tuple[str, int]]:
     """The calls a page's `<asp:ObjectDataSource>` declarations make, as C# statements with the
-    line of their tag."""
-    if "objectdatasource" not in text.lower():
+    line of their tag. `low`: the text in lower case, when the caller has it."""
+    if "objectdatasource" not in (text.lower() if low is None else low):
         return []
     calls: list[tuple[str, int]] = []
     lines = [0, 1]
@@ -371,7 +372,8 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
     lines = [0, 1]  # matches come in page order: each line counted once, not once per match
     for m in _INCLUDE.finditer(text):
         out.includes.append((m.group("path").strip(), _line_at(text, m.start(), lines)))
-    out.controls = input_controls(text)
+    low = text.lower()  # read once, for the markup checks below
+    out.controls = input_controls(text, low)
 
     scripts: list[tuple[Lang | None, str, int]] = []
     lines = [0, 1]
@@ -412,7 +414,6 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
             # application's pages bind in their code-behind).
             out.binding_expressions += 1
             if binds is None:
-                low = text.lower()
                 binds = "databind" in low or "datasourceid" in low
             if binds:
                 pieces.append(("=", body, line))
@@ -437,7 +438,7 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
     if pieces:
         out.units.append(CodeUnit(default, UnitKind.STATEMENTS, statements.text(), statements.first or 1))
     declared = _Padded("\n")
-    for call, line in declared_calls(text, out.controls):
+    for call, line in declared_calls(text, out.controls, low):
         declared.add(call, line)
     if declared.parts:
         out.units.append(CodeUnit(Lang.CSHARP, UnitKind.STATEMENTS, declared.text(), declared.first or 1))
