@@ -594,3 +594,56 @@ public class Report : IHttpHandler {
     report = run("report.ashx", code)
     assert report.sinks == 1 and report.reached == 0
     assert medium_or_above(report) == [], [c.chain for c in report.capabilities]
+
+
+# ----------------------------------------------------------------------------- the request handed over as an object
+
+ANTSWORD_ARRAY_PAYLOAD = """using System;
+using System.Web;
+public class Payload {
+    // Loaded by `Assembly.Load(...).CreateInstance(...).Equals(new object[] { Request, Response })`,
+    // the array form AntSword's C# template documents.
+    public override bool Equals(object obj) {
+        object[] parts = (object[])obj;
+        var req = (HttpRequest)parts[0];
+        var resp = (HttpResponse)parts[1];
+        var p = System.Diagnostics.Process.Start("cmd.exe", "/c " + req.Form["c"]);
+        resp.Write(p.Id);
+        return true;
+    }
+    public override int GetHashCode() { return 0; }
+}"""
+
+
+def test_request_handed_over_in_an_object_array_is_request_data() -> None:
+    report = run("Payload.cs", ANTSWORD_ARRAY_PAYLOAD)
+    assert PROCESS in medium_or_above(report)
+    assert "form field 'c'" in chain_of(report, PROCESS)
+
+
+def test_request_cast_back_from_an_object_or_wrapped_is_request_data() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    object held = Request;
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + ((HttpRequest)held).Form["c"]);
+    System.Diagnostics.Process.Start(new HttpRequestWrapper(Request).QueryString["p"]);
+}""")
+    report = run("cast.aspx", code)
+    assert PROCESS in medium_or_above(report)
+    chains = " | ".join(c.chain for c in report.capabilities if c.rule_id == PROCESS)
+    assert "form field 'c'" in chains and "query parameter 'p'" in chains
+
+
+def test_benign_request_objects_cast_back_stay_quiet() -> None:
+    code = cs_page("""public class Key {
+    public int Id;
+    public override bool Equals(object obj) { object[] parts = (object[])obj; var r = (HttpRequest)parts[0]; return r.Form["id"] == Id.ToString(); }
+    public override int GetHashCode() { return Id; }
+}
+void Page_Load(object sender, EventArgs e) {
+    object held = Request;
+    Response.Write(Server.HtmlEncode(((HttpRequest)held).UserAgent));
+    if (new HttpRequestWrapper(Request).QueryString["partial"] == "1") Response.Write("partial");
+    System.Diagnostics.Process.Start("notepad.exe");
+}""")
+    report = run("cast-benign.aspx", code)
+    assert medium_or_above(report) == [], [c.chain for c in report.capabilities]

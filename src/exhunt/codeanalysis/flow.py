@@ -430,7 +430,16 @@ class UnitFlow:
         for _ in range(4):
             if role(value) is not Role.CAST or not value.named_child_count:
                 break
+            cast_to = value.child_by_field_name("type")
+            if cast_to is not None and _REQUEST_TYPE.search(text(cast_to)):
+                # `var r = (HttpRequest)parts[0]`: an object handed over as the request (a payload
+                # class's `Equals(new object[] { Request, Response })`)
+                self._requests.add(name.lower())
+                return
             value = unwrap(value.named_children[-1])
+        if role(value) is Role.NEW and _REQUEST_TYPE.search(text(value).split("(", 1)[0]):
+            self._requests.add(name.lower())  # `var r = new HttpRequestWrapper(Request)`
+            return
         if role(value) in {Role.MEMBER, Role.IDENT} and dotted(value).lower().rsplit(".", 1)[-1] == "request":
             self._requests.add(name.lower())
             return
@@ -869,6 +878,16 @@ class UnitFlow:
         path = dotted(obj).lower().replace("()", "").split(".")
         while len(path) > 1 and path[0] in {"this", "me"}:
             path = path[1:]
+        if path and path[0] == "?":
+            root = _chain_root(obj)
+            if root is not None and role(root) is Role.CAST and root.named_child_count:
+                inner = unwrap(root.named_children[-1])  # `((HttpRequest)o).Form`: `o`
+                if role(inner) is Role.IDENT:
+                    path[0] = text(inner).lower()
+                elif role(inner) is Role.NEW and _REQUEST_TYPE.search(text(inner).split("(", 1)[0]):
+                    path[0] = "request"  # `((HttpRequestBase)new HttpRequestWrapper(...)).Form`
+        # `new HttpRequestWrapper(Request).Form`: the same request, wrapped
+        path = ["request" if seg == "httprequestwrapper" else seg for seg in path]
         if path and path[0] in self._requests:
             path = ["request", *path[1:]]  # a variable holding the request object
         line = self.line(node)
@@ -1291,6 +1310,22 @@ def _own_member(node: Node) -> str | None:
     if holder is None or text(holder) not in {"this", "Me", "me", "base", "MyBase"}:
         return None
     return name or None
+
+
+def _chain_root(node: Node) -> Node | None:
+    """The expression a member chain starts from: `(HttpRequest)o` of `((HttpRequest)o).Form[...]`."""
+    cur: Node | None = unwrap(node)
+    for _ in range(16):
+        if cur is None:
+            return None
+        r = role(cur)
+        if r is Role.MEMBER:
+            cur, _ = member_parts(cur)
+        elif r is Role.INDEX:
+            cur, _ = index_parts(cur)
+        else:
+            return cur
+    return None
 
 
 def _base_ident(node: Node) -> Node | None:
