@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh5-`). Nothing fetched is committed.
+carry the pass in the split's name (`fresh-` to `fresh6-`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
 """
@@ -257,6 +257,52 @@ FRESH5_SOURCES: list[tuple[str, str, str]] = [
     ("robots5050/test", "shells", "shell.aspx"),
     ("ubed354311/slot1", "shells", "shell.aspx"),
 ]
+# A seventh pass, split `fresh6-dev` / `fresh6-held-out`, gathered with `--append fresh6` and measured
+# before any rule was written from it. Found by shell file names in folders not searched before
+# (`payloads/shell.aspx`, `shell/shell.aspx`, `shells/shell.aspx`, `webshells/shell.aspx`,
+# `webshells/webshell.aspx`, `aspx/webshell.aspx`, `ASPX/shell.aspx`, `webshells/cmd.aspx`,
+# `shell/cmd.aspx`, `revshell.aspx`, `met.aspx`, `x.aspx`) and by searching code for techniques (a
+# PowerShell-runspace page, AntSword's ODBC script page): OSCP/OSWE kits, upload-bypass testers,
+# wordlist and pentest-tool repositories, read at the shell's folder or path only. Repositories
+# whose ASP.NET files were all near duplicates of shells already held are listed too, so that the
+# manifest names every file looked at (reGeorg copies, msfvenom and Laudanum pages, cmdasp copies).
+# Searched and left out: memory-shell projects whose files were already held (A-D-Team/SharpMemshell,
+# StarsApt/webshell_bypass, AntSword's C# template), Exchange exploit chains whose shells were
+# already held and whose other code is deserialisation gadget generators, Behinder/AntSword client
+# sources with no ASP.NET server file, and repositories no snapshot could be had of.
+FRESH6_SOURCES: list[tuple[str, str, str]] = [
+    ("bh4r4threddy/Tools", "shells", "revshell.aspx"),
+    ("HariCipher/Upload-file-vuln-tester", "shells", "payloads/shell.aspx"),
+    ("tree-chtsec/oswe-tools", "shells", "webshells/"),
+    ("r1skkam/Web-Shell", "shells", "ASPX/"),
+    ("awillard1/Pen-Test-Tools", "shells", "shell/"),
+    ("Hel10-Web/Databasetools", "shells", "shell/"),
+    ("0x3van/delorean", "shells", "shells/"),
+    ("stickybit001/tools", "shells", "webshells/aspx/"),
+    ("lwierzbicki/mywordlists", "shells", "webshells/"),
+    ("qtc-de/webshell-cli", "shells", "webshells/"),
+    ("nicholas-yjtang/oscp-scripts", "shells", "aspx/"),
+    ("ym2011/PenetrationTestingScripts", "shells", "antSword/shells/"),
+    ("cuhawk/data", "shells", "met.aspx"),
+    ("L5X5I/tools", "shells", "x.aspx"),
+    ("Lazula/optinit", "shells", "shell/cmd.aspx"),
+    ("freedom-wy/reGeorg", "shells", ""),
+    ("zedek1/auto", "shells", "payloads/web/shell.aspx"),
+    ("dagger84/shells", "shells", "aspx/"),
+    ("TanmoyG1800/PAYLOADS", "shells", "ASPX/"),
+    ("chennqqi/laudanum", "shells", "aspx/"),
+    ("VikasShavi/hacking", "shells", "windows/shell.aspx"),
+    ("rottaj/Tools", "shells", "tools/shell.aspx"),
+    ("sinmygit/hereishere", "shells", "tunnel/"),
+    ("sinmygit/hereishere", "shells", "webshell/"),
+    ("wonderqs/Blade", "shells", "webshells/"),
+    ("grCod/poly", "shells", "shells/"),
+    ("Murali1999/Webshells", "shells", ""),
+    ("Z3ro110/OSCP-Shell", "shells", ""),
+    ("xkyrage/aspx-revshell", "shells", ""),
+    ("alexandre-pecorilla/Binaries-Scripts", "shells", ""),
+    ("ortod0x/rootkitninja_webshell", "shells", ""),
+]
 SOURCES += [
     ("AspxCommerce/AspxCommerce2.7", "benign", ""),
     ("BlogEngine/BlogEngine.NET", "benign", ""),
@@ -476,7 +522,12 @@ def restore(mirrors: Path, out: Path, shared: Path) -> None:
         raise SystemExit(1)
 
 
-APPENDABLE = {"fresh3": FRESH3_SOURCES, "fresh4": FRESH4_SOURCES, "fresh5": FRESH5_SOURCES}
+APPENDABLE = {
+    "fresh3": FRESH3_SOURCES,
+    "fresh4": FRESH4_SOURCES,
+    "fresh5": FRESH5_SOURCES,
+    "fresh6": FRESH6_SOURCES,
+}
 
 
 def append(mirrors: Path, out: Path, name: str) -> None:
@@ -575,6 +626,7 @@ def main() -> None:
         + [(s, "fresh3-") for s in FRESH3_SOURCES]
         + [(s, "fresh4-") for s in FRESH4_SOURCES]
         + [(s, "fresh5-") for s in FRESH5_SOURCES]
+        + [(s, "fresh6-") for s in FRESH6_SOURCES]
     )
     for (repo, corpus, prefix), fresh in passes:
         mirror = mirror_of(args.mirrors, repo)

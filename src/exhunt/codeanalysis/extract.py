@@ -5,8 +5,10 @@ to run) mixes markup with code: `<%@ %>` directives, `<% %>` statements, `<%= %>
 expressions, `<script runat="server">` members, and, for handlers and services, a whole code
 file after the directive. Code files (`.cs .vb .js`) are code throughout. The extractor returns
 one `CodeUnit` per kind of code (members, statements, whole file), each padded with newlines so
-that line N of the unit is line N of the file. `<%# %>` data-binding expressions are kept apart:
-they are evaluated by the page's data binding and are not themselves a place to hide a shell.
+that line N of the unit is line N of the file. `<%# %>` data-binding expressions are read when
+the page binds: it calls `DataBind`, or a control binds itself to a declared data source
+(`DataSourceID`). A declared `<asp:ObjectDataSource>` is code without code: the page calls the
+method it names with the request values its parameters name, and is read as that call.
 """
 
 from __future__ import annotations
@@ -236,10 +238,11 @@ def declared_controls(text: str) -> dict[str, str]:
     return found
 
 
-def input_controls(text: str) -> dict[str, str]:
-    """Server controls declared in the markup that carry client input: id -> control class."""
+def input_controls(text: str, low: str | None = None) -> dict[str, str]:
+    """Server controls declared in the markup that carry client input: id -> control class.
+    `low`: the text in lower case, when the caller has it."""
     found: dict[str, str] = {}
-    if "runat" not in text.lower():
+    if "runat" not in (text.lower() if low is None else low):
         return found
     for m in _CONTROL_TAG.finditer(text):
         attrs_text = m.group("attrs")
@@ -263,6 +266,94 @@ def input_controls(text: str) -> dict[str, str]:
     return found
 
 
+# Declarative data sources. `<asp:ObjectDataSource TypeName="T" SelectMethod="M">` makes the page
+# call `T.M` (also its Insert/Update/Delete methods) when a data-bound control binds to it, with
+# the arguments its parameter collections name: a query-string or form field, a cookie, a route
+# value, a page control's value, a literal default. The page holds no code, yet calls the method:
+# it is read as that call, written in C#, at the line of the tag.
+_TAG_ATTRS = r"(?P<attrs>(?:\"[^\"]{0,2000}\"|'[^']{0,2000}'|[^<>\"']){0,4000})"
+_OBJECT_SOURCE = re.compile(
+    r"<asp:ObjectDataSource\b" + _TAG_ATTRS + r"(?:/>|>(?P<body>.{0,20000}?)</asp:ObjectDataSource\s*>|>)",
+    re.I | re.S,
+)
+_PARAMETERS = re.compile(
+    r"<(?:asp:)?(?P<op>Select|Insert|Update|Delete)Parameters\b[^>]{0,200}>(?P<body>.{0,20000}?)"
+    r"</(?:asp:)?(?P=op)Parameters\s*>",
+    re.I | re.S,
+)
+_PARAMETER = re.compile(r"<asp:(?P<kind>[A-Za-z]{0,40})Parameter\b" + _TAG_ATTRS + r">", re.I)
+_TYPE_NAME = re.compile(r"^[A-Za-z_]\w*(?:[.+][A-Za-z_]\w*)*$")
+# The property a ControlParameter reads when it names none (the control's value property).
+_CONTROL_VALUE = {
+    "DropDownList": "SelectedValue",
+    "ListBox": "SelectedValue",
+    "RadioButtonList": "SelectedValue",
+    "CheckBoxList": "SelectedValue",
+    "HiddenField": "Value",
+    "HtmlInputHidden": "Value",
+    "HtmlInputText": "Value",
+    "HtmlInputPassword": "Value",
+    "HtmlTextArea": "Value",
+    "HtmlSelect": "Value",
+    "FileUpload": "FileBytes",
+}
+
+
+def _cs_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "") + '"'
+
+
+def _parameter_value(kind: str, attrs: dict[str, str], controls: dict[str, str]) -> str:
+    """The C# expression an ASP.NET data-source parameter reads."""
+    kind = kind.lower()
+    keyed = {
+        "querystring": ("querystringfield", "Request.QueryString[{}]"),
+        "form": ("formfield", "Request.Form[{}]"),
+        "cookie": ("cookiename", "Request.Cookies[{}].Value"),
+        "route": ("routekey", "Page.RouteData.Values[{}]"),
+        "session": ("sessionfield", "Session[{}]"),
+    }.get(kind)
+    if keyed is not None and attrs.get(keyed[0], "").strip():
+        return keyed[1].format(_cs_string(attrs[keyed[0]].strip()))
+    if kind == "control":
+        ident = attrs.get("controlid", "").strip()
+        if ident.isidentifier():
+            prop = attrs.get("propertyname", "").strip() or _CONTROL_VALUE.get(controls.get(ident.lower(), ""), "Text")
+            if prop.isidentifier():
+                return f"{ident}.{prop}"
+    default = attrs.get("defaultvalue")
+    return _cs_string(default) if default is not None else "null"
+
+
+def declared_calls(text: str, controls: dict[str, str], low: str | None = None) -> list[tuple[str, int]]:
+    """The calls a page's `<asp:ObjectDataSource>` declarations make, as C# statements with the
+    line of their tag. `low`: the text in lower case, when the caller has it."""
+    if "objectdatasource" not in (text.lower() if low is None else low):
+        return []
+    calls: list[tuple[str, int]] = []
+    lines = [0, 1]
+    for m in _OBJECT_SOURCE.finditer(text):
+        attrs = attributes(m.group("attrs"))
+        if not _RUNAT.search(m.group("attrs")):
+            continue
+        type_name = attrs.get("typename", "").split(",", 1)[0].strip()
+        if not _TYPE_NAME.match(type_name):
+            continue
+        type_name = type_name.replace("+", ".")
+        arguments: dict[str, list[str]] = {}
+        for group in _PARAMETERS.finditer(m.group("body") or ""):
+            arguments[group.group("op").lower()] = [
+                _parameter_value(p.group("kind"), attributes(p.group("attrs")), controls)
+                for p in _PARAMETER.finditer(group.group("body"))
+            ]
+        line = _line_at(text, m.start(), lines)
+        for op in ("select", "insert", "update", "delete"):
+            method = attrs.get(f"{op}method", "").strip()
+            if method.isidentifier():
+                calls.append((f"{type_name}.{method}({', '.join(arguments.get(op, []))});", line))
+    return calls
+
+
 def extract(text: str, extension: str, language: Lang | None = None) -> Extracted:
     """The server code of one file. `extension` is lower case with its dot; `language`, the
     language of a page this text is included in (an include declares none of its own)."""
@@ -281,7 +372,8 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
     lines = [0, 1]  # matches come in page order: each line counted once, not once per match
     for m in _INCLUDE.finditer(text):
         out.includes.append((m.group("path").strip(), _line_at(text, m.start(), lines)))
-    out.controls = input_controls(text)
+    low = text.lower()  # read once, for the markup checks below
+    out.controls = input_controls(text, low)
 
     scripts: list[tuple[Lang | None, str, int]] = []
     lines = [0, 1]
@@ -316,11 +408,13 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
             continue
         if mark == "#":
             # Data-binding expressions are code the page runs when it (or a control) binds:
-            # `<%# Process.Start(...) %>` with `Page.DataBind()` runs like `<%= %>`. Read when
-            # the file itself binds (an application's pages bind in their code-behind).
+            # `<%# Process.Start(...) %>` with `Page.DataBind()` runs like `<%= %>`, and so does
+            # one in the template of a control bound to a declared data source (`DataSourceID`),
+            # which binds itself before it renders. Read when the file itself binds (an
+            # application's pages bind in their code-behind).
             out.binding_expressions += 1
             if binds is None:
-                binds = "databind" in text.lower()
+                binds = "databind" in low or "datasourceid" in low
             if binds:
                 pieces.append(("=", body, line))
             continue
@@ -343,6 +437,11 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
         statements.add(f"__out({body});" if mark in {"=", ":"} and body.strip() else body, line)
     if pieces:
         out.units.append(CodeUnit(default, UnitKind.STATEMENTS, statements.text(), statements.first or 1))
+    declared = _Padded("\n")
+    for call, line in declared_calls(text, out.controls, low):
+        declared.add(call, line)
+    if declared.parts:
+        out.units.append(CodeUnit(Lang.CSHARP, UnitKind.STATEMENTS, declared.text(), declared.first or 1))
     by_lang: dict[Lang, _Padded] = {}
     for slang, body, line in scripts:
         by_lang.setdefault(slang or default, _Padded("\n")).add(body, line)

@@ -430,7 +430,16 @@ class UnitFlow:
         for _ in range(4):
             if role(value) is not Role.CAST or not value.named_child_count:
                 break
+            cast_to = value.child_by_field_name("type")
+            if cast_to is not None and _REQUEST_TYPE.search(text(cast_to)):
+                # `var r = (HttpRequest)parts[0]`: an object handed over as the request (a payload
+                # class's `Equals(new object[] { Request, Response })`)
+                self._requests.add(name.lower())
+                return
             value = unwrap(value.named_children[-1])
+        if role(value) is Role.NEW and _REQUEST_TYPE.search(text(value).split("(", 1)[0]):
+            self._requests.add(name.lower())  # `var r = new HttpRequestWrapper(Request)`
+            return
         if role(value) in {Role.MEMBER, Role.IDENT} and dotted(value).lower().rsplit(".", 1)[-1] == "request":
             self._requests.add(name.lower())
             return
@@ -569,8 +578,8 @@ class UnitFlow:
                 store = text(obj).lower().rsplit(".", 1)[-1]
                 self._set((None, f"{store}:store"), t.step(f"keeps it in the {store}", self.line(left)))
                 return
-        own = _own_member(left)
-        if own is not None:  # `this.cmd = ...`: a field of the page, one for every method
+        own = _own_member(left) or self._class_member(left)
+        if own is not None:  # `this.cmd = ...`, `Holder.Cmd = ...`: a field, one for every method
             self.fields.add(self._n(own))
             self._set((None, self._n(own)), t)
             return
@@ -578,7 +587,24 @@ class UnitFlow:
         if base is None:
             return
         name = self._n(text(base))
+        if r is Role.IDENT and self._is_property(name):
+            self.fields.add(name)  # `Cmd = ...` into `string Cmd { get; set; }`: the page's, like a field
         self._set((None if name in self.fields else method, name), t)
+
+    def _is_property(self, name: str) -> bool:
+        m = self.methods.get(name.lower())
+        return m is not None and m.node.type == "property_declaration"
+
+    def _class_member(self, node: Node) -> str | None:
+        """`Cmd` of `Holder.Cmd` where `Holder` is a class the file declares: its static field or
+        property, one value wherever it is read."""
+        node = unwrap(node)
+        if role(node) is not Role.MEMBER:
+            return None
+        holder, name = member_parts(node)
+        if holder is None or role(holder) is not Role.IDENT or text(holder).lower() not in self.classes:
+            return None
+        return name or None
 
     def _call_effects(self, node: Node, method: str | None) -> None:
         callee, args = call_parts(node)
@@ -590,6 +616,7 @@ class UnitFlow:
         # Calls to methods of this file: arguments flow into their parameters.
         m = self.methods.get(lname)
         if m is not None and (receiver is None or self._own_object(receiver)):
+            self._own_out_arguments(node, m, method)
             for pname, arg in zip(m.params, args, strict=False):
                 t = self.taint(arg, method)
                 if t is not None:
@@ -629,6 +656,23 @@ class UnitFlow:
                 b = _base_ident(args[2])
                 if b is not None:
                     self._set((method, self._n(text(b))), src)
+
+    def _own_out_arguments(self, node: Node, m: _Method, method: str | None) -> None:
+        """`Read(out cmd)` with `void Read(out string v) { v = Request["c"]; }`: an `out` or `ref`
+        argument of a method of this file takes what the method stores into that parameter."""
+        args_node = next((c for c in node.named_children if c.type == "argument_list"), None)
+        if args_node is None:
+            return
+        for pname, a in zip(m.params, args_node.named_children, strict=False):
+            if not (a.child_count > 1 and a.children[0].type in {"out", "ref"}):
+                continue
+            given = self.taints.get((m.name, pname))
+            target = a.named_children[-1] if a.named_children else None
+            if target is not None and target.type == "declaration_expression":
+                target = target.child_by_field_name("name")
+            if given is not None and target is not None and role(target) is Role.IDENT:
+                name = self._n(text(target))
+                self._set((None if name in self.fields else method, name), given)
 
     def _out_arguments(self, node: Node, receiver: Node | None, args: list[Node], method: str | None) -> None:
         """`int.TryParse(Request["p"], out port)`, `d.TryGetValue(k, out v)`: an `out` or `ref`
@@ -714,7 +758,7 @@ class UnitFlow:
             return out
         if r is Role.MEMBER:
             obj, _name = member_parts(node)
-            own = _own_member(node)
+            own = _own_member(node) or self._class_member(node)
             if own is not None:
                 return self.taints.get((None, self._n(own))) or self.taint(obj, method, depth + 1)
             return self.taint(obj, method, depth + 1)
@@ -834,6 +878,16 @@ class UnitFlow:
         path = dotted(obj).lower().replace("()", "").split(".")
         while len(path) > 1 and path[0] in {"this", "me"}:
             path = path[1:]
+        if path and path[0] == "?":
+            root = _chain_root(obj)
+            if root is not None and role(root) is Role.CAST and root.named_child_count:
+                inner = unwrap(root.named_children[-1])  # `((HttpRequest)o).Form`: `o`
+                if role(inner) is Role.IDENT:
+                    path[0] = text(inner).lower()
+                elif role(inner) is Role.NEW and _REQUEST_TYPE.search(text(inner).split("(", 1)[0]):
+                    path[0] = "request"  # `((HttpRequestBase)new HttpRequestWrapper(...)).Form`
+        # `new HttpRequestWrapper(Request).Form`: the same request, wrapped
+        path = ["request" if seg == "httprequestwrapper" else seg for seg in path]
         if path and path[0] in self._requests:
             path = ["request", *path[1:]]  # a variable holding the request object
         line = self.line(node)
@@ -1256,6 +1310,22 @@ def _own_member(node: Node) -> str | None:
     if holder is None or text(holder) not in {"this", "Me", "me", "base", "MyBase"}:
         return None
     return name or None
+
+
+def _chain_root(node: Node) -> Node | None:
+    """The expression a member chain starts from: `(HttpRequest)o` of `((HttpRequest)o).Form[...]`."""
+    cur: Node | None = unwrap(node)
+    for _ in range(16):
+        if cur is None:
+            return None
+        r = role(cur)
+        if r is Role.MEMBER:
+            cur, _ = member_parts(cur)
+        elif r is Role.INDEX:
+            cur, _ = index_parts(cur)
+        else:
+            return cur
+    return None
 
 
 def _base_ident(node: Node) -> Node | None:
