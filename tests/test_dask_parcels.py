@@ -250,3 +250,33 @@ def test_a_pair_named_as_hung_is_the_only_one_lost_and_the_rest_run_again_in_ord
     assert problem.message == f"{hung.analyzer}: stopped after 9 s"
     ran = [o.source for o in assessed[0].observations if o.value.startswith("ran ")]
     assert ran == [t.file.rel_path for t in whole.tasks if t is not hung and isinstance(t, engine.Task)]
+
+
+def test_a_flight_record_names_the_pair_in_flight_and_is_made_new(tmp_path: Path, monkeypatch: Any) -> None:
+    """Read as a worker's nanny reads it: the unit and pair in flight and for how long; gone when
+    the parcel ends. Never written through a link someone else put at its name; one of this user
+    left by a killed worker is replaced."""
+    import os
+    import tempfile
+
+    from exhunt.fleet.backends import FlightRecord, read_flights
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    record = FlightRecord.open("exhunt-flight-t-1")
+    assert record is not None
+    assert read_flights(["exhunt-flight-t-1", "exhunt-flight-t-2"]) == [None, None]  # nothing started yet
+    record.started(2, 5)
+    ((unit, pair, elapsed), missing) = read_flights(["exhunt-flight-t-1", "exhunt-flight-t-2"])
+    assert (unit, pair, missing) == (2, 5, None) and 0 <= elapsed < 60
+    record.close()
+    assert read_flights(["exhunt-flight-t-1"]) == [None] and not list(tmp_path.iterdir())
+
+    target = tmp_path / "victim"
+    target.write_text("kept")
+    os.symlink(target, tmp_path / "exhunt-flight-t-3")
+    assert FlightRecord.open("exhunt-flight-t-3") is None
+    assert target.read_text() == "kept"
+    (tmp_path / "exhunt-flight-t-4").write_bytes(b"left by a killed worker")
+    again = FlightRecord.open("exhunt-flight-t-4")
+    assert again is not None
+    again.close()

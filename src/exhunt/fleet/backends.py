@@ -15,6 +15,7 @@ import importlib
 import multiprocessing
 import os
 import secrets
+import stat
 import struct
 import tempfile
 import time
@@ -505,13 +506,26 @@ class FlightRecord:
 
     @classmethod
     def open(cls, name: str) -> FlightRecord | None:
-        """None when the file cannot be made: the parcel then runs under its own deadline only."""
+        """None when the file cannot be made: the parcel then runs under its own deadline only.
+        Made new, never through a link (the temporary folder may be shared); one this user left
+        (a worker killed while the parcel ran, which Dask then runs again) is replaced."""
         path = _flight_path(name)
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        except OSError:
-            return None
-        return cls(path, fd)
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        for _ in range(2):
+            try:
+                return cls(path, os.open(path, flags, 0o600))
+            except FileExistsError:
+                try:
+                    left = path.lstat()
+                except OSError:
+                    return None
+                uid = getattr(os, "getuid", None)  # none on Windows, whose temporary folder is the user's
+                if not stat.S_ISREG(left.st_mode) or (uid is not None and left.st_uid != uid()):
+                    return None
+                path.unlink(missing_ok=True)
+            except OSError:
+                return None
+        return None
 
     def started(self, unit: int, pair: int) -> None:
         os.pwrite(self.fd, _FLIGHT.pack(unit, pair, time.monotonic()) * 2, 0)
