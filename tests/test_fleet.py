@@ -498,6 +498,43 @@ def test_a_file_that_hangs_on_a_dask_worker_without_a_nanny_stops_the_hunt_namin
         cluster.close()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="process groups and SIGINT as a terminal sends them")
+def test_ctrl_c_in_a_terminal_stops_a_dask_hunt_quietly_and_resume_finishes_it(tmp_path: Path) -> None:
+    """A terminal sends Ctrl-C to every process of the command's group: the Dask workers too,
+    which printed a KeyboardInterrupt traceback each. The hunt stops as with the local pool: exit
+    130, the finished hosts kept, the command to resume printed, and that command finishes it."""
+    import signal
+    import time
+
+    fleet = tmp_path / "fleet"
+    for i in range(24):
+        shutil.copytree(EXAMPLES / ("EX01-compromised" if i % 3 == 0 else "EX02-clean"), fleet / f"H{i:02d}")
+    out_dir, db = tmp_path / "out", tmp_path / "h.sqlite"
+    cmd = [sys.executable, "-m", "exhunt", "hunt", str(fleet), "--scheduler", "local:2", "--db", str(db)]
+    cmd += ["--out-dir", str(out_dir), "--no-color"]
+    hunt = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        while hunt.poll() is None and not (out_dir.is_dir() and any(out_dir.iterdir())):
+            time.sleep(0.05)
+        os.killpg(hunt.pid, signal.SIGINT)  # the whole group, as a terminal does
+        _, err = hunt.communicate(timeout=120)
+    finally:
+        if hunt.poll() is None:
+            hunt.kill()
+    assert hunt.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    (hint,) = [ln.removeprefix("resume with: ") for ln in err.splitlines() if ln.startswith("resume with: ")]
+    (h,) = HuntStore(str(db)).hunts()
+    assert h.status == "interrupted" and h.hosts_done < 24
+    resume = shlex.split(hint)
+    run = subprocess.run([sys.executable, "-m", *resume], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    (h,) = HuntStore(str(db)).hunts()
+    assert (h.status, h.hosts_done) == ("finished", 24)
+    assert len(list(out_dir.glob("*.json"))) == 24
+
+
 _FORK_SERVER_AT_DISCOVERY = """
 import sys, psutil
 import exhunt.evidence
