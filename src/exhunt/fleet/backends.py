@@ -392,11 +392,16 @@ class DaskPool(Backend):
             names = [_flight_name(self._token, key) for key in keys]
             try:
                 answer = self._client.run(read_flights, names, workers=[worker], nanny=True)
-                if not answer:  # no nanny
+            except (OSError, TimeoutError, KeyError):  # KeyError: the worker is gone
+                continue
+            except Exception:  # a nanny without exhunt installed: the worker has it
+                answer = {}
+            try:
+                if not answer:  # no nanny, or one that cannot read them
                     answer = self._client.run(
                         read_flights, names, workers=[worker], callback_timeout=FLIGHT_ASK_SECONDS
                     )
-            except (OSError, TimeoutError, KeyError):  # KeyError: the worker is gone
+            except (OSError, TimeoutError, KeyError):
                 continue
             for got in answer.values():
                 found.update((key, flight) for key, flight in zip(keys, got, strict=True) if flight is not None)
