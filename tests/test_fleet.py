@@ -396,12 +396,15 @@ def small_clean_host(dest: Path) -> Path:
     return dest
 
 
-def test_a_file_that_hangs_on_dask_is_stopped_at_its_own_deadline_once_and_named(tmp_path: Path) -> None:
+@pytest.mark.parametrize("hold", [False, True], ids=["sleeping", "holding-the-interpreter"])
+def test_a_file_that_hangs_on_dask_is_stopped_at_its_own_deadline_once_and_named(tmp_path: Path, hold: bool) -> None:
     """One analyzer hangs on one file of one host, on every Dask worker (restarted ones too). The
     pair is stopped at its own deadline, as in the local pool, not at its parcel's (the sum of
     every pair's in it), after which the unit ran again alone to its sum, and then the file alone
     once more: it starts once. The problem names the file and the analyzer, the host is not
-    clean, and the rest of that host and the other host are hunted as they are without it."""
+    clean, and the rest of that host and the other host are hunted as they are without it. A
+    parser stuck in C code holds the worker's interpreter, and its event loop with it: the worker
+    cannot answer then, its nanny can."""
     import distributed
 
     from exhunt.analyzers import HuntOptions
@@ -421,21 +424,25 @@ def test_a_file_that_hangs_on_dask_is_stopped_at_its_own_deadline_once_and_named
     class HangOnOneFile(distributed.WorkerPlugin):  # type: ignore[misc]
         """Set up on every worker, those a restart starts too."""
 
-        def __init__(self, starts: str) -> None:
+        def __init__(self, starts: str, hold: bool) -> None:
             self.starts = starts
+            self.hold = hold
 
         def setup(self, worker: Any) -> None:
+            import re
             import time as clock
 
             from exhunt import engine
 
-            real, starts = engine.run_batch, self.starts
+            real, starts, hold = engine.run_batch, self.starts, self.hold
 
             def run_batch(batch: Any, ctx: Any) -> Any:
                 hung = [t for t in batch if t.analyzer == "iis-log" and t.file.rel_path.endswith("u_ex230109.log")]
                 if ctx.host == "OK00" and hung:
                     (Path(starts) / f"{os.getpid()}-{clock.monotonic_ns()}").touch()
                     while True:  # a parser stuck for ever on this file
+                        if hold:  # in C code that never lets go of the interpreter
+                            re.match(r"(a+)+$", "a" * 64 + "b")
                         clock.sleep(60)
                 return real(batch, ctx)
 
@@ -443,7 +450,7 @@ def test_a_file_that_hangs_on_dask_is_stopped_at_its_own_deadline_once_and_named
 
     hosts = discover(str(fleet))
     pool = DaskPool("local:2", options=options, kinds=artefact_kinds(hosts))
-    pool._client.register_plugin(HangOnOneFile(str(starts)))
+    pool._client.register_plugin(HangOnOneFile(str(starts), hold))
     got = {h.host: h.to_dict() for h in hunt_module.hunt_hosts(hosts, options, backend=pool).hosts}
     assert len(list(starts.iterdir())) == 1, "the hung pair ran again"
     assert got["OK01"] == baseline["OK01"]
