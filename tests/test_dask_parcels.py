@@ -189,3 +189,94 @@ def test_a_unit_past_its_deadline_or_whose_worker_died_runs_again_file_by_file(
     assert sorted(id(t) for u in whole for t in u.tasks) == sorted(id(t) for u in alone for t in u.tasks)
     problems = [p for p in assessed[0].errors if p.kind is kind]
     assert len(problems) == sum(len(u.tasks) for u in whole)
+
+
+class NamingBackend(ScriptedBackend):
+    """Loses the first unit of several files with the position of the pair that hung (as
+    DaskPool does when a worker's flight record names it), and gives each pair a coverage span
+    of its own file, so the merged host shows which pairs ran and in what order."""
+
+    def __init__(self) -> None:
+        super().__init__(ProblemKind.TIMED_OUT)
+        self.lost_one = False
+
+    def wait(self) -> list[tuple[Unit, UnitResult | BaseException]]:
+        done, self._waiting = self._waiting, []
+        out: list[tuple[Unit, UnitResult | BaseException]] = []
+        for u in done:
+            if len(u.tasks) > 2 and not self.lost_one:
+                self.lost_one = True
+                out.append((u, UnitLost(ProblemKind.TIMED_OUT, "stopped after 9 s", at=1)))
+                continue
+            result = UnitResult()
+            for t in u.tasks:
+                if isinstance(t, engine.Task):
+                    result.observations.append(_seen(t.file.rel_path))
+            out.append((u, result))
+        return out
+
+
+def _seen(path: str) -> Any:
+    from exhunt.model import Observation, ObservationKind
+
+    return Observation(ObservationKind.NOTICE, f"ran {path}", path)
+
+
+def test_a_pair_named_as_hung_is_the_only_one_lost_and_the_rest_run_again_in_order(tmp_path: Path) -> None:
+    """A unit lost with the position of its hung pair: that pair alone becomes a timed-out problem
+    naming its file, the pairs before and after it are handed over again (not one file at a time,
+    and not the hung one), and the host's results keep the unit's order."""
+    from exhunt.evidence import discover
+    from exhunt.fleet.queue import hunt_queue
+
+    host = tmp_path / "EX01" / "Logging" / "HttpProxy" / "Owa"
+    host.mkdir(parents=True)
+    for i in range(4):
+        (host / f"HttpProxy_202103020{i}-1.LOG").write_text("#Fields: DateTime\n")
+    hosts = list(discover(str(tmp_path)))
+    backend = NamingBackend()
+    assessed: list[Any] = []
+    hunt_queue(hosts, HuntOptions(), backend, on_host=lambda _e, a: assessed.append(a))  # type: ignore[arg-type]
+    whole = next(u for u in backend.handed if len(u.tasks) > 2)
+    hung = whole.tasks[1]
+    again = [
+        u
+        for u in backend.handed[backend.handed.index(whole) + 1 :]
+        if {id(t) for t in u.tasks} <= {id(t) for t in whole.tasks}
+    ]
+    assert [u.tasks for u in again] == [whole.tasks[:1], whole.tasks[2:]]
+    (problem,) = [p for p in assessed[0].errors if p.kind is ProblemKind.TIMED_OUT]
+    assert isinstance(hung, engine.Task) and problem.path == hung.file.rel_path
+    assert problem.message == f"{hung.analyzer}: stopped after 9 s"
+    ran = [o.source for o in assessed[0].observations if o.value.startswith("ran ")]
+    assert ran == [t.file.rel_path for t in whole.tasks if t is not hung and isinstance(t, engine.Task)]
+
+
+def test_a_flight_record_names_the_pair_in_flight_and_is_made_new(tmp_path: Path, monkeypatch: Any) -> None:
+    """Read as a worker's nanny reads it: the unit and pair in flight and for how long; gone when
+    the parcel ends. Never written through a link someone else put at its name; one of this user
+    left by a killed worker is replaced."""
+    import os
+    import tempfile
+
+    from exhunt.fleet.backends import FlightRecord, read_flights
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    record = FlightRecord.open("exhunt-flight-t-1")
+    assert record is not None
+    assert read_flights(["exhunt-flight-t-1", "exhunt-flight-t-2"]) == [None, None]  # nothing started yet
+    record.started(2, 5)
+    ((unit, pair, elapsed), missing) = read_flights(["exhunt-flight-t-1", "exhunt-flight-t-2"])
+    assert (unit, pair, missing) == (2, 5, None) and 0 <= elapsed < 60
+    record.close()
+    assert read_flights(["exhunt-flight-t-1"]) == [None] and not list(tmp_path.iterdir())
+
+    target = tmp_path / "victim"
+    target.write_text("kept")
+    os.symlink(target, tmp_path / "exhunt-flight-t-3")
+    assert FlightRecord.open("exhunt-flight-t-3") is None
+    assert target.read_text() == "kept"
+    (tmp_path / "exhunt-flight-t-4").write_bytes(b"left by a killed worker")
+    again = FlightRecord.open("exhunt-flight-t-4")
+    assert again is not None
+    again.close()

@@ -380,6 +380,168 @@ def test_dask_worker_killed_mid_hunt_every_file_analysed_or_a_problem(fleet: Pat
         assert paths <= {f.rel_path for h in hosts if h.name == host.host for f in h.files}
 
 
+def small_clean_host(dest: Path) -> Path:
+    """The bundled clean server cut down to one or two files of each log (23 pairs), still judged
+    clean: a unit of few pairs, so a parcel's deadline (the sum of its pairs') stays short."""
+    shutil.copytree(EXAMPLES / "EX02-clean", dest)
+    logging = dest / "C/Program Files/Microsoft/Exchange Server/V15/Logging"
+    for folder in (logging / "HttpProxy").iterdir():
+        if folder.name != "Owa":
+            shutil.rmtree(folder)
+    for folder, keep in ((logging / "HttpProxy/Owa", 2), (logging / "OABGeneratorLog", 1)):
+        for extra in sorted(folder.iterdir())[keep:]:
+            extra.unlink()
+    for extra in sorted((dest / "C/inetpub/logs/LogFiles/W3SVC1").iterdir())[2:]:
+        extra.unlink()
+    return dest
+
+
+@pytest.mark.parametrize("hold", [False, True], ids=["sleeping", "holding-the-interpreter"])
+def test_a_file_that_hangs_on_dask_is_stopped_at_its_own_deadline_once_and_named(tmp_path: Path, hold: bool) -> None:
+    """One analyzer hangs on one file of one host, on every Dask worker (restarted ones too). The
+    pair is stopped at its own deadline, as in the local pool, not at its parcel's (the sum of
+    every pair's in it), after which the unit ran again alone to its sum, and then the file alone
+    once more: it starts once. The problem names the file and the analyzer, the host is not
+    clean, and the rest of that host and the other host are hunted as they are without it. A
+    parser stuck in C code holds the worker's interpreter, and its event loop with it: the worker
+    cannot answer then, its nanny can."""
+    import distributed
+
+    from exhunt.analyzers import HuntOptions
+    from exhunt.evidence import discover
+    from exhunt.fleet.backends import DaskPool
+    from exhunt.hunt import artefact_kinds
+
+    fleet = tmp_path / "fleet"
+    for name in ("OK00", "OK01"):
+        small_clean_host(fleet / name)
+    options = HuntOptions(unit_timeout=5.0, unit_seconds_per_mib=0.0)
+    baseline = {h.host: h.to_dict() for h in hunt_module.hunt_hosts(discover(str(fleet)), options, jobs=2).hosts}
+    assert {h["verdict"] for h in baseline.values()} == {"clean"}
+    starts = tmp_path / "starts"
+    starts.mkdir()
+
+    class HangOnOneFile(distributed.WorkerPlugin):  # type: ignore[misc]
+        """Set up on every worker, those a restart starts too."""
+
+        def __init__(self, starts: str, hold: bool) -> None:
+            self.starts = starts
+            self.hold = hold
+
+        def setup(self, worker: Any) -> None:
+            import re
+            import time as clock
+
+            from exhunt import engine
+
+            real, starts, hold = engine.run_batch, self.starts, self.hold
+
+            def run_batch(batch: Any, ctx: Any) -> Any:
+                hung = [t for t in batch if t.analyzer == "iis-log" and t.file.rel_path.endswith("u_ex230109.log")]
+                if ctx.host == "OK00" and hung:
+                    (Path(starts) / f"{os.getpid()}-{clock.monotonic_ns()}").touch()
+                    while True:  # a parser stuck for ever on this file
+                        if hold:  # in C code that never lets go of the interpreter
+                            re.match(r"(a+)+$", "a" * 64 + "b")
+                        clock.sleep(60)
+                return real(batch, ctx)
+
+            engine.run_batch = run_batch
+
+    hosts = discover(str(fleet))
+    pool = DaskPool("local:2", options=options, kinds=artefact_kinds(hosts))
+    pool._client.register_plugin(HangOnOneFile(str(starts), hold))
+    got = {h.host: h.to_dict() for h in hunt_module.hunt_hosts(hosts, options, backend=pool).hosts}
+    assert len(list(starts.iterdir())) == 1, "the hung pair ran again"
+    assert got["OK01"] == baseline["OK01"]
+    hung, clean = got["OK00"], baseline["OK00"]
+    timed_out = [e for e in hung["errors"] if e["kind"] == "timed-out"]
+    assert [e["path"] for e in timed_out] == ["OK00/C/inetpub/logs/LogFiles/W3SVC1/u_ex230109.log"]
+    assert timed_out[0]["message"] == "iis-log: stopped after 5 s, its deadline (see --unit-timeout)"
+    assert hung["verdict"] == "insufficient-evidence" and "u_ex230109.log" in hung["verdict_reason"]
+    assert [e for e in hung["errors"] if e["kind"] != "timed-out"] == clean["errors"]
+    assert hung["findings"] == clean["findings"]
+    # Every other pair of the host was analysed: only the hung pair's file is missing from its log's coverage.
+    assert hung["log_coverage"]["IIS"]["files"] == clean["log_coverage"]["IIS"]["files"] - 1
+    assert {k: v for k, v in hung["log_coverage"].items() if k != "IIS"} == {
+        k: v for k, v in clean["log_coverage"].items() if k != "IIS"
+    }
+
+
+def test_a_file_that_hangs_on_a_dask_worker_without_a_nanny_stops_the_hunt_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Such a worker cannot be restarted, and its thread stays taken: the hunt stops with an
+    error that says so (it raised Dask's ValueError through the hunt before)."""
+    import threading
+
+    import distributed
+
+    from exhunt import engine
+    from exhunt.analyzers import HuntOptions
+    from exhunt.evidence import discover
+    from exhunt.fleet.backends import BackendError, DaskPool
+    from exhunt.hunt import artefact_kinds
+
+    small_clean_host(tmp_path / "fleet" / "OK00")
+    options = HuntOptions(unit_timeout=2.0, unit_seconds_per_mib=0.0)
+    hosts = discover(str(tmp_path / "fleet"))
+    release = threading.Event()
+    real = engine.run_batch
+
+    def run_batch(batch: Any, ctx: Any) -> Any:
+        if any(t.analyzer == "iis-log" and t.file.rel_path.endswith("u_ex230109.log") for t in batch):
+            release.wait(120)  # hung until the test ends
+        return real(batch, ctx)
+
+    monkeypatch.setattr(engine, "run_batch", run_batch)
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None)
+    try:
+        pool = DaskPool(cluster.scheduler_address, options=options, kinds=artefact_kinds(hosts))
+        with pytest.raises(BackendError, match="cannot be restarted"):
+            hunt_module.hunt_hosts(hosts, options, backend=pool)
+    finally:
+        release.set()
+        cluster.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="process groups and SIGINT as a terminal sends them")
+def test_ctrl_c_in_a_terminal_stops_a_dask_hunt_quietly_and_resume_finishes_it(tmp_path: Path) -> None:
+    """A terminal sends Ctrl-C to every process of the command's group: the Dask workers too,
+    which printed a KeyboardInterrupt traceback each. The hunt stops as with the local pool: exit
+    130, the finished hosts kept, the command to resume printed, and that command finishes it."""
+    import signal
+    import time
+
+    fleet = tmp_path / "fleet"
+    for i in range(24):
+        shutil.copytree(EXAMPLES / ("EX01-compromised" if i % 3 == 0 else "EX02-clean"), fleet / f"H{i:02d}")
+    out_dir, db = tmp_path / "out", tmp_path / "h.sqlite"
+    cmd = [sys.executable, "-m", "exhunt", "hunt", str(fleet), "--scheduler", "local:2", "--db", str(db)]
+    cmd += ["--out-dir", str(out_dir), "--no-color"]
+    hunt = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        while hunt.poll() is None and not (out_dir.is_dir() and any(out_dir.iterdir())):
+            time.sleep(0.05)
+        os.killpg(hunt.pid, signal.SIGINT)  # the whole group, as a terminal does
+        _, err = hunt.communicate(timeout=120)
+    finally:
+        if hunt.poll() is None:
+            hunt.kill()
+    assert hunt.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    (hint,) = [ln.removeprefix("resume with: ") for ln in err.splitlines() if ln.startswith("resume with: ")]
+    (h,) = HuntStore(str(db)).hunts()
+    assert h.status == "interrupted" and h.hosts_done < 24
+    resume = shlex.split(hint)
+    run = subprocess.run([sys.executable, "-m", *resume], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    (h,) = HuntStore(str(db)).hunts()
+    assert (h.status, h.hosts_done) == ("finished", 24)
+    assert len(list(out_dir.glob("*.json"))) == 24
+
+
 _FORK_SERVER_AT_DISCOVERY = """
 import sys, psutil
 import exhunt.evidence

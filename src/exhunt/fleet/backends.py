@@ -8,24 +8,33 @@ Dask workers open evidence by path: it must sit on storage every worker reads at
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import gc
 import importlib
 import multiprocessing
 import os
+import secrets
+import stat
+import struct
+import tempfile
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from pathlib import Path
 from typing import Any
 
 from exhunt import engine
 from exhunt.analyzers import HuntOptions
 from exhunt.engine import Batch, HostTask, Task, Workers
 from exhunt.fleet.forking import is_local, start_fork_server
-from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit
+from exhunt.fleet.queue import Backend, Unit, UnitLost, run_unit, watching_pairs
 from exhunt.model import ArtefactKind, ProblemKind, UnitResult
 from exhunt.warmup import warm_up
 
 POLL_SECONDS = 0.5
 DEADLINE_CHECK_SECONDS = 2.0
+# How long the hunting process waits for a worker without a nanny to say which pair it runs.
+FLIGHT_ASK_SECONDS = 5.0
 # A Dask task carries a parcel of units (of one host or several) up to this many bytes or units,
 # so the scheduler round trip is paid once per parcel. Each Dask task costs the hunting process,
 # which runs the scheduler, the nannies and the client, about 13 ms of CPU on a busy two-core
@@ -96,6 +105,7 @@ class DaskPool(Backend):
     LocalCluster of N worker processes on this machine."""
 
     coarse = True
+    _token = "0"  # names this pool's flight records (`run_parcel`); set per pool
 
     def __init__(
         self,
@@ -114,6 +124,7 @@ class DaskPool(Backend):
         except ImportError as exc:  # pragma: no cover - a dependency
             raise BackendError(f"--scheduler needs the 'distributed' package: {exc}") from None
         self._dd = dd
+        self._token = secrets.token_hex(8)
         self._cluster: Any = None
         self._config: Any = None
         options = options or HuntOptions()
@@ -235,7 +246,10 @@ class DaskPool(Backend):
 
     def _submit_parcel(self, parcel: list[Unit]) -> None:
         self._serial += 1
-        fut = self._client.submit(run_parcel, parcel, key=f"exhunt-parcel-{self._serial}", pure=False, retries=0)
+        key = f"exhunt-parcel-{self._serial}"
+        fut = self._client.submit(
+            run_parcel, parcel, flight=_flight_name(self._token, key), key=key, pure=False, retries=0
+        )
         self._running[fut] = parcel
 
     def _fail(self, parcel: list[Unit], lost: UnitLost) -> list[tuple[Unit, UnitResult | BaseException]]:
@@ -283,33 +297,55 @@ class DaskPool(Backend):
                 return out
 
     def _expired(self) -> list[tuple[Unit, UnitResult | BaseException]]:
-        """Parcels past their deadline; asks the scheduler what runs where, at most every few seconds."""
+        """Pairs past their own deadline, and parcels past theirs; asks the scheduler what runs
+        where at most every few seconds, and a worker which pair it runs only once one of its
+        parcels has run longer than its shortest pair may (never, on a hunt that goes well)."""
         now = time.monotonic()
         if now - self._checked < DEADLINE_CHECK_SECONDS:
             return []
         self._checked = now
         processing = None
-        out: list[tuple[Unit, UnitResult | BaseException]] = []
-        for fut, parcel in list(self._running.items()):
+        overdue: list[Any] = []  # parcels one of whose pairs may be past its deadline
+        for fut, parcel in self._running.items():
             if fut not in self._started:
                 processing = processing if processing is not None else self._processing()
                 if fut.key in processing:
                     self._started[fut] = now
                 continue
+            shortest = min((x for u in parcel for x in _pair_deadlines(u)), default=None)
+            if shortest is not None and now - self._started[fut] > shortest:
+                overdue.append(fut)
+        if not overdue:
+            return []
+        processing = processing if processing is not None else self._processing()
+        flights = self._flights(overdue, processing)
+        out: list[tuple[Unit, UnitResult | BaseException]] = []
+        for fut in overdue:
+            parcel = self._running[fut]
+            worker = processing.get(fut.key)
+            flight = flights.get(fut.key)
+            if flight is not None:
+                u, k, elapsed = flight
+                unit = parcel[u]
+                limit = engine.deadline_of(unit.tasks[k], unit.ctx)
+                if limit is None or elapsed <= limit:
+                    continue
+                self._stop(fut, worker, processing)
+                # The pair is lost and named; the units of the parcel before and after its unit
+                # run again (their results went with the worker).
+                self._waiting.extend(parcel[:u] + parcel[u + 1 :])
+                why = f"stopped after {limit:.0f} s, its deadline (see --unit-timeout)"
+                out.append((unit, UnitLost(ProblemKind.TIMED_OUT, why, at=k)))
+                continue
+            # Which pair runs is not known (the parcel waits behind another on its worker, or
+            # the worker could not be asked): the parcel's own deadline, the sum of its pairs'.
             limits = [u.deadline for u in parcel]
             if any(x is None for x in limits):
                 continue
             limit = sum(x for x in limits if x is not None)
             if now - self._started[fut] <= limit:
                 continue
-            processing = processing if processing is not None else self._processing()
-            worker = processing.get(fut.key)
-            del self._running[fut]
-            del self._started[fut]
-            fut.cancel()
-            if worker:
-                # The worker thread cannot be interrupted: restart that worker's process.
-                self._client.restart_workers([worker], raise_for_error=False)
+            self._stop(fut, worker, processing)
             out.extend(
                 self._fail(
                     parcel,
@@ -317,6 +353,65 @@ class DaskPool(Backend):
                 )
             )
         return out
+
+    def _stop(self, fut: Any, worker: str | None, processing: dict[str, str]) -> None:
+        """Give up a parcel past a deadline: its worker thread cannot be interrupted, so that
+        worker's process is restarted (its nanny starts a fresh one). The parcels that waited
+        on that worker start again elsewhere: their start is taken again when they do. A worker
+        without a nanny cannot be restarted, and whatever waits on it would wait for ever: the
+        hunt stops there with BackendError (stored as interrupted, to be resumed)."""
+        del self._running[fut]
+        del self._started[fut]
+        fut.cancel()
+        if worker:
+            self._forget([_flight_name(self._token, fut.key)], worker)  # the worker will not
+            try:
+                self._client.restart_workers([worker], raise_for_error=False)
+            except ValueError as exc:  # a worker without a nanny: its thread stays taken for good
+                raise BackendError(
+                    f"Dask worker {worker} ran a unit past its deadline and cannot be restarted ({exc}); "
+                    "run the workers with a nanny (the default of `dask worker`)"
+                ) from None
+            for other in self._running:
+                if processing.get(other.key) == worker:
+                    self._started.pop(other, None)
+
+    def _flights(self, futures: list[Any], processing: dict[str, str]) -> dict[str, tuple[int, int, float]]:
+        """Parcel key -> (its unit, that unit's pair in flight, seconds since the pair started),
+        for the parcels that have started on their worker. Asked of each worker's nanny, which
+        answers even when the worker's own event loop is held by the pair that hangs; a worker
+        without a nanny is asked itself, for a few seconds at most. A worker that cannot answer
+        leaves its parcels to their own deadline."""
+        by_worker: dict[str, list[str]] = {}
+        for fut in futures:
+            worker = processing.get(fut.key)
+            if worker:
+                by_worker.setdefault(worker, []).append(fut.key)
+        found: dict[str, tuple[int, int, float]] = {}
+        for worker, keys in by_worker.items():
+            names = [_flight_name(self._token, key) for key in keys]
+            try:
+                answer = self._client.run(read_flights, names, workers=[worker], nanny=True)
+            except (OSError, TimeoutError, KeyError):  # KeyError: the worker is gone
+                continue
+            except Exception:  # a nanny without exhunt installed: the worker has it
+                answer = {}
+            try:
+                if not answer:  # no nanny, or one that cannot read them
+                    answer = self._client.run(
+                        read_flights, names, workers=[worker], callback_timeout=FLIGHT_ASK_SECONDS
+                    )
+            except (OSError, TimeoutError, KeyError):
+                continue
+            for got in answer.values():
+                found.update((key, flight) for key, flight in zip(keys, got, strict=True) if flight is not None)
+        return found
+
+    def _forget(self, names: list[str], worker: str | None = None) -> None:
+        """Remove flight records a worker stopped or killed could not remove itself."""
+        # A record left in the temporary folder if this fails: nothing of the hunt depends on it.
+        with contextlib.suppress(OSError, TimeoutError, KeyError):  # KeyError: the worker is gone
+            self._client.run(remove_flights, names, workers=None if worker is None else [worker], nanny=True)
 
     def _processing(self) -> dict[str, str]:
         """Unit key -> the worker running it now."""
@@ -358,20 +453,121 @@ def _worker_start_method() -> dict[str, str]:
     return {"distributed.worker.multiprocessing-method": "forkserver"}
 
 
+def _pair_deadlines(unit: Unit) -> list[float]:
+    """The deadline of each pair of the unit that has one."""
+    return [x for t in unit.tasks if (x := engine.deadline_of(t, unit.ctx)) is not None]
+
+
 def _fits(parcel: list[Unit], unit: Unit) -> bool:
     return len(parcel) < PARCEL_UNITS and sum(u.size for u in parcel) + unit.size <= PARCEL_BYTES
 
 
-def run_parcel(parcel: list[Unit]) -> list[UnitResult | str]:
+def run_parcel(parcel: list[Unit], flight: str | None = None) -> list[UnitResult | str]:
     """Run on a Dask worker: `run_unit` over each unit of a parcel. A unit that raises is
-    reported by its exception's text (an exception need not pickle) and the next one runs."""
+    reported by its exception's text (an exception need not pickle) and the next one runs.
+    `flight` names the parcel's flight record: which pair runs and since when (`FlightRecord`)."""
     out: list[UnitResult | str] = []
-    for unit in parcel:
-        try:
-            out.append(run_unit(unit))
-        except Exception as exc:
-            out.append(repr(exc))
+    record = FlightRecord.open(flight) if flight else None
+    try:
+        for u, unit in enumerate(parcel):
+            try:
+                if record is None:
+                    out.append(run_unit(unit))
+                    continue
+                with watching_pairs(functools.partial(record.started, u)):
+                    out.append(run_unit(unit))
+            except Exception as exc:
+                out.append(repr(exc))
+    finally:
+        if record is not None:
+            record.close()
     return out
+
+
+# A flight record: the parcel's unit and pair in flight and when it started (`time.monotonic`,
+# one clock for every process of a machine), written twice in one write so that a read that
+# meets a write half done sees two halves that differ, and reads again.
+_FLIGHT = struct.Struct("<qqd")
+
+
+def _flight_name(token: str, key: str) -> str:
+    return f"exhunt-flight-{token}-{key}"
+
+
+def _flight_path(name: str) -> Path:
+    return Path(tempfile.gettempdir()) / Path(name).name
+
+
+class FlightRecord:
+    """A small file in the worker's temporary folder, written before each pair of a parcel
+    runs and removed when the parcel ends: the worker's nanny, a process of its own on the same
+    machine, reads it even while the pair holds the worker's interpreter (a parser stuck in C
+    code never lets the worker's event loop run), as the local pool's workers write theirs to
+    memory shared with the hunting process."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self.fd = fd
+
+    @classmethod
+    def open(cls, name: str) -> FlightRecord | None:
+        """None when the file cannot be made: the parcel then runs under its own deadline only.
+        Made new, never through a link (the temporary folder may be shared); one this user left
+        (a worker killed while the parcel ran, which Dask then runs again) is replaced."""
+        path = _flight_path(name)
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        for _ in range(2):
+            try:
+                return cls(path, os.open(path, flags, 0o600))
+            except FileExistsError:
+                try:
+                    left = path.lstat()
+                except OSError:
+                    return None
+                uid = getattr(os, "getuid", None)  # none on Windows, whose temporary folder is the user's
+                if not stat.S_ISREG(left.st_mode) or (uid is not None and left.st_uid != uid()):
+                    return None
+                path.unlink(missing_ok=True)
+            except OSError:
+                return None
+        return None
+
+    def started(self, unit: int, pair: int) -> None:
+        os.pwrite(self.fd, _FLIGHT.pack(unit, pair, time.monotonic()) * 2, 0)
+
+    def close(self) -> None:
+        os.close(self.fd)
+        self.path.unlink(missing_ok=True)
+
+
+def read_flights(names: list[str]) -> list[tuple[int, int, float] | None]:
+    """Run on a worker's nanny (or the worker): for each flight record, (unit, pair, seconds
+    since the pair started), or None when the parcel has not started or is over."""
+    return [_read_flight(_flight_path(name)) for name in names]
+
+
+def _read_flight(path: Path) -> tuple[int, int, float] | None:
+    try:
+        with path.open("rb") as fh:
+            for _ in range(5):
+                data = fh.read(2 * _FLIGHT.size)
+                fh.seek(0)
+                if len(data) < 2 * _FLIGHT.size:
+                    return None  # made, no pair started yet
+                first, second = data[: _FLIGHT.size], data[_FLIGHT.size :]
+                if first == second:
+                    unit, pair, since = _FLIGHT.unpack(first)
+                    return unit, pair, time.monotonic() - since
+                time.sleep(0.001)
+    except FileNotFoundError:
+        return None
+    return None
+
+
+def remove_flights(names: Iterable[str]) -> None:
+    """Run on a nanny: remove the flight records its worker, stopped or killed, left."""
+    for name in names:
+        _flight_path(name).unlink(missing_ok=True)
 
 
 def unreadable_paths(paths: list[str]) -> list[str]:

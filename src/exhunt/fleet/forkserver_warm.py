@@ -16,10 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import signal
 
 from exhunt.analyzers import HuntOptions
 from exhunt.warmup import warm_up
 
+# Ctrl-C in a terminal reaches every process of its group, the workers forked from here too, whose
+# event loops then stopped printing a KeyboardInterrupt traceback each. The hunting process takes
+# it and closes the cluster, which stops them: they ignore it, as this server does (it restores
+# in every worker it forks the handler set before it started serving: this one).
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 with contextlib.suppress(Exception):  # reported by DaskPool's warm-up on the workers, see above
     warm_up(HuntOptions())
 # What the workers inherit is left out of their garbage collections, which would otherwise write

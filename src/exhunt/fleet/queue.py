@@ -15,6 +15,8 @@ unaccounted for.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -52,21 +54,43 @@ class Unit:
         return None if any(x is None for x in limits) else sum(x for x in limits if x is not None)
 
 
+# What the thread running units is told as each pair starts (`watching_pairs`).
+_watch = threading.local()
+
+
+@contextlib.contextmanager
+def watching_pairs(started: Callable[[int], None]) -> Iterator[None]:
+    """While in this block, `run_unit` calls `started(k)` on this thread just before the unit's
+    pair `k` runs: a Dask worker records which pair it has in flight, and since when, so that a
+    pair past its own deadline is noticed at that deadline and named."""
+    _watch.started = started
+    try:
+        yield
+    finally:
+        _watch.started = None
+
+
 def run_unit(unit: Unit) -> UnitResult:
     """The unit function the Dask workers and the in-process backend run (the local workers
     run the same `engine.run_unit` per pair). Module-level and picklable."""
     out = UnitResult()
-    for task in unit.tasks:
+    started: Callable[[int], None] | None = getattr(_watch, "started", None)
+    for k, task in enumerate(unit.tasks):
+        if started is not None:
+            started(k)
         out.merge(engine.run_unit(task, unit.ctx))
     return out
 
 
 class UnitLost(Exception):
-    """A backend could not get a unit's result: `kind` says why (worker died, timed out...)."""
+    """A backend could not get a unit's result: `kind` says why (worker died, timed out...).
+    `at`: the position of the one pair that was lost, when the backend knows it (a pair past its
+    own deadline); the unit's other pairs are then run again, and only that pair is lost."""
 
-    def __init__(self, kind: ProblemKind, message: str) -> None:
+    def __init__(self, kind: ProblemKind, message: str, *, at: int | None = None) -> None:
         super().__init__(message)
         self.kind = kind
+        self.at = at
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,11 +270,24 @@ def hunt_queue(
         on_host(state.evidence, assessment)
 
     def settle(unit: Unit, outcome: UnitResult | BaseException) -> None:
+        if isinstance(outcome, UnitLost) and outcome.at is not None and len(unit.tasks) > 1:
+            # The backend named the pair that was lost: that pair becomes the problem, and the
+            # pairs before and after it run again as two units (each part numbered by its first
+            # pair's position, so the host's results keep their order).
+            k = outcome.at
+            pieces = [(unit.part, unit.tasks[:k]), (unit.part + k + 1, unit.tasks[k + 1 :])]
+            pieces = [(part, tasks) for part, tasks in pieces if tasks]
+            for part, tasks in pieces:
+                retry.append(Unit(unit.host, unit.seq, unit.ctx, tasks, part=part, isolated=unit.isolated))
+            open_hosts[unit.host].pending += len(pieces)
+            lost_pair = Unit(unit.host, unit.seq, unit.ctx, (unit.tasks[k],), part=unit.part + k, isolated=True)
+            settle(lost_pair, UnitLost(outcome.kind, str(outcome)))
+            return
         if isinstance(outcome, UnitLost) and not unit.isolated and _split_on(outcome.kind, unit):
             # Run each file of the unit again on its own, under its own deadline: only the file
             # that kills a worker, or that runs past its deadline, is lost.
             for n, task in enumerate(unit.tasks):
-                retry.append(Unit(unit.host, unit.seq, unit.ctx, (task,), part=n, isolated=True))
+                retry.append(Unit(unit.host, unit.seq, unit.ctx, (task,), part=unit.part + n, isolated=True))
             open_hosts[unit.host].pending += len(unit.tasks) - 1
             return
         if isinstance(outcome, UnitLost):
