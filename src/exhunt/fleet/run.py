@@ -177,7 +177,9 @@ def run_hunt(args: argparse.Namespace) -> int:
 
 
 def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: StartingPool | None) -> int:
-    from exhunt.evidence import EvidenceUnavailable, discover
+    from exhunt.evidence import EvidenceUnavailable, HostEvidence, discover
+    from exhunt.evidence.apart import list_apart
+    from exhunt.evidence.tree import Progress
     from exhunt.fleet.backends import BackendError
     from exhunt.hunt import host_key, hunt_hosts
     from exhunt.rules import RuleErrors, catalog, use, user_problems
@@ -236,12 +238,19 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             except HuntStoreError as exc:
                 _say(err, f"exhunt hunt: {exc}")
                 return 2
-        try:
-            hosts = discover(args.path)
+
+        def listing(on_progress: Progress | None) -> list[HostEvidence]:
+            found = discover(args.path, on_progress=on_progress)
             if args.split_by_computer:
                 from exhunt.evidence.computers import split_by_computer
 
-                hosts = split_by_computer(hosts)
+                found = split_by_computer(found)
+            return found
+
+        try:
+            # In a process of its own where it can be: this one keeps the listing, not the
+            # memory making it took, and the workers fork from this one.
+            hosts = list_apart(listing)
         except EvidenceUnavailable as exc:
             _say(err, f"exhunt hunt: {exc}")
             return 2
