@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import mmap
 import os
 import pickle
 import signal
@@ -26,7 +27,7 @@ import threading
 from collections.abc import Callable
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from exhunt.evidence.base import EvidenceFile, HostEvidence, kept
 from exhunt.evidence.containers import add_read_problems, pending_read_problems
@@ -34,6 +35,7 @@ from exhunt.evidence.errors import EvidenceUnavailable
 from exhunt.evidence.tree import Progress
 
 Listing = Callable[[Progress | None], list[HostEvidence]]
+T = TypeVar("T")
 
 
 class _Compact(pickle.Pickler):
@@ -46,26 +48,48 @@ class _Compact(pickle.Pickler):
         return NotImplemented
 
 
+class Listed(Generic[T]):
+    """A listing, its hosts made when first asked (`hosts`); before that, what `outline` said of
+    each host. Until then, the files are bytes in memory that a forked process does not inherit:
+    workers forked meanwhile start without them, and the hunting process's own copy is the only one."""
+
+    def __init__(self, outlines: list[T], hosts: list[HostEvidence] | None, payload: Any = None) -> None:
+        self.outlines = outlines
+        self._hosts = hosts
+        self._payload = payload
+
+    def hosts(self) -> list[HostEvidence]:
+        if self._hosts is None:
+            payload, self._payload = self._payload, None
+            with memoryview(payload) as view:
+                self._hosts = pickle.loads(view)
+            if hasattr(payload, "close"):
+                payload.close()
+        return self._hosts
+
+
 def can_fork() -> bool:
     """Whether listing in a forked child is safe here: `fork` exists and no other thread runs
     (a thread holding a lock when the process forks leaves the child that lock held)."""
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def list_apart(work: Listing, on_progress: Progress | None = None) -> list[HostEvidence]:
-    """`work(on_progress)` run in a forked child, its hosts given back; run here when
-    `can_fork()` is false."""
+def list_apart(work: Listing, outline: Callable[[HostEvidence], T], on_progress: Progress | None = None) -> Listed[T]:
+    """`work(on_progress)` run in a forked child, its hosts given back, with `outline` of each
+    host (worked out in the child); run here when `can_fork()` is false."""
     if not can_fork():
-        return work(on_progress)
+        found = work(on_progress)
+        return Listed([outline(h) for h in found], found)
     reader, writer = Pipe(duplex=False)
     for stream in (sys.stdout, sys.stderr):  # what is buffered here is not written twice
         stream.flush()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child; its work is measured through the parent
         reader.close()
-        _child(work, writer, on_progress is not None)
+        _child(work, outline, writer, on_progress is not None)
     writer.close()
     answer: tuple[Any, ...] | None = None
+    payload: Any = None
     try:
         while True:
             try:
@@ -76,6 +100,12 @@ def list_apart(work: Listing, on_progress: Progress | None = None) -> list[HostE
                 if on_progress is not None:
                     on_progress(message[1])
                 continue
+            if message[0] == "hosts":
+                payload = _buffer(message[1])
+                try:
+                    reader.recv_bytes_into(payload)
+                except EOFError:  # the child ended while sending them: no answer
+                    break
             answer = message
             break
     finally:
@@ -85,12 +115,25 @@ def list_apart(work: Listing, on_progress: Progress | None = None) -> list[HostE
         raise EvidenceUnavailable(f"listing the evidence stopped: its process {_ended(status)} without an answer")
     if answer[0] == "error":
         raise answer[1]
-    add_read_problems(answer[2])
-    hosts: list[HostEvidence] = answer[1]
-    return hosts
+    add_read_problems(answer[3])
+    outlines: list[T] = answer[2]
+    return Listed(outlines, None, payload)
 
 
-def _child(work: Listing, writer: Connection, progress: bool) -> None:  # pragma: no cover - in the child
+def _buffer(size: int) -> Any:
+    """Memory for the listing's bytes that a forked process does not inherit, where the system
+    can say so (Linux's MADV_DONTFORK); else a plain buffer."""
+    advice = getattr(mmap, "MADV_DONTFORK", None)
+    if advice is None or size == 0:
+        return bytearray(size)
+    buffer = mmap.mmap(-1, size)
+    buffer.madvise(advice)
+    return buffer
+
+
+def _child(
+    work: Listing, outline: Callable[[HostEvidence], Any], writer: Connection, progress: bool
+) -> None:  # pragma: no cover - in the child
     code = 1
     try:
 
@@ -100,8 +143,10 @@ def _child(work: Listing, writer: Connection, progress: bool) -> None:  # pragma
         try:
             hosts = work(send_progress if progress else None)
             out = io.BytesIO()
-            _Compact(out, pickle.HIGHEST_PROTOCOL).dump(("hosts", hosts, pending_read_problems()))
+            _Compact(out, pickle.HIGHEST_PROTOCOL).dump(hosts)
             data = out.getbuffer()
+            head = ("hosts", len(data), [outline(h) for h in hosts], pending_read_problems())
+            writer.send_bytes(pickle.dumps(head, pickle.HIGHEST_PROTOCOL))
         except BaseException as exc:  # every failure goes to the parent, which raises it
             data = memoryview(_pickled_error(exc))
         writer.send_bytes(data)
