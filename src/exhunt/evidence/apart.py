@@ -17,7 +17,6 @@ that ends without an answer stops the hunt (`EvidenceUnavailable`), never a list
 from __future__ import annotations
 
 import contextlib
-import io
 import mmap
 import os
 import pickle
@@ -25,11 +24,12 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
-from exhunt.evidence.base import EvidenceFile, HostEvidence, kept
+from exhunt.evidence.base import Held, HostEvidence, kept
 from exhunt.evidence.containers import add_read_problems, pending_read_problems
 from exhunt.evidence.errors import EvidenceUnavailable
 from exhunt.evidence.tree import Progress
@@ -38,14 +38,19 @@ Listing = Callable[[Progress | None], list[HostEvidence]]
 T = TypeVar("T")
 
 
-class _Compact(pickle.Pickler):
-    """Files as what they hold, made again by `kept` (their own pickling makes a worker's copy,
-    which keeps its paths made)."""
+def _packed(hosts: list[HostEvidence]) -> list[tuple[HostEvidence, list[Held]]]:
+    """Each host without its files, and its files as what they hold (`EvidenceFile.held`), which
+    pickle as plain tuples (a file's own pickling makes a worker's copy, which keeps its paths
+    made); a place shared by files pickles once."""
+    return [(replace(host, files=[]), [f.held() for f in host.files]) for host in hosts]
 
-    def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is EvidenceFile:
-            return (kept, (obj.held(),))
-        return NotImplemented
+
+def _unpacked(packed: list[tuple[HostEvidence, list[Held]]]) -> list[HostEvidence]:
+    hosts = []
+    for host, held in packed:
+        host.files = [kept(h) for h in held]
+        hosts.append(host)
+    return hosts
 
 
 class Listed(Generic[T]):
@@ -62,7 +67,7 @@ class Listed(Generic[T]):
         if self._hosts is None:
             payload, self._payload = self._payload, None
             with memoryview(payload) as view:
-                self._hosts = pickle.loads(view)
+                self._hosts = _unpacked(pickle.loads(view))
             if hasattr(payload, "close"):
                 payload.close()
         return self._hosts
@@ -142,9 +147,7 @@ def _child(
 
         try:
             hosts = work(send_progress if progress else None)
-            out = io.BytesIO()
-            _Compact(out, pickle.HIGHEST_PROTOCOL).dump(hosts)
-            data = out.getbuffer()
+            data = memoryview(pickle.dumps(_packed(hosts), pickle.HIGHEST_PROTOCOL))
             head = ("hosts", len(data), [outline(h) for h in hosts], pending_read_problems())
             writer.send_bytes(pickle.dumps(head, pickle.HIGHEST_PROTOCOL))
         except BaseException as exc:  # every failure goes to the parent, which raises it

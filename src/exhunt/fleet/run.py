@@ -345,7 +345,9 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             backend = _backend(args, listed, todo_at, options, starting) if todo_at else None
             if backend is not None:
                 hosts = listed.hosts()
-                _hunt(args, options, err, [hosts[i] for i in todo_at], backend, sink, hunt_hosts)
+                todo = [hosts[i] for i in todo_at]
+                keys = {id(hosts[i]): outlines[i].key for i in todo_at}  # worked out once, in the child
+                _hunt(args, options, err, todo, keys, backend, sink, hunt_hosts)
         except BackendError as exc:
             sink.close(interrupted=True)
             _say(err, f"exhunt hunt: {exc}")
@@ -457,14 +459,15 @@ def _hunt(
     options: HuntOptions,
     err: Console,
     todo: list[Any],
+    keys: dict[int, str],
     backend: Backend,
     sink: HuntSink,
     hunt_hosts: Any,
 ) -> None:
-    from exhunt.hunt import host_key
+    """`keys`: each host's key (`exhunt.hunt.host_key`) by the host's id."""
 
     def on_host(evidence: Any, host: HostAssessment) -> None:
-        sink.host_done(host_key(evidence), host)
+        sink.host_done(keys[id(evidence)], host)
 
     kwargs: dict[str, Any] = {"backend": backend, "on_host": on_host, "keep": False}
     if not show_progress(args, err):
