@@ -160,3 +160,70 @@ def test_a_hunt_lists_apart_and_finds_the_same(tmp_path: Path) -> None:
         (mine,) = [h for h in got if h["host"] == host.host]
         assert sorted(f["rule_id"] for f in mine["findings"]) == sorted(f.rule_id for f in host.findings)
         assert sorted(e["path"] for e in mine["errors"]) == sorted(e.path for e in host.errors)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="listing apart needs fork")
+def test_the_local_workers_fork_before_the_files_are_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hunt makes the listing's files in its own process only once its workers have forked,
+    so they inherit none (the order `exhunt.fleet.run` keeps)."""
+    import exhunt.hunt
+    from exhunt.cli import main
+    from exhunt.evidence import apart
+
+    order: list[str] = []
+    made = apart.Listed.hosts
+
+    def hosts(self: Listed[object]) -> list[HostEvidence]:
+        order.append("files made")
+        return made(self)
+
+    backend = exhunt.hunt.local_backend_for
+
+    def local_backend_for(*args: object, **kwargs: object) -> object:
+        order.append("backend")
+        return backend(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(apart.Listed, "hosts", hosts)
+    monkeypatch.setattr(exhunt.hunt, "local_backend_for", local_backend_for)
+    out = tmp_path / "out.json"
+    assert main(["hunt", str(_evidence(tmp_path)), "--json", str(out), "-q", "--no-db", "--jobs", "2"]) in (0, 1, 3)
+    assert order[:2] == ["backend", "files made"]
+
+
+def test_a_kept_file_on_disk_is_read_in_one_piece(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read in blocks, its content was held twice while they were joined."""
+    import exhunt.evidence.base
+    from exhunt.evidence.base import FileRef
+    from exhunt.filehunt.reading import BLOCK, read_file
+    from exhunt.model import ArtefactKind
+
+    page = tmp_path / "big.aspx"
+    page.write_bytes(b"<%-- x --%>" * (3 * BLOCK // 11 + 1))
+    reads: list[int] = []
+    opened = exhunt.evidence.base.open_evidence
+
+    class Counting:
+        def __init__(self, path: str) -> None:
+            self.fh = opened(path)
+
+        def __enter__(self) -> Counting:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+        def read(self, size: int = -1) -> bytes:
+            block = self.fh.read(size)
+            reads.append(len(block))
+            return block
+
+    monkeypatch.setattr(exhunt.evidence.base, "open_evidence", Counting)
+    size = page.stat().st_size
+    file = EvidenceFile(FileRef(str(page)), "big.aspx", ArtefactKind.FILE, size)
+    content = read_file(file, 4 * BLOCK)
+    assert content.data == page.read_bytes() and not content.over_limit
+    assert reads == [size]
+    # Past the limit it is still hashed in blocks, its content not kept.
+    reads.clear()
+    over = read_file(file, BLOCK)
+    assert over.over_limit and over.data is None and len(reads) > 1
