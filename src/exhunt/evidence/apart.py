@@ -4,14 +4,15 @@ not the memory it took to make it.
 Discovery builds several objects per file (path components, lower-case copies, layout tables,
 `Entry`s) before each file becomes its compact `EvidenceFile`. The interpreter keeps the memory
 they took (a few live entries pin each freed arena), so a process that listed 20,000 files held
-about twice the arenas its live objects need, and the workers forked from it inherited that heap
-and wrote into its free slots, copying its pages. Listed in a forked child instead, the files
+about twice the arenas its live objects need, and the workers forked from it inherited that
+heap. Listed in a forked child instead, the files
 come back through a pipe as their compact form (`EvidenceFile.held`, each place once) and are
 made again here one after another, in arenas they fill.
 
-Where a process cannot fork safely (no `fork`; another thread running, e.g. a Dask pool
-starting) the listing is made here, as before. Whatever the child raises is raised here; a child
-that ends without an answer stops the hunt (`EvidenceUnavailable`), never a listing short of files.
+Where a process cannot fork safely (no `fork`, or not the platform's way to start workers;
+another thread running, e.g. a Dask pool starting) the listing is made here, as before.
+Whatever the child raises is raised here; a child that ends without an answer stops the hunt
+(`EvidenceUnavailable`), never a listing short of files.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from multiprocessing import Pipe
+from multiprocessing import Pipe, get_start_method
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
@@ -74,9 +75,11 @@ class Listed(Generic[T]):
 
 
 def can_fork() -> bool:
-    """Whether listing in a forked child is safe here: `fork` exists and no other thread runs
-    (a thread holding a lock when the process forks leaves the child that lock held)."""
-    return hasattr(os, "fork") and threading.active_count() == 1
+    """Whether listing in a forked child is safe here: this process forks its own workers (the
+    platform's start method is `fork`: not on Windows or macOS, where forking a process that
+    has loaded system frameworks is not safe) and no other thread runs (a thread holding a lock
+    when the process forks leaves the child that lock held)."""
+    return hasattr(os, "fork") and get_start_method() == "fork" and threading.active_count() == 1
 
 
 def list_apart(work: Listing, outline: Callable[[HostEvidence], T], on_progress: Progress | None = None) -> Listed[T]:
