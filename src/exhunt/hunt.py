@@ -67,13 +67,20 @@ def host_key(host: HostEvidence) -> str:
 def local_backend(hosts: list[HostEvidence], options: HuntOptions, jobs: int | None = None) -> Backend:
     """Worker processes; in this process only when deadlines are off and there is little work
     (a hung analyzer can only be stopped in a worker)."""
+    return local_backend_for(artefact_kinds(hosts), sum(f.size for h in hosts for f in h.files), options, jobs)
+
+
+def local_backend_for(
+    kinds: frozenset[ArtefactKind], size: int, options: HuntOptions, jobs: int | None = None
+) -> Backend:
+    """`local_backend` for hosts whose files are of `kinds` and `size` bytes in all: the hosts
+    themselves need not be made yet (`exhunt.evidence.apart.Listed`)."""
     jobs = jobs or default_jobs()
-    small = sum(f.size for h in hosts for f in h.files) < INLINE_BYTES
-    if options.unit_timeout <= 0 and (jobs <= 1 or small):
+    if options.unit_timeout <= 0 and (jobs <= 1 or size < INLINE_BYTES):
         return Inline()
     from exhunt.warmup import warm_up
 
-    warm_up(options, artefact_kinds(hosts))  # once here: the workers fork with it compiled
+    warm_up(options, kinds)  # once here: the workers fork with it compiled
     return LocalWorkers(jobs)
 
 

@@ -279,6 +279,18 @@ def from_held(held: Held) -> EvidenceFile:
     return made
 
 
+def kept(held: Held) -> EvidenceFile:
+    """The file `EvidenceFile.held` gave, made again as the listing keeps it (its paths made when
+    asked, as `EvidenceFile` makes them): how a listing made in another process comes back."""
+    made = object.__new__(EvidenceFile)
+    _SET_PLACE(made, held[0])
+    _SET_TAIL(made, held[1])
+    _SET_KIND(made, held[2])
+    _SET_SIZE(made, held[3])
+    _SET_MTIME(made, held[4])
+    return made
+
+
 class _Received(EvidenceFile):
     """A file as a worker got it (`from_held`): short-lived, so it keeps the paths it is asked
     for most (an analyzer asks for each several times)."""

@@ -564,6 +564,19 @@ def take_read_problems(archive: str | None, outer: tuple[str, ...], name: str) -
     return _READ_PROBLEMS.pop((archive, outer, name), [])
 
 
+def pending_read_problems() -> dict[ReadKey, list[tuple[ProblemKind, str]]]:
+    """Every problem recorded and not yet taken, by member (a listing made in another process
+    hands them over with its files)."""
+    return {key: list(found) for key, found in _READ_PROBLEMS.items() if found}
+
+
+def add_read_problems(problems: dict[ReadKey, list[tuple[ProblemKind, str]]]) -> None:
+    """Record problems another process met (`pending_read_problems`) as if met here."""
+    for key, found in problems.items():
+        for kind, message in found:
+            _report(key, message, kind)
+
+
 class _Handles:
     """Containers opened in this process, by (path on disk, members leading to it).
 

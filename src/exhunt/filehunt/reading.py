@@ -40,12 +40,15 @@ def read_file(file: EvidenceFile, limit: int, algorithms: frozenset[str] = froze
     kept: list[bytes] | None = []
     head: list[bytes] = []  # the first HEAD_BYTES, as read (a small file's one block, uncopied)
     head_size = 0
-    # A file smaller than a block is read with one buffer of its listed size (plus one byte, to
-    # see the end): no block-sized buffer to allocate and shrink for each of thousands of pages.
-    step = file.size + 1 if 0 <= file.size < BLOCK else BLOCK
     # A file on disk is read through a buffered reader, which returns less than asked only at the
     # end of the file: no second read to learn that (a member of a container is read to b"").
     ends_short = file.ref.archive is None
+    # A file smaller than a block is read with one buffer of its listed size (plus one byte, to
+    # see the end): no block-sized buffer to allocate and shrink for each of thousands of pages.
+    # So is a file on disk whose whole content is kept: read in blocks, it was held twice while
+    # they were joined (16 MB of a worker's memory for an 8 MB page).
+    whole = 0 <= file.size < BLOCK or (ends_short and 0 <= file.size <= limit)
+    step = file.size + 1 if whole else BLOCK
     try:
         with file.open() as fh:
             while True:

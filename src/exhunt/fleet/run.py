@@ -8,7 +8,7 @@ import argparse
 import shlex
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.console import Console
 
@@ -20,13 +20,15 @@ from exhunt.fleet.hunt_log import HuntStoreError, HuntWriter, SqliteHuntLog
 from exhunt.fleet.outputs import FEW_HOSTS, HuntSink, JsonStream, check_outputs
 from exhunt.fleet.queue import Backend, FleetProgress
 from exhunt.fleet.verdicts import verdict_rank
-from exhunt.model import HostAssessment, HuntResult, Verdict
+from exhunt.model import ArtefactKind, HostAssessment, HuntResult, Verdict
 from exhunt.outfile import written_in_place
 from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.safe_text import printable
 from exhunt.report.timeline import TimelineStream
 
 if TYPE_CHECKING:
+    from exhunt.evidence.apart import Listed
+    from exhunt.evidence.base import HostEvidence
     from exhunt.fleet.starting import StartingPool
     from exhunt.fleet.store import HuntStore
 
@@ -131,15 +133,39 @@ def _check_args(args: argparse.Namespace) -> list[str]:
     return problems
 
 
+class HostOutline(NamedTuple):
+    """What the hunt needs of a host before its files are made in this process."""
+
+    key: str  # `exhunt.hunt.host_key`
+    kinds: frozenset[ArtefactKind]  # of its files
+    size: int  # bytes of its files
+
+
+def outline_host(host: HostEvidence) -> HostOutline:
+    from exhunt.hunt import artefact_kinds, host_key
+
+    return HostOutline(host_key(host), artefact_kinds([host]), sum(f.size for f in host.files))
+
+
 def _backend(
-    args: argparse.Namespace, hosts: list[Any], options: HuntOptions, starting: StartingPool | None
+    args: argparse.Namespace,
+    listed: Listed[HostOutline],
+    todo_at: list[int],
+    options: HuntOptions,
+    starting: StartingPool | None,
 ) -> Backend:
-    from exhunt.hunt import local_backend
+    """The local workers, forked before the listing's files are made here (`Listed.hosts`);
+    or the Dask pool, which is asked whether it reads them."""
+    from exhunt.hunt import local_backend_for
 
     if starting is None:
-        return local_backend(hosts, options, args.jobs)
+        todo = [listed.outlines[i] for i in todo_at]
+        kinds = frozenset(kind for o in todo for kind in o.kinds)
+        return local_backend_for(kinds, sum(o.size for o in todo), options, args.jobs)
     from exhunt.hunt import artefact_kinds, host_place
 
+    everyone = listed.hosts()
+    hosts = [everyone[i] for i in todo_at]
     pool = starting.take(_options(args), artefact_kinds(hosts))
     try:
         # paths every worker must read: each host's folder (its key may name a computer too)
@@ -179,8 +205,10 @@ def run_hunt(args: argparse.Namespace) -> int:
 
 def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: StartingPool | None) -> int:
     from exhunt.evidence import EvidenceUnavailable, discover
+    from exhunt.evidence.apart import list_apart
+    from exhunt.evidence.tree import Progress
     from exhunt.fleet.backends import BackendError
-    from exhunt.hunt import host_key, hunt_hosts
+    from exhunt.hunt import hunt_hosts
     from exhunt.rules import RuleErrors, catalog, use, user_problems
 
     options = _options(args)
@@ -237,24 +265,33 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             except HuntStoreError as exc:
                 _say(err, f"exhunt hunt: {exc}")
                 return 2
-        try:
-            hosts = discover(args.path)
+
+        def listing(on_progress: Progress | None) -> list[HostEvidence]:
+            found = discover(args.path) if on_progress is None else discover(args.path, on_progress=on_progress)
             if args.split_by_computer:
                 from exhunt.evidence.computers import split_by_computer
 
-                hosts = split_by_computer(hosts)
+                found = split_by_computer(found)
+            return found
+
+        try:
+            # In a process of its own where it can be: this one keeps the listing, not the
+            # memory making it took; and its files are made here only once the workers have
+            # forked (`_backend`), so they inherit none of them.
+            listed = list_apart(listing, outline_host)
         except EvidenceUnavailable as exc:
             _say(err, f"exhunt hunt: {exc}")
             return 2
-        if not hosts:
+        outlines = listed.outlines
+        if not outlines:
             _say(err, f"exhunt hunt: no evidence found in {args.path}")
             return 2
-        todo = hosts
+        todo_at = list(range(len(outlines)))
         done_keys: set[str] = set()
         if full is not None and args.resume is not None:
             done_keys = full.done_roots(args.resume)
-            todo = [h for h in hosts if not full.is_done(done_keys, host_key(h))]
-        total = len(hosts)
+            todo_at = [i for i in todo_at if not full.is_done(done_keys, outlines[i].key)]
+        total = len(outlines)
         fleet = total > FEW_HOSTS
         if fleet and args.html and (args.html == "-" or written_in_place(args.html)):
             # The pages go beside the index: beside /dev/stdout they would be written into /dev.
@@ -311,9 +348,12 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
 
         interrupted = False
         try:
-            backend = _backend(args, todo, options, starting) if todo else None
+            backend = _backend(args, listed, todo_at, options, starting) if todo_at else None
             if backend is not None:
-                _hunt(args, options, err, todo, backend, sink, hunt_hosts)
+                hosts = listed.hosts()
+                todo = [hosts[i] for i in todo_at]
+                keys = {id(hosts[i]): outlines[i].key for i in todo_at}  # worked out once, in the child
+                _hunt(args, options, err, todo, keys, backend, sink, hunt_hosts)
         except BackendError as exc:
             sink.close(interrupted=True)
             _say(err, f"exhunt hunt: {exc}")
@@ -425,14 +465,15 @@ def _hunt(
     options: HuntOptions,
     err: Console,
     todo: list[Any],
+    keys: dict[int, str],
     backend: Backend,
     sink: HuntSink,
     hunt_hosts: Any,
 ) -> None:
-    from exhunt.hunt import host_key
+    """`keys`: each host's key (`exhunt.hunt.host_key`) by the host's id."""
 
     def on_host(evidence: Any, host: HostAssessment) -> None:
-        sink.host_done(host_key(evidence), host)
+        sink.host_done(keys[id(evidence)], host)
 
     kwargs: dict[str, Any] = {"backend": backend, "on_host": on_host, "keep": False}
     if not show_progress(args, err):
