@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import pkgutil
 import re
-import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -49,7 +47,24 @@ MAX_WIDTH = 100
 
 
 def _width() -> int:
-    return max(40, min(shutil.get_terminal_size().columns, MAX_WIDTH) - 2)
+    return max(40, min(_columns(), MAX_WIDTH) - 2)
+
+
+def _columns() -> int:
+    """The terminal's width as `shutil.get_terminal_size` reads it ($COLUMNS, else standard
+    output's terminal, else 80), without importing shutil and the compression modules it
+    imports: argparse makes a help formatter at every start, help asked for or not."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return columns or 80
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -131,9 +146,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
 
+def _module_names(paths: Sequence[str]) -> set[str]:
+    """The modules and packages in a package's folders, by their file names."""
+    found = set()
+    for folder in paths:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            stem, dot, ext = entry.name.partition(".")
+            if dot and ext == "py" and stem.isidentifier():
+                found.add(stem)
+            elif not dot and entry.is_dir() and (Path(entry.path) / "__init__.py").exists():
+                found.add(entry.name)
+    return found
+
+
 def command_names() -> list[str]:
     """Every subcommand module's name, without importing any of them."""
-    names = [info.name for info in pkgutil.iter_modules(commands.__path__) if not info.name.startswith("_")]
+    # The package's folder read directly: pkgutil and what it imports cost every start a few ms.
+    names = [name for name in _module_names(commands.__path__) if not name.startswith("_")]
     order = {"hunt": 0, "scan": 1, "build": 2, "report": 3}
     return sorted(names, key=lambda n: (order.get(n, 9), n))
 
@@ -190,7 +223,9 @@ def build_parsers(
     load_all = argv is None or _wants_overview(argv)
     for name in names:
         if name != chosen and not load_all:
-            sub.add_parser(name)  # known, not loaded: nothing of it is needed for this run
+            # known, not loaded: nothing of it is needed for this run (argparse's own formatter
+            # would import shutil to size a help nobody asked for)
+            sub.add_parser(name, formatter_class=HelpFormatter)
             continue
         mod = _command_module(name)
         if mod is None:

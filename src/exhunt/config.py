@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import os
 import sys
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from exhunt import boundedtoml
 
 ENV = "EXHUNT_CONFIG"
 
@@ -130,6 +127,10 @@ def load(explicit: str | None = None) -> Config:
         return Config(None, False, {})
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    import tomllib  # only when there is a file: tomllib costs every start about 10 ms
+
+    from exhunt import boundedtoml
+
     try:
         data = boundedtoml.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
