@@ -57,17 +57,18 @@ class OrderedSpool:
         self._index.append((order, len(self._index), self._end, length))
         self._end += length
 
-    def parts(self) -> Iterator[Iterator[str]]:
+    def parts(self, block: int = 0) -> Iterator[Iterator[str]]:
         """Every host's text, in host order (texts of one host in the order they were added),
-        each read back a block at a time."""
+        each read back a block at a time (`block` bytes, by default READ_BYTES). The parts may
+        be read side by side (each read seeks to its own place first)."""
         for _order, _seq, start, length in sorted(self._index):
-            yield self._read(start, length)
+            yield self._read(start, length, block or READ_BYTES)
 
-    def _read(self, start: int, length: int) -> Iterator[str]:
+    def _read(self, start: int, length: int, block: int = 0) -> Iterator[str]:
         decoder = codecs.getincrementaldecoder("utf-8")()
         while length > 0:
             self._file.seek(start)
-            data = self._file.read(min(length, READ_BYTES))
+            data = self._file.read(min(length, block or READ_BYTES))
             if not data:
                 raise OSError("the spool file is shorter than what was written to it")
             start += len(data)
@@ -87,6 +88,7 @@ class SpooledOutput:
     `close`. Subclasses turn a host into text (`add`) and write the whole (`write`)."""
 
     newline: str | None = "\n"
+    block = 0  # bytes read back at a time per host (0: READ_BYTES); less where hosts are read side by side
 
     def __init__(self, path: str | Path) -> None:
         self.target = str(path)
@@ -117,11 +119,11 @@ class SpooledOutput:
         try:
             if self.target == "-":
                 out = sys.stdout
-                self.write_parts(out, self._spool.parts())
+                self.write_parts(out, self._spool.parts(self.block))
                 out.flush()
             else:
                 with replaced(self.target, newline=self.newline) as out:
-                    self.write_parts(out, self._spool.parts())
+                    self.write_parts(out, self._spool.parts(self.block))
         finally:
             self._spool.close()
 
