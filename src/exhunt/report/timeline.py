@@ -148,8 +148,9 @@ class TimelineStream(SpooledOutput):
     """The timeline (or, with `undated`, the findings table of `--csv`) fed host by host as
     hosts finish, so a fleet hunt holds no host for it.
 
-    Each host's rows go as JSON lines to a spool beside the output; `close` writes them in host
-    order (see `exhunt.fleet.spool`): JSONL as they are, CSV under a header naming every column
+    Each host's rows go as JSON lines to a spool beside the output; `close` writes them, the
+    timeline in one time order across hosts (each host's rows merged by time as they are read
+    back, equal times in host order, see `exhunt.fleet.spool`), the findings table host by host: JSONL as they are, CSV under a header naming every column
     (the `detail_*` columns are known only at the end; only their names are held in memory),
     spreadsheet-safe unless `safe` is false (`--csv-raw`). `fmt` is taken from the file name
     unless given (`--csv` takes any name); standard output (`-`) gets JSONL unless told.
