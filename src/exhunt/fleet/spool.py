@@ -39,6 +39,7 @@ class OrderedSpool:
         self._file: IO[bytes] = tempfile.TemporaryFile(dir=folder or None, prefix=".exhunt-spool-")  # noqa: SIM115
         self._index: list[tuple[HostOrder, int, int, int]] = []
         self._end = 0
+        self.block = READ_BYTES  # bytes read back at a time per host
 
     def __len__(self) -> int:
         return len(self._index)
@@ -57,18 +58,18 @@ class OrderedSpool:
         self._index.append((order, len(self._index), self._end, length))
         self._end += length
 
-    def parts(self, block: int = 0) -> Iterator[Iterator[str]]:
+    def parts(self) -> Iterator[Iterator[str]]:
         """Every host's text, in host order (texts of one host in the order they were added),
-        each read back a block at a time (`block` bytes, by default READ_BYTES). The parts may
-        be read side by side (each read seeks to its own place first)."""
+        each read back a block (`block` bytes) at a time. The parts may be read side by side
+        (each read seeks to its own place first)."""
         for _order, _seq, start, length in sorted(self._index):
-            yield self._read(start, length, block or READ_BYTES)
+            yield self._read(start, length)
 
-    def _read(self, start: int, length: int, block: int = 0) -> Iterator[str]:
+    def _read(self, start: int, length: int) -> Iterator[str]:
         decoder = codecs.getincrementaldecoder("utf-8")()
         while length > 0:
             self._file.seek(start)
-            data = self._file.read(min(length, block or READ_BYTES))
+            data = self._file.read(min(length, self.block))
             if not data:
                 raise OSError("the spool file is shorter than what was written to it")
             start += len(data)
@@ -116,14 +117,15 @@ class SpooledOutput:
         self._spool.close()
 
     def close(self) -> None:
+        self._spool.block = self.block or READ_BYTES
         try:
             if self.target == "-":
                 out = sys.stdout
-                self.write_parts(out, self._spool.parts(self.block))
+                self.write_parts(out, self._spool.parts())
                 out.flush()
             else:
                 with replaced(self.target, newline=self.newline) as out:
-                    self.write_parts(out, self._spool.parts(self.block))
+                    self.write_parts(out, self._spool.parts())
         finally:
             self._spool.close()
 
