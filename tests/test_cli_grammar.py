@@ -157,6 +157,21 @@ def test_a_reader_that_leaves_early_keeps_the_verdicts_exit_code(
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr and "Exception ignored" not in stderr
 
 
+@pytest.mark.parametrize("args", [["--help"], ["hunt", "--help"], ["--version"], ["rules", "--version"]])
+def test_help_and_version_to_a_reader_that_left_end_quietly(args: list[str]) -> None:
+    """`exhunt --help | head`: argparse prints and exits inside parse_args; a closed pipe is no
+    error there either (exit 0, nothing said)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "exhunt", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, stderr
+    assert stderr == "", stderr
+
+
 @pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="no /dev/full here")
 @pytest.mark.parametrize(
     ("args", "to_stdout", "said"),
@@ -167,6 +182,12 @@ def test_a_reader_that_leaves_early_keeps_the_verdicts_exit_code(
         (["rules", "EXH-WS-CHOPPER"], True, "exhunt: cannot write standard output: No space left on device"),
         (["config", "show"], True, "exhunt: cannot write standard output: No space left on device"),
         (["fleet", "--db", "{db}"], True, "exhunt fleet: could not write standard output: "),
+        # argparse prints these and exits inside parse_args, dropping the write's error.
+        (["--help"], True, "exhunt: cannot write standard output: No space left on device"),
+        (["hunt", "--help"], True, "exhunt: cannot write standard output: No space left on device"),
+        (["--version"], True, "exhunt: cannot write standard output: No space left on device"),
+        (["scan", "--version"], True, "exhunt: cannot write standard output: No space left on device"),
+        ([], True, "exhunt: cannot write standard output: No space left on device"),
     ],
 )
 def test_a_full_disk_is_said_with_exit_code_2(tmp_path: Path, args: list[str], to_stdout: bool, said: str) -> None:

@@ -523,3 +523,45 @@ def test_a_7z_with_its_file_list_encrypted_is_said_in_words(tmp_path: Path) -> N
     (problem,) = [p for p in host.errors if p[0].startswith("locked.7z")]
     assert problem.kind is ProblemKind.ENCRYPTED  # type: ignore[attr-defined]
     assert problem[1] == "encrypted 7z archive (its file list too); cannot be read without the password"
+
+
+def _encrypted_zip(path: Path) -> Path:
+    """Every member's 'encrypted' flag set in its local and central headers."""
+    write_zip(path, {"Logs/sysmon.json": EVENTS, "inetpub/logs/LogFiles/W3SVC1/u_ex210303.log": b"#Fields: x\n"})
+    data = bytearray(path.read_bytes())
+    for signature_, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(signature_)
+        while at != -1:
+            data[at + flag_at] |= 0x1
+            at = data.find(signature_, at + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["zip", "7z", "7z-header"])
+def test_a_wholly_encrypted_archive_alone_is_a_host_with_insufficient_evidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    # `exhunt hunt secret.zip` with every member behind a password ended with exit 2 and a
+    # message, where the same archive beside others gave a host with an encrypted problem.
+    if fmt == "zip":
+        path = _encrypted_zip(tmp_path / "EX07.zip")
+    else:
+        path = tmp_path / "EX07.7z"
+        with py7zr.SevenZipFile(path, "w", password="secret", header_encryption=fmt == "7z-header") as szf:
+            szf.writestr(EVENTS, "Logs/sysmon.json")
+    assert main(["hunt", str(path), "--no-db", "--json", "-"]) == 3
+    (host,) = json.loads(capsys.readouterr().out)["hosts"]
+    assert host["host"] == "EX07"
+    assert host["verdict"] == "insufficient-evidence"
+    (problem,) = [e for e in host["errors"] if e["kind"] == "evidence-encrypted"]
+    assert problem["path"] == path.name
+    assert "password" in problem["message"] and "collect" in problem["message"]
+
+
+def test_a_damaged_archive_alone_is_still_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    whole = write_zip(tmp_path / "whole.zip", {"Logs/sysmon.json": EVENTS * 100})
+    cut = tmp_path / "EX08.zip"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    assert main(["hunt", str(cut), "--no-db", "--json", "-"]) == 2
+    assert "EX08.zip" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from exhunt.model import HostAssessment, Verdict
+from exhunt.model import Finding, HostAssessment, Verdict
 from exhunt.report.timeline import FIELDS, TimelineFormatError, write_timeline
 from test_report_fixtures import CSV_HOSTILE, HOSTILE, T0, clean_host, compromised_host, finding, hunt
 
@@ -183,3 +183,70 @@ def test_datetime_text_sorts_as_time_when_logs_differ_in_precision(tmp_path: Pat
     stamps = [e["datetime"] for e in events]
     assert [e["rule_id"] for e in events] == ["EXH-A", "EXH-B", "EXH-C"]
     assert sorted(stamps) == stamps and stamps[0] == "2021-03-03T06:47:12.000000Z"
+
+
+def _fleet_hosts() -> list[HostAssessment]:
+    """Two hosts whose findings interleave in time, one time shared by both."""
+
+    def at(rule: str, seconds: int) -> Finding:
+        return finding(
+            rule,
+            "high",
+            "exploitation",
+            "attempt",
+            "u_ex210303.log",
+            line=seconds + 1,
+            ts=T0 + timedelta(seconds=seconds),
+        )
+
+    second = HostAssessment(
+        "EX02", Verdict.ATTEMPTED, "r", findings=[at("EXH-B0", 0), at("EXH-B2", 2), at("EXH-B4", 4)]
+    )
+    first = HostAssessment("ex01", Verdict.ATTEMPTED, "r", findings=[at("EXH-A3", 3), at("EXH-A2", 2), at("EXH-A1", 1)])
+    return [second, first]
+
+
+def _events(out: Path) -> list[dict[str, str]]:
+    if out.suffix == ".csv":
+        with out.open(newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("name", ["timeline.csv", "timeline.jsonl"])
+@pytest.mark.parametrize("streamed", [True, False])
+def test_a_fleets_timeline_is_one_time_order_across_hosts(tmp_path: Path, name: str, streamed: bool) -> None:
+    # A fleet's timeline was sorted host by host: a responder merging one attack across
+    # servers wants one time order; equal times go by host (as the combined outputs order hosts).
+    from exhunt.fleet.outputs import HuntSink
+    from exhunt.report.timeline import TimelineStream
+
+    out = tmp_path / name
+    second, first = _fleet_hosts()
+    if streamed:
+        sink = HuntSink(started=T0, streams={"timeline": TimelineStream(out)})
+        sink.host_done("b", second)  # finished first, named second
+        sink.host_done("a", first)
+        sink.close(interrupted=False)
+    else:
+        write_timeline(hunt(first, second), out)
+    events = _events(out)
+    assert [e["rule_id"] for e in events] == ["EXH-B0", "EXH-A1", "EXH-A2", "EXH-B2", "EXH-A3", "EXH-B4"]
+    assert [e["host"] for e in events] == ["EX02", "ex01", "ex01", "EX02", "ex01", "EX02"]
+    stamps = [e["datetime"] for e in events]
+    assert sorted(stamps) == stamps
+
+
+def test_spooled_rows_are_read_back_whole_whatever_the_blocks() -> None:
+    from exhunt.report.timeline import _keyed_lines
+
+    text = '5\t{"a": "x\\u2028y"}\n-7\t{"b": "' + "z" * 50 + '"}\n9\t{}\n'
+    for size in (1, 2, 3, 7, 64, 1000):
+        blocks = iter([text[i : i + size] for i in range(0, len(text), size)])
+        assert list(_keyed_lines(blocks)) == [
+            (5, '{"a": "x\\u2028y"}\n'),
+            (-7, '{"b": "' + "z" * 50 + '"}\n'),
+            (9, "{}\n"),
+        ]
+    with pytest.raises(ValueError, match="cut short"):
+        list(_keyed_lines(iter(["5\t{}"])))

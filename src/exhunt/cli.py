@@ -292,6 +292,11 @@ def _stdout_named(args: argparse.Namespace) -> None:
             setattr(args, name, "-")
 
 
+def _settle_stdout() -> None:
+    if isinstance(sys.stdout, ClosablePipe):
+        sys.stdout.settle()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     real_stdout = sys.stdout
@@ -311,11 +316,18 @@ def _main(arguments: list[str]) -> int:
                 # Its warm-up is what a LocalCluster's start waits for longest: begun now, it
                 # runs on another core while the parser is built and the rules are read.
                 start_fork_server()
-        args = parse(arguments)
+        try:
+            args = parse(arguments)
+        except SystemExit:
+            # `--help`, `--version` and usage errors are printed inside parse_args, which drops
+            # an error writing them: a full standard output is still one (exit 2).
+            _settle_stdout()
+            raise
         args._argv = arguments  # the command as given: `exhunt hunt` repeats it to say how to resume
         _stdout_named(args)
         if not getattr(args, "_run", None):
             build_parser(arguments).print_help()
+            _settle_stdout()
             return EXIT_ERROR
         return int(args._run(args))
     except KeyboardInterrupt:

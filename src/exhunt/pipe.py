@@ -32,6 +32,7 @@ class ClosablePipe:
     def __init__(self, stream: Any) -> None:
         self._stream = stream
         self.closed_pipe = False
+        self.failed: StdoutUnwritable | None = None  # the refused write, kept for who swallowed it
 
     def write(self, text: str) -> int:
         if not self.closed_pipe:
@@ -57,7 +58,15 @@ class ClosablePipe:
         # interpreter's last flush does not fail again after the command has said why.
         self.closed_pipe = True
         stdout_gone()
-        raise StdoutUnwritable(exc.errno, exc.strerror or str(exc)) from exc
+        self.failed = StdoutUnwritable(exc.errno, exc.strerror or str(exc))
+        raise self.failed from exc
+
+    def settle(self) -> None:
+        """Flush, and raise the refused write again if a caller swallowed it (argparse prints
+        `--help` and `--version` and drops an OSError the write raised)."""
+        self.flush()
+        if self.failed is not None:
+            raise self.failed
 
     def _gone(self) -> None:
         self.closed_pipe = True

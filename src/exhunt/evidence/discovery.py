@@ -17,6 +17,7 @@ from exhunt.evidence.classify import SNIFF_BYTES, kind_from_content, kind_from_p
 from exhunt.evidence.containers import LIMITS, ContainerError, Limits, stem
 from exhunt.evidence.errors import EvidenceUnavailable
 from exhunt.evidence.layout import Layout, View, host_layouts, unwrap
+from exhunt.evidence.names import host_from_collection_name
 from exhunt.evidence.tree import (
     Budget,
     Counter,
@@ -61,6 +62,8 @@ def discover(path: str | None, *, on_progress: Progress | None = None, limits: L
         tree = _open_container_evidence(target, counter, limits)
     else:
         raise EvidenceUnavailable(f"{path}: no such file or folder")
+    if not tree.entries and tree.errors and all(kind is ProblemKind.ENCRYPTED for _p, _m, kind in tree.errors):
+        return [_encrypted_host(tree, str(path))]
     if not tree.entries:
         why = f" ({tree.errors[0][1]})" if tree.errors else ""
         raise EvidenceUnavailable(f"{path}: no files to hunt{why}")
@@ -78,10 +81,41 @@ def discover(path: str | None, *, on_progress: Progress | None = None, limits: L
     return hosts
 
 
+def _encrypted_host(tree: Tree, root: str) -> HostEvidence:
+    """An archive given alone with nothing in it readable without its password: a host named
+    from the archive, its one problem saying so and what to do (insufficient evidence, as an
+    encrypted part of a larger collection is), rather than no host at all."""
+    members = [parts for parts, _message, _kind in tree.errors if parts]
+    what = (
+        f"encrypted archive: all {len(members)} of its members are behind a password"
+        if members
+        else tree.errors[0][1].split(";")[0]
+    )
+    name = stem(tree.name)
+    return HostEvidence(
+        name=host_from_collection_name(name) or name,
+        root=root,
+        layout="encrypted-archive",
+        errors=[
+            HostProblem(
+                tree.name,
+                f"{what}; nothing in it can be read without the password: hunt it extracted "
+                "with the password, or collect the evidence again without one",
+                ProblemKind.ENCRYPTED,
+            )
+        ],
+    )
+
+
 def _open_container_evidence(target: Path, counter: Counter, limits: Limits) -> Tree:
     try:
         return list_container(str(target), counter=counter, limits=limits)
     except ContainerError as exc:
+        if exc.kind is ProblemKind.ENCRYPTED:
+            # Encrypted as a whole (a 7z, its file list too): a host of its own, see `discover`.
+            tree = Tree(name=target.name, location=str(target.resolve()), is_container=True)
+            tree.error((), str(exc), exc.kind)
+            return tree
         if exc.kind is ProblemKind.UNREADABLE and "not a known archive format" in str(exc):
             # One file on its own (an IIS log mailed in, an event export): hunted as a host whose
             # evidence is that file. Its kind comes from its content, as for any file.

@@ -39,6 +39,7 @@ class OrderedSpool:
         self._file: IO[bytes] = tempfile.TemporaryFile(dir=folder or None, prefix=".exhunt-spool-")  # noqa: SIM115
         self._index: list[tuple[HostOrder, int, int, int]] = []
         self._end = 0
+        self.block = READ_BYTES  # bytes read back at a time per host
 
     def __len__(self) -> int:
         return len(self._index)
@@ -59,7 +60,8 @@ class OrderedSpool:
 
     def parts(self) -> Iterator[Iterator[str]]:
         """Every host's text, in host order (texts of one host in the order they were added),
-        each read back a block at a time."""
+        each read back a block (`block` bytes) at a time. The parts may be read side by side
+        (each read seeks to its own place first)."""
         for _order, _seq, start, length in sorted(self._index):
             yield self._read(start, length)
 
@@ -67,7 +69,7 @@ class OrderedSpool:
         decoder = codecs.getincrementaldecoder("utf-8")()
         while length > 0:
             self._file.seek(start)
-            data = self._file.read(min(length, READ_BYTES))
+            data = self._file.read(min(length, self.block))
             if not data:
                 raise OSError("the spool file is shorter than what was written to it")
             start += len(data)
@@ -87,6 +89,7 @@ class SpooledOutput:
     `close`. Subclasses turn a host into text (`add`) and write the whole (`write`)."""
 
     newline: str | None = "\n"
+    block = 0  # bytes read back at a time per host (0: READ_BYTES); less where hosts are read side by side
 
     def __init__(self, path: str | Path) -> None:
         self.target = str(path)
@@ -114,6 +117,7 @@ class SpooledOutput:
         self._spool.close()
 
     def close(self) -> None:
+        self._spool.block = self.block or READ_BYTES
         try:
             if self.target == "-":
                 out = sys.stdout

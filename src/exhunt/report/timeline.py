@@ -10,6 +10,7 @@ Findings without a time cannot sit on a timeline and are counted, not written.
 from __future__ import annotations
 
 import csv
+import heapq
 import json
 import re
 from collections.abc import Iterator
@@ -91,10 +92,18 @@ def _detail_key(key: str) -> str:
 
 
 def rows(result: HuntResult, undated: bool = False) -> Iterator[dict[str, str | int]]:
-    """Flat timeline rows in time order, host by host. Findings without a time are skipped,
-    unless `undated` (the findings table of `exhunt hunt --csv`): they come last, time empty."""
-    for host in result.hosts:
-        yield from host_rows(host, undated)
+    """Flat timeline rows in one time order across hosts (equal times in host order, then as
+    each host has them). Findings without a time are skipped, unless `undated` (the findings
+    table of `exhunt hunt --csv`): that goes host by host, each host's undated ones last."""
+    if undated:
+        for host in result.hosts:
+            yield from host_rows(host, undated)
+        return
+    yield from heapq.merge(*(host_rows(host) for host in result.hosts), key=_micros)
+
+
+def _micros(row: dict[str, str | int]) -> int:
+    return int(row["timestamp"])
 
 
 def _undated(result: HuntResult) -> int:
@@ -139,8 +148,9 @@ class TimelineStream(SpooledOutput):
     """The timeline (or, with `undated`, the findings table of `--csv`) fed host by host as
     hosts finish, so a fleet hunt holds no host for it.
 
-    Each host's rows go as JSON lines to a spool beside the output; `close` writes them in host
-    order (see `exhunt.fleet.spool`): JSONL as they are, CSV under a header naming every column
+    Each host's rows go as JSON lines to a spool beside the output; `close` writes them, the
+    timeline in one time order across hosts (each host's rows merged by time as they are read
+    back, equal times in host order, see `exhunt.fleet.spool`), the findings table host by host: JSONL as they are, CSV under a header naming every column
     (the `detail_*` columns are known only at the end; only their names are held in memory),
     spreadsheet-safe unless `safe` is false (`--csv-raw`). `fmt` is taken from the file name
     unless given (`--csv` takes any name); standard output (`-`) gets JSONL unless told.
@@ -149,6 +159,7 @@ class TimelineStream(SpooledOutput):
     def __init__(self, path: str | Path, safe: bool = True, *, fmt: str | None = None, undated: bool = False) -> None:
         self._csv = (fmt or timeline_format(path)) == "csv"
         super().__init__(path)
+        self.block = 0 if undated else MERGE_BYTES
         self.newline = "" if self._csv else "\n"
         self._safe = safe
         self._undated = undated
@@ -160,7 +171,10 @@ class TimelineStream(SpooledOutput):
         lines = []
         for row in host_rows(host, self._undated):
             self._extra.update(k for k in row if k not in FIELDS)
-            lines.append(one_line(json.dumps(row, ensure_ascii=False)) + "\n")
+            text = one_line(json.dumps(row, ensure_ascii=False))
+            # The timeline's rows carry their time before a tab (JSON text holds none raw), for
+            # the merge across hosts in `write_parts`.
+            lines.append(f"{text}\n" if self._undated else f"{row['timestamp']}\t{text}\n")
             self.rows += 1
         self.add_text(order, "".join(lines))
         if not self._undated:
@@ -168,6 +182,17 @@ class TimelineStream(SpooledOutput):
 
     def stats(self) -> TimelineStats:
         return TimelineStats(self.rows, self.undated)
+
+    def write_parts(self, out: IO[str], parts: Iterator[Iterator[str]]) -> None:
+        """The findings table host by host; the timeline in one time order across hosts: each
+        host's rows (already in time order) merged as they are read back, equal times in host
+        order, then as the host has them. One block (MERGE_BYTES) of each host is held."""
+        if self._undated:
+            super().write_parts(out, parts)
+            return
+        hosts = [_keyed_lines(part) for part in parts]
+        merged = (line for _when, line in heapq.merge(*hosts, key=lambda keyed: keyed[0]))
+        self.write(out, merged)
 
     def write(self, out: IO[str], pieces: Iterator[str]) -> None:
         if not self._csv:
@@ -184,6 +209,28 @@ class TimelineStream(SpooledOutput):
     def close(self) -> TimelineStats:  # type: ignore[override]
         super().close()
         return self.stats()
+
+
+def _keyed_lines(blocks: Iterator[str]) -> Iterator[tuple[int, str]]:
+    """A host's spooled timeline rows (`timestamp<TAB>json`), one at a time with their time."""
+    rest: list[str] = []  # a row's start, when it runs past a block
+    for block in blocks:
+        if "\n" not in block:
+            rest.append(block)
+            continue
+        lines = block.split("\n")  # not splitlines: U+2028 and the like stay in a row
+        if rest:
+            lines[0] = "".join((*rest, lines[0]))
+        last = lines.pop()
+        rest = [last] if last else []
+        for line in lines:
+            when, _, text = line.partition("\t")
+            yield int(when), text + "\n"
+    if rest:
+        raise ValueError("a spooled timeline row was cut short")
+
+
+MERGE_BYTES = 1 << 16
 
 
 def write_csv(all_rows: list[dict[str, str | int]], out: IO[str], safe: bool = True) -> None:
