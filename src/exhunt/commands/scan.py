@@ -75,7 +75,7 @@ self-signed) but recorded.
 
 Results go into a SQLite store, one scan per run, so --diff can say what changed since the
 previous scan: newly patched, newly exposed, gone, new. The store is --db FILE, else $EXHUNT_DB,
-else {default_db_path()}; --no-db keeps nothing.
+else the configuration file's [scan] db, else {default_db_path()}; --no-db keeps nothing.
 
 Opt-in checks (--check NAME, or --check all). None exploits, writes or authenticates, but each
 sends a request shaped like an attack's first step, which the target's IIS / HttpProxy logs
