@@ -299,3 +299,19 @@ def test_user_network_indicators_are_a_problem_not_silently_dropped(tmp_path: Pa
     assert loaded.hashes["sha256"]["ab" * 32]  # the usable entries still load
     # The shipped lists' network entries are reference data, not a problem of every hunt.
     assert not [p for p in load_indicators(()).problems if "not looked for" in p.message]
+
+
+def test_a_device_or_fifo_given_as_a_list_is_named_as_such_not_as_missing(tmp_path: Path) -> None:
+    # `--rules /dev/zero` said "no such file or folder": the path exists, it is just not a file.
+    import os
+
+    from exhunt.filehunt.listfile import ListProblem, expand_paths
+
+    fifo = tmp_path / "rules.fifo"
+    os.mkfifo(fifo)
+    problems: list[ListProblem] = []
+    assert expand_paths((str(fifo), "/dev/zero", str(tmp_path / "absent.csv")), (".csv",), problems) == []
+    said = {p.origin: p.message for p in problems}
+    assert said[str(fifo)].startswith("not a regular file or folder")
+    assert said["/dev/zero"].startswith("not a regular file or folder")
+    assert said[str(tmp_path / "absent.csv")] == "no such file or folder"
