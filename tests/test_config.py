@@ -126,3 +126,28 @@ def test_every_problem_of_a_file_is_named_at_once(tmp_path: Path, capsys: pytest
         "unknown section [bogus]",
     ):
         assert words in err, words
+
+
+def test_exhunt_db_wins_over_the_file_and_config_show_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Precedence: file < environment < command line. A case's $EXHUNT_DB must not be silently
+    # replaced by a shared file's store, and `config show` must name the store actually used.
+    cfg = _write(tmp_path, '[scan]\ndb = "team.sqlite"\n')
+    env_db = str(tmp_path / "case42.sqlite")
+    monkeypatch.setenv("EXHUNT_DB", env_db)
+    assert parse(["scan", "192.0.2.1", "--config", str(cfg)]).db is None  # so the store is $EXHUNT_DB's
+    assert str(parse(["scan", "192.0.2.1", "--config", str(cfg), "--db", "cli.sqlite"]).db) == "cli.sqlite"
+    assert main(["config", "show", "--config", str(cfg), "--json", "-"]) == 0
+    db = json.loads(capsys.readouterr().out)["settings"]["scan"]["db"]
+    assert db["value"] == env_db
+    assert db["from"].startswith("$EXHUNT_DB, over ") and "team.sqlite" in db["from"]
+    monkeypatch.delenv("EXHUNT_DB")
+    assert str(parse(["scan", "192.0.2.1", "--config", str(cfg)]).db) == str((tmp_path / "team.sqlite").resolve())
+    assert main(["config", "show", "--config", str(cfg), "--json", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["scan"]["db"]["from"] == str(cfg)
+    # Without a file, the environment's store is still the one shown, not "(unset)".
+    monkeypatch.setenv("EXHUNT_DB", env_db)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
+    assert main(["config", "show"]) == 0
+    assert f'db = "{env_db}"' in capsys.readouterr().out

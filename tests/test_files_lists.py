@@ -278,3 +278,40 @@ def test_each_thread_scans_with_its_own_scanner_kept_for_its_files(monkeypatch: 
     gc.collect()
     # The thread's scanner went with its thread, dropped there: yara-x raised nothing.
     assert unraisable == []
+
+
+def test_user_network_indicators_are_a_problem_not_silently_dropped(tmp_path: Path) -> None:
+    # The hunt matches hashes and paths only: an attacker's IP or user agent in the user's list
+    # cannot be looked for, so the list says so (once per file) instead of seeming to apply.
+    user = tmp_path / "case42.csv"
+    user.write_text(
+        "type,value,kind,label,source\n"
+        "sha256," + "ab" * 32 + ",webshell,dropper,case 42\n"
+        "ip,203.0.113.9,other,attacker,case 42\n"
+        "user_agent,SweeperBot/1.0,tool,scanner,case 42\n",
+        encoding="utf-8",
+    )
+    loaded = load_indicators((str(user),))
+    mine = [p for p in loaded.problems if p.origin == str(user)]
+    assert len(mine) == 1
+    assert mine[0].line == 3
+    assert "2 ip, domain or user_agent entries are not looked for" in mine[0].message
+    assert loaded.hashes["sha256"]["ab" * 32]  # the usable entries still load
+    # The shipped lists' network entries are reference data, not a problem of every hunt.
+    assert not [p for p in load_indicators(()).problems if "not looked for" in p.message]
+
+
+def test_a_device_or_fifo_given_as_a_list_is_named_as_such_not_as_missing(tmp_path: Path) -> None:
+    # `--rules /dev/zero` said "no such file or folder": the path exists, it is just not a file.
+    import os
+
+    from exhunt.filehunt.listfile import ListProblem, expand_paths
+
+    fifo = tmp_path / "rules.fifo"
+    os.mkfifo(fifo)
+    problems: list[ListProblem] = []
+    assert expand_paths((str(fifo), "/dev/zero", str(tmp_path / "absent.csv")), (".csv",), problems) == []
+    said = {p.origin: p.message for p in problems}
+    assert said[str(fifo)].startswith("not a regular file or folder")
+    assert said["/dev/zero"].startswith("not a regular file or folder")
+    assert said[str(tmp_path / "absent.csv")] == "no such file or folder"

@@ -83,6 +83,10 @@ def test_missing_path_is_a_clear_usage_error(tmp_path: Path, capsys: pytest.Capt
         (["--evtx-memory-bound", "-5"], "--evtx-memory-bound must be 0"),
         (["--file-scan-timeout", "0"], "--file-scan-timeout must be more than 0"),
         (["--per-rule", "-1"], "--per-rule must be 0"),
+        # inf overflowed the unit timer (a traceback); nan passed every check and timed nothing.
+        (["--unit-timeout", "inf"], "--unit-timeout must be 0 (off) or more, and finite"),
+        (["--unit-timeout", "nan"], "--unit-timeout must be 0 (off) or more, and finite"),
+        (["--file-scan-timeout", "inf"], "--file-scan-timeout must be more than 0 (seconds), and finite"),
     ],
 )
 def test_out_of_range_settings_are_refused_not_bent(

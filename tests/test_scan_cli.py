@@ -466,3 +466,25 @@ def test_an_exchange_host_without_a_build_says_why_its_chains_are_unknown() -> N
         evidence=["X-OWA-Version differs between answers: 15.1.2176.2, 15.2.1544.4 (several servers behind one name?)"],
     )
     assert "several builds" in _note(several)
+
+
+@pytest.mark.parametrize("option", ["--timeout", "--connect-timeout", "--host-timeout", "--total-timeout", "--rate"])
+@pytest.mark.parametrize("value", ["inf", "nan"])
+def test_an_infinite_limit_is_a_usage_error_not_a_failed_host(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--timeout inf` passed the check and every host then failed with an OverflowError (exit 3)."""
+    with pytest.raises(SystemExit) as exc:
+        main(["scan", "127.0.0.1:1", "--no-db", "-q", option, value])
+    assert exc.value.code == 2
+    assert "must be more than 0 and finite" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("setting", ["timeout = inf", "total_timeout = inf", "rate = nan"])
+def test_an_infinite_limit_from_the_configuration_file_is_refused(
+    setting: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"[scan]\n{setting}\n")
+    assert main(["scan", "127.0.0.1:1", "--no-db", "-q", "--config", str(config)]) == 2
+    assert "must be more than 0 and finite" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from exhunt.scan.checks import CheckResult, CheckVerdict
-from exhunt.scan.exposure import apply_build
+from exhunt.scan.exposure import apply_build, apply_checks
 from exhunt.scan.result import HostResult
 from exhunt.scan.store import ChangeKind, ScanStore, StoreError, diff
 
@@ -125,3 +125,25 @@ def test_diff_names_every_kind_of_change() -> None:
 def test_diff_of_identical_scans_is_empty() -> None:
     scan = [host("192.0.2.1:443", "15.1.2176.2"), host("192.0.2.2:443", reachable=False)]
     assert diff(scan, scan) == []
+
+
+def test_diff_does_not_call_patched_what_only_a_check_left_out_found() -> None:
+    # The build says patched, a check saw the flaw (several servers behind one name): a later
+    # scan without the check (or whose check was mitigated) has the build's word alone, which
+    # is no news. A later check that ran and saw no flaw is a fix.
+    def checked(verdict: CheckVerdict | None) -> HostResult:
+        r = host("192.0.2.1:443", "15.2.1748.49")
+        if verdict is not None:
+            check = CheckResult("proxylogon-ssrf", "ProxyLogon", verdict, "seen", 500)
+            r.checks.append(check)
+            apply_checks(r, [check])
+        return r
+
+    found = checked(CheckVerdict.VULNERABLE)
+    assert found.exposure["ProxyLogon"] == "vulnerable"
+    for later in (None, CheckVerdict.MITIGATED, CheckVerdict.UNKNOWN):
+        (change,) = diff([found], [checked(later)])
+        assert change.kind == ChangeKind.CHANGED and change.chains == ("ProxyLogon",)
+        assert "not a sign of a fix" in change.detail
+    (change,) = diff([found], [checked(CheckVerdict.NOT_VULNERABLE)])
+    assert change.kind == ChangeKind.NEWLY_PATCHED and change.chains == ("ProxyLogon",)

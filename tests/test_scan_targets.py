@@ -159,3 +159,18 @@ def test_count_and_duplicates_match_the_expansion(specs: list[str]) -> None:
     assert len({t.key for t in listed}) == len(listed) == ts.count
     raw = sum(1 for s in specs for _ in expand_targets([s]))
     assert ts.duplicates == raw - len(listed)
+
+
+def test_an_ipv6_range_low_in_the_space_stays_ipv6() -> None:
+    # ::/127 and ::1/128 hold numbers below 2**32: they are IPv6 addresses still, never the
+    # IPv4 0.0.0.0 and 0.0.0.1 (which would send the scan to other hosts than the ones named).
+    ts = expand_targets(["::1/127", "[::/126]:8443"])
+    assert [(t.host, t.port) for t in ts.targets] == [
+        ("::", 443),
+        ("::1", 443),
+        ("::", 8443),
+        ("::1", 8443),
+        ("::2", 8443),
+        ("::3", 8443),
+    ]
+    assert all(":" in t.host for t in ts.targets)

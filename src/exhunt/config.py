@@ -85,10 +85,19 @@ class Config:
     values: dict[str, dict[str, Any]]  # section -> key -> value (paths resolved)
 
     def for_command(self, command: str) -> dict[str, Any]:
-        """The option defaults this file sets for one subcommand."""
+        """The option defaults this file sets for one subcommand (an environment variable that
+        names the same setting wins over the file: see `ENV_OVERRIDES`)."""
         out = dict(self.values.get("output", {}))
         out.update(self.values.get(command, {}))
+        for (section, key), variable in ENV_OVERRIDES.items():
+            if section == command and os.environ.get(variable):
+                out.pop(key, None)
         return out
+
+
+# Settings an environment variable also gives: the variable wins over the file (it is the more
+# particular choice, made for one shell or one case), the command line over both.
+ENV_OVERRIDES: dict[tuple[str, str], str] = {("scan", "db"): "EXHUNT_DB"}
 
 
 def default_path() -> Path:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
-from exhunt.config import SETTINGS, Config, ConfigError, default_path, load
+from exhunt.config import ENV_OVERRIDES, SETTINGS, Config, ConfigError, default_path, load
 
 NAME = "config"
 HELP = "show the effective settings of hunt and scan (configuration file, defaults)"
 DESCRIPTION = f"""\
 Print the settings `exhunt hunt` and `exhunt scan` will use, as TOML you can copy into a
-configuration file, each with where it comes from: the file, or the built-in default. Options
-given on the command line still win over both.
+configuration file, each with where it comes from: the file, an environment variable
+($EXHUNT_DB, which wins over the file's [scan] db), or the built-in default. Options given on
+the command line still win over all of them.
 
 The file is --config FILE, else $EXHUNT_CONFIG, else {default_path()} (it may be absent).
 Sections: [hunt], [scan] and [output] (settings every command shares). Relative paths are taken
@@ -56,7 +58,13 @@ def effective(config: Config) -> dict[str, dict[str, tuple[Any, str]]]:
     for s in SETTINGS:
         command = s.section if s.section != "output" else "hunt"
         parser, _ = subs[command]
-        if s.key in config.values.get(s.section, {}):
+        variable = ENV_OVERRIDES.get((s.section, s.key))
+        if variable and os.environ.get(variable):
+            source = f"${variable}"
+            if s.key in config.values.get(s.section, {}):
+                source += f", over {where}'s {config.values[s.section][s.key]}"
+            out.setdefault(s.section, {})[s.key] = (os.environ[variable], source)
+        elif s.key in config.values.get(s.section, {}):
             out.setdefault(s.section, {})[s.key] = (config.values[s.section][s.key], where)
         else:
             out.setdefault(s.section, {})[s.key] = (parser.get_default(s.dest), "default")

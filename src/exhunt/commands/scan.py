@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import io
 import json
+import math
 import re
 import sys
 import textwrap
@@ -75,7 +76,7 @@ self-signed) but recorded.
 
 Results go into a SQLite store, one scan per run, so --diff can say what changed since the
 previous scan: newly patched, newly exposed, gone, new. The store is --db FILE, else $EXHUNT_DB,
-else {default_db_path()}; --no-db keeps nothing.
+else the configuration file's [scan] db, else {default_db_path()}; --no-db keeps nothing.
 
 Opt-in checks (--check NAME, or --check all). None exploits, writes or authenticates, but each
 sends a request shaped like an attack's first step, which the target's IIS / HttpProxy logs
@@ -121,8 +122,8 @@ def _positive(kind: type) -> Callable[[str], Any]:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
+        if not 0 < value < math.inf:  # nan and inf too: a limit is a finite number (leave it unset for none)
+            raise argparse.ArgumentTypeError(f"must be more than 0 and finite: {text!r}")
         return value
 
     return parse
@@ -309,8 +310,10 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"bad port {args.port}")
     for name in _POSITIVE:
         value = getattr(args, name)
-        if value is not None and not value > 0:
-            return _fail(f"--{name.replace('_', '-')} must be more than 0, not {value!r} (configuration file?)")
+        if value is not None and not 0 < value < math.inf:
+            return _fail(
+                f"--{name.replace('_', '-')} must be more than 0 and finite, not {value!r} (configuration file?)"
+            )
     if args.sni and not _HOSTNAME.match(args.sni):
         return _fail(f"--sni needs a host name, not {args.sni!r}")
     clash = stdout_clash(args, OUTPUT_NAMES)

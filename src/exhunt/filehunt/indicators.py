@@ -134,8 +134,13 @@ def normalise_path_indicator(value: str) -> str:
     return re.sub(r"^/(?:[a-z]:|%[a-z]+%)/", "/", p)[1:]
 
 
-def parse_indicators(text: str, origin: str, into: IndicatorSet) -> None:
-    """Add one list's entries to `into`; its bad lines go to `into.problems`."""
+def parse_indicators(text: str, origin: str, into: IndicatorSet, user: bool = False) -> None:
+    """Add one list's entries to `into`; its bad lines go to `into.problems`.
+
+    The hunt matches hashes and paths only. A user list's ip, domain and user_agent entries are
+    therefore a problem of the list (one per file, naming the first line): the user asked for
+    something the hunt does not look for, and a host must not look clean of it."""
+    unused: list[int] = []
     for row in read_rows(text, origin, ("type", "value"), COLUMNS, into.problems):
         kind_of = row.fields["type"].lower()
         raw = row.fields["value"]
@@ -169,9 +174,19 @@ def parse_indicators(text: str, origin: str, into: IndicatorSet) -> None:
                 continue
         else:
             value = raw
+            if user:
+                unused.append(row.line)
         into.add(
             Indicator(kind_of, value, kind, row.fields.get("label", ""), row.fields.get("source", ""), origin, row.line)
         )
+    if unused:
+        n = len(unused)
+        message = (
+            f"{n} ip, domain or user_agent {'entry is' if n == 1 else 'entries are'} not looked for (first at this line):"
+            " the hunt matches file hashes and paths only; search the logs for network indicators with a Sigma or"
+            " TOML rule instead"
+        )
+        into.problems.append(ListProblem(origin, unused[0], message))
 
 
 def shipped_lists() -> list[tuple[str, str]]:
@@ -195,5 +210,5 @@ def load_indicators(extra_paths: tuple[str, ...] = ()) -> IndicatorSet:
         user_text = read_list_file(path, out.problems)
         if user_text is not None:
             out.files.append(path)
-            parse_indicators(user_text, path, out)
+            parse_indicators(user_text, path, out, user=True)
     return out

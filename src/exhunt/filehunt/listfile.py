@@ -110,6 +110,10 @@ def expand_paths(paths: tuple[str, ...], suffixes: tuple[str, ...], problems: li
             out.extend(found)
         elif p.is_file():
             out.append(str(p))
+        elif p.exists():
+            problems.append(
+                ListProblem(given, None, "not a regular file or folder (a device, FIFO or socket); not read")
+            )
         else:
             problems.append(ListProblem(given, None, "no such file or folder"))
     return out

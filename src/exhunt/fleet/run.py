@@ -5,6 +5,7 @@ Dask) and each written out as it finishes. Ctrl-C closes everything with the hos
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 from contextlib import ExitStack
 from pathlib import Path
@@ -111,8 +112,9 @@ def _check_args(args: argparse.Namespace) -> list[str]:
         problems.append("--jobs and --scheduler do not go together: the cluster's workers do the work")
     if args.no_db and args.resume is not None:
         problems.append("--resume needs the hunt store; leave out --no-db")
-    if args.unit_timeout < 0:
-        problems.append("--unit-timeout must be 0 (off) or more")
+    # nan passes no comparison and inf overflows the timers: both are refused, like a negative.
+    if not 0 <= args.unit_timeout < math.inf:
+        problems.append("--unit-timeout must be 0 (off) or more, and finite")
     # The configuration file's values arrive here too (as the options' defaults), so these
     # bounds hold for both; before, a 0 was quietly raised to 1 or taken as the default.
     if args.max_file_size < 1:
@@ -121,8 +123,8 @@ def _check_args(args: argparse.Namespace) -> list[str]:
         problems.append("--evtx-threads must be at least 1")
     if args.evtx_memory_bound is not None and args.evtx_memory_bound < 0:
         problems.append("--evtx-memory-bound must be 0 (the reader's own bound) or more")
-    if not args.file_scan_timeout > 0:
-        problems.append("--file-scan-timeout must be more than 0 (seconds)")
+    if not 0 < args.file_scan_timeout < math.inf:
+        problems.append("--file-scan-timeout must be more than 0 (seconds), and finite")
     if args.per_rule < 0:
         problems.append("--per-rule must be 0 (all) or more")
     outputs = _outputs(args)

@@ -17,6 +17,7 @@ from typing import Any
 
 from exhunt.datadir import default_db_path as default_db_path  # where it used to live
 from exhunt.model import CHAINS, Exposure, iso, parse_iso
+from exhunt.scan.checks import CheckVerdict
 from exhunt.scan.result import EXPOSED, HostResult
 
 _SCHEMA = """
@@ -224,7 +225,7 @@ class ChangeKind:
     NEWLY_PATCHED = "newly-patched"
     NEW = "new"
     GONE = "gone"
-    CHANGED = "changed"  # build or identity changed, exposure did not
+    CHANGED = "changed"  # build or identity changed, exposure did not (or: a check finding not checked again)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,13 +296,17 @@ def diff(older: list[HostResult], newer: list[HostResult]) -> list[Change]:
             )
             continue
         assert o is not None and n is not None
-        exposed, patched = [], []
+        exposed: list[str] = []
+        patched: list[str] = []
+        unchecked: list[str] = []
         for chain in map(str, CHAINS):
             was, now = o.exposure.get(chain), n.exposure.get(chain)
             if now in EXPOSED and was not in EXPOSED:
                 exposed.append(chain)
             elif was in EXPOSED and now == str(Exposure.PATCHED):
-                patched.append(chain)
+                # A chain a check found open and no check of the newer scan found closed is not
+                # known to be patched: the newer verdict is the build's, which said patched before.
+                (unchecked if _check_found(o, chain) and not _check_cleared(n, chain) else patched).append(chain)
         builds = f"{_state(o)} -> {_state(n)}" if _state(o) != _state(n) else f"{_state(n)}"
         if exposed:
             words = ", ".join(f"{c} {n.exposure[c]}" for c in exposed)
@@ -322,9 +327,26 @@ def diff(older: list[HostResult], newer: list[HostResult]) -> list[Change]:
                     f"{', '.join(patched)} patched ({builds})",
                 )
             )
-        if not exposed and not patched and _state(o) != _state(n):
+        if unchecked:
+            names = ", ".join(unchecked)
+            words = (
+                f"{names}: found vulnerable by a check before, not cleared by one now (not run, mitigated or"
+                f" unknown); the build alone says patched, as it did then: not a sign of a fix, run the check"
+                f" again ({builds})"
+            )
+            changes.append(Change(ChangeKind.CHANGED, key, target, tuple(unchecked), _state(o), _state(n), words))
+        elif not exposed and not patched and _state(o) != _state(n):
             changes.append(Change(ChangeKind.CHANGED, key, target, (), _state(o), _state(n), builds))
     return changes
+
+
+def _check_found(r: HostResult, chain: str) -> bool:
+    return any(c.chain == chain and c.verdict is CheckVerdict.VULNERABLE for c in r.checks)
+
+
+def _check_cleared(r: HostResult, chain: str) -> bool:
+    """A check of `chain` ran and saw no flaw (a mitigation, a skipped or failed check is not that)."""
+    return any(c.chain == chain and c.verdict is CheckVerdict.NOT_VULNERABLE for c in r.checks)
 
 
 def _exposed_chains(r: HostResult) -> tuple[str, ...]:

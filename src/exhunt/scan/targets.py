@@ -124,7 +124,8 @@ class _Range:
 
     def expand(self) -> Iterator[Target]:
         """The range's targets one by one, in address order; nothing is listed up front."""
-        make = ipaddress.ip_address
+        # By the range's own version: ip_address(1) would be 0.0.0.1 for an IPv6 range's ::1.
+        make = ipaddress.IPv4Address if self.network.version == 4 else ipaddress.IPv6Address
         for number in range(self.first, self.last + 1):
             target = Target("", str(make(number)), self.port, self.scheme)
             yield Target(target.authority, target.host, target.port, target.scheme)
