@@ -14,7 +14,6 @@ import gc
 import importlib
 import multiprocessing
 import os
-import secrets
 import stat
 import struct
 import tempfile
@@ -124,7 +123,7 @@ class DaskPool(Backend):
         except ImportError as exc:  # pragma: no cover - a dependency
             raise BackendError(f"--scheduler needs the 'distributed' package: {exc}") from None
         self._dd = dd
-        self._token = secrets.token_hex(8)
+        self._token = os.urandom(8).hex()
         self._cluster: Any = None
         self._config: Any = None
         options = options or HuntOptions()

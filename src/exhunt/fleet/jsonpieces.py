@@ -21,8 +21,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import os
 import re
-import secrets
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -36,7 +36,7 @@ from exhunt.model import Finding, HostAssessment, HuntResult
 _INDENTED = json.JSONEncoder(indent=2, ensure_ascii=True)
 _PIECE = 1 << 16  # characters handed on at a time: the encoder's own pieces are a few each
 # A list item no evidence can spell, dumped in place of the findings and then replaced.
-_MARK = f"\x00exhunt-findings-{secrets.token_hex(16)}\x00"
+_MARK = f"\x00exhunt-findings-{os.urandom(16).hex()}\x00"
 _TOKEN = json.dumps(_MARK, ensure_ascii=True)
 _INDENT_2 = orjson.OPT_INDENT_2
 # An indented JSON text holds a line break only between its items or inside its brackets.
