@@ -262,14 +262,9 @@ Held = tuple[Place, str, ArtefactKind, int, float | datetime | None]
 def from_held(held: Held) -> EvidenceFile:
     """The file `EvidenceFile.held` gave, made again without working its place out anew, as a
     worker reads it: its reference and Windows path made once, not each time they are asked."""
-    made = object.__new__(_Received)
+    made = _made(_Received, held)
     place = held[0]
     tail = held[1]
-    _SET_PLACE(made, place)
-    _SET_TAIL(made, tail)
-    _SET_KIND(made, held[2])
-    _SET_SIZE(made, held[3])
-    _SET_MTIME(made, held[4])
     _SET_MADE_REF(made, FileRef(place[0] + tail, place[4], place[5]))
     skip = place[3]
     windows = place[2]
@@ -282,7 +277,12 @@ def from_held(held: Held) -> EvidenceFile:
 def kept(held: Held) -> EvidenceFile:
     """The file `EvidenceFile.held` gave, made again as the listing keeps it (its paths made when
     asked, as `EvidenceFile` makes them): how a listing made in another process comes back."""
-    made = object.__new__(EvidenceFile)
+    return _made(EvidenceFile, held)
+
+
+def _made(cls: type[EvidenceFile], held: Held) -> EvidenceFile:
+    """An `EvidenceFile` (or subclass) holding `held`, its own slots still to be set."""
+    made = object.__new__(cls)
     _SET_PLACE(made, held[0])
     _SET_TAIL(made, held[1])
     _SET_KIND(made, held[2])
