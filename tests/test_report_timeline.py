@@ -185,6 +185,16 @@ def test_datetime_text_sorts_as_time_when_logs_differ_in_precision(tmp_path: Pat
     assert sorted(stamps) == stamps and stamps[0] == "2021-03-03T06:47:12.000000Z"
 
 
+def test_datetime_text_keeps_its_width_for_a_year_before_1000(tmp_path: Path) -> None:
+    # A forged or reset clock: '5-01-01...' would sort after '2021-...' as text.
+    early = finding("EXH-A", "high", "exploitation", "attempt", "u_ex.log", line=1, ts=datetime(5, 1, 1, tzinfo=UTC))
+    late = finding("EXH-B", "high", "exploitation", "attempt", "u_ex.log", line=2, ts=T0)
+    out = tmp_path / "t.jsonl"
+    write_timeline(hunt(HostAssessment("EX01", Verdict.ATTEMPTED, "r", findings=[late, early])), out)
+    stamps = [json.loads(line)["datetime"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert stamps[0] == "0005-01-01T00:00:00.000000Z" and sorted(stamps) == stamps
+
+
 def _fleet_hosts() -> list[HostAssessment]:
     """Two hosts whose findings interleave in time, one time shared by both."""
 

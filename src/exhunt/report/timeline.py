@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from exhunt.fleet.spool import HostOrder, SpooledOutput
-from exhunt.model import Finding, HostAssessment, HuntResult, in_order, iso, utc
+from exhunt.model import Finding, HostAssessment, HuntResult, in_order, utc
 from exhunt.outfile import replaced, written_in_place
 from exhunt.report.csvsafe import safe_cell
 from exhunt.report.findings_jsonl import one_line
@@ -81,9 +81,8 @@ def _datetime(ts: datetime | None) -> str:
     wrong order (`.` sorts before `Z`); at one width, text order is time order."""
     if ts is None:
         return ""
-    if ts.year > 9999 or ts.year < 1:
-        return iso(ts) or ""
-    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: %Y does not pad a year before 1000 (a clock reset, a forged log)
+    return utc(ts).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _detail_key(key: str) -> str:
