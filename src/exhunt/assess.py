@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from exhunt import registry, remediation
 from exhunt.builds import BuildAssessment, assess_build
+from exhunt.builds.parse import build_order
 from exhunt.evidence.base import HostEvidence
 from exhunt.model import (
     ArtefactKind,
@@ -152,15 +153,8 @@ def choose_build(observations: Iterable[Observation]) -> tuple[str | None, str |
     exsetup = [o for o in builds if o.note and "exsetup" in o.note.lower()]
     if exsetup:
         return exsetup[0].value, f"{exsetup[0].note} ({exsetup[0].source})"
-    newest = max(builds, key=lambda o: (o.timestamp or datetime.min.replace(tzinfo=UTC), _build_key(o.value)))
+    newest = max(builds, key=lambda o: (o.timestamp or datetime.min.replace(tzinfo=UTC), build_order(o.value)))
     return newest.value, f"{newest.note or 'log header'} ({newest.source})"
-
-
-def _build_key(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(p) for p in text.split("."))
-    except ValueError:
-        return ()
 
 
 def _exposure(build: str | None) -> BuildAssessment | None:

@@ -66,6 +66,15 @@ class BuildNumber:
         return ".".join(str(p) for p in parts)
 
 
+def build_order(text: str) -> tuple[int, ...]:
+    """A dotted build's parts as numbers, to order builds by (`15.1.2176.2` before `15.1.2507.6`,
+    which text order puts the other way at times); () for text that is not numbers and dots."""
+    try:
+        return tuple(int(p) for p in text.split("."))
+    except ValueError:
+        return ()
+
+
 def parse_build(text: str) -> BuildNumber:
     """Parse and check a build number; raise BuildParseError with a one-line reason otherwise."""
     if not isinstance(text, str):

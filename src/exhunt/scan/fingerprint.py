@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from exhunt.builds.parse import build_order
 from exhunt.scan.client import Reply
 
 
@@ -169,10 +170,6 @@ def _redirects_to_logon(reply: Reply) -> bool:
     return reply.status in (301, 302, 303, 307, 308) and "/owa/auth/logon.aspx" in location
 
 
-def _build_key(build: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in build.split("."))
-
-
 def _same_line(a: str, b: str) -> bool:
     """True when one build is the other or a 3-part prefix of it."""
     return a == b or a.startswith(b + ".") or b.startswith(a + ".")
@@ -208,7 +205,7 @@ def fingerprint(replies: list[Reply]) -> Fingerprint:
                     seen.add(note)
                     fp.evidence.append(note)
     strong += len(clues)
-    builds = sorted({c.build for c in headers}, key=_build_key)
+    builds = sorted({c.build for c in headers}, key=build_order)
     if any(not _same_line(builds[0], b) for b in builds[1:]):
         # One name, several builds in X-OWA-Version (several servers behind a load balancer, or
         # a server that lies): the first to answer is chance, so the earliest is judged, the
