@@ -101,6 +101,17 @@ def write_text(name: str, text: str) -> None:
         out.write(text)
 
 
+def write_or_say(prog: str, option: str, name: str, text: str) -> bool:
+    """`write_text`; False once why it could not be (a full disk, `/dev/full`, a folder that
+    refuses it) is said on standard error as `PROG: cannot write OPTION NAME: reason`."""
+    try:
+        write_text(name, text)
+    except OSError as exc:
+        print(f"{prog}: cannot write {option} {name}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def write_with(name: str, write: Callable[[IO[str]], object]) -> None:
     with open_output(name) as out:
         write(out)

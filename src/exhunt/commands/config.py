@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     values = effective(config)
     if args.json:
-        from exhunt.cli_options import write_text
+        from exhunt.cli_options import write_or_say
 
         doc = {
             "schema": "exhunt.config/1",
@@ -115,11 +115,7 @@ def run(args: argparse.Namespace) -> int:
                 sec: {k: {"value": v, "from": src} for k, (v, src) in items.items()} for sec, items in values.items()
             },
         }
-        try:
-            write_text(args.json, json.dumps(doc, indent=2, default=str) + "\n")
-        except OSError as exc:
-            print(f"exhunt config: cannot write --json {args.json}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-        return 0
+        text = json.dumps(doc, indent=2, default=str) + "\n"
+        return 0 if write_or_say("exhunt config", "--json", args.json, text) else 2
     sys.stdout.write(render(config, values))
     return 0

@@ -14,7 +14,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from exhunt.cli_options import add_console, add_output, consoles, write_text
+from exhunt.cli_options import add_console, add_output, consoles, write_or_say
 from exhunt.commands import _rules_sigma as rules_sigma
 from exhunt.model import CHAINS, Severity
 from exhunt.report.safe_text import printable
@@ -165,10 +165,7 @@ def run(args: argparse.Namespace) -> int:
         doc: dict[str, object] = {"schema": "exhunt.rules/2", "rules": [r.to_dict() for r in chosen]}
         if args.sigma:
             doc["sigma"] = [rules_sigma.to_dict(r) for r in chosen_sigma]
-        try:
-            write_text(args.json, json.dumps(doc, indent=2) + "\n")
-        except OSError as exc:
-            print(f"exhunt rules: cannot write --json {args.json}: {exc.strerror or exc}", file=sys.stderr)
+        if not write_or_say("exhunt rules", "--json", args.json, json.dumps(doc, indent=2) + "\n"):
             return 2
         if args.json == "-" or args.quiet:
             return done
