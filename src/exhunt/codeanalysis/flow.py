@@ -1330,17 +1330,5 @@ def _chain_root(node: Node) -> Node | None:
 
 def _base_ident(node: Node) -> Node | None:
     """The variable at the root of `a.b.c` or `a[i]`."""
-    cur: Node | None = unwrap(node)
-    for _ in range(16):
-        if cur is None:
-            return None
-        r = role(cur)
-        if r is Role.IDENT:
-            return cur if cur.type in {"identifier"} else None
-        if r is Role.MEMBER:
-            cur, _ = member_parts(cur)
-        elif r is Role.INDEX:
-            cur, _ = index_parts(cur)
-        else:
-            return None
-    return None
+    root = _chain_root(node)
+    return root if root is not None and root.type == "identifier" and role(root) is Role.IDENT else None
