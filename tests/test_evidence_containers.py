@@ -410,14 +410,21 @@ def test_event_export_oddities_lose_no_event(tmp_path: Path, capsys: pytest.Capt
     assert any("surrogate" in e["message"] for e in result["errors"])
 
 
-def test_several_computers_in_one_folder_are_said_and_can_be_split(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _two_computers(tmp_path: Path, *, readme: bool = False) -> Path:
+    """A folder of event exports from EX01 and EX02 (and a note that is not evidence)."""
     folder = tmp_path / "exports"
     folder.mkdir()
     (folder / "a.json").write_bytes(_events_of("EX01.corp.local"))
     (folder / "b.json").write_bytes(_events_of("EX02.corp.local"))
-    (folder / "readme.txt").write_text("exported from the SIEM\n")
+    if readme:
+        (folder / "readme.txt").write_text("exported from the SIEM\n")
+    return folder
+
+
+def test_several_computers_in_one_folder_are_said_and_can_be_split(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _two_computers(tmp_path, readme=True)
     (host,) = hunt_json(capsys, folder)["hosts"]
     assert host["notes"][0].startswith("SEVERAL COMPUTERS") and "--split-by-computer" in host["notes"][0]
     main(["hunt", str(folder), "--split-by-computer", "--json", "-"])
@@ -433,11 +440,7 @@ def test_computers_split_from_one_folder_are_each_stored_and_resumed(
 ) -> None:
     """Hosts split from one folder share its files' folder: each is still a host of its own in
     the hunt store (`exhunt fleet`), in --out-dir and for --resume, not one row for all."""
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    (folder / "a.json").write_bytes(_events_of("EX01.corp.local"))
-    (folder / "b.json").write_bytes(_events_of("EX02.corp.local"))
-    (folder / "readme.txt").write_text("exported from the SIEM\n")
+    folder = _two_computers(tmp_path, readme=True)
     db, out = tmp_path / "hunts.sqlite", tmp_path / "out"
     main(["hunt", str(folder), "--split-by-computer", "--db", str(db), "--out-dir", str(out), "-q"])
     capsys.readouterr()
@@ -468,10 +471,7 @@ def test_computers_split_from_one_folder_run_on_a_dask_cluster(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The workers are asked to read each host's folder, not its key (which names the computer)."""
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    (folder / "a.json").write_bytes(_events_of("EX01.corp.local"))
-    (folder / "b.json").write_bytes(_events_of("EX02.corp.local"))
+    folder = _two_computers(tmp_path)
     args = ["hunt", str(folder), "--split-by-computer", "--no-db", "--scheduler", "local:1", "--json", "-"]
     assert main(args) == 1
     captured = capsys.readouterr()
