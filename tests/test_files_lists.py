@@ -280,9 +280,9 @@ def test_each_thread_scans_with_its_own_scanner_kept_for_its_files(monkeypatch: 
     assert unraisable == []
 
 
-def test_user_network_indicators_are_a_problem_not_silently_dropped(tmp_path: Path) -> None:
-    # The hunt matches hashes and paths only: an attacker's IP or user agent in the user's list
-    # cannot be looked for, so the list says so (once per file) instead of seeming to apply.
+def test_user_network_indicators_load_for_the_web_logs(tmp_path: Path) -> None:
+    # ip, domain and user_agent entries are looked for in web logs (test_log_indicators.py):
+    # they load beside the hashes, and a list of them is no problem.
     user = tmp_path / "case42.csv"
     user.write_text(
         "type,value,kind,label,source\n"

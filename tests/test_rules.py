@@ -72,6 +72,8 @@ def test_parse_rule_into_typed_params_and_tiers() -> None:
         (GOOD.replace("stem =", "stems ="), "stems", "unknown parameter"),
         (GOOD.replace("stem =", "# stem ="), "stem", "missing parameter"),
         (GOOD.replace('prefilter = ["ResetOABVirtualDirectory"]', "prefilter = 3"), "prefilter", "expected a list"),
+        # no literal, regex or words: no line would ever reach the rule, which then never fires
+        (GOOD.replace('["ResetOABVirtualDirectory"]', "[]"), "prefilter", "no line reaches a log rule"),
         (GOOD.replace("schema=Reset", "schema=(Reset"), "query_regex", "does not compile"),
         (GOOD.replace('implies = "attempt"', 'implies = "maybe"'), "outcomes.refused.implies", "maybe"),
         (GOOD.replace('when = "not served"', ""), "outcomes.refused.when", "missing key"),

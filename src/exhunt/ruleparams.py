@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from exhunt.ruleschema import LOWER, REGEX
 
@@ -39,15 +39,29 @@ class LogParams:
     prefilter_regex: Annotated[tuple[str, ...], REGEX] = ()
     prefilter_words: tuple[tuple[str, ...], ...] = ()
     max_findings_per_source: int = 200
+    # True where the detector is handed lines another way (another rule's candidates, every line
+    # of a small log, the values of the indicator lists): its rules need no prefilter of their own.
+    fed: ClassVar[bool] = False
 
     def problems(self) -> list[tuple[str, str]]:
+        out = []
         if self.max_findings_per_source < 1:
-            return [("max_findings_per_source", "must be at least 1")]
-        return []
+            out.append(("max_findings_per_source", "must be at least 1"))
+        if not self.fed and not (self.prefilter or self.prefilter_regex or self.prefilter_words):
+            why = "needs a literal, regex or word group (prefilter, prefilter_regex, prefilter_words): no line reaches a log rule without one"
+            out.append(("prefilter", why))
+        return out
 
     def prefilter_unless(self) -> frozenset[str]:
         """Whole tokens (lower case) for which a `prefilter_regex` match makes no candidate."""
         return frozenset()
+
+
+@dataclass(frozen=True, kw_only=True)
+class FedLogParams(LogParams):
+    """A log rule whose detector is handed its lines another way (`LogParams.fed`)."""
+
+    fed: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,7 +78,7 @@ class BackEndCookieParams(LogParams):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ResetVdirAnchorParams(LogParams):
+class ResetVdirAnchorParams(FedLogParams):
     target_regex: Regex
     success_statuses: frozenset[int]
 
@@ -155,7 +169,7 @@ class OwaPowerShellParams(LogParams):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RpsClientInfoParams(LogParams):
+class RpsClientInfoParams(FedLogParams):
     expected_client_info: WordSet
     success_statuses: frozenset[int]
 
@@ -585,7 +599,7 @@ ONE_RULE_DETECTORS = {"user-yara": "EXH-FS-USER-YARA"}
 DETECTORS: dict[str, type] = {
     # logs
     "httpproxy-serverinfo-anchor": ServerInfoAnchorParams,
-    "httpproxy-autodiscover-anchor": LogParams,
+    "httpproxy-autodiscover-anchor": FedLogParams,
     "httpproxy-becookie": BackEndCookieParams,
     "httpproxy-resetvdir": ResetVdirAnchorParams,
     "ecp-vdir": EcpVdirParams,
@@ -601,6 +615,7 @@ DETECTORS: dict[str, type] = {
     "web-owassrf": OwaPowerShellParams,
     "rps-clientinfo": RpsClientInfoParams,
     "web-exporttool": ExportToolParams,
+    "web-indicator": FedLogParams,
     # events
     "event-um-error": UmErrorParams,
     "event-um-child": UmChildParams,

@@ -1,6 +1,7 @@
-"""Reports, once per host with files for the file hunt, the user's YARA files and lists that
-could not be loaded. Its own small module: every hunt runs it, and a hunt without such files
-should not import the file hunt's readers and YARA for it."""
+"""Reports, once per host with files for the file hunt or web logs, the user's YARA files and
+lists that could not be loaded. Its own small module: every hunt runs it, and a hunt without such
+files should not import the file hunt's readers and YARA for it (web logs need the indicator
+lists only: their addresses, domains and user agents)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from exhunt.model import ArtefactKind, Problem, ProblemKind, UnitResult
 
 # The kinds the file hunt (`exhunt.analyzers.files`) reads.
 FILE_HUNT_KINDS = frozenset({ArtefactKind.FILE, ArtefactKind.IIS_CONFIG})
+# The kinds whose requests are matched with the lists' network indicators (web_indicators.py).
+WEB_LOG_KINDS = frozenset({ArtefactKind.IIS, ArtefactKind.HTTPPROXY, ArtefactKind.HTTPERR})
 
 
 class FileHuntSetup:
@@ -18,16 +21,25 @@ class FileHuntSetup:
     name = "files-setup"
 
     def files_read(self, host: HostEvidence) -> list[EvidenceFile]:
-        """The first file of the file hunt's kinds, if any: all `analyze_host` asks is whether there is one."""
-        return next(([f] for f in host.files if f.kind in FILE_HUNT_KINDS), [])
+        """The first file of the file hunt's kinds, else of a web log, if any: all
+        `analyze_host` asks is whether there is one."""
+        return next(([f] for f in host.files if f.kind in FILE_HUNT_KINDS), []) or next(
+            ([f] for f in host.files if f.kind in WEB_LOG_KINDS), []
+        )
 
     def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
         result = UnitResult()
-        if not any(f.kind in FILE_HUNT_KINDS for f in host.files):
-            return result
-        from exhunt.filehunt.toolkit import toolkit
+        if any(f.kind in FILE_HUNT_KINDS for f in host.files):
+            from exhunt.filehunt.toolkit import toolkit
 
-        for problem in toolkit(ctx.options).problems:
+            problems = toolkit(ctx.options).problems
+        elif any(f.kind in WEB_LOG_KINDS for f in host.files):
+            from exhunt.filehunt.indicators import load_indicators
+
+            problems = load_indicators(ctx.options.extra_indicator_paths).problems
+        else:
+            return result
+        for problem in problems:
             result.errors.append(
                 Problem(problem.origin, problem.message, problem.line, ProblemKind.RULE_INVALID, "rule loader")
             )

@@ -40,6 +40,7 @@ def request_of(rec: LogRecord) -> WebRequest:
         host=rec.get("UrlHost"),
         request_id=rec.get("RequestId"),
         target=rec.get("TargetServer"),
+        forwarded=rec.get("ClientIpAddress"),
     )
     req.describe = lambda: {
         "method": req.method,

@@ -54,6 +54,8 @@ def request_of(rec: LogRecord) -> WebRequest:
         user=rec.get("cs-username"),
         host=rec.get("cs-host"),
         request_id=cafe_request_id(query) or "",
+        forwarded=rec.get("X-Forwarded-For") or rec.get("cs(X-Forwarded-For)"),
+        referer=rec.get("cs(Referer)"),
     )
 
     def describe() -> dict[str, str]:

@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from exhunt.analyzers import HostContext, HuntOptions
+from exhunt.analyzers.web_indicators import DETECTOR as INDICATOR_DETECTOR
+from exhunt.analyzers.web_indicators import network_indicators
 from exhunt.artefacts.formats import LogFormat
 from exhunt.artefacts.prefilter import ENGINE_PROBLEM, Pattern, all_words
 from exhunt.artefacts.reader import ErrorLog
@@ -80,6 +82,21 @@ class LogAnalyzer:
     def patterns(self) -> tuple[Pattern, ...]:
         return _patterns_of(type(self))
 
+    def patterns_for(self, options: HuntOptions | None) -> tuple[Pattern, ...]:
+        """`patterns()` and, when this analyzer runs the network-indicator rules, every address,
+        domain and user agent of the indicator lists these options name."""
+        listed = [r.id for r in self.rules() if r.detector == INDICATOR_DETECTOR]
+        if not listed:
+            return self.patterns()
+        paths = options.extra_indicator_paths if options is not None else ()
+        key = (type(self).name, paths)
+        found = _LISTED.get(key)
+        if found is None or found[0] is not catalog():
+            values = network_indicators(paths)
+            extra = tuple(p for rid in listed for p in values.patterns(rid))
+            found = _LISTED[key] = (catalog(), self.patterns() + extra)
+        return found[1]
+
     @classmethod
     def rules(cls) -> tuple[Rule, ...]:
         """Every rule of the catalog this analyzer runs: those of its detectors."""
@@ -95,7 +112,7 @@ class LogAnalyzer:
 
     def prepare(self, options: HuntOptions | None = None) -> None:
         """Compile the prefilter now (see `exhunt.analyzers.prepare`)."""
-        scan_prefilter(self.patterns(), self.format.header_prefixes)
+        scan_prefilter(self.patterns_for(options), self.format.header_prefixes)
 
     def skip(self, line: Line, fmt: LogFormat) -> bool:
         """True when a candidate line cannot lead to a hit, told from its raw text before it is
@@ -125,7 +142,11 @@ class LogAnalyzer:
         last: LogRecord | None = None
         with stream:
             scan = LogScan(
-                stream, log, self.patterns(), header_prefixes=fmt.header_prefixes, every_line=self.every_line
+                stream,
+                log,
+                self.patterns_for(ctx.options),
+                header_prefixes=fmt.header_prefixes,
+                every_line=self.every_line,
             )
             every = frozenset(r.id for r in self.rules()) if self.every_line else frozenset()
             for line in scan:
@@ -157,6 +178,7 @@ class LogAnalyzer:
 
 
 _PATTERNS: dict[str, tuple[object, tuple[Pattern, ...]]] = {}
+_LISTED: dict[tuple[str, tuple[str, ...]], tuple[object, tuple[Pattern, ...]]] = {}
 
 
 def _patterns_of(cls: type[LogAnalyzer]) -> tuple[Pattern, ...]:

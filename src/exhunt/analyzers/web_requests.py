@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from exhunt.analyzers.logscan import FileHunt
+from exhunt.analyzers.web_indicators import DETECTOR as INDICATOR
+from exhunt.analyzers.web_indicators import network_indicators
 from exhunt.artefacts.rps_token import decode_rps_cat
 from exhunt.artefacts.urls import decode_uri, full_uri, query_value
 from exhunt.hits import Hit
@@ -27,7 +29,7 @@ OWASSRF = "web-owassrf"
 EXPORTTOOL = "web-exporttool"
 
 # The detectors every web log (IIS, HttpProxy, HTTPERR) runs on its requests.
-WEB_DETECTORS = (PROXYSHELL, PROXYNOTSHELL, OWASSRF, EXPORTTOOL)
+WEB_DETECTORS = (PROXYSHELL, PROXYNOTSHELL, OWASSRF, EXPORTTOOL, INDICATOR)
 
 # Host names are at most 255 characters; the bound keeps hostile `@@@...` text linear.
 _BACKEND = re.compile(r"@[^/?&#@]{0,255}/([a-z0-9_.-]{1,64})")
@@ -46,6 +48,8 @@ class WebRequest:
     host: str = ""  # the Host the client asked for
     request_id: str = ""  # HttpProxy RequestId, or the cafeReqId IIS logs on the back end
     target: str = ""  # where the front end routed the request
+    forwarded: str = ""  # the addresses the request was forwarded for (X-Forwarded-For, a proxy chain)
+    referer: str = ""
     # Details every finding on this request carries (url, status, user agent, request ids...),
     # made only when a rule fires: most candidate lines turn out benign.
     describe: Callable[[], dict[str, str]] | None = None
@@ -177,4 +181,24 @@ def check_request(req: WebRequest, rules: frozenset[str], hunt: FileHunt) -> lis
         hits += [h for r in fired(PROXYSHELL, rules) if (h := proxyshell(req, r))]
     hits += [h for r in fired(OWASSRF, rules) if (h := owassrf(req, hunt, r))]
     hits += [h for r in fired(EXPORTTOOL, rules) if (h := exporttool(req, r))]
+    hits += [h for r in fired(INDICATOR, rules) for h in listed(req, hunt, r)]
+    return hits
+
+
+def listed(req: WebRequest, hunt: FileHunt, rule: Rule) -> list[Hit]:
+    """One hit per listed address, domain or user agent the request holds (docs/logs.md#network-indicators)."""
+    hits = []
+    for match in network_indicators(hunt.ctx.options.extra_indicator_paths).match(req):
+        ind = match.indicator
+        hits.append(
+            req.hit(
+                rule.id,
+                indicator_type=ind.type,
+                indicator=ind.value,
+                seen_in=f"{match.seen_in}: {match.value}",
+                indicator_label=ind.label,
+                indicator_source=ind.source,
+                listed_in=f"{ind.origin}:{ind.line}",
+            )
+        )
     return hits

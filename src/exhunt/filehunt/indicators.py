@@ -1,4 +1,4 @@
-"""Published and user indicators: file hashes and web-shell paths (plus network values kept for others).
+"""Published and user indicators: file hashes and web-shell paths, and network values for the logs.
 
 Shipped lists live in `exhunt/data/indicators/*.csv`, written in exhunt's own format from the
 published facts, one source named on every entry. Users add lists of the same format through
@@ -14,12 +14,15 @@ Format (see `listfile.py` for the CSV rules):
 `type` is sha256, sha1, md5, path, ip, domain or user_agent; `kind` is webshell, ransomware,
 malware, tool or other (default other). A path is matched as a suffix of the file's path on the
 server, so `C:\\Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\...` also matches an
-install on D:, and may hold `*` / `?` wildcards. Only `type` and `value` are required.
+install on D:, and may hold `*` / `?` wildcards. Only `type` and `value` are required. The file
+hunt matches hashes and paths; ip, domain and user_agent entries are looked for in web logs
+(`exhunt.analyzers.web_indicators`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,6 +44,8 @@ _EMPTY = {
     "sha1": hashlib.sha1(b"").hexdigest(),
     "md5": hashlib.md5(b"").hexdigest(),
 }
+# A host name as it may appear in a URI, a Host header or a Referer (a domain indicator).
+HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+")
 # Exchange installs anywhere; its published paths are matched from these folders on.
 _INSTALL_ANCHORS = ("/frontend/", "/clientaccess/", "/bin/", "/logging/")
 
@@ -69,6 +74,7 @@ class IndicatorSet:
     path_names: set[str] = field(default_factory=set)
     path_patterns: list[tuple[re.Pattern[str], Indicator]] = field(default_factory=list)
     network: Counter[str] = field(default_factory=Counter)
+    network_entries: list[Indicator] = field(default_factory=list)  # ip, domain, user_agent
     problems: list[ListProblem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
@@ -88,6 +94,7 @@ class IndicatorSet:
                 self.path_names.add(ind.value.rsplit("/", 1)[-1])
         else:
             self.network[ind.type] += 1
+            self.network_entries.append(ind)
 
     def match_hashes(self, digests: dict[str, str]) -> list[Indicator]:
         out: list[Indicator] = []
@@ -134,13 +141,31 @@ def normalise_path_indicator(value: str) -> str:
     return re.sub(r"^/(?:[a-z]:|%[a-z]+%)/", "/", p)[1:]
 
 
-def parse_indicators(text: str, origin: str, into: IndicatorSet, user: bool = False) -> None:
-    """Add one list's entries to `into`; its bad lines go to `into.problems`.
+def agent_text(text: str) -> str:
+    """A user agent as compared: lower case, IIS's `+` read as a space, runs of space as one."""
+    return " ".join(text.replace("+", " ").lower().split())
 
-    The hunt matches hashes and paths only. A user list's ip, domain and user_agent entries are
-    therefore a problem of the list (one per file, naming the first line): the user asked for
-    something the hunt does not look for, and a host must not look clean of it."""
-    unused: list[int] = []
+
+def network_value_problem(kind_of: str, value: str) -> str | None:
+    """Why a network indicator's value cannot be used (None when it can)."""
+    if kind_of == "ip":
+        try:
+            network = ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            return f"not an IP address or CIDR range: {value[:80]!r}"
+        if network.num_addresses > 1 and (network.version == 6 or network.prefixlen < 8):
+            return f"range {value[:80]!r} not taken: list IPv6 addresses one by one, IPv4 ranges from /8 to /32"
+        return None
+    if kind_of == "domain":
+        name = value.strip().strip(".").lower()
+        return None if HOST_NAME.fullmatch(name) else f"not a domain name: {value[:80]!r}"
+    if len(agent_text(value)) < 4:
+        return f"user agent {value[:80]!r} too short to match only what it names (4 characters at least)"
+    return None
+
+
+def parse_indicators(text: str, origin: str, into: IndicatorSet) -> None:
+    """Add one list's entries to `into`; its bad lines go to `into.problems`."""
     for row in read_rows(text, origin, ("type", "value"), COLUMNS, into.problems):
         kind_of = row.fields["type"].lower()
         raw = row.fields["value"]
@@ -173,20 +198,14 @@ def parse_indicators(text: str, origin: str, into: IndicatorSet, user: bool = Fa
                 into.problems.append(ListProblem(origin, row.line, f"not a file path: {raw[:80]!r}"))
                 continue
         else:
-            value = raw
-            if user:
-                unused.append(row.line)
+            why = network_value_problem(kind_of, raw)
+            if why is not None:
+                into.problems.append(ListProblem(origin, row.line, why))
+                continue
+            value = raw.strip()
         into.add(
             Indicator(kind_of, value, kind, row.fields.get("label", ""), row.fields.get("source", ""), origin, row.line)
         )
-    if unused:
-        n = len(unused)
-        message = (
-            f"{n} ip, domain or user_agent {'entry is' if n == 1 else 'entries are'} not looked for (first at this line):"
-            " the hunt matches file hashes and paths only; search the logs for network indicators with a Sigma or"
-            " TOML rule instead"
-        )
-        into.problems.append(ListProblem(origin, unused[0], message))
 
 
 def shipped_lists() -> list[tuple[str, str]]:
@@ -210,5 +229,5 @@ def load_indicators(extra_paths: tuple[str, ...] = ()) -> IndicatorSet:
         user_text = read_list_file(path, out.problems)
         if user_text is not None:
             out.files.append(path)
-            parse_indicators(user_text, path, out, user=True)
+            parse_indicators(user_text, path, out)
     return out
