@@ -171,6 +171,17 @@ def test_bad_allow_entries_are_reported_not_dropped() -> None:
     ]
 
 
+def test_an_allow_entry_naming_no_rule_says_so_and_still_loads() -> None:
+    # A typo in the rules column silences nothing: the list says which id matched no rule.
+    out = Allowlist()
+    text = "type,value,rules\nglob,*/tools/*.aspx,EXH-WS-CHOPER EXH-WS-*\nglob,*/x.zip,EXH-FS-ARCHIVE-*\n"
+    parse_allowlist(text, "allow.csv", out)
+    assert len(out) == 2
+    assert [(p.line, p.message) for p in out.problems] == [
+        (2, "names no rule exhunt has: EXH-WS-CHOPER (see `exhunt rules`); the entry silences nothing for it")
+    ]
+
+
 # ------------------------------------------------------------------------------ user YARA rules
 
 
@@ -292,13 +303,13 @@ def test_user_network_indicators_load_for_the_web_logs(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     loaded = load_indicators((str(user),))
-    mine = [p for p in loaded.problems if p.origin == str(user)]
-    assert len(mine) == 1
-    assert mine[0].line == 3
-    assert "2 ip, domain or user_agent entries are not looked for" in mine[0].message
-    assert loaded.hashes["sha256"]["ab" * 32]  # the usable entries still load
-    # The shipped lists' network entries are reference data, not a problem of every hunt.
-    assert not [p for p in load_indicators(()).problems if "not looked for" in p.message]
+    assert not [p for p in loaded.problems if p.origin == str(user)]
+    assert [(i.type, i.value, i.line) for i in loaded.network_entries if i.origin == str(user)] == [
+        ("ip", "203.0.113.9", 3),
+        ("user_agent", "SweeperBot/1.0", 4),
+    ]
+    assert loaded.hashes["sha256"]["ab" * 32]
+    assert not load_indicators(()).problems  # the shipped lists' network entries are all usable
 
 
 def test_a_device_or_fifo_given_as_a_list_is_named_as_such_not_as_missing(tmp_path: Path) -> None:

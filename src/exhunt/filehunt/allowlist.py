@@ -79,6 +79,11 @@ def parse_allowlist(text: str, origin: str, into: Allowlist) -> None:
         if bad_rules:
             into.problems.append(ListProblem(origin, row.line, f"not a rule id: {', '.join(bad_rules)}"))
             continue
+        unknown = _unknown_rules(rules)
+        if unknown:
+            # A typo (`EXH-WS-CHOPER`) silences nothing: said, so the hits it was meant for are not a surprise.
+            message = f"names no rule exhunt has: {', '.join(unknown)} (see `exhunt rules`); the entry silences nothing for it"
+            into.problems.append(ListProblem(origin, row.line, message))
         reason = row.fields.get("reason", "")
         if kind == "sha256":
             digest = value.lower()
@@ -103,6 +108,16 @@ def parse_allowlist(text: str, origin: str, into: Allowlist) -> None:
             into.by_path.append(AllowEntry(kind, value, rules, reason, origin, row.line, pattern))
         else:
             into.problems.append(ListProblem(origin, row.line, f"unknown type {kind!r} (expected sha256, glob, regex)"))
+
+
+def _unknown_rules(rules: tuple[str, ...]) -> list[str]:
+    """The ids and id globs of `rules` that match no rule of the catalog."""
+    if not rules:
+        return []
+    from exhunt.rules import catalog
+
+    ids = list(catalog())
+    return [r for r in rules if not any(fnmatchcase(i, r) for i in ids)]
 
 
 @lru_cache(maxsize=8)
