@@ -156,10 +156,14 @@ def test_diff_between_scans(
     assert listing.count("yes") == 2
 
 
-def test_exit_code_zero_when_nothing_is_exposed(four_hosts: tuple[Emulator, list[tuple[str, int]]]) -> None:
+def test_exit_code_zero_when_nothing_is_exposed(
+    four_hosts: tuple[Emulator, list[tuple[str, int]]], capsys: pytest.CaptureFixture[str]
+) -> None:
     _, addrs = four_hosts
     ip, port = addrs[1]
     assert main(["scan", f"http://{ip}:{port}", "--no-db", "-q", *FAST]) == 0
+    assert main(["scan", f"http://{ip}:{port}", "--no-db", *FAST]) == 0
+    assert "1 target: 1 answered, 1 Exchange" in capsys.readouterr().out  # one target, not "1 targets"
 
 
 def test_exit_code_three_when_not_every_target_was_judged(

@@ -13,6 +13,7 @@ from exhunt.analyzers import HuntOptions
 from exhunt.cli_options import add_console, add_output, write_text, write_with
 from exhunt.fleet.verdicts import FOUND
 from exhunt.model import HuntResult, Verdict
+from exhunt.wording import counted
 
 NAME = "hunt"
 HELP = "hunt a server, a triage collection or a folder for traces of Exchange attacks"
@@ -222,41 +223,37 @@ def _writer(module: str, name: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _write_one(result: HuntResult, name: str, target: str, safe: bool) -> str:
     """One output to a file or standard output, and a few words on what it holds; OSError or
     ValueError when it cannot be written."""
     findings = sum(len(h.findings) for h in result.hosts)
     if name == "json":
         write_text(target, _writer("exhunt.report.jsonout", "dumps")(result) + "\n")
-        return _plural(len(result.hosts), "host")
+        return counted(len(result.hosts), "host")
     if name == "jsonl":
         write_with(target, lambda out: _writer("exhunt.report.findings_jsonl", "write_lines")(result, out))
-        return _plural(findings, "finding")
+        return counted(findings, "finding")
     if name == "csv":
         timeline = importlib.import_module("exhunt.report.timeline")
         write_with(target, lambda out: timeline.write_csv(list(timeline.rows(result, undated=True)), out, safe))
-        return _plural(findings, "finding")
+        return counted(findings, "finding")
     if name == "html":
         write_text(target, _writer("exhunt.report.html", "render_html")(result))
-        return _plural(len(result.hosts), "host")
+        return counted(len(result.hosts), "host")
     if name == "timeline":
         timeline = importlib.import_module("exhunt.report.timeline")
         fmt = timeline.timeline_format(target)
         stats: list[Any] = []
         write_with(target, lambda out: stats.append(timeline.write_timeline_to(result, out, fmt, safe)))
         note = f"; {stats[0].undated} findings without a time left out" if stats[0].undated else ""
-        return f"{_plural(stats[0].rows, 'event')}{note}"
+        return f"{counted(stats[0].rows, 'event')}{note}"
     if name == "stix":
         text, count = _writer("exhunt.report.stix", "bundle_text")(result)
         write_text(target, text + "\n")
-        return _plural(count, "object")
+        return counted(count, "object")
     if name == "misp":
         write_with(target, lambda out: _writer("exhunt.report.misp", "write_misp")(result, out))
-        return _plural(findings, "finding")
+        return counted(findings, "finding")
     raise ValueError(f"unknown output {name}")
 
 

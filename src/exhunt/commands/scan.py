@@ -49,6 +49,7 @@ from exhunt.scan.targets import (
     read_spec_lines,
 )
 from exhunt.textencoding import text_encoding
+from exhunt.wording import counted
 
 NAME = "scan"
 HELP = "scan Exchange servers remotely: build, exposure per chain, opt-in checks, history"
@@ -466,7 +467,7 @@ def _scan(targets: TargetSet, args: argparse.Namespace, store: ScanStore | None)
     if report.interrupted:
         written = [getattr(args, name) for name in OUTPUT_NAMES if getattr(args, name)]
         where = f"; results so far in {', '.join(written)}" if written else ""
-        print(f"exhunt scan: interrupted after {scanned} of {targets.count} targets{where}", file=sys.stderr)
+        print(f"exhunt scan: interrupted after {scanned} of {counted(targets.count, 'target')}{where}", file=sys.stderr)
         raise KeyboardInterrupt
     if not args.quiet:
         _render_table(report, args, table_out)
@@ -631,17 +632,17 @@ def _render_table(report: ScanReport, args: argparse.Namespace, console: Console
     s = summarise(report.results)
     elapsed = (report.finished - report.started).total_seconds() if report.finished else 0.0
     console.print(
-        f"{s['targets']} targets: {s['reachable']} answered, {s['exchange']} Exchange "
+        f"{counted(s['targets'], 'target')}: {s['reachable']} answered, {s['exchange']} Exchange "
         f"({s['with_build']} with a build), {s['exposed']} exposed",
         soft_wrap=True,
     )
     stored = f", stored as scan {report.scan_id}" if report.scan_id is not None else ""
     console.print(f"{elapsed:.1f}s{stored}", style="dim", soft_wrap=True)
     if report.not_scanned:
-        console.print(f"{report.not_scanned} targets not scanned: total timeout", soft_wrap=True)
+        console.print(f"{counted(report.not_scanned, 'target')} not scanned: total timeout", soft_wrap=True)
     hidden = len(report.results) - len(rows)
     if hidden:
-        console.print(f"{hidden} targets did not answer (--all lists them)", style="dim")
+        console.print(f"{counted(hidden, 'target')} did not answer (--all lists them)", style="dim")
     why = not_judged(report)
     if why and not any(r.exposed for r in report.results):
         console.print(f"nothing exposed, but not every target was judged: {why} (exit code 3)", soft_wrap=True)

@@ -26,6 +26,7 @@ from exhunt.outfile import written_in_place
 from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.safe_text import printable
 from exhunt.report.timeline import TimelineStream
+from exhunt.wording import counted
 
 if TYPE_CHECKING:
     from exhunt.evidence.apart import Listed
@@ -39,10 +40,6 @@ EXIT_INTERRUPTED = 130
 # --csv and --timeline are fed host by host (spooled, written in host order at the end), and a
 # fleet's --html is an index written as hosts finish.
 WHOLE_HUNT_OUTPUTS = ("stix", "misp")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def render_host(out: Console, host: HostAssessment, *, per_rule: int) -> None:
@@ -382,9 +379,9 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             render_host(out, host, per_rule=per_rule)
         quiet = args.quiet
         if args.json and args.json != "-" and not quiet and not sink.dropped("json"):
-            _say(err, f"json: {args.json} ({_plural(len(summaries), 'host')}, written host by host)")
+            _say(err, f"json: {args.json} ({counted(len(summaries), 'host')}, written host by host)")
         if fleet and args.html and not quiet:
-            _say(err, f"html: {args.html} (an index of {_plural(len(summaries), 'host')}, a page per host beside it)")
+            _say(err, f"html: {args.html} (an index of {counted(len(summaries), 'host')}, a page per host beside it)")
         if args.out_dir and not quiet:
             _say(err, f"{len(summaries)} host results written to {args.out_dir}")
         result = HuntResult(__version__, started, finished, sink.kept)
@@ -452,13 +449,13 @@ def _say_streams(err: Console, streams: dict[str, TimelineStream | FindingsStrea
         if stream.target == "-":
             continue
         if isinstance(stream, FindingsStream):
-            what = _plural(stream.findings, "finding")
+            what = counted(stream.findings, "finding")
         elif name == "csv":
-            what = _plural(stream.rows, "finding")
+            what = counted(stream.rows, "finding")
         else:
             stats = stream.stats()
             note = f"; {stats.undated} findings without a time left out" if stats.undated else ""
-            what = f"{_plural(stats.rows, 'event')}{note}"
+            what = f"{counted(stats.rows, 'event')}{note}"
         _say(err, f"{name}: {stream.target} ({what}, fed host by host)")
 
 

@@ -12,6 +12,7 @@ from html import escape
 
 from exhunt.model import CHAINS, iso
 from exhunt.scan.result import ScanReport, summarise
+from exhunt.wording import counted
 
 _CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#111}
@@ -48,7 +49,7 @@ def render_scan_html(report: ScanReport) -> str:
         rows.append(f"<tr>{''.join(cells)}</tr>")
     heads = ["target", "address", "build", "from", *map(str, CHAINS), "product", "notes"]
     summary = (
-        f"{s['targets']} targets: {s['reachable']} answered, {s['exchange']} Exchange "
+        f"{counted(s['targets'], 'target')}: {s['reachable']} answered, {s['exchange']} Exchange "
         f"({s['with_build']} with a build), {s['exposed']} exposed"
     )
     return (
