@@ -154,6 +154,11 @@ def test_diff_between_scans(
     assert main(["scan", "--db", db, "--list-scans"]) == 0
     listing = capsys.readouterr().out
     assert listing.count("yes") == 2
+    # a third scan of two of the hosts: the others were not looked at, which is not "gone"
+    assert main(["scan", *specs[:2], "--db", db, "-q", *FAST]) == 1
+    assert main(["scan", "--db", db, "--diff", "--json", str(tmp_path / "d3.json")]) in (0, 1)
+    third = json.loads((tmp_path / "d3.json").read_text())
+    assert {c["key"]: c["kind"] for c in third["changes"] if c["key"] not in specs[:2]} == {specs[3]: "not-scanned"}
 
 
 def test_exit_code_zero_when_nothing_is_exposed(

@@ -225,6 +225,7 @@ class ChangeKind:
     NEWLY_PATCHED = "newly-patched"
     NEW = "new"
     GONE = "gone"
+    NOT_SCANNED = "not-scanned"  # answered before, not among the newer scan's targets: not known to be gone
     CHANGED = "changed"  # build or identity changed, exposure did not (or: a check finding not checked again)
 
 
@@ -288,9 +289,14 @@ def diff(older: list[HostResult], newer: list[HostResult]) -> list[Change]:
                 )
             )
             continue
-        if o_up and not n_up:
+        if o_up and n is None:
             assert o is not None
-            why = n.errors[0] if n and n.errors else "not in the newer scan"
+            detail = f"last seen as {_state(o)}, {_exposure_words(o)}; not among the newer scan's targets"
+            changes.append(Change(ChangeKind.NOT_SCANNED, key, target, (), _state(o), None, detail))
+            continue
+        if o_up and not n_up:
+            assert o is not None and n is not None
+            why = n.errors[0] if n.errors else "no answer"
             changes.append(
                 Change(ChangeKind.GONE, key, target, (), _state(o), None, f"last seen as {_state(o)}; now: {why}")
             )
