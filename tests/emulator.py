@@ -190,8 +190,8 @@ class Emulator:
 
     def add(self, ip: str, profile: Profile, port: int = 0, tls: ssl.SSLContext | None = None) -> Address:
         """Listen on `ip:port` (0 = any free port) with `profile`; returns the address bound."""
-        assert ip.startswith("127."), "the emulator only listens on loopback"
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        assert ip.startswith("127.") or ip == "::1", "the emulator only listens on loopback"
+        sock = socket.socket(socket.AF_INET6 if ip == "::1" else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((ip, port))
         sock.listen(512)
@@ -200,7 +200,8 @@ class Emulator:
 
     def _adopt(self, sock: socket.socket, profile: Profile, tls: ssl.SSLContext | None = None) -> Address:
         """Serve `profile` on a bound, listening socket (from `start` on)."""
-        addr: Address = sock.getsockname()
+        host, port = sock.getsockname()[:2]  # an IPv6 socket names four values: the key is (host, port)
+        addr: Address = (host, port)
         if tls is not None:
             tls.sni_callback = self._note_sni
         self.profiles[addr] = profile

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -497,3 +498,17 @@ def test_an_infinite_limit_from_the_configuration_file_is_refused(
     config.write_text(f"[scan]\n{setting}\n")
     assert main(["scan", "127.0.0.1:1", "--no-db", "-q", "--config", str(config)]) == 2
     assert "must be more than 0 and finite" in capsys.readouterr().err
+
+
+def test_a_host_on_ipv6_loopback_is_scanned_and_keyed_by_host_and_port(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        socket.socket(socket.AF_INET6, socket.SOCK_STREAM).close()
+        em = Emulator()
+        ip, port = em.add("::1", ExchangeHost("15.2.1118.20"))
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback here: {exc}")
+    with EmulatorThread(em):
+        assert main(["scan", f"http://[::1]:{port}", "--no-db", "--jsonl", "-", "-q", *FAST]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["build"] == "15.2.1118.20"
+    assert len(em.requests[(ip, port)]) >= 1  # the request was logged under the address it was served on
