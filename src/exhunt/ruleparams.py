@@ -643,6 +643,7 @@ DETECTORS: dict[str, type] = {
     "event-webshell-drop": WritersParams,
     "event-web-script-write": WebScriptWriteParams,
     "event-log-cleared": NoParams,
+    "event-indicator": NoParams,
     "event-explicit-logon": NoParams,
     "event-group-add": GroupAddParams,
     "event-lsass-suspect": LsassSuspectParams,

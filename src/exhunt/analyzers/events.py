@@ -13,7 +13,9 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 from exhunt.analyzers import HostContext
 from exhunt.analyzers.sigma import ruleset, sigma_events
-from exhunt.events.detect import detect, wants
+from exhunt.analyzers.web_indicators import network_indicators
+from exhunt.events.detect import detect, family, wants
+from exhunt.events.detect.netindicators import matcher
 from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
 from exhunt.events.exports import read_event_export
 from exhunt.events.record import EventRecord
@@ -46,6 +48,7 @@ class EventLogAnalyzer:
         scan = _FileScan(file, result)
         sigma = sigma_events(ctx.options, result)
         reporter = Reporter(result)
+        listed = matcher(network_indicators(ctx.options.extra_indicator_paths), family)
         try:
             if file.kind is ArtefactKind.EVTX:
                 events = read_evtx(
@@ -62,6 +65,8 @@ class EventLogAnalyzer:
             for event in events:
                 scan.see(event)
                 detect(event, reporter)
+                if listed is not None:
+                    listed(event, reporter)
                 if sigma is not None:
                     sigma(event)
         except OSError as exc:

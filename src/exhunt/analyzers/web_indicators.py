@@ -82,16 +82,17 @@ class NetworkIndicators:
     def match(self, req: WebRequest) -> list[Match]:
         out: list[Match] = []
         for seen_in, address in _addresses(req):
-            out += self._address(seen_in, address)
+            out += self.match_address(seen_in, address)
         if self.domains:
             for seen_in, name in _host_names(req):
-                out += self._domain(seen_in, name)
+                out += self.match_domain(seen_in, name)
         if self.agents and req.user_agent:
             agent = agent_text(req.user_agent)
             out += [Match(ind, "user agent", req.user_agent) for listed, ind in self.agents if listed in agent]
         return out
 
-    def _address(self, seen_in: str, text: str) -> list[Match]:
+    def match_address(self, seen_in: str, text: str) -> list[Match]:
+        """The listed addresses and ranges `text` (one address) is, as seen in `seen_in`."""
         try:
             address = ipaddress.ip_address(text.split("%", 1)[0])
         except ValueError:
@@ -100,7 +101,8 @@ class NetworkIndicators:
         found += [Match(ind, seen_in, text) for net, ind in self.networks if address in net]
         return found
 
-    def _domain(self, seen_in: str, name: str) -> list[Match]:
+    def match_domain(self, seen_in: str, name: str) -> list[Match]:
+        """The listed domains `name` (lower case) is or is under, as seen in `seen_in`."""
         labels = name.split(".")
         found: list[Match] = []
         for at in range(len(labels) - 1):  # the name itself and every parent with two labels or more
