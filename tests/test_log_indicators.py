@@ -10,7 +10,7 @@ from pathlib import Path
 from exhunt.analyzers import HostContext, HuntOptions, registry
 from exhunt.analyzers.web_indicators import network_indicators
 from exhunt.evidence.base import EvidenceFile, FileRef
-from exhunt.filehunt.indicators import load_indicators
+from exhunt.filehunt.indicators import host_names, load_indicators
 from exhunt.model import ArtefactKind, Implies, Severity
 from test_events_detect import POWERSHELL, SECURITY, SYSMON, W3WP, flat
 from test_log_samples import (
@@ -223,3 +223,22 @@ def test_command_lines_script_blocks_and_logons_naming_listed_values(tmp_path: P
         ("192.0.2.0/24", "IpAddress: 192.0.2.200"),
     ]
     assert event_hunt(tmp_path, docs[1:2], ()) == []  # the user's address, without the user's list
+
+
+def test_host_names_are_read_from_hostile_text_in_one_pass() -> None:
+    # A script block of base64 or of dotted junk: the search for names must not retry each long
+    # run of letters from every position (it took minutes on a 1 MB script block). Bounded by a
+    # generous deadline on a child process, not timed.
+    probe = (
+        "from exhunt.filehunt.indicators import host_names\n"
+        "for junk in ('a' * 2_000_000, 'a.' * 1_000_000, 'ab-' * 600_000, 'a-.' * 600_000):\n"
+        "    assert host_names(junk) == [], junk[:9]\n"
+        "print('ok')\n"
+    )
+    env = {"PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env, check=False
+    )
+    assert done.stdout.strip() == "ok", done.stderr
+    text = "see http://CDN.evil.example/a, then evil.example. And ..x.example; notevil-.example"
+    assert host_names(text.lower()) == ["cdn.evil.example", "evil.example"]

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from exhunt.artefacts.prefilter import Pattern
 from exhunt.artefacts.urls import decode_uri
-from exhunt.filehunt.indicators import HOST_NAME, Indicator, agent_text, load_indicators
+from exhunt.filehunt.indicators import Indicator, agent_text, host_names, load_indicators
 
 if TYPE_CHECKING:
     from exhunt.analyzers.web_requests import WebRequest
@@ -44,7 +44,7 @@ class Match:
     value: str  # what the request held there
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: one per process and set of lists (network_indicators)
 class NetworkIndicators:
     """The network entries of the indicator lists, ready to match requests with."""
 
@@ -52,7 +52,8 @@ class NetworkIndicators:
     networks: list[tuple[Network, Indicator]] = field(default_factory=list)
     domains: dict[str, list[Indicator]] = field(default_factory=dict)
     agents: list[tuple[str, Indicator]] = field(default_factory=list)
-    literals: set[str] = field(default_factory=set)
+    literals: set[str] = field(default_factory=set)  # what the prefilter looks for, all types
+    text_literals: set[str] = field(default_factory=set)  # of addresses and domains only
 
     def add(self, ind: Indicator) -> None:
         if ind.type == "ip":
@@ -60,18 +61,19 @@ class NetworkIndicators:
             if network.num_addresses == 1:
                 address = network.network_address
                 self.addresses.setdefault(str(address), []).append(ind)
-                self.literals.add(_address_literal(address))
+                self.text_literals.add(_address_literal(address))
             else:
                 self.networks.append((network, ind))
-                self.literals.add(_range_literal(network))
+                self.text_literals.add(_range_literal(network))
         elif ind.type == "domain":
             domain = ind.value.strip().strip(".").lower()
             self.domains.setdefault(domain, []).append(ind)
-            self.literals.add(domain)
+            self.text_literals.add(domain)
         elif ind.type == "user_agent" and not ind.origin.startswith(SHIPPED_ORIGIN):
             agent = agent_text(ind.value)
             self.agents.append((agent, ind))
             self.literals.update({agent, agent.replace(" ", "+")})
+        self.literals |= self.text_literals
 
     def __bool__(self) -> bool:
         return bool(self.addresses or self.networks or self.domains or self.agents)
@@ -139,7 +141,7 @@ def _host_names(req: WebRequest) -> list[tuple[str, str]]:
     if req.host:
         out.append(("host", req.host.lower().rsplit(":", 1)[0].strip("[]")))
     for seen_in, text in (("URI", req.decoded), ("referer", decode_uri(req.referer).lower())):
-        out += [(seen_in, m.group(0)) for m in HOST_NAME.finditer(text)]
+        out += [(seen_in, name) for name in host_names(text)]
     return out
 
 

@@ -44,8 +44,25 @@ _EMPTY = {
     "sha1": hashlib.sha1(b"").hexdigest(),
     "md5": hashlib.md5(b"").hexdigest(),
 }
-# A host name as it may appear in a URI, a Host header or a Referer (a domain indicator).
+# A host name (a domain indicator, or a name in a URI, a Host header, a Referer, a command line).
 HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+")
+# Dotted words in lower-case text, each checked with HOST_NAME after: starting only where a word
+# starts and never giving back what it took, so a long run of letters (a base64 blob in a script
+# block) costs one pass, where HOST_NAME's search would retry it from every position.
+_DOTTED = re.compile(r"(?<![a-z0-9.-])[a-z0-9-]++(?:\.[a-z0-9-]++)++")
+MAX_HOST_NAME = 253
+
+
+def host_names(text: str) -> list[str]:
+    """The host names in lower-case `text`, in order, each once."""
+    seen: dict[str, None] = {}
+    for m in _DOTTED.finditer(text):
+        name = m.group(0)
+        if len(name) <= MAX_HOST_NAME and name not in seen and HOST_NAME.fullmatch(name):
+            seen[name] = None
+    return list(seen)
+
+
 # Exchange installs anywhere; its published paths are matched from these folders on.
 _INSTALL_ANCHORS = ("/frontend/", "/clientaccess/", "/bin/", "/logging/")
 

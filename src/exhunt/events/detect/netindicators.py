@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from exhunt.analyzers.web_indicators import Match, NetworkIndicators
+from exhunt.artefacts.prefilter import Pattern, Prefilter
 from exhunt.events.detect.common import report
 from exhunt.events.record import EventRecord
-from exhunt.filehunt.indicators import HOST_NAME
+from exhunt.filehunt.indicators import host_names
 from exhunt.hits import Reporter
 
 RULE = "EXH-EVT-IOC-NETWORK"
@@ -31,6 +33,10 @@ TEXT_FIELDS: dict[tuple[str, int], tuple[str, ...]] = {
 ADDRESS_FIELDS: dict[tuple[str, int], tuple[str, ...]] = {
     ("security", 4648): ("IpAddress",),
 }
+# keyed as `family` and the event id come (either may be None: no entry then)
+_FIELDS: dict[tuple[str | None, int | None], tuple[tuple[str, ...], tuple[str, ...]]] = {
+    key: (TEXT_FIELDS.get(key, ()), ADDRESS_FIELDS.get(key, ())) for key in TEXT_FIELDS.keys() | ADDRESS_FIELDS.keys()
+}
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 _MAX_TEXT = 1 << 20  # a script block is at most a few hundred KB; longer text is searched in its first MiB
 
@@ -41,19 +47,21 @@ def matcher(
     """The search of one event, or None when the lists hold no address or domain."""
     if not (values.addresses or values.networks or values.domains):
         return None
+    # Most command lines and script blocks name no listed value: one multi-literal pass over the
+    # text tells, before any name or address in it is read (a script block may be megabytes).
+    candidates = _candidates(values)
 
     def search(record: EventRecord, result: Reporter) -> None:
-        source = family(record)
-        if source is None or record.event_id is None:
-            return
-        key = (source, record.event_id)
+        fields = _FIELDS.get((family(record), record.event_id))
+        if fields is None:
+            return  # the common case: an event of another kind
         found: list[tuple[str, Match]] = []
-        for name in ADDRESS_FIELDS.get(key, ()):
+        for name in fields[1]:
             value = record.get(name).strip()
             found += [(name, m) for m in values.match_address(name, value)] if value else []
-        for name in TEXT_FIELDS.get(key, ()):
+        for name in fields[0]:
             text = record.get(name)[:_MAX_TEXT]
-            if text:
+            if text and candidates.scan(text.encode("utf-8", "surrogatepass")):
                 found += [(name, m) for m in _in_text(values, name, text)]
         for name, match in found:
             ind = match.indicator
@@ -71,17 +79,18 @@ def matcher(
     return search
 
 
+@lru_cache(maxsize=8)
+def _candidates(values: NetworkIndicators) -> Prefilter:
+    """The literals of the lists' addresses and domains, compiled once per process and lists."""
+    return Prefilter(Pattern.literal("listed", t) for t in sorted(values.text_literals))
+
+
 def _in_text(values: NetworkIndicators, field: str, text: str) -> list[Match]:
     out: list[Match] = []
     if values.addresses or values.networks:
         for m in _IPV4.finditer(text):
             out += values.match_address(field, m.group(0))
     if values.domains:
-        lowered = text.lower()
-        seen: set[str] = set()
-        for m in HOST_NAME.finditer(lowered):
-            name = m.group(0)
-            if name not in seen:
-                seen.add(name)
-                out += values.match_domain(field, name)
+        for name in host_names(text.lower()):
+            out += values.match_domain(field, name)
     return out
