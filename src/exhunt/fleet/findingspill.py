@@ -29,7 +29,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import itertools
-import pickle
 import tempfile
 import threading
 import weakref
@@ -37,31 +36,17 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, overload
 
-import msgspec
-
 from exhunt.codec import to_data
+from exhunt.findingpack import packed, unpacked
 from exhunt.fleet.jsonpieces import finding_text
 from exhunt.model import Finding
-
-_ENCODE = msgspec.msgpack.Encoder()
-_DECODE = msgspec.msgpack.Decoder(Finding)
-
-
-def _encoded(finding: Finding) -> bytes:
-    """msgpack behind `M`; a finding msgpack cannot carry (text with lone surrogates, the
-    undecodable bytes of an evidence file's name; an integer beyond 64 bits) pickled behind `P`."""
-    try:
-        return b"M" + _ENCODE.encode(finding)
-    except (UnicodeEncodeError, OverflowError, msgspec.EncodeError):
-        return b"P" + pickle.dumps(finding, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _decoded(data: bytes) -> Finding:
     try:
-        finding: Finding = _DECODE.decode(data[1:]) if data[:1] == b"M" else pickle.loads(data[1:])
+        return unpacked(data)
     except Exception as exc:  # what was written read back otherwise: the disk gave other bytes
         raise SpillReadError(f"a finding read back from it does not decode ({exc!r})") from exc
-    return finding
 
 
 class SpillReadError(OSError):
@@ -155,7 +140,7 @@ class SpilledFindings(Sequence[Finding]):
                 if last is not None and key < last:
                     self.ordered = False
                 last = key
-                data = _encoded(finding)
+                data = packed(finding)
                 text = finding_text(to_data(finding)).encode("ascii") if texts else b""  # escaped: ASCII only
                 yield data
                 if text:
