@@ -42,7 +42,7 @@ from exhunt.fleet.jsonpieces import finding_text
 from exhunt.model import Finding
 
 
-def _decoded(data: bytes) -> Finding:
+def _decoded(data: bytes | memoryview) -> Finding:
     try:
         return unpacked(data)
     except Exception as exc:  # what was written read back otherwise: the disk gave other bytes
@@ -122,24 +122,39 @@ def shared_spill_file() -> SpillFile:
         return current
 
 
+# Bytes read back at a time when findings are read in their order (a host's are one stretch of
+# the file): one read for many findings, not a seek and a read for each.
+READ_BLOCK = 1 << 20
+
+
 class SpilledFindings(Sequence[Finding]):
     """Findings in their order, read back one at a time from a private temporary file
-    (`into`, else the one this process's hosts share)."""
+    (`into`, else the one this process's hosts share). `ordered`: whether they are in
+    `Finding.sort_key` order, checked as they are written when not given."""
 
-    def __init__(self, findings: Iterable[Finding], into: SpillFile | None = None, *, texts: bool = True) -> None:
+    def __init__(
+        self,
+        findings: Iterable[Finding],
+        into: SpillFile | None = None,
+        *,
+        texts: bool = True,
+        ordered: bool | None = None,
+    ) -> None:
         self._starts = array("q")  # where each finding's msgpack starts, from the host's start
         self._texts = array("q")  # where its JSON text starts (its msgpack ends there)
-        self.ordered = True  # in `Finding.sort_key` order (`model.in_order` then keeps it)
+        self.ordered = True if ordered is None else ordered  # `model.in_order` then keeps their order
         self._with_texts = texts  # without: the msgpack alone (`ArrivedFindings`)
+        check = ordered is None
 
         def blocks() -> Iterator[bytes]:  # written as they are made, never all held at once
             end = 0
             last: tuple[str, str, int] | None = None
             for finding in findings:
-                key = finding.sort_key()
-                if last is not None and key < last:
-                    self.ordered = False
-                last = key
+                if check:
+                    key = finding.sort_key()
+                    if last is not None and key < last:
+                        self.ordered = False
+                    last = key
                 data = packed(finding)
                 text = finding_text(to_data(finding)).encode("ascii") if texts else b""  # escaped: ASCII only
                 yield data
@@ -167,6 +182,15 @@ class SpilledFindings(Sequence[Finding]):
     def _finding(self, i: int) -> Finding:
         return _decoded(self._read(self._starts[i], self._texts[i]))
 
+    def _blocks(self) -> Iterator[tuple[int, int, bytes]]:
+        """(first, end, the bytes of findings first to end - 1): all of them in their order,
+        about `READ_BLOCK` bytes at a time (one finding at least)."""
+        starts, count, i = self._starts, len(self), 0
+        while i < count:
+            end = max(i + 1, bisect.bisect_right(starts, starts[i] + READ_BLOCK, i, count + 1) - 1)
+            yield i, end, self._read(starts[i], starts[end])
+            i = end
+
     @overload
     def __getitem__(self, index: int) -> Finding: ...
 
@@ -183,15 +207,21 @@ class SpilledFindings(Sequence[Finding]):
         return self._finding(index)
 
     def __iter__(self) -> Iterator[Finding]:
-        for i in range(len(self)):
-            yield self._finding(i)
+        starts, texts = self._starts, self._texts
+        for first, end, data in self._blocks():
+            view, base = memoryview(data), starts[first]
+            for i in range(first, end):
+                yield _decoded(view[starts[i] - base : texts[i] - base])
 
     def texts(self) -> Iterator[str]:
         """Each finding's `finding_text`, in order, as written when it was spilled."""
         if not self._with_texts:
             raise ValueError("these findings were spilled without their texts")
-        for i in range(len(self)):
-            yield self._read(self._texts[i], self._starts[i + 1]).decode("ascii")
+        starts, texts = self._starts, self._texts
+        for first, end, data in self._blocks():
+            base = starts[first]
+            for i in range(first, end):
+                yield str(data[texts[i] - base : starts[i + 1] - base], "ascii")
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (SpilledFindings, list, tuple)):
@@ -239,7 +269,7 @@ class ArrivedFindings:
             try:
                 if self._file is None:
                     self._file = SpillFile()
-                held = SpilledFindings(findings, into=self._file, texts=False)
+                held = SpilledFindings(findings, into=self._file, texts=False, ordered=False)  # `lights()` orders them
             except OSError as exc:
                 self._why = str(exc)
         if held is findings:
@@ -271,7 +301,8 @@ class ArrivedFindings:
     def spill_in(
         self, order: Sequence[int], extra: dict[int, tuple[str, str]]
     ) -> tuple[Sequence[Finding], list[str], list[str]]:
-        """The full findings in `order` moved to the spill file the hosts share; why some stayed
+        """The full findings in `order` (their `Finding.sort_key` order, as `assess` sorts the
+        light copies) moved to the spill file the hosts share; why some stayed
         in memory (as they came back, or now: then all are in memory, read back whole), which
         loses nothing; and why the findings are only their light copies, when the host's own
         file cannot be read back (a disk error): then their excerpts, details and events are
@@ -281,7 +312,7 @@ class ArrivedFindings:
             if not order:
                 return [], kept, []
             try:
-                return SpilledFindings(self.in_order(order, extra)), kept, []
+                return SpilledFindings(self.in_order(order, extra), ordered=True), kept, []
             except SpillReadError as exc:
                 return self._lights_in(order, extra), kept, [self._lost(exc)]
             except OSError as exc:
