@@ -6,12 +6,14 @@ objects). As its units come back, each unit's findings go to a file of the host'
 (sorting, correlation, the verdict, incidents, remediation; `remediation.light`). Once the host
 is assessed they are written in their final order to the file the hunt's hosts share, and the
 host's own file is closed. What comes after (the hunt store, the JSON outputs, the streamed
-outputs, a host kept for the console or the whole-hunt outputs) reads them from there one at a
-time in their order. `SpilledFindings` writes each finding as msgpack (read back into the same
-`Finding`, equal field by field; pickled when msgpack cannot carry it) followed by its indented
-JSON text (`jsonpieces.finding_text`, the same bytes every writer of a host's JSON writes), and
-holds only where each one starts: 24 bytes a finding. The JSON writers take the text as it is,
-without making the finding's data again.
+outputs, a host kept for the console or the whole-hunt outputs) reads them from there in their
+order, a block of many findings at a time. `SpilledFindings` writes each finding as msgpack
+(`findingpack.packed`: read back into the same `Finding`, equal field by field; pickled when
+msgpack cannot carry it), followed by its indented JSON text (`jsonpieces.finding_text`, the
+same bytes every writer of a host's JSON writes) and its row of the hunt store
+(`findingrows`), both made from one `to_data` of it, and holds only where each one starts: 24
+bytes a finding. The JSON writers and the store take the text and the row as they are, without
+decoding the finding or making its data again.
 
 The hosts of a hunt share one such file (`SpillFile`), so hosts kept to the end hold no open
 file each. It is created private (0600) in the system's temporary folder and unlinked at once,
@@ -38,6 +40,7 @@ from typing import IO, Any, overload
 
 from exhunt.codec import to_data
 from exhunt.findingpack import packed, unpacked
+from exhunt.fleet.findingrows import packed_row, unpacked_row
 from exhunt.fleet.jsonpieces import finding_text
 from exhunt.model import Finding
 
@@ -142,6 +145,7 @@ class SpilledFindings(Sequence[Finding]):
     ) -> None:
         self._starts = array("q")  # where each finding's msgpack starts, from the host's start
         self._texts = array("q")  # where its JSON text starts (its msgpack ends there)
+        self._rows = array("q")  # where its hunt store row starts (`findingrows`; its text ends there)
         self.ordered = True if ordered is None else ordered  # `model.in_order` then keeps their order
         self._with_texts = texts  # without: the msgpack alone (`ArrivedFindings`)
         check = ordered is None
@@ -156,13 +160,20 @@ class SpilledFindings(Sequence[Finding]):
                         self.ordered = False
                     last = key
                 data = packed(finding)
-                text = finding_text(to_data(finding)).encode("ascii") if texts else b""  # escaped: ASCII only
-                yield data
-                if text:
+                text = row = b""
+                if texts:
+                    fields = to_data(finding)
+                    text = finding_text(fields).encode("ascii")  # escaped: ASCII only
+                    row = packed_row(fields)
+                    yield data
                     yield text
+                    yield row
+                else:
+                    yield data
                 self._starts.append(end)
                 self._texts.append(end + len(data))
-                end += len(data) + len(text)
+                self._rows.append(end + len(data) + len(text))
+                end += len(data) + len(text) + len(row)
             self._starts.append(end)  # where a finding after the last would start
 
         spill = into if into is not None else shared_spill_file()
@@ -217,11 +228,26 @@ class SpilledFindings(Sequence[Finding]):
         """Each finding's `finding_text`, in order, as written when it was spilled."""
         if not self._with_texts:
             raise ValueError("these findings were spilled without their texts")
-        starts, texts = self._starts, self._texts
+        texts, rows = self._texts, self._rows
         for first, end, data in self._blocks():
-            base = starts[first]
+            base = self._starts[first]
             for i in range(first, end):
-                yield str(data[texts[i] - base : starts[i + 1] - base], "ascii")
+                yield str(data[texts[i] - base : rows[i] - base], "ascii")
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        """Each finding's hunt store values (`findingrows.row_values`), in order, as made when
+        it was spilled."""
+        if not self._with_texts:
+            raise ValueError("these findings were spilled without their rows")
+        starts, rows = self._starts, self._rows
+        for first, end, data in self._blocks():
+            view, base = memoryview(data), starts[first]
+            for i in range(first, end):
+                try:
+                    values = unpacked_row(view[rows[i] - base : starts[i + 1] - base])
+                except Exception as exc:  # what was written read back otherwise: the disk gave other bytes
+                    raise SpillReadError(f"a finding's row read back from it does not decode ({exc!r})") from exc
+                yield values
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (SpilledFindings, list, tuple)):
