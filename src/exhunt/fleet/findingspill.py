@@ -42,7 +42,7 @@ from exhunt.codec import to_data
 from exhunt.findingpack import packed, unpacked
 from exhunt.fleet.findingrows import packed_row, unpacked_row
 from exhunt.fleet.jsonpieces import finding_text
-from exhunt.model import Finding
+from exhunt.model import Finding, SortKey
 
 
 def _decoded(data: bytes | memoryview) -> Finding:
@@ -152,7 +152,7 @@ class SpilledFindings(Sequence[Finding]):
 
         def blocks() -> Iterator[bytes]:  # written as they are made, never all held at once
             end = 0
-            last: tuple[str, str, int] | None = None
+            last: SortKey | None = None
             for finding in findings:
                 if check:
                     key = finding.sort_key()
