@@ -133,11 +133,12 @@ READ_BLOCK = 1 << 20
 class SpilledFindings(Sequence[Finding]):
     """Findings in their order, read back one at a time from a private temporary file
     (`into`, else the one this process's hosts share). `ordered`: whether they are in
-    `Finding.sort_key` order, checked as they are written when not given."""
+    `Finding.sort_key` order, checked as they are written when not given. `findings` may give
+    a finding with its `packed` bytes, read back from another spill file: written as they are."""
 
     def __init__(
         self,
-        findings: Iterable[Finding],
+        findings: Iterable[Finding | tuple[Finding, bytes]],
         into: SpillFile | None = None,
         *,
         texts: bool = True,
@@ -153,13 +154,13 @@ class SpilledFindings(Sequence[Finding]):
         def blocks() -> Iterator[bytes]:  # written as they are made, never all held at once
             end = 0
             last: SortKey | None = None
-            for finding in findings:
+            for item in findings:
+                finding, data = item if isinstance(item, tuple) else (item, packed(item))
                 if check:
                     key = finding.sort_key()
                     if last is not None and key < last:
                         self.ordered = False
                     last = key
-                data = packed(finding)
                 text = row = b""
                 if texts:
                     fields = to_data(finding)
@@ -192,6 +193,11 @@ class SpilledFindings(Sequence[Finding]):
 
     def _finding(self, i: int) -> Finding:
         return _decoded(self._read(self._starts[i], self._texts[i]))
+
+    def packed_at(self, i: int) -> tuple[Finding, bytes]:
+        """The `i`-th finding with its bytes as written (`findingpack.packed`)."""
+        data = self._read(self._starts[i], self._texts[i])
+        return _decoded(data), data
 
     def _blocks(self) -> Iterator[tuple[int, int, bytes]]:
         """(first, end, the bytes of findings first to end - 1): all of them in their order,
@@ -315,14 +321,26 @@ class ArrivedFindings:
     def in_order(self, order: Sequence[int], extra: dict[int, tuple[str, str]]) -> Iterator[Finding]:
         """The full findings: the `order[k]`-th of `lights()` k-th, with the detail `extra` gives
         it (by its place in `lights()`) added last, as the light copies got it."""
+        for item in self._in_order(order, extra):
+            yield item[0] if isinstance(item, tuple) else item
+
+    def _in_order(
+        self, order: Sequence[int], extra: dict[int, tuple[str, str]]
+    ) -> Iterator[Finding | tuple[Finding, bytes]]:
+        """`in_order`, each finding read back from the host's own file given with its bytes
+        there, unless a detail was added to it: spilled again without packing it again."""
         held = self._full()
         starts = list(itertools.accumulate((len(h) for h in held), initial=0))
         for i in order:
             part = bisect.bisect_right(starts, i) - 1
-            finding = held[part][i - starts[part]]
+            findings, at = held[part], i - starts[part]
             if i in extra:
-                finding = dataclasses.replace(finding, details=(*finding.details, extra[i]))
-            yield finding
+                finding = findings[at]
+                yield dataclasses.replace(finding, details=(*finding.details, extra[i]))
+            elif isinstance(findings, SpilledFindings):
+                yield findings.packed_at(at)
+            else:
+                yield findings[at]
 
     def spill_in(
         self, order: Sequence[int], extra: dict[int, tuple[str, str]]
@@ -338,7 +356,7 @@ class ArrivedFindings:
             if not order:
                 return [], kept, []
             try:
-                return SpilledFindings(self.in_order(order, extra), ordered=True), kept, []
+                return SpilledFindings(self._in_order(order, extra), ordered=True), kept, []
             except SpillReadError as exc:
                 return self._lights_in(order, extra), kept, [self._lost(exc)]
             except OSError as exc:
