@@ -131,10 +131,11 @@ READ_BLOCK = 1 << 20
 
 
 class SpilledFindings(Sequence[Finding]):
-    """Findings in their order, read back one at a time from a private temporary file
-    (`into`, else the one this process's hosts share). `ordered`: whether they are in
-    `Finding.sort_key` order, checked as they are written when not given. `findings` may give
-    a finding with its `packed` bytes, read back from another spill file: written as they are."""
+    """Findings in their order, read back from a private temporary file (`into`, else the one
+    this process's hosts share): one by its place, or all of them a block at a time. `ordered`:
+    whether they are in `Finding.sort_key` order, checked as they are written when not given.
+    `findings` may give a finding with its `packed` bytes, read back from another spill file:
+    written as they are."""
 
     def __init__(
         self,
