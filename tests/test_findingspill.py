@@ -22,12 +22,15 @@ from hypothesis import strategies as st
 
 from exhunt.codec import to_data
 from exhunt.fleet import findingspill, jsonpieces
+from exhunt.fleet.findingrows import FACETS, text
 from exhunt.fleet.findingspill import SpilledFindings
+from exhunt.fleet.hunt_log import finding_rows
 from exhunt.fleet.outputs import HuntSink, JsonStream, spill_findings
-from exhunt.model import Finding, HostAssessment, ObservationKind, in_order
+from exhunt.model import Finding, HostAssessment, ObservationKind, Verdict, in_order, iso
 from exhunt.report.findings_jsonl import FindingsStream
 from exhunt.report.timeline import TimelineStream
 from hostile_strategies import findings, hosts
+from test_findingpack import FULL
 from test_report_fixtures import compromised_host
 
 STARTED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -78,6 +81,36 @@ def _many(n: int) -> HostAssessment:
     ]
     host.findings = sorted(host.findings, key=Finding.sort_key)
     return host
+
+
+def _row_as_made_from_the_finding(f: Finding) -> dict[str, Any]:
+    """A finding's store row as made from the finding itself (before the rows were kept)."""
+    facets = {k: data for k in FACETS if (v := getattr(f, k)) and (data := to_data(v))}
+    return {
+        "rule_id": text(f.rule_id),
+        "severity": str(f.severity),
+        "implies": str(f.implies),
+        "chain": text(f.chain),
+        "path": text(f.evidence.path),
+        "line": f.evidence.line,
+        "timestamp": iso(f.timestamp),
+        "source_ip": text(f.source_ip),
+        "facets": json.dumps(facets, ensure_ascii=True),
+    }
+
+
+@given(st.lists(findings(), max_size=8))
+def test_the_store_rows_kept_beside_spilled_findings_are_those_of_the_findings(found: list[Finding]) -> None:
+    found = found + list(_many(12).findings) + [FULL]  # with every facet, accounts and events too
+    host = HostAssessment("EX01", Verdict.SUSPICIOUS, findings=found)
+    where = {"hunt_id": 7, "root": "k", "host": "EX01"}
+    expected = [where | _row_as_made_from_the_finding(f) for f in found]
+    assert list(finding_rows(7, host, "k")) == expected  # held in memory: made here
+    host.findings = SpilledFindings(found)
+    try:
+        assert list(host.findings.rows()) != [] and list(finding_rows(7, host, "k")) == expected
+    finally:
+        host.findings.close()
 
 
 def test_every_streamed_output_is_the_same_from_spilled_findings(
@@ -250,7 +283,7 @@ def test_findings_that_cannot_be_read_back_raise_naming_the_temporary_file(
     spilled = SpilledFindings(_many(5).findings)
     assert list(spilled) == _many(5).findings
     disks[0].failing = True
-    readers: list[Callable[[], object]] = [lambda: list(spilled), lambda: spilled[0]]
+    readers: list[Callable[[], object]] = [lambda: list(spilled), lambda: spilled[0], lambda: list(spilled.rows())]
     if how != "zeros":  # the JSON text is taken as it is (zeros are ASCII): only the findings decode
         readers.append(lambda: list(spilled.texts()))
     for read in readers:

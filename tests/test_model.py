@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exhunt.model import (
     CoverageSpan,
@@ -18,6 +22,7 @@ from exhunt.model import (
     UnitResult,
     Verdict,
     iso,
+    utc,
 )
 
 
@@ -95,3 +100,37 @@ def test_findings_sort_by_time_whatever_the_fraction_of_a_second() -> None:
     far = dataclasses.replace(base, timestamp=datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
     undated = dataclasses.replace(base, timestamp=None, evidence=EvidenceRef("a.log", 1))
     assert sorted([undated, far, later, whole], key=Finding.sort_key) == [whole, later, far, undated]
+
+
+def _iso_key(f: Finding) -> tuple[str, str, int]:
+    """The order findings had by their fixed-width ISO time in UTC, the undated last ('~')."""
+    ts = f.timestamp
+    when = "~" if ts is None else utc(ts).isoformat(timespec="microseconds")
+    return (when, f.evidence.path, f.evidence.line or 0)
+
+
+_ZONES = st.sampled_from([None, UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))])
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.none() | st.datetimes(datetime(2, 1, 1), datetime(9998, 1, 1), timezones=_ZONES),
+            st.sampled_from(["a.log", "b.log", "W3SVC1/u_ex210303.log"]),
+            st.none() | st.integers(0, 5),
+        ),
+        max_size=12,
+    )
+)
+def test_the_sort_key_orders_as_the_iso_time_did(items: list[tuple[datetime | None, str, int | None]]) -> None:
+    """Compared as datetimes, not as the ISO text each finding's key made: the same order,
+    naive times and other zones included (ties keep their order, as the sort is stable)."""
+    import dataclasses
+
+    base = _finding()
+    found = [dataclasses.replace(base, timestamp=ts, evidence=EvidenceRef(path, line)) for ts, path, line in items]
+    assert sorted(found, key=Finding.sort_key) == sorted(found, key=_iso_key)
+    keys = [f.sort_key() for f in found]
+    assert [a < b for a, b in itertools.pairwise(keys)] == [
+        _iso_key(a) < _iso_key(b) for a, b in itertools.pairwise(found)
+    ]

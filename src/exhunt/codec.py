@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from enum import Enum
 from functools import cache
+from operator import attrgetter
 from typing import Any, TypeVar
 
 PAIRS = "pairs"
@@ -46,30 +47,11 @@ def to_data(value: Any) -> Any:
     cls = value.__class__
     if cls in _SCALARS:
         return value
-    plan = _PLANS.get(cls, _UNSEEN)
-    if plan is _UNSEEN:
-        plan = _PLANS[cls] = _plan(cls)
-    if plan is not None:
-        out: dict[str, Any] = {}
-        for name, omit_empty, pairs in plan:
-            item = getattr(value, name)
-            # Empty: None, or an empty tuple, list, dict or string (`in ((), [], {}, "")`
-            # asked a facet's own `__eq__` four times)
-            if omit_empty and (item is None or (isinstance(item, _EMPTIABLE) and not item)):
-                continue
-            if pairs:
-                out[name] = {str(k): to_data(v) for k, v in item}
-            elif item.__class__ in _SCALARS:  # most fields: no call needed (a hunt's findings' cost)
-                out[name] = item
-            else:
-                out[name] = to_data(item)
-        return out
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return _iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
+    maker = _MAKERS.get(cls, _UNSEEN)
+    if maker is _UNSEEN:
+        maker = _MAKERS[cls] = _maker(cls)
+    if maker is not None:
+        return maker(value)
     if isinstance(value, (list, tuple)):
         return [v if v.__class__ in _SCALARS else to_data(v) for v in value]
     if isinstance(value, dict):
@@ -81,22 +63,50 @@ def to_data(value: Any) -> Any:
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _EMPTIABLE = (tuple, list, dict, str)
-# Per class: its fields as (name, left out when empty, written as an object of pairs), or None
-# when it is not a dataclass. Walking `dataclasses.fields` and their metadata for every value
-# cost most of writing a hunt with thousands of findings.
-_Plan = tuple[tuple[str, bool, bool], ...] | None
-_PLANS: dict[type, _Plan] = {}
+# Per class: the function making a value's data (a dataclass, an enum, a datetime or a date),
+# or None. Walking `dataclasses.fields` and their metadata for every value cost most of writing
+# a hunt with thousands of findings; a loop over each class's fields and their markers, and the
+# `isinstance` questions for each enum and time, much of what was left.
+_MAKERS: dict[type, Callable[[Any], Any] | None] = {}
 _UNSEEN: Any = object()
 
 
-def _plan(cls: type) -> _Plan:
-    if not dataclasses.is_dataclass(cls):
-        return None
-    plan = []
+def _maker(cls: type) -> Callable[[Any], Any] | None:
+    if dataclasses.is_dataclass(cls):
+        return _dataclass_maker(cls)
+    if issubclass(cls, Enum):
+        return attrgetter("value")
+    if issubclass(cls, datetime):
+        return _iso
+    if issubclass(cls, date):
+        return date.isoformat
+    return None
+
+
+def _dataclass_maker(cls: type) -> Callable[[Any], dict[str, Any]]:
+    """The function making the data of a `cls` value: its fields in order, each as `to_data`
+    makes it, one marked `OMIT_EMPTY` left out when None or empty (`in ((), [], {}, "")` would
+    ask a facet's own `__eq__` four times), one marked `PAIRS` made an object."""
+    lines = ["def make(value):", "    out = {}"]
     for f in dataclasses.fields(cls):
         marks = f.metadata.get("codec", frozenset())
-        plan.append((f.name, OMIT_EMPTY in marks, PAIRS in marks))
-    return tuple(plan)
+        lines.append(f"    item = value.{f.name}")  # a field's name is an identifier
+        indent = "    "
+        if OMIT_EMPTY in marks:
+            lines.append("    if not (item is None or (isinstance(item, _EMPTIABLE) and not item)):")
+            indent = "        "
+        if PAIRS in marks:
+            lines.append(
+                f"{indent}out[{f.name!r}] = {{(k if k.__class__ is str else str(k)):"
+                " (v if v.__class__ in _SCALARS else to_data(v)) for k, v in item}"
+            )
+        else:  # most fields: no call needed
+            lines.append(f"{indent}out[{f.name!r}] = item if item.__class__ in _SCALARS else to_data(item)")
+    lines.append("    return out")
+    scope: dict[str, Any] = {"_SCALARS": _SCALARS, "_EMPTIABLE": _EMPTIABLE, "to_data": to_data}
+    exec("\n".join(lines), scope)  # code made here from the class's own field names
+    made: Callable[[Any], dict[str, Any]] = scope["make"]
+    return made
 
 
 class CodecError(ValueError):

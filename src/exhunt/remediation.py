@@ -8,7 +8,6 @@ lines, which CVEs). The facts behind each step are in docs/remediation.md.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -161,19 +160,24 @@ def light(f: Finding, same: dict[Any, Any] | None = None) -> Finding:
 
     ev = f.evidence
     http = f.http if f.http is None else HttpFacet(url=f.http.url, request_id=f.http.request_id)
-    return dataclasses.replace(
-        f,
-        rule_id=once(f.rule_id),
-        title=once(f.title),
-        cves=once(f.cves),
-        chain=once(f.chain),
-        evidence=EvidenceRef(once(ev.path), ev.line, record=ev.record),
-        source_ip=once(f.source_ip),
-        details=(),
+    # Made field by field: `dataclasses.replace` looks the fields up again for every finding.
+    return Finding(
+        once(f.rule_id),
+        f.rule_version,
+        once(f.title),
+        f.severity,
+        f.category,
+        f.implies,
+        once(f.cves),
+        once(f.chain),
+        EvidenceRef(once(ev.path), ev.line, record=ev.record),
+        f.timestamp,
+        once(f.source_ip),
+        (),
         http=http,
+        file=once(f.file),
         event=None,
         process=None,
-        file=once(f.file),
         accounts=once(f.accounts),
     )
 

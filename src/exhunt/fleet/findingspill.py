@@ -6,12 +6,14 @@ objects). As its units come back, each unit's findings go to a file of the host'
 (sorting, correlation, the verdict, incidents, remediation; `remediation.light`). Once the host
 is assessed they are written in their final order to the file the hunt's hosts share, and the
 host's own file is closed. What comes after (the hunt store, the JSON outputs, the streamed
-outputs, a host kept for the console or the whole-hunt outputs) reads them from there one at a
-time in their order. `SpilledFindings` writes each finding as msgpack (read back into the same
-`Finding`, equal field by field; pickled when msgpack cannot carry it) followed by its indented
-JSON text (`jsonpieces.finding_text`, the same bytes every writer of a host's JSON writes), and
-holds only where each one starts: 24 bytes a finding. The JSON writers take the text as it is,
-without making the finding's data again.
+outputs, a host kept for the console or the whole-hunt outputs) reads them from there in their
+order, a block of many findings at a time. `SpilledFindings` writes each finding as msgpack
+(`findingpack.packed`: read back into the same `Finding`, equal field by field; pickled when
+msgpack cannot carry it), followed by its indented JSON text (`jsonpieces.finding_text`, the
+same bytes every writer of a host's JSON writes) and its row of the hunt store
+(`findingrows`), both made from one `to_data` of it, and holds only where each one starts: 24
+bytes a finding. The JSON writers and the store take the text and the row as they are, without
+decoding the finding or making its data again.
 
 The hosts of a hunt share one such file (`SpillFile`), so hosts kept to the end hold no open
 file each. It is created private (0600) in the system's temporary folder and unlinked at once,
@@ -29,7 +31,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import itertools
-import pickle
 import tempfile
 import threading
 import weakref
@@ -37,31 +38,18 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, overload
 
-import msgspec
-
 from exhunt.codec import to_data
+from exhunt.findingpack import packed, unpacked
+from exhunt.fleet.findingrows import packed_row, unpacked_row
 from exhunt.fleet.jsonpieces import finding_text
-from exhunt.model import Finding
-
-_ENCODE = msgspec.msgpack.Encoder()
-_DECODE = msgspec.msgpack.Decoder(Finding)
+from exhunt.model import Finding, SortKey
 
 
-def _encoded(finding: Finding) -> bytes:
-    """msgpack behind `M`; a finding msgpack cannot carry (text with lone surrogates, the
-    undecodable bytes of an evidence file's name; an integer beyond 64 bits) pickled behind `P`."""
+def _decoded(data: bytes | memoryview) -> Finding:
     try:
-        return b"M" + _ENCODE.encode(finding)
-    except (UnicodeEncodeError, OverflowError, msgspec.EncodeError):
-        return b"P" + pickle.dumps(finding, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _decoded(data: bytes) -> Finding:
-    try:
-        finding: Finding = _DECODE.decode(data[1:]) if data[:1] == b"M" else pickle.loads(data[1:])
+        return unpacked(data)
     except Exception as exc:  # what was written read back otherwise: the disk gave other bytes
         raise SpillReadError(f"a finding read back from it does not decode ({exc!r})") from exc
-    return finding
 
 
 class SpillReadError(OSError):
@@ -137,32 +125,57 @@ def shared_spill_file() -> SpillFile:
         return current
 
 
-class SpilledFindings(Sequence[Finding]):
-    """Findings in their order, read back one at a time from a private temporary file
-    (`into`, else the one this process's hosts share)."""
+# Bytes read back at a time when findings are read in their order (a host's are one stretch of
+# the file): one read for many findings, not a seek and a read for each.
+READ_BLOCK = 1 << 20
 
-    def __init__(self, findings: Iterable[Finding], into: SpillFile | None = None, *, texts: bool = True) -> None:
+
+class SpilledFindings(Sequence[Finding]):
+    """Findings in their order, read back from a private temporary file (`into`, else the one
+    this process's hosts share): one by its place, or all of them a block at a time. `ordered`:
+    whether they are in `Finding.sort_key` order, checked as they are written when not given.
+    `findings` may give a finding with its `packed` bytes, read back from another spill file:
+    written as they are."""
+
+    def __init__(
+        self,
+        findings: Iterable[Finding | tuple[Finding, bytes]],
+        into: SpillFile | None = None,
+        *,
+        texts: bool = True,
+        ordered: bool | None = None,
+    ) -> None:
         self._starts = array("q")  # where each finding's msgpack starts, from the host's start
         self._texts = array("q")  # where its JSON text starts (its msgpack ends there)
-        self.ordered = True  # in `Finding.sort_key` order (`model.in_order` then keeps it)
+        self._rows = array("q")  # where its hunt store row starts (`findingrows`; its text ends there)
+        self.ordered = True if ordered is None else ordered  # `model.in_order` then keeps their order
         self._with_texts = texts  # without: the msgpack alone (`ArrivedFindings`)
+        check = ordered is None
 
         def blocks() -> Iterator[bytes]:  # written as they are made, never all held at once
             end = 0
-            last: tuple[str, str, int] | None = None
-            for finding in findings:
-                key = finding.sort_key()
-                if last is not None and key < last:
-                    self.ordered = False
-                last = key
-                data = _encoded(finding)
-                text = finding_text(to_data(finding)).encode("ascii") if texts else b""  # escaped: ASCII only
-                yield data
-                if text:
+            last: SortKey | None = None
+            for item in findings:
+                finding, data = item if isinstance(item, tuple) else (item, packed(item))
+                if check:
+                    key = finding.sort_key()
+                    if last is not None and key < last:
+                        self.ordered = False
+                    last = key
+                text = row = b""
+                if texts:
+                    fields = to_data(finding)
+                    text = finding_text(fields).encode("ascii")  # escaped: ASCII only
+                    row = packed_row(fields)
+                    yield data
                     yield text
+                    yield row
+                else:
+                    yield data
                 self._starts.append(end)
                 self._texts.append(end + len(data))
-                end += len(data) + len(text)
+                self._rows.append(end + len(data) + len(text))
+                end += len(data) + len(text) + len(row)
             self._starts.append(end)  # where a finding after the last would start
 
         spill = into if into is not None else shared_spill_file()
@@ -182,6 +195,20 @@ class SpilledFindings(Sequence[Finding]):
     def _finding(self, i: int) -> Finding:
         return _decoded(self._read(self._starts[i], self._texts[i]))
 
+    def packed_at(self, i: int) -> tuple[Finding, bytes]:
+        """The `i`-th finding with its bytes as written (`findingpack.packed`)."""
+        data = self._read(self._starts[i], self._texts[i])
+        return _decoded(data), data
+
+    def _blocks(self) -> Iterator[tuple[int, int, bytes]]:
+        """(first, end, the bytes of findings first to end - 1): all of them in their order,
+        about `READ_BLOCK` bytes at a time (one finding at least)."""
+        starts, count, i = self._starts, len(self), 0
+        while i < count:
+            end = max(i + 1, bisect.bisect_right(starts, starts[i] + READ_BLOCK, i, count + 1) - 1)
+            yield i, end, self._read(starts[i], starts[end])
+            i = end
+
     @overload
     def __getitem__(self, index: int) -> Finding: ...
 
@@ -198,15 +225,36 @@ class SpilledFindings(Sequence[Finding]):
         return self._finding(index)
 
     def __iter__(self) -> Iterator[Finding]:
-        for i in range(len(self)):
-            yield self._finding(i)
+        starts, texts = self._starts, self._texts
+        for first, end, data in self._blocks():
+            view, base = memoryview(data), starts[first]
+            for i in range(first, end):
+                yield _decoded(view[starts[i] - base : texts[i] - base])
 
     def texts(self) -> Iterator[str]:
         """Each finding's `finding_text`, in order, as written when it was spilled."""
         if not self._with_texts:
             raise ValueError("these findings were spilled without their texts")
-        for i in range(len(self)):
-            yield self._read(self._texts[i], self._starts[i + 1]).decode("ascii")
+        texts, rows = self._texts, self._rows
+        for first, end, data in self._blocks():
+            base = self._starts[first]
+            for i in range(first, end):
+                yield str(data[texts[i] - base : rows[i] - base], "ascii")
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        """Each finding's hunt store values (`findingrows.row_values`), in order, as made when
+        it was spilled."""
+        if not self._with_texts:
+            raise ValueError("these findings were spilled without their rows")
+        starts, rows = self._starts, self._rows
+        for first, end, data in self._blocks():
+            view, base = memoryview(data), starts[first]
+            for i in range(first, end):
+                try:
+                    values = unpacked_row(view[rows[i] - base : starts[i + 1] - base])
+                except Exception as exc:  # what was written read back otherwise: the disk gave other bytes
+                    raise SpillReadError(f"a finding's row read back from it does not decode ({exc!r})") from exc
+                yield values
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (SpilledFindings, list, tuple)):
@@ -254,7 +302,7 @@ class ArrivedFindings:
             try:
                 if self._file is None:
                     self._file = SpillFile()
-                held = SpilledFindings(findings, into=self._file, texts=False)
+                held = SpilledFindings(findings, into=self._file, texts=False, ordered=False)  # `lights()` orders them
             except OSError as exc:
                 self._why = str(exc)
         if held is findings:
@@ -274,19 +322,32 @@ class ArrivedFindings:
     def in_order(self, order: Sequence[int], extra: dict[int, tuple[str, str]]) -> Iterator[Finding]:
         """The full findings: the `order[k]`-th of `lights()` k-th, with the detail `extra` gives
         it (by its place in `lights()`) added last, as the light copies got it."""
+        for item in self._in_order(order, extra):
+            yield item[0] if isinstance(item, tuple) else item
+
+    def _in_order(
+        self, order: Sequence[int], extra: dict[int, tuple[str, str]]
+    ) -> Iterator[Finding | tuple[Finding, bytes]]:
+        """`in_order`, each finding read back from the host's own file given with its bytes
+        there, unless a detail was added to it: spilled again without packing it again."""
         held = self._full()
         starts = list(itertools.accumulate((len(h) for h in held), initial=0))
         for i in order:
             part = bisect.bisect_right(starts, i) - 1
-            finding = held[part][i - starts[part]]
+            findings, at = held[part], i - starts[part]
             if i in extra:
-                finding = dataclasses.replace(finding, details=(*finding.details, extra[i]))
-            yield finding
+                finding = findings[at]
+                yield dataclasses.replace(finding, details=(*finding.details, extra[i]))
+            elif isinstance(findings, SpilledFindings):
+                yield findings.packed_at(at)
+            else:
+                yield findings[at]
 
     def spill_in(
         self, order: Sequence[int], extra: dict[int, tuple[str, str]]
     ) -> tuple[Sequence[Finding], list[str], list[str]]:
-        """The full findings in `order` moved to the spill file the hosts share; why some stayed
+        """The full findings in `order` (their `Finding.sort_key` order, as `assess` sorts the
+        light copies) moved to the spill file the hosts share; why some stayed
         in memory (as they came back, or now: then all are in memory, read back whole), which
         loses nothing; and why the findings are only their light copies, when the host's own
         file cannot be read back (a disk error): then their excerpts, details and events are
@@ -296,7 +357,7 @@ class ArrivedFindings:
             if not order:
                 return [], kept, []
             try:
-                return SpilledFindings(self.in_order(order, extra)), kept, []
+                return SpilledFindings(self._in_order(order, extra), ordered=True), kept, []
             except SpillReadError as exc:
                 return self._lights_in(order, extra), kept, [self._lost(exc)]
             except OSError as exc:

@@ -25,25 +25,25 @@ the text of both.
 from __future__ import annotations
 
 import itertools
-import json
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from exhunt.codec import to_data
 from exhunt.datadir import default_db_path
+from exhunt.fleet.findingrows import COLUMNS, row_values
+from exhunt.fleet.findingrows import text as text  # where the store imports it from
 from exhunt.fleet.findingspill import SpillReadError
 from exhunt.fleet.jsonpieces import host_record_pieces
-from exhunt.model import HostAssessment, iso
+from exhunt.model import HostAssessment
 
 STORE_FORMAT = "exhunt.hunt-store/1"
 RECORD_BLOCK = 1 << 20  # bytes of a spilled record read back at a time
 # Bytes of a record stored on SQLite as text; a longer one is stored as a blob (see above).
 RECORD_TEXT_MAX = 4 << 20
-_FACETS = ("http", "file", "event", "process", "accounts")
 
 
 class HuntStoreError(Exception):
@@ -63,19 +63,6 @@ class HuntWriter(Protocol):
 def default_hunt_db() -> Path:
     """`hunts.sqlite` in the scan store's folder (`$EXHUNT_DB`'s, else ~/.local/share/exhunt)."""
     return default_db_path().with_name("hunts.sqlite")
-
-
-def text(value: str | None) -> str | None:
-    """Text a database driver accepts: undecodable bytes of evidence file names (carried as lone
-    surrogates) become `\\xNN`, other lone surrogates `\\udNNN`; the full value stays exact in
-    the JSON record."""
-    if value is None or value.isascii():
-        return value
-    try:
-        raw = value.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    return raw.decode("utf-8", "backslashreplace")
 
 
 def now() -> str:
@@ -185,27 +172,13 @@ def write_record(conn: sqlite3.Connection, rowid: int, record: SpilledRecord) ->
 
 
 def finding_rows(hunt_id: int, host: HostAssessment, key: str) -> Iterator[dict[str, Any]]:
-    """The `findings` rows of one assessed host, made one at a time as they are written."""
-    for f in host.findings:
-        # The facets alone: each is a plain field of `Finding`, written by `to_data` under its
-        # own name, and one left empty is left out (the whole finding's data was made here before).
-        facets = {k: data for k in _FACETS if (v := getattr(f, k)) and (data := to_data(v))}
-        yield (
-            {
-                "hunt_id": hunt_id,
-                "root": text(key),
-                "host": text(host.host),
-                "rule_id": text(f.rule_id),
-                "severity": str(f.severity),
-                "implies": str(f.implies),
-                "chain": text(f.chain),
-                "path": text(f.evidence.path),
-                "line": f.evidence.line,
-                "timestamp": iso(f.timestamp),
-                "source_ip": text(f.source_ip),
-                "facets": json.dumps(facets, ensure_ascii=True),
-            }
-        )
+    """The `findings` rows of one assessed host, made one at a time as they are written: as
+    kept beside spilled findings (`SpilledFindings.rows`), else made here."""
+    kept: Callable[[], Iterator[tuple[Any, ...]]] | None = getattr(host.findings, "rows", None)
+    each = kept() if kept is not None else (row_values(to_data(f)) for f in host.findings)
+    where = {"hunt_id": hunt_id, "root": text(key), "host": text(host.host)}
+    for values in each:
+        yield where | dict(zip(COLUMNS, values, strict=True))
 
 
 def _insert(table: str, row: dict[str, Any]) -> str:
