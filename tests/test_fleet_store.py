@@ -145,6 +145,18 @@ def test_a_race_setting_up_the_store_is_tried_again_but_other_failures_are_not(
     HuntStore(str(tmp_path / "a.sqlite")).close()
     assert len(calls) == 2
 
+    def locked_once(self: HuntStore, db: str | None) -> None:
+        # another hunt switching the new store to WAL at the same moment
+        calls.append(1)
+        if len(calls) == 1:
+            raise sa.exc.OperationalError("PRAGMA journal_mode = WAL", {}, Exception("database is locked"))
+        real(self, db)
+
+    calls.clear()
+    monkeypatch.setattr(HuntStore, "_prepare", locked_once)
+    HuntStore(str(tmp_path / "c.sqlite")).close()
+    assert len(calls) == 2
+
     def broken(self: HuntStore, db: str | None) -> None:
         calls.append(1)
         raise sa.exc.OperationalError("SELECT", {}, Exception("disk I/O error"))

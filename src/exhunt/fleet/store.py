@@ -123,7 +123,8 @@ def shown_url(db: str) -> str:
 
 def _raced(exc: SQLAlchemyError) -> bool:
     """Whether a failure to set up the store is another process setting it up at the same time."""
-    return isinstance(exc, sa.exc.IntegrityError) or "already exists" in str(exc).lower()
+    text = str(exc).lower()
+    return isinstance(exc, sa.exc.IntegrityError) or "already exists" in text or "database is locked" in text
 
 
 def reason(exc: BaseException) -> str:
@@ -451,7 +452,8 @@ def _host_row(r: Any) -> HostRow:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    # The wait first: switching a new store to WAL takes a lock another hunt may hold a moment.
+    cur.execute("PRAGMA busy_timeout = 10000")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute("PRAGMA journal_mode = WAL")
-    cur.execute("PRAGMA busy_timeout = 10000")
     cur.close()
