@@ -78,12 +78,13 @@ def test_a_second_hunt_imports_no_sqlalchemy_and_is_stored(tmp_path: Path) -> No
         "import sys\nfrom exhunt.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
         "print('SA', any(m.split('.')[0] == 'sqlalchemy' for m in sys.modules))\n"
     )
-    runs = []
+    runs, said = [], []
     for _ in range(2):
         argv = [sys.executable, "-c", probe, "hunt", str(tmp_path / "evidence"), "--db", str(db), "-q"]
         out = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
         runs.append(out.stdout.strip().splitlines()[-1])
-    assert runs == ["SA True", "SA False"]  # the first hunt creates the store
+        said.append(out.stderr)
+    assert runs == ["SA True", "SA False"], said  # the first hunt creates the store
     with HuntStore(str(db)) as store:
         hunts = store.hunts()
         assert [(h.status, h.hosts_done) for h in hunts] == [("finished", 1), ("finished", 1)]
