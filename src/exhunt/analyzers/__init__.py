@@ -30,7 +30,7 @@ class HuntOptions:
 
     max_file_size: int = 64 * 1024 * 1024  # file-content rules skip (and report) larger files
     extra_yara_paths: tuple[str, ...] = ()  # user rule files or folders
-    extra_indicator_paths: tuple[str, ...] = ()  # user hash / path indicator files
+    extra_indicator_paths: tuple[str, ...] = ()  # user indicator lists and STIX / MISP feeds
     allowlist_paths: tuple[str, ...] = ()  # user allow-list files
     sigma_paths: tuple[str, ...] = ()  # user Sigma rule files or folders
     sigma_levels: str | None = None  # user file overriding what Sigma levels and rules imply

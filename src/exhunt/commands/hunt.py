@@ -122,7 +122,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="extra hash / path indicator file (repeatable)",
+        help="your indicators: a CSV list (hashes, paths, addresses, domains, user agents), a STIX 2.1 "
+        "bundle or a MISP event (.json), or a folder of them (repeatable)",
     )
     rules.add_argument(
         "--allowlist",

@@ -25,12 +25,13 @@ import hashlib
 import ipaddress
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fnmatch import translate
 from functools import lru_cache
 from importlib import resources
 
-from exhunt.filehunt.listfile import ListProblem, expand_paths, read_list_file, read_rows
+from exhunt.filehunt.listfile import ListProblem, ListRow, expand_paths, read_list_file, read_rows
 
 HASH_TYPES = {"sha256": 64, "sha1": 40, "md5": 32}
 NETWORK_TYPES = frozenset({"ip", "domain", "user_agent"})
@@ -183,7 +184,13 @@ def network_value_problem(kind_of: str, value: str) -> str | None:
 
 def parse_indicators(text: str, origin: str, into: IndicatorSet) -> None:
     """Add one list's entries to `into`; its bad lines go to `into.problems`."""
-    for row in read_rows(text, origin, ("type", "value"), COLUMNS, into.problems):
+    add_rows(read_rows(text, origin, ("type", "value"), COLUMNS, into.problems), into)
+
+
+def add_rows(rows: Iterable[ListRow], into: IndicatorSet) -> None:
+    """Add entries of a list or feed (each a row of type, value, kind, label and source) to `into`."""
+    for row in rows:
+        origin = row.origin
         kind_of = row.fields["type"].lower()
         raw = row.fields["value"]
         kind = (row.fields.get("kind") or "other").lower()
@@ -242,9 +249,15 @@ def load_indicators(extra_paths: tuple[str, ...] = ()) -> IndicatorSet:
     for origin, text in shipped_lists():
         out.files.append(origin)
         parse_indicators(text, origin, out)
-    for path in expand_paths(extra_paths, (".csv", ".txt"), out.problems):
+    for path in expand_paths(extra_paths, (".csv", ".txt", ".json"), out.problems):
         user_text = read_list_file(path, out.problems)
-        if user_text is not None:
-            out.files.append(path)
+        if user_text is None:
+            continue
+        out.files.append(path)
+        if path.lower().endswith(".json"):
+            from exhunt.filehunt.feeds import feed_rows
+
+            add_rows(feed_rows(user_text, path, out.problems), out)
+        else:
             parse_indicators(user_text, path, out)
     return out
