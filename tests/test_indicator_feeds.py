@@ -150,3 +150,18 @@ def test_a_stix_feed_finds_its_address_in_the_web_logs(tmp_path: Path) -> None:
     assert found.detail("listed_in") == f"{feed}:1"
     assert found.detail("indicator_label") == "Operator address"
     assert found.detail("indicator_source") == "Example CERT"
+
+
+def test_the_stix_bundle_of_one_hunt_is_the_indicator_list_of_the_next(tmp_path: Path) -> None:
+    # A fleet's first compromised server gives the indicators the others are hunted with.
+    from exhunt.cli import main
+
+    bundle = tmp_path / "ex01.stix.json"
+    example = Path(__file__).resolve().parents[1] / "examples" / "EX01-compromised"
+    assert main(["hunt", str(example), "--stix", str(bundle), "--no-db", "-q"]) == 1
+    loaded = load_indicators((str(bundle),))
+    assert [p for p in loaded.problems if p.origin == str(bundle)] == []
+    mine = [i for i in loaded.network_entries if i.origin == str(bundle)]
+    assert mine and {i.type for i in mine} == {"ip"}
+    hashes = [i for v in loaded.hashes["sha256"].values() for i in v if i.origin == str(bundle)]
+    assert hashes, "the attacker files' hashes come back as hash indicators"
