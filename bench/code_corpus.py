@@ -314,7 +314,9 @@ FRESH6_SOURCES: list[tuple[str, str, str]] = [
 # encoder sources with no ASP.NET server file, a vulnerable-upload lab (its pages are the lab, not
 # shells), repositories whose shell had been deleted at HEAD (an executable left in its place), pages
 # named `poc.aspx` or `mobius_device.aspx` whose content could not be judged without reading it, and
-# repositories no snapshot could be had of.
+# repositories no snapshot could be had of. `2001.aspx` of Mr-Rigenix/WebShell was gathered and taken
+# out again: it fell in the dev half and, read as a miss, is the HTML a shell page sent back (markup
+# and view state, no server code), not the shell.
 FRESH7_SOURCES: list[tuple[str, str, str]] = [
     ("tabishsabih/Shadow-ASPX-Webshell", "shells", ""),
     ("devjanger/WebShells", "shells", "aspx/"),
@@ -322,7 +324,11 @@ FRESH7_SOURCES: list[tuple[str, str, str]] = [
     ("mwulftange/reGeorg", "shells", ""),
     ("Freakboy/Behinder", "shells", "server/"),
     ("Jeffry38/t00lz", "shells", ""),
-    ("Mr-Rigenix/WebShell", "shells", ""),
+    ("Mr-Rigenix/WebShell", "shells", "1.aspx"),
+    ("Mr-Rigenix/WebShell", "shells", "aspxbypass.aspx"),
+    ("Mr-Rigenix/WebShell", "shells", "aspxjpg.aspx"),
+    ("Mr-Rigenix/WebShell", "shells", "spy.aspx"),
+    ("Mr-Rigenix/WebShell", "shells", "wolfaspx.aspx"),
     ("Official-BlackHat13/ALFA_SHELL_V4", "shells", ""),
     ("msffluffybunnies/rabbithole", "shells", "pwn.aspx"),
     ("msffluffybunnies/rabbithole", "shells", "pwn2.aspx"),
