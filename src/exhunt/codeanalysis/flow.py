@@ -565,6 +565,13 @@ class UnitFlow:
                             (f"web-method parameter '{p}'",), frozenset({"webmethod"}), (), frozenset({self.line(node)})
                         )
                         self._set((method, p), t)
+                event = _EVENT_ARGUMENTS.get(method.lower())
+                if m is not None and event is not None and len(m.params) > event[0]:
+                    p = m.params[event[0]]
+                    self._set(
+                        (method, p),
+                        Taint((f"{event[1]} '{p}'",), frozenset({"request"}), (), frozenset({self.line(node)})),
+                    )
 
     def _set(self, key: tuple[str | None, str], t: Taint) -> None:
         old = self.taints.get(key)
@@ -999,7 +1006,7 @@ class UnitFlow:
                     if pattern.matches(path, is_new, has_receiver):
                         if pattern.label == "eval" and self.lang is not Lang.JSCRIPT:
                             continue
-                        self._hit(rule, pattern.label, node, callee, args, values, method)
+                        self._hit(rule, pattern.label, node, callee, args, values, method, pattern.argument)
                         break
 
     def _hit(
@@ -1011,14 +1018,17 @@ class UnitFlow:
         args: list[Node],
         values: list[Value | None],
         method: str | None,
+        argument: int | None = None,
     ) -> None:
         t: Taint | None = None
-        for a in args:
-            t = merge(t, self.taint(a, method))
+        for i, a in enumerate(args):
+            if argument is None or i == argument:  # `Label#N`: the other arguments are names or options
+                t = merge(t, self.taint(a, method))
         receiver = None
         if callee is not None and role(unwrap(callee)) is Role.MEMBER:
             receiver, _ = member_parts(unwrap(callee))
-            t = merge(t, self.taint(receiver, method))
+            if argument is None:
+                t = merge(t, self.taint(receiver, method))
         built = False
         if t is None and rule.capability == "process" and not args and role(node) is Role.NEW:
             t = self._built_with(node, method)
@@ -1263,6 +1273,15 @@ def _single_return(body: Node) -> Node | None:
 _LOOPS = frozenset({"foreach_statement", "for_in_statement"})
 _SOCKETS = frozenset({"tcpclient", "networkstream", "socket", "sslstream", "udpclient"})
 _REQUEST_TYPE = re.compile(r"\bHttpRequest(?:Base|Wrapper)?\b", re.I)
+# Methods of the page-framework interfaces that the framework calls with what the client posted:
+# the argument of a client callback (ICallbackEventHandler) or of a postback event
+# (IPostBackEventHandler, the `__EVENTARGUMENT` field), and the posted form handed to a control
+# that reads its own fields (IPostBackDataHandler). Method (lower case) -> (parameter, source).
+_EVENT_ARGUMENTS = {
+    "raisecallbackevent": (0, "client callback argument"),
+    "raisepostbackevent": (0, "postback event argument"),
+    "loadpostdata": (1, "posted form"),
+}
 _REQUEST_FACTORIES = ("webrequest.create", "webrequest.createhttp", "webrequest.createdefault")
 _CLASS_DECL = re.compile(r"\b(?:class|Class|CLASS)\s+([A-Za-z_]\w*)")
 _FOLDER = re.compile(r"^(?:~|[A-Za-z]:)?[\\/]?(?:[\w.-]+[\\/])+")
