@@ -288,7 +288,7 @@ def test_benign_look_alike(name: str, code: str) -> None:
 
 # A later round: page markup parsed at run time, assemblies created from a file, and the arguments
 # the page framework itself hands over from the client (docs/detection/webshell-code.md, "Markup,
-# assembly files, framework callbacks").
+# assembly files, framework callbacks, WCF services").
 SHELLS_LATER = [
     (
         "markup.aspx",
@@ -365,6 +365,44 @@ public void RaisePostDataChangedEvent() { }
 ]
 
 
+SHELLS_LATER += [
+    (
+        "ops.svc",
+        """<%@ ServiceHost Language="C#" Debug="true" Service="Ops" %>
+using System.ServiceModel;
+using System.ServiceModel.Web;
+[ServiceContract]
+public interface IOps {
+    [OperationContract]
+    [WebGet(UriTemplate = "run?c={c}")]
+    string Run(string c);
+}
+public class Ops : IOps {
+    public string Run(string c) {
+        var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + c);
+        psi.UseShellExecute = false;
+        psi.RedirectStandardOutput = true;
+        return System.Diagnostics.Process.Start(psi).StandardOutput.ReadToEnd();
+    }
+}""",
+        "EXH-WS-CODE-PROCESS",
+        ["web-method parameter 'c'"],
+    ),
+    (
+        "store.svc",
+        """<%@ ServiceHost Language="C#" Service="Store" %>
+using System.ServiceModel;
+[ServiceContract]
+public class Store {
+    [OperationContract]
+    public void Put(string path, byte[] data) { System.IO.File.WriteAllBytes(path, data); }
+}""",
+        "EXH-WS-CODE-FILE-WRITE",
+        ["web-method parameter 'path'"],
+    ),
+]
+
+
 @pytest.mark.parametrize(("name", "code", "rule_id", "words"), SHELLS_LATER, ids=[s[0] for s in SHELLS_LATER])
 def test_later_published_sink_found(name: str, code: str, rule_id: str, words: list[str]) -> None:
     assert_found(name, code, rule_id, words)
@@ -416,6 +454,28 @@ public bool LoadPostData(string postDataKey, System.Collections.Specialized.Name
 }
 public void RaisePostDataChangedEvent() { }
 </script>""",
+    ),
+]
+
+
+BENIGN_LATER += [
+    (
+        "catalog.svc",
+        """<%@ ServiceHost Language="C#" Service="Catalog" %>
+using System.ServiceModel;
+using System.Web.Hosting;
+[ServiceContract]
+public interface ICatalog {
+    [OperationContract]
+    string Describe(string sku);
+}
+public class Catalog : ICatalog {
+    public string Describe(string sku) {
+        string name = System.IO.Path.GetFileName(sku);
+        return System.IO.File.ReadAllText(HostingEnvironment.MapPath("~/App_Data/products/" + name + ".txt"));
+    }
+    public void Reindex() { System.Diagnostics.Process.Start(HostingEnvironment.MapPath("~/bin/indexer.exe")); }
+}""",
     ),
 ]
 

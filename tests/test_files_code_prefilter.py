@@ -62,3 +62,13 @@ def test_scripts_own_search_agrees_without_hyperscan(name: str, data: bytes, mon
     assert _wants(name, data) == with_hyperscan
     wide = _wants(name, data.decode().encode("utf-16-le"))
     assert wide == with_hyperscan
+
+
+def test_callbacks_and_service_operations_are_read() -> None:
+    """Shells that take their input from a framework callback or a WCF operation need not name
+    the request: the words that make those parameters request data are worth reading."""
+    callback = b"<%@ Page %><script runat=server>public void RaiseCallbackEvent(string a) { Shell(a); }</script>"
+    service = b'<%@ ServiceHost Language="C#" Service="S" %> [OperationContract] string Run(string c);'
+    plain = b'<%@ ServiceHost Language="C#" Service="S" %> public class S { public int Add(int a, int b) { return a + b; } }'
+    assert _wants("a.aspx", callback) and _wants("a.svc", service)
+    assert not _wants("a.svc", plain)

@@ -1,9 +1,9 @@
 """Server-side code out of an ASP.NET file: what the compiler would see, at its original lines.
 
-A page (`.aspx .ascx .ashx .asmx .asax .soap .master`, and `web.config`, which IIS can be told
-to run) mixes markup with code: `<%@ %>` directives, `<% %>` statements, `<%= %>` / `<%: %>`
-expressions, `<script runat="server">` members, and, for handlers and services, a whole code
-file after the directive. Code files (`.cs .vb .js`) are code throughout. The extractor returns
+A page (`.aspx .ascx .ashx .asmx .asax .soap .svc .master`, and `web.config`, which IIS can be
+told to run) mixes markup with code: `<%@ %>` directives, `<% %>` statements, `<%= %>` / `<%: %>`
+expressions, `<script runat="server">` members, and, for handlers and services (WCF's `.svc`
+among them), a whole code file after the directive. Code files (`.cs .vb .js`) are code throughout. The extractor returns
 one `CodeUnit` per kind of code (members, statements, whole file), each padded with newlines so
 that line N of the unit is line N of the file. `<%# %>` data-binding expressions are read when
 the page binds: it calls `DataBind`, or a control binds itself to a declared data source
@@ -62,10 +62,11 @@ class Extracted:
         return sum(len(u.text.strip()) for u in self.units)
 
 
-PAGE_EXTENSIONS = frozenset({".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".soap", ".master", ".config"})
+PAGE_EXTENSIONS = frozenset({".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".soap", ".svc", ".master", ".config"})
 CODE_EXTENSIONS = {".cs": Lang.CSHARP, ".vb": Lang.VB, ".js": Lang.JSCRIPT}
-# Handlers and services: the code follows the directive in the same file.
-WHOLE_FILE_DIRECTIVES = frozenset({"webhandler", "webservice"})
+# Handlers and services: the code follows the directive in the same file (a WCF service's
+# `@ ServiceHost` compiles the code after it, as `@ WebService` does).
+WHOLE_FILE_DIRECTIVES = frozenset({"webhandler", "webservice", "servicehost"})
 
 # ASP.NET's page parser takes white space between `<%` and `@` (`<% @ WebHandler ... %>`): its
 # directive pattern starts `<%\s*@`.

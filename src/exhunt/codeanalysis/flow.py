@@ -165,6 +165,9 @@ class PageScope:
     # A `.soap` file is a .NET remoting service: every public method answers a remote caller,
     # so its parameters are request data as a [WebMethod]'s are.
     remote_public: bool = False
+    # Methods (lower case) declared as a service's operations ([WebMethod], WCF's
+    # [OperationContract] on the method or on the contract interface it implements).
+    operations: set[str] = field(default_factory=set)
 
 
 def _taint_size(taints: Mapping[tuple[str | None, str], Taint]) -> tuple[int, int]:
@@ -217,6 +220,7 @@ class UnitFlow:
         self.folder = Folder(self._lookup)
         self.folder.functions = scope.functions
         self.remote_public = scope.remote_public
+        self.operations = scope.operations
         self.folded: dict[str, int] = {}  # folded string -> first line
         self.hidden: list[tuple[int, str]] = []  # (line, dangerous folded text)
         self.hits: list[SinkHit] = []
@@ -283,7 +287,8 @@ class UnitFlow:
             )
         return out
 
-    def _method(self, node: Node, name: str) -> None:
+    def _params(self, node: Node) -> list[str]:
+        """The names of a method's parameters (keys as `_n` gives them)."""
         params_node = node.child_by_field_name("parameters")
         params: list[str] = []
         if params_node is not None:
@@ -295,11 +300,18 @@ class UnitFlow:
                     params.append(self._n(text(n)))
                     if _REQUEST_TYPE.search(text(p)):
                         self._requests.add(text(n).lower())  # `void Run(HttpRequest r)`
+        return params
+
+    def _method(self, node: Node, name: str) -> None:
+        params = self._params(node)
         head = self.parsed.source[max(0, node.start_byte - 200) : node.start_byte].decode("utf-8", "replace")
         signature = text(node).split("(", 1)[0].lower()
-        webmethod = "webmethod" in (head + text(node)[:200]).lower().replace(" ", "") or (
+        attributes = (head + text(node)[:200]).lower().replace(" ", "")
+        webmethod = any(a in attributes for a in _OPERATION_ATTRIBUTES) or (
             self.remote_public and re.search(r"\bpublic\b", signature) is not None
         )
+        if webmethod:
+            self.operations.add(name.lower())  # a contract's operation: its implementation answers too
         body_text = text(node).lower()
         steps: list[str] = []
         if "^" in body_text or " xor " in body_text:
@@ -559,8 +571,8 @@ class UnitFlow:
                     self.returns[key] = t.merge(self.returns.get(key))
             elif r is Role.METHOD and method:
                 m = self.methods.get(method.lower())
-                if m is not None and m.webmethod:
-                    for p in m.params:
+                if m is not None and (m.webmethod or method.lower() in self.operations):
+                    for p in self._params(node):
                         t = Taint(
                             (f"web-method parameter '{p}'",), frozenset({"webmethod"}), (), frozenset({self.line(node)})
                         )
@@ -1273,6 +1285,9 @@ def _single_return(body: Node) -> Node | None:
 _LOOPS = frozenset({"foreach_statement", "for_in_statement"})
 _SOCKETS = frozenset({"tcpclient", "networkstream", "socket", "sslstream", "udpclient"})
 _REQUEST_TYPE = re.compile(r"\bHttpRequest(?:Base|Wrapper)?\b", re.I)
+# Attributes (lower case, without spaces) that make a method an operation a client calls with its
+# own arguments: an ASMX [WebMethod], and WCF's [OperationContract] and its REST forms.
+_OPERATION_ATTRIBUTES = ("webmethod", "operationcontract", "webget", "webinvoke")
 # Methods of the page-framework interfaces that the framework calls with what the client posted:
 # the argument of a client callback (ICallbackEventHandler) or of a postback event
 # (IPostBackEventHandler, the `__EVENTARGUMENT` field), and the posted form handed to a control

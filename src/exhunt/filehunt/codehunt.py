@@ -23,7 +23,7 @@ from exhunt.model import Problem, ProblemKind
 
 PRODUCER = "code-analysis"
 CODE_FILE_EXTENSIONS = frozenset(
-    {".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".soap", ".master", ".cs", ".vb", ".js", ".config"}
+    {".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".soap", ".svc", ".master", ".cs", ".vb", ".js", ".config"}
 )
 # Markers of server code a page must contain before it is worth parsing (lower case).
 _SERVER_MARKERS = (b"<%", b"runat")
@@ -31,6 +31,10 @@ _SERVER_MARKERS = (b"<%", b"runat")
 _WORTH_READING = (
     b"request",
     b"webmethod",
+    b"operationcontract",  # a WCF service's operations: their parameters are the request
+    b"raisecallbackevent",  # arguments the page framework hands over from the client
+    b"raisepostbackevent",
+    b"loadpostdata",
     b"session[",
     b"assembly",
     b"#include",
