@@ -400,6 +400,23 @@ public class Store {
         "EXH-WS-CODE-FILE-WRITE",
         ["web-method parameter 'path'"],
     ),
+    (
+        "begin-connect.aspx",
+        page(
+            'var c = new System.Net.Sockets.TcpClient();\nc.BeginConnect(Request.QueryString["h"], 3389, null, null);'
+        ),
+        "EXH-WS-CODE-TUNNEL",
+        ["query parameter 'h'", "TcpClient.BeginConnect"],
+    ),
+    (
+        "udp-relay.aspx",
+        page(
+            "var u = new System.Net.Sockets.UdpClient();\n"
+            'u.Connect(new System.Net.DnsEndPoint(Request.Form["dns"], 53));'
+        ),
+        "EXH-WS-CODE-TUNNEL",
+        ["form field 'dns'"],
+    ),
 ]
 
 
@@ -476,6 +493,20 @@ public class Catalog : ICatalog {
     }
     public void Reindex() { System.Diagnostics.Process.Start(HostingEnvironment.MapPath("~/bin/indexer.exe")); }
 }""",
+    ),
+]
+
+
+BENIGN_LATER += [
+    (
+        "syslog.aspx",
+        page(
+            'string host = System.Configuration.ConfigurationManager.AppSettings["SyslogHost"];\n'
+            "using (var u = new System.Net.Sockets.UdpClient(host, 514)) {\n"
+            '    byte[] line = System.Text.Encoding.UTF8.GetBytes("<134>web: " + Request.RawUrl);\n'
+            "    u.Send(line, line.Length);\n"
+            "}"
+        ),
     ),
 ]
 
