@@ -283,6 +283,13 @@ _PARAMETERS = re.compile(
     re.I | re.S,
 )
 _PARAMETER = re.compile(r"<asp:(?P<kind>[A-Za-z]{0,40})Parameter\b" + _TAG_ATTRS + r">", re.I)
+# `<asp:SqlDataSource SelectCommand="...">` runs its command text on the connection it names, with
+# its parameters' values bound to the command's `@names`: read as an SQL command built from the
+# text and those values (a stored procedure's name as an EXEC of it), so the SQL rules judge it.
+_SQL_SOURCE = re.compile(
+    r"<asp:SqlDataSource\b" + _TAG_ATTRS + r"(?:/>|>(?P<body>.{0,20000}?)</asp:SqlDataSource\s*>|>)",
+    re.I | re.S,
+)
 _TYPE_NAME = re.compile(r"^[A-Za-z_]\w*(?:[.+][A-Za-z_]\w*)*$")
 # The property a ControlParameter reads when it names none (the control's value property).
 _CONTROL_VALUE = {
@@ -327,12 +334,15 @@ def _parameter_value(kind: str, attrs: dict[str, str], controls: dict[str, str])
 
 
 def declared_calls(text: str, controls: dict[str, str], low: str | None = None) -> list[tuple[str, int]]:
-    """The calls a page's `<asp:ObjectDataSource>` declarations make, as C# statements with the
-    line of their tag. `low`: the text in lower case, when the caller has it."""
-    if "objectdatasource" not in (text.lower() if low is None else low):
-        return []
+    """The calls a page's `<asp:ObjectDataSource>` and `<asp:SqlDataSource>` declarations make, as
+    C# statements with the line of their tag. `low`: the text in lower case, when the caller has it."""
+    low = text.lower() if low is None else low
     calls: list[tuple[str, int]] = []
     lines = [0, 1]
+    if "sqldatasource" in low:
+        calls.extend(_sql_commands(text, controls, lines))
+    if "objectdatasource" not in low:
+        return calls
     for m in _OBJECT_SOURCE.finditer(text):
         attrs = attributes(m.group("attrs"))
         if not _RUNAT.search(m.group("attrs")):
@@ -353,6 +363,30 @@ def declared_calls(text: str, controls: dict[str, str], low: str | None = None) 
             if method.isidentifier():
                 calls.append((f"{type_name}.{method}({', '.join(arguments.get(op, []))});", line))
     return calls
+
+
+def _sql_commands(text: str, controls: dict[str, str], lines: list[int]) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for m in _SQL_SOURCE.finditer(text):
+        attrs = attributes(m.group("attrs"))
+        if not _RUNAT.search(m.group("attrs")):
+            continue
+        arguments: dict[str, list[str]] = {}
+        for group in _PARAMETERS.finditer(m.group("body") or ""):
+            arguments[group.group("op").lower()] = [
+                _parameter_value(p.group("kind"), attributes(p.group("attrs")), controls)
+                for p in _PARAMETER.finditer(group.group("body"))
+            ]
+        line = _line_at(text, m.start(), lines)
+        for op in ("select", "insert", "update", "delete"):
+            command = attrs.get(f"{op}command", "").strip()
+            if not command or command.startswith("<%"):
+                continue
+            if attrs.get(f"{op}commandtype", "").strip().lower() == "storedprocedure":
+                command = "exec " + command
+            values = "".join(f" + {v}" for v in arguments.get(op, []))
+            out.append((f"new System.Data.SqlClient.SqlCommand({_cs_string(command)}{values});", line))
+    return out
 
 
 def extract(text: str, extension: str, language: Lang | None = None) -> Extracted:

@@ -32,6 +32,8 @@ _WORTH_READING = (
     b"request",
     b"webmethod",
     b"operationcontract",  # a WCF service's operations: their parameters are the request
+    b"objectdatasource",  # declared data sources: calls and SQL commands with request values
+    b"sqldatasource",
     b"raisecallbackevent",  # arguments the page framework hands over from the client
     b"raisepostbackevent",
     b"loadpostdata",
