@@ -65,10 +65,10 @@ def test_scripts_own_search_agrees_without_hyperscan(name: str, data: bytes, mon
 
 
 def test_callbacks_and_service_operations_are_read() -> None:
-    """Shells that take their input from a framework callback or a WCF operation need not name
-    the request: the words that make those parameters request data are worth reading."""
+    """Shells that take their input from a framework callback or a service's methods need not name
+    the request: callbacks are worth reading by their names, services (.soap, .svc) whole."""
     callback = b"<%@ Page %><script runat=server>public void RaiseCallbackEvent(string a) { Shell(a); }</script>"
     service = b'<%@ ServiceHost Language="C#" Service="S" %> [OperationContract] string Run(string c);'
-    plain = b'<%@ ServiceHost Language="C#" Service="S" %> public class S { public int Add(int a, int b) { return a + b; } }'
-    assert _wants("a.aspx", callback) and _wants("a.svc", service)
-    assert not _wants("a.svc", plain)
+    remoting = b'<%@ WebService Language="C#" Class="R" %> public class R : MarshalByRefObject { public void Put(string p, string b) { File.WriteAllText(p, b); } }'
+    assert _wants("a.aspx", callback) and _wants("a.svc", service) and _wants("a.soap", remoting)
+    assert not _wants("a.asmx", remoting) and not _wants("a.svc", b"[OperationContract] string Run(string c);")

@@ -25,13 +25,15 @@ PRODUCER = "code-analysis"
 CODE_FILE_EXTENSIONS = frozenset(
     {".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".soap", ".svc", ".master", ".cs", ".vb", ".js", ".config"}
 )
+# Services whose code is read whatever words it holds (rare files, and every public method of a
+# `.soap` remoting service, every operation of a `.svc`, is called with the client's arguments).
+_SERVICE_EXTENSIONS = frozenset({".soap", ".svc"})
 # Markers of server code a page must contain before it is worth parsing (lower case).
 _SERVER_MARKERS = (b"<%", b"runat")
 # Words at least one of which every flow or trick the analyzer reports needs (lower case).
 _WORTH_READING = (
     b"request",
     b"webmethod",
-    b"operationcontract",  # a WCF service's operations: their parameters are the request
     b"objectdatasource",  # declared data sources: calls and SQL commands with request values
     b"sqldatasource",
     b"raisecallbackevent",  # arguments the page framework hands over from the client
@@ -89,6 +91,8 @@ def wants(loc: Location, data: bytes) -> bool:
         return code_behind_of(loc.name) is not None and not found.isdisjoint(_CODE_BEHIND_SINKS)
     if found.isdisjoint(_SERVER_MARKERS):
         return False
+    if ext in _SERVICE_EXTENSIONS:
+        return True  # a remoting or WCF service: its methods take the client's arguments without naming Request
     if not found.isdisjoint(_WORTH_READING) or _input_controls(found):
         return True
     # A small page may be only a directive inheriting a class from a planted assembly.
