@@ -72,3 +72,9 @@ def test_callbacks_and_service_operations_are_read() -> None:
     remoting = b'<%@ WebService Language="C#" Class="R" %> public class R : MarshalByRefObject { public void Put(string p, string b) { File.WriteAllText(p, b); } }'
     assert _wants("a.aspx", callback) and _wants("a.svc", service) and _wants("a.soap", remoting)
     assert not _wants("a.asmx", remoting) and not _wants("a.svc", b"[OperationContract] string Run(string c);")
+
+
+def test_a_page_whose_code_is_in_a_script_src_file_is_read() -> None:
+    server = b'<%@ Page Language="C#" %><script runat="server" src="lib/tools.cs"></script><form runat="server"></form>'
+    browser = b'<%@ Page Language="C#" %><script src="/js/app.js"></script><form runat="server"></form>'
+    assert _wants("a.aspx", server) and not _wants("a.aspx", browser)

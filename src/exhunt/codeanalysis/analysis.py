@@ -305,13 +305,19 @@ def _merge_included(extracted: Extracted, included: Sequence[Included], page_lin
         text = unescape_names(_decode(inc.data), report)
         leaf = inc.path.replace("\\", "/").rsplit("/", 1)[-1]
         ext = "." + leaf.rsplit(".", 1)[-1].lower() if "." in leaf else ""
-        if ext not in CODE_EXTENSIONS and ext not in PAGE_EXTENSIONS:
+        if inc.kind == "script":
+            # The members a server script block loads from its `src` file: a script block's body,
+            # in the file's language (by its extension) or the page's.
+            lang = CODE_EXTENSIONS.get(ext) or language or Lang.CSHARP
+            text = f'<script runat="server" language="{_LANGUAGE_NAMES[lang]}">' + text + "</script>"
+            ext = ".aspx"
+        elif ext not in CODE_EXTENSIONS and ext not in PAGE_EXTENSIONS:
             ext = ".aspx"  # an include's text (`.inc`, `.txt`) is read as the page reads it: markup and code
         sub = extract(text, ext, language)
         lines = text.count("\n") + 1
         for unit in sub.units:
             extracted.units.append(CodeUnit(unit.lang, unit.kind, "\n" * offset + unit.text, unit.first_line + offset))
-        textual = inc.kind == "include"
+        textual = inc.kind in {"include", "script"}
         for d in sub.directives:
             name = d.attrs.get("classname", "").strip()  # attribute names are lower case
             if d.name.lower() == "control" and name:
@@ -321,6 +327,9 @@ def _merge_included(extracted: Extracted, included: Sequence[Included], page_lin
                 extracted.controls.setdefault(ident, kind)
         report.included.append(IncludedSpan(offset + 1, offset + lines, inc.path, inc.line, textual))
         offset += lines
+
+
+_LANGUAGE_NAMES = {Lang.CSHARP: "C#", Lang.VB: "VB", Lang.JSCRIPT: "JScript"}
 
 
 def _page_owns(hit: SinkHit, spans: Sequence[IncludedSpan]) -> bool:

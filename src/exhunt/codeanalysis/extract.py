@@ -73,6 +73,7 @@ WHOLE_FILE_DIRECTIVES = frozenset({"webhandler", "webservice", "servicehost"})
 _BLOCK = re.compile(r"<%(?P<mark>\s*@|[=:#$]?)(?P<body>.*?)%>", re.S)
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
+_SCRIPT_OPEN = re.compile(r"<script\b(?P<attrs>[^>]{0,2000})>", re.I)
 _ATTR = re.compile(r"""(?P<k>[\w:.-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
 # Expression builders ASP.NET registers itself (`<%$ AppSettings: key %>`...): values, not code.
 _BUILT_IN_BUILDERS = frozenset({"appsettings", "connectionstrings", "resources", "routeurl", "routevalue"})
@@ -107,7 +108,7 @@ MAX_REFERENCES = 16  # files one page may pull in that are read with it
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    kind: str  # "include" (a server-side include), "register", "assembly", "codefile"
+    kind: str  # "include" (a server-side include), "script" (`<script runat=server src=>`), "register", "assembly", "codefile"
     path: str  # as written: `file=` relative to the page, `virtual=`, `~/` and `/` from the site
     line: int
     virtual: bool = False  # a site-relative path (`virtual=`, `~/...`, `/...`)
@@ -136,6 +137,15 @@ def references(text: str) -> list[Reference]:
                 kind = {"register": "register", "assembly": "assembly"}.get(name, "codefile")
                 line = _line_at(text, m.start(), lines)
                 found.append((m.start(), Reference(kind, path, line, path.startswith(("/", "~")))))
+        # A server script block may load its members from a file (`<script runat="server"
+        # src="x.cs">`, the code declaration block's `src`): that code is the page's own.
+        lines = [0, 1]
+        for m in _SCRIPT_OPEN.finditer(text):
+            attrs = attributes(m.group("attrs"))
+            path = attrs.get("src", "").strip()
+            if path and _RUNAT.search(m.group("attrs")):
+                line = _line_at(text, m.start(), lines)
+                found.append((m.start(), Reference("script", path, line, path.startswith(("/", "~")))))
     found.sort(key=lambda x: x[0])
     return [r for _, r in found]
 

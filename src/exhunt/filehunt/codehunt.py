@@ -61,6 +61,8 @@ _WORTH_READING = (
 # Server controls that carry client input (see codeanalysis.vocabulary.INPUT_CONTROLS).
 _CONTROL_TAGS = tuple(f"<{tag}".encode() for tag in INPUT_CONTROLS if tag.startswith("asp:"))
 _HTML_INPUT = re.compile(rb"<(?:input|textarea|select)\b[^<>]{0,400}runat")
+# A server script block that loads its code from a file (`<script runat="server" src="x.cs">`).
+_SERVER_SCRIPT_SRC = re.compile(rb"<script\b(?=[^>]{0,400}\brunat\s*=\s*[\"']?server)[^>]{0,400}\bsrc\s*=")
 # A code-behind's input controls, declared as fields (see codeanalysis.extract.declared_controls).
 _CODE_BEHIND_INPUT = re.compile(
     rb"(?:textbox|fileupload|htmlinputfile|htmlinputtext|htmltextarea|hiddenfield)\s+\w+\s*;"
@@ -95,6 +97,8 @@ def wants(loc: Location, data: bytes) -> bool:
         return True  # a remoting or WCF service: its methods take the client's arguments without naming Request
     if not found.isdisjoint(_WORTH_READING) or _input_controls(found):
         return True
+    if b"runat" in found and _SERVER_SCRIPT_SRC.search(_head(data)) is not None:
+        return True  # its members come from the file a server script block names (read with it)
     # A small page may be only a directive inheriting a class from a planted assembly.
     return len(data) <= _STUB_BYTES and b"inherits" in _head(data)
 
