@@ -453,6 +453,32 @@ public class Store {
         "EXH-WS-CODE-SQL-SHELL",
         ["form field 'c'"],
     ),
+    (
+        "object-tag.aspx",
+        """<%@ Page Language="VB" %>
+<object id="sh" runat="server" progid="WScript.Shell"></object>
+<script runat="server">
+Sub Page_Load(sender As Object, e As EventArgs)
+    sh.Run("cmd.exe /c " & Request("c"), 0, True)
+End Sub
+</script>""",
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "wscript.shell.Run"],
+    ),
+    (
+        "object-class.aspx",
+        """<%@ Page Language="VB" %>
+<object id="pr" runat="server" class="System.Diagnostics.Process" />
+<object id="fs" runat="server" classid="clsid:0D43FE01-F093-11CF-8940-00A0C9054228" />
+<script runat="server">
+Sub Page_Load(sender As Object, e As EventArgs)
+    pr.StartInfo.FileName = Request.Form("f")
+    pr.Start()
+End Sub
+</script>""",
+        "EXH-WS-CODE-PROCESS",
+        ["form field 'f'", "Process.Start"],
+    ),
 ]
 
 
@@ -577,6 +603,23 @@ BENIGN_LATER += [
             'System.IO.File.WriteAllText(Server.MapPath("~/App_Data/export/last.txt"), Request.QueryString["id"]);\n'
             'System.IO.File.Delete(Server.MapPath("~/App_Data/export/old.txt"));'
         ),
+    ),
+]
+
+
+BENIGN_LATER += [
+    (
+        "object-helpers.aspx",
+        """<%@ Page Language="VB" %>
+<object id="cart" runat="server" class="System.Collections.Hashtable" />
+<object id="sh" runat="server" progid="WScript.Shell" />
+<script runat="server">
+Sub Page_Load(sender As Object, e As EventArgs)
+    cart(Request.QueryString("sku")) = 1
+    Total.Text = Server.HtmlEncode(Request.QueryString("sku"))
+    sh.Run(Server.MapPath("~/bin/thumbs.exe"), 0, False)
+End Sub
+</script>""",
     ),
 ]
 

@@ -272,7 +272,16 @@ def analyze_code(
         units.append(CodeUnit(unit.lang, unit.kind, depad(unit.text, report, 1), unit.first_line))
         report.languages.add(str(unit.lang))
     classes = {c.lower() for c in report.control_classes}
-    hits = _analyze_units(units, rules, deadline, report, extracted.controls, remote=ext == ".soap", classes=classes)
+    hits = _analyze_units(
+        units,
+        rules,
+        deadline,
+        report,
+        extracted.controls,
+        remote=ext == ".soap",
+        classes=classes,
+        objects=extracted.objects,
+    )
     if report.included:
         hits = [h for h in hits if _page_owns(h, report.included)]
     # A call whose rule needs a setting the file lacks is no sink at all (not even for the tool
@@ -400,6 +409,7 @@ def _analyze_units(
     controls: Mapping[str, str],
     remote: bool = False,
     classes: set[str] | None = None,
+    objects: Mapping[str, str] | None = None,
 ) -> list[SinkHit]:
     """The units of one file, analysed together where they are one class (members and
     statements of a page in one language); a unit that cannot be parsed or followed is read
@@ -432,7 +442,7 @@ def _analyze_units(
     for group in groups.values():
         if len(group) > 1:
             try:
-                scope = PageScope(remote_public=remote, classes=set(classes or ()))
+                scope = PageScope(remote_public=remote, classes=set(classes or ()), objects=dict(objects or {}))
                 flows = [UnitFlow(pu, u.lang, rules, deadline, NODE_BUDGET, controls, scope) for u, pu in group]
                 run_together(flows)
             except Budget:
@@ -443,7 +453,7 @@ def _analyze_units(
                 continue
         for unit, parsed in group:
             try:
-                scope = PageScope(remote_public=remote, classes=set(classes or ()))
+                scope = PageScope(remote_public=remote, classes=set(classes or ()), objects=dict(objects or {}))
                 flow = UnitFlow(parsed, unit.lang, rules, deadline, NODE_BUDGET, controls, scope)
                 flow.run()
             except Budget as exc:

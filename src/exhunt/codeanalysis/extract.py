@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from exhunt.codeanalysis.vocabulary import INPUT_CONTROLS
+from exhunt.codeanalysis.vocabulary import COM_CLSIDS, INPUT_CONTROLS
 
 
 class Lang(StrEnum):
@@ -56,6 +56,10 @@ class Extracted:
     binding_expressions: int = 0  # <%# %> seen (read as expressions when the file calls DataBind)
     # Input controls declared in the markup (runat="server"): id (lower case) -> control class.
     controls: dict[str, str] = field(default_factory=dict)
+    # Objects declared by server-side object tags (`<object id="sh" runat="server"
+    # progid="WScript.Shell">`): id (lower case) -> the type as a variable of it would hold it
+    # (a ProgID, or the last name of a .NET class), in lower case.
+    objects: dict[str, str] = field(default_factory=dict)
 
     @property
     def code_chars(self) -> int:
@@ -375,6 +379,30 @@ def declared_calls(text: str, controls: dict[str, str], low: str | None = None) 
     return calls
 
 
+# Server-side object tags create an object for the page as a field named by their id: a .NET
+# class (`class=`), or a COM object by ProgID or CLSID (`progid=`, `classid=`).
+_OBJECT_TAG = re.compile(r"<object\b(?P<attrs>[^>]{0,2000})>", re.I)
+
+
+def declared_objects(text: str) -> dict[str, str]:
+    """The page's server-side object tags: id (lower case) -> its type (see `Extracted.objects`)."""
+    out: dict[str, str] = {}
+    for m in _OBJECT_TAG.finditer(text):
+        if not _RUNAT.search(m.group("attrs")):
+            continue
+        attrs = attributes(m.group("attrs"))
+        ident = attrs.get("id", "").strip()
+        if not ident.isidentifier():
+            continue
+        clsid = attrs.get("classid", "").strip().strip("{}").lower().removeprefix("clsid:").strip("{}")
+        kind = attrs.get("progid", "").strip().lower() or COM_CLSIDS.get(clsid, "")
+        if not kind and _TYPE_NAME.match(attrs.get("class", "").strip()):
+            kind = attrs["class"].strip().lower().rsplit(".", 1)[-1]
+        if kind:
+            out[ident.lower()] = kind
+    return out
+
+
 def _sql_commands(text: str, controls: dict[str, str], lines: list[int]) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for m in _SQL_SOURCE.finditer(text):
@@ -419,6 +447,8 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
         out.includes.append((m.group("path").strip(), _line_at(text, m.start(), lines)))
     low = text.lower()  # read once, for the markup checks below
     out.controls = input_controls(text, low)
+    if "<object" in low:
+        out.objects = declared_objects(text)
 
     scripts: list[tuple[Lang | None, str, int]] = []
     lines = [0, 1]

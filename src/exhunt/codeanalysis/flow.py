@@ -168,6 +168,8 @@ class PageScope:
     # Methods (lower case) declared as a service's operations ([WebMethod], WCF's
     # [OperationContract] on the method or on the contract interface it implements).
     operations: set[str] = field(default_factory=set)
+    # Fields the page's server-side object tags declare: id (lower case) -> type (`Extracted.objects`).
+    objects: dict[str, str] = field(default_factory=dict)
 
 
 def _taint_size(taints: Mapping[tuple[str | None, str], Taint]) -> tuple[int, int]:
@@ -212,8 +214,8 @@ class UnitFlow:
         # What the units of one page share: its `<script runat=server>` members and its `<% %>`
         # statements are one class, so fields, constants, methods and their taint are common.
         self.consts = scope.consts
-        self.types: dict[str, str] = {}
-        self._types_lower: dict[str, str] = {}
+        self.types: dict[str, str] = dict(scope.objects)
+        self._types_lower: dict[str, str] = dict(scope.objects)
         self.taints = scope.taints
         self.returns = scope.returns
         self.methods = scope.methods
@@ -1167,6 +1169,8 @@ class UnitFlow:
             inner = unwrap(a)
             if role(inner) is Role.NEW or inner.type in _INITIALIZERS:
                 continue  # an object made in place (a sink of its own when it is one), `{ X = ... }`
+            if text(inner).strip().lower() in _LITERAL_WORDS:
+                continue  # `False`, `null`: options, as constant as a number
             if role(inner) is Role.IDENT and (self._type(self._n(text(inner))) or "") in _STORE_HOLDERS:
                 objects = True
                 continue
@@ -1284,6 +1288,8 @@ def _single_return(body: Node) -> Node | None:
 
 _LOOPS = frozenset({"foreach_statement", "for_in_statement"})
 _SOCKETS = frozenset({"tcpclient", "networkstream", "socket", "sslstream", "udpclient"})
+# Literals that are words, not numbers or strings: constants the folder leaves alone.
+_LITERAL_WORDS = frozenset({"true", "false", "null", "nothing"})
 _REQUEST_TYPE = re.compile(r"\bHttpRequest(?:Base|Wrapper)?\b", re.I)
 # Attributes (lower case, without spaces) that make a method an operation a client calls with its
 # own arguments: an ASMX [WebMethod], and WCF's [OperationContract] and its REST forms.
