@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh6-`). Nothing fetched is committed.
+carry the pass in the split's name (`fresh-` to `fresh7-`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
 """
@@ -303,6 +303,46 @@ FRESH6_SOURCES: list[tuple[str, str, str]] = [
     ("alexandre-pecorilla/Binaries-Scripts", "shells", ""),
     ("ortod0x/rootkitninja_webshell", "shells", ""),
 ]
+# An eighth pass, split `fresh7-dev` / `fresh7-held-out`, gathered with `--append fresh7` and measured
+# before any rule was written from it. Found by repository names (`webshell`, `webshells`, `aspx-`,
+# `Behinder`, `AntSword`, `reGeorg`) and by shell file names not searched before at a repository's
+# root (`shell.ashx`, `spy.aspx`, `pwn.aspx`, `wso.aspx`, `exploit.aspx`, `webshell.asmx`,
+# `shell2.aspx`, `reverse_shell.aspx`, `powershell.aspx`, `cmdshell.aspx`): shell collections,
+# Behinder client copies, OSCP/HTB kits and cheat sheets, each read at the shell's folder or path
+# where the repository holds other things. Searched and left out: about forty `webshells`
+# repositories with no ASP.NET file (PHP and JSP collections), Behinder and AntSword client and
+# encoder sources with no ASP.NET server file, a vulnerable-upload lab (its pages are the lab, not
+# shells), repositories whose shell had been deleted at HEAD (an executable left in its place), pages
+# named `poc.aspx` or `mobius_device.aspx` whose content could not be judged without reading it, and
+# repositories no snapshot could be had of. `2001.aspx` of Mr-Rigenix/WebShell was gathered and taken
+# out again: it fell in the dev half and, read as a miss, is the HTML a shell page sent back (markup
+# and view state, no server code), not the shell.
+FRESH7_SOURCES: list[tuple[str, str, str]] = [
+    ("tabishsabih/Shadow-ASPX-Webshell", "shells", ""),
+    ("devjanger/WebShells", "shells", "aspx/"),
+    ("yangbaopeng/ashx_webshell", "shells", ""),
+    ("mwulftange/reGeorg", "shells", ""),
+    ("Freakboy/Behinder", "shells", "server/"),
+    ("Jeffry38/t00lz", "shells", ""),
+    ("Mr-Rigenix/WebShell", "shells", "1.aspx"),
+    ("Mr-Rigenix/WebShell", "shells", "aspxbypass.aspx"),
+    ("Mr-Rigenix/WebShell", "shells", "aspxjpg.aspx"),
+    ("Mr-Rigenix/WebShell", "shells", "spy.aspx"),
+    ("Mr-Rigenix/WebShell", "shells", "wolfaspx.aspx"),
+    ("Official-BlackHat13/ALFA_SHELL_V4", "shells", ""),
+    ("msffluffybunnies/rabbithole", "shells", "pwn.aspx"),
+    ("msffluffybunnies/rabbithole", "shells", "pwn2.aspx"),
+    ("sekharmunimadugu/DEVEL-HTB-WALKTHROUGH", "shells", "exploit.aspx"),
+    ("sathish09/test", "shells", "webshell.asmx"),
+    ("Omegos/Windows", "shells", "cmdshell.aspx"),
+    ("Omegos/Windows", "shells", "rshell.aspx"),
+    ("Pashkela/K-Shell_by_kikicoco_VHS_version_1.2_edition", "shells", "wso.aspx"),
+    ("Tylones/SPTI_Scripts", "shells", ""),
+    ("LancreFI/offensive", "shells", "reverse_shell.aspx"),
+    ("d4t4s3c/OffensiveReverseShellCheatSheet", "shells", ""),
+    ("navaidzansari/PowerWebShell", "shells", ""),
+    ("myxs351/myxs351.github.io", "shells", "shell2.aspx"),
+]
 SOURCES += [
     ("AspxCommerce/AspxCommerce2.7", "benign", ""),
     ("BlogEngine/BlogEngine.NET", "benign", ""),
@@ -527,6 +567,7 @@ APPENDABLE = {
     "fresh4": FRESH4_SOURCES,
     "fresh5": FRESH5_SOURCES,
     "fresh6": FRESH6_SOURCES,
+    "fresh7": FRESH7_SOURCES,
 }
 
 
@@ -627,6 +668,7 @@ def main() -> None:
         + [(s, "fresh4-") for s in FRESH4_SOURCES]
         + [(s, "fresh5-") for s in FRESH5_SOURCES]
         + [(s, "fresh6-") for s in FRESH6_SOURCES]
+        + [(s, "fresh7-") for s in FRESH7_SOURCES]
     )
     for (repo, corpus, prefix), fresh in passes:
         mirror = mirror_of(args.mirrors, repo)

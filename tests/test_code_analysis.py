@@ -712,6 +712,11 @@ apis = ["Process.Start", "new  "]
 """
     rules, errors = read_rules(broken, "user/code.toml")
     assert rules == [] and {e.key for e in errors} == {"capability", "apis"}
+    indexed = broken.replace('"teleport"', '"process"').replace('"new  "', '"Process.Start#x"')
+    rules, errors = read_rules(indexed, "user/code.toml")
+    assert rules == [] and {e.key for e in errors} == {"apis"}
+    rules, errors = read_rules(indexed.replace("#x", "#1"), "user/code.toml")
+    assert errors == [] and len(rules) == 1
 
 
 def test_place_tiers_of_code_rules(tmp_path: Path) -> None:

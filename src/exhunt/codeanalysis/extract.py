@@ -1,9 +1,9 @@
 """Server-side code out of an ASP.NET file: what the compiler would see, at its original lines.
 
-A page (`.aspx .ascx .ashx .asmx .asax .soap .master`, and `web.config`, which IIS can be told
-to run) mixes markup with code: `<%@ %>` directives, `<% %>` statements, `<%= %>` / `<%: %>`
-expressions, `<script runat="server">` members, and, for handlers and services, a whole code
-file after the directive. Code files (`.cs .vb .js`) are code throughout. The extractor returns
+A page (`.aspx .ascx .ashx .asmx .asax .soap .svc .master`, and `web.config`, which IIS can be
+told to run) mixes markup with code: `<%@ %>` directives, `<% %>` statements, `<%= %>` / `<%: %>`
+expressions, `<script runat="server">` members, and, for handlers and services (WCF's `.svc`
+among them), a whole code file after the directive. Code files (`.cs .vb .js`) are code throughout. The extractor returns
 one `CodeUnit` per kind of code (members, statements, whole file), each padded with newlines so
 that line N of the unit is line N of the file. `<%# %>` data-binding expressions are read when
 the page binds: it calls `DataBind`, or a control binds itself to a declared data source
@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from exhunt.codeanalysis.vocabulary import INPUT_CONTROLS
+from exhunt.codeanalysis.vocabulary import COM_CLSIDS, INPUT_CONTROLS
 
 
 class Lang(StrEnum):
@@ -56,22 +56,28 @@ class Extracted:
     binding_expressions: int = 0  # <%# %> seen (read as expressions when the file calls DataBind)
     # Input controls declared in the markup (runat="server"): id (lower case) -> control class.
     controls: dict[str, str] = field(default_factory=dict)
+    # Objects declared by server-side object tags (`<object id="sh" runat="server"
+    # progid="WScript.Shell">`): id (lower case) -> the type as a variable of it would hold it
+    # (a ProgID, or the last name of a .NET class), in lower case.
+    objects: dict[str, str] = field(default_factory=dict)
 
     @property
     def code_chars(self) -> int:
         return sum(len(u.text.strip()) for u in self.units)
 
 
-PAGE_EXTENSIONS = frozenset({".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".soap", ".master", ".config"})
+PAGE_EXTENSIONS = frozenset({".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".soap", ".svc", ".master", ".config"})
 CODE_EXTENSIONS = {".cs": Lang.CSHARP, ".vb": Lang.VB, ".js": Lang.JSCRIPT}
-# Handlers and services: the code follows the directive in the same file.
-WHOLE_FILE_DIRECTIVES = frozenset({"webhandler", "webservice"})
+# Handlers and services: the code follows the directive in the same file (a WCF service's
+# `@ ServiceHost` compiles the code after it, as `@ WebService` does).
+WHOLE_FILE_DIRECTIVES = frozenset({"webhandler", "webservice", "servicehost"})
 
 # ASP.NET's page parser takes white space between `<%` and `@` (`<% @ WebHandler ... %>`): its
 # directive pattern starts `<%\s*@`.
 _BLOCK = re.compile(r"<%(?P<mark>\s*@|[=:#$]?)(?P<body>.*?)%>", re.S)
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
+_SCRIPT_OPEN = re.compile(r"<script\b(?P<attrs>[^>]{0,2000})>", re.I)
 _ATTR = re.compile(r"""(?P<k>[\w:.-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
 # Expression builders ASP.NET registers itself (`<%$ AppSettings: key %>`...): values, not code.
 _BUILT_IN_BUILDERS = frozenset({"appsettings", "connectionstrings", "resources", "routeurl", "routevalue"})
@@ -106,7 +112,7 @@ MAX_REFERENCES = 16  # files one page may pull in that are read with it
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    kind: str  # "include" (a server-side include), "register", "assembly", "codefile"
+    kind: str  # "include" (a server-side include), "script" (`<script runat=server src=>`), "register", "assembly", "codefile"
     path: str  # as written: `file=` relative to the page, `virtual=`, `~/` and `/` from the site
     line: int
     virtual: bool = False  # a site-relative path (`virtual=`, `~/...`, `/...`)
@@ -135,6 +141,15 @@ def references(text: str) -> list[Reference]:
                 kind = {"register": "register", "assembly": "assembly"}.get(name, "codefile")
                 line = _line_at(text, m.start(), lines)
                 found.append((m.start(), Reference(kind, path, line, path.startswith(("/", "~")))))
+        # A server script block may load its members from a file (`<script runat="server"
+        # src="x.cs">`, the code declaration block's `src`): that code is the page's own.
+        lines = [0, 1]
+        for m in _SCRIPT_OPEN.finditer(text):
+            attrs = attributes(m.group("attrs"))
+            path = attrs.get("src", "").strip()
+            if path and _RUNAT.search(m.group("attrs")):
+                line = _line_at(text, m.start(), lines)
+                found.append((m.start(), Reference("script", path, line, path.startswith(("/", "~")))))
     found.sort(key=lambda x: x[0])
     return [r for _, r in found]
 
@@ -282,6 +297,13 @@ _PARAMETERS = re.compile(
     re.I | re.S,
 )
 _PARAMETER = re.compile(r"<asp:(?P<kind>[A-Za-z]{0,40})Parameter\b" + _TAG_ATTRS + r">", re.I)
+# `<asp:SqlDataSource SelectCommand="...">` runs its command text on the connection it names, with
+# its parameters' values bound to the command's `@names`: read as an SQL command built from the
+# text and those values (a stored procedure's name as an EXEC of it), so the SQL rules judge it.
+_SQL_SOURCE = re.compile(
+    r"<asp:SqlDataSource\b" + _TAG_ATTRS + r"(?:/>|>(?P<body>.{0,20000}?)</asp:SqlDataSource\s*>|>)",
+    re.I | re.S,
+)
 _TYPE_NAME = re.compile(r"^[A-Za-z_]\w*(?:[.+][A-Za-z_]\w*)*$")
 # The property a ControlParameter reads when it names none (the control's value property).
 _CONTROL_VALUE = {
@@ -326,12 +348,15 @@ def _parameter_value(kind: str, attrs: dict[str, str], controls: dict[str, str])
 
 
 def declared_calls(text: str, controls: dict[str, str], low: str | None = None) -> list[tuple[str, int]]:
-    """The calls a page's `<asp:ObjectDataSource>` declarations make, as C# statements with the
-    line of their tag. `low`: the text in lower case, when the caller has it."""
-    if "objectdatasource" not in (text.lower() if low is None else low):
-        return []
+    """The calls a page's `<asp:ObjectDataSource>` and `<asp:SqlDataSource>` declarations make, as
+    C# statements with the line of their tag. `low`: the text in lower case, when the caller has it."""
+    low = text.lower() if low is None else low
     calls: list[tuple[str, int]] = []
     lines = [0, 1]
+    if "sqldatasource" in low:
+        calls.extend(_sql_commands(text, controls, lines))
+    if "objectdatasource" not in low:
+        return calls
     for m in _OBJECT_SOURCE.finditer(text):
         attrs = attributes(m.group("attrs"))
         if not _RUNAT.search(m.group("attrs")):
@@ -354,6 +379,54 @@ def declared_calls(text: str, controls: dict[str, str], low: str | None = None) 
     return calls
 
 
+# Server-side object tags create an object for the page as a field named by their id: a .NET
+# class (`class=`), or a COM object by ProgID or CLSID (`progid=`, `classid=`).
+_OBJECT_TAG = re.compile(r"<object\b(?P<attrs>[^>]{0,2000})>", re.I)
+
+
+def declared_objects(text: str) -> dict[str, str]:
+    """The page's server-side object tags: id (lower case) -> its type (see `Extracted.objects`)."""
+    out: dict[str, str] = {}
+    for m in _OBJECT_TAG.finditer(text):
+        if not _RUNAT.search(m.group("attrs")):
+            continue
+        attrs = attributes(m.group("attrs"))
+        ident = attrs.get("id", "").strip()
+        if not ident.isidentifier():
+            continue
+        clsid = attrs.get("classid", "").strip().strip("{}").lower().removeprefix("clsid:").strip("{}")
+        kind = attrs.get("progid", "").strip().lower() or COM_CLSIDS.get(clsid, "")
+        if not kind and _TYPE_NAME.match(attrs.get("class", "").strip()):
+            kind = attrs["class"].strip().lower().rsplit(".", 1)[-1]
+        if kind:
+            out[ident.lower()] = kind
+    return out
+
+
+def _sql_commands(text: str, controls: dict[str, str], lines: list[int]) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for m in _SQL_SOURCE.finditer(text):
+        attrs = attributes(m.group("attrs"))
+        if not _RUNAT.search(m.group("attrs")):
+            continue
+        arguments: dict[str, list[str]] = {}
+        for group in _PARAMETERS.finditer(m.group("body") or ""):
+            arguments[group.group("op").lower()] = [
+                _parameter_value(p.group("kind"), attributes(p.group("attrs")), controls)
+                for p in _PARAMETER.finditer(group.group("body"))
+            ]
+        line = _line_at(text, m.start(), lines)
+        for op in ("select", "insert", "update", "delete"):
+            command = attrs.get(f"{op}command", "").strip()
+            if not command or command.startswith("<%"):
+                continue
+            if attrs.get(f"{op}commandtype", "").strip().lower() == "storedprocedure":
+                command = "exec " + command
+            values = "".join(f" + {v}" for v in arguments.get(op, []))
+            out.append((f"new System.Data.SqlClient.SqlCommand({_cs_string(command)}{values});", line))
+    return out
+
+
 def extract(text: str, extension: str, language: Lang | None = None) -> Extracted:
     """The server code of one file. `extension` is lower case with its dot; `language`, the
     language of a page this text is included in (an include declares none of its own)."""
@@ -374,6 +447,8 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
         out.includes.append((m.group("path").strip(), _line_at(text, m.start(), lines)))
     low = text.lower()  # read once, for the markup checks below
     out.controls = input_controls(text, low)
+    if "<object" in low:
+        out.objects = declared_objects(text)
 
     scripts: list[tuple[Lang | None, str, int]] = []
     lines = [0, 1]

@@ -165,6 +165,11 @@ class PageScope:
     # A `.soap` file is a .NET remoting service: every public method answers a remote caller,
     # so its parameters are request data as a [WebMethod]'s are.
     remote_public: bool = False
+    # Methods (lower case) declared as a service's operations ([WebMethod], WCF's
+    # [OperationContract] on the method or on the contract interface it implements).
+    operations: set[str] = field(default_factory=set)
+    # Fields the page's server-side object tags declare: id (lower case) -> type (`Extracted.objects`).
+    objects: dict[str, str] = field(default_factory=dict)
 
 
 def _taint_size(taints: Mapping[tuple[str | None, str], Taint]) -> tuple[int, int]:
@@ -209,14 +214,15 @@ class UnitFlow:
         # What the units of one page share: its `<script runat=server>` members and its `<% %>`
         # statements are one class, so fields, constants, methods and their taint are common.
         self.consts = scope.consts
-        self.types: dict[str, str] = {}
-        self._types_lower: dict[str, str] = {}
+        self.types: dict[str, str] = dict(scope.objects)
+        self._types_lower: dict[str, str] = dict(scope.objects)
         self.taints = scope.taints
         self.returns = scope.returns
         self.methods = scope.methods
         self.folder = Folder(self._lookup)
         self.folder.functions = scope.functions
         self.remote_public = scope.remote_public
+        self.operations = scope.operations
         self.folded: dict[str, int] = {}  # folded string -> first line
         self.hidden: list[tuple[int, str]] = []  # (line, dangerous folded text)
         self.hits: list[SinkHit] = []
@@ -283,7 +289,8 @@ class UnitFlow:
             )
         return out
 
-    def _method(self, node: Node, name: str) -> None:
+    def _params(self, node: Node) -> list[str]:
+        """The names of a method's parameters (keys as `_n` gives them)."""
         params_node = node.child_by_field_name("parameters")
         params: list[str] = []
         if params_node is not None:
@@ -295,11 +302,18 @@ class UnitFlow:
                     params.append(self._n(text(n)))
                     if _REQUEST_TYPE.search(text(p)):
                         self._requests.add(text(n).lower())  # `void Run(HttpRequest r)`
+        return params
+
+    def _method(self, node: Node, name: str) -> None:
+        params = self._params(node)
         head = self.parsed.source[max(0, node.start_byte - 200) : node.start_byte].decode("utf-8", "replace")
         signature = text(node).split("(", 1)[0].lower()
-        webmethod = "webmethod" in (head + text(node)[:200]).lower().replace(" ", "") or (
+        attributes = (head + text(node)[:200]).lower().replace(" ", "")
+        webmethod = any(a in attributes for a in _OPERATION_ATTRIBUTES) or (
             self.remote_public and re.search(r"\bpublic\b", signature) is not None
         )
+        if webmethod:
+            self.operations.add(name.lower())  # a contract's operation: its implementation answers too
         body_text = text(node).lower()
         steps: list[str] = []
         if "^" in body_text or " xor " in body_text:
@@ -559,12 +573,19 @@ class UnitFlow:
                     self.returns[key] = t.merge(self.returns.get(key))
             elif r is Role.METHOD and method:
                 m = self.methods.get(method.lower())
-                if m is not None and m.webmethod:
-                    for p in m.params:
+                if m is not None and (m.webmethod or method.lower() in self.operations):
+                    for p in self._params(node):
                         t = Taint(
                             (f"web-method parameter '{p}'",), frozenset({"webmethod"}), (), frozenset({self.line(node)})
                         )
                         self._set((method, p), t)
+                event = _EVENT_ARGUMENTS.get(method.lower())
+                if m is not None and event is not None and len(m.params) > event[0]:
+                    p = m.params[event[0]]
+                    self._set(
+                        (method, p),
+                        Taint((f"{event[1]} '{p}'",), frozenset({"request"}), (), frozenset({self.line(node)})),
+                    )
 
     def _set(self, key: tuple[str | None, str], t: Taint) -> None:
         old = self.taints.get(key)
@@ -999,7 +1020,7 @@ class UnitFlow:
                     if pattern.matches(path, is_new, has_receiver):
                         if pattern.label == "eval" and self.lang is not Lang.JSCRIPT:
                             continue
-                        self._hit(rule, pattern.label, node, callee, args, values, method)
+                        self._hit(rule, pattern.label, node, callee, args, values, method, pattern.argument)
                         break
 
     def _hit(
@@ -1011,14 +1032,17 @@ class UnitFlow:
         args: list[Node],
         values: list[Value | None],
         method: str | None,
+        argument: int | None = None,
     ) -> None:
         t: Taint | None = None
-        for a in args:
-            t = merge(t, self.taint(a, method))
+        for i, a in enumerate(args):
+            if argument is None or i == argument:  # `Label#N`: the other arguments are names or options
+                t = merge(t, self.taint(a, method))
         receiver = None
         if callee is not None and role(unwrap(callee)) is Role.MEMBER:
             receiver, _ = member_parts(unwrap(callee))
-            t = merge(t, self.taint(receiver, method))
+            if argument is None:
+                t = merge(t, self.taint(receiver, method))
         built = False
         if t is None and rule.capability == "process" and not args and role(node) is Role.NEW:
             t = self._built_with(node, method)
@@ -1145,6 +1169,8 @@ class UnitFlow:
             inner = unwrap(a)
             if role(inner) is Role.NEW or inner.type in _INITIALIZERS:
                 continue  # an object made in place (a sink of its own when it is one), `{ X = ... }`
+            if text(inner).strip().lower() in _LITERAL_WORDS:
+                continue  # `False`, `null`: options, as constant as a number
             if role(inner) is Role.IDENT and (self._type(self._n(text(inner))) or "") in _STORE_HOLDERS:
                 objects = True
                 continue
@@ -1262,7 +1288,21 @@ def _single_return(body: Node) -> Node | None:
 
 _LOOPS = frozenset({"foreach_statement", "for_in_statement"})
 _SOCKETS = frozenset({"tcpclient", "networkstream", "socket", "sslstream", "udpclient"})
+# Literals that are words, not numbers or strings: constants the folder leaves alone.
+_LITERAL_WORDS = frozenset({"true", "false", "null", "nothing"})
 _REQUEST_TYPE = re.compile(r"\bHttpRequest(?:Base|Wrapper)?\b", re.I)
+# Attributes (lower case, without spaces) that make a method an operation a client calls with its
+# own arguments: an ASMX [WebMethod], and WCF's [OperationContract] and its REST forms.
+_OPERATION_ATTRIBUTES = ("webmethod", "operationcontract", "webget", "webinvoke")
+# Methods of the page-framework interfaces that the framework calls with what the client posted:
+# the argument of a client callback (ICallbackEventHandler) or of a postback event
+# (IPostBackEventHandler, the `__EVENTARGUMENT` field), and the posted form handed to a control
+# that reads its own fields (IPostBackDataHandler). Method (lower case) -> (parameter, source).
+_EVENT_ARGUMENTS = {
+    "raisecallbackevent": (0, "client callback argument"),
+    "raisepostbackevent": (0, "postback event argument"),
+    "loadpostdata": (1, "posted form"),
+}
 _REQUEST_FACTORIES = ("webrequest.create", "webrequest.createhttp", "webrequest.createdefault")
 _CLASS_DECL = re.compile(r"\b(?:class|Class|CLASS)\s+([A-Za-z_]\w*)")
 _FOLDER = re.compile(r"^(?:~|[A-Za-z]:)?[\\/]?(?:[\w.-]+[\\/])+")

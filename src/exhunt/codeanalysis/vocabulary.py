@@ -129,21 +129,25 @@ DANGEROUS_TEXT = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class SinkPattern:
-    """One entry of a rule's `apis`: "new Type", "Type.Method", ".Method" or "function"."""
+    """One entry of a rule's `apis`: "new Type", "Type.Method", ".Method" or "function", with
+    "#N" when only argument N (from 0) is what the call acts on (`argument`)."""
 
     label: str
     new: bool
     parts: tuple[str, ...]
     any_receiver: bool
+    argument: int | None = None
 
     @classmethod
     def parse(cls, spec: str) -> SinkPattern:
-        s = spec.strip()
+        s, _, index = spec.strip().partition("#")
+        s = s.strip()
+        at = int(index) if index.strip().isdigit() else None
         if s.lower().startswith("new "):
-            return cls(s, True, (s[4:].strip().lower(),), False)
+            return cls(s, True, (s[4:].strip().lower(),), False, at)
         if s.startswith("."):
-            return cls(s, False, (s[1:].lower(),), True)
-        return cls(s, False, tuple(s.lower().split(".")), False)
+            return cls(s, False, (s[1:].lower(),), True, at)
+        return cls(s, False, tuple(s.lower().split(".")), False, at)
 
     def matches(self, path: tuple[str, ...], is_new: bool, has_receiver: bool) -> bool:
         if self.new != is_new:

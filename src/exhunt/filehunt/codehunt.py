@@ -23,14 +23,22 @@ from exhunt.model import Problem, ProblemKind
 
 PRODUCER = "code-analysis"
 CODE_FILE_EXTENSIONS = frozenset(
-    {".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".soap", ".master", ".cs", ".vb", ".js", ".config"}
+    {".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".soap", ".svc", ".master", ".cs", ".vb", ".js", ".config"}
 )
+# Services whose code is read whatever words it holds (rare files, and every public method of a
+# `.soap` remoting service, every operation of a `.svc`, is called with the client's arguments).
+_SERVICE_EXTENSIONS = frozenset({".soap", ".svc"})
 # Markers of server code a page must contain before it is worth parsing (lower case).
 _SERVER_MARKERS = (b"<%", b"runat")
 # Words at least one of which every flow or trick the analyzer reports needs (lower case).
 _WORTH_READING = (
     b"request",
     b"webmethod",
+    b"objectdatasource",  # declared data sources: calls and SQL commands with request values
+    b"sqldatasource",
+    b"raisecallbackevent",  # arguments the page framework hands over from the client
+    b"raisepostbackevent",
+    b"loadpostdata",
     b"session[",
     b"assembly",
     b"#include",
@@ -53,6 +61,8 @@ _WORTH_READING = (
 # Server controls that carry client input (see codeanalysis.vocabulary.INPUT_CONTROLS).
 _CONTROL_TAGS = tuple(f"<{tag}".encode() for tag in INPUT_CONTROLS if tag.startswith("asp:"))
 _HTML_INPUT = re.compile(rb"<(?:input|textarea|select)\b[^<>]{0,400}runat")
+# A server script block that loads its code from a file (`<script runat="server" src="x.cs">`).
+_SERVER_SCRIPT_SRC = re.compile(rb"<script\b(?=[^>]{0,400}\brunat\s*=\s*[\"']?server)[^>]{0,400}\bsrc\s*=")
 # A code-behind's input controls, declared as fields (see codeanalysis.extract.declared_controls).
 _CODE_BEHIND_INPUT = re.compile(
     rb"(?:textbox|fileupload|htmlinputfile|htmlinputtext|htmltextarea|hiddenfield)\s+\w+\s*;"
@@ -83,8 +93,12 @@ def wants(loc: Location, data: bytes) -> bool:
         return code_behind_of(loc.name) is not None and not found.isdisjoint(_CODE_BEHIND_SINKS)
     if found.isdisjoint(_SERVER_MARKERS):
         return False
+    if ext in _SERVICE_EXTENSIONS:
+        return True  # a remoting or WCF service: its methods take the client's arguments without naming Request
     if not found.isdisjoint(_WORTH_READING) or _input_controls(found):
         return True
+    if b"runat" in found and _SERVER_SCRIPT_SRC.search(_head(data)) is not None:
+        return True  # its members come from the file a server script block names (read with it)
     # A small page may be only a directive inheriting a class from a planted assembly.
     return len(data) <= _STUB_BYTES and b"inherits" in _head(data)
 
