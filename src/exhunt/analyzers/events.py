@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from exhunt.analyzers import HostContext
+from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.sigma import ruleset, sigma_events
 from exhunt.analyzers.web_indicators import network_indicators
 from exhunt.events.detect import detect, family, wants
-from exhunt.events.detect.netindicators import matcher
+from exhunt.events.detect.netindicators import candidates, matcher
 from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
 from exhunt.events.exports import read_event_export
 from exhunt.events.record import EventRecord
@@ -41,6 +41,11 @@ class EventLogAnalyzer:
 
     name = "events"
     kinds = frozenset({ArtefactKind.EVTX, ArtefactKind.EVENT_JSON})
+
+    def prepare(self, options: HuntOptions | None = None) -> None:
+        """The literals of the lists' addresses and domains, compiled in the hunting process
+        before its workers fork (they inherit it, as the log analyzers' prefilters)."""
+        candidates(network_indicators(options.extra_indicator_paths if options is not None else ()))
 
     def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
         result = UnitResult()

@@ -20,8 +20,8 @@ from exhunt.events.detect.common import report
 from exhunt.events.record import EventRecord
 from exhunt.filehunt.indicators import host_names
 from exhunt.hits import Reporter
+from exhunt.rules import rules_of
 
-RULE = "EXH-EVT-IOC-NETWORK"
 DETECTOR = "event-indicator"
 
 # (source family, event id) -> the fields holding free text, and those holding one address
@@ -45,11 +45,12 @@ def matcher(
     values: NetworkIndicators, family: Callable[[EventRecord], str | None]
 ) -> Callable[[EventRecord, Reporter], None] | None:
     """The search of one event, or None when the lists hold no address or domain."""
-    if not (values.addresses or values.networks or values.domains):
+    rule_ids = [r.id for r in rules_of(DETECTOR)]
+    if not rule_ids or not (values.addresses or values.networks or values.domains):
         return None
     # Most command lines and script blocks name no listed value: one multi-literal pass over the
     # text tells, before any name or address in it is read (a script block may be megabytes).
-    candidates = _candidates(values)
+    literals = candidates(values)
 
     def search(record: EventRecord, result: Reporter) -> None:
         fields = _FIELDS.get((family(record), record.event_id))
@@ -61,7 +62,7 @@ def matcher(
             found += [(name, m) for m in values.match_address(name, value)] if value else []
         for name in fields[0]:
             text = record.get(name)[:_MAX_TEXT]
-            if text and candidates.scan(text.encode("utf-8", "surrogatepass")):
+            if text and literals.scan(text.encode("utf-8", "surrogatepass")):
                 found += [(name, m) for m in _in_text(values, name, text)]
         for name, match in found:
             ind = match.indicator
@@ -74,13 +75,14 @@ def matcher(
                 "listed_in": f"{ind.origin}:{ind.line}",
                 "text": record.get(name),
             }
-            report(result, RULE, record, facts)
+            for rule_id in rule_ids:
+                report(result, rule_id, record, facts)
 
     return search
 
 
 @lru_cache(maxsize=8)
-def _candidates(values: NetworkIndicators) -> Prefilter:
+def candidates(values: NetworkIndicators) -> Prefilter:
     """The literals of the lists' addresses and domains, compiled once per process and lists."""
     return Prefilter(Pattern.literal("listed", t) for t in sorted(values.text_literals))
 
