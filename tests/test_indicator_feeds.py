@@ -71,6 +71,7 @@ def misp_event(tmp: Path) -> Path:
                 {"type": "filename", "value": "supp0rt.aspx"},
                 {"type": "user-agent", "value": "SweeperBot/1.0"},
                 {"type": "text", "value": "met at the front desk"},
+                {"type": "domain", "value": "www.microsoft.com", "to_ids": False, "comment": "context only"},
             ],
             "Object": [
                 {
@@ -121,7 +122,7 @@ def test_a_misp_event_gives_its_attributes_and_those_of_its_objects(tmp_path: Pa
         ("domain", "drop.evil.example", "other", 2),
         ("ip", "198.51.100.20", "other", 2),
         ("ip", "203.0.113.10", "other", 1),
-        ("md5", TOOL_MD5, "other", 7),
+        ("md5", TOOL_MD5, "other", 8),
         ("sha256", SHELL_SHA256, "other", 3),
         ("user_agent", "SweeperBot/1.0", "other", 5),
     ]
@@ -129,6 +130,7 @@ def test_a_misp_event_gives_its_attributes_and_those_of_its_objects(tmp_path: Pa
     assert line is None
     assert "1 bare file name(s)" in said and "MISP attribute(s) of type 'text'" in said
     assert "'size-in-bytes'" in said
+    assert "1 attribute(s) not marked for detection (to_ids false)" in said
 
 
 def test_json_that_is_no_feed_is_said_to_be_none(tmp_path: Path) -> None:

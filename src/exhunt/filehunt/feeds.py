@@ -6,7 +6,8 @@ A `--indicators` file ending in `.json` is read as one of two formats, told by i
   whose `pattern_type` is `stix` gives the equality comparisons of its pattern, parsed by OASIS's
   `stix2-patterns` (`[ipv4-addr:value = '203.0.113.9'] OR [domain-name:value = 'evil.example']`);
 - a MISP event (`{"Event": {...}}`, a list of them, or `{"response": [...]}` as MISP's REST API
-  answers): every attribute, also those inside objects, of a type exhunt can match.
+  answers): every attribute, also those inside objects, of a type exhunt can match, unless MISP
+  marks it as context rather than for detection (`to_ids` false).
 
 What maps to what (exhunt's list types, `exhunt.filehunt.indicators`):
 
@@ -163,6 +164,10 @@ def _misp(events: list[dict[str, Any]], origin: str, skipped: Counter[str]) -> I
         kind = _kind(info, *(str(t.get("name", "")) for t in event.get("Tag") or () if isinstance(t, dict)))
         for attribute in _misp_attributes(event):
             place += 1
+            if attribute.get("to_ids") is False or str(attribute.get("to_ids")).lower() in ("0", "false"):
+                # MISP's own word that the value is context, not for detection (a benign host, say)
+                skipped["attribute(s) not marked for detection (to_ids false)"] += 1
+                continue
             label = str(attribute.get("comment") or info)[:200]
             terms = _misp_terms(str(attribute.get("type") or ""), str(attribute.get("value") or ""))
             for kind_of, value, why in terms:
