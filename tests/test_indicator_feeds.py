@@ -52,6 +52,7 @@ def stix_bundle(tmp: Path) -> Path:
         indicator(5, "title: x", "a Sigma rule", pattern_type="sigma"),
         indicator(6, "[ipv4-addr:value = ", "broken"),
         indicator(7, "[file:name = 'C:\\\\inetpub\\\\wwwroot\\\\aspnet_client\\\\it\\'s.aspx']", "dropped page"),
+        {**indicator(8, "[ipv4-addr:value = '192.0.2.99']", "withdrawn"), "revoked": True},
     ]
     path = tmp / "cert-feed.json"
     path.write_text(json.dumps({"type": "bundle", "id": "bundle--1", "objects": objects}), encoding="utf-8")
@@ -111,7 +112,7 @@ def test_a_stix_bundle_gives_its_equality_terms(tmp_path: Path) -> None:
     assert found[0][0] == 6 and found[0][1].startswith("STIX pattern not understood")
     (_, skipped) = found[1]
     assert "1 term(s) of a pattern joined by AND" in skipped and "1 comparison(s) with LIKE" in skipped
-    assert "1 indicator(s) of pattern type 'sigma'" in skipped
+    assert "1 indicator(s) of pattern type 'sigma'" in skipped and "1 revoked indicator(s)" in skipped
     sources = {i.source for i in load_indicators((str(feed),)).network_entries if i.origin == str(feed)}
     assert sources == {"Example CERT"}
 
