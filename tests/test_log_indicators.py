@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -242,3 +243,15 @@ def test_host_names_are_read_from_hostile_text_in_one_pass() -> None:
     assert done.stdout.strip() == "ok", done.stderr
     text = "see http://CDN.evil.example/a, then evil.example. And ..x.example; notevil-.example"
     assert host_names(text.lower()) == ["cdn.evil.example", "evil.example"]
+
+
+def test_the_terminal_names_the_entry_and_where_it_was_seen(tmp_path: Path) -> None:
+    from exhunt.cli import main
+
+    evidence_dir = tmp_path / "EX01"
+    write(evidence_dir, IIS, iis_log([*benign_iis(3), get(**{"cs-uri-query": "u=http://cdn.evil.example/a"})]))
+    out = tmp_path / "out.txt"
+    with out.open("w", encoding="utf-8") as fh, contextlib.redirect_stdout(fh):
+        main(["hunt", str(evidence_dir), "--indicators", str(case_list(tmp_path)), "--no-db", "-v"])
+    text = "".join(out.read_text(encoding="utf-8").split())  # as wrapped to the width, run together
+    assert "seen_in=URI:cdn.evil.example" in text and "listed_in=" in text and "case42.csv:5" in text

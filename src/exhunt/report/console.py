@@ -167,6 +167,10 @@ _SHOWN_DETAILS = {
     "cmdlet",
     "target_file",
     "user_agent",
+    # a listed indicator: which entry, where in the request or event, and the list's file and line
+    "indicator",
+    "seen_in",
+    "listed_in",
 }
 
 
