@@ -131,7 +131,7 @@ def test_a_misp_event_gives_its_attributes_and_those_of_its_objects(tmp_path: Pa
     assert line is None
     assert "1 bare file name(s)" in said and "MISP attribute(s) of type 'text'" in said
     assert "'size-in-bytes'" in said
-    assert "1 attribute(s) not marked for detection (to_ids false)" in said
+    assert "www.microsoft.com" not in json.dumps(entries(feed)) and "to_ids" not in said  # context, not an indicator
 
 
 def test_json_that_is_no_feed_is_said_to_be_none(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ A `--indicators` file ending in `.json` is read as one of two formats, told by i
   `stix2-patterns` (`[ipv4-addr:value = '203.0.113.9'] OR [domain-name:value = 'evil.example']`);
 - a MISP event (`{"Event": {...}}`, a list of them, or `{"response": [...]}` as MISP's REST API
   answers): every attribute, also those inside objects, of a type exhunt can match, unless MISP
-  marks it as context rather than for detection (`to_ids` false).
+  marks it as context rather than for detection (`to_ids` false: left out without a word, as
+  MISP's own exports for detection do).
 
 What maps to what (exhunt's list types, `exhunt.filehunt.indicators`):
 
@@ -170,8 +171,8 @@ def _misp(events: list[dict[str, Any]], origin: str, skipped: Counter[str]) -> I
         for attribute in _misp_attributes(event):
             place += 1
             if attribute.get("to_ids") is False or str(attribute.get("to_ids")).lower() in ("0", "false"):
-                # MISP's own word that the value is context, not for detection (a benign host, say)
-                skipped["attribute(s) not marked for detection (to_ids false)"] += 1
+                # MISP's own word that the value is context, not for detection (a benign host, a
+                # note, a link): not an indicator left unread, so no problem of the feed either
                 continue
             label = str(attribute.get("comment") or info)[:200]
             terms = _misp_terms(str(attribute.get("type") or ""), str(attribute.get("value") or ""))
