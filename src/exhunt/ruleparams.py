@@ -488,6 +488,7 @@ CODE_CAPABILITIES = frozenset(
         "memory-shell",
         "registry",
         "native-code",
+        "config-secret",
     }
 )
 
@@ -495,7 +496,8 @@ CODE_CAPABILITIES = frozenset(
 @dataclass(frozen=True)
 class CodeFlowParams:
     """A capability of server code: the calls that do it (`apis`: "new Type", "Type.Method",
-    ".Method" on any receiver, or a bare "function"; "...#N" when only argument N, from 0, carries
+    ".Method" on any receiver, or a bare "function"; "...[]" for an indexer, `x.Member[key]`;
+    "...#N" when only argument N, from 0, carries
     what the call does with it, the others being options or names), how a chain ending there is
     said, and whether it also counts in source files (.cs .vb .js), which are not served pages.
     `requires`: regular expressions of which one must occur in the file's server code for a
@@ -515,6 +517,7 @@ class CodeFlowParams:
             out.append(("apis", "at least one call is needed"))
         for i, api in enumerate(self.apis):
             spec, _, index = api.strip().partition("#")
+            spec = spec.strip().removesuffix("[]")  # an indexer: `x.Member[key]`
             body = spec[4:].strip() if spec.lower().startswith("new ") else spec.removeprefix(".")
             if (
                 spec.lower() == "new"

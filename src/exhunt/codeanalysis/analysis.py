@@ -558,8 +558,10 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         t = hit.taint
         if t is None:
             continue
-        if hit.capability in {"file-manage", "file-read", "file-write", "registry"} and not (t.kinds & PATH_KINDS):
-            continue  # only a file name, or a path kept inside the site
+        if hit.capability in {"file-manage", "file-read", "file-write", "registry", "config-secret"} and not (
+            t.kinds & PATH_KINDS
+        ):
+            continue  # only a file name, or a path kept inside the site (or a setting's name the server chose)
         if hit.capability == "file-read" and hit.api == "new StreamReader" and t.kinds <= {"body"}:
             continue  # a reader over the request body stream, not a path
         context = _context(hit, name)

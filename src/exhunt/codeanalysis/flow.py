@@ -232,6 +232,10 @@ class UnitFlow:
         self.classes = scope.classes
         self.classes.update(m.lower() for m in _CLASS_DECL.findall(parsed.source.decode("utf-8", "replace")))
         self._site_paths: set[str] = set()  # variables holding a fixed path inside the site
+        # Variables set from the application's configuration (`cs = ConnectionStrings["x"]...`),
+        # and those also set from anything else: only the first kind is a setting.
+        self._configured: set[str] = set()
+        self._not_configured: set[str] = set()
         self._urls: dict[str, Node] = {}  # web request variable -> the URL it was created with
         self._requests: set[str] = set()  # variables (lower case) holding the request object itself
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
@@ -555,6 +559,9 @@ class UnitFlow:
                 if t is None:
                     if role(left) is Role.IDENT and self._in_site(_leftmost(right), method):
                         self._site_paths.add(text(left).lower())
+                    if role(left) is Role.IDENT:
+                        configured = _CONFIGURED.search(text(right)[:400]) is not None
+                        (self._configured if configured else self._not_configured).add(self._n(text(left)))
                     continue
                 self._store(left, t, method)
             elif r in {Role.CALL, Role.NEW}:
@@ -1004,6 +1011,9 @@ class UnitFlow:
             if r is Role.STRING:
                 self._literal(node)
                 continue
+            if r is Role.INDEX:
+                self._indexed(node, method)
+                continue
             if r not in {Role.CALL, Role.NEW}:
                 continue
             self._check_time()
@@ -1022,6 +1032,21 @@ class UnitFlow:
                             continue
                         self._hit(rule, pattern.label, node, callee, args, values, method, pattern.argument)
                         break
+
+    def _indexed(self, node: Node, method: str | None) -> None:
+        """`ConfigurationManager.ConnectionStrings[key]`: an indexer a rule names (`Member[]`)
+        acts on its key as a call acts on its argument."""
+        obj, keys = index_parts(node)
+        if obj is None or not keys or role(obj) not in {Role.MEMBER, Role.IDENT}:
+            return
+        path, has_receiver = self._resolved_path(obj, False)
+        for rule in self.rules:
+            for pattern in rule.patterns:
+                if pattern.indexer and pattern.matches(path, False, has_receiver, indexed=True):
+                    self._check_time()
+                    values = [self.fold(k) for k in keys]
+                    self._hit(rule, pattern.label, node, None, keys, values, method, pattern.argument)
+                    break
 
     def _hit(
         self,
@@ -1103,6 +1128,10 @@ class UnitFlow:
         node = unwrap(node)
         if role(node) in {Role.STRING, Role.INT, Role.CHAR, Role.LAMBDA} or self._site_rooted(node):
             return True
+        if role(node) is Role.IDENT:
+            key = self._n(text(node))
+            if key in self._configured and key not in self._not_configured:
+                return True
         return _CONFIGURED.search(text(node)[:400]) is not None
 
     def _site_rooted(self, node: Node) -> bool:

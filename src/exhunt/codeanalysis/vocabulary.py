@@ -130,27 +130,31 @@ DANGEROUS_TEXT = re.compile(
 @dataclass(frozen=True, slots=True)
 class SinkPattern:
     """One entry of a rule's `apis`: "new Type", "Type.Method", ".Method" or "function", with
-    "#N" when only argument N (from 0) is what the call acts on (`argument`)."""
+    "#N" when only argument N (from 0) is what the call acts on (`argument`), or "...Member[]"
+    for an indexer (`indexer`: C#'s `x.Member[key]`, which VB writes as a call)."""
 
     label: str
     new: bool
     parts: tuple[str, ...]
     any_receiver: bool
     argument: int | None = None
+    indexer: bool = False
 
     @classmethod
     def parse(cls, spec: str) -> SinkPattern:
         s, _, index = spec.strip().partition("#")
         s = s.strip()
         at = int(index) if index.strip().isdigit() else None
-        if s.lower().startswith("new "):
-            return cls(s, True, (s[4:].strip().lower(),), False, at)
-        if s.startswith("."):
-            return cls(s, False, (s[1:].lower(),), True, at)
-        return cls(s, False, tuple(s.lower().split(".")), False, at)
+        indexer = s.endswith("[]")
+        body = s.removesuffix("[]")
+        if body.lower().startswith("new "):
+            return cls(s, True, (body[4:].strip().lower(),), False, at)
+        if body.startswith("."):
+            return cls(s, False, (body[1:].lower(),), True, at, indexer)
+        return cls(s, False, tuple(body.lower().split(".")), False, at, indexer)
 
-    def matches(self, path: tuple[str, ...], is_new: bool, has_receiver: bool) -> bool:
-        if self.new != is_new:
+    def matches(self, path: tuple[str, ...], is_new: bool, has_receiver: bool, indexed: bool = False) -> bool:
+        if self.new != is_new or (indexed and not self.indexer):
             return False
         if is_new:
             return bool(path) and path[-1] == self.parts[0]
