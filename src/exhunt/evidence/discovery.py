@@ -177,7 +177,10 @@ def add_file(
                 HostProblem(rel_path, f"cannot read file: {exc.strerror or exc}", ProblemKind.UNREADABLE)
             )
             kind = ArtefactKind.FILE
-    host.files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
+    files = host.files
+    if not isinstance(files, list):  # a kept listing (packed): listed further as a list again
+        files = host.files = list(files)
+    files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
 
 
 def _host(layout: Layout, root: str) -> HostEvidence:
