@@ -66,11 +66,16 @@ def test_packed_files_round_trip_in_order() -> None:
     assert PackedFiles() == [] and len(PackedFiles()) == 0
 
 
-def test_packed_files_pickle_as_they_are() -> None:
-    packed = PackedFiles(_odd_files())
+def test_packed_files_pickle_as_they_are_and_take_more_after() -> None:
+    files = _odd_files()
+    packed = PackedFiles(files[:4])
     again = pickle.loads(pickle.dumps(packed, pickle.HIGHEST_PROTOCOL))
     assert isinstance(again, PackedFiles)
-    assert [_whole(f) for f in again] == [_whole(f) for f in _odd_files()]
+    assert [_whole(f) for f in again] == [_whole(f) for f in files[:4]]
+    for f in files[4:]:  # its place and folder already held: found again, not held twice
+        again.append(f)
+    assert [_whole(f) for f in again] == [_whole(f) for f in files]
+    assert len(again._places) == len({f.held()[0] for f in files})
 
 
 def test_a_listing_packed_is_the_listing(tmp_path: Path) -> None:
@@ -82,8 +87,15 @@ def test_a_listing_packed_is_the_listing(tmp_path: Path) -> None:
         zf.writestr("inner/a.txt", "text")
         zf.writestr("inner/b.aspx", "<% Response.Write(1) %>")
     (host,) = discover(str(tmp_path / "case"))
+    assert isinstance(host.files, PackedFiles)  # packed as it is listed
     assert len(host.files) >= 5
     assert [_whole(f) for f in PackedFiles(host.files)] == [_whole(f) for f in host.files]
+    shown = sorted(f.rel_path for f in host.files)
+    assert [p for p in shown if "drop.zip" not in p] == [
+        "EX01/C/Windows/Temp/z.txt",
+        "EX01/C/inetpub/wwwroot/aspnet_client/x.aspx",
+        "EX01/C/inetpub/wwwroot/y.aspx",
+    ]
 
 
 def _host(sizes: list[int], kinds: list[ArtefactKind]) -> HostEvidence:

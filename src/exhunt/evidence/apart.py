@@ -43,7 +43,9 @@ T = TypeVar("T")
 def _packed(hosts: list[HostEvidence]) -> list[HostEvidence]:
     """Each host with its files packed (`PackedFiles`): a few arrays a host, which pickle and
     load without a Python object per file."""
-    return [replace(host, files=PackedFiles(host.files)) for host in hosts]
+    return [
+        host if isinstance(host.files, PackedFiles) else replace(host, files=PackedFiles(host.files)) for host in hosts
+    ]
 
 
 class Listed(Generic[T]):

@@ -18,6 +18,7 @@ from exhunt.evidence.containers import LIMITS, ContainerError, Limits, stem
 from exhunt.evidence.errors import EvidenceUnavailable
 from exhunt.evidence.layout import Layout, View, host_layouts, unwrap
 from exhunt.evidence.names import host_from_collection_name
+from exhunt.evidence.packed import PackedFiles
 from exhunt.evidence.tree import (
     Budget,
     Counter,
@@ -178,7 +179,7 @@ def add_file(
             )
             kind = ArtefactKind.FILE
     files = host.files
-    if not isinstance(files, list):  # a kept listing (packed): listed further as a list again
+    if not isinstance(files, PackedFiles | list):
         files = host.files = list(files)
     files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
 
@@ -189,6 +190,7 @@ def _host(layout: Layout, root: str) -> HostEvidence:
         name=layout.host,
         root=root,
         layout=layout.layout,
+        files=PackedFiles(),  # packed as listed: the host never holds its files as objects
         exchange_install=layout.exchange_install,
         notes=list(layout.notes),
         errors=list(layout.errors),

@@ -25,61 +25,69 @@ _KIND_AT = {kind: n for n, kind in enumerate(_KINDS)}
 
 
 class PackedFiles(Sequence[EvidenceFile]):
-    """Files in the order given, each made again as the listing made it (`EvidenceFile.held`):
-    equal to a list of the same files, in the same order."""
+    """Files in the order given (`append`), each made again as the listing made it
+    (`EvidenceFile.held`): equal to a list of the same files, in the same order."""
 
     __slots__ = (
         "_ends",
         "_folder_at",
         "_folders",
+        "_index",
         "_kinds",
+        "_names",
         "_odd_times",
         "_place_at",
         "_places",
         "_sizes",
-        "_tails",
         "_times",
     )
 
     def __init__(self, files: Iterable[EvidenceFile] = ()) -> None:
-        places: dict[Place, int] = {}
-        place_at = array("I")
+        self._places: list[Place] = []
+        self._place_at = array("I")
         # A path's end is its folder, kept once for the files in it (on a mirror the end is the
-        # whole shown path: its folders are most of it), and its name.
-        folders: dict[str, int] = {}
-        folder_at = array("I")
-        tails: list[str] = []
-        ends = array("Q")
-        kinds = bytearray()
-        sizes = array("q")
-        times = array("d")
-        odd: dict[int, float | datetime | None] = {}  # times that are not the seconds `stat` gave
-        end = 0
-        for n, f in enumerate(files):
-            place, tail, kind, size, mtime = f.held()
-            place_at.append(places.setdefault(place, len(places)))
-            cut = tail.rfind("/") + 1
-            folder_at.append(folders.setdefault(tail[:cut], len(folders)))
-            tails.append(tail[cut:])
-            end += len(tail) - cut
-            ends.append(end)
-            kinds.append(_KIND_AT[kind])
-            sizes.append(size)
-            if isinstance(mtime, float) and not math.isnan(mtime):
-                times.append(mtime)
-            else:
-                times.append(math.nan)
-                odd[n] = mtime
-        self._places = list(places)
-        self._place_at = place_at
-        self._folders = list(folders)
-        self._folder_at = folder_at
-        self._tails = "".join(tails)
-        self._ends = ends
-        self._kinds = bytes(kinds)
-        self._sizes = sizes
-        self._times = times
-        self._odd_times = odd
+        # whole shown path: its folders are most of it), and its name, as UTF-8 one after another.
+        self._folders: list[str] = []
+        self._folder_at = array("I")
+        self._names = bytearray()
+        self._ends = array("Q")  # where each name ends in `_names`
+        self._kinds = bytearray()
+        self._sizes = array("q")
+        self._times = array("d")  # NaN: the time is in `_odd_times`
+        self._odd_times: dict[int, float | datetime | None] = {}  # not the seconds `stat` gave
+        self._index: tuple[dict[Place, int], dict[str, int]] | None = None  # while appending
+        for f in files:
+            self.append(f)
+
+    def append(self, file: EvidenceFile) -> None:
+        place, tail, kind, size, mtime = file.held()
+        if self._index is None:
+            self._index = (
+                {p: n for n, p in enumerate(self._places)},
+                {folder: n for n, folder in enumerate(self._folders)},
+            )
+        places, folders = self._index
+        at = places.get(place)
+        if at is None:
+            at = places[place] = len(self._places)
+            self._places.append(place)
+        self._place_at.append(at)
+        cut = tail.rfind("/") + 1
+        folder = tail[:cut]
+        at = folders.get(folder)
+        if at is None:
+            at = folders[folder] = len(self._folders)
+            self._folders.append(folder)
+        self._folder_at.append(at)
+        self._names += tail[cut:].encode("utf-8", "surrogatepass")  # any name Python gave back
+        self._ends.append(len(self._names))
+        self._kinds.append(_KIND_AT[kind])
+        self._sizes.append(size)
+        if isinstance(mtime, float) and not math.isnan(mtime):
+            self._times.append(mtime)
+        else:
+            self._odd_times[len(self._times)] = mtime
+            self._times.append(math.nan)
 
     def __len__(self) -> int:
         return len(self._ends)
@@ -106,10 +114,11 @@ class PackedFiles(Sequence[EvidenceFile]):
     def held(self, n: int) -> Held:
         """What file `n` holds (`EvidenceFile.held`), without making the file."""
         start = self._ends[n - 1] if n else 0
+        name = self._names[start : self._ends[n]].decode("utf-8", "surrogatepass")
         time = self._times[n]
         mtime: float | datetime | None = self._odd_times.get(n) if math.isnan(time) else time
-        tail = self._folders[self._folder_at[n]] + self._tails[start : self._ends[n]]
-        return (self._places[self._place_at[n]], tail, _KINDS[self._kinds[n]], self._sizes[n], mtime)
+        place = self._places[self._place_at[n]]
+        return (place, self._folders[self._folder_at[n]] + name, _KINDS[self._kinds[n]], self._sizes[n], mtime)
 
     def _file(self, n: int) -> EvidenceFile:
         return kept(self.held(n))
@@ -133,12 +142,13 @@ class PackedFiles(Sequence[EvidenceFile]):
         return f"PackedFiles({list(self)!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
+        # The arrays as they are; the tables for appending are made again if ever needed.
         state = (
             self._places,
             self._place_at,
             self._folders,
             self._folder_at,
-            self._tails,
+            self._names,
             self._ends,
             self._kinds,
             self._sizes,
@@ -153,17 +163,17 @@ def _unpickled(
     place_at: array[int],
     folders: list[str],
     folder_at: array[int],
-    tails: str,
+    names: bytearray,
     ends: array[int],
-    kinds: bytes,
+    kinds: bytearray,
     sizes: array[int],
     times: array[float],
     odd: dict[int, float | datetime | None],
 ) -> PackedFiles:
     made = PackedFiles()
-    made._places, made._place_at, made._tails, made._ends = places, place_at, tails, ends
-    made._folders, made._folder_at = folders, folder_at
-    made._kinds, made._sizes, made._times, made._odd_times = kinds, sizes, times, odd
+    made._places, made._place_at, made._folders, made._folder_at = places, place_at, folders, folder_at
+    made._names, made._ends, made._kinds, made._sizes = names, ends, kinds, sizes
+    made._times, made._odd_times = times, odd
     return made
 
 
