@@ -38,6 +38,8 @@ def _odd_files() -> list[EvidenceFile]:
             "C:\\inetpub\\logs\\é€.log",
         ),
         EvidenceFile(FileRef("/e/x"), "x", ArtefactKind.HTTPPROXY, 7, datetime(2021, 3, 2, 5, 0)),  # no zone
+        # A name that is not UTF-8 on disk, as Python gives it back (surrogate-escaped).
+        EvidenceFile(FileRef("/e/C/inetpub/\udcff.aspx"), "C/inetpub/\udcff.aspx", ArtefactKind.FILE, 1, 0.0),
         EvidenceFile(
             FileRef("/e/C/inetpub/c.aspx"),
             "C/inetpub/c.aspx",
