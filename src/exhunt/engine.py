@@ -24,8 +24,9 @@ import multiprocessing
 import os
 import pickle
 import time
+from array import array
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from multiprocessing.connection import Connection
@@ -44,7 +45,8 @@ from exhunt.analyzers import (
 )
 from exhunt.evidence.base import EvidenceFile, Held, HostEvidence, from_held, listing_problem
 from exhunt.evidence.containers import take_read_problems
-from exhunt.model import Problem, ProblemKind, UnitResult
+from exhunt.evidence.packed import kinds_of, sizes_of
+from exhunt.model import ArtefactKind, Problem, ProblemKind, UnitResult
 from exhunt.rules import use as use_rules
 
 # A file this large is a unit of its own; smaller ones are batched up to these limits.
@@ -97,9 +99,54 @@ def plan_tasks(host: HostEvidence) -> list[Task]:
     return [Task(analyzer.name, f) for f in host.files for analyzer in file_analyzers(f.kind)]
 
 
+class TaskPlan:
+    """`batches(plan_tasks(host))` as positions in the host's files, for a listing kept packed
+    (`exhunt.evidence.packed`): a task is a file's position and its analyzer's, a few bytes,
+    and a batch's `Task`s (with their files) are made only when it is handed out (`tasks`)."""
+
+    __slots__ = ("_analyzer_at", "_file_at", "_files", "_names", "_sizes", "batches")
+
+    def __init__(self, host: HostEvidence) -> None:
+        files = host.files
+        names: list[str] = []
+        slots: dict[ArtefactKind, bytes] = {}  # a kind's analyzers, as positions in `names`
+        file_at = array("I")
+        analyzer_at = bytearray()
+        for n, kind in enumerate(kinds_of(files)):
+            of_kind = slots.get(kind)
+            if of_kind is None:
+                wanted = [a.name for a in file_analyzers(kind)]
+                names.extend(name for name in wanted if name not in names)
+                of_kind = slots[kind] = bytes(names.index(name) for name in wanted)
+            for slot in of_kind:
+                file_at.append(n)
+                analyzer_at.append(slot)
+        given = sizes_of(files)
+        size = given if isinstance(given, Sequence) else list(given)
+        # Biggest first, as `batches` orders them (a stable sort: ties keep the listing's order).
+        order = sorted(range(len(file_at)), key=lambda t: size[file_at[t]], reverse=True)
+        self._file_at = array("I", (file_at[t] for t in order))
+        self._analyzer_at = bytes(analyzer_at[t] for t in order)
+        self._files = files
+        self._names = names
+        self._sizes = size
+        self.batches = list(batch_ranges([size[n] for n in self._file_at]))
+
+    def tasks(self, batch: range) -> list[Task]:
+        files, names, file_at, analyzer_at = self._files, self._names, self._file_at, self._analyzer_at
+        return [Task(names[analyzer_at[t]], files[file_at[t]]) for t in batch]
+
+    def size(self, batch: range) -> int:
+        """Bytes the batch's tasks read, without making them."""
+        sizes, file_at = self._sizes, self._file_at
+        return sum(sizes[file_at[t]] for t in batch)
+
+
 def planned_bytes(host: HostEvidence) -> int:
     """What `plan_tasks` will read, in bytes (a file once per analyzer), without making the tasks."""
-    return sum(f.size * len(file_analyzers(f.kind)) for f in host.files)
+    return sum(
+        size * len(file_analyzers(kind)) for kind, size in zip(kinds_of(host.files), sizes_of(host.files), strict=True)
+    )
 
 
 def listing_problems(host: HostEvidence) -> list[Problem]:
@@ -107,14 +154,11 @@ def listing_problems(host: HostEvidence) -> list[Problem]:
     return [listing_problem(listed) for listed in host.errors]
 
 
-def not_analyzed(host: HostEvidence, tasks: list[Task] | None = None) -> list[Problem]:
-    """Files found and classified that no analyzer reads (of `tasks`, or of any analyzer of their
-    kind when not given): never silence, a problem each."""
-    if tasks is None:
-        unread = [f for f in host.files if not file_analyzers(f.kind)]
-    else:
-        read = {id(t.file) for t in tasks}
-        unread = [f for f in host.files if id(f) not in read]
+def not_analyzed(host: HostEvidence) -> list[Problem]:
+    """Files found and classified that no analyzer of their kind reads: never silence, a problem
+    each."""
+    files = host.files
+    unread = [files[n] for n, kind in enumerate(kinds_of(files)) if not file_analyzers(kind)]
     return [
         Problem(
             f.rel_path, f"no analyzer reads {f.kind} files; not looked at", None, ProblemKind.NOT_ANALYZED, "engine"
@@ -139,19 +183,28 @@ def host_view(analyzer: HostAnalyzer, host: HostEvidence) -> HostEvidence:
 def batches(tasks: list[Task]) -> Iterator[list[Task]]:
     """Biggest first; big files alone, small ones together."""
     ordered = sorted(tasks, key=lambda t: t.file.size, reverse=True)
-    batch: list[Task] = []
-    size = 0
-    for task in ordered:
-        if task.file.size >= SOLO_BYTES:
-            yield [task]
+    for batch in batch_ranges([t.file.size for t in ordered]):
+        yield ordered[batch.start : batch.stop]
+
+
+def batch_ranges(sizes: Sequence[int]) -> Iterator[range]:
+    """Where `batches` cuts tasks of these sizes, already biggest first: a file of SOLO_BYTES or
+    more alone (they all come before the rest), the others together up to BATCH_BYTES and
+    BATCH_FILES."""
+    start = total = 0
+    for n, size in enumerate(sizes):
+        if size >= SOLO_BYTES:
+            if n > start:  # only when not biggest first: the open batch goes before it
+                yield range(start, n)
+            yield range(n, n + 1)
+            start, total = n + 1, 0
             continue
-        if batch and (size + task.file.size > BATCH_BYTES or len(batch) >= BATCH_FILES):
-            yield batch
-            batch, size = [], 0
-        batch.append(task)
-        size += task.file.size
-    if batch:
-        yield batch
+        if n > start and (total + size > BATCH_BYTES or n - start >= BATCH_FILES):
+            yield range(start, n)
+            start, total = n, 0
+        total += size
+    if start < len(sizes):
+        yield range(start, len(sizes))
 
 
 def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
@@ -253,7 +306,7 @@ def analyze_host(
     result = UnitResult()
     result.errors.extend(listing_problems(host))
     tasks = plan_tasks(host)
-    result.errors.extend(not_analyzed(host, tasks))
+    result.errors.extend(not_analyzed(host))
     total_bytes = sum(t.file.size for t in tasks)
     total_files = len(tasks)
     done_files = done_bytes = 0

@@ -10,6 +10,7 @@ from exhunt import __version__
 from exhunt.analyzers import HuntOptions
 from exhunt.engine import INLINE_BYTES, default_jobs
 from exhunt.evidence.base import COMPUTER_MARK, HostEvidence
+from exhunt.evidence.packed import kinds_of, sizes_of
 from exhunt.fleet.backends import LocalWorkers
 from exhunt.fleet.queue import Backend, FleetProgressCallback, Unit, hunt_queue, run_unit
 from exhunt.model import ArtefactKind, HostAssessment, HuntResult, UnitResult
@@ -67,7 +68,7 @@ def host_key(host: HostEvidence) -> str:
 def local_backend(hosts: list[HostEvidence], options: HuntOptions, jobs: int | None = None) -> Backend:
     """Worker processes; in this process only when deadlines are off and there is little work
     (a hung analyzer can only be stopped in a worker)."""
-    return local_backend_for(artefact_kinds(hosts), sum(f.size for h in hosts for f in h.files), options, jobs)
+    return local_backend_for(artefact_kinds(hosts), sum(sum(sizes_of(h.files)) for h in hosts), options, jobs)
 
 
 def local_backend_for(
@@ -85,7 +86,7 @@ def local_backend_for(
 
 
 def artefact_kinds(hosts: list[HostEvidence]) -> frozenset[ArtefactKind]:
-    return frozenset(f.kind for h in hosts for f in h.files)
+    return frozenset(kind for h in hosts for kind in kinds_of(h.files))
 
 
 def hunt_hosts(

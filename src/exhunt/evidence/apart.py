@@ -5,12 +5,12 @@ Discovery builds several objects per file (path components, lower-case copies, l
 `Entry`s) before each file becomes its compact `EvidenceFile`. The interpreter keeps the memory
 they took (a few live entries pin each freed arena), so a process that listed 20,000 files held
 about twice the arenas its live objects need, and the workers forked from it inherited that
-heap. Listed in a forked child instead, the files
-come back through a pipe as their compact form (`EvidenceFile.held`, each place once) and are
-made again here one after another, in arenas they fill.
+heap. Listed in a forked child instead, each host's files come back through a pipe packed
+(`exhunt.evidence.packed.PackedFiles`: a few arrays a host), and stay so: no Python object per
+file is made here until a file is asked for.
 
 Where a process cannot fork safely (no `fork`, or not the platform's way to start workers;
-another thread running, e.g. a Dask pool starting) the listing is made here, as before.
+another thread running, e.g. a Dask pool starting) the listing is made here, and packed.
 Whatever the child raises is raised here; a child that ends without an answer stops the hunt
 (`EvidenceUnavailable`), never a listing short of files.
 """
@@ -30,28 +30,22 @@ from multiprocessing import Pipe, get_start_method
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
-from exhunt.evidence.base import Held, HostEvidence, kept
+from exhunt.evidence.base import HostEvidence
 from exhunt.evidence.containers import add_read_problems, pending_read_problems
 from exhunt.evidence.errors import EvidenceUnavailable
+from exhunt.evidence.packed import PackedFiles
 from exhunt.evidence.tree import Progress
 
 Listing = Callable[[Progress | None], list[HostEvidence]]
 T = TypeVar("T")
 
 
-def _packed(hosts: list[HostEvidence]) -> list[tuple[HostEvidence, list[Held]]]:
-    """Each host without its files, and its files as what they hold (`EvidenceFile.held`), which
-    pickle as plain tuples (a file's own pickling makes a worker's copy, which keeps its paths
-    made); a place shared by files pickles once."""
-    return [(replace(host, files=[]), [f.held() for f in host.files]) for host in hosts]
-
-
-def _unpacked(packed: list[tuple[HostEvidence, list[Held]]]) -> list[HostEvidence]:
-    hosts = []
-    for host, held in packed:
-        host.files = [kept(h) for h in held]
-        hosts.append(host)
-    return hosts
+def _packed(hosts: list[HostEvidence]) -> list[HostEvidence]:
+    """Each host with its files packed (`PackedFiles`): a few arrays a host, which pickle and
+    load without a Python object per file."""
+    return [
+        host if isinstance(host.files, PackedFiles) else replace(host, files=PackedFiles(host.files)) for host in hosts
+    ]
 
 
 class Listed(Generic[T]):
@@ -68,7 +62,7 @@ class Listed(Generic[T]):
         if self._hosts is None:
             payload, self._payload = self._payload, None
             with memoryview(payload) as view:
-                self._hosts = _unpacked(pickle.loads(view))
+                self._hosts = pickle.loads(view)
             if hasattr(payload, "close"):
                 payload.close()
         return self._hosts
@@ -87,7 +81,7 @@ def list_apart(work: Listing, outline: Callable[[HostEvidence], T], on_progress:
     host (worked out in the child); run here when `can_fork()` is false."""
     if not can_fork():
         found = work(on_progress)
-        return Listed([outline(h) for h in found], found)
+        return Listed([outline(h) for h in found], _packed(found))
     reader, writer = Pipe(duplex=False)
     for stream in (sys.stdout, sys.stderr):  # what is buffered here is not written twice
         stream.flush()

@@ -9,7 +9,7 @@ units can be sent to other processes, and every file is opened read-only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -332,7 +332,8 @@ class HostEvidence:
     name: str
     root: str  # what the user pointed at, for display
     layout: str  # e.g. "disk-mirror", "kape", "velociraptor", "logging-folder", "iis-logs", "files", "live"
-    files: list[EvidenceFile] = field(default_factory=list)
+    # A list while the listing is made; `exhunt.evidence.packed.PackedFiles` once it is kept.
+    files: Sequence[EvidenceFile] = field(default_factory=list)
     # The Exchange install root on the original server ('C:\\Program Files\\...\\V15\\'), when found.
     exchange_install: str | None = None
     notes: list[str] = field(default_factory=list)  # what the layout detection decided, in words

@@ -18,6 +18,7 @@ from exhunt.evidence.containers import LIMITS, ContainerError, Limits, stem
 from exhunt.evidence.errors import EvidenceUnavailable
 from exhunt.evidence.layout import Layout, View, host_layouts, unwrap
 from exhunt.evidence.names import host_from_collection_name
+from exhunt.evidence.packed import PackedFiles
 from exhunt.evidence.tree import (
     Budget,
     Counter,
@@ -177,7 +178,10 @@ def add_file(
                 HostProblem(rel_path, f"cannot read file: {exc.strerror or exc}", ProblemKind.UNREADABLE)
             )
             kind = ArtefactKind.FILE
-    host.files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
+    files = host.files
+    if not isinstance(files, PackedFiles | list):
+        files = host.files = list(files)
+    files.append(EvidenceFile(entry.ref, rel_path, kind, entry.size, entry.mtime, windows))
 
 
 def _host(layout: Layout, root: str) -> HostEvidence:
@@ -186,6 +190,7 @@ def _host(layout: Layout, root: str) -> HostEvidence:
         name=layout.host,
         root=root,
         layout=layout.layout,
+        files=PackedFiles(),  # packed as listed: the host never holds its files as objects
         exchange_install=layout.exchange_install,
         notes=list(layout.notes),
         errors=list(layout.errors),

@@ -25,8 +25,9 @@ from exhunt import engine, remediation
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.cachesetup import cache_notices
 from exhunt.assess import assess
-from exhunt.engine import HostTask, Task, batches, plan_tasks
+from exhunt.engine import HostTask, Task, TaskPlan
 from exhunt.evidence.base import HostEvidence
+from exhunt.evidence.packed import sizes_of
 from exhunt.fleet.findingspill import ArrivedFindings
 from exhunt.model import HostAssessment, ProblemKind, UnitResult
 from exhunt.rules import use as use_rules
@@ -147,28 +148,54 @@ def plan_units(index: int, host: HostEvidence, ctx: HostContext, *, coarse: bool
     """The host's file batches, biggest first, then one unit per host-wide analyzer. `coarse`
     (for a backend where each unit costs a scheduler round trip) puts the host analyzers and
     the small batches together, up to the engine's batch size."""
-    work: list[tuple[Task | HostTask, ...]] = [tuple(batch) for batch in batches(plan_tasks(host))]
-    work.extend((task,) for task in engine.host_tasks(host))
-    if coarse:
-        work = _coarsen(work)
-    return [Unit(index, seq, ctx, tasks) for seq, tasks in enumerate(work)]
+    plan = _Plan(host, coarse)
+    return [plan.unit(index, seq, ctx) for seq in range(len(plan))]
 
 
-def _size(tasks: tuple[Task | HostTask, ...]) -> int:
-    return sum(t.file.size for t in tasks if isinstance(t, Task))
+# Part of a unit as planned: a range of the host's file tasks (`TaskPlan`), or a host-wide one.
+_Piece = range | HostTask
 
 
-def _coarsen(work: list[tuple[Task | HostTask, ...]]) -> list[tuple[Task | HostTask, ...]]:
-    out: list[tuple[Task | HostTask, ...]] = []
-    pending: tuple[Task | HostTask, ...] = ()
-    for tasks in work:
-        if _size(tasks) >= engine.SOLO_BYTES:
-            out.append(tasks)
+class _Plan:
+    """`plan_units` with each unit's tasks (and the files they carry) made only when the unit is
+    (`unit`): a host's listing stays packed while its units wait, however many files it has."""
+
+    def __init__(self, host: HostEvidence, coarse: bool) -> None:
+        self._tasks = TaskPlan(host)
+        work: list[tuple[_Piece, ...]] = [(batch,) for batch in self._tasks.batches]
+        work.extend((task,) for task in engine.host_tasks(host))
+        self._work = _coarsen(work, self._size) if coarse else work
+
+    def __len__(self) -> int:
+        return len(self._work)
+
+    def _size(self, piece: _Piece) -> int:
+        return self._tasks.size(piece) if isinstance(piece, range) else 0
+
+    def unit(self, index: int, seq: int, ctx: HostContext) -> Unit:
+        tasks: list[Task | HostTask] = []
+        for piece in self._work[seq]:
+            if isinstance(piece, range):
+                tasks.extend(self._tasks.tasks(piece))
+            else:
+                tasks.append(piece)
+        return Unit(index, seq, ctx, tuple(tasks))
+
+
+def _coarsen(work: list[tuple[_Piece, ...]], size_of: Callable[[_Piece], int]) -> list[tuple[_Piece, ...]]:
+    out: list[tuple[_Piece, ...]] = []
+    pending: tuple[_Piece, ...] = ()
+    pending_size = 0
+    for pieces in work:
+        size = sum(size_of(p) for p in pieces)
+        if size >= engine.SOLO_BYTES:
+            out.append(pieces)
             continue
-        if pending and _size(pending) + _size(tasks) > engine.BATCH_BYTES:
+        if pending and pending_size + size > engine.BATCH_BYTES:
             out.append(pending)
-            pending = ()
-        pending += tasks
+            pending, pending_size = (), 0
+        pending += pieces
+        pending_size += size
     if pending:
         out.append(pending)
     return out
@@ -176,7 +203,7 @@ def _coarsen(work: list[tuple[Task | HostTask, ...]]) -> list[tuple[Task | HostT
 
 def _host_order(hosts: list[HostEvidence]) -> list[int]:
     """Hosts with the largest file first; the order they were given breaks ties."""
-    return sorted(range(len(hosts)), key=lambda i: -max((f.size for f in hosts[i].files), default=0))
+    return sorted(range(len(hosts)), key=lambda i: -max(sizes_of(hosts[i].files), default=0))
 
 
 class Backend:
@@ -254,11 +281,12 @@ def hunt_queue(
         for i in _host_order(hosts):
             host = hosts[i]
             ctx = HostContext(host=host.name, exchange_install=host.exchange_install, options=options)
-            planned = plan_units(i, host, ctx, coarse=backend.coarse)
-            open_hosts[i] = _OpenHost(host, ctx, len(planned))
-            if not planned:
+            plan = _Plan(host, backend.coarse)
+            open_hosts[i] = _OpenHost(host, ctx, len(plan))
+            if not len(plan):
                 finish(i)
-            yield from planned
+            for seq in range(len(plan)):
+                yield plan.unit(i, seq, ctx)
 
     def finish(i: int) -> None:
         state = open_hosts.pop(i)

@@ -141,9 +141,10 @@ class HostOutline(NamedTuple):
 
 
 def outline_host(host: HostEvidence) -> HostOutline:
+    from exhunt.evidence.packed import sizes_of
     from exhunt.hunt import artefact_kinds, host_key
 
-    return HostOutline(host_key(host), artefact_kinds([host]), sum(f.size for f in host.files))
+    return HostOutline(host_key(host), artefact_kinds([host]), sum(sizes_of(host.files)))
 
 
 def _backend(
