@@ -365,12 +365,7 @@ def declared_calls(text: str, controls: dict[str, str], low: str | None = None) 
         if not _TYPE_NAME.match(type_name):
             continue
         type_name = type_name.replace("+", ".")
-        arguments: dict[str, list[str]] = {}
-        for group in _PARAMETERS.finditer(m.group("body") or ""):
-            arguments[group.group("op").lower()] = [
-                _parameter_value(p.group("kind"), attributes(p.group("attrs")), controls)
-                for p in _PARAMETER.finditer(group.group("body"))
-            ]
+        arguments = _bound_arguments(m.group("body") or "", controls)
         line = _line_at(text, m.start(), lines)
         for op in ("select", "insert", "update", "delete"):
             method = attrs.get(f"{op}method", "").strip()
@@ -403,18 +398,25 @@ def declared_objects(text: str) -> dict[str, str]:
     return out
 
 
+def _bound_arguments(body: str, controls: dict[str, str]) -> dict[str, list[str]]:
+    """A data-source tag's parameter lists by operation (select, insert...): each parameter as
+    the value it is bound to (see `_parameter_value`)."""
+    return {
+        group.group("op").lower(): [
+            _parameter_value(p.group("kind"), attributes(p.group("attrs")), controls)
+            for p in _PARAMETER.finditer(group.group("body"))
+        ]
+        for group in _PARAMETERS.finditer(body)
+    }
+
+
 def _sql_commands(text: str, controls: dict[str, str], lines: list[int]) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for m in _SQL_SOURCE.finditer(text):
         attrs = attributes(m.group("attrs"))
         if not _RUNAT.search(m.group("attrs")):
             continue
-        arguments: dict[str, list[str]] = {}
-        for group in _PARAMETERS.finditer(m.group("body") or ""):
-            arguments[group.group("op").lower()] = [
-                _parameter_value(p.group("kind"), attributes(p.group("attrs")), controls)
-                for p in _PARAMETER.finditer(group.group("body"))
-            ]
+        arguments = _bound_arguments(m.group("body") or "", controls)
         line = _line_at(text, m.start(), lines)
         for op in ("select", "insert", "update", "delete"):
             command = attrs.get(f"{op}command", "").strip()
