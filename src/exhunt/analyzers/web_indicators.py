@@ -52,8 +52,8 @@ class NetworkIndicators:
     networks: list[tuple[Network, Indicator]] = field(default_factory=list)
     domains: dict[str, list[Indicator]] = field(default_factory=dict)
     agents: list[tuple[str, Indicator]] = field(default_factory=list)
-    literals: set[str] = field(default_factory=set)  # what the prefilter looks for, all types
-    text_literals: set[str] = field(default_factory=set)  # of addresses and domains only
+    text_literals: set[str] = field(default_factory=set)  # of addresses and domains
+    agent_literals: set[str] = field(default_factory=set)  # of user agents, as written and as IIS writes them
 
     def add(self, ind: Indicator) -> None:
         if ind.type == "ip":
@@ -72,11 +72,15 @@ class NetworkIndicators:
         elif ind.type == "user_agent" and not ind.origin.startswith(SHIPPED_ORIGIN):
             agent = agent_text(ind.value)
             self.agents.append((agent, ind))
-            self.literals.update({agent, agent.replace(" ", "+")})
-        self.literals |= self.text_literals
+            self.agent_literals.update({agent, agent.replace(" ", "+")})
 
     def __bool__(self) -> bool:
         return bool(self.addresses or self.networks or self.domains or self.agents)
+
+    @property
+    def literals(self) -> set[str]:
+        """What the web-log prefilter looks for: every type's literals."""
+        return self.text_literals | self.agent_literals
 
     def patterns(self, group: str) -> tuple[Pattern, ...]:
         return tuple(Pattern.literal(group, text) for text in sorted(self.literals))
