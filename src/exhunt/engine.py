@@ -46,6 +46,7 @@ from exhunt.analyzers import (
 from exhunt.evidence.base import EvidenceFile, Held, HostEvidence, from_held, listing_problem
 from exhunt.evidence.containers import take_read_problems
 from exhunt.evidence.packed import kinds_of, sizes_of
+from exhunt.interrupts import WAKE_SECONDS
 from exhunt.model import ArtefactKind, Problem, ProblemKind, UnitResult
 from exhunt.rules import use as use_rules
 
@@ -489,7 +490,11 @@ class Workers:
         busy = [w for w in self.workers if w.busy]
         if not busy:
             return False
-        ready = wait_for([w.conn for w in busy], timeout=self._next_deadline(busy))
+        # woken at least every WAKE_SECONDS, to honour a Ctrl-C that was dropped on its way
+        deadline = self._next_deadline(busy)
+        ready = wait_for(
+            [w.conn for w in busy], timeout=min(deadline, WAKE_SECONDS) if deadline is not None else WAKE_SECONDS
+        )
         for worker in busy:
             if worker.conn in ready:
                 self._receive(worker)

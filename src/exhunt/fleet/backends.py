@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
-from exhunt import engine
+from exhunt import engine, interrupts
 from exhunt.analyzers import HuntOptions
 from exhunt.engine import Batch, HostTask, Task, Workers
 from exhunt.fleet.forking import is_local, start_fork_server
@@ -91,7 +91,7 @@ class LocalWorkers(Backend):
 
     def wait(self) -> list[tuple[Unit, UnitResult | BaseException]]:
         while not self._done and self._workers.step():
-            pass
+            interrupts.check()
         done, self._done = self._done, []
         return done
 
@@ -294,6 +294,7 @@ class DaskPool(Backend):
             out.extend(self._expired())
             if out:
                 return out
+            interrupts.check()
 
     def _expired(self) -> list[tuple[Unit, UnitResult | BaseException]]:
         """Pairs past their own deadline, and parcels past theirs; asks the scheduler what runs

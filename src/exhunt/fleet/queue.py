@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from exhunt import engine, remediation
+from exhunt import engine, interrupts, remediation
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.cachesetup import cache_notices
 from exhunt.assess import assess
@@ -349,5 +349,6 @@ def hunt_queue(
             for unit, outcome in backend.wait():
                 in_flight -= 1
                 settle(unit, outcome)
+            interrupts.check()
     finally:
         backend.close()

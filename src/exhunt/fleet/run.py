@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.console import Console
 
-from exhunt import __version__
+from exhunt import __version__, interrupts
 from exhunt.analyzers import HuntOptions
 from exhunt.cli_options import show_progress
 from exhunt.evidence.confine import outputs_inside
@@ -197,7 +197,8 @@ def run_hunt(args: argparse.Namespace) -> int:
         # The cluster starts (or the scheduler is reached) on a thread meanwhile, too.
         starting = StartingPool(args.scheduler)
     try:
-        return _run_hunt(args, out, err, starting)
+        with interrupts.recorded():  # a Ctrl-C dropped on its way still stops the hunt
+            return _run_hunt(args, out, err, starting)
     finally:
         if starting is not None:
             starting.close()  # unless the hunt took it (and closed it)
@@ -359,10 +360,12 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             _say(err, f"exhunt hunt: {exc}")
             return 2
         except KeyboardInterrupt:
+            interrupts.taken()
             interrupted = True
         try:
             finished = sink.close(interrupted)
         except KeyboardInterrupt:  # while the outputs fed host by host were being written
+            interrupts.taken()
             # Output files are written whole or not at all (`outfile.replaced`): the one being
             # written, and those after it, are not there (an older file of the name is left).
             _say(
