@@ -5,12 +5,14 @@ Raised inside a garbage-collector callback, a `__del__` method or a weakref call
 printed as "Exception ignored in ..." and dropped: the hunt then ran on to its end as if the
 key had not been pressed (Dask's client runs such a callback on every collection). While a hunt
 runs, SIGINT also leaves a mark; the loops that wait for the workers look at it (`check`) and
-raise the interrupt that was dropped, within a second.
+raise the interrupt that was dropped, within a second; the interpreter's report of the drop (a
+traceback on standard error) is not printed, since the interrupt is not lost.
 """
 
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,11 +41,19 @@ def recorded() -> Iterator[None]:
         yield
         return
     _pending[0] = False
+    report = sys.unraisablehook
+
+    def unraisable(dropped: sys.UnraisableHookArgs) -> None:
+        if not (_pending[0] and isinstance(dropped.exc_value, KeyboardInterrupt)):
+            report(dropped)
+
     signal.signal(signal.SIGINT, _on_sigint)
+    sys.unraisablehook = unraisable
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        sys.unraisablehook = report
         _pending[0] = False
 
 
