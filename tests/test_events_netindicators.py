@@ -344,3 +344,11 @@ def test_a_jsonl_export_of_connections_and_queries(tmp_path: Path) -> None:
         ("Microsoft-Windows-Sysmon/Operational 3", "evil.example", "DestinationHostname: cdn.evil.example"),
         ("Microsoft-Windows-Sysmon/Operational 22", "evil.example", "QueryName: evil.example"),
     ]
+
+
+def test_the_kinds_checked_on_their_text_are_searched_and_wanted_by_no_other_detector() -> None:
+    from exhunt.events.detect import _DETECTORS
+    from exhunt.events.detect.netindicators import SKIMMED, VALUE_FIELDS
+
+    assert SKIMMED.issubset(VALUE_FIELDS)
+    assert not SKIMMED & _DETECTORS.keys()  # else they are read in full anyway, and the check is waste
