@@ -16,7 +16,7 @@ import pytest
 from exhunt.analyzers import registry
 from exhunt.analyzers.logscan import LogAnalyzer
 from exhunt.artefacts import prefilter as prefilter_module
-from exhunt.artefacts.prefilter import Prefilter, all_words
+from exhunt.artefacts.prefilter import Pattern, Prefilter, all_words
 
 FRAGMENTS = [
     "autodiscover",
@@ -146,3 +146,15 @@ def test_prepare_compiles_each_log_prefilter_before_the_workers_fork() -> None:
         if analyzer.kinds & {ArtefactKind.IIS, ArtefactKind.HTTPPROXY}:
             analyzer.prepare()  # what a worker's scan asks for: already there
     assert compiled.cache_info().misses == done.misses
+
+
+def test_any_answers_what_a_full_scan_answers_with_either_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    patterns = [Pattern.literal("listed", text) for text in ("198.51.100.7", "evil.example", "192.0.2.")]
+    texts = [b"", b"IpAddress 198.51.100.70", b"cdn.EVIL.example", b"192.0.3.1 notevil.exampl", b"10.0.0.5"]
+    fast = Prefilter(patterns)
+    answers = [fast.any(t) for t in texts]
+    assert answers == [bool(fast.scan(t)) for t in texts] == [False, True, True, False, False]
+    monkeypatch.setattr(prefilter_module, "hyperscan", None)
+    slow = Prefilter(patterns)
+    assert fast._db is not None and slow._db is None
+    assert [slow.any(t) for t in texts] == answers

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from exhunt.analyzers import HostContext, HuntOptions, registry
+from exhunt.filehunt import feeds
 from exhunt.filehunt.indicators import load_indicators
 from exhunt.model import ArtefactKind
 from test_log_samples import INSTALL, benign_iis, by_rule, evidence, iis_line, iis_log, write
@@ -168,3 +171,33 @@ def test_the_stix_bundle_of_one_hunt_is_the_indicator_list_of_the_next(tmp_path:
     assert mine and {i.type for i in mine} == {"ip"}
     hashes = [i for v in loaded.hashes["sha256"].values() for i in v if i.origin == str(bundle)]
     assert hashes, "the attacker files' hashes come back as hash indicators"
+
+
+def test_a_hostile_huge_pattern_is_skipped_before_it_is_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pattern of megabytes, one of hundreds of comparisons, one nested deeper than any feed
+    nests: each is reported with its file, place and id, and never reaches the parser;
+    the indicators beside them are read."""
+    parsed: list[int] = []
+    real = feeds._pattern_terms
+    monkeypatch.setattr(feeds, "_pattern_terms", lambda pattern: parsed.append(len(pattern)) or real(pattern))
+    huge = "[ipv4-addr:value = '" + "9" * 4_000_000 + "']"
+    many = " OR ".join(f"[ipv4-addr:value = '198.51.{i // 256}.{i % 256}']" for i in range(300))
+    deep = "(" * 100 + "[ipv4-addr:value = '198.51.100.1']" + ")" * 100
+    wide_value = "[domain-name:value = '" + " OR (".join(["a"] * 300) + "']"  # words inside a value count for nothing
+    objects = [
+        indicator(1, huge, "hostile"),
+        indicator(2, many, "too many terms"),
+        indicator(3, deep, "too deep"),
+        indicator(4, "[ipv4-addr:value = '203.0.113.9']", "Operator address"),
+        indicator(5, wide_value, "odd value"),
+    ]
+    feed = tmp_path / "hostile-feed.json"
+    feed.write_text(json.dumps({"type": "bundle", "id": "bundle--1", "objects": objects}), encoding="utf-8")
+    found = problems(feed)
+    assert [line for line, _ in found[:3]] == [1, 2, 3]
+    assert "'indicator--00000000-0000-4000-8000-000000000001'" in found[0][1]
+    assert "4,000,022 characters, more than 16,384" in found[0][1] and "skipped" in found[0][1]
+    assert "300 comparisons, more than 256" in found[1][1]
+    assert "101 brackets deep, more than 64" in found[2][1]  # the parentheses and the observation
+    assert ("ip", "203.0.113.9", "other", 4) in entries(feed)
+    assert len(parsed) == 2 and max(parsed) < feeds.MAX_PATTERN  # only the two ordinary patterns were parsed

@@ -214,7 +214,7 @@ def test_command_lines_script_blocks_and_logons_naming_listed_values(tmp_path: P
         flat(SECURITY, 4648, 4, SubjectUserName="EX01$", ProcessName=W3WP, IpAddress="192.0.2.200"),
         # near misses: a longer address, a name that only ends alike, a listed address in an unread event
         flat(SECURITY, 4688, 5, NewProcessName="C:\\x.exe", CommandLine="ping 198.51.100.77 notevil.example"),
-        flat(SECURITY, 4624, 6, IpAddress="198.51.100.7"),
+        flat(SECURITY, 4672, 6, IpAddress="198.51.100.7"),  # special privileges: not searched
     ]
     found = event_hunt(tmp_path, docs, lists)
     assert found == [

@@ -14,8 +14,8 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.sigma import ruleset, sigma_events
 from exhunt.analyzers.web_indicators import network_indicators
-from exhunt.events.detect import detect, family, wants
-from exhunt.events.detect.netindicators import candidates, matcher
+from exhunt.events.detect import detect, family, family_of, wants
+from exhunt.events.detect.netindicators import SKIMMED, TextCheck, candidates, matcher, text_check
 from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
 from exhunt.events.exports import read_event_export
 from exhunt.events.record import EventRecord
@@ -25,6 +25,7 @@ from exhunt.hits import Reporter
 from exhunt.model import ArtefactKind, CoverageSpan, Observation, ObservationKind, Problem, ProblemKind, UnitResult
 
 if TYPE_CHECKING:  # pySigma is loaded only when a hunt is given Sigma rules
+    from exhunt.sigma.prefilter import TextPrefilter
     from exhunt.sigma.ruleset import SigmaRuleset
 
 COVERAGE = "EventLog"
@@ -53,7 +54,8 @@ class EventLogAnalyzer:
         scan = _FileScan(file, result)
         sigma = sigma_events(ctx.options, result)
         reporter = Reporter(result)
-        listed = matcher(network_indicators(ctx.options.extra_indicator_paths), family)
+        values = network_indicators(ctx.options.extra_indicator_paths)
+        listed = matcher(values, family)
         try:
             if file.kind is ArtefactKind.EVTX:
                 events = read_evtx(
@@ -62,7 +64,7 @@ class EventLogAnalyzer:
                     threads=int(settings.get("evtx_threads", 1)),
                     memory_bound=int(settings.get("evtx_memory_bound", MEMORY_BOUND)),
                     spool_bound=int(settings.get("evtx_spool_bound", SPOOL_BOUND)),
-                    skim=_Interest(scan, ruleset(ctx.options) if sigma is not None else None),
+                    skim=_Interest(scan, ruleset(ctx.options) if sigma is not None else None, text_check(values)),
                 )
             else:
                 stream = file.open()
@@ -162,18 +164,33 @@ class _Tally:
         self.host = host
 
 
+class _Either:
+    """The text checks of two readers of one kind of event: read it when either may want it."""
+
+    __slots__ = ("_checks",)
+
+    def __init__(self, *checks: TextCheck | TextPrefilter) -> None:
+        self._checks = checks
+
+    def may_match(self, text: str) -> bool:
+        return any(check.may_match(text) for check in self._checks)
+
+
 class _Interest:
     """The events of one EVTX file worth reading in full: those of a provider, channel and id
-    a detector runs on or a loaded Sigma rule may match. The rest only count for coverage.
+    a detector runs on, those a loaded Sigma rule may match, and logons, connections and DNS
+    queries whose text names a listed address or domain (`listed`). The rest only count for
+    coverage.
 
     The decision is kept per provider, id, channel and computer, together with the
     span and host name the events of that kind are counted in, so an event passed by costs one
     lookup and a time comparison."""
 
-    def __init__(self, scan: _FileScan, rules: SigmaRuleset | None) -> None:
+    def __init__(self, scan: _FileScan, rules: SigmaRuleset | None, listed: TextCheck | None = None) -> None:
         self._scan = scan
         self._rules = rules
-        # True: read in full; a tally: passed by; [prefilter, tally once one was passed by]: Sigma
+        self._listed = listed
+        # True: read in full; a tally: passed by; [text check, tally once one was passed by]: Sigma, lists
         self._known: dict[tuple[Any, ...], _Tally | Literal[True] | list[Any]] = {}
 
     def pass_text(self, text: str) -> bool:
@@ -194,7 +211,7 @@ class _Interest:
                 self._known[key] = found
         if found is True:
             return False
-        if found.__class__ is list:  # Sigma: read when the text holds a literal of its rules
+        if found.__class__ is list:  # read when the text holds a literal of Sigma's rules or the lists
             if found[0].may_match(text):
                 return False
             if found[1] is None:
@@ -229,9 +246,12 @@ class _Interest:
             return True  # an unusual header is left to the full decoding
         rules = self._rules
         prefilter = False if rules is None else rules.wants(head.channel, head.provider, head.event_id)
-        if prefilter is False:
-            return self._tally(system)
-        return True if prefilter is True else [prefilter, None]
+        if prefilter is True:
+            return True
+        listed = self._listed
+        if listed is not None and (family_of(head.provider, head.channel), head.event_id) in SKIMMED:
+            return [listed if prefilter is False else _Either(prefilter, listed), None]
+        return self._tally(system) if prefilter is False else [prefilter, None]
 
     def _tally(self, system: System) -> _Tally:
         """Made at the first event passed by of its kind, which is counted next (so a new

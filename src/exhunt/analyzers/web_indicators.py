@@ -59,7 +59,7 @@ class NetworkIndicators:
         if ind.type == "ip":
             network = ipaddress.ip_network(ind.value, strict=False)
             if network.num_addresses == 1:
-                address = network.network_address
+                address = unmapped(network.network_address)
                 self.addresses.setdefault(str(address), []).append(ind)
                 self.text_literals.add(_address_literal(address))
             else:
@@ -100,7 +100,7 @@ class NetworkIndicators:
     def match_address(self, seen_in: str, text: str) -> list[Match]:
         """The listed addresses and ranges `text` (one address) is, as seen in `seen_in`."""
         try:
-            address = ipaddress.ip_address(text.split("%", 1)[0])
+            address = unmapped(ipaddress.ip_address(text.split("%", 1)[0]))
         except ValueError:
             return []
         found = [Match(ind, seen_in, text) for ind in self.addresses.get(str(address), ())]
@@ -114,6 +114,13 @@ class NetworkIndicators:
         for at in range(len(labels) - 1):  # the name itself and every parent with two labels or more
             found += [Match(ind, seen_in, name) for ind in self.domains.get(".".join(labels[at:]), ())]
         return found
+
+
+def unmapped(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An IPv4 address as a dual-stack socket writes it (`::ffff:192.0.2.7`, a 4624's IpAddress
+    or a Sysmon 3 on IPv6) is that IPv4 address."""
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return mapped or address
 
 
 def _address_literal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:

@@ -137,6 +137,19 @@ class Prefilter:
             out.extend((m.end(), pid) for m in rx.finditer(data) for pid in members[uid])
         return out
 
+    def any(self, data: bytes | bytearray | memoryview) -> bool:
+        """Whether any pattern matches `data`: the scan stops at the first match (asked of
+        nearly every event of some kinds, most of which hold none)."""
+        if not data or not self.patterns:
+            return False
+        if self._db is not None:
+            try:
+                self._db.scan(data, match_event_handler=_stop)
+            except hyperscan.ScanTerminated:
+                return True
+            return False
+        return any(rx.search(data) for rx in self._compiled)
+
     @staticmethod
     def stock_token(data: bytes | bytearray, start: int, end: int, line_end: int, tokens: frozenset[bytes]) -> bool:
         """True when the match ending at `end`, on the line `data[start:line_end]`, lies in the
@@ -156,6 +169,10 @@ class Prefilter:
         """The groups a line belongs to, given the pattern ids that matched on it."""
         groups, group_of = self.groups, self._group_of
         return frozenset(groups[group_of[p]] for p in pids)
+
+
+def _stop(uid: int, start: int, end: int, flags: int, context: object) -> bool:
+    return True  # hyperscan stops the scan: the first match answers the question
 
 
 @cache

@@ -26,6 +26,12 @@ reported once per file, never dropped in silence. A pattern that joins terms wit
 only its hashes: a hash names one file alone, while taking any other term by itself would
 report more than the pattern says. The number given with each entry and problem is the
 indicator's or attribute's place in the file (JSON has no useful line numbers).
+
+A pattern is parsed only when it is of a size a feed writes: at most `MAX_PATTERN` characters,
+`MAX_TERMS` comparisons and `MAX_DEPTH` nested brackets, counted on its text first. The parser's
+time grows with the pattern (half a second per megabyte of one value, about four seconds per
+megabyte of comparisons) and its tree walk recurses once per comparison, failing near a
+thousand, so a hostile indicator is skipped and reported with its file, place and id instead.
 """
 
 from __future__ import annotations
@@ -43,6 +49,10 @@ _STIX_HASHES = {"sha-256": "sha256", "sha256": "sha256", "sha-1": "sha1", "sha1"
 _MISP_HASHES = ("md5", "sha1", "sha256")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'")
 _AND = re.compile(r"\bAND\b")
+_JOINS = re.compile(r"\b(?:AND|OR|FOLLOWEDBY)\b")  # between comparisons, and between observations
+MAX_PATTERN = 16 * 1024  # characters: a published pattern is some hundreds, a feed's widest some thousands
+MAX_TERMS = 256  # comparisons: the parser's tree walk recurses once per term and fails near a thousand
+MAX_DEPTH = 64  # nested brackets and parentheses, for the same recursion
 _KINDS = (("webshell", ("webshell", "web shell", "web-shell")), ("ransomware", ("ransomware",)))
 
 
@@ -93,6 +103,11 @@ def _stix(doc: dict[str, Any], origin: str, skipped: Counter[str], problems: lis
         label = str(obj.get("name") or obj.get("description") or "")[:200]
         source = str(names.get(obj.get("created_by_ref")) or "")[:200]
         kind = _kind(label, str(obj.get("description") or ""), *map(str, obj.get("indicator_types") or ()))
+        oversized = _oversized(pattern)
+        if oversized is not None:
+            ident = str(obj.get("id") or "without an id")[:100]
+            problems.append(ListProblem(origin, place, f"indicator {ident!r}: {oversized}; skipped, not parsed"))
+            continue
         try:
             terms = _pattern_terms(pattern)
         except Exception as exc:  # the parser raises its own and ANTLR's errors for a bad pattern
@@ -106,6 +121,28 @@ def _stix(doc: dict[str, Any], origin: str, skipped: Counter[str], problems: lis
                 skipped[why] += 1
                 continue
             yield _row(origin, place, kind_of, value, kind, label, source)
+
+
+def _oversized(pattern: str) -> str | None:
+    """Why a pattern is too large to parse (`MAX_PATTERN`, `MAX_TERMS`, `MAX_DEPTH`), or None.
+    Counted on the text with its quoted values blanked, so a value holding `OR` or `(` counts
+    as nothing."""
+    if len(pattern) > MAX_PATTERN:
+        return f"STIX pattern of {len(pattern):,} characters, more than {MAX_PATTERN:,}"
+    bare = _QUOTED.sub("''", pattern)
+    terms = len(_JOINS.findall(bare)) + 1
+    if terms > MAX_TERMS:
+        return f"STIX pattern of {terms:,} comparisons, more than {MAX_TERMS:,}"
+    depth = deepest = 0
+    for ch in bare:
+        if ch in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]":
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        return f"STIX pattern nested {deepest:,} brackets deep, more than {MAX_DEPTH:,}"
+    return None
 
 
 def _pattern_terms(pattern: str) -> list[tuple[str, str, str | None]]:

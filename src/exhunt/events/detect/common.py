@@ -126,10 +126,12 @@ def report(
     roles: Mapping[str, AccountRole] | None = None,
     process: ProcessFacet | None = None,
     file: FileFacet | None = None,
+    source: str | None = None,
 ) -> None:
     """Report `rule_id` with outcome tier `outcome` for `record`. `facts` (ordered: the most
     telling first) make both the excerpt, after the channel and event id, and the details;
-    `roles` says which facts name accounts, and in what role."""
+    `roles` says which facts name accounts, and in what role; `source` is the remote address
+    when the detector knows it (else the event's first address field tells)."""
     shown = [f"{key}: {value}" for key, value in facts.items() if value]
     evidence = EvidenceRef(
         path=record.source,
@@ -149,5 +151,6 @@ def report(
     accounts = tuple(
         Account(facts[key], role) for key, role in (roles or {}).items() if facts.get(key) and facts[key] != "-"
     )
-    hit = Hit(rule_id, outcome, details, source_ip(record), event=event, process=process, file=file, accounts=accounts)
+    remote = source or source_ip(record)
+    hit = Hit(rule_id, outcome, details, remote, event=event, process=process, file=file, accounts=accounts)
     result.report(hit, evidence, record.timestamp)
