@@ -352,3 +352,33 @@ def test_the_kinds_checked_on_their_text_are_searched_and_wanted_by_no_other_det
 
     assert SKIMMED.issubset(VALUE_FIELDS)
     assert not SKIMMED & _DETECTORS.keys()  # else they are read in full anyway, and the check is waste
+
+
+def test_a_list_that_does_not_load_keeps_a_host_of_event_logs_only_from_clean(tmp_path: Path) -> None:
+    """The lists' addresses and domains are looked for in event logs too, so a list that does not
+    load is reported on a host whose evidence is event logs only (before, only on hosts with
+    files or web logs: such a host could be called clean without the user's list)."""
+    from exhunt.cli import main
+
+    evidence = tmp_path / "FS03"
+    evidence.mkdir()
+    (evidence / "sysmon.jsonl").write_bytes(
+        orjson.dumps(
+            {
+                "Channel": "Microsoft-Windows-Sysmon/Operational",
+                "EventID": 5,
+                "TimeCreated": "2021-03-03T05:00:00Z",
+                "Computer": "FS03",
+                "Image": "C:\\Windows\\System32\\notepad.exe",
+            }
+        )
+        + b"\n"
+    )
+    headerless = tmp_path / "case7.csv"
+    headerless.write_text("ip,10.23.123.11,other,lateral movement source,case 7\n", encoding="utf-8")
+    out = tmp_path / "hunt.json"
+    code = main(["hunt", str(evidence), "--indicators", str(headerless), "--no-db", "--json", str(out), "-q"])
+    (host,) = json.loads(out.read_text())["hosts"]
+    assert [(e["path"], e["line"], e["kind"]) for e in host["errors"]] == [(str(headerless), 1, "rule-invalid")]
+    assert "header" in host["errors"][0]["message"]
+    assert host["verdict"] != "clean" and code == 3

@@ -1,7 +1,7 @@
-"""Reports, once per host with files for the file hunt or web logs, the user's YARA files and
-lists that could not be loaded. Its own small module: every hunt runs it, and a hunt without such
-files should not import the file hunt's readers and YARA for it (web logs need the indicator
-lists only: their addresses, domains and user agents)."""
+"""Reports, once per host with files for the file hunt, web logs or event logs, the user's YARA
+files and lists that could not be loaded. Its own small module: every hunt runs it, and a hunt
+without such files should not import the file hunt's readers and YARA for it (web and event logs
+need the indicator lists only: their addresses, domains and user agents)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ from exhunt.model import ArtefactKind, Problem, ProblemKind, UnitResult
 
 # The kinds the file hunt (`exhunt.analyzers.files`) reads.
 FILE_HUNT_KINDS = frozenset({ArtefactKind.FILE, ArtefactKind.IIS_CONFIG})
-# The kinds whose requests are matched with the lists' network indicators (web_indicators.py).
-WEB_LOG_KINDS = frozenset({ArtefactKind.IIS, ArtefactKind.HTTPPROXY, ArtefactKind.HTTPERR})
+# The kinds matched with the lists' network indicators: web requests (web_indicators.py), and
+# command lines, logons, connections and DNS queries of event logs (events/detect/netindicators.py).
+INDICATOR_KINDS = frozenset(
+    {ArtefactKind.IIS, ArtefactKind.HTTPPROXY, ArtefactKind.HTTPERR, ArtefactKind.EVTX, ArtefactKind.EVENT_JSON}
+)
 
 
 class FileHuntSetup:
@@ -21,10 +24,10 @@ class FileHuntSetup:
     name = "files-setup"
 
     def files_read(self, host: HostEvidence) -> list[EvidenceFile]:
-        """The first file of the file hunt's kinds, else of a web log, if any: all
+        """The first file of the file hunt's kinds, else of a web or event log, if any: all
         `analyze_host` asks is whether there is one."""
         return next(([f] for f in host.files if f.kind in FILE_HUNT_KINDS), []) or next(
-            ([f] for f in host.files if f.kind in WEB_LOG_KINDS), []
+            ([f] for f in host.files if f.kind in INDICATOR_KINDS), []
         )
 
     def analyze_host(self, host: HostEvidence, ctx: HostContext) -> UnitResult:
@@ -33,7 +36,7 @@ class FileHuntSetup:
             from exhunt.filehunt.toolkit import toolkit
 
             problems = toolkit(ctx.options).problems
-        elif any(f.kind in WEB_LOG_KINDS for f in host.files):
+        elif any(f.kind in INDICATOR_KINDS for f in host.files):
             from exhunt.filehunt.indicators import load_indicators
 
             problems = load_indicators(ctx.options.extra_indicator_paths).problems
