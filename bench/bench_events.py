@@ -40,7 +40,7 @@ DATA = REPO.parent / "shared" / "data"
 OTRF_MEMBER = "proxylogon_ssrf_rce_poc_2021-03-14T01401970.json"
 CTX = HostContext("bench", None, HuntOptions())
 
-# Published by other projects, NOT measured here (peers-and-building-blocks.md §1.11): different
+# Published by other projects, NOT measured here: different
 # hardware, rule sets and outputs. Shown for scale only.
 PUBLISHED = [
     (

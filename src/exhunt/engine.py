@@ -2,7 +2,7 @@
 
 A unit is a batch of (analyzer, file) pairs in; a `UnitResult` per pair out. Units never share
 state, so the same units run in the local workers today and could run on a distributed engine
-later (DESIGN.md "Growing past one machine"). Large files are units of their own and go first, so
+later (README, "Hunting a fleet"). Large files are units of their own and go first, so
 two cores stay busy until the end; small files are batched to keep the overhead low.
 
 Every pair has a deadline (`HuntOptions.unit_timeout` plus `unit_seconds_per_mib` for each MiB of

@@ -51,7 +51,7 @@ class Verdict(StrEnum):
 
 
 class Implies(StrEnum):
-    """What a rule's hit says about the host, on its own (DESIGN.md "Verdicts")."""
+    """What a rule's hit says about the host, on its own (docs/verdicts.md)."""
 
     COMPROMISE = "compromise"
     ATTEMPT = "attempt"
@@ -351,7 +351,7 @@ class UnitResult:
     findings: list[Finding] = field(default_factory=list)
     coverage: dict[str, CoverageSpan] = field(default_factory=dict)
     errors: list[Problem] = field(default_factory=list)
-    # (rule_id, reason) -> count: what a rule deliberately did not report (DESIGN.md "Rules").
+    # (rule_id, reason) -> count: what a rule deliberately did not report.
     suppressed: dict[tuple[str, str], int] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
 

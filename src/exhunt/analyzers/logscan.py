@@ -8,7 +8,7 @@ rules' prefilter parameters become one pattern set per analyzer (`prefilter`, `p
 that could fire on it, and each detector runs the matched rules of its name with their typed
 parameters (`exhunt.rules.fired`).
 Coverage (first and last timestamp, record count) comes from the scan, not from parsing
-every line (DESIGN.md "Speed").
+every line.
 """
 
 from __future__ import annotations

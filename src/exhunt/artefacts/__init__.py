@@ -1,4 +1,4 @@
-"""Streaming, header-driven readers for the logs the hunt reads (DESIGN.md "Speed").
+"""Streaming, header-driven readers for the logs the hunt reads (README, "Log hunt", "Speed").
 
 - `reader`: newline-aligned UTF-8 blocks from any file (BOM, UTF-16, NUL junk, huge lines).
 - `prefilter`: many patterns over raw blocks in one pass (hyperscan).

@@ -2,7 +2,7 @@
 
 Most log lines match no rule, so the hunt only parses lines that contain one of the strings
 the rules need. All patterns of an artefact kind are compiled into one `hyperscan` database
-(hundreds of MB/s over a block, peers-and-building-blocks.md §3.5) and matched case-insensitively
+(hundreds of MB/s over a block) and matched case-insensitively
 in a single pass; a match offset is mapped to the line that holds it. Without hyperscan the same
 patterns run one at a time through Python's `re` (one compiled pattern each, never one big
 alternation), which is correct but much slower; `ENGINE` says which one is in use.

@@ -1,7 +1,7 @@
 """Read `.evtx` files with the Rust-backed `evtx` parser, recovering what a damaged file holds.
 
 The parser raises once per unreadable chunk and then carries on with the next one
-(peers-and-building-blocks.md §3.1), so every `next()` is guarded: a bad chunk costs its own
+so every `next()` is guarded: a bad chunk costs its own
 records, never the file. A file cut short (a copy of a log in use, a partial download) is not
 reported by the parser at all: it stops quietly after the last whole chunk. The file header
 says how many chunks there should be, so the reader compares and says so.

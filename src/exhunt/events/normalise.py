@@ -1,6 +1,6 @@
 """Turn one decoded event (a JSON object) into an `EventRecord`, whichever exporter wrote it.
 
-Shapes understood (DESIGN.md "Evidence layouts to accept", peers-and-building-blocks.md §3.1):
+Shapes understood (README, "Event logs"):
 - the `evtx` parser's JSON and exports that keep it (`Event.System`, `Event.EventData`, also
   `System`/`EventData` at the top level as Velociraptor writes them);
 - Winlogbeat / ECS (`winlog.channel`, `winlog.event_id`, `winlog.event_data.*`, nested or as

@@ -1,6 +1,6 @@
 """`discover`: from what the user pointed at to one `HostEvidence` per host.
 
-The path may be a folder or a zip of any layout in DESIGN.md "Evidence layouts", a folder
+The path may be a folder or a zip of any layout of the README's "Evidence layouts", a folder
 holding one such folder or zip per host, or one file that is not an archive (hunted as a host
 of its own); with no path on Windows, the live server. Nothing in
 the evidence is written, moved or extracted: zips are read in place, folders are only listed,

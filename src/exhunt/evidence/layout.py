@@ -3,8 +3,8 @@
 A `View` is one candidate host: the entries of a listed folder or zip below some folder. `analyse`
 decides what the view is (Velociraptor collection, KAPE output, disk mirror, bare Exchange
 install, bare `Logging` folder, bare IIS log folder, or just files) from the folder structure
-alone, and how each entry maps back to a path on the original server (DESIGN.md "Evidence
-layouts", peers-and-building-blocks.md §4.6).
+alone, and how each entry maps back to a path on the original server (README, "Evidence
+layouts").
 """
 
 from __future__ import annotations

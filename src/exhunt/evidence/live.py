@@ -3,7 +3,7 @@
 Where to look comes from the server's own configuration: the Exchange install root from the
 registry (`MsiInstallPath`) or the `ExchangeInstallPath` variable (docs/logs.md#where-the-logs-are), IIS
 log folders from applicationHost.config (per-site log folders are configurable), plus event logs,
-web roots and the places attackers staged files (indicators.md). Registry, environment and file
+web roots and the places attackers staged files (published in the 2021 reports). Registry, environment and file
 system are passed in, so this runs and is tested anywhere with stand-ins.
 """
 
@@ -129,7 +129,7 @@ def live_host(system: LiveSystem | None = None, *, on_progress: Progress | None 
         roots.append(_Root(expand(folder), art.title, expected=art.judged_on))
     web_roots = [expand(p) for p in _PHYSICAL_PATH.findall(config)]
     roots.extend(_Root(p, "web root") for p in [expand(r"%SystemDrive%\inetpub\wwwroot"), *web_roots] if p)
-    # Where attackers staged archives, dumps and tools (indicators.md): shallow, not whole trees.
+    # Where attackers staged archives, dumps and tools (published in the 2021 reports): shallow, not whole trees.
     roots.append(_Root(env["PROGRAMDATA"].rstrip("\\"), "staging place", max_depth=2))
     roots.append(_Root(windir + r"\Temp", "staging place", max_depth=2))
     roots.append(_Root(env["SYSTEMDRIVE"] + r"\Users\Public", "staging place", max_depth=2))

@@ -14,7 +14,7 @@ def velociraptor_decode(component: str) -> str:
     """Undo Velociraptor's %XX escaping of one path component, in one pass.
 
     `%5C%5C.%5CC%3A` becomes `\\\\.\\C:` and `%254Operational` becomes `%4Operational`
-    (peers-and-building-blocks.md §4.6); a `%` not followed by two hex digits stays as it is.
+    (KAPE's and Velociraptor's collections write names so); a `%` not followed by two hex digits stays as it is.
     Escaped bytes that are not UTF-8 leave the component as stored rather than lose them.
     """
     if "%" not in component:
@@ -58,7 +58,7 @@ _COLLECTION_NAME = re.compile(r"^Collection-(?P<host>.+?)-(?P<ts>\d{4}-?\d{2}-?\
 
 def host_from_collection_name(stem: str) -> str | None:
     """`Collection-EX01.corp.local-2024-05-10T12_34_56Z` -> 'EX01.corp.local' (Velociraptor's default
-    file name template `Collection-%FQDN%-%TIMESTAMP%`, peers-and-building-blocks.md §4.6)."""
+    file name template `Collection-%FQDN%-%TIMESTAMP%`)."""
     m = _COLLECTION_NAME.match(stem)
     if m:
         return m.group("host")

@@ -26,7 +26,7 @@ from exhunt.filehunt.listfile import ListProblem, expand_paths
 from exhunt.filehunt.yarainclude import IncludeRefused, expand_includes
 
 SHIPPED_NAMESPACE = "exhunt"
-# Variables rule sets written for LOKI/THOR-style scanners use (peers-and-building-blocks.md §1.1).
+# Variables rule sets written for LOKI/THOR-style scanners use (Loki's and THOR's documentation name them).
 EXTERNALS = ("filename", "filepath", "extension", "filetype", "owner")
 MAX_MATCHES_PER_PATTERN = 64
 MAX_RULE_FILE_BYTES = 16 * 1024 * 1024

@@ -30,7 +30,7 @@ class Place(StrEnum):
 WEB_ROOTS = frozenset(
     {Place.EXCHANGE_AUTH, Place.EXCHANGE_VDIR, Place.ASPNET_CLIENT, Place.IIS_WEBROOT, Place.ASPNET_TEMP}
 )
-# Where attackers staged dumps and archives (docs/detection/proxylogon.md#test-proxylogon-checks, indicators.md §1.3).
+# Where attackers staged dumps and archives (docs/detection/proxylogon.md#test-proxylogon-checks; Microsoft's HAFNIUM blog, 2021-03-02).
 STAGING_PLACES = frozenset({Place.PROGRAMDATA, Place.ROOT_DIR, Place.WINDOWS_TEMP})
 
 # Server-side page types IIS runs; the file-system hunt's "web files".
@@ -55,7 +55,7 @@ PAGE_EXTENSIONS = frozenset(
 )
 
 # Stock content of the front-end auth folders: the names in Microsoft's per-build baselines
-# (CSS-Exchange Security/src/Baselines, 2013 to 2019 CU9), see indicators.md §5 and §8.
+# (CSS-Exchange Security/src/Baselines, 2013 to 2019 CU9).
 OWA_AUTH_STOCK = frozenset(
     {
         "errorfe.aspx",
@@ -70,7 +70,8 @@ OWA_AUTH_STOCK = frozenset(
         "svmfeedback.aspx",
     }
 )
-# The baselines name TimeoutLogout.aspx; CISA's alert says TimeoutLogoff.aspx (indicators.md §1.5).
+# The baselines name TimeoutLogout.aspx; CISA's alert says TimeoutLogoff.aspx (and Microsoft's
+# March 2021 IOC feed lists ecp\auth\TimeoutLogout.aspx as a web-shell path).
 ECP_AUTH_STOCK = frozenset({"timeoutlogout.aspx"})
 # owa\auth\<build>\ and owa\auth\Current\ hold static themes and scripts, never pages.
 _VERSION_FOLDER = re.compile(r"^(?:\d+(?:\.\d+){1,3}|current|version)$")

@@ -1,4 +1,4 @@
-"""`--json FILE`: the exhunt.hunt/2 contract (DESIGN.md), ASCII-safe whatever the evidence held."""
+"""`--json FILE`: the exhunt.hunt/2 contract (docs/contracts.md), ASCII-safe whatever the evidence held."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ attacks and hashes of attacker files become `indicator`s, each tied to its findi
 `sighting` on the host (`observed_data_refs`). A `report` holds it all.
 
 Identifiers are derived from the content (UUIDv5) and times from the hunt, so the same result
-always gives the same bundle. See peers-and-building-blocks.md §4.2.
+always gives the same bundle.
 """
 
 from __future__ import annotations

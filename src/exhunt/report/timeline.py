@@ -2,7 +2,7 @@
 
 Timesketch needs `message`, `datetime` (ISO 8601) and `timestamp_desc` on every row and takes
 `timestamp` in microseconds and any number of extra flat fields
-(peers-and-building-blocks.md §4.1). Values are written exactly as logged: the CSV quotes
+(Timesketch's documentation on importing CSV and JSONL). Values are written exactly as logged: the CSV quotes
 attacker commas, quotes and line breaks, the JSONL escapes them, and nothing is nested.
 Findings without a time cannot sit on a timeline and are counted, not written.
 """

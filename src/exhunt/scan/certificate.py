@@ -1,7 +1,7 @@
 """The server certificate as evidence: subject, issuer, names, expiry and fingerprint.
 
 Exchange servers usually present self-signed or internal-CA certificates, so the scanner does
-not verify them (peers-and-building-blocks.md §3.6), but what they say is worth keeping: the
+not verify them, but what they say is worth keeping: the
 subject and SAN often name the internal server. Python's `ssl` only decodes certificates it has
 verified, so this module reads the few fields it needs from the DER bytes itself. Anything it
 cannot read becomes `None`, never an exception.

@@ -126,7 +126,7 @@ def legacy_context() -> ssl.SSLContext:
     """TLS 1.0 with security level 0, for 2010-era servers; only ever used for a retry.
 
     OpenSSL 3 refuses TLS 1.0 at the default security level even with the minimum version
-    lowered (peers-and-building-blocks.md §3.6), so both are needed.
+    lowered, so both are needed.
     """
     ctx = verifying_nothing_context()
     with warnings.catch_warnings():

@@ -1,4 +1,4 @@
-"""What a scan says about each host: the `exhunt.scan/1` JSON contract (DESIGN.md)."""
+"""What a scan says about each host: the `exhunt.scan/1` JSON contract (docs/contracts.md)."""
 
 from __future__ import annotations
 

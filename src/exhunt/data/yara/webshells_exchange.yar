@@ -2,7 +2,7 @@
   exhunt content rules: web shells Exchange itself was tricked into writing.
 
   Written for exhunt from the published structure of these files (exhunt's detection notes:
-  indicators.md §6 and §9, docs/detection/proxyshell.md). Each rule's `exhunt_id` names the catalog
+  docs/detection/proxyshell.md). Each rule's `exhunt_id` names the catalog
   rule (exhunt/data/rules/files.toml) that explains it.
 */
 

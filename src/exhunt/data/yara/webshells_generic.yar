@@ -4,7 +4,7 @@
   Written for exhunt. Each rule keys on a capability no genuine Exchange or ASP.NET page needs
   together with server-side code: evaluating request data, starting processes and returning
   their output, loading assemblies sent in a request, tunnelling sockets, and the "spy" shells
-  that bundle all of it. The China Chopper facts come from exhunt's notes (indicators.md §6).
+  that bundle all of it. The China Chopper facts come from the readme bundled with its client.
   `exhunt_id` names the catalog rule (exhunt/data/rules/files.toml) that explains each one.
 */
 
