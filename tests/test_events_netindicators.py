@@ -176,7 +176,7 @@ def read_skimmed(texts: list[str], lists: tuple[str, ...], rules: Any = None) ->
     result = UnitResult()
     scan = events_analyzer._FileScan(EvidenceFile(FileRef("f"), "f", ArtefactKind.EVTX, 0), result)
     values = network_indicators(lists)
-    interest = events_analyzer._Interest(scan, rules, text_check(values))
+    interest = events_analyzer._Interest(scan, rules, events_analyzer._text_checks(text_check(values), None))
     search = matcher(values, family)
     assert search is not None
     reporter = Reporter(result)

@@ -654,6 +654,7 @@ DETECTORS: dict[str, type] = {
     "event-web-script-write": WebScriptWriteParams,
     "event-log-cleared": NoParams,
     "event-indicator": NoParams,
+    "event-hash-indicator": NoParams,
     "event-explicit-logon": NoParams,
     "event-group-add": GroupAddParams,
     "event-lsass-suspect": LsassSuspectParams,

@@ -7,15 +7,14 @@ detectors, and the file's reach in time is recorded as coverage: `EventLog` for 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.sigma import ruleset, sigma_events
 from exhunt.analyzers.web_indicators import network_indicators
-from exhunt.events.detect import detect, family, family_of, wants
-from exhunt.events.detect.netindicators import SKIMMED, TextCheck, candidates, matcher, text_check
+from exhunt.events.detect import detect, family, family_of, hashindicators, netindicators, wants
 from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
 from exhunt.events.exports import read_event_export
 from exhunt.events.record import EventRecord
@@ -25,7 +24,6 @@ from exhunt.hits import Reporter
 from exhunt.model import ArtefactKind, CoverageSpan, Observation, ObservationKind, Problem, ProblemKind, UnitResult
 
 if TYPE_CHECKING:  # pySigma is loaded only when a hunt is given Sigma rules
-    from exhunt.sigma.prefilter import TextPrefilter
     from exhunt.sigma.ruleset import SigmaRuleset
 
 COVERAGE = "EventLog"
@@ -44,9 +42,13 @@ class EventLogAnalyzer:
     kinds = frozenset({ArtefactKind.EVTX, ArtefactKind.EVENT_JSON})
 
     def prepare(self, options: HuntOptions | None = None) -> None:
-        """The literals of the lists' addresses and domains, compiled in the hunting process
-        before its workers fork (they inherit it, as the log analyzers' prefilters)."""
-        candidates(network_indicators(options.extra_indicator_paths if options is not None else ()))
+        """The literals of the lists' addresses, domains and hashes, compiled in the hunting
+        process before its workers fork (they inherit them, as the log analyzers' prefilters)."""
+        paths = options.extra_indicator_paths if options is not None else ()
+        netindicators.candidates(network_indicators(paths))
+        hashes = hashindicators.hash_indicators(paths)
+        if hashes.literals:
+            hashindicators.candidates(hashes)
 
     def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
         result = UnitResult()
@@ -55,7 +57,9 @@ class EventLogAnalyzer:
         sigma = sigma_events(ctx.options, result)
         reporter = Reporter(result)
         values = network_indicators(ctx.options.extra_indicator_paths)
-        listed = matcher(values, family)
+        hashes = hashindicators.hash_indicators(ctx.options.extra_indicator_paths)
+        listed = netindicators.matcher(values, family)
+        hashed = hashindicators.matcher(hashes, family)
         try:
             if file.kind is ArtefactKind.EVTX:
                 events = read_evtx(
@@ -64,7 +68,11 @@ class EventLogAnalyzer:
                     threads=int(settings.get("evtx_threads", 1)),
                     memory_bound=int(settings.get("evtx_memory_bound", MEMORY_BOUND)),
                     spool_bound=int(settings.get("evtx_spool_bound", SPOOL_BOUND)),
-                    skim=_Interest(scan, ruleset(ctx.options) if sigma is not None else None, text_check(values)),
+                    skim=_Interest(
+                        scan,
+                        ruleset(ctx.options) if sigma is not None else None,
+                        _text_checks(netindicators.text_check(values), hashindicators.text_check(hashes)),
+                    ),
                 )
             else:
                 stream = file.open()
@@ -74,6 +82,8 @@ class EventLogAnalyzer:
                 detect(event, reporter)
                 if listed is not None:
                     listed(event, reporter)
+                if hashed is not None:
+                    hashed(event, reporter)
                 if sigma is not None:
                     sigma(event)
         except OSError as exc:
@@ -164,32 +174,53 @@ class _Tally:
         self.host = host
 
 
+class _TextCheck(Protocol):
+    def may_match(self, text: str) -> bool: ...
+
+
 class _Either:
     """The text checks of two readers of one kind of event: read it when either may want it."""
 
     __slots__ = ("_checks",)
 
-    def __init__(self, *checks: TextCheck | TextPrefilter) -> None:
+    def __init__(self, *checks: _TextCheck) -> None:
         self._checks = checks
 
     def may_match(self, text: str) -> bool:
         return any(check.may_match(text) for check in self._checks)
 
 
+def _text_checks(
+    listed: netindicators.TextCheck | None, hashed: hashindicators.HashTextCheck | None
+) -> dict[tuple[str, int], _TextCheck]:
+    """The text check of each kind of event (source family, event id) only the indicator lists'
+    searches read: an EVTX record of such a kind is decoded only when its text may name a
+    listed address, domain or hash."""
+    checks: dict[tuple[str, int], _TextCheck] = {}
+    if listed is not None:
+        checks.update(dict.fromkeys(netindicators.SKIMMED, listed))
+    if hashed is not None:
+        for kind in hashindicators.HASH_FIELDS:
+            checks[kind] = _Either(checks[kind], hashed) if kind in checks else hashed
+    return checks
+
+
 class _Interest:
     """The events of one EVTX file worth reading in full: those of a provider, channel and id
-    a detector runs on, those a loaded Sigma rule may match, and logons, connections and DNS
-    queries whose text names a listed address or domain (`listed`). The rest only count for
-    coverage.
+    a detector runs on, those a loaded Sigma rule may match, and logons, connections, DNS
+    queries and Sysmon's file events whose text names a listed address, domain or hash
+    (`checks`, by source family and event id). The rest only count for coverage.
 
     The decision is kept per provider, id, channel and computer, together with the
     span and host name the events of that kind are counted in, so an event passed by costs one
     lookup and a time comparison."""
 
-    def __init__(self, scan: _FileScan, rules: SigmaRuleset | None, listed: TextCheck | None = None) -> None:
+    def __init__(
+        self, scan: _FileScan, rules: SigmaRuleset | None, checks: Mapping[tuple[str, int], _TextCheck] | None = None
+    ) -> None:
         self._scan = scan
         self._rules = rules
-        self._listed = listed
+        self._checks = checks or {}
         # True: read in full; a tally: passed by; [text check, tally once one was passed by]: Sigma, lists
         self._known: dict[tuple[Any, ...], _Tally | Literal[True] | list[Any]] = {}
 
@@ -248,8 +279,9 @@ class _Interest:
         prefilter = False if rules is None else rules.wants(head.channel, head.provider, head.event_id)
         if prefilter is True:
             return True
-        listed = self._listed
-        if listed is not None and (family_of(head.provider, head.channel), head.event_id) in SKIMMED:
+        family = family_of(head.provider, head.channel)
+        listed = self._checks.get((family, head.event_id)) if family is not None else None
+        if listed is not None:
             return [listed if prefilter is False else _Either(prefilter, listed), None]
         return self._tally(system) if prefilter is False else [prefilter, None]
 
