@@ -214,13 +214,14 @@ def test_logons_connections_and_queries_naming_listed_values_are_read_and_report
         ("Microsoft-Windows-Sysmon/Operational 22", "evil.example", "QueryName: update.cdn.evil.example"),
         ("Security 5156", "192.0.2.0/24", "DestAddress: 192.0.2.200"),
     ]
-    # the remote party is the listed address, not the server's own SourceIp / SourceAddress
+    # the remote party is the listed address, or the address of the listed host name (the
+    # connection's DestinationIp), not the server's own SourceIp / SourceAddress
     assert [f.source_ip for f in findings] == [
         "198.51.100.7",
         "192.0.2.44",
         "198.51.100.7",
         "198.51.100.7",
-        "10.0.0.20",
+        "203.0.113.80",
         None,
         "192.0.2.200",
     ]
@@ -382,3 +383,13 @@ def test_a_list_that_does_not_load_keeps_a_host_of_event_logs_only_from_clean(tm
     assert [(e["path"], e["line"], e["kind"]) for e in host["errors"]] == [(str(headerless), 1, "rule-invalid")]
     assert "header" in host["errors"][0]["message"]
     assert host["verdict"] != "clean" and code == 3
+
+
+def test_a_listed_host_name_gives_its_own_address_as_the_source(tmp_path: Path) -> None:
+    """A logon from a workstation under a listed domain: the source is that logon's address."""
+    texts = [logon(1, 4624, "10.9.9.9", logon_type=3, workstation="box7.evil.example")]
+    decoded, findings = read_skimmed(texts, (listed(tmp_path),))
+    assert decoded == [1]
+    assert [(f.detail("seen_in"), f.source_ip) for f in findings] == [
+        ("WorkstationName: box7.evil.example", "10.9.9.9")
+    ]

@@ -47,6 +47,8 @@ VALUE_FIELDS: dict[tuple[str, int], tuple[str, ...]] = {
     ("sysmon", 3): ("SourceIp", "DestinationIp", "SourceHostname", "DestinationHostname"),
     ("sysmon", 22): ("QueryName",),
 }
+# a field naming a host, and the field holding that host's address in the same event
+ADDRESS_OF_NAME = {"DestinationHostname": "DestinationIp", "SourceHostname": "SourceIp", "WorkstationName": "IpAddress"}
 # Read by no other detector: an EVTX record of these is decoded only when `TextCheck` says so.
 SKIMMED = frozenset({("security", 4624), ("security", 4625), ("security", 5156), ("sysmon", 3), ("sysmon", 22)})
 # keyed as `family` and the event id come (either may be None: no entry then)
@@ -97,8 +99,12 @@ def matcher(
                 "listed_in": f"{ind.origin}:{ind.line}",
                 "text": record.get(name),
             }
-            # the listed address is the remote party (a connection's SourceIp may be the server's own)
-            address = _address(match.value) if ind.type == "ip" else None
+            # The remote party: the listed address, or the address beside the listed host name
+            # (a connection's SourceIp, the event's first address, may be the server's own).
+            if ind.type == "ip":
+                address = _address(match.value)
+            else:
+                address = _address(record.get(ADDRESS_OF_NAME[name])) if name in ADDRESS_OF_NAME else None
             for rule_id in rule_ids:
                 report(result, rule_id, record, facts, source=address)
 
