@@ -482,6 +482,7 @@ CODE_CAPABILITIES = frozenset(
         "file-manage",
         "file-read",
         "sql",
+        "sql-query",
         "tunnel",
         "http",
         "http-tunnel",

@@ -522,6 +522,8 @@ _NETWORK_RUNS = frozenset({"process", "dynamic-code"})
 # Taint kinds by which the client itself names an address (not the user agent or a session value).
 # Page controls are left out: settings pages let an administrator type a service's URL.
 _CLIENT_URL = frozenset({"request", "body", "webmethod"})
+# Taint kinds by which the client writes a SQL command's whole text (a text box of the page too).
+_SQL_TEXT = frozenset({"request", "body", "webmethod", "control"})
 
 
 def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeReport) -> None:
@@ -573,6 +575,8 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
             continue  # what a socket the page opened returns, sent on or saved: a client, not a back door
         if hit.capability == "http-tunnel" and not t.kinds & _CLIENT_URL:
             continue  # a fixed address, or one the server chose
+        if hit.capability == "sql-query" and (t.joined or not t.kinds & _SQL_TEXT):
+            continue  # a query the code builds around a value (or one it keeps), not the client's SQL
         if hit.api.endswith(".ReadXml") and not t.kinds & {"body", "upload"}:
             continue  # a DataSet read from a file the request names: a file path, not the payload
         if hit.api.startswith("Xsl") and not t.kinds & PATH_KINDS:
