@@ -686,6 +686,7 @@ DETECTORS: dict[str, type] = {
     "code-flow": CodeFlowParams,
     "code-toolkit": CodeToolkitParams,
     "code-hidden-name": NoParams,
+    "code-encoded-page": NoParams,
     "code-seo-cloak": CodeCloakParams,
     "code-planted-dll": CodePlantedDllParams,
     "code-include": CodeIncludeParams,
