@@ -1,6 +1,6 @@
 """Pages that run the SQL text the client sends: the whole command text of an ADO.NET command
-(`SqlCommand`, `OleDbCommand`, `OdbcCommand`, `OracleCommand`, `MySqlCommand` and their data
-adapters) is request data, so the page is a SQL client for whoever calls it. Written from the
+(`SqlCommand`, `OleDbCommand`, `OdbcCommand`, `OracleCommand`, `MySqlCommand`, their data
+adapters, and ADO's `Connection.Execute` and `Recordset.Open` through COM) is request data, so the page is a SQL client for whoever calls it. Written from the
 platform's documentation of the command constructors and `CommandText`
 (docs/detection/webshell-code.md, "SQL text from the request"), each beside genuine pages that
 put request values into parameters or into a query the code writes."""
@@ -94,6 +94,24 @@ public class Svc : WebService {
         "EXH-WS-CODE-SQL-QUERY",
         ["web-method parameter 'statement'", "new SqlDataAdapter"],
     ),
+    (
+        "ado.aspx",
+        # A classic ASP database page ported as is: ADO through COM, the statement from the form.
+        """<%@ Page Language="VB" AspCompat="true" %>
+<script runat="server">
+Sub Page_Load(s As Object, e As EventArgs)
+    Dim cn = Server.CreateObject("ADODB.Connection")
+    cn.Open(Request.Form("dsn"))
+    Dim rs = cn.Execute(Request.Form("stmt"))
+    Do While Not rs.EOF
+        Response.Write(rs(0).Value & "<br>")
+        rs.MoveNext()
+    Loop
+End Sub
+</script>""",
+        "EXH-WS-CODE-SQL-QUERY",
+        ["form field 'stmt'", "adodb.connection.Execute"],
+    ),
 ]
 
 BENIGN = [
@@ -159,6 +177,20 @@ public class Report : IHttpHandler {
         ctx.Response.Write(cmd.ExecuteScalar());
     }
 }""",
+    ),
+    (
+        "legacy.aspx",
+        # The same port with its queries written in code around the request's value.
+        """<%@ Page Language="VB" AspCompat="true" %>
+<script runat="server">
+Sub Page_Load(s As Object, e As EventArgs)
+    Dim cn = Server.CreateObject("ADODB.Connection")
+    cn.Open(ConfigurationManager.AppSettings("dsn"))
+    Dim rs = cn.Execute("SELECT Name FROM Members WHERE Id = " & CInt(Request("id")))
+    Dim list = Server.CreateObject("ADODB.Recordset")
+    list.Open("SELECT Name FROM Members ORDER BY " & Request("sort"), cn)
+End Sub
+</script>""",
     ),
 ]
 
