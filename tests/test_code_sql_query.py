@@ -150,6 +150,7 @@ void Page_Load(object s, EventArgs e) {
     list.DataSource = new SqlCommand(other, cn).ExecuteReader();
     var byYear = new SqlDataAdapter(string.Format("SELECT * FROM Books WHERE Year = {0}", Request["y"]), cn);
     var byTag = new SqlDataAdapter($"SELECT * FROM Tags WHERE Name = '{Request["t"]}'", cn);
+    var byId = new SqlCommand("SELECT Title, Year " + "FROM Books WHERE Id = " + Request["id"], cn);
 }
 </script>""",
     ),

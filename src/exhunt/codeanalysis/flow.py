@@ -781,20 +781,17 @@ class UnitFlow:
                     op = operator(cur)
                     parts = [unwrap(c) for c in cur.named_children]
                     sub: Taint | None = None
-                    untainted = False
                     for p in parts:
                         if role(p) is Role.BINARY:
                             stack.append(p)
                         else:
-                            pt = self.taint(p, method, depth + 1)
-                            untainted = untainted or pt is None
-                            sub = merge(sub, pt)
-                    if sub is not None and untainted and op in {"+", "&"}:
-                        sub = sub.join()
+                            sub = merge(sub, self.taint(p, method, depth + 1))
                     if sub is not None and op in {"^", "Xor"}:
                         sub = sub.step("XOR-decodes it", self.line(cur))
                     out = merge(out, sub)
             if out is not None and operator(node) in {"+", "&"}:
+                if not out.joined and any(self.taint(p, method, depth + 1) is None for p in _operands(node)):
+                    out = out.join()  # joined with text the request did not give
                 first = _leftmost(node)
                 prefix = as_text(self.fold(first))
                 if self._in_site(first, method) or _fixed_folder(prefix):
@@ -1404,6 +1401,19 @@ def _fixed_host(prefix: str | None) -> bool:
     """Whether text a URL starts with names its server (`https://maps.example.com/geo?lat=`): the
     client then fills in parameters, not where the request goes."""
     return bool(prefix) and _HOST.match(prefix or "") is not None
+
+
+def _operands(node: Node) -> list[Node]:
+    """The operands of a chain of concatenations (`"a" + "b" + x` -> "a", "b", x)."""
+    out: list[Node] = []
+    stack = [unwrap(node)]
+    while stack and len(out) < 256:
+        cur = stack.pop()
+        if role(cur) is Role.BINARY and operator(cur) in {"+", "&"} and cur.named_child_count:
+            stack.extend(unwrap(c) for c in reversed(cur.named_children))
+        else:
+            out.append(cur)
+    return out
 
 
 def _leftmost(node: Node) -> Node:
