@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exhunt.codeanalysis.charset import sniff
+from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
 from exhunt.codeanalysis.extract import (
     CODE_EXTENSIONS,
     PAGE_EXTENSIONS,
@@ -50,6 +51,7 @@ MAX_PARSE_BYTES = 512 * 1024  # code beyond this is read token by token
 NODE_BUDGET = 400_000
 DEFAULT_DEADLINE = 5.0  # seconds per file
 HIDDEN_NAME = "code-hidden-name"  # the detector of names built at run time or split by comments
+ENCODED_PAGE = "code-encoded-page"  # the detector of pages kept as base64 text
 _PADDED = re.compile(r"(?<=\w)/\*[^*\n]{0,80}\*/(?=\w)")
 _CRAWLER_CONTEXT = re.compile(r"useragent|user_agent|urlreferrer|http_referer|user-agent", re.I)
 
@@ -253,6 +255,9 @@ def analyze_code(
     input controls are then what the client posts back to this code. `included`: files the page
     pulls in (`extract.references`), analysed with the page as one class; a flow that crosses
     between the page and a compiled file is the page's, one inside that file is that file's own."""
+    found = encoded_page(data) if maybe_encoded(data) else None
+    if found is not None:
+        return _encoded(found[0], analyze_code(found[1], name, deadline_s, settings, markup, included))
     report = CodeReport()
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     text = unescape_names(_decode(data, report), report)
@@ -298,6 +303,25 @@ def analyze_code(
     _planted(own, text, len(data), report)
     if not name.lower().endswith((".cs", ".vb", ".js")) or name.lower().endswith("global.asax.cs"):
         _cloaking(text, report)
+    return report
+
+
+def _encoded(layers: int, page: CodeReport) -> CodeReport:
+    """A file that is the base64 text of a page: what the page's code does, said of the file as a
+    whole (line 1; the page's own lines are not the file's), when it does something a finding
+    would report at medium or above."""
+    report = CodeReport(
+        problems=page.problems, readers=page.readers, languages=page.languages, units=page.units, sinks=page.sinks
+    )
+    report.reached = page.reached
+    shown = [c.chain for c in page.capabilities if rule(c.rule_id).severity.rank >= 2]
+    if not shown:
+        return report
+    times = "once" if layers == 1 else f"{layers} times over"
+    does = "; ".join(dict.fromkeys(shown[:3])) + ("; ..." if len(shown) > 3 else "")
+    for r in rules_of(ENCODED_PAGE):
+        chain = f"is an ASP.NET page encoded in base64 ({times}), whose code {does}"
+        report.capabilities.append(Capability(r.id, 1, chain, (1,), "base64"))
     return report
 
 
@@ -522,6 +546,8 @@ _NETWORK_RUNS = frozenset({"process", "dynamic-code"})
 # Taint kinds by which the client itself names an address (not the user agent or a session value).
 # Page controls are left out: settings pages let an administrator type a service's URL.
 _CLIENT_URL = frozenset({"request", "body", "webmethod"})
+# Taint kinds by which the client writes a SQL command's whole text (a text box of the page too).
+_SQL_TEXT = frozenset({"request", "body", "webmethod", "control"})
 
 
 def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeReport) -> None:
@@ -573,6 +599,8 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
             continue  # what a socket the page opened returns, sent on or saved: a client, not a back door
         if hit.capability == "http-tunnel" and not t.kinds & _CLIENT_URL:
             continue  # a fixed address, or one the server chose
+        if hit.capability == "sql-query" and (t.joined or not t.kinds & _SQL_TEXT):
+            continue  # a query the code builds around a value (or one it keeps), not the client's SQL
         if hit.api.endswith(".ReadXml") and not t.kinds & {"body", "upload"}:
             continue  # a DataSet read from a file the request names: a file path, not the payload
         if hit.api.startswith("Xsl") and not t.kinds & PATH_KINDS:

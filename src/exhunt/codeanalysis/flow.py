@@ -72,6 +72,9 @@ class Taint:
     kinds: frozenset[str]
     steps: tuple[str, ...]
     lines: frozenset[int]
+    # Joined with text the request did not give (`"where id=" + x`, `sql += x`, a builder's
+    # `Append`): the value is not the client's text alone, as a query built around it is not.
+    joined: bool = False
 
     def merge(self, other: Taint | None) -> Taint:
         if other is None or other is self:
@@ -81,15 +84,19 @@ class Taint:
             self.kinds | other.kinds,
             _ordered(self.steps + other.steps),
             self.lines | other.lines,
+            self.joined or other.joined,
         )
 
     def step(self, what: str, line: int) -> Taint:
         if what in self.steps:
             return self
-        return Taint(self.sources, self.kinds, (*self.steps, what), self.lines | {line})
+        return Taint(self.sources, self.kinds, (*self.steps, what), self.lines | {line}, self.joined)
 
     def only(self, kinds: frozenset[str]) -> Taint:
-        return Taint(self.sources, kinds, self.steps, self.lines)
+        return Taint(self.sources, kinds, self.steps, self.lines, self.joined)
+
+    def join(self) -> Taint:
+        return self if self.joined else Taint(self.sources, self.kinds, self.steps, self.lines, True)
 
 
 def _ordered(items: tuple[str, ...]) -> tuple[str, ...]:
@@ -238,6 +245,7 @@ class UnitFlow:
         self._not_configured: set[str] = set()
         self._urls: dict[str, Node] = {}  # web request variable -> the URL it was created with
         self._requests: set[str] = set()  # variables (lower case) holding the request object itself
+        self._command_texts: dict[str, Taint] = {}  # command variable (lower case) -> what its CommandText holds
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
         self._open_stores = scope.open_stores
         self._param_names: set[str] | None = None
@@ -556,6 +564,8 @@ class UnitFlow:
                 if left is None or right is None:
                     continue
                 t = self.taint(right, method)
+                if t is not None and r is Role.ASSIGN and operator(node) in {"+=", "&="}:
+                    t = t.join()  # `sql += x`: added to what the variable held
                 if t is None:
                     if role(left) is Role.IDENT and self._in_site(_leftmost(right), method):
                         self._site_paths.add(text(left).lower())
@@ -615,6 +625,9 @@ class UnitFlow:
         if base is None:
             return
         name = self._n(text(base))
+        if r is Role.MEMBER and member_parts(left)[1].lower() == "commandtext":
+            key = name.lower()  # `cmd.CommandText = x`: the text the command will run
+            self._command_texts[key] = t.merge(self._command_texts.get(key))
         if r is Role.IDENT and self._is_property(name):
             self.fields.add(name)  # `Cmd = ...` into `string Cmd { get; set; }`: the page's, like a field
         self._set((None if name in self.fields else method, name), t)
@@ -669,7 +682,7 @@ class UnitFlow:
         for a in args:
             arg_taint = merge(arg_taint, self.taint(a, method))
         if arg_taint is not None and base is not None and lname in WRITE_INTO:
-            self._set((method, self._n(text(base))), arg_taint)
+            self._set((method, self._n(text(base))), arg_taint.join())  # one piece of what it builds
             if lname.startswith("write"):
                 self.tainted_writes = True
         rt = self.taint(receiver, method)
@@ -777,6 +790,8 @@ class UnitFlow:
                         sub = sub.step("XOR-decodes it", self.line(cur))
                     out = merge(out, sub)
             if out is not None and operator(node) in {"+", "&"}:
+                if not out.joined and any(self.taint(p, method, depth + 1) is None for p in _operands(node)):
+                    out = out.join()  # joined with text the request did not give
                 first = _leftmost(node)
                 prefix = as_text(self.fold(first))
                 if self._in_site(first, method) or _fixed_folder(prefix):
@@ -830,6 +845,8 @@ class UnitFlow:
                 out = ret
         if out is None:
             return None
+        if lname in _JOINING and any(self.taint(a, method, depth + 1) is None for a in args):
+            out = out.join()  # `string.Format("... {0}", x)`, `string.Concat(a, x)`: text around it
         line = self.line(node)
         step = TRANSFORMS.get(lname)
         if step:
@@ -1072,6 +1089,8 @@ class UnitFlow:
         if t is None and rule.capability == "process" and not args and role(node) is Role.NEW:
             t = self._built_with(node, method)
             built = t is not None
+        if t is None and rule.capability == "sql-query" and not args and role(node) is Role.NEW:
+            t = self._command_text(node)
         hit = SinkHit(rule.rule_id, rule.capability, api, self.line(node), t, method, values, built=built)
         hit.unresolved = self._unresolved(rule.capability, args, values)
         if rule.capability == "file-write":
@@ -1096,6 +1115,21 @@ class UnitFlow:
                 return None
         return None
 
+    def _command_text(self, node: Node) -> Taint | None:
+        """`cmd = new SqlCommand()` created empty: what is stored into `cmd.CommandText` is the
+        text it runs (not what goes into its parameters)."""
+        cur: Node | None = node
+        for _ in range(3):
+            cur = cur.parent if cur is not None else None
+            if cur is None:
+                return None
+            if cur.type in {"variable_declarator", "dim_statement"} or role(cur) in {Role.DECL, Role.ASSIGN}:
+                left, _right = self._targets(cur)
+                if left is not None and role(left) is Role.IDENT:
+                    return self._command_texts.get(text(left).lower())
+                return None
+        return None
+
     def _interpolated(self, node: Node, method: str | None, depth: int) -> Taint | None:
         """An interpolated string (C# `$"/c {cmd}"`, a JavaScript template `${cmd}`) carries what
         its holes hold, as `"/c " + cmd` does; text before the first hole that names a folder or a
@@ -1103,6 +1137,7 @@ class UnitFlow:
         out: Taint | None = None
         prefix: list[str] = []
         first: Node | None = None
+        untainted = False
         for part in node.named_children:
             if part.type in _HOLES:
                 expr = next((c for c in part.named_children if c.type not in _HOLE_CLAUSES), None)
@@ -1110,11 +1145,17 @@ class UnitFlow:
                     continue
                 if first is None:
                     first = expr
-                out = merge(out, self.taint(expr, method, depth + 1))
-            elif first is None and part.type in _HOLE_TEXT:
-                prefix.append(text(part))
+                t = self.taint(expr, method, depth + 1)
+                untainted = untainted or t is None
+                out = merge(out, t)
+            elif part.type in _HOLE_TEXT:
+                untainted = untainted or bool(text(part).strip())
+                if first is None:
+                    prefix.append(text(part))
         if out is None:
             return None
+        if untainted:
+            out = out.join()
         lead = "".join(prefix)
         if (not lead and first is not None and self._in_site(first, method)) or _fixed_folder(lead):
             return out.only(frozenset({"web-path"}))
@@ -1341,6 +1382,8 @@ _FOLDER = re.compile(r"^(?:~|[A-Za-z]:)?[\\/]?(?:[\w.-]+[\\/])+")
 # a hole that are not its value (`{x,5:F2}`), and the literal text between holes.
 _INTERPOLATED = frozenset({"interpolated_string_expression", "interpolated_string_literal", "template_string"})
 _HOLES = frozenset({"interpolation", "template_substitution"})
+# Calls that build a string from their arguments: one the request did not give joins the rest.
+_JOINING = frozenset({"format", "concat", "join", "append", "appendformat", "appendline", "insert"})
 _HOLE_CLAUSES = frozenset({"interpolation_alignment_clause", "interpolation_format_clause", "interpolation_brace"})
 _HOLE_TEXT = frozenset({"string_content", "string_fragment", "escape_sequence"})
 
@@ -1358,6 +1401,19 @@ def _fixed_host(prefix: str | None) -> bool:
     """Whether text a URL starts with names its server (`https://maps.example.com/geo?lat=`): the
     client then fills in parameters, not where the request goes."""
     return bool(prefix) and _HOST.match(prefix or "") is not None
+
+
+def _operands(node: Node) -> list[Node]:
+    """The operands of a chain of concatenations (`"a" + "b" + x` -> "a", "b", x)."""
+    out: list[Node] = []
+    stack = [unwrap(node)]
+    while stack and len(out) < 256:
+        cur = stack.pop()
+        if role(cur) is Role.BINARY and operator(cur) in {"+", "&"} and cur.named_child_count:
+            stack.extend(unwrap(c) for c in reversed(cur.named_children))
+        else:
+            out.append(cur)
+    return out
 
 
 def _leftmost(node: Node) -> Node:

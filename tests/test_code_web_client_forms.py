@@ -1,0 +1,112 @@
+"""The other documented forms of the web client calls the HTTP and file rules already count: the
+asynchronous `WebClient` uploads and downloads (`...Async`, `...TaskAsync`), `WebClient.OpenWrite`
+(a stream whose bytes go to the URL), `HttpClient.PatchAsync` and the fetch forms of
+`EXH-WS-CODE-HTTP-RELAY`. Each shell is written from the class documentation
+(docs/detection/webshell-code.md, "More web client forms") beside a genuine page that looks like it."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_found, medium_or_above, run
+
+
+def page(body: str) -> str:
+    return (
+        '<%@ Page Language="C#" Async="true" %>\n<%@ Import Namespace="System.Net" %>\n'
+        '<%@ Import Namespace="System.Net.Http" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n" + body + "\n}\n</script>"
+    )
+
+
+SHELLS = [
+    (
+        "relay.aspx",
+        page('Response.Write(new WebClient().UploadStringTaskAsync(Request["u"], Request.Form["body"]).Result);'),
+        "EXH-WS-CODE-HTTP-TUNNEL",
+        ["request parameter 'u'", "sends data to the URL"],
+    ),
+    (
+        "pipe.ashx",
+        """<%@ WebHandler Language="C#" Class="Pipe" %>
+using System.Net;
+using System.Web;
+public class Pipe : IHttpHandler {
+    public bool IsReusable { get { return false; } }
+    public void ProcessRequest(HttpContext ctx) {
+        var wc = new WebClient();
+        using (var s = wc.OpenWrite(ctx.Request.QueryString["to"])) {
+            ctx.Request.InputStream.CopyTo(s);
+        }
+    }
+}""",
+        "EXH-WS-CODE-HTTP-TUNNEL",
+        ["query parameter 'to'", "WebClient.OpenWrite"],
+    ),
+    (
+        "patch.aspx",
+        page(
+            "var hc = new HttpClient();\n"
+            'var r = hc.PatchAsync(Request.Form["target"], new StringContent(Request.Form["data"])).Result;\n'
+            "Response.Write(r.StatusCode);"
+        ),
+        "EXH-WS-CODE-HTTP-TUNNEL",
+        ["form field 'target'", "HttpClient.PatchAsync"],
+    ),
+    (
+        "fetch.aspx",
+        page('new WebClient().DownloadFileTaskAsync(new Uri(Request["src"]), Request["dst"]).Wait();'),
+        "EXH-WS-CODE-FILE-WRITE",
+        ["request parameter 'src'", "request parameter 'dst'"],
+    ),
+]
+
+BENIGN = [
+    (
+        "notify.aspx",
+        # A message posted to the site's own fixed web hook.
+        page('new WebClient().UploadStringTaskAsync("https://hooks.example.com/notify", Request.Form["msg"]).Wait();'),
+    ),
+    (
+        "avatar.aspx",
+        # A picture fetched from a URL into the site's cache under a name the server makes.
+        page(
+            'string cached = Server.MapPath("~/cache/") + Guid.NewGuid().ToString("N") + ".png";\n'
+            'new WebClient().DownloadFileTaskAsync(new Uri(Request["picture"]), cached).Wait();\n'
+            'img.ImageUrl = "~/cache/" + System.IO.Path.GetFileName(cached);'
+        ),
+    ),
+    (
+        "upload-log.ashx",
+        # A log file sent to the application's fixed collector.
+        """<%@ WebHandler Language="C#" Class="Ship" %>
+using System.Net;
+using System.Web;
+public class Ship : IHttpHandler {
+    public bool IsReusable { get { return true; } }
+    public void ProcessRequest(HttpContext ctx) {
+        var wc = new WebClient();
+        using (var s = wc.OpenWrite("https://logs.example.com/in")) {
+            ctx.Request.InputStream.CopyTo(s);
+        }
+    }
+}""",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "rule_id", "words"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_web_client_form_found(name: str, code: str, rule_id: str, words: list[str]) -> None:
+    assert_found(name, code, rule_id, words)
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_benign_look_alike(name: str, code: str) -> None:
+    report = run(name, code)
+    assert medium_or_above(report) == [], [c.chain for c in report.capabilities]
+
+
+def test_fetch_forms_are_context() -> None:
+    report = run("proxy.aspx", page('Response.Write(new HttpClient().GetStringAsync(Request["u"]).Result);'))
+    assert "EXH-WS-CODE-HTTP-RELAY" in [c.rule_id for c in report.capabilities]
+    assert medium_or_above(report) == []
