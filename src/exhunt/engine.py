@@ -141,6 +141,10 @@ class TaskPlan:
         sizes, file_at = self._sizes, self._file_at
         return sum(sizes[file_at[t]] for t in batch)
 
+    def largest(self, batch: range) -> int:
+        """The size of the batch's largest file (its first: tasks go biggest first)."""
+        return self._sizes[self._file_at[batch.start]] if len(batch) else 0
+
 
 def planned_bytes(host: HostEvidence) -> int:
     """What `plan_tasks` will read, in bytes (a file once per analyzer), without making the tasks."""
@@ -422,6 +426,11 @@ class Batch:
     tag: object = None
 
 
+def is_large(batch: Batch) -> bool:
+    """Whether the batch holds a file of LARGE_BYTES or more."""
+    return any(isinstance(u, Task) and u.file.size >= LARGE_BYTES for u in batch.units)
+
+
 # Called once per unit with the batch's tag, the unit and its result (or the problem it became),
 # in the batch's order. The results of consecutive units of a batch may come merged, as the
 # first's, the others' then empty: whoever merges them in order gets the same result. Those empty
@@ -485,7 +494,7 @@ class Workers:
         """One round; False when nothing is queued or running."""
         for worker in self.workers:
             if not worker.busy and self.queue:
-                self._give(worker, self.queue.popleft())
+                self._give(worker, self._take())
         busy = [w for w in self.workers if w.busy]
         if not busy:
             return False
@@ -500,6 +509,19 @@ class Workers:
     def close(self) -> None:
         for worker in self.workers:
             self._stop(worker)
+
+    def _take(self) -> Batch:
+        """The next batch; but while another worker reads a large file, the first batch queued
+        that holds none, when there is one: a worker holds the whole content of the file it
+        reads, so two large files read at once were the hunt's peak memory. Never a wait: with
+        only large files left, the next is given. (A unit's results are merged by its position,
+        not by when it ran.)"""
+        if any(w.busy and w.batch is not None and is_large(w.batch) for w in self.workers):
+            for n, batch in enumerate(self.queue):
+                if not is_large(batch):
+                    del self.queue[n]
+                    return batch
+        return self.queue.popleft()
 
     def _start(self) -> _Worker:
         parent, child = self.mp.Pipe()
