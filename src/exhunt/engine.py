@@ -386,9 +386,10 @@ def _serve(conn: Connection, flight: Any = None) -> None:
         batch = [_uncarried(unit) for unit in wired]
         was_large, large = large, any(isinstance(u, Task) and u.file.size >= LARGE_BYTES for u in batch)
         if was_large and not large:
-            # The large files come first: their contents and decoded copies left glibc's heap
-            # grown (it raises its mmap threshold to the largest block freed), for the rest of
-            # the hunt. Given back once, when the small files begin.
+            # A large file's content and decoded copies leave glibc's heap grown (it raises its
+            # mmap threshold to the largest block freed). Given back when small files follow
+            # (they go in turn with large ones), so a worker reading small files does not hold
+            # a large file's memory while the other reads one.
             _release_heap()
         held = UnitResult()  # the results of units `first` to `last`, merged in order
         first, since = -1, 0.0

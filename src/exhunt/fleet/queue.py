@@ -3,8 +3,10 @@ soon as its last unit is back.
 
 Units are the engine's batches (`exhunt.engine.batches`: big files alone, small ones together)
 tagged with their host. Hosts go in the order of their largest file, biggest first, and each
-host's units biggest first, so the long files start early and only the few hosts in flight are
-held in memory: a host's partial results are dropped once it is assessed and handed on.
+host's units biggest first, those with a large file in turn with those of small files
+(`_Plan.order`: the pool reads one large file at a time), so the long files start early and
+only the few hosts in flight are held in memory: a host's partial results are dropped once it
+is assessed and handed on.
 
 The same unit function, `run_unit`, runs in the local process pool and on a Dask cluster
 (`exhunt.fleet.backends`). A unit whose worker died, or that ran past the sum of its files'
