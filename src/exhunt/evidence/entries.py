@@ -211,9 +211,9 @@ class Picked(Sequence[Entry]):
         return self.entries[self.at[index]]
 
     def __iter__(self) -> Iterator[Entry]:
-        entries = self.entries
+        made = self.entries._entry  # positions given by the listing itself: no check each
         for n in self.at:
-            yield entries[n]
+            yield made(n)
 
 
 class RelPaths(Sequence[tuple[str, ...]]):
