@@ -340,7 +340,13 @@ def bench_files_memory(
             {"files": n, "before": name.endswith("(before)"), **fig.to_dict(), "cpu_s_per_1000_files": round(per_k, 3)}
         )
     print("\n".join(rows))
-    return {"series": series}
+    if BEFORE is None:
+        return {"series": series}
+    # The last round's --json of each version, tree by tree: a memory gain that changed what the
+    # hunt finds is not a gain.
+    same = {n: same_findings(tmp / f"hunt{n}.json", tmp / f"before{n}.json") for n in counts}
+    print("findings as before: " + ", ".join(f"{n} files {same[n]}" for n in counts))
+    return {"series": series, "same_as_before": {str(n): same[n] for n in counts}}
 
 
 def bench_scan(hosts: int, modes: Sequence[str], concurrency: int, rounds: int, tmp: Path) -> dict[str, object]:

@@ -142,6 +142,10 @@ class TaskPlan:
         sizes, file_at = self._sizes, self._file_at
         return sum(sizes[file_at[t]] for t in batch)
 
+    def largest(self, batch: range) -> int:
+        """The size of the batch's largest file (its first: tasks go biggest first)."""
+        return self._sizes[self._file_at[batch.start]] if len(batch) else 0
+
 
 def planned_bytes(host: HostEvidence) -> int:
     """What `plan_tasks` will read, in bytes (a file once per analyzer), without making the tasks."""
@@ -383,9 +387,10 @@ def _serve(conn: Connection, flight: Any = None) -> None:
         batch = [_uncarried(unit) for unit in wired]
         was_large, large = large, any(isinstance(u, Task) and u.file.size >= LARGE_BYTES for u in batch)
         if was_large and not large:
-            # The large files come first: their contents and decoded copies left glibc's heap
-            # grown (it raises its mmap threshold to the largest block freed), for the rest of
-            # the hunt. Given back once, when the small files begin.
+            # A large file's content and decoded copies leave glibc's heap grown (it raises its
+            # mmap threshold to the largest block freed). Given back when small files follow
+            # (they go in turn with large ones), so a worker reading small files does not hold
+            # a large file's memory while the other reads one.
             _release_heap()
         held = UnitResult()  # the results of units `first` to `last`, merged in order
         first, since = -1, 0.0
@@ -421,6 +426,11 @@ class Batch:
     ctx: HostContext
     units: list[Task | HostTask]
     tag: object = None
+
+
+def is_large(batch: Batch) -> bool:
+    """Whether the batch holds a file of LARGE_BYTES or more."""
+    return any(isinstance(u, Task) and u.file.size >= LARGE_BYTES for u in batch.units)
 
 
 # Called once per unit with the batch's tag, the unit and its result (or the problem it became),
@@ -486,7 +496,7 @@ class Workers:
         """One round; False when nothing is queued or running."""
         for worker in self.workers:
             if not worker.busy and self.queue:
-                self._give(worker, self.queue.popleft())
+                self._give(worker, self._take())
         busy = [w for w in self.workers if w.busy]
         if not busy:
             return False
@@ -505,6 +515,19 @@ class Workers:
     def close(self) -> None:
         for worker in self.workers:
             self._stop(worker)
+
+    def _take(self) -> Batch:
+        """The next batch; but while another worker reads a large file, the first batch queued
+        that holds none, when there is one: a worker holds the whole content of the file it
+        reads, so two large files read at once were the hunt's peak memory. Never a wait: with
+        only large files left, the next is given. (A unit's results are merged by its position,
+        not by when it ran.)"""
+        if any(w.busy and w.batch is not None and is_large(w.batch) for w in self.workers):
+            for n, batch in enumerate(self.queue):
+                if not is_large(batch):
+                    del self.queue[n]
+                    return batch
+        return self.queue.popleft()
 
     def _start(self) -> _Worker:
         parent, child = self.mp.Pipe()

@@ -1,11 +1,11 @@
 """Listing the evidence in a process of its own, so the hunting process keeps the listing and
 not the memory it took to make it.
 
-Discovery builds several objects per file (path components, lower-case copies, layout tables,
-`Entry`s) before each file becomes its compact `EvidenceFile`. The interpreter keeps the memory
-they took (a few live entries pin each freed arena), so a process that listed 20,000 files held
-about twice the arenas its live objects need, and the workers forked from it inherited that
-heap. Listed in a forked child instead, each host's files come back through a pipe packed
+Discovery makes short-lived objects per file (an `Entry` and its paths as the layout reads
+them, an `EvidenceFile` before it is packed; the listing itself is packed as it is walked,
+`exhunt.evidence.entries`). The interpreter keeps the memory such objects took (a few live ones
+pin each freed arena), and the workers forked from a process inherit its heap. Listed in a
+forked child instead, each host's files come back through a pipe packed
 (`exhunt.evidence.packed.PackedFiles`: a few arrays a host), and stay so: no Python object per
 file is made here until a file is asked for.
 

@@ -15,8 +15,9 @@ from typing import Any, cast
 import orjson
 
 from exhunt.evidence.base import EvidenceFile, HostEvidence
+from exhunt.evidence.entries import Entry
 from exhunt.evidence.names import clean_host_name
-from exhunt.evidence.tree import Entry, Tree
+from exhunt.evidence.tree import Tree
 from exhunt.model import ArtefactKind
 
 _PREFIX = 64 * 1024

@@ -10,11 +10,14 @@ and files are opened read-only for a bounded prefix where their path does not te
 from __future__ import annotations
 
 import sys
+from array import array
+from collections.abc import Iterable
 from pathlib import Path
 
 from exhunt.evidence.base import EvidenceFile, HostEvidence, HostProblem
 from exhunt.evidence.classify import SNIFF_BYTES, kind_from_content, kind_from_path
 from exhunt.evidence.containers import LIMITS, ContainerError, Limits, stem
+from exhunt.evidence.entries import Entry, Picked
 from exhunt.evidence.errors import EvidenceUnavailable
 from exhunt.evidence.layout import Layout, View, host_layouts, unwrap
 from exhunt.evidence.names import host_from_collection_name
@@ -22,7 +25,6 @@ from exhunt.evidence.packed import PackedFiles
 from exhunt.evidence.tree import (
     Budget,
     Counter,
-    Entry,
     Progress,
     Tree,
     expand_containers,
@@ -68,9 +70,10 @@ def discover(path: str | None, *, on_progress: Progress | None = None, limits: L
     if not tree.entries:
         why = f" ({tree.errors[0][1]})" if tree.errors else ""
         raise EvidenceUnavailable(f"{path}: no files to hunt{why}")
-    placed = [e for e in tree.entries if not e.stray]
-    stray = [e for e in tree.entries if e.stray] if placed else []
-    root_view = unwrap(View(tree, 0, placed or tree.entries, stem(tree.name)))
+    listing = tree.entries
+    placed = array("I", (n for n in range(len(listing)) if not listing.is_stray(n)))
+    stray = Picked(listing, [n for n in range(len(listing)) if listing.is_stray(n)] if placed else [])
+    root_view = unwrap(View(tree, 0, placed or range(len(listing)), stem(tree.name)))
     layouts = host_layouts(root_view)
     counter.done()
     hosts = [_host(layout, str(path)) for layout in layouts]
@@ -129,9 +132,10 @@ def _open_container_evidence(target: Path, counter: Counter, limits: Limits) -> 
         raise EvidenceUnavailable(f"{target}: cannot be read ({exc.strerror or exc})") from exc
 
 
-def _place_stray(tree: Tree, stray: list[Entry], hosts: list[HostEvidence]) -> None:
+def _place_stray(tree: Tree, stray: Iterable[Entry], hosts: list[HostEvidence]) -> None:
     """Members stored under absolute names (`C:/Windows/Temp/x.txt`) name their own place on the
     server: they go to the one host as such, and are named as a problem when hosts are several."""
+    stray = list(stray)  # a few members at most
     if not stray:
         return
     if len(hosts) > 1:
@@ -196,13 +200,14 @@ def _host(layout: Layout, root: str) -> HostEvidence:
         errors=list(layout.errors),
     )
     above = view.depth
-    for i, entry in enumerate(view.entries):
-        if i in layout.skip or entry.container:
+    skip = layout.skip
+    for i, (entry, parts, lower) in enumerate(zip(view.entries, layout.decoded, layout.lower, strict=True)):
+        if i in skip or entry.container:
             continue
-        rel_path = view.rel_prefix + "/".join((*entry.parts[:above], *layout.decoded[i]))
-        windows = layout.windows_path(i)
-        context = layout.context(i, windows)
-        add_file(host, view.tree, entry, rel_path, windows, context, layout.under_exchange_logging(i, windows))
+        rel_path = view.rel_prefix + "/".join((*entry.parts[:above], *parts))
+        windows = layout.server_path(parts, lower)
+        context = layout.context(lower, windows)
+        add_file(host, view.tree, entry, rel_path, windows, context, layout.under_exchange_logging(lower, windows))
     if not host.files and not host.errors:
         host.errors.append(
             HostProblem(view.rel_prefix or ".", "no files to hunt for this host", ProblemKind.UNREADABLE)
@@ -240,10 +245,13 @@ def _distinct_names(hosts: list[HostEvidence], layouts: list[Layout]) -> None:
 def _note_loose_files(root: View, layouts: list[Layout], hosts: list[HostEvidence]) -> None:
     """Files lying beside the host folders belong to no host: say so rather than drop them silently."""
     host_zips = {lay.view.rel_prefix for lay in layouts if lay.view.rel_prefix}
+    listing = root.tree.entries
     loose = [
-        e.parts[-1]
-        for e in root.entries
-        if len(root.rel(e)) == 1 and not e.container and "/".join(e.parts) + "/" not in host_zips
+        name
+        for n in root.at
+        if len(folder := listing.folder_of(n)) == root.depth
+        and not listing.is_container(n)
+        and "/".join((*folder, name := listing.name(n))) + "/" not in host_zips
     ]
     if loose:
         shown = ", ".join(sorted(loose)[:5]) + (", ..." if len(loose) > 5 else "")

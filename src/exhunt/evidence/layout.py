@@ -9,12 +9,15 @@ layouts").
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from exhunt import boundedjson
 from exhunt.evidence.base import HostProblem
 from exhunt.evidence.containers import stem
+from exhunt.evidence.entries import Picked, RelPaths
 from exhunt.evidence.names import (
     clean_host_name,
     device_root,
@@ -24,7 +27,7 @@ from exhunt.evidence.names import (
     is_w3svc,
     velociraptor_decode,
 )
-from exhunt.evidence.tree import Entry, Tree
+from exhunt.evidence.tree import Tree
 from exhunt.model import ProblemKind
 
 VELOCIRAPTOR_ACCESSORS = frozenset(
@@ -78,32 +81,56 @@ _CLIENT_INFO_BYTES = 256 * 1024
 
 @dataclass(slots=True)
 class View:
-    """The entries of `tree` below `depth` leading components: one candidate host."""
+    """The entries of `tree` below `depth` leading components: one candidate host. They are
+    held as their positions in the tree's listing (`at`), made only when asked (`entries`)."""
 
     tree: Tree
     depth: int
-    entries: list[Entry]
+    at: Sequence[int]
     name: str  # the folder's or zip's name (a host-name fallback)
     rel_prefix: str = ""  # put before every rel_path: the zip's name when hosts are zips in a folder
 
-    def rel(self, entry: Entry) -> tuple[str, ...]:
-        return entry.parts[self.depth :]
+    @property
+    def entries(self) -> Picked:
+        return Picked(self.tree.entries, self.at)
 
-    def top(self) -> tuple[dict[str, list[Entry]], list[Entry]]:
-        """Entries grouped by their first folder, and the loose files at the top. A container
-        whose members are listed is a folder here (its members), not a loose file."""
-        folders: dict[str, list[Entry]] = {}
-        loose: list[Entry] = []
-        for e in self.entries:
-            if len(e.parts) - self.depth > 1:
-                folders.setdefault(e.parts[self.depth], []).append(e)
-            elif not e.container:
-                loose.append(e)
+    def top(self) -> tuple[dict[str, array[int]], list[int]]:
+        """Entries (positions) grouped by their first folder, and the loose files at the top. A
+        container whose members are listed is a folder here (its members), not a loose file."""
+        listing = self.tree.entries
+        depth = self.depth
+        folders: dict[str, array[int]] = {}
+        loose: list[int] = []
+        for n in self.at:
+            folder = listing.folder_of(n)
+            if len(folder) > depth:
+                held = folders.get(folder[depth])
+                if held is None:
+                    held = folders[folder[depth]] = array("I")
+                held.append(n)
+            elif not listing.is_container(n):
+                loose.append(n)
         return folders, loose
 
-    def below(self, folder: str, entries: list[Entry]) -> View:
+    def below(self, folder: str, at: Sequence[int]) -> View:
         """The view of one folder (or listed container, named without its suffix)."""
-        return View(self.tree, self.depth + 1, entries, stem(folder), self.rel_prefix)
+        return View(self.tree, self.depth + 1, at, stem(folder), self.rel_prefix)
+
+    def paths(self, decodes: DecodeWhere, lower: bool) -> RelPaths:
+        """Each entry's components below the view's root, decoded where `decodes` says, lower-case
+        when asked: made when read, not held per file."""
+        return RelPaths(self.entries, self.depth, velociraptor_decode, decodes, lower)
+
+
+DecodeWhere = Callable[[tuple[str, ...]], bool]  # from a file's folder below the view: its names are encoded
+
+
+def _everywhere(_folder: tuple[str, ...]) -> bool:
+    return True
+
+
+def _nowhere(_folder: tuple[str, ...]) -> bool:
+    return False
 
 
 @dataclass(slots=True)
@@ -113,8 +140,8 @@ class Layout:
     view: View
     layout: str
     host: str
-    decoded: list[tuple[str, ...]]  # per entry: rel components, decoded where the layout encodes names
-    lower: list[tuple[str, ...]]  # the same, lower case, for matching
+    decoded: RelPaths  # per entry: rel components, decoded where the layout encodes names
+    lower: RelPaths  # the same, lower case, for matching
     mirror: tuple[str, ...] | None = None  # lower-case rel path of the folder holding drive folders
     assumed_drive: str | None = None  # the view root is a volume root taken as this drive
     install_rel: tuple[str, ...] | None = None
@@ -128,9 +155,6 @@ class Layout:
     @property
     def host_like(self) -> bool:
         return self.layout != "files" or self.install_rel is not None or self.per_host
-
-    def windows_path(self, index: int) -> str | None:
-        return self.server_path(self.decoded[index], self.lower[index])
 
     def server_path(self, parts: tuple[str, ...], lower: tuple[str, ...]) -> str | None:
         """The Windows path on the original server of rel components `parts`, when the layout tells it."""
@@ -150,13 +174,14 @@ class Layout:
                     return f"{letter}:\\" + "\\".join(parts[k + 1 :])
         return None
 
-    def context(self, index: int, windows: str | None) -> tuple[str, ...]:
-        """Lower-case components used to classify an entry: its server path (`windows`) when known."""
+    def context(self, lower: tuple[str, ...], windows: str | None) -> tuple[str, ...]:
+        """Lower-case components used to classify an entry (`lower`, as in `Layout.lower`): its
+        server path (`windows`) when known."""
         if windows is not None:
             return tuple(windows.lower().split("\\")[1:])
-        return self.log_context + self.lower[index]
+        return self.log_context + lower
 
-    def under_exchange_logging(self, index: int, windows: str | None) -> bool:
+    def under_exchange_logging(self, lower: tuple[str, ...], windows: str | None) -> bool:
         """Whether an entry lies in the Exchange install's `Logging` folder (or the bare copy of it)."""
         if self.layout == "logging-folder":
             return True
@@ -164,7 +189,6 @@ class Layout:
             return windows.lower().startswith(self.exchange_install.lower() + "logging\\")
         if self.install_rel is None:
             return False
-        lower = self.lower[index]
         k = len(self.install_rel)
         return len(lower) > k + 1 and lower[:k] == self.install_rel and lower[k] == "logging"
 
@@ -192,16 +216,17 @@ def analyse(view: View) -> Layout:
     """Decide the layout of one view from its folder structure (no file is opened but a
     Velociraptor collection's `client_info.json`)."""
     folders, _ = view.top()
+    listing, depth = view.tree.entries, view.depth
     top_dirs = {name.lower() for name in folders}
-    top_files = {view.rel(e)[0].lower() for e in view.entries if len(view.rel(e)) == 1}
+    top_files = {listing.name(n).lower() for n in view.at if len(listing.folder_of(n)) == depth}
     collection_files = bool(top_files & {"client_info.json", "collection_context.json", "uploads.json"})
     # A collection of artifact results only (parsed event logs, no file uploaded) has results/
     # and its metadata but no uploads/: still a Velociraptor collection, named by its client info.
     uploads = "uploads" in top_dirs and (
         collection_files
         or any(
-            len(view.rel(e)) >= 3 and view.rel(e)[1].lower() in VELOCIRAPTOR_ACCESSORS
-            for e in folders.get(_original(folders, "uploads"), [])
+            len(folder := listing.folder_of(n)) >= depth + 2 and folder[depth + 1].lower() in VELOCIRAPTOR_ACCESSORS
+            for n in folders.get(_original(folders, "uploads"), ())
         )
     )
     velociraptor = uploads or ("results" in top_dirs and collection_files)
@@ -219,35 +244,16 @@ def analyse(view: View) -> Layout:
     return layout
 
 
-def _original(folders: dict[str, list[Entry]], lower_name: str) -> str:
+def _original(folders: dict[str, array[int]], lower_name: str) -> str:
     for name in folders:
         if name.lower() == lower_name:
             return name
     return lower_name
 
 
-def _lowered(decoded: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Each path in lower case, its folder lowered once for all the files in it: the folder's
-    names are then strings shared by those files, not copies per file (on a tree of 20,000
-    files, 12 MB of copies, most of discovery's peak, which the interpreter kept afterwards)."""
-    folders: dict[tuple[str, ...], tuple[str, ...]] = {}
-    out: list[tuple[str, ...]] = []
-    for parts in decoded:
-        if not parts:
-            out.append(parts)
-            continue
-        head = parts[:-1]
-        low = folders.get(head)
-        if low is None:
-            low = folders[head] = tuple(map(str.lower, head))
-        out.append((*low, parts[-1].lower()))
-    return out
-
-
 def _velociraptor(view: View) -> Layout:
-    decoded = [tuple(velociraptor_decode(p) for p in view.rel(e)) for e in view.entries]
-    lower = _lowered(decoded)
-    layout = Layout(view, "velociraptor", view.name, decoded, lower)
+    lower = view.paths(_everywhere, lower=True)
+    layout = Layout(view, "velociraptor", view.name, view.paths(_everywhere, lower=False), lower)
     accessors = sorted({lw[1] for lw in lower if len(lw) >= 3 and lw[0] == "uploads"})
     if accessors:
         word = "accessor" if len(accessors) == 1 else "accessors"
@@ -259,7 +265,7 @@ def _velociraptor(view: View) -> Layout:
         # Top-level files and result indexes describe the collection, not the server.
         if len(lw) == 1 or lw[-1].endswith(".index"):
             layout.skip.add(i)
-            metadata.append(decoded[i][-1])
+            metadata.append(layout.decoded[i][-1])
     if metadata:
         shown = ", ".join(sorted(metadata)[:6]) + (", ..." if len(metadata) > 6 else "")
         layout.notes.append(f"collection metadata read, not hunted: {shown}")
@@ -298,8 +304,8 @@ def _stem_host(name: str) -> str | None:
 
 
 def _encrypted_velociraptor(view: View) -> Layout:
-    decoded = [view.rel(e) for e in view.entries]
-    layout = Layout(view, "velociraptor", _stem_host(view.name) or view.name, decoded, _lowered(decoded))
+    decoded = view.paths(_nowhere, lower=False)
+    layout = Layout(view, "velociraptor", _stem_host(view.name) or view.name, decoded, view.paths(_nowhere, lower=True))
     layout.skip.update(range(len(decoded)))
     layout.errors.append(
         HostProblem(
@@ -312,18 +318,15 @@ def _encrypted_velociraptor(view: View) -> Layout:
     return layout
 
 
-def _structured(view: View, folders: dict[str, list[Entry]]) -> Layout:
+def _structured(view: View, folders: dict[str, array[int]]) -> Layout:
     # Drive folders written the Velociraptor way (`C%3A`) have every name below them encoded too.
     encoded_drives = {name for name in folders if "%" in name and drive_of_folder(name) is not None}
-    decoded: list[tuple[str, ...]] = []
-    for e in view.entries:
-        rel = view.rel(e)
-        if encoded_drives and rel[0] in encoded_drives and len(rel) > 1:
-            decoded.append(tuple(velociraptor_decode(p) for p in rel))
-        else:
-            decoded.append(rel)
-    lower = _lowered(decoded)
-    layout = Layout(view, "files", view.name, decoded, lower)
+
+    def encoded(folder: tuple[str, ...]) -> bool:
+        return bool(folder) and folder[0] in encoded_drives
+
+    lower = view.paths(encoded, lower=True)
+    layout = Layout(view, "files", view.name, view.paths(encoded, lower=False), lower)
     dirs = _folders_of(lower)
     top = {d[0] for d in dirs if len(d) == 1}
 
@@ -373,9 +376,9 @@ def _parent_name(view: View) -> str | None:
     return Path(view.tree.location).parent.name or None
 
 
-def _folders_of(lower: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
+def _folders_of(lower: RelPaths) -> set[tuple[str, ...]]:
     """Every folder (as a lower-case component tuple) that holds a file, with all its ancestors."""
-    parents = {lw[:-1] for lw in lower if len(lw) > 1}
+    parents = lower.folders()
     folders: set[tuple[str, ...]] = set()
     for p in parents:
         for k in range(len(p), 0, -1):
@@ -408,7 +411,7 @@ def _mirror_root(dirs: set[tuple[str, ...]]) -> tuple[str, ...] | None:
     return best
 
 
-def _looks_like_kape(lower: list[tuple[str, ...]], dirs: set[tuple[str, ...]], mirror: tuple[str, ...]) -> bool:
+def _looks_like_kape(lower: RelPaths, dirs: set[tuple[str, ...]], mirror: tuple[str, ...]) -> bool:
     """KAPE leaves NTFS metafiles at a drive root and its own copy/skip logs beside the drives."""
     k = len(mirror)
     for lw in lower:
@@ -547,7 +550,8 @@ def _mark_hosts_by_place(view: View, names: list[str], children: list[Layout]) -
     name another computer than its siblings' (`case/EX01/*.evtx`, `case/EX02/*.evtx`)."""
     from exhunt.evidence.computers import first_computer  # reads a prefix of a few files only
 
-    archives = {e.parts[view.depth] for e in view.entries if e.container and len(e.parts) == view.depth + 1}
+    listing = view.tree.entries
+    archives = {listing.name(n) for n in view.at if listing.is_container(n) and len(listing.folder_of(n)) == view.depth}
     for name, child in zip(names, children, strict=True):
         if name in archives and len(names) > 1:
             child.per_host = True

@@ -1,11 +1,11 @@
 """Listing what the user pointed at: a folder walked with `os.scandir`, or a container's directory,
 and the containers found inside either (`expand_containers`), nested up to a depth bound.
 
-All give the same flat list of `Entry` (path components as stored, size, time, a `FileRef`),
-so layout detection never cares where the bytes live: a container's members are listed below
-the container's own name, as if it were a folder. Nothing here writes, extracts or follows a
-link out of the evidence; every folder or member that cannot be listed is recorded with the
-reason and the kind of problem.
+All give the same flat listing of `Entry` (path components as stored, size, time, a `FileRef`),
+packed as it is listed (`exhunt.evidence.entries`), so layout detection never cares where the
+bytes live: a container's members are listed below the container's own name, as if it were a
+folder. Nothing here writes, extracts or follows a link out of the evidence; every folder or
+member that cannot be listed is recorded with the reason and the kind of problem.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from exhunt.evidence.base import FileRef
@@ -27,25 +26,12 @@ from exhunt.evidence.containers import (
     open_container,
     unsupported_kind,
 )
+from exhunt.evidence.entries import Entries, Entry
 from exhunt.model import ProblemKind
 
 Progress = Callable[[int], None]
 _PROGRESS_EVERY = 2000
 _REPARSE_POINT = 0x400  # FILE_ATTRIBUTE_REPARSE_POINT: junctions must not be walked into (loops)
-
-
-@dataclass(slots=True)
-class Entry:
-    """One file: its path components relative to the listing root, as stored."""
-
-    parts: tuple[str, ...]
-    ref: FileRef
-    size: int
-    mtime: datetime | float | None  # a float as the file system gives it: seconds since 1970, UTC
-    container: bool = False  # a container whose members are listed below its own name
-    # A member stored under an absolute name (`C:/Windows/Temp/x.txt`, `/etc/x`): it says where it
-    # came from, and it takes no part in deciding the layout of the collection around it.
-    stray: bool = False
 
 
 class Counter:
@@ -75,7 +61,7 @@ class Tree:
     name: str  # the folder's or container's own name, for display and as a host-name fallback
     location: str  # absolute path on disk
     is_container: bool
-    entries: list[Entry] = field(default_factory=list)
+    entries: Entries = field(default_factory=Entries)  # packed as listed
     # (path components as in `Entry.parts`, reason, kind): shown relative to the evidence root later.
     errors: list[ListingProblem] = field(default_factory=list)
 
@@ -124,31 +110,35 @@ def list_folder(root: str, *, counter: Counter, max_depth: int | None = None) ->
             tree.error(parts, f"cannot list folder: {exc.strerror or exc}", ProblemKind.UNREADABLE)
             continue
         subfolders: list[tuple[str, tuple[str, ...]]] = []
+        start = os.path.join(folder, "")  # noqa: PTH118 - what `scandir` puts before each name
         for child in children:
-            child_parts = (*parts, child.name)
             try:
                 cst = child.stat(follow_symlinks=False)
             except OSError as exc:
-                tree.error(child_parts, f"cannot read file details: {exc.strerror or exc}", ProblemKind.UNREADABLE)
+                tree.error(
+                    (*parts, child.name), f"cannot read file details: {exc.strerror or exc}", ProblemKind.UNREADABLE
+                )
                 continue
             mode = cst.st_mode
             attributes = getattr(cst, "st_file_attributes", 0)
             if stat.S_ISLNK(mode) or (attributes & _REPARSE_POINT and stat.S_ISDIR(mode)):
-                _linked(tree, child.path, child_parts, root, counter, readable)
+                _linked(tree, child.path, (*parts, child.name), root, counter, readable)
                 continue
             if stat.S_ISDIR(mode):
-                if max_depth is None or len(child_parts) < max_depth:
-                    subfolders.append((child.path, child_parts))
+                if max_depth is None or len(parts) < max_depth - 1:
+                    subfolders.append((child.path, (*parts, child.name)))
             elif stat.S_ISREG(mode):
                 if not readable(child.path):
-                    tree.error(child_parts, "cannot read file: permission denied", ProblemKind.UNREADABLE)
+                    tree.error((*parts, child.name), "cannot read file: permission denied", ProblemKind.UNREADABLE)
                     continue
-                ref = FileRef(child.path)
-                tree.entries.append(Entry(child_parts, ref, cst.st_size, cst.st_mtime))
+                # Packed as listed: the folder's components and path start are shared by its files.
+                tree.entries.add(parts, child.name, start, cst.st_size, cst.st_mtime)
                 counter.tick()
             else:
                 tree.error(
-                    child_parts, "not a regular file (device, pipe or socket); not read", ProblemKind.UNSUPPORTED
+                    (*parts, child.name),
+                    "not a regular file (device, pipe or socket); not read",
+                    ProblemKind.UNSUPPORTED,
                 )
         stack.extend(reversed(subfolders))
     return tree
@@ -217,17 +207,19 @@ def expand_containers(tree: Tree, *, counter: Counter, budget: Budget | None = N
     budget = budget or Budget()
     limits = budget.limits
     index = 0
-    while index < len(tree.entries):
-        entry = tree.entries[index]
+    entries = tree.entries
+    while index < len(entries):
+        name = entries.name(index).lower()
+        at = index
         index += 1
-        name = entry.parts[-1].lower()
         what = unsupported_kind(name)
+        if what is None and container_suffix(name) is None:
+            continue
+        entry = entries[at]
         if what is not None:
             tree.error(
                 entry.parts, f"{what}: exhunt cannot read it; its content is not hunted", ProblemKind.UNSUPPORTED
             )
-            continue
-        if container_suffix(name) is None:
             continue
         outer: tuple[str, ...] = ()
         if entry.ref.archive is None:
@@ -253,7 +245,7 @@ def expand_containers(tree: Tree, *, counter: Counter, budget: Budget | None = N
         except OSError as exc:
             tree.error(entry.parts, f"cannot read archive: {exc}", ProblemKind.UNREADABLE)
             continue
-        entry.container = True
+        entries.mark_container(at)
         _list_members(tree, iter(members), entry.parts, archive, outer, counter, budget)
 
 

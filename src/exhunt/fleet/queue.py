@@ -3,8 +3,10 @@ soon as its last unit is back.
 
 Units are the engine's batches (`exhunt.engine.batches`: big files alone, small ones together)
 tagged with their host. Hosts go in the order of their largest file, biggest first, and each
-host's units biggest first, so the long files start early and only the few hosts in flight are
-held in memory: a host's partial results are dropped once it is assessed and handed on.
+host's units biggest first, those with a large file in turn with those of small files
+(`_Plan.order`: the pool reads one large file at a time), so the long files start early and
+only the few hosts in flight are held in memory: a host's partial results are dropped once it
+is assessed and handed on.
 
 The same unit function, `run_unit`, runs in the local process pool and on a Dask cluster
 (`exhunt.fleet.backends`). A unit whose worker died, or that ran past the sum of its files'
@@ -172,6 +174,26 @@ class _Plan:
     def _size(self, piece: _Piece) -> int:
         return self._tasks.size(piece) if isinstance(piece, range) else 0
 
+    def order(self) -> list[int]:
+        """The units' positions in the order they are handed over: each unit that holds a large
+        file followed by one that holds none while both remain, then the rest as planned. The
+        pool then has a unit of small files at hand for one worker while the other reads a large
+        file (`engine.Workers`), instead of two large files read at once; the results are
+        merged by position all the same."""
+        large = [seq for seq, pieces in enumerate(self._work) if self._largest(pieces) >= engine.LARGE_BYTES]
+        if not large:
+            return list(range(len(self._work)))
+        held = set(large)
+        small = [seq for seq in range(len(self._work)) if seq not in held]
+        out: list[int] = []
+        for pair in zip(large, small, strict=False):
+            out.extend(pair)
+        shorter = min(len(large), len(small))
+        return out + large[shorter:] + small[shorter:]
+
+    def _largest(self, pieces: tuple[_Piece, ...]) -> int:
+        return max((self._tasks.largest(p) for p in pieces if isinstance(p, range)), default=0)
+
     def unit(self, index: int, seq: int, ctx: HostContext) -> Unit:
         tasks: list[Task | HostTask] = []
         for piece in self._work[seq]:
@@ -285,7 +307,7 @@ def hunt_queue(
             open_hosts[i] = _OpenHost(host, ctx, len(plan))
             if not len(plan):
                 finish(i)
-            for seq in range(len(plan)):
+            for seq in plan.order():
                 yield plan.unit(i, seq, ctx)
 
     def finish(i: int) -> None:
