@@ -7,6 +7,10 @@ key had not been pressed (Dask's client runs such a callback on every collection
 runs, SIGINT also leaves a mark; the loops that wait for the workers look at it (`check`) and
 raise the interrupt that was dropped, within a second; the interpreter's report of the drop (a
 traceback on standard error) is not printed, since the interrupt is not lost.
+
+A write to the hunt store is not cut short either (`deferred`): an interrupt that lands inside
+one is raised once it is done, so no transaction is left open to lock the store against the
+write that records the hunt as interrupted.
 """
 
 from __future__ import annotations
@@ -21,11 +25,26 @@ from types import FrameType
 WAKE_SECONDS = 1.0  # the longest a waiting loop sleeps before it looks at the mark again
 
 _pending = [False]
+_deferring = [0]
 
 
 def _on_sigint(signum: int, frame: FrameType | None) -> None:
     _pending[0] = True
-    raise KeyboardInterrupt
+    if not _deferring[0]:
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """A Ctrl-C during the block is raised when the block ends (where `recorded` is in force;
+    elsewhere the block is interrupted as usual)."""
+    _deferring[0] += 1
+    try:
+        yield
+    finally:
+        _deferring[0] -= 1
+    if not _deferring[0]:
+        check()
 
 
 @contextmanager

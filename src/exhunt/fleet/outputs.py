@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from exhunt import __version__
+from exhunt import __version__, interrupts
 from exhunt.cli_options import why_unwritable
 from exhunt.fleet.findingspill import SpilledFindings
 from exhunt.fleet.hunt_log import HuntStoreError, HuntWriter
@@ -186,7 +186,8 @@ class HuntSink:
         spill_findings(host)
         if self.store is not None and self.hunt_id is not None and not stored and "db" not in self._dropped:
             try:
-                self.store.add_host(self.hunt_id, host, key)
+                with interrupts.deferred():  # a transaction cut short would lock the store
+                    self.store.add_host(self.hunt_id, host, key)
             except (HuntStoreError, OSError) as exc:
                 self._dropped.add("db")
                 self.failures.append(f"{exc}; {host.host} and the hosts after it were not stored")
@@ -284,7 +285,8 @@ class HuntSink:
             if self.store is not None and self.hunt_id is not None:
                 status = "interrupted" if interrupted or stopped or "db" in self._dropped else "finished"
                 try:
-                    self.store.finish_hunt(self.hunt_id, status)
+                    with interrupts.deferred():
+                        self.store.finish_hunt(self.hunt_id, status)
                 except (HuntStoreError, OSError) as exc:
                     self.failures.append(str(exc))
         return finished

@@ -309,9 +309,11 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
         if store is not None:
             if full is not None and args.resume is not None:
                 hunt_id = args.resume
-                full.reopen_hunt(hunt_id, total)
+                with interrupts.deferred():
+                    full.reopen_hunt(hunt_id, total)
             else:
-                hunt_id = store.start_hunt(tool_version=__version__, evidence=args.path, hosts_total=total)
+                with interrupts.deferred():
+                    hunt_id = store.start_hunt(tool_version=__version__, evidence=args.path, hosts_total=total)
         from datetime import UTC, datetime
 
         started = datetime.now(UTC)
