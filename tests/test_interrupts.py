@@ -71,14 +71,13 @@ def test_an_interrupt_taken_by_its_handler_is_not_raised_again() -> None:
 def test_an_interrupt_during_a_deferred_block_is_raised_when_it_ends() -> None:
     done: list[str] = []
     with interrupts.recorded():
-        with pytest.raises(KeyboardInterrupt):
-            with interrupts.deferred():
-                with interrupts.deferred():  # nested: raised when the outer one ends
-                    os.kill(os.getpid(), signal.SIGINT)
-                    for _ in range(1000):
-                        pass
-                    done.append("inner")
-                done.append("outer")
+        with pytest.raises(KeyboardInterrupt), interrupts.deferred():
+            with interrupts.deferred():  # nested: raised when the outer one ends
+                os.kill(os.getpid(), signal.SIGINT)
+                for _ in range(1000):
+                    pass
+                done.append("inner")
+            done.append("outer")
         interrupts.check()  # taken: not raised again
     assert done == ["inner", "outer"]
     with interrupts.deferred():  # without `recorded`, nothing is held back and nothing is raised
