@@ -1103,21 +1103,18 @@ class UnitFlow:
         """`psi = new ProcessStartInfo()` (or `new Process()`) created empty: what is stored into
         the variable afterwards (`psi.Arguments = "/c " + cmd`, `p.StartInfo = psi`) is what it
         runs, however it is then started (directly, by a delegate, `CallByName`, `dynamic`)."""
-        cur: Node | None = node
-        for _ in range(3):
-            cur = cur.parent if cur is not None else None
-            if cur is None:
-                return None
-            if cur.type in {"variable_declarator", "dim_statement"} or role(cur) in {Role.DECL, Role.ASSIGN}:
-                left, _right = self._targets(cur)
-                if left is not None and role(left) is Role.IDENT:
-                    return self.taint(left, method)
-                return None
-        return None
+        left = self._stored_in(node)
+        return None if left is None else self.taint(left, method)
 
     def _command_text(self, node: Node) -> Taint | None:
         """`cmd = new SqlCommand()` created empty: what is stored into `cmd.CommandText` is the
         text it runs (not what goes into its parameters)."""
+        left = self._stored_in(node)
+        return None if left is None else self._command_texts.get(text(left).lower())
+
+    def _stored_in(self, node: Node) -> Node | None:
+        """The variable a `new ...()` expression is declared or assigned into (`x = new T()`),
+        looked for at most three levels up; None when it is stored in anything else."""
         cur: Node | None = node
         for _ in range(3):
             cur = cur.parent if cur is not None else None
@@ -1125,9 +1122,7 @@ class UnitFlow:
                 return None
             if cur.type in {"variable_declarator", "dim_statement"} or role(cur) in {Role.DECL, Role.ASSIGN}:
                 left, _right = self._targets(cur)
-                if left is not None and role(left) is Role.IDENT:
-                    return self._command_texts.get(text(left).lower())
-                return None
+                return left if left is not None and role(left) is Role.IDENT else None
         return None
 
     def _interpolated(self, node: Node, method: str | None, depth: int) -> Taint | None:
