@@ -43,6 +43,16 @@ def _private_stores(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 
 
 @pytest.fixture(autouse=True)
+def _shipped_rules_only() -> Iterator[None]:
+    """A test that hunts with rule files of its own leaves them in the process's catalog (one
+    command per process is all the product needs): the next test starts from the shipped rules."""
+    yield
+    from exhunt.rules import use
+
+    use(())
+
+
+@pytest.fixture(autouse=True)
 def _no_cache_notes() -> None:
     """What one test's caches met (`cachefile.note`) is not shown in another's hunt."""
     from exhunt import cachefile
