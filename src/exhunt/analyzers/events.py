@@ -15,6 +15,7 @@ from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.sigma import ruleset, sigma_events
 from exhunt.analyzers.web_indicators import network_indicators
 from exhunt.events.detect import detect, family, family_of, hashindicators, netindicators, wants
+from exhunt.events.detect.common import TextCheck
 from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
 from exhunt.events.exports import read_event_export
 from exhunt.events.record import EventRecord
@@ -190,9 +191,7 @@ class _Either:
         return any(check.may_match(text) for check in self._checks)
 
 
-def _text_checks(
-    listed: netindicators.TextCheck | None, hashed: hashindicators.HashTextCheck | None
-) -> dict[tuple[str, int], _TextCheck]:
+def _text_checks(listed: TextCheck | None, hashed: TextCheck | None) -> dict[tuple[str, int], _TextCheck]:
     """The text check of each kind of event (source family, event id) only the indicator lists'
     searches read: an EVTX record of such a kind is decoded only when its text may name a
     listed address, domain or hash."""

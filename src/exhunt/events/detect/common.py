@@ -6,12 +6,15 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from exhunt.events.record import EventRecord
 from exhunt.hits import Hit, Reporter
 from exhunt.model import Account, AccountRole, EventFacet, EvidenceRef, FileFacet, ProcessFacet
 from exhunt.rules import catalog, rules_of
+
+if TYPE_CHECKING:
+    from exhunt.artefacts.prefilter import Prefilter
 
 P = TypeVar("P")
 
@@ -154,3 +157,17 @@ def report(
     remote = source or source_ip(record)
     hit = Hit(rule_id, outcome, details, remote, event=event, process=process, file=file, accounts=accounts)
     result.report(hit, evidence, record.timestamp)
+
+
+class TextCheck:
+    """Whether an event's JSON text (an EVTX record before it is decoded) may hold one of a
+    list's literals, in any letter case: the indicator searches' check of the kinds of event only
+    they read. The literals (addresses, host names, hex digests) hold no character JSON escapes,
+    so a value is in the text as it is."""
+
+    def __init__(self, literals: Prefilter) -> None:
+        self._any = literals.any
+
+    def may_match(self, text: str) -> bool:
+        # hyperscan ignores ASCII case only; other text is lowered first (as the lists are)
+        return self._any(text.encode("ascii") if text.isascii() else text.lower().encode("utf-8", "surrogatepass"))

@@ -12,7 +12,7 @@ event that saw it.
 
 Image loads (7) are the bulk of a Sysmon log and no other detector reads them: an EVTX record of
 a kind only this search reads is decoded only when its JSON text holds one of the listed hashes
-(`HashTextCheck`, one multi-literal pass), so a log naming none costs one scan per such record.
+(`common.TextCheck`, one multi-literal pass), so a log naming none costs one scan per such record.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from exhunt.artefacts.prefilter import Pattern, Prefilter
-from exhunt.events.detect.common import report
+from exhunt.events.detect.common import TextCheck, report
 from exhunt.events.record import EventRecord
 from exhunt.filehunt.indicators import HASH_TYPES, Indicator, load_indicators
 from exhunt.hits import Reporter
@@ -124,24 +124,13 @@ def _joined(values: Iterable[str]) -> str:
     return "; ".join(dict.fromkeys(v for v in values if v))
 
 
-class HashTextCheck:
-    """Whether an EVTX record's JSON text may hold a listed hash: one of them is in it, in any
-    letter case (Sysmon writes hex in capitals, the lists in small letters)."""
-
-    def __init__(self, literals: Prefilter) -> None:
-        self._any = literals.any
-
-    def may_match(self, text: str) -> bool:
-        # hex digests are ASCII: a record with other characters is searched as UTF-8 as it is
-        return self._any(text.encode("utf-8", "surrogatepass"))
-
-
-def text_check(values: HashIndicators) -> HashTextCheck | None:
+def text_check(values: HashIndicators) -> TextCheck | None:
     """The check of the records of `HASH_FIELDS`' kinds no detector reads, or None when the
-    lists hold no hash (then those records are passed by unread)."""
+    lists hold no hash (then those records are passed by unread). Sysmon writes hex in capitals,
+    the lists in small letters: the check ignores case."""
     if not rules_of(DETECTOR) or not values.literals:
         return None
-    return HashTextCheck(candidates(values))
+    return TextCheck(candidates(values))
 
 
 @lru_cache(maxsize=8)

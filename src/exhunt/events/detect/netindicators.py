@@ -11,7 +11,7 @@ explicit-credential 4648), a connection to or from one (Sysmon 3, Windows Filter
 Process starts, script blocks and 4648 are read in full by other detectors anyway. Logons,
 connections and queries are the bulk of a server's Security and Sysmon logs and no detector
 reads them: an EVTX record of those kinds is decoded only when its JSON text holds one of the
-lists' literals (`TextCheck`, one multi-literal pass that stops at the first), so a hunt with no
+lists' literals (`common.TextCheck`, one multi-literal pass that stops at the first), so a hunt with no
 listed address in its logons pays one scan per such record, not a decoding.
 """
 
@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from exhunt.analyzers.web_indicators import Match, NetworkIndicators, unmapped
 from exhunt.artefacts.prefilter import Pattern, Prefilter
-from exhunt.events.detect.common import report
+from exhunt.events.detect.common import TextCheck, report
 from exhunt.events.record import EventRecord
 from exhunt.filehunt.indicators import HOST_NAME, Indicator, host_names
 from exhunt.hits import Reporter
@@ -113,19 +113,6 @@ def matcher(
                 report(result, rule_id, record, facts, source=address)
 
     return search
-
-
-class TextCheck:
-    """Whether an event's JSON text (an EVTX record before it is decoded) may name a listed
-    address or domain: one of the lists' literals is in it, in any letter case. Values hold no
-    character JSON escapes (digits, letters, `.`, `-`, `:`), so a value is in the text as it is."""
-
-    def __init__(self, literals: Prefilter) -> None:
-        self._any = literals.any
-
-    def may_match(self, text: str) -> bool:
-        # hyperscan ignores ASCII case only; other text is lowered first (as the lists are)
-        return self._any(text.encode("ascii") if text.isascii() else text.lower().encode("utf-8", "surrogatepass"))
 
 
 def text_check(values: NetworkIndicators) -> TextCheck | None:
