@@ -12,14 +12,12 @@ import orjson
 
 from exhunt.analyzers import HostContext, HuntOptions, registry
 from exhunt.analyzers import events as events_analyzer
-from exhunt.events import evtx_file
 from exhunt.events.detect import family
 from exhunt.events.detect.hashindicators import hash_indicators, matcher, parse_hashes, text_check
 from exhunt.evidence.base import EvidenceFile, FileRef
-from exhunt.hits import Reporter
-from exhunt.model import ArtefactKind, Finding, UnitResult
+from exhunt.model import ArtefactKind, Finding
 from test_events_detect import SYSMON
-from test_events_netindicators import _Parser, evtx_text
+from test_events_netindicators import evtx_text, read_with
 
 RULE = "EXH-EVT-IOC-HASH"
 # A web shell of the March 2021 attacks, in the shipped lists (Microsoft's post and CISA's alert).
@@ -107,20 +105,8 @@ def stream(record: int, field: str) -> str:
 
 def read_skimmed(texts: list[str], lists: tuple[str, ...]) -> tuple[list[int], list[Finding]]:
     """The record ids the EVTX reader decodes in full, and what the search finds in them."""
-    result = UnitResult()
-    scan = events_analyzer._FileScan(EvidenceFile(FileRef("f"), "f", ArtefactKind.EVTX, 0), result)
     values = hash_indicators(lists)
-    interest = events_analyzer._Interest(scan, None, events_analyzer._text_checks(None, text_check(values)))
-    search = matcher(values, family)
-    assert search is not None
-    reporter = Reporter(result)
-    decoded = []
-    for event in evtx_file._records(_Parser(texts), "f", result.errors, interest):
-        assert event.record_id is not None
-        decoded.append(event.record_id)
-        search(event, reporter)
-    assert result.errors == []
-    return decoded, [f for f in result.findings if f.rule_id == RULE]
+    return read_with(texts, events_analyzer._text_checks(None, text_check(values)), matcher(values, family), RULE)
 
 
 def test_the_hashes_field_is_read_as_sysmon_writes_it() -> None:

@@ -173,12 +173,21 @@ class _Parser:
 
 def read_skimmed(texts: list[str], lists: tuple[str, ...], rules: Any = None) -> tuple[list[int], list[Finding]]:
     """The record ids the EVTX reader decodes in full, and what the search finds in them."""
+    values = network_indicators(lists)
+    return read_with(
+        texts, events_analyzer._text_checks(text_check(values), None), matcher(values, family), RULE, rules
+    )
+
+
+def read_with(
+    texts: list[str], checks: Any, search: Any, rule: str, rules: Any = None
+) -> tuple[list[int], list[Finding]]:
+    """The record ids the EVTX reader decodes in full with these text checks, and what `search`
+    finds in them as `rule`."""
+    assert search is not None
     result = UnitResult()
     scan = events_analyzer._FileScan(EvidenceFile(FileRef("f"), "f", ArtefactKind.EVTX, 0), result)
-    values = network_indicators(lists)
-    interest = events_analyzer._Interest(scan, rules, events_analyzer._text_checks(text_check(values), None))
-    search = matcher(values, family)
-    assert search is not None
+    interest = events_analyzer._Interest(scan, rules, checks)
     reporter = Reporter(result)
     decoded = []
     for event in evtx_file._records(_Parser(texts), "f", result.errors, interest):
@@ -186,7 +195,7 @@ def read_skimmed(texts: list[str], lists: tuple[str, ...], rules: Any = None) ->
         decoded.append(event.record_id)
         search(event, reporter)
     assert result.errors == []
-    return decoded, [f for f in result.findings if f.rule_id == RULE]
+    return decoded, [f for f in result.findings if f.rule_id == rule]
 
 
 def seen(findings: list[Finding]) -> list[tuple[str | None, str | None, str | None]]:
