@@ -11,7 +11,8 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh8-`). Nothing fetched is committed.
+carry the pass in the split's name (`fresh-` to `fresh8-`); benign files of a later pass carry
+none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
 """
@@ -409,6 +410,19 @@ SOURCES += [
     ("mohammedkamranazam/OFrameCMS-WebForms", "benign", ""),
     ("webformsmvp/webformsmvp", "benign", ""),
 ]
+# A second benign pass, gathered with `--append benign2` and measured before any analysis change for
+# it: four more WebForms applications chosen for the pages that look most like shells (file
+# managers, SQL consoles, installers, upload handlers, host provisioning): mojoPortal, DotNetNuke
+# (a 2013 copy of its source; the platform's own repository is over the size a snapshot may have),
+# ScrewTurn Wiki, and WebsitePanel's trunk (a hosting control panel; its release and branch folders
+# are older copies of the same sources).
+BENIGN2_SOURCES: list[tuple[str, str, str]] = [
+    ("i7MEDIA/mojoportal", "benign", ""),
+    ("chongxuhuan/DotNetNuke", "benign", ""),
+    ("ScrewTurnWiki/wiki", "benign", ""),
+    ("ShaneMcC/websitepanel", "benign", "WebsitePanel/Trunk/Sources/"),
+]
+SOURCES += BENIGN2_SOURCES
 RESERVED = {
     "ysrc/webshell-sample",
     "xl7dev/webshell",
@@ -627,14 +641,22 @@ APPENDABLE = {
     "fresh6": FRESH6_SOURCES,
     "fresh7": FRESH7_SOURCES,
     "fresh8": FRESH8_SOURCES,
+    "benign2": BENIGN2_SOURCES,
 }
 
 
 def append(mirrors: Path, out: Path, name: str) -> None:
     """Gather one later pass without touching the rows already in the manifest: digests already
-    listed are skipped, and near duplicates are judged against every shell of the restored corpus."""
+    listed are skipped, and near duplicates are judged against every shell of the restored corpus
+    (benign files are kept one per distinct SHA-256, as in a full gathering)."""
     lines = MANIFEST.read_text(encoding="utf-8").splitlines()
     rows = [line.split("\t") for line in lines[1:]]
+    sources = APPENDABLE[name]
+    if all(corpus == "benign" for _, corpus, _ in sources):
+        if {r[0] for r in rows} & {repo for repo, _, _ in sources}:
+            raise SystemExit(f"the manifest already holds the {name} pass")
+        append_benign(mirrors, out, name, lines, {r[3] for r in rows if r[4] == "benign"})
+        return
     if any(r[5].startswith(name + "-") for r in rows):
         raise SystemExit(f"the manifest already holds the {name} pass")
     seen = {r[3] for r in rows if r[4] == "shells"}
@@ -678,6 +700,36 @@ def append(mirrors: Path, out: Path, name: str) -> None:
     print(f"{name}: {kept_total} shells added ({near} near-duplicates listed, left out); manifest {MANIFEST}")
 
 
+def append_benign(mirrors: Path, out: Path, name: str, lines: list[str], seen: set[str]) -> None:
+    """The benign side of `append`: every page, control, handler, service, code-behind and
+    web.config of the pass's projects whose SHA-256 is not listed yet."""
+    added: list[str] = []
+    target = out / "benign"
+    target.mkdir(parents=True, exist_ok=True)
+    for repo, corpus, prefix in APPENDABLE[name]:
+        mirror = mirror_of(mirrors, repo)
+        if mirror is None:
+            continue
+        commit = git(mirror, "rev-parse", "HEAD").decode().strip()
+        wanted = [(oid, path) for oid, path in blobs(mirror, commit, prefix) if BENIGN_FILE.search(path)]
+        contents = read_blobs(mirror, [oid for oid, _ in wanted])
+        kept = 0
+        for oid, path in wanted:
+            data = contents.get(oid)
+            if data is None:
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            if digest in seen:
+                continue
+            seen.add(digest)
+            (target / f"{digest[:16]}.{stored_extension(path, data, corpus)}").write_bytes(data)
+            added.append(f"{repo}\t{commit}\t{path}\t{digest}\t{corpus}\t-")
+            kept += 1
+        print(f"{repo} @ {commit[:12]} ({prefix or 'all'}): {kept} {corpus}")
+    MANIFEST.write_text("\n".join(lines + added) + "\n", encoding="utf-8")
+    print(f"{name}: {len(added)} benign files added; manifest {MANIFEST}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
@@ -688,7 +740,7 @@ def main() -> None:
         "--append",
         choices=sorted(APPENDABLE),
         help="gather only this later pass and append it to the manifest (the restored corpus in --out is "
-        "what near duplicates are judged against)",
+        "what near duplicates of shells are judged against)",
     )
     args = ap.parse_args()
     if args.restore:
