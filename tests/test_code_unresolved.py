@@ -141,6 +141,22 @@ def test_pages_with_their_own_code_and_library_handler_stubs_stay_quiet() -> Non
         assert medium_or_above(run(name, code)) == [], name
 
 
+def test_controls_and_master_pages_of_a_precompiled_site_are_not_triggers() -> None:
+    """A portal's skin pieces: directives inheriting the portal's classes, no code of their own;
+    no URL serves a user control or a master page, so none can be a planted class's trigger."""
+    for name, code in (
+        ("menu.ascx", '<%@ Control Language="C#" AutoEventWireup="false" Inherits="Portal.Skins.MenuBar" %>\n'),
+        (
+            "Boxed.ascx",
+            '<%@ Control Language="vb" Inherits="Portal.Containers.Frame" %>\n'
+            '<%@ Register TagPrefix="pt" TagName="CAPTION" Src="~/skins/Caption.ascx" %>\n'
+            '<div class="box"><pt:CAPTION runat="server" id="cap" /><div id="Body" runat="server"></div></div>\n',
+        ),
+        ("Site.master", '<%@ Master Language="C#" Inherits="Portal.Layout.Main" %>\n'),
+    ):
+        assert medium_or_above(run(name, code)) == [], name
+
+
 # ----------------------------------------------------------------------------- directives spelled `<% @ ... %>`
 
 SPACED_HANDLER = """<% @ webhandler language="C#" class="H" %>

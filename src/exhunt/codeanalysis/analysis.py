@@ -832,7 +832,10 @@ def _planted(extracted: Extracted, text: str, size: int, report: CodeReport) -> 
             _planted_of(r.id, extracted, text, report)
 
 
-_PAGE_DIRECTIVES = frozenset({"page", "control", "master"})
+# Only a page can be the trigger: ASP.NET refuses to serve user controls and master pages
+# (`.ascx`, `.master`: HttpForbiddenHandler), which run only inside a page that names them, and
+# precompiled applications ship every skin, container and control as such a directive.
+_PAGE_DIRECTIVES = frozenset({"page"})
 _OWN_CODE = frozenset({"codebehind", "codefile", "src"})
 
 
@@ -840,7 +843,8 @@ def _inherited_only(rule_id: str, extracted: Extracted, report: CodeReport) -> N
     """A page with no server code and next to no markup that inherits a class it does not
     bring (no `CodeBehind`, `CodeFile` or `Src`): everything it does is in that class, from an
     assembly in bin or the GAC. Handlers and services naming a library's class are left out:
-    libraries ship such one-line stubs for their handlers."""
+    libraries ship such one-line stubs for their handlers; so are user controls and master
+    pages, which no request reaches by their own URL."""
     if extracted.code_chars or extracted.markup_chars > 400:
         return
     for d in extracted.directives:
