@@ -239,6 +239,9 @@ class UnitFlow:
         self.classes = scope.classes
         self.classes.update(m.lower() for m in _CLASS_DECL.findall(parsed.source.decode("utf-8", "replace")))
         self._site_paths: set[str] = set()  # variables holding a fixed path inside the site
+        # Variables (lower case) every assignment of which ends in a file name the code writes.
+        self._named_files: set[str] = set()
+        self._unnamed_files: set[str] = set()
         # Variables set from the application's configuration (`cs = ConnectionStrings["x"]...`),
         # and those also set from anything else: only the first kind is a setting.
         self._configured: set[str] = set()
@@ -414,6 +417,7 @@ class UnitFlow:
                 continue
             self._type_of(name, node, value_node)
             self._web_request(name, value_node)
+            (self._named_files if self._names_file(value_node) else self._unnamed_files).add(name.lower())
             value = self.fold(value_node)
             op = operator(node) if r is not Role.DECL else "="
             if op in {"+=", "&="} and value is not None:
@@ -722,7 +726,7 @@ class UnitFlow:
         if args_node is None:
             return
         outs = [a for a in args_node.named_children if a.child_count > 1 and a.children[0].type in {"out", "ref"}]
-        if not outs:
+        if not outs or _makes_guid(call_parts(node)[0]):
             return
         given = self.taint(receiver, method) if receiver is not None else None
         for a in args:
@@ -822,6 +826,8 @@ class UnitFlow:
     def _call_taint(self, node: Node, method: str | None, depth: int) -> Taint | None:
         callee, args = call_parts(node)
         callee = unwrap(callee) if callee is not None else None
+        if _makes_guid(callee):
+            return None  # an identifier parsed from the text: it names a record, not a path, type or command
         receiver: Node | None = None
         name = ""
         if callee is not None and role(callee) is Role.MEMBER:
@@ -1078,13 +1084,18 @@ class UnitFlow:
     ) -> None:
         t: Taint | None = None
         for i, a in enumerate(args):
+            if rule.capability in _NAMED_BY_CODE and self._names_file(a):
+                continue  # the client picks at most the folder; the code names the file
             if argument is None or i == argument:  # `Label#N`: the other arguments are names or options
                 t = merge(t, self.taint(a, method))
         receiver = None
         if callee is not None and role(unwrap(callee)) is Role.MEMBER:
             receiver, _ = member_parts(unwrap(callee))
-            if argument is None:
+            named = receiver is not None and rule.capability in _NAMED_BY_CODE and self._names_file(receiver)
+            if argument is None and not named:
                 t = merge(t, self.taint(receiver, method))
+        if rule.capability == "file-read" and args and _response_body(args[0]):
+            t = None  # a reader over a web response: the far server's answer, not a file the client names
         built = False
         if t is None and rule.capability == "process" and not args and role(node) is Role.NEW:
             t = self._built_with(node, method)
@@ -1098,6 +1109,44 @@ class UnitFlow:
         elif rule.capability == "http-tunnel":
             hit.taint = self._url_taint(api, args, receiver, method)
         self.hits.append(hit)
+
+    def _names_file(self, node: Node) -> bool:
+        """Whether a path ends in a file name the code writes after a separator (`root + skin +
+        "\\config\\templates.json"`, `$"{dir}/{lang}/strings.xml"`, `Path.Combine(dir, "a.txt")`,
+        or a variable only ever so assigned): whatever the request adds before it, it cannot name
+        the file read. Configuration and key files are left out: a fixed `web.config` under a
+        folder the client picks is how a shell reaches another site's machine key."""
+        node = unwrap(node)
+        r = role(node)
+        tail: str | None = None
+        if r is Role.IDENT:
+            name = text(node).lower()
+            return name in self._named_files and name not in self._unnamed_files
+        if r is Role.MEMBER:  # `info.FullName` of such a FileInfo
+            obj, member = member_parts(node)
+            return member.lower() == "fullname" and obj is not None and self._names_file(obj)
+        if r is Role.NEW:  # `new FileInfo(dir + "\\a.json")`
+            callee, args = call_parts(node)
+            return dotted(callee).lower().endswith("fileinfo") and bool(args) and self._names_file(args[0])
+        if r is Role.BINARY and operator(node) in {"+", "&"}:
+            tail = as_text(self.fold(_operands(node)[-1]))
+        elif r is Role.STRING and node.type in _INTERPOLATED:
+            parts: list[str] = []
+            for part in node.named_children:
+                if part.type in _HOLES:
+                    parts = []
+                elif part.type in _HOLE_TEXT:
+                    parts.append(text(part))
+            tail = "".join(parts)
+        elif r is Role.CALL:
+            callee, args = call_parts(node)
+            if dotted(callee).lower().endswith("path.combine") and len(args) >= 2:
+                last = as_text(self.fold(args[-1]))
+                tail = "/" + last if last and not _FOLDER.match(last) else None
+        if not tail:
+            return False
+        m = _FILE_NAME_TAIL.search(tail)
+        return m is not None and m.group(1).lower() not in _SECRET_FILES
 
     def _built_with(self, node: Node, method: str | None) -> Taint | None:
         """`psi = new ProcessStartInfo()` (or `new Process()`) created empty: what is stored into
@@ -1381,6 +1430,36 @@ _HOLES = frozenset({"interpolation", "template_substitution"})
 _JOINING = frozenset({"format", "concat", "join", "append", "appendformat", "appendline", "insert"})
 _HOLE_CLAUSES = frozenset({"interpolation_alignment_clause", "interpolation_format_clause", "interpolation_brace"})
 _HOLE_TEXT = frozenset({"string_content", "string_fragment", "escape_sequence"})
+
+
+_GUID_MAKERS = frozenset({"guid", "guid.parse", "guid.tryparse", "guid.parseexact", "guid.tryparseexact"})
+
+
+def _makes_guid(callee: Node | None) -> bool:
+    """Whether a call or creation turns its argument into a Guid (`new Guid(s)`, `Guid.Parse(s)`):
+    sixteen bytes that look up a record, which carry no path, type name or command the client
+    wrote."""
+    if callee is None:
+        return False
+    name = dotted(unwrap(callee)).lower().removesuffix("()").removeprefix("system.")
+    return name in _GUID_MAKERS
+
+
+# Sinks whose path argument counts only when the client can name the file itself.
+_NAMED_BY_CODE = frozenset({"file-read", "file-manage"})
+# A path's last component written by the code after a separator: `\\config\\templates.json`.
+_FILE_NAME_TAIL = re.compile(r"[\\/](?:[\w .-]*\w)?\.([A-Za-z0-9]{1,8})$")
+_SECRET_FILES = frozenset({"config", "pfx", "p12", "pem", "key", "dit", "hiv", "sav"})
+
+
+def _response_body(node: Node) -> bool:
+    """Whether an expression is the body stream of a web response (`resp.GetResponseStream()`):
+    a reader over it reads what a server answered, whatever URL the request chose."""
+    node = unwrap(node)
+    if role(node) is not Role.CALL:
+        return False
+    callee, _ = call_parts(node)
+    return dotted(callee).lower().endswith("getresponsestream")
 
 
 def _fixed_folder(prefix: str | None) -> bool:
