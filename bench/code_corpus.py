@@ -411,13 +411,14 @@ SOURCES += [
     ("webformsmvp/webformsmvp", "benign", ""),
 ]
 # A second benign pass, gathered with `--append benign2` and measured before any analysis change for
-# it: seven more WebForms applications chosen for the pages that look most like shells (file
+# it: nine more WebForms applications chosen for the pages that look most like shells (file
 # managers, SQL consoles, installers, upload handlers, host provisioning): mojoPortal, DotNetNuke
 # (a 2013 copy of its source; the platform's own repository is over the size a snapshot may have,
 # as are Rock RMS's and YAF.NET's), ScrewTurn Wiki, WebsitePanel's trunk (a hosting control panel;
 # its release and branch folders are older copies of the same sources), the Cuyahoga CMS, Gallery
-# Server (a media gallery with upload and synchronisation handlers) and a 2020 copy of YAF.NET
-# (its forum and core projects; the search and serialisation libraries it vendors are not WebForms).
+# Server (a media gallery with upload and synchronisation handlers), a 2020 copy of YAF.NET (its
+# forum and core projects; the search and serialisation libraries it vendors are not WebForms),
+# EPiServer's Commerce WebForms sample site and an ERP application (ERPSYS).
 BENIGN2_SOURCES: list[tuple[str, str, str]] = [
     ("i7MEDIA/mojoportal", "benign", ""),
     ("chongxuhuan/DotNetNuke", "benign", ""),
@@ -427,6 +428,8 @@ BENIGN2_SOURCES: list[tuple[str, str, str]] = [
     ("rdogmartin/GalleryServer", "benign", ""),
     ("Zero2Cool/YAFNET", "benign", "yafsrc/YetAnotherForum.NET/"),
     ("Zero2Cool/YAFNET", "benign", "yafsrc/YAF.Core/"),
+    ("episerver/commerce-webforms-sample", "benign", ""),
+    ("Sanabel2211992/ERPSYS_WebForms", "benign", ""),
 ]
 SOURCES += BENIGN2_SOURCES
 RESERVED = {
