@@ -104,3 +104,55 @@ def test_a_file_the_code_names_in_a_folder_the_client_picks_is_not_a_file_read()
     ):
         assert shell != TEMPLATE_LIST
         assert FILE_READ in medium_or_above(run("templates.ashx", shell))
+
+
+PROCESS = "EXH-WS-CODE-PROCESS"
+UNRESOLVED = "EXH-WS-CODE-UNRESOLVED-SINK"
+
+RUNNER = """<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.Form["c"]);
+}
+</script>"""
+
+
+def test_code_inside_a_server_comment_is_not_compiled() -> None:
+    """An admin tab keeps an old event handler commented out with `<%-- --%>`, which the page
+    parser drops before compiling; the same script outside the comment runs."""
+    head = '<%@ Control Language="C#" AutoEventWireup="true" Inherits="Shop.Admin.Tabs.Edit" %>\n'
+    table = '<table><tr><td><asp:Label runat="server" Text="Code" /></td></tr></table>\n'
+    commented = head + "<%--" + RUNNER + "--%>\n" + table
+    assert medium_or_above(run("EditTab.ascx", commented)) == []
+    assert PROCESS in medium_or_above(run("EditTab.ascx", head + RUNNER + "\n" + table))
+    # `<%--` in a server script's own text is a string of its code, not a comment
+    hidden = RUNNER.replace('"/c " + Request.Form["c"]', '"/c " + "<%--".Trim() + Request.Form["c"] + "--%>"')
+    assert PROCESS in medium_or_above(run("EditTab.ascx", head + hidden + "\n" + table))
+    inline = (
+        head
+        + '<% string open = "<%--"; %>\n<% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>\n<%-- --%>'
+    )
+    assert PROCESS in medium_or_above(run("EditTab.ascx", inline))
+
+
+MENU = """<%@ Control Language="C#" AutoEventWireup="true" Inherits="Shop.Grid.MenuActions" %>
+<script runat="server">
+protected string Script(CommandParameters cp) {
+    bool enabled;
+    string script = CommandManager.GetCurrent(this.Page).AddCommand(DataItem.ClassName, this.ViewName, this.Place, cp, out enabled);
+    return script.Replace("'", "\\"");
+}
+</script>
+<a href="#" onclick="<%# Script(null) %>">Edit</a>
+"""
+
+
+def test_a_menu_command_list_is_not_a_powershell_pipeline() -> None:
+    """A grid's menu registers client commands with its framework's `AddCommand`, five arguments;
+    PowerShell's takes a command name (and a scope flag)."""
+    assert medium_or_above(run("MenuActions.ascx", MENU)) == []
+    shell = (
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Management.Automation" %>\n'
+        '<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '    var ps = PowerShell.Create();\n    ps.AddCommand(Request.Form["c"]);\n    ps.Invoke();\n}\n</script>\n'
+    )
+    assert medium_or_above(run("ps.aspx", shell))

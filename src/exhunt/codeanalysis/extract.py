@@ -429,6 +429,43 @@ def _sql_commands(text: str, controls: dict[str, str], lines: list[int]) -> list
     return out
 
 
+# What ASP.NET's page parser looks for at each point of the markup: a server comment, another
+# `<%` block, or a server script block, whose body is the script's up to `</script>`.
+_PARSER_MARK = re.compile(r"<%|<script\b[^>]{0,2000}\brunat\s*=\s*[\"']?server[^>]{0,2000}>", re.I)
+# The parser's comment (`<%--(([^-]*)-)*?-%>` in System.Web.RegularExpressions.CommentRegex).
+_SERVER_COMMENT = re.compile(r"<%--(?:-%>|.*?--%>)", re.S)
+_SCRIPT_END = re.compile(r"</script\s*>", re.I)
+
+
+def without_server_comments(text: str) -> str:
+    """The markup with its server comments (`<%-- ... --%>`) blanked, new lines kept: the parser
+    drops them before compiling, so a script block or code inside one never runs. Read in the
+    parser's order, so `<%--` inside a code block or a server script (a string of its code) is
+    not taken for a comment."""
+    if "<%--" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    while (m := _PARSER_MARK.search(text, pos)) is not None:
+        if m.group().startswith("<%"):
+            c = _SERVER_COMMENT.match(text, m.start())
+            if c is not None:
+                out.append(text[pos : m.start()])
+                out.append(re.sub(r"[^\n]", " ", c.group()))
+                pos = c.end()
+                continue
+            end = text.find("%>", m.end())
+        else:
+            e = _SCRIPT_END.search(text, m.end())
+            end = e.start() if e is not None else -1
+        if end < 0:
+            break
+        out.append(text[pos:end])
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def extract(text: str, extension: str, language: Lang | None = None) -> Extracted:
     """The server code of one file. `extension` is lower case with its dot; `language`, the
     language of a page this text is included in (an include declares none of its own)."""
@@ -438,6 +475,7 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
         out.units.append(CodeUnit(lang, UnitKind.FILE, text, 1))
         out.controls = declared_controls(text)
         return out
+    text = without_server_comments(text)
     cache = [0, 1]
     page_lang: Lang | None = None
     statements = _Padded("\n")

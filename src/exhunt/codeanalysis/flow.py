@@ -1053,6 +1053,8 @@ class UnitFlow:
                     if pattern.matches(path, is_new, has_receiver):
                         if pattern.label == "eval" and self.lang is not Lang.JSCRIPT:
                             continue
+                        if pattern.label == ".AddCommand" and len(args) > 2:
+                            continue  # PowerShell's takes a command and a scope flag; a menu's command list takes more
                         self._hit(rule, pattern.label, node, callee, args, values, method, pattern.argument)
                         break
 
