@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     # field views only then too (every hunt of IIS logs imports this module, and the event
     # readers they bring cost a log hunt's start-up tens of milliseconds for nothing).
     from exhunt.events.record import EventRecord
-    from exhunt.sigma.ruleset import SigmaRuleset
+    from exhunt.sigma.ruleset import CompiledRule, SigmaRuleset
     from exhunt.sigma.view import EventView
 
 PRODUCER = "sigma"
@@ -58,11 +58,14 @@ def sigma_events(options: HuntOptions, result: UnitResult) -> Callable[[EventRec
     from exhunt.sigma.findings import SigmaReporter
 
     reporter = SigmaReporter(result)
+    filtered: list[tuple[CompiledRule, str]] = []
 
     def match(record: EventRecord) -> None:
-        fired = rules.match_event(record)
+        fired = rules.match_event(record, filtered)
         if fired:
             reporter.event(fired, record)
+        if filtered:
+            reporter.filtered(filtered)
 
     return match
 
@@ -87,9 +90,13 @@ class SigmaSetup:
             message = f"Sigma rule not loaded: {problem}"
             result.errors.append(Problem(problem.path, message, kind=ProblemKind.RULE_INVALID, producer=PRODUCER))
         summary = (
-            f"{len(rules.loaded)} Sigma rules loaded from {rules.files} files; {len(rules.rejected)} rejected; "
-            f"{len(rules.not_applicable)} for logs exhunt does not read (Linux, cloud, network...)"
-        ) + (f"; {rules.cache_note}" if rules.cache_note else "")
+            (
+                f"{len(rules.loaded)} Sigma rules loaded from {rules.files} files; {len(rules.rejected)} rejected; "
+                f"{len(rules.not_applicable)} for logs exhunt does not read (Linux, cloud, network...)"
+            )
+            + "".join(f"; {note}" for note in rules.notes)
+            + (f"; {rules.cache_note}" if rules.cache_note else "")
+        )
         result.observations.append(Observation(ObservationKind.NOTICE, summary, ", ".join(ctx.options.sigma_paths)))
         return result
 
@@ -115,6 +122,7 @@ class SigmaWebAnalyzer:
 
         log = ErrorLog(file.rel_path)
         reporter = SigmaReporter(result)
+        filtered: list[tuple[CompiledRule, str]] = []
         try:
             stream = file.open()
         except Exception as exc:  # missing file, permission, broken zip: all mean "cannot read"
@@ -130,9 +138,11 @@ class SigmaWebAnalyzer:
                 if record is None:
                     continue
                 try:
-                    fired = list(rules.match_view(kind, None, web_view(record, columns)))
+                    fired = list(rules.match_view(kind, None, web_view(record, columns), filtered))
                     if fired:
                         reporter.web(fired, record, http_facet(record, columns))
+                    if filtered:
+                        reporter.filtered(filtered)
                 except Exception as exc:  # one unforeseen record must not cost the rest of the file
                     log.add(f"line {record.line}: Sigma rules could not evaluate this record ({exc!r})", record.line)
         result.errors.extend(log.finish())

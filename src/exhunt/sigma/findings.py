@@ -62,6 +62,12 @@ class SigmaReporter:
             return False
         return True
 
+    def filtered(self, turned: list[tuple[CompiledRule, str]]) -> None:
+        """Matches a Sigma filter turned away, counted as suppressed (and the list emptied)."""
+        for compiled, filter_id in turned:
+            self.result.suppress(compiled.meta.id, f"turned away by Sigma filter {filter_id}")
+        turned.clear()
+
     def event(self, rules: Iterable[CompiledRule], record: EventRecord) -> None:
         # What the event gives every finding on it (excerpt, fields, facets) is built once,
         # at the first rule with room left, not once per rule.

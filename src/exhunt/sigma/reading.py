@@ -8,6 +8,7 @@ reason, and never reaches the cache as a usable rule.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,47 +43,90 @@ _TACTIC_CATEGORY = {
 def read_rules(text: str, where: str, levels: Mapping[str, Any]) -> tuple[dict[str, Any], list[Compiled]]:
     """The plain entry of one YAML text (without its digest) and the compiled targets of each
     rule it keeps, in the order of `entry["rules"]`."""
-    entry: dict[str, Any] = {"rules": [], "rejected": [], "not_applicable": []}
+    entry: dict[str, Any] = {"rules": [], "filters": [], "rejected": [], "not_applicable": []}
     compiled: list[Compiled] = []
     rejected: list[list[str | None]] = entry["rejected"]
     try:
         # libyaml's safe loader when present: ten times faster than the pure-Python one pySigma
         # would use, with the same safe semantics; pySigma then reads the documents
         documents = list(yaml.load_all(text, Loader=_YAML_LOADER))
-        collection = SigmaCollection.from_dicts(documents, collect_errors=True)
+        # filters are kept apart, not applied by pySigma to the rules of their own file only:
+        # the rule set applies each to the rules it names in every file (`ruleset.py`)
+        collection = SigmaCollection.from_dicts(documents, collect_errors=True, collect_filters=True)
     except Exception as exc:  # YAML errors and anything pySigma raises on hostile input
         rejected.append([f"not a Sigma rule file: {short(exc)}", None, None])
         return entry, compiled
-    if not collection.rules and collection.errors:
+    if not collection.rules and not collection.filters and collection.errors:
         rejected.append([short(collection.errors[0]), None, None])
         return entry, compiled
+    for found in collection.filters:
+        _read_filter(found, where, levels, entry)
     for item in collection.rules:
         rule_id = str(item.id) if item.id else None
         if isinstance(item, SigmaCorrelationRule):
             rejected.append(["correlation rules are not supported yet", rule_id, item.title])
             continue
-        if isinstance(item, SigmaFilter):
-            rejected.append(["Sigma filters are not supported yet", rule_id, item.title])
+        if isinstance(item, SigmaFilter):  # not expected with filters collected apart
+            _read_filter(item, where, levels, entry)
             continue
         if not isinstance(item, SigmaRule):
             continue
         if item.errors:
             rejected.append([short(item.errors[0]), rule_id, item.title])
             continue
-        try:
-            rule = _plain_rule(item, where, levels)
-            _, targets = compile_rule(rule, where)
-            rule["anchors"] = [anchors_plain(c.node.anchors) for c, _ in targets]
-        except NotApplicable as exc:
-            entry["not_applicable"].append([f"logsource not read by exhunt: {exc}", rule_id, item.title])
-        except (Unsupported, SigmaError) as exc:
-            rejected.append([short(exc), rule_id, item.title])
-        except RecursionError:
-            rejected.append(["condition nested too deeply", rule_id, item.title])
-        else:
-            entry["rules"].append(rule)
-            compiled.append(targets)
+        made = _compiled(item, where, levels, entry)
+        if made is not None:
+            entry["rules"].append(made[0])
+            compiled.append(made[1])
     return entry, compiled
+
+
+def _compiled(
+    rule: SigmaRule, where: str, levels: Mapping[str, Any], entry: dict[str, Any], what: str = ""
+) -> tuple[dict[str, Any], Compiled] | None:
+    """A rule (or a filter read as one: `what` names it in the reasons) as plain data with its
+    anchors, and compiled; None when it cannot be used, the reason in `entry`."""
+    named = [str(rule.id) if rule.id else None, rule.title]
+    try:
+        plain = _plain_rule(rule, where, levels)
+        _, targets = compile_rule(plain, where)
+        plain["anchors"] = [anchors_plain(c.node.anchors) for c, _ in targets]
+    except NotApplicable as exc:
+        entry["not_applicable"].append([f"{what}logsource not read by exhunt: {exc}", *named])
+    except (Unsupported, SigmaError) as exc:
+        entry["rejected"].append([f"{what}{short(exc)}", *named])
+    except RecursionError:
+        entry["rejected"].append([f"{what}condition nested too deeply", *named])
+    else:
+        return plain, targets
+    return None
+
+
+def _read_filter(item: SigmaFilter, where: str, levels: Mapping[str, Any], entry: dict[str, Any]) -> None:
+    """A Sigma filter as plain data: the rules it names (ids or names, or "any") and its
+    condition, compiled like a rule's (checked now, so a filter the engine cannot evaluate is
+    rejected with the reason, never half applied)."""
+    filter_id = str(item.id) if item.id else None
+    if item.errors or item.id is None:
+        reason = short(item.errors[0]) if item.errors else "filter has no id"
+        entry["rejected"].append([f"Sigma filter: {reason}", filter_id, item.title])
+        return
+    named = item.filter.rules
+    refs: str | list[str] = "any" if isinstance(named, str) else [_reference(str(r.reference)) for r in named]
+    # the filter's detections and condition, read as a rule's would be
+    rule = SigmaRule(title=item.title, id=item.id, logsource=item.logsource, detection=item.filter)
+    made = _compiled(rule, where, levels, entry, "Sigma filter: ")
+    if made is not None:
+        entry["filters"].append({"refs": refs, "rule": made[0]})
+
+
+def _reference(text: str) -> str:
+    """A filter's reference to a rule: an id in its canonical form (as rule ids are kept), else
+    a rule name as written."""
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return text
 
 
 def _plain_rule(rule: SigmaRule, where: str, levels: Mapping[str, Any]) -> dict[str, Any]:
@@ -141,6 +185,7 @@ def _meta(rule: SigmaRule, where: str, levels: Mapping[str, Any], default: Categ
     chain = override.get("chain")
     return SigmaMeta(
         id=rule_id,
+        name=str(rule.name) if getattr(rule, "name", None) else None,
         title=rule.title,
         level=level,
         category=next((c for c in tactics if c is not None), default),
