@@ -9,8 +9,8 @@ from pathlib import Path
 from exhunt.analyzers import HostContext, HuntOptions, registry
 from exhunt.model import ArtefactKind, UnitResult
 from exhunt.sigma.findings import SigmaReporter
-from exhunt.sigma.ruleset import CompiledRule, SigmaRuleset, build_ruleset, load_text
-from sigma_support import SYSMON, event, rule_yaml
+from exhunt.sigma.ruleset import CompiledRule, SigmaRuleset, build_ruleset
+from sigma_support import SYSMON, attached, event, rule_yaml
 from test_log_samples import benign_iis, evidence, iis_line, iis_log, write
 
 RULE_ID = "11111111-2222-3333-4444-555555555555"
@@ -37,14 +37,6 @@ def a_filter(rules: str, detection: str, logsource: str = "category: process_cre
 NOT_ADMIN = "    admin:\n        ParentImage|endswith: '\\admintool.exe'\n    condition: not admin\n"
 
 
-def loaded(*texts: str) -> SigmaRuleset:
-    rules = SigmaRuleset()
-    for n, text in enumerate(texts):
-        load_text(text, f"rule{n}.yml", rules)
-    rules.attach_filters()
-    return rules
-
-
 def fired(rules: SigmaRuleset, **fields: str) -> tuple[list[str], list[tuple[str, str]]]:
     turned: list[tuple[CompiledRule, str]] = []
     found = rules.match_event(event(SYSMON, 1, **fields), turned)
@@ -52,7 +44,7 @@ def fired(rules: SigmaRuleset, **fields: str) -> tuple[list[str], list[tuple[str
 
 
 def test_a_filter_in_its_own_file_turns_matches_away_and_says_which() -> None:
-    rules = loaded(NET_USER, WHOAMI, a_filter(f"[{RULE_ID}]", NOT_ADMIN))
+    rules = attached(NET_USER, WHOAMI, a_filter(f"[{RULE_ID}]", NOT_ADMIN))
     assert not rules.rejected
     assert fired(rules, CommandLine="net user x", ParentImage="C:\\x\\admintool.exe") == ([], [(RULE_ID, FILTER_ID)])
     assert fired(rules, CommandLine="net user x", ParentImage="C:\\x\\w3wp.exe") == ([RULE_ID], [])
@@ -63,14 +55,14 @@ def test_a_filter_in_its_own_file_turns_matches_away_and_says_which() -> None:
 
 def test_rules_are_named_by_name_by_id_in_any_letter_case_or_as_any() -> None:
     for named in ("[net_user_recon]", f"[{RULE_ID.upper()}]", "any"):
-        rules = loaded(NET_USER, a_filter(named, NOT_ADMIN))
+        rules = attached(NET_USER, a_filter(named, NOT_ADMIN))
         assert fired(rules, CommandLine="net user x", ParentImage="C:\\admintool.exe")[0] == [], named
-    every = loaded(NET_USER, WHOAMI, a_filter("any", NOT_ADMIN))
+    every = attached(NET_USER, WHOAMI, a_filter("any", NOT_ADMIN))
     assert fired(every, CommandLine="whoami", ParentImage="C:\\admintool.exe")[0] == []
 
 
 def test_a_filter_of_another_logsource_leaves_a_rule_alone_and_says_so() -> None:
-    rules = loaded(LSASS, a_filter("any", NOT_ADMIN))
+    rules = attached(LSASS, a_filter("any", NOT_ADMIN))
     turned: list[tuple[CompiledRule, str]] = []
     record = event(SYSMON, 10, TargetImage="C:\\Windows\\System32\\lsass.exe", ParentImage="C:\\admintool.exe")
     assert [r.meta.id[:8] for r in rules.match_event(record, turned)] == ["77777777"] and turned == []
@@ -78,13 +70,13 @@ def test_a_filter_of_another_logsource_leaves_a_rule_alone_and_says_so() -> None
 
 
 def test_a_filter_naming_no_loaded_rule_is_said_and_changes_nothing() -> None:
-    rules = loaded(NET_USER, a_filter("[no_such_rule]", NOT_ADMIN))
+    rules = attached(NET_USER, a_filter("[no_such_rule]", NOT_ADMIN))
     assert fired(rules, CommandLine="net user x", ParentImage="C:\\admintool.exe") == ([RULE_ID], [])
     assert rules.notes[-1].endswith("applies to no loaded rule (it names no_such_rule)")
 
 
 def test_a_broken_filter_is_rejected_with_its_reason_and_the_rules_still_load() -> None:
-    rules = loaded(
+    rules = attached(
         NET_USER,
         a_filter("[net_user_recon]", "    admin:\n        ParentImage|nosuchmodifier: x\n    condition: not admin\n"),
     )
@@ -108,7 +100,7 @@ def test_filters_apply_the_same_from_the_compiled_rule_cache(tmp_path: Path) -> 
 
 
 def test_what_a_filter_turned_away_is_counted_as_suppressed() -> None:
-    rules = loaded(NET_USER, a_filter(f"[{RULE_ID}]", NOT_ADMIN))
+    rules = attached(NET_USER, a_filter(f"[{RULE_ID}]", NOT_ADMIN))
     result = UnitResult()
     turned: list[tuple[CompiledRule, str]] = []
     for _ in range(3):

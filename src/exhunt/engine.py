@@ -343,6 +343,10 @@ def analyze_host(
         size = min(jobs, max(1, len(all_batches)))
         prepare((t.file.kind for t in tasks), ctx.options)  # before the workers fork
         Workers(size, collect).run([Batch(ctx, batch) for batch in all_batches])
+    if result.correlation_hits:  # the host's Sigma correlations, once all its files are in
+        from exhunt.analyzers.sigma import correlation_findings
+
+        result.findings.extend(correlation_findings(ctx.options, result))
     return result
 
 

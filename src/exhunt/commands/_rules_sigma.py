@@ -47,6 +47,8 @@ def by_id(rules: SigmaRuleset) -> dict[str, SigmaEntry]:
             found[key] = (rule,)
         elif first[0].meta is rule.meta:
             found[key] = (*first, rule)
+    for correlation in rules.correlations:  # their findings carry their own ids
+        found.setdefault(correlation.meta.id.upper(), (correlation.listed(),))
     return found
 
 

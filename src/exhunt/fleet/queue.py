@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from exhunt import engine, interrupts, remediation
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.cachesetup import cache_notices
+from exhunt.analyzers.sigma import correlation_findings
 from exhunt.assess import assess
 from exhunt.engine import HostTask, Task, TaskPlan
 from exhunt.evidence.base import HostEvidence
@@ -140,6 +141,8 @@ def _assess(state: _OpenHost) -> HostAssessment:
     merged.errors.extend(engine.not_analyzed(state.evidence))
     for key in sorted(state.parts):
         merged.merge(state.parts[key])
+    if merged.correlation_hits:  # the host's Sigma correlations, once all its files are in
+        state.findings.add((1 << 62, 0), correlation_findings(state.ctx.options, merged))
     # What this process's caches met (it reads the rules too), beside what the workers' did.
     seen = {o.value for o in merged.observations}
     merged.observations += [o for o in cache_notices() if o.value not in seen]

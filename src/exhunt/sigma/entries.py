@@ -115,6 +115,10 @@ class CompiledRule:
     # the conditions of the Sigma filters that apply to this rule, for its target: each must
     # hold for a match to count (`ruleset.attach_filters`), with the filter's id
     gates: tuple[tuple[str, Node | LazyNode], ...] = ()
+    # the correlations naming this rule: (correlation id, how it names the rule, the group-by
+    # fields and the counted field as this rule's log calls them) (`ruleset.attach_correlations`)
+    links: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = ()
+    generate: bool = True  # False: named only by correlations that keep its matches to themselves
 
     def filtered_by(self, view: EventView) -> str | None:
         """The id of the first filter that turns this rule's match on `view` away, or None."""

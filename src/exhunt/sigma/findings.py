@@ -79,7 +79,7 @@ class SigmaReporter:
             if shared is None:
                 shared = _event_parts(record)
             evidence, facts, facet, process = shared
-            finding = _finding(meta, evidence, record.timestamp, None, facts, event=facet, process=process)
+            finding = sigma_finding(meta, evidence, record.timestamp, None, facts, event=facet, process=process)
             self.result.findings.append(finding)
 
     def web(self, rules: Iterable[CompiledRule], record: LogRecord, facet: HttpFacet) -> None:
@@ -91,7 +91,7 @@ class SigmaReporter:
             details = [("method", facet.method or ""), ("url", facet.url or ""), ("status", str(facet.status or ""))]
             details.append(("user_agent", facet.user_agent or ""))
             self.result.findings.append(
-                _finding(meta, evidence, record.timestamp, facet.client_ip, details, http=facet)
+                sigma_finding(meta, evidence, record.timestamp, facet.client_ip, details, http=facet)
             )
 
 
@@ -122,7 +122,7 @@ def _event_parts(
     return evidence, facts, facet, _process(data)
 
 
-def _finding(
+def sigma_finding(
     meta: SigmaMeta,
     evidence: EvidenceRef,
     timestamp: datetime | None,

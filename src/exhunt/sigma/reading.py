@@ -15,13 +15,14 @@ from typing import Any
 import yaml
 from sigma.collection import SigmaCollection
 from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionOR
-from sigma.correlations import SigmaCorrelationRule
+from sigma.correlations import SigmaCorrelationCondition, SigmaCorrelationRule
 from sigma.exceptions import SigmaError
 from sigma.filters import SigmaFilter
 from sigma.rule import SigmaRule
 from sigma.types import SigmaNumber
 
 from exhunt.model import Category, Implies, Severity
+from exhunt.sigma import correlation
 from exhunt.sigma.compile import Unsupported
 from exhunt.sigma.entries import Compiled, SigmaMeta, anchors_plain, compile_rule
 from exhunt.sigma.logsources import NotApplicable, logsource_map
@@ -43,7 +44,7 @@ _TACTIC_CATEGORY = {
 def read_rules(text: str, where: str, levels: Mapping[str, Any]) -> tuple[dict[str, Any], list[Compiled]]:
     """The plain entry of one YAML text (without its digest) and the compiled targets of each
     rule it keeps, in the order of `entry["rules"]`."""
-    entry: dict[str, Any] = {"rules": [], "filters": [], "rejected": [], "not_applicable": []}
+    entry: dict[str, Any] = {"rules": [], "filters": [], "correlations": [], "rejected": [], "not_applicable": []}
     compiled: list[Compiled] = []
     rejected: list[list[str | None]] = entry["rejected"]
     try:
@@ -52,7 +53,10 @@ def read_rules(text: str, where: str, levels: Mapping[str, Any]) -> tuple[dict[s
         documents = list(yaml.load_all(text, Loader=_YAML_LOADER))
         # filters are kept apart, not applied by pySigma to the rules of their own file only:
         # the rule set applies each to the rules it names in every file (`ruleset.py`)
-        collection = SigmaCollection.from_dicts(documents, collect_errors=True, collect_filters=True)
+        # correlations are resolved by the rule set too, so they may name rules of other files
+        collection = SigmaCollection.from_dicts(
+            documents, collect_errors=True, collect_filters=True, resolve_references=False
+        )
     except Exception as exc:  # YAML errors and anything pySigma raises on hostile input
         rejected.append([f"not a Sigma rule file: {short(exc)}", None, None])
         return entry, compiled
@@ -64,7 +68,7 @@ def read_rules(text: str, where: str, levels: Mapping[str, Any]) -> tuple[dict[s
     for item in collection.rules:
         rule_id = str(item.id) if item.id else None
         if isinstance(item, SigmaCorrelationRule):
-            rejected.append(["correlation rules are not supported yet", rule_id, item.title])
+            _read_correlation(item, where, levels, entry)
             continue
         if isinstance(item, SigmaFilter):  # not expected with filters collected apart
             _read_filter(item, where, levels, entry)
@@ -118,6 +122,66 @@ def _read_filter(item: SigmaFilter, where: str, levels: Mapping[str, Any], entry
     made = _compiled(rule, where, levels, entry, "Sigma filter: ")
     if made is not None:
         entry["filters"].append({"refs": refs, "rule": made[0]})
+
+
+def _read_correlation(item: SigmaCorrelationRule, where: str, levels: Mapping[str, Any], entry: dict[str, Any]) -> None:
+    """A correlation rule as plain data (`correlation.SigmaCorrelation`), or the reason it is
+    rejected."""
+    named = [str(item.id) if item.id else None, item.title]
+    reason = _correlation_problem(item)
+    condition = item.condition
+    if reason is not None or not isinstance(condition, SigmaCorrelationCondition):
+        entry["rejected"].append([f"Sigma correlation: {reason or 'no condition'}", *named])
+        return
+    aliases = {
+        alias.alias: {_reference(str(ref.reference)): str(field) for ref, field in alias.mapping.items()}
+        for alias in item.aliases.aliases.values()
+    }
+    try:
+        meta = _meta(item, where, levels, Category.POST_EXPLOITATION)  # type: ignore[arg-type]
+    except Unsupported as exc:
+        entry["rejected"].append([f"Sigma correlation: {short(exc)}", *named])
+        return
+    entry["correlations"].append(
+        {
+            "meta": meta.plain(),
+            "type": item.type.name.lower(),
+            "refs": [_reference(str(ref.reference)) for ref in item.rules or ()],
+            "group_by": [str(g) for g in item.group_by or ()],
+            "aliases": aliases,
+            "timespan": int(item.timespan.seconds),
+            "op": condition.op.name.lower(),
+            "count": int(condition.count),
+            "field": str(condition.fieldref) if condition.fieldref else None,
+            "generate": bool(item.generate),
+        }
+    )
+
+
+def _correlation_problem(item: SigmaCorrelationRule) -> str | None:
+    """Why a correlation cannot be evaluated, or None."""
+    if item.errors:
+        return short(item.errors[0])
+    if item.id is None:
+        return "correlation has no id"
+    kind = item.type.name.lower()
+    if kind not in correlation.TYPES:
+        return f"type {kind} is not supported (event_count, value_count, temporal, temporal_ordered are)"
+    if not item.rules:
+        return "names no rule"
+    if item.timespan is None or not item.timespan.seconds or item.timespan.seconds <= 0:
+        return "no time span"
+    condition = item.condition
+    if condition is not None and not isinstance(condition, SigmaCorrelationCondition):
+        return "boolean conditions over the named rules are not supported"
+    if condition is None or not isinstance(condition.count, int):
+        return "no condition"
+    op = condition.op.name.lower()
+    if kind in ("event_count", "value_count") and op not in correlation.OPERATORS:
+        return f"condition {op} is not supported (gte and gt are: fewer matches than N cannot be bounded)"
+    if kind == "value_count" and not condition.fieldref:
+        return "value_count without the field whose values it counts"
+    return None
 
 
 def _reference(text: str) -> str:

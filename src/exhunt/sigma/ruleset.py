@@ -6,10 +6,14 @@ the compiled rules by (channel, event id), so an event meets only the rules that
 What cannot be used is kept, with file and reason:
 
 - `rejected`: the file or rule does not parse, or uses something the engine cannot evaluate
-  (correlation rules, filters, timestamp-part modifiers, regexes Python does not accept); the
-  hunt reports each as a `rule-invalid` problem;
+  (timestamp-part modifiers, regexes Python does not accept, the correlation types and
+  conditions `correlation.py` names); the hunt reports each as a `rule-invalid` problem;
 - `not_applicable`: the rule is valid but written for a log exhunt does not read (Linux,
   firewall, cloud, ETW file access); counted, not an error.
+
+Sigma filters and correlations of any file reach the rules of every file (`attach`): a
+filter's condition gates the matches of the rules it names, a correlation is told of the
+matches of its rules (`correlation.py`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from exhunt import boundedtoml
 from exhunt.events.record import EventRecord
 from exhunt.sigma.cache import RuleCache, cache_dir, cache_key, file_digest
 from exhunt.sigma.compile import Node, Unsupported
+from exhunt.sigma.correlation import SigmaCorrelation
 from exhunt.sigma.entries import Compiled, CompiledRule, LazyNode, SigmaMeta, compile_rule
 from exhunt.sigma.logsources import ANY_CHANNEL, NotApplicable, logsource_map
 from exhunt.sigma.prefilter import DatabaseStore, RulePrefilter, TextPrefilter, database_tag
@@ -79,6 +84,7 @@ class SigmaFilterGate:
 class SigmaRuleset:
     rules: list[CompiledRule] = field(default_factory=list)
     filters: list[SigmaFilterGate] = field(default_factory=list)
+    correlations: list[SigmaCorrelation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what became of the filters, for the load notice
     loaded: list[SigmaMeta] = field(default_factory=list)
     rejected: list[RuleProblem] = field(default_factory=list)
@@ -152,13 +158,18 @@ class SigmaRuleset:
         self._buckets = {k: v for k, v in self._buckets.items() if k[0] != unnamed}
         self._text_prefilters = {k: v for k, v in self._text_prefilters.items() if k[0] != unnamed}
 
+    def attach(self) -> None:
+        """What the filters and correlations of every file do to the rules of every file."""
+        self.notes = []
+        self.attach_filters()
+        self.attach_correlations()
+
     def attach_filters(self) -> None:
         """Give each rule the conditions of the filters that name it and cover its logsource,
         compiled for its own log (a filter is ANDed with the rule: the match counts only when
         the filter's condition holds too). Before the buckets are built (`prepare`). What did
         not apply is said in `notes`: a filter naming no loaded rule, or whose logsource maps
         to other logs than a rule it names (that rule then fires unfiltered)."""
-        self.notes = []
         if not self.filters:
             return
         applied: dict[str, int] = {}
@@ -190,6 +201,40 @@ class SigmaRuleset:
                 named = "any rule" if gate.refs == "any" else ", ".join(gate.refs)
                 self.notes.append(f"Sigma filter {gate.id} ({gate.path}) applies to no loaded rule (it names {named})")
         self.notes.insert(0, f"{len(self.filters)} Sigma filters, applied to {sum(applied.values())} compiled rules")
+
+    def attach_correlations(self) -> None:
+        """Tell each rule a correlation names which correlations it feeds, with the group-by
+        fields (aliases resolved) and the counted field under its own log's names; say in
+        `notes` what a correlation names that is not loaded."""
+        if not self.correlations:
+            return
+        found: dict[str, set[str]] = {}
+        for position, rule in enumerate(self.rules):
+            links = []
+            generate = None
+            for corr in self.correlations:
+                ref = corr.ref_for(rule.meta)
+                if ref is None:
+                    continue
+                found.setdefault(corr.meta.id, set()).add(ref)
+                renames = rule.target.renames
+                fields = tuple(renames.get(f, f) for f in corr.fields_for(ref))
+                counted = renames.get(corr.field, corr.field) if corr.field else None
+                links.append((corr.meta.id, ref, fields, counted))
+                generate = bool(generate) or corr.generate
+            if links:
+                self.rules[position] = replace(rule, links=tuple(links), generate=bool(generate))
+        for corr in self.correlations:
+            missing = [ref for ref in corr.refs if ref not in found.get(corr.meta.id, set())]
+            if missing:
+                left = len(corr.refs) - len(missing)
+                never = left == 0 or corr.kind == "temporal_ordered" or (corr.kind == "temporal" and left < corr.count)
+                effect = "it can never fire" if never else "it counts the others' matches"
+                self.notes.append(
+                    f"Sigma correlation {corr.meta.id} ({corr.meta.path}) names rules not loaded: "
+                    f"{', '.join(missing)} ({effect})"
+                )
+        self.notes.append(f"{len(self.correlations)} Sigma correlations")
 
     def match_view(
         self,
@@ -332,6 +377,7 @@ def build_ruleset(paths: tuple[str, ...], levels_file: str | None, cache_folder:
             try:
                 compiled = [compile_rule(rule, where, lazy=True) for rule in entry["rules"]]
                 gates = _filters(entry, where, lazy=True)
+                correlations = [SigmaCorrelation.from_plain(c, where) for c in entry["correlations"]]
                 problems = _problems(entry, where)
             except (KeyError, TypeError, ValueError, IndexError, Unsupported, NotApplicable, RecursionError):
                 cache.drop(where)  # of the wrong shape: read the file again below
@@ -339,6 +385,7 @@ def build_ruleset(paths: tuple[str, ...], levels_file: str | None, cache_folder:
                 cache.used += 1
                 _apply(ruleset, [c for _, c in compiled], problems)
                 ruleset.filters += gates
+                ruleset.correlations += correlations
                 continue
         try:
             text = data.decode("utf-8-sig")
@@ -350,7 +397,7 @@ def build_ruleset(paths: tuple[str, ...], levels_file: str | None, cache_folder:
             cache.put(where, {"sha256": digest, **fresh})
     if cache is not None:
         ruleset.cache_note = _save(cache, seen)
-    ruleset.attach_filters()
+    ruleset.attach()
     return ruleset
 
 
@@ -392,6 +439,7 @@ def _read_text(text: str, where: str, ruleset: SigmaRuleset, levels: Mapping[str
     entry, compiled = read_rules(text.replace("\r\n", "\n").replace("\r", "\n"), where, levels)
     _apply(ruleset, compiled, _problems(entry, where))
     ruleset.filters += _filters(entry, where, lazy=False)
+    ruleset.correlations += [SigmaCorrelation.from_plain(c, where) for c in entry["correlations"]]
     return entry
 
 
