@@ -7,8 +7,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from exhunt.cli import main
-from exhunt.model import Category, Implies, Severity, UnitResult
+from exhunt.model import Category, Implies, ProblemKind, Severity, UnitResult
+from exhunt.sigma import correlation
 from exhunt.sigma.correlation import Hit, HitKeeper, SigmaCorrelation, correlate
 from exhunt.sigma.entries import SigmaMeta
 from exhunt.sigma.ruleset import load_ruleset
@@ -204,3 +207,17 @@ def test_matches_without_a_time_are_counted_not_correlated() -> None:
     assert result.correlation_hits == []
     reason = "a match without a time: not placed in any window"
     assert result.suppressed[("cccccccc-2222-3333-4444-555555555555", reason)] == 1
+
+
+def test_a_hosts_hits_are_bounded_and_the_excess_is_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(correlation, "MAX_HITS_PER_HOST", 5)
+    held = 0
+    results = []
+    for _ in range(3):
+        result = UnitResult()
+        result.correlation_hits = [hit("a", n) for n in range(3)]
+        held = correlation.bound_host(held, result, "EX01")
+        results.append(result)
+    assert [len(r.correlation_hits) for r in results] == [3, 2, 0]
+    problems = [p for r in results for p in r.errors]
+    assert len(problems) == 1 and problems[0].kind is ProblemKind.LIMIT and "not correlated" in problems[0].message

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from exhunt import engine, interrupts, remediation
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.cachesetup import cache_notices
-from exhunt.analyzers.sigma import correlation_findings
 from exhunt.assess import assess
 from exhunt.engine import HostTask, Task, TaskPlan
 from exhunt.evidence.base import HostEvidence
@@ -130,6 +129,7 @@ class _OpenHost:
     ctx: HostContext
     pending: int
     parts: dict[tuple[int, int], UnitResult] = field(default_factory=dict)  # without their findings
+    hits: int = 0  # Sigma correlation hits held in `parts`, bounded (`correlation.bound_host`)
     findings: ArrivedFindings = field(default_factory=lambda: ArrivedFindings(remediation.light))
 
 
@@ -142,6 +142,8 @@ def _assess(state: _OpenHost) -> HostAssessment:
     for key in sorted(state.parts):
         merged.merge(state.parts[key])
     if merged.correlation_hits:  # the host's Sigma correlations, once all its files are in
+        from exhunt.analyzers.sigma import correlation_findings
+
         state.findings.add((1 << 62, 0), correlation_findings(state.ctx.options, merged))
     # What this process's caches met (it reads the rules too), beside what the workers' did.
     seen = {o.value for o in merged.observations}
@@ -350,6 +352,10 @@ def hunt_queue(
         state = open_hosts[unit.host]
         state.findings.add((unit.seq, unit.part), outcome.findings)  # out of memory at once
         outcome.findings = []
+        if outcome.correlation_hits:  # only with Sigma correlations loaded
+            from exhunt.sigma.correlation import bound_host
+
+            state.hits = bound_host(state.hits, outcome, state.evidence.root)
         state.parts[(unit.seq, unit.part)] = outcome
         counters["bytes"] += unit.size
         state.pending -= 1

@@ -38,6 +38,7 @@ from exhunt.sigma.view import EventView
 TYPES = ("event_count", "value_count", "temporal", "temporal_ordered")
 OPERATORS = ("gte", "gt")
 MAX_HITS_PER_UNIT = 200_000  # base-rule matches one file may keep for correlations
+MAX_HITS_PER_HOST = 500_000  # and one host, all files together (about 150 MB in the hunt's process)
 MAX_FINDINGS = 200  # findings per correlation and host; the rest are counted as suppressed
 
 # One base-rule match kept for a correlation: correlation id, rule id (as the correlation
@@ -203,6 +204,29 @@ class HitKeeper:
                     "sigma",
                 )
             )
+
+
+def bound_host(held: int, result: UnitResult, host: str) -> int:
+    """Keep a host's correlation hits within `MAX_HITS_PER_HOST` as its units' results come in:
+    `held` hits so far, the new total returned; a result that would pass the bound loses its
+    excess and says so (once per host: when `held` reaches the bound)."""
+    hits = result.correlation_hits
+    room = MAX_HITS_PER_HOST - held
+    if len(hits) <= room:
+        return held + len(hits)
+    del hits[max(room, 0) :]
+    if room >= 0:
+        result.errors.append(
+            Problem(
+                host,
+                f"more than {MAX_HITS_PER_HOST:,} matches of rules Sigma correlations name on this host: "
+                "the rest were not correlated",
+                None,
+                ProblemKind.LIMIT,
+                "sigma",
+            )
+        )
+    return MAX_HITS_PER_HOST + 1
 
 
 class CorrelationOutcome:
