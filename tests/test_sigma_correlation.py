@@ -221,3 +221,15 @@ def test_a_hosts_hits_are_bounded_and_the_excess_is_a_problem(monkeypatch: pytes
     assert [len(r.correlation_hits) for r in results] == [3, 2, 0]
     problems = [p for r in results for p in r.errors]
     assert len(problems) == 1 and problems[0].kind is ProblemKind.LIMIT and "not correlated" in problems[0].message
+
+
+def test_a_correlation_of_correlations_is_said_to_be_unsupported() -> None:
+    first = correlation_yaml(
+        "    type: event_count\n    rules: [failed_logon]\n    timespan: 5m\n    condition:\n        gte: 2\n"
+    ).replace("title: correlated\n", "title: correlated\nname: burst\n")
+    second = correlation_yaml(
+        "    type: event_count\n    rules: [burst]\n    timespan: 1h\n    condition:\n        gte: 2\n",
+        cid="bcbcbcbc-2222-3333-4444-555555555555",
+    )
+    rules = attached(FAILED, first, second)
+    assert any("bcbcbcbc" in n and "a correlation of correlations is not supported" in n for n in rules.notes)

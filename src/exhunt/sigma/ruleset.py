@@ -230,9 +230,13 @@ class SigmaRuleset:
                 left = len(corr.refs) - len(missing)
                 never = left == 0 or corr.kind == "temporal_ordered" or (corr.kind == "temporal" and left < corr.count)
                 effect = "it can never fire" if never else "it counts the others' matches"
+                names = {n for other in self.correlations for n in (other.meta.id, other.meta.name) if n}
+                chained = [ref for ref in missing if ref in names]
+                what = (
+                    "correlations (a correlation of correlations is not supported)" if chained else "rules not loaded"
+                )
                 self.notes.append(
-                    f"Sigma correlation {corr.meta.id} ({corr.meta.path}) names rules not loaded: "
-                    f"{', '.join(missing)} ({effect})"
+                    f"Sigma correlation {corr.meta.id} ({corr.meta.path}) names {what}: {', '.join(missing)} ({effect})"
                 )
         self.notes.append(f"{len(self.correlations)} Sigma correlations")
 
