@@ -173,6 +173,7 @@ def test_a_hunt_correlates_matches_across_a_hosts_files(tmp_path: Path) -> None:
         (finding,) = host["findings"]  # the base rule keeps its matches to the correlation
         assert finding["rule_id"] == "cccccccc-2222-3333-4444-555555555555" and finding["severity"] == "high"
         assert finding["details"]["group_IpAddress"] == attacker and finding["details"]["matches"] == "10"
+        assert finding["source_ip"] == attacker  # grouped by the client's address: an indicator
         assert finding["evidence"]["path"].endswith("security-2.jsonl")
         suppressed = {(s["rule_id"], s["reason"]): s["count"] for s in host["suppressed"]}
         assert suppressed[(FAILED_ID, "named by Sigma correlations only (generate: false): counted there")] == 11

@@ -23,6 +23,7 @@ windows with no event, which a hunt over files cannot bound) and the value aggre
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -325,4 +326,20 @@ def _finding(correlation: SigmaCorrelation, group: tuple[str, ...], window: list
     if correlation.kind == "value_count":
         facts.append(("values", ", ".join(sorted({h[3] for h in window if h[3] is not None}))[:2000]))
     evidence = EvidenceRef(path=last[5], line=last[6], excerpt=excerpt[:600], record=last[7])
-    return sigma_finding(meta, evidence, when, None, facts)
+    return sigma_finding(meta, evidence, when, _address(correlation.group_by, group), facts)
+
+
+# group-by fields that hold the client's address, in Sigma's web names and Windows events' names
+_ADDRESS_FIELDS = frozenset({"c-ip", "ipaddress", "sourceip", "sourceaddress", "clientipaddress", "clientip"})
+
+
+def _address(names: Sequence[str], values: Sequence[str]) -> str | None:
+    """The group's client address, when it is grouped by one (an attacker's address for the
+    indicator outputs): the value of an address field that is an IP address."""
+    for name, value in zip(names, values, strict=False):
+        if name.lower() in _ADDRESS_FIELDS:
+            try:
+                return str(ipaddress.ip_address(value.strip()))
+            except ValueError:
+                continue
+    return None
