@@ -244,14 +244,14 @@ class CorrelationOutcome:
 def correlate(correlations: Sequence[SigmaCorrelation], hits: Iterable[Hit]) -> CorrelationOutcome:
     """Every correlation evaluated on the hits of one host."""
     out = CorrelationOutcome()
-    grouped: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
+    grouped: dict[str, dict[tuple[str, ...], list[Hit]]] = {}  # correlation id -> group -> hits
     for hit in hits:
-        grouped.setdefault((hit[0], hit[2]), []).append(hit)
+        grouped.setdefault(hit[0], {}).setdefault(hit[2], []).append(hit)
     for correlation in correlations:
         made = 0
-        groups = sorted(group for cid, group in grouped if cid == correlation.meta.id)
-        for group in groups:
-            events = sorted(grouped[(correlation.meta.id, group)], key=lambda h: (h[4], h[5], h[6] or 0))
+        groups = grouped.get(correlation.meta.id, {})
+        for group in sorted(groups):
+            events = sorted(groups[group], key=lambda h: (h[4], h[5], h[6] or 0))
             for window in _windows(correlation, events):
                 made += 1
                 if made > MAX_FINDINGS:
