@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from exhunt.model import EvidenceRef, Finding, Problem, ProblemKind, UnitResult
+from exhunt.model import EvidenceRef, Finding, Problem, ProblemKind, UnitResult, utc
 from exhunt.sigma.compile import Node
 from exhunt.sigma.entries import CompiledRule, LazyNode, SigmaMeta
 from exhunt.sigma.findings import sigma_finding
@@ -189,7 +189,7 @@ class HitKeeper:
                     break
                 group = tuple(seen.raw(name) or "" for name in fields)
                 value = seen.raw(counted) if counted else None
-                hits.append((corr_id, ref, group, value, when.timestamp(), self.path, line, record))
+                hits.append((corr_id, ref, group, value, utc(when).timestamp(), self.path, line, record))
         return shown
 
     def _full(self) -> None:
