@@ -67,7 +67,9 @@ BENIGN = [
     (
         "feedback.aspx",
         # The visitor's text appended to the site's own fixed log.
-        page('System.IO.File.AppendAllTextAsync(Server.MapPath("~/App_Data/feedback.log"), Request.Form["msg"]).Wait();'),
+        page(
+            'System.IO.File.AppendAllTextAsync(Server.MapPath("~/App_Data/feedback.log"), Request.Form["msg"]).Wait();'
+        ),
     ),
     (
         "terms.aspx",
@@ -85,7 +87,9 @@ BENIGN = [
     (
         "counter.aspx",
         # A VB page keeping a hit counter in a fixed file of the site.
-        vb_page('FileOpen(1, Server.MapPath("~/App_Data/hits.txt"), OpenMode.Append)\nPrintLine(1, Now())\nFileClose(1)'),
+        vb_page(
+            'FileOpen(1, Server.MapPath("~/App_Data/hits.txt"), OpenMode.Append)\nPrintLine(1, Now())\nFileClose(1)'
+        ),
     ),
 ]
 
