@@ -35,6 +35,9 @@ SOURCE_MEMBERS: dict[str, tuple[str, str]] = {
     "query": ("request", "query parameter"),  # ASP.NET Core's HttpRequest.Query
     "useragent": ("client", "the user agent"),
     "urlreferrer": ("client", "the referer"),
+    # The Accept-Language and Accept headers as HttpRequest parses them (string arrays).
+    "userlanguages": ("client", "Accept-Language value"),
+    "accepttypes": ("client", "Accept value"),
 }
 # Kinds of taint that put the path a file operation works on in the client's hands.
 PATH_KINDS = frozenset({"request", "body", "webmethod", "session", "client", "control"})
