@@ -1247,6 +1247,8 @@ class UnitFlow:
 
     def _write_taint(self, api: str, args: list[Node], receiver: Node | None, method: str | None) -> Taint | None:
         """A writer counts when the client picks both where and what (path and content)."""
+        if api.lower() == "scripting.filesystemobject.opentextfile" and not self._fso_writes(args):
+            return None  # opened for reading (the default): a read, not a write
         path_t = self.taint(args[0], method) if args else None
         if api.lower().startswith("fileinfo.") and receiver is not None:
             path_t = self.taint(receiver, method)  # `new FileInfo(path).CreateText()`: the path is the object
@@ -1254,13 +1256,24 @@ class UnitFlow:
             content_t = self.taint(receiver, method) if receiver is not None else None
             if content_t is None and receiver is not None:
                 content_t = self._upload_control(receiver)
-        elif len(args) >= 2 and not api.lower().startswith(("new ", "file.create", "file.openwrite", "fileinfo.")):
+        elif api.lower() == "adodb.stream.savetofile":
+            content_t = self.taint(receiver, method) if receiver is not None else None  # what was written into it
+        elif len(args) >= 2 and not api.lower().startswith(
+            ("new ", "file.create", "file.openwrite", "fileinfo.", "scripting.filesystemobject.")
+        ):
             content_t = self.taint(args[1], method)
         else:
             content_t = path_t if self.tainted_writes else None
         if path_t is None or content_t is None or not path_t.kinds & PATH_KINDS:
             return None  # a fixed path, a file name or a path kept in the site: not the client's choice
         return path_t.merge(content_t)
+
+    def _fso_writes(self, args: list[Node]) -> bool:
+        """`fso.OpenTextFile(path, mode)` opens for writing or appending (IOMode 2 or 8)."""
+        if len(args) < 2:
+            return False
+        raw = text(unwrap(args[1])).strip().lower()
+        return raw in {"2", "8", "forwriting", "forappending"} or as_text(self.fold(args[1])) in {"2", "8"}
 
     def _reflective(self, node: Node, callee: Node | None, args: list[Node], method: str | None) -> None:
         """`x.GetMethod("Lo" + "ad").Invoke(...)`: resolve the names by folding, match again."""
