@@ -688,6 +688,8 @@ class UnitFlow:
         rt = self.taint(receiver, method)
         if rt is not None and lname in READ_INTO:
             for a in args:
+                if role(unwrap(a)) is Role.NEW:  # `ReceiveAsync(new ArraySegment<byte>(buf), ...)`: into `buf`
+                    a = next(iter(call_parts(unwrap(a))[1]), a)
                 b = _base_ident(a)
                 if b is not None and role(b) is Role.IDENT:
                     self._set((method, self._n(text(b))), rt)
@@ -939,6 +941,10 @@ class UnitFlow:
         control = self._control(path, line)
         if control is not None:
             return control
+        if len(path) > 1 and (path[-1] == "websocket" or path[-2:] == ["websockets", "acceptwebsocketasync"]):
+            # The server's end of a WebSocket the client opened (`AspNetWebSocketContext.WebSocket`,
+            # ASP.NET Core's `WebSockets.AcceptWebSocketAsync()`): what it receives is the client's.
+            return Taint(("a WebSocket message from the client",), frozenset({"request"}), (), frozenset({line}))
         if "routedata" in path and path[path.index("routedata") + 1 :][:1] == ["values"]:
             # `RouteData.Values["x"]` (the page's, or `Request.RequestContext`'s): a segment of
             # the URL the client chose, as a route template cut it out

@@ -102,8 +102,9 @@ TRANSFORMS: dict[str, str] = {
 }
 CIPHER_CALLS = frozenset({"transformfinalblock", "createdecryptor", "decrypt", "cryptostream", "transformblock"})
 
-# Methods that read from their receiver into an argument (stream.Read(buffer, ...)).
-READ_INTO = frozenset({"read", "readblock", "copyto", "blockcopy", "copy", "readbytes"})
+# Methods that read from their receiver into an argument (stream.Read(buffer, ...),
+# socket.ReceiveAsync(buffer, ...)).
+READ_INTO = frozenset({"read", "readblock", "copyto", "blockcopy", "copy", "readbytes", "receive", "receiveasync"})
 # Methods that write arguments into their receiver (ms.Write(data, ...)).
 WRITE_INTO = frozenset({"write", "writeline", "add", "append", "appendline", "writebyte", "load", "loadxml"})
 # Calls whose result keeps only a file name from a path: a path no longer steers the folder.
