@@ -246,6 +246,7 @@ class UnitFlow:
         self._urls: dict[str, Node] = {}  # web request variable -> the URL it was created with
         self._requests: set[str] = set()  # variables (lower case) holding the request object itself
         self._command_texts: dict[str, Taint] = {}  # command variable (lower case) -> what its CommandText holds
+        self._script_cmdlet: bool | None = None  # whether a PowerShell pipeline gets a script-running cmdlet
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
         self._open_stores = scope.open_stores
         self._param_names: set[str] | None = None
@@ -1055,6 +1056,30 @@ class UnitFlow:
                             continue
                         self._hit(rule, pattern.label, node, callee, args, values, method, pattern.argument)
                         break
+            if not is_new and has_receiver and path and path[-1] in _POWERSHELL_ARGS and self._runs_scripts():
+                # `ps.AddCommand("Invoke-Expression").AddParameter("Command", x)`: the value of a
+                # script-running cmdlet's parameter is a script, as AddScript's argument is
+                at = 1 if path[-1] == "addparameter" else 0
+                process = next((rule for rule in self.rules if rule.capability == "process"), None)
+                if process is not None and len(args) > at:
+                    label = "AddParameter" if at else "AddArgument"
+                    self._hit(process, f"{label} of a script-running cmdlet", node, callee, args, values, method, at)
+
+    def _runs_scripts(self) -> bool:
+        """Whether the unit adds a cmdlet that runs its argument as a script to a PowerShell
+        pipeline (`AddCommand("Invoke-Expression")`, `iex`, `Invoke-Command`)."""
+        if self._script_cmdlet is None:
+            self._script_cmdlet = False
+            for node, _method in self.nodes:
+                if role(node) is not Role.CALL:
+                    continue
+                callee, args = call_parts(node)
+                if args and dotted(callee).lower().replace("()", "").endswith(".addcommand"):
+                    named = (as_text(self.fold(args[0])) or "").strip().lower()
+                    if named in _SCRIPT_CMDLETS:
+                        self._script_cmdlet = True
+                        break
+        return self._script_cmdlet
 
     def _indexed(self, node: Node, method: str | None) -> None:
         """`ConfigurationManager.ConnectionStrings[key]`: an indexer a rule names (`Member[]`)
@@ -1372,6 +1397,12 @@ def _single_return(body: Node) -> Node | None:
 
 _LOOPS = frozenset({"foreach_statement", "for_in_statement"})
 _SOCKETS = frozenset({"tcpclient", "networkstream", "socket", "sslstream", "udpclient"})
+# PowerShell calls that give a value to the cmdlet added before them, and the cmdlets (lower case)
+# that run such a value as a script.
+_POWERSHELL_ARGS = frozenset({"addparameter", "addargument"})
+_SCRIPT_CMDLETS = frozenset(
+    {"invoke-expression", "iex", "invoke-command", "icm", "microsoft.powershell.utility\\invoke-expression"}
+)
 # Literals that are words, not numbers or strings: constants the folder leaves alone.
 _LITERAL_WORDS = frozenset({"true", "false", "null", "nothing"})
 _REQUEST_TYPE = re.compile(r"\bHttpRequest(?:Base|Wrapper)?\b", re.I)
