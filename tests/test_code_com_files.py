@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import pytest
 
-from code_support import assert_found, medium_or_above, run
+from code_support import assert_found, cs_page, medium_or_above, run
+from code_support import vb_page as vb_page_of
 
 
 def page(body: str) -> str:
-    return (
-        '<%@ Page Language="C#" AspCompat="true" %>\n<script runat="server">\n'
-        "protected void Page_Load(object sender, EventArgs e) {\n" + body + "\n}\n</script>"
-    )
+    return cs_page(body, 'AspCompat="true"')
 
 
 def vb_page(body: str) -> str:
-    return (
-        '<%@ Page Language="VB" AspCompat="true" %>\n<script runat="server">\n'
-        "Sub Page_Load(sender As Object, e As EventArgs)\n" + body + "\nEnd Sub\n</script>"
-    )
+    return vb_page_of(body, 'AspCompat="true"')
 
 
 SHELLS = [

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from code_support import assert_found, medium_or_above, run
+from code_support import assert_found, cs_page, medium_or_above, run
 
 
 def page(body: str) -> str:
-    return (
-        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Management.Automation" %>\n'
-        '<script runat="server">\nprotected void Page_Load(object sender, EventArgs e) {\n' + body + "\n}\n</script>"
-    )
+    return cs_page(body, imports=("System.Management.Automation",))
 
 
 SHELLS = [
