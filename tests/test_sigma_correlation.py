@@ -234,3 +234,19 @@ def test_a_correlation_of_correlations_is_said_to_be_unsupported() -> None:
     )
     rules = attached(FAILED, first, second)
     assert any("bcbcbcbc" in n and "a correlation of correlations is not supported" in n for n in rules.notes)
+
+
+def test_a_correlation_without_tactics_takes_its_rules_kind() -> None:
+    web = rule_yaml(
+        "    selection:\n        sc-status: 401\n    condition: selection",
+        logsource="category: webserver",
+        name="refused",
+    )
+    spray = correlation_yaml(
+        "    type: event_count\n    rules: [refused]\n    timespan: 1m\n    condition:\n        gte: 10\n"
+    )
+    (correlation,) = attached(web, spray).correlations
+    assert correlation.meta.category is Category.EXPLOITATION_ATTEMPT  # as web rules are
+    tagged = spray.replace("level: high\n", "level: high\ntags:\n    - attack.credential-access\n")
+    (correlation,) = attached(web, tagged).correlations
+    assert correlation.meta.category is Category.CREDENTIAL_ACCESS

@@ -23,6 +23,22 @@ from exhunt.sigma.compile import Anchors, Node, check_condition, compile_conditi
 from exhunt.sigma.logsources import WEB_IIS, Target, logsource_map
 from exhunt.sigma.view import EventView
 
+# ATT&CK tactic tags (`attack.<tactic>`) -> exhunt's finding category, first match in tag order
+_TACTIC_CATEGORY = {
+    "credential-access": Category.CREDENTIAL_ACCESS,
+    "persistence": Category.PERSISTENCE,
+    "discovery": Category.RECONNAISSANCE,
+    "reconnaissance": Category.RECONNAISSANCE,
+    "collection": Category.STAGING,
+    "exfiltration": Category.STAGING,
+    "initial-access": Category.EXPLOITATION_ATTEMPT,
+}
+
+
+def tactic_category(tag: str) -> Category | None:
+    """The finding category an ATT&CK tactic tag (lower case) stands for, or None."""
+    return _TACTIC_CATEGORY.get(tag.removeprefix("attack.").replace("_", "-"))
+
 
 @dataclass(frozen=True)
 class SigmaMeta:

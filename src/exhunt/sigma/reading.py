@@ -24,21 +24,11 @@ from sigma.types import SigmaNumber
 from exhunt.model import Category, Implies, Severity
 from exhunt.sigma import correlation
 from exhunt.sigma.compile import Unsupported
-from exhunt.sigma.entries import Compiled, SigmaMeta, anchors_plain, compile_rule
+from exhunt.sigma.entries import Compiled, SigmaMeta, anchors_plain, compile_rule, tactic_category
 from exhunt.sigma.logsources import NotApplicable, logsource_map
 from exhunt.sigma.plain import plain_condition
 
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# ATT&CK tactic tags (`attack.<tactic>`) -> exhunt's finding category, first match in tag order
-_TACTIC_CATEGORY = {
-    "credential-access": Category.CREDENTIAL_ACCESS,
-    "persistence": Category.PERSISTENCE,
-    "discovery": Category.RECONNAISSANCE,
-    "reconnaissance": Category.RECONNAISSANCE,
-    "collection": Category.STAGING,
-    "exfiltration": Category.STAGING,
-    "initial-access": Category.EXPLOITATION_ATTEMPT,
-}
 
 
 def read_rules(text: str, where: str, levels: Mapping[str, Any]) -> tuple[dict[str, Any], list[Compiled]]:
@@ -245,7 +235,7 @@ def _meta(rule: SigmaRule, where: str, levels: Mapping[str, Any], default: Categ
     except ValueError as exc:
         raise Unsupported(f"level mapping: {exc}") from exc
     tags = tuple(f"{t.namespace}.{t.name}".lower() for t in rule.tags)
-    tactics = (_TACTIC_CATEGORY.get(t.removeprefix("attack.").replace("_", "-")) for t in tags)
+    tactics = (tactic_category(t) for t in tags)
     chain = override.get("chain")
     return SigmaMeta(
         id=rule_id,

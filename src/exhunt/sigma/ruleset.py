@@ -28,10 +28,11 @@ from typing import Any
 
 from exhunt import boundedtoml
 from exhunt.events.record import EventRecord
+from exhunt.model import Category
 from exhunt.sigma.cache import RuleCache, cache_dir, cache_key, file_digest
 from exhunt.sigma.compile import Node, Unsupported
 from exhunt.sigma.correlation import SigmaCorrelation
-from exhunt.sigma.entries import Compiled, CompiledRule, LazyNode, SigmaMeta, compile_rule
+from exhunt.sigma.entries import Compiled, CompiledRule, LazyNode, SigmaMeta, compile_rule, tactic_category
 from exhunt.sigma.logsources import ANY_CHANNEL, NotApplicable, logsource_map
 from exhunt.sigma.prefilter import DatabaseStore, RulePrefilter, TextPrefilter, database_tag
 from exhunt.sigma.view import EventView, event_view
@@ -209,6 +210,7 @@ class SigmaRuleset:
         if not self.correlations:
             return
         found: dict[str, set[str]] = {}
+        categories: dict[str, set[Category]] = {}  # correlation id -> its base rules' categories
         for position, rule in enumerate(self.rules):
             links = []
             generate = None
@@ -217,6 +219,7 @@ class SigmaRuleset:
                 if ref is None:
                     continue
                 found.setdefault(corr.meta.id, set()).add(ref)
+                categories.setdefault(corr.meta.id, set()).add(rule.meta.category)
                 renames = rule.target.renames
                 fields = tuple(renames.get(f, f) for f in corr.fields_for(ref))
                 counted = renames.get(corr.field, corr.field) if corr.field else None
@@ -224,7 +227,12 @@ class SigmaRuleset:
                 generate = bool(generate) or corr.generate
             if links:
                 self.rules[position] = replace(rule, links=tuple(links), generate=bool(generate))
-        for corr in self.correlations:
+        for n, corr in enumerate(self.correlations):
+            # without ATT&CK tactics of its own, a correlation is of the kind its rules are
+            # (web rules: exploitation attempts) when they agree
+            kinds = categories.get(corr.meta.id, set())
+            if len(kinds) == 1 and not any(tactic_category(t) for t in corr.meta.tags):
+                self.correlations[n] = corr = replace(corr, meta=replace(corr.meta, category=next(iter(kinds))))
             missing = [ref for ref in corr.refs if ref not in found.get(corr.meta.id, set())]
             if missing:
                 left = len(corr.refs) - len(missing)
