@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh8-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh9-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
@@ -385,6 +385,35 @@ FRESH8_SOURCES: list[tuple[str, str, str]] = [
     ("1nsomn14/shell", "shells", ""),
     ("Rinno399/TinChinYartinMal", "shells", ""),
 ]
+# A tenth pass, split `fresh9-dev` / `fresh9-held-out`, gathered with `--append fresh9` and measured
+# before any rule was written from it. Found by repository names not searched before (`iisbackdoor`,
+# `IIS_backdoor`, `Shell-ASPX`, `Webshell-bypass`, `memshell` outside the Java ones), by short page
+# names in repositories not read before (`a.aspx`, `x.ashx`) and by the repositories of authors of
+# shells already held: an anti-virus evasion collection's ASP.NET folder, two attackers' staging
+# repositories, a pentester's payload folder, a one-handler repository, managed IIS-module back doors
+# (two copies and a variant; near duplicates are left to the 4-gram judgement), a privilege-raising
+# program that plants a memory shell, and a page of a repository read before at other paths. The
+# command stub an Exchange ViewState exploit loads into the server (`RemoteStub.cs`) is listed but
+# not taken: it names no .NET namespace the gathering takes as ASP.NET. Searched and left out:
+# repositories whose shells were deleted at HEAD (an attacker's staging repository, a personal site's
+# `payload.aspx`), a scanner's 60-byte `test.aspx` with no server code, a .NET memory-shell project
+# and a shell manager's C# templates no snapshot could be had of, an Exchange page patched with a
+# back door stored under a name with no page extension, Exchange exploit and client programs (shells
+# inside Python or C# strings), detection data sets, and `webshell`-named collections with no
+# ASP.NET file.
+FRESH9_SOURCES: list[tuple[str, str, str]] = [
+    ("DeEpinGh0st/Webshell-bypass-collection", "shells", "aspx/"),
+    ("vanlam2001/Shell-ASPX", "shells", ""),
+    ("WBGlIl/IIS_backdoor", "shells", "IIS_backdoor_dll/IISModule.cs"),
+    ("zhangdebiao/iisbackdoor", "shells", "IIS_Moudle_dll/IISModule.cs"),
+    ("zhangdebiao/iisbackdoor", "shells", "IIS_backdoor_dll/IISModule.cs"),
+    ("zcgonvh/CVE-2020-0688", "shells", "RemoteStub.cs"),
+    ("nice0e3/EfsPotatoMemshell", "shells", "EfsPotatoMemshell.cs"),
+    ("3gstudent/test", "shells", "execUI.aspx"),
+    ("413X308/haha", "shells", "config_.aspx"),
+    ("duyvu1999pro/payload", "shells", "a.aspx"),
+    ("begierde/x", "shells", "x.ashx"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -650,6 +679,7 @@ APPENDABLE = {
     "fresh6": FRESH6_SOURCES,
     "fresh7": FRESH7_SOURCES,
     "fresh8": FRESH8_SOURCES,
+    "fresh9": FRESH9_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
@@ -790,6 +820,7 @@ def main() -> None:
         + [(s, "fresh6-") for s in FRESH6_SOURCES]
         + [(s, "fresh7-") for s in FRESH7_SOURCES]
         + [(s, "fresh8-") for s in FRESH8_SOURCES]
+        + [(s, "fresh9-") for s in FRESH9_SOURCES]
     )
     for (repo, corpus, prefix), fresh in passes:
         mirror = mirror_of(args.mirrors, repo)

@@ -27,3 +27,28 @@ def assert_found(name: str, code: str, rule_id: str, words: list[str]) -> CodeRe
         assert w in chain, chain
     assert rule_id in medium_or_above(report)
     return report
+
+
+def cs_page(body: str, attributes: str = "", imports: tuple[str, ...] = ()) -> str:
+    """A C# page whose Page_Load runs `body`: the Page directive (with `attributes`), an Import
+    directive per namespace of `imports`, and the server script."""
+    directive = '<%@ Page Language="C#"' + (f" {attributes}" if attributes else "") + " %>\n"
+    imported = "".join(f'<%@ Import Namespace="{name}" %>\n' for name in imports)
+    return (
+        directive
+        + imported
+        + '<script runat="server">\nprotected void Page_Load(object sender, EventArgs e) {\n'
+        + body
+        + "\n}\n</script>"
+    )
+
+
+def vb_page(body: str, attributes: str = "") -> str:
+    """The same in VB."""
+    directive = '<%@ Page Language="VB"' + (f" {attributes}" if attributes else "") + " %>\n"
+    return (
+        directive
+        + '<script runat="server">\nSub Page_Load(sender As Object, e As EventArgs)\n'
+        + body
+        + "\nEnd Sub\n</script>"
+    )

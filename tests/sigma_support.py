@@ -29,6 +29,16 @@ def ruleset_of(*texts: str) -> SigmaRuleset:
     return rules
 
 
+def attached(*texts: str) -> SigmaRuleset:
+    """Rules, filters and correlations from YAML texts (one file each), as a hunt loads them:
+    the filters and correlations of every file applied to the rules of every file."""
+    rules = SigmaRuleset()
+    for n, text in enumerate(texts):
+        load_text(text, f"rule{n}.yml", rules)
+    rules.attach()
+    return rules
+
+
 def event(channel: str = SYSMON, event_id: int = 1, **fields: str) -> EventRecord:
     return EventRecord(
         timestamp=None,

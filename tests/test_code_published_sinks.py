@@ -6,21 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from code_support import assert_found, medium_or_above, run
+from code_support import assert_found, cs_page, medium_or_above, run, vb_page
 
 
 def page(body: str) -> str:
-    return (
-        '<%@ Page Language="C#" %>\n<script runat="server">\n'
-        "protected void Page_Load(object sender, EventArgs e) {\n" + body + "\n}\n</script>"
-    )
-
-
-def vb_page(body: str) -> str:
-    return (
-        '<%@ Page Language="VB" %>\n<script runat="server">\n'
-        "Sub Page_Load(sender As Object, e As EventArgs)\n" + body + "\nEnd Sub\n</script>"
-    )
+    return cs_page(body)
 
 
 SHELLS = [

@@ -406,9 +406,9 @@ def test_unsupported_and_broken_rules_are_reported_and_the_rest_load() -> None:
         rule_yaml("    sel:\n        Image: x\n    condition: sel")
         + "---\n"
         + (
-            "title: many\nid: 33333333-2222-3333-4444-555555555555\ncorrelation:\n    type: event_count\n"
+            "title: many\nid: 33333333-2222-3333-4444-555555555555\ncorrelation:\n    type: value_sum\n"
             "    rules:\n        - 11111111-2222-3333-4444-555555555555\n    group-by:\n        - User\n"
-            "    timespan: 1h\n    condition:\n        gte: 10\n"
+            "    timespan: 1h\n    condition:\n        gte: 10\n        field: Size\n"
         )
     )
     load_text(correlation, "correlation.yml", rules)
@@ -423,7 +423,7 @@ def test_unsupported_and_broken_rules_are_reported_and_the_rest_load() -> None:
     reasons = {p.path: p.message for p in rules.rejected}
     assert set(reasons) == {"broken.yml", "minute.yml", "modifier.yml", "condition.yml", "correlation.yml"}
     assert "timestamp part" in reasons["minute.yml"]
-    assert "correlation rules are not supported" in reasons["correlation.yml"]
+    assert "type value_sum is not supported" in reasons["correlation.yml"]
     assert "nosuchmodifier" in reasons["modifier.yml"]
     assert [p.path for p in rules.not_applicable] == ["linux.yml"]
     assert [m.path for m in rules.loaded] == ["correlation.yml", "good.yml"]  # the rule the correlation names

@@ -329,20 +329,29 @@ def analyze_host(
     all_batches: list[list[Task | HostTask]] = [list(b) for b in batches(tasks)]
     all_batches.extend([task] for task in host_tasks(host))
     inline = ctx.options.unit_timeout <= 0 and (jobs <= 1 or total_bytes < INLINE_BYTES)
+    held = 0  # Sigma correlation hits merged so far
+
+    def collect(_tag: object, unit: Task | HostTask, unit_result: UnitResult) -> None:
+        nonlocal held
+        if unit_result.correlation_hits:  # only with Sigma correlations loaded
+            from exhunt.sigma.correlation import bound_host
+
+            held = bound_host(held, unit_result, host.root)
+        result.merge(unit_result)
+        report(unit)
+
     if inline:
         for batch in all_batches:
             for unit in batch:
-                result.merge(run_unit(unit, ctx))
-                report(unit)
+                collect(None, unit, run_unit(unit, ctx))
     else:
-
-        def collect(_tag: object, unit: Task | HostTask, unit_result: UnitResult) -> None:
-            result.merge(unit_result)
-            report(unit)
-
         size = min(jobs, max(1, len(all_batches)))
         prepare((t.file.kind for t in tasks), ctx.options)  # before the workers fork
         Workers(size, collect).run([Batch(ctx, batch) for batch in all_batches])
+    if result.correlation_hits:  # the host's Sigma correlations, once all its files are in
+        from exhunt.analyzers.sigma import correlation_findings
+
+        result.findings.extend(correlation_findings(ctx.options, result))
     return result
 
 

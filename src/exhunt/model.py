@@ -354,6 +354,8 @@ class UnitResult:
     # (rule_id, reason) -> count: what a rule deliberately did not report.
     suppressed: dict[tuple[str, str], int] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
+    # matches of rules Sigma correlations name, kept for the host's assessment (`sigma.correlation.Hit`)
+    correlation_hits: list[tuple[Any, ...]] = field(default_factory=list)
 
     def suppress(self, rule_id: str, reason: str, count: int = 1) -> None:
         key = (rule_id, reason)
@@ -373,6 +375,7 @@ class UnitResult:
         for key, n in other.suppressed.items():
             self.suppressed[key] = self.suppressed.get(key, 0) + n
         self.observations.extend(other.observations)
+        self.correlation_hits.extend(other.correlation_hits)
 
 
 def parse_iso(text: str | None) -> datetime | None:

@@ -55,7 +55,7 @@ class EventLogAnalyzer:
         result = UnitResult()
         settings = ctx.options.settings
         scan = _FileScan(file, result)
-        sigma = sigma_events(ctx.options, result)
+        sigma = sigma_events(ctx.options, result, file.rel_path)
         reporter = Reporter(result)
         values = network_indicators(ctx.options.extra_indicator_paths)
         hashes = hashindicators.hash_indicators(ctx.options.extra_indicator_paths)

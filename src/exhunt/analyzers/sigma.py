@@ -23,7 +23,16 @@ from exhunt.artefacts.records import LogRecord
 from exhunt.artefacts.scan import LogScan
 from exhunt.artefacts.w3c import W3CFormat
 from exhunt.evidence.base import EvidenceFile, HostEvidence
-from exhunt.model import ArtefactKind, HttpFacet, Observation, ObservationKind, Problem, ProblemKind, UnitResult
+from exhunt.model import (
+    ArtefactKind,
+    Finding,
+    HttpFacet,
+    Observation,
+    ObservationKind,
+    Problem,
+    ProblemKind,
+    UnitResult,
+)
 from exhunt.sigma.logsources import WEB_HTTPPROXY, WEB_IIS, logsource_map
 
 if TYPE_CHECKING:
@@ -31,7 +40,7 @@ if TYPE_CHECKING:
     # field views only then too (every hunt of IIS logs imports this module, and the event
     # readers they bring cost a log hunt's start-up tens of milliseconds for nothing).
     from exhunt.events.record import EventRecord
-    from exhunt.sigma.ruleset import SigmaRuleset
+    from exhunt.sigma.ruleset import CompiledRule, SigmaRuleset
     from exhunt.sigma.view import EventView
 
 PRODUCER = "sigma"
@@ -50,21 +59,45 @@ def ruleset(options: HuntOptions) -> SigmaRuleset | None:
     return load_ruleset(tuple(options.sigma_paths), options.sigma_levels)
 
 
-def sigma_events(options: HuntOptions, result: UnitResult) -> Callable[[EventRecord], None] | None:
+def sigma_events(options: HuntOptions, result: UnitResult, path: str = "") -> Callable[[EventRecord], None] | None:
     """A function matching each event of one file against the Sigma rules, or None."""
     rules = ruleset(options)
     if rules is None or not rules.rules:
         return None
+    from exhunt.sigma.correlation import HitKeeper
     from exhunt.sigma.findings import SigmaReporter
+    from exhunt.sigma.view import event_view
 
     reporter = SigmaReporter(result)
+    filtered: list[tuple[CompiledRule, str]] = []
+    keeper = HitKeeper(result, path) if rules.correlations else None
 
     def match(record: EventRecord) -> None:
-        fired = rules.match_event(record)
+        fired = rules.match_event(record, filtered)
+        if fired and keeper is not None:
+            record_id = str(record.record_id) if record.record_id is not None else None
+            fired = keeper.keep(fired, lambda: event_view(record), record.timestamp, record.line, record_id)
         if fired:
             reporter.event(fired, record)
+        if filtered:
+            reporter.filtered(filtered)
 
     return match
+
+
+def correlation_findings(options: HuntOptions, result: UnitResult) -> list[Finding]:
+    """The findings of the Sigma correlations on a host's merged results (its hits are then
+    dropped, what was left out counted in `result`)."""
+    hits, result.correlation_hits = result.correlation_hits, []
+    rules = ruleset(options)
+    if rules is None or not rules.correlations or not hits:
+        return []
+    from exhunt.sigma.correlation import correlate
+
+    outcome = correlate(rules.correlations, hits)
+    for (rule_id, reason), count in outcome.suppressed.items():
+        result.suppress(rule_id, reason, count)
+    return outcome.findings
 
 
 class SigmaSetup:
@@ -87,9 +120,13 @@ class SigmaSetup:
             message = f"Sigma rule not loaded: {problem}"
             result.errors.append(Problem(problem.path, message, kind=ProblemKind.RULE_INVALID, producer=PRODUCER))
         summary = (
-            f"{len(rules.loaded)} Sigma rules loaded from {rules.files} files; {len(rules.rejected)} rejected; "
-            f"{len(rules.not_applicable)} for logs exhunt does not read (Linux, cloud, network...)"
-        ) + (f"; {rules.cache_note}" if rules.cache_note else "")
+            (
+                f"{len(rules.loaded)} Sigma rules loaded from {rules.files} files; {len(rules.rejected)} rejected; "
+                f"{len(rules.not_applicable)} for logs exhunt does not read (Linux, cloud, network...)"
+            )
+            + "".join(f"; {note}" for note in rules.notes)
+            + (f"; {rules.cache_note}" if rules.cache_note else "")
+        )
         result.observations.append(Observation(ObservationKind.NOTICE, summary, ", ".join(ctx.options.sigma_paths)))
         return result
 
@@ -115,6 +152,12 @@ class SigmaWebAnalyzer:
 
         log = ErrorLog(file.rel_path)
         reporter = SigmaReporter(result)
+        filtered: list[tuple[CompiledRule, str]] = []
+        keeper = None
+        if rules.correlations:
+            from exhunt.sigma.correlation import HitKeeper
+
+            keeper = HitKeeper(result, file.rel_path)
         try:
             stream = file.open()
         except Exception as exc:  # missing file, permission, broken zip: all mean "cannot read"
@@ -130,9 +173,14 @@ class SigmaWebAnalyzer:
                 if record is None:
                     continue
                 try:
-                    fired = list(rules.match_view(kind, None, web_view(record, columns)))
+                    view = web_view(record, columns)
+                    fired = list(rules.match_view(kind, None, view, filtered))
+                    if fired and keeper is not None:
+                        fired = keeper.keep(fired, lambda: view, record.timestamp, record.line, None)  # noqa: B023
                     if fired:
                         reporter.web(fired, record, http_facet(record, columns))
+                    if filtered:
+                        reporter.filtered(filtered)
                 except Exception as exc:  # one unforeseen record must not cost the rest of the file
                     log.add(f"line {record.line}: Sigma rules could not evaluate this record ({exc!r})", record.line)
         result.errors.extend(log.finish())

@@ -249,6 +249,7 @@ class UnitFlow:
         self._urls: dict[str, Node] = {}  # web request variable -> the URL it was created with
         self._requests: set[str] = set()  # variables (lower case) holding the request object itself
         self._command_texts: dict[str, Taint] = {}  # command variable (lower case) -> what its CommandText holds
+        self._script_cmdlet: bool | None = None  # whether a PowerShell pipeline gets a script-running cmdlet
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
         self._open_stores = scope.open_stores
         self._param_names: set[str] | None = None
@@ -692,6 +693,8 @@ class UnitFlow:
         rt = self.taint(receiver, method)
         if rt is not None and lname in READ_INTO:
             for a in args:
+                if role(unwrap(a)) is Role.NEW:  # `ReceiveAsync(new ArraySegment<byte>(buf), ...)`: into `buf`
+                    a = next(iter(call_parts(unwrap(a))[1]), a)
                 b = _base_ident(a)
                 if b is not None and role(b) is Role.IDENT:
                     self._set((method, self._n(text(b))), rt)
@@ -945,6 +948,10 @@ class UnitFlow:
         control = self._control(path, line)
         if control is not None:
             return control
+        if len(path) > 1 and (path[-1] == "websocket" or path[-2:] == ["websockets", "acceptwebsocketasync"]):
+            # The server's end of a WebSocket the client opened (`AspNetWebSocketContext.WebSocket`,
+            # ASP.NET Core's `WebSockets.AcceptWebSocketAsync()`): what it receives is the client's.
+            return Taint(("a WebSocket message from the client",), frozenset({"request"}), (), frozenset({line}))
         if "routedata" in path and path[path.index("routedata") + 1 :][:1] == ["values"]:
             # `RouteData.Values["x"]` (the page's, or `Request.RequestContext`'s): a segment of
             # the URL the client chose, as a route template cut it out
@@ -1057,6 +1064,30 @@ class UnitFlow:
                             continue  # PowerShell's takes a command and a scope flag; a menu's command list takes more
                         self._hit(rule, pattern.label, node, callee, args, values, method, pattern.argument)
                         break
+            if not is_new and has_receiver and path and path[-1] in _POWERSHELL_ARGS and self._runs_scripts():
+                # `ps.AddCommand("Invoke-Expression").AddParameter("Command", x)`: the value of a
+                # script-running cmdlet's parameter is a script, as AddScript's argument is
+                at = 1 if path[-1] == "addparameter" else 0
+                process = next((rule for rule in self.rules if rule.capability == "process"), None)
+                if process is not None and len(args) > at:
+                    label = "AddParameter" if at else "AddArgument"
+                    self._hit(process, f"{label} of a script-running cmdlet", node, callee, args, values, method, at)
+
+    def _runs_scripts(self) -> bool:
+        """Whether the unit adds a cmdlet that runs its argument as a script to a PowerShell
+        pipeline (`AddCommand("Invoke-Expression")`, `iex`, `Invoke-Command`)."""
+        if self._script_cmdlet is None:
+            self._script_cmdlet = False
+            for node, _method in self.nodes:
+                if role(node) is not Role.CALL:
+                    continue
+                callee, args = call_parts(node)
+                if args and dotted(callee).lower().replace("()", "").endswith(".addcommand"):
+                    named = (as_text(self.fold(args[0])) or "").strip().lower()
+                    if named in _SCRIPT_CMDLETS:
+                        self._script_cmdlet = True
+                        break
+        return self._script_cmdlet
 
     def _indexed(self, node: Node, method: str | None) -> None:
         """`ConfigurationManager.ConnectionStrings[key]`: an indexer a rule names (`Member[]`)
@@ -1298,6 +1329,8 @@ class UnitFlow:
 
     def _write_taint(self, api: str, args: list[Node], receiver: Node | None, method: str | None) -> Taint | None:
         """A writer counts when the client picks both where and what (path and content)."""
+        if api.lower() == "scripting.filesystemobject.opentextfile" and not self._fso_writes(args):
+            return None  # opened for reading (the default): a read, not a write
         path_t = self.taint(args[0], method) if args else None
         if api.lower().startswith("fileinfo.") and receiver is not None:
             path_t = self.taint(receiver, method)  # `new FileInfo(path).CreateText()`: the path is the object
@@ -1305,13 +1338,24 @@ class UnitFlow:
             content_t = self.taint(receiver, method) if receiver is not None else None
             if content_t is None and receiver is not None:
                 content_t = self._upload_control(receiver)
-        elif len(args) >= 2 and not api.lower().startswith(("new ", "file.create", "file.openwrite", "fileinfo.")):
+        elif api.lower() == "adodb.stream.savetofile":
+            content_t = self.taint(receiver, method) if receiver is not None else None  # what was written into it
+        elif len(args) >= 2 and not api.lower().startswith(
+            ("new ", "file.create", "file.openwrite", "fileinfo.", "scripting.filesystemobject.")
+        ):
             content_t = self.taint(args[1], method)
         else:
             content_t = path_t if self.tainted_writes else None
         if path_t is None or content_t is None or not path_t.kinds & PATH_KINDS:
             return None  # a fixed path, a file name or a path kept in the site: not the client's choice
         return path_t.merge(content_t)
+
+    def _fso_writes(self, args: list[Node]) -> bool:
+        """`fso.OpenTextFile(path, mode)` opens for writing or appending (IOMode 2 or 8)."""
+        if len(args) < 2:
+            return False
+        raw = text(unwrap(args[1])).strip().lower()
+        return raw in {"2", "8", "forwriting", "forappending"} or as_text(self.fold(args[1])) in {"2", "8"}
 
     def _reflective(self, node: Node, callee: Node | None, args: list[Node], method: str | None) -> None:
         """`x.GetMethod("Lo" + "ad").Invoke(...)`: resolve the names by folding, match again."""
@@ -1404,6 +1448,12 @@ def _single_return(body: Node) -> Node | None:
 
 _LOOPS = frozenset({"foreach_statement", "for_in_statement"})
 _SOCKETS = frozenset({"tcpclient", "networkstream", "socket", "sslstream", "udpclient"})
+# PowerShell calls that give a value to the cmdlet added before them, and the cmdlets (lower case)
+# that run such a value as a script.
+_POWERSHELL_ARGS = frozenset({"addparameter", "addargument"})
+_SCRIPT_CMDLETS = frozenset(
+    {"invoke-expression", "iex", "invoke-command", "icm", "microsoft.powershell.utility\\invoke-expression"}
+)
 # Literals that are words, not numbers or strings: constants the folder leaves alone.
 _LITERAL_WORDS = frozenset({"true", "false", "null", "nothing"})
 _REQUEST_TYPE = re.compile(r"\bHttpRequest(?:Base|Wrapper)?\b", re.I)

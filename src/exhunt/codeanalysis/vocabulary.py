@@ -35,6 +35,9 @@ SOURCE_MEMBERS: dict[str, tuple[str, str]] = {
     "query": ("request", "query parameter"),  # ASP.NET Core's HttpRequest.Query
     "useragent": ("client", "the user agent"),
     "urlreferrer": ("client", "the referer"),
+    # The Accept-Language and Accept headers as HttpRequest parses them (string arrays).
+    "userlanguages": ("client", "Accept-Language value"),
+    "accepttypes": ("client", "Accept value"),
 }
 # Kinds of taint that put the path a file operation works on in the client's hands.
 PATH_KINDS = frozenset({"request", "body", "webmethod", "session", "client", "control"})
@@ -99,8 +102,9 @@ TRANSFORMS: dict[str, str] = {
 }
 CIPHER_CALLS = frozenset({"transformfinalblock", "createdecryptor", "decrypt", "cryptostream", "transformblock"})
 
-# Methods that read from their receiver into an argument (stream.Read(buffer, ...)).
-READ_INTO = frozenset({"read", "readblock", "copyto", "blockcopy", "copy", "readbytes"})
+# Methods that read from their receiver into an argument (stream.Read(buffer, ...),
+# socket.ReceiveAsync(buffer, ...)).
+READ_INTO = frozenset({"read", "readblock", "copyto", "blockcopy", "copy", "readbytes", "receive", "receiveasync"})
 # Methods that write arguments into their receiver (ms.Write(data, ...)).
 WRITE_INTO = frozenset({"write", "writeline", "add", "append", "appendline", "writebyte", "load", "loadxml"})
 # Calls whose result keeps only a file name from a path: a path no longer steers the folder.

@@ -28,7 +28,7 @@ def summary(rules: SigmaRuleset) -> str:
     return (
         f"{len(rules.loaded)} Sigma rules loaded from {rules.files} files; {len(rules.rejected)} not loaded; "
         f"{len(rules.not_applicable)} for logs exhunt does not read (Linux, cloud, network...)"
-    )
+    ) + "".join(f"; {printable(note)}" for note in rules.notes)
 
 
 SigmaEntry = tuple["CompiledRule", ...]
@@ -47,6 +47,8 @@ def by_id(rules: SigmaRuleset) -> dict[str, SigmaEntry]:
             found[key] = (rule,)
         elif first[0].meta is rule.meta:
             found[key] = (*first, rule)
+    for correlation in rules.correlations:  # their findings carry their own ids
+        found.setdefault(correlation.meta.id.upper(), (correlation.listed(),))
     return found
 
 
@@ -78,6 +80,9 @@ def explanation(entry: SigmaEntry) -> tuple[Text, list[str]]:
         f"chain {printable(m.chain)}" if m.chain else "",
         f"ATT&CK {', '.join(m.techniques)}" if m.techniques else "",
         f"tags {printable(', '.join(m.tags))}" if m.tags else "",
+        f"counts only where these Sigma filters let it: {', '.join(sorted({f for f, _ in entry[0].gates}))}"
+        if entry[0].gates
+        else "",
         printable(m.description),
         *(f"false positives: {printable(fp)}" for fp in m.falsepositives),
     ]

@@ -47,6 +47,8 @@ examples:
   exhunt hunt /mnt/shared/cases --scheduler tcp://dask.example.org:8786
   exhunt hunt cases/ --scheduler local:8 --resume 12
   exhunt hunt EX01/ --sigma sigma/rules/windows --sigma sigma/rules/web
+  exhunt hunt EX01/ --sigma rules/ --sigma site-tuning.yml
+      # filters and correlations of any file reach the rules of all
   exhunt hunt EX01/ --rules my-rules.toml     # your rules, in the shipped rules' TOML format
 
 Many hosts: every host's files go into one work queue (biggest first) and each host is written
@@ -145,7 +147,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help=(
             "Sigma rule file or folder, run on event logs and (category webserver) IIS and HttpProxy logs "
-            "(repeatable); rules once read are kept compiled in exhunt's cache folder (see --no-cache)"
+            "(repeatable); its filters and correlations apply across all the files given; rules once read "
+            "are kept compiled in exhunt's cache folder (see --no-cache)"
         ),
     )
     rules.add_argument(

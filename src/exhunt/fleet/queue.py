@@ -129,6 +129,7 @@ class _OpenHost:
     ctx: HostContext
     pending: int
     parts: dict[tuple[int, int], UnitResult] = field(default_factory=dict)  # without their findings
+    hits: int = 0  # Sigma correlation hits held in `parts`, bounded (`correlation.bound_host`)
     findings: ArrivedFindings = field(default_factory=lambda: ArrivedFindings(remediation.light))
 
 
@@ -140,6 +141,10 @@ def _assess(state: _OpenHost) -> HostAssessment:
     merged.errors.extend(engine.not_analyzed(state.evidence))
     for key in sorted(state.parts):
         merged.merge(state.parts[key])
+    if merged.correlation_hits:  # the host's Sigma correlations, once all its files are in
+        from exhunt.analyzers.sigma import correlation_findings
+
+        state.findings.add((1 << 62, 0), correlation_findings(state.ctx.options, merged))
     # What this process's caches met (it reads the rules too), beside what the workers' did.
     seen = {o.value for o in merged.observations}
     merged.observations += [o for o in cache_notices() if o.value not in seen]
@@ -347,6 +352,10 @@ def hunt_queue(
         state = open_hosts[unit.host]
         state.findings.add((unit.seq, unit.part), outcome.findings)  # out of memory at once
         outcome.findings = []
+        if outcome.correlation_hits:  # only with Sigma correlations loaded
+            from exhunt.sigma.correlation import bound_host
+
+            state.hits = bound_host(state.hits, outcome, state.evidence.root)
         state.parts[(unit.seq, unit.part)] = outcome
         counters["bytes"] += unit.size
         state.pending -= 1

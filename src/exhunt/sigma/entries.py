@@ -23,12 +23,29 @@ from exhunt.sigma.compile import Anchors, Node, check_condition, compile_conditi
 from exhunt.sigma.logsources import WEB_IIS, Target, logsource_map
 from exhunt.sigma.view import EventView
 
+# ATT&CK tactic tags (`attack.<tactic>`) -> exhunt's finding category, first match in tag order
+_TACTIC_CATEGORY = {
+    "credential-access": Category.CREDENTIAL_ACCESS,
+    "persistence": Category.PERSISTENCE,
+    "discovery": Category.RECONNAISSANCE,
+    "reconnaissance": Category.RECONNAISSANCE,
+    "collection": Category.STAGING,
+    "exfiltration": Category.STAGING,
+    "initial-access": Category.EXPLOITATION_ATTEMPT,
+}
+
+
+def tactic_category(tag: str) -> Category | None:
+    """The finding category an ATT&CK tactic tag (lower case) stands for, or None."""
+    return _TACTIC_CATEGORY.get(tag.removeprefix("attack.").replace("_", "-"))
+
 
 @dataclass(frozen=True)
 class SigmaMeta:
     """What a finding says about the rule that fired."""
 
     id: str
+    name: str | None  # the rule's `name`, by which filters and correlations may refer to it
     title: str
     level: str
     category: Category
@@ -63,8 +80,12 @@ class SigmaMeta:
         chain = doc["chain"]
         if chain is not None and not isinstance(chain, str):
             raise ValueError("rule chain of the wrong shape")
+        name = doc["name"]
+        if name is not None and not isinstance(name, str):
+            raise ValueError("rule name of the wrong shape")
         return cls(
             id=doc["id"],
+            name=name,
             title=doc["title"],
             level=doc["level"],
             category=Category(doc["category"]),
@@ -106,6 +127,21 @@ class CompiledRule:
     meta: SigmaMeta
     node: Node | LazyNode
     target: Target
+    logsource: tuple[str | None, str | None, str | None] = (None, None, None)  # product, category, service
+    # the conditions of the Sigma filters that apply to this rule, for its target: each must
+    # hold for a match to count (`ruleset.attach_filters`), with the filter's id
+    gates: tuple[tuple[str, Node | LazyNode], ...] = ()
+    # the correlations naming this rule: (correlation id, how it names the rule, the group-by
+    # fields and the counted field as this rule's log calls them) (`ruleset.attach_correlations`)
+    links: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = ()
+    generate: bool = True  # False: named only by correlations that keep its matches to themselves
+
+    def filtered_by(self, view: EventView) -> str | None:
+        """The id of the first filter that turns this rule's match on `view` away, or None."""
+        for filter_id, gate in self.gates:
+            if not gate.test(view):
+                return filter_id
+        return None
 
 
 Compiled = list[tuple[CompiledRule, frozenset[int] | None]]
@@ -140,7 +176,7 @@ def compile_rule(rule: Mapping[str, Any], where: str, lazy: bool = False) -> tup
         ids = target.event_ids
         if ids is None and not target.channels[0].startswith("web:"):
             ids = tree_ids
-        compiled.append((CompiledRule(meta, node, target), ids))
+        compiled.append((CompiledRule(meta, node, target, (product, category, service)), ids))
     return meta, compiled
 
 

@@ -62,6 +62,12 @@ class SigmaReporter:
             return False
         return True
 
+    def filtered(self, turned: list[tuple[CompiledRule, str]]) -> None:
+        """Matches a Sigma filter turned away, counted as suppressed (and the list emptied)."""
+        for compiled, filter_id in turned:
+            self.result.suppress(compiled.meta.id, f"turned away by Sigma filter {filter_id}")
+        turned.clear()
+
     def event(self, rules: Iterable[CompiledRule], record: EventRecord) -> None:
         # What the event gives every finding on it (excerpt, fields, facets) is built once,
         # at the first rule with room left, not once per rule.
@@ -73,7 +79,7 @@ class SigmaReporter:
             if shared is None:
                 shared = _event_parts(record)
             evidence, facts, facet, process = shared
-            finding = _finding(meta, evidence, record.timestamp, None, facts, event=facet, process=process)
+            finding = sigma_finding(meta, evidence, record.timestamp, None, facts, event=facet, process=process)
             self.result.findings.append(finding)
 
     def web(self, rules: Iterable[CompiledRule], record: LogRecord, facet: HttpFacet) -> None:
@@ -85,7 +91,7 @@ class SigmaReporter:
             details = [("method", facet.method or ""), ("url", facet.url or ""), ("status", str(facet.status or ""))]
             details.append(("user_agent", facet.user_agent or ""))
             self.result.findings.append(
-                _finding(meta, evidence, record.timestamp, facet.client_ip, details, http=facet)
+                sigma_finding(meta, evidence, record.timestamp, facet.client_ip, details, http=facet)
             )
 
 
@@ -116,7 +122,7 @@ def _event_parts(
     return evidence, facts, facet, _process(data)
 
 
-def _finding(
+def sigma_finding(
     meta: SigmaMeta,
     evidence: EvidenceRef,
     timestamp: datetime | None,

@@ -6,17 +6,21 @@ the compiled rules by (channel, event id), so an event meets only the rules that
 What cannot be used is kept, with file and reason:
 
 - `rejected`: the file or rule does not parse, or uses something the engine cannot evaluate
-  (correlation rules, filters, timestamp-part modifiers, regexes Python does not accept); the
-  hunt reports each as a `rule-invalid` problem;
+  (timestamp-part modifiers, regexes Python does not accept, the correlation types and
+  conditions `correlation.py` names); the hunt reports each as a `rule-invalid` problem;
 - `not_applicable`: the rule is valid but written for a log exhunt does not read (Linux,
   firewall, cloud, ETW file access); counted, not an error.
+
+Sigma filters and correlations of any file reach the rules of every file (`attach`): a
+filter's condition gates the matches of the rules it names, a correlation is told of the
+matches of its rules (`correlation.py`).
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -24,9 +28,11 @@ from typing import Any
 
 from exhunt import boundedtoml
 from exhunt.events.record import EventRecord
+from exhunt.model import Category
 from exhunt.sigma.cache import RuleCache, cache_dir, cache_key, file_digest
-from exhunt.sigma.compile import Unsupported
-from exhunt.sigma.entries import Compiled, CompiledRule, SigmaMeta, compile_rule
+from exhunt.sigma.compile import Node, Unsupported
+from exhunt.sigma.correlation import SigmaCorrelation
+from exhunt.sigma.entries import Compiled, CompiledRule, LazyNode, SigmaMeta, compile_rule, tactic_category
 from exhunt.sigma.logsources import ANY_CHANNEL, NotApplicable, logsource_map
 from exhunt.sigma.prefilter import DatabaseStore, RulePrefilter, TextPrefilter, database_tag
 from exhunt.sigma.view import EventView, event_view
@@ -50,9 +56,37 @@ class RuleProblem:
         return f"{self.path}{name}: {self.message}"
 
 
+@dataclass(frozen=True)
+class SigmaFilterGate:
+    """A Sigma filter as loaded: the rules it names ("any", or ids and names) and its
+    condition compiled for each log its logsource maps to (`targets`)."""
+
+    id: str
+    title: str
+    path: str
+    refs: str | tuple[str, ...]
+    logsource: tuple[str | None, str | None, str | None]
+    targets: tuple[CompiledRule, ...]
+
+    def names(self, meta: SigmaMeta) -> bool:
+        refs = self.refs
+        return refs == "any" or meta.id in refs or (meta.name is not None and meta.name in refs)
+
+    def covers(self, logsource: tuple[str | None, str | None, str | None]) -> bool:
+        """Whether a rule of `logsource` is within the filter's (each field the filter sets
+        is the rule's too)."""
+        return all(
+            mine is None or (theirs or "").lower() == mine.lower()
+            for mine, theirs in zip(self.logsource, logsource, strict=True)
+        )
+
+
 @dataclass
 class SigmaRuleset:
     rules: list[CompiledRule] = field(default_factory=list)
+    filters: list[SigmaFilterGate] = field(default_factory=list)
+    correlations: list[SigmaCorrelation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what became of the filters, for the load notice
     loaded: list[SigmaMeta] = field(default_factory=list)
     rejected: list[RuleProblem] = field(default_factory=list)
     not_applicable: list[RuleProblem] = field(default_factory=list)
@@ -125,13 +159,117 @@ class SigmaRuleset:
         self._buckets = {k: v for k, v in self._buckets.items() if k[0] != unnamed}
         self._text_prefilters = {k: v for k, v in self._text_prefilters.items() if k[0] != unnamed}
 
-    def match_view(self, channel: str, event_id: int | None, view: EventView) -> Iterator[CompiledRule]:
+    def attach(self) -> None:
+        """What the filters and correlations of every file do to the rules of every file."""
+        self.notes = []
+        self.attach_filters()
+        self.attach_correlations()
+
+    def attach_filters(self) -> None:
+        """Give each rule the conditions of the filters that name it and cover its logsource,
+        compiled for its own log (a filter is ANDed with the rule: the match counts only when
+        the filter's condition holds too). Before the buckets are built (`prepare`). What did
+        not apply is said in `notes`: a filter naming no loaded rule, or whose logsource maps
+        to other logs than a rule it names (that rule then fires unfiltered)."""
+        if not self.filters:
+            return
+        applied: dict[str, int] = {}
+        for position, rule in enumerate(self.rules):
+            gates: list[tuple[str, Node | LazyNode]] = []
+            for gate in self.filters:
+                if not gate.names(rule.meta) or not gate.covers(rule.logsource):
+                    continue
+                node = next(
+                    (
+                        t.node
+                        for t in gate.targets
+                        if t.target.channels == rule.target.channels and t.target.renames == rule.target.renames
+                    ),
+                    None,
+                )
+                if node is None:
+                    self.notes.append(
+                        f"Sigma filter {gate.id} ({gate.path}) not applied to rule {rule.meta.id} for "
+                        f"{', '.join(rule.target.channels)}: its logsource maps to other logs"
+                    )
+                    continue
+                gates.append((gate.id, node))
+                applied[gate.id] = applied.get(gate.id, 0) + 1
+            if gates:
+                self.rules[position] = replace(rule, gates=tuple(gates))
+        for gate in self.filters:
+            if gate.id not in applied:
+                named = "any rule" if gate.refs == "any" else ", ".join(gate.refs)
+                self.notes.append(f"Sigma filter {gate.id} ({gate.path}) applies to no loaded rule (it names {named})")
+        self.notes.insert(0, f"{len(self.filters)} Sigma filters, applied to {sum(applied.values())} compiled rules")
+
+    def attach_correlations(self) -> None:
+        """Tell each rule a correlation names which correlations it feeds, with the group-by
+        fields (aliases resolved) and the counted field under its own log's names; say in
+        `notes` what a correlation names that is not loaded."""
+        if not self.correlations:
+            return
+        found: dict[str, set[str]] = {}
+        categories: dict[str, set[Category]] = {}  # correlation id -> its base rules' categories
+        for position, rule in enumerate(self.rules):
+            links = []
+            generate = None
+            for corr in self.correlations:
+                ref = corr.ref_for(rule.meta)
+                if ref is None:
+                    continue
+                found.setdefault(corr.meta.id, set()).add(ref)
+                categories.setdefault(corr.meta.id, set()).add(rule.meta.category)
+                renames = rule.target.renames
+                fields = tuple(renames.get(f, f) for f in corr.fields_for(ref))
+                counted = renames.get(corr.field, corr.field) if corr.field else None
+                links.append((corr.meta.id, ref, fields, counted))
+                generate = bool(generate) or corr.generate
+            if links:
+                self.rules[position] = replace(rule, links=tuple(links), generate=bool(generate))
+        for n, corr in enumerate(self.correlations):
+            # without ATT&CK tactics of its own, a correlation is of the kind its rules are
+            # (web rules: exploitation attempts) when they agree
+            kinds = categories.get(corr.meta.id, set())
+            if len(kinds) == 1 and not any(tactic_category(t) for t in corr.meta.tags):
+                self.correlations[n] = corr = replace(corr, meta=replace(corr.meta, category=next(iter(kinds))))
+            missing = [ref for ref in corr.refs if ref not in found.get(corr.meta.id, set())]
+            if missing:
+                left = len(corr.refs) - len(missing)
+                never = left == 0 or corr.kind == "temporal_ordered" or (corr.kind == "temporal" and left < corr.count)
+                effect = "it can never fire" if never else "it counts the others' matches"
+                names = {n for other in self.correlations for n in (other.meta.id, other.meta.name) if n}
+                chained = [ref for ref in missing if ref in names]
+                what = (
+                    "correlations (a correlation of correlations is not supported)" if chained else "rules not loaded"
+                )
+                self.notes.append(
+                    f"Sigma correlation {corr.meta.id} ({corr.meta.path}) names {what}: {', '.join(missing)} ({effect})"
+                )
+        self.notes.append(f"{len(self.correlations)} Sigma correlations")
+
+    def match_view(
+        self,
+        channel: str,
+        event_id: int | None,
+        view: EventView,
+        filtered: list[tuple[CompiledRule, str]] | None = None,
+    ) -> Iterator[CompiledRule]:
+        """The rules that fire on one view; those a filter turned away go to `filtered`, with
+        the filter's id."""
         rules, prefilter = self.bucket(channel, event_id)
         if not rules:
             return
         for i in prefilter.candidates(view):
-            if rules[i].node.test(view):
-                yield rules[i]
+            rule = rules[i]
+            if rule.node.test(view):
+                if rule.gates:
+                    turned = rule.filtered_by(view)
+                    if turned is not None:
+                        if filtered is not None:
+                            filtered.append((rule, turned))
+                        continue
+                yield rule
 
     def channel_of(self, channel: str, provider: str) -> str:
         """The lower-case channel the rules are indexed by, for an event's channel and provider."""
@@ -167,8 +305,11 @@ class SigmaRuleset:
                 self._text_prefilters[key] = found
         return found
 
-    def match_event(self, record: EventRecord) -> list[CompiledRule]:
-        """The rules that fire on one Windows event."""
+    def match_event(
+        self, record: EventRecord, filtered: list[tuple[CompiledRule, str]] | None = None
+    ) -> list[CompiledRule]:
+        """The rules that fire on one Windows event; those a filter turned away go to
+        `filtered`, with the filter's id."""
         channel = self.channel_of(record.channel, record.provider)
         if not channel:
             return []
@@ -176,7 +317,17 @@ class SigmaRuleset:
         if not rules:
             return []
         view = event_view(record)
-        return [rules[i] for i in prefilter.candidates(view) if rules[i].node.test(view)]
+        fired = [rules[i] for i in prefilter.candidates(view) if rules[i].node.test(view)]
+        if self.filters and any(rule.gates for rule in fired):
+            kept = []
+            for rule in fired:
+                turned = rule.filtered_by(view) if rule.gates else None
+                if turned is None:
+                    kept.append(rule)
+                elif filtered is not None:
+                    filtered.append((rule, turned))
+            return kept
+        return fired
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -237,12 +388,16 @@ def build_ruleset(paths: tuple[str, ...], levels_file: str | None, cache_folder:
         if cache is not None and entry is not None:
             try:
                 compiled = [compile_rule(rule, where, lazy=True) for rule in entry["rules"]]
+                gates = _filters(entry, where, lazy=True)
+                correlations = [SigmaCorrelation.from_plain(c, where) for c in entry["correlations"]]
                 problems = _problems(entry, where)
             except (KeyError, TypeError, ValueError, IndexError, Unsupported, NotApplicable, RecursionError):
                 cache.drop(where)  # of the wrong shape: read the file again below
             else:
                 cache.used += 1
                 _apply(ruleset, [c for _, c in compiled], problems)
+                ruleset.filters += gates
+                ruleset.correlations += correlations
                 continue
         try:
             text = data.decode("utf-8-sig")
@@ -254,6 +409,7 @@ def build_ruleset(paths: tuple[str, ...], levels_file: str | None, cache_folder:
             cache.put(where, {"sha256": digest, **fresh})
     if cache is not None:
         ruleset.cache_note = _save(cache, seen)
+    ruleset.attach()
     return ruleset
 
 
@@ -294,7 +450,31 @@ def _read_text(text: str, where: str, ruleset: SigmaRuleset, levels: Mapping[str
     # as a text file is read: the YAML is the same, any line ending
     entry, compiled = read_rules(text.replace("\r\n", "\n").replace("\r", "\n"), where, levels)
     _apply(ruleset, compiled, _problems(entry, where))
+    ruleset.filters += _filters(entry, where, lazy=False)
+    ruleset.correlations += [SigmaCorrelation.from_plain(c, where) for c in entry["correlations"]]
     return entry
+
+
+def _filters(entry: Mapping[str, Any], where: str, lazy: bool) -> list[SigmaFilterGate]:
+    """The filters of one file's entry, compiled (raises on an entry of the wrong shape)."""
+    gates = []
+    for item in entry["filters"]:
+        refs = item["refs"]
+        if refs != "any" and not (isinstance(refs, list) and all(isinstance(r, str) for r in refs)):
+            raise ValueError("filter references of the wrong shape")
+        meta, compiled = compile_rule(item["rule"], where, lazy=lazy)
+        product, category, service = item["rule"]["logsource"]
+        gates.append(
+            SigmaFilterGate(
+                meta.id,
+                meta.title,
+                where,
+                "any" if refs == "any" else tuple(refs),
+                (product, category, service),
+                tuple(c for c, _ in compiled),
+            )
+        )
+    return gates
 
 
 def _problems(entry: Mapping[str, Any], where: str) -> tuple[list[RuleProblem], list[RuleProblem]]:
