@@ -1162,7 +1162,10 @@ class UnitFlow:
             callee, args = call_parts(node)
             return dotted(callee).lower().endswith("fileinfo") and bool(args) and self._names_file(args[0])
         if r is Role.BINARY and operator(node) in {"+", "&"}:
-            tail = as_text(self.fold(_operands(node)[-1]))
+            right = node  # the last operand of the chain (`a + b + "\\x.json"` -> "\\x.json")
+            while role(right) is Role.BINARY and operator(right) in {"+", "&"} and right.named_child_count:
+                right = unwrap(right.named_children[-1])
+            tail = as_text(self.fold(right))
         elif r is Role.STRING and node.type in _INTERPOLATED:
             parts: list[str] = []
             for part in node.named_children:
