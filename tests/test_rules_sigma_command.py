@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from exhunt.cli import main
+from exhunt.schemas import validate
 
 RULE = """\
 title: "Whoami Run By The IIS Worker \\e[31mred"
@@ -119,3 +120,35 @@ def test_a_sigma_rule_explained_with_every_log_it_reads(rules: Path, capsys: pyt
     assert set(proc["channels"]) == {"microsoft-windows-sysmon/operational", "security"}
     assert proc["event_ids"] == [1, 4688] and len(proc["reads"]) == 2
     assert web["channels"] == ["web:iis", "web:httpproxy"] and web["event_ids"] is None
+
+
+CORRELATION = """\
+title: Whoami burst
+id: 5d1b2c3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+correlation:
+    type: event_count
+    rules: [0c3d1a52-6f0e-4a59-9a6b-2f1d3c4e5a61]
+    group-by: [Computer]
+    timespan: 10m
+    condition:
+        gte: 3
+level: high
+"""
+
+
+def test_sigma_correlations_listed_with_what_they_count(rules: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (rules / "burst.yml").write_text(CORRELATION, encoding="utf-8")
+    assert main(["rules", "--sigma", str(rules), "--json", "-"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    validate(doc, "exhunt.rules/2")
+    listed = {r["id"]: r for r in doc["sigma"]}
+    burst = listed["5d1b2c3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d"]
+    assert burst["correlation"] == {
+        "type": "event_count",
+        "rules": ["0c3d1a52-6f0e-4a59-9a6b-2f1d3c4e5a61"],
+        "group_by": ["Computer"],
+        "timespan": 600,
+        "condition": {"op": "gte", "count": 3, "field": None},
+        "generate": False,
+    }
+    assert listed["0c3d1a52-6f0e-4a59-9a6b-2f1d3c4e5a61"]["correlation"] is None

@@ -133,4 +133,5 @@ def to_dict(entry: SigmaEntry) -> dict[str, Any]:
             }
             for rule in entry
         ],
+        "correlation": dict(entry[0].listing) if entry[0].listing is not None else None,
     }

@@ -118,7 +118,15 @@ class SigmaCorrelation:
         """The correlation as `exhunt rules --sigma` lists it beside the rules: what its
         findings say of it, and the rules it reads in place of logs. Never matched itself."""
         reads = Target((f"correlation of {', '.join(self.refs)}",), None)
-        return CompiledRule(self.meta, LazyNode(None, _never), reads)
+        listing = {
+            "type": self.kind,
+            "rules": list(self.refs),
+            "group_by": list(self.group_by),
+            "timespan": self.timespan,
+            "condition": {"op": self.op, "count": self.count, "field": self.field},
+            "generate": self.generate,
+        }
+        return CompiledRule(self.meta, LazyNode(None, _never), reads, listing=listing)
 
     def met(self, count: int) -> bool:
         return count >= self.count if self.op == "gte" else count > self.count

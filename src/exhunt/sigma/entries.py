@@ -135,6 +135,7 @@ class CompiledRule:
     # fields and the counted field as this rule's log calls them) (`ruleset.attach_correlations`)
     links: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = ()
     generate: bool = True  # False: named only by correlations that keep its matches to themselves
+    listing: Mapping[str, Any] | None = None  # a correlation as `exhunt rules` lists it (never matched)
 
     def filtered_by(self, view: EventView) -> str | None:
         """The id of the first filter that turns this rule's match on `view` away, or None."""
