@@ -24,6 +24,7 @@ import hashlib
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -709,17 +710,10 @@ def append(mirrors: Path, out: Path, name: str) -> None:
         distinct.add(stored[0].read_bytes())
     added: list[str] = []
     near = kept_total = 0
-    for repo, corpus, prefix in APPENDABLE[name]:
-        mirror = mirror_of(mirrors, repo)
-        if mirror is None:
-            continue
-        commit = git(mirror, "rev-parse", "HEAD").decode().strip()
-        wanted = [(oid, path) for oid, path in blobs(mirror, commit, prefix) if SHELL_CANDIDATE.search(path)]
-        contents = read_blobs(mirror, [oid for oid, _ in wanted])
+    for repo, corpus, prefix, commit, files in pass_files(mirrors, name, SHELL_CANDIDATE):
         kept = 0
-        for oid, path in wanted:
-            data = contents.get(oid)
-            if data is None or not is_shell(path, data) or (repo, path) in TAKEN_OUT:
+        for path, data in files:
+            if not is_shell(path, data) or (repo, path) in TAKEN_OUT:
                 continue
             digest = hashlib.sha256(data).hexdigest()
             if digest in seen:
@@ -739,24 +733,31 @@ def append(mirrors: Path, out: Path, name: str) -> None:
     print(f"{name}: {kept_total} shells added ({near} near-duplicates listed, left out); manifest {MANIFEST}")
 
 
+def pass_files(
+    mirrors: Path, name: str, pattern: re.Pattern[str]
+) -> Iterator[tuple[str, str, str, str, list[tuple[str, bytes]]]]:
+    """Each source of a later pass, from its mirror at HEAD: repository, corpus, path prefix,
+    commit and the (path, content) of its files whose path `pattern` finds (sources without a
+    mirror are passed over)."""
+    for repo, corpus, prefix in APPENDABLE[name]:
+        mirror = mirror_of(mirrors, repo)
+        if mirror is None:
+            continue
+        commit = git(mirror, "rev-parse", "HEAD").decode().strip()
+        wanted = [(oid, path) for oid, path in blobs(mirror, commit, prefix) if pattern.search(path)]
+        contents = read_blobs(mirror, [oid for oid, _ in wanted])
+        yield repo, corpus, prefix, commit, [(path, contents[oid]) for oid, path in wanted if oid in contents]
+
+
 def append_benign(mirrors: Path, out: Path, name: str, lines: list[str], seen: set[str]) -> None:
     """The benign side of `append`: every page, control, handler, service, code-behind and
     web.config of the pass's projects whose SHA-256 is not listed yet."""
     added: list[str] = []
     target = out / "benign"
     target.mkdir(parents=True, exist_ok=True)
-    for repo, corpus, prefix in APPENDABLE[name]:
-        mirror = mirror_of(mirrors, repo)
-        if mirror is None:
-            continue
-        commit = git(mirror, "rev-parse", "HEAD").decode().strip()
-        wanted = [(oid, path) for oid, path in blobs(mirror, commit, prefix) if BENIGN_FILE.search(path)]
-        contents = read_blobs(mirror, [oid for oid, _ in wanted])
+    for repo, corpus, prefix, commit, files in pass_files(mirrors, name, BENIGN_FILE):
         kept = 0
-        for oid, path in wanted:
-            data = contents.get(oid)
-            if data is None:
-                continue
+        for path, data in files:
             digest = hashlib.sha256(data).hexdigest()
             if digest in seen:
                 continue
