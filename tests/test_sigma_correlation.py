@@ -67,7 +67,9 @@ def test_event_count_within_the_time_span_per_group_each_window_once() -> None:
     burst = [hit("a", s, line=n) for n, s in enumerate((0, 10, 20, 30, 40))]
     assert windows(corr("event_count", 5), burst) == ["5"]
     assert windows(corr("event_count", 5, op="gt"), burst) == []
-    assert windows(corr("event_count", 2), burst) == ["2", "2"]  # the fifth starts a window of one
+    assert windows(corr("event_count", 2), burst) == ["5"]  # one episode: the matches keep coming
+    apart = [hit("a", s) for s in (0, 10, 1000, 1010)]  # two bursts, 990 s apart
+    assert windows(corr("event_count", 2), apart) == ["2", "2"]
     spread = [hit("a", s) for s in (0, 200, 400, 600, 800)]  # never five within 300 s
     assert windows(corr("event_count", 3), spread) == []
     other_groups = [hit("a", s, ip=f"192.0.2.{s}") for s in (0, 1, 2, 3, 4)]
@@ -76,11 +78,11 @@ def test_event_count_within_the_time_span_per_group_each_window_once() -> None:
 
 def test_value_count_counts_distinct_values() -> None:
     sprayed = [hit("a", n, value=f"user{n % 3}") for n in range(9)]
-    assert windows(corr("value_count", 3, field="TargetUserName"), sprayed) == ["3", "3", "3"]
+    assert windows(corr("value_count", 3, field="TargetUserName"), sprayed) == ["9"]
     assert windows(corr("value_count", 4, field="TargetUserName"), sprayed) == []
-    (finding, *_) = correlate([corr("value_count", 3, field="TargetUserName")], sprayed).findings
+    (finding,) = correlate([corr("value_count", 3, field="TargetUserName")], sprayed).findings
     assert finding.detail("values") == "user0, user1, user2" and finding.detail("group_ip") == "192.0.2.1"
-    assert finding.timestamp == T0 + timedelta(seconds=2) and finding.evidence.path == "Security.evtx"
+    assert finding.timestamp == T0 + timedelta(seconds=8) and finding.evidence.path == "Security.evtx"
 
 
 def test_temporal_needs_every_rule_and_temporal_ordered_their_order() -> None:

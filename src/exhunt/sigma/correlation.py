@@ -11,8 +11,9 @@ values of some fields (`group-by`), meet a condition within a time span:
 The workers keep, for each match of a base rule a correlation names, a `Hit` (the group's
 values, the counted value, the time and where the event is); the hunt's own process gathers the
 hits of all of a host's files and evaluates each correlation on them when the host is assessed,
-so a burst spread over two rotated logs still counts. A window fires once: the next one starts
-after its last event. Events without a time cannot be placed in a window and are left out
+so a burst spread over two rotated logs still counts. A finding is an episode: the first window
+that meets the condition, extended while matches keep coming within the time span of the last;
+the next episode starts after it. Events without a time cannot be placed in a window and are left out
 (counted). Base rules named by a correlation do not give findings of their own unless one of
 the correlations naming them says `generate: true` (counted as suppressed).
 
@@ -270,17 +271,20 @@ def correlate(correlations: Sequence[SigmaCorrelation], hits: Iterable[Hit]) -> 
 
 
 def _windows(correlation: SigmaCorrelation, events: list[Hit]) -> Iterable[list[Hit]]:
-    """The windows of one group's hits (in time order) that meet the correlation, each once:
-    the next window starts after the last event of the one before."""
+    """The episodes of one group's hits (in time order) that meet the correlation: the first
+    window that meets it, extended while the next match comes within the time span of the last
+    (a password spray of an hour is one finding, not one per window); the next episode starts
+    after it."""
     span = correlation.timespan
     start = 0
     end = 0
     while end < len(events):
         while events[end][4] - events[start][4] > span:
             start += 1
-        window = events[start : end + 1]
-        if _meets(correlation, window):
-            yield window
+        if _meets(correlation, events[start : end + 1]):
+            while end + 1 < len(events) and events[end + 1][4] - events[end][4] <= span:
+                end += 1
+            yield events[start : end + 1]
             start = end + 1
         end += 1
 
