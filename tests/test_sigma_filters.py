@@ -145,3 +145,22 @@ def test_filters_apply_to_web_rules_on_iis_logs(tmp_path: Path) -> None:
     result = registry()["sigma-web"].analyze(evidence(tmp_path, IIS, ArtefactKind.IIS), ctx)  # type: ignore[union-attr]
     assert [f.source_ip for f in result.findings] == ["198.51.100.23"]
     assert result.suppressed == {(RULE_ID, f"turned away by Sigma filter {FILTER_ID}"): 1}
+
+
+def test_a_filter_of_a_broader_logsource_gates_each_rule_under_its_own_field_names() -> None:
+    lab = a_filter(
+        "any",
+        "    lab:\n        Computer|startswith: 'LAB-'\n    tool:\n        Image|endswith: '\\\\labtool.exe'\n"
+        "    condition: not lab and not tool\n",
+        logsource="product: windows",
+    )
+    rules = attached(NET_USER, lab)
+    turned: list[tuple[CompiledRule, str]] = []
+    lab_box = event(SYSMON, 1, CommandLine="net user x")
+    lab_box.computer = "LAB-07"
+    assert rules.match_event(lab_box, turned) == [] and [f for _, f in turned] == [FILTER_ID]
+    # Security 4688 names the image NewProcessName: the filter's Image is read there
+    tool = event("Security", 4688, CommandLine="net user x", NewProcessName="C:\\t\\labtool.exe")
+    assert rules.match_event(tool, turned) == []
+    other = event("Security", 4688, CommandLine="net user x", NewProcessName="C:\\Windows\\net.exe")
+    assert [r.meta.id for r in rules.match_event(other)] == [RULE_ID]

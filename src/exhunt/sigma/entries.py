@@ -171,9 +171,9 @@ def compile_rule(rule: Mapping[str, Any], where: str, lazy: bool = False) -> tup
     for n, target in enumerate(targets):
         node: Node | LazyNode
         if lazy:
-            node = LazyNode(stored[n], partial(_target_node, trees, target))
+            node = LazyNode(stored[n], partial(target_node, trees, target))
         else:
-            node = _target_node(trees, target)
+            node = target_node(trees, target)
         ids = target.event_ids
         if ids is None and not target.channels[0].startswith("web:"):
             ids = tree_ids
@@ -181,7 +181,7 @@ def compile_rule(rule: Mapping[str, Any], where: str, lazy: bool = False) -> tup
     return meta, compiled
 
 
-def _target_node(trees: list[Any], target: Target) -> Node:
+def target_node(trees: list[Any], target: Target) -> Node:
     if target.channels == (WEB_IIS,):
         fields = _plus_encoded_fields()
         trees = [_as_iis_reads(tree, fields) for tree in trees]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,16 @@ from exhunt.model import Category
 from exhunt.sigma.cache import RuleCache, cache_dir, cache_key, file_digest
 from exhunt.sigma.compile import Node, Unsupported
 from exhunt.sigma.correlation import SigmaCorrelation
-from exhunt.sigma.entries import Compiled, CompiledRule, LazyNode, SigmaMeta, compile_rule, tactic_category
-from exhunt.sigma.logsources import ANY_CHANNEL, NotApplicable, logsource_map
+from exhunt.sigma.entries import (
+    Compiled,
+    CompiledRule,
+    LazyNode,
+    SigmaMeta,
+    compile_rule,
+    tactic_category,
+    target_node,
+)
+from exhunt.sigma.logsources import ANY_CHANNEL, NotApplicable, Target, logsource_map
 from exhunt.sigma.prefilter import DatabaseStore, RulePrefilter, TextPrefilter, database_tag
 from exhunt.sigma.view import EventView, event_view
 
@@ -59,14 +67,25 @@ class RuleProblem:
 @dataclass(frozen=True)
 class SigmaFilterGate:
     """A Sigma filter as loaded: the rules it names ("any", or ids and names) and its
-    condition compiled for each log its logsource maps to (`targets`)."""
+    condition (`trees`, checked when loaded), compiled for each log a rule it gates reads."""
 
     id: str
     title: str
     path: str
     refs: str | tuple[str, ...]
     logsource: tuple[str | None, str | None, str | None]
-    targets: tuple[CompiledRule, ...]
+    trees: list[Any]
+    _nodes: dict[tuple[Any, ...], LazyNode] = field(default_factory=dict, compare=False, repr=False)
+
+    def node_for(self, target: Target) -> LazyNode:
+        """The filter's condition for a rule's log: under that log's field names (a filter of
+        `product: windows` gates a Sysmon rule and its Security 4688 twin alike), compiled at
+        its first test."""
+        key = (target.channels, tuple(sorted(target.renames.items())), tuple(sorted(target.conditions.items())))
+        node = self._nodes.get(key)
+        if node is None:
+            node = self._nodes[key] = LazyNode(None, partial(target_node, self.trees, target))
+        return node
 
     def names(self, meta: SigmaMeta) -> bool:
         refs = self.refs
@@ -167,10 +186,9 @@ class SigmaRuleset:
 
     def attach_filters(self) -> None:
         """Give each rule the conditions of the filters that name it and cover its logsource,
-        compiled for its own log (a filter is ANDed with the rule: the match counts only when
-        the filter's condition holds too). Before the buckets are built (`prepare`). What did
-        not apply is said in `notes`: a filter naming no loaded rule, or whose logsource maps
-        to other logs than a rule it names (that rule then fires unfiltered)."""
+        compiled under its own log's field names (a filter is ANDed with the rule: the match
+        counts only when the filter's condition holds too). Before the buckets are built
+        (`prepare`). A filter naming no loaded rule is said in `notes`."""
         if not self.filters:
             return
         applied: dict[str, int] = {}
@@ -179,21 +197,7 @@ class SigmaRuleset:
             for gate in self.filters:
                 if not gate.names(rule.meta) or not gate.covers(rule.logsource):
                     continue
-                node = next(
-                    (
-                        t.node
-                        for t in gate.targets
-                        if t.target.channels == rule.target.channels and t.target.renames == rule.target.renames
-                    ),
-                    None,
-                )
-                if node is None:
-                    self.notes.append(
-                        f"Sigma filter {gate.id} ({gate.path}) not applied to rule {rule.meta.id} for "
-                        f"{', '.join(rule.target.channels)}: its logsource maps to other logs"
-                    )
-                    continue
-                gates.append((gate.id, node))
+                gates.append((gate.id, gate.node_for(rule.target)))
                 applied[gate.id] = applied.get(gate.id, 0) + 1
             if gates:
                 self.rules[position] = replace(rule, gates=tuple(gates))
@@ -462,16 +466,12 @@ def _filters(entry: Mapping[str, Any], where: str, lazy: bool) -> list[SigmaFilt
         refs = item["refs"]
         if refs != "any" and not (isinstance(refs, list) and all(isinstance(r, str) for r in refs)):
             raise ValueError("filter references of the wrong shape")
-        meta, compiled = compile_rule(item["rule"], where, lazy=lazy)
+        meta, _ = compile_rule(item["rule"], where, lazy=lazy)  # checks the conditions
         product, category, service = item["rule"]["logsource"]
+        trees = item["rule"]["trees"]
         gates.append(
             SigmaFilterGate(
-                meta.id,
-                meta.title,
-                where,
-                "any" if refs == "any" else tuple(refs),
-                (product, category, service),
-                tuple(c for c, _ in compiled),
+                meta.id, meta.title, where, "any" if refs == "any" else tuple(refs), (product, category, service), trees
             )
         )
     return gates
