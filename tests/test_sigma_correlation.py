@@ -252,3 +252,25 @@ def test_a_correlation_without_tactics_takes_its_rules_kind() -> None:
     tagged = spray.replace("level: high\n", "level: high\ntags:\n    - attack.credential-access\n")
     (correlation,) = attached(web, tagged).correlations
     assert correlation.meta.category is Category.CREDENTIAL_ACCESS
+
+
+def test_correlations_that_fail_are_a_problem_of_the_host_not_the_hunt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _security_export(tmp_path, "security.jsonl", [(n, "203.0.113.7", "u") for n in range(3)])
+    rules = _rules(
+        tmp_path,
+        "    type: event_count\n    rules: [failed_logon]\n    group-by: [IpAddress]\n    timespan: 1m\n"
+        "    condition:\n        gte: 3\n",
+    )
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("no windows today")
+
+    monkeypatch.setattr(correlation, "correlate", broken)
+    out = tmp_path / "out.json"
+    assert main(["hunt", str(tmp_path / "EX01"), "--sigma", str(rules), "--json", str(out), "-q"]) == 3
+    (host,) = json.loads(out.read_text(encoding="utf-8"))["hosts"]
+    assert host["verdict"] != "clean" and host["findings"] == []
+    (problem,) = [p for p in host["errors"] if "Sigma correlations" in p["message"]]
+    assert problem["kind"] == "analyzer-failed" and "no windows today" in problem["message"]

@@ -94,7 +94,12 @@ def correlation_findings(options: HuntOptions, result: UnitResult) -> list[Findi
         return []
     from exhunt.sigma.correlation import correlate
 
-    outcome = correlate(rules.correlations, hits)
+    try:
+        outcome = correlate(rules.correlations, hits)
+    except Exception as exc:  # a bug must cost the correlations of one host, said, never the hunt
+        message = f"Sigma correlations not evaluated on {len(hits):,} matches: {type(exc).__name__}: {exc}"[:400]
+        result.errors.append(Problem("(Sigma correlations)", message, None, ProblemKind.ANALYZER_FAILED, PRODUCER))
+        return []
     for (rule_id, reason), count in outcome.suppressed.items():
         result.suppress(rule_id, reason, count)
     return outcome.findings
