@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from exhunt.analyzers import HostContext, HuntOptions, registry
 from exhunt.model import ArtefactKind, UnitResult
 from exhunt.sigma.findings import SigmaReporter
@@ -164,3 +166,17 @@ def test_a_filter_of_a_broader_logsource_gates_each_rule_under_its_own_field_nam
     assert rules.match_event(tool, turned) == []
     other = event("Security", 4688, CommandLine="net user x", NewProcessName="C:\\Windows\\net.exe")
     assert [r.meta.id for r in rules.match_event(other)] == [RULE_ID]
+
+
+def test_a_filter_that_cannot_be_compiled_for_a_rules_log_is_said_and_leaves_it_unfiltered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from exhunt.sigma import ruleset as module
+
+    def refuse(trees: object, target: object) -> None:
+        raise ValueError("no such field here")
+
+    monkeypatch.setattr(module, "target_node", refuse)
+    rules = attached(NET_USER, a_filter(f"[{RULE_ID}]", NOT_ADMIN))
+    assert fired(rules, CommandLine="net user x", ParentImage="C:\\x\\admintool.exe") == ([RULE_ID], [])
+    assert any("not applied to rule" in note and "no such field here" in note for note in rules.notes)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache, partial
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -75,16 +75,16 @@ class SigmaFilterGate:
     refs: str | tuple[str, ...]
     logsource: tuple[str | None, str | None, str | None]
     trees: list[Any]
-    _nodes: dict[tuple[Any, ...], LazyNode] = field(default_factory=dict, compare=False, repr=False)
+    _nodes: dict[tuple[Any, ...], Node] = field(default_factory=dict, compare=False, repr=False)
 
-    def node_for(self, target: Target) -> LazyNode:
+    def node_for(self, target: Target) -> Node:
         """The filter's condition for a rule's log: under that log's field names (a filter of
-        `product: windows` gates a Sysmon rule and its Security 4688 twin alike), compiled at
-        its first test."""
+        `product: windows` gates a Sysmon rule and its Security 4688 twin alike), compiled now,
+        so a filter that cannot be is said when the rules load, never met while matching."""
         key = (target.channels, tuple(sorted(target.renames.items())), tuple(sorted(target.conditions.items())))
         node = self._nodes.get(key)
         if node is None:
-            node = self._nodes[key] = LazyNode(None, partial(target_node, self.trees, target))
+            node = self._nodes[key] = target_node(self.trees, target)
         return node
 
     def names(self, meta: SigmaMeta) -> bool:
@@ -197,7 +197,15 @@ class SigmaRuleset:
             for gate in self.filters:
                 if not gate.names(rule.meta) or not gate.covers(rule.logsource):
                     continue
-                gates.append((gate.id, gate.node_for(rule.target)))
+                try:
+                    node = gate.node_for(rule.target)
+                except Exception as exc:  # a filter that cannot be compiled for this log
+                    self.notes.append(
+                        f"Sigma filter {gate.id} ({gate.path}) not applied to rule {rule.meta.id} for "
+                        f"{', '.join(rule.target.channels)}: {type(exc).__name__}: {exc}"[:400]
+                    )
+                    continue
+                gates.append((gate.id, node))
                 applied[gate.id] = applied.get(gate.id, 0) + 1
             if gates:
                 self.rules[position] = replace(rule, gates=tuple(gates))
