@@ -130,7 +130,7 @@ class CompiledRule:
     logsource: tuple[str | None, str | None, str | None] = (None, None, None)  # product, category, service
     # the conditions of the Sigma filters that apply to this rule, for its target: each must
     # hold for a match to count (`ruleset.attach_filters`), with the filter's id
-    gates: tuple[tuple[str, Node | LazyNode], ...] = ()
+    gates: tuple[tuple[str, Node], ...] = ()
     # the correlations naming this rule: (correlation id, how it names the rule, the group-by
     # fields and the counted field as this rule's log calls them) (`ruleset.attach_correlations`)
     links: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = ()

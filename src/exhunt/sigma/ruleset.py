@@ -35,7 +35,6 @@ from exhunt.sigma.correlation import SigmaCorrelation
 from exhunt.sigma.entries import (
     Compiled,
     CompiledRule,
-    LazyNode,
     SigmaMeta,
     compile_rule,
     tactic_category,
@@ -193,7 +192,7 @@ class SigmaRuleset:
             return
         applied: dict[str, int] = {}
         for position, rule in enumerate(self.rules):
-            gates: list[tuple[str, Node | LazyNode]] = []
+            gates: list[tuple[str, Node]] = []
             for gate in self.filters:
                 if not gate.names(rule.meta) or not gate.covers(rule.logsource):
                     continue
@@ -239,19 +238,19 @@ class SigmaRuleset:
                 generate = bool(generate) or corr.generate
             if links:
                 self.rules[position] = replace(rule, links=tuple(links), generate=bool(generate))
-        for n, corr in enumerate(self.correlations):
+        correlation_names = {n for c in self.correlations for n in (c.meta.id, c.meta.name) if n}
+        for position, corr in enumerate(self.correlations):
             # without ATT&CK tactics of its own, a correlation is of the kind its rules are
             # (web rules: exploitation attempts) when they agree
             kinds = categories.get(corr.meta.id, set())
             if len(kinds) == 1 and not any(tactic_category(t) for t in corr.meta.tags):
-                self.correlations[n] = corr = replace(corr, meta=replace(corr.meta, category=next(iter(kinds))))
+                self.correlations[position] = corr = replace(corr, meta=replace(corr.meta, category=next(iter(kinds))))
             missing = [ref for ref in corr.refs if ref not in found.get(corr.meta.id, set())]
             if missing:
                 left = len(corr.refs) - len(missing)
                 never = left == 0 or corr.kind == "temporal_ordered" or (corr.kind == "temporal" and left < corr.count)
                 effect = "it can never fire" if never else "it counts the others' matches"
-                names = {n for other in self.correlations for n in (other.meta.id, other.meta.name) if n}
-                chained = [ref for ref in missing if ref in names]
+                chained = [ref for ref in missing if ref in correlation_names]
                 what = (
                     "correlations (a correlation of correlations is not supported)" if chained else "rules not loaded"
                 )
@@ -274,13 +273,7 @@ class SigmaRuleset:
             return
         for i in prefilter.candidates(view):
             rule = rules[i]
-            if rule.node.test(view):
-                if rule.gates:
-                    turned = rule.filtered_by(view)
-                    if turned is not None:
-                        if filtered is not None:
-                            filtered.append((rule, turned))
-                        continue
+            if rule.node.test(view) and _let_through(rule, view, filtered):
                 yield rule
 
     def channel_of(self, channel: str, provider: str) -> str:
@@ -329,17 +322,24 @@ class SigmaRuleset:
         if not rules:
             return []
         view = event_view(record)
-        fired = [rules[i] for i in prefilter.candidates(view) if rules[i].node.test(view)]
-        if self.filters and any(rule.gates for rule in fired):
-            kept = []
-            for rule in fired:
-                turned = rule.filtered_by(view) if rule.gates else None
-                if turned is None:
-                    kept.append(rule)
-                elif filtered is not None:
-                    filtered.append((rule, turned))
-            return kept
-        return fired
+        return [
+            rules[i]
+            for i in prefilter.candidates(view)
+            if rules[i].node.test(view) and _let_through(rules[i], view, filtered)
+        ]
+
+
+def _let_through(rule: CompiledRule, view: EventView, filtered: list[tuple[CompiledRule, str]] | None) -> bool:
+    """Whether a rule's match on `view` counts: every Sigma filter on it lets it through. One
+    that does not is noted in `filtered` with the filter's id."""
+    if not rule.gates:
+        return True
+    turned = rule.filtered_by(view)
+    if turned is None:
+        return True
+    if filtered is not None:
+        filtered.append((rule, turned))
+    return False
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -400,7 +400,7 @@ def build_ruleset(paths: tuple[str, ...], levels_file: str | None, cache_folder:
         if cache is not None and entry is not None:
             try:
                 compiled = [compile_rule(rule, where, lazy=True) for rule in entry["rules"]]
-                gates = _filters(entry, where, lazy=True)
+                gates = _filters(entry, where)
                 correlations = [SigmaCorrelation.from_plain(c, where) for c in entry["correlations"]]
                 problems = _problems(entry, where)
             except (KeyError, TypeError, ValueError, IndexError, Unsupported, NotApplicable, RecursionError):
@@ -462,19 +462,20 @@ def _read_text(text: str, where: str, ruleset: SigmaRuleset, levels: Mapping[str
     # as a text file is read: the YAML is the same, any line ending
     entry, compiled = read_rules(text.replace("\r\n", "\n").replace("\r", "\n"), where, levels)
     _apply(ruleset, compiled, _problems(entry, where))
-    ruleset.filters += _filters(entry, where, lazy=False)
+    ruleset.filters += _filters(entry, where)
     ruleset.correlations += [SigmaCorrelation.from_plain(c, where) for c in entry["correlations"]]
     return entry
 
 
-def _filters(entry: Mapping[str, Any], where: str, lazy: bool) -> list[SigmaFilterGate]:
-    """The filters of one file's entry, compiled (raises on an entry of the wrong shape)."""
+def _filters(entry: Mapping[str, Any], where: str) -> list[SigmaFilterGate]:
+    """The filters of one file's entry, their conditions checked (raises on an entry of the wrong
+    shape); each is compiled for the logs of the rules it gates (`SigmaFilterGate.node_for`)."""
     gates = []
     for item in entry["filters"]:
         refs = item["refs"]
         if refs != "any" and not (isinstance(refs, list) and all(isinstance(r, str) for r in refs)):
             raise ValueError("filter references of the wrong shape")
-        meta, _ = compile_rule(item["rule"], where, lazy=lazy)  # checks the conditions
+        meta, _ = compile_rule(item["rule"], where, lazy=True)  # checks the conditions
         product, category, service = item["rule"]["logsource"]
         trees = item["rule"]["trees"]
         gates.append(
