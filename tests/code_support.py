@@ -52,3 +52,10 @@ def vb_page(body: str, attributes: str = "") -> str:
         + body
         + "\nEnd Sub\n</script>"
     )
+
+
+def assert_benign(name: str, code: str) -> CodeReport:
+    """The snippet raises no rule at medium or above (the chains found are shown if it does)."""
+    report = run(name, code)
+    assert medium_or_above(report) == [], [c.chain for c in report.capabilities]
+    return report

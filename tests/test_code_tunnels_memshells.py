@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from code_support import chain_of, medium_or_above, run
+from code_support import assert_benign, chain_of, medium_or_above, run
 from exhunt.model import ProblemKind
 from files_support import by_rule, hunt, server_file
 
@@ -74,8 +74,7 @@ new System.Net.WebClient().UploadString("https://example.com/api/notify", Reques
 
 @pytest.mark.parametrize(("name", "code"), RELAY_LOOK_ALIKES, ids=[c[0] for c in RELAY_LOOK_ALIKES])
 def test_fetching_or_posting_to_a_fixed_url_is_not_a_tunnel(name: str, code: str) -> None:
-    report = run(name, code)
-    assert medium_or_above(report) == [], [c.chain for c in report.capabilities]
+    assert_benign(name, code)
 
 
 # ----------------------------------------------------------------------------- socket tunnels
@@ -241,8 +240,7 @@ public class ThemeProvider : VirtualPathProvider {
 
 @pytest.mark.parametrize(("name", "code"), MEMSHELL_LOOK_ALIKES, ids=[c[0] for c in MEMSHELL_LOOK_ALIKES])
 def test_routes_and_providers_registered_at_start_are_not_memory_shells(name: str, code: str) -> None:
-    report = run(name, code)
-    assert medium_or_above(report) == [], [c.chain for c in report.capabilities]
+    assert_benign(name, code)
 
 
 # ----------------------------------------------------------------------------- uploads and XSLT
