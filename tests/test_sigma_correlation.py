@@ -125,7 +125,7 @@ def test_correlations_of_other_files_name_rules_by_name_and_unsupported_ones_say
     (linked,) = [r for r in rules.rules if r.links]
     assert linked.meta.id == FAILED_ID and not linked.generate
     assert linked.links == (("cccccccc-2222-3333-4444-555555555555", "failed_logon", ("IpAddress",), None),)
-    assert any("abababab" in note and "no_such_rule (it can never fire)" in note for note in rules.notes)
+    assert "names rules not loaded: no_such_rule (it can never fire)" in reasons["abababab"]
 
 
 def _security_export(tmp_path: Path, name: str, sources: list[tuple[int, str, str]]) -> None:
@@ -235,7 +235,8 @@ def test_a_correlation_of_correlations_is_said_to_be_unsupported() -> None:
         cid="bcbcbcbc-2222-3333-4444-555555555555",
     )
     rules = attached(FAILED, first, second)
-    assert any("bcbcbcbc" in n and "a correlation of correlations is not supported" in n for n in rules.notes)
+    (problem,) = [p for p in rules.rejected if p.rule_id and p.rule_id.startswith("bcbcbcbc")]
+    assert "a correlation of correlations is not supported" in problem.message
 
 
 def test_a_correlation_without_tactics_takes_its_rules_kind() -> None:

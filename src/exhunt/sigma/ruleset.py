@@ -216,8 +216,9 @@ class SigmaRuleset:
 
     def attach_correlations(self) -> None:
         """Tell each rule a correlation names which correlations it feeds, with the group-by
-        fields (aliases resolved) and the counted field under its own log's names; say in
-        `notes` what a correlation names that is not loaded."""
+        fields (aliases resolved) and the counted field under its own log's names. A correlation
+        naming what is not loaded (or another correlation) is `rejected`: it is not evaluated as
+        written."""
         if not self.correlations:
             return
         found: dict[str, set[str]] = {}
@@ -254,8 +255,15 @@ class SigmaRuleset:
                 what = (
                     "correlations (a correlation of correlations is not supported)" if chained else "rules not loaded"
                 )
-                self.notes.append(
-                    f"Sigma correlation {corr.meta.id} ({corr.meta.path}) names {what}: {', '.join(missing)} ({effect})"
+                # not evaluated as written: fewer findings than the user asked for, so a problem
+                # (the host is not called clean), not a notice
+                self.rejected.append(
+                    RuleProblem(
+                        corr.meta.path,
+                        f"Sigma correlation names {what}: {', '.join(missing)} ({effect})",
+                        corr.meta.id,
+                        corr.meta.title,
+                    )
                 )
         self.notes.append(f"{len(self.correlations)} Sigma correlations")
 
