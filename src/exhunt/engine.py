@@ -1,6 +1,9 @@
 """Runs the analyzers over a host's evidence: independent, picklable work units in worker processes.
 
-A unit is a batch of (analyzer, file) pairs in; a `UnitResult` per pair out. Units never share
+A unit is a batch of (analyzer, file) pairs in; a `UnitResult` per pair out. An analyzer that can
+read a large file in parts (`PartReader`: the event logs) gets one pair per part, so the parts of
+one large file run on several cores at once; their results count the file once when merged
+(`UnitResult.parts`). Units never share
 state, so the same units run in the local workers today and could run on a distributed engine
 later (README, "Hunting a fleet"). Large files are units of their own and go first, so
 two cores stay busy until the end; small files are batched to keep the overhead low.
@@ -38,6 +41,7 @@ from exhunt.analyzers import (
     FileAnalyzer,
     HostAnalyzer,
     HostContext,
+    PartReader,
     analyzer_named,
     file_analyzers,
     host_analyzers,
@@ -54,6 +58,8 @@ from exhunt.rules import use as use_rules
 SOLO_BYTES = 8 * 1024 * 1024
 BATCH_BYTES = 32 * 1024 * 1024
 BATCH_FILES = 256
+# A file is read in at most this many parts (`PartReader`).
+MAX_PARTS = 64
 # Below this much evidence, with the deadlines turned off, the work runs in this process.
 INLINE_BYTES = 4 * 1024 * 1024
 MIB = 1024 * 1024
@@ -66,14 +72,33 @@ SEND_UNITS = 64
 SEND_SECONDS = 0.1
 
 
+# A part of a file read in parts: (index, count), index from 0.
+Part = tuple[int, int]
+
+
 @dataclass(frozen=True, slots=True)
 class Task:
     analyzer: str
     file: EvidenceFile
+    part: Part | None = None  # the whole file, or part (index, count) of it (`PartReader`)
 
-    def __reduce__(self) -> tuple[type[Task], tuple[str, EvidenceFile]]:
+    def __reduce__(self) -> tuple[type[Task], tuple[str, EvidenceFile, Part | None]]:
         # Sent to a worker by the thousand: a plain tuple, not the dataclass's field-by-field state.
-        return (Task, (self.analyzer, self.file))
+        return (Task, (self.analyzer, self.file, self.part))
+
+    @property
+    def size(self) -> int:
+        """Bytes this task reads: the file's, or its part's share of them (`part_size`)."""
+        return self.file.size if self.part is None else part_size(self.file.size, self.part)
+
+
+def part_size(size: int, part: Part) -> int:
+    """A part's share of a file's bytes, counted for progress and deadlines: equal shares, the
+    first part taking what does not divide (so the parts sum to the file, and go biggest first
+    in file order)."""
+    index, count = part
+    share = size // count
+    return share + size % count if index == 0 else share
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +122,21 @@ ProgressCallback = Callable[[Progress], None]
 
 
 def plan_tasks(host: HostEvidence) -> list[Task]:
-    return [Task(analyzer.name, f) for f in host.files for analyzer in file_analyzers(f.kind)]
+    return [
+        Task(analyzer.name, f, None if n == 1 else (k, n))
+        for f in host.files
+        for analyzer in file_analyzers(f.kind)
+        for n in (parts_of(analyzer, f),)
+        for k in range(n)
+    ]
+
+
+def parts_of(analyzer: FileAnalyzer, file: EvidenceFile) -> int:
+    """Into how many parts `analyzer` reads `file`: 1 (whole) unless it is a `PartReader` and
+    the file is large enough to be a unit of its own."""
+    if file.size < SOLO_BYTES or not isinstance(analyzer, PartReader):
+        return 1
+    return max(1, min(MAX_PARTS, analyzer.parts(file)))
 
 
 class TaskPlan:
@@ -105,7 +144,7 @@ class TaskPlan:
     (`exhunt.evidence.packed`): a task is a file's position and its analyzer's, a few bytes,
     and a batch's `Task`s (with their files) are made only when it is handed out (`tasks`)."""
 
-    __slots__ = ("_analyzer_at", "_file_at", "_files", "_names", "_sizes", "batches")
+    __slots__ = ("_analyzer_at", "_file_at", "_files", "_names", "_part_at", "_parts", "_sizes", "batches")
 
     def __init__(self, host: HostEvidence) -> None:
         files = host.files
@@ -113,6 +152,11 @@ class TaskPlan:
         slots: dict[ArtefactKind, bytes] = {}  # a kind's analyzers, as positions in `names`
         file_at = array("I")
         analyzer_at = bytearray()
+        given = sizes_of(files)
+        size = given if isinstance(given, Sequence) else list(given)
+        # The parts of the files read in parts (few: only files of SOLO_BYTES or more):
+        # task position -> (index, count); every other task reads its whole file.
+        parts: dict[int, Part] = {}
         for n, kind in enumerate(kinds_of(files)):
             of_kind = slots.get(kind)
             if of_kind is None:
@@ -120,31 +164,41 @@ class TaskPlan:
                 names.extend(name for name in wanted if name not in names)
                 of_kind = slots[kind] = bytes(names.index(name) for name in wanted)
             for slot in of_kind:
-                file_at.append(n)
-                analyzer_at.append(slot)
-        given = sizes_of(files)
-        size = given if isinstance(given, Sequence) else list(given)
+                count = 1 if size[n] < SOLO_BYTES else parts_of(_file_analyzer(names[slot]), files[n])
+                for k in range(count):
+                    if count > 1:
+                        parts[len(file_at)] = (k, count)
+                    file_at.append(n)
+                    analyzer_at.append(slot)
+        task_size = [
+            part_size(size[file_at[t]], parts[t]) if t in parts else size[file_at[t]] for t in range(len(file_at))
+        ]
         # Biggest first, as `batches` orders them (a stable sort: ties keep the listing's order).
-        order = sorted(range(len(file_at)), key=lambda t: size[file_at[t]], reverse=True)
+        order = sorted(range(len(file_at)), key=task_size.__getitem__, reverse=True)
         self._file_at = array("I", (file_at[t] for t in order))
         self._analyzer_at = bytes(analyzer_at[t] for t in order)
+        self._part_at = {new: parts[old] for new, old in enumerate(order) if old in parts}
         self._files = files
         self._names = names
-        self._sizes = size
-        self.batches = list(batch_ranges([size[n] for n in self._file_at]))
+        self._sizes = array("Q", (task_size[t] for t in order))
+        self.batches = list(batch_ranges(self._sizes))
 
     def tasks(self, batch: range) -> list[Task]:
         files, names, file_at, analyzer_at = self._files, self._names, self._file_at, self._analyzer_at
-        return [Task(names[analyzer_at[t]], files[file_at[t]]) for t in batch]
+        part_at = self._part_at
+        return [Task(names[analyzer_at[t]], files[file_at[t]], part_at.get(t)) for t in batch]
 
     def size(self, batch: range) -> int:
         """Bytes the batch's tasks read, without making them."""
-        sizes, file_at = self._sizes, self._file_at
-        return sum(sizes[file_at[t]] for t in batch)
+        return sum(self._sizes[batch.start : batch.stop])
 
     def largest(self, batch: range) -> int:
-        """The size of the batch's largest file (its first: tasks go biggest first)."""
-        return self._sizes[self._file_at[batch.start]] if len(batch) else 0
+        """The bytes of the batch's largest task (its first: tasks go biggest first)."""
+        return self._sizes[batch.start] if len(batch) else 0
+
+
+def _file_analyzer(name: str) -> FileAnalyzer:
+    return cast(FileAnalyzer, analyzer_named(name))
 
 
 def planned_bytes(host: HostEvidence) -> int:
@@ -187,8 +241,8 @@ def host_view(analyzer: HostAnalyzer, host: HostEvidence) -> HostEvidence:
 
 def batches(tasks: list[Task]) -> Iterator[list[Task]]:
     """Biggest first; big files alone, small ones together."""
-    ordered = sorted(tasks, key=lambda t: t.file.size, reverse=True)
-    for batch in batch_ranges([t.file.size for t in ordered]):
+    ordered = sorted(tasks, key=lambda t: t.size, reverse=True)
+    for batch in batch_ranges([t.size for t in ordered]):
         yield ordered[batch.start : batch.stop]
 
 
@@ -221,12 +275,15 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
         # has no `analyze`, and the AttributeError becomes this file's problem below.
         analyzer = cast(FileAnalyzer, analyzer_named(task.analyzer))
         try:
-            out.merge(analyzer.analyze(task.file, ctx))
+            if task.part is None:
+                out.merge(analyzer.analyze(task.file, ctx))
+            else:
+                out.merge(cast(PartReader, analyzer).analyze_part(task.file, ctx, task.part))
         except Exception as exc:  # a bug or an unforeseen input must cost one file, not the hunt
             out.errors.append(
                 Problem(
                     task.file.rel_path,
-                    f"{task.analyzer} failed: {exc!r}",
+                    f"{task.analyzer}{_of_part(task)} failed: {exc!r}",
                     None,
                     ProblemKind.ANALYZER_FAILED,
                     task.analyzer,
@@ -236,6 +293,11 @@ def run_batch(batch: list[Task], ctx: HostContext) -> UnitResult:
         for kind, message in take_read_problems(ref.archive, ref.outer, ref.path):  # met inside its container
             out.errors.append(Problem(task.file.rel_path, message, None, kind, "container reader"))
     return out
+
+
+def _of_part(task: Task) -> str:
+    """How a problem names the part of its file a task read (nothing for a whole file)."""
+    return "" if task.part is None else f" (part {task.part[0] + 1} of {task.part[1]})"
 
 
 def run_host_task(task: HostTask, ctx: HostContext) -> UnitResult:
@@ -295,7 +357,7 @@ def deadline_of(unit: Task | HostTask, ctx: HostContext) -> float | None:
     options = ctx.options
     if options.unit_timeout <= 0:
         return None
-    size = unit.file.size if isinstance(unit, Task) else 0
+    size = unit.size if isinstance(unit, Task) else 0
     return options.unit_timeout + options.unit_seconds_per_mib * size / MIB
 
 
@@ -312,7 +374,7 @@ def analyze_host(
     result.errors.extend(listing_problems(host))
     tasks = plan_tasks(host)
     result.errors.extend(not_analyzed(host))
-    total_bytes = sum(t.file.size for t in tasks)
+    total_bytes = sum(t.size for t in tasks)
     total_files = len(tasks)
     done_files = done_bytes = 0
 
@@ -321,7 +383,7 @@ def analyze_host(
         if not isinstance(unit, Task):
             return
         done_files += 1
-        done_bytes += unit.file.size
+        done_bytes += unit.size
         if on_progress:
             on_progress(Progress(done_files, total_files, done_bytes, total_bytes, host.name))
 
@@ -352,16 +414,19 @@ def analyze_host(
         from exhunt.analyzers.sigma import correlation_findings
 
         result.findings.extend(correlation_findings(ctx.options, result))
+    result.close_parts()
     return result
 
 
 # A file's unit as a batch carries it: the task's analyzer and what its file holds
 # (`EvidenceFile.held`: the file's place, shared by the files of a folder, pickles once per batch)
 # as one flat tuple, which pickles in about half the time of the objects.
-Carried = tuple[str, Held]
+Carried = tuple[str, Held] | tuple[str, Held, Part]
 
 
 def _carried(task: Task) -> Carried:
+    if task.part is not None:
+        return (task.analyzer, task.file.held(), task.part)
     return (task.analyzer, task.file.held())
 
 
@@ -369,7 +434,7 @@ def _uncarried(wired: Task | HostTask | Carried) -> Task | HostTask:
     """A unit as the worker runs it, from the form it was sent in (see `Workers._wire`)."""
     if not isinstance(wired, tuple):
         return wired
-    return Task(wired[0], from_held(wired[1]))
+    return Task(wired[0], from_held(wired[1]), wired[2] if len(wired) > 2 else None)
 
 
 def _work(conn: Connection, flight: Any = None) -> None:
@@ -394,7 +459,7 @@ def _serve(conn: Connection, flight: Any = None) -> None:
             return
         ctx, wired = message
         batch = [_uncarried(unit) for unit in wired]
-        was_large, large = large, any(isinstance(u, Task) and u.file.size >= LARGE_BYTES for u in batch)
+        was_large, large = large, any(isinstance(u, Task) and u.size >= LARGE_BYTES for u in batch)
         if was_large and not large:
             # A large file's content and decoded copies leave glibc's heap grown (it raises its
             # mmap threshold to the largest block freed). Given back when small files follow
@@ -439,7 +504,7 @@ class Batch:
 
 def is_large(batch: Batch) -> bool:
     """Whether the batch holds a file of LARGE_BYTES or more."""
-    return any(isinstance(u, Task) and u.file.size >= LARGE_BYTES for u in batch.units)
+    return any(isinstance(u, Task) and u.size >= LARGE_BYTES for u in batch.units)
 
 
 # Called once per unit with the batch's tag, the unit and its result (or the problem it became),
@@ -657,5 +722,6 @@ def lost(unit: Task | HostTask, kind: ProblemKind, why: str) -> UnitResult:
     """A unit that gave no result: one problem naming its file (or host) and why."""
     out = UnitResult()
     path = unit.file.rel_path if isinstance(unit, Task) else unit.host.root
-    out.errors.append(Problem(path, f"{unit.analyzer}: {why}", None, kind, "engine"))
+    part = _of_part(unit) if isinstance(unit, Task) else ""
+    out.errors.append(Problem(path, f"{unit.analyzer}{part}: {why}", None, kind, "engine"))
     return out

@@ -345,8 +345,27 @@ class Observation(JsonData):
 
 
 @dataclass(slots=True)
+class PartTally:
+    """What the parts of one file, read by several workers at once (`exhunt.engine.Task.part`),
+    count once for the whole file: the coverage spans each part counted the file in (`spans`),
+    and the host names its events name (`hosts`: name -> [time of its first event, events,
+    (part, position of the name among the part's)]), made observations of kind `hostname` with
+    `note` (its `{}` the count) once every part is in (`UnitResult.close_parts`): the first
+    `max_hosts` names in file order, as a file read whole gives them, in whatever order the parts
+    were merged."""
+
+    spans: set[str] = field(default_factory=set)
+    hosts: dict[str, list[Any]] = field(default_factory=dict)
+    note: str = "{} events"
+    max_hosts: int = 16
+
+    def copy(self) -> PartTally:
+        return PartTally(set(self.spans), {k: list(v) for k, v in self.hosts.items()}, self.note, self.max_hosts)
+
+
+@dataclass(slots=True)
 class UnitResult:
-    """What one unit of work (one file, or one host-wide check) gives back."""
+    """What one unit of work (one file, one part of a file, or one host-wide check) gives back."""
 
     findings: list[Finding] = field(default_factory=list)
     coverage: dict[str, CoverageSpan] = field(default_factory=dict)
@@ -356,6 +375,8 @@ class UnitResult:
     observations: list[Observation] = field(default_factory=list)
     # matches of rules Sigma correlations name, kept for the host's assessment (`sigma.correlation.Hit`)
     correlation_hits: list[tuple[Any, ...]] = field(default_factory=list)
+    # file path -> what its parts count once (only for files read in parts)
+    parts: dict[str, PartTally] = field(default_factory=dict)
 
     def suppress(self, rule_id: str, reason: str, count: int = 1) -> None:
         key = (rule_id, reason)
@@ -376,6 +397,38 @@ class UnitResult:
             self.suppressed[key] = self.suppressed.get(key, 0) + n
         self.observations.extend(other.observations)
         self.correlation_hits.extend(other.correlation_hits)
+        for path, tally in other.parts.items():
+            self._merge_part(path, tally)
+
+    def _merge_part(self, path: str, tally: PartTally) -> None:
+        """Another part of the file at `path`: a span an earlier part already counted the file
+        in does not count it again, and its host names' counts are added up."""
+        mine = self.parts.get(path)
+        if mine is None:
+            self.parts[path] = tally.copy()
+            return
+        for name in tally.spans & mine.spans:
+            self.coverage[name].files -= 1  # merged above: the file counted once per part
+        mine.spans |= tally.spans
+        for name, (first, count, at) in tally.hosts.items():
+            seen = mine.hosts.get(name)
+            if seen is None:
+                mine.hosts[name] = [first, count, at]
+                continue
+            seen[1] += count
+            if at < seen[2]:  # seen earlier in the file: its time is the first event's
+                seen[0], seen[2] = first, at
+
+    def close_parts(self) -> None:
+        """Once every part of every file read in parts is merged: their host names become
+        observations, as a file read whole gives them."""
+        for path, tally in self.parts.items():
+            named = sorted(tally.hosts.items(), key=lambda item: item[1][2])[: tally.max_hosts]
+            for name, (first, count, _at) in named:
+                self.observations.append(
+                    Observation(ObservationKind.HOSTNAME, name, path, first, note=tally.note.format(count))
+                )
+        self.parts.clear()
 
 
 def parse_iso(text: str | None) -> datetime | None:

@@ -3,6 +3,10 @@
 Each file is read into normalised events (`exhunt.events`), every event goes through the event
 detectors, and the file's reach in time is recorded as coverage: `EventLog` for all event logs,
 `EventLog/<channel>` per channel, so the assessment can say how far back each log goes.
+
+An `.evtx` file on disk of twice `PART_BYTES` or more is read in parts of about that size (at most
+`MAX_PARTS`), each its own unit of work, so one large log keeps every core busy
+(`exhunt.analyzers.PartReader`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,16 @@ from exhunt.events.record import EventRecord
 from exhunt.events.skim import System, decode_system, head_of, system_time
 from exhunt.evidence.base import EvidenceFile
 from exhunt.hits import Reporter
-from exhunt.model import ArtefactKind, CoverageSpan, Observation, ObservationKind, Problem, ProblemKind, UnitResult
+from exhunt.model import (
+    ArtefactKind,
+    CoverageSpan,
+    Observation,
+    ObservationKind,
+    PartTally,
+    Problem,
+    ProblemKind,
+    UnitResult,
+)
 
 if TYPE_CHECKING:  # pySigma is loaded only when a hunt is given Sigma rules
     from exhunt.sigma.ruleset import SigmaRuleset
@@ -32,6 +45,11 @@ _MAX_CHANNELS = 64  # per-channel coverage entries per file; the rest are counte
 _MAX_HOSTNAMES = 16
 _MAX_HOSTNAME_LENGTH = 255
 _MAX_KINDS = 4096  # (provider, id, channel, computer) decisions kept per file; hostile files could invent more
+# An EVTX file on disk of twice PART_BYTES or more is read in parts of about that size, at most
+# MAX_PARTS (each part caps its findings per rule and source as a whole file does).
+PART_BYTES = 64 * 1024 * 1024
+MAX_PARTS = 16
+_HOSTNAME_NOTE = "Computer field of {} events"
 _from_iso = datetime.fromisoformat
 _decode_system = decode_system
 
@@ -51,10 +69,23 @@ class EventLogAnalyzer:
         if hashes.literals:
             hashindicators.candidates(hashes)
 
+    def parts(self, file: EvidenceFile) -> int:
+        """Parts of about `PART_BYTES` for an EVTX file on disk; an export, or a member of an
+        archive (copied out before it is parsed), is read whole."""
+        if file.kind is not ArtefactKind.EVTX or file.ref.archive is not None:
+            return 1
+        return max(1, min(MAX_PARTS, file.size // PART_BYTES))
+
     def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
+        return self._read(file, ctx, None)
+
+    def analyze_part(self, file: EvidenceFile, ctx: HostContext, part: tuple[int, int]) -> UnitResult:
+        return self._read(file, ctx, part)
+
+    def _read(self, file: EvidenceFile, ctx: HostContext, part: tuple[int, int] | None) -> UnitResult:
         result = UnitResult()
         settings = ctx.options.settings
-        scan = _FileScan(file, result)
+        scan = _FileScan(file, result, None if part is None else part[0])
         sigma = sigma_events(ctx.options, result, file.rel_path)
         reporter = Reporter(result)
         values = network_indicators(ctx.options.extra_indicator_paths)
@@ -74,6 +105,7 @@ class EventLogAnalyzer:
                         ruleset(ctx.options) if sigma is not None else None,
                         _text_checks(netindicators.text_check(values), hashindicators.text_check(hashes)),
                     ),
+                    part=part,
                 )
             else:
                 stream = file.open()
@@ -93,7 +125,8 @@ class EventLogAnalyzer:
             )
         except Exception as exc:  # an analyzer never raises for bad evidence
             reason = f"{type(exc).__name__}: {exc}"[:300]
-            message = f"reading stopped after {scan.records} events: {reason}"
+            where = "" if part is None else f" of part {part[0] + 1} of {part[1]}"
+            message = f"reading stopped after {scan.records} events{where}: {reason}"
             result.errors.append(Problem(file.rel_path, message, None, ProblemKind.ANALYZER_FAILED, self.name))
         scan.finish()
         return result
@@ -103,11 +136,14 @@ class _FileScan:
     """Coverage and host names gathered while the events of one file go by.
 
     Every event is counted in the span of its channel; the file's `EventLog` span is summed
-    from those at the end instead of being updated per event."""
+    from those at the end instead of being updated per event. For a part of a file (`part`),
+    the spans and host names go to the result's tally of the file's parts, which counts the
+    file once when the parts are merged."""
 
-    def __init__(self, file: EvidenceFile, result: UnitResult) -> None:
+    def __init__(self, file: EvidenceFile, result: UnitResult, part: int | None = None) -> None:
         self.file = file
         self.result = result
+        self.part = part  # the index of the part read, None for the whole file
         self.total = result.cover(COVERAGE)
         self.total.files = 1
         self.channels: dict[str, CoverageSpan] = {}
@@ -157,10 +193,16 @@ class _FileScan:
             self.total.records += span.records
             self.total.see(span.first)
             self.total.see(span.last)
+        if self.part is not None:
+            spans = {name for name, span in self.result.coverage.items() if span.files}
+            named = {k: [first, n, (self.part, pos)] for pos, (k, (first, n)) in enumerate(self.hosts.items())}
+            tally = PartTally(spans, named, _HOSTNAME_NOTE, _MAX_HOSTNAMES)
+            self.result.parts[self.file.rel_path] = tally
+            return
         for name, (first, count) in self.hosts.items():
             self.result.observations.append(
                 Observation(
-                    ObservationKind.HOSTNAME, name, self.file.rel_path, first, note=f"Computer field of {count} events"
+                    ObservationKind.HOSTNAME, name, self.file.rel_path, first, note=_HOSTNAME_NOTE.format(count)
                 )
             )
 

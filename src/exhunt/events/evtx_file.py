@@ -5,6 +5,10 @@ so every `next()` is guarded: a bad chunk costs its own
 records, never the file. A file cut short (a copy of a log in use, a partial download) is not
 reported by the parser at all: it stops quietly after the last whole chunk. The file header
 says how many chunks there should be, so the reader compares and says so.
+
+A large file on disk can be read in parts, each by its own worker: its chunks are independent
+(each holds its own string and template tables), so a part is the file header followed by a
+range of whole chunks (`part`), which the parser reads as if it were the file.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import io
 import tempfile
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 import orjson
 from evtx import PyEvtxParser
@@ -55,13 +59,17 @@ def read_evtx(
     memory_bound: int = MEMORY_BOUND,
     spool_bound: int = SPOOL_BOUND,
     skim: Skim | None = None,
+    part: tuple[int, int] | None = None,
 ) -> Iterator[EventRecord]:
     """Yield the readable events of one `.evtx` file; problems go to `errors`.
 
     `threads` is the parser's own thread count: 1 by default because files are already spread
     over worker processes. With `skim`, only the events it wants are decoded and yielded; the
-    others go to `skim.passed`, still counted as read."""
+    others go to `skim.passed`, still counted as read. With `part` (index, count), only that
+    share of the file's chunks is read (a file on disk only); the checks of the file's end are
+    made by its last part."""
     source = file.rel_path
+    last = part is None or part[0] == part[1] - 1
     with ExitStack() as stack:
         stream = stack.enter_context(file.open())
         header = stream.read(_HEADER_SIZE)
@@ -69,10 +77,14 @@ def read_evtx(
             errors.append(_problem(source, "not an EVTX file (no ElfFile signature): skipped", ProblemKind.UNSUPPORTED))
             return
         expected = _expected_size(header)
-        if file.ref.archive is None:
+        if part is not None:
+            if file.ref.archive is not None:
+                raise ValueError("only a file on disk is read in parts")
+            target: IO[bytes] = cast(IO[bytes], _ChunkWindow(stream, header, *chunk_span(file.size, part)))
+        elif file.ref.archive is None:
             # The file already opened (safely: no link, no FIFO), never its path again.
             stream.seek(0)
-            target: IO[bytes] = stream
+            target = stream
         else:
             target = _seekable_copy(stream, header, memory_bound, stack, spool_bound)
             if getattr(target, "cut", False):
@@ -90,15 +102,23 @@ def read_evtx(
         except (OSError, RuntimeError, ValueError) as exc:
             errors.append(_problem(source, f"EVTX file cannot be parsed: {_short(exc)}", ProblemKind.UNREADABLE))
             return
-        read, failed = yield from _records(parser, source, errors, skim)
+        where = ""
+        if part is not None:
+            first = (chunk_span(file.size, part)[0] - _HEADER_SIZE) // _CHUNK_SIZE
+            where = f" in part {part[0] + 1} of {part[1]} (its chunk 0 is the file's chunk {first})"
+        read, failed = yield from _records(parser, source, errors, skim, where)
     if failed:
-        errors.append(_problem(source, f"{failed} unreadable chunk(s) or record(s) skipped; {read} records read"))
+        errors.append(
+            _problem(source, f"{failed} unreadable chunk(s) or record(s) skipped; {read} records read{where}")
+        )
+    if not last:
+        return
     if expected is not None and file.size < expected:
         errors.append(
             _problem(
                 source,
                 f"EVTX file truncated: its header declares {expected:,} bytes of chunks, the file "
-                f"has {file.size:,}; {read} records read from the complete part",
+                f"has {file.size:,}; {read} records read from the complete part{where}",
             )
         )
     elif (file.size - _HEADER_SIZE) % _CHUNK_SIZE:
@@ -106,15 +126,16 @@ def read_evtx(
             _problem(
                 source,
                 f"EVTX file ends inside a chunk ({file.size:,} bytes): the last chunk is cut short; "
-                f"{read} records read",
+                f"{read} records read{where}",
             )
         )
 
 
 def _records(
-    parser: Any, source: str, errors: list[Problem], skim: Skim | None
+    parser: Any, source: str, errors: list[Problem], skim: Skim | None, where: str = ""
 ) -> Generator[EventRecord, None, tuple[int, int]]:
-    """The generator body: returns (records read, failures) once the parser is exhausted."""
+    """The generator body: returns (records read, failures) once the parser is exhausted.
+    `where` says which part of the file the parser reads, when it reads one."""
     iterator = parser.records_json()
     read = 0
     failed = 0
@@ -127,10 +148,12 @@ def _records(
         except (RuntimeError, OSError, ValueError) as exc:
             failed += 1
             if failed <= _ERRORS_SHOWN:
-                errors.append(_problem(source, f"unreadable EVTX chunk skipped: {_short(exc)}"))
+                errors.append(_problem(source, f"unreadable EVTX chunk skipped{where}: {_short(exc)}"))
             if failed >= _MAX_CHUNK_ERRORS:
                 errors.append(
-                    _problem(source, "too many unreadable chunks: rest of the file skipped", ProblemKind.UNREADABLE)
+                    _problem(
+                        source, f"too many unreadable chunks: rest of the file skipped{where}", ProblemKind.UNREADABLE
+                    )
                 )
                 break
             continue
@@ -151,6 +174,61 @@ def _records(
         read += 1
         yield record
     return read, failed
+
+
+def chunk_span(size: int, part: tuple[int, int]) -> tuple[int, int]:
+    """The bytes [start, end) of a file of `size` bytes that part (index, count) reads: its
+    share of the whole chunks after the header, the last part to the end of the file (a chunk
+    cut short included, as the whole file's reading includes it)."""
+    index, count = part
+    chunks = max(0, -(-(size - _HEADER_SIZE) // _CHUNK_SIZE))
+    start = _HEADER_SIZE + chunks * index // count * _CHUNK_SIZE
+    end = size if index == count - 1 else _HEADER_SIZE + chunks * (index + 1) // count * _CHUNK_SIZE
+    return start, max(start, min(end, size))
+
+
+class _ChunkWindow(io.RawIOBase):
+    """A file's header followed by bytes [start, end) of the file, read through `stream`: what
+    the parser sees of one part, as one seekable file."""
+
+    def __init__(self, stream: IO[bytes], header: bytes, start: int, end: int) -> None:
+        super().__init__()
+        self._stream = stream
+        self._header = header
+        self._start = start
+        self._size = len(header) + end - start
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        want = min(len(view), self._size - self._pos)
+        if want <= 0:
+            return 0
+        head = len(self._header)
+        if self._pos < head:
+            n = min(want, head - self._pos)
+            view[:n] = self._header[self._pos : self._pos + n]
+        else:
+            self._stream.seek(self._start + self._pos - head)
+            n = self._stream.readinto(view[:want])  # type: ignore[attr-defined]
+            if not n:
+                return 0
+        self._pos += n
+        return int(n)
 
 
 def _expected_size(header: bytes) -> int | None:

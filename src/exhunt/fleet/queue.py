@@ -48,7 +48,7 @@ class Unit:
 
     @property
     def size(self) -> int:
-        return sum(t.file.size for t in self.tasks if isinstance(t, Task))
+        return sum(t.size for t in self.tasks if isinstance(t, Task))
 
     @property
     def deadline(self) -> float | None:
@@ -145,6 +145,7 @@ def _assess(state: _OpenHost) -> HostAssessment:
         from exhunt.analyzers.sigma import correlation_findings
 
         state.findings.add((1 << 62, 0), correlation_findings(state.ctx.options, merged))
+    merged.close_parts()  # host names of the files read in parts, once all their parts are in
     # What this process's caches met (it reads the rules too), beside what the workers' did.
     seen = {o.value for o in merged.observations}
     merged.observations += [o for o in cache_notices() if o.value not in seen]

@@ -1,0 +1,149 @@
+"""A large EVTX file read in parts by several workers finds, covers and names what it gives read whole."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from exhunt import engine
+from exhunt.analyzers import HostContext, HuntOptions, registry
+from exhunt.analyzers import events as event_analyzer
+from exhunt.events.evtx_file import chunk_span
+from exhunt.evidence import discover
+from exhunt.evidence.base import EvidenceFile, FileRef
+from exhunt.hunt import hunt_hosts
+from exhunt.model import ArtefactKind, HostAssessment, ProblemKind
+
+HEADER = 4096
+CHUNK = 65536
+
+
+@given(chunks=st.integers(0, 300), tail=st.sampled_from([0, 1, 4000]), count=st.integers(1, 40))
+def test_parts_cover_every_byte_once(chunks: int, tail: int, count: int) -> None:
+    size = HEADER + chunks * CHUNK + tail
+    spans = [chunk_span(size, (k, count)) for k in range(count)]
+    assert spans[0][0] == HEADER
+    assert spans[-1][1] == size
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        assert end == start  # no gap, no overlap
+    for start, end in spans[:-1]:
+        assert (start - HEADER) % CHUNK == 0 and (end - HEADER) % CHUNK == 0  # whole chunks
+
+
+def _big_log(shared_data: Path, folder: Path) -> Path:
+    """One EVTX file of every chunk of the shared samples (chunks stand alone, so this is a
+    valid log of attack recordings, about 3 MB)."""
+    header = b""
+    chunks: list[bytes] = []
+    for path in sorted((shared_data / "evtx").glob("*/*.evtx")):
+        data = path.read_bytes()
+        header = header or data[:HEADER]
+        chunks += [data[n : n + CHUNK] for n in range(HEADER, len(data) - CHUNK + 1, CHUNK)]
+    logs = folder / "Windows" / "System32" / "winevt" / "Logs"
+    logs.mkdir(parents=True)
+    out = logs / "Security.evtx"
+    out.write_bytes(header + b"".join(c for c in chunks if c.startswith(b"ElfChnk\x00")))
+    return out
+
+
+def _hunt(folder: Path, jobs: int) -> HostAssessment:
+    (host,) = hunt_hosts(list(discover(str(folder))), HuntOptions(), jobs=jobs).hosts
+    return host
+
+
+def _facts(host: HostAssessment) -> dict[str, Any]:
+    return {
+        "findings": Counter(
+            (f.rule_id, f.evidence.path, f.evidence.record, f.evidence.line, f.timestamp) for f in host.findings
+        ),
+        "coverage": {k: (s.first, s.last, s.files, s.records) for k, s in host.log_coverage.items()},
+        "hosts": sorted((o.value, o.source, o.timestamp, o.note) for o in host.observations if o.kind == "hostname"),
+        "errors": sorted((e.path, e.message, e.kind) for e in host.errors),
+        "verdict": host.verdict,
+    }
+
+
+@pytest.mark.shared
+def test_a_log_read_in_parts_gives_what_it_gives_read_whole(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = _big_log(shared_data, tmp_path / "EX01")
+    before = hashlib.sha256(log.read_bytes()).hexdigest()
+    whole = _facts(_hunt(tmp_path / "EX01", jobs=2))
+    assert whole["findings"] and whole["coverage"]["EventLog"][3] > 5000
+
+    monkeypatch.setattr(engine, "SOLO_BYTES", 1 << 20)
+    monkeypatch.setattr(event_analyzer, "PART_BYTES", 256 << 10)
+    file = EvidenceFile(FileRef(str(log)), "Security.evtx", ArtefactKind.EVTX, log.stat().st_size)
+    parts = engine.parts_of(registry()["events"], file)  # type: ignore[arg-type]
+    assert parts == file.size // (256 << 10) > 8  # about 3 MB in parts of 256 KiB
+    for jobs in (1, 2):
+        assert _facts(_hunt(tmp_path / "EX01", jobs=jobs)) == whole
+    assert hashlib.sha256(log.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.shared
+def test_each_part_says_where_it_met_trouble_and_the_last_checks_the_end(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = _big_log(shared_data, tmp_path / "EX01")
+    data = bytearray(log.read_bytes())
+    data[HEADER + 5 * CHUNK : HEADER + 5 * CHUNK + 8] = b"XXXXXXXX"  # chunk 5 loses its signature
+    log.write_bytes(bytes(data[: len(data) - CHUNK // 2]))  # and the last chunk is cut short
+    monkeypatch.setattr(engine, "SOLO_BYTES", 1 << 20)
+    monkeypatch.setattr(event_analyzer, "PART_BYTES", 1 << 20)
+    host = _hunt(tmp_path / "EX01", jobs=2)
+    messages = [e.message for e in host.errors]
+    parts = "in part 1 of 2 (its chunk 0 is the file's chunk 0)"
+    assert sum(m.startswith(f"unreadable EVTX chunk skipped {parts}: ") for m in messages) == 1
+    assert sum(m.endswith(f"records read {parts}") for m in messages) == 1
+    (end,) = [m for m in messages if "ends inside a chunk" in m]  # said once, by the last part
+    assert end.endswith("in part 2 of 2 (its chunk 0 is the file's chunk 23)")
+    assert host.verdict != "clean"
+
+
+def test_only_a_file_on_disk_is_read_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(event_analyzer, "PART_BYTES", 1 << 20)
+    analyzer = registry()["events"]
+    size = 40 << 20
+    on_disk = EvidenceFile(FileRef("/x/Security.evtx"), "Security.evtx", ArtefactKind.EVTX, size)
+    member = EvidenceFile(FileRef("Security.evtx", archive="/x/c.zip"), "c.zip/Security.evtx", ArtefactKind.EVTX, size)
+    export = EvidenceFile(FileRef("/x/events.json"), "events.json", ArtefactKind.EVENT_JSON, size)
+    assert engine.parts_of(analyzer, on_disk) == event_analyzer.MAX_PARTS  # type: ignore[arg-type]
+    assert engine.parts_of(analyzer, member) == 1  # type: ignore[arg-type]
+    assert engine.parts_of(analyzer, export) == 1  # type: ignore[arg-type]
+    small = EvidenceFile(FileRef("/x/System.evtx"), "System.evtx", ArtefactKind.EVTX, engine.SOLO_BYTES - 1)
+    assert engine.parts_of(analyzer, small) == 1  # type: ignore[arg-type]
+
+
+def test_a_lost_part_is_named_with_its_part() -> None:
+    file = EvidenceFile(FileRef("/x/Security.evtx"), "Security.evtx", ArtefactKind.EVTX, 200 << 20)
+    task = engine.Task("events", file, (2, 3))
+    (problem,) = engine.lost(task, ProblemKind.TIMED_OUT, "gave no result within 60 s").errors
+    assert problem.path == "Security.evtx"
+    assert problem.message == "events (part 3 of 3): gave no result within 60 s"
+    assert task.size == (200 << 20) // 3
+    assert sum(engine.Task("events", file, (k, 3)).size for k in range(3)) == file.size
+    assert engine._uncarried(engine._carried(task)) == task
+
+
+def test_a_part_that_raises_costs_its_part_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "Security.evtx"
+    path.write_bytes(b"ElfFile\x00" + bytes(HEADER - 8) + bytes(CHUNK))
+    file = EvidenceFile(FileRef(str(path)), "Security.evtx", ArtefactKind.EVTX, path.stat().st_size)
+
+    def boom(*_args: object, **_kw: object) -> None:
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(event_analyzer.EventLogAnalyzer, "analyze_part", boom)
+    result = engine.run_batch([engine.Task("events", file, (0, 2))], HostContext("EX01", None, HuntOptions()))
+    (problem,) = result.errors
+    assert problem.kind is ProblemKind.ANALYZER_FAILED
+    assert problem.message.startswith("events (part 1 of 2) failed: RuntimeError")
