@@ -147,3 +147,17 @@ def test_a_part_that_raises_costs_its_part_only(tmp_path: Path, monkeypatch: pyt
     (problem,) = result.errors
     assert problem.kind is ProblemKind.ANALYZER_FAILED
     assert problem.message.startswith("events (part 1 of 2) failed: RuntimeError")
+
+
+def test_a_large_file_that_is_no_evtx_is_said_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    logs = tmp_path / "EX01" / "Windows" / "System32" / "winevt" / "Logs"
+    logs.mkdir(parents=True)
+    (logs / "Security.evtx").write_bytes(b"MZ" + bytes(HEADER + 40 * CHUNK))
+    monkeypatch.setattr(engine, "SOLO_BYTES", 1 << 20)
+    monkeypatch.setattr(event_analyzer, "PART_BYTES", 1 << 20)
+    host = _hunt(tmp_path / "EX01", jobs=2)
+    assert [(e.message, e.kind) for e in host.errors] == [
+        ("not an EVTX file (no ElfFile signature): skipped", ProblemKind.UNSUPPORTED)
+    ]
+    assert host.log_coverage["EventLog"].files == 1
+    assert host.verdict != "clean"

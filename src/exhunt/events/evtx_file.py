@@ -70,11 +70,18 @@ def read_evtx(
     made by its last part."""
     source = file.rel_path
     last = part is None or part[0] == part[1] - 1
+    where = ""
+    if part is not None:
+        first = (chunk_span(file.size, part)[0] - _HEADER_SIZE) // _CHUNK_SIZE
+        where = f" in part {part[0] + 1} of {part[1]} (its chunk 0 is the file's chunk {first})"
     with ExitStack() as stack:
         stream = stack.enter_context(file.open())
         header = stream.read(_HEADER_SIZE)
         if not header.startswith(_SIGNATURE):
-            errors.append(_problem(source, "not an EVTX file (no ElfFile signature): skipped", ProblemKind.UNSUPPORTED))
+            if part is None or part[0] == 0:  # a file read in parts: said once, by its first
+                errors.append(
+                    _problem(source, "not an EVTX file (no ElfFile signature): skipped", ProblemKind.UNSUPPORTED)
+                )
             return
         expected = _expected_size(header)
         if part is not None:
@@ -100,12 +107,8 @@ def read_evtx(
             # compact JSON: less for the parser to write and for the header match to walk
             parser = PyEvtxParser(target, number_of_threads=threads, indent=False)
         except (OSError, RuntimeError, ValueError) as exc:
-            errors.append(_problem(source, f"EVTX file cannot be parsed: {_short(exc)}", ProblemKind.UNREADABLE))
+            errors.append(_problem(source, f"EVTX file cannot be parsed{where}: {_short(exc)}", ProblemKind.UNREADABLE))
             return
-        where = ""
-        if part is not None:
-            first = (chunk_span(file.size, part)[0] - _HEADER_SIZE) // _CHUNK_SIZE
-            where = f" in part {part[0] + 1} of {part[1]} (its chunk 0 is the file's chunk {first})"
         read, failed = yield from _records(parser, source, errors, skim, where)
     if failed:
         errors.append(
