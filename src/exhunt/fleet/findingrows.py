@@ -8,36 +8,15 @@ and making its facets' data a second time.
 
 from __future__ import annotations
 
-import json
 import pickle
 from typing import Any
 
-try:
-    from _json import encode_basestring_ascii, make_encoder
-except ImportError:  # pragma: no cover - CPython has it
-    make_encoder = None  # type: ignore[assignment,misc]
+from exhunt.fleet.jsonpieces import compact_dump
 
 # The facets a row holds as one JSON object (the finding's fields of those names, when not empty).
 FACETS = ("http", "file", "event", "process", "accounts")
 # The `findings` columns of a finding's row besides its hunt, its evidence key and its host.
 COLUMNS = ("rule_id", "severity", "implies", "chain", "path", "line", "timestamp", "source_ip", "facets")
-
-
-# The standard library's C encoder as `json.dumps(value, ensure_ascii=True)` uses it, made once:
-# `json.dumps` makes it again (and a Python function beside it) at every call, which was a third
-# of the time of dumping a finding's facets. No circular check: the data of a finding is a tree.
-_ENCODE = (
-    None
-    if make_encoder is None
-    else make_encoder(None, json.JSONEncoder().default, encode_basestring_ascii, None, ": ", ", ", False, False, True)
-)
-
-
-def dumps(value: Any) -> str:
-    """`json.dumps(value, ensure_ascii=True)`."""
-    if _ENCODE is None:  # pragma: no cover - CPython has it
-        return json.dumps(value, ensure_ascii=True)
-    return "".join(_ENCODE(value, 0))
 
 
 def text(value: str | None) -> str | None:
@@ -66,7 +45,7 @@ def row_values(data: dict[str, Any]) -> tuple[Any, ...]:
         data["timestamp"],
         text(data["source_ip"]),
         # `to_data` leaves an absent facet out; a facet's data is never empty
-        dumps({k: data[k] for k in FACETS if data.get(k)}),
+        compact_dump({k: data[k] for k in FACETS if data.get(k)}),
     )
 
 

@@ -79,6 +79,22 @@ def finding_text(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=True)
 
 
+def compact_dump(data: Any) -> str:
+    """`json.dumps(data, ensure_ascii=True)` for one finding's data or a part of it: orjson's
+    text spaced by msgspec's formatter (`compact_text`) where it is the same, as in
+    `finding_text`; `json`'s where not."""
+    try:
+        raw = orjson.dumps(data)
+    except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, a lone surrogate
+        return json.dumps(data, ensure_ascii=True)
+    if raw.isascii() and b"\x7f" not in raw:
+        try:
+            return msgspec.json.format(raw, indent=0).decode("ascii")
+        except msgspec.DecodeError:  # pragma: no cover - orjson writes JSON that msgspec reads
+            pass
+    return json.dumps(data, ensure_ascii=True)
+
+
 def finding_texts(findings: Sequence[Finding]) -> Iterator[str]:
     """Each finding's `finding_text`, in order: as kept beside findings moved to a temporary
     file (`findingspill.SpilledFindings.texts`), else made here."""
