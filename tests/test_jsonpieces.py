@@ -111,6 +111,7 @@ def test_finding_text_is_the_standard_dump(data: object) -> None:
     assert indented == json.dumps(data, indent=2, ensure_ascii=True)
     assert jsonpieces.compact_text(indented) == json.dumps(data, ensure_ascii=True)
     assert jsonpieces.compact_dump(data) == json.dumps(data, ensure_ascii=True)
+    assert jsonpieces.indented_text(data) == json.dumps(data, indent=2, ensure_ascii=True)
 
 
 def test_the_compact_text_of_what_msgspec_refuses_is_the_standard_dump_too() -> None:
@@ -122,6 +123,7 @@ def test_the_compact_text_of_what_msgspec_refuses_is_the_standard_dump_too() -> 
     ):
         indented = json.dumps(data, indent=2, ensure_ascii=True)
         assert jsonpieces.compact_text(indented) == json.dumps(data, ensure_ascii=True)
+        assert jsonpieces.indented_text(data) == indented
 
 
 def test_compact_dump_escapes_what_ensure_ascii_escapes() -> None:
