@@ -110,6 +110,30 @@ def test_finding_text_is_the_standard_dump(data: object) -> None:
     indented = jsonpieces.finding_text(data)
     assert indented == json.dumps(data, indent=2, ensure_ascii=True)
     assert jsonpieces.compact_text(indented) == json.dumps(data, ensure_ascii=True)
+    assert jsonpieces.compact_dump(data) == json.dumps(data, ensure_ascii=True)
+    assert jsonpieces.indented_text(data) == json.dumps(data, indent=2, ensure_ascii=True)
+
+
+def test_the_compact_text_of_what_msgspec_refuses_is_the_standard_dump_too() -> None:
+    """Escapes of lone surrogates (undecodable bytes of a file name) and NaN are not JSON that
+    msgspec takes: the compact text is made without it, the same."""
+    for data in (
+        {"path": "\udcff", "more": ["\ud800a", {"k": "b\udc80"}], "": []},
+        [float("nan"), {"a": float("inf")}, 1.5],
+    ):
+        indented = json.dumps(data, indent=2, ensure_ascii=True)
+        assert jsonpieces.compact_text(indented) == json.dumps(data, ensure_ascii=True)
+        assert jsonpieces.indented_text(data) == indented
+
+
+def test_compact_dump_escapes_what_ensure_ascii_escapes() -> None:
+    every = "".join(map(chr, range(0x100))) + "\u2028\U0001f600"
+    for data in (
+        {"text": every, "nested": [[], {}, {"": [every, 1 << 70]}], ",\n  ": "a,\n  b"},
+        {"path": "\udcff", "more": ["\ud800a"]},
+        {"plain": "a", "del": "\x7f", "line": 1},
+    ):
+        assert jsonpieces.compact_dump(data) == json.dumps(data, ensure_ascii=True)
 
 
 def test_finding_text_escapes_what_ensure_ascii_escapes() -> None:

@@ -75,7 +75,7 @@ def _maker(cls: type) -> Callable[[Any], Any] | None:
     if dataclasses.is_dataclass(cls):
         return _dataclass_maker(cls)
     if issubclass(cls, Enum):
-        return attrgetter("value")
+        return attrgetter("_value_")  # what `.value` gives, without the enum property's Python call
     if issubclass(cls, datetime):
         return _iso
     if issubclass(cls, date):
@@ -101,9 +101,12 @@ def _dataclass_maker(cls: type) -> Callable[[Any], dict[str, Any]]:
                 " (v if v.__class__ in _SCALARS else to_data(v)) for k, v in item}"
             )
         else:  # most fields: no call needed
-            lines.append(f"{indent}out[{f.name!r}] = item if item.__class__ in _SCALARS else to_data(item)")
+            lines.append(
+                f"{indent}out[{f.name!r}] = item if item.__class__ in _SCALARS"
+                " else (_MAKERS.get(item.__class__) or to_data)(item)"
+            )
     lines.append("    return out")
-    scope: dict[str, Any] = {"_SCALARS": _SCALARS, "_EMPTIABLE": _EMPTIABLE, "to_data": to_data}
+    scope: dict[str, Any] = {"_SCALARS": _SCALARS, "_EMPTIABLE": _EMPTIABLE, "_MAKERS": _MAKERS, "to_data": to_data}
     exec("\n".join(lines), scope)  # code made here from the class's own field names
     made: Callable[[Any], dict[str, Any]] = scope["make"]
     return made

@@ -153,32 +153,29 @@ def light(f: Finding, same: dict[Any, Any] | None = None) -> Finding:
     through `same`, one dict for a host's findings."""
     if _VDIR_CVE in f.cves:
         return f
-    held: dict[Any, Any] = {} if same is None else same
-
-    def once(value: Any) -> Any:
-        return value if value is None else held.setdefault(value, value)
-
+    # `once(value, value)`: the value held already if an equal one is (None too, held as itself)
+    once = ({} if same is None else same).setdefault
     ev = f.evidence
     http = f.http if f.http is None else HttpFacet(url=f.http.url, request_id=f.http.request_id)
     # Made field by field: `dataclasses.replace` looks the fields up again for every finding.
     return Finding(
-        once(f.rule_id),
+        once(f.rule_id, f.rule_id),
         f.rule_version,
-        once(f.title),
+        once(f.title, f.title),
         f.severity,
         f.category,
         f.implies,
-        once(f.cves),
-        once(f.chain),
-        EvidenceRef(once(ev.path), ev.line, record=ev.record),
+        once(f.cves, f.cves),
+        once(f.chain, f.chain),
+        EvidenceRef(once(ev.path, ev.path), ev.line, record=ev.record),
         f.timestamp,
-        once(f.source_ip),
+        once(f.source_ip, f.source_ip),
         (),
         http=http,
-        file=once(f.file),
+        file=once(f.file, f.file),
         event=None,
         process=None,
-        accounts=once(f.accounts),
+        accounts=once(f.accounts, f.accounts),
     )
 
 

@@ -8,9 +8,10 @@ and making its facets' data a second time.
 
 from __future__ import annotations
 
-import json
 import pickle
 from typing import Any
+
+from exhunt.fleet.jsonpieces import compact_dump
 
 # The facets a row holds as one JSON object (the finding's fields of those names, when not empty).
 FACETS = ("http", "file", "event", "process", "accounts")
@@ -44,7 +45,7 @@ def row_values(data: dict[str, Any]) -> tuple[Any, ...]:
         data["timestamp"],
         text(data["source_ip"]),
         # `to_data` leaves an absent facet out; a facet's data is never empty
-        json.dumps({k: data[k] for k in FACETS if data.get(k)}, ensure_ascii=True),
+        compact_dump({k: data[k] for k in FACETS if data.get(k)}),
     )
 
 

@@ -24,7 +24,6 @@ the text of both.
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
@@ -171,18 +170,35 @@ def write_record(conn: sqlite3.Connection, rowid: int, record: SpilledRecord) ->
         raise sqlite3.DatabaseError(f"{at} of the record's {record.size} bytes were written")
 
 
-def finding_rows(hunt_id: int, host: HostAssessment, key: str) -> Iterator[dict[str, Any]]:
-    """The `findings` rows of one assessed host, made one at a time as they are written: as
-    kept beside spilled findings (`SpilledFindings.rows`), else made here."""
+# The columns of a `findings` row as `finding_values` gives them.
+FINDING_COLUMNS = ("hunt_id", "root", "host", *COLUMNS)
+
+
+def finding_values(hunt_id: int, host: HostAssessment, key: str) -> Iterator[tuple[Any, ...]]:
+    """The `findings` rows of one assessed host as values of `FINDING_COLUMNS`, made one at a
+    time as they are written: as kept beside spilled findings (`SpilledFindings.rows`), else
+    made here. SQLite takes them as they are, without a dict of named values for each (a row
+    of other length is refused there)."""
     kept: Callable[[], Iterator[tuple[Any, ...]]] | None = getattr(host.findings, "rows", None)
     each = kept() if kept is not None else (row_values(to_data(f)) for f in host.findings)
-    where = {"hunt_id": hunt_id, "root": text(key), "host": text(host.host)}
+    where = (hunt_id, text(key), text(host.host))
     for values in each:
-        yield where | dict(zip(COLUMNS, values, strict=True))
+        yield where + values
+
+
+def finding_rows(hunt_id: int, host: HostAssessment, key: str) -> Iterator[dict[str, Any]]:
+    """`finding_values` as rows of named values."""
+    for values in finding_values(hunt_id, host, key):
+        yield dict(zip(FINDING_COLUMNS, values, strict=True))
 
 
 def _insert(table: str, row: dict[str, Any]) -> str:
     return f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"
+
+
+_FINDINGS_INSERT = (
+    f"INSERT INTO findings ({', '.join(FINDING_COLUMNS)}) VALUES ({', '.join('?' for _ in FINDING_COLUMNS)})"
+)
 
 
 class SqliteHuntLog:
@@ -264,7 +280,7 @@ class SqliteHuntLog:
             hosts = host_row(hunt_id, host, key)
             columns = ", ".join([*hosts, "record"])
             values = ", ".join([*(":" + k for k in hosts), sqlite_record_slot(record.size)])
-            findings = finding_rows(hunt_id, host, key)
+            findings = finding_values(hunt_id, host, key)
             try:
                 with self._conn:  # one transaction
                     self._conn.execute("DELETE FROM findings WHERE hunt_id = :hunt_id AND root = :root", which)
@@ -275,9 +291,7 @@ class SqliteHuntLog:
                     if cursor.lastrowid is None:  # pragma: no cover - an INSERT into a rowid table has one
                         raise sqlite3.DatabaseError("no row id for the host")
                     write_record(self._conn, cursor.lastrowid, record)
-                    first = next(findings, None)
-                    if first is not None:
-                        # executemany takes the rows as they are made: never all of a host's at once
-                        self._conn.executemany(_insert("findings", first), itertools.chain((first,), findings))
+                    # executemany takes the rows as they are made: never all of a host's at once
+                    self._conn.executemany(_FINDINGS_INSERT, findings)
             except (sqlite3.Error, OSError) as exc:
                 raise HuntStoreError(f"cannot write the hunt store {self.where}: {exc}") from None
