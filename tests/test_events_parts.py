@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exhunt import engine
 from exhunt.analyzers import HostContext, HuntOptions, registry
 from exhunt.analyzers import events as event_analyzer
-from exhunt.events.evtx_file import chunk_span
+from exhunt.events.evtx_file import chunk_span, read_evtx
 from exhunt.evidence import discover
 from exhunt.evidence.base import EvidenceFile, FileRef
 from exhunt.hunt import hunt_hosts
-from exhunt.model import ArtefactKind, HostAssessment, ProblemKind
+from exhunt.model import ArtefactKind, HostAssessment, Problem, ProblemKind
 
 HEADER = 4096
 CHUNK = 65536
@@ -161,3 +162,38 @@ def test_a_large_file_that_is_no_evtx_is_said_once(tmp_path: Path, monkeypatch: 
     ]
     assert host.log_coverage["EventLog"].files == 1
     assert host.verdict != "clean"
+
+
+@pytest.mark.shared
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    damage=st.lists(st.tuples(st.integers(0, 33 * CHUNK - 1), st.binary(min_size=1, max_size=16)), max_size=6),
+    count=st.integers(2, 9),
+)
+def test_parts_of_a_damaged_log_read_what_the_whole_reads(
+    shared_data: Path, damage: list[tuple[int, bytes]], count: int
+) -> None:
+    """Chunks stand alone in damage too: whatever is broken, the parts together read the same
+    records as the whole file, and lose as many chunks and records."""
+    data = bytearray((shared_data / "evtx" / "plaso" / "System.evtx").read_bytes())
+    for at, junk in damage:
+        at += HEADER  # the header is read once by every part, as by the whole: left whole here
+        data[at : at + len(junk)] = junk
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "System.evtx"
+        path.write_bytes(bytes(data))
+        file = EvidenceFile(FileRef(str(path)), "System.evtx", ArtefactKind.EVTX, len(data))
+
+        def read(part: tuple[int, int] | None) -> tuple[list[tuple[object, ...]], int]:
+            errors: list[Problem] = []
+            got = [(e.record_id, e.event_id, e.channel, e.timestamp) for e in read_evtx(file, errors, part=part)]
+            # the count of every record or chunk lost (each part lists its first five, as a whole file)
+            lost = [
+                int(e.message.split()[0]) for e in errors if " unreadable chunk(s) or record(s) skipped" in e.message
+            ]
+            return got, sum(lost)
+
+        whole, broken = read(None)
+        pieces = [read((k, count)) for k in range(count)]
+    assert [r for got, _ in pieces for r in got] == whole
+    assert sum(n for _, n in pieces) == broken
