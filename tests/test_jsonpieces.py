@@ -174,3 +174,16 @@ def test_stored_facets_are_those_of_the_whole_finding(host: HostAssessment) -> N
         whole = finding.to_dict()
         wanted = {k: whole[k] for k in ("http", "file", "event", "process", "accounts") if whole.get(k)}
         assert row["facets"] == json.dumps(wanted, ensure_ascii=True)
+
+
+@given(
+    st.recursive(
+        _JSON_VALUES | st.floats(allow_nan=False, allow_infinity=False), lambda inner: st.lists(inner, max_size=3)
+    )
+)
+def test_a_hosts_indented_text_keeps_floats_as_json_writes_them(data: object) -> None:
+    """A host's own data (not its findings) may hold floats: msgspec's formatter only respaces
+    the standard library's one-line text, so its numbers stay as `json` writes them."""
+    indented = json.dumps(data, indent=2, ensure_ascii=True)
+    assert jsonpieces.indented_text(data) == indented
+    assert jsonpieces.compact_text(indented) == json.dumps(data, ensure_ascii=True)

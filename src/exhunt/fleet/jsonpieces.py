@@ -80,9 +80,10 @@ def finding_text(data: Any) -> str:
 
 
 def compact_dump(data: Any) -> str:
-    """`json.dumps(data, ensure_ascii=True)` for one finding's data or a part of it: orjson's
-    text spaced by msgspec's formatter (`compact_text`) where it is the same, as in
-    `finding_text`; `json`'s where not."""
+    """`json.dumps(data, ensure_ascii=True)` for data of strings, integers, booleans, None,
+    lists and dicts (a finding's facets; orjson writes some floats otherwise than `json`, so
+    data with floats must not come here): orjson's text spaced by msgspec's formatter
+    (`compact_text`) where it is the same, as in `finding_text`; `json`'s where not."""
     try:
         raw = orjson.dumps(data)
     except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, a lone surrogate
