@@ -3,9 +3,11 @@
     python fuzz/fuzz_readers.py READER [libFuzzer options]   # e.g. httpproxy -max_total_time=600
     python fuzz/fuzz_readers.py --all SECONDS                 # each reader for SECONDS, as CI does
 
-READER is one of: httpproxy, ecp, oab, iis, rps, events-json, evtx, sniffer. The seeds are the
-bundled example evidence (and ../shared/data/evtx for evtx); a crash is any exception escaping
-the reader, written by libFuzzer as crash-<hash> in the working folder. Turn each crash into a
+READER is one of: httpproxy, ecp, oab, iis, rps, events-json, evtx, evtx-parts, sniffer. The
+seeds are the bundled example evidence (and ../shared/data/evtx for evtx); a crash is any
+exception escaping the reader, written by libFuzzer as crash-<hash> in the working folder.
+`evtx-parts` reads each input as an `.evtx` file whole and in three parts, and fails where the
+parts together give other events, spans, host names or hits than the whole (`parts_agree`). Turn each crash into a
 regression test under tests/ with its input checked in under tests/data/fuzz-crashes/.
 """
 
@@ -19,7 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
-READER_NAMES = ["httpproxy", "ecp", "oab", "iis", "rps", "events-json", "evtx", "sniffer"]
+READER_NAMES = ["httpproxy", "ecp", "oab", "iis", "rps", "events-json", "evtx", "evtx-parts", "sniffer"]
 
 
 def _corpus(name: str, folder: Path) -> Path:
@@ -27,7 +29,8 @@ def _corpus(name: str, folder: Path) -> Path:
 
     corpus = folder / f"corpus-{name}"
     corpus.mkdir(parents=True, exist_ok=True)
-    seeds = READERS[name].seeds() if name in READERS else READERS["events-json"].seeds()
+    seeded = "evtx" if name == "evtx-parts" else name
+    seeds = READERS[seeded].seeds() if seeded in READERS else READERS["events-json"].seeds()
     for index, seed in enumerate(seeds[:20]):
         shutil.copyfile(seed, corpus / f"seed-{index}")
     return corpus
@@ -38,13 +41,16 @@ def fuzz_one(name: str, options: list[str]) -> None:
 
     with atheris.instrument_imports():
         from exhunt.evidence.classify import kind_from_content
-        from fuzz_targets import READERS, hunt_bytes
+        from fuzz_targets import READERS, hunt_bytes, parts_agree
     work = Path(tempfile.mkdtemp(prefix=f"exhunt-fuzz-{name}-"))
 
     def one_input(data: bytes) -> None:
         if name == "sniffer":
             for file_name in ("x.json", "x.log", "x.csv", "x.txt"):
                 kind_from_content(data[:65536], file_name)
+            return
+        if name == "evtx-parts":
+            parts_agree(data, work)
             return
         hunt_bytes(READERS[name], data, work)
 

@@ -95,3 +95,33 @@ def found(result: UnitResult) -> dict[str, int]:
     for f in result.findings:
         out[f.rule_id] = out.get(f.rule_id, 0) + 1
     return out
+
+
+def parts_agree(data: bytes, folder: Path, count: int = 3) -> None:
+    """Hunt `data` as an `.evtx` file on disk read whole and read in `count` parts (as the engine
+    does for a large one), and raise AssertionError where the parts together do not give what
+    the whole gives: the events read, each span's reach, the host names, and per rule the hits
+    (listed or counted as suppressed: each part caps its listing as a file does)."""
+    reader = READERS["evtx"]
+    path = folder / reader.rel_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    file = EvidenceFile(FileRef(str(path)), reader.rel_path, reader.kind, len(data))
+    analyzer = registry()[reader.analyzer]
+    ctx = HostContext("EX01", INSTALL, HuntOptions())
+    whole = analyzer.analyze(file, ctx)  # type: ignore[union-attr]
+    whole.close_parts()
+    merged = UnitResult()
+    for k in range(count):
+        merged.merge(analyzer.analyze_part(file, ctx, (k, count)))  # type: ignore[union-attr]
+    merged.close_parts()
+    assert _facts(merged) == _facts(whole), (_facts(merged), _facts(whole))
+
+
+def _facts(result: UnitResult) -> tuple[object, ...]:
+    hits = found(result)
+    for (rule_id, _reason), n in result.suppressed.items():
+        hits[rule_id] = hits.get(rule_id, 0) + n
+    spans = {k: (s.first, s.last, s.files, s.records) for k, s in result.coverage.items()}
+    hosts = sorted((o.value, o.timestamp, o.note) for o in result.observations if o.kind == "hostname")
+    return hits, spans, hosts

@@ -197,3 +197,16 @@ def test_parts_of_a_damaged_log_read_what_the_whole_reads(
         pieces = [read((k, count)) for k in range(count)]
     assert [r for got, _ in pieces for r in got] == whole
     assert sum(n for _, n in pieces) == broken
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("count", [2, 3, 7])
+def test_every_shared_sample_read_in_parts_agrees_with_it_read_whole(
+    shared_data: Path, tmp_path: Path, count: int
+) -> None:
+    from fuzz_targets import parts_agree
+
+    samples = sorted((shared_data / "evtx").glob("*/*.evtx"))
+    assert len(samples) > 10
+    for n, sample in enumerate(samples):
+        parts_agree(sample.read_bytes(), tmp_path / str(n), count)  # raises where they differ
