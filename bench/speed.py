@@ -8,6 +8,9 @@
     python bench/speed.py files DIR       exhunt hunt DIR  vs  without code analysis  vs  read + SHA-256
     python bench/speed.py files-memory [DIR]  exhunt hunt on trees of 5,000, 10,000 and 20,000 files
                                           (--counts): peak memory and CPU per 1,000 files as it grows
+    python bench/speed.py events-large [MIB]  exhunt hunt on one .evtx log of MIB MiB (1,024 by default), read in
+                                          parts by every worker, vs the raw evtx parse of it in one process
+                                          and with the parser's own threads (one per core)
     python bench/speed.py events-memory   exhunt hunt on 100,000, 300,000 and 1,000,000 events of .evtx
                                           (--counts) beside the raw evtx parse of each: peak memory
                                           and CPU per 100,000 events as the evidence grows
@@ -250,6 +253,63 @@ def bench_events(
     }
 
 
+def large_log(tmp: Path, mib: int, pattern: str) -> Path:
+    """One .evtx log of `mib` MiB made of the chunks of the shared samples named as `pattern`,
+    taken in turn (a chunk stands alone: its own string and template tables), in a host folder."""
+    chunk, header_size = 65536, 4096
+    header = b""
+    chunks: list[bytes] = []
+    for sample in sorted((SHARED / "evtx").rglob(pattern)):
+        data = sample.read_bytes()
+        header = header or data[:header_size]
+        chunks += [
+            data[n : n + chunk]
+            for n in range(header_size, len(data) - chunk + 1, chunk)
+            if data.startswith(b"ElfChnk\x00", n)
+        ]
+    if not chunks:
+        raise SystemExit(f"no .evtx chunks in samples named {pattern} under {SHARED / 'evtx'}")
+    folder = tmp / "EX01" / "Windows" / "System32" / "winevt" / "Logs"
+    folder.mkdir(parents=True)
+    wanted = mib * 1024 * 1024 // chunk
+    with open(folder / "Large.evtx", "wb") as out:
+        out.write(header)
+        for n in range(wanted):
+            out.write(chunks[n % len(chunks)])
+    return folder / "Large.evtx"
+
+
+def bench_events_large(mib: int, rounds: int, jobs: int, tmp: Path, pattern: str) -> dict[str, object]:
+    log = large_log(tmp, mib, pattern)
+    host = tmp / "EX01"
+    out = tmp / "hunt.json"
+    commands: dict[str, Sequence[str]] = {
+        "exhunt hunt": hunt_command(host, out, jobs),
+        "raw evtx parse": [PY, str(REPO / "bench" / "floors.py"), "evtx", str(log)],
+        "raw evtx parse, parser threads": [PY, str(REPO / "bench" / "floors.py"), "evtx-threads", str(log)],
+    }
+    commands = with_before(commands, "exhunt hunt", hunt_command(host, tmp / "before.json", jobs))
+    figures = harness.compare(commands, rounds)
+    print(harness.table(figures, "raw evtx parse"))
+    total = json.loads(out.read_text())["hosts"][0]["log_coverage"]["EventLog"]["records"]
+    rate = {name: round(total / fig.median) for name, fig in figures.items()}
+    print(f"{total} events in one {mib} MiB log; events/s (wall): " + ", ".join(f"{k} {v}" for k, v in rate.items()))
+    same = None
+    if BEFORE is not None:
+        from events_check import canonical
+
+        left, right = (canonical(json.loads(p.read_text())) for p in (out, tmp / "before.json"))
+        same = left == right
+        print(f"findings as before: {same}")
+    return {
+        "events": total,
+        "mib": mib,
+        "events_per_s": rate,
+        "same_as_before": same,
+        **_dump(figures, "raw evtx parse"),
+    }
+
+
 def bench_events_memory(
     counts: Sequence[int], rounds: int, jobs: int, tmp: Path, pattern: str = "*.evtx"
 ) -> dict[str, object]:
@@ -418,13 +478,24 @@ def as_installed() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "kind", choices=["logs", "events", "events-memory", "files", "files-memory", "startup", "memory", "scan"]
+        "kind",
+        choices=[
+            "logs",
+            "events",
+            "events-large",
+            "events-memory",
+            "files",
+            "files-memory",
+            "startup",
+            "memory",
+            "scan",
+        ],
     )
     parser.add_argument(
         "target",
         nargs="?",
-        help="corpus folder (logs, files, memory), event count (events), folder to keep trees (files-memory),"
-        " emulated hosts (scan)",
+        help="corpus folder (logs, files, memory), event count (events), MiB (events-large), folder to keep trees"
+        " (files-memory), emulated hosts (scan)",
     )
     parser.add_argument(
         "--counts",
@@ -441,7 +512,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sigma", action="append", default=[], help="events: Sigma rules to time too")
     parser.add_argument(
-        "--samples", default="*.evtx", help="events, events-memory: which shared samples (e.g. System.evtx alone)"
+        "--samples",
+        default="*.evtx",
+        help="events, events-large, events-memory: which shared samples (e.g. System.evtx alone)",
     )
     parser.add_argument("--scales", default="1,2,4", help="memory: how many times DIR's logs are taken")
     parser.add_argument("--modes", default="http,https", help="scan: http, https or both (comma-separated)")
@@ -458,6 +531,8 @@ def main(argv: list[str] | None = None) -> int:
             figures = bench_logs(Path(args.target), args.rounds, args.jobs, tmp)
         elif args.kind == "events":
             figures = bench_events(int(args.target or 1_000_000), args.rounds, args.jobs, tmp, args.sigma, args.samples)
+        elif args.kind == "events-large":
+            figures = bench_events_large(int(args.target or 1024), args.rounds, args.jobs, tmp, args.samples)
         elif args.kind == "memory":
             scales = [int(n) for n in args.scales.split(",")]
             figures = bench_memory(Path(args.target), scales, args.rounds, args.jobs, tmp)
