@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -17,6 +18,7 @@ from exhunt import engine
 from exhunt.analyzers import HostContext, HuntOptions, registry
 from exhunt.analyzers import events as event_analyzer
 from exhunt.events.evtx_file import chunk_span, read_evtx
+from exhunt.events.exports import read_event_export, read_event_export_part
 from exhunt.evidence import discover
 from exhunt.evidence.base import EvidenceFile, FileRef
 from exhunt.hunt import hunt_hosts
@@ -116,10 +118,10 @@ def test_only_a_file_on_disk_is_read_in_parts(monkeypatch: pytest.MonkeyPatch) -
     size = 40 << 20
     on_disk = EvidenceFile(FileRef("/x/Security.evtx"), "Security.evtx", ArtefactKind.EVTX, size)
     member = EvidenceFile(FileRef("Security.evtx", archive="/x/c.zip"), "c.zip/Security.evtx", ArtefactKind.EVTX, size)
-    export = EvidenceFile(FileRef("/x/events.json"), "events.json", ArtefactKind.EVENT_JSON, size)
+    unopened = EvidenceFile(FileRef("/x/events.json"), "events.json", ArtefactKind.EVENT_JSON, size)
     assert engine.parts_of(analyzer, on_disk) == event_analyzer.MAX_PARTS  # type: ignore[arg-type]
     assert engine.parts_of(analyzer, member) == 1  # type: ignore[arg-type]
-    assert engine.parts_of(analyzer, export) == 1  # type: ignore[arg-type]
+    assert engine.parts_of(analyzer, unopened) == 1  # type: ignore[arg-type]  # its reading says why
     small = EvidenceFile(FileRef("/x/System.evtx"), "System.evtx", ArtefactKind.EVTX, engine.SOLO_BYTES - 1)
     assert engine.parts_of(analyzer, small) == 1  # type: ignore[arg-type]
 
@@ -210,3 +212,83 @@ def test_every_shared_sample_read_in_parts_agrees_with_it_read_whole(
     assert len(samples) > 10
     for n, sample in enumerate(samples):
         parts_agree(sample.read_bytes(), tmp_path / str(n), count)  # raises where they differ
+
+
+def _export(folder: Path, body: bytes) -> Path:
+    folder.mkdir(parents=True)
+    path = folder / "events.json"
+    path.write_bytes(body)
+    return path
+
+
+@pytest.mark.shared
+def test_a_large_json_lines_export_read_in_parts_gives_what_it_gives_read_whole(
+    otrf_host: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (export,) = otrf_host.glob("*.json")
+    whole = _facts(_hunt(otrf_host, jobs=2))
+    assert sum(whole["findings"].values()) >= 5 and whole["coverage"]["EventLog"][3] == 10487
+    monkeypatch.setattr(engine, "SOLO_BYTES", 1 << 20)
+    monkeypatch.setattr(event_analyzer, "PART_BYTES", 1 << 20)
+    file = EvidenceFile(FileRef(str(export)), export.name, ArtefactKind.EVENT_JSON, export.stat().st_size)
+    assert engine.parts_of(registry()["events"], file) == event_analyzer.MAX_EXPORT_PARTS  # type: ignore[arg-type]
+    for jobs in (1, 2):
+        assert _facts(_hunt(otrf_host, jobs=jobs)) == whole  # lines numbered as in the whole file
+    monkeypatch.setattr(event_analyzer, "MAX_EXPORT_PARTS", 16)  # more, smaller parts: the same
+    assert _facts(_hunt(otrf_host, jobs=2)) == whole
+
+
+def test_an_export_that_is_no_json_lines_is_read_whole_by_its_first_part(tmp_path: Path) -> None:
+    event = {"Channel": "Security", "EventID": 4624, "Hostname": "EX01", "TimeCreated": "2021-03-03T05:00:00Z"}
+    analyzer = registry()["events"]
+    for body in (
+        json.dumps([event] * 50).encode(),  # one JSON array
+        json.dumps(event, indent=2).encode() + b"\n",  # one pretty-printed document
+        (json.dumps(event) + "\n").encode("utf-16") * 1,  # UTF-16 lines, as Windows PowerShell writes
+    ):
+        path = _export(tmp_path / str(len(list(tmp_path.iterdir()))), body)
+        file = EvidenceFile(FileRef(str(path)), "events.json", ArtefactKind.EVENT_JSON, len(body))
+        ctx = HostContext("EX01", None, HuntOptions())
+        whole = analyzer.analyze(file, ctx)  # type: ignore[union-attr]
+        parts = [analyzer.analyze_part(file, ctx, (k, 3)) for k in range(3)]  # type: ignore[union-attr]
+        assert parts[0].coverage["EventLog"].records == whole.coverage["EventLog"].records > 0
+        assert [p.coverage["EventLog"].records for p in parts[1:]] == [0, 0]
+
+
+_LINE = st.sampled_from(
+    [
+        b'{"Channel":"Security","EventID":4624,"Hostname":"EX01","TimeCreated":"2021-03-03T05:00:00Z"}',
+        b'{"Channel":"MSExchange Management","EventID":1,"Hostname":"EX02","TimeCreated":"2021-03-03T06:00:00Z",'
+        b'"Message":"Cmdlet succeeded. Cmdlet New-MailboxExportRequest, parameters -FilePath \\\\\\\\x\\\\y.pst"}',
+        b"not json",
+        b"",
+        b"\r",
+        b'{"other":"tool"}',
+        b"\xff\xfe\x00junk",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=st.lists(_LINE, min_size=1, max_size=60), cut=st.booleans(), count=st.integers(2, 7))
+def test_json_lines_read_in_parts_are_the_lines_read_whole(lines: list[bytes], cut: bool, count: int) -> None:
+    """Wherever the byte shares fall (inside a line, on a line end, in a blank run), each line is
+    read once, by the part it starts in, with its number in the whole file."""
+    body = b'{"Channel":"System","EventID":7036,"Hostname":"EX01","TimeCreated":"2021-03-03T04:00:00Z"}\n'
+    body += b"\n".join(lines) + (b"" if cut else b"\n")
+    with tempfile.TemporaryDirectory() as folder:
+        path = _export(Path(folder) / "h", body)
+        file = EvidenceFile(FileRef(str(path)), "events.json", ArtefactKind.EVENT_JSON, len(body))
+
+        def read(part: tuple[int, int] | None) -> list[tuple[object, ...]]:
+            errors: list[Problem] = []
+            with file.open() as stream:
+                events = (
+                    read_event_export(stream, "events.json", errors)
+                    if part is None
+                    else read_event_export_part(stream, "events.json", errors, part, len(body))
+                )
+                return [(e.line, e.channel, e.event_id, e.computer) for e in events]
+
+        whole = read(None)
+        assert [r for k in range(count) for r in read((k, count))] == whole

@@ -21,7 +21,7 @@ from exhunt.analyzers.web_indicators import network_indicators
 from exhunt.events.detect import detect, family, family_of, hashindicators, netindicators, wants
 from exhunt.events.detect.common import TextCheck
 from exhunt.events.evtx_file import MEMORY_BOUND, SPOOL_BOUND, read_evtx
-from exhunt.events.exports import read_event_export
+from exhunt.events.exports import read_event_export, read_event_export_part, read_in_parts
 from exhunt.events.record import EventRecord
 from exhunt.events.skim import System, decode_system, head_of, system_time
 from exhunt.evidence.base import EvidenceFile
@@ -46,9 +46,12 @@ _MAX_HOSTNAMES = 16
 _MAX_HOSTNAME_LENGTH = 255
 _MAX_KINDS = 4096  # (provider, id, channel, computer) decisions kept per file; hostile files could invent more
 # An EVTX file on disk of twice PART_BYTES or more is read in parts of about that size, at most
-# MAX_PARTS (each part caps its findings per rule and source as a whole file does).
+# MAX_PARTS (each part caps its findings per rule and source as a whole file does). An export in
+# JSON lines is cut into at most MAX_EXPORT_PARTS: each part counts the lines before it (to
+# number its own as the whole file does), which costs a read of them, more the more parts.
 PART_BYTES = 64 * 1024 * 1024
 MAX_PARTS = 16
+MAX_EXPORT_PARTS = 4
 _HOSTNAME_NOTE = "Computer field of {} events"
 _from_iso = datetime.fromisoformat
 _decode_system = decode_system
@@ -70,10 +73,13 @@ class EventLogAnalyzer:
             hashindicators.candidates(hashes)
 
     def parts(self, file: EvidenceFile) -> int:
-        """Parts of about `PART_BYTES` for an EVTX file on disk; an export, or a member of an
-        archive (copied out before it is parsed), is read whole."""
-        if file.kind is not ArtefactKind.EVTX or file.ref.archive is not None:
+        """Parts of about `PART_BYTES` for a file on disk: an EVTX file, or an export (whose
+        parts are cut at line starts when it is JSON lines in UTF-8, else it is read whole by
+        the first); a member of an archive (copied out, or read from its start) is read whole."""
+        if file.ref.archive is not None or file.size < 2 * PART_BYTES:
             return 1
+        if file.kind is ArtefactKind.EVENT_JSON:
+            return max(1, min(MAX_EXPORT_PARTS, file.size // PART_BYTES)) if read_in_parts(file) else 1
         return max(1, min(MAX_PARTS, file.size // PART_BYTES))
 
     def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
@@ -109,7 +115,11 @@ class EventLogAnalyzer:
                 )
             else:
                 stream = file.open()
-                events = _closing(read_event_export(stream, file.rel_path, result.errors), stream)
+                if part is None:
+                    events = _closing(read_event_export(stream, file.rel_path, result.errors), stream)
+                else:
+                    exported = read_event_export_part(stream, file.rel_path, result.errors, part, file.size)
+                    events = _closing(exported, stream)
             for event in events:
                 scan.see(event)
                 detect(event, reporter)

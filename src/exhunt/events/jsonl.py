@@ -98,10 +98,23 @@ def read_event_json(
     problems.summarise()
 
 
-def _read_lines(blocks: Iterable[bytes], source: str, problems: _Problems, max_line: int) -> Iterator[EventRecord]:
+def read_json_lines(
+    blocks: Iterable[bytes], source: str, errors: list[Problem], *, first_line: int = 1, max_line: int = MAX_LINE
+) -> Iterator[EventRecord]:
+    """The events of JSON lines in UTF-8 (`blocks`, starting with line `first_line` of their
+    file: a part of a large export read in parts); problems go to `errors` (never raised)."""
+    problems = _Problems(source, errors)
+    yield from _read_lines(blocks, source, problems, max_line, first_line - 1)
+    problems.summarise()
+
+
+def _read_lines(
+    blocks: Iterable[bytes], source: str, problems: _Problems, max_line: int, before: int = 0
+) -> Iterator[EventRecord]:
+    """`before`: the lines of the file before these (a part of it read in parts)."""
     events = 0
     other_objects = 0  # valid JSON objects that are not events, before the first event
-    for number, line in _lines(blocks, max_line):
+    for number, line in _lines(blocks, max_line, before):
         if line is None:
             problems.add(f"line longer than {_size(max_line)}", number)
         else:
@@ -233,6 +246,15 @@ def transcoded_blocks(stream: IO[bytes]) -> Iterator[bytes]:
     return iter(blocks)
 
 
+def json_lines_in_utf8(head: bytes) -> bool:
+    """Whether a file beginning with `head` is read as JSON lines in UTF-8 (neither UTF-16, nor
+    a JSON array or pretty-printed document, which are read whole)."""
+    if _sniff_encoding(head) is not None:
+        return False
+    start = head.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()
+    return start[:1] == b"{" and start.split(b"\n", 1)[0].strip() != b"{"
+
+
 def _sniff_encoding(head: bytes) -> str | None:
     """UTF-16 files, with a BOM or (written without one) recognised by their zero bytes."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -255,10 +277,10 @@ def _transcode(blocks: Iterable[bytes], encoding: str) -> Iterator[bytes]:
         yield tail.encode("utf-8", errors="replace")
 
 
-def _lines(blocks: Iterable[bytes], max_line: int) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, line) from blocks; None instead of a line longer than `max_line`, whose
-    bytes are dropped as they arrive so memory stays bounded."""
-    number = 0
+def _lines(blocks: Iterable[bytes], max_line: int, before: int = 0) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, line) from blocks, numbered after `before` lines; None instead of a line
+    longer than `max_line`, whose bytes are dropped as they arrive so memory stays bounded."""
+    number = before
     carry = b""
     overlong = False
     for block in blocks:
