@@ -3,11 +3,12 @@
     python fuzz/fuzz_readers.py READER [libFuzzer options]   # e.g. httpproxy -max_total_time=600
     python fuzz/fuzz_readers.py --all SECONDS                 # each reader for SECONDS, as CI does
 
-READER is one of: httpproxy, ecp, oab, iis, rps, events-json, evtx, evtx-parts, sniffer. The
-seeds are the bundled example evidence (and ../shared/data/evtx for evtx); a crash is any
-exception escaping the reader, written by libFuzzer as crash-<hash> in the working folder.
-`evtx-parts` reads each input as an `.evtx` file whole and in three parts, and fails where the
-parts together give other events, spans, host names or hits than the whole (`parts_agree`). Turn each crash into a
+READER is one of: httpproxy, ecp, oab, iis, rps, events-json, events-json-parts, evtx,
+evtx-parts, sniffer. The seeds are the bundled example evidence (and ../shared/data/evtx for
+evtx); a crash is any exception escaping the reader, written by libFuzzer as crash-<hash> in the
+working folder. The `-parts` harnesses read each input as an `.evtx` file or an event export
+whole and in three parts, and fail where the parts together give other events, spans, host names
+or hits than the whole (`parts_agree`). Turn each crash into a
 regression test under tests/ with its input checked in under tests/data/fuzz-crashes/.
 """
 
@@ -21,7 +22,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
-READER_NAMES = ["httpproxy", "ecp", "oab", "iis", "rps", "events-json", "evtx", "evtx-parts", "sniffer"]
+READER_NAMES = [
+    "httpproxy",
+    "ecp",
+    "oab",
+    "iis",
+    "rps",
+    "events-json",
+    "events-json-parts",
+    "evtx",
+    "evtx-parts",
+    "sniffer",
+]
 
 
 def _corpus(name: str, folder: Path) -> Path:
@@ -29,7 +41,7 @@ def _corpus(name: str, folder: Path) -> Path:
 
     corpus = folder / f"corpus-{name}"
     corpus.mkdir(parents=True, exist_ok=True)
-    seeded = "evtx" if name == "evtx-parts" else name
+    seeded = name.removesuffix("-parts")
     seeds = READERS[seeded].seeds() if seeded in READERS else READERS["events-json"].seeds()
     for index, seed in enumerate(seeds[:20]):
         shutil.copyfile(seed, corpus / f"seed-{index}")
@@ -49,8 +61,8 @@ def fuzz_one(name: str, options: list[str]) -> None:
             for file_name in ("x.json", "x.log", "x.csv", "x.txt"):
                 kind_from_content(data[:65536], file_name)
             return
-        if name == "evtx-parts":
-            parts_agree(data, work)
+        if name.endswith("-parts"):
+            parts_agree(data, work, name=name.removesuffix("-parts"))
             return
         hunt_bytes(READERS[name], data, work)
 
