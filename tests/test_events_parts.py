@@ -85,7 +85,7 @@ def test_a_log_read_in_parts_gives_what_it_gives_read_whole(
     monkeypatch.setattr(engine, "SOLO_BYTES", 1 << 20)
     monkeypatch.setattr(event_analyzer, "PART_BYTES", 256 << 10)
     file = EvidenceFile(FileRef(str(log)), "Security.evtx", ArtefactKind.EVTX, log.stat().st_size)
-    parts = engine.parts_of(registry()["events"], file)  # type: ignore[arg-type]
+    parts = engine.parts_of(registry()["events"], file, HuntOptions())  # type: ignore[arg-type]
     assert parts == file.size // (256 << 10) > 8  # about 3 MB in parts of 256 KiB
     for jobs in (1, 2):
         assert _facts(_hunt(tmp_path / "EX01", jobs=jobs)) == whole
@@ -119,11 +119,11 @@ def test_only_a_file_on_disk_is_read_in_parts(monkeypatch: pytest.MonkeyPatch) -
     on_disk = EvidenceFile(FileRef("/x/Security.evtx"), "Security.evtx", ArtefactKind.EVTX, size)
     member = EvidenceFile(FileRef("Security.evtx", archive="/x/c.zip"), "c.zip/Security.evtx", ArtefactKind.EVTX, size)
     unopened = EvidenceFile(FileRef("/x/events.json"), "events.json", ArtefactKind.EVENT_JSON, size)
-    assert engine.parts_of(analyzer, on_disk) == event_analyzer.MAX_PARTS  # type: ignore[arg-type]
-    assert engine.parts_of(analyzer, member) == 1  # type: ignore[arg-type]
-    assert engine.parts_of(analyzer, unopened) == 1  # type: ignore[arg-type]  # its reading says why
+    assert engine.parts_of(analyzer, on_disk, HuntOptions()) == event_analyzer.MAX_PARTS  # type: ignore[arg-type]
+    assert engine.parts_of(analyzer, member, HuntOptions()) == 1  # type: ignore[arg-type]
+    assert engine.parts_of(analyzer, unopened, HuntOptions()) == 1  # type: ignore[arg-type]  # its reading says why
     small = EvidenceFile(FileRef("/x/System.evtx"), "System.evtx", ArtefactKind.EVTX, engine.SOLO_BYTES - 1)
-    assert engine.parts_of(analyzer, small) == 1  # type: ignore[arg-type]
+    assert engine.parts_of(analyzer, small, HuntOptions()) == 1  # type: ignore[arg-type]
 
 
 def test_a_lost_part_is_named_with_its_part() -> None:
@@ -231,7 +231,7 @@ def test_a_large_json_lines_export_read_in_parts_gives_what_it_gives_read_whole(
     monkeypatch.setattr(engine, "SOLO_BYTES", 1 << 20)
     monkeypatch.setattr(event_analyzer, "PART_BYTES", 1 << 20)
     file = EvidenceFile(FileRef(str(export)), export.name, ArtefactKind.EVENT_JSON, export.stat().st_size)
-    assert engine.parts_of(registry()["events"], file) == event_analyzer.MAX_EXPORT_PARTS  # type: ignore[arg-type]
+    assert engine.parts_of(registry()["events"], file, HuntOptions()) == event_analyzer.MAX_EXPORT_PARTS  # type: ignore[arg-type]
     for jobs in (1, 2):
         assert _facts(_hunt(otrf_host, jobs=jobs)) == whole  # lines numbered as in the whole file
     monkeypatch.setattr(event_analyzer, "MAX_EXPORT_PARTS", 16)  # more, smaller parts: the same
@@ -292,3 +292,19 @@ def test_json_lines_read_in_parts_are_the_lines_read_whole(lines: list[bytes], c
 
         whole = read(None)
         assert [r for k in range(count) for r in read((k, count))] == whole
+
+
+def test_the_part_size_is_a_setting_and_0_reads_every_file_whole(tmp_path: Path) -> None:
+    analyzer = registry()["events"]
+    file = EvidenceFile(FileRef("/x/Security.evtx"), "Security.evtx", ArtefactKind.EVTX, 300 << 20)
+    parts = {
+        mb: engine.parts_of(analyzer, file, HuntOptions(settings={"event_part_mb": mb})) for mb in (0, 16, 100, 200)
+    }  # type: ignore[arg-type]
+    assert parts == {0: 1, 16: event_analyzer.MAX_PARTS, 100: 3, 200: 1}
+    assert engine.parts_of(analyzer, file, HuntOptions()) == 300 // 64  # type: ignore[arg-type]
+
+
+def test_a_negative_part_size_is_refused_on_the_command_line(tmp_path: Path) -> None:
+    from exhunt.cli import main
+
+    assert main(["hunt", str(tmp_path), "--event-part-mb", "-1", "--no-db"]) == 2

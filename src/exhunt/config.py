@@ -43,6 +43,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("hunt", "per_rule", (int,), "findings shown per rule on the console"),
     Setting("hunt", "evtx_threads", (int,), "threads per .evtx file"),
     Setting("hunt", "evtx_memory_bound", (int,), "bytes of event records held per .evtx file at once"),
+    Setting("hunt", "event_part_mb", (int,), "MB; a larger event log is read in parts of this size (0 = whole)"),
     Setting("hunt", "file_scan_timeout", (int, float), "seconds the YARA scan of one file may take"),
     Setting("hunt", "unit_timeout", (int, float), "seconds one analyzer may spend on one file, plus 1 s per MiB"),
     Setting("hunt", "rules", (str,), "your TOML rule files or folders", paths=True, many=True),

@@ -41,6 +41,7 @@ from exhunt.analyzers import (
     FileAnalyzer,
     HostAnalyzer,
     HostContext,
+    HuntOptions,
     PartReader,
     analyzer_named,
     file_analyzers,
@@ -121,22 +122,23 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-def plan_tasks(host: HostEvidence) -> list[Task]:
+def plan_tasks(host: HostEvidence, options: HuntOptions | None = None) -> list[Task]:
+    options = options or HuntOptions()
     return [
         Task(analyzer.name, f, None if n == 1 else (k, n))
         for f in host.files
         for analyzer in file_analyzers(f.kind)
-        for n in (parts_of(analyzer, f),)
+        for n in (parts_of(analyzer, f, options),)
         for k in range(n)
     ]
 
 
-def parts_of(analyzer: FileAnalyzer, file: EvidenceFile) -> int:
-    """Into how many parts `analyzer` reads `file`: 1 (whole) unless it is a `PartReader` and
-    the file is large enough to be a unit of its own."""
+def parts_of(analyzer: FileAnalyzer, file: EvidenceFile, options: HuntOptions) -> int:
+    """Into how many parts `analyzer` reads `file` under `options`: 1 (whole) unless it is a
+    `PartReader` and the file is large enough to be a unit of its own."""
     if file.size < SOLO_BYTES or not isinstance(analyzer, PartReader):
         return 1
-    return max(1, min(MAX_PARTS, analyzer.parts(file)))
+    return max(1, min(MAX_PARTS, analyzer.parts(file, options)))
 
 
 class TaskPlan:
@@ -146,7 +148,8 @@ class TaskPlan:
 
     __slots__ = ("_analyzer_at", "_file_at", "_files", "_names", "_part_at", "_parts", "_sizes", "batches")
 
-    def __init__(self, host: HostEvidence) -> None:
+    def __init__(self, host: HostEvidence, options: HuntOptions | None = None) -> None:
+        options = options or HuntOptions()
         files = host.files
         names: list[str] = []
         slots: dict[ArtefactKind, bytes] = {}  # a kind's analyzers, as positions in `names`
@@ -164,7 +167,7 @@ class TaskPlan:
                 names.extend(name for name in wanted if name not in names)
                 of_kind = slots[kind] = bytes(names.index(name) for name in wanted)
             for slot in of_kind:
-                count = 1 if size[n] < SOLO_BYTES else parts_of(_file_analyzer(names[slot]), files[n])
+                count = 1 if size[n] < SOLO_BYTES else parts_of(_file_analyzer(names[slot]), files[n], options)
                 for k in range(count):
                     if count > 1:
                         parts[len(file_at)] = (k, count)
@@ -372,7 +375,7 @@ def analyze_host(
     many hosts shares one set of workers through `exhunt.fleet.queue` instead.)"""
     result = UnitResult()
     result.errors.extend(listing_problems(host))
-    tasks = plan_tasks(host)
+    tasks = plan_tasks(host, ctx.options)
     result.errors.extend(not_analyzed(host))
     total_bytes = sum(t.size for t in tasks)
     total_files = len(tasks)

@@ -64,12 +64,12 @@ class FileAnalyzer(Protocol):
 @runtime_checkable
 class PartReader(Protocol):
     """A file analyzer that can also read a large file in parts, each part a unit of work of its
-    own, so the parts run on several cores at once (`exhunt.engine.plan_tasks`). `parts(file)`
-    says into how many (1: whole; asked only of files large enough to be a unit of their own);
-    `analyze_part` reads part `(index, count)`. Together the parts must find what the whole
-    file gives, counting the file once in coverage and host names (`UnitResult.parts`)."""
+    own, so the parts run on several cores at once (`exhunt.engine.plan_tasks`). `parts(file,
+    options)` says into how many (1: whole; asked only of files large enough to be a unit of
+    their own); `analyze_part` reads part `(index, count)`. Together the parts must find what
+    the whole file gives, counting the file once in coverage and host names (`UnitResult.parts`)."""
 
-    def parts(self, file: EvidenceFile) -> int: ...
+    def parts(self, file: EvidenceFile, options: HuntOptions) -> int: ...
 
     def analyze_part(self, file: EvidenceFile, ctx: HostContext, part: tuple[int, int]) -> UnitResult: ...
 

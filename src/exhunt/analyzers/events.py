@@ -46,9 +46,10 @@ _MAX_HOSTNAMES = 16
 _MAX_HOSTNAME_LENGTH = 255
 _MAX_KINDS = 4096  # (provider, id, channel, computer) decisions kept per file; hostile files could invent more
 # An EVTX file on disk of twice PART_BYTES or more is read in parts of about that size, at most
-# MAX_PARTS (each part caps its findings per rule and source as a whole file does). An export in
-# JSON lines is cut into at most MAX_EXPORT_PARTS: each part counts the lines before it (to
-# number its own as the whole file does), which costs a read of them, more the more parts.
+# MAX_PARTS (each part caps its findings per rule and source as a whole file does); the setting
+# `event_part_mb` sets the size (0: every file whole). An export in JSON lines is cut into at
+# most MAX_EXPORT_PARTS: each part counts the lines before it (to number its own as the whole
+# file does), which costs a read of them, more the more parts.
 PART_BYTES = 64 * 1024 * 1024
 MAX_PARTS = 16
 MAX_EXPORT_PARTS = 4
@@ -72,15 +73,17 @@ class EventLogAnalyzer:
         if hashes.literals:
             hashindicators.candidates(hashes)
 
-    def parts(self, file: EvidenceFile) -> int:
-        """Parts of about `PART_BYTES` for a file on disk: an EVTX file, or an export (whose
-        parts are cut at line starts when it is JSON lines in UTF-8, else it is read whole by
-        the first); a member of an archive (copied out, or read from its start) is read whole."""
-        if file.ref.archive is not None or file.size < 2 * PART_BYTES:
+    def parts(self, file: EvidenceFile, options: HuntOptions) -> int:
+        """Parts of about `PART_BYTES` (setting `event_part_mb`) for a file on disk: an EVTX
+        file, or an export in JSON lines (UTF-8); any other export, and a member of an archive
+        (copied out, or read from its start), is read whole."""
+        given = options.settings.get("event_part_mb")
+        size = PART_BYTES if given is None else int(given) * 1024 * 1024
+        if size <= 0 or file.ref.archive is not None or file.size < 2 * size:
             return 1
         if file.kind is ArtefactKind.EVENT_JSON:
-            return max(1, min(MAX_EXPORT_PARTS, file.size // PART_BYTES)) if read_in_parts(file) else 1
-        return max(1, min(MAX_PARTS, file.size // PART_BYTES))
+            return max(1, min(MAX_EXPORT_PARTS, file.size // size)) if read_in_parts(file) else 1
+        return max(1, min(MAX_PARTS, file.size // size))
 
     def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
         return self._read(file, ctx, None)

@@ -177,6 +177,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     perf.add_argument("--evtx-threads", type=int, default=1, metavar="N", help="threads per .evtx file (default 1)")
     perf.add_argument(
+        "--event-part-mb",
+        type=int,
+        default=None,
+        metavar="MB",
+        help="an .evtx file or JSON-lines export on disk of twice this or more is read in parts of"
+        " about this size, one per worker (default 64; 0 = every file whole)",
+    )
+    perf.add_argument(
         "--evtx-memory-bound",
         type=int,
         default=None,
@@ -314,6 +322,8 @@ def hunt_options(args: argparse.Namespace) -> HuntOptions:
     }
     if args.evtx_memory_bound:
         settings["evtx_memory_bound"] = args.evtx_memory_bound
+    if args.event_part_mb is not None:
+        settings["event_part_mb"] = args.event_part_mb
     if getattr(args, "no_code_analysis", False):
         settings["code_analysis"] = False
     from exhunt.rulefiles import read_rule_files

@@ -156,7 +156,7 @@ def plan_units(index: int, host: HostEvidence, ctx: HostContext, *, coarse: bool
     """The host's file batches, biggest first, then one unit per host-wide analyzer. `coarse`
     (for a backend where each unit costs a scheduler round trip) puts the host analyzers and
     the small batches together, up to the engine's batch size."""
-    plan = _Plan(host, coarse)
+    plan = _Plan(host, coarse, ctx.options)
     return [plan.unit(index, seq, ctx) for seq in range(len(plan))]
 
 
@@ -168,8 +168,8 @@ class _Plan:
     """`plan_units` with each unit's tasks (and the files they carry) made only when the unit is
     (`unit`): a host's listing stays packed while its units wait, however many files it has."""
 
-    def __init__(self, host: HostEvidence, coarse: bool) -> None:
-        self._tasks = TaskPlan(host)
+    def __init__(self, host: HostEvidence, coarse: bool, options: HuntOptions) -> None:
+        self._tasks = TaskPlan(host, options)
         work: list[tuple[_Piece, ...]] = [(batch,) for batch in self._tasks.batches]
         work.extend((task,) for task in engine.host_tasks(host))
         self._work = _coarsen(work, self._size) if coarse else work
@@ -309,7 +309,7 @@ def hunt_queue(
         for i in _host_order(hosts):
             host = hosts[i]
             ctx = HostContext(host=host.name, exchange_install=host.exchange_install, options=options)
-            plan = _Plan(host, backend.coarse)
+            plan = _Plan(host, backend.coarse, options)
             open_hosts[i] = _OpenHost(host, ctx, len(plan))
             if not len(plan):
                 finish(i)

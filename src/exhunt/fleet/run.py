@@ -116,6 +116,8 @@ def _check_args(args: argparse.Namespace) -> list[str]:
     # bounds hold for both; before, a 0 was quietly raised to 1 or taken as the default.
     if args.max_file_size < 1:
         problems.append("--max-file-size must be at least 1 (MB)")
+    if args.event_part_mb is not None and args.event_part_mb < 0:
+        problems.append("--event-part-mb must be 0 (every file whole) or more")
     if args.evtx_threads < 1:
         problems.append("--evtx-threads must be at least 1")
     if args.evtx_memory_bound is not None and args.evtx_memory_bound < 0:
