@@ -168,7 +168,7 @@ class _Plan:
     """`plan_units` with each unit's tasks (and the files they carry) made only when the unit is
     (`unit`): a host's listing stays packed while its units wait, however many files it has."""
 
-    def __init__(self, host: HostEvidence, coarse: bool, options: HuntOptions) -> None:
+    def __init__(self, host: HostEvidence, coarse: bool, options: HuntOptions | None = None) -> None:
         self._tasks = TaskPlan(host, options)
         work: list[tuple[_Piece, ...]] = [(batch,) for batch in self._tasks.batches]
         work.extend((task,) for task in engine.host_tasks(host))
