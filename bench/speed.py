@@ -236,13 +236,7 @@ def bench_events(
         "of the raw rate per CPU-second: "
         + ", ".join(f"{k} {raw_cpu / f.cpu:.0%}" for k, f in figures.items() if f.cpu)
     )
-    same = None
-    if BEFORE is not None:
-        from events_check import canonical  # worker scheduling may change the order of observations
-
-        left, right = (canonical(json.loads(p.read_text())) for p in (out, tmp / "before.json"))
-        same = left == right
-        print(f"findings as before: {same}")
+    same = events_as_before(out, tmp / "before.json")
     return {
         "events": total,
         "files": len(files),
@@ -251,6 +245,18 @@ def bench_events(
         "same_as_before": same,
         **_dump(figures, "raw evtx parse"),
     }
+
+
+def events_as_before(out: Path, before: Path) -> bool | None:
+    """Whether the hunt's JSON says what the --before checkout's does (None without --before),
+    compared as `events_check` does: worker scheduling may change the order of observations."""
+    if BEFORE is None:
+        return None
+    from events_check import canonical
+
+    same = canonical(json.loads(out.read_text())) == canonical(json.loads(before.read_text()))
+    print(f"findings as before: {same}")
+    return same
 
 
 def large_log(tmp: Path, mib: int, pattern: str) -> Path:
@@ -294,13 +300,7 @@ def bench_events_large(mib: int, rounds: int, jobs: int, tmp: Path, pattern: str
     total = json.loads(out.read_text())["hosts"][0]["log_coverage"]["EventLog"]["records"]
     rate = {name: round(total / fig.median) for name, fig in figures.items()}
     print(f"{total} events in one {mib} MiB log; events/s (wall): " + ", ".join(f"{k} {v}" for k, v in rate.items()))
-    same = None
-    if BEFORE is not None:
-        from events_check import canonical
-
-        left, right = (canonical(json.loads(p.read_text())) for p in (out, tmp / "before.json"))
-        same = left == right
-        print(f"findings as before: {same}")
+    same = events_as_before(out, tmp / "before.json")
     return {
         "events": total,
         "mib": mib,
