@@ -88,10 +88,7 @@ def read_event_json(
         blocks = _transcode(blocks, encoding)
     blocks = iter(blocks)
     first = next(blocks, b"")
-    start = first.lstrip()
-    if start.startswith(b"\xef\xbb\xbf"):
-        start = start[3:].lstrip()
-    if start[:1] == b"[" or start.split(b"\n", 1)[0].strip() == b"{":
+    if _one_document(first):
         yield from _read_document(first, blocks, source, problems, max_document)
     else:
         yield from _read_lines(_chain(first, blocks), source, problems, max_line)
@@ -251,8 +248,19 @@ def json_lines_in_utf8(head: bytes) -> bool:
     a JSON array or pretty-printed document, which are read whole)."""
     if _sniff_encoding(head) is not None:
         return False
-    start = head.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()
-    return start[:1] == b"{" and start.split(b"\n", 1)[0].strip() != b"{"
+    return _start(head)[:1] == b"{" and not _one_document(head)
+
+
+def _start(head: bytes) -> bytes:
+    """A file's first block from its first character: white space and a UTF-8 BOM left out."""
+    return head.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()
+
+
+def _one_document(head: bytes) -> bool:
+    """Whether a file beginning with `head` (UTF-8) is one JSON document, an array or a
+    pretty-printed object (its first line a lone `{`), rather than JSON lines."""
+    start = _start(head)
+    return start[:1] == b"[" or start.split(b"\n", 1)[0].strip() == b"{"
 
 
 def _sniff_encoding(head: bytes) -> str | None:
