@@ -146,7 +146,7 @@ class TaskPlan:
     (`exhunt.evidence.packed`): a task is a file's position and its analyzer's, a few bytes,
     and a batch's `Task`s (with their files) are made only when it is handed out (`tasks`)."""
 
-    __slots__ = ("_analyzer_at", "_file_at", "_files", "_names", "_part_at", "_parts", "_sizes", "batches")
+    __slots__ = ("_analyzer_at", "_file_at", "_files", "_names", "_part_at", "_sizes", "batches")
 
     def __init__(self, host: HostEvidence, options: HuntOptions | None = None) -> None:
         options = options or HuntOptions()
@@ -167,6 +167,7 @@ class TaskPlan:
                 names.extend(name for name in wanted if name not in names)
                 of_kind = slots[kind] = bytes(names.index(name) for name in wanted)
             for slot in of_kind:
+                # `parts_of` says 1 below SOLO_BYTES too; asked first here, no small file's entry is made
                 count = 1 if size[n] < SOLO_BYTES else parts_of(_file_analyzer(names[slot]), files[n], options)
                 for k in range(count):
                     if count > 1:

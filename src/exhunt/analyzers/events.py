@@ -82,8 +82,8 @@ class EventLogAnalyzer:
         if size <= 0 or file.ref.archive is not None or file.size < 2 * size:
             return 1
         if file.kind is ArtefactKind.EVENT_JSON:
-            return max(1, min(MAX_EXPORT_PARTS, file.size // size)) if read_in_parts(file) else 1
-        return max(1, min(MAX_PARTS, file.size // size))
+            return min(MAX_EXPORT_PARTS, file.size // size) if read_in_parts(file) else 1
+        return min(MAX_PARTS, file.size // size)  # 2 or more: the file is twice the size or more
 
     def analyze(self, file: EvidenceFile, ctx: HostContext) -> UnitResult:
         return self._read(file, ctx, None)
@@ -118,11 +118,12 @@ class EventLogAnalyzer:
                 )
             else:
                 stream = file.open()
-                if part is None:
-                    events = _closing(read_event_export(stream, file.rel_path, result.errors), stream)
-                else:
-                    exported = read_event_export_part(stream, file.rel_path, result.errors, part, file.size)
-                    events = _closing(exported, stream)
+                exported = (
+                    read_event_export(stream, file.rel_path, result.errors)
+                    if part is None
+                    else read_event_export_part(stream, file.rel_path, result.errors, part, file.size)
+                )
+                events = _closing(exported, stream)
             for event in events:
                 scan.see(event)
                 detect(event, reporter)
