@@ -308,3 +308,30 @@ def test_a_negative_part_size_is_refused_on_the_command_line(tmp_path: Path) -> 
     from exhunt.cli import main
 
     assert main(["hunt", str(tmp_path), "--event-part-mb", "-1", "--no-db"]) == 2
+
+
+def test_a_part_starting_in_a_long_run_of_junk_does_not_give_up_the_events_after_it(tmp_path: Path) -> None:
+    """A whole reading that has met events counts bad lines and reads on; a later part starts
+    without having met any, and must read on all the same (before, 1,000 bad lines at its start
+    made it skip the rest of its share as "not an event export")."""
+    event = b'{"Channel":"Security","EventID":4624,"Hostname":"EX01","TimeCreated":"2021-03-03T05:00:00Z"}\n'
+    body = event * 200 + b"junk\n" * 3000 + event * 200
+    path = _export(tmp_path / "h", body)
+    file = EvidenceFile(FileRef(str(path)), "events.json", ArtefactKind.EVENT_JSON, len(body))
+
+    def read(part: tuple[int, int] | None) -> tuple[list[int | None], list[Problem]]:
+        errors: list[Problem] = []
+        with file.open() as stream:
+            events = (
+                read_event_export(stream, "events.json", errors)
+                if part is None
+                else read_event_export_part(stream, "events.json", errors, part, len(body))
+            )
+            return [e.line for e in events], errors
+
+    whole, _ = read(None)
+    first, _ = read((0, 2))
+    second, errors = read((1, 2))
+    assert len(whole) == 400 and first + second == whole
+    assert not any(e.kind is ProblemKind.UNSUPPORTED for e in errors)
+    assert any("lines skipped in all: line is not JSON" in e.message for e in errors)

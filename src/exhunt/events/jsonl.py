@@ -108,8 +108,11 @@ def read_json_lines(
 def _read_lines(
     blocks: Iterable[bytes], source: str, problems: _Problems, max_line: int, before: int = 0
 ) -> Iterator[EventRecord]:
-    """`before`: the lines of the file before these (a part of it read in parts)."""
+    """`before`: the lines of the file before these (a part of it read in parts). Whether the
+    file is an event export at all is judged on its beginning: a later part (`before` > 0) never
+    gives the rest of its lines up for it, as a whole reading that has met events does not."""
     events = 0
+    judged = before > 0  # an event export, as far as these lines go: their bad lines are counted, not given up on
     other_objects = 0  # valid JSON objects that are not events, before the first event
     for number, line in _lines(blocks, max_line, before):
         if line is None:
@@ -130,9 +133,10 @@ def _read_lines(
                 record = normalise(doc, source, number)
                 if record is not None:
                     events += 1
+                    judged = True
                     yield record
                     continue
-                if events:
+                if judged:
                     problems.add("JSON line is not a Windows event", number)
                 else:
                     # JSON lines of some other kind (another tool's results): one message, not one per line
@@ -151,7 +155,7 @@ def _read_lines(
                             )
                         )
                         return
-        if events == 0 and problems.total() >= _GIVE_UP_AFTER:
+        if not judged and problems.total() >= _GIVE_UP_AFTER:
             problems.errors.append(
                 Problem(
                     source,
