@@ -103,8 +103,9 @@ def parts_agree(data: bytes, folder: Path, count: int = 3, name: str = "evtx") -
     the parts together do not give what the whole gives: the events read, each span's reach,
     the host names, and per rule the hits (listed or counted as suppressed: each part caps its
     listing as a file does). An export the whole reading gives up on as not events (its first
-    lines are other JSON, or junk) is left out: each part decides that on its own lines, so the
-    parts may read events the whole skipped, never fewer."""
+    lines are other JSON, or junk) is left out: its first part gives up on its share as the
+    whole does, and the later parts read theirs, so the parts may read lines the whole skipped,
+    never fewer."""
     reader = READERS[name]
     path = folder / reader.rel_path
     path.parent.mkdir(parents=True, exist_ok=True)
