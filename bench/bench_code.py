@@ -29,7 +29,8 @@ import yara_x
 
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.files import FILE_HUNT
-from exhunt.codeanalysis.analysis import analyze_code
+from exhunt.codeanalysis.analysis import UNKNOWN_ENCODING, analyze_code
+from exhunt.codeanalysis.extract import extract
 from exhunt.evidence.base import EvidenceFile, FileRef
 from exhunt.model import ArtefactKind
 
@@ -77,15 +78,20 @@ def exhunt_verdicts(paths: list[str], code: bool) -> list[tuple[str, bool, str]]
 
 
 STAGES = ("no server code found", "parse failed", "no sink", "no source", "sink found but below medium")
+# Why no server code was found, from the file's structure alone (its content is not shown): no
+# code block or server script at all, only `<%@ %>` directives, or blocks that hold only white
+# space; and whether its bytes are text in no known encoding.
+NO_CODE = ("no code block or server script", "directives only", "blocks of white space only")
 
 
 def stage_of(path: str) -> str:
     """Where the code analysis of a missed shell stopped, without showing any of its content:
     no server code, a parser that failed (read token by token), no sink API, sinks that no request
     value reaches, or a reached sink whose finding is below medium (or judged not a back door)."""
-    report = analyze_code(Path(path).read_bytes(), Path(path).name)
+    data = Path(path).read_bytes()
+    report = analyze_code(data, Path(path).name)
     if not report.units:
-        return STAGES[0]
+        return f"{STAGES[0]} ({_no_code(data, Path(path).suffix.lower(), report.encoding)})"
     if not any(r.startswith("tree-sitter") for r in report.readers) and any(
         p.kind == "unsupported" for p in report.problems
     ):
@@ -95,6 +101,17 @@ def stage_of(path: str) -> str:
     if not report.reached:
         return STAGES[3]
     return STAGES[4]
+
+
+def _no_code(data: bytes, extension: str, encoding: str) -> str:
+    found = extract(data.decode("utf-8", "replace"), extension)
+    if found.units:
+        why = NO_CODE[2]
+    elif found.directives:
+        why = NO_CODE[1]
+    else:
+        why = NO_CODE[0]
+    return why + (", no known encoding" if encoding == UNKNOWN_ENCODING else "")
 
 
 def stages(paths: list[str]) -> list[tuple[str, bool, str]]:
@@ -233,7 +250,9 @@ def main() -> None:
     print("\nwhere the code analysis stopped on missed shells (counts only):")
     for name, paths in groups.items():
         counts = Counter(where[p][1] for p in paths if p in where)
-        print(f"  {name}: " + ", ".join(f"{st} {counts[st]}" for st in STAGES if counts[st]))
+        order = {st: i for i, st in enumerate(STAGES)}
+        ranked = sorted(counts.items(), key=lambda c: (order.get(c[0].split(" (")[0], 0), c[0]))
+        print(f"  {name}: " + ", ".join(f"{st} {n}" for st, n in ranked))
     if args.misses:
         for label, res in results.items():
             missed = [
