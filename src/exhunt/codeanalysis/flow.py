@@ -249,6 +249,7 @@ class UnitFlow:
         self._urls: dict[str, Node] = {}  # web request variable -> the URL it was created with
         self._requests: set[str] = set()  # variables (lower case) holding the request object itself
         self._command_texts: dict[str, Taint] = {}  # command variable (lower case) -> what its CommandText holds
+        self._emitted_methods: list[tuple[str, str]] | None = None  # methods the unit's IL calls
         self._script_cmdlet: bool | None = None  # whether a PowerShell pipeline gets a script-running cmdlet
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
         self._open_stores = scope.open_stores
@@ -504,7 +505,19 @@ class UnitFlow:
         return self.taint(args[0], method) if args else None
 
     def _type_of(self, name: str, decl: Node, value: Node) -> None:
+        if role(value) is Role.CAST and value.named_child_count:
+            inner = unwrap(value.named_children[-1])  # `(Func<...>)dm.CreateDelegate(...)`
+            if role(inner) is Role.CALL:
+                value = inner
         r = role(value)
+        if r is Role.CALL:
+            callee, _ = call_parts(value)
+            path, has_receiver = self._resolved_path(callee, False)
+            if has_receiver and path[-2:] == ("dynamicmethod", "createdelegate"):
+                # A delegate over a method built at run time: calling it runs the emitted IL.
+                self.types[name] = "dynamicmethod"
+                self._types_lower[name.lower()] = "dynamicmethod"
+                return
         if r is Role.NEW:
             callee, _ = call_parts(value)
             self.types[name] = dotted(callee).lower().rsplit(".", 1)[-1].removesuffix("()")
@@ -1055,6 +1068,10 @@ class UnitFlow:
                 self.note_folded(a, v)
             if not is_new and path and path[-1] in {"invoke", "invokemember"}:
                 self._reflective(node, callee, args, method)
+            if not is_new and (
+                path[-2:] in _DYNAMIC_METHOD_CALLS or (len(path) == 1 and self._type(path[0]) == "dynamicmethod")
+            ):
+                self._emitted_calls(node, args, method)  # `dm.Invoke(...)`, or `run(...)` of its delegate
             for rule in self.rules:
                 for pattern in rule.patterns:
                     if pattern.matches(path, is_new, has_receiver):
@@ -1414,6 +1431,74 @@ class UnitFlow:
                     )
                     return
 
+    def _method_ref(self, node: Node, names: Mapping[str, tuple[str, str]]) -> tuple[str, str] | None:
+        """The method `typeof(T).GetMethod("M", ...)` names, directly or through a variable set
+        to it: (T, M) as written, the name folded (`"Lo" + "ad"`)."""
+        node = unwrap(node)
+        if role(node) is Role.IDENT:
+            return names.get(self._n(text(node)))
+        if role(node) is not Role.CALL:
+            return None
+        callee, args = call_parts(node)
+        if callee is None or not args or role(unwrap(callee)) is not Role.MEMBER:
+            return None
+        holder, member = member_parts(unwrap(callee))
+        if member.lower() != "getmethod" or holder is None or holder.type != "typeof_expression":
+            return None
+        name = as_text(self.fold(args[0]))
+        if not name or not holder.named_child_count:
+            return None
+        self.note_folded(args[0], name)
+        return text(holder.named_children[-1]).rsplit(".", 1)[-1], name
+
+    def _emitted(self) -> list[tuple[str, str]]:
+        """The methods the unit's IL generators emit calls to (`il.EmitCall(OpCodes.Call, m, ...)`,
+        `il.Emit(OpCodes.Callvirt, m)`), with `m` resolved as `_method_ref` does; found once."""
+        if self._emitted_methods is not None:
+            return self._emitted_methods
+        found: list[tuple[str, str]] = []
+        names: dict[str, tuple[str, str]] = {}
+        for node, _method in self.nodes:
+            if role(node) is not Role.CALL:
+                continue
+            callee, args = call_parts(node)
+            last = dotted(callee).lower().replace("()", "").rsplit(".", 1)[-1]
+            if last == "getmethod":
+                target = node.parent
+                while target is not None and target.type in {"equals_value_clause", "cast_expression"}:
+                    target = target.parent
+                if target is not None and target.type in {"variable_declarator", "assignment_expression"}:
+                    ref = self._method_ref(node, names)
+                    first = target.child_by_field_name("name") or target.child_by_field_name("left")
+                    if ref is not None and first is not None:
+                        names[self._n(text(first))] = ref
+            elif last in {"emit", "emitcall"}:
+                for a in args[1:2]:
+                    ref = self._method_ref(a, names)
+                    if ref is not None and ref not in found:
+                        found.append(ref)
+        self._emitted_methods = found
+        return found
+
+    def _emitted_calls(self, node: Node, args: list[Node], method: str | None) -> None:
+        """`dm.Invoke(null, new object[] { data })` on a DynamicMethod whose IL calls
+        `Assembly.Load`: the arguments go to the methods the IL calls, matched as if called
+        directly (the IL may pass any argument to any of them)."""
+        for type_name, name in self._emitted():
+            path = (type_name.lower(), name.lower())
+            for rule in self.rules:
+                pattern = next((pt for pt in rule.patterns if pt.matches(path, False, True)), None)
+                if pattern is None:
+                    continue
+                t: Taint | None = None
+                for a in args:
+                    t = merge(t, self.taint(a, method))
+                note = f"called from IL the code emits into a method built at run time, as {type_name}.{name}"
+                self.hits.append(
+                    SinkHit(rule.rule_id, rule.capability, pattern.label, self.line(node), t, method, [], note)
+                )
+                break
+
     def _literal(self, node: Node) -> None:
         raw = text(node)
         if len(raw) < 20:
@@ -1460,6 +1545,9 @@ _SCRIPT_CMDLETS = frozenset(
 # Literals that are words, not numbers or strings: constants the folder leaves alone.
 _LITERAL_WORDS = frozenset({"true", "false", "null", "nothing"})
 _REQUEST_TYPE = re.compile(r"\bHttpRequest(?:Base|Wrapper)?\b", re.I)
+# Calls that run a method built at run time with Reflection.Emit (`DynamicMethod.Invoke`), by
+# the callee's resolved type and name.
+_DYNAMIC_METHOD_CALLS = frozenset({("dynamicmethod", "invoke"), ("dynamicmethod", "dynamicinvoke")})
 # Attributes (lower case, without spaces) that make a method an operation a client calls with its
 # own arguments: an ASMX [WebMethod], and WCF's [OperationContract] and its REST forms.
 _OPERATION_ATTRIBUTES = ("webmethod", "operationcontract", "webget", "webinvoke")
