@@ -250,6 +250,7 @@ class UnitFlow:
         self._requests: set[str] = set()  # variables (lower case) holding the request object itself
         self._command_texts: dict[str, Taint] = {}  # command variable (lower case) -> what its CommandText holds
         self._emitted_methods: list[tuple[str, str]] | None = None  # methods the unit's IL calls
+        self._method_vars: dict[str, tuple[str, str]] | None = None  # variable -> reflected (type, method)
         self._script_cmdlet: bool | None = None  # whether a PowerShell pipeline gets a script-running cmdlet
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
         self._open_stores = scope.open_stores
@@ -1388,6 +1389,11 @@ class UnitFlow:
             if prog and verb:  # `t.InvokeMember("Run", ..., obj, args)` on a COM type
                 names = [*prog.split("."), verb]
                 cur = None
+            elif holder is not None and role(holder) is Role.IDENT and member.lower() == "invoke":
+                ref = self._method_variables().get(self._n(text(holder)))
+                if ref is not None:  # `m.Invoke(null, args)` with `m = typeof(T).GetMethod("M")`
+                    names = list(ref)
+                    cur = None
         for _ in range(8):
             if cur is None or role(cur) is not Role.MEMBER:
                 break
@@ -1403,8 +1409,9 @@ class UnitFlow:
                     names.insert(0, v)
                     self.note_folded(inner_args[0], v)
                 holder = member_parts(unwrap(inner_callee))[0] if inner_callee is not None else None
-                if holder is not None and holder.type == "typeof_expression" and holder.named_child_count:
-                    names.insert(0, text(holder.named_children[-1]).rsplit(".", 1)[-1])
+                named = _type_named(holder) if holder is not None else None
+                if named:
+                    names.insert(0, named)
             elif inner in {"load"}:
                 names.insert(0, "Assembly")
             cur = unwrap(inner_callee) if inner_callee is not None else None
@@ -1443,13 +1450,12 @@ class UnitFlow:
         if callee is None or not args or role(unwrap(callee)) is not Role.MEMBER:
             return None
         holder, member = member_parts(unwrap(callee))
-        if member.lower() != "getmethod" or holder is None or holder.type != "typeof_expression":
-            return None
-        name = as_text(self.fold(args[0]))
-        if not name or not holder.named_child_count:
+        type_name = _type_named(holder) if holder is not None and member.lower() == "getmethod" else None
+        name = as_text(self.fold(args[0])) if type_name else None
+        if not type_name or not name:
             return None
         self.note_folded(args[0], name)
-        return text(holder.named_children[-1]).rsplit(".", 1)[-1], name
+        return type_name, name
 
     def _emitted(self) -> list[tuple[str, str]]:
         """The methods the unit's IL generators emit calls to (`il.EmitCall(OpCodes.Call, m, ...)`,
@@ -1457,28 +1463,36 @@ class UnitFlow:
         if self._emitted_methods is not None:
             return self._emitted_methods
         found: list[tuple[str, str]] = []
-        names: dict[str, tuple[str, str]] = {}
+        names = self._method_variables()
         for node, _method in self.nodes:
             if role(node) is not Role.CALL:
                 continue
             callee, args = call_parts(node)
-            last = dotted(callee).lower().replace("()", "").rsplit(".", 1)[-1]
-            if last == "getmethod":
-                target = node.parent
-                while target is not None and target.type in {"equals_value_clause", "cast_expression"}:
-                    target = target.parent
-                if target is not None and target.type in {"variable_declarator", "assignment_expression"}:
-                    ref = self._method_ref(node, names)
-                    first = target.child_by_field_name("name") or target.child_by_field_name("left")
-                    if ref is not None and first is not None:
-                        names[self._n(text(first))] = ref
-            elif last in {"emit", "emitcall"}:
+            if dotted(callee).lower().replace("()", "").rsplit(".", 1)[-1] in {"emit", "emitcall"}:
                 for a in args[1:2]:
                     ref = self._method_ref(a, names)
                     if ref is not None and ref not in found:
                         found.append(ref)
         self._emitted_methods = found
         return found
+
+    def _method_variables(self) -> dict[str, tuple[str, str]]:
+        """Variables set to a method found by reflection (`var m = typeof(T).GetMethod("M")`,
+        VB `Dim m = GetType(T).GetMethod("M")`): name -> (T, M); found once."""
+        if self._method_vars is not None:
+            return self._method_vars
+        names: dict[str, tuple[str, str]] = {}
+        self._method_vars = names
+        for node, _method in self.nodes:
+            if role(node) not in {Role.DECL, Role.ASSIGN}:
+                continue
+            left, right = self._targets(node)
+            if left is None or right is None or role(left) is not Role.IDENT:
+                continue
+            ref = self._method_ref(unwrap(right), names)
+            if ref is not None:
+                names[self._n(text(left))] = ref
+        return names
 
     def _emitted_calls(self, node: Node, args: list[Node], method: str | None) -> None:
         """`dm.Invoke(null, new object[] { data })` on a DynamicMethod whose IL calls
@@ -1511,6 +1525,21 @@ class UnitFlow:
             shown = show(decoded)
             self.folded.setdefault(shown, self.line(node))
             self.hidden.append((self.line(node), shown))
+
+
+def _type_named(node: Node) -> str | None:
+    """The last name of the type an operator names: C#'s `typeof(T)`, VB's `GetType(T)`."""
+    node = unwrap(node)
+    if node.type == "typeof_expression" and node.named_child_count:
+        return text(node.named_children[-1]).rsplit(".", 1)[-1] or None
+    if role(node) is Role.CALL:
+        callee, args = call_parts(node)
+        vb_gettype = (
+            callee is not None and role(unwrap(callee)) is Role.IDENT and text(unwrap(callee)).lower() == "gettype"
+        )
+        if vb_gettype and len(args) == 1 and role(unwrap(args[0])) in {Role.IDENT, Role.MEMBER}:
+            return text(unwrap(args[0])).rsplit(".", 1)[-1] or None
+    return None
 
 
 def _single_return(body: Node) -> Node | None:

@@ -1,0 +1,80 @@
+"""A method found by reflection and called through a variable (`var m = typeof(T).GetMethod("M");
+m.Invoke(...)`), and VB's `GetType(T)` form of the same: the call is read as `T.M`, as a call
+written inline was (docs/detection/webshell-code.md, "Methods built at run time")."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, cs_page, run, vb_page
+
+SHELLS = [
+    (
+        "var-invoke.aspx",
+        cs_page(
+            'byte[] data = Convert.FromBase64String(Request.Form["z"]);\n'
+            'var m = typeof(System.Reflection.Assembly).GetMethod("Load", new Type[] { typeof(byte[]) });\n'
+            "object a = m.Invoke(null, new object[] { data });"
+        ),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["form field 'z'", "base64-decodes it", "called by reflection as Assembly.Load"],
+    ),
+    (
+        "vb-inline.aspx",
+        vb_page(
+            'Dim data As Byte() = Convert.FromBase64String(Request.Form("z"))\n'
+            'GetType(System.Reflection.Assembly).GetMethod("Lo" & "ad", New Type() {GetType(Byte())}).Invoke(Nothing, New Object() {data})'
+        ),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["form field 'z'", "called by reflection as Assembly.Load"],
+    ),
+    (
+        "vb-var.aspx",
+        vb_page(
+            'Dim m = GetType(System.Diagnostics.Process).GetMethod("Start", New Type() {GetType(String), GetType(String)})\n'
+            'm.Invoke(Nothing, New Object() {"cmd.exe", "/c " & Request("c")})'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "called by reflection as Process.Start"],
+    ),
+]
+
+BENIGN = [
+    (
+        "formatter.aspx",
+        # A page calling its own formatter found by name, with the visitor's text.
+        cs_page(
+            'var m = typeof(System.String).GetMethod("Concat", new Type[] { typeof(string), typeof(string) });\n'
+            'lit.Text = Server.HtmlEncode((string)m.Invoke(null, new object[] { Request["q"], "!" }));'
+        ),
+    ),
+    (
+        "plugin.aspx",
+        # The site's own plug-in loaded through a reflected Assembly.Load from bin.
+        cs_page(
+            'var m = typeof(System.Reflection.Assembly).GetMethod("Load", new Type[] { typeof(byte[]) });\n'
+            'var raw = System.IO.File.ReadAllBytes(Server.MapPath("~/bin/Reports.dll"));\n'
+            "var a = (System.Reflection.Assembly)m.Invoke(null, new object[] { raw });\n"
+            "lit.Text = a.GetName().Name;"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "rule_id", "words"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_reflected_call_found(name: str, code: str, rule_id: str, words: list[str]) -> None:
+    assert_found(name, code, rule_id, words)
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_benign_reflected_call(name: str, code: str) -> None:
+    assert_benign(name, code)
+
+
+def test_a_variable_set_to_another_method_is_not_taken_for_it() -> None:
+    # `m` is set to a harmless method: its Invoke is reflection only, never Assembly.Load.
+    code = SHELLS[0][1].replace(
+        'typeof(System.Reflection.Assembly).GetMethod("Load"', 'typeof(System.Text.Encoding).GetMethod("GetString"'
+    )
+    rules = [c.rule_id for c in run("other.aspx", code).capabilities]
+    assert "EXH-WS-CODE-ASSEMBLY" not in rules and "EXH-WS-CODE-REFLECTION" in rules
