@@ -1,5 +1,6 @@
 """A method found by reflection and called through a variable (`var m = typeof(T).GetMethod("M");
-m.Invoke(...)`), and VB's `GetType(T)` form of the same: the call is read as `T.M`, as a call
+m.Invoke(...)`), or through a delegate made of it (`Delegate.CreateDelegate`), its type named by
+`Type.GetType("...")` or VB's `GetType(T)`: the call is read as `T.M`, as a call
 written inline was (docs/detection/webshell-code.md, "Methods built at run time")."""
 
 from __future__ import annotations
@@ -36,6 +37,18 @@ SHELLS = [
         ),
         "EXH-WS-CODE-PROCESS",
         ["request parameter 'c'", "called by reflection as Process.Start"],
+    ),
+    (
+        "delegate.aspx",
+        # The type named by a folded string, the method turned into a typed delegate and called.
+        cs_page(
+            'byte[] data = Convert.FromBase64String(Request.Form["z"]);\n'
+            'var mi = Type.GetType("System.Reflection." + "Assembly").GetMethod("Load", new Type[] { typeof(byte[]) });\n'
+            "var load = (Func<byte[], System.Reflection.Assembly>)Delegate.CreateDelegate(typeof(Func<byte[], System.Reflection.Assembly>), mi);\n"
+            "var asm = load(data);"
+        ),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["form field 'z'", "called through a delegate made by reflection, as Assembly.Load"],
     ),
 ]
 

@@ -1073,6 +1073,10 @@ class UnitFlow:
                 path[-2:] in _DYNAMIC_METHOD_CALLS or (len(path) == 1 and self._type(path[0]) == "dynamicmethod")
             ):
                 self._emitted_calls(node, args, method)  # `dm.Invoke(...)`, or `run(...)` of its delegate
+            if not is_new and len(path) == 1 and callee is not None and role(unwrap(callee)) is Role.IDENT:
+                ref = self._method_variables().get(self._n(text(unwrap(callee))))
+                if ref is not None:
+                    self._reflected_call(node, args, method, ref)
             for rule in self.rules:
                 for pattern in rule.patterns:
                     if pattern.matches(path, is_new, has_receiver):
@@ -1442,6 +1446,8 @@ class UnitFlow:
         """The method `typeof(T).GetMethod("M", ...)` names, directly or through a variable set
         to it: (T, M) as written, the name folded (`"Lo" + "ad"`)."""
         node = unwrap(node)
+        if role(node) is Role.CAST and node.named_child_count:
+            node = unwrap(node.named_children[-1])  # `(Func<byte[], Assembly>)Delegate.CreateDelegate(...)`
         if role(node) is Role.IDENT:
             return names.get(self._n(text(node)))
         if role(node) is not Role.CALL:
@@ -1450,12 +1456,41 @@ class UnitFlow:
         if callee is None or not args or role(unwrap(callee)) is not Role.MEMBER:
             return None
         holder, member = member_parts(unwrap(callee))
+        if member.lower() == "createdelegate" and len(args) > 1:
+            return self._method_ref(args[1], names)  # `Delegate.CreateDelegate(typeof(F), m)`
         type_name = _type_named(holder) if holder is not None and member.lower() == "getmethod" else None
+        if (
+            type_name is None
+            and holder is not None
+            and member.lower() == "getmethod"
+            and role(unwrap(holder)) is Role.CALL
+        ):
+            inner_callee, inner_args = call_parts(unwrap(holder))
+            if inner_args and dotted(inner_callee).lower().endswith("type.gettype"):
+                named = as_text(self.fold(inner_args[0]))  # `Type.GetType("System.Reflection.Assembly")`
+                type_name = named.split(",", 1)[0].strip().rsplit(".", 1)[-1] if named else None
         name = as_text(self.fold(args[0])) if type_name else None
         if not type_name or not name:
             return None
         self.note_folded(args[0], name)
         return type_name, name
+
+    def _reflected_call(self, node: Node, args: list[Node], method: str | None, ref: tuple[str, str]) -> None:
+        """`load(data)` of a delegate made over a reflected method (`Delegate.CreateDelegate(typeof(F),
+        typeof(Assembly).GetMethod("Load"))`): a call of that method."""
+        path = (ref[0].lower(), ref[1].lower())
+        for rule in self.rules:
+            pattern = next((pt for pt in rule.patterns if pt.matches(path, False, True)), None)
+            if pattern is None:
+                continue
+            t: Taint | None = None
+            for a in args:
+                t = merge(t, self.taint(a, method))
+            note = f"called through a delegate made by reflection, as {ref[0]}.{ref[1]}"
+            self.hits.append(
+                SinkHit(rule.rule_id, rule.capability, pattern.label, self.line(node), t, method, [], note)
+            )
+            return
 
     def _emitted(self) -> list[tuple[str, str]]:
         """The methods the unit's IL generators emit calls to (`il.EmitCall(OpCodes.Call, m, ...)`,
