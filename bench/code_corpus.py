@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh10-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh11-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
@@ -441,6 +441,56 @@ FRESH10_SOURCES: list[tuple[str, str, str]] = [
     ("tonnyjaa/test", "shells", "1.aspx"),
     ("tvmbug/xss", "shells", "shell.aspx"),
 ]
+# A twelfth pass, split `fresh11-dev` / `fresh11-held-out`, gathered with `--append fresh11` and
+# measured before any rule was written from it. Found by page names and folders the earlier
+# passes had not searched (`webshells/`, `ASPX_Loaders/`, `Webshell_Runner/`, `met.aspx`,
+# `rev.aspx`, `simple.aspx`, `exec.aspx`) and by repository names (`osep`, `pen300`, `suo5`):
+# shellcode runners and loaders, reverse and command shells of twenty OSEP/PEN-300 course
+# repositories, two suo5 forks (a page and its virtual-path memory shell), and a pentest
+# collection's command page, reDuh server and SQL Server dump page. Glanced at only to see that
+# each is ASP.NET server code of an attacker's page (several only by name). Left out before the
+# split: a generator's two page templates with placeholder tokens in place of code, and three
+# repositories no snapshot could be had of here (a shell manager's templates, an APT report
+# archive larger than a snapshot may be, and a course repository).
+FRESH11_SOURCES: list[tuple[str, str, str]] = [
+    ("CRONUS-Security/suo5", "shells", "assets/dotnet/suo5.aspx"),
+    ("Ridter/Pentest", "shells", "backdoor/aspx/exec.aspx"),
+    ("Ridter/Pentest", "shells", "backdoor/tunnel/reduh/reDuhServers/reduh.aspx"),
+    ("Ridter/Pentest", "shells", "backdoor/aspx/tuo.aspx"),
+    ("H1d3r/suo5", "shells", "assets/.net/suo5.aspx"),
+    ("H1d3r/suo5", "shells", "assets/dotnet/Suo5VirtualPath.cs"),
+    ("axano/OSEP", "shells", "module_17/met_adv.aspx"),
+    ("axano/OSEP", "shells", "module_17/met_adv_enc.aspx"),
+    ("rogdooley/OSEP-Code-And-Notes", "shells", "Windows/CSharp/Web/basic-http-shellcode-runner.aspx"),
+    ("rogdooley/OSEP-Code-And-Notes", "shells", "Windows/WWW/aes-shellcode.aspx"),
+    ("rogdooley/OSEP-Code-And-Notes", "shells", "Windows/CSharp/Web/shellcode-loader.aspx"),
+    ("crowmcdonald/OSEP", "shells", "03-loaders/webshells/ASPX_Inject64.aspx"),
+    ("crowmcdonald/OSEP", "shells", "03-loaders/webshells/ASPX_Runner64.aspx"),
+    ("In3x0rabl3/OSEP", "shells", "Payloads/C#/Webshell_Runner/Web_Runner.aspx"),
+    ("In3x0rabl3/OSEP", "shells", "Payloads/C#/Webshell_Runner/rev.aspx"),
+    ("Extravenger/OSEPlayground", "shells", "12 - Web Shells/ASPX/shellcodeRunner.aspx"),
+    ("VictorNS69/osep-material", "shells", "payloads/shells/languages/rev.aspx"),
+    ("Bu4275/osep-toolbox", "shells", "template/met.aspx"),
+    ("fmelipin/OSEP-Preparation-Notes", "shells", "WebShells/webshell.aspx"),
+    ("fmelipin/OSEP-Preparation-Notes", "shells", "AV Bypass/ASPX Shellcode Runner/ASPX_Shellcode_Runner.aspx"),
+    ("lancharro/OSEP-Preparation-Material", "shells", "aspx/met_bypassav.aspx"),
+    ("lancharro/OSEP-Preparation-Material", "shells", "aspx/met_bypassav_inject_hollowing.aspx"),
+    ("johto89/OSEP-Tools-v2", "shells", "Loaders_Disk/ASPX_Loaders/ASPX_Inject64.aspx"),
+    ("wavvs/osep", "shells", "payloads/web/simple.aspx"),
+    ("ofirsw/OSEP", "shells", "Payloads/Webshell/XorShellcodeRunner.aspx"),
+    ("emanuelepicas/OSEP", "shells", "PAYLOADS/shellToBEXOR.aspx"),
+    ("boiharsh/osep-scripts", "shells", "loaders/rev.aspx"),
+    ("y4ng0615/osep-automate-payloads", "shells", "out/other/index.aspx"),
+    ("trike33/PEN-300-Code-Snippets", "shells", "ASPX Shellcode Runner/met.aspx"),
+    ("tjakobsen90/pen300", "shells", "www/pl/iis-revshell.aspx"),
+    (
+        "dumbo22/OSEP-Notes",
+        "shells",
+        "Shellcode_Templates/Shellcode_Templates/ASPX/AES_Shellcode_Runner_Dynamic_Invoke.aspx",
+    ),
+    ("JimKrolik/OSEP", "shells", "aspx/met.aspx"),
+    ("marcel-last/OSEP", "shells", "src/Simple Shellcode Runner/Simple Shellcode Runner.aspx"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -708,6 +758,7 @@ APPENDABLE = {
     "fresh8": FRESH8_SOURCES,
     "fresh9": FRESH9_SOURCES,
     "fresh10": FRESH10_SOURCES,
+    "fresh11": FRESH11_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
