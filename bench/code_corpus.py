@@ -421,9 +421,9 @@ FRESH9_SOURCES: list[tuple[str, str, str]] = [
 # at only to see that it is ASP.NET server code of a shell: command, upload and file-manager pages,
 # a devilzShell and an ASPXSpy copy behind an image header, reverse shells, encrypted assembly
 # loaders, a Neo-reGeorg handler, the three page agents of a webshell framework, a page that
-# starts a listener in memory and an encrypted back door that compiles what it receives. Six of
-# them were deleted from their repositories after they were added: each is taken at the last commit
-# that added or changed it (see `pass_files`). Searched and left out: repositories no snapshot
+# starts a listener in memory and an encrypted back door that compiles what it receives. Five of
+# them (three kept) were deleted from their repositories after they were added: each is taken at the
+# last commit that added or changed it (see `pass_files`). Searched and left out: repositories no snapshot
 # could be had of here (nine, among them a memory-shell project and a file-manager collection),
 # repositories whose shells are in no commit of the snapshot, and pages whose server code is
 # classic ASP.
