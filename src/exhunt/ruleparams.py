@@ -490,6 +490,7 @@ CODE_CAPABILITIES = frozenset(
         "registry",
         "native-code",
         "config-secret",
+        "account",
     }
 )
 
