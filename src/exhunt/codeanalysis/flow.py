@@ -45,6 +45,7 @@ from exhunt.codeanalysis.vocabulary import (
     COM_FACTORIES,
     CONTROL_MEMBERS,
     DANGEROUS_TEXT,
+    INPUT_CONTROLS,
     NAME_ONLY,
     PATH_KINDS,
     READ_INTO,
@@ -419,6 +420,7 @@ class UnitFlow:
                 self._lambda(name, value_node, _method)
                 continue
             self._type_of(name, node, value_node)
+            self._found_control(name, value_node)
             self._web_request(name, value_node)
             (self._named_files if self._names_file(value_node) else self._unnamed_files).add(name.lower())
             value = self.fold(value_node)
@@ -504,6 +506,25 @@ class UnitFlow:
             url = self._urls.get(self._n(text(base))) if base is not None else None
             return self.taint(url, method) if url is not None else None
         return self.taint(args[0], method) if args else None
+
+    def _found_control(self, name: str, value: Node) -> None:
+        """`var t = (TextBox)FindControl("cmd")` (also `Page.FindControl`, `Form.FindControl`,
+        `PreviousPage.FindControl`): the variable is an input control, whose posted value is the
+        client's, as the declared control is. Its class is the cast's, or the markup's for that id."""
+        cls: str | None = None
+        if role(value) is Role.CAST and value.named_child_count > 1:
+            cls = text(value.named_children[0]).rsplit(".", 1)[-1]
+            value = unwrap(value.named_children[-1])
+        if role(value) is not Role.CALL:
+            return
+        callee, args = call_parts(value)
+        if not args or dotted(callee).lower().replace("()", "").rsplit(".", 1)[-1] != "findcontrol":
+            return
+        found = (as_text(self.fold(args[0])) or "").lower()
+        kind = next((c for c in _INPUT_CONTROL_CLASSES if cls and c.lower() == cls.lower()), None)
+        kind = kind or self.controls.get(found)
+        if kind is not None:
+            self.controls[name.lower()] = kind
 
     def _type_of(self, name: str, decl: Node, value: Node) -> None:
         if role(value) is Role.CAST and value.named_child_count:
@@ -786,6 +807,9 @@ class UnitFlow:
             prop = self.methods.get(name.lower()) if found is None else None
             if prop is not None and prop.node.type == "property_declaration":
                 found = self.returns.get(name.lower())  # `Cmd` read through its getter
+            if found is None and name.lower() == "clientquerystring" and name not in self.fields and prop is None:
+                # `Page.ClientQueryString`: the query string of the URL the client asked for.
+                return Taint(("the query string",), frozenset({"request"}), (), frozenset({self.line(node)}))
             if found is None and self._type(name) in _SOCKETS:
                 # A connection the page opened: what is read from it is the far end's to choose.
                 return Taint(("data read from a socket",), frozenset({"network"}), (), frozenset({self.line(node)}))
@@ -946,6 +970,8 @@ class UnitFlow:
         path = dotted(obj).lower().replace("()", "").split(".")
         while len(path) > 1 and path[0] in {"this", "me"}:
             path = path[1:]
+        if r is Role.MEMBER and path in (["clientquerystring"], ["page", "clientquerystring"]):
+            return Taint(("the query string",), frozenset({"request"}), (), frozenset({self.line(node)}))
         if path and path[0] == "?":
             root = _chain_root(obj)
             if root is not None and role(root) is Role.CAST and root.named_child_count:
@@ -1609,6 +1635,11 @@ _SCRIPT_CMDLETS = frozenset(
 # Literals that are words, not numbers or strings: constants the folder leaves alone.
 _LITERAL_WORDS = frozenset({"true", "false", "null", "nothing"})
 _REQUEST_TYPE = re.compile(r"\bHttpRequest(?:Base|Wrapper)?\b", re.I)
+# Classes of the server controls whose values the client posts back (what `FindControl`'s result
+# may be cast to).
+_INPUT_CONTROL_CLASSES = frozenset(
+    {*INPUT_CONTROLS.values(), "HtmlInputFile", "HtmlInputHidden", "HtmlInputPassword", "HtmlTextArea"}
+)
 # Calls that run a method built at run time with Reflection.Emit (`DynamicMethod.Invoke`), by
 # the callee's resolved type and name.
 _DYNAMIC_METHOD_CALLS = frozenset({("dynamicmethod", "invoke"), ("dynamicmethod", "dynamicinvoke")})

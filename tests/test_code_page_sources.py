@@ -1,0 +1,82 @@
+"""Client data a page reaches through the Page class itself: `ClientQueryString` (the query string
+of the requested URL) and an input control found by its id at run time (`FindControl`, also on the
+previous page of a cross-page post), whose value the client posted as a declared control's
+(docs/detection/webshell-code.md, "Query string and controls found at run time")."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, cs_page
+
+SHELLS = [
+    (
+        "cqs.aspx",
+        cs_page('System.Diagnostics.Process.Start("cmd.exe", "/c " + HttpUtility.UrlDecode(ClientQueryString));'),
+        "EXH-WS-CODE-PROCESS",
+        ["the query string", "URL-decodes it", "Process.Start"],
+    ),
+    (
+        "cqs-page.aspx",
+        cs_page('System.IO.File.WriteAllText(Page.ClientQueryString, Request.Form["body"]);'),
+        "EXH-WS-CODE-FILE-WRITE",
+        ["the query string", "File.WriteAllText"],
+    ),
+    (
+        "found.aspx",
+        cs_page(
+            'var box = (TextBox)form1.FindControl("cmd");\n'
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " + box.Text);'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["page control 'box' (TextBox.text)", "Process.Start"],
+    ),
+    (
+        "cross-page.aspx",
+        cs_page(
+            'var src = (System.Web.UI.HtmlControls.HtmlInputHidden)PreviousPage.FindControl("payload");\n'
+            "var raw = Convert.FromBase64String(src.Value);\n"
+            'System.Reflection.Assembly.Load(raw).CreateInstance("X");'
+        ),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["page control 'src' (HtmlInputHidden.value)", "base64-decodes it"],
+    ),
+    (
+        "markup-id.aspx",
+        # Cast to a base class: the class comes from the markup's declaration of that id.
+        cs_page('var t = (WebControl)FindControl("cmd");\nSystem.Diagnostics.Process.Start("powershell.exe", t.Text);')
+        + '\n<form runat="server"><asp:TextBox ID="cmd" runat="server"/></form>',
+        "EXH-WS-CODE-PROCESS",
+        ["page control 't' (TextBox.text)"],
+    ),
+]
+
+BENIGN = [
+    (
+        "grid.aspx",
+        # A grid row's name box saved through a parameterised command with fixed text.
+        cs_page(
+            'var box = (TextBox)grid.Rows[0].FindControl("txtName");\n'
+            'using (var con = new System.Data.SqlClient.SqlConnection(System.Configuration.ConfigurationManager.ConnectionStrings["db"].ConnectionString)) {\n'
+            '    var cmd = new System.Data.SqlClient.SqlCommand("UPDATE Items SET Name = @n WHERE Id = 1", con);\n'
+            '    cmd.Parameters.AddWithValue("@n", box.Text);\n'
+            "    con.Open(); cmd.ExecuteNonQuery();\n"
+            "}"
+        ),
+    ),
+    (
+        "paging.aspx",
+        # The query string kept for the pager's links, encoded.
+        cs_page('pager.NavigateUrl = "list.aspx?" + Server.HtmlEncode(ClientQueryString) + "&page=2";'),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "rule_id", "words"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_page_source_found(name: str, code: str, rule_id: str, words: list[str]) -> None:
+    assert_found(name, code, rule_id, words)
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_benign_page_source(name: str, code: str) -> None:
+    assert_benign(name, code)
