@@ -1101,8 +1101,8 @@ class UnitFlow:
                 self._emitted_calls(node, args, method)  # `dm.Invoke(...)`, or `run(...)` of its delegate
             if not is_new and len(path) == 1 and callee is not None and role(unwrap(callee)) is Role.IDENT:
                 ref = self._method_variables().get(self._n(text(unwrap(callee))))
-                if ref is not None:
-                    self._reflected_call(node, args, method, ref)
+                if ref is not None:  # `load(data)` of a delegate over `typeof(Assembly).GetMethod("Load")`
+                    self._call_as(node, args, method, ref, "called through a delegate made by reflection")
             for rule in self.rules:
                 for pattern in rule.patterns:
                     if pattern.matches(path, is_new, has_receiver):
@@ -1501,9 +1501,10 @@ class UnitFlow:
         self.note_folded(args[0], name)
         return type_name, name
 
-    def _reflected_call(self, node: Node, args: list[Node], method: str | None, ref: tuple[str, str]) -> None:
-        """`load(data)` of a delegate made over a reflected method (`Delegate.CreateDelegate(typeof(F),
-        typeof(Assembly).GetMethod("Load"))`): a call of that method."""
+    def _call_as(self, node: Node, args: list[Node], method: str | None, ref: tuple[str, str], how: str) -> None:
+        """A call that runs the method `ref` (type, name) with `args`, matched against the rules
+        as if it were written directly; `how` says how the call reaches it. Every argument counts
+        (IL or a delegate may pass any of them on)."""
         path = (ref[0].lower(), ref[1].lower())
         for rule in self.rules:
             pattern = next((pt for pt in rule.patterns if pt.matches(path, False, True)), None)
@@ -1512,7 +1513,7 @@ class UnitFlow:
             t: Taint | None = None
             for a in args:
                 t = merge(t, self.taint(a, method))
-            note = f"called through a delegate made by reflection, as {ref[0]}.{ref[1]}"
+            note = f"{how}, as {ref[0]}.{ref[1]}"
             self.hits.append(
                 SinkHit(rule.rule_id, rule.capability, pattern.label, self.line(node), t, method, [], note)
             )
@@ -1557,22 +1558,9 @@ class UnitFlow:
 
     def _emitted_calls(self, node: Node, args: list[Node], method: str | None) -> None:
         """`dm.Invoke(null, new object[] { data })` on a DynamicMethod whose IL calls
-        `Assembly.Load`: the arguments go to the methods the IL calls, matched as if called
-        directly (the IL may pass any argument to any of them)."""
-        for type_name, name in self._emitted():
-            path = (type_name.lower(), name.lower())
-            for rule in self.rules:
-                pattern = next((pt for pt in rule.patterns if pt.matches(path, False, True)), None)
-                if pattern is None:
-                    continue
-                t: Taint | None = None
-                for a in args:
-                    t = merge(t, self.taint(a, method))
-                note = f"called from IL the code emits into a method built at run time, as {type_name}.{name}"
-                self.hits.append(
-                    SinkHit(rule.rule_id, rule.capability, pattern.label, self.line(node), t, method, [], note)
-                )
-                break
+        `Assembly.Load`: the arguments go to each method the IL calls."""
+        for ref in self._emitted():
+            self._call_as(node, args, method, ref, "called from IL the code emits into a method built at run time")
 
     def _literal(self, node: Node) -> None:
         raw = text(node)
