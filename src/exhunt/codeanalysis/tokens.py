@@ -2,14 +2,16 @@
 
 Comments are dropped, adjacent string literals joined across `+`/`&`, and the code cut into
 statements. A variable assigned from request data is tainted; a statement that names a sink
-API and request data (directly or through a tainted variable) is a flow. Coarser than the syntax
+API and request data (directly or through a tainted variable) is a flow. A call of a Windows
+function (the native-code rule's names) is kept whatever its arguments, as the parsed reading
+keeps it: whether the page declares that function is judged afterwards. Coarser than the syntax
 tree (no types, no folding beyond concatenation), linear in the size of the code.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from exhunt.codeanalysis.flow import SinkHit, SinkRule, Taint
@@ -21,6 +23,8 @@ _JOIN = re.compile(r'"\s*[+&]\s*"')
 _SPLIT = re.compile(r"[;\n{}]")
 _ASSIGN = re.compile(r"^\s*(?:[\w<>\[\],.]+\s+)?(?P<name>[A-Za-z_]\w*)\s*(?:\+|&)?=(?!=)(?P<rhs>.*)$", re.S)
 _SOURCE = re.compile(r"\bRequest\s*(?:\.\s*(?P<m>\w+)|[\[(])", re.I)
+# A P/Invoke declaration (C# `extern`, VB `Declare`): it names a Windows function, it does not call it.
+_DECLARATION = re.compile(r"(?i)\bextern\b|\bDeclare\s+(?:Function|Sub|Auto|Ansi|Unicode)\b")
 MAX_STATEMENT = 4096
 MAX_TAINTED = 256
 
@@ -55,6 +59,19 @@ def _source(stmt: str, controls: re.Pattern[str] | None = None) -> tuple[str, st
     return None
 
 
+def _statements(code: str, first_line: int) -> Iterator[tuple[str, int]]:
+    """The code cut at `;`, new lines and braces, each piece with the line it stands on (the
+    new lines are separators, so they are counted here, not found in the pieces)."""
+    line = first_line
+    pos = 0
+    for m in _SPLIT.finditer(code):
+        yield code[pos : m.start()], line
+        if m.group() == "\n":
+            line += 1
+        pos = m.end()
+    yield code[pos:], line
+
+
 def read_tokens(
     code: str, rules: list[SinkRule], first_line: int = 1, controls: Mapping[str, str] | None = None
 ) -> TokenResult:
@@ -71,10 +88,8 @@ def read_tokens(
     # One pass with every sink name first: most statements name none.
     any_sink = re.compile(r"(?i)\b(?:" + "|".join(sorted({re.escape(p.parts[-1]) for _, p, _ in sinks})) + r")\s*\(")
     words = re.compile(r"[A-Za-z_]\w*")
-    line = first_line
-    for raw in _SPLIT.split(code):
-        stmt_line = line
-        line += raw.count("\n")
+    has_native = any(rule.capability == "native-code" for rule in rules)
+    for raw, stmt_line in _statements(code, first_line):
         stmt = raw.strip()
         if not stmt or len(stmt) > MAX_STATEMENT:
             continue
@@ -102,9 +117,16 @@ def read_tokens(
         m = _ASSIGN.match(stmt)
         if m and t is not None and len(tainted) < MAX_TAINTED:
             tainted[m.group("name")] = t
-        if t is None or not any_sink.search(stmt):
+        if not any_sink.search(stmt):
+            continue
+        # Windows functions count whatever the source of their arguments, where the page declares
+        # them (judged with the file's declarations later), but not in the declaration itself.
+        native_only = t is None
+        if native_only and (not has_native or _DECLARATION.search(stmt)):
             continue
         for rule, pattern, rx in sinks:
+            if native_only and rule.capability != "native-code":
+                continue
             if pattern.label == "eval" and not re.search(r"(?i)\beval\s*\(", stmt):
                 continue
             if rx.search(stmt):

@@ -1,0 +1,67 @@
+"""The token-level reader (code too large to parse, or that no grammar parses): each flow is placed
+at the line of its statement, and a page's Windows-function calls count whatever their arguments,
+as in the parsed reading (docs/detection/webshell-code.md, "Large pages read token by token")."""
+
+from __future__ import annotations
+
+from code_support import run
+from exhunt.codeanalysis.analysis import MAX_PARSE_BYTES, sink_rules
+from exhunt.codeanalysis.tokens import read_tokens
+
+
+def _runner(array_lines: int) -> str:
+    """A shellcode runner whose byte array takes `array_lines` lines."""
+    row = ",".join(["0x90"] * 40) + ",\n"
+    return (
+        '<%@ Page Language="C#" %>\n'
+        '<script runat="server">\n'
+        '[System.Runtime.InteropServices.DllImport("kernel32")]\n'
+        "private static extern IntPtr VirtualAlloc(IntPtr a, UIntPtr s, Int32 t, IntPtr p);\n"
+        '[System.Runtime.InteropServices.DllImport("kernel32")]\n'
+        "private static extern IntPtr CreateThread(IntPtr a, UIntPtr s, IntPtr f, IntPtr p, Int32 c, ref IntPtr i);\n"
+        "protected void Page_Load(object sender, EventArgs e) {\n"
+        "    byte[] sc = new byte[] {\n" + row * array_lines + "    0x90 };\n"
+        "    IntPtr mem = VirtualAlloc(IntPtr.Zero, (UIntPtr)sc.Length, 0x1000, (IntPtr)0x40);\n"
+        "    System.Runtime.InteropServices.Marshal.Copy(sc, 0, mem, sc.Length);\n"
+        "    IntPtr id = IntPtr.Zero;\n"
+        "    CreateThread(IntPtr.Zero, UIntPtr.Zero, mem, IntPtr.Zero, 0, ref id);\n"
+        "}\n"
+        "</script>\n"
+    )
+
+
+def test_a_runner_too_large_to_parse_is_still_native_code() -> None:
+    lines = MAX_PARSE_BYTES // 200 + 10  # each array line is 201 characters
+    page = _runner(lines)
+    report = run("big.aspx", page)
+    assert "tokens:csharp" in report.readers, report.readers
+    found = [c for c in report.capabilities if c.rule_id == "EXH-WS-CODE-NATIVE-CODE"]
+    assert found, [c.rule_id for c in report.capabilities]
+    call_line = page.splitlines().index(next(x for x in page.splitlines() if "= VirtualAlloc(" in x)) + 1
+    assert found[0].line == call_line
+
+
+def test_a_declared_function_is_not_a_call() -> None:
+    # Only the declarations name the functions: nothing is called.
+    page = _runner(3)
+    declarations = "\n".join(
+        x
+        for x in page.splitlines()
+        if "Page_Load" not in x and "VirtualAlloc(IntPtr.Zero" not in x and "CreateThread(IntPtr.Zero" not in x
+    )
+    result = read_tokens(declarations, sink_rules())
+    assert [h for h in result.hits if h.capability == "native-code"] == []
+
+
+def test_token_flows_are_placed_at_their_statement_lines() -> None:
+    code = "\n".join(
+        [
+            "var a = 1;",
+            'string c = Request.Form["c"];',
+            "",
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " + c);',
+        ]
+    )
+    hits = [h for h in read_tokens(code, sink_rules()).hits if h.capability == "process"]
+    assert hits and hits[0].line == 4, [(h.api, h.line) for h in hits]
+    assert hits[0].taint is not None and 2 in hits[0].taint.lines
