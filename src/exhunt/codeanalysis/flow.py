@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -488,10 +488,7 @@ class UnitFlow:
     def _web_request(self, name: str, value: Node) -> None:
         """`req = (HttpWebRequest)WebRequest.Create(url)`: remember which expression is the URL of
         the request `req` stands for, so what is later sent through it can be tied to the URL."""
-        for _ in range(4):
-            if role(value) is not Role.CAST or not value.named_child_count:
-                break
-            value = unwrap(value.named_children[-1])
+        value = _uncast(value)
         if role(value) is not Role.CALL:
             return
         callee, args = call_parts(value)
@@ -511,10 +508,9 @@ class UnitFlow:
         """`var t = (TextBox)FindControl("cmd")` (also `Page.FindControl`, `Form.FindControl`,
         `PreviousPage.FindControl`): the variable is an input control, whose posted value is the
         client's, as the declared control is. Its class is the cast's, or the markup's for that id."""
-        cls: str | None = None
-        if role(value) is Role.CAST and value.named_child_count > 1:
-            cls = text(value.named_children[0]).rsplit(".", 1)[-1]
-            value = unwrap(value.named_children[-1])
+        cast_to = value.child_by_field_name("type") if role(value) is Role.CAST else None
+        cls = text(cast_to).rsplit(".", 1)[-1] if cast_to is not None else None
+        value = _uncast(value)
         if role(value) is not Role.CALL:
             return
         callee, args = call_parts(value)
@@ -527,10 +523,8 @@ class UnitFlow:
             self.controls[name.lower()] = kind
 
     def _type_of(self, name: str, decl: Node, value: Node) -> None:
-        if role(value) is Role.CAST and value.named_child_count:
-            inner = unwrap(value.named_children[-1])  # `(Func<...>)dm.CreateDelegate(...)`
-            if role(inner) is Role.CALL:
-                value = inner
+        if role(_uncast(value)) is Role.CALL:
+            value = _uncast(value)  # `(Func<...>)dm.CreateDelegate(...)`
         r = role(value)
         if r is Role.CALL:
             callee, _ = call_parts(value)
@@ -568,11 +562,7 @@ class UnitFlow:
         """The ProgID (lower case) of the COM object or type a call gives: `CreateObject("X")`,
         `new ActiveXObject("X")`, `GetObject("new:{CLSID}")`, `Type.GetTypeFromProgID("X")`,
         `Type.GetTypeFromCLSID(new Guid("..."))`, `Activator.CreateInstance(t)` of such a type."""
-        value = unwrap(value)
-        for _ in range(4):
-            if role(value) is not Role.CAST or not value.named_child_count:
-                break
-            value = unwrap(value.named_children[-1])
+        value = _uncast(unwrap(value))
         if depth > 3 or role(value) not in {Role.CALL, Role.NEW}:
             if role(value) is Role.IDENT:
                 kind = self._type(self._n(text(value)))
@@ -1102,7 +1092,8 @@ class UnitFlow:
             if not is_new and len(path) == 1 and callee is not None and role(unwrap(callee)) is Role.IDENT:
                 ref = self._method_variables().get(self._n(text(unwrap(callee))))
                 if ref is not None:  # `load(data)` of a delegate over `typeof(Assembly).GetMethod("Load")`
-                    self._call_as(node, args, method, ref, "called through a delegate made by reflection")
+                    how = f"called through a delegate made by reflection, as {ref[0]}.{ref[1]}"
+                    self._call_as(node, args, method, ref, how)
             for rule in self.rules:
                 for pattern in rule.patterns:
                     if pattern.matches(path, is_new, has_receiver):
@@ -1445,35 +1436,13 @@ class UnitFlow:
             elif inner in {"load"}:
                 names.insert(0, "Assembly")
             cur = unwrap(inner_callee) if inner_callee is not None else None
-        if not names:
-            return
-        path = tuple(".".join(names).lower().split("."))
-        for rule in self.rules:
-            for pattern in rule.patterns:
-                if pattern.matches(path, False, len(path) > 1):
-                    t: Taint | None = None
-                    for a in args:
-                        t = merge(t, self.taint(a, method))
-                    self.hits.append(
-                        SinkHit(
-                            rule.rule_id,
-                            rule.capability,
-                            pattern.label,
-                            self.line(node),
-                            t,
-                            method,
-                            [],
-                            f"called by reflection as {'.'.join(names)}",
-                        )
-                    )
-                    return
+        if names:
+            self._call_as(node, args, method, names, f"called by reflection as {'.'.join(names)}")
 
     def _method_ref(self, node: Node, names: Mapping[str, tuple[str, str]]) -> tuple[str, str] | None:
         """The method `typeof(T).GetMethod("M", ...)` names, directly or through a variable set
         to it: (T, M) as written, the name folded (`"Lo" + "ad"`)."""
-        node = unwrap(node)
-        if role(node) is Role.CAST and node.named_child_count:
-            node = unwrap(node.named_children[-1])  # `(Func<byte[], Assembly>)Delegate.CreateDelegate(...)`
+        node = _uncast(unwrap(node))  # `(Func<byte[], Assembly>)Delegate.CreateDelegate(...)`
         if role(node) is Role.IDENT:
             return names.get(self._n(text(node)))
         if role(node) is not Role.CALL:
@@ -1501,19 +1470,19 @@ class UnitFlow:
         self.note_folded(args[0], name)
         return type_name, name
 
-    def _call_as(self, node: Node, args: list[Node], method: str | None, ref: tuple[str, str], how: str) -> None:
-        """A call that runs the method `ref` (type, name) with `args`, matched against the rules
-        as if it were written directly; `how` says how the call reaches it. Every argument counts
-        (IL or a delegate may pass any of them on)."""
-        path = (ref[0].lower(), ref[1].lower())
+    def _call_as(self, node: Node, args: list[Node], method: str | None, names: Sequence[str], note: str) -> None:
+        """A call that runs the method `names` spell (`Assembly`, `Load`) with `args`, matched
+        against the rules as if it were written so (the first rule that names it); `note` says
+        how the call reaches it. Every argument counts (reflection, IL or a delegate may pass any
+        of them on)."""
+        path = tuple(".".join(names).lower().split("."))
         for rule in self.rules:
-            pattern = next((pt for pt in rule.patterns if pt.matches(path, False, True)), None)
+            pattern = next((pt for pt in rule.patterns if pt.matches(path, False, len(path) > 1)), None)
             if pattern is None:
                 continue
             t: Taint | None = None
             for a in args:
                 t = merge(t, self.taint(a, method))
-            note = f"{how}, as {ref[0]}.{ref[1]}"
             self.hits.append(
                 SinkHit(rule.rule_id, rule.capability, pattern.label, self.line(node), t, method, [], note)
             )
@@ -1560,7 +1529,8 @@ class UnitFlow:
         """`dm.Invoke(null, new object[] { data })` on a DynamicMethod whose IL calls
         `Assembly.Load`: the arguments go to each method the IL calls."""
         for ref in self._emitted():
-            self._call_as(node, args, method, ref, "called from IL the code emits into a method built at run time")
+            how = f"called from IL the code emits into a method built at run time, as {ref[0]}.{ref[1]}"
+            self._call_as(node, args, method, ref, how)
 
     def _literal(self, node: Node) -> None:
         raw = text(node)
@@ -1574,6 +1544,15 @@ class UnitFlow:
             shown = show(decoded)
             self.folded.setdefault(shown, self.line(node))
             self.hidden.append((self.line(node), shown))
+
+
+def _uncast(node: Node) -> Node:
+    """The value under up to four casts (`(HttpWebRequest)WebRequest.Create(u)`, `(Func<...>)x`)."""
+    for _ in range(4):
+        if role(node) is not Role.CAST or not node.named_child_count:
+            break
+        node = unwrap(node.named_children[-1])
+    return node
 
 
 def _type_named(node: Node) -> str | None:
