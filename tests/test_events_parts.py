@@ -19,6 +19,7 @@ from exhunt.analyzers import HostContext, HuntOptions, registry
 from exhunt.analyzers import events as event_analyzer
 from exhunt.events.evtx_file import chunk_span, read_evtx
 from exhunt.events.exports import read_event_export, read_event_export_part
+from exhunt.events.record import EventRecord
 from exhunt.evidence import discover
 from exhunt.evidence.base import EvidenceFile, FileRef
 from exhunt.hunt import hunt_hosts
@@ -221,6 +222,18 @@ def _export(folder: Path, body: bytes) -> Path:
     return path
 
 
+def _read_export(file: EvidenceFile, part: tuple[int, int] | None) -> tuple[list[EventRecord], list[Problem]]:
+    """The events of an export read whole (`part` None) or in one part, and the problems met."""
+    errors: list[Problem] = []
+    with file.open() as stream:
+        events = list(
+            read_event_export(stream, "events.json", errors)
+            if part is None
+            else read_event_export_part(stream, "events.json", errors, part, file.size)
+        )
+    return events, errors
+
+
 @pytest.mark.shared
 def test_a_large_json_lines_export_read_in_parts_gives_what_it_gives_read_whole(
     otrf_host: Path, monkeypatch: pytest.MonkeyPatch
@@ -281,14 +294,7 @@ def test_json_lines_read_in_parts_are_the_lines_read_whole(lines: list[bytes], c
         file = EvidenceFile(FileRef(str(path)), "events.json", ArtefactKind.EVENT_JSON, len(body))
 
         def read(part: tuple[int, int] | None) -> list[tuple[object, ...]]:
-            errors: list[Problem] = []
-            with file.open() as stream:
-                events = (
-                    read_event_export(stream, "events.json", errors)
-                    if part is None
-                    else read_event_export_part(stream, "events.json", errors, part, len(body))
-                )
-                return [(e.line, e.channel, e.event_id, e.computer) for e in events]
+            return [(e.line, e.channel, e.event_id, e.computer) for e in _read_export(file, part)[0]]
 
         whole = read(None)
         assert [r for k in range(count) for r in read((k, count))] == whole
@@ -320,14 +326,8 @@ def test_a_part_starting_in_a_long_run_of_junk_does_not_give_up_the_events_after
     file = EvidenceFile(FileRef(str(path)), "events.json", ArtefactKind.EVENT_JSON, len(body))
 
     def read(part: tuple[int, int] | None) -> tuple[list[int | None], list[Problem]]:
-        errors: list[Problem] = []
-        with file.open() as stream:
-            events = (
-                read_event_export(stream, "events.json", errors)
-                if part is None
-                else read_event_export_part(stream, "events.json", errors, part, len(body))
-            )
-            return [e.line for e in events], errors
+        events, errors = _read_export(file, part)
+        return [e.line for e in events], errors
 
     whole, _ = read(None)
     first, _ = read((0, 2))
