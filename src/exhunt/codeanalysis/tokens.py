@@ -117,12 +117,12 @@ def read_tokens(
         m = _ASSIGN.match(stmt)
         if m and t is not None and len(tainted) < MAX_TAINTED:
             tainted[m.group("name")] = t
-        if not any_sink.search(stmt):
-            continue
         # Windows functions count whatever the source of their arguments, where the page declares
         # them (judged with the file's declarations later), but not in the declaration itself.
         native_only = t is None
-        if native_only and (not has_native or _DECLARATION.search(stmt)):
+        if (native_only and not has_native) or not any_sink.search(stmt):
+            continue
+        if native_only and _DECLARATION.search(stmt):
             continue
         for rule, pattern, rx in sinks:
             if native_only and rule.capability != "native-code":
