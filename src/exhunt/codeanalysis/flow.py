@@ -1490,10 +1490,11 @@ class UnitFlow:
 
     def _emitted(self) -> list[tuple[str, str]]:
         """The methods the unit's IL generators emit calls to (`il.EmitCall(OpCodes.Call, m, ...)`,
-        `il.Emit(OpCodes.Callvirt, m)`), with `m` resolved as `_method_ref` does; found once."""
+        `il.Emit(OpCodes.Callvirt, m)`), with `m` resolved as `_method_ref` does, that a rule
+        names (the others can match nothing when the method runs); found once, each once."""
         if self._emitted_methods is not None:
             return self._emitted_methods
-        found: list[tuple[str, str]] = []
+        found: dict[tuple[str, str], None] = {}
         names = self._method_variables()
         for node, _method in self.nodes:
             if role(node) is not Role.CALL:
@@ -1502,10 +1503,14 @@ class UnitFlow:
             if dotted(callee).lower().replace("()", "").rsplit(".", 1)[-1] in {"emit", "emitcall"}:
                 for a in args[1:2]:
                     ref = self._method_ref(a, names)
-                    if ref is not None and ref not in found:
-                        found.append(ref)
-        self._emitted_methods = found
-        return found
+                    if ref is not None and ref not in found and self._named_by_rule(ref):
+                        found[ref] = None
+        self._emitted_methods = list(found)
+        return self._emitted_methods
+
+    def _named_by_rule(self, names: Sequence[str]) -> bool:
+        path = tuple(".".join(names).lower().split("."))
+        return any(pt.matches(path, False, len(path) > 1) for rule in self.rules for pt in rule.patterns)
 
     def _method_variables(self) -> dict[str, tuple[str, str]]:
         """Variables set to a method found by reflection (`var m = typeof(T).GetMethod("M")`,
