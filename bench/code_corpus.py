@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh12-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh13-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
@@ -526,6 +526,40 @@ FRESH12_SOURCES: list[tuple[str, str, str]] = [
     ("vcaster/pentest", "shells", "PostView.ascx"),
     ("A1vinSmith/OSCP-PWK", "shells", "HackPark/PostView.ascx"),
 ]
+# A fourteenth pass, split `fresh13-dev` / `fresh13-held-out`, gathered with `--append fresh13` and
+# measured before any rule was written from it. Found by the exact paths attackers' and testers'
+# repositories give their pages (`shell.aspx`, `cmd.aspx`, `tunnel.aspx`, `reverse-shell.aspx`,
+# `templates/tunnel.aspx`) and in web-shell datasets: command pages, reverse shells (one stealing a
+# SYSTEM token), a VB.NET command page, a handler shell, ASPXSpy variants (one behind a JPEG
+# header), a tunnel generator's templates and its output, a JScript.NET eval one-liner, a Behinder
+# agent template, AntSword custom-script handlers, a page running PowerShell from an XSLT script
+# block, a console page with an SQL browser. Glanced at only to see that each is ASP.NET server
+# code of an attacker's page. Not to be had here: DaddyBigFish/Upload, wgya/she,
+# lupingQAQ/dotnet-memshell and cr0nyx/roger (no snapshot), 4shen/webshell (too large), and three
+# repositories whose names the fetcher does not take (`chinatso/-v1.0`, `serundengsapi/.htaccess`,
+# `kazym667/.aspx-web-shell`). Left out: forks of listed repositories, classic ASP agents, a page
+# that only reports to a chat bot.
+FRESH13_SOURCES: list[tuple[str, str, str]] = [
+    ("justin-breezer1/The-Orion", "shells", "shell.aspx"),
+    ("justin-breezer1/The-Orion", "shells", "cmd.aspx"),
+    ("k1aShiMa/revshells_for_me", "shells", "shell.aspx"),
+    ("h3x0v3rl0rd/InsomniaShell", "shells", "InsomniaShell.aspx"),
+    ("ahmetgurel/Pentest-Hints", "shells", "cmd.aspx"),
+    ("rxmchik/test", "shells", "shell.ashx"),
+    ("Coldwave96/WebShell-AIHunter", "shells", "Data/check/mix/he1p.aspx"),
+    ("Coldwave96/WebShell-AIHunter", "shells", "Data/check/mix/2014过新狗/kk.aspx"),
+    ("chow8386/test", "shells", "reverse-shell.aspx"),
+    ("jan-karel/incompetentbastard", "shells", "meuk/template/aspxshell.aspx"),
+    ("h4rry1337/Pug-reGeorg", "shells", "templates/tunnel.as"),
+    ("gowebshell/gotojs", "shells", "neoreg_servers/tunnel.as"),
+    ("gowebshell/gotojs", "shells", "ma/cmd.aspx"),
+    ("Bohemiana/behinder_erkai", "shells", "net/rebeyond/behinder/ui/aspx.aspx"),
+    ("Ch1ngg/OtherAntSwordAESEncoder", "shells", "CUSTOM/Shell/asp.net.ashx"),
+    ("Ch1ngg/OtherAntSwordAESEncoder", "shells", "CUSTOM/Shell/asp.net_custom_script_for_odbc.ashx"),
+    ("JoelGMSec/PyShell", "shells", "Shells/shell.aspx"),
+    ("m0nkey653/PwnNetShell", "shells", "PwnNetShell/netPwnShell.aspx"),
+    ("caidaox/webshell", "shells", "aspx/"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -795,6 +829,7 @@ APPENDABLE = {
     "fresh10": FRESH10_SOURCES,
     "fresh11": FRESH11_SOURCES,
     "fresh12": FRESH12_SOURCES,
+    "fresh13": FRESH13_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
