@@ -99,6 +99,8 @@ def test_a_child_that_ends_without_an_answer_stops_the_hunt(tmp_path: Path) -> N
     def dies(on_progress: Progress | None) -> list[HostEvidence]:
         os._exit(7)
 
+    # Listed here instead (another thread running), `dies` would end this process.
+    assert can_fork(), "a thread runs beside the test, so the listing would not be made apart"
     with pytest.raises(EvidenceUnavailable, match="exit code 7 without an answer"):
         list_apart(dies, _names)
 
