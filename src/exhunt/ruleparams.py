@@ -491,6 +491,7 @@ CODE_CAPABILITIES = frozenset(
         "native-code",
         "config-secret",
         "account",
+        "log-clear",
     }
 )
 
@@ -503,13 +504,17 @@ class CodeFlowParams:
     what the call does with it, the others being options or names), how a chain ending there is
     said, and whether it also counts in source files (.cs .vb .js), which are not served pages.
     `requires`: regular expressions of which one must occur in the file's server code for a
-    call to count (a deserializer is dangerous only with a type-resolving setting)."""
+    call to count (a deserializer is dangerous only with a type-resolving setting).
+    `arguments`: regular expressions of which one must match the text the call's arguments fold
+    to; a call that matches counts whatever its data's source (a fixed command line that clears
+    the event logs)."""
 
     capability: str
     phrase: str
     apis: tuple[str, ...]
     in_code_files: bool = False
     requires: Annotated[tuple[str, ...], REGEX] = ()
+    arguments: Annotated[tuple[str, ...], REGEX] = ()
 
     def problems(self) -> list[tuple[str, str]]:
         out = []

@@ -32,7 +32,7 @@ from exhunt.codeanalysis.extract import (
     language_of,
 )
 from exhunt.codeanalysis.flow import Budget, PageScope, SinkHit, SinkRule, Taint, UnitFlow, run_together
-from exhunt.codeanalysis.fold import as_bytes, decode_base64, show
+from exhunt.codeanalysis.fold import as_bytes, as_text, decode_base64, show
 from exhunt.codeanalysis.syntax import Parsed, error_share, parse
 from exhunt.codeanalysis.tokens import read_tokens
 from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, PATH_KINDS, SinkPattern
@@ -293,8 +293,9 @@ def analyze_code(
     # kit's count of capabilities): an SQL command is a command runner only beside an xp_cmdshell.
     hits = [h for h in hits if _settings_met(h, extracted)]
     report.units = sum(1 for u in units if u.text.strip())
-    report.sinks = len(hits)
-    report.reached = sum(1 for h in hits if h.taint is not None)
+    # A call counts once, however many rules name it (Process.Start: commands and log clearing).
+    report.sinks = len({(h.line, h.api) for h in hits})
+    report.reached = len({(h.line, h.api) for h in hits if h.taint is not None})
     _judge(hits, name, extracted, report)
     if not name.lower().endswith((".cs", ".vb", ".js")):
         _toolkit(hits, report)
@@ -581,6 +582,9 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         if hit.capability == "memory-shell":
             _memory_shell(hit, phrase, hits, name, report)
             continue
+        if hit.capability == "log-clear":
+            _log_clear(hit, flow, report)
+            continue
         t = hit.taint
         if t is None:
             continue
@@ -608,6 +612,23 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         chain = _chain(t, phrase, hit, context)
         lines = tuple(sorted(t.lines | {hit.line}))
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))
+
+
+def _log_clear(hit: SinkHit, flow: CodeFlowParams, report: CodeReport) -> None:
+    """An event log cleared or deleted counts whatever names the log; a command counts when the
+    text its arguments fold to clears logs (`flow.arguments`). Once per rule and line."""
+    if any(c.rule_id == hit.rule_id and c.line == hit.line for c in report.capabilities):
+        return
+    source = f"takes {' and '.join(hit.taint.sources[:2])}, then " if hit.taint is not None else ""
+    if flow.arguments:
+        command = " ".join(t for t in (as_text(a) for a in hit.args) if t)
+        if not any(re.search(p, command, REGEX_FLAGS) for p in flow.arguments):
+            return
+        how = f"{flow.phrase} ({show(command)}; {hit.api})"
+    else:
+        how = f"{flow.phrase} ({hit.api})"
+    lines = tuple(sorted((hit.taint.lines if hit.taint is not None else frozenset()) | {hit.line}))
+    report.capabilities.append(Capability(hit.rule_id, hit.line, f"{source}{how}", lines, hit.api))
 
 
 def _settings_met(hit: SinkHit, extracted: Extracted) -> bool:

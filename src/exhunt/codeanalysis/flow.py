@@ -40,6 +40,7 @@ from exhunt.codeanalysis.syntax import (
     unwrap,
 )
 from exhunt.codeanalysis.vocabulary import (
+    CALL_RETURNS,
     CIPHER_CALLS,
     COM_CLSIDS,
     COM_FACTORIES,
@@ -522,6 +523,23 @@ class UnitFlow:
         if kind is not None:
             self.controls[name.lower()] = kind
 
+    def _item_type(self, loop: Node, item: Node, items: Node) -> None:
+        """The type of a loop's item: as declared (`foreach (EventLog l in ...)`), or each item of
+        a call whose result's type is known (`foreach (var l in EventLog.GetEventLogs())`)."""
+        if role(item) is not Role.IDENT:
+            return
+        declared = loop.child_by_field_name("type")
+        found = None
+        if declared is not None and text(declared) not in {"var", ""}:
+            found = text(declared).lower().rsplit(".", 1)[-1]
+        elif role(items) is Role.CALL:
+            path, has_receiver = self._resolved_path(call_parts(items)[0], False)
+            found = CALL_RETURNS.get((path[-2], path[-1])) if has_receiver and len(path) >= 2 else None
+        if found is not None:
+            name = self._n(text(item))
+            self.types.setdefault(name, found)
+            self._types_lower.setdefault(name.lower(), found)
+
     def _type_of(self, name: str, decl: Node, value: Node) -> None:
         if role(_uncast(value)) is Role.CALL:
             value = _uncast(value)  # `(Func<...>)dm.CreateDelegate(...)`
@@ -533,6 +551,11 @@ class UnitFlow:
                 # A delegate over a method built at run time: calling it runs the emitted IL.
                 self.types[name] = "dynamicmethod"
                 self._types_lower[name.lower()] = "dynamicmethod"
+                return
+            returned = CALL_RETURNS.get((path[-2], path[-1])) if has_receiver and len(path) >= 2 else None
+            if returned is not None:  # `var d = AppDomain.CreateDomain("x")`
+                self.types[name] = returned
+                self._types_lower[name.lower()] = returned
                 return
         if r is Role.NEW:
             callee, _ = call_parts(value)
@@ -609,6 +632,8 @@ class UnitFlow:
             elif node.type in _LOOPS:
                 # `foreach (string path in paths)`: each item is as tainted as the collection.
                 item, items = node.child_by_field_name("left"), node.child_by_field_name("right")
+                if item is not None and items is not None:
+                    self._item_type(node, unwrap(item), unwrap(items))
                 t = self.taint(items, method) if items is not None else None
                 if t is not None and item is not None:
                     self._store(unwrap(item), t, method)

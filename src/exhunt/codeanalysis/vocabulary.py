@@ -121,6 +121,15 @@ SITE_FOLDERS = frozenset(
     }
 )
 
+# Calls whose result a later call is made on, by the type of what they return ((type, method) in
+# lower case -> type; for a call returning an array, the type of each item, as a loop over it
+# gives them): `AppDomain.CreateDomain(...)` then `.Load(bytes)`, `EventLog.GetEventLogs()` then
+# `.Clear()` on each.
+CALL_RETURNS: dict[tuple[str, str], str] = {
+    ("appdomain", "createdomain"): "appdomain",
+    ("eventlog", "geteventlogs"): "eventlog",
+}
+
 # Folded strings that are names a shell hides from string signatures.
 DANGEROUS_TEXT = re.compile(
     r"\b(?:cmd(?:\.exe)?\s*/c|cmd\.exe|powershell(?:\.exe)?|system\.diagnostics\.process|processstartinfo"
