@@ -492,6 +492,7 @@ CODE_CAPABILITIES = frozenset(
         "config-secret",
         "account",
         "log-clear",
+        "mailbox",
     }
 )
 

@@ -582,8 +582,8 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         if hit.capability == "memory-shell":
             _memory_shell(hit, phrase, hits, name, report)
             continue
-        if hit.capability == "log-clear":
-            _log_clear(hit, flow, report)
+        if hit.capability in _ACTS_ALONE:
+            _acts_alone(hit, flow, report)
             continue
         t = hit.taint
         if t is None:
@@ -614,9 +614,15 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))
 
 
-def _log_clear(hit: SinkHit, flow: CodeFlowParams, report: CodeReport) -> None:
-    """An event log cleared or deleted counts whatever names the log; a command counts when the
-    text its arguments fold to clears logs (`flow.arguments`). Once per rule and line."""
+# Capabilities whose call counts whatever its data's source: clearing event logs, running the
+# Exchange cmdlets that export mailboxes or open them to others.
+_ACTS_ALONE = frozenset({"log-clear", "mailbox"})
+
+
+def _acts_alone(hit: SinkHit, flow: CodeFlowParams, report: CodeReport) -> None:
+    """A call of a capability that counts whatever its data's source: an event log cleared or
+    deleted, whatever names it; a command when the text its arguments fold to matches the rule's
+    `arguments` (a command line clearing logs, an Exchange cmdlet's name). Once per rule and line."""
     if any(c.rule_id == hit.rule_id and c.line == hit.line for c in report.capabilities):
         return
     source = f"takes {' and '.join(hit.taint.sources[:2])}, then " if hit.taint is not None else ""
