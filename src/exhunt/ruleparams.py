@@ -493,6 +493,8 @@ CODE_CAPABILITIES = frozenset(
         "account",
         "log-clear",
         "mailbox",
+        "credential-dump",
+        "persistence",
     }
 )
 

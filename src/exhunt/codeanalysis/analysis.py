@@ -615,8 +615,9 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
 
 
 # Capabilities whose call counts whatever its data's source: clearing event logs, running the
-# Exchange cmdlets that export mailboxes or open them to others.
-_ACTS_ALONE = frozenset({"log-clear", "mailbox"})
+# Exchange cmdlets that export mailboxes or open them to others, commands that dump credentials
+# or plant a way back in.
+_ACTS_ALONE = frozenset({"log-clear", "mailbox", "credential-dump", "persistence"})
 
 
 def _acts_alone(hit: SinkHit, flow: CodeFlowParams, report: CodeReport) -> None:
@@ -627,7 +628,8 @@ def _acts_alone(hit: SinkHit, flow: CodeFlowParams, report: CodeReport) -> None:
         return
     source = f"takes {' and '.join(hit.taint.sources[:2])}, then " if hit.taint is not None else ""
     if flow.arguments:
-        command = " ".join(t for t in (as_text(a) for a in hit.args) if t)
+        # What folds, and the source text of what does not (`"comsvcs.dll, MiniDump " + pid`).
+        command = " ".join([t for t in (as_text(a) for a in hit.args) if t] + [t for _, t, _ in hit.unresolved])
         if not any(re.search(p, command, REGEX_FLAGS) for p in flow.arguments):
             return
         how = f"{flow.phrase} ({show(command)}; {hit.api})"

@@ -1,0 +1,139 @@
+"""EXH-WS-CODE-CREDENTIAL-COMMAND and EXH-WS-CODE-PERSIST-COMMAND: a page whose fixed command line
+(as folded) dumps credentials (comsvcs.dll MiniDump, ProcDump of LSASS, `reg save` of the SAM
+hives, ntdsutil IFM, a shadow copy, Mimikatz) or plants a way back in and weakens defences
+(accounts, administrators, scheduled tasks, services, Run keys, remote desktop, Defender); beside
+pages that run fixed tools for ordinary work (docs/detection/webshell-code.md, "Intruders'
+command lines")."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, cs_page, run, vb_page
+
+CREDS = "EXH-WS-CODE-CREDENTIAL-COMMAND"
+PERSIST = "EXH-WS-CODE-PERSIST-COMMAND"
+
+
+def start(arguments: str, tool: str = "cmd.exe") -> str:
+    return cs_page(f'System.Diagnostics.Process.Start("{tool}", "{arguments}");')
+
+
+SHELLS = [
+    (
+        "comsvcs.aspx",
+        cs_page(
+            'int pid = System.Diagnostics.Process.GetProcessesByName("lsass")[0].Id;\n'
+            'System.Diagnostics.Process.Start("rundll32.exe", "C:\\\\Windows\\\\System32\\\\comsvcs.dll, MiniDump " '
+            '+ pid + " C:\\\\inetpub\\\\wwwroot\\\\aspnet_client\\\\x.dmp full");'
+        ),
+        CREDS,
+        ["comsvcs.dll, MiniDump", "Process.Start"],
+    ),
+    (
+        "procdump.aspx",
+        start("/c procdump64.exe -accepteula -ma lsass.exe C:\\\\temp\\\\l.dmp"),
+        CREDS,
+        ["procdump64.exe"],
+    ),
+    (
+        "hives.aspx",
+        start("/c reg save HKLM\\\\SAM C:\\\\temp\\\\sam && reg save HKLM\\\\SYSTEM C:\\\\temp\\\\sys"),
+        CREDS,
+        ["reg save HKLM\\SAM"],
+    ),
+    ("ntds.aspx", start('/c ntdsutil \\"ac i ntds\\" ifm \\"create full c:\\\\temp\\" q q'), CREDS, ["ntdsutil"]),
+    ("shadow.aspx", start("/c vssadmin create shadow /for=C:"), CREDS, ["vssadmin create shadow"]),
+    (
+        "mimikatz.aspx",
+        cs_page(
+            "var ps = System.Management.Automation.PowerShell.Create();\n"
+            "ps.AddScript(\"Invoke-Mimikatz -Command 'sekurlsa::logonpasswords'\");\nps.Invoke();"
+        ),
+        CREDS,
+        ["sekurlsa::logonpasswords", ".AddScript"],
+    ),
+    (
+        "user.aspx",
+        start("/c net user support P@ssw0rd1 /add && net localgroup administrators support /add"),
+        PERSIST,
+        ["net user support"],
+    ),
+    ("admins.aspx", start("/c net1 localgroup Administrators backup /add"), PERSIST, ["localgroup Administrators"]),
+    (
+        "task.aspx",
+        start("/c schtasks /create /sc minute /tn upd /tr C:\\\\temp\\\\u.exe /ru SYSTEM"),
+        PERSIST,
+        ["schtasks /create"],
+    ),
+    (
+        "service.aspx",
+        start('/c sc create upd binPath= \\"C:\\\\temp\\\\u.exe\\" start= auto'),
+        PERSIST,
+        ["sc create upd binPath="],
+    ),
+    (
+        "run-key.aspx",
+        start(
+            "/c reg add HKLM\\\\Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Run /v u /d C:\\\\temp\\\\u.exe /f"
+        ),
+        PERSIST,
+        ["CurrentVersion\\Run"],
+    ),
+    (
+        "rdp.aspx",
+        start(
+            '/c reg add \\"HKLM\\\\SYSTEM\\\\CurrentControlSet\\\\Control\\\\Terminal Server\\" /v fDenyTSConnections /t REG_DWORD /d 0 /f'
+        ),
+        PERSIST,
+        ["fDenyTSConnections"],
+    ),
+    (
+        "defender.aspx",
+        start(
+            "-c Set-MpPreference -DisableRealtimeMonitoring $true; Add-MpPreference -ExclusionPath C:\\\\inetpub",
+            "powershell.exe",
+        ),
+        PERSIST,
+        ["Set-MpPreference -DisableRealtimeMonitoring"],
+    ),
+    (
+        "folded.vb.aspx",
+        vb_page(
+            'Dim t As String = "sch" & "tasks"\nShell("cmd.exe /c " & t & " /create /tn x /tr c:\\x.exe /sc onstart")'
+        ),
+        PERSIST,
+        ["schtasks /create", "Shell"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "rule_id", "words"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_intruders_command_lines_are_found(name: str, code: str, rule_id: str, words: list[str]) -> None:
+    assert_found(name, code, rule_id, words)
+
+
+BENIGN = [
+    ("ping.aspx", start("/c ping -n 1 127.0.0.1")),
+    ("tasks.aspx", start("/c schtasks /query /fo csv")),
+    ("users.aspx", start("/c net user")),
+    ("reg-query.aspx", start("/c reg query HKLM\\\\Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Run")),
+    ("sc-query.aspx", start("/c sc query w3svc")),
+    (
+        "text.aspx",
+        cs_page('Response.Write("Run schtasks /create to schedule the export; never reg save HKLM\\\\SAM.");'),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_ordinary_fixed_commands_and_text_stay_quiet(name: str, code: str) -> None:
+    assert_benign(name, code)
+
+
+def test_a_tool_kit_source_file_is_left_out() -> None:
+    tool = """public class Setup {
+    public void Install() { System.Diagnostics.Process.Start("schtasks.exe", "/create /tn backup /tr backup.exe /sc daily"); }
+}"""
+    report = run("Setup.cs", tool)
+    assert [c.rule_id for c in report.capabilities if c.rule_id in (CREDS, PERSIST)] == []
