@@ -495,6 +495,7 @@ CODE_CAPABILITIES = frozenset(
         "mailbox",
         "credential-dump",
         "persistence",
+        "service-control",
     }
 )
 

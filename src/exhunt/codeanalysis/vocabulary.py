@@ -128,6 +128,10 @@ SITE_FOLDERS = frozenset(
 CALL_RETURNS: dict[tuple[str, str], str] = {
     ("appdomain", "createdomain"): "appdomain",
     ("eventlog", "geteventlogs"): "eventlog",
+    ("process", "getprocessbyid"): "process",
+    ("process", "getprocessesbyname"): "process",
+    ("process", "getprocesses"): "process",
+    ("servicecontroller", "getservices"): "servicecontroller",
 }
 
 # Folded strings that are names a shell hides from string signatures.
