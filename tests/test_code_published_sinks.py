@@ -49,6 +49,16 @@ public class D : System.Web.IHttpHandler {
         ["the request body", "DataSet.ReadXml"],
     ),
     (
+        "xmlser.aspx",
+        page(
+            'var t = Type.GetType(Request.Form["t"]);\n'
+            "var s = new System.Xml.Serialization.XmlSerializer(t);\n"
+            "s.Deserialize(Request.InputStream);"
+        ),
+        "EXH-WS-CODE-DESERIALIZE",
+        ["form field 't'", "(new XmlSerializer)"],
+    ),
+    (
         "jss.aspx",
         page(
             "var r = new System.Web.Script.Serialization.SimpleTypeResolver();\n"
@@ -248,6 +258,13 @@ public class Api : System.Web.IHttpHandler {
 
 
 BENIGN += [
+    (
+        "xmlser-typed.aspx",
+        page(
+            "var s = new System.Xml.Serialization.XmlSerializer(typeof(Order));\n"
+            "var o = (Order)s.Deserialize(Request.InputStream);\nResponse.Write(o.Id);"
+        ),
+    ),
     (
         "vb-notes.aspx",
         vb_page(
