@@ -224,6 +224,7 @@ class UnitFlow:
         # statements are one class, so fields, constants, methods and their taint are common.
         self.consts = scope.consts
         self.types: dict[str, str] = dict(scope.objects)
+        self._xored = 0  # bytes decoded in place so far (`_xor_all`), against `_XOR_BUDGET`
         self._types_lower: dict[str, str] = dict(scope.objects)
         self.taints = scope.taints
         self.returns = scope.returns
@@ -295,6 +296,8 @@ class UnitFlow:
                 inner = unwrap(node.named_children[0])
                 if role(inner) is Role.BINARY and operator(inner) == "=":
                     out.append((inner, method))  # VB: `x = value` parsed as a comparison statement
+                elif role(inner) is Role.BINARY and operator(inner).lower() == "xor":
+                    out.append((inner, method))  # VB: `b(i) = b(i) Xor k`, read as `(b(i) = b(i)) Xor k`
             if r is Role.DECL and method is None:
                 name_node = node.child_by_field_name("name")
                 if name_node is not None:
@@ -405,6 +408,9 @@ class UnitFlow:
             if r is Role.CALL:
                 self._array_reverse(node)
                 continue
+            if r is Role.BINARY and operator(node).lower() == "xor":
+                self._vb_xor_store(node)
+                continue
             left, right = self._targets(node)
             if left is not None and right is not None and role(left) is Role.MEMBER:
                 holder, member = member_parts(left)
@@ -412,6 +418,9 @@ class UnitFlow:
                     self._request_alias(member, node, unwrap(right))  # `this.req = ctx.Request`
                 if member.lower() in _STORED_PARTS:
                     self._open_store(member.lower(), unwrap(right))
+            if left is not None and right is not None and role(left) in {Role.INDEX, Role.CALL}:
+                self._element_store(node, left, unwrap(right))  # `b[i] ^= k`; VB `b(i) = b(i) Xor k`
+                continue
             if left is None or right is None or role(left) is not Role.IDENT:
                 continue
             name = self._n(text(left))
@@ -434,6 +443,87 @@ class UnitFlow:
             else:
                 self.consts[name] = value
                 self.note_folded(value_node, value)
+
+    def _element_store(self, node: Node, left: Node, right: Node) -> None:
+        """A store into an item of an array the page holds as a constant. The loop that decodes
+        it (`b[i] ^= k`, `b[i] = (byte)(b[i] ^ k)`, VB's `b(i) = b(i) Xor k`; `k` one constant,
+        or a key array's items in turn, `key[i % key.Length]`) is applied to the whole array, as
+        such loops run over it; any other store leaves the array unknown, never the constant it
+        started as."""
+        base, _ = index_parts(left) if role(left) is Role.INDEX else call_parts(left)
+        if base is None or role(base) is not Role.IDENT:
+            return
+        name = self._n(text(base))
+        held = self.consts.get(name)
+        if not isinstance(held, (bytes, list)):
+            return  # not a constant array (a VB call's result, a string's characters): nothing to change
+        key_node: Node | None = None
+        op = operator(node)
+        if op == "^=":
+            key_node = right
+        elif op == "=":
+            inner = _uncast(right)
+            if role(inner) is Role.BINARY and operator(inner).lower() in {"^", "xor"} and inner.named_child_count == 2:
+                a, b = (unwrap(c) for c in inner.named_children)
+                key_node = b if text(_uncast(a)) == text(left) else a if text(_uncast(b)) == text(left) else None
+        decoded = self._xor_all(held, key_node) if key_node is not None else None
+        if decoded is None:
+            self.consts.pop(name, None)
+        else:
+            self.consts[name] = decoded
+            self.note_folded(node, decoded)
+
+    def _vb_xor_store(self, node: Node) -> None:
+        """VB's `b(i) = b(i) Xor k` as a statement: the grammar reads it `(b(i) = b(i)) Xor k`
+        (Xor binds looser than `=` in an expression), so the store is rebuilt from the parts."""
+        if node.named_child_count != 2:
+            return
+        compared, key_node = (unwrap(c) for c in node.named_children)
+        if role(compared) is not Role.BINARY or operator(compared) != "=" or compared.named_child_count != 2:
+            return
+        target, value = (unwrap(c) for c in compared.named_children)
+        if role(target) not in {Role.INDEX, Role.CALL}:
+            return
+        base, _ = index_parts(target) if role(target) is Role.INDEX else call_parts(target)
+        if base is None or role(base) is not Role.IDENT:
+            return
+        name = self._n(text(base))
+        held = self.consts.get(name)
+        if not isinstance(held, (bytes, list)):
+            return
+        decoded = self._xor_all(held, key_node) if text(value) == text(target) else None
+        if decoded is None:
+            self.consts.pop(name, None)
+        else:
+            self.consts[name] = decoded
+            self.note_folded(node, decoded)
+
+    def _xor_all(self, held: bytes | list[Value], key_node: Node) -> bytes | list[Value] | None:
+        """Each item of `held` XORed with the key: one constant, or the items of a constant key
+        indexed by the position modulo something (`key[i % key.Length]`)."""
+        if not held or self._xored + len(held) > _XOR_BUDGET:
+            return None  # past what a unit may decode in place: unknown, as any other store
+        self._xored += len(held)
+        items = list(held)
+        if not all(isinstance(x, int) for x in items):
+            return None
+        key: list[int] | None = None
+        single = self.fold(key_node)
+        if isinstance(single, int):
+            key = [single]
+        elif role(key_node) in {Role.INDEX, Role.CALL}:
+            kbase, kidx = index_parts(key_node) if role(key_node) is Role.INDEX else call_parts(key_node)
+            stored = self.consts.get(self._n(text(kbase))) if kbase is not None and role(kbase) is Role.IDENT else None
+            index_text = f" {text(kidx[0]).lower()} " if len(kidx) == 1 else ""
+            if "%" in index_text or " mod " in index_text:
+                if isinstance(stored, str):
+                    key = [ord(c) for c in stored]
+                elif isinstance(stored, (bytes, list)) and all(isinstance(x, int) for x in stored):
+                    key = [int(x) for x in stored if isinstance(x, int)]
+        if not key:
+            return None
+        out = [(int(x) ^ key[i % len(key)]) & 0xFF for i, x in enumerate(items) if isinstance(x, int)]
+        return bytes(out) if isinstance(held, bytes) else list(out)
 
     def _array_reverse(self, node: Node) -> None:
         callee, args = call_parts(node)
@@ -1574,6 +1664,11 @@ class UnitFlow:
             shown = show(decoded)
             self.folded.setdefault(shown, self.line(node))
             self.hidden.append((self.line(node), shown))
+
+
+# Bytes a unit may decode in place by XOR loops, all loops together: a page of a thousand loops over
+# one large array costs what one pass over 4 MiB does, and is then left unknown.
+_XOR_BUDGET = 4 * 1024 * 1024
 
 
 def _uncast(node: Node) -> Node:

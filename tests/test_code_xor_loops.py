@@ -1,0 +1,113 @@
+"""A constant array decoded in place by a loop (`b[i] ^= k`, `b[i] = (byte)(b[i] ^ key[i % n])`,
+VB's `b(i) = b(i) Xor k`) is folded to what the loop leaves, and any other store into the array
+leaves it unknown, never the constant it started as: before, a page XOR-decoding an embedded
+assembly was read as loading the still-encoded bytes, and nothing was reported
+(docs/detection/webshell-code.md, "Arrays decoded in place")."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from code_support import assert_benign, cs_page, medium_or_above, run, vb_page
+
+EMBEDDED = "EXH-WS-CODE-EMBEDDED-ASSEMBLY"
+UNRESOLVED = "EXH-WS-CODE-UNRESOLVED-SINK"
+# The start of a Windows executable, as a page would embed a .NET assembly's bytes.
+PE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + b"\x00" * 48
+    + b"This program cannot be run in DOS mode.\r\r\n$"
+)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def xored(data: bytes, key: bytes) -> bytes:
+    return bytes(x ^ key[i % len(key)] for i, x in enumerate(data))
+
+
+LOAD = 'System.Reflection.Assembly.Load(b).CreateInstance("Agent");'
+
+DECODED = [
+    (
+        "xor-assign.aspx",
+        cs_page(
+            f'byte[] b = Convert.FromBase64String("{b64(xored(PE, b"U"))}");\n'
+            "for (int i = 0; i < b.Length; i++) b[i] ^= 0x55;\n" + LOAD
+        ),
+    ),
+    (
+        "xor-cast.aspx",
+        cs_page(
+            f'byte[] b = Convert.FromBase64String("{b64(xored(PE, b"*"))}");\n'
+            "for (int i = 0; i < b.Length; i++) { b[i] = (byte)(b[i] ^ 42); }\n" + LOAD
+        ),
+    ),
+    (
+        "xor-key.aspx",
+        cs_page(
+            'byte[] key = System.Text.Encoding.ASCII.GetBytes("s3cr3t");\n'
+            f'byte[] b = Convert.FromBase64String("{b64(xored(PE, b"s3cr3t"))}");\n'
+            "for (int i = 0; i < b.Length; i++) b[i] = (byte)(key[i % key.Length] ^ b[i]);\n" + LOAD
+        ),
+    ),
+    (
+        "xor.vb.aspx",
+        vb_page(
+            f'Dim b As Byte() = Convert.FromBase64String("{b64(xored(PE, b"U"))}")\n'
+            "For i As Integer = 0 To b.Length - 1\n    b(i) = b(i) Xor &H55\nNext\n"
+            'System.Reflection.Assembly.Load(b).CreateInstance("Agent")'
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), DECODED, ids=[d[0] for d in DECODED])
+def test_an_assembly_decoded_in_place_is_found(name: str, code: str) -> None:
+    report = run(name, code)
+    assert EMBEDDED in medium_or_above(report), [c.chain for c in report.capabilities]
+    assert "a Windows executable (MZ)" in next(c.chain for c in report.capabilities if c.rule_id == EMBEDDED)
+
+
+def test_an_array_changed_some_other_way_is_unknown_not_its_first_value() -> None:
+    code = cs_page(
+        f'byte[] b = Convert.FromBase64String("{b64(xored(PE, b"U"))}");\n'
+        "for (int i = 0; i < b.Length; i++) b[i] = Next(b[i]);\n" + LOAD
+    )
+    report = run("other.aspx", code)
+    assert UNRESOLVED in medium_or_above(report)
+    assert EMBEDDED not in medium_or_above(report)
+
+
+def test_a_key_from_the_request_makes_the_array_the_clients() -> None:
+    code = cs_page(
+        f'byte[] b = Convert.FromBase64String("{b64(xored(PE, b"U"))}");\n'
+        'byte k = byte.Parse(Request["k"]);\nfor (int i = 0; i < b.Length; i++) b[i] ^= k;\n' + LOAD
+    )
+    report = run("keyed.aspx", code)
+    assert "EXH-WS-CODE-ASSEMBLY" in medium_or_above(report)
+    assert EMBEDDED not in medium_or_above(report)  # not read as the constant it started as
+    assert "request parameter 'k'" in next(c.chain for c in report.capabilities if c.rule_id == "EXH-WS-CODE-ASSEMBLY")
+
+
+def test_a_table_decoded_for_display_stays_quiet() -> None:
+    code = cs_page(
+        "byte[] t = new byte[] { 0x1d, 0x10, 0x19, 0x19, 0x1a };\n"
+        "for (int i = 0; i < t.Length; i++) t[i] ^= 0x75;\n"
+        "Response.Write(Server.HtmlEncode(System.Text.Encoding.ASCII.GetString(t)));"
+    )
+    report = assert_benign("table.aspx", code)
+    assert "hello" in report.folded
+
+
+def test_decoding_in_place_stops_at_its_budget_and_leaves_the_array_unknown() -> None:
+    # 20 loops over a 300 KB array: past the 4 MiB a unit may decode, the rest is not folded.
+    data = b64(bytes(range(256)) * 1200)
+    loops = "\n".join(f"for (int i = 0; i < b.Length; i++) b[i] ^= {k + 1};" for k in range(20))
+    report = run("hostile.aspx", cs_page(f'byte[] b = Convert.FromBase64String("{data}");\n{loops}\n' + LOAD))
+    assert UNRESOLVED in medium_or_above(report)
+    assert report.problems == []
