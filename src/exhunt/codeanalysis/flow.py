@@ -407,6 +407,7 @@ class UnitFlow:
                 continue
             if r is Role.CALL:
                 self._array_reverse(node)
+                self._array_written(node)
                 continue
             if r is Role.BINARY and operator(node).lower() == "xor":
                 self._vb_xor_store(node)
@@ -472,6 +473,55 @@ class UnitFlow:
         else:
             self.consts[name] = decoded
             self.note_folded(node, decoded)
+
+    def _array_written(self, node: Node) -> None:
+        """A call that writes into a constant array: a copy (`Array.Copy`, `Buffer.BlockCopy`) of
+        a constant at constant offsets is applied; any other copy, a read into it (`s.Read(buf,
+        ...)`, `src.CopyTo(buf, 0)`) or `buf.SetValue(...)` leaves it unknown, never the value
+        it was declared with."""
+        callee, args = call_parts(node)
+        if callee is None or role(callee) is not Role.MEMBER:
+            return
+        receiver, name = member_parts(callee)
+        lname = name.lower()
+        if (
+            lname in {"copy", "blockcopy"}
+            and receiver is not None
+            and text(receiver).lower() in {"array", "buffer", "system.array", "system.buffer"}
+        ):
+            src, dest, offsets = _copy_parts(lname, args)
+        elif lname in {"read", "readblock", "copyto"} and args:
+            src, dest, offsets = None, args[0], list[Node | int]()
+        elif lname == "setvalue" and receiver is not None:
+            src, dest, offsets = None, receiver, list[Node | int]()
+        else:
+            return
+        if dest is None or role(dest) is not Role.IDENT:
+            return
+        target = self._n(text(dest))
+        held = self.consts.get(target)
+        if not isinstance(held, (bytes, list)):
+            return
+        copied = self._copied(held, src, offsets) if src is not None else None
+        if copied is None:
+            self.consts.pop(target, None)
+        else:
+            self.consts[target] = copied
+
+    def _copied(self, held: bytes | list[Value], src: Node, offsets: list[Node | int]) -> bytes | list[Value] | None:
+        """`held` with a constant source's items copied in: offsets and count all constant."""
+        data = self.fold(src)
+        numbers = [o if isinstance(o, int) else self.fold(o) for o in offsets]
+        if not isinstance(data, (bytes, list)) or not all(isinstance(n, int) for n in numbers) or len(numbers) != 3:
+            return None
+        start, at, count = (int(n) for n in numbers if isinstance(n, int))
+        out = list(held)
+        if not out and at == 0:
+            out = [0] * count  # `new byte[n]` folds without its length: at least what is copied in
+        if min(start, at, count) < 0 or start + count > len(data) or at + count > len(out):
+            return None  # what .NET would refuse (ArgumentException): not folded
+        out[at : at + count] = list(data)[start : start + count]
+        return bytes(int(x) & 0xFF for x in out if isinstance(x, int)) if isinstance(held, bytes) else out
 
     def _vb_xor_store(self, node: Node) -> None:
         """VB's `b(i) = b(i) Xor k` as a statement: the grammar reads it `(b(i) = b(i)) Xor k`
@@ -840,8 +890,9 @@ class UnitFlow:
                     self._set((method, self._n(text(b))), rt)
         if lname == "blockcopy" or (lname == "copy" and text(receiver).lower() == "array"):
             src = self.taint(args[0], method) if args else None
-            if src is not None and len(args) >= 3:
-                b = _base_ident(args[2])
+            dest = _copy_parts(lname, args)[1]
+            if src is not None and dest is not None:
+                b = _base_ident(dest)
                 if b is not None:
                     self._set((method, self._n(text(b))), src)
 
@@ -1664,6 +1715,16 @@ class UnitFlow:
             shown = show(decoded)
             self.folded.setdefault(shown, self.line(node))
             self.hidden.append((self.line(node), shown))
+
+
+def _copy_parts(lname: str, args: list[Node]) -> tuple[Node | None, Node | None, list[Node | int]]:
+    """(source, destination, [source offset, destination offset, count]) of `Array.Copy` (three
+    arguments: from the start of both) or `Buffer.BlockCopy` and five-argument `Array.Copy`."""
+    if lname == "copy" and len(args) == 3:
+        return args[0], args[1], [0, 0, args[2]]
+    if len(args) == 5:
+        return args[0], args[2], [args[1], args[3], args[4]]
+    return (args[0] if args else None), None, []
 
 
 # Bytes a unit may decode in place by XOR loops, all loops together: a page of a thousand loops over

@@ -1,7 +1,9 @@
-"""A constant array decoded in place by a loop (`b[i] ^= k`, `b[i] = (byte)(b[i] ^ key[i % n])`,
-VB's `b(i) = b(i) Xor k`) is folded to what the loop leaves, and any other store into the array
-leaves it unknown, never the constant it started as: before, a page XOR-decoding an embedded
-assembly was read as loading the still-encoded bytes, and nothing was reported
+"""Arrays changed in place. A constant array decoded by a loop (`b[i] ^= k`,
+`b[i] = (byte)(b[i] ^ key[i % n])`, VB's `b(i) = b(i) Xor k`) is folded to what the loop leaves;
+a constant copied in (`Array.Copy`, `Buffer.BlockCopy`) is applied; any other store, copy or
+read into the array leaves it unknown, never the constant it started as. Before, a page
+XOR-decoding an embedded assembly was read as loading the still-encoded bytes, and nothing was
+reported; and three-argument `Array.Copy` lost the request's bytes on the way
 (docs/detection/webshell-code.md, "Arrays decoded in place")."""
 
 from __future__ import annotations
@@ -111,3 +113,39 @@ def test_decoding_in_place_stops_at_its_budget_and_leaves_the_array_unknown() ->
     report = run("hostile.aspx", cs_page(f'byte[] b = Convert.FromBase64String("{data}");\n{loops}\n' + LOAD))
     assert UNRESOLVED in medium_or_above(report)
     assert report.problems == []
+
+
+def test_array_copy_of_three_arguments_copies_into_its_second() -> None:
+    # `Array.Copy(src, dest, n)`: the destination is the second argument (the five-argument form
+    # and Buffer.BlockCopy put it third); the request's bytes were lost on the way before.
+    code = cs_page(
+        'byte[] buf = new byte[4096];\nArray.Copy(Convert.FromBase64String(Request["c"]), buf, 4096);\n'
+        'System.Reflection.Assembly.Load(buf).CreateInstance("Agent");'
+    )
+    report = run("copy.aspx", code)
+    assert "EXH-WS-CODE-ASSEMBLY" in medium_or_above(report)
+    assert "request parameter 'c'" in next(c.chain for c in report.capabilities if c.rule_id == "EXH-WS-CODE-ASSEMBLY")
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        f'Array.Copy(Convert.FromBase64String("{b64(PE)}"), buf, {len(PE)});',
+        f'var src = Convert.FromBase64String("{b64(PE)}");\nBuffer.BlockCopy(src, 0, buf, 0, {len(PE)});',
+    ],
+    ids=["Array.Copy", "Buffer.BlockCopy"],
+)
+def test_a_constant_copied_into_an_array_is_what_the_array_holds(copy: str) -> None:
+    code = cs_page(
+        f"byte[] buf = new byte[{len(PE)}];\n{copy}\n" + 'System.Reflection.Assembly.Load(buf).CreateInstance("A");'
+    )
+    assert EMBEDDED in medium_or_above(run("copied.aspx", code))
+
+
+def test_an_array_read_into_is_unknown_not_its_declared_value() -> None:
+    code = cs_page(
+        f'byte[] buf = Convert.FromBase64String("{b64(b"harmless")}");\n'
+        'new System.IO.FileStream(Server.MapPath("~/App_Data/x.bin"), System.IO.FileMode.Open).Read(buf, 0, 8);\n'
+        'System.Reflection.Assembly.Load(buf).CreateInstance("A");'
+    )
+    assert UNRESOLVED in medium_or_above(run("read.aspx", code))
