@@ -149,3 +149,29 @@ def test_an_array_read_into_is_unknown_not_its_declared_value() -> None:
         'System.Reflection.Assembly.Load(buf).CreateInstance("A");'
     )
     assert UNRESOLVED in medium_or_above(run("read.aspx", code))
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        (
+            "decode.aspx",
+            cs_page(
+                f'byte[] b = Convert.FromBase64String("{b64(xored(PE, b"U"))}");\nDecode(b);\n' + LOAD + "\n}\n"
+                "void Decode(byte[] d) {\n    for (int i = 0; i < d.Length; i++) d[i] ^= 0x55;"
+            ),
+        ),
+        (
+            "decode.vb.aspx",
+            vb_page(
+                f'Dim b As Byte() = Convert.FromBase64String("{b64(xored(PE, b"U"))}")\nDecode(b)\n'
+                'System.Reflection.Assembly.Load(b).CreateInstance("Agent")\nEnd Sub\n'
+                "Sub Decode(d As Byte())\n    For i As Integer = 0 To d.Length - 1\n        d(i) = d(i) Xor &H55\n    Next"
+            ),
+        ),
+    ],
+    ids=["C#", "VB"],
+)
+def test_an_array_given_to_the_pages_own_method_is_unknown_after(name: str, code: str) -> None:
+    # Arrays are passed by reference: the method may decode it in place.
+    assert UNRESOLVED in medium_or_above(run(name, code))

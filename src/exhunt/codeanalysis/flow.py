@@ -478,8 +478,14 @@ class UnitFlow:
         """A call that writes into a constant array: a copy (`Array.Copy`, `Buffer.BlockCopy`) of
         a constant at constant offsets is applied; any other copy, a read into it (`s.Read(buf,
         ...)`, `src.CopyTo(buf, 0)`) or `buf.SetValue(...)` leaves it unknown, never the value
-        it was declared with."""
+        it was declared with. So does a call of the page's own method, which may change an
+        array it is given (`Decode(buf)`)."""
         callee, args = call_parts(node)
+        if callee is not None and self._own_call(callee):
+            for a in args:
+                if role(a) is Role.IDENT and isinstance(self.consts.get(self._n(text(a))), (bytes, list)):
+                    self.consts.pop(self._n(text(a)), None)
+            return
         if callee is None or role(callee) is not Role.MEMBER:
             return
         receiver, name = member_parts(callee)
@@ -507,6 +513,15 @@ class UnitFlow:
             self.consts.pop(target, None)
         else:
             self.consts[target] = copied
+
+    def _own_call(self, callee: Node) -> bool:
+        """Whether a call names a method the file declares (`Decode(b)`, `this.Decode(b)`)."""
+        if role(callee) is Role.IDENT:
+            return text(callee).lower() in self.methods
+        if role(callee) is Role.MEMBER:
+            receiver, name = member_parts(callee)
+            return receiver is not None and self._own_object(receiver) and name.lower() in self.methods
+        return False
 
     def _copied(self, held: bytes | list[Value], src: Node, offsets: list[Node | int]) -> bytes | list[Value] | None:
         """`held` with a constant source's items copied in: offsets and count all constant."""
