@@ -85,6 +85,18 @@ typeof(System.Reflection.Assembly).GetMethod("Lo" + "ad", new Type[] { typeof(by
         ["request parameter 'z'", "evaluates it as script", '"unsafe"'],
     ),
     (
+        "jscript-function.aspx",
+        """<%@ Page Language="JScript" %>
+<script runat="server">
+function Page_Load(sender : Object, e : EventArgs) {
+    var run : Function = new Function("r", Request.Form["code"]);
+    Response.Write(run(Request));
+}
+</script>""",
+        "EXH-WS-CODE-EVAL",
+        ["form field 'code'", "evaluates it as script (new Function)"],
+    ),
+    (
         "jscript-decode.aspx",
         """<%@ Page Language="JScript" %>
 <%
@@ -507,6 +519,16 @@ def test_comment_padded_tokens() -> None:
 # ----------------------------------------------------------------------------- benign look-alikes
 
 BENIGN = [
+    (
+        "jscript-fixed-function.aspx",
+        """<%@ Page Language="JScript" %>
+<script runat="server">
+function Page_Load(sender : Object, e : EventArgs) {
+    var add : Function = new Function("x", "y", "return x + y;");
+    Response.Write(add(int.Parse(Request["a"]), 2));
+}
+</script>""",
+    ),
     (
         "grid.aspx",
         """<%@ Page Language="C#" CodeBehind="grid.aspx.cs" Inherits="Shop.Grid" %>
