@@ -47,6 +47,7 @@ from exhunt.codeanalysis.vocabulary import (
     CONTROL_MEMBERS,
     DANGEROUS_TEXT,
     INPUT_CONTROLS,
+    METHOD_RETURNS,
     NAME_ONLY,
     PATH_KINDS,
     READ_INTO,
@@ -708,6 +709,8 @@ class UnitFlow:
                 self._types_lower[name.lower()] = "dynamicmethod"
                 return
             returned = CALL_RETURNS.get((path[-2], path[-1])) if has_receiver and len(path) >= 2 else None
+            if returned is None and has_receiver and path:
+                returned = METHOD_RETURNS.get(path[-1].removesuffix("()"))
             if returned is not None:  # `var d = AppDomain.CreateDomain("x")`
                 self.types[name] = returned
                 self._types_lower[name.lower()] = returned
@@ -1278,8 +1281,10 @@ class UnitFlow:
             for rule in self.rules:
                 for pattern in rule.patterns:
                     if pattern.matches(path, is_new, has_receiver):
-                        if pattern.label == "eval" and self.lang is not Lang.JSCRIPT:
+                        if pattern.label in {"eval", "new Function"} and self.lang is not Lang.JSCRIPT:
                             continue
+                        if pattern.label == ".SetValue" and _not_a_key(path):
+                            continue  # an array's item or a reflected property set, not a registry value
                         if pattern.label == ".AddCommand" and len(args) > 2:
                             continue  # PowerShell's takes a command and a scope flag; a menu's command list takes more
                         self._hit(rule, pattern.label, node, callee, args, values, method, pattern.argument)
@@ -1730,6 +1735,19 @@ class UnitFlow:
             shown = show(decoded)
             self.folded.setdefault(shown, self.line(node))
             self.hidden.append((self.line(node), shown))
+
+
+# Receivers whose SetValue is not the registry's (the type as declared, or the call that made it).
+_SETVALUE_ELSEWHERE = frozenset(
+    {"propertyinfo", "fieldinfo", "memberinfo", "array", "getproperty()", "getfield()", "getproperty", "getfield"}
+)
+
+
+def _not_a_key(path: tuple[str, ...]) -> bool:
+    """Whether `x.SetValue(...)` is on an array (`byte[] x`) or a reflected member, by what the
+    analysis knows of `x`."""
+    receiver = path[-2] if len(path) >= 2 else ""
+    return receiver.endswith("[]") or receiver in _SETVALUE_ELSEWHERE
 
 
 def _copy_parts(lname: str, args: list[Node]) -> tuple[Node | None, Node | None, list[Node | int]]:

@@ -134,6 +134,9 @@ CALL_RETURNS: dict[tuple[str, str], str] = {
     ("servicecontroller", "getservices"): "servicecontroller",
 }
 
+# The same by the method alone, whatever it is called on (`typeof(T).GetProperty("P")`).
+METHOD_RETURNS: dict[str, str] = {"getproperty": "propertyinfo", "getfield": "fieldinfo"}
+
 # Folded strings that are names a shell hides from string signatures.
 DANGEROUS_TEXT = re.compile(
     r"\b(?:cmd(?:\.exe)?\s*/c|cmd\.exe|powershell(?:\.exe)?|system\.diagnostics\.process|processstartinfo"
