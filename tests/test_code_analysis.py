@@ -765,3 +765,38 @@ def test_only_server_code_is_parsed() -> None:
     assert wanted("fm.aspx", b'<%@ Page Language="C#" %><asp:TextBox ID="c" runat="server" />')
     assert wanted("fm2.aspx", b'<%@ Page %><input type="file" id="f" runat="server" />')
     assert not wanted("plain.aspx", b'<%@ Page %><input type="text" name="q" />')
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        (
+            '<%@ Assembly Src="images/logo.jpg" %>\n<%@ Page Language="C#" %>',
+            "'images/logo.jpg' as server code (Assembly Src)",
+        ),
+        ('<%@ Page Language="C#" CodeFile="readme.txt" Inherits="P" %>', "'readme.txt' as server code (Page CodeFile)"),
+        (
+            '<%@ Control Language="VB" Src="data\\\\cache.dat" Inherits="C" %>',
+            "'data\\\\cache.dat' as server code (Control Src)",
+        ),
+    ],
+    ids=["Assembly Src", "Page CodeFile", "Control Src"],
+)
+def test_a_directive_compiling_a_non_code_file(code: str, shown: str) -> None:
+    report = run("a.aspx", code)
+    assert "EXH-WS-CODE-INCLUDE" in medium_or_above(report)
+    assert shown in chains(report)["EXH-WS-CODE-INCLUDE"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        '<%@ Page Language="C#" CodeFile="Default.aspx.cs" Inherits="Site.Default" %>',
+        '<%@ Assembly Src="~/App_Code/Util.cs" %>',
+        '<%@ Page Language="VB" Src="Report.aspx.vb" Inherits="Report" %>',
+        '<%@ WebHandler Language="C#" Class="H" CodeBehind="H.ashx.cs" %>',
+    ],
+    ids=["CodeFile .cs", "Assembly Src .cs", "Src .vb", "CodeBehind"],
+)
+def test_directives_compiling_source_files_stay_quiet(code: str) -> None:
+    assert medium_or_above(run("a.aspx", code)) == []

@@ -607,9 +607,13 @@ class CodeUnresolvedParams:
 
 @dataclass(frozen=True)
 class CodeIncludeParams:
-    """Extensions of files a server-side include may pull in without being reported."""
+    """Extensions of files a server-side include may pull in without being reported
+    (`code_extensions`), and of source files a directive may compile (`source_extensions`: the
+    `Src` and `CodeFile` attributes of Page, Control, Master, Application, WebHandler, WebService
+    and Assembly directives)."""
 
     code_extensions: WordSet
+    source_extensions: WordSet = frozenset()
 
 
 # Detectors that report under one fixed rule, whatever the catalog holds: another rule naming

@@ -838,15 +838,33 @@ def _unresolved(hits: list[SinkHit], name: str, report: CodeReport) -> None:
             break
 
 
+# Directives whose `Src` or `CodeFile` ASP.NET compiles as source at run time.
+_SOURCE_DIRECTIVES = frozenset({"page", "control", "master", "application", "webhandler", "webservice", "assembly"})
+
+
+def _extension(path: str) -> str:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
 def _includes(extracted: Extracted, report: CodeReport) -> None:
     for r in rules_of("code-include"):
-        allowed = r.params_as(CodeIncludeParams).code_extensions
+        p = r.params_as(CodeIncludeParams)
         for path, line in extracted.includes:
-            ext = "." + path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
-            if ext not in allowed:
+            if _extension(path) not in p.code_extensions:
                 report.capabilities.append(
                     Capability(r.id, line, f"includes server code from '{path}'", (line,), "#include")
                 )
+        if not p.source_extensions:
+            continue
+        for d in extracted.directives:
+            if d.name.lower() not in _SOURCE_DIRECTIVES:
+                continue
+            for attr in ("Src", "CodeFile"):
+                path = next((v for k, v in d.attrs.items() if k.lower() == attr.lower()), "").strip()
+                if path and _extension(path) not in p.source_extensions:
+                    how = f"has ASP.NET compile '{path}' as server code ({d.name} {attr})"
+                    report.capabilities.append(Capability(r.id, d.line, how, (d.line,), f"@{d.name} {attr}"))
 
 
 _TYPE_USE = re.compile(
