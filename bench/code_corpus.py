@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh13-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh14-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
@@ -560,6 +560,39 @@ FRESH13_SOURCES: list[tuple[str, str, str]] = [
     ("m0nkey653/PwnNetShell", "shells", "PwnNetShell/netPwnShell.aspx"),
     ("caidaox/webshell", "shells", "aspx/"),
 ]
+# A fifteenth pass, split `fresh14-dev` / `fresh14-held-out`, gathered with `--append fresh14` and
+# measured before any rule was written from it (after this round's rules from the platform's
+# documentation). Found by less common exact names (`ASPXspy2.aspx`, `Customize.aspx`, `yjh.aspx`,
+# `123.aspx`, `up.aspx`, `run.aspx`) and repository-name searches: ASPXSpy variants, command pages,
+# uploaders and file managers, a cookie-driven command runner, AES agents of the Chopper/Cknife,
+# AntSword (JScript.NET) and Behinder families, a generated encrypted agent, shellcode runners
+# (one impersonating tokens, one deleted since and taken at its last commit), a disguised
+# "update" page. Glanced at only to see that each is ASP.NET server code of an attacker's page.
+# Left out: a repository of generated loader variants whose owner also owns a reserved
+# collection, a page that only shows a cookie, classic ASP saved as .aspx, a template of one of
+# the runners, copies of listed repositories; HeNrY4396/MatouWebshell has no snapshot here.
+FRESH14_SOURCES: list[tuple[str, str, str]] = [
+    ("xpxw/myoa", "shells", "ASPXspy2.aspx"),
+    ("FrUh/davtestpy", "shells", "backdoors/aspx_cmd.aspx"),
+    ("Aaki123-star/Star", "shells", "SPY.aspx"),
+    ("Aaki123-star/Star", "shells", "advancedcookieasp.aspx"),
+    ("Aaki123-star/Star", "shells", "filemanager.aspx"),
+    ("Aaki123-star/Star", "shells", "tinny.aspx"),
+    ("Aaki123-star/Star", "shells", "uploaderwithpass.aspx"),
+    ("Aaki123-star/Star", "shells", "fup.aspx"),
+    ("Aaki123-star/Star", "shells", "Sharpyshell.aspx"),
+    ("Conanjun/encryptshell", "shells", "Customize.aspx"),
+    ("P0x00/ASPX_Bonanza", "shells", "bonanza.aspx"),
+    ("P0x00/ASPX_Bonanza", "shells", "impersonate_bonanza.aspx"),
+    ("youncyb/AS_ASPX_AES_ENCODE", "shells", "xxx.aspx"),
+    ("shahid409/shell", "shells", "cms.aspx"),
+    ("shahid409/shell", "shells", "up.aspx"),
+    ("imshizj/test", "shells", "yjh.aspx"),
+    ("w-digital-scanner/w12scan", "shells", "123.aspx"),
+    ("kwburns/PublicPayloads", "shells", "runInfo.aspx"),
+    ("yellephen/ephenom", "shells", "run.aspx"),
+    ("analyticsearch/systemshell", "shells", "update.aspx"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -830,6 +863,7 @@ APPENDABLE = {
     "fresh11": FRESH11_SOURCES,
     "fresh12": FRESH12_SOURCES,
     "fresh13": FRESH13_SOURCES,
+    "fresh14": FRESH14_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
