@@ -75,6 +75,12 @@ ORDINARY = [
         "</handlers></system.webServer>",
     ),
     (
+        "xml into ASP.NET",
+        '<system.webServer><handlers>\n<add name="AboMapperCustom-1" path="*.xml" verb="POST,GET" modules="IsapiModule" '
+        'scriptProcessor="C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\aspnet_isapi.dll" />\n'
+        "</handlers></system.webServer>",
+    ),
+    (
         "html pages",
         '<system.web><httpHandlers>\n<add verb="*" path="*.html" type="System.Web.UI.PageHandlerFactory" />\n</httpHandlers></system.web>',
     ),
