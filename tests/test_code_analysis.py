@@ -779,8 +779,12 @@ def test_only_server_code_is_parsed() -> None:
             '<%@ Control Language="VB" Src="data\\\\cache.dat" Inherits="C" %>',
             "'data\\\\cache.dat' as server code (Control Src)",
         ),
+        (
+            '<%@ Page Language="C#" %>\n<script runat="server" src="images/logo.png"></script>\n<p>hi</p>',
+            "'images/logo.png' as server code (script runat=server src)",
+        ),
     ],
-    ids=["Assembly Src", "Page CodeFile", "Control Src"],
+    ids=["Assembly Src", "Page CodeFile", "Control Src", "script src"],
 )
 def test_a_directive_compiling_a_non_code_file(code: str, shown: str) -> None:
     report = run("a.aspx", code)
@@ -795,8 +799,9 @@ def test_a_directive_compiling_a_non_code_file(code: str, shown: str) -> None:
         '<%@ Assembly Src="~/App_Code/Util.cs" %>',
         '<%@ Page Language="VB" Src="Report.aspx.vb" Inherits="Report" %>',
         '<%@ WebHandler Language="C#" Class="H" CodeBehind="H.ashx.cs" %>',
+        '<%@ Page Language="C#" %>\n<script runat="server" src="Code/Helper.cs"></script>\n<script src="jquery.png"></script>',
     ],
-    ids=["CodeFile .cs", "Assembly Src .cs", "Src .vb", "CodeBehind"],
+    ids=["CodeFile .cs", "Assembly Src .cs", "Src .vb", "CodeBehind", "script src .cs"],
 )
 def test_directives_compiling_source_files_stay_quiet(code: str) -> None:
     assert medium_or_above(run("a.aspx", code)) == []

@@ -857,6 +857,10 @@ def _includes(extracted: Extracted, report: CodeReport) -> None:
                 )
         if not p.source_extensions:
             continue
+        for path, line in extracted.script_sources:
+            if _extension(path) not in p.source_extensions:
+                how = f"has ASP.NET compile '{path}' as server code (script runat=server src)"
+                report.capabilities.append(Capability(r.id, line, how, (line,), "<script src>"))
         for d in extracted.directives:
             if d.name.lower() not in _SOURCE_DIRECTIVES:
                 continue

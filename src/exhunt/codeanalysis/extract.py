@@ -52,6 +52,8 @@ class Extracted:
     units: list[CodeUnit] = field(default_factory=list)
     directives: list[Directive] = field(default_factory=list)
     includes: list[tuple[str, int]] = field(default_factory=list)  # (path, line)
+    # Files server script blocks load their code from (`<script runat="server" src="...">`).
+    script_sources: list[tuple[str, int]] = field(default_factory=list)  # (path, line)
     markup_chars: int = 0  # characters of the file outside any server code
     binding_expressions: int = 0  # <%# %> seen (read as expressions when the file calls DataBind)
     # Input controls declared in the markup (runat="server"): id (lower case) -> control class.
@@ -498,7 +500,10 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
             continue
         a = attributes(attrs)
         body_start = m.start("body")
-        scripts.append((language_of(a.get("language")), m.group("body"), _line_at(text, body_start, lines)))
+        line = _line_at(text, body_start, lines)
+        if a.get("src", "").strip():  # `<script runat="server" src="...">`: code loaded from that file
+            out.script_sources.append((a["src"].strip(), line))
+        scripts.append((language_of(a.get("language")), m.group("body"), line))
         taken.append((m.start(), m.end()))
 
     pieces: list[tuple[str, str, int]] = []  # (mark, body, line)
