@@ -452,12 +452,8 @@ class UnitFlow:
         or a key array's items in turn, `key[i % key.Length]`) is applied to the whole array, as
         such loops run over it; any other store leaves the array unknown, never the constant it
         started as."""
-        base, _ = index_parts(left) if role(left) is Role.INDEX else call_parts(left)
-        if base is None or role(base) is not Role.IDENT:
-            return
-        name = self._n(text(base))
-        held = self.consts.get(name)
-        if not isinstance(held, (bytes, list)):
+        held = self._held_array(left)
+        if held is None:
             return  # not a constant array (a VB call's result, a string's characters): nothing to change
         key_node: Node | None = None
         op = operator(node)
@@ -468,6 +464,20 @@ class UnitFlow:
             if role(inner) is Role.BINARY and operator(inner).lower() in {"^", "xor"} and inner.named_child_count == 2:
                 a, b = (unwrap(c) for c in inner.named_children)
                 key_node = b if text(_uncast(a)) == text(left) else a if text(_uncast(b)) == text(left) else None
+        self._decoded_in_place(node, *held, key_node)
+
+    def _held_array(self, item: Node) -> tuple[str, bytes | list[Value]] | None:
+        """For an item of an array (`b[i]`, VB's `b(i)`): the array's name and the constant it
+        holds, when it holds one."""
+        base, _ = index_parts(item) if role(item) is Role.INDEX else call_parts(item)
+        if base is None or role(base) is not Role.IDENT:
+            return None
+        name = self._n(text(base))
+        held = self.consts.get(name)
+        return (name, held) if isinstance(held, (bytes, list)) else None
+
+    def _decoded_in_place(self, node: Node, name: str, held: bytes | list[Value], key_node: Node | None) -> None:
+        """The array after an XOR of each item with the key; unknown when there is no key."""
         decoded = self._xor_all(held, key_node) if key_node is not None else None
         if decoded is None:
             self.consts.pop(name, None)
@@ -548,21 +558,9 @@ class UnitFlow:
         if role(compared) is not Role.BINARY or operator(compared) != "=" or compared.named_child_count != 2:
             return
         target, value = (unwrap(c) for c in compared.named_children)
-        if role(target) not in {Role.INDEX, Role.CALL}:
-            return
-        base, _ = index_parts(target) if role(target) is Role.INDEX else call_parts(target)
-        if base is None or role(base) is not Role.IDENT:
-            return
-        name = self._n(text(base))
-        held = self.consts.get(name)
-        if not isinstance(held, (bytes, list)):
-            return
-        decoded = self._xor_all(held, key_node) if text(value) == text(target) else None
-        if decoded is None:
-            self.consts.pop(name, None)
-        else:
-            self.consts[name] = decoded
-            self.note_folded(node, decoded)
+        held = self._held_array(target) if role(target) in {Role.INDEX, Role.CALL} else None
+        if held is not None:
+            self._decoded_in_place(node, *held, key_node if text(value) == text(target) else None)
 
     def _xor_all(self, held: bytes | list[Value], key_node: Node) -> bytes | list[Value] | None:
         """Each item of `held` XORed with the key: one constant, or the items of a constant key
