@@ -186,6 +186,13 @@ def _taint_size(taints: Mapping[tuple[str | None, str], Taint]) -> tuple[int, in
     return len(taints), sum(len(t.steps) + len(t.sources) for t in taints.values())
 
 
+def _flow_size(flow: UnitFlow) -> tuple[int, int, int, int]:
+    """What a round of propagation can grow: the variables' taint and the methods' returns (a
+    method whose return is tainted only after its callers were read needs another round)."""
+    returns = sum(len(t.steps) + len(t.sources) for t in flow.returns.values())
+    return (*_taint_size(flow.taints), len(flow.returns), returns)
+
+
 def run_together(flows: list[UnitFlow]) -> None:
     """Constants, then taint to a fixed point over every unit of a page (a call in a `<% %>`
     block reaches a method in `<script runat=server>`, a field set in one is read in the other),
@@ -193,11 +200,11 @@ def run_together(flows: list[UnitFlow]) -> None:
     for flow in flows:
         flow._constants()
     for _ in range(4):
-        before = [_taint_size(f.taints) for f in flows]
+        before = [_flow_size(f) for f in flows]
         for flow in flows:
             flow._memo.clear()
             flow._propagate()
-        if [_taint_size(f.taints) for f in flows] == before:
+        if [_flow_size(f) for f in flows] == before:
             break
     for flow in flows:
         flow._memo.clear()
@@ -1053,6 +1060,11 @@ class UnitFlow:
             out = self.taint(receiver, method, depth + 1)
         for a in args:
             out = merge(out, self.taint(a, method, depth + 1))
+        lam = self._lambdas.get(self._n(name)) if receiver is None else None
+        body = self.folder.functions.get(name.lower()) if lam is not None else None
+        if lam is not None and body is not None:
+            # `f()` of `Func<string> f = () => Request["c"]`: what the lambda returns, where it was written
+            out = merge(out, self.taint(body.body, lam[1], depth + 1))
         local = self.methods.get(lname)
         if local is not None and (receiver is None or self._own_object(receiver)):
             ret = self.returns.get(lname)

@@ -1,0 +1,66 @@
+"""What a method of the page returns reaches its callers whichever comes first in the file. The
+propagation stopped when no variable's taint grew, so a method written after its caller (a
+helper below Page_Load) whose return only became tainted in that round was never read again, and
+the call was an unresolved value. Also what a lambda returns (`Func<string> f = () => ...`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, cs_page, vb_page
+
+PROCESS = "EXH-WS-CODE-PROCESS"
+RUN = 'System.Diagnostics.Process.Start("cmd.exe", "/c " + cmd);'
+
+SHELLS = [
+    (
+        "helper.aspx",
+        cs_page("var cmd = Param();\n" + RUN + '\n}\nstring Param() {\n    return Request["c"];'),
+        "request parameter 'c'",
+    ),
+    (
+        "request-param.aspx",
+        cs_page("var cmd = Param(Request);\n" + RUN + '\n}\nstring Param(HttpRequest r) {\n    return r.Form["c"];'),
+        "form field 'c'",
+    ),
+    (
+        "context-param.aspx",
+        cs_page(
+            'var cmd = Param(Context, "c");\n'
+            + RUN
+            + "\n}\nstring Param(HttpContext ctx, string name) {\n    return ctx.Request[name];"
+        ),
+        "request parameter",
+    ),
+    (
+        "static-class.aspx",
+        cs_page(
+            "var cmd = Util.Param(Request);\n"
+            + RUN
+            + '\n}\nstatic class Util {\n    public static string Param(HttpRequest r) { return r["c"]; }'
+        ),
+        "request parameter 'c'",
+    ),
+    (
+        "helper.vb.aspx",
+        vb_page(
+            'Dim cmd As String = Param()\nShell("cmd.exe /c " & cmd)\nEnd Sub\nFunction Param() As String\n    Return Request("c")\nEnd Function\nSub Unused()'
+        ),
+        "request parameter 'c'",
+    ),
+    (
+        "lambda.aspx",
+        cs_page('Func<string> param = () => Request["c"];\nvar cmd = param();\n' + RUN),
+        "request parameter 'c'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "source"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_a_return_written_after_its_caller_reaches_the_sink(name: str, code: str, source: str) -> None:
+    assert_found(name, code, PROCESS, [source, "runs it as a command"])
+
+
+def test_a_helper_returning_a_fixed_command_stays_quiet() -> None:
+    assert_benign("fixed.aspx", cs_page("var cmd = Tool();\n" + RUN + '\n}\nstring Tool() {\n    return "ipconfig";'))
+    assert_benign("fixed-lambda.aspx", cs_page('Func<string> tool = () => "ipconfig";\nvar cmd = tool();\n' + RUN))
