@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from code_support import assert_benign, assert_found, cs_page, vb_page
+from code_support import assert_benign, assert_found, cs_page, run, vb_page
+from exhunt.codeanalysis.flow import PROPAGATION_ROUNDS
 
 PROCESS = "EXH-WS-CODE-PROCESS"
 RUN = 'System.Diagnostics.Process.Start("cmd.exe", "/c " + cmd);'
@@ -64,3 +65,20 @@ def test_a_return_written_after_its_caller_reaches_the_sink(name: str, code: str
 def test_a_helper_returning_a_fixed_command_stays_quiet() -> None:
     assert_benign("fixed.aspx", cs_page("var cmd = Tool();\n" + RUN + '\n}\nstring Tool() {\n    return "ipconfig";'))
     assert_benign("fixed-lambda.aspx", cs_page('Func<string> tool = () => "ipconfig";\nvar cmd = tool();\n' + RUN))
+
+
+def chain_of_helpers(links: int) -> str:
+    """Page_Load calls F0, F0 returns F1(), ... the last returns the request's value: each
+    helper written below its caller, so each link takes one round of propagation."""
+    helpers = "".join(f"\n}}\nstring F{i}() {{\n    return F{i + 1}();" for i in range(links))
+    return cs_page("var cmd = F0();\n" + RUN + helpers + f'\n}}\nstring F{links}() {{\n    return Request["c"];')
+
+
+def test_a_chain_of_helpers_below_their_callers_is_followed() -> None:
+    report = assert_found("chain.aspx", chain_of_helpers(8), PROCESS, ["request parameter 'c'"])
+    assert report.problems == []
+
+
+def test_a_chain_longer_than_the_rounds_is_a_recorded_problem_not_silence() -> None:
+    report = run("long.aspx", chain_of_helpers(PROPAGATION_ROUNDS + 2))
+    assert any(p.kind == "limit" and "rounds of taint propagation" in p.message for p in report.problems)

@@ -31,7 +31,16 @@ from exhunt.codeanalysis.extract import (
     input_controls,
     language_of,
 )
-from exhunt.codeanalysis.flow import Budget, PageScope, SinkHit, SinkRule, Taint, UnitFlow, run_together
+from exhunt.codeanalysis.flow import (
+    PROPAGATION_ROUNDS,
+    Budget,
+    PageScope,
+    SinkHit,
+    SinkRule,
+    Taint,
+    UnitFlow,
+    run_together,
+)
 from exhunt.codeanalysis.fold import as_bytes, as_text, decode_base64, show
 from exhunt.codeanalysis.syntax import Parsed, error_share, parse
 from exhunt.codeanalysis.tokens import read_tokens
@@ -503,6 +512,15 @@ def _report_flow(
     controls: Mapping[str, str],
 ) -> list[SinkHit]:
     report.readers.add(f"tree-sitter:{unit.lang}")
+    if flow.unsettled:
+        report.problems.append(
+            CodeProblem(
+                "limit",
+                f"{unit.lang} code analysis stopped after {PROPAGATION_ROUNDS} rounds of taint propagation while "
+                "values were still spreading: request data may reach calls it did not follow",
+                unit.first_line,
+            )
+        )
     for text_, line in flow.folded.items():
         report.folded.setdefault(text_, line)
     for line, shown in flow.hidden:

@@ -186,6 +186,12 @@ def _taint_size(taints: Mapping[tuple[str | None, str], Taint]) -> tuple[int, in
     return len(taints), sum(len(t.steps) + len(t.sources) for t in taints.values())
 
 
+# Rounds of taint propagation over a page: each carries values one call or assignment further
+# when the code that uses them comes before the code that makes them (a chain of helpers written
+# below their callers needs a round a link). A page still growing after the last is reported.
+PROPAGATION_ROUNDS = 12
+
+
 def _flow_size(flow: UnitFlow) -> tuple[int, int, int, int]:
     """What a round of propagation can grow: the variables' taint and the methods' returns (a
     method whose return is tainted only after its callers were read needs another round)."""
@@ -199,13 +205,17 @@ def run_together(flows: list[UnitFlow]) -> None:
     then sinks. Flows built on one `PageScope` share their state."""
     for flow in flows:
         flow._constants()
-    for _ in range(4):
+    for _ in range(PROPAGATION_ROUNDS):
         before = [_flow_size(f) for f in flows]
         for flow in flows:
+            flow._check_time()
             flow._memo.clear()
             flow._propagate()
         if [_flow_size(f) for f in flows] == before:
             break
+    else:  # still growing: what reaches a sink may be short of what the page does (a recorded problem)
+        for flow in flows:
+            flow.unsettled = True
     for flow in flows:
         flow._memo.clear()
         flow._sinks()
@@ -244,6 +254,7 @@ class UnitFlow:
         self.folded: dict[str, int] = {}  # folded string -> first line
         self.hidden: list[tuple[int, str]] = []  # (line, dangerous folded text)
         self.hits: list[SinkHit] = []
+        self.unsettled = False  # propagation stopped at its last round while taint still grew
         self.tainted_writes = False
         self._memo: dict[int, Taint | None] = {}
         self.fields = scope.fields  # class fields: one variable for every method
