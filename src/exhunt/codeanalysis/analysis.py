@@ -632,6 +632,11 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))
 
 
+def _hit_lines(hit: SinkHit) -> tuple[int, ...]:
+    """The lines a finding names for a call: its own and those its data came through."""
+    return tuple(sorted((hit.taint.lines if hit.taint is not None else frozenset()) | {hit.line}))
+
+
 # Capabilities whose call counts whatever its data's source: clearing event logs, running the
 # Exchange cmdlets that export mailboxes or open them to others, commands that dump credentials
 # or plant a way back in.
@@ -653,7 +658,7 @@ def _acts_alone(hit: SinkHit, flow: CodeFlowParams, report: CodeReport) -> None:
         how = f"{flow.phrase} ({show(command)}; {hit.api})"
     else:
         how = f"{flow.phrase} ({hit.api})"
-    lines = tuple(sorted((hit.taint.lines if hit.taint is not None else frozenset()) | {hit.line}))
+    lines = _hit_lines(hit)
     report.capabilities.append(Capability(hit.rule_id, hit.line, f"{source}{how}", lines, hit.api))
 
 
@@ -733,7 +738,7 @@ def _native(hit: SinkHit, phrase: str, extracted: Extracted, report: CodeReport)
         also = f" (with {', '.join(others)})" if others else ""
         how = f"declares {hit.api} by P/Invoke{also}"
     chain = f"{source}{how} and calls it, then {phrase}"
-    lines = tuple(sorted((hit.taint.lines if hit.taint is not None else frozenset()) | {hit.line}))
+    lines = _hit_lines(hit)
     report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api))
 
 

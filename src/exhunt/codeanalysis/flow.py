@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -182,8 +182,8 @@ class PageScope:
     objects: dict[str, str] = field(default_factory=dict)
 
 
-def _taint_size(taints: Mapping[tuple[str | None, str], Taint]) -> tuple[int, int]:
-    return len(taints), sum(len(t.steps) + len(t.sources) for t in taints.values())
+def _taint_size(taints: Collection[Taint]) -> tuple[int, int]:
+    return len(taints), sum(len(t.steps) + len(t.sources) for t in taints)
 
 
 # Rounds of taint propagation over a page: each carries values one call or assignment further
@@ -195,8 +195,7 @@ PROPAGATION_ROUNDS = 12
 def _flow_size(flow: UnitFlow) -> tuple[int, int, int, int]:
     """What a round of propagation can grow: the variables' taint and the methods' returns (a
     method whose return is tainted only after its callers were read needs another round)."""
-    returns = sum(len(t.steps) + len(t.sources) for t in flow.returns.values())
-    return (*_taint_size(flow.taints), len(flow.returns), returns)
+    return (*_taint_size(flow.taints.values()), *_taint_size(flow.returns.values()))
 
 
 def run_together(flows: list[UnitFlow]) -> None:
@@ -705,8 +704,7 @@ class UnitFlow:
         if declared is not None and text(declared) not in {"var", ""}:
             found = text(declared).lower().rsplit(".", 1)[-1]
         elif role(items) is Role.CALL:
-            path, has_receiver = self._resolved_path(call_parts(items)[0], False)
-            found = CALL_RETURNS.get((path[-2], path[-1])) if has_receiver and len(path) >= 2 else None
+            found = _returned_type(*self._resolved_path(call_parts(items)[0], False))
         if found is not None:
             name = self._n(text(item))
             self.types.setdefault(name, found)
@@ -724,7 +722,7 @@ class UnitFlow:
                 self.types[name] = "dynamicmethod"
                 self._types_lower[name.lower()] = "dynamicmethod"
                 return
-            returned = CALL_RETURNS.get((path[-2], path[-1])) if has_receiver and len(path) >= 2 else None
+            returned = _returned_type(path, has_receiver)
             if returned is None and has_receiver and path:
                 returned = METHOD_RETURNS.get(path[-1].removesuffix("()"))
             if returned is not None:  # `var d = AppDomain.CreateDomain("x")`
@@ -1769,6 +1767,11 @@ def _not_a_key(path: tuple[str, ...]) -> bool:
     analysis knows of `x`."""
     receiver = path[-2] if len(path) >= 2 else ""
     return receiver.endswith("[]") or receiver in _SETVALUE_ELSEWHERE
+
+
+def _returned_type(path: tuple[str, ...], has_receiver: bool) -> str | None:
+    """The type a call on a receiver returns (or each item of it), by `CALL_RETURNS`."""
+    return CALL_RETURNS.get((path[-2], path[-1])) if has_receiver and len(path) >= 2 else None
 
 
 def _copy_parts(lname: str, args: list[Node]) -> tuple[Node | None, Node | None, list[Node | int]]:
