@@ -185,8 +185,8 @@ else:
 
 def _hang_is_exhunts(name: str, work: Path, seconds: int = 120) -> bool:
     """After a harness was stopped past its bound: whether its last input hangs exhunt when hunted
-    on its own. The input (the file the harness wrote last) is kept in the working folder as
-    `hang-<name>-<hash>`. An input the `evtx` library alone hangs on is the parser's (as with
+    on its own. The input (the file the harness wrote last in its working folder) is kept in the
+    current folder as `hang-<name>-<hash>`, beside libFuzzer's own `timeout-*` files. An input the `evtx` library alone hangs on is the parser's (as with
     libFuzzer's own timeouts); one that finishes on its own is reported, not failed: the stall
     was the fuzzing process's, not the reader's."""
     from fuzz_targets import READERS
