@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from code_support import assert_benign, assert_found, cs_page, run, vb_page
+from code_support import assert_benign, assert_found, cs_page, medium_or_above, run, vb_page
 
 CREDS = "EXH-WS-CODE-CREDENTIAL-COMMAND"
 PERSIST = "EXH-WS-CODE-PERSIST-COMMAND"
@@ -137,3 +137,26 @@ def test_a_tool_kit_source_file_is_left_out() -> None:
 }"""
     report = run("Setup.cs", tool)
     assert [c.rule_id for c in report.capabilities if c.rule_id in (CREDS, PERSIST)] == []
+
+
+def test_rule_patterns_over_page_text_run_on_re2_and_a_long_hostile_line_still_matches() -> None:
+    # A folded command line is text the page controls: `re` backtracked for minutes over 450 KB of
+    # "procdump " with no "lsass"; the shipped `arguments` and `requires` patterns all run on RE2.
+    import re
+
+    from exhunt.codeanalysis.analysis import _linear
+    from exhunt.ruleparams import CodeFlowParams
+    from exhunt.rules import catalog
+
+    shipped = [
+        p
+        for r in catalog().values()
+        if isinstance(r.params, CodeFlowParams)
+        for p in r.params.requires + r.params.arguments
+    ]
+    assert shipped
+    assert not any(isinstance(_linear(p), re.Pattern) for p in shipped)
+    line = "procdump " * 50000
+    assert CREDS not in medium_or_above(run("long.aspx", start(line)))
+    assert CREDS in medium_or_above(run("long-lsass.aspx", start(line + "lsass")))
+    assert isinstance(_linear("(?<=a)b"), re.Pattern)  # a pattern RE2 refuses still runs, on `re`

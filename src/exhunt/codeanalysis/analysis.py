@@ -11,6 +11,7 @@ reported as a `CodeProblem` for the file.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import time
 import unicodedata
@@ -45,6 +46,7 @@ from exhunt.codeanalysis.fold import as_bytes, as_text, decode_base64, show
 from exhunt.codeanalysis.syntax import Parsed, error_share, parse
 from exhunt.codeanalysis.tokens import read_tokens
 from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, PATH_KINDS, SinkPattern
+from exhunt.filehunt.saferegex import LinearRegexError, compile_linear
 from exhunt.ruleparams import (
     CodeCloakParams,
     CodeFlowParams,
@@ -653,7 +655,7 @@ def _acts_alone(hit: SinkHit, flow: CodeFlowParams, report: CodeReport) -> None:
     if flow.arguments:
         # What folds, and the source text of what does not (`"comsvcs.dll, MiniDump " + pid`).
         command = " ".join([t for t in (as_text(a) for a in hit.args) if t] + [t for _, t, _ in hit.unresolved])
-        if not any(re.search(p, command, REGEX_FLAGS) for p in flow.arguments):
+        if not _any_match(flow.arguments, command):
             return
         how = f"{flow.phrase} ({show(command)}; {hit.api})"
     else:
@@ -670,7 +672,24 @@ def _settings_met(hit: SinkHit, extracted: Extracted) -> bool:
 def _has_setting(patterns: tuple[str, ...], extracted: Extracted) -> bool:
     """Whether the file's server code holds one of a rule's required settings."""
     code = "\n".join(u.text for u in extracted.units)
-    return any(re.search(p, code, REGEX_FLAGS) for p in patterns)
+    return _any_match(patterns, code)
+
+
+def _any_match(patterns: tuple[str, ...], text: str) -> bool:
+    """Whether one of a rule's patterns occurs in text the page controls (its code, a folded
+    command line): searched on RE2, in time linear in the text, where `re` backtracks for minutes
+    over a long line built to defeat it."""
+    return any(_linear(p).search(text) for p in patterns)
+
+
+@functools.lru_cache(maxsize=256)
+def _linear(pattern: str) -> Any:
+    """A rule's pattern (matched with `REGEX_FLAGS`: case-insensitive, `.` across lines) compiled
+    on RE2; on Python's `re` if RE2 refuses it (look-around, back-references), as validated."""
+    try:
+        return compile_linear("(?s)" + pattern, ignore_case=True)
+    except LinearRegexError:  # RE2 does not take every pattern `re` does; `re` still reads it
+        return re.compile(pattern, REGEX_FLAGS)
 
 
 # What a registered handler may do with request data for a code file's registration to count.

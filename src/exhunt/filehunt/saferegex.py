@@ -19,6 +19,10 @@ class PathPattern(Protocol):
     def search(self, text: str) -> object | None: ...
 
 
+# What RE2 raises for a pattern it does not take (look-around, back-references).
+LinearRegexError: type[Exception] = re2.error
+
+
 class UserRegexError(ValueError):
     """The pattern is not one RE2 accepts."""
 
