@@ -175,3 +175,16 @@ def test_an_array_read_into_is_unknown_not_its_declared_value() -> None:
 def test_an_array_given_to_the_pages_own_method_is_unknown_after(name: str, code: str) -> None:
     # Arrays are passed by reference: the method may decode it in place.
     assert UNRESOLVED in medium_or_above(run(name, code))
+
+
+def test_a_copy_count_past_its_source_is_refused_before_anything_is_made() -> None:
+    # `new byte[n]` folds without its length, and the copy's count sizes it: a count the source
+    # cannot fill (as .NET would refuse) must leave the array unknown, not allocate the count.
+    code = cs_page(
+        "byte[] buf = new byte[16];\n"
+        f'Array.Copy(Convert.FromBase64String("{b64(PE)}"), buf, 1000000000000);\n'
+        'System.Reflection.Assembly.Load(buf).CreateInstance("A");'
+    )
+    report = run("huge-count.aspx", code)
+    assert UNRESOLVED in medium_or_above(report)
+    assert report.problems == []

@@ -558,11 +558,13 @@ class UnitFlow:
         if not isinstance(data, (bytes, list)) or not all(isinstance(n, int) for n in numbers) or len(numbers) != 3:
             return None
         start, at, count = (int(n) for n in numbers if isinstance(n, int))
+        if min(start, at, count) < 0 or start + count > len(data):
+            return None  # what .NET would refuse (ArgumentException): not folded
         out = list(held)
         if not out and at == 0:
             out = [0] * count  # `new byte[n]` folds without its length: at least what is copied in
-        if min(start, at, count) < 0 or start + count > len(data) or at + count > len(out):
-            return None  # what .NET would refuse (ArgumentException): not folded
+        if at + count > len(out):
+            return None
         out[at : at + count] = list(data)[start : start + count]
         return bytes(int(x) & 0xFF for x in out if isinstance(x, int)) if isinstance(held, bytes) else out
 
