@@ -1,7 +1,9 @@
 """EXH-WS-CODE-CREDENTIAL-COMMAND and EXH-WS-CODE-PERSIST-COMMAND: a page whose fixed command line
 (as folded) dumps credentials (comsvcs.dll MiniDump, ProcDump of LSASS, `reg save` of the SAM
-hives, ntdsutil IFM, a shadow copy, Mimikatz) or plants a way back in and weakens defences
-(accounts, administrators, scheduled tasks, services, Run keys, remote desktop, Defender); beside
+hives, ntdsutil IFM, a shadow copy, esentutl, Mimikatz, IIS's passwords through appcmd,
+web.config decrypted by aspnet_regiis) or plants a way back in and weakens defences (accounts,
+administrators, scheduled tasks, services, Run keys, remote desktop, IIS modules, IIS logging,
+the audit policy, Defender); beside
 pages that run fixed tools for ordinary work (docs/detection/webshell-code.md, "Intruders'
 command lines")."""
 
@@ -98,6 +100,49 @@ SHELLS = [
         ["Set-MpPreference -DisableRealtimeMonitoring"],
     ),
     (
+        "iis-pools.aspx",
+        start("/c %windir%\\\\system32\\\\inetsrv\\\\appcmd.exe list apppool /text:processModel.password"),
+        CREDS,
+        ["appcmd.exe list apppool /text:processModel.password"],
+    ),
+    ("iis-all.aspx", start("list vdir /text:*", "appcmd.exe"), CREDS, ["list vdir /text:*", "appcmd.exe"]),
+    ("iis-config.aspx", start("/c appcmd list apppool /config"), CREDS, ["appcmd list apppool /config"]),
+    (
+        "regiis.aspx",
+        start('-pdf \\"connectionStrings\\" C:\\\\inetpub\\\\wwwroot', "aspnet_regiis.exe"),
+        CREDS,
+        ["-pdf", "aspnet_regiis.exe"],
+    ),
+    ("wmic-shadow.aspx", start("/c wmic shadowcopy call create Volume=C:\\\\"), CREDS, ["wmic shadowcopy call create"]),
+    (
+        "esentutl.aspx",
+        start("/c esentutl.exe /y /vss C:\\\\Windows\\\\NTDS\\\\ntds.dit /d C:\\\\temp\\\\n.dit"),
+        CREDS,
+        ["esentutl.exe /y /vss"],
+    ),
+    (
+        "iis-module.aspx",
+        start("/c appcmd install module /name:HttpCache /image:C:\\temp\\cache.dll"),
+        PERSIST,
+        ["appcmd install module"],
+    ),
+    (
+        "ps-module.aspx",
+        cs_page(
+            "var ps = System.Management.Automation.PowerShell.Create();\n"
+            'ps.AddScript("New-WebGlobalModule -Name Cache -Image C:\\\\temp\\\\c.dll");\nps.Invoke();'
+        ),
+        PERSIST,
+        ["New-WebGlobalModule", ".AddScript"],
+    ),
+    (
+        "no-iis-log.aspx",
+        start('/c appcmd set config \\"Default Web Site\\" /section:httplogging /dontLog:true'),
+        PERSIST,
+        ["/section:httplogging /dontLog:true"],
+    ),
+    ("auditpol.aspx", start("/c auditpol /clear /y"), PERSIST, ["auditpol /clear"]),
+    (
         "folded.vb.aspx",
         vb_page(
             'Dim t As String = "sch" & "tasks"\nShell("cmd.exe /c " & t & " /create /tn x /tr c:\\x.exe /sc onstart")'
@@ -119,6 +164,13 @@ BENIGN = [
     ("users.aspx", start("/c net user")),
     ("reg-query.aspx", start("/c reg query HKLM\\\\Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Run")),
     ("sc-query.aspx", start("/c sc query w3svc")),
+    ("iis-sites.aspx", start("/c appcmd list site")),
+    ("iis-pool-state.aspx", start("list apppool /state:Started", "appcmd.exe")),
+    ("iis-modules.aspx", start("/c appcmd list module")),
+    ("iis-log-on.aspx", start("/c appcmd set config /section:httplogging /dontLog:false")),
+    ("regiis-encrypt.aspx", start('-pef \\"connectionStrings\\" C:\\\\inetpub\\\\wwwroot', "aspnet_regiis.exe")),
+    ("auditpol-get.aspx", start("/c auditpol /get /category:*")),
+    ("wmic-os.aspx", start("/c wmic os get caption")),
     (
         "text.aspx",
         cs_page('Response.Write("Run schtasks /create to schedule the export; never reg save HKLM\\\\SAM.");'),
