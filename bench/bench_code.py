@@ -263,6 +263,18 @@ def main() -> None:
         order = {st: i for i, st in enumerate(STAGES)}
         ranked = sorted(counts.items(), key=lambda c: (order.get(c[0].split(" (")[0], 0), c[0]))
         print(f"  {name}: " + ", ".join(f"{st} {n}" for st, n in ranked))
+    peer = results.get("yara-x + signature-base")
+    if peer is not None:
+        # How far the two complement each other, by half (counts only): shells exhunt misses that
+        # the peer finds, and shells either finds.
+        print("\nexhunt's misses that signature-base finds, and shells either finds (counts only):")
+        for half in ("dev", "held-out"):
+            paths = [p for name, ps in groups.items() if name.endswith(half) for p in ps]
+            theirs = sum(1 for p in paths if not code[p][0] and peer[p][0])
+            either = sum(1 for p in paths if code[p][0] or peer[p][0])
+            print(
+                f"  {half}: {theirs} of {sum(1 for p in paths if not code[p][0])} misses; either {either} of {len(paths)}"
+            )
     if args.misses:
         for label, res in results.items():
             missed = [
