@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh14-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh15-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
@@ -593,6 +593,45 @@ FRESH14_SOURCES: list[tuple[str, str, str]] = [
     ("yellephen/ephenom", "shells", "run.aspx"),
     ("analyticsearch/systemshell", "shells", "update.aspx"),
 ]
+# A sixteenth pass, split `fresh15-dev` / `fresh15-held-out`, gathered with `--append fresh15` and
+# measured before any rule was written from it (after this round's rules from public detections:
+# intruders' command lines and the IIS spy). Found by fetching pentest-tool and shell-collection
+# repositories whole and by less common names (`conn.aspx`, `socket.aspx`, `ma.aspx`): a DES
+# Chopper-style handler, InsomniaShell variants, a shellcode runner, an HttpListener memory shell
+# (a C# program), a multi-function page, OWASP's lab pages that run the visitor's command (through
+# cmd.exe, WScript.Shell, WinExec and WMI) and browse folders, a modified reGeorg (page and
+# handler), an image-prefixed file manager, a JScript one-liner, a Behinder loader, HTTP tunnels
+# (ChunkyTuna and its .NET 2.0 form, an HTTP pivot with a PowerShell process). Glanced at only to
+# see that each is ASP.NET server code of an attacker's page. Left out: whole collections copied
+# from reserved ones or compiled from them (a copy of xl7dev/WebShell whose history names its
+# author, a tree of files named by SHA-1 like ysrc/webshell-sample, and two compilations holding a
+# file of that tree or hundreds of renamed PHP shells), image files carrying a page (`.jpg`,
+# which the hunt reads only where a page includes them), and pages with no snapshot here
+# (mBigFish/MayFly, Justice-Reaper/Upload-Bypass, Cl0wnK1n9/web-shell).
+FRESH15_SOURCES: list[tuple[str, str, str]] = [
+    ("Ch1ngg/CaidaoMitmProxy", "shells", "shell/cdmp.aspx"),
+    ("jivoi/pentest", "shells", "shell/insomnia_shell.aspx"),
+    ("iwasu/pentest", "shells", "00_red_tool/reverse.aspx"),
+    ("readloud/Pentest-Tools", "shells", "windows/aspx-reverse-shell.aspx"),
+    ("crisprss/net_memory_webshell", "shells", "HttpListener/Program.cs"),
+    ("0xBandar/Webshell-Sample", "shells", "errorPageclient.aspx"),
+    ("modernham/ReconhawkLabsScripts", "shells", "Training/RedTeam/Webshell/webshell.aspx"),
+    ("pradeepkodical/owasp-code-central", "shells", "labs/SiteGenerator/SiteGenerator_ContentPages/Vulnerabilities/Remote Cmd Shell.aspx"),
+    ("pradeepkodical/owasp-code-central", "shells", "labs/SiteGenerator/SiteGenerator_ContentPages/Vulnerabilities/Remote Cmd Shell Advanced.aspx"),
+    ("pradeepkodical/owasp-code-central", "shells", "labs/ansa/working/Security_tests/WSH_execute_cmd/cmd_DotNet.aspx"),
+    ("pradeepkodical/owasp-code-central", "shells", "labs/ansa/working/Security_tests/W32_execute_cmd/W32_cmd_DotNet.aspx"),
+    ("pradeepkodical/owasp-code-central", "shells", "labs/ansa/working/Security_tests/WMI_execute_cmd/WMI_cmd_DotNet.aspx"),
+    ("pradeepkodical/owasp-code-central", "shells", "labs/ansa/working/Security_tests/FSO_browse_folders/Browse_dir.aspx"),
+    ("Sshine0725/jshell", "shells", "conn.aspx"),
+    ("Sshine0725/jshell", "shells", "conn.ashx"),
+    ("Sshine0725/jshell", "shells", "shell.aspx"),
+    ("xiaoyaochen/horses", "shells", "1.aspx"),
+    ("mr60520/shell", "shells", "shell.aspx"),
+    ("kazkansouh/http-pivot", "shells", "socket.aspx"),
+    ("SecarmaLabs/chunkyTuna", "shells", "asp/chunkytuna.aspx"),
+    ("SecarmaLabs/chunkyTuna", "shells", "asp/chunkytuna-asp20.aspx"),
+    ("SecarmaLabs/chunkyTuna", "shells", "asp/asp-bug/poc.aspx"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -864,6 +903,7 @@ APPENDABLE = {
     "fresh12": FRESH12_SOURCES,
     "fresh13": FRESH13_SOURCES,
     "fresh14": FRESH14_SOURCES,
+    "fresh15": FRESH15_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
