@@ -78,3 +78,15 @@ def test_a_page_whose_code_is_in_a_script_src_file_is_read() -> None:
     server = b'<%@ Page Language="C#" %><script runat="server" src="lib/tools.cs"></script><form runat="server"></form>'
     browser = b'<%@ Page Language="C#" %><script src="/js/app.js"></script><form runat="server"></form>'
     assert _wants("a.aspx", server) and not _wants("a.aspx", browser)
+
+
+def test_a_handlers_source_under_a_page_name_is_read() -> None:
+    """A handler's C# or VB source kept under a page's name, its directive taken off, has no `<%`:
+    it is read (as a source file) when it names the request; prose and other text are not."""
+    handler = b"using System.Web;\npublic class H : IHttpHandler { public void ProcessRequest(HttpContext c) { } }"
+    vb = b"Imports System.Web\nPublic Class H\n Implements IHttpHandler\n Sub ProcessRequest(c As HttpContext)\n End Sub\nEnd Class"
+    idle = b"using System;\npublic class Calc { int Add(int a, int b) { return a + b; } }"
+    prose = b"Using this page you send a request to the help desk."
+    assert _wants("a.aspx", handler) and _wants("a.ashx", vb)
+    assert _wants("a.aspx", b"\xef\xbb\xbf// note\n" + handler)
+    assert not _wants("a.aspx", idle) and not _wants("a.aspx", prose)

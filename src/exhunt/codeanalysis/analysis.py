@@ -572,7 +572,7 @@ _SQL_TEXT = frozenset({"request", "body", "webmethod", "control"})
 
 
 def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeReport) -> None:
-    code_file = name.lower().endswith((".cs", ".vb", ".js"))
+    code_file = name.lower().endswith((".cs", ".vb", ".js")) or extracted.bare_source
     # An object reached only through what was stored into it counts when the call that starts
     # it is not itself reached (started by a delegate, `CallByName` or `dynamic`).
     direct = {h.capability for h in hits if h.taint is not None and not h.built}

@@ -56,6 +56,9 @@ class Extracted:
     script_sources: list[tuple[str, int]] = field(default_factory=list)  # (path, line)
     markup_chars: int = 0  # characters of the file outside any server code
     binding_expressions: int = 0  # <%# %> seen (read as expressions when the file calls DataBind)
+    # A page's name holding bare source code (`using ...; class X : IHttpHandler`, no markup and
+    # no `<%`): read as a code file, since the platform would not compile it as a page.
+    bare_source: bool = False
     # Input controls declared in the markup (runat="server"): id (lower case) -> control class.
     controls: dict[str, str] = field(default_factory=dict)
     # Objects declared by server-side object tags (`<object id="sh" runat="server"
@@ -79,6 +82,14 @@ WHOLE_FILE_DIRECTIVES = frozenset({"webhandler", "webservice", "servicehost"})
 _BLOCK = re.compile(r"<%(?P<mark>\s*@|[=:#$]?)(?P<body>.*?)%>", re.S)
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
+# The start of a C# or VB source file (after comments): `using`/`Imports` of a namespace, a
+# namespace, or a class declaration. Bounded, so a long run of comments costs linear time.
+_BARE_SOURCE = re.compile(
+    r"\A\ufeff?(?:\s|//[^\n]{0,4000}\n|/\*.{0,4000}?\*/|'[^\n]{0,4000}\n){0,200}"
+    r"(?:using\s+(?:static\s+)?[\w.]+\s*(?:=\s*[\w.]+\s*)?;|namespace\s+[\w.]+"
+    r"|imports\s+[\w.]+|(?:(?:public|internal|sealed|partial|abstract|static|friend|notinheritable)\s+){0,4}class\s+\w+)",
+    re.S | re.I,
+)
 _SCRIPT_OPEN = re.compile(r"<script\b(?P<attrs>[^>]{0,2000})>", re.I)
 _ATTR = re.compile(r"""(?P<k>[\w:.-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
 # Expression builders ASP.NET registers itself (`<%$ AppSettings: key %>`...): values, not code.
@@ -468,6 +479,12 @@ def without_server_comments(text: str) -> str:
     return "".join(out)
 
 
+def is_bare_source(text: str) -> bool:
+    """Whether a page's text is bare C# or VB source: no `<%`, no server script, and it starts
+    (after comments) as a source file does."""
+    return "<%" not in text and _BARE_SOURCE.match(text) is not None and _RUNAT.search(text) is None
+
+
 def extract(text: str, extension: str, language: Lang | None = None) -> Extracted:
     """The server code of one file. `extension` is lower case with its dot; `language`, the
     language of a page this text is included in (an include declares none of its own)."""
@@ -476,6 +493,13 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
     if lang is not None:
         out.units.append(CodeUnit(lang, UnitKind.FILE, text, 1))
         out.controls = declared_controls(text)
+        return out
+    if extension in PAGE_EXTENSIONS and is_bare_source(text):
+        # Source code kept under a page's name (a handler's class without its directive): what
+        # it does is read as for a source file of the same language.
+        out.units.append(CodeUnit(guess_language(text[:8192]), UnitKind.FILE, text, 1))
+        out.controls = declared_controls(text)
+        out.bare_source = True
         return out
     text = without_server_comments(text)
     cache = [0, 1]

@@ -767,6 +767,13 @@ class UnitFlow:
             return None
         callee, args = call_parts(value)
         last = dotted(callee).lower().replace("()", "").rsplit(".", 1)[-1]
+        if last == "get" and args and callee is not None and role(unwrap(callee)) is Role.MEMBER:
+            # `services.Get("Win32_Process")` on WMI's services object: the class it names
+            holder, _ = member_parts(unwrap(callee))
+            if holder is not None and self._com_class(holder, depth + 1) == _WMI_SERVICES:
+                named = (as_text(self.fold(unwrap(args[0]))) or "").strip().lower()
+                return f"winmgmts.{named}" if named.startswith("win32_") else None
+            return None
         if last not in COM_FACTORIES or not args:
             return None
         if last == "createinstance":
@@ -778,6 +785,8 @@ class UnitFlow:
         named = (as_text(self.fold(arg)) or "").strip().lower()
         if not named:
             return None
+        if named.startswith("winmgmts:"):
+            return _wmi_moniker(named)
         clsid = named.removeprefix("new:").removeprefix("clsid:").strip("{}")
         if last == "gettypefromclsid" or named.startswith(("new:", "clsid:")):
             return COM_CLSIDS.get(clsid)
@@ -1789,6 +1798,20 @@ def _copy_parts(lname: str, args: list[Node]) -> tuple[Node | None, Node | None,
 # Bytes a unit may decode in place by XOR loops, all loops together: a page of a thousand loops over
 # one large array costs what one pass over 4 MiB does, and is then left unknown.
 _XOR_BUDGET = 4 * 1024 * 1024
+
+
+# WMI through its moniker (`GetObject("winmgmts:...")`): the services object, or the class the
+# moniker ends with (`winmgmts:root\cimv2:Win32_Process`), whose `Create` starts a process.
+_WMI_SERVICES = "winmgmts.swbemservices"
+
+
+def _wmi_moniker(moniker: str) -> str:
+    """The type a WMI moniker gives, as `_com_class` names COM types (lower case, dotted)."""
+    path = moniker.removeprefix("winmgmts:")
+    if "!" in path:
+        path = path.split("!", 1)[1]  # `{impersonationLevel=impersonate}!\\.\root\cimv2`
+    tail = path.rsplit(":", 1)[1].strip() if ":" in path else ""
+    return f"winmgmts.{tail}" if tail.startswith("win32_") and tail.isidentifier() else _WMI_SERVICES
 
 
 def _uncast(node: Node) -> Node:

@@ -16,7 +16,7 @@ from typing import Any
 from exhunt.codeanalysis import CodeReport, analyze_code
 from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE, Included
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
-from exhunt.codeanalysis.extract import Reference
+from exhunt.codeanalysis.extract import Reference, is_bare_source
 from exhunt.codeanalysis.extract import references as _references
 from exhunt.codeanalysis.vocabulary import INPUT_CONTROLS
 from exhunt.filehunt.locations import Location
@@ -93,6 +93,8 @@ def wants(loc: Location, data: bytes) -> bool:
         # in the markup only: worth reading when it calls something a shell would.
         return code_behind_of(loc.name) is not None and not found.isdisjoint(_CODE_BEHIND_SINKS)
     if found.isdisjoint(_SERVER_MARKERS):
+        if not found.isdisjoint(_SOURCE_WORDS) and is_bare_source(bytes(start[:65536]).decode("utf-8", "replace")):
+            return True  # a handler's source kept under a page's name, read as a source file
         # A page kept as base64 text holds no marker until it is decoded (codeanalysis.encoded).
         return maybe_encoded(data) and encoded_page(data) is not None
     if ext in _SERVICE_EXTENSIONS:
