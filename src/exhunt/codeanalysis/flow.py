@@ -55,6 +55,7 @@ from exhunt.codeanalysis.vocabulary import (
     SOURCE_MEMBERS,
     TRANSFORMS,
     WEB_PATH,
+    WORKER_REQUEST,
     WRITE_INTO,
     SinkPattern,
     cipher_name,
@@ -713,6 +714,12 @@ class UnitFlow:
             self._types_lower.setdefault(name.lower(), found)
 
     def _type_of(self, name: str, decl: Node, value: Node) -> None:
+        cast = unwrap(value)
+        cast_to = None
+        if role(cast) is Role.CAST and cast.named_child_count > 1:
+            # `var wr = (HttpWorkerRequest)sp.GetService(...)`: the type cast to, unless the
+            # declaration or the value says more (set below, first).
+            cast_to = text(cast.named_children[0]).lower().rsplit(".", 1)[-1]
         if role(_uncast(value)) is Role.CALL:
             value = _uncast(value)  # `(Func<...>)dm.CreateDelegate(...)`
         r = role(value)
@@ -752,6 +759,8 @@ class UnitFlow:
                 self.types.setdefault(name, text(t).split("(")[0].strip().lower().rsplit(".", 1)[-1])
         if r is Role.NEW and self._com_class(value):
             self.types[name] = self._com_class(value) or ""
+        if cast_to is not None and cast_to.isidentifier():
+            self.types.setdefault(name, cast_to)
         if name in self.types:
             self._types_lower[name.lower()] = self.types[name]
 
@@ -1009,6 +1018,11 @@ class UnitFlow:
             if found is None and name.lower() == "clientquerystring" and name not in self.fields and prop is None:
                 # `Page.ClientQueryString`: the query string of the URL the client asked for.
                 return Taint(("the query string",), frozenset({"request"}), (), frozenset({self.line(node)}))
+            if found is None and self._type(name) == WORKER_REQUEST:
+                # The raw request: what any of its methods returns or reads into a buffer.
+                return Taint(
+                    ("the request body (HttpWorkerRequest)",), frozenset({"body"}), (), frozenset({self.line(node)})
+                )
             if found is None and self._type(name) in _SOCKETS:
                 # A connection the page opened: what is read from it is the far end's to choose.
                 return Taint(("data read from a socket",), frozenset({"network"}), (), frozenset({self.line(node)}))

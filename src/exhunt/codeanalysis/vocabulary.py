@@ -38,7 +38,13 @@ SOURCE_MEMBERS: dict[str, tuple[str, str]] = {
     # The Accept-Language and Accept headers as HttpRequest parses them (string arrays).
     "userlanguages": ("client", "Accept-Language value"),
     "accepttypes": ("client", "Accept value"),
+    # The Content-Type header as HttpRequest gives it, and the fields of the client's certificate.
+    "contenttype": ("request", "the Content-Type header"),
+    "clientcertificate": ("client", "client certificate field"),
 }
+# The raw request under HttpRequest (`HttpWorkerRequest`, from the context's service provider):
+# everything read from it (the body, headers, the query string, the URL) is the client's.
+WORKER_REQUEST = "httpworkerrequest"
 # Kinds of taint that put the path a file operation works on in the client's hands.
 PATH_KINDS = frozenset({"request", "body", "webmethod", "session", "client", "control"})
 
@@ -104,7 +110,9 @@ CIPHER_CALLS = frozenset({"transformfinalblock", "createdecryptor", "decrypt", "
 
 # Methods that read from their receiver into an argument (stream.Read(buffer, ...),
 # socket.ReceiveAsync(buffer, ...)).
-READ_INTO = frozenset({"read", "readblock", "copyto", "blockcopy", "copy", "readbytes", "receive", "receiveasync"})
+READ_INTO = frozenset(
+    {"read", "readblock", "copyto", "blockcopy", "copy", "readbytes", "receive", "receiveasync", "readentitybody"}
+)
 # Methods that write arguments into their receiver (ms.Write(data, ...)).
 WRITE_INTO = frozenset({"write", "writeline", "add", "append", "appendline", "writebyte", "load", "loadxml"})
 # Calls whose result keeps only a file name from a path: a path no longer steers the folder.

