@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,6 +8,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests of Ctrl-C need it delivered. A shell starts a background job (`pytest ... &`, nohup)
+    with SIGINT ignored, and exhunt rightly leaves an ignored SIGINT alone; give the test run the
+    interpreter's own handler, as in a terminal, so those tests test the same thing either way."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
