@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from code_support import assert_benign, assert_found, run, vb_page
+from exhunt.codeanalysis.extract import is_bare_source
 from files_support import by_rule, hunt, server_file
 
 PROCESS = "EXH-WS-CODE-PROCESS"
@@ -143,3 +144,13 @@ def test_a_handlers_source_in_an_auth_folder_is_found_by_the_hunt(tmp_path: Path
     assert found[PROCESS].severity.rank >= 3
     assert "form field 'z'" in str(found[PROCESS].details)
     assert found[PROCESS].evidence.line is not None
+
+
+def test_leading_comments_are_skipped_in_one_pass() -> None:
+    """Comments before the source are skipped each to its first end mark: a run of `/**/` that a
+    backtracking pattern would split every possible way (2^n) is read in one pass."""
+    assert not is_bare_source("/**/" * 60 + "x")
+    assert not is_bare_source("/**/" * 50_000 + "using System;")  # past the header's bound
+    assert is_bare_source("/**/" * 60 + "using System;")
+    assert is_bare_source("\ufeff// a handler\n' and a VB comment\n/* and a block */\nnamespace N { }")
+    assert not is_bare_source("/* never closed " + "x" * 100_000)

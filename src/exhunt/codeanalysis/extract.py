@@ -82,14 +82,36 @@ WHOLE_FILE_DIRECTIVES = frozenset({"webhandler", "webservice", "servicehost"})
 _BLOCK = re.compile(r"<%(?P<mark>\s*@|[=:#$]?)(?P<body>.*?)%>", re.S)
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
-# The start of a C# or VB source file (after comments): `using`/`Imports` of a namespace, a
-# namespace, or a class declaration. Bounded, so a long run of comments costs linear time.
-_BARE_SOURCE = re.compile(
-    r"\A\ufeff?(?:\s|//[^\n]{0,4000}\n|/\*.{0,4000}?\*/|'[^\n]{0,4000}\n){0,200}"
+# The start of a C# or VB source file, once its leading comments are skipped: `using`/`Imports` of
+# a namespace, a namespace, or a class declaration.
+_SOURCE_START = re.compile(
     r"(?:using\s+(?:static\s+)?[\w.]+\s*(?:=\s*[\w.]+\s*)?;|namespace\s+[\w.]+"
     r"|imports\s+[\w.]+|(?:(?:public|internal|sealed|partial|abstract|static|friend|notinheritable)\s+){0,4}class\s+\w+)",
-    re.S | re.I,
+    re.I,
 )
+_LEADING_COMMENTS = 200  # comments skipped before giving up: a source file's header is shorter
+
+
+def _after_comments(text: str) -> int:
+    """Where the text's code starts after white space and `//`, `/* */` or VB `'` comments (a
+    comment ends at its first end mark: one pass, linear in the text)."""
+    pos = 1 if text.startswith("\ufeff") else 0
+    for _ in range(_LEADING_COMMENTS):
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if text.startswith(("//", "'"), pos):
+            end = text.find("\n", pos)
+        elif text.startswith("/*", pos):
+            end = text.find("*/", pos + 2)
+            end = -1 if end < 0 else end + 1
+        else:
+            return pos
+        if end < 0:
+            return len(text)
+        pos = end + 1
+    return pos
+
+
 _SCRIPT_OPEN = re.compile(r"<script\b(?P<attrs>[^>]{0,2000})>", re.I)
 _ATTR = re.compile(r"""(?P<k>[\w:.-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
 # Expression builders ASP.NET registers itself (`<%$ AppSettings: key %>`...): values, not code.
@@ -482,7 +504,9 @@ def without_server_comments(text: str) -> str:
 def is_bare_source(text: str) -> bool:
     """Whether a page's text is bare C# or VB source: no `<%`, no server script, and it starts
     (after comments) as a source file does."""
-    return "<%" not in text and _BARE_SOURCE.match(text) is not None and _RUNAT.search(text) is None
+    if "<%" in text or _RUNAT.search(text) is not None:
+        return False
+    return _SOURCE_START.match(text, _after_comments(text)) is not None
 
 
 def extract(text: str, extension: str, language: Lang | None = None) -> Extracted:
