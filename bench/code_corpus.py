@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh15-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh16-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
@@ -652,6 +652,56 @@ FRESH15_SOURCES: list[tuple[str, str, str]] = [
     ("SecarmaLabs/chunkyTuna", "shells", "asp/chunkytuna-asp20.aspx"),
     ("SecarmaLabs/chunkyTuna", "shells", "asp/asp-bug/poc.aspx"),
 ]
+# A seventeenth pass, split `fresh16-dev` / `fresh16-held-out`, gathered with `--append fresh16` and
+# measured before any change for it (after the sixteenth pass's changes and more from the
+# platform's documentation). Found by harvesting links from the READMEs of tool collections, by
+# forks of tunnel tools whose files differ (`/reGeorg`, `/suo5`, Tunna), and in walk-through and
+# OSEP/OSCP tool repositories: command pages, handlers and services, shellcode runners (one
+# Caesar-encoded), a unicode-escaped command page, a Laudanum variant, ASPXSpy-style tool kits,
+# JScript one-liners, shell code kept as `.txt`, an SQL console with uploads, a file manager with
+# no login, reGeorg, reDuh and suo5 variants, a Tunna page's code-behind and its IHttpModule, a
+# reverse shell, and a shellcode runner deleted since (taken at its last commit). Glanced at only to
+# see that each is ASP.NET server code of an attacker's page. Left out: payload modules an agent
+# compiles (kraken-ng/modules: code, not pages), a generator's template with placeholders, a Razor
+# (`.cshtml`) page, two one-liners garbled in copying (typographic quotes, `< %@`: they would not
+# compile), and collections copied from reserved ones (tennc-, ysrc- or BlackArch-style trees and
+# a fork merging a listed repository; their mirrors were deleted unread).
+FRESH16_SOURCES: list[tuple[str, str, str]] = [
+    ("grCod/webshells", "shells", "webshells/shell.aspx"),
+    ("mgeeky/Penetration-Testing-Tools", "shells", "web/webshell.aspx"),
+    ("AidanFray/HackTheBox", "shells", "EASY/Devel/reverse_shells/devel.aspx"),
+    ("TapXWorld/osep_tools", "shells", "payloads/csharp/Webshell_Runner/Web_Runner.aspx"),
+    ("TapXWorld/osep_tools", "shells", "payloads/csharp/Webshell_Runner/rev.aspx"),
+    ("TapXWorld/osep_tools", "shells", "temp_bin/x64/reverse_tcp.aspx"),
+    ("TapXWorld/osep_tools", "shells", "temp_bin/x86/reverse_tcp.aspx"),
+    ("tree-chtsec/osep-tools", "shells", "webshell/one.aspx"),
+    ("jbarcia/Web-Shells", "shells", "laudanum/aspx/shell.aspx"),
+    ("neal1991/htb", "shells", "Devel/aspx_cmd.aspx"),
+    ("awillard1/pentesting", "shells", "files/webshells/pt-shell.ashx"),
+    ("awillard1/pentesting", "shells", "files/webshells/pt-shell.asmx"),
+    ("awillard1/pentesting", "shells", "files/webshells/pt-shell.aspx"),
+    ("BDLeet/public-shell", "shells", "cmd.aspx"),
+    ("BDLeet/public-shell", "shells", "ASPXspy3000.aspx"),
+    ("uuleaf/WebShell", "shells", "ASPX/a.aspx"),
+    ("uuleaf/WebShell", "shells", "ASPX/b.aspx"),
+    ("uuleaf/WebShell", "shells", "ASPX/d.aspx"),
+    ("hackzsd/HandyShells", "shells", "aspx/shell.aspx.txt"),
+    ("hackzsd/HandyShells", "shells", "aspx/aspx_poc.aspx.txt"),
+    ("blackhalt/WebShells", "shells", "src/shell.aspx"),
+    ("privdayzcom/Mini-SQL-v1.3-Single-File-ASPX-DB-Manager-for-SQL-Server", "shells", "db.aspx"),
+    ("H4cking2theGate/suo5", "shells", "assets/.net/suo5.aspx"),
+    ("H4cking2theGate/suo5", "shells", "assets/.net/Suo5VirtualPath.cs"),
+    ("Plopi42/reDuh", "shells", "reDuhServers/reDuh.aspx"),
+    ("bao7uo/reGeorg", "shells", "tunnel-forward.aspx"),
+    ("sitrm/Tunna_2.0", "shells", "IISProxyServer/main.aspx.cs"),
+    ("lpohl/reGeorg", "shells", "tunnel.aspx"),
+    ("mrSminex/Tunna_2.0", "shells", "IISProxyServer/ModuleDLL/module.cs"),
+    ("gorgiaxx/reGeorg", "shells", "tunnels/tunnel.aspx"),
+    ("gorgiaxx/reGeorg", "shells", "tunnels/tunnel.ashx"),
+    ("puniaze/Aspx-Reverse-shell", "shells", "aspx-reverse-shell.aspx"),
+    ("mikailaksu/aspx-file-manager", "shells", "sa1.aspx"),
+    ("MartinoTommasini/MyDiary", "shells", "ctf/HackTheBox/Devel/shell_nc.aspx"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -924,6 +974,7 @@ APPENDABLE = {
     "fresh13": FRESH13_SOURCES,
     "fresh14": FRESH14_SOURCES,
     "fresh15": FRESH15_SOURCES,
+    "fresh16": FRESH16_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
