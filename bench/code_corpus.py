@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh16-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh17-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
@@ -702,6 +702,56 @@ FRESH16_SOURCES: list[tuple[str, str, str]] = [
     ("mikailaksu/aspx-file-manager", "shells", "sa1.aspx"),
     ("MartinoTommasini/MyDiary", "shells", "ctf/HackTheBox/Devel/shell_nc.aspx"),
 ]
+# An eighteenth pass, split `fresh17-dev` / `fresh17-held-out`, gathered with `--append fresh17` and
+# measured before any change for it. Found in walk-through and course repositories (the pages kept
+# for TryHackMe's HackPark and Relevant, HackTheBox's Devel and Granny, Proving Grounds' Hutch and
+# OSCP lab hosts) and a deleted one-liner in a dump of spam pages: mostly the BlogEngine
+# `PostView.ascx` reverse shell, msfvenom shellcode runners and InsomniaShell, each edited with its
+# user's address (the near-duplicate check keeps one of each kind that differs enough), and a
+# JScript `eval` one-liner hidden with base64 and `char()`. Left out: exploit-db's text of the
+# BlogEngine exploit (a comment header above the control: not deployable as it stands), web.config
+# files holding only classic ASP, a read-only file viewer that may be an administrator's
+# utility, and pages of a repository with no snapshot here (HeNrY4396/MatouWebshell).
+FRESH17_SOURCES: list[tuple[str, str, str]] = [
+    ("alexanderdoty/tryhackme", "shells", "relevant/rev.aspx"),
+    ("neelpatel05/hack-the-box", "shells", "devel/devel.aspx"),
+    ("the-robot/offsec", "shells", "devel/uwu.aspx"),
+    ("CTFxShubh/Tryhackme", "shells", "HackPark/PostView.ascx"),
+    ("CTFxShubh/Tryhackme", "shells", "Relevant/krenil.aspx"),
+    ("CTFxShubh/Tryhackme", "shells", "Relevant/reverse.aspx"),
+    ("amcclead7336/THM", "shells", "HackPark/PostView.ascx"),
+    ("franciscone14/tryhackme-challanges", "shells", "HackPark/PostView.ascx"),
+    ("franciscone14/tryhackme-challanges", "shells", "Relevant/rev.aspx"),
+    ("froprintoai/thm", "shells", "HackPark/PostView.ascx"),
+    ("froprintoai/thm", "shells", "relevant/revshell.aspx"),
+    ("mayankgarg0987/TryHackMe-Solved-Rooms", "shells", "HackPark/PostView.ascx"),
+    ("padsalatushal/Tryhackme", "shells", "HackPark/PostView.ascx"),
+    ("popularzinc/pentesting-pratice", "shells", "HackPark/PostView.ascx"),
+    ("pwnmeow/TryHackmeDone", "shells", "HackPark/PostView.ascx"),
+    ("refreh/Refre-Machines-THM", "shells", "HackPark/PostView.ascx"),
+    ("sudo0x18/CapstoneChallenges", "shells", "HackPark/PostView.ascx"),
+    ("BinaryBobcat/TryHackMe", "shells", "hackpark/PostView.ascx"),
+    ("ajaniramon/tryhackme-ctfs", "shells", "hackpark/PostView.ascx"),
+    ("gussinku/CyberNovaSept", "shells", "hackpark/PostView.ascx"),
+    ("gussinku/CyberNovaSept", "shells", "relevant/pwn.aspx"),
+    ("jkobierczynski/tryhackme", "shells", "hackpark/PostView.ascx"),
+    ("jkobierczynski/tryhackme", "shells", "hackpark/exploit/PostView.ascx"),
+    ("monmonmon/tryhackme", "shells", "hackpark/PostView.ascx"),
+    ("Digital-Sherlock/CTF-WaLkThRouGhs", "shells", "TryHackMe/HackPark/PostView.ascx"),
+    ("Digital-Sherlock/CTF-WaLkThRouGhs", "shells", "TryHackMe/Relevant/shell.aspx"),
+    ("misaelaguayo/CTF", "shells", "TryHackMe/HackPark/PostView.ascx"),
+    ("qoo7972365/timmy", "shells", "OSCP/TryHackMe/Windows/HackPark/PostView.ascx"),
+    ("qoo7972365/timmy", "shells", "OSCP/TryHackMe/Windows/Relevant/shell.aspx"),
+    ("qoo7972365/timmy", "shells", "OSCP/hackthebox/windows/Granny/shell.aspx"),
+    ("qoo7972365/timmy", "shells", "OSCP/hackthebox/windows/devel/shell.aspx"),
+    ("qoo7972365/timmy", "shells", "OSCP/oscp2/windows/10.11.1.14/shell.aspx"),
+    ("qoo7972365/timmy", "shells", "OSCP/oscp2/windows/DISCO/shell.aspx"),
+    ("reveng007/TryHackMe", "shells", "Relevant/rev.aspx"),
+    ("jenriquezv/offec_pg", "shells", "Hutch/reverse.aspx"),
+    ("jenriquezv/offec_pg", "shells", "Hutch/reverse2.aspx"),
+    ("jenriquezv/offec_pg", "shells", "Hutch/shell.aspx"),
+    ("no2nft/webec", "shells", "1.aspx"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -975,6 +1025,7 @@ APPENDABLE = {
     "fresh14": FRESH14_SOURCES,
     "fresh15": FRESH15_SOURCES,
     "fresh16": FRESH16_SOURCES,
+    "fresh17": FRESH17_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
