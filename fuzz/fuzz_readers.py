@@ -4,8 +4,9 @@
     python fuzz/fuzz_readers.py --all SECONDS                 # each reader for SECONDS, as CI does
 
 READER is one of: httpproxy, ecp, oab, iis, rps, events-json, events-json-parts, evtx,
-evtx-parts, sniffer. The seeds are the bundled example evidence (and ../shared/data/evtx for
-evtx); a crash is any exception escaping the reader, written by libFuzzer as crash-<hash> in the
+evtx-parts, sniffer, pages. The seeds are the bundled example evidence (and ../shared/data/evtx for
+evtx, ../shared/data/webshells/tennc for pages, which the file hunt and its code analysis read
+as a page in a web root); a crash is any exception escaping the reader, written by libFuzzer as crash-<hash> in the
 working folder. The `-parts` harnesses read each input as an `.evtx` file or an event export
 whole and in three parts, and fail where the parts together give other events, spans, host names
 or hits than the whole (`parts_agree`). Turn each crash into a
@@ -37,6 +38,7 @@ READER_NAMES = [
     "evtx",
     "evtx-parts",
     "sniffer",
+    "pages",
 ]
 
 
@@ -56,6 +58,9 @@ def fuzz_one(name: str, options: list[str]) -> None:
     import atheris
 
     with atheris.instrument_imports():
+        if name == "pages":  # the code analysis, imported late by the file hunt: instrumented too
+            import exhunt.codeanalysis.analysis  # noqa: F401
+            import exhunt.filehunt.codehunt  # noqa: F401
         from exhunt.evidence.classify import kind_from_content
         from fuzz_targets import READERS, hunt_bytes, parts_agree
     given = os.environ.get(WORK_ENV)

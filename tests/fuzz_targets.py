@@ -46,6 +46,11 @@ def _rps_seed() -> list[Path]:
     return [path]
 
 
+def _page_seeds() -> list[Path]:
+    pages = sorted((EX01 / "C" / "inetpub").rglob("*.aspx"))
+    return pages + sorted((REPO.parent / "shared" / "data" / "webshells" / "tennc").glob("*.as?x"))
+
+
 READERS: dict[str, Reader] = {
     "httpproxy": Reader(
         "httpproxy-log",
@@ -76,6 +81,9 @@ READERS: dict[str, Reader] = {
         "events", ArtefactKind.EVENT_JSON, "events/Security.jsonl", _glob(EX01 / "events", "*.jsonl")
     ),
     "evtx": Reader("events", ArtefactKind.EVTX, "events/Security.evtx", _glob(EVTX_SAMPLES, "*/*.evtx")),
+    # A page in a web root, read by the file hunt's content rules and the code analysis (parser,
+    # folding, flows): seeded with the example's web shell and the shared tennc shells.
+    "pages": Reader("files", ArtefactKind.FILE, "C/inetpub/wwwroot/aspnet_client/x.aspx", _page_seeds),
 }
 
 
