@@ -59,7 +59,7 @@ def fuzz_one(name: str, options: list[str]) -> None:
 
     with atheris.instrument_imports():
         if name == "pages":  # the code analysis, imported late by the file hunt: instrumented too
-            import exhunt.codeanalysis.analysis  # noqa: F401
+            import exhunt.codeanalysis.analysis
             import exhunt.filehunt.codehunt  # noqa: F401
         from exhunt.evidence.classify import kind_from_content
         from fuzz_targets import READERS, hunt_bytes, parts_agree
