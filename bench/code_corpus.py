@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh17-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh18-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
@@ -752,6 +752,21 @@ FRESH17_SOURCES: list[tuple[str, str, str]] = [
     ("jenriquezv/offec_pg", "shells", "Hutch/shell.aspx"),
     ("no2nft/webec", "shells", "1.aspx"),
 ]
+# A nineteenth pass, split `fresh18-dev` / `fresh18-held-out`, gathered with `--append fresh18` and
+# measured before any change for it. Found by mining the links of tool lists and the READMEs of
+# fetched repositories: a shell author's own pages (a writer of any text to any path, taken also in
+# its earlier form deleted since, and two tool kits), an encoded command shell of a red-team
+# framework and a C2 reverse proxy's socket handler. Left out: four copies of tennc/webshell found
+# the same way (mirrors deleted unread), a read-only file browser that may be an administrator's,
+# a template with an unreplaced placeholder, and earlier versions of files still present.
+FRESH18_SOURCES: list[tuple[str, str, str]] = [
+    ("evil7/webshell", "shells", "z.aspx"),
+    ("evil7/webshell", "shells", "z7.aspx"),
+    ("evil7/webshell", "shells", "z7_.aspx"),
+    ("evil7/webshell", "shells", "write.aspx"),
+    ("threatexpress/subshell", "shells", "subshell.aspx"),
+    ("Daybr4ak/C2ReverseProxy", "shells", "C2script/proxy.ashx"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -1026,6 +1041,7 @@ APPENDABLE = {
     "fresh15": FRESH15_SOURCES,
     "fresh16": FRESH16_SOURCES,
     "fresh17": FRESH17_SOURCES,
+    "fresh18": FRESH18_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
