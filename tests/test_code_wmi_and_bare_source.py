@@ -58,7 +58,7 @@ public class Handler : IHttpHandler
     public bool IsReusable { get { return false; } }
 }
 """,
-        ["form field 'z'", "runs it as a command"],
+        ["form field 'z'", "runs it as a command", "in an HTTP handler, in source code kept under a page's name"],
     ),
     (
         "handler-source.vb.ashx",

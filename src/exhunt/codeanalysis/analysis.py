@@ -629,6 +629,8 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
             continue  # a DataSet read from a file the request names: a file path, not the payload
         if hit.api.startswith("Xsl") and not t.kinds & PATH_KINDS:
             continue  # a stylesheet of the site (MapPath) chosen by name, not one the client sends
+        if extracted.bare_source:  # the responder should know the page would not run as it is
+            context = ", ".join(c for c in (context, "in source code kept under a page's name") if c)
         chain = _chain(t, phrase, hit, context)
         lines = tuple(sorted(t.lines | {hit.line}))
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))
