@@ -697,6 +697,11 @@ class UnitFlow:
         if kind is not None:
             self.controls[name.lower()] = kind
 
+    def _set_type(self, name: str, kind: str) -> None:
+        """What a variable holds, under its name and its lower-case name (VB's look-ups)."""
+        self.types[name] = kind
+        self._types_lower[name.lower()] = kind
+
     def _item_type(self, loop: Node, item: Node, items: Node) -> None:
         """The type of a loop's item: as declared (`foreach (EventLog l in ...)`), or each item of
         a call whose result's type is known (`foreach (var l in EventLog.GetEventLogs())`)."""
@@ -728,15 +733,13 @@ class UnitFlow:
             path, has_receiver = self._resolved_path(callee, False)
             if has_receiver and path[-2:] == ("dynamicmethod", "createdelegate"):
                 # A delegate over a method built at run time: calling it runs the emitted IL.
-                self.types[name] = "dynamicmethod"
-                self._types_lower[name.lower()] = "dynamicmethod"
+                self._set_type(name, "dynamicmethod")
                 return
             returned = _returned_type(path, has_receiver)
             if returned is None and has_receiver and path:
                 returned = METHOD_RETURNS.get(path[-1].removesuffix("()"))
             if returned is not None:  # `var d = AppDomain.CreateDomain("x")`
-                self.types[name] = returned
-                self._types_lower[name.lower()] = returned
+                self._set_type(name, returned)
                 return
         if r is Role.NEW:
             callee, _ = call_parts(value)
@@ -912,8 +915,7 @@ class UnitFlow:
                 a = unwrap(arg)
                 kind = self._type(self._n(text(a))) if role(a) is Role.IDENT else None
                 if kind is not None and self._type(pname) in {None, "object"}:
-                    self.types[pname] = kind  # `Send(stream, data)` into `Sub Send(o As Object, ...)`
-                    self._types_lower[pname.lower()] = kind
+                    self._set_type(pname, kind)  # `Send(stream, data)` into `Sub Send(o As Object, ...)`
         lam = self._lambdas.get(self._n(name)) if receiver is None else None
         if lam is not None:  # `run(x)` with `Action<string> run = c => ...`: x into c
             params, where = lam
