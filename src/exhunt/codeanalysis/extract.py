@@ -504,9 +504,9 @@ def without_server_comments(text: str) -> str:
 def is_bare_source(text: str) -> bool:
     """Whether a page's text is bare C# or VB source: no `<%`, no server script, and it starts
     (after comments) as a source file does."""
-    if "<%" in text or _RUNAT.search(text) is not None:
+    if "<%" in text or _SOURCE_START.match(text, _after_comments(text)) is None:
         return False
-    return _SOURCE_START.match(text, _after_comments(text)) is not None
+    return _RUNAT.search(text) is None  # the whole text last: most pages fail the bounded checks first
 
 
 def extract(text: str, extension: str, language: Lang | None = None) -> Extracted:
