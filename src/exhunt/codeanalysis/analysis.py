@@ -60,6 +60,8 @@ from exhunt.ruleschema import REGEX_FLAGS
 
 MAX_PARSE_BYTES = 512 * 1024  # code beyond this is read token by token
 NODE_BUDGET = 400_000
+# Names of source files (not served pages): C#, VB and JScript.NET code, as `extract` reads them.
+SOURCE_SUFFIXES = tuple(CODE_EXTENSIONS)
 DEFAULT_DEADLINE = 5.0  # seconds per file
 HIDDEN_NAME = "code-hidden-name"  # the detector of names built at run time or split by comments
 ENCODED_PAGE = "code-encoded-page"  # the detector of pages kept as base64 text
@@ -308,12 +310,12 @@ def analyze_code(
     report.sinks = len({(h.line, h.api) for h in hits})
     report.reached = len({(h.line, h.api) for h in hits if h.taint is not None})
     _judge(hits, name, extracted, report)
-    if not name.lower().endswith((".cs", ".vb", ".js")):
+    if not name.lower().endswith(SOURCE_SUFFIXES):
         _toolkit(hits, report)
         _unresolved(hits, name, report)
     _includes(extracted, report)
     _planted(own, text, len(data), report)
-    if not name.lower().endswith((".cs", ".vb", ".js")) or name.lower().endswith("global.asax.cs"):
+    if not name.lower().endswith(SOURCE_SUFFIXES) or name.lower().endswith("global.asax.cs"):
         _cloaking(text, report)
     return report
 
@@ -572,7 +574,7 @@ _SQL_TEXT = frozenset({"request", "body", "webmethod", "control"})
 
 
 def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeReport) -> None:
-    code_file = name.lower().endswith((".cs", ".vb", ".js")) or extracted.bare_source
+    code_file = name.lower().endswith(SOURCE_SUFFIXES) or extracted.bare_source
     # An object reached only through what was stored into it counts when the call that starts
     # it is not itself reached (started by a delegate, `CallByName` or `dynamic`).
     direct = {h.capability for h in hits if h.taint is not None and not h.built}
@@ -706,7 +708,7 @@ def _memory_shell(hit: SinkHit, phrase: str, hits: list[SinkHit], name: str, rep
     if lname.endswith((".asax", ".asax.cs", ".asax.vb")) or any(c.rule_id == hit.rule_id for c in report.capabilities):
         return
     how = f" ({hit.api}{'; ' + hit.note if hit.note else ''})"
-    if lname.endswith((".cs", ".vb", ".js")):
+    if lname.endswith(SOURCE_SUFFIXES):
         handled = [
             h for h in hits if h.capability in _HANDLER_DOES and h.taint is not None and h.taint.kinds & PATH_KINDS
         ]
