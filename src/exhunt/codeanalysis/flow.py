@@ -273,6 +273,8 @@ class UnitFlow:
         self._command_texts: dict[str, Taint] = {}  # command variable (lower case) -> what its CommandText holds
         self._emitted_methods: list[tuple[str, str]] | None = None  # methods the unit's IL calls
         self._method_vars: dict[str, tuple[str, str]] | None = None  # variable -> reflected (type, method)
+        # delegate variable -> (path, as written) of the method it is bound to
+        self._groups: dict[str, tuple[tuple[str, ...], str]] | None = None
         self._script_cmdlet: bool | None = None  # whether a PowerShell pipeline gets a script-running cmdlet
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
         self._open_stores = scope.open_stores
@@ -1324,6 +1326,9 @@ class UnitFlow:
                 if ref is not None:  # `load(data)` of a delegate over `typeof(Assembly).GetMethod("Load")`
                     how = f"called through a delegate made by reflection, as {ref[0]}.{ref[1]}"
                     self._call_as(node, args, method, ref, how)
+            bound = self._bound_method(path, callee) if not is_new else None
+            if bound is not None:  # `run(x)` or `run.Invoke(x)` of `Func<string, Process> run = Process.Start`
+                self._call_as(node, args, method, bound[0], f"called through a delegate bound to {bound[1]}")
             for rule in self.rules:
                 for pattern in rule.patterns:
                     if pattern.matches(path, is_new, has_receiver):
@@ -1762,6 +1767,64 @@ class UnitFlow:
                 names[self._n(text(left))] = ref
         return names
 
+    def _bound_method(self, path: tuple[str, ...], callee: Node | None) -> tuple[tuple[str, ...], str] | None:
+        """The method a called delegate variable is bound to, when a rule names it: `run` of
+        `run(x)` or `run.Invoke(x)` where `run = Process.Start` (C# method group, a delegate's
+        constructor or cast over one, VB `AddressOf`)."""
+        if callee is None or not path or len(path) > 2 or (len(path) == 2 and path[1] != "invoke"):
+            return None
+        root = _base_ident(unwrap(callee)) if len(path) == 2 else unwrap(callee)
+        if root is None or role(root) is not Role.IDENT:
+            return None
+        return self._method_groups().get(self._n(text(root)))
+
+    def _method_groups(self) -> dict[str, tuple[tuple[str, ...], str]]:
+        """Variables set to a method a rule names, not called (`Func<string, Process> run =
+        Process.Start`): name -> the method's path as `_resolved_path` gives it, and as written;
+        found once."""
+        if self._groups is not None:
+            return self._groups
+        groups: dict[str, tuple[tuple[str, ...], str]] = {}
+        self._groups = groups
+        for node, _method in self.nodes:
+            if role(node) not in {Role.DECL, Role.ASSIGN}:
+                continue
+            left, right = self._targets(node)
+            if left is None or right is None or role(unwrap(left)) is not Role.IDENT:
+                continue
+            target = self._group_target(right)
+            if target is None:
+                continue
+            path, has_receiver = self._resolved_path(target, False)
+            if any(
+                not pt.any_receiver and pt.matches(path, False, has_receiver)
+                for rule in self.rules
+                for pt in rule.patterns
+            ):
+                groups[self._n(text(unwrap(left)))] = (path, dotted(target))
+        return groups
+
+    def _group_target(self, value: Node) -> Node | None:
+        """The member a delegate is made from: `Process.Start` of itself, of `AddressOf
+        Process.Start`, `(Func<...>)Process.Start` or `new Func<...>(Process.Start)`."""
+        node = unwrap(value)
+        for _ in range(4):
+            r = role(node)
+            if r is Role.MEMBER:
+                return node
+            wrapped = r is Role.CAST or (node.type == "unary_expression" and text(node)[:9].lower() == "addressof")
+            if wrapped and node.named_child_count:
+                node = unwrap(node.named_children[-1])
+            elif r is Role.NEW:
+                callee, args = call_parts(node)
+                kind = dotted(callee).lower().rsplit(".", 1)[-1]
+                if len(args) != 1 or kind not in _DELEGATE_TYPES:
+                    return None
+                node = unwrap(args[0])
+            else:
+                return None
+        return None
+
     def _emitted_calls(self, node: Node, args: list[Node], method: str | None) -> None:
         """`dm.Invoke(null, new object[] { data })` on a DynamicMethod whose IL calls
         `Assembly.Load`: the arguments go to each method the IL calls."""
@@ -1893,6 +1956,8 @@ _INPUT_CONTROL_CLASSES = frozenset(
 )
 # Calls that run a method built at run time with Reflection.Emit (`DynamicMethod.Invoke`), by
 # the callee's resolved type and name.
+# Delegate types a method group is wrapped in by name (`new Func<string, Process>(Process.Start)`).
+_DELEGATE_TYPES = frozenset({"func", "action", "predicate", "converter", "threadstart", "parameterizedthreadstart"})
 _DYNAMIC_METHOD_CALLS = frozenset({("dynamicmethod", "invoke"), ("dynamicmethod", "dynamicinvoke")})
 # Attributes (lower case, without spaces) that make a method an operation a client calls with its
 # own arguments: an ASMX [WebMethod], and WCF's [OperationContract] and its REST forms.

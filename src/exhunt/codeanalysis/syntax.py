@@ -159,6 +159,7 @@ ROLES: dict[str, Role] = {
     # VB.NET
     "invocation": Role.CALL,
     "member_access": Role.MEMBER,
+    "with_member_access": Role.MEMBER,  # `.Arguments` inside `With psi ... End With`
     "array_literal": Role.ARRAY,
     "object_initializers": Role.ARRAY,
     "dim_statement": Role.DECL,
@@ -233,6 +234,8 @@ def called(callee: Node) -> tuple[Node | None, str]:
 
 
 def member_parts(node: Node) -> tuple[Node | None, str]:
+    if node.type == "with_member_access":
+        return _with_object(node), text(node.named_children[-1] if node.named_child_count else None)
     obj = field(node, "expression", "object")
     name = field(node, "name", "property", "member")
     if obj is None and node.named_child_count:
@@ -240,6 +243,22 @@ def member_parts(node: Node) -> tuple[Node | None, str]:
     if name is None and node.named_child_count > 1:
         name = node.named_children[-1]
     return (unwrap(obj) if obj is not None else None), text(name)
+
+
+def _with_object(node: Node) -> Node | None:
+    """The object of the nearest VB `With` block around `node` (what `.Member` in it belongs to)."""
+    cur = node.parent
+    for _ in range(MAX_WITH_DEPTH):
+        if cur is None:
+            return None
+        obj = cur.named_children[0] if cur.type == "with_statement" and cur.named_child_count else None
+        if obj is not None and not obj.start_byte <= node.start_byte < obj.end_byte:
+            return unwrap(obj)  # (a `With .Inner` belongs to the block around it, not to itself)
+        cur = cur.parent
+    return None
+
+
+MAX_WITH_DEPTH = 512
 
 
 def index_parts(node: Node) -> tuple[Node | None, list[Node]]:

@@ -1,0 +1,154 @@
+"""Two ways of writing a call that hide the sink's name from where the client's value goes in:
+VB's `With` block, whose `.Arguments = ...` belongs to the object the block names, and a delegate
+bound to the sink method itself (C# `Func<...> run = Process.Start`, a delegate's constructor or
+cast over it, VB `AddressOf`), called later as `run(x)` or `run.Invoke(x)`. Fixed values through
+the same forms, and a delegate over a harmless method, are not reported."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, cs_page, vb_page
+
+PROCESS = "EXH-WS-CODE-PROCESS"
+ASSEMBLY = "EXH-WS-CODE-ASSEMBLY"
+
+SHELLS = [
+    (
+        "with-startinfo.aspx",
+        vb_page(
+            "Dim p As New System.Diagnostics.Process()\n"
+            "With p.StartInfo\n"
+            '.FileName = "cmd.exe"\n'
+            '.Arguments = "/c " & Request("c")\n'
+            ".UseShellExecute = False\n"
+            "End With\n"
+            "p.Start()"
+        ),
+        PROCESS,
+        ["request parameter 'c'", "runs it as a command"],
+    ),
+    (
+        "with-nested.aspx",
+        vb_page(
+            "Dim p As New System.Diagnostics.Process()\n"
+            "With p\n"
+            "With .StartInfo\n"
+            '.FileName = "cmd.exe"\n'
+            '.Arguments = "/c " & Request.Form("c")\n'
+            "End With\n"
+            ".Start()\n"
+            "End With"
+        ),
+        PROCESS,
+        ["form field 'c'", "runs it as a command"],
+    ),
+    (
+        "with-psi.aspx",
+        vb_page(
+            "Dim psi As New System.Diagnostics.ProcessStartInfo()\n"
+            "With psi\n"
+            '.FileName = "cmd.exe"\n'
+            '.Arguments = "/c " & Request.QueryString("q")\n'
+            "End With\n"
+            "System.Diagnostics.Process.Start(psi)"
+        ),
+        PROCESS,
+        ["query parameter 'q'", "Process.Start"],
+    ),
+    (
+        "with-request.aspx",
+        vb_page('With Request\nShell("cmd.exe /c " & .Form("c"))\nEnd With'),
+        PROCESS,
+        ["form field 'c'", "(Shell)"],
+    ),
+    (
+        "group.aspx",
+        cs_page(
+            "Func<string, string, System.Diagnostics.Process> run = System.Diagnostics.Process.Start;\n"
+            'run("cmd.exe", "/c " + Request["c"]);'
+        ),
+        PROCESS,
+        ["request parameter 'c'", "called through a delegate bound to System.Diagnostics.Process.Start"],
+    ),
+    (
+        "group-new.aspx",
+        cs_page(
+            "var load = new Func<byte[], System.Reflection.Assembly>(System.Reflection.Assembly.Load);\n"
+            'load(Convert.FromBase64String(Request.Form["d"])).CreateInstance("U");'
+        ),
+        ASSEMBLY,
+        ["form field 'd'", "base64-decodes it", "loads it as an assembly", "delegate bound to"],
+    ),
+    (
+        "group-cast.aspx",
+        cs_page(
+            "var load = (Func<byte[], System.Reflection.Assembly>)System.Reflection.Assembly.Load;\n"
+            'load.Invoke(Request.BinaryRead(Request.ContentLength)).CreateInstance("U");'
+        ),
+        ASSEMBLY,
+        ["the request body", "delegate bound to System.Reflection.Assembly.Load"],
+    ),
+    (
+        "addressof.aspx",
+        vb_page(
+            "Dim run As Func(Of String, String, System.Diagnostics.Process) = "
+            "AddressOf System.Diagnostics.Process.Start\n"
+            'run("cmd.exe", Request("c"))'
+        ),
+        PROCESS,
+        ["request parameter 'c'", "delegate bound to System.Diagnostics.Process.Start"],
+    ),
+    (
+        "addressof-new.aspx",
+        vb_page(
+            "Dim run = New Func(Of String, System.Diagnostics.Process)(AddressOf System.Diagnostics.Process.Start)\n"
+            'run.Invoke(Request.Form("c"))'
+        ),
+        PROCESS,
+        ["form field 'c'", "delegate bound to"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "rule_id", "words"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_shell_found(name: str, code: str, rule_id: str, words: list[str]) -> None:
+    assert_found(name, code, rule_id, words)
+
+
+BENIGN = [
+    (
+        "with-fixed.aspx",
+        vb_page(
+            'Dim psi As New System.Diagnostics.ProcessStartInfo("ping.exe")\n'
+            "With psi\n"
+            '.Arguments = "-n 1 127.0.0.1"\n'
+            ".UseShellExecute = False\n"
+            "End With\n"
+            "System.Diagnostics.Process.Start(psi)"
+        ),
+    ),
+    (
+        "with-label.aspx",
+        vb_page('With lblName\n.Text = Server.HtmlEncode(Request.Form("name"))\n.Visible = True\nEnd With'),
+    ),
+    (
+        "group-fixed.aspx",
+        cs_page(
+            "Func<string, string, System.Diagnostics.Process> run = System.Diagnostics.Process.Start;\n"
+            'run("notepad.exe", "readme.txt");'
+        ),
+    ),
+    (
+        "group-harmless.aspx",
+        cs_page(
+            "Func<string, string> name = System.IO.Path.GetFileName;\n"
+            'Response.Write(Server.HtmlEncode(name(Request["f"])));'
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_lookalike_not_reported(name: str, code: str) -> None:
+    assert_benign(name, code)
