@@ -275,6 +275,7 @@ class UnitFlow:
         self._method_vars: dict[str, tuple[str, str]] | None = None  # variable -> reflected (type, method)
         # delegate variable -> (path, as written) of the method it is bound to
         self._groups: dict[str, tuple[tuple[str, ...], str]] | None = None
+        self._type_vars: dict[str, str] | None = None  # variable -> the type it holds (`t = typeof(Process)`)
         self._script_cmdlet: bool | None = None  # whether a PowerShell pipeline gets a script-running cmdlet
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
         self._open_stores = scope.open_stores
@@ -387,8 +388,10 @@ class UnitFlow:
             raise Budget("expression nested too deep to fold") from None
 
     def note_folded(self, node: Node, value: Value | None) -> None:
-        if value is None or role(unwrap(node)) in {Role.STRING, Role.INT, Role.CHAR, Role.IDENT}:
-            return
+        inner = unwrap(node)
+        written = role(inner) in {Role.STRING, Role.INT, Role.CHAR, Role.IDENT}
+        if value is None or (written and not _has_holes(inner)):
+            return  # a literal as written (an interpolated string with holes was built, so it is shown)
         shown = show(value)
         if len(shown) < 2 or shown.startswith("<array"):
             return
@@ -1667,7 +1670,11 @@ class UnitFlow:
                     names.insert(0, v)
                     self.note_folded(inner_args[0], v)
                 holder = member_parts(unwrap(inner_callee))[0] if inner_callee is not None else None
-                named = _type_named(holder) if holder is not None else None
+                named = None
+                if holder is not None:
+                    named = _type_named(holder)
+                    if named is None and role(holder) is Role.IDENT:
+                        named = self._type_variables().get(self._n(text(holder)))  # `t.GetMethod(...)`
                 if named:
                     names.insert(0, named)
             elif inner in {"load"}:
@@ -1690,22 +1697,52 @@ class UnitFlow:
         holder, member = member_parts(unwrap(callee))
         if member.lower() == "createdelegate" and len(args) > 1:
             return self._method_ref(args[1], names)  # `Delegate.CreateDelegate(typeof(F), m)`
-        type_name = _type_named(holder) if holder is not None and member.lower() == "getmethod" else None
-        if (
-            type_name is None
-            and holder is not None
-            and member.lower() == "getmethod"
-            and role(unwrap(holder)) is Role.CALL
-        ):
-            inner_callee, inner_args = call_parts(unwrap(holder))
-            if inner_args and dotted(inner_callee).lower().endswith("type.gettype"):
-                named = as_text(self.fold(inner_args[0]))  # `Type.GetType("System.Reflection.Assembly")`
-                type_name = named.split(",", 1)[0].strip().rsplit(".", 1)[-1] if named else None
+        type_name = self._reflected_type(holder) if holder is not None and member.lower() == "getmethod" else None
         name = as_text(self.fold(args[0])) if type_name else None
         if not type_name or not name:
             return None
         self.note_folded(args[0], name)
         return type_name, name
+
+    def _reflected_type(self, node: Node) -> str | None:
+        """The last name of the type an expression gives: `typeof(T)`, VB `GetType(T)`,
+        `Type.GetType("N.T")` or an assembly's `GetType("N.T")` with the name folded, or a
+        variable set to one of these."""
+        node = unwrap(node)
+        named = _type_named(node)
+        if named is not None:
+            return named
+        r = role(node)
+        if r is Role.IDENT:
+            return self._type_variables().get(self._n(text(node)))
+        if r is not Role.CALL:
+            return None
+        callee, args = call_parts(node)
+        if len(args) != 1 or dotted(callee).lower().rsplit(".", 1)[-1] != "gettype":
+            return None
+        folded = as_text(self.fold(args[0]))
+        if not folded:
+            return None
+        self.note_folded(args[0], folded)
+        return folded.split(",", 1)[0].strip().rsplit(".", 1)[-1] or None
+
+    def _type_variables(self) -> dict[str, str]:
+        """Variables set to a type (`var t = Type.GetType("System.Diagnostics.Process")`, VB
+        `Dim t As Type = GetType(Process)`): name -> the type's last name; found once, in order."""
+        if self._type_vars is not None:
+            return self._type_vars
+        found: dict[str, str] = {}
+        self._type_vars = found
+        for node, _method in self.nodes:
+            if role(node) not in {Role.DECL, Role.ASSIGN}:
+                continue
+            left, right = self._targets(node)
+            if left is None or right is None or role(unwrap(left)) is not Role.IDENT:
+                continue
+            named = self._reflected_type(right)
+            if named is not None:
+                found[self._n(text(unwrap(left)))] = named
+        return found
 
     def _call_as(self, node: Node, args: list[Node], method: str | None, names: Sequence[str], note: str) -> None:
         """A call that runs the method `names` spell (`Assembly`, `Load`) with `args`, matched
@@ -1891,6 +1928,11 @@ def _wmi_moniker(moniker: str) -> str:
         path = path.split("!", 1)[1]  # `{impersonationLevel=impersonate}!\\.\root\cimv2`
     tail = path.rsplit(":", 1)[1].strip() if ":" in path else ""
     return f"winmgmts.{tail}" if tail.startswith("win32_") and tail.isidentifier() else _WMI_SERVICES
+
+
+def _has_holes(node: Node) -> bool:
+    """Whether a string literal is C#'s interpolated string with at least one `{...}` hole."""
+    return node.type == "interpolated_string_expression" and any(c.type == "interpolation" for c in node.named_children)
 
 
 def _uncast(node: Node) -> Node:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import re
 import urllib.parse
 from collections.abc import Callable
@@ -24,6 +25,10 @@ from exhunt.codeanalysis.syntax import Role, call_parts, called, dotted, operato
 Value = str | bytes | int | list["Value"]
 MAX_VALUE = 1 << 20  # longest string or array folded (1 MiB); longer is "not a constant"
 MAX_DEPTH = 200
+
+
+# Item types of the VB arrays folded (`New String() {...}`, `New Byte() {...}`).
+_VB_ITEM_TYPES = frozenset({"string", "char", "byte", "integer", "int", "short", "long", "object"})
 
 
 class TooDeep(Exception):
@@ -51,6 +56,8 @@ class Folder:
             raise TooDeep
         node = unwrap(node)
         r = role(node)
+        if node.type == "interpolated_string_expression":
+            return self._interpolated(node, depth)
         if r is Role.STRING:
             return string_literal(node)
         if r is Role.CHAR:
@@ -75,6 +82,65 @@ class Folder:
             return self._new(node, depth)
         if r is Role.COND:
             return None
+        return None
+
+    def _interpolated(self, node: Node, depth: int) -> Value | None:
+        """C# `$"System.{name}.Process"`: the text with each hole's folded value (a hole with an
+        alignment or a format is not folded)."""
+        start = next((c for c in node.named_children if c.type == "interpolation_start"), None)
+        verbatim = start is not None and "@" in text(start)
+        out: list[str] = []
+        for child in node.named_children:
+            if child.type == "interpolation_start":
+                continue
+            if child.type == "string_content":
+                piece = text(child).replace("{{", "{").replace("}}", "}")
+                out.append(piece.replace('""', '"') if verbatim else _unescape(piece))
+            elif child.type == "escape_sequence":
+                out.append(_unescape(text(child)))
+            elif child.type == "interpolation":
+                inner = [c for c in child.named_children if c.type != "interpolation_brace"]
+                if len(inner) != 1:
+                    return None
+                v = self.value(inner[0], depth + 1)
+                hole = as_text(v) if not isinstance(v, int) else str(v)
+                if hole is None:
+                    return None
+                out.append(hole)
+            else:
+                return None
+        joined = "".join(out)
+        return joined if len(joined) <= MAX_VALUE else None
+
+    def _builder(self, node: Node, depth: int) -> str | None:
+        """`new StringBuilder("a").Append(b).Insert(0, c)` written as one chain: the text built
+        (a builder kept in a variable changes after it is made, so only a chain folds)."""
+        appended: list[tuple[str, list[Node]]] = []
+        cur = unwrap(node)
+        for _ in range(MAX_DEPTH):
+            r = role(cur)
+            if r is Role.NEW:
+                callee, args = call_parts(cur)
+                if dotted(callee).lower().rsplit(".", 1)[-1] != "stringbuilder" or len(args) > 1:
+                    return None
+                first = self.value(args[0], depth + 1) if args else ""
+                built = first if isinstance(first, str) else None
+                for name, call_args in reversed(appended):
+                    if built is None:
+                        return None
+                    vals = [self.value(a, depth + 1) for a in call_args]
+                    built = _builder_step(built, name, vals)
+                return built
+            if r is not Role.CALL:
+                return None
+            callee, args = call_parts(cur)
+            if callee is None or role(unwrap(callee)) is not Role.MEMBER:
+                return None
+            receiver, name = called(unwrap(callee))
+            if receiver is None or name.lower() not in {"append", "insert", "replace"}:
+                return None
+            appended.append((name.lower(), args))
+            cur = unwrap(receiver)
         return None
 
     # ------------------------------------------------------------------ operators
@@ -123,6 +189,9 @@ class Folder:
     def _new(self, node: Node, depth: int) -> Value | None:
         callee, args = call_parts(node)
         kind = dotted(callee).lower().rsplit(".", 1)[-1]
+        init = next((a for a in args if a.type in {"initializer_expression", "object_initializers"}), None)
+        if init is not None and len(args) == 1 and node.type == "new_expression" and kind in _VB_ITEM_TYPES:
+            return self._array(init, depth + 1)  # VB `New String() {"a", "b"}`: an array of strings
         if kind in {"string"} and args:
             first = self.value(args[0], depth + 1)
             if len(args) == 2 and isinstance(first, str):
@@ -146,6 +215,10 @@ class Folder:
         fn = self.functions.get(lname) if receiver is None else None
         if fn is not None:
             return self._apply(fn, args, depth)
+        if lname == "tostring" and receiver is not None and not args:
+            built = self._builder(receiver, depth + 1)
+            if built is not None:
+                return built
         vals = [self.value(a, depth + 1) for a in args]
         if receiver is not None:
             base = self.value(receiver, depth + 1)
@@ -228,6 +301,19 @@ def int_literal(raw: str) -> int | None:
         return None
 
 
+def _builder_step(built: str, name: str, vals: list[Value | None]) -> str | None:
+    """One `Append(x)`, `Insert(i, x)` or `Replace(a, b)` of a StringBuilder on its text."""
+    if name == "append" and len(vals) == 1:
+        v = vals[0]
+        piece = as_text(v) if not isinstance(v, int) else str(v)
+        return built + piece if piece is not None else None
+    if name == "insert" and len(vals) == 2 and isinstance(vals[0], int) and isinstance(vals[1], str):
+        return built[: vals[0]] + vals[1] + built[vals[0] :]
+    if name == "replace" and len(vals) == 2 and isinstance(vals[0], str) and isinstance(vals[1], str) and vals[0]:
+        return built.replace(vals[0], vals[1])
+    return None
+
+
 def _chr(code: int) -> str:
     return chr(code) if 0 <= code <= 0x10FFFF else "?"
 
@@ -308,6 +394,12 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
             flat.extend(v if isinstance(v, list) else [v])
         parts = [as_text(v) if not isinstance(v, int) else str(v) for v in flat]
         return "".join(p for p in parts if p is not None) if all(p is not None for p in parts) else None
+    if name == "join" and len(vals) in {1, 2} and isinstance(first, list):  # VB's Join(array[, separator])
+        sep = vals[1] if len(vals) == 2 else " "
+        texts = [x if isinstance(x, str) else str(x) if isinstance(x, int) else None for x in first]
+        if not isinstance(sep, str) or any(t is None for t in texts):
+            return None
+        return sep.join(t for t in texts if t is not None)
     if name == "join" and len(vals) >= 2 and isinstance(first, str):
         items = vals[1] if len(vals) == 2 and isinstance(vals[1], list) else vals[1:]
         texts = [x if isinstance(x, str) else str(x) if isinstance(x, int) else None for x in items]
@@ -337,9 +429,26 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         return int_literal(first)
     if name == "strreverse" and isinstance(first, str):
         return first[::-1]
+    if name == "replace" and path.endswith("regex.replace") and len(vals) == 3:
+        pattern, replacement = vals[1], vals[2]
+        plain = isinstance(pattern, str) and pattern and not _REGEX_SPECIAL.search(pattern)
+        if isinstance(first, str) and plain and isinstance(replacement, str) and "$" not in replacement:
+            return first.replace(str(pattern), replacement)  # a pattern without metacharacters is plain text
+        return None
+    if isinstance(first, str) and path in _vb_paths(name) and (vb := _vb_string(name, first, vals[1:])) is not None:
+        return vb
     if name == "reverse" and path.startswith("array.") and isinstance(first, list):
         return first[::-1]
-    if name in {"unescape", "decodeuricomponent", "decodeuri", "urldecode"} and isinstance(first, str):
+    if name == "htmldecode" and isinstance(first, str):
+        return html.unescape(first)
+    if name in {
+        "unescape",
+        "decodeuricomponent",
+        "decodeuri",
+        "urldecode",
+        "unescapedatastring",
+        "unescapeuristring",
+    } and (isinstance(first, str)):
         text_ = re.sub(r"%u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), first)
         return urllib.parse.unquote(text_)
     if name in {"getstring"} and (data := as_bytes(first)) is not None:
@@ -348,6 +457,38 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         return first.encode("utf-16-le" if "unicode" in path else "utf-8", "replace")
     if name in {"cstr", "tostring"} and isinstance(first, (str, int)):
         return str(first)
+    return None
+
+
+_REGEX_SPECIAL = re.compile(r"[\\^$.|?*+()\[\]{}]")
+
+
+def _vb_paths(name: str) -> tuple[str, ...]:
+    """How a VB string function is written: bare, or through its module."""
+    return (name, f"strings.{name}", f"microsoft.visualbasic.strings.{name}", f"microsoft.visualbasic.{name}")
+
+
+def _vb_string(name: str, s: str, rest: list[Value | None]) -> str | None:
+    """VB's string functions (`Mid`, `Left`, `Right`, `Replace`, `LCase`, `UCase`, `Trim`),
+    whose positions count from 1."""
+    a = rest[0] if rest else None
+    b = rest[1] if len(rest) > 1 else None
+    if name == "mid" and isinstance(a, int) and a >= 1:
+        return s[a - 1 : a - 1 + b] if isinstance(b, int) and b >= 0 else s[a - 1 :]
+    if name == "left" and isinstance(a, int) and len(rest) == 1:
+        return s[: max(a, 0)]
+    if name == "right" and isinstance(a, int) and len(rest) == 1:
+        return s[len(s) - a :] if 0 < a <= len(s) else s if a > len(s) else ""
+    if name == "replace" and len(rest) == 2 and isinstance(a, str) and isinstance(b, str) and a:
+        return s.replace(a, b)
+    if not rest:
+        return {
+            "lcase": s.lower(),
+            "ucase": s.upper(),
+            "trim": s.strip(" "),
+            "ltrim": s.lstrip(" "),
+            "rtrim": s.rstrip(" "),
+        }.get(name)
     return None
 
 

@@ -1,0 +1,137 @@
+"""More ways a shell builds the names it calls by reflection, each folded without running it:
+C# interpolation with constant holes, a StringBuilder chain, `Uri.UnescapeDataString`,
+`Regex.Replace` with a plain pattern, VB's string functions (`Replace`, `Mid`, `Left`, `Right`,
+`LCase`, `Join` of `New String() {...}`); and a type kept in a variable (`var t =
+Type.GetType(...)`, an assembly's `GetType`, VB `GetType(T)`) whose `GetMethod(...).Invoke`
+runs the method it names. A builder kept in a variable is not folded (it changes after it is
+made), and a regular expression with metacharacters is not read as plain text."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, cs_page, run, vb_page
+
+PROCESS = "EXH-WS-CODE-PROCESS"
+TYPE_NAME = "System.Diagnostics.Process"
+INVOKE = 'Type.GetType({t}).GetMethod("Start", new Type[] {{ typeof(string), typeof(string) }})' + (
+    '.Invoke(null, new object[] {{ "cmd.exe", "/c " + Request["c"] }});'
+)
+VB_INVOKE = (
+    "Dim t As Type = Type.GetType({t})\n"
+    't.GetMethod("Start", New Type() {{GetType(String), GetType(String)}})'
+    '.Invoke(Nothing, New Object() {{"cmd.exe", "/c " & Request("c")}})'
+)
+
+CS_FORMS = [
+    ("interpolation", '$"System.{"Diag" + "nostics"}.Process"'),
+    ("verbatim interpolation", '$@"System.{"Diagnostics"}.{"Pro" + "cess"}"'),
+    (
+        "StringBuilder chain",
+        'new System.Text.StringBuilder("System.").Append("Diagnostics.").Append("Process").ToString()',
+    ),
+    ("StringBuilder insert", 'new StringBuilder("System.Process").Insert(7, "Diagnostics.").ToString()'),
+    ("UnescapeDataString", 'Uri.UnescapeDataString("System.Diagnostics.%50rocess")'),
+    ("Regex.Replace", 'System.Text.RegularExpressions.Regex.Replace("Sys_tem.Diag_nostics.Pro_cess", "_", "")'),
+]
+VB_FORMS = [
+    ("Replace", 'Replace("Sys#tem.Diag#nostics.Process", "#", "")'),
+    ("Mid", 'Mid("xxSystem.Diagnostics.Processyy", 3, 26)'),
+    ("Left and Right", 'Left("System.Diagnostics.Xx", 19) & Right("zzProcess", 7)'),
+    ("LCase", 'Strings.LCase("SYSTEM.DIAGNOSTICS.") & "Process"'),
+    ("Join", 'Join(New String() {"System", "Diagnostics", "Process"}, ".")'),
+]
+
+
+@pytest.mark.parametrize(("form", "expr"), CS_FORMS, ids=[f[0] for f in CS_FORMS])
+def test_csharp_form_folded(form: str, expr: str) -> None:
+    report = assert_found("f.aspx", cs_page(INVOKE.format(t=expr)), PROCESS, ["request parameter 'c'", "Process.Start"])
+    assert TYPE_NAME in report.folded, (form, report.folded)
+
+
+@pytest.mark.parametrize(("form", "expr"), VB_FORMS, ids=[f[0] for f in VB_FORMS])
+def test_vb_form_folded(form: str, expr: str) -> None:
+    report = assert_found("f.aspx", vb_page(VB_INVOKE.format(t=expr)), PROCESS, ["request parameter 'c'"])
+    assert TYPE_NAME.lower() in {f.lower() for f in report.folded}, (form, report.folded)
+
+
+TYPED = [
+    (
+        "type variable",
+        cs_page(
+            'var t = Type.GetType("System.Diag" + "nostics.Process");\n'
+            'var m = t.GetMethod("Sta" + "rt", new Type[] { typeof(string), typeof(string) });\n'
+            'm.Invoke(null, new object[] { "cmd.exe", "/c " + Request.Form["c"] });'
+        ),
+        ["form field 'c'", "called by reflection as Process.Start"],
+    ),
+    (
+        "assembly GetType",
+        cs_page(
+            'var asm = System.Reflection.Assembly.Load("System, Version=4.0.0.0, Culture=neutral, '
+            'PublicKeyToken=b77a5c561934e089");\n'
+            'Type t = asm.GetType("System.Diagnostics.Process");\n'
+            't.GetMethod("Start", new Type[] { typeof(string), typeof(string) })'
+            '.Invoke(null, new object[] { "cmd.exe", Request["c"] });'
+        ),
+        ["request parameter 'c'", "Process.Start"],
+    ),
+    (
+        "VB GetType",
+        vb_page(
+            "Dim t As Type = GetType(System.Diagnostics.Process)\n"
+            'Dim m = t.GetMethod("Start", New Type() {GetType(String), GetType(String)})\n'
+            'm.Invoke(Nothing, New Object() {"cmd.exe", Request.QueryString("q")})'
+        ),
+        ["query parameter 'q'", "called by reflection as Process.Start"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("form", "code", "words"), TYPED, ids=[t[0] for t in TYPED])
+def test_type_in_a_variable(form: str, code: str, words: list[str]) -> None:
+    assert_found("t.aspx", code, PROCESS, words)
+
+
+def test_builder_in_a_variable_is_not_a_constant() -> None:
+    """The builder's appends after it was made carry the client's command: no fixed value."""
+    code = cs_page(
+        'var sb = new System.Text.StringBuilder("/c ");\n'
+        'sb.Append(Request["c"]);\n'
+        'System.Diagnostics.Process.Start("cmd.exe", sb.ToString());'
+    )
+    assert_found("sb.aspx", code, PROCESS, ["request parameter 'c'"])
+    assert "/c " not in run("sb.aspx", code).folded
+
+
+def test_regex_with_metacharacters_not_folded() -> None:
+    code = cs_page(
+        'var n = System.Text.RegularExpressions.Regex.Replace("System.Diagnostics.Process", ".", "");\n'
+        "Response.Write(n);"
+    )
+    folded = run("r.aspx", code).folded
+    assert "SystemDiagnosticsProcess" not in folded, folded
+
+
+BENIGN = [
+    (
+        "fixed program by reflection",
+        cs_page(
+            'var t = Type.GetType("System.Diagnostics.Process");\n'
+            't.GetMethod("Start", new Type[] { typeof(string) }).Invoke(null, new object[] { "notepad.exe" });'
+        ),
+    ),
+    (
+        "type variable, harmless method",
+        cs_page(
+            'var t = Type.GetType("System.IO.Path");\n'
+            'var m = t.GetMethod("GetFileName", new Type[] { typeof(string) });\n'
+            'Response.Write(Server.HtmlEncode((string)m.Invoke(null, new object[] { Request["f"] })));'
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_lookalike_not_reported(name: str, code: str) -> None:
+    assert_benign("b.aspx", code)
