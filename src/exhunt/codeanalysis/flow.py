@@ -155,6 +155,8 @@ _CONFIGURED = re.compile(r"ConfigurationManager|ConfigurationSettings|AppSetting
 # Where a page keeps values between requests. The view state round-trips through the client but
 # is signed by the server (MAC), so like the others it only carries what the page put there.
 _STORES = {"session", "application", "cache", "viewstate"}
+# Kinds of taint that are text the client sent (not a file it uploaded, nor only a file name).
+_CLIENT_TEXT = frozenset({"request", "body", "control", "webmethod"})
 MAX_NESTING = 400
 _DECL_TYPES = {"variable_declaration", "local_declaration_statement", "field_declaration"}
 
@@ -256,6 +258,7 @@ class UnitFlow:
         self.hits: list[SinkHit] = []
         self.unsettled = False  # propagation stopped at its last round while taint still grew
         self.tainted_writes = False
+        self._written: Taint | None = None  # what tainted `Write` calls write
         self._memo: dict[int, Taint | None] = {}
         self.fields = scope.fields  # class fields: one variable for every method
         self.classes = scope.classes
@@ -939,6 +942,7 @@ class UnitFlow:
             self._set((method, self._n(text(base))), arg_taint.join())  # one piece of what it builds
             if lname.startswith("write"):
                 self.tainted_writes = True
+                self._written = arg_taint.merge(self._written) if self._written is not None else arg_taint
         rt = self.taint(receiver, method)
         if rt is not None and lname in READ_INTO:
             for a in args:
@@ -1614,6 +1618,7 @@ class UnitFlow:
         if api.lower() == "scripting.filesystemobject.opentextfile" and not self._fso_writes(args):
             return None  # opened for reading (the default): a read, not a write
         path_t = self.taint(args[0], method) if args else None
+        opened = False
         if api.lower().startswith("fileinfo.") and receiver is not None:
             path_t = self.taint(receiver, method)  # `new FileInfo(path).CreateText()`: the path is the object
         if api.lower().endswith("saveas"):
@@ -1628,9 +1633,54 @@ class UnitFlow:
             content_t = self.taint(args[1], method)
         else:
             content_t = path_t if self.tainted_writes else None
+            opened = True  # a file opened for writing: what is written into it comes later
+        web_content = content_t
+        if opened and self._written is not None:
+            web_content = self._written  # `new StreamWriter(path)` then `w.Write(Request["d"])`
+        client_text = web_content is not None and bool(web_content.kinds & _CLIENT_TEXT)
+        if (
+            path_t is not None
+            and content_t is not None
+            and path_t.kinds == frozenset({"web-path"})
+            and client_text
+            and not api.lower().startswith("fileinfo.")
+            and args
+            and not self._fixes_extension(args[0])
+        ):
+            # `File.WriteAllText(Server.MapPath(Request["p"]), Request["d"])`: the client picks a
+            # file of the site and what it holds, so it can put a page where the server runs it
+            return path_t.merge(web_content)
         if path_t is None or content_t is None or not path_t.kinds & PATH_KINDS:
             return None  # a fixed path, a file name or a path kept in the site: not the client's choice
         return path_t.merge(content_t)
+
+    def _fixes_extension(self, node: Node) -> bool:
+        """Whether the code ends a path with a fixed extension that the server does not run
+        (`MapPath("~/App_Data/" + id + ".txt")`): the client may pick the name, not a page."""
+        node = unwrap(node)
+        if role(node) is Role.CALL:
+            callee, args = call_parts(node)
+            name = dotted(callee).lower().rsplit(".", 1)[-1].removesuffix("()")
+            if name in WEB_PATH and args:
+                return self._fixes_extension(args[0])
+            if name == "changeextension" and len(args) == 2:
+                tail = as_text(self.fold(args[1]))
+                return tail is not None and _safe_extension("." + tail.lstrip("."))
+            if name == "combine" and args:
+                return self._fixes_extension(args[-1])
+            return False
+        tail = None
+        if role(node) is Role.BINARY and operator(node) in {"+", "&"}:
+            right = node
+            while role(right) is Role.BINARY and operator(right) in {"+", "&"} and right.named_child_count:
+                right = unwrap(right.named_children[-1])
+            tail = as_text(self.fold(right))
+        elif node.type in _INTERPOLATED and node.named_child_count:
+            last = node.named_children[-1]
+            tail = text(last) if last.type in _HOLE_TEXT else None
+        elif role(node) in {Role.STRING, Role.IDENT}:
+            tail = as_text(self.fold(node))
+        return tail is not None and _safe_extension(tail)
 
     def _fso_writes(self, args: list[Node]) -> bool:
         """`fso.OpenTextFile(path, mode)` opens for writing or appending (IOMode 2 or 8)."""
@@ -2045,6 +2095,44 @@ def _makes_guid(callee: Node | None) -> bool:
 _NAMED_BY_CODE = frozenset({"file-read", "file-manage"})
 # A path's last component written by the code after a separator: `\\config\\templates.json`.
 _FILE_NAME_TAIL = re.compile(r"[\\/](?:[\w .-]*\w)?\.([A-Za-z0-9]{1,8})$")
+# Extensions IIS hands to ASP.NET or classic ASP to run (and web.config), which a file of the
+# site may not be given by the client's choice; any other fixed extension keeps a written file data.
+_RUN_BY_SERVER = frozenset(
+    {
+        "aspx",
+        "ashx",
+        "asmx",
+        "ascx",
+        "asax",
+        "master",
+        "soap",
+        "svc",
+        "rem",
+        "cshtml",
+        "vbhtml",
+        "asp",
+        "asa",
+        "cer",
+        "cdx",
+        "config",
+        "axd",
+        "shtml",
+        "stm",
+        "shtm",
+        "xamlx",
+        "cs",
+        "vb",
+        "resx",
+    }
+)
+_EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,8})$")
+
+
+def _safe_extension(tail: str) -> bool:
+    m = _EXTENSION.search(tail.strip())
+    return m is not None and m.group(1).lower() not in _RUN_BY_SERVER
+
+
 _SECRET_FILES = frozenset({"config", "pfx", "p12", "pem", "key", "dit", "hiv", "sav"})
 
 

@@ -1,0 +1,88 @@
+"""A file of the web site the client names, filled with the client's text: `File.WriteAllText(
+Server.MapPath(Request["p"]), Request["d"])` and its StreamWriter form put a new page where the
+server runs it (EXH-WS-CODE-FILE-WRITE). Kept quiet: a fixed extension the server does not run
+(notes saved as `.txt` or `.json` under App_Data), a fixed file, and uploads kept by their own
+name in a fixed folder."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, cs_page, vb_page
+
+WRITE = "EXH-WS-CODE-FILE-WRITE"
+
+SHELLS = [
+    (
+        "site-path.aspx",
+        cs_page('System.IO.File.WriteAllText(Server.MapPath(Request["p"]), Request["d"]);'),
+        ["request parameter 'p'", "request parameter 'd'", "File.WriteAllText"],
+    ),
+    (
+        "site-folder.aspx",
+        cs_page('System.IO.File.WriteAllText(Server.MapPath("~/upload/" + Request["n"]), Request.Form["d"]);'),
+        ["request parameter 'n'", "form field 'd'"],
+    ),
+    (
+        "site-bytes.aspx",
+        cs_page('System.IO.File.WriteAllBytes(Server.MapPath(Request["p"]), Convert.FromBase64String(Request["d"]));'),
+        ["request parameter 'd'", "base64-decodes it", "File.WriteAllBytes"],
+    ),
+    (
+        "site-page-extension.aspx",
+        cs_page('System.IO.File.WriteAllText(Server.MapPath("~/x/" + Request["n"] + ".aspx"), Request["d"]);'),
+        ["request parameter 'n'", "request parameter 'd'"],
+    ),
+    (
+        "site-writer.aspx",
+        cs_page('using (var w = new System.IO.StreamWriter(Server.MapPath(Request["p"]))) { w.Write(Request["d"]); }'),
+        ["request parameter 'p'", "request parameter 'd'", "new StreamWriter"],
+    ),
+    (
+        "site-path.vb.aspx",
+        vb_page('System.IO.File.WriteAllText(Server.MapPath(Request("p")), Request("d"))'),
+        ["request parameter 'p'", "request parameter 'd'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_writer_into_the_site_found(name: str, code: str, words: list[str]) -> None:
+    assert_found(name, code, WRITE, words)
+
+
+BENIGN = [
+    (
+        "notes-txt.aspx",
+        cs_page(
+            'System.IO.File.WriteAllText(Server.MapPath("~/App_Data/" + Request["id"] + ".txt"), Request["text"]);'
+        ),
+    ),
+    (
+        "notes-json.aspx",
+        cs_page('System.IO.File.WriteAllText(Server.MapPath($"~/App_Data/{Request["id"]}.json"), Request.Form["v"]);'),
+    ),
+    (
+        "notes-combine.aspx",
+        cs_page(
+            'System.IO.File.WriteAllText(System.IO.Path.Combine(Server.MapPath("~/notes"), '
+            'Request["id"] + ".md"), Request["v"]);'
+        ),
+    ),
+    (
+        "fixed-file.aspx",
+        cs_page('System.IO.File.WriteAllText(Server.MapPath("~/App_Data/notes.txt"), Request["text"]);'),
+    ),
+    (
+        "upload-own-name.aspx",
+        cs_page(
+            'Request.Files[0].SaveAs(Server.MapPath("~/uploads/" + '
+            "System.IO.Path.GetFileName(Request.Files[0].FileName)));"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_lookalike_not_reported(name: str, code: str) -> None:
+    assert_benign(name, code)
