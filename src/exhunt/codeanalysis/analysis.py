@@ -401,10 +401,14 @@ def _decode(data: bytes, report: CodeReport | None = None) -> str:
     reported when they fall in server code: names spelled in them may not be what the compiler reads."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16", "replace")
-    if len(data) >= 8 and data[1::2][:64].count(0) > 24:
-        return data.decode("utf-16-le", "replace")
-    if len(data) >= 8 and data[0::2][:64].count(0) > 24:
-        return data.decode("utf-16-be", "replace")  # UTF-16 without its mark, big-endian
+    # UTF-16 without its mark, by the zero bytes of its ASCII letters; unless server code is
+    # spelled in single bytes, as in a mailbox export (PST) whose message holds a page: the zeros
+    # there are the container's, and ASP.NET reads such a file byte by byte.
+    if len(data) >= 8 and not _SINGLE_BYTE_CODE.search(data):
+        if data[1::2][:64].count(0) > 24:
+            return data.decode("utf-16-le", "replace")
+        if data[0::2][:64].count(0) > 24:
+            return data.decode("utf-16-be", "replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -420,6 +424,7 @@ def _decode(data: bytes, report: CodeReport | None = None) -> str:
 
 
 UNKNOWN_ENCODING = "unknown"
+_SINGLE_BYTE_CODE = re.compile(rb"<%|(?i:runat)")
 
 
 def _unknown_code_text(extracted: Extracted, report: CodeReport) -> None:
