@@ -83,6 +83,24 @@ BENIGN = [
 ]
 
 
+BENIGN.append(
+    (
+        "script-uploader.ashx",
+        '<%@ WebHandler Language="C#" Class="Up" %>\n'
+        "using System.IO; using System.Web;\n"
+        "public class Up : IHttpHandler {\n"
+        "  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(HttpContext context) {\n"
+        '    string name = context.Request.Headers["X-File-Name"];\n'
+        '    using (var fs = new FileStream(context.Server.MapPath("~/uploads/") + name, FileMode.Create)) {\n'
+        "      context.Request.InputStream.CopyTo(fs);\n"
+        "    }\n"
+        "  }\n"
+        "}\n",
+    )
+)
+
+
 @pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
 def test_lookalike_not_reported(name: str, code: str) -> None:
     assert_benign(name, code)

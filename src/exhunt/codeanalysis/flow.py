@@ -155,8 +155,9 @@ _CONFIGURED = re.compile(r"ConfigurationManager|ConfigurationSettings|AppSetting
 # Where a page keeps values between requests. The view state round-trips through the client but
 # is signed by the server (MAC), so like the others it only carries what the page put there.
 _STORES = {"session", "application", "cache", "viewstate"}
-# Kinds of taint that are text the client sent (not a file it uploaded, nor only a file name).
-_CLIENT_TEXT = frozenset({"request", "body", "control", "webmethod"})
+# Kinds of taint that are text the client sent: not a file it uploaded, nor only a file name, nor
+# the raw request body (how script uploaders post a file).
+_CLIENT_TEXT = frozenset({"request", "control", "webmethod"})
 MAX_NESTING = 400
 _DECL_TYPES = {"variable_declaration", "local_declaration_statement", "field_declaration"}
 
@@ -258,7 +259,7 @@ class UnitFlow:
         self.hits: list[SinkHit] = []
         self.unsettled = False  # propagation stopped at its last round while taint still grew
         self.tainted_writes = False
-        self._written: Taint | None = None  # what tainted `Write` calls write
+        self._written_to: dict[str, Taint] = {}  # writer variable -> what tainted `Write` calls write into it
         self._memo: dict[int, Taint | None] = {}
         self.fields = scope.fields  # class fields: one variable for every method
         self.classes = scope.classes
@@ -942,7 +943,8 @@ class UnitFlow:
             self._set((method, self._n(text(base))), arg_taint.join())  # one piece of what it builds
             if lname.startswith("write"):
                 self.tainted_writes = True
-                self._written = arg_taint.merge(self._written) if self._written is not None else arg_taint
+                key = self._n(text(base))
+                self._written_to[key] = arg_taint.merge(self._written_to.get(key))
         rt = self.taint(receiver, method)
         if rt is not None and lname in READ_INTO:
             for a in args:
@@ -1421,7 +1423,7 @@ class UnitFlow:
         hit = SinkHit(rule.rule_id, rule.capability, api, self.line(node), t, method, values, built=built)
         hit.unresolved = self._unresolved(rule.capability, args, values)
         if rule.capability == "file-write":
-            hit.taint = self._write_taint(api, args, receiver, method)
+            hit.taint = self._write_taint(node, api, args, receiver, method)
         elif rule.capability == "http-tunnel":
             hit.taint = self._url_taint(api, args, receiver, method)
         self.hits.append(hit)
@@ -1613,7 +1615,9 @@ class UnitFlow:
                 out.extend((-1, t, line) for t, line in self._open_stores.get(member, ()))
         return tuple(out)
 
-    def _write_taint(self, api: str, args: list[Node], receiver: Node | None, method: str | None) -> Taint | None:
+    def _write_taint(
+        self, node: Node, api: str, args: list[Node], receiver: Node | None, method: str | None
+    ) -> Taint | None:
         """A writer counts when the client picks both where and what (path and content)."""
         if api.lower() == "scripting.filesystemobject.opentextfile" and not self._fso_writes(args):
             return None  # opened for reading (the default): a read, not a write
@@ -1635,8 +1639,9 @@ class UnitFlow:
             content_t = path_t if self.tainted_writes else None
             opened = True  # a file opened for writing: what is written into it comes later
         web_content = content_t
-        if opened and self._written is not None:
-            web_content = self._written  # `new StreamWriter(path)` then `w.Write(Request["d"])`
+        holder = self._stored_in(node) if opened else None
+        if holder is not None:  # `w = new StreamWriter(path)` then `w.Write(Request["d"])`
+            web_content = self._written_to.get(self._n(text(holder)))
         client_text = web_content is not None and bool(web_content.kinds & _CLIENT_TEXT)
         if (
             path_t is not None
