@@ -494,6 +494,7 @@ CODE_CAPABILITIES = frozenset(
         "log-clear",
         "mailbox",
         "credential-dump",
+        "credential-capture",
         "persistence",
         "service-control",
     }

@@ -311,8 +311,10 @@ def analyze_code(
     report.reached = len({(h.line, h.api) for h in hits if h.taint is not None})
     _judge(hits, name, extracted, report)
     if not name.lower().endswith(SOURCE_SUFFIXES):
-        _toolkit(hits, report)
-        _unresolved(hits, name, report)
+        # (a password written down is its own finding, not one of a tool kit's capabilities)
+        shell_hits = [h for h in hits if h.capability != "credential-capture"]
+        _toolkit(shell_hits, report)
+        _unresolved(shell_hits, name, report)
     _includes(extracted, report)
     _planted(own, text, len(data), report)
     if not name.lower().endswith(SOURCE_SUFFIXES) or name.lower().endswith("global.asax.cs"):
@@ -612,6 +614,9 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         if hit.capability in _ACTS_ALONE:
             _acts_alone(hit, flow, report)
             continue
+        if hit.capability == "credential-capture":
+            _captured(hit, phrase, name, extracted, report)
+            continue
         t = hit.taint
         if t is None:
             continue
@@ -641,6 +646,32 @@ def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeRep
         chain = _chain(t, phrase, hit, context)
         lines = tuple(sorted(t.lines | {hit.line}))
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))
+
+
+# Names a form field, parameter, header or control holding a password goes by.
+_PASSWORD_NAME = re.compile(
+    r"(?i)pass(?:word|wd|wort|phrase)|^pass$|pwd|pswd|^pw$|kennwort|contrase|senha|mot_?de_?passe|parol"
+)
+_QUOTED = re.compile(r"'([^']*)'")
+# Taint kinds of what a user submits: request fields, a page's controls, a service's arguments
+# (and such a value put into a URL whose host the code fixes: sent to that server).
+_SUBMITTED = frozenset({"request", "control", "webmethod", "fixed-host"})
+
+
+def _captured(hit: SinkHit, phrase: str, name: str, extracted: Extracted, report: CodeReport) -> None:
+    """A password the user submits, written to a file or an event log or sent to another server:
+    counts when a source of the call's data is named like a password (`Request.Form["password"]`,
+    a `txtPwd` control). (A write naming a .config file is no such call: see `UnitFlow._hit`.)"""
+    t = hit.taint
+    if t is None or not t.kinds & _SUBMITTED:
+        return
+    if not any(_PASSWORD_NAME.search(key) for source in t.sources for key in _QUOTED.findall(source)):
+        return
+    context = _context(hit, name)
+    if extracted.bare_source:
+        context = ", ".join(c for c in (context, "in source code kept under a page's name") if c)
+    chain = _chain(t, phrase, hit, context)
+    report.capabilities.append(Capability(hit.rule_id, hit.line, chain, _hit_lines(hit), hit.api, context))
 
 
 def _hit_lines(hit: SinkHit) -> tuple[int, ...]:

@@ -1400,6 +1400,8 @@ class UnitFlow:
         method: str | None,
         argument: int | None = None,
     ) -> None:
+        if rule.capability == "credential-capture" and any(".config" in text(a).lower() for a in args):
+            return  # an installer writing the database password it was given into web.config
         t: Taint | None = None
         for i, a in enumerate(args):
             if rule.capability in _NAMED_BY_CODE and self._names_file(a):

