@@ -106,6 +106,7 @@ class IncludedSpan:
     path: str
     line: int  # the page line that names it
     textual: bool  # a server-side include: its text is the page's text
+    own_class: bool = False  # the page's own code file (`CodeFile`/`Src`): its class is the page's
 
 
 @dataclass(slots=True)
@@ -276,9 +277,12 @@ def analyze_code(
     text = unescape_names(_decode(data, report), report)
     extracted = extract(text, ext)
     _unknown_code_text(extracted, report)
+    compiled_live = False
     if markup is not None:
-        for ident, kind in input_controls(_decode(markup)).items():
+        markup_text = _decode(markup)
+        for ident, kind in input_controls(markup_text).items():
             extracted.controls.setdefault(ident, kind)
+        compiled_live = _names_as_source(markup_text, name)
     # What the page itself holds, for the checks of a page with no code of its own.
     own = dataclasses.replace(extracted, units=list(extracted.units))
     if included:
@@ -309,7 +313,7 @@ def analyze_code(
     # A call counts once, however many rules name it (Process.Start: commands and log clearing).
     report.sinks = len({(h.line, h.api) for h in hits})
     report.reached = len({(h.line, h.api) for h in hits if h.taint is not None})
-    _judge(hits, name, extracted, report)
+    _judge(hits, name, extracted, report, compiled_live)
     if not name.lower().endswith(SOURCE_SUFFIXES):
         # (a password written down is its own finding, not one of a tool kit's capabilities)
         shell_hits = [h for h in hits if h.capability != "credential-capture"]
@@ -374,7 +378,8 @@ def _merge_included(extracted: Extracted, included: Sequence[Included], page_lin
         if textual:
             for ident, kind in sub.controls.items():
                 extracted.controls.setdefault(ident, kind)
-        report.included.append(IncludedSpan(offset + 1, offset + lines, inc.path, inc.line, textual))
+        own = inc.kind == "codefile"
+        report.included.append(IncludedSpan(offset + 1, offset + lines, inc.path, inc.line, textual, own))
         offset += lines
 
 
@@ -390,10 +395,20 @@ def _page_owns(hit: SinkHit, spans: Sequence[IncludedSpan]) -> bool:
 
     if own(hit.line):
         return True
+    if any(s.own_class and s.first <= hit.line <= s.last for s in spans) and not _code_file_reports(hit):
+        return True  # the page's own class, in its code file: what that file alone is not judged for
     if hit.taint is None:
         return False
     # Input controls are the page's markup's (and its includes'): the compiled file reads the page.
     return bool(hit.taint.kinds & {"control", "upload"}) or any(own(line) for line in hit.taint.lines)
+
+
+def _code_file_reports(hit: SinkHit) -> bool:
+    """Whether a source file analysed on its own reports this call: rules that count in code
+    files, and of those file operations only in a handler (see `_judge`)."""
+    if hit.capability in _FILE_CAPABILITIES:
+        return (hit.method or "").lower() == "processrequest"
+    return params(hit.rule_id, CodeFlowParams).in_code_files
 
 
 def _decode(data: bytes, report: CodeReport | None = None) -> str:
@@ -580,8 +595,26 @@ _CLIENT_URL = frozenset({"request", "body", "webmethod"})
 _SQL_TEXT = frozenset({"request", "body", "webmethod", "control"})
 
 
-def _judge(hits: list[SinkHit], name: str, extracted: Extracted, report: CodeReport) -> None:
-    code_file = name.lower().endswith(SOURCE_SUFFIXES) or extracted.bare_source
+def _names_as_source(markup: str, name: str) -> bool:
+    """Whether a page's directive names the code file `name` as its `CodeFile` or `Src`: ASP.NET
+    compiles that file when the page is first requested, so it is the page's own served code (a
+    `CodeBehind` file is only the project's source of a compiled assembly)."""
+    leaf = name.replace("\\", "/").rsplit("/", 1)[-1].casefold()
+    for d in extract(markup, ".aspx").directives:
+        if d.name.lower() not in _SOURCE_DIRECTIVES or d.name.lower() == "assembly":
+            continue
+        for key, value in d.attrs.items():
+            if key.lower() in {"codefile", "src"} and value.replace("\\", "/").rsplit("/", 1)[-1].casefold() == leaf:
+                return True
+    return False
+
+
+def _judge(
+    hits: list[SinkHit], name: str, extracted: Extracted, report: CodeReport, compiled_live: bool = False
+) -> None:
+    # A source file is judged as one (code-running capabilities only), unless its page compiles
+    # it at run time (`CodeFile`/`Src`): then it is the page's code.
+    code_file = (name.lower().endswith(SOURCE_SUFFIXES) or extracted.bare_source) and not compiled_live
     # An object reached only through what was stored into it counts when the call that starts
     # it is not itself reached (started by a delegate, `CallByName` or `dynamic`).
     direct = {h.capability for h in hits if h.taint is not None and not h.built}
