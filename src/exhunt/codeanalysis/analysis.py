@@ -860,6 +860,7 @@ _NATIVE_NAMES = (
     "EnumSystemLocalesA",
     "ShellExecute",
     "MiniDumpWriteDump",
+    "ImpersonateNamedPipeClient",
 )
 
 
