@@ -1,5 +1,6 @@
-"""Two ways of writing a call that hide the sink's name from where the client's value goes in:
-VB's `With` block, whose `.Arguments = ...` belongs to the object the block names, and a delegate
+"""Ways of writing a call that hide the sink's name from where the client's value goes in:
+VB's `With` block, whose `.Arguments = ...` belongs to the object the block names, VB's
+`CallByName(obj, "Arguments", CallType.Let, x)`, a store like `obj.Arguments = x`, and a delegate
 bound to the sink method itself (C# `Func<...> run = Process.Start`, a delegate's constructor or
 cast over it, VB `AddressOf`), called later as `run(x)` or `run.Invoke(x)`. Fixed values through
 the same forms, and a delegate over a harmless method, are not reported."""
@@ -111,6 +112,22 @@ SHELLS = [
 ]
 
 
+# VB's CallByName setting a property (`CallType.Let`) is a store into it, as `p.StartInfo.Arguments = x`.
+SHELLS.append(
+    (
+        "callbyname-let.aspx",
+        vb_page(
+            "Dim p = New System.Diagnostics.Process()\n"
+            'CallByName(p.StartInfo, "FileName", CallType.Let, "cmd.exe")\n'
+            'CallByName(p.StartInfo, "Arguments", CallType.Let, "/c " & Request("c"))\n'
+            'CallByName(p, "Start", CallType.Method)'
+        ),
+        PROCESS,
+        ["request parameter 'c'", "runs it as a command"],
+    )
+)
+
+
 @pytest.mark.parametrize(("name", "code", "rule_id", "words"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_shell_found(name: str, code: str, rule_id: str, words: list[str]) -> None:
     assert_found(name, code, rule_id, words)
@@ -147,6 +164,19 @@ BENIGN = [
         ),
     ),
 ]
+
+
+BENIGN.append(
+    (
+        "callbyname-fixed.aspx",
+        vb_page(
+            "Dim p = New System.Diagnostics.Process()\n"
+            'CallByName(p.StartInfo, "FileName", CallType.Let, "ping.exe")\n'
+            'CallByName(p.StartInfo, "Arguments", CallType.Let, "-n 1 127.0.0.1")\n'
+            'CallByName(p, "Start", CallType.Method)'
+        ),
+    )
+)
 
 
 @pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])

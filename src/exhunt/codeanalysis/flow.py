@@ -913,6 +913,11 @@ class UnitFlow:
         callee = unwrap(callee)
         receiver, name = called(callee)
         lname = name.lower()
+        if lname == "callbyname" and len(args) >= 4 and re.search(r"(?i)\b(?:let|set)$", text(args[2])):
+            # VB `CallByName(p.StartInfo, "Arguments", CallType.Let, x)`: `p.StartInfo.Arguments = x`
+            t = self.taint(args[3], method)
+            if t is not None:
+                self._store(unwrap(args[0]), t, method)
         # Calls to methods of this file: arguments flow into their parameters.
         m = self.methods.get(lname)
         if m is not None and (receiver is None or self._own_object(receiver)):
