@@ -39,6 +39,7 @@ from exhunt.codeanalysis.syntax import (
     text,
     unwrap,
 )
+from exhunt.codeanalysis.syntax import field as child_field
 from exhunt.codeanalysis.vocabulary import (
     CALL_RETURNS,
     CIPHER_CALLS,
@@ -285,6 +286,7 @@ class UnitFlow:
         self._open_stores = scope.open_stores
         self._param_names: set[str] | None = None
         self.nodes = self._collect(node_budget)
+        self._aliases, self._static_types = _imports(self.parsed.tree.root_node)
 
     # ------------------------------------------------------------------ plumbing
     def _n(self, name: str) -> str:
@@ -747,6 +749,8 @@ class UnitFlow:
             returned = _returned_type(path, has_receiver)
             if returned is None and has_receiver and path:
                 returned = METHOD_RETURNS.get(path[-1].removesuffix("()"))
+            if returned is None and path[-2:] == ("activator", "createinstance"):
+                returned = _type_argument(callee)  # `Activator.CreateInstance<Process>()`
             if returned is not None:  # `var d = AppDomain.CreateDomain("x")`
                 self._set_type(name, returned)
                 return
@@ -920,6 +924,14 @@ class UnitFlow:
                 self._store(unwrap(args[0]), t, method)
         # Calls to methods of this file: arguments flow into their parameters.
         m = self.methods.get(lname)
+        if m is not None and receiver is not None and m.params and _extends(m.node) and not self._own_object(receiver):
+            t = self.taint(receiver, method)  # `x.Run()` of `static void Run(this string s)`: x into s
+            if t is not None:
+                self._set((m.name, m.params[0]), t)
+            for pname, arg in zip(m.params[1:], args, strict=False):
+                t = self.taint(arg, method)
+                if t is not None:
+                    self._set((m.name, pname), t)
         if m is not None and (receiver is None or self._own_object(receiver)):
             self._own_out_arguments(node, m, method)
             for pname, arg in zip(m.params, args, strict=False):
@@ -1299,8 +1311,13 @@ class UnitFlow:
             prog = self._com_class(holder) if holder is not None and role(holder) is not Role.IDENT else None
             if prog:  # `GetObject("new:{...}").Exec(...)`
                 return (*prog.split("."), member.lower()), True
-        raw = dotted(callee).lower().replace("()", "").replace("[]", "")
+        raw = _GENERIC_ARGS.sub("", dotted(callee).lower().replace("()", "").replace("[]", ""))
+        raw = _GENERIC_ARGS.sub("", raw)  # (nested: `Func<List<string>>`)
         parts = [p.split("<")[0] for p in raw.split(".") if p]
+        if len(parts) > 1 and parts[0] in self._aliases:
+            parts = [*self._aliases[parts[0]], *parts[1:]]  # `using P = System.Diagnostics.Process;` then `P.Start`
+        elif len(parts) == 1 and self._static_types and parts[0] not in self.methods:
+            parts = self._statically_imported(parts[0])  # `using static System.Diagnostics.Process;` then `Start`
         has_receiver = len(parts) > 1
         kind = self._type(parts[0]) if has_receiver else None
         if kind is not None:
@@ -1310,6 +1327,15 @@ class UnitFlow:
             parts = parts[1:]
             has_receiver = len(parts) > 1
         return tuple(parts), has_receiver
+
+    def _statically_imported(self, name: str) -> list[str]:
+        """`Start` under `using static System.Diagnostics.Process;`: the first imported type
+        with a method of that name a rule names, else the name alone."""
+        for kind in self._static_types:
+            path = (*kind, name)
+            if any(pt.matches(path, False, True) for rule in self.rules for pt in rule.patterns):
+                return list(path)
+        return [name]
 
     def _sinks(self) -> None:
         for node, method in self.nodes:
@@ -1990,6 +2016,55 @@ def _wmi_moniker(moniker: str) -> str:
         path = path.split("!", 1)[1]  # `{impersonationLevel=impersonate}!\\.\root\cimv2`
     tail = path.rsplit(":", 1)[1].strip() if ":" in path else ""
     return f"winmgmts.{tail}" if tail.startswith("win32_") and tail.isidentifier() else _WMI_SERVICES
+
+
+def _extends(method: Node) -> bool:
+    """Whether a C# method is an extension method (`static void Run(this string s)`)."""
+    params = method.child_by_field_name("parameters")
+    first = params.named_children[0] if params is not None and params.named_child_count else None
+    return first is not None and re.match(r"this\s", text(first)) is not None
+
+
+# A generic's type arguments, whose dots are not the callee's (`CreateInstance<System.IO.File>`).
+_GENERIC_ARGS = re.compile(r"<[^<>]*>")
+
+
+def _imports(root: Node) -> tuple[dict[str, list[str]], list[tuple[str, ...]]]:
+    """A file's `using`/`Imports` aliases (`using P = System.Diagnostics.Process;`: "p" -> its
+    parts in lower case) and the types of its `using static` directives, at the top level or in a
+    namespace."""
+    aliases: dict[str, list[str]] = {}
+    static: list[tuple[str, ...]] = []
+    stack = [root]
+    seen = 0
+    while stack and seen < 4096:
+        node = stack.pop()
+        seen += 1
+        for child in node.named_children:
+            if child.type in {"using_directive", "imports_statement"}:
+                names = child.named_children
+                target = text(names[-1]).lower().replace(" ", "") if names else ""
+                parts = [p for p in target.removeprefix("global::").split(".") if p]
+                if len(names) == 2 and names[0].type == "identifier":
+                    aliases[text(names[0]).lower()] = parts
+                elif len(names) == 1 and re.match(r"using\s+static\b", text(child)):
+                    static.append(tuple(parts))
+            elif child.type in {"namespace_declaration", "file_scoped_namespace_declaration", "declaration_list"}:
+                stack.append(child)
+    return aliases, static
+
+
+def _type_argument(callee: Node | None) -> str | None:
+    """The last name of a generic call's single type argument (`CreateInstance<Process>`)."""
+    if callee is None:
+        return None
+    node = unwrap(callee)
+    if role(node) is Role.MEMBER:
+        node = child_field(node, "name") or node
+    args = next((c for c in node.named_children if c.type == "type_argument_list"), None)
+    if args is None or args.named_child_count != 1:
+        return None
+    return text(args.named_children[0]).lower().rsplit(".", 1)[-1] or None
 
 
 def _has_holes(node: Node) -> bool:

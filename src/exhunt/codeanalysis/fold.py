@@ -212,6 +212,9 @@ class Folder:
         receiver, name = called(callee)
         lname = name.lower()
         path = dotted(callee).lower()
+        if lname == "nameof" and receiver is None and len(args) == 1:
+            named = dotted(args[0]).rsplit(".", 1)[-1]  # `nameof(Process.Start)`: "Start"
+            return named if named.isidentifier() else None
         fn = self.functions.get(lname) if receiver is None else None
         if fn is not None:
             return self._apply(fn, args, depth)
