@@ -1,8 +1,9 @@
 """A file of the web site the client names, filled with the client's text: `File.WriteAllText(
 Server.MapPath(Request["p"]), Request["d"])` and its StreamWriter form put a new page where the
-server runs it (EXH-WS-CODE-FILE-WRITE). Kept quiet: a fixed extension the server does not run
-(notes saved as `.txt` or `.json` under App_Data), a fixed file, and uploads kept by their own
-name in a fixed folder."""
+server runs it (EXH-WS-CODE-FILE-WRITE); so does an upload saved under a name a parameter gives.
+Kept quiet: a fixed extension the server does not run (notes saved as `.txt` or `.json` under
+App_Data), a fixed file, and uploads kept by their own name (in a fixed folder or one the request
+picks)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,16 @@ SHELLS = [
 ]
 
 
+# An upload saved in the site under a name a parameter gives (no part of it the file's own name).
+SHELLS.append(
+    (
+        "upload-named.aspx",
+        cs_page('Request.Files[0].SaveAs(Server.MapPath(Request["p"]));'),
+        ["request parameter 'p'", "an uploaded file", ".SaveAs"],
+    )
+)
+
+
 @pytest.mark.parametrize(("name", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_writer_into_the_site_found(name: str, code: str, words: list[str]) -> None:
     assert_found(name, code, WRITE, words)
@@ -83,6 +94,23 @@ BENIGN = [
 ]
 
 
+BENIGN += [
+    (
+        "upload-folder-and-own-name.aspx",
+        cs_page(
+            "var f = Request.Files[0];\n"
+            'f.SaveAs(Server.MapPath("~/uploads/" + Request["folder"] + "/" + System.IO.Path.GetFileName(f.FileName)));'
+        ),
+    ),
+    (
+        "upload-own-name-variable.aspx",
+        cs_page('var f = Request.Files[0]; string n = f.FileName; f.SaveAs(Server.MapPath("~/u/" + n));'),
+    ),
+    (
+        "upload-fixed-extension.aspx",
+        cs_page('Request.Files[0].SaveAs(Server.MapPath("~/avatars/" + Request["id"] + ".jpg"));'),
+    ),
+]
 BENIGN.append(
     (
         "script-uploader.ashx",

@@ -156,6 +156,8 @@ _CONFIGURED = re.compile(r"ConfigurationManager|ConfigurationSettings|AppSetting
 # Where a page keeps values between requests. The view state round-trips through the client but
 # is signed by the server (MAC), so like the others it only carries what the page put there.
 _STORES = {"session", "application", "cache", "viewstate"}
+# How sources from an uploaded file are described (the file, or its own name `FileName`).
+_OWN_NAME = "uploaded file"
 # Kinds of taint that are text the client sent: not a file it uploaded, nor only a file name, nor
 # the raw request body (how script uploaders post a file).
 _CLIENT_TEXT = frozenset({"request", "control", "webmethod"})
@@ -1676,6 +1678,9 @@ class UnitFlow:
         if holder is not None:  # `w = new StreamWriter(path)` then `w.Write(Request["d"])`
             web_content = self._written_to.get(self._n(text(holder)))
         client_text = web_content is not None and bool(web_content.kinds & _CLIENT_TEXT)
+        if web_content is not None and path_t is not None and "upload" in web_content.kinds:
+            # an upload saved under a name a parameter gives, no part of it the file's own name
+            client_text = client_text or not any(_OWN_NAME in source for source in path_t.sources)
         if (
             path_t is not None
             and content_t is not None
@@ -1687,7 +1692,8 @@ class UnitFlow:
         ):
             # `File.WriteAllText(Server.MapPath(Request["p"]), Request["d"])`: the client picks a
             # file of the site and what it holds, so it can put a page where the server runs it
-            return path_t.merge(web_content)
+            merged = path_t.merge(web_content)
+            return merged if merged.kinds & PATH_KINDS else merged.only(merged.kinds | {"request"})
         if path_t is None or content_t is None or not path_t.kinds & PATH_KINDS:
             return None  # a fixed path, a file name or a path kept in the site: not the client's choice
         return path_t.merge(content_t)
