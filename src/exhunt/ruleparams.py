@@ -495,6 +495,7 @@ CODE_CAPABILITIES = frozenset(
         "mailbox",
         "credential-dump",
         "credential-capture",
+        "ingress",
         "persistence",
         "service-control",
     }

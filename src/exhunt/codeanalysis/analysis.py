@@ -713,9 +713,9 @@ def _hit_lines(hit: SinkHit) -> tuple[int, ...]:
 
 
 # Capabilities whose call counts whatever its data's source: clearing event logs, running the
-# Exchange cmdlets that export mailboxes or open them to others, commands that dump credentials
-# or plant a way back in.
-_ACTS_ALONE = frozenset({"log-clear", "mailbox", "credential-dump", "persistence"})
+# Exchange cmdlets that export mailboxes or open them to others, commands that dump credentials,
+# plant a way back in or fetch tools from elsewhere.
+_ACTS_ALONE = frozenset({"log-clear", "mailbox", "credential-dump", "persistence", "ingress"})
 
 
 def _acts_alone(hit: SinkHit, flow: CodeFlowParams, report: CodeReport) -> None:
