@@ -109,8 +109,7 @@ class Folder:
                 out.append(hole)
             else:
                 return None
-        joined = "".join(out)
-        return joined if len(joined) <= MAX_VALUE else None
+        return _joined(out)
 
     def _builder(self, node: Node, depth: int) -> str | None:
         """`new StringBuilder("a").Append(b).Insert(0, c)` written as one chain: the text built
@@ -309,12 +308,28 @@ def _builder_step(built: str, name: str, vals: list[Value | None]) -> str | None
     if name == "append" and len(vals) == 1:
         v = vals[0]
         piece = as_text(v) if not isinstance(v, int) else str(v)
-        return built + piece if piece is not None else None
+        return _joined([built, piece]) if piece is not None else None
     if name == "insert" and len(vals) == 2 and isinstance(vals[0], int) and isinstance(vals[1], str):
-        return built[: vals[0]] + vals[1] + built[vals[0] :]
-    if name == "replace" and len(vals) == 2 and isinstance(vals[0], str) and isinstance(vals[1], str) and vals[0]:
-        return built.replace(vals[0], vals[1])
+        return _joined([built[: vals[0]], vals[1], built[vals[0] :]])
+    if name == "replace" and len(vals) == 2 and isinstance(vals[0], str) and isinstance(vals[1], str):
+        return replaced(built, vals[0], vals[1])
     return None
+
+
+def _joined(parts: list[str], sep: str = "") -> str | None:
+    """`sep.join(parts)`, or None when it would be longer than `MAX_VALUE` (measured first: a few
+    bytes of code can name a megabyte value many times over)."""
+    if sum(len(p) for p in parts) + len(sep) * max(len(parts) - 1, 0) > MAX_VALUE:
+        return None
+    return sep.join(parts)
+
+
+def replaced(s: str, old: str, new: str) -> str | None:
+    """`s.replace(old, new)`, or None for an empty `old` or a result longer than `MAX_VALUE`
+    (a short page can replace each letter of a long string with another long one)."""
+    if not old or len(s) + s.count(old) * (len(new) - len(old)) > MAX_VALUE:
+        return None
+    return s.replace(old, new)
 
 
 def _chr(code: int) -> str:
@@ -343,8 +358,7 @@ def combine(op: str, values: list[Value]) -> Value | None:
         parts = [v if isinstance(v, str) else str(v) if isinstance(v, int) else None for v in values]
         if any(p is None for p in parts):
             return None
-        joined = "".join(p for p in parts if p is not None)
-        return joined if len(joined) <= MAX_VALUE else None
+        return _joined([p for p in parts if p is not None])
     if all(isinstance(v, int) for v in values):
         ints = [v for v in values if isinstance(v, int)]
         acc = ints[0]
@@ -396,22 +410,25 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         for v in vals:
             flat.extend(v if isinstance(v, list) else [v])
         parts = [as_text(v) if not isinstance(v, int) else str(v) for v in flat]
-        return "".join(p for p in parts if p is not None) if all(p is not None for p in parts) else None
+        return _joined([p for p in parts if p is not None]) if all(p is not None for p in parts) else None
     if name == "join" and len(vals) in {1, 2} and isinstance(first, list):  # VB's Join(array[, separator])
         sep = vals[1] if len(vals) == 2 else " "
         texts = [x if isinstance(x, str) else str(x) if isinstance(x, int) else None for x in first]
         if not isinstance(sep, str) or any(t is None for t in texts):
             return None
-        return sep.join(t for t in texts if t is not None)
+        return _joined([t for t in texts if t is not None], sep)
     if name == "join" and len(vals) >= 2 and isinstance(first, str):
         items = vals[1] if len(vals) == 2 and isinstance(vals[1], list) else vals[1:]
         texts = [x if isinstance(x, str) else str(x) if isinstance(x, int) else None for x in items]
-        return first.join(t for t in texts if t is not None) if all(t is not None for t in texts) else None
+        return _joined([t for t in texts if t is not None], first) if all(t is not None for t in texts) else None
     if name == "format" and isinstance(first, str):
         args = vals[1:] if not (len(vals) == 2 and isinstance(vals[1], list)) else vals[1]
         out = first
         for i, a in enumerate(args):
-            out = re.sub(r"\{" + str(i) + r"(?:[,:][^}]*)?\}", lambda _m, a=a: str(a), out)  # type: ignore[misc]
+            hole = re.compile(r"\{" + str(i) + r"(?:[,:][^}]*)?\}")
+            if len(out) + len(hole.findall(out)) * len(str(a)) > MAX_VALUE:
+                return None
+            out = hole.sub(lambda _m, a=a: str(a), out)  # type: ignore[misc]
         return out.replace("{{", "{").replace("}}", "}")
     if name == "frombase64string" and isinstance(first, str):
         return decode_base64(first)
@@ -436,7 +453,7 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         pattern, replacement = vals[1], vals[2]
         plain = isinstance(pattern, str) and pattern and not _REGEX_SPECIAL.search(pattern)
         if isinstance(first, str) and plain and isinstance(replacement, str) and "$" not in replacement:
-            return first.replace(str(pattern), replacement)  # a pattern without metacharacters is plain text
+            return replaced(first, str(pattern), replacement)  # a pattern without metacharacters is plain text
         return None
     if isinstance(first, str) and path in _vb_paths(name) and (vb := _vb_string(name, first, vals[1:])) is not None:
         return vb
@@ -482,8 +499,8 @@ def _vb_string(name: str, s: str, rest: list[Value | None]) -> str | None:
         return s[: max(a, 0)]
     if name == "right" and isinstance(a, int) and len(rest) == 1:
         return s[len(s) - a :] if 0 < a <= len(s) else s if a > len(s) else ""
-    if name == "replace" and len(rest) == 2 and isinstance(a, str) and isinstance(b, str) and a:
-        return s.replace(a, b)
+    if name == "replace" and len(rest) == 2 and isinstance(a, str) and isinstance(b, str):
+        return replaced(s, a, b)
     if not rest:
         return {
             "lcase": s.lower(),
@@ -513,13 +530,13 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
     if name == "join" and isinstance(base, list):
         sep = a if isinstance(a, str) else ","
         texts = [x if isinstance(x, str) else str(x) for x in base if isinstance(x, (str, int))]
-        return sep.join(texts) if len(texts) == len(base) else None
+        return _joined(texts, sep) if len(texts) == len(base) else None
     if name == "concat" and isinstance(base, str):
-        return base + "".join(x if isinstance(x, str) else str(x) for x in vals if isinstance(x, (str, int)))
+        return _joined([base, *(x if isinstance(x, str) else str(x) for x in vals if isinstance(x, (str, int)))])
     if s is None:
         return None
     if name == "replace" and isinstance(a, str) and isinstance(b, str):
-        return s.replace(a, b) if a else None
+        return replaced(s, a, b)
     if name in {"substring", "substr"} and isinstance(a, int):
         if isinstance(b, int):
             return s[a : a + b]

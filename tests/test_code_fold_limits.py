@@ -1,0 +1,38 @@
+"""A few bytes of code can name a long string many times over: `Replace` of each letter with
+another long string, `string.Format` with one hole repeated, a variable joined to itself, a
+StringBuilder chain, an interpolated string. Folding measures what it would build before building
+it, and a value over the folder's limit (1 MiB) is not folded: the page costs what its size
+allows, never a multiple of it (hostile input, as a page built to exhaust the hunt's memory)."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import cs_page, run, vb_page
+from exhunt.codeanalysis.fold import MAX_VALUE
+
+LONG = "b" * 2000
+MANY = MAX_VALUE // len(LONG) + 50  # enough copies to pass the limit
+
+CASES = [
+    ("Replace", cs_page(f'string x = "{"a" * MANY}".Replace("a", "{LONG}");')),
+    ("VB Replace", vb_page(f'Dim x As String = Replace("{"a" * MANY}", "a", "{LONG}")')),
+    ("Format", cs_page(f'string x = string.Format("{"{0}" * MANY}", "{LONG}");')),
+    ("concatenation", cs_page(f'string l = "{LONG}"; string x = {" + ".join(["l"] * MANY)};')),
+    (
+        "StringBuilder",
+        cs_page(f'string l = "{LONG}"; string x = new StringBuilder(l){".Append(l)" * MANY}.ToString();'),
+    ),
+    ("interpolation", cs_page(f'string l = "{LONG}"; string x = $"{"{l}" * MANY}";')),
+]
+
+
+@pytest.mark.parametrize(("form", "code"), CASES, ids=[c[0] for c in CASES])
+def test_value_over_the_limit_not_built(form: str, code: str) -> None:
+    report = run("big.aspx", code)
+    assert not any(shown.startswith(LONG[:100]) and len(shown) > 150 for shown in report.folded), form
+
+
+def test_value_under_the_limit_still_folds() -> None:
+    report = run("small.aspx", cs_page('string x = "cXmXd".Replace("X", "") + string.Format("{0}{0}", ".e") + "xe";'))
+    assert "cmd.e.exe" in report.folded, report.folded
