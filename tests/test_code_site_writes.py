@@ -1,8 +1,9 @@
 """A file of the web site the client names, filled with the client's text: `File.WriteAllText(
 Server.MapPath(Request["p"]), Request["d"])` and its StreamWriter form put a new page where the
-server runs it (EXH-WS-CODE-FILE-WRITE); so does an upload saved under a name a parameter gives.
-Kept quiet: a fixed extension the server does not run (notes saved as `.txt` or `.json` under
-App_Data), a fixed file, and uploads kept by their own name (in a fixed folder or one the request
+server runs it (EXH-WS-CODE-FILE-WRITE); so does an upload saved under a name a parameter gives,
+or under its own name straight into the page's own folder or the site's root. Kept quiet: a fixed
+extension the server does not run (notes saved as `.txt` or `.json` under App_Data), a fixed file,
+and uploads kept by their own name in a folder kept for uploads (fixed, or one the request
 picks)."""
 
 from __future__ import annotations
@@ -48,13 +49,34 @@ SHELLS = [
 
 
 # An upload saved in the site under a name a parameter gives (no part of it the file's own name).
-SHELLS.append(
+SHELLS += [
     (
         "upload-named.aspx",
         cs_page('Request.Files[0].SaveAs(Server.MapPath(Request["p"]));'),
         ["request parameter 'p'", "an uploaded file", ".SaveAs"],
-    )
-)
+    ),
+    (
+        "upload-beside-itself.aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        'void Go(object s, EventArgs e) { File1.PostedFile.SaveAs(Server.MapPath(".") + "\\\\" + '
+        "System.IO.Path.GetFileName(File1.PostedFile.FileName)); }\n"
+        '</script>\n<form runat="server"><input type="file" id="File1" runat="server" /></form>',
+        ["page control 'file1'", ".SaveAs"],
+    ),
+    (
+        "upload-site-root.aspx",
+        cs_page('Request.Files[0].SaveAs(Server.MapPath("~/") + Request.Files[0].FileName);'),
+        ["an uploaded file", ".SaveAs"],
+    ),
+    (
+        "upload-control-named.aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Go(object s, EventArgs e) { Up.SaveAs(Server.MapPath(Target.Text)); }\n"
+        '</script>\n<form runat="server"><asp:FileUpload ID="Up" runat="server" />'
+        '<asp:TextBox ID="Target" runat="server" /></form>',
+        ["page control 'target'", ".SaveAs"],
+    ),
+]
 
 
 @pytest.mark.parametrize(("name", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
@@ -105,6 +127,12 @@ BENIGN += [
     (
         "upload-own-name-variable.aspx",
         cs_page('var f = Request.Files[0]; string n = f.FileName; f.SaveAs(Server.MapPath("~/u/" + n));'),
+    ),
+    (
+        "upload-control-own-name.aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        'void Go(object s, EventArgs e) { Up.SaveAs(Server.MapPath("~/Content/" + Up.FileName)); }\n'
+        '</script>\n<form runat="server"><asp:FileUpload ID="Up" runat="server" /></form>',
     ),
     (
         "upload-fixed-extension.aspx",

@@ -156,8 +156,11 @@ _CONFIGURED = re.compile(r"ConfigurationManager|ConfigurationSettings|AppSetting
 # Where a page keeps values between requests. The view state round-trips through the client but
 # is signed by the server (MAC), so like the others it only carries what the page put there.
 _STORES = {"session", "application", "cache", "viewstate"}
-# How sources from an uploaded file are described (the file, or its own name `FileName`).
-_OWN_NAME = "uploaded file"
+# `MapPath` arguments naming the page's own folder or the site's root (without a trailing slash).
+_OWN_FOLDERS = frozenset({"", ".", "~", "/"})
+# How sources from an uploaded file are described: the file or its own name (`Request.Files`, a
+# FileUpload control's `FileName` or `PostedFile`).
+_OWN_NAME = re.compile(r"uploaded file|\.(?:filename|postedfile|filebytes|filecontent)\)")
 # Kinds of taint that are text the client sent: not a file it uploaded, nor only a file name, nor
 # the raw request body (how script uploaders post a file).
 _CLIENT_TEXT = frozenset({"request", "control", "webmethod"})
@@ -1680,7 +1683,9 @@ class UnitFlow:
         client_text = web_content is not None and bool(web_content.kinds & _CLIENT_TEXT)
         if web_content is not None and path_t is not None and "upload" in web_content.kinds:
             # an upload saved under a name a parameter gives, no part of it the file's own name
-            client_text = client_text or not any(_OWN_NAME in source for source in path_t.sources)
+            client_text = client_text or not any(_OWN_NAME.search(source) for source in path_t.sources)
+            # or under its own name, straight into the page's own folder or the site's root
+            client_text = client_text or (bool(args) and self._beside_itself(args[0]))
         if (
             path_t is not None
             and content_t is not None
@@ -1697,6 +1702,23 @@ class UnitFlow:
         if path_t is None or content_t is None or not path_t.kinds & PATH_KINDS:
             return None  # a fixed path, a file name or a path kept in the site: not the client's choice
         return path_t.merge(content_t)
+
+    def _beside_itself(self, node: Node) -> bool:
+        """Whether a path starts at the page's own folder or the site's root (`MapPath(".")`,
+        `MapPath("~/")`, `Request.PhysicalApplicationPath`), not at a folder kept for uploads."""
+        node = unwrap(node)
+        if role(node) is Role.CALL:
+            callee, args = call_parts(node)
+            name = dotted(callee).lower().rsplit(".", 1)[-1].removesuffix("()")
+            if name == "combine" and args:
+                return self._beside_itself(args[0])
+            if name in WEB_PATH and len(args) == 1:
+                folded = as_text(self.fold(args[0]))
+                return folded is not None and folded.strip().replace("\\", "/").rstrip("/") in _OWN_FOLDERS
+            return False
+        if role(node) is Role.BINARY and operator(node) in {"+", "&"}:
+            return self._beside_itself(_leftmost(node))
+        return dotted(node).lower() in SITE_FOLDERS
 
     def _fixes_extension(self, node: Node) -> bool:
         """Whether the code ends a path with a fixed extension that the server does not run
