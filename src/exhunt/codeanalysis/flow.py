@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -1849,15 +1849,10 @@ class UnitFlow:
             return self._type_vars
         found: dict[str, str] = {}
         self._type_vars = found
-        for node, _method in self.nodes:
-            if role(node) not in {Role.DECL, Role.ASSIGN}:
-                continue
-            left, right = self._targets(node)
-            if left is None or right is None or role(unwrap(left)) is not Role.IDENT:
-                continue
+        for name, right in self._variables_set():
             named = self._reflected_type(right)
             if named is not None:
-                found[self._n(text(unwrap(left)))] = named
+                found[name] = named
         return found
 
     def _call_as(self, node: Node, args: list[Node], method: str | None, names: Sequence[str], note: str) -> None:
@@ -1909,16 +1904,21 @@ class UnitFlow:
             return self._method_vars
         names: dict[str, tuple[str, str]] = {}
         self._method_vars = names
+        for name, right in self._variables_set():
+            ref = self._method_ref(unwrap(right), names)
+            if ref is not None:
+                names[name] = ref
+        return names
+
+    def _variables_set(self) -> Iterator[tuple[str, Node]]:
+        """Each declaration or assignment of a plain variable, in document order: (its key as
+        `_n` gives it, the value written)."""
         for node, _method in self.nodes:
             if role(node) not in {Role.DECL, Role.ASSIGN}:
                 continue
             left, right = self._targets(node)
-            if left is None or right is None or role(left) is not Role.IDENT:
-                continue
-            ref = self._method_ref(unwrap(right), names)
-            if ref is not None:
-                names[self._n(text(left))] = ref
-        return names
+            if left is not None and right is not None and role(unwrap(left)) is Role.IDENT:
+                yield self._n(text(unwrap(left))), right
 
     def _bound_method(self, path: tuple[str, ...], callee: Node | None) -> tuple[tuple[str, ...], str] | None:
         """The method a called delegate variable is bound to, when a rule names it: `run` of
@@ -1939,12 +1939,7 @@ class UnitFlow:
             return self._groups
         groups: dict[str, tuple[tuple[str, ...], str]] = {}
         self._groups = groups
-        for node, _method in self.nodes:
-            if role(node) not in {Role.DECL, Role.ASSIGN}:
-                continue
-            left, right = self._targets(node)
-            if left is None or right is None or role(unwrap(left)) is not Role.IDENT:
-                continue
+        for name, right in self._variables_set():
             target = self._group_target(right)
             if target is None:
                 continue
@@ -1954,7 +1949,7 @@ class UnitFlow:
                 for rule in self.rules
                 for pt in rule.patterns
             ):
-                groups[self._n(text(unwrap(left)))] = (path, dotted(target))
+                groups[name] = (path, dotted(target))
         return groups
 
     def _group_target(self, value: Node) -> Node | None:
