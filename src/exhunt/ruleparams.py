@@ -493,6 +493,7 @@ CODE_CAPABILITIES = frozenset(
         "account",
         "log-clear",
         "mailbox",
+        "mailbox-open",
         "credential-dump",
         "credential-capture",
         "ingress",
