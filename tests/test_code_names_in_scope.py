@@ -2,8 +2,9 @@
 System.Diagnostics.Process;` then `P.Start`), `using static` (then a bare `Start`), `global::`,
 `nameof(Process.Start)` for a reflected method's name, `Activator.CreateInstance<Process>()` for a
 variable's type, and an extension method (`x.Run()` of `static void Run(this string s)`), whose
-receiver is its first parameter. Fixed values through the same forms, and aliases of harmless
-types, are not reported."""
+receiver is its first parameter; and the connection a DbProviderFactory creates, typed as a
+connection. Fixed values through the same forms, and aliases of harmless types, are not
+reported."""
 
 from __future__ import annotations
 
@@ -76,6 +77,28 @@ SHELLS = [
 @pytest.mark.parametrize(("name", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_shell_found(name: str, code: str, words: list[str]) -> None:
     assert_found(name, code, PROCESS, words)
+
+
+def test_provider_neutral_connection_typed() -> None:
+    """`DbProviderFactories.GetFactory(...).CreateConnection()` is a connection as SqlConnection
+    is: the client's connection string opened through it is EXH-WS-CODE-SQL."""
+    code = cs_page(
+        'var f = System.Data.Common.DbProviderFactories.GetFactory("System.Data.SqlClient");\n'
+        "var cn = f.CreateConnection();\n"
+        'cn.ConnectionString = Request["cs"];\n'
+        "cn.Open();"
+    )
+    assert_found("db.aspx", code, "EXH-WS-CODE-SQL", ["request parameter 'cs'", "DbConnection.Open"])
+
+
+def test_provider_neutral_connection_from_configuration_not_reported() -> None:
+    code = cs_page(
+        'var f = System.Data.Common.DbProviderFactories.GetFactory("System.Data.SqlClient");\n'
+        "var cn = f.CreateConnection();\n"
+        'cn.ConnectionString = System.Configuration.ConfigurationManager.ConnectionStrings["Main"].ConnectionString;\n'
+        "cn.Open();"
+    )
+    assert_benign("db.aspx", code)
 
 
 BENIGN = [

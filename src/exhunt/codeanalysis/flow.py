@@ -149,7 +149,9 @@ class _Method:
 # Properties that make up a process or a connection, by the capability whose sink uses them.
 _STORES_OF = {"process": ("filename", "arguments"), "sql": ("connectionstring",)}
 _STORED_PARTS = frozenset(m for ms in _STORES_OF.values() for m in ms)
-_STORE_HOLDERS = frozenset({"processstartinfo", "process", "sqlconnection", "oledbconnection", "odbcconnection"})
+_STORE_HOLDERS = frozenset(
+    {"processstartinfo", "process", "sqlconnection", "oledbconnection", "odbcconnection", "dbconnection"}
+)
 _INITIALIZERS = frozenset({"initializer_expression", "object_initializer", "object_creation_initializer"})
 _CONFIGURED = re.compile(r"ConfigurationManager|ConfigurationSettings|AppSettings|ConnectionStrings", re.I)
 

@@ -140,6 +140,9 @@ CALL_RETURNS: dict[tuple[str, str], str] = {
     ("process", "getprocessesbyname"): "process",
     ("process", "getprocesses"): "process",
     ("servicecontroller", "getservices"): "servicecontroller",
+    # ADO.NET's provider-neutral classes: a factory by provider name, then its connection.
+    ("dbproviderfactories", "getfactory"): "dbproviderfactory",
+    ("dbproviderfactory", "createconnection"): "dbconnection",
 }
 
 # The same by the method alone, whatever it is called on (`typeof(T).GetProperty("P")`).
