@@ -103,6 +103,13 @@ BENIGN = [
         ),
     ),
     (
+        "notes-changeextension.aspx",
+        cs_page(
+            "System.IO.File.WriteAllText(System.IO.Path.ChangeExtension("
+            'Server.MapPath("~/d/" + Request["id"]), ".xml"), Request["v"]);'
+        ),
+    ),
+    (
         "fixed-file.aspx",
         cs_page('System.IO.File.WriteAllText(Server.MapPath("~/App_Data/notes.txt"), Request["text"]);'),
     ),

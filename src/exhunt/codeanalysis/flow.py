@@ -1582,7 +1582,8 @@ class UnitFlow:
 
     def _site_rooted(self, node: Node) -> bool:
         """A path that starts at a folder of the site: `MapPath(...)`, or that joined with more
-        (`MapPath("~/up/") + name`, `Path.Combine(MapPath(...), name)`)."""
+        (`MapPath("~/up/") + name`, `Path.Combine(MapPath(...), name)`), or given another
+        extension (`Path.ChangeExtension(MapPath(...), ".xml")`)."""
         for _ in range(16):
             node = unwrap(node)
             r = role(node)
@@ -1591,8 +1592,8 @@ class UnitFlow:
                 continue
             if r is Role.CALL:
                 callee, args = call_parts(node)
-                if dotted(callee).lower().endswith("path.combine") and args:
-                    node = args[0]
+                if dotted(callee).lower().endswith(("path.combine", "path.changeextension")) and args:
+                    node = args[0]  # (another extension keeps the path where it was)
                     continue
             return self._in_site(node, None)
         return False
