@@ -31,6 +31,7 @@ from exhunt.codeanalysis.extract import (
     extract,
     input_controls,
     language_of,
+    references,
 )
 from exhunt.codeanalysis.flow import (
     PROPAGATION_ROUNDS,
@@ -600,13 +601,10 @@ def _names_as_source(markup: str, name: str) -> bool:
     compiles that file when the page is first requested, so it is the page's own served code (a
     `CodeBehind` file is only the project's source of a compiled assembly)."""
     leaf = name.replace("\\", "/").rsplit("/", 1)[-1].casefold()
-    for d in extract(markup, ".aspx").directives:
-        if d.name.lower() not in _SOURCE_DIRECTIVES or d.name.lower() == "assembly":
-            continue
-        for key, value in d.attrs.items():
-            if key.lower() in {"codefile", "src"} and value.replace("\\", "/").rsplit("/", 1)[-1].casefold() == leaf:
-                return True
-    return False
+    return any(
+        r.kind == "codefile" and r.path.replace("\\", "/").rsplit("/", 1)[-1].casefold() == leaf
+        for r in references(markup)
+    )
 
 
 def _judge(
