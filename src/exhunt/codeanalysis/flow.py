@@ -931,17 +931,14 @@ class UnitFlow:
                 self._store(unwrap(args[0]), t, method)
         # Calls to methods of this file: arguments flow into their parameters.
         m = self.methods.get(lname)
-        if m is not None and receiver is not None and m.params and _extends(m.node) and not self._own_object(receiver):
-            t = self.taint(receiver, method)  # `x.Run()` of `static void Run(this string s)`: x into s
-            if t is not None:
-                self._set((m.name, m.params[0]), t)
-            for pname, arg in zip(m.params[1:], args, strict=False):
-                t = self.taint(arg, method)
-                if t is not None:
-                    self._set((m.name, pname), t)
-        if m is not None and (receiver is None or self._own_object(receiver)):
-            self._own_out_arguments(node, m, method)
-            for pname, arg in zip(m.params, args, strict=False):
+        own = m is not None and (receiver is None or self._own_object(receiver))
+        if m is not None and (own or (receiver is not None and m.params and _extends(m.node))):
+            passed = args
+            if own:
+                self._own_out_arguments(node, m, method)
+            elif receiver is not None:
+                passed = [receiver, *args]  # `x.Run()` of `static void Run(this string s)`: x into s
+            for pname, arg in zip(m.params, passed, strict=False):
                 t = self.taint(arg, method)
                 if t is not None:
                     self._set((m.name, pname), t)
@@ -1487,10 +1484,7 @@ class UnitFlow:
             callee, args = call_parts(node)
             return dotted(callee).lower().endswith("fileinfo") and bool(args) and self._names_file(args[0])
         if r is Role.BINARY and operator(node) in {"+", "&"}:
-            right = node  # the last operand of the chain (`a + b + "\\x.json"` -> "\\x.json")
-            while role(right) is Role.BINARY and operator(right) in {"+", "&"} and right.named_child_count:
-                right = unwrap(right.named_children[-1])
-            tail = as_text(self.fold(right))
+            tail = as_text(self.fold(_last_joined(node)))
         elif r is Role.STRING and node.type in _INTERPOLATED:
             parts: list[str] = []
             for part in node.named_children:
@@ -1740,10 +1734,7 @@ class UnitFlow:
             return False
         tail = None
         if role(node) is Role.BINARY and operator(node) in {"+", "&"}:
-            right = node
-            while role(right) is Role.BINARY and operator(right) in {"+", "&"} and right.named_child_count:
-                right = unwrap(right.named_children[-1])
-            tail = as_text(self.fold(right))
+            tail = as_text(self.fold(_last_joined(node)))
         elif node.type in _INTERPOLATED and node.named_child_count:
             last = node.named_children[-1]
             tail = text(last) if last.type in _HOLE_TEXT else None
@@ -2285,6 +2276,14 @@ def _operands(node: Node) -> list[Node]:
         else:
             out.append(cur)
     return out
+
+
+def _last_joined(node: Node) -> Node:
+    """The last operand of a chain of `+` or `&` (`a + b + "\\x.json"` -> `"\\x.json"`)."""
+    right = node
+    while role(right) is Role.BINARY and operator(right) in {"+", "&"} and right.named_child_count:
+        right = unwrap(right.named_children[-1])
+    return right
 
 
 def _leftmost(node: Node) -> Node:
