@@ -468,7 +468,7 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         "urldecode",
         "unescapedatastring",
         "unescapeuristring",
-    } and (isinstance(first, str)):
+    } and isinstance(first, str):
         text_ = re.sub(r"%u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), first)
         return urllib.parse.unquote(text_)
     if name in {"getstring"} and (data := as_bytes(first)) is not None:
@@ -501,14 +501,18 @@ def _vb_string(name: str, s: str, rest: list[Value | None]) -> str | None:
         return s[len(s) - a :] if 0 < a <= len(s) else s if a > len(s) else ""
     if name == "replace" and len(rest) == 2 and isinstance(a, str) and isinstance(b, str):
         return replaced(s, a, b)
-    if not rest:
-        return {
-            "lcase": s.lower(),
-            "ucase": s.upper(),
-            "trim": s.strip(" "),
-            "ltrim": s.lstrip(" "),
-            "rtrim": s.rstrip(" "),
-        }.get(name)
+    if rest:
+        return None
+    if name == "lcase":
+        return s.lower()
+    if name == "ucase":
+        return s.upper()
+    if name == "trim":
+        return s.strip(" ")
+    if name == "ltrim":
+        return s.lstrip(" ")
+    if name == "rtrim":
+        return s.rstrip(" ")
     return None
 
 
