@@ -2,7 +2,8 @@
 another long string, `string.Format` with one hole repeated, a variable joined to itself, a
 StringBuilder chain, an interpolated string. Folding measures what it would build before building
 it, and a value over the folder's limit (1 MiB) is not folded: the page costs what its size
-allows, never a multiple of it (hostile input, as a page built to exhaust the hunt's memory)."""
+allows, never a multiple of it (hostile input, as a page built to exhaust the hunt's memory).
+What was not folded is a problem of the file, so the hunt never calls it clean unread."""
 
 from __future__ import annotations
 
@@ -31,8 +32,14 @@ CASES = [
 def test_value_over_the_limit_not_built(form: str, code: str) -> None:
     report = run("big.aspx", code)
     assert not any(shown.startswith(LONG[:100]) and len(shown) > 150 for shown in report.folded), form
+    limits = [p for p in report.problems if p.kind == "limit"]
+    assert limits and all(p.line is not None and p.line > 1 for p in limits), (form, report.problems)
+    # The chain of 500 calls is first too deep to parse; every other form reaches the fold limit.
+    expected = "nested more than" if form == "StringBuilder" else "once folded"
+    assert any(expected in p.message for p in limits), (form, report.problems)
 
 
 def test_value_under_the_limit_still_folds() -> None:
     report = run("small.aspx", cs_page('string x = "cXmXd".Replace("X", "") + string.Format("{0}{0}", ".e") + "xe";'))
     assert "cmd.e.exe" in report.folded, report.folded
+    assert not report.problems, report.problems

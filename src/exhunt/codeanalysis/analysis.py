@@ -43,7 +43,7 @@ from exhunt.codeanalysis.flow import (
     UnitFlow,
     run_together,
 )
-from exhunt.codeanalysis.fold import as_bytes, as_text, decode_base64, show
+from exhunt.codeanalysis.fold import MAX_VALUE, as_bytes, as_text, decode_base64, show
 from exhunt.codeanalysis.syntax import Parsed, error_share, parse
 from exhunt.codeanalysis.tokens import read_tokens
 from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, PATH_KINDS, SinkPattern
@@ -546,6 +546,15 @@ def _report_flow(
                 f"{unit.lang} code analysis stopped after {PROPAGATION_ROUNDS} rounds of taint propagation while "
                 "values were still spreading: request data may reach calls it did not follow",
                 unit.first_line,
+            )
+        )
+    if flow.oversized:
+        report.problems.append(
+            CodeProblem(
+                "limit",
+                f"{len(flow.oversized)} value(s) would be longer than {MAX_VALUE >> 20} MiB once folded and were "
+                "not folded: names or commands built from them were not resolved",
+                flow.oversized[0],
             )
         )
     for text_, line in flow.folded.items():

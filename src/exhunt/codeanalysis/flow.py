@@ -25,7 +25,16 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from exhunt.codeanalysis.extract import Lang
-from exhunt.codeanalysis.fold import Callable1, Folder, TooDeep, Value, as_text, decode_literal, show
+from exhunt.codeanalysis.fold import (
+    Callable1,
+    Folder,
+    TooDeep,
+    TooLarge,
+    Value,
+    as_text,
+    decode_literal,
+    show,
+)
 from exhunt.codeanalysis.syntax import (
     Parsed,
     Role,
@@ -266,6 +275,7 @@ class UnitFlow:
         self.hidden: list[tuple[int, str]] = []  # (line, dangerous folded text)
         self.hits: list[SinkHit] = []
         self.unsettled = False  # propagation stopped at its last round while taint still grew
+        self.oversized: list[int] = []  # lines of values not folded because they would pass `MAX_VALUE`
         self.tainted_writes = False
         self._written_to: dict[str, Taint] = {}  # writer variable -> what tainted `Write` calls write into it
         self._memo: dict[int, Taint | None] = {}
@@ -395,6 +405,10 @@ class UnitFlow:
     def fold(self, node: Node | None) -> Value | None:
         try:
             return self.folder.value(node)
+        except TooLarge:
+            if node is not None:
+                self.oversized.append(self.line(node))
+            return None
         except TooDeep:
             raise Budget("expression nested too deep to fold") from None
         except RecursionError:

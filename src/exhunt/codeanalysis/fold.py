@@ -23,7 +23,7 @@ from tree_sitter import Node
 from exhunt.codeanalysis.syntax import Role, call_parts, called, dotted, operator, role, text, unwrap
 
 Value = str | bytes | int | list["Value"]
-MAX_VALUE = 1 << 20  # longest string or array folded (1 MiB); longer is "not a constant"
+MAX_VALUE = 1 << 20  # longest string or array folded (1 MiB); longer raises `TooLarge`
 MAX_DEPTH = 200
 
 
@@ -33,6 +33,11 @@ _VB_ITEM_TYPES = frozenset({"string", "char", "byte", "integer", "int", "short",
 
 class TooDeep(Exception):
     """An expression nested deeper than the folder follows: the caller reports it."""
+
+
+class TooLarge(Exception):
+    """A value that would be longer than `MAX_VALUE` once folded: not folded, and the caller
+    reports it (a few bytes of code can name a megabyte value many times over)."""
 
 
 @dataclass
@@ -183,7 +188,9 @@ class Folder:
             if v is None:
                 return None
             out.append(v)
-        return out if len(out) <= MAX_VALUE else None
+        if len(out) > MAX_VALUE:
+            raise TooLarge
+        return out
 
     def _new(self, node: Node, depth: int) -> Value | None:
         callee, args = call_parts(node)
@@ -195,7 +202,11 @@ class Folder:
             first = self.value(args[0], depth + 1)
             if len(args) == 2 and isinstance(first, str):
                 count = self.value(args[1], depth + 1)
-                return first * count if isinstance(count, int) and 0 <= count * len(first) <= MAX_VALUE else None
+                if not isinstance(count, int) or count < 0:
+                    return None
+                if count * len(first) > MAX_VALUE:
+                    raise TooLarge
+                return first * count
             return as_text(first)
         if (callee is not None and callee.type in {"array_type", "type"}) or kind in {"byte", "char", "int"}:
             init = next((a for a in args if a.type in {"initializer_expression", "object_initializers"}), None)
@@ -316,19 +327,20 @@ def _builder_step(built: str, name: str, vals: list[Value | None]) -> str | None
     return None
 
 
-def _joined(parts: list[str], sep: str = "") -> str | None:
-    """`sep.join(parts)`, or None when it would be longer than `MAX_VALUE` (measured first: a few
-    bytes of code can name a megabyte value many times over)."""
+def _joined(parts: list[str], sep: str = "") -> str:
+    """`sep.join(parts)`; `TooLarge` when it would be longer than `MAX_VALUE` (measured first)."""
     if sum(len(p) for p in parts) + len(sep) * max(len(parts) - 1, 0) > MAX_VALUE:
-        return None
+        raise TooLarge
     return sep.join(parts)
 
 
 def replaced(s: str, old: str, new: str) -> str | None:
-    """`s.replace(old, new)`, or None for an empty `old` or a result longer than `MAX_VALUE`
-    (a short page can replace each letter of a long string with another long one)."""
-    if not old or len(s) + s.count(old) * (len(new) - len(old)) > MAX_VALUE:
+    """`s.replace(old, new)`, or None for an empty `old`; `TooLarge` for a result longer than
+    `MAX_VALUE` (a short page can replace each letter of a long string with another long one)."""
+    if not old:
         return None
+    if len(s) + s.count(old) * (len(new) - len(old)) > MAX_VALUE:
+        raise TooLarge
     return s.replace(old, new)
 
 
@@ -427,7 +439,7 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         for i, a in enumerate(args):
             hole = re.compile(r"\{" + str(i) + r"(?:[,:][^}]*)?\}")
             if len(out) + len(hole.findall(out)) * len(str(a)) > MAX_VALUE:
-                return None
+                raise TooLarge
             out = hole.sub(lambda _m, a=a: str(a), out)  # type: ignore[misc]
         return out.replace("{{", "{").replace("}}", "}")
     if name == "frombase64string" and isinstance(first, str):
@@ -550,7 +562,7 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
     if name == "remove" and isinstance(a, int):
         return s[:a] + (s[a + b :] if isinstance(b, int) else "")
     if name == "insert" and isinstance(a, int) and isinstance(b, str):
-        return s[:a] + b + s[a:]
+        return _joined([s[:a], b, s[a:]])
     if name in {"tolower", "tolowerinvariant", "tolowercase"}:
         return s.lower()
     if name in {"toupper", "toupperinvariant", "touppercase"}:
