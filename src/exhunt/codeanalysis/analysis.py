@@ -44,6 +44,7 @@ from exhunt.codeanalysis.flow import (
     run_together,
 )
 from exhunt.codeanalysis.fold import MAX_VALUE, as_bytes, as_text, decode_base64, show
+from exhunt.codeanalysis.staged import staged_runs
 from exhunt.codeanalysis.syntax import Parsed, error_share, parse
 from exhunt.codeanalysis.tokens import read_tokens
 from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, PATH_KINDS, SinkPattern
@@ -310,6 +311,7 @@ def analyze_code(
     # A call whose rule needs a setting the file lacks is no sink at all (not even for the tool
     # kit's count of capabilities): an SQL command is a command runner only beside an xp_cmdshell.
     hits = [h for h in hits if _settings_met(h, extracted)]
+    hits = staged_runs(hits)  # a fixed command running the file the page wrote with client data
     report.units = sum(1 for u in units if u.text.strip())
     # A call counts once, however many rules name it (Process.Start: commands and log clearing).
     report.sinks = len({(h.line, h.api) for h in hits})

@@ -144,6 +144,7 @@ class SinkHit:
     # configuration: (argument index, or -1 for a property store the call uses; text; line).
     unresolved: tuple[tuple[int, str, int], ...] = ()
     built: bool = False  # reached through what was stored into the object it creates
+    content: Taint | None = None  # a file write's: what is written, whatever picks the path
 
 
 @dataclass
@@ -1375,6 +1376,8 @@ class UnitFlow:
                 self.note_folded(a, v)
             if not is_new and path and path[-1] in {"invoke", "invokemember"}:
                 self._reflective(node, callee, args, method)
+            if not is_new and path[-2:] == ("expression", "call") and args:
+                self._expression_call(node, args, method)
             if not is_new and (
                 path[-2:] in _DYNAMIC_METHOD_CALLS or (len(path) == 1 and self._type(path[0]) == "dynamicmethod")
             ):
@@ -1474,7 +1477,7 @@ class UnitFlow:
         hit = SinkHit(rule.rule_id, rule.capability, api, self.line(node), t, method, values, built=built)
         hit.unresolved = self._unresolved(rule.capability, args, values)
         if rule.capability == "file-write":
-            hit.taint = self._write_taint(node, api, args, receiver, method)
+            hit.taint, hit.content = self._write_taint(node, api, args, receiver, method)
         elif rule.capability == "http-tunnel":
             hit.taint = self._url_taint(api, args, receiver, method)
         self.hits.append(hit)
@@ -1666,10 +1669,11 @@ class UnitFlow:
 
     def _write_taint(
         self, node: Node, api: str, args: list[Node], receiver: Node | None, method: str | None
-    ) -> Taint | None:
-        """A writer counts when the client picks both where and what (path and content)."""
+    ) -> tuple[Taint | None, Taint | None]:
+        """A writer counts when the client picks both where and what (path and content): the
+        write's taint, and what it writes (whoever picks the path)."""
         if api.lower() == "scripting.filesystemobject.opentextfile" and not self._fso_writes(args):
-            return None  # opened for reading (the default): a read, not a write
+            return None, None  # opened for reading (the default): a read, not a write
         path_t = self.taint(args[0], method) if args else None
         opened = False
         if api.lower().startswith("fileinfo.") and receiver is not None:
@@ -1709,10 +1713,10 @@ class UnitFlow:
             # `File.WriteAllText(Server.MapPath(Request["p"]), Request["d"])`: the client picks a
             # file of the site and what it holds, so it can put a page where the server runs it
             merged = path_t.merge(web_content)
-            return merged if merged.kinds & PATH_KINDS else merged.only(merged.kinds | {"request"})
+            return merged if merged.kinds & PATH_KINDS else merged.only(merged.kinds | {"request"}), web_content
         if path_t is None or content_t is None or not path_t.kinds & PATH_KINDS:
-            return None  # a fixed path, a file name or a path kept in the site: not the client's choice
-        return path_t.merge(content_t)
+            return None, web_content  # a fixed path, a file name or a path kept in the site: not the client's choice
+        return path_t.merge(content_t), web_content
 
     def _beside_itself(self, node: Node) -> bool:
         """Whether a path starts at the page's own folder or the site's root (`MapPath(".")`,
@@ -1771,8 +1775,13 @@ class UnitFlow:
             holder, member = member_parts(cur)
             prog = self._com_class(holder) if holder is not None else None
             verb = as_text(self.fold(args[0])) if member.lower() == "invokemember" else None
+            typed = self._reflected_type(holder) if holder is not None and verb and not prog else None
             if prog and verb:  # `t.InvokeMember("Run", ..., obj, args)` on a COM type
                 names = [*prog.split("."), verb]
+                cur = None
+            elif typed and verb:  # `typeof(Process).InvokeMember("Start", flags, null, null, args)`
+                names = [typed, verb]
+                self.note_folded(args[0], verb)
                 cur = None
             elif holder is not None and role(holder) is Role.IDENT and member.lower() == "invoke":
                 ref = self._method_variables().get(self._n(text(holder)))
@@ -1983,10 +1992,38 @@ class UnitFlow:
 
     def _emitted_calls(self, node: Node, args: list[Node], method: str | None) -> None:
         """`dm.Invoke(null, new object[] { data })` on a DynamicMethod whose IL calls
-        `Assembly.Load`: the arguments go to each method the IL calls."""
-        for ref in self._emitted():
+        `Assembly.Load`: the arguments go to each method the IL calls, and so do the strings the
+        IL loads (`il.Emit(OpCodes.Ldstr, Request["c"])`)."""
+        refs = self._emitted()
+        if not refs:
+            return
+        loaded = [*args, *self._emitted_strings()]
+        for ref in refs:
             how = f"called from IL the code emits into a method built at run time, as {ref[0]}.{ref[1]}"
-            self._call_as(node, args, method, ref, how)
+            self._call_as(node, loaded, method, ref, how)
+
+    def _emitted_strings(self) -> list[Node]:
+        """The values the unit's IL generators load as strings (`il.Emit(OpCodes.Ldstr, x)`)."""
+        found: list[Node] = []
+        for node, _method in self.nodes:
+            if role(node) is not Role.CALL:
+                continue
+            callee, args = call_parts(node)
+            emits = len(args) == 2 and dotted(callee).lower().rsplit(".", 1)[-1] == "emit"
+            if emits and dotted(unwrap(args[0])).lower().rsplit(".", 1)[-1] == "ldstr":
+                found.append(args[1])
+        return found
+
+    def _expression_call(self, node: Node, args: list[Node], method: str | None) -> None:
+        """`Expression.Call(m, Expression.Constant(x), ...)` (or with an instance first) of a
+        method found by reflection: compiled and run, it calls `m` with those arguments."""
+        names = self._method_variables()
+        for i, a in enumerate(args[:2]):
+            ref = self._method_ref(a, names)
+            if ref is not None and self._named_by_rule(ref):
+                how = f"called from an expression tree compiled at run time, as {ref[0]}.{ref[1]}"
+                self._call_as(node, args[i + 1 :], method, ref, how)
+                return
 
     def _literal(self, node: Node) -> None:
         raw = text(node)

@@ -1,0 +1,102 @@
+"""Client code written to a file and run by a fixed command line: a batch file started with
+`cmd /c`, an MSBuild project with an inline task, an uploaded program started by name. Neither
+call alone is a finding (the path and the command are the code's own); together they run what
+the client sent (EXH-WS-CODE-PROCESS, the write named as a step). Kept quiet: a fixed tool run
+over a data file the client fills, and a batch file the page writes from its own text."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, cs_page, run, vb_page
+
+PROCESS = "EXH-WS-CODE-PROCESS"
+
+SHELLS = [
+    (
+        "bat.aspx",
+        cs_page(
+            'string f = @"C:\\Windows\\Temp\\~u.bat";\n'
+            'System.IO.File.WriteAllText(f, Request.Form["c"]);\n'
+            'var p = System.Diagnostics.Process.Start("cmd.exe", "/c " + f);\n'
+            "Response.Write(p.Id);"
+        ),
+        ["form field 'c'", "writes it to ~u.bat (File.WriteAllText)", "runs ~u.bat, which the page wrote"],
+    ),
+    (
+        "msbuild.aspx",
+        cs_page(
+            'System.IO.File.WriteAllText(@"c:\\programdata\\b.proj", Request["x"]);\n'
+            'System.Diagnostics.Process.Start(@"C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\MSBuild.exe",'
+            ' @"c:\\programdata\\b.proj");'
+        ),
+        ["request parameter 'x'", "writes it to b.proj", "runs b.proj"],
+    ),
+    (
+        "writer.aspx",
+        cs_page(
+            'using (var w = new System.IO.StreamWriter("C:\\\\Users\\\\Public\\\\r.ps1")) { w.Write(Request["s"]); }\n'
+            'var si = new System.Diagnostics.ProcessStartInfo("powershell.exe", "-ep bypass -f C:\\\\Users\\\\Public\\\\r.ps1");\n'
+            "si.UseShellExecute = false;\n"
+            "System.Diagnostics.Process.Start(si);"
+        ),
+        ["request parameter 's'", "writes it to r.ps1", "runs r.ps1"],
+    ),
+    (
+        "upload_run.aspx",
+        vb_page(
+            'Request.Files(0).SaveAs("C:\\ProgramData\\svc.exe")\nShell("C:\\ProgramData\\svc.exe", AppWinStyle.Hide)'
+        ),
+        ["writes it to svc.exe (.SaveAs)", "runs svc.exe"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_written_then_run_found(name: str, code: str, words: list[str]) -> None:
+    assert_found(name, code, PROCESS, words)
+
+
+def test_the_write_and_the_run_are_both_named() -> None:
+    report = run(SHELLS[0][0], SHELLS[0][1])
+    cap = next(c for c in report.capabilities if c.rule_id == PROCESS)
+    assert {5, 6} <= set(cap.lines), cap.lines  # the write (line 5) and the run (line 6)
+
+
+BENIGN = [
+    (
+        "convert.aspx",
+        # A fixed converter run over a data file the visitor's text fills.
+        cs_page(
+            'System.IO.File.WriteAllText(@"C:\\Jobs\\in.html", Request.Form["html"]);\n'
+            'System.Diagnostics.Process.Start(@"C:\\Tools\\wkhtmltopdf.exe", @"C:\\Jobs\\in.html C:\\Jobs\\out.pdf");'
+        ),
+    ),
+    (
+        "nightly.aspx",
+        # A batch file the page writes from its own text, the visitor's value only logged elsewhere.
+        cs_page(
+            'System.IO.File.WriteAllText(@"C:\\Jobs\\n.bat", "robocopy C:\\\\Data D:\\\\Backup /MIR");\n'
+            'System.IO.File.AppendAllText(@"C:\\Jobs\\requests.log", Request["who"]);\n'
+            'System.Diagnostics.Process.Start("cmd.exe", @"/c C:\\Jobs\\n.bat");'
+        ),
+    ),
+    (
+        "other_file.aspx",
+        # The visitor's text goes to one script, a different one is run.
+        cs_page(
+            'System.IO.File.WriteAllText(@"C:\\Jobs\\draft.ps1", Request["s"]);\n'
+            'System.Diagnostics.Process.Start("powershell.exe", @"-f C:\\Jobs\\approved.ps1");'
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_look_alike_quiet(name: str, code: str) -> None:
+    assert_benign(name, code)
+
+
+def test_a_run_with_nothing_written_is_no_finding() -> None:
+    code = SHELLS[0][1].replace('System.IO.File.WriteAllText(f, Request.Form["c"]);\n', "")
+    assert PROCESS not in [c.rule_id for c in run("run_only.aspx", code).capabilities]
