@@ -43,3 +43,42 @@ def test_value_under_the_limit_still_folds() -> None:
     report = run("small.aspx", cs_page('string x = "cXmXd".Replace("X", "") + string.Format("{0}{0}", ".e") + "xe";'))
     assert "cmd.e.exe" in report.folded, report.folded
     assert not report.problems, report.problems
+
+
+def _class_page(members: str, body: str) -> str:
+    return (
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        + members
+        + "\nprotected void Page_Load(object sender, EventArgs e) {\n"
+        + body
+        + "\n}\n</script>"
+    )
+
+
+RECURSIVE = [
+    (
+        "overload",
+        # One overload returns the other, whose body is no one-liner: the name alone loops.
+        "string Provider() { return Provider(new List<string>()); }\n"
+        'string Provider(List<string> items) { items.Add("a"); return string.Join(",", items); }',
+    ),
+    ("mutual", 'string A() { return B() + "x"; }\nstring B() { return A() + "y"; }'),
+    ("self", 'string Loop(string s) { return Loop(s + "."); }'),
+]
+
+
+@pytest.mark.parametrize(("form", "members"), RECURSIVE, ids=[r[0] for r in RECURSIVE])
+def test_recursion_is_no_constant_and_no_limit(form: str, members: str) -> None:
+    # Folding a call that reaches its own function again gives no constant; it is not an
+    # expression too deep to follow, so the page is still parsed and its shell still found.
+    call = {"overload": "Provider()", "mutual": "A()", "self": 'Loop("c")'}[form]
+    report = run(
+        "rec.aspx",
+        _class_page(
+            members,
+            f'string v = {call};\nSystem.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"] + v);',
+        ),
+    )
+    assert not report.problems, (form, report.problems)
+    assert "EXH-WS-CODE-PROCESS" in [c.rule_id for c in report.capabilities], form
+    assert report.readers == {"tree-sitter:csharp"}, report.readers

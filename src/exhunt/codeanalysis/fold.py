@@ -53,6 +53,7 @@ class Folder:
     lookup: Callable[[str], Value | None]
     functions: dict[str, Callable1] = field(default_factory=dict)  # lower-case name -> body
     bound: list[dict[str, Value]] = field(default_factory=list)
+    _active: list[Callable1] = field(default_factory=list)  # the functions being applied, innermost last
 
     def value(self, node: Node | None, depth: int = 0) -> Value | None:
         if node is None:
@@ -240,6 +241,11 @@ class Folder:
         return function(lname, path, vals)
 
     def _apply(self, fn: Callable1, args: list[Node], depth: int) -> Value | None:
+        """The value `fn` returns for `args`; None for a call with another number of arguments
+        (an overload the name also covers) or one that reaches `fn` again (recursion: `F()`
+        returning `F(new List<T>())` of an overload is no constant, not a bottomless one)."""
+        if len(args) != len(fn.params) or any(active is fn for active in self._active):
+            return None
         if len(self.bound) > 16:
             raise TooDeep
         frame: dict[str, Value] = {}
@@ -249,9 +255,11 @@ class Folder:
                 return None
             frame[pname] = v
         self.bound.append(frame)
+        self._active.append(fn)
         try:
             return self.value(fn.body, depth + 1)
         finally:
+            self._active.pop()
             self.bound.pop()
 
 
