@@ -1,7 +1,8 @@
 """More ways a shell builds the names it calls by reflection, each folded without running it:
 C# interpolation with constant holes, a StringBuilder chain, `Uri.UnescapeDataString`,
 `Regex.Replace` with a plain pattern, VB's string functions (`Replace`, `Mid`, `Left`, `Right`,
-`LCase`, `Join` of `New String() {...}`); and a type kept in a variable (`var t =
+`LCase`, `Join` of `New String() {...}`), a condition that folds to a constant, LINQ `Select`
+with a lambda (chars XORed with a key, hex pairs over `Enumerable.Range`); and a type kept in a variable (`var t =
 Type.GetType(...)`, an assembly's `GetType`, VB `GetType(T)`) whose `GetMethod(...).Invoke`
 runs the method it names. A builder kept in a variable is not folded (it changes after it is
 made), and a regular expression with metacharacters is not read as plain text."""
@@ -33,6 +34,18 @@ CS_FORMS = [
     ("StringBuilder insert", 'new StringBuilder("System.Process").Insert(7, "Diagnostics.").ToString()'),
     ("UnescapeDataString", 'Uri.UnescapeDataString("System.Diagnostics.%50rocess")'),
     ("Regex.Replace", 'System.Text.RegularExpressions.Regex.Replace("Sys_tem.Diag_nostics.Pro_cess", "_", "")'),
+    ("constant condition", '(1 > 0 && "a" != "b" ? "System.Diagnostics.Process" : "System.String")'),
+    ("equal branches", '(Request["m"] == "1" ? "System.Diagnostics.Process" : "System.Diagnostics." + "Process")'),
+    (
+        "LINQ Select with XOR",
+        # Each char XORed with a key, as a generator's encoder writes it: "System.Diagnostics.Process" ^ 7.
+        'new string("T~tsbj)Cnf`ihtsndt)Wuhdbtt".Select(c => (char)(c ^ 7)).ToArray())',
+    ),
+    (
+        "hex pairs through Enumerable.Range",
+        "System.Text.Encoding.ASCII.GetString(Enumerable.Range(0, 26).Select(i => "
+        'Convert.ToByte("53797374656d2e446961676e6f73746963732e50726f63657373".Substring(i * 2, 2), 16)).ToArray())',
+    ),
 ]
 VB_FORMS = [
     ("Replace", 'Replace("Sys#tem.Diag#nostics.Process", "#", "")'),
@@ -135,3 +148,12 @@ BENIGN = [
 @pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
 def test_lookalike_not_reported(name: str, code: str) -> None:
     assert_benign("b.aspx", code)
+
+
+def test_a_condition_on_the_request_picks_no_branch() -> None:
+    # The client's value decides: neither name is the constant, so neither is shown as folded.
+    code = cs_page(
+        'string t = Request["m"] == "1" ? "System.Diagnostics.Process" : "System.Text.StringBuilder";\n'
+        "Response.Write(Type.GetType(t).FullName);"
+    )
+    assert not any("Process" in shown for shown in run("cond.aspx", code).folded)

@@ -2,10 +2,12 @@
 
 Shells build the names a signature would look for at run time: concatenation, `string.Concat`,
 `Join`, `Format`, char/byte/int arrays turned into strings, `Reverse`/`StrReverse`, `Replace`,
-`Substring`, base64, hex and `\\u` escapes, `Encoding.*.GetString`, and constants kept in local
-variables, fields and small lambdas or one-line methods. `Folder.value` evaluates such an
-expression without running anything: only a fixed set of pure string and array operations is
-known, everything else is "not a constant" (None). Work is bounded by depth and by size.
+`Substring`, base64, hex and `\\u` escapes, `Encoding.*.GetString`, LINQ `Select` with an inline
+lambda over a string or array (`Enumerable.Range` too), `c ? a : b` with a constant condition,
+and constants kept in local variables, fields and small lambdas or one-line methods.
+`Folder.value` evaluates such an expression without running anything: only a fixed set of pure
+string and array operations is known, everything else is "not a constant" (None). Work is
+bounded by depth and by size.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from tree_sitter import Node
 
@@ -25,6 +28,7 @@ from exhunt.codeanalysis.syntax import Role, call_parts, called, dotted, operato
 Value = str | bytes | int | list["Value"]
 MAX_VALUE = 1 << 20  # longest string or array folded (1 MiB); longer raises `TooLarge`
 MAX_DEPTH = 200
+MAX_ITEMS = 1 << 16  # most items a LINQ mapping or a range folds (each item costs an evaluation)
 
 
 # Item types of the VB arrays folded (`New String() {...}`, `New Byte() {...}`).
@@ -36,8 +40,9 @@ class TooDeep(Exception):
 
 
 class TooLarge(Exception):
-    """A value that would be longer than `MAX_VALUE` once folded: not folded, and the caller
-    reports it (a few bytes of code can name a megabyte value many times over)."""
+    """A value that would be longer than `MAX_VALUE` once folded, or a mapping over more than
+    `MAX_ITEMS` items: not folded, and the caller reports it (a few bytes of code can name a
+    megabyte value many times over)."""
 
 
 @dataclass
@@ -46,6 +51,23 @@ class Callable1:
 
     params: list[str]
     body: Node
+
+
+def inline_lambda(node: Node) -> Callable1 | None:
+    """An expression-bodied lambda written inline (`c => c ^ 5`, `(c, i) => ...`, a JavaScript
+    arrow function): its parameter names and body; None for a block body or anything else."""
+    node = unwrap(node)
+    if role(node) is not Role.LAMBDA:
+        return None
+    body = node.child_by_field_name("body")
+    if body is None or body.type in {"block", "statement_block"}:
+        return None
+    p = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
+    if p is None:
+        return None
+    names = [p] if p.type in {"identifier", "implicit_parameter"} else list(p.named_children)
+    params = [text(c).split()[-1] for c in names if text(c).strip()]
+    return Callable1(params, body) if all(x.isidentifier() for x in params) else None
 
 
 @dataclass
@@ -87,8 +109,61 @@ class Folder:
         if r is Role.NEW:
             return self._new(node, depth)
         if r is Role.COND:
-            return None
+            return self._cond(node, depth)
         return None
+
+    def _cond(self, node: Node, depth: int) -> Value | None:
+        """`c ? a : b`: the branch a constant condition picks (`1 > 0`, `"a" == "a"`), or the
+        value both branches fold to."""
+        parts = [node.child_by_field_name(f) for f in ("condition", "consequence", "alternative")]
+        if any(p is None for p in parts):
+            return None
+        cond, yes, no = parts
+        truth = self._truth(cond, depth + 1)
+        if truth is not None:
+            return self.value(yes if truth else no, depth + 1)
+        a = self.value(yes, depth + 1)
+        return a if a is not None and a == self.value(no, depth + 1) else None
+
+    def _truth(self, node: Node | None, depth: int) -> bool | None:
+        """A condition's value when it is a constant: `true`/`false`, a comparison of two folded
+        values, and `!`, `&&`, `||` over such conditions."""
+        if node is None:
+            return None
+        node = unwrap(node)
+        raw = text(node).strip().lower()
+        if raw in {"true", "false"}:
+            return raw == "true"
+        if node.type in {"prefix_unary_expression", "unary_expression", "unary_not_expression"} and raw[:1] == "!":
+            inner = self._truth(node.named_children[-1] if node.named_child_count else None, depth + 1)
+            return None if inner is None else not inner
+        if role(node) is not Role.BINARY:
+            return None
+        op = operator(node)
+        left = node.child_by_field_name("left") or node.named_children[0]
+        right = node.child_by_field_name("right") or node.named_children[-1]
+        if op in {"&&", "||", "AndAlso", "OrElse"}:
+            a, b = self._truth(left, depth + 1), self._truth(right, depth + 1)
+            if a is None or b is None:
+                return None
+            return (a and b) if op in {"&&", "AndAlso"} else (a or b)
+        x, y = self.value(left, depth + 1), self.value(right, depth + 1)
+        if x is None or y is None or type(x) is not type(y) or isinstance(x, list):
+            return None
+        compare: dict[str, Callable[[Any, Any], bool]] = {
+            "==": lambda p, q: p == q,
+            "===": lambda p, q: p == q,
+            "=": lambda p, q: p == q,
+            "!=": lambda p, q: p != q,
+            "!==": lambda p, q: p != q,
+            "<>": lambda p, q: p != q,
+            "<": lambda p, q: p < q,
+            ">": lambda p, q: p > q,
+            "<=": lambda p, q: p <= q,
+            ">=": lambda p, q: p >= q,
+        }
+        fn = compare.get(op)
+        return fn(x, y) if fn is not None else None
 
     def _interpolated(self, node: Node, depth: int) -> Value | None:
         """C# `$"System.{name}.Process"`: the text with each hole's folded value (a hole with an
@@ -233,12 +308,47 @@ class Folder:
             built = self._builder(receiver, depth + 1)
             if built is not None:
                 return built
+        if lname == "select" and receiver is not None and len(args) == 1:
+            return self._select(receiver, args[0], depth)
         vals = [self.value(a, depth + 1) for a in args]
+        if path.endswith("enumerable.range") and len(vals) == 2:
+            start, count = vals
+            if not isinstance(start, int) or not isinstance(count, int) or count < 0:
+                return None
+            if count > MAX_ITEMS:
+                raise TooLarge
+            return list(range(start, start + count))
         if receiver is not None:
             base = self.value(receiver, depth + 1)
             if base is not None:
                 return method(lname, base, vals)
         return function(lname, path, vals)
+
+    def _select(self, receiver: Node, mapper: Node, depth: int) -> Value | None:
+        """LINQ `xs.Select(c => (char)(c ^ 5))` (or `(c, i) => ...`) over a folded string or
+        array: the list of what the lambda gives for each item (and its index)."""
+        fn = inline_lambda(mapper)
+        if fn is None or len(fn.params) not in {1, 2}:
+            return None
+        items = self.value(receiver, depth + 1)
+        if not isinstance(items, (str, list)):
+            return None
+        if len(items) > MAX_ITEMS:
+            raise TooLarge
+        out: list[Value] = []
+        for i, item in enumerate(items):
+            frame: dict[str, Value] = {fn.params[0]: item}
+            if len(fn.params) == 2:
+                frame[fn.params[1]] = i
+            self.bound.append(frame)
+            try:
+                v = self.value(fn.body, depth + 1)
+            finally:
+                self.bound.pop()
+            if v is None:
+                return None
+            out.append(v)
+        return out
 
     def _apply(self, fn: Callable1, args: list[Node], depth: int) -> Value | None:
         """The value `fn` returns for `args`; None for a call with another number of arguments
@@ -379,6 +489,9 @@ def combine(op: str, values: list[Value]) -> Value | None:
         if any(p is None for p in parts):
             return None
         return _joined([p for p in parts if p is not None])
+    if op not in {"+", "&"}:
+        # A char in arithmetic is its code (`c ^ 5`, `c - 1`): a string supports none of these.
+        values = [ord(v) if isinstance(v, str) and len(v) == 1 else v for v in values]
     if all(isinstance(v, int) for v in values):
         ints = [v for v in values if isinstance(v, int)]
         acc = ints[0]
@@ -461,6 +574,15 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         if all(isinstance(v, int) for v in vals):
             return "".join(_chr(v) for v in vals if isinstance(v, int))
         return None
+    if name in {"toint32", "toint16", "tobyte", "touint16"} and len(vals) == 2 and isinstance(first, str):
+        base = vals[1]
+        if base not in {2, 8, 16}:
+            return None
+        try:
+            parsed = int(first.strip(), base) if isinstance(base, int) else None
+        except ValueError:
+            return None
+        return parsed & 0xFF if name == "tobyte" and parsed is not None else parsed
     if name in {"toint32", "toint16", "tobyte", "asc", "ascw", "cint"} and isinstance(first, (int, str)):
         if isinstance(first, int):
             return first
