@@ -53,6 +53,8 @@ VB_FORMS = [
     ("Left and Right", 'Left("System.Diagnostics.Xx", 19) & Right("zzProcess", 7)'),
     ("LCase", 'Strings.LCase("SYSTEM.DIAGNOSTICS.") & "Process"'),
     ("Join", 'Join(New String() {"System", "Diagnostics", "Process"}, ".")'),
+    ("If with a constant condition", 'If(1 > 0 AndAlso "a" <> "b", "System.Diagnostics.Process", "System.String")'),
+    ("IIf with Not", 'IIf(Not (1 > 2), "System.Diagnostics.Process", "System.String")'),
 ]
 
 

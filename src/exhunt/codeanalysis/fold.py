@@ -117,8 +117,14 @@ class Folder:
         value both branches fold to."""
         parts = [node.child_by_field_name(f) for f in ("condition", "consequence", "alternative")]
         if any(p is None for p in parts):
+            parts = list(node.named_children)  # VB `If(c, a, b)`: three expressions, no field names
+        if len(parts) != 3:
             return None
-        cond, yes, no = parts
+        return self._choose(parts[0], parts[1], parts[2], depth)
+
+    def _choose(self, cond: Node | None, yes: Node | None, no: Node | None, depth: int) -> Value | None:
+        if yes is None or no is None:
+            return None
         truth = self._truth(cond, depth + 1)
         if truth is not None:
             return self.value(yes if truth else no, depth + 1)
@@ -134,8 +140,9 @@ class Folder:
         raw = text(node).strip().lower()
         if raw in {"true", "false"}:
             return raw == "true"
-        if node.type in {"prefix_unary_expression", "unary_expression", "unary_not_expression"} and raw[:1] == "!":
-            inner = self._truth(node.named_children[-1] if node.named_child_count else None, depth + 1)
+        negated = raw[:1] == "!" or (raw[:3] == "not" and not raw[3:4].isalnum())  # C#/JS `!`, VB `Not`
+        if negated and role(node) is not Role.BINARY and node.named_child_count:
+            inner = self._truth(node.named_children[-1], depth + 1)
             return None if inner is None else not inner
         if role(node) is not Role.BINARY:
             return None
@@ -308,6 +315,8 @@ class Folder:
             built = self._builder(receiver, depth + 1)
             if built is not None:
                 return built
+        if lname == "iif" and receiver is None and len(args) == 3:  # VB's IIf(c, a, b)
+            return self._choose(args[0], args[1], args[2], depth)
         if lname == "select" and receiver is not None and len(args) == 1:
             return self._select(receiver, args[0], depth)
         vals = [self.value(a, depth + 1) for a in args]
