@@ -3,7 +3,7 @@
 hives, ntdsutil IFM, a shadow copy, esentutl, Mimikatz, IIS's passwords through appcmd,
 web.config decrypted by aspnet_regiis) or plants a way back in and weakens defences (accounts,
 administrators, scheduled tasks, services, Run keys, remote desktop, IIS modules, IIS logging,
-the audit policy, Defender); beside
+the audit policy, Defender, Exchange transport agents, script in a virtual directory's URL); beside
 pages that run fixed tools for ordinary work (docs/detection/webshell-code.md, "Intruders'
 command lines")."""
 
@@ -150,6 +150,27 @@ SHELLS = [
         PERSIST,
         ["schtasks /create", "Shell"],
     ),
+    (
+        "transport-agent.aspx",
+        cs_page(
+            "var ps = System.Management.Automation.PowerShell.Create();\n"
+            'ps.AddScript("Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn; Install-TransportAgent '
+            "-Name Filter -TransportAgentFactory F.Factory -AssemblyPath C:\\\\ProgramData\\\\f.dll; "
+            'Enable-TransportAgent Filter").Invoke();'
+        ),
+        PERSIST,
+        ["Install-TransportAgent"],
+    ),
+    (
+        "oab-url.aspx",
+        start(
+            "-c Set-OabVirtualDirectory -Identity 'OAB (Default Web Site)' -ExternalUrl "
+            '\'http://f/<script language=\\"JScript\\" runat=\\"server\\">function Page_Load(){}\'',
+            "powershell.exe",
+        ),
+        PERSIST,
+        ["Set-OabVirtualDirectory", "-ExternalUrl"],
+    ),
 ]
 
 
@@ -171,6 +192,14 @@ BENIGN = [
     ("regiis-encrypt.aspx", start('-pef \\"connectionStrings\\" C:\\\\inetpub\\\\wwwroot', "aspnet_regiis.exe")),
     ("auditpol-get.aspx", start("/c auditpol /get /category:*")),
     ("wmic-os.aspx", start("/c wmic os get caption")),
+    ("agents.aspx", start("-c Get-TransportAgent | Format-List", "powershell.exe")),
+    (
+        "oab-url-plain.aspx",
+        start(
+            "-c Set-OabVirtualDirectory -Identity 'OAB (Default Web Site)' -ExternalUrl https://mail.example.org/OAB",
+            "powershell.exe",
+        ),
+    ),
     (
         "text.aspx",
         cs_page('Response.Write("Run schtasks /create to schedule the export; never reg save HKLM\\\\SAM.");'),
