@@ -1079,6 +1079,8 @@ class UnitFlow:
         src = self._source(node)
         if src is not None:
             return src
+        if r is Role.CALL and (fetched := self._fetched(node)) is not None:
+            return fetched
         if r is Role.BINARY:
             out: Taint | None = None
             stack = [node]
@@ -1218,6 +1220,19 @@ class UnitFlow:
 
     def _types_text(self) -> str:
         return " ".join(self.types.values())
+
+    def _fetched(self, node: Node) -> Taint | None:
+        """What a download call returns (`WebClient.DownloadData(url)`, `HttpClient.GetStringAsync`):
+        the far server's to choose, as data read from a socket is (it counts only where it is run
+        as code or as a command)."""
+        callee, args = call_parts(node)
+        if callee is None or not args or role(unwrap(callee)) is not Role.MEMBER:
+            return None
+        if dotted(callee).lower().rsplit(".", 1)[-1] not in _DOWNLOADS:
+            return None
+        url = as_text(self.fold(args[0]))
+        where = f"the file downloaded from {show(url, 80)}" if url else "a file downloaded from the network"
+        return Taint((where,), frozenset({"network"}), (), frozenset({self.line(node)}))
 
     def _source(self, node: Node) -> Taint | None:
         """Request data named directly: Request.Form["x"], Request("x"), Request.InputStream..."""
@@ -2205,6 +2220,17 @@ _INPUT_CONTROL_CLASSES = frozenset(
 # the callee's resolved type and name.
 # Delegate types a method group is wrapped in by name (`new Func<string, Process>(Process.Start)`).
 _DELEGATE_TYPES = frozenset({"func", "action", "predicate", "converter", "threadstart", "parameterizedthreadstart"})
+# Calls that return what a URL they are given serves (WebClient's and HttpClient's).
+_DOWNLOADS = frozenset(
+    {
+        "downloaddata",
+        "downloadstring",
+        "downloaddatataskasync",
+        "downloadstringtaskasync",
+        "getstringasync",
+        "getbytearrayasync",
+    }
+)
 _DYNAMIC_METHOD_CALLS = frozenset({("dynamicmethod", "invoke"), ("dynamicmethod", "dynamicinvoke")})
 # Attributes (lower case, without spaces) that make a method an operation a client calls with its
 # own arguments: an ASMX [WebMethod], and WCF's [OperationContract] and its REST forms.
