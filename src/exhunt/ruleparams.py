@@ -497,6 +497,7 @@ CODE_CAPABILITIES = frozenset(
         "credential-dump",
         "credential-capture",
         "ingress",
+        "staged-tool",
         "persistence",
         "service-control",
     }
