@@ -476,6 +476,7 @@ class VdirPathParams:
 CODE_CAPABILITIES = frozenset(
     {
         "dynamic-code",
+        "any-method",
         "embedded-assembly",
         "process",
         "file-write",

@@ -942,6 +942,8 @@ def _unresolved(hits: list[SinkHit], name: str, report: CodeReport) -> None:
             api = hit.api.lower()
             if hit.taint is not None or not hit.unresolved or api not in positions:
                 continue
+            if hit.capability == "any-method":
+                continue  # the same call is also reflection's hit, judged as that
             if hit.capability in reached:
                 continue  # the flow rules report what request data reaches of the same kind
             if (api in p.page_apis and not page) or (

@@ -1495,7 +1495,43 @@ class UnitFlow:
             hit.taint, hit.content = self._write_taint(node, api, args, receiver, method)
         elif rule.capability == "http-tunnel":
             hit.taint = self._url_taint(api, args, receiver, method)
+        elif rule.capability == "any-method":
+            hit.taint = self._any_method(api, args, receiver, method)
         self.hits.append(hit)
+
+    def _in_namespace(self, node: Node) -> bool:
+        """Whether a type is looked up under a namespace the code fixes
+        (`Type.GetType("MyApp.Handlers." + Request["h"])`): the client picks among the
+        application's own types, not any type."""
+        node = unwrap(node)
+        if role(node) is Role.IDENT:  # `t = Type.GetType(...)` first: every value it is set to
+            key = self._n(text(node))
+            values = [right for name, right in self._variables_set() if name == key]
+            return bool(values) and all(role(unwrap(v)) is not Role.IDENT and self._in_namespace(v) for v in values)
+        if role(node) is Role.CALL:
+            callee, args = call_parts(node)
+            if dotted(callee).lower().rsplit(".", 1)[-1] == "gettype" and args:
+                node = unwrap(args[0])
+        if role(node) is not Role.BINARY or operator(node) not in {"+", "&"}:
+            return False
+        prefix = as_text(self.fold(_leftmost(node)))
+        return prefix is not None and prefix.endswith(".") and len(prefix) > 1
+
+    def _any_method(self, api: str, args: list[Node], receiver: Node | None, method: str | None) -> Taint | None:
+        """`Type.GetType(Request["t"]).GetMethod(Request["m"])`, its `InvokeMember` form and VB's
+        `CallByName(obj, Request("m"), ...)` on an object of such a type: the client names both
+        the type and the method, so any method of any loaded type is called. Counts only when
+        both come from what the client sends."""
+        if api.lower().endswith("callbyname"):
+            target, name = (args[0], args[1]) if len(args) > 1 else (None, None)
+        else:
+            target, name = receiver, (args[0] if args else None)
+        if target is None or name is None or self._in_namespace(target):
+            return None
+        type_t, name_t = self.taint(target, method), self.taint(name, method)
+        if type_t is None or name_t is None or not type_t.kinds & _CLIENT_TEXT or not name_t.kinds & _CLIENT_TEXT:
+            return None
+        return type_t.merge(name_t)
 
     def _names_file(self, node: Node) -> bool:
         """Whether a path ends in a file name the code writes after a separator (`root + skin +
