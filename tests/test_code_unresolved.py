@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from code_support import chain_of, medium_or_above, run
+from code_support import chain_of, medium_or_above, run, vb_page
 from exhunt.filehunt import codehunt
 from exhunt.filehunt.locations import Location, Place
 from files_support import by_rule, hunt, server_file
@@ -95,6 +95,17 @@ void Page_Load(object sender, EventArgs e) {
 }""")
     found = medium_or_above(run("reached.aspx", reached))
     assert PROCESS in found and UNRESOLVED not in found
+
+
+def test_vb_shell_window_style_is_an_option_not_a_command() -> None:
+    # `Shell(cmd, AppWinStyle.Hide)`: only the command line can leave a value unresolved.
+    fixed = vb_page('Shell("cscript.exe C:\\Jobs\\nightly.vbs", AppWinStyle.Hide)')
+    assert medium_or_above(run("nightly.aspx", fixed)) == []
+    hidden = vb_page('Dim c As String = Contoso.Relay.Next(Context)\nShell(c, AppWinStyle.Hide)')
+    report = run("hidden-vb.aspx", hidden)
+    assert UNRESOLVED in medium_or_above(report)
+    chain = chain_of(report, UNRESOLVED)
+    assert "`c`" in chain and "AppWinStyle" not in chain and "runs it as a command" in chain, chain
 
 
 def test_an_upload_handler_writing_where_its_settings_say_stays_quiet() -> None:

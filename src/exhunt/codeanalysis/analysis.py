@@ -933,6 +933,7 @@ def _unresolved(hits: list[SinkHit], name: str, report: CodeReport) -> None:
     flow rules'). One finding per page: the first such call, with up to three expressions."""
     page = name.lower().endswith(_PAGES)
     reached = {h.capability for h in hits if h.taint is not None}
+    reached_calls = {(h.line, h.api) for h in hits if h.taint is not None}
     # `.SetValue` is a registry write on a key the page opened (not a field set by reflection).
     key_opened = any(h.capability == "registry" and _KEY_OPENED.search(h.api) for h in hits)
     for r in rules_of("code-unresolved"):
@@ -942,9 +943,11 @@ def _unresolved(hits: list[SinkHit], name: str, report: CodeReport) -> None:
             api = hit.api.lower()
             if hit.taint is not None or not hit.unresolved or api not in positions:
                 continue
-            if hit.capability == "any-method":
-                continue  # the same call is also reflection's hit, judged as that
-            if hit.capability in reached:
+            if hit.capability == "any-method" or hit.capability in _ACTS_ALONE:
+                # the same call is also reflection's or a command's hit, judged as that; rules
+                # acting alone read their call's command text whatever feeds it
+                continue
+            if hit.capability in reached or (hit.line, hit.api) in reached_calls:
                 continue  # the flow rules report what request data reaches of the same kind
             if (api in p.page_apis and not page) or (
                 hit.capability == "registry" and api == ".setvalue" and not key_opened
