@@ -101,7 +101,7 @@ def test_vb_shell_window_style_is_an_option_not_a_command() -> None:
     # `Shell(cmd, AppWinStyle.Hide)`: only the command line can leave a value unresolved.
     fixed = vb_page('Shell("cscript.exe C:\\Jobs\\nightly.vbs", AppWinStyle.Hide)')
     assert medium_or_above(run("nightly.aspx", fixed)) == []
-    hidden = vb_page('Dim c As String = Contoso.Relay.Next(Context)\nShell(c, AppWinStyle.Hide)')
+    hidden = vb_page("Dim c As String = Contoso.Relay.Next(Context)\nShell(c, AppWinStyle.Hide)")
     report = run("hidden-vb.aspx", hidden)
     assert UNRESOLVED in medium_or_above(report)
     chain = chain_of(report, UNRESOLVED)
