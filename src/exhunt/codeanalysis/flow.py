@@ -1402,6 +1402,10 @@ class UnitFlow:
                 if ref is not None:  # `load(data)` of a delegate over `typeof(Assembly).GetMethod("Load")`
                     how = f"called through a delegate made by reflection, as {ref[0]}.{ref[1]}"
                     self._call_as(node, args, method, ref, how)
+            computed = callee is not None and role(unwrap(callee)) is Role.INDEX
+            if computed and not is_new and self.lang is Lang.JSCRIPT and callee and self._js_global_eval(callee):
+                # `this["ev" + "al"](code, "unsafe")`
+                self._call_as(node, args, method, ("eval",), f"called as {' '.join(text(callee).split())}")
             bound = self._bound_method(path, callee) if not is_new else None
             if bound is not None:  # `run(x)` or `run.Invoke(x)` of `Func<string, Process> run = Process.Start`
                 self._call_as(node, args, method, bound[0], f"called through a delegate bound to {bound[1]}")
@@ -1936,8 +1940,9 @@ class UnitFlow:
             t: Taint | None = None
             for a in args:
                 t = merge(t, self.taint(a, method))
+            values = [self.fold(a) for a in args]  # what folds (`"unsafe"`, a command line) is shown
             self.hits.append(
-                SinkHit(rule.rule_id, rule.capability, pattern.label, self.line(node), t, method, [], note)
+                SinkHit(rule.rule_id, rule.capability, pattern.label, self.line(node), t, method, values, note)
             )
             return
 
@@ -2009,6 +2014,9 @@ class UnitFlow:
         self._groups = groups
         for name, right in self._variables_set():
             target = self._group_target(right)
+            if target is None and self.lang is Lang.JSCRIPT and self._js_global_eval(right):
+                groups[name] = (("eval",), text(unwrap(right)))  # `var f = eval;` (or `this["ev" + "al"]`)
+                continue
             if target is None:
                 continue
             path, has_receiver = self._resolved_path(target, False)
@@ -2019,6 +2027,19 @@ class UnitFlow:
             ):
                 groups[name] = (path, dotted(target))
         return groups
+
+    def _js_global_eval(self, node: Node) -> bool:
+        """JScript's `eval` taken as a value: the bare name, or the global object's member named
+        by a folded string (`this["ev" + "al"]`)."""
+        node = unwrap(node)
+        if role(node) is Role.IDENT:
+            return text(node) == "eval"
+        if role(node) is not Role.INDEX:
+            return False
+        obj, keys = index_parts(node)
+        if obj is None or text(obj) not in {"this", "globalThis"} or len(keys) != 1:
+            return False
+        return as_text(self.fold(keys[0])) == "eval"
 
     def _group_target(self, value: Node) -> Node | None:
         """The member a delegate is made from: `Process.Start` of itself, of `AddressOf
