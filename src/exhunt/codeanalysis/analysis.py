@@ -737,9 +737,11 @@ def _acts_alone(hit: SinkHit, flow: CodeFlowParams, report: CodeReport) -> None:
     if flow.arguments:
         # What folds, and the source text of what does not (`"comsvcs.dll, MiniDump " + pid`).
         command = " ".join([t for t in (as_text(a) for a in hit.args) if t] + [t for _, t, _ in hit.unresolved])
-        if not _any_match(flow.arguments, command):
+        # (the call's own name counts too: a method reached by reflection names what it reads)
+        if not _any_match(flow.arguments, f"{hit.api} {command}"):
             return
-        how = f"{flow.phrase} ({show(command)}; {hit.api})"
+        shown = show(command) if command.strip() else ""
+        how = f"{flow.phrase} ({'; '.join(x for x in (shown, hit.api, hit.note) if x)})"
     else:
         how = f"{flow.phrase} ({hit.api})"
     lines = _hit_lines(hit)
