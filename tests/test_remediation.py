@@ -183,3 +183,24 @@ def test_garbage_exposure_item_is_read_as_unknown() -> None:
         exposure=read_assessment({"exposure": ["nonsense"], "next_update": "KB1"}),
     )
     assert [s.action.split(":")[0] for s in plan(host)] == ["Look up the exposure of build 15.1.1.1"]
+
+
+def test_machine_keys_read_by_a_page_are_to_be_rotated() -> None:
+    host = clean_host()
+    page = finding(
+        "EXH-WS-CODE-MACHINE-KEY",
+        "high",
+        "webshell",
+        "compromise",
+        "C/inetpub/wwwroot/aspnet_client/k.aspx",
+        line=6,
+        sha256=SHELL_SHA,
+    )
+    host = dataclasses.replace(host, findings=[page], verdict=Verdict.COMPROMISED)
+    steps = plan(host)
+    keys = _step(steps, "Rotate the ASP.NET machine keys")
+    assert "EXH-WS-CODE-MACHINE-KEY" in keys.why and "k.aspx" in keys.why
+    assert any("Generate Keys" in d for d in keys.details)
+    actions = [s.action for s in steps]
+    assert actions.index(_step(steps, "Remove the web shells").action) < actions.index(keys.action)
+    assert not any("machine keys" in s.action for s in plan(clean_host()))

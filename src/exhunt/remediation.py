@@ -36,6 +36,7 @@ _UPDATE = 20
 _MITIGATE = 30
 _REMOVE_FILES = 40
 _CREDENTIALS = 50
+_MACHINE_KEYS = 55
 _ACCOUNTS = 60
 _MAILBOX = 70
 _VDIRS = 80
@@ -97,6 +98,7 @@ def plan(host: HostAssessment) -> list[RemediationStep]:
     drafts += _mitigations(host, build)
     drafts += _remove_files(findings)
     drafts += _credentials(findings)
+    drafts += _machine_keys(findings)
     drafts += _accounts(findings, compromise, compromised)
     drafts += _mailbox(findings, compromise, compromised)
     drafts += _vdirs(findings)
@@ -319,6 +321,32 @@ def _remove_files(findings: Sequence[Finding]) -> list[_Draft]:
             _REMOVE_FILES,
             "Remove the web shells and other attacker files once they are preserved",
             " ".join(why_parts),
+            details,
+        )
+    ]
+
+
+# Rules whose hit means the application's machine keys were read (docs/remediation.md).
+_MACHINE_KEY_RULES = frozenset({"EXH-WS-CODE-MACHINE-KEY"})
+
+
+def _machine_keys(findings: Sequence[Finding]) -> list[_Draft]:
+    hits = [f for f in findings if f.rule_id in _MACHINE_KEY_RULES and f.implies is not Implies.NOTHING]
+    if not hits:
+        return []
+    details = (
+        *_file_lines(_files(hits)),
+        "every application under the site (and machine.config's default) whose keys the page could read",
+        "IIS Manager > the application > Machine Key > Generate Keys, or new keys in its web.config; then iisreset",
+        "the web logs since the page appeared: POST requests with a large __VIEWSTATE to pages that take none",
+    )
+    return [
+        _Draft(
+            _MACHINE_KEYS,
+            "Rotate the ASP.NET machine keys the attacker read",
+            "Machine keys read by a planted page: " + cite(hits) + ". With the validation and decryption "
+            "keys an attacker can forge view state that the server deserializes, and so run code again "
+            "without any file on disk, until the keys change.",
             details,
         )
     ]
