@@ -326,12 +326,10 @@ def _remove_files(findings: Sequence[Finding]) -> list[_Draft]:
     ]
 
 
-# Rules whose hit means the application's machine keys were read (docs/remediation.md).
-_MACHINE_KEY_RULES = frozenset({"EXH-WS-CODE-MACHINE-KEY"})
-
-
 def _machine_keys(findings: Sequence[Finding]) -> list[_Draft]:
-    hits = [f for f in findings if f.rule_id in _MACHINE_KEY_RULES and f.implies is not Implies.NOTHING]
+    """Rules whose hit means the application's machine keys were read ask for this step
+    (`remediation = ["machine-keys"]`; docs/remediation.md)."""
+    hits = [f for f in findings if f.implies is not Implies.NOTHING and "machine-keys" in _steps_of(f)]
     if not hits:
         return []
     details = (

@@ -77,7 +77,7 @@ _META_KEYS = {
     "remediation",
 }
 # Remediation steps a rule's hit asks for beyond what its category and CVEs say.
-REMEDIATION_STEPS = frozenset({"mailbox-exports"})
+REMEDIATION_STEPS = frozenset({"mailbox-exports", "machine-keys"})
 _REQUIRED = ("version", "title", "severity", "category", "implies", "explanation", "detector")
 P = TypeVar("P")
 
