@@ -4,6 +4,8 @@ and check a shell is found with the words its chain must name."""
 from __future__ import annotations
 
 from exhunt.codeanalysis import CodeReport, analyze_code
+from exhunt.filehunt import codehunt
+from exhunt.filehunt.locations import Location, Place
 from exhunt.rules import rule
 
 
@@ -20,13 +22,20 @@ def medium_or_above(report: CodeReport) -> list[str]:
 
 
 def assert_found(name: str, code: str, rule_id: str, words: list[str]) -> CodeReport:
-    """The snippet fires `rule_id` at medium or above, its chain naming each of `words`."""
+    """The snippet fires `rule_id` at medium or above, its chain naming each of `words`, and the
+    file hunt's prefilter would hand the file to the analysis at all."""
     report = run(name, code)
     chain = chain_of(report, rule_id)
     for w in words:
         assert w in chain, chain
     assert rule_id in medium_or_above(report)
+    assert prefilter_reads(name, code), f"the file hunt's prefilter skips {name}"
     return report
+
+
+def prefilter_reads(name: str, code: str) -> bool:
+    """Whether the file hunt reads the file's code (`codehunt.wants`), placed in the web root."""
+    return codehunt.wants(Location(f"c:/inetpub/wwwroot/{name}", Place.IIS_WEBROOT, True), code.encode())
 
 
 def cs_page(body: str, attributes: str = "", imports: tuple[str, ...] = ()) -> str:

@@ -58,6 +58,27 @@ _WORTH_READING = (
     b"processstartinfo",
     b"tcpclient",
     b"xslcompiledtransform",
+    # Calls whose rules act alone, on a fixed command or object (no request word in the page):
+    # PowerShell and script hosts, VB's Shell, event logs, IIS's settings, WMI subscriptions,
+    # scriptlet monikers, machine keys and assemblies loaded into the application domain.
+    b"addscript",
+    b"addcommand",
+    b"runspace",
+    b"scriptblock",
+    b"shell(",
+    b"wscript.shell",
+    b"shell.application",
+    b"win32_process",
+    b"eventlog",
+    b"directoryentry",
+    b"servermanager",
+    b"eventconsumer",
+    b"__eventfilter",
+    b"filtertoconsumerbinding",
+    b"getobject",
+    b"bindtomoniker",
+    b"machinekey",
+    b"appdomain",
 )
 # Server controls that carry client input (see codeanalysis.vocabulary.INPUT_CONTROLS).
 _CONTROL_TAGS = tuple(f"<{tag}".encode() for tag in INPUT_CONTROLS if tag.startswith("asp:"))
