@@ -765,6 +765,13 @@ def test_only_server_code_is_parsed() -> None:
     assert wanted("fm.aspx", b'<%@ Page Language="C#" %><asp:TextBox ID="c" runat="server" />')
     assert wanted("fm2.aspx", b'<%@ Page %><input type="file" id="f" runat="server" />')
     assert not wanted("plain.aspx", b'<%@ Page %><input type="text" name="q" />')
+    # UTF-16 either way round: the words are looked for in the text, not in its bytes
+    page = '<%@ Page Language="C#" %><% Response.Write(Request["x"]); %>'
+    assert wanted("le.aspx", page.encode("utf-16-le")) and wanted("be.aspx", page.encode("utf-16-be"))
+    assert not wanted("be-static.aspx", "<html><body>a request form</body></html>".encode("utf-16-be"))
+    # VB's own P/Invoke, with no DllImport or kernel32 in the page
+    vb = '<%@ Page Language="VB" %><script runat="server">Declare Function WSASocket Lib "ws2_32.dll" () As IntPtr</script>'
+    assert wanted("rev.aspx", vb.encode())
 
 
 @pytest.mark.parametrize(

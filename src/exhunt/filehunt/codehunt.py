@@ -49,6 +49,14 @@ _WORTH_READING = (
     b"user_agent",
     b"dllimport",  # P/Invoke of Windows functions (shellcode runners)
     b"kernel32",
+    b"declare function",  # VB's P/Invoke (`Declare Function WSASocket Lib "ws2_32.dll"`)
+    b"declare sub",
+    b"declare auto",
+    b"declare ansi",
+    b"declare unicode",
+    b"ws2_32",
+    b"ntdll",
+    b"advapi32",
     b"\\u00",  # identifiers spelled with unicode escapes (\u0052equest)
     b"routetable",  # handlers registered at run time (memory shells)
     b"virtualpathprovider",
@@ -129,12 +137,14 @@ def wants(loc: Location, data: bytes) -> bool:
 
 
 def _wide(data: bytes) -> bool:
-    return len(data) >= 8 and data[1:64:2].count(0) > 16
+    """Whether the text is UTF-16, little- or big-endian (ASCII's zero bytes at odd or even offsets)."""
+    return len(data) >= 8 and (data[1:64:2].count(0) > 16 or data[0:64:2].count(0) > 16)
 
 
 def _transcoded(data: bytes) -> bytes:
     """The first 2 MiB of UTF-16 text as UTF-8."""
-    return data[: 1 << 21].decode("utf-16-le", "replace").encode("utf-8", "replace")
+    big = data[0:64:2].count(0) > data[1:64:2].count(0)
+    return data[: 1 << 21].decode("utf-16-be" if big else "utf-16-le", "replace").encode("utf-8", "replace")
 
 
 def _start(data: bytes) -> bytes:
