@@ -772,6 +772,9 @@ def test_only_server_code_is_parsed() -> None:
     # VB's own P/Invoke, with no DllImport or kernel32 in the page
     vb = '<%@ Page Language="VB" %><script runat="server">Declare Function WSASocket Lib "ws2_32.dll" () As IntPtr</script>'
     assert wanted("rev.aspx", vb.encode())
+    # a small page whose only code creates an object of a planted assembly's class
+    assert wanted("t.aspx", b'<%@ Page Language="C#" %><% new Zk.Loader(this).Run("k4"); %>')
+    assert not wanted("t.html.aspx", b"<p>no server code</p>")
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,8 @@ _CODE_BEHIND_INPUT = re.compile(
     rb"|withevents\s+\w+\s+as\s+[\w.]*(?:textbox|fileupload|htmlinputfile|htmlinputtext|htmltextarea|hiddenfield)\b"
 )
 MAX_FOLDED_SHOWN = 12
-_STUB_BYTES = 4096  # pages this small are read when they only inherit a class (EXH-WS-CODE-PLANTED-DLL)
+_STUB_BYTES = 4096  # pages this small are read when they inherit or create a class (EXH-WS-CODE-PLANTED-DLL)
+_TRIGGER = re.compile(rb"\binherits\b|\bnew\s+[\w.]+\s*\(")
 _KINDS = {"limit": ProblemKind.LIMIT, "timed-out": ProblemKind.TIMED_OUT, "unsupported": ProblemKind.UNSUPPORTED}
 
 
@@ -132,8 +133,9 @@ def wants(loc: Location, data: bytes) -> bool:
         return True
     if b"runat" in found and _SERVER_SCRIPT_SRC.search(_head(data)) is not None:
         return True  # its members come from the file a server script block names (read with it)
-    # A small page may be only a directive inheriting a class from a planted assembly.
-    return len(data) <= _STUB_BYTES and b"inherits" in _head(data)
+    # A small page may be only a trigger of a planted assembly: a directive inheriting one of its
+    # classes, or a block creating one (EXH-WS-CODE-PLANTED-DLL).
+    return len(data) <= _STUB_BYTES and _TRIGGER.search(_head(data)) is not None
 
 
 def _wide(data: bytes) -> bool:
