@@ -30,6 +30,11 @@ CASES = [
         cs_page("var x = new string(Enumerable.Range(0, 70000).Select(i => (char)(65 + i % 26)).ToArray());"),
     ),
     ("LINQ Select", cs_page(f'var x = new string("{"a" * 70000}".Select(c => (char)(c ^ 1)).ToArray());')),
+    (
+        "nested LINQ Select",
+        # each mapping under the per-mapping limit, together far over what one unit may evaluate
+        cs_page(f'var s = "{"a" * 60000}"; var x = s.Select(c => s.Select(d => (char)(d ^ 1)).ToArray()).ToArray();'),
+    ),
 ]
 
 

@@ -43,7 +43,7 @@ from exhunt.codeanalysis.flow import (
     UnitFlow,
     run_together,
 )
-from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_VALUE, as_bytes, as_text, decode_base64, show
+from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_MAPPED, MAX_VALUE, as_bytes, as_text, decode_base64, show
 from exhunt.codeanalysis.staged import staged_runs
 from exhunt.codeanalysis.syntax import Parsed, error_share, parse
 from exhunt.codeanalysis.tokens import read_tokens
@@ -554,8 +554,9 @@ def _report_flow(
         report.problems.append(
             CodeProblem(
                 "limit",
-                f"{len(flow.oversized)} value(s) too large to fold (over {MAX_VALUE >> 20} MiB, or a mapping or "
-                f"range over {MAX_ITEMS:,} items): names or commands built from them were not resolved",
+                f"{len(flow.oversized)} value(s) too large to fold (over {MAX_VALUE >> 20} MiB, or LINQ mappings or "
+                f"ranges over {MAX_ITEMS:,} items, {MAX_MAPPED:,} in all): names or commands built from them were "
+                "not resolved",
                 flow.oversized[0],
             )
         )

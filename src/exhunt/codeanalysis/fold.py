@@ -29,6 +29,7 @@ Value = str | bytes | int | list["Value"]
 MAX_VALUE = 1 << 20  # longest string or array folded (1 MiB); longer raises `TooLarge`
 MAX_DEPTH = 200
 MAX_ITEMS = 1 << 16  # most items a LINQ mapping or a range folds (each item costs an evaluation)
+MAX_MAPPED = 1 << 18  # most items all the mappings of one folder evaluate together (nested ones multiply)
 
 
 # Item types of the VB arrays folded (`New String() {...}`, `New Byte() {...}`).
@@ -76,6 +77,7 @@ class Folder:
     functions: dict[str, Callable1] = field(default_factory=dict)  # lower-case name -> body
     bound: list[dict[str, Value]] = field(default_factory=list)
     _active: list[Callable1] = field(default_factory=list)  # the functions being applied, innermost last
+    _mapped: int = 0  # items the LINQ mappings have evaluated so far, against `MAX_MAPPED`
 
     def value(self, node: Node | None, depth: int = 0) -> Value | None:
         if node is None:
@@ -342,7 +344,8 @@ class Folder:
         items = self.value(receiver, depth + 1)
         if not isinstance(items, (str, list)):
             return None
-        if len(items) > MAX_ITEMS:
+        self._mapped += len(items)
+        if len(items) > MAX_ITEMS or self._mapped > MAX_MAPPED:
             raise TooLarge
         out: list[Value] = []
         for i, item in enumerate(items):
