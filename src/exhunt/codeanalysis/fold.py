@@ -29,7 +29,7 @@ Value = str | bytes | int | list["Value"]
 MAX_VALUE = 1 << 20  # longest string or array folded (1 MiB); longer raises `TooLarge`
 MAX_DEPTH = 200
 MAX_ITEMS = 1 << 16  # most items a LINQ mapping or a range folds (each item costs an evaluation)
-MAX_MAPPED = 1 << 18  # most items all the mappings of one folder evaluate together (nested ones multiply)
+MAX_MAPPED = 1 << 17  # most items all the mappings of one folder evaluate together (nested ones multiply)
 
 
 # Item types of the VB arrays folded (`New String() {...}`, `New Byte() {...}`).
