@@ -36,6 +36,21 @@ MAX_MAPPED = 1 << 17  # most items all the mappings of one folder evaluate toget
 _VB_ITEM_TYPES = frozenset({"string", "char", "byte", "integer", "int", "short", "long", "object"})
 
 
+# Comparison operators of C#, JavaScript and VB on two folded values of one type.
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda p, q: p == q,
+    "===": lambda p, q: p == q,
+    "=": lambda p, q: p == q,
+    "!=": lambda p, q: p != q,
+    "!==": lambda p, q: p != q,
+    "<>": lambda p, q: p != q,
+    "<": lambda p, q: p < q,
+    ">": lambda p, q: p > q,
+    "<=": lambda p, q: p <= q,
+    ">=": lambda p, q: p >= q,
+}
+
+
 class TooDeep(Exception):
     """An expression nested deeper than the folder follows: the caller reports it."""
 
@@ -159,19 +174,7 @@ class Folder:
         x, y = self.value(left, depth + 1), self.value(right, depth + 1)
         if x is None or y is None or type(x) is not type(y) or isinstance(x, list):
             return None
-        compare: dict[str, Callable[[Any, Any], bool]] = {
-            "==": lambda p, q: p == q,
-            "===": lambda p, q: p == q,
-            "=": lambda p, q: p == q,
-            "!=": lambda p, q: p != q,
-            "!==": lambda p, q: p != q,
-            "<>": lambda p, q: p != q,
-            "<": lambda p, q: p < q,
-            ">": lambda p, q: p > q,
-            "<=": lambda p, q: p <= q,
-            ">=": lambda p, q: p >= q,
-        }
-        fn = compare.get(op)
+        fn = _COMPARE.get(op)
         return fn(x, y) if fn is not None else None
 
     def _interpolated(self, node: Node, depth: int) -> Value | None:
@@ -352,11 +355,7 @@ class Folder:
             frame: dict[str, Value] = {fn.params[0]: item}
             if len(fn.params) == 2:
                 frame[fn.params[1]] = i
-            self.bound.append(frame)
-            try:
-                v = self.value(fn.body, depth + 1)
-            finally:
-                self.bound.pop()
+            v = self._evaluate(fn, frame, depth)
             if v is None:
                 return None
             out.append(v)
@@ -376,6 +375,10 @@ class Folder:
             if v is None:
                 return None
             frame[pname] = v
+        return self._evaluate(fn, frame, depth)
+
+    def _evaluate(self, fn: Callable1, frame: dict[str, Value], depth: int) -> Value | None:
+        """`fn`'s body with its parameters bound as `frame` says."""
         self.bound.append(frame)
         self._active.append(fn)
         try:
