@@ -17,7 +17,7 @@ import binascii
 import html
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,7 +196,7 @@ class Folder:
                 if len(inner) != 1:
                     return None
                 v = self.value(inner[0], depth + 1)
-                hole = as_text(v) if not isinstance(v, int) else str(v)
+                hole = _text_of(v)
                 if hole is None:
                     return None
                 out.append(hole)
@@ -448,16 +448,33 @@ def int_literal(raw: str) -> int | None:
 
 
 def _builder_step(built: str, name: str, vals: list[Value | None]) -> str | None:
-    """One `Append(x)`, `Insert(i, x)` or `Replace(a, b)` of a StringBuilder on its text."""
+    """One `Append(x)`, `Insert(i, x)` or `Replace(a, b)` of a StringBuilder on its text (the
+    last two as the string methods of those names do)."""
     if name == "append" and len(vals) == 1:
-        v = vals[0]
-        piece = as_text(v) if not isinstance(v, int) else str(v)
+        piece = _text_of(vals[0])
         return _joined([built, piece]) if piece is not None else None
-    if name == "insert" and len(vals) == 2 and isinstance(vals[0], int) and isinstance(vals[1], str):
-        return _joined([built[: vals[0]], vals[1], built[vals[0] :]])
-    if name == "replace" and len(vals) == 2 and isinstance(vals[0], str) and isinstance(vals[1], str):
-        return replaced(built, vals[0], vals[1])
+    if name in {"insert", "replace"} and len(vals) == 2:
+        out = method(name, built, vals)
+        return out if isinstance(out, str) else None
     return None
+
+
+def _text_of(v: Value | None) -> str | None:
+    """A value as the text it stands for in a string, integers in decimal."""
+    return str(v) if isinstance(v, int) else as_text(v)
+
+
+def _as_texts(items: Sequence[Value | None]) -> list[str] | None:
+    """Strings as they are and integers in decimal; None when any item is something else."""
+    out: list[str] = []
+    for x in items:
+        if isinstance(x, str):
+            out.append(x)
+        elif isinstance(x, int):
+            out.append(str(x))
+        else:
+            return None
+    return out
 
 
 def _joined(parts: list[str], sep: str = "") -> str:
@@ -500,10 +517,8 @@ def as_bytes(v: Value | None) -> bytes | None:
 
 def combine(op: str, values: list[Value]) -> Value | None:
     if op in {"+", "&"} and any(isinstance(v, str) for v in values):
-        parts = [v if isinstance(v, str) else str(v) if isinstance(v, int) else None for v in values]
-        if any(p is None for p in parts):
-            return None
-        return _joined([p for p in parts if p is not None])
+        parts = _as_texts(values)
+        return _joined(parts) if parts is not None else None
     if op not in {"+", "&"}:
         # A char in arithmetic is its code (`c ^ 5`, `c - 1`): a string supports none of these.
         values = [ord(v) if isinstance(v, str) and len(v) == 1 else v for v in values]
@@ -557,18 +572,16 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         flat: list[Value | None] = []
         for v in vals:
             flat.extend(v if isinstance(v, list) else [v])
-        parts = [as_text(v) if not isinstance(v, int) else str(v) for v in flat]
+        parts = [_text_of(v) for v in flat]
         return _joined([p for p in parts if p is not None]) if all(p is not None for p in parts) else None
     if name == "join" and len(vals) in {1, 2} and isinstance(first, list):  # VB's Join(array[, separator])
         sep = vals[1] if len(vals) == 2 else " "
-        texts = [x if isinstance(x, str) else str(x) if isinstance(x, int) else None for x in first]
-        if not isinstance(sep, str) or any(t is None for t in texts):
-            return None
-        return _joined([t for t in texts if t is not None], sep)
+        texts = _as_texts(first)
+        return _joined(texts, sep) if texts is not None and isinstance(sep, str) else None
     if name == "join" and len(vals) >= 2 and isinstance(first, str):
         items = vals[1] if len(vals) == 2 and isinstance(vals[1], list) else vals[1:]
-        texts = [x if isinstance(x, str) else str(x) if isinstance(x, int) else None for x in items]
-        return _joined([t for t in texts if t is not None], first) if all(t is not None for t in texts) else None
+        texts = _as_texts(items)
+        return _joined(texts, first) if texts is not None else None
     if name == "format" and isinstance(first, str):
         args = vals[1:] if not (len(vals) == 2 and isinstance(vals[1], list)) else vals[1]
         out = first
@@ -690,8 +703,8 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
         return None
     if name == "join" and isinstance(base, list):
         sep = a if isinstance(a, str) else ","
-        texts = [x if isinstance(x, str) else str(x) for x in base if isinstance(x, (str, int))]
-        return _joined(texts, sep) if len(texts) == len(base) else None
+        texts = _as_texts(base)
+        return _joined(texts, sep) if texts is not None else None
     if name == "concat" and isinstance(base, str):
         return _joined([base, *(x if isinstance(x, str) else str(x) for x in vals if isinstance(x, (str, int)))])
     if s is None:
