@@ -42,6 +42,7 @@ from exhunt.codeanalysis.syntax import (
     called,
     dotted,
     index_parts,
+    last_name,
     member_parts,
     operator,
     role,
@@ -295,6 +296,7 @@ class UnitFlow:
         self._requests: set[str] = set()  # variables (lower case) holding the request object itself
         self._command_texts: dict[str, Taint] = {}  # command variable (lower case) -> what its CommandText holds
         self._emitted_methods: list[tuple[str, str]] | None = None  # methods the unit's IL calls
+        self._emitted_loads: list[Node] = []  # values the unit's IL loads as strings (with the above)
         self._method_vars: dict[str, tuple[str, str]] | None = None  # variable -> reflected (type, method)
         # delegate variable -> (path, as written) of the method it is bound to
         self._groups: dict[str, tuple[tuple[str, ...], str]] | None = None
@@ -683,7 +685,7 @@ class UnitFlow:
         if role(value) is Role.NEW and _REQUEST_TYPE.search(text(value).split("(", 1)[0]):
             self._requests.add(name.lower())  # `var r = new HttpRequestWrapper(Request)`
             return
-        if role(value) in {Role.MEMBER, Role.IDENT} and dotted(value).lower().rsplit(".", 1)[-1] == "request":
+        if role(value) in {Role.MEMBER, Role.IDENT} and last_name(value) == "request":
             self._requests.add(name.lower())
             return
         parent = decl.parent if decl.type == "variable_declarator" else decl
@@ -722,7 +724,7 @@ class UnitFlow:
         if role(value) is not Role.CALL:
             return
         callee, args = call_parts(value)
-        if not args or dotted(callee).lower().replace("()", "").rsplit(".", 1)[-1] != "findcontrol":
+        if not args or last_name(callee) != "findcontrol":
             return
         found = (as_text(self.fold(args[0])) or "").lower()
         kind = next((c for c in _INPUT_CONTROL_CLASSES if cls and c.lower() == cls.lower()), None)
@@ -778,7 +780,7 @@ class UnitFlow:
                 return
         if r is Role.NEW:
             callee, _ = call_parts(value)
-            self.types[name] = dotted(callee).lower().rsplit(".", 1)[-1].removesuffix("()")
+            self.types[name] = last_name(callee)
         if r in {Role.CALL, Role.NEW}:
             prog = self._com_class(value)
             if prog:
@@ -813,7 +815,7 @@ class UnitFlow:
                 return kind if kind is not None and "." in kind else None
             return None
         callee, args = call_parts(value)
-        last = dotted(callee).lower().replace("()", "").rsplit(".", 1)[-1]
+        last = last_name(callee)
         if last == "get" and args and callee is not None and role(unwrap(callee)) is Role.MEMBER:
             # `services.Get("Win32_Process")` on WMI's services object: the class it names
             holder, _ = member_parts(unwrap(callee))
@@ -1189,7 +1191,7 @@ class UnitFlow:
         receiver = unwrap(receiver)
         if role(receiver) is Role.NEW:  # `new Runner().Go(x)`
             callee, _ = call_parts(receiver)
-            return dotted(callee).lower().rsplit(".", 1)[-1].removesuffix("()") in self.classes
+            return last_name(callee) in self.classes
         if role(receiver) is not Role.IDENT:
             return False
         if name.lower() in self.classes:
@@ -1209,7 +1211,7 @@ class UnitFlow:
         r = role(node)
         if r is Role.CALL:
             callee, _ = call_parts(node)
-            return dotted(callee).lower().rsplit(".", 1)[-1] in WEB_PATH
+            return last_name(callee) in WEB_PATH
         if r is Role.IDENT:
             key = self._n(text(node))
             t = self.taints.get((method, key)) or self.taints.get((None, key))
@@ -1228,7 +1230,7 @@ class UnitFlow:
         callee, args = call_parts(node)
         if callee is None or not args or role(unwrap(callee)) is not Role.MEMBER:
             return None
-        if dotted(callee).lower().rsplit(".", 1)[-1] not in _DOWNLOADS:
+        if last_name(callee) not in _DOWNLOADS:
             return None
         url = as_text(self.fold(args[0]))
         where = f"the file downloaded from {show(url, 80)}" if url else "a file downloaded from the network"
@@ -1402,9 +1404,13 @@ class UnitFlow:
                 if ref is not None:  # `load(data)` of a delegate over `typeof(Assembly).GetMethod("Load")`
                     how = f"called through a delegate made by reflection, as {ref[0]}.{ref[1]}"
                     self._call_as(node, args, method, ref, how)
-            computed = callee is not None and role(unwrap(callee)) is Role.INDEX
-            if computed and not is_new and self.lang is Lang.JSCRIPT and callee and self._js_global_eval(callee):
-                # `this["ev" + "al"](code, "unsafe")`
+            if (
+                not is_new
+                and self.lang is Lang.JSCRIPT
+                and callee is not None
+                and role(unwrap(callee)) is Role.INDEX
+                and self._js_global_eval(callee)
+            ):  # `this["ev" + "al"](code, "unsafe")`
                 self._call_as(node, args, method, ("eval",), f"called as {' '.join(text(callee).split())}")
             bound = self._bound_method(path, callee) if not is_new else None
             if bound is not None:  # `run(x)` or `run.Invoke(x)` of `Func<string, Process> run = Process.Start`
@@ -1514,7 +1520,7 @@ class UnitFlow:
             return bool(values) and all(role(unwrap(v)) is not Role.IDENT and self._in_namespace(v) for v in values)
         if role(node) is Role.CALL:
             callee, args = call_parts(node)
-            if dotted(callee).lower().rsplit(".", 1)[-1] == "gettype" and args:
+            if last_name(callee) == "gettype" and args:
                 node = unwrap(args[0])
         if role(node) is not Role.BINARY or operator(node) not in {"+", "&"}:
             return False
@@ -1779,7 +1785,7 @@ class UnitFlow:
         node = unwrap(node)
         if role(node) is Role.CALL:
             callee, args = call_parts(node)
-            name = dotted(callee).lower().rsplit(".", 1)[-1].removesuffix("()")
+            name = last_name(callee)
             if name == "combine" and args:
                 return self._beside_itself(args[0])
             if name in WEB_PATH and len(args) == 1:
@@ -1796,7 +1802,7 @@ class UnitFlow:
         node = unwrap(node)
         if role(node) is Role.CALL:
             callee, args = call_parts(node)
-            name = dotted(callee).lower().rsplit(".", 1)[-1].removesuffix("()")
+            name = last_name(callee)
             if name in WEB_PATH and args:
                 return self._fixes_extension(args[0])
             if name == "changeextension" and len(args) == 2:
@@ -1851,7 +1857,7 @@ class UnitFlow:
                 cur = obj
                 continue
             inner_callee, inner_args = call_parts(obj)
-            inner = dotted(inner_callee).lower().rsplit(".", 1)[-1].removesuffix("()")
+            inner = last_name(inner_callee)
             if inner in {"getmethod", "gettype", "getproperty", "getfield"} and inner_args:
                 v = as_text(self.fold(inner_args[0]))
                 if v:
@@ -1906,7 +1912,7 @@ class UnitFlow:
         if r is not Role.CALL:
             return None
         callee, args = call_parts(node)
-        if len(args) != 1 or dotted(callee).lower().rsplit(".", 1)[-1] != "gettype":
+        if len(args) != 1 or last_name(callee) != "gettype":
             return None
         folded = as_text(self.fold(args[0]))
         if not folded:
@@ -1949,20 +1955,25 @@ class UnitFlow:
     def _emitted(self) -> list[tuple[str, str]]:
         """The methods the unit's IL generators emit calls to (`il.EmitCall(OpCodes.Call, m, ...)`,
         `il.Emit(OpCodes.Callvirt, m)`), with `m` resolved as `_method_ref` does, that a rule
-        names (the others can match nothing when the method runs); found once, each once."""
+        names (the others can match nothing when the method runs); found once, each once, with
+        the values the IL loads as strings (`_emitted_loads`) in the same walk."""
         if self._emitted_methods is not None:
             return self._emitted_methods
         found: dict[tuple[str, str], None] = {}
         names = self._method_variables()
+        self._emitted_loads = []
         for node, _method in self.nodes:
             if role(node) is not Role.CALL:
                 continue
             callee, args = call_parts(node)
-            if dotted(callee).lower().replace("()", "").rsplit(".", 1)[-1] in {"emit", "emitcall"}:
+            emits = last_name(callee)
+            if emits in {"emit", "emitcall"}:
                 for a in args[1:2]:
                     ref = self._method_ref(a, names)
                     if ref is not None and ref not in found and self._named_by_rule(ref):
                         found[ref] = None
+            if emits == "emit" and len(args) == 2 and last_name(unwrap(args[0])) == "ldstr":
+                self._emitted_loads.append(args[1])  # `il.Emit(OpCodes.Ldstr, x)`
         self._emitted_methods = list(found)
         return self._emitted_methods
 
@@ -2054,7 +2065,7 @@ class UnitFlow:
                 node = unwrap(node.named_children[-1])
             elif r is Role.NEW:
                 callee, args = call_parts(node)
-                kind = dotted(callee).lower().rsplit(".", 1)[-1]
+                kind = last_name(callee)
                 if len(args) != 1 or kind not in _DELEGATE_TYPES:
                     return None
                 node = unwrap(args[0])
@@ -2069,22 +2080,10 @@ class UnitFlow:
         refs = self._emitted()
         if not refs:
             return
-        loaded = [*args, *self._emitted_strings()]
+        loaded = [*args, *self._emitted_loads]
         for ref in refs:
             how = f"called from IL the code emits into a method built at run time, as {ref[0]}.{ref[1]}"
             self._call_as(node, loaded, method, ref, how)
-
-    def _emitted_strings(self) -> list[Node]:
-        """The values the unit's IL generators load as strings (`il.Emit(OpCodes.Ldstr, x)`)."""
-        found: list[Node] = []
-        for node, _method in self.nodes:
-            if role(node) is not Role.CALL:
-                continue
-            callee, args = call_parts(node)
-            emits = len(args) == 2 and dotted(callee).lower().rsplit(".", 1)[-1] == "emit"
-            if emits and dotted(unwrap(args[0])).lower().rsplit(".", 1)[-1] == "ldstr":
-                found.append(args[1])
-        return found
 
     def _expression_call(self, node: Node, args: list[Node], method: str | None) -> None:
         """`Expression.Call(m, Expression.Constant(x), ...)` (or with an instance first) of a

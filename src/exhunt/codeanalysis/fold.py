@@ -23,7 +23,7 @@ from typing import Any
 
 from tree_sitter import Node
 
-from exhunt.codeanalysis.syntax import Role, call_parts, called, dotted, operator, role, text, unwrap
+from exhunt.codeanalysis.syntax import Role, call_parts, called, dotted, last_name, operator, role, text, unwrap
 
 Value = str | bytes | int | list["Value"]
 MAX_VALUE = 1 << 20  # longest string or array folded (1 MiB); longer raises `TooLarge`
@@ -213,7 +213,7 @@ class Folder:
             r = role(cur)
             if r is Role.NEW:
                 callee, args = call_parts(cur)
-                if dotted(callee).lower().rsplit(".", 1)[-1] != "stringbuilder" or len(args) > 1:
+                if last_name(callee) != "stringbuilder" or len(args) > 1:
                     return None
                 first = self.value(args[0], depth + 1) if args else ""
                 built = first if isinstance(first, str) else None
@@ -282,7 +282,7 @@ class Folder:
 
     def _new(self, node: Node, depth: int) -> Value | None:
         callee, args = call_parts(node)
-        kind = dotted(callee).lower().rsplit(".", 1)[-1]
+        kind = last_name(callee)
         init = next((a for a in args if a.type in {"initializer_expression", "object_initializers"}), None)
         if init is not None and len(args) == 1 and node.type == "new_expression" and kind in _VB_ITEM_TYPES:
             return self._array(init, depth + 1)  # VB `New String() {"a", "b"}`: an array of strings

@@ -311,3 +311,9 @@ def dotted(node: Node | None, depth: int = 0) -> str:
     if node.type in {"type", "namespace_name", "array_type", "primitive_type"}:
         return text(node).split("(")[0].strip()
     return "?"
+
+
+def last_name(node: Node | None) -> str:
+    """The last name of a dotted expression, lower case, without a call's parentheses
+    (`System.Diagnostics.Process.Start` -> "start", `OpCodes.Ldstr` -> "ldstr")."""
+    return dotted(node).lower().replace("()", "").rsplit(".", 1)[-1]
