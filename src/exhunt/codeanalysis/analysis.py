@@ -43,7 +43,7 @@ from exhunt.codeanalysis.flow import (
     UnitFlow,
     run_together,
 )
-from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_MAPPED, MAX_VALUE, as_bytes, as_text, decode_base64, show
+from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_MAPPED, MAX_VALUE, as_bytes, decode_base64, show
 from exhunt.codeanalysis.staged import staged_runs
 from exhunt.codeanalysis.syntax import Parsed, error_share, parse
 from exhunt.codeanalysis.tokens import read_tokens
@@ -612,11 +612,11 @@ def _names_as_source(markup: str, name: str) -> bool:
     """Whether a page's directive names the code file `name` as its `CodeFile` or `Src`: ASP.NET
     compiles that file when the page is first requested, so it is the page's own served code (a
     `CodeBehind` file is only the project's source of a compiled assembly)."""
-    leaf = name.replace("\\", "/").rsplit("/", 1)[-1].casefold()
-    return any(
-        r.kind == "codefile" and r.path.replace("\\", "/").rsplit("/", 1)[-1].casefold() == leaf
-        for r in references(markup)
-    )
+
+    def leaf(path: str) -> str:
+        return path.replace("\\", "/").rsplit("/", 1)[-1].casefold()
+
+    return any(r.kind == "codefile" and leaf(r.path) == leaf(name) for r in references(markup))
 
 
 def _judge(
@@ -684,11 +684,17 @@ def _judge(
             continue  # a DataSet read from a file the request names: a file path, not the payload
         if hit.api.startswith("Xsl") and not t.kinds & PATH_KINDS:
             continue  # a stylesheet of the site (MapPath) chosen by name, not one the client sends
-        if extracted.bare_source:  # the responder should know the page would not run as it is
-            context = ", ".join(c for c in (context, "in source code kept under a page's name") if c)
+        context = _bare_source_noted(context, extracted)
         chain = _chain(t, phrase, hit, context)
-        lines = tuple(sorted(t.lines | {hit.line}))
-        report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api, context))
+        report.capabilities.append(Capability(hit.rule_id, hit.line, chain, _hit_lines(hit), hit.api, context))
+
+
+def _bare_source_noted(context: str, extracted: Extracted) -> str:
+    """A finding's context, saying when the file is source code kept under a page's name: the
+    responder should know the page would not run as it is."""
+    if not extracted.bare_source:
+        return context
+    return ", ".join(c for c in (context, "in source code kept under a page's name") if c)
 
 
 # Names a form field, parameter, header or control holding a password goes by.
@@ -710,9 +716,7 @@ def _captured(hit: SinkHit, phrase: str, name: str, extracted: Extracted, report
         return
     if not any(_PASSWORD_NAME.search(key) for source in t.sources for key in _QUOTED.findall(source)):
         return
-    context = _context(hit, name)
-    if extracted.bare_source:
-        context = ", ".join(c for c in (context, "in source code kept under a page's name") if c)
+    context = _bare_source_noted(_context(hit, name), extracted)
     chain = _chain(t, phrase, hit, context)
     report.capabilities.append(Capability(hit.rule_id, hit.line, chain, _hit_lines(hit), hit.api, context))
 
@@ -736,8 +740,7 @@ def _acts_alone(hit: SinkHit, flow: CodeFlowParams, report: CodeReport) -> None:
         return
     source = f"takes {' and '.join(hit.taint.sources[:2])}, then " if hit.taint is not None else ""
     if flow.arguments:
-        # What folds, and the source text of what does not (`"comsvcs.dll, MiniDump " + pid`).
-        command = " ".join([t for t in (as_text(a) for a in hit.args) if t] + [t for _, t, _ in hit.unresolved])
+        command = hit.command_text()
         # (the call's own name counts too: a method reached by reflection names what it reads)
         if not _any_match(flow.arguments, f"{hit.api} {command}"):
             return

@@ -147,6 +147,11 @@ class SinkHit:
     built: bool = False  # reached through what was stored into the object it creates
     content: Taint | None = None  # a file write's: what is written, whatever picks the path
 
+    def command_text(self) -> str:
+        """What the call's arguments fold to, and the source text of those that do not
+        (`"comsvcs.dll, MiniDump " + pid`): the command line or path as the page spells it."""
+        return " ".join([t for t in (as_text(a) for a in self.args) if t] + [t for _, t, _ in self.unresolved])
+
 
 @dataclass
 class _Method:

@@ -41,11 +41,11 @@ def staged_runs(hits: list[SinkHit]) -> list[SinkHit]:
     out: list[SinkHit] = []
     for hit in hits:
         if hit.capability == "process" and hit.taint is None:
-            write = next((written[n] for n in _names(_command_text(hit)) if n in written), None)
-            if write is not None and write.content is not None:
-                name = next(n for n in _names(_command_text(hit)) if n in written)
-                taint = write.content.step(f"writes it to {name} ({write.api})", write.line)
-                note = f"runs {name}, which the page wrote"
+            ran = next((n for n in _names(hit.command_text()) if n in written), None)
+            write = written[ran] if ran is not None else None
+            if ran is not None and write is not None and write.content is not None:
+                taint = write.content.step(f"writes it to {ran} ({write.api})", write.line)
+                note = f"runs {ran}, which the page wrote"
                 hit = dataclasses.replace(hit, taint=taint, note=f"{hit.note}; {note}" if hit.note else note)
         out.append(hit)
     return out
@@ -55,10 +55,6 @@ def _path_text(hit: SinkHit) -> str:
     """A write's path as the analysis knows it: folded, or the source text of what did not fold."""
     first = as_text(hit.args[0]) if hit.args else None
     return first if first else " ".join(t for i, t, _ in hit.unresolved if i == 0)
-
-
-def _command_text(hit: SinkHit) -> str:
-    return " ".join([t for t in (as_text(a) for a in hit.args) if t] + [t for _, t, _ in hit.unresolved])
 
 
 def _names(text: str) -> list[str]:
