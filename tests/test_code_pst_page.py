@@ -38,3 +38,15 @@ def test_utf16_page_without_its_mark_still_read() -> None:
     for codec in ("utf-16-le", "utf-16-be"):
         report = analyze_code(page.encode(codec), "u.aspx")
         assert "EXH-WS-CODE-EVAL" in {c.rule_id for c in report.capabilities}, codec
+
+
+def test_the_file_hunt_reads_the_export_as_the_analysis_does() -> None:
+    # A container whose first bytes are mostly zeros looks like UTF-16 by its zeros alone; the
+    # file hunt's prefilter must decode it as the analysis does (byte by byte) or it never hands
+    # the page over.
+    from exhunt.filehunt import codehunt
+    from exhunt.filehunt.locations import Location, Place
+
+    data = b"!BDN" + b"\0" * 60 + bytes(range(256)) * 50 + b"\0" * 3000 + PAGE + b"\0" * 9000
+    assert "EXH-WS-CODE-EVAL" in {c.rule_id for c in analyze_code(data, "errorEE.aspx").capabilities}
+    assert codehunt.wants(Location("c:/inetpub/wwwroot/aspnet_client/errorEE.aspx", Place.ASPNET_CLIENT, True), data)

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from exhunt.codeanalysis.charset import sniff
+from exhunt.codeanalysis.charset import sniff, utf16_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
 from exhunt.codeanalysis.extract import (
     CODE_EXTENSIONS,
@@ -419,16 +419,9 @@ def _decode(data: bytes, report: CodeReport | None = None) -> str:
     declares (`CodePage="936"`, `ResponseEncoding="gb2312"`, `charset=`) or one its bytes fit
     (`charset.sniff`). Bytes that fit none are read as UTF-8 with replacement characters, and
     reported when they fall in server code: names spelled in them may not be what the compiler reads."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16", "replace")
-    # UTF-16 without its mark, by the zero bytes of its ASCII letters; unless server code is
-    # spelled in single bytes, as in a mailbox export (PST) whose message holds a page: the zeros
-    # there are the container's, and ASP.NET reads such a file byte by byte.
-    if len(data) >= 8 and not _SINGLE_BYTE_CODE.search(data):
-        if data[1::2][:64].count(0) > 24:
-            return data.decode("utf-16-le", "replace")
-        if data[0::2][:64].count(0) > 24:
-            return data.decode("utf-16-be", "replace")
+    wide = utf16_codec(data)
+    if wide is not None:
+        return data.decode(wide, "replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -444,7 +437,6 @@ def _decode(data: bytes, report: CodeReport | None = None) -> str:
 
 
 UNKNOWN_ENCODING = "unknown"
-_SINGLE_BYTE_CODE = re.compile(rb"<%|(?i:runat)")
 
 
 def _unknown_code_text(extracted: Extracted, report: CodeReport) -> None:

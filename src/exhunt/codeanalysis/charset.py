@@ -25,6 +25,30 @@ FIT = 0.8  # share of the non-ASCII characters that must be the code page's lett
 SNIFF_BYTES = 256 * 1024  # how much of the text is weighed (all of it is decoded)
 
 
+# Server code spelled in single bytes: a page is then read byte by byte whatever zeros surround it.
+_SINGLE_BYTE_CODE = re.compile(rb"<%|(?i:runat)")
+_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def utf16_codec(data: bytes) -> str | None:
+    """The codec to read UTF-16 text with: "utf-16" when it has its byte-order mark; without it,
+    "utf-16-le" or "utf-16-be" by the zero bytes of its ASCII letters (more than 24 of the first
+    64 odd or even bytes); None for anything else. Not when server code is spelled in single
+    bytes, as in a mailbox export (PST) whose message holds a page: the zeros there are the
+    container's, and ASP.NET reads such a file byte by byte."""
+    if data[:2] in _BOMS:
+        return "utf-16"
+    if len(data) < 8:
+        return None
+    if data[1:129:2].count(0) > 24:
+        codec = "utf-16-le"
+    elif data[0:128:2].count(0) > 24:
+        codec = "utf-16-be"
+    else:
+        return None
+    return None if _SINGLE_BYTE_CODE.search(data) else codec
+
+
 def sniff(data: bytes) -> tuple[str, str] | None:
     """(text, code page) for bytes that are not UTF-8, or None when no code page fits."""
     for name in _declared(data[:8192]):

@@ -15,6 +15,7 @@ from typing import Any
 
 from exhunt.codeanalysis import CodeReport, analyze_code
 from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE, Included
+from exhunt.codeanalysis.charset import utf16_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
 from exhunt.codeanalysis.extract import Reference, is_bare_source
 from exhunt.codeanalysis.extract import references as _references
@@ -110,7 +111,8 @@ def wants(loc: Location, data: bytes) -> bool:
         return False
     if ext == ".config" and loc.name != "web.config":
         return False
-    start = _transcoded(data) if _wide(data) else memoryview(data)[: 1 << 20]
+    wide = utf16_codec(data)
+    start = _transcoded(data, wide) if wide else memoryview(data)[: 1 << 20]
     if ext == ".js":
         # Browser scripts (every OWA and ECP folder holds thousands, many naming XMLHttpRequest)
         # are not server code; JScript.NET code files import the framework or use its context.
@@ -138,20 +140,15 @@ def wants(loc: Location, data: bytes) -> bool:
     return len(data) <= _STUB_BYTES and _TRIGGER.search(_head(data)) is not None
 
 
-def _wide(data: bytes) -> bool:
-    """Whether the text is UTF-16, little- or big-endian (ASCII's zero bytes at odd or even offsets)."""
-    return len(data) >= 8 and (data[1:64:2].count(0) > 16 or data[0:64:2].count(0) > 16)
-
-
-def _transcoded(data: bytes) -> bytes:
+def _transcoded(data: bytes, codec: str) -> bytes:
     """The first 2 MiB of UTF-16 text as UTF-8."""
-    big = data[0:64:2].count(0) > data[1:64:2].count(0)
-    return data[: 1 << 21].decode("utf-16-be" if big else "utf-16-le", "replace").encode("utf-8", "replace")
+    return data[: 1 << 21].decode(codec, "replace").encode("utf-8", "replace")
 
 
 def _start(data: bytes) -> bytes:
-    """The first MiB, or the transcoded start of UTF-16."""
-    return _transcoded(data) if _wide(data) else data[: 1 << 20]
+    """The first MiB, or the transcoded start of UTF-16 (as the analysis decodes it: `utf16_codec`)."""
+    wide = utf16_codec(data)
+    return _transcoded(data, wide) if wide else data[: 1 << 20]
 
 
 def _head(data: bytes) -> bytes:
