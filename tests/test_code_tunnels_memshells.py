@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from code_support import assert_benign, chain_of, medium_or_above, run
+from code_support import assert_benign, assert_found, chain_of, medium_or_above, run
 from exhunt.model import ProblemKind
 from files_support import by_rule, hunt, server_file
 
@@ -178,10 +178,28 @@ public class QuietRoute : RouteBase {
 }"""
 
 
+# .NET Remoting opened from a page: a TCP channel and a well-known service endpoint that take
+# serialized calls from anyone who reaches the port or the URI.
+REMOTING_CHANNEL_PAGE = """<%@ Page Language="C#" %>
+<%@ Import Namespace="System.Runtime.Remoting" %>
+<%@ Import Namespace="System.Runtime.Remoting.Channels" %>
+<%@ Import Namespace="System.Runtime.Remoting.Channels.Tcp" %>
+<script runat="server">
+public class Door : MarshalByRefObject {
+    public string Run(string c) { return c; }
+}
+void Page_Load(object sender, EventArgs e) {
+    ChannelServices.RegisterChannel(new TcpChannel(8443), false);
+    RemotingConfiguration.RegisterWellKnownServiceType(typeof(Door), "d.rem", WellKnownObjectMode.Singleton);
+}
+</script>"""
+
+
 @pytest.mark.parametrize(
     ("name", "code", "words"),
     [
         ("route.aspx", ROUTE_INSTALLER_PAGE, ["RouteTable.Routes.Insert", "from a page"]),
+        ("remoting.aspx", REMOTING_CHANNEL_PAGE, ["ChannelServices.RegisterChannel", "from a page"]),
         (
             "vpp.aspx",
             VPP_INSTALLER_PAGE,
@@ -189,10 +207,10 @@ public class QuietRoute : RouteBase {
         ),
         ("QuietRoute.cs", ROUTE_INSTALLER_CLASS, ["RouteTable.Routes.Insert", "form field 'k'", "Assembly.Load"]),
     ],
-    ids=["route-page", "vpp-reflection-page", "route-class"],
+    ids=["route-page", "remoting-page", "vpp-reflection-page", "route-class"],
 )
 def test_memory_shell_installer(name: str, code: str, words: list[str]) -> None:
-    report = run(name, code)
+    report = assert_found(name, code, "EXH-WS-CODE-MEMORY-SHELL", [])
     assert "EXH-WS-CODE-MEMORY-SHELL" in medium_or_above(report), [c.chain for c in report.capabilities]
     chain = chain_of(report, "EXH-WS-CODE-MEMORY-SHELL")
     for word in words:
@@ -224,6 +242,15 @@ public class FeedRouteHandler : IRouteHandler {
         return new FeedHandler(System.IO.Path.GetFileName(name));
     }
 }""",
+    ),
+    (
+        "global.asax",
+        """<%@ Application Language="C#" %>
+<script runat="server">
+void Application_Start(object sender, EventArgs e) {
+    System.Runtime.Remoting.RemotingConfiguration.Configure(Server.MapPath("~/remoting.config"), false);
+}
+</script>""",
     ),
     (
         "ThemeProvider.cs",

@@ -207,6 +207,7 @@ COM_CLSIDS = {
     "0d43fe01-f093-11cf-8940-00a0c9054228": "scripting.filesystemobject",
     "093ff999-1ea0-4079-9525-9614c3504b74": "wscript.network",
     "49b2791a-b1ae-4c90-9b8e-e860ba07f889": "mmc20.application",
+    "0f87369f-a4e5-4cfc-bd3e-73e6154572dd": "schedule.service",
 }
 # Calls that give a COM object or its type from a ProgID or CLSID (last name, lower case).
 COM_FACTORIES = frozenset(

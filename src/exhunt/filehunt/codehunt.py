@@ -61,6 +61,8 @@ _WORTH_READING = (
     b"\\u00",  # identifiers spelled with unicode escapes (\u0052equest)
     b"routetable",  # handlers registered at run time (memory shells)
     b"virtualpathprovider",
+    b"remotingconfiguration",  # .NET Remoting services and channels registered from a page
+    b"channelservices",
     # Calls that count when fed by values the analysis cannot resolve (EXH-WS-CODE-UNRESOLVED-SINK),
     # request or not.
     b"process.start",
@@ -84,6 +86,8 @@ _WORTH_READING = (
     b"eventconsumer",
     b"__eventfilter",
     b"filtertoconsumerbinding",
+    b"schedule.service",  # the Task Scheduler, by COM or its managed wrapper
+    b"taskservice",
     b"getobject",
     b"bindtomoniker",
     b"machinekey",
