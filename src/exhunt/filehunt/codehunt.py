@@ -88,6 +88,7 @@ _WORTH_READING = (
     b"filtertoconsumerbinding",
     b"schedule.service",  # the Task Scheduler, by COM or its managed wrapper
     b"taskservice",
+    b"gacinstall",  # an assembly put into the global assembly cache
     b"getobject",
     b"bindtomoniker",
     b"machinekey",
