@@ -501,6 +501,7 @@ CODE_CAPABILITIES = frozenset(
         "staged-tool",
         "persistence",
         "service-control",
+        "recon",
     }
 )
 
