@@ -1,8 +1,8 @@
 """A page that enumerates the server it runs on: the drives a shell's file manager starts from,
-the process, service and environment lists and network interfaces of its "server info" tab
-(T1082, T1057, T1007, T1016). Medium on its own, high in the Exchange sign-in folders. Kept quiet:
-a method of the site's own that happens to share a name, a page reporting its own process or one
-environment variable, and administration code in source files."""
+the environment variables and network interfaces of its "server info" tab (T1082, T1083, T1016).
+Medium on its own, high in the Exchange sign-in folders. Kept quiet: a method of the site's own
+that happens to share a name, a page reporting its own process or one environment variable, a
+monitoring page listing processes and services, and administration code in source files."""
 
 from __future__ import annotations
 
@@ -33,27 +33,12 @@ SHELLS = [
         "DriveInfo.GetDrives",
     ),
     (
-        "ps.aspx",
-        cs_page(
-            "foreach (var p in Process.GetProcesses()) Response.Write(p.Id + p.ProcessName);",
-            imports=("System.Diagnostics",),
-        ),
-        "Process.GetProcesses",
-    ),
-    (
         "env.aspx",
         cs_page(
             "foreach (System.Collections.DictionaryEntry v in Environment.GetEnvironmentVariables()) "
             'Response.Write(v.Key + "=" + v.Value);'
         ),
         "Environment.GetEnvironmentVariables",
-    ),
-    (
-        "svc.aspx",
-        cs_page(
-            "foreach (var s in System.ServiceProcess.ServiceController.GetServices()) Response.Write(s.ServiceName);"
-        ),
-        "ServiceController.GetServices",
     ),
     (
         "nic.aspx",
@@ -79,6 +64,18 @@ BENIGN = [
             "Label1.Text = System.Diagnostics.Process.GetCurrentProcess().WorkingSet64.ToString() + "
             'Environment.MachineName + Environment.GetEnvironmentVariable("COMPUTERNAME");'
         ),
+    ),
+    (
+        "monitor.aspx",
+        cs_page(
+            "foreach (var p in System.Diagnostics.Process.GetProcesses()) Response.Write(p.ProcessName);\n"
+            "foreach (var s in System.ServiceProcess.ServiceController.GetServices()) Response.Write(s.Status);"
+        ),
+    ),
+    (
+        "DriveMonitor.cs",
+        "public class DriveMonitor {\n    public long Free() { long n = 0; foreach (var d in System.IO.DriveInfo.GetDrives()) "
+        "n += d.AvailableFreeSpace; return n; }\n}",
     ),
     (
         "ServiceMonitor.cs",

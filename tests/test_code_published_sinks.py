@@ -497,8 +497,9 @@ BENIGN_LATER = [
     (
         "drive-list.aspx",
         page(
-            "foreach (var d in System.IO.DriveInfo.GetDrives())\n"
-            "    Holder.Controls.Add(ParseControl(\"<asp:Label runat='server' Text='\" + d.Name + \"' />\"));\n"
+            # (the site's own folder: the server's drive list is EXH-WS-CODE-HOST-RECON by design)
+            'foreach (var d in System.IO.Directory.GetDirectories(Server.MapPath("~/docs")))\n'
+            "    Holder.Controls.Add(ParseControl(\"<asp:Label runat='server' Text='\" + System.IO.Path.GetFileName(d) + \"' />\"));\n"
             "Holder.Controls.Add(Page.ParseControl(\"<asp:HyperLink runat='server' NavigateUrl='~/Default.aspx' Text='Home' />\"));"
         ),
     ),

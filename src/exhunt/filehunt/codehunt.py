@@ -89,10 +89,8 @@ _WORTH_READING = (
     b"schedule.service",  # the Task Scheduler, by COM or its managed wrapper
     b"taskservice",
     b"gacinstall",  # an assembly put into the global assembly cache
-    b"getlogicaldrives",  # the server enumerated: drives, processes, services, environment
+    b"getlogicaldrives",  # the server enumerated: drives, environment, network interfaces
     b"getdrives",
-    b"getprocesses",
-    b"getservices",
     b"getenvironmentvariables",
     b"getallnetworkinterfaces",
     b"getobject",
