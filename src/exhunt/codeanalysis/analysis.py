@@ -721,9 +721,7 @@ def _hit_lines(hit: SinkHit) -> tuple[int, ...]:
 # Capabilities whose call counts whatever its data's source: clearing event logs, running the
 # Exchange cmdlets that export mailboxes or open them to others, commands that dump credentials,
 # plant a way back in, fetch tools from elsewhere or run a tool left in a staging folder.
-_ACTS_ALONE = frozenset(
-    {"log-clear", "mailbox", "credential-dump", "persistence", "ingress", "staged-tool", "recon"}
-)
+_ACTS_ALONE = frozenset({"log-clear", "mailbox", "credential-dump", "persistence", "ingress", "staged-tool", "recon"})
 
 
 def _acts_alone(hit: SinkHit, flow: CodeFlowParams, report: CodeReport) -> None:

@@ -31,6 +31,7 @@ from exhunt.codeanalysis.fold import (
     TooDeep,
     TooLarge,
     Value,
+    as_bytes,
     as_text,
     decode_literal,
     show,
@@ -472,6 +473,9 @@ class UnitFlow:
                 self._vb_xor_store(node)
                 continue
             left, right = self._targets(node)
+            if right is None and left is not None and node.type == "dim_statement":
+                self._vb_as_new(left, node)
+                continue
             if left is not None and right is not None and role(left) is Role.MEMBER:
                 holder, member = member_parts(left)
                 if holder is not None and text(holder) in {"this", "Me", "me"}:
@@ -503,6 +507,17 @@ class UnitFlow:
             else:
                 self.consts[name] = value
                 self.note_folded(value_node, value)
+
+    def _vb_as_new(self, left: Node, node: Node) -> None:
+        """VB's `Dim s As New MemoryStream(b)`: the object folded as its `New` would be (a stream
+        over constant bytes); the declaration otherwise holds no constant."""
+        clause = next((c for c in node.named_children if c.type == "as_clause"), None)
+        name = self._n(text(left))
+        value = self.fold(clause) if clause is not None else None
+        if value is None:
+            self.consts.pop(name, None)
+        else:
+            self.consts[name] = value
 
     def _element_store(self, node: Node, left: Node, right: Node) -> None:
         """A store into an item of an array the page holds as a constant. The loop that decodes
@@ -559,6 +574,8 @@ class UnitFlow:
             return
         receiver, name = member_parts(callee)
         lname = name.lower()
+        if self._stream_filled(receiver, lname, args):
+            return
         if (
             lname in {"copy", "blockcopy"}
             and receiver is not None
@@ -582,6 +599,30 @@ class UnitFlow:
             self.consts.pop(target, None)
         else:
             self.consts[target] = copied
+
+    def _stream_filled(self, receiver: Node | None, lname: str, args: list[Node]) -> bool:
+        """A memory stream the page made empty and filled from a constant stream
+        (`gz.CopyTo(ms)`, a decompressed resource) holds those bytes; any write into a memory
+        stream held so (`ms.Write(...)`, `WriteByte`, `SetLength`) leaves it unknown. True when
+        the call was one of these."""
+        if lname == "copyto" and receiver is not None and args and role(args[0]) is Role.IDENT:
+            target = self._n(text(args[0]))
+            if not self._memory_stream(args[0]):
+                return False
+            data = as_bytes(self.fold(receiver))
+            if data is None or target in self.consts:
+                self.consts.pop(target, None)  # filled twice, or from what does not fold
+            else:
+                self.consts[target] = data
+            return True
+        written = lname in {"write", "writebyte", "setlength", "writeasync"}
+        if written and receiver is not None and role(receiver) is Role.IDENT and self._memory_stream(receiver):
+            self.consts.pop(self._n(text(receiver)), None)
+            return True
+        return False
+
+    def _memory_stream(self, name: Node) -> bool:
+        return self._type(self._n(text(name))) == "memorystream"
 
     def _own_call(self, callee: Node) -> bool:
         """Whether a call names a method the file declares (`Decode(b)`, `this.Decode(b)`)."""

@@ -17,6 +17,7 @@ import binascii
 import html
 import re
 import urllib.parse
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,6 +104,8 @@ class Folder:
         r = role(node)
         if node.type == "interpolated_string_expression":
             return self._interpolated(node, depth)
+        if node.type == "as_clause":  # VB `Dim s As New MemoryStream(b)`: a `New` without its keyword node
+            return self._as_new(node, depth)
         if r is Role.STRING:
             return string_literal(node)
         if r is Role.CHAR:
@@ -299,7 +302,40 @@ class Folder:
         if (callee is not None and callee.type in {"array_type", "type"}) or kind in {"byte", "char", "int"}:
             init = next((a for a in args if a.type in {"initializer_expression", "object_initializers"}), None)
             return self._array(init, depth + 1) if init is not None else None
+        if kind in _STREAMS and args:
+            return self._stream(kind, args, depth)
         return None
+
+    def _as_new(self, clause: Node, depth: int) -> Value | None:
+        """VB's `As New T(args)` clause: the streams `_stream` reads, built with their arguments."""
+        kind_node = clause.child_by_field_name("type") or next(
+            (c for c in clause.named_children if c.type == "type"), None
+        )
+        arg_list = next((c for c in clause.named_children if c.type == "argument_list"), None)
+        if kind_node is None or arg_list is None:
+            return None
+        kind = text(kind_node).split("(")[0].strip().lower().rsplit(".", 1)[-1]
+        args = [unwrap(a) for a in arg_list.named_children]
+        return self._stream(kind, args, depth) if kind in _STREAMS and args else None
+
+    def _stream(self, kind: str, args: list[Node], depth: int) -> Value | None:
+        """A stream over constant bytes is read as those bytes: `new MemoryStream(b)`, a reader
+        over such a stream (`StreamReader`, `BinaryReader`), and `GZipStream`/`DeflateStream`
+        opened to decompress one, which gives the decompressed bytes (a page's embedded assembly
+        or script kept compressed). A reader given a path or anything else is not folded."""
+        data = as_bytes(self.value(args[0], depth + 1))
+        if data is None:
+            return None
+        if kind == "memorystream" and len(args) == 3:  # `new MemoryStream(b, offset, count)`
+            start, count = self.value(args[1], depth + 1), self.value(args[2], depth + 1)
+            if not isinstance(start, int) or not isinstance(count, int) or min(start, count) < 0:
+                return None
+            return data[start : start + count] if start + count <= len(data) else None
+        if kind in {"memorystream", "streamreader", "binaryreader", "bufferedstream"}:
+            return data
+        if len(args) < 2 or "decompress" not in text(args[1]).lower():
+            return None  # a stream opened to compress, or a mode the folder cannot see
+        return inflate(data, gzip=kind == "gzipstream")
 
     # ------------------------------------------------------------------ calls
     def _call(self, node: Node, depth: int) -> Value | None:
@@ -507,6 +543,24 @@ def as_text(v: Value | None) -> str | None:
     return None
 
 
+# Streams the folder reads as the constant bytes they are opened over (see `Folder._stream`).
+_STREAMS = frozenset({"memorystream", "gzipstream", "deflatestream", "streamreader", "binaryreader", "bufferedstream"})
+
+
+def inflate(data: bytes, gzip: bool) -> bytes | None:
+    """GZip or raw deflate data decompressed, as .NET's GZipStream and DeflateStream read it;
+    None when it is not such data. Output is bounded by `MAX_VALUE` (`TooLarge` past it): a few
+    bytes of a page can decompress to gigabytes."""
+    inflater = zlib.decompressobj(31 if gzip else -15)
+    try:
+        out = inflater.decompress(data, MAX_VALUE + 1)
+    except zlib.error:
+        return None
+    if len(out) > MAX_VALUE:
+        raise TooLarge
+    return out
+
+
 def as_bytes(v: Value | None) -> bytes | None:
     if isinstance(v, bytes):
         return v
@@ -697,6 +751,15 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
         if name == "tochararray" and isinstance(base, str):
             return list(base)
         return base
+    if isinstance(base, bytes) and name in {"readtoend", "getbuffer", "readbytes"}:
+        # a constant stream read to its end (`StreamReader.ReadToEnd` as text, UTF-8 as its
+        # default), its buffer, or its first bytes (`BinaryReader.ReadBytes(n)`)
+        if name == "readtoend":
+            wide = base.startswith((b"\xff\xfe", b"\xfe\xff"))
+            return base.decode("utf-16" if wide else "utf-8-sig", "replace")
+        return (
+            base[:a] if name == "readbytes" and isinstance(a, int) and a >= 0 else base if name == "getbuffer" else None
+        )
     if name == "reverse":
         if isinstance(base, (str, list)):
             return base[::-1]
