@@ -97,6 +97,27 @@ void Page_Load(object sender, EventArgs e) {
     assert PROCESS in found and UNRESOLVED not in found
 
 
+def test_values_the_server_makes_up_are_not_unresolved() -> None:
+    """A fixed tool given the time, a new GUID, the machine's name or the process id: no one but
+    the server chose them."""
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    System.Diagnostics.Process.Start(@"C:\\Tools\\report.exe", "/id " + Guid.NewGuid().ToString("N"));
+    System.Diagnostics.Process.Start(@"C:\\Tools\\report.exe", "/t " + DateTime.UtcNow.Ticks + " /h " + Environment.MachineName);
+    System.Diagnostics.Process.Start(@"C:\\Tools\\report.exe", DateTime.Now.AddDays(-1).ToString("yyyy-MM-dd"));
+    System.Diagnostics.Process.Start(@"C:\\Tools\\dump.exe", "/p " + System.Diagnostics.Process.GetCurrentProcess().Id);
+}""")
+    assert medium_or_above(run("report.aspx", code)) == []
+
+
+def test_a_date_format_that_spells_text_is_still_unresolved() -> None:
+    """Letters a custom date format does not know are copied as they are, escaped ones always: the
+    format can spell a command, so only digit-giving formats count as the server's own."""
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    System.Diagnostics.Process.Start(DateTime.Now.ToString("\\\\c\\\\m\\\\d"), "/c " + DateTime.Now.ToString("exe"));
+}""")
+    assert UNRESOLVED in medium_or_above(run("clock.aspx", code))
+
+
 def test_vb_shell_window_style_is_an_option_not_a_command() -> None:
     # `Shell(cmd, AppWinStyle.Hide)`: only the command line can leave a value unresolved.
     fixed = vb_page('Shell("cscript.exe C:\\Jobs\\nightly.vbs", AppWinStyle.Hide)')

@@ -1765,6 +1765,8 @@ class UnitFlow:
                 continue  # an object made in place (a sink of its own when it is one), `{ X = ... }`
             if text(inner).strip().lower() in _LITERAL_WORDS:
                 continue  # `False`, `null`: options, as constant as a number
+            if all(self._fixed(o) or _SERVER_VALUE.match(text(o)[:200]) for o in _operands(inner)):
+                continue  # a fixed text with the time, a new GUID or the machine's name: the server's own
             if role(inner) is Role.IDENT and (self._type(self._n(text(inner))) or "") in _STORE_HOLDERS:
                 objects = True
                 continue
@@ -2442,6 +2444,19 @@ def _fixed_host(prefix: str | None) -> bool:
     """Whether text a URL starts with names its server (`https://maps.example.com/geo?lat=`): the
     client then fills in parameters, not where the request goes."""
     return bool(prefix) and _HOST.match(prefix or "") is not None
+
+
+# Values the server makes up itself, never the client nor anyone else: the clock, a new GUID, a
+# random number, the machine's and the worker process's own names and numbers, with what is read
+# off them (`DateTime.Now.ToString("yyyyMMdd")`, `Guid.NewGuid().ToString("N")`). A format
+# argument counts only as a standard one-letter format or a custom one made of digit-giving
+# specifiers and separators: other letters are copied as they are (`"\\c\\m\\d"` gives "cmd").
+_SERVER_VALUE = re.compile(
+    r"(?:System\.)?(?:DateTime\.(?:Now|UtcNow|Today)|DateTimeOffset\.(?:Now|UtcNow)|Guid\.NewGuid\s*\(\s*\)"
+    r"|Environment\.(?:MachineName|TickCount64|TickCount|ProcessorCount|ProcessId)"
+    r"|(?:System\.Diagnostics\.)?Process\.GetCurrentProcess\s*\(\s*\)\.Id|Now|Today|Timer)"
+    r"(?:\s*\.\s*\w+(?:\s*\(\s*(?:\"(?:[dDfFgGMmOoRrstTuUYyNBPX]|[yMdHhmsfFz:/. _-]*)\"|-?\d+)?\s*\))?)*\s*$"
+)
 
 
 def _operands(node: Node) -> list[Node]:

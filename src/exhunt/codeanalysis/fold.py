@@ -615,8 +615,23 @@ def _decode(data: bytes, encoding_path: str) -> str:
     return data.decode("utf-8", "replace")
 
 
+# Which type a static function must be called on (its last segment before the name, "" when
+# called bare): an instance method of a value the folder cannot see, as `now.ToString("N")` or
+# `list.Concat(more)`, is not the static function of that name and folds to nothing.
+_OWNERS = {
+    "tostring": frozenset({"", "convert", "conversions"}),
+    "cstr": frozenset({""}),
+    "concat": frozenset({"string"}),
+    "join": frozenset({"", "string", "strings", "visualbasic"}),
+    "format": frozenset({"string"}),
+}
+
+
 def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
     """Static and global functions over folded arguments."""
+    owners = _OWNERS.get(name)
+    if owners is not None and path.removesuffix(name).rstrip(".").rsplit(".", 1)[-1] not in owners:
+        return None
     if any(v is None for v in vals) and name not in {"concat"}:
         return None
     first = vals[0] if vals else None
