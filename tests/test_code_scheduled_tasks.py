@@ -42,7 +42,11 @@ SHELLS = [
             'dynamic svc = Activator.CreateInstance(Type.GetTypeFromCLSID(new Guid("0F87369F-A4E5-4CFC-BD3E-73E6154572DD")));\n'
             "svc.Connect(); var t = svc.NewTask(0);\n"
             'svc.GetFolder("\\\\").RegisterTaskDefinition("u", t, 6, null, null, 3);'
-        ),
+        )
+        # (a page over the prefilter's small-page size: read for the CLSID itself)
+        + "\n<div>"
+        + "Quarterly figures. " * 300
+        + "</div>",
         ["schedule.service.NewTask"],
     ),
     (

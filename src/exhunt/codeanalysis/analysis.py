@@ -720,7 +720,8 @@ def _hit_lines(hit: SinkHit) -> tuple[int, ...]:
 
 # Capabilities whose call counts whatever its data's source: clearing event logs, running the
 # Exchange cmdlets that export mailboxes or open them to others, commands that dump credentials,
-# plant a way back in, fetch tools from elsewhere or run a tool left in a staging folder.
+# plant a way back in, fetch tools from elsewhere, run a tool left in a staging folder or list
+# the server's drives, environment and interfaces.
 _ACTS_ALONE = frozenset({"log-clear", "mailbox", "credential-dump", "persistence", "ingress", "staged-tool", "recon"})
 
 

@@ -2446,8 +2446,8 @@ def _fixed_host(prefix: str | None) -> bool:
     return bool(prefix) and _HOST.match(prefix or "") is not None
 
 
-# Values the server makes up itself, never the client nor anyone else: the clock, a new GUID, a
-# random number, the machine's and the worker process's own names and numbers, with what is read
+# Values the server makes up itself, never the client nor anyone else: the clock, a new GUID,
+# the machine's and the worker process's own names and numbers, with what is read
 # off them (`DateTime.Now.ToString("yyyyMMdd")`, `Guid.NewGuid().ToString("N")`). A format
 # argument counts only as a standard one-letter format or a custom one made of digit-giving
 # specifiers and separators: other letters are copied as they are (`"\\c\\m\\d"` gives "cmd").

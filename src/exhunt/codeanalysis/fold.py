@@ -772,9 +772,9 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
         if name == "readtoend":
             wide = base.startswith((b"\xff\xfe", b"\xfe\xff"))
             return base.decode("utf-16" if wide else "utf-8-sig", "replace")
-        return (
-            base[:a] if name == "readbytes" and isinstance(a, int) and a >= 0 else base if name == "getbuffer" else None
-        )
+        if name == "readbytes":
+            return base[:a] if isinstance(a, int) and a >= 0 else None
+        return base
     if name == "reverse":
         if isinstance(base, (str, list)):
             return base[::-1]

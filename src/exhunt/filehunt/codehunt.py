@@ -88,6 +88,7 @@ _WORTH_READING = (
     b"filtertoconsumerbinding",
     b"schedule.service",  # the Task Scheduler, by COM or its managed wrapper
     b"taskservice",
+    b"0f87369f-a4e5-4cfc-bd3e-73e6154572dd",  # (its CLSID)
     b"gacinstall",  # an assembly put into the global assembly cache
     b"getlogicaldrives",  # the server enumerated: drives, environment, network interfaces
     b"getdrives",
