@@ -1,8 +1,8 @@
 """Tree-sitter grammars for C#, VB.NET and JScript.NET, and a language-neutral view of their trees.
 
 Grammars come from PyPI wheels (`tree-sitter-c-sharp`, `tree-sitter-vb-dotnet`,
-`tree-sitter-javascript`; JScript.NET reads as JavaScript apart from its type annotations, which
-become local parse errors). A grammar that cannot be imported is reported once and its code goes
+`tree-sitter-javascript`; JScript.NET reads as JavaScript once the type annotations of its
+declarations and function heads are blanked, `jscript.untyped`). A grammar that cannot be imported is reported once and its code goes
 to the token-level reader. Page statements and `<script runat=server>` members are wrapped in a
 class (and a method) the way the page compiler does, on the first line, so lines stay the file's.
 """
@@ -19,6 +19,7 @@ from typing import Any
 from tree_sitter import Language, Node, Parser, Tree
 
 from exhunt.codeanalysis.extract import CodeUnit, Lang, UnitKind
+from exhunt.codeanalysis.jscript import untyped
 
 _MODULES = {
     Lang.CSHARP: "tree_sitter_c_sharp",
@@ -46,7 +47,9 @@ class Parsed:
 
 def wrap(unit: CodeUnit) -> tuple[str, int]:
     """(source to parse, lines added before the unit's first line)."""
-    if unit.kind is UnitKind.FILE or unit.lang is Lang.JSCRIPT:
+    if unit.lang is Lang.JSCRIPT:
+        return untyped(unit.text), 0
+    if unit.kind is UnitKind.FILE:
         return unit.text, 0
     if unit.lang is Lang.CSHARP:
         if unit.kind is UnitKind.MEMBERS:
