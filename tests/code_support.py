@@ -3,10 +3,23 @@ and check a shell is found with the words its chain must name."""
 
 from __future__ import annotations
 
+import base64
+
 from exhunt.codeanalysis import CodeReport, analyze_code
 from exhunt.filehunt import codehunt
 from exhunt.filehunt.locations import Location, Place
 from exhunt.rules import rule
+
+# The start of a Windows executable, as a page would embed a .NET assembly's bytes.
+PE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + b"\x00" * 48
+    + b"This program cannot be run in DOS mode.\r\r\n$"
+)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
 
 
 def run(name: str, code: str) -> CodeReport:

@@ -8,24 +8,12 @@ reported; and three-argument `Array.Copy` lost the request's bytes on the way
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
-from code_support import assert_benign, cs_page, medium_or_above, run, vb_page
+from code_support import PE, assert_benign, b64, cs_page, medium_or_above, run, vb_page
 
 EMBEDDED = "EXH-WS-CODE-EMBEDDED-ASSEMBLY"
 UNRESOLVED = "EXH-WS-CODE-UNRESOLVED-SINK"
-# The start of a Windows executable, as a page would embed a .NET assembly's bytes.
-PE = (
-    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
-    + b"\x00" * 48
-    + b"This program cannot be run in DOS mode.\r\r\n$"
-)
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
 
 
 def xored(data: bytes, key: bytes) -> bytes:

@@ -9,25 +9,15 @@ file; a stream opened to compress, and a compressed text the page only shows, st
 
 from __future__ import annotations
 
-import base64
 import gzip
 import time
 import zlib
 
 import pytest
 
-from code_support import assert_benign, assert_found, cs_page, run, vb_page
+from code_support import PE, assert_benign, assert_found, b64, cs_page, run, vb_page
 
 EMBEDDED = "EXH-WS-CODE-EMBEDDED-ASSEMBLY"
-PE = (
-    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
-    + b"\x00" * 48
-    + b"This program cannot be run in DOS mode."
-)
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
 
 
 def deflated(data: bytes) -> bytes:
