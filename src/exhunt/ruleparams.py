@@ -470,6 +470,25 @@ class VdirPathParams:
     published_folders: WordSet
 
 
+@dataclass(frozen=True)
+class ModulePathParams:
+    """Where a native IIS module's DLL may lie (folders as paths without their drive, lower case
+    and `/`-separated, each a prefix: Windows', IIS's, .NET's and Exchange's own; the Exchange
+    install root the hunt found counts too), and the folders intruders stage tools in (the
+    `staging-folder` tier; each matched anywhere in the path)."""
+
+    known_folders: WordSet
+    staging_folders: WordSet
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        for key, folders in (("known_folders", self.known_folders), ("staging_folders", self.staging_folders)):
+            bad = sorted(f for f in folders if not (f.startswith("/") and f.endswith("/")) or "\\" in f)
+            if bad:
+                out.append((key, f"folders must start and end with '/' and use no backslash: {', '.join(bad)}"))
+        return out
+
+
 # ------------------------------------------------------------------------------ code analysis
 
 # What the code analyzer follows request data to (`CodeFlowParams.capability`).
@@ -703,6 +722,7 @@ DETECTORS: dict[str, type] = {
     "file-staged-archive": ExtensionsParams,
     "iis-vdir-path": VdirPathParams,
     "iis-mitigation-state": NoParams,
+    "iis-module-path": ModulePathParams,
     # code analysis
     "code-flow": CodeFlowParams,
     "code-toolkit": CodeToolkitParams,

@@ -1,7 +1,10 @@
-"""IIS configuration, read once per host: attacker virtual directories and mitigation state.
+"""IIS configuration, read once per host: attacker virtual directories, native modules and
+mitigation state.
 
 applicationHost.config tells which folders IIS serves; ProxyShell intruders added virtual
-directories into ProgramData and Users (docs/detection/proxyshell.md). applicationHost.config, the
+directories into ProgramData and Users (docs/detection/proxyshell.md). It also names the native
+modules every worker loads, where a back door inside IIS itself is registered
+(docs/detection/iis-modules.md). applicationHost.config, the
 Default Web Site's web.config and the HttpProxy applications' web.configs together tell whether
 Microsoft's URL Rewrite mitigations (EOMT, EOMTv2) would block anything (docs/detection/mitigations.md). Configs that are not well-formed XML are still read line by line for virtual
 directories, and reported.
@@ -9,6 +12,7 @@ directories, and reported.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -39,13 +43,14 @@ from exhunt.model import (
     ProblemKind,
     UnitResult,
 )
-from exhunt.ruleparams import VdirPathParams
+from exhunt.ruleparams import ModulePathParams, VdirPathParams
 from exhunt.rules import rules_of
 
 DEFAULT_SITE = "default web site"
 # The detectors of the catalog this analyzer runs, each rule of them with its own parameters.
 VDIR_PATH = "iis-vdir-path"
 MITIGATION_STATE = "iis-mitigation-state"
+MODULE_PATH = "iis-module-path"
 _ENV = {
     "%systemdrive%": "c:",
     "%homedrive%": "c:",
@@ -55,12 +60,20 @@ _ENV = {
     "%allusersprofile%": "c:\\programdata",
     "%public%": "c:\\users\\public",
     "%userprofile%": "c:\\users\\%username%",
+    "%programfiles%": "c:\\program files",
+    "%programfiles(x86)%": "c:\\program files (x86)",
+    "%programw6432%": "c:\\program files",
+    "%temp%": "c:\\windows\\temp",  # the worker's own (SYSTEM, network service, pool identities)
+    "%tmp%": "c:\\windows\\temp",
 }
 _APP_FOLDERS = ("/frontend/httpproxy/", "/clientaccess/", "/inetpub/")
 _SERVED_FOLDER = re.compile(r"(?:^|/)[a-z][:$]/(?:(programdata)|users/all users|(users))(?:/|$)([^/]*)")
 # Run over the lines of configs that are not well-formed, where one line may be megabytes long:
 # on RE2, linear in the line (with `re`, `[^>]*` and `[^"]*` made a 512 KiB line take minutes).
 _VDIR_LINE = compile_linear(r"<virtualDirectory\b[^>]*\bphysicalPath\s*=\s*\"([^\"]*)\"", ignore_case=True)
+# Only globalModules' entries have an `image` (the native DLL); `name` may come before or after it.
+_MODULE_LINE = compile_linear(r"<add\b[^>]*\bimage\s*=\s*\"([^\"]*)\"", ignore_case=True)
+_MODULE_NAME = compile_linear(r"\bname\s*=\s*\"([^\"]*)\"", ignore_case=True)
 _LOOKS_EOMTV2 = compile_linear(r"autodiscover[^\"]*powershell|powershell\s*-\s*inbound", ignore_case=True)
 _LOOKS_EOMT = compile_linear(r"x-beresource|x-anonresource-backend", ignore_case=True)
 
@@ -110,6 +123,7 @@ class IisConfigAnalyzer:
         for config in configs:
             if config.role is Role.APPHOST:
                 _virtual_directories(config, result)
+                _global_modules(config, ctx, result)
         _mitigations(configs, result)
         return result
 
@@ -232,6 +246,46 @@ def _judge_vdir(config: ConfigFile, physical: str, line: int, where: str | None,
             outcome = "published-folder"
         reporter.report(
             Hit(r.id, outcome, facts, file=FileFacet(physical, place=f"served as {where}" if where else None)),
+            EvidenceRef(config.file.rel_path, line, config.line_text(line)),
+            config.file.mtime,
+        )
+
+
+# ------------------------------------------------------------------------------ native modules
+
+
+def _global_modules(config: ConfigFile, ctx: HostContext, result: UnitResult) -> None:
+    if config.root is not None:
+        modules = config.root.path("system.webserver", "globalmodules")
+        for module in modules.children if modules is not None else ():
+            if module.tag == "add" and module.get("image"):
+                _judge_module(config, module.get("name"), module.get("image"), module.line, ctx, result)
+        return
+    for number, line in enumerate(config.lines, 1):
+        found = _MODULE_LINE.search(line)
+        if found:
+            named = _MODULE_NAME.search(line)
+            _judge_module(config, named.group(1) if named else "", found.group(1), number, ctx, result)
+
+
+def _judge_module(
+    config: ConfigFile, name: str, image: str, line: int | None, ctx: HostContext, result: UnitResult
+) -> None:
+    # (`..` resolved first: `System32\..\..\ProgramData` is not under System32)
+    path = posixpath.normpath(_without_drive(_expand(image.strip().strip('"'))))
+    install = _without_drive(_expand(ctx.exchange_install)) if ctx.exchange_install else None
+    reporter = Reporter(result)
+    for r in rules_of(MODULE_PATH):
+        p = r.params_as(ModulePathParams)
+        known = [*p.known_folders, *([install.rstrip("/") + "/"] if install else [])]
+        if path.startswith("/") and any(path.startswith(folder) for folder in known):
+            continue
+        staged = next((folder for folder in sorted(p.staging_folders) if folder in path), None)
+        facts = {"module": name, "image": image}
+        if staged is not None:
+            facts["why"] = f"its DLL lies in a folder intruders stage tools in ({staged.strip('/')})"
+        reporter.report(
+            Hit(r.id, "staging-folder" if staged else "hit", facts, file=FileFacet(image, place=f"IIS module {name}")),
             EvidenceRef(config.file.rel_path, line, config.line_text(line)),
             config.file.mtime,
         )

@@ -1,0 +1,85 @@
+"""Native IIS modules registered in applicationHost.config's globalModules whose DLL lies outside
+the folders of Windows, IIS, .NET and Exchange (T1505.004): high, and critical in a folder
+intruders stage tools in. IIS's own modules, its extensions under Program Files\\IIS, Exchange's
+modules where the hunt found Exchange installed (also on another drive), and environment
+variables in the image path are known; `..` in a path does not make a staging folder a known one;
+a config that is not well-formed is read line by line. As a user: the hunt of a server whose
+applicationHost.config loads a module from C:\\ProgramData calls the host compromised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exhunt.analyzers import HostContext, HuntOptions
+from exhunt.analyzers.iisconfig import IIS_CONFIG
+from exhunt.evidence.base import EvidenceFile, HostEvidence
+from exhunt.model import Implies, Severity, UnitResult
+from test_iisconfig import APPHOST, apphost, config
+
+RULE = "EXH-IIS-MODULE-PATH"
+
+MODULES = [
+    ("UriCacheModule", r"%windir%\System32\inetsrv\cachuri.dll"),
+    ("ARRHelper", r"%ProgramFiles%\IIS\Application Request Routing\requestRouter.dll"),
+    ("ManagedEngineV4.0_64bit", r"%windir%\Microsoft.NET\Framework64\v4.0.30319\webengine4.dll"),
+    ("PasswordExpiryModule", r"%SystemRoot%\system32\rpcproxy\rpcproxy.dll"),
+    ("kerbauth", r"D:\Exchange\Bin\kerbauth.dll"),
+    ("SsoAgent", r"C:\Program Files\Contoso SSO\IIS\ssoagent64.dll"),
+    ("CacheHelper", r"C:\Windows\Temp\cachehelper.dll"),
+    ("Traced", r"%windir%\System32\inetsrv\..\..\..\ProgramData\Microsoft\Crypto\iislog.dll"),
+    ("Share", r"\\files01\tools\mod.dll"),
+]
+
+
+def modules_config(modules: list[tuple[str, str]]) -> bytes:
+    entries = "\n".join(f'            <add name="{n}" image="{i}" />' for n, i in modules)
+    return apphost().replace(b"        <globalModules>\n", b"        <globalModules>\n" + entries.encode() + b"\n", 1)
+
+
+def run_on(files: list[EvidenceFile], install: str = "D:\\Exchange\\") -> UnitResult:
+    host = HostEvidence("EX01", "/evidence", "disk-mirror", files)
+    return IIS_CONFIG.analyze_host(host, HostContext("EX01", install, HuntOptions()))
+
+
+def found(result: UnitResult) -> dict[str, tuple[Severity, Implies]]:
+    return {f.detail("module"): (f.severity, f.implies) for f in result.findings if f.rule_id == RULE}
+
+
+def test_modules_outside_known_folders(tmp_path: Path) -> None:
+    result = run_on([config(tmp_path, APPHOST, modules_config(MODULES))])
+    assert found(result) == {
+        "SsoAgent": (Severity.HIGH, Implies.SUSPICIOUS),
+        "CacheHelper": (Severity.CRITICAL, Implies.COMPROMISE),
+        "Traced": (Severity.CRITICAL, Implies.COMPROMISE),
+        "Share": (Severity.HIGH, Implies.SUSPICIOUS),
+    }
+    (temp,) = [f for f in result.findings if f.detail("module") == "CacheHelper"]
+    assert temp.detail("image") == r"C:\Windows\Temp\cachehelper.dll"
+    assert "temp" in temp.detail("why")
+    assert temp.evidence.line is not None and "cachehelper.dll" in (temp.evidence.excerpt or "")
+    assert result.errors == []
+
+
+def test_exchange_on_its_default_path_needs_no_install_found(tmp_path: Path) -> None:
+    exchange = [("kerbauth", r"C:\Program Files\Microsoft\Exchange Server\V15\Bin\kerbauth.dll")]
+    assert found(run_on([config(tmp_path, APPHOST, modules_config(exchange))], install="")) == {}
+
+
+def test_broken_config_read_line_by_line(tmp_path: Path) -> None:
+    broken = modules_config(MODULES).replace(b"</sites>", b"</site>", 1)
+    result = run_on([config(tmp_path, APPHOST, broken)])
+    assert any("not well-formed" in e.message for e in result.errors)
+    assert set(found(result)) == {"SsoAgent", "CacheHelper", "Traced", "Share"}
+
+
+def test_hunt_of_a_server_with_a_module_in_programdata(tmp_path: Path) -> None:
+    from exhunt.cli import main
+
+    conf = tmp_path / "EX01" / "C" / "Windows" / "System32" / "inetsrv" / "config" / "applicationHost.config"
+    conf.parent.mkdir(parents=True)
+    conf.write_bytes(modules_config([("HttpLogging2", r"C:\ProgramData\Microsoft\Network\httplog.dll")]))
+    out = tmp_path / "out.json"
+    code = main(["hunt", str(tmp_path / "EX01"), "--no-db", "--no-progress", "-q", "--json", str(out)])
+    report = out.read_text(encoding="utf-8")
+    assert code != 0
+    assert RULE in report and "httplog.dll" in report and '"compromised"' in report
