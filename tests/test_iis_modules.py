@@ -12,8 +12,9 @@ from pathlib import Path
 
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.iisconfig import IIS_CONFIG
-from exhunt.evidence.base import EvidenceFile, HostEvidence
-from exhunt.model import Implies, Severity, UnitResult
+from exhunt.evidence.base import EvidenceFile, FileRef, HostEvidence
+from exhunt.model import ArtefactKind, Implies, Severity, UnitResult
+from files_support import EXCHANGE
 from test_iisconfig import APPHOST, apphost, config
 
 RULE = "EXH-IIS-MODULE-PATH"
@@ -83,3 +84,82 @@ def test_hunt_of_a_server_with_a_module_in_programdata(tmp_path: Path) -> None:
     report = out.read_text(encoding="utf-8")
     assert code != 0
     assert RULE in report and "httplog.dll" in report and '"compromised"' in report
+
+
+# ----------------------------------------------------------------------------- managed modules
+
+MANAGED = "EXH-IIS-MANAGED-MODULE"
+
+OWA_WEB_CONFIG = EXCHANGE + r"\FrontEnd\HttpProxy\owa\web.config"
+
+
+def web_config_with(modules: str = "", handlers: str = "", classic: str = "") -> bytes:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <system.web>
+    <httpModules>{classic}</httpModules>
+  </system.web>
+  <system.webServer>
+    <modules>
+      <add name="ProxyModule" type="Microsoft.Exchange.HttpProxy.ProxyModule, Microsoft.Exchange.FrontEndHttpProxy, Version=15.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35" />
+      <add name="Session" type="System.Web.SessionState.SessionStateModule" />{modules}
+    </modules>
+    <handlers>
+      <add name="PageHandlerFactory" path="*.aspx" verb="*" type="System.Web.UI.PageHandlerFactory" />{handlers}
+    </handlers>
+  </system.webServer>
+</configuration>
+""".encode()
+
+
+def managed(result: UnitResult) -> list[tuple[str, str, str]]:
+    return sorted(
+        (f.detail("section"), f.detail("name"), f.detail("type")) for f in result.findings if f.rule_id == MANAGED
+    )
+
+
+def test_third_party_modules_and_handlers_in_exchange_folders(tmp_path: Path) -> None:
+    content = web_config_with(
+        modules='\n      <add name="OwaSync" type="OwaSync.Module, OwaSync" />',
+        handlers='\n      <add name="Img" path="i.axd" verb="*" type="Contoso.Imaging.Handler, Contoso.Imaging" />',
+        classic='<add name="Legacy" type="Helpers.Hook, Helpers" />',
+    )
+    result = run_on([config(tmp_path, OWA_WEB_CONFIG, content)], install=EXCHANGE + "\\")
+    assert managed(result) == [
+        ("handlers", "Img", "Contoso.Imaging.Handler, Contoso.Imaging"),
+        ("httpmodules", "Legacy", "Helpers.Hook, Helpers"),
+        ("modules", "OwaSync", "OwaSync.Module, OwaSync"),
+    ]
+    (owa_sync,) = [f for f in result.findings if f.detail("name") == "OwaSync"]
+    assert owa_sync.severity is Severity.MEDIUM and owa_sync.implies is Implies.SUSPICIOUS
+    assert owa_sync.evidence.line == 10 and "OwaSync" in (owa_sync.evidence.excerpt or "")
+
+
+def test_module_added_for_owa_in_applicationhost(tmp_path: Path) -> None:
+    location = b"""    <location path="Default Web Site/owa">
+        <system.webServer><modules><add name="Helper" type="Owa.Helper, OwaHelper" /></modules></system.webServer>
+    </location>
+</configuration>"""
+    content = apphost().replace(b"</configuration>", location, 1)
+    assert managed(run_on([config(tmp_path, APPHOST, content)])) == [("modules", "Helper", "Owa.Helper, OwaHelper")]
+
+
+def test_another_sites_own_modules_are_its_business(tmp_path: Path) -> None:
+    content = web_config_with(modules='\n      <add name="Elmah" type="Elmah.ErrorLogModule, Elmah" />')
+    result = run_on([config(tmp_path, r"C:\inetpub\wwwroot\intranet\web.config", content)])
+    assert managed(result) == []
+
+
+def test_real_exchange_configs_name_only_framework_and_exchange_types(shared_data: Path) -> None:
+    from exhunt.analyzers.iisconfig import _load, _managed_modules
+
+    folder = shared_data / "benign" / "css-exchange-iis"
+    result = UnitResult()
+    read = 0
+    for p in sorted(folder.iterdir()):
+        loaded = _load(EvidenceFile(FileRef(str(p)), p.name, ArtefactKind.IIS_CONFIG, p.stat().st_size), result)
+        if loaded is not None and loaded.root is not None:
+            _managed_modules(loaded, result)
+            read += 1
+    assert read >= 70
+    assert managed(result) == []

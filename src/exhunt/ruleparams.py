@@ -489,6 +489,14 @@ class ModulePathParams:
         return out
 
 
+@dataclass(frozen=True)
+class ManagedModuleParams:
+    """Namespaces (lower case, each a prefix of the type's full name) whose managed modules and
+    handlers are the framework's and Exchange's own."""
+
+    known_namespaces: WordSet
+
+
 # ------------------------------------------------------------------------------ code analysis
 
 # What the code analyzer follows request data to (`CodeFlowParams.capability`).
@@ -723,6 +731,7 @@ DETECTORS: dict[str, type] = {
     "iis-vdir-path": VdirPathParams,
     "iis-mitigation-state": NoParams,
     "iis-module-path": ModulePathParams,
+    "iis-managed-module": ManagedModuleParams,
     # code analysis
     "code-flow": CodeFlowParams,
     "code-toolkit": CodeToolkitParams,

@@ -43,7 +43,7 @@ from exhunt.model import (
     ProblemKind,
     UnitResult,
 )
-from exhunt.ruleparams import ModulePathParams, VdirPathParams
+from exhunt.ruleparams import ManagedModuleParams, ModulePathParams, VdirPathParams
 from exhunt.rules import rules_of
 
 DEFAULT_SITE = "default web site"
@@ -51,6 +51,11 @@ DEFAULT_SITE = "default web site"
 VDIR_PATH = "iis-vdir-path"
 MITIGATION_STATE = "iis-mitigation-state"
 MODULE_PATH = "iis-module-path"
+MANAGED_MODULE = "iis-managed-module"
+# Sections adding a .NET module or handler by its type (IIS's integrated and classic pipelines).
+_TYPED_SECTIONS = ("modules", "handlers", "httpmodules", "httphandlers")
+# Folders of Exchange's own applications, where no third party's module belongs.
+_EXCHANGE_APPS = ("/frontend/httpproxy/", "/clientaccess/")
 _ENV = {
     "%systemdrive%": "c:",
     "%homedrive%": "c:",
@@ -124,6 +129,8 @@ class IisConfigAnalyzer:
             if config.role is Role.APPHOST:
                 _virtual_directories(config, result)
                 _global_modules(config, ctx, result)
+            if _exchange_scope(config, ctx):
+                _managed_modules(config, result)
         _mitigations(configs, result)
         return result
 
@@ -289,6 +296,38 @@ def _judge_module(
             EvidenceRef(config.file.rel_path, line, config.line_text(line)),
             config.file.mtime,
         )
+
+
+def _exchange_scope(config: ConfigFile, ctx: HostContext) -> bool:
+    """applicationHost.config, the Default Web Site's web.config, or a web.config of Exchange's
+    own applications (also under the install root the hunt found)."""
+    if config.role in (Role.APPHOST, Role.SITE_ROOT):
+        return True
+    path = _without_drive(_expand(_path_of(config.file)))
+    install = _without_drive(_expand(ctx.exchange_install)) if ctx.exchange_install else None
+    return any(folder in path for folder in _EXCHANGE_APPS) or bool(install and path.startswith(install))
+
+
+def _managed_modules(config: ConfigFile, result: UnitResult) -> None:
+    if config.root is None:
+        return  # not well-formed: already a problem of the file, so the host is not called clean
+    reporter = Reporter(result)
+    for section in _TYPED_SECTIONS:
+        for holder in config.root.iter(section):
+            for entry in holder.children:
+                kind = entry.get("type").strip()
+                if entry.tag != "add" or not kind:
+                    continue
+                for r in rules_of(MANAGED_MODULE):
+                    known = r.params_as(ManagedModuleParams).known_namespaces
+                    if kind.lower().startswith(tuple(known)):
+                        continue
+                    facts = {"section": section, "name": entry.get("name"), "type": kind}
+                    reporter.report(
+                        Hit(r.id, "hit", facts),
+                        EvidenceRef(config.file.rel_path, entry.line, config.line_text(entry.line)),
+                        config.file.mtime,
+                    )
 
 
 # --------------------------------------------------------------------------------- mitigations
