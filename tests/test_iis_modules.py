@@ -163,3 +163,15 @@ def test_real_exchange_configs_name_only_framework_and_exchange_types(shared_dat
             read += 1
     assert read >= 70
     assert managed(result) == []
+
+
+def test_the_plan_says_to_remove_the_module(tmp_path: Path) -> None:
+    from exhunt.cli import main
+
+    conf = tmp_path / "EX03" / "C" / "Windows" / "System32" / "inetsrv" / "config" / "applicationHost.config"
+    conf.parent.mkdir(parents=True)
+    conf.write_bytes(modules_config([("Helper", r"C:\Users\Public\helper.dll")]))
+    out = tmp_path / "out.json"
+    main(["hunt", str(tmp_path / "EX03"), "--no-db", "--no-progress", "-q", "--json", str(out)])
+    report = out.read_text(encoding="utf-8")
+    assert "IIS virtual directories and modules" in report and r"helper.dll" in report

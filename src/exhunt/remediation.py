@@ -465,7 +465,7 @@ def _persistence(findings: Sequence[Finding]) -> list[_Draft]:
         _Draft(
             _PERSISTENCE,
             "Remove the persistence the attacker set up (scheduled tasks, services, "
-            "transport agents, IIS virtual directories)",
+            "transport agents, IIS virtual directories and modules)",
             "Persistence in the evidence: " + cite(hits) + ".",
             details,
         )
