@@ -737,6 +737,7 @@ DETECTORS: dict[str, type] = {
     "code-toolkit": CodeToolkitParams,
     "code-hidden-name": NoParams,
     "code-encoded-page": NoParams,
+    "code-pinvoke": NoParams,
     "code-seo-cloak": CodeCloakParams,
     "code-planted-dll": CodePlantedDllParams,
     "code-include": CodeIncludeParams,

@@ -44,6 +44,7 @@ from exhunt.codeanalysis.flow import (
     run_together,
 )
 from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_MAPPED, MAX_VALUE, as_bytes, decode_base64, show
+from exhunt.codeanalysis.pinvoke import declared
 from exhunt.codeanalysis.staged import staged_runs
 from exhunt.codeanalysis.syntax import Parsed, error_share, parse
 from exhunt.codeanalysis.tokens import read_tokens
@@ -324,6 +325,8 @@ def analyze_code(
         _unresolved(shell_hits, name, report)
     _includes(extracted, report)
     _planted(own, text, len(data), report)
+    if not name.lower().endswith(SOURCE_SUFFIXES) and not extracted.bare_source:
+        _pinvoke(units, report)
     if not name.lower().endswith(SOURCE_SUFFIXES) or name.lower().endswith("global.asax.cs"):
         _cloaking(text, report)
     return report
@@ -1004,6 +1007,27 @@ _TYPE_USE = re.compile(
     r"\bnew\s+(?P<t>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)\s*\(|(?P<s>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){1,})\s*\.\s*\w+\s*\(\s*(?:this|Context|HttpContext\.Current|Me)\b"
 )
 _FRAMEWORK = ("system.", "microsoft.", "httpcontext.", "response.", "request.", "server.", "page.", "this.", "me.")
+
+
+def _pinvoke(units: list[CodeUnit], report: CodeReport) -> None:
+    """A served page that declares native Windows functions by P/Invoke, unless the calls it
+    makes of them are already reported (`EXH-WS-CODE-NATIVE-CODE` names them)."""
+    found = declared(units)
+    if not found or any(_runs_native(c.rule_id) for c in report.capabilities):
+        return
+    libraries = sorted({d.library.lower() for d in found if d.library})
+    names = ", ".join(dict.fromkeys(d.name for d in found))
+    how = f"declares native Windows functions by P/Invoke: {show(names, 160)}"
+    if libraries:
+        how += f" ({show(', '.join(libraries), 120)})"
+    lines = tuple(sorted({d.line for d in found}))[:20]
+    for r in rules_of("code-pinvoke"):
+        report.capabilities.append(Capability(r.id, found[0].line, how, lines, found[0].name))
+
+
+def _runs_native(rule_id: str) -> bool:
+    flow = rule(rule_id).params
+    return isinstance(flow, CodeFlowParams) and flow.capability == "native-code"
 
 
 def _planted(extracted: Extracted, text: str, size: int, report: CodeReport) -> None:

@@ -1,0 +1,78 @@
+"""A served page that declares native Windows functions by P/Invoke (C#'s DllImport, VB's
+Declare ... Lib): `EXH-WS-CODE-PINVOKE`, medium, naming the functions and libraries, for the
+functions `EXH-WS-CODE-NATIVE-CODE` does not know (an EFS trigger of the potato pages, token
+duplication). Kept quiet: a page whose call of a known function is already reported, and source
+files, where a site's native calls belong."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, run
+
+RULE = "EXH-WS-CODE-PINVOKE"
+
+
+def members(declarations: str, body: str = "") -> str:
+    return (
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Runtime.InteropServices" %>\n'
+        f'<script runat="server">\n{declarations}\nvoid Page_Load(object s, EventArgs e) {{ {body} }}\n</script>'
+    )
+
+
+SHELLS = [
+    (
+        "efs.aspx",
+        members(
+            '[DllImport("efsrpc.dll", CharSet = CharSet.Unicode)]\n'
+            "static extern int EfsRpcOpenFileRaw(IntPtr h, out IntPtr ctx, string name, int flags);",
+            'IntPtr c; EfsRpcOpenFileRaw(IntPtr.Zero, out c, @"\\\\localhost/pipe/x\\C$\\x", 0);',
+        ),
+        ["EfsRpcOpenFileRaw", "efsrpc.dll"],
+    ),
+    (
+        "token.aspx",
+        members(
+            '[DllImport("advapi32.dll", SetLastError = true)]\n'
+            "public static extern bool OpenProcessToken(IntPtr h, uint a, out IntPtr t);\n"
+            '[System.Runtime.InteropServices.DllImport("advapi32.dll")] public static extern bool '
+            "DuplicateTokenEx(IntPtr a, uint b, IntPtr c, int d, int e, out IntPtr f);"
+        ),
+        ["OpenProcessToken, DuplicateTokenEx", "advapi32.dll"],
+    ),
+    (
+        "tick.aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        'Private Declare Auto Function GetTickCount Lib "kernel32" () As Integer\n'
+        "Sub Page_Load()\nResponse.Write(GetTickCount())\nEnd Sub\n</script>",
+        ["GetTickCount", "kernel32"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_page_declaring_native_functions(name: str, code: str, words: list[str]) -> None:
+    assert_found(name, code, RULE, words)
+
+
+def test_the_finding_points_at_each_declaration() -> None:
+    report = run("token.aspx", SHELLS[1][1])
+    (found,) = [c for c in report.capabilities if c.rule_id == RULE]
+    assert found.line == 4 and found.lines == (4, 6)
+
+
+def test_a_known_dangerous_call_is_reported_as_that_alone() -> None:
+    code = members(
+        '[DllImport("kernel32")] static extern IntPtr VirtualAlloc(IntPtr a, uint s, uint t, uint p);',
+        "VirtualAlloc(IntPtr.Zero, 4096, 0x3000, 0x40);",
+    )
+    found = [c.rule_id for c in run("alloc.aspx", code).capabilities]
+    assert "EXH-WS-CODE-NATIVE-CODE" in found and RULE not in found
+
+
+def test_source_files_keep_their_native_calls() -> None:
+    assert_benign(
+        "Native.cs",
+        'using System.Runtime.InteropServices;\npublic static class Native {\n    [DllImport("kernel32")] '
+        "public static extern uint GetTickCount();\n}",
+    )
