@@ -7,22 +7,23 @@ sockets. Which functions and libraries a page declares is what a responder reads
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from exhunt.codeanalysis.extract import CodeUnit
+from exhunt.filehunt.saferegex import compile_linear
 
 # C#: the attribute, then the `extern` method it marks (the library may be a constant's name).
-_CS = re.compile(
+# Both run on RE2: a page repeating the attribute thousands of times costs time linear in it.
+_CS = compile_linear(
     r"\[\s*(?:[\w.]*\.)?DllImport(?:Attribute)?\s*\(\s*@?(?:\"(?P<lib>[^\"\n]{1,200})\"|(?P<named>[\w.]{1,200}))"
     r"[^\]]{0,400}\][^;{}()]{0,300}?\bextern\b[^;{}()]{0,200}?\b(?P<name>\w+)\s*\(",
-    re.I,
+    ignore_case=True,
 )
 # VB: the Declare statement holds both.
-_VB = re.compile(
+_VB = compile_linear(
     r"\bDeclare\s+(?:(?:Ansi|Unicode|Auto)\s+)?(?:Function|Sub)\s+(?P<name>\w+)\s+Lib\s+\"(?P<lib>[^\"\n]{1,200})\"",
-    re.I,
+    ignore_case=True,
 )
 
 
@@ -39,6 +40,6 @@ def declared(units: Iterable[CodeUnit]) -> list[Declared]:
     for unit in units:
         for pattern in (_CS, _VB):
             for m in pattern.finditer(unit.text):
-                library = m.group("lib") or m.groupdict().get("named") or ""
+                library = m.group("lib") or (m.group("named") if pattern is _CS else None) or ""
                 out.append(Declared(m.group("name"), library, unit.text.count("\n", 0, m.start()) + 1))
     return sorted(out, key=lambda d: d.line)
