@@ -76,3 +76,17 @@ def test_source_files_keep_their_native_calls() -> None:
         'using System.Runtime.InteropServices;\npublic static class Native {\n    [DllImport("kernel32")] '
         "public static extern uint GetTickCount();\n}",
     )
+
+
+def test_a_page_of_repeated_attributes_costs_linear_time() -> None:
+    """Hostile input: the attribute and `extern` repeated without the call that ends a
+    declaration; the search runs on RE2, so the page costs what its size allows."""
+    import time
+
+    from exhunt.codeanalysis.extract import CodeUnit, Lang, UnitKind
+    from exhunt.codeanalysis.pinvoke import declared
+
+    text = ('[DllImport("a")]' + " extern" * 42 + " " + "ab " * 60 + "\n") * 4000
+    started = time.perf_counter()
+    assert declared([CodeUnit(Lang.CSHARP, UnitKind.MEMBERS, text, 1)]) == []
+    assert time.perf_counter() - started < 15
