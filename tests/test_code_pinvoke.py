@@ -35,10 +35,11 @@ SHELLS = [
         members(
             '[DllImport("advapi32.dll", SetLastError = true)]\n'
             "public static extern bool OpenProcessToken(IntPtr h, uint a, out IntPtr t);\n"
+            '[DllImport("advapi32.dll")] static extern byte[] GetSidBytes(IntPtr t);\n'
             '[System.Runtime.InteropServices.DllImport("advapi32.dll")] public static extern bool '
             "DuplicateTokenEx(IntPtr a, uint b, IntPtr c, int d, int e, out IntPtr f);"
         ),
-        ["OpenProcessToken, DuplicateTokenEx", "advapi32.dll"],
+        ["OpenProcessToken, GetSidBytes, DuplicateTokenEx", "advapi32.dll"],
     ),
     (
         "tick.aspx",
@@ -58,7 +59,7 @@ def test_page_declaring_native_functions(name: str, code: str, words: list[str])
 def test_the_finding_points_at_each_declaration() -> None:
     report = run("token.aspx", SHELLS[1][1])
     (found,) = [c for c in report.capabilities if c.rule_id == RULE]
-    assert found.line == 4 and found.lines == (4, 6)
+    assert found.line == 4 and found.lines == (4, 6, 7)
 
 
 def test_a_known_dangerous_call_is_reported_as_that_alone() -> None:
