@@ -1,14 +1,20 @@
 """A served page that declares native Windows functions by P/Invoke (C#'s DllImport, VB's
-Declare ... Lib): `EXH-WS-CODE-PINVOKE`, medium, naming the functions and libraries, for the
-functions `EXH-WS-CODE-NATIVE-CODE` does not know (an EFS trigger of the potato pages, token
-duplication). Kept quiet: a page whose call of a known function is already reported, and source
-files, where a site's native calls belong."""
+Declare ... Lib): `EXH-WS-CODE-PINVOKE`, naming the functions and libraries, for the functions
+`EXH-WS-CODE-NATIVE-CODE` does not know (an EFS trigger of the potato pages, token duplication).
+Low (context) in a site, since Microsoft's samples declare LogonUser or a disk's free space in a
+page (tests/test_code_token_theft.py, tests/test_code_page_scope.py keep those below medium);
+medium in the sign-in folders. Not reported: a page whose call of a known function is already
+reported, and source files, where a site's native calls belong."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from code_support import assert_benign, assert_found, run
+from code_support import assert_benign, chain_of, prefilter_reads, run
+from exhunt.model import Severity
+from files_support import OWA_AUTH, by_rule, hunt, server_file
 
 RULE = "EXH-WS-CODE-PINVOKE"
 
@@ -53,7 +59,18 @@ SHELLS = [
 
 @pytest.mark.parametrize(("name", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_page_declaring_native_functions(name: str, code: str, words: list[str]) -> None:
-    assert_found(name, code, RULE, words)
+    chain = chain_of(run(name, code), RULE)
+    for word in words:
+        assert word in chain, chain
+    assert prefilter_reads(name, code)
+
+
+def test_context_in_a_site_and_medium_in_the_sign_in_folders(tmp_path: Path) -> None:
+    code = SHELLS[0][1].encode()
+    site = by_rule(hunt(server_file(tmp_path, r"C:\inetpub\wwwroot\app\efs.aspx", code)))
+    auth = by_rule(hunt(server_file(tmp_path, OWA_AUTH + r"\efs.aspx", code)))
+    assert site[RULE].severity is Severity.LOW
+    assert auth[RULE].severity is Severity.MEDIUM
 
 
 def test_the_finding_points_at_each_declaration() -> None:
@@ -72,11 +89,12 @@ def test_a_known_dangerous_call_is_reported_as_that_alone() -> None:
 
 
 def test_source_files_keep_their_native_calls() -> None:
-    assert_benign(
+    report = assert_benign(
         "Native.cs",
         'using System.Runtime.InteropServices;\npublic static class Native {\n    [DllImport("kernel32")] '
         "public static extern uint GetTickCount();\n}",
     )
+    assert RULE not in [c.rule_id for c in report.capabilities]
 
 
 def test_a_page_of_repeated_attributes_costs_linear_time() -> None:
