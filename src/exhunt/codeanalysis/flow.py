@@ -49,6 +49,7 @@ from exhunt.codeanalysis.syntax import (
     role,
     text,
     unwrap,
+    vb_as_clause,
 )
 from exhunt.codeanalysis.syntax import field as child_field
 from exhunt.codeanalysis.vocabulary import (
@@ -502,22 +503,24 @@ class UnitFlow:
             if op in {"+=", "&="} and value is not None:
                 prior = self.consts.get(name)
                 value = (prior + value) if isinstance(prior, str) and isinstance(value, str) else None
-            if value is None:
-                self.consts.pop(name, None)
-            else:
-                self.consts[name] = value
-                self.note_folded(value_node, value)
+            self._hold(name, value, value_node)
+
+    def _hold(self, name: str, value: Value | None, shown: Node | None = None) -> None:
+        """The constant a variable holds from here on, or none: a store the folder cannot follow
+        forgets what the variable held before, never keeping a stale constant. With `shown`, the
+        value is listed among the folded strings at that node."""
+        if value is None:
+            self.consts.pop(name, None)
+            return
+        self.consts[name] = value
+        if shown is not None:
+            self.note_folded(shown, value)
 
     def _vb_as_new(self, left: Node, node: Node) -> None:
         """VB's `Dim s As New MemoryStream(b)`: the object folded as its `New` would be (a stream
         over constant bytes); the declaration otherwise holds no constant."""
-        clause = next((c for c in node.named_children if c.type == "as_clause"), None)
-        name = self._n(text(left))
-        value = self.fold(clause) if clause is not None else None
-        if value is None:
-            self.consts.pop(name, None)
-        else:
-            self.consts[name] = value
+        clause = vb_as_clause(node)
+        self._hold(self._n(text(left)), self.fold(clause) if clause is not None else None)
 
     def _element_store(self, node: Node, left: Node, right: Node) -> None:
         """A store into an item of an array the page holds as a constant. The loop that decodes
@@ -552,11 +555,7 @@ class UnitFlow:
     def _decoded_in_place(self, node: Node, name: str, held: bytes | list[Value], key_node: Node | None) -> None:
         """The array after an XOR of each item with the key; unknown when there is no key."""
         decoded = self._xor_all(held, key_node) if key_node is not None else None
-        if decoded is None:
-            self.consts.pop(name, None)
-        else:
-            self.consts[name] = decoded
-            self.note_folded(node, decoded)
+        self._hold(name, decoded, node)
 
     def _array_written(self, node: Node) -> None:
         """A call that writes into a constant array: a copy (`Array.Copy`, `Buffer.BlockCopy`) of
@@ -594,11 +593,7 @@ class UnitFlow:
         held = self.consts.get(target)
         if not isinstance(held, (bytes, list)):
             return
-        copied = self._copied(held, src, offsets) if src is not None else None
-        if copied is None:
-            self.consts.pop(target, None)
-        else:
-            self.consts[target] = copied
+        self._hold(target, self._copied(held, src, offsets) if src is not None else None)
 
     def _stream_filled(self, receiver: Node | None, lname: str, args: list[Node]) -> bool:
         """A memory stream the page made empty and filled from a constant stream
@@ -610,10 +605,7 @@ class UnitFlow:
             if not self._memory_stream(args[0]):
                 return False
             data = as_bytes(self.fold(receiver))
-            if data is None or target in self.consts:
-                self.consts.pop(target, None)  # filled twice, or from what does not fold
-            else:
-                self.consts[target] = data
+            self._hold(target, data if target not in self.consts else None)  # (filled twice: unknown)
             return True
         written = lname in {"write", "writebyte", "setlength", "writeasync"}
         if written and receiver is not None and role(receiver) is Role.IDENT and self._memory_stream(receiver):
@@ -839,10 +831,10 @@ class UnitFlow:
             if t is not None and text(t) not in {"var", ""}:
                 self.types.setdefault(name, text(t).lower().rsplit(".", 1)[-1])
         elif decl.type == "dim_statement":  # VB `Dim ns As NetworkStream = ...`
-            clause = next((c for c in decl.named_children if c.type == "as_clause"), None)
+            clause = vb_as_clause(decl)
             t = clause.child_by_field_name("type") if clause is not None else None
             if t is not None and text(t).lower() != "object":
-                self.types.setdefault(name, text(t).split("(")[0].strip().lower().rsplit(".", 1)[-1])
+                self.types.setdefault(name, last_name(t))
         if r is Role.NEW and self._com_class(value):
             self.types[name] = self._com_class(value) or ""
         if cast_to is not None and cast_to.isidentifier():

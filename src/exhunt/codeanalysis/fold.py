@@ -308,13 +308,11 @@ class Folder:
 
     def _as_new(self, clause: Node, depth: int) -> Value | None:
         """VB's `As New T(args)` clause: the streams `_stream` reads, built with their arguments."""
-        kind_node = clause.child_by_field_name("type") or next(
-            (c for c in clause.named_children if c.type == "type"), None
-        )
+        kind_node = clause.child_by_field_name("type")
         arg_list = next((c for c in clause.named_children if c.type == "argument_list"), None)
         if kind_node is None or arg_list is None:
             return None
-        kind = text(kind_node).split("(")[0].strip().lower().rsplit(".", 1)[-1]
+        kind = last_name(kind_node)
         args = [unwrap(a) for a in arg_list.named_children]
         return self._stream(kind, args, depth) if kind in _STREAMS and args else None
 

@@ -320,3 +320,8 @@ def last_name(node: Node | None) -> str:
     """The last name of a dotted expression, lower case, without a call's parentheses
     (`System.Diagnostics.Process.Start` -> "start", `OpCodes.Ldstr` -> "ldstr")."""
     return dotted(node).lower().replace("()", "").rsplit(".", 1)[-1]
+
+
+def vb_as_clause(dim: Node) -> Node | None:
+    """The `As ...` clause of a VB `Dim` statement (`Dim s As New MemoryStream(b)`), if it has one."""
+    return next((c for c in dim.named_children if c.type == "as_clause"), None)
