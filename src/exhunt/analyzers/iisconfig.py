@@ -280,11 +280,11 @@ def _judge_module(
 ) -> None:
     # (`..` resolved first: `System32\..\..\ProgramData` is not under System32)
     path = posixpath.normpath(_without_drive(_expand(image.strip().strip('"'))))
-    install = _without_drive(_expand(ctx.exchange_install)) if ctx.exchange_install else None
+    install = _install_root(ctx)
     reporter = Reporter(result)
     for r in rules_of(MODULE_PATH):
         p = r.params_as(ModulePathParams)
-        known = [*p.known_folders, *([install.rstrip("/") + "/"] if install else [])]
+        known = [*p.known_folders, *([install] if install else [])]
         if path.startswith("/") and any(path.startswith(folder) for folder in known):
             continue
         staged = next((folder for folder in sorted(p.staging_folders) if folder in path), None)
@@ -304,23 +304,30 @@ def _exchange_scope(config: ConfigFile, ctx: HostContext) -> bool:
     if config.role in (Role.APPHOST, Role.SITE_ROOT):
         return True
     path = _without_drive(_expand(_path_of(config.file)))
-    install = _without_drive(_expand(ctx.exchange_install)) if ctx.exchange_install else None
+    install = _install_root(ctx)
     return any(folder in path for folder in _EXCHANGE_APPS) or bool(install and path.startswith(install))
+
+
+def _install_root(ctx: HostContext) -> str | None:
+    """The Exchange install root the hunt found, as a folder path without its drive ('/.../')."""
+    if not ctx.exchange_install:
+        return None
+    return _without_drive(_expand(ctx.exchange_install)).rstrip("/") + "/"
 
 
 def _managed_modules(config: ConfigFile, result: UnitResult) -> None:
     if config.root is None:
         return  # not well-formed: already a problem of the file, so the host is not called clean
     reporter = Reporter(result)
+    judged = [(r, tuple(r.params_as(ManagedModuleParams).known_namespaces)) for r in rules_of(MANAGED_MODULE)]
     for section in _TYPED_SECTIONS:
         for holder in config.root.iter(section):
             for entry in holder.children:
                 kind = entry.get("type").strip()
                 if entry.tag != "add" or not kind:
                     continue
-                for r in rules_of(MANAGED_MODULE):
-                    known = r.params_as(ManagedModuleParams).known_namespaces
-                    if kind.lower().startswith(tuple(known)):
+                for r, known in judged:
+                    if kind.lower().startswith(known):
                         continue
                     facts = {"section": section, "name": entry.get("name"), "type": kind}
                     reporter.report(
