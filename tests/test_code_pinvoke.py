@@ -109,3 +109,19 @@ def test_a_page_of_repeated_attributes_costs_linear_time() -> None:
     started = time.perf_counter()
     assert declared([CodeUnit(Lang.CSHARP, UnitKind.MEMBERS, text, 1)]) == []
     assert time.perf_counter() - started < 15
+
+
+def test_declarations_with_more_attributes_are_read_by_both_rules() -> None:
+    """`[return: MarshalAs(...)]` or another attribute between DllImport and the method: the
+    declaration is the same, for this rule and for the native-code rule, which read it alike."""
+    named = members(
+        '[DllImport("advapi32.dll", SetLastError = true)]\n[return: MarshalAs(UnmanagedType.Bool)]\n'
+        "static extern bool RevertToSelf();"
+    )
+    assert "RevertToSelf (advapi32.dll)" in chain_of(run("revert.aspx", named), RULE)
+    called = members(
+        '[DllImport("kernel32.dll")]\n[return: MarshalAs(UnmanagedType.Bool)]\n'
+        "static extern bool VirtualProtect(IntPtr a, UIntPtr s, uint n, out uint o);",
+        "uint o; VirtualProtect(IntPtr.Zero, UIntPtr.Zero, 0x40, out o);",
+    )
+    assert "declares VirtualProtect by P/Invoke" in chain_of(run("protect.aspx", called), "EXH-WS-CODE-NATIVE-CODE")

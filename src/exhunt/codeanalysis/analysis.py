@@ -807,37 +807,26 @@ def _memory_shell(hit: SinkHit, phrase: str, hits: list[SinkHit], name: str, rep
     report.capabilities.append(Capability(hit.rule_id, hit.line, chain, lines, hit.api))
 
 
-_EXTERN = re.compile(
-    r"\bextern\b[^;{}()]*?\b(?P<cs>\w+)\s*\(|\bDeclare\s+(?:Ansi\s+|Unicode\s+|Auto\s+)?(?:Function|Sub)\s+(?P<vb>\w+)\s+Lib\b",
-    re.I,
-)
-
-
 def _native(hit: SinkHit, phrase: str, extracted: Extracted, report: CodeReport) -> None:
     """A call of a Windows memory or thread function counts when the page itself declares it by
     P/Invoke: its own method of the same name is not the Windows API. A declaration built at run
     time counts too: a P/Invoke stub emitted into a dynamic assembly, or a delegate made of the
     address GetProcAddress returns (not of a managed callback's pointer)."""
-    declared = {
-        (m.group("cs") or m.group("vb")).lower()
-        for u in extracted.units
-        for m in _EXTERN.finditer(u.text)
-        if "dllimport" in u.text.lower() or m.group("vb")
-    }
-    name = hit.api.lower()
     if any(c.rule_id == hit.rule_id for c in report.capabilities):
         return
+    natives = {d.name.lower() for d in declared(extracted.units)}
+    name = hit.api.lower()
     source = f"takes {' and '.join(hit.taint.sources[:2])}, " if hit.taint is not None else ""
     if name.endswith(".definepinvokemethod"):
         how = "emits a Windows function's P/Invoke stub at run time (DefinePInvokeMethod)"
     elif name.endswith(".getdelegateforfunctionpointer"):
-        if not declared & _RESOLVERS:
+        if not natives & _RESOLVERS:
             return
         how = "makes a delegate of a Windows function's address from GetProcAddress (GetDelegateForFunctionPointer)"
-    elif name not in declared:
+    elif name not in natives:
         return
     else:
-        others = [a for a in _NATIVE_NAMES if a.lower() in declared and a.lower() != name]
+        others = [a for a in _NATIVE_NAMES if a.lower() in natives and a.lower() != name]
         also = f" (with {', '.join(others)})" if others else ""
         how = f"declares {hit.api} by P/Invoke{also}"
     chain = f"{source}{how} and calls it, then {phrase}"

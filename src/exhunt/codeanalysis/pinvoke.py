@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from exhunt.codeanalysis.extract import CodeUnit
 from exhunt.filehunt.saferegex import compile_linear
 
-# C#: the attribute, then the `extern` method it marks (the library may be a constant's name).
+# C#: the attribute, then the `extern` method it marks (the library may be a constant's name),
+# other attributes between them (`[return: MarshalAs(UnmanagedType.Bool)]`).
 # Both run on RE2: a page repeating the attribute thousands of times costs time linear in it.
 _CS = compile_linear(
     r"\[\s*(?:[\w.]*\.)?DllImport(?:Attribute)?\s*\(\s*@?(?:\"(?P<lib>[^\"\n]{1,200})\"|(?P<named>[\w.]{1,200}))"
-    r"[^\]]{0,400}\](?:[^;{}()\[\]]|\[\s*\]){0,300}?\bextern\b(?:[^;{}()\[\]]|\[\s*\]){0,200}?\b(?P<name>\w+)\s*\(",
+    r"[^\]]{0,400}\](?:[^;{}()\[\]]|\[[^\[\];{}]*\]){0,300}?\bextern\b(?:[^;{}()\[\]]|\[\s*\]){0,200}?\b(?P<name>\w+)\s*\(",
     ignore_case=True,
 )
 # VB: the Declare statement holds both.
