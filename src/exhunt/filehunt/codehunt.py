@@ -121,15 +121,14 @@ def wants(loc: Location, data: bytes) -> bool:
         return False
     if ext == ".config" and loc.name != "web.config":
         return False
-    wide = utf16_codec(data)
-    start = _transcoded(data, wide) if wide else memoryview(data)[: 1 << 20]
+    start = _start(data)
     if ext == ".js":
         # Browser scripts (every OWA and ECP folder holds thousands, many naming XMLHttpRequest)
         # are not server code; JScript.NET code files import the framework or use its context.
         return _holds_script_words(start)
     found = _words_in(start)
     if ext in {".cs", ".vb"}:
-        if not found.isdisjoint(_SOURCE_WORDS) or _CODE_BEHIND_INPUT.search(_head(data)) is not None:
+        if not found.isdisjoint(_SOURCE_WORDS) or _CODE_BEHIND_INPUT.search(_lower(start)) is not None:
             return True
         # A page's code-behind reads what the client posts through the page's controls, declared
         # in the markup only: worth reading when it calls something a shell would.
@@ -143,11 +142,11 @@ def wants(loc: Location, data: bytes) -> bool:
         return True  # a remoting or WCF service: its methods take the client's arguments without naming Request
     if not found.isdisjoint(_WORTH_READING) or _input_controls(found):
         return True
-    if b"runat" in found and _SERVER_SCRIPT_SRC.search(_head(data)) is not None:
+    if b"runat" in found and _SERVER_SCRIPT_SRC.search(_lower(start)) is not None:
         return True  # its members come from the file a server script block names (read with it)
     # A small page may be only a trigger of a planted assembly: a directive inheriting one of its
     # classes, or a block creating one (EXH-WS-CODE-PLANTED-DLL).
-    return len(data) <= _STUB_BYTES and _TRIGGER.search(_head(data)) is not None
+    return len(data) <= _STUB_BYTES and _TRIGGER.search(_lower(start)) is not None
 
 
 def _transcoded(data: bytes, codec: str) -> bytes:
@@ -155,15 +154,16 @@ def _transcoded(data: bytes, codec: str) -> bytes:
     return data[: 1 << 21].decode(codec, "replace").encode("utf-8", "replace")
 
 
-def _start(data: bytes) -> bytes:
-    """The first MiB, or the transcoded start of UTF-16 (as the analysis decodes it: `utf16_codec`)."""
+def _start(data: bytes) -> bytes | memoryview:
+    """What the prefilter reads: the first MiB (a view, not a copy), or the transcoded start of
+    UTF-16 (as the analysis decodes it: `utf16_codec`)."""
     wide = utf16_codec(data)
-    return _transcoded(data, wide) if wide else data[: 1 << 20]
+    return _transcoded(data, wide) if wide else memoryview(data)[: 1 << 20]
 
 
-def _head(data: bytes) -> bytes:
-    """What the prefilter reads, lower-cased (`_start`)."""
-    return _start(data).lower()
+def _lower(start: bytes | memoryview) -> bytes:
+    """What the prefilter reads (`_start`), lower-cased."""
+    return bytes(start).lower()
 
 
 def _input_controls(found: frozenset[bytes]) -> bool:
@@ -305,7 +305,7 @@ _REFERENCE_WORDS = (b"#include", b"src", b"codefile")
 def references(data: bytes) -> list[Reference]:
     """The files a page names as part of its code (server-side includes, `Register Src`,
     `Assembly Src`, `CodeFile`/`Src`), from its first MiB."""
-    head = _start(data)
+    head = bytes(_start(data))
     low = head.lower()
     if not any(w in low for w in _REFERENCE_WORDS):
         return []
