@@ -49,6 +49,23 @@ SHELLS = [
         "EXH-WS-CODE-PROCESS",
         ["page control 't' (TextBox.text)"],
     ),
+    (
+        "found-inline.aspx",
+        # The control found, cast and read in one expression, with no variable for it.
+        cs_page('System.Diagnostics.Process.Start("cmd.exe", "/c " + ((TextBox)FindControl("cmd")).Text);'),
+        "EXH-WS-CODE-PROCESS",
+        ["page control 'cmd' (TextBox.text)", "Process.Start"],
+    ),
+    (
+        "arrow-property.aspx",
+        # A property with an expression body returns the request value as a getter would.
+        cs_page(
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " + Command);\n}\n'
+            'string Command => Request.Form["c"];\nstring Unused() => "x";\nvoid Nothing() {'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["form field 'c'", "Process.Start"],
+    ),
 ]
 
 BENIGN = [
@@ -62,6 +79,14 @@ BENIGN = [
             '    cmd.Parameters.AddWithValue("@n", box.Text);\n'
             "    con.Open(); cmd.ExecuteNonQuery();\n"
             "}"
+        ),
+    ),
+    (
+        "found-inline-fixed.aspx",
+        # An inline-found label's fixed text: a label is not posted back.
+        cs_page(
+            '((Label)FindControl("status")).Text = "Ready";\n'
+            'System.Diagnostics.Process.Start("ping.exe", "-n 1 " + Title);\n}\nstring Title => "localhost";\nvoid Nothing() {'
         ),
     ),
     (

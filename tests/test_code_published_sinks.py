@@ -176,6 +176,43 @@ public class D : System.Web.IHttpHandler {
 ]
 
 
+# System.Xaml's and Workflow's readers of XAML build what the markup names as WPF's does; an
+# assembly loaded into the domain a call returns (`AppDomain.CreateDomain(...)`, `Thread.GetDomain()`)
+# without a variable between them.
+SHELLS += [
+    (
+        "xaml-services.aspx",
+        page('System.Xaml.XamlServices.Load(new System.IO.StringReader(Request.Form["x"]));'),
+        "EXH-WS-CODE-DESERIALIZE",
+        ["form field 'x'", "XamlServices.Load"],
+    ),
+    (
+        "workflow-markup.aspx",
+        page(
+            "var w = new System.Workflow.ComponentModel.Serialization.WorkflowMarkupSerializer();\n"
+            'w.Deserialize(System.Xml.XmlReader.Create(new System.IO.StringReader(Request.Form["wf"])));'
+        ),
+        "EXH-WS-CODE-DESERIALIZE",
+        ["form field 'wf'", "WorkflowMarkupSerializer.Deserialize"],
+    ),
+    (
+        "new-domain.aspx",
+        page('AppDomain.CreateDomain("w").Load(Convert.FromBase64String(Request.Form["a"])).CreateInstance("P");'),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["form field 'a'", "base64-decodes it", "(AppDomain.Load)"],
+    ),
+    (
+        "thread-domain.aspx",
+        page(
+            'byte[] b = Convert.FromBase64String(Request.Cookies["k"].Value);\n'
+            "System.Threading.Thread.GetDomain().Load(b).EntryPoint.Invoke(null, null);"
+        ),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["cookie 'k'", "(AppDomain.Load)"],
+    ),
+]
+
+
 @pytest.mark.parametrize(("name", "code", "rule_id", "words"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_published_sink_found(name: str, code: str, rule_id: str, words: list[str]) -> None:
     assert_found(name, code, rule_id, words)
@@ -282,6 +319,18 @@ BENIGN += [
             'System.IO.Compression.ZipFile.ExtractToDirectory(zip, Server.MapPath("~/Themes/" + System.IO.Path.GetFileNameWithoutExtension(zip)));\n'
             'System.IO.Compression.ZipFile.CreateFromDirectory(Server.MapPath("~/Themes/Default"), Server.MapPath("~/App_Data/backup.zip"));\n'
             'System.IO.File.Replace(Server.MapPath("~/web.sitemap.new"), Server.MapPath("~/web.sitemap"), null);'
+        ),
+    ),
+]
+
+
+BENIGN += [
+    (
+        "xaml-ui.aspx",
+        page(
+            "var ui = System.Xaml.XamlServices.Parse(\"<Label xmlns='clr-namespace:App' Text='Hello' />\");\n"
+            'var domain = AppDomain.CreateDomain("reports").Load("App.Reports");\n'
+            'Title.Text = Request.QueryString["t"] + ui.ToString() + domain.FullName;'
         ),
     ),
 ]

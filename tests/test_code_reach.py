@@ -136,7 +136,22 @@ def test_com_shell_by_progid_type_and_invoke_member_runs_commands() -> None:
     dynamic sh = Activator.CreateInstance(Type.GetTypeFromCLSID(new Guid("72C24DD5-D70A-438B-8A42-98424B88AFB8")));
     sh.Exec("cmd /c " + Request["c"]);
 }""")
-    for name, page in (("progid.aspx", code), ("clsid.aspx", by_clsid)):
+    parsed_clsid = cs_page("""void Page_Load(object sender, EventArgs e) {
+    dynamic sh = Activator.CreateInstance(Type.GetTypeFromCLSID(Guid.Parse("72C24DD5-D70A-438B-8A42-98424B88AFB8")));
+    sh.Run("cmd /c " + Request["c"]);
+}""")
+    # the object's own type asked for the method, not the type variable it was made from
+    own_type = cs_page("""void Page_Load(object sender, EventArgs e) {
+    object sh = Activator.CreateInstance(Type.GetTypeFromProgID("WScript.Shell"));
+    sh.GetType().InvokeMember("Exec", System.Reflection.BindingFlags.InvokeMethod, null, sh, new object[] { Request["c"] });
+}""")
+    pages = (
+        ("progid.aspx", code),
+        ("clsid.aspx", by_clsid),
+        ("parsed.aspx", parsed_clsid),
+        ("own-type.aspx", own_type),
+    )
+    for name, page in pages:
         report = run(name, page)
         assert PROCESS in medium_or_above(report), name
 
@@ -148,6 +163,9 @@ def test_other_com_classes_with_request_data_stay_quiet() -> None:
     t.InvokeMember("Add", System.Reflection.BindingFlags.InvokeMethod, null, d, new object[] { "k", Request["v"] });
     dynamic x = Activator.CreateInstance(Type.GetTypeFromCLSID(new Guid("00000000-0000-0000-0000-000000000001")));
     x.Run(Request["v"]);
+    object y = Activator.CreateInstance(Type.GetTypeFromCLSID(Guid.Parse("00000000-0000-0000-0000-000000000002")));
+    y.GetType().InvokeMember("Run", System.Reflection.BindingFlags.InvokeMethod, null, y, new object[] { Request["v"] });
+    d.GetType().InvokeMember("Add", System.Reflection.BindingFlags.InvokeMethod, null, d, new object[] { "j", Request["v"] });
 }""")
     assert medium_or_above(run("com-benign.aspx", code)) == []
 

@@ -49,6 +49,17 @@ SHELLS = [
         ),
         ["form field 'pw'", "UserPrincipal.SetPassword"],
     ),
+    (
+        # The same with the type left to the compiler: what FindByIdentity returns is a UserPrincipal.
+        "reset-var.aspx",
+        cs_page(
+            "var ctx = new System.DirectoryServices.AccountManagement.PrincipalContext("
+            "System.DirectoryServices.AccountManagement.ContextType.Machine);\n"
+            'var u = System.DirectoryServices.AccountManagement.UserPrincipal.FindByIdentity(ctx, Request["n"]);\n'
+            'u.SetPassword(Request["pw"]);\nu.Save();'
+        ),
+        ["request parameter 'pw'", "UserPrincipal.SetPassword"],
+    ),
 ]
 
 BENIGN = [

@@ -756,19 +756,24 @@ class UnitFlow:
         """`var t = (TextBox)FindControl("cmd")` (also `Page.FindControl`, `Form.FindControl`,
         `PreviousPage.FindControl`): the variable is an input control, whose posted value is the
         client's, as the declared control is. Its class is the cast's, or the markup's for that id."""
+        found = self._find_control(value)
+        if found is not None:
+            self.controls[name.lower()] = found[1]
+
+    def _find_control(self, value: Node) -> tuple[str, str] | None:
+        """The id and class of the input control `(TextBox)FindControl("cmd")` gives, if it is one."""
         cast_to = value.child_by_field_name("type") if role(value) is Role.CAST else None
         cls = text(cast_to).rsplit(".", 1)[-1] if cast_to is not None else None
         value = _uncast(value)
         if role(value) is not Role.CALL:
-            return
+            return None
         callee, args = call_parts(value)
         if not args or last_name(callee) != "findcontrol":
-            return
+            return None
         found = (as_text(self.fold(args[0])) or "").lower()
         kind = next((c for c in _INPUT_CONTROL_CLASSES if cls and c.lower() == cls.lower()), None)
         kind = kind or self.controls.get(found)
-        if kind is not None:
-            self.controls[name.lower()] = kind
+        return (found or "?", kind) if kind is not None else None
 
     def _set_type(self, name: str, kind: str) -> None:
         """What a variable holds, under its name and its lower-case name (VB's look-ups)."""
@@ -861,13 +866,16 @@ class UnitFlow:
                 named = (as_text(self.fold(unwrap(args[0]))) or "").strip().lower()
                 return f"winmgmts.{named}" if named.startswith("win32_") else None
             return None
+        if last == "gettype" and not args and callee is not None and role(unwrap(callee)) is Role.MEMBER:
+            holder, _ = member_parts(unwrap(callee))  # `sh.GetType()`: the COM class of `sh`
+            return self._com_class(holder, depth + 1) if holder is not None else None
         if last not in COM_FACTORIES or not args:
             return None
         if last == "createinstance":
             return self._com_class(args[0], depth + 1)
         arg = unwrap(args[0])
-        if role(arg) is Role.NEW:  # new Guid("...")
-            _, inner = call_parts(arg)
+        if role(arg) is Role.NEW or (role(arg) is Role.CALL and last_name(call_parts(arg)[0]) in _GUID_PARSERS):
+            _, inner = call_parts(arg)  # `new Guid("...")`, `Guid.Parse("...")`
             arg = unwrap(inner[0]) if inner else arg
         named = (as_text(self.fold(arg)) or "").strip().lower()
         if not named:
@@ -1298,6 +1306,12 @@ class UnitFlow:
             root = _chain_root(obj)
             if root is not None and role(root) is Role.CAST and root.named_child_count:
                 inner = unwrap(root.named_children[-1])  # `((HttpRequest)o).Form`: `o`
+                found = self._find_control(root)
+                if found is not None and len(path) > 1 and path[1] in CONTROL_MEMBERS:
+                    # `((TextBox)FindControl("cmd")).Text`: the control's posted value, inline
+                    shown = f"page control '{found[0]}' ({found[1]}.{path[1]})"
+                    kind = "name" if path[-1] == "filename" else CONTROL_MEMBERS[path[1]]
+                    return Taint((shown,), frozenset({kind}), (), frozenset({self.line(node)}))
                 if role(inner) is Role.IDENT:
                     path[0] = text(inner).lower()
                 elif role(inner) is Role.NEW and _REQUEST_TYPE.search(text(inner).split("(", 1)[0]):
@@ -1379,12 +1393,23 @@ class UnitFlow:
 
     # ------------------------------------------------------------------ sinks
     def _resolved_path(self, callee: Node | None, is_new: bool) -> tuple[tuple[str, ...], bool]:
-        """Callee as lower-case segments with a leading variable replaced by its type."""
+        """Callee as lower-case segments with a leading variable replaced by its type, and a call
+        on what another call returns named by the type returned (`CALL_RETURNS`)."""
         if callee is not None and role(unwrap(callee)) is Role.MEMBER and not is_new:
             holder, member = member_parts(unwrap(callee))
             prog = self._com_class(holder) if holder is not None and role(holder) is not Role.IDENT else None
             if prog:  # `GetObject("new:{...}").Exec(...)`
                 return (*prog.split("."), member.lower()), True
+            if holder is not None and role(unwrap(holder)) is Role.CALL:
+                # `AppDomain.CreateDomain("x").Load(b)`: one level, as a variable holding it would be
+                inner, _ = call_parts(unwrap(holder))
+                returned = _returned_type(*self._typed_path(inner))
+                if returned is not None:
+                    return (*returned.split("."), member.lower()), True
+        return self._typed_path(callee)
+
+    def _typed_path(self, callee: Node | None) -> tuple[tuple[str, ...], bool]:
+        """Callee as lower-case segments with a leading variable replaced by its type."""
         raw = _GENERIC_ARGS.sub("", dotted(callee).lower().replace("()", "").replace("[]", ""))
         raw = _GENERIC_ARGS.sub("", raw)  # (nested: `Func<List<string>>`)
         parts = [p.split("<")[0] for p in raw.split(".") if p]
@@ -2329,6 +2354,8 @@ _DOWNLOADS = frozenset(
 )
 _DYNAMIC_METHOD_CALLS = frozenset({("dynamicmethod", "invoke"), ("dynamicmethod", "dynamicinvoke")})
 # Attributes (lower case, without spaces) that make a method an operation a client calls with its
+# A CLSID's text read into a Guid: `Guid.Parse("...")` and its stricter forms.
+_GUID_PARSERS = frozenset({"parse", "parseexact"})
 # own arguments: an ASMX [WebMethod], and WCF's [OperationContract] and its REST forms.
 _OPERATION_ATTRIBUTES = ("webmethod", "operationcontract", "webget", "webinvoke")
 # Methods of the page-framework interfaces that the framework calls with what the client posted:

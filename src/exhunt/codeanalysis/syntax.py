@@ -139,6 +139,7 @@ ROLES: dict[str, Role] = {
     "local_function_statement": Role.METHOD,
     "property_declaration": Role.METHOD,  # a getter is a method without parameters
     "return_statement": Role.RETURN,
+    "arrow_expression_clause": Role.RETURN,  # `string Cmd => Request["c"];`: what the member returns
     "conditional_expression": Role.COND,
     "ternary_expression": Role.COND,
     "argument": Role.WRAP,

@@ -135,6 +135,9 @@ SITE_FOLDERS = frozenset(
 # `.Clear()` on each.
 CALL_RETURNS: dict[tuple[str, str], str] = {
     ("appdomain", "createdomain"): "appdomain",
+    ("thread", "getdomain"): "appdomain",
+    ("userprincipal", "findbyidentity"): "userprincipal",
+    ("groupprincipal", "findbyidentity"): "groupprincipal",
     ("eventlog", "geteventlogs"): "eventlog",
     ("process", "getprocessbyid"): "process",
     ("process", "getprocessesbyname"): "process",
