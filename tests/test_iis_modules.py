@@ -3,7 +3,9 @@ the folders of Windows, IIS, .NET and Exchange (T1505.004): high, and critical i
 intruders stage tools in. IIS's own modules, its extensions under Program Files\\IIS, Exchange's
 modules where the hunt found Exchange installed (also on another drive), and environment
 variables in the image path are known; `..` in a path does not make a staging folder a known one;
-a config that is not well-formed is read line by line. As a user: the hunt of a server whose
+a config that is not well-formed is read line by line. A module in System32 or SysWOW64 whose DLL is
+not one IIS, its extensions or Windows' IIS features ship there is medium, with the IIS module
+its name is close to. As a user: the hunt of a server whose
 applicationHost.config loads a module from C:\\ProgramData calls the host compromised."""
 
 from __future__ import annotations
@@ -84,6 +86,49 @@ def test_hunt_of_a_server_with_a_module_in_programdata(tmp_path: Path) -> None:
     report = out.read_text(encoding="utf-8")
     assert code != 0
     assert RULE in report and "httplog.dll" in report and '"compromised"' in report
+
+
+# ------------------------------------------------------------------ modules IIS does not ship
+
+UNSHIPPED = "EXH-IIS-MODULE-UNSHIPPED"
+
+WINDOWS_MODULES = [
+    ("StaticFileModule", r"%windir%\System32\inetsrv\static.dll"),
+    ("RewriteModule", r"%SystemRoot%\system32\inetsrv\rewrite.dll"),
+    ("WSMan", r"C:\Windows\system32\wsmsvc.dll"),
+    ("WebSocketModule32", r"%windir%\SysWOW64\inetsrv\iiswsock.dll"),  # the 32-bit worker's copy
+    ("RequestFilteringModule2", r"%windir%\System32\inetsrv\modrpflt.dll"),  # one letter off
+    ("IsapiHelper", r"%windir%\System32\inetsrv\isapihelp.dll"),
+    ("CacheModule", r"C:\Windows\System32\cachuri.dll"),  # IIS's name, another folder
+    ("SsoAgent", r"C:\Program Files\Contoso SSO\IIS\ssoagent64.dll"),  # the path rule's
+]
+
+
+def unshipped(result: UnitResult) -> dict[str, str]:
+    return {f.detail("module"): f.detail("why") or "" for f in result.findings if f.rule_id == UNSHIPPED}
+
+
+def test_modules_in_windows_folders_that_iis_does_not_ship(tmp_path: Path) -> None:
+    result = run_on([config(tmp_path, APPHOST, modules_config(WINDOWS_MODULES))])
+    assert unshipped(result) == {
+        "RequestFilteringModule2": "its file name is close to IIS's own modrqflt.dll",
+        "IsapiHelper": "",
+        "CacheModule": "cachuri.dll is IIS's, but not in this folder",
+    }
+    (near,) = [f for f in result.findings if f.detail("module") == "RequestFilteringModule2"]
+    assert (near.severity, near.implies) == (Severity.MEDIUM, Implies.SUSPICIOUS)
+    assert near.evidence.line is not None and "modrpflt.dll" in (near.evidence.excerpt or "")
+    # each module is judged by one of the two rules: the path rule takes the one outside Windows
+    assert set(found(result)) == {"SsoAgent"}
+
+
+def test_unshipped_modules_in_a_broken_config(tmp_path: Path) -> None:
+    broken = modules_config(WINDOWS_MODULES).replace(b"</sites>", b"</site>", 1)
+    assert set(unshipped(run_on([config(tmp_path, APPHOST, broken)]))) == {
+        "RequestFilteringModule2",
+        "IsapiHelper",
+        "CacheModule",
+    }
 
 
 # ----------------------------------------------------------------------------- managed modules

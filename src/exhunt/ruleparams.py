@@ -490,6 +490,34 @@ class ModulePathParams:
 
 
 @dataclass(frozen=True)
+class ShippedModuleParams:
+    """The native IIS modules Windows and IIS ship (their DLLs as paths without their drive, lower
+    case and `/`-separated, with the 64-bit folder's name: `/windows/system32/inetsrv/static.dll`)
+    and the folders whose other DLLs are reported (prefixes, `/`-ended)."""
+
+    windows_folders: WordSet
+    shipped_images: WordSet
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        bad = sorted(f for f in self.windows_folders if not (f.startswith("/") and f.endswith("/")) or "\\" in f)
+        if bad:
+            out.append(
+                ("windows_folders", f"folders must start and end with '/' and use no backslash: {', '.join(bad)}")
+            )
+        bad = sorted(
+            i
+            for i in self.shipped_images
+            if not i.endswith(".dll") or "\\" in i or not any(i.startswith(f) for f in self.windows_folders)
+        )
+        if bad:
+            out.append(
+                ("shipped_images", f"images must be .dll paths under windows_folders, '/'-separated: {', '.join(bad)}")
+            )
+        return out
+
+
+@dataclass(frozen=True)
 class ManagedModuleParams:
     """Namespaces (lower case, each a prefix of the type's full name) whose managed modules and
     handlers are the framework's and Exchange's own."""
@@ -731,6 +759,7 @@ DETECTORS: dict[str, type] = {
     "iis-vdir-path": VdirPathParams,
     "iis-mitigation-state": NoParams,
     "iis-module-path": ModulePathParams,
+    "iis-module-unshipped": ShippedModuleParams,
     "iis-managed-module": ManagedModuleParams,
     # code analysis
     "code-flow": CodeFlowParams,

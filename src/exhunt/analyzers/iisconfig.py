@@ -12,6 +12,7 @@ directories, and reported.
 
 from __future__ import annotations
 
+import difflib
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ from exhunt.model import (
     ProblemKind,
     UnitResult,
 )
-from exhunt.ruleparams import ManagedModuleParams, ModulePathParams, VdirPathParams
+from exhunt.ruleparams import ManagedModuleParams, ModulePathParams, ShippedModuleParams, VdirPathParams
 from exhunt.rules import rules_of
 
 DEFAULT_SITE = "default web site"
@@ -51,6 +52,7 @@ DEFAULT_SITE = "default web site"
 VDIR_PATH = "iis-vdir-path"
 MITIGATION_STATE = "iis-mitigation-state"
 MODULE_PATH = "iis-module-path"
+MODULE_UNSHIPPED = "iis-module-unshipped"
 MANAGED_MODULE = "iis-managed-module"
 # Sections adding a .NET module or handler by its type (IIS's integrated and classic pipelines).
 _TYPED_SECTIONS = ("modules", "handlers", "httpmodules", "httphandlers")
@@ -293,6 +295,30 @@ def _judge_module(
             facts["why"] = f"its DLL lies in a folder intruders stage tools in ({staged.strip('/')})"
         reporter.report(
             Hit(r.id, "staging-folder" if staged else "hit", facts, file=FileFacet(image, place=f"IIS module {name}")),
+            EvidenceRef(config.file.rel_path, line, config.line_text(line)),
+            config.file.mtime,
+        )
+    _judge_shipped(config, name, image, path, line, result)
+
+
+def _judge_shipped(config: ConfigFile, name: str, image: str, path: str, line: int | None, result: UnitResult) -> None:
+    """A module in Windows' own folders whose DLL is not one IIS or Windows ships there."""
+    # The 32-bit worker reads System32 in the config as SysWOW64: one list serves both.
+    as_shipped = path.replace("/windows/syswow64/", "/windows/system32/", 1)
+    reporter = Reporter(result)
+    for r in rules_of(MODULE_UNSHIPPED):
+        p = r.params_as(ShippedModuleParams)
+        if not any(path.startswith(folder) for folder in p.windows_folders) or as_shipped in p.shipped_images:
+            continue
+        facts = {"module": name, "image": image}
+        file_name = posixpath.basename(as_shipped)
+        near = difflib.get_close_matches(file_name, [posixpath.basename(i) for i in p.shipped_images], 1, 0.85)
+        if near and near[0] != file_name:
+            facts["why"] = f"its file name is close to IIS's own {near[0]}"
+        elif near:
+            facts["why"] = f"{near[0]} is IIS's, but not in this folder"
+        reporter.report(
+            Hit(r.id, "hit", facts, file=FileFacet(image, place=f"IIS module {name}")),
             EvidenceRef(config.file.rel_path, line, config.line_text(line)),
             config.file.mtime,
         )
