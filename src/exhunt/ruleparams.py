@@ -535,6 +535,7 @@ CODE_CAPABILITIES = frozenset(
         "embedded-assembly",
         "process",
         "file-write",
+        "page-write",
         "file-manage",
         "file-read",
         "sql",

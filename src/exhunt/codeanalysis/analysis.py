@@ -592,7 +592,7 @@ def _context(hit: SinkHit, name: str) -> str:
     return ""
 
 
-_FILE_CAPABILITIES = frozenset({"file-manage", "file-read", "file-write"})
+_FILE_CAPABILITIES = frozenset({"file-manage", "file-read", "file-write", "page-write"})
 # What data read from a socket the page opened counts for: run as a command or as code (a
 # reverse shell), not sent on, saved or looked up.
 _NETWORK_RUNS = frozenset({"process", "dynamic-code"})
@@ -934,9 +934,9 @@ def _unresolved(hits: list[SinkHit], name: str, report: CodeReport) -> None:
             api = hit.api.lower()
             if hit.taint is not None or not hit.unresolved or api not in positions:
                 continue
-            if hit.capability == "any-method" or hit.capability in _ACTS_ALONE:
-                # the same call is also reflection's or a command's hit, judged as that; rules
-                # acting alone read their call's command text whatever feeds it
+            if hit.capability in {"any-method", "page-write"} or hit.capability in _ACTS_ALONE:
+                # the same call is also reflection's, a command's or the file-write rule's hit,
+                # judged as that; rules acting alone read their call's command text whatever feeds it
                 continue
             if hit.capability in reached or (hit.line, hit.api) in reached_calls:
                 continue  # the flow rules report what request data reaches of the same kind

@@ -1566,6 +1566,9 @@ class UnitFlow:
         hit.unresolved = self._unresolved(rule.capability, args, values)
         if rule.capability == "file-write":
             hit.taint, hit.content = self._write_taint(node, api, args, receiver, method)
+        elif rule.capability == "page-write":
+            hit.taint, page = self._page_write(node, api, args, receiver, method)
+            hit.note = f"into {show(page, 80)}" if page else ""
         elif rule.capability == "http-tunnel":
             hit.taint = self._url_taint(api, args, receiver, method)
         elif rule.capability == "any-method":
@@ -1844,6 +1847,55 @@ class UnitFlow:
             return None, web_content  # a fixed path, a file name or a path kept in the site: not the client's choice
         return path_t.merge(content_t), web_content
 
+    def _page_write(
+        self, node: Node, api: str, args: list[Node], receiver: Node | None, method: str | None
+    ) -> tuple[Taint | None, str | None]:
+        """A write of the client's text (or of what a URL the client names serves) to a path the
+        code fixes, whose file the server runs as a page (`File.WriteAllText(Server.MapPath(
+        "x.aspx"), Request["c"])`): the taint of what is written, and the file's name. A path
+        the client picks is the file-write rule's."""
+        download = api.lower().endswith(("downloadfile", "downloadfileasync", "downloadfiletaskasync"))
+        if download:
+            if len(args) < 2:
+                return None, None
+            path, content = args[1], self.taint(args[0], method)
+            if content is not None:
+                content = content.step("fetches the URL it names", self.line(node))
+        else:
+            target = receiver if api.lower().startswith("fileinfo.") else (args[0] if args else None)
+            if target is None or api.lower().endswith("saveas"):
+                return None, None
+            path = target
+            content = self._write_taint(node, api, args, receiver, method)[1]
+        if content is None or not content.kinds & _DROPPED or self.taint(path, method) is not None:
+            return None, None
+        tail = self._path_tail(path)
+        m = _EXTENSION.search(tail.strip()) if tail else None
+        if tail is None or m is None or m.group(1).lower() not in _PAGE_EXTENSIONS:
+            return None, None
+        return content, tail.strip().replace("\\", "/").rsplit("/", 1)[-1]
+
+    def _path_tail(self, node: Node) -> str | None:
+        """The fixed text a path ends with (`MapPath("~/x/" + "a.aspx")`, `Path.Combine(dir,
+        "a.aspx")`, an interpolation's last text), if the code spells it."""
+        node = unwrap(node)
+        if role(node) is Role.CALL:
+            callee, args = call_parts(node)
+            name = last_name(callee)
+            if name in WEB_PATH and args:
+                return self._path_tail(args[0])
+            if name == "combine" and args:
+                return self._path_tail(args[-1])
+            return None
+        if role(node) is Role.BINARY and operator(node) in {"+", "&"}:
+            return as_text(self.fold(_last_joined(node)))
+        if node.type in _INTERPOLATED and node.named_child_count:
+            last = node.named_children[-1]
+            return text(last) if last.type in _HOLE_TEXT else None
+        if role(node) in {Role.STRING, Role.IDENT}:
+            return as_text(self.fold(node))
+        return None
+
     def _beside_itself(self, node: Node) -> bool:
         """Whether a path starts at the page's own folder or the site's root (`MapPath(".")`,
         `MapPath("~/")`, `Request.PhysicalApplicationPath`), not at a folder kept for uploads."""
@@ -1876,14 +1928,7 @@ class UnitFlow:
             if name == "combine" and args:
                 return self._fixes_extension(args[-1])
             return False
-        tail = None
-        if role(node) is Role.BINARY and operator(node) in {"+", "&"}:
-            tail = as_text(self.fold(_last_joined(node)))
-        elif node.type in _INTERPOLATED and node.named_child_count:
-            last = node.named_children[-1]
-            tail = text(last) if last.type in _HOLE_TEXT else None
-        elif role(node) in {Role.STRING, Role.IDENT}:
-            tail = as_text(self.fold(node))
+        tail = self._path_tail(node)
         return tail is not None and _safe_extension(tail)
 
     def _fso_writes(self, args: list[Node]) -> bool:
@@ -2430,6 +2475,11 @@ _RUN_BY_SERVER = frozenset(
     }
 )
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,8})$")
+# Of those, the pages a request runs by their name (not configuration or source files, which a
+# site's own tools write): what a writer of the client's text into a fixed file plants.
+_PAGE_EXTENSIONS = _RUN_BY_SERVER - {"config", "cs", "vb", "resx"}
+# What the client sends as text or a body (not an upload, whose own file a fixed name renames).
+_DROPPED = frozenset({"request", "control", "webmethod", "body"})
 
 
 def _safe_extension(tail: str) -> bool:
