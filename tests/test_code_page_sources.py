@@ -57,6 +57,16 @@ SHELLS = [
         ["page control 'cmd' (TextBox.text)", "Process.Start"],
     ),
     (
+        "found-as.aspx",
+        # The same with C#'s `as`, inline and through a variable.
+        cs_page(
+            'var box = FindControl("cmd") as TextBox;\n'
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " + box.Text + (FindControl("arg") as HiddenField).Value);'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["page control 'box' (TextBox.text)", "page control 'arg' (HiddenField.value)"],
+    ),
+    (
         "arrow-property.aspx",
         # A property with an expression body returns the request value as a getter would.
         cs_page(

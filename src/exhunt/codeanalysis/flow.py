@@ -761,8 +761,16 @@ class UnitFlow:
             self.controls[name.lower()] = found[1]
 
     def _find_control(self, value: Node) -> tuple[str, str] | None:
-        """The id and class of the input control `(TextBox)FindControl("cmd")` gives, if it is one."""
-        cast_to = value.child_by_field_name("type") if role(value) is Role.CAST else None
+        """The id and class of the input control `(TextBox)FindControl("cmd")` (or `FindControl("cmd")
+        as TextBox`) gives, if it is one."""
+        if value.type == "as_expression":
+            left, right = value.child_by_field_name("left"), value.child_by_field_name("right")
+            if left is None or right is None:
+                return None
+            cast_to: Node | None = right
+            value = unwrap(left)
+        else:
+            cast_to = value.child_by_field_name("type") if role(value) is Role.CAST else None
         cls = text(cast_to).rsplit(".", 1)[-1] if cast_to is not None else None
         value = _uncast(value)
         if role(value) is not Role.CALL:
@@ -1304,14 +1312,15 @@ class UnitFlow:
             return Taint(("the query string",), frozenset({"request"}), (), frozenset({self.line(node)}))
         if path and path[0] == "?":
             root = _chain_root(obj)
+            found = self._find_control(root) if root is not None else None
+            if found is not None and len(path) > 1 and path[1] in CONTROL_MEMBERS:
+                # `((TextBox)FindControl("cmd")).Text`, `(FindControl("cmd") as TextBox).Text`:
+                # the control's posted value, inline
+                shown = f"page control '{found[0]}' ({found[1]}.{path[1]})"
+                kind = "name" if path[-1] == "filename" else CONTROL_MEMBERS[path[1]]
+                return Taint((shown,), frozenset({kind}), (), frozenset({self.line(node)}))
             if root is not None and role(root) is Role.CAST and root.named_child_count:
                 inner = unwrap(root.named_children[-1])  # `((HttpRequest)o).Form`: `o`
-                found = self._find_control(root)
-                if found is not None and len(path) > 1 and path[1] in CONTROL_MEMBERS:
-                    # `((TextBox)FindControl("cmd")).Text`: the control's posted value, inline
-                    shown = f"page control '{found[0]}' ({found[1]}.{path[1]})"
-                    kind = "name" if path[-1] == "filename" else CONTROL_MEMBERS[path[1]]
-                    return Taint((shown,), frozenset({kind}), (), frozenset({self.line(node)}))
                 if role(inner) is Role.IDENT:
                     path[0] = text(inner).lower()
                 elif role(inner) is Role.NEW and _REQUEST_TYPE.search(text(inner).split("(", 1)[0]):
