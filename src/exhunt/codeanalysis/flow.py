@@ -449,6 +449,11 @@ class UnitFlow:
             if value is None and node.named_child_count > 1:
                 value = node.named_children[-1]
             return name, value
+        if node.type == "is_pattern_expression":
+            pattern = node.child_by_field_name("pattern")
+            if pattern is None or pattern.type != "declaration_pattern":
+                return None, None
+            return pattern.child_by_field_name("name"), node.child_by_field_name("expression")
         if node.type == "dim_statement":
             name = node.child_by_field_name("name")
             value = node.child_by_field_name("initializer")
@@ -1299,6 +1304,11 @@ class UnitFlow:
         elif r is Role.CALL:
             obj, keys = call_parts(node)
             obj = unwrap(obj) if obj is not None else None
+            holder = member_parts(obj)[0] if obj is not None and role(obj) is Role.MEMBER else None
+            if holder is not None and role(unwrap(holder)) in {Role.CALL, Role.INDEX}:
+                # VB's `Request.Form("c").Trim()`: a call on what a call gave, not a look-up
+                # whose arguments are the keys; the value comes through the receiver, key and all.
+                return None
         elif r is Role.MEMBER:
             obj = node
         else:

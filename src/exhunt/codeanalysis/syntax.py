@@ -16,7 +16,7 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from exhunt.codeanalysis.extract import CodeUnit, Lang, UnitKind
 from exhunt.codeanalysis.jscript import untyped
@@ -66,8 +66,55 @@ def parse(unit: CodeUnit) -> Parsed | str:
         return lang
     text, shift = wrap(unit)
     source = text.encode("utf-8", "surrogatepass")
-    tree = Parser(lang).parse(source)
+    parser = Parser(lang)
+    tree = parser.parse(source)
+    # VB's grammar may show the next `?` of a chain as its own error only once the one before is
+    # gone: a few rounds, each a parse of a file that has them.
+    for _ in range(_CONDITIONAL_ROUNDS):
+        plain = _unconditional(unit.lang, lang, tree, source)
+        if plain is None:
+            break
+        source = plain
+        tree = parser.parse(source)
     return Parsed(tree, shift, source)
+
+
+# The `?` of null-conditional access (`Request.Form?["c"]?.Trim()`, VB's `Request.Form?("c")`):
+# C#'s grammar makes it a node type no member or index reading knows, and VB's grammar an error.
+_CONDITIONAL_ROUNDS = 3
+_CONDITIONAL = {
+    Lang.CSHARP: '(conditional_access_expression "?" @mark)',
+    Lang.VB: "(ERROR) @mark",
+}
+
+
+def _unconditional(lang: Lang, grammar_: Language, tree: Tree, source: bytes) -> bytes | None:
+    """The source with each null-conditional `?` taken out, so `a?.b` and `a?[k]` read as `a. b` and
+    `a[ k]` (which is what they are to data flow), or None when there is none. Only the operator's
+    own token is replaced, by the character after it and a space: a `?` in a string, a comment or
+    a conditional expression stays, and every other byte keeps its place."""
+    pattern = _CONDITIONAL.get(lang)
+    if pattern is None or (b"?." not in source and b"?[" not in source and b"?(" not in source):
+        return None
+    marks = [
+        n
+        for nodes in QueryCursor(_query(grammar_, pattern)).captures(tree.root_node).values()
+        for n in nodes
+        if n.end_byte - n.start_byte == 1
+        and source[n.start_byte : n.end_byte] == b"?"
+        and source[n.end_byte : n.end_byte + 1] in (b".", b"[", b"(")
+    ]
+    if not marks:
+        return None
+    out = bytearray(source)
+    for n in marks:  # `a?.b` -> `a. b`, `a?[k]` -> `a[ k]`: the access stays against its receiver
+        out[n.start_byte], out[n.start_byte + 1] = source[n.start_byte + 1], 0x20
+    return bytes(out)
+
+
+@cache
+def _query(grammar_: Language, pattern: str) -> Query:
+    return Query(grammar_, pattern)
 
 
 def error_share(root: Node) -> float:
@@ -133,6 +180,7 @@ ROLES: dict[str, Role] = {
     "this": Role.IDENT,
     "assignment_expression": Role.ASSIGN,
     "variable_declarator": Role.DECL,
+    "is_pattern_expression": Role.DECL,  # `x is string c` declares `c` (other patterns declare nothing)
     "lambda_expression": Role.LAMBDA,
     "method_declaration": Role.METHOD,
     "constructor_declaration": Role.METHOD,
