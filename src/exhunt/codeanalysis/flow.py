@@ -162,6 +162,7 @@ class _Method:
     node: Node
     webmethod: bool
     steps: tuple[str, ...] = ()
+    byref: frozenset[str] = frozenset()  # VB's `ByRef` parameters: the caller's variable is the parameter
 
 
 # Properties that make up a process or a connection, by the capability whose sink uses them.
@@ -402,7 +403,13 @@ class UnitFlow:
             steps.append("base64-decodes it")
         if "gzipstream" in body_text or "deflatestream" in body_text:
             steps.append("decompresses it")
-        m = _Method(name, params, node, webmethod, tuple(steps))
+        params_node = node.child_by_field_name("parameters")
+        byref = frozenset(
+            self._n(p)
+            for p, declared in zip(params, params_node.named_children if params_node is not None else (), strict=False)
+            if self.lang is Lang.VB and text(declared).lstrip()[:6].lower() == "byref "
+        )
+        m = _Method(name, params, node, webmethod, tuple(steps), byref)
         self.methods.setdefault(name.lower(), m)
         body = node.child_by_field_name("body")
         ret = _single_return(body if body is not None else node)
@@ -454,6 +461,18 @@ class UnitFlow:
             if pattern is None or pattern.type != "declaration_pattern":
                 return None, None
             return pattern.child_by_field_name("name"), node.child_by_field_name("expression")
+        if node.type == "using_statement":
+            name = node.child_by_field_name("resource")
+            held = node.child_by_field_name("value")
+            inner = unwrap(held) if held is not None and held.type == "expression" else None
+            if name is None and inner is not None and role(inner) is Role.BINARY and operator(inner) == "=":
+                return self._targets(inner)  # VB's `Using r = New StreamReader(...)`
+            if name is None or name.type != "identifier":
+                return None, None  # C#'s `using (...)` (its declarator is read as one), or no name
+            value = next((c for c in node.named_children if c.type == "expression"), None)
+            if value is None:
+                value = next((c for c in node.named_children if c.type == "as_clause" and role(c) is Role.NEW), None)
+            return name, value
         if node.type == "dim_statement":
             name = node.child_by_field_name("name")
             value = node.child_by_field_name("initializer")
@@ -918,6 +937,14 @@ class UnitFlow:
                         (self._configured if configured else self._not_configured).add(self._n(text(left)))
                     continue
                 self._store(left, t, method)
+                if (
+                    self.lang is Lang.VB
+                    and method
+                    and role(left) is Role.IDENT
+                    and text(left).lower() == method.lower()
+                ):
+                    # VB's `GetIt = Request("c")` inside `Function GetIt()`: what it returns
+                    self.returns[method.lower()] = t.merge(self.returns.get(method.lower()))
             elif r in {Role.CALL, Role.NEW}:
                 self._call_effects(node, method)  # `new Own(x)`: into the constructor's parameters
             elif node.type in _LOOPS:
@@ -968,6 +995,11 @@ class UnitFlow:
             self._set((None, self._n(own)), t)
             return
         base = _base_ident(left)
+        if base is None and self.lang is Lang.VB and r is Role.CALL:
+            callee, _ = call_parts(left)  # VB's `a(0) = x`: a store into an item of the array `a`
+            callee = unwrap(callee) if callee is not None else None
+            if callee is not None and role(callee) is Role.IDENT and text(callee).lower() not in self.methods:
+                base = callee
         if base is None:
             return
         name = self._n(text(base))
@@ -1065,10 +1097,14 @@ class UnitFlow:
         if args_node is None:
             return
         for pname, a in zip(m.params, args_node.named_children, strict=False):
-            if not (a.child_count > 1 and a.children[0].type in {"out", "ref"}):
+            target: Node | None
+            if pname in m.byref:  # VB: `GetIt(c)` of `Sub GetIt(ByRef v As String)`
+                target = unwrap(a)
+            elif a.child_count > 1 and a.children[0].type in {"out", "ref"}:
+                target = a.named_children[-1] if a.named_children else None
+            else:
                 continue
             given = self.taints.get((m.name, pname))
-            target = a.named_children[-1] if a.named_children else None
             if target is not None and target.type == "declaration_expression":
                 target = target.child_by_field_name("name")
             if given is not None and target is not None and role(target) is Role.IDENT:
@@ -1204,6 +1240,10 @@ class UnitFlow:
         out: Taint | None = None
         if receiver is not None:
             out = self.taint(receiver, method, depth + 1)
+        elif self.lang is Lang.VB and callee is not None and role(callee) is Role.IDENT and lname not in self.methods:
+            # VB's `a(0)` of an array variable: an item of what the variable holds
+            key = self._n(name)
+            out = self.taints.get((method, key)) or self.taints.get((None, key))
         for a in args:
             out = merge(out, self.taint(a, method, depth + 1))
         lam = self._lambdas.get(self._n(name)) if receiver is None else None

@@ -215,6 +215,7 @@ ROLES: dict[str, Role] = {
     "array_literal": Role.ARRAY,
     "object_initializers": Role.ARRAY,
     "dim_statement": Role.DECL,
+    "using_statement": Role.DECL,  # VB's `Using r As New StreamReader(...)` declares `r` (C#'s holds a declarator)
     "compound_assignment_statement": Role.ASSIGN,
     "assignment_statement": Role.ASSIGN,
     "left_hand_side": Role.WRAP,

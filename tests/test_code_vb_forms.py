@@ -1,0 +1,98 @@
+"""VB's own ways of holding a value, followed as their C# counterparts are: a function's result
+set by assigning to its name (`GetIt = Request("c")`), a `Using` block's variable (`Using r As New
+StreamReader(...)`, `Using r = New ...`), an array item stored and read with parentheses
+(`a(0) = Request("c")`, `a(0)`), and a `ByRef` parameter that a sub fills for its caller
+(docs/detection/webshell-code.md, "VB's results, Using blocks, array items and ByRef")."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, vb_page
+
+RUN = 'System.Diagnostics.Process.Start("cmd.exe", "/c " & c)'
+
+SHELLS = [
+    (
+        "vb-function-name.aspx",
+        vb_page(
+            "Dim c As String = GetIt()\n"
+            + RUN
+            + '\nEnd Sub\nFunction GetIt() As String\nGetIt = Request.Form("c")\nEnd Function\nSub Other()'
+        ),
+        ["form field 'c'"],
+    ),
+    (
+        "vb-using-as-new.aspx",
+        vb_page(
+            "Dim c As String\nUsing r As New System.IO.StreamReader(Request.InputStream)\n c = r.ReadToEnd()\nEnd Using\n"
+            + RUN
+        ),
+        ["the request body"],
+    ),
+    (
+        "vb-using-assign.aspx",
+        vb_page(
+            "Dim c As String\nUsing r = New System.IO.StreamReader(Request.InputStream)\n c = r.ReadToEnd()\nEnd Using\n"
+            + RUN
+        ),
+        ["the request body"],
+    ),
+    (
+        "vb-array-item.aspx",
+        vb_page('Dim a(1) As String\na(0) = Request.QueryString("c")\nDim c As String = a(0)\n' + RUN),
+        ["query parameter 'c'"],
+    ),
+    (
+        "vb-array-literal.aspx",
+        vb_page('Dim a() As String = {Request("c"), "x"}\nDim c As String = a(0)\n' + RUN),
+        ["request parameter 'c'"],
+    ),
+    (
+        "vb-byref.aspx",
+        vb_page(
+            'Dim c As String = ""\nFill(c)\n'
+            + RUN
+            + '\nEnd Sub\nSub Fill(ByRef v As String)\nv = Request.Headers("X-C")\nEnd Sub\nSub Other()'
+        ),
+        ["request header 'X-C'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_vb_forms_carry_request_data(name: str, code: str, words: list[str]) -> None:
+    report = assert_found(name, code, "EXH-WS-CODE-PROCESS", words)
+    assert "EXH-WS-CODE-UNRESOLVED-SINK" not in [c.rule_id for c in report.capabilities]
+
+
+BENIGN = [
+    (
+        "vb-fixed-forms.aspx",
+        # The same shapes holding the site's own values; the request only fills a label. (The
+        # analysis does not fold constants through VB array items or ByRef parameters, so they
+        # are shown, not run: fed to the command they would be an unresolved value.)
+        vb_page(
+            'Dim tool As String = ToolName()\nDim a(1) As String\na(0) = "--daily"\nDim mode As String = ""\nFillMode(mode)\n'
+            'Using r = New System.IO.StreamReader(Server.MapPath("~/App_Data/motd.txt"))\n Motd.Text = r.ReadToEnd()\nEnd Using\n'
+            'Greeting.Text = Server.HtmlEncode(Request("name"))\n'
+            'Status.Text = a(0) & " " & mode\n'
+            'System.Diagnostics.Process.Start(Server.MapPath("~/bin/" & tool), "--daily")\nEnd Sub\n'
+            'Function ToolName() As String\nToolName = "report.exe"\nEnd Function\n'
+            'Sub FillMode(ByRef m As String)\nm = "quiet"\nEnd Sub\nSub Other()'
+        ),
+    ),
+    (
+        "vb-byval.aspx",
+        # A ByVal parameter the sub changes: the caller's variable keeps its fixed value.
+        vb_page(
+            'Dim c As String = "ipconfig"\nShow(c)\n' + RUN + "\nEnd Sub\n"
+            'Sub Show(ByVal v As String)\nv = Request("c")\nOutput.Text = Server.HtmlEncode(v)\nEnd Sub\nSub Other()'
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_vb_forms_with_fixed_values(name: str, code: str) -> None:
+    assert_benign(name, code)
