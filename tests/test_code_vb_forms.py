@@ -1,7 +1,8 @@
 """VB's own ways of holding a value, followed as their C# counterparts are: a function's result
 set by assigning to its name (`GetIt = Request("c")`), a `Using` block's variable (`Using r As New
 StreamReader(...)`, `Using r = New ...`), an array item stored and read with parentheses
-(`a(0) = Request("c")`, `a(0)`), and a `ByRef` parameter that a sub fills for its caller
+(`a(0) = Request("c")`, `a(0)`), a `ByRef` parameter that a sub fills for its caller, an object
+initializer (`New ProcessStartInfo() With {.Arguments = ...}`), and `CallByName` on a COM object
 (docs/detection/webshell-code.md, "VB's results, Using blocks, array items and ByRef")."""
 
 from __future__ import annotations
@@ -57,6 +58,22 @@ SHELLS = [
         ),
         ["request header 'X-C'"],
     ),
+    (
+        "vb-with-initializer.aspx",
+        vb_page(
+            "Dim psi As New System.Diagnostics.ProcessStartInfo() With "
+            '{.FileName = "cmd.exe", .Arguments = "/c " & Request.Form("c")}\nSystem.Diagnostics.Process.Start(psi)'
+        ),
+        ["form field 'c'"],
+    ),
+    (
+        "vb-callbyname.aspx",
+        # A COM shell's method called by its (folded) name.
+        vb_page(
+            'Dim sh = CreateObject("WScript.Shell")\nCallByName(sh, "R" & "un", CallType.Method, "cmd /c " & Request("c"))'
+        ),
+        ["request parameter 'c'", "called by name as wscript.shell.Run"],
+    ),
 ]
 
 
@@ -80,6 +97,15 @@ BENIGN = [
             'System.Diagnostics.Process.Start(Server.MapPath("~/bin/" & tool), "--daily")\nEnd Sub\n'
             'Function ToolName() As String\nToolName = "report.exe"\nEnd Function\n'
             'Sub FillMode(ByRef m As String)\nm = "quiet"\nEnd Sub\nSub Other()'
+        ),
+    ),
+    (
+        "vb-fixed-initializer.aspx",
+        # A fixed tool started from an initialized ProcessStartInfo; a dictionary filled by name.
+        vb_page(
+            "Dim psi As New System.Diagnostics.ProcessStartInfo() With "
+            '{.FileName = "ping.exe", .Arguments = "-n 1 localhost"}\nSystem.Diagnostics.Process.Start(psi)\n'
+            'Dim d = CreateObject("Scripting.Dictionary")\nCallByName(d, "Add", CallType.Method, "k", Request("v"))'
         ),
     ),
     (

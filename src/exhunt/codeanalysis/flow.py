@@ -171,7 +171,9 @@ _STORED_PARTS = frozenset(m for ms in _STORES_OF.values() for m in ms)
 _STORE_HOLDERS = frozenset(
     {"processstartinfo", "process", "sqlconnection", "oledbconnection", "odbcconnection", "dbconnection"}
 )
-_INITIALIZERS = frozenset({"initializer_expression", "object_initializer", "object_creation_initializer"})
+_INITIALIZERS = frozenset(
+    {"initializer_expression", "object_initializer", "object_creation_initializer", "with_initializer"}
+)
 _CONFIGURED = re.compile(r"ConfigurationManager|ConfigurationSettings|AppSettings|ConnectionStrings", re.I)
 
 # Where a page keeps values between requests. The view state round-trips through the client but
@@ -1515,6 +1517,8 @@ class UnitFlow:
                 self.note_folded(a, v)
             if not is_new and path and path[-1] in {"invoke", "invokemember"}:
                 self._reflective(node, callee, args, method)
+            if not is_new and path and path[-1] == "callbyname" and len(args) > 1:
+                self._called_by_name(node, args, method)
             if not is_new and path[-2:] == ("expression", "call") and args:
                 self._expression_call(node, args, method)
             if not is_new and (
@@ -2101,6 +2105,16 @@ class UnitFlow:
             if named is not None:
                 found[name] = named
         return found
+
+    def _called_by_name(self, node: Node, args: list[Node], method: str | None) -> None:
+        """VB's `CallByName(sh, "Run", CallType.Method, cmd)` on a COM object of a known class
+        (`sh = CreateObject("WScript.Shell")`): the method the folded name says, with the
+        arguments after the call type."""
+        prog = self._com_class(args[0])
+        verb = as_text(self.fold(args[1]))
+        if prog and verb and verb.isidentifier():
+            self.note_folded(args[1], verb)
+            self._call_as(node, args[3:], method, [*prog.split("."), verb], f"called by name as {prog}.{verb}")
 
     def _call_as(self, node: Node, args: list[Node], method: str | None, names: Sequence[str], note: str) -> None:
         """A call that runs the method `names` spell (`Assembly`, `Load`) with `args`, matched

@@ -274,7 +274,7 @@ def call_parts(node: Node) -> tuple[Node | None, list[Node]]:
     if args_node is not None:
         args = [unwrap(a) for a in args_node.named_children if a.type != "comment"]
     for extra in node.named_children:
-        if extra.type in {"initializer_expression", "object_initializers"}:
+        if extra.type in {"initializer_expression", "object_initializers", "with_initializer"}:
             args.append(extra)
     return callee, args
 
