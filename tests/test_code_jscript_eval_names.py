@@ -1,6 +1,7 @@
 """JScript's `eval` taken by another name: assigned to a variable (`var f = eval; f(code,
 "unsafe")`) or read from the global object by a name folded from pieces (`this["ev" + "al"]`),
-called directly or through a variable. A genuine page has no reason to rename eval, so the call
+called directly or through a variable, and the Function constructor called without `new`. A
+genuine page has no reason to rename eval, so the call
 is read as eval whether or not the compiler takes the form. Kept quiet: a constant evaluated
 through such a name, and a member of an ordinary object named "eval"."""
 
@@ -37,6 +38,12 @@ SHELLS = [
         jscript('var g = this["e" + "val"];\ng(Request.Form("z"), "un" + "safe");'),
         ["form field 'z'", 'with the "unsafe" option'],
     ),
+    (
+        # The Function constructor called without `new`, which ECMAScript makes the same.
+        "function-call.aspx",
+        jscript('Function(Request.Form("z"))();'),
+        ["form field 'z'", "(Function)"],
+    ),
 ]
 
 
@@ -47,6 +54,10 @@ def test_eval_by_another_name_found(name: str, code: str, words: list[str]) -> N
 
 BENIGN = [
     ("constant.aspx", jscript('var f = eval;\nResponse.Write(f("1 + 1"));')),
+    (
+        "function-constant.aspx",
+        jscript('var sum = Function("a", "b", "return a + b");\nResponse.Write(sum(1, Request.Item["q"]));'),
+    ),
     (
         "object.aspx",
         jscript('var o = { eval: function (x) { return x; } };\nResponse.Write(o["ev" + "al"](Request.Item["q"]));'),
