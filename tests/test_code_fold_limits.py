@@ -1,6 +1,6 @@
 """A few bytes of code can name a long string many times over: `Replace` of each letter with
 another long string, `string.Format` with one hole repeated, a variable joined to itself, a
-StringBuilder chain, an interpolated string. Folding measures what it would build before building
+StringBuilder chain, an interpolated string, a padding width of two billion. Folding measures what it would build before building
 it, and a value over the folder's limit (1 MiB) is not folded: the page costs what its size
 allows, never a multiple of it (hostile input, as a page built to exhaust the hunt's memory).
 What was not folded is a problem of the file, so the hunt never calls it clean unread."""
@@ -35,6 +35,7 @@ CASES = [
         # each mapping under the per-mapping limit, together far over what one unit may evaluate
         cs_page(f'var s = "{"a" * 60000}"; var x = s.Select(c => s.Select(d => (char)(d ^ 1)).ToArray()).ToArray();'),
     ),
+    ("PadLeft", cs_page("string x = \"a\".PadLeft(2000000000, 'x');")),
 ]
 
 

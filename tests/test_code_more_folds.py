@@ -2,7 +2,9 @@
 C# interpolation with constant holes, a StringBuilder chain, `Uri.UnescapeDataString`,
 `Regex.Replace` with a plain pattern, VB's string functions (`Replace`, `Mid`, `Left`, `Right`,
 `LCase`, `Join` of `New String() {...}`), a condition that folds to a constant, LINQ `Select`
-with a lambda (chars XORed with a key, hex pairs over `Enumerable.Range`); and a type kept in a variable (`var t =
+with a lambda (chars XORed with a key, hex pairs over `Enumerable.Range`), `Trim`, `TrimStart`,
+`TrimEnd` and `PadLeft` with characters, and a character or item of a constant at a constant
+index; and a type kept in a variable (`var t =
 Type.GetType(...)`, an assembly's `GetType`, VB `GetType(T)`) whose `GetMethod(...).Invoke`
 runs the method it names. A builder kept in a variable is not folded (it changes after it is
 made), and a regular expression with metacharacters is not read as plain text."""
@@ -46,6 +48,11 @@ CS_FORMS = [
         "System.Text.Encoding.ASCII.GetString(Enumerable.Range(0, 26).Select(i => "
         'Convert.ToByte("53797374656d2e446961676e6f73746963732e50726f63657373".Substring(i * 2, 2), 16)).ToArray())',
     ),
+    ("TrimStart and TrimEnd", "\"__System.Diag\".TrimStart('_') + \"nostics.Process~~\".TrimEnd('~')"),
+    ("Trim of several chars", "\"#*System.Diagnostics.Process*#\".Trim('#', '*')"),
+    ("PadLeft with a char", "\"ystem.Diagnostics.Process\".PadLeft(26, 'S')"),
+    ("character of a constant", '"QRS"[2] + "ystem.Diagnostics.Process"'),
+    ("item of a constant array", 'new[] { "System.String", "System.Diagnostics.Process" }[1]'),
 ]
 VB_FORMS = [
     ("Replace", 'Replace("Sys#tem.Diag#nostics.Process", "#", "")'),

@@ -24,7 +24,18 @@ from typing import Any
 
 from tree_sitter import Node
 
-from exhunt.codeanalysis.syntax import Role, call_parts, called, dotted, last_name, operator, role, text, unwrap
+from exhunt.codeanalysis.syntax import (
+    Role,
+    call_parts,
+    called,
+    dotted,
+    index_parts,
+    last_name,
+    operator,
+    role,
+    text,
+    unwrap,
+)
 
 Value = str | bytes | int | list["Value"]
 MAX_VALUE = 1 << 20  # longest string or array folded (1 MiB); longer raises `TooLarge`
@@ -130,7 +141,23 @@ class Folder:
             return self._new(node, depth)
         if r is Role.COND:
             return self._cond(node, depth)
+        if r is Role.INDEX:
+            return self._item(node, depth)
         return None
+
+    def _item(self, node: Node, depth: int) -> Value | None:
+        """`"cmd"[0]`, `parts[2]` of a constant array: the character or item at a constant index
+        (a byte array's item is its number)."""
+        obj, keys = index_parts(node)
+        if obj is None or len(keys) != 1:
+            return None
+        at = self.value(keys[0], depth + 1)
+        if not isinstance(at, int):
+            return None
+        held = self.value(obj, depth + 1)
+        if not isinstance(held, (str, bytes, list)) or not 0 <= at < len(held):
+            return None
+        return held[at]
 
     def _cond(self, node: Node, depth: int) -> Value | None:
         """`c ? a : b`: the branch a constant condition picks (`1 > 0`, `"a" == "a"`), or the
@@ -801,8 +828,23 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
         return s.lower()
     if name in {"toupper", "toupperinvariant", "touppercase"}:
         return s.upper()
-    if name == "trim":
-        return s.strip(a) if isinstance(a, str) else s.strip()
+    if name in {"trim", "trimstart", "trimend"}:
+        # `Trim('x')`, `Trim('x', 'y')`, `TrimStart(chars)`: the characters given, else white space
+        chars: list[str] = []
+        for v in vals:
+            if isinstance(v, str):
+                chars.append(v)
+            elif isinstance(v, list) and all(isinstance(x, str) for x in v):
+                chars.extend(x for x in v if isinstance(x, str))
+            else:
+                return None
+        strip = {"trim": s.strip, "trimstart": s.lstrip, "trimend": s.rstrip}[name]
+        return strip("".join(chars)) if chars else strip()
+    if name in {"padleft", "padright"} and isinstance(a, int) and (b is None or (isinstance(b, str) and len(b) == 1)):
+        if a > MAX_VALUE:
+            raise TooLarge
+        fill = b if isinstance(b, str) else " "
+        return s.rjust(a, fill) if name == "padleft" else s.ljust(a, fill)
     if name == "split":
         pieces: list[Value] = list(s) if a == "" else list(s.split(a if isinstance(a, str) else None))
         return pieces
