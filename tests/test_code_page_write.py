@@ -41,6 +41,14 @@ SHELLS = [
         ["query parameter 'u'", "fetches the URL it names", "into ok.aspx"],
     ),
     (
+        "drop-fileinfo.aspx",
+        cs_page(
+            'var w = new System.IO.FileInfo(Server.MapPath("~/owa/auth/logon2.aspx")).CreateText();\n'
+            'w.Write(Request.Form["c"]);\nw.Close();'
+        ),
+        ["form field 'c'", "(FileInfo.CreateText; into logon2.aspx)"],
+    ),
+    (
         "drop-vb.aspx",
         vb_page('My.Computer.FileSystem.WriteAllText(Server.MapPath("error.aspx"), Request("c"), False)'),
         ["request parameter 'c'", "into error.aspx"],

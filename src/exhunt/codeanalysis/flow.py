@@ -1942,9 +1942,11 @@ class UnitFlow:
         """The fixed text a path ends with (`MapPath("~/x/" + "a.aspx")`, `Path.Combine(dir,
         "a.aspx")`, an interpolation's last text), if the code spells it."""
         node = unwrap(node)
-        if role(node) is Role.CALL:
+        if role(node) in {Role.CALL, Role.NEW}:
             callee, args = call_parts(node)
             name = last_name(callee)
+            if role(node) is Role.NEW:  # `new FileInfo(path)`: the file it stands for
+                return self._path_tail(args[0]) if name == "fileinfo" and args else None
             if name in WEB_PATH and args:
                 return self._path_tail(args[0])
             if name == "combine" and args:
