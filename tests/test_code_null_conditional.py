@@ -81,3 +81,14 @@ def test_files_without_null_conditionals_are_parsed_once() -> None:
     parsed = parse(unit)
     assert not isinstance(parsed, str) and b'flag ? Request["a"]' in parsed.source
     assert run("plain.aspx", cs_page('var c = flag ? "a" : "b";')).capabilities == []
+
+
+def test_a_chain_of_thousands_is_left_as_written_and_bounded() -> None:
+    # Finding the operators of a chain nested 32,000 deep would take time in the square of its
+    # length; past 4,096 candidates the code is read as the grammar gives it, and the nesting
+    # limit makes the file a problem, never the hunt.
+    body = "var x = a" + "?.b" * 32_000 + ";"
+    parsed = parse(CodeUnit(Lang.CSHARP, UnitKind.STATEMENTS, body, 1))
+    assert not isinstance(parsed, str) and parsed.source.count(b"?.") == 32_000
+    report = run("chain.aspx", cs_page(body))
+    assert [p.kind for p in report.problems] == ["limit"]
