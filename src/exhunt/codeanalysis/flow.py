@@ -1929,7 +1929,7 @@ class UnitFlow:
                 content = content.step("fetches the URL it names", self.line(node))
         else:
             target = receiver if api.lower().startswith("fileinfo.") else (args[0] if args else None)
-            if target is None or api.lower().endswith("saveas"):
+            if target is None:
                 return None, None
             path = target
             content = self._write_taint(node, api, args, receiver, method)[1]
@@ -2494,9 +2494,9 @@ _DOWNLOADS = frozenset(
     }
 )
 _DYNAMIC_METHOD_CALLS = frozenset({("dynamicmethod", "invoke"), ("dynamicmethod", "dynamicinvoke")})
-# Attributes (lower case, without spaces) that make a method an operation a client calls with its
-# A CLSID's text read into a Guid: `Guid.Parse("...")` and its stricter forms.
+# A CLSID's text read into a Guid: `Guid.Parse("...")` and its stricter form.
 _GUID_PARSERS = frozenset({"parse", "parseexact"})
+# Attributes (lower case, without spaces) that make a method an operation a client calls with its
 # own arguments: an ASMX [WebMethod], and WCF's [OperationContract] and its REST forms.
 _OPERATION_ATTRIBUTES = ("webmethod", "operationcontract", "webget", "webinvoke")
 # Methods of the page-framework interfaces that the framework calls with what the client posted:

@@ -1,9 +1,10 @@
 """Tree-sitter grammars for C#, VB.NET and JScript.NET, and a language-neutral view of their trees.
 
 Grammars come from PyPI wheels (`tree-sitter-c-sharp`, `tree-sitter-vb-dotnet`,
-`tree-sitter-javascript`; JScript.NET reads as JavaScript once the type annotations of its
-declarations and function heads are blanked, `jscript.untyped`). A grammar that cannot be imported is reported once and its code goes
-to the token-level reader. Page statements and `<script runat=server>` members are wrapped in a
+`tree-sitter-javascript`; JScript.NET reads as JavaScript once its type annotations, imports,
+class heads and member modifiers are blanked, `jscript.untyped`). The `?` of C#'s and VB's
+null-conditional access is taken out and the code parsed again, so `a?.b` reads as `a.b` does. A
+grammar that cannot be imported is reported once and its code goes to the token-level reader. Page statements and `<script runat=server>` members are wrapped in a
 class (and a method) the way the page compiler does, on the first line, so lines stay the file's.
 """
 
