@@ -1,6 +1,7 @@
 """A few bytes of code can name a long string many times over: `Replace` of each letter with
 another long string, `string.Format` with one hole repeated, a variable joined to itself, a
-StringBuilder chain, an interpolated string, a padding width of two billion. Folding measures what it would build before building
+StringBuilder chain, an interpolated string, a padding width of two billion, a LINQ `Where` over
+too many items, an `Aggregate` that grows its text with each item. Folding measures what it would build before building
 it, and a value over the folder's limit (1 MiB) is not folded: the page costs what its size
 allows, never a multiple of it (hostile input, as a page built to exhaust the hunt's memory).
 What was not folded is a problem of the file, so the hunt never calls it clean unread."""
@@ -14,6 +15,7 @@ from exhunt.codeanalysis.fold import MAX_VALUE
 
 LONG = "b" * 2000
 MANY = MAX_VALUE // len(LONG) + 50  # enough copies to pass the limit
+ITEMS = '"' + "a" * 70000 + '"'  # a string literal of more items than a LINQ call folds
 
 CASES = [
     ("Replace", cs_page(f'string x = "{"a" * MANY}".Replace("a", "{LONG}");')),
@@ -36,6 +38,11 @@ CASES = [
         cs_page(f'var s = "{"a" * 60000}"; var x = s.Select(c => s.Select(d => (char)(d ^ 1)).ToArray()).ToArray();'),
     ),
     ("PadLeft", cs_page("string x = \"a\".PadLeft(2000000000, 'x');")),
+    ("LINQ Where", cs_page(f"var x = new string({ITEMS}.Where(c => c == 'a').ToArray());")),
+    (
+        "LINQ Aggregate",
+        cs_page(f'string l = "{LONG}"; var x = Enumerable.Range(0, {MANY}).Aggregate("", (s, i) => s + l);'),
+    ),
 ]
 
 

@@ -2,7 +2,9 @@
 C# interpolation with constant holes, a StringBuilder chain, `Uri.UnescapeDataString`,
 `Regex.Replace` with a plain pattern, VB's string functions (`Replace`, `Mid`, `Left`, `Right`,
 `LCase`, `Join` of `New String() {...}`), a condition that folds to a constant, LINQ `Select`
-with a lambda (chars XORed with a key, hex pairs over `Enumerable.Range`), `Trim`, `TrimStart`,
+with a lambda (chars XORed with a key, hex pairs over `Enumerable.Range`), `Where`, `Aggregate`
+(with and without a seed), `Skip`, `Take`, `Last`, `ElementAt`, the same through VB's
+`Function(...)` lambdas, `Trim`, `TrimStart`,
 `TrimEnd` and `PadLeft` with characters, and a character or item of a constant at a constant
 index; and a type kept in a variable (`var t =
 Type.GetType(...)`, an assembly's `GetType`, VB `GetType(T)`) whose `GetMethod(...).Invoke`
@@ -53,6 +55,16 @@ CS_FORMS = [
     ("PadLeft with a char", "\"ystem.Diagnostics.Process\".PadLeft(26, 'S')"),
     ("character of a constant", '"QRS"[2] + "ystem.Diagnostics.Process"'),
     ("item of a constant array", 'new[] { "System.String", "System.Diagnostics.Process" }[1]'),
+    ("LINQ Aggregate", 'new[] { "System.", "Diagnostics.", "Process" }.Aggregate((a, b) => a + b)'),
+    ("LINQ Aggregate with a seed", '"System.Diagnostics.Process".Aggregate("", (s, c) => s + c)'),
+    ("LINQ Where", "new string(\"S#y#stem.Diagnostics.Pro#cess\".Where(c => c != '#').ToArray())"),
+    (
+        "LINQ Where on the index",
+        'string.Concat("xSxyxsxtxexmx.xDxixaxgxnxoxsxtxixcxsx.xPxrxoxcxexsxs".Where((c, i) => i % 2 == 1))',
+    ),
+    ("LINQ Skip and Take", 'new string("zzSystem.Diagnostics.Processqq".Skip(2).Take(26).ToArray())'),
+    ("LINQ Last", 'new[] { "System.String", "System.Diagnostics.Process" }.Last()'),
+    ("LINQ ElementAt", 'new[] { "System.String", "System.Diagnostics.Process" }.ElementAt(1)'),
 ]
 VB_FORMS = [
     ("Replace", 'Replace("Sys#tem.Diag#nostics.Process", "#", "")'),
@@ -62,6 +74,18 @@ VB_FORMS = [
     ("Join", 'Join(New String() {"System", "Diagnostics", "Process"}, ".")'),
     ("If with a constant condition", 'If(1 > 0 AndAlso "a" <> "b", "System.Diagnostics.Process", "System.String")'),
     ("IIf with Not", 'IIf(Not (1 > 2), "System.Diagnostics.Process", "System.String")'),
+    (
+        "Aggregate with a Function lambda",
+        'New String() {"System.", "Diagnostics.", "Process"}.Aggregate(Function(a, b) a & b)',
+    ),
+    (
+        "Where with a Function lambda",
+        'New String("S#ystem.Diagnostics.Process".Where(Function(c) c <> "#"c).ToArray())',
+    ),
+    (
+        "Select with a typed Function lambda",
+        'New String("Tztufn/Ejbhoptujdt/Qspdftt".Select(Function(ByVal c As Char) ChrW(AscW(c) - 1)).ToArray())',
+    ),
 ]
 
 

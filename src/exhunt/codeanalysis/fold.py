@@ -2,8 +2,10 @@
 
 Shells build the names a signature would look for at run time: concatenation, `string.Concat`,
 `Join`, `Format`, char/byte/int arrays turned into strings, `Reverse`/`StrReverse`, `Replace`,
-`Substring`, base64, hex and `\\u` escapes, `Encoding.*.GetString`, LINQ `Select` with an inline
-lambda over a string or array (`Enumerable.Range` too), `c ? a : b` with a constant condition,
+`Substring`, base64, hex and `\\u` escapes, `Encoding.*.GetString`, LINQ `Select`, `Where` and
+`Aggregate` with an inline lambda over a string or array (`Enumerable.Range` too), `Skip`,
+`Take`, `ElementAt`, `First`, `Last`,
+`c ? a : b` with a constant condition,
 and constants kept in local variables, fields and small lambdas or one-line methods.
 `Folder.value` evaluates such an expression without running anything: only a fixed set of pure
 string and array operations is known, everything else is "not a constant" (None). Work is
@@ -87,6 +89,8 @@ def inline_lambda(node: Node) -> Callable1 | None:
     node = unwrap(node)
     if role(node) is not Role.LAMBDA:
         return None
+    if node.type == "lambda_expression" and any(c.type == "lambda_parameter" for c in node.named_children):
+        return _vb_lambda(node)
     body = node.child_by_field_name("body")
     if body is None or body.type in {"block", "statement_block"}:
         return None
@@ -96,6 +100,25 @@ def inline_lambda(node: Node) -> Callable1 | None:
     names = [p] if p.type in {"identifier", "implicit_parameter"} else list(p.named_children)
     params = [text(c).split()[-1] for c in names if text(c).strip()]
     return Callable1(params, body) if all(x.isidentifier() for x in params) else None
+
+
+def _vb_lambda(node: Node) -> Callable1 | None:
+    """VB's single-line `Function(a, b) a & b`: the first name of each parameter (`ByVal a As
+    String` is `a`) and the expression; None for a `Sub` or a multi-line body."""
+    if text(node).lstrip()[:3].lower() == "sub" or not node.named_children:
+        return None
+    body = node.named_children[-1]
+    if body.type != "expression":
+        return None
+    params: list[str] = []
+    for p in node.named_children[:-1]:
+        if p.type != "lambda_parameter":
+            return None
+        name = next((c for c in p.named_children if c.type == "identifier"), None)
+        if name is None:
+            return None
+        params.append(text(name))
+    return Callable1(params, body)
 
 
 @dataclass
@@ -385,6 +408,10 @@ class Folder:
             return self._choose(args[0], args[1], args[2], depth)
         if lname == "select" and receiver is not None and len(args) == 1:
             return self._select(receiver, args[0], depth)
+        if lname == "where" and receiver is not None and len(args) == 1:
+            return self._where(receiver, args[0], depth)
+        if lname == "aggregate" and receiver is not None and len(args) in {1, 2}:
+            return self._aggregate(receiver, args, depth)
         vals = [self.value(a, depth + 1) for a in args]
         if path.endswith("enumerable.range") and len(vals) == 2:
             start, count = vals
@@ -405,12 +432,9 @@ class Folder:
         fn = inline_lambda(mapper)
         if fn is None or len(fn.params) not in {1, 2}:
             return None
-        items = self.value(receiver, depth + 1)
-        if not isinstance(items, (str, list)):
+        items = self._items(receiver, depth)
+        if items is None:
             return None
-        self._mapped += len(items)
-        if len(items) > MAX_ITEMS or self._mapped > MAX_MAPPED:
-            raise TooLarge
         out: list[Value] = []
         for i, item in enumerate(items):
             frame: dict[str, Value] = {fn.params[0]: item}
@@ -421,6 +445,71 @@ class Folder:
                 return None
             out.append(v)
         return out
+
+    def _items(self, receiver: Node, depth: int, count: int = 1) -> str | list[Value] | None:
+        """The folded string or array a LINQ or array method walks, with its items counted
+        against the limits (`count` evaluations each)."""
+        items = self.value(receiver, depth + 1)
+        if not isinstance(items, (str, list)):
+            return None
+        self._mapped += len(items) * count
+        if len(items) > MAX_ITEMS or self._mapped > MAX_MAPPED:
+            raise TooLarge
+        return items
+
+    def _where(self, receiver: Node, predicate: Node, depth: int) -> Value | None:
+        """LINQ `xs.Where(c => c != '#')` (or `(c, i) => i % 2 == 0`): the items whose condition
+        folds to true; None when any condition does not fold."""
+        fn = inline_lambda(predicate)
+        if fn is None or len(fn.params) not in {1, 2}:
+            return None
+        items = self._items(receiver, depth)
+        if items is None:
+            return None
+        kept: list[Value] = []
+        for i, item in enumerate(items):
+            frame: dict[str, Value] = {fn.params[0]: item}
+            if len(fn.params) == 2:
+                frame[fn.params[1]] = i
+            truth = self._bound_truth(fn, frame, depth)
+            if truth is None:
+                return None
+            if truth:
+                kept.append(item)
+        return kept
+
+    def _aggregate(self, receiver: Node, args: list[Node], depth: int) -> Value | None:
+        """LINQ `xs.Aggregate((a, b) => a + b)` or `Aggregate(seed, (acc, x) => ...)`: the
+        accumulated value."""
+        fn = inline_lambda(args[-1])
+        if fn is None or len(fn.params) != 2:
+            return None
+        items = self._items(receiver, depth)
+        if items is None:
+            return None
+        acc: Value | None
+        rest: Sequence[Value]
+        if len(args) == 2:
+            acc, rest = self.value(args[0], depth + 1), items
+        elif items:
+            acc, rest = items[0], items[1:]
+        else:
+            return None  # an empty sequence without a seed throws
+        for item in rest:
+            if acc is None:
+                return None
+            acc = self._evaluate(fn, {fn.params[0]: acc, fn.params[1]: item}, depth)
+        return acc
+
+    def _bound_truth(self, fn: Callable1, frame: dict[str, Value], depth: int) -> bool | None:
+        """`fn`'s body read as a condition with its parameters bound as `frame` says."""
+        self.bound.append(frame)
+        self._active.append(fn)
+        try:
+            return self._truth(fn.body, depth + 1)
+        finally:
+            self._active.pop()
+            self.bound.pop()
 
     def _apply(self, fn: Callable1, args: list[Node], depth: int) -> Value | None:
         """The value `fn` returns for `args`; None for a call with another number of arguments
@@ -617,6 +706,8 @@ def combine(op: str, values: list[Value]) -> Value | None:
                 acc |= v
             elif op in {"&", "And"}:
                 acc &= v
+            elif op in {"%", "Mod"} and v != 0:
+                acc = abs(acc) % abs(v) * (-1 if acc < 0 else 1)  # the sign of the dividend, as C# and JS give it
             else:
                 return None
             if abs(acc) > 1 << 32:
@@ -804,6 +895,8 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
         if isinstance(base, (str, list)):
             return base[::-1]
         return None
+    if isinstance(base, (str, list)) and (picked := _picked(name, base, vals)) is not None:
+        return picked
     if name == "join" and isinstance(base, list):
         sep = a if isinstance(a, str) else ","
         texts = _as_texts(base)
@@ -850,6 +943,20 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
         return pieces
     if name == "charat" and isinstance(a, int):
         return s[a : a + 1]
+    return None
+
+
+def _picked(name: str, base: str | list[Value], vals: list[Value | None]) -> Value | None:
+    """LINQ's `Skip(n)`, `Take(n)`, `ElementAt(i)`, `First()`, `Last()` on a folded string or
+    array (a string's items are its characters, as LINQ walks them)."""
+    items: list[Value] = list(base) if isinstance(base, str) else base
+    n = vals[0] if len(vals) == 1 else None
+    if name in {"skip", "take"} and isinstance(n, int):
+        return items[max(n, 0) :] if name == "skip" else items[: max(n, 0)]
+    if name == "elementat" and isinstance(n, int) and 0 <= n < len(items):
+        return items[n]
+    if name in {"first", "last"} and not vals and items:
+        return items[0] if name == "first" else items[-1]
     return None
 
 
