@@ -163,7 +163,14 @@ class _Method:
     webmethod: bool
     steps: tuple[str, ...] = ()
     byref: frozenset[str] = frozenset()  # VB's `ByRef` parameters: the caller's variable is the parameter
+    rest: bool = False  # the last parameter takes the arguments from its place on (C# `params`, VB `ParamArray`)
 
+
+# Calls that hand a state object to the callback they take first: the state's argument position.
+_STATE_PASSED = {"queueuserworkitem": 1, "unsafequeueuserworkitem": 1, "startnew": 1}
+
+# C#'s `params` and VB's `ParamArray`: allowed on the last parameter only.
+_REST_PARAMETER = re.compile(r"(?<![@\w])params\s|(?i:\bparamarray\s)")
 
 # Properties that make up a process or a connection, by the capability whose sink uses them.
 _STORES_OF = {"process": ("filename", "arguments"), "sql": ("connectionstring",)}
@@ -313,6 +320,7 @@ class UnitFlow:
         self._type_vars: dict[str, str] | None = None  # variable -> the type it holds (`t = typeof(Process)`)
         self._script_cmdlet: bool | None = None  # whether a PowerShell pipeline gets a script-running cmdlet
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
+        self._thread_bodies: dict[str, Node] = {}  # `var t = new Thread(o => ...)`: t -> the callback
         self._open_stores = scope.open_stores
         self._param_names: set[str] | None = None
         self.nodes = self._collect(node_budget)
@@ -411,7 +419,8 @@ class UnitFlow:
             for p, declared in zip(params, params_node.named_children if params_node is not None else (), strict=False)
             if self.lang is Lang.VB and text(declared).lstrip()[:6].lower() == "byref "
         )
-        m = _Method(name, params, node, webmethod, tuple(steps), byref)
+        rest = params_node is not None and _REST_PARAMETER.search(text(params_node)) is not None
+        m = _Method(name, params, node, webmethod, tuple(steps), byref, rest)
         self.methods.setdefault(name.lower(), m)
         body = node.child_by_field_name("body")
         ret = _single_return(body if body is not None else node)
@@ -717,13 +726,7 @@ class UnitFlow:
                 self.consts[name] = v[::-1]
 
     def _lambda(self, name: str, node: Node, method: str | None) -> None:
-        params: list[str] = []
-        p = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
-        if p is not None:
-            params = [text(c) for c in ([p] if p.type in {"identifier", "implicit_parameter"} else p.named_children)]
-            params = [x.split()[-1] for x in params if x]
-        elif node.type == "lambda_expression":
-            params = [text(c.named_children[0]) for c in node.named_children if c.type == "lambda_parameter"]
+        params = _lambda_params(node)
         self._lambdas[name] = (params, method)
         body = node.child_by_field_name("body")
         if body is None and node.named_child_count:
@@ -852,12 +855,19 @@ class UnitFlow:
                 returned = METHOD_RETURNS.get(path[-1].removesuffix("()"))
             if returned is None and path[-2:] == ("activator", "createinstance"):
                 returned = _type_argument(callee)  # `Activator.CreateInstance<Process>()`
+                made = call_parts(value)[1]
+                if returned is None and made:
+                    # `Activator.CreateInstance(typeof(Process))`, `(Type.GetType("System.Diagnostics.Process"))`
+                    named = _type_named(made[0]) or self._type_by_name(unwrap(made[0]))
+                    returned = named.lower() if named else None
             if returned is not None:  # `var d = AppDomain.CreateDomain("x")`
                 self._set_type(name, returned)
                 return
         if r is Role.NEW:
-            callee, _ = call_parts(value)
+            callee, made = call_parts(value)
             self.types[name] = last_name(callee)
+            if last_name(callee) == "thread" and made:
+                self._thread_bodies[name] = made[0]  # its `Start(state)` hands the state to this
         if r in {Role.CALL, Role.NEW}:
             prog = self._com_class(value)
             if prog:
@@ -1050,6 +1060,9 @@ class UnitFlow:
                 passed = [receiver, *args]  # `x.Run()` of `static void Run(this string s)`: x into s
             for pname, arg in zip(m.params, passed, strict=False):
                 t = self.taint(arg, method)
+                if m.rest and pname == m.params[-1]:
+                    for more in passed[len(m.params) :]:  # `R("cmd.exe", Request["c"])` into `params string[] a`
+                        t = merge(t, self.taint(more, method))
                 if t is not None:
                     self._set((m.name, pname), t)
                 a = unwrap(arg)
@@ -1063,6 +1076,12 @@ class UnitFlow:
                 t = self.taint(arg, method)
                 if t is not None:
                     self._set((where, self._n(pname)), t)
+        state = _STATE_PASSED.get(lname)
+        if state is not None and receiver is not None and len(args) > state:
+            self._state_into(args[0], args[state], method)
+        body = self._thread_bodies.get(self._n(text(unwrap(receiver)))) if receiver is not None else None
+        if body is not None and lname == "start" and len(args) == 1:
+            self._state_into(body, args[0], method)  # `t.Start(Request["c"])`
         self._out_arguments(node, receiver, args, method)
         if receiver is None or role(node) is Role.NEW:
             return
@@ -1091,6 +1110,23 @@ class UnitFlow:
                 b = _base_ident(dest)
                 if b is not None:
                     self._set((method, self._n(text(b))), src)
+
+    def _state_into(self, callback: Node, state: Node, method: str | None) -> None:
+        """`ThreadPool.QueueUserWorkItem(o => Run((string)o), Request["c"])`: the state object
+        given with a callback is the callback's first parameter (a lambda's, an anonymous
+        method's, or a method's of this file, also through `new WaitCallback(Work)`)."""
+        t = self.taint(state, method)
+        if t is None:
+            return
+        cb = _callback(callback)
+        if role(cb) is Role.LAMBDA:
+            params = _lambda_params(cb)
+            if params:
+                self._set((method, self._n(params[0])), t)
+            return
+        m = self.methods.get(last_name(cb)) if role(cb) in {Role.IDENT, Role.MEMBER} else None
+        if m is not None and m.params:
+            self._set((m.name, m.params[0]), t)
 
     def _own_out_arguments(self, node: Node, m: _Method, method: str | None) -> None:
         """`Read(out cmd)` with `void Read(out string v) { v = Request["c"]; }`: an `out` or `ref`
@@ -1809,20 +1845,45 @@ class UnitFlow:
         if self._param_names is None:  # once, after the constants pass has seen every lambda
             self._param_names = {p for m in self.methods.values() for p in m.params}
             self._param_names.update(p for ps, _m in self._lambdas.values() for p in ps)
+            self._param_names.update(self._callback_params())
         params = self._param_names
         names: list[str] = []
         stack = [node]
         for _ in range(64):
             if not stack:
                 break
-            cur = stack.pop()
-            if role(cur) is Role.IDENT:
+            cur = unwrap(stack.pop())
+            r = role(cur)
+            if r is Role.IDENT:
                 names.append(self._n(text(cur)))
+            elif r is Role.CAST and cur.named_child_count:
+                stack.append(cur.child_by_field_name("value") or cur.named_children[-1])  # not the type's name
+            elif r is Role.MEMBER:
+                holder, _member = member_parts(cur)  # `o.ToString()`: the object, not the member's name
+                if holder is None:
+                    return False
+                stack.append(holder)
             else:
                 stack.extend(cur.named_children)
         else:
             return False
         return bool(names) and all(n in params or self._constant_getter(n) for n in names)
+
+    def _callback_params(self) -> set[str]:
+        """Parameters of the lambdas given a state object (`QueueUserWorkItem(o => ..., state)`,
+        `new Thread(o => ...)`): what they hold is what the caller hands over, followed as such."""
+        bodies = list(self._thread_bodies.values())
+        for node, _method in self.nodes:
+            if role(node) is Role.CALL:
+                callee, args = call_parts(node)
+                if last_name(callee) in _STATE_PASSED and args:
+                    bodies.append(args[0])
+        out: set[str] = set()
+        for body in bodies:
+            cb = _callback(body)
+            if role(cb) is Role.LAMBDA:
+                out.update(self._n(p) for p in _lambda_params(cb))
+        return out
 
     def _constant_getter(self, name: str) -> bool:
         """A property or method of the page without parameters that returns a constant."""
@@ -2084,10 +2145,14 @@ class UnitFlow:
         named = _type_named(node)
         if named is not None:
             return named
-        r = role(node)
-        if r is Role.IDENT:
+        if role(node) is Role.IDENT:
             return self._type_variables().get(self._n(text(node)))
-        if r is not Role.CALL:
+        return self._type_by_name(node)
+
+    def _type_by_name(self, node: Node) -> str | None:
+        """The last name of the type `Type.GetType("N.T")` or an assembly's `GetType("N.T")`
+        looks up, with the name folded."""
+        if role(node) is not Role.CALL:
             return None
         callee, args = call_parts(node)
         if len(args) != 1 or last_name(callee) != "gettype":
@@ -2397,6 +2462,28 @@ def _imports(root: Node) -> tuple[dict[str, list[str]], list[tuple[str, ...]]]:
             elif child.type in {"namespace_declaration", "file_scoped_namespace_declaration", "declaration_list"}:
                 stack.append(child)
     return aliases, static
+
+
+def _callback(node: Node) -> Node:
+    """The lambda or method name a callback argument stands for: through a cast, a delegate's
+    constructor (`new WaitCallback(Work)`) and VB's `AddressOf Work`."""
+    cb = _uncast(unwrap(node))
+    if role(cb) is Role.NEW:
+        cb = unwrap(next(iter(call_parts(cb)[1]), cb))
+    if cb.type == "unary_expression" and text(cb)[:9].lower() == "addressof" and cb.named_child_count:
+        cb = unwrap(cb.named_children[-1])
+    return cb
+
+
+def _lambda_params(node: Node) -> list[str]:
+    """The parameter names of a lambda, an anonymous method or a VB `Function(...)`."""
+    p = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
+    if p is not None:
+        names = [text(c) for c in ([p] if p.type in {"identifier", "implicit_parameter"} else p.named_children)]
+        return [x.split()[-1] for x in names if x]
+    if node.type == "lambda_expression":
+        return [text(c.named_children[0]) for c in node.named_children if c.type == "lambda_parameter"]
+    return []
 
 
 def _type_argument(callee: Node | None) -> str | None:

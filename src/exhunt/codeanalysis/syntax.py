@@ -189,6 +189,7 @@ ROLES: dict[str, Role] = {
     "variable_declarator": Role.DECL,
     "is_pattern_expression": Role.DECL,  # `x is string c` declares `c` (other patterns declare nothing)
     "lambda_expression": Role.LAMBDA,
+    "anonymous_method_expression": Role.LAMBDA,  # `delegate(string s) { ... }`
     "method_declaration": Role.METHOD,
     "constructor_declaration": Role.METHOD,
     "local_function_statement": Role.METHOD,

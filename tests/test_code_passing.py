@@ -1,0 +1,157 @@
+"""Request values handed on in ways a call's own arguments do not show: into a `params` array
+(VB `ParamArray`), as the state object a thread-pool callback, a task or a thread receives, into
+an anonymous method (`delegate(string s) { ... }`), and into a process made by
+`Activator.CreateInstance` from a type name instead of `new Process()`. Each is found as a
+process started with the client's command; the same shapes with constants are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, cs_page, vb_page
+
+PROCESS = "EXH-WS-CODE-PROCESS"
+
+
+def _cs_with(body: str, members: str) -> str:
+    """A C# page whose Page_Load runs `body`, with `members` beside it in the class."""
+    return cs_page(body).replace("\n}\n</script>", "\n}\n" + members + "\n</script>")
+
+
+def _vb_with(body: str, members: str) -> str:
+    return vb_page(body).replace("End Sub\n</script>", "End Sub\n" + members + "\n</script>")
+
+
+SHELLS = [
+    (
+        "params array",
+        _cs_with(
+            'Run("cmd.exe", "/c " + Request["c"]);',
+            "static void Run(params string[] a) { System.Diagnostics.Process.Start(a[0], a[1]); }",
+        ),
+        ["request parameter 'c'", "Process.Start"],
+    ),
+    (
+        "VB ParamArray",
+        _vb_with(
+            'Run("cmd.exe", "/c " & Request("c"))',
+            "Sub Run(ParamArray a() As String)\nSystem.Diagnostics.Process.Start(a(0), a(1))\nEnd Sub",
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "thread-pool state into a lambda",
+        cs_page(
+            "System.Threading.ThreadPool.QueueUserWorkItem("
+            'o => System.Diagnostics.Process.Start("cmd.exe", (string)o), Request["c"]);'
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "task state into a lambda",
+        cs_page(
+            "System.Threading.Tasks.Task.Factory.StartNew("
+            'o => System.Diagnostics.Process.Start("cmd.exe", o.ToString()), Request.Form["c"]).Wait();'
+        ),
+        ["form field 'c'"],
+    ),
+    (
+        "VB thread-pool state into AddressOf",
+        _vb_with(
+            'System.Threading.ThreadPool.QueueUserWorkItem(AddressOf Work, Request("c"))',
+            'Sub Work(o As Object)\nSystem.Diagnostics.Process.Start("cmd.exe", CStr(o))\nEnd Sub',
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "thread started with state",
+        cs_page(
+            'var t = new System.Threading.Thread(o => System.Diagnostics.Process.Start("cmd.exe", (string)o));\n'
+            't.Start(Request["c"]);'
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "thread of a method group started with state",
+        _cs_with(
+            "var t = new System.Threading.Thread(new System.Threading.ParameterizedThreadStart(Work));\n"
+            't.Start(Request.QueryString["q"]);',
+            'static void Work(object o) { System.Diagnostics.Process.Start("cmd.exe", o.ToString()); }',
+        ),
+        ["query parameter 'q'"],
+    ),
+    (
+        "anonymous method",
+        cs_page(
+            'Action<string> run = delegate(string s) { System.Diagnostics.Process.Start("cmd.exe", s); };\n'
+            'run(Request["c"]);'
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "process made by Activator from a type name",
+        cs_page(
+            'dynamic p = Activator.CreateInstance(Type.GetType("System.Diagnostics.Process"));\n'
+            'p.StartInfo.FileName = "cmd.exe";\np.StartInfo.Arguments = Request["c"];\np.Start();'
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "process made by Activator from typeof",
+        cs_page(
+            "var p = (System.Diagnostics.Process)Activator.CreateInstance(typeof(System.Diagnostics.Process));\n"
+            'p.StartInfo.FileName = "cmd.exe";\np.StartInfo.Arguments = Request["c"];\np.Start();'
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "VB process made by Activator",
+        vb_page(
+            'Dim p As Object = Activator.CreateInstance(Type.GetType("System.Diagnostics.Process"))\n'
+            'p.StartInfo.FileName = "cmd.exe"\np.StartInfo.Arguments = Request("c")\np.Start()'
+        ),
+        ["request parameter 'c'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("form", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_value_handed_on_reaches_the_process(form: str, code: str, words: list[str]) -> None:
+    assert_found("p.aspx", code, PROCESS, words)
+
+
+BENIGN = [
+    (
+        "params array of constants",
+        _cs_with(
+            'Run("ipconfig.exe", "/all");',
+            "static void Run(params string[] a) { System.Diagnostics.Process.Start(a[0], a[1]); }",
+        ),
+    ),
+    (
+        "thread-pool state that is a constant",
+        cs_page(
+            "System.Threading.ThreadPool.QueueUserWorkItem("
+            'o => System.Diagnostics.Process.Start("ipconfig.exe", (string)o), "/all");'
+        ),
+    ),
+    (
+        "thread started with a constant",
+        cs_page(
+            'var t = new System.Threading.Thread(o => System.Diagnostics.Process.Start("ipconfig.exe", (string)o));\n'
+            't.Start("/all");'
+        ),
+    ),
+    (
+        "Activator making a builder",
+        cs_page(
+            'dynamic sb = Activator.CreateInstance(Type.GetType("System.Text.StringBuilder"));\n'
+            'sb.Append(Request["name"]);\nResponse.Write(Server.HtmlEncode(sb.ToString()));'
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("form", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_constants_handed_on_are_benign(form: str, code: str) -> None:
+    assert_benign("p.aspx", code)
