@@ -1,5 +1,6 @@
 """Ways of writing a call that hide the sink's name from where the client's value goes in:
-VB's `With` block, whose `.Arguments = ...` belongs to the object the block names, VB's
+VB's `With` block, whose `.Arguments = ...` belongs to the object the block names (and
+JScript's `with (Request)`, whose `Form("c")` is the request's), VB's
 `CallByName(obj, "Arguments", CallType.Let, x)`, a store like `obj.Arguments = x`, and a delegate
 bound to the sink method itself (C# `Func<...> run = Process.Start`, a delegate's constructor or
 cast over it, VB `AddressOf`), called later as `run(x)` or `run.Invoke(x)`. Fixed values through
@@ -13,6 +14,7 @@ from code_support import assert_benign, assert_found, cs_page, vb_page
 
 PROCESS = "EXH-WS-CODE-PROCESS"
 ASSEMBLY = "EXH-WS-CODE-ASSEMBLY"
+EVAL = "EXH-WS-CODE-EVAL"
 
 SHELLS = [
     (
@@ -128,12 +130,41 @@ SHELLS.append(
 )
 
 
+def _jscript(body: str) -> str:
+    return (
+        '<%@ Page Language="JScript" %>\n<script runat="server">\nfunction Page_Load(sender, e) {\n'
+        + body
+        + "\n}\n</script>"
+    )
+
+
+# JScript's `with (Request) { ... }`: `Form("c")` inside is the request's form field.
+SHELLS += [
+    (
+        "js-with-request.aspx",
+        _jscript('with (Request) { Response.Write(eval(Form("c"), "unsafe")); }'),
+        EVAL,
+        ["form field 'c'", '"unsafe"'],
+    ),
+    (
+        "js-with-item.aspx",
+        _jscript('with (this.Request) eval(Item["c"], "unsafe");'),
+        EVAL,
+        ["request parameter 'c'"],
+    ),
+]
+
+
 @pytest.mark.parametrize(("name", "code", "rule_id", "words"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_shell_found(name: str, code: str, rule_id: str, words: list[str]) -> None:
     assert_found(name, code, rule_id, words)
 
 
 BENIGN = [
+    (
+        "js-with-echo.aspx",
+        _jscript('with (Request) { Response.Write(Server.HtmlEncode(Form("name"))); }'),
+    ),
     (
         "with-fixed.aspx",
         vb_page(

@@ -1415,6 +1415,8 @@ class UnitFlow:
                     path[0] = "request"  # `((HttpRequestBase)new HttpRequestWrapper(...)).Form`
         # `new HttpRequestWrapper(Request).Form`: the same request, wrapped
         path = ["request" if seg == "httprequestwrapper" else seg for seg in path]
+        if path and (path[0] == "" or path[0] in SOURCE_MEMBERS) and self._with_request(node):
+            path = ["request", *(seg for seg in path if seg)]  # `Form("c")` in `with (Request) {...}`
         if path and path[0] in self._requests:
             path = ["request", *path[1:]]  # a variable holding the request object
         line = self.line(node)
@@ -1461,6 +1463,24 @@ class UnitFlow:
                 return Taint((f"{desc}{keyed}",), frozenset({kind}), (), frozenset({line}))
             return None
         return None
+
+    def _with_request(self, node: Node) -> bool:
+        """Whether the nearest `with` block around a node (JScript's `with (Request) {...}`,
+        VB's `With Request ... End With`) is on the request object."""
+        cur = node.parent
+        for _ in range(256):
+            if cur is None:
+                return False
+            if cur.type == "with_statement":
+                held = cur.child_by_field_name("object") or next(iter(cur.named_children), None)
+                if held is None:
+                    return False
+                named = dotted(unwrap(held)).lower().replace("()", "").split(".")
+                while len(named) > 1 and named[0] in {"this", "me", "page", "context", "httpcontext", "current"}:
+                    named = named[1:]
+                return named == ["request"] or (len(named) == 1 and named[0] in self._requests)
+            cur = cur.parent
+        return False
 
     def _control(self, path: list[str], line: int) -> Taint | None:
         """What the client posted back through a page control (`cmd.Text`, `up.PostedFile`)."""
