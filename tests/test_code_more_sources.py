@@ -1,7 +1,8 @@
 """Request data read where shells hide it from the usual names: the Content-Type header
 (`Request.ContentType`), the client certificate's fields (`Request.ClientCertificate`), and the
 raw worker request (`HttpWorkerRequest`: the preloaded or read body, headers, the query string),
-reached through the context's service provider (docs/detection/webshell-code.md, "Less common
+reached through the context's service provider, and the request reached again through
+`Request.RequestContext.HttpContext.Request` (docs/detection/webshell-code.md, "Less common
 ways to the request")."""
 
 from __future__ import annotations
@@ -16,6 +17,15 @@ WORKER = (
 )
 
 SHELLS = [
+    (
+        "request-context.aspx",
+        # the request again, through the routing context's HttpContext
+        cs_page(
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.RequestContext.HttpContext.Request.Form["c"]);'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["form field 'c'", "Process.Start"],
+    ),
     (
         "content-type.aspx",
         cs_page('System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.ContentType.Substring(20));'),

@@ -1435,9 +1435,9 @@ class UnitFlow:
                 keyed = f" '{key}'" if key else ""
                 return Taint((f"route value{keyed}",), frozenset({"request"}), (), frozenset({line}))
             return None
-        for i, seg in enumerate(path):
-            if seg != "request":
-                continue
+        if "request" in path:
+            # the last request of the chain: `Request.RequestContext.HttpContext.Request.Form`
+            i = len(path) - 1 - path[::-1].index("request")
             rest = path[i + 1 :]
             key = as_text(self.fold(keys[0])) if keys else None
             keyed = f" '{key}'" if key else ""
