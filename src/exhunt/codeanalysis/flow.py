@@ -1079,9 +1079,10 @@ class UnitFlow:
         state = _STATE_PASSED.get(lname)
         if state is not None and receiver is not None and len(args) > state:
             self._state_into(args[0], args[state], method)
-        body = self._thread_bodies.get(self._n(text(unwrap(receiver)))) if receiver is not None else None
-        if body is not None and lname == "start" and len(args) == 1:
-            self._state_into(body, args[0], method)  # `t.Start(Request["c"])`
+        if lname == "start" and len(args) == 1 and receiver is not None and role(unwrap(receiver)) is Role.IDENT:
+            body = self._thread_bodies.get(self._n(text(unwrap(receiver))))
+            if body is not None:
+                self._state_into(body, args[0], method)  # `t.Start(Request["c"])`
         self._out_arguments(node, receiver, args, method)
         if receiver is None or role(node) is Role.NEW:
             return

@@ -3,10 +3,9 @@
 Shells build the names a signature would look for at run time: concatenation, `string.Concat`,
 `Join`, `Format`, char/byte/int arrays turned into strings, `Reverse`/`StrReverse`, `Replace`,
 `Substring`, base64, hex and `\\u` escapes, `Encoding.*.GetString`, LINQ `Select`, `Where` and
-`Aggregate` with an inline lambda over a string or array (`Enumerable.Range` too), `Skip`,
-`Take`, `ElementAt`, `First`, `Last`,
-`c ? a : b` with a constant condition,
-and constants kept in local variables, fields and small lambdas or one-line methods.
+`Aggregate` with an inline lambda over a string or array (`Enumerable.Range` too) and `Skip`,
+`Take`, `ElementAt`, `First`, `Last`, `c ? a : b` with a constant condition, and constants kept
+in local variables, fields and small lambdas or one-line methods.
 `Folder.value` evaluates such an expression without running anything: only a fixed set of pure
 string and array operations is known, everything else is "not a constant" (None). Work is
 bounded by depth and by size.
@@ -446,13 +445,13 @@ class Folder:
             out.append(v)
         return out
 
-    def _items(self, receiver: Node, depth: int, count: int = 1) -> str | list[Value] | None:
-        """The folded string or array a LINQ or array method walks, with its items counted
-        against the limits (`count` evaluations each)."""
+    def _items(self, receiver: Node, depth: int) -> str | list[Value] | None:
+        """The folded string or array a LINQ method walks, its items counted against the limits
+        (each costs an evaluation of the method's lambda)."""
         items = self.value(receiver, depth + 1)
         if not isinstance(items, (str, list)):
             return None
-        self._mapped += len(items) * count
+        self._mapped += len(items)
         if len(items) > MAX_ITEMS or self._mapped > MAX_MAPPED:
             raise TooLarge
         return items
