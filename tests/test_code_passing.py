@@ -1,8 +1,11 @@
 """Request values handed on in ways a call's own arguments do not show: into a `params` array
 (VB `ParamArray`), as the state object a thread-pool callback, a task or a thread receives, into
-an anonymous method (`delegate(string s) { ... }`), and into a process made by
-`Activator.CreateInstance` from a type name instead of `new Process()`. Each is found as a
-process started with the client's command; the same shapes with constants are not."""
+an anonymous method (`delegate(string s) { ... }`), into a process made by
+`Activator.CreateInstance` from a type name instead of `new Process()`, through a queue, a
+stack or a list's `Insert`, into a field of an object of the page's own class set from outside
+it, and out of the page's extension method called on a literal. Each is found as a
+process started with the client's command; the `params`, callback and thread shapes with
+constants, and the same flows into encoded output, are not."""
 
 from __future__ import annotations
 
@@ -115,6 +118,53 @@ SHELLS = [
 ]
 
 
+# Through a queue, a stack or an insert into a list; through a field of an object of the page's own
+# class, set from outside it; and out of an extension method of the page called on a literal.
+SHELLS += [
+    (
+        "queue",
+        cs_page(
+            'var q = new System.Collections.Generic.Queue<string>();\nq.Enqueue(Request["c"]);\n'
+            'System.Diagnostics.Process.Start("cmd.exe", q.Dequeue());'
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "stack",
+        cs_page(
+            'var s = new System.Collections.Stack();\ns.Push(Request.Form["c"]);\n'
+            'System.Diagnostics.Process.Start("cmd.exe", (string)s.Pop());'
+        ),
+        ["form field 'c'"],
+    ),
+    (
+        "list insert",
+        cs_page(
+            'var l = new System.Collections.Generic.List<string>();\nl.Insert(0, Request["c"]);\n'
+            'System.Diagnostics.Process.Start("cmd.exe", l[0]);'
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "field of an instance set from outside",
+        _cs_with(
+            'var o = new Runner();\no.Text = Request["c"];\no.Run();',
+            "class Runner { public string Text; "
+            'public void Run() { System.Diagnostics.Process.Start("cmd.exe", Text); } }',
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "extension method on a literal",
+        _cs_with(
+            'System.Diagnostics.Process.Start("cmd.exe", "c".Arg());',
+            "}\nstatic class Ext { public static string Arg(this string k) { return HttpContext.Current.Request[k]; }",
+        ),
+        ["request parameter", "Process.Start"],
+    ),
+]
+
+
 @pytest.mark.parametrize(("form", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_value_handed_on_reaches_the_process(form: str, code: str, words: list[str]) -> None:
     assert_found("p.aspx", code, PROCESS, words)
@@ -140,6 +190,21 @@ BENIGN = [
         cs_page(
             'var t = new System.Threading.Thread(o => System.Diagnostics.Process.Start("ipconfig.exe", (string)o));\n'
             't.Start("/all");'
+        ),
+    ),
+    (
+        "field of an instance shown encoded",
+        _cs_with(
+            'var o = new Label2();\no.Text = Request["name"];\no.Show(Response);',
+            "class Label2 { public string Text; "
+            "public void Show(HttpResponse r) { r.Write(HttpUtility.HtmlEncode(Text)); } }",
+        ),
+    ),
+    (
+        "list of names shown encoded",
+        cs_page(
+            'var l = new System.Collections.Generic.List<string>();\nl.Insert(0, Request["n"]);\n'
+            "Response.Write(HttpUtility.HtmlEncode(l[0]));"
         ),
     ),
     (

@@ -1027,13 +1027,17 @@ class UnitFlow:
         return m is not None and m.node.type == "property_declaration"
 
     def _class_member(self, node: Node) -> str | None:
-        """`Cmd` of `Holder.Cmd` where `Holder` is a class the file declares: its static field or
-        property, one value wherever it is read."""
+        """`Cmd` of `Holder.Cmd` where `Holder` is a class the file declares (its static field or
+        property), or of `o.Cmd` where `o` holds an instance of one (`var o = new Holder()`): one
+        value wherever it is read, whichever instance holds it."""
         node = unwrap(node)
         if role(node) is not Role.MEMBER:
             return None
         holder, name = member_parts(node)
-        if holder is None or role(holder) is not Role.IDENT or text(holder).lower() not in self.classes:
+        if holder is None or role(holder) is not Role.IDENT:
+            return None
+        named = text(holder)
+        if named.lower() not in self.classes and (self._type(named) or "").lower() not in self.classes:
             return None
         return name or None
 
@@ -1291,7 +1295,9 @@ class UnitFlow:
             # `f()` of `Func<string> f = () => Request["c"]`: what the lambda returns, where it was written
             out = merge(out, self.taint(body.body, lam[1], depth + 1))
         local = self.methods.get(lname)
-        if local is not None and (receiver is None or self._own_object(receiver)):
+        if local is not None and (
+            receiver is None or self._own_object(receiver) or (local.params and _extends(local.node))
+        ):  # (an extension method of the file: `"c".Q()` of `static string Q(this string k)`)
             ret = self.returns.get(lname)
             if out is not None:
                 for s in local.steps:

@@ -114,7 +114,10 @@ READ_INTO = frozenset(
     {"read", "readblock", "copyto", "blockcopy", "copy", "readbytes", "receive", "receiveasync", "readentitybody"}
 )
 # Methods that write arguments into their receiver (ms.Write(data, ...)).
-WRITE_INTO = frozenset({"write", "writeline", "add", "append", "appendline", "writebyte", "load", "loadxml"})
+WRITE_INTO = frozenset(
+    {"write", "writeline", "add", "append", "appendline", "writebyte", "load", "loadxml"}
+    | {"insert", "addrange", "tryadd", "enqueue", "push"}  # collections: `list.Insert(0, x)`, `q.Enqueue(x)`
+)
 # Calls whose result keeps only a file name from a path: a path no longer steers the folder.
 NAME_ONLY = frozenset({"getfilename", "getextension", "getfilenamewithoutextension"})
 # Calls that put a client path inside the web site (MapPath), so it cannot leave it freely.
