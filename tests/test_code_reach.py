@@ -1,6 +1,6 @@
 """Request values the analysis follows however the page reaches them: the request object held in
 a variable, interpolated strings, the URL path, VB names in any case, `As New`, COM classes by
-ProgID or CLSID, the page's own members, lambdas, parameters typed by their arguments, legacy code
+ProgID (also version-dependent, `WScript.Shell.1`) or CLSID, the page's own members, lambdas, parameters typed by their arguments, legacy code
 pages. Each shell below is
 written for these tests from the published behaviour of the platform (docs/detection/webshell-code.md);
 each has a benign look-alike that must stay below medium."""
@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from code_support import chain_of, medium_or_above, run
+from code_support import vb_page as vb_load_page
 from exhunt.codeanalysis import analyze_code
 from exhunt.model import ProblemKind
 from files_support import hunt, server_file
@@ -665,3 +668,47 @@ void Page_Load(object sender, EventArgs e) {
 }""")
     report = run("cast-benign.aspx", code)
     assert medium_or_above(report) == [], [c.chain for c in report.capabilities]
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "rule_id"),
+    [
+        (
+            "shell1.aspx",
+            vb_load_page('Dim sh = CreateObject("WScript.Shell.1")\nsh.Exec("cmd.exe /c " & Request("c"))'),
+            PROCESS,
+        ),
+        (
+            "shell1-js.aspx",
+            '<%@ Page Language="JScript" %><% var sh = new ActiveXObject("WScript.Shell.1"); '
+            'sh.Run(Request.Item("c")); %>',
+            PROCESS,
+        ),
+        (
+            "shellapp1.aspx",
+            vb_load_page(
+                'Dim sa = CreateObject("Shell.Application.1")\n'
+                'sa.ShellExecute("cmd.exe", "/c " & Request("c"), "", "open", 0)'
+            ),
+            PROCESS,
+        ),
+        (
+            "ado60.aspx",
+            vb_load_page(
+                'Dim cn = CreateObject("ADODB.Connection.6.0")\ncn.Open(Request("cs"))\ncn.Execute(Request("q"))'
+            ),
+            "EXH-WS-CODE-SQL-QUERY",
+        ),
+    ],
+)
+def test_version_dependent_progids_are_their_classes(name: str, code: str, rule_id: str) -> None:
+    """`WScript.Shell.1` is the version-dependent ProgID of `WScript.Shell` (a ProgID may end
+    with its version): the same class, the same finding."""
+    assert rule_id in medium_or_above(run(name, code))
+
+
+def test_a_versioned_progid_of_another_class_stays_quiet() -> None:
+    code = vb_load_page(
+        'Dim d = CreateObject("Scripting.Dictionary.1")\nd.Add("k", Request("v"))\nResponse.Write(d.Count)'
+    )
+    assert medium_or_above(run("dict1.aspx", code)) == []

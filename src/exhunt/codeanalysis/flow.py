@@ -169,6 +169,9 @@ class _Method:
 # Calls that hand a state object to the callback they take first: the state's argument position.
 _STATE_PASSED = {"queueuserworkitem": 1, "unsafequeueuserworkitem": 1, "startnew": 1}
 
+# The version a ProgID may end with: `.1` of `WScript.Shell.1`, `.6.0` of `MSXML2.ServerXMLHTTP.6.0`.
+_PROGID_VERSION = re.compile(r"(?:\.\d+)+$")
+
 # C#'s `params` and VB's `ParamArray`: allowed on the last parameter only.
 _REST_PARAMETER = re.compile(r"(?<![@\w])params\s|(?i:\bparamarray\s)")
 
@@ -929,7 +932,10 @@ class UnitFlow:
         clsid = named.removeprefix("new:").removeprefix("clsid:").strip("{}")
         if last == "gettypefromclsid" or named.startswith(("new:", "clsid:")):
             return COM_CLSIDS.get(clsid)
-        return named if "." in named else None
+        # A version-dependent ProgID (`WScript.Shell.1`, `ADODB.Connection.6.0`) names the same
+        # class as the version-independent one the rules are written for.
+        unversioned = _PROGID_VERSION.sub("", named)
+        return unversioned if "." in unversioned else None
 
     def _propagate(self) -> None:
         for node, method in self.nodes:
