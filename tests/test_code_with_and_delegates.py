@@ -1,10 +1,12 @@
 """Ways of writing a call that hide the sink's name from where the client's value goes in:
 VB's `With` block, whose `.Arguments = ...` belongs to the object the block names (and
 JScript's `with (Request)`, whose `Form("c")` is the request's), VB's
-`CallByName(obj, "Arguments", CallType.Let, x)`, a store like `obj.Arguments = x`, and a delegate
-bound to the sink method itself (C# `Func<...> run = Process.Start`, a delegate's constructor or
-cast over it, VB `AddressOf`), called later as `run(x)` or `run.Invoke(x)`. Fixed values through
-the same forms, and a delegate over a harmless method, are not reported."""
+`CallByName(obj, "Arguments", CallType.Let, x)`, the late-binding helper VB compiles such calls
+into (`NewLateBinding.LateCall`/`LateGet`, called by hand from C#), a store like
+`obj.Arguments = x`, and a delegate bound to the sink method itself (C# `Func<...> run =
+Process.Start`, a delegate's constructor or cast over it, VB `AddressOf`), called later as
+`run(x)` or `run.Invoke(x)`. Fixed values through the same forms, and a delegate over a
+harmless method, are not reported."""
 
 from __future__ import annotations
 
@@ -130,6 +132,31 @@ SHELLS.append(
 )
 
 
+# VB's late-binding helper called by hand from C#: `CallByName` in another spelling.
+SHELLS += [
+    (
+        "latecall.aspx",
+        cs_page(
+            'object sh = Microsoft.VisualBasic.Interaction.CreateObject("WScript.Shell", "");\n'
+            "Microsoft.VisualBasic.CompilerServices.NewLateBinding.LateCall("
+            'sh, null, "Run", new object[] { "cmd /c " + Request["c"] }, null, null, null, true);'
+        ),
+        PROCESS,
+        ["request parameter 'c'", "called late-bound as wscript.shell.Run"],
+    ),
+    (
+        "lateget.aspx",
+        cs_page(
+            'object sh = Activator.CreateInstance(Type.GetTypeFromProgID("WScript.Shell"));\n'
+            "var x = Microsoft.VisualBasic.CompilerServices.NewLateBinding.LateGet("
+            'sh, null, "Ex" + "ec", new object[] { Request.Form["c"] }, null, null, null);'
+        ),
+        PROCESS,
+        ["form field 'c'", "wscript.shell.Exec"],
+    ),
+]
+
+
 def _jscript(body: str) -> str:
     return (
         '<%@ Page Language="JScript" %>\n<script runat="server">\nfunction Page_Load(sender, e) {\n'
@@ -161,6 +188,14 @@ def test_shell_found(name: str, code: str, rule_id: str, words: list[str]) -> No
 
 
 BENIGN = [
+    (
+        "latecall-dictionary.aspx",
+        cs_page(
+            'object d = Microsoft.VisualBasic.Interaction.CreateObject("Scripting.Dictionary", "");\n'
+            "Microsoft.VisualBasic.CompilerServices.NewLateBinding.LateCall("
+            'd, null, "Add", new object[] { "k", Request["v"] }, null, null, null, true);'
+        ),
+    ),
     (
         "js-with-echo.aspx",
         _jscript('with (Request) { Response.Write(Server.HtmlEncode(Form("name"))); }'),

@@ -169,6 +169,17 @@ class _Method:
 # Calls that hand a state object to the callback they take first: the state's argument position.
 _STATE_PASSED = {"queueuserworkitem": 1, "unsafequeueuserworkitem": 1, "startnew": 1}
 
+# Visual Basic's late-binding helpers (`Microsoft.VisualBasic.CompilerServices`): object, type,
+# member name, arguments.
+_LATE_BINDERS = frozenset(
+    {
+        ("newlatebinding", "latecall"),
+        ("newlatebinding", "lateget"),
+        ("latebinding", "latecall"),
+        ("latebinding", "lateget"),
+    }
+)
+
 # The version a ProgID may end with: `.1` of `WScript.Shell.1`, `.6.0` of `MSXML2.ServerXMLHTTP.6.0`.
 _PROGID_VERSION = re.compile(r"(?:\.\d+)+$")
 
@@ -1591,6 +1602,8 @@ class UnitFlow:
                 self._reflective(node, callee, args, method)
             if not is_new and path and path[-1] == "callbyname" and len(args) > 1:
                 self._called_by_name(node, args, method)
+            if not is_new and path[-2:] in _LATE_BINDERS and len(args) > 3:
+                self._late_bound(node, args, method)
             if not is_new and path[-2:] == ("expression", "call") and args:
                 self._expression_call(node, args, method)
             if not is_new and (
@@ -2236,6 +2249,16 @@ class UnitFlow:
         if prog and verb and verb.isidentifier():
             self.note_folded(args[1], verb)
             self._call_as(node, args[3:], method, [*prog.split("."), verb], f"called by name as {prog}.{verb}")
+
+    def _late_bound(self, node: Node, args: list[Node], method: str | None) -> None:
+        """`NewLateBinding.LateCall(sh, null, "Run", new object[] { cmd }, ...)`: the late-binding
+        helper VB compiles its calls on `Object` into, called by hand from C# on a COM object of a
+        known class; the method the folded name says, with the argument array."""
+        prog = self._com_class(args[0])
+        verb = as_text(self.fold(args[2]))
+        if prog and verb and verb.isidentifier():
+            self.note_folded(args[2], verb)
+            self._call_as(node, args[3:4], method, [*prog.split("."), verb], f"called late-bound as {prog}.{verb}")
 
     def _call_as(self, node: Node, args: list[Node], method: str | None, names: Sequence[str], note: str) -> None:
         """A call that runs the method `names` spell (`Assembly`, `Load`) with `args`, matched
