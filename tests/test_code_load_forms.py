@@ -1,6 +1,6 @@
 """More documented ways to load, compile and run code: an AssemblyLoadContext's LoadFromStream and
 LoadFromAssemblyPath, CodeDom's CompileAssemblyFromFile, PowerShell's ScriptBlock.Create and
-InvokeCommand.InvokeScript. Each with a shell written for it and a genuine page or handler that
+InvokeCommand.InvokeScript, AppDomain.ExecuteAssemblyByName with a client's assembly name. Each with a shell written for it and a genuine page or handler that
 makes the same call with a value of its own (docs/detection/webshell-code.md, "More load forms")."""
 
 from __future__ import annotations
@@ -15,6 +15,13 @@ def page(body: str) -> str:
 
 
 SHELLS = [
+    (
+        "by-name.aspx",
+        # an assembly of the application's folders, named by the client, run from its entry point
+        page('AppDomain.CurrentDomain.ExecuteAssemblyByName(Request["a"], new string[] { Request["c"] });'),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["request parameter 'a'", "ExecuteAssemblyByName"],
+    ),
     (
         "alc.aspx",
         page(
@@ -74,6 +81,10 @@ public class Plug {
 ]
 
 BENIGN = [
+    (
+        "by-fixed-name.aspx",
+        page('AppDomain.CurrentDomain.ExecuteAssemblyByName("Reports.Builder", new string[] { "--quiet" });'),
+    ),
     (
         "plugins.ashx",
         # A handler loading the site's own plug-in from its bin folder.
