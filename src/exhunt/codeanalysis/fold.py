@@ -19,7 +19,8 @@ import html
 import re
 import urllib.parse
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,6 +119,14 @@ def _vb_lambda(node: Node) -> Callable1 | None:
             return None
         params.append(text(name))
     return Callable1(params, body)
+
+
+def _frame(fn: Callable1, item: Value, index: int) -> dict[str, Value]:
+    """A LINQ lambda's parameters bound to one item, and to its index when it takes two."""
+    frame: dict[str, Value] = {fn.params[0]: item}
+    if len(fn.params) == 2:
+        frame[fn.params[1]] = index
+    return frame
 
 
 @dataclass
@@ -431,22 +440,26 @@ class Folder:
     def _select(self, receiver: Node, mapper: Node, depth: int) -> Value | None:
         """LINQ `xs.Select(c => (char)(c ^ 5))` (or `(c, i) => ...`) over a folded string or
         array: the list of what the lambda gives for each item (and its index)."""
-        fn = inline_lambda(mapper)
-        if fn is None or len(fn.params) not in {1, 2}:
+        walk = self._walk(receiver, mapper, depth)
+        if walk is None:
             return None
-        items = self._items(receiver, depth)
-        if items is None:
-            return None
+        fn, items = walk
         out: list[Value] = []
         for i, item in enumerate(items):
-            frame: dict[str, Value] = {fn.params[0]: item}
-            if len(fn.params) == 2:
-                frame[fn.params[1]] = i
-            v = self._evaluate(fn, frame, depth)
+            v = self._evaluate(fn, _frame(fn, item, i), depth)
             if v is None:
                 return None
             out.append(v)
         return out
+
+    def _walk(self, receiver: Node, lambda_node: Node, depth: int) -> tuple[Callable1, str | list[Value]] | None:
+        """The inline lambda of a LINQ call taking an item (and its index), and the folded string
+        or array it walks, its items counted against the limits (each costs an evaluation)."""
+        fn = inline_lambda(lambda_node)
+        if fn is None or len(fn.params) not in {1, 2}:
+            return None
+        items = self._items(receiver, depth)
+        return None if items is None else (fn, items)
 
     def _items(self, receiver: Node, depth: int) -> str | list[Value] | None:
         """The folded string or array a LINQ method walks, its items counted against the limits
@@ -462,18 +475,13 @@ class Folder:
     def _where(self, receiver: Node, predicate: Node, depth: int) -> Value | None:
         """LINQ `xs.Where(c => c != '#')` (or `(c, i) => i % 2 == 0`): the items whose condition
         folds to true; None when any condition does not fold."""
-        fn = inline_lambda(predicate)
-        if fn is None or len(fn.params) not in {1, 2}:
+        walk = self._walk(receiver, predicate, depth)
+        if walk is None:
             return None
-        items = self._items(receiver, depth)
-        if items is None:
-            return None
+        fn, items = walk
         kept: list[Value] = []
         for i, item in enumerate(items):
-            frame: dict[str, Value] = {fn.params[0]: item}
-            if len(fn.params) == 2:
-                frame[fn.params[1]] = i
-            truth = self._bound_truth(fn, frame, depth)
+            truth = self._bound_truth(fn, _frame(fn, item, i), depth)
             if truth is None:
                 return None
             if truth:
@@ -505,10 +513,17 @@ class Folder:
 
     def _bound_truth(self, fn: Callable1, frame: dict[str, Value], depth: int) -> bool | None:
         """`fn`'s body read as a condition with its parameters bound as `frame` says."""
+        with self._binding(fn, frame):
+            return self._truth(fn.body, depth + 1)
+
+    @contextmanager
+    def _binding(self, fn: Callable1, frame: dict[str, Value]) -> Iterator[None]:
+        """`fn`'s parameters bound as `frame` says while its body is read (and `fn` marked as
+        being applied, so a call back into it is no constant)."""
         self.bound.append(frame)
         self._active.append(fn)
         try:
-            return self._truth(fn.body, depth + 1)
+            yield
         finally:
             self._active.pop()
             self.bound.pop()
@@ -531,13 +546,8 @@ class Folder:
 
     def _evaluate(self, fn: Callable1, frame: dict[str, Value], depth: int) -> Value | None:
         """`fn`'s body with its parameters bound as `frame` says."""
-        self.bound.append(frame)
-        self._active.append(fn)
-        try:
+        with self._binding(fn, frame):
             return self.value(fn.body, depth + 1)
-        finally:
-            self._active.pop()
-            self.bound.pop()
 
 
 # ---------------------------------------------------------------------- literals
