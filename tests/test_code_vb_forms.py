@@ -3,7 +3,9 @@ set by assigning to its name (`GetIt = Request("c")`), a `Using` block's variabl
 StreamReader(...)`, `Using r = New ...`), an array item stored and read with parentheses
 (`a(0) = Request("c")`, `a(0)`), a `ByRef` parameter that a sub fills for its caller, an object
 initializer (`New ProcessStartInfo() With {.Arguments = ...}`), and `CallByName` on a COM object
-(docs/detection/webshell-code.md, "VB's results, Using blocks, array items and ByRef")."""
+(docs/detection/webshell-code.md, "VB's results, Using blocks, array items and ByRef"); and the
+FileSystem module's `Rename`, `SetAttr` and `Dir`, which a page's own method of the same name
+shadows ("VB's file functions, and a page's own methods of their names")."""
 
 from __future__ import annotations
 
@@ -121,4 +123,68 @@ BENIGN = [
 
 @pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
 def test_vb_forms_with_fixed_values(name: str, code: str) -> None:
+    assert_benign(name, code)
+
+
+# VB's FileSystem module: `Rename`, `SetAttr` and `Dir` on a path the client names; a method of the
+# page's own of the same name is that method, not VB's function (nor is a native one it declares
+# anything but the native function).
+FILE_FUNCTIONS = [
+    (
+        "rename.aspx",
+        vb_page('Rename(Request("s"), Request("d"))'),
+        "EXH-WS-CODE-FILE-MANAGE",
+        ["request parameter 's'"],
+    ),
+    (
+        "setattr.aspx",
+        vb_page('SetAttr(Request.Form("p"), FileAttribute.Hidden Or FileAttribute.System)'),
+        "EXH-WS-CODE-FILE-MANAGE",
+        ["form field 'p'"],
+    ),
+    (
+        "dir.aspx",
+        vb_page('Response.Write(Dir(Request("p") & "\\*.*"))'),
+        "EXH-WS-CODE-FILE-READ",
+        ["request parameter 'p'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "rule_id", "words"), FILE_FUNCTIONS, ids=[f[0] for f in FILE_FUNCTIONS])
+def test_vb_file_functions_on_client_paths(name: str, code: str, rule_id: str, words: list[str]) -> None:
+    assert_found(name, code, rule_id, words)
+
+
+OWN_NAMES = [
+    (
+        "own-rename.aspx",
+        vb_page('Rename(Request("id"), Request("title"))').replace(
+            "End Sub\n</script>",
+            "End Sub\nSub Rename(id As String, title As String)\n"
+            "Response.Write(Server.HtmlEncode(id & title))\nEnd Sub\n</script>",
+        ),
+    ),
+    (
+        "own-dir.aspx",
+        vb_page('Response.Write(Dir(Request("sort")))').replace(
+            "End Sub\n</script>",
+            'End Sub\nFunction Dir(s As String) As String\nReturn If(s = "desc", "DESC", "ASC")\nEnd Function\n</script>',
+        ),
+    ),
+    ("site-dir.aspx", vb_page('Response.Write(Dir(Server.MapPath("~/images/") & "*.png"))')),
+    (
+        "own-shell.aspx",
+        # a page's own `Shell` (a layout helper here) shadows VB's function of that name
+        vb_page('Response.Write(Shell(Request("title")))').replace(
+            "End Sub\n</script>",
+            'End Sub\nFunction Shell(title As String) As String\nReturn "<h1>" & Server.HtmlEncode(title) & "</h1>"\n'
+            "End Function\n</script>",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), OWN_NAMES, ids=[o[0] for o in OWN_NAMES])
+def test_own_methods_and_site_paths_stay_quiet(name: str, code: str) -> None:
     assert_benign(name, code)

@@ -180,6 +180,12 @@ _LATE_BINDERS = frozenset(
     }
 )
 
+# A method declared as a native function: C#'s `extern` (P/Invoke), VB's `Declare ... Lib "x.dll"`
+# (whose node starts at `Function Name Lib`).
+_NATIVE_DECLARATION = re.compile(
+    r"\bextern\b|^\s*(?:(?:public|private|friend|protected|shared)\s+)*declare\b|^\s*(?:function|sub)\s+\[?\w+\]?\s+lib\s"
+)
+
 # The version a ProgID may end with: `.1` of `WScript.Shell.1`, `.6.0` of `MSXML2.ServerXMLHTTP.6.0`.
 _PROGID_VERSION = re.compile(r"(?:\.\d+)+$")
 
@@ -1626,6 +1632,8 @@ class UnitFlow:
             bound = self._bound_method(path, callee) if not is_new else None
             if bound is not None:  # `run(x)` or `run.Invoke(x)` of `Func<string, Process> run = Process.Start`
                 self._call_as(node, args, method, bound[0], f"called through a delegate bound to {bound[1]}")
+            if not is_new and not has_receiver and len(path) == 1 and self._own_body(path[0]):
+                continue  # `Rename(a, b)` of the file's own `Rename`: not VB's function of that name
             for rule in self.rules:
                 for pattern in rule.patterns:
                     if pattern.matches(path, is_new, has_receiver):
@@ -1645,6 +1653,16 @@ class UnitFlow:
                 if process is not None and len(args) > at:
                     label = "AddParameter" if at else "AddArgument"
                     self._hit(process, f"{label} of a script-running cmdlet", node, callee, args, values, method, at)
+
+    def _own_body(self, name: str) -> bool:
+        """Whether the file declares a method of this name with code of its own: a bare call of it
+        is that method (which the flow follows into), not a global function of the same name. A
+        native function the file declares (`extern`, VB's `Declare`) is the function itself."""
+        m = self.methods.get(name)
+        if m is None:
+            return False
+        head = text(m.node)[:300].lower()
+        return _NATIVE_DECLARATION.search(head) is None
 
     def _runs_scripts(self) -> bool:
         """Whether the unit adds a cmdlet that runs its argument as a script to a PowerShell
