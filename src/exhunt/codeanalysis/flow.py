@@ -43,6 +43,7 @@ from exhunt.codeanalysis.syntax import (
     called,
     dotted,
     index_parts,
+    lambda_params,
     last_name,
     member_parts,
     operator,
@@ -50,6 +51,7 @@ from exhunt.codeanalysis.syntax import (
     text,
     unwrap,
     vb_as_clause,
+    with_object,
 )
 from exhunt.codeanalysis.syntax import field as child_field
 from exhunt.codeanalysis.vocabulary import (
@@ -164,6 +166,7 @@ class _Method:
     steps: tuple[str, ...] = ()
     byref: frozenset[str] = frozenset()  # VB's `ByRef` parameters: the caller's variable is the parameter
     rest: bool = False  # the last parameter takes the arguments from its place on (C# `params`, VB `ParamArray`)
+    native: bool = False  # a native function declared (`extern`, VB's `Declare ... Lib`), no code of its own
 
 
 # Calls that hand a state object to the callback they take first: the state's argument position.
@@ -440,7 +443,8 @@ class UnitFlow:
             if self.lang is Lang.VB and text(declared).lstrip()[:6].lower() == "byref "
         )
         rest = params_node is not None and _REST_PARAMETER.search(text(params_node)) is not None
-        m = _Method(name, params, node, webmethod, tuple(steps), byref, rest)
+        native = _NATIVE_DECLARATION.search(text(node)[:300].lower()) is not None
+        m = _Method(name, params, node, webmethod, tuple(steps), byref, rest, native)
         self.methods.setdefault(name.lower(), m)
         body = node.child_by_field_name("body")
         ret = _single_return(body if body is not None else node)
@@ -746,7 +750,7 @@ class UnitFlow:
                 self.consts[name] = v[::-1]
 
     def _lambda(self, name: str, node: Node, method: str | None) -> None:
-        params = _lambda_params(node)
+        params = lambda_params(node)
         self._lambdas[name] = (params, method)
         body = node.child_by_field_name("body")
         if body is None and node.named_child_count:
@@ -1148,7 +1152,7 @@ class UnitFlow:
             return
         cb = _callback(callback)
         if role(cb) is Role.LAMBDA:
-            params = _lambda_params(cb)
+            params = lambda_params(cb)
             if params:
                 self._set((method, self._n(params[0])), t)
             return
@@ -1445,8 +1449,8 @@ class UnitFlow:
                     path[0] = "request"  # `((HttpRequestBase)new HttpRequestWrapper(...)).Form`
         # `new HttpRequestWrapper(Request).Form`: the same request, wrapped
         path = ["request" if seg == "httprequestwrapper" else seg for seg in path]
-        if path and (path[0] == "" or path[0] in SOURCE_MEMBERS) and self._with_request(node):
-            path = ["request", *(seg for seg in path if seg)]  # `Form("c")` in `with (Request) {...}`
+        if path and path[0] in SOURCE_MEMBERS and self._with_request(node):
+            path = ["request", *path]  # `Form("c")` in JScript's `with (Request) {...}`
         if path and path[0] in self._requests:
             path = ["request", *path[1:]]  # a variable holding the request object
         line = self.line(node)
@@ -1497,20 +1501,13 @@ class UnitFlow:
     def _with_request(self, node: Node) -> bool:
         """Whether the nearest `with` block around a node (JScript's `with (Request) {...}`,
         VB's `With Request ... End With`) is on the request object."""
-        cur = node.parent
-        for _ in range(256):
-            if cur is None:
-                return False
-            if cur.type == "with_statement":
-                held = cur.child_by_field_name("object") or next(iter(cur.named_children), None)
-                if held is None:
-                    return False
-                named = dotted(unwrap(held)).lower().replace("()", "").split(".")
-                while len(named) > 1 and named[0] in {"this", "me", "page", "context", "httpcontext", "current"}:
-                    named = named[1:]
-                return named == ["request"] or (len(named) == 1 and named[0] in self._requests)
-            cur = cur.parent
-        return False
+        held = with_object(node)
+        if held is None:
+            return False
+        named = dotted(held).lower().replace("()", "").split(".")
+        while len(named) > 1 and named[0] in {"this", "me", "page", "context", "httpcontext", "current"}:
+            named = named[1:]
+        return named == ["request"] or (len(named) == 1 and named[0] in self._requests)
 
     def _control(self, path: list[str], line: int) -> Taint | None:
         """What the client posted back through a page control (`cmd.Text`, `up.PostedFile`)."""
@@ -1659,10 +1656,7 @@ class UnitFlow:
         is that method (which the flow follows into), not a global function of the same name. A
         native function the file declares (`extern`, VB's `Declare`) is the function itself."""
         m = self.methods.get(name)
-        if m is None:
-            return False
-        head = text(m.node)[:300].lower()
-        return _NATIVE_DECLARATION.search(head) is None
+        return m is not None and not m.native
 
     def _runs_scripts(self) -> bool:
         """Whether the unit adds a cmdlet that runs its argument as a script to a PowerShell
@@ -1946,7 +1940,7 @@ class UnitFlow:
         for body in bodies:
             cb = _callback(body)
             if role(cb) is Role.LAMBDA:
-                out.update(self._n(p) for p in _lambda_params(cb))
+                out.update(self._n(p) for p in lambda_params(cb))
         return out
 
     def _constant_getter(self, name: str) -> bool:
@@ -2262,21 +2256,24 @@ class UnitFlow:
         """VB's `CallByName(sh, "Run", CallType.Method, cmd)` on a COM object of a known class
         (`sh = CreateObject("WScript.Shell")`): the method the folded name says, with the
         arguments after the call type."""
-        prog = self._com_class(args[0])
-        verb = as_text(self.fold(args[1]))
-        if prog and verb and verb.isidentifier():
-            self.note_folded(args[1], verb)
-            self._call_as(node, args[3:], method, [*prog.split("."), verb], f"called by name as {prog}.{verb}")
+        self._com_call_by_name(node, args[0], args[1], args[3:], method, "called by name as")
 
     def _late_bound(self, node: Node, args: list[Node], method: str | None) -> None:
         """`NewLateBinding.LateCall(sh, null, "Run", new object[] { cmd }, ...)`: the late-binding
         helper VB compiles its calls on `Object` into, called by hand from C# on a COM object of a
         known class; the method the folded name says, with the argument array."""
-        prog = self._com_class(args[0])
-        verb = as_text(self.fold(args[2]))
+        self._com_call_by_name(node, args[0], args[2], args[3:4], method, "called late-bound as")
+
+    def _com_call_by_name(
+        self, node: Node, target: Node, name: Node, passed: list[Node], method: str | None, how: str
+    ) -> None:
+        """A method of a COM object of a known class called by its name as a string: matched as
+        `class.Method` with `passed` as its arguments, when the name folds to an identifier."""
+        prog = self._com_class(target)
+        verb = as_text(self.fold(name))
         if prog and verb and verb.isidentifier():
-            self.note_folded(args[2], verb)
-            self._call_as(node, args[3:4], method, [*prog.split("."), verb], f"called late-bound as {prog}.{verb}")
+            self.note_folded(name, verb)
+            self._call_as(node, passed, method, [*prog.split("."), verb], f"{how} {prog}.{verb}")
 
     def _call_as(self, node: Node, args: list[Node], method: str | None, names: Sequence[str], note: str) -> None:
         """A call that runs the method `names` spell (`Assembly`, `Load`) with `args`, matched
@@ -2405,8 +2402,7 @@ class UnitFlow:
             r = role(node)
             if r is Role.MEMBER:
                 return node
-            wrapped = r is Role.CAST or (node.type == "unary_expression" and text(node)[:9].lower() == "addressof")
-            if wrapped and node.named_child_count:
+            if _delegate_wrapper(node) and node.named_child_count:
                 node = unwrap(node.named_children[-1])
             elif r is Role.NEW:
                 callee, args = call_parts(node)
@@ -2538,26 +2534,24 @@ def _imports(root: Node) -> tuple[dict[str, list[str]], list[tuple[str, ...]]]:
     return aliases, static
 
 
+def _delegate_wrapper(node: Node) -> bool:
+    """A cast or VB's `AddressOf` around the method or lambda a delegate is made from."""
+    return role(node) is Role.CAST or (node.type == "unary_expression" and text(node)[:9].lower() == "addressof")
+
+
 def _callback(node: Node) -> Node:
     """The lambda or method name a callback argument stands for: through a cast, a delegate's
     constructor (`new WaitCallback(Work)`) and VB's `AddressOf Work`."""
-    cb = _uncast(unwrap(node))
-    if role(cb) is Role.NEW:
-        cb = unwrap(next(iter(call_parts(cb)[1]), cb))
-    if cb.type == "unary_expression" and text(cb)[:9].lower() == "addressof" and cb.named_child_count:
-        cb = unwrap(cb.named_children[-1])
+    cb = unwrap(node)
+    for _ in range(4):
+        made = call_parts(cb)[1] if role(cb) is Role.NEW else []
+        if _delegate_wrapper(cb) and cb.named_child_count:
+            cb = unwrap(cb.named_children[-1])
+        elif made:
+            cb = unwrap(made[0])
+        else:
+            break
     return cb
-
-
-def _lambda_params(node: Node) -> list[str]:
-    """The parameter names of a lambda, an anonymous method or a VB `Function(...)`."""
-    p = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
-    if p is not None:
-        names = [text(c) for c in ([p] if p.type in {"identifier", "implicit_parameter"} else p.named_children)]
-        return [x.split()[-1] for x in names if x]
-    if node.type == "lambda_expression":
-        return [text(c.named_children[0]) for c in node.named_children if c.type == "lambda_parameter"]
-    return []
 
 
 def _type_argument(callee: Node | None) -> str | None:

@@ -32,6 +32,7 @@ from exhunt.codeanalysis.syntax import (
     called,
     dotted,
     index_parts,
+    lambda_params,
     last_name,
     operator,
     role,
@@ -94,11 +95,9 @@ def inline_lambda(node: Node) -> Callable1 | None:
     body = node.child_by_field_name("body")
     if body is None or body.type in {"block", "statement_block"}:
         return None
-    p = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
-    if p is None:
+    if node.child_by_field_name("parameters") is None and node.child_by_field_name("parameter") is None:
         return None
-    names = [p] if p.type in {"identifier", "implicit_parameter"} else list(p.named_children)
-    params = [text(c).split()[-1] for c in names if text(c).strip()]
+    params = lambda_params(node)
     return Callable1(params, body) if all(x.isidentifier() for x in params) else None
 
 
@@ -108,17 +107,11 @@ def _vb_lambda(node: Node) -> Callable1 | None:
     if text(node).lstrip()[:3].lower() == "sub" or not node.named_children:
         return None
     body = node.named_children[-1]
-    if body.type != "expression":
+    declared = node.named_children[:-1]
+    if body.type != "expression" or any(p.type != "lambda_parameter" for p in declared):
         return None
-    params: list[str] = []
-    for p in node.named_children[:-1]:
-        if p.type != "lambda_parameter":
-            return None
-        name = next((c for c in p.named_children if c.type == "identifier"), None)
-        if name is None:
-            return None
-        params.append(text(name))
-    return Callable1(params, body)
+    params = lambda_params(node)
+    return Callable1(params, body) if len(params) == len(declared) else None
 
 
 def _frame(fn: Callable1, item: Value, index: int) -> dict[str, Value]:

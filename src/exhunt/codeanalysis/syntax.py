@@ -296,7 +296,7 @@ def called(callee: Node) -> tuple[Node | None, str]:
 
 def member_parts(node: Node) -> tuple[Node | None, str]:
     if node.type == "with_member_access":
-        return _with_object(node), text(node.named_children[-1] if node.named_child_count else None)
+        return with_object(node), text(node.named_children[-1] if node.named_child_count else None)
     obj = field(node, "expression", "object")
     name = field(node, "name", "property", "member")
     if obj is None and node.named_child_count:
@@ -306,8 +306,9 @@ def member_parts(node: Node) -> tuple[Node | None, str]:
     return (unwrap(obj) if obj is not None else None), text(name)
 
 
-def _with_object(node: Node) -> Node | None:
-    """The object of the nearest VB `With` block around `node` (what `.Member` in it belongs to)."""
+def with_object(node: Node) -> Node | None:
+    """The object of the nearest `With` block around `node` (what VB's `.Member` in it belongs
+    to; JScript's `with (o) {...}` has the same shape)."""
     cur = node.parent
     for _ in range(MAX_WITH_DEPTH):
         if cur is None:
@@ -320,6 +321,23 @@ def _with_object(node: Node) -> Node | None:
 
 
 MAX_WITH_DEPTH = 512
+
+
+def lambda_params(node: Node) -> list[str]:
+    """The parameter names of a lambda: C#'s `(a, b) => ...` and `x => ...` (a typed parameter's
+    last word), an anonymous method's `delegate(string s)`, a JavaScript function's, and VB's
+    `Function(ByVal a As String)` (the first name of each parameter)."""
+    p = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
+    if p is not None:
+        names = [p] if p.type in {"identifier", "implicit_parameter"} else list(p.named_children)
+        return [text(c).split()[-1] for c in names if text(c).strip()]
+    out: list[str] = []
+    for c in node.named_children:
+        if c.type == "lambda_parameter":
+            name = next((n for n in c.named_children if n.type == "identifier"), None)
+            if name is not None:
+                out.append(text(name))
+    return out
 
 
 def index_parts(node: Node) -> tuple[Node | None, list[Node]]:
