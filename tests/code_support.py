@@ -51,9 +51,10 @@ def prefilter_reads(name: str, code: str) -> bool:
     return codehunt.wants(Location(f"c:/inetpub/wwwroot/{name}", Place.IIS_WEBROOT, True), code.encode())
 
 
-def cs_page(body: str, attributes: str = "", imports: tuple[str, ...] = ()) -> str:
+def cs_page(body: str, attributes: str = "", imports: tuple[str, ...] = (), members: str = "") -> str:
     """A C# page whose Page_Load runs `body`: the Page directive (with `attributes`), an Import
-    directive per namespace of `imports`, and the server script."""
+    directive per namespace of `imports`, and the server script, with `members` (methods,
+    classes) after Page_Load."""
     directive = '<%@ Page Language="C#"' + (f" {attributes}" if attributes else "") + " %>\n"
     imported = "".join(f'<%@ Import Namespace="{name}" %>\n' for name in imports)
     return (
@@ -61,18 +62,22 @@ def cs_page(body: str, attributes: str = "", imports: tuple[str, ...] = ()) -> s
         + imported
         + '<script runat="server">\nprotected void Page_Load(object sender, EventArgs e) {\n'
         + body
-        + "\n}\n</script>"
+        + "\n}\n"
+        + (members + "\n" if members else "")
+        + "</script>"
     )
 
 
-def vb_page(body: str, attributes: str = "") -> str:
-    """The same in VB."""
+def vb_page(body: str, attributes: str = "", members: str = "") -> str:
+    """The same in VB, with `members` after Page_Load."""
     directive = '<%@ Page Language="VB"' + (f" {attributes}" if attributes else "") + " %>\n"
     return (
         directive
         + '<script runat="server">\nSub Page_Load(sender As Object, e As EventArgs)\n'
         + body
-        + "\nEnd Sub\n</script>"
+        + "\nEnd Sub\n"
+        + (members + "\n" if members else "")
+        + "</script>"
     )
 
 

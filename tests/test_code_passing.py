@@ -16,29 +16,20 @@ from code_support import assert_benign, assert_found, cs_page, vb_page
 PROCESS = "EXH-WS-CODE-PROCESS"
 
 
-def _cs_with(body: str, members: str) -> str:
-    """A C# page whose Page_Load runs `body`, with `members` beside it in the class."""
-    return cs_page(body).replace("\n}\n</script>", "\n}\n" + members + "\n</script>")
-
-
-def _vb_with(body: str, members: str) -> str:
-    return vb_page(body).replace("End Sub\n</script>", "End Sub\n" + members + "\n</script>")
-
-
 SHELLS = [
     (
         "params array",
-        _cs_with(
+        cs_page(
             'Run("cmd.exe", "/c " + Request["c"]);',
-            "static void Run(params string[] a) { System.Diagnostics.Process.Start(a[0], a[1]); }",
+            members="static void Run(params string[] a) { System.Diagnostics.Process.Start(a[0], a[1]); }",
         ),
         ["request parameter 'c'", "Process.Start"],
     ),
     (
         "VB ParamArray",
-        _vb_with(
+        vb_page(
             'Run("cmd.exe", "/c " & Request("c"))',
-            "Sub Run(ParamArray a() As String)\nSystem.Diagnostics.Process.Start(a(0), a(1))\nEnd Sub",
+            members="Sub Run(ParamArray a() As String)\nSystem.Diagnostics.Process.Start(a(0), a(1))\nEnd Sub",
         ),
         ["request parameter 'c'"],
     ),
@@ -60,9 +51,9 @@ SHELLS = [
     ),
     (
         "VB thread-pool state into AddressOf",
-        _vb_with(
+        vb_page(
             'System.Threading.ThreadPool.QueueUserWorkItem(AddressOf Work, Request("c"))',
-            'Sub Work(o As Object)\nSystem.Diagnostics.Process.Start("cmd.exe", CStr(o))\nEnd Sub',
+            members='Sub Work(o As Object)\nSystem.Diagnostics.Process.Start("cmd.exe", CStr(o))\nEnd Sub',
         ),
         ["request parameter 'c'"],
     ),
@@ -76,10 +67,10 @@ SHELLS = [
     ),
     (
         "thread of a method group started with state",
-        _cs_with(
+        cs_page(
             "var t = new System.Threading.Thread(new System.Threading.ParameterizedThreadStart(Work));\n"
             't.Start(Request.QueryString["q"]);',
-            'static void Work(object o) { System.Diagnostics.Process.Start("cmd.exe", o.ToString()); }',
+            members='static void Work(object o) { System.Diagnostics.Process.Start("cmd.exe", o.ToString()); }',
         ),
         ["query parameter 'q'"],
     ),
@@ -147,18 +138,18 @@ SHELLS += [
     ),
     (
         "field of an instance set from outside",
-        _cs_with(
+        cs_page(
             'var o = new Runner();\no.Text = Request["c"];\no.Run();',
-            "class Runner { public string Text; "
+            members="class Runner { public string Text; "
             'public void Run() { System.Diagnostics.Process.Start("cmd.exe", Text); } }',
         ),
         ["request parameter 'c'"],
     ),
     (
         "extension method on a literal",
-        _cs_with(
+        cs_page(
             'System.Diagnostics.Process.Start("cmd.exe", "c".Arg());',
-            "}\nstatic class Ext { public static string Arg(this string k) { return HttpContext.Current.Request[k]; }",
+            members="}\nstatic class Ext { public static string Arg(this string k) { return HttpContext.Current.Request[k]; }",
         ),
         ["request parameter", "Process.Start"],
     ),
@@ -173,9 +164,9 @@ def test_value_handed_on_reaches_the_process(form: str, code: str, words: list[s
 BENIGN = [
     (
         "params array of constants",
-        _cs_with(
+        cs_page(
             'Run("ipconfig.exe", "/all");',
-            "static void Run(params string[] a) { System.Diagnostics.Process.Start(a[0], a[1]); }",
+            members="static void Run(params string[] a) { System.Diagnostics.Process.Start(a[0], a[1]); }",
         ),
     ),
     (
@@ -194,9 +185,9 @@ BENIGN = [
     ),
     (
         "field of an instance shown encoded",
-        _cs_with(
+        cs_page(
             'var o = new Label2();\no.Text = Request["name"];\no.Show(Response);',
-            "class Label2 { public string Text; "
+            members="class Label2 { public string Text; "
             "public void Show(HttpResponse r) { r.Write(HttpUtility.HtmlEncode(Text)); } }",
         ),
     ),

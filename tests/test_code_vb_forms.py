@@ -159,27 +159,26 @@ def test_vb_file_functions_on_client_paths(name: str, code: str, rule_id: str, w
 OWN_NAMES = [
     (
         "own-rename.aspx",
-        vb_page('Rename(Request("id"), Request("title"))').replace(
-            "End Sub\n</script>",
-            "End Sub\nSub Rename(id As String, title As String)\n"
-            "Response.Write(Server.HtmlEncode(id & title))\nEnd Sub\n</script>",
+        vb_page(
+            'Rename(Request("id"), Request("title"))',
+            members="Sub Rename(id As String, title As String)\nResponse.Write(Server.HtmlEncode(id & title))\nEnd Sub",
         ),
     ),
     (
         "own-dir.aspx",
-        vb_page('Response.Write(Dir(Request("sort")))').replace(
-            "End Sub\n</script>",
-            'End Sub\nFunction Dir(s As String) As String\nReturn If(s = "desc", "DESC", "ASC")\nEnd Function\n</script>',
+        vb_page(
+            'Response.Write(Dir(Request("sort")))',
+            members='Function Dir(s As String) As String\nReturn If(s = "desc", "DESC", "ASC")\nEnd Function',
         ),
     ),
     ("site-dir.aspx", vb_page('Response.Write(Dir(Server.MapPath("~/images/") & "*.png"))')),
     (
         "own-shell.aspx",
         # a page's own `Shell` (a layout helper here) shadows VB's function of that name
-        vb_page('Response.Write(Shell(Request("title")))').replace(
-            "End Sub\n</script>",
-            'End Sub\nFunction Shell(title As String) As String\nReturn "<h1>" & Server.HtmlEncode(title) & "</h1>"\n'
-            "End Function\n</script>",
+        vb_page(
+            'Response.Write(Shell(Request("title")))',
+            members='Function Shell(title As String) As String\nReturn "<h1>" & Server.HtmlEncode(title) & "</h1>"\n'
+            "End Function",
         ),
     ),
 ]
