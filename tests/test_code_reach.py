@@ -7,6 +7,7 @@ each has a benign look-alike that must stay below medium."""
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from code_support import chain_of, medium_or_above, run
 from code_support import vb_page as vb_load_page
 from exhunt.codeanalysis import analyze_code
 from exhunt.model import ProblemKind
-from files_support import hunt, server_file
+from files_support import by_rule, hunt, server_file
 
 PROCESS = "EXH-WS-CODE-PROCESS"
 TUNNEL = "EXH-WS-CODE-TUNNEL"
@@ -429,6 +430,41 @@ def test_a_page_in_utf16_without_its_mark_is_read() -> None:
 }""")
     for codec in ("utf-16-le", "utf-16-be"):
         assert PROCESS in medium_or_above(analyze_code(page.encode(codec), "wide.aspx")), codec
+
+
+@pytest.mark.parametrize("codec", ["utf-32-le", "utf-32-be"])
+def test_a_page_in_utf32_with_its_mark_is_read_and_said_to_be(tmp_path: Path, codec: str) -> None:
+    # .NET's StreamReader, which reads a page for the compiler, takes UTF-32 by its byte-order
+    # mark; a string signature for the single-byte or UTF-16 text sees none of the words.
+    page = cs_page("""void Page_Load(object sender, EventArgs e) {
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.Form["c"]);
+}""")
+    mark = "\ufeff".encode(codec)
+    assert mark in {b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"}
+    data = mark + page.encode(codec)
+    assert PROCESS in medium_or_above(analyze_code(data, "wide.aspx")), codec
+    found = by_rule(hunt(server_file(tmp_path, r"C:\inetpub\wwwroot\app\wide.aspx", data)))
+    assert dict(found[PROCESS].details)["text_encoding"] == "UTF-32"
+    assert "Request" not in data.decode("latin-1")  # what a byte-wise search would look for
+
+
+def test_a_page_in_utf32_without_its_mark_is_not_code() -> None:
+    # Without the mark the platform reads the bytes as UTF-8: zeros between the characters, no
+    # directive and no code block the page parser would take.
+    page = cs_page("""void Page_Load(object sender, EventArgs e) {
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.Form["c"]);
+}""")
+    assert medium_or_above(analyze_code(page.encode("utf-32-le"), "wide.aspx")) == []
+
+
+def test_a_utf16_page_starting_with_its_mark_only_is_still_utf16() -> None:
+    # FF FE followed by a character other than U+0000 is UTF-16's mark, not UTF-32's.
+    page = cs_page("""void Page_Load(object sender, EventArgs e) {
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.Form["c"]);
+}""")
+    report = analyze_code(codecs.BOM_UTF16_LE + page.encode("utf-16-le"), "wide.aspx")
+    assert PROCESS in medium_or_above(report)
+    assert report.encoding == ""
 
 
 def test_out_arguments_and_property_getters_carry_request_data() -> None:

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from exhunt.codeanalysis.charset import sniff, utf16_codec
+from exhunt.codeanalysis.charset import sniff, wide_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
 from exhunt.codeanalysis.extract import (
     CODE_EXTENSIONS,
@@ -122,7 +122,8 @@ class CodeReport:
     units: int = 0  # units of server code with text
     sinks: int = 0  # calls of a sink API found, whatever reaches them
     reached: int = 0  # of those, calls that a value from the request reaches
-    encoding: str = ""  # the legacy code page the text was read in (or "unknown"), when not UTF-8 or UTF-16
+    # What the text was read in when not UTF-8 or UTF-16: UTF-32, a legacy code page, or "unknown".
+    encoding: str = ""
     included: list[IncludedSpan] = field(default_factory=list)
     # Classes of user controls the page registers (`@ Control ClassName`): their members are
     # called as `Name.Member(...)`.
@@ -418,12 +419,14 @@ def _code_file_reports(hit: SinkHit) -> bool:
 
 
 def _decode(data: bytes, report: CodeReport | None = None) -> str:
-    """The text of a page: UTF-16 or UTF-8 by their marks or shape, else the code page the page
+    """The text of a page: UTF-32, UTF-16 or UTF-8 by their marks or shape, else the code page the page
     declares (`CodePage="936"`, `ResponseEncoding="gb2312"`, `charset=`) or one its bytes fit
     (`charset.sniff`). Bytes that fit none are read as UTF-8 with replacement characters, and
     reported when they fall in server code: names spelled in them may not be what the compiler reads."""
-    wide = utf16_codec(data)
+    wide = wide_codec(data)
     if wide is not None:
+        if report is not None and wide == "utf-32":
+            report.encoding = "UTF-32"
         return data.decode(wide, "replace")
     try:
         return data.decode("utf-8")

@@ -28,6 +28,18 @@ SNIFF_BYTES = 256 * 1024  # how much of the text is weighed (all of it is decode
 # Server code spelled in single bytes: a page is then read byte by byte whatever zeros surround it.
 _SINGLE_BYTE_CODE = re.compile(rb"<%|(?i:runat)")
 _BOMS = (b"\xff\xfe", b"\xfe\xff")
+# UTF-32's marks, little- and big-endian. The little-endian one starts with UTF-16's: .NET's
+# StreamReader, which ASP.NET reads a page with, takes FF FE 00 00 as UTF-32 before UTF-16.
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
+
+
+def wide_codec(data: bytes) -> str | None:
+    """The codec to read text of more than one byte a character with: "utf-32" when it starts
+    with UTF-32's byte-order mark (the compiler reads such a page, string signatures written
+    for single-byte or UTF-16 text do not); else UTF-16's (`utf16_codec`)."""
+    if data[:4] in _UTF32_BOMS:
+        return "utf-32"
+    return utf16_codec(data)
 
 
 def utf16_codec(data: bytes) -> str | None:

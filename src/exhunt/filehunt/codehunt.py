@@ -15,7 +15,7 @@ from typing import Any
 
 from exhunt.codeanalysis import CodeReport, analyze_code
 from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE, Included
-from exhunt.codeanalysis.charset import utf16_codec
+from exhunt.codeanalysis.charset import wide_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
 from exhunt.codeanalysis.extract import Reference, is_bare_source
 from exhunt.codeanalysis.extract import references as _references
@@ -150,14 +150,14 @@ def wants(loc: Location, data: bytes) -> bool:
 
 
 def _transcoded(data: bytes, codec: str) -> bytes:
-    """The first 2 MiB of UTF-16 text as UTF-8."""
+    """The first 2 MiB of UTF-16 or UTF-32 text as UTF-8."""
     return data[: 1 << 21].decode(codec, "replace").encode("utf-8", "replace")
 
 
 def _start(data: bytes) -> bytes | memoryview:
     """What the prefilter reads: the first MiB (a view, not a copy), or the transcoded start of
-    UTF-16 (as the analysis decodes it: `utf16_codec`)."""
-    wide = utf16_codec(data)
+    UTF-16 or UTF-32 (as the analysis decodes it: `wide_codec`)."""
+    wide = wide_codec(data)
     return _transcoded(data, wide) if wide else memoryview(data)[: 1 << 20]
 
 
@@ -339,6 +339,8 @@ def hits_of(report: CodeReport) -> list[CodeHit]:
         details = {"chain": chain, "code_reader": ", ".join(sorted(report.readers)) or "none"}
         if folded:
             details["folded_strings"] = folded
+        if report.encoding:  # what a text editor or grep shows of the file may not be its code
+            details["text_encoding"] = report.encoding
         if report.included:
             details["included_files"] = "; ".join(f"{s.path} (named at line {s.line})" for s in report.included)
         by_rule[cap.rule_id] = CodeHit(cap.rule_id, report.page_line(cap.line), details)
