@@ -528,6 +528,7 @@ class UnitFlow:
             if r is Role.CALL:
                 self._array_reverse(node)
                 self._array_written(node)
+                self._com_http_open(node)
                 continue
             if r is Role.BINARY and operator(node).lower() == "xor":
                 self._vb_xor_store(node)
@@ -796,9 +797,33 @@ class UnitFlow:
         if args and dotted(callee).lower().endswith(_REQUEST_FACTORIES):
             self._urls[name] = args[0]
 
+    def _com_http_open(self, node: Node) -> None:
+        """`h.Open("POST", url, False)` on an `MSXML2.ServerXMLHTTP` or `WinHttp.WinHttpRequest`
+        object: remember the URL the object's later `Send` goes to."""
+        callee, args = call_parts(node)
+        callee = unwrap(callee) if callee is not None else None
+        if callee is None or role(callee) is not Role.MEMBER or len(args) < 2:
+            return
+        receiver, name = member_parts(callee)
+        if name.lower() != "open" or receiver is None or role(unwrap(receiver)) is not Role.IDENT:
+            return
+        key = self._n(text(unwrap(receiver)))
+        if self._type(key) not in _COM_HTTP:
+            return
+        verb = as_text(self.fold(args[0]))
+        if verb is not None and verb.strip().upper() in {"GET", "HEAD"}:
+            self._urls.pop(key, None)  # a GET sends no body, even one `Send` is given
+        else:
+            self._urls[key] = args[1]
+
     def _url_taint(self, api: str, args: list[Node], receiver: Node | None, method: str | None) -> Taint | None:
         """Taint of the URL a send goes to: the first argument of `UploadData(url, data)` and
-        the like, or the URL a `GetRequestStream()` receiver was created with."""
+        the like, or the URL a `GetRequestStream()` receiver was created with, or a COM client
+        was opened on (`Send(body)`; a `Send()` of no body sends nothing of the client's)."""
+        if api.lower().endswith(".send"):
+            base = _base_ident(receiver) if receiver is not None and args else None
+            url = self._urls.get(self._n(text(base))) if base is not None else None
+            return self.taint(url, method) if url is not None else None
         if api.lower().endswith("getrequeststream"):
             base = _base_ident(receiver) if receiver is not None else None
             url = self._urls.get(self._n(text(base))) if base is not None else None
@@ -2664,6 +2689,9 @@ _EVENT_ARGUMENTS = {
     "loadpostdata": (1, "posted form"),
 }
 _REQUEST_FACTORIES = ("webrequest.create", "webrequest.createhttp", "webrequest.createdefault")
+# COM HTTP clients (ProgIDs without their version): `Open(verb, url, ...)` names the URL that a
+# later `Send(body)` posts to, as `WebRequest.Create(url)` does for `GetRequestStream()`.
+_COM_HTTP = frozenset({"msxml2.serverxmlhttp", "msxml2.xmlhttp", "microsoft.xmlhttp", "winhttp.winhttprequest"})
 _CLASS_DECL = re.compile(r"\b(?:class|Class|CLASS)\s+([A-Za-z_]\w*)")
 _FOLDER = re.compile(r"^(?:~|[A-Za-z]:)?[\\/]?(?:[\w.-]+[\\/])+")
 
