@@ -6,7 +6,7 @@ with a lambda (chars XORed with a key, hex pairs over `Enumerable.Range`), `Wher
 (with and without a seed), `Skip`, `Take`, `Last`, `ElementAt`, the same through VB's
 `Function(...)` lambdas, `Trim`, `TrimStart`,
 `TrimEnd` and `PadLeft` with characters, and a character or item of a constant at a constant
-index; and a type kept in a variable (`var t =
+index; names given their values by C# tuple deconstruction; and a type kept in a variable (`var t =
 Type.GetType(...)`, an assembly's `GetType`, VB `GetType(T)`) whose `GetMethod(...).Invoke`
 runs the method it names. A builder kept in a variable is not folded (it changes after it is
 made), and a regular expression with metacharacters is not read as plain text."""
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from code_support import assert_benign, assert_found, cs_page, run, vb_page
+from code_support import assert_benign, assert_found, chain_of, cs_page, run, vb_page
 
 PROCESS = "EXH-WS-CODE-PROCESS"
 TYPE_NAME = "System.Diagnostics.Process"
@@ -190,3 +190,38 @@ def test_a_condition_on_the_request_picks_no_branch() -> None:
         "Response.Write(Type.GetType(t).FullName);"
     )
     assert not any("Process" in shown for shown in run("cond.aspx", code).folded)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'var (f, a) = ("cmd.exe", "/c " + Request["c"]);\nSystem.Diagnostics.Process.Start(f, a);',
+        'string f, a;\n(f, a) = ("cmd.exe", "/c " + Request["c"]);\nSystem.Diagnostics.Process.Start(f, a);',
+        '(string f, string a) = ("cmd.exe", "/c " + Request["c"]);\nSystem.Diagnostics.Process.Start(f, a);',
+    ],
+    ids=["var", "assigned", "typed"],
+)
+def test_tuple_deconstruction_gives_each_name_its_value(body: str) -> None:
+    # C# 7's deconstruction: each name on the left takes the element in its place on the right.
+    assert_found("t.aspx", cs_page(body), PROCESS, ["request parameter 'c'", "Process.Start"])
+
+
+def test_tuple_deconstruction_folds_each_name() -> None:
+    code = cs_page(
+        'var (t, m) = ("Sys" + "tem.Diagnostics.Pro" + "cess", "St" + "art");\n'
+        'Type.GetType(t).GetMethod(m, new Type[] { typeof(string), typeof(string) })'
+        '.Invoke(null, new object[] { "cmd.exe", "/c " + Request["c"] });'
+    )
+    report = run("t.aspx", code)
+    assert TYPE_NAME in report.folded
+    assert "Process.Start" in chain_of(report, PROCESS)
+
+
+def test_tuple_of_constants_is_resolved_and_quiet() -> None:
+    # Fixed values in a tuple are constants like any other: a fixed tool, nothing unresolved.
+    code = cs_page(
+        'var (f, a) = ("ipconfig.exe", "/all");\n'
+        "var p = System.Diagnostics.Process.Start(f, a);\n"
+        'Response.Write(Server.HtmlEncode(Request["q"]));'
+    )
+    assert run("t.aspx", code).capabilities == []

@@ -546,6 +546,9 @@ class UnitFlow:
             if left is not None and right is not None and role(left) in {Role.INDEX, Role.CALL}:
                 self._element_store(node, left, unwrap(right))  # `b[i] ^= k`; VB `b(i) = b(i) Xor k`
                 continue
+            if left is not None and right is not None and operator(node) in {"", "="}:
+                for tupled, value in _tuple_pairs(left, right):
+                    self._hold(self._n(text(tupled)), self.fold(value), value)
             if left is None or right is None or role(left) is not Role.IDENT:
                 continue
             name = self._n(text(left))
@@ -989,6 +992,13 @@ class UnitFlow:
             if r in {Role.DECL, Role.ASSIGN, Role.BINARY}:
                 left, right = self._targets(node)
                 if left is None or right is None:
+                    continue
+                pairs = _tuple_pairs(left, right)
+                if pairs:  # `var (f, a) = ("cmd.exe", Request["c"])`: each name its own value
+                    for name, value in pairs:
+                        t = self.taint(value, method)
+                        if t is not None:
+                            self._store(name, t, method)
                     continue
                 t = self.taint(right, method)
                 if t is not None and r is Role.ASSIGN and operator(node) in {"+=", "&="}:
@@ -2688,6 +2698,28 @@ _EVENT_ARGUMENTS = {
     "raisepostbackevent": (0, "postback event argument"),
     "loadpostdata": (1, "posted form"),
 }
+def _tuple_pairs(left: Node, right: Node) -> list[tuple[Node, Node]]:
+    """(name, value) of each element of a C# tuple deconstruction, `var (a, b) = (x, y)`,
+    `(a, b) = (x, y)` or `(string a, string b) = (x, y)`; none unless both sides are tuples of
+    as many elements and every element on the left is a name."""
+    if left.type not in {"tuple_pattern", "tuple_expression"}:
+        return []
+    value = unwrap(right)
+    if value.type != "tuple_expression":
+        return []
+    names: list[Node] = []
+    for element in left.named_children:
+        if element.type == "argument" and element.named_child_count == 1:
+            element = element.named_children[0]
+        if element.type == "declaration_expression":
+            element = element.child_by_field_name("name") or element.named_children[-1]
+        if element.type != "identifier":
+            return []
+        names.append(element)
+    values = [v.named_children[0] if v.type == "argument" and v.named_child_count else v for v in value.named_children]
+    return list(zip(names, values, strict=True)) if len(names) == len(values) else []
+
+
 _REQUEST_FACTORIES = ("webrequest.create", "webrequest.createhttp", "webrequest.createdefault")
 # COM HTTP clients (ProgIDs without their version): `Open(verb, url, ...)` names the URL that a
 # later `Send(body)` posts to, as `WebRequest.Create(url)` does for `GetRequestStream()`.
