@@ -3,7 +3,8 @@
 raw worker request (`HttpWorkerRequest`: the preloaded or read body, headers, the query string),
 reached through the context's service provider, and the request reached again through
 `Request.RequestContext.HttpContext.Request` (docs/detection/webshell-code.md, "Less common
-ways to the request")."""
+ways to the request"); and values kept in the session, application or cache through their `Add`,
+`Set` and `Insert` methods."""
 
 from __future__ import annotations
 
@@ -94,3 +95,23 @@ BENIGN = [
 @pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
 def test_ordinary_uses_stay_quiet(name: str, code: str) -> None:
     assert_benign(name, code)
+
+
+@pytest.mark.parametrize(
+    ("store", "read"),
+    [
+        ('Session.Add("p", Convert.FromBase64String(Request.Form["p"]));', '(byte[])Session["p"]'),
+        ('HttpContext.Current.Application.Set("p", Convert.FromBase64String(Request.Form["p"]));', '(byte[])Application["p"]'),
+        ('Cache.Insert("p", Convert.FromBase64String(Request.Form["p"]), null);', '(byte[])Cache["p"]'),
+    ],
+    ids=["session-add", "application-set", "cache-insert"],
+)
+def test_values_kept_by_the_stores_methods_are_request_data(store: str, read: str) -> None:
+    # `Session.Add(key, value)` and its kin keep the value as `Session[key] = value` does.
+    code = cs_page(store + "\nSystem.Reflection.Assembly.Load(" + read + ').CreateInstance("U").Equals(this);')
+    assert_found("s.aspx", code, "EXH-WS-CODE-ASSEMBLY", ["form field 'p'", "keeps it in the"])
+
+
+def test_a_user_name_kept_in_the_session_beside_a_fixed_tool_is_quiet() -> None:
+    code = cs_page('Session.Add("user", Request.Form["user"]);\nSystem.Diagnostics.Process.Start("ipconfig.exe", "/all");')
+    assert_benign("s.aspx", code)

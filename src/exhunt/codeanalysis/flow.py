@@ -209,6 +209,8 @@ _CONFIGURED = re.compile(r"ConfigurationManager|ConfigurationSettings|AppSetting
 # Where a page keeps values between requests. The view state round-trips through the client but
 # is signed by the server (MAC), so like the others it only carries what the page put there.
 _STORES = {"session", "application", "cache", "viewstate"}
+# Their methods that keep a value under a key (the value's argument follows the key).
+_STORE_CALLS = frozenset({"add", "set", "insert"})
 # `MapPath` arguments naming the page's own folder or the site's root (without a trailing slash).
 _OWN_FOLDERS = frozenset({"", ".", "~", "/"})
 # How sources from an uploaded file are described: the file or its own name (`Request.Files`, a
@@ -1156,6 +1158,10 @@ class UnitFlow:
         arg_taint: Taint | None = None
         for a in args:
             arg_taint = merge(arg_taint, self.taint(a, method))
+        store = text(unwrap(receiver)).lower().rsplit(".", 1)[-1]
+        if arg_taint is not None and lname in _STORE_CALLS and store in _STORES and len(args) >= 2:
+            # `Session.Add("p", x)`, `Application.Set(...)`, `Cache.Insert(...)`: as `Session["p"] = x`
+            self._set((None, f"{store}:store"), arg_taint.step(f"keeps it in the {store}", self.line(node)))
         if arg_taint is not None and base is not None and lname in WRITE_INTO:
             self._set((method, self._n(text(base))), arg_taint.join())  # one piece of what it builds
             if lname.startswith("write"):
