@@ -209,7 +209,7 @@ def test_tuple_deconstruction_gives_each_name_its_value(body: str) -> None:
 def test_tuple_deconstruction_folds_each_name() -> None:
     code = cs_page(
         'var (t, m) = ("Sys" + "tem.Diagnostics.Pro" + "cess", "St" + "art");\n'
-        'Type.GetType(t).GetMethod(m, new Type[] { typeof(string), typeof(string) })'
+        "Type.GetType(t).GetMethod(m, new Type[] { typeof(string), typeof(string) })"
         '.Invoke(null, new object[] { "cmd.exe", "/c " + Request["c"] });'
     )
     report = run("t.aspx", code)

@@ -101,7 +101,10 @@ def test_ordinary_uses_stay_quiet(name: str, code: str) -> None:
     ("store", "read"),
     [
         ('Session.Add("p", Convert.FromBase64String(Request.Form["p"]));', '(byte[])Session["p"]'),
-        ('HttpContext.Current.Application.Set("p", Convert.FromBase64String(Request.Form["p"]));', '(byte[])Application["p"]'),
+        (
+            'HttpContext.Current.Application.Set("p", Convert.FromBase64String(Request.Form["p"]));',
+            '(byte[])Application["p"]',
+        ),
         ('Cache.Insert("p", Convert.FromBase64String(Request.Form["p"]), null);', '(byte[])Cache["p"]'),
     ],
     ids=["session-add", "application-set", "cache-insert"],
@@ -113,5 +116,7 @@ def test_values_kept_by_the_stores_methods_are_request_data(store: str, read: st
 
 
 def test_a_user_name_kept_in_the_session_beside_a_fixed_tool_is_quiet() -> None:
-    code = cs_page('Session.Add("user", Request.Form["user"]);\nSystem.Diagnostics.Process.Start("ipconfig.exe", "/all");')
+    code = cs_page(
+        'Session.Add("user", Request.Form["user"]);\nSystem.Diagnostics.Process.Start("ipconfig.exe", "/all");'
+    )
     assert_benign("s.aspx", code)

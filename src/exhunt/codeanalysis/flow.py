@@ -549,8 +549,8 @@ class UnitFlow:
                 self._element_store(node, left, unwrap(right))  # `b[i] ^= k`; VB `b(i) = b(i) Xor k`
                 continue
             if left is not None and right is not None and operator(node) in {"", "="}:
-                for tupled, value in _tuple_pairs(left, right):
-                    self._hold(self._n(text(tupled)), self.fold(value), value)
+                for tupled, element in _tuple_pairs(left, right):
+                    self._hold(self._n(text(tupled)), self.fold(element), element)
             if left is None or right is None or role(left) is not Role.IDENT:
                 continue
             name = self._n(text(left))
@@ -2704,6 +2704,8 @@ _EVENT_ARGUMENTS = {
     "raisepostbackevent": (0, "postback event argument"),
     "loadpostdata": (1, "posted form"),
 }
+
+
 def _tuple_pairs(left: Node, right: Node) -> list[tuple[Node, Node]]:
     """(name, value) of each element of a C# tuple deconstruction, `var (a, b) = (x, y)`,
     `(a, b) = (x, y)` or `(string a, string b) = (x, y)`; none unless both sides are tuples of
