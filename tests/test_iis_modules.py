@@ -95,6 +95,9 @@ UNSHIPPED = "EXH-IIS-MODULE-UNSHIPPED"
 WINDOWS_MODULES = [
     ("StaticFileModule", r"%windir%\System32\inetsrv\static.dll"),
     ("RewriteModule", r"%SystemRoot%\system32\inetsrv\rewrite.dll"),
+    ("AspNetCoreModule", r"%SystemRoot%\system32\inetsrv\aspnetcore.dll"),  # Microsoft's extensions
+    ("httpPlatformHandler", r"%SystemRoot%\system32\inetsrv\httpPlatformHandler.dll"),
+    ("CorsModule", r"%SystemRoot%\SysWOW64\inetsrv\iiscors.dll"),
     ("WSMan", r"C:\Windows\system32\wsmsvc.dll"),
     ("WebSocketModule32", r"%windir%\SysWOW64\inetsrv\iiswsock.dll"),  # the 32-bit worker's copy
     ("RequestFilteringModule2", r"%windir%\System32\inetsrv\modrpflt.dll"),  # one letter off
