@@ -47,15 +47,27 @@ def test_relay_to_a_url_the_request_names_is_a_tunnel(code: str) -> None:
     assert "request header 'X-Target'" in chain or "form field 'u'" in chain
 
 
-RELAY_LOOK_ALIKES = [
-    (
-        "image-proxy.aspx",
-        """<%@ Page Language="C#" %>
+OPEN_IMAGE_PROXY = """<%@ Page Language="C#" %>
 <%
 var wc = new System.Net.WebClient();
 Response.ContentType = "image/png";
 Response.BinaryWrite(wc.DownloadData(Request.QueryString["src"]));
-%>""",
+%>"""
+
+
+def test_an_open_fetcher_is_request_forgery_not_a_tunnel() -> None:
+    # Any URL the client names is fetched (medium, suspicious); nothing is posted to it.
+    report = run("image-proxy.aspx", OPEN_IMAGE_PROXY)
+    assert medium_or_above(report) == ["EXH-WS-CODE-HTTP-RELAY"]
+
+
+RELAY_LOOK_ALIKES = [
+    (
+        "image-proxy.aspx",
+        # The same proxy for the site's own image server: the client picks the picture, not the server.
+        OPEN_IMAGE_PROXY.replace(
+            'Request.QueryString["src"]', '"https://cdn.example.com/img/" + Request.QueryString["src"]'
+        ),
     ),
     (
         "webhook.aspx",
@@ -73,7 +85,7 @@ new System.Net.WebClient().UploadString("https://example.com/api/notify", Reques
 
 
 @pytest.mark.parametrize(("name", "code"), RELAY_LOOK_ALIKES, ids=[c[0] for c in RELAY_LOOK_ALIKES])
-def test_fetching_or_posting_to_a_fixed_url_is_not_a_tunnel(name: str, code: str) -> None:
+def test_fetching_or_posting_to_a_fixed_server_is_not_reported(name: str, code: str) -> None:
     assert_benign(name, code)
 
 

@@ -1,7 +1,7 @@
 """The other documented forms of the web client calls the HTTP and file rules already count: the
 asynchronous `WebClient` uploads and downloads (`...Async`, `...TaskAsync`), `WebClient.OpenWrite`
 (a stream whose bytes go to the URL), `HttpClient.PatchAsync` and the fetch forms of
-`EXH-WS-CODE-HTTP-RELAY`. Each shell is written from the class documentation
+`EXH-WS-CODE-HTTP-RELAY` (a server the client names, not one the code fixes). Each shell is written from the class documentation
 (docs/detection/webshell-code.md, "More web client forms") beside a genuine page that looks like it."""
 
 from __future__ import annotations
@@ -105,7 +105,43 @@ def test_benign_look_alike(name: str, code: str) -> None:
     assert_benign(name, code)
 
 
-def test_fetch_forms_are_context() -> None:
+def test_fetching_a_url_the_client_names_is_request_forgery() -> None:
     report = run("proxy.aspx", page('Response.Write(new HttpClient().GetStringAsync(Request["u"]).Result);'))
-    assert "EXH-WS-CODE-HTTP-RELAY" in [c.rule_id for c in report.capabilities]
-    assert medium_or_above(report) == []
+    assert medium_or_above(report) == ["EXH-WS-CODE-HTTP-RELAY"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        '"https://updates.example.com/check?v=" + Request["v"]',
+        'string.Format("https://api.example.com/items/{0}", Request["id"])',
+        '$"https://api.example.com/items/{Request["id"]}"',
+        'new Uri("https://api.example.com/items/" + Request["id"])',
+        'Request.Url.GetLeftPart(UriPartial.Authority) + "/scripts/" + Request["f"]',
+        'System.Configuration.ConfigurationManager.AppSettings["api"] + "/items/" + Request["id"]',
+        'string.Format(Feed + "{0}.zip", Request["v"])',
+    ],
+    ids=["concatenated", "format", "interpolated", "uri", "own-site", "configured", "configured-format"],
+)
+def test_fetching_from_a_server_the_code_fixes_is_not_reported(url: str) -> None:
+    # The client adds a path or a query; the scheme and host are the code's (or the site's own).
+    members = '\nstatic string Feed = System.Web.Configuration.WebConfigurationManager.AppSettings["feed"];'
+    code = page(f"Response.Write(new HttpClient().GetStringAsync({url}).Result);").replace(
+        "</script>", members + "\n</script>"
+    )
+    report = run("check.aspx", code)
+    assert "EXH-WS-CODE-HTTP-RELAY" not in [c.rule_id for c in report.capabilities]
+
+
+def test_a_format_string_of_the_clients_is_still_the_clients() -> None:
+    # `string.Format(Request["f"] + "{0}", ...)`: the client writes the start, so the server too.
+    report = run(
+        "p.aspx", page('Response.Write(new WebClient().DownloadString(string.Format(Request["f"] + "{0}", "x")));')
+    )
+    assert medium_or_above(report) == ["EXH-WS-CODE-HTTP-RELAY"]
+
+
+def test_a_host_after_the_scheme_is_still_the_clients() -> None:
+    # `"http://" + host + "/x"`: the code writes the scheme, the client the server.
+    report = run("p.aspx", page('Response.Write(new WebClient().DownloadString("http://" + Request["h"] + "/x"));'))
+    assert medium_or_above(report) == ["EXH-WS-CODE-HTTP-RELAY"]

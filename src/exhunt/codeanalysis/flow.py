@@ -802,6 +802,64 @@ class UnitFlow:
         if args and dotted(callee).lower().endswith(_REQUEST_FACTORIES):
             self._urls[name] = args[0]
 
+    def _fetch_taint(self, args: list[Node], method: str | None, argument: int | None) -> Taint | None:
+        """Taint of the URL a fetch goes to (the first argument, or the one its rule names),
+        when the client picks the server: a URL whose scheme and host the code writes before the
+        request's part (`"https://updates.example.com/" + v`) reaches only that server."""
+        at = argument or 0
+        if len(args) <= at or self._fixed_server(args[at], method):
+            return None
+        return self.taint(args[at], method)
+
+    def _fixed_server(self, node: Node, method: str | None, depth: int = 0) -> bool:
+        """Whether a URL starts with a scheme and host the code fixes, followed by a path, query
+        or fragment separator: `"http://h/x?v=" + x`, `string.Format("http://h/{0}", x)`,
+        `$"http://h/{x}"`, `new Uri(that)`, or a variable only ever set to such a value. A start
+        the code computes from no request data (a base address from the application's settings,
+        `baseUrl + path`) is taken for the code's own server too."""
+        node = unwrap(node)
+        if depth > 8:
+            return False
+        r = role(node)
+        if r is Role.IDENT:
+            values = list(self._values_of(node))
+            return bool(values) and all(self._fixed_server(v, method, depth + 1) for v in values)
+        if r is Role.NEW:
+            callee, args = call_parts(node)
+            return last_name(callee) == "uri" and len(args) == 1 and self._fixed_server(args[0], method, depth + 1)
+        if node.type == "interpolated_string_expression":
+            return _FIXED_SERVER.match(text(node).lstrip("$@").lstrip('"').split("{", 1)[0]) is not None
+        if r is Role.CALL:
+            callee, args = call_parts(node)
+            name = last_name(callee)
+            if name in {"format", "concat"} and args:
+                return self._code_start(args[0], method, "{" if name == "format" else "")
+            return False
+        if r is Role.BINARY and operator(node) in {"+", "&"}:
+            start = _leftmost(node)
+            if _SITE_ORIGIN.match(text(node)) or (
+                role(start) is Role.IDENT
+                and all(_SITE_ORIGIN.match(text(v)) for v in self._values_of(start))
+                and any(True for _ in self._values_of(start))
+            ):
+                return True  # the page's own site (`Request.Url.GetLeftPart(UriPartial.Authority) + "/x"`)
+            return self._code_start(start, method, "")
+        return False
+
+    def _code_start(self, start: Node, method: str | None, hole: str) -> bool:
+        """Whether the start of a URL fixes its server: a constant naming the scheme and host
+        (up to the first `hole` of a format string), or a value no request data reaches and the
+        folder cannot know (a configured base address)."""
+        prefix = as_text(self.fold(start))
+        if prefix is not None:
+            return _FIXED_SERVER.match(prefix.split(hole, 1)[0] if hole else prefix) is not None
+        return self.taint(start, method) is None
+
+    def _values_of(self, ident: Node) -> Iterator[Node]:
+        """Every value a plain variable is set to."""
+        key = self._n(text(unwrap(ident)))
+        return (right for name, right in self._variables_set() if name == key)
+
     def _com_http_open(self, node: Node) -> None:
         """`h.Open("POST", url, False)` on an `MSXML2.ServerXMLHTTP` or `WinHttp.WinHttpRequest`
         object: remember the URL the object's later `Send` goes to."""
@@ -1772,6 +1830,8 @@ class UnitFlow:
             hit.note = f"into {show(page, 80)}" if page else ""
         elif rule.capability == "http-tunnel":
             hit.taint = self._url_taint(api, args, receiver, method)
+        elif rule.capability == "http":
+            hit.taint = self._fetch_taint(args, method, argument)
         elif rule.capability == "any-method":
             hit.taint = self._any_method(api, args, receiver, method)
         self.hits.append(hit)
@@ -2729,6 +2789,16 @@ def _tuple_pairs(left: Node, right: Node) -> list[tuple[Node, Node]]:
 
 
 _REQUEST_FACTORIES = ("webrequest.create", "webrequest.createhttp", "webrequest.createdefault")
+# A URL's scheme and host written out, then the start of its path, query or fragment: what
+# follows cannot change the server it goes to.
+_FIXED_SERVER = re.compile(r"(?i)\s*[a-z][a-z0-9+.-]*://[^/?#\\\s]+[/?#\\]")
+# The page's own site as the start of a URL: the scheme and authority of the URL it was asked
+# for (`Request.Url.GetLeftPart(UriPartial.Authority)`, `Request.Url.Scheme + "://" +
+# Request.Url.Authority`), as script combiners and warm-up pages fetch their own pages.
+_SITE_ORIGIN = re.compile(
+    r"(?i)\s*(?:[\w.]+\.)?request\.url\.(?:getleftpart\s*\(|authority\b|host\b|scheme\b.{0,60}?\.url\.(?:authority|host)\b)",
+    re.DOTALL,
+)
 # COM HTTP clients (ProgIDs without their version): `Open(verb, url, ...)` names the URL that a
 # later `Send(body)` posts to, as `WebRequest.Create(url)` does for `GetRequestStream()`.
 _COM_HTTP = frozenset({"msxml2.serverxmlhttp", "msxml2.xmlhttp", "microsoft.xmlhttp", "winhttp.winhttprequest"})
