@@ -269,6 +269,17 @@ def test_text_in_no_known_encoding_is_a_problem() -> None:
     assert western.encoding == "cp1252" and western.problems == []
 
 
+def test_findings_name_the_encoding_a_page_was_read_in(tmp_path: Path) -> None:
+    # A viewer or grep does not show such a page's code as the compiler reads it.
+    gbk = by_rule(hunt(server_file(tmp_path, r"C:\inetpub\wwwroot\app\gbk.aspx", GBK_SHELL.encode("gbk"))))
+    assert dict(gbk[PROCESS].details)["text_encoding"] == "gb18030"
+    odd = GBK_SHELL.replace("命令", "c").encode().replace("// 执行".encode(), b"// \x81\xff\xfe\x80\x81")
+    unknown = by_rule(hunt(server_file(tmp_path, r"C:\inetpub\wwwroot\app\odd.aspx", odd)))
+    assert dict(unknown[PROCESS].details)["text_encoding"].startswith("none known")
+    plain = by_rule(hunt(server_file(tmp_path, r"C:\inetpub\wwwroot\app\plain.aspx", GBK_SHELL.encode())))
+    assert "text_encoding" not in dict(plain[PROCESS].details)
+
+
 # ----------------------------------------------------------------------------- page markup beyond the limit
 
 BEHIND = b"""using System;

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from exhunt.codeanalysis import CodeReport, analyze_code
-from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE, Included
+from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE, UNKNOWN_ENCODING, Included
 from exhunt.codeanalysis.charset import wide_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
 from exhunt.codeanalysis.extract import Reference, is_bare_source
@@ -340,7 +340,11 @@ def hits_of(report: CodeReport) -> list[CodeHit]:
         if folded:
             details["folded_strings"] = folded
         if report.encoding:  # what a text editor or grep shows of the file may not be its code
-            details["text_encoding"] = report.encoding
+            details["text_encoding"] = (
+                "none known (read as UTF-8 with replacement characters)"
+                if report.encoding == UNKNOWN_ENCODING
+                else report.encoding
+            )
         if report.included:
             details["included_files"] = "; ".join(f"{s.path} (named at line {s.line})" for s in report.included)
         by_rule[cap.rule_id] = CodeHit(cap.rule_id, report.page_line(cap.line), details)
