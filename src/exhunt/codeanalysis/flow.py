@@ -335,6 +335,7 @@ class UnitFlow:
         self._configured: set[str] = set()
         self._not_configured: set[str] = set()
         self._urls: dict[str, Node] = {}  # web request variable -> the URL it was created with
+        self._assigned: dict[str, list[Node]] | None = None  # variable -> every value set (`_values_of`)
         self._requests: set[str] = set()  # variables (lower case) holding the request object itself
         self._command_texts: dict[str, Taint] = {}  # command variable (lower case) -> what its CommandText holds
         self._emitted_methods: list[tuple[str, str]] | None = None  # methods the unit's IL calls
@@ -822,7 +823,7 @@ class UnitFlow:
             return False
         r = role(node)
         if r is Role.IDENT:
-            values = list(self._values_of(node))
+            values = self._values_of(node)
             return bool(values) and all(self._fixed_server(v, method, depth + 1) for v in values)
         if r is Role.NEW:
             callee, args = call_parts(node)
@@ -840,7 +841,7 @@ class UnitFlow:
             if _SITE_ORIGIN.match(text(node)) or (
                 role(start) is Role.IDENT
                 and all(_SITE_ORIGIN.match(text(v)) for v in self._values_of(start))
-                and any(True for _ in self._values_of(start))
+                and bool(self._values_of(start))
             ):
                 return True  # the page's own site (`Request.Url.GetLeftPart(UriPartial.Authority) + "/x"`)
             return self._code_start(start, method, "")
@@ -855,10 +856,14 @@ class UnitFlow:
             return _FIXED_SERVER.match(prefix.split(hole, 1)[0] if hole else prefix) is not None
         return self.taint(start, method) is None
 
-    def _values_of(self, ident: Node) -> Iterator[Node]:
-        """Every value a plain variable is set to."""
-        key = self._n(text(unwrap(ident)))
-        return (right for name, right in self._variables_set() if name == key)
+    def _values_of(self, ident: Node) -> list[Node]:
+        """Every value a plain variable is set to (the file's assignments indexed once, so a
+        page of many calls does not walk them all for each)."""
+        if self._assigned is None:
+            self._assigned = {}
+            for name, right in self._variables_set():
+                self._assigned.setdefault(name, []).append(right)
+        return self._assigned.get(self._n(text(unwrap(ident))), [])
 
     def _com_http_open(self, node: Node) -> None:
         """`h.Open("POST", url, False)` on an `MSXML2.ServerXMLHTTP` or `WinHttp.WinHttpRequest`
@@ -1842,8 +1847,7 @@ class UnitFlow:
         application's own types, not any type."""
         node = unwrap(node)
         if role(node) is Role.IDENT:  # `t = Type.GetType(...)` first: every value it is set to
-            key = self._n(text(node))
-            values = [right for name, right in self._variables_set() if name == key]
+            values = self._values_of(node)
             return bool(values) and all(role(unwrap(v)) is not Role.IDENT and self._in_namespace(v) for v in values)
         if role(node) is Role.CALL:
             callee, args = call_parts(node)
