@@ -145,3 +145,18 @@ def test_a_host_after_the_scheme_is_still_the_clients() -> None:
     # `"http://" + host + "/x"`: the code writes the scheme, the client the server.
     report = run("p.aspx", page('Response.Write(new WebClient().DownloadString("http://" + Request["h"] + "/x"));'))
     assert medium_or_above(report) == ["EXH-WS-CODE-HTTP-RELAY"]
+
+
+def test_a_url_typed_into_a_page_control_is_not_reported() -> None:
+    # A settings page's "test this feed" button: an administrator types the service's address, as
+    # for the tunnel rule; what the client sends itself (query, form, body) still counts.
+    markup = '<asp:TextBox ID="FeedUrl" runat="server" /><asp:Button ID="Test" runat="server" OnClick="Test_Click" />'
+    code = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Test_Click(object s, EventArgs e) { Result.Text = new System.Net.WebClient().DownloadString(FeedUrl.Text); }\n"
+        "</script>\n" + markup + '<asp:Label ID="Result" runat="server" />'
+    )
+    report = run("settings.aspx", code)
+    assert "EXH-WS-CODE-HTTP-RELAY" not in medium_or_above(report)
+    posted = code.replace("DownloadString(FeedUrl.Text)", 'DownloadString(Request.Form["feed"])')
+    assert medium_or_above(run("settings.aspx", posted)) == ["EXH-WS-CODE-HTTP-RELAY"]

@@ -674,8 +674,8 @@ def _judge(
             continue
         if t.kinds == frozenset({"network"}) and hit.capability not in _NETWORK_RUNS:
             continue  # what a socket the page opened returns, sent on or saved: a client, not a back door
-        if hit.capability == "http-tunnel" and not t.kinds & _CLIENT_URL:
-            continue  # a fixed address, or one the server chose
+        if hit.capability in {"http-tunnel", "http"} and not t.kinds & _CLIENT_URL:
+            continue  # a fixed address, or one the server chose or an administrator typed in
         if hit.capability == "sql-query" and (t.joined or not t.kinds & _SQL_TEXT):
             continue  # a query the code builds around a value (or one it keeps), not the client's SQL
         if hit.api.endswith(".ReadXml") and not t.kinds & {"body", "upload"}:
