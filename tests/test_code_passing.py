@@ -3,7 +3,8 @@
 an anonymous method (`delegate(string s) { ... }`), into a process made by
 `Activator.CreateInstance` from a type name instead of `new Process()`, through a queue, a
 stack or a list's `Insert`, into a field of an object of the page's own class set from outside
-it, and out of the page's extension method called on a literal. Each is found as a
+it, out of the page's extension method called on a literal, out of an iterator (`yield return`),
+and out of a lambda a task or `Lazy<T>` runs (`await Task.Run(() => x)`). Each is found as a
 process started with the client's command; the `params`, callback and thread shapes with
 constants, and the same flows into encoded output, are not."""
 
@@ -156,6 +157,43 @@ SHELLS += [
 ]
 
 
+SHELLS += [
+    (
+        "yield return",
+        cs_page(
+            'foreach (var c in Commands()) System.Diagnostics.Process.Start("cmd.exe", "/c " + c);',
+            members='System.Collections.Generic.IEnumerable<string> Commands() { yield return Request["c"]; }',
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "await Task.Run",
+        cs_page(
+            "Go();",
+            members="async void Go() {\n"
+            '    var c = await System.Threading.Tasks.Task.Run(() => Request.Form["c"]);\n'
+            '    System.Diagnostics.Process.Start("cmd.exe", "/c " + c);\n}',
+        ),
+        ["form field 'c'"],
+    ),
+    (
+        "Task.Factory.StartNew",
+        cs_page(
+            'var c = System.Threading.Tasks.Task.Factory.StartNew(() => Request["c"]).Result;\n'
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " + c);'
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "Lazy",
+        cs_page(
+            'var c = new Lazy<string>(() => Request["c"]);\nSystem.Diagnostics.Process.Start("cmd.exe", "/c " + c.Value);'
+        ),
+        ["request parameter 'c'"],
+    ),
+]
+
+
 @pytest.mark.parametrize(("form", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_value_handed_on_reaches_the_process(form: str, code: str, words: list[str]) -> None:
     assert_found("p.aspx", code, PROCESS, words)
@@ -203,6 +241,16 @@ BENIGN = [
         cs_page(
             'dynamic sb = Activator.CreateInstance(Type.GetType("System.Text.StringBuilder"));\n'
             'sb.Append(Request["name"]);\nResponse.Write(Server.HtmlEncode(sb.ToString()));'
+        ),
+    ),
+]
+
+
+BENIGN += [
+    (
+        "name from a task shown encoded",
+        cs_page(
+            'var n = System.Threading.Tasks.Task.Run(() => Request["n"]).Result;\nResponse.Write(Server.HtmlEncode(n));'
         ),
     ),
 ]

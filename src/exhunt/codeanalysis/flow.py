@@ -1420,6 +1420,10 @@ class UnitFlow:
             out = self.taints.get((method, key)) or self.taints.get((None, key))
         for a in args:
             out = merge(out, self.taint(a, method, depth + 1))
+            if lname in _RUNS_LAMBDA and role(unwrap(a)) is Role.LAMBDA:
+                body = unwrap(a).child_by_field_name("body")
+                if body is not None and body.type not in {"block", "statement_block"}:
+                    out = merge(out, self.taint(body, method, depth + 1))  # `Task.Run(() => Request["c"])`
         lam = self._lambdas.get(self._n(name)) if receiver is None else None
         body = self.folder.functions.get(name.lower()) if lam is not None else None
         if lam is not None and body is not None:
@@ -2803,6 +2807,9 @@ _SITE_ORIGIN = re.compile(
     r"(?i)\s*(?:[\w.]+\.)?request\.url\.(?:getleftpart\s*\(|authority\b|host\b|scheme\b.{0,60}?\.url\.(?:authority|host)\b)",
     re.DOTALL,
 )
+# Calls that run a lambda and give what it returns (`await Task.Run(() => x)`,
+# `Task.Factory.StartNew(...)`, `new Lazy<string>(() => x).Value`).
+_RUNS_LAMBDA = frozenset({"run", "startnew", "lazy"})
 # COM HTTP clients (ProgIDs without their version): `Open(verb, url, ...)` names the URL that a
 # later `Send(body)` posts to, as `WebRequest.Create(url)` does for `GetRequestStream()`.
 _COM_HTTP = frozenset({"msxml2.serverxmlhttp", "msxml2.xmlhttp", "microsoft.xmlhttp", "winhttp.winhttprequest"})

@@ -196,6 +196,8 @@ ROLES: dict[str, Role] = {
     "property_declaration": Role.METHOD,  # a getter is a method without parameters
     "return_statement": Role.RETURN,
     "arrow_expression_clause": Role.RETURN,  # `string Cmd => Request["c"];`: what the member returns
+    "yield_statement": Role.RETURN,  # `yield return x;`: one of what an iterator returns
+    "await_expression": Role.WRAP,  # `await t`: what the task gives
     "conditional_expression": Role.COND,
     "ternary_expression": Role.COND,
     "argument": Role.WRAP,
