@@ -1421,9 +1421,9 @@ class UnitFlow:
         for a in args:
             out = merge(out, self.taint(a, method, depth + 1))
             if lname in _RUNS_LAMBDA and role(unwrap(a)) is Role.LAMBDA:
-                body = unwrap(a).child_by_field_name("body")
-                if body is not None and body.type not in {"block", "statement_block"}:
-                    out = merge(out, self.taint(body, method, depth + 1))  # `Task.Run(() => Request["c"])`
+                returned = unwrap(a).child_by_field_name("body")
+                if returned is not None and returned.type not in {"block", "statement_block"}:
+                    out = merge(out, self.taint(returned, method, depth + 1))  # `Task.Run(() => Request["c"])`
         lam = self._lambdas.get(self._n(name)) if receiver is None else None
         body = self.folder.functions.get(name.lower()) if lam is not None else None
         if lam is not None and body is not None:
