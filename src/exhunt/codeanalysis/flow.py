@@ -34,6 +34,7 @@ from exhunt.codeanalysis.fold import (
     as_bytes,
     as_text,
     decode_literal,
+    inline_lambda,
     show,
 )
 from exhunt.codeanalysis.syntax import (
@@ -888,12 +889,9 @@ class UnitFlow:
         """Taint of the URL a send goes to: the first argument of `UploadData(url, data)` and
         the like, or the URL a `GetRequestStream()` receiver was created with, or a COM client
         was opened on (`Send(body)`; a `Send()` of no body sends nothing of the client's)."""
-        if api.lower().endswith(".send"):
-            base = _base_ident(receiver) if receiver is not None and args else None
-            url = self._urls.get(self._n(text(base))) if base is not None else None
-            return self.taint(url, method) if url is not None else None
-        if api.lower().endswith("getrequeststream"):
-            base = _base_ident(receiver) if receiver is not None else None
+        sends = api.lower().endswith(".send")
+        if sends or api.lower().endswith("getrequeststream"):
+            base = _base_ident(receiver) if receiver is not None and (args or not sends) else None
             url = self._urls.get(self._n(text(base))) if base is not None else None
             return self.taint(url, method) if url is not None else None
         return self.taint(args[0], method) if args else None
@@ -1124,9 +1122,9 @@ class UnitFlow:
         r = role(left)
         if r is Role.INDEX:
             obj, _ = index_parts(left)
-            if obj is not None and text(obj).lower().rsplit(".", 1)[-1] in _STORES:
-                store = text(obj).lower().rsplit(".", 1)[-1]
-                self._set((None, f"{store}:store"), t.step(f"keeps it in the {store}", self.line(left)))
+            store = _store_named(obj)
+            if store is not None:
+                self._keep(store, t, left)
                 return
         own = _own_member(left) or self._class_member(left)
         if own is not None:  # `this.cmd = ...`, `Holder.Cmd = ...`: a field, one for every method
@@ -1148,6 +1146,11 @@ class UnitFlow:
         if r is Role.IDENT and self._is_property(name):
             self.fields.add(name)  # `Cmd = ...` into `string Cmd { get; set; }`: the page's, like a field
         self._set((None if name in self.fields else method, name), t)
+
+    def _keep(self, store: str, t: Taint, node: Node) -> None:
+        """A value kept in the session, application, cache or view state (`_STORES`), one place
+        whatever the key, for wherever the page reads that store."""
+        self._set((None, f"{store}:store"), t.step(f"keeps it in the {store}", self.line(node)))
 
     def _is_property(self, name: str) -> bool:
         m = self.methods.get(name.lower())
@@ -1221,10 +1224,9 @@ class UnitFlow:
         arg_taint: Taint | None = None
         for a in args:
             arg_taint = merge(arg_taint, self.taint(a, method))
-        store = text(unwrap(receiver)).lower().rsplit(".", 1)[-1]
-        if arg_taint is not None and lname in _STORE_CALLS and store in _STORES and len(args) >= 2:
-            # `Session.Add("p", x)`, `Application.Set(...)`, `Cache.Insert(...)`: as `Session["p"] = x`
-            self._set((None, f"{store}:store"), arg_taint.step(f"keeps it in the {store}", self.line(node)))
+        store = _store_named(receiver)
+        if arg_taint is not None and lname in _STORE_CALLS and store is not None and len(args) >= 2:
+            self._keep(store, arg_taint, node)  # `Session.Add("p", x)`, `Cache.Insert(...)`: as `Session["p"] = x`
         if arg_taint is not None and base is not None and lname in WRITE_INTO:
             self._set((method, self._n(text(base))), arg_taint.join())  # one piece of what it builds
             if lname.startswith("write"):
@@ -1387,8 +1389,9 @@ class UnitFlow:
             return self.taint(obj, method, depth + 1)
         if r is Role.INDEX:
             obj, _keys = index_parts(node)
-            if obj is not None and text(obj).lower().rsplit(".", 1)[-1] in _STORES:
-                return self.taints.get((None, f"{text(obj).lower().rsplit('.', 1)[-1]}:store"))
+            store = _store_named(obj)
+            if store is not None:
+                return self.taints.get((None, f"{store}:store"))
             return self.taint(obj, method, depth + 1)
         if r in {Role.CALL, Role.NEW}:
             return self._call_taint(node, method, depth)
@@ -1420,10 +1423,9 @@ class UnitFlow:
             out = self.taints.get((method, key)) or self.taints.get((None, key))
         for a in args:
             out = merge(out, self.taint(a, method, depth + 1))
-            if lname in _RUNS_LAMBDA and role(unwrap(a)) is Role.LAMBDA:
-                returned = unwrap(a).child_by_field_name("body")
-                if returned is not None and returned.type not in {"block", "statement_block"}:
-                    out = merge(out, self.taint(returned, method, depth + 1))  # `Task.Run(() => Request["c"])`
+            run = inline_lambda(unwrap(a)) if lname in _RUNS_LAMBDA else None
+            if run is not None:  # `Task.Run(() => Request["c"])`: what the lambda's expression gives
+                out = merge(out, self.taint(run.body, method, depth + 1))
         lam = self._lambdas.get(self._n(name)) if receiver is None else None
         body = self.folder.functions.get(name.lower()) if lam is not None else None
         if lam is not None and body is not None:
@@ -2772,6 +2774,15 @@ _EVENT_ARGUMENTS = {
     "raisepostbackevent": (0, "postback event argument"),
     "loadpostdata": (1, "posted form"),
 }
+
+
+def _store_named(node: Node | None) -> str | None:
+    """The store (`_STORES`) an expression names by its last part: `Session`, `this.Cache`,
+    `HttpContext.Current.Application`."""
+    if node is None:
+        return None
+    last = text(unwrap(node)).lower().rsplit(".", 1)[-1]
+    return last if last in _STORES else None
 
 
 def _tuple_pairs(left: Node, right: Node) -> list[tuple[Node, Node]]:
