@@ -839,11 +839,8 @@ class UnitFlow:
             return False
         if r is Role.BINARY and operator(node) in {"+", "&"}:
             start = _leftmost(node)
-            if _SITE_ORIGIN.match(text(node)) or (
-                role(start) is Role.IDENT
-                and all(_SITE_ORIGIN.match(text(v)) for v in self._values_of(start))
-                and bool(self._values_of(start))
-            ):
+            values = self._values_of(start) if role(start) is Role.IDENT else []
+            if _SITE_ORIGIN.match(text(node)) or (values and all(_SITE_ORIGIN.match(text(v)) for v in values)):
                 return True  # the page's own site (`Request.Url.GetLeftPart(UriPartial.Authority) + "/x"`)
             return self._code_start(start, method, "")
         return False
