@@ -570,7 +570,12 @@ def string_literal(node: Node) -> str | None:
         return raw[2:-1].replace('""', '"')
     if node.type == "raw_string_literal":
         return raw.strip('"')
-    if node.type == "string_literal" and node.parent is not None and node.parent.type == "literal":
+    # VB's literals sit in a `literal` node. Asked only when the two readings could differ (a
+    # backslash, a doubled quote, a delimiter other than `"`: VB's `$"..."` and typographic
+    # quotes): a node's parent is found by walking down from the root, so asking it of every
+    # item of a long concatenation costs time in the square of its length.
+    vb_differs = raw[:1] != '"' or "\\" in raw or '""' in raw[1:-1]
+    if vb_differs and node.type == "string_literal" and node.parent is not None and node.parent.type == "literal":
         if raw.startswith("$"):  # VB interpolation: a constant only without holes
             return None if "{" in raw.replace("{{", "") else raw[2:-1].replace('""', '"').replace("{{", "{")
         return raw[1:-1].replace('""', '"')  # VB: "" is a quote, no backslash escapes
