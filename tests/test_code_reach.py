@@ -368,6 +368,50 @@ def test_a_reverse_shell_runs_what_its_socket_reads() -> None:
     assert "data read from a socket" in chain_of(report, PROCESS)
 
 
+BIND_CS = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, 4444);
+    listener.Start();
+    var conn = ACCEPT;
+    var rd = new System.IO.StreamReader(conn.GetStream());
+    string line = rd.ReadLine();
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + line);
+}""")
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["listener.AcceptTcpClient()", "listener.AcceptTcpClientAsync().Result", "await listener.AcceptTcpClientAsync()"],
+)
+def test_a_bind_shell_runs_what_its_accepted_connection_reads(accept: str) -> None:
+    # The accepted connection's type comes from the listener's method, not a declaration.
+    report = run("bind.aspx", BIND_CS.replace("ACCEPT", accept))
+    assert PROCESS in medium_or_above(report)
+    assert "data read from a socket" in chain_of(report, PROCESS)
+
+
+def test_a_vb_bind_shell_on_an_accepted_socket_runs_what_it_receives() -> None:
+    code = vb_page("""Sub Page_Load(sender As Object, e As EventArgs)
+    Dim l As New System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
+    l.Bind(New System.Net.IPEndPoint(System.Net.IPAddress.Any, 4444))
+    l.Listen(1)
+    Dim s = l.Accept()
+    Dim buf(1023) As Byte
+    Dim n = s.Receive(buf)
+    System.Diagnostics.Process.Start("cmd.exe", "/c " & System.Text.Encoding.ASCII.GetString(buf, 0, n))
+End Sub""")
+    report = run("bind.aspx", code)
+    assert PROCESS in medium_or_above(report)
+    assert "data read from a socket" in chain_of(report, PROCESS)
+
+
+def test_a_listener_that_logs_what_it_accepts_stays_quiet() -> None:
+    code = BIND_CS.replace("ACCEPT", "listener.AcceptTcpClient()").replace(
+        'System.Diagnostics.Process.Start("cmd.exe", "/c " + line);',
+        'System.IO.File.AppendAllText(Server.MapPath("~/App_Data/beacons.log"), line);',
+    )
+    assert medium_or_above(run("listener.aspx", code)) == []
+
+
 def test_a_page_that_reads_a_socket_and_shows_or_saves_it_stays_quiet() -> None:
     code = cs_page("""void Page_Load(object sender, EventArgs e) {
     var client = new System.Net.Sockets.TcpClient("whois.example.org", 43);

@@ -947,6 +947,10 @@ class UnitFlow:
 
     def _type_of(self, name: str, decl: Node, value: Node) -> None:
         cast = unwrap(value)
+        if role(cast) is Role.MEMBER and last_name(cast) == "result":
+            held = member_parts(cast)[0]  # `l.AcceptTcpClientAsync().Result`: what the task gives
+            if held is not None and role(unwrap(held)) is Role.CALL:
+                cast = value = unwrap(held)
         cast_to = None
         if role(cast) is Role.CAST and cast.named_child_count > 1:
             # `var wr = (HttpWorkerRequest)sp.GetService(...)`: the type cast to, unless the

@@ -149,6 +149,15 @@ CALL_RETURNS: dict[tuple[str, str], str] = {
     # ADO.NET's provider-neutral classes: a factory by provider name, then its connection.
     ("dbproviderfactories", "getfactory"): "dbproviderfactory",
     ("dbproviderfactory", "createconnection"): "dbconnection",
+    # A listener's accepted connection, and a client's stream: what is read from them is the far
+    # end's (a bind shell's `var c = l.AcceptTcpClient()`).
+    ("tcplistener", "accepttcpclient"): "tcpclient",
+    ("tcplistener", "acceptsocket"): "socket",
+    ("tcplistener", "accepttcpclientasync"): "tcpclient",
+    ("tcplistener", "acceptsocketasync"): "socket",
+    ("socket", "accept"): "socket",
+    ("socket", "acceptasync"): "socket",
+    ("tcpclient", "getstream"): "networkstream",
 }
 
 # The same by the method alone, whatever it is called on (`typeof(T).GetProperty("P")`).
