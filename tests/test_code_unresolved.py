@@ -109,6 +109,24 @@ def test_values_the_server_makes_up_are_not_unresolved() -> None:
     assert medium_or_above(run("report.aspx", code)) == []
 
 
+def test_a_writer_over_an_open_stream_names_no_file() -> None:
+    """`new StreamWriter(stream)` writes to the stream it is given: the response, a socket, a
+    buffer. Only a path makes it a file write."""
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    var client = new System.Net.Sockets.TcpClient("192.0.2.7", 25);
+    var wire = new System.IO.StreamWriter(client.GetStream());
+    var page = new System.IO.StreamWriter(Response.OutputStream);
+    System.IO.MemoryStream buffer = new System.IO.MemoryStream();
+    var held = new System.IO.StreamWriter(buffer);
+    page.Write(Label1.Text);
+}""")
+    assert medium_or_above(run("writers.aspx", code)) == []
+    to_a_path = code.replace("new System.IO.StreamWriter(buffer)", "new System.IO.StreamWriter(Contoso.Paths.Next(Context))")
+    report = run("writers-path.aspx", to_a_path)
+    assert UNRESOLVED in medium_or_above(report)
+    assert "Contoso.Paths.Next(Context)" in chain_of(report, UNRESOLVED)
+
+
 def test_a_date_format_that_spells_text_is_still_unresolved() -> None:
     """Letters a custom date format does not know are copied as they are, escaped ones always: the
     format can spell a command, so only digit-giving formats count as the server's own."""

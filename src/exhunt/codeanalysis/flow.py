@@ -2087,11 +2087,24 @@ class UnitFlow:
             if role(inner) is Role.IDENT and (self._type(self._n(text(inner))) or "") in _STORE_HOLDERS:
                 objects = True
                 continue
+            if self._a_stream(inner):
+                continue  # `new StreamWriter(client.GetStream())`: a writer over a stream, no path
             out.append((i, text(a)[:120], self.line(a)))
         if objects:
             for member in _STORES_OF.get(capability, ()):
                 out.extend((-1, t, line) for t, line in self._open_stores.get(member, ()))
         return tuple(out)
+
+    def _a_stream(self, node: Node) -> bool:
+        """Whether a value is an open stream, not a path: a variable of a stream type, or a
+        stream a call or property gives (`client.GetStream()`, `Response.OutputStream`)."""
+        r = role(node)
+        if r is Role.IDENT:
+            return (self._type(self._n(text(node))) or "") in _STREAM_TYPES
+        if r in {Role.CALL, Role.MEMBER}:
+            callee = call_parts(node)[0] if r is Role.CALL else node
+            return last_name(callee) in _STREAMS_GIVEN
+        return False
 
     def _write_taint(
         self, node: Node, api: str, args: list[Node], receiver: Node | None, method: str | None
@@ -2730,6 +2743,15 @@ def _single_return(body: Node) -> Node | None:
 
 
 _LOOPS = frozenset({"foreach_statement", "for_in_statement"})
+# Variables' types and the calls or properties whose value is an open stream, not a file's path.
+_STREAM_TYPES = frozenset(
+    {"stream", "networkstream", "sslstream", "memorystream", "bufferedstream", "cryptostream"}
+    | {"gzipstream", "deflatestream", "standardinput", "filestream"}
+)
+_STREAMS_GIVEN = frozenset(
+    {"getstream", "outputstream", "basestream", "getresponsestream", "getrequeststream", "openstandardoutput"}
+    | {"openstandardinput", "openstandarderror"}
+)
 _SOCKETS = frozenset({"tcpclient", "networkstream", "socket", "sslstream", "udpclient"})
 # PowerShell calls that give a value to the cmdlet added before them, and the cmdlets (lower case)
 # that run such a value as a script.
