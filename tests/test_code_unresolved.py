@@ -121,7 +121,9 @@ def test_a_writer_over_an_open_stream_names_no_file() -> None:
     page.Write(Label1.Text);
 }""")
     assert medium_or_above(run("writers.aspx", code)) == []
-    to_a_path = code.replace("new System.IO.StreamWriter(buffer)", "new System.IO.StreamWriter(Contoso.Paths.Next(Context))")
+    to_a_path = code.replace(
+        "new System.IO.StreamWriter(buffer)", "new System.IO.StreamWriter(Contoso.Paths.Next(Context))"
+    )
     report = run("writers-path.aspx", to_a_path)
     assert UNRESOLVED in medium_or_above(report)
     assert "Contoso.Paths.Next(Context)" in chain_of(report, UNRESOLVED)

@@ -30,6 +30,7 @@ from exhunt.codeanalysis.fold import (
     Folder,
     TooDeep,
     TooLarge,
+    TooSlow,
     Value,
     as_bytes,
     as_text,
@@ -312,7 +313,7 @@ class UnitFlow:
         self.taints = scope.taints
         self.returns = scope.returns
         self.methods = scope.methods
-        self.folder = Folder(self._lookup)
+        self.folder = Folder(self._lookup, deadline=deadline)
         self.folder.functions = scope.functions
         self.remote_public = scope.remote_public
         self.operations = scope.operations
@@ -465,6 +466,8 @@ class UnitFlow:
             if node is not None:
                 self.oversized.append(self.line(node))
             return None
+        except TooSlow:
+            raise Budget("deadline") from None
         except TooDeep:
             raise Budget("expression nested too deep to fold") from None
         except RecursionError:

@@ -17,6 +17,7 @@ import base64
 import binascii
 import html
 import re
+import time
 import urllib.parse
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +46,7 @@ MAX_VALUE = 1 << 20  # longest string or array folded (1 MiB); longer raises `To
 MAX_DEPTH = 200
 MAX_ITEMS = 1 << 16  # most items a LINQ mapping or a range folds (each item costs an evaluation)
 MAX_MAPPED = 1 << 17  # most items all the mappings of one folder evaluate together (nested ones multiply)
+_CLOCK_EVERY = 1023  # the deadline is read once every 1,024 evaluations (a clock read costs more than one)
 
 
 # Item types of the VB arrays folded (`New String() {...}`, `New Byte() {...}`).
@@ -68,6 +70,11 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 
 class TooDeep(Exception):
     """An expression nested deeper than the folder follows: the caller reports it."""
+
+
+class TooSlow(Exception):
+    """The folder passed its deadline inside one expression: the caller stops the unit as it does
+    at a deadline between nodes (a short LINQ mapping over a long range costs seconds)."""
 
 
 class TooLarge(Exception):
@@ -129,12 +136,17 @@ class Folder:
     bound: list[dict[str, Value]] = field(default_factory=list)
     _active: list[Callable1] = field(default_factory=list)  # the functions being applied, innermost last
     _mapped: int = 0  # items the LINQ mappings have evaluated so far, against `MAX_MAPPED`
+    deadline: float | None = None  # `time.monotonic()` past which folding raises `TooSlow`
+    _steps: int = 0
 
     def value(self, node: Node | None, depth: int = 0) -> Value | None:
         if node is None:
             return None
         if depth > MAX_DEPTH:
             raise TooDeep
+        self._steps += 1
+        if self._steps & _CLOCK_EVERY == 0 and self.deadline is not None and time.monotonic() > self.deadline:
+            raise TooSlow
         node = unwrap(node)
         r = role(node)
         if node.type == "interpolated_string_expression":
