@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from code_support import assert_benign, assert_found, cs_page, vb_page
+from code_support import assert_benign, assert_found, cs_page, medium_or_above, run, vb_page
 
 PROCESS = "EXH-WS-CODE-PROCESS"
 
@@ -194,6 +194,46 @@ SHELLS += [
 ]
 
 
+SHELLS += [
+    (
+        "tuple a method returns, deconstructed",
+        cs_page(
+            "var (f, a) = Command();\nSystem.Diagnostics.Process.Start(f, a);",
+            members='(string, string) Command() { return ("cmd.exe", "/c " + Request.Form["c"]); }',
+        ),
+        ["form field 'c'"],
+    ),
+    (
+        "tuple an expression-bodied method returns, from its parameter",
+        cs_page(
+            '(string f, string a) = Command(Request.Headers["X-C"]);\nSystem.Diagnostics.Process.Start(f, a);',
+            members='(string Tool, string Args) Command(string c) => ("cmd.exe", "/c " + c);',
+        ),
+        ["header 'X-C'"],
+    ),
+    (
+        "task running a block-bodied lambda",
+        cs_page(
+            "var t = System.Threading.Tasks.Task.Run(() => {\n"
+            '    var c = Request.Form["c"];\n'
+            '    if (string.IsNullOrEmpty(c)) { return "ver"; }\n'
+            '    return "/c " + c;\n'
+            "});\n"
+            'System.Diagnostics.Process.Start("cmd.exe", t.Result);'
+        ),
+        ["form field 'c'"],
+    ),
+    (
+        "block-bodied lambda in a variable",
+        cs_page(
+            'Func<string> next = () => { var c = Request.Cookies["k"].Value; return "/c " + c; };\n'
+            'System.Diagnostics.Process.Start("cmd.exe", next());'
+        ),
+        ["cookie 'k'"],
+    ),
+]
+
+
 @pytest.mark.parametrize(("form", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_value_handed_on_reaches_the_process(form: str, code: str, words: list[str]) -> None:
     assert_found("p.aspx", code, PROCESS, words)
@@ -254,6 +294,30 @@ BENIGN += [
         ),
     ),
 ]
+
+
+BENIGN += [
+    (
+        "tuple of constants a method returns",
+        cs_page(
+            'var (f, a) = Command();\nSystem.Diagnostics.Process.Start(f, a);\nLabel1.Text = Request.Form["c"];',
+            members='(string, string) Command() { return ("ipconfig.exe", "/all"); }',
+        ),
+    ),
+]
+
+
+def test_a_lambdas_return_is_not_its_methods() -> None:
+    # `return` inside a lambda gives the lambda's value; the method returns only its own.
+    code = cs_page(
+        "System.Diagnostics.Process.Start(Tool());",
+        members="string Tool() {\n"
+        '    Func<string> shown = () => { return Request.Form["c"]; };\n'
+        "    Label1.Text = Server.HtmlEncode(shown());\n"
+        '    return "ipconfig.exe";\n}',
+    )
+    report = run("p.aspx", code)
+    assert PROCESS not in medium_or_above(report), [c.chain for c in report.capabilities]
 
 
 @pytest.mark.parametrize(("form", "code"), BENIGN, ids=[b[0] for b in BENIGN])

@@ -348,6 +348,7 @@ class UnitFlow:
         self._type_vars: dict[str, str] | None = None  # variable -> the type it holds (`t = typeof(Process)`)
         self._script_cmdlet: bool | None = None  # whether a PowerShell pipeline gets a script-running cmdlet
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
+        self._lambda_blocks: dict[str, Node] = {}  # variable -> a lambda with a block body it holds
         self._thread_bodies: dict[str, Node] = {}  # `var t = new Thread(o => ...)`: t -> the callback
         self._open_stores = scope.open_stores
         self._param_names: set[str] | None = None
@@ -369,11 +370,12 @@ class UnitFlow:
     def _collect(self, budget: int) -> list[tuple[Node, str | None]]:
         """Interesting nodes in document order, each with its enclosing method's name."""
         out: list[tuple[Node, str | None]] = []
-        stack: list[tuple[Node, str | None, int]] = [(self.parsed.tree.root_node, None, 0)]
+        # The flag: under a lambda of the method, whose `return` gives the lambda's value, not the method's.
+        stack: list[tuple[Node, str | None, int, bool]] = [(self.parsed.tree.root_node, None, 0, False)]
         seen = 0
         keep = {Role.CALL, Role.NEW, Role.DECL, Role.ASSIGN, Role.RETURN, Role.METHOD, Role.STRING, Role.INDEX}
         while stack:
-            node, method, level = stack.pop()
+            node, method, level, in_lambda = stack.pop()
             seen += 1
             if level > MAX_NESTING:
                 raise Budget(f"code nested more than {MAX_NESTING} levels deep")
@@ -386,6 +388,11 @@ class UnitFlow:
                 name_node = node.child_by_field_name("name")
                 method = self._n(text(name_node)) or method
                 self._method(node, method or "?")
+                in_lambda = False
+            elif r is Role.LAMBDA:
+                in_lambda = True
+            elif r is Role.RETURN and in_lambda:
+                r = Role.OTHER  # the lambda's value (`_block_returns`), not one the method returns
             elif node.type == "call_statement" and node.named_child_count:
                 inner = unwrap(node.named_children[0])
                 if role(inner) is Role.BINARY and operator(inner) == "=":
@@ -401,7 +408,7 @@ class UnitFlow:
             # A chain of one operator (a + b + c ...) nests left; it is one level, not thousands.
             chained = r is Role.BINARY
             stack.extend(
-                (c, method, level if chained and role(c) is Role.BINARY else level + 1)
+                (c, method, level if chained and role(c) is Role.BINARY else level + 1, in_lambda)
                 for c in reversed(node.named_children)
             )
         return out
@@ -554,7 +561,7 @@ class UnitFlow:
                 self._element_store(node, left, unwrap(right))  # `b[i] ^= k`; VB `b(i) = b(i) Xor k`
                 continue
             if left is not None and right is not None and operator(node) in {"", "="}:
-                for tupled, element in _tuple_pairs(left, right):
+                for tupled, element, _ in self._deconstructed(left, right):
                     self._hold(self._n(text(tupled)), self.fold(element), element)
             if left is None or right is None or role(left) is not Role.IDENT:
                 continue
@@ -763,6 +770,8 @@ class UnitFlow:
     def _lambda(self, name: str, node: Node, method: str | None) -> None:
         params = lambda_params(node)
         self._lambdas[name] = (params, method)
+        if _block_returns(node):
+            self._lambda_blocks[name] = node
         body = node.child_by_field_name("body")
         if body is None and node.named_child_count:
             body = node.named_children[-1]
@@ -1060,10 +1069,10 @@ class UnitFlow:
                 left, right = self._targets(node)
                 if left is None or right is None:
                     continue
-                pairs = _tuple_pairs(left, right)
+                pairs = self._deconstructed(left, right)
                 if pairs:  # `var (f, a) = ("cmd.exe", Request["c"])`: each name its own value
-                    for name, value in pairs:
-                        t = self.taint(value, method)
+                    for name, value, where in pairs:
+                        t = self.taint(value, method if where is None else where)
                         if t is not None:
                             self._store(name, t, method)
                     continue
@@ -1427,14 +1436,21 @@ class UnitFlow:
             out = self.taints.get((method, key)) or self.taints.get((None, key))
         for a in args:
             out = merge(out, self.taint(a, method, depth + 1))
-            run = inline_lambda(unwrap(a)) if lname in _RUNS_LAMBDA else None
+            if lname not in _RUNS_LAMBDA:
+                continue
+            run = inline_lambda(unwrap(a))
             if run is not None:  # `Task.Run(() => Request["c"])`: what the lambda's expression gives
                 out = merge(out, self.taint(run.body, method, depth + 1))
+            for returned in _block_returns(unwrap(a)):  # `Task.Run(() => { ...; return c; })`
+                out = merge(out, self.taint(returned, method, depth + 1))
         lam = self._lambdas.get(self._n(name)) if receiver is None else None
         body = self.folder.functions.get(name.lower()) if lam is not None else None
         if lam is not None and body is not None:
             # `f()` of `Func<string> f = () => Request["c"]`: what the lambda returns, where it was written
             out = merge(out, self.taint(body.body, lam[1], depth + 1))
+        elif lam is not None and (block := self._lambda_blocks.get(self._n(name))) is not None:
+            for returned in _block_returns(block):  # `f()` of `f = () => { ...; return c; }`
+                out = merge(out, self.taint(returned, lam[1], depth + 1))
         local = self.methods.get(lname)
         if local is not None and (
             receiver is None or self._own_object(receiver) or (local.params and _extends(local.node))
@@ -2097,6 +2113,21 @@ class UnitFlow:
             for member in _STORES_OF.get(capability, ()):
                 out.extend((-1, t, line) for t, line in self._open_stores.get(member, ()))
         return tuple(out)
+
+    def _deconstructed(self, left: Node, right: Node) -> list[tuple[Node, Node, str | None]]:
+        """(name, value, method the value is read in) of a tuple deconstruction: of a tuple
+        written out (`var (f, a) = (x, y)`, read where it stands), or of the tuple the page's own
+        method returns in one statement (`var (f, a) = Get()`, read in `Get`)."""
+        value = unwrap(right)
+        where: str | None = None
+        if role(value) is Role.CALL:
+            callee = unwrap(call_parts(value)[0] or value)
+            own = self.methods.get(text(callee).lower()) if role(callee) is Role.IDENT else None
+            returned = _single_return(own.node) if own is not None else None
+            if own is None or returned is None:
+                return []
+            value, where = returned, own.name
+        return [(name, element, where) for name, element in _tuple_pairs(left, value)]
 
     def _a_stream(self, node: Node) -> bool:
         """Whether a value is an open stream, not a path: a variable of a stream type, or a
@@ -2809,6 +2840,27 @@ def _store_named(node: Node | None) -> str | None:
         return None
     last = text(unwrap(node)).lower().rsplit(".", 1)[-1]
     return last if last in _STORES else None
+
+
+def _block_returns(lam: Node) -> list[Node]:
+    """What the `return` statements of a lambda's block body give (not those of lambdas or local
+    functions inside it); none for an expression body or anything else."""
+    if role(lam) is not Role.LAMBDA:
+        return []
+    body = lam.child_by_field_name("body")
+    if body is None or body.type not in {"block", "statement_block"}:
+        return []
+    out: list[Node] = []
+    stack = list(body.named_children)
+    while stack:
+        node = stack.pop()
+        if role(node) in {Role.LAMBDA, Role.METHOD} or node.type == "local_function_statement":
+            continue
+        if role(node) is Role.RETURN:
+            out.extend(node.named_children[:1])
+            continue
+        stack.extend(node.named_children)
+    return out
 
 
 def _tuple_pairs(left: Node, right: Node) -> list[tuple[Node, Node]]:
