@@ -5,7 +5,8 @@ StreamReader(...)`, `Using r = New ...`), an array item stored and read with par
 initializer (`New ProcessStartInfo() With {.Arguments = ...}`), and `CallByName` on a COM object
 (docs/detection/webshell-code.md, "VB's results, Using blocks, array items and ByRef"); and the
 FileSystem module's `Rename`, `SetAttr` and `Dir`, which a page's own method of the same name
-shadows ("VB's file functions, and a page's own methods of their names")."""
+shadows ("VB's file functions, and a page's own methods of their names"); and the dictionary
+member access `Request.Form!name` ("VB's dictionary member access")."""
 
 from __future__ import annotations
 
@@ -76,6 +77,17 @@ SHELLS = [
         ),
         ["request parameter 'c'", "called by name as wscript.shell.Run"],
     ),
+    (
+        "vb-bang-access.aspx",
+        # `Request.QueryString!c` is `Request.QueryString("c")`: the default property by name.
+        vb_page('Dim c As String = "/c " & Request.QueryString!cmd\nSystem.Diagnostics.Process.Start("cmd.exe", c)'),
+        ["query parameter 'cmd'"],
+    ),
+    (
+        "vb-bang-bracketed.aspx",
+        vb_page("Dim c As String = Request.Form![the cmd]\n" + RUN),
+        ["form field 'the cmd'"],
+    ),
 ]
 
 
@@ -108,6 +120,15 @@ BENIGN = [
             "Dim psi As New System.Diagnostics.ProcessStartInfo() With "
             '{.FileName = "ping.exe", .Arguments = "-n 1 localhost"}\nSystem.Diagnostics.Process.Start(psi)\n'
             'Dim d = CreateObject("Scripting.Dictionary")\nCallByName(d, "Add", CallType.Method, "k", Request("v"))'
+        ),
+    ),
+    (
+        "vb-bang-and-type-characters.aspx",
+        # A session value by `!` and Single type characters (`f!`, `1.5!`), a `!` in a string and
+        # a comment: the request only fills a label.
+        vb_page(
+            'Dim f! = 1.5!\nDim c As String = Session!tool\n\' run Session!tool\nStatus.Text = "done!" & f\n'
+            "Greeting.Text = Server.HtmlEncode(Request.Form!name)"
         ),
     ),
     (

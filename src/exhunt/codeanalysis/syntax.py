@@ -69,6 +69,9 @@ def parse(unit: CodeUnit) -> Parsed | str:
     source = text.encode("utf-8", "surrogatepass")
     parser = Parser(lang)
     tree = parser.parse(source)
+    if unit.lang is Lang.VB and tree.root_node.has_error and (keyed := _bang_keys(source)) is not None:
+        source = keyed
+        tree = parser.parse(source)
     # VB's grammar may show the next `?` of a chain as its own error only once the one before is
     # gone: a few rounds, each a parse of a file that has them.
     for _ in range(_CONDITIONAL_ROUNDS):
@@ -82,6 +85,27 @@ def parse(unit: CodeUnit) -> Parsed | str:
 
 # The `?` of null-conditional access (`Request.Form?["c"]?.Trim()`, VB's `Request.Form?("c")`):
 # C#'s grammar makes it a node type no member or index reading knows, and VB's grammar an error.
+# VB's dictionary member access, `Request.Form!cmd` or `Session![a key]`: the default indexed
+# property called with the name as a string. The grammar has no such operator, so `!name` is
+# rewritten as `("name")` outside strings and comments; a type character (`x!`, `1.5!`) is
+# followed by no name and stays.
+_BANG = re.compile(rb'"(?:[^"\n]|"")*"?|\'[^\n]*|(?<=[\w)\]])!(?:([A-Za-z_]\w*)|\[([^\]\n]+)\])')
+
+
+def _bang_keys(source: bytes) -> bytes | None:
+    """VB source with each `!name` member access written as `("name")`, or None when there is none
+    (only lines move within themselves: no line is added or removed)."""
+    if b"!" not in source:
+        return None
+
+    def keyed(m: re.Match[bytes]) -> bytes:
+        name = m.group(1) or m.group(2)
+        return m.group(0) if name is None else b'("' + name.replace(b'"', b'""') + b'")'
+
+    out = _BANG.sub(keyed, source)
+    return out if out != source else None
+
+
 _CONDITIONAL_ROUNDS = 3
 # Files with more candidate operators than this are read as the grammar gives them: finding the
 # operators of a chain nested thousands deep takes time in the square of its length (a 32,000-long
