@@ -120,8 +120,20 @@ def test_fetching_a_url_the_client_names_is_request_forgery() -> None:
         'Request.Url.GetLeftPart(UriPartial.Authority) + "/scripts/" + Request["f"]',
         'System.Configuration.ConfigurationManager.AppSettings["api"] + "/items/" + Request["id"]',
         'string.Format(Feed + "{0}.zip", Request["v"])',
+        '"http://metrics.example.com:" + Request["port"] + "/push"',
+        '"http://files.example.com\\" + Request["f"]',
     ],
-    ids=["concatenated", "format", "interpolated", "uri", "own-site", "configured", "configured-format"],
+    ids=[
+        "concatenated",
+        "format",
+        "interpolated",
+        "uri",
+        "own-site",
+        "configured",
+        "configured-format",
+        "port-only",
+        "backslash",
+    ],
 )
 def test_fetching_from_a_server_the_code_fixes_is_not_reported(url: str) -> None:
     # The client adds a path or a query; the scheme and host are the code's (or the site's own).

@@ -842,7 +842,7 @@ class UnitFlow:
             callee, args = call_parts(node)
             return last_name(callee) == "uri" and len(args) == 1 and self._fixed_server(args[0], method, depth + 1)
         if node.type == "interpolated_string_expression":
-            return _FIXED_SERVER.match(text(node).lstrip("$@").lstrip('"').split("{", 1)[0]) is not None
+            return _fixed_host(text(node).lstrip("$@").lstrip('"').split("{", 1)[0])
         if r is Role.CALL:
             callee, args = call_parts(node)
             name = last_name(callee)
@@ -863,7 +863,7 @@ class UnitFlow:
         folder cannot know (a configured base address)."""
         prefix = as_text(self.fold(start))
         if prefix is not None:
-            return _FIXED_SERVER.match(prefix.split(hole, 1)[0] if hole else prefix) is not None
+            return _fixed_host(prefix.split(hole, 1)[0] if hole else prefix)
         return self.taint(start, method) is None
 
     def _values_of(self, ident: Node) -> list[Node]:
@@ -2886,9 +2886,6 @@ def _tuple_pairs(left: Node, right: Node) -> list[tuple[Node, Node]]:
 
 
 _REQUEST_FACTORIES = ("webrequest.create", "webrequest.createhttp", "webrequest.createdefault")
-# A URL's scheme and host written out, then the start of its path, query or fragment: what
-# follows cannot change the server it goes to.
-_FIXED_SERVER = re.compile(r"(?i)\s*[a-z][a-z0-9+.-]*://[^/?#\\\s]+[/?#\\]")
 # The page's own site as the start of a URL: the scheme and authority of the URL it was asked
 # for (`Request.Url.GetLeftPart(UriPartial.Authority)`, `Request.Url.Scheme + "://" +
 # Request.Url.Authority`), as script combiners and warm-up pages fetch their own pages.
@@ -2995,7 +2992,10 @@ def _fixed_folder(prefix: str | None) -> bool:
     return bool(prefix) and _FOLDER.match(prefix or "") is not None
 
 
-_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]+[/?#:]")
+# A URL's scheme and host written out, then its port or the start of its path, query or
+# fragment (a backslash is a slash to .NET's `Uri` in http URLs): what follows cannot change the
+# server it goes to.
+_HOST = re.compile(r"(?i)\s*[a-z][a-z0-9+.-]*://[^/?#\\\s]+[/?#\\:]")
 
 
 def _fixed_host(prefix: str | None) -> bool:
