@@ -3,7 +3,8 @@
 Grammars come from PyPI wheels (`tree-sitter-c-sharp`, `tree-sitter-vb-dotnet`,
 `tree-sitter-javascript`; JScript.NET reads as JavaScript once its type annotations, imports,
 class heads and member modifiers are blanked, `jscript.untyped`). The `?` of C#'s and VB's
-null-conditional access is taken out and the code parsed again, so `a?.b` reads as `a.b` does. A
+null-conditional access is taken out and the code parsed again, so `a?.b` reads as `a.b` does;
+VB's dictionary member access `a!b` is read as `a("b")`. A
 grammar that cannot be imported is reported once and its code goes to the token-level reader. Page statements and `<script runat=server>` members are wrapped in a
 class (and a method) the way the page compiler does, on the first line, so lines stay the file's.
 """
@@ -83,8 +84,6 @@ def parse(unit: CodeUnit) -> Parsed | str:
     return Parsed(tree, shift, source)
 
 
-# The `?` of null-conditional access (`Request.Form?["c"]?.Trim()`, VB's `Request.Form?("c")`):
-# C#'s grammar makes it a node type no member or index reading knows, and VB's grammar an error.
 # VB's dictionary member access, `Request.Form!cmd` or `Session![a key]`: the default indexed
 # property called with the name as a string. The grammar has no such operator, so `!name` is
 # rewritten as `("name")` outside strings and comments; a type character (`x!`, `1.5!`) is
@@ -106,6 +105,8 @@ def _bang_keys(source: bytes) -> bytes | None:
     return out if out != source else None
 
 
+# The `?` of null-conditional access (`Request.Form?["c"]?.Trim()`, VB's `Request.Form?("c")`):
+# C#'s grammar makes it a node type no member or index reading knows, and VB's grammar an error.
 _CONDITIONAL_ROUNDS = 3
 # Files with more candidate operators than this are read as the grammar gives them: finding the
 # operators of a chain nested thousands deep takes time in the square of its length (a 32,000-long
