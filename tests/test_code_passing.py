@@ -234,6 +234,45 @@ SHELLS += [
 ]
 
 
+SHELLS += [
+    (
+        "StringBuilder appends chained",
+        cs_page(
+            'var sb = new System.Text.StringBuilder();\nsb.Append("/c ").Append(Request.Form["c"]).AppendLine();\n'
+            'System.Diagnostics.Process.Start("cmd.exe", sb.ToString());'
+        ),
+        ["form field 'c'"],
+    ),
+    (
+        "VB StringBuilder appends chained",
+        vb_page(
+            "Dim sb As New System.Text.StringBuilder()\n"
+            'sb.Append("/c ").Append(Request.QueryString("c"))\n'
+            'System.Diagnostics.Process.Start("cmd.exe", sb.ToString())'
+        ),
+        ["query parameter 'c'"],
+    ),
+    (
+        "foreach deconstructing a dictionary",
+        cs_page(
+            "var d = new System.Collections.Generic.Dictionary<string, string> "
+            '{ { "c", Request.Headers["X-C"] } };\n'
+            'foreach (var (k, v) in d) System.Diagnostics.Process.Start("cmd.exe", "/c " + v);'
+        ),
+        ["header 'X-C'"],
+    ),
+    (
+        "foreach deconstructing into typed names",
+        cs_page(
+            "var l = new System.Collections.Generic.List<(string, string)> "
+            '{ ("cmd.exe", Request.Form["c"]) };\n'
+            "foreach ((string f, string a) in l) System.Diagnostics.Process.Start(f, a);"
+        ),
+        ["form field 'c'"],
+    ),
+]
+
+
 @pytest.mark.parametrize(("form", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_value_handed_on_reaches_the_process(form: str, code: str, words: list[str]) -> None:
     assert_found("p.aspx", code, PROCESS, words)
@@ -302,6 +341,26 @@ BENIGN += [
         cs_page(
             'var (f, a) = Command();\nSystem.Diagnostics.Process.Start(f, a);\nLabel1.Text = Request.Form["c"];',
             members='(string, string) Command() { return ("ipconfig.exe", "/all"); }',
+        ),
+    ),
+]
+
+BENIGN += [
+    (
+        "StringBuilder chains, the request one shown encoded",
+        cs_page(
+            'var sb = new System.Text.StringBuilder();\nsb.Append("/all").Append(" /displaydns");\n'
+            'System.Diagnostics.Process.Start("ipconfig.exe", "/all");\nLabel2.Text = sb.ToString();\n'
+            'var shown = new System.Text.StringBuilder();\nshown.Append("Hello ").Append(Request["n"]);\n'
+            "Label1.Text = Server.HtmlEncode(shown.ToString());"
+        ),
+    ),
+    (
+        "foreach deconstructing request values shown encoded",
+        cs_page(
+            "var d = new System.Collections.Generic.Dictionary<string, string> "
+            '{ { "n", Request["n"] } };\n'
+            'foreach (var (k, v) in d) Response.Write(Server.HtmlEncode(k + "=" + v));'
         ),
     ),
 ]

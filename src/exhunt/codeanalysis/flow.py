@@ -1104,7 +1104,8 @@ class UnitFlow:
                     self._item_type(node, unwrap(item), unwrap(items))
                 t = self.taint(items, method) if items is not None else None
                 if t is not None and item is not None:
-                    self._store(unwrap(item), t, method)
+                    for each in _loop_names(unwrap(item)):  # `foreach (var (k, v) in d)`: each name
+                        self._store(each, t, method)
             elif r is Role.RETURN and method:
                 expr = node.named_children[0] if node.named_child_count else None
                 t = self.taint(expr, method) if expr is not None else None
@@ -1233,7 +1234,7 @@ class UnitFlow:
         self._out_arguments(node, receiver, args, method)
         if receiver is None or role(node) is Role.NEW:
             return
-        base = _base_ident(receiver)
+        base = _base_ident(_builder_root(receiver) if lname in WRITE_INTO else receiver)
         arg_taint: Taint | None = None
         for a in args:
             arg_taint = merge(arg_taint, self.taint(a, method))
@@ -3073,6 +3074,38 @@ def _chain_root(node: Node) -> Node | None:
         else:
             return cur
     return None
+
+
+def _loop_names(item: Node) -> list[Node]:
+    """What a loop's item declares: itself, or each name of a deconstruction
+    (`foreach (var (k, v) in d)`, `foreach ((string k, string v) in d)`)."""
+    if item.type == "tuple_pattern":
+        return [c for c in item.named_children if c.type == "identifier"]
+    if item.type == "tuple_expression":
+        named = [
+            c.named_children[0] if c.type == "argument" and c.named_child_count else c for c in item.named_children
+        ]
+        names = [n.child_by_field_name("name") if n.type == "declaration_expression" else n for n in named]
+        return [n for n in names if n is not None and n.type == "identifier"]
+    return [item]
+
+
+def _builder_root(receiver: Node) -> Node:
+    """The builder a chain of appends starts from: `sb` of `sb.Append("/c ").Append(x)`, each
+    append returning the builder it was called on."""
+    cur = unwrap(receiver)
+    for _ in range(64):
+        if role(cur) is not Role.CALL:
+            break
+        callee = call_parts(cur)[0]
+        held = member_parts(unwrap(callee))[0] if callee is not None and role(unwrap(callee)) is Role.MEMBER else None
+        if held is None or last_name(callee) not in _BUILDER_STEPS:
+            break
+        cur = unwrap(held)
+    return cur
+
+
+_BUILDER_STEPS = frozenset({"append", "appendline", "appendformat", "insert"})
 
 
 def _base_ident(node: Node) -> Node | None:
