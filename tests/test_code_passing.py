@@ -11,8 +11,10 @@ constants, and the same flows into encoded output, are not."""
 from __future__ import annotations
 
 import pytest
+from tree_sitter import Node
 
 from code_support import assert_benign, assert_found, cs_page, medium_or_above, run, vb_page
+from exhunt.codeanalysis import flow
 
 PROCESS = "EXH-WS-CODE-PROCESS"
 
@@ -382,3 +384,20 @@ def test_a_lambdas_return_is_not_its_methods() -> None:
 @pytest.mark.parametrize(("form", "code"), BENIGN, ids=[b[0] for b in BENIGN])
 def test_constants_handed_on_are_benign(form: str, code: str) -> None:
     assert_benign("p.aspx", code)
+
+
+def test_a_block_lambdas_returns_are_walked_once_however_often_it_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Walking the body again for each call made a page of 3,000 statements and 3,000 calls take
+    # six minutes, far past the analysis's deadline.
+    walks: list[object] = []
+    real = flow._block_returns
+
+    def counted(lam: Node) -> list[Node]:
+        walks.append(lam)
+        return real(lam)
+
+    monkeypatch.setattr(flow, "_block_returns", counted)
+    calls = "".join('System.Diagnostics.Process.Start("cmd.exe", f());\n' for _ in range(50))
+    code = cs_page('Func<string> f = () => { var c = Request["c"]; return c; };\n' + calls)
+    assert_found("p.aspx", code, PROCESS, ["request parameter 'c'"])
+    assert len(walks) <= 2, len(walks)

@@ -348,7 +348,8 @@ class UnitFlow:
         self._type_vars: dict[str, str] | None = None  # variable -> the type it holds (`t = typeof(Process)`)
         self._script_cmdlet: bool | None = None  # whether a PowerShell pipeline gets a script-running cmdlet
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
-        self._lambda_blocks: dict[str, Node] = {}  # variable -> a lambda with a block body it holds
+        self._followed = 0  # expressions whose taint was worked out, for the deadline's checks
+        self._lambda_blocks: dict[str, list[Node]] = {}  # variable -> what its block-bodied lambda returns
         self._thread_bodies: dict[str, Node] = {}  # `var t = new Thread(o => ...)`: t -> the callback
         self._open_stores = scope.open_stores
         self._param_names: set[str] | None = None
@@ -770,8 +771,9 @@ class UnitFlow:
     def _lambda(self, name: str, node: Node, method: str | None) -> None:
         params = lambda_params(node)
         self._lambdas[name] = (params, method)
-        if _block_returns(node):
-            self._lambda_blocks[name] = node
+        returned = _block_returns(node)
+        if returned:
+            self._lambda_blocks[name] = returned  # walked once, however often the lambda is called
         body = node.child_by_field_name("body")
         if body is None and node.named_child_count:
             body = node.named_children[-1]
@@ -1333,6 +1335,9 @@ class UnitFlow:
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = None  # cycles
+        self._followed += 1
+        if self._followed & 1023 == 0:
+            self._check_time()  # the deadline holds inside the following of one statement too
         t = self._taint(node, method, depth)
         self._memo[key] = t
         return t
@@ -1449,8 +1454,8 @@ class UnitFlow:
         if lam is not None and body is not None:
             # `f()` of `Func<string> f = () => Request["c"]`: what the lambda returns, where it was written
             out = merge(out, self.taint(body.body, lam[1], depth + 1))
-        elif lam is not None and (block := self._lambda_blocks.get(self._n(name))) is not None:
-            for returned in _block_returns(block):  # `f()` of `f = () => { ...; return c; }`
+        elif lam is not None:
+            for returned in self._lambda_blocks.get(self._n(name), ()):  # `f()` of `f = () => { ...; return c; }`
                 out = merge(out, self.taint(returned, lam[1], depth + 1))
         local = self.methods.get(lname)
         if local is not None and (
