@@ -101,8 +101,8 @@ BENIGN = [
     (
         "vb-fixed-forms.aspx",
         # The same shapes holding the site's own values; the request only fills a label. (The
-        # analysis does not fold constants through VB array items or ByRef parameters, so they
-        # are shown, not run: fed to the command they would be an unresolved value.)
+        # analysis does not fold constants through ByRef parameters, so they are shown, not run:
+        # fed to the command they would be an unresolved value.)
         vb_page(
             'Dim tool As String = ToolName()\nDim a(1) As String\na(0) = "--daily"\nDim mode As String = ""\nFillMode(mode)\n'
             'Using r = New System.IO.StreamReader(Server.MapPath("~/App_Data/motd.txt"))\n Motd.Text = r.ReadToEnd()\nEnd Using\n'

@@ -596,8 +596,16 @@ class UnitFlow:
 
     def _vb_as_new(self, left: Node, node: Node) -> None:
         """VB's `Dim s As New MemoryStream(b)`: the object folded as its `New` would be (a stream
-        over constant bytes); the declaration otherwise holds no constant."""
+        over constant bytes); `Dim a(1) As String`, an array of two empty items; the declaration
+        otherwise holds no constant."""
         clause = vb_as_clause(node)
+        bounds = next((c for c in node.named_children if c.type == "array_bounds"), None)
+        if bounds is not None and bounds.named_child_count == 1 and clause is not None:
+            kind = clause.child_by_field_name("type")
+            upper = self.fold(bounds.named_children[0])
+            size = upper + 1 if isinstance(upper, int) else None
+            self._hold(self._n(text(left)), Folder.sized_array(text(kind), size) if kind is not None else None)
+            return
         self._hold(self._n(text(left)), self.fold(clause) if clause is not None else None)
 
     def _element_store(self, node: Node, left: Node, right: Node) -> None:
@@ -611,6 +619,8 @@ class UnitFlow:
             return  # not a constant array (a VB call's result, a string's characters): nothing to change
         key_node: Node | None = None
         op = operator(node)
+        if op == "=" and self._item_set(node, left, right, *held):
+            return  # `a[0] = "cmd.exe"`: that item, the others as they were
         if op == "^=":
             key_node = right
         elif op == "=":
@@ -619,6 +629,26 @@ class UnitFlow:
                 a, b = (unwrap(c) for c in inner.named_children)
                 key_node = b if text(_uncast(a)) == text(left) else a if text(_uncast(b)) == text(left) else None
         self._decoded_in_place(node, *held, key_node)
+
+    def _item_set(self, node: Node, left: Node, right: Node, name: str, held: bytes | list[Value]) -> bool:
+        """A constant stored at an index written as a number in a constant array: the array with
+        that item changed (False when the index, the value or its type is not one the array can
+        hold)."""
+        keys = index_parts(left)[1] if role(left) is Role.INDEX else call_parts(left)[1]
+        # A number written out: a loop's variable folds to its first value only (`b[i] = ...`).
+        at = self.fold(keys[0]) if len(keys) == 1 and role(unwrap(keys[0])) is Role.INT else None
+        value = self.fold(right)
+        if not isinstance(at, int) or not 0 <= at < len(held) or value is None:
+            return False
+        if isinstance(held, bytes):
+            if not isinstance(value, int) or not 0 <= value <= 255:
+                return False
+            self._hold(name, held[:at] + bytes([value]) + held[at + 1 :], node)
+            return True
+        if type(value) is not type(held[at]):
+            return False
+        self._hold(name, [*held[:at], value, *held[at + 1 :]], node)
+        return True
 
     def _held_array(self, item: Node) -> tuple[str, bytes | list[Value]] | None:
         """For an item of an array (`b[i]`, VB's `b(i)`): the array's name and the constant it
