@@ -300,3 +300,35 @@ def test_an_array_too_large_to_fill_is_not_made() -> None:
     code = cs_page('var a = new string[100000000];\na[0] = "x";\nLabel1.Text = string.Join("", a);')
     report = run("a.aspx", code)
     assert not report.problems and not report.capabilities
+
+
+HELPERS = [
+    ("expression-bodied method", 'static string N() => "Sys" + "tem.Diagnostics.Pro" + "cess";', "N()"),
+    (
+        "params array of a helper",
+        "static string J(string sep, params string[] parts) => string.Join(sep, parts);",
+        'J("", "System.Diag", "nostics.", "Process")',
+    ),
+    (
+        "params helper given an array",
+        "static string J(params string[] parts) { return string.Concat(parts); }",
+        'J(new[] { "System.Diagnostics.", "Process" })',
+    ),
+]
+
+
+@pytest.mark.parametrize(("form", "members", "call"), HELPERS, ids=[h[0] for h in HELPERS])
+def test_a_helper_method_folds_with_its_arguments(form: str, members: str, call: str) -> None:
+    code = cs_page(INVOKE.format(t=call), members=members)
+    report = run("h.aspx", code)
+    assert TYPE_NAME in report.folded, (form, report.folded)
+    assert "Process.Start" in chain_of(report, PROCESS), form
+
+
+def test_a_fixed_command_from_a_params_helper_is_resolved_and_quiet() -> None:
+    code = cs_page(
+        'System.Diagnostics.Process.Start(Tool("ipconfig", ".exe"), "/all");\n'
+        'Response.Write(Server.HtmlEncode(Request["q"]));',
+        members="static string Tool(params string[] p) => string.Concat(p);",
+    )
+    assert run("h.aspx", code).capabilities == []

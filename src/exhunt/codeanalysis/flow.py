@@ -459,10 +459,9 @@ class UnitFlow:
         native = _NATIVE_DECLARATION.search(text(node)[:300].lower()) is not None
         m = _Method(name, params, node, webmethod, tuple(steps), byref, rest, native)
         self.methods.setdefault(name.lower(), m)
-        body = node.child_by_field_name("body")
-        ret = _single_return(body if body is not None else node)
+        ret = _single_return(node)  # a block of one `return`, or an expression body (`=> ...`)
         if ret is not None:
-            self.folder.functions.setdefault(name.lower(), Callable1(params, ret))
+            self.folder.functions.setdefault(name.lower(), Callable1(params, ret, rest))
 
     def _lookup(self, name: str) -> Value | None:
         return self.consts.get(self._n(name))

@@ -90,6 +90,7 @@ class Callable1:
 
     params: list[str]
     body: Node
+    rest: bool = False  # the last parameter takes the arguments from its place on (C# `params`, VB `ParamArray`)
 
 
 def inline_lambda(node: Node) -> Callable1 | None:
@@ -571,16 +572,26 @@ class Folder:
         """The value `fn` returns for `args`; None for a call with another number of arguments
         (an overload the name also covers) or one that reaches `fn` again (recursion: `F()`
         returning `F(new List<T>())` of an overload is no constant, not a bottomless one)."""
-        if len(args) != len(fn.params) or any(active is fn for active in self._active):
+        if any(active is fn for active in self._active):
+            return None
+        fixed = len(fn.params) - 1 if fn.rest and fn.params else len(fn.params)
+        if len(args) < fixed or (len(args) != len(fn.params) and not fn.rest):
             return None
         if len(self.bound) > 16:
             raise TooDeep
-        frame: dict[str, Value] = {}
-        for pname, arg in zip(fn.params, args, strict=False):
+        values: list[Value] = []
+        for arg in args:
             v = self.value(arg, depth + 1)
             if v is None:
                 return None
-            frame[pname] = v
+            values.append(v)
+        frame: dict[str, Value] = dict(zip(fn.params[:fixed], values[:fixed], strict=True))
+        if fixed < len(fn.params):
+            # `J("", "a", "b")` of `J(string sep, params string[] a)`: the rest as one array, or
+            # an array passed as it is
+            rest = values[fixed:]
+            whole = len(rest) == 1 and isinstance(rest[0], list)
+            frame[fn.params[-1]] = rest[0] if whole else rest
         return self._evaluate(fn, frame, depth)
 
     def _evaluate(self, fn: Callable1, frame: dict[str, Value], depth: int) -> Value | None:
