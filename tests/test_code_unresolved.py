@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from code_support import chain_of, medium_or_above, run, vb_page
 from exhunt.filehunt import codehunt
 from exhunt.filehunt.locations import Location, Place
@@ -127,6 +129,66 @@ def test_a_writer_over_an_open_stream_names_no_file() -> None:
     report = run("writers-path.aspx", to_a_path)
     assert UNRESOLVED in medium_or_above(report)
     assert "Contoso.Paths.Next(Context)" in chain_of(report, UNRESOLVED)
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        (
+            "out.aspx",
+            cs_page("""void Page_Load(object sender, EventArgs e) {
+    string t = "ipconfig.exe";
+    Contoso.Relay.Fill(out t);
+    System.Diagnostics.Process.Start("cmd.exe", t);
+}"""),
+        ),
+        (
+            "ref.aspx",
+            cs_page("""void Page_Load(object sender, EventArgs e) {
+    string t = "ipconfig.exe";
+    Contoso.Relay.Fill(ref t);
+    System.Diagnostics.Process.Start("cmd.exe", t);
+}"""),
+        ),
+        (
+            "try.aspx",
+            cs_page("""void Page_Load(object sender, EventArgs e) {
+    string t = "ipconfig.exe";
+    Contoso.Relay.Commands.TryGetValue("next", out t);
+    System.Diagnostics.Process.Start("cmd.exe", t);
+}"""),
+        ),
+        (
+            "byref.aspx",
+            vb_page(
+                'Dim t As String = "ipconfig.exe"\nFill(t)\nSystem.Diagnostics.Process.Start("cmd.exe", t)',
+                members="Sub Fill(ByRef m As String)\n    m = Contoso.Relay.Next(Context)\nEnd Sub",
+            ),
+        ),
+        (
+            "vb-try.aspx",
+            vb_page(
+                'Dim t As String = "ipconfig.exe"\nContoso.Relay.Commands.TryGetValue("next", t)\n'
+                'System.Diagnostics.Process.Start("cmd.exe", t)'
+            ),
+        ),
+    ],
+)
+def test_a_variable_a_call_may_set_is_no_longer_its_constant(name: str, code: str) -> None:
+    # A library's `Fill(out t)` can put anything in `t`: keeping "ipconfig.exe" would call the
+    # command fixed and say nothing.
+    report = run(name, code)
+    assert UNRESOLVED in medium_or_above(report), [c.chain for c in report.capabilities]
+    assert "`t`" in chain_of(report, UNRESOLVED)
+
+
+def test_a_variable_passed_by_value_keeps_its_constant() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    string t = "ipconfig.exe";
+    Contoso.Audit.Log(t);
+    System.Diagnostics.Process.Start(t, "/all");
+}""")
+    assert medium_or_above(run("byval.aspx", code)) == []
 
 
 def test_a_date_format_that_spells_text_is_still_unresolved() -> None:

@@ -542,6 +542,7 @@ class UnitFlow:
             if r is Role.CALL:
                 self._array_reverse(node)
                 self._array_written(node)
+                self._passed_by_reference(node)
                 self._com_http_open(node)
                 continue
             if r is Role.BINARY and operator(node).lower() == "xor":
@@ -722,6 +723,26 @@ class UnitFlow:
 
     def _memory_stream(self, name: Node) -> bool:
         return self._type(self._n(text(name))) == "memorystream"
+
+    def _passed_by_reference(self, node: Node) -> None:
+        """Variables a call may set: C#'s `ref` and `out` arguments, VB's arguments to the
+        page's own method where it declares them `ByRef`, and to a `Try...` method
+        (`Integer.TryParse(s, n)`, `d.TryGetValue(k, v)`). What they held is forgotten: a
+        planted library's `Fill(out t)` must not leave `t` the constant it was before."""
+        callee, args = call_parts(node)
+        if callee is None:
+            return
+        if self.lang is Lang.VB:
+            own = self.methods.get(last_name(callee)) if self._own_call(callee) else None
+            if own is not None and own.byref:
+                changed = [a for p, a in zip(own.params, args, strict=False) if p in own.byref]
+            else:
+                changed = args if last_name(callee).startswith("try") else []
+        else:
+            changed = [a for a in args if role(a) is Role.IDENT and _by_reference(a)]
+        for a in changed:
+            if role(a) is Role.IDENT:
+                self._hold(self._n(text(a)), None)
 
     def _own_call(self, callee: Node) -> bool:
         """Whether a call names a method the file declares (`Decode(b)`, `this.Decode(b)`)."""
@@ -3108,6 +3129,17 @@ def _chain_root(node: Node) -> Node | None:
         else:
             return cur
     return None
+
+
+def _by_reference(arg: Node) -> bool:
+    """Whether a C# argument is passed with `ref` or `out` (the callee may set it)."""
+    holder = arg.parent
+    return (
+        holder is not None
+        and holder.type == "argument"
+        and holder.child_count > 1
+        and holder.children[0].type in {"ref", "out"}
+    )
 
 
 def _loop_names(item: Node) -> list[Node]:
