@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh18-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh19-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest.
@@ -767,6 +767,40 @@ FRESH18_SOURCES: list[tuple[str, str, str]] = [
     ("threatexpress/subshell", "shells", "subshell.aspx"),
     ("Daybr4ak/C2ReverseProxy", "shells", "C2script/proxy.ashx"),
 ]
+# A twentieth pass, split `fresh19-dev` / `fresh19-held-out`, gathered with `--append fresh19` and
+# measured before any change for it. Found in malware-analysis and leak repositories: the tools of
+# a 2019 leak of an Iranian group's kit aimed at Exchange (HighShell in three versions, one dressed
+# as an Exchange error page, its relayed server half, one inside a copy of OWA's error page, a
+# back-doored OWA `ExpiredPassword.aspx`, a command page behind a hashed cookie, an uploader and an
+# encrypted file writer) and a penetration-testing company's command and SQL page. Left out: the
+# leak's operator-side relay pages, its panel's own pages and client-side pages with no server code,
+# copies identical or near to those taken (the 4-gram judgement), a decompiled SolarWinds SUPERNOVA
+# handler that names its namespaces only in `using` lines (the gathering's test for ASP.NET, as for
+# `RemoteStub.cs` above; listed, not taken), memory-shell installers of a deserialization tool kit
+# that its snapshot here does not hold, a byte-identical copy of a shell already held and a copy
+# of a held family that would not compile.
+FRESH19_SOURCES: list[tuple[str, str, str]] = [
+    ("NetSPI/cmdsql", "shells", "cmdsql.aspx"),
+    ("misterch0c/APT34", "shells", "Webshells_and_Panel/HighShell/HighShell.aspx"),
+    ("misterch0c/APT34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/Shell/HighShell.aspx"),
+    ("misterch0c/APT34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/Shell/Back.aspx"),
+    ("misterch0c/APT34", "shells", "Webshells_and_Panel/HyperShell/ExpiredPasswordTech/error4.aspx"),
+    ("misterch0c/APT34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal/HighShellServer.aspx"),
+    (
+        "misterch0c/APT34",
+        "shells",
+        "Webshells_and_Panel/HyperShell/HyperShell/ShellLocalInner/error2-HighShellServer-Inner.aspx",
+    ),
+    ("misterch0c/APT34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/Shell/simple.aspx"),
+    ("misterch0c/APT34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/Shell/simpleDownload.aspx"),
+    (
+        "misterch0c/APT34",
+        "shells",
+        "Webshells_and_Panel/HyperShell/HyperShell/ExpiredPasswordTech/ExpiredPassword.aspx",
+    ),
+    ("misterch0c/APT34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/ExpiredPasswordTech/MyMaster.aspx"),
+    ("cado-security/MalwareAnalysis", "shells", "LogoImageHandler.cs"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -1042,6 +1076,7 @@ APPENDABLE = {
     "fresh16": FRESH16_SOURCES,
     "fresh17": FRESH17_SOURCES,
     "fresh18": FRESH18_SOURCES,
+    "fresh19": FRESH19_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
