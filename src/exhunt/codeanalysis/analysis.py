@@ -626,6 +626,7 @@ def _judge(
     # An object reached only through what was stored into it counts when the call that starts
     # it is not itself reached (started by a delegate, `CallByName` or `dynamic`).
     direct = {h.capability for h in hits if h.taint is not None and not h.built}
+    alone: set[tuple[str, int]] = {(c.rule_id, c.line) for c in report.capabilities}  # `_acts_alone`'s, once each
     for hit in hits:
         if hit.built and hit.capability in direct:
             continue
@@ -653,7 +654,7 @@ def _judge(
             _memory_shell(hit, phrase, hits, name, report)
             continue
         if hit.capability in _ACTS_ALONE:
-            _acts_alone(hit, flow, report)
+            _acts_alone(hit, flow, report, alone)
             continue
         if hit.capability == "credential-capture":
             _captured(hit, phrase, name, extracted, report)
@@ -731,11 +732,12 @@ def _hit_lines(hit: SinkHit) -> tuple[int, ...]:
 _ACTS_ALONE = frozenset({"log-clear", "mailbox", "credential-dump", "persistence", "ingress", "staged-tool", "recon"})
 
 
-def _acts_alone(hit: SinkHit, flow: CodeFlowParams, report: CodeReport) -> None:
+def _acts_alone(hit: SinkHit, flow: CodeFlowParams, report: CodeReport, reported: set[tuple[str, int]]) -> None:
     """A call of a capability that counts whatever its data's source: an event log cleared or
     deleted, whatever names it; a command when the text its arguments fold to matches the rule's
-    `arguments` (a command line clearing logs, an Exchange cmdlet's name). Once per rule and line."""
-    if any(c.rule_id == hit.rule_id and c.line == hit.line for c in report.capabilities):
+    `arguments` (a command line clearing logs, an Exchange cmdlet's name). Once per rule and line
+    (`reported`: the rules and lines already reported, kept up to date here)."""
+    if (hit.rule_id, hit.line) in reported:
         return
     source = f"takes {' and '.join(hit.taint.sources[:2])}, then " if hit.taint is not None else ""
     if flow.arguments:
@@ -749,6 +751,7 @@ def _acts_alone(hit: SinkHit, flow: CodeFlowParams, report: CodeReport) -> None:
         how = f"{flow.phrase} ({hit.api})"
     lines = _hit_lines(hit)
     report.capabilities.append(Capability(hit.rule_id, hit.line, f"{source}{how}", lines, hit.api))
+    reported.add((hit.rule_id, hit.line))
 
 
 def _settings_met(hit: SinkHit, extracted: Extracted) -> bool:

@@ -349,6 +349,7 @@ class UnitFlow:
         self._script_cmdlet: bool | None = None  # whether a PowerShell pipeline gets a script-running cmdlet
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
         self._followed = 0  # expressions whose taint was worked out, for the deadline's checks
+        self._by_name: dict[str, list[tuple[SinkRule, SinkPattern]]] | None = None  # `_patterns_named`
         self._lambda_blocks: dict[str, list[Node]] = {}  # variable -> what its block-bodied lambda returns
         self._thread_bodies: dict[str, Node] = {}  # `var t = new Thread(o => ...)`: t -> the callback
         self._open_stores = scope.open_stores
@@ -1766,6 +1767,17 @@ class UnitFlow:
                 return list(path)
         return [name]
 
+    def _patterns_named(self, name: str) -> list[tuple[SinkRule, SinkPattern]]:
+        """The rules' patterns whose call ends in `name`, in the rules' order: a pattern only
+        matches a call whose last name is its own, so a page of thousands of calls does not try
+        every pattern on each."""
+        if self._by_name is None:
+            self._by_name = {}
+            for rule in self.rules:
+                for pattern in rule.patterns:
+                    self._by_name.setdefault(pattern.parts[-1], []).append((rule, pattern))
+        return self._by_name.get(name, [])
+
     def _sinks(self) -> None:
         for node, method in self.nodes:
             r = role(node)
@@ -1817,17 +1829,18 @@ class UnitFlow:
                 self._call_as(node, args, method, bound[0], f"called through a delegate bound to {bound[1]}")
             if not is_new and not has_receiver and len(path) == 1 and self._own_body(path[0]):
                 continue  # `Rename(a, b)` of the file's own `Rename`: not VB's function of that name
-            for rule in self.rules:
-                for pattern in rule.patterns:
-                    if pattern.matches(path, is_new, has_receiver):
-                        if pattern.label in {"eval", "new Function"} and self.lang is not Lang.JSCRIPT:
-                            continue
-                        if pattern.label == ".SetValue" and _not_a_key(path):
-                            continue  # an array's item or a reflected property set, not a registry value
-                        if pattern.label == ".AddCommand" and len(args) > 2:
-                            continue  # PowerShell's takes a command and a scope flag; a menu's command list takes more
-                        self._hit(rule, pattern.label, node, callee, args, values, method, pattern.argument)
-                        break
+            hit_rules: set[str] = set()  # each rule's first matching pattern only
+            for rule, pattern in self._patterns_named(path[-1] if path else ""):
+                if rule.rule_id in hit_rules or not pattern.matches(path, is_new, has_receiver):
+                    continue
+                if pattern.label in {"eval", "new Function"} and self.lang is not Lang.JSCRIPT:
+                    continue
+                if pattern.label == ".SetValue" and _not_a_key(path):
+                    continue  # an array's item or a reflected property set, not a registry value
+                if pattern.label == ".AddCommand" and len(args) > 2:
+                    continue  # PowerShell's takes a command and a scope flag; a menu's command list takes more
+                self._hit(rule, pattern.label, node, callee, args, values, method, pattern.argument)
+                hit_rules.add(rule.rule_id)
             if not is_new and has_receiver and path and path[-1] in _POWERSHELL_ARGS and self._runs_scripts():
                 # `ps.AddCommand("Invoke-Expression").AddParameter("Command", x)`: the value of a
                 # script-running cmdlet's parameter is a script, as AddScript's argument is
