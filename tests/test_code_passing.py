@@ -255,6 +255,14 @@ SHELLS += [
         ["query parameter 'c'"],
     ),
     (
+        "VB multi-line lambda in a variable",
+        vb_page(
+            'Dim f As Func(Of String) = Function()\n    Return Request.Form("c")\nEnd Function\n'
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " & f())'
+        ),
+        ["form field 'c'"],
+    ),
+    (
         "foreach deconstructing a dictionary",
         cs_page(
             "var d = new System.Collections.Generic.Dictionary<string, string> "
@@ -390,13 +398,13 @@ def test_a_block_lambdas_returns_are_walked_once_however_often_it_is_called(monk
     # Walking the body again for each call made a page of 3,000 statements and 3,000 calls take
     # six minutes, far past the analysis's deadline.
     walks: list[object] = []
-    real = flow._block_returns
+    real = flow._returned_by
 
     def counted(lam: Node) -> list[Node]:
         walks.append(lam)
         return real(lam)
 
-    monkeypatch.setattr(flow, "_block_returns", counted)
+    monkeypatch.setattr(flow, "_returned_by", counted)
     calls = "".join('System.Diagnostics.Process.Start("cmd.exe", f());\n' for _ in range(50))
     code = cs_page('Func<string> f = () => { var c = Request["c"]; return c; };\n' + calls)
     assert_found("p.aspx", code, PROCESS, ["request parameter 'c'"])

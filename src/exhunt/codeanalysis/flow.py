@@ -350,7 +350,7 @@ class UnitFlow:
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
         self._followed = 0  # expressions whose taint was worked out, for the deadline's checks
         self._by_name: dict[str, list[tuple[SinkRule, SinkPattern]]] | None = None  # `_patterns_named`
-        self._lambda_blocks: dict[str, list[Node]] = {}  # variable -> what its block-bodied lambda returns
+        self._lambda_returns: dict[str, list[Node]] = {}  # variable -> what the lambda it holds returns
         self._thread_bodies: dict[str, Node] = {}  # `var t = new Thread(o => ...)`: t -> the callback
         self._open_stores = scope.open_stores
         self._param_names: set[str] | None = None
@@ -394,7 +394,7 @@ class UnitFlow:
             elif r is Role.LAMBDA:
                 in_lambda = True
             elif r is Role.RETURN and in_lambda:
-                r = Role.OTHER  # the lambda's value (`_block_returns`), not one the method returns
+                r = Role.OTHER  # the lambda's value (`_returned_by`), not one the method returns
             elif node.type == "call_statement" and node.named_child_count:
                 inner = unwrap(node.named_children[0])
                 if role(inner) is Role.BINARY and operator(inner) == "=":
@@ -638,8 +638,10 @@ class UnitFlow:
         keys = index_parts(left)[1] if role(left) is Role.INDEX else call_parts(left)[1]
         # A number written out: a loop's variable folds to its first value only (`b[i] = ...`).
         at = self.fold(keys[0]) if len(keys) == 1 and role(unwrap(keys[0])) is Role.INT else None
+        if not isinstance(at, int) or not 0 <= at < len(held):
+            return False
         value = self.fold(right)
-        if not isinstance(at, int) or not 0 <= at < len(held) or value is None:
+        if value is None:
             return False
         if isinstance(held, bytes):
             if not isinstance(value, int) or not 0 <= value <= 255:
@@ -740,7 +742,9 @@ class UnitFlow:
             else:
                 changed = args if last_name(callee).startswith("try") else []
         else:
-            changed = [a for a in args if role(a) is Role.IDENT and _by_reference(a)]
+            args_node = next((c for c in node.named_children if c.type == "argument_list"), None)
+            found = map(_by_reference, args_node.named_children if args_node is not None else [])
+            changed = [t for t in found if t is not None]
         for a in changed:
             if role(a) is Role.IDENT:
                 self._hold(self._n(text(a)), None)
@@ -822,9 +826,7 @@ class UnitFlow:
     def _lambda(self, name: str, node: Node, method: str | None) -> None:
         params = lambda_params(node)
         self._lambdas[name] = (params, method)
-        returned = _block_returns(node)
-        if returned:
-            self._lambda_blocks[name] = returned  # walked once, however often the lambda is called
+        self._lambda_returns[name] = _returned_by(node)  # walked once, however often the lambda is called
         body = node.child_by_field_name("body")
         if body is None and node.named_child_count:
             body = node.named_children[-1]
@@ -1343,13 +1345,9 @@ class UnitFlow:
             target: Node | None
             if pname in m.byref:  # VB: `GetIt(c)` of `Sub GetIt(ByRef v As String)`
                 target = unwrap(a)
-            elif a.child_count > 1 and a.children[0].type in {"out", "ref"}:
-                target = a.named_children[-1] if a.named_children else None
-            else:
+            elif (target := _by_reference(a)) is None:
                 continue
             given = self.taints.get((m.name, pname))
-            if target is not None and target.type == "declaration_expression":
-                target = target.child_by_field_name("name")
             if given is not None and target is not None and role(target) is Role.IDENT:
                 name = self._n(text(target))
                 self._set((None if name in self.fields else method, name), given)
@@ -1360,7 +1358,7 @@ class UnitFlow:
         args_node = next((c for c in node.named_children if c.type == "argument_list"), None)
         if args_node is None:
             return
-        outs = [a for a in args_node.named_children if a.child_count > 1 and a.children[0].type in {"out", "ref"}]
+        outs = [t for t in map(_by_reference, args_node.named_children) if t is not None]
         if not outs or _makes_guid(call_parts(node)[0]):
             return
         given = self.taint(receiver, method) if receiver is not None else None
@@ -1368,12 +1366,8 @@ class UnitFlow:
             given = merge(given, self.taint(a, method))
         if given is None:
             return
-        for a in outs:
-            target = a.named_children[-1] if a.named_children else None
-            if target is not None and target.type == "declaration_expression":
-                target = target.child_by_field_name("name")
-            if target is not None and role(target) is Role.IDENT:
-                self._set((method, self._n(text(target))), given)
+        for target in outs:
+            self._set((method, self._n(text(target))), given)
 
     # ------------------------------------------------------------------ taint of an expression
     def taint(self, node: Node | None, method: str | None, depth: int = 0) -> Taint | None:
@@ -1495,18 +1489,11 @@ class UnitFlow:
             out = merge(out, self.taint(a, method, depth + 1))
             if lname not in _RUNS_LAMBDA:
                 continue
-            run = inline_lambda(unwrap(a))
-            if run is not None:  # `Task.Run(() => Request["c"])`: what the lambda's expression gives
-                out = merge(out, self.taint(run.body, method, depth + 1))
-            for returned in _block_returns(unwrap(a)):  # `Task.Run(() => { ...; return c; })`
+            for returned in _returned_by(unwrap(a)):  # `Task.Run(() => Request["c"])`, or a block's returns
                 out = merge(out, self.taint(returned, method, depth + 1))
         lam = self._lambdas.get(self._n(name)) if receiver is None else None
-        body = self.folder.functions.get(name.lower()) if lam is not None else None
-        if lam is not None and body is not None:
-            # `f()` of `Func<string> f = () => Request["c"]`: what the lambda returns, where it was written
-            out = merge(out, self.taint(body.body, lam[1], depth + 1))
-        elif lam is not None:
-            for returned in self._lambda_blocks.get(self._n(name), ()):  # `f()` of `f = () => { ...; return c; }`
+        if lam is not None:  # `f()` of `Func<string> f = () => Request["c"]`: what it returns, where it was written
+            for returned in self._lambda_returns.get(self._n(name), ()):
                 out = merge(out, self.taint(returned, lam[1], depth + 1))
         local = self.methods.get(lname)
         if local is not None and (
@@ -2911,16 +2898,20 @@ def _store_named(node: Node | None) -> str | None:
     return last if last in _STORES else None
 
 
-def _block_returns(lam: Node) -> list[Node]:
-    """What the `return` statements of a lambda's block body give (not those of lambdas or local
-    functions inside it); none for an expression body or anything else."""
+def _returned_by(lam: Node) -> list[Node]:
+    """What a lambda returns: its expression body, or what the `return` statements of its block
+    body (or VB's multi-line body) give, not those of lambdas or local functions inside it; none
+    for anything else."""
     if role(lam) is not Role.LAMBDA:
         return []
+    inline = inline_lambda(lam)
+    if inline is not None:
+        return [inline.body]
     body = lam.child_by_field_name("body")
-    if body is None or body.type not in {"block", "statement_block"}:
+    if body is not None and body.type not in {"block", "statement_block"}:
         return []
     out: list[Node] = []
-    stack = list(body.named_children)
+    stack = list((body or lam).named_children)  # VB's multi-line `Function()` holds its statements itself
     while stack:
         node = stack.pop()
         if role(node) in {Role.LAMBDA, Role.METHOD} or node.type == "local_function_statement":
@@ -3144,15 +3135,15 @@ def _chain_root(node: Node) -> Node | None:
     return None
 
 
-def _by_reference(arg: Node) -> bool:
-    """Whether a C# argument is passed with `ref` or `out` (the callee may set it)."""
-    holder = arg.parent
-    return (
-        holder is not None
-        and holder.type == "argument"
-        and holder.child_count > 1
-        and holder.children[0].type in {"ref", "out"}
-    )
+def _by_reference(arg: Node) -> Node | None:
+    """The variable a C# argument passes with `ref` or `out`, which the callee may set (`out v`,
+    `ref v`, `out var v`); None for any other argument."""
+    if arg.child_count < 2 or arg.children[0].type not in {"out", "ref"} or not arg.named_children:
+        return None
+    target = arg.named_children[-1]
+    if target.type == "declaration_expression":
+        target = target.child_by_field_name("name") or target
+    return target if role(target) is Role.IDENT else None
 
 
 def _loop_names(item: Node) -> list[Node]:

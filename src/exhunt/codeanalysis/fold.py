@@ -190,12 +190,7 @@ class Folder:
         if obj is None or len(keys) != 1:
             return None
         at = self.value(keys[0], depth + 1)
-        if not isinstance(at, int):
-            return None
-        held = self.value(obj, depth + 1)
-        if not isinstance(held, (str, bytes, list)) or not 0 <= at < len(held):
-            return None
-        return held[at]
+        return _item_at(self.value(obj, depth + 1), at) if isinstance(at, int) else None
 
     def _cond(self, node: Node, depth: int) -> Value | None:
         """`c ? a : b`: the branch a constant condition picks (`1 > 0`, `"a" == "a"`), or the
@@ -449,8 +444,7 @@ class Folder:
         if receiver is None and len(args) == 1 and role(callee) is Role.IDENT:
             held = self.value(callee, depth + 1)  # VB's `a(0)` of an array variable: its item
             if isinstance(held, (bytes, list)):
-                at = self.value(args[0], depth + 1)
-                return held[at] if isinstance(at, int) and 0 <= at < len(held) else None
+                return _item_at(held, self.value(args[0], depth + 1))
         if lname == "tostring" and receiver is not None and not args:
             built = self._builder(receiver, depth + 1)
             if built is not None:
@@ -598,6 +592,13 @@ class Folder:
         """`fn`'s body with its parameters bound as `frame` says."""
         with self._binding(fn, frame):
             return self.value(fn.body, depth + 1)
+
+
+def _item_at(held: Value | None, at: Value | None) -> Value | None:
+    """The item of a folded string or array at a folded index, when the index is in range."""
+    if not isinstance(held, (str, bytes, list)) or not isinstance(at, int):
+        return None
+    return held[at] if 0 <= at < len(held) else None
 
 
 # ---------------------------------------------------------------------- literals
