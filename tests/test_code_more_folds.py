@@ -227,36 +227,28 @@ def test_tuple_of_constants_is_resolved_and_quiet() -> None:
     assert run("t.aspx", code).capabilities == []
 
 
-# An array made by its size, then filled item by item at constant indexes: C#'s `new string[3]`,
-# VB's `Dim a(2) As String` and `New String(2) {}` (an upper bound, so three items), and a byte
-# array; the name is read back whole (`string.Join`, `Encoding.GetString`) or item by item.
+# A constant array whose items are then set at literal indexes (C#'s `a[0] = ...`, VB's `a(0) =
+# ...`); the name is read back whole (`string.Join`, `Encoding.GetString`) or item by item.
 FILLED = [
     (
         "C# string array",
         cs_page(
-            'var p = new string[3];\np[0] = "System.Diag";\np[1] = "nostics.Pro";\np[2] = "cess";\n'
+            'var p = new string[] { "", "", "" };\np[0] = "System.Diag";\np[1] = "nostics.Pro";\np[2] = "cess";\n'
             + INVOKE.format(t='string.Join("", p)')
         ),
     ),
     (
         "C# byte array",
         cs_page(
-            "var b = new byte[4];\nb[0] = 83;\nb[1] = 121;\nb[2] = 115;\nb[3] = 116;\n"
+            "var b = new byte[] { 0, 0, 0, 0 };\nb[0] = 83;\nb[1] = 121;\nb[2] = 115;\nb[3] = 116;\n"
             + INVOKE.format(t='System.Text.Encoding.ASCII.GetString(b) + "em.Diagnostics.Process"')
         ),
     ),
     (
-        "VB Dim with bounds",
+        "VB string array",
         vb_page(
-            'Dim p(2) As String\np(0) = "System.Diag"\np(1) = "nostics.Pro"\np(2) = "cess"\n'
+            'Dim p As String() = New String() {"", "", ""}\np(0) = "System.Diag"\np(1) = "nostics.Pro"\np(2) = "cess"\n'
             + VB_INVOKE.format(t="p(0) & p(1) & p(2)")
-        ),
-    ),
-    (
-        "VB New with a bound",
-        vb_page(
-            'Dim p As String() = New String(1) {}\np(0) = "System.Diagnostics."\np(1) = "Process"\n'
-            + VB_INVOKE.format(t='String.Join("", p)')
         ),
     ),
 ]
@@ -271,11 +263,18 @@ def test_an_array_filled_item_by_item_folds(form: str, code: str) -> None:
 
 def test_a_fixed_command_from_array_items_is_resolved_and_quiet() -> None:
     code = cs_page(
-        'var a = new string[2];\na[0] = "ipconfig.exe";\na[1] = "/all";\n'
+        'var a = new string[] { "", "" };\na[0] = "ipconfig.exe";\na[1] = "/all";\n'
         "System.Diagnostics.Process.Start(a[0], a[1]);\n"
         'Response.Write(Server.HtmlEncode(Request["q"]));'
     )
     assert run("a.aspx", code).capabilities == []
+
+
+def test_an_array_made_by_its_size_is_not_a_constant() -> None:
+    # Its items are whatever fills it later: a library the page hands it to may write any command
+    # into it, so an item read from it is an unresolved value, never its type's default.
+    code = cs_page('var a = new string[2];\nContoso.Relay.Fill(a);\nSystem.Diagnostics.Process.Start("cmd.exe", a[1]);')
+    assert "EXH-WS-CODE-UNRESOLVED-SINK" in [c.rule_id for c in run("a.aspx", code).capabilities]
 
 
 @pytest.mark.parametrize(
@@ -287,7 +286,7 @@ def test_an_item_store_the_folder_cannot_follow_forgets_the_array(store: str) ->
     # The array is no longer a constant: the request's item is the client's command, and a store
     # at an unknown or impossible index leaves every item unknown (a finding, never a stale constant).
     code = cs_page(
-        'int i = DateTime.Now.Second % 2;\nvar a = new string[2];\na[0] = "ipconfig.exe";\na[1] = "x";\n'
+        'int i = DateTime.Now.Second % 2;\nvar a = new string[] { "", "" };\na[0] = "ipconfig.exe";\na[1] = "x";\n'
         + store
         + "\nSystem.Diagnostics.Process.Start(a[0], a[1]);"
     )

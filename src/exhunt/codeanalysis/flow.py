@@ -597,16 +597,8 @@ class UnitFlow:
 
     def _vb_as_new(self, left: Node, node: Node) -> None:
         """VB's `Dim s As New MemoryStream(b)`: the object folded as its `New` would be (a stream
-        over constant bytes); `Dim a(1) As String`, an array of two empty items; the declaration
-        otherwise holds no constant."""
+        over constant bytes); the declaration otherwise holds no constant."""
         clause = vb_as_clause(node)
-        bounds = next((c for c in node.named_children if c.type == "array_bounds"), None)
-        if bounds is not None and bounds.named_child_count == 1 and clause is not None:
-            kind = clause.child_by_field_name("type")
-            upper = self.fold(bounds.named_children[0])
-            size = upper + 1 if isinstance(upper, int) else None
-            self._hold(self._n(text(left)), Folder.sized_array(text(kind), size) if kind is not None else None)
-            return
         self._hold(self._n(text(left)), self.fold(clause) if clause is not None else None)
 
     def _element_store(self, node: Node, left: Node, right: Node) -> None:

@@ -4,9 +4,9 @@ Shells build the names a signature would look for at run time: concatenation, `s
 `Join`, `Format`, char/byte/int arrays turned into strings, `Reverse`/`StrReverse`, `Replace`,
 `Substring`, base64, hex and `\\u` escapes, `Encoding.*.GetString`, LINQ `Select`, `Where` and
 `Aggregate` with an inline lambda over a string or array (`Enumerable.Range` too) and `Skip`,
-`Take`, `ElementAt`, `First`, `Last`, `c ? a : b` with a constant condition, arrays made by their
-size (`new string[3]`, VB `New String(2) {}`) and filled item by item, and constants kept in
-local variables, fields and small lambdas or one-line methods.
+`Take`, `ElementAt`, `First`, `Last`, `c ? a : b` with a constant condition, items of constant
+arrays set at a literal index, and constants kept in local variables, fields and small lambdas or
+one-line methods.
 `Folder.value` evaluates such an expression without running anything: only a fixed set of pure
 string and array operations is known, everything else is "not a constant" (None). Work is
 bounded by depth and by size.
@@ -333,15 +333,6 @@ class Folder:
         return v
 
     def _array(self, node: Node, depth: int) -> Value | None:
-        if node.type == "array_creation_expression" and not any(
-            c.type == "initializer_expression" for c in node.named_children
-        ):
-            kind = node.child_by_field_name("type")  # `new string[2]`: two empty items
-            rank = kind.child_by_field_name("rank") if kind is not None else None
-            item = kind.child_by_field_name("type") if kind is not None else None
-            if rank is None or item is None or rank.named_child_count != 1:
-                return None
-            return self.sized_array(text(item), self.value(rank.named_children[0], depth + 1))
         items = [c for c in node.named_children if c.type not in {"array_type", "comment", "type"}]
         if len(items) == 1 and items[0].type in {"initializer_expression", "object_initializers", "array_literal"}:
             items = items[0].named_children
@@ -355,31 +346,12 @@ class Folder:
             raise TooLarge
         return out
 
-    @staticmethod
-    def sized_array(item_type: str, count: Value | None) -> Value | None:
-        """An array made by its size alone, each item its type's default: zero bytes or numbers,
-        and "" for a string's null (which `Join`, `Concat` and `+` read as empty); None for other
-        types or a size not known or over `MAX_ITEMS`."""
-        kind = item_type.lower().rsplit(".", 1)[-1]
-        if not isinstance(count, int) or not 0 <= count <= MAX_ITEMS:
-            return None
-        if kind in {"byte", "sbyte"}:
-            return bytes(count)
-        if kind in {"int", "integer", "short", "long", "char", "int32", "int16", "int64"}:
-            return [0] * count
-        if kind in {"string"}:
-            return [""] * count
-        return None
-
     def _new(self, node: Node, depth: int) -> Value | None:
         callee, args = call_parts(node)
         kind = last_name(callee)
         init = next((a for a in args if a.type in {"initializer_expression", "object_initializers"}), None)
         if init is not None and len(args) == 1 and node.type == "new_expression" and kind in _VB_ITEM_TYPES:
             return self._array(init, depth + 1)  # VB `New String() {"a", "b"}`: an array of strings
-        if init is not None and len(args) == 2 and not init.named_child_count and kind in _VB_ITEM_TYPES:
-            bound = self.value(next(a for a in args if a is not init), depth + 1)  # VB `New String(1) {}`
-            return self.sized_array(kind, bound + 1 if isinstance(bound, int) else None)
         if kind in {"string"} and args:
             first = self.value(args[0], depth + 1)
             if len(args) == 2 and isinstance(first, str):
