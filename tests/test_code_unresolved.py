@@ -191,6 +191,97 @@ def test_a_variable_passed_by_value_keeps_its_constant() -> None:
     assert medium_or_above(run("byval.aspx", code)) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "code", "shown"),
+    [
+        (
+            "fill.aspx",
+            cs_page("""void Page_Load(object sender, EventArgs e) {
+    string[] a = { "ipconfig", "/all" };
+    Contoso.Relay.Fill(a);
+    System.Diagnostics.Process.Start("cmd.exe", a[1]);
+}"""),
+            "`a[1]`",
+        ),
+        (
+            "random.aspx",
+            cs_page("""void Page_Load(object sender, EventArgs e) {
+    byte[] b = { 99, 97, 108, 99 };
+    new System.Security.Cryptography.RNGCryptoServiceProvider().GetBytes(b);
+    System.Diagnostics.Process.Start(System.Text.Encoding.ASCII.GetString(b));
+}"""),
+            "GetString(b)",
+        ),
+        (
+            "cleared.aspx",
+            cs_page("""void Page_Load(object sender, EventArgs e) {
+    string[] a = { "notepad.exe", "readme.txt" };
+    System.Array.Clear(a, 0, 1);
+    System.Diagnostics.Process.Start(a[0]);
+}"""),
+            "`a[0]`",
+        ),
+        (
+            "before.aspx",
+            cs_page("""void Page_Load(object sender, EventArgs e) {
+    string[] a = { "ipconfig", "/all" };
+    System.Diagnostics.Process.Start("cmd.exe", a[1]);
+    Contoso.Relay.Fill(a);
+}"""),
+            "`a[1]`",
+        ),
+        (
+            "vb-fill.aspx",
+            vb_page(
+                'Dim a() As String = {"ipconfig", "/all"}\nContoso.Relay.Fill(a)\n'
+                'System.Diagnostics.Process.Start("cmd.exe", a(1))'
+            ),
+            "`a(1)`",
+        ),
+    ],
+)
+def test_an_array_handed_to_a_library_is_no_longer_its_constant(name: str, code: str, shown: str) -> None:
+    # An array is passed as a reference: the library can change its items, so the items it was
+    # declared with say nothing of what the command is. The folder holds one value per
+    # variable, so a sink before the call is unresolved too (`before.aspx`).
+    report = run(name, code)
+    assert UNRESOLVED in medium_or_above(report), [c.chain for c in report.capabilities]
+    assert shown in chain_of(report, UNRESOLVED)
+
+
+def test_an_array_given_to_calls_that_only_read_it_keeps_its_constant() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    string[] a = { "-n", "1", "localhost" };
+    char[] c = { 'p', 'i', 'n', 'g' };
+    byte[] sent = System.Text.Encoding.UTF8.GetBytes(c);
+    Response.Write(string.Join(" ", a) + Convert.ToBase64String(sent));
+    System.Diagnostics.Process.Start(new string(c), string.Join(" ", a));
+}""")
+    assert medium_or_above(run("readers.aspx", code)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [("vb-library.aspx", "Contoso.Relay.Fill(t)"), ("vb-imported.aspx", "Relay.Fill(t)")],
+)
+def test_a_vb_variable_passed_to_a_library_is_no_longer_its_constant(name: str, call: str) -> None:
+    # VB passes `ByRef` without a mark at the call: a planted library's `Sub Fill(ByRef s As
+    # String)` sets `t` and the page reads as if it ran ipconfig.
+    code = vb_page(f'Dim t As String = "ipconfig.exe"\n{call}\nSystem.Diagnostics.Process.Start("cmd.exe", t)')
+    report = run(name, code)
+    assert UNRESOLVED in medium_or_above(report), [c.chain for c in report.capabilities]
+    assert "`t`" in chain_of(report, UNRESOLVED)
+
+
+def test_a_vb_variable_passed_to_the_framework_or_a_variable_keeps_its_constant() -> None:
+    code = vb_page(
+        'Dim t As String = "ipconfig.exe"\nDim sw As New IO.StringWriter()\nsw.Write(t)\n'
+        "If IO.File.Exists(t) Then Response.Write(Server.HtmlEncode(t))\n"
+        'System.Diagnostics.Process.Start(t, "/all")'
+    )
+    assert medium_or_above(run("vb-framework.aspx", code)) == []
+
+
 def test_a_date_format_that_spells_text_is_still_unresolved() -> None:
     """Letters a custom date format does not know are copied as they are, escaped ones always: the
     format can spell a command, so only digit-giving formats count as the server's own."""

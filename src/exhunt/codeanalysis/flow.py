@@ -57,12 +57,14 @@ from exhunt.codeanalysis.syntax import (
 )
 from exhunt.codeanalysis.syntax import field as child_field
 from exhunt.codeanalysis.vocabulary import (
+    ARRAY_READERS,
     CALL_RETURNS,
     CIPHER_CALLS,
     COM_CLSIDS,
     COM_FACTORIES,
     CONTROL_MEMBERS,
     DANGEROUS_TEXT,
+    FRAMEWORK_ROOTS,
     INPUT_CONTROLS,
     METHOD_RETURNS,
     NAME_ONLY,
@@ -307,6 +309,7 @@ class UnitFlow:
         # What the units of one page share: its `<script runat=server>` members and its `<% %>`
         # statements are one class, so fields, constants, methods and their taint are common.
         self.consts = scope.consts
+        self._declared: set[str] = set()  # names the unit declares (fields, locals), lower case
         self.types: dict[str, str] = dict(scope.objects)
         self._xored = 0  # bytes decoded in place so far (`_xor_all`), against `_XOR_BUDGET`
         self._types_lower: dict[str, str] = dict(scope.objects)
@@ -401,10 +404,12 @@ class UnitFlow:
                     out.append((inner, method))  # VB: `x = value` parsed as a comparison statement
                 elif role(inner) is Role.BINARY and operator(inner).lower() == "xor":
                     out.append((inner, method))  # VB: `b(i) = b(i) Xor k`, read as `(b(i) = b(i)) Xor k`
-            if r is Role.DECL and method is None:
+            if r is Role.DECL:
                 name_node = node.child_by_field_name("name")
                 if name_node is not None:
-                    self.fields.add(self._n(text(name_node)))
+                    self._declared.add(text(name_node).lower())
+                    if method is None:
+                        self.fields.add(self._n(text(name_node)))
             if r in keep or node.type in _LOOPS or node.type == "add_handler_statement":
                 out.append((node, method))
             # A chain of one operator (a + b + c ...) nests left; it is one level, not thousands.
@@ -544,6 +549,7 @@ class UnitFlow:
                 self._array_reverse(node)
                 self._array_written(node)
                 self._passed_by_reference(node)
+                self._array_handed_out(node)
                 self._com_http_open(node)
                 continue
             if r is Role.BINARY and operator(node).lower() == "xor":
@@ -721,9 +727,11 @@ class UnitFlow:
 
     def _passed_by_reference(self, node: Node) -> None:
         """Variables a call may set: C#'s `ref` and `out` arguments, VB's arguments to the
-        page's own method where it declares them `ByRef`, and to a `Try...` method
-        (`Integer.TryParse(s, n)`, `d.TryGetValue(k, v)`). What they held is forgotten: a
-        planted library's `Fill(out t)` must not leave `t` the constant it was before."""
+        page's own method where it declares them `ByRef`, to a `Try...` method
+        (`Integer.TryParse(s, n)`, `d.TryGetValue(k, v)`) and to a library's (`_vb_library`),
+        since VB does not mark a `ByRef` argument where it is passed. What they held is
+        forgotten: a planted library's `Fill(out t)` must not leave `t` the constant it was
+        before."""
         callee, args = call_parts(node)
         if callee is None:
             return
@@ -731,8 +739,10 @@ class UnitFlow:
             own = self.methods.get(last_name(callee)) if self._own_call(callee) else None
             if own is not None and own.byref:
                 changed = [a for p, a in zip(own.params, args, strict=False) if p in own.byref]
+            elif last_name(callee).startswith("try") or self._vb_library(callee):
+                changed = args
             else:
-                changed = args if last_name(callee).startswith("try") else []
+                changed = []
         else:
             args_node = next((c for c in node.named_children if c.type == "argument_list"), None)
             found = map(_by_reference, args_node.named_children if args_node is not None else [])
@@ -740,6 +750,44 @@ class UnitFlow:
         for a in changed:
             if role(a) is Role.IDENT:
                 self._hold(self._n(text(a)), None)
+
+    def _array_handed_out(self, node: Node) -> None:
+        """A constant array given to a call of code the page does not show, which may change
+        its items (`Contoso.Relay.Fill(a)`, `rng.GetBytes(b)`, `Array.Clear(b, 0, 4)`): what it
+        held is forgotten, everywhere in the unit. The folder keeps one value per variable, so
+        a sink before the call is unresolved too: said too often, never a command hidden behind
+        the items the array started with. Framework calls known only to read what they are
+        given (`string.Join`, `Encoding.GetString`, a sink given the whole array) keep it; the calls that
+        copy, read or reverse into it are followed where they are seen (`_array_written`,
+        `_array_reverse`); the page's own methods are `_array_written`'s."""
+        callee, args = call_parts(node)
+        if callee is None or self._own_call(callee):
+            return
+        lname = last_name(callee)
+        if (lname in ARRAY_READERS and lname != "getbytes") or lname in _ARRAY_FOLLOWED:
+            return
+        for a in args:
+            if role(a) is not Role.IDENT:
+                continue
+            name = self._n(text(a))
+            held = self.consts.get(name)
+            if lname == "getbytes" and isinstance(held, list) and all(isinstance(x, str) for x in held):
+                continue  # an encoding's `GetBytes(chars)` reads them; a generator's `GetBytes(b)` fills `b`
+            if isinstance(held, (bytes, list)):
+                self._hold(name, None)
+
+    def _vb_library(self, callee: Node) -> bool:
+        """VB: whether a call is of a method of a namespace or type that is neither the
+        framework's nor one the page declares or holds (`Contoso.Relay.Fill(t)`, `Relay.Fill(t)`
+        with `Imports Contoso`): its parameters are not known, so any may be `ByRef`. Calls on
+        the page's variables, controls and classes, and on the framework's names, are not."""
+        if role(callee) is not Role.MEMBER:
+            return False
+        root = dotted(callee).split(".", 1)[0].lower()
+        if root in FRAMEWORK_ROOTS or not root.isidentifier():
+            return False
+        known = root in self._declared or root in self.classes or root in self.controls or root in self._requests
+        return not known and self._type(root) is None and not any(root in m.params for m in self.methods.values())
 
     def _own_call(self, callee: Node) -> bool:
         """Whether a call names a method the file declares (`Decode(b)`, `this.Decode(b)`)."""
@@ -2656,6 +2704,11 @@ class UnitFlow:
             shown = show(decoded)
             self.folded.setdefault(shown, self.line(node))
             self.hidden.append((self.line(node), shown))
+
+
+# Calls that change an array in ways followed where the call is seen (`_array_written`,
+# `_array_reverse`).
+_ARRAY_FOLLOWED = frozenset({"reverse", "copy", "blockcopy", "read", "readblock", "copyto", "setvalue"})
 
 
 # Receivers whose SetValue is not the registry's (the type as declared, or the call that made it).
