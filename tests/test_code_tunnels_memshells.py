@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from code_support import assert_benign, assert_found, chain_of, medium_or_above, run
+from code_support import assert_benign, assert_found, chain_of, cs_page, medium_or_above, run
 from exhunt.model import ProblemKind
 from files_support import by_rule, hunt, server_file
 
@@ -159,6 +159,16 @@ def test_datagrams_to_a_host_the_request_names_are_a_tunnel() -> None:
 def test_datagrams_of_request_data_to_a_fixed_host_are_not() -> None:
     # A login sent to the site's own syslog server: request data, but a destination in the code.
     assert_benign("syslog.aspx", UDP_SYSLOG)
+
+
+def test_a_named_pipe_the_request_names_is_a_tunnel() -> None:
+    # A pipe on the machine the client names, over SMB: the next hop, or a local service's pipe.
+    code = cs_page(
+        'var pipe = new System.IO.Pipes.NamedPipeClientStream(Request["host"], "svcctl");\n'
+        "pipe.Connect(2000);\nRequest.InputStream.CopyTo(pipe);"
+    )
+    assert_found("pipe.aspx", code, "EXH-WS-CODE-TUNNEL", ["request parameter 'host'", "new NamedPipeClientStream"])
+    assert_benign("pipe-fixed.aspx", code.replace('Request["host"]', '"."'))
 
 
 def test_socket_to_a_configured_host_in_an_own_class_is_not_a_tunnel() -> None:

@@ -603,7 +603,10 @@ _NETWORK_RUNS = frozenset({"process", "dynamic-code"})
 # Page controls are left out: settings pages let an administrator type a service's URL.
 _CLIENT_URL = frozenset({"request", "body", "webmethod"})
 # Taint kinds by which the client writes a SQL command's whole text (a text box of the page too).
-_SQL_TEXT = frozenset({"request", "body", "webmethod", "control"})
+_WRITTEN_BY_CLIENT = frozenset({"request", "body", "webmethod", "control"})
+# Capabilities whose whole text the client must write for a call to count: a query, the class of
+# a COM object, the page or control run (a value joined with text the code holds is not counted).
+_WHOLE_TEXT = frozenset({"sql-query", "directory-query", "wmi-query", "com-object", "run-page"})
 
 
 def _names_as_source(markup: str, name: str) -> bool:
@@ -677,8 +680,8 @@ def _judge(
             continue  # what a socket the page opened returns, sent on or saved: a client, not a back door
         if hit.capability in {"http-tunnel", "http"} and not t.kinds & _CLIENT_URL:
             continue  # a fixed address, or one the server chose or an administrator typed in
-        if hit.capability == "sql-query" and (t.joined or not t.kinds & _SQL_TEXT):
-            continue  # a query the code builds around a value (or one it keeps), not the client's SQL
+        if hit.capability in _WHOLE_TEXT and (t.joined or not t.kinds & _WRITTEN_BY_CLIENT):
+            continue  # a query (a class, a page) the code builds around a value or keeps, not the client's own
         if hit.api.endswith(".ReadXml") and not t.kinds & {"body", "upload"}:
             continue  # a DataSet read from a file the request names: a file path, not the payload
         if hit.api.startswith("Xsl") and not t.kinds & PATH_KINDS:

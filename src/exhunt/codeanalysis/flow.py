@@ -342,7 +342,9 @@ class UnitFlow:
         self._urls: dict[str, Node] = {}  # web request variable -> the URL it was created with
         self._assigned: dict[str, list[Node]] | None = None  # variable -> every value set (`_values_of`)
         self._requests: set[str] = set()  # variables (lower case) holding the request object itself
-        self._command_texts: dict[str, Taint] = {}  # command variable (lower case) -> what its CommandText holds
+        # (variable, member), lower case -> what is stored into a query object's text member
+        # (`cmd.CommandText`, `ds.Filter`, `searcher.Query`): `_QUERY_TEXTS`
+        self._query_texts: dict[tuple[str, str], Taint] = {}
         self._emitted_methods: list[tuple[str, str]] | None = None  # methods the unit's IL calls
         self._emitted_loads: list[Node] = []  # values the unit's IL loads as strings (with the above)
         self._method_vars: dict[str, tuple[str, str]] | None = None  # variable -> reflected (type, method)
@@ -1249,9 +1251,10 @@ class UnitFlow:
         if base is None:
             return
         name = self._n(text(base))
-        if r is Role.MEMBER and member_parts(left)[1].lower() == "commandtext":
-            key = name.lower()  # `cmd.CommandText = x`: the text the command will run
-            self._command_texts[key] = t.merge(self._command_texts.get(key))
+        member = member_parts(left)[1].lower() if r is Role.MEMBER else ""
+        if member in _QUERY_MEMBERS:
+            key = (name.lower(), member)  # `cmd.CommandText = x`: the text the command will run
+            self._query_texts[key] = t.merge(self._query_texts.get(key))
         if r is Role.IDENT and self._is_property(name):
             self.fields.add(name)  # `Cmd = ...` into `string Cmd { get; set; }`: the page's, like a field
         self._set((None if name in self.fields else method, name), t)
@@ -1932,6 +1935,12 @@ class UnitFlow:
         for i, a in enumerate(args):
             if rule.capability in _NAMED_BY_CODE and self._names_file(a):
                 continue  # the client picks at most the folder; the code names the file
+            if rule.capability in _QUERY_TEXTS and self._query_option(a):
+                continue  # the directory entry or WMI scope searched (a sign-in's password), not the query
+            if rule.capability == "wmi-query" and len(args) > 1 and i != 1:
+                continue  # `(scope, query[, options])`: the scope names a machine, not what is asked of it
+            if rule.capability == "com-object":
+                a = _guid_text(a)  # a class ID the client writes names the class, Guid or not
             if argument is None or i == argument:  # `Label#N`: the other arguments are names or options
                 t = merge(t, self.taint(a, method))
         receiver = None
@@ -1946,8 +1955,8 @@ class UnitFlow:
         if t is None and rule.capability == "process" and not args and role(node) is Role.NEW:
             t = self._built_with(node, method)
             built = t is not None
-        if t is None and rule.capability == "sql-query" and not args and role(node) is Role.NEW:
-            t = self._command_text(node)
+        if t is None and rule.capability in _QUERY_TEXTS and role(node) is Role.NEW:
+            t = self._query_text(node, _QUERY_TEXTS[rule.capability])
         hit = SinkHit(rule.rule_id, rule.capability, api, self.line(node), t, method, values, built=built)
         hit.unresolved = self._unresolved(rule.capability, args, values)
         if rule.capability == "file-write":
@@ -2041,11 +2050,26 @@ class UnitFlow:
         left = self._stored_in(node)
         return None if left is None else self.taint(left, method)
 
-    def _command_text(self, node: Node) -> Taint | None:
-        """`cmd = new SqlCommand()` created empty: what is stored into `cmd.CommandText` is the
-        text it runs (not what goes into its parameters)."""
+    def _query_text(self, node: Node, member: str) -> Taint | None:
+        """`cmd = new SqlCommand()` (`new DirectorySearcher(entry)`, `new
+        ManagementObjectSearcher()`) created without its text: what is stored into
+        `cmd.CommandText` (`ds.Filter`, `searcher.Query`) is the text it runs, not what goes
+        into its parameters or the entry it searches."""
         left = self._stored_in(node)
-        return None if left is None else self._command_texts.get(text(left).lower())
+        return None if left is None else self._query_texts.get((text(left).lower(), member))
+
+    def _query_option(self, node: Node) -> bool:
+        """Whether an argument of a query object is the place it searches or an option, not
+        its text: a directory entry (`new DirectorySearcher(entry)`, made with a sign-in's user
+        and password), a WMI scope, its connection or enumeration options."""
+        inner = unwrap(node)
+        if role(inner) is Role.NEW:
+            kind = last_name(call_parts(inner)[0])
+        elif role(inner) is Role.IDENT:
+            kind = (self._type(self._n(text(inner))) or "").lower()
+        else:
+            return False
+        return kind in _QUERY_OPTIONS
 
     def _stored_in(self, node: Node) -> Node | None:
         """The variable a `new ...()` expression is declared or assigned into (`x = new T()`),
@@ -2706,6 +2730,15 @@ class UnitFlow:
             self.hidden.append((self.line(node), shown))
 
 
+# Query objects whose text may be set after they are made (`_query_text`): the capability, and
+# the member holding the text. The query's place and options are not its text (`_query_option`).
+_QUERY_TEXTS = {"sql-query": "commandtext", "directory-query": "filter", "wmi-query": "query"}
+_QUERY_MEMBERS = frozenset(_QUERY_TEXTS.values())
+_QUERY_OPTIONS = frozenset(
+    {"directoryentry", "managementscope", "connectionoptions", "enumerationoptions", "objectgetoptions"}
+)
+
+
 # Calls that change an array in ways followed where the call is seen (`_array_written`,
 # `_array_reverse`).
 _ARRAY_FOLLOWED = frozenset({"reverse", "copy", "blockcopy", "read", "readblock", "copyto", "setvalue"})
@@ -3019,6 +3052,16 @@ _HOLE_TEXT = frozenset({"string_content", "string_fragment", "escape_sequence"})
 
 
 _GUID_MAKERS = frozenset({"guid", "guid.parse", "guid.tryparse", "guid.parseexact", "guid.tryparseexact"})
+
+
+def _guid_text(node: Node) -> Node:
+    """The text a Guid is made from (`new Guid(s)`, `Guid.Parse(s)`: `s`), else the node."""
+    inner = unwrap(node)
+    if role(inner) in {Role.NEW, Role.CALL}:
+        callee, args = call_parts(inner)
+        if args and _makes_guid(callee):
+            return args[0]
+    return node
 
 
 def _makes_guid(callee: Node | None) -> bool:
