@@ -803,3 +803,35 @@ def test_a_versioned_progid_of_another_class_stays_quiet() -> None:
         'Dim d = CreateObject("Scripting.Dictionary.1")\nd.Add("k", Request("v"))\nResponse.Write(d.Count)'
     )
     assert medium_or_above(run("dict1.aspx", code)) == []
+
+
+OVERLOADS = """static void Run(string file) { System.Diagnostics.Process.Start(file); }
+static void Run(string label, string file) { System.Diagnostics.Process.Start(file); }"""
+VB_OVERLOADS = """Sub Run(f As String)
+    System.Diagnostics.Process.Start(f)
+End Sub
+Sub Run(label As String, f As String)
+    System.Diagnostics.Process.Start(f)
+End Sub"""
+
+
+def test_a_call_goes_to_the_overload_of_its_number_of_arguments() -> None:
+    # Every call went to the first method of the name: `Run("status", Request["c"])` handed
+    # "status" to `Run(file)` and the request's command to nothing.
+    code = cs_page(f'void Page_Load(object s, EventArgs e) {{ Run("status", Request["c"]); }}\n{OVERLOADS}')
+    assert "request parameter 'c'" in chain_of(run("overload.aspx", code), PROCESS)
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        (
+            "label.aspx",
+            cs_page(f'void Page_Load(object s, EventArgs e) {{ Run(Request["label"], "ipconfig.exe"); }}\n{OVERLOADS}'),
+        ),
+        ("label-vb.aspx", vb_load_page('Run(Request("label"), "ipconfig.exe")', members=VB_OVERLOADS)),
+    ],
+)
+def test_a_label_given_to_an_overload_is_not_its_command(name: str, code: str) -> None:
+    # Before, the label went to the one-parameter `Run(file)`: a critical command finding.
+    assert medium_or_above(run(name, code)) == []

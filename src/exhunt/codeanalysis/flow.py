@@ -235,6 +235,7 @@ class PageScope:
     taints: dict[tuple[str | None, str], Taint] = field(default_factory=dict)
     returns: dict[str, Taint] = field(default_factory=dict)
     methods: dict[str, _Method] = field(default_factory=dict)
+    overloads: dict[str, list[_Method]] = field(default_factory=dict)  # every method of a name, in order
     functions: dict[str, Callable1] = field(default_factory=dict)
     fields: set[str] = field(default_factory=set)
     classes: set[str] = field(default_factory=set)  # classes the file declares (lower case)
@@ -316,6 +317,7 @@ class UnitFlow:
         self.taints = scope.taints
         self.returns = scope.returns
         self.methods = scope.methods
+        self._overloads = scope.overloads
         self.folder = Folder(self._lookup, deadline=deadline)
         self.folder.functions = scope.functions
         self.remote_public = scope.remote_public
@@ -467,6 +469,7 @@ class UnitFlow:
         native = _NATIVE_DECLARATION.search(text(node)[:300].lower()) is not None
         m = _Method(name, params, node, webmethod, tuple(steps), byref, rest, native)
         self.methods.setdefault(name.lower(), m)
+        self._overloads.setdefault(name.lower(), []).append(m)
         ret = _single_return(node)  # a block of one `return`, or an expression body (`=> ...`)
         if ret is not None:
             self.folder.functions.setdefault(name.lower(), Callable1(params, ret, rest))
@@ -739,6 +742,7 @@ class UnitFlow:
             return
         if self.lang is Lang.VB:
             own = self.methods.get(last_name(callee)) if self._own_call(callee) else None
+            own = self._overload(own, len(args)) if own is not None else None
             if own is not None and own.byref:
                 changed = [a for p, a in zip(own.params, args, strict=False) if p in own.byref]
             elif last_name(callee).startswith("try") or self._vb_library(callee):
@@ -790,6 +794,20 @@ class UnitFlow:
             return False
         known = root in self._declared or root in self.classes or root in self.controls or root in self._requests
         return not known and self._type(root) is None and not any(root in m.params for m in self.methods.values())
+
+    def _overload(self, m: _Method, count: int) -> _Method:
+        """The method of `m`'s name a call of `count` arguments runs: the one with that many
+        parameters, or one whose `params` array takes the rest, else `m` (optional parameters
+        are not told apart). Before, every call went to the first of the name, so a call of
+        `Query(host, user, password, ns, text)` handed `user` to the two-parameter
+        `Query(ns, text)`'s `text`."""
+        found = self._overloads.get(m.name.lower(), [m])
+        if len(found) < 2:
+            return m
+        exact = next((o for o in found if len(o.params) == count and not o.rest), None)
+        if exact is not None:
+            return exact
+        return next((o for o in found if o.rest and len(o.params) - 1 <= count), m)
 
     def _own_call(self, callee: Node) -> bool:
         """Whether a call names a method the file declares (`Decode(b)`, `this.Decode(b)`)."""
@@ -1299,11 +1317,11 @@ class UnitFlow:
         m = self.methods.get(lname)
         own = m is not None and (receiver is None or self._own_object(receiver))
         if m is not None and (own or (receiver is not None and m.params and _extends(m.node))):
-            passed = args
+            # `x.Run()` of `static void Run(this string s)`: x into s
+            passed = args if own or receiver is None else [receiver, *args]
+            m = self._overload(m, len(passed))
             if own:
                 self._own_out_arguments(node, m, method)
-            elif receiver is not None:
-                passed = [receiver, *args]  # `x.Run()` of `static void Run(this string s)`: x into s
             for pname, arg in zip(m.params, passed, strict=False):
                 t = self.taint(arg, method)
                 if m.rest and pname == m.params[-1]:
