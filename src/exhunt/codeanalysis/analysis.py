@@ -61,7 +61,7 @@ from exhunt.ruleparams import (
 from exhunt.rules import catalog, params, per_catalog, rule, rules_of
 from exhunt.ruleschema import REGEX_FLAGS
 
-MAX_PARSE_BYTES = 512 * 1024  # code beyond this is read token by token
+MAX_PARSE_BYTES = 4 * 1024 * 1024  # code beyond this is read token by token
 NODE_BUDGET = 400_000
 # Names of source files (not served pages): C#, VB and JScript.NET code, as `extract` reads them.
 SOURCE_SUFFIXES = tuple(CODE_EXTENSIONS)
