@@ -309,6 +309,11 @@ HELPERS = [
         'J("", "System.Diag", "nostics.", "Process")',
     ),
     (
+        "method of several stores",
+        'static string N(string tail) { var a = "System."; string b = "Diagnostics.", c; a += b; c = a + tail; return c; }',
+        'N("Process")',
+    ),
+    (
         "params helper given an array",
         "static string J(params string[] parts) { return string.Concat(parts); }",
         'J(new[] { "System.Diagnostics.", "Process" })',
@@ -331,3 +336,45 @@ def test_a_fixed_command_from_a_params_helper_is_resolved_and_quiet() -> None:
         members="static string Tool(params string[] p) => string.Concat(p);",
     )
     assert run("h.aspx", code).capabilities == []
+
+
+def test_a_vb_function_of_several_stores_folds_whatever_the_case_of_its_names() -> None:
+    # VB names are one whatever their case: `Tail` bound as the parameter `tail`.
+    members = 'Function N(Tail As String) As String\n    Dim a As String = "System."\n    a &= "Diagnostics."\n    Return A & tail\nEnd Function'
+    report = run("h.aspx", vb_page(VB_INVOKE.format(t='N("Process")'), members=members))
+    assert TYPE_NAME in report.folded, report.folded
+    assert "Process.Start" in chain_of(report, PROCESS)
+
+
+def test_a_progid_built_by_a_helper_of_several_stores_is_the_com_class() -> None:
+    # Before, the ProgID was not folded, the object was of no known class, and nothing was reported.
+    code = cs_page(
+        'dynamic o = Activator.CreateInstance(Type.GetTypeFromProgID(P()));\no.Run(Request["c"]);',
+        members='static string P() { var a = "WScr"; a += "ipt.Shell"; return a; }',
+    )
+    report = assert_found("p.aspx", code, PROCESS, ["request parameter 'c'", "wscript.shell.Run"])
+    assert "WScript.Shell" in report.folded
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'var a = "notepad.exe"; Contoso.Fill(ref a); return a;',
+        'var a = "notepad.exe"; if (DateTime.Now.Hour > 3) a = Contoso.Next(); return a;',
+        'var a = "notepad.exe"; a = Contoso.Next(); return a;',
+        'string[] a = { "notepad.exe" }; a[0] = Contoso.Next(); return a[0];',
+    ],
+)
+def test_a_method_that_may_return_what_a_library_gives_is_not_folded(body: str) -> None:
+    # A call, a branch, or a store into an item: what it returns is not followed, so the command
+    # stays an unresolved value, never the constant the method started with.
+    code = cs_page('System.Diagnostics.Process.Start(N(), "/all");', members=f"static string N() {{ {body} }}")
+    assert "EXH-WS-CODE-UNRESOLVED-SINK" in [c.rule_id for c in run("n.aspx", code).capabilities]
+
+
+def test_a_fixed_command_from_a_method_of_several_stores_is_resolved_and_quiet() -> None:
+    code = cs_page(
+        'System.Diagnostics.Process.Start(Tool(), "/all");',
+        members='static string Tool() { string dir = @"C:\\Windows\\System32\\"; var exe = dir + "ipconfig"; exe += ".exe"; return exe; }',
+    )
+    assert run("t.aspx", code).capabilities == []

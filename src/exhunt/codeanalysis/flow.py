@@ -318,7 +318,7 @@ class UnitFlow:
         self.returns = scope.returns
         self.methods = scope.methods
         self._overloads = scope.overloads
-        self.folder = Folder(self._lookup, deadline=deadline)
+        self.folder = Folder(self._lookup, deadline=deadline, case_blind=lang is Lang.VB)
         self.folder.functions = scope.functions
         self.remote_public = scope.remote_public
         self.operations = scope.operations
@@ -473,6 +473,10 @@ class UnitFlow:
         ret = _single_return(node)  # a block of one `return`, or an expression body (`=> ...`)
         if ret is not None:
             self.folder.functions.setdefault(name.lower(), Callable1(params, ret, rest))
+        else:
+            straight = self._straight_return(node)
+            if straight is not None:
+                self.folder.functions.setdefault(name.lower(), Callable1(params, straight[1], rest, straight[0]))
 
     def _lookup(self, name: str) -> Value | None:
         return self.consts.get(self._n(name))
@@ -794,6 +798,52 @@ class UnitFlow:
             return False
         known = root in self._declared or root in self.classes or root in self.controls or root in self._requests
         return not known and self._type(root) is None and not any(root in m.params for m in self.methods.values())
+
+    def _straight_return(self, method: Node) -> tuple[tuple[tuple[str, str, Node | None], ...], Node] | None:
+        """A method's body of stores into local names (`var a = "cm";`, `a += "d.exe";`, VB's
+        `Dim a As String = ...` and `a &= ...`) ending in its one `return`: the stores in order
+        and the returned expression, which the folder reads as the method's value. Anything
+        else in the body (a call, a branch, a loop, a store into a member or an item) may
+        change what it returns in ways not followed: None."""
+        stmts = _body_statements(method)
+        if len(stmts) < 2 or len(stmts) > _STRAIGHT_STEPS or stmts[-1].type != "return_statement":
+            return None
+        ret = stmts[-1].named_children[0] if stmts[-1].named_child_count else None
+        if ret is None:
+            return None
+        steps: list[tuple[str, str, Node | None]] = []
+        for stmt in stmts[:-1]:
+            stores = self._local_stores(stmt)
+            if stores is None:
+                return None
+            steps.extend(stores)
+        return tuple(steps), ret
+
+    def _local_stores(self, stmt: Node) -> list[tuple[str, str, Node | None]] | None:
+        """(name, operator, value) of each store one statement makes into a plain name, or None
+        for a statement that is not only such stores."""
+        if stmt.type == "local_declaration_statement":
+            declaration = next((c for c in stmt.named_children if c.type == "variable_declaration"), None)
+            found = [c for c in declaration.named_children if c.type == "variable_declarator"] if declaration else []
+        elif stmt.type in {"expression_statement", "call_statement"} and stmt.named_child_count == 1:
+            found = [unwrap(stmt.named_children[0])]  # `a = ...;`, VB's `a = ...` read as a comparison
+        else:
+            found = [stmt]  # VB's `Dim`, `a &= ...`
+        out: list[tuple[str, str, Node | None]] = []
+        for node in found:
+            if node.type == "variable_declarator" or node.type == "dim_statement":
+                op = "="
+            elif role(node) in {Role.ASSIGN, Role.BINARY}:
+                op = operator(node)
+            else:
+                return None
+            left, right = self._targets(node)
+            if left is None or role(left) is not Role.IDENT or op not in {"=", "+=", "&="}:
+                return None
+            if right is None and node.type not in {"variable_declarator", "dim_statement"}:
+                return None
+            out.append((self._n(text(left)), op, right))
+        return out
 
     def _overload(self, m: _Method, count: int) -> _Method:
         """The method of `m`'s name a call of `count` arguments runs: the one with that many
@@ -2907,6 +2957,18 @@ def _type_named(node: Node) -> str | None:
     return None
 
 
+def _body_statements(method: Node) -> list[Node]:
+    """The statements of a method's block body, comments left out (C#'s block, VB's
+    statements between the signature and `End Function`)."""
+    block = method.child_by_field_name("body")
+    if block is None:
+        block = next((c for c in method.named_children if c.type in {"block", "statement_block"}), None)
+    children = block.named_children if block is not None else method.named_children
+    stmts = [s.named_children[0] if s.type == "statement" and s.named_child_count else s for s in children]
+    skipped = {"comment", "parameter_list", "identifier", "type", "predefined_type", "as_clause", "modifier"}
+    return [s for s in stmts if s.type not in skipped and role(s) is not Role.IDENT]
+
+
 def _single_return(body: Node) -> Node | None:
     """The expression of a body that is one `return <expr>` (or an expression-bodied member)."""
     arrow = body.child_by_field_name("body") if body.type != "block" else None
@@ -2928,6 +2990,8 @@ def _single_return(body: Node) -> Node | None:
     return None
 
 
+# Stores a method's body may make before its `return` for the folder to read it (`_straight_return`).
+_STRAIGHT_STEPS = 32
 _LOOPS = frozenset({"foreach_statement", "for_in_statement"})
 # Variables' types and the calls or properties whose value is an open stream, not a file's path.
 _STREAM_TYPES = frozenset(

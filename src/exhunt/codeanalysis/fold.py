@@ -86,11 +86,14 @@ class TooLarge(Exception):
 
 @dataclass
 class Callable1:
-    """A lambda or one-line method: parameter names and the expression it returns."""
+    """A lambda or a method: parameter names and the expression it returns, after `steps`, the
+    stores of a method's straight-line body before its `return` (name, operator, value; no
+    value for a declaration without one), read in order."""
 
     params: list[str]
     body: Node
     rest: bool = False  # the last parameter takes the arguments from its place on (C# `params`, VB `ParamArray`)
+    steps: tuple[tuple[str, str, Node | None], ...] = ()
 
 
 def inline_lambda(node: Node) -> Callable1 | None:
@@ -123,9 +126,9 @@ def _vb_lambda(node: Node) -> Callable1 | None:
     return Callable1(params, body) if len(params) == len(declared) else None
 
 
-def _frame(fn: Callable1, item: Value, index: int) -> dict[str, Value]:
+def _frame(fn: Callable1, item: Value, index: int) -> dict[str, Value | None]:
     """A LINQ lambda's parameters bound to one item, and to its index when it takes two."""
-    frame: dict[str, Value] = {fn.params[0]: item}
+    frame: dict[str, Value | None] = {fn.params[0]: item}
     if len(fn.params) == 2:
         frame[fn.params[1]] = index
     return frame
@@ -135,11 +138,14 @@ def _frame(fn: Callable1, item: Value, index: int) -> dict[str, Value]:
 class Folder:
     lookup: Callable[[str], Value | None]
     functions: dict[str, Callable1] = field(default_factory=dict)  # lower-case name -> body
-    bound: list[dict[str, Value]] = field(default_factory=list)
+    bound: list[dict[str, Value | None]] = field(default_factory=list)  # None: a local with no constant
     _active: list[Callable1] = field(default_factory=list)  # the functions being applied, innermost last
     _mapped: int = 0  # items the LINQ mappings have evaluated so far, against `MAX_MAPPED`
     deadline: float | None = None  # `time.monotonic()` past which folding raises `TooSlow`
     _steps: int = 0
+    # VB: names are one whatever their case, and the parameters and locals bound are keyed in
+    # lower case (`X` of `Function N(X As String)` is `x`).
+    case_blind: bool = False
 
     def value(self, node: Node | None, depth: int = 0) -> Value | None:
         if node is None:
@@ -162,7 +168,7 @@ class Folder:
         if r is Role.INT:
             return int_literal(text(node))
         if r is Role.IDENT:
-            name = text(node)
+            name = text(node).lower() if self.case_blind else text(node)
             for frame in reversed(self.bound):
                 if name in frame:
                     return frame[name]
@@ -517,16 +523,16 @@ class Folder:
             acc = self._evaluate(fn, {fn.params[0]: acc, fn.params[1]: item}, depth)
         return acc
 
-    def _bound_truth(self, fn: Callable1, frame: dict[str, Value], depth: int) -> bool | None:
+    def _bound_truth(self, fn: Callable1, frame: dict[str, Value | None], depth: int) -> bool | None:
         """`fn`'s body read as a condition with its parameters bound as `frame` says."""
         with self._binding(fn, frame):
             return self._truth(fn.body, depth + 1)
 
     @contextmanager
-    def _binding(self, fn: Callable1, frame: dict[str, Value]) -> Iterator[None]:
+    def _binding(self, fn: Callable1, frame: dict[str, Value | None]) -> Iterator[None]:
         """`fn`'s parameters bound as `frame` says while its body is read (and `fn` marked as
         being applied, so a call back into it is no constant)."""
-        self.bound.append(frame)
+        self.bound.append({k.lower(): v for k, v in frame.items()} if self.case_blind else frame)
         self._active.append(fn)
         try:
             yield
@@ -551,7 +557,7 @@ class Folder:
             if v is None:
                 return None
             values.append(v)
-        frame: dict[str, Value] = dict(zip(fn.params[:fixed], values[:fixed], strict=True))
+        frame: dict[str, Value | None] = dict(zip(fn.params[:fixed], values[:fixed], strict=True))
         if fixed < len(fn.params):
             # `J("", "a", "b")` of `J(string sep, params string[] a)`: the rest as one array, or
             # an array passed as it is
@@ -560,9 +566,18 @@ class Folder:
             frame[fn.params[-1]] = rest[0] if whole else rest
         return self._evaluate(fn, frame, depth)
 
-    def _evaluate(self, fn: Callable1, frame: dict[str, Value], depth: int) -> Value | None:
-        """`fn`'s body with its parameters bound as `frame` says."""
+    def _evaluate(self, fn: Callable1, frame: dict[str, Value | None], depth: int) -> Value | None:
+        """`fn`'s body with its parameters bound as `frame` says, after its steps: each store
+        sets its local in the frame, and one that does not fold leaves it unknown (it hides
+        any constant of that name outside the method)."""
         with self._binding(fn, frame):
+            local = self.bound[-1]
+            for name, op, node in fn.steps:
+                value = self.value(node, depth + 1) if node is not None else None
+                if op in {"+=", "&="}:
+                    prior = local.get(name)
+                    value = prior + value if isinstance(prior, str) and isinstance(value, str) else None
+                local[name.lower() if self.case_blind else name] = value
             return self.value(fn.body, depth + 1)
 
 
