@@ -8,8 +8,9 @@ with a lambda (chars XORed with a key, hex pairs over `Enumerable.Range`), `Wher
 `TrimEnd` and `PadLeft` with characters, and a character or item of a constant at a constant
 index; names given their values by C# tuple deconstruction; and a type kept in a variable (`var t =
 Type.GetType(...)`, an assembly's `GetType`, VB `GetType(T)`) whose `GetMethod(...).Invoke`
-runs the method it names. A builder kept in a variable is not folded (it changes after it is
-made), and a regular expression with metacharacters is not read as plain text."""
+runs the method it names. A builder kept in a variable folds only where each use is an append
+statement of its own block or a read (it changes after it is made), and a regular expression
+with metacharacters is not read as plain text."""
 
 from __future__ import annotations
 
@@ -378,3 +379,57 @@ def test_a_fixed_command_from_a_method_of_several_stores_is_resolved_and_quiet()
         members='static string Tool() { string dir = @"C:\\Windows\\System32\\"; var exe = dir + "ipconfig"; exe += ".exe"; return exe; }',
     )
     assert run("t.aspx", code).capabilities == []
+
+
+BUILT_PROGID = [
+    (
+        "cs",
+        cs_page(
+            'var sb = new System.Text.StringBuilder("WScr");\nsb.Append("ipt.").Append("Shell");\n'
+            'dynamic o = Activator.CreateInstance(Type.GetTypeFromProgID(sb.ToString()));\no.Run(Request["c"]);'
+        ),
+    ),
+    (
+        "vb",
+        vb_page(
+            'Dim sb As New System.Text.StringBuilder()\nsb.Append("WScr")\nsb.Append("ipt.Shell")\n'
+            'Dim o As Object = CreateObject(sb.ToString())\no.Run(Request("c"))'
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "code"), BUILT_PROGID, ids=[b[0] for b in BUILT_PROGID])
+def test_a_progid_built_in_a_builder_variable_is_the_com_class(lang: str, code: str) -> None:
+    # Before, a builder kept in a variable never folded: the object had no known class and its
+    # Run(Request["c"]) was reported by nothing.
+    report = assert_found(f"{lang}.aspx", code, PROCESS, ["request parameter 'c'", "wscript.shell.Run"])
+    assert "WScript.Shell" in report.folded
+
+
+def test_a_fixed_command_built_in_a_builder_variable_is_resolved_and_quiet() -> None:
+    code = cs_page(
+        'var sb = new System.Text.StringBuilder();\nsb.Append("ipconfig");\nsb.Append(".exe");\n'
+        'System.Diagnostics.Process.Start(sb.ToString(), "/all");'
+    )
+    assert run("b.aspx", code).capabilities == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'sb.Append("ipconfig.exe");\nContoso.Fill(sb);\nSystem.Diagnostics.Process.Start(sb.ToString(), "/all");',
+        'sb.Append("ipconfig.exe");\nif (DateTime.Now.Hour > 3) sb.Append(Contoso.Next());\n'
+        'System.Diagnostics.Process.Start(sb.ToString(), "/all");',
+        'sb.Append("ipconfig.exe");\nSystem.Action a = () => System.Diagnostics.Process.Start(sb.ToString(), "/all");\n'
+        "sb.Clear().Append(Contoso.Next());\na();",
+        'sb.Append("ipconfig.exe");\nvar same = sb;\nsame.Append(Contoso.Next());\n'
+        'System.Diagnostics.Process.Start(sb.ToString(), "/all");',
+    ],
+    ids=["passed to a library", "appended in a branch", "read in a lambda", "held by another name"],
+)
+def test_a_builder_a_library_may_change_is_not_folded(body: str) -> None:
+    # Each may change the text in a way not followed: the command stays unresolved, never the
+    # constant appended first.
+    code = cs_page("var sb = new System.Text.StringBuilder();\n" + body)
+    assert "EXH-WS-CODE-UNRESOLVED-SINK" in [c.rule_id for c in run("b.aspx", code).capabilities]

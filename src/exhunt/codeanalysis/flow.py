@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from exhunt.codeanalysis import builders
 from exhunt.codeanalysis.extract import Lang
 from exhunt.codeanalysis.fold import (
     Callable1,
@@ -319,6 +320,9 @@ class UnitFlow:
         self.methods = scope.methods
         self._overloads = scope.overloads
         self.folder = Folder(self._lookup, deadline=deadline, case_blind=lang is Lang.VB)
+        self.folder.held_builder = self._held_builder
+        self._builder_decls: dict[str, Node | None] = {}  # local builder -> its one declaration (None: more)
+        self._builders: dict[str, builders.Builder] | None = None  # those that can be followed
         self.folder.functions = scope.functions
         self.remote_public = scope.remote_public
         self.operations = scope.operations
@@ -565,6 +569,8 @@ class UnitFlow:
                 self._vb_xor_store(node)
                 continue
             left, right = self._targets(node)
+            if r is Role.DECL and _method is not None and left is not None and role(left) is Role.IDENT:
+                self._builder_declared(self._n(text(left)), node, right)
             if right is None and left is not None and node.type == "dim_statement":
                 self._vb_as_new(left, node)
                 continue
@@ -598,6 +604,34 @@ class UnitFlow:
                 prior = self.consts.get(name)
                 value = (prior + value) if isinstance(prior, str) and isinstance(value, str) else None
             self._hold(name, value, value_node)
+
+    def _builder_declared(self, name: str, decl: Node, value: Node | None) -> None:
+        """A local declared from `new StringBuilder(...)` (VB's `Dim sb As New ...`), for
+        `_held_builder`: a name declared twice is not followed."""
+        made = unwrap(value) if value is not None else vb_as_clause(decl) if decl.type == "dim_statement" else None
+        if made is None or role(made) is not Role.NEW:
+            if name in self._builder_decls:
+                self._builder_decls[name] = None
+            return
+        callee, args = call_parts(made)
+        fits = last_name(callee) == "stringbuilder" and len(args) <= 1
+        self._builder_decls[name] = decl if fits and name not in self._builder_decls else None
+
+    def _held_builder(self, call: Node, depth: int) -> str | None:
+        """The text `sb.ToString()` gives, where `sb` is a builder variable `builders` can
+        follow; None otherwise."""
+        if self._builders is None:
+            declared = {k: d for k, d in self._builder_decls.items() if d is not None}
+            root = self.parsed.tree.root_node
+            self._builders = builders.find(root, declared, self.lang is Lang.VB) if declared else {}
+        callee, _ = call_parts(call)
+        receiver = (
+            member_parts(unwrap(callee))[0] if callee is not None and role(unwrap(callee)) is Role.MEMBER else None
+        )
+        held = self._builders.get(self._n(text(unwrap(receiver)))) if receiver is not None else None
+        if held is None:
+            return None
+        return builders.read(held, call, lambda n: self.folder.value(n, depth + 1))
 
     def _hold(self, name: str, value: Value | None, shown: Node | None = None) -> None:
         """The constant a variable holds from here on, or none: a store the folder cannot follow

@@ -146,6 +146,8 @@ class Folder:
     # VB: names are one whatever their case, and the parameters and locals bound are keyed in
     # lower case (`X` of `Function N(X As String)` is `x`).
     case_blind: bool = False
+    # The text of a builder kept in a variable, read at a `ToString()` call (`builders.read`).
+    held_builder: Callable[[Node, int], str | None] | None = None
 
     def value(self, node: Node | None, depth: int = 0) -> Value | None:
         if node is None:
@@ -425,6 +427,8 @@ class Folder:
                 return _item_at(held, self.value(args[0], depth + 1))
         if lname == "tostring" and receiver is not None and not args:
             built = self._builder(receiver, depth + 1)
+            if built is None and self.held_builder is not None and role(unwrap(receiver)) is Role.IDENT:
+                built = self.held_builder(node, depth + 1)  # `sb.ToString()` of a builder variable
             if built is not None:
                 return built
         if lname == "iif" and receiver is None and len(args) == 3:  # VB's IIf(c, a, b)
