@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from code_support import assert_benign, assert_found, cs_page
+from code_support import assert_benign, assert_found, cs_page, run
 
 SHELLS = [
     (
@@ -67,6 +67,14 @@ SHELLS = [
         ["page control 'box' (TextBox.text)", "page control 'arg' (HiddenField.value)"],
     ),
     (
+        "textarea.aspx",
+        # A server `<textarea>` holds what was posted as its inner text as well as its value.
+        cs_page('System.Diagnostics.Process.Start("cmd.exe", "/c " + cmd.InnerText);')
+        + '\n<form runat="server"><textarea id="cmd" runat="server"></textarea></form>',
+        "EXH-WS-CODE-PROCESS",
+        ["page control 'cmd' (HtmlTextArea.innertext)", "Process.Start"],
+    ),
+    (
         "arrow-property.aspx",
         # A property with an expression body returns the request value as a getter would.
         cs_page(
@@ -115,3 +123,11 @@ def test_page_source_found(name: str, code: str, rule_id: str, words: list[str])
 @pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
 def test_benign_page_source(name: str, code: str) -> None:
     assert_benign(name, code)
+
+
+def test_the_inner_text_of_an_element_that_is_no_input_is_not_client_data() -> None:
+    # A server `<div>` is not posted back: its inner text is what the page wrote there (a value
+    # the analysis cannot settle, so at most unresolved, never the client's command).
+    code = cs_page('System.Diagnostics.Process.Start("ping.exe", "-n 1 " + host.InnerText);')
+    code += '\n<form runat="server"><div id="host" runat="server">localhost</div></form>'
+    assert "EXH-WS-CODE-PROCESS" not in [c.rule_id for c in run("panel.aspx", code).capabilities]

@@ -70,6 +70,9 @@ CONTROL_MEMBERS: dict[str, str] = {
     "selectedvalue": "control",
     "selecteditem": "control",
     "items": "control",
+    # A server `<textarea>` (HtmlTextArea) holds what was posted as its inner text as well.
+    "innertext": "control",
+    "innerhtml": "control",
     "postedfile": "upload",
     "filebytes": "upload",
     "filecontent": "upload",
