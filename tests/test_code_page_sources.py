@@ -1,13 +1,14 @@
 """Client data a page reaches through the Page class itself: `ClientQueryString` (the query string
 of the requested URL) and an input control found by its id at run time (`FindControl`, also on the
-previous page of a cross-page post), whose value the client posted as a declared control's
-(docs/detection/webshell-code.md, "Query string and controls found at run time")."""
+previous page of a cross-page post) or made in code and added to the page, whose value the client
+posted as a declared control's (docs/detection/webshell-code.md, "Query string and controls found
+at run time", "Input controls made in code")."""
 
 from __future__ import annotations
 
 import pytest
 
-from code_support import assert_benign, assert_found, cs_page, run
+from code_support import assert_benign, assert_found, cs_page, run, vb_page
 
 SHELLS = [
     (
@@ -75,6 +76,25 @@ SHELLS = [
         ["page control 'cmd' (HtmlTextArea.innertext)", "Process.Start"],
     ),
     (
+        "made.aspx",
+        # An input control made in code and added to the page: ASP.NET loads what was posted for it.
+        cs_page(
+            'var t = new System.Web.UI.WebControls.TextBox();\nt.ID = "c";\nform1.Controls.Add(t);\n'
+            'if (IsPostBack) System.Diagnostics.Process.Start("cmd.exe", "/c " + t.Text);'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["page control 't' (TextBox.text)", "Process.Start"],
+    ),
+    (
+        "made-vb.aspx",
+        vb_page(
+            'Dim t As New TextBox()\nt.ID = "c"\nPage.Form.Controls.Add(t)\n'
+            'If IsPostBack Then System.Diagnostics.Process.Start("cmd.exe", "/c " & t.Text)'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["page control 't' (TextBox.text)"],
+    ),
+    (
         "arrow-property.aspx",
         # A property with an expression body returns the request value as a getter would.
         cs_page(
@@ -131,3 +151,12 @@ def test_the_inner_text_of_an_element_that_is_no_input_is_not_client_data() -> N
     code = cs_page('System.Diagnostics.Process.Start("ping.exe", "-n 1 " + host.InnerText);')
     code += '\n<form runat="server"><div id="host" runat="server">localhost</div></form>'
     assert "EXH-WS-CODE-PROCESS" not in [c.rule_id for c in run("panel.aspx", code).capabilities]
+
+
+def test_a_control_made_in_code_and_never_added_holds_what_the_page_put_in_it() -> None:
+    code = cs_page(
+        "var t = new System.Web.UI.WebControls.TextBox();\nt.Text = Settings();\n"
+        'System.Diagnostics.Process.Start("ping.exe", "-n 1 " + t.Text);',
+        members='static string Settings() => System.Configuration.ConfigurationManager.AppSettings["host"];',
+    )
+    assert "EXH-WS-CODE-PROCESS" not in [c.rule_id for c in run("unadded.aspx", code).capabilities]

@@ -321,6 +321,7 @@ class UnitFlow:
         self._overloads = scope.overloads
         self.folder = Folder(self._lookup, deadline=deadline, case_blind=lang is Lang.VB)
         self.folder.held_builder = self._held_builder
+        self._made_controls: dict[str, str] = {}  # variable (lower case) -> input control class made in code
         self._builder_decls: dict[str, Node | None] = {}  # local builder -> its one declaration (None: more)
         self._builders: dict[str, builders.Builder] | None = None  # those that can be followed
         self.folder.functions = scope.functions
@@ -559,6 +560,7 @@ class UnitFlow:
             if r not in {Role.DECL, Role.ASSIGN, Role.BINARY, Role.CALL}:
                 continue
             if r is Role.CALL:
+                self._control_added(node)
                 self._array_reverse(node)
                 self._array_written(node)
                 self._passed_by_reference(node)
@@ -571,6 +573,8 @@ class UnitFlow:
             left, right = self._targets(node)
             if r is Role.DECL and _method is not None and left is not None and role(left) is Role.IDENT:
                 self._builder_declared(self._n(text(left)), node, right)
+            if left is not None and role(left) is Role.IDENT:
+                self._control_made(text(left).lower(), node, right)
             if right is None and left is not None and node.type == "dim_statement":
                 self._vb_as_new(left, node)
                 continue
@@ -1103,6 +1107,31 @@ class UnitFlow:
             url = self._urls.get(self._n(text(base))) if base is not None else None
             return self.taint(url, method) if url is not None else None
         return self.taint(args[0], method) if args else None
+
+    def _control_made(self, name: str, decl: Node, value: Node | None) -> None:
+        """`var t = new TextBox()` (VB's `Dim t As New TextBox()`): an input control made in
+        code, whose posted value is the client's once the page adds it (`_control_added`)."""
+        made = unwrap(value) if value is not None else vb_as_clause(decl) if decl.type == "dim_statement" else None
+        if made is None or role(made) is not Role.NEW:
+            return
+        cls = last_name(call_parts(made)[0])
+        kind = next((c for c in _INPUT_CONTROL_CLASSES if c.lower() == cls), None)
+        if kind is not None:
+            self._made_controls[name] = kind
+
+    def _control_added(self, node: Node) -> None:
+        """`form1.Controls.Add(t)` (or `AddAt`) of an input control made in code: ASP.NET loads
+        what the client posts for it into its value, as for a control the markup declares."""
+        callee, args = call_parts(node)
+        if callee is None or last_name(callee) not in {"add", "addat"} or not args:
+            return
+        receiver = member_parts(unwrap(callee))[0] if role(unwrap(callee)) is Role.MEMBER else None
+        if receiver is None or last_name(receiver) != "controls":
+            return
+        added = unwrap(args[-1])
+        kind = self._made_controls.get(text(added).lower()) if role(added) is Role.IDENT else None
+        if kind is not None:
+            self.controls[text(added).lower()] = kind
 
     def _found_control(self, name: str, value: Node) -> None:
         """`var t = (TextBox)FindControl("cmd")` (also `Page.FindControl`, `Form.FindControl`,
