@@ -193,3 +193,30 @@ def test_admin_web_service_code_file_stays_below_medium() -> None:
     assert "EXH-WS-CODE-FILE-READ" in medium_or_above(
         run("TemplateService.asmx", '<%@ WebService Language="C#" Class="TemplateService" %>\n' + CS_ADMIN)
     )
+
+
+XML_LOADS = [
+    "var d = new System.Xml.XmlDocument();\nd.Load({p});\nResponse.Write(d.OuterXml);",
+    "Response.Write(System.Xml.Linq.XDocument.Load({p}).ToString());",
+    "Response.Write(System.Xml.Linq.XElement.Load({p}).ToString());",
+    "using (var r = System.Xml.XmlReader.Create({p})) {{ r.MoveToContent(); Response.Write(r.ReadOuterXml()); }}",
+    "var r = new System.Xml.XmlTextReader({p});",
+    "var x = new System.Xml.XPath.XPathDocument({p});",
+]
+
+
+def test_xml_loaded_from_a_path_the_request_names_is_a_file_read() -> None:
+    # web.config is XML: a loader given any path reads it, or fetches any URL, as a reader does.
+    for form in XML_LOADS:
+        code = _page(form.format(p='Request["f"]'))
+        assert "request parameter 'f'" in chain_of(run("xml.aspx", code), "EXH-WS-CODE-FILE-READ"), form
+
+
+def test_xml_loaded_from_the_site_stays_below_medium() -> None:
+    for form in XML_LOADS:
+        code = _page(form.format(p='Server.MapPath("~/App_Data/" + System.IO.Path.GetFileName(Request["f"]))'))
+        assert medium_or_above(run("xml-site.aspx", code)) == [], form
+
+
+def _page(body: str) -> str:
+    return f'<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {{\n{body}\n}}\n</script>'
