@@ -220,3 +220,10 @@ def test_xml_loaded_from_the_site_stays_below_medium() -> None:
 
 def _page(body: str) -> str:
     return f'<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {{\n{body}\n}}\n</script>'
+
+
+def test_xml_posted_in_the_request_body_is_no_path() -> None:
+    # An XML endpoint loads the document the client posts: the stream, not a file it names.
+    for form in XML_LOADS:
+        code = _page(form.format(p="Request.InputStream"))
+        assert medium_or_above(run("xml-post.aspx", code)) == [], form

@@ -604,6 +604,12 @@ _NETWORK_RUNS = frozenset({"process", "dynamic-code"})
 _CLIENT_URL = frozenset({"request", "body", "webmethod"})
 # Taint kinds by which the client writes a SQL command's whole text (a text box of the page too).
 _WRITTEN_BY_CLIENT = frozenset({"request", "body", "webmethod", "control"})
+# Readers that also take a stream, the request body among them (`XmlDocument.Load(Request.InputStream)`:
+# the XML a client posts, not a path it names).
+_STREAM_READERS = frozenset(
+    {"new StreamReader", "XmlDocument.Load", "XDocument.Load", "XElement.Load", "XmlReader.Create"}
+    | {"new XmlTextReader", "new XPathDocument"}
+)
 # Capabilities whose whole text the client must write for a call to count: a query, the class of
 # a COM object, the page or control run (a value joined with text the code holds is not counted).
 _WHOLE_TEXT = frozenset({"sql-query", "directory-query", "wmi-query", "com-object", "run-page"})
@@ -669,8 +675,8 @@ def _judge(
             t.kinds & PATH_KINDS
         ):
             continue  # only a file name, or a path kept inside the site (or a setting's name the server chose)
-        if hit.capability == "file-read" and hit.api == "new StreamReader" and t.kinds <= {"body"}:
-            continue  # a reader over the request body stream, not a path
+        if hit.capability == "file-read" and hit.api in _STREAM_READERS and t.kinds <= {"body"}:
+            continue  # a reader over the request body stream (an XML document posted), not a path
         context = _context(hit, name)
         if code_file and hit.capability in _FILE_CAPABILITIES and context != "in an HTTP handler":
             continue  # a code file's files count in a handler's ProcessRequest (a payload class), not in admin code
