@@ -262,7 +262,12 @@ def test_an_array_given_to_calls_that_only_read_it_keeps_its_constant() -> None:
 
 @pytest.mark.parametrize(
     ("name", "call"),
-    [("vb-library.aspx", "Contoso.Relay.Fill(t)"), ("vb-imported.aspx", "Relay.Fill(t)")],
+    [
+        ("vb-library.aspx", "Contoso.Relay.Fill(t)"),
+        ("vb-imported.aspx", "Relay.Fill(t)"),
+        ("vb-object.aspx", "Dim r As New Contoso.Relay()\nr.Fill(t)"),
+        ("vb-typed.aspx", "Dim r As Contoso.Relay\nr = Contoso.Factory.Make()\nr.Fill(t)"),
+    ],
 )
 def test_a_vb_variable_passed_to_a_library_is_no_longer_its_constant(name: str, call: str) -> None:
     # VB passes `ByRef` without a mark at the call: a planted library's `Sub Fill(ByRef s As
@@ -276,6 +281,7 @@ def test_a_vb_variable_passed_to_a_library_is_no_longer_its_constant(name: str, 
 def test_a_vb_variable_passed_to_the_framework_or_a_variable_keeps_its_constant() -> None:
     code = vb_page(
         'Dim t As String = "ipconfig.exe"\nDim sw As New IO.StringWriter()\nsw.Write(t)\n'
+        "Dim sb As New System.Text.StringBuilder()\nsb.Append(t)\n"
         "If IO.File.Exists(t) Then Response.Write(Server.HtmlEncode(t))\n"
         'System.Diagnostics.Process.Start(t, "/all")'
     )

@@ -321,6 +321,7 @@ class UnitFlow:
         self._overloads = scope.overloads
         self.folder = Folder(self._lookup, deadline=deadline, case_blind=lang is Lang.VB)
         self.folder.held_builder = self._held_builder
+        self._library_objects: set[str] = set()  # VB variables (lower case) of a library's class
         self._made_controls: dict[str, str] = {}  # variable (lower case) -> input control class made in code
         self._builder_decls: dict[str, Node | None] = {}  # local builder -> its one declaration (None: more)
         self._builders: dict[str, builders.Builder] | None = None  # those that can be followed
@@ -575,6 +576,8 @@ class UnitFlow:
                 self._builder_declared(self._n(text(left)), node, right)
             if left is not None and role(left) is Role.IDENT:
                 self._control_made(text(left).lower(), node, right)
+                if self.lang is Lang.VB and r is Role.DECL:
+                    self._library_object(text(left).lower(), node, right)
             if right is None and left is not None and node.type == "dim_statement":
                 self._vb_as_new(left, node)
                 continue
@@ -827,13 +830,17 @@ class UnitFlow:
     def _vb_library(self, callee: Node) -> bool:
         """VB: whether a call is of a method of a namespace or type that is neither the
         framework's nor one the page declares or holds (`Contoso.Relay.Fill(t)`, `Relay.Fill(t)`
-        with `Imports Contoso`): its parameters are not known, so any may be `ByRef`. Calls on
-        the page's variables, controls and classes, and on the framework's names, are not."""
+        with `Imports Contoso`), or of a variable the page declares as an object of a class
+        written under such a namespace (`Dim r As New Contoso.Relay`): its parameters are not
+        known, so any may be `ByRef`. Calls on the page's other variables, controls and classes,
+        and on the framework's names, are not."""
         if role(callee) is not Role.MEMBER:
             return False
         root = dotted(callee).split(".", 1)[0].lower()
         if root in FRAMEWORK_ROOTS or not root.isidentifier():
             return False
+        if root in self._library_objects:
+            return True  # `r.Fill(t)` after `Dim r As New Contoso.Relay`: an object of a library's class
         known = root in self._declared or root in self.classes or root in self.controls or root in self._requests
         return not known and self._type(root) is None and not any(root in m.params for m in self.methods.values())
 
@@ -1107,6 +1114,24 @@ class UnitFlow:
             url = self._urls.get(self._n(text(base))) if base is not None else None
             return self.taint(url, method) if url is not None else None
         return self.taint(args[0], method) if args else None
+
+    def _library_object(self, name: str, decl: Node, value: Node | None) -> None:
+        """VB: `Dim r As New Contoso.Relay` (or `As Contoso.Relay = ...`, `= New Contoso.Relay()`):
+        a variable of a class named under a namespace that is not the framework's, for
+        `_vb_library`."""
+        clause = vb_as_clause(decl) if decl.type == "dim_statement" else None
+        made = unwrap(value) if value is not None else None
+        if made is not None and role(made) is Role.NEW:
+            written = dotted(call_parts(made)[0])
+        elif clause is not None:
+            kind = next((c for c in clause.named_children if c.type == "type"), None)
+            inner = clause if role(clause) is Role.NEW else kind
+            written = dotted(call_parts(inner)[0]) if inner is clause else text(inner) if inner is not None else ""
+        else:
+            return
+        parts = written.split("(", 1)[0].split(".")
+        if len(parts) > 1 and parts[0].lower() not in FRAMEWORK_ROOTS and parts[0].isidentifier():
+            self._library_objects.add(name)
 
     def _control_made(self, name: str, decl: Node, value: Node | None) -> None:
         """`var t = new TextBox()` (VB's `Dim t As New TextBox()`): an input control made in
