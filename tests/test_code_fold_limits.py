@@ -45,6 +45,14 @@ CASES = [
     ("PadLeft", cs_page("string x = \"a\".PadLeft(2000000000, 'x');")),
     ("LINQ Where", cs_page(f"var x = new string({ITEMS}.Where(c => c == 'a').ToArray());")),
     (
+        "StringBuilder variable",
+        cs_page(
+            f'string l = "{LONG}"; var sb = new StringBuilder(l);\n'
+            + "sb.Append(l);\n" * MANY
+            + "string x = sb.ToString();"
+        ),
+    ),
+    (
         "LINQ Aggregate",
         cs_page(f'string l = "{LONG}"; var x = Enumerable.Range(0, {MANY}).Aggregate("", (s, i) => s + l);'),
     ),
@@ -157,3 +165,15 @@ def test_folding_one_expression_stops_at_the_deadline() -> None:
         Folder(lambda _name: None, deadline=time.monotonic() - 1).value(node)
     folded = Folder(lambda _name: None, deadline=time.monotonic() + 3600).value(node)
     assert isinstance(folded, str) and len(folded) == 3000 and folded.startswith("bbcd")
+
+
+def test_a_builder_read_after_each_of_thousands_of_appends_costs_what_its_size_allows() -> None:
+    # Each read goes on from the last one (not from the start), and what the act-alone rules
+    # search of the folded arguments is bounded per file: past it, a `limit` problem of the file.
+    body = "var sb = new System.Text.StringBuilder();\n" + (
+        f'sb.Append("{LONG * 2}");\nSystem.Diagnostics.Process.Start(sb.ToString());\n' * 400
+    )
+    started = time.monotonic()
+    report = run("reads.aspx", cs_page(body))
+    assert time.monotonic() - started < 10
+    assert any(p.kind == "limit" for p in report.problems), report.problems

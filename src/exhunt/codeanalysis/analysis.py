@@ -636,6 +636,7 @@ def _judge(
     # it is not itself reached (started by a delegate, `CallByName` or `dynamic`).
     direct = {h.capability for h in hits if h.taint is not None and not h.built}
     alone: set[tuple[str, int]] = {(c.rule_id, c.line) for c in report.capabilities}  # `_acts_alone`'s, once each
+    scan = [_ARGUMENT_SCAN_CHARS]  # what the act-alone rules may still search of folded arguments
     for hit in hits:
         if hit.built and hit.capability in direct:
             continue
@@ -663,7 +664,7 @@ def _judge(
             _memory_shell(hit, phrase, hits, name, report)
             continue
         if hit.capability in _ACTS_ALONE:
-            _acts_alone(hit, flow, report, alone)
+            _acts_alone(hit, flow, report, alone, scan)
             continue
         if hit.capability == "credential-capture":
             _captured(hit, phrase, name, extracted, report)
@@ -738,19 +739,35 @@ def _hit_lines(hit: SinkHit) -> tuple[int, ...]:
 # Exchange cmdlets that export mailboxes or open them to others, commands that dump credentials,
 # plant a way back in, fetch tools from elsewhere, run a tool left in a staging folder or list
 # the server's drives, environment and interfaces.
+# Characters of folded arguments the act-alone rules' patterns may search in one file, all calls
+# and patterns together: a page of thousands of calls each given a megabyte built at run time
+# would take minutes after the analysis's deadline, which does not cover this step.
+_ARGUMENT_SCAN_CHARS = 64 << 20
 _ACTS_ALONE = frozenset({"log-clear", "mailbox", "credential-dump", "persistence", "ingress", "staged-tool", "recon"})
 
 
-def _acts_alone(hit: SinkHit, flow: CodeFlowParams, report: CodeReport, reported: set[tuple[str, int]]) -> None:
+def _acts_alone(
+    hit: SinkHit, flow: CodeFlowParams, report: CodeReport, reported: set[tuple[str, int]], scan: list[int]
+) -> None:
     """A call of a capability that counts whatever its data's source: an event log cleared or
     deleted, whatever names it; a command when the text its arguments fold to matches the rule's
     `arguments` (a command line clearing logs, an Exchange cmdlet's name). Once per rule and line
-    (`reported`: the rules and lines already reported, kept up to date here)."""
+    (`reported`: the rules and lines already reported, kept up to date here). `scan` holds what
+    the file's patterns may still search (`_ARGUMENT_SCAN_CHARS`): past it a call is not matched,
+    and the file has a `limit` problem, never a silent miss."""
     if (hit.rule_id, hit.line) in reported:
         return
     source = f"takes {' and '.join(hit.taint.sources[:2])}, then " if hit.taint is not None else ""
     if flow.arguments:
         command = hit.command_text()
+        cost = (len(hit.api) + 1 + len(command)) * len(flow.arguments)
+        if cost > scan[0]:
+            if scan[0] >= 0:
+                message = "folded arguments past the search budget were not matched against the rules' patterns"
+                report.problems.append(CodeProblem("limit", message, hit.line))
+                scan[0] = -1
+            return
+        scan[0] -= cost
         # (the call's own name counts too: a method reached by reflection names what it reads)
         if not _any_match(flow.arguments, f"{hit.api} {command}"):
             return

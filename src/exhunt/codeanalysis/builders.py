@@ -12,11 +12,13 @@ cleared, appended to inside a branch or a loop) leaves it unfolded, and a read i
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from exhunt.codeanalysis.fold import MAX_VALUE, TooLarge, replaced
 from exhunt.codeanalysis.syntax import Role, call_parts, called, last_name, member_parts, role, text, unwrap
 
 # Methods of StringBuilder a step may call, as statements of the declaration's block.
@@ -36,6 +38,9 @@ class Builder:
     init: Node | None  # the constructor's argument (its first text), None for an empty builder
     container: Node  # the block holding the declaration: steps are its statements
     steps: list[tuple[int, Node]] = field(default_factory=list)  # (statement start, outermost call)
+    # (steps applied, text) of the last read, for the next read further down to go on from
+    # (`read` with `settled`: the constants the steps fold with no longer change)
+    last: tuple[int, str | None] | None = None
 
 
 def find(root: Node, declared: dict[str, Node], case_blind: bool) -> dict[str, Builder]:
@@ -60,9 +65,11 @@ def find(root: Node, declared: dict[str, Node], case_blind: bool) -> dict[str, B
     return {k: b for k, b in found.items() if k not in broken}
 
 
-def read(builder: Builder, at: Node, fold: Callable[[Node], object]) -> str | None:
+def read(builder: Builder, at: Node, fold: Callable[[Node], object], settled: bool = False) -> str | None:
     """The text of `builder` read at `at` (a `ToString()` call): the appends before it, in order.
-    None when the read is outside the block or inside a lambda, or a step does not fold."""
+    None when the read is outside the block or inside a lambda, or a step does not fold. With
+    `settled`, a read below the last one goes on from the text that one found, so a page of
+    reads between its appends costs each step once, not once per read."""
     if not builder.container.start_byte <= at.start_byte < builder.container.end_byte:
         return None
     parent = at.parent
@@ -70,15 +77,22 @@ def read(builder: Builder, at: Node, fold: Callable[[Node], object]) -> str | No
         if role(parent) in {Role.LAMBDA, Role.METHOD}:
             return None  # run when it is called, perhaps after appends written below it
         parent = parent.parent
-    first = fold(builder.init) if builder.init is not None else ""
-    built = first if isinstance(first, str) else None
-    for start, top in builder.steps:
-        if start >= at.start_byte or built is None:
+    count = bisect.bisect_left(builder.steps, at.start_byte, key=lambda step: step[0])
+    done, built = 0, None
+    if settled and builder.last is not None and builder.last[0] <= count:
+        done, built = builder.last
+    else:
+        first = fold(builder.init) if builder.init is not None else ""
+        built = first if isinstance(first, str) else None
+    for _, top in builder.steps[done:count]:
+        if built is None:
             break
         for name, args in _chain(top):
             built = _step(built, name, [fold(a) for a in args])
             if built is None:
-                return None
+                break
+    if settled:
+        builder.last = (count, built)
     return built
 
 
@@ -127,18 +141,26 @@ def _chain(top: Node) -> list[tuple[str, list[Node]]]:
 
 
 def _step(built: str, name: str, vals: list[object]) -> str | None:
+    """One step on the text built so far. Past the folder's longest value it raises `TooLarge`,
+    as any folded string does (a page appending a long constant thousands of times)."""
     texts = [
         v if isinstance(v, str) else str(v) if isinstance(v, int) and not isinstance(v, bool) else None for v in vals
     ]
-    if name == "append" and len(texts) == 1 and texts[0] is not None:
-        return built + texts[0]
-    if name == "appendline" and len(texts) <= 1 and None not in texts:
-        return built + (texts[0] or "") + "\r\n"  # Environment.NewLine on Windows
-    if name == "insert" and len(vals) == 2 and isinstance(vals[0], int) and texts[1] is not None:
-        return built[: vals[0]] + texts[1] + built[vals[0] :] if 0 <= vals[0] <= len(built) else None
     if name == "replace" and len(texts) == 2 and texts[0] and texts[1] is not None:
-        return built.replace(texts[0], texts[1])
-    return None
+        return replaced(built, texts[0], texts[1])
+    if name == "append" and len(texts) == 1 and texts[0] is not None:
+        head, piece, tail = built, texts[0], ""
+    elif name == "appendline" and len(texts) <= 1 and None not in texts:
+        head, piece, tail = built, (texts[0] or "") + "\r\n", ""  # Environment.NewLine on Windows
+    elif name == "insert" and len(vals) == 2 and isinstance(vals[0], int) and texts[1] is not None:
+        if not 0 <= vals[0] <= len(built):
+            return None
+        head, piece, tail = built[: vals[0]], texts[1], built[vals[0] :]
+    else:
+        return None
+    if len(head) + len(piece) + len(tail) > MAX_VALUE:
+        raise TooLarge
+    return head + piece + tail
 
 
 def _up(node: Node) -> Node | None:

@@ -275,6 +275,8 @@ def run_together(flows: list[UnitFlow]) -> None:
     then sinks. Flows built on one `PageScope` share their state."""
     for flow in flows:
         flow._constants()
+    for flow in flows:
+        flow._settled = True
     for _ in range(PROPAGATION_ROUNDS):
         before = [_flow_size(f) for f in flows]
         for flow in flows:
@@ -325,6 +327,7 @@ class UnitFlow:
         self._made_controls: dict[str, str] = {}  # variable (lower case) -> input control class made in code
         self._builder_decls: dict[str, Node | None] = {}  # local builder -> its one declaration (None: more)
         self._builders: dict[str, builders.Builder] | None = None  # those that can be followed
+        self._settled = False  # the constants are final (after `_constants`)
         self.folder.functions = scope.functions
         self.remote_public = scope.remote_public
         self.operations = scope.operations
@@ -638,7 +641,7 @@ class UnitFlow:
         held = self._builders.get(self._n(text(unwrap(receiver)))) if receiver is not None else None
         if held is None:
             return None
-        return builders.read(held, call, lambda n: self.folder.value(n, depth + 1))
+        return builders.read(held, call, lambda n: self.folder.value(n, depth + 1), self._settled)
 
     def _hold(self, name: str, value: Value | None, shown: Node | None = None) -> None:
         """The constant a variable holds from here on, or none: a store the folder cannot follow
