@@ -324,6 +324,7 @@ class UnitFlow:
         self.folder = Folder(self._lookup, deadline=deadline, case_blind=lang is Lang.VB)
         self.folder.held_builder = self._held_builder
         self._library_objects: set[str] = set()  # VB variables (lower case) of a library's class
+        self._method_params: set[str] | None = None  # every method's parameters (`_vb_library`)
         self._made_controls: dict[str, str] = {}  # variable (lower case) -> input control class made in code
         self._builder_decls: dict[str, Node | None] = {}  # local builder -> its one declaration (None: more)
         self._builders: dict[str, builders.Builder] | None = None  # those that can be followed
@@ -845,7 +846,9 @@ class UnitFlow:
         if root in self._library_objects:
             return True  # `r.Fill(t)` after `Dim r As New Contoso.Relay`: an object of a library's class
         known = root in self._declared or root in self.classes or root in self.controls or root in self._requests
-        return not known and self._type(root) is None and not any(root in m.params for m in self.methods.values())
+        if self._method_params is None:
+            self._method_params = {p for m in self.methods.values() for p in m.params}
+        return not known and self._type(root) is None and root not in self._method_params
 
     def _straight_return(self, method: Node) -> tuple[tuple[tuple[str, str, Node | None], ...], Node] | None:
         """A method's body of stores into local names (`var a = "cm";`, `a += "d.exe";`, VB's
