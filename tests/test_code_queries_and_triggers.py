@@ -121,6 +121,13 @@ SHELLS = [
         ["form field 'ctl'", "runs the page or control it names", "LoadControl"],
     ),
     (
+        # A control named by the URL's extra path (`trigger.aspx/uploads/x.ascx`) is still the client's.
+        "trigger-path.aspx",
+        cs_page("form1.Controls.Add(LoadControl(Request.PathInfo));"),
+        RUN,
+        ["the URL path", "LoadControl"],
+    ),
+    (
         "execute-vb.aspx",
         vb_page('Server.Execute(Request.QueryString("p"))'),
         RUN,
@@ -154,6 +161,11 @@ BENIGN = [
         ),
     ),
     (
+        # The attributes a search loads are not its filter.
+        "attributes.aspx",
+        cs_page(f'var s = new {DS}.DirectorySearcher("(objectClass=user)", new[] {{ Request["attr"] }});'),
+    ),
+    (
         "services.aspx",
         '<asp:DropDownList id="ddlService" runat="server"/>\n'
         + cs_page(
@@ -177,6 +189,14 @@ BENIGN = [
         "adodb.aspx",
         vb_page(
             'Dim cn As Object = Server.CreateObject("ADODB.Connection")\nDim d As Object = CreateObject("Scripting.Dictionary")'
+        ),
+    ),
+    (
+        # A rewriter sending the requested URL to a page of the site: routing, not a client's path.
+        "rewriter.aspx",
+        cs_page(
+            'if (Request.Path.EndsWith("/old.aspx")) Server.Transfer(Request.RawUrl.Replace("/old", "/new"));\n'
+            "Server.Execute(Request.AppRelativeCurrentExecutionFilePath);"
         ),
     ),
     (

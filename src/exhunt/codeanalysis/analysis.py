@@ -689,6 +689,8 @@ def _judge(
             continue  # a fixed address, or one the server chose or an administrator typed in
         if hit.capability in _WHOLE_TEXT and (t.joined or not t.kinds & _WRITTEN_BY_CLIENT):
             continue  # a query (a class, a page) the code builds around a value or keeps, not the client's own
+        if hit.capability == "run-page" and hit.api.startswith("Server.") and _url_only(t):
+            continue  # `Server.Transfer(Request.Path)`: a rewriter sending a URL to its page, routing
         if hit.api.endswith(".ReadXml") and not t.kinds & {"body", "upload"}:
             continue  # a DataSet read from a file the request names: a file path, not the payload
         if hit.api.startswith("Xsl") and not t.kinds & PATH_KINDS:
@@ -696,6 +698,12 @@ def _judge(
         context = _bare_source_noted(context, extracted)
         chain = _chain(t, phrase, hit, context)
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, _hit_lines(hit), hit.api, context))
+
+
+def _url_only(t: Taint) -> bool:
+    """Whether every source of a value is the requested URL or its path (`Request.Path`,
+    `RawUrl`): the page the client asked for, which a rewriter maps to a page of the site."""
+    return all(source.startswith("the URL") for source in t.sources)
 
 
 def _bare_source_noted(context: str, extracted: Extracted) -> str:

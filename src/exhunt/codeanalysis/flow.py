@@ -2223,8 +2223,11 @@ class UnitFlow:
     def _query_option(self, node: Node) -> bool:
         """Whether an argument of a query object is the place it searches or an option, not
         its text: a directory entry (`new DirectorySearcher(entry)`, made with a sign-in's user
-        and password), a WMI scope, its connection or enumeration options."""
+        and password), a WMI scope, its connection or enumeration options, or the attributes a
+        search loads (an array: `new DirectorySearcher(filter, new[] { "cn" })`)."""
         inner = unwrap(node)
+        if role(inner) is Role.ARRAY:
+            return True
         if role(inner) is Role.NEW:
             kind = last_name(call_parts(inner)[0])
         elif role(inner) is Role.IDENT:
