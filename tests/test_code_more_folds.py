@@ -433,3 +433,14 @@ def test_a_builder_a_library_may_change_is_not_folded(body: str) -> None:
     # constant appended first.
     code = cs_page("var sb = new System.Text.StringBuilder();\n" + body)
     assert "EXH-WS-CODE-UNRESOLVED-SINK" in [c.rule_id for c in run("b.aspx", code).capabilities]
+
+
+@pytest.mark.parametrize("head", ["Public Shared Function N() As String", "Private Function N() As String"])
+@pytest.mark.parametrize(
+    "body", ['    Return "ipconfig.exe"', '    Dim a As String = "ipconfig"\n    a &= ".exe"\n    Return a']
+)
+def test_a_vb_function_with_modifiers_folds(head: str, body: str) -> None:
+    # Its modifiers were read as a statement of its body, so such a function (most VB helpers)
+    # was never one `Return`, nor stores before one, and a fixed command it gave was unresolved.
+    code = vb_page('System.Diagnostics.Process.Start(N(), "/all")', members=f"{head}\n{body}\nEnd Function")
+    assert run("m.aspx", code).capabilities == []

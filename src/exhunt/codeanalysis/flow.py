@@ -3054,16 +3054,20 @@ def _type_named(node: Node) -> str | None:
     return None
 
 
-def _body_statements(method: Node) -> list[Node]:
-    """The statements of a method's block body, comments left out (C#'s block, VB's
-    statements between the signature and `End Function`)."""
-    block = method.child_by_field_name("body")
-    if block is None:
-        block = next((c for c in method.named_children if c.type in {"block", "statement_block"}), None)
-    children = block.named_children if block is not None else method.named_children
+def _body_statements(body: Node) -> list[Node]:
+    """The statements of a block, or of a method's block body, comments left out (C#'s block,
+    VB's statements between the signature and `End Function`: its modifiers, name, parameters
+    and type are not statements)."""
+    block = body if body.type in {"block", "statement_block"} else body.child_by_field_name("body")
+    children = block.named_children if block is not None else body.named_children
     stmts = [s.named_children[0] if s.type == "statement" and s.named_child_count else s for s in children]
-    skipped = {"comment", "parameter_list", "identifier", "type", "predefined_type", "as_clause", "modifier"}
-    return [s for s in stmts if s.type not in skipped and role(s) is not Role.IDENT]
+    return [s for s in stmts if s.type not in _NOT_STATEMENTS and role(s) is not Role.IDENT]
+
+
+# What a VB method's node holds beside its statements, and comments.
+_NOT_STATEMENTS = frozenset(
+    {"comment", "parameter_list", "identifier", "type", "predefined_type", "as_clause", "modifier", "modifiers"}
+)
 
 
 def _single_return(body: Node) -> Node | None:
@@ -3078,10 +3082,7 @@ def _single_return(body: Node) -> Node | None:
             getter = next((a for a in child.named_children if text(a).lstrip().startswith("get")), None)
             inner = getter.child_by_field_name("body") if getter is not None else None
             return _single_return(inner) if inner is not None else None
-    block = body if body.type in {"block", "statement_block"} else body.child_by_field_name("body")
-    stmts = [c for c in (block.named_children if block is not None else body.named_children) if c.type != "comment"]
-    stmts = [s.named_children[0] if s.type == "statement" and s.named_child_count else s for s in stmts]
-    stmts = [s for s in stmts if s.type not in {"parameter_list", "identifier", "type", "predefined_type"}]
+    stmts = _body_statements(body)
     if len(stmts) == 1 and stmts[0].type == "return_statement" and stmts[0].named_child_count:
         return stmts[0].named_children[0]
     return None
