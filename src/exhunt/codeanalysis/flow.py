@@ -619,7 +619,7 @@ class UnitFlow:
     def _builder_declared(self, name: str, decl: Node, value: Node | None) -> None:
         """A local declared from `new StringBuilder(...)` (VB's `Dim sb As New ...`), for
         `_held_builder`: a name declared twice is not followed."""
-        made = unwrap(value) if value is not None else vb_as_clause(decl) if decl.type == "dim_statement" else None
+        made = _made_by(decl, value)
         if made is None or role(made) is not Role.NEW:
             if name in self._builder_decls:
                 self._builder_decls[name] = None
@@ -1125,16 +1125,13 @@ class UnitFlow:
         """VB: `Dim r As New Contoso.Relay` (or `As Contoso.Relay = ...`, `= New Contoso.Relay()`):
         a variable of a class named under a namespace that is not the framework's, for
         `_vb_library`."""
-        clause = vb_as_clause(decl) if decl.type == "dim_statement" else None
-        made = unwrap(value) if value is not None else None
+        made = _made_by(decl, value)
         if made is not None and role(made) is Role.NEW:
             written = dotted(call_parts(made)[0])
-        elif clause is not None:
-            kind = next((c for c in clause.named_children if c.type == "type"), None)
-            inner = clause if role(clause) is Role.NEW else kind
-            written = dotted(call_parts(inner)[0]) if inner is clause else text(inner) if inner is not None else ""
         else:
-            return
+            clause = vb_as_clause(decl) if decl.type == "dim_statement" else None
+            kind = next((c for c in clause.named_children if c.type == "type"), None) if clause is not None else None
+            written = text(kind) if kind is not None else ""
         parts = written.split("(", 1)[0].split(".")
         if len(parts) > 1 and parts[0].lower() not in FRAMEWORK_ROOTS and parts[0].isidentifier():
             self._library_objects.add(name)
@@ -1142,7 +1139,7 @@ class UnitFlow:
     def _control_made(self, name: str, decl: Node, value: Node | None) -> None:
         """`var t = new TextBox()` (VB's `Dim t As New TextBox()`): an input control made in
         code, whose posted value is the client's once the page adds it (`_control_added`)."""
-        made = unwrap(value) if value is not None else vb_as_clause(decl) if decl.type == "dim_statement" else None
+        made = _made_by(decl, value)
         if made is None or role(made) is not Role.NEW:
             return
         cls = last_name(call_parts(made)[0])
@@ -3052,6 +3049,14 @@ def _type_named(node: Node) -> str | None:
         if vb_gettype and len(args) == 1 and role(unwrap(args[0])) in {Role.IDENT, Role.MEMBER}:
             return text(unwrap(args[0])).rsplit(".", 1)[-1] or None
     return None
+
+
+def _made_by(decl: Node, value: Node | None) -> Node | None:
+    """What a declaration makes: its value (`var t = new TextBox()`), or VB's `As` clause
+    (`Dim t As New TextBox()`, which is a `New` of its own)."""
+    if value is not None:
+        return unwrap(value)
+    return vb_as_clause(decl) if decl.type == "dim_statement" else None
 
 
 def _body_statements(body: Node) -> list[Node]:
