@@ -437,3 +437,11 @@ def test_ordinary_binding_and_settings_expressions_stay_quiet() -> None:
 <asp:Literal runat="server" Text='<%$ AppSettings: Title %>' /><asp:Literal runat="server" Text='<%$ Resources: Site, Hello %>' />
 <% r.DataSource = Items(Request.QueryString["page"]); r.DataBind(); %>"""
     assert medium_or_above(run("list.aspx", code)) == []
+
+
+def test_a_library_named_like_no_framework_name_is_a_library() -> None:
+    # `ObjectFactory` (an IoC container's) is no name of the framework: what it is given may be set.
+    code = vb_page(
+        'Dim t As String = "ipconfig.exe"\nObjectFactory.Fill(t)\nSystem.Diagnostics.Process.Start("cmd.exe", t)'
+    )
+    assert UNRESOLVED in medium_or_above(run("factory.aspx", code))

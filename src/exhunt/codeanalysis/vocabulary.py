@@ -354,13 +354,10 @@ FRAMEWORK_ROOTS = frozenset(
         "hashalgorithm",
         "randomnumbergenerator",
         "xmlconvert",
-        "serverconfig",
         "hostingenvironment",
         "virtualpathutility",
         "appdomain",
-        "objectfactory",
         "user",
-        "vbcrlf",
     }
 )
 
