@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -163,7 +163,7 @@ def error_share(root: Node) -> float:
     return bad / total
 
 
-class Role(Enum):
+class Role(StrEnum):
     CALL = "call"
     MEMBER = "member"
     INDEX = "index"
