@@ -260,6 +260,72 @@ def test_an_array_given_to_calls_that_only_read_it_keeps_its_constant() -> None:
     assert medium_or_above(run("readers.aspx", code)) == []
 
 
+WRAPPED_START = "System.Diagnostics.Process.Start(System.Text.Encoding.UTF8.GetString(buf));"
+
+
+def in_load(body: str) -> str:
+    return cs_page("void Page_Load(object sender, EventArgs e) {\n" + body + "\n}")
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        (
+            "stream-copied.aspx",
+            in_load(
+                "byte[] buf = { 99, 97, 108, 99 };\nvar ms = new System.IO.MemoryStream(buf);\n"
+                "Request.InputStream.CopyTo(ms);\n" + WRAPPED_START
+            ),
+        ),
+        (
+            "stream-written.aspx",
+            in_load(
+                "byte[] buf = { 99, 97, 108, 99 };\nvar ms = new System.IO.MemoryStream(buf);\n"
+                "var b = Request.BinaryRead(4);\nms.Write(b, 0, 4);\n" + WRAPPED_START
+            ),
+        ),
+        (
+            "span.aspx",
+            in_load(
+                "byte[] buf = { 99, 97, 108, 99 };\nvar s = new Span<byte>(buf);\n"
+                "Request.InputStream.Read(s);\n" + WRAPPED_START
+            ),
+        ),
+        (
+            "segment.aspx",
+            in_load(
+                "byte[] buf = { 99, 97, 108, 99 };\nvar s = new ArraySegment<byte>(buf);\n"
+                "Request.InputStream.Read(s.Array, 0, 4);\n" + WRAPPED_START
+            ),
+        ),
+        (
+            "vb-stream.aspx",
+            vb_page(
+                "Dim buf As Byte() = New Byte() {99, 97, 108, 99}\nDim ms As New System.IO.MemoryStream(buf)\n"
+                "Request.InputStream.CopyTo(ms)\n" + WRAPPED_START.rstrip(";")
+            ),
+        ),
+    ],
+)
+def test_an_array_a_stream_or_view_is_made_over_is_no_longer_its_constant(name: str, code: str) -> None:
+    # The stream keeps the array itself: what is written through it overwrites the items, so
+    # the bytes it was declared with ("calc") say nothing of what runs.
+    report = run(name, code)
+    assert UNRESOLVED in medium_or_above(report), [c.chain for c in report.capabilities]
+    assert "GetString(buf)" in chain_of(report, UNRESOLVED)
+
+
+def test_an_array_given_to_constructors_that_copy_it_keeps_its_constant() -> None:
+    code = cs_page("""void Page_Load(object sender, EventArgs e) {
+    char[] c = { 'p', 'i', 'n', 'g' };
+    string[] a = { "-n", "1", "localhost" };
+    var name = new string(c);
+    var args = new System.Collections.Generic.List<string>(a);
+    System.Diagnostics.Process.Start(new string(c), string.Join(" ", a));
+}""")
+    assert medium_or_above(run("copiers.aspx", code)) == []
+
+
 @pytest.mark.parametrize(
     ("name", "call"),
     [

@@ -59,6 +59,7 @@ from exhunt.codeanalysis.syntax import (
 )
 from exhunt.codeanalysis.syntax import field as child_field
 from exhunt.codeanalysis.vocabulary import (
+    ARRAY_COPIERS,
     ARRAY_READERS,
     CALL_RETURNS,
     CIPHER_CALLS,
@@ -588,6 +589,9 @@ class UnitFlow:
     def _constants(self) -> None:
         for node, _method in self.nodes:
             r = role(node)
+            if r is Role.NEW:
+                self._array_wrapped(node)
+                continue
             if r not in {Role.DECL, Role.ASSIGN, Role.BINARY, Role.CALL}:
                 continue
             if r is Role.CALL:
@@ -855,6 +859,22 @@ class UnitFlow:
             if lname == "getbytes" and isinstance(held, list) and all(isinstance(x, str) for x in held):
                 continue  # an encoding's `GetBytes(chars)` reads them; a generator's `GetBytes(b)` fills `b`
             if isinstance(held, (bytes, list)):
+                self._hold(name, None)
+
+    def _array_wrapped(self, node: Node) -> None:
+        """A constant array given to a constructor that may keep it rather than copy it: a
+        stream over it (`new MemoryStream(buf)`), a view (`Span`, `ArraySegment`), or any
+        object not known to copy what it is given. A write through the object changes the
+        array's items (`Request.InputStream.CopyTo(ms)` overwrites `buf`), so what it held is
+        forgotten, as for a call of code the page does not show (`_array_handed_out`)."""
+        callee, args = call_parts(node)
+        if callee is None or re.split(r"[<(]", last_name(callee), maxsplit=1)[0].strip() in ARRAY_COPIERS:
+            return  # `new List<string>(a)`, VB's `New List(Of String)(a)`: the class's name
+        for a in args:
+            if role(a) is not Role.IDENT:
+                continue
+            name = self._n(text(a))
+            if isinstance(self.consts.get(name), (bytes, list)):
                 self._hold(name, None)
 
     def _vb_library(self, callee: Node) -> bool:

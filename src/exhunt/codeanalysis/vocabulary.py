@@ -317,7 +317,6 @@ FRAMEWORK_ROOTS = frozenset(
         "double",
         "single",
         "decimal",
-        "object",
         "enum",
         "regex",
         "httputility",
@@ -365,6 +364,28 @@ FRAMEWORK_ROOTS = frozenset(
 # Framework calls that only read the arrays they are given: text made of the items, code and
 # commands run from them, comparisons and lookups, a cipher's key. Any other call of code the
 # page does not show may change an array's items (`_array_handed_out`).
+# Classes whose constructors copy or only read an array they are given (a string of its chars,
+# a list of its items, a certificate or a number of its bytes): the array keeps what it held.
+# Any other constructor may keep the array itself (a stream or a view over it), and the array is
+# then forgotten (`UnitFlow._array_wrapped`).
+ARRAY_COPIERS = frozenset(
+    {
+        "string",
+        "list",
+        "hashset",
+        "sortedset",
+        "queue",
+        "stack",
+        "linkedlist",
+        "bitarray",
+        "guid",
+        "biginteger",
+        "decimal",
+        "x509certificate",
+        "x509certificate2",
+        "securestring",
+    }
+)
 ARRAY_READERS = frozenset(
     {
         "join",
