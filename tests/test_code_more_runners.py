@@ -1,8 +1,9 @@
 """Ways to run code or plant a way back in that go through other parts of Windows and .NET than
 the compiler, the process API or the scheduler: Windows Workflow's compiler and XAML loader given
 what the request names, InstallUtil's code (ManagedInstallerClass.InstallHelper) given a DLL the
-client picks, and a WMI permanent event subscription created from a page (T1546.003). Kept
-quiet: the same APIs on files the site keeps, and WMI queries that create nothing."""
+client picks, a WMI permanent event subscription created from a page (T1546.003), and Razor
+templates (RazorEngine, RazorLight) the client sends. Kept quiet: the same APIs on files the site
+keeps, and WMI queries that create nothing."""
 
 from __future__ import annotations
 
@@ -121,3 +122,35 @@ BENIGN = [
 @pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
 def test_look_alike_quiet(name: str, code: str) -> None:
     assert_benign(name, code)
+
+
+# Razor templates are C#: `@{ System.Diagnostics.Process.Start(...); }` in a template the client
+# sends runs on the server when RazorEngine or RazorLight compiles it.
+RAZOR_SHELLS = [
+    ("razor-run.aspx", 'RazorEngine.Engine.Razor.RunCompile(Request["t"], "k", null, null);', "RunCompile"),
+    ("razor-parse.aspx", 'Response.Write(RazorEngine.Razor.Parse(Request.Form["t"], new { }));', "Razor.Parse"),
+    (
+        "razor-service.aspx",
+        'var svc = RazorEngine.Templating.RazorEngineService.Create();\nsvc.RunCompile(Request["t"], "k");',
+        "RunCompile",
+    ),
+    (
+        "razorlight.aspx",
+        'var e = new RazorLight.RazorLightEngineBuilder().Build();\ne.CompileRenderStringAsync("k", Request["t"], new { }).Wait();',
+        "CompileRenderStringAsync",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "api"), RAZOR_SHELLS, ids=[s[0] for s in RAZOR_SHELLS])
+def test_a_razor_template_from_the_request_is_compiled_code(name: str, body: str, api: str) -> None:
+    assert_found(name, cs_page(body), "EXH-WS-CODE-COMPILE", [api])
+
+
+def test_a_razor_template_from_a_file_with_the_requests_model_stays_quiet() -> None:
+    body = (
+        'var t = System.IO.File.ReadAllText(Server.MapPath("~/App_Data/mail.cshtml"));\n'
+        'Response.Write(RazorEngine.Engine.Razor.RunCompile(t, "mail", null, new { Name = Request["name"] }));\n'
+        'Response.Write(RazorEngine.Razor.Parse(t, new { Name = Request.Form["name"] }));'
+    )
+    assert_benign("razor-file.aspx", cs_page(body))
