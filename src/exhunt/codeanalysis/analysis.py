@@ -34,7 +34,6 @@ from exhunt.codeanalysis.extract import (
     references,
 )
 from exhunt.codeanalysis.flow import (
-    PROPAGATION_ROUNDS,
     Budget,
     PageScope,
     SinkHit,
@@ -543,7 +542,7 @@ def _report_flow(
         report.problems.append(
             CodeProblem(
                 "limit",
-                f"{unit.lang} code analysis stopped after {PROPAGATION_ROUNDS} rounds of taint propagation while "
+                f"{unit.lang} code analysis stopped after {flow.unsettled} rounds of taint propagation while "
                 "values were still spreading: request data may reach calls it did not follow",
                 unit.first_line,
             )

@@ -305,7 +305,7 @@ def run_together(flows: list[UnitFlow]) -> None:
             grown += 1
             if grown >= limit:  # still growing: what reaches a sink may be short of what the page does
                 for flow in flows:
-                    flow.unsettled = True
+                    flow.unsettled = grown
                 break
             names = frozenset(changed) if narrow else None
         elif names is None:
@@ -359,7 +359,7 @@ class UnitFlow:
         self.folded: dict[str, int] = {}  # folded string -> first line
         self.hidden: list[tuple[int, str]] = []  # (line, dangerous folded text)
         self.hits: list[SinkHit] = []
-        self.unsettled = False  # propagation stopped at its last round while taint still grew
+        self.unsettled = 0  # rounds after which propagation stopped while taint still grew (0: it settled)
         self.oversized: list[int] = []  # lines of values not folded because they would pass `MAX_VALUE`
         self.tainted_writes = False
         self._written_to: dict[str, Taint] = {}  # writer variable -> what tainted `Write` calls write into it
