@@ -92,3 +92,46 @@ def test_file_form_found(name: str, code: str, rule_id: str, words: list[str]) -
 @pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
 def test_benign_look_alike(name: str, code: str) -> None:
     assert_benign(name, code)
+
+
+ACL_RULE = (
+    'new System.Security.AccessControl.FileSystemAccessRule("Everyone", '
+    "System.Security.AccessControl.FileSystemRights.FullControl, "
+    "System.Security.AccessControl.AccessControlType.Allow)"
+)
+ACL_SHELLS = [
+    (
+        "acl-file.aspx",
+        f'var s = System.IO.File.GetAccessControl(Request["f"]);\ns.AddAccessRule({ACL_RULE});\n'
+        'System.IO.File.SetAccessControl(Request["f"], s);',
+        "File.SetAccessControl",
+    ),
+    (
+        "acl-folder.aspx",
+        f'var s = System.IO.Directory.GetAccessControl(Request["d"]);\ns.AddAccessRule({ACL_RULE});\n'
+        'System.IO.Directory.SetAccessControl(Request["d"], s);',
+        "Directory.SetAccessControl",
+    ),
+    (
+        "acl-info.aspx",
+        f'var d = new System.IO.DirectoryInfo(Request["d"]);\nvar s = d.GetAccessControl();\n'
+        f"s.AddAccessRule({ACL_RULE});\nd.SetAccessControl(s);",
+        "SetAccessControl",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "api"), ACL_SHELLS, ids=[s[0] for s in ACL_SHELLS])
+def test_an_acl_changed_on_a_path_the_request_names_is_file_management(name: str, body: str, api: str) -> None:
+    # A folder opened to everyone for writing, or a file's owner taken (T1222.001).
+    assert_found(name, cs_page(body), "EXH-WS-CODE-FILE-MANAGE", ["re-permits", api])
+
+
+def test_an_acl_changed_on_the_sites_own_folder_stays_quiet() -> None:
+    body = (
+        'var p = Server.MapPath("~/App_Data/uploads");\nvar s = System.IO.Directory.GetAccessControl(p);\n'
+        's.AddAccessRule(new System.Security.AccessControl.FileSystemAccessRule(Request["account"], '
+        "System.Security.AccessControl.FileSystemRights.Modify, System.Security.AccessControl.AccessControlType.Allow));\n"
+        "System.IO.Directory.SetAccessControl(p, s);"
+    )
+    assert_benign("acl-site.aspx", cs_page(body))
