@@ -259,8 +259,9 @@ ROLES: dict[str, Role] = {
 
 
 def role(node: Node) -> Role:
-    r = ROLES.get(node.type, Role.OTHER)
-    if r is Role.OTHER and node.type == "as_clause":
+    kind = node.type
+    r = ROLES.get(kind, Role.OTHER)
+    if r is Role.OTHER and kind == "as_clause":
         if any(c.type == "argument_list" for c in node.children):
             return Role.NEW  # VB `Dim x As New T(args)`: the grammar hides the New keyword
         if node.text is not None and _AS_NEW.match(node.text):
@@ -269,12 +270,13 @@ def role(node: Node) -> Role:
 
 
 _AS_NEW = re.compile(rb"(?i)as\s+new\b")
+_WRAPS = frozenset(kind for kind, r in ROLES.items() if r is Role.WRAP)
 
 
 def unwrap(node: Node) -> Node:
     """Through parentheses, `argument`/`expression` wrappers and `checked(...)` to the value."""
     for _ in range(64):
-        if ROLES.get(node.type) is not Role.WRAP:
+        if node.type not in _WRAPS:
             return node
         inner = node.named_children
         if not inner:
