@@ -244,6 +244,17 @@ System.IO.File.SetAttributes(target, System.IO.FileAttributes.Hidden);
         ["query parameter 'f'", "re-dates"],
     ),
     (
+        "stomp-utc.aspx",
+        """<%@ Page Language="C#" %>
+<%
+string target = Request.QueryString["f"];
+System.IO.File.SetLastWriteTimeUtc(target, new DateTime(2019, 3, 1, 0, 0, 0, DateTimeKind.Utc));
+System.IO.Directory.SetLastAccessTime(System.IO.Path.GetDirectoryName(target), new DateTime(2019, 3, 1));
+%>""",
+        "EXH-WS-CODE-FILE-MANAGE",
+        ["query parameter 'f'", "re-dates", "File.SetLastWriteTimeUtc"],
+    ),
+    (
         "sql.aspx",
         """<%@ Page Language="C#" %>
 <%
@@ -367,7 +378,7 @@ protected void Del(object sender, EventArgs e) {
 protected void Cd(object sender, EventArgs e) { ViewState["cwd"] = Cwd.Text; }
 </script><asp:TextBox ID="Cwd" runat="server" />""",
         "EXH-WS-CODE-FILE-MANAGE",
-        ["page control 'cwd' (TextBox.text)", "keeps it in the viewstate", "deletes, moves or re-dates"],
+        ["page control 'cwd' (TextBox.text)", "keeps it in the viewstate", "deletes, moves, re-dates or re-permits"],
     ),
     (
         "toolkit.aspx",
