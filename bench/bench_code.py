@@ -36,7 +36,7 @@ from exhunt.model import ArtefactKind
 
 MANIFEST = Path(__file__).resolve().parent / "code_corpus_manifest.tsv"
 # Splits of the manifest: `dev` (rules may be written from it), `held-out` (never looked at), and
-# the same two halves of the shells added in later passes (`fresh-*` to `fresh19-*`), each measured
+# the same two halves of the shells added in later passes (`fresh-*` to `fresh20-*`), each measured
 # before any rule change for them.
 SPLITS = (
     "dev",
@@ -79,6 +79,8 @@ SPLITS = (
     "fresh18-held-out",
     "fresh19-dev",
     "fresh19-held-out",
+    "fresh20-dev",
+    "fresh20-held-out",
 )
 EXTERNALS = ("filename", "filepath", "extension", "filetype", "owner")
 

@@ -11,10 +11,12 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh19-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh20-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
-each checked against its SHA-256) without gathering anew or touching the manifest.
+each checked against its SHA-256) without gathering anew or touching the manifest. A later pass's
+file from a repository no mirror could be had of is the public code index's stored text of it,
+kept under `OUT/staged/<owner>+<name>/<commit>/<path>` (`staged_files`).
 """
 
 from __future__ import annotations
@@ -801,6 +803,38 @@ FRESH19_SOURCES: list[tuple[str, str, str]] = [
     ("misterch0c/APT34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/ExpiredPasswordTech/MyMaster.aspx"),
     ("cado-security/MalwareAnalysis", "shells", "LogoImageHandler.cs"),
 ]
+# A twenty-first pass, split `fresh20-dev` / `fresh20-held-out`, gathered with `--append fresh20` and
+# measured before any change for it. Found by searching the public code index by path (`shell.aspx`,
+# `shell.ashx`, `payloads/*.aspx`, `ASPX/*.aspx`) and repository name (`memshell`, `aspx-`,
+# `webshell_`), each file checked against the repositories already used. Where no snapshot of a
+# repository could be fetched, the file is the index's stored text at the commit named (UTF-8),
+# staged under `OUT/staged/<owner>+<name>/<commit>/<path>` (`staged_files`). Left out: classic ASP
+# under .NET names, copies of shells already held, a repository of Git LFS pointers only, a page that
+# only sends a notification, developers' SQL pages, and a large VB file manager that is a copy of a
+# file of a collection reserved for independent evaluation (tennc/webshell's `aspx/wso.aspx`, not
+# among the shared files). Listed, not taken: two of a shell collection's files (eval.ashx,
+# Default.aspx) its snapshot here does not hold, and three memory-shell payloads that name their
+# namespaces only in `using` lines (the gathering's test for ASP.NET, as for `RemoteStub.cs` above).
+FRESH20_SOURCES: list[tuple[str, str, str]] = [
+    ("ardifx01/Shell", "shells", "eval.ashx"),
+    ("ardifx01/Shell", "shells", "Default.aspx"),
+    ("DaddyBigFish/Upload", "shells", "shell.aspx"),
+    ("chinatso/-v1.0", "shells", "shell.aspx"),
+    ("wgya/she", "shells", "shell.aspx"),
+    ("wgya/she", "shells", "shell.ashx"),
+    ("JamesTesttom/pay", "shells", "Shell.aspx"),
+    ("imsajid12/Web-PT-Cheatsheet", "shells", "Shell.aspx"),
+    ("lupingQAQ/dotnet-memshell", "shells", "tools/Loader.aspx"),
+    ("lupingQAQ/dotnet-memshell", "shells", "payloads/HttpModuleShell.cs"),
+    ("lupingQAQ/dotnet-memshell", "shells", "payloads/WsTakeoverShell.cs"),
+    ("lupingQAQ/dotnet-memshell", "shells", "payloads/RemotingUriShell.cs"),
+    ("kazym667/.aspx-web-shell", "shells", "file.aspx"),
+    ("mBigFish/MayFly", "shells", "payloads/shell.aspx"),
+    ("Justice-Reaper/Upload-Bypass", "shells", "payloads/webshell.aspx"),
+    ("Cl0wnK1n9/web-shell", "shells", "ASPX/shell.aspx"),
+    ("Cl0wnK1n9/web-shell", "shells", "ASPX/FileManager.aspx"),
+    ("Cl0wnK1n9/web-shell", "shells", "ASPX/simple_FileManager.aspx"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -881,6 +915,9 @@ DOTNET = re.compile(
     rb"|System\.(?:Diagnostics|Reflection|IO|Web|Data)\."
 )
 MANIFEST = Path(__file__).resolve().parent / "code_corpus_manifest.tsv"
+# Files read from the public code index where no mirror could be had (`staged_files`); `main`
+# sets it to `OUT/staged`.
+STAGED = Path("/work/corpora/staged")
 
 
 def git(mirror: Path, *args: str, data: bytes | None = None) -> bytes:
@@ -1041,6 +1078,9 @@ def restore(mirrors: Path, out: Path, shared: Path) -> None:
                     break
                 except (subprocess.CalledProcessError, FileNotFoundError, NotADirectoryError):
                     continue
+            staged = STAGED / repo.replace("/", "+") / commit / path
+            if data is None and staged.is_file():
+                data = staged.read_bytes()  # read from the public code index (`staged_files`)
         if data is None or hashlib.sha256(data).hexdigest() != digest:
             missing.append(f"{repo}:{path} ({'absent' if data is None else 'other content'})")
             continue
@@ -1077,6 +1117,7 @@ APPENDABLE = {
     "fresh17": FRESH17_SOURCES,
     "fresh18": FRESH18_SOURCES,
     "fresh19": FRESH19_SOURCES,
+    "fresh20": FRESH20_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
@@ -1138,6 +1179,7 @@ def pass_files(
     for repo, corpus, prefix in APPENDABLE[name]:
         mirror = mirror_of(mirrors, repo)
         if mirror is None:
+            yield from staged_files(mirrors, repo, corpus, prefix)
             continue
         commit = git(mirror, "rev-parse", "HEAD").decode().strip()
         wanted = [(oid, path) for oid, path in blobs(mirror, commit, prefix) if pattern.search(path)]
@@ -1149,6 +1191,20 @@ def pass_files(
                 wanted = [(oid, path) for oid, path in blobs(mirror, commit, prefix) if path == prefix]
         contents = read_blobs(mirror, [oid for oid, _ in wanted])
         yield repo, corpus, prefix, commit, [(path, contents[oid]) for oid, path in wanted if oid in contents]
+
+
+def staged_files(
+    mirrors: Path, repo: str, corpus: str, prefix: str
+) -> Iterator[tuple[str, str, str, str, list[tuple[str, bytes]]]]:
+    """A source with no mirror, from its staged copy: the index's stored text of one file at the
+    commit it names (`OUT/staged/<owner>+<name>/<commit>/<path>`)."""
+    base = STAGED / repo.replace("/", "+")
+    for commit_dir in sorted(base.glob("*")) if base.is_dir() else []:
+        staged = commit_dir / prefix
+        if staged.is_file():
+            print(f"{repo}: staged copy at {commit_dir.name[:12]}", file=sys.stderr)
+            yield repo, corpus, prefix, commit_dir.name, [(prefix, staged.read_bytes())]
+            return
 
 
 def append_benign(mirrors: Path, out: Path, name: str, lines: list[str], seen: set[str]) -> None:
@@ -1185,6 +1241,8 @@ def main() -> None:
         "what near duplicates of shells are judged against)",
     )
     args = ap.parse_args()
+    global STAGED
+    STAGED = args.out / "staged"
     if args.restore:
         restore(args.mirrors, args.out, args.shared)
         return
