@@ -6,6 +6,7 @@ Each shell below is written for these tests from the published technique
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -305,6 +306,20 @@ def in_load(body: str) -> str:
                 "Request.InputStream.CopyTo(ms)\n" + WRAPPED_START.rstrip(";")
             ),
         ),
+        (
+            "stream-writer.aspx",
+            in_load(
+                "byte[] buf = { 99, 97, 108, 99 };\nvar ms = new System.IO.MemoryStream(buf);\n"
+                'var w = new System.IO.StreamWriter(ms);\nw.Write(Request["c"]);\nw.Flush();\n' + WRAPPED_START
+            ),
+        ),
+        (
+            "stream-assigned.aspx",
+            in_load(
+                "byte[] buf = { 99, 97, 108, 99 };\nSystem.IO.MemoryStream ms;\nms = new System.IO.MemoryStream(buf);\n"
+                "Request.InputStream.CopyTo(ms);\n" + WRAPPED_START
+            ),
+        ),
     ],
 )
 def test_an_array_a_stream_or_view_is_made_over_is_no_longer_its_constant(name: str, code: str) -> None:
@@ -313,6 +328,18 @@ def test_an_array_a_stream_or_view_is_made_over_is_no_longer_its_constant(name: 
     report = run(name, code)
     assert UNRESOLVED in medium_or_above(report), [c.chain for c in report.capabilities]
     assert "GetString(buf)" in chain_of(report, UNRESOLVED)
+
+
+def test_an_array_a_stream_only_reads_keeps_its_constant() -> None:
+    # An assembly embedded as base64, unpacked through a stream nothing writes into: still the
+    # embedded assembly it is, not an unresolved value.
+    dll = base64.b64encode(b"MZ\x90\x00" + bytes(60) + b"This program cannot be run in DOS mode" + bytes(200))
+    code = in_load(
+        f'byte[] dll = Convert.FromBase64String("{dll.decode()}");\nvar ms = new System.IO.MemoryStream(dll);\n'
+        "var r = new System.IO.BinaryReader(ms);\n"
+        'System.Reflection.Assembly.Load(dll).CreateInstance("Agent");'
+    )
+    assert medium_or_above(run("embedded.aspx", code)) == ["EXH-WS-CODE-EMBEDDED-ASSEMBLY"]
 
 
 def test_an_array_given_to_constructors_that_copy_it_keeps_its_constant() -> None:

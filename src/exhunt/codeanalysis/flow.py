@@ -365,6 +365,7 @@ class UnitFlow:
         self._written_to: dict[str, Taint] = {}  # writer variable -> what tainted `Write` calls write into it
         self._memo: dict[int, Taint | None] = {}
         self._words: dict[int, frozenset[str]] = {}  # statement -> the words it reads (`_names_in`)
+        self._written_streams: set[str] | None = None  # variables the unit writes through (`_stream_written`)
         # (method or None, name), lower case, whose taint the current round changed (`run_together`)
         self._changed: set[tuple[str | None, str]] = set()
         self.fields = scope.fields  # class fields: one variable for every method
@@ -866,16 +867,76 @@ class UnitFlow:
         stream over it (`new MemoryStream(buf)`), a view (`Span`, `ArraySegment`), or any
         object not known to copy what it is given. A write through the object changes the
         array's items (`Request.InputStream.CopyTo(ms)` overwrites `buf`), so what it held is
-        forgotten, as for a call of code the page does not show (`_array_handed_out`)."""
+        forgotten, as for a call of code the page does not show (`_array_handed_out`). A memory
+        stream kept in a variable forgets it only if the page writes through that variable
+        (`_stream_written`): one only read from (an embedded assembly unpacked) keeps it."""
         callee, args = call_parts(node)
-        if callee is None or re.split(r"[<(]", last_name(callee), maxsplit=1)[0].strip() in ARRAY_COPIERS:
+        kind = re.split(r"[<(]", last_name(callee), maxsplit=1)[0].strip() if callee is not None else ""
+        if callee is None or kind in ARRAY_COPIERS:
             return  # `new List<string>(a)`, VB's `New List(Of String)(a)`: the class's name
-        for a in args:
-            if role(a) is not Role.IDENT:
-                continue
-            name = self._n(text(a))
-            if isinstance(self.consts.get(name), (bytes, list)):
-                self._hold(name, None)
+        held = [
+            n
+            for a in args
+            if role(a) is Role.IDENT and isinstance(self.consts.get(n := self._n(text(a))), (bytes, list))
+        ]
+        if not held:
+            return
+        stream = self._made_into(node) if kind == "memorystream" else None
+        if stream is not None and not self._stream_written(stream):
+            return
+        for name in held:
+            self._hold(name, None)
+
+    def _made_into(self, node: Node) -> str | None:
+        """The variable an object creation is stored into (`var ms = new MemoryStream(b)`,
+        VB's `Dim ms As New MemoryStream(b)`), if it is one plain name."""
+        up = node.parent
+        for _ in range(3):
+            if up is None:
+                return None
+            if up.type in {"variable_declarator", "assignment_expression", "dim_statement", "assignment_statement"}:
+                break
+            up = up.parent
+        else:
+            return None
+        if up is None:
+            return None
+        left, _right = self._targets(up)
+        if up.type == "dim_statement":
+            left = next((c for c in up.named_children if role(c) is Role.IDENT), left)
+        return self._n(text(left)) if left is not None and role(unwrap(left)) is Role.IDENT else None
+
+    def _stream_written(self, stream: str) -> bool:
+        """Whether the page may write through a stream variable: a `Write...`, `SetLength` or
+        `BeginWrite` call on it, or the variable handed to anything but a reader of it (a
+        `StreamReader` or `BinaryReader`, a decompressing stream, a crypto stream in read mode,
+        an image or XML loader): `Request.InputStream.CopyTo(ms)` writes into it. The names so
+        written are found in one pass over the unit, on first need."""
+        if self._written_streams is None:
+            written: set[str] = set()
+            for node, _method in self.nodes:
+                if role(node) not in {Role.CALL, Role.NEW}:
+                    continue
+                callee, args = call_parts(node)
+                if callee is None:
+                    continue
+                callee = unwrap(callee)
+                if role(node) is Role.CALL:
+                    receiver, name = called(callee)
+                    lname = name.lower()
+                    if receiver is not None and (lname.startswith("write") or lname in {"setlength", "beginwrite"}):
+                        written.add(self._n(text(unwrap(receiver))))
+                given = [self._n(text(a)) for a in args if role(a) is Role.IDENT]
+                if not given:
+                    continue
+                target = re.split(r"[<(]", last_name(callee), maxsplit=1)[0].strip()
+                if target in _STREAM_READERS_OF or (
+                    target in _MODED_STREAMS and re.search(r"Decompress|CryptoStreamMode\.Read", text(node))
+                ):
+                    continue
+                written.update(given)
+            self._written_streams = written
+        return stream in self._written_streams
 
     def _vb_library(self, callee: Node) -> bool:
         """VB: whether a call is of a method of a namespace or type that is neither the
@@ -2989,6 +3050,12 @@ _QUERY_OPTIONS = frozenset(
 # Calls that change an array in ways followed where the call is seen (`_array_written`,
 # `_array_reverse`).
 _ARRAY_FOLLOWED = frozenset({"reverse", "copy", "blockcopy", "read", "readblock", "copyto", "setvalue"})
+# What reads a memory stream it is given without writing into it (`_stream_written`), and the
+# streams that do either by their mode (`CompressionMode.Decompress`, `CryptoStreamMode.Read`).
+_STREAM_READERS_OF = frozenset(
+    {"streamreader", "binaryreader", "xmltextreader", "create", "load", "fromstream", "bitmap", "deserialize"}
+)
+_MODED_STREAMS = frozenset({"gzipstream", "deflatestream", "brotlistream", "zlibstream", "cryptostream"})
 
 
 # Receivers whose SetValue is not the registry's (the type as declared, or the call that made it).
