@@ -808,7 +808,9 @@ FRESH19_SOURCES: list[tuple[str, str, str]] = [
 # `shell.ashx`, `payloads/*.aspx`, `ASPX/*.aspx`) and repository name (`memshell`, `aspx-`,
 # `webshell_`), each file checked against the repositories already used. Where no snapshot of a
 # repository could be fetched, the file is the index's stored text at the commit named (UTF-8),
-# staged under `OUT/staged/<owner>+<name>/<commit>/<path>` (`staged_files`). Left out: classic ASP
+# staged under `OUT/staged/<owner>+<name>/<commit>/<path>` (`staged_files`); its SHA-256 is that
+# text's, which may differ from the repository's bytes (encoding, line ends): exclude these by
+# repository and path. Left out: classic ASP
 # under .NET names, copies of shells already held, a repository of Git LFS pointers only, a page that
 # only sends a notification, developers' SQL pages, and a large VB file manager that is a copy of a
 # file of a collection reserved for independent evaluation (tennc/webshell's `aspx/wso.aspx`, not
