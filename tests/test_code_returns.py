@@ -82,3 +82,17 @@ def test_a_chain_of_helpers_below_their_callers_is_followed() -> None:
 def test_a_chain_longer_than_the_rounds_is_a_recorded_problem_not_silence() -> None:
     report = run("long.aspx", chain_of_helpers(PROPAGATION_ROUNDS + 2))
     assert any(p.kind == "limit" and "rounds of taint propagation" in p.message for p in report.problems)
+
+
+@pytest.mark.parametrize(
+    ("name", "indexer", "source"),
+    [
+        ("indexer.aspx", "public string this[string k] { get { return Request[k]; } }", "request parameter"),
+        ("indexer-arrow.aspx", "public string this[string k] => Request.Form[k];", "form field"),
+    ],
+)
+def test_what_the_pages_own_indexer_returns_reaches_the_sink(name: str, indexer: str, source: str) -> None:
+    # `this["c"]` is a call of the page's indexer getter: before, an index into the page object
+    # that nothing fed, so the command was an unresolved value, not the client's.
+    code = cs_page('var cmd = this["c"];\n' + RUN, members=indexer)
+    assert_found(name, code, PROCESS, [source, "runs it as a command"])

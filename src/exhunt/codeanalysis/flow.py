@@ -433,7 +433,8 @@ class UnitFlow:
             r = role(node)
             if r is Role.METHOD:
                 name_node = node.child_by_field_name("name")
-                method = self._n(text(name_node)) or method
+                # C#'s indexer (`public string this[string k] { get ... }`) has no name: `this`.
+                method = "this" if node.type == "indexer_declaration" else self._n(text(name_node)) or method
                 self._method(node, method or "?")
                 in_lambda = False
             elif r is Role.LAMBDA:
@@ -1804,6 +1805,8 @@ class UnitFlow:
             store = _store_named(obj)
             if store is not None:
                 return self.taints.get((None, f"{store}:store"))
+            if obj is not None and text(unwrap(obj)) == "this" and "this" in self.methods:
+                return self.returns.get("this")  # `this["c"]`: what the page's own indexer returns
             return self.taint(obj, method, depth + 1)
         if r in {Role.CALL, Role.NEW}:
             return self._call_taint(node, method, depth)

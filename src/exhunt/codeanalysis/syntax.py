@@ -219,6 +219,7 @@ ROLES: dict[str, Role] = {
     "constructor_declaration": Role.METHOD,
     "local_function_statement": Role.METHOD,
     "property_declaration": Role.METHOD,  # a getter is a method without parameters
+    "indexer_declaration": Role.METHOD,  # `this[string k] { get ... }`: a getter of the key's parameters
     "return_statement": Role.RETURN,
     "arrow_expression_clause": Role.RETURN,  # `string Cmd => Request["c"];`: what the member returns
     "yield_statement": Role.RETURN,  # `yield return x;`: one of what an iterator returns
