@@ -21,13 +21,14 @@ def _write(tmp_path: Path, text: str) -> Path:
 def test_file_settings_reach_the_hunt_options_and_the_cli_wins(tmp_path: Path) -> None:
     cfg = _write(
         tmp_path,
-        "[hunt]\nevtx_threads = 3\nfile_scan_timeout = 5\nmax_file_size = 8\njobs = 2\n"
+        "[hunt]\nevtx_threads = 3\nfile_scan_timeout = 5\ncode_analysis_timeout = 20\nmax_file_size = 8\njobs = 2\n"
         'yara = ["rules/yara"]\nsigma = ["sigma"]\nsigma_levels = "levels.toml"\nsplit_by_computer = true\n'
         'unit_timeout = 12\nallowlist = ["/abs/allow.csv"]\nno_code_analysis = true\n[output]\nno_color = true\n',
     )
     args = parse(["hunt", "evidence", "--config", str(cfg), "--yara", "mine.yar", "--jobs", "1", "--sigma", "more"])
     options = hunt_options(args)
     assert options.settings["evtx_threads"] == 3 and options.settings["file_scan_timeout"] == 5
+    assert options.settings["code_analysis_timeout"] == 20
     assert options.sigma_paths == (str((tmp_path / "sigma").resolve()), "more")
     assert options.sigma_levels == str((tmp_path / "levels.toml").resolve())
     assert options.unit_timeout == 12 and args.split_by_computer is True

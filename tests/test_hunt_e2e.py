@@ -87,6 +87,8 @@ def test_missing_path_is_a_clear_usage_error(tmp_path: Path, capsys: pytest.Capt
         (["--unit-timeout", "inf"], "--unit-timeout must be 0 (off) or more, and finite"),
         (["--unit-timeout", "nan"], "--unit-timeout must be 0 (off) or more, and finite"),
         (["--file-scan-timeout", "inf"], "--file-scan-timeout must be more than 0 (seconds), and finite"),
+        (["--code-analysis-timeout", "0"], "--code-analysis-timeout must be more than 0 (seconds), and finite"),
+        (["--code-analysis-timeout", "nan"], "--code-analysis-timeout must be more than 0 (seconds), and finite"),
     ],
 )
 def test_out_of_range_settings_are_refused_not_bent(
@@ -144,3 +146,36 @@ def test_sigma_levels_without_sigma_is_said(tmp_path: Path, capsys: pytest.Captu
     assert main(["hunt", str(EXAMPLES / "EX02-clean"), "--no-db", "-q", "--sigma-levels", str(levels)]) == 0
     err = " ".join(capsys.readouterr().err.split())
     assert "is not used without --sigma" in err and "does not exist" not in err
+
+
+def test_the_code_analysis_timeout_reaches_the_analysis_and_its_problem_the_report(tmp_path: Path) -> None:
+    """A page's code analysis past `--code-analysis-timeout` is a timed-out problem of that file
+    (the host is not clean); with time enough, the same page is followed to its finding."""
+    root = tmp_path / "evidence" / "inetpub" / "wwwroot"
+    root.mkdir(parents=True)
+    body = "\n".join(f'string v{i} = Request["k{i}"] + "x";' for i in range(2000))
+    (root / "big.aspx").write_text(
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        + body
+        + '\nSystem.Diagnostics.Process.Start("cmd.exe", v1);\n}\n</script>\n',
+        encoding="utf-8",
+    )
+    reports = {}
+    for seconds in ("0.001", "60"):
+        out = tmp_path / f"{seconds}.json"
+        main(
+            [
+                "hunt",
+                str(tmp_path / "evidence"),
+                "--no-db",
+                "-q",
+                "--code-analysis-timeout",
+                seconds,
+                "--json",
+                str(out),
+            ]
+        )
+        reports[seconds] = out.read_text(encoding="utf-8")
+    assert "code analysis stopped: deadline" in reports["0.001"]
+    assert "code analysis stopped" not in reports["60"]
+    assert "EXH-WS-CODE-PROCESS" in reports["60"]

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from exhunt.analyzers import HuntOptions
 from exhunt.cli_options import add_console, add_output, write_text, write_with
+from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE
 from exhunt.fleet.verdicts import FOUND
 from exhunt.model import HuntResult, Verdict
 from exhunt.wording import counted
@@ -199,6 +200,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="time the YARA scan of one file may take (default 30)",
     )
     perf.add_argument(
+        "--code-analysis-timeout",
+        type=float,
+        default=DEFAULT_DEADLINE,
+        metavar="SECONDS",
+        help=(
+            f"time the analysis of one file's server code may take (default {DEFAULT_DEADLINE:.0f}); a file "
+            "past it is read token by token and recorded as a timed-out problem, which keeps its host "
+            "from clean"
+        ),
+    )
+    perf.add_argument(
         "--scheduler",
         metavar="ADDRESS",
         help="run on a Dask cluster: tcp://HOST:8786, or local[:N] for N worker processes here",
@@ -319,6 +331,7 @@ def hunt_options(args: argparse.Namespace) -> HuntOptions:
     settings: dict[str, Any] = {
         "evtx_threads": max(1, args.evtx_threads),
         "file_scan_timeout": args.file_scan_timeout,
+        "code_analysis_timeout": args.code_analysis_timeout,
     }
     if args.evtx_memory_bound:
         settings["evtx_memory_bound"] = args.evtx_memory_bound
