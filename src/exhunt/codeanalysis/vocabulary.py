@@ -317,6 +317,7 @@ FRAMEWORK_ROOTS = frozenset(
         "double",
         "single",
         "decimal",
+        "object",
         "enum",
         "regex",
         "httputility",
@@ -361,9 +362,6 @@ FRAMEWORK_ROOTS = frozenset(
 )
 
 
-# Framework calls that only read the arrays they are given: text made of the items, code and
-# commands run from them, comparisons and lookups, a cipher's key. Any other call of code the
-# page does not show may change an array's items (`_array_handed_out`).
 # Classes whose constructors copy or only read an array they are given (a string of its chars,
 # a list of its items, a certificate or a number of its bytes): the array keeps what it held.
 # Any other constructor may keep the array itself (a stream or a view over it), and the array is
@@ -386,6 +384,10 @@ ARRAY_COPIERS = frozenset(
         "securestring",
     }
 )
+
+# Framework calls that only read the arrays they are given: text made of the items, code and
+# commands run from them, comparisons and lookups, a cipher's key. Any other call of code the
+# page does not show may change an array's items (`_array_handed_out`).
 ARRAY_READERS = frozenset(
     {
         "join",
