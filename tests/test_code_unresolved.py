@@ -375,7 +375,7 @@ def test_a_vb_variable_passed_to_a_library_is_no_longer_its_constant(name: str, 
 def test_a_vb_variable_passed_to_the_framework_or_a_variable_keeps_its_constant() -> None:
     code = vb_page(
         'Dim t As String = "ipconfig.exe"\nDim sw As New IO.StringWriter()\nsw.Write(t)\n'
-        'If Object.Equals(t, Nothing) Then Return\n'
+        "If Object.Equals(t, Nothing) Then Return\n"
         "Dim sb As New System.Text.StringBuilder()\nsb.Append(t)\n"
         "If IO.File.Exists(t) Then Response.Write(Server.HtmlEncode(t))\n"
         'System.Diagnostics.Process.Start(t, "/all")'
