@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from exhunt.cli import main, parse
+from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE
 from exhunt.commands.hunt import hunt_options
 from exhunt.config import SETTINGS, default_path
+from exhunt.filehunt import codehunt
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -38,6 +40,13 @@ def test_file_settings_reach_the_hunt_options_and_the_cli_wins(tmp_path: Path) -
     assert args.jobs == 1 and args.no_color is True
     assert options.settings["code_analysis"] is False
     assert "code_analysis" not in hunt_options(parse(["hunt", "evidence"])).settings
+
+
+def test_the_code_analysis_timeout_left_unset_is_the_analysis_own() -> None:
+    # The option's help says 5: the deadline the analysis takes when none is given.
+    settings = hunt_options(parse(["hunt", "evidence"])).settings
+    assert "code_analysis_timeout" not in settings
+    assert codehunt.deadline(settings) == DEFAULT_DEADLINE == 5
 
 
 def test_scan_settings_from_the_environment_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,6 @@ from rich.console import Console
 
 from exhunt.analyzers import HuntOptions
 from exhunt.cli_options import add_console, add_output, write_text, write_with
-from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE
 from exhunt.fleet.verdicts import FOUND
 from exhunt.model import HuntResult, Verdict
 from exhunt.wording import counted
@@ -202,12 +201,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     perf.add_argument(
         "--code-analysis-timeout",
         type=float,
-        default=DEFAULT_DEADLINE,
+        default=None,
         metavar="SECONDS",
         help=(
-            f"time the analysis of one file's server code may take (default {DEFAULT_DEADLINE:.0f}); a file "
-            "past it is read token by token and recorded as a timed-out problem, which keeps its host "
-            "from clean"
+            "time the analysis of one file's server code may take (default 5); a file past it is read "
+            "token by token and recorded as a timed-out problem, which keeps its host from clean"
         ),
     )
     perf.add_argument(
@@ -331,8 +329,9 @@ def hunt_options(args: argparse.Namespace) -> HuntOptions:
     settings: dict[str, Any] = {
         "evtx_threads": max(1, args.evtx_threads),
         "file_scan_timeout": args.file_scan_timeout,
-        "code_analysis_timeout": args.code_analysis_timeout,
     }
+    if args.code_analysis_timeout is not None:  # else the analysis's own (`codehunt.deadline`)
+        settings["code_analysis_timeout"] = args.code_analysis_timeout
     if args.evtx_memory_bound:
         settings["evtx_memory_bound"] = args.evtx_memory_bound
     if args.event_part_mb is not None:

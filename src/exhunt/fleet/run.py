@@ -124,7 +124,7 @@ def _check_args(args: argparse.Namespace) -> list[str]:
         problems.append("--evtx-memory-bound must be 0 (the reader's own bound) or more")
     if not 0 < args.file_scan_timeout < math.inf:
         problems.append("--file-scan-timeout must be more than 0 (seconds), and finite")
-    if not 0 < args.code_analysis_timeout < math.inf:
+    if args.code_analysis_timeout is not None and not 0 < args.code_analysis_timeout < math.inf:
         problems.append("--code-analysis-timeout must be more than 0 (seconds), and finite")
     if args.per_rule < 0:
         problems.append("--per-rule must be 0 (all) or more")
