@@ -917,9 +917,6 @@ DOTNET = re.compile(
     rb"|System\.(?:Diagnostics|Reflection|IO|Web|Data)\."
 )
 MANIFEST = Path(__file__).resolve().parent / "code_corpus_manifest.tsv"
-# Files read from the public code index where no mirror could be had (`staged_files`); `main`
-# sets it to `OUT/staged`.
-STAGED = Path("/work/corpora/staged")
 
 
 def git(mirror: Path, *args: str, data: bytes | None = None) -> bytes:
@@ -1080,7 +1077,7 @@ def restore(mirrors: Path, out: Path, shared: Path) -> None:
                     break
                 except (subprocess.CalledProcessError, FileNotFoundError, NotADirectoryError):
                     continue
-            staged = STAGED / repo.replace("/", "+") / commit / path
+            staged = out / "staged" / repo.replace("/", "+") / commit / path
             if data is None and staged.is_file():
                 data = staged.read_bytes()  # read from the public code index (`staged_files`)
         if data is None or hashlib.sha256(data).hexdigest() != digest:
@@ -1149,7 +1146,7 @@ def append(mirrors: Path, out: Path, name: str) -> None:
         distinct.add(stored[0].read_bytes())
     added: list[str] = []
     near = kept_total = 0
-    for repo, corpus, prefix, commit, files in pass_files(mirrors, name, SHELL_CANDIDATE):
+    for repo, corpus, prefix, commit, files in pass_files(mirrors, out, name, SHELL_CANDIDATE):
         kept = 0
         for path, data in files:
             if not is_shell(path, data) or (repo, path) in TAKEN_OUT:
@@ -1173,15 +1170,15 @@ def append(mirrors: Path, out: Path, name: str) -> None:
 
 
 def pass_files(
-    mirrors: Path, name: str, pattern: re.Pattern[str]
+    mirrors: Path, out: Path, name: str, pattern: re.Pattern[str]
 ) -> Iterator[tuple[str, str, str, str, list[tuple[str, bytes]]]]:
     """Each source of a later pass, from its mirror at HEAD: repository, corpus, path prefix,
-    commit and the (path, content) of its files whose path `pattern` finds (sources without a
-    mirror are passed over)."""
+    commit and the (path, content) of its files whose path `pattern` finds (a source without a
+    mirror from its staged copy under `out`, else passed over)."""
     for repo, corpus, prefix in APPENDABLE[name]:
         mirror = mirror_of(mirrors, repo)
         if mirror is None:
-            yield from staged_files(mirrors, repo, corpus, prefix)
+            yield from staged_files(out / "staged", repo, corpus, prefix)
             continue
         commit = git(mirror, "rev-parse", "HEAD").decode().strip()
         wanted = [(oid, path) for oid, path in blobs(mirror, commit, prefix) if pattern.search(path)]
@@ -1196,11 +1193,11 @@ def pass_files(
 
 
 def staged_files(
-    mirrors: Path, repo: str, corpus: str, prefix: str
+    staged_root: Path, repo: str, corpus: str, prefix: str
 ) -> Iterator[tuple[str, str, str, str, list[tuple[str, bytes]]]]:
     """A source with no mirror, from its staged copy: the index's stored text of one file at the
     commit it names (`OUT/staged/<owner>+<name>/<commit>/<path>`)."""
-    base = STAGED / repo.replace("/", "+")
+    base = staged_root / repo.replace("/", "+")
     for commit_dir in sorted(base.glob("*")) if base.is_dir() else []:
         staged = commit_dir / prefix
         if staged.is_file():
@@ -1215,7 +1212,7 @@ def append_benign(mirrors: Path, out: Path, name: str, lines: list[str], seen: s
     added: list[str] = []
     target = out / "benign"
     target.mkdir(parents=True, exist_ok=True)
-    for repo, corpus, prefix, commit, files in pass_files(mirrors, name, BENIGN_FILE):
+    for repo, corpus, prefix, commit, files in pass_files(mirrors, out, name, BENIGN_FILE):
         kept = 0
         for path, data in files:
             digest = hashlib.sha256(data).hexdigest()
@@ -1243,8 +1240,6 @@ def main() -> None:
         "what near duplicates of shells are judged against)",
     )
     args = ap.parse_args()
-    global STAGED
-    STAGED = args.out / "staged"
     if args.restore:
         restore(args.mirrors, args.out, args.shared)
         return
