@@ -294,7 +294,8 @@ def run_together(flows: list[UnitFlow]) -> None:
     grown = 0
     while True:
         before = [_flow_size(f) for f in flows]
-        changed: set[tuple[str | None, str]] = set()  # (method or None, name) changed this round, lower case
+        # (method or None, name) changed this round, lower case: kept only where rounds narrow
+        changed: set[tuple[str | None, str]] | None = set() if narrow else None
         for flow in flows:
             flow._changed = changed
         for flow in flows:
@@ -307,7 +308,7 @@ def run_together(flows: list[UnitFlow]) -> None:
                 for flow in flows:
                     flow.unsettled = grown
                 break
-            names = frozenset(changed) if narrow else None
+            names = frozenset(changed) if changed is not None else None
         elif names is None:
             break  # a round of every statement changed nothing: the fixed point
         else:
@@ -366,8 +367,9 @@ class UnitFlow:
         self._memo: dict[int, Taint | None] = {}
         self._words: dict[int, frozenset[str]] = {}  # statement -> the words it reads (`_names_in`)
         self._written_streams: set[str] | None = None  # variables the unit writes through (`_stream_written`)
-        # (method or None, name), lower case, whose taint the current round changed (`run_together`)
-        self._changed: set[tuple[str | None, str]] = set()
+        # (method or None, name), lower case, whose taint the current round changed (`run_together`;
+        # None on a page whose rounds read every statement)
+        self._changed: set[tuple[str | None, str]] | None = None
         self.fields = scope.fields  # class fields: one variable for every method
         self.classes = scope.classes
         self.classes.update(m.lower() for m in _CLASS_DECL.findall(parsed.source.decode("utf-8", "replace")))
@@ -853,15 +855,21 @@ class UnitFlow:
         lname = last_name(callee)
         if (lname in ARRAY_READERS and lname != "getbytes") or lname in _ARRAY_FOLLOWED:
             return
-        for a in args:
-            if role(a) is not Role.IDENT:
-                continue
-            name = self._n(text(a))
-            held = self.consts.get(name)
+        for name, held in self._constant_arrays(args):
             if lname == "getbytes" and isinstance(held, list) and all(isinstance(x, str) for x in held):
                 continue  # an encoding's `GetBytes(chars)` reads them; a generator's `GetBytes(b)` fills `b`
-            if isinstance(held, (bytes, list)):
-                self._hold(name, None)
+            self._hold(name, None)
+
+    def _constant_arrays(self, args: list[Node]) -> list[tuple[str, bytes | list[Value]]]:
+        """The arguments that are variables holding a constant array: (name, what it holds)."""
+        found: list[tuple[str, bytes | list[Value]]] = []
+        for a in args:
+            if role(a) is Role.IDENT:
+                name = self._n(text(a))
+                held = self.consts.get(name)
+                if isinstance(held, (bytes, list)):
+                    found.append((name, held))
+        return found
 
     def _array_wrapped(self, node: Node) -> None:
         """A constant array given to a constructor that may keep it rather than copy it: a
@@ -872,20 +880,16 @@ class UnitFlow:
         stream kept in a variable forgets it only if the page writes through that variable
         (`_stream_written`): one only read from (an embedded assembly unpacked) keeps it."""
         callee, args = call_parts(node)
-        kind = re.split(r"[<(]", last_name(callee), maxsplit=1)[0].strip() if callee is not None else ""
+        kind = _class_named(callee) if callee is not None else ""
         if callee is None or kind in ARRAY_COPIERS:
-            return  # `new List<string>(a)`, VB's `New List(Of String)(a)`: the class's name
-        held = [
-            n
-            for a in args
-            if role(a) is Role.IDENT and isinstance(self.consts.get(n := self._n(text(a))), (bytes, list))
-        ]
+            return
+        held = self._constant_arrays(args)
         if not held:
             return
         stream = self._made_into(node) if kind == "memorystream" else None
         if stream is not None and not self._stream_written(stream):
             return
-        for name in held:
+        for name, _ in held:
             self._hold(name, None)
 
     def _made_into(self, node: Node) -> str | None:
@@ -899,8 +903,6 @@ class UnitFlow:
                 break
             up = up.parent
         else:
-            return None
-        if up is None:
             return None
         left, _right = self._targets(up)
         if up.type == "dim_statement":
@@ -930,7 +932,7 @@ class UnitFlow:
                 given = [self._n(text(a)) for a in args if role(a) is Role.IDENT]
                 if not given:
                     continue
-                target = re.split(r"[<(]", last_name(callee), maxsplit=1)[0].strip()
+                target = _class_named(callee)
                 if target in _STREAM_READERS_OF or (
                     target in _MODED_STREAMS and re.search(r"Decompress|CryptoStreamMode\.Read", text(node))
                 ):
@@ -1441,7 +1443,7 @@ class UnitFlow:
         """Whether a statement of `method` names a variable of its method or of the page whose
         taint changed in the round before (`names`) or in this one."""
         own = method.lower() if method else None
-        changed = self._changed
+        changed = self._changed or set()
         for word in self._names_in(node):
             if (None, word) in names or (None, word) in changed:
                 return True
@@ -1529,7 +1531,7 @@ class UnitFlow:
         old = table.get(key)
         new = t if old is None else old.merge(t)
         table[key] = new
-        if new != old:
+        if self._changed is not None and new != old:
             self._changed.add((method.lower() if method else None, name.split(":", 1)[0].lower()))
 
     def _set(self, key: tuple[str | None, str], t: Taint) -> None:
@@ -3204,6 +3206,12 @@ def _type_named(node: Node) -> str | None:
         if vb_gettype and len(args) == 1 and role(unwrap(args[0])) in {Role.IDENT, Role.MEMBER}:
             return text(unwrap(args[0])).rsplit(".", 1)[-1] or None
     return None
+
+
+def _class_named(callee: Node) -> str:
+    """The lower-case name a constructor or call names, without generic arguments:
+    `new System.Collections.Generic.List<string>(a)` and VB's `New List(Of String)(a)` -> "list"."""
+    return re.split(r"[<(]", last_name(callee), maxsplit=1)[0].strip()
 
 
 def _made_by(decl: Node, value: Node | None) -> Node | None:
