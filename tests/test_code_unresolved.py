@@ -314,6 +314,13 @@ def in_load(body: str) -> str:
             ),
         ),
         (
+            "stream-alias.aspx",
+            in_load(
+                "byte[] buf = { 99, 97, 108, 99 };\nvar ms = new System.IO.MemoryStream(buf);\n"
+                "System.IO.Stream s = ms;\nRequest.InputStream.CopyTo(s);\n" + WRAPPED_START
+            ),
+        ),
+        (
             "stream-assigned.aspx",
             in_load(
                 "byte[] buf = { 99, 97, 108, 99 };\nSystem.IO.MemoryStream ms;\nms = new System.IO.MemoryStream(buf);\n"

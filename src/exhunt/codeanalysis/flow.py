@@ -911,14 +911,22 @@ class UnitFlow:
 
     def _stream_written(self, stream: str) -> bool:
         """Whether the page may write through a stream variable: a `Write...`, `SetLength` or
-        `BeginWrite` call on it, or the variable handed to anything but a reader of it (a
+        `BeginWrite` call on it, the variable handed to anything but a reader of it (a
         `StreamReader` or `BinaryReader`, a decompressing stream, a crypto stream in read mode,
-        an image or XML loader): `Request.InputStream.CopyTo(ms)` writes into it. The names so
+        an image or XML loader; `Request.InputStream.CopyTo(ms)` writes into it), or stored
+        into another name or returned, which may write through it unseen. The names so
         written are found in one pass over the unit, on first need."""
         if self._written_streams is None:
             written: set[str] = set()
             for node, _method in self.nodes:
-                if role(node) not in {Role.CALL, Role.NEW}:
+                r = role(node)
+                if r in {Role.DECL, Role.ASSIGN, Role.RETURN}:
+                    # `Stream s = ms;`, `return ms;`: written through another name, unseen
+                    value = self._targets(node)[1] if r is not Role.RETURN else _first_named(node)
+                    if value is not None and role(unwrap(value)) is Role.IDENT:
+                        written.add(self._n(text(unwrap(value))))
+                    continue
+                if r not in {Role.CALL, Role.NEW}:
                     continue
                 callee, args = call_parts(node)
                 if callee is None:
@@ -3206,6 +3214,11 @@ def _type_named(node: Node) -> str | None:
         if vb_gettype and len(args) == 1 and role(unwrap(args[0])) in {Role.IDENT, Role.MEMBER}:
             return text(unwrap(args[0])).rsplit(".", 1)[-1] or None
     return None
+
+
+def _first_named(node: Node) -> Node | None:
+    """A node's first named child (a `return` statement's value), if it has one."""
+    return node.named_children[0] if node.named_child_count else None
 
 
 def _class_named(callee: Node) -> str:
