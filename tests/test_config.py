@@ -49,6 +49,19 @@ def test_the_code_analysis_timeout_left_unset_is_the_analysis_own() -> None:
     assert codehunt.deadline(settings) == DEFAULT_DEADLINE == 5
 
 
+def test_the_code_analysis_deadline_grows_with_the_file_up_to_the_parsed_part() -> None:
+    # A large generated file gets 5 s more per MiB; bytes past what the parser reads add nothing,
+    # so no file can hold a worker longer than 5 + 5 * 4 s.
+    mib = 1024 * 1024
+    settings = hunt_options(parse(["hunt", "evidence"])).settings
+    assert codehunt.deadline(settings, 0) == 5
+    assert codehunt.deadline(settings, mib) == 10
+    assert codehunt.deadline(settings, 800 * 1024) == pytest.approx(5 + 5 * 800 / 1024)
+    assert codehunt.deadline(settings, 4 * mib) == codehunt.deadline(settings, 400 * mib) == 25
+    given = hunt_options(parse(["hunt", "evidence", "--code-analysis-timeout", "2"])).settings
+    assert codehunt.deadline(given, mib // 2) == 4.5
+
+
 def test_scan_settings_from_the_environment_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = _write(tmp_path, '[scan]\nconcurrency = 7\ntimeout = 2.5\ncheck = ["proxylogon"]\nno_db = true\n')
     monkeypatch.setenv("EXHUNT_CONFIG", str(cfg))

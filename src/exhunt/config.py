@@ -45,7 +45,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("hunt", "evtx_memory_bound", (int,), "bytes of event records held per .evtx file at once"),
     Setting("hunt", "event_part_mb", (int,), "MB; a larger event log is read in parts of this size (0 = whole)"),
     Setting("hunt", "file_scan_timeout", (int, float), "seconds the YARA scan of one file may take"),
-    Setting("hunt", "code_analysis_timeout", (int, float), "seconds the analysis of one file's server code may take"),
+    Setting(
+        "hunt",
+        "code_analysis_timeout",
+        (int, float),
+        "seconds the analysis of one file's server code may take, plus 5 s per MiB (up to 4 MiB)",
+    ),
     Setting("hunt", "unit_timeout", (int, float), "seconds one analyzer may spend on one file, plus 1 s per MiB"),
     Setting("hunt", "rules", (str,), "your TOML rule files or folders", paths=True, many=True),
     Setting("hunt", "yara", (str,), "your YARA rule files or folders", paths=True, many=True),

@@ -212,7 +212,7 @@ def _analyze_code(
     markup = _page_markup(file, ctx.options.max_file_size, result)
     included = _included_files(file, loc, data, ctx.options.max_file_size, result)
     hits, problems = codehunt.analyze(
-        data, loc, file.rel_path, codehunt.deadline(ctx.options.settings), markup, included
+        data, loc, file.rel_path, codehunt.deadline(ctx.options.settings, len(data)), markup, included
     )
     result.errors.extend(problems)
     for hit in hits:

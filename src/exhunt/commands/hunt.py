@@ -204,8 +204,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="SECONDS",
         help=(
-            "time the analysis of one file's server code may take (default 5); a file past it is read "
-            "token by token and recorded as a timed-out problem, which keeps its host from clean"
+            "time the analysis of one file's server code may take (default 5), plus 5 s for each MiB of "
+            "the file (up to 4 MiB); a file past it is read token by token and recorded as a timed-out "
+            "problem, which keeps its host from clean"
         ),
     )
     perf.add_argument(

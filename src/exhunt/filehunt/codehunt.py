@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from exhunt.codeanalysis import CodeReport, analyze_code
-from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE, UNKNOWN_ENCODING, Included
+from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE, MAX_PARSE_BYTES, UNKNOWN_ENCODING, Included
 from exhunt.codeanalysis.charset import wide_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
 from exhunt.codeanalysis.extract import Reference, is_bare_source
@@ -293,9 +293,19 @@ class CodeHit:
     details: dict[str, str]
 
 
-def deadline(settings: object) -> float:
+# Seconds the code analysis gets for each MiB of a file, beyond its deadline: large generated
+# code (a web service proxy, a designer file) is followed whole rather than read token by token.
+# Only the bytes the parser reads count (`MAX_PARSE_BYTES`), which bounds the time of any file.
+SECONDS_PER_MIB = 5.0
+_MIB = 1024 * 1024
+
+
+def deadline(settings: object, size: int = 0) -> float:
+    """Seconds the analysis of one file's code may take: the setting (or 5), plus
+    `SECONDS_PER_MIB` for each MiB of the first `MAX_PARSE_BYTES` of the file."""
     value = getattr(settings, "get", lambda *_: None)("code_analysis_timeout", DEFAULT_DEADLINE)
-    return float(value) if isinstance(value, (int, float)) and value > 0 else DEFAULT_DEADLINE
+    base = float(value) if isinstance(value, (int, float)) and value > 0 else DEFAULT_DEADLINE
+    return base + SECONDS_PER_MIB * min(max(size, 0), MAX_PARSE_BYTES) / _MIB
 
 
 # Words a page must hold before the files it names are looked for (lower case).
