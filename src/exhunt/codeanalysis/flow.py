@@ -218,6 +218,9 @@ _CONFIGURED = re.compile(r"ConfigurationManager|ConfigurationSettings|AppSetting
 _STORES = {"session", "application", "cache", "viewstate"}
 # Their methods that keep a value under a key (the value's argument follows the key).
 _STORE_CALLS = frozenset({"add", "set", "insert"})
+# What names one item of a store: `Session.Contents["k"]`, `Cache.Item("k")`, `Cache.Get("k")`.
+_ITEM_PARTS = frozenset({"contents", "item", "staticobjects"})
+_ITEM_CALLS = frozenset({"item", "get", "contents"})
 # `MapPath` arguments naming the page's own folder or the site's root (without a trailing slash).
 _OWN_FOLDERS = frozenset({"", ".", "~", "/"})
 # How sources from an uploaded file are described: the file or its own name (`Request.Files`, a
@@ -1534,7 +1537,7 @@ class UnitFlow:
 
     def _put(self, table: dict[Any, Taint], key: Any, t: Taint, method: str | None, name: str) -> None:
         """Merge `t` into a table's entry; a change is noted under the method (None: the page's)
-        and the name it is read by (a store's `session:store` as `session`), for the rounds that
+        and the name it is read by (a store's `session:=key` as `session`), for the rounds that
         re-read only what changed."""
         old = table.get(key)
         new = t if old is None else old.merge(t)
@@ -1547,12 +1550,10 @@ class UnitFlow:
 
     def _store(self, left: Node, t: Taint, method: str | None) -> None:
         r = role(left)
-        if r is Role.INDEX:
-            obj, _ = index_parts(left)
-            store = _store_named(obj)
-            if store is not None:
-                self._keep(store, t, left)
-                return
+        item = self._store_item(left)
+        if item is not None:  # `Session["k"] = x`, VB's `Session("k") = x`
+            self._keep(item[0], item[1], t, left)
+            return
         own = _own_member(left) or self._class_member(left)
         if own is not None:  # `this.cmd = ...`, `Holder.Cmd = ...`: a field, one for every method
             self.fields.add(self._n(own))
@@ -1575,10 +1576,52 @@ class UnitFlow:
             self.fields.add(name)  # `Cmd = ...` into `string Cmd { get; set; }`: the page's, like a field
         self._set((None if name in self.fields else method, name), t)
 
-    def _keep(self, store: str, t: Taint, node: Node) -> None:
-        """A value kept in the session, application, cache or view state (`_STORES`), one place
-        whatever the key, for wherever the page reads that store."""
-        self._set((None, f"{store}:store"), t.step(f"keeps it in the {store}", self.line(node)))
+    def _keep(self, store: str, key: Node | None, t: Taint, node: Node) -> None:
+        """A value kept in the session, application, cache or view state (`_STORES`) under a key:
+        read back by the same key (folded, in any case), by a key the code does not fix, and, when
+        the code does not fix this key, by any key. Every value is also kept under `all`, for
+        reads whose key the code does not fix."""
+        kept = t.step(f"keeps it in the {store}", self.line(node))
+        self._set((None, f"{store}:{self._store_key(key)}"), kept)
+        self._set((None, f"{store}:all"), kept)
+
+    def _store_key(self, key: Node | None) -> str:
+        """`=name` for a key the code fixes (lower case), `?` for any other."""
+        named = as_text(self.fold(key)) if key is not None else None
+        return f"={named.lower()}" if named is not None else "?"
+
+    def _kept(self, store: str, key: Node | None) -> Taint | None:
+        """What a read of a store's key may give (`_keep`)."""
+        named = self._store_key(key)
+        if named == "?":
+            return self.taints.get((None, f"{store}:all"))
+        return merge(self.taints.get((None, f"{store}:{named}")), self.taints.get((None, f"{store}:?")))
+
+    def _store_item(self, node: Node) -> tuple[str, Node | None] | None:
+        """The store and key of an item of the session, application, cache or view state:
+        `Session["k"]`, `Session.Contents["k"]`, VB's `Session("k")`, `Cache.Item("k")` and
+        `Cache.Get("k")`; None for anything else."""
+        r = role(node)
+        if r is Role.INDEX:
+            obj, keys = index_parts(node)
+        elif r is Role.CALL:
+            callee, keys = call_parts(node)
+            obj = unwrap(callee) if callee is not None else None
+            if obj is not None and role(obj) is Role.MEMBER and len(keys) == 1:
+                holder, part = member_parts(obj)
+                held = _store_named(holder) if part.lower() in _ITEM_CALLS else None
+                if held is not None:
+                    return held, unwrap(keys[0])
+            if self.lang is not Lang.VB or len(keys) != 1:
+                return None
+        else:
+            return None
+        if obj is not None and role(obj) is Role.MEMBER:
+            holder, part = member_parts(obj)
+            if part.lower() in _ITEM_PARTS and _store_named(holder) is not None:
+                obj = holder  # `Session.Contents["k"]`
+        store = _store_named(obj)
+        return (store, keys[0] if keys else None) if store is not None else None
 
     def _is_property(self, name: str) -> bool:
         m = self.methods.get(name.lower())
@@ -1654,7 +1697,7 @@ class UnitFlow:
             arg_taint = merge(arg_taint, self.taint(a, method))
         store = _store_named(receiver)
         if arg_taint is not None and lname in _STORE_CALLS and store is not None and len(args) >= 2:
-            self._keep(store, arg_taint, node)  # `Session.Add("p", x)`, `Cache.Insert(...)`: as `Session["p"] = x`
+            self._keep(store, unwrap(args[0]), arg_taint, node)  # `Session.Add("p", x)`: as `Session["p"] = x`
         if arg_taint is not None and base is not None and lname in WRITE_INTO:
             self._set((method, self._n(text(base))), arg_taint.join())  # one piece of what it builds
             if lname.startswith("write"):
@@ -1812,9 +1855,9 @@ class UnitFlow:
             return self.taint(obj, method, depth + 1)
         if r is Role.INDEX:
             obj, _keys = index_parts(node)
-            store = _store_named(obj)
-            if store is not None:
-                return self.taints.get((None, f"{store}:store"))
+            item = self._store_item(node)
+            if item is not None:
+                return self._kept(*item)
             if obj is not None and text(unwrap(obj)) == "this" and "this" in self.methods:
                 return self.returns.get("this")  # `this["c"]`: what the page's own indexer returns
             return self.taint(obj, method, depth + 1)
@@ -1828,6 +1871,9 @@ class UnitFlow:
         return out
 
     def _call_taint(self, node: Node, method: str | None, depth: int) -> Taint | None:
+        item = self._store_item(node)
+        if item is not None:
+            return self._kept(*item)  # VB's `Session("k")`, `Cache.Get("k")`
         callee, args = call_parts(node)
         callee = unwrap(callee) if callee is not None else None
         if _makes_guid(callee):
