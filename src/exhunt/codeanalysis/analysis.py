@@ -793,8 +793,11 @@ def _settings_met(hit: SinkHit, extracted: Extracted) -> bool:
 
 
 def _has_setting(patterns: tuple[str, ...], extracted: Extracted) -> bool:
-    """Whether the file's server code holds one of a rule's required settings."""
-    code = "\n".join(u.text for u in extracted.units)
+    """Whether the file's server code, or a namespace or assembly its directives name
+    (`<%@ Import Namespace="Jint" %>`, `<%@ Assembly Name="..." %>`), holds one of a rule's
+    required settings."""
+    named = [v for d in extracted.directives if d.name.lower() in {"import", "assembly"} for v in d.attrs.values()]
+    code = "\n".join([u.text for u in extracted.units] + named)
     return _any_match(patterns, code)
 
 

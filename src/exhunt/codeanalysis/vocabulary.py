@@ -161,6 +161,10 @@ CALL_RETURNS: dict[tuple[str, str], str] = {
     ("socket", "accept"): "socket",
     ("socket", "acceptasync"): "socket",
     ("tcpclient", "getstream"): "networkstream",
+    # The Dynamic Language Runtime's hosts (IronPython, IronRuby) hand out their script engine.
+    ("python", "createengine"): "scriptengine",
+    ("ruby", "createengine"): "scriptengine",
+    ("scriptruntime", "getengine"): "scriptengine",
 }
 
 # The same by the method alone, whatever it is called on (`typeof(T).GetProperty("P")`).
