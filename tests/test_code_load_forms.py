@@ -1,6 +1,6 @@
 """More documented ways to load, compile and run code: an AssemblyLoadContext's LoadFromStream and
 LoadFromAssemblyPath, CodeDom's CompileAssemblyFromFile, PowerShell's ScriptBlock.Create and
-InvokeCommand.InvokeScript, AppDomain.ExecuteAssemblyByName with a client's assembly name. Each with a shell written for it and a genuine page or handler that
+InvokeCommand.InvokeScript, AppDomain.ExecuteAssemblyByName and CreateInstance(AndUnwrap) with a client's assembly name. Each with a shell written for it and a genuine page or handler that
 makes the same call with a value of its own (docs/detection/webshell-code.md, "More load forms")."""
 
 from __future__ import annotations
@@ -21,6 +21,22 @@ SHELLS = [
         page('AppDomain.CurrentDomain.ExecuteAssemblyByName(Request["a"], new string[] { Request["c"] });'),
         "EXH-WS-CODE-ASSEMBLY",
         ["request parameter 'a'", "ExecuteAssemblyByName"],
+    ),
+    (
+        "unwrap.aspx",
+        # a type of an assembly the client names, created in a new domain: its constructor runs
+        page(
+            'AppDomain d = AppDomain.CreateDomain("x");\n'
+            'var o = d.CreateInstanceAndUnwrap(Request.Form["a"], Request.Form["t"]);\nResponse.Write(o);'
+        ),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["form field 'a'", "(AppDomain.CreateInstanceAndUnwrap)"],
+    ),
+    (
+        "handle.aspx",
+        page('var h = AppDomain.CurrentDomain.CreateInstance(Request["a"], "Tools.Run");\nh.Unwrap();'),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["request parameter 'a'", "(CurrentDomain.CreateInstance)"],
     ),
     (
         "alc.aspx",
@@ -84,6 +100,11 @@ BENIGN = [
     (
         "by-fixed-name.aspx",
         page('AppDomain.CurrentDomain.ExecuteAssemblyByName("Reports.Builder", new string[] { "--quiet" });'),
+    ),
+    (
+        "report-by-kind.aspx",
+        # The site's own report assembly, the report class picked from a query parameter.
+        page('var r = AppDomain.CurrentDomain.CreateInstanceAndUnwrap("Reports", "Reports." + Request["kind"]);'),
     ),
     (
         "plugins.ashx",
