@@ -1,6 +1,7 @@
 """`SetValue` is the registry's (EXH-WS-CODE-REGISTRY) on a registry key, not on an array (`byte[]
 buf`) or a property or field found by reflection (`PropertyInfo`, `FieldInfo`, also as returned
-by `GetProperty`/`GetField`), which form binders use to copy request values into an object."""
+by `GetProperty`/`GetField`, or as each item of `GetProperties`/`GetFields` in a loop), which
+form binders use to copy request values into an object."""
 
 from __future__ import annotations
 
@@ -31,8 +32,15 @@ def test_a_registry_keys_setvalue_counts(body: str) -> None:
         'System.Reflection.FieldInfo f = typeof(Order).GetField("note");\nf.SetValue(order, Request.Form["note"]);',
         "foreach (System.Reflection.PropertyInfo p in typeof(Order).GetProperties())\n"
         "    p.SetValue(order, Request.Form[p.Name], null);",
+        # the loop's item typed by what GetProperties/GetFields return, not by a declaration
+        "foreach (var p in order.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))\n"
+        "    p.SetValue(order, Request.Form[p.Name]);",
+        "foreach (var f in typeof(Order).GetFields()) { f.SetValue(order, Request.Form[f.Name]); }",
+        # an array made with `var`
+        'var parts = new string[2];\nparts.SetValue(Request["c"], 0);',
+        'var parts = new[] { "", "" };\nparts.SetValue(Request["c"], 1);',
     ],
-    ids=["array", "GetProperty", "FieldInfo", "binder loop"],
+    ids=["array", "GetProperty", "FieldInfo", "binder loop", "var loop", "var fields", "var array", "implicit array"],
 )
 def test_an_arrays_or_a_reflected_members_setvalue_stays_quiet(body: str) -> None:
     assert_benign("bind.aspx", cs_page(body))

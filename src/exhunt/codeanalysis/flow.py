@@ -1328,7 +1328,10 @@ class UnitFlow:
         if declared is not None and text(declared) not in {"var", ""}:
             found = text(declared).lower().rsplit(".", 1)[-1]
         elif role(items) is Role.CALL:
-            found = _returned_type(*self._resolved_path(call_parts(items)[0], False))
+            path, has_receiver = self._resolved_path(call_parts(items)[0], False)
+            found = _returned_type(path, has_receiver)
+            if found is None and has_receiver and path:
+                found = METHOD_RETURNS.get(path[-1].removesuffix("()"))  # `typeof(T).GetProperties()`
         if found is not None:
             name = self._n(text(item))
             self.types.setdefault(name, found)
@@ -1393,6 +1396,8 @@ class UnitFlow:
             self.types[name] = self._com_class(value) or ""
         if cast_to is not None and cast_to.isidentifier():
             self.types.setdefault(name, cast_to)
+        if value.type in {"array_creation_expression", "implicit_array_creation_expression"}:
+            self.types.setdefault(name, "array")  # `var a = new string[3]`: an array, whatever its items
         if name in self.types:
             self._types_lower[name.lower()] = self.types[name]
 

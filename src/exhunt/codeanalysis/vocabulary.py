@@ -168,7 +168,14 @@ CALL_RETURNS: dict[tuple[str, str], str] = {
 }
 
 # The same by the method alone, whatever it is called on (`typeof(T).GetProperty("P")`).
-METHOD_RETURNS: dict[str, str] = {"getproperty": "propertyinfo", "getfield": "fieldinfo"}
+METHOD_RETURNS: dict[str, str] = {
+    "getproperty": "propertyinfo",
+    "getfield": "fieldinfo",
+    # each item of what they return, as a loop over them gives it
+    "getproperties": "propertyinfo",
+    "getfields": "fieldinfo",
+    "getmembers": "memberinfo",
+}
 
 # Folded strings that are names a shell hides from string signatures.
 DANGEROUS_TEXT = re.compile(
