@@ -218,6 +218,15 @@ _CONFIGURED = re.compile(r"ConfigurationManager|ConfigurationSettings|AppSetting
 _STORES = {"session", "application", "cache", "viewstate"}
 # Their methods that keep a value under a key (the value's argument follows the key).
 _STORE_CALLS = frozenset({"add", "set", "insert"})
+# Calls that return what a query read from the database (`_call_taint`): the client may have
+# written part of the query, but the records are the database's.
+_QUERY_READS = frozenset({"executescalar", "executereader", "executexmlreader"})
+# The types of query results (lower case, last name): a page's own method declared to return one
+# gives what its body puts in it, not its arguments (`DataSet GetData(string sql)`).
+_RECORD_TYPES = frozenset(
+    {"dataset", "datatable", "datarow", "datarowcollection", "idatareader", "dbdatareader", "sqldatareader"}
+    | {"oledbdatareader", "odbcdatareader", "oracledatareader", "npgsqldatareader", "mysqldatareader"}
+)
 # What names one item of a store: `Session.Contents["k"]`, `Cache.Item("k")`, `Cache.Get("k")`.
 _ITEM_PARTS = frozenset({"contents", "item", "staticobjects"})
 _ITEM_CALLS = frozenset({"item", "get", "contents"})
@@ -1890,6 +1899,8 @@ class UnitFlow:
         elif callee is not None:
             name = text(callee).rsplit(".", 1)[-1]
         lname = name.lower().split("<")[0]
+        if lname in _QUERY_READS and receiver is not None and lname not in self.methods:
+            return None  # `cmd.ExecuteScalar()`: what the database holds, whoever wrote the query
         out: Taint | None = None
         if receiver is not None:
             out = self.taint(receiver, method, depth + 1)
@@ -1912,6 +1923,8 @@ class UnitFlow:
             receiver is None or self._own_object(receiver) or (local.params and _extends(local.node))
         ):  # (an extension method of the file: `"c".Q()` of `static string Q(this string k)`)
             ret = self.returns.get(lname)
+            if _returns_records(local.node):
+                out = None  # `DataSet Load(string sql)`: the records are what its body puts in them
             if out is not None:
                 for s in local.steps:
                     out = out.step(s, self.line(node))
@@ -3377,6 +3390,13 @@ _EVENT_ARGUMENTS = {
     "raisepostbackevent": (0, "postback event argument"),
     "loadpostdata": (1, "posted form"),
 }
+
+
+def _returns_records(method: Node) -> bool:
+    """Whether a method is declared to return query results (`_RECORD_TYPES`): C#'s return type,
+    VB's `As` type of a function."""
+    declared = method.child_by_field_name("returns") or method.child_by_field_name("return_type")
+    return declared is not None and text(declared).lower().rsplit(".", 1)[-1] in _RECORD_TYPES
 
 
 def _store_named(node: Node | None) -> str | None:
