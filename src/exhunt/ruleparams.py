@@ -562,6 +562,7 @@ CODE_CAPABILITIES = frozenset(
         "persistence",
         "service-control",
         "recon",
+        "mail",
     }
 )
 

@@ -684,7 +684,7 @@ def _judge(
             continue
         if t.kinds == frozenset({"network"}) and hit.capability not in _NETWORK_RUNS:
             continue  # what a socket the page opened returns, sent on or saved: a client, not a back door
-        if hit.capability in {"http-tunnel", "http"} and not t.kinds & _CLIENT_URL:
+        if hit.capability in {"http-tunnel", "http", "mail"} and not t.kinds & _CLIENT_URL:
             continue  # a fixed address, or one the server chose or an administrator typed in
         if hit.capability in _WHOLE_TEXT and (t.joined or not t.kinds & _WRITTEN_BY_CLIENT):
             continue  # a query (a class, a page) the code builds around a value or keeps, not the client's own

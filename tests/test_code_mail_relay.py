@@ -1,0 +1,65 @@
+"""EXH-WS-CODE-MAIL-RELAY: a page that mails whoever the request names, or through the mail server
+the request names: a spam or phishing relay (on Exchange, one sending through the organisation's
+own transport). Contact and "send to a friend" forms, whose addresses come from page controls or
+the code, stay quiet."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_benign, assert_found, cs_page, vb_page
+
+RULE = "EXH-WS-CODE-MAIL-RELAY"
+
+RELAYS = [
+    (
+        "message-and-server",
+        cs_page(
+            'var m = new System.Net.Mail.MailMessage(Request["f"], Request["t"], Request["s"], Request["b"]);\n'
+            'm.IsBodyHtml = true;\nnew System.Net.Mail.SmtpClient(Request["h"], 25).Send(m);'
+        ),
+        ["request parameter 't'", "(new MailMessage)"],
+    ),
+    (
+        "send-four",
+        cs_page(
+            'var c = new SmtpClient("localhost");\n'
+            'c.Send(Request.Form["from"], Request.Form["to"], Request.Form["subj"], Request.Form["body"]);'
+        ),
+        ["form field 'to'", "(SmtpClient.Send)"],
+    ),
+    (
+        "web-mail",
+        cs_page(
+            'System.Web.Mail.SmtpMail.SmtpServer = "127.0.0.1";\n'
+            'System.Web.Mail.SmtpMail.Send("hr@corp.example", Request["to"], "Payroll", Request["b"]);'
+        ),
+        ["request parameter 'to'", "(SmtpMail.Send)"],
+    ),
+    (
+        "vb-server",
+        vb_page('Dim c As New SmtpClient(Request("h"))\nc.Send("a@corp.example", "b@corp.example", "s", "b")'),
+        ["request parameter 'h'", "(new SmtpClient)"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "words"), RELAYS, ids=[r[0] for r in RELAYS])
+def test_mail_to_or_through_what_the_request_names(name: str, code: str, words: list[str]) -> None:
+    assert_found("m.aspx", code, RULE, ["sends mail to it or through it", *words])
+
+
+def test_a_contact_form_mailing_the_site_is_quiet() -> None:
+    code = cs_page(
+        'var m = new MailMessage(Request.Form["email"], "info@site.example", "Contact", Request.Form["msg"]);\n'
+        "new SmtpClient().Send(m);"
+    )
+    assert_benign("contact.aspx", code)
+
+
+def test_a_friend_typed_into_a_text_box_is_quiet() -> None:
+    code = cs_page(
+        'var m = new MailMessage("noreply@site.example", txtTo.Text, "Hi", "Look");\nnew SmtpClient().Send(m);'
+    )
+    code = code.replace('<script runat="server">', '<asp:TextBox id="txtTo" runat="server" />\n<script runat="server">')
+    assert_benign("friend.aspx", code)
