@@ -29,6 +29,13 @@ RELAYS = [
         ["form field 'to'", "(SmtpClient.Send)"],
     ),
     (
+        "send-mail-async",
+        cs_page(
+            'await new SmtpClient("127.0.0.1").SendMailAsync("it@corp.example", Request.Headers["X-To"], "Reset", Request.Form["b"]);'
+        ),
+        ["header 'X-To'", "(SmtpClient.SendMailAsync)"],
+    ),
+    (
         "web-mail",
         cs_page(
             'System.Web.Mail.SmtpMail.SmtpServer = "127.0.0.1";\n'
