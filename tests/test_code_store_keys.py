@@ -17,13 +17,25 @@ SINK = "System.Diagnostics.Process.Start((string){read});"
         ('Session["tool"] = Request["c"];', 'Session["tool"]'),
         ('Session["Tool"] = Request["c"];', 'Session["tool"]'),
         ('string k = "to" + "ol";\nSession[k] = Request["c"];', 'Session["tool"]'),
+        # a key held in a variable is not fixed: it may hold other text where the value is read
+        ('string k = "tool";\nSession[k] = Request["c"];\nk = "note";', 'Session["tool"]'),
         ('Session.Add("tool", Request["c"]);', 'Session.Contents["tool"]'),
         ('HttpContext.Current.Cache.Insert("tool", Request["c"]);', 'Cache.Get("tool")'),
         ('Application.Set("tool", Request["c"]);', 'Application.Item("tool")'),
         ('Session[Request["k"]] = Request["c"];', 'Session["tool"]'),
         ('Session["tool"] = Request["c"];', "Session[Request.QueryString.AllKeys.Length.ToString()]"),
     ],
-    ids=["same-key", "key-case", "folded-key", "contents", "cache-get", "application-item", "client-key", "any-read"],
+    ids=[
+        "same-key",
+        "key-case",
+        "folded-key",
+        "reassigned-key",
+        "contents",
+        "cache-get",
+        "application-item",
+        "client-key",
+        "any-read",
+    ],
 )
 def test_a_value_read_back_by_its_key_is_still_the_clients(store: str, read: str) -> None:
     code = cs_page(store + "\nRun();", members="void Run() {\n" + SINK.format(read=read) + "\n}")
@@ -34,11 +46,12 @@ def test_a_value_read_back_by_its_key_is_still_the_clients(store: str, read: str
     ("store", "read"),
     [
         ('Session["user"] = Request["user"];', 'Session["tool"]'),
+        ('Session["us" + "er"] = Request["user"];', 'Session["tool"]'),
         ('Session.Add("user", Request["user"]);', 'Session["tool"]'),
         ('Cache.Insert("user", Request["user"]);', 'Cache["tool"]'),
         ('ViewState["sort"] = Request["sort"];', 'ViewState["tool"]'),
     ],
-    ids=["session", "session-add", "cache", "view-state"],
+    ids=["session", "literal-parts", "session-add", "cache", "view-state"],
 )
 def test_a_value_kept_under_another_fixed_key_does_not_reach_the_sink(store: str, read: str) -> None:
     report = run("k.aspx", cs_page(store + "\n" + SINK.format(read=read)))

@@ -1600,8 +1600,12 @@ class UnitFlow:
         self._set((None, f"{store}:all"), kept)
 
     def _store_key(self, key: Node | None) -> str:
-        """`=name` for a key the code fixes (lower case), `?` for any other."""
-        named = as_text(self.fold(key)) if key is not None else None
+        """`=name` for a key written as literal text (`"k"`, `"a" + "b"`; lower case), `?` for any
+        other: a key held in a variable may hold another text where the value is stored than
+        where it is read, so it is not taken as fixed."""
+        if key is None or not _literal_text(key):
+            return "?"
+        named = as_text(self.fold(key))
         return f"={named.lower()}" if named is not None else "?"
 
     def _kept(self, store: str, key: Node | None) -> Taint | None:
@@ -3390,6 +3394,18 @@ _EVENT_ARGUMENTS = {
     "raisepostbackevent": (0, "postback event argument"),
     "loadpostdata": (1, "posted form"),
 }
+
+
+def _literal_text(node: Node) -> bool:
+    """Whether an expression is made of literals only (strings, numbers, operators, parentheses):
+    no name, member, call or index whose value could change."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if role(cur) in {Role.IDENT, Role.MEMBER, Role.CALL, Role.INDEX, Role.NEW}:
+            return False
+        stack.extend(cur.named_children)
+    return True
 
 
 def _returns_records(method: Node) -> bool:
