@@ -36,6 +36,14 @@ RELAYS = [
         ["header 'X-To'", "(SmtpClient.SendMailAsync)"],
     ),
     (
+        "recipient-added",
+        cs_page(
+            'var m = new MailMessage();\nm.From = new MailAddress("ceo@corp.example");\n'
+            'm.Bcc.Add(new MailAddress(Request.Form["bcc"]));\nm.Body = Request.Form["b"];\nnew SmtpClient().Send(m);'
+        ),
+        ["form field 'bcc'", "(MailMessage.Bcc.Add)"],
+    ),
+    (
         "web-mail",
         cs_page(
             'System.Web.Mail.SmtpMail.SmtpServer = "127.0.0.1";\n'
@@ -70,3 +78,12 @@ def test_a_friend_typed_into_a_text_box_is_quiet() -> None:
     )
     code = code.replace('<script runat="server">', '<asp:TextBox id="txtTo" runat="server" />\n<script runat="server">')
     assert_benign("friend.aspx", code)
+
+
+def test_a_fixed_recipient_added_beside_the_clients_message_is_quiet() -> None:
+    # Only the recipient's argument counts, not the message the client wrote (a contact form).
+    code = cs_page(
+        'var m = new MailMessage();\nm.To.Add("info@site.example");\nm.CC.Add("sales@site.example");\n'
+        'm.Body = Request.Form["msg"];\nnew SmtpClient().Send(m);'
+    )
+    assert_benign("contact.aspx", code)
