@@ -563,6 +563,7 @@ CODE_CAPABILITIES = frozenset(
         "service-control",
         "recon",
         "mail",
+        "network-probe",
     }
 )
 

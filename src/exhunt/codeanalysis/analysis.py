@@ -611,6 +611,8 @@ _STREAM_READERS = frozenset(
 )
 # Capabilities whose whole text the client must write for a call to count: a query, the class of
 # a COM object, the page or control run (a value joined with text the code holds is not counted).
+# The sources that are the visitor's own address, as the server saw the connection.
+_VISITOR_ADDRESS = re.compile(r"server variable '(?:REMOTE_ADDR|REMOTE_HOST)'", re.I)
 _WHOLE_TEXT = frozenset({"sql-query", "directory-query", "wmi-query", "com-object", "run-page"})
 
 
@@ -684,8 +686,10 @@ def _judge(
             continue
         if t.kinds == frozenset({"network"}) and hit.capability not in _NETWORK_RUNS:
             continue  # what a socket the page opened returns, sent on or saved: a client, not a back door
-        if hit.capability in {"http-tunnel", "http", "mail"} and not t.kinds & _CLIENT_URL:
+        if hit.capability in {"http-tunnel", "http", "mail", "network-probe"} and not t.kinds & _CLIENT_URL:
             continue  # a fixed address, or one the server chose or an administrator typed in
+        if hit.capability == "network-probe" and all(_VISITOR_ADDRESS.fullmatch(s) for s in t.sources):
+            continue  # the visitor's own address looked up (a log's host names), not a host it names
         if hit.capability in _WHOLE_TEXT and (t.joined or not t.kinds & _WRITTEN_BY_CLIENT):
             continue  # a query (a class, a page) the code builds around a value or keeps, not the client's own
         if hit.capability == "run-page" and hit.api.startswith("Server.") and _url_only(t):
