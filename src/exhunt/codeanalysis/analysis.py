@@ -311,7 +311,7 @@ def analyze_code(
         hits = [h for h in hits if _page_owns(h, report.included)]
     # A call whose rule needs a setting the file lacks is no sink at all (not even for the tool
     # kit's count of capabilities): an SQL command is a command runner only beside an xp_cmdshell.
-    hits = [h for h in hits if _settings_met(h, extracted)]
+    hits = _settings_met(hits, extracted)
     hits = staged_runs(hits)  # a fixed command running the file the page wrote with client data
     report.units = sum(1 for u in units if u.text.strip())
     # A call counts once, however many rules name it (Process.Start: commands and log clearing).
@@ -609,10 +609,10 @@ _STREAM_READERS = frozenset(
     {"new StreamReader", "XmlDocument.Load", "XDocument.Load", "XElement.Load", "XmlReader.Create"}
     | {"new XmlTextReader", "new XPathDocument"}
 )
-# Capabilities whose whole text the client must write for a call to count: a query, the class of
-# a COM object, the page or control run (a value joined with text the code holds is not counted).
 # The sources that are the visitor's own address, as the server saw the connection.
 _VISITOR_ADDRESS = re.compile(r"server variable '(?:REMOTE_ADDR|REMOTE_HOST)'", re.I)
+# Capabilities whose whole text the client must write for a call to count: a query, the class of
+# a COM object, the page or control run (a value joined with text the code holds is not counted).
 _WHOLE_TEXT = frozenset({"sql-query", "directory-query", "wmi-query", "com-object", "run-page"})
 
 
@@ -644,8 +644,6 @@ def _judge(
         flow = params(hit.rule_id, CodeFlowParams)
         if code_file and not flow.in_code_files:
             continue  # source files: an admin feature there is not a served page's back door
-        if flow.requires and not _has_setting(flow.requires, extracted):
-            continue  # a deserializer that only builds the types its caller asks for
         phrase = flow.phrase
         if hit.capability == "embedded-assembly":
             blob = next((v for v in hit.args if as_bytes(v) is not None or isinstance(v, str)), None)
@@ -791,18 +789,30 @@ def _acts_alone(
     reported.add((hit.rule_id, hit.line))
 
 
-def _settings_met(hit: SinkHit, extracted: Extracted) -> bool:
-    flow = rule(hit.rule_id).params
-    return not isinstance(flow, CodeFlowParams) or not flow.requires or _has_setting(flow.requires, extracted)
+def _settings_met(hits: list[SinkHit], extracted: Extracted) -> list[SinkHit]:
+    """The hits whose rule's required settings (`requires`: a deserializer is a sink only beside
+    a type-resolving setting) the file holds. The text searched is the file's server code and the
+    namespaces and assemblies its directives name (`<%@ Import Namespace="Jint" %>`, `<%@
+    Assembly Name="..." %>`), built once, and each rule's patterns are searched once per file."""
+    text: str | None = None
+    met: dict[tuple[str, ...], bool] = {}
+    kept = []
+    for hit in hits:
+        flow = rule(hit.rule_id).params
+        if isinstance(flow, CodeFlowParams) and flow.requires:
+            if flow.requires not in met:
+                if text is None:
+                    text = _setting_text(extracted)
+                met[flow.requires] = _any_match(flow.requires, text)
+            if not met[flow.requires]:
+                continue
+        kept.append(hit)
+    return kept
 
 
-def _has_setting(patterns: tuple[str, ...], extracted: Extracted) -> bool:
-    """Whether the file's server code, or a namespace or assembly its directives name
-    (`<%@ Import Namespace="Jint" %>`, `<%@ Assembly Name="..." %>`), holds one of a rule's
-    required settings."""
+def _setting_text(extracted: Extracted) -> str:
     named = [v for d in extracted.directives if d.name.lower() in {"import", "assembly"} for v in d.attrs.values()]
-    code = "\n".join([u.text for u in extracted.units] + named)
-    return _any_match(patterns, code)
+    return "\n".join([u.text for u in extracted.units] + named)
 
 
 def _any_match(patterns: tuple[str, ...], text: str) -> bool:

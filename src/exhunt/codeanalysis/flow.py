@@ -1337,10 +1337,7 @@ class UnitFlow:
         if declared is not None and text(declared) not in {"var", ""}:
             found = text(declared).lower().rsplit(".", 1)[-1]
         elif role(items) is Role.CALL:
-            path, has_receiver = self._resolved_path(call_parts(items)[0], False)
-            found = _returned_type(path, has_receiver)
-            if found is None and has_receiver and path:
-                found = METHOD_RETURNS.get(path[-1].removesuffix("()"))  # `typeof(T).GetProperties()`
+            found = _call_type(*self._resolved_path(call_parts(items)[0], False))  # `typeof(T).GetProperties()`
         if found is not None:
             name = self._n(text(item))
             self.types.setdefault(name, found)
@@ -1367,9 +1364,7 @@ class UnitFlow:
                 # A delegate over a method built at run time: calling it runs the emitted IL.
                 self._set_type(name, "dynamicmethod")
                 return
-            returned = _returned_type(path, has_receiver)
-            if returned is None and has_receiver and path:
-                returned = METHOD_RETURNS.get(path[-1].removesuffix("()"))
+            returned = _call_type(path, has_receiver)
             if returned is None and path[-2:] == ("activator", "createinstance"):
                 returned = _type_argument(callee)  # `Activator.CreateInstance<Process>()`
                 made = call_parts(value)[1]
@@ -1636,7 +1631,7 @@ class UnitFlow:
             return None
         if obj is not None and role(obj) is Role.MEMBER:
             holder, part = member_parts(obj)
-            if part.lower() in _ITEM_PARTS and _store_named(holder) is not None:
+            if part.lower() in _ITEM_PARTS:
                 obj = holder  # `Session.Contents["k"]`
         store = _store_named(obj)
         return (store, keys[0] if keys else None) if store is not None else None
@@ -3155,6 +3150,14 @@ def _not_a_key(path: tuple[str, ...]) -> bool:
 def _returned_type(path: tuple[str, ...], has_receiver: bool) -> str | None:
     """The type a call on a receiver returns (or each item of it), by `CALL_RETURNS`."""
     return CALL_RETURNS.get((path[-2], path[-1])) if has_receiver and len(path) >= 2 else None
+
+
+def _call_type(path: tuple[str, ...], has_receiver: bool) -> str | None:
+    """The same, or else by the method alone (`METHOD_RETURNS`: `typeof(T).GetProperty("P")`)."""
+    found = _returned_type(path, has_receiver)
+    if found is None and has_receiver and path:
+        found = METHOD_RETURNS.get(path[-1].removesuffix("()"))
+    return found
 
 
 def _copy_parts(lname: str, args: list[Node]) -> tuple[Node | None, Node | None, list[Node | int]]:
