@@ -50,6 +50,7 @@ from exhunt.codeanalysis.syntax import (
     lambda_params,
     last_name,
     member_parts,
+    name_text,
     operator,
     role,
     text,
@@ -1043,7 +1044,7 @@ class UnitFlow:
     def _own_call(self, callee: Node) -> bool:
         """Whether a call names a method the file declares (`Decode(b)`, `this.Decode(b)`)."""
         if role(callee) is Role.IDENT:
-            return text(callee).lower() in self.methods
+            return name_text(callee).lower() in self.methods
         if role(callee) is Role.MEMBER:
             receiver, name = member_parts(callee)
             return receiver is not None and self._own_object(receiver) and name.lower() in self.methods
@@ -2626,7 +2627,7 @@ class UnitFlow:
         where: str | None = None
         if role(value) is Role.CALL:
             callee = unwrap(call_parts(value)[0] or value)
-            own = self.methods.get(text(callee).lower()) if role(callee) is Role.IDENT else None
+            own = self.methods.get(name_text(callee).lower()) if role(callee) is Role.IDENT else None
             returned = _single_return(own.node) if own is not None else None
             if own is None or returned is None:
                 return []

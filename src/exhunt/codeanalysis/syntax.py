@@ -12,6 +12,7 @@ class (and a method) the way the page compiler does, on the first line, so lines
 from __future__ import annotations
 
 import importlib
+import itertools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -81,6 +82,9 @@ def parse(unit: CodeUnit) -> Parsed | str:
             break
         source = plain
         tree = parser.parse(source)
+    if (called := _generic_calls(unit.lang, tree, source)) is not None:
+        source = called
+        tree = parser.parse(source)
     return Parsed(tree, shift, source)
 
 
@@ -142,6 +146,81 @@ def _unconditional(lang: Lang, grammar_: Language, tree: Tree, source: bytes) ->
     for n in marks:  # `a?.b` -> `a. b`, `a?[k]` -> `a[ k]`: the access stays against its receiver
         out[n.start_byte], out[n.start_byte + 1] = source[n.start_byte + 1], 0x20
     return bytes(out)
+
+
+# C#'s grammar reads a generic call whose type argument is itself generic, with one argument and an
+# index after it (`JsonConvert.DeserializeObject<Dictionary<string, string>>(body)["c"]`), as two
+# comparisons whose right side casts a collection expression (`(body)["c"]`) to the type `body`,
+# with no parse error: the call and its argument are lost. Such a comparison chain means nothing in
+# C# (a bool compared with a cast), so the call is put in parentheses and the code parsed again,
+# once: a call inside another's argument has parentheses around it, so the outer one is read well.
+# Where that can be: `>>`, one argument with no parentheses in it (else it is no type to cast to),
+# then `[`. Each is found by a walk from the root, so a file is given as many as `_GENERIC_BUDGET`
+# bytes over its size allows (a chain nested thousands deep makes each walk that long).
+_GENERIC_HINT = re.compile(rb">\s*(>)\s*\([^()]*\)\s*\[")
+_GENERIC_BUDGET = 1 << 21
+
+
+def _generic_calls(lang: Lang, tree: Tree, source: bytes) -> bytes | None:
+    """C# source with each generic call misread as comparisons wrapped in parentheses
+    (`(D<A<B>>(x))[0]`), or None when there is none. Only two bytes are added per call, both on
+    the call's own lines, so every line keeps its number. The comparisons are found from the
+    text, each by the node around its second `>`: a query for them over a chain nested thousands
+    deep costs the square of its depth."""
+    if lang is not Lang.CSHARP:
+        return None
+    hints = list(itertools.islice(_GENERIC_HINT.finditer(source), max(1, _GENERIC_BUDGET // len(source))))
+    if not hints:
+        return None
+    inserts: list[tuple[int, bytes]] = []
+    for hint in hints:  # the smallest named node around the second `>` (an unnamed token)
+        mark = tree.root_node.named_descendant_for_byte_range(hint.start(1), hint.end(1))
+        spans = _misread_call(mark) if mark is not None and mark.type == "binary_expression" else None
+        if spans is not None:
+            inserts += [(spans[0], b"("), (spans[1], b")")]
+    if not inserts:
+        return None
+    pieces, at = [], 0
+    for where, added in sorted(inserts, key=lambda insert: insert[0]):
+        pieces += [source[at:where], added]
+        at = where
+    pieces.append(source[at:])
+    return b"".join(pieces)
+
+
+def _misread_call(mark: Node) -> tuple[int, int] | None:
+    """(where the call starts, where its index starts) for `a < G<T> > (x)[i]` read from a
+    generic call `a<G<T>>(x)[i]`, or None when the node is a real comparison."""
+    less, right = mark.child_by_field_name("left"), mark.child_by_field_name("right")
+    if less is None or less.type != "binary_expression" or not _ends_generic(less):
+        return None
+    if less is None or right is None or operator(mark) != ">" or operator(less) != "<":
+        return None
+    cast: Node | None = right
+    while cast is not None and cast.type != "cast_expression":  # `(x)[0] + 1`: leftmost operand
+        cast = cast.child(0) if cast.type == "binary_expression" else None
+    if cast is None:
+        return None
+    value = cast.child_by_field_name("value")
+    while value is not None and value.type != "collection_expression":
+        value = value.child(0) if value.type in _LEFTMOST else None
+    callee = less.child_by_field_name("left")
+    while callee is not None and callee.type in ("binary_expression", "prefix_unary_expression"):
+        callee = callee.children[-1] if callee.children else None  # `a + D<..>(x)[0]`, `!D<..>(x)[0]`
+    if value is None or callee is None:
+        return None
+    if not callee.end_byte <= cast.start_byte < value.start_byte:
+        return None
+    return callee.start_byte, value.start_byte
+
+
+def _ends_generic(less: Node) -> bool:
+    right = less.child_by_field_name("right")
+    return right is not None and right.type == "generic_name"
+
+
+# Node types whose first child is what the expression starts with (`[0].ToString()`, `[0]["k"]`).
+_LEFTMOST = frozenset({"invocation_expression", "member_access_expression", "element_access_expression"})
 
 
 @cache
@@ -262,6 +341,8 @@ ROLES: dict[str, Role] = {
 def role(node: Node) -> Role:
     kind = node.type
     r = ROLES.get(kind, Role.OTHER)
+    if r is Role.OTHER and kind == "element_access" and _vb_generic_head(node) is not None:
+        return Role.CALL  # VB `Run(Of String)(x)`: the call's arguments follow its type arguments
     if r is Role.OTHER and kind == "as_clause":
         if any(c.type == "argument_list" for c in node.children):
             return Role.NEW  # VB `Dim x As New T(args)`: the grammar hides the New keyword
@@ -300,8 +381,21 @@ def field(node: Node, *names: str) -> Node | None:
     return None
 
 
+def _vb_generic_head(node: Node) -> Node | None:
+    """`Run(Of String)` of VB's `Run(Of String)(x)`, which the grammar reads as an index of a call
+    without arguments: a call with type arguments and no argument list, first in `node`."""
+    head = unwrap(node.named_children[0]) if node.named_child_count else None
+    if head is None or head.type != "invocation":
+        return None
+    kinds = {c.type for c in head.named_children}
+    return head if "type_argument_list" in kinds and "argument_list" not in kinds else None
+
+
 def call_parts(node: Node) -> tuple[Node | None, list[Node]]:
     """(callee, argument values) of a call or an object creation."""
+    if node.type == "element_access" and (head := _vb_generic_head(node)) is not None:
+        callee, _ = call_parts(head)
+        return callee, [unwrap(a) for a in node.named_children[1:] if a.type != "comment"]
     callee = field(node, "function", "target", "type", "constructor")
     if callee is None and node.named_child_count:
         callee = node.named_children[0]
@@ -321,7 +415,15 @@ def called(callee: Node) -> tuple[Node | None, str]:
     """(receiver, name) of what a call calls: `a.b.M` -> (`a.b`, "M"), `M` -> (None, "M")."""
     if role(callee) is Role.MEMBER:
         return member_parts(callee)
-    return None, text(callee)
+    return None, name_text(callee)
+
+
+def name_text(node: Node | None) -> str:
+    """A name's text without its type arguments (`Run<List<string>>` -> "Run"), so a generic
+    method is called by the name it is declared with."""
+    if node is not None and node.type == "generic_name" and node.named_child_count:
+        return text(node.named_children[0])
+    return text(node)
 
 
 def member_parts(node: Node) -> tuple[Node | None, str]:
@@ -333,7 +435,7 @@ def member_parts(node: Node) -> tuple[Node | None, str]:
         obj = node.named_children[0]
     if name is None and node.named_child_count > 1:
         name = node.named_children[-1]
-    return (unwrap(obj) if obj is not None else None), text(name)
+    return (unwrap(obj) if obj is not None else None), name_text(name)
 
 
 def with_object(node: Node) -> Node | None:
