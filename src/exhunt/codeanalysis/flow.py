@@ -398,7 +398,8 @@ class UnitFlow:
         self._assigned: dict[str, list[Node]] | None = None  # variable -> every value set (`_values_of`)
         self._requests: set[str] = set()  # variables (lower case) holding the request object itself
         # (variable, member), lower case -> what is stored into a query object's text member
-        # (`cmd.CommandText`, `ds.Filter`, `searcher.Query`): `_QUERY_TEXTS`
+        # (`cmd.CommandText`, `ds.Filter`, `searcher.Query`) or a mail client's server (`c.Host`):
+        # `_SET_LATER`
         self._query_texts: dict[tuple[str, str], Taint] = {}
         self._emitted_methods: list[tuple[str, str]] | None = None  # methods the unit's IL calls
         self._emitted_loads: list[Node] = []  # values the unit's IL loads as strings (with the above)
@@ -1580,7 +1581,7 @@ class UnitFlow:
         name = self._n(text(base))
         member = member_parts(left)[1].lower() if r is Role.MEMBER else ""
         if member in _QUERY_MEMBERS:
-            key = (name.lower(), member)  # `cmd.CommandText = x`: the text the command will run
+            key = (name.lower(), member)  # `cmd.CommandText = x`: the text the command will run, `c.Host = x`
             self._put(self._query_texts, key, t, None, name)
         if r is Role.IDENT and self._is_property(name):
             self.fields.add(name)  # `Cmd = ...` into `string Cmd { get; set; }`: the page's, like a field
@@ -2337,8 +2338,8 @@ class UnitFlow:
         if t is None and rule.capability == "process" and not args and role(node) is Role.NEW:
             t = self._built_with(node, method)
             built = t is not None
-        if t is None and rule.capability in _QUERY_TEXTS and role(node) is Role.NEW:
-            t = self._query_text(node, _QUERY_TEXTS[rule.capability])
+        if t is None and rule.capability in _SET_LATER and role(node) is Role.NEW:
+            t = self._query_text(node, _SET_LATER[rule.capability])
         hit = SinkHit(rule.rule_id, rule.capability, api, self.line(node), t, method, values, built=built)
         hit.unresolved = self._unresolved(rule.capability, args, values)
         if rule.capability == "file-write":
@@ -2436,7 +2437,8 @@ class UnitFlow:
         """`cmd = new SqlCommand()` (`new DirectorySearcher(entry)`, `new
         ManagementObjectSearcher()`) created without its text: what is stored into
         `cmd.CommandText` (`ds.Filter`, `searcher.Query`) is the text it runs, not what goes
-        into its parameters or the entry it searches."""
+        into its parameters or the entry it searches; a mail client's `Host`, the server it
+        sends through."""
         left = self._stored_in(node)
         return None if left is None else self._query_texts.get((text(left).lower(), member))
 
@@ -3118,7 +3120,10 @@ class UnitFlow:
 # Query objects whose text may be set after they are made (`_query_text`): the capability, and
 # the member holding the text. The query's place and options are not its text (`_query_option`).
 _QUERY_TEXTS = {"sql-query": "commandtext", "directory-query": "filter", "wmi-query": "query"}
-_QUERY_MEMBERS = frozenset(_QUERY_TEXTS.values())
+# The member that names what an object made without it acts on, by capability: a query's text,
+# and the server a mail client sends through (`c = new SmtpClient(); c.Host = ...`).
+_SET_LATER = {**_QUERY_TEXTS, "mail": "host"}
+_QUERY_MEMBERS = frozenset(_SET_LATER.values())
 _QUERY_OPTIONS = frozenset(
     {"directoryentry", "managementscope", "connectionoptions", "enumerationoptions", "objectgetoptions"}
 )
