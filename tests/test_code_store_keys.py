@@ -65,3 +65,33 @@ def test_vb_items_are_read_by_their_key_in_any_method() -> None:
     assert_found("k.aspx", code, "EXH-WS-CODE-PROCESS", ["request parameter 'c'", "keeps it in the session"])
     other = vb_page('Session("user") = Request("c")\nRun()', members=sub)
     assert "EXH-WS-CODE-PROCESS" not in medium_or_above(run("k.aspx", other))
+
+
+_CONSTANTS = 'const string UserKey = "user";\nconst string ToolKey = "tool";'
+
+
+def test_a_key_named_by_a_constant_is_its_text() -> None:
+    # `const` (C#) and `Const` (VB) cannot change, so the key is the text they hold.
+    other = cs_page('Session[UserKey] = Request["c"];\n' + SINK.format(read='Session["tool"]'), members=_CONSTANTS)
+    assert "EXH-WS-CODE-PROCESS" not in medium_or_above(run("k.aspx", other))
+    same = cs_page('Session[ToolKey] = Request["c"];\n' + SINK.format(read='Session["tool"]'), members=_CONSTANTS)
+    assert_found("k.aspx", same, "EXH-WS-CODE-PROCESS", ["request parameter 'c'", "keeps it in the session"])
+    vb = vb_page(
+        'Session(UserKey) = Request("c")\nSystem.Diagnostics.Process.Start(Session("tool"))',
+        members='Const UserKey As String = "user", ToolKey As String = "tool"',
+    )
+    assert "EXH-WS-CODE-PROCESS" not in medium_or_above(run("k.aspx", vb))
+
+
+@pytest.mark.parametrize(
+    ("members", "body"),
+    [
+        ('static string UserKey = "user";', 'Session[UserKey] = Request["c"];'),  # not a constant
+        (_CONSTANTS, 'string UserKey = Request["k"];\nSession[UserKey] = Request["c"];'),  # a local hides it
+        (_CONSTANTS + '\nvoid Keep(string UserKey) { Session[UserKey] = Request["c"]; }', 'Keep(Request["k"]);'),
+    ],
+    ids=["static-field", "hidden-by-local", "hidden-by-parameter"],
+)
+def test_a_key_that_is_no_single_constant_joins_every_read(members: str, body: str) -> None:
+    code = cs_page(body + "\n" + SINK.format(read='Session["tool"]'), members=members)
+    assert_found("k.aspx", code, "EXH-WS-CODE-PROCESS", ["request parameter 'c'", "keeps it in the session"])

@@ -266,6 +266,10 @@ class PageScope:
     operations: set[str] = field(default_factory=set)
     # Fields the page's server-side object tags declare: id (lower case) -> type (`Extracted.objects`).
     objects: dict[str, str] = field(default_factory=dict)
+    # How many times each name (lower case) is declared in the file, and which are constants
+    # (C#'s `const`, VB's `Const`): a store key named by a constant declared once is its text.
+    declarations: dict[str, int] = field(default_factory=dict)
+    const_names: set[str] = field(default_factory=set)
 
 
 def _taint_size(taints: Collection[Taint]) -> tuple[int, int]:
@@ -348,6 +352,7 @@ class UnitFlow:
         self.rules = rules
         self.deadline = deadline
         scope = scope or PageScope()
+        self.scope = scope
         # What the units of one page share: its `<script runat=server>` members and its `<% %>`
         # statements are one class, so fields, constants, methods and their taint are common.
         self.consts = scope.consts
@@ -464,9 +469,17 @@ class UnitFlow:
                 elif role(inner) is Role.BINARY and operator(inner).lower() == "xor":
                     out.append((inner, method))  # VB: `b(i) = b(i) Xor k`, read as `(b(i) = b(i)) Xor k`
             if r is Role.DECL:
-                name_node = node.child_by_field_name("name")
-                if name_node is not None:
-                    self._declared.add(text(name_node).lower())
+                named: list[Node | None] = (
+                    [n for n, _ in _vb_const_pairs(node)] if node.type == "const_declaration" else []
+                )
+                for name_node in named or [node.child_by_field_name("name")]:
+                    if name_node is None:
+                        continue
+                    lname = text(name_node).lower()
+                    self.scope.declarations[lname] = self.scope.declarations.get(lname, 0) + 1
+                    if node.type == "const_declaration" or _const_declarator(node):
+                        self.scope.const_names.add(lname)
+                    self._declared.add(lname)
                     if method is None:
                         self.fields.add(self._n(text(name_node)))
             if r in keep or node.type in _LOOPS or node.type == "add_handler_statement":
@@ -592,6 +605,9 @@ class UnitFlow:
             if value is None:
                 value = next((c for c in node.named_children if c.type == "as_clause" and role(c) is Role.NEW), None)
             return name, value
+        if node.type == "const_declaration":
+            pairs = _vb_const_pairs(node)  # the first; `_constants` reads every one
+            return pairs[0] if pairs else (None, None)
         if node.type == "dim_statement":
             name = node.child_by_field_name("name")
             value = node.child_by_field_name("initializer")
@@ -606,6 +622,10 @@ class UnitFlow:
 
     def _constants(self) -> None:
         for node, _method in self.nodes:
+            if node.type == "const_declaration":  # VB's `Const P As String = "cmd" & ".exe", Q = 1`
+                for const_name, const_value in _vb_const_pairs(node):
+                    self._hold(self._n(text(const_name)), self.fold(const_value), const_value)
+                continue
             r = role(node)
             if r is Role.NEW:
                 self._array_wrapped(node)
@@ -1597,13 +1617,26 @@ class UnitFlow:
         self._set((None, f"{store}:all"), kept)
 
     def _store_key(self, key: Node | None) -> str:
-        """`=name` for a key written as literal text (`"k"`, `"a" + "b"`; lower case), `?` for any
-        other: a key held in a variable may hold another text where the value is stored than
-        where it is read, so it is not taken as fixed."""
-        if key is None or not _literal_text(key):
+        """`=name` for a key written as literal text (`"k"`, `"a" + "b"`; lower case) or named by a
+        constant the file declares once (`const string Key = "k"`), `?` for any other: a key held
+        in a variable may hold another text where the value is stored than where it is read, so
+        it is not taken as fixed."""
+        if key is None or not (_literal_text(key) or self._constant_name(key)):
             return "?"
         named = as_text(self.fold(key))
         return f"={named.lower()}" if named is not None else "?"
+
+    def _constant_name(self, key: Node) -> bool:
+        """Whether a key is one name of a constant declared once in the file, and no parameter."""
+        inner = unwrap(key)
+        if inner.type != "identifier":
+            return False
+        lname = text(inner).lower()
+        return (
+            lname in self.scope.const_names
+            and self.scope.declarations.get(lname) == 1
+            and not any(lname in (p.lower() for p in m.params) for m in self.methods.values())
+        )
 
     def _kept(self, store: str, key: Node | None) -> Taint | None:
         """What a read of a store's key may give (`_keep`)."""
@@ -3403,6 +3436,28 @@ _EVENT_ARGUMENTS = {
     "raisepostbackevent": (0, "postback event argument"),
     "loadpostdata": (1, "posted form"),
 }
+
+
+def _const_declarator(node: Node) -> bool:
+    """Whether a C# declarator is of a `const` field or local (`const string K = "k";`)."""
+    if node.type != "variable_declarator" or node.parent is None or node.parent.parent is None:
+        return False
+    holder = node.parent.parent  # variable_declaration -> field_declaration / local_declaration_statement
+    return any(c.type == "modifier" and text(c) == "const" for c in holder.children)
+
+
+def _vb_const_pairs(node: Node) -> list[tuple[Node, Node]]:
+    """(name, value) of each constant a VB `Const` statement declares."""
+    pairs: list[tuple[Node, Node]] = []
+    name: Node | None = None
+    for i, child in enumerate(node.children):
+        kind = node.field_name_for_child(i)
+        if kind == "name":
+            name = child
+        elif kind == "value" and name is not None:
+            pairs.append((name, child))
+            name = None
+    return pairs
 
 
 def _literal_text(node: Node) -> bool:

@@ -330,6 +330,7 @@ ROLES: dict[str, Role] = {
     "array_literal": Role.ARRAY,
     "object_initializers": Role.ARRAY,
     "dim_statement": Role.DECL,
+    "const_declaration": Role.DECL,  # VB's `Const P As String = "cmd.exe"`
     "using_statement": Role.DECL,  # VB's `Using r As New StreamReader(...)` declares `r` (C#'s holds a declarator)
     "compound_assignment_statement": Role.ASSIGN,
     "assignment_statement": Role.ASSIGN,
