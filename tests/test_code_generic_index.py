@@ -128,3 +128,10 @@ def test_a_fixed_value_through_the_same_form_stays_benign() -> None:
             'System.Diagnostics.Process.Start("robocopy.exe", "C:\\\\data D:\\\\backup");'
         ),
     )
+
+
+@pytest.mark.parametrize("code", ["", "   \n", ">>(a)[0]"])
+def test_empty_and_stray_code_files_parse(code: str) -> None:
+    parsed = parse(CodeUnit(Lang.CSHARP, UnitKind.FILE, code, 1))
+    assert not isinstance(parsed, str)
+    assert parsed.source.decode().strip() == code.strip()

@@ -169,7 +169,7 @@ def _generic_calls(lang: Lang, tree: Tree, source: bytes) -> bytes | None:
     deep costs the square of its depth."""
     if lang is not Lang.CSHARP:
         return None
-    hints = list(itertools.islice(_GENERIC_HINT.finditer(source), max(1, _GENERIC_BUDGET // len(source))))
+    hints = list(itertools.islice(_GENERIC_HINT.finditer(source), max(1, _GENERIC_BUDGET // max(1, len(source)))))
     if not hints:
         return None
     inserts: list[tuple[int, bytes]] = []
