@@ -15,6 +15,7 @@ import pytest
 from code_support import chain_of, medium_or_above, run
 from code_support import vb_page as vb_load_page
 from exhunt.codeanalysis import analyze_code
+from exhunt.codeanalysis.analysis import _decode
 from exhunt.model import ProblemKind
 from files_support import by_rule, hunt, server_file
 
@@ -835,3 +836,20 @@ def test_a_call_goes_to_the_overload_of_its_number_of_arguments() -> None:
 def test_a_label_given_to_an_overload_is_not_its_command(name: str, code: str) -> None:
     # Before, the label went to the one-parameter `Run(file)`: a critical command finding.
     assert medium_or_above(run(name, code)) == []
+
+
+def test_a_utf8_mark_decides_even_with_code_page_bytes_after_it() -> None:
+    # An editor saved GBK comments into a file that starts with UTF-8's mark: the compiler reads
+    # UTF-8 (the bytes that are not are replaced), and so does the analysis, keeping `using` whole.
+    comment = "// 执行命令\n".encode("gbk")
+    data = b"\xef\xbb\xbfusing System;\n" + comment + (
+        b"public class H : System.Web.IHttpHandler {\n"
+        b"  public bool IsReusable { get { return false; } }\n"
+        b"  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        b'    System.Diagnostics.Process.Start("cmd.exe", "/c " + c.Request["c"]);\n  }\n}\n'
+    )
+    text = _decode(data)
+    assert text.startswith("\ufeffusing System;")
+    report = analyze_code(data, "h.cs")
+    assert report.encoding == ""
+    assert PROCESS in medium_or_above(report)

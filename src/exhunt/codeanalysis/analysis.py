@@ -427,6 +427,11 @@ def _decode(data: bytes, report: CodeReport | None = None) -> str:
         if report is not None and wide == "utf-32":
             report.encoding = "UTF-32"
         return data.decode(wide, "replace")
+    if data.startswith(_UTF8_MARK):
+        # The mark decides, as it does for the compiler's reader: bytes after it that are not
+        # UTF-8 (an editor's GBK comments) are replaced, not a reason to read it all in a code page
+        # that would join the mark to the first word (`using` read as `锘縰sing`).
+        return data.decode("utf-8", "replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -442,6 +447,7 @@ def _decode(data: bytes, report: CodeReport | None = None) -> str:
 
 
 UNKNOWN_ENCODING = "unknown"
+_UTF8_MARK = b"\xef\xbb\xbf"
 
 
 def _unknown_code_text(extracted: Extracted, report: CodeReport) -> None:

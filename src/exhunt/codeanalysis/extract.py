@@ -79,7 +79,9 @@ WHOLE_FILE_DIRECTIVES = frozenset({"webhandler", "webservice", "servicehost"})
 
 # ASP.NET's page parser takes white space between `<%` and `@` (`<% @ WebHandler ... %>`): its
 # directive pattern starts `<%\s*@`.
-_BLOCK = re.compile(r"<%(?P<mark>\s*@|[=:#$]?)(?P<body>.*?)%>", re.S)
+# ASP.NET's own patterns allow blanks before a directive's `@` and an expression's `=`
+# (`<% =Title %>`), and before an expression builder's `$` in an attribute (`"<% $Resources: a %>"`).
+_BLOCK = re.compile(r"<%(?P<mark>\s*[@=$]|[:#]?)(?P<body>.*?)%>", re.S)
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
 # The start of a C# or VB source file, once its leading comments are skipped: `using`/`Imports` of
@@ -601,8 +603,9 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
         code_sample += rest[:4096]
     default = page_lang or language or guess_language(code_sample)
 
+    end = "" if default is Lang.VB else ";"  # VB ends a statement with its line, not a `;`
     for mark, body, line in pieces:
-        statements.add(f"__out({body});" if mark in {"=", ":"} and body.strip() else body, line)
+        statements.add(f"__out({body}){end}" if mark in {"=", ":"} and body.strip() else body, line)
     if pieces:
         out.units.append(CodeUnit(default, UnitKind.STATEMENTS, statements.text(), statements.first or 1))
     declared = _Padded("\n")
