@@ -369,9 +369,14 @@ def unwrap(node: Node) -> Node:
 
 
 def text(node: Node | None) -> str:
+    """A node's source text; an identifier's without C#'s verbatim `@` or VB's escaping brackets
+    (`@Process` and `[Process]` are `Process`)."""
     if node is None or node.text is None:
         return ""
-    return node.text.decode("utf-8", "replace")
+    raw = node.text
+    if raw[:1] in (b"@", b"[") and node.type == "identifier":
+        raw = raw[1:-1] if raw[:1] == b"[" and raw[-1:] == b"]" else raw.lstrip(b"@")
+    return raw.decode("utf-8", "replace")
 
 
 def field(node: Node, *names: str) -> Node | None:
