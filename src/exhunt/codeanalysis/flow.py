@@ -2857,8 +2857,10 @@ class UnitFlow:
             if inner in {"getmethod", "gettype", "getproperty", "getfield"} and inner_args:
                 v = as_text(self.fold(inner_args[0]))
                 if v:
-                    names.insert(0, v)
                     self.note_folded(inner_args[0], v)
+                    if inner == "gettype":  # `"System.Diagnostics.Process, System"`: the type, not its assembly
+                        v = v.split(",", 1)[0].strip()
+                    names.insert(0, v)
                 holder = member_parts(unwrap(inner_callee))[0] if inner_callee is not None else None
                 named = None
                 if holder is not None:
