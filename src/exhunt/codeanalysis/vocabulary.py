@@ -114,7 +114,18 @@ CIPHER_CALLS = frozenset({"transformfinalblock", "createdecryptor", "decrypt", "
 # Methods that read from their receiver into an argument (stream.Read(buffer, ...),
 # socket.ReceiveAsync(buffer, ...)).
 READ_INTO = frozenset(
-    {"read", "readblock", "copyto", "blockcopy", "copy", "readbytes", "receive", "receiveasync", "readentitybody"}
+    {
+        "read",
+        "readblock",
+        "copyto",
+        "copytoasync",
+        "blockcopy",
+        "copy",
+        "readbytes",
+        "receive",
+        "receiveasync",
+        "readentitybody",
+    }
 )
 # Methods that write arguments into their receiver (ms.Write(data, ...)).
 WRITE_INTO = frozenset(
