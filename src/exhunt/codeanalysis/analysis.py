@@ -596,7 +596,8 @@ def _context(hit: SinkHit, name: str) -> str:
     if method == "processrequest":
         return "in an HTTP handler"
     if hit.taint is not None and "webmethod" in hit.taint.kinds:
-        return "in a web method"
+        actions = any(source.startswith("action parameter") for source in hit.taint.sources)
+        return "in a controller action" if actions else "in a web method"
     return ""
 
 

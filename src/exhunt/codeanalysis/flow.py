@@ -381,6 +381,7 @@ class UnitFlow:
         self.unsettled = 0  # rounds after which propagation stopped while taint still grew (0: it settled)
         self.oversized: list[int] = []  # lines of values not folded because they would pass `MAX_VALUE`
         self.tainted_writes = False
+        self._actions: set[str] = set()  # methods (lower case) that are MVC or Web API controller actions
         self._written_to: dict[str, Taint] = {}  # writer variable -> what tainted `Write` calls write into it
         self._memo: dict[int, Taint | None] = {}
         self._words: dict[int, frozenset[str]] = {}  # statement -> the words it reads (`_names_in`)
@@ -512,8 +513,13 @@ class UnitFlow:
         head = self.parsed.source[max(0, node.start_byte - 200) : node.start_byte].decode("utf-8", "replace")
         signature = text(node).split("(", 1)[0].lower()
         attributes = (head + text(node)[:200]).lower().replace(" ", "")
-        webmethod = any(a in attributes for a in _OPERATION_ATTRIBUTES) or (
-            self.remote_public and re.search(r"\bpublic\b", signature) is not None
+        action = _controller_action(node, signature, attributes)
+        if action:
+            self._actions.add(name.lower())
+        webmethod = (
+            action
+            or any(a in attributes for a in _OPERATION_ATTRIBUTES)
+            or (self.remote_public and re.search(r"\bpublic\b", signature) is not None)
         )
         if webmethod:
             self.operations.add(name.lower())  # a contract's operation: its implementation answers too
@@ -1553,9 +1559,10 @@ class UnitFlow:
             elif r is Role.METHOD and method:
                 m = self.methods.get(method.lower())
                 if m is not None and (m.webmethod or method.lower() in self.operations):
+                    kind = "action" if method.lower() in self._actions else "web-method"
                     for p in self._params(node):
                         t = Taint(
-                            (f"web-method parameter '{p}'",), frozenset({"webmethod"}), (), frozenset({self.line(node)})
+                            (f"{kind} parameter '{p}'",), frozenset({"webmethod"}), (), frozenset({self.line(node)})
                         )
                         self._set((method, p), t)
                 event = _EVENT_ARGUMENTS.get(method.lower())
@@ -3438,6 +3445,35 @@ _GUID_PARSERS = frozenset({"parse", "parseexact"})
 # Attributes (lower case, without spaces) that make a method an operation a client calls with its
 # own arguments: an ASMX [WebMethod], and WCF's [OperationContract] and its REST forms.
 _OPERATION_ATTRIBUTES = ("webmethod", "operationcontract", "webget", "webinvoke")
+# MVC's and Web API's controllers: a public method of a class derived from one is an action, and
+# model binding fills its parameters from the request (route, query string, form, body).
+_CONTROLLER_BASE = re.compile(r"(?i)(?:[:,]|\binherits)\s*(?:[\w.]+\.)?(?:Api|Async)?Controller(?:Base)?\b")
+_NOT_ACTION = re.compile(r"(?i)\[\s*(?:NonAction|ChildActionOnly)\b|<\s*NonAction\b")
+
+
+def _controller_action(node: Node, signature: str, attributes: str) -> bool:
+    """Whether a method is an action of an MVC or Web API controller: public, not static, in a
+    class whose declared base is `Controller`, `ApiController`, `AsyncController` or
+    `ControllerBase` (a constructor, property or `[NonAction]` method is none)."""
+    if node.type != "method_declaration":
+        return False
+    if not re.search(r"\bpublic\b", signature) or re.search(r"\b(?:static|shared)\b", signature):
+        return False
+    if _NOT_ACTION.search(attributes):
+        return False
+    cls = node.parent
+    for _ in range(3):
+        if cls is None or cls.type in {"class_declaration", "class_block"}:
+            break
+        cls = cls.parent
+    if cls is None or cls.type not in {"class_declaration", "class_block"}:
+        return False
+    whole = text(cls)[:400]
+    # C#'s head ends at the body's brace; VB's `Inherits` is the line after `Class`.
+    head = whole.split("{", 1)[0] if cls.type == "class_declaration" else "\n".join(whole.splitlines()[:3])
+    return _CONTROLLER_BASE.search(head) is not None
+
+
 # Methods of the page-framework interfaces that the framework calls with what the client posted:
 # the argument of a client callback (ICallbackEventHandler) or of a postback event
 # (IPostBackEventHandler, the `__EVENTARGUMENT` field), and the posted form handed to a control

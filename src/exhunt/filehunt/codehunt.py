@@ -176,7 +176,21 @@ def _input_controls(found: frozenset[bytes]) -> bool:
 
 # Every word `wants` asks about (lower case), and the HTML input pattern under a name of its own.
 _SCRIPT_WORDS = (b"httpcontext", b"system.web", b"import system")
-_SOURCE_WORDS = (b"request", b"webmethod", b"httpcontext", b"dllimport")
+_SOURCE_WORDS = (
+    b"request",
+    b"webmethod",
+    b"httpcontext",
+    b"dllimport",
+    # service operations and controller actions: the framework hands them the client's values
+    b"operationcontract",
+    b": controller",
+    b":controller",
+    b"inherits controller",
+    b"mvc.controller",
+    b"apicontroller",
+    b"controllerbase",
+    b"asynccontroller",
+)
 _CODE_BEHIND_SINKS = (
     b"process",
     b"assembly",
