@@ -1,5 +1,5 @@
 """More ways a shell builds the names it calls by reflection, each folded without running it:
-C# interpolation with constant holes, a StringBuilder chain, `Uri.UnescapeDataString`,
+C# interpolation with constant holes, a StringBuilder chain, `Uri.UnescapeDataString`, `Regex.Unescape`,
 `Regex.Replace` with a plain pattern, VB's string functions (`Replace`, `Mid`, `Left`, `Right`,
 `LCase`, `Join` of `New String() {...}`), a condition that folds to a constant, LINQ `Select`
 with a lambda (chars XORed with a key, hex pairs over `Enumerable.Range`), `Where`, `Aggregate`
@@ -38,6 +38,7 @@ CS_FORMS = [
     ),
     ("StringBuilder insert", 'new StringBuilder("System.Process").Insert(7, "Diagnostics.").ToString()'),
     ("UnescapeDataString", 'Uri.UnescapeDataString("System.Diagnostics.%50rocess")'),
+    ("Regex.Unescape", r'System.Text.RegularExpressions.Regex.Unescape(@"System\.Diagnostics\.\x50roc\u0065ss")'),
     ("Regex.Replace", 'System.Text.RegularExpressions.Regex.Replace("Sys_tem.Diag_nostics.Pro_cess", "_", "")'),
     ("constant condition", '(1 > 0 && "a" != "b" ? "System.Diagnostics.Process" : "System.String")'),
     ("equal branches", '(Request["m"] == "1" ? "System.Diagnostics.Process" : "System.Diagnostics." + "Process")'),

@@ -875,6 +875,8 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         return first[::-1]
     if name == "htmldecode" and isinstance(first, str):
         return html.unescape(first)
+    if name == "unescape" and path.endswith("regex.unescape"):
+        return _regex_unescaped(first) if isinstance(first, str) else None
     if name in {
         "unescape",
         "decodeuricomponent",
@@ -895,6 +897,28 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
 
 
 _REGEX_SPECIAL = re.compile(r"[\\^$.|?*+()\[\]{}]")
+# .NET's `Regex.Unescape`: `\xHH`, `\uHHHH`, octal `\0`-`\777`, `\cX` and the letter escapes; a
+# backslash before any other character stands for that character.
+_REGEX_ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|([0-7]{1,3})|c([A-Za-z])|(.))", re.S)
+_REGEX_LETTERS = {"a": "\a", "b": "\b", "t": "\t", "r": "\r", "v": "\v", "f": "\f", "n": "\n", "e": "\x1b"}
+
+
+def _regex_unescaped(text_: str) -> str | None:
+    """What `Regex.Unescape` gives for a text, or None for a backslash at its end (an error)."""
+    if text_.endswith("\\") and (len(text_) - len(text_.rstrip("\\"))) % 2:
+        return None
+
+    def one(m: re.Match[str]) -> str:
+        hex2, hex4, octal, control, other = m.groups()
+        if hex2 or hex4:
+            return chr(int(hex2 or hex4, 16))
+        if octal:
+            return chr(int(octal, 8) & 0xFF)
+        if control:
+            return chr(ord(control.upper()) - 64)
+        return _REGEX_LETTERS.get(other, other)
+
+    return _REGEX_ESCAPE.sub(one, text_)
 
 
 def _vb_paths(name: str) -> tuple[str, ...]:
