@@ -34,10 +34,12 @@ from exhunt.codeanalysis.fold import (
     TooLarge,
     TooSlow,
     Value,
+    accumulation,
     as_bytes,
     as_text,
     decode_literal,
     inline_lambda,
+    loop_spec,
     show,
 )
 from exhunt.codeanalysis.syntax import (
@@ -1031,6 +1033,15 @@ class UnitFlow:
     def _local_stores(self, stmt: Node) -> list[tuple[str, str, Node | None]] | None:
         """(name, operator, value) of each store one statement makes into a plain name, or None
         for a statement that is not only such stores."""
+        if stmt.type in _FOLDED_LOOPS:  # a loop of one append: `foreach (char c in s) sb.Append(...)`
+            spec = loop_spec(stmt)
+            return None if spec is None else [(self._n(spec.accumulator), "loop", stmt)]
+        appended = accumulation(stmt)
+        if appended is not None and role(_statement_value(stmt)) is Role.CALL:
+            return [(self._n(appended[0]), "append", appended[1])]  # `sb.Append(x);`
+        reversed_ = _reversed_in_place(stmt)
+        if reversed_ is not None:
+            return [(self._n(text(reversed_)), "reverse", None)]  # `Array.Reverse(a);`
         if stmt.type == "local_declaration_statement":
             declaration = next((c for c in stmt.named_children if c.type == "variable_declaration"), None)
             found = [c for c in declaration.named_children if c.type == "variable_declarator"] if declaration else []
@@ -1117,18 +1128,22 @@ class UnitFlow:
         if not all(isinstance(x, int) for x in items):
             return None
         key: list[int] | None = None
-        single = self.fold(key_node)
-        if isinstance(single, int):
-            key = [single]
-        elif role(key_node) in {Role.INDEX, Role.CALL}:
+        cycled = False
+        if role(key_node) in {Role.INDEX, Role.CALL}:
+            # `key[i % key.Length]` first: with the loop's variable at its first value and the
+            # length folded, the item would read as one constant (the key's first)
             kbase, kidx = index_parts(key_node) if role(key_node) is Role.INDEX else call_parts(key_node)
             stored = self.consts.get(self._n(text(kbase))) if kbase is not None and role(kbase) is Role.IDENT else None
             index_text = f" {text(kidx[0]).lower()} " if len(kidx) == 1 else ""
             if "%" in index_text or " mod " in index_text:
+                cycled = True
                 if isinstance(stored, str):
                     key = [ord(c) for c in stored]
                 elif isinstance(stored, (bytes, list)) and all(isinstance(x, int) for x in stored):
                     key = [int(x) for x in stored if isinstance(x, int)]
+        if not cycled:
+            single = self.fold(key_node)
+            key = [single] if isinstance(single, int) else None
         if not key:
             return None
         out = [(int(x) ^ key[i % len(key)]) & 0xFF for i, x in enumerate(items) if isinstance(x, int)]
@@ -3361,6 +3376,29 @@ def _made_by(decl: Node, value: Node | None) -> Node | None:
     if value is not None:
         return unwrap(value)
     return vb_as_clause(decl) if decl.type == "dim_statement" else None
+
+
+# Loops a method's straight-line body may hold when they only append to a text (`fold.loop_spec`).
+_FOLDED_LOOPS = frozenset({"foreach_statement", "for_each_statement", "for_statement"})
+
+
+def _statement_value(stmt: Node) -> Node:
+    """The expression an expression statement holds (VB's call statement too), else the node."""
+    if stmt.type in {"expression_statement", "call_statement"} and stmt.named_child_count == 1:
+        return unwrap(stmt.named_children[0])
+    return stmt
+
+
+def _reversed_in_place(stmt: Node) -> Node | None:
+    """The array `Array.Reverse(a);` reverses in place, as a statement of its own."""
+    call = _statement_value(stmt)
+    if role(call) is not Role.CALL:
+        return None
+    callee, args = call_parts(call)
+    if dotted(callee).lower() not in {"array.reverse", "system.array.reverse"} or len(args) != 1:
+        return None
+    target = unwrap(args[0])
+    return target if role(target) is Role.IDENT else None
 
 
 def _body_statements(body: Node) -> list[Node]:

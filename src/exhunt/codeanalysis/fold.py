@@ -36,6 +36,7 @@ from exhunt.codeanalysis.syntax import (
     index_parts,
     lambda_params,
     last_name,
+    member_parts,
     operator,
     role,
     text,
@@ -189,6 +190,21 @@ class Folder:
             return self._cond(node, depth)
         if r is Role.INDEX:
             return self._item(node, depth)
+        if r is Role.MEMBER:
+            return self._member(node, depth)
+        return None
+
+    def _member(self, node: Node, depth: int) -> Value | None:
+        """`s.Length` (`Count`, `LongLength`) of a folded text or array, and `string.Empty`."""
+        obj, name = member_parts(node)
+        lname = name.lower()
+        if obj is None:
+            return None
+        if lname == "empty" and text(obj).lower() in {"string", "system.string"}:
+            return ""
+        if lname in {"length", "count", "longlength"}:
+            held = self.value(obj, depth + 1)
+            return len(held) if isinstance(held, (str, bytes, list)) else None
         return None
 
     def _item(self, node: Node, depth: int) -> Value | None:
@@ -422,8 +438,8 @@ class Folder:
         if fn is not None:
             return self._apply(fn, args, depth)
         if receiver is None and len(args) == 1 and role(callee) is Role.IDENT:
-            held = self.value(callee, depth + 1)  # VB's `a(0)` of an array variable: its item
-            if isinstance(held, (bytes, list)):
+            held = self.value(callee, depth + 1)  # VB's `a(0)` of an array variable (or `s(0)` of a text): its item
+            if isinstance(held, (bytes, list)) or (isinstance(held, str) and self.case_blind):
                 return _item_at(held, self.value(args[0], depth + 1))
         if lname == "tostring" and receiver is not None and not args:
             built = self._builder(receiver, depth + 1)
@@ -577,12 +593,54 @@ class Folder:
         with self._binding(fn, frame):
             local = self.bound[-1]
             for name, op, node in fn.steps:
-                value = self.value(node, depth + 1) if node is not None else None
-                if op in {"+=", "&="}:
-                    prior = local.get(name)
-                    value = prior + value if isinstance(prior, str) and isinstance(value, str) else None
-                local[name.lower() if self.case_blind else name] = value
+                key = name.lower() if self.case_blind else name
+                value: Value | None
+                if op == "reverse":  # `Array.Reverse(a);`
+                    prior = local.get(key)
+                    value = prior[::-1] if isinstance(prior, (str, bytes, list)) else None
+                elif op == "loop":
+                    value = self._looped(node, key, local, depth) if node is not None else None
+                else:
+                    value = self.value(node, depth + 1) if node is not None else None
+                    if value is None and node is not None and role(unwrap(node)) is Role.NEW:
+                        value = self._builder(node, depth + 1)  # `var sb = new StringBuilder();`: its text
+                    if op in {"+=", "&=", "append"}:  # `r += x;`, `sb.Append(x);`
+                        value = _appended(local.get(key), value)
+                local[key] = value
             return self.value(fn.body, depth + 1)
+
+    def _looped(self, loop: Node, key: str, local: dict[str, Value | None], depth: int) -> Value | None:
+        """What a loop of one append leaves in its accumulator (`foreach (char c in s)
+        sb.Append((char)(c ^ k));`, `for (int i = 0; i < s.Length; i++) r += ...;`), the loop
+        variable bound to each item or index in turn; None when the loop is not that shape, its
+        bounds do not fold, or it runs more than `MAX_ITEMS` times."""
+        spec = loop_spec(loop)
+        if spec is None or (spec.accumulator.lower() if self.case_blind else spec.accumulator) != key:
+            return None
+        items: Sequence[Value]
+        if spec.collection is not None:
+            held = self.value(spec.collection, depth + 1)
+            if not isinstance(held, (str, bytes, list)):
+                return None
+            items = list(held)
+        else:
+            start, end = self.value(spec.start, depth + 1), self.value(spec.end, depth + 1)
+            if not isinstance(start, int) or not isinstance(end, int):
+                return None
+            items = range(start, end + 1 if spec.inclusive else end)
+        if len(items) > MAX_ITEMS:
+            return None
+        var = spec.variable.lower() if self.case_blind else spec.variable
+        value = local.get(key)
+        try:
+            for item in items:
+                local[var] = item
+                value = _appended(value, self.value(spec.appended, depth + 1))
+                if value is None:
+                    return None
+        finally:
+            local.pop(var, None)
+        return value
 
 
 def _item_at(held: Value | None, at: Value | None) -> Value | None:
@@ -665,6 +723,118 @@ def _builder_step(built: str, name: str, vals: list[Value | None]) -> str | None
     if name in {"insert", "replace"} and len(vals) == 2:
         out = method(name, built, vals)
         return out if isinstance(out, str) else None
+    return None
+
+
+def _appended(prior: Value | None, value: Value | None) -> Value | None:
+    """A text with another appended, as `+=` and `StringBuilder.Append` do (a number as its
+    decimal text); None when either is not text."""
+    tail = _text_of(value)
+    return prior + tail if isinstance(prior, str) and tail is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class LoopSpec:
+    """A loop whose body is one append to a text: over a collection's items, or an index from
+    `start` to `end`."""
+
+    variable: str
+    accumulator: str
+    appended: Node
+    collection: Node | None = None
+    start: Node | None = None
+    end: Node | None = None
+    inclusive: bool = False
+
+
+def loop_spec(loop: Node) -> LoopSpec | None:
+    """The shape of a loop that appends one value per turn to a text, or None: C#'s `foreach (T x
+    in c)` and `for (int i = a; i < b; i++)` (or `<=`, `++i`, `i += 1`), VB's `For Each x In c` and
+    `For i = a To b` (no `Step`), each with one statement `acc.Append(E)`, `acc += E` or `acc &= E`."""
+    if loop.type == "foreach_statement":
+        var, coll = loop.child_by_field_name("left"), loop.child_by_field_name("right")
+        stmt = _only_statement(loop.child_by_field_name("body"))
+        acc = accumulation(stmt) if stmt is not None else None
+        if var is None or coll is None or acc is None or var.type != "identifier":
+            return None
+        return LoopSpec(text(var), acc[0], acc[1], collection=coll)
+    if loop.type == "for_each_statement":
+        var, coll = loop.child_by_field_name("variable"), loop.child_by_field_name("collection")
+        stmt = _only_statement(loop)
+        acc = accumulation(stmt) if stmt is not None else None
+        if var is None or coll is None or acc is None:
+            return None
+        return LoopSpec(text(var), acc[0], acc[1], collection=coll)
+    if loop.type == "for_statement":
+        return _counted_loop(loop)
+    return None
+
+
+def _counted_loop(loop: Node) -> LoopSpec | None:
+    """`for (int i = a; i < b; i++) acc += E;` or VB's `For i = a To b ... Next`."""
+    vb_var = loop.child_by_field_name("variable")
+    if vb_var is not None:  # VB: `For i [As Integer] = start To end` with no `Step`
+        start, end = loop.child_by_field_name("start"), loop.child_by_field_name("end")
+        stmt = _only_statement(loop)
+        acc = accumulation(stmt) if stmt is not None else None
+        if start is None or end is None or acc is None or loop.child_by_field_name("step") is not None:
+            return None
+        return LoopSpec(text(vb_var), acc[0], acc[1], start=start, end=end, inclusive=True)
+    init, cond, update = (loop.child_by_field_name(f) for f in ("initializer", "condition", "update"))
+    stmt = _only_statement(loop.child_by_field_name("body"))
+    acc = accumulation(stmt) if stmt is not None else None
+    if init is None or cond is None or update is None or acc is None or init.type != "variable_declaration":
+        return None
+    declarators = [c for c in init.named_children if c.type == "variable_declarator"]
+    if len(declarators) != 1 or declarators[0].named_child_count != 2:
+        return None
+    var, start = text(declarators[0].named_children[0]), declarators[0].named_children[1]
+    cond = unwrap(cond)
+    left, end = cond.child_by_field_name("left"), cond.child_by_field_name("right")
+    if cond.type != "binary_expression" or operator(cond) not in {"<", "<="} or left is None or end is None:
+        return None
+    if text(left) != var or "".join(text(update).split()) not in {f"{var}++", f"++{var}", f"{var}+=1"}:
+        return None
+    return LoopSpec(var, acc[0], acc[1], start=start, end=end, inclusive=operator(cond) == "<=")
+
+
+def _only_statement(body: Node | None) -> Node | None:
+    """The one statement of a loop's body (a block of one, or VB's one `statement` in the loop),
+    or None when it has more."""
+    if body is None:
+        return None
+    if body.type == "block":
+        kids = [c for c in body.named_children if c.type != "comment"]
+    elif body.type in {"for_each_statement", "for_statement"}:
+        kids = [c for c in body.named_children if c.type == "statement"]
+    else:
+        kids = [body]
+    if len(kids) != 1:
+        return None
+    only = kids[0]
+    return only.named_children[0] if only.type == "statement" and only.named_child_count == 1 else only
+
+
+def accumulation(stmt: Node) -> tuple[str, Node] | None:
+    """(accumulator, appended value) of a statement that appends to a text held in a plain name:
+    `acc.Append(E);`, `acc += E;`, VB's `acc &= E` and `acc.Append(E)`."""
+    if stmt.type in {"expression_statement", "call_statement"} and stmt.named_child_count == 1:
+        stmt = unwrap(stmt.named_children[0])
+    r = role(stmt)
+    if r is Role.CALL:
+        callee, args = call_parts(stmt)
+        if callee is None or role(unwrap(callee)) is not Role.MEMBER or len(args) != 1:
+            return None
+        receiver, name = called(unwrap(callee))
+        if receiver is None or role(receiver) is not Role.IDENT or name.lower() != "append":
+            return None
+        return text(receiver), args[0]
+    if r in {Role.ASSIGN, Role.BINARY} and operator(stmt) in {"+=", "&="}:
+        left, right = stmt.child_by_field_name("left"), stmt.child_by_field_name("right")
+        if left is None and stmt.named_child_count >= 2:
+            left, right = stmt.named_children[0], stmt.named_children[-1]
+        if left is not None and right is not None and role(unwrap(left)) is Role.IDENT:
+            return text(unwrap(left)), right
     return None
 
 

