@@ -85,6 +85,9 @@ def parse(unit: CodeUnit) -> Parsed | str:
     if (called := _generic_calls(unit.lang, tree, source)) is not None:
         source = called
         tree = parser.parse(source)
+    if unit.lang is Lang.CSHARP and tree.root_node.has_error and (named := _contextual_names(tree, source)) is not None:
+        source = named
+        tree = parser.parse(source)
     return Parsed(tree, shift, source)
 
 
@@ -186,6 +189,52 @@ def _generic_calls(lang: Lang, tree: Tree, source: bytes) -> bytes | None:
         at = where
     pieces.append(source[at:])
     return b"".join(pieces)
+
+
+# `async` and `await` are keywords only where C# expects one (a modifier, an `await` before an
+# expression); elsewhere they are names (`string async = ...`, `if (async)`), which the grammar
+# does not parse. Written as verbatim names (`@async`) they parse, and `text` reads them without
+# the `@`. Only where a name is followed by what a value is followed by, outside strings and
+# comments, in a unit that did not parse; at most `_MAX_CONTEXTUAL` of them.
+_CONTEXTUAL = re.compile(rb"(?<![\w@.])(?:async|await)(?=\s*[=;,).\[+\-*/%<>!&|?:\]}])")
+_MAX_CONTEXTUAL = 256
+
+
+def _contextual_names(tree: Tree, source: bytes) -> bytes | None:
+    """C# source with `async`/`await` used as names written `@async`/`@await`, or None."""
+    hits = list(itertools.islice(_CONTEXTUAL.finditer(source), _MAX_CONTEXTUAL + 1))
+    if not hits or len(hits) > _MAX_CONTEXTUAL:
+        return None
+    starts = []
+    for hit in hits:
+        node = tree.root_node.descendant_for_byte_range(hit.start(), hit.end())
+        for _ in range(3):  # a string's content sits at most two levels below the string
+            if node is None or node.type in _LITERAL_TEXT:
+                break
+            node = node.parent
+        if node is None or node.type not in _LITERAL_TEXT:
+            starts.append(hit.start())
+    if not starts:
+        return None
+    pieces, at = [], 0
+    for where in starts:
+        pieces += [source[at:where], b"@"]
+        at = where
+    pieces.append(source[at:])
+    return b"".join(pieces)
+
+
+# Nodes whose text is not code: a name inside them stays as it is.
+_LITERAL_TEXT = frozenset(
+    {
+        "string_literal",
+        "verbatim_string_literal",
+        "raw_string_literal",
+        "interpolated_string_expression",
+        "comment",
+        "character_literal",
+    }
+)
 
 
 def _misread_call(mark: Node) -> tuple[int, int] | None:
