@@ -574,8 +574,10 @@ class UnitFlow:
     def note_folded(self, node: Node, value: Value | None) -> None:
         inner = unwrap(node)
         written = role(inner) in {Role.STRING, Role.INT, Role.CHAR, Role.IDENT}
-        if value is None or (written and not _has_holes(inner)):
-            return  # a literal as written (an interpolated string with holes was built, so it is shown)
+        if value is None or isinstance(value, int) or (written and not _has_holes(inner)):
+            # a literal as written (an interpolated string with holes was built, so it is shown),
+            # or a number (a length, a count): not a string the code hides
+            return
         shown = show(value)
         if len(shown) < 2 or shown.startswith("<array"):
             return
