@@ -3183,10 +3183,10 @@ class UnitFlow:
             self.hidden.append((self.line(node), shown))
 
 
-# Query objects whose text may be set after they are made (`_query_text`): the capability, and
-# the member holding the text. The query's place and options are not its text (`_query_option`).
 # Stream methods that write their receiver's bytes into the stream they are given.
 _STREAM_COPIES = frozenset({"copyto", "copytoasync"})
+# Query objects whose text may be set after they are made (`_query_text`): the capability, and
+# the member holding the text. The query's place and options are not its text (`_query_option`).
 _QUERY_TEXTS = {"sql-query": "commandtext", "directory-query": "filter", "wmi-query": "query"}
 # The member that names what an object made without it acts on, by capability: a query's text,
 # and the server a mail client sends through (`c = new SmtpClient(); c.Host = ...`).

@@ -241,9 +241,9 @@ def _misread_call(mark: Node) -> tuple[int, int] | None:
     """(where the call starts, where its index starts) for `a < G<T> > (x)[i]` read from a
     generic call `a<G<T>>(x)[i]`, or None when the node is a real comparison."""
     less, right = mark.child_by_field_name("left"), mark.child_by_field_name("right")
-    if less is None or less.type != "binary_expression" or not _ends_generic(less):
+    if less is None or right is None or less.type != "binary_expression" or not _ends_generic(less):
         return None
-    if less is None or right is None or operator(mark) != ">" or operator(less) != "<":
+    if operator(mark) != ">" or operator(less) != "<":
         return None
     cast: Node | None = right
     while cast is not None and cast.type != "cast_expression":  # `(x)[0] + 1`: leftmost operand
