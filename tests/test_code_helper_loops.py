@@ -1,6 +1,7 @@
 """A page's own helper that decodes a string with a loop of one append, or reverses an array in
 place, is folded like any other helper: `Rev("ssecorP...")` with `Array.Reverse(a)`, `Xor(s, 5)`
-with `foreach (char c in s) sb.Append((char)(c ^ k))` or an index loop, in C# and VB. A shell that
+with `foreach (char c in s) sb.Append((char)(c ^ k))` or an index loop (`r += ...` or `r = r + ...`,
+VB's `Mid` and `Len`), in C# and VB. A shell that
 names `Process.Start` only through such a helper and reflection was a low reflection finding
 (docs/detection/webshell-code.md, "Helpers with a loop")."""
 
@@ -42,6 +43,11 @@ CS_HELPERS = [
         'static string X(string s, int k) { string r = ""; for (int i = 0; i < s.Length; i++) r += (char)(s[i] ^ k); return r; }',
     ),
     (
+        "for-written-out",
+        f'X("{XORED}", 5)',
+        'static string X(string s, int k) { string r = ""; for (int i = 0; i <= s.Length - 1; i++) { r = r + (char)(s[i] ^ k); } return r; }',
+    ),
+    (
         "foreach-block",
         f'X("{XORED}", 5)',
         "static string X(string s, int k) { string r = string.Empty; foreach (var c in s) { r += (char)(c ^ k); } return r; }",
@@ -58,6 +64,18 @@ VB_HELPERS = [
         f'X("{XORED}", 5)',
         'Function X(s As String, k As Integer) As String\n  Dim r As String = ""\n  For Each ch As Char In s\n'
         "    r &= ChrW(AscW(ch) Xor k)\n  Next\n  Return r\nEnd Function",
+    ),
+    (
+        "vb-builder",
+        f'X("{XORED}", 5)',
+        "Function X(s As String, k As Integer) As String\n  Dim sb As New System.Text.StringBuilder()\n  For Each ch As Char In s\n"
+        "    sb.Append(ChrW(AscW(ch) Xor k))\n  Next\n  Return sb.ToString()\nEnd Function",
+    ),
+    (
+        "vb-mid-len",
+        f'X("{XORED}", 5)',
+        'Function X(s As String, k As Integer) As String\n  Dim r = ""\n  For i = 1 To Len(s)\n'
+        "    r = r & Chr(Asc(Mid(s, i, 1)) Xor k)\n  Next\n  Return r\nEnd Function",
     ),
     (
         "vb-for",

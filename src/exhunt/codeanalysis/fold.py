@@ -817,7 +817,8 @@ def _only_statement(body: Node | None) -> Node | None:
 
 def accumulation(stmt: Node) -> tuple[str, Node] | None:
     """(accumulator, appended value) of a statement that appends to a text held in a plain name:
-    `acc.Append(E);`, `acc += E;`, VB's `acc &= E` and `acc.Append(E)`."""
+    `acc.Append(E);`, `acc += E;`, `acc = acc + E;`, VB's `acc &= E`, `acc = acc & E` and
+    `acc.Append(E)`."""
     if stmt.type in {"expression_statement", "call_statement"} and stmt.named_child_count == 1:
         stmt = unwrap(stmt.named_children[0])
     r = role(stmt)
@@ -829,12 +830,20 @@ def accumulation(stmt: Node) -> tuple[str, Node] | None:
         if receiver is None or role(receiver) is not Role.IDENT or name.lower() != "append":
             return None
         return text(receiver), args[0]
-    if r in {Role.ASSIGN, Role.BINARY} and operator(stmt) in {"+=", "&="}:
+    if r in {Role.ASSIGN, Role.BINARY} and operator(stmt) in {"+=", "&=", "="}:
         left, right = stmt.child_by_field_name("left"), stmt.child_by_field_name("right")
         if left is None and stmt.named_child_count >= 2:
             left, right = stmt.named_children[0], stmt.named_children[-1]
-        if left is not None and right is not None and role(unwrap(left)) is Role.IDENT:
+        if left is None or right is None or role(unwrap(left)) is not Role.IDENT:
+            return None
+        if operator(stmt) != "=":
             return text(unwrap(left)), right
+        # `acc = acc + E`, VB's `acc = acc & E`: the same append written out
+        joined = unwrap(right)
+        if role(joined) is Role.BINARY and operator(joined) in {"+", "&"} and joined.named_child_count == 2:
+            first, appended = joined.named_children
+            if text(unwrap(first)) == text(unwrap(left)):
+                return text(unwrap(left)), appended
     return None
 
 
@@ -1041,6 +1050,8 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         return None
     if isinstance(first, str) and path in _vb_paths(name) and (vb := _vb_string(name, first, vals[1:])) is not None:
         return vb
+    if name == "len" and len(vals) == 1 and isinstance(first, str) and path in _vb_paths(name):
+        return len(first)  # VB's `Len(s)`
     if name == "reverse" and path.startswith("array.") and isinstance(first, list):
         return first[::-1]
     if name == "htmldecode" and isinstance(first, str):
