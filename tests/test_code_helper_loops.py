@@ -1,7 +1,7 @@
 """A page's own helper that decodes a string with a loop of one append, or reverses an array in
 place, is folded like any other helper: `Rev("ssecorP...")` with `Array.Reverse(a)`, `Xor(s, 5)`
 with `foreach (char c in s) sb.Append((char)(c ^ k))` or an index loop (`r += ...` or `r = r + ...`,
-VB's `Mid` and `Len`), in C# and VB. A shell that
+VB's `Mid` and `Len`), in C#, VB and JScript. A shell that
 names `Process.Start` only through such a helper and reflection was a low reflection finding
 (docs/detection/webshell-code.md, "Helpers with a loop")."""
 
@@ -115,3 +115,22 @@ def test_vb_helper_with_a_loop_is_folded(form: str, call: str, helper: str) -> N
 def test_a_loop_of_another_shape_gives_no_constant(helper: str) -> None:
     report = run("h.aspx", cs_page(CS_CALL.format(name=f'X("{XORED}", 5)'), members=helper))
     assert TYPE not in report.folded
+
+
+@pytest.mark.parametrize(
+    "helper",
+    [
+        'function d(s) { var r = ""; for (var i = 0; i < s.length; i++) { r += String.fromCharCode(s.charCodeAt(i) ^ 5); } return r; }',
+        'function d(s) { var r = ""; for (var i = 0; i < s.length; i++) r = r + String.fromCharCode(s.charCodeAt(i) ^ 5); return r; }',
+    ],
+    ids=["jscript-block", "jscript-written-out"],
+)
+def test_jscript_helper_with_a_loop_is_folded(helper: str) -> None:
+    progid = "".join(chr(ord(c) ^ 5) for c in "WScript.Shell")
+    page = (
+        '<%@ Page Language="JScript" %>\n<script runat="server">\n'
+        + helper
+        + f'\nfunction Page_Load() {{ var o = new ActiveXObject(d("{progid}")); o.Run(Request["c"]); }}\n</script>'
+    )
+    report = assert_found("j.aspx", page, "EXH-WS-CODE-PROCESS", ["request parameter 'c'"])
+    assert "WScript.Shell" in report.folded

@@ -1047,6 +1047,8 @@ class UnitFlow:
         if stmt.type == "local_declaration_statement":
             declaration = next((c for c in stmt.named_children if c.type == "variable_declaration"), None)
             found = [c for c in declaration.named_children if c.type == "variable_declarator"] if declaration else []
+        elif stmt.type in {"variable_declaration", "lexical_declaration"}:  # JScript's `var r = "";`
+            found = [c for c in stmt.named_children if c.type == "variable_declarator"]
         elif stmt.type in {"expression_statement", "call_statement"} and stmt.named_child_count == 1:
             found = [unwrap(stmt.named_children[0])]  # `a = ...;`, VB's `a = ...` read as a comparison
         else:

@@ -750,7 +750,8 @@ class LoopSpec:
 def loop_spec(loop: Node) -> LoopSpec | None:
     """The shape of a loop that appends one value per turn to a text, or None: C#'s `foreach (T x
     in c)` and `for (int i = a; i < b; i++)` (or `<=`, `++i`, `i += 1`), VB's `For Each x In c` and
-    `For i = a To b` (no `Step`), each with one statement `acc.Append(E)`, `acc += E` or `acc &= E`."""
+    `For i = a To b` (no `Step`), and JScript's `for (var i = a; i < b; i++)`, each with one
+    statement `acc.Append(E)`, `acc += E` or `acc &= E`."""
     if loop.type == "foreach_statement":
         var, coll = loop.child_by_field_name("left"), loop.child_by_field_name("right")
         stmt = _only_statement(loop.child_by_field_name("body"))
@@ -780,7 +781,8 @@ def _counted_loop(loop: Node) -> LoopSpec | None:
         if start is None or end is None or acc is None or loop.child_by_field_name("step") is not None:
             return None
         return LoopSpec(text(vb_var), acc[0], acc[1], start=start, end=end, inclusive=True)
-    init, cond, update = (loop.child_by_field_name(f) for f in ("initializer", "condition", "update"))
+    init, cond = loop.child_by_field_name("initializer"), loop.child_by_field_name("condition")
+    update = loop.child_by_field_name("update") or loop.child_by_field_name("increment")  # C#, JavaScript
     stmt = _only_statement(loop.child_by_field_name("body"))
     acc = accumulation(stmt) if stmt is not None else None
     if init is None or cond is None or update is None or acc is None or init.type != "variable_declaration":
@@ -803,7 +805,7 @@ def _only_statement(body: Node | None) -> Node | None:
     or None when it has more."""
     if body is None:
         return None
-    if body.type == "block":
+    if body.type in {"block", "statement_block"}:
         kids = [c for c in body.named_children if c.type != "comment"]
     elif body.type in {"for_each_statement", "for_statement"}:
         kids = [c for c in body.named_children if c.type == "statement"]
@@ -1207,6 +1209,9 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
         return pieces
     if name == "charat" and isinstance(a, int):
         return s[a : a + 1]
+    if name == "charcodeat" and (a is None or isinstance(a, int)):  # JavaScript: the code of one character
+        at = a or 0
+        return ord(s[at]) if 0 <= at < len(s) else None
     return None
 
 
