@@ -55,6 +55,7 @@ from exhunt.codeanalysis.syntax import (
     name_text,
     operator,
     role,
+    statement_value,
     text,
     unwrap,
     vb_as_clause,
@@ -1039,7 +1040,7 @@ class UnitFlow:
             spec = loop_spec(stmt)
             return None if spec is None else [(self._n(spec.accumulator), "loop", stmt)]
         appended = accumulation(stmt)
-        if appended is not None and role(_statement_value(stmt)) is Role.CALL:
+        if appended is not None and role(statement_value(stmt)) is Role.CALL:
             return [(self._n(appended[0]), "append", appended[1])]  # `sb.Append(x);`
         reversed_ = _reversed_in_place(stmt)
         if reversed_ is not None:
@@ -3386,16 +3387,9 @@ def _made_by(decl: Node, value: Node | None) -> Node | None:
 _FOLDED_LOOPS = frozenset({"foreach_statement", "for_each_statement", "for_statement"})
 
 
-def _statement_value(stmt: Node) -> Node:
-    """The expression an expression statement holds (VB's call statement too), else the node."""
-    if stmt.type in {"expression_statement", "call_statement"} and stmt.named_child_count == 1:
-        return unwrap(stmt.named_children[0])
-    return stmt
-
-
 def _reversed_in_place(stmt: Node) -> Node | None:
     """The array `Array.Reverse(a);` reverses in place, as a statement of its own."""
-    call = _statement_value(stmt)
+    call = statement_value(stmt)
     if role(call) is not Role.CALL:
         return None
     callee, args = call_parts(call)

@@ -39,6 +39,7 @@ from exhunt.codeanalysis.syntax import (
     member_parts,
     operator,
     role,
+    statement_value,
     text,
     unwrap,
 )
@@ -821,8 +822,7 @@ def accumulation(stmt: Node) -> tuple[str, Node] | None:
     """(accumulator, appended value) of a statement that appends to a text held in a plain name:
     `acc.Append(E);`, `acc += E;`, `acc = acc + E;`, VB's `acc &= E`, `acc = acc & E` and
     `acc.Append(E)`."""
-    if stmt.type in {"expression_statement", "call_statement"} and stmt.named_child_count == 1:
-        stmt = unwrap(stmt.named_children[0])
+    stmt = statement_value(stmt)
     r = role(stmt)
     if r is Role.CALL:
         callee, args = call_parts(stmt)

@@ -436,6 +436,13 @@ def field(node: Node, *names: str) -> Node | None:
     return None
 
 
+def statement_value(stmt: Node) -> Node:
+    """The expression an expression statement holds (VB's call statement too), else the node."""
+    if stmt.type in {"expression_statement", "call_statement"} and stmt.named_child_count == 1:
+        return unwrap(stmt.named_children[0])
+    return stmt
+
+
 def _vb_generic_head(node: Node) -> Node | None:
     """`Run(Of String)` of VB's `Run(Of String)(x)`, which the grammar reads as an index of a call
     without arguments: a call with type arguments and no argument list, first in `node`."""
