@@ -1009,9 +1009,13 @@ class UnitFlow:
         if root in self._library_objects:
             return True  # `r.Fill(t)` after `Dim r As New Contoso.Relay`: an object of a library's class
         known = root in self._declared or root in self.classes or root in self.controls or root in self._requests
+        return not known and self._type(root) is None and root not in self._parameters()
+
+    def _parameters(self) -> set[str]:
+        """Every method's parameter names (as `_params` gives them), gathered once."""
         if self._method_params is None:
             self._method_params = {p for m in self.methods.values() for p in m.params}
-        return not known and self._type(root) is None and root not in self._method_params
+        return self._method_params
 
     def _straight_return(self, method: Node) -> tuple[tuple[tuple[str, str, Node | None], ...], Node] | None:
         """A method's body of stores into local names (`var a = "cm";`, `a += "d.exe";`, VB's
@@ -1042,7 +1046,7 @@ class UnitFlow:
         appended = accumulation(stmt)
         if appended is not None and role(statement_value(stmt)) is Role.CALL:
             return [(self._n(appended[0]), "append", appended[1])]  # `sb.Append(x);`
-        reversed_ = _reversed_in_place(stmt)
+        reversed_ = _reversed_array(statement_value(stmt))
         if reversed_ is not None:
             return [(self._n(text(reversed_)), "reverse", None)]  # `Array.Reverse(a);`
         if stmt.type == "local_declaration_statement":
@@ -1155,9 +1159,9 @@ class UnitFlow:
         return bytes(out) if isinstance(held, bytes) else list(out)
 
     def _array_reverse(self, node: Node) -> None:
-        callee, args = call_parts(node)
-        if dotted(callee).lower() == "array.reverse" and args and role(args[0]) is Role.IDENT:
-            name = self._n(text(args[0]))
+        reversed_ = _reversed_array(node)
+        if reversed_ is not None:
+            name = self._n(text(reversed_))
             v = self.consts.get(name)
             if isinstance(v, (list, str)):
                 self.consts[name] = v[::-1]
@@ -1662,7 +1666,7 @@ class UnitFlow:
         return (
             lname in self.scope.const_names
             and self.scope.declarations.get(lname) == 1
-            and not any(lname in (p.lower() for p in m.params) for m in self.methods.values())
+            and not any(p.lower() == lname for p in self._parameters())
         )
 
     def _kept(self, store: str, key: Node | None) -> Taint | None:
@@ -3387,16 +3391,15 @@ def _made_by(decl: Node, value: Node | None) -> Node | None:
 _FOLDED_LOOPS = frozenset({"foreach_statement", "for_each_statement", "for_statement"})
 
 
-def _reversed_in_place(stmt: Node) -> Node | None:
-    """The array `Array.Reverse(a);` reverses in place, as a statement of its own."""
-    call = statement_value(stmt)
+def _reversed_array(call: Node) -> Node | None:
+    """The array variable `Array.Reverse(a)` reverses whole, in place (the page's constants and a
+    helper's straight-line body both read it)."""
     if role(call) is not Role.CALL:
         return None
     callee, args = call_parts(call)
-    if dotted(callee).lower() not in {"array.reverse", "system.array.reverse"} or len(args) != 1:
-        return None
-    target = unwrap(args[0])
-    return target if role(target) is Role.IDENT else None
+    if dotted(callee).lower() != "array.reverse" or len(args) != 1:
+        return None  # `Array.Reverse(a, i, n)` reverses a part
+    return args[0] if role(args[0]) is Role.IDENT else None
 
 
 def _body_statements(body: Node) -> list[Node]:
@@ -3521,12 +3524,16 @@ _EVENT_ARGUMENTS = {
 }
 
 
+# Calls that keep a file's name from a path (an extension alone is no file name).
+_FILE_NAME_ONLY = NAME_ONLY - {"getextension"}
+
+
 def _bare_file_name(node: Node) -> bool:
     """Whether a path is a file's name alone: an upload's own `FileName`, or what
     `Path.GetFileName(...)` keeps of any path."""
     node = unwrap(node)
     if role(node) is Role.CALL:
-        return last_name(call_parts(node)[0]) in NAME_ONLY - {"getextension"}
+        return last_name(call_parts(node)[0]) in _FILE_NAME_ONLY
     return role(node) is Role.MEMBER and member_parts(node)[1].lower() == "filename"
 
 

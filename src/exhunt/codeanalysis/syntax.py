@@ -164,25 +164,8 @@ _GENERIC_HINT = re.compile(rb">\s*(>)\s*\([^()]*\)\s*\[")
 _GENERIC_BUDGET = 1 << 21
 
 
-def _generic_calls(lang: Lang, tree: Tree, source: bytes) -> bytes | None:
-    """C# source with each generic call misread as comparisons wrapped in parentheses
-    (`(D<A<B>>(x))[0]`), or None when there is none. Only two bytes are added per call, both on
-    the call's own lines, so every line keeps its number. The comparisons are found from the
-    text, each by the node around its second `>`: a query for them over a chain nested thousands
-    deep costs the square of its depth."""
-    if lang is not Lang.CSHARP:
-        return None
-    hints = list(itertools.islice(_GENERIC_HINT.finditer(source), max(1, _GENERIC_BUDGET // max(1, len(source)))))
-    if not hints:
-        return None
-    inserts: list[tuple[int, bytes]] = []
-    for hint in hints:  # the smallest named node around the second `>` (an unnamed token)
-        mark = tree.root_node.named_descendant_for_byte_range(hint.start(1), hint.end(1))
-        spans = _misread_call(mark) if mark is not None and mark.type == "binary_expression" else None
-        if spans is not None:
-            inserts += [(spans[0], b"("), (spans[1], b")")]
-    if not inserts:
-        return None
+def _inserted(source: bytes, inserts: list[tuple[int, bytes]]) -> bytes:
+    """The source with each text inserted at its byte offset (offsets of the original source)."""
     pieces, at = [], 0
     for where, added in sorted(inserts, key=lambda insert: insert[0]):
         pieces += [source[at:where], added]
@@ -191,11 +174,29 @@ def _generic_calls(lang: Lang, tree: Tree, source: bytes) -> bytes | None:
     return b"".join(pieces)
 
 
+def _generic_calls(lang: Lang, tree: Tree, source: bytes) -> bytes | None:
+    """C# source with each generic call misread as comparisons wrapped in parentheses
+    (`(D<A<B>>(x))[0]`), or None when there is none. Only two bytes are added per call, both on
+    the call's own lines, so every line keeps its number. The comparisons are found from the
+    text, each by the node around its second `>`: a query for them over a chain nested thousands
+    deep costs the square of its depth."""
+    if lang is not Lang.CSHARP:
+        return None
+    inserts: list[tuple[int, bytes]] = []
+    hints = itertools.islice(_GENERIC_HINT.finditer(source), max(1, _GENERIC_BUDGET // max(1, len(source))))
+    for hint in hints:  # the smallest named node around the second `>` (an unnamed token)
+        mark = tree.root_node.named_descendant_for_byte_range(hint.start(1), hint.end(1))
+        spans = _misread_call(mark) if mark is not None and mark.type == "binary_expression" else None
+        if spans is not None:
+            inserts += [(spans[0], b"("), (spans[1], b")")]
+    return _inserted(source, inserts) if inserts else None
+
+
 # `async` and `await` are keywords only where C# expects one (a modifier, an `await` before an
 # expression); elsewhere they are names (`string async = ...`, `if (async)`), which the grammar
 # does not parse. Written as verbatim names (`@async`) they parse, and `text` reads them without
 # the `@`. Only where a name is followed by what a value is followed by, outside strings and
-# comments, in a unit that did not parse; at most `_MAX_CONTEXTUAL` of them.
+# comments, in a unit that did not parse; none in a unit of more than `_MAX_CONTEXTUAL` of them.
 _CONTEXTUAL = re.compile(rb"(?<![\w@.])(?:async|await)(?=\s*[=;,).\[+\-*/%<>!&|?:\]}])")
 _MAX_CONTEXTUAL = 256
 
@@ -203,7 +204,7 @@ _MAX_CONTEXTUAL = 256
 def _contextual_names(tree: Tree, source: bytes) -> bytes | None:
     """C# source with `async`/`await` used as names written `@async`/`@await`, or None."""
     hits = list(itertools.islice(_CONTEXTUAL.finditer(source), _MAX_CONTEXTUAL + 1))
-    if not hits or len(hits) > _MAX_CONTEXTUAL:
+    if len(hits) > _MAX_CONTEXTUAL:
         return None
     starts = []
     for hit in hits:
@@ -214,14 +215,7 @@ def _contextual_names(tree: Tree, source: bytes) -> bytes | None:
             node = node.parent
         if node is None or node.type not in _LITERAL_TEXT:
             starts.append(hit.start())
-    if not starts:
-        return None
-    pieces, at = [], 0
-    for where in starts:
-        pieces += [source[at:where], b"@"]
-        at = where
-    pieces.append(source[at:])
-    return b"".join(pieces)
+    return _inserted(source, [(start, b"@") for start in starts]) if starts else None
 
 
 # Nodes whose text is not code: a name inside them stays as it is.
