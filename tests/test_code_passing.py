@@ -4,7 +4,8 @@ an anonymous method (`delegate(string s) { ... }`), into a process made by
 `Activator.CreateInstance` from a type name instead of `new Process()`, through a queue, a
 stack or a list's `Insert`, into a field of an object of the page's own class set from outside
 it, out of the page's extension method called on a literal, out of an iterator (`yield return`),
-and out of a lambda a task or `Lazy<T>` runs (`await Task.Run(() => x)`). Each is found as a
+out of a lambda a task or `Lazy<T>` runs (`await Task.Run(() => x)`), and into a
+StringBuilder by `AppendFormat`. Each is found as a
 process started with the client's command; the `params`, callback and thread shapes with
 constants, and the same flows into encoded output, are not."""
 
@@ -241,6 +242,14 @@ SHELLS += [
         "StringBuilder appends chained",
         cs_page(
             'var sb = new System.Text.StringBuilder();\nsb.Append("/c ").Append(Request.Form["c"]).AppendLine();\n'
+            'System.Diagnostics.Process.Start("cmd.exe", sb.ToString());'
+        ),
+        ["form field 'c'"],
+    ),
+    (
+        "StringBuilder AppendFormat",
+        cs_page(
+            'var sb = new System.Text.StringBuilder();\nsb.AppendFormat("/c {0}", Request.Form["c"]);\n'
             'System.Diagnostics.Process.Start("cmd.exe", sb.ToString());'
         ),
         ["form field 'c'"],

@@ -129,7 +129,7 @@ READ_INTO = frozenset(
 )
 # Methods that write arguments into their receiver (ms.Write(data, ...)).
 WRITE_INTO = frozenset(
-    {"write", "writeline", "add", "append", "appendline", "writebyte", "load", "loadxml"}
+    {"write", "writeline", "add", "append", "appendline", "appendformat", "appendjoin", "writebyte", "load", "loadxml"}
     | {"insert", "addrange", "tryadd", "enqueue", "push"}  # collections: `list.Insert(0, x)`, `q.Enqueue(x)`
 )
 # Calls whose result keeps only a file name from a path: a path no longer steers the folder.
