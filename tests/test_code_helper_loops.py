@@ -1,7 +1,8 @@
 """A page's own helper that decodes a string with a loop of one append, or reverses an array in
 place, is folded like any other helper: `Rev("ssecorP...")` with `Array.Reverse(a)`, `Xor(s, 5)`
 with `foreach (char c in s) sb.Append((char)(c ^ k))` or an index loop (`r += ...` or `r = r + ...`,
-VB's `Mid` and `Len`), in C#, VB and JScript. A shell that
+VB's `Mid` and `Len`; a step other than one, counting down, and `while` loops whose index starts
+before them), in C#, VB and JScript. A shell that
 names `Process.Start` only through such a helper and reflection was a low reflection finding
 (docs/detection/webshell-code.md, "Helpers with a loop")."""
 
@@ -14,6 +15,7 @@ from code_support import assert_found, cs_page, run, vb_page
 TYPE = "System.Diagnostics.Process, System"
 XORED = "".join(chr(ord(c) ^ 5) for c in TYPE)
 REVERSED = TYPE[::-1]
+HEXED = TYPE.encode().hex()
 CS_CALL = (
     'string c = Request.Form["c"];\n'
     'Type.GetType({name}).GetMethod("Start", new[] {{ typeof(string), typeof(string) }})'
@@ -52,6 +54,26 @@ CS_HELPERS = [
         f'X("{XORED}", 5)',
         "static string X(string s, int k) { string r = string.Empty; foreach (var c in s) { r += (char)(c ^ k); } return r; }",
     ),
+    (
+        "hex-step-of-two",
+        f'H("{HEXED}")',
+        'static string H(string s) { string r = ""; for (int i = 0; i < s.Length; i += 2) r += (char)Convert.ToInt32(s.Substring(i, 2), 16); return r; }',
+    ),
+    (
+        "counting-down",
+        f'R("{REVERSED}")',
+        'static string R(string s) { string r = ""; for (int i = s.Length - 1; i >= 0; i--) r += s[i]; return r; }',
+    ),
+    (
+        "while",
+        f'X("{XORED}", 5)',
+        'static string X(string s, int k) { string r = ""; int i = 0; while (i < s.Length) { r += (char)(s[i] ^ k); i++; } return r; }',
+    ),
+    (
+        "while-counting-down",
+        f'R("{REVERSED}")',
+        "static string R(string s) { var sb = new System.Text.StringBuilder(); int i = s.Length; while (i > 0) { sb.Append(s[i - 1]); i = i - 1; } return sb.ToString(); }",
+    ),
 ]
 VB_HELPERS = [
     (
@@ -83,6 +105,30 @@ VB_HELPERS = [
         'Function X(s As String, k As Integer) As String\n  Dim r As String = ""\n  For i As Integer = 0 To s.Length - 1\n'
         "    r &= ChrW(AscW(s(i)) Xor k)\n  Next\n  Return r\nEnd Function",
     ),
+    (
+        "vb-step-of-two",
+        f'H("{HEXED}")',
+        'Function H(s As String) As String\n  Dim r As String = ""\n  For i As Integer = 0 To s.Length - 1 Step 2\n'
+        "    r &= ChrW(Convert.ToInt32(s.Substring(i, 2), 16))\n  Next\n  Return r\nEnd Function",
+    ),
+    (
+        "vb-step-down",
+        f'R("{REVERSED}")',
+        'Function R(s As String) As String\n  Dim r As String = ""\n  For i As Integer = Len(s) To 1 Step -1\n'
+        "    r &= Mid(s, i, 1)\n  Next\n  Return r\nEnd Function",
+    ),
+    (
+        "vb-while",
+        f'X("{XORED}", 5)',
+        'Function X(s As String, k As Integer) As String\n  Dim r As String = ""\n  Dim i As Integer = 0\n  While i < s.Length\n'
+        "    r &= ChrW(AscW(s(i)) Xor k)\n    i += 1\n  End While\n  Return r\nEnd Function",
+    ),
+    (
+        "vb-do-while",
+        f'X("{XORED}", 5)',
+        'Function X(s As String, k As Integer) As String\n  Dim r As String = ""\n  Dim i As Integer = 1\n  Do While i <= Len(s)\n'
+        "    r = r & Chr(Asc(Mid(s, i, 1)) Xor k)\n    i = i + 1\n  Loop\n  Return r\nEnd Function",
+    ),
 ]
 
 
@@ -105,12 +151,17 @@ def test_vb_helper_with_a_loop_is_folded(form: str, call: str, helper: str) -> N
 @pytest.mark.parametrize(
     "helper",
     [
-        # two statements in the loop, a step, and bounds that do not fold: not followed
+        # two statements in the loop, bounds that do not fold, a loop that would never end (a
+        # step away from its bound, a step of nothing), a `while` whose index steps before the
+        # append or whose start is unknown: not followed
         'static string X(string s, int k) { string r = ""; foreach (char ch in s) { r += ch; r += "x"; } return r; }',
-        'static string X(string s, int k) { string r = ""; for (int i = 0; i < s.Length; i += 2) r += s[i]; return r; }',
         'static string X(string s, int k) { string r = ""; for (int i = 0; i < Limit(); i++) r += s[i]; return r; }',
+        'static string X(string s, int k) { string r = ""; for (int i = 0; i < s.Length; i--) r += s[i]; return r; }',
+        'static string X(string s, int k) { string r = ""; for (int i = 0; i < s.Length; i += k - 5) r += s[i]; return r; }',
+        'static string X(string s, int k) { string r = ""; int i = 0; while (i < s.Length) { i++; r += s[i - 1]; } return r; }',
+        'static string X(string s, int k) { string r = ""; int i = Start(); while (i < s.Length) { r += s[i]; i++; } return r; }',
     ],
-    ids=["two-statements", "step-of-two", "unknown-bound"],
+    ids=["two-statements", "unknown-bound", "wrong-way", "step-of-nothing", "step-first", "unknown-start"],
 )
 def test_a_loop_of_another_shape_gives_no_constant(helper: str) -> None:
     report = run("h.aspx", cs_page(CS_CALL.format(name=f'X("{XORED}", 5)'), members=helper))
@@ -122,8 +173,9 @@ def test_a_loop_of_another_shape_gives_no_constant(helper: str) -> None:
     [
         'function d(s) { var r = ""; for (var i = 0; i < s.length; i++) { r += String.fromCharCode(s.charCodeAt(i) ^ 5); } return r; }',
         'function d(s) { var r = ""; for (var i = 0; i < s.length; i++) r = r + String.fromCharCode(s.charCodeAt(i) ^ 5); return r; }',
+        'function d(s) { var r = ""; var i = 0; while (i < s.length) { r += String.fromCharCode(s.charCodeAt(i) ^ 5); i += 1; } return r; }',
     ],
-    ids=["jscript-block", "jscript-written-out"],
+    ids=["jscript-block", "jscript-written-out", "jscript-while"],
 )
 def test_jscript_helper_with_a_loop_is_folded(helper: str) -> None:
     progid = "".join(chr(ord(c) ^ 5) for c in "WScript.Shell")
@@ -134,3 +186,28 @@ def test_jscript_helper_with_a_loop_is_folded(helper: str) -> None:
     )
     report = assert_found("j.aspx", page, "EXH-WS-CODE-PROCESS", ["request parameter 'c'"])
     assert "WScript.Shell" in report.folded
+
+
+def test_a_vb_do_until_loop_is_not_read_as_do_while() -> None:
+    helper = (
+        'Function X(s As String, k As Integer) As String\n  Dim r As String = ""\n  Dim i As Integer = 0\n'
+        "  Do Until i < s.Length\n    r &= ChrW(AscW(s(i)) Xor k)\n    i += 1\n  Loop\n  Return r\nEnd Function"
+    )
+    report = run("h.aspx", vb_page(VB_CALL.format(name=f'X("{XORED}", 5)'), members=helper))
+    assert TYPE not in report.folded
+
+
+@pytest.mark.parametrize(
+    "reverse",
+    ["System.Array.Reverse(a);", "Array.Reverse(a, 0, a.Length);"],
+    ids=["qualified", "whole-range"],
+)
+def test_array_reverse_written_otherwise_reverses_the_page_constant(reverse: str) -> None:
+    body = f'char[] a = "{REVERSED}".ToCharArray();\n{reverse}\n' + CS_CALL.format(name="new string(a)")
+    report = assert_found("r.aspx", cs_page(body), "EXH-WS-CODE-PROCESS", ["form field 'c'"])
+    assert TYPE in report.folded
+
+
+def test_array_reverse_of_a_part_is_not_read_as_whole() -> None:
+    body = f'char[] a = "{REVERSED}".ToCharArray();\nArray.Reverse(a, 1, 4);\n' + CS_CALL.format(name="new string(a)")
+    assert TYPE not in run("r.aspx", cs_page(body)).folded

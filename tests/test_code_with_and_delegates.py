@@ -5,8 +5,9 @@ JScript's `with (Request)`, whose `Form("c")` is the request's), VB's
 into (`NewLateBinding.LateCall`/`LateGet`, called by hand from C#), a store like
 `obj.Arguments = x`, and a delegate bound to the sink method itself (C# `Func<...> run =
 Process.Start`, a delegate's constructor or cast over it, VB `AddressOf`), called later as
-`run(x)` or `run.Invoke(x)`. Fixed values through the same forms, and a delegate over a
-harmless method, are not reported."""
+`run(x)` or `run.Invoke(x)`, or bound to a method of the page that runs its argument
+(`Action<string> run = Go; run(x)`, VB `AddressOf Go`). Fixed values through the same forms, and
+a delegate over a harmless method, are not reported."""
 
 from __future__ import annotations
 
@@ -157,6 +158,40 @@ SHELLS += [
 ]
 
 
+# A delegate bound to a method of the page: calling it is calling the method.
+GO_CS = 'void Go(string c) { System.Diagnostics.Process.Start("cmd.exe", "/c " + c); }'
+GO_VB = 'Sub Go(c As String)\n  System.Diagnostics.Process.Start("cmd.exe", "/c " & c)\nEnd Sub'
+SHELLS += [
+    (
+        "own-group.aspx",
+        cs_page('Action<string> run = Go;\nrun(Request["c"]);', members=GO_CS),
+        PROCESS,
+        ["request parameter 'c'"],
+    ),
+    (
+        "own-group-new.aspx",
+        cs_page('var run = new Action<string>(Go);\nrun.Invoke(Request.Form["c"]);', members=GO_CS),
+        PROCESS,
+        ["form field 'c'"],
+    ),
+    (
+        "own-group-returns.aspx",
+        cs_page(
+            'Func<string> read = Read;\nSystem.Diagnostics.Process.Start("cmd.exe", "/c " + read());',
+            members='string Read() { return Request.Form["c"]; }',
+        ),
+        PROCESS,
+        ["form field 'c'"],
+    ),
+    (
+        "own-addressof.aspx",
+        vb_page('Dim run As Action(Of String) = AddressOf Go\nrun(Request("c"))', members=GO_VB),
+        PROCESS,
+        ["request parameter 'c'"],
+    ),
+]
+
+
 def _jscript(body: str) -> str:
     return (
         '<%@ Page Language="JScript" %>\n<script runat="server">\nfunction Page_Load(sender, e) {\n'
@@ -232,6 +267,7 @@ BENIGN = [
 ]
 
 
+BENIGN.append(("own-group-fixed.aspx", cs_page('Action<string> run = Go;\nrun("ipconfig");', members=GO_CS)))
 BENIGN.append(
     (
         "callbyname-fixed.aspx",

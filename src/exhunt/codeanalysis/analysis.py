@@ -565,7 +565,7 @@ def _report_flow(
         )
     for text_, line in flow.folded.items():
         report.folded.setdefault(text_, line)
-    for line, shown in flow.hidden:
+    for line, shown in dict.fromkeys(flow.hidden):  # a name both decoded in place and by a helper: once
         for r in rules_of(HIDDEN_NAME):
             report.capabilities.append(Capability(r.id, line, f"builds '{shown}' at run time", (line,)))
     hits = flow.hits

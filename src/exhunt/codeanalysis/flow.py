@@ -415,6 +415,7 @@ class UnitFlow:
         self._method_vars: dict[str, tuple[str, str]] | None = None  # variable -> reflected (type, method)
         # delegate variable -> (path, as written) of the method it is bound to
         self._groups: dict[str, tuple[tuple[str, ...], str]] | None = None
+        self._own_groups: dict[str, str] | None = None  # delegate variable -> a method of the file it is bound to
         self._type_vars: dict[str, str] | None = None  # variable -> the type it holds (`t = typeof(Process)`)
         self._script_cmdlet: bool | None = None  # whether a PowerShell pipeline gets a script-running cmdlet
         self._lambdas: dict[str, tuple[list[str], str | None]] = {}  # variable -> (params, method it is in)
@@ -1735,6 +1736,9 @@ class UnitFlow:
                 self._store(unwrap(args[0]), t, method)
         # Calls to methods of this file: arguments flow into their parameters.
         m = self.methods.get(lname)
+        bound = self._delegate_call(receiver, name) if m is None else None
+        if bound is not None:  # `run(x)`, `run.Invoke(x)` of `Action<string> run = Go;`: a call of Go
+            lname, receiver, m = bound, None, self.methods.get(bound)
         own = m is not None and (receiver is None or self._own_object(receiver))
         if m is not None and (own or (receiver is not None and m.params and _extends(m.node))):
             # `x.Run()` of `static void Run(this string s)`: x into s
@@ -1988,6 +1992,9 @@ class UnitFlow:
             for returned in self._lambda_returns.get(self._n(name), ()):
                 out = merge(out, self.taint(returned, lam[1], depth + 1))
         local = self.methods.get(lname)
+        bound = self._delegate_call(receiver, name) if local is None else None
+        if bound is not None:  # `run(x)` of `Func<string, string> run = Go;`: what Go returns
+            lname, receiver, local = bound, None, self.methods.get(bound)
         if local is not None and (
             receiver is None or self._own_object(receiver) or (local.params and _extends(local.node))
         ):  # (an extension method of the file: `"c".Q()` of `static string Q(this string k)`)
@@ -3133,13 +3140,35 @@ class UnitFlow:
             return False
         return as_text(self.fold(keys[0])) == "eval"
 
-    def _group_target(self, value: Node) -> Node | None:
+    def _delegate_call(self, receiver: Node | None, name: str) -> str | None:
+        """The method of this file a call of a delegate variable runs (`run(x)`, `run.Invoke(x)`
+        where `run = Go`), by its name in lower case; None for any other call."""
+        if not self.methods:
+            return None
+        if receiver is None:
+            variable = name
+        elif name.lower() == "invoke" and role(unwrap(receiver)) is Role.IDENT:
+            variable = text(unwrap(receiver))
+        else:
+            return None
+        if self._own_groups is None:
+            self._own_groups = {}
+            for held, right in self._variables_set():
+                target = self._group_target(right, own=True)
+                if target is not None and held.lower() not in self.methods:
+                    self._own_groups[held] = text(target).lower()
+        return self._own_groups.get(self._n(variable))
+
+    def _group_target(self, value: Node, own: bool = False) -> Node | None:
         """The member a delegate is made from: `Process.Start` of itself, of `AddressOf
-        Process.Start`, `(Func<...>)Process.Start` or `new Func<...>(Process.Start)`."""
+        Process.Start`, `(Func<...>)Process.Start` or `new Func<...>(Process.Start)`; with `own`,
+        the name of a method of this file made into a delegate the same ways (`Go`)."""
         node = unwrap(value)
         for _ in range(4):
             r = role(node)
-            if r is Role.MEMBER:
+            if own and r is Role.IDENT:
+                return node if text(node).lower() in self.methods else None
+            if r is Role.MEMBER and not own:
                 return node
             if _delegate_wrapper(node) and node.named_child_count:
                 node = unwrap(node.named_children[-1])
@@ -3388,7 +3417,9 @@ def _made_by(decl: Node, value: Node | None) -> Node | None:
 
 
 # Loops a method's straight-line body may hold when they only append to a text (`fold.loop_spec`).
-_FOLDED_LOOPS = frozenset({"foreach_statement", "for_each_statement", "for_statement"})
+_FOLDED_LOOPS = frozenset(
+    {"foreach_statement", "for_each_statement", "for_statement", "while_statement", "do_statement"}
+)
 
 
 def _reversed_array(call: Node) -> Node | None:
@@ -3397,9 +3428,17 @@ def _reversed_array(call: Node) -> Node | None:
     if role(call) is not Role.CALL:
         return None
     callee, args = call_parts(call)
-    if dotted(callee).lower() != "array.reverse" or len(args) != 1:
-        return None  # `Array.Reverse(a, i, n)` reverses a part
-    return args[0] if role(args[0]) is Role.IDENT else None
+    if dotted(callee).lower() not in {"array.reverse", "system.array.reverse"} or not args:
+        return None
+    if role(args[0]) is not Role.IDENT:
+        return None
+    if len(args) == 3:  # `Array.Reverse(a, 0, a.Length)` is the whole array; another part is not
+        whole = "".join(text(args[1]).split()) == "0" and "".join(text(args[2]).split()).lower() in {
+            f"{text(args[0]).lower()}.length",
+            f"{text(args[0]).lower()}.count",
+        }
+        return args[0] if whole else None
+    return args[0] if len(args) == 1 else None
 
 
 def _body_statements(body: Node) -> list[Node]:

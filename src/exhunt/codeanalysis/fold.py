@@ -193,6 +193,10 @@ class Folder:
             return self._item(node, depth)
         if r is Role.MEMBER:
             return self._member(node, depth)
+        if node.type in _SIGNED and node.named_child_count == 1 and text(node)[:1] in {"-", "+"}:
+            inner = self.value(node.named_children[0], depth + 1)  # `-1`, VB's `Step -1`
+            if isinstance(inner, int) and not isinstance(inner, bool):
+                return -inner if text(node)[:1] == "-" else inner
         return None
 
     def _member(self, node: Node, depth: int) -> Value | None:
@@ -625,10 +629,10 @@ class Folder:
                 return None
             items = list(held)
         else:
-            start, end = self.value(spec.start, depth + 1), self.value(spec.end, depth + 1)
-            if not isinstance(start, int) or not isinstance(end, int):
+            items_ = self._counted(spec, local, depth)
+            if items_ is None:
                 return None
-            items = range(start, end + 1 if spec.inclusive else end)
+            items = items_
         if len(items) > MAX_ITEMS:
             return None
         var = spec.variable.lower() if self.case_blind else spec.variable
@@ -641,7 +645,28 @@ class Folder:
                     return None
         finally:
             local.pop(var, None)
+        if spec.start is None and spec.collection is None and isinstance(items, range):
+            local[var] = items.start + len(items) * items.step  # a `while` loop's index lives on
         return value
+
+    def _counted(self, spec: LoopSpec, local: dict[str, Value | None], depth: int) -> range | None:
+        """The indexes a counted loop runs through, when its start, end and step fold and the
+        step goes toward the end (a loop that never ends is no constant)."""
+        var = spec.variable.lower() if self.case_blind else spec.variable
+        start = local.get(var) if spec.start is None else self.value(spec.start, depth + 1)
+        end = self.value(spec.end, depth + 1) if spec.end is not None else None
+        step = 1 if spec.step is None else self.value(spec.step, depth + 1)
+        if not isinstance(start, int) or not isinstance(end, int) or not isinstance(step, int) or step == 0:
+            return None
+        if spec.down:
+            step = -step
+        if step > 0:
+            return range(start, end + 1 if spec.inclusive else end, step)
+        return range(start, end - 1 if spec.inclusive else end, step)
+
+
+# A sign before a number: C#'s, JavaScript's and VB's unary expressions.
+_SIGNED = frozenset({"prefix_unary_expression", "unary_expression"})
 
 
 def _item_at(held: Value | None, at: Value | None) -> Value | None:
@@ -737,7 +762,8 @@ def _appended(prior: Value | None, value: Value | None) -> Value | None:
 @dataclass(frozen=True, slots=True)
 class LoopSpec:
     """A loop whose body is one append to a text: over a collection's items, or an index from
-    `start` to `end`."""
+    `start` (None: the value the index holds before a `while` loop) to `end`, by `step` (None:
+    one), counting down when `down`."""
 
     variable: str
     accumulator: str
@@ -746,13 +772,17 @@ class LoopSpec:
     start: Node | None = None
     end: Node | None = None
     inclusive: bool = False
+    step: Node | None = None
+    down: bool = False
 
 
 def loop_spec(loop: Node) -> LoopSpec | None:
     """The shape of a loop that appends one value per turn to a text, or None: C#'s `foreach (T x
-    in c)` and `for (int i = a; i < b; i++)` (or `<=`, `++i`, `i += 1`), VB's `For Each x In c` and
-    `For i = a To b` (no `Step`), and JScript's `for (var i = a; i < b; i++)`, each with one
-    statement `acc.Append(E)`, `acc += E` or `acc &= E`."""
+    in c)`, `for (int i = a; i < b; i++)` (or `<=`, `++i`, `i += k`, `i = i + k`, and counting
+    down with `>`, `>=`, `i--`, `i -= k`) and `while (i < b) { acc += E; i++; }`; VB's `For Each
+    x In c`, `For i = a To b [Step k]`, `While i < b ... End While` and `Do While i < b ...
+    Loop`; JScript's `for` and `while` alike. Each body is one append, `acc.Append(E)`, `acc +=
+    E` or `acc &= E`, and in a `while` loop the index's step after it."""
     if loop.type == "foreach_statement":
         var, coll = loop.child_by_field_name("left"), loop.child_by_field_name("right")
         stmt = _only_statement(loop.child_by_field_name("body"))
@@ -769,19 +799,22 @@ def loop_spec(loop: Node) -> LoopSpec | None:
         return LoopSpec(text(var), acc[0], acc[1], collection=coll)
     if loop.type == "for_statement":
         return _counted_loop(loop)
+    if loop.type in {"while_statement", "do_statement"}:
+        return _while_loop(loop)
     return None
 
 
 def _counted_loop(loop: Node) -> LoopSpec | None:
-    """`for (int i = a; i < b; i++) acc += E;` or VB's `For i = a To b ... Next`."""
+    """`for (int i = a; i < b; i++) acc += E;` or VB's `For i = a To b [Step k] ... Next`."""
     vb_var = loop.child_by_field_name("variable")
-    if vb_var is not None:  # VB: `For i [As Integer] = start To end` with no `Step`
+    if vb_var is not None:  # VB: `For i [As Integer] = start To end [Step k]`
         start, end = loop.child_by_field_name("start"), loop.child_by_field_name("end")
         stmt = _only_statement(loop)
         acc = accumulation(stmt) if stmt is not None else None
-        if start is None or end is None or acc is None or loop.child_by_field_name("step") is not None:
+        if start is None or end is None or acc is None:
             return None
-        return LoopSpec(text(vb_var), acc[0], acc[1], start=start, end=end, inclusive=True)
+        step = loop.child_by_field_name("step")
+        return LoopSpec(text(vb_var), acc[0], acc[1], start=start, end=end, inclusive=True, step=step)
     init, cond = loop.child_by_field_name("initializer"), loop.child_by_field_name("condition")
     update = loop.child_by_field_name("update") or loop.child_by_field_name("increment")  # C#, JavaScript
     stmt = _only_statement(loop.child_by_field_name("body"))
@@ -792,30 +825,101 @@ def _counted_loop(loop: Node) -> LoopSpec | None:
     if len(declarators) != 1 or declarators[0].named_child_count != 2:
         return None
     var, start = text(declarators[0].named_children[0]), declarators[0].named_children[1]
+    bound = _bound(cond, var)
+    stepped = _index_step(update, var)
+    if bound is None or stepped is None or bound[2] != stepped[1]:
+        return None
+    return LoopSpec(var, acc[0], acc[1], start=start, end=bound[0], inclusive=bound[1], step=stepped[0], down=bound[2])
+
+
+def _while_loop(loop: Node) -> LoopSpec | None:
+    """`while (i < b) { acc += E; i++; }`, VB's `While i < b` and `Do While i < b` with the same
+    two statements: the index starts at what it holds before the loop."""
+    cond = loop.child_by_field_name("condition")
+    if loop.type == "do_statement":  # VB's `Do While c ... Loop`; not `Do Until`, nor a test after the body
+        words = text(loop).split(None, 2)
+        if len(words) < 2 or words[0].lower() != "do" or words[1].lower() != "while":
+            return None
+        cond = next((c for c in loop.named_children if c.type == "expression"), None)
+    if cond is None:
+        return None
+    body = loop.child_by_field_name("body")
+    stmts = _loop_statements(body if body is not None else loop)
+    if len(stmts) != 2:
+        return None
+    acc = accumulation(stmts[0])
+    left = unwrap(cond)
+    left = left.child_by_field_name("left") or (left.named_children[0] if left.named_child_count else left)
+    var = text(unwrap(left))
+    bound = _bound(cond, var)
+    stepped = _index_step(stmts[1], var)
+    if acc is None or bound is None or stepped is None or bound[2] != stepped[1] or acc[0] == var:
+        return None
+    return LoopSpec(var, acc[0], acc[1], end=bound[0], inclusive=bound[1], step=stepped[0], down=bound[2])
+
+
+def _bound(cond: Node, var: str) -> tuple[Node, bool, bool] | None:
+    """(end, inclusive, counting down) of a loop's test `var < end` (`<=`, `>`, `>=`)."""
     cond = unwrap(cond)
     left, end = cond.child_by_field_name("left"), cond.child_by_field_name("right")
-    if cond.type != "binary_expression" or operator(cond) not in {"<", "<="} or left is None or end is None:
+    if left is None and cond.named_child_count == 2:  # VB: the operands without fields
+        left, end = cond.named_children
+    op = operator(cond)
+    if role(cond) is not Role.BINARY or op not in {"<", "<=", ">", ">="} or left is None or end is None:
         return None
-    if text(left) != var or "".join(text(update).split()) not in {f"{var}++", f"++{var}", f"{var}+=1"}:
+    if text(unwrap(left)) != var:
         return None
-    return LoopSpec(var, acc[0], acc[1], start=start, end=end, inclusive=operator(cond) == "<=")
+    return end, op in {"<=", ">="}, op in {">", ">="}
 
 
-def _only_statement(body: Node | None) -> Node | None:
-    """The one statement of a loop's body (a block of one, or VB's one `statement` in the loop),
-    or None when it has more."""
+def _index_step(node: Node, var: str) -> tuple[Node | None, bool] | None:
+    """(step, counting down) of `i++`, `++i`, `i--`, `i += k`, `i -= k`, `i = i + k` or `i = i -
+    k` (a statement or a `for` loop's update; the step None for one), or None."""
+    node = statement_value(node)
+    flat = "".join(text(node).split()).rstrip(";")
+    if flat in {f"{var}++", f"++{var}"}:
+        return None, False
+    if flat in {f"{var}--", f"--{var}"}:
+        return None, True
+    op = operator(node)
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    if left is None and node.named_child_count == 2:
+        left, right = node.named_children
+    if left is None or right is None or text(unwrap(left)) != var:
+        return None
+    if op in {"+=", "-="}:
+        return right, op == "-="
+    if op == "=":  # `i = i + k`, VB's `i = i + k` read as a comparison
+        right = unwrap(right)
+        kids = right.named_children
+        if (
+            role(right) is Role.BINARY
+            and operator(right) in {"+", "-"}
+            and len(kids) == 2
+            and text(unwrap(kids[0])) == var
+        ):
+            return kids[1], operator(right) == "-"
+    return None
+
+
+def _loop_statements(body: Node | None) -> list[Node]:
+    """The statements of a loop's body (a block, or VB's statements in the loop), comments left
+    out and VB's `statement` wrappers opened."""
     if body is None:
-        return None
+        return []
     if body.type in {"block", "statement_block"}:
         kids = [c for c in body.named_children if c.type != "comment"]
-    elif body.type in {"for_each_statement", "for_statement"}:
+    elif body.type in {"for_each_statement", "for_statement", "while_statement", "do_statement"}:
         kids = [c for c in body.named_children if c.type == "statement"]
     else:
         kids = [body]
-    if len(kids) != 1:
-        return None
-    only = kids[0]
-    return only.named_children[0] if only.type == "statement" and only.named_child_count == 1 else only
+    return [k.named_children[0] if k.type == "statement" and k.named_child_count == 1 else k for k in kids]
+
+
+def _only_statement(body: Node | None) -> Node | None:
+    """The one statement of a loop's body, or None when it has more."""
+    kids = _loop_statements(body)
+    return kids[0] if len(kids) == 1 else None
 
 
 def accumulation(stmt: Node) -> tuple[str, Node] | None:
