@@ -2,11 +2,15 @@
 place, is folded like any other helper: `Rev("ssecorP...")` with `Array.Reverse(a)`, `Xor(s, 5)`
 with `foreach (char c in s) sb.Append((char)(c ^ k))` or an index loop (`r += ...` or `r = r + ...`,
 VB's `Mid` and `Len`; a step other than one, counting down, and `while` loops whose index starts
-before them), in C#, VB and JScript. A shell that
+before them; locals the body declares before its append), and a loop that decodes a byte array
+in place (`b[i] = (byte)(b[i] ^ k)`, `b[i] ^= key[i % key.Length]`, VB's `b(i) = b(i) Xor k`), in
+C#, VB and JScript. A shell that
 names `Process.Start` only through such a helper and reflection was a low reflection finding
 (docs/detection/webshell-code.md, "Helpers with a loop")."""
 
 from __future__ import annotations
+
+import base64
 
 import pytest
 
@@ -16,6 +20,8 @@ TYPE = "System.Diagnostics.Process, System"
 XORED = "".join(chr(ord(c) ^ 5) for c in TYPE)
 REVERSED = TYPE[::-1]
 HEXED = TYPE.encode().hex()
+XORED_B64 = base64.b64encode(bytes(ord(c) ^ 7 for c in TYPE)).decode()
+KEYED_B64 = base64.b64encode(bytes(ord(c) ^ b"key"[i % 3] for i, c in enumerate(TYPE))).decode()
 CS_CALL = (
     'string c = Request.Form["c"];\n'
     'Type.GetType({name}).GetMethod("Start", new[] {{ typeof(string), typeof(string) }})'
@@ -68,6 +74,24 @@ CS_HELPERS = [
         "while",
         f'X("{XORED}", 5)',
         'static string X(string s, int k) { string r = ""; int i = 0; while (i < s.Length) { r += (char)(s[i] ^ k); i++; } return r; }',
+    ),
+    (
+        "temporary-local",
+        f'X("{XORED}", 5)',
+        'static string X(string s, int k) { string r = ""; for (int i = 0; i < s.Length; i++) { char c = s[i]; int x = c ^ k; r += (char)x; } return r; }',
+    ),
+    (
+        "bytes-in-place",
+        f'D("{XORED_B64}")',
+        "static string D(string s) { byte[] b = Convert.FromBase64String(s);\n"
+        "  for (int i = 0; i < b.Length; i++) b[i] = (byte)(b[i] ^ 7);\n  return System.Text.Encoding.UTF8.GetString(b); }",
+    ),
+    (
+        "bytes-in-place-key",
+        f'D("{KEYED_B64}")',
+        'static byte[] K = System.Text.Encoding.ASCII.GetBytes("key");\n'
+        "static string D(string s) { byte[] b = Convert.FromBase64String(s);\n"
+        "  for (int i = 0; i < b.Length; i++) { b[i] ^= K[i % K.Length]; }\n  return System.Text.Encoding.UTF8.GetString(b); }",
     ),
     (
         "while-counting-down",
@@ -124,6 +148,24 @@ VB_HELPERS = [
         "    r &= ChrW(AscW(s(i)) Xor k)\n    i += 1\n  End While\n  Return r\nEnd Function",
     ),
     (
+        "vb-temporary-local",
+        f'X("{XORED}", 5)',
+        'Function X(s As String, k As Integer) As String\n  Dim r As String = ""\n  For i As Integer = 0 To s.Length - 1\n'
+        "    Dim c As Char = s(i)\n    r &= ChrW(AscW(c) Xor k)\n  Next\n  Return r\nEnd Function",
+    ),
+    (
+        "vb-bytes-in-place",
+        f'D("{XORED_B64}")',
+        "Function D(s As String) As String\n  Dim b() As Byte = Convert.FromBase64String(s)\n  For i = 0 To b.Length - 1\n"
+        "    b(i) = b(i) Xor 7\n  Next\n  Return System.Text.Encoding.UTF8.GetString(b)\nEnd Function",
+    ),
+    (
+        "vb-bytes-in-place-cbyte",
+        f'D("{XORED_B64}")',
+        "Function D(s As String) As String\n  Dim b As Byte() = Convert.FromBase64String(s)\n  For i As Integer = 0 To b.Length - 1\n"
+        "    b(i) = CByte(b(i) Xor 7)\n  Next\n  Return System.Text.Encoding.UTF8.GetString(b)\nEnd Function",
+    ),
+    (
         "vb-do-while",
         f'X("{XORED}", 5)',
         'Function X(s As String, k As Integer) As String\n  Dim r As String = ""\n  Dim i As Integer = 1\n  Do While i <= Len(s)\n'
@@ -160,8 +202,23 @@ def test_vb_helper_with_a_loop_is_folded(form: str, call: str, helper: str) -> N
         'static string X(string s, int k) { string r = ""; for (int i = 0; i < s.Length; i += k - 5) r += s[i]; return r; }',
         'static string X(string s, int k) { string r = ""; int i = 0; while (i < s.Length) { i++; r += s[i - 1]; } return r; }',
         'static string X(string s, int k) { string r = ""; int i = Start(); while (i < s.Length) { r += s[i]; i++; } return r; }',
+        # a store at another index than the loop's, a byte that does not fit (C# would not
+        # compile it; no wrapping is guessed)
+        "static string X(string s, int k) { byte[] b = System.Text.Encoding.UTF8.GetBytes(s);\n"
+        "  for (int i = 0; i < b.Length - 1; i++) b[i + 1] = (byte)(b[i] ^ k); return System.Text.Encoding.UTF8.GetString(b); }",
+        "static string X(string s, int k) { byte[] b = System.Text.Encoding.UTF8.GetBytes(s);\n"
+        "  for (int i = 0; i < b.Length; i++) b[i] = (b[i] ^ k) + 256; return System.Text.Encoding.UTF8.GetString(b); }",
     ],
-    ids=["two-statements", "unknown-bound", "wrong-way", "step-of-nothing", "step-first", "unknown-start"],
+    ids=[
+        "two-statements",
+        "unknown-bound",
+        "wrong-way",
+        "step-of-nothing",
+        "step-first",
+        "unknown-start",
+        "other-index",
+        "byte-overflow",
+    ],
 )
 def test_a_loop_of_another_shape_gives_no_constant(helper: str) -> None:
     report = run("h.aspx", cs_page(CS_CALL.format(name=f'X("{XORED}", 5)'), members=helper))

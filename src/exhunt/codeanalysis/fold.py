@@ -638,16 +638,54 @@ class Folder:
         var = spec.variable.lower() if self.case_blind else spec.variable
         value = local.get(key)
         try:
-            for item in items:
-                local[var] = item
-                value = _appended(value, self.value(spec.appended, depth + 1))
-                if value is None:
-                    return None
+            if spec.store != "append":
+                value = self._stored_items(spec, value, items, local, depth)
+            else:
+                for item in items:
+                    local[var] = item
+                    self._prelude(spec, local, depth)
+                    value = _appended(value, self.value(spec.appended, depth + 1))
+                    if value is None:
+                        return None
         finally:
             local.pop(var, None)
+            for name, _ in spec.prelude:
+                local.pop(name.lower() if self.case_blind else name, None)
         if spec.start is None and spec.collection is None and isinstance(items, range):
             local[var] = items.start + len(items) * items.step  # a `while` loop's index lives on
         return value
+
+    def _stored_items(
+        self, spec: LoopSpec, held: Value | None, indexes: Sequence[Value], local: dict[str, Value | None], depth: int
+    ) -> Value | None:
+        """An array after a loop that stores into its item at each index (`b[i] = (byte)(b[i] ^
+        k)`, `b[i] ^= key[i % key.Length]`), each store seeing the ones before it; None when an
+        index is out of range or a value does not fold or fit."""
+        if not isinstance(held, (bytes, list)) or spec.collection is not None:
+            return None
+        key = spec.accumulator.lower() if self.case_blind else spec.accumulator
+        var = spec.variable.lower() if self.case_blind else spec.variable
+        items: list[Value] = list(held)
+        local[key] = items  # `b[i]` on the right reads the array as the loop has left it
+        for at in indexes:
+            if not isinstance(at, int) or not 0 <= at < len(items):
+                return None
+            local[var] = at
+            self._prelude(spec, local, depth)
+            v = self.value(spec.appended, depth + 1)
+            if spec.store == "^=":
+                prior = items[at]
+                ok = isinstance(prior, int) and isinstance(v, int) and not isinstance(v, bool)
+                v = prior ^ v if ok and isinstance(prior, int) and isinstance(v, int) else None
+            if v is None or (isinstance(held, bytes) and (not isinstance(v, int) or not 0 <= v <= 255)):
+                return None
+            items[at] = v
+        return bytes(x for x in items if isinstance(x, int)) if isinstance(held, bytes) else items
+
+    def _prelude(self, spec: LoopSpec, local: dict[str, Value | None], depth: int) -> None:
+        """The locals a loop's body declares before its append or store, for this turn."""
+        for name, node in spec.prelude:
+            local[name.lower() if self.case_blind else name] = self.value(node, depth + 1)
 
     def _counted(self, spec: LoopSpec, local: dict[str, Value | None], depth: int) -> range | None:
         """The indexes a counted loop runs through, when its start, end and step fold and the
@@ -774,6 +812,10 @@ class LoopSpec:
     inclusive: bool = False
     step: Node | None = None
     down: bool = False
+    # "append" for `acc += E`; "=" or "^=" for a store into the array's item at the index
+    # (`acc[i] = E`, `acc[i] ^= E`)
+    store: str = "append"
+    prelude: tuple[tuple[str, Node], ...] = ()  # locals the body declares first (`char c = s[i];`)
 
 
 def loop_spec(loop: Node) -> LoopSpec | None:
@@ -785,18 +827,16 @@ def loop_spec(loop: Node) -> LoopSpec | None:
     E` or `acc &= E`, and in a `while` loop the index's step after it."""
     if loop.type == "foreach_statement":
         var, coll = loop.child_by_field_name("left"), loop.child_by_field_name("right")
-        stmt = _only_statement(loop.child_by_field_name("body"))
-        acc = accumulation(stmt) if stmt is not None else None
-        if var is None or coll is None or acc is None or var.type != "identifier":
+        body = _body(_loop_statements(loop.child_by_field_name("body")), None)
+        if var is None or coll is None or body is None or body[2] != "append" or var.type != "identifier":
             return None
-        return LoopSpec(text(var), acc[0], acc[1], collection=coll)
+        return LoopSpec(text(var), body[0], body[1], collection=coll, prelude=body[3])
     if loop.type == "for_each_statement":
         var, coll = loop.child_by_field_name("variable"), loop.child_by_field_name("collection")
-        stmt = _only_statement(loop)
-        acc = accumulation(stmt) if stmt is not None else None
-        if var is None or coll is None or acc is None:
+        body = _body(_loop_statements(loop), None)
+        if var is None or coll is None or body is None or body[2] != "append":
             return None
-        return LoopSpec(text(var), acc[0], acc[1], collection=coll)
+        return LoopSpec(text(var), body[0], body[1], collection=coll, prelude=body[3])
     if loop.type == "for_statement":
         return _counted_loop(loop)
     if loop.type in {"while_statement", "do_statement"}:
@@ -809,27 +849,38 @@ def _counted_loop(loop: Node) -> LoopSpec | None:
     vb_var = loop.child_by_field_name("variable")
     if vb_var is not None:  # VB: `For i [As Integer] = start To end [Step k]`
         start, end = loop.child_by_field_name("start"), loop.child_by_field_name("end")
-        stmt = _only_statement(loop)
-        acc = accumulation(stmt) if stmt is not None else None
+        acc = _body(_loop_statements(loop), text(vb_var))
         if start is None or end is None or acc is None:
             return None
         step = loop.child_by_field_name("step")
-        return LoopSpec(text(vb_var), acc[0], acc[1], start=start, end=end, inclusive=True, step=step)
+        return LoopSpec(
+            text(vb_var), acc[0], acc[1], start=start, end=end, inclusive=True, step=step, store=acc[2], prelude=acc[3]
+        )
     init, cond = loop.child_by_field_name("initializer"), loop.child_by_field_name("condition")
     update = loop.child_by_field_name("update") or loop.child_by_field_name("increment")  # C#, JavaScript
-    stmt = _only_statement(loop.child_by_field_name("body"))
-    acc = accumulation(stmt) if stmt is not None else None
-    if init is None or cond is None or update is None or acc is None or init.type != "variable_declaration":
+    if init is None or cond is None or update is None or init.type != "variable_declaration":
         return None
     declarators = [c for c in init.named_children if c.type == "variable_declarator"]
     if len(declarators) != 1 or declarators[0].named_child_count != 2:
         return None
     var, start = text(declarators[0].named_children[0]), declarators[0].named_children[1]
+    acc = _body(_loop_statements(loop.child_by_field_name("body")), var)
     bound = _bound(cond, var)
     stepped = _index_step(update, var)
-    if bound is None or stepped is None or bound[2] != stepped[1]:
+    if acc is None or bound is None or stepped is None or bound[2] != stepped[1]:
         return None
-    return LoopSpec(var, acc[0], acc[1], start=start, end=bound[0], inclusive=bound[1], step=stepped[0], down=bound[2])
+    return LoopSpec(
+        var,
+        acc[0],
+        acc[1],
+        start=start,
+        end=bound[0],
+        inclusive=bound[1],
+        step=stepped[0],
+        down=bound[2],
+        store=acc[2],
+        prelude=acc[3],
+    )
 
 
 def _while_loop(loop: Node) -> LoopSpec | None:
@@ -845,17 +896,115 @@ def _while_loop(loop: Node) -> LoopSpec | None:
         return None
     body = loop.child_by_field_name("body")
     stmts = _loop_statements(body if body is not None else loop)
-    if len(stmts) != 2:
+    if len(stmts) < 2:
         return None
-    acc = accumulation(stmts[0])
     left = unwrap(cond)
     left = left.child_by_field_name("left") or (left.named_children[0] if left.named_child_count else left)
     var = text(unwrap(left))
+    acc = _body(stmts[:-1], var)
     bound = _bound(cond, var)
-    stepped = _index_step(stmts[1], var)
+    stepped = _index_step(stmts[-1], var)
     if acc is None or bound is None or stepped is None or bound[2] != stepped[1] or acc[0] == var:
         return None
-    return LoopSpec(var, acc[0], acc[1], end=bound[0], inclusive=bound[1], step=stepped[0], down=bound[2])
+    return LoopSpec(
+        var,
+        acc[0],
+        acc[1],
+        end=bound[0],
+        inclusive=bound[1],
+        step=stepped[0],
+        down=bound[2],
+        store=acc[2],
+        prelude=acc[3],
+    )
+
+
+def _body(stmts: list[Node], index: str | None) -> tuple[str, Node, str, tuple[tuple[str, Node], ...]] | None:
+    """(target, value, store, prelude) of a loop body: locals declared with a value (at most
+    four, none named as the index), then one append to a text (store "append"), or, in a loop
+    over an `index`, one store into an array's item at it (`b[i] = E`, C#'s and JScript's
+    `b[i] ^= E`)."""
+    if not stmts or len(stmts) > 5:
+        return None
+    prelude: list[tuple[str, Node]] = []
+    for stmt in stmts[:-1]:
+        declared = _declared(stmt)
+        if declared is None or any(name == index for name, _ in declared):
+            return None
+        prelude += declared
+    acc = accumulation(stmts[-1])
+    if acc is not None:
+        body = acc[0], acc[1], "append"
+    else:
+        stored = _item_store(stmts[-1], index) if index is not None else None
+        if stored is None:
+            return None
+        body = stored
+    if any(name in {body[0], index} for name, _ in prelude):
+        return None
+    return body[0], body[1], body[2], tuple(prelude)
+
+
+def _vb_xor_store(node: Node) -> tuple[Node, Node] | None:
+    """(item, key) of VB's `b(i) = b(i) Xor k` as a statement, which the grammar reads `(b(i) =
+    b(i)) Xor k` (Xor binds looser than a comparison): the store `b(i) ^= k`."""
+    kids = node.named_children
+    if role(node) is not Role.BINARY or operator(node).lower() != "xor" or len(kids) != 2:
+        return None
+    compared = unwrap(kids[0])
+    pair = compared.named_children
+    if role(compared) is not Role.BINARY or operator(compared) != "=" or len(pair) != 2:
+        return None
+    return (pair[0], kids[1]) if text(unwrap(pair[0])) == text(unwrap(pair[1])) else None
+
+
+def _declared(stmt: Node) -> list[tuple[str, Node]] | None:
+    """(name, value) of each local a declaration statement declares with a value (`char c =
+    s[i];`, JScript's `var c = ...`, VB's `Dim c As Char = s(i)`), or None for another statement."""
+    if stmt.type == "local_declaration_statement":
+        stmt = next((c for c in stmt.named_children if c.type == "variable_declaration"), stmt)
+    if stmt.type in {"variable_declaration", "lexical_declaration"}:
+        out: list[tuple[str, Node]] = []
+        for d in (c for c in stmt.named_children if c.type == "variable_declarator"):
+            name = d.child_by_field_name("name") or (d.named_children[0] if d.named_child_count else None)
+            value = d.child_by_field_name("value") or (d.named_children[-1] if d.named_child_count == 2 else None)
+            if name is None or value is None or name.type != "identifier":
+                return None
+            out.append((text(name), value))
+        return out or None
+    if stmt.type == "dim_statement":
+        name, value = stmt.child_by_field_name("name"), stmt.child_by_field_name("initializer")
+        return [(text(name), value)] if name is not None and value is not None else None
+    return None
+
+
+def _item_store(stmt: Node, index: str) -> tuple[str, Node, str] | None:
+    """(array, value, "=" or "^=") of `b[i] = E` or `b[i] ^= E` (VB's `b(i) = E`; VB's `^=` is a
+    power, not an XOR), at the loop's index."""
+    if stmt.type == "compound_assignment_statement":
+        return None
+    node = statement_value(stmt)
+    op = operator(node)
+    vb_xor = _vb_xor_store(node)
+    left: Node | None
+    right: Node | None
+    if vb_xor is not None:
+        left, right, op = vb_xor[0], vb_xor[1], "^="
+    else:
+        if role(node) not in {Role.ASSIGN, Role.BINARY} or op not in {"=", "^="}:
+            return None
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is None and node.named_child_count == 2:
+            left, right = node.named_children
+    if left is None or right is None:
+        return None
+    left = unwrap(left)
+    base, keys = (
+        index_parts(left) if role(left) is Role.INDEX else call_parts(left) if role(left) is Role.CALL else (None, [])
+    )
+    if base is None or role(unwrap(base)) is not Role.IDENT or len(keys) != 1 or text(unwrap(keys[0])) != index:
+        return None
+    return text(unwrap(base)), right, op
 
 
 def _bound(cond: Node, var: str) -> tuple[Node, bool, bool] | None:
@@ -914,12 +1063,6 @@ def _loop_statements(body: Node | None) -> list[Node]:
     else:
         kids = [body]
     return [k.named_children[0] if k.type == "statement" and k.named_child_count == 1 else k for k in kids]
-
-
-def _only_statement(body: Node | None) -> Node | None:
-    """The one statement of a loop's body, or None when it has more."""
-    kids = _loop_statements(body)
-    return kids[0] if len(kids) == 1 else None
 
 
 def accumulation(stmt: Node) -> tuple[str, Node] | None:
@@ -1140,6 +1283,8 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         except ValueError:
             return None
         return parsed & 0xFF if name == "tobyte" and parsed is not None else parsed
+    if name == "cbyte" and isinstance(first, int) and not isinstance(first, bool):
+        return first if 0 <= first <= 255 else None  # VB's CByte: out of range it throws
     if name in {"toint32", "toint16", "tobyte", "asc", "ascw", "cint"} and isinstance(first, (int, str)):
         if isinstance(first, int):
             return first
