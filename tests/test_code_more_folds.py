@@ -2,7 +2,8 @@
 C# interpolation with constant holes, a StringBuilder chain, `Uri.UnescapeDataString`, `Regex.Unescape`,
 `Regex.Replace` with a plain pattern, VB's string functions (`Replace`, `Mid`, `Left`, `Right`,
 `LCase`, `Join` of `New String() {...}`), a condition that folds to a constant, LINQ `Select`
-with a lambda (chars XORed with a key, hex pairs over `Enumerable.Range`), `Where`, `Aggregate`
+with a lambda (chars XORed with a key, hex pairs over `Enumerable.Range`, decimal codes read by
+`int.Parse`), `Where`, `Aggregate`
 (with and without a seed), `Skip`, `Take`, `Last`, `ElementAt`, the same through VB's
 `Function(...)` lambdas, `Trim`, `TrimStart`,
 `TrimEnd` and `PadLeft` with characters, and a character or item of a constant at a constant
@@ -67,6 +68,11 @@ CS_FORMS = [
     ("LINQ Skip and Take", 'new string("zzSystem.Diagnostics.Processqq".Skip(2).Take(26).ToArray())'),
     ("LINQ Last", 'new[] { "System.String", "System.Diagnostics.Process" }.Last()'),
     ("LINQ ElementAt", 'new[] { "System.String", "System.Diagnostics.Process" }.ElementAt(1)'),
+    (
+        "char codes through int.Parse",
+        # the codes written in decimal, split and parsed
+        "new string(\"83,121,115,116,101,109,46,68,105,97,103,110,111,115,116,105,99,115,46,80,114,111,99,101,115,115\".Split(',').Select(x => (char)int.Parse(x)).ToArray())",
+    ),
 ]
 VB_FORMS = [
     ("Replace", 'Replace("Sys#tem.Diag#nostics.Process", "#", "")'),
@@ -74,6 +80,10 @@ VB_FORMS = [
     ("Left and Right", 'Left("System.Diagnostics.Xx", 19) & Right("zzProcess", 7)'),
     ("LCase", 'Strings.LCase("SYSTEM.DIAGNOSTICS.") & "Process"'),
     ("Join", 'Join(New String() {"System", "Diagnostics", "Process"}, ".")'),
+    (
+        "char codes through Integer.Parse",
+        'New String("83,121,115,116,101,109,46,68,105,97,103,110,111,115,116,105,99,115,46,80,114,111,99,101,115,115".Split(","c).Select(Function(x) ChrW(Integer.Parse(x))).ToArray())',
+    ),
     ("If with a constant condition", 'If(1 > 0 AndAlso "a" <> "b", "System.Diagnostics.Process", "System.String")'),
     ("IIf with Not", 'IIf(Not (1 > 2), "System.Diagnostics.Process", "System.String")'),
     (

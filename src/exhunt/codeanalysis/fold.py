@@ -1218,6 +1218,24 @@ def _decode(data: bytes, encoding_path: str) -> str:
     return data.decode("utf-8", "replace")
 
 
+# The integer types whose `Parse` folds, by the names C# and VB give them: their ranges.
+_NUMBER_TYPES = {
+    "byte": (0, 255),
+    "sbyte": (-128, 127),
+    "short": (-(2**15), 2**15 - 1),
+    "int16": (-(2**15), 2**15 - 1),
+    "ushort": (0, 2**16 - 1),
+    "uint16": (0, 2**16 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "int32": (-(2**31), 2**31 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "uint": (0, 2**32 - 1),
+    "uint32": (0, 2**32 - 1),
+    "long": (-(2**63), 2**63 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+}
+
+
 # Which type a static function must be called on (its last segment before the name, "" when
 # called bare): an instance method of a value the folder cannot see, as `now.ToString("N")` or
 # `list.Concat(more)`, is not the static function of that name and folds to nothing.
@@ -1283,6 +1301,14 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         except ValueError:
             return None
         return parsed & 0xFF if name == "tobyte" and parsed is not None else parsed
+    owner = path.removesuffix(f".{name}").rsplit(".", 1)[-1]
+    if name == "parse" and owner in _NUMBER_TYPES and isinstance(first, str) and len(vals) == 1:
+        try:
+            number = int(first.strip())  # `int.Parse("83")`: decimal, with a sign and spaces around
+        except ValueError:
+            return None
+        low, high = _NUMBER_TYPES[owner]
+        return number if low <= number <= high else None
     if name == "cbyte" and isinstance(first, int) and not isinstance(first, bool):
         return first if 0 <= first <= 255 else None  # VB's CByte: out of range it throws
     if name in {"toint32", "toint16", "tobyte", "asc", "ascw", "cint"} and isinstance(first, (int, str)):
