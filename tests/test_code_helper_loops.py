@@ -268,3 +268,16 @@ def test_array_reverse_written_otherwise_reverses_the_page_constant(reverse: str
 def test_array_reverse_of_a_part_is_not_read_as_whole() -> None:
     body = f'char[] a = "{REVERSED}".ToCharArray();\nArray.Reverse(a, 1, 4);\n' + CS_CALL.format(name="new string(a)")
     assert TYPE not in run("r.aspx", cs_page(body)).folded
+
+
+def test_loops_that_multiply_are_a_recorded_limit_not_a_timeout() -> None:
+    # A helper whose loop calls another helper's loop: 60,000 x 60,000 turns. The turns count
+    # against the folder's budget, so the value is reported as not folded, the command is still
+    # found, and the analysis ends long before its deadline.
+    helpers = (
+        'static string A(string s) { string r = ""; for (int i = 0; i < 60000; i++) r += B(s); return r; }\n'
+        'static string B(string s) { string r = ""; int i = 0; while (i < 60000) { r += s; i++; } return r; }'
+    )
+    report = run("n.aspx", cs_page('System.Diagnostics.Process.Start(A("q"), Request["c"]);', members=helpers))
+    assert "EXH-WS-CODE-PROCESS" in [c.rule_id for c in report.capabilities]
+    assert [p.kind for p in report.problems] == ["limit"]

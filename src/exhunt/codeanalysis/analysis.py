@@ -557,8 +557,8 @@ def _report_flow(
         report.problems.append(
             CodeProblem(
                 "limit",
-                f"{len(flow.oversized)} value(s) too large to fold (over {MAX_VALUE >> 20} MiB, or LINQ mappings or "
-                f"ranges over {MAX_ITEMS:,} items, {MAX_MAPPED:,} in all): names or commands built from them were "
+                f"{len(flow.oversized)} value(s) too large to fold (over {MAX_VALUE >> 20} MiB, or LINQ mappings, "
+                f"ranges or loops over {MAX_ITEMS:,} items, {MAX_MAPPED:,} in all): names or commands built from them were "
                 "not resolved",
                 flow.oversized[0],
             )

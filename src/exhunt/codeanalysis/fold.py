@@ -48,7 +48,9 @@ Value = str | bytes | int | list["Value"]
 MAX_VALUE = 1 << 20  # longest string or array folded (1 MiB); longer raises `TooLarge`
 MAX_DEPTH = 200
 MAX_ITEMS = 1 << 16  # most items a LINQ mapping or a range folds (each item costs an evaluation)
-MAX_MAPPED = 1 << 17  # most items all the mappings of one folder evaluate together (nested ones multiply)
+MAX_MAPPED = (
+    1 << 17
+)  # most items all the mappings and loop turns of one folder evaluate together (nested ones multiply)
 _CLOCK_EVERY = 1023  # the deadline is read once every 1,024 evaluations (a clock read costs more than one)
 
 
@@ -617,8 +619,10 @@ class Folder:
     def _looped(self, loop: Node, key: str, local: dict[str, Value | None], depth: int) -> Value | None:
         """What a loop of one append leaves in its accumulator (`foreach (char c in s)
         sb.Append((char)(c ^ k));`, `for (int i = 0; i < s.Length; i++) r += ...;`), the loop
-        variable bound to each item or index in turn; None when the loop is not that shape, its
-        bounds do not fold, or it runs more than `MAX_ITEMS` times."""
+        variable bound to each item or index in turn; None when the loop is not that shape or its
+        bounds do not fold. A loop of more than `MAX_ITEMS` turns, or one past `MAX_MAPPED` turns
+        and mapped items of the folder in all (a helper's loop calling another's multiplies them),
+        raises `TooLarge`: the caller reports the value as not folded."""
         spec = loop_spec(loop)
         if spec is None or (spec.accumulator.lower() if self.case_blind else spec.accumulator) != key:
             return None
@@ -633,8 +637,9 @@ class Folder:
             if items_ is None:
                 return None
             items = items_
-        if len(items) > MAX_ITEMS:
-            return None
+        self._mapped += len(items)  # each turn costs an evaluation, as a LINQ mapping's item does
+        if len(items) > MAX_ITEMS or self._mapped > MAX_MAPPED:
+            raise TooLarge
         var = spec.variable.lower() if self.case_blind else spec.variable
         value = local.get(key)
         try:
