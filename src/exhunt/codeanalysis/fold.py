@@ -48,9 +48,9 @@ Value = str | bytes | int | list["Value"]
 MAX_VALUE = 1 << 20  # longest string or array folded (1 MiB); longer raises `TooLarge`
 MAX_DEPTH = 200
 MAX_ITEMS = 1 << 16  # most items a LINQ mapping or a range folds (each item costs an evaluation)
-MAX_MAPPED = (
-    1 << 17
-)  # most items all the mappings and loop turns of one folder evaluate together (nested ones multiply)
+# Most items all the LINQ mappings of one folder evaluate together, and most loop turns one folded
+# value runs (nested ones multiply).
+MAX_MAPPED = 1 << 17
 _CLOCK_EVERY = 1023  # the deadline is read once every 1,024 evaluations (a clock read costs more than one)
 
 
@@ -145,6 +145,7 @@ class Folder:
     bound: list[dict[str, Value | None]] = field(default_factory=list)  # None: a local with no constant
     _active: list[Callable1] = field(default_factory=list)  # the functions being applied, innermost last
     _mapped: int = 0  # items the LINQ mappings have evaluated so far, against `MAX_MAPPED`
+    _turns: int = 0  # loop turns run while folding the current value, against `MAX_MAPPED`
     deadline: float | None = None  # `time.monotonic()` past which folding raises `TooSlow`
     _steps: int = 0
     # VB: names are one whatever their case, and the parameters and locals bound are keyed in
@@ -158,6 +159,8 @@ class Folder:
             return None
         if depth > MAX_DEPTH:
             raise TooDeep
+        if depth == 0:
+            self._turns = 0  # a new value: the loop turns of the last one do not count against it
         self._steps += 1
         if self._steps & _CLOCK_EVERY == 0 and self.deadline is not None and time.monotonic() > self.deadline:
             raise TooSlow
@@ -620,9 +623,9 @@ class Folder:
         """What a loop of one append leaves in its accumulator (`foreach (char c in s)
         sb.Append((char)(c ^ k));`, `for (int i = 0; i < s.Length; i++) r += ...;`), the loop
         variable bound to each item or index in turn; None when the loop is not that shape or its
-        bounds do not fold. A loop of more than `MAX_ITEMS` turns, or one past `MAX_MAPPED` turns
-        and mapped items of the folder in all (a helper's loop calling another's multiplies them),
-        raises `TooLarge`: the caller reports the value as not folded."""
+        bounds do not fold. A loop of more than `MAX_ITEMS` turns, or past `MAX_MAPPED` turns in
+        all while one value is folded (a helper's loop calling another's multiplies them), raises
+        `TooLarge`: the caller reports the value as not folded."""
         spec = loop_spec(loop)
         if spec is None or (spec.accumulator.lower() if self.case_blind else spec.accumulator) != key:
             return None
@@ -637,8 +640,8 @@ class Folder:
             if items_ is None:
                 return None
             items = items_
-        self._mapped += len(items)  # each turn costs an evaluation, as a LINQ mapping's item does
-        if len(items) > MAX_ITEMS or self._mapped > MAX_MAPPED:
+        self._turns += len(items)  # each turn costs an evaluation, as a LINQ mapping's item does
+        if len(items) > MAX_ITEMS or self._turns > MAX_MAPPED:
             raise TooLarge
         var = spec.variable.lower() if self.case_blind else spec.variable
         value = local.get(key)
