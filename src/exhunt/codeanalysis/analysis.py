@@ -725,11 +725,19 @@ def _bare_source_noted(context: str, extracted: Extracted) -> str:
 # Names a form field, parameter, header or control holding a password goes by.
 _PASSWORD_NAME = re.compile(
     r"(?i)pass(?:word|wd|wort|phrase)|^pass$|pwd|pswd|^pw$|kennwort|contrase|senha|mot_?de_?passe|parol"
+    r"|^(?:proxy-)?authorization$"  # the header that carries Basic sign-ins (Outlook on the web, EWS, ActiveSync)
 )
 _QUOTED = re.compile(r"'([^']*)'")
 # Taint kinds of what a user submits: request fields, a page's controls, a service's arguments
 # (and such a value put into a URL whose host the code fixes: sent to that server).
 _SUBMITTED = frozenset({"request", "control", "webmethod", "fixed-host"})
+
+
+# Mail calls given (from, to, subject, body): a password in the mail counts only when the code
+# fixes the recipient (`new MailMessage(from, "x@example.com", subject, body)`).
+_MAIL_SENDS = frozenset(
+    {"new MailMessage", "SmtpClient.Send", "SmtpClient.SendAsync", "SmtpClient.SendMailAsync", "SmtpMail.Send"}
+)
 
 
 def _captured(hit: SinkHit, phrase: str, name: str, extracted: Extracted, report: CodeReport) -> None:
@@ -741,6 +749,10 @@ def _captured(hit: SinkHit, phrase: str, name: str, extracted: Extracted, report
         return
     if not any(_PASSWORD_NAME.search(key) for source in t.sources for key in _QUOTED.findall(source)):
         return
+    if hit.api in _MAIL_SENDS:
+        to = hit.args[1] if len(hit.args) > 1 else None
+        if not isinstance(to, str) or "@" not in to:
+            return  # mailed to the address the user gave (a welcome or reset mail), or to one not known
     context = _bare_source_noted(_context(hit, name), extracted)
     chain = _chain(t, phrase, hit, context)
     report.capabilities.append(Capability(hit.rule_id, hit.line, chain, _hit_lines(hit), hit.api, context))
