@@ -1,7 +1,8 @@
 """Client data a page reaches through the Page class itself: `ClientQueryString` (the query string
 of the requested URL) and an input control found by its id at run time (`FindControl`, also on the
-previous page of a cross-page post) or made in code and added to the page, whose value the client
-posted as a declared control's (docs/detection/webshell-code.md, "Query string and controls found
+previous page of a cross-page post), made in code and added to the page, or any value cast to an
+input control's class (a handler's `(TextBox)sender`), whose value the client posted as a declared
+control's (docs/detection/webshell-code.md, "Query string and controls found
 at run time", "Input controls made in code")."""
 
 from __future__ import annotations
@@ -49,6 +50,18 @@ SHELLS = [
         + '\n<form runat="server"><asp:TextBox ID="cmd" runat="server"/></form>',
         "EXH-WS-CODE-PROCESS",
         ["page control 't' (TextBox.text)"],
+    ),
+    (
+        "sender.aspx",
+        # A control's own event handler reading its value through the sender.
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Changed(object sender, EventArgs e) {\n"
+        '  System.Diagnostics.Process.Start("cmd.exe", "/c " + ((TextBox)sender).Text);\n'
+        "  var box = sender as HtmlInputText;\n"
+        "  if (box != null) System.IO.File.Delete(box.Value);\n}\n</script>\n"
+        '<form runat="server"><asp:TextBox ID="c" runat="server" AutoPostBack="true" OnTextChanged="Changed"/></form>',
+        "EXH-WS-CODE-PROCESS",
+        ["page control 'sender' (TextBox.text)", "Process.Start"],
     ),
     (
         "found-inline.aspx",

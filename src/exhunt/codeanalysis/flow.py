@@ -1354,7 +1354,8 @@ class UnitFlow:
 
     def _find_control(self, value: Node) -> tuple[str, str] | None:
         """The id and class of the input control `(TextBox)FindControl("cmd")` (or `FindControl("cmd")
-        as TextBox`) gives, if it is one."""
+        as TextBox`) gives, if it is one; or the name of any value cast to an input control's
+        class (`(TextBox)sender`)."""
         if value.type == "as_expression":
             left, right = value.child_by_field_name("left"), value.child_by_field_name("right")
             if left is None or right is None:
@@ -1365,6 +1366,11 @@ class UnitFlow:
             cast_to = value.child_by_field_name("type") if role(value) is Role.CAST else None
         cls = text(cast_to).rsplit(".", 1)[-1] if cast_to is not None else None
         value = _uncast(value)
+        if role(value) is Role.IDENT and cls:
+            # `((TextBox)sender).Text` in a control's own event handler: whatever the object,
+            # cast to an input control its value is the one the client posted
+            kind = next((c for c in _INPUT_CONTROL_CLASSES if c.lower() == cls.lower()), None)
+            return (text(value), kind) if kind is not None else None
         if role(value) is not Role.CALL:
             return None
         callee, args = call_parts(value)
