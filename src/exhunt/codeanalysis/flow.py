@@ -2395,6 +2395,10 @@ class UnitFlow:
     ) -> None:
         if rule.capability == "credential-capture" and any(".config" in text(a).lower() for a in args):
             return  # an installer writing the database password it was given into web.config
+        if rule.capability == "dynamic-code" and callee is not None and role(unwrap(callee)) is Role.MEMBER:
+            held, called_name = member_parts(unwrap(callee))
+            if self._delegate_call(held, called_name) is not None:
+                return  # `run.Invoke(x)` of `Action<string> run = Go`: a call of the page's own method
         t: Taint | None = None
         for i, a in enumerate(args):
             if rule.capability in _NAMED_BY_CODE and self._names_file(a):
