@@ -872,23 +872,7 @@ def _counted_loop(loop: Node) -> LoopSpec | None:
     if len(declarators) != 1 or declarators[0].named_child_count != 2:
         return None
     var, start = text(declarators[0].named_children[0]), declarators[0].named_children[1]
-    acc = _body(_loop_statements(loop.child_by_field_name("body")), var)
-    bound = _bound(cond, var)
-    stepped = _index_step(update, var)
-    if acc is None or bound is None or stepped is None or bound[2] != stepped[1]:
-        return None
-    return LoopSpec(
-        var,
-        acc[0],
-        acc[1],
-        start=start,
-        end=bound[0],
-        inclusive=bound[1],
-        step=stepped[0],
-        down=bound[2],
-        store=acc[2],
-        prelude=acc[3],
-    )
+    return _indexed(var, start, _loop_statements(loop.child_by_field_name("body")), cond, update)
 
 
 def _while_loop(loop: Node) -> LoopSpec | None:
@@ -908,16 +892,23 @@ def _while_loop(loop: Node) -> LoopSpec | None:
         return None
     left = unwrap(cond)
     left = left.child_by_field_name("left") or (left.named_children[0] if left.named_child_count else left)
-    var = text(unwrap(left))
-    acc = _body(stmts[:-1], var)
+    return _indexed(text(unwrap(left)), None, stmts[:-1], cond, stmts[-1])
+
+
+def _indexed(var: str, start: Node | None, stmts: list[Node], cond: Node, step: Node) -> LoopSpec | None:
+    """A loop over the index `var` from `start` (None: what it holds before the loop) while
+    `cond` holds, stepped by `step` (a `for` loop's update, or a `while` loop's last statement),
+    whose body is `stmts`; None unless the test and the step go the same way."""
+    acc = _body(stmts, var)
     bound = _bound(cond, var)
-    stepped = _index_step(stmts[-1], var)
+    stepped = _index_step(step, var)
     if acc is None or bound is None or stepped is None or bound[2] != stepped[1] or acc[0] == var:
         return None
     return LoopSpec(
         var,
         acc[0],
         acc[1],
+        start=start,
         end=bound[0],
         inclusive=bound[1],
         step=stepped[0],
