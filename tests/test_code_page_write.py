@@ -1,9 +1,13 @@
 """A writer that puts the client's text into a file whose name the code fixes and the server
 runs as a page (`File.WriteAllText(Server.MapPath("x.aspx"), Request["c"])`): a dropper, which
 one request turns into a new shell. The path is the code's, so the file-write rule (the client
-picks path and content) did not see it. Benign look-alikes: pages written from the site's own
-templates, the client's text kept in a data file, a fixed page copied from the site's own file
-(docs/detection/webshell-code.md, "Pages written from the client's text")."""
+picks path and content) did not see it. The same for files the server runs though they are no
+pages: a DLL in the site's bin folder, a code file under App_Code, web.config; and an upload saved
+under its own name into bin or App_Code. Benign look-alikes: pages written from the site's own
+templates, the client's text kept in a data file, a fixed page copied from the site's own file,
+an installer putting the connection string it was given into web.config, a DLL copied from the
+site's own file (docs/detection/webshell-code.md, "Pages written from the client's text", "Code
+files planted in bin, App_Code and web.config")."""
 
 from __future__ import annotations
 
@@ -54,6 +58,23 @@ SHELLS = [
         ["request parameter 'c'", "into error.aspx"],
     ),
     (
+        "drop-dll.aspx",
+        cs_page(
+            'System.IO.File.WriteAllBytes(Server.MapPath("~/bin/App_Web_x.dll"), Request.BinaryRead(Request.ContentLength));'
+        ),
+        ["the request body", "into bin/App_Web_x.dll"],
+    ),
+    (
+        "drop-appcode.aspx",
+        cs_page('System.IO.File.WriteAllText(Server.MapPath("~/App_Code/Util.cs"), Request.Form["src"]);'),
+        ["form field 'src'", "into App_Code/Util.cs"],
+    ),
+    (
+        "drop-config.aspx",
+        vb_page('System.IO.File.WriteAllText(Server.MapPath("~/images/web.config"), Request.Form("cfg"))'),
+        ["form field 'cfg'", "into web.config"],
+    ),
+    (
         "drop-body.ashx",
         '<%@ WebHandler Language="C#" Class="H" %>\n'
         "public class H : System.Web.IHttpHandler {\n"
@@ -72,6 +93,23 @@ def test_page_written_from_the_clients_text(name: str, code: str, words: list[st
     report = assert_found(name, code, RULE, words)
     (finding,) = [c for c in report.capabilities if c.rule_id == RULE]
     assert finding.line in finding.lines
+
+
+@pytest.mark.parametrize(
+    "save",
+    [
+        'f.SaveAs(Server.MapPath("~/bin/" + f.FileName));',
+        'f.SaveAs(System.IO.Path.Combine(Server.MapPath("~/App_Code"), f.FileName));',
+        'f.SaveAs(Server.MapPath("~/bin") + "\\\\" + f.FileName);',
+    ],
+    ids=["bin", "app-code", "bin-joined"],
+)
+def test_an_upload_under_its_own_name_into_a_code_folder_is_a_write(save: str) -> None:
+    # The client picks the file's name, so it picks a DLL the application loads at its next
+    # start, or a code file it compiles.
+    assert_found(
+        "up.aspx", cs_page("var f = Request.Files[0];\n" + save), "EXH-WS-CODE-FILE-WRITE", ["an uploaded file"]
+    )
 
 
 def test_a_client_picked_path_stays_the_file_write_rule() -> None:
@@ -100,6 +138,28 @@ BENIGN = [
         cs_page(
             'if (Request.Form["down"] == "1") System.IO.File.WriteAllText(Server.MapPath("~/app_offline.htm"), "<h1>Back soon</h1>");\n'
             'System.IO.File.WriteAllText(Server.MapPath("~/Default.aspx"), "<%@ Page Language=\\"C#\\" %><h1>Home</h1>");'
+        ),
+    ),
+    (
+        "installer.aspx",
+        # The connection string the installer was given, put into the site's configuration.
+        cs_page(
+            'System.IO.File.WriteAllText(Server.MapPath("~/web.config"), "<configuration><connectionStrings>'
+            '<add name=\\"db\\" connectionString=\\"" + Request.Form["cs"] + "\\"/></connectionStrings></configuration>");'
+        ),
+    ),
+    (
+        "module-install.aspx",
+        # A module's DLL copied into bin from the site's own package folder.
+        cs_page(
+            'System.IO.File.WriteAllBytes(Server.MapPath("~/bin/Module.dll"), '
+            'System.IO.File.ReadAllBytes(Server.MapPath("~/App_Data/packages/Module.dll")));'
+        ),
+    ),
+    (
+        "uploads-folder.aspx",
+        cs_page(
+            'var f = Request.Files[0];\nf.SaveAs(Server.MapPath("~/uploads/" + System.IO.Path.GetFileName(f.FileName)));'
         ),
     ),
     (

@@ -2767,6 +2767,8 @@ class UnitFlow:
             client_text = client_text or not any(_OWN_NAME.search(source) for source in path_t.sources)
             # or under its own name, straight into the page's own folder or the site's root
             client_text = client_text or (bool(args) and self._beside_itself(args[0]))
+            # or under its own name into the bin or App_Code folder, whose files the server runs
+            client_text = client_text or (bool(args) and self._into_code_folder(args[0]))
         if (
             path_t is not None
             and content_t is not None
@@ -2808,9 +2810,17 @@ class UnitFlow:
             return None, None
         tail = self._path_tail(path)
         m = _EXTENSION.search(tail.strip()) if tail else None
-        if tail is None or m is None or m.group(1).lower() not in _PAGE_EXTENSIONS:
+        if tail is None or m is None:
             return None, None
-        return content, tail.strip().replace("\\", "/").rsplit("/", 1)[-1]
+        where = tail.strip().replace("\\", "/").lower().split("/")
+        code = _runs_as_code(where, m.group(1).lower())
+        if m.group(1).lower() not in _PAGE_EXTENSIONS and not code:
+            return None, None
+        if where[-1] == "web.config" and content.joined:
+            return None, None  # an installer putting the settings it was given into its web.config
+        shown = tail.strip().replace("\\", "/").split("/")
+        in_folder = code and where[-1] != "web.config" and len(shown) > 1
+        return content, "/".join(shown[-2:]) if in_folder else shown[-1]  # `bin/x.dll`, `x.aspx`
 
     def _path_tail(self, node: Node) -> str | None:
         """The fixed text a path ends with (`MapPath("~/x/" + "a.aspx")`, `Path.Combine(dir,
@@ -2834,6 +2844,22 @@ class UnitFlow:
         if role(node) in {Role.STRING, Role.IDENT}:
             return as_text(self.fold(node))
         return None
+
+    def _into_code_folder(self, node: Node) -> bool:
+        """Whether a path starts in the site's bin or App_Code folder (`MapPath("~/bin/" +
+        name)`, `Path.Combine(MapPath("~/App_Code"), name)`), whose files the server loads or
+        compiles."""
+        node = unwrap(node)
+        if role(node) is Role.BINARY and operator(node) in {"+", "&"}:
+            return self._into_code_folder(_leftmost(node))
+        if role(node) is Role.CALL:
+            callee, args = call_parts(node)
+            name = last_name(callee)
+            if (name in WEB_PATH and len(args) == 1) or (name == "combine" and len(args) == 2):
+                return self._into_code_folder(args[0])
+            return False
+        folded = as_text(self.fold(node))
+        return folded is not None and _CODE_FOLDER.fullmatch(folded.strip().replace("\\", "/").lower()) is not None
 
     def _beside_itself(self, node: Node) -> bool:
         """Whether a path starts at the page's own folder or the site's root (`MapPath(".")`,
@@ -3774,6 +3800,21 @@ _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,8})$")
 _PAGE_EXTENSIONS = _RUN_BY_SERVER - {"config", "cs", "vb", "resx"}
 # What the client sends as text or a body (not an upload, whose own file a fixed name renames).
 _DROPPED = frozenset({"request", "control", "webmethod", "body"})
+# The site's folders whose files the server loads or compiles (the start of a path, as written).
+_CODE_FOLDER = re.compile(r"(?:~|\.)?/?(?:bin|app_code)/?")
+
+
+def _runs_as_code(where: list[str], extension: str) -> bool:
+    """Whether a file of a fixed path (its lower-case segments) runs on the server though it is
+    no page: a DLL in the site's bin folder (loaded as the application starts), a code file
+    under App_Code (compiled), or web.config (which can hand any extension to the page
+    compiler)."""
+    folders = where[:-1]
+    if extension == "dll":
+        return "bin" in folders
+    if extension in {"cs", "vb"}:
+        return "app_code" in folders
+    return where[-1] == "web.config"
 
 
 def _safe_extension(tail: str) -> bool:
