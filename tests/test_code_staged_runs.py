@@ -1,8 +1,11 @@
 """Client code written to a file and run by a fixed command line: a batch file started with
 `cmd /c`, an MSBuild project with an inline task, an uploaded program started by name. Neither
 call alone is a finding (the path and the command are the code's own); together they run what
-the client sent (EXH-WS-CODE-PROCESS, the write named as a step). Kept quiet: a fixed tool run
-over a data file the client fills, and a batch file the page writes from its own text."""
+the client sent (EXH-WS-CODE-PROCESS, the write named as a step). A path the analysis cannot
+fold (a temporary file's) is matched by the variable holding it, for a process and for an
+assembly load (EXH-WS-CODE-ASSEMBLY). Kept quiet: a fixed tool run over a data file the client
+fills, a batch file the page writes from its own text, and a temporary file handed to a fixed
+tool as its argument."""
 
 from __future__ import annotations
 
@@ -52,6 +55,19 @@ SHELLS = [
 ]
 
 
+SHELLS += [
+    (
+        "temp_run.aspx",
+        cs_page(
+            'string p = System.IO.Path.GetTempFileName() + ".exe";\n'
+            'System.IO.File.WriteAllBytes(p, Convert.FromBase64String(Request.Form["b"]));\n'
+            "System.Diagnostics.Process.Start(p);"
+        ),
+        ["form field 'b'", "writes it to the file `p` names (File.WriteAllBytes)", "runs the file the page wrote"],
+    ),
+]
+
+
 @pytest.mark.parametrize(("name", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_written_then_run_found(name: str, code: str, words: list[str]) -> None:
     assert_found(name, code, PROCESS, words)
@@ -90,6 +106,28 @@ BENIGN = [
         ),
     ),
 ]
+
+
+def test_written_then_loaded_from_a_temporary_file() -> None:
+    code = cs_page(
+        "var path = System.IO.Path.GetTempFileName();\n"
+        "System.IO.File.WriteAllBytes(path, Request.BinaryRead(Request.ContentLength));\n"
+        'System.Reflection.Assembly.LoadFrom(path).CreateInstance("P").Equals(this);'
+    )
+    assert_found("temp_load.aspx", code, "EXH-WS-CODE-ASSEMBLY", ["the request body", "loads the file the page wrote"])
+
+
+BENIGN.append(
+    (
+        "temp_convert.aspx",
+        # The visitor's file saved to a temporary path, a fixed converter run over it.
+        cs_page(
+            "string p = System.IO.Path.GetTempFileName();\n"
+            "Request.Files[0].SaveAs(p);\n"
+            'System.Diagnostics.Process.Start(@"C:\\Tools\\convert.exe", p + " out.png");'
+        ),
+    )
+)
 
 
 @pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])

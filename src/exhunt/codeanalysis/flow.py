@@ -161,6 +161,7 @@ class SinkHit:
     unresolved: tuple[tuple[int, str, int], ...] = ()
     built: bool = False  # reached through what was stored into the object it creates
     content: Taint | None = None  # a file write's: what is written, whatever picks the path
+    first: str = ""  # the first argument as written (up to 120 characters)
 
     def command_text(self) -> str:
         """What the call's arguments fold to, and the source text of those that do not
@@ -2425,7 +2426,8 @@ class UnitFlow:
             built = t is not None
         if t is None and rule.capability in _SET_LATER and role(node) is Role.NEW:
             t = self._query_text(node, _SET_LATER[rule.capability])
-        hit = SinkHit(rule.rule_id, rule.capability, api, self.line(node), t, method, values, built=built)
+        first = text(args[0])[:120] if args else ""
+        hit = SinkHit(rule.rule_id, rule.capability, api, self.line(node), t, method, values, built=built, first=first)
         hit.unresolved = self._unresolved(rule.capability, args, values)
         if rule.capability == "file-write":
             hit.taint, hit.content = self._write_taint(node, api, args, receiver, method)
@@ -2693,8 +2695,8 @@ class UnitFlow:
                 continue  # an object made in place (a sink of its own when it is one), `{ X = ... }`
             if text(inner).strip().lower() in _LITERAL_WORDS:
                 continue  # `False`, `null`: options, as constant as a number
-            if all(self._fixed(o) or _SERVER_VALUE.match(text(o)[:200]) for o in _operands(inner)):
-                continue  # a fixed text with the time, a new GUID or the machine's name: the server's own
+            if self._servers_own(inner):
+                continue  # a fixed text with the time, a new GUID, a temporary file: the server's own
             if role(inner) is Role.IDENT and (self._type(self._n(text(inner))) or "") in _STORE_HOLDERS:
                 objects = True
                 continue
@@ -2705,6 +2707,23 @@ class UnitFlow:
             for member in _STORES_OF.get(capability, ()):
                 out.extend((-1, t, line) for t, line in self._open_stores.get(member, ()))
         return tuple(out)
+
+    def _servers_own(self, node: Node, depth: int = 0) -> bool:
+        """Whether a value is fixed text joined with values of the server's own (the time, a new
+        GUID, the machine's name, a temporary file's path), also through variables only ever set
+        to such values (`p = Path.GetTempFileName()`, then `p + ".png"`)."""
+        for o in _operands(node):
+            if self._fixed(o) or _SERVER_VALUE.match(text(o)[:200]):
+                continue
+            if depth < 4 and role(o) is Role.IDENT:
+                # each value the variable is set to holds one of the server's values: a variable
+                # set only to fixed text that did not fold may be set by a call (`Fill(out t)`)
+                values = self._values_of(o)
+                made = all(any(_SERVER_VALUE.match(text(x)[:200]) for x in _operands(v)) for v in values)
+                if values and made and all(self._servers_own(v, depth + 1) for v in values):
+                    continue
+            return False
+        return True
 
     def _deconstructed(self, left: Node, right: Node) -> list[tuple[Node, Node, str | None]]:
         """(name, value, method the value is read in) of a tuple deconstruction: of a tuple
@@ -3861,6 +3880,7 @@ def _fixed_host(prefix: str | None) -> bool:
 _SERVER_VALUE = re.compile(
     r"(?:System\.)?(?:DateTime\.(?:Now|UtcNow|Today)|DateTimeOffset\.(?:Now|UtcNow)|Guid\.NewGuid\s*\(\s*\)"
     r"|Environment\.(?:MachineName|TickCount64|TickCount|ProcessorCount|ProcessId)"
+    r"|(?:IO\.)?Path\.(?:GetTempFileName|GetRandomFileName|GetTempPath)\s*\(\s*\)"
     r"|(?:System\.Diagnostics\.)?Process\.GetCurrentProcess\s*\(\s*\)\.Id|Now|Today|Timer)"
     r"(?:\s*\.\s*\w+(?:\s*\(\s*(?:\"(?:[dDfFgGMmOoRrstTuUYyNBPX]|[yMdHhmsfFz:/. _-]*)\"|-?\d+)?\s*\))?)*\s*$"
 )

@@ -5,7 +5,10 @@ script, an MSBuild project or a program, then starts that file with a command li
 (`cmd /c C:\\Windows\\Temp\\t.bat`, `MSBuild.exe C:\\Windows\\Temp\\p.proj`: LOLBAS's inline-task
 runners among them). Neither call alone is a finding: the write's path is fixed and outside the
 site, the command is fixed. Together they run the client's code. `staged_runs` finds the command
-lines that name a file the page writes with client data, and gives them that data's taint.
+lines that name a file the page writes with client data, and gives them that data's taint. A
+path the analysis cannot fold (`var p = Path.GetTempFileName()`) is matched by the variable
+that holds it: a write of client data to `p`, then `Process.Start(p)` or `Assembly.LoadFile(p)`
+in the same method, runs or loads what the client sent.
 """
 
 from __future__ import annotations
@@ -29,26 +32,56 @@ _RUN = re.compile(
 
 def staged_runs(hits: list[SinkHit]) -> list[SinkHit]:
     """`hits` with each fixed command (a `process` call no request data reaches) that names a
-    file a write of the same code fills with client data given that data's taint, the write
-    added as a step (the write stays as it was)."""
+    file a write of the same code fills with client data, or an assembly load or a process
+    started from the variable such a write's path is kept in, given that data's taint, the
+    write added as a step (the write stays as it was)."""
     written: dict[str, SinkHit] = {}
+    held: dict[tuple[str | None, str], SinkHit] = {}  # (method, variable) -> the write to its path
     for hit in hits:
         if hit.capability == "file-write" and hit.content is not None and hit.content.kinds & _CLIENT:
             for name in _names(_path_text(hit)):
                 written.setdefault(name, hit)
-    if not written:
+            variable = _path_variable(hit)
+            if variable is not None:
+                held.setdefault((hit.method, variable), hit)
+    if not written and not held:
         return hits
     out: list[SinkHit] = []
     for hit in hits:
-        if hit.capability == "process" and hit.taint is None:
+        if hit.taint is None and hit.capability == "process":
             ran = next((n for n in _names(hit.command_text()) if n in written), None)
-            write = written[ran] if ran is not None else None
-            if ran is not None and write is not None and write.content is not None:
-                taint = write.content.step(f"writes it to {ran} ({write.api})", write.line)
-                note = f"runs {ran}, which the page wrote"
-                hit = dataclasses.replace(hit, taint=taint, note=f"{hit.note}; {note}" if hit.note else note)
+            if ran is not None:
+                hit = _joined(hit, written[ran], ran, f"runs {ran}, which the page wrote")
+        if hit.taint is None and (hit.capability == "process" or _LOADS.search(hit.api)):
+            variable = _path_variable(hit)
+            write = held.get((hit.method, variable)) if variable is not None else None
+            if write is not None and write.line <= hit.line and variable is not None:
+                verb = "runs" if hit.capability == "process" else "loads"
+                hit = _joined(hit, write, f"the file `{variable}` names", f"{verb} the file the page wrote")
         out.append(hit)
     return out
+
+
+def _joined(hit: SinkHit, write: SinkHit, written_to: str, note: str) -> SinkHit:
+    """`hit` given the taint of what `write` put into the file it runs or loads."""
+    if write.content is None:
+        return hit
+    taint = write.content.step(f"writes it to {written_to} ({write.api})", write.line)
+    return dataclasses.replace(hit, taint=taint, note=f"{hit.note}; {note}" if hit.note else note)
+
+
+def _path_variable(hit: SinkHit) -> str | None:
+    """The variable a call's first argument is, when it does not fold to a path (`p` of
+    `File.WriteAllBytes(p, data)` after `var p = Path.GetTempFileName()`)."""
+    if hit.args and as_text(hit.args[0]):
+        return None  # a path the analysis knows: matched by its file name
+    first = hit.first.strip()
+    return first if _VARIABLE.fullmatch(first) else None
+
+
+# Assembly loads from a path (a dynamic-code call's API), and a plain variable name.
+_LOADS = re.compile(r"LoadFrom|LoadFile|ExecuteAssembly\b|CreateInstanceFrom|InstallHelper", re.I)
+_VARIABLE = re.compile(r"[A-Za-z_]\w{0,63}")
 
 
 def _path_text(hit: SinkHit) -> str:
