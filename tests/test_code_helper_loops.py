@@ -2,7 +2,8 @@
 place, is folded like any other helper: `Rev("ssecorP...")` with `Array.Reverse(a)`, `Xor(s, 5)`
 with `foreach (char c in s) sb.Append((char)(c ^ k))` or an index loop (`r += ...` or `r = r + ...`,
 VB's `Mid` and `Len`; a step other than one, counting down, and `while` loops whose index starts
-before them; locals the body declares before its append), and a loop that decodes a byte array
+before them, or whose index is declared before them and keeps its last value; locals the body
+declares before its append), and a loop that decodes a byte array
 in place (`b[i] = (byte)(b[i] ^ k)`, `b[i] ^= key[i % key.Length]`, VB's `b(i) = b(i) Xor k`), in
 C#, VB and JScript. A shell that
 names `Process.Start` only through such a helper and reflection was a low reflection finding
@@ -76,6 +77,13 @@ CS_HELPERS = [
         'static string X(string s, int k) { string r = ""; int i = 0; while (i < s.Length) { r += (char)(s[i] ^ k); i++; } return r; }',
     ),
     (
+        "index-declared-before",
+        # `for (i = 0; ...)` over an `int i;` declared before: the index keeps its last value
+        f'X("{XORED}", 5)',
+        'static string X(string s, int k) { string r = ""; int i; for (i = 0; i < s.Length; i++) r += (char)(s[i] ^ k); '
+        "return r.Substring(0, i); }",
+    ),
+    (
         "temporary-local",
         f'X("{XORED}", 5)',
         'static string X(string s, int k) { string r = ""; for (int i = 0; i < s.Length; i++) { char c = s[i]; int x = c ^ k; r += (char)x; } return r; }',
@@ -146,6 +154,12 @@ VB_HELPERS = [
         f'X("{XORED}", 5)',
         'Function X(s As String, k As Integer) As String\n  Dim r As String = ""\n  Dim i As Integer = 0\n  While i < s.Length\n'
         "    r &= ChrW(AscW(s(i)) Xor k)\n    i += 1\n  End While\n  Return r\nEnd Function",
+    ),
+    (
+        "vb-index-declared-before",
+        f'X("{XORED}", 5)',
+        'Function X(s As String, k As Integer) As String\n  Dim r As String = ""\n  Dim i As Integer\n'
+        "  For i = 0 To s.Length - 1\n    r &= ChrW(AscW(s(i)) Xor k)\n  Next\n  Return r.Substring(0, i)\nEnd Function",
     ),
     (
         "vb-temporary-local",
@@ -231,8 +245,9 @@ def test_a_loop_of_another_shape_gives_no_constant(helper: str) -> None:
         'function d(s) { var r = ""; for (var i = 0; i < s.length; i++) { r += String.fromCharCode(s.charCodeAt(i) ^ 5); } return r; }',
         'function d(s) { var r = ""; for (var i = 0; i < s.length; i++) r = r + String.fromCharCode(s.charCodeAt(i) ^ 5); return r; }',
         'function d(s) { var r = ""; var i = 0; while (i < s.length) { r += String.fromCharCode(s.charCodeAt(i) ^ 5); i += 1; } return r; }',
+        'function d(s) { var r = ""; var i; for (i = 0; i < s.length; i++) r += String.fromCharCode(s.charCodeAt(i) ^ 5); return r; }',
     ],
-    ids=["jscript-block", "jscript-written-out", "jscript-while"],
+    ids=["jscript-block", "jscript-written-out", "jscript-while", "jscript-index-declared-before"],
 )
 def test_jscript_helper_with_a_loop_is_folded(helper: str) -> None:
     progid = "".join(chr(ord(c) ^ 5) for c in "WScript.Shell")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import html
 import re
 import time
@@ -659,8 +660,8 @@ class Folder:
             local.pop(var, None)
             for name, _ in spec.prelude:
                 local.pop(name.lower() if self.case_blind else name, None)
-        if spec.start is None and spec.collection is None and isinstance(items, range):
-            local[var] = items.start + len(items) * items.step  # a `while` loop's index lives on
+        if (spec.start is None or spec.outer) and spec.collection is None and isinstance(items, range):
+            local[var] = items.start + len(items) * items.step  # an index declared before the loop lives on
         return value
 
     def _stored_items(
@@ -824,6 +825,7 @@ class LoopSpec:
     # (`acc[i] = E`, `acc[i] ^= E`)
     store: str = "append"
     prelude: tuple[tuple[str, Node], ...] = ()  # locals the body declares first (`char c = s[i];`)
+    outer: bool = False  # the index is a local declared before the loop, which keeps its last value
 
 
 def loop_spec(loop: Node) -> LoopSpec | None:
@@ -861,18 +863,38 @@ def _counted_loop(loop: Node) -> LoopSpec | None:
         if start is None or end is None or acc is None:
             return None
         step = loop.child_by_field_name("step")
+        outer = not any(c.type == "as_clause" for c in loop.named_children)  # `For i = ...` of a `Dim i` before
         return LoopSpec(
-            text(vb_var), acc[0], acc[1], start=start, end=end, inclusive=True, step=step, store=acc[2], prelude=acc[3]
+            text(vb_var),
+            acc[0],
+            acc[1],
+            start=start,
+            end=end,
+            inclusive=True,
+            step=step,
+            store=acc[2],
+            prelude=acc[3],
+            outer=outer,
         )
     init, cond = loop.child_by_field_name("initializer"), loop.child_by_field_name("condition")
     update = loop.child_by_field_name("update") or loop.child_by_field_name("increment")  # C#, JavaScript
-    if init is None or cond is None or update is None or init.type != "variable_declaration":
+    if init is None or cond is None or update is None:
+        return None
+    body = _loop_statements(loop.child_by_field_name("body"))
+    set_before = statement_value(init)
+    if role(set_before) is Role.ASSIGN and operator(set_before) == "=":  # `for (i = 0; ...)` of an `int i;` before
+        left, start = set_before.child_by_field_name("left"), set_before.child_by_field_name("right")
+        if left is None or start is None or role(unwrap(left)) is not Role.IDENT:
+            return None
+        spec = _indexed(text(unwrap(left)), start, body, cond, update)
+        return dataclasses.replace(spec, outer=True) if spec is not None else None
+    if init.type != "variable_declaration":
         return None
     declarators = [c for c in init.named_children if c.type == "variable_declarator"]
     if len(declarators) != 1 or declarators[0].named_child_count != 2:
         return None
     var, start = text(declarators[0].named_children[0]), declarators[0].named_children[1]
-    return _indexed(var, start, _loop_statements(loop.child_by_field_name("body")), cond, update)
+    return _indexed(var, start, body, cond, update)
 
 
 def _while_loop(loop: Node) -> LoopSpec | None:
