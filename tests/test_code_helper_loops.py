@@ -5,7 +5,8 @@ VB's `Mid` and `Len`; a step other than one, counting down, and `while` loops wh
 before them, or whose index is declared before them and keeps its last value; locals the body
 declares before its append), and a loop that decodes a byte array
 in place (`b[i] = (byte)(b[i] ^ k)`, `b[i] ^= key[i % key.Length]`, VB's `b(i) = b(i) Xor k`), in
-C#, VB and JScript. A shell that
+C#, VB and JScript; a loop body may also be an `if` chain of one append per branch, and a char in
+C# arithmetic is its code (`(char)((c - 'a' + 13) % 26 + 'a')`, ROT13). A shell that
 names `Process.Start` only through such a helper and reflection was a low reflection finding
 (docs/detection/webshell-code.md, "Helpers with a loop")."""
 
@@ -21,6 +22,11 @@ TYPE = "System.Diagnostics.Process, System"
 XORED = "".join(chr(ord(c) ^ 5) for c in TYPE)
 REVERSED = TYPE[::-1]
 HEXED = TYPE.encode().hex()
+ROT13 = TYPE.translate(
+    str.maketrans(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm"
+    )
+)
 XORED_B64 = base64.b64encode(bytes(ord(c) ^ 7 for c in TYPE)).decode()
 KEYED_B64 = base64.b64encode(bytes(ord(c) ^ b"key"[i % 3] for i, c in enumerate(TYPE))).decode()
 CS_CALL = (
@@ -100,6 +106,21 @@ CS_HELPERS = [
         'static byte[] K = System.Text.Encoding.ASCII.GetBytes("key");\n'
         "static string D(string s) { byte[] b = Convert.FromBase64String(s);\n"
         "  for (int i = 0; i < b.Length; i++) { b[i] ^= K[i % K.Length]; }\n  return System.Text.Encoding.UTF8.GetString(b); }",
+    ),
+    (
+        "rot13-conditional",
+        # a char in arithmetic is its code: `(char)((c - 'a' + 13) % 26 + 'a')`
+        f'R("{ROT13}")',
+        "static string R(string s) { var sb = new System.Text.StringBuilder(); foreach (char c in s) "
+        "sb.Append((char)(c >= 'a' && c <= 'z' ? (c - 'a' + 13) % 26 + 'a' : c >= 'A' && c <= 'Z' ? (c - 'A' + 13) % 26 + 'A' : c)); "
+        "return sb.ToString(); }",
+    ),
+    (
+        "rot13-if-else",
+        # one append in each branch of an `if` chain, `char.IsLower` folded
+        f'R("{ROT13}")',
+        "static string R(string s) { string r = \"\"; foreach (char c in s) { if (char.IsLower(c)) r += (char)((c - 'a' + 13) % 26 + 'a'); "
+        "else if (char.IsUpper(c)) { r += (char)((c - 'A' + 13) % 26 + 'A'); } else r += c; } return r; }",
     ),
     (
         "while-counting-down",
@@ -296,3 +317,21 @@ def test_loops_that_multiply_are_a_recorded_limit_not_a_timeout() -> None:
     report = run("n.aspx", cs_page('System.Diagnostics.Process.Start(A("q"), Request["c"]);', members=helpers))
     assert "EXH-WS-CODE-PROCESS" in [c.rule_id for c in report.capabilities]
     assert [p.kind for p in report.problems] == ["limit"]
+
+
+def test_a_branch_whose_condition_does_not_fold_gives_no_constant() -> None:
+    helper = 'static string R(string s) { string r = ""; foreach (char c in s) { if (Flag(c)) r += c; else r += "x"; } return r; }'
+    assert TYPE not in run("h.aspx", cs_page(CS_CALL.format(name=f'R("{TYPE}")'), members=helper)).folded
+
+
+@pytest.mark.parametrize(
+    ("expression", "folded"),
+    [
+        ("(char)('a' + 1) + \"x\"", "bx"),  # a char plus a number is a number: 'b'
+        ('"a" + 1', "a1"),  # a string plus a number is text
+        ("'a' + \"b\"", "ab"),  # a char joined with a string is text
+    ],
+)
+def test_a_char_in_arithmetic_is_its_code(expression: str, folded: str) -> None:
+    report = run("c.aspx", cs_page(f'string t = {expression};\nSystem.Diagnostics.Process.Start(t + ".exe");'))
+    assert f"{folded}.exe" in report.folded

@@ -262,6 +262,8 @@ class Folder:
         if negated and role(node) is not Role.BINARY and node.named_child_count:
             inner = self._truth(node.named_children[-1], depth + 1)
             return None if inner is None else not inner
+        if role(node) is Role.CALL:
+            return self._char_test(node, depth)
         if role(node) is not Role.BINARY:
             return None
         op = operator(node)
@@ -273,10 +275,26 @@ class Folder:
                 return None
             return (a and b) if op in {"&&", "AndAlso"} else (a or b)
         x, y = self.value(left, depth + 1), self.value(right, depth + 1)
+        if isinstance(x, int) and isinstance(y, str) and len(y) == 1:
+            y = ord(y)  # C#'s `c > 96`: a char compared with a number is its code
+        elif isinstance(y, int) and isinstance(x, str) and len(x) == 1:
+            x = ord(x)
         if x is None or y is None or type(x) is not type(y) or isinstance(x, list):
             return None
         fn = _COMPARE.get(op)
         return fn(x, y) if fn is not None else None
+
+    def _char_test(self, node: Node, depth: int) -> bool | None:
+        """`char.IsLower(c)` and its kin (`IsUpper`, `IsLetter`, `IsDigit`, `IsLetterOrDigit`)
+        on a folded character."""
+        callee, args = call_parts(node)
+        path = dotted(callee).lower()
+        test = _CHAR_TESTS.get(path.rsplit(".", 1)[-1])
+        name = path.rsplit(".", 1)[-1]
+        if test is None or path not in {f"char.{name}", f"system.char.{name}"}:
+            return None
+        v = self.value(args[0], depth + 1) if len(args) == 1 else None
+        return test(v) if isinstance(v, str) and len(v) == 1 else None
 
     def _interpolated(self, node: Node, depth: int) -> Value | None:
         """C# `$"System.{name}.Process"`: the text with each hole's folded value (a hole with an
@@ -337,7 +355,11 @@ class Folder:
         return None
 
     # ------------------------------------------------------------------ operators
-    def _binary(self, node: Node, depth: int) -> Value | None:
+    def _binary(self, node: Node, depth: int, numeric: bool = False) -> Value | None:
+        """A chain of one operator over folded operands. A `+` adds numbers, not text, where the
+        chain is `numeric` (an operand of arithmetic, or under a cast to a number type: C#'s
+        `(char)(c - 'a' + 13)`), or where a char literal meets a number (`13 + 'a'`): a char is
+        then its code, as C# reads it."""
         # Flatten left-nested chains of one operator (a + b + c + ...) without recursion.
         op = operator(node)
         operands: list[Node] = []
@@ -349,17 +371,43 @@ class Folder:
             current = unwrap(left)
         operands.append(current)
         operands.reverse()
+        inner = op in _ARITHMETIC  # `(c + 13) % 26`: the `+` inside adds numbers
         values = []
         for operand in operands:
-            v = self.value(operand, depth + 1)
+            v = self._operand(operand, depth + 1, inner)
             if v is None:
                 return None
             values.append(v)
+        if op == "+" and (numeric or self._char_sum(operands, values)):
+            codes = [ord(v) if isinstance(v, str) and len(v) == 1 else v for v in values]
+            return combine(op, codes) if all(isinstance(v, int) for v in codes) else None
         return combine(op, values)
+
+    def _operand(self, node: Node, depth: int, numeric: bool) -> Value | None:
+        """An operand's value; a `+` chain read as numbers where the context is numeric."""
+        node = unwrap(node)
+        if numeric and role(node) is Role.BINARY and operator(node) == "+":
+            if depth > MAX_DEPTH:
+                raise TooDeep
+            return self._binary(node, depth, numeric=True)
+        return self.value(node, depth)
+
+    @staticmethod
+    def _char_sum(operands: list[Node], values: list[Value]) -> bool:
+        """Whether a `+` chain adds a char literal to a number (no string literal among them)."""
+        roles = [role(unwrap(o)) for o in operands]
+        return (
+            Role.CHAR in roles
+            and Role.STRING not in roles
+            and any(isinstance(v, int) and not isinstance(v, bool) for v in values)
+            and all(isinstance(v, int) or (isinstance(v, str) and len(v) == 1) for v in values)
+        )
 
     def _cast(self, node: Node, depth: int) -> Value | None:
         target = text(node.child_by_field_name("type")).lower()
-        v = self.value(node.child_by_field_name("value") or node.named_children[-1], depth + 1)
+        inner = node.child_by_field_name("value") or node.named_children[-1]
+        numeric = target in _NUMBER_CASTS
+        v = self._operand(inner, depth + 1, numeric) if numeric else self.value(inner, depth + 1)
         if isinstance(v, int):
             if target == "char":
                 return _chr(v)
@@ -647,13 +695,17 @@ class Folder:
         var = spec.variable.lower() if self.case_blind else spec.variable
         value = local.get(key)
         try:
-            if spec.store != "append":
+            if spec.store not in {"append", "append-if"}:
                 value = self._stored_items(spec, value, items, local, depth)
             else:
                 for item in items:
                     local[var] = item
                     self._prelude(spec, local, depth)
-                    value = _appended(value, self.value(spec.appended, depth + 1))
+                    if spec.store == "append-if":
+                        piece = self._branch_piece(spec.appended, depth)
+                    else:
+                        piece = self.value(spec.appended, depth + 1)
+                    value = _appended(value, piece)
                     if value is None:
                         return None
         finally:
@@ -691,6 +743,23 @@ class Folder:
             items[at] = v
         return bytes(x for x in items if isinstance(x, int)) if isinstance(held, bytes) else items
 
+    def _branch_piece(self, stmt: Node, depth: int) -> Value | None:
+        """What the branch an `if` chain takes this turn appends ("" where no branch is taken),
+        or None when a condition does not fold."""
+        for _ in range(_MAX_BRANCHES):
+            truth = self._truth(stmt.child_by_field_name("condition"), depth + 1)
+            if truth is None:
+                return None
+            branch = stmt.child_by_field_name("consequence") if truth else _else_of(stmt)
+            if branch is None:
+                return ""
+            if branch.type == "if_statement":
+                stmt = branch
+                continue
+            piece = _branch_append(branch)
+            return self.value(piece[1], depth + 1) if piece is not None else None
+        return None
+
     def _prelude(self, spec: LoopSpec, local: dict[str, Value | None], depth: int) -> None:
         """The locals a loop's body declares before its append or store, for this turn."""
         for name, node in spec.prelude:
@@ -712,6 +781,20 @@ class Folder:
         return range(start, end - 1 if spec.inclusive else end, step)
 
 
+# `char.Is...` tests the folder answers for one folded character (ASCII is what decoders test).
+_CHAR_TESTS: dict[str, Callable[[str], bool]] = {
+    "islower": str.islower,
+    "isupper": str.isupper,
+    "isletter": str.isalpha,
+    "isdigit": str.isdigit,
+    "isletterordigit": str.isalnum,
+}
+# Operators of arithmetic: a `+` among their operands adds numbers (`(c + 13) % 26`).
+_ARITHMETIC = frozenset({"-", "*", "/", "%", "^", "|", "<<", ">>", "Mod", "Xor"})
+# Casts to number types (C#): a `+` under them adds numbers (`(char)(c + 1)`).
+_NUMBER_CASTS = frozenset({"char", "byte", "sbyte", "short", "ushort", "int", "uint", "long", "ulong"})
+# Longest `if ... else if ...` chain a loop body may be (each branch one append).
+_MAX_BRANCHES = 32
 # A sign before a number: C#'s, JavaScript's and VB's unary expressions.
 _SIGNED = frozenset({"prefix_unary_expression", "unary_expression"})
 
@@ -838,15 +921,21 @@ def loop_spec(loop: Node) -> LoopSpec | None:
     if loop.type == "foreach_statement":
         var, coll = loop.child_by_field_name("left"), loop.child_by_field_name("right")
         body = _body(_loop_statements(loop.child_by_field_name("body")), None)
-        if var is None or coll is None or body is None or body[2] != "append" or var.type != "identifier":
+        if (
+            var is None
+            or coll is None
+            or body is None
+            or body[2] not in {"append", "append-if"}
+            or var.type != "identifier"
+        ):
             return None
-        return LoopSpec(text(var), body[0], body[1], collection=coll, prelude=body[3])
+        return LoopSpec(text(var), body[0], body[1], collection=coll, store=body[2], prelude=body[3])
     if loop.type == "for_each_statement":
         var, coll = loop.child_by_field_name("variable"), loop.child_by_field_name("collection")
         body = _body(_loop_statements(loop), None)
-        if var is None or coll is None or body is None or body[2] != "append":
+        if var is None or coll is None or body is None or body[2] not in {"append", "append-if"}:
             return None
-        return LoopSpec(text(var), body[0], body[1], collection=coll, prelude=body[3])
+        return LoopSpec(text(var), body[0], body[1], collection=coll, store=body[2], prelude=body[3])
     if loop.type == "for_statement":
         return _counted_loop(loop)
     if loop.type in {"while_statement", "do_statement"}:
@@ -954,8 +1043,11 @@ def _body(stmts: list[Node], index: str | None) -> tuple[str, Node, str, tuple[t
             return None
         prelude += declared
     acc = accumulation(stmts[-1])
+    branched = _branch_target(stmts[-1]) if acc is None else None
     if acc is not None:
         body = acc[0], acc[1], "append"
+    elif branched is not None:
+        body = branched, stmts[-1], "append-if"  # `if (...) r += a; else r += b;`
     else:
         stored = _item_store(stmts[-1], index) if index is not None else None
         if stored is None:
@@ -977,6 +1069,46 @@ def _vb_xor_store(node: Node) -> tuple[Node, Node] | None:
     if role(compared) is not Role.BINARY or operator(compared) != "=" or len(pair) != 2:
         return None
     return (pair[0], kids[1]) if text(unwrap(pair[0])) == text(unwrap(pair[1])) else None
+
+
+def _branch_target(stmt: Node) -> str | None:
+    """The accumulator every branch of an `if` chain appends to, one append per branch (C# and
+    JScript; a chain without a final `else` appends nothing on that turn), or None."""
+    targets: set[str] = set()
+    for _ in range(_MAX_BRANCHES):
+        if stmt.type != "if_statement" or stmt.child_by_field_name("condition") is None:
+            return None
+        piece = _branch_append(stmt.child_by_field_name("consequence"))
+        if piece is None:
+            return None
+        targets.add(piece[0])
+        alternative = _else_of(stmt)
+        if alternative is None:
+            break
+        if alternative.type != "if_statement":
+            piece = _branch_append(alternative)
+            if piece is None:
+                return None
+            targets.add(piece[0])
+            break
+        stmt = alternative
+    else:
+        return None
+    return targets.pop() if len(targets) == 1 else None
+
+
+def _else_of(stmt: Node) -> Node | None:
+    """The statement of an `if`'s `else` (JScript wraps it in an `else_clause`)."""
+    alternative = stmt.child_by_field_name("alternative")
+    if alternative is not None and alternative.type == "else_clause":
+        return alternative.named_children[0] if alternative.named_child_count == 1 else None
+    return alternative
+
+
+def _branch_append(branch: Node | None) -> tuple[str, Node] | None:
+    """The one append a branch of an `if` makes (a statement, or a block of one)."""
+    kids = _loop_statements(branch)
+    return accumulation(kids[0]) if len(kids) == 1 else None
 
 
 def _declared(stmt: Node) -> list[tuple[str, Node]] | None:
