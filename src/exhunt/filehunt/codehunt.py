@@ -98,6 +98,12 @@ _WORTH_READING = (
     b"bindtomoniker",
     b"machinekey",
     b"appdomain",
+    # Files that hold the server's credentials, read or copied (EXH-WS-CODE-CREDENTIAL-FILES): the
+    # registry hives under System32\config (one backslash or an escaped two), the AD database
+    # and IIS's configuration.
+    *(b"config" + sep + hive for sep in (b"\\", b"\\\\", b"/") for hive in (b"sam", b"system", b"security")),
+    b"ntds.dit",
+    b"applicationhost.config",
 )
 # Server controls that carry client input (see codeanalysis.vocabulary.INPUT_CONTROLS).
 _CONTROL_TAGS = tuple(f"<{tag}".encode() for tag in INPUT_CONTROLS if tag.startswith("asp:"))
