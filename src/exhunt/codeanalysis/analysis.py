@@ -998,8 +998,11 @@ def _unresolved(hits: list[SinkHit], name: str, report: CodeReport) -> None:
     the site or its configuration, and that no request value was traced to (those are the
     flow rules'). One finding per page: the first such call, with up to three expressions."""
     page = name.lower().endswith(_PAGES)
-    reached = {h.capability for h in hits if h.taint is not None}
-    reached_calls = {(h.line, h.api) for h in hits if h.taint is not None}
+    # (a rule acting alone reports its call by the command it spells, not by what reaches it:
+    # request data reaching that call is no flow finding that covers the call's other rules)
+    flowing = [h for h in hits if h.taint is not None and h.capability not in _ACTS_ALONE]
+    reached = {h.capability for h in flowing}
+    reached_calls = {(h.line, h.api) for h in flowing}
     # `.SetValue` is a registry write on a key the page opened (not a field set by reflection).
     key_opened = any(h.capability == "registry" and _KEY_OPENED.search(h.api) for h in hits)
     for r in rules_of("code-unresolved"):
