@@ -539,3 +539,18 @@ def test_ordinary_binding_and_settings_expressions_stay_quiet() -> None:
 <asp:Literal runat="server" Text='<%$ AppSettings: Title %>' /><asp:Literal runat="server" Text='<%$ Resources: Site, Hello %>' />
 <% r.DataSource = Items(Request.QueryString["page"]); r.DataBind(); %>"""
     assert medium_or_above(run("list.aspx", code)) == []
+
+
+def test_request_data_an_act_alone_rule_sees_does_not_hide_the_unresolved_path() -> None:
+    # The request sets only the stream's buffer size; the path comes from a library. The
+    # credential-files rule also names `new FileStream` and sees the request reach the call, but
+    # it reports by the path it spells, so the file rules' unresolved path is still reported.
+    code = cs_page(
+        "string p = Contoso.Paths.Next();\n"
+        "var fs = new System.IO.FileStream(p, System.IO.FileMode.Create, System.IO.FileAccess.Write,"
+        ' System.IO.FileShare.None, int.Parse(Request["n"]));\n'
+        "fs.Write(new byte[1], 0, 1);"
+    )
+    report = run("fs.aspx", code)
+    assert UNRESOLVED in medium_or_above(report), [c.chain for c in report.capabilities]
+    assert "`p`" in chain_of(report, UNRESOLVED)
