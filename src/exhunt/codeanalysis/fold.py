@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import html
 import re
 import time
@@ -178,7 +177,7 @@ class Folder:
         if r is Role.INT:
             return int_literal(text(node))
         if r is Role.IDENT:
-            name = text(node).lower() if self.case_blind else text(node)
+            name = self._key(text(node))
             for frame in reversed(self.bound):
                 if name in frame:
                     return frame[name]
@@ -204,6 +203,11 @@ class Folder:
             if isinstance(inner, int) and not isinstance(inner, bool):
                 return -inner if text(node)[:1] == "-" else inner
         return None
+
+    def _key(self, name: str) -> str:
+        """A name as the frames key it: in lower case for VB, whose names are one whatever their
+        case."""
+        return name.lower() if self.case_blind else name
 
     def _member(self, node: Node, depth: int) -> Value | None:
         """`s.Length` (`Count`, `LongLength`) of a folded text or array, and `string.Empty`."""
@@ -289,8 +293,8 @@ class Folder:
         on a folded character."""
         callee, args = call_parts(node)
         path = dotted(callee).lower()
-        test = _CHAR_TESTS.get(path.rsplit(".", 1)[-1])
         name = path.rsplit(".", 1)[-1]
+        test = _CHAR_TESTS.get(name)
         if test is None or path not in {f"char.{name}", f"system.char.{name}"}:
             return None
         v = self.value(args[0], depth + 1) if len(args) == 1 else None
@@ -652,7 +656,7 @@ class Folder:
         with self._binding(fn, frame):
             local = self.bound[-1]
             for name, op, node in fn.steps:
-                key = name.lower() if self.case_blind else name
+                key = self._key(name)
                 value: Value | None
                 if op == "reverse":  # `Array.Reverse(a);`
                     prior = local.get(key)
@@ -676,7 +680,7 @@ class Folder:
         all while one value is folded (a helper's loop calling another's multiplies them), raises
         `TooLarge`: the caller reports the value as not folded."""
         spec = loop_spec(loop)
-        if spec is None or (spec.accumulator.lower() if self.case_blind else spec.accumulator) != key:
+        if spec is None or self._key(spec.accumulator) != key:
             return None
         items: Sequence[Value]
         if spec.collection is not None:
@@ -692,7 +696,7 @@ class Folder:
         self._turns += len(items)  # each turn costs an evaluation, as a LINQ mapping's item does
         if len(items) > MAX_ITEMS or self._turns > MAX_MAPPED:
             raise TooLarge
-        var = spec.variable.lower() if self.case_blind else spec.variable
+        var = self._key(spec.variable)
         value = local.get(key)
         try:
             if spec.store not in {"append", "append-if"}:
@@ -711,8 +715,8 @@ class Folder:
         finally:
             local.pop(var, None)
             for name, _ in spec.prelude:
-                local.pop(name.lower() if self.case_blind else name, None)
-        if (spec.start is None or spec.outer) and spec.collection is None and isinstance(items, range):
+                local.pop(self._key(name), None)
+        if spec.outer and isinstance(items, range):
             local[var] = items.start + len(items) * items.step  # an index declared before the loop lives on
         return value
 
@@ -722,10 +726,9 @@ class Folder:
         """An array after a loop that stores into its item at each index (`b[i] = (byte)(b[i] ^
         k)`, `b[i] ^= key[i % key.Length]`), each store seeing the ones before it; None when an
         index is out of range or a value does not fold or fit."""
-        if not isinstance(held, (bytes, list)) or spec.collection is not None:
-            return None
-        key = spec.accumulator.lower() if self.case_blind else spec.accumulator
-        var = spec.variable.lower() if self.case_blind else spec.variable
+        if not isinstance(held, (bytes, list)):
+            return None  # (a store into an item needs an index: `_body` gives none over a collection)
+        key, var = self._key(spec.accumulator), self._key(spec.variable)
         items: list[Value] = list(held)
         local[key] = items  # `b[i]` on the right reads the array as the loop has left it
         for at in indexes:
@@ -736,8 +739,7 @@ class Folder:
             v = self.value(spec.appended, depth + 1)
             if spec.store == "^=":
                 prior = items[at]
-                ok = isinstance(prior, int) and isinstance(v, int) and not isinstance(v, bool)
-                v = prior ^ v if ok and isinstance(prior, int) and isinstance(v, int) else None
+                v = prior ^ v if isinstance(prior, int) and isinstance(v, int) and not isinstance(v, bool) else None
             if v is None or (isinstance(held, bytes) and (not isinstance(v, int) or not 0 <= v <= 255)):
                 return None
             items[at] = v
@@ -763,13 +765,12 @@ class Folder:
     def _prelude(self, spec: LoopSpec, local: dict[str, Value | None], depth: int) -> None:
         """The locals a loop's body declares before its append or store, for this turn."""
         for name, node in spec.prelude:
-            local[name.lower() if self.case_blind else name] = self.value(node, depth + 1)
+            local[self._key(name)] = self.value(node, depth + 1)
 
     def _counted(self, spec: LoopSpec, local: dict[str, Value | None], depth: int) -> range | None:
         """The indexes a counted loop runs through, when its start, end and step fold and the
         step goes toward the end (a loop that never ends is no constant)."""
-        var = spec.variable.lower() if self.case_blind else spec.variable
-        start = local.get(var) if spec.start is None else self.value(spec.start, depth + 1)
+        start = local.get(self._key(spec.variable)) if spec.start is None else self.value(spec.start, depth + 1)
         end = self.value(spec.end, depth + 1) if spec.end is not None else None
         step = 1 if spec.step is None else self.value(spec.step, depth + 1)
         if not isinstance(start, int) or not isinstance(end, int) or not isinstance(step, int) or step == 0:
@@ -893,7 +894,8 @@ def _appended(prior: Value | None, value: Value | None) -> Value | None:
 class LoopSpec:
     """A loop whose body is one append to a text: over a collection's items, or an index from
     `start` (None: the value the index holds before a `while` loop) to `end`, by `step` (None:
-    one), counting down when `down`."""
+    one), counting down when `down`; `outer` when the index is a local declared before the loop
+    (a `while` loop's always is), which keeps its last value after it."""
 
     variable: str
     accumulator: str
@@ -908,7 +910,7 @@ class LoopSpec:
     # (`acc[i] = E`, `acc[i] ^= E`)
     store: str = "append"
     prelude: tuple[tuple[str, Node], ...] = ()  # locals the body declares first (`char c = s[i];`)
-    outer: bool = False  # the index is a local declared before the loop, which keeps its last value
+    outer: bool = False
 
 
 def loop_spec(loop: Node) -> LoopSpec | None:
@@ -918,22 +920,13 @@ def loop_spec(loop: Node) -> LoopSpec | None:
     x In c`, `For i = a To b [Step k]`, `While i < b ... End While` and `Do While i < b ...
     Loop`; JScript's `for` and `while` alike. Each body is one append, `acc.Append(E)`, `acc +=
     E` or `acc &= E`, and in a `while` loop the index's step after it."""
-    if loop.type == "foreach_statement":
-        var, coll = loop.child_by_field_name("left"), loop.child_by_field_name("right")
-        body = _body(_loop_statements(loop.child_by_field_name("body")), None)
-        if (
-            var is None
-            or coll is None
-            or body is None
-            or body[2] not in {"append", "append-if"}
-            or var.type != "identifier"
-        ):
-            return None
-        return LoopSpec(text(var), body[0], body[1], collection=coll, store=body[2], prelude=body[3])
-    if loop.type == "for_each_statement":
-        var, coll = loop.child_by_field_name("variable"), loop.child_by_field_name("collection")
-        body = _body(_loop_statements(loop), None)
-        if var is None or coll is None or body is None or body[2] not in {"append", "append-if"}:
+    if loop.type in {"foreach_statement", "for_each_statement"}:
+        csharp = loop.type == "foreach_statement"  # VB's `For Each` names its parts otherwise
+        var = loop.child_by_field_name("left" if csharp else "variable")
+        coll = loop.child_by_field_name("right" if csharp else "collection")
+        # (with no index, a body is an append: a store into an item needs one)
+        body = _body(_loop_statements(loop.child_by_field_name("body") if csharp else loop), None)
+        if var is None or coll is None or body is None or (csharp and var.type != "identifier"):
             return None
         return LoopSpec(text(var), body[0], body[1], collection=coll, store=body[2], prelude=body[3])
     if loop.type == "for_statement":
@@ -975,8 +968,7 @@ def _counted_loop(loop: Node) -> LoopSpec | None:
         left, start = set_before.child_by_field_name("left"), set_before.child_by_field_name("right")
         if left is None or start is None or role(unwrap(left)) is not Role.IDENT:
             return None
-        spec = _indexed(text(unwrap(left)), start, body, cond, update)
-        return dataclasses.replace(spec, outer=True) if spec is not None else None
+        return _indexed(text(unwrap(left)), start, body, cond, update, outer=True)
     if init.type != "variable_declaration":
         return None
     declarators = [c for c in init.named_children if c.type == "variable_declarator"]
@@ -1003,13 +995,16 @@ def _while_loop(loop: Node) -> LoopSpec | None:
         return None
     left = unwrap(cond)
     left = left.child_by_field_name("left") or (left.named_children[0] if left.named_child_count else left)
-    return _indexed(text(unwrap(left)), None, stmts[:-1], cond, stmts[-1])
+    return _indexed(text(unwrap(left)), None, stmts[:-1], cond, stmts[-1], outer=True)
 
 
-def _indexed(var: str, start: Node | None, stmts: list[Node], cond: Node, step: Node) -> LoopSpec | None:
+def _indexed(
+    var: str, start: Node | None, stmts: list[Node], cond: Node, step: Node, outer: bool = False
+) -> LoopSpec | None:
     """A loop over the index `var` from `start` (None: what it holds before the loop) while
     `cond` holds, stepped by `step` (a `for` loop's update, or a `while` loop's last statement),
-    whose body is `stmts`; None unless the test and the step go the same way."""
+    whose body is `stmts`; `outer` when the index is declared before the loop. None unless the
+    test and the step go the same way."""
     acc = _body(stmts, var)
     bound = _bound(cond, var)
     stepped = _index_step(step, var)
@@ -1026,6 +1021,7 @@ def _indexed(var: str, start: Node | None, stmts: list[Node], cond: Node, step: 
         down=bound[2],
         store=acc[2],
         prelude=acc[3],
+        outer=outer,
     )
 
 
@@ -1146,9 +1142,7 @@ def _item_store(stmt: Node, index: str) -> tuple[str, Node, str] | None:
     else:
         if role(node) not in {Role.ASSIGN, Role.BINARY} or op not in {"=", "^="}:
             return None
-        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-        if left is None and node.named_child_count == 2:
-            left, right = node.named_children
+        left, right = _sides(node)
     if left is None or right is None:
         return None
     left = unwrap(left)
@@ -1163,9 +1157,7 @@ def _item_store(stmt: Node, index: str) -> tuple[str, Node, str] | None:
 def _bound(cond: Node, var: str) -> tuple[Node, bool, bool] | None:
     """(end, inclusive, counting down) of a loop's test `var < end` (`<=`, `>`, `>=`)."""
     cond = unwrap(cond)
-    left, end = cond.child_by_field_name("left"), cond.child_by_field_name("right")
-    if left is None and cond.named_child_count == 2:  # VB: the operands without fields
-        left, end = cond.named_children
+    left, end = _sides(cond)
     op = operator(cond)
     if role(cond) is not Role.BINARY or op not in {"<", "<=", ">", ">="} or left is None or end is None:
         return None
@@ -1184,9 +1176,7 @@ def _index_step(node: Node, var: str) -> tuple[Node | None, bool] | None:
     if flat in {f"{var}--", f"--{var}"}:
         return None, True
     op = operator(node)
-    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-    if left is None and node.named_child_count == 2:
-        left, right = node.named_children
+    left, right = _sides(node)
     if left is None or right is None or text(unwrap(left)) != var:
         return None
     if op in {"+=", "-="}:
@@ -1202,6 +1192,15 @@ def _index_step(node: Node, var: str) -> tuple[Node | None, bool] | None:
         ):
             return kids[1], operator(right) == "-"
     return None
+
+
+def _sides(node: Node) -> tuple[Node | None, Node | None]:
+    """The left and right operands of an assignment or a binary expression: by field, or by
+    position where VB's grammar gives its two operands none."""
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    if left is None and node.named_child_count == 2:
+        left, right = node.named_children
+    return left, right
 
 
 def _loop_statements(body: Node | None) -> list[Node]:
