@@ -1366,20 +1366,19 @@ class UnitFlow:
         else:
             cast_to = value.child_by_field_name("type") if role(value) is Role.CAST else None
         cls = text(cast_to).rsplit(".", 1)[-1] if cast_to is not None else None
+        cast_kind = next((c for c in _INPUT_CONTROL_CLASSES if cls and c.lower() == cls.lower()), None)
         value = _uncast(value)
         if role(value) is Role.IDENT and cls:
             # `((TextBox)sender).Text` in a control's own event handler: whatever the object,
             # cast to an input control its value is the one the client posted
-            kind = next((c for c in _INPUT_CONTROL_CLASSES if c.lower() == cls.lower()), None)
-            return (text(value), kind) if kind is not None else None
+            return (text(value), cast_kind) if cast_kind is not None else None
         if role(value) is not Role.CALL:
             return None
         callee, args = call_parts(value)
         if not args or last_name(callee) != "findcontrol":
             return None
         found = (as_text(self.fold(args[0])) or "").lower()
-        kind = next((c for c in _INPUT_CONTROL_CLASSES if cls and c.lower() == cls.lower()), None)
-        kind = kind or self.controls.get(found)
+        kind = cast_kind or self.controls.get(found)
         return (found or "?", kind) if kind is not None else None
 
     def _set_type(self, name: str, kind: str) -> None:
@@ -2831,13 +2830,13 @@ class UnitFlow:
         m = _EXTENSION.search(tail.strip()) if tail else None
         if tail is None or m is None:
             return None, None
-        where = tail.strip().replace("\\", "/").lower().split("/")
+        shown = tail.strip().replace("\\", "/").split("/")
+        where = [segment.lower() for segment in shown]
         code = _runs_as_code(where, m.group(1).lower())
         if m.group(1).lower() not in _PAGE_EXTENSIONS and not code:
             return None, None
         if where[-1] == "web.config" and content.joined:
             return None, None  # an installer putting the settings it was given into its web.config
-        shown = tail.strip().replace("\\", "/").split("/")
         in_folder = code and where[-1] != "web.config" and len(shown) > 1
         return content, "/".join(shown[-2:]) if in_folder else shown[-1]  # `bin/x.dll`, `x.aspx`
 
@@ -3825,7 +3824,7 @@ _CODE_FOLDER = re.compile(r"(?:~|\.)?/?(?:bin|app_code)/?")
 
 def _runs_as_code(where: list[str], extension: str) -> bool:
     """Whether a file of a fixed path (its lower-case segments) runs on the server though it is
-    no page: a DLL in the site's bin folder (loaded as the application starts), a code file
+    no page: a DLL in the site's bin folder (picked up for the next requests), a code file
     under App_Code (compiled), or web.config (which can hand any extension to the page
     compiler)."""
     folders = where[:-1]

@@ -55,7 +55,7 @@ def staged_runs(hits: list[SinkHit]) -> list[SinkHit]:
         if hit.taint is None and (hit.capability == "process" or _LOADS.search(hit.api)):
             variable = _path_variable(hit)
             write = held.get((hit.method, variable)) if variable is not None else None
-            if write is not None and write.line <= hit.line and variable is not None:
+            if write is not None and write.line <= hit.line:  # (a write found means a variable)
                 verb = "runs" if hit.capability == "process" else "loads"
                 hit = _joined(hit, write, f"the file `{variable}` names", f"{verb} the file the page wrote")
         out.append(hit)
