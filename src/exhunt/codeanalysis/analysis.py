@@ -733,8 +733,9 @@ _QUOTED = re.compile(r"'([^']*)'")
 _SUBMITTED = frozenset({"request", "control", "webmethod", "fixed-host"})
 
 
-# Mail calls given (from, to, subject, body): a password in the mail counts only when the code
-# fixes the recipient (`new MailMessage(from, "x@example.com", subject, body)`).
+# Mail calls given (from, to, subject, body), or a message built beforehand (`Send(m)`): a
+# password in the mail counts only when the code fixes every recipient
+# (`new MailMessage(from, "x@example.com", subject, body)`, `m.To.Add("x@example.com")`).
 _MAIL_SENDS = frozenset(
     {"new MailMessage", "SmtpClient.Send", "SmtpClient.SendAsync", "SmtpClient.SendMailAsync", "SmtpMail.Send"}
 )
@@ -750,8 +751,8 @@ def _captured(hit: SinkHit, phrase: str, name: str, extracted: Extracted, report
     if not any(_PASSWORD_NAME.search(key) for source in t.sources for key in _QUOTED.findall(source)):
         return
     if hit.api in _MAIL_SENDS:
-        to = hit.args[1] if len(hit.args) > 1 else None
-        if not isinstance(to, str) or "@" not in to:
+        to = hit.recipients if hit.recipients is not None else tuple(hit.args[1:2]) or (None,)
+        if not to or not all(isinstance(a, str) and "@" in a for a in to):
             return  # mailed to the address the user gave (a welcome or reset mail), or to one not known
     context = _bare_source_noted(_context(hit, name), extracted)
     chain = _chain(t, phrase, hit, context)

@@ -162,6 +162,9 @@ class SinkHit:
     built: bool = False  # reached through what was stored into the object it creates
     content: Taint | None = None  # a file write's: what is written, whatever picks the path
     first: str = ""  # the first argument as written (up to 120 characters)
+    # A mail message built before it is sent (`Send(m)`): the addresses it goes to, folded
+    # (None: one the code does not fix); None for any other call.
+    recipients: tuple[Value | None, ...] | None = None
 
     def command_text(self) -> str:
         """What the call's arguments fold to, and the source text of those that do not
@@ -2419,6 +2422,9 @@ class UnitFlow:
                 t = merge(t, self.taint(receiver, method))
         if rule.capability == "file-read" and args and _response_body(args[0]):
             t = None  # a reader over a web response: the far server's answer, not a file the client names
+        message = rule.capability == "credential-capture" and api in _MESSAGE_SENDS and 0 < len(args) < 4
+        if message:  # `smtp.Send(m)`: what was stored into the message, sent where it names
+            t = self.taint(args[0], method)
         built = False
         if t is None and rule.capability == "process" and not args and role(node) is Role.NEW:
             t = self._built_with(node, method)
@@ -2428,6 +2434,8 @@ class UnitFlow:
         first = text(args[0])[:120] if args else ""
         hit = SinkHit(rule.rule_id, rule.capability, api, self.line(node), t, method, values, built=built, first=first)
         hit.unresolved = self._unresolved(rule.capability, args, values)
+        if message:
+            hit.recipients = self._recipients(args[0])
         if rule.capability == "file-write":
             hit.taint, hit.content = self._write_taint(node, api, args, receiver, method)
         elif rule.capability == "page-write":
@@ -2543,6 +2551,57 @@ class UnitFlow:
         else:
             return False
         return kind in _QUERY_OPTIONS
+
+    def _recipients(self, message: Node) -> tuple[Value | None, ...]:
+        """Where a mail message held in a variable goes: each address given to its `To`, `CC`
+        or `Bcc` (`m.To.Add("x@example.com")`, `m.To.Add(new MailAddress(a))`, System.Web.Mail's
+        `m.To = "..."`) or to its constructor (`new MailMessage(from, to)`), folded (None: an
+        address the code does not fix). Anywhere in the unit: one it cannot place is no address."""
+        inner = unwrap(message)
+        if role(inner) is not Role.IDENT:
+            return (None,)
+        name = self._n(text(inner)).lower()
+        out: list[Value | None] = []
+        for node, _method in self.nodes:
+            r = role(node)
+            if r is Role.NEW and last_name(call_parts(node)[0]) == "mailmessage":
+                args = call_parts(node)[1]
+                held = self._stored_in(node)
+                if len(args) > 1 and held is not None and self._n(text(held)).lower() == name:
+                    out.append(self._address(args[1]))
+            elif r is Role.CALL:
+                callee, args = call_parts(node)
+                inner_callee = unwrap(callee) if callee is not None else None
+                if inner_callee is None or role(inner_callee) is not Role.MEMBER or not args:
+                    continue
+                held_list, verb = member_parts(inner_callee)
+                if verb.lower() == "add" and held_list is not None and self._mail_field(held_list, name):
+                    out.append(self._address(args[0]))
+            elif r is Role.ASSIGN:
+                left, right = self._targets(node)
+                if left is not None and right is not None and self._mail_field(left, name):
+                    out.append(self._address(right))  # System.Web.Mail's `m.To = "a@x; b@y"`
+        return tuple(out)
+
+    def _mail_field(self, node: Node, message: str) -> bool:
+        """Whether `node` is `m.To`, `m.CC` or `m.Bcc` of the message variable named `message`."""
+        if role(node) is not Role.MEMBER:
+            return False
+        owner, member = member_parts(node)
+        return (
+            member.lower() in _RECIPIENT_FIELDS
+            and owner is not None
+            and role(owner) is Role.IDENT
+            and self._n(text(owner)).lower() == message
+        )
+
+    def _address(self, node: Node) -> Value | None:
+        """An address as folded: `new MailAddress("x@example.com", "X")` is its first argument."""
+        inner = unwrap(node)
+        if role(inner) is Role.NEW and last_name(call_parts(inner)[0]) == "mailaddress":
+            args = call_parts(inner)[1]
+            return self.fold(args[0]) if args else None
+        return self.fold(inner)
 
     def _stored_in(self, node: Node) -> Node | None:
         """The variable a `new ...()` expression is declared or assigned into (`x = new T()`),
@@ -3281,6 +3340,10 @@ _QUERY_TEXTS = {"sql-query": "commandtext", "directory-query": "filter", "wmi-qu
 # The member that names what an object made without it acts on, by capability: a query's text,
 # and the server a mail client sends through (`c = new SmtpClient(); c.Host = ...`).
 _SET_LATER = {**_QUERY_TEXTS, "mail": "host"}
+# Mail calls given a message built beforehand (`Send(m)`, `SendAsync(m, token)`), and the members
+# of a message that name where it goes (`SinkHit.recipients`).
+_MESSAGE_SENDS = frozenset({"SmtpClient.Send", "SmtpClient.SendAsync", "SmtpClient.SendMailAsync", "SmtpMail.Send"})
+_RECIPIENT_FIELDS = frozenset({"to", "cc", "bcc"})
 _QUERY_MEMBERS = frozenset(_SET_LATER.values())
 _QUERY_OPTIONS = frozenset(
     {"directoryentry", "managementscope", "connectionoptions", "enumerationoptions", "objectgetoptions"}
