@@ -201,6 +201,24 @@ VB_HELPERS = [
         "    b(i) = CByte(b(i) Xor 7)\n  Next\n  Return System.Text.Encoding.UTF8.GetString(b)\nEnd Function",
     ),
     (
+        "vb-rot13-if-elseif",
+        # VB's `If ... ElseIf ... Else ... End If`, one append in each part
+        f'R("{ROT13}")',
+        'Function R(s As String) As String\n  Dim r As String = ""\n  For Each c As Char In s\n'
+        "    If Char.IsLower(c) Then\n      r &= ChrW((AscW(c) - 97 + 13) Mod 26 + 97)\n"
+        "    ElseIf Char.IsUpper(c) Then\n      r &= ChrW((AscW(c) - 65 + 13) Mod 26 + 65)\n"
+        "    Else\n      r &= c\n    End If\n  Next\n  Return r\nEnd Function",
+    ),
+    (
+        "vb-one-line-if",
+        # a one-line `If ... Then ... Else ...`, its statements written `r = r & x` and `r &= x`
+        f'R("{ROT13}")',
+        'Function R(s As String) As String\n  Dim r As String = ""\n  For Each c As Char In s\n'
+        '    If c >= "a"c AndAlso c <= "z"c Then r = r & ChrW((AscW(c) - 97 + 13) Mod 26 + 97) Else r &= '
+        'If(c >= "A"c AndAlso c <= "Z"c, ChrW((AscW(c) - 65 + 13) Mod 26 + 65), c)\n'
+        "  Next\n  Return r\nEnd Function",
+    ),
+    (
         "vb-do-while",
         f'X("{XORED}", 5)',
         'Function X(s As String, k As Integer) As String\n  Dim r As String = ""\n  Dim i As Integer = 1\n  Do While i <= Len(s)\n'

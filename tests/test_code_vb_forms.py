@@ -88,6 +88,16 @@ SHELLS = [
         vb_page("Dim c As String = Request.Form![the cmd]\n" + RUN),
         ["form field 'the cmd'"],
     ),
+    (  # a one-line `If`: its `c = ...` is an assignment, though the grammar reads a comparison
+        "vb-one-line-if.aspx",
+        vb_page('Dim c As String = "whoami"\nIf Request("c") <> "" Then c = Request("c")\n' + RUN),
+        ["request parameter 'c'"],
+    ),
+    (
+        "vb-one-line-if-else.aspx",
+        vb_page('Dim c As String\nIf IsPostBack Then c = "dir" Else c = "ipconfig " : c &= Request.Form("c")\n' + RUN),
+        ["form field 'c'"],
+    ),
 ]
 
 
@@ -130,6 +140,11 @@ BENIGN = [
             'Dim f! = 1.5!\nDim c As String = Session!tool\n\' run Session!tool\nStatus.Text = "done!" & f\n'
             "Greeting.Text = Server.HtmlEncode(Request.Form!name)"
         ),
+    ),
+    (
+        "vb-one-line-if-compare.aspx",
+        # A one-line `If` comparing the request's value: the variable keeps its fixed value.
+        vb_page('Dim c As String = "ipconfig"\nIf c = Request("c") Then Output.Text = "same"\n' + RUN),
     ),
     (
         "vb-byval.aspx",

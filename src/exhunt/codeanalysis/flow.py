@@ -49,6 +49,7 @@ from exhunt.codeanalysis.syntax import (
     called,
     dotted,
     index_parts,
+    inline_parts,
     lambda_params,
     last_name,
     member_parts,
@@ -630,8 +631,7 @@ class UnitFlow:
             if value is None:
                 value = next((c for c in node.named_children if c.type == "expression" or role(c) is Role.NEW), None)
             return name, value
-        left = node.child_by_field_name("left")
-        right = node.child_by_field_name("right")
+        left, right = inline_parts(node)  # (VB's one-line `If c Then x = y` read through its expression)
         if left is None and node.named_child_count >= 2:
             left, right = node.named_children[0], node.named_children[-1]
         return (unwrap(left) if left is not None else None), right

@@ -34,6 +34,7 @@ from exhunt.codeanalysis.syntax import (
     called,
     dotted,
     index_parts,
+    inline_parts,
     lambda_params,
     last_name,
     member_parts,
@@ -748,19 +749,16 @@ class Folder:
     def _branch_piece(self, stmt: Node, depth: int) -> Value | None:
         """What the branch an `if` chain takes this turn appends ("" where no branch is taken),
         or None when a condition does not fold."""
-        for _ in range(_MAX_BRANCHES):
-            truth = self._truth(stmt.child_by_field_name("condition"), depth + 1)
-            if truth is None:
-                return None
-            branch = stmt.child_by_field_name("consequence") if truth else _else_of(stmt)
-            if branch is None:
-                return ""
-            if branch.type == "if_statement":
-                stmt = branch
-                continue
-            piece = _branch_append(branch)
+        for condition, statements in _branches(stmt) or ():
+            if condition is not None:
+                truth = self._truth(condition, depth + 1)
+                if truth is None:
+                    return None
+                if not truth:
+                    continue
+            piece = _branch_append(statements)
             return self.value(piece[1], depth + 1) if piece is not None else None
-        return None
+        return ""
 
     def _prelude(self, spec: LoopSpec, local: dict[str, Value | None], depth: int) -> None:
         """The locals a loop's body declares before its append or store, for this turn."""
@@ -1068,29 +1066,71 @@ def _vb_xor_store(node: Node) -> tuple[Node, Node] | None:
 
 
 def _branch_target(stmt: Node) -> str | None:
-    """The accumulator every branch of an `if` chain appends to, one append per branch (C# and
-    JScript; a chain without a final `else` appends nothing on that turn), or None."""
+    """The accumulator every branch of an `if` chain appends to, one append per branch (C#'s and
+    JScript's `if ... else if ... else`, VB's `If ... ElseIf ... Else ... End If`; a chain
+    without a final `else` appends nothing on that turn), or None."""
     targets: set[str] = set()
-    for _ in range(_MAX_BRANCHES):
-        if stmt.type != "if_statement" or stmt.child_by_field_name("condition") is None:
-            return None
-        piece = _branch_append(stmt.child_by_field_name("consequence"))
+    for _condition, statements in _branches(stmt) or [(None, [])]:
+        piece = _branch_append(statements)
         if piece is None:
             return None
         targets.add(piece[0])
+    return targets.pop() if len(targets) == 1 else None
+
+
+def _branches(stmt: Node) -> list[tuple[Node | None, list[Node]]] | None:
+    """The branches of an `if` chain in order: (condition, or None for the final `else`; the
+    branch's statements). None when `stmt` is no `if` or the chain is longer than
+    `_MAX_BRANCHES`."""
+    if stmt.type != "if_statement" or stmt.child_by_field_name("condition") is None:
+        return None
+    if stmt.child_by_field_name("consequence") is None:
+        return _vb_branches(stmt)
+    out: list[tuple[Node | None, list[Node]]] = []
+    while len(out) < _MAX_BRANCHES:
+        out.append((stmt.child_by_field_name("condition"), _loop_statements(stmt.child_by_field_name("consequence"))))
         alternative = _else_of(stmt)
         if alternative is None:
-            break
-        if alternative.type != "if_statement":
-            piece = _branch_append(alternative)
-            if piece is None:
-                return None
-            targets.add(piece[0])
-            break
+            return out
+        if alternative.type != "if_statement" or alternative.child_by_field_name("condition") is None:
+            out.append((None, _loop_statements(alternative)))
+            return out
         stmt = alternative
-    else:
-        return None
-    return targets.pop() if len(targets) == 1 else None
+    return None
+
+
+def _vb_branches(stmt: Node) -> list[tuple[Node | None, list[Node]]] | None:
+    """VB's `If c Then ... ElseIf d Then ... Else ... End If`: the statements of each part are
+    children of the `If` itself, of an `elseif_clause` and of the `else_clause`; a one-line
+    `If c Then x &= a Else x &= b` holds them in its `then_branch` and `else_branch`."""
+    condition = stmt.child_by_field_name("condition")
+    then = stmt.child_by_field_name("then_branch")
+    out: list[tuple[Node | None, list[Node]]]
+    if then is not None:
+        out = [(condition, _inline_statements(then))]
+        otherwise = stmt.child_by_field_name("else_branch")
+        return out if otherwise is None else [*out, (None, _inline_statements(otherwise))]
+    out = [(condition, _statements_of(stmt))]
+    for clause in stmt.named_children:
+        if clause.type == "elseif_clause":
+            test = clause.child_by_field_name("condition")
+            if test is None:
+                return None
+            out.append((test, _statements_of(clause)))
+        elif clause.type == "else_clause":
+            out.append((None, _statements_of(clause)))
+    return out if len(out) <= _MAX_BRANCHES else None
+
+
+def _statements_of(part: Node) -> list[Node]:
+    """The statements a VB `If`, `ElseIf` or `Else` part holds, wrappers opened."""
+    kids = [c for c in part.named_children if c.type == "statement"]
+    return [k.named_children[0] if k.named_child_count == 1 else k for k in kids]
+
+
+def _inline_statements(part: Node) -> list[Node]:
+    """The statements of a one-line VB `If`'s `Then` or `Else` part (`a = 1 : b = 2`)."""
+    return [c for c in part.named_children if c.type == "inline_statement"]
 
 
 def _else_of(stmt: Node) -> Node | None:
@@ -1101,9 +1141,8 @@ def _else_of(stmt: Node) -> Node | None:
     return alternative
 
 
-def _branch_append(branch: Node | None) -> tuple[str, Node] | None:
-    """The one append a branch of an `if` makes (a statement, or a block of one)."""
-    kids = _loop_statements(branch)
+def _branch_append(kids: list[Node]) -> tuple[str, Node] | None:
+    """The one append a branch of an `if` makes (its statements: one, or a block of one)."""
     return accumulation(kids[0]) if len(kids) == 1 else None
 
 
@@ -1197,7 +1236,7 @@ def _index_step(node: Node, var: str) -> tuple[Node | None, bool] | None:
 def _sides(node: Node) -> tuple[Node | None, Node | None]:
     """The left and right operands of an assignment or a binary expression: by field, or by
     position where VB's grammar gives its two operands none."""
-    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    left, right = inline_parts(node)
     if left is None and node.named_child_count == 2:
         left, right = node.named_children
     return left, right
@@ -1214,7 +1253,8 @@ def _loop_statements(body: Node | None) -> list[Node]:
         kids = [c for c in body.named_children if c.type == "statement"]
     else:
         kids = [body]
-    return [k.named_children[0] if k.type == "statement" and k.named_child_count == 1 else k for k in kids]
+    kids = [k.named_children[0] if k.type == "statement" and k.named_child_count == 1 else k for k in kids]
+    return [k for k in kids if k.type != "empty_statement"]  # (VB's line ends after a one-line `If`)
 
 
 def accumulation(stmt: Node) -> tuple[str, Node] | None:

@@ -385,6 +385,8 @@ ROLES: dict[str, Role] = {
 def role(node: Node) -> Role:
     kind = node.type
     r = ROLES.get(kind, Role.OTHER)
+    if kind == "inline_statement" and _inline_assignment(node):
+        return Role.ASSIGN  # a statement of VB's one-line `If c Then x = y Else x &= z`
     if r is Role.OTHER and kind == "element_access" and _vb_generic_head(node) is not None:
         return Role.CALL  # VB `Run(Of String)(x)`: the call's arguments follow its type arguments
     if r is Role.OTHER and kind == "as_clause":
@@ -396,6 +398,27 @@ def role(node: Node) -> Role:
 
 
 _AS_NEW = re.compile(rb"(?i)as\s+new\b")
+
+
+def _inline_assignment(node: Node) -> bool:
+    """Whether a statement of a one-line VB `If` is an assignment: `x &= y` (with a `left`), or
+    `x = y`, which the grammar reads as an expression (a comparison) but can only be a store there."""
+    if node.child_by_field_name("left") is not None:
+        return True
+    if node.named_child_count != 1:
+        return False
+    inner = unwrap(node.named_children[0])
+    return inner.type == "binary_expression" and operator(inner) == "="
+
+
+def inline_parts(node: Node) -> tuple[Node | None, Node | None]:
+    """(left, right) of a one-line `If`'s `x = y`, read through the expression the grammar makes
+    of it; the node's own fields for any other."""
+    if node.type == "inline_statement" and node.child_by_field_name("left") is None and node.named_child_count == 1:
+        node = unwrap(node.named_children[0])
+    return node.child_by_field_name("left"), node.child_by_field_name("right")
+
+
 _WRAPS = frozenset(kind for kind, r in ROLES.items() if r is Role.WRAP)
 
 
@@ -432,7 +455,7 @@ def field(node: Node, *names: str) -> Node | None:
 
 def statement_value(stmt: Node) -> Node:
     """The expression an expression statement holds (VB's call statement too), else the node."""
-    if stmt.type in {"expression_statement", "call_statement"} and stmt.named_child_count == 1:
+    if stmt.type in {"expression_statement", "call_statement", "inline_statement"} and stmt.named_child_count == 1:
         return unwrap(stmt.named_children[0])
     return stmt
 
@@ -540,6 +563,9 @@ def index_parts(node: Node) -> tuple[Node | None, list[Node]]:
 
 
 def operator(node: Node) -> str:
+    if node.type == "inline_statement" and node.named_child_count == 1:
+        inner = unwrap(node.named_children[0])  # VB's one-line `If c Then x = y`
+        return operator(inner) if inner.type == "binary_expression" else ""
     op = node.child_by_field_name("operator")
     if op is not None:
         return text(op)
