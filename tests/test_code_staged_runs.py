@@ -3,7 +3,8 @@
 call alone is a finding (the path and the command are the code's own); together they run what
 the client sent (EXH-WS-CODE-PROCESS, the write named as a step). A path the analysis cannot
 fold (a temporary file's) is matched by the variable holding it, for a process and for an
-assembly load (EXH-WS-CODE-ASSEMBLY). Kept quiet: a fixed tool run over a data file the client
+assembly load (EXH-WS-CODE-ASSEMBLY); an assembly loaded or run from a fixed path the page wrote
+is matched by the file's name. Kept quiet: a fixed tool run over a data file the client
 fills, a batch file the page writes from its own text, and a temporary file handed to a fixed
 tool as its argument."""
 
@@ -138,3 +139,36 @@ def test_look_alike_quiet(name: str, code: str) -> None:
 def test_a_run_with_nothing_written_is_no_finding() -> None:
     code = SHELLS[0][1].replace('System.IO.File.WriteAllText(f, Request.Form["c"]);\n', "")
     assert PROCESS not in [c.rule_id for c in run("run_only.aspx", code).capabilities]
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        (
+            "execute_assembly.aspx",
+            cs_page(
+                'System.IO.File.WriteAllBytes(@"D:\\Cache\\u.exe", Convert.FromBase64String(Request.Form["b"]));\n'
+                'AppDomain.CurrentDomain.ExecuteAssembly(@"D:\\Cache\\u.exe");'
+            ),
+        ),
+        (
+            "load_from.vb.aspx",
+            vb_page(
+                'System.IO.File.WriteAllBytes("D:\\Cache\\p.dll", Request.BinaryRead(Request.TotalBytes))\n'
+                'System.Reflection.Assembly.LoadFrom("D:\\Cache\\p.dll").CreateInstance("P")'
+            ),
+        ),
+    ],
+)
+def test_written_then_loaded_from_a_fixed_path(name: str, code: str) -> None:
+    # A path the analysis folds: the load is matched to the write by the file's name, as a
+    # command line's file is.
+    assert_found(name, code, "EXH-WS-CODE-ASSEMBLY", ["writes it to", "which the page wrote"])
+
+
+def test_a_fixed_assembly_copied_and_loaded_is_quiet() -> None:
+    code = cs_page(
+        'System.IO.File.WriteAllBytes(@"D:\\Cache\\p.dll", System.IO.File.ReadAllBytes(Server.MapPath("~/bin/p.dll")));\n'
+        'System.Reflection.Assembly.LoadFrom(@"D:\\Cache\\p.dll").CreateInstance("P");'
+    )
+    assert_benign("copy_load.aspx", code)

@@ -31,10 +31,10 @@ _RUN = re.compile(
 
 
 def staged_runs(hits: list[SinkHit]) -> list[SinkHit]:
-    """`hits` with each fixed command (a `process` call no request data reaches) that names a
-    file a write of the same code fills with client data, or an assembly load or a process
-    started from the variable such a write's path is kept in, given that data's taint, the
-    write added as a step (the write stays as it was)."""
+    """`hits` with each fixed command or assembly load (a `process` call or a load from a path
+    that no request data reaches) that names a file a write of the same code fills with client
+    data, or that runs or loads the variable such a write's path is kept in, given that data's
+    taint, the write added as a step (the write stays as it was)."""
     written: dict[str, SinkHit] = {}
     held: dict[tuple[str | None, str], SinkHit] = {}  # (method, variable) -> the write to its path
     for hit in hits:
@@ -48,15 +48,17 @@ def staged_runs(hits: list[SinkHit]) -> list[SinkHit]:
         return hits
     out: list[SinkHit] = []
     for hit in hits:
-        if hit.taint is None and hit.capability == "process":
-            ran = next((n for n in _names(hit.command_text()) if n in written), None)
-            if ran is not None:
-                hit = _joined(hit, written[ran], ran, f"runs {ran}, which the page wrote")
-        if hit.taint is None and (hit.capability == "process" or _LOADS.search(hit.api)):
+        if hit.taint is not None or (hit.capability != "process" and not _LOADS.search(hit.api)):
+            out.append(hit)
+            continue
+        verb = "runs" if hit.capability == "process" else "loads"
+        ran = next((n for n in _names(hit.command_text()) if n in written), None)
+        if ran is not None:  # `ExecuteAssembly(@"C:\Windows\Temp\a.exe")` of a file written just before
+            hit = _joined(hit, written[ran], ran, f"{verb} {ran}, which the page wrote")
+        else:
             variable = _path_variable(hit)
             write = held.get((hit.method, variable)) if variable is not None else None
             if write is not None and write.line <= hit.line:  # (a write found means a variable)
-                verb = "runs" if hit.capability == "process" else "loads"
                 hit = _joined(hit, write, f"the file `{variable}` names", f"{verb} the file the page wrote")
         out.append(hit)
     return out
