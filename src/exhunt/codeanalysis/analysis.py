@@ -40,6 +40,7 @@ from exhunt.codeanalysis.flow import (
     SinkRule,
     Taint,
     UnitFlow,
+    password_named,
     run_together,
 )
 from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_MAPPED, MAX_VALUE, as_bytes, decode_base64, show
@@ -722,12 +723,6 @@ def _bare_source_noted(context: str, extracted: Extracted) -> str:
     return ", ".join(c for c in (context, "in source code kept under a page's name") if c)
 
 
-# Names a form field, parameter, header or control holding a password goes by.
-_PASSWORD_NAME = re.compile(
-    r"(?i)pass(?:word|wd|wort|phrase)|^pass$|pwd|pswd|^pw$|kennwort|contrase|senha|mot_?de_?passe|parol"
-    r"|^(?:proxy-)?authorization$"  # the header that carries Basic sign-ins (Outlook on the web, EWS, ActiveSync)
-)
-_QUOTED = re.compile(r"'([^']*)'")
 # Taint kinds of what a user submits: request fields, a page's controls, a service's arguments
 # (and such a value put into a URL whose host the code fixes: sent to that server).
 _SUBMITTED = frozenset({"request", "control", "webmethod", "fixed-host"})
@@ -748,7 +743,7 @@ def _captured(hit: SinkHit, phrase: str, name: str, extracted: Extracted, report
     t = hit.taint
     if t is None or not t.kinds & _SUBMITTED:
         return
-    if not any(_PASSWORD_NAME.search(key) for source in t.sources for key in _QUOTED.findall(source)):
+    if not password_named(t):
         return
     if hit.api in _MAIL_SENDS:
         to = hit.recipients if hit.recipients is not None else tuple(hit.args[1:2]) or (None,)

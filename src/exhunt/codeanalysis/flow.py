@@ -134,6 +134,20 @@ def _ordered(items: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))[:8]
 
 
+# Names a form field, parameter, header or control holding a password goes by.
+_PASSWORD_NAME = re.compile(
+    r"(?i)pass(?:word|wd|wort|phrase)|^pass$|pwd|pswd|^pw$|kennwort|contrase|senha|mot_?de_?passe|parol"
+    r"|^(?:proxy-)?authorization$"  # the header that carries Basic sign-ins (Outlook on the web, EWS, ActiveSync)
+)
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def password_named(t: Taint) -> bool:
+    """Whether a source of `t` is named like a password (`form field 'password'`, a `txtPwd`
+    control, the `Authorization` header)."""
+    return any(_PASSWORD_NAME.search(key) for source in t.sources for key in _QUOTED.findall(source))
+
+
 def merge(a: Taint | None, b: Taint | None) -> Taint | None:
     if a is None:
         return b
@@ -262,6 +276,7 @@ class PageScope:
     overloads: dict[str, list[_Method]] = field(default_factory=dict)  # every method of a name, in order
     functions: dict[str, Callable1] = field(default_factory=dict)
     fields: set[str] = field(default_factory=set)
+    shared: set[str] = field(default_factory=set)  # static (VB `Shared`) fields: one value for every request
     classes: set[str] = field(default_factory=set)  # classes the file declares (lower case)
     # Stores into what a process or a connection is made of (`psi.Arguments = ...`,
     # `cn.ConnectionString = ...`) whose value does not fold: member -> [(text, line)].
@@ -492,6 +507,8 @@ class UnitFlow:
                     self._declared.add(lname)
                     if method is None:
                         self.fields.add(self._n(text(name_node)))
+                        if _static_field(node):
+                            self.scope.shared.add(self._n(text(name_node)))
             if r in keep or node.type in _LOOPS or node.type == "add_handler_statement":
                 out.append((node, method))
             # A chain of one operator (a + b + c ...) nests left; it is one level, not thousands.
@@ -1629,7 +1646,7 @@ class UnitFlow:
         own = _own_member(left) or self._class_member(left)
         if own is not None:  # `this.cmd = ...`, `Holder.Cmd = ...`: a field, one for every method
             self.fields.add(self._n(own))
-            self._set((None, self._n(own)), t)
+            self._set((None, self._n(own)), self._shared_step(self._n(own), t, left))
             return
         base = _base_ident(left)
         if base is None and self.lang is Lang.VB and r is Role.CALL:
@@ -1646,7 +1663,11 @@ class UnitFlow:
             self._put(self._query_texts, key, t, None, name)
         if r is Role.IDENT and self._is_property(name):
             self.fields.add(name)  # `Cmd = ...` into `string Cmd { get; set; }`: the page's, like a field
-        self._set((None if name in self.fields else method, name), t)
+        self._set((None if name in self.fields else method, name), self._shared_step(name, t, left))
+
+    def _shared_step(self, name: str, t: Taint, node: Node) -> Taint:
+        """`t` stored into the field `name`: a static field's value is kept for every later request."""
+        return t.step(SHARED_FIELD, self.line(node)) if name in self.scope.shared else t
 
     def _keep(self, store: str, key: Node | None, t: Taint, node: Node) -> None:
         """A value kept in the session, application, cache or view state (`_STORES`) under a key:
@@ -1791,7 +1812,8 @@ class UnitFlow:
         if arg_taint is not None and lname in _STORE_CALLS and store is not None and len(args) >= 2:
             self._keep(store, unwrap(args[0]), arg_taint, node)  # `Session.Add("p", x)`: as `Session["p"] = x`
         if arg_taint is not None and base is not None and lname in WRITE_INTO:
-            self._set((method, self._n(text(base))), arg_taint.join())  # one piece of what it builds
+            held = self._n(text(base))  # one piece of what it builds
+            self._set((None if held in self.fields else method, held), self._shared_step(held, arg_taint.join(), node))
             if lname.startswith("write"):
                 self.tainted_writes = True
                 key = self._n(text(base))
@@ -2326,6 +2348,8 @@ class UnitFlow:
                 self._call_as(node, args, method, bound[0], f"called through a delegate bound to {bound[1]}")
             if not is_new and not has_receiver and len(path) == 1 and self._own_body(path[0]):
                 continue  # `Rename(a, b)` of the file's own `Rename`: not VB's function of that name
+            if not is_new and args and (path[-2:] == ("response", "write") or path[-3:] == _OUTPUT_WRITE):
+                self._served_back(node, args, values, method)
             hit_rules: set[str] = set()  # each rule's first matching pattern only
             for rule, pattern in self._patterns_named(path[-1] if path else ""):
                 if rule.rule_id in hit_rules or not pattern.matches(path, is_new, has_receiver):
@@ -2602,6 +2626,20 @@ class UnitFlow:
             args = call_parts(inner)[1]
             return self.fold(args[0]) if args else None
         return self.fold(inner)
+
+    def _served_back(self, node: Node, args: list[Node], values: list[Value | None], method: str | None) -> None:
+        """`Response.Write(x)` of a value kept where every request sees it (the application, the
+        cache, a static field): what one visitor submitted, written to another's response. A
+        password among it is a credential trap that hands its harvest to whoever asks."""
+        t = self.taint(args[0], method)
+        if t is None or not _SHARED_STEPS.intersection(t.steps) or not password_named(t):
+            return
+        rule = next((r for r in self.rules if r.capability == "credential-capture"), None)
+        if rule is not None:
+            note = "writes what it kept for every request into a response"
+            self.hits.append(
+                SinkHit(rule.rule_id, rule.capability, "Response.Write", self.line(node), t, method, values, note=note)
+            )
 
     def _stored_in(self, node: Node) -> Node | None:
         """The variable a `new ...()` expression is declared or assigned into (`x = new T()`),
@@ -3340,6 +3378,10 @@ _QUERY_TEXTS = {"sql-query": "commandtext", "directory-query": "filter", "wmi-qu
 # The member that names what an object made without it acts on, by capability: a query's text,
 # and the server a mail client sends through (`c = new SmtpClient(); c.Host = ...`).
 _SET_LATER = {**_QUERY_TEXTS, "mail": "host"}
+# What a value kept for every request carries as a step (`_keep`'s, and a static field's).
+SHARED_FIELD = "keeps it in a static field, shared by every request"
+_SHARED_STEPS = frozenset({"keeps it in the application", "keeps it in the cache", SHARED_FIELD})
+_OUTPUT_WRITE = ("response", "output", "write")
 # Mail calls given a message built beforehand (`Send(m)`, `SendAsync(m, token)`), and the members
 # of a message that name where it goes (`SinkHit.recipients`).
 _MESSAGE_SENDS = frozenset({"SmtpClient.Send", "SmtpClient.SendAsync", "SmtpClient.SendMailAsync", "SmtpMail.Send"})
@@ -3977,6 +4019,18 @@ def _leftmost(node: Node) -> Node:
             break
         cur = unwrap(cur.named_children[0])
     return cur
+
+
+def _static_field(declarator: Node) -> bool:
+    """Whether a class-level declarator is of a static field (C#'s `static`, VB's `Shared`)."""
+    holder = declarator.parent
+    if holder is not None and holder.type == "variable_declaration":
+        holder = holder.parent  # C#: field_declaration > variable_declaration > variable_declarator
+    if holder is None or holder.type != "field_declaration":
+        return False
+    marks = [c for c in holder.named_children if c.type in {"modifier", "modifiers"}]
+    words = {text(m).lower() for c in marks for m in ([c] if c.type == "modifier" else c.named_children)}
+    return bool(words & {"static", "shared"})
 
 
 def _own_member(node: Node) -> str | None:
