@@ -117,6 +117,15 @@ public class D : System.Web.IHttpHandler {
         "EXH-WS-CODE-COMPILE",
         ["form field 'n'", "BuildManager.CreateInstanceFromVirtualPath"],
     ),
+    (  # a file uploaded under any extension, then compiled and run as a page
+        "pageparser.aspx",
+        page(
+            'var h = System.Web.UI.PageParser.GetCompiledPageInstance("~/x.aspx", Server.MapPath("~/upload/") + Request["f"], Context);\n'
+            "h.ProcessRequest(Context);"
+        ),
+        "EXH-WS-CODE-COMPILE",
+        ["request parameter 'f'", "PageParser.GetCompiledPageInstance"],
+    ),
     (
         "route.aspx",
         page('System.Diagnostics.Process.Start("cmd.exe", "/c " + Page.RouteData.Values["c"]);'),
@@ -271,6 +280,13 @@ public class Api : System.Web.IHttpHandler {
             'var w = System.Web.Compilation.BuildManager.CreateInstanceFromVirtualPath("~/Widgets/Clock.ascx", typeof(Control));\n'
             'var t = System.Web.Compilation.BuildManager.GetCompiledType("~/Widgets/Weather.ascx");\n'
             "Holder.Controls.Add((Control)w);"
+        ),
+    ),
+    (  # a handler compiling the site's own page by its fixed path
+        "page-host.aspx",
+        page(
+            'var h = System.Web.UI.PageParser.GetCompiledPageInstance("~/Print.aspx", Server.MapPath("~/Print.aspx"), Context);\n'
+            "h.ProcessRequest(Context);"
         ),
     ),
     (
