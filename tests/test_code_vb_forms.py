@@ -93,6 +93,11 @@ SHELLS = [
         vb_page('Dim c As String = "whoami"\nIf Request("c") <> "" Then c = Request("c")\n' + RUN),
         ["request parameter 'c'"],
     ),
+    (  # a `Static` local, which the grammar does not know: the rest of the sub is still read
+        "vb-static-local.aspx",
+        vb_page('Static c As String\nc = Request.Form("c")\n' + RUN),
+        ["form field 'c'"],
+    ),
     (
         "vb-one-line-if-else.aspx",
         vb_page('Dim c As String\nIf IsPostBack Then c = "dir" Else c = "ipconfig " : c &= Request.Form("c")\n' + RUN),

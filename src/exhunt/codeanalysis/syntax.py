@@ -74,6 +74,9 @@ def parse(unit: CodeUnit) -> Parsed | str:
     if unit.lang is Lang.VB and tree.root_node.has_error and (keyed := _bang_keys(source)) is not None:
         source = keyed
         tree = parser.parse(source)
+    if unit.lang is Lang.VB and tree.root_node.has_error and (dimmed := _static_locals(source)) is not None:
+        source = dimmed
+        tree = parser.parse(source)
     # VB's grammar may show the next `?` of a chain as its own error only once the one before is
     # gone: a few rounds, each a parse of a file that has them.
     for _ in range(_CONDITIONAL_ROUNDS):
@@ -109,6 +112,19 @@ def _bang_keys(source: bytes) -> bytes | None:
         return m.group(0) if name is None else b'("' + name.replace(b'"', b'""') + b'")'
 
     out = _BANG.sub(keyed, source)
+    return out if out != source else None
+
+
+# VB's `Static x As T` inside a procedure: a local that keeps its value between calls. The grammar
+# knows no such statement and ends the procedure there, so the rest reads as fields; to data flow it
+# is a `Dim`, written in its place with the same length.
+_STATIC = re.compile(rb"(?im)^([ \t]*)Static(?=[ \t]+[A-Za-z_\[])")
+
+
+def _static_locals(source: bytes) -> bytes | None:
+    """VB source with each statement-opening `Static` written as `Dim   `, or None when there is
+    none (no line moves)."""
+    out = _STATIC.sub(rb"\1Dim   ", source)
     return out if out != source else None
 
 
