@@ -148,7 +148,34 @@ SHELLS += [
     ),
 ]
 
+EXPR = "System.Linq.Expressions.Expression"
+SHELLS += [
+    (
+        "expression-parameter.aspx",
+        # An expression tree calling the reflected method with a parameter, compiled into a
+        # delegate and called with the request's value.
+        cs_page(
+            'var mi = typeof(System.Diagnostics.Process).GetMethod("Start", new[] { typeof(string) });\n'
+            f"var p = {EXPR}.Parameter(typeof(string));\n"
+            f"var call = {EXPR}.Call(mi, p);\n"
+            f"var run = {EXPR}.Lambda<Func<string, System.Diagnostics.Process>>(call, p).Compile();\n"
+            'run(Request["c"]);'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "as Process.Start"],
+    ),
+]
+
 BENIGN = [
+    (
+        "expression-parameter-trim.aspx",
+        cs_page(
+            'var mi = typeof(string).GetMethod("Trim", Type.EmptyTypes);\n'
+            f"var p = {EXPR}.Parameter(typeof(string));\n"
+            f"var trim = {EXPR}.Lambda<Func<string, string>>({EXPR}.Call(p, mi), p).Compile();\n"
+            'lit.Text = Server.HtmlEncode(trim(Request["q"]));'
+        ),
+    ),
     (
         "linq-tostring.aspx",
         # A harmless method picked by name, or methods picked by a test that names none.

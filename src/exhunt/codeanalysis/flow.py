@@ -3090,6 +3090,8 @@ class UnitFlow:
         holder, member = member_parts(unwrap(callee))
         if member.lower() in _PICKS or (member.lower() == "find" and len(args) == 2):
             return self._picked_method(holder, member.lower(), args)
+        if member.lower() == "compile" and holder is not None:
+            return self._compiled_call(holder, names)
         if not args:
             return None
         if member.lower() == "createdelegate" and len(args) > 1:
@@ -3100,6 +3102,29 @@ class UnitFlow:
             return None
         self.note_folded(args[0], name)
         return type_name, name
+
+    def _compiled_call(self, lam: Node, names: Mapping[str, tuple[str, str]]) -> tuple[str, str] | None:
+        """The method a compiled expression tree calls: `Expression.Lambda(Expression.Call(m, p),
+        p).Compile()`, the call held in a variable or written in place, `m` found by reflection.
+        Invoked (`f(x)`, `f.Invoke(x)`, `f.DynamicInvoke(x)`), its arguments go to `m`."""
+        lam = unwrap(lam)
+        if role(lam) is not Role.CALL or last_name(call_parts(lam)[0]) != "lambda":
+            return None
+        body = next(iter(call_parts(lam)[1]), None)
+        body = unwrap(body) if body is not None else None
+        if body is not None and role(body) is Role.IDENT:
+            key = self._n(text(body))
+            body = next((unwrap(r) for n, r in self._variables_set() if n == key), None)
+        if body is None or role(body) is not Role.CALL:
+            return None
+        called_by, call_args = call_parts(body)
+        if called_by is None or [p.lower() for p in dotted(called_by).split(".")[-2:]] != ["expression", "call"]:
+            return None
+        for a in call_args[:2]:
+            ref = self._method_ref(a, names)
+            if ref is not None:
+                return ref
+        return None
 
     def _picked_method(self, holder: Node | None, member: str, args: list[Node]) -> tuple[str, str] | None:
         """The method picked from a type's list by a test of its name: `typeof(T).GetMethods()
@@ -3479,7 +3504,7 @@ _SET_LATER = {**_QUERY_TEXTS, "mail": "host"}
 # nodes of the test are looked through for the name it compares.
 _PICKS = frozenset({"first", "firstordefault", "single", "singleordefault", "last", "lastordefault"})
 _NAME_TEST_NODES = 256
-_PICKED_BY = _PICKS | {"find", "createdelegate"}
+_PICKED_BY = _PICKS | {"find", "createdelegate", "compile"}
 # What a value kept for every request carries as a step (`_keep`'s, and a static field's).
 SHARED_FIELD = "keeps it in a static field, shared by every request"
 _SHARED_STEPS = frozenset({"keeps it in the application", "keeps it in the cache", SHARED_FIELD})
