@@ -241,3 +241,20 @@ def test_a_variable_set_to_another_method_is_not_taken_for_it() -> None:
     )
     rules = [c.rule_id for c in run("other.aspx", code).capabilities]
     assert "EXH-WS-CODE-ASSEMBLY" not in rules and "EXH-WS-CODE-REFLECTION" in rules
+
+
+@pytest.mark.parametrize(
+    "made",
+    [
+        'Activator.CreateInstance("System", "System.Diagnostics." + "Process").Unwrap()',
+        'AppDomain.CurrentDomain.CreateInstanceAndUnwrap("System, Version=4.0.0.0", "System.Diagnostics.Process")',
+    ],
+    ids=["activator-unwrap", "appdomain-unwrap"],
+)
+def test_an_object_made_by_its_assembly_and_type_names_is_of_that_type(made: str) -> None:
+    # Made from two names and used through `dynamic`: its `Start` is the process's.
+    code = cs_page(
+        f"dynamic p = {made};\n"
+        'p.StartInfo.FileName = "cmd.exe";\np.StartInfo.Arguments = "/c " + Request["c"];\np.Start();'
+    )
+    assert_found("made.aspx", code, "EXH-WS-CODE-PROCESS", ["request parameter 'c'"])

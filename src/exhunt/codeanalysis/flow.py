@@ -1451,6 +1451,8 @@ class UnitFlow:
                     # `Activator.CreateInstance(typeof(Process))`, `(Type.GetType("System.Diagnostics.Process"))`
                     named = _type_named(made[0]) or self._type_by_name(unwrap(made[0]))
                     returned = named.lower() if named else None
+            if returned is None:
+                returned = self._made_by_name(value, path)
             if returned is not None:  # `var d = AppDomain.CreateDomain("x")`
                 self._set_type(name, returned)
                 return
@@ -2075,6 +2077,28 @@ class UnitFlow:
             return True  # `Util.Exec(x)`: a static method of a class the file declares
         kind = self._type(name)
         return kind is not None and kind.lower() in self.classes
+
+    def _made_by_name(self, value: Node, path: tuple[str, ...]) -> str | None:
+        """The type (last name, lower case) of an object made from an assembly's name and a type's
+        name: `Activator.CreateInstance("System", "System.Diagnostics.Process").Unwrap()` and
+        `AppDomain.CurrentDomain.CreateInstanceAndUnwrap(...)` with the names folded."""
+        made = value
+        if path[-1:] == ("unwrap",):
+            callee = call_parts(value)[0]
+            held = (
+                member_parts(unwrap(callee))[0] if callee is not None and role(unwrap(callee)) is Role.MEMBER else None
+            )
+            if held is None or role(held) is not Role.CALL or last_name(call_parts(held)[0]) != "createinstance":
+                return None
+            made = held
+        elif path[-1:] != ("createinstanceandunwrap",):
+            return None
+        args = call_parts(made)[1]
+        named = as_text(self.fold(args[1])) if len(args) > 1 else None
+        if not named:
+            return None
+        self.note_folded(args[1], named)
+        return named.split(",", 1)[0].strip().rsplit(".", 1)[-1].lower() or None
 
     def _type(self, name: str) -> str | None:
         """The type of a variable, by its name as written or in lower case (`Sock` and the
