@@ -62,6 +62,37 @@ SHELLS = [
         ["request parameter 'c'"],
     ),
     (
+        "items of a list handed to a lambda",
+        cs_page(
+            'new System.Collections.Generic.List<string> { Request["c"] }'
+            '.ForEach(x => System.Diagnostics.Process.Start("cmd.exe", "/c " + x));'
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "items of an array handed to Parallel.ForEach",
+        cs_page(
+            'System.Threading.Tasks.Parallel.ForEach(Request.Form.GetValues("c"), '
+            'x => System.Diagnostics.Process.Start("cmd.exe", "/c " + x));'
+        ),
+        ["form field 'c'"],
+    ),
+    (
+        "items mapped by LINQ",
+        cs_page(
+            'var ps = Request.QueryString.GetValues("c").Select(x => System.Diagnostics.Process.Start("cmd.exe", "/c " + x)).ToList();'
+        ),
+        ["query parameter 'c'"],
+    ),
+    (
+        "a task's result handed to its continuation",
+        cs_page(
+            'System.Threading.Tasks.Task.FromResult(Request["c"])'
+            '.ContinueWith(t => System.Diagnostics.Process.Start("cmd.exe", "/c " + t.Result));'
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
         "thread started with state",
         cs_page(
             'var t = new System.Threading.Thread(o => System.Diagnostics.Process.Start("cmd.exe", (string)o));\n'
@@ -310,6 +341,16 @@ BENIGN = [
         cs_page(
             "System.Threading.ThreadPool.QueueUserWorkItem("
             'o => System.Diagnostics.Process.Start("ipconfig.exe", (string)o), "/all");'
+        ),
+    ),
+    (
+        # Two lambdas of one method naming their parameter alike: the visitor's values go to one,
+        # the site's own log files to the other, which deletes them.
+        "the site's files deleted by a lambda whose parameter another lambda also names",
+        cs_page(
+            'var shown = Request.Form.GetValues("q").Select(x => Server.HtmlEncode(x)).ToList();\n'
+            'System.IO.Directory.GetFiles(Server.MapPath("~/logs")).ToList().ForEach(x => System.IO.File.Delete(x));\n'
+            'lit.Text = string.Join(", ", shown);'
         ),
     ),
     (

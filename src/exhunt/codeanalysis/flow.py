@@ -201,6 +201,14 @@ class _Method:
 
 # Calls that hand a state object to the callback they take first: the state's argument position.
 _STATE_PASSED = {"queueuserworkitem": 1, "unsafequeueuserworkitem": 1, "startnew": 1}
+# Calls on a collection (or a task) whose one lambda is given each item (the task): what the
+# receiver holds is the lambda's parameter (`items.ForEach(x => Run(x))`, `.Select(x => ...)`,
+# `task.ContinueWith(t => t.Result)`).
+_EACH_ITEM = frozenset(
+    {"foreach", "select", "selectmany", "where", "any", "all", "first", "firstordefault", "single"}
+    | {"singleordefault", "last", "lastordefault", "takewhile", "skipwhile", "orderby", "orderbydescending"}
+    | {"groupby", "todictionary", "tolookup", "count", "sum", "max", "min", "continuewith"}
+)
 
 # Visual Basic's late-binding helpers (`Microsoft.VisualBasic.CompilerServices`): object, type,
 # member name, arguments.
@@ -443,6 +451,7 @@ class UnitFlow:
         self._by_name: dict[str, list[tuple[SinkRule, SinkPattern]]] | None = None  # `_patterns_named`
         self._lambda_returns: dict[str, list[Node]] = {}  # variable -> what the lambda it holds returns
         self._thread_bodies: dict[str, Node] = {}  # `var t = new Thread(o => ...)`: t -> the callback
+        self._lambda_params: dict[str | None, dict[str, int]] | None = None  # `_lambda_names`
         self._open_stores = scope.open_stores
         self._param_names: set[str] | None = None
         self.nodes = self._collect(node_budget)
@@ -1799,6 +1808,11 @@ class UnitFlow:
         state = _STATE_PASSED.get(lname)
         if state is not None and receiver is not None and len(args) > state:
             self._state_into(args[0], args[state], method)
+        if receiver is not None and args and role(_callback(args[-1])) is Role.LAMBDA:
+            if lname in _EACH_ITEM and len(args) == 1:
+                self._each_into(args[0], receiver, method)  # `items.ForEach(x => ...)`, `.Select(x => ...)`
+            elif lname == "foreach" and len(args) == 2:
+                self._each_into(args[1], args[0], method)  # `Array.ForEach(items, x => ...)`, `Parallel.ForEach`
         if lname == "start" and len(args) == 1 and receiver is not None and role(unwrap(receiver)) is Role.IDENT:
             body = self._thread_bodies.get(self._n(text(unwrap(receiver))))
             if body is not None:
@@ -1856,6 +1870,34 @@ class UnitFlow:
         m = self.methods.get(last_name(cb)) if role(cb) in {Role.IDENT, Role.MEMBER} else None
         if m is not None and m.params:
             self._set((m.name, m.params[0]), t)
+
+    def _each_into(self, callback: Node, items: Node, method: str | None) -> None:
+        """What a collection holds, handed to the lambda called with each item, as a state object
+        is (`_state_into`), when no other lambda of the method names its parameter so: a lambda's
+        parameter is keyed by its method and name, and `x` of one lambda must not be another's."""
+        params = lambda_params(_callback(callback))
+        if params and self._lambda_names(method).get(params[0].lower(), 0) == 1:
+            self._state_into(callback, items, method)
+
+    def _lambda_names(self, method: str | None) -> dict[str, int]:
+        """How many lambdas of each method (given to a call or held in a variable) name each
+        parameter (lower case); found once for the unit."""
+        if self._lambda_params is None:
+            counts: dict[str | None, dict[str, int]] = {}
+            for node, where in self.nodes:
+                r = role(node)
+                held = call_parts(node)[1] if r in {Role.CALL, Role.NEW} else []
+                if r in {Role.DECL, Role.ASSIGN}:
+                    right = self._targets(node)[1]
+                    held = [right] if right is not None else []
+                per = counts.setdefault(where, {})
+                for a in held:
+                    cb = _callback(a)
+                    if role(cb) is Role.LAMBDA:
+                        for name in {n.lower() for n in lambda_params(cb)}:
+                            per[name] = per.get(name, 0) + 1
+            self._lambda_params = counts
+        return self._lambda_params.get(method, {})
 
     def _own_out_arguments(self, node: Node, m: _Method, method: str | None) -> None:
         """`Read(out cmd)` with `void Read(out string v) { v = Request["c"]; }`: an `out` or `ref`
