@@ -354,6 +354,14 @@ BENIGN = [
         ),
     ),
     (
+        # A loop over the site's own tools: each turn's item is one of the constants.
+        "fixed tools run in a loop",
+        cs_page(
+            'foreach (var tool in new[] { "ipconfig /all", "hostname" }) System.Diagnostics.Process.Start("cmd.exe", "/c " + tool);\n'
+            'lit.Text = Server.HtmlEncode(Request["q"]);'
+        ),
+    ),
+    (
         "thread started with a constant",
         cs_page(
             'var t = new System.Threading.Thread(o => System.Diagnostics.Process.Start("ipconfig.exe", (string)o));\n'

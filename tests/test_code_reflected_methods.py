@@ -137,6 +137,16 @@ SHELLS += [
         ["request parameter 'c'", "called by reflection as Process.Start"],
     ),
     (
+        "vb-for-each.aspx",
+        vb_page(
+            "For Each m In GetType(System.Diagnostics.Process).GetMethods()\n"
+            '  If m.Name = "Start" AndAlso m.GetParameters().Length = 2 Then\n'
+            '    m.Invoke(Nothing, New Object() {"cmd.exe", "/c " & Request("c")})\n    Exit For\n  End If\nNext'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "called by reflection as Process.Start"],
+    ),
+    (
         "dynamic-invoke.aspx",
         cs_page(
             "Delegate d = Delegate.CreateDelegate(typeof(Func<string, System.Diagnostics.Process>), "

@@ -98,6 +98,16 @@ SHELLS = [
         vb_page('Static c As String\nc = Request.Form("c")\n' + RUN),
         ["form field 'c'"],
     ),
+    (  # a `For Each` item is what the collection holds, typed or not
+        "vb-for-each.aspx",
+        vb_page('For Each c As String In Request.Form.GetValues("c")\n' + RUN + "\nNext"),
+        ["form field 'c'"],
+    ),
+    (
+        "vb-for-each-untyped.aspx",
+        vb_page('Dim c As String = ""\nFor Each v In Request.QueryString.GetValues("c")\nc = c & v\nNext\n' + RUN),
+        ["query parameter 'c'"],
+    ),
     (
         "vb-one-line-if-else.aspx",
         vb_page('Dim c As String\nIf IsPostBack Then c = "dir" Else c = "ipconfig " : c &= Request.Form("c")\n' + RUN),
@@ -144,6 +154,14 @@ BENIGN = [
         vb_page(
             'Dim f! = 1.5!\nDim c As String = Session!tool\n\' run Session!tool\nStatus.Text = "done!" & f\n'
             "Greeting.Text = Server.HtmlEncode(Request.Form!name)"
+        ),
+    ),
+    (
+        "vb-for-each-fixed.aspx",
+        # A loop over the site's own tools, the visitor's value only shown.
+        vb_page(
+            'For Each c As String In New String() {"ipconfig", "hostname"}\n' + RUN + "\nNext\n"
+            'Output.Text = Server.HtmlEncode(Request("q"))'
         ),
     ),
     (

@@ -430,6 +430,7 @@ class UnitFlow:
         # Variables set from the application's configuration (`cs = ConnectionStrings["x"]...`),
         # and those also set from anything else: only the first kind is a setting.
         self._configured: set[str] = set()
+        self._constant_items: set[str] | None = None  # `_loop_constants`
         self._not_configured: set[str] = set()
         self._urls: dict[str, Node] = {}  # web request variable -> the URL it was created with
         self._assigned: dict[str, list[Node]] | None = None  # variable -> every value set (`_values_of`)
@@ -1421,6 +1422,9 @@ class UnitFlow:
         if role(item) is not Role.IDENT:
             return
         declared = loop.child_by_field_name("type")
+        if declared is None and loop.type == "for_each_statement":  # VB's `For Each f As HttpPostedFile In ...`
+            clause = vb_as_clause(loop)
+            declared = clause.child_by_field_name("type") if clause is not None else None
         found = None
         if declared is not None and text(declared) not in {"var", ""}:
             found = text(declared).lower().rsplit(".", 1)[-1]
@@ -1544,7 +1548,7 @@ class UnitFlow:
         found = self._words.get(key)
         if found is None:
             if node.type in _LOOPS:
-                node = node.child_by_field_name("right") or node
+                node = _loop_parts(node)[1] or node
             found = frozenset(w.decode().lower() for w in _WORDS.findall(node.text or b""))
             self._words[key] = found
         return found
@@ -1605,7 +1609,7 @@ class UnitFlow:
                 self._call_effects(node, method)  # `new Own(x)`: into the constructor's parameters
             elif node.type in _LOOPS:
                 # `foreach (string path in paths)`: each item is as tainted as the collection.
-                item, items = node.child_by_field_name("left"), node.child_by_field_name("right")
+                item, items = _loop_parts(node)
                 if item is not None and items is not None:
                     self._item_type(node, unwrap(item), unwrap(items))
                 t = self.taint(items, method) if items is not None else None
@@ -2763,7 +2767,29 @@ class UnitFlow:
             key = self._n(text(node))
             if key in self._configured and key not in self._not_configured:
                 return True
+            if key in self._loop_constants():
+                return True
         return _CONFIGURED.search(text(node)[:400]) is not None
+
+    def _loop_constants(self) -> set[str]:
+        """Items of loops over a collection the code fixes (`foreach (var t in new[] { "a", "b" })`,
+        VB's `For Each t In New String() {...}`): each turn's value is one of its constants. A name
+        any other loop or statement sets is left out. Found once."""
+        if self._constant_items is None:
+            fixed: set[str] = set()
+            other: set[str] = set()
+            for node, _method in self.nodes:
+                if node.type not in _LOOPS:
+                    continue
+                item, items = _loop_parts(node)
+                if item is None or items is None or role(unwrap(item)) is not Role.IDENT:
+                    continue
+                key = self._n(text(unwrap(item)))
+                held = self.fold(items)
+                (fixed if isinstance(held, list) and held and all(isinstance(v, str) for v in held) else other).add(key)
+            set_elsewhere = {name for name, _ in self._variables_set()}
+            self._constant_items = fixed - other - set_elsewhere
+        return self._constant_items
 
     def _site_rooted(self, node: Node) -> bool:
         """A path that starts at a folder of the site: `MapPath(...)`, or that joined with more
@@ -3408,9 +3434,10 @@ class UnitFlow:
         names: dict[str, tuple[str, str]] = {}
         self._method_vars = names
         for node, _method in self.nodes:
-            if node.type == "foreach_statement":  # `foreach (var m in typeof(T).GetMethods()) if (m.Name == "M") ...`
-                item, items = node.child_by_field_name("left"), node.child_by_field_name("right")
-                body = node.child_by_field_name("body")
+            if node.type in {"foreach_statement", "for_each_statement"}:
+                # `foreach (var m in typeof(T).GetMethods()) if (m.Name == "M") ...`, VB's `For Each m In ...`
+                item, items = _loop_parts(node)
+                body = node.child_by_field_name("body") or node
                 if item is not None and items is not None and body is not None and role(unwrap(item)) is Role.IDENT:
                     ref = self._looped_method(unwrap(items), body, text(unwrap(item)))
                     if ref is not None:
@@ -3829,7 +3856,17 @@ def _single_return(body: Node) -> Node | None:
 
 # Stores a method's body may make before its `return` for the folder to read it (`_straight_return`).
 _STRAIGHT_STEPS = 32
-_LOOPS = frozenset({"foreach_statement", "for_in_statement"})
+_LOOPS = frozenset({"foreach_statement", "for_in_statement", "for_each_statement"})
+
+
+def _loop_parts(loop: Node) -> tuple[Node | None, Node | None]:
+    """(item, collection) of a loop over a collection: C#'s `foreach`, JavaScript's `for ... in`,
+    VB's `For Each x [As T] In c`."""
+    if loop.type == "for_each_statement":
+        return loop.child_by_field_name("variable"), loop.child_by_field_name("collection")
+    return loop.child_by_field_name("left"), loop.child_by_field_name("right")
+
+
 # Variables' types and the calls or properties whose value is an open stream, not a file's path.
 _STREAM_TYPES = frozenset(
     {"stream", "networkstream", "sslstream", "memorystream", "bufferedstream", "cryptostream"}
