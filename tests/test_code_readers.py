@@ -227,3 +227,14 @@ def test_xml_posted_in_the_request_body_is_no_path() -> None:
     for form in XML_LOADS:
         code = _page(form.format(p="Request.InputStream"))
         assert medium_or_above(run("xml-post.aspx", code)) == [], form
+
+
+def test_xml_posted_as_a_field_and_read_from_memory_is_no_path() -> None:
+    # The posted text itself, handed over in a StringReader or MemoryStream: no file it names.
+    for wrapped in (
+        'new System.IO.StringReader(Request.Form["xml"])',
+        'new System.IO.MemoryStream(System.Text.Encoding.UTF8.GetBytes(Request.Form["xml"]))',
+    ):
+        for form in XML_LOADS:
+            code = _page(form.format(p=wrapped))
+            assert medium_or_above(run("xml-field.aspx", code)) == [], (wrapped, form)

@@ -2516,6 +2516,8 @@ class UnitFlow:
                 t = merge(t, self.taint(receiver, method))
         if rule.capability == "file-read" and args and _response_body(args[0]):
             t = None  # a reader over a web response: the far server's answer, not a file the client names
+        if rule.capability == "file-read" and args and _in_memory_reader(args[0]):
+            t = None  # `XmlReader.Create(new StringReader(Request["x"]))`: the text itself, no path
         message = rule.capability == "credential-capture" and api in _MESSAGE_SENDS and 0 < len(args) < 4
         if message:  # `smtp.Send(m)`: what was stored into the message, sent where it names
             t = self.taint(args[0], method)
@@ -3857,6 +3859,7 @@ def _single_return(body: Node) -> Node | None:
 # Stores a method's body may make before its `return` for the folder to read it (`_straight_return`).
 _STRAIGHT_STEPS = 32
 _LOOPS = frozenset({"foreach_statement", "for_in_statement", "for_each_statement"})
+_IN_MEMORY_READERS = frozenset({"stringreader", "memorystream"})
 
 
 def _loop_parts(loop: Node) -> tuple[Node | None, Node | None]:
@@ -4186,6 +4189,14 @@ def _response_body(node: Node) -> bool:
         return False
     callee, _ = call_parts(node)
     return dotted(callee).lower().endswith("getresponsestream")
+
+
+def _in_memory_reader(node: Node) -> bool:
+    """Whether an argument is a reader over text or bytes already in memory (`new
+    StringReader(x)`, `new MemoryStream(b)`): an XML reader or document loaded from it reads that
+    text, not a file its value names."""
+    node = unwrap(node)
+    return role(node) is Role.NEW and last_name(call_parts(node)[0]) in _IN_MEMORY_READERS
 
 
 def _fixed_folder(prefix: str | None) -> bool:
