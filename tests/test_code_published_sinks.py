@@ -59,6 +59,16 @@ public class D : System.Web.IHttpHandler {
         ["form field 't'", "(new XmlSerializer)"],
     ),
     (
+        "datacontract.aspx",
+        page(
+            'var t = Type.GetType(Request.Form["t"]);\n'
+            "var s = new System.Runtime.Serialization.Json.DataContractJsonSerializer(t);\n"
+            "Response.Write(s.ReadObject(Request.InputStream));"
+        ),
+        "EXH-WS-CODE-DESERIALIZE",
+        ["form field 't'", "(new DataContractJsonSerializer)"],
+    ),
+    (
         "jss.aspx",
         page(
             "var r = new System.Web.Script.Serialization.SimpleTypeResolver();\n"
@@ -311,6 +321,13 @@ public class Api : System.Web.IHttpHandler {
 
 
 BENIGN += [
+    (
+        "datacontract-typed.aspx",
+        page(
+            "var s = new System.Runtime.Serialization.DataContractSerializer(typeof(Order));\n"
+            "var o = (Order)s.ReadObject(System.Xml.XmlReader.Create(Request.InputStream));\nResponse.Write(o.Id);"
+        ),
+    ),
     (
         "xmlser-typed.aspx",
         page(
