@@ -3235,26 +3235,24 @@ class UnitFlow:
                 if where is not None and last_name(where) == "where" and len(where_args) == 1:
                     test = where_args[0]
                     methods = member_parts(unwrap(where))[0]
-        if methods is None or test is None or role(methods) is not Role.CALL:
+        type_name = self._listed_type(methods) if methods is not None and test is not None else None
+        name = self._name_tested(unwrap(test)) if type_name and test is not None else None
+        return (type_name, name) if type_name and name else None
+
+    def _listed_type(self, methods: Node) -> str | None:
+        """The type whose methods a call lists (`typeof(T).GetMethods(...)`, a type variable's)."""
+        if role(methods) is not Role.CALL:
             return None
         listed = call_parts(methods)[0]
         if listed is None or last_name(listed) != "getmethods" or role(unwrap(listed)) is not Role.MEMBER:
             return None
         owner = member_parts(unwrap(listed))[0]
-        type_name = self._reflected_type(owner) if owner is not None else None
-        name = self._name_tested(unwrap(test))
-        return (type_name, name) if type_name and name else None
+        return self._reflected_type(owner) if owner is not None else None
 
     def _looped_method(self, items: Node, body: Node, item: str) -> tuple[str, str] | None:
         """The method a loop over a type's methods stops at: the name its body compares the
         loop's item with (`foreach (var m in typeof(T).GetMethods()) if (m.Name == "M")`)."""
-        if role(items) is not Role.CALL:
-            return None
-        listed = call_parts(items)[0]
-        if listed is None or last_name(listed) != "getmethods" or role(unwrap(listed)) is not Role.MEMBER:
-            return None
-        owner = member_parts(unwrap(listed))[0]
-        type_name = self._reflected_type(owner) if owner is not None else None
+        type_name = self._listed_type(items)
         name = self._name_compared(body, {item}) if type_name else None
         return (type_name, name) if type_name and name else None
 
