@@ -69,6 +69,25 @@ public class D : System.Web.IHttpHandler {
         ["form field 't'", "(new DataContractJsonSerializer)"],
     ),
     (
+        "resx-body.aspx",
+        page(
+            "var r = new System.Resources.ResXResourceReader(Request.InputStream);\n"
+            "foreach (System.Collections.DictionaryEntry de in r) Response.Write(de.Key);"
+        ),
+        "EXH-WS-CODE-DESERIALIZE",
+        ["the request body", "(new ResXResourceReader)"],
+    ),
+    (
+        "resources-text.aspx",
+        page(
+            "var r = new System.Resources.ResourceReader(new System.IO.MemoryStream("
+            'Convert.FromBase64String(Request.Form["r"])));\n'
+            "foreach (System.Collections.DictionaryEntry de in r) Response.Write(de.Key);"
+        ),
+        "EXH-WS-CODE-DESERIALIZE",
+        ["form field 'r'", "(new ResourceReader)"],
+    ),
+    (
         "jss.aspx",
         page(
             "var r = new System.Web.Script.Serialization.SimpleTypeResolver();\n"
@@ -321,6 +340,15 @@ public class Api : System.Web.IHttpHandler {
 
 
 BENIGN += [
+    (
+        # A resource editor opening the site's own .resx file the visitor picks by name.
+        "resx-editor.aspx",
+        page(
+            "var r = new System.Resources.ResXResourceReader(Server.MapPath("
+            '"~/App_GlobalResources/" + System.IO.Path.GetFileName(Request["f"])));\n'
+            "foreach (System.Collections.DictionaryEntry de in r) Response.Write(Server.HtmlEncode(de.Key.ToString()));"
+        ),
+    ),
     (
         "datacontract-typed.aspx",
         page(

@@ -2518,6 +2518,8 @@ class UnitFlow:
             t = None  # a reader over a web response: the far server's answer, not a file the client names
         if rule.capability == "file-read" and args and _in_memory_reader(args[0]):
             t = None  # `XmlReader.Create(new StringReader(Request["x"]))`: the text itself, no path
+        if api in _RESOURCE_READERS and args and not (_in_memory_reader(args[0]) or _request_stream(args[0])):
+            t = None  # `new ResXResourceReader(path)`: a file the request names, not resources it carries
         message = rule.capability == "credential-capture" and api in _MESSAGE_SENDS and 0 < len(args) < 4
         if message:  # `smtp.Send(m)`: what was stored into the message, sent where it names
             t = self.taint(args[0], method)
@@ -3858,6 +3860,10 @@ def _single_return(body: Node) -> Node | None:
 _STRAIGHT_STEPS = 32
 _LOOPS = frozenset({"foreach_statement", "for_in_statement", "for_each_statement"})
 _IN_MEMORY_READERS = frozenset({"stringreader", "memorystream"})
+# Resource readers that open a path or read a stream: only a stream of the request's is its data.
+_RESOURCE_READERS = frozenset(
+    {"new ResourceReader", "new ResXResourceReader", "new ResourceSet", "new ResXResourceSet"}
+)
 
 
 def _loop_parts(loop: Node) -> tuple[Node | None, Node | None]:
@@ -4195,6 +4201,12 @@ def _in_memory_reader(node: Node) -> bool:
     text, not a file its value names."""
     node = unwrap(node)
     return role(node) is Role.NEW and last_name(call_parts(node)[0]) in _IN_MEMORY_READERS
+
+
+def _request_stream(node: Node) -> bool:
+    """Whether an argument is a stream of what the request carries: its body
+    (`Request.InputStream`, `GetBufferedInputStream()`) or an upload's (`Files[0].InputStream`)."""
+    return last_name(unwrap(node)) in {"inputstream", "getbufferedinputstream", "getbufferlessinputstream"}
 
 
 def _fixed_folder(prefix: str | None) -> bool:
