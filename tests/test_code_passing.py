@@ -362,6 +362,22 @@ BENIGN = [
         ),
     ),
     (
+        # The visitor picks which of the site's own tools runs, by its index.
+        "a fixed tool picked by index",
+        cs_page(
+            'string[] tools = { "ipconfig /all", "hostname" };\n'
+            'var tool = tools[int.Parse(Request["i"])];\n'
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " + tool);'
+        ),
+    ),
+    (
+        "a fixed tool picked by index, VB",
+        vb_page(
+            'Dim tools() As String = {"ipconfig /all", "hostname"}\n'
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " & tools(CInt(Request("i"))))'
+        ),
+    ),
+    (
         "thread started with a constant",
         cs_page(
             'var t = new System.Threading.Thread(o => System.Diagnostics.Process.Start("ipconfig.exe", (string)o));\n'

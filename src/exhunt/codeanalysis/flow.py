@@ -2060,6 +2060,8 @@ class UnitFlow:
             # VB's `a(0)` of an array variable: an item of what the variable holds
             key = self._n(name)
             out = self.taints.get((method, key)) or self.taints.get((None, key))
+            if out is None and self._constant_item(node):
+                return None  # `tools(i)` of an array of fixed texts: the index only picks one
         for a in args:
             out = merge(out, self.taint(a, method, depth + 1))
             if lname not in _RUNS_LAMBDA:
@@ -2773,7 +2775,28 @@ class UnitFlow:
                 return True
             if key in self._loop_constants():
                 return True
+        if self._constant_item(node):
+            return True
         return _CONFIGURED.search(text(node)[:400]) is not None
+
+    def _constant_item(self, node: Node) -> bool:
+        """An item of an array of texts the code fixes, whatever the index (`tools[i]`, VB's
+        `tools(i)`): one of those constants, even where the request picks which."""
+        r = role(node)
+        if r is Role.INDEX:
+            held_in = index_parts(node)[0]
+        elif r is Role.CALL and self.lang is Lang.VB:
+            held_in, _ = call_parts(node)
+            if (
+                held_in is None
+                or role(unwrap(held_in)) is not Role.IDENT
+                or text(unwrap(held_in)).lower() in self.methods
+            ):
+                return False
+        else:
+            return False
+        held = self.fold(held_in) if held_in is not None else None
+        return isinstance(held, list) and bool(held) and all(isinstance(v, str) for v in held)
 
     def _loop_constants(self) -> set[str]:
         """Items of loops over a collection the code fixes (`foreach (var t in new[] { "a", "b" })`,
@@ -2914,6 +2937,8 @@ class UnitFlow:
                 made = all(any(_SERVER_VALUE.match(text(x)[:200]) for x in _operands(v)) for v in values)
                 if values and made and all(self._servers_own(v, depth + 1) for v in values):
                     continue
+                if values and all(self._constant_item(unwrap(v)) for v in values):
+                    continue  # `t = tools[i]`: one of the code's own texts, whichever is picked
             return False
         return True
 
