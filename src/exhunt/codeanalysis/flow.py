@@ -453,6 +453,7 @@ class UnitFlow:
         self._lambda_returns: dict[str, list[Node]] = {}  # variable -> what the lambda it holds returns
         self._thread_bodies: dict[str, Node] = {}  # `var t = new Thread(o => ...)`: t -> the callback
         self._lambda_params: dict[str | None, dict[str, int]] | None = None  # `_lambda_names`
+        self._mailed: dict[str, list[Value | None]] | None = None  # `_mail_addresses`
         self._open_stores = scope.open_stores
         self._param_names: set[str] | None = None
         self.nodes = self._collect(node_budget)
@@ -2060,7 +2061,7 @@ class UnitFlow:
             # VB's `a(0)` of an array variable: an item of what the variable holds
             key = self._n(name)
             out = self.taints.get((method, key)) or self.taints.get((None, key))
-            if out is None and self._constant_item(node):
+            if out is None and name.lower() in self._declared and self._constant_item(node):
                 return None  # `tools(i)` of an array of fixed texts: the index only picks one
         for a in args:
             out = merge(out, self.taint(a, method, depth + 1))
@@ -2660,40 +2661,45 @@ class UnitFlow:
         inner = unwrap(message)
         if role(inner) is not Role.IDENT:
             return (None,)
-        name = self._n(text(inner)).lower()
-        out: list[Value | None] = []
+        return tuple(self._mail_addresses().get(self._n(text(inner)).lower(), ()))
+
+    def _mail_addresses(self) -> dict[str, list[Value | None]]:
+        """Every message variable's addresses (`_recipients`), found in one walk of the unit."""
+        if self._mailed is not None:
+            return self._mailed
+        found: dict[str, list[Value | None]] = {}
+        self._mailed = found
         for node, _method in self.nodes:
             r = role(node)
             if r is Role.NEW and last_name(call_parts(node)[0]) == "mailmessage":
                 args = call_parts(node)[1]
                 held = self._stored_in(node)
-                if len(args) > 1 and held is not None and self._n(text(held)).lower() == name:
-                    out.append(self._address(args[1]))
+                if len(args) > 1 and held is not None:
+                    found.setdefault(self._n(text(held)).lower(), []).append(self._address(args[1]))
             elif r is Role.CALL:
                 callee, args = call_parts(node)
                 inner_callee = unwrap(callee) if callee is not None else None
                 if inner_callee is None or role(inner_callee) is not Role.MEMBER or not args:
                     continue
                 held_list, verb = member_parts(inner_callee)
-                if verb.lower() == "add" and held_list is not None and self._mail_field(held_list, name):
-                    out.append(self._address(args[0]))
+                owner = self._mail_field(held_list) if verb.lower() == "add" and held_list is not None else None
+                if owner is not None:
+                    found.setdefault(owner, []).append(self._address(args[0]))
             elif r is Role.ASSIGN:
                 left, right = self._targets(node)
-                if left is not None and right is not None and self._mail_field(left, name):
-                    out.append(self._address(right))  # System.Web.Mail's `m.To = "a@x; b@y"`
-        return tuple(out)
+                owner = self._mail_field(left) if left is not None and right is not None else None
+                if owner is not None and right is not None:
+                    found.setdefault(owner, []).append(self._address(right))  # System.Web.Mail's `m.To = "a@x; b@y"`
+        return found
 
-    def _mail_field(self, node: Node, message: str) -> bool:
-        """Whether `node` is `m.To`, `m.CC` or `m.Bcc` of the message variable named `message`."""
+    def _mail_field(self, node: Node) -> str | None:
+        """The message variable (`_n`, lower case) whose `To`, `CC` or `Bcc` `node` is, if it is one."""
         if role(node) is not Role.MEMBER:
-            return False
+            return None
         owner, member = member_parts(node)
-        return (
-            member.lower() in _RECIPIENT_FIELDS
-            and owner is not None
-            and role(owner) is Role.IDENT
-            and self._n(text(owner)).lower() == message
-        )
+        if member.lower() not in _RECIPIENT_FIELDS or owner is None or role(owner) is not Role.IDENT:
+            return None
+        return self._n(text(owner)).lower()
 
     def _address(self, node: Node) -> Value | None:
         """An address as folded: `new MailAddress("x@example.com", "X")` is its first argument."""
