@@ -362,6 +362,13 @@ BENIGN = [
         ),
     ),
     (
+        "fixed tools of a list run in a loop",
+        cs_page(
+            'var tools = new System.Collections.Generic.List<string> { "ipconfig /all", "hostname" };\n'
+            'foreach (var tool in tools) System.Diagnostics.Process.Start("cmd.exe", "/c " + tool);'
+        ),
+    ),
+    (
         # The visitor picks which of the site's own tools runs, by its index.
         "a fixed tool picked by index",
         cs_page(
@@ -483,3 +490,14 @@ def test_a_block_lambdas_returns_are_walked_once_however_often_it_is_called(monk
     code = cs_page('Func<string> f = () => { var c = Request["c"]; return c; };\n' + calls)
     assert_found("p.aspx", code, PROCESS, ["request parameter 'c'"])
     assert len(walks) <= 2, len(walks)
+
+
+def test_a_list_the_code_adds_to_is_no_list_of_constants() -> None:
+    # An item added after the list is made may be anything: the loop's value stays unresolved.
+    code = cs_page(
+        'var tools = new System.Collections.Generic.List<string> { "ipconfig" };\n'
+        "tools.Add(Other());\n"
+        'foreach (var tool in tools) System.Diagnostics.Process.Start("cmd.exe", "/c " + tool);',
+        members='static string Other() { return System.IO.File.ReadAllText(@"C:\\jobs\\next.txt"); }',
+    )
+    assert "EXH-WS-CODE-UNRESOLVED-SINK" in [c.rule_id for c in run("l.aspx", code).capabilities]

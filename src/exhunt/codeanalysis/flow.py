@@ -431,6 +431,7 @@ class UnitFlow:
         # and those also set from anything else: only the first kind is a setting.
         self._configured: set[str] = set()
         self._constant_items: set[str] | None = None  # `_loop_constants`
+        self._changed_held: set[str] | None = None  # `_changed_collections`
         self._not_configured: set[str] = set()
         self._urls: dict[str, Node] = {}  # web request variable -> the URL it was created with
         self._assigned: dict[str, list[Node]] | None = None  # variable -> every value set (`_values_of`)
@@ -2801,8 +2802,52 @@ class UnitFlow:
                 return False
         else:
             return False
-        held = self.fold(held_in) if held_in is not None else None
-        return isinstance(held, list) and bool(held) and all(isinstance(v, str) for v in held)
+        return held_in is not None and self._fixed_texts(held_in)
+
+    def _fixed_texts(self, node: Node, depth: int = 0) -> bool:
+        """Whether a collection holds only texts the code fixes: an array that folds to them, a
+        list or set made with them (`new List<string> { "a", "b" }`), or a variable set only to one
+        of these that nothing adds to or stores into."""
+        node = unwrap(node)
+        held = self.fold(node)
+        if isinstance(held, list):
+            return bool(held) and all(isinstance(v, str) for v in held)
+        if role(node) is Role.NEW:
+            made = [a for a in call_parts(node)[1] if a.type in _INITIALIZERS or a.type == "initializer_expression"]
+            items = [unwrap(c) for m in made for c in m.named_children if c.type != "comment"]
+            return bool(items) and all(isinstance(self.fold(i), str) for i in items)
+        if role(node) is Role.IDENT and depth < 2:
+            values = self._values_of(node)
+            key = self._n(text(node))
+            return (
+                bool(values)
+                and all(self._fixed_texts(v, depth + 1) for v in values)
+                and key not in self._changed_collections()
+            )
+        return False
+
+    def _changed_collections(self) -> set[str]:
+        """Variables whose collection the code changes after making it: an item added, inserted or
+        stored (`l.Add(x)`, `l[0] = x`, VB's `l(0) = x`); found once."""
+        if self._changed_held is None:
+            found: set[str] = set()
+            for node, _method in self.nodes:
+                r = role(node)
+                if r is Role.CALL:
+                    callee = call_parts(node)[0]
+                    inner = unwrap(callee) if callee is not None else None
+                    if inner is not None and role(inner) is Role.MEMBER and last_name(inner) in _COLLECTION_CHANGES:
+                        held = member_parts(inner)[0]
+                        if held is not None and role(held) is Role.IDENT:
+                            found.add(self._n(text(held)))
+                elif r is Role.ASSIGN:
+                    left = self._targets(node)[0]
+                    if left is not None and role(left) in {Role.INDEX, Role.CALL}:
+                        base = index_parts(left)[0] if role(left) is Role.INDEX else call_parts(left)[0]
+                        if base is not None and role(unwrap(base)) is Role.IDENT:
+                            found.add(self._n(text(unwrap(base))))
+            self._changed_held = found
+        return self._changed_held
 
     def _loop_constants(self) -> set[str]:
         """Items of loops over a collection the code fixes (`foreach (var t in new[] { "a", "b" })`,
@@ -2818,8 +2863,7 @@ class UnitFlow:
                 if item is None or items is None or role(unwrap(item)) is not Role.IDENT:
                     continue
                 key = self._n(text(unwrap(item)))
-                held = self.fold(items)
-                (fixed if isinstance(held, list) and held and all(isinstance(v, str) for v in held) else other).add(key)
+                (fixed if self._fixed_texts(items) else other).add(key)
             set_elsewhere = {name for name, _ in self._variables_set()}
             self._constant_items = fixed - other - set_elsewhere
         return self._constant_items
@@ -3891,6 +3935,8 @@ def _single_return(body: Node) -> Node | None:
 _STRAIGHT_STEPS = 32
 _LOOPS = frozenset({"foreach_statement", "for_in_statement", "for_each_statement"})
 _IN_MEMORY_READERS = frozenset({"stringreader", "memorystream"})
+# Calls that change a collection after it is made (`_changed_collections`).
+_COLLECTION_CHANGES = frozenset({"add", "addrange", "insert", "insertrange", "setvalue", "push", "enqueue"})
 # Resource readers that open a path or read a stream: only a stream of the request's is its data.
 _RESOURCE_READERS = frozenset(
     {"new ResourceReader", "new ResXResourceReader", "new ResourceSet", "new ResXResourceSet"}
