@@ -2812,8 +2812,11 @@ class UnitFlow:
         held = self.fold(node)
         if isinstance(held, list):
             return bool(held) and all(isinstance(v, str) for v in held)
-        if role(node) is Role.NEW:
-            made = [a for a in call_parts(node)[1] if a.type in _INITIALIZERS or a.type == "initializer_expression"]
+        if role(node) is Role.NEW:  # (an array that does not fold is the folder's to judge: it may have been filled)
+            callee, made_with = call_parts(node)
+            if callee is None or last_name(callee).split("<")[0] not in _LIST_TYPES:
+                return False
+            made = [a for a in made_with if a.type in _INITIALIZERS or a.type == "initializer_expression"]
             items = [unwrap(c) for m in made for c in m.named_children if c.type != "comment"]
             return bool(items) and all(isinstance(self.fold(i), str) for i in items)
         if role(node) is Role.IDENT and depth < 2:
@@ -2827,14 +2830,17 @@ class UnitFlow:
         return False
 
     def _changed_collections(self) -> set[str]:
-        """Variables whose collection the code changes after making it: an item added, inserted or
-        stored (`l.Add(x)`, `l[0] = x`, VB's `l(0) = x`); found once."""
+        """Variables whose collection the code changes after making it, or may: an item added,
+        inserted or stored (`l.Add(x)`, `l[0] = x`, VB's `l(0) = x`), or the list handed whole to a
+        call that may fill it (`Fill(l)`); found once."""
         if self._changed_held is None:
             found: set[str] = set()
             for node, _method in self.nodes:
                 r = role(node)
+                if r in {Role.CALL, Role.NEW}:
+                    callee, passed = call_parts(node)
+                    found.update(self._n(text(unwrap(a))) for a in passed if role(unwrap(a)) is Role.IDENT)
                 if r is Role.CALL:
-                    callee = call_parts(node)[0]
                     inner = unwrap(callee) if callee is not None else None
                     if inner is not None and role(inner) is Role.MEMBER and last_name(inner) in _COLLECTION_CHANGES:
                         held = member_parts(inner)[0]
@@ -3935,6 +3941,8 @@ def _single_return(body: Node) -> Node | None:
 _STRAIGHT_STEPS = 32
 _LOOPS = frozenset({"foreach_statement", "for_in_statement", "for_each_statement"})
 _IN_MEMORY_READERS = frozenset({"stringreader", "memorystream"})
+# Collections made with an initializer that `_fixed_texts` reads (last name, lower case).
+_LIST_TYPES = frozenset({"list", "hashset", "sortedset", "collection", "readonlycollection"})
 # Calls that change a collection after it is made (`_changed_collections`).
 _COLLECTION_CHANGES = frozenset({"add", "addrange", "insert", "insertrange", "setvalue", "push", "enqueue"})
 # Resource readers that open a path or read a stream: only a stream of the request's is its data.
