@@ -52,6 +52,7 @@ from exhunt.codeanalysis.syntax import (
     inline_parts,
     lambda_params,
     last_name,
+    loop_parts,
     member_parts,
     name_text,
     operator,
@@ -1301,11 +1302,16 @@ class UnitFlow:
     def _values_of(self, ident: Node) -> list[Node]:
         """Every value a plain variable is set to (the file's assignments indexed once, so a
         page of many calls does not walk them all for each)."""
+        return self._assignments().get(self._n(text(unwrap(ident))), [])
+
+    def _assignments(self) -> dict[str, list[Node]]:
+        """Each plain variable (as `_n` keys it) and every value it is set to, in document order;
+        found once."""
         if self._assigned is None:
             self._assigned = {}
             for name, right in self._variables_set():
                 self._assigned.setdefault(name, []).append(right)
-        return self._assigned.get(self._n(text(unwrap(ident))), [])
+        return self._assigned
 
     def _com_http_open(self, node: Node) -> None:
         """`h.Open("POST", url, False)` on an `MSXML2.ServerXMLHTTP` or `WinHttp.WinHttpRequest`
@@ -1550,7 +1556,7 @@ class UnitFlow:
         found = self._words.get(key)
         if found is None:
             if node.type in _LOOPS:
-                node = _loop_parts(node)[1] or node
+                node = loop_parts(node)[1] or node
             found = frozenset(w.decode().lower() for w in _WORDS.findall(node.text or b""))
             self._words[key] = found
         return found
@@ -1611,7 +1617,7 @@ class UnitFlow:
                 self._call_effects(node, method)  # `new Own(x)`: into the constructor's parameters
             elif node.type in _LOOPS:
                 # `foreach (string path in paths)`: each item is as tainted as the collection.
-                item, items = _loop_parts(node)
+                item, items = loop_parts(node)
                 if item is not None and items is not None:
                     self._item_type(node, unwrap(item), unwrap(items))
                 t = self.taint(items, method) if items is not None else None
@@ -2148,7 +2154,7 @@ class UnitFlow:
         if not named:
             return None
         self.note_folded(args[1], named)
-        return named.split(",", 1)[0].strip().rsplit(".", 1)[-1].lower() or None
+        return (_type_last_name(named) or "").lower() or None
 
     def _type(self, name: str) -> str | None:
         """The type of a variable, by its name as written or in lower case (`Sock` and the
@@ -2865,13 +2871,12 @@ class UnitFlow:
             for node, _method in self.nodes:
                 if node.type not in _LOOPS:
                     continue
-                item, items = _loop_parts(node)
+                item, items = loop_parts(node)
                 if item is None or items is None or role(unwrap(item)) is not Role.IDENT:
                     continue
                 key = self._n(text(unwrap(item)))
                 (fixed if self._fixed_texts(items) else other).add(key)
-            set_elsewhere = {name for name, _ in self._variables_set()}
-            self._constant_items = fixed - other - set_elsewhere
+            self._constant_items = fixed - other - self._assignments().keys()
         return self._constant_items
 
     def _site_rooted(self, node: Node) -> bool:
@@ -3290,8 +3295,7 @@ class UnitFlow:
         body = next(iter(call_parts(lam)[1]), None)
         body = unwrap(body) if body is not None else None
         if body is not None and role(body) is Role.IDENT:
-            key = self._n(text(body))
-            body = next((unwrap(r) for n, r in self._variables_set() if n == key), None)
+            body = next((unwrap(r) for r in self._values_of(body)), None)
         if body is None or role(body) is not Role.CALL:
             return None
         called_by, call_args = call_parts(body)
@@ -3405,7 +3409,7 @@ class UnitFlow:
         if not folded:
             return None
         self.note_folded(args[0], folded)
-        return folded.split(",", 1)[0].strip().rsplit(".", 1)[-1] or None
+        return _type_last_name(folded)
 
     def _type_variables(self) -> dict[str, str]:
         """Variables set to a type (`var t = Type.GetType("System.Diagnostics.Process")`, VB
@@ -3519,7 +3523,7 @@ class UnitFlow:
         for node, _method in self.nodes:
             if node.type in {"foreach_statement", "for_each_statement"}:
                 # `foreach (var m in typeof(T).GetMethods()) if (m.Name == "M") ...`, VB's `For Each m In ...`
-                item, items = _loop_parts(node)
+                item, items = loop_parts(node)
                 body = node.child_by_field_name("body") or node
                 if item is not None and items is not None and body is not None and role(unwrap(item)) is Role.IDENT:
                     ref = self._looped_method(unwrap(items), body, text(unwrap(item)))
@@ -3951,14 +3955,6 @@ _RESOURCE_READERS = frozenset(
 )
 
 
-def _loop_parts(loop: Node) -> tuple[Node | None, Node | None]:
-    """(item, collection) of a loop over a collection: C#'s `foreach`, JavaScript's `for ... in`,
-    VB's `For Each x [As T] In c`."""
-    if loop.type == "for_each_statement":
-        return loop.child_by_field_name("variable"), loop.child_by_field_name("collection")
-    return loop.child_by_field_name("left"), loop.child_by_field_name("right")
-
-
 # Variables' types and the calls or properties whose value is an open stream, not a file's path.
 _STREAM_TYPES = frozenset(
     {"stream", "networkstream", "sslstream", "memorystream", "bufferedstream", "cryptostream"}
@@ -4355,6 +4351,12 @@ def _leftmost(node: Node) -> Node:
             break
         cur = unwrap(cur.named_children[0])
     return cur
+
+
+def _type_last_name(named: str) -> str | None:
+    """The last name of a type as written out (`"System.Diagnostics.Process, System"` is
+    `Process`): the assembly after a comma left off."""
+    return named.split(",", 1)[0].strip().rsplit(".", 1)[-1] or None
 
 
 def _static_field(declarator: Node) -> bool:

@@ -37,6 +37,7 @@ from exhunt.codeanalysis.syntax import (
     inline_parts,
     lambda_params,
     last_name,
+    loop_parts,
     member_parts,
     operator,
     role,
@@ -919,9 +920,8 @@ def loop_spec(loop: Node) -> LoopSpec | None:
     Loop`; JScript's `for` and `while` alike. Each body is one append, `acc.Append(E)`, `acc +=
     E` or `acc &= E`, and in a `while` loop the index's step after it."""
     if loop.type in {"foreach_statement", "for_each_statement"}:
-        csharp = loop.type == "foreach_statement"  # VB's `For Each` names its parts otherwise
-        var = loop.child_by_field_name("left" if csharp else "variable")
-        coll = loop.child_by_field_name("right" if csharp else "collection")
+        csharp = loop.type == "foreach_statement"
+        var, coll = loop_parts(loop)
         # (with no index, a body is an append: a store into an item needs one)
         body = _body(_loop_statements(loop.child_by_field_name("body") if csharp else loop), None)
         if var is None or coll is None or body is None or (csharp and var.type != "identifier"):
@@ -1250,7 +1250,7 @@ def _loop_statements(body: Node | None) -> list[Node]:
     if body.type in {"block", "statement_block"}:
         kids = [c for c in body.named_children if c.type != "comment"]
     elif body.type in {"for_each_statement", "for_statement", "while_statement", "do_statement"}:
-        kids = [c for c in body.named_children if c.type == "statement"]
+        kids = _statements_of(body)
     else:
         kids = [body]
     kids = [k.named_children[0] if k.type == "statement" and k.named_child_count == 1 else k for k in kids]

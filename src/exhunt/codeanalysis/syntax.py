@@ -476,6 +476,14 @@ def statement_value(stmt: Node) -> Node:
     return stmt
 
 
+def loop_parts(loop: Node) -> tuple[Node | None, Node | None]:
+    """(item, collection) of a loop over a collection: C#'s `foreach`, JavaScript's `for ... in`,
+    VB's `For Each x [As T] In c`, whose parts the VB grammar names otherwise."""
+    if loop.type == "for_each_statement":
+        return loop.child_by_field_name("variable"), loop.child_by_field_name("collection")
+    return loop.child_by_field_name("left"), loop.child_by_field_name("right")
+
+
 def _vb_generic_head(node: Node) -> Node | None:
     """`Run(Of String)` of VB's `Run(Of String)(x)`, which the grammar reads as an index of a call
     without arguments: a call with type arguments and no argument list, first in `node`."""
