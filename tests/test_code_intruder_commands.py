@@ -3,7 +3,8 @@
 hives, ntdsutil IFM, a shadow copy, esentutl, Mimikatz, IIS's passwords through appcmd,
 web.config decrypted by aspnet_regiis) or plants a way back in and weakens defences (accounts,
 administrators, scheduled tasks, services, Run keys, remote desktop, IIS modules, IIS logging,
-the audit policy, Defender, Exchange transport agents, script in a virtual directory's URL); beside
+the audit policy, Defender, Exchange transport agents, script in a virtual directory's URL, the
+firewall, debuggers hung on accessibility tools, WDigest's clear-text passwords); beside
 pages that run fixed tools for ordinary work (docs/detection/webshell-code.md, "Intruders'
 command lines")."""
 
@@ -171,6 +172,82 @@ SHELLS = [
         PERSIST,
         ["Set-OabVirtualDirectory", "-ExternalUrl"],
     ),
+    ("firewall-off.aspx", start("advfirewall set allprofiles state off", "netsh.exe"), PERSIST, ["state off"]),
+    ("firewall-opmode.aspx", start("/c netsh firewall set opmode disable"), PERSIST, ["set opmode disable"]),
+    (
+        "firewall-port.aspx",
+        start("/c netsh advfirewall firewall add rule name=w dir=in action=allow protocol=TCP localport=4444"),
+        PERSIST,
+        ["add rule", "action=allow"],
+    ),
+    (
+        "firewall-ps.aspx",
+        start("-c Set-NetFirewallProfile -Profile Domain,Public,Private -Enabled False", "powershell.exe"),
+        PERSIST,
+        ["Set-NetFirewallProfile"],
+    ),
+    (
+        "sticky-keys.aspx",
+        start(
+            '/c reg add \\"HKLM\\\\SOFTWARE\\\\Microsoft\\\\Windows NT\\\\CurrentVersion\\\\Image File Execution '
+            'Options\\\\sethc.exe\\" /v Debugger /t REG_SZ /d cmd.exe /f'
+        ),
+        PERSIST,
+        ["Image File Execution Options", "Debugger"],
+    ),
+    (
+        "utilman.aspx",
+        cs_page('System.IO.File.Copy(@"C:\\Windows\\System32\\cmd.exe", @"C:\\Windows\\System32\\utilman.exe", true);'),
+        PERSIST,
+        ["utilman.exe", "File.Copy"],
+    ),
+    (
+        "wdigest.aspx",
+        start(
+            "/c reg add HKLM\\\\SYSTEM\\\\CurrentControlSet\\\\Control\\\\SecurityProviders\\\\WDigest "
+            "/v UseLogonCredential /t REG_DWORD /d 1 /f"
+        ),
+        PERSIST,
+        ["UseLogonCredential"],
+    ),
+    (
+        "wdigest-api.aspx",
+        cs_page(
+            "Microsoft.Win32.Registry.SetValue("
+            '@"HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\WDigest", '
+            '"UseLogonCredential", 1);'
+        ),
+        PERSIST,
+        ["UseLogonCredential", "Registry.SetValue"],
+    ),
+    (
+        "run-key-api.aspx",
+        cs_page(
+            "Microsoft.Win32.Registry.SetValue("
+            '@"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run", "upd", @"C:\\temp\\u.exe");'
+        ),
+        PERSIST,
+        ["CurrentVersion\\Run", "Registry.SetValue"],
+    ),
+    (
+        "run-key-created.aspx",
+        cs_page(
+            "Microsoft.Win32.Registry.CurrentUser.CreateSubKey("
+            '@"Software\\Microsoft\\Windows\\CurrentVersion\\Run").SetValue("upd", @"C:\\temp\\u.exe");'
+        ),
+        PERSIST,
+        ["CurrentVersion\\Run", "CreateSubKey"],
+    ),
+    (
+        "run-key-ps.aspx",
+        start(
+            "-c New-ItemProperty -Path HKLM:\\\\Software\\\\Wow6432Node\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Run "
+            "-Name u -Value C:\\\\temp\\\\u.exe",
+            "powershell.exe",
+        ),
+        PERSIST,
+        ["New-ItemProperty"],
+    ),
 ]
 
 
@@ -204,6 +281,24 @@ BENIGN = [
         "text.aspx",
         cs_page('Response.Write("Run schtasks /create to schedule the export; never reg save HKLM\\\\SAM.");'),
     ),
+    ("firewall-show.aspx", start("/c netsh advfirewall show allprofiles")),
+    ("firewall-on.aspx", start("/c netsh advfirewall set allprofiles state on")),
+    (
+        "firewall-block.aspx",
+        start("/c netsh advfirewall firewall add rule name=b dir=in action=block remoteip=10.0.0.9"),
+    ),
+    (
+        "wdigest-query.aspx",
+        start("/c reg query HKLM\\\\SYSTEM\\\\CurrentControlSet\\\\Control\\\\SecurityProviders\\\\WDigest"),
+    ),
+    (
+        "run-key-read.aspx",
+        cs_page(
+            "var k = Microsoft.Win32.Registry.LocalMachine.OpenSubKey("
+            '@"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run");\nResponse.Write(k.GetValue("upd"));'
+        ),
+    ),
+    ("copy.aspx", cs_page('System.IO.File.Copy(Server.MapPath("~/a.txt"), Server.MapPath("~/b.txt"), true);')),
 ]
 
 

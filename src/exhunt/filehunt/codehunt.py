@@ -104,6 +104,16 @@ _WORTH_READING = (
     *(b"config" + sep + hive for sep in (b"\\", b"\\\\", b"/") for hive in (b"sam", b"system", b"security")),
     b"ntds.dit",
     b"applicationhost.config",
+    # Registry and file changes that plant a way back in (EXH-WS-CODE-PERSIST-COMMAND) made through
+    # the registry API or a file copy, not a command: Run keys, a debugger hung on a program,
+    # WDigest's clear-text passwords, cmd.exe copied over an accessibility tool.
+    *(b"currentversion" + sep + b"run" for sep in (b"\\", b"\\\\")),
+    b"image file execution options",
+    b"uselogoncredential",
+    *(
+        name + b".exe"
+        for name in (b"sethc", b"utilman", b"osk", b"magnify", b"narrator", b"displayswitch", b"atbroker")
+    ),
 )
 # Server controls that carry client input (see codeanalysis.vocabulary.INPUT_CONTROLS).
 _CONTROL_TAGS = tuple(f"<{tag}".encode() for tag in INPUT_CONTROLS if tag.startswith("asp:"))
