@@ -194,6 +194,15 @@ BENIGN = [
             "new System.Net.Mail.SmtpClient().Send(m);"
         ),
     ),
+    (  # settings about passwords, not passwords: a policy page keeping its choices
+        "policy.aspx",
+        cs_page(
+            'System.IO.File.AppendAllText(Server.MapPath("~/App_Data/policy.txt"), "min=" + '
+            'Request.Form["PasswordMinLength"] + ";expiry=" + Request.Form["pwdExpiryDays"]);\n'
+            'System.IO.File.AppendAllText(Server.MapPath("~/App_Data/audit.log"), "hint set: " + '
+            'Request.Form["passwordHint"]);'
+        ),
+    ),
     (
         "Service.cs",
         "using System.Diagnostics; using System.ServiceModel;\n"

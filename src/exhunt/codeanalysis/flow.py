@@ -140,13 +140,24 @@ _PASSWORD_NAME = re.compile(
     r"(?i)pass(?:word|wd|wort|phrase)|^pass$|pwd|pswd|^pw$|kennwort|contrase|senha|mot_?de_?passe|parol"
     r"|^(?:proxy-)?authorization$"  # the header that carries Basic sign-ins (Outlook on the web, EWS, ActiveSync)
 )
+# Names of settings about a password, not the password (`PasswordMinLength`, `passwordHint`,
+# `pwdExpiryDays`): the word, then what about it.
+_ABOUT_A_PASSWORD = re.compile(
+    r"(?i)(?:pass(?:word|wd|wort)|pwd|pswd)[-_ .]?(?:min|max|length|len\b|hint|question|format|policy"
+    r"|strength|expir|age\b|regex|pattern|reset(?:url|link|token)|recovery|rule|complexity|attempt|count"
+    r"|tries|date|time|url|link|label|lbl|mode|type|enabled|required|salt|hash|history|lifetime|validity)"
+)
 _QUOTED = re.compile(r"'([^']*)'")
 
 
 def password_named(t: Taint) -> bool:
     """Whether a source of `t` is named like a password (`form field 'password'`, a `txtPwd`
-    control, the `Authorization` header)."""
-    return any(_PASSWORD_NAME.search(key) for source in t.sources for key in _QUOTED.findall(source))
+    control, the `Authorization` header), not like a setting about one (`PasswordMinLength`)."""
+    return any(
+        _PASSWORD_NAME.search(key) and not _ABOUT_A_PASSWORD.search(key)
+        for source in t.sources
+        for key in _QUOTED.findall(source)
+    )
 
 
 def merge(a: Taint | None, b: Taint | None) -> Taint | None:
