@@ -48,6 +48,12 @@ SHELLS = [
     (
         "put.aspx",
         vb_page('FileOpen(3, Request.Form("path"), OpenMode.Output)\nPrint(3, Request.Form("text"))\nFileClose(3)'),
+        "EXH-WS-CODE-FILE-WRITE",
+        ["form field 'path'", "form field 'text'", "FileOpen"],
+    ),
+    (
+        "get.aspx",
+        vb_page('FileOpen(3, Request.Form("path"), OpenMode.Input)\nResponse.Write(LineInput(3))\nFileClose(3)'),
         "EXH-WS-CODE-FILE-READ",
         ["form field 'path'", "FileOpen"],
     ),

@@ -207,6 +207,27 @@ FILE_FUNCTIONS = [
         "EXH-WS-CODE-FILE-READ",
         ["request parameter 'p'"],
     ),
+    (  # a file opened by number, written by number
+        "fileopen.aspx",
+        vb_page('FileOpen(1, Server.MapPath(Request("f")), OpenMode.Output)\nPrintLine(1, Request("c"))\nFileClose(1)'),
+        "EXH-WS-CODE-FILE-WRITE",
+        ["request parameter 'f'", "request parameter 'c'", "FileOpen"],
+    ),
+    (
+        "fileput.aspx",
+        vb_page(
+            'Dim n As Integer = FreeFile()\nFileSystem.FileOpen(n, Request.Form("p"), OpenMode.Binary)\n'
+            'FilePut(n, Convert.FromBase64String(Request.Form("d")))\nFileClose(n)'
+        ),
+        "EXH-WS-CODE-FILE-WRITE",
+        ["form field 'p'", "form field 'd'"],
+    ),
+    (
+        "fileopen-page.aspx",
+        vb_page('FileOpen(2, Server.MapPath("up.aspx"), OpenMode.Output)\nPrint(2, Request.Form("c"))\nFileClose(2)'),
+        "EXH-WS-CODE-PAGE-WRITE",
+        ["form field 'c'", "up.aspx"],
+    ),
 ]
 
 
@@ -231,6 +252,21 @@ OWN_NAMES = [
         ),
     ),
     ("site-dir.aspx", vb_page('Response.Write(Dir(Server.MapPath("~/images/") & "*.png"))')),
+    (  # the site's own log, and a client-named file given only fixed text
+        "fileopen-log.aspx",
+        vb_page(
+            'FileOpen(1, Server.MapPath("~/App_Data/log.txt"), OpenMode.Append)\n'
+            'PrintLine(1, Now & " " & Request.UserHostAddress & " " & Request("page"))\nFileClose(1)\n'
+            'FileOpen(2, Server.MapPath(Request("f")), OpenMode.Output)\nPrintLine(2, "created")\nFileClose(2)'
+        ),
+    ),
+    (
+        "own-printline.aspx",
+        vb_page(
+            'FileOpen(1, Request("f"), OpenMode.Output)\nPrintLine(1, Request("c"))\nFileClose(1)',
+            members="Sub PrintLine(n As Integer, s As String)\nResponse.Write(Server.HtmlEncode(s))\nEnd Sub",
+        ),
+    ),
     (
         "own-shell.aspx",
         # a page's own `Shell` (a layout helper here) shadows VB's function of that name

@@ -1841,6 +1841,15 @@ class UnitFlow:
             if body is not None:
                 self._state_into(body, args[0], method)  # `t.Start(Request["c"])`
         self._out_arguments(node, receiver, args, method)
+        own = receiver is None and lname in self.methods  # a page's own `Write` is that method
+        if lname in _VB_FILE_WRITES and len(args) >= 2 and not own and _vb_file_call(receiver, self.lang):
+            written: Taint | None = None  # `PrintLine(1, Request("c"))`: into the file opened as number 1
+            for a in args[1:]:
+                written = merge(written, self.taint(a, method))
+            if written is not None:
+                self.tainted_writes = True
+                key = _file_number(args[0])
+                self._put(self._written_to, key, written, None, key)
         if receiver is None or role(node) is Role.NEW:
             return
         base = _base_ident(_builder_root(receiver) if lname in WRITE_INTO else receiver)
@@ -2541,6 +2550,8 @@ class UnitFlow:
             t = None  # `XmlReader.Create(new StringReader(Request["x"]))`: the text itself, no path
         if api in _RESOURCE_READERS and args and not (_in_memory_reader(args[0]) or _request_stream(args[0])):
             t = None  # `new ResXResourceReader(path)`: a file the request names, not resources it carries
+        if rule.capability == "file-read" and api in _VB_FILE_OPENS and _vb_output(args):
+            t = None  # `FileOpen(1, path, OpenMode.Output)`: opened to write (the file-write rule's)
         message = rule.capability == "credential-capture" and api in _MESSAGE_SENDS and 0 < len(args) < 4
         if message:  # `smtp.Send(m)`: what was stored into the message, sent where it names
             t = self.taint(args[0], method)
@@ -3047,6 +3058,11 @@ class UnitFlow:
         write's taint, and what it writes (whoever picks the path)."""
         if api.lower() == "scripting.filesystemobject.opentextfile" and not self._fso_writes(args):
             return None, None  # opened for reading (the default): a read, not a write
+        number: str | None = None
+        if api in _VB_FILE_OPENS:  # `FileOpen(1, path, OpenMode.Output)`: written through its number
+            if len(args) < 3 or not _VB_WRITE_MODE.search(text(args[2])):
+                return None, None
+            number, args = _file_number(args[0]), args[1:2]
         path_t = self.taint(args[0], method) if args else None
         opened = False
         if api.lower().startswith("fileinfo.") and receiver is not None:
@@ -3065,10 +3081,12 @@ class UnitFlow:
             content_t = path_t if self.tainted_writes else None
             opened = True  # a file opened for writing: what is written into it comes later
         web_content = content_t
-        holder = self._stored_in(node) if opened else None
-        if holder is not None:  # `w = new StreamWriter(path)` then `w.Write(Request["d"])`
-            web_content = self._written_to.get(self._n(text(holder)))
+        holder = self._stored_in(node) if opened and number is None else None
+        if holder is not None or number is not None:  # `w = new StreamWriter(path)` then `w.Write(Request["d"])`
+            web_content = self._written_to.get(number or self._n(text(holder)))
             content_t = web_content or content_t  # what is written into it, where that is known
+            if number is not None:
+                content_t = web_content  # VB writes a file by its number only: nothing else writes it
         client_text = web_content is not None and bool(web_content.kinds & _CLIENT_TEXT)
         if web_content is not None and path_t is not None and "upload" in web_content.kinds:
             # an upload saved under a name a parameter gives, no part of it the file's own name
@@ -3110,6 +3128,8 @@ class UnitFlow:
                 content = content.step("fetches the URL it names", self.line(node))
         else:
             target = receiver if api.lower().startswith("fileinfo.") else (args[0] if args else None)
+            if api in _VB_FILE_OPENS:
+                target = args[1] if len(args) > 1 else None
             if target is None:
                 return None, None
             path = target
@@ -3702,6 +3722,32 @@ _SHARED_STEPS = frozenset({"keeps it in the application", "keeps it in the cache
 _OUTPUT_WRITE = ("response", "output", "write")
 # Mail calls given a message built beforehand (`Send(m)`, `SendAsync(m, token)`), and the members
 # of a message that name where it goes (`SinkHit.recipients`).
+# VB's file functions (Microsoft.VisualBasic.FileSystem): a file opened by number, written by
+# number (`FileOpen(1, path, OpenMode.Output)`, then `PrintLine(1, text)`).
+_VB_FILE_OPENS = frozenset({"FileOpen", "FileSystem.FileOpen"})
+_VB_FILE_WRITES = frozenset({"print", "printline", "write", "writeline", "fileput", "fileputobject"})
+_VB_WRITE_MODE = re.compile(r"(?i)\b(?:output|append|binary|random)\b|^\s*(?:2|4|8|32)\s*$")  # (OpenMode's values)
+_VB_OUTPUT_MODE = re.compile(r"(?i)\b(?:output|append)\b|^\s*[28]\s*$")
+
+
+def _vb_file_call(receiver: Node | None, lang: Lang) -> bool:
+    """Whether a call of one of VB's file functions is one: unqualified in VB, or on the module
+    (`FileSystem.PrintLine`, `Microsoft.VisualBasic.FileSystem.PrintLine`)."""
+    if receiver is None:
+        return lang is Lang.VB
+    return text(receiver).replace(" ", "").lower() in {"filesystem", "microsoft.visualbasic.filesystem"}
+
+
+def _vb_output(args: list[Node]) -> bool:
+    """Whether `FileOpen(number, path, mode)` opens the file to write or append only."""
+    return len(args) > 2 and _VB_OUTPUT_MODE.search(text(args[2])) is not None
+
+
+def _file_number(node: Node) -> str:
+    """The key of a file VB opened by number (`1`, `#1`, `n`) in the written-to table."""
+    return "#file:" + text(node).strip().lstrip("#").strip().lower()
+
+
 _MESSAGE_SENDS = frozenset({"SmtpClient.Send", "SmtpClient.SendAsync", "SmtpClient.SendMailAsync", "SmtpMail.Send"})
 _RECIPIENT_FIELDS = frozenset({"to", "cc", "bcc"})
 _QUERY_MEMBERS = frozenset(_SET_LATER.values())
