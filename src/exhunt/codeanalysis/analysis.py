@@ -583,7 +583,7 @@ def _tokens(unit: CodeUnit, rules: list[SinkRule], report: CodeReport, controls:
     if unit.kind is UnitKind.FILE and unit.first_line == 1:
         return []  # a code file: its statements lie too far apart for token-level flows to mean much
     report.readers.add(f"tokens:{unit.lang}")
-    result = read_tokens(unit.text[: MAX_PARSE_BYTES * 8], rules, controls=controls)
+    result = read_tokens(unit.text[: MAX_PARSE_BYTES * 8], rules, controls=controls, vb=unit.lang is Lang.VB)
     for text_, line in result.folded.items():
         report.folded.setdefault(text_, line)
     return result.hits

@@ -14,10 +14,13 @@ from exhunt.codeanalysis.extract import CodeUnit
 from exhunt.filehunt.saferegex import compile_linear
 
 # C#: the attribute, then the `extern` method it marks (the library may be a constant's name),
-# other attributes between them (`[return: MarshalAs(UnmanagedType.Bool)]`).
+# other attributes between them (`[return: MarshalAs(UnmanagedType.Bool)]`), its name qualified
+# across lines or padded with comments (`[System.Runtime.InteropServices /**/ .DllImport(...)]`).
 # Both run on RE2: a page repeating the attribute thousands of times costs time linear in it.
+_GAP = r"(?:\s|/\*[^*]*\*/)*"  # white space and block comments between the tokens
 _CS = compile_linear(
-    r"\[\s*(?:[\w.]*\.)?DllImport(?:Attribute)?\s*\(\s*@?(?:\"(?P<lib>[^\"\n]{1,200})\"|(?P<named>[\w.]{1,200}))"
+    rf"\[{_GAP}(?:global{_GAP}::{_GAP})?(?:\w+{_GAP}\.{_GAP})*DllImport(?:Attribute)?"
+    rf"{_GAP}\({_GAP}@?(?:\"(?P<lib>[^\"\n]{{1,200}})\"|(?P<named>[\w.]{{1,200}}))"
     r"[^\]]{0,400}\](?:[^;{}()\[\]]|\[[^\[\];{}]*\]){0,300}?\bextern\b(?:[^;{}()\[\]]|\[\s*\]){0,200}?\b(?P<name>\w+)\s*\(",
     ignore_case=True,
 )

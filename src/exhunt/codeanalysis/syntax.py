@@ -91,6 +91,9 @@ def parse(unit: CodeUnit) -> Parsed | str:
     if unit.lang is Lang.CSHARP and tree.root_node.has_error and (named := _contextual_names(tree, source)) is not None:
         source = named
         tree = parser.parse(source)
+    if (blanked := _inner_comments(unit.lang, lang, tree, source)) is not None:
+        source = blanked
+        tree = parser.parse(source)
     return Parsed(tree, shift, source)
 
 
@@ -232,6 +235,52 @@ def _contextual_names(tree: Tree, source: bytes) -> bytes | None:
         if node is None or node.type not in _LITERAL_TEXT:
             starts.append(hit.start())
     return _inserted(source, [(start, b"@") for start in starts]) if starts else None
+
+
+# Comments inside an expression (`Server/*x*/./*y*/UrlDecode(c)`, a line comment between a call's
+# chained lines): the grammar keeps them as children of the member access or the argument list, so
+# the access's text holds them and the call's name is not read. Each is written over with spaces
+# (its line breaks kept, so no byte or line moves) and the unit parsed again, once. Comments
+# between statements and members, where the grammar expects them, are left alone and cost no
+# second parse.
+_COMMENT_HOLDERS = frozenset(
+    {
+        "compilation_unit",
+        "declaration_list",
+        "block",
+        "switch_section",
+        "switch_body",
+        "namespace_declaration",
+        "file_scoped_namespace_declaration",
+        "global_statement",
+        "accessor_list",
+        "enum_member_declaration_list",
+        "program",
+        "statement_block",
+        "class_body",
+        "switch_case",
+        "switch_default",
+        "ERROR",
+    }
+)
+
+
+def _inner_comments(lang: Lang, grammar_: Language, tree: Tree, source: bytes) -> bytes | None:
+    """C# or JScript source with the comments inside expressions blanked, or None when there is
+    none."""
+    if lang is Lang.VB or (b"/*" not in source and b"//" not in source):
+        return None
+    out: bytearray | None = None
+    for nodes in QueryCursor(_query(grammar_, "(comment) @c")).captures(tree.root_node).values():
+        for n in nodes:
+            if n.parent is None or n.parent.type in _COMMENT_HOLDERS:
+                continue
+            if out is None:
+                out = bytearray(source)
+            for i in range(n.start_byte, n.end_byte):
+                if out[i] not in (0x0A, 0x0D):
+                    out[i] = 0x20
+    return bytes(out) if out is not None else None
 
 
 # Nodes whose text is not code: a name inside them stays as it is.
@@ -605,6 +654,11 @@ def operator(node: Node) -> str:
     return ""
 
 
+def _spaceless(name: str) -> str:
+    """A name's text without the white space a qualified name may hold between its parts."""
+    return "".join(name.split()) if " " in name or "\n" in name or "\t" in name else name
+
+
 def dotted(node: Node | None, depth: int = 0) -> str:
     """`System.Diagnostics.Process.Start` for a callee; `?` for parts that are not names."""
     if node is None or depth > 32:
@@ -615,7 +669,7 @@ def dotted(node: Node | None, depth: int = 0) -> str:
         if node.type == "generic_name":
             first = node.named_children[0] if node.named_child_count else None
             return text(first)
-        return text(node)
+        return _spaceless(text(node))  # a qualified name broken across lines: `System.Diagnostics\n.Process`
     if r is Role.MEMBER:
         obj, name = member_parts(node)
         return f"{dotted(obj, depth + 1)}.{name}"

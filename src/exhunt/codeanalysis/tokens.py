@@ -59,21 +59,41 @@ def _source(stmt: str, controls: re.Pattern[str] | None = None) -> tuple[str, st
     return None
 
 
-def _statements(code: str, first_line: int) -> Iterator[tuple[str, int]]:
-    """The code cut at `;`, new lines and braces, each piece with the line it stands on (the
-    new lines are separators, so they are counted here, not found in the pieces)."""
-    line = first_line
+# A statement carried on to the next line: C# and JScript end a statement only at `;` or a brace,
+# so a line ending in an operator, or a next line starting with `.` or `+` (a chained call written
+# one member a line), goes on; VB goes on after ` _` and after `(`, `,`, `&` and `+`.
+_GOES_ON = {
+    False: (re.compile(r"[.(,+=&|]\s*$"), re.compile(r"^\s*[.+]")),
+    True: (re.compile(r"(?:\s_|[(,&+])\s*$"), None),
+}
+
+
+def _statements(code: str, first_line: int, vb: bool = False) -> Iterator[tuple[str, int]]:
+    """The code cut at `;`, new lines and braces, each piece with the line it starts on (the
+    new lines are separators, so they are counted here, not found in the pieces). A new line
+    where the statement goes on (`_GOES_ON`) is no cut."""
+    ends, starts = _GOES_ON[vb]
+    line = start_line = first_line
     pos = 0
     for m in _SPLIT.finditer(code):
-        yield code[pos : m.start()], line
         if m.group() == "\n":
             line += 1
+            before = code[max(pos, m.start() - 200) : m.start()]
+            after = code[m.end() : m.end() + 200]
+            if ends.search(before) or (starts is not None and starts.match(after)):
+                continue  # the statement goes on past the line
+        yield code[pos : m.start()], start_line
         pos = m.end()
-    yield code[pos:], line
+        start_line = line
+    yield code[pos:], start_line
 
 
 def read_tokens(
-    code: str, rules: list[SinkRule], first_line: int = 1, controls: Mapping[str, str] | None = None
+    code: str,
+    rules: list[SinkRule],
+    first_line: int = 1,
+    controls: Mapping[str, str] | None = None,
+    vb: bool = False,
 ) -> TokenResult:
     control_rx = _control_source(controls or {})
     code = _COMMENTS.sub(lambda m: "\n" * m.group(0).count("\n"), code)
@@ -89,7 +109,7 @@ def read_tokens(
     any_sink = re.compile(r"(?i)\b(?:" + "|".join(sorted({re.escape(p.parts[-1]) for _, p, _ in sinks})) + r")\s*\(")
     words = re.compile(r"[A-Za-z_]\w*")
     has_native = any(rule.capability == "native-code" for rule in rules)
-    for raw, stmt_line in _statements(code, first_line):
+    for raw, stmt_line in _statements(code, first_line, vb):
         stmt = raw.strip()
         if not stmt or len(stmt) > MAX_STATEMENT:
             continue
