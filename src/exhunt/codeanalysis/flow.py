@@ -403,6 +403,7 @@ class UnitFlow:
         self.types: dict[str, str] = dict(scope.objects)
         self._xored = 0  # bytes decoded in place so far (`_xor_all`), against `_XOR_BUDGET`
         self._types_lower: dict[str, str] = dict(scope.objects)
+        self._objects_lower = frozenset(scope.objects)  # the server-side object tags' ids, lower case
         self.taints = scope.taints
         self.returns = scope.returns
         self.methods = scope.methods
@@ -1445,7 +1446,7 @@ class UnitFlow:
             clause = vb_as_clause(loop)
             declared = clause.child_by_field_name("type") if clause is not None else None
         found = None
-        if declared is not None and text(declared) not in {"var", ""}:
+        if declared is not None and text(declared) not in _UNTYPED:
             found = text(declared).lower().rsplit(".", 1)[-1]
         elif role(items) is Role.CALL:
             found = _call_type(*self._resolved_path(call_parts(items)[0], False))  # `typeof(T).GetProperties()`
@@ -1502,7 +1503,7 @@ class UnitFlow:
         parent = decl.parent
         if parent is not None and parent.type in _DECL_TYPES:
             t = parent.child_by_field_name("type")
-            if t is not None and text(t) not in {"var", ""}:
+            if t is not None and text(t) not in _UNTYPED:
                 self.types.setdefault(name, text(t).lower().rsplit(".", 1)[-1])
         elif decl.type == "dim_statement":  # VB `Dim ns As NetworkStream = ...`
             clause = vb_as_clause(decl)
@@ -2360,7 +2361,8 @@ class UnitFlow:
 
     def _typed_path(self, callee: Node | None) -> tuple[tuple[str, ...], bool]:
         """Callee as lower-case segments with a leading variable replaced by its type."""
-        raw = _GENERIC_ARGS.sub("", dotted(callee).lower().replace("()", "").replace("[]", ""))
+        written = dotted(callee)
+        raw = _GENERIC_ARGS.sub("", written.lower().replace("()", "").replace("[]", ""))
         raw = _GENERIC_ARGS.sub("", raw)  # (nested: `Func<List<string>>`)
         parts = [p.split("<")[0] for p in raw.split(".") if p]
         if len(parts) > 1 and parts[0] in self._aliases:
@@ -2368,7 +2370,7 @@ class UnitFlow:
         elif len(parts) == 1 and self._static_types and parts[0] not in self.methods:
             parts = self._statically_imported(parts[0])  # `using static System.Diagnostics.Process;` then `Start`
         has_receiver = len(parts) > 1
-        kind = self._type(parts[0]) if has_receiver else None
+        kind = self._receiver_type(written.split(".", 1)[0], parts[0]) if has_receiver else None
         if kind is not None:
             typed = kind.split(".")
             parts = [*typed, *parts[1:]]
@@ -2376,6 +2378,20 @@ class UnitFlow:
             parts = parts[1:]
             has_receiver = len(parts) > 1
         return tuple(parts), has_receiver
+
+    def _receiver_type(self, written: str, lowered: str) -> str | None:
+        """The type of the variable a callee's path starts with (`lowered`, its first segment in
+        lower case; `written`, as the code spells it). C# and JScript tell names apart by case:
+        `Process.Start` is the class's, not a local `string process`'s, so a variable of another
+        spelling is not this name (VB's names are one in any case)."""
+        if self.lang is Lang.VB or written.lower() != lowered:
+            return self._type(lowered)
+        exact = self.types.get(written)
+        if exact is not None:
+            return exact
+        if lowered in self._types_lower and lowered not in self._objects_lower:
+            return None  # a variable spelled otherwise (`process` beside the class `Process`)
+        return self._types_lower.get(lowered)
 
     def _statically_imported(self, name: str) -> list[str]:
         """`Start` under `using static System.Diagnostics.Process;`: the first imported type
@@ -3722,6 +3738,9 @@ _SHARED_STEPS = frozenset({"keeps it in the application", "keeps it in the cache
 _OUTPUT_WRITE = ("response", "output", "write")
 # Mail calls given a message built beforehand (`Send(m)`, `SendAsync(m, token)`), and the members
 # of a message that name where it goes (`SinkHit.recipients`).
+# Declared types that say nothing of the value: its type is the initializer's (`var`, `dynamic`,
+# `object`, as VB's `As Object` already was).
+_UNTYPED = frozenset({"var", "dynamic", "object", "System.Object", ""})
 # VB's file functions (Microsoft.VisualBasic.FileSystem): a file opened by number, written by
 # number (`FileOpen(1, path, OpenMode.Output)`, then `PrintLine(1, text)`).
 _VB_FILE_OPENS = frozenset({"FileOpen", "FileSystem.FileOpen"})
@@ -4499,6 +4518,9 @@ _BUILDER_STEPS = frozenset({"append", "appendline", "appendformat", "insert"})
 
 
 def _base_ident(node: Node) -> Node | None:
-    """The variable at the root of `a.b.c` or `a[i]`."""
+    """The variable at the root of `a.b.c` or `a[i]`, also through a cast (`((Process)p).StartInfo`)."""
     root = _chain_root(node)
+    if root is not None and root.type == "cast_expression":
+        value = root.child_by_field_name("value")
+        root = unwrap(value) if value is not None else None
     return root if root is not None and root.type == "identifier" and role(root) is Role.IDENT else None
