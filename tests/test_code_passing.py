@@ -1,4 +1,5 @@
-"""Request values handed on in ways a call's own arguments do not show: into a `params` array
+"""Request values handed on in ways a call's own arguments do not show: by name to the parameter
+a named argument names (C#'s `b: x`, VB's `b:=x`), into a `params` array
 (VB `ParamArray`), as the state object a thread-pool callback, a task or a thread receives, into
 an anonymous method (`delegate(string s) { ... }`), into a process made by
 `Activator.CreateInstance` from a type name instead of `new Process()`, through a queue, a
@@ -21,6 +22,23 @@ PROCESS = "EXH-WS-CODE-PROCESS"
 
 
 SHELLS = [
+    (
+        "named arguments",
+        cs_page(
+            'Run(args: "/c " + Request["c"], title: "run");',
+            members='void Run(string title, string args) { System.Diagnostics.Process.Start("cmd.exe", args); '
+            "Response.Write(title); }",
+        ),
+        ["request parameter 'c'", "Process.Start"],
+    ),
+    (
+        "VB named arguments",
+        vb_page(
+            'Run(a:="/c " & Request("c"), f:="cmd.exe")',
+            members="Sub Run(f As String, a As String)\nSystem.Diagnostics.Process.Start(f, a)\nEnd Sub",
+        ),
+        ["request parameter 'c'"],
+    ),
     (
         "params array",
         cs_page(
@@ -329,6 +347,14 @@ def test_value_handed_on_reaches_the_process(form: str, code: str, words: list[s
 
 
 BENIGN = [
+    (  # the request's value goes by name to the parameter that is only shown, not the command
+        "named arguments to a shown parameter",
+        cs_page(
+            'Run(title: Request["c"], file: "ipconfig.exe");',
+            members='void Run(string file, string title) { System.Diagnostics.Process.Start(file, "/all"); '
+            "Response.Write(Server.HtmlEncode(title)); }",
+        ),
+    ),
     (
         "params array of constants",
         cs_page(

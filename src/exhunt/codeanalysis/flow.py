@@ -1811,7 +1811,7 @@ class UnitFlow:
             m = self._overload(m, len(passed))
             if own:
                 self._own_out_arguments(node, m, method)
-            for pname, arg in zip(m.params, passed, strict=False):
+            for pname, arg in _bound_arguments(m.params, passed):
                 t = self.taint(arg, method)
                 if m.rest and pname == m.params[-1]:
                     for more in passed[len(m.params) :]:  # `R("cmd.exe", Request["c"])` into `params string[] a`
@@ -4515,6 +4515,38 @@ def _builder_root(receiver: Node) -> Node:
 
 
 _BUILDER_STEPS = frozenset({"append", "appendline", "appendformat", "insert"})
+
+
+def _argument_name(value: Node) -> str | None:
+    """The parameter a named argument names (C#'s `b: x`, VB's `b:=x`), from the argument's
+    value; None for a positional one."""
+    cur = value.parent
+    for _ in range(3):
+        if cur is None:
+            return None
+        if cur.type == "argument":
+            name = cur.child_by_field_name("name")
+            return text(name) if name is not None else None
+        cur = cur.parent
+    return None
+
+
+def _bound_arguments(params: list[str], passed: list[Node]) -> list[tuple[str, Node]]:
+    """(parameter, argument) of a call of the file's own method: by position, and a named
+    argument (`Run(cmd: x)`) to the parameter it names."""
+    names = [_argument_name(a) for a in passed]
+    if not any(names):
+        return list(zip(params, passed, strict=False))
+    by_name = {p.lower(): p for p in params}
+    out: list[tuple[str, Node]] = []
+    position = 0
+    for a, name in zip(passed, names, strict=True):
+        if name is not None and name.lower() in by_name:
+            out.append((by_name[name.lower()], a))
+        elif position < len(params):
+            out.append((params[position], a))
+            position += 1
+    return out
 
 
 def _base_ident(node: Node) -> Node | None:
