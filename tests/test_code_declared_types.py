@@ -1,14 +1,15 @@
 """What a variable's type says, and what it does not: in C# a local spelled like a class in
 lower case (`string process`, `byte[] assembly`) is not the class its capitalised name calls
 (`Process.Start`, `Assembly.Load`), and a variable declared `dynamic` or `object` has the type of
-what it is set to, as `var` does (docs/detection/webshell-code.md, "Names told apart by case, and
-untyped declarations")."""
+what it is set to, as `var` does; a store through a cast (`((Process)p)`, `p as Process`, VB's
+`CType`/`DirectCast`) is a store into the object cast (docs/detection/webshell-code.md, "Names
+told apart by case, and untyped declarations")."""
 
 from __future__ import annotations
 
 import pytest
 
-from code_support import assert_benign, assert_found, cs_page
+from code_support import assert_benign, assert_found, cs_page, vb_page
 
 IMPORTS = ("System.Diagnostics", "System.IO", "System.Reflection")
 
@@ -65,6 +66,28 @@ SHELLS = [
         ),
         "EXH-WS-CODE-PROCESS",
         ["request parameter 'c'"],
+    ),
+    (
+        "as.aspx",
+        page(
+            "object o = new ProcessStartInfo();\n"
+            '(o as ProcessStartInfo).FileName = "cmd.exe";\n'
+            '(o as ProcessStartInfo).Arguments = "/c " + Request["c"];\n'
+            "Process.Start(o as ProcessStartInfo);"
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "Process.Start"],
+    ),
+    (
+        "ctype.aspx",
+        vb_page(
+            "Dim o As Object = New System.Diagnostics.ProcessStartInfo()\n"
+            'CType(o, System.Diagnostics.ProcessStartInfo).FileName = "cmd.exe"\n'
+            'DirectCast(o, System.Diagnostics.ProcessStartInfo).Arguments = "/c " & Request("c")\n'
+            "System.Diagnostics.Process.Start(CType(o, System.Diagnostics.ProcessStartInfo))"
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'", "Process.Start"],
     ),
 ]
 

@@ -4550,9 +4550,14 @@ def _bound_arguments(params: list[str], passed: list[Node]) -> list[tuple[str, N
 
 
 def _base_ident(node: Node) -> Node | None:
-    """The variable at the root of `a.b.c` or `a[i]`, also through a cast (`((Process)p).StartInfo`)."""
+    """The variable at the root of `a.b.c` or `a[i]`, also through a cast (`((Process)p).StartInfo`,
+    `(p as Process).StartInfo`, VB's `CType(p, Process).StartInfo`)."""
     root = _chain_root(node)
-    if root is not None and root.type == "cast_expression":
-        value = root.child_by_field_name("value")
+    if root is not None and root.type in {"cast_expression", "as_expression"}:
+        value = root.child_by_field_name("value") or root.child_by_field_name("left")
         root = unwrap(value) if value is not None else None
+    elif root is not None and role(root) is Role.CALL:
+        callee, args = call_parts(root)  # VB's `CType(o, ProcessStartInfo).Arguments`
+        if args and last_name(callee) in {"ctype", "directcast", "trycast"}:
+            root = unwrap(args[0])
     return root if root is not None and root.type == "identifier" and role(root) is Role.IDENT else None
