@@ -105,3 +105,19 @@ def test_the_token_reader_still_cuts_vb_lines_and_c_sharp_statements() -> None:
     assert hits and hits[0].line == 2
     plain = 'Response.Write(Request["q"]);\nSystem.Diagnostics.Process.Start("hostname");\n'
     assert [h for h in read_tokens(plain, sink_rules()).hits if h.api == "Process.Start" and h.taint] == []
+
+
+@pytest.mark.parametrize(
+    "brk", ["\r", "\u2028", "\u2029", "\u0085"], ids=["carriage return", "line separator", "paragraph separator", "NEL"]
+)
+def test_a_line_break_the_compiler_takes_ends_a_comment(brk: str) -> None:
+    # C#, VB and JScript end a line (and a `//` or `'` comment) at each of these; a reader that
+    # ends lines only at a line feed would take the call after it for part of the comment.
+    cs = cs_page(f'// run it{brk}System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]);')
+    found = assert_found("brk.aspx", cs, PROCESS, ["request parameter 'c'", "Process.Start"])
+    assert next(c for c in found.capabilities if c.rule_id == PROCESS).line == 5  # the line after the break
+    vb = (
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load(sender As Object, e As EventArgs)\n'
+        f'\' run it{brk}System.Diagnostics.Process.Start("cmd.exe", "/c " & Request("c"))\nEnd Sub\n</script>'
+    )
+    assert_found("brk-vb.aspx", vb, PROCESS, ["request parameter 'c'"])

@@ -419,6 +419,19 @@ def _code_file_reports(hit: SinkHit) -> bool:
 
 
 def _decode(data: bytes, report: CodeReport | None = None) -> str:
+    """The text of a page (`_decoded`), each line break the compilers take for one written as a
+    line feed: a lone carriage return (old Mac files), NEL and the Unicode line and paragraph
+    separators end a line for C#, VB and JScript, while the grammars and the token reader end a
+    `//` or `'` comment only at a line feed, so `// x<CR>Process.Start(...)` hid a call the
+    compiler runs."""
+    text = _decoded(data, report)
+    return _LONE_BREAKS.sub("\n", text) if _LONE_BREAKS.search(text) is not None else text
+
+
+_LONE_BREAKS = re.compile("\r(?!\n)|[\u0085\u2028\u2029]")
+
+
+def _decoded(data: bytes, report: CodeReport | None = None) -> str:
     """The text of a page: UTF-32, UTF-16 or UTF-8 by their marks or shape, else the code page the page
     declares (`CodePage="936"`, `ResponseEncoding="gb2312"`, `charset=`) or one its bytes fit
     (`charset.sniff`). Bytes that fit none are read as UTF-8 with replacement characters, and
