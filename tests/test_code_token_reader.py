@@ -65,3 +65,17 @@ def test_token_flows_are_placed_at_their_statement_lines() -> None:
     hits = [h for h in read_tokens(code, sink_rules()).hits if h.capability == "process"]
     assert hits and hits[0].line == 4, [(h.api, h.line) for h in hits]
     assert hits[0].taint is not None and 2 in hits[0].taint.lines
+
+
+def test_a_variable_set_again_and_again_keeps_a_bounded_list_of_lines() -> None:
+    # Each statement merges the variable's taint into itself: unbounded, its lines grew with the
+    # page and every statement copied them all (25 s for 100,000 such lines).
+    from exhunt.codeanalysis.tokens import MAX_TAINT_LINES
+
+    code = 'x = x + Request["a"];\n' * 1000 + 'System.Diagnostics.Process.Start("cmd.exe", x);\n'
+    hits = [h for h in read_tokens(code, sink_rules()).hits if h.api == "Process.Start" and h.taint is not None]
+    assert hits
+    lines = hits[0].taint.lines
+    assert 1 in lines and 1000 in lines  # the first assignment and the last
+    assert len(lines) <= MAX_TAINT_LINES + 1
+    assert hits[0].line == 1001

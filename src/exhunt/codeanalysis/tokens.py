@@ -27,6 +27,19 @@ _SOURCE = re.compile(r"\bRequest\s*(?:\.\s*(?P<m>\w+)|[\[(])", re.I)
 _DECLARATION = re.compile(r"(?i)\bextern\b|\bDeclare\s+(?:Function|Sub|Auto|Ansi|Unicode)\b")
 MAX_STATEMENT = 4096
 MAX_TAINTED = 256
+# Lines a variable's taint keeps: a variable set again and again from itself and the request
+# (`x = x + Request["a"]` down 100,000 lines) would otherwise carry every line, and each
+# statement would copy them all (25 s for such a page).
+MAX_TAINT_LINES = 64
+
+
+def _bounded(t: Taint) -> Taint:
+    """`t` with at most `MAX_TAINT_LINES` lines: the first ones and the last."""
+    if len(t.lines) <= MAX_TAINT_LINES:
+        return t
+    ordered = sorted(t.lines)
+    kept = frozenset(ordered[: MAX_TAINT_LINES - 1] + ordered[-1:])
+    return Taint(t.sources, t.kinds, t.steps, kept, t.joined)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +149,7 @@ def read_tokens(
                 t = t.step("decrypts it", stmt_line)
         m = _ASSIGN.match(stmt)
         if m and t is not None and len(tainted) < MAX_TAINTED:
-            tainted[m.group("name")] = t
+            tainted[m.group("name")] = _bounded(t)
         # Windows functions count whatever the source of their arguments, where the page declares
         # them (judged with the file's declarations later), but not in the declaration itself.
         native_only = t is None
