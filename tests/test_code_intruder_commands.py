@@ -236,7 +236,38 @@ SHELLS = [
             '@"Software\\Microsoft\\Windows\\CurrentVersion\\Run").SetValue("upd", @"C:\\temp\\u.exe");'
         ),
         PERSIST,
-        ["CurrentVersion\\Run", "CreateSubKey"],
+        ["CurrentVersion\\Run"],
+    ),
+    (
+        "run-key-opened.aspx",
+        cs_page(
+            "var k = Microsoft.Win32.Registry.LocalMachine.OpenSubKey("
+            '@"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run", true);\n'
+            'k.SetValue("upd", @"C:\\temp\\u.exe");'
+        ),
+        PERSIST,
+        ["HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run", ".SetValue"],
+    ),
+    (
+        "sticky-keys-api.aspx",
+        cs_page(
+            "Microsoft.Win32.Registry.LocalMachine.CreateSubKey("
+            '@"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe")'
+            '.SetValue("Debugger", @"C:\\Windows\\System32\\cmd.exe");'
+        ),
+        PERSIST,
+        ["Image File Execution Options", "Debugger"],
+    ),
+    (
+        "wdigest-opened.aspx",
+        cs_page(
+            "Microsoft.Win32.Registry.LocalMachine.OpenSubKey("
+            '@"SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\WDigest", '
+            "Microsoft.Win32.RegistryKeyPermissionCheck.ReadWriteSubTree)"
+            '.SetValue("UseLogonCredential", 1, Microsoft.Win32.RegistryValueKind.DWord);'
+        ),
+        PERSIST,
+        ["UseLogonCredential"],
     ),
     (
         "run-key-ps.aspx",
@@ -299,6 +330,20 @@ BENIGN = [
         ),
     ),
     ("copy.aspx", cs_page('System.IO.File.Copy(Server.MapPath("~/a.txt"), Server.MapPath("~/b.txt"), true);')),
+    (  # the site's own settings key, opened for writing
+        "own-key.aspx",
+        cs_page(
+            'var k = Microsoft.Win32.Registry.LocalMachine.OpenSubKey(@"SOFTWARE\\Contoso\\Portal", true);\n'
+            'k.SetValue("LastRun", DateTime.Now.ToString());'
+        ),
+    ),
+    (  # a value of the Run key set on a key opened read-only (which .NET refuses)
+        "run-key-read-only.aspx",
+        cs_page(
+            "Microsoft.Win32.Registry.LocalMachine.OpenSubKey("
+            '@"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run").SetValue("u", "x");'
+        ),
+    ),
 ]
 
 

@@ -192,11 +192,16 @@ class SinkHit:
     # A mail message built before it is sent (`Send(m)`): the addresses it goes to, folded
     # (None: one the code does not fix); None for any other call.
     recipients: tuple[Value | None, ...] | None = None
+    # A value set on a registry key the code opened for writing (`OpenSubKey(path, true)
+    # .SetValue(...)`): the key's path, hive first (`HKEY_LOCAL_MACHINE\SOFTWARE\...`).
+    key: str = ""
 
     def command_text(self) -> str:
         """What the call's arguments fold to, and the source text of those that do not
-        (`"comsvcs.dll, MiniDump " + pid`): the command line or path as the page spells it."""
-        return " ".join([t for t in (as_text(a) for a in self.args) if t] + [t for _, t, _ in self.unresolved])
+        (`"comsvcs.dll, MiniDump " + pid`): the command line or path as the page spells it; a
+        registry value's key first."""
+        parts = [t for t in (as_text(a) for a in self.args) if t] + [t for _, t, _ in self.unresolved]
+        return " ".join([self.key, *parts] if self.key else parts)
 
 
 @dataclass
@@ -2579,6 +2584,8 @@ class UnitFlow:
             t = self._query_text(node, _SET_LATER[rule.capability])
         first = text(args[0])[:120] if args else ""
         hit = SinkHit(rule.rule_id, rule.capability, api, self.line(node), t, method, values, built=built, first=first)
+        if api == ".SetValue" and receiver is not None:
+            hit.key = self._writable_key(receiver)
         hit.unresolved = self._unresolved(rule.capability, args, values)
         if message:
             hit.recipients = self._recipients(args[0])
@@ -2594,6 +2601,27 @@ class UnitFlow:
         elif rule.capability == "any-method":
             hit.taint = self._any_method(api, args, receiver, method)
         self.hits.append(hit)
+
+    def _writable_key(self, receiver: Node, depth: int = 0) -> str:
+        """The path of the registry key a value is set on, hive first, when the code opened or
+        created it for writing (`Registry.LocalMachine.OpenSubKey(@"...\\Run", true)`,
+        `CreateSubKey(...)`, or a variable set only to one); "" otherwise."""
+        node = unwrap(receiver)
+        if role(node) is Role.IDENT and depth < 2:
+            values = self._values_of(node)
+            return self._writable_key(values[0], depth + 1) if len(values) == 1 else ""
+        if role(node) is not Role.CALL:
+            return ""
+        callee, args = call_parts(node)
+        opened = last_name(callee)
+        if opened not in {"opensubkey", "createsubkey"} or not args or role(unwrap(callee)) is not Role.MEMBER:
+            return ""
+        if opened == "opensubkey" and (len(args) < 2 or not _WRITABLE.search(text(args[1]))):
+            return ""
+        path = as_text(self.fold(args[0]))
+        held = member_parts(unwrap(callee))[0]
+        hive = _HIVES.get(last_name(held)) if held is not None else None
+        return f"{hive}\\{path}" if path and hive else ""
 
     def _in_namespace(self, node: Node) -> bool:
         """Whether a type is looked up under a namespace the code fixes
@@ -3738,6 +3766,11 @@ _SHARED_STEPS = frozenset({"keeps it in the application", "keeps it in the cache
 _OUTPUT_WRITE = ("response", "output", "write")
 # Mail calls given a message built beforehand (`Send(m)`, `SendAsync(m, token)`), and the members
 # of a message that name where it goes (`SinkHit.recipients`).
+# Registry hives by the `Registry` field that opens them, and the second argument of
+# `OpenSubKey` that opens a key for writing.
+_HIVES = {"localmachine": "HKEY_LOCAL_MACHINE", "currentuser": "HKEY_CURRENT_USER", "users": "HKEY_USERS"}
+_WRITABLE = re.compile(r"(?i)^\s*true\s*$|ReadWriteSubTree|SetValue|FullControl|WriteKey")
+
 # Declared types that say nothing of the value: its type is the initializer's (`var`, `dynamic`,
 # `object`, as VB's `As Object` already was).
 _UNTYPED = frozenset({"var", "dynamic", "object", "System.Object", ""})
