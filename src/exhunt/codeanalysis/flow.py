@@ -2614,7 +2614,9 @@ class UnitFlow:
             return ""
         callee, args = call_parts(node)
         opened = last_name(callee)
-        if opened not in {"opensubkey", "createsubkey"} or not args or role(unwrap(callee)) is not Role.MEMBER:
+        if callee is None or opened not in {"opensubkey", "createsubkey"} or not args:
+            return ""
+        if role(unwrap(callee)) is not Role.MEMBER:
             return ""
         if opened == "opensubkey" and (len(args) < 2 or not _WRITABLE.search(text(args[1]))):
             return ""
