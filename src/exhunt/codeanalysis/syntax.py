@@ -242,7 +242,7 @@ def _contextual_names(tree: Tree, source: bytes) -> bytes | None:
 # the access's text holds them and the call's name is not read. Each is written over with spaces
 # (its line breaks kept, so no byte or line moves) and the unit parsed again, once. Comments
 # between statements and members, where the grammar expects them, are left alone and cost no
-# second parse.
+# second parse; a unit with no comment beside a dot (`_BY_A_DOT`) is not searched for them.
 _COMMENT_HOLDERS = frozenset(
     {
         "compilation_unit",
@@ -265,10 +265,15 @@ _COMMENT_HOLDERS = frozenset(
 )
 
 
+# A comment beside a member access's dot, the only place one breaks a name: most files have none,
+# and are not walked for their comments at all.
+_BY_A_DOT = re.compile(rb"\.[ \t\r\n]*/[/*]|\*/[ \t\r\n]*\.|//[^\n]*\n[ \t\r]*\.")
+
+
 def _inner_comments(lang: Lang, grammar_: Language, tree: Tree, source: bytes) -> bytes | None:
     """C# or JScript source with the comments inside expressions blanked, or None when there is
     none."""
-    if lang is Lang.VB or (b"/*" not in source and b"//" not in source):
+    if lang is Lang.VB or (b"/*" not in source and b"//" not in source) or _BY_A_DOT.search(source) is None:
         return None
     out: bytearray | None = None
     for nodes in QueryCursor(_query(grammar_, "(comment) @c")).captures(tree.root_node).values():
