@@ -136,6 +136,80 @@ def _indirect(code: str, vb: bool) -> str:
     )
 
 
+def _get(code: str, vb: bool) -> str:
+    """`Request.Form["c"]` as `Request.Form.Get("c")`, `Request["c"]` as `Request.Params.Get("c")`."""
+    if vb:
+        return code
+    code = re.sub(r'\bRequest\.(Form|QueryString|Headers)\s*\[\s*("[^"\\]{1,40}")\s*\]', r"Request.\1.Get(\2)", code)
+    return re.sub(r'\bRequest\s*\[\s*("[^"\\]{1,40}")\s*\]', r"Request.Params.Get(\1)", code)
+
+
+def _ternary(code: str, vb: bool) -> str:
+    """A request value through a conditional: `(x != null ? x : "")`."""
+    if vb:
+        return REQUEST.sub(lambda m: f'If({m[0]} IsNot Nothing, {m[0]}, "")', code)
+    return REQUEST.sub(lambda m: f'({m[0]} != null ? {m[0]} : "")', code)
+
+
+def _page(code: str, vb: bool) -> str:
+    """`Request` and `Server` through the page: `this.Page.Request`, VB's `Me.Page.Request`."""
+    me = "Me" if vb else "this"
+    return re.sub(r"(?<![.\w])(Request|Server)\b(?=\s*[.\[(])", rf"{me}.Page.\1", code)
+
+
+def _body_end(code: str, opening: int) -> int | None:
+    """The index of the brace closing the one at `opening`, skipping strings, chars and comments
+    roughly (a crude rewrite's need, not a parser)."""
+    depth, i = 0, opening
+    while i < len(code):
+        c = code[i]
+        if c == "/" and code[i : i + 2] == "//":
+            i = code.find("\n", i)
+            if i < 0:
+                return None
+        elif c == "/" and code[i : i + 2] == "/*":
+            i = code.find("*/", i + 2)
+            if i < 0:
+                return None
+            i += 1
+        elif c in "\"'":
+            j = i + 1
+            while j < len(code) and code[j] != c and code[j] != "\n":
+                j += 2 if code[j] == "\\" and code[i - 1 : i] != "@" else 1
+            i = j
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+def _wrapped(before: str, after: str) -> Callable[[str, bool], str]:
+    """C#'s `Page_Load` body put inside `before` ... `after`."""
+
+    def apply(code: str, vb: bool) -> str:
+        m = None if vb else re.search(r"void\s+Page_Load\s*\([^)]*\)\s*\{", code)
+        end = _body_end(code, m.end() - 1) if m is not None else None
+        if m is None or end is None:
+            return code
+        return code[: m.end()] + before + code[m.end() : end] + after + code[end:]
+
+    return apply
+
+
+def _alias(code: str, vb: bool) -> str:
+    """C#'s `Page_Load` reading the request through a local: `HttpRequest r = Request; r["c"]`."""
+    m = None if vb else re.search(r"void\s+Page_Load\s*\([^)]*\)\s*\{", code)
+    end = _body_end(code, m.end() - 1) if m is not None else None
+    if m is None or end is None:
+        return code
+    body = re.sub(r"(?<![.\w])Request\b(?=\s*[.\[])", "__r", code[m.end() : end])
+    return code[: m.end()] + " System.Web.HttpRequest __r = Request; " + body + code[end:]
+
+
 REWRITES: dict[str, Rewrite] = {
     "split": _split,
     "base64": _computed(_base64),
@@ -147,6 +221,12 @@ REWRITES: dict[str, Rewrite] = {
     "chars": _chars,
     "indirect": _indirect,
     "verbatim": lambda code, vb: code if vb else LITERAL.sub(lambda m: f'@"{m[1]}"', code),
+    "try": _wrapped(" try { ", " } catch (Exception) { } "),
+    "task": _wrapped(" System.Threading.Tasks.Task.Run(() => { ", " }).Wait(); "),
+    "alias": _alias,
+    "get": _get,
+    "ternary": _ternary,
+    "page": _page,
 }
 # Whole-file rewrites: the bytes as saved, not the code.
 SAVED: dict[str, Callable[[str], bytes]] = {
@@ -181,6 +261,29 @@ def _unqualified(text: str) -> str:
     return out[: directive.end()] + imports + out[directive.end() :]
 
 
+def _through_helper(text: str, vb: bool, whole: bool) -> str:
+    """Request values read through a helper method of the page (`__G("c")`)."""
+    new = (
+        REQUEST.sub(lambda m: f"__G({m[2]})", text)
+        if whole
+        else _code_regions(text, lambda code: REQUEST.sub(lambda m: f"__G({m[2]})", code))
+    )
+    if new == text:
+        return text
+    helper = (
+        "\nFunction __G(k As String) As String\nReturn Request(k)\nEnd Function\n"
+        if vb
+        else "\nstring __G(string k) { return Request[k]; }\n"
+    )
+    if whole:
+        end = new.lower().rfind("end class") if vb else new.rfind("}")
+        return new[:end] + helper + new[end:] if end > 0 else text
+    script = re.search(r"<script\b[^>]*runat\s*=\s*[\"']?server[\"']?[^>]*>", new, re.I)
+    if script is not None:
+        return new[: script.end()] + helper + new[script.end() :]
+    return new + f'\n<script runat="server">{helper}</script>\n'
+
+
 def _medium(data: bytes, name: str) -> bool:
     report = analyze_code(data, name)
     return any(rule(c.rule_id).severity.rank >= 2 for c in report.capabilities)
@@ -189,7 +292,7 @@ def _medium(data: bytes, name: str) -> bool:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpora", type=Path, required=True)
-    every = [*REWRITES, "unqualified", *SAVED]
+    every = [*REWRITES, "unqualified", "helper", *SAVED]
     ap.add_argument("--rewrites", default=",".join(every), help=f"comma-separated, of: {', '.join(every)}")
     args = ap.parse_args()
     chosen = [r.strip() for r in args.rewrites.split(",") if r.strip()]
@@ -223,6 +326,8 @@ def main() -> int:
             else:
                 if name == "unqualified":
                     new = text if whole else _unqualified(text)
+                elif name == "helper":
+                    new = _through_helper(text, vb, whole)
                 else:
                     rewrite = REWRITES[name]
                     new = rewrite(text, vb) if whole else _code_regions(text, lambda code, r=rewrite, v=vb: r(code, v))
