@@ -455,3 +455,14 @@ def test_a_vb_function_with_modifiers_folds(head: str, body: str) -> None:
     # was never one `Return`, nor stores before one, and a fixed command it gave was unresolved.
     code = vb_page('System.Diagnostics.Process.Start(N(), "/all")', members=f"{head}\n{body}\nEnd Function")
     assert run("m.aspx", code).capabilities == []
+
+
+def test_a_utf8_literal_folds_to_its_text() -> None:
+    # C# 11's `"..."u8` is the UTF-8 bytes of the text before the suffix; read as a plain literal,
+    # the suffix's quote and `u` were taken into the text (`cmd.exe"u`).
+    page = cs_page(
+        'var b = "cmd.exe"u8.ToArray();\nSystem.Diagnostics.Process.Start(System.Text.Encoding.UTF8.GetString(b));'
+    )
+    folded = run("u8.aspx", page).folded
+    assert "cmd.exe" in folded, folded
+    assert not any('"u' in f for f in folded), folded

@@ -1,4 +1,5 @@
-"""Request values handed on in ways a call's own arguments do not show: by name to the parameter
+"""Request values handed on in ways a call's own arguments do not show: into a switch's case
+pattern (`case string s:`, `s => ...`), by name to the parameter
 a named argument names (C#'s `b: x`, VB's `b:=x`), into a `params` array
 (VB `ParamArray`), as the state object a thread-pool callback, a task or a thread receives, into
 an anonymous method (`delegate(string s) { ... }`), into a process made by
@@ -22,6 +23,22 @@ PROCESS = "EXH-WS-CODE-PROCESS"
 
 
 SHELLS = [
+    (
+        "a switch's case pattern",
+        cs_page(
+            'object o = Request["c"];\nswitch (o) { case string s when s.Length > 0: '
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " + s); break; case int n: break; }'
+        ),
+        ["request parameter 'c'", "Process.Start"],
+    ),
+    (
+        "a switch expression's pattern",
+        cs_page(
+            'var r = Request.Form["c"] switch { string s when s != "" => '
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " + s), _ => null };'
+        ),
+        ["form field 'c'", "Process.Start"],
+    ),
     (
         "named arguments",
         cs_page(

@@ -657,6 +657,9 @@ class UnitFlow:
             if pattern is None or pattern.type != "declaration_pattern":
                 return None, None
             return pattern.child_by_field_name("name"), node.child_by_field_name("expression")
+        if node.type == "declaration_pattern":  # `case string s when ...:`, `s => ...`: the switch's subject
+            subject = _switch_subject(node)
+            return (node.child_by_field_name("name"), subject) if subject is not None else (None, None)
         if node.type == "using_statement":
             name = node.child_by_field_name("resource")
             held = node.child_by_field_name("value")
@@ -4550,6 +4553,21 @@ def _builder_root(receiver: Node) -> Node:
 
 
 _BUILDER_STEPS = frozenset({"append", "appendline", "appendformat", "insert"})
+
+
+def _switch_subject(pattern: Node) -> Node | None:
+    """What a switch's case pattern is matched against: the `switch (x)` statement's value, or
+    the `x switch { ... }` expression's; None for a pattern anywhere else (`is` reads its own)."""
+    holder = pattern.parent
+    if holder is not None and holder.type == "switch_section":
+        body = holder.parent
+        switch = body.parent if body is not None and body.type == "switch_body" else None
+        return switch.child_by_field_name("value") if switch is not None else None
+    if holder is not None and holder.type == "switch_expression_arm":
+        switch = holder.parent
+        if switch is not None and switch.type == "switch_expression" and switch.named_child_count:
+            return switch.named_children[0]
+    return None
 
 
 def _argument_name(value: Node) -> str | None:

@@ -827,6 +827,8 @@ def _unescape(body: str) -> str:
 
 def string_literal(node: Node) -> str | None:
     raw = text(node)
+    if raw[-3:] in ('"u8', '"U8'):
+        raw = raw[:-2]  # C# 11's UTF-8 literal (`"cmd.exe"u8`): the bytes of the text before the suffix
     if node.type == "interpolated_string_expression":
         return None if "{" in raw.replace("{{", "") else _unescape(raw.lstrip("$@")[1:-1])
     if raw.startswith('@"'):

@@ -405,6 +405,7 @@ ROLES: dict[str, Role] = {
     "assignment_expression": Role.ASSIGN,
     "variable_declarator": Role.DECL,
     "is_pattern_expression": Role.DECL,  # `x is string c` declares `c` (other patterns declare nothing)
+    "declaration_pattern": Role.DECL,  # `case string s:` declares `s`, the switch's subject
     "lambda_expression": Role.LAMBDA,
     "anonymous_method_expression": Role.LAMBDA,  # `delegate(string s) { ... }`
     "method_declaration": Role.METHOD,
