@@ -248,6 +248,17 @@ SHELLS = [
         PERSIST,
         ["HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run", ".SetValue"],
     ),
+    (  # the 64-bit view, as 64-bit-aware code opens it, through a variable
+        "run-key-base.aspx",
+        cs_page(
+            "var hive = Microsoft.Win32.RegistryKey.OpenBaseKey(Microsoft.Win32.RegistryHive.LocalMachine, "
+            "Microsoft.Win32.RegistryView.Registry64);\n"
+            'using (var k = hive.OpenSubKey(@"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run", true))\n'
+            '    k.SetValue("upd", @"C:\\temp\\u.exe");'
+        ),
+        PERSIST,
+        ["HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run"],
+    ),
     (
         "sticky-keys-api.aspx",
         cs_page(
@@ -330,6 +341,14 @@ BENIGN = [
         ),
     ),
     ("copy.aspx", cs_page('System.IO.File.Copy(Server.MapPath("~/a.txt"), Server.MapPath("~/b.txt"), true);')),
+    (  # the site's own key in the 64-bit view
+        "own-key-base.aspx",
+        cs_page(
+            "var hive = Microsoft.Win32.RegistryKey.OpenBaseKey(Microsoft.Win32.RegistryHive.LocalMachine, "
+            "Microsoft.Win32.RegistryView.Registry64);\n"
+            'hive.OpenSubKey(@"SOFTWARE\\Contoso\\Portal", true).SetValue("LastRun", "now");'
+        ),
+    ),
     (  # the site's own settings key, opened for writing
         "own-key.aspx",
         cs_page(

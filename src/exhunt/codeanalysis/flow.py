@@ -2625,8 +2625,23 @@ class UnitFlow:
             return ""
         path = as_text(self.fold(args[0]))
         held = member_parts(unwrap(callee))[0]
-        hive = _HIVES.get(last_name(held)) if held is not None else None
+        hive = self._hive(held) if held is not None else None
         return f"{hive}\\{path}" if path and hive else ""
+
+    def _hive(self, node: Node, depth: int = 0) -> str | None:
+        """The hive a registry key object stands for: `Registry.LocalMachine`,
+        `RegistryKey.OpenBaseKey(RegistryHive.LocalMachine, RegistryView.Registry64)` (the 64-bit
+        view of 64-bit code), or a variable set only to one of them."""
+        node = unwrap(node)
+        if role(node) is Role.IDENT and depth < 2:
+            values = self._values_of(node)
+            return self._hive(values[0], depth + 1) if len(values) == 1 else _HIVES.get(last_name(node))
+        if role(node) is Role.CALL:
+            callee, args = call_parts(node)
+            if last_name(callee) == "openbasekey" and args:
+                return _HIVES.get(last_name(unwrap(args[0])))
+            return None
+        return _HIVES.get(last_name(node))
 
     def _in_namespace(self, node: Node) -> bool:
         """Whether a type is looked up under a namespace the code fixes
