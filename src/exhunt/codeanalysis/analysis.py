@@ -424,8 +424,7 @@ def _decode(data: bytes, report: CodeReport | None = None) -> str:
     separators end a line for C#, VB and JScript, while the grammars and the token reader end a
     `//` or `'` comment only at a line feed, so `// x<CR>Process.Start(...)` hid a call the
     compiler runs."""
-    text = _decoded(data, report)
-    return _LONE_BREAKS.sub("\n", text) if _LONE_BREAKS.search(text) is not None else text
+    return _LONE_BREAKS.sub("\n", _decoded(data, report))  # (the same object when there is none)
 
 
 _LONE_BREAKS = re.compile("\r(?!\n)|[\u0085\u2028\u2029]")

@@ -408,7 +408,6 @@ class UnitFlow:
         self.types: dict[str, str] = dict(scope.objects)
         self._xored = 0  # bytes decoded in place so far (`_xor_all`), against `_XOR_BUDGET`
         self._types_lower: dict[str, str] = dict(scope.objects)
-        self._objects_lower = frozenset(scope.objects)  # the server-side object tags' ids, lower case
         self.taints = scope.taints
         self.returns = scope.returns
         self.methods = scope.methods
@@ -2397,7 +2396,7 @@ class UnitFlow:
         exact = self.types.get(written)
         if exact is not None:
             return exact
-        if lowered in self._types_lower and lowered not in self._objects_lower:
+        if lowered in self._types_lower and lowered not in self.scope.objects:
             return None  # a variable spelled otherwise (`process` beside the class `Process`)
         return self._types_lower.get(lowered)
 
@@ -3148,9 +3147,8 @@ class UnitFlow:
         holder = self._stored_in(node) if opened and number is None else None
         if holder is not None or number is not None:  # `w = new StreamWriter(path)` then `w.Write(Request["d"])`
             web_content = self._written_to.get(number or self._n(text(holder)))
-            content_t = web_content or content_t  # what is written into it, where that is known
-            if number is not None:
-                content_t = web_content  # VB writes a file by its number only: nothing else writes it
+            # what is written into it, where that is known; VB writes a file by its number only
+            content_t = web_content if number is not None else web_content or content_t
         client_text = web_content is not None and bool(web_content.kinds & _CLIENT_TEXT)
         if web_content is not None and path_t is not None and "upload" in web_content.kinds:
             # an upload saved under a name a parameter gives, no part of it the file's own name
@@ -3784,8 +3782,6 @@ _PICKED_BY = _PICKS | {"find", "createdelegate", "compile"}
 SHARED_FIELD = "keeps it in a static field, shared by every request"
 _SHARED_STEPS = frozenset({"keeps it in the application", "keeps it in the cache", SHARED_FIELD})
 _OUTPUT_WRITE = ("response", "output", "write")
-# Mail calls given a message built beforehand (`Send(m)`, `SendAsync(m, token)`), and the members
-# of a message that name where it goes (`SinkHit.recipients`).
 # Registry hives by the `Registry` field that opens them, and the second argument of
 # `OpenSubKey` that opens a key for writing.
 _HIVES = {"localmachine": "HKEY_LOCAL_MACHINE", "currentuser": "HKEY_CURRENT_USER", "users": "HKEY_USERS"}
@@ -3820,6 +3816,8 @@ def _file_number(node: Node) -> str:
     return "#file:" + text(node).strip().lstrip("#").strip().lower()
 
 
+# Mail calls given a message built beforehand (`Send(m)`, `SendAsync(m, token)`), and the members
+# of a message that name where it goes (`SinkHit.recipients`).
 _MESSAGE_SENDS = frozenset({"SmtpClient.Send", "SmtpClient.SendAsync", "SmtpClient.SendMailAsync", "SmtpMail.Send"})
 _RECIPIENT_FIELDS = frozenset({"to", "cc", "bcc"})
 _QUERY_MEMBERS = frozenset(_SET_LATER.values())
