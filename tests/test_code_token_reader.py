@@ -79,3 +79,22 @@ def test_a_variable_set_again_and_again_keeps_a_bounded_list_of_lines() -> None:
     assert 1 in lines and 1000 in lines  # the first assignment and the last
     assert len(lines) <= MAX_TAINT_LINES + 1
     assert hits[0].line == 1001
+
+
+def test_a_statement_too_long_to_read_is_a_recorded_problem() -> None:
+    # The token reader leaves out statements past MAX_STATEMENT; a page that holds one says so
+    # (a `limit` problem at its line), so the page is never taken for one read whole.
+    from exhunt.codeanalysis.tokens import MAX_STATEMENT
+
+    blob = "x = " + " +\n".join(['"' + "A" * 60 + '"'] * (MAX_STATEMENT // 40)) + ";\n"
+    code = "return;}\n" + blob + 'System.Diagnostics.Process.Start("cmd.exe", Request["c"]);\n'
+    result = read_tokens(code, sink_rules())
+    assert result.too_long == [2]
+    # carried over lines only while short enough: the call after the blob is still its own statement
+    assert {h.line for h in result.hits if h.api == "Process.Start" and h.taint is not None} == {
+        code.count("\n", 0, code.index("System.Diagnostics")) + 1
+    }
+    page = '<%@ Page Language="C#" %>\n<%' + code + "%>"
+    report = run("long.aspx", page)
+    assert "tokens:csharp" in report.readers
+    assert any(p.kind == "limit" and "token-level reader" in p.message for p in report.problems), report.problems

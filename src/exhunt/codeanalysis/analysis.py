@@ -47,7 +47,7 @@ from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_MAPPED, MAX_VALUE, as_bytes,
 from exhunt.codeanalysis.pinvoke import declared
 from exhunt.codeanalysis.staged import staged_runs
 from exhunt.codeanalysis.syntax import Parsed, error_share, parse
-from exhunt.codeanalysis.tokens import read_tokens
+from exhunt.codeanalysis.tokens import MAX_STATEMENT, read_tokens
 from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, PATH_KINDS, SinkPattern
 from exhunt.filehunt.saferegex import LinearRegexError, compile_linear
 from exhunt.ruleparams import (
@@ -598,6 +598,12 @@ def _tokens(unit: CodeUnit, rules: list[SinkRule], report: CodeReport, controls:
     result = read_tokens(unit.text[: MAX_PARSE_BYTES * 8], rules, controls=controls, vb=unit.lang is Lang.VB)
     for text_, line in result.folded.items():
         report.folded.setdefault(text_, line)
+    if result.too_long:
+        message = (
+            f"{len(result.too_long)} statement(s) of more than {MAX_STATEMENT:,} characters were not read "
+            "by the token-level reader"
+        )
+        report.problems.append(CodeProblem("limit", message, result.too_long[0]))
     return result.hits
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from exhunt.codeanalysis.flow import SinkHit, SinkRule, Taint
 from exhunt.codeanalysis.vocabulary import CONTROL_MEMBERS, SOURCE_MEMBERS, TRANSFORMS
@@ -46,6 +46,7 @@ def _bounded(t: Taint) -> Taint:
 class TokenResult:
     hits: list[SinkHit]
     folded: dict[str, int]
+    too_long: list[int] = field(default_factory=list)  # lines of statements past MAX_STATEMENT, not read
 
 
 def _control_source(controls: Mapping[str, str]) -> re.Pattern[str]:
@@ -93,8 +94,9 @@ def _statements(code: str, first_line: int, vb: bool = False) -> Iterator[tuple[
             line += 1
             before = code[max(pos, m.start() - 200) : m.start()]
             after = code[m.end() : m.end() + 200]
-            if ends.search(before) or (starts is not None and starts.match(after)):
-                continue  # the statement goes on past the line
+            goes_on = ends.search(before) is not None or (starts is not None and starts.match(after) is not None)
+            if goes_on and m.start() - pos < MAX_STATEMENT:
+                continue  # the statement goes on past the line (while it is short enough to read)
         yield code[pos : m.start()], start_line
         pos = m.end()
         start_line = line
@@ -122,8 +124,11 @@ def read_tokens(
     any_sink = re.compile(r"(?i)\b(?:" + "|".join(sorted({re.escape(p.parts[-1]) for _, p, _ in sinks})) + r")\s*\(")
     words = re.compile(r"[A-Za-z_]\w*")
     has_native = any(rule.capability == "native-code" for rule in rules)
+    too_long: list[int] = []
     for raw, stmt_line in _statements(code, first_line, vb):
         stmt = raw.strip()
+        if len(stmt) > MAX_STATEMENT:
+            too_long.append(stmt_line)
         if not stmt or len(stmt) > MAX_STATEMENT:
             continue
         if _JOIN.search(stmt):
@@ -166,4 +171,4 @@ def read_tokens(
                 hits.append(
                     SinkHit(rule.rule_id, rule.capability, pattern.label, stmt_line, t, None, [], "token-level")
                 )
-    return TokenResult(hits, folded)
+    return TokenResult(hits, folded, too_long)
