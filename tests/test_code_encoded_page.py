@@ -10,6 +10,7 @@ import base64
 import pytest
 
 from code_support import assert_found, medium_or_above, run
+from exhunt.codeanalysis.analysis import analyze_code
 from exhunt.codeanalysis.encoded import encoded_page
 from exhunt.filehunt import codehunt
 from exhunt.filehunt.locations import Location, Place
@@ -55,6 +56,24 @@ SHELLS = [
     ("wrapped.ashx", b"\xef\xbb\xbf" + b64(SAVER, wrap=76) + b"\r\n", "once", "uploaded file"),
 ]
 
+# The base64 text saved as UTF-16 (PowerShell 5.1's `>` writes UTF-16LE with its mark), or the
+# page encoded from its UTF-16 bytes; both once and over layers.
+WIDE = [
+    ("wide.aspx", b"\xff\xfe" + (b64(RUNNER, wrap=76) + b"\r\n").decode().encode("utf-16-le"), "once"),
+    ("wide-be.aspx", b64(RUNNER, 2).decode().encode("utf-16-be"), "2 times over"),
+    ("wide-page.aspx", b64(RUNNER.decode().encode("utf-16")), "once"),
+    ("wide-both.ashx", b64(b64(SAVER.decode().encode("utf-16"))).decode().encode("utf-16"), "2 times over"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "times"), WIDE, ids=[w[0] for w in WIDE])
+def test_encoded_shell_in_utf16_found(name: str, data: bytes, times: str) -> None:
+    report = analyze_code(data, name)
+    found = [c for c in report.capabilities if c.rule_id == "EXH-WS-CODE-ENCODED-PAGE"]
+    assert found, [c.chain for c in report.capabilities]
+    assert times in found[0].chain
+    assert codehunt.wants(Location(f"c:/inetpub/wwwroot/{name}", Place.IIS_WEBROOT, True), data)
+
 
 @pytest.mark.parametrize(("name", "data", "times", "does"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_encoded_shell_found(name: str, data: bytes, times: str, does: str) -> None:
@@ -97,3 +116,6 @@ def test_prefilter_reads_an_encoded_page_and_not_other_base64() -> None:
     assert wants("twice.aspx", b64(RUNNER, 2))
     assert not wants("logo.aspx", b64(b"GIF89a" + bytes(range(256))))
     assert not wants("notes.aspx", b"plain words about base64 and nothing else, no code in them at all")
+    # UTF-16 text that is not base64 alone, or base64 of no page, is not read as a kept page.
+    assert not wants("logo.aspx", b64(b"GIF89a" + bytes(range(256))).decode().encode("utf-16"))
+    assert not wants("words.aspx", "Ünïcode words about base64, not a page at all".encode("utf-16"))
