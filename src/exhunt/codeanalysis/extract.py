@@ -219,7 +219,7 @@ def _line_at(text: str, offset: int, cache: list[int]) -> int:
     return line
 
 
-class _Padded:
+class Padded:
     """Code pieces placed at their file lines, separated by newlines (and `sep` on one line)."""
 
     def __init__(self, sep: str) -> None:
@@ -530,7 +530,7 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
     text = without_server_comments(text)
     cache = [0, 1]
     page_lang: Lang | None = None
-    statements = _Padded("\n")
+    statements = Padded("\n")
     whole_from: int | None = None
     taken: list[tuple[int, int]] = []
 
@@ -608,14 +608,14 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
         statements.add(f"__out({body}){end}" if mark in {"=", ":"} and body.strip() else body, line)
     if pieces:
         out.units.append(CodeUnit(default, UnitKind.STATEMENTS, statements.text(), statements.first or 1))
-    declared = _Padded("\n")
+    declared = Padded("\n")
     for call, line in declared_calls(text, out.controls, low):
         declared.add(call, line)
     if declared.parts:
         out.units.append(CodeUnit(Lang.CSHARP, UnitKind.STATEMENTS, declared.text(), declared.first or 1))
-    by_lang: dict[Lang, _Padded] = {}
+    by_lang: dict[Lang, Padded] = {}
     for slang, body, line in scripts:
-        by_lang.setdefault(slang or default, _Padded("\n")).add(body, line)
+        by_lang.setdefault(slang or default, Padded("\n")).add(body, line)
     for slang, padded in by_lang.items():
         out.units.append(CodeUnit(slang, UnitKind.MEMBERS, padded.text(), padded.first or 1))
     if whole_from is not None:

@@ -19,6 +19,7 @@ from exhunt.codeanalysis.charset import wide_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
 from exhunt.codeanalysis.extract import Reference, is_bare_source
 from exhunt.codeanalysis.extract import references as _references
+from exhunt.codeanalysis.stylesheet import NAMESPACE, STYLESHEET_EXTENSIONS
 from exhunt.codeanalysis.vocabulary import INPUT_CONTROLS
 from exhunt.filehunt.locations import Location
 from exhunt.model import Problem, ProblemKind
@@ -26,6 +27,7 @@ from exhunt.model import Problem, ProblemKind
 PRODUCER = "code-analysis"
 CODE_FILE_EXTENSIONS = frozenset(
     {".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".soap", ".svc", ".master", ".cs", ".vb", ".js", ".config"}
+    | STYLESHEET_EXTENSIONS
 )
 # Services whose code is read whatever words it holds (rare files, and every public method of a
 # `.soap` remoting service, every operation of a `.svc`, is called with the client's arguments).
@@ -138,6 +140,9 @@ def wants(loc: Location, data: bytes) -> bool:
     if ext == ".config" and loc.name != "web.config":
         return False
     start = _start(data)
+    if ext in STYLESHEET_EXTENSIONS:
+        # An XSLT stylesheet is code only where it binds the .NET script namespace.
+        return NAMESPACE.encode() in _lower(start)
     if ext == ".js":
         # Browser scripts (every OWA and ECP folder holds thousands, many naming XMLHttpRequest)
         # are not server code; JScript.NET code files import the framework or use its context.
