@@ -77,6 +77,9 @@ def parse(unit: CodeUnit) -> Parsed | str:
     if unit.lang is Lang.VB and tree.root_node.has_error and (dimmed := _static_locals(source)) is not None:
         source = dimmed
         tree = parser.parse(source)
+    if unit.lang is Lang.VB and tree.root_node.has_error and (flat := _nested_inline_ifs(source)) is not None:
+        source = flat
+        tree = parser.parse(source)
     # VB's grammar may show the next `?` of a chain as its own error only once the one before is
     # gone: a few rounds, each a parse of a file that has them.
     for _ in range(_CONDITIONAL_ROUNDS):
@@ -129,6 +132,69 @@ def _static_locals(source: bytes) -> bytes | None:
     none (no line moves)."""
     out = _STATIC.sub(rb"\1Dim   ", source)
     return out if out != source else None
+
+
+# VB's one-line `If a Then x Else If b Then y Else z`: an `If` nested in a one-line `If`'s `Else`.
+# The grammar takes no `If` among a one-line `If`'s statements and reads the rest of the line
+# as errors, losing the calls in it. Each nested `If` is written as statements of the `Else`
+# before it: its condition as the argument of a call no code declares, `__cond(b)`, then its
+# statements, separated by `:` where its `Then` and `Else` were. The data flow, which does not
+# weigh conditions, sees the same calls and values; no line is added or removed.
+_NESTED_IF = re.compile(rb"(?i)\belse[ \t]+if\b")
+_OUTER_IF = re.compile(rb"(?i)^[ \t]*if\b[^\n]*?\bthen[ \t]+(?=[^ \t\r'])")
+_IF_WORDS = re.compile(rb"(?i)\b(?:else[ \t]+if|then|else)\b")
+_VB_TEXT = re.compile(rb'"(?:[^"\n]|"")*"?|\'[^\n]*|(?i:\brem\b)[^\n]*')
+_MAX_NESTED_IF_LINES = 4096
+
+
+def _nested_inline_ifs(source: bytes) -> bytes | None:
+    """VB source with each one-line `If` nested in another's `Else` written as the outer `Else`'s
+    statements, or None when there is none."""
+    if _NESTED_IF.search(source) is None:
+        return None
+    lines = source.split(b"\n")
+    changed = 0
+    for i, line in enumerate(lines):
+        if changed >= _MAX_NESTED_IF_LINES or _NESTED_IF.search(line) is None:
+            continue
+        rewritten = _flattened(line)
+        if rewritten is not None:
+            lines[i] = rewritten
+            changed += 1
+    return b"\n".join(lines) if changed else None
+
+
+def _flattened(line: bytes) -> bytes | None:
+    """One line's nested one-line `If`s as statements of the `Else` before them (see above)."""
+    masked = _VB_TEXT.sub(lambda m: b" " * len(m.group(0)), line)  # keywords in strings/comments are text
+    outer = _OUTER_IF.match(masked)
+    if outer is None:
+        return None
+    first = _NESTED_IF.search(masked, outer.end())
+    if first is None:
+        return None
+    edits: list[tuple[int, int, bytes]] = []
+    open_if = False
+    for m in _IF_WORDS.finditer(masked, first.start()):
+        word = m.group(0).lower()
+        if word.startswith(b"else") and word.endswith(b"if"):
+            if open_if:
+                return None  # `Else If` before the nested `If`'s `Then`: not a form read here
+            keep = m.start() + 4 if m.start() == first.start() else m.start()
+            edits.append((keep, m.end(), b" __cond(" if keep > m.start() else b": __cond("))
+            open_if = True
+        elif word == b"then":
+            if not open_if or not masked[m.end() :].strip():
+                return None  # a block `If` after `Else`, or a `Then` of no nested `If`
+            edits.append((m.start(), m.end(), b") :"))
+            open_if = False
+        else:
+            edits.append((m.start(), m.end(), b":"))
+    if open_if:
+        return None
+    for start, end, text_ in reversed(edits):
+        line = line[:start] + text_ + line[end:]
+    return line
 
 
 # The `?` of null-conditional access (`Request.Form?["c"]?.Trim()`, VB's `Request.Form?("c")`):
