@@ -472,6 +472,7 @@ class UnitFlow:
         self._thread_bodies: dict[str, Node] = {}  # `var t = new Thread(o => ...)`: t -> the callback
         self._lambda_params: dict[str | None, dict[str, int]] | None = None  # `_lambda_names`
         self._mailed: dict[str, list[Value | None]] | None = None  # `_mail_addresses`
+        self._environ: dict[str, Taint] | None = None  # `_environment`
         self._open_stores = scope.open_stores
         self._param_names: set[str] | None = None
         self.nodes = self._collect(node_budget)
@@ -2578,6 +2579,8 @@ class UnitFlow:
         message = rule.capability == "credential-capture" and api in _MESSAGE_SENDS and 0 < len(args) < 4
         if message:  # `smtp.Send(m)`: what was stored into the message, sent where it names
             t = self.taint(args[0], method)
+        if t is None and rule.capability == "process":
+            t = self._expanded(values)  # `cmd /c %X%` after `SetEnvironmentVariable("X", Request["c"])`
         built = False
         if t is None and rule.capability == "process" and not args and role(node) is Role.NEW:
             t = self._built_with(node, method)
@@ -2754,6 +2757,45 @@ class UnitFlow:
         if role(inner) is not Role.IDENT:
             return (None,)
         return tuple(self._mail_addresses().get(self._n(text(inner)).lower(), ()))
+
+    def _expanded(self, values: list[Value | None]) -> Taint | None:
+        """What a fixed command line takes from the environment: an environment variable it
+        names as the shell expands one (`%X%` for cmd, `$env:X` for PowerShell) that the page
+        set from the request (`_environment`). A child process inherits the server process's
+        variables, so the request's text is what runs, though the command is a constant."""
+        environ = self._environment()
+        if not environ:
+            return None
+        t: Taint | None = None
+        for v in values:
+            line = (as_text(v) or "").lower()
+            if "%" not in line and "$env:" not in line:
+                continue
+            for name, held in environ.items():
+                if f"%{name}%" in line or f"$env:{name}" in line:
+                    t = merge(t, held)
+        return t
+
+    def _environment(self) -> dict[str, Taint]:
+        """Environment variables the unit sets from the request (`Environment.SetEnvironmentVariable
+        (name, value)` with a name the code fixes), by lower-case name, each with its value's
+        taint and the step that set it; found in one walk of the unit."""
+        if self._environ is not None:
+            return self._environ
+        found: dict[str, Taint] = {}
+        self._environ = found
+        for node, method in self.nodes:
+            if role(node) is not Role.CALL:
+                continue
+            callee, args = call_parts(node)
+            if callee is None or len(args) < 2 or last_name(callee) != "setenvironmentvariable":
+                continue
+            name = as_text(self.fold(args[0]))
+            held = self.taint(args[1], method) if name else None
+            if name and held is not None:
+                step = held.step(f"sets it as environment variable '{show(name, 40)}'", self.line(node))
+                found[name.lower()] = step.merge(found.get(name.lower()))
+        return found
 
     def _mail_addresses(self) -> dict[str, list[Value | None]]:
         """Every message variable's addresses (`_recipients`), found in one walk of the unit."""
