@@ -210,6 +210,42 @@ def _alias(code: str, vb: bool) -> str:
     return code[: m.end()] + " System.Web.HttpRequest __r = Request; " + body + code[end:]
 
 
+# C#'s strings, characters and comments: the name rewrites below leave them as written.
+CS_TEXT = re.compile(r'@"(?:[^"]|"")*"|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])\'|//[^\n]*|/\*.*?\*/', re.S)
+ESCAPED = re.compile(
+    r"(?<![\w.@])(Process|Request|Response|Server|File|Directory|Assembly|Convert|Encoding|Activator|Environment)\b"
+)
+GLOBAL = re.compile(r"(?<![\w.:@])System\.(?=[A-Z])")
+
+
+def _outside_text(rewrite: Callable[[str], str]) -> Rewrite:
+    """A C# rewrite of the code between strings, characters and comments."""
+
+    def apply(code: str, vb: bool) -> str:
+        if vb:
+            return code
+        out, at = [], 0
+        for m in CS_TEXT.finditer(code):
+            out += [rewrite(code[at : m.start()]), m[0]]
+            at = m.end()
+        return "".join([*out, rewrite(code[at:])])
+
+    return apply
+
+
+# A VB line that is one call (`Process.Start(...)`, `Response.Write(x)`), keywords aside.
+VB_CALL_LINE = re.compile(
+    r"(?im)^([ \t]*)(?!(?:if|for|while|do|loop|next|dim|sub|function|end|return|call|exit|else|elseif|select|case|with|try|catch|finally|using|throw|set|get|property|class|module|imports|namespace|private|public|protected|friend|shared|redim|on|goto|resume)\b)([A-Za-z_][\w.]*[ \t]*\([^'\n]*\))[ \t]*$"
+)
+
+
+def _nested_if(code: str, vb: bool) -> str:
+    """VB: each one-call line as the statement of a one-line `If` nested in another's `Else`."""
+    if not vb:
+        return code
+    return VB_CALL_LINE.sub(r'\1If False Then Response.Write("") Else If True Then \2', code)
+
+
 REWRITES: dict[str, Rewrite] = {
     "split": _split,
     "base64": _computed(_base64),
@@ -227,6 +263,10 @@ REWRITES: dict[str, Rewrite] = {
     "get": _get,
     "ternary": _ternary,
     "page": _page,
+    # `\u0050rocess`: a Unicode escape in a name is the letter itself to C#.
+    "escaped": _outside_text(lambda x: ESCAPED.sub(lambda m: f"\\u{ord(m[1][0]):04X}{m[1][1:]}", x)),
+    "global": _outside_text(lambda x: GLOBAL.sub("global::System.", x)),
+    "nested-if": _nested_if,
 }
 # Whole-file rewrites: the bytes as saved, not the code.
 SAVED: dict[str, Callable[[str], bytes]] = {
