@@ -69,6 +69,8 @@ def parse(unit: CodeUnit) -> Parsed | str:
         return lang
     text, shift = wrap(unit)
     source = text.encode("utf-8", "surrogatepass")
+    if unit.lang is Lang.VB and (named := _with_new_objects(source)) is not None:
+        source = named
     parser = Parser(lang)
     tree = parser.parse(source)
     if unit.lang is Lang.VB and tree.root_node.has_error and (keyed := _bang_keys(source)) is not None:
@@ -131,6 +133,34 @@ def _static_locals(source: bytes) -> bytes | None:
     """VB source with each statement-opening `Static` written as `Dim   `, or None when there is
     none (no line moves)."""
     out = _STATIC.sub(rb"\1Dim   ", source)
+    return out if out != source else None
+
+
+# VB's `With New Process()`: a block over an object no variable holds. What `.StartInfo.Arguments
+# = x` stores in it, and what `.Start()` then runs, belong to no name the data flow can follow, so
+# the object is given one on the same line: `Dim __with1 As New Process() : With __with1`.
+# (The object's text may hold strings; it must end the line, or meet a comment, after a name or
+# a `)`: a head continued on the next line is left alone.)
+_WITH_NEW = re.compile(
+    rb"(?im)^([ \t]*)With([ \t]+)(New[ \t]+[A-Za-z_](?:[^\n'\":]|\"(?:[^\"\n]|\"\")*\")*?(?<=[\w)]))[ \t]*(?=\r?$|')"
+)
+_MAX_WITH_NEW = 256
+
+
+def _with_new_objects(source: bytes) -> bytes | None:
+    """VB source with each `With New T(...)` block's object held by a variable of its own
+    (`Dim __withN As New T(...) : With __withN`), or None when there is none (no line moves)."""
+    count = 0
+
+    def named(m: re.Match[bytes]) -> bytes:
+        nonlocal count
+        count += 1
+        if count > _MAX_WITH_NEW:
+            return m.group(0)
+        name = b"__with%d" % count
+        return m.group(1) + b"Dim " + name + b" As " + m.group(3) + b" : With" + m.group(2) + name
+
+    out = _WITH_NEW.sub(named, source)
     return out if out != source else None
 
 
