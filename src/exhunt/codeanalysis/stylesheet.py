@@ -103,23 +103,27 @@ def _code(body: str, out: Extracted, line: int) -> str:
         end = body.find("]]>", start + 9) if start >= 0 else -1
         if end < 0:  # no more sections (an unclosed one is not XML: read as markup)
             break
-        pieces.append(_markup(body[at:start], out, line + body.count("\n", 0, at)))
-        pieces.append(" " * 9 + body[start + 9 : end] + "   ")
+        pieces.append(_markup(body[at:start], out, line))
+        section = body[start + 9 : end]
+        pieces.append(" " * 9 + section + "   ")
+        line += body.count("\n", at, start) + section.count("\n")  # counted once, piece by piece
         at = end + 3
-    pieces.append(_markup(body[at:], out, line + body.count("\n", 0, at)))
+    pieces.append(_markup(body[at:], out, line))
     return "".join(pieces)
 
 
 def _markup(part: str, out: Extracted, line: int) -> str:
     """XML outside CDATA: `using` and `assembly` children as directives, then blanked;
     entities replaced by their characters."""
+    at = 0
     for m in _CHILD.finditer(part):
+        line += part.count("\n", at, m.start())
+        at = m.start()
         attrs = attributes(m.group("attrs"))
-        at = line + part.count("\n", 0, m.start())
         if m.group("name").lower() == "using" and attrs.get("namespace", "").strip():
-            out.directives.append(Directive("Import", {"namespace": attrs["namespace"].strip()}, at))
+            out.directives.append(Directive("Import", {"namespace": attrs["namespace"].strip()}, line))
         elif m.group("name").lower() == "assembly" and (attrs.get("name") or attrs.get("href")):
-            out.directives.append(Directive("Assembly", {"name": (attrs.get("name") or attrs["href"]).strip()}, at))
+            out.directives.append(Directive("Assembly", {"name": (attrs.get("name") or attrs["href"]).strip()}, line))
     return _ENTITY.sub(_character, _CHILD.sub(_blank, part))
 
 
@@ -128,10 +132,10 @@ def _without_comments(text: str) -> str:
     `<!--` as code, are passed over."""
     kept: list[str] = []
     at = 0
-    while True:
-        comment, cdata = text.find("<!--", at), text.find("<![CDATA[", at)
-        if comment < 0:
-            break
+    cdata = text.find("<![CDATA[")  # the next section, looked up again only once passed
+    while (comment := text.find("<!--", at)) >= 0:
+        if 0 <= cdata < at:
+            cdata = text.find("<![CDATA[", at)
         if 0 <= cdata < comment:
             end = text.find("]]>", cdata + 9)
             if end < 0:

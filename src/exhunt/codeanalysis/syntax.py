@@ -139,10 +139,11 @@ def _static_locals(source: bytes) -> bytes | None:
 # VB's `With New Process()`: a block over an object no variable holds. What `.StartInfo.Arguments
 # = x` stores in it, and what `.Start()` then runs, belong to no name the data flow can follow, so
 # the object is given one on the same line: `Dim __with1 As New Process() : With __with1`.
-# (The object's text may hold strings; it must end the line, or meet a comment, after a name or
-# a `)`: a head continued on the next line is left alone.)
+# (The object's text may hold strings, each taken whole so that `""""` cannot be read two ways;
+# it must end the line, or meet a comment, after a name or a `)`: a head continued on the next
+# line is left alone.)
 _WITH_NEW = re.compile(
-    rb"(?im)^([ \t]*)With([ \t]+)(New[ \t]+[A-Za-z_](?:[^\n'\":]|\"(?:[^\"\n]|\"\")*\")*?(?<=[\w)]))[ \t]*(?=\r?$|')"
+    rb"(?im)^([ \t]*)With([ \t]+)(New[ \t]+[A-Za-z_](?:[^\n'\":]|(?>\"(?:[^\"\n]|\"\")*\"))*?(?<=[\w)]))[ \t]*(?=\r?$|')"
 )
 _MAX_WITH_NEW = 256
 
@@ -204,6 +205,7 @@ def _flattened(line: bytes) -> bytes | None:
     if first is None:
         return None
     edits: list[tuple[int, int, bytes]] = []
+    last = len(masked.rstrip())  # where the line's text ends
     open_if = False
     for m in _IF_WORDS.finditer(masked, first.start()):
         word = m.group(0).lower()
@@ -214,7 +216,7 @@ def _flattened(line: bytes) -> bytes | None:
             edits.append((keep, m.end(), b" __cond(" if keep > m.start() else b": __cond("))
             open_if = True
         elif word == b"then":
-            if not open_if or not masked[m.end() :].strip():
+            if not open_if or m.end() >= last:
                 return None  # a block `If` after `Else`, or a `Then` of no nested `If`
             edits.append((m.start(), m.end(), b") :"))
             open_if = False
@@ -222,9 +224,13 @@ def _flattened(line: bytes) -> bytes | None:
             edits.append((m.start(), m.end(), b":"))
     if open_if:
         return None
-    for start, end, text_ in reversed(edits):
-        line = line[:start] + text_ + line[end:]
-    return line
+    pieces: list[bytes] = []
+    at = 0
+    for start, end, text_ in edits:  # in line order, each once: linear in the line's length
+        pieces += [line[at:start], text_]
+        at = end
+    pieces.append(line[at:])
+    return b"".join(pieces)
 
 
 # The `?` of null-conditional access (`Request.Form?["c"]?.Trim()`, VB's `Request.Form?("c")`):
