@@ -4,6 +4,8 @@ blocks over a new object")."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from code_support import assert_benign, assert_found, vb_page
@@ -45,3 +47,12 @@ def test_rewrite_keeps_lines_and_leaves_other_heads() -> None:
         b"With New X() : .Y = 1",
     ):
         assert _with_new_objects(same) is None, same
+
+
+def test_head_of_many_quotes_costs_bounded_time() -> None:
+    # `""""...` can be read as one string or as many: taken whole, it is one pass (a pattern that
+    # tried both ways took tens of seconds on 60 quote marks).
+    began = time.monotonic()
+    assert _with_new_objects(b'With New X("' + b'""' * 30 + b"a(\n") is None
+    assert _with_new_objects(b"With New X(" + b'"' * 60 + b")\n") is not None
+    assert time.monotonic() - began < 10
