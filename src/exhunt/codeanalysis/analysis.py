@@ -47,7 +47,7 @@ from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_MAPPED, MAX_VALUE, as_bytes,
 from exhunt.codeanalysis.pinvoke import declared
 from exhunt.codeanalysis.staged import staged_runs
 from exhunt.codeanalysis.stylesheet import MAX_SCRIPTS, STYLESHEET_EXTENSIONS, stylesheet
-from exhunt.codeanalysis.syntax import Parsed, error_share, parse
+from exhunt.codeanalysis.syntax import Parsed, ParseDeadline, error_share, parse
 from exhunt.codeanalysis.tokens import MAX_STATEMENT, read_tokens
 from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, PATH_KINDS, SinkPattern
 from exhunt.filehunt.saferegex import LinearRegexError, compile_linear
@@ -515,7 +515,13 @@ def _analyze_units(
             )
             hits.extend(_tokens(unit, rules, report, controls))
             continue
-        parsed = parse(unit)
+        try:
+            parsed = parse(unit, deadline)
+        except ParseDeadline as exc:
+            message = f"{unit.lang} code analysis stopped: deadline ({exc}); read token by token"
+            report.problems.append(CodeProblem("timed-out", message, unit.first_line))
+            hits.extend(_tokens(unit, rules, report, controls))
+            continue
         if isinstance(parsed, str):
             report.problems.append(CodeProblem("unsupported", parsed, unit.first_line))
             hits.extend(_tokens(unit, rules, report, controls))

@@ -14,12 +14,13 @@ from __future__ import annotations
 import importlib
 import itertools
 import re
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+from tree_sitter import Language, Node, Parser, Point, Query, QueryCursor, Tree
 
 from exhunt.codeanalysis.extract import CodeUnit, Lang, UnitKind
 from exhunt.codeanalysis.jscript import untyped
@@ -63,7 +64,58 @@ def wrap(unit: CodeUnit) -> tuple[str, int]:
     return "Class __Page\nSub __Render()\n" + unit.text + "\nEnd Sub\nEnd Class\n", 2
 
 
-def parse(unit: CodeUnit) -> Parsed | str:
+class ParseDeadline(Exception):
+    """The grammar's parse of a unit ran past the analysis's deadline and was halted."""
+
+
+_CHUNK = 1 << 16  # bytes handed to the parser per read
+_CLOCK_EVERY = 64  # progress calls between looks at the clock
+
+
+class _Bounded:
+    """A parser that stops at a deadline. Tree-sitter's error recovery can take time far out of
+    proportion to the text on hostile input (a 96 KB unit of unbalanced code took 13 s), so each
+    parse reads its source through a callback and is halted from its progress callback once half
+    the time left has passed (`ParseDeadline`); None parses without one."""
+
+    def __init__(self, lang: Language, deadline: float | None) -> None:
+        self.parser = Parser(lang)
+        self.deadline = deadline
+
+    def parse(self, source: bytes) -> Tree:
+        if self.deadline is None:
+            return self.parser.parse(source)
+        # Half of the time left for the parse through the callback, the rest for the parse over
+        # the bytes that follows it, which takes no longer than the first (less when it reuses).
+        now = time.monotonic()
+        deadline = now + max(self.deadline - now, 0.0) / 2
+        calls = 0
+
+        def read(offset: int, _point: Point) -> bytes:
+            return source[offset : offset + _CHUNK]
+
+        def halt(_offset: int, _has_error: bool) -> bool:
+            nonlocal calls
+            calls += 1
+            return calls % _CLOCK_EVERY == 0 and time.monotonic() > deadline
+
+        try:
+            tree = self.parser.parse(read, progress_callback=halt)
+        except ValueError as exc:  # what the binding raises for a halted parse
+            self.parser.reset()
+            if time.monotonic() > deadline:
+                raise ParseDeadline(f"parsing {len(source):,} bytes ran past the deadline") from exc
+            raise
+        # A tree read through a callback reads its nodes' text through it too; parsed again over
+        # the bytes with itself as the old tree (no edit: every subtree without an error is
+        # reused, about a tenth of the first parse's time on the corpora), it holds them.
+        return self.parser.parse(source, old_tree=tree)
+
+
+def parse(unit: CodeUnit, deadline: float | None = None) -> Parsed | str:
+    """The unit's tree, after the rewrites below where the first parse shows their forms; a
+    string says why there is none (a grammar that cannot be loaded). `deadline` (a
+    `time.monotonic()` value) halts a parse that runs past it with `ParseDeadline`."""
     lang = grammar(unit.lang)
     if isinstance(lang, str):
         return lang
@@ -71,7 +123,7 @@ def parse(unit: CodeUnit) -> Parsed | str:
     source = text.encode("utf-8", "surrogatepass")
     if unit.lang is Lang.VB and (named := _with_new_objects(source)) is not None:
         source = named
-    parser = Parser(lang)
+    parser = _Bounded(lang, deadline)
     tree = parser.parse(source)
     if unit.lang is Lang.VB and tree.root_node.has_error and (keyed := _bang_keys(source)) is not None:
         source = keyed
