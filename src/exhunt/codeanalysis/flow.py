@@ -135,6 +135,11 @@ def _ordered(items: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))[:8]
 
 
+# An environment variable as a command line expands it: cmd's `%NAME%`, PowerShell's `$env:NAME`
+# (`{}` around the name too), in lower case.
+_EXPANDED = re.compile(r"%([^%\s]{1,255})%|\$env:\{?([\w()]{1,255})")
+
+
 # Names a form field, parameter, header or control holding a password goes by.
 _PASSWORD_NAME = re.compile(
     r"(?i)pass(?:word|wd|wort|phrase)|^pass$|pwd|pswd|^pw$|kennwort|contrase|senha|mot_?de_?passe|parol"
@@ -2771,9 +2776,8 @@ class UnitFlow:
             line = (as_text(v) or "").lower()
             if "%" not in line and "$env:" not in line:
                 continue
-            for name, held in environ.items():
-                if f"%{name}%" in line or f"$env:{name}" in line:
-                    t = merge(t, held)
+            for m in _EXPANDED.finditer(line):  # each name the line expands, looked up once
+                t = merge(t, environ.get(m.group(1) or m.group(2) or ""))
         return t
 
     def _environment(self) -> dict[str, Taint]:

@@ -197,7 +197,6 @@ def _static_locals(source: bytes) -> bytes | None:
 _WITH_NEW = re.compile(
     rb"(?im)^([ \t]*)With([ \t]+)(New[ \t]+[A-Za-z_](?:[^\n'\":]|(?>\"(?:[^\"\n]|\"\")*\"))*?(?<=[\w)]))[ \t]*(?=\r?$|')"
 )
-_MAX_WITH_NEW = 256
 
 
 def _with_new_objects(source: bytes) -> bytes | None:
@@ -208,8 +207,6 @@ def _with_new_objects(source: bytes) -> bytes | None:
     def named(m: re.Match[bytes]) -> bytes:
         nonlocal count
         count += 1
-        if count > _MAX_WITH_NEW:
-            return m.group(0)
         name = b"__with%d" % count
         return m.group(1) + b"Dim " + name + b" As " + m.group(3) + b" : With" + m.group(2) + name
 
