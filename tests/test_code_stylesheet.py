@@ -10,7 +10,7 @@ import time
 import pytest
 
 from code_support import assert_found, medium_or_above, prefilter_reads, run
-from exhunt.codeanalysis.stylesheet import MAX_SCRIPTS, stylesheet
+from exhunt.codeanalysis.stylesheet import MAX_PREFIXES, MAX_SCRIPTS, stylesheet
 
 HEAD = (
     '<?xml version="1.0"?>\n'
@@ -145,6 +145,21 @@ def test_hostile_stylesheets_cost_bounded_time() -> None:
         report = run("x.xsl", text)
         assert time.monotonic() - began < 10
         assert medium_or_above(report) == []
+
+
+def test_prefixes_past_the_limit_are_a_problem() -> None:
+    bound = " ".join(f'xmlns:p{i}="urn:schemas-microsoft-com:xslt"' for i in range(MAX_PREFIXES + 1))
+    text = f"<xsl:stylesheet {bound}>" + "".join(
+        f'<p{i}:script language="C#">int f{i};</p{i}:script>' for i in range(MAX_PREFIXES + 1)
+    )
+    _, unread = stylesheet(text + "</xsl:stylesheet>")
+    assert unread
+
+
+def test_letters_that_lengthen_in_lower_case_do_not_move_the_code() -> None:
+    # `İ` lower-cases to two characters: offsets found in a lowered copy would be off by one each.
+    report = run("dotted.xsl", RUNNER.replace("<msxsl:script", '<u:doc t="' + "İ" * 50 + '"/><msxsl:script', 1))
+    assert "EXH-WS-CODE-PROCESS" in medium_or_above(report)
 
 
 def test_script_elements_past_the_limit_are_a_problem() -> None:

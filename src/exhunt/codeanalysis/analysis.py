@@ -46,7 +46,7 @@ from exhunt.codeanalysis.flow import (
 from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_MAPPED, MAX_VALUE, as_bytes, decode_base64, show
 from exhunt.codeanalysis.pinvoke import declared
 from exhunt.codeanalysis.staged import staged_runs
-from exhunt.codeanalysis.stylesheet import MAX_SCRIPTS, STYLESHEET_EXTENSIONS, stylesheet
+from exhunt.codeanalysis.stylesheet import MAX_PREFIXES, MAX_SCRIPTS, STYLESHEET_EXTENSIONS, stylesheet
 from exhunt.codeanalysis.syntax import Parsed, ParseDeadline, error_share, parse
 from exhunt.codeanalysis.tokens import MAX_STATEMENT, read_tokens
 from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, PATH_KINDS, SinkPattern
@@ -283,7 +283,10 @@ def analyze_code(
     if ext in STYLESHEET_EXTENSIONS:
         extracted, unread = stylesheet(text)
         if unread:
-            message = f"more than {MAX_SCRIPTS} script elements in the stylesheet: the rest not read"
+            message = (
+                f"more than {MAX_SCRIPTS} script elements, or script under more than {MAX_PREFIXES} prefixes, "
+                "in the stylesheet: the rest not read"
+            )
             report.problems.append(CodeProblem("limit", message, 1))
     else:
         extracted = extract(text, ext)

@@ -40,25 +40,26 @@ _PREFIX = re.compile(
     r"""xmlns:(?P<p>[A-Za-z_][\w.\-]{0,63})\s*=\s*["']\s*urn:schemas-microsoft-com:xslt\s*["']""", re.I
 )
 _OPEN_END = re.compile(r">")
-# Children of a script element that are not code, and XML comments.
+# Children of a script element that are not code.
 _CHILD = re.compile(r"<(?P<p>[A-Za-z_][\w.\-]{0,63}):(?P<name>using|assembly)\b(?P<attrs>[^<>]{0,2000})/?>", re.I)
 _ENTITY = re.compile(r"&(?:(?P<name>lt|gt|amp|quot|apos)|#(?P<dec>[0-9]{1,7})|#[xX](?P<hex>[0-9A-Fa-f]{1,6}));")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
-
-
-def is_stylesheet_with_script(text: str) -> bool:
-    """Whether the text binds the script namespace (what the prefilter asks of a stylesheet)."""
-    return NAMESPACE in text.lower()
+# ASCII letters to lower case, one character for one (`str.lower` may lengthen other letters,
+# which would move every offset found in the lowered text off the original's).
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def stylesheet(text: str) -> tuple[Extracted, bool]:
     """The script elements of a stylesheet as units of members, by language, at their lines, and
-    whether script elements were left unread (past `MAX_SCRIPTS`)."""
+    whether script elements were left unread (past `MAX_SCRIPTS`, or under a prefix past
+    `MAX_PREFIXES`)."""
     unread = False
     out = Extracted()
     text = _without_comments(text)
-    low = text.lower()
-    prefixes = list(dict.fromkeys(m.group("p").lower() for m in _PREFIX.finditer(text)))[:MAX_PREFIXES]
+    low = text.translate(_ASCII_LOWER)
+    prefixes = list(dict.fromkeys(m.group("p").translate(_ASCII_LOWER) for m in _PREFIX.finditer(text)))
+    if len(prefixes) > MAX_PREFIXES:
+        prefixes, unread = prefixes[:MAX_PREFIXES], True
     bodies: list[tuple[int, Lang, str]] = []  # (line, language, code)
     for prefix in prefixes:
         opening, closing = f"<{prefix}:script", f"</{prefix}:script"
