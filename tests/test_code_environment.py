@@ -29,6 +29,11 @@ SHELLS = [
         ["form field 'p'", "environment variable 'payload'"],
     ),
     (
+        "env-comspec.aspx",
+        vb_page('Environment.SetEnvironmentVariable("A", Request("a"))\nShell(Environ("ComSpec") & " /c %A%")'),
+        ["request parameter 'a'", "environment variable 'A'"],
+    ),
+    (
         "env-vb.aspx",
         vb_page('Environment.SetEnvironmentVariable("Z", Request("z"))\nShell("cmd /c " & "%z%")'),
         ["request parameter 'z'", "environment variable 'Z'"],

@@ -2585,7 +2585,7 @@ class UnitFlow:
         if message:  # `smtp.Send(m)`: what was stored into the message, sent where it names
             t = self.taint(args[0], method)
         if t is None and rule.capability == "process":
-            t = self._expanded(values)  # `cmd /c %X%` after `SetEnvironmentVariable("X", Request["c"])`
+            t = self._expanded(args, values)  # `cmd /c %X%` after `SetEnvironmentVariable("X", Request["c"])`
         built = False
         if t is None and rule.capability == "process" and not args and role(node) is Role.NEW:
             t = self._built_with(node, method)
@@ -2763,17 +2763,18 @@ class UnitFlow:
             return (None,)
         return tuple(self._mail_addresses().get(self._n(text(inner)).lower(), ()))
 
-    def _expanded(self, values: list[Value | None]) -> Taint | None:
-        """What a fixed command line takes from the environment: an environment variable it
-        names as the shell expands one (`%X%` for cmd, `$env:X` for PowerShell) that the page
-        set from the request (`_environment`). A child process inherits the server process's
-        variables, so the request's text is what runs, though the command is a constant."""
+    def _expanded(self, args: list[Node], values: list[Value | None]) -> Taint | None:
+        """What a command line takes from the environment: an environment variable it names as
+        the shell expands one (`%X%` for cmd, `$env:X` for PowerShell) that the page set from the
+        request (`_environment`), in the folded line or, where it does not fold (`Environ("ComSpec")
+        & " /c %X%"`), in the code that builds it. A child process inherits the server process's
+        variables, so the request's text is what runs, though the code fixes the command."""
         environ = self._environment()
         if not environ:
             return None
         t: Taint | None = None
-        for v in values:
-            line = (as_text(v) or "").lower()
+        for a, v in zip(args, values, strict=False):
+            line = (as_text(v) or text(a)).lower()
             if "%" not in line and "$env:" not in line:
                 continue
             for m in _EXPANDED.finditer(line):  # each name the line expands, looked up once
