@@ -6,11 +6,14 @@ values, or that has no .NET script at all, is not read or reports nothing."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from code_support import assert_found, medium_or_above, prefilter_reads, run
+from exhunt.codeanalysis.extract import references
 from exhunt.codeanalysis.stylesheet import MAX_PREFIXES, MAX_SCRIPTS, stylesheet
+from files_support import by_rule, hunt, server_file
 
 HEAD = (
     '<?xml version="1.0"?>\n'
@@ -168,3 +171,40 @@ def test_script_elements_past_the_limit_are_a_problem() -> None:
     assert unread
     report = run("many.xsl", many)
     assert any(p.kind == "limit" and "script elements" in p.message for p in report.problems)
+
+
+# ----------------------------------------------------------------------- run by a page's control
+
+APP = "C:\\inetpub\\wwwroot\\app\\"
+XML_PAGE = b"""<%@ Page Language="C#" %>
+<html><body>
+<asp:Xml ID="view" runat="server" DocumentContent="<a/>" TransformSource="~/img/logo.jpg" />
+</body></html>
+"""
+
+
+def test_a_page_names_the_stylesheet_its_xml_control_runs() -> None:
+    assert [(r.kind, r.path, r.line, r.virtual) for r in references(XML_PAGE.decode())] == [
+        ("transform", "~/img/logo.jpg", 3, True)
+    ]
+    # A control not run on the server, and one with no stylesheet, name nothing.
+    assert references('<asp:Xml TransformSource="a.xsl" />\n<asp:Xml runat="server" DocumentSource="d.xml" />') == []
+
+
+def test_a_stylesheet_under_another_name_is_read_with_the_page(tmp_path: Path) -> None:
+    # Saved as an image, the stylesheet is not read on its own (not an `.xsl` file): the page
+    # whose control runs it reports its script, naming the file and line.
+    page = server_file(tmp_path, APP + "view.aspx", XML_PAGE)
+    server_file(tmp_path, "C:\\inetpub\\wwwroot\\img\\logo.jpg", RUNNER.encode())
+    found = by_rule(hunt(page))
+    assert "EXH-WS-CODE-PROCESS" in found
+    details = dict(found["EXH-WS-CODE-PROCESS"].details)
+    assert "~/img/logo.jpg line 11" in details["chain"]
+    assert details["included_files"] == "~/img/logo.jpg (named at line 3)"
+
+
+def test_a_page_running_a_formatting_stylesheet_stays_quiet(tmp_path: Path) -> None:
+    page = server_file(tmp_path, APP + "view.aspx", XML_PAGE)
+    server_file(tmp_path, "C:\\inetpub\\wwwroot\\img\\logo.jpg", BENIGN[0][1].encode())
+    result = hunt(page)
+    assert [f.rule_id for f in result.findings if f.severity.rank >= 2 and f.rule_id.startswith("EXH-WS-CODE")] == []

@@ -94,7 +94,7 @@ class Capability:
 class Included:
     """A file the page pulls in (`extract.references`), as read from beside it."""
 
-    kind: str  # "include", "register", "assembly", "codefile"
+    kind: str  # "include", "script", "register", "assembly", "codefile", "transform"
     path: str  # as the page names it
     line: int  # the page line that names it
     data: bytes
@@ -383,11 +383,19 @@ def _merge_included(extracted: Extracted, included: Sequence[Included], page_lin
             ext = ".aspx"
         elif ext not in CODE_EXTENSIONS and ext not in PAGE_EXTENSIONS:
             ext = ".aspx"  # an include's text (`.inc`, `.txt`) is read as the page reads it: markup and code
-        sub = extract(text, ext, language)
+        if inc.kind == "transform":
+            # A stylesheet the page's `<asp:Xml>` control runs, whatever its name: its script's
+            # findings are the page's, as an include's are.
+            sub, unread = stylesheet(text)
+            if unread:
+                message = f"{inc.path} (named at line {inc.line}): stylesheet script past the limits not read"
+                report.problems.append(CodeProblem("limit", message, inc.line))
+        else:
+            sub = extract(text, ext, language)
         lines = text.count("\n") + 1
         for unit in sub.units:
             extracted.units.append(CodeUnit(unit.lang, unit.kind, "\n" * offset + unit.text, unit.first_line + offset))
-        textual = inc.kind in {"include", "script"}
+        textual = inc.kind in {"include", "script", "transform"}
         for d in sub.directives:
             name = d.attrs.get("classname", "").strip()  # attribute names are lower case
             if d.name.lower() == "control" and name:

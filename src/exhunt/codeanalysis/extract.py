@@ -124,6 +124,7 @@ _CONTROL_TAG = re.compile(
     r"<(?P<tag>asp:[A-Za-z]+|input|textarea|select)\b(?P<attrs>(?:\"[^\"]{0,1000}\"|'[^']{0,1000}'|[^<>\"']){0,2000})>",
     re.I,
 )
+_XML_CONTROL = re.compile(r"<asp:Xml\b(?P<attrs>(?:\"[^\"]{0,1000}\"|'[^']{0,1000}'|[^<>\"']){0,2000})>", re.I)
 _INCLUDE = re.compile(r"<!--\s*#include\s+(?:file|virtual)\s*=\s*[\"']?(?P<path>[^\"'>]+?)[\"']?\s*-->", re.I)
 
 
@@ -149,7 +150,9 @@ MAX_REFERENCES = 16  # files one page may pull in that are read with it
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    kind: str  # "include" (a server-side include), "script" (`<script runat=server src=>`), "register", "assembly", "codefile"
+    # "include" (a server-side include), "script" (`<script runat=server src=>`), "register",
+    # "assembly", "codefile", "transform" (an `<asp:Xml>` control's `TransformSource` stylesheet)
+    kind: str
     path: str  # as written: `file=` relative to the page, `virtual=`, `~/` and `/` from the site
     line: int
     virtual: bool = False  # a site-relative path (`virtual=`, `~/...`, `/...`)
@@ -187,6 +190,16 @@ def references(text: str) -> list[Reference]:
             if path and _RUNAT.search(m.group("attrs")):
                 line = _line_at(text, m.start(), lines)
                 found.append((m.start(), Reference("script", path, line, path.startswith(("/", "~")))))
+    if "transformsource" in low:
+        # An `<asp:Xml runat="server" TransformSource="...">` control loads that stylesheet and
+        # runs its script (`codeanalysis.stylesheet`): whatever the file is called, it is code.
+        lines = [0, 1]
+        for m in _XML_CONTROL.finditer(text):
+            attrs = attributes(m.group("attrs"))
+            path = attrs.get("transformsource", "").strip()
+            if path and _RUNAT.search(m.group("attrs")):
+                line = _line_at(text, m.start(), lines)
+                found.append((m.start(), Reference("transform", path, line, path.startswith(("/", "~")))))
     found.sort(key=lambda x: x[0])
     return [r for _, r in found]
 

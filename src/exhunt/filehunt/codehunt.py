@@ -46,6 +46,7 @@ _WORTH_READING = (
     b"session[",
     b"assembly",
     b"#include",
+    b"transformsource",  # an `<asp:Xml>` control running a stylesheet's script (read with the page)
     b"eval",
     b"frombase64",
     b"useragent",
@@ -344,12 +345,13 @@ def deadline(settings: object, size: int = 0) -> float:
 
 
 # Words a page must hold before the files it names are looked for (lower case).
-_REFERENCE_WORDS = (b"#include", b"src", b"codefile")
+_REFERENCE_WORDS = (b"#include", b"src", b"codefile", b"transformsource")
 
 
 def references(data: bytes) -> list[Reference]:
     """The files a page names as part of its code (server-side includes, `Register Src`,
-    `Assembly Src`, `CodeFile`/`Src`), from its first MiB."""
+    `Assembly Src`, `CodeFile`/`Src`, an `<asp:Xml>` control's `TransformSource`), from its first
+    MiB."""
     head = bytes(_start(data))
     low = head.lower()
     if not any(w in low for w in _REFERENCE_WORDS):
