@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from code_support import assert_found, medium_or_above, prefilter_reads, run
+from exhunt.codeanalysis.analysis import Included, analyze_code
 from exhunt.codeanalysis.extract import references
 from exhunt.codeanalysis.stylesheet import MAX_PREFIXES, MAX_SCRIPTS, stylesheet
 from files_support import by_rule, hunt, server_file
@@ -208,3 +209,11 @@ def test_a_page_running_a_formatting_stylesheet_stays_quiet(tmp_path: Path) -> N
     server_file(tmp_path, "C:\\inetpub\\wwwroot\\img\\logo.jpg", BENIGN[0][1].encode())
     result = hunt(page)
     assert [f.rule_id for f in result.findings if f.severity.rank >= 2 and f.rule_id.startswith("EXH-WS-CODE")] == []
+
+
+def test_script_past_the_limits_of_a_page_s_stylesheet_is_a_problem_of_the_page() -> None:
+    many = sheet('<msxsl:script language="C#" implements-prefix="u">int f;</msxsl:script>\n' * (MAX_SCRIPTS + 1))
+    report = analyze_code(XML_PAGE, "view.aspx", included=[Included("transform", "~/img/logo.jpg", 3, many.encode())])
+    assert any(
+        p.kind == "limit" and "~/img/logo.jpg (named at line 3)" in p.message and p.line == 3 for p in report.problems
+    ), report.problems

@@ -280,16 +280,7 @@ def analyze_code(
     report = CodeReport()
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     text = unescape_names(_decode(data, report), report)
-    if ext in STYLESHEET_EXTENSIONS:
-        extracted, unread = stylesheet(text)
-        if unread:
-            message = (
-                f"more than {MAX_SCRIPTS} script elements, or script under more than {MAX_PREFIXES} prefixes, "
-                "in the stylesheet: the rest not read"
-            )
-            report.problems.append(CodeProblem("limit", message, 1))
-    else:
-        extracted = extract(text, ext)
+    extracted = _stylesheet(text, report) if ext in STYLESHEET_EXTENSIONS else extract(text, ext)
     _unknown_code_text(extracted, report)
     compiled_live = False
     if markup is not None:
@@ -386,10 +377,7 @@ def _merge_included(extracted: Extracted, included: Sequence[Included], page_lin
         if inc.kind == "transform":
             # A stylesheet the page's `<asp:Xml>` control runs, whatever its name: its script's
             # findings are the page's, as an include's are.
-            sub, unread = stylesheet(text)
-            if unread:
-                message = f"{inc.path} (named at line {inc.line}): stylesheet script past the limits not read"
-                report.problems.append(CodeProblem("limit", message, inc.line))
+            sub = _stylesheet(text, report, f"{inc.path} (named at line {inc.line})", inc.line)
         else:
             sub = extract(text, ext, language)
         lines = text.count("\n") + 1
@@ -406,6 +394,19 @@ def _merge_included(extracted: Extracted, included: Sequence[Included], page_lin
         own = inc.kind == "codefile"
         report.included.append(IncludedSpan(offset + 1, offset + lines, inc.path, inc.line, textual, own))
         offset += lines
+
+
+def _stylesheet(text: str, report: CodeReport, name: str = "the stylesheet", line: int = 1) -> Extracted:
+    """A stylesheet's script (`stylesheet.stylesheet`), script left unread past its limits a
+    problem at `line`."""
+    extracted, unread = stylesheet(text)
+    if unread:
+        message = (
+            f"more than {MAX_SCRIPTS} script elements, or script under more than {MAX_PREFIXES} prefixes, "
+            f"in {name}: the rest not read"
+        )
+        report.problems.append(CodeProblem("limit", message, line))
+    return extracted
 
 
 _LANGUAGE_NAMES = {Lang.CSHARP: "C#", Lang.VB: "VB", Lang.JSCRIPT: "JScript"}

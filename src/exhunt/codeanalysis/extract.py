@@ -14,6 +14,7 @@ method it names with the request values its parameters name, and is read as that
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -124,7 +125,6 @@ _CONTROL_TAG = re.compile(
     r"<(?P<tag>asp:[A-Za-z]+|input|textarea|select)\b(?P<attrs>(?:\"[^\"]{0,1000}\"|'[^']{0,1000}'|[^<>\"']){0,2000})>",
     re.I,
 )
-_XML_CONTROL = re.compile(r"<asp:Xml\b(?P<attrs>(?:\"[^\"]{0,1000}\"|'[^']{0,1000}'|[^<>\"']){0,2000})>", re.I)
 _INCLUDE = re.compile(r"<!--\s*#include\s+(?:file|virtual)\s*=\s*[\"']?(?P<path>[^\"'>]+?)[\"']?\s*-->", re.I)
 
 
@@ -183,25 +183,27 @@ def references(text: str) -> list[Reference]:
                 found.append((m.start(), Reference(kind, path, line, path.startswith(("/", "~")))))
         # A server script block may load its members from a file (`<script runat="server"
         # src="x.cs">`, the code declaration block's `src`): that code is the page's own.
-        lines = [0, 1]
-        for m in _SCRIPT_OPEN.finditer(text):
-            attrs = attributes(m.group("attrs"))
-            path = attrs.get("src", "").strip()
-            if path and _RUNAT.search(m.group("attrs")):
-                line = _line_at(text, m.start(), lines)
-                found.append((m.start(), Reference("script", path, line, path.startswith(("/", "~")))))
+        found += _server_tag_paths(text, _SCRIPT_OPEN.finditer(text), "src", "script")
     if "transformsource" in low:
         # An `<asp:Xml runat="server" TransformSource="...">` control loads that stylesheet and
         # runs its script (`codeanalysis.stylesheet`): whatever the file is called, it is code.
-        lines = [0, 1]
-        for m in _XML_CONTROL.finditer(text):
-            attrs = attributes(m.group("attrs"))
-            path = attrs.get("transformsource", "").strip()
-            if path and _RUNAT.search(m.group("attrs")):
-                line = _line_at(text, m.start(), lines)
-                found.append((m.start(), Reference("transform", path, line, path.startswith(("/", "~")))))
+        controls = (m for m in _CONTROL_TAG.finditer(text) if m.group("tag").lower() == "asp:xml")
+        found += _server_tag_paths(text, controls, "transformsource", "transform")
     found.sort(key=lambda x: x[0])
     return [r for _, r in found]
+
+
+def _server_tag_paths(text: str, tags: Iterable[re.Match[str]], attr: str, kind: str) -> list[tuple[int, Reference]]:
+    """The file each server-side tag of `tags` (in page order) names in `attr`, as references of
+    `kind` with their offsets."""
+    found: list[tuple[int, Reference]] = []
+    lines = [0, 1]
+    for m in tags:
+        path = attributes(m.group("attrs")).get(attr, "").strip()
+        if path and _RUNAT.search(m.group("attrs")):
+            line = _line_at(text, m.start(), lines)
+            found.append((m.start(), Reference(kind, path, line, path.startswith(("/", "~")))))
+    return found
 
 
 def language_of(value: str | None) -> Lang | None:

@@ -129,6 +129,7 @@ _CODE_BEHIND_INPUT = re.compile(
     rb"|withevents\s+\w+\s+as\s+[\w.]*(?:textbox|fileupload|htmlinputfile|htmlinputtext|htmltextarea|hiddenfield)\b"
 )
 MAX_FOLDED_SHOWN = 12
+_SCRIPT_NAMESPACE = NAMESPACE.encode()  # what makes a stylesheet code (codeanalysis.stylesheet)
 _STUB_BYTES = 4096  # pages this small are read when they inherit or create a class (EXH-WS-CODE-PLANTED-DLL)
 _TRIGGER = re.compile(rb"\binherits\b|\bnew\s+[\w.]+\s*\(")
 _KINDS = {"limit": ProblemKind.LIMIT, "timed-out": ProblemKind.TIMED_OUT, "unsupported": ProblemKind.UNSUPPORTED}
@@ -143,7 +144,7 @@ def wants(loc: Location, data: bytes) -> bool:
     start = _start(data)
     if ext in STYLESHEET_EXTENSIONS:
         # An XSLT stylesheet is code only where it binds the .NET script namespace.
-        return NAMESPACE.encode() in _lower(start)
+        return _SCRIPT_NAMESPACE in _lower(start)
     if ext == ".js":
         # Browser scripts (every OWA and ECP folder holds thousands, many naming XMLHttpRequest)
         # are not server code; JScript.NET code files import the framework or use its context.
