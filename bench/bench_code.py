@@ -36,7 +36,7 @@ from exhunt.model import ArtefactKind
 
 MANIFEST = Path(__file__).resolve().parent / "code_corpus_manifest.tsv"
 # Splits of the manifest: `dev` (rules may be written from it), `held-out` (never looked at), and
-# the same two halves of the shells added in later passes (`fresh-*` to `fresh20-*`), each measured
+# the same two halves of the shells added in later passes (`fresh-*` to `fresh21-*`), each measured
 # before any rule change for them.
 SPLITS = (
     "dev",
@@ -81,6 +81,8 @@ SPLITS = (
     "fresh19-held-out",
     "fresh20-dev",
     "fresh20-held-out",
+    "fresh21-dev",
+    "fresh21-held-out",
 )
 EXTERNALS = ("filename", "filepath", "extension", "filetype", "owner")
 
@@ -247,6 +249,10 @@ def main() -> None:
         _, good, bad = signature_base(args.signature_base)
         print(f"signature-base: {good} rule files compiled with yara-x, {bad} did not compile (left out)\n")
     groups = {name: [p for p in shells if split.get(Path(p).name.split(".")[0]) == name] for name in SPLITS}
+    unlisted = sorted({split.get(Path(p).name.split(".")[0], "none") for p in shells} - set(SPLITS))
+    if unlisted:
+        # A pass appended to the manifest but not named here would count in "all shells" only.
+        raise SystemExit(f"splits of the manifest this benchmark does not name: {', '.join(unlisted)}")
     columns = " | ".join(f"shells {name} ({len(paths)})" for name, paths in groups.items())
     print(f"| detector | {columns} | all shells ({len(shells)}) | FP on benign ({len(benign)}) | time |")
     print("|---|" + "---|" * (len(groups) + 3))

@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh20-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh21-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest. A later pass's
@@ -837,6 +837,47 @@ FRESH20_SOURCES: list[tuple[str, str, str]] = [
     ("Cl0wnK1n9/web-shell", "shells", "ASPX/FileManager.aspx"),
     ("Cl0wnK1n9/web-shell", "shells", "ASPX/simple_FileManager.aspx"),
 ]
+# A twenty-second pass, split `fresh21-dev` / `fresh21-held-out`, gathered with `--append fresh21`
+# and measured before any change for it. Found by searching the public code index three ways: by
+# strings a shell's server code uses (`ProcessStartInfo("cmd`, `Request.Form["cmd"]`, `"unsafe")`,
+# `Assembly.Load(`), by repository and file names (`webshell`, `aspx`, `reverse-shell`, `cmd.aspx`,
+# `shell.ashx`), and through threat-intelligence, adversary-emulation and exploit repositories,
+# each repository checked against those already used. WCF `.svc` files count from this pass on
+# (inline service code is compiled as a page's is). Staged from the index's text where no
+# snapshot could be had (three of them, and one file of a repository over the snapshot size, whose
+# text has LF line ends where the repository's may not). Left out: templates with unfilled
+# placeholders (a shell manager's loaders, a Metasploit fork's stagers), a read-only file browser
+# that may be an administrator's, a scanner of writable folders (no command, upload or read), and
+# files of sources listed in earlier passes (a decompiled SUPERNOVA handler, a ViewState stub).
+FRESH21_SOURCES: list[tuple[str, str, str]] = [
+    ("justin-breezer1/The-Orion", "shells", "cmd.aspx"),
+    ("rxmchik/test", "shells", "shell.ashx"),
+    ("napstr/cs", "shells", "shell.aspx"),
+    ("BuddhaLabs/Laudanum-OSX", "shells", "aspx/shell.aspx"),
+    ("tranca/ABPTTS", "shells", "abptts/config/template/abptts.aspx"),
+    ("g1oves2ali/web_shell_all", "shells", "webshell/"),
+    ("yangbaopeng/ashx_webshell", "shells", "shell.ashx"),
+    ("boboaung1337/shell", "shells", "cmd.aspx"),
+    ("Miranda-Bai/pen_script", "shells", "asp-reverse-shell.aspx"),
+    ("devjanger/WebShells", "shells", "aspx/cmdasp.aspx"),
+    ("danielmiessler/SecLists", "shells", "Web-Shells/laudanum-0.8/aspx/file.aspx"),
+    ("reber0/Resources", "shells", "AspxSpy2014Final.aspx"),
+    ("rskabc/DevilzShell_Backd00r", "shells", "devshell.aspx"),
+    ("t0molg/MaYingLong", "shells", "proxy.aspx"),
+    ("nobox910/WebShell", "shells", "PZK.aspx"),
+    ("badboycxcc/IIS_Backdoor_Dll", "shells", "IIS_Server_dll/IISModule.cs"),
+    ("pwntester/ysoserial.net", "shells", "ExploitClass/GhostWebShell.cs"),
+    ("Ang31D/Supernova", "shells", "LogoImageHandler.cs"),
+    ("todordonev/sunburst", "shells", "LogoImageHandler.cs"),
+    ("redcanaryco/atomic-red-team", "shells", "atomics/T1505.003/src/cmd.aspx"),
+    ("borjmz/aspx-reverse-shell", "shells", "shell.aspx"),
+    ("center-for-threat-informed-defense/adversary_emulation_library", "shells", "oilrig/Resources/TwoFace/contact.aspx"),
+    ("Ivan1ee/ashxLessSpy", "shells", "HandlerSpy.ashx"),
+    ("Ivan1ee/ashxLessSpy", "shells", "AsyncHandlerSpy.ashx"),
+    ("Ivan1ee/.NETWebShell", "shells", "CsharpDynamicShell.ashx"),
+    ("Ivan1ee/.NETWebShell", "shells", "JscriptDynamicShell.ashx"),
+    ("Ivan1ee/svcLessSpy", "shells", "svcLessSpy.svc"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -902,9 +943,9 @@ RESERVED = {
     "orckestra/c1-cms-foundation",
     "n2cms/n2cms",
 }
-PAGE = re.compile(r"\.(aspx|ashx|asmx|asax|ascx|soap|master)$", re.I)
+PAGE = re.compile(r"\.(aspx|ashx|asmx|asax|ascx|soap|svc|master)$", re.I)
 BENIGN_FILE = re.compile(r"(\.(aspx|ashx|asmx|asax|ascx|master|cs|vb)|(^|/)web\.config)$", re.I)
-SHELL_CANDIDATE = re.compile(r"\.(aspx|ashx|asmx|asax|ascx|soap|txt|cs|config)$", re.I)
+SHELL_CANDIDATE = re.compile(r"\.(aspx|ashx|asmx|asax|ascx|soap|svc|txt|cs|config)$", re.I)
 # ASP.NET, not classic ASP: a .NET directive, server script block, or .NET language.
 ASPNET = re.compile(
     rb"(?i)<%@\s*(?:page|webhandler|webservice|control|application|import|assembly)\b"
@@ -1117,6 +1158,7 @@ APPENDABLE = {
     "fresh18": FRESH18_SOURCES,
     "fresh19": FRESH19_SOURCES,
     "fresh20": FRESH20_SOURCES,
+    "fresh21": FRESH21_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
@@ -1174,7 +1216,7 @@ def pass_files(
 ) -> Iterator[tuple[str, str, str, str, list[tuple[str, bytes]]]]:
     """Each source of a later pass, from its mirror at HEAD: repository, corpus, path prefix,
     commit and the (path, content) of its files whose path `pattern` finds (a source without a
-    mirror from its staged copy under `out`, else passed over)."""
+    mirror, or whose mirror lacks it, from its staged copy under `out`, else passed over)."""
     for repo, corpus, prefix in APPENDABLE[name]:
         mirror = mirror_of(mirrors, repo)
         if mirror is None:
@@ -1188,6 +1230,11 @@ def pass_files(
             if last.strip():
                 commit = last.decode().strip()
                 wanted = [(oid, path) for oid, path in blobs(mirror, commit, prefix) if path == prefix]
+        if not wanted:
+            # The snapshot lacks the file (its history cut short, or the file only on a branch the
+            # snapshot does not carry): the staged copy, if one was kept.
+            yield from staged_files(out / "staged", repo, corpus, prefix)
+            continue
         contents = read_blobs(mirror, [oid for oid, _ in wanted])
         yield repo, corpus, prefix, commit, [(path, contents[oid]) for oid, path in wanted if oid in contents]
 
