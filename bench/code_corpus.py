@@ -871,7 +871,11 @@ FRESH21_SOURCES: list[tuple[str, str, str]] = [
     ("todordonev/sunburst", "shells", "LogoImageHandler.cs"),
     ("redcanaryco/atomic-red-team", "shells", "atomics/T1505.003/src/cmd.aspx"),
     ("borjmz/aspx-reverse-shell", "shells", "shell.aspx"),
-    ("center-for-threat-informed-defense/adversary_emulation_library", "shells", "oilrig/Resources/TwoFace/contact.aspx"),
+    (
+        "center-for-threat-informed-defense/adversary_emulation_library",
+        "shells",
+        "oilrig/Resources/TwoFace/contact.aspx",
+    ),
     ("Ivan1ee/ashxLessSpy", "shells", "HandlerSpy.ashx"),
     ("Ivan1ee/ashxLessSpy", "shells", "AsyncHandlerSpy.ashx"),
     ("Ivan1ee/.NETWebShell", "shells", "CsharpDynamicShell.ashx"),
