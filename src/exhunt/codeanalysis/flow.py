@@ -475,6 +475,9 @@ class UnitFlow:
         self._by_name: dict[str, list[tuple[SinkRule, SinkPattern]]] | None = None  # `_patterns_named`
         self._lambda_returns: dict[str, list[Node]] = {}  # variable -> what the lambda it holds returns
         self._thread_bodies: dict[str, Node] = {}  # `var t = new Thread(o => ...)`: t -> the callback
+        # `var w = new BinaryWriter(client.GetStream())`: w (lower case) -> the socket's or pipe's
+        # stream type, so what `w.Write` writes is written into that stream
+        self._writer_over: dict[str, str] = {}
         self._lambda_params: dict[str | None, dict[str, int]] | None = None  # `_lambda_names`
         self._mailed: dict[str, list[Value | None]] | None = None  # `_mail_addresses`
         self._environ: dict[str, Taint] | None = None  # `_environment`
@@ -1507,6 +1510,10 @@ class UnitFlow:
             self.types[name] = last_name(callee)
             if last_name(callee) == "thread" and made:
                 self._thread_bodies[name] = made[0]  # its `Start(state)` hands the state to this
+            if last_name(callee) in _STREAM_WRITERS and made:
+                over = self._relay_stream(unwrap(made[0]))
+                if over is not None:
+                    self._writer_over[name.lower()] = over
         if r in {Role.CALL, Role.NEW}:
             prog = self._com_class(value)
             if prog:
@@ -2385,8 +2392,11 @@ class UnitFlow:
         has_receiver = len(parts) > 1
         kind = self._receiver_type(written.split(".", 1)[0], parts[0]) if has_receiver else None
         if kind is not None:
-            typed = kind.split(".")
-            parts = [*typed, *parts[1:]]
+            over = self._writer_over.get(parts[0]) if len(parts) == 2 and parts[1] in _WRITER_WRITES else None
+            if over is not None:
+                parts = [over, "write"]  # `w.WriteLine(x)` on a writer over a socket: into the socket
+            else:
+                parts = [*kind.split("."), *parts[1:]]
         elif has_receiver and parts[0] in {"this", "base", "me"}:
             parts = parts[1:]
             has_receiver = len(parts) > 1
@@ -3149,6 +3159,19 @@ class UnitFlow:
                 return []
             value, where = returned, own.name
         return [(name, element, where) for name, element in _tuple_pairs(left, value)]
+
+    def _relay_stream(self, node: Node) -> str | None:
+        """The type of a socket's or named pipe's stream a writer is made over: a variable of
+        such a type, a client's `GetStream()`, or such a stream made in place."""
+        r = role(node)
+        if r is Role.IDENT:
+            kind = self._type(self._n(text(node)))
+            return kind if kind in _RELAY_STREAMS else None
+        if r is Role.CALL and last_name(call_parts(node)[0]) == "getstream":
+            return "networkstream"
+        if r is Role.NEW and last_name(call_parts(node)[0]) in _RELAY_STREAMS:
+            return last_name(call_parts(node)[0])
+        return None
 
     def _a_stream(self, node: Node) -> bool:
         """Whether a value is an open stream, not a path: a variable of a stream type, or a
@@ -4132,8 +4155,14 @@ _RESOURCE_READERS = frozenset(
 # Variables' types and the calls or properties whose value is an open stream, not a file's path.
 _STREAM_TYPES = frozenset(
     {"stream", "networkstream", "sslstream", "memorystream", "bufferedstream", "cryptostream"}
-    | {"gzipstream", "deflatestream", "standardinput", "filestream"}
+    | {"gzipstream", "deflatestream", "standardinput", "filestream", "namedpipeclientstream", "namedpipeserverstream"}
+    | {"anonymouspipeclientstream", "anonymouspipeserverstream", "pipestream"}
 )
+# Streams to another process or host, and the writers a page may wrap them in: what the writer
+# writes goes down the socket or pipe.
+_RELAY_STREAMS = frozenset({"networkstream", "namedpipeclientstream", "namedpipeserverstream"})
+_STREAM_WRITERS = frozenset({"binarywriter", "streamwriter"})
+_WRITER_WRITES = frozenset({"write", "writeline", "writeasync", "writelineasync"})
 _STREAMS_GIVEN = frozenset(
     {"getstream", "outputstream", "basestream", "getresponsestream", "getrequeststream", "openstandardoutput"}
     | {"openstandardinput", "openstandarderror"}
