@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh21-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh22-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest. A later pass's
@@ -882,6 +882,25 @@ FRESH21_SOURCES: list[tuple[str, str, str]] = [
     ("Ivan1ee/.NETWebShell", "shells", "JscriptDynamicShell.ashx"),
     ("Ivan1ee/svcLessSpy", "shells", "svcLessSpy.svc"),
 ]
+# A twenty-third pass, split `fresh22-dev` / `fresh22-held-out`, gathered with `--append fresh22`
+# and measured before any change for it. Found in people's tool kits and course notes (practice
+# machines' walk-throughs that kept the page they uploaded, penetration-testing scripts), and by
+# searching the code index for handlers, services, modules and memory-shell installers. Left out:
+# an agent kept as a Python bytes literal (not a page as stored), an aggregate whose ASP.NET folder
+# holds files named as a collection reserved for independent evaluation names its own, and a shell
+# manager's release repository by the author of another reserved collection, whose shells may be
+# that collection's.
+FRESH22_SOURCES: list[tuple[str, str, str]] = [
+    ("NikosStef/HackTheBox", "shells", "Devel/devel.aspx"),
+    ("Ferid-d/HTB-WalkThroughs", "shells", "Bounty/polyglot.aspx"),
+    ("prince2313/Scripts", "shells", "shell.aspx"),
+    ("datboyblu3/HackTheBox_Studies", "shells", "HTB-Academy/7-Shells and Payloads/shell.aspx"),
+    ("datboyblu3/HackTheBox_Studies", "shells", "HTB-Academy/7-Shells and Payloads/antak.aspx"),
+    ("artikrh/HackTheBox", "shells", "RE/files/winrar-vuln/cmd.aspx"),
+    ("sebastiendamaye/TryHackMe", "shells", "HackPark/files/PostView.ascx"),
+    ("sebastiendamaye/TryHackMe", "shells", "Relevant/files/shell.aspx"),
+    ("Joseph-Keung-dieci/HacktheBox_Sum", "shells", "OSCP-like/Windows-Worker-Undone/reverse.aspx"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -1163,6 +1182,7 @@ APPENDABLE = {
     "fresh19": FRESH19_SOURCES,
     "fresh20": FRESH20_SOURCES,
     "fresh21": FRESH21_SOURCES,
+    "fresh22": FRESH22_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
