@@ -173,8 +173,12 @@ def depad(code: str, report: CodeReport, first_line: int) -> str:
 
 
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})")
+# A whole word (letters and escapes) holding an escape. It starts only where no letter precedes
+# it, the lookahead finds the escape past a run of plain letters taken whole, and the word is
+# taken whole: a long word without an escape (a base64 literal) is passed over once, where
+# backtracking into it from each of its letters took time in the square of its length.
 _ESCAPED_WORD = re.compile(
-    r"(?:\w|\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8})*(?:\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8})(?:\w|\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8})*"
+    r"(?<!\w)(?=\w*+(?:\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8}))(?:\w|\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8})++"
 )
 _NAME_CHAR = re.compile(r"[A-Za-z0-9_]")
 
@@ -1109,8 +1113,10 @@ def _includes(extracted: Extracted, report: CodeReport) -> None:
                     report.capabilities.append(Capability(r.id, d.line, how, (d.line,), f"@{d.name} {attr}"))
 
 
+# Names taken whole (possessive), and a dotted name only from its first part (not after a letter,
+# nor after a dot that follows one): a long name with no call after it is passed over once.
 _TYPE_USE = re.compile(
-    r"\bnew\s+(?P<t>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)\s*\(|(?P<s>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){1,})\s*\.\s*\w+\s*\(\s*(?:this|Context|HttpContext\.Current|Me)\b"
+    r"\bnew\s+(?P<t>[A-Za-z_]\w*+(?:\.[A-Za-z_]\w*+)+)\s*\(|(?<!\w)(?<!\w\.)(?P<s>[A-Za-z_]\w*+(?:\.[A-Za-z_]\w*+)+)\s*\.\s*\w+\s*\(\s*(?:this|Context|HttpContext\.Current|Me)\b"
 )
 _FRAMEWORK = ("system.", "microsoft.", "httpcontext.", "response.", "request.", "server.", "page.", "this.", "me.")
 

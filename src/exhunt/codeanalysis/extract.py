@@ -13,10 +13,12 @@ method it names with the request values its parameters name, and is read as that
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from exhunt.codeanalysis.vocabulary import COM_CLSIDS, INPUT_CONTROLS
 
@@ -83,7 +85,10 @@ WHOLE_FILE_DIRECTIVES = frozenset({"webhandler", "webservice", "servicehost"})
 # ASP.NET's own patterns allow blanks before a directive's `@` and an expression's `=`
 # (`<% =Title %>`), and before an expression builder's `$` in an attribute (`"<% $Resources: a %>"`).
 _BLOCK = re.compile(r"<%(?P<mark>\s*[@=$]|[:#]?)(?P<body>.*?)%>", re.S)
-_SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
+# A script element: `<script` and its attributes up to the first `>`, then the body up to the
+# first `</script>` after it (`_script_elements`).
+_SCRIPT_START = re.compile(r"<script\b", re.I)
+_SCRIPT_END = re.compile(r"</script\s*>", re.I)
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
 # The start of a C# or VB source file, once its leading comments are skipped: `using`/`Imports` of
 # a namespace, a namespace, or a class declaration.
@@ -116,7 +121,9 @@ def _after_comments(text: str) -> int:
 
 
 _SCRIPT_OPEN = re.compile(r"<script\b(?P<attrs>[^>]{0,2000})>", re.I)
-_ATTR = re.compile(r"""(?P<k>[\w:.-]+)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
+# A name starts where no name character precedes it, and is taken whole (possessive): a run of
+# name characters with no `=` after it is then passed over once, not once per character.
+_ATTR = re.compile(r"""(?<![\w:.-])(?P<k>[\w:.-]++)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
 # Expression builders ASP.NET registers itself (`<%$ AppSettings: key %>`...): values, not code.
 _BUILT_IN_BUILDERS = frozenset({"appsettings", "connectionstrings", "resources", "routeurl", "routevalue"})
 _DIRECTIVE_NAME = re.compile(r"^\s*(?P<name>[A-Za-z]+)\b(?!\s*=)")
@@ -125,7 +132,11 @@ _CONTROL_TAG = re.compile(
     r"<(?P<tag>asp:[A-Za-z]+|input|textarea|select)\b(?P<attrs>(?:\"[^\"]{0,1000}\"|'[^']{0,1000}'|[^<>\"']){0,2000})>",
     re.I,
 )
-_INCLUDE = re.compile(r"<!--\s*#include\s+(?:file|virtual)\s*=\s*[\"']?(?P<path>[^\"'>]+?)[\"']?\s*-->", re.I)
+# The path never runs into another comment's start: tried from each of many unclosed includes,
+# it would otherwise be scanned to the end of the page from every one.
+_INCLUDE = re.compile(
+    r"<!--\s*#include\s+(?:file|virtual)\s*=\s*[\"']?(?P<path>(?:(?!<!--)[^\"'>])+?)[\"']?\s*-->", re.I
+)
 
 
 # Files a page pulls in from beside it: server-side includes (textual), user controls
@@ -204,6 +215,37 @@ def _server_tag_paths(text: str, tags: Iterable[re.Match[str]], attr: str, kind:
             line = _line_at(text, m.start(), lines)
             found.append((m.start(), Reference(kind, path, line, path.startswith(("/", "~")))))
     return found
+
+
+class ScriptElement(NamedTuple):
+    start: int
+    end: int
+    attrs: str
+    body_start: int
+    body: str
+
+
+def _script_elements(text: str) -> Iterator[ScriptElement]:
+    """Each `<script ...>...</script>` of a page in order, as the pattern `<script\\b[^>]*>.*?
+    </script\\s*>` would find them, in time linear in the page: the pattern itself, tried again
+    from every `<script` that has no `>` or closing tag after it, took time in the square of the
+    number of such tags."""
+    ends = [(m.start(), m.end()) for m in _SCRIPT_END.finditer(text)]
+    starts = [e[0] for e in ends]
+    pos = 0
+    while True:
+        m = _SCRIPT_START.search(text, pos)
+        if m is None:
+            return
+        gt = text.find(">", m.end())
+        if gt < 0:
+            return  # no later `<script` has a `>` after it either
+        i = bisect.bisect_left(starts, gt + 1)
+        if i == len(ends):
+            return  # nor a closing tag after its `>`
+        close, after = ends[i]
+        yield ScriptElement(m.start(), after, text[m.end() : gt], gt + 1, text[gt + 1 : close])
+        pos = after
 
 
 def language_of(value: str | None) -> Lang | None:
@@ -559,25 +601,28 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
 
     scripts: list[tuple[Lang | None, str, int]] = []
     lines = [0, 1]
-    for m in _SCRIPT.finditer(text):
-        attrs = m.group("attrs")
-        if not _RUNAT.search(attrs):
+    for el in _script_elements(text):
+        if not _RUNAT.search(el.attrs):
             continue
-        a = attributes(attrs)
-        body_start = m.start("body")
+        a = attributes(el.attrs)
+        body_start = el.body_start
         line = _line_at(text, body_start, lines)
         if a.get("src", "").strip():  # `<script runat="server" src="...">`: code loaded from that file
             out.script_sources.append((a["src"].strip(), line))
-        scripts.append((language_of(a.get("language")), m.group("body"), line))
-        taken.append((m.start(), m.end()))
+        scripts.append((language_of(a.get("language")), el.body, line))
+        taken.append((el.start, el.end))
 
     pieces: list[tuple[str, str, int]] = []  # (mark, body, line)
     binds: bool | None = None  # whether the file calls DataBind, looked up at its first <%# %>
     # A block inside a server script is the script's. (The blocks themselves never overlap: each
     # starts after the last one's end, so only the scripts need checking, not every block taken.)
-    in_scripts = tuple(taken)
-    for m in _BLOCK.finditer(text):
-        if any(s <= m.start() < e for s, e in in_scripts):
+    script_starts = [s for s, _ in taken]  # in page order, none overlapping
+    script_ends = [e for _, e in taken]
+    # No block starts after the last `%>`: the search stops there, so a page of many `<%` with no
+    # `%>` after them is not scanned to its end again from each of them.
+    for m in _BLOCK.finditer(text, 0, text.rfind("%>") + 2):
+        i = bisect.bisect_right(script_starts, m.start()) - 1
+        if i >= 0 and m.start() < script_ends[i]:
             continue
         mark, body = m.group("mark").strip(), m.group("body")
         line = _line_at(text, m.start("body"), cache)

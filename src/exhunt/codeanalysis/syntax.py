@@ -417,7 +417,9 @@ _COMMENT_HOLDERS = frozenset(
 
 # A comment beside a member access's dot, the only place one breaks a name: most files have none,
 # and are not walked for their comments at all.
-_BY_A_DOT = re.compile(rb"\.[ \t\r\n]*/[/*]|\*/[ \t\r\n]*\.|//[^\n]*\n[ \t\r]*\.")
+# (A line comment is found from the start of its line, committed to its first `//`: tried from
+# every `//` of a line of slashes, the pattern took time in the square of the line's length.)
+_BY_A_DOT = re.compile(rb"\.[ \t\r\n]*/[/*]|\*/[ \t\r\n]*\.|^(?>[^\n]*?//)[^\n]*+\n[ \t\r]*\.", re.M)
 
 
 def _inner_comments(lang: Lang, grammar_: Language, tree: Tree, source: bytes) -> bytes | None:

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from exhunt.codeanalysis.flow import SinkHit, SinkRule, Taint
 from exhunt.codeanalysis.vocabulary import CONTROL_MEMBERS, SOURCE_MEMBERS, TRANSFORMS
 
-_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*|^\s*'[^\n]*", re.S | re.M)
+# VB's comment lines: white space within the line only, so a run of blank lines is not scanned
+# again from each of them.
+_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*|^[^\S\n]*'[^\n]*", re.S | re.M)
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _JOIN = re.compile(r'"\s*[+&]\s*"')
 _SPLIT = re.compile(r"[;\n{}]")

@@ -1,0 +1,112 @@
+"""Hostile pages whose shape made a pattern scan them again from each of many starting points:
+a long word in a directive, a base64 literal beside a Unicode escape, many script tags or `<%`
+with nothing closing them, unclosed includes, a dotted name with no call after it, a line of
+slashes, runs of blank lines before a VB comment. Each was quadratic in its run (tens of seconds
+at a few tens of kilobytes, hours at the sizes here); each is now one pass, and the page is read
+as it was (docs/detection/webshell-code.md, "Scans that do not start over")."""
+
+from __future__ import annotations
+
+import time
+
+from code_support import chain_of, run
+from exhunt.codeanalysis.analysis import analyze_code, sink_rules
+from exhunt.codeanalysis.extract import extract
+from exhunt.codeanalysis.tokens import read_tokens
+
+# Generous: each case takes well under a second in one pass; the quadratic scans took hours.
+BOUND = 20.0
+
+
+def timed(name: str, page: str) -> tuple[float, list[str]]:
+    started = time.perf_counter()
+    report = analyze_code(page.encode(), name)
+    return time.perf_counter() - started, [c.rule_id for c in report.capabilities]
+
+
+def test_a_long_word_in_a_directive_is_read_once() -> None:
+    page = (
+        '<%@ Page Language="C#" ' + "a" * 300_000 + ' Debug="true" %>\n'
+        '<% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>'
+    )
+    took, rules = timed("long-directive.aspx", page)
+    assert "EXH-WS-CODE-PROCESS" in rules
+    assert took < BOUND
+    directive = extract(page, ".aspx").directives[0]
+    assert directive.attrs["language"] == "C#" and directive.attrs["debug"] == "true"
+
+
+def test_a_base64_literal_beside_an_escaped_name() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<% var blob = "'
+        + "QUJD" * 150_000
+        + '";\nSystem.Diagnostics.\\u0050rocess.Start("cmd.exe", "/c " + Request["c"]); %>'
+    )
+    started = time.perf_counter()
+    chain = chain_of(run("escaped.aspx", page), "EXH-WS-CODE-PROCESS")
+    assert "request parameter 'c'" in chain
+    assert time.perf_counter() - started < BOUND
+
+
+def test_unclosed_script_tags_leave_the_blocks_readable() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n'
+        + '<script runat="server">' * 30_000
+        + '\n<% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>'
+    )
+    took, rules = timed("unclosed-scripts.aspx", page)
+    assert "EXH-WS-CODE-PROCESS" in rules
+    assert took < BOUND
+
+
+def test_script_tags_without_a_closing_bracket() -> None:
+    page = '<%@ Page Language="C#" %>\n' + "<script runat=server " * 30_000 + "</script>"
+    took, rules = timed("open-tags.aspx", page)
+    assert rules == [] and took < BOUND
+
+
+def test_script_elements_are_found_as_before() -> None:
+    # Each element runs to the first closing tag after its `>`; a tag inside an element's
+    # attributes or body is not an element of its own.
+    page = (
+        '<script runat="server" language="C#">void A() {}</script >\n'
+        "<script>var client = 1;</script>\n"
+        '<script runat=server language=VB>Sub B()\nEnd Sub</SCRIPT>\n<script runat="server"'
+    )
+    units = extract(page, ".aspx").units
+    assert [u.text.strip() for u in units] == ["void A() {}", "Sub B()\nEnd Sub"]
+    assert [(u.lang.value, u.first_line) for u in units] == [("csharp", 1), ("vb", 3)]
+
+
+def test_many_openings_of_server_blocks_with_no_end() -> None:
+    took, rules = timed("open-blocks.aspx", '<%@ Page Language="C#" %>\n' + "<%" * 100_000)
+    assert rules == [] and took < BOUND
+    took, rules = timed("open-includes.aspx", "<!-- #include file=" * 40_000)
+    assert rules == [] and took < BOUND
+    assert extract('<!-- #include file=a <!-- #include file="inc.aspx" -->', ".aspx").includes == [("inc.aspx", 1)]
+
+
+def test_a_dotted_name_with_no_call_after_it() -> None:
+    took, rules = timed("chain.aspx", '<%@ Page Language="C#" %><% Use(' + "a." * 150_000 + "b); %>")
+    assert took < BOUND
+    took, rules = timed("planted.aspx", '<%@ Page Language="C#" %><% Acme.Tools.Shell.Run(this); %>')
+    assert rules == ["EXH-WS-CODE-PLANTED-DLL"]
+
+
+def test_a_line_of_slashes_before_a_member_dot() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<% var x = 1; ' + "/" * 400_000 + "\n"
+        'System.Diagnostics.Process\n  // a comment\n  .Start("cmd.exe", "/c " + Request["c"]); %>'
+    )
+    took, rules = timed("slashes.aspx", page)
+    assert "EXH-WS-CODE-PROCESS" in rules
+    assert took < BOUND
+
+
+def test_blank_lines_before_a_vb_comment_in_the_token_reader() -> None:
+    code = "\n" * 300_000 + '\' Shell(Request("x"))\nShell("cmd /c " & Request("c"))\n'
+    started = time.perf_counter()
+    hits = [h for h in read_tokens(code, sink_rules(), vb=True).hits if h.capability == "process"]
+    assert time.perf_counter() - started < BOUND
+    # the comment line is blanked, the call after it read at its own line
+    assert hits and {h.line for h in hits} == {300_002}
