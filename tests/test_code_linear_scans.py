@@ -1,9 +1,9 @@
 """Hostile pages whose shape made a pattern scan them again from each of many starting points:
 a long word in a directive, a base64 literal beside a Unicode escape, many script tags or `<%`
-with nothing closing them, unclosed includes, a dotted name with no call after it, a line of
-slashes, runs of blank lines before a VB comment. Each was quadratic in its run (tens of seconds
-at a few tens of kilobytes, hours at the sizes here); each is now one pass, and the page is read
-as it was (docs/detection/webshell-code.md, "Scans that do not start over")."""
+with nothing closing them, unclosed includes, a line of slashes, and runs of blank lines in VB
+code the token reader reads. Each was quadratic in its run (tens of seconds at a few tens of
+kilobytes, hours at the sizes here); each is now one pass, and the page is read as it was
+(docs/detection/webshell-code.md, "Scans that do not start over")."""
 
 from __future__ import annotations
 
@@ -86,13 +86,6 @@ def test_many_openings_of_server_blocks_with_no_end() -> None:
     assert extract('<!-- #include file=a <!-- #include file="inc.aspx" -->', ".aspx").includes == [("inc.aspx", 1)]
 
 
-def test_a_dotted_name_with_no_call_after_it() -> None:
-    took, rules = timed("chain.aspx", '<%@ Page Language="C#" %><% Use(' + "a." * 150_000 + "b); %>")
-    assert took < BOUND
-    took, rules = timed("planted.aspx", '<%@ Page Language="C#" %><% Acme.Tools.Shell.Run(this); %>')
-    assert rules == ["EXH-WS-CODE-PLANTED-DLL"]
-
-
 def test_a_line_of_slashes_before_a_member_dot() -> None:
     page = (
         '<%@ Page Language="C#" %>\n<% var x = 1; ' + "/" * 400_000 + "\n"
@@ -104,9 +97,10 @@ def test_a_line_of_slashes_before_a_member_dot() -> None:
 
 
 def test_blank_lines_before_a_vb_comment_in_the_token_reader() -> None:
-    code = "\n" * 300_000 + '\' Shell(Request("x"))\nShell("cmd /c " & Request("c"))\n'
+    # Blank lines before code: each was scanned to the code as a possible comment line's start.
+    code = "\n" * 300_000 + 'Shell("cmd /c " & Request("c"))\n\' Shell(Request("x"))\n'
     started = time.perf_counter()
     hits = [h for h in read_tokens(code, sink_rules(), vb=True).hits if h.capability == "process"]
     assert time.perf_counter() - started < BOUND
-    # the comment line is blanked, the call after it read at its own line
-    assert hits and {h.line for h in hits} == {300_002}
+    # the call is read at its own line, the comment line after it blanked
+    assert hits and {h.line for h in hits} == {300_001}

@@ -1113,10 +1113,8 @@ def _includes(extracted: Extracted, report: CodeReport) -> None:
                     report.capabilities.append(Capability(r.id, d.line, how, (d.line,), f"@{d.name} {attr}"))
 
 
-# Names taken whole (possessive), and a dotted name only from its first part (not after a letter,
-# nor after a dot that follows one): a long name with no call after it is passed over once.
 _TYPE_USE = re.compile(
-    r"\bnew\s+(?P<t>[A-Za-z_]\w*+(?:\.[A-Za-z_]\w*+)+)\s*\(|(?<!\w)(?<!\w\.)(?P<s>[A-Za-z_]\w*+(?:\.[A-Za-z_]\w*+)+)\s*\.\s*\w+\s*\(\s*(?:this|Context|HttpContext\.Current|Me)\b"
+    r"\bnew\s+(?P<t>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)\s*\(|(?P<s>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){1,})\s*\.\s*\w+\s*\(\s*(?:this|Context|HttpContext\.Current|Me)\b"
 )
 _FRAMEWORK = ("system.", "microsoft.", "httpcontext.", "response.", "request.", "server.", "page.", "this.", "me.")
 
