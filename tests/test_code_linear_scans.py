@@ -1,7 +1,7 @@
 """Hostile pages whose shape made a pattern scan them again from each of many starting points:
 a long word in a directive, a base64 literal beside a Unicode escape, many script tags or `<%`
-with nothing closing them, unclosed includes, a line of slashes, and runs of blank lines in VB
-code the token reader reads. Each was quadratic in its run (tens of seconds at a few tens of
+with nothing closing them, unclosed includes, a line of slashes, runs of blank lines in VB code
+the token reader reads or in a page whose language is guessed, and many `eval(` with no end. Each was quadratic in its run (tens of seconds at a few tens of
 kilobytes, hours at the sizes here); each is now one pass, and the page is read as it was
 (docs/detection/webshell-code.md, "Scans that do not start over")."""
 
@@ -11,7 +11,7 @@ import time
 
 from code_support import chain_of, run
 from exhunt.codeanalysis.analysis import analyze_code, sink_rules
-from exhunt.codeanalysis.extract import extract
+from exhunt.codeanalysis.extract import Lang, extract, guess_language
 from exhunt.codeanalysis.tokens import read_tokens
 
 # Generous: each case takes well under a second in one pass; the quadratic scans took hours.
@@ -104,3 +104,14 @@ def test_blank_lines_before_a_vb_comment_in_the_token_reader() -> None:
     assert time.perf_counter() - started < BOUND
     # the call is read at its own line, the comment line after it blanked
     assert hits and {h.line for h in hits} == {300_001}
+
+
+def test_the_language_of_a_page_without_one_is_guessed_in_one_pass() -> None:
+    started = time.perf_counter()
+    assert guess_language(" \n" * 200_000 + "Dim c = 1") is Lang.VB
+    assert guess_language("eval(" * 100_000) is Lang.CSHARP
+    assert guess_language('eval(eval(Request.Item["c"], "unsafe"))') is Lang.JSCRIPT
+    assert time.perf_counter() - started < BOUND
+    page = "<%\n" + "\n" * 200_000 + 'Dim c As String = Request("c")\nShell("cmd /c " & c)\n%>'
+    took, rules = timed("no-language.aspx", page)
+    assert "EXH-WS-CODE-PROCESS" in rules and took < BOUND

@@ -300,11 +300,20 @@ class Padded:
         return "".join(self.parts)
 
 
+# A VB statement at the start of a line (white space within the line only: a run of blank lines
+# is not scanned again from each of them), and JScript's marks (an `eval(` is read up to the next
+# one, not again from each of many).
+_VB_LINE = re.compile(r"(?im)^[^\S\n]*(?:dim\s+\w|end\s+(?:sub|function|if|class)\b|sub\s+\w+\s*\()")
+_JSCRIPT_MARK = re.compile(
+    r"\bfunction\s+\w*\s*\(|\bvar\s+\w+\s*=\s*new\s+ActiveXObject|\beval\s*\((?:(?!\beval\s*\()[^)])*\"unsafe\""
+)
+
+
 def guess_language(code: str) -> Lang:
     """For pages without a Language attribute: the language the code reads as."""
-    if re.search(r"(?im)^\s*(?:dim\s+\w|end\s+(?:sub|function|if|class)\b|sub\s+\w+\s*\()", code):
+    if _VB_LINE.search(code):
         return Lang.VB
-    if re.search(r"\bfunction\s+\w*\s*\(|\bvar\s+\w+\s*=\s*new\s+ActiveXObject|\beval\s*\([^)]*\"unsafe\"", code):
+    if _JSCRIPT_MARK.search(code):
         return Lang.JSCRIPT
     return Lang.CSHARP
 
