@@ -98,3 +98,11 @@ def test_a_statement_too_long_to_read_is_a_recorded_problem() -> None:
     report = run("long.aspx", page)
     assert "tokens:csharp" in report.readers
     assert any(p.kind == "limit" and "token-level reader" in p.message for p in report.problems), report.problems
+
+
+def test_vb_declarations_with_a_type_carry_the_request() -> None:
+    # `Dim c As String = Request("c")` read as the C# form would assign to `String`, not `c`.
+    code = 'Dim c As String = Request("c")\nShell("cmd /c " & c)\nDim fixed As String = "dir"\nShell(fixed)\n'
+    hits = [h for h in read_tokens(code, sink_rules(), vb=True).hits if h.capability == "process"]
+    assert {h.line for h in hits} == {2}
+    assert all(h.taint is not None and "request parameter" in h.taint.sources for h in hits)

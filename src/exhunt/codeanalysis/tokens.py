@@ -24,6 +24,13 @@ _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _JOIN = re.compile(r'"\s*[+&]\s*"')
 _SPLIT = re.compile(r"[;\n{}]")
 _ASSIGN = re.compile(r"^\s*(?:[\w<>\[\],.]+\s+)?(?P<name>[A-Za-z_]\w*)\s*(?:\+|&)?=(?!=)(?P<rhs>.*)$", re.S)
+# VB's declaration with a type (`Dim c As String = Request("c")`), which the C# form above reads
+# as an assignment to `String`.
+_VB_DIM = re.compile(
+    r"(?i)^\s*(?:(?:dim|private|public|protected|friend|static|shared|const|readonly)\s+)+"
+    r"(?P<name>[A-Za-z_]\w*)\s+as\s+(?:new\s+)?[\w.]+(?:\s*\([^()=]*\))?\s*=(?!=)(?P<rhs>.*)$",
+    re.S,
+)
 _SOURCE = re.compile(r"\bRequest\s*(?:\.\s*(?P<m>\w+)|[\[(])", re.I)
 # A P/Invoke declaration (C# `extern`, VB `Declare`): it names a Windows function, it does not call it.
 _DECLARATION = re.compile(r"(?i)\bextern\b|\bDeclare\s+(?:Function|Sub|Auto|Ansi|Unicode)\b")
@@ -154,7 +161,7 @@ def read_tokens(
                     t = t.step(step, stmt_line)
             if "createdecryptor" in low or "transformfinalblock" in low:
                 t = t.step("decrypts it", stmt_line)
-        m = _ASSIGN.match(stmt)
+        m = (_VB_DIM.match(stmt) if vb else None) or _ASSIGN.match(stmt)
         if m and t is not None and len(tainted) < MAX_TAINTED:
             tainted[m.group("name")] = _bounded(t)
         # Windows functions count whatever the source of their arguments, where the page declares
