@@ -106,3 +106,11 @@ def test_vb_declarations_with_a_type_carry_the_request() -> None:
     hits = [h for h in read_tokens(code, sink_rules(), vb=True).hits if h.capability == "process"]
     assert {h.line for h in hits} == {2}
     assert all(h.taint is not None and "request parameter" in h.taint.sources for h in hits)
+
+
+def test_vb_declarations_of_a_new_object_carry_the_request() -> None:
+    # `Dim c As New T(args)` makes `c` from its arguments; it has no `=` to read.
+    code = 'Dim c As New System.Text.StringBuilder(Request("c"))\nShell("cmd /c " & c.ToString())\n'
+    code += 'Dim d As New System.Text.StringBuilder("dir")\nShell(d.ToString())\n'
+    hits = [h for h in read_tokens(code, sink_rules(), vb=True).hits if h.capability == "process"]
+    assert {h.line for h in hits} == {2}

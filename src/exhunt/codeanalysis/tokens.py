@@ -24,11 +24,13 @@ _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _JOIN = re.compile(r'"\s*[+&]\s*"')
 _SPLIT = re.compile(r"[;\n{}]")
 _ASSIGN = re.compile(r"^\s*(?:[\w<>\[\],.]+\s+)?(?P<name>[A-Za-z_]\w*)\s*(?:\+|&)?=(?!=)(?P<rhs>.*)$", re.S)
-# VB's declaration with a type (`Dim c As String = Request("c")`), which the C# form above reads
-# as an assignment to `String`.
+# VB's declaration with a type (`Dim c As String = Request("c")`, which the C# form above reads
+# as an assignment to `String`), or of a new object made from the arguments that follow
+# (`Dim c As New StringBuilder(Request("c"))`).
 _VB_DIM = re.compile(
     r"(?i)^\s*(?:(?:dim|private|public|protected|friend|static|shared|const|readonly)\s+)+"
-    r"(?P<name>[A-Za-z_]\w*)\s+as\s+(?:new\s+)?[\w.]+(?:\s*\([^()=]*\))?\s*=(?!=)(?P<rhs>.*)$",
+    r"(?P<name>[A-Za-z_]\w*)\s+as\s+"
+    r"(?:(?:new\s+)?[\w.]+(?:\s*\([^()=]*\))?\s*=(?!=)(?P<rhs>.*)|new\s+[\w.]+\s*(?P<made>\(.*))$",
     re.S,
 )
 _SOURCE = re.compile(r"\bRequest\s*(?:\.\s*(?P<m>\w+)|[\[(])", re.I)
