@@ -114,3 +114,19 @@ def test_vb_declarations_of_a_new_object_carry_the_request() -> None:
     code += 'Dim d As New System.Text.StringBuilder("dir")\nShell(d.ToString())\n'
     hits = [h for h in read_tokens(code, sink_rules(), vb=True).hits if h.capability == "process"]
     assert {h.line for h in hits} == {2}
+
+
+def test_csharp_declarations_with_spaced_types_carry_the_request() -> None:
+    # A generic type's arguments and an array's ranks may hold spaces; the declaration still
+    # assigns to the name after the type.
+    code = (
+        'Dictionary<string, string> m = new Dictionary<string, string> { { "c", Request["c"] } };\n'
+        "string [] parts = Request.Form[\"p\"].Split(',');\n"
+        "List<Dictionary<string, int[]>> unused = null;\n"
+        'Process.Start("cmd.exe", "/c " + parts[0]);\n'
+        'string [] fixedArgs = new string[] { "dir" };\n'
+        'Process.Start("cmd.exe", "/c " + fixedArgs[0]);\n'
+    )
+    hits = [h for h in read_tokens(code, sink_rules()).hits if h.capability == "process"]
+    assert {h.line for h in hits} == {4}
+    assert all(h.taint is not None and "form field" in h.taint.sources for h in hits), hits

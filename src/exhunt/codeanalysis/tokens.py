@@ -23,7 +23,14 @@ _COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*|^[^\S\n]*'[^\n]*", re.S | re.M)
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _JOIN = re.compile(r'"\s*[+&]\s*"')
 _SPLIT = re.compile(r"[;\n{}]")
-_ASSIGN = re.compile(r"^\s*(?:[\w<>\[\],.]+\s+)?(?P<name>[A-Za-z_]\w*)\s*(?:\+|&)?=(?!=)(?P<rhs>.*)$", re.S)
+# An assignment, or a declaration with its type: a generic type's arguments and an array's ranks
+# may hold spaces (`Dictionary<string, string> d = ...`, `string [] a = ...`). Each `>` tried as
+# the end of the type is followed by one word, so the match stays linear in the statement.
+_ASSIGN = re.compile(
+    r"^\s*(?:[\w.]+(?:\s*<[\w.\s,<>\[\]?]*>)?(?:\s*\[[\s,]*\])*\??\s+)?"
+    r"(?P<name>[A-Za-z_]\w*)\s*(?:\+|&)?=(?!=)(?P<rhs>.*)$",
+    re.S,
+)
 # VB's declaration with a type (`Dim c As String = Request("c")`, which the C# form above reads
 # as an assignment to `String`), or of a new object made from the arguments that follow
 # (`Dim c As New StringBuilder(Request("c"))`).
