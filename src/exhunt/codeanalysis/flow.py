@@ -1847,8 +1847,9 @@ class UnitFlow:
                 kind = self._type(self._n(text(a))) if role(a) is Role.IDENT else None
                 if kind is not None and self._type(pname) in {None, "object"}:
                     self._set_type(pname, kind)  # `Send(stream, data)` into `Sub Send(o As Object, ...)`
-        lam = self._lambdas.get(self._n(name)) if receiver is None else None
-        if lam is not None:  # `run(x)` with `Action<string> run = c => ...`: x into c
+        held = self._lambda_called(receiver, name)
+        lam = self._lambdas.get(held) if held is not None else None
+        if lam is not None:  # `run(x)`, `run.Invoke(x)` with `Action<string> run = c => ...`: x into c
             params, where = lam
             for pname, arg in zip(params, args, strict=False):
                 t = self.taint(arg, method)
@@ -2122,9 +2123,11 @@ class UnitFlow:
                 continue
             for returned in _returned_by(unwrap(a)):  # `Task.Run(() => Request["c"])`, or a block's returns
                 out = merge(out, self.taint(returned, method, depth + 1))
-        lam = self._lambdas.get(self._n(name)) if receiver is None else None
-        if lam is not None:  # `f()` of `Func<string> f = () => Request["c"]`: what it returns, where it was written
-            for returned in self._lambda_returns.get(self._n(name), ()):
+        held = self._lambda_called(receiver, name)
+        lam = self._lambdas.get(held) if held is not None else None
+        if lam is not None and held is not None:
+            # `f()` or `f.Invoke()` of `Func<string> f = () => Request["c"]`: what it returns, where it was written
+            for returned in self._lambda_returns.get(held, ()):
                 out = merge(out, self.taint(returned, lam[1], depth + 1))
         local = self.methods.get(lname)
         bound = self._delegate_call(receiver, name) if local is None else None
@@ -2570,6 +2573,9 @@ class UnitFlow:
             held, called_name = member_parts(unwrap(callee))
             if self._delegate_call(held, called_name) is not None:
                 return  # `run.Invoke(x)` of `Action<string> run = Go`: a call of the page's own method
+            lam = self._lambda_called(held, called_name)
+            if lam is not None and lam in self._lambdas:
+                return  # `run.Invoke(x)` of `Action<string> run = c => ...`: the lambda's body is read as called
         t: Taint | None = None
         for i, a in enumerate(args):
             if rule.capability in _NAMED_BY_CODE and self._names_file(a):
@@ -3761,6 +3767,16 @@ class UnitFlow:
             return False
         return as_text(self.fold(keys[0])) == "eval"
 
+    def _lambda_called(self, receiver: Node | None, name: str) -> str | None:
+        """The variable whose delegate a call runs, as `_lambdas` keys it: `run` of `run(x)`, and of
+        `run.Invoke(x)`, `run.DynamicInvoke(x)` and `run.BeginInvoke(x, callback, state)` (the
+        delegate's own ways to be called); None for any other call."""
+        if receiver is None:
+            return self._n(name)
+        if name.lower() in _DELEGATE_INVOKES and role(unwrap(receiver)) is Role.IDENT:
+            return self._n(text(unwrap(receiver)))
+        return None
+
     def _delegate_call(self, receiver: Node | None, name: str) -> str | None:
         """The method of this file a call of a delegate variable runs (`run(x)`, `run.Invoke(x)`
         where `run = Go`), by its name in lower case; None for any other call."""
@@ -3768,7 +3784,7 @@ class UnitFlow:
             return None
         if receiver is None:
             variable = name
-        elif name.lower() == "invoke" and role(unwrap(receiver)) is Role.IDENT:
+        elif name.lower() in _DELEGATE_INVOKES and role(unwrap(receiver)) is Role.IDENT:
             variable = text(unwrap(receiver))
         else:
             return None
@@ -4209,6 +4225,9 @@ _DOWNLOADS = frozenset(
         "getbytearrayasync",
     }
 )
+# A delegate's own methods that run it with the arguments given (`BeginInvoke` adds a callback
+# and a state object after them).
+_DELEGATE_INVOKES = frozenset({"invoke", "dynamicinvoke", "begininvoke"})
 _DYNAMIC_METHOD_CALLS = frozenset({("dynamicmethod", "invoke"), ("dynamicmethod", "dynamicinvoke")})
 # A CLSID's text read into a Guid: `Guid.Parse("...")` and its stricter form.
 _GUID_PARSERS = frozenset({"parse", "parseexact"})

@@ -108,8 +108,8 @@ def inline_lambda(node: Node) -> Callable1 | None:
     node = unwrap(node)
     if role(node) is not Role.LAMBDA:
         return None
-    if node.type == "lambda_expression" and any(c.type == "lambda_parameter" for c in node.named_children):
-        return _vb_lambda(node)
+    if node.type == "lambda_expression" and node.child_by_field_name("body") is None:
+        return _vb_lambda(node)  # VB's, with or without parameters (C#'s has a `body` field)
     body = node.child_by_field_name("body")
     if body is None or body.type in {"block", "statement_block"}:
         return None
