@@ -98,6 +98,45 @@ SHELLS += [
 ]
 
 
+# The raw request body written where the client names the whole path (no folder the code keeps
+# for uploads), or into the page's own folder: a script uploader's post, put wherever the server
+# runs it.
+SHELLS += [
+    (
+        "body-site-path.aspx",
+        cs_page(
+            'System.IO.File.WriteAllBytes(Server.MapPath(Request["p"]), Request.BinaryRead(Request.ContentLength));'
+        ),
+        ["request parameter 'p'", "the request body", "File.WriteAllBytes"],
+    ),
+    (
+        "body-site-path-variable.aspx",
+        cs_page(
+            'string p = Server.MapPath(Request.QueryString["p"]);\n'
+            "var fs = new System.IO.FileStream(p, System.IO.FileMode.Create);\n"
+            "byte[] b = Request.BinaryRead(Request.TotalBytes);\n"
+            "fs.Write(b, 0, b.Length);\nfs.Close();"
+        ),
+        ["query parameter 'p'", "the request body", "FileStream"],
+    ),
+    (
+        "body-site-copy.aspx",
+        cs_page(
+            'using (var f = System.IO.File.Create(Server.MapPath(Request["p"]))) { Request.InputStream.CopyTo(f); }'
+        ),
+        ["request parameter 'p'", "the request body", "File.Create"],
+    ),
+    (
+        "body-beside-itself.aspx",
+        cs_page(
+            'System.IO.File.WriteAllBytes(Server.MapPath(".") + "\\\\" + Request["n"], '
+            "Request.BinaryRead(Request.ContentLength));"
+        ),
+        ["request parameter 'n'", "the request body"],
+    ),
+]
+
+
 @pytest.mark.parametrize(("name", "code", "words"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_writer_into_the_site_found(name: str, code: str, words: list[str]) -> None:
     assert_found(name, code, WRITE, words)
@@ -188,6 +227,24 @@ BENIGN.append(
         "}\n",
     )
 )
+
+# A script uploader's raw body kept under a name the client gives, in a folder the code keeps.
+BENIGN += [
+    (
+        "body-uploads-folder.aspx",
+        cs_page(
+            'System.IO.File.WriteAllBytes(Server.MapPath("~/uploads/" + Request["name"]), '
+            "Request.BinaryRead(Request.ContentLength));"
+        ),
+    ),
+    (
+        "body-uploads-combine.aspx",
+        cs_page(
+            'var path = System.IO.Path.Combine(Server.MapPath("~/files"), Request.QueryString["qqfile"]);\n'
+            "using (var o = System.IO.File.Create(path)) { Request.InputStream.CopyTo(o); }"
+        ),
+    ),
+]
 
 
 @pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])

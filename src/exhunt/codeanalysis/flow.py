@@ -3032,13 +3032,18 @@ class UnitFlow:
             self._constant_items = fixed - other - self._assignments().keys()
         return self._constant_items
 
-    def _site_rooted(self, node: Node) -> bool:
+    def _site_rooted(self, node: Node, depth: int = 0) -> bool:
         """A path that starts at a folder of the site: `MapPath(...)`, or that joined with more
         (`MapPath("~/up/") + name`, `Path.Combine(MapPath(...), name)`), or given another
-        extension (`Path.ChangeExtension(MapPath(...), ".xml")`)."""
+        extension (`Path.ChangeExtension(MapPath(...), ".xml")`), or a variable only ever set to
+        such a path."""
         for _ in range(16):
             node = unwrap(node)
             r = role(node)
+            if r is Role.IDENT and depth < 2:
+                values = self._values_of(node)
+                if values and all(self._site_rooted(v, depth + 1) for v in values):
+                    return True
             if r is Role.BINARY and node.named_child_count:
                 node = node.named_children[0]
                 continue
@@ -3238,6 +3243,10 @@ class UnitFlow:
             client_text = client_text or (bool(args) and self._beside_itself(args[0]))
             # or under its own name into the bin or App_Code folder, whose files the server runs
             client_text = client_text or (bool(args) and self._into_code_folder(args[0]))
+        if web_content is not None and "body" in web_content.kinds and args and not client_text:
+            # the raw body saved where the request names the whole path, not a name under a
+            # folder the code keeps for uploads (`MapPath(Request["p"])`), or beside the page
+            client_text = self._client_rooted(args[0], method) or self._beside_itself(args[0])
         if (
             path_t is not None
             and content_t is not None
@@ -3331,6 +3340,28 @@ class UnitFlow:
             return False
         folded = as_text(self.fold(node))
         return folded is not None and _CODE_FOLDER.fullmatch(folded.strip().replace("\\", "/").lower()) is not None
+
+    def _client_rooted(self, node: Node, method: str | None, depth: int = 0) -> bool:
+        """Whether a path starts with what the client sent (`MapPath(Request["p"])`,
+        `Path.Combine(Request["dir"], name)`, `Request["d"] + "/" + name`, or a variable set only
+        to such a path), so no folder of the code's holds what is written."""
+        node = unwrap(node)
+        r = role(node)
+        if r is Role.CALL:
+            callee, args = call_parts(node)
+            name = last_name(callee)
+            if (name in WEB_PATH and len(args) == 1) or (name == "combine" and args):
+                return self._client_rooted(args[0], method, depth)
+        if r is Role.BINARY and operator(node) in {"+", "&"}:
+            return self._client_rooted(_leftmost(node), method, depth)
+        if r is Role.IDENT and depth < 2:
+            values = self._values_of(node)
+            if len(values) == 1:
+                return self._client_rooted(values[0], method, depth + 1)
+        if as_text(self.fold(node)) is not None:
+            return False
+        t = self.taint(node, method)
+        return t is not None and bool(t.kinds & _CLIENT_TEXT)
 
     def _beside_itself(self, node: Node) -> bool:
         """Whether a path starts at the page's own folder or the site's root (`MapPath(".")`,
