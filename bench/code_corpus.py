@@ -40,7 +40,6 @@ SOURCES: list[tuple[str, str, str]] = [
     ("0xAnalyst/WebShellsThreatGroups", "shells", ""),
     ("0xAnalyst/webshells", "shells", ""),
     ("TearsAchly/Webshell-Collection", "shells", ""),
-    ("tutorial0/WebShell", "shells", ""),
     ("gitcuongnguyen8797/webshell-detection-using-machine", "shells", "dataset/webshell/"),
     ("gitcuongnguyen8797/webshell-detection-using-machine", "shells", "dataset/sample/asp/"),
     ("h4ckl4bm3/MoarWebshells", "shells", ""),
@@ -53,6 +52,9 @@ SOURCES: list[tuple[str, str, str]] = [
     ("S-Tazar/webshell-collection", "shells", ""),
     ("exploide/webshells", "shells", ""),
 ]
+# tutorial0/WebShell, listed here at first, gave no file (each was byte-identical to one of a
+# source above) and keeps a reserved collection's folder layout (`Aspx/ASPXspy.aspx` and the
+# rest); it is no longer listed, so a new gathering cannot take from it.
 # Added later, measured before any rule was written from them: split `fresh-dev` / `fresh-held-out`.
 # Aggregates that copy reserved collections are not listed: GabgM/WebShellCollection and
 # fr4nk404/Webshell-Collections (folders of hash-named ysrc/webshell-sample files and tennc
