@@ -3032,18 +3032,15 @@ class UnitFlow:
             self._constant_items = fixed - other - self._assignments().keys()
         return self._constant_items
 
-    def _site_rooted(self, node: Node, depth: int = 0) -> bool:
+    def _site_rooted(self, node: Node) -> bool:
         """A path that starts at a folder of the site: `MapPath(...)`, or that joined with more
         (`MapPath("~/up/") + name`, `Path.Combine(MapPath(...), name)`), or given another
-        extension (`Path.ChangeExtension(MapPath(...), ".xml")`), or a variable only ever set to
-        such a path."""
+        extension (`Path.ChangeExtension(MapPath(...), ".xml")`). A variable set to such a path
+        is not followed: shells' upload and file-manager code keeps its target so, and the
+        unresolved-sink rule is what reports them."""
         for _ in range(16):
             node = unwrap(node)
             r = role(node)
-            if r is Role.IDENT and depth < 2:
-                values = self._values_of(node)
-                if values and all(self._site_rooted(v, depth + 1) for v in values):
-                    return True
             if r is Role.BINARY and node.named_child_count:
                 node = node.named_children[0]
                 continue
