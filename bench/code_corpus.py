@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh22-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh23-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest. A later pass's
@@ -903,6 +903,42 @@ FRESH22_SOURCES: list[tuple[str, str, str]] = [
     ("sebastiendamaye/TryHackMe", "shells", "Relevant/files/shell.aspx"),
     ("Joseph-Keung-dieci/HacktheBox_Sum", "shells", "OSCP-like/Windows-Worker-Undone/reverse.aspx"),
 ]
+# A twenty-fourth pass, split `fresh23-dev` / `fresh23-held-out`, gathered with `--append fresh23`
+# and measured before any change for it. Found in practice machines' walk-throughs by the paths
+# their rooms' uploads take (a blog engine's `PostView.ascx` control, generated shellcode pages), in
+# a proof of concept's dropped page, a shell manager's text copy and a tool kit's page, and in an
+# exploit archive's text copy (staged from the index's text: the snapshot's newest commit holds a
+# README only). Left out: a repository that reads as an intruder's own log of a real break-in (its
+# pages would be that intrusion's, named in this manifest), an aggregate whose folders are a
+# reserved collection's layout, exploit scripts that keep the page as a string, and classic ASP.
+FRESH23_SOURCES: list[tuple[str, str, str]] = [
+    ("maxzxc0110/hack-study", "shells", "杂七杂八/InsomniaShell.aspx"),
+    ("0xph03n1x/CTF", "shells", "THM/HackPark/PostView.ascx"),
+    ("0xph03n1x/CTF", "shells", "THM/junior_path/Relevant/pwn.aspx"),
+    ("0xph03n1x/CTF", "shells", "THM/junior_path/Relevant/shell.aspx"),
+    ("singha-brother/ctf_challenges", "shells", "TryHackMe/hackpark/PostView.ascx"),
+    ("Anshul-Bahrani/writeUps", "shells", "tryhackme/hackpark/PostView.ascx"),
+    ("merlyn-tech/pentesting-2020", "shells", "2020/tryhackme/hackpark/PostView.ascx"),
+    ("Anshul-Bahrani/writeUps", "shells", "tryhackme/relevant/meter_rev_shell.aspx"),
+    ("Anshul-Bahrani/writeUps", "shells", "tryhackme/relevant/meter_rev_shell2.aspx"),
+    ("joshmerr/HackingNotes", "shells", "thm/hackpark/PostView.ascx"),
+    ("joshmerr/HackingNotes", "shells", "thm/relevent/rev.aspx"),
+    ("timssy/repo", "shells", "thm/hackpark/PostView.ascx"),
+    ("timssy/repo", "shells", "thm/relevant/shell.aspx"),
+    ("nmickel/CTFs", "shells", "THM/Relevant/revshell.aspx"),
+    ("nmickel/CTFs", "shells", "THM/hackpark/PostView.ascx"),
+    ("lyvnr/ctf_solutions", "shells", "thm/relevant/shell.aspx"),
+    ("germanvegaa/writeups", "shells", "THM/hackpark/PostView.ascx"),
+    ("mrb1u/HTB-Writeups", "shells", "granny/shell.aspx"),
+    ("mrb1u/HTB-Writeups", "shells", "granny/meterpreter.aspx"),
+    ("g4b1y/HackTheBox", "shells", "Academy/Inlanefreight/Shells_and_Payloads/shell.aspx"),
+    ("2x02/Tryhackme", "shells", "Relevant/payload.aspx"),
+    ("Tomba-Hopkins/belajar-CTF", "shells", "THM/relevant/shell.aspx"),
+    ("je6k/CVE-2021-34473-Exchange-ProxyShell", "shells", "Crypt_webshell/shell.txt"),
+    ("wy876/tools", "shells", "aspx.txt"),
+    ("yuimamur/yuimamur-tools", "shells", "shell.aspx"),
+    ("offensive-security/exploitdb", "shells", "exploits/aspx/webapps/46353.cs"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -1185,6 +1221,7 @@ APPENDABLE = {
     "fresh20": FRESH20_SOURCES,
     "fresh21": FRESH21_SOURCES,
     "fresh22": FRESH22_SOURCES,
+    "fresh23": FRESH23_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
