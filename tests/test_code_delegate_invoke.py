@@ -3,13 +3,28 @@ and as well through the delegate's own methods: `run.Invoke(x)`, `run.DynamicInv
 `run.BeginInvoke(x, callback, state)`. Each hands its arguments to the lambda's parameters and
 gives what the lambda returns, so the chain is the lambda body's sink, not a reflective call.
 VB's single-line `Function() expr`, which has no parameter, returns its expression as a lambda
-with parameters does."""
+with parameters does. JScript's `f.call(self, x)` and `f.apply(self, [x])` run a function variable
+or a function of the page with the arguments after the first."""
 
 from __future__ import annotations
 
 import pytest
 
 from code_support import assert_benign, assert_found, cs_page, run, vb_page
+
+
+def js_page(body: str, members: str = "") -> str:
+    return (
+        '<%@ Page Language="JScript" %>\n<script runat="server">\n'
+        + members
+        + "\nfunction Page_Load(sender, e) {\n"
+        + body
+        + "\n}\n</script>"
+    )
+
+
+JS_RUN = 'var run = function(x) { System.Diagnostics.Process.Start("cmd.exe", "/c " + x); };\n'
+JS_GO = 'function Go(x) { System.Diagnostics.Process.Start("cmd.exe", "/c " + x); }'
 
 PROCESS = "EXH-WS-CODE-PROCESS"
 REFLECTION = "EXH-WS-CODE-REFLECTION"
@@ -69,6 +84,20 @@ SHELLS = [
 ]
 
 
+SHELLS += [
+    ("js-call.aspx", js_page(JS_RUN + 'run.call(null, Request["c"]);')),
+    ("js-apply.aspx", js_page(JS_RUN + 'run.apply(this, [Request["c"]]);')),
+    ("js-function-call.aspx", js_page('Go.call(this, Request["c"]);', JS_GO)),
+    (
+        "js-returns-call.aspx",
+        js_page(
+            'var get = function() { return Request["c"]; };\n'
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " + get.call(null));'
+        ),
+    ),
+]
+
+
 @pytest.mark.parametrize(("name", "code"), SHELLS, ids=[s[0] for s in SHELLS])
 def test_a_delegate_run_through_its_own_methods_carries_the_request(name: str, code: str) -> None:
     report = assert_found(name, code, PROCESS, ["request parameter 'c'", "runs it as a command", "Process.Start"])
@@ -93,6 +122,13 @@ BENIGN = [
         "harmless-lambda.aspx",
         cs_page('Action<string> say = s => Response.Write(Server.HtmlEncode(s));\nsay.Invoke(Request["c"]);'),
     ),
+]
+
+
+BENIGN += [
+    ("js-fixed-call.aspx", js_page(JS_RUN + 'run.call(null, "dir");')),
+    ("js-fixed-apply.aspx", js_page(JS_RUN + 'run.apply(null, ["dir"]);')),
+    ("js-other-call.aspx", js_page('var n = Request["n"];\nResponse.Write(Server.HtmlEncode(n.toString.call(n)));')),
 ]
 
 

@@ -1818,6 +1818,7 @@ class UnitFlow:
             return
         callee = unwrap(callee)
         receiver, name = called(callee)
+        receiver, name, args = self._js_called(receiver, name, args)
         lname = name.lower()
         if lname == "callbyname" and len(args) >= 4 and re.search(r"(?i)\b(?:let|set)$", text(args[2])):
             # VB `CallByName(p.StartInfo, "Arguments", CallType.Let, x)`: `p.StartInfo.Arguments = x`
@@ -2105,6 +2106,7 @@ class UnitFlow:
             receiver, name = member_parts(callee)
         elif callee is not None:
             name = text(callee).rsplit(".", 1)[-1]
+        receiver, name, args = self._js_called(receiver, name, args)
         lname = name.lower().split("<")[0]
         if lname in _QUERY_READS and receiver is not None and lname not in self.methods:
             return None  # `cmd.ExecuteScalar()`: what the database holds, whoever wrote the query
@@ -3794,6 +3796,23 @@ class UnitFlow:
         if obj is None or text(obj) not in {"this", "globalThis"} or len(keys) != 1:
             return False
         return as_text(self.fold(keys[0])) == "eval"
+
+    def _js_called(self, receiver: Node | None, name: str, args: list[Node]) -> tuple[Node | None, str, list[Node]]:
+        """JScript's `f.call(self, a, b)` and `f.apply(self, [a, b])` of a function variable or
+        a function of the page, read as `f(a, b)`: the receiver, name and arguments of the call
+        they make (the call as written for any other)."""
+        if self.lang is not Lang.JSCRIPT or receiver is None or name.lower() not in {"call", "apply"}:
+            return receiver, name, args
+        held = unwrap(receiver)
+        target = text(held)
+        if role(held) is not Role.IDENT or (
+            self._n(target) not in self._lambdas and target.lower() not in self.methods
+        ):
+            return receiver, name, args
+        if name.lower() == "call":
+            return None, target, args[1:]
+        listed = unwrap(args[1]) if len(args) > 1 else None
+        return None, target, list(listed.named_children) if listed is not None and listed.type == "array" else []
 
     def _lambda_called(self, receiver: Node | None, name: str) -> str | None:
         """The variable whose delegate a call runs, as `_lambdas` keys it: `run` of `run(x)`, and of
