@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh23-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh24-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest. A later pass's
@@ -939,6 +939,41 @@ FRESH23_SOURCES: list[tuple[str, str, str]] = [
     ("yuimamur/yuimamur-tools", "shells", "shell.aspx"),
     ("offensive-security/exploitdb", "shells", "exploits/aspx/webapps/46353.cs"),
 ]
+# A twenty-fifth pass, split `fresh24-dev` / `fresh24-held-out`, gathered with `--append fresh24`
+# and measured before any change for it. Found by listing walk-through repositories by name and
+# looking into those not yet examined (their pages sit in paths such as a machine's address), and
+# by the file names defacers' and collectors' repositories use (`aspx.aspx`, `a.ashx`), in
+# repositories written in Chinese, Indonesian and Turkish. Files deleted since are read at the
+# last commit that changed them. Left out: a Chinese collection whose `aspx/` folder and file
+# names read as a copy of a reserved collection (most of its files were already held, byte for
+# byte), templates with placeholders, a page generator, and classic ASP.
+FRESH24_SOURCES: list[tuple[str, str, str]] = [
+    ("ircashem/HackTheBox", "shells", "devel/www/ftp/exploit.aspx"),
+    ("ircashem/HackTheBox", "shells", "devel/www/hood.aspx"),
+    ("CalegariMindSec/HTB_Writeups", "shells", "windows_boxes/devel/reverse-shell.aspx"),
+    ("dagger84/htb", "shells", "devel/privesc/shell.aspx"),
+    ("kvlx-alt/HackTheBox-Writeups", "shells", "10.10.11.238_Appsanity/shell.aspx"),
+    ("kvlx-alt/HackTheBox-Writeups", "shells", "shells_scripts/shell.aspx"),
+    ("DrNatas/OSCP", "shells", "resources/shell.aspx"),
+    ("04xx/sss", "shells", "aspx.aspx"),
+    ("04xx/sss", "shells", "ssdsdfsddsd.aspx"),
+    ("CLAY-HAXOR/clay", "shells", "aspx.aspx"),
+    ("Reboot-Cam-Code/fichier-cybersecurite", "shells", "aspx.aspx"),
+    ("Zxxxx/webshell", "shells", "ashx.ashx"),
+    ("Zxxxx/webshell", "shells", "aspx.aspx"),
+    ("famasmon/sss", "shells", "aspx.aspx"),
+    ("rabeltester44/reapers", "shells", "aspx.aspx"),
+    ("rss009/test", "shells", "aspx.aspx"),
+    ("tlhkpln/hacksss", "shells", "aspx.aspx"),
+    ("baco997/baco997.github.io", "shells", "aspx.aspx"),
+    ("baco997/baco997.github.io", "shells", "a9.aspx"),
+    ("baco997/baco997.github.io", "shells", "xp.txt"),
+    ("kranthikumar92/testh", "shells", "ASPX.aspx"),
+    ("kranthikumar92/testh", "shells", "aspspy.aspx"),
+    ("kranthikumar92/testh", "shells", "cbi.aspx"),
+    ("kranthikumar92/testh", "shells", "settings.aspx"),
+    ("ebolo1410/FileUpload", "shells", "a.ashx"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -1222,6 +1257,7 @@ APPENDABLE = {
     "fresh21": FRESH21_SOURCES,
     "fresh22": FRESH22_SOURCES,
     "fresh23": FRESH23_SOURCES,
+    "fresh24": FRESH24_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
