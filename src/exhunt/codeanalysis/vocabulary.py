@@ -172,6 +172,13 @@ CALL_RETURNS: dict[tuple[str, str], str] = {
     ("socket", "accept"): "socket",
     ("socket", "acceptasync"): "socket",
     ("tcpclient", "getstream"): "networkstream",
+    # A site's or the machine's configuration, opened to be changed and saved.
+    ("webconfigurationmanager", "openwebconfiguration"): "configuration",
+    ("webconfigurationmanager", "openmachineconfiguration"): "configuration",
+    ("webconfigurationmanager", "openmappedwebconfiguration"): "configuration",
+    ("configurationmanager", "openexeconfiguration"): "configuration",
+    ("configurationmanager", "openmachineconfiguration"): "configuration",
+    ("configurationmanager", "openmappedexeconfiguration"): "configuration",
     # The Dynamic Language Runtime's hosts (IronPython, IronRuby) hand out their script engine.
     ("python", "createengine"): "scriptengine",
     ("ruby", "createengine"): "scriptengine",
