@@ -303,7 +303,11 @@ class Padded:
 # A VB statement at the start of a line (white space within the line only: a run of blank lines
 # is not scanned again from each of them), and JScript's marks (an `eval(` is read up to the next
 # one, not again from each of many).
-_VB_LINE = re.compile(r"(?im)^[^\S\n]*(?:dim\s+\w|end\s+(?:sub|function|if|class)\b|sub\s+\w+\s*\()")
+# A line that only VB writes: a declaration, a block's end, a procedure, or a one-line `If ... Then`
+# (C# and JScript have no `Then`), each sought from a line's start so a long line is read once.
+_VB_LINE = re.compile(
+    r"(?im)^[^\S\n]*(?:dim\s+\w|end\s+(?:sub|function|if|class)\b|sub\s+\w+\s*\(|(?:else)?if\b[^\n]*(?<![.\w])then\b)"
+)
 _JSCRIPT_MARK = re.compile(
     r"\bfunction\s+\w*\s*\(|\bvar\s+\w+\s*=\s*new\s+ActiveXObject|\beval\s*\((?:(?!\beval\s*\()[^)])*\"unsafe\""
 )

@@ -120,6 +120,8 @@ def parse(unit: CodeUnit, deadline: float | None = None) -> Parsed | str:
     if isinstance(lang, str):
         return lang
     text, shift = wrap(unit)
+    if unit.lang is Lang.VB:
+        text = text.translate(_VB_QUOTES)
     source = text.encode("utf-8", "surrogatepass")
     if unit.lang is Lang.VB and (named := _with_new_objects(source)) is not None:
         source = named
@@ -152,6 +154,13 @@ def parse(unit: CodeUnit, deadline: float | None = None) -> Parsed | str:
         source = blanked
         tree = parser.parse(source)
     return Parsed(tree, shift, source)
+
+
+# VB takes the typographic double quotes (U+201C, U+201D) for `"` wherever a string literal may
+# begin or end (the language specification's DoubleQuoteCharacter), so `Request(“f”)` is
+# `Request("f")` to the compiler; the grammar knows only `"`. Each is read as `"` (lines keep
+# their places; only byte offsets within a line move).
+_VB_QUOTES = {0x201C: '"', 0x201D: '"'}
 
 
 # VB's dictionary member access, `Request.Form!cmd` or `Session![a key]`: the default indexed
