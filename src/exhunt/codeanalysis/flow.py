@@ -2602,6 +2602,8 @@ class UnitFlow:
             t = None  # `XmlReader.Create(new StringReader(Request["x"]))`: the text itself, no path
         if api in _RESOURCE_READERS and args and not (_in_memory_reader(args[0]) or _request_stream(args[0])):
             t = None  # `new ResXResourceReader(path)`: a file the request names, not resources it carries
+        if api == "new Attachment" and args and self._stream_given(args[0]):
+            t = None  # `new Attachment(upload.InputStream, name)`: the stream's bytes, not a path it names
         if rule.capability == "file-read" and api in _VB_FILE_OPENS and _vb_output(args):
             t = None  # `FileOpen(1, path, OpenMode.Output)`: opened to write (the file-write rule's)
         message = rule.capability == "credential-capture" and api in _MESSAGE_SENDS and 0 < len(args) < 4
@@ -3187,6 +3189,18 @@ class UnitFlow:
         if r is Role.NEW and last_name(call_parts(node)[0]) in _RELAY_STREAMS:
             return last_name(call_parts(node)[0])
         return None
+
+    def _stream_given(self, node: Node) -> bool:
+        """Whether an argument is a stream rather than a path: a stream variable or one a call
+        gives, a reader over bytes in memory, the request's or an upload's stream, or a file
+        upload control's `FileContent`."""
+        inner = unwrap(node)
+        return (
+            self._a_stream(inner)
+            or _in_memory_reader(inner)
+            or _request_stream(inner)
+            or last_name(inner) == "filecontent"
+        )
 
     def _a_stream(self, node: Node) -> bool:
         """Whether a value is an open stream, not a path: a variable of a stream type, or a
