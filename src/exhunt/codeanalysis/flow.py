@@ -421,6 +421,7 @@ class UnitFlow:
         self.folder.held_builder = self._held_builder
         self._library_objects: set[str] = set()  # VB variables (lower case) of a library's class
         self._method_params: set[str] | None = None  # every method's parameters (`_vb_library`)
+        self._edit_args: dict[str, str] | None = None  # `_edited_rows`
         self._made_controls: dict[str, str] = {}  # variable (lower case) -> input control class made in code
         self._builder_decls: dict[str, Node | None] = {}  # local builder -> its one declaration (None: more)
         self._builders: dict[str, builders.Builder] | None = None  # those that can be followed
@@ -1078,6 +1079,21 @@ class UnitFlow:
             return True  # `r.Fill(t)` after `Dim r As New Contoso.Relay`: an object of a library's class
         known = root in self._declared or root in self.classes or root in self.controls or root in self._requests
         return not known and self._type(root) is None and root not in self._parameters()
+
+    def _edited_rows(self) -> dict[str, str]:
+        """Parameters (lower case) declared as a data control's edit event arguments
+        (`GridViewUpdateEventArgs e`, VB's `e As GridViewUpdateEventArgs`), each with the member
+        that holds what the client typed (`_EDITED_VALUES`); found once."""
+        if self._edit_args is None:
+            self._edit_args = {}
+            for m in self.methods.values():
+                head = text(m.node)[:400].split("{", 1)[0].split(")", 1)[0]
+                for found in _EDIT_ARGS.finditer(head):
+                    kind = (found.group("cstype") or found.group("vbtype") or "").lower()
+                    name = found.group("csname") or found.group("vbname") or ""
+                    if kind in _EDITED_VALUES:
+                        self._edit_args[name.lower()] = _EDITED_VALUES[kind]
+        return self._edit_args
 
     def _parameters(self) -> set[str]:
         """Every method's parameter names (as `_params` gives them), gathered once."""
@@ -2294,6 +2310,9 @@ class UnitFlow:
         control = self._control(path, line)
         if control is not None:
             return control
+        if len(path) > 1 and path[1] == self._edited_rows().get(path[0]):
+            # `e.NewValues["c"]` of a GridView's update event: what the client typed into the row
+            return Taint(("values edited in a data control's row",), frozenset({"control"}), (), frozenset({line}))
         if len(path) > 1 and (path[-1] == "websocket" or path[-2:] == ["websockets", "acceptwebsocketasync"]):
             # The server's end of a WebSocket the client opened (`AspNetWebSocketContext.WebSocket`,
             # ASP.NET Core's `WebSockets.AcceptWebSocketAsync()`): what it receives is the client's.
@@ -4322,6 +4341,25 @@ def _controller_action(node: Node, signature: str, attributes: str) -> bool:
     # C#'s head ends at the body's brace; VB's `Inherits` is the line after `Class`.
     head = whole.split("{", 1)[0] if cls.type == "class_declaration" else "\n".join(whole.splitlines()[:3])
     return _CONTROLLER_BASE.search(head) is not None
+
+
+# The event arguments of data-bound controls' edits, and the member that holds what the client
+# typed into the row or form (the keys and old values come from the control's own state).
+_EDITED_VALUES = {
+    "gridviewupdateeventargs": "newvalues",
+    "detailsviewupdateeventargs": "newvalues",
+    "formviewupdateeventargs": "newvalues",
+    "listviewupdateeventargs": "newvalues",
+    "detailsviewinserteventargs": "values",
+    "formviewinserteventargs": "values",
+    "listviewinserteventargs": "values",
+}
+
+
+_EDIT_ARGS = re.compile(
+    r"(?i)\b(?:(?P<cstype>\w+EventArgs)\s+(?P<csname>[A-Za-z_]\w*)"
+    r"|(?P<vbname>[A-Za-z_]\w*)\s+As\s+(?:[\w.]+\.)?(?P<vbtype>\w+EventArgs))\b"
+)
 
 
 # Methods of the page-framework interfaces that the framework calls with what the client posted:
