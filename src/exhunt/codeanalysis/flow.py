@@ -1088,11 +1088,12 @@ class UnitFlow:
             self._edit_args = {}
             for m in self.methods.values():
                 head = text(m.node)[:400].split("{", 1)[0].split(")", 1)[0]
-                for found in _EDIT_ARGS.finditer(head):
-                    kind = (found.group("cstype") or found.group("vbtype") or "").lower()
-                    name = found.group("csname") or found.group("vbname") or ""
-                    if kind in _EDITED_VALUES:
-                        self._edit_args[name.lower()] = _EDITED_VALUES[kind]
+                words = [w.lower().rsplit(".", 1)[-1] for w in _HEAD_WORDS.findall(head)]
+                for i, word in enumerate(words[:-1]):
+                    if word in _EDITED_VALUES:  # C#'s `GridViewUpdateEventArgs e`
+                        self._edit_args[words[i + 1]] = _EDITED_VALUES[word]
+                    elif words[i + 1] == "as" and i + 2 < len(words) and words[i + 2] in _EDITED_VALUES:
+                        self._edit_args[word] = _EDITED_VALUES[words[i + 2]]  # VB's `e As GridViewUpdateEventArgs`
         return self._edit_args
 
     def _parameters(self) -> set[str]:
@@ -4356,10 +4357,7 @@ _EDITED_VALUES = {
 }
 
 
-_EDIT_ARGS = re.compile(
-    r"(?i)\b(?:(?P<cstype>\w+EventArgs)\s+(?P<csname>[A-Za-z_]\w*)"
-    r"|(?P<vbname>[A-Za-z_]\w*)\s+As\s+(?:[\w.]+\.)?(?P<vbtype>\w+EventArgs))\b"
-)
+_HEAD_WORDS = re.compile(r"[\w.]+")
 
 
 # Methods of the page-framework interfaces that the framework calls with what the client posted:
