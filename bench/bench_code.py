@@ -36,7 +36,7 @@ from exhunt.model import ArtefactKind
 
 MANIFEST = Path(__file__).resolve().parent / "code_corpus_manifest.tsv"
 # Splits of the manifest: `dev` (rules may be written from it), `held-out` (never looked at), and
-# the same two halves of the shells added in later passes (`fresh-*` to `fresh24-*`), each measured
+# the same two halves of the shells added in later passes (`fresh-*` to `fresh25-*`), each measured
 # before any rule change for them.
 SPLITS = (
     "dev",
@@ -89,6 +89,8 @@ SPLITS = (
     "fresh23-held-out",
     "fresh24-dev",
     "fresh24-held-out",
+    "fresh25-dev",
+    "fresh25-held-out",
 )
 EXTERNALS = ("filename", "filepath", "extension", "filetype", "owner")
 

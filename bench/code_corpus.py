@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh24-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh25-`); benign files of a later pass carry
 none (`--append benign2`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest. A later pass's
@@ -974,6 +974,21 @@ FRESH24_SOURCES: list[tuple[str, str, str]] = [
     ("kranthikumar92/testh", "shells", "settings.aspx"),
     ("ebolo1410/FileUpload", "shells", "a.ashx"),
 ]
+# A twenty-sixth pass, split `fresh25-dev` / `fresh25-held-out`, gathered with `--append fresh25`
+# and measured before any change for it: walk-through and certification-notes repositories listed
+# by name and not examined before, those that keep per-machine folders of files. Staged from the
+# index's text where no snapshot could be had (three). Left out: a loader whose shellcode is an
+# unfilled placeholder, and a command cheat sheet.
+FRESH25_SOURCES: list[tuple[str, str, str]] = [
+    ("ajcriado/htb-writeups", "shells", "Boxes/Challenge-Labs/5-OSCP-B/Active-Directory/resources/revshell.aspx"),
+    ("ajcriado/htb-writeups", "shells", "Boxes/Proving-Grounds/Hutch/resources/revshell.aspx"),
+    ("darkt3rr0r/OSCP-Prep", "shells", "CSecLabs/Windows/Engine/PostView.ascx"),
+    ("darkt3rr0r/OSCP-Prep", "shells", "HTB/Windows/Devel/files/reverse-shell.aspx"),
+    ("darkt3rr0r/OSCP-Prep", "shells", "HTB/Windows/Silo/reverse.aspx"),
+    ("bokanrb/OSEP", "shells", "challenge6/web.aspx"),
+    ("bokanrb/OSEP", "shells", "challenge6/loader.aspx"),
+    ("bokanrb/OSEP", "shells", "challenge6/loaderemb.aspx"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -1258,6 +1273,7 @@ APPENDABLE = {
     "fresh22": FRESH22_SOURCES,
     "fresh23": FRESH23_SOURCES,
     "fresh24": FRESH24_SOURCES,
+    "fresh25": FRESH25_SOURCES,
     "benign2": BENIGN2_SOURCES,
 }
 
