@@ -421,7 +421,9 @@ class UnitFlow:
         self.folder.held_builder = self._held_builder
         self._library_objects: set[str] = set()  # VB variables (lower case) of a library's class
         self._method_params: set[str] | None = None  # every method's parameters (`_vb_library`)
-        self._edit_args: dict[str, str] | None = None  # `_edited_rows`
+        # parameters (lower case) declared as a data control's edit event arguments
+        # (`GridViewUpdateEventArgs e`) -> the member holding what the client typed (`_params`)
+        self._edit_args: dict[str, str] = {}
         self._made_controls: dict[str, str] = {}  # variable (lower case) -> input control class made in code
         self._builder_decls: dict[str, Node | None] = {}  # local builder -> its one declaration (None: more)
         self._builders: dict[str, builders.Builder] | None = None  # those that can be followed
@@ -576,6 +578,9 @@ class UnitFlow:
                     params.append(self._n(text(n)))
                     if _REQUEST_TYPE.search(text(p)):
                         self._requests.add(text(n).lower())  # `void Run(HttpRequest r)`
+                    edited = _edited_member(text(p))
+                    if edited is not None:  # `GridViewUpdateEventArgs e`, VB's `e As GridViewUpdateEventArgs`
+                        self._edit_args[text(n).lower()] = edited
         return params
 
     def _method(self, node: Node, name: str) -> None:
@@ -1079,22 +1084,6 @@ class UnitFlow:
             return True  # `r.Fill(t)` after `Dim r As New Contoso.Relay`: an object of a library's class
         known = root in self._declared or root in self.classes or root in self.controls or root in self._requests
         return not known and self._type(root) is None and root not in self._parameters()
-
-    def _edited_rows(self) -> dict[str, str]:
-        """Parameters (lower case) declared as a data control's edit event arguments
-        (`GridViewUpdateEventArgs e`, VB's `e As GridViewUpdateEventArgs`), each with the member
-        that holds what the client typed (`_EDITED_VALUES`); found once."""
-        if self._edit_args is None:
-            self._edit_args = {}
-            for m in self.methods.values():
-                head = text(m.node)[:400].split("{", 1)[0].split(")", 1)[0]
-                words = [w.lower().rsplit(".", 1)[-1] for w in _HEAD_WORDS.findall(head)]
-                for i, word in enumerate(words[:-1]):
-                    if word in _EDITED_VALUES:  # C#'s `GridViewUpdateEventArgs e`
-                        self._edit_args[words[i + 1]] = _EDITED_VALUES[word]
-                    elif words[i + 1] == "as" and i + 2 < len(words) and words[i + 2] in _EDITED_VALUES:
-                        self._edit_args[word] = _EDITED_VALUES[words[i + 2]]  # VB's `e As GridViewUpdateEventArgs`
-        return self._edit_args
 
     def _parameters(self) -> set[str]:
         """Every method's parameter names (as `_params` gives them), gathered once."""
@@ -2311,7 +2300,7 @@ class UnitFlow:
         control = self._control(path, line)
         if control is not None:
             return control
-        if len(path) > 1 and path[1] == self._edited_rows().get(path[0]):
+        if len(path) > 1 and path[1] == self._edit_args.get(path[0]):
             # `e.NewValues["c"]` of a GridView's update event: what the client typed into the row
             return Taint(("values edited in a data control's row",), frozenset({"control"}), (), frozenset({line}))
         if len(path) > 1 and (path[-1] == "websocket" or path[-2:] == ["websockets", "acceptwebsocketasync"]):
@@ -4357,7 +4346,17 @@ _EDITED_VALUES = {
 }
 
 
-_HEAD_WORDS = re.compile(r"[\w.]+")
+_TYPE_WORDS = re.compile(r"\w+")
+
+
+def _edited_member(parameter: str) -> str | None:
+    """The member holding what the client typed, when a parameter's declaration names a data
+    control's edit event arguments (`_EDITED_VALUES`); None for any other parameter."""
+    for word in _TYPE_WORDS.findall(parameter[:400]):
+        member = _EDITED_VALUES.get(word.lower())
+        if member is not None:
+            return member
+    return None
 
 
 # Methods of the page-framework interfaces that the framework calls with what the client posted:
