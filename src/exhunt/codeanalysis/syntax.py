@@ -49,19 +49,27 @@ class Parsed:
     source: bytes
 
 
+# VB takes the typographic double quotes (U+201C, U+201D) for `"` wherever a string literal may
+# begin or end (the language specification's DoubleQuoteCharacter), so `Request(“f”)` is
+# `Request("f")` to the compiler; the grammar knows only `"`. Each is read as `"` (lines keep
+# their places; only byte offsets within a line move).
+_VB_QUOTES = {0x201C: '"', 0x201D: '"'}
+
+
 def wrap(unit: CodeUnit) -> tuple[str, int]:
     """(source to parse, lines added before the unit's first line)."""
     if unit.lang is Lang.JSCRIPT:
         return untyped(unit.text), 0
+    code = unit.text.translate(_VB_QUOTES) if unit.lang is Lang.VB else unit.text
     if unit.kind is UnitKind.FILE:
-        return unit.text, 0
+        return code, 0
     if unit.lang is Lang.CSHARP:
         if unit.kind is UnitKind.MEMBERS:
-            return "class __Page { " + unit.text + "\n}", 0
-        return "class __Page { void __Render() { " + unit.text + "\n}}", 0
+            return "class __Page { " + code + "\n}", 0
+        return "class __Page { void __Render() { " + code + "\n}}", 0
     if unit.kind is UnitKind.MEMBERS:
-        return "Class __Page\n" + unit.text + "\nEnd Class\n", 1
-    return "Class __Page\nSub __Render()\n" + unit.text + "\nEnd Sub\nEnd Class\n", 2
+        return "Class __Page\n" + code + "\nEnd Class\n", 1
+    return "Class __Page\nSub __Render()\n" + code + "\nEnd Sub\nEnd Class\n", 2
 
 
 class ParseDeadline(Exception):
@@ -120,8 +128,6 @@ def parse(unit: CodeUnit, deadline: float | None = None) -> Parsed | str:
     if isinstance(lang, str):
         return lang
     text, shift = wrap(unit)
-    if unit.lang is Lang.VB:
-        text = text.translate(_VB_QUOTES)
     source = text.encode("utf-8", "surrogatepass")
     if unit.lang is Lang.VB and (named := _with_new_objects(source)) is not None:
         source = named
@@ -154,13 +160,6 @@ def parse(unit: CodeUnit, deadline: float | None = None) -> Parsed | str:
         source = blanked
         tree = parser.parse(source)
     return Parsed(tree, shift, source)
-
-
-# VB takes the typographic double quotes (U+201C, U+201D) for `"` wherever a string literal may
-# begin or end (the language specification's DoubleQuoteCharacter), so `Request(“f”)` is
-# `Request("f")` to the compiler; the grammar knows only `"`. Each is read as `"` (lines keep
-# their places; only byte offsets within a line move).
-_VB_QUOTES = {0x201C: '"', 0x201D: '"'}
 
 
 # VB's dictionary member access, `Request.Form!cmd` or `Session![a key]`: the default indexed
