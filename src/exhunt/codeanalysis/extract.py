@@ -300,11 +300,10 @@ class Padded:
         return "".join(self.parts)
 
 
-# A VB statement at the start of a line (white space within the line only: a run of blank lines
-# is not scanned again from each of them), and JScript's marks (an `eval(` is read up to the next
-# one, not again from each of many).
 # A line that only VB writes: a declaration, a block's end, a procedure, or a one-line `If ... Then`
-# (C# and JScript have no `Then`), each sought from a line's start so a long line is read once.
+# (C# and JScript have no `Then`), sought from a line's start with white space within the line
+# only (a run of blank lines is not scanned again from each of them, and a long line is read
+# once); and JScript's marks (an `eval(` is read up to the next one, not again from each of many).
 _VB_LINE = re.compile(
     r"(?im)^[^\S\n]*(?:dim\s+\w|end\s+(?:sub|function|if|class)\b|sub\s+\w+\s*\(|(?:else)?if\b[^\n]*(?<![.\w])then\b)"
 )
