@@ -45,6 +45,7 @@ from exhunt.codeanalysis.flow import (
 )
 from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_MAPPED, MAX_VALUE, as_bytes, decode_base64, show
 from exhunt.codeanalysis.pinvoke import declared
+from exhunt.codeanalysis.razor import MAX_DEPTH, RAZOR_EXTENSIONS, razor
 from exhunt.codeanalysis.staged import staged_runs
 from exhunt.codeanalysis.stylesheet import MAX_PREFIXES, MAX_SCRIPTS, STYLESHEET_EXTENSIONS, stylesheet
 from exhunt.codeanalysis.syntax import Parsed, ParseDeadline, error_share, parse
@@ -284,7 +285,12 @@ def analyze_code(
     report = CodeReport()
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     text = unescape_names(_decode(data, report), report)
-    extracted = _stylesheet(text, report) if ext in STYLESHEET_EXTENSIONS else extract(text, ext)
+    if ext in STYLESHEET_EXTENSIONS:
+        extracted = _stylesheet(text, report)
+    elif ext in RAZOR_EXTENSIONS:
+        extracted = _razor(text, ext, report)
+    else:
+        extracted = extract(text, ext)
     _unknown_code_text(extracted, report)
     compiled_live = False
     if markup is not None:
@@ -330,7 +336,7 @@ def analyze_code(
         _toolkit(shell_hits, report)
         _unresolved(shell_hits, name, report)
     _includes(extracted, report)
-    _planted(own, text, len(data), report)
+    _planted(own, text, len(data), report, razor=ext in RAZOR_EXTENSIONS)
     if not name.lower().endswith(SOURCE_SUFFIXES) and not extracted.bare_source:
         _pinvoke(units, report)
     if not name.lower().endswith(SOURCE_SUFFIXES) or name.lower().endswith("global.asax.cs"):
@@ -398,6 +404,15 @@ def _merge_included(extracted: Extracted, included: Sequence[Included], page_lin
         own = inc.kind == "codefile"
         report.included.append(IncludedSpan(offset + 1, offset + lines, inc.path, inc.line, textual, own))
         offset += lines
+
+
+def _razor(text: str, ext: str, report: CodeReport) -> Extracted:
+    """A Razor file's code (`razor.razor`), code nested past its limit a problem."""
+    extracted, unread = razor(text, ext)
+    if unread:
+        message = f"markup and code nested more than {MAX_DEPTH} levels deep: the code inside not read"
+        report.problems.append(CodeProblem("limit", message))
+    return extracted
 
 
 def _stylesheet(text: str, report: CodeReport, name: str = "the stylesheet", line: int = 1) -> Extracted:
@@ -1140,10 +1155,12 @@ def _runs_native(rule_id: str) -> bool:
     return isinstance(flow, CodeFlowParams) and flow.capability == "native-code"
 
 
-def _planted(extracted: Extracted, text: str, size: int, report: CodeReport) -> None:
+def _planted(extracted: Extracted, text: str, size: int, report: CodeReport, razor: bool = False) -> None:
+    """`razor`: a Razor view, whose code hands `this` (the view) to its model's and helpers'
+    methods as a matter of course; there only a custom class created counts."""
     for r in rules_of("code-planted-dll"):
         if size <= r.params_as(CodePlantedDllParams).max_page_bytes:
-            _planted_of(r.id, extracted, text, report)
+            _planted_of(r.id, extracted, text, report, razor)
 
 
 # Only a page can be the trigger: ASP.NET refuses to serve user controls and master pages
@@ -1182,7 +1199,7 @@ def _inherited_only(rule_id: str, extracted: Extracted, report: CodeReport) -> N
         return
 
 
-def _planted_of(rule_id: str, extracted: Extracted, text: str, report: CodeReport) -> None:
+def _planted_of(rule_id: str, extracted: Extracted, text: str, report: CodeReport, razor: bool = False) -> None:
     if not extracted.units or not extracted.code_chars:
         _inherited_only(rule_id, extracted, report)
         return
@@ -1193,7 +1210,7 @@ def _planted_of(rule_id: str, extracted: Extracted, text: str, report: CodeRepor
     code = " ".join(u.text for u in extracted.units)
     for m in _TYPE_USE.finditer(code):
         name = m.group("t") or m.group("s") or ""
-        if name.lower().startswith(_FRAMEWORK):
+        if name.lower().startswith(_FRAMEWORK) or (razor and not m.group("t")):
             continue
         line = text.count("\n", 0, text.find(name)) + 1 if name in text else 1
         assemblies = [

