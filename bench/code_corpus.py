@@ -11,8 +11,8 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh25-`); benign files of a later pass carry
-none (`--append benign2`). Nothing fetched is committed.
+carry the pass in the split's name (`fresh-` to `fresh26-`); benign files of a later pass carry
+none (`--append benign2`, `--append benign3`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest. A later pass's
 file from a repository no mirror could be had of is the public code index's stored text of it,
@@ -989,6 +989,37 @@ FRESH25_SOURCES: list[tuple[str, str, str]] = [
     ("bokanrb/OSEP", "shells", "challenge6/loader.aspx"),
     ("bokanrb/OSEP", "shells", "challenge6/loaderemb.aspx"),
 ]
+# A twenty-seventh pass, split `fresh26-dev` / `fresh26-held-out`, gathered with `--append fresh26`
+# and measured before any change for it, after Razor pages were first read: Razor shells
+# (`.cshtml`) sought in the index and in the snapshots of repositories already used (earlier passes
+# took no Razor file), exploit proof-of-concept payloads, and a code-behind shell. Left out: a
+# Razor page that runs one fixed command (a proof of injection, no capability for its caller), the
+# markup of the code-behind shell (its code is the listed `.cs` file), and a page kept under a
+# `.php` name, which IIS does not run.
+FRESH26_SOURCES: list[tuple[str, str, str]] = [
+    ("auseche-r7/DotNET-Core-Playground", "shells", "MVCShell/Views/Home/Shell.cshtml"),
+    ("auseche-r7/DotNET-Core-Playground", "shells", "MVCShell/Views/Home/WinShell.cshtml"),
+    (
+        "belong2yourself/vulnerabilities",
+        "shells",
+        "docs/NopCommerce/Privilege Escalation via Plugin Upload/ExternalAuth.Facebook/Views/Configure2.cshtml",
+    ),
+    (
+        "belong2yourself/vulnerabilities",
+        "shells",
+        "docs/MonoX CMS/Privilege Escalation via Template Modification/template.aspx",
+    ),
+    ("orzchen/Behinder-dotnet-Core-Payload", "shells", "behinder.cshtml"),
+    ("orzchen/Behinder-dotnet-Core-Payload", "shells", "behinderMem.cshtml"),
+    ("orzchen/Behinder-dotnet-Core-Payload", "shells", "MemShell/MVC/_ViewStart.cshtml"),
+    ("orzchen/Behinder-dotnet-Core-Payload", "shells", "MemShell/MVC/_ViewStart-DI.cshtml"),
+    ("orzchen/Behinder-dotnet-Core-Payload", "shells", "MemShell/RazorPages/injector.cshtml"),
+    ("skyg4mb/skyshell", "shells", "skyshell.aspx.cs"),
+    ("Jean-Francois-C/Webshell-upload-techniques", "shells", "webshells/ASPX/cmd-webservice.asmx"),
+    ("Jean-Francois-C/Webshell-upload-techniques", "shells", "webshells/ASPX/cmd.aspx"),
+    ("Jean-Francois-C/Webshell-upload-techniques", "shells", "webshells/ASPX/filebrowser.aspx"),
+    ("Jean-Francois-C/Webshell-upload-techniques", "shells", "webshells/ASPX/fileupload.aspx"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -1036,6 +1067,17 @@ BENIGN2_SOURCES: list[tuple[str, str, str]] = [
     ("Sanabel2211992/ERPSYS_WebForms", "benign", ""),
 ]
 SOURCES += BENIGN2_SOURCES
+# A third benign pass (`--append benign3`): the Razor views (`.cshtml`, `.vbhtml`, and only those)
+# of four public MVC applications, the false positives of reading Razor pages' code: NuGet's
+# gallery, SmartStore.NET, Orchard 1.x and SimplCommerce. Their other files are not taken (not a
+# WebForms project's, and not what this pass measures), so it is not one of the full gathering's
+# sources.
+BENIGN3_SOURCES: list[tuple[str, str, str]] = [
+    ("NuGet/NuGetGallery", "benign", ""),
+    ("smartstore/SmartStoreNET", "benign", ""),
+    ("OrchardCMS/Orchard", "benign", ""),
+    ("simplcommerce/SimplCommerce", "benign", ""),
+]
 RESERVED = {
     "ysrc/webshell-sample",
     "xl7dev/webshell",
@@ -1056,7 +1098,9 @@ RESERVED = {
 }
 PAGE = re.compile(r"\.(aspx|ashx|asmx|asax|ascx|soap|svc|master)$", re.I)
 BENIGN_FILE = re.compile(r"(\.(aspx|ashx|asmx|asax|ascx|master|cs|vb)|(^|/)web\.config)$", re.I)
-SHELL_CANDIDATE = re.compile(r"\.(aspx|ashx|asmx|asax|ascx|soap|svc|txt|cs|config)$", re.I)
+SHELL_CANDIDATE = re.compile(r"\.(aspx|ashx|asmx|asax|ascx|soap|svc|txt|cs|config|cshtml|vbhtml)$", re.I)
+# Razor pages and views (`.cshtml`, `.vbhtml`): ASP.NET by their type alone.
+RAZOR_FILE = re.compile(r"\.(cshtml|vbhtml)$", re.I)
 # ASP.NET, not classic ASP: a .NET directive, server script block, or .NET language.
 ASPNET = re.compile(
     rb"(?i)<%@\s*(?:page|webhandler|webservice|control|application|import|assembly)\b"
@@ -1112,6 +1156,8 @@ def is_shell(path: str, data: bytes) -> bool:
     if "white" in lowered or "benign" in lowered or "normal" in lowered:
         return False
     head = data[:200_000]
+    if RAZOR_FILE.search(path):
+        return b"@" in head
     if JSP.search(head):
         return False
     if CLASSIC_ASP.search(head) or re.search(r"\.(asp|asa|cer)(\.txt)?$", lowered):
@@ -1274,8 +1320,12 @@ APPENDABLE = {
     "fresh23": FRESH23_SOURCES,
     "fresh24": FRESH24_SOURCES,
     "fresh25": FRESH25_SOURCES,
+    "fresh26": FRESH26_SOURCES,
     "benign2": BENIGN2_SOURCES,
+    "benign3": BENIGN3_SOURCES,
 }
+# Which files of a benign pass's projects are taken (`BENIGN_FILE` unless named here).
+BENIGN_PATTERNS = {"benign3": RAZOR_FILE}
 
 
 def append(mirrors: Path, out: Path, name: str) -> None:
@@ -1374,7 +1424,7 @@ def append_benign(mirrors: Path, out: Path, name: str, lines: list[str], seen: s
     added: list[str] = []
     target = out / "benign"
     target.mkdir(parents=True, exist_ok=True)
-    for repo, corpus, prefix, commit, files in pass_files(mirrors, out, name, BENIGN_FILE):
+    for repo, corpus, prefix, commit, files in pass_files(mirrors, out, name, BENIGN_PATTERNS.get(name, BENIGN_FILE)):
         kept = 0
         for path, data in files:
             digest = hashlib.sha256(data).hexdigest()
