@@ -249,6 +249,21 @@ def test_nesting_past_the_limit_is_a_problem_not_a_failure() -> None:
 
 
 @pytest.mark.parametrize(
+    ("nested", "name"),
+    [
+        ("@{ @if (x) { " * 3000, "x.cshtml"),
+        ("@{ @section s { " * 3000, "x.cshtml"),
+        ("@{ @helper h() { " * 3000, "x.cshtml"),
+    ],
+)
+def test_code_nested_in_code_past_the_limit_is_a_problem_not_a_failure(nested: str, name: str) -> None:
+    # Statements inside code blocks inside statements, with no markup between: bounded as markup
+    # in code is, never a recursion that fails the file.
+    report = run(name, nested)
+    assert "limit" in {p.kind for p in report.problems}
+
+
+@pytest.mark.parametrize(
     "piece",
     ["@{", "@(", "@a(", "<div @if(x){", "@foreach(", '@{ "', "@*", "@section s {", "@Code\n", "@If x Then\n", "@<b>"],
 )

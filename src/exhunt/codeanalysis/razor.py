@@ -472,6 +472,10 @@ def _cs_code(s: _State, start: int, end: int, depth: int, block: bool) -> tuple[
     it stops). A block (`block`) stops at the brace closing it; otherwise at `end`. Markup starts
     where a statement may: a tag, `<text>`, `@:` or a templated delegate's `@<`."""
     t = s.text
+    if depth > MAX_DEPTH:
+        s.unread = True
+        stop = _brace_end(t, start - 1, end) if block else end  # (the block's own brace is at start - 1)
+        return s.newlines(start, stop), stop
     out: list[str] = []
     level = 0
     i = start
@@ -702,6 +706,9 @@ def _vb_code(s: _State, start: int, end: int, depth: int) -> str:
     """VB code between `start` and `end`, line by line: a line that starts with a tag, `@<` or
     `@:` is markup, replaced by its expressions' code."""
     t = s.text
+    if depth > MAX_DEPTH:
+        s.unread = True
+        return s.newlines(start, end)
     out: list[str] = []
     line_start = start
     while line_start < end:
@@ -709,7 +716,7 @@ def _vb_code(s: _State, start: int, end: int, depth: int) -> str:
         line_end = end if eol < 0 else eol
         m = _VB_MARKUP_LINE.match(t, line_start, line_end)
         if m is not None:
-            body = m.end() if t[m.end() - 1] == ":" else m.end() - 1 - (t[m.end() - 2] == "@")
+            body = m.end() if t[m.end() - 1] == ":" else m.end() - 2  # (from the `<`)
             out.append(_markup(s, max(body, line_start), line_end, depth + 1))
         else:
             out.append(t[line_start:line_end])
