@@ -139,7 +139,12 @@ def read_tokens(
         for p in rule.patterns
     ]
     # One pass with every sink name first: most statements name none.
-    any_sink = re.compile(r"(?i)\b(?:" + "|".join(sorted({re.escape(p.parts[-1]) for _, p, _ in sinks})) + r")\s*\(")
+    any_sink = re.compile(
+        r"(?i)\b(?P<name>" + "|".join(sorted({re.escape(p.parts[-1]) for _, p, _ in sinks})) + r")\s*\("
+    )
+    by_name: dict[str, list[int]] = {}  # a sink name (lower case) -> its patterns, in rule order
+    for i, (_, p, _) in enumerate(sinks):
+        by_name.setdefault(p.parts[-1].lower(), []).append(i)
     words = re.compile(r"[A-Za-z_]\w*")
     has_native = any(rule.capability == "native-code" for rule in rules)
     too_long: list[int] = []
@@ -176,11 +181,15 @@ def read_tokens(
         # Windows functions count whatever the source of their arguments, where the page declares
         # them (judged with the file's declarations later), but not in the declaration itself.
         native_only = t is None
-        if (native_only and not has_native) or not any_sink.search(stmt):
+        if native_only and not has_native:
             continue
-        if native_only and _DECLARATION.search(stmt):
+        # The sink names the statement calls: only their patterns are tried (a page of many
+        # statements that each call one sink is not searched for every rule's every name).
+        called = {m.group("name").lower() for m in any_sink.finditer(stmt)}
+        if not called or (native_only and _DECLARATION.search(stmt)):
             continue
-        for rule, pattern, rx in sinks:
+        for i in sorted(i for name in called for i in by_name[name]):
+            rule, pattern, rx = sinks[i]
             if native_only and rule.capability != "native-code":
                 continue
             if pattern.label == "eval" and not re.search(r"(?i)\beval\s*\(", stmt):
