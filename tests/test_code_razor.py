@@ -171,6 +171,67 @@ def test_razor_shells_are_read_at_their_lines(name: str, code: str, rule_id: str
     assert report.problems == []
 
 
+HANDLERS = [
+    (
+        "handler-parameter.cshtml",
+        "@page\n@functions {\n    public void OnGet(string cmd) {\n"
+        '        System.Diagnostics.Process.Start("cmd.exe", "/c " + cmd);\n    }\n}\n',
+        "EXH-WS-CODE-PROCESS",
+        4,
+    ),
+    (
+        "named-async-handler.cshtml",
+        "@page\n@functions {\n    public async System.Threading.Tasks.Task OnPostRunAsync(string path, string text) {\n"
+        "        await System.IO.File.WriteAllTextAsync(path, text);\n    }\n}\n",
+        "EXH-WS-CODE-FILE-WRITE",
+        4,
+    ),
+    (
+        "Run.cshtml.cs",
+        "using Microsoft.AspNetCore.Mvc.RazorPages;\n"
+        "public class RunModel : PageModel {\n"
+        "    public void OnPost(string cmd) {\n"
+        '        System.Diagnostics.Process.Start("cmd.exe", "/c " + cmd);\n    }\n}\n',
+        "EXH-WS-CODE-PROCESS",
+        4,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "rule_id", "line"), HANDLERS, ids=[h[0] for h in HANDLERS])
+def test_a_razor_pages_handler_parameters_are_the_clients(name: str, code: str, rule_id: str, line: int) -> None:
+    # Model binding fills an `OnGet`/`OnPost...` handler's parameters from the request, as it
+    # fills a controller action's.
+    report = assert_found(name, code, rule_id, ["handler parameter", "in a Razor page's handler"])
+    assert line in {c.line for c in report.capabilities if c.rule_id == rule_id}
+
+
+def test_other_methods_and_page_models_helpers_take_no_client_values() -> None:
+    page = (
+        "@page\n@functions {\n"
+        '    public void Run(string cmd) { System.Diagnostics.Process.Start("cmd.exe", "/c " + cmd); }\n'
+        "    public static void OnGetHelper(string cmd) { System.Diagnostics.Process.Start(cmd); }\n"
+        "    public string Message { get; set; }\n"
+        '    public void OnGet(int id) { Message = "Item " + id; }\n'
+        "}\n<p>@Message</p>\n"
+    )
+    assert "handler parameter" not in " ".join(c.chain for c in run("p.cshtml", page).capabilities)
+    model = (
+        "public class IndexModel : PageModel {\n"
+        "  public void OnPostUpload(Microsoft.AspNetCore.Http.IFormFile file) {\n"
+        "    var name = System.IO.Path.GetFileName(file.FileName);\n"
+        '    using var s = System.IO.File.Create(System.IO.Path.Combine("wwwroot/uploads", name)); file.CopyTo(s);\n'
+        "  }\n}\n"
+    )
+    assert_benign("Index.cshtml.cs", model)
+    # A WebForms page's method of the same name is no handler: only Razor pages and page models.
+    webforms = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        'public void OnGetData(string cmd) { System.Diagnostics.Process.Start("cmd.exe", "/c " + cmd); }\n</script>\n'
+    )
+    assert "handler parameter" not in " ".join(c.chain for c in run("w.aspx", webforms).capabilities)
+
+
 BENIGN = [
     (
         "mvc-view.cshtml",

@@ -316,6 +316,7 @@ def analyze_code(
         report,
         extracted.controls,
         remote=ext == ".soap",
+        razor=ext in RAZOR_EXTENSIONS,
         classes=classes,
         objects=extracted.objects,
     )
@@ -527,6 +528,7 @@ def _analyze_units(
     remote: bool = False,
     classes: set[str] | None = None,
     objects: Mapping[str, str] | None = None,
+    razor: bool = False,
 ) -> list[SinkHit]:
     """The units of one file, analysed together where they are one class (members and
     statements of a page in one language); a unit that cannot be parsed or followed is read
@@ -565,7 +567,9 @@ def _analyze_units(
     for group in groups.values():
         if len(group) > 1:
             try:
-                scope = PageScope(remote_public=remote, classes=set(classes or ()), objects=dict(objects or {}))
+                scope = PageScope(
+                    remote_public=remote, razor_page=razor, classes=set(classes or ()), objects=dict(objects or {})
+                )
                 flows = [UnitFlow(pu, u.lang, rules, deadline, NODE_BUDGET, controls, scope) for u, pu in group]
                 run_together(flows)
             except Budget:
@@ -576,7 +580,9 @@ def _analyze_units(
                 continue
         for unit, parsed in group:
             try:
-                scope = PageScope(remote_public=remote, classes=set(classes or ()), objects=dict(objects or {}))
+                scope = PageScope(
+                    remote_public=remote, razor_page=razor, classes=set(classes or ()), objects=dict(objects or {})
+                )
                 flow = UnitFlow(parsed, unit.lang, rules, deadline, NODE_BUDGET, controls, scope)
                 flow.run()
             except Budget as exc:
@@ -659,8 +665,11 @@ def _context(hit: SinkHit, name: str) -> str:
     if method == "processrequest":
         return "in an HTTP handler"
     if hit.taint is not None and "webmethod" in hit.taint.kinds:
-        actions = any(source.startswith("action parameter") for source in hit.taint.sources)
-        return "in a controller action" if actions else "in a web method"
+        if any(source.startswith("action parameter") for source in hit.taint.sources):
+            return "in a controller action"
+        if any(source.startswith("handler parameter") for source in hit.taint.sources):
+            return "in a Razor page's handler"
+        return "in a web method"
     return ""
 
 
@@ -708,6 +717,7 @@ def _judge(
     direct = {h.capability for h in hits if h.taint is not None and not h.built}
     alone: set[tuple[str, int]] = {(c.rule_id, c.line) for c in report.capabilities}  # `_acts_alone`'s, once each
     scan = [_ARGUMENT_SCAN_CHARS]  # what the act-alone rules may still search of folded arguments
+    matched: dict[tuple[tuple[str, ...], str], bool] = {}  # texts already searched, by patterns
     for hit in hits:
         if hit.built and hit.capability in direct:
             continue
@@ -733,7 +743,7 @@ def _judge(
             _memory_shell(hit, phrase, hits, name, report)
             continue
         if hit.capability in _ACTS_ALONE:
-            _acts_alone(hit, flow, report, alone, scan)
+            _acts_alone(hit, flow, report, alone, scan, matched)
             continue
         if hit.capability == "credential-capture":
             _captured(hit, phrase, name, extracted, report)
@@ -833,29 +843,39 @@ _ACTS_ALONE = frozenset({"log-clear", "mailbox", "credential-dump", "persistence
 
 
 def _acts_alone(
-    hit: SinkHit, flow: CodeFlowParams, report: CodeReport, reported: set[tuple[str, int]], scan: list[int]
+    hit: SinkHit,
+    flow: CodeFlowParams,
+    report: CodeReport,
+    reported: set[tuple[str, int]],
+    scan: list[int],
+    matched: dict[tuple[tuple[str, ...], str], bool],
 ) -> None:
     """A call of a capability that counts whatever its data's source: an event log cleared or
     deleted, whatever names it; a command when the text its arguments fold to matches the rule's
     `arguments` (a command line clearing logs, an Exchange cmdlet's name). Once per rule and line
     (`reported`: the rules and lines already reported, kept up to date here). `scan` holds what
     the file's patterns may still search (`_ARGUMENT_SCAN_CHARS`): past it a call is not matched,
-    and the file has a `limit` problem, never a silent miss."""
+    and the file has a `limit` problem, never a silent miss. `matched`: what the patterns gave on
+    texts already searched (a page of many calls with the same arguments is searched once)."""
     if (hit.rule_id, hit.line) in reported:
         return
     source = f"takes {' and '.join(hit.taint.sources[:2])}, then " if hit.taint is not None else ""
     if flow.arguments:
         command = hit.command_text()
-        cost = (len(hit.api) + 1 + len(command)) * len(flow.arguments)
-        if cost > scan[0]:
-            if scan[0] >= 0:
-                message = "folded arguments past the search budget were not matched against the rules' patterns"
-                report.problems.append(CodeProblem("limit", message, hit.line))
-                scan[0] = -1
-            return
-        scan[0] -= cost
         # (the call's own name counts too: a method reached by reflection names what it reads)
-        if not _any_match(flow.arguments, f"{hit.api} {command}"):
+        key = (flow.arguments, f"{hit.api} {command}")
+        found = matched.get(key)
+        if found is None:
+            cost = len(key[1]) * len(flow.arguments)
+            if cost > scan[0]:
+                if scan[0] >= 0:
+                    message = "folded arguments past the search budget were not matched against the rules' patterns"
+                    report.problems.append(CodeProblem("limit", message, hit.line))
+                    scan[0] = -1
+                return
+            scan[0] -= cost
+            found = matched[key] = _any_match(flow.arguments, key[1])
+        if not found:
             return
         shown = show(command) if command.strip() else ""
         how = f"{flow.phrase} ({'; '.join(x for x in (shown, hit.api, hit.note) if x)})"

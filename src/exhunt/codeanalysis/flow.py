@@ -314,6 +314,9 @@ class PageScope:
     # A `.soap` file is a .NET remoting service: every public method answers a remote caller,
     # so its parameters are request data as a [WebMethod]'s are.
     remote_public: bool = False
+    # A Razor page (`.cshtml`, `.vbhtml`): its members' `OnGet`/`OnPost...` methods are the page's
+    # handlers, whose parameters model binding fills from the request.
+    razor_page: bool = False
     # Methods (lower case) declared as a service's operations ([WebMethod], WCF's
     # [OperationContract] on the method or on the contract interface it implements).
     operations: set[str] = field(default_factory=set)
@@ -430,6 +433,7 @@ class UnitFlow:
         self._settled = False  # the constants are final (after `_constants`)
         self.folder.functions = scope.functions
         self.remote_public = scope.remote_public
+        self.razor_page = scope.razor_page
         self.operations = scope.operations
         self.folded: dict[str, int] = {}  # folded string -> first line
         self.hidden: list[tuple[int, str]] = []  # (line, dangerous folded text)
@@ -438,6 +442,7 @@ class UnitFlow:
         self.oversized: list[int] = []  # lines of values not folded because they would pass `MAX_VALUE`
         self.tainted_writes = False
         self._actions: set[str] = set()  # methods (lower case) that are MVC or Web API controller actions
+        self._handlers: set[str] = set()  # methods (lower case) that are a Razor page's handlers
         self._written_to: dict[str, Taint] = {}  # writer variable -> what tainted `Write` calls write into it
         self._memo: dict[int, Taint | None] = {}
         self._words: dict[int, frozenset[str]] = {}  # statement -> the words it reads (`_names_in`)
@@ -591,8 +596,12 @@ class UnitFlow:
         action = _controller_action(node, signature, attributes)
         if action:
             self._actions.add(name.lower())
+        handler = not action and _page_handler(node, name, signature, self.razor_page)
+        if handler:
+            self._handlers.add(name.lower())
         webmethod = (
             action
+            or handler
             or any(a in attributes for a in _OPERATION_ATTRIBUTES)
             or (self.remote_public and re.search(r"\bpublic\b", signature) is not None)
         )
@@ -1676,7 +1685,8 @@ class UnitFlow:
             elif r is Role.METHOD and method:
                 m = self.methods.get(method.lower())
                 if m is not None and (m.webmethod or method.lower() in self.operations):
-                    kind = "action" if method.lower() in self._actions else "web-method"
+                    low = method.lower()
+                    kind = "action" if low in self._actions else "handler" if low in self._handlers else "web-method"
                     for p in self._params(node):
                         t = Taint(
                             (f"{kind} parameter '{p}'",), frozenset({"webmethod"}), (), frozenset({self.line(node)})
@@ -4331,6 +4341,34 @@ def _controller_action(node: Node, signature: str, attributes: str) -> bool:
     # C#'s head ends at the body's brace; VB's `Inherits` is the line after `Class`.
     head = whole.split("{", 1)[0] if cls.type == "class_declaration" else "\n".join(whole.splitlines()[:3])
     return _CONTROLLER_BASE.search(head) is not None
+
+
+# Razor Pages: a page's handler methods are named for the HTTP method they answer (`OnGet`,
+# `OnPostAsync`, `OnPostDelete`), and model binding fills their parameters from the request; they
+# sit in the page's `@functions` block or in a class derived from `PageModel`.
+_PAGE_HANDLER = re.compile(r"(?i)on(?:get|post|put|delete|patch|head|options)\w*$")
+_PAGE_MODEL_BASE = re.compile(r"(?i)(?:[:,]|\binherits)\s*(?:[\w.]+\.)?PageModel\b")
+
+
+def _page_handler(node: Node, name: str, signature: str, razor_page: bool) -> bool:
+    """Whether a method is a Razor page's handler: public, not static, named `On<Verb>...`, in a
+    Razor page's members or in a class whose declared base is `PageModel`."""
+    if node.type != "method_declaration" or _PAGE_HANDLER.match(name) is None:
+        return False
+    if not re.search(r"\bpublic\b", signature) or re.search(r"\b(?:static|shared)\b", signature):
+        return False
+    if razor_page:
+        return True
+    cls = node.parent
+    for _ in range(3):
+        if cls is None or cls.type in {"class_declaration", "class_block"}:
+            break
+        cls = cls.parent
+    if cls is None or cls.type not in {"class_declaration", "class_block"}:
+        return False
+    whole = text(cls)[:400]
+    head = whole.split("{", 1)[0] if cls.type == "class_declaration" else "\n".join(whole.splitlines()[:3])
+    return _PAGE_MODEL_BASE.search(head) is not None
 
 
 # The event arguments of data-bound controls' edits, and the member that holds what the client

@@ -154,7 +154,9 @@ def wants(loc: Location, data: bytes) -> bool:
     found = _words_in(start)
     if ext in RAZOR_EXTENSIONS:
         # A Razor page marks its code with `@`, not `<%`: read when it names what a flow needs.
-        return not found.isdisjoint(_WORTH_READING) or not found.isdisjoint(_SCRIPT_WORDS)
+        return not (
+            found.isdisjoint(_WORTH_READING) and found.isdisjoint(_SCRIPT_WORDS) and found.isdisjoint(_SOURCE_WORDS)
+        )
     if ext in {".cs", ".vb"}:
         if not found.isdisjoint(_SOURCE_WORDS) or _CODE_BEHIND_INPUT.search(_lower(start)) is not None:
             return True
@@ -218,6 +220,10 @@ _SOURCE_WORDS = (
     b"apicontroller",
     b"controllerbase",
     b"asynccontroller",
+    # Razor Pages' handlers: model binding fills their parameters (in a page or a PageModel)
+    b"pagemodel",
+    b"onget",
+    b"onpost",
 )
 _CODE_BEHIND_SINKS = (
     b"process",
