@@ -4324,23 +4324,29 @@ def _controller_action(node: Node, signature: str, attributes: str) -> bool:
     """Whether a method is an action of an MVC or Web API controller: public, not static, in a
     class whose declared base is `Controller`, `ApiController`, `AsyncController` or
     `ControllerBase` (a constructor, property or `[NonAction]` method is none)."""
-    if node.type != "method_declaration":
+    if node.type != "method_declaration" or not _public_instance(signature) or _NOT_ACTION.search(attributes):
         return False
-    if not re.search(r"\bpublic\b", signature) or re.search(r"\b(?:static|shared)\b", signature):
-        return False
-    if _NOT_ACTION.search(attributes):
-        return False
+    head = _class_head(node)
+    return head is not None and _CONTROLLER_BASE.search(head) is not None
+
+
+def _public_instance(signature: str) -> bool:
+    """Whether a method's signature (up to its parameters, lower case) is public and not static."""
+    return re.search(r"\bpublic\b", signature) is not None and re.search(r"\b(?:static|shared)\b", signature) is None
+
+
+def _class_head(node: Node) -> str | None:
+    """The head of the class a method is declared in, up to its body (C#'s brace; VB's
+    `Inherits` is the line after `Class`), or None outside a class."""
     cls = node.parent
     for _ in range(3):
         if cls is None or cls.type in {"class_declaration", "class_block"}:
             break
         cls = cls.parent
     if cls is None or cls.type not in {"class_declaration", "class_block"}:
-        return False
+        return None
     whole = text(cls)[:400]
-    # C#'s head ends at the body's brace; VB's `Inherits` is the line after `Class`.
-    head = whole.split("{", 1)[0] if cls.type == "class_declaration" else "\n".join(whole.splitlines()[:3])
-    return _CONTROLLER_BASE.search(head) is not None
+    return whole.split("{", 1)[0] if cls.type == "class_declaration" else "\n".join(whole.splitlines()[:3])
 
 
 # Razor Pages: a page's handler methods are named for the HTTP method they answer (`OnGet`,
@@ -4353,22 +4359,12 @@ _PAGE_MODEL_BASE = re.compile(r"(?i)(?:[:,]|\binherits)\s*(?:[\w.]+\.)?PageModel
 def _page_handler(node: Node, name: str, signature: str, razor_page: bool) -> bool:
     """Whether a method is a Razor page's handler: public, not static, named `On<Verb>...`, in a
     Razor page's members or in a class whose declared base is `PageModel`."""
-    if node.type != "method_declaration" or _PAGE_HANDLER.match(name) is None:
-        return False
-    if not re.search(r"\bpublic\b", signature) or re.search(r"\b(?:static|shared)\b", signature):
+    if node.type != "method_declaration" or _PAGE_HANDLER.match(name) is None or not _public_instance(signature):
         return False
     if razor_page:
         return True
-    cls = node.parent
-    for _ in range(3):
-        if cls is None or cls.type in {"class_declaration", "class_block"}:
-            break
-        cls = cls.parent
-    if cls is None or cls.type not in {"class_declaration", "class_block"}:
-        return False
-    whole = text(cls)[:400]
-    head = whole.split("{", 1)[0] if cls.type == "class_declaration" else "\n".join(whole.splitlines()[:3])
-    return _PAGE_MODEL_BASE.search(head) is not None
+    head = _class_head(node)
+    return head is not None and _PAGE_MODEL_BASE.search(head) is not None
 
 
 # The event arguments of data-bound controls' edits, and the member that holds what the client

@@ -195,14 +195,9 @@ def _cs_transition(s: _State, at: int, end: int, depth: int) -> tuple[str, int]:
         close = min(close + 1, end)
         return s.newlines(at, close), close
     if word == "using":
-        ns = _NAMESPACE.match(t, after, end)
-        if ns is not None:
-            s.imports.append(Directive("Import", {"namespace": ns.group("ns")}, s.line(at)))
-        eol = t.find("\n", after, end)
-        return "", end if eol < 0 else eol
+        return _imported(s, at, after, end)
     if low in _CS_DIRECTIVES:
-        eol = t.find("\n", after, end)
-        return "", end if eol < 0 else eol
+        return "", _line_end(t, after, end)
     if word == "section":
         # `@section Name { ... }`: markup, with its own code, wherever it stands
         brace = t.find("{", after, end)
@@ -212,6 +207,19 @@ def _cs_transition(s: _State, at: int, end: int, depth: int) -> tuple[str, int]:
         return s.newlines(at, brace + 1) + _markup(s, brace + 1, close, depth + 1), min(close + 1, end)
     stop = _implicit_end(t, after, end)
     return f"__out({_cs_inline(s, t[at + 1 : stop], at + 1, depth)});", stop
+
+
+def _line_end(t: str, pos: int, end: int) -> int:
+    eol = t.find("\n", pos, end)
+    return end if eol < 0 else eol
+
+
+def _imported(s: _State, at: int, after: int, end: int) -> tuple[str, int]:
+    """`@using Namespace` (VB: `@Imports`): an `Import` directive; no code, markup after its line."""
+    ns = _NAMESPACE.match(s.text, after, end)
+    if ns is not None:
+        s.imports.append(Directive("Import", {"namespace": ns.group("ns")}, s.line(at)))
+    return "", _line_end(s.text, after, end)
 
 
 def _cs_inline(s: _State, expr: str, offset: int, depth: int) -> str:
@@ -630,14 +638,9 @@ def _vb_transition(s: _State, at: int, end: int, depth: int) -> tuple[str, int]:
         resume = end if eol < 0 else eol
         return _vb_code(s, at + 1, resume, depth), resume
     if word == "imports":
-        ns = _NAMESPACE.match(t, after, end)
-        if ns is not None:
-            s.imports.append(Directive("Import", {"namespace": ns.group("ns")}, s.line(at)))
-        eol = t.find("\n", after, end)
-        return "", end if eol < 0 else eol
+        return _imported(s, at, after, end)
     if word in _CS_DIRECTIVES:
-        eol = t.find("\n", after, end)
-        return "", end if eol < 0 else eol
+        return "", _line_end(t, after, end)
     stop = _implicit_end_vb(t, after, end)
     return f"__out({t[at + 1 : stop]}){_VB_NEXT}", stop
 
