@@ -206,6 +206,28 @@ def test_a_razor_pages_handler_parameters_are_the_clients(name: str, code: str, 
     assert line in {c.line for c in report.capabilities if c.rule_id == rule_id}
 
 
+def test_bound_properties_are_the_clients() -> None:
+    # Model binding sets a `[BindProperty]` (or every property of a `[BindProperties]` class)
+    # from the request before the handler runs.
+    page = (
+        "@page\n@functions {\n"
+        "    [BindProperty(SupportsGet = true)] public string Cmd { get; set; }\n"
+        "    public string Note { get; set; }\n"
+        '    public void OnGet() { System.Diagnostics.Process.Start("cmd.exe", "/c " + Cmd); }\n'
+        "}\n"
+    )
+    report = assert_found("bound.cshtml", page, "EXH-WS-CODE-PROCESS", ["bound property 'Cmd'"])
+    assert {c.line for c in report.capabilities if c.rule_id == "EXH-WS-CODE-PROCESS"} == {5}
+    model = (
+        "[BindProperties]\npublic class RunModel : PageModel {\n"
+        "    public string Cmd { get; set; }\n"
+        '    public void OnPost() { System.Diagnostics.Process.Start("cmd.exe", "/c " + Cmd); }\n}\n'
+    )
+    assert_found("Run.cshtml.cs", model, "EXH-WS-CODE-PROCESS", ["bound property 'Cmd'"])
+    unbound = model.replace("[BindProperties]\n", "")
+    assert "bound property" not in " ".join(c.chain for c in run("Run.cshtml.cs", unbound).capabilities)
+
+
 def test_other_methods_and_page_models_helpers_take_no_client_values() -> None:
     page = (
         "@page\n@functions {\n"

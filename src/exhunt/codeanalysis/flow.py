@@ -443,6 +443,7 @@ class UnitFlow:
         self.tainted_writes = False
         self._actions: set[str] = set()  # methods (lower case) that are MVC or Web API controller actions
         self._handlers: set[str] = set()  # methods (lower case) that are a Razor page's handlers
+        self._bound: set[str] = set()  # properties (lower case) model binding fills from the request
         self._written_to: dict[str, Taint] = {}  # writer variable -> what tainted `Write` calls write into it
         self._memo: dict[int, Taint | None] = {}
         self._words: dict[int, frozenset[str]] = {}  # statement -> the words it reads (`_names_in`)
@@ -599,6 +600,8 @@ class UnitFlow:
         handler = not action and _page_handler(node, name, signature, self.razor_page)
         if handler:
             self._handlers.add(name.lower())
+        if _bound_property(node, self.razor_page):
+            self._bound.add(name.lower())
         webmethod = (
             action
             or handler
@@ -1684,6 +1687,13 @@ class UnitFlow:
                     self._put(self.returns, key, t, None, key)
             elif r is Role.METHOD and method:
                 m = self.methods.get(method.lower())
+                if method.lower() in self._bound:
+                    # `[BindProperty] public string Cmd { get; set; }`: model binding sets it from
+                    # the request before the handler runs, so reading it reads the client's value.
+                    bound = Taint(
+                        (f"bound property '{method}'",), frozenset({"webmethod"}), (), frozenset({self.line(node)})
+                    )
+                    self._put(self.returns, method.lower(), bound, None, method)
                 if m is not None and (m.webmethod or method.lower() in self.operations):
                     low = method.lower()
                     kind = "action" if low in self._actions else "handler" if low in self._handlers else "web-method"
@@ -4365,6 +4375,25 @@ def _page_handler(node: Node, name: str, signature: str, razor_page: bool) -> bo
         return True
     head = _class_head(node)
     return head is not None and _PAGE_MODEL_BASE.search(head) is not None
+
+
+# Razor Pages' bound properties: `[BindProperty]` on the property, or `[BindProperties]` on its
+# class (a page model's, or the page's own members).
+_BIND_PROPERTY = re.compile(r"^\s*(?:\[[^\]]*\]\s*)*?\[\s*(?:[\w.]+\.)?BindProperty(?:Attribute)?\b")
+_BIND_PROPERTIES = re.compile(r"\[\s*(?:[\w.]+\.)?BindProperties(?:Attribute)?\b")
+
+
+def _bound_property(node: Node, razor_page: bool) -> bool:
+    """Whether a C# property is one model binding fills from the request: marked `[BindProperty]`
+    (or in a class marked `[BindProperties]`), in a Razor page's members or a `PageModel` class."""
+    if node.type != "property_declaration":
+        return False
+    head = _class_head(node)
+    if not razor_page and (head is None or _PAGE_MODEL_BASE.search(head) is None):
+        return False
+    return _BIND_PROPERTY.search(text(node)[:600]) is not None or (
+        head is not None and _BIND_PROPERTIES.search(head) is not None
+    )
 
 
 # The event arguments of data-bound controls' edits, and the member that holds what the client
