@@ -206,6 +206,26 @@ def test_a_razor_pages_handler_parameters_are_the_clients(name: str, code: str, 
     assert line in {c.line for c in report.capabilities if c.rule_id == rule_id}
 
 
+CORE_SOURCES = [
+    ('Request.RouteValues["c"]', "route value 'c'"),
+    ('(await Request.ReadFormAsync())["c"]', "form field"),
+    ('(await Request.ReadFromJsonAsync<System.Collections.Generic.Dictionary<string, string>>())["c"]', "request body"),
+    ('Accessor.HttpContext.Request.Query["c"]', "query parameter 'c'"),
+    ('Context.Request.Headers["X-C"]', "request header 'X-C'"),
+]
+
+
+@pytest.mark.parametrize(("expression", "source"), CORE_SOURCES, ids=[c[1] for c in CORE_SOURCES])
+def test_aspnet_core_request_members_are_the_clients(expression: str, source: str) -> None:
+    # ASP.NET Core's HttpRequest: route values, the form and JSON body read on demand, and the
+    # request reached through an injected IHttpContextAccessor.
+    page = (
+        "@inject Microsoft.AspNetCore.Http.IHttpContextAccessor Accessor\n"
+        f'@{{ var c = {expression}; System.Diagnostics.Process.Start("cmd.exe", "/c " + c); }}\n'
+    )
+    assert_found("core.cshtml", page, "EXH-WS-CODE-PROCESS", [source])
+
+
 def test_bound_properties_are_the_clients() -> None:
     # Model binding sets a `[BindProperty]` (or every property of a `[BindProperties]` class)
     # from the request before the handler runs.

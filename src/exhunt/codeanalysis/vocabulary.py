@@ -33,6 +33,9 @@ SOURCE_MEMBERS: dict[str, tuple[str, str]] = {
     "currentexecutionfilepath": ("request", "the URL path"),
     "apprelativecurrentexecutionfilepath": ("request", "the URL path"),
     "query": ("request", "query parameter"),  # ASP.NET Core's HttpRequest.Query
+    "routevalues": ("request", "route value"),  # ASP.NET Core's HttpRequest.RouteValues: the URL's segments
+    "readformasync": ("request", "form field"),  # ASP.NET Core: the posted form, read on demand
+    "readfromjsonasync": ("body", "the request body"),  # ASP.NET Core: the body as JSON
     "useragent": ("client", "the user agent"),
     "urlreferrer": ("client", "the referer"),
     # The Accept-Language and Accept headers as HttpRequest parses them (string arrays).
