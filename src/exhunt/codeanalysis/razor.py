@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from exhunt.codeanalysis.extract import CodeUnit, Directive, Extracted, Lang, Padded, UnitKind
@@ -282,13 +283,15 @@ def _next_char(t: str, pos: int, end: int) -> str:
     return t[pos] if pos < end else ""
 
 
-def _implicit_end(t: str, pos: int, end: int) -> int:
-    """Where an implicit expression (`@a.b(c)[d]`) ends: names joined by dots, calls and indexes,
-    no blanks."""
+def _implicit_end(t: str, pos: int, end: int, vb: bool = False) -> int:
+    """Where an implicit expression (`@a.b(c)[d]`; VB's `@a.b(c)`) ends: names joined by dots,
+    calls and indexes, no blanks."""
+    brackets = "(" if vb else "(["
+    skip = _skip_vb_string if vb else _skip_literal
     while pos < end:
         c = t[pos]
-        if c in "([":
-            pos = _matching(t, pos, end, c, ")" if c == "(" else "]") + 1
+        if c in brackets:
+            pos = _matching(t, pos, end, c, ")" if c == "(" else "]", skip) + 1
         elif c == "." and pos + 1 < end and (t[pos + 1].isalpha() or t[pos + 1] == "_"):
             m = _IDENT.match(t, pos + 1, end)
             pos = m.end() if m else pos + 1
@@ -302,8 +305,7 @@ def _skip_literal(t: str, pos: int, end: int) -> int:
     c = t[pos]
     if c == "/" and pos + 1 < end and t[pos + 1] in "/*":
         if t[pos + 1] == "/":
-            eol = t.find("\n", pos, end)
-            return end if eol < 0 else eol
+            return _line_end(t, pos, end)
         close = t.find("*/", pos + 2, end)
         return end if close < 0 else close + 2
     if c == '"':
@@ -340,13 +342,16 @@ def _skip_literal(t: str, pos: int, end: int) -> int:
     return pos
 
 
-def _matching(t: str, pos: int, end: int, opener: str, closer: str) -> int:
-    """The offset of the bracket closing the one at `pos` (strings and comments skipped), or `end`."""
+def _matching(
+    t: str, pos: int, end: int, opener: str, closer: str, skip: Callable[[str, int, int], int] = _skip_literal
+) -> int:
+    """The offset of the bracket closing the one at `pos` (strings and comments skipped: C#'s,
+    or those `skip` knows), or `end`."""
     level = 0
     i = pos
     while i < end:
         c = t[i]
-        j = _skip_literal(t, i, end)
+        j = skip(t, i, end)
         if j != i:
             i = j
             continue
@@ -518,8 +523,7 @@ def _cs_code(s: _State, start: int, end: int, depth: int, block: bool) -> tuple[
         if markup_at >= 0:
             out.append(t[copied:i])
             if t[markup_at] == ":":
-                eol = t.find("\n", markup_at, end)
-                stop = end if eol < 0 else eol
+                stop = _line_end(t, markup_at, end)
                 out.append(_markup(s, markup_at + 1, stop, depth + 1))
             else:
                 stop = _element_end(t, markup_at, end)
@@ -609,7 +613,7 @@ def _vb_transition(s: _State, at: int, end: int, depth: int) -> tuple[str, int]:
     t = s.text
     nxt = t[at + 1]
     if nxt == "(":
-        close = _matching_vb(t, at + 1, end)
+        close = _matching(t, at + 1, end, "(", ")", _skip_vb_string)
         return f"__out({t[at + 2 : close]}){_VB_NEXT}", min(close + 1, end)
     m = _IDENT.match(t, at + 1, end)
     if m is None:
@@ -625,66 +629,39 @@ def _vb_transition(s: _State, at: int, end: int, depth: int) -> tuple[str, int]:
             last = t.rfind("\n", body_start, stop)
             body_end = body_start if last < 0 else last
             body = _vb_code(s, body_start, body_end, depth)
-            eol = t.find("\n", stop, end)
-            resume = end if eol < 0 else eol
+            resume = _line_end(t, stop, end)
             if word == "functions":
                 s.members.add(body, s.line(body_start))
                 return s.newlines(at, resume), resume
             return s.newlines(at, body_start) + body + s.newlines(body_end, resume), resume
         if word == "section":
-            first = t.find("\n", at, end)
-            return "", end if first < 0 else first  # its lines are markup
-        eol = t.find("\n", stop, end)
-        resume = end if eol < 0 else eol
+            return "", _line_end(t, at, end)  # its lines are markup
+        resume = _line_end(t, stop, end)
         return _vb_code(s, at + 1, resume, depth), resume
     if word == "imports":
         return _imported(s, at, after, end)
     if word in _CS_DIRECTIVES:
         return "", _line_end(t, after, end)
-    stop = _implicit_end_vb(t, after, end)
+    stop = _implicit_end(t, after, end, vb=True)
     return f"__out({t[at + 1 : stop]}){_VB_NEXT}", stop
 
 
-def _matching_vb(t: str, pos: int, end: int) -> int:
-    """The parenthesis closing the one at `pos`, VB strings (`""` inside) skipped."""
-    level = 0
-    i = pos
-    while i < end:
-        c = t[i]
-        if c == '"':
-            close = i + 1
-            while close < end:
-                if t[close] == '"':
-                    if close + 1 < end and t[close + 1] == '"':
-                        close += 2
-                        continue
-                    break
-                if t[close] == "\n":
-                    break
-                close += 1
-            i = close + 1
-            continue
-        if c == "(":
-            level += 1
-        elif c == ")":
-            level -= 1
-            if level == 0:
-                return i
-        i += 1
-    return end
-
-
-def _implicit_end_vb(t: str, pos: int, end: int) -> int:
-    while pos < end:
-        c = t[pos]
-        if c == "(":
-            pos = _matching_vb(t, pos, end) + 1
-        elif c == "." and pos + 1 < end and (t[pos + 1].isalpha() or t[pos + 1] == "_"):
-            m = _IDENT.match(t, pos + 1, end)
-            pos = m.end() if m else pos + 1
-        else:
+def _skip_vb_string(t: str, pos: int, end: int) -> int:
+    """If a VB string starts at `pos` (`""` inside it is a quote), just past its end (an unclosed
+    one ends with its line); else `pos`."""
+    if t[pos] != '"':
+        return pos
+    close = pos + 1
+    while close < end:
+        if t[close] == '"':
+            if close + 1 < end and t[close + 1] == '"':
+                close += 2
+                continue
             break
-    return min(pos, end)
+        if t[close] == "\n":
+            break
+        close += 1
+    return min(close + 1, end)
 
 
 def _vb_block_end(t: str, pos: int, end: int, opener: re.Pattern[str], closer: re.Pattern[str]) -> int:
