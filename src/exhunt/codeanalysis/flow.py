@@ -4371,8 +4371,11 @@ def _page_handler(node: Node, name: str, signature: str, razor_page: bool) -> bo
     Razor page's members or in a class whose declared base is `PageModel`."""
     if node.type != "method_declaration" or _PAGE_HANDLER.match(name) is None or not _public_instance(signature):
         return False
-    if razor_page:
-        return True
+    return razor_page or _in_page_model(node)
+
+
+def _in_page_model(node: Node) -> bool:
+    """Whether a member is declared in a class whose declared base is `PageModel`."""
     head = _class_head(node)
     return head is not None and _PAGE_MODEL_BASE.search(head) is not None
 
@@ -4386,14 +4389,12 @@ _BIND_PROPERTIES = re.compile(r"\[\s*(?:[\w.]+\.)?BindProperties(?:Attribute)?\b
 def _bound_property(node: Node, razor_page: bool) -> bool:
     """Whether a C# property is one model binding fills from the request: marked `[BindProperty]`
     (or in a class marked `[BindProperties]`), in a Razor page's members or a `PageModel` class."""
-    if node.type != "property_declaration":
+    if node.type != "property_declaration" or not (razor_page or _in_page_model(node)):
         return False
+    if _BIND_PROPERTY.search(text(node)[:600]) is not None:
+        return True
     head = _class_head(node)
-    if not razor_page and (head is None or _PAGE_MODEL_BASE.search(head) is None):
-        return False
-    return _BIND_PROPERTY.search(text(node)[:600]) is not None or (
-        head is not None and _BIND_PROPERTIES.search(head) is not None
-    )
+    return head is not None and _BIND_PROPERTIES.search(head) is not None
 
 
 # The event arguments of data-bound controls' edits, and the member that holds what the client
