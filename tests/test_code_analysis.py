@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from code_support import cs_page
-from exhunt.codeanalysis import CodeReport, analyze_code
+from exhunt.codeanalysis import CodeReport, analysis, analyze_code
 from exhunt.model import ProblemKind, Severity
 from exhunt.rules import rule
 from files_support import ASPNET_CLIENT, OWA_AUTH, by_rule, hunt, plain_file, server_file
@@ -688,9 +688,29 @@ def test_ten_megabyte_expression_is_bounded() -> None:
 
 
 def test_deadline_stops_the_analysis() -> None:
+    # No time at all: the parse stops, and so does the token-level reader that would take over
+    # (its grace is a share of the deadline), each a problem; the second says where it stopped.
     code = '<%@ Page Language="C#" %><% ' + 'var a = "x" + Request["y"];\n' * 10000 + " %>"
     report = analyze_code(code.encode(), "slow.aspx", deadline_s=0.0)
-    assert [p.kind for p in report.problems] == ["timed-out"]
+    assert [p.kind for p in report.problems] == ["timed-out", "timed-out"]
+    assert "stopped at line 1:" in report.problems[1].message
+
+
+def test_the_token_reader_after_a_deadline_has_a_grace_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The parse runs out; the token-level reader still reads the whole page in its grace, and
+    # finds the command after a thousand statements the parse never reached.
+    padding = 'var a = "x";\n' * 1000
+    page = cs_page(padding + 'Process.Start("cmd.exe", "/c " + Request["c"]); System.Diagnostics.' + "<!--" * 6000)
+    report = analyze_code(page.encode(), "slow.aspx", deadline_s=0.5)
+    timed_out = [p for p in report.problems if p.kind == "timed-out"]
+    assert len(timed_out) == 1 and "parsing" in timed_out[0].message, report.problems
+    assert any(c.rule_id == "EXH-WS-CODE-PROCESS" for c in report.capabilities)
+    # With no time and no grace the reader stops too, and says where: the host cannot be called clean.
+    monkeypatch.setattr(analysis, "TOKEN_GRACE", 0.0)
+    report = analyze_code(page.encode(), "slow.aspx", deadline_s=0.0)
+    timed_out = [p for p in report.problems if p.kind == "timed-out"]
+    assert len(timed_out) == 2 and "were not read" in timed_out[1].message, report.problems
+    assert not any(c.rule_id == "EXH-WS-CODE-PROCESS" for c in report.capabilities)
 
 
 def test_a_parse_that_runs_long_is_halted_at_the_deadline() -> None:

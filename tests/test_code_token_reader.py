@@ -4,6 +4,8 @@ as in the parsed reading (docs/detection/webshell-code.md, "Large pages read tok
 
 from __future__ import annotations
 
+import time
+
 from code_support import run
 from exhunt.codeanalysis.analysis import MAX_PARSE_BYTES, sink_rules
 from exhunt.codeanalysis.tokens import read_tokens
@@ -130,3 +132,13 @@ def test_csharp_declarations_with_spaced_types_carry_the_request() -> None:
     hits = [h for h in read_tokens(code, sink_rules()).hits if h.capability == "process"]
     assert {h.line for h in hits} == {4}
     assert all(h.taint is not None and "form field" in h.taint.sources for h in hits), hits
+
+
+def test_the_reader_stops_at_its_time_and_says_where() -> None:
+    code = 'var c = Request["c"];\n' * 1000 + 'Process.Start("cmd.exe", "/c " + c);\n'
+    whole = read_tokens(code, sink_rules())
+    assert whole.stopped_at is None
+    assert [h.line for h in whole.hits if h.capability == "process"] == [1001]
+    stopped = read_tokens(code, sink_rules(), stop_at=time.monotonic() - 1)
+    assert stopped.stopped_at == 1
+    assert stopped.hits == []

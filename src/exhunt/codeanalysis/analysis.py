@@ -68,10 +68,22 @@ NODE_BUDGET = 400_000
 # Names of source files (not served pages): C#, VB and JScript.NET code, as `extract` reads them.
 SOURCE_SUFFIXES = tuple(CODE_EXTENSIONS)
 DEFAULT_DEADLINE = 5.0  # seconds per file
+# The token-level reader, the fallback of a unit whose parse or flow ran out, may read on past the
+# file's deadline for this share of it; then it stops too, and says where.
+TOKEN_GRACE = 0.5
 HIDDEN_NAME = "code-hidden-name"  # the detector of names built at run time or split by comments
 ENCODED_PAGE = "code-encoded-page"  # the detector of pages kept as base64 text
 _PADDED = re.compile(r"(?<=\w)/\*[^*\n]{0,80}\*/(?=\w)")
 _CRAWLER_CONTEXT = re.compile(r"useragent|user_agent|urlreferrer|http_referer|user-agent", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class _Clock:
+    deadline: float  # time.monotonic() past which the parse and the flows stop
+    grace: float  # seconds the token-level reader may read on past it
+
+    def token_stop(self) -> float:
+        return max(self.deadline, time.monotonic() + self.grace)
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +314,7 @@ def analyze_code(
     own = dataclasses.replace(extracted, units=list(extracted.units))
     if included:
         _merge_included(extracted, included, text.count("\n") + 1, report)
-    deadline = time.monotonic() + deadline_s
+    clock = _Clock(time.monotonic() + deadline_s, deadline_s * TOKEN_GRACE)
     rules = list(sink_rules())
     units = []
     for unit in extracted.units:
@@ -312,7 +324,7 @@ def analyze_code(
     hits = _analyze_units(
         units,
         rules,
-        deadline,
+        clock,
         report,
         extracted.controls,
         remote=ext == ".soap",
@@ -522,7 +534,7 @@ def _unknown_code_text(extracted: Extracted, report: CodeReport) -> None:
 def _analyze_units(
     units: list[CodeUnit],
     rules: list[SinkRule],
-    deadline: float,
+    clock: _Clock,
     report: CodeReport,
     controls: Mapping[str, str],
     remote: bool = False,
@@ -533,6 +545,7 @@ def _analyze_units(
     """The units of one file, analysed together where they are one class (members and
     statements of a page in one language); a unit that cannot be parsed or followed is read
     token by token, and a page whose joint analysis runs out is followed unit by unit."""
+    deadline = clock.deadline
     hits: list[SinkHit] = []
     parsed_units: list[tuple[CodeUnit, Parsed]] = []
     for unit in units:
@@ -546,18 +559,18 @@ def _analyze_units(
                     unit.first_line,
                 )
             )
-            hits.extend(_tokens(unit, rules, report, controls))
+            hits.extend(_tokens(unit, rules, report, controls, clock))
             continue
         try:
             parsed = parse(unit, deadline)
         except ParseDeadline as exc:
             message = f"{unit.lang} code analysis stopped: deadline ({exc}); read token by token"
             report.problems.append(CodeProblem("timed-out", message, unit.first_line))
-            hits.extend(_tokens(unit, rules, report, controls))
+            hits.extend(_tokens(unit, rules, report, controls, clock))
             continue
         if isinstance(parsed, str):
             report.problems.append(CodeProblem("unsupported", parsed, unit.first_line))
-            hits.extend(_tokens(unit, rules, report, controls))
+            hits.extend(_tokens(unit, rules, report, controls, clock))
             continue
         parsed_units.append((unit, parsed))
     groups: dict[Lang, list[tuple[CodeUnit, Parsed]]] = {}
@@ -576,7 +589,7 @@ def _analyze_units(
                 pass  # each unit alone below, each with its own limits reported
             else:
                 for (unit, parsed), flow in zip(group, flows, strict=True):
-                    hits.extend(_report_flow(unit, parsed, flow, rules, report, controls))
+                    hits.extend(_report_flow(unit, parsed, flow, rules, report, controls, clock))
                 continue
         for unit, parsed in group:
             try:
@@ -592,9 +605,9 @@ def _analyze_units(
                         kind, f"{unit.lang} code analysis stopped: {exc.what}; read token by token", unit.first_line
                     )
                 )
-                hits.extend(_tokens(unit, rules, report, controls))
+                hits.extend(_tokens(unit, rules, report, controls, clock))
                 continue
-            hits.extend(_report_flow(unit, parsed, flow, rules, report, controls))
+            hits.extend(_report_flow(unit, parsed, flow, rules, report, controls, clock))
     return hits
 
 
@@ -605,6 +618,7 @@ def _report_flow(
     rules: list[SinkRule],
     report: CodeReport,
     controls: Mapping[str, str],
+    clock: _Clock,
 ) -> list[SinkHit]:
     report.readers.add(f"tree-sitter:{unit.lang}")
     if flow.unsettled:
@@ -637,15 +651,25 @@ def _report_flow(
         # Mostly unparsed, or a tree with errors in which no sink was found at all and a brace
         # too many (one closing the render method can hide every statement after it): the
         # tokens say what the tree could not.
-        hits = hits + _tokens(unit, rules, report, controls)
+        hits = hits + _tokens(unit, rules, report, controls, clock)
     return hits
 
 
-def _tokens(unit: CodeUnit, rules: list[SinkRule], report: CodeReport, controls: Mapping[str, str]) -> list[SinkHit]:
+def _tokens(
+    unit: CodeUnit, rules: list[SinkRule], report: CodeReport, controls: Mapping[str, str], clock: _Clock
+) -> list[SinkHit]:
     if unit.kind is UnitKind.FILE and unit.first_line == 1:
         return []  # a code file: its statements lie too far apart for token-level flows to mean much
     report.readers.add(f"tokens:{unit.lang}")
-    result = read_tokens(unit.text[: MAX_PARSE_BYTES * 8], rules, controls=controls, vb=unit.lang is Lang.VB)
+    result = read_tokens(
+        unit.text[: MAX_PARSE_BYTES * 8], rules, controls=controls, vb=unit.lang is Lang.VB, stop_at=clock.token_stop()
+    )
+    if result.stopped_at is not None:
+        message = (
+            f"{unit.lang} code read token by token stopped at line {result.stopped_at}: past the deadline; "
+            "the statements after it were not read"
+        )
+        report.problems.append(CodeProblem("timed-out", message, result.stopped_at))
     for text_, line in result.folded.items():
         report.folded.setdefault(text_, line)
     if result.too_long:

@@ -11,6 +11,7 @@ tree (no types, no folding beyond concatenation), linear in the size of the code
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -65,6 +66,7 @@ class TokenResult:
     hits: list[SinkHit]
     folded: dict[str, int]
     too_long: list[int] = field(default_factory=list)  # lines of statements past MAX_STATEMENT, not read
+    stopped_at: int | None = None  # the line reading stopped at, its time spent; None: read to the end
 
 
 def _control_source(controls: Mapping[str, str]) -> re.Pattern[str]:
@@ -100,6 +102,10 @@ _GOES_ON = {
 }
 
 
+# Statements read between looks at the clock.
+_CLOCK_EVERY = 256
+
+
 def _statements(code: str, first_line: int, vb: bool = False) -> Iterator[tuple[str, int]]:
     """The code cut at `;`, new lines and braces, each piece with the line it starts on (the
     new lines are separators, so they are counted here, not found in the pieces). A new line
@@ -127,7 +133,10 @@ def read_tokens(
     first_line: int = 1,
     controls: Mapping[str, str] | None = None,
     vb: bool = False,
+    stop_at: float | None = None,
 ) -> TokenResult:
+    """`stop_at`: a `time.monotonic()` time past which no further statement is read (the result
+    says where reading stopped)."""
     control_rx = _control_source(controls or {})
     code = _COMMENTS.sub(lambda m: "\n" * m.group(0).count("\n"), code)
     folded: dict[str, int] = {}
@@ -148,7 +157,9 @@ def read_tokens(
     words = re.compile(r"[A-Za-z_]\w*")
     has_native = any(rule.capability == "native-code" for rule in rules)
     too_long: list[int] = []
-    for raw, stmt_line in _statements(code, first_line, vb):
+    for count, (raw, stmt_line) in enumerate(_statements(code, first_line, vb)):
+        if stop_at is not None and count % _CLOCK_EVERY == 0 and time.monotonic() > stop_at:
+            return TokenResult(hits, folded, too_long, stmt_line)
         stmt = raw.strip()
         if len(stmt) > MAX_STATEMENT:
             too_long.append(stmt_line)
