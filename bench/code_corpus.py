@@ -11,7 +11,7 @@ code-behind, web.config) to `OUT/benign/`, one file per distinct SHA-256, named 
 manifest (`bench/code_corpus_manifest.tsv`) lists every repository, commit, path and SHA-256 used,
 and each shell's split: `dev` (the half rules may be written from) or `held-out` (never looked
 at while writing rules), by the first hex digit of its SHA-256 (even: dev); shells of later passes
-carry the pass in the split's name (`fresh-` to `fresh26-`); benign files of a later pass carry
+carry the pass in the split's name (`fresh-` to `fresh27-`); benign files of a later pass carry
 none (`--append benign2`, `--append benign3`). Nothing fetched is committed.
 `--restore` writes the files the manifest lists again (from mirrors of the same repositories,
 each checked against its SHA-256) without gathering anew or touching the manifest. A later pass's
@@ -1020,6 +1020,60 @@ FRESH26_SOURCES: list[tuple[str, str, str]] = [
     ("Jean-Francois-C/Webshell-upload-techniques", "shells", "webshells/ASPX/filebrowser.aspx"),
     ("Jean-Francois-C/Webshell-upload-techniques", "shells", "webshells/ASPX/fileupload.aspx"),
 ]
+# A twenty-eighth pass, split `fresh27-dev` / `fresh27-held-out`, gathered with `--append fresh27`
+# and measured before any change for it: the variants of the leaked APT34 HyperShell kit that the
+# first pass left (server pages, their backup copies and the operator's relay pages, which pass
+# commands and files on to a planted page), an exploit's payload page (WhatsUp Gold
+# CVE-2024-4885), and small collections of one-liners and loaders. Left out: a web-shell scanner's
+# sample folder (fragileeye/WebshellKiller) that mixes files byte-identical to a reserved
+# collection's with others of unstated origin, so it may re-host more of that collection.
+FRESH27_SOURCES: list[tuple[str, str, str]] = [
+    ("sinsinology/CVE-2024-4885", "shells", "hax.aspx"),
+    ("10ocs/apt34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal-Parts/HighShellServer.aspx"),
+    ("10ocs/apt34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal-Special1/HighShellServer.aspx"),
+    (
+        "10ocs/apt34",
+        "shells",
+        "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal-Special2/HighShellLocal/HighShellLocal.aspx",
+    ),
+    ("10ocs/apt34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal-Special2/HighShellServer.aspx"),
+    (
+        "10ocs/apt34",
+        "shells",
+        "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal-Special2/HighShellServerFixed.aspx",
+    ),
+    ("10ocs/apt34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal-Special3/HighShellLocal.aspx"),
+    ("10ocs/apt34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal-Special3/HighShellServer.aspx"),
+    ("10ocs/apt34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal-Special4/HighShellLocal.aspx"),
+    ("10ocs/apt34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal-Special4/HighShellServer.aspx"),
+    (
+        "10ocs/apt34",
+        "shells",
+        "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal/HighShellLocal/HighShellLocal.aspx",
+    ),
+    ("10ocs/apt34", "shells", "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal/HighShellServerInner.aspx"),
+    (
+        "10ocs/apt34",
+        "shells",
+        "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal/StableVersions/HighShellServer.aspx.960926.back",
+    ),
+    (
+        "10ocs/apt34",
+        "shells",
+        "Webshells_and_Panel/HyperShell/HyperShell/ShellLocal/StableVersions/HighShellServer.aspx.961021.back",
+    ),
+    (
+        "10ocs/apt34",
+        "shells",
+        "Webshells_and_Panel/HyperShell/StableVersion/HighShell v5.0/HyperShell/StableVersion/HighShell v5.0/HighShell.aspx",
+    ),
+    ("10ocs/apt34", "shells", "Webshells_and_Panel/MinionProject/Minion/HighShellLocal/HighShellLocal.aspx"),
+    ("yiliufeng168/AspxWebshell", "shells", "001.aspx"),
+    ("yiliufeng168/AspxWebshell", "shells", "002.aspx"),
+    ("yiliufeng168/AspxWebshell", "shells", "003.aspx"),
+    ("INotGreen/Webshell-loader", "shells", "ASPX/Bypass.aspx"),
+    ("INotGreen/Webshell-loader", "shells", "ASPX/Gsl.aspx"),
+]
 # Files of the ninth pass that fell in its dev half and, read as misses, are not shells: two
 # handlers of a game's API (Sibka3/pgo keeps them beside a changed copy that runs the request's SQL,
 # which stays), a page that rewrites dates in a table (kusiro/wra_2019) and a defacement page with no
@@ -1321,6 +1375,7 @@ APPENDABLE = {
     "fresh24": FRESH24_SOURCES,
     "fresh25": FRESH25_SOURCES,
     "fresh26": FRESH26_SOURCES,
+    "fresh27": FRESH27_SOURCES,
     "benign2": BENIGN2_SOURCES,
     "benign3": BENIGN3_SOURCES,
 }
