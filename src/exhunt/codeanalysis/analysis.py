@@ -33,22 +33,14 @@ from exhunt.codeanalysis.extract import (
     language_of,
     references,
 )
-from exhunt.codeanalysis.flow import (
-    Budget,
-    PageScope,
-    SinkHit,
-    SinkRule,
-    Taint,
-    UnitFlow,
-    password_named,
-    run_together,
-)
+from exhunt.codeanalysis.flow import PageScope, UnitFlow, run_together
 from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_MAPPED, MAX_VALUE, as_bytes, decode_base64, show
 from exhunt.codeanalysis.pinvoke import declared
 from exhunt.codeanalysis.razor import MAX_DEPTH, RAZOR_EXTENSIONS, razor
 from exhunt.codeanalysis.staged import staged_runs
 from exhunt.codeanalysis.stylesheet import MAX_PREFIXES, MAX_SCRIPTS, STYLESHEET_EXTENSIONS, stylesheet
 from exhunt.codeanalysis.syntax import Parsed, ParseDeadline, error_share, parse
+from exhunt.codeanalysis.taint import Budget, SinkHit, SinkRule, Taint, password_named
 from exhunt.codeanalysis.tokens import MAX_STATEMENT, read_tokens
 from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, PATH_KINDS, SinkPattern
 from exhunt.filehunt.saferegex import LinearRegexError, compile_linear

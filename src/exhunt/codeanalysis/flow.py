@@ -26,6 +26,14 @@ from typing import Any
 from tree_sitter import Node
 
 from exhunt.codeanalysis import builders
+from exhunt.codeanalysis.entry import (
+    EVENT_ARGUMENTS,
+    OPERATION_ATTRIBUTES,
+    bound_property,
+    controller_action,
+    edited_member,
+    page_handler,
+)
 from exhunt.codeanalysis.extract import Lang
 from exhunt.codeanalysis.fold import (
     Callable1,
@@ -64,6 +72,7 @@ from exhunt.codeanalysis.syntax import (
     with_object,
 )
 from exhunt.codeanalysis.syntax import field as child_field
+from exhunt.codeanalysis.taint import Budget, SinkHit, SinkRule, Taint, merge, password_named
 from exhunt.codeanalysis.vocabulary import (
     ARRAY_COPIERS,
     ARRAY_READERS,
@@ -89,124 +98,9 @@ from exhunt.codeanalysis.vocabulary import (
     cipher_name,
 )
 
-
-class Budget(Exception):
-    """The unit used up its node budget or passed its deadline."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
-
-
-@dataclass(frozen=True, slots=True)
-class Taint:
-    sources: tuple[str, ...]
-    kinds: frozenset[str]
-    steps: tuple[str, ...]
-    lines: frozenset[int]
-    # Joined with text the request did not give (`"where id=" + x`, `sql += x`, a builder's
-    # `Append`): the value is not the client's text alone, as a query built around it is not.
-    joined: bool = False
-
-    def merge(self, other: Taint | None) -> Taint:
-        if other is None or other is self:
-            return self
-        return Taint(
-            _ordered(self.sources + other.sources),
-            self.kinds | other.kinds,
-            _ordered(self.steps + other.steps),
-            self.lines | other.lines,
-            self.joined or other.joined,
-        )
-
-    def step(self, what: str, line: int) -> Taint:
-        if what in self.steps:
-            return self
-        return Taint(self.sources, self.kinds, (*self.steps, what), self.lines | {line}, self.joined)
-
-    def only(self, kinds: frozenset[str]) -> Taint:
-        return Taint(self.sources, kinds, self.steps, self.lines, self.joined)
-
-    def join(self) -> Taint:
-        return self if self.joined else Taint(self.sources, self.kinds, self.steps, self.lines, True)
-
-
-def _ordered(items: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))[:8]
-
-
 # An environment variable as a command line expands it: cmd's `%NAME%`, PowerShell's `$env:NAME`
 # (`{}` around the name too), in lower case.
 _EXPANDED = re.compile(r"%([^%\s]{1,255})%|\$env:\{?([\w()]{1,255})")
-
-
-# Names a form field, parameter, header or control holding a password goes by.
-_PASSWORD_NAME = re.compile(
-    r"(?i)pass(?:word|wd|wort|phrase)|^pass$|pwd|pswd|^pw$|kennwort|contrase|senha|mot_?de_?passe|parol"
-    r"|^(?:proxy-)?authorization$"  # the header that carries Basic sign-ins (Outlook on the web, EWS, ActiveSync)
-)
-# Names of settings about a password, not the password (`PasswordMinLength`, `passwordHint`,
-# `pwdExpiryDays`): the word, then what about it.
-_ABOUT_A_PASSWORD = re.compile(
-    r"(?i)(?:pass(?:word|wd|wort)|pwd|pswd)[-_ .]?(?:min|max|length|len\b|hint|question|format|policy"
-    r"|strength|expir|age\b|regex|pattern|reset(?:url|link|token)|recovery|rule|complexity|attempt|count"
-    r"|tries|date|time|url|link|label|lbl|mode|type|enabled|required|salt|hash|history|lifetime|validity)"
-)
-_QUOTED = re.compile(r"'([^']*)'")
-
-
-def password_named(t: Taint) -> bool:
-    """Whether a source of `t` is named like a password (`form field 'password'`, a `txtPwd`
-    control, the `Authorization` header), not like a setting about one (`PasswordMinLength`)."""
-    return any(
-        _PASSWORD_NAME.search(key) and not _ABOUT_A_PASSWORD.search(key)
-        for source in t.sources
-        for key in _QUOTED.findall(source)
-    )
-
-
-def merge(a: Taint | None, b: Taint | None) -> Taint | None:
-    if a is None:
-        return b
-    return a.merge(b)
-
-
-@dataclass(frozen=True, slots=True)
-class SinkRule:
-    rule_id: str
-    capability: str
-    patterns: tuple[SinkPattern, ...]
-
-
-@dataclass(slots=True)
-class SinkHit:
-    rule_id: str
-    capability: str
-    api: str
-    line: int
-    taint: Taint | None
-    method: str | None
-    args: list[Value | None] = field(default_factory=list)
-    note: str = ""
-    # Arguments the analysis could neither fold to a constant nor place in the site or the
-    # configuration: (argument index, or -1 for a property store the call uses; text; line).
-    unresolved: tuple[tuple[int, str, int], ...] = ()
-    built: bool = False  # reached through what was stored into the object it creates
-    content: Taint | None = None  # a file write's: what is written, whatever picks the path
-    first: str = ""  # the first argument as written (up to 120 characters)
-    # A mail message built before it is sent (`Send(m)`): the addresses it goes to, folded
-    # (None: one the code does not fix); None for any other call.
-    recipients: tuple[Value | None, ...] | None = None
-    # A value set on a registry key the code opened for writing (`OpenSubKey(path, true)
-    # .SetValue(...)`): the key's path, hive first (`HKEY_LOCAL_MACHINE\SOFTWARE\...`).
-    key: str = ""
-
-    def command_text(self) -> str:
-        """What the call's arguments fold to, and the source text of those that do not
-        (`"comsvcs.dll, MiniDump " + pid`): the command line or path as the page spells it; a
-        registry value's key first."""
-        parts = [t for t in (as_text(a) for a in self.args) if t] + [t for _, t, _ in self.unresolved]
-        return " ".join([self.key, *parts] if self.key else parts)
 
 
 @dataclass
@@ -584,7 +478,7 @@ class UnitFlow:
                     params.append(self._n(text(n)))
                     if _REQUEST_TYPE.search(text(p)):
                         self._requests.add(text(n).lower())  # `void Run(HttpRequest r)`
-                    edited = _edited_member(text(p))
+                    edited = edited_member(text(p))
                     if edited is not None:  # `GridViewUpdateEventArgs e`, VB's `e As GridViewUpdateEventArgs`
                         self._edit_args[text(n).lower()] = edited
         return params
@@ -594,18 +488,18 @@ class UnitFlow:
         head = self.parsed.source[max(0, node.start_byte - 200) : node.start_byte].decode("utf-8", "replace")
         signature = text(node).split("(", 1)[0].lower()
         attributes = (head + text(node)[:200]).lower().replace(" ", "")
-        action = _controller_action(node, signature, attributes)
+        action = controller_action(node, signature, attributes)
         if action:
             self._actions.add(name.lower())
-        handler = not action and _page_handler(node, name, signature, self.razor_page)
+        handler = not action and page_handler(node, name, signature, self.razor_page)
         if handler:
             self._handlers.add(name.lower())
-        if _bound_property(node, self.razor_page):
+        if bound_property(node, self.razor_page):
             self._bound.add(name.lower())
         webmethod = (
             action
             or handler
-            or any(a in attributes for a in _OPERATION_ATTRIBUTES)
+            or any(a in attributes for a in OPERATION_ATTRIBUTES)
             or (self.remote_public and re.search(r"\bpublic\b", signature) is not None)
         )
         if webmethod:
@@ -1702,7 +1596,7 @@ class UnitFlow:
                             (f"{kind} parameter '{p}'",), frozenset({"webmethod"}), (), frozenset({self.line(node)})
                         )
                         self._set((method, p), t)
-                event = _EVENT_ARGUMENTS.get(method.lower())
+                event = EVENT_ARGUMENTS.get(method.lower())
                 if m is not None and event is not None and len(m.params) > event[0]:
                     p = m.params[event[0]]
                     self._set(
@@ -4321,119 +4215,6 @@ _DELEGATE_INVOKES = frozenset({"invoke", "dynamicinvoke", "begininvoke"})
 _DYNAMIC_METHOD_CALLS = frozenset({("dynamicmethod", "invoke"), ("dynamicmethod", "dynamicinvoke")})
 # A CLSID's text read into a Guid: `Guid.Parse("...")` and its stricter form.
 _GUID_PARSERS = frozenset({"parse", "parseexact"})
-# Attributes (lower case, without spaces) that make a method an operation a client calls with its
-# own arguments: an ASMX [WebMethod], and WCF's [OperationContract] and its REST forms.
-_OPERATION_ATTRIBUTES = ("webmethod", "operationcontract", "webget", "webinvoke")
-# MVC's and Web API's controllers: a public method of a class derived from one is an action, and
-# model binding fills its parameters from the request (route, query string, form, body).
-_CONTROLLER_BASE = re.compile(r"(?i)(?:[:,]|\binherits)\s*(?:[\w.]+\.)?(?:Api|Async)?Controller(?:Base)?\b")
-_NOT_ACTION = re.compile(r"(?i)\[\s*(?:NonAction|ChildActionOnly)\b|<\s*NonAction\b")
-
-
-def _controller_action(node: Node, signature: str, attributes: str) -> bool:
-    """Whether a method is an action of an MVC or Web API controller: public, not static, in a
-    class whose declared base is `Controller`, `ApiController`, `AsyncController` or
-    `ControllerBase` (a constructor, property or `[NonAction]` method is none)."""
-    if node.type != "method_declaration" or not _public_instance(signature) or _NOT_ACTION.search(attributes):
-        return False
-    head = _class_head(node)
-    return head is not None and _CONTROLLER_BASE.search(head) is not None
-
-
-def _public_instance(signature: str) -> bool:
-    """Whether a method's signature (up to its parameters, lower case) is public and not static."""
-    return re.search(r"\bpublic\b", signature) is not None and re.search(r"\b(?:static|shared)\b", signature) is None
-
-
-def _class_head(node: Node) -> str | None:
-    """The head of the class a method is declared in, up to its body (C#'s brace; VB's
-    `Inherits` is the line after `Class`), or None outside a class."""
-    cls = node.parent
-    for _ in range(3):
-        if cls is None or cls.type in {"class_declaration", "class_block"}:
-            break
-        cls = cls.parent
-    if cls is None or cls.type not in {"class_declaration", "class_block"}:
-        return None
-    whole = text(cls)[:400]
-    return whole.split("{", 1)[0] if cls.type == "class_declaration" else "\n".join(whole.splitlines()[:3])
-
-
-# Razor Pages: a page's handler methods are named for the HTTP method they answer (`OnGet`,
-# `OnPostAsync`, `OnPostDelete`), and model binding fills their parameters from the request; they
-# sit in the page's `@functions` block or in a class derived from `PageModel`.
-_PAGE_HANDLER = re.compile(r"(?i)on(?:get|post|put|delete|patch|head|options)\w*$")
-_PAGE_MODEL_BASE = re.compile(r"(?i)(?:[:,]|\binherits)\s*(?:[\w.]+\.)?PageModel\b")
-
-
-def _page_handler(node: Node, name: str, signature: str, razor_page: bool) -> bool:
-    """Whether a method is a Razor page's handler: public, not static, named `On<Verb>...`, in a
-    Razor page's members or in a class whose declared base is `PageModel`."""
-    if node.type != "method_declaration" or _PAGE_HANDLER.match(name) is None or not _public_instance(signature):
-        return False
-    return razor_page or _in_page_model(node)
-
-
-def _in_page_model(node: Node) -> bool:
-    """Whether a member is declared in a class whose declared base is `PageModel`."""
-    head = _class_head(node)
-    return head is not None and _PAGE_MODEL_BASE.search(head) is not None
-
-
-# Razor Pages' bound properties: `[BindProperty]` on the property, or `[BindProperties]` on its
-# class (a page model's, or the page's own members).
-_BIND_PROPERTY = re.compile(r"^\s*(?:\[[^\]]*\]\s*)*?\[\s*(?:[\w.]+\.)?BindProperty(?:Attribute)?\b")
-_BIND_PROPERTIES = re.compile(r"\[\s*(?:[\w.]+\.)?BindProperties(?:Attribute)?\b")
-
-
-def _bound_property(node: Node, razor_page: bool) -> bool:
-    """Whether a C# property is one model binding fills from the request: marked `[BindProperty]`
-    (or in a class marked `[BindProperties]`), in a Razor page's members or a `PageModel` class."""
-    if node.type != "property_declaration" or not (razor_page or _in_page_model(node)):
-        return False
-    if _BIND_PROPERTY.search(text(node)[:600]) is not None:
-        return True
-    head = _class_head(node)
-    return head is not None and _BIND_PROPERTIES.search(head) is not None
-
-
-# The event arguments of data-bound controls' edits, and the member that holds what the client
-# typed into the row or form (the keys and old values come from the control's own state).
-_EDITED_VALUES = {
-    "gridviewupdateeventargs": "newvalues",
-    "detailsviewupdateeventargs": "newvalues",
-    "formviewupdateeventargs": "newvalues",
-    "listviewupdateeventargs": "newvalues",
-    "detailsviewinserteventargs": "values",
-    "formviewinserteventargs": "values",
-    "listviewinserteventargs": "values",
-}
-
-
-_TYPE_WORDS = re.compile(r"\w+")
-
-
-def _edited_member(parameter: str) -> str | None:
-    """The member holding what the client typed, when a parameter's declaration names a data
-    control's edit event arguments (`_EDITED_VALUES`); None for any other parameter."""
-    for word in _TYPE_WORDS.findall(parameter[:400]):
-        member = _EDITED_VALUES.get(word.lower())
-        if member is not None:
-            return member
-    return None
-
-
-# Methods of the page-framework interfaces that the framework calls with what the client posted:
-# the argument of a client callback (ICallbackEventHandler) or of a postback event
-# (IPostBackEventHandler, the `__EVENTARGUMENT` field), and the posted form handed to a control
-# that reads its own fields (IPostBackDataHandler). Method (lower case) -> (parameter, source).
-_EVENT_ARGUMENTS = {
-    "raisecallbackevent": (0, "client callback argument"),
-    "raisepostbackevent": (0, "postback event argument"),
-    "loadpostdata": (1, "posted form"),
-}
-
-
 # Calls that keep a file's name from a path (an extension alone is no file name).
 _FILE_NAME_ONLY = NAME_ONLY - {"getextension"}
 

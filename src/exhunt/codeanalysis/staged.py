@@ -16,8 +16,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from exhunt.codeanalysis.flow import SinkHit
 from exhunt.codeanalysis.fold import as_text
+from exhunt.codeanalysis.taint import SinkHit
 
 # What a write's content must come from to be the client's: request fields and body, uploads,
 # a service's arguments and the page's own input controls.

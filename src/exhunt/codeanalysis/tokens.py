@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from exhunt.codeanalysis.flow import SinkHit, SinkRule, Taint
+from exhunt.codeanalysis.taint import SinkHit, SinkRule, Taint
 from exhunt.codeanalysis.vocabulary import CONTROL_MEMBERS, SOURCE_MEMBERS, TRANSFORMS
 
 # VB's comment lines: white space within the line only, so a run of blank lines is not scanned
