@@ -15,6 +15,7 @@ from code_support import assert_benign, assert_found, prefilter_reads, run
 from exhunt.cli import main
 from exhunt.codeanalysis.extract import UnitKind
 from exhunt.codeanalysis.razor import MAX_DEPTH, razor
+from exhunt.codeanalysis.syntax import parse
 
 SHELLS = [
     (
@@ -338,6 +339,76 @@ def test_statements_members_and_imports_keep_their_lines() -> None:
     members = units[UnitKind.MEMBERS]
     assert "int Twice" in members.text.split("\n")[members.first_line - 1 + 1]
     assert [(d.name, d.attrs["namespace"], d.line) for d in extracted.directives] == [("Import", "System.IO", 1)]
+
+
+# Forms of real views the grammar must get whole: a command in each is found by the parse, not by
+# the token reader a broken reading falls back to.
+WHOLE_VIEWS = [
+    (
+        "delegate-in-expression",
+        "@if (Model.Locked) {\n"
+        "    @Helpers.Alert(isAlertRole: true, htmlContent:\n"
+        "        @<text>See <a href='https://example.org/terms'>the terms</a> or @Url.Home().</text>)\n"
+        "\n"
+        '    @System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.Query["c"]).Id\n'
+        "}\n",
+        5,
+    ),
+    (
+        "paragraph-left-open",
+        "@if (IsPost) {\n"
+        '    <div class="form-group">\n'
+        "        <p>Describe the problem.\n"
+        "        <p>\n"
+        "    </div>\n"
+        '    System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.Form["c"]);\n'
+        "}\n",
+        6,
+    ),
+    (
+        "markup-after-case",
+        "@switch (Model.Kind) {\n"
+        "    case Kind.Git:\n"
+        '        <div class="icon"></div>\n'
+        "        break;\n"
+        "    default:\n"
+        '        <i>@System.Diagnostics.Process.Start("cmd.exe", Request.Query["c"]).Id</i>\n'
+        "        break;\n"
+        "}\n",
+        6,
+    ),
+    (
+        "awaited-expression",
+        '@await Component.InvokeAsync("Menu")\n'
+        "@await System.Threading.Tasks.Task.Run(() =>"
+        ' System.Diagnostics.Process.Start("cmd.exe", Request.Query["c"]).Id)\n',
+        2,
+    ),
+    (
+        "initializer-items",
+        "@{\n"
+        "    var labels = new string[]\n"
+        "    {\n"
+        '        @T("Today"),\n'
+        "        @<text><a href=\"@Url.Home()\">home</a></text>\n"
+        "    };\n"
+        '    System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.Form["c"]);\n'
+        "}\n",
+        7,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "line"), WHOLE_VIEWS, ids=[v[0] for v in WHOLE_VIEWS])
+def test_view_forms_read_whole_by_the_grammar(name: str, code: str, line: int) -> None:
+    extracted, unread = razor(code, ".cshtml")
+    assert not unread
+    for unit in extracted.units:
+        parsed = parse(unit)
+        assert not isinstance(parsed, str) and not parsed.tree.root_node.has_error, unit.text
+    report = assert_found(f"{name}.cshtml", code, "EXH-WS-CODE-PROCESS", ["runs it as a command"])
+    assert report.readers == {"tree-sitter:csharp"}, report.readers
+    assert [c.line for c in report.capabilities if c.rule_id == "EXH-WS-CODE-PROCESS"] == [line]
 
 
 def test_nesting_past_the_limit_is_a_problem_not_a_failure() -> None:

@@ -206,6 +206,11 @@ def _cs_transition(s: _State, at: int, end: int, depth: int) -> tuple[str, int]:
             return "", after
         close = _brace_end(t, brace, end)
         return s.newlines(at, brace + 1) + _markup(s, brace + 1, close, depth + 1), min(close + 1, end)
+    if word == "await":
+        # `@await Component.InvokeAsync(...)`: the implicit expression after it is awaited
+        awaited = _AWAITED.match(t, after, end)
+        if awaited is not None:
+            after = awaited.end()
     stop = _implicit_end(t, after, end)
     return f"__out({_cs_inline(s, t[at + 1 : stop], at + 1, depth)});", stop
 
@@ -301,8 +306,12 @@ def _implicit_end(t: str, pos: int, end: int, vb: bool = False) -> int:
 
 
 def _skip_literal(t: str, pos: int, end: int) -> int:
-    """If a C# string, character literal or comment starts at `pos`, where it ends; else `pos`."""
+    """If a C# string, character literal or comment starts at `pos`, where it ends; else `pos`. A
+    templated delegate's markup (`@<b>...</b>`) is skipped whole too: its quotes and slashes are
+    text (`<a href='https://x'>` holds no comment)."""
     c = t[pos]
+    if c == "@" and t.startswith("@<", pos):
+        return max(_element_end(t, pos + 1, end), pos + 1)
     if c == "/" and pos + 1 < end and t[pos + 1] in "/*":
         if t[pos + 1] == "/":
             return _line_end(t, pos, end)
@@ -397,6 +406,12 @@ def _cs_statement(s: _State, pos: int, end: int, word: str, depth: int) -> tuple
 
 
 _CS_SEMICOLON = re.compile(r"\s*;")
+_AWAITED = re.compile(r"[ \t]+[A-Za-z_]\w*")
+# What precedes the brace of an initializer rather than a block: `=`, `,`, `(`, an array type's
+# `]`, a generic type's `>` (not a lambda's `=>`) or `new T(...)`.
+_INITIALIZED = re.compile(r"(?:[=,(\]]|(?<!=)>|\bnew\s+[\w.<>\[\], ]*\([^()]*\)|\bnew)\s*$")
+# A switch section's label, up to its colon: markup may follow it as it may a statement's end.
+_CASE_LABEL = re.compile(r"\s*(?:case\b[^;{}]*|default\s*)$")
 
 
 _ASSIGNED = re.compile(r"\s*=(?!=)")
@@ -493,7 +508,8 @@ def _cs_code(s: _State, start: int, end: int, depth: int, block: bool) -> tuple[
     level = 0
     i = start
     copied = start
-    statement_start = True  # at the block's start, or after `{`, `}` or `;`
+    statement_start = True  # at the block's start, after `{`, `}` or `;`, or a `case ...:` label
+    began = start  # where the current statement began
     while i < end:
         c = t[i]
         markup_at = -1
@@ -527,7 +543,15 @@ def _cs_code(s: _State, start: int, end: int, depth: int, block: bool) -> tuple[
                 out.append(_markup(s, markup_at + 1, stop, depth + 1))
             else:
                 stop = _element_end(t, markup_at, end)
-                out.append(_markup(s, markup_at, stop, depth + 1))
+                markup = _markup(s, markup_at, stop, depth + 1)
+                if t[i] == "@" and not statement_start:
+                    # A templated delegate inside an expression (`Helper(x, @<b>@y</b>)`): the
+                    # `Func<dynamic, HelperResult>` it is, whose body writes the markup's code;
+                    # the expression goes on after it.
+                    out.append(f"item => {{{markup} return null; }}")
+                    i = copied = stop
+                    continue
+                out.append(markup)
             i = copied = stop
             statement_start = True
             continue
@@ -543,17 +567,23 @@ def _cs_code(s: _State, start: int, end: int, depth: int, block: bool) -> tuple[
                 out.append(t[copied:i])
                 return "".join(out), i
         if not c.isspace():
-            statement_start = c in "{};"
+            statement_start = c in "{};" or (c == ":" and _CASE_LABEL.match(t, began, i) is not None)
+            if c == "{" and _INITIALIZED.search(t, max(began, i - 400), i) is not None:
+                statement_start = False  # an initializer's items (`new[] { @T("a"), @<b>x</b> }`): expressions
+            if c in "{};":
+                began = i + 1
         i += 1
     out.append(t[copied:end])
     return "".join(out), end
 
 
 def _element_end(t: str, pos: int, end: int) -> int:
-    """Where the markup element starting at `pos` ends: after the tag closing it (tags counted
-    whatever their names, void and self-closed ones not), `<text>` after its `</text>`; an
-    unclosed element runs to `end`."""
-    level = 0
+    """Where the markup element starting at `pos` ends: after the tag closing it, `<text>` after its
+    `</text>`; an unclosed element runs to `end`. Open tags are kept as the view engine keeps them,
+    on a stack: an end tag closes the nearest open tag of its name and every tag opened after it
+    (a `<p>` left open inside a `<div>` ends with it), an end tag no open tag matches is text, and
+    void and self-closed tags open nothing."""
+    opened: list[str] = []
     i = pos
     while i < end:
         found = _RAZOR_IN_TAG.search(t, i, end)
@@ -566,7 +596,7 @@ def _element_end(t: str, pos: int, end: int) -> int:
         if t.startswith("<!--", lt):
             close = t.find("-->", lt + 4, end)
             i = end if close < 0 else close + 3
-            if level == 0:
+            if not opened:
                 return i
             continue
         m = _TAG.match(t, lt, end)
@@ -577,11 +607,12 @@ def _element_end(t: str, pos: int, end: int) -> int:
         closing = bool(m.group("close"))
         name = m.group("name").lower()
         if closing:
-            level -= 1
+            if name in opened:
+                del opened[len(opened) - 1 - opened[::-1].index(name) :]
         elif not (t[gt - 2 : gt] == "/>" or name in _VOID):
-            level += 1
+            opened.append(name)
         i = gt
-        if level <= 0:
+        if not opened:
             return i
     return end
 
