@@ -13,8 +13,9 @@ import pytest
 
 from code_support import assert_benign, assert_found, prefilter_reads, run
 from exhunt.cli import main
+from exhunt.codeanalysis import analyze_code
 from exhunt.codeanalysis.extract import UnitKind
-from exhunt.codeanalysis.razor import MAX_DEPTH, razor
+from exhunt.codeanalysis.razor import MAX_DEPTH, razor, read_razor
 from exhunt.codeanalysis.syntax import parse
 
 SHELLS = [
@@ -161,6 +162,24 @@ SHELLS = [
         "EXH-WS-CODE-PROCESS",
         ["form field 'x'"],
         3,
+    ),
+    (
+        # `@model` is a directive, `@Model.Name` an expression: the line goes on after it.
+        "model-expression.cshtml",
+        "@model System.String\n"
+        '<p>@Model.Length</p><p>@System.Diagnostics.Process.Start("cmd.exe", Request.Query["c"]).Id</p>\n',
+        "EXH-WS-CODE-PROCESS",
+        ["query parameter 'c'"],
+        2,
+    ),
+    (
+        # VB's directive is `@ModelType`; `@Model.Name` is an expression there too.
+        "model-expression.vbhtml",
+        "@ModelType System.String\n"
+        '<p>@Model.Length</p><p>@System.Diagnostics.Process.Start("cmd.exe", Request.QueryString("c")).Id</p>\n',
+        "EXH-WS-CODE-PROCESS",
+        ["query parameter 'c'"],
+        2,
     ),
 ]
 
@@ -390,7 +409,7 @@ WHOLE_VIEWS = [
         "    var labels = new string[]\n"
         "    {\n"
         '        @T("Today"),\n'
-        "        @<text><a href=\"@Url.Home()\">home</a></text>\n"
+        '        @<text><a href="@Url.Home()">home</a></text>\n'
         "    };\n"
         '    System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.Form["c"]);\n'
         "}\n",
@@ -409,6 +428,25 @@ def test_view_forms_read_whole_by_the_grammar(name: str, code: str, line: int) -
     report = assert_found(f"{name}.cshtml", code, "EXH-WS-CODE-PROCESS", ["runs it as a command"])
     assert report.readers == {"tree-sitter:csharp"}, report.readers
     assert [c.line for c in report.capabilities if c.rule_id == "EXH-WS-CODE-PROCESS"] == [line]
+
+
+def test_reading_past_the_deadline_stops_and_says_where() -> None:
+    # Telling code from markup is part of a file's time: past the deadline the reading stops at
+    # the next look at the clock (every 64 transitions), and the code after it is not read.
+    view = "".join(f"<p>@Model.Item{i}</p>\n" for i in range(200))
+    view += '@System.Diagnostics.Process.Start("cmd.exe", Request.Query["c"])\n'
+    whole = read_razor(view, ".cshtml")
+    assert whole.stopped_line is None
+    assert "Process.Start" in whole.extracted.units[0].text
+    late = read_razor(view, ".cshtml", deadline=time.monotonic() - 1)
+    assert late.stopped_line == 64
+    assert "Process.Start" not in late.extracted.units[0].text
+    assert late.extracted.units[0].text.count("\n") == view.count("\n")  # lines kept
+    report = run("late.cshtml", view)
+    assert [p.kind for p in report.problems] == []
+    report = analyze_code(view.encode(), "late.cshtml", deadline_s=0.0)
+    problems = [p for p in report.problems if "Razor markup" in p.message]
+    assert [(p.kind, p.line) for p in problems] == [("timed-out", 64)], report.problems
 
 
 def test_nesting_past_the_limit_is_a_problem_not_a_failure() -> None:

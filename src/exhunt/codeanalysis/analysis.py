@@ -36,7 +36,7 @@ from exhunt.codeanalysis.extract import (
 from exhunt.codeanalysis.flow import PageScope, UnitFlow, run_together
 from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_MAPPED, MAX_VALUE, as_bytes, decode_base64, show
 from exhunt.codeanalysis.pinvoke import declared
-from exhunt.codeanalysis.razor import MAX_DEPTH, RAZOR_EXTENSIONS, razor
+from exhunt.codeanalysis.razor import MAX_DEPTH, RAZOR_EXTENSIONS, read_razor
 from exhunt.codeanalysis.staged import staged_runs
 from exhunt.codeanalysis.stylesheet import MAX_PREFIXES, MAX_SCRIPTS, STYLESHEET_EXTENSIONS, stylesheet
 from exhunt.codeanalysis.syntax import Parsed, ParseDeadline, error_share, parse
@@ -287,12 +287,13 @@ def analyze_code(
     if found is not None:
         return _encoded(found[0], analyze_code(found[1], name, deadline_s, settings, markup, included))
     report = CodeReport()
+    started = time.monotonic()  # the deadline counts from here: telling code from markup is part of the work
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     text = unescape_names(_decode(data, report), report)
     if ext in STYLESHEET_EXTENSIONS:
         extracted = _stylesheet(text, report)
     elif ext in RAZOR_EXTENSIONS:
-        extracted = _razor(text, ext, report)
+        extracted = _razor(text, ext, report, started + deadline_s)
     else:
         extracted = extract(text, ext)
     _unknown_code_text(extracted, report)
@@ -306,7 +307,7 @@ def analyze_code(
     own = dataclasses.replace(extracted, units=list(extracted.units))
     if included:
         _merge_included(extracted, included, text.count("\n") + 1, report)
-    clock = _Clock(time.monotonic() + deadline_s, deadline_s * TOKEN_GRACE)
+    clock = _Clock(started + deadline_s, deadline_s * TOKEN_GRACE)
     rules = list(sink_rules())
     units = []
     for unit in extracted.units:
@@ -411,13 +412,20 @@ def _merge_included(extracted: Extracted, included: Sequence[Included], page_lin
         offset += lines
 
 
-def _razor(text: str, ext: str, report: CodeReport) -> Extracted:
-    """A Razor file's code (`razor.razor`), code nested past its limit a problem."""
-    extracted, unread = razor(text, ext)
-    if unread:
+def _razor(text: str, ext: str, report: CodeReport, deadline: float) -> Extracted:
+    """A Razor file's code (`razor.read_razor`); code nested past its limit, or left when the
+    file's deadline passed, a problem."""
+    reading = read_razor(text, ext, deadline)
+    if reading.unread:
         message = f"markup and code nested more than {MAX_DEPTH} levels deep: the code inside not read"
         report.problems.append(CodeProblem("limit", message))
-    return extracted
+    if reading.stopped_line is not None:
+        message = (
+            f"Razor markup and code separated up to line {reading.stopped_line} only: past the deadline; "
+            "the code after it was not read"
+        )
+        report.problems.append(CodeProblem("timed-out", message, reading.stopped_line))
+    return reading.extracted
 
 
 def _stylesheet(text: str, report: CodeReport, name: str = "the stylesheet", line: int = 1) -> Extracted:

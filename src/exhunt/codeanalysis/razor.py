@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -40,7 +41,10 @@ _CS_STATEMENTS = frozenset({"if", "for", "foreach", "while", "switch", "lock", "
 _CS_CONTINUED = re.compile(r"\s*(?:else\b|catch\b|finally\b)")
 _CS_DO_WHILE = re.compile(r"\s*while\s*\(")
 _CS_MEMBERS = frozenset({"functions", "code"})
-# Directives whose value runs to the line's end and holds no code the page runs.
+# Directives whose value runs to the line's end and holds no code the page runs. C#'s are written
+# as here (`@model T` is a directive, `@Model.Name` an expression); VB's, in any case, are
+# `@ModelType` and `@Inherits` (`@Model.Name` is an expression there too). A directive's word is
+# followed by white space.
 _CS_DIRECTIVES = frozenset(
     {
         "model",
@@ -51,15 +55,15 @@ _CS_DIRECTIVES = frozenset(
         "namespace",
         "implements",
         "attribute",
-        "addtaghelper",
-        "removetaghelper",
-        "taghelperprefix",
+        "addTagHelper",
+        "removeTagHelper",
+        "tagHelperPrefix",
         "preservewhitespace",
         "typeparam",
         "rendermode",
-        "modeltype",
     }
 )
+_VB_DIRECTIVES = frozenset({"modeltype", "inherits"})
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 )
@@ -99,6 +103,20 @@ class _State:
     imports: list[Directive] = field(default_factory=list)
     unread: bool = False
     markup: int = 0  # characters of markup read (outside code and comments)
+    deadline: float | None = None  # a `time.monotonic()` time past which nothing more is read
+    stopped: int | None = None  # the offset reading stopped at, past the deadline
+    transitions: int = 0
+
+    def late(self, at: int) -> bool:
+        """Whether the deadline has passed (looked at every `_CLOCK_EVERY` transitions); the
+        first time it has, reading stops at `at`."""
+        if self.stopped is not None:
+            return True
+        self.transitions += 1
+        if self.deadline is None or self.transitions % _CLOCK_EVERY or time.monotonic() <= self.deadline:
+            return False
+        self.stopped = at
+        return True
 
     def line(self, offset: int) -> int:
         return bisect.bisect_left(self.breaks, offset) + 1
@@ -107,11 +125,25 @@ class _State:
         return "\n" * self.text.count("\n", start, end)
 
 
+@dataclass(frozen=True, slots=True)
+class RazorReading:
+    extracted: Extracted
+    unread: bool  # code nested past `MAX_DEPTH` left unread
+    stopped_line: int | None  # the line reading stopped at, past its deadline; None: read to the end
+
+
 def razor(text: str, extension: str) -> tuple[Extracted, bool]:
     """The code of a Razor file as units at their lines (statements, then members), and whether
     code nested past `MAX_DEPTH` was left unread."""
+    reading = read_razor(text, extension)
+    return reading.extracted, reading.unread
+
+
+def read_razor(text: str, extension: str, deadline: float | None = None) -> RazorReading:
+    """`razor`, stopping once `deadline` (a `time.monotonic()` time) has passed: what follows the
+    `@` it stopped at is left unread, and the reading says on which line."""
     lang = RAZOR_EXTENSIONS.get(extension, Lang.CSHARP)
-    state = _State(text, lang, [i for i, c in enumerate(text) if c == "\n"])
+    state = _State(text, lang, [i for i, c in enumerate(text) if c == "\n"], deadline=deadline)
     statements = _markup(state, 0, len(text), 0)
     if lang is Lang.VB:
         # VB ends a statement with its line: expressions on one line are joined by `:`.
@@ -123,7 +155,12 @@ def razor(text: str, extension: str) -> tuple[Extracted, bool]:
     if state.members.parts:
         out.units.append(CodeUnit(lang, UnitKind.MEMBERS, state.members.text(), state.members.first or 1))
     out.markup_chars = state.markup
-    return out, state.unread
+    stopped = state.line(state.stopped) if state.stopped is not None else None
+    return RazorReading(out, state.unread, stopped)
+
+
+# Transitions (`@`) read between looks at the clock.
+_CLOCK_EVERY = 64
 
 
 def _markup(s: _State, start: int, end: int, depth: int) -> str:
@@ -143,6 +180,9 @@ def _markup(s: _State, start: int, end: int, depth: int) -> str:
             return "".join(out)
         out.append(s.newlines(pos, at))
         s.markup += at - pos
+        if s.late(at):
+            out.append(s.newlines(at, end))
+            return "".join(out)
         nxt = t[at + 1]
         if at > start and (t[at - 1].isalnum() or t[at - 1] == "@") and nxt != "(":
             pos = at + 1  # an address (`name@host`): text
@@ -176,7 +216,6 @@ def _cs_transition(s: _State, at: int, end: int, depth: int) -> tuple[str, int]:
     if m is None:
         return "", at + 1  # a lone `@`: text
     word = m.group()
-    low = word.lower()
     after = m.end()
     if word in _CS_STATEMENTS or (word == "using" and _next_char(t, after, end) == "("):
         return _cs_statement(s, at + 1, end, word, depth)
@@ -197,7 +236,7 @@ def _cs_transition(s: _State, at: int, end: int, depth: int) -> tuple[str, int]:
         return s.newlines(at, close), close
     if word == "using":
         return _imported(s, at, after, end)
-    if low in _CS_DIRECTIVES:
+    if word in _CS_DIRECTIVES and (after >= end or t[after].isspace()):
         return "", _line_end(t, after, end)
     if word == "section":
         # `@section Name { ... }`: markup, with its own code, wherever it stands
@@ -234,6 +273,42 @@ def _cs_inline(s: _State, expr: str, offset: int, depth: int) -> str:
         return expr
     code, _ = _cs_code(s, offset, offset + len(expr), depth, block=False)
     return code
+
+
+# How far a templated delegate inside an expression is looked into for its end tag.
+_DELEGATE_WINDOW = 4096
+
+
+def _delegate_end(t: str, pos: int, end: int) -> int:
+    """Just past the markup of a templated delegate whose first tag is at `pos`, read for its tags
+    alone (its code is not entered, so this costs at most `_DELEGATE_WINDOW` characters and calls
+    nothing that could come back here); `pos - 1` (its `@`, nothing skipped) when it does not
+    close within that window."""
+    stop = min(end, pos + _DELEGATE_WINDOW)
+    opened: list[str] = []
+    i = pos
+    while i < stop:
+        lt = t.find("<", i, stop)
+        if lt < 0:
+            break
+        m = _TAG.match(t, lt, stop)
+        if m is None:
+            i = lt + 1
+            continue
+        gt = t.find(">", m.end(), stop)
+        if gt < 0:
+            break
+        gt += 1
+        name = m.group("name").lower()
+        if m.group("close"):
+            if name in opened:
+                del opened[len(opened) - 1 - opened[::-1].index(name) :]
+        elif not (t[gt - 2 : gt] == "/>" or name in _VOID):
+            opened.append(name)
+        i = gt
+        if not opened:
+            return i
+    return pos - 1
 
 
 def _brace_end(t: str, pos: int, end: int) -> int:
@@ -311,7 +386,7 @@ def _skip_literal(t: str, pos: int, end: int) -> int:
     text (`<a href='https://x'>` holds no comment)."""
     c = t[pos]
     if c == "@" and t.startswith("@<", pos):
-        return max(_element_end(t, pos + 1, end), pos + 1)
+        return _delegate_end(t, pos + 1, end)
     if c == "/" and pos + 1 < end and t[pos + 1] in "/*":
         if t[pos + 1] == "/":
             return _line_end(t, pos, end)
@@ -355,10 +430,15 @@ def _matching(
     t: str, pos: int, end: int, opener: str, closer: str, skip: Callable[[str, int, int], int] = _skip_literal
 ) -> int:
     """The offset of the bracket closing the one at `pos` (strings and comments skipped: C#'s,
-    or those `skip` knows), or `end`."""
+    or those `skip` knows), or `end`. Only the brackets and the characters a string, comment or
+    delegate can start at are looked at (`_SKIP_STARTS`)."""
     level = 0
     i = pos
     while i < end:
+        found = _SKIP_STARTS.search(t, i, end)
+        if found is None:
+            return end
+        i = found.start()
         c = t[i]
         j = skip(t, i, end)
         if j != i:
@@ -372,6 +452,11 @@ def _matching(
                 return i
         i += 1
     return end
+
+
+# Where `_matching` stops to look: brackets, and what a C# or VB string, character literal,
+# comment or templated delegate starts with.
+_SKIP_STARTS = re.compile(r"[()\[\]\"'/@]")
 
 
 def _cs_statement(s: _State, pos: int, end: int, word: str, depth: int) -> tuple[str, int]:
@@ -513,6 +598,9 @@ def _cs_code(s: _State, start: int, end: int, depth: int, block: bool) -> tuple[
     while i < end:
         c = t[i]
         markup_at = -1
+        if c == "@" and s.late(i):
+            out.append(t[copied:i] + s.newlines(i, end))
+            return "".join(out), end
         if c == "@" and t.startswith("@*", i):  # a Razor comment, in code as in markup
             close = t.find("*@", i + 2, end)
             stop = end if close < 0 else close + 2
@@ -671,7 +759,7 @@ def _vb_transition(s: _State, at: int, end: int, depth: int) -> tuple[str, int]:
         return _vb_code(s, at + 1, resume, depth), resume
     if word == "imports":
         return _imported(s, at, after, end)
-    if word in _CS_DIRECTIVES:
+    if word in _VB_DIRECTIVES and (after >= end or t[after].isspace()):
         return "", _line_end(t, after, end)
     stop = _implicit_end(t, after, end, vb=True)
     return f"__out({t[at + 1 : stop]}){_VB_NEXT}", stop
