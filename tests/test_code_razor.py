@@ -449,6 +449,19 @@ def test_reading_past_the_deadline_stops_and_says_where() -> None:
     assert [(p.kind, p.line) for p in problems] == [("timed-out", 64)], report.problems
 
 
+def test_thousands_of_unclosed_delegates_in_an_expression_are_read_in_time() -> None:
+    # Each `@<b>` is looked into for its end tag for a few dozen tags at most, not to the window's
+    # end: twenty thousand of them (13 s to separate before, past the deadline, the command
+    # after them unread) leave the file's time to the analysis.
+    page = (
+        "@if (IsPost) {\n    @Html.Raw(Format(" + "@<b>" * 20000 + "))\n"
+        '    @System.Diagnostics.Process.Start("cmd.exe", Request.Query["c"]).Id\n}\n'
+    )
+    report = run("many.cshtml", page)
+    assert [p.kind for p in report.problems if p.kind == "timed-out"] == [], report.problems
+    assert [c.line for c in report.capabilities if c.rule_id == "EXH-WS-CODE-PROCESS"] == [3]
+
+
 def test_nesting_past_the_limit_is_a_problem_not_a_failure() -> None:
     deep = (
         "@{ <div> " * (MAX_DEPTH + 10)

@@ -275,19 +275,23 @@ def _cs_inline(s: _State, expr: str, offset: int, depth: int) -> str:
     return code
 
 
-# How far a templated delegate inside an expression is looked into for its end tag.
+# How far a templated delegate inside an expression is looked into for its end tag: characters,
+# and tags (a page of thousands of unclosed `@<b>` is not read to the window's end from each).
 _DELEGATE_WINDOW = 4096
+_DELEGATE_TAGS = 64
 
 
 def _delegate_end(t: str, pos: int, end: int) -> int:
     """Just past the markup of a templated delegate whose first tag is at `pos`, read for its tags
-    alone (its code is not entered, so this costs at most `_DELEGATE_WINDOW` characters and calls
-    nothing that could come back here); `pos - 1` (its `@`, nothing skipped) when it does not
-    close within that window."""
+    alone (its code is not entered, so this costs at most `_DELEGATE_WINDOW` characters or
+    `_DELEGATE_TAGS` tags and calls nothing that could come back here); `pos - 1` (its `@`,
+    nothing skipped) when it does not close within them."""
     stop = min(end, pos + _DELEGATE_WINDOW)
     opened: list[str] = []
     i = pos
-    while i < stop:
+    for _ in range(_DELEGATE_TAGS):
+        if i >= stop:
+            break
         lt = t.find("<", i, stop)
         if lt < 0:
             break
