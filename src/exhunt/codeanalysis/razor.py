@@ -303,16 +303,23 @@ def _delegate_end(t: str, pos: int, end: int) -> int:
         if gt < 0:
             break
         gt += 1
-        name = m.group("name").lower()
-        if m.group("close"):
-            if name in opened:
-                del opened[len(opened) - 1 - opened[::-1].index(name) :]
-        elif not (t[gt - 2 : gt] == "/>" or name in _VOID):
-            opened.append(name)
+        _keep_open(opened, t, m, gt)
         i = gt
         if not opened:
             return i
     return pos - 1
+
+
+def _keep_open(opened: list[str], t: str, m: re.Match[str], gt: int) -> None:
+    """The stack of open tags after the tag `m` (ending at `gt`), as the view engine keeps it: an
+    end tag closes the nearest open tag of its name and every tag opened after it, one nothing
+    opened is text; void and self-closed tags open nothing."""
+    name = m.group("name").lower()
+    if m.group("close"):
+        if name in opened:
+            del opened[len(opened) - 1 - opened[::-1].index(name) :]
+    elif not (t[gt - 2 : gt] == "/>" or name in _VOID):
+        opened.append(name)
 
 
 def _brace_end(t: str, pos: int, end: int) -> int:
@@ -671,10 +678,8 @@ def _cs_code(s: _State, start: int, end: int, depth: int, block: bool) -> tuple[
 
 def _element_end(t: str, pos: int, end: int) -> int:
     """Where the markup element starting at `pos` ends: after the tag closing it, `<text>` after its
-    `</text>`; an unclosed element runs to `end`. Open tags are kept as the view engine keeps them,
-    on a stack: an end tag closes the nearest open tag of its name and every tag opened after it
-    (a `<p>` left open inside a `<div>` ends with it), an end tag no open tag matches is text, and
-    void and self-closed tags open nothing."""
+    `</text>`; an unclosed element runs to `end`. Open tags are kept on a stack (`_keep_open`), so
+    a `<p>` left open inside a `<div>` ends with it."""
     opened: list[str] = []
     i = pos
     while i < end:
@@ -696,13 +701,7 @@ def _element_end(t: str, pos: int, end: int) -> int:
             i = lt + 1
             continue
         gt = _tag_end(t, m.end(), end)
-        closing = bool(m.group("close"))
-        name = m.group("name").lower()
-        if closing:
-            if name in opened:
-                del opened[len(opened) - 1 - opened[::-1].index(name) :]
-        elif not (t[gt - 2 : gt] == "/>" or name in _VOID):
-            opened.append(name)
+        _keep_open(opened, t, m, gt)
         i = gt
         if not opened:
             return i
