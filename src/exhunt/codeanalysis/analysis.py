@@ -546,6 +546,12 @@ def _analyze_units(
     statements of a page in one language); a unit that cannot be parsed or followed is read
     token by token, and a page whose joint analysis runs out is followed unit by unit."""
     deadline = clock.deadline
+
+    def new_scope() -> PageScope:  # each analysis its own: a scope collects what its units declare
+        return PageScope(
+            remote_public=remote, razor_page=razor, classes=set(classes or ()), objects=dict(objects or {})
+        )
+
     hits: list[SinkHit] = []
     parsed_units: list[tuple[CodeUnit, Parsed]] = []
     for unit in units:
@@ -580,9 +586,7 @@ def _analyze_units(
     for group in groups.values():
         if len(group) > 1:
             try:
-                scope = PageScope(
-                    remote_public=remote, razor_page=razor, classes=set(classes or ()), objects=dict(objects or {})
-                )
+                scope = new_scope()
                 flows = [UnitFlow(pu, u.lang, rules, deadline, NODE_BUDGET, controls, scope) for u, pu in group]
                 run_together(flows)
             except Budget:
@@ -593,10 +597,7 @@ def _analyze_units(
                 continue
         for unit, parsed in group:
             try:
-                scope = PageScope(
-                    remote_public=remote, razor_page=razor, classes=set(classes or ()), objects=dict(objects or {})
-                )
-                flow = UnitFlow(parsed, unit.lang, rules, deadline, NODE_BUDGET, controls, scope)
+                flow = UnitFlow(parsed, unit.lang, rules, deadline, NODE_BUDGET, controls, new_scope())
                 flow.run()
             except Budget as exc:
                 kind = "timed-out" if exc.what == "deadline" else "limit"
