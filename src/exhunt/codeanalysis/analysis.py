@@ -30,6 +30,7 @@ from exhunt.codeanalysis.extract import (
     UnitKind,
     extract,
     input_controls,
+    is_code_behind,
     language_of,
     references,
 )
@@ -298,6 +299,8 @@ def analyze_code(
         extracted = extract(text, ext)
     _unknown_code_text(extracted, report)
     compiled_live = False
+    # A code-behind whose page was not read: its controls are names it uses and never declares.
+    unread_markup = markup is None and ext in CODE_EXTENSIONS and is_code_behind(text)
     if markup is not None:
         markup_text = _decode(markup)
         for ident, kind in input_controls(markup_text).items():
@@ -324,6 +327,7 @@ def analyze_code(
         razor=ext in RAZOR_EXTENSIONS,
         classes=classes,
         objects=extracted.objects,
+        unread_markup=unread_markup,
     )
     if report.included:
         hits = [h for h in hits if _page_owns(h, report.included)]
@@ -541,6 +545,7 @@ def _analyze_units(
     classes: set[str] | None = None,
     objects: Mapping[str, str] | None = None,
     razor: bool = False,
+    unread_markup: bool = False,
 ) -> list[SinkHit]:
     """The units of one file, analysed together where they are one class (members and
     statements of a page in one language); a unit that cannot be parsed or followed is read
@@ -549,7 +554,11 @@ def _analyze_units(
 
     def new_scope() -> PageScope:  # each analysis its own: a scope collects what its units declare
         return PageScope(
-            remote_public=remote, razor_page=razor, classes=set(classes or ()), objects=dict(objects or {})
+            remote_public=remote,
+            razor_page=razor,
+            classes=set(classes or ()),
+            objects=dict(objects or {}),
+            unread_markup=unread_markup,
         )
 
     hits: list[SinkHit] = []
@@ -780,6 +789,11 @@ def _judge(
             t.kinds & PATH_KINDS
         ):
             continue  # only a file name, or a path kept inside the site (or a setting's name the server chose)
+        if hit.capability == "sql" and t.kinds <= {"name", "upload", "web-path"}:
+            # A data file the client uploaded (or only its name, or a path the code keeps in the
+            # site) opened as the data source of an Excel or Access import: neither a server nor
+            # credentials of the client's choosing.
+            continue
         if hit.capability == "file-read" and hit.api in _STREAM_READERS and t.kinds <= {"body"}:
             continue  # a reader over the request body stream (an XML document posted), not a path
         context = _context(hit, name)

@@ -359,6 +359,30 @@ def declared_controls(text: str) -> dict[str, str]:
     return found
 
 
+# A code-behind's class: C# `partial class X : Base`, VB `Partial Class X` then `Inherits Base`,
+# or any class deriving from the page, user-control or master-page classes of System.Web.UI.
+_PAGE_CLASS = re.compile(
+    r"\bpartial\s+(?:(?:public|internal|sealed|abstract)\s+){0,3}class\s+\w+\s*:\s*[\w.]+"
+    r"|\bpartial\s+(?:(?:public|friend|notinheritable|mustinherit)\s+){0,3}class\s+\w+\s*\r?\n\s*inherits\s+[\w.]+"
+    r"|(?::|\binherits)\s*(?:global::)?(?:System\.Web\.UI\.)?(?:Page|UserControl|MasterPage)\b",
+    re.I,
+)
+_WEB_IMPORT = re.compile(r"^\s*(?:using|imports)\s+System\.Web\b|\bSystem\.Web\.UI\.", re.I | re.M)
+_DESKTOP_IMPORT = re.compile(r"^\s*(?:using|imports)\s+System\.Windows\b", re.I | re.M)
+
+
+def is_code_behind(text: str) -> bool:
+    """Whether a source file is a web page's or user control's code-behind: a partial class (or
+    one deriving from `Page`, `UserControl`, `MasterPage`) in a file that uses `System.Web` and
+    not the desktop's `System.Windows` (whose forms are partial classes with controls too). Such
+    a class's controls are declared by the page's markup (or a designer file), not by itself."""
+    return (
+        _WEB_IMPORT.search(text) is not None
+        and _DESKTOP_IMPORT.search(text) is None
+        and _PAGE_CLASS.search(text) is not None
+    )
+
+
 def input_controls(text: str, low: str | None = None) -> dict[str, str]:
     """Server controls declared in the markup that carry client input: id -> control class.
     `low`: the text in lower case, when the caller has it."""

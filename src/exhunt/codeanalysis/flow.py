@@ -86,6 +86,7 @@ from exhunt.codeanalysis.vocabulary import (
     INPUT_CONTROLS,
     METHOD_RETURNS,
     NAME_ONLY,
+    PAGE_MEMBERS,
     PATH_KINDS,
     READ_INTO,
     SITE_FOLDERS,
@@ -220,6 +221,9 @@ class PageScope:
     # (C#'s `const`, VB's `Const`): a store key named by a constant declared once is its text.
     declarations: dict[str, int] = field(default_factory=dict)
     const_names: set[str] = field(default_factory=set)
+    # A code-behind read without its page's markup: a name the file never declares whose
+    # `.Text` (`.Value`, `.PostedFile`...) it reads is taken for a control the markup declares.
+    unread_markup: bool = False
 
 
 def _taint_size(taints: Collection[Taint]) -> tuple[int, int]:
@@ -2273,15 +2277,37 @@ class UnitFlow:
         """What the client posted back through a page control (`cmd.Text`, `up.PostedFile`)."""
         while path and path[0] in {"this", "me", "page"}:
             path = path[1:]
-        if len(path) < 2 or path[0] not in self.controls:
+        if len(path) < 2:
             return None
         kind = CONTROL_MEMBERS.get(path[1])
         if kind is None:
             return None
+        if path[0] in self.controls:
+            shown = f"page control '{path[0]}' ({self.controls[path[0]]}.{path[1]})"
+        elif self._markup_control(path[0]):
+            shown = f"control '{path[0]}' (.{path[1]}; declared in markup that was not read)"
+        else:
+            return None
         if path[-1] == "filename":
             kind = "name"
-        shown = f"page control '{path[0]}' ({self.controls[path[0]]}.{path[1]})"
         return Taint((shown,), frozenset({kind}), (), frozenset({line}))
+
+    def _markup_control(self, name: str) -> bool:
+        """In a code-behind read without its markup: whether `name` can only be a control the
+        markup declares. The class's own members, locals, parameters and types are not, nor are
+        the page's inherited members (`Request`, `Session`, `Master`...) or the framework's names."""
+        return (
+            self.scope.unread_markup
+            and name.isidentifier()
+            and name not in self._declared
+            and name not in self.scope.declarations
+            and name not in self.classes
+            and name not in self._requests
+            and name not in FRAMEWORK_ROOTS
+            and name not in PAGE_MEMBERS
+            and self._type(name) is None
+            and name not in {p.lower() for p in self._parameters()}
+        )
 
     def _upload_control(self, node: Node) -> Taint | None:
         """`Upload.SaveAs(...)` on a FileUpload or `<input type=file>` control the page declares:

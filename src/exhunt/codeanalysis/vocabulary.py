@@ -82,6 +82,39 @@ CONTROL_MEMBERS: dict[str, str] = {
     "filename": "name",
 }
 
+# Members a page or user control inherits (`System.Web.UI.Page`, `Control`, `TemplateControl`,
+# `UserControl`, `MasterPage`): a code-behind names them without declaring them, as it names the
+# controls its markup declares.
+PAGE_MEMBERS = frozenset(
+    {
+        "application",
+        "base",
+        "mybase",
+        "cache",
+        "clientscript",
+        "context",
+        "controls",
+        "form",
+        "header",
+        "items",
+        "master",
+        "namingcontainer",
+        "page",
+        "parent",
+        "previouspage",
+        "request",
+        "response",
+        "routedata",
+        "server",
+        "session",
+        "site",
+        "title",
+        "trace",
+        "user",
+        "viewstate",
+    }
+)
+
 CIPHERS = (
     ("rijndael", "AES (Rijndael)"),
     ("aes", "AES"),

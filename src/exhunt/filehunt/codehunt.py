@@ -17,7 +17,7 @@ from exhunt.codeanalysis import CodeReport, analyze_code
 from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE, MAX_PARSE_BYTES, UNKNOWN_ENCODING, Included
 from exhunt.codeanalysis.charset import wide_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
-from exhunt.codeanalysis.extract import Reference, is_bare_source
+from exhunt.codeanalysis.extract import Reference, is_bare_source, is_code_behind
 from exhunt.codeanalysis.extract import references as _references
 from exhunt.codeanalysis.razor import RAZOR_EXTENSIONS
 from exhunt.codeanalysis.stylesheet import NAMESPACE, STYLESHEET_EXTENSIONS
@@ -161,8 +161,12 @@ def wants(loc: Location, data: bytes) -> bool:
         if not found.isdisjoint(_SOURCE_WORDS) or _CODE_BEHIND_INPUT.search(_lower(start)) is not None:
             return True
         # A page's code-behind reads what the client posts through the page's controls, declared
-        # in the markup only: worth reading when it calls something a shell would.
-        return code_behind_of(loc.name) is not None and not found.isdisjoint(_CODE_BEHIND_SINKS)
+        # in the markup only: worth reading when it calls something a shell would. It is known by
+        # its name (`x.aspx.cs`) or, renamed or collected alone, by its class (a partial class of
+        # a page or user control).
+        if found.isdisjoint(_CODE_BEHIND_SINKS):
+            return False
+        return code_behind_of(loc.name) is not None or is_code_behind(bytes(start[:65536]).decode("utf-8", "replace"))
     if found.isdisjoint(_SERVER_MARKERS):
         if not found.isdisjoint(_SOURCE_WORDS) and is_bare_source(bytes(start[:65536]).decode("utf-8", "replace")):
             return True  # a handler's source kept under a page's name, read as a source file
