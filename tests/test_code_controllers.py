@@ -1,8 +1,8 @@
-"""An action of an MVC or Web API controller (a public method of a class derived from
-`Controller`, `ApiController`, `AsyncController` or `ControllerBase`) answers the client, and model
-binding fills its parameters from the request, as a web method's are: a controller planted in
-App_Code that runs its argument is a shell (docs/detection/webshell-code.md, "Controller
-actions")."""
+"""An action of an MVC, Web API or OData controller (a public method of a class derived from
+`Controller`, `ApiController`, `AsyncController`, `ODataController` or `ControllerBase`) answers
+the client, and model binding fills its parameters from the request, as a web method's are: a
+controller planted in App_Code that runs its argument is a shell. So is a SignalR hub's public
+method, which connected clients invoke (docs/detection/webshell-code.md, "Controller actions")."""
 
 from __future__ import annotations
 
@@ -27,6 +27,25 @@ SHELLS = [
         "CoreShell.cs",
         "using Microsoft.AspNetCore.Mvc;\n[ApiController] public class ExecController : ControllerBase {\n"
         '  public IActionResult Get(string c) { System.Diagnostics.Process.Start("cmd.exe", "/c " + c); return Ok(); }\n}\n',
+    ),
+    (
+        # an attribute with arguments before the modifiers: `[HttpGet("run")]` must not hide `public`
+        "RoutedShell.cs",
+        "using Microsoft.AspNetCore.Mvc;\n[ApiController] public class ExecController : ControllerBase {\n"
+        '  [HttpGet("run")] [Route("x/{c}")]\n'
+        '  public IActionResult Get([FromQuery] string c) { System.Diagnostics.Process.Start("cmd.exe", "/c " + c); return Ok(); }\n}\n',
+    ),
+    (
+        "ODataShell.cs",
+        "using System.Web.OData;\npublic class ItemsController : ODataController {\n"
+        '  public IHttpActionResult Post(string c) { System.Diagnostics.Process.Start("cmd.exe", "/c " + c); return null; }\n}\n',
+    ),
+    (
+        "RoutedShell.vb",
+        "Imports System.Web.Http\nPublic Class ShellController\n    Inherits ApiController\n"
+        '    <HttpGet(), Route("run/{c}")> Public Function Run(c As String) As String\n'
+        '        Return System.Diagnostics.Process.Start("cmd.exe", "/c " & c).Id.ToString()\n'
+        "    End Function\nEnd Class\n",
     ),
     (
         "ShellController.vb",
@@ -66,3 +85,41 @@ BENIGN = [
 @pytest.mark.parametrize(("name", "code"), BENIGN, ids=[b[0] for b in BENIGN])
 def test_what_is_no_action_stays_quiet(name: str, code: str) -> None:
     assert_benign(name, code)
+
+
+def test_web_api_request_content_is_the_body() -> None:
+    """Web API's `Request` is an `HttpRequestMessage`: its `Content` is the body the client sent."""
+    code = (
+        "using System.Web.Http;\npublic class ToolsController : ApiController {\n"
+        "  public string Post() {\n    var c = Request.Content.ReadAsStringAsync().Result;\n"
+        '    return System.Diagnostics.Process.Start("cmd.exe", "/c " + c).Id.ToString();\n  }\n}\n'
+    )
+    assert_found("ToolsController.cs", code, "EXH-WS-CODE-PROCESS", ["the request body"])
+
+
+HUB = (
+    "using Microsoft.AspNet.SignalR;\npublic class ConsoleHub : Hub<IConsole> {\n"
+    "  public void Send(string c) {\n"
+    '    var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + c) '
+    "{ RedirectStandardOutput = true, UseShellExecute = false });\n"
+    "    Clients.Caller.Show(p.StandardOutput.ReadToEnd());\n  }\n}\n"
+)
+
+
+def test_a_signalr_hub_runs_what_its_clients_invoke_it_with() -> None:
+    """A hub's public methods are invoked by any connected client with its own arguments
+    ([SignalR hubs](https://learn.microsoft.com/en-us/aspnet/signalr/overview/guide-to-the-api/hubs-api-guide-server))."""
+    assert_found("ConsoleHub.cs", HUB, "EXH-WS-CODE-PROCESS", ["hub method parameter 'c'", "in a SignalR hub"])
+
+
+def test_a_hub_that_relays_chat_stays_quiet() -> None:
+    chat = HUB.replace(
+        'var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + c) '
+        "{ RedirectStandardOutput = true, UseShellExecute = false });\n"
+        "    Clients.Caller.Show(p.StandardOutput.ReadToEnd());",
+        'System.IO.File.AppendAllText(@"C:\\Logs\\chat.log", c);\n    Clients.All.Show(c);',
+    )
+    assert "Process" not in chat
+    assert_benign("ChatHub.cs", chat)
+    private = HUB.replace("public void Send", "private void Send")
+    assert_benign("ConsoleHub.cs", private)

@@ -701,6 +701,8 @@ def _context(hit: SinkHit, name: str) -> str:
     if hit.taint is not None and "webmethod" in hit.taint.kinds:
         if any(source.startswith("action parameter") for source in hit.taint.sources):
             return "in a controller action"
+        if any(source.startswith("hub method parameter") for source in hit.taint.sources):
+            return "in a SignalR hub, for any client connected to it"
         if any(source.startswith(("handler parameter", "bound property")) for source in hit.taint.sources):
             return "in a Razor page's handler"
         return "in a web method"

@@ -18,20 +18,33 @@ from exhunt.codeanalysis.syntax import text
 # Attributes (lower case, without spaces) that make a method an operation a client calls with its
 # own arguments: an ASMX [WebMethod], and WCF's [OperationContract] and its REST forms.
 OPERATION_ATTRIBUTES = ("webmethod", "operationcontract", "webget", "webinvoke")
-# MVC's and Web API's controllers: a public method of a class derived from one is an action, and
-# model binding fills its parameters from the request (route, query string, form, body).
-_CONTROLLER_BASE = re.compile(r"(?i)(?:[:,]|\binherits)\s*(?:[\w.]+\.)?(?:Api|Async)?Controller(?:Base)?\b")
+# MVC's, Web API's and OData's controllers: a public method of a class derived from one is an
+# action, and model binding fills its parameters from the request (route, query string, form,
+# body).
+_CONTROLLER_BASE = re.compile(r"(?i)(?:[:,]|\binherits)\s*(?:[\w.]+\.)?(?:Api|Async|OData)?Controller(?:Base)?\b")
+# SignalR hubs (`Hub`, `Hub<T>`): their public methods are what connected clients invoke, with
+# arguments of the client's choosing.
+_HUB_BASE = re.compile(r"(?i)(?:[:,]|\binherits)\s*(?:Microsoft\.AspNet(?:Core)?\.SignalR\.)?Hub\b(?!\s*\.)")
 _NOT_ACTION = re.compile(r"(?i)\[\s*(?:NonAction|ChildActionOnly)\b|<\s*NonAction\b")
 
 
 def controller_action(node: Node, signature: str, attributes: str) -> bool:
-    """Whether a method is an action of an MVC or Web API controller: public, not static, in a
-    class whose declared base is `Controller`, `ApiController`, `AsyncController` or
-    `ControllerBase` (a constructor, property or `[NonAction]` method is none)."""
+    """Whether a method is an action of an MVC, Web API or OData controller: public, not static,
+    in a class whose declared base is `Controller`, `ApiController`, `AsyncController`,
+    `ODataController` or `ControllerBase` (a constructor, property or `[NonAction]` method is none)."""
     if node.type != "method_declaration" or not _public_instance(signature) or _NOT_ACTION.search(attributes):
         return False
     head = _class_head(node)
     return head is not None and _CONTROLLER_BASE.search(head) is not None
+
+
+def hub_method(node: Node, signature: str) -> bool:
+    """Whether a method is one a SignalR hub's clients invoke: public, not static, in a class whose
+    declared base is `Hub` or `Hub<T>`."""
+    if node.type != "method_declaration" or not _public_instance(signature):
+        return False
+    head = _class_head(node)
+    return head is not None and _HUB_BASE.search(head) is not None
 
 
 def _public_instance(signature: str) -> bool:

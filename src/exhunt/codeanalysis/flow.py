@@ -32,6 +32,7 @@ from exhunt.codeanalysis.entry import (
     bound_property,
     controller_action,
     edited_member,
+    hub_method,
     page_handler,
 )
 from exhunt.codeanalysis.extract import Lang
@@ -289,6 +290,17 @@ def run_together(flows: list[UnitFlow]) -> None:
         flow._sinks()
 
 
+_ATTRIBUTE_LISTS = frozenset({"attribute_list", "attribute_block"})
+
+
+def _signature(node: Node) -> str:
+    """A member's declaration up to its parameters, lower case, its attributes left out: the
+    arguments of `[HttpGet("run")]` or `<Route("x")>` must not end it before its modifiers."""
+    start = next((c.start_byte for c in node.children if c.type not in _ATTRIBUTE_LISTS), node.start_byte)
+    rest = node.text[start - node.start_byte :] if node.text is not None else b""
+    return rest.decode("utf-8", "replace").split("(", 1)[0].lower()
+
+
 class UnitFlow:
     def __init__(
         self,
@@ -340,6 +352,7 @@ class UnitFlow:
         self.oversized: list[int] = []  # lines of values not folded because they would pass `MAX_VALUE`
         self.tainted_writes = False
         self._actions: set[str] = set()  # methods (lower case) that are MVC or Web API controller actions
+        self._hub_methods: set[str] = set()  # methods (lower case) a SignalR hub's clients invoke
         self._handlers: set[str] = set()  # methods (lower case) that are a Razor page's handlers
         self._bound: set[str] = set()  # properties (lower case) model binding fills from the request
         self._written_to: dict[str, Taint] = {}  # writer variable -> what tainted `Write` calls write into it
@@ -490,18 +503,22 @@ class UnitFlow:
     def _method(self, node: Node, name: str) -> None:
         params = self._params(node)
         head = self.parsed.source[max(0, node.start_byte - 200) : node.start_byte].decode("utf-8", "replace")
-        signature = text(node).split("(", 1)[0].lower()
+        signature = _signature(node)
         attributes = (head + text(node)[:200]).lower().replace(" ", "")
         action = controller_action(node, signature, attributes)
         if action:
             self._actions.add(name.lower())
-        handler = not action and page_handler(node, name, signature, self.razor_page)
+        hub = not action and hub_method(node, signature)
+        if hub:
+            self._hub_methods.add(name.lower())
+        handler = not action and not hub and page_handler(node, name, signature, self.razor_page)
         if handler:
             self._handlers.add(name.lower())
         if bound_property(node, self.razor_page):
             self._bound.add(name.lower())
         webmethod = (
             action
+            or hub
             or handler
             or any(a in attributes for a in OPERATION_ATTRIBUTES)
             or (self.remote_public and re.search(r"\bpublic\b", signature) is not None)
@@ -1594,7 +1611,15 @@ class UnitFlow:
                     self._put(self.returns, method.lower(), bound, None, method)
                 if m is not None and (m.webmethod or method.lower() in self.operations):
                     low = method.lower()
-                    kind = "action" if low in self._actions else "handler" if low in self._handlers else "web-method"
+                    kind = (
+                        "action"
+                        if low in self._actions
+                        else "hub method"
+                        if low in self._hub_methods
+                        else "handler"
+                        if low in self._handlers
+                        else "web-method"
+                    )
                     for p in self._params(node):
                         t = Taint(
                             (f"{kind} parameter '{p}'",), frozenset({"webmethod"}), (), frozenset({self.line(node)})

@@ -36,6 +36,9 @@ SOURCE_MEMBERS: dict[str, tuple[str, str]] = {
     "routevalues": ("request", "route value"),  # ASP.NET Core's HttpRequest.RouteValues: the URL's segments
     "readformasync": ("request", "form field"),  # ASP.NET Core: the posted form, read on demand
     "readfromjsonasync": ("body", "the request body"),  # ASP.NET Core: the body as JSON
+    # Web API's request (HttpRequestMessage): its content is the body, its URI the URL.
+    "content": ("body", "the request body"),
+    "requesturi": ("request", "the URL"),
     "useragent": ("client", "the user agent"),
     "urlreferrer": ("client", "the referer"),
     # The Accept-Language and Accept headers as HttpRequest parses them (string arrays).

@@ -224,6 +224,8 @@ _SOURCE_WORDS = (
     b"apicontroller",
     b"controllerbase",
     b"asynccontroller",
+    b"odatacontroller",
+    b"signalr",  # a hub's methods take what its clients invoke them with
     # Razor Pages' handlers: model binding fills their parameters (in a page or a PageModel)
     b"pagemodel",
     b"onget",
