@@ -113,6 +113,37 @@ SHELLS = [
         ["form field 'c'"],
     ),
     (
+        "items handed to a method of the page named as a method group",
+        cs_page(
+            'new System.Collections.Generic.List<string>(Request.Form.GetValues("c")).ForEach(Run);',
+            members='void Run(string x) { System.Diagnostics.Process.Start("cmd.exe", "/c " + x); }',
+        ),
+        ["form field 'c'"],
+    ),
+    (
+        "items converted by Array.ConvertAll with a method of the page",
+        cs_page(
+            'var ids = Array.ConvertAll(Request.QueryString.GetValues("c"), this.Run);',
+            members='int Run(string x) { return System.Diagnostics.Process.Start("cmd.exe", "/c " + x).Id; }',
+        ),
+        ["query parameter 'c'"],
+    ),
+    (
+        "items tested by Array.Exists",
+        cs_page(
+            'Array.Exists(Request.Form.GetValues("c"), x => System.Diagnostics.Process.Start("cmd.exe", "/c " + x) == null);'
+        ),
+        ["form field 'c'"],
+    ),
+    (
+        "items handed to a VB method by AddressOf",
+        vb_page(
+            'Array.ForEach(Request.Form.GetValues("c"), AddressOf Run)',
+            members='Sub Run(x As String)\nSystem.Diagnostics.Process.Start("cmd.exe", "/c " & x)\nEnd Sub',
+        ),
+        ["form field 'c'"],
+    ),
+    (
         "items mapped by LINQ",
         cs_page(
             'var ps = Request.QueryString.GetValues("c").Select(x => System.Diagnostics.Process.Start("cmd.exe", "/c " + x)).ToList();'
@@ -370,6 +401,13 @@ BENIGN = [
             'Run(title: Request["c"], file: "ipconfig.exe");',
             members='void Run(string file, string title) { System.Diagnostics.Process.Start(file, "/all"); '
             "Response.Write(Server.HtmlEncode(title)); }",
+        ),
+    ),
+    (  # the site's own files, each handed to a method of the page that deletes it
+        "the site's files handed to a method group",
+        cs_page(
+            'System.IO.Directory.GetFiles(Server.MapPath("~/logs")).ToList().ForEach(Remove);',
+            members="void Remove(string f) { System.IO.File.Delete(f); }",
         ),
     ),
     (

@@ -126,7 +126,11 @@ _EACH_ITEM = frozenset(
     {"foreach", "select", "selectmany", "where", "any", "all", "first", "firstordefault", "single"}
     | {"singleordefault", "last", "lastordefault", "takewhile", "skipwhile", "orderby", "orderbydescending"}
     | {"groupby", "todictionary", "tolookup", "count", "sum", "max", "min", "continuewith"}
+    | {"convertall", "exists", "find", "findall", "findlast", "findindex", "trueforall", "removeall"}
 )
+# The same given the collection first: `Array.ForEach(items, f)`, `Parallel.ForEach(items, f)`,
+# `Array.ConvertAll(items, f)`, `Array.Exists(items, f)`...
+_EACH_OF = frozenset({"foreach", "convertall", "exists", "find", "findall", "findlast", "findindex", "trueforall"})
 
 # Visual Basic's late-binding helpers (`Microsoft.VisualBasic.CompilerServices`): object, type,
 # member name, arguments.
@@ -1808,10 +1812,10 @@ class UnitFlow:
         state = _STATE_PASSED.get(lname)
         if state is not None and receiver is not None and len(args) > state:
             self._state_into(args[0], args[state], method)
-        if receiver is not None and args and role(_callback(args[-1])) is Role.LAMBDA:
+        if receiver is not None and args and self._item_callback(args[-1]):
             if lname in _EACH_ITEM and len(args) == 1:
-                self._each_into(args[0], receiver, method)  # `items.ForEach(x => ...)`, `.Select(x => ...)`
-            elif lname == "foreach" and len(args) == 2:
+                self._each_into(args[0], receiver, method)  # `items.ForEach(x => ...)`, `.Select(Run)`
+            elif lname in _EACH_OF and len(args) == 2:
                 self._each_into(args[1], args[0], method)  # `Array.ForEach(items, x => ...)`, `Parallel.ForEach`
         if lname == "start" and len(args) == 1 and receiver is not None and role(unwrap(receiver)) is Role.IDENT:
             body = self._thread_bodies.get(self._n(text(unwrap(receiver))))
@@ -1880,11 +1884,23 @@ class UnitFlow:
         if m is not None and m.params:
             self._set((m.name, m.params[0]), t)
 
+    def _item_callback(self, node: Node) -> bool:
+        """Whether an argument is a callback a collection's items can be handed to: a lambda, or a
+        method of this file named as a method group (`items.ForEach(Run)`)."""
+        cb = _callback(node)
+        r = role(cb)
+        return r is Role.LAMBDA or (r in {Role.IDENT, Role.MEMBER} and last_name(cb) in self.methods)
+
     def _each_into(self, callback: Node, items: Node, method: str | None) -> None:
-        """What a collection holds, handed to the lambda called with each item, as a state object
-        is (`_state_into`), when no other lambda of the method names its parameter so: a lambda's
-        parameter is keyed by its method and name, and `x` of one lambda must not be another's."""
-        params = lambda_params(_callback(callback))
+        """What a collection holds, handed to the lambda (or the file's method) called with each
+        item, as a state object is (`_state_into`). A lambda's parameter is keyed by its method
+        and name, so `x` of one lambda must not be another's: the binding is made only when no
+        other lambda of the method names its parameter so. A method's parameter is its own."""
+        cb = _callback(callback)
+        if role(cb) is not Role.LAMBDA:
+            self._state_into(callback, items, method)
+            return
+        params = lambda_params(cb)
         if params and self._lambda_names(method).get(params[0].lower(), 0) == 1:
             self._state_into(callback, items, method)
 
