@@ -80,6 +80,9 @@ VB_FORMS = [
     ("Left and Right", 'Left("System.Diagnostics.Xx", 19) & Right("zzProcess", 7)'),
     ("LCase", 'Strings.LCase("SYSTEM.DIAGNOSTICS.") & "Process"'),
     ("Join", 'Join(New String() {"System", "Diagnostics", "Process"}, ".")'),
+    ("Join of Split", 'Join(Split("System|Diagnostics|Process", "|"), ".")'),
+    ("Split on a whole delimiter", 'Join(Split("System::Diagnostics::Process", "::"), ".")'),
+    ("Trim of Space", 'Trim(Space(3) & "System.Diagnostics.Process")'),
     (
         "char codes through Integer.Parse",
         'New String("83,121,115,116,101,109,46,68,105,97,103,110,111,115,116,105,99,115,46,80,114,111,99,101,115,115".Split(","c).Select(Function(x) ChrW(Integer.Parse(x))).ToArray())',

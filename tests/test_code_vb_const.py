@@ -33,3 +33,21 @@ def test_a_fixed_tool_named_by_a_constant_is_benign() -> None:
     )
     assert_benign("tool.aspx", code)
     assert "EXH-WS-CODE-UNRESOLVED-SINK" not in [c.rule_id for c in run("tool.aspx", code).capabilities]
+
+
+def test_constants_declared_below_the_method_that_uses_them() -> None:
+    """A constant (or a field's initializer) holds its value before any method runs, wherever the
+    class declares it: an object made from a ProgID held in one declared at the end of the script
+    block is that object."""
+    vb = (
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load(sender As Object, e As EventArgs)\n'
+        'Dim sh As Object = CreateObject(Prog)\nsh.Run("cmd.exe /c " & Request("c"))\nEnd Sub\n'
+        'Const Prog As String = Part & ".Shell"\nConst Part As String = "WScript"\n</script>\n'
+    )
+    assert_found("below.aspx", vb, "EXH-WS-CODE-PROCESS", ["request parameter 'c'", "wscript.shell.Run"])
+    cs = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object sender, EventArgs e) {\n'
+        "dynamic sh = Activator.CreateInstance(Type.GetTypeFromProgID(Prog));\n"
+        'sh.Run("cmd.exe /c " + Request["c"]);\n}\nstatic readonly string Prog = "WScript" + ".Shell";\n</script>\n'
+    )
+    assert_found("below.aspx", cs, "EXH-WS-CODE-PROCESS", ["request parameter 'c'", "wscript.shell.Run"])

@@ -636,7 +636,24 @@ class UnitFlow:
             left, right = node.named_children[0], node.named_children[-1]
         return (unwrap(left) if left is not None else None), right
 
+    def _declared_first(self) -> None:
+        """Constants (C#'s `const`, VB's `Const`) and the class's fields with an initializer hold
+        their values before any method runs, wherever the class declares them: a method above the
+        declaration reads them too. Twice, for constants built from constants declared below them."""
+        for _ in range(2):
+            for node, method in self.nodes:
+                if node.type == "const_declaration":
+                    for const_name, const_value in _vb_const_pairs(node):
+                        self._hold(self._n(text(const_name)), self.fold(const_value))
+                elif role(node) is Role.DECL and (method is None or _const_declarator(node)):
+                    left, right = self._targets(node)
+                    if left is not None and right is not None and role(left) is Role.IDENT:
+                        value = self.fold(unwrap(right))
+                        if value is not None:
+                            self._hold(self._n(text(left)), value)
+
     def _constants(self) -> None:
+        self._declared_first()
         for node, _method in self.nodes:
             if node.type == "const_declaration":  # VB's `Const P As String = "cmd" & ".exe", Q = 1`
                 for const_name, const_value in _vb_const_pairs(node):

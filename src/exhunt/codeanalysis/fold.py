@@ -1523,6 +1523,10 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         return vb
     if name == "len" and len(vals) == 1 and isinstance(first, str) and path in _vb_paths(name):
         return len(first)  # VB's `Len(s)`
+    if name == "split" and isinstance(first, str) and path in _vb_paths(name) and 1 <= len(vals) <= 3:
+        return _vb_split(first, vals[1:])  # VB's `Split(s[, delimiter[, limit]])`
+    if name == "space" and len(vals) == 1 and isinstance(first, int) and path in _vb_paths(name):
+        return " " * first if 0 <= first <= _MAX_SPACE else None  # VB's `Space(n)`
     if name == "reverse" and path.startswith("array.") and isinstance(first, list):
         return first[::-1]
     if name == "htmldecode" and isinstance(first, str):
@@ -1571,6 +1575,24 @@ def _regex_unescaped(text_: str) -> str | None:
         return _REGEX_LETTERS.get(other, other)
 
     return _REGEX_ESCAPE.sub(one, text_)
+
+
+_MAX_SPACE = 4096  # VB's `Space(n)` folded up to this many spaces (names and commands are short)
+
+
+def _vb_split(s: str, rest: list[Value | None]) -> list[Value] | None:
+    """VB's `Split(s, delimiter, limit)`: the delimiter is a space when left out, and a whole
+    string (not a set of characters); an empty one gives the string whole; a limit of -1 is none."""
+    delimiter = rest[0] if rest else " "
+    limit = rest[1] if len(rest) > 1 else -1
+    if not isinstance(delimiter, str) or not isinstance(limit, int) or isinstance(limit, bool):
+        return None
+    if limit == 0:
+        return []
+    if delimiter == "":
+        return [s]
+    parts = s.split(delimiter, limit - 1) if limit > 0 else s.split(delimiter)
+    return list(parts)
 
 
 def _vb_paths(name: str) -> tuple[str, ...]:
