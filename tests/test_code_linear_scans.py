@@ -11,7 +11,7 @@ import time
 
 from code_support import chain_of, run
 from exhunt.codeanalysis.analysis import analyze_code, sink_rules
-from exhunt.codeanalysis.extract import Lang, extract, guess_language
+from exhunt.codeanalysis.extract import Lang, extract, guess_language, is_code_behind
 from exhunt.codeanalysis.tokens import read_tokens
 
 # Generous: each case takes well under a second in one pass; the quadratic scans took hours.
@@ -115,3 +115,22 @@ def test_the_language_of_a_page_without_one_is_guessed_in_one_pass() -> None:
     page = "<%\n" + "\n" * 200_000 + 'Dim c As String = Request("c")\nShell("cmd /c " & c)\n%>'
     took, rules = timed("no-language.aspx", page)
     assert "EXH-WS-CODE-PROCESS" in rules and took < BOUND
+
+
+def test_blank_lines_in_a_code_behind_are_passed_over_once() -> None:
+    """Telling a code-behind's class (`extract.is_code_behind`) looked for `Partial Class X`, a
+    line break and `Inherits`, and for `Imports System.Web` at a line's start, with runs of white
+    space that could each take the whole of a run of blank lines: quadratic in the run."""
+    code = (
+        "using System.Web;\npublic partial class Console1 " + "\n" * 300_000 + ": System.Web.UI.Page {\n"
+        "  protected void Run_Click(object s, System.EventArgs e) {\n"
+        '    System.Diagnostics.Process.Start("cmd.exe", "/c " + txtCommand.Text);\n  }\n}\n'
+    )
+    took, rules = timed("console1.aspx.cs", code)
+    assert "EXH-WS-CODE-PROCESS" in rules
+    assert took < BOUND
+    vb = "Imports System.Web\nPartial Class Console1 " + " \n" * 300_000 + "End Class\n"
+    started = time.perf_counter()
+    assert not is_code_behind(vb)  # no Inherits: a partial class of nothing
+    assert is_code_behind(vb.replace("End Class", "Inherits System.Web.UI.Page\nEnd Class"))
+    assert time.perf_counter() - started < BOUND

@@ -361,14 +361,16 @@ def declared_controls(text: str) -> dict[str, str]:
 
 # A code-behind's class: C# `partial class X : Base`, VB `Partial Class X` then `Inherits Base`,
 # or any class deriving from the page, user-control or master-page classes of System.Web.UI.
+# Each run of white space that may hold a line break is followed by a fixed word, never by
+# another such run, so a file of blank lines is passed over in linear time.
 _PAGE_CLASS = re.compile(
     r"\bpartial\s+(?:(?:public|internal|sealed|abstract)\s+){0,3}class\s+\w+\s*:\s*[\w.]+"
-    r"|\bpartial\s+(?:(?:public|friend|notinheritable|mustinherit)\s+){0,3}class\s+\w+\s*\r?\n\s*inherits\s+[\w.]+"
+    r"|\bpartial\s+(?:(?:public|friend|notinheritable|mustinherit)\s+){0,3}class\s+\w+[ \t]*\r?\n\s*inherits\s+[\w.]+"
     r"|(?::|\binherits)\s*(?:global::)?(?:System\.Web\.UI\.)?(?:Page|UserControl|MasterPage)\b",
     re.I,
 )
-_WEB_IMPORT = re.compile(r"^\s*(?:using|imports)\s+System\.Web\b|\bSystem\.Web\.UI\.", re.I | re.M)
-_DESKTOP_IMPORT = re.compile(r"^\s*(?:using|imports)\s+System\.Windows\b", re.I | re.M)
+_WEB_IMPORT = re.compile(r"^[ \t]*(?:using|imports)[ \t]+System\.Web\b|\bSystem\.Web\.UI\.", re.I | re.M)
+_DESKTOP_IMPORT = re.compile(r"^[ \t]*(?:using|imports)[ \t]+System\.Windows\b", re.I | re.M)
 
 
 def is_code_behind(text: str) -> bool:
