@@ -144,6 +144,40 @@ SHELLS = [
         ["form field 'c'"],
     ),
     (
+        "a value stored into a property whose setter runs it",
+        cs_page(
+            'Command = Request["c"];',
+            members='string Command { get { return ""; } set { System.Diagnostics.Process.Start("cmd.exe", "/c " + value); } }',
+        ),
+        ["request parameter 'c'"],
+    ),
+    (
+        "an object's property set in its initializer",
+        cs_page(
+            'var r = new Runner { Line = Request.Form["c"] };',
+            members='class Runner { public string Line { set => System.Diagnostics.Process.Start("cmd.exe", "/c " + value); } }',
+        ),
+        ["form field 'c'"],
+    ),
+    (
+        "an indexer's setter",
+        cs_page(
+            'var t = new Table(); t["run"] = Request.QueryString["c"];',
+            members="class Table { public string this[string k] { get { return k; } "
+            'set { if (k == "run") System.Diagnostics.Process.Start("cmd.exe", "/c " + value); } } }',
+        ),
+        ["query parameter 'c'"],
+    ),
+    (
+        "a VB property's Set with its own parameter",
+        vb_page(
+            'Me.Command = Request.Form("c")',
+            members='Property Command As String\nGet\nReturn ""\nEnd Get\nSet(ByVal line As String)\n'
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " & line)\nEnd Set\nEnd Property',
+        ),
+        ["form field 'c'"],
+    ),
+    (
         "items mapped by LINQ",
         cs_page(
             'var ps = Request.QueryString.GetValues("c").Select(x => System.Diagnostics.Process.Start("cmd.exe", "/c " + x)).ToList();'
@@ -408,6 +442,13 @@ BENIGN = [
         cs_page(
             'System.IO.Directory.GetFiles(Server.MapPath("~/logs")).ToList().ForEach(Remove);',
             members="void Remove(string f) { System.IO.File.Delete(f); }",
+        ),
+    ),
+    (  # the visitor's value goes to a property that only shows it; the tool run is fixed
+        "a property whose setter shows the value and runs a fixed tool",
+        cs_page(
+            'Title2 = Request["t"];',
+            members='string Title2 { set { lit.Text = Server.HtmlEncode(value); System.Diagnostics.Process.Start("ipconfig.exe", "/all"); } }',
         ),
     ),
     (

@@ -1596,6 +1596,9 @@ class UnitFlow:
                         (self._configured if configured else self._not_configured).add(self._n(text(left)))
                     continue
                 self._store(left, t, method)
+                setter = self._setter(left)
+                if setter is not None:
+                    self._set(setter, t)  # `Cmd = x`, `o.Cmd = x`, `o[i] = x`: the setter's `value`
                 if (
                     self.lang is Lang.VB
                     and method
@@ -1900,6 +1903,28 @@ class UnitFlow:
         m = self.methods.get(last_name(cb)) if role(cb) in {Role.IDENT, Role.MEMBER} else None
         if m is not None and m.params:
             self._set((m.name, m.params[0]), t)
+
+    def _setter(self, left: Node) -> tuple[str, str] | None:
+        """The key of the value a property's or an indexer's setter receives, when an assignment
+        stores into one the file declares: `Cmd = x`, `this.Cmd = x`, `o.Cmd = x` (a property named
+        `Cmd` with a `set` accessor) and `o[i] = x` (an indexer, `this[...]`). C# names the value
+        `value`; VB's `Set(v As String)` names its own."""
+        r = role(left)
+        if r is Role.IDENT:
+            name = text(left)
+        elif r is Role.MEMBER:
+            name = member_parts(left)[1]
+        elif r is Role.INDEX and self.lang is Lang.CSHARP:
+            name = "this"
+        else:
+            return None
+        m = self.methods.get(name.lower())
+        if m is None or m.node.type not in _PROPERTY_TYPES:
+            return None
+        if m.node.type == "indexer_declaration" and r is not Role.INDEX:
+            return None
+        param = _setter_parameter(m.node)
+        return (m.name, self._n(param)) if param is not None else None
 
     def _item_callback(self, node: Node) -> bool:
         """Whether an argument is a callback a collection's items can be handed to: a lambda, or a
@@ -4090,6 +4115,27 @@ def _imports(root: Node) -> tuple[dict[str, list[str]], list[tuple[str, ...]]]:
 def _delegate_wrapper(node: Node) -> bool:
     """A cast or VB's `AddressOf` around the method or lambda a delegate is made from."""
     return role(node) is Role.CAST or (node.type == "unary_expression" and text(node)[:9].lower() == "addressof")
+
+
+_PROPERTY_TYPES = frozenset({"property_declaration", "indexer_declaration"})
+
+
+def _setter_parameter(node: Node) -> str | None:
+    """The name a property's or indexer's `set` accessor gives the value stored (C#'s implicit
+    `value`; VB's `Set(v As String)` its own, `Value` when it declares none), or None when it has
+    no setter."""
+    for child in node.named_children:
+        if child.type == "accessor_list":  # C#
+            setters = (a for a in child.named_children if a.type == "accessor_declaration")
+            return "value" if any(text(a).lstrip()[:3].lower() == "set" for a in setters) else None
+        if child.type == "set_accessor":  # VB
+            params = next((c for c in child.named_children if c.type == "parameter_list"), None)
+            first = params.named_children[0] if params is not None and params.named_child_count else None
+            named = first.child_by_field_name("name") if first is not None else None
+            if named is None and first is not None:
+                named = next((c for c in first.named_children if c.type == "identifier"), None)
+            return text(named) if named is not None else "value"
+    return None
 
 
 def _callback(node: Node) -> Node:
