@@ -173,6 +173,14 @@ SHELLS = [
         2,
     ),
     (
+        # A comment's closing `*@` is not an address's letter: the `@` right after it starts code.
+        "comment-then-code.cshtml",
+        '<p>status</p>@* keep *@@{ System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); }\n',
+        "EXH-WS-CODE-PROCESS",
+        ["request parameter 'c'"],
+        1,
+    ),
+    (
         # VB's directive is `@ModelType`; `@Model.Name` is an expression there too.
         "model-expression.vbhtml",
         "@ModelType System.String\n"

@@ -184,7 +184,7 @@ def _markup(s: _State, start: int, end: int, depth: int) -> str:
             out.append(s.newlines(at, end))
             return "".join(out)
         nxt = t[at + 1]
-        if at > start and (t[at - 1].isalnum() or t[at - 1] == "@") and nxt != "(":
+        if at > pos and (t[at - 1].isalnum() or t[at - 1] == "@") and nxt != "(":
             pos = at + 1  # an address (`name@host`): text
         elif nxt == "@":
             pos = at + 2
