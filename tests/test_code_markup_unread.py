@@ -86,6 +86,13 @@ def test_declared_names_are_not_controls() -> None:
     assert "EXH-WS-CODE-PROCESS" not in medium_or_above(analyze_code(as_parameter, "console1.aspx.cs"))
 
 
+def test_the_classs_own_properties_are_not_controls() -> None:
+    prop = RUNNER.replace(
+        b"    string command;", b"    string command;\n    Settings txtCommand { get { return new Settings(); } }"
+    )
+    assert "EXH-WS-CODE-PROCESS" not in medium_or_above(analyze_code(prop, "console1.aspx.cs"))
+
+
 def test_inherited_page_members_are_not_controls() -> None:
     master = RUNNER.replace(b"txtCommand.Text", b"Title.Text")
     assert "EXH-WS-CODE-PROCESS" not in medium_or_above(analyze_code(master, "console1.aspx.cs"))

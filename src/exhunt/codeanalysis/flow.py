@@ -2384,6 +2384,7 @@ class UnitFlow:
             and name.isidentifier()
             and name not in self._declared
             and name not in self.scope.declarations
+            and name not in self.methods  # the class's own properties (and methods)
             and name not in self.classes
             and name not in self._requests
             and name not in FRAMEWORK_ROOTS
