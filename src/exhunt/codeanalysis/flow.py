@@ -294,6 +294,24 @@ def run_together(flows: list[UnitFlow]) -> None:
         flow._sinks()
 
 
+# Types whose methods, called by a name the request gives, run commands, load code or change
+# files and keys (`_any_method`), and methods that do so on a type the request names: the
+# method's name (lower case) -> the framework's method of that name it reaches.
+_REACHING_TYPES = frozenset(
+    {"process", "file", "directory", "assembly", "appdomain", "registry", "registrykey", "interaction", "powershell"}
+)
+_REACHING_METHODS = {
+    "start": "Process.Start",
+    "shell": "Interaction.Shell",
+    "load": "Assembly.Load",
+    "loadfrom": "Assembly.LoadFrom",
+    "loadfile": "Assembly.LoadFile",
+    "unsafeloadfrom": "Assembly.UnsafeLoadFrom",
+    "executeassembly": "AppDomain.ExecuteAssembly",
+    "writeallbytes": "File.WriteAllBytes",
+    "writealltext": "File.WriteAllText",
+    "appendalltext": "File.AppendAllText",
+}
 _ATTRIBUTE_LISTS = frozenset({"attribute_list", "attribute_block"})
 
 
@@ -2667,7 +2685,7 @@ class UnitFlow:
         elif rule.capability == "http":
             hit.taint = self._fetch_taint(args, method, argument)
         elif rule.capability == "any-method":
-            hit.taint = self._any_method(api, args, receiver, method)
+            hit.taint, hit.note = self._any_method(api, args, receiver, method)
         self.hits.append(hit)
 
     def _writable_key(self, receiver: Node, depth: int = 0) -> str:
@@ -2725,21 +2743,40 @@ class UnitFlow:
         prefix = as_text(self.fold(_leftmost(node)))
         return prefix is not None and prefix.endswith(".") and len(prefix) > 1
 
-    def _any_method(self, api: str, args: list[Node], receiver: Node | None, method: str | None) -> Taint | None:
+    def _any_method(
+        self, api: str, args: list[Node], receiver: Node | None, method: str | None
+    ) -> tuple[Taint | None, str]:
         """`Type.GetType(Request["t"]).GetMethod(Request["m"])`, its `InvokeMember` form and VB's
         `CallByName(obj, Request("m"), ...)` on an object of such a type: the client names both
-        the type and the method, so any method of any loaded type is called. Counts only when
-        both come from what the client sends."""
-        if api.lower().endswith("callbyname"):
+        the type and the method, so any method of any loaded type is called. Also half of it,
+        where the other half is one that reaches a command, code or files: the method the client
+        names on a type such as `Process` or `File` (`typeof(Process).GetMethod(Request["m"])`),
+        or a method such as `Start` or `Load` on the type the client names
+        (`Type.GetType(Request["t"]).GetMethod("Start")`). (taint, what was named)."""
+        callbyname = api.lower().endswith("callbyname")
+        if callbyname:
             target, name = (args[0], args[1]) if len(args) > 1 else (None, None)
         else:
             target, name = receiver, (args[0] if args else None)
         if target is None or name is None or self._in_namespace(target):
-            return None
+            return None, ""
         type_t, name_t = self.taint(target, method), self.taint(name, method)
-        if type_t is None or name_t is None or not type_t.kinds & _CLIENT_TEXT or not name_t.kinds & _CLIENT_TEXT:
-            return None
-        return type_t.merge(name_t)
+        by_type = type_t is not None and bool(type_t.kinds & _CLIENT_TEXT)
+        by_name = name_t is not None and bool(name_t.kinds & _CLIENT_TEXT)
+        if by_type and by_name and type_t is not None and name_t is not None:
+            return type_t.merge(name_t), "the method it names, on the type it names"
+        if callbyname:
+            return None, ""
+        if by_name and type_t is None:
+            typed = self._reflected_type(target)
+            if typed is not None and typed.lower() in _REACHING_TYPES:
+                return name_t, f"the method it names, on {typed}"
+        if by_type and name_t is None:
+            named = as_text(self.fold(name))
+            example = _REACHING_METHODS.get((named or "").lower())
+            if named and example is not None:
+                return type_t, f"{named} on the type it names, {example} when it names that type"
+        return None, ""
 
     def _names_file(self, node: Node) -> bool:
         """Whether a path ends in a file name the code writes after a separator (`root + skin +
