@@ -178,6 +178,11 @@ SHELLS = [
         ["form field 'c'"],
     ),
     (
+        "a property pattern naming its subject",
+        cs_page('if (Request["c"] is { Length: > 0 } line) System.Diagnostics.Process.Start("cmd.exe", "/c " + line);'),
+        ["request parameter 'c'"],
+    ),
+    (
         "items mapped by LINQ",
         cs_page(
             'var ps = Request.QueryString.GetValues("c").Select(x => System.Diagnostics.Process.Start("cmd.exe", "/c " + x)).ToList();'
@@ -450,6 +455,10 @@ BENIGN = [
             'Title2 = Request["t"];',
             members='string Title2 { set { lit.Text = Server.HtmlEncode(value); System.Diagnostics.Process.Start("ipconfig.exe", "/all"); } }',
         ),
+    ),
+    (
+        "a property pattern over a constant",
+        cs_page('if ("ipconfig.exe" is { Length: > 0 } tool) System.Diagnostics.Process.Start(tool, "/all");'),
     ),
     (
         "params array of constants",

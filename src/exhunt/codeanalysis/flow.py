@@ -622,6 +622,12 @@ class UnitFlow:
             return name, value
         if node.type == "is_pattern_expression":
             pattern = node.child_by_field_name("pattern")
+            if pattern is not None and pattern.type == "recursive_pattern":
+                # `x is { Count: > 0 } form`: the name is the whole subject, as `x is T form` is
+                named = pattern.named_children[-1] if pattern.named_child_count else None
+                if named is not None and named.type == "identifier":
+                    return named, node.child_by_field_name("expression")
+                return None, None
             if pattern is None or pattern.type != "declaration_pattern":
                 return None, None
             return pattern.child_by_field_name("name"), node.child_by_field_name("expression")
