@@ -34,8 +34,7 @@ def controller_action(node: Node, signature: str, attributes: str) -> bool:
     `ODataController` or `ControllerBase` (a constructor, property or `[NonAction]` method is none)."""
     if node.type != "method_declaration" or not _public_instance(signature) or _NOT_ACTION.search(attributes):
         return False
-    head = _class_head(node)
-    return head is not None and _CONTROLLER_BASE.search(head) is not None
+    return _class_head_holds(node, _CONTROLLER_BASE)
 
 
 def hub_method(node: Node, signature: str) -> bool:
@@ -43,8 +42,7 @@ def hub_method(node: Node, signature: str) -> bool:
     declared base is `Hub` or `Hub<T>`."""
     if node.type != "method_declaration" or not _public_instance(signature):
         return False
-    head = _class_head(node)
-    return head is not None and _HUB_BASE.search(head) is not None
+    return _class_head_holds(node, _HUB_BASE)
 
 
 def _public_instance(signature: str) -> bool:
@@ -66,6 +64,13 @@ def _class_head(node: Node) -> str | None:
     return whole.split("{", 1)[0] if cls.type == "class_declaration" else "\n".join(whole.splitlines()[:3])
 
 
+def _class_head_holds(node: Node, pattern: re.Pattern[str]) -> bool:
+    """Whether the head of the class a member is declared in (`_class_head`) matches `pattern`:
+    its declared base, or an attribute on the class."""
+    head = _class_head(node)
+    return head is not None and pattern.search(head) is not None
+
+
 # Razor Pages: a page's handler methods are named for the HTTP method they answer (`OnGet`,
 # `OnPostAsync`, `OnPostDelete`), and model binding fills their parameters from the request; they
 # sit in the page's `@functions` block or in a class derived from `PageModel`.
@@ -83,8 +88,7 @@ def page_handler(node: Node, name: str, signature: str, razor_page: bool) -> boo
 
 def _in_page_model(node: Node) -> bool:
     """Whether a member is declared in a class whose declared base is `PageModel`."""
-    head = _class_head(node)
-    return head is not None and _PAGE_MODEL_BASE.search(head) is not None
+    return _class_head_holds(node, _PAGE_MODEL_BASE)
 
 
 # Razor Pages' bound properties: `[BindProperty]` on the property, or `[BindProperties]` on its
@@ -100,8 +104,7 @@ def bound_property(node: Node, razor_page: bool) -> bool:
         return False
     if _BIND_PROPERTY.search(text(node)[:600]) is not None:
         return True
-    head = _class_head(node)
-    return head is not None and _BIND_PROPERTIES.search(head) is not None
+    return _class_head_holds(node, _BIND_PROPERTIES)
 
 
 # The event arguments of data-bound controls' edits, and the member that holds what the client
