@@ -356,6 +356,7 @@ class UnitFlow:
         self.folder.held_builder = self._held_builder
         self._library_objects: set[str] = set()  # VB variables (lower case) of a library's class
         self._method_params: set[str] | None = None  # every method's parameters (`_vb_library`)
+        self._lower_params: set[str] | None = None  # the same in lower case (`_parameter_names`)
         # parameters (lower case) declared as a data control's edit event arguments
         # (`GridViewUpdateEventArgs e`) -> the member holding what the client typed (`_params`)
         self._edit_args: dict[str, str] = {}
@@ -1063,6 +1064,13 @@ class UnitFlow:
             self._method_params = {p for m in self.methods.values() for p in m.params}
         return self._method_params
 
+    def _parameter_names(self) -> set[str]:
+        """Every method's parameter names in lower case (C#'s keep their case in `_parameters`),
+        gathered once."""
+        if self._lower_params is None:
+            self._lower_params = {p.lower() for p in self._parameters()}
+        return self._lower_params
+
     def _straight_return(self, method: Node) -> tuple[tuple[tuple[str, str, Node | None], ...], Node] | None:
         """A method's body of stores into local names (`var a = "cm";`, `a += "d.exe";`, VB's
         `Dim a As String = ...` and `a &= ...`) ending in its one `return`: the stores in order
@@ -1754,7 +1762,7 @@ class UnitFlow:
         return (
             lname in self.scope.const_names
             and self.scope.declarations.get(lname) == 1
-            and not any(p.lower() == lname for p in self._parameters())
+            and lname not in self._parameter_names()
         )
 
     def _kept(self, store: str, key: Node | None) -> Taint | None:
@@ -2414,7 +2422,7 @@ class UnitFlow:
             and name not in FRAMEWORK_ROOTS
             and name not in PAGE_MEMBERS
             and self._type(name) is None
-            and name not in {p.lower() for p in self._parameters()}
+            and name not in self._parameter_names()
         )
 
     def _upload_control(self, node: Node) -> Taint | None:
