@@ -105,6 +105,9 @@ def run_all(seconds: int) -> int:
         if returncode != 0:
             failed.append(name)
             print(stderr[-3000:], file=sys.stderr)
+            print(f"fuzz {name}: its log and last inputs are kept in {work}", file=sys.stderr)
+            continue
+        shutil.rmtree(work, ignore_errors=True)  # nothing to look into: no folder left per run
     return 1 if failed else 0
 
 

@@ -9,6 +9,7 @@ bytes overwritten at random places.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from functools import cache
 from pathlib import Path
@@ -46,11 +47,11 @@ LINE_READERS = [name for name in READERS if name not in {"evtx", "pages"}]  # pa
 def _seed(name: str) -> tuple[bytes, dict[str, int]] | None:
     reader = READERS[name]
     best: tuple[bytes, dict[str, int]] | None = None
-    import tempfile
-
     for path in reader.seeds()[:40]:
         data = path.read_bytes()
-        result = hunt_bytes(reader, data, Path(tempfile.mkdtemp(prefix="exhunt-seed-")))
+        # Cached across tests, so not under a test's tmp_path: removed as soon as it is read.
+        with tempfile.TemporaryDirectory(prefix="exhunt-seed-") as work:
+            result = hunt_bytes(reader, data, Path(work))
         hits = found(result)
         if best is None or sum(hits.values()) > sum(best[1].values()):
             best = (data, hits)
