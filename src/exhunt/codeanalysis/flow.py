@@ -2079,7 +2079,7 @@ class UnitFlow:
         src = self._source(node)
         if src is not None:
             return src
-        if r is Role.CALL and (fetched := self._fetched(node)) is not None:
+        if r is Role.CALL and (fetched := self._fetched(node, method, depth)) is not None:
             return fetched
         if r is Role.BINARY:
             out: Taint | None = None
@@ -2270,14 +2270,21 @@ class UnitFlow:
     def _types_text(self) -> str:
         return " ".join(self.types.values())
 
-    def _fetched(self, node: Node) -> Taint | None:
-        """What a download call returns (`WebClient.DownloadData(url)`, `HttpClient.GetStringAsync`):
-        the far server's to choose, as data read from a socket is (it counts only where it is run
-        as code or as a command)."""
+    def _fetched(self, node: Node, method: str | None, depth: int) -> Taint | None:
+        """What a download call returns (`WebClient.DownloadData(url)`, `HttpClient.GetStringAsync`),
+        or the body of a response already received (`resp.GetResponseStream()`): the far server's
+        to choose, as data read from a socket is (it counts only where it is run as code or as a
+        command). A response whose request the client steered keeps that taint instead."""
         callee, args = call_parts(node)
-        if callee is None or not args or role(unwrap(callee)) is not Role.MEMBER:
+        if callee is None or role(unwrap(callee)) is not Role.MEMBER:
             return None
-        if last_name(callee) not in _DOWNLOADS:
+        name = last_name(callee)
+        if name in _RESPONSE_BODIES and not args:
+            receiver = member_parts(unwrap(callee))[0]
+            if receiver is not None and self.taint(receiver, method, depth + 1) is not None:
+                return None
+            return Taint(("the body of a web response",), frozenset({"network"}), (), frozenset({self.line(node)}))
+        if not args or name not in _DOWNLOADS:
             return None
         url = as_text(self.fold(args[0]))
         where = f"the file downloaded from {show(url, 80)}" if url else "a file downloaded from the network"
@@ -4389,8 +4396,12 @@ _DOWNLOADS = frozenset(
         "downloadstringtaskasync",
         "getstringasync",
         "getbytearrayasync",
+        "getstreamasync",
     }
 )
+# Calls that give the body of a web response already received: `WebResponse`'s stream, and
+# `HttpContent`'s readers (on a response's `Content`; the request's own is a source).
+_RESPONSE_BODIES = frozenset({"getresponsestream", "readasstringasync", "readasbytearrayasync", "readasstreamasync"})
 # A delegate's own methods that run it with the arguments given (`BeginInvoke` adds a callback
 # and a state object after them).
 _DELEGATE_INVOKES = frozenset({"invoke", "dynamicinvoke", "begininvoke"})
