@@ -405,6 +405,35 @@ End Sub""")
     assert "data read from a socket" in chain_of(report, PROCESS)
 
 
+PIPE_SERVER = cs_page("""void Page_Load(object sender, EventArgs e) {
+    System.Threading.ThreadPool.QueueUserWorkItem(_ => {
+        while (true) {
+            using (var pipe = new System.IO.Pipes.NamedPipeServerStream("spoolss_x", System.IO.Pipes.PipeDirection.InOut)) {
+                pipe.WaitForConnection();
+                var rd = new System.IO.StreamReader(pipe);
+                SINK
+            }
+        }
+    });
+}""")
+
+
+def test_a_named_pipe_implant_runs_what_its_pipe_reads() -> None:
+    # A pipe is reachable over SMB: commands read from one are the far end's, as a socket's are.
+    report = run(
+        "pipe.aspx", PIPE_SERVER.replace("SINK", 'System.Diagnostics.Process.Start("cmd.exe", "/c " + rd.ReadLine());')
+    )
+    assert PROCESS in medium_or_above(report)
+    assert "data read from a named pipe" in chain_of(report, PROCESS)
+
+
+def test_a_pipe_server_that_logs_what_it_reads_stays_quiet() -> None:
+    code = PIPE_SERVER.replace(
+        "SINK", 'System.IO.File.AppendAllText(Server.MapPath("~/App_Data/jobs.log"), rd.ReadLine());'
+    )
+    assert medium_or_above(run("jobs.aspx", code)) == []
+
+
 def test_a_listener_that_logs_what_it_accepts_stays_quiet() -> None:
     code = BIND_CS.replace("ACCEPT", "listener.AcceptTcpClient()").replace(
         'System.Diagnostics.Process.Start("cmd.exe", "/c " + line);',

@@ -2072,9 +2072,10 @@ class UnitFlow:
                 return Taint(
                     ("the request body (HttpWorkerRequest)",), frozenset({"body"}), (), frozenset({self.line(node)})
                 )
-            if found is None and self._type(name) in _SOCKETS:
+            if found is None and (kind := self._type(name)) in _SOCKETS:
                 # A connection the page opened: what is read from it is the far end's to choose.
-                return Taint(("data read from a socket",), frozenset({"network"}), (), frozenset({self.line(node)}))
+                shown = "data read from a named pipe" if kind in _PIPES else "data read from a socket"
+                return Taint((shown,), frozenset({"network"}), (), frozenset({self.line(node)}))
             return found
         src = self._source(node)
         if src is not None:
@@ -4368,7 +4369,9 @@ _STREAMS_GIVEN = frozenset(
     {"getstream", "outputstream", "basestream", "getresponsestream", "getrequeststream", "openstandardoutput"}
     | {"openstandardinput", "openstandarderror"}
 )
-_SOCKETS = frozenset({"tcpclient", "networkstream", "socket", "sslstream", "udpclient"})
+# Pipes count too: a named pipe is reachable over SMB, and an implant waits on one for commands.
+_PIPES = frozenset({"namedpipeserverstream", "namedpipeclientstream"})
+_SOCKETS = frozenset({"tcpclient", "networkstream", "socket", "sslstream", "udpclient", *_PIPES})
 # PowerShell calls that give a value to the cmdlet added before them, and the cmdlets (lower case)
 # that run such a value as a script.
 _POWERSHELL_ARGS = frozenset({"addparameter", "addargument"})
