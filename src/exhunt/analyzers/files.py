@@ -112,8 +112,10 @@ class FileHuntAnalyzer:
                 _add(pending, hit)
         if content.data is not None:
             _scan_content(kit, file, loc, content, pending, result)
-            if ctx.options.settings.get("code_analysis", True) and codehunt.wants(loc, content.data):
-                _analyze_code(file, loc, content.data, ctx, pending, result)
+            if ctx.options.settings.get("code_analysis", True):
+                page = codehunt.read_as(loc, content.data)  # a page kept under another name
+                if codehunt.wants(page or loc, content.data):
+                    _analyze_code(file, page or loc, content.data, ctx, pending, result, renamed=page is not None)
         for hit in _heuristics(loc, file.mtime, content):
             _add(pending, hit)
 
@@ -205,10 +207,19 @@ def _scan_content(
 
 
 def _analyze_code(
-    file: EvidenceFile, loc: Location, data: bytes, ctx: HostContext, pending: dict[str, _Pending], result: UnitResult
+    file: EvidenceFile,
+    loc: Location,
+    data: bytes,
+    ctx: HostContext,
+    pending: dict[str, _Pending],
+    result: UnitResult,
+    *,
+    renamed: bool = False,
 ) -> None:
     """What the file's server code can do (exhunt.codeanalysis), on the bytes already read; a
-    code-behind file with the input controls of its page's markup beside it."""
+    code-behind file with the input controls of its page's markup beside it. A page's content
+    under a name IIS does not run as one (`renamed`, read as `loc`'s extension) is weighed as a
+    copy no server runs: the rule's unserved tier."""
     markup = _page_markup(file, ctx.options.max_file_size, result)
     included = _included_files(file, loc, data, ctx.options.max_file_size, result)
     hits, problems = codehunt.analyze(
@@ -217,7 +228,16 @@ def _analyze_code(
     result.errors.extend(problems)
     for hit in hits:
         line, record, excerpt = _where_line(data, hit.line)
-        _add(pending, _Pending(hit.rule_id, dict(hit.details), line=line, record=record, excerpt=excerpt, content=True))
+        details, outcome = dict(hit.details), "hit"
+        if renamed:
+            details["read_as"] = f"a {loc.extension} page: its directive or server script says so"
+            if UNSERVED in rule(hit.rule_id).outcomes:
+                outcome = UNSERVED
+                details["weight"] = "lowered: a page's code under a name no web server runs as a page"
+        _add(
+            pending,
+            _Pending(hit.rule_id, details, outcome, line=line, record=record, excerpt=excerpt, content=True),
+        )
 
 
 def _page_markup(file: EvidenceFile, limit: int, result: UnitResult) -> bytes | None:
@@ -537,7 +557,7 @@ def _report(
 ) -> None:
     r = rule(hit.rule_id)
     outcome = hit.outcome
-    details: dict[str, str] = {}
+    details = dict(hit.details)
     if hit.content and loc.place in _NO_CUSTOM_CODE and NO_CUSTOM_CODE in r.outcomes:
         # Stock owa\\auth, ecp\\auth and aspnet_client hold no custom server code at all.
         outcome = NO_CUSTOM_CODE
@@ -546,7 +566,6 @@ def _report(
         # Served by nothing: a copy, a download, a tool kit -- worth a look, not proof of use.
         outcome = UNSERVED
         details["weight"] = "lowered: the file lies outside the web roots"
-    details.update(hit.details)
     details["size"] = str(file.size if content.error else content.size)
     if file.mtime is not None:
         details["mtime"] = iso(file.mtime) or ""

@@ -137,6 +137,75 @@ _TRIGGER = re.compile(rb"\binherits\b|\bnew\s+[\w.]+\s*\(")
 _KINDS = {"limit": ProblemKind.LIMIT, "timed-out": ProblemKind.TIMED_OUT, "unsupported": ProblemKind.UNSUPPORTED}
 
 
+# A page's content under a name IIS does not run as ASP.NET (`cmd.aspx.txt`, `x.jpg`, `a.bak`):
+# kept as a copy, staged, or uploaded under an image's name to be renamed later. Read for its
+# code as the page its first directive says it is (EXH rules weigh it as unserved). Classic ASP's
+# own names are left out: their code is VBScript or JScript for asp.dll, not ASP.NET.
+_READ_AS = {
+    "page": ".aspx",
+    "webhandler": ".ashx",
+    "webservice": ".asmx",
+    "control": ".ascx",
+    "master": ".master",
+    "application": ".asax",
+    "servicehost": ".svc",
+}
+_CLASSIC_ASP = frozenset({".asp", ".asa", ".cer", ".cdx", ".inc"})
+_PAGE_HEAD = re.compile(
+    rb"<%@\s*(page|webhandler|webservice|control|master|application|servicehost)\b"
+    rb"|<script\b[^<>]{0,400}\brunat\s*=\s*[\"']?server\b",
+    re.IGNORECASE,
+)
+_HEAD_BYTES = 65536
+
+
+def read_as(loc: Location, data: bytes) -> Location | None:
+    """The location of a page's content kept under another name (`x.txt` -> `x.txt.aspx`, the
+    extension its first directive gives; a server script block alone reads as `.aspx`); None for
+    files named as code already, classic ASP, binary files and anything without server markup."""
+    ext = loc.extension
+    if ext in CODE_FILE_EXTENSIONS or ext in _CLASSIC_ASP:
+        return None
+    head: bytes | memoryview = memoryview(data)[:_HEAD_BYTES]
+    wide = wide_codec(data)
+    if wide:
+        head = _transcoded(data[: 4 * _HEAD_BYTES], wide)[:_HEAD_BYTES]
+    elif data.find(b"\x00", 0, 1024) >= 0:
+        return None  # a binary file (a DLL's resources may quote a page)
+    if not _holds_server_markup(head):
+        return None  # one caseless look first: most files hold neither
+    m = _PAGE_HEAD.search(head)
+    if m is None:
+        return None
+    as_ext = _READ_AS[m.group(1).decode().lower()] if m.group(1) else ".aspx"
+    return Location(f"{loc.path}{as_ext}", loc.place, loc.known)
+
+
+_MARKUP_WORDS = (b"<%@", b"runat")
+
+
+def _holds_server_markup(head: bytes | memoryview) -> bool:
+    """Whether the bytes hold a directive's opening or `runat` in any letter case: one pass of
+    hyperscan (a database of its own), else a lower-cased copy searched twice."""
+    database = _markup_database()
+    if database is None:
+        lowered = bytes(head).lower()
+        return any(w in lowered for w in _MARKUP_WORDS)
+    seen: list[int] = []
+
+    def on_match(pattern: int, _start: int, _end: int, _flags: int, _context: object) -> None:
+        seen.append(pattern)
+
+    database.scan(head, match_event_handler=on_match)
+    return bool(seen)
+
+
+@cache
+def _markup_database() -> Any:
+    """`_MARKUP_WORDS` in one caseless hyperscan database, or None without hyperscan."""
+    return _literal_database(_MARKUP_WORDS)
+
+
 def wants(loc: Location, data: bytes) -> bool:
     ext = loc.extension
     if ext not in CODE_FILE_EXTENSIONS:
@@ -338,6 +407,7 @@ def prepare() -> None:
     """Build the per-process state of `wants` now (in the main process, before workers fork)."""
     _database()
     _script_database()
+    _markup_database()
 
 
 @dataclass(frozen=True, slots=True)
