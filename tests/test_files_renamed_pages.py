@@ -39,6 +39,8 @@ def _loc(name: str) -> Location:
         ("g.old", b'<%@ Application Language="C#" %>', ".asax"),
         ("a.dat", b'<html><SCRIPT RunAt="Server">void F() {}</SCRIPT></html>', ".aspx"),
         ("w.txt", '<%@ Page Language="C#" %><% Response.Write(1); %>'.encode("utf-16"), ".aspx"),
+        ("le.txt", '<%@ WebHandler Language="C#" Class="H" %>\npublic class H {}'.encode("utf-16-le"), ".ashx"),
+        ("w32.txt", '<html><script runat="server">void F() {}</script>'.encode("utf-32"), ".aspx"),
     ],
 )
 def test_a_page_under_another_name_is_read_as_its_directive_says(name: str, data: bytes, as_ext: str) -> None:
@@ -56,6 +58,7 @@ def test_a_page_under_another_name_is_read_as_its_directive_says(name: str, data
         ("old.asp", b'<%@ Language="VBScript" %><script runat="server" language="vbscript"></script>'),
         ("a.inc", b"<% Response.Write(1) %>"),
         ("lib.dll", b"MZ\x90\x00\x03\x00\x00\x00" + b'<%@ Page Language="C#" %>'),
+        ("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b'<%@ Page Language="C#" %>'),
         ("readme.txt", b"Open the page and type a command; the server runs it."),
         ("notes.txt", b"<% not a directive %> and no script block"),
     ],
@@ -65,11 +68,18 @@ def test_other_files_are_not_read_as_pages(name: str, data: bytes) -> None:
 
 
 def test_without_hyperscan_the_same_files_are_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    samples = [b"<%@ page %>", b"<x RUNAT=server>", b"<script runat='server'></script>", b"plain text"]
+    samples = [
+        b"<%@ page %>",
+        b"<x RUNAT=server>",
+        b"<script runat='server'></script>",
+        b"plain text",
+        "<SCRIPT RunAt='Server'></SCRIPT>".encode("utf-16-le"),
+        "<%@ Page %>".encode("utf-32"),
+    ]
     with_hyperscan = [codehunt.read_as(_loc("a.txt"), s) is not None for s in samples]
     monkeypatch.setattr(codehunt, "_markup_database", lambda: None)
     assert [codehunt.read_as(_loc("a.txt"), s) is not None for s in samples] == with_hyperscan
-    assert with_hyperscan == [True, False, True, False]
+    assert with_hyperscan == [True, False, True, False, True, True]
 
 
 def test_a_renamed_shell_is_found_one_tier_lower_and_says_why(tmp_path: Path) -> None:

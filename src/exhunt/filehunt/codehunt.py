@@ -164,16 +164,16 @@ def read_as(loc: Location, data: bytes) -> Location | None:
     extension its first directive gives; a server script block alone reads as `.aspx`); None for
     files named as code already, classic ASP, binary files and anything without server markup."""
     ext = loc.extension
-    if ext in CODE_FILE_EXTENSIONS or ext in _CLASSIC_ASP:
-        return None
+    if ext in CODE_FILE_EXTENSIONS or ext in _CLASSIC_ASP or data[:2] == b"MZ":
+        return None  # named as code already, classic ASP, or a Windows executable or DLL
+    if not _holds_server_markup(memoryview(data)[: 2 * _HEAD_BYTES]):
+        return None  # one caseless look first (in one, two or four bytes a character): most files hold neither
     head: bytes | memoryview = memoryview(data)[:_HEAD_BYTES]
     wide = wide_codec(data)
     if wide:
         head = _transcoded(data[: 4 * _HEAD_BYTES], wide)[:_HEAD_BYTES]
     elif data.find(b"\x00", 0, 1024) >= 0:
-        return None  # a binary file (a DLL's resources may quote a page)
-    if not _holds_server_markup(head):
-        return None  # one caseless look first: most files hold neither
+        return None  # a binary file (an archive or image may quote a page)
     m = _PAGE_HEAD.search(head)
     if m is None:
         return None
@@ -181,12 +181,16 @@ def read_as(loc: Location, data: bytes) -> Location | None:
     return Location(f"{loc.path}{as_ext}", loc.place, loc.known)
 
 
-_MARKUP_WORDS = (b"<%@", b"runat")
+# A directive's opening or `runat`, in single bytes and as UTF-16 and UTF-32 spell them (either
+# byte order: the words' own bytes are searched with the zeros between them).
+_MARKUP_WORDS = tuple(
+    sep.join(bytes([c]) for c in word) for word in (b"<%@", b"runat") for sep in (b"", b"\x00", b"\x00\x00\x00")
+)
 
 
 def _holds_server_markup(head: bytes | memoryview) -> bool:
-    """Whether the bytes hold a directive's opening or `runat` in any letter case: one pass of
-    hyperscan (a database of its own), else a lower-cased copy searched twice."""
+    """Whether the bytes hold a directive's opening or `runat` in any letter case (`_MARKUP_WORDS`):
+    one pass of hyperscan (a database of its own), else a lower-cased copy searched per word."""
     database = _markup_database()
     if database is None:
         lowered = bytes(head).lower()
