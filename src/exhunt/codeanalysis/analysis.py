@@ -1202,7 +1202,20 @@ def _includes(extracted: Extracted, report: CodeReport) -> None:
 _TYPE_USE = re.compile(
     r"\bnew\s+(?P<t>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)\s*\(|(?P<s>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){1,})\s*\.\s*\w+\s*\(\s*(?:this|Context|HttpContext\.Current|Me)\b"
 )
-_FRAMEWORK = ("system.", "microsoft.", "httpcontext.", "response.", "request.", "server.", "page.", "this.", "me.")
+# Names the framework gives a page or handler (a handler's `HttpContext` parameter is usually
+# `context` or `Context`, the page's own property too).
+_FRAMEWORK = (
+    "system.",
+    "microsoft.",
+    "httpcontext.",
+    "context.",
+    "response.",
+    "request.",
+    "server.",
+    "page.",
+    "this.",
+    "me.",
+)
 
 
 def _pinvoke(units: list[CodeUnit], report: CodeReport) -> None:
