@@ -78,6 +78,29 @@ def test_script_elements_are_found_as_before() -> None:
     assert [(u.lang.value, u.first_line) for u in units] == [("csharp", 1), ("vb", 3)]
 
 
+def test_a_greater_than_sign_inside_a_quoted_attribute_does_not_end_the_tag() -> None:
+    # As ASP.NET's tag pattern reads it: the quoted value is whole, the script is the server's.
+    page = (
+        '<%@ Page Language="C#" %>\n<script language="C#" title="a>b" runat="server">\n'
+        'void Page_Load(object s, EventArgs e) { System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); }\n'
+        "</script>"
+    )
+    assert "EXH-WS-CODE-PROCESS" in timed("gt.aspx", page)[1]
+    # A quote opens a value only after `=`: an apostrophe in an unquoted value opens nothing.
+    vb = "<script language=VB x=don't runat=server>Sub B()\nEnd Sub</script>\n<script>var y = 'a>b';</script>"
+    units = extract(vb, ".aspx").units
+    assert [u.text.strip() for u in units] == ["Sub B()\nEnd Sub"]
+
+
+def test_quoted_values_that_never_close_are_read_once() -> None:
+    # Every tag is read up to the next closing tag at most, so the page is read once.
+    unclosed = '<%@ Page Language="C#" %>\n' + ('<script a="' + "x" * 30 + '>"' + "y" * 3000 + '"></script>') * 2_000
+    many = '<%@ Page Language="C#" %>\n' + '<script a="' * 200_000 + "></script>"
+    for name, page in (("quoted.aspx", unclosed), ("many.aspx", many)):
+        took, rules = timed(name, page)
+        assert rules == [] and took < BOUND
+
+
 def test_many_openings_of_server_blocks_with_no_end() -> None:
     took, rules = timed("open-blocks.aspx", '<%@ Page Language="C#" %>\n' + "<%" * 100_000)
     assert rules == [] and took < BOUND

@@ -99,6 +99,13 @@ _BLOCK = re.compile(r"<%(?P<mark>\s*[@=$]|[:#]?)(?P<body>.*?)%>", re.S)
 # A script element: `<script` and its attributes up to the first `>`, then the body up to the
 # first `</script>` after it (`_script_elements`).
 _SCRIPT_START = re.compile(r"<script\b", re.I)
+# A script tag read as ASP.NET's tag pattern reads one: a quoted attribute value may hold `>`
+# (`title="a>b" runat="server"`), and a quote only opens a value after `=`. Possessive, and
+# tried over at most `_TAG_SPAN` characters and never past the next closing tag.
+_SCRIPT_TAG = re.compile(
+    r"""<script\b(?:\s*+[^\s=>"'/]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>"']*+))?+)*+\s*+/?>""", re.I
+)
+_TAG_SPAN = 4096
 _SCRIPT_END = re.compile(r"</script\s*>", re.I)
 _RUNAT = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
 # The start of a C# or VB source file, once its leading comments are skipped: `using`/`Imports` of
@@ -248,7 +255,11 @@ def _script_elements(text: str) -> Iterator[ScriptElement]:
         m = _SCRIPT_START.search(text, pos)
         if m is None:
             return
-        gt = text.find(">", m.end())
+        # The tag is read up to the next closing tag at most: every character is read once.
+        j = bisect.bisect_left(starts, m.end())
+        limit = min(m.start() + _TAG_SPAN, starts[j] if j < len(starts) else len(text))
+        tag = _SCRIPT_TAG.match(text, m.start(), limit)
+        gt = tag.end() - 1 if tag is not None else text.find(">", m.end())
         if gt < 0:
             return  # no later `<script` has a `>` after it either
         i = bisect.bisect_left(starts, gt + 1)
