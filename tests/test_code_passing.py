@@ -144,6 +144,16 @@ SHELLS = [
         ["form field 'c'"],
     ),
     (
+        "items handed to the framework's own method named as a method group",
+        cs_page('foreach (var p in Request.Form.GetValues("c").Select(System.Diagnostics.Process.Start)) { }'),
+        ["form field 'c'", "method group System.Diagnostics.Process.Start"],
+    ),
+    (
+        "items handed to the framework's method by Array.ForEach and by VB's AddressOf",
+        vb_page('Array.ForEach(Request.Form.GetValues("c"), AddressOf System.Diagnostics.Process.Start)'),
+        ["form field 'c'", "method group"],
+    ),
+    (
         "a value stored into a property whose setter runs it",
         cs_page(
             'Command = Request["c"];',
@@ -556,6 +566,20 @@ BENIGN += [
     ),
 ]
 
+
+BENIGN += [
+    (
+        "the site's own files deleted through the framework's method as a method group",
+        cs_page(
+            'new[] { Server.MapPath("~/App_Data/a.tmp"), Server.MapPath("~/App_Data/b.tmp") }'
+            '.ToList().ForEach(System.IO.File.Delete);\nLabel1.Text = Server.HtmlEncode(Request.Form["n"]);'
+        ),
+    ),
+    (
+        "request values tested by a method group that is no sink",
+        cs_page('var all = Request.Form.GetValues("c").All(string.IsNullOrEmpty);'),
+    ),
+]
 
 BENIGN += [
     (

@@ -2565,6 +2565,8 @@ class UnitFlow:
                 and self._js_global_eval(callee)
             ):  # `this["ev" + "al"](code, "unsafe")`
                 self._call_as(node, args, method, ("eval",), f"called as {' '.join(text(callee).split())}")
+            if not is_new and path and path[-1] in _EACH_ITEM | _EACH_OF:
+                self._framework_group(node, callee, args, path[-1], method)
             bound = self._bound_method(path, callee) if not is_new else None
             if bound is not None:  # `run(x)` or `run.Invoke(x)` of `Func<string, Process> run = Process.Start`
                 self._call_as(node, args, method, bound[0], f"called through a delegate bound to {bound[1]}")
@@ -2592,6 +2594,27 @@ class UnitFlow:
                 if process is not None and len(args) > at:
                     label = "AddParameter" if at else "AddArgument"
                     self._hit(process, f"{label} of a script-running cmdlet", node, callee, args, values, method, at)
+
+    def _framework_group(
+        self, node: Node, callee: Node | None, args: list[Node], name: str, method: str | None
+    ) -> None:
+        """`items.Select(Process.Start)`, `Array.ForEach(items, File.Delete)`: a method of the
+        framework named as a method group is called with each item, and counts as a call of it
+        with the collection would (the file's own methods are followed as lambdas are)."""
+        holder = member_parts(unwrap(callee))[0] if callee is not None and role(unwrap(callee)) is Role.MEMBER else None
+        if name in _EACH_ITEM and len(args) == 1 and holder is not None:
+            group, items = args[0], holder
+        elif name in _EACH_OF and len(args) == 2:
+            group, items = args[1], args[0]
+        else:
+            return
+        cb = _callback(group)
+        if role(cb) is not Role.MEMBER or last_name(cb) in self.methods:
+            return
+        target, _ = self._resolved_path(cb, False)
+        if len(target) > 1:
+            shown = " ".join(text(cb).split())
+            self._call_as(node, [items], method, target, f"called with each item as the method group {show(shown, 80)}")
 
     def _own_body(self, name: str) -> bool:
         """Whether the file declares a method of this name with code of its own: a bare call of it
