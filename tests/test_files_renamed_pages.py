@@ -11,7 +11,7 @@ import pytest
 
 from exhunt.filehunt import codehunt
 from exhunt.filehunt.locations import Location, Place
-from files_support import ASPNET_CLIENT, by_rule, hunt, server_file
+from files_support import ASPNET_CLIENT, by_rule, hunt, plain_file, server_file
 
 WWWROOT = r"C:\inetpub\wwwroot"
 # Built at run time so no content rule knows it: only the code analysis can find it.
@@ -101,6 +101,16 @@ def test_a_renamed_trigger_in_aspnet_client_keeps_the_raised_weight(tmp_path: Pa
     found = by_rule(hunt(server_file(tmp_path, ASPNET_CLIENT + r"\sync.aspx.bak", trigger)))
     assert found["EXH-WS-CODE-PLANTED-DLL"].severity.name == "HIGH"
     assert "raised" in dict(found["EXH-WS-CODE-PLANTED-DLL"].details)["weight"]
+
+
+def test_in_a_plain_folder_a_renamed_page_keeps_its_weight(tmp_path: Path) -> None:
+    # Collected files are often renamed by whoever collected them (`x.aspx.txt`, `x.aspx_`):
+    # without the server's own path, the name says nothing of what the server ran.
+    found = by_rule(hunt(plain_file(tmp_path, "samples/cmd.aspx_", HIDDEN.encode())))
+    finding = found["EXH-WS-CODE-PROCESS"]
+    assert finding.severity.name == "CRITICAL"
+    details = dict(finding.details)
+    assert details["read_as"].startswith("a .aspx page") and "weight" not in details
 
 
 def test_code_analysis_off_reads_no_renamed_page(tmp_path: Path) -> None:

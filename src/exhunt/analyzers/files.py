@@ -219,7 +219,8 @@ def _analyze_code(
     """What the file's server code can do (exhunt.codeanalysis), on the bytes already read; a
     code-behind file with the input controls of its page's markup beside it. A page's content
     under a name IIS does not run as one (`renamed`, read as `loc`'s extension) is weighed as a
-    copy no server runs: the rule's unserved tier."""
+    copy no server runs, the rule's unserved tier, where the name is the server's own (a disk
+    mirror or a path the collection records)."""
     markup = _page_markup(file, ctx.options.max_file_size, result)
     included = _included_files(file, loc, data, ctx.options.max_file_size, result)
     hits, problems = codehunt.analyze(
@@ -231,7 +232,9 @@ def _analyze_code(
         details, outcome = dict(hit.details), "hit"
         if renamed:
             details["read_as"] = f"a {loc.extension} page: its directive or server script says so"
-            if UNSERVED in rule(hit.rule_id).outcomes:
+            # Only a name the server itself gave: in a plain folder of collected files a
+            # `.aspx.txt` is as often a copy defanged by whoever collected it.
+            if loc.known and UNSERVED in rule(hit.rule_id).outcomes:
                 outcome = UNSERVED
                 details["weight"] = "lowered: a page's code under a name no web server runs as a page"
         _add(
