@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from code_support import assert_benign, assert_found, prefilter_reads, run
 from exhunt.cli import main
 from exhunt.codeanalysis import analyze_code
+from exhunt.codeanalysis import razor as razor_module
 from exhunt.codeanalysis.extract import UnitKind
 from exhunt.codeanalysis.razor import MAX_DEPTH, razor, read_razor
 from exhunt.codeanalysis.syntax import parse
@@ -468,6 +470,42 @@ def test_thousands_of_unclosed_delegates_in_an_expression_are_read_in_time() -> 
     report = run("many.cshtml", page)
     assert [p.kind for p in report.problems if p.kind == "timed-out"] == [], report.problems
     assert [c.line for c in report.capabilities if c.rule_id == "EXH-WS-CODE-PROCESS"] == [3]
+
+
+def test_unclosed_delegates_nested_in_calls_are_each_looked_into_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fuzzed view: thirty thousand unclosed `@<b>` after `@T("Approve").` in a helper's call,
+    # two blocks deep. Each was read for 64 tags (3 s on this machine, past the deadline on a
+    # loaded one); one whose first tag never closes within the window is now passed over at once,
+    # and one left open deeper than 16 tags stops there.
+    count = 30000
+    page = (
+        "@if (Model.Open) {\n    <ul>\n        @if (Model.Pending) {\n            <li>\n"
+        '                @Html.Link(@T("Approve").' + "@<b>" * count + ")\n            </li>\n        }\n    </ul>\n"
+        '    @System.Diagnostics.Process.Start("cmd.exe", Request.Query["c"]).Id\n}\n'
+    )
+    real = razor_module._TAG
+    calls = [0]
+
+    class Counting:
+        def match(self, *args: Any) -> Any:
+            calls[0] += 1
+            return real.match(*args)
+
+    monkeypatch.setattr(razor_module, "_TAG", Counting())
+    report = run("fuzzed.cshtml", page)
+    assert [(c.rule_id, c.line) for c in report.capabilities] == [("EXH-WS-CODE-PROCESS", 9)]
+    assert calls[0] < 4 * count, calls[0]
+
+
+def test_a_delegate_closing_deep_inside_is_still_passed_over() -> None:
+    # Real markup nests a few levels: a delegate whose end tag comes after five open tags, with a
+    # quote in its text, is skipped whole (its apostrophe is no character literal).
+    page = (
+        "@Html.Grid(Model, format: @<div><ul><li><a><span>it's</span></a></li></ul></div>)\n"
+        '@System.Diagnostics.Process.Start("cmd.exe", Request.Query["c"]).Id\n'
+    )
+    report = run("grid.cshtml", page)
+    assert [(c.rule_id, c.line) for c in report.capabilities] == [("EXH-WS-CODE-PROCESS", 2)]
 
 
 def test_nesting_past_the_limit_is_a_problem_not_a_failure() -> None:

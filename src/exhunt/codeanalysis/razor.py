@@ -276,9 +276,11 @@ def _cs_inline(s: _State, expr: str, offset: int, depth: int) -> str:
 
 
 # How far a templated delegate inside an expression is looked into for its end tag: characters,
-# and tags (a page of thousands of unclosed `@<b>` is not read to the window's end from each).
+# tags, and tags open at once (a page of thousands of unclosed `@<b>` is not read to the window's
+# end from each: those after one left open are inside it, so each look ends within a few tags).
 _DELEGATE_WINDOW = 4096
 _DELEGATE_TAGS = 64
+_DELEGATE_DEPTH = 16
 
 
 def _delegate_end(t: str, pos: int, end: int) -> int:
@@ -287,6 +289,11 @@ def _delegate_end(t: str, pos: int, end: int) -> int:
     `_DELEGATE_TAGS` tags and calls nothing that could come back here); `pos - 1` (its `@`,
     nothing skipped) when it does not close within them."""
     stop = min(end, pos + _DELEGATE_WINDOW)
+    first = _TAG.match(t, pos, stop)
+    if first is not None and not first.group("close") and first.group("name").lower() not in _VOID:
+        window = t[first.end() : stop].lower()
+        if f"</{first.group('name').lower()}" not in window and "/>" not in window:
+            return pos - 1  # its first tag is never closed within the window: no need to read it
     opened: list[str] = []
     i = pos
     for _ in range(_DELEGATE_TAGS):
@@ -307,6 +314,8 @@ def _delegate_end(t: str, pos: int, end: int) -> int:
         i = gt
         if not opened:
             return i
+        if len(opened) > _DELEGATE_DEPTH:
+            break
     return pos - 1
 
 
