@@ -131,6 +131,7 @@ _EACH_ITEM = frozenset(
 # The same given the collection first: `Array.ForEach(items, f)`, `Parallel.ForEach(items, f)`,
 # `Array.ConvertAll(items, f)`, `Array.Exists(items, f)`...
 _EACH_OF = frozenset({"foreach", "convertall", "exists", "find", "findall", "findlast", "findindex", "trueforall"})
+_EACH_ANY = _EACH_ITEM | _EACH_OF
 
 # Visual Basic's late-binding helpers (`Microsoft.VisualBasic.CompilerServices`): object, type,
 # member name, arguments.
@@ -2565,7 +2566,7 @@ class UnitFlow:
                 and self._js_global_eval(callee)
             ):  # `this["ev" + "al"](code, "unsafe")`
                 self._call_as(node, args, method, ("eval",), f"called as {' '.join(text(callee).split())}")
-            if not is_new and path and path[-1] in _EACH_ITEM | _EACH_OF:
+            if not is_new and path and path[-1] in _EACH_ANY:
                 self._framework_group(node, callee, args, path[-1], method)
             bound = self._bound_method(path, callee) if not is_new else None
             if bound is not None:  # `run(x)` or `run.Invoke(x)` of `Func<string, Process> run = Process.Start`
