@@ -189,19 +189,9 @@ _MARKUP_WORDS = tuple(
 
 
 def _holds_server_markup(head: bytes | memoryview) -> bool:
-    """Whether the bytes hold a directive's opening or `runat` in any letter case (`_MARKUP_WORDS`):
-    one pass of hyperscan (a database of its own), else a lower-cased copy searched per word."""
-    database = _markup_database()
-    if database is None:
-        lowered = bytes(head).lower()
-        return any(w in lowered for w in _MARKUP_WORDS)
-    seen: list[int] = []
-
-    def on_match(pattern: int, _start: int, _end: int, _flags: int, _context: object) -> None:
-        seen.append(pattern)
-
-    database.scan(head, match_event_handler=on_match)
-    return bool(seen)
+    """Whether the bytes hold a directive's opening or `runat` in any letter case (`_MARKUP_WORDS`),
+    in a database of their own."""
+    return _holds_any(head, _markup_database(), _MARKUP_WORDS)
 
 
 @cache
@@ -362,11 +352,17 @@ def _words_in(head: bytes | memoryview) -> frozenset[bytes]:
 def _holds_script_words(head: bytes | memoryview) -> bool:
     """Whether the bytes hold one of `_SCRIPT_WORDS` in any letter case: all a `.js` file is
     asked, so its thousands of browser scripts are searched for three words, not all of `_WORDS`
-    (a third of the time), in a database of their own; one search per word without hyperscan."""
-    database = _script_database()
+    (a third of the time), in a database of their own."""
+    return _holds_any(head, _script_database(), _SCRIPT_WORDS)
+
+
+def _holds_any(head: bytes | memoryview, database: Any, words: tuple[bytes, ...]) -> bool:
+    """Whether the bytes hold one of `words` in any letter case: one pass of `database` (the
+    words in a caseless hyperscan database), else, without hyperscan, a lower-cased copy searched
+    once per word."""
     if database is None:
         lowered = bytes(head).lower()
-        return any(w in lowered for w in _SCRIPT_WORDS)
+        return any(w in lowered for w in words)
     seen: list[int] = []
 
     def on_match(pattern: int, _start: int, _end: int, _flags: int, _context: object) -> None:
