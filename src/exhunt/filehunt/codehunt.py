@@ -139,8 +139,10 @@ _KINDS = {"limit": ProblemKind.LIMIT, "timed-out": ProblemKind.TIMED_OUT, "unsup
 
 # A page's content under a name IIS does not run as ASP.NET (`cmd.aspx.txt`, `x.jpg`, `a.bak`):
 # kept as a copy, staged, or uploaded under an image's name to be renamed later. Read for its
-# code as the page its first directive says it is (EXH rules weigh it as unserved). Classic ASP's
-# own names are left out: their code is VBScript or JScript for asp.dll, not ASP.NET.
+# code as the page its first directive says it is (weighed as unserved where the name is the
+# server's own: analyzers/files.py). A directive without a name (`<%@ Language="C#" %>`) is a
+# page's, or a handler's when it names the handler's class. Classic ASP's own names are left
+# out: their code is VBScript or JScript for asp.dll, not ASP.NET.
 _READ_AS = {
     "page": ".aspx",
     "webhandler": ".ashx",
@@ -149,13 +151,23 @@ _READ_AS = {
     "master": ".master",
     "application": ".asax",
     "servicehost": ".svc",
+    # Directives only pages and user controls hold, read as a page's
+    "import": ".aspx",
+    "assembly": ".aspx",
+    "register": ".aspx",
+    "implements": ".aspx",
+    "outputcache": ".aspx",
+    "reference": ".aspx",
 }
 _CLASSIC_ASP = frozenset({".asp", ".asa", ".cer", ".cdx", ".inc"})
 _PAGE_HEAD = re.compile(
-    rb"<%@\s*(page|webhandler|webservice|control|master|application|servicehost)\b"
+    rb"<%@\s*(page|webhandler|webservice|control|master|application|servicehost"
+    rb"|import|assembly|register|implements|outputcache|reference)\b"
+    rb"|<%@\s*([a-z]+\s*=[^%]{0,400})"
     rb"|<script\b[^<>]{0,400}\brunat\s*=\s*[\"']?server\b",
     re.IGNORECASE,
 )
+_CLASS_ATTRIBUTE = re.compile(rb"(?<![\w-])class\s*=", re.IGNORECASE)
 _HEAD_BYTES = 65536
 
 
@@ -177,7 +189,10 @@ def read_as(loc: Location, data: bytes) -> Location | None:
     m = _PAGE_HEAD.search(head)
     if m is None:
         return None
-    as_ext = _READ_AS[m.group(1).decode().lower()] if m.group(1) else ".aspx"
+    if m.group(1):
+        as_ext = _READ_AS[m.group(1).decode().lower()]
+    else:  # a script block, or a directive without a name: a handler's when it names a class
+        as_ext = ".ashx" if m.group(2) and _CLASS_ATTRIBUTE.search(m.group(2)) else ".aspx"
     return Location(f"{loc.path}{as_ext}", loc.place, loc.known)
 
 
