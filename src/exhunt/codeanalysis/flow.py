@@ -133,6 +133,18 @@ _EACH_ITEM = frozenset(
 _EACH_OF = frozenset({"foreach", "convertall", "exists", "find", "findall", "findlast", "findindex", "trueforall"})
 _EACH_ANY = _EACH_ITEM | _EACH_OF
 
+
+def _each_parts(name: str, receiver: Node | None, args: list[Node]) -> tuple[Node, Node] | None:
+    """(callback, collection) of a call of an item helper named `name` (lower case): the callback
+    alone on the collection (`items.ForEach(f)`, `.Select(f)`), or the collection first
+    (`Array.ForEach(items, f)`, `Parallel.ForEach`); None for any other call."""
+    if name in _EACH_ITEM and len(args) == 1 and receiver is not None:
+        return args[0], receiver
+    if name in _EACH_OF and len(args) == 2:
+        return args[1], args[0]
+    return None
+
+
 # Visual Basic's late-binding helpers (`Microsoft.VisualBasic.CompilerServices`): object, type,
 # member name, arguments.
 _LATE_BINDERS = frozenset(
@@ -1866,10 +1878,9 @@ class UnitFlow:
         if state is not None and receiver is not None and len(args) > state:
             self._state_into(args[0], args[state], method)
         if receiver is not None and args and self._item_callback(args[-1]):
-            if lname in _EACH_ITEM and len(args) == 1:
-                self._each_into(args[0], receiver, method)  # `items.ForEach(x => ...)`, `.Select(Run)`
-            elif lname in _EACH_OF and len(args) == 2:
-                self._each_into(args[1], args[0], method)  # `Array.ForEach(items, x => ...)`, `Parallel.ForEach`
+            parts = _each_parts(lname, receiver, args)
+            if parts is not None:  # `items.ForEach(x => ...)`, `.Select(Run)`, `Array.ForEach(items, x => ...)`
+                self._each_into(parts[0], parts[1], method)
         if lname == "start" and len(args) == 1 and receiver is not None and role(unwrap(receiver)) is Role.IDENT:
             body = self._thread_bodies.get(self._n(text(unwrap(receiver))))
             if body is not None:
@@ -2603,12 +2614,10 @@ class UnitFlow:
         framework named as a method group is called with each item, and counts as a call of it
         with the collection would (the file's own methods are followed as lambdas are)."""
         holder = member_parts(unwrap(callee))[0] if callee is not None and role(unwrap(callee)) is Role.MEMBER else None
-        if name in _EACH_ITEM and len(args) == 1 and holder is not None:
-            group, items = args[0], holder
-        elif name in _EACH_OF and len(args) == 2:
-            group, items = args[1], args[0]
-        else:
+        parts = _each_parts(name, holder, args)
+        if parts is None:
             return
+        group, items = parts
         cb = _callback(group)
         if role(cb) is not Role.MEMBER or last_name(cb) in self.methods:
             return
