@@ -82,7 +82,7 @@ WHOLE_FILE_DIRECTIVES = frozenset({"webhandler", "webservice", "servicehost"})
 # The directive a `<%@ %>` block without a name is, by the file's type: each parser's default
 # (`DefaultDirectiveName`: a handler's `<%@ Language="C#" Class="H" %>` is its WebHandler
 # directive, and the rest of the file its code).
-_DEFAULT_DIRECTIVES = {
+DEFAULT_DIRECTIVES = {
     ".ashx": "WebHandler",
     ".asmx": "WebService",
     ".svc": "ServiceHost",
@@ -689,7 +689,7 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
         taken.append((m.start(), m.end()))
         if mark == "@":
             d = _DIRECTIVE_NAME.match(body)
-            name = d.group("name") if d else _DEFAULT_DIRECTIVES.get(extension, "Page")
+            name = d.group("name") if d else DEFAULT_DIRECTIVES.get(extension, "Page")
             attrs = attributes(body[d.end() :] if d else body)
             out.directives.append(Directive(name, attrs, line))
             page_lang = page_lang or language_of(attrs.get("language"))

@@ -17,7 +17,7 @@ from exhunt.codeanalysis import CodeReport, analyze_code
 from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE, MAX_PARSE_BYTES, UNKNOWN_ENCODING, Included
 from exhunt.codeanalysis.charset import wide_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
-from exhunt.codeanalysis.extract import Reference, is_bare_source, is_code_behind
+from exhunt.codeanalysis.extract import DEFAULT_DIRECTIVES, Reference, is_bare_source, is_code_behind
 from exhunt.codeanalysis.extract import references as _references
 from exhunt.codeanalysis.razor import RAZOR_EXTENSIONS
 from exhunt.codeanalysis.stylesheet import NAMESPACE, STYLESHEET_EXTENSIONS
@@ -143,26 +143,17 @@ _KINDS = {"limit": ProblemKind.LIMIT, "timed-out": ProblemKind.TIMED_OUT, "unsup
 # server's own: analyzers/files.py). A directive without a name (`<%@ Language="C#" %>`) is a
 # page's, or a handler's when it names the handler's class. Classic ASP's own names are left
 # out: their code is VBScript or JScript for asp.dll, not ASP.NET.
+# A directive's name (lower case) -> the extension it is the default directive of (the inverse of
+# `extract.DEFAULT_DIRECTIVES`), and the directives only pages and user controls hold, read as a
+# page's.
 _READ_AS = {
     "page": ".aspx",
-    "webhandler": ".ashx",
-    "webservice": ".asmx",
-    "control": ".ascx",
-    "master": ".master",
-    "application": ".asax",
-    "servicehost": ".svc",
-    # Directives only pages and user controls hold, read as a page's
-    "import": ".aspx",
-    "assembly": ".aspx",
-    "register": ".aspx",
-    "implements": ".aspx",
-    "outputcache": ".aspx",
-    "reference": ".aspx",
+    **{name.lower(): ext for ext, name in DEFAULT_DIRECTIVES.items()},
+    **dict.fromkeys(("import", "assembly", "register", "implements", "outputcache", "reference"), ".aspx"),
 }
 _CLASSIC_ASP = frozenset({".asp", ".asa", ".cer", ".cdx", ".inc"})
 _PAGE_HEAD = re.compile(
-    rb"<%@\s*(page|webhandler|webservice|control|master|application|servicehost"
-    rb"|import|assembly|register|implements|outputcache|reference)\b"
+    rb"<%@\s*(" + "|".join(_READ_AS).encode() + rb")\b"
     rb"|<%@\s*([a-z]+\s*=[^%]{0,400})"
     rb"|<script\b[^<>]{0,400}\brunat\s*=\s*[\"']?server\b",
     re.IGNORECASE,
