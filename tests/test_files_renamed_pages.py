@@ -5,6 +5,7 @@ Classic ASP, binary files and text without server markup are not read as pages."
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,7 @@ def _loc(name: str) -> Location:
         ("x", b'<%@ Control Language="C#" %>', ".ascx"),
         ("g.old", b'<%@ Application Language="C#" %>', ".asax"),
         ("a.dat", b'<html><SCRIPT RunAt="Server">void F() {}</SCRIPT></html>', ".aspx"),
+        ("gt.dat", b'<script language="C#" title="a>b" runat="server">void F() {}</script>', ".aspx"),
         ("h.txt", b'<%@  Language="C#" Class="Handler1" %>\npublic class Handler1 {}', ".ashx"),
         ("p.txt", b'<%@ Language="C#" Debug="true" %><% Response.Write(1); %>', ".aspx"),
         ("i.txt", b'<%@ Import Namespace="System.IO" %><% File.Delete(Request["f"]); %>', ".aspx"),
@@ -64,6 +66,7 @@ def test_a_page_under_another_name_is_read_as_its_directive_says(name: str, data
         ("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b'<%@ Page Language="C#" %>'),
         ("readme.txt", b"Open the page and type a command; the server runs it."),
         ("notes.txt", b"<% not a directive %> and no script block"),
+        ("client.htm", b'<script src="a.js"></script><p>runat="server" is how a control is declared</p>'),
     ],
 )
 def test_other_files_are_not_read_as_pages(name: str, data: bytes) -> None:
@@ -121,3 +124,13 @@ def test_code_analysis_off_reads_no_renamed_page(tmp_path: Path) -> None:
         hunt(server_file(tmp_path, WWWROOT + r"\cmd.aspx.txt", HIDDEN.encode()), settings={"code_analysis": False})
     )
     assert not any(rule_id.startswith("EXH-WS-CODE-") for rule_id in found)
+
+
+def test_many_open_script_tags_are_looked_at_once() -> None:
+    # No look for a server script passes a `<`: tens of thousands of tags, quoted values left
+    # open or not, cost one pass (generous bound; a look that ran to the end from each would not).
+    for head in (b'<script "x" ', b'<script a="', b"<script title='a>b' "):
+        data = b"runat " + head * 20_000
+        started = time.perf_counter()
+        assert codehunt.read_as(_loc("many.txt"), data) is None
+        assert time.perf_counter() - started < 10.0

@@ -155,7 +155,9 @@ _CLASSIC_ASP = frozenset({".asp", ".asa", ".cer", ".cdx", ".inc"})
 _PAGE_HEAD = re.compile(
     rb"<%@\s*(" + "|".join(_READ_AS).encode() + rb")\b"
     rb"|<%@\s*([a-z]+\s*=[^%]{0,400})"
-    rb"|<script\b[^<>]{0,400}\brunat\s*=\s*[\"']?server\b",
+    # a quoted value may hold `>`, as the page parser reads a tag (`extract._SCRIPT_TAG`); no look
+    # passes a `<`, so each is over by the next tag
+    rb"|<script\b(?:[^<>\"']|\"[^\"<]{0,400}\"|'[^'<]{0,400}'){0,400}?\brunat\s*=\s*[\"']?server\b",
     re.IGNORECASE,
 )
 _CLASS_ATTRIBUTE = re.compile(rb"(?<![\w-])class\s*=", re.IGNORECASE)
