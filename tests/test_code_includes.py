@@ -299,6 +299,16 @@ def test_a_server_script_block_names_its_code_file() -> None:
     assert [(r.kind, r.path, r.virtual) for r in references(closed)] == [("script", "~/code/run.vb", True)]
 
 
+def test_a_quoted_bracket_in_a_server_script_tag_keeps_its_src() -> None:
+    # As the page parser reads the tag (and as the page's script blocks are read): a quoted value
+    # may hold `>`, so `runat` and `src` after it are still the tag's.
+    page = '<%@ Page Language="C#" %>\n<script title="a>b" runat="server" src="lib/tools.cs"></script>'
+    assert [(r.kind, r.path, r.line) for r in references(page)] == [("script", "lib/tools.cs", 2)]
+    # A client script's quoted `>` does not make a later attribute a server tag's.
+    client = '<script title="x>y" src="app.js"></script>\n<script runat="server" src="b.cs" />'
+    assert [(r.kind, r.path, r.line) for r in references(client)] == [("script", "b.cs", 2)]
+
+
 def test_the_file_hunt_reads_a_server_script_s_src(tmp_path: Path) -> None:
     page = server_file(tmp_path, APP + "s.aspx", SCRIPT_PAGE)
     server_file(tmp_path, APP + "lib\\tools.cs", TOOLS_CS)

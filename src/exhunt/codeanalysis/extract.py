@@ -138,7 +138,6 @@ def _after_comments(text: str) -> int:
     return pos
 
 
-_SCRIPT_OPEN = re.compile(r"<script\b(?P<attrs>[^>]{0,2000})>", re.I)
 # A name starts where no name character precedes it, and is taken whole (possessive): a run of
 # name characters with no `=` after it is then passed over once, not once per character.
 _ATTR = re.compile(r"""(?<![\w:.-])(?P<k>[\w:.-]++)\s*=\s*(?:"(?P<v1>[^"]*)"|'(?P<v2>[^']*)'|(?P<v3>[^\s"'>]+))""")
@@ -212,27 +211,63 @@ def references(text: str) -> list[Reference]:
                 found.append((m.start(), Reference(kind, path, line, path.startswith(("/", "~")))))
         # A server script block may load its members from a file (`<script runat="server"
         # src="x.cs">`, the code declaration block's `src`): that code is the page's own.
-        found += _server_tag_paths(text, _SCRIPT_OPEN.finditer(text), "src", "script")
+        found += _server_tag_paths(text, _script_tags(text), "src", "script")
     if "transformsource" in low:
         # An `<asp:Xml runat="server" TransformSource="...">` control loads that stylesheet and
         # runs its script (`codeanalysis.stylesheet`): whatever the file is called, it is code.
-        controls = (m for m in _CONTROL_TAG.finditer(text) if m.group("tag").lower() == "asp:xml")
+        controls = (
+            _Tag(m.start(), m.group("attrs"))
+            for m in _CONTROL_TAG.finditer(text)
+            if m.group("tag").lower() == "asp:xml"
+        )
         found += _server_tag_paths(text, controls, "transformsource", "transform")
     found.sort(key=lambda x: x[0])
     return [r for _, r in found]
 
 
-def _server_tag_paths(text: str, tags: Iterable[re.Match[str]], attr: str, kind: str) -> list[tuple[int, Reference]]:
+# A server-side tag: where it starts and its attribute text.
+class _Tag(NamedTuple):
+    start: int
+    attrs: str
+
+
+def _server_tag_paths(text: str, tags: Iterable[_Tag], attr: str, kind: str) -> list[tuple[int, Reference]]:
     """The file each server-side tag of `tags` (in page order) names in `attr`, as references of
     `kind` with their offsets."""
     found: list[tuple[int, Reference]] = []
     lines = [0, 1]
-    for m in tags:
-        path = attributes(m.group("attrs")).get(attr, "").strip()
-        if path and _RUNAT.search(m.group("attrs")):
-            line = _line_at(text, m.start(), lines)
-            found.append((m.start(), Reference(kind, path, line, path.startswith(("/", "~")))))
+    for start, attrs in tags:
+        path = attributes(attrs).get(attr, "").strip()
+        if path and _RUNAT.search(attrs):
+            line = _line_at(text, start, lines)
+            found.append((start, Reference(kind, path, line, path.startswith(("/", "~")))))
     return found
+
+
+def _script_tags(text: str) -> Iterator[_Tag]:
+    """Each `<script ...>` tag of a page in order, read as `_script_elements` reads one (a quoted
+    value may hold `>`), whether or not a closing tag follows (`<script runat="server" src="x.cs"
+    />`). A tag is read no further than the next `<script` or `</script`, so every character is
+    read at most once however many tags are left open."""
+    opens = [m.start() for m in _SCRIPT_START.finditer(text)]
+    closes = [m.start() for m in _SCRIPT_END.finditer(text)]
+    pos = 0
+    for i, start in enumerate(opens):
+        if start < pos:
+            continue  # inside the previous tag's quoted value
+        after = start + len("<script")
+        j = bisect.bisect_left(closes, after)
+        limit = min(
+            start + _TAG_SPAN,
+            opens[i + 1] if i + 1 < len(opens) else len(text),
+            closes[j] if j < len(closes) else len(text),
+        )
+        tag = _SCRIPT_TAG.match(text, start, limit)
+        gt = tag.end() - 1 if tag is not None else text.find(">", after, limit)
+        if gt < 0:
+            continue
+        yield _Tag(start, text[after:gt])
+        pos = gt + 1
 
 
 class ScriptElement(NamedTuple):
