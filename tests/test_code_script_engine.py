@@ -1,5 +1,5 @@
 """EXH-WS-CODE-SCRIPT-ENGINE: request data run by a script engine the site carries (ClearScript,
-Jint, the DLR's IronPython, Mono's C# evaluator). Hand-written shells after each engine's
+Jint, the DLR's IronPython, Mono's C# evaluator, NLua, Jurassic). Hand-written shells after each engine's
 documented hosting API, and the same engines running scripts the code fixes."""
 
 from __future__ import annotations
@@ -53,6 +53,32 @@ SHELLS = [
         ["(Evaluator.Run)"],
     ),
     ("vb-jint", vb_page('Dim js As New Jint.Engine()\njs.Execute(Request("c"))'), ["(Engine.Execute)"]),
+    (
+        # The runtime hands out the engine: `Python.CreateRuntime().GetEngine("py")`.
+        "ironpython-runtime",
+        cs_page(
+            'var rt = Python.CreateRuntime();\nvar eng = rt.GetEngine("py");\neng.Execute(Request.Form["p"]);',
+            imports=("IronPython.Hosting",),
+        ),
+        ["form field 'p'", "(ScriptEngine.Execute)"],
+    ),
+    (
+        # NLua lets the script import any .NET class.
+        "nlua",
+        cs_page(
+            'using (var lua = new Lua()) {\n lua.LoadCLRPackage();\n lua.DoString(Request["c"]);\n}', imports=("NLua",)
+        ),
+        ["request parameter 'c'", "(Lua.DoString)"],
+    ),
+    (
+        "jurassic",
+        cs_page(
+            "var js = new Jurassic.ScriptEngine();\njs.EnableExposedClrTypes = true;\n"
+            'Response.Write(js.Evaluate(Request.Cookies["s"].Value));'
+        ),
+        ["cookie 's'", "(ScriptEngine.Evaluate)"],
+    ),
+    ("vb-nlua", vb_page('Dim l As New NLua.Lua()\nl.DoString(Request.Form("c"))'), ["(Lua.DoString)"]),
 ]
 
 
@@ -67,6 +93,20 @@ def test_a_script_the_code_fixes_with_request_values_as_data_is_quiet() -> None:
         'var e = new Jint.Engine();\ne.SetValue("qty", int.Parse(Request["q"]));\nvar t = e.Evaluate("qty * 2");'
     )
     assert RULE not in medium_or_above(run("e.aspx", code))
+
+
+def test_engines_running_the_code_s_own_scripts_are_quiet() -> None:
+    nlua = cs_page('using (var lua = new NLua.Lua()) {\n lua["n"] = Request["n"];\n lua.DoString("return #n");\n}')
+    jurassic = cs_page('var js = new Jurassic.ScriptEngine();\nResponse.Write(js.Evaluate("6 * 7"));')
+    # The visitor's text handed to the script as a variable: data, not the script (and a Jint
+    # engine's SetValue writes no registry value).
+    v8 = cs_page(
+        'var e = new Microsoft.ClearScript.V8.V8ScriptEngine();\ne.Script.q = Request["q"];\ne.Evaluate("q.length");'
+    )
+    jint = cs_page('var e = new Jint.Engine();\ne.SetValue("q", Request["q"]);\nvar t = e.Evaluate("q.length");')
+    for code in (nlua, jurassic, v8, jint):
+        found = medium_or_above(run("e.aspx", code))
+        assert RULE not in found and "EXH-WS-CODE-REGISTRY" not in found
 
 
 def test_an_engine_class_of_another_library_is_not_a_script_engine() -> None:

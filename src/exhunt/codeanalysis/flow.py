@@ -4117,12 +4117,14 @@ _MODED_STREAMS = frozenset({"gzipstream", "deflatestream", "brotlistream", "zlib
 # Receivers whose SetValue is not the registry's (the type as declared, or the call that made it).
 _SETVALUE_ELSEWHERE = frozenset(
     {"propertyinfo", "fieldinfo", "memberinfo", "array", "getproperty()", "getfield()", "getproperty", "getfield"}
+    | {"engine", "v8scriptengine", "jscriptengine", "vbscriptengine"}  # a script engine's variable (Jint, ClearScript)
 )
 
 
 def _not_a_key(path: tuple[str, ...]) -> bool:
-    """Whether `x.SetValue(...)` is on an array (`byte[] x`) or a reflected member, by what the
-    analysis knows of `x`."""
+    """Whether `x.SetValue(...)` is on an array (`byte[] x`), a reflected member or a script
+    engine (`engine.SetValue("q", value)` hands the script a variable), by what the analysis
+    knows of `x`."""
     receiver = path[-2] if len(path) >= 2 else ""
     return receiver.endswith("[]") or receiver in _SETVALUE_ELSEWHERE
 

@@ -224,6 +224,9 @@ CALL_RETURNS: dict[tuple[str, str], str] = {
     ("python", "createengine"): "scriptengine",
     ("ruby", "createengine"): "scriptengine",
     ("scriptruntime", "getengine"): "scriptengine",
+    ("python", "createruntime"): "scriptruntime",
+    ("ruby", "createruntime"): "scriptruntime",
+    ("scriptruntime", "createfromconfiguration"): "scriptruntime",
 }
 
 # The same by the method alone, whatever it is called on (`typeof(T).GetProperty("P")`).
