@@ -1,7 +1,8 @@
 """A page's content kept under a name IIS does not run as ASP.NET (`cmd.aspx.txt`, a `.jpg` an
 upload form took, a `.bak` copy): its code is read as the page its first directive says it is,
 and the code rules weigh it as a copy no web server runs (their unserved tier), saying why.
-Classic ASP, binary files and text without server markup are not read as pages."""
+Classic ASP (unless an ASP.NET directive names itself), binary files and text without server
+markup are not read as pages."""
 
 from __future__ import annotations
 
@@ -46,6 +47,10 @@ def _loc(name: str) -> Location:
         ("w.txt", '<%@ Page Language="C#" %><% Response.Write(1); %>'.encode("utf-16"), ".aspx"),
         ("le.txt", '<%@ WebHandler Language="C#" Class="H" %>\npublic class H {}'.encode("utf-16-le"), ".ashx"),
         ("w32.txt", '<html><script runat="server">void F() {}</script>'.encode("utf-32"), ".aspx"),
+        # Classic ASP's names holding ASP.NET's own directives: an ASP.NET page kept as `.asp`.
+        ("up.asp", b'<%@ Page Language="C#" %><% Response.Write(1); %>', ".aspx"),
+        ("x.cer", b'<%@ WebHandler Language="C#" Class="H" %>\npublic class H {}', ".ashx"),
+        ("i.inc", b'<%@ Import Namespace="System.IO" %><% File.Delete(Request["f"]); %>', ".aspx"),
     ],
 )
 def test_a_page_under_another_name_is_read_as_its_directive_says(name: str, data: bytes, as_ext: str) -> None:
@@ -61,6 +66,9 @@ def test_a_page_under_another_name_is_read_as_its_directive_says(name: str, data
         ("a.aspx", b'<%@ Page Language="C#" %>'),  # a page's own name: read as it is
         ("a.cs", b'<%@ Page Language="C#" %>'),
         ("old.asp", b'<%@ Language="VBScript" %><script runat="server" language="vbscript"></script>'),
+        ("js.asp", b'<%@ LANGUAGE="JScript" CODEPAGE="65001" %><% Response.Write(1) %>'),
+        ("glob.asa", b'<script language="VBScript" runat="Server">Sub Session_OnStart\nEnd Sub</script>'),
+        ("later.asp", b'<%@ Language="VBScript" %>\n<%@ Page Language="C#" %>'),  # its first directive is classic ASP's
         ("a.inc", b"<% Response.Write(1) %>"),
         ("lib.dll", b"MZ\x90\x00\x03\x00\x00\x00" + b'<%@ Page Language="C#" %>'),
         ("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b'<%@ Page Language="C#" %>'),
@@ -117,6 +125,16 @@ def test_in_a_plain_folder_a_renamed_page_keeps_its_weight(tmp_path: Path) -> No
     assert finding.severity.name == "CRITICAL"
     details = dict(finding.details)
     assert details["read_as"].startswith("a .aspx page") and "weight" not in details
+
+
+def test_an_aspnet_shell_kept_as_classic_asp_is_found(tmp_path: Path) -> None:
+    # In a folder of collected files at full weight; on the server one tier lower (asp.dll, not
+    # ASP.NET, would run it there).
+    found = by_rule(hunt(plain_file(tmp_path, "samples/cmd.asp", HIDDEN.encode())))
+    assert found["EXH-WS-CODE-PROCESS"].severity.name == "CRITICAL"
+    assert dict(found["EXH-WS-CODE-PROCESS"].details)["read_as"].startswith("a .aspx page")
+    kept = by_rule(hunt(server_file(tmp_path, WWWROOT + r"\up\cmd.cer", HIDDEN.encode())))
+    assert kept["EXH-WS-CODE-PROCESS"].severity.name == "HIGH"
 
 
 def test_code_analysis_off_reads_no_renamed_page(tmp_path: Path) -> None:

@@ -141,8 +141,11 @@ _KINDS = {"limit": ProblemKind.LIMIT, "timed-out": ProblemKind.TIMED_OUT, "unsup
 # kept as a copy, staged, or uploaded under an image's name to be renamed later. Read for its
 # code as the page its first directive says it is (weighed as unserved where the name is the
 # server's own: analyzers/files.py). A directive without a name (`<%@ Language="C#" %>`) is a
-# page's, or a handler's when it names the handler's class. Classic ASP's own names are left
-# out: their code is VBScript or JScript for asp.dll, not ASP.NET.
+# page's, or a handler's when it names the handler's class. Under classic ASP's own names the
+# code is VBScript or JScript for asp.dll, whose one directive has no name (`<%@ Language=
+# "VBScript" %>`), and whose `<script runat="server">` is its own: such a file is read only when
+# its first directive is one of ASP.NET's by name (an ASP.NET shell kept or uploaded as `.asp`
+# or `.cer`).
 # A directive's name (lower case) -> the extension it is the default directive of (the inverse of
 # `extract.DEFAULT_DIRECTIVES`), and the directives only pages and user controls hold, read as a
 # page's.
@@ -167,10 +170,11 @@ _HEAD_BYTES = 65536
 def read_as(loc: Location, data: bytes) -> Location | None:
     """The location of a page's content kept under another name (`x.txt` -> `x.txt.aspx`, the
     extension its first directive gives; a server script block alone reads as `.aspx`); None for
-    files named as code already, classic ASP, binary files and anything without server markup."""
+    files named as code already, classic ASP (unless an ASP.NET directive names itself), binary
+    files and anything without server markup."""
     ext = loc.extension
-    if ext in CODE_FILE_EXTENSIONS or ext in _CLASSIC_ASP or data[:2] == b"MZ":
-        return None  # named as code already, classic ASP, or a Windows executable or DLL
+    if ext in CODE_FILE_EXTENSIONS or data[:2] == b"MZ":
+        return None  # named as code already, or a Windows executable or DLL
     if not _holds_server_markup(memoryview(data)[: 2 * _HEAD_BYTES]):
         return None  # one caseless look first (in one, two or four bytes a character): most files hold neither
     head: bytes | memoryview = memoryview(data)[:_HEAD_BYTES]
@@ -180,8 +184,8 @@ def read_as(loc: Location, data: bytes) -> Location | None:
     elif data.find(b"\x00", 0, 1024) >= 0:
         return None  # a binary file (an archive or image may quote a page)
     m = _PAGE_HEAD.search(head)
-    if m is None:
-        return None
+    if m is None or (ext in _CLASSIC_ASP and not m.group(1)):
+        return None  # (classic ASP's unnamed directive or its own server script)
     if m.group(1):
         as_ext = _READ_AS[m.group(1).decode().lower()]
     else:  # a script block, or a directive without a name: a handler's when it names a class
