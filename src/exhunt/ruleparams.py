@@ -558,6 +558,7 @@ CODE_CAPABILITIES = frozenset(
         "credential-dump",
         "credential-capture",
         "ingress",
+        "reverse-shell",
         "staged-tool",
         "persistence",
         "service-control",

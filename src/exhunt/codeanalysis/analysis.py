@@ -21,6 +21,7 @@ from typing import Any
 
 from exhunt.codeanalysis.charset import sniff, wide_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
+from exhunt.codeanalysis.encodedcommand import decoded_commands
 from exhunt.codeanalysis.extract import (
     CODE_EXTENSIONS,
     PAGE_EXTENSIONS,
@@ -884,13 +885,15 @@ def _hit_lines(hit: SinkHit) -> tuple[int, ...]:
 
 # Capabilities whose call counts whatever its data's source: clearing event logs, running the
 # Exchange cmdlets that export mailboxes or open them to others, commands that dump credentials,
-# plant a way back in, fetch tools from elsewhere, run a tool left in a staging folder or list
-# the server's drives, environment and interfaces.
+# plant a way back in, fetch tools from elsewhere, hand a shell to a remote host, run a tool left
+# in a staging folder or list the server's drives, environment and interfaces.
 # Characters of folded arguments the act-alone rules' patterns may search in one file, all calls
 # and patterns together: a page of thousands of calls each given a megabyte built at run time
 # would take minutes after the analysis's deadline, which does not cover this step.
 _ARGUMENT_SCAN_CHARS = 64 << 20
-_ACTS_ALONE = frozenset({"log-clear", "mailbox", "credential-dump", "persistence", "ingress", "staged-tool", "recon"})
+_ACTS_ALONE = frozenset(
+    {"log-clear", "mailbox", "credential-dump", "persistence", "ingress", "reverse-shell", "staged-tool", "recon"}
+)
 
 
 def _acts_alone(
@@ -917,7 +920,7 @@ def _acts_alone(
         key = (flow.arguments, f"{hit.api} {command}")
         found = matched.get(key)
         if found is None:
-            cost = len(key[1]) * len(flow.arguments)
+            cost = len(key[1]) * (len(flow.arguments) + 1)  # (+1: the look for encoded commands)
             if cost > scan[0]:
                 if scan[0] >= 0:
                     message = "folded arguments past the search budget were not matched against the rules' patterns"
@@ -925,16 +928,26 @@ def _acts_alone(
                     scan[0] = -1
                 return
             scan[0] -= cost
-            found = matched[key] = _any_match(flow.arguments, key[1])
+            searched = " ".join([key[1], *_unpacked(command)])
+            found = matched[key] = _any_match(flow.arguments, searched)
         if not found:
             return
+        unpacked = _unpacked(command)
         shown = show(command) if command.strip() else ""
-        how = f"{flow.phrase} ({'; '.join(x for x in (shown, hit.api, hit.note) if x)})"
+        unpacked_shown = [f"-EncodedCommand decoded: {show(t)}" for t in unpacked]
+        how = f"{flow.phrase} ({'; '.join(x for x in (shown, *unpacked_shown, hit.api, hit.note) if x)})"
     else:
         how = f"{flow.phrase} ({hit.api})"
     lines = _hit_lines(hit)
     report.capabilities.append(Capability(hit.rule_id, hit.line, f"{source}{how}", lines, hit.api))
     reported.add((hit.rule_id, hit.line))
+
+
+@functools.lru_cache(maxsize=64)
+def _unpacked(command: str) -> tuple[str, ...]:
+    """What each `powershell -enc <base64>` of a command line runs (`encodedcommand`), looked for
+    once per command line however many rules search it."""
+    return tuple(decoded_commands(command))
 
 
 def _settings_met(hits: list[SinkHit], extracted: Extracted) -> list[SinkHit]:

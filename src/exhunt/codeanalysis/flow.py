@@ -171,6 +171,9 @@ _REST_PARAMETER = re.compile(r"(?<![@\w])params\s|(?i:\bparamarray\s)")
 # Properties that make up a process or a connection, by the capability whose sink uses them.
 _STORES_OF = {"process": ("filename", "arguments"), "sql": ("connectionstring",)}
 _STORED_PARTS = frozenset(m for ms in _STORES_OF.values() for m in ms)
+# The calls that start a process whose command line may have been stored into the object they
+# are given or make (`_fixed_command`).
+_PROCESS_CALLS = frozenset({"Process.Start", "new ProcessStartInfo", "new Process"})
 _STORE_HOLDERS = frozenset(
     {"processstartinfo", "process", "sqlconnection", "oledbconnection", "odbcconnection", "dbconnection"}
 )
@@ -224,6 +227,9 @@ class PageScope:
     # Stores into what a process or a connection is made of (`psi.Arguments = ...`,
     # `cn.ConnectionString = ...`) whose value does not fold: member -> [(text, line)].
     open_stores: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # The same stores whose value folds to text (`p.StartInfo.Arguments = "/c ..."`): member ->
+    # [text]: what a process made empty and started later runs (`_fixed_command`).
+    fixed_stores: dict[str, list[str]] = field(default_factory=dict)
     # A `.soap` file is a .NET remoting service: every public method answers a remote caller,
     # so its parameters are request data as a [WebMethod]'s are.
     remote_public: bool = False
@@ -438,6 +444,7 @@ class UnitFlow:
         self._mailed: dict[str, list[Value | None]] | None = None  # `_mail_addresses`
         self._environ: dict[str, Taint] | None = None  # `_environment`
         self._open_stores = scope.open_stores
+        self._fixed_stores = scope.fixed_stores
         self._param_names: set[str] | None = None
         self.nodes = self._collect(node_budget)
         self._aliases, self._static_types = _imports(self.parsed.tree.root_node)
@@ -2728,6 +2735,8 @@ class UnitFlow:
         if api == ".SetValue" and receiver is not None:
             hit.key = self._writable_key(receiver)
         hit.unresolved = self._unresolved(rule.capability, args, values)
+        if api in _PROCESS_CALLS and not any(as_text(v) for v in values):
+            hit.args = self._fixed_command(args) or values  # what it was given to run, stored or initialized
         if message:
             hit.recipients = self._recipients(args[0])
         if rule.capability == "file-write":
@@ -3234,10 +3243,35 @@ class UnitFlow:
         return fn is not None and not fn.params and self.fold(fn.body) is not None
 
     def _open_store(self, member: str, value: Node) -> None:
-        if self.fold(value) is None and not self._fixed(value):
+        folded = self.fold(value)
+        if folded is None and not self._fixed(value):
             stores = self._open_stores.setdefault(member, [])
             if len(stores) < 8:
                 stores.append((text(value)[:120], self.line(value)))
+        elif said := as_text(folded):
+            kept = self._fixed_stores.setdefault(member, [])
+            if len(kept) < 8 and said not in kept:
+                kept.append(said)
+
+    def _fixed_command(self, args: list[Node]) -> list[Value | None]:
+        """The file and arguments a process runs when the call names neither (`new Process()`
+        then `p.StartInfo.Arguments = "..."`, `Process.Start(psi)`, `new ProcessStartInfo {
+        FileName = ..., Arguments = ... }`): the texts stored into those members, file first, as
+        `Process.Start(file, arguments)` would give them. What the file's code stores anywhere,
+        as `_unresolved` reads the stores that do not fold."""
+        found: dict[str, list[str]] = {}
+        for a in args:
+            if a.type in _INITIALIZERS:
+                for item in a.named_children:
+                    left, right = self._targets(item) if role(item) in {Role.ASSIGN, Role.DECL} else (None, None)
+                    if left is None and item.named_child_count == 2:  # VB's `.FileName = "x"`
+                        left, right = item.named_children
+                    said = as_text(self.fold(right)) if right is not None else None
+                    if left is not None and said and (member := text(left).lstrip(".").lower()) in _STORED_PARTS:
+                        found.setdefault(member, []).append(said)
+        if not found:
+            found = self._fixed_stores
+        return [v for member in _STORES_OF["process"] for v in found.get(member, ())]
 
     def _unresolved(
         self, capability: str, args: list[Node], values: list[Value | None]
