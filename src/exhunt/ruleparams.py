@@ -558,7 +558,7 @@ CODE_CAPABILITIES = frozenset(
         "credential-dump",
         "credential-capture",
         "ingress",
-        "reverse-shell",
+        "remote-access",
         "staged-tool",
         "persistence",
         "service-control",

@@ -892,7 +892,7 @@ def _hit_lines(hit: SinkHit) -> tuple[int, ...]:
 # would take minutes after the analysis's deadline, which does not cover this step.
 _ARGUMENT_SCAN_CHARS = 64 << 20
 _ACTS_ALONE = frozenset(
-    {"log-clear", "mailbox", "credential-dump", "persistence", "ingress", "reverse-shell", "staged-tool", "recon"}
+    {"log-clear", "mailbox", "credential-dump", "persistence", "ingress", "remote-access", "staged-tool", "recon"}
 )
 
 

