@@ -559,6 +559,7 @@ CODE_CAPABILITIES = frozenset(
         "credential-capture",
         "ingress",
         "remote-access",
+        "collection",
         "staged-tool",
         "persistence",
         "service-control",

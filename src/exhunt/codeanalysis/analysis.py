@@ -885,14 +885,24 @@ def _hit_lines(hit: SinkHit) -> tuple[int, ...]:
 
 # Capabilities whose call counts whatever its data's source: clearing event logs, running the
 # Exchange cmdlets that export mailboxes or open them to others, commands that dump credentials,
-# plant a way back in, fetch tools from elsewhere, hand a shell to a remote host, run a tool left
-# in a staging folder or list the server's drives, environment and interfaces.
+# plant a way back in, fetch tools from elsewhere, open the server to another host, pack files
+# where the web server serves them, run a tool left in a staging folder or survey the server.
 # Characters of folded arguments the act-alone rules' patterns may search in one file, all calls
 # and patterns together: a page of thousands of calls each given a megabyte built at run time
 # would take minutes after the analysis's deadline, which does not cover this step.
 _ARGUMENT_SCAN_CHARS = 64 << 20
 _ACTS_ALONE = frozenset(
-    {"log-clear", "mailbox", "credential-dump", "persistence", "ingress", "remote-access", "staged-tool", "recon"}
+    {
+        "log-clear",
+        "mailbox",
+        "credential-dump",
+        "persistence",
+        "ingress",
+        "remote-access",
+        "collection",
+        "staged-tool",
+        "recon",
+    }
 )
 
 
