@@ -560,6 +560,8 @@ CODE_CAPABILITIES = frozenset(
         "ingress",
         "remote-access",
         "collection",
+        "lateral",
+        "impact",
         "staged-tool",
         "persistence",
         "service-control",

@@ -886,7 +886,8 @@ def _hit_lines(hit: SinkHit) -> tuple[int, ...]:
 # Capabilities whose call counts whatever its data's source: clearing event logs, running the
 # Exchange cmdlets that export mailboxes or open them to others, commands that dump credentials,
 # plant a way back in, fetch tools from elsewhere, open the server to another host, pack files
-# where the web server serves them, run a tool left in a staging folder or survey the server.
+# where the web server serves them, reach other machines, delete backups or stop the mail
+# store, run a tool left in a staging folder or survey the server.
 # Characters of folded arguments the act-alone rules' patterns may search in one file, all calls
 # and patterns together: a page of thousands of calls each given a megabyte built at run time
 # would take minutes after the analysis's deadline, which does not cover this step.
@@ -900,6 +901,8 @@ _ACTS_ALONE = frozenset(
         "ingress",
         "remote-access",
         "collection",
+        "lateral",
+        "impact",
         "staged-tool",
         "recon",
     }
