@@ -75,3 +75,22 @@ LOOKALIKES = [
 @pytest.mark.parametrize(("name", "code"), LOOKALIKES, ids=[x[0] for x in LOOKALIKES])
 def test_lookalike_not_reported(name: str, code: str) -> None:
     assert_benign(f"{name}.aspx", code)
+
+
+def test_a_batch_file_the_page_writes_and_starts_is_read() -> None:
+    # DearCry's web shells wrote a batch file and ran it: the start itself spells no command.
+    code = cs_page(
+        'var bat = Server.MapPath("~/App_Data/u.bat");\n'
+        'System.IO.File.WriteAllText(bat, "vssadmin delete shadows /all /quiet\\r\\nreg save hklm\\\\sam sam.hiv");\n'
+        "System.Diagnostics.Process.Start(bat);"
+    )
+    found = assert_found("u.aspx", code, IMPACT, ["the script written at line 5: vssadmin delete shadows /all /quiet ; reg save"])
+    assert "EXH-WS-CODE-CREDENTIAL-COMMAND" in {c.rule_id for c in found.capabilities}
+
+
+def test_a_fixed_file_written_beside_a_fixed_tool_stays_quiet() -> None:
+    code = cs_page(
+        'System.IO.File.WriteAllText(Server.MapPath("~/App_Data/job.ini"), "[job]\\r\\nsize=120");\n'
+        'System.Diagnostics.Process.Start(Server.MapPath("~/bin/thumbs.exe"), "-q");'
+    )
+    assert_benign("job.aspx", code)

@@ -36,7 +36,7 @@ from exhunt.codeanalysis.extract import (
     references,
 )
 from exhunt.codeanalysis.flow import PageScope, UnitFlow, run_together
-from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_MAPPED, MAX_VALUE, as_bytes, decode_base64, show
+from exhunt.codeanalysis.fold import MAX_ITEMS, MAX_MAPPED, MAX_VALUE, as_bytes, as_text, decode_base64, show
 from exhunt.codeanalysis.pinvoke import declared
 from exhunt.codeanalysis.razor import MAX_DEPTH, RAZOR_EXTENSIONS, read_razor
 from exhunt.codeanalysis.staged import staged_runs
@@ -765,6 +765,7 @@ def _judge(
     alone: set[tuple[str, int]] = {(c.rule_id, c.line) for c in report.capabilities}  # `_acts_alone`'s, once each
     scan = [_ARGUMENT_SCAN_CHARS]  # what the act-alone rules may still search of folded arguments
     matched: dict[tuple[tuple[str, ...], str], bool] = {}  # texts already searched, by patterns
+    scripts = _written_scripts(hits)
     for hit in hits:
         if hit.built and hit.capability in direct:
             continue
@@ -790,7 +791,7 @@ def _judge(
             _memory_shell(hit, phrase, hits, name, report)
             continue
         if hit.capability in _ACTS_ALONE:
-            _acts_alone(hit, flow, report, alone, scan, matched)
+            _acts_alone(hit, flow, report, alone, scan, matched, scripts)
             continue
         if hit.capability == "credential-capture":
             _captured(hit, phrase, name, extracted, report)
@@ -916,6 +917,7 @@ def _acts_alone(
     reported: set[tuple[str, int]],
     scan: list[int],
     matched: dict[tuple[tuple[str, ...], str], bool],
+    scripts: tuple[tuple[int, str], ...] = (),
 ) -> None:
     """A call of a capability that counts whatever its data's source: an event log cleared or
     deleted, whatever names it; a command when the text its arguments fold to matches the rule's
@@ -929,6 +931,9 @@ def _acts_alone(
     source = f"takes {' and '.join(hit.taint.sources[:2])}, then " if hit.taint is not None else ""
     if flow.arguments:
         command = hit.command_text()
+        if scripts and hit.api in _STARTS_PROCESS:
+            # a batch or PowerShell file the page wrote with fixed text, which this start may run
+            command = " ".join([command, *(f"[the script written at line {line}: {text}]" for line, text in scripts)])
         # (the call's own name counts too: a method reached by reflection names what it reads)
         key = (flow.arguments, f"{hit.api} {command}")
         found = matched.get(key)
@@ -954,6 +959,54 @@ def _acts_alone(
     lines = _hit_lines(hit)
     report.capabilities.append(Capability(hit.rule_id, hit.line, f"{source}{how}", lines, hit.api))
     reported.add((hit.rule_id, hit.line))
+
+
+# Calls that start a program, which may be a script the page wrote first (`_written_scripts`).
+_STARTS_PROCESS = frozenset(
+    {
+        "Process.Start",
+        "new ProcessStartInfo",
+        "new Process",
+        "Interaction.Shell",
+        "Shell",
+        "wscript.shell.Exec",
+        "wscript.shell.Run",
+        "Win32_Process.Create",
+        "ManagementClass.InvokeMethod",
+    }
+)
+# File writes that are given their whole content (`File.WriteAllText(path, text)`).
+_WRITES_CONTENT = frozenset(
+    {
+        "File.WriteAllText",
+        "File.WriteAllLines",
+        "File.AppendAllText",
+        "File.AppendAllLines",
+        "File.WriteAllTextAsync",
+        "File.WriteAllLinesAsync",
+        "File.AppendAllTextAsync",
+        "File.AppendAllLinesAsync",
+        "FileSystem.WriteAllText",
+    }
+)
+_MAX_SCRIPTS = 8
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+
+
+def _written_scripts(hits: list[SinkHit]) -> tuple[tuple[int, str], ...]:
+    """Text the file's code writes whole into a file (`File.WriteAllText(p, "vssadmin delete
+    shadows /all /quiet")`), by line: a page that writes a batch file and then starts it runs
+    that text, which the call that starts it does not spell. At most `_MAX_SCRIPTS`."""
+    found: list[tuple[int, str]] = []
+    for hit in hits:
+        if hit.capability == "file-write" and hit.api in _WRITES_CONTENT and len(hit.args) > 1:
+            text = as_text(hit.args[1])
+            text = _LINE_BREAKS.sub(" ; ", text).strip() if text else None  # one line, as a finding shows it
+            if text and (hit.line, text) not in found:
+                found.append((hit.line, text))
+                if len(found) == _MAX_SCRIPTS:
+                    break
+    return tuple(found)
 
 
 @functools.lru_cache(maxsize=64)
