@@ -68,6 +68,11 @@ def cs_page(body: str, attributes: str = "", imports: tuple[str, ...] = (), memb
     )
 
 
+def cmd_page(line: str) -> str:
+    """A C# page that runs `cmd /c line` once, with the line as C# source text."""
+    return cs_page('System.Diagnostics.Process.Start("cmd.exe", "/c ' + line + '");')
+
+
 def vb_page(body: str, attributes: str = "", members: str = "") -> str:
     """The same in VB, with `members` after Page_Load."""
     directive = '<%@ Page Language="VB"' + (f" {attributes}" if attributes else "") + " %>\n"

@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from code_support import assert_benign, assert_found, cs_page, vb_page
+from code_support import assert_benign, assert_found, cmd_page, cs_page, vb_page
 
 LATERAL = "EXH-WS-CODE-LATERAL-COMMAND"
 IMPACT = "EXH-WS-CODE-IMPACT-COMMAND"
 
 
-def cmd(line: str) -> str:
-    """A C# page that runs `cmd /c line` once, with the line as C# source text."""
-    return cs_page('System.Diagnostics.Process.Start("cmd.exe", "/c ' + line + '");')
-
-
 FOUND = [
-    ("wmic-node", cmd('wmic /node:10.0.0.5 process call create \\"cmd /c whoami\\"'), LATERAL, "/node:10.0.0.5"),
-    ("psexec", cmd("psexec.exe \\\\\\\\10.0.0.5 -s -d cmd.exe"), LATERAL, "psexec.exe"),
+    ("wmic-node", cmd_page('wmic /node:10.0.0.5 process call create \\"cmd /c whoami\\"'), LATERAL, "/node:10.0.0.5"),
+    ("psexec", cmd_page("psexec.exe \\\\\\\\10.0.0.5 -s -d cmd.exe"), LATERAL, "psexec.exe"),
     (
         "invoke-command",
         cs_page(
@@ -34,13 +29,13 @@ FOUND = [
     ("winrs", vb_page('Shell("winrs -r:DC01 cmd /c hostname")'), LATERAL, "winrs -r:DC01"),
     (
         "admin-share",
-        cmd("copy C:\\\\Temp\\\\a.dll \\\\\\\\10.0.0.5\\\\admin$\\\\a.dll"),
+        cmd_page("copy C:\\\\Temp\\\\a.dll \\\\\\\\10.0.0.5\\\\admin$\\\\a.dll"),
         LATERAL,
         "admin$",
     ),
-    ("vss", cmd("vssadmin delete shadows /all /quiet"), IMPACT, "vssadmin delete shadows"),
-    ("wbadmin", cmd("wbadmin delete catalog -quiet"), IMPACT, "wbadmin delete catalog"),
-    ("bcdedit", cmd("bcdedit /set {default} recoveryenabled No"), IMPACT, "recoveryenabled"),
+    ("vss", cmd_page("vssadmin delete shadows /all /quiet"), IMPACT, "vssadmin delete shadows"),
+    ("wbadmin", cmd_page("wbadmin delete catalog -quiet"), IMPACT, "wbadmin delete catalog"),
+    ("bcdedit", cmd_page("bcdedit /set {default} recoveryenabled No"), IMPACT, "recoveryenabled"),
     (
         "shadow-wmi",
         cs_page(
@@ -50,10 +45,10 @@ FOUND = [
         IMPACT,
         "Win32_ShadowCopy",
     ),
-    ("usn", cmd("fsutil usn deletejournal /d C:"), IMPACT, "deletejournal"),
-    ("store-stop", cmd("net stop MSExchangeIS /y"), IMPACT, "MSExchangeIS"),
-    ("defender-stop", cmd("sc stop WinDefend"), IMPACT, "WinDefend"),
-    ("taskkill-store", cmd("taskkill /f /im MSExchangeTransport.exe"), IMPACT, "taskkill"),
+    ("usn", cmd_page("fsutil usn deletejournal /d C:"), IMPACT, "deletejournal"),
+    ("store-stop", cmd_page("net stop MSExchangeIS /y"), IMPACT, "MSExchangeIS"),
+    ("defender-stop", cmd_page("sc stop WinDefend"), IMPACT, "WinDefend"),
+    ("taskkill-store", cmd_page("taskkill /f /im MSExchangeTransport.exe"), IMPACT, "taskkill"),
 ]
 
 
@@ -63,12 +58,12 @@ def test_fixed_command_found(name: str, code: str, rule_id: str, shown: str) -> 
 
 
 LOOKALIKES = [
-    ("wmic-local", cmd("wmic os get caption")),
-    ("vss-list", cmd("vssadmin list shadows")),
-    ("wbadmin-start", cmd("wbadmin start backup -backupTarget:E: -include:C: -quiet")),
-    ("iis-restart", cmd("net stop w3svc & net start w3svc")),
-    ("taskkill-own", cmd("taskkill /f /im thumbs.exe")),
-    ("unc-share", cmd("copy C:\\\\Temp\\\\report.csv \\\\\\\\files\\\\reports\\\\")),
+    ("wmic-local", cmd_page("wmic os get caption")),
+    ("vss-list", cmd_page("vssadmin list shadows")),
+    ("wbadmin-start", cmd_page("wbadmin start backup -backupTarget:E: -include:C: -quiet")),
+    ("iis-restart", cmd_page("net stop w3svc & net start w3svc")),
+    ("taskkill-own", cmd_page("taskkill /f /im thumbs.exe")),
+    ("unc-share", cmd_page("copy C:\\\\Temp\\\\report.csv \\\\\\\\files\\\\reports\\\\")),
 ]
 
 
@@ -84,7 +79,9 @@ def test_a_batch_file_the_page_writes_and_starts_is_read() -> None:
         'System.IO.File.WriteAllText(bat, "vssadmin delete shadows /all /quiet\\r\\nreg save hklm\\\\sam sam.hiv");\n'
         "System.Diagnostics.Process.Start(bat);"
     )
-    found = assert_found("u.aspx", code, IMPACT, ["the script written at line 5: vssadmin delete shadows /all /quiet ; reg save"])
+    found = assert_found(
+        "u.aspx", code, IMPACT, ["the script written at line 5: vssadmin delete shadows /all /quiet ; reg save"]
+    )
     assert "EXH-WS-CODE-CREDENTIAL-COMMAND" in {c.rule_id for c in found.capabilities}
 
 

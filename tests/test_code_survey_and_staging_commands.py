@@ -8,23 +8,18 @@ from __future__ import annotations
 
 import pytest
 
-from code_support import assert_benign, assert_found, cs_page, vb_page
+from code_support import assert_benign, assert_found, cmd_page, cs_page, vb_page
 
 RECON = "EXH-WS-CODE-RECON-COMMAND"
 ARCHIVE = "EXH-WS-CODE-ARCHIVE-COMMAND"
 PERSIST = "EXH-WS-CODE-PERSIST-COMMAND"
 
 
-def cmd(line: str) -> str:
-    """A C# page that runs `cmd /c line` once, with the line as C# source text."""
-    return cs_page('System.Diagnostics.Process.Start("cmd.exe", "/c ' + line + '");')
-
-
 FOUND = [
-    ("whoami", cmd("whoami /all"), RECON, "whoami /all"),
-    ("domain-admins", cmd('net group \\"domain admins\\" /domain'), RECON, "net group"),
-    ("trusts", cmd("nltest /domain_trusts"), RECON, "nltest"),
-    ("domain-users", cmd("net user /domain > C:\\\\Users\\\\Public\\\\u.txt"), RECON, "net user /domain"),
+    ("whoami", cmd_page("whoami /all"), RECON, "whoami /all"),
+    ("domain-admins", cmd_page('net group \\"domain admins\\" /domain'), RECON, "net group"),
+    ("trusts", cmd_page("nltest /domain_trusts"), RECON, "nltest"),
+    ("domain-users", cmd_page("net user /domain > C:\\\\Users\\\\Public\\\\u.txt"), RECON, "net user /domain"),
     ("privileges", vb_page('Shell("cmd.exe /c whoami /priv > C:\\Windows\\Temp\\i.txt")'), RECON, "whoami /priv"),
     (
         "ad-cmdlet",
@@ -37,7 +32,7 @@ FOUND = [
     ),
     (
         "7z-aspnet-client",
-        cmd(
+        cmd_page(
             "C:\\\\ProgramData\\\\7z.exe a -mx9 -pX C:\\\\inetpub\\\\wwwroot\\\\aspnet_client\\\\m.7z "
             "C:\\\\ProgramData\\\\*.pst"
         ),
@@ -46,7 +41,7 @@ FOUND = [
     ),
     (
         "rar-owa",
-        cmd(
+        cmd_page(
             'rar.exe a -hpX \\"C:\\\\Program Files\\\\Microsoft\\\\Exchange Server\\\\V15\\\\FrontEnd'
             '\\\\HttpProxy\\\\owa\\\\auth\\\\x.rar\\" C:\\\\Windows\\\\Temp\\\\l.dmp'
         ),
@@ -64,25 +59,25 @@ FOUND = [
     ),
     (
         "makecab",
-        cmd("makecab C:\\\\Temp\\\\l.dmp C:\\\\inetpub\\\\wwwroot\\\\aspnet_client\\\\l.cab"),
+        cmd_page("makecab C:\\\\Temp\\\\l.dmp C:\\\\inetpub\\\\wwwroot\\\\aspnet_client\\\\l.cab"),
         ARCHIVE,
         "makecab",
     ),
     (
         "echo-page",
-        cmd('echo ^<%@ Page Language=\\"Jscript\\"%^>^<%eval(Request.Item[\\"z\\"],\\"unsafe\\");%^> > x.aspx'),
+        cmd_page('echo ^<%@ Page Language=\\"Jscript\\"%^>^<%eval(Request.Item[\\"z\\"],\\"unsafe\\");%^> > x.aspx'),
         PERSIST,
         "> x.aspx",
     ),
     (
         "certutil-decode",
-        cmd("certutil -decode C:\\\\Temp\\\\a.txt C:\\\\inetpub\\\\wwwroot\\\\s.aspx"),
+        cmd_page("certutil -decode C:\\\\Temp\\\\a.txt C:\\\\inetpub\\\\wwwroot\\\\s.aspx"),
         PERSIST,
         "-decode",
     ),
     (
         "renamed-upload",
-        cmd("copy C:\\\\inetpub\\\\wwwroot\\\\up\\\\a.jpg C:\\\\inetpub\\\\wwwroot\\\\up\\\\a.aspx"),
+        cmd_page("copy C:\\\\inetpub\\\\wwwroot\\\\up\\\\a.jpg C:\\\\inetpub\\\\wwwroot\\\\up\\\\a.aspx"),
         PERSIST,
         "a.jpg",
     ),
@@ -104,13 +99,13 @@ def test_fixed_command_found(name: str, code: str, rule_id: str, shown: str) -> 
 
 
 LOOKALIKES = [
-    ("backup-outside", cmd("7z.exe a C:\\\\Backups\\\\site.7z C:\\\\inetpub\\\\wwwroot")),
-    ("pages-copied", cmd("xcopy /s /y C:\\\\Build\\\\*.aspx C:\\\\inetpub\\\\wwwroot\\\\")),
-    ("listing-as-text", cmd("dir C:\\\\inetpub\\\\wwwroot\\\\*.aspx > C:\\\\Temp\\\\pages.txt")),
+    ("backup-outside", cmd_page("7z.exe a C:\\\\Backups\\\\site.7z C:\\\\inetpub\\\\wwwroot")),
+    ("pages-copied", cmd_page("xcopy /s /y C:\\\\Build\\\\*.aspx C:\\\\inetpub\\\\wwwroot\\\\")),
+    ("listing-as-text", cmd_page("dir C:\\\\inetpub\\\\wwwroot\\\\*.aspx > C:\\\\Temp\\\\pages.txt")),
     ("service-start", cs_page('System.Diagnostics.Process.Start("net.exe", "start w3svc");')),
-    ("net-use", cmd("net use Z: \\\\\\\\files\\\\share")),
+    ("net-use", cmd_page("net use Z: \\\\\\\\files\\\\share")),
     # the host's own settings, as diagnostics pages show them
-    ("diagnostics", cmd("ipconfig /all & systeminfo & tasklist & whoami & net user & net localgroup")),
+    ("diagnostics", cmd_page("ipconfig /all & systeminfo & tasklist & whoami & net user & net localgroup")),
 ]
 
 
