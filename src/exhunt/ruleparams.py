@@ -527,8 +527,28 @@ class ManagedModuleParams:
 
 # ------------------------------------------------------------------------------ code analysis
 
+# Capabilities whose call counts whatever its data's source (`codeanalysis.analysis`): clearing
+# event logs, running the Exchange cmdlets that export mailboxes or open them to others, and the
+# commands that dump credentials, plant a way back in, fetch tools from elsewhere, open the server
+# to another host, pack files where the web server serves them, reach other machines, delete
+# backups or stop the mail store, run a tool left in a staging folder or survey the server.
+ACTS_ALONE_CAPABILITIES = frozenset(
+    {
+        "log-clear",
+        "mailbox",
+        "credential-dump",
+        "persistence",
+        "ingress",
+        "remote-access",
+        "collection",
+        "lateral",
+        "impact",
+        "staged-tool",
+        "recon",
+    }
+)
 # What the code analyzer follows request data to (`CodeFlowParams.capability`).
-CODE_CAPABILITIES = frozenset(
+CODE_CAPABILITIES = ACTS_ALONE_CAPABILITIES | frozenset(
     {
         "dynamic-code",
         "any-method",
@@ -552,20 +572,9 @@ CODE_CAPABILITIES = frozenset(
         "native-code",
         "config-secret",
         "account",
-        "log-clear",
-        "mailbox",
         "mailbox-open",
-        "credential-dump",
         "credential-capture",
-        "ingress",
-        "remote-access",
-        "collection",
-        "lateral",
-        "impact",
-        "staged-tool",
-        "persistence",
         "service-control",
-        "recon",
         "mail",
         "network-probe",
     }

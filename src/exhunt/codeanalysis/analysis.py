@@ -47,6 +47,7 @@ from exhunt.codeanalysis.tokens import MAX_STATEMENT, read_tokens
 from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, PATH_KINDS, SinkPattern
 from exhunt.filehunt.saferegex import LinearRegexError, compile_linear
 from exhunt.ruleparams import (
+    ACTS_ALONE_CAPABILITIES,
     CodeCloakParams,
     CodeFlowParams,
     CodeIncludeParams,
@@ -884,30 +885,11 @@ def _hit_lines(hit: SinkHit) -> tuple[int, ...]:
     return tuple(sorted((hit.taint.lines if hit.taint is not None else frozenset()) | {hit.line}))
 
 
-# Capabilities whose call counts whatever its data's source: clearing event logs, running the
-# Exchange cmdlets that export mailboxes or open them to others, commands that dump credentials,
-# plant a way back in, fetch tools from elsewhere, open the server to another host, pack files
-# where the web server serves them, reach other machines, delete backups or stop the mail
-# store, run a tool left in a staging folder or survey the server.
 # Characters of folded arguments the act-alone rules' patterns may search in one file, all calls
 # and patterns together: a page of thousands of calls each given a megabyte built at run time
 # would take minutes after the analysis's deadline, which does not cover this step.
 _ARGUMENT_SCAN_CHARS = 64 << 20
-_ACTS_ALONE = frozenset(
-    {
-        "log-clear",
-        "mailbox",
-        "credential-dump",
-        "persistence",
-        "ingress",
-        "remote-access",
-        "collection",
-        "lateral",
-        "impact",
-        "staged-tool",
-        "recon",
-    }
-)
+_ACTS_ALONE = ACTS_ALONE_CAPABILITIES  # capabilities whose call counts whatever its data's source
 
 
 def _acts_alone(
