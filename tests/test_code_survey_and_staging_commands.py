@@ -101,6 +101,15 @@ def test_fixed_command_found(name: str, code: str, rule_id: str, shown: str) -> 
 LOOKALIKES = [
     ("backup-outside", cmd_page("7z.exe a C:\\\\Backups\\\\site.7z C:\\\\inetpub\\\\wwwroot")),
     ("pages-copied", cmd_page("xcopy /s /y C:\\\\Build\\\\*.aspx C:\\\\inetpub\\\\wwwroot\\\\")),
+    # HTML handed to a converter's input: a tag's `>` before a page's name is no redirection
+    (
+        "html-to-pdf",
+        cs_page(
+            'var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("wkhtmltopdf.exe", "- out.pdf")'
+            " { RedirectStandardInput = true, UseShellExecute = false });\n"
+            'p.StandardInput.Write("<p>See <b>Default.aspx</b></p>");'
+        ),
+    ),
     ("listing-as-text", cmd_page("dir C:\\\\inetpub\\\\wwwroot\\\\*.aspx > C:\\\\Temp\\\\pages.txt")),
     ("service-start", cs_page('System.Diagnostics.Process.Start("net.exe", "start w3svc");')),
     ("net-use", cmd_page("net use Z: \\\\\\\\files\\\\share")),
