@@ -110,6 +110,15 @@ LOOKALIKES = [
             'p.StandardInput.Write("<p>See <b>Default.aspx</b></p>");'
         ),
     ),
+    # prose written into a converter's input that happens to hold the words
+    (
+        "prose-to-pdf",
+        cs_page(
+            'var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("wkhtmltopdf.exe", "- out.pdf")'
+            " { RedirectStandardInput = true, UseShellExecute = false });\n"
+            'p.StandardInput.Write("<p>Net group revenue rose; the NC office -c shared it</p>");'
+        ),
+    ),
     ("listing-as-text", cmd_page("dir C:\\\\inetpub\\\\wwwroot\\\\*.aspx > C:\\\\Temp\\\\pages.txt")),
     ("service-start", cs_page('System.Diagnostics.Process.Start("net.exe", "start w3svc");')),
     ("net-use", cmd_page("net use Z: \\\\\\\\files\\\\share")),
