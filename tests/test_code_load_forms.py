@@ -1,6 +1,7 @@
 """More documented ways to load, compile and run code: an AssemblyLoadContext's LoadFromStream and
 LoadFromAssemblyPath, CodeDom's CompileAssemblyFromFile, PowerShell's ScriptBlock.Create and
-InvokeCommand.InvokeScript, AppDomain.ExecuteAssemblyByName and CreateInstance(AndUnwrap) with a client's assembly name. Each with a shell written for it and a genuine page or handler that
+InvokeCommand.InvokeScript, AppDomain.ExecuteAssemblyByName, CreateInstance(AndUnwrap) and
+Activator.CreateInstance(assemblyName, typeName) with a client's assembly name. Each with a shell written for it and a genuine page or handler that
 makes the same call with a value of its own (docs/detection/webshell-code.md, "More load forms")."""
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ def page(body: str) -> str:
 
 
 SHELLS = [
+    (
+        "activator-by-name.aspx",
+        # the string overload loads the assembly it names (Type's overloads are reflection's)
+        page('var o = Activator.CreateInstance(Request["a"], Request["t"]).Unwrap();\nResponse.Write(o);'),
+        "EXH-WS-CODE-ASSEMBLY",
+        ["request parameter 'a'", "Activator.CreateInstance"],
+    ),
     (
         "by-name.aspx",
         # an assembly of the application's folders, named by the client, run from its entry point
@@ -105,6 +113,20 @@ BENIGN = [
         "report-by-kind.aspx",
         # The site's own report assembly, the report class picked from a query parameter.
         page('var r = AppDomain.CurrentDomain.CreateInstanceAndUnwrap("Reports", "Reports." + Request["kind"]);'),
+    ),
+    (
+        "activator-of-a-type.aspx",
+        # A type the code looks up (here by the client's choice), created with the client's value:
+        # no assembly is named, so no assembly is loaded (reflection's own rule weighs the lookup).
+        page(
+            'Type t = Type.GetType("Reports." + Request["kind"] + ", Reports");\n'
+            'var r = Activator.CreateInstance(t, Request["month"]);\n'
+            'var s = Activator.CreateInstance(typeof(System.Text.StringBuilder), Request["m"]);'
+        ),
+    ),
+    (
+        "activator-fixed-assembly.aspx",
+        page('var r = Activator.CreateInstance("Reports", "Reports." + Request["kind"]).Unwrap();'),
     ),
     (
         "plugins.ashx",

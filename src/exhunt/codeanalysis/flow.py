@@ -2684,6 +2684,12 @@ class UnitFlow:
     ) -> None:
         if rule.capability == "credential-capture" and any(".config" in text(a).lower() for a in args):
             return  # an installer writing the database password it was given into web.config
+        if (
+            rule.capability == "dynamic-code"
+            and api == "Activator.CreateInstance"
+            and (len(args) < 2 or self._names_a_type(args[0]))
+        ):
+            return  # `CreateInstance(type, ...)`: reflection's; only `(assemblyName, typeName)` loads one
         if rule.capability == "dynamic-code" and callee is not None and role(unwrap(callee)) is Role.MEMBER:
             held, called_name = member_parts(unwrap(callee))
             if self._delegate_call(held, called_name) is not None:
@@ -2751,6 +2757,20 @@ class UnitFlow:
         elif rule.capability == "any-method":
             hit.taint, hit.note = self._any_method(api, args, receiver, method)
         self.hits.append(hit)
+
+    def _names_a_type(self, node: Node, depth: int = 0) -> bool:
+        """Whether an argument is a `Type` (`typeof(T)`, `Type.GetType(...)`, `o.GetType()`, or
+        a variable declared as one or set to one), not an assembly's name: which overload of
+        `Activator.CreateInstance` a call is."""
+        inner = unwrap(node)
+        said = re.sub(r"\s+", "", text(inner)).lower()
+        if said.startswith("typeof(") or "gettype(" in said or said.endswith(".type"):
+            return True
+        if role(inner) is not Role.IDENT or depth > 2:
+            return False
+        if (self._type(self._n(text(inner))) or "").rsplit(".", 1)[-1] == "type":
+            return True
+        return any(self._names_a_type(v, depth + 1) for v in self._values_of(inner)[:4])
 
     def _writable_key(self, receiver: Node, depth: int = 0) -> str:
         """The path of the registry key a value is set on, hive first, when the code opened or
