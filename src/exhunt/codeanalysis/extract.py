@@ -244,6 +244,14 @@ def _server_tag_paths(text: str, tags: Iterable[_Tag], attr: str, kind: str) -> 
     return found
 
 
+def _script_tag_end(text: str, start: int, limit: int, plain_limit: int) -> int:
+    """Where the `>` of the `<script` tag at `start` is: read as ASP.NET's tag pattern reads it
+    (`_SCRIPT_TAG`, a quoted value may hold `>`) within `limit`, else the first `>` after
+    `<script` before `plain_limit` (a quote left open); -1 when there is none."""
+    tag = _SCRIPT_TAG.match(text, start, limit)
+    return tag.end() - 1 if tag is not None else text.find(">", start + len("<script"), plain_limit)
+
+
 def _script_tags(text: str) -> Iterator[_Tag]:
     """Each `<script ...>` tag of a page in order, read as `_script_elements` reads one (a quoted
     value may hold `>`), whether or not a closing tag follows (`<script runat="server" src="x.cs"
@@ -262,8 +270,7 @@ def _script_tags(text: str) -> Iterator[_Tag]:
             opens[i + 1] if i + 1 < len(opens) else len(text),
             closes[j] if j < len(closes) else len(text),
         )
-        tag = _SCRIPT_TAG.match(text, start, limit)
-        gt = tag.end() - 1 if tag is not None else text.find(">", after, limit)
+        gt = _script_tag_end(text, start, limit, limit)
         if gt < 0:
             continue
         yield _Tag(start, text[after:gt])
@@ -293,8 +300,7 @@ def _script_elements(text: str) -> Iterator[ScriptElement]:
         # The tag is read up to the next closing tag at most: every character is read once.
         j = bisect.bisect_left(starts, m.end())
         limit = min(m.start() + _TAG_SPAN, starts[j] if j < len(starts) else len(text))
-        tag = _SCRIPT_TAG.match(text, m.start(), limit)
-        gt = tag.end() - 1 if tag is not None else text.find(">", m.end())
+        gt = _script_tag_end(text, m.start(), limit, len(text))
         if gt < 0:
             return  # no later `<script` has a `>` after it either
         i = bisect.bisect_left(starts, gt + 1)
