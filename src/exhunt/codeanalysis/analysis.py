@@ -791,7 +791,7 @@ def _judge(
         if hit.capability == "memory-shell":
             _memory_shell(hit, phrase, hits, name, report)
             continue
-        if hit.capability in _ACTS_ALONE:
+        if hit.capability in ACTS_ALONE_CAPABILITIES:
             _acts_alone(hit, flow, report, alone, scan, matched, scripts)
             continue
         if hit.capability == "credential-capture":
@@ -889,7 +889,6 @@ def _hit_lines(hit: SinkHit) -> tuple[int, ...]:
 # and patterns together: a page of thousands of calls each given a megabyte built at run time
 # would take minutes after the analysis's deadline, which does not cover this step.
 _ARGUMENT_SCAN_CHARS = 64 << 20
-_ACTS_ALONE = ACTS_ALONE_CAPABILITIES  # capabilities whose call counts whatever its data's source
 
 
 def _acts_alone(
@@ -1190,7 +1189,7 @@ def _unresolved(hits: list[SinkHit], name: str, report: CodeReport) -> None:
     page = name.lower().endswith(_PAGES)
     # (a rule acting alone reports its call by the command it spells, not by what reaches it:
     # request data reaching that call is no flow finding that covers the call's other rules)
-    flowing = [h for h in hits if h.taint is not None and h.capability not in _ACTS_ALONE]
+    flowing = [h for h in hits if h.taint is not None and h.capability not in ACTS_ALONE_CAPABILITIES]
     reached = {h.capability for h in flowing}
     reached_calls = {(h.line, h.api) for h in flowing}
     # `.SetValue` is a registry write on a key the page opened (not a field set by reflection).
@@ -1202,7 +1201,7 @@ def _unresolved(hits: list[SinkHit], name: str, report: CodeReport) -> None:
             api = hit.api.lower()
             if hit.taint is not None or not hit.unresolved or api not in positions:
                 continue
-            if hit.capability in {"any-method", "page-write"} or hit.capability in _ACTS_ALONE:
+            if hit.capability in {"any-method", "page-write"} or hit.capability in ACTS_ALONE_CAPABILITIES:
                 # the same call is also reflection's, a command's or the file-write rule's hit,
                 # judged as that; rules acting alone read their call's command text whatever feeds it
                 continue

@@ -51,9 +51,3 @@ def decoded_commands(command: str) -> list[str]:
             if len(found) == MAX_DECODED:
                 break
     return found
-
-
-def with_decoded(command: str) -> str:
-    """The command line, and after it the text of each encoded command it holds, each marked as
-    decoded: what a rule's `arguments` are searched in."""
-    return " ".join([command, *(f"[-EncodedCommand decoded: {t}]" for t in decoded_commands(command))])
