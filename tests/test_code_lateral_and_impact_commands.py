@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from code_support import assert_benign, assert_found, cmd_page, cs_page, vb_page
+from code_support import assert_benign, assert_found, cmd_page, cs_page, run, vb_page
 
 LATERAL = "EXH-WS-CODE-LATERAL-COMMAND"
 IMPACT = "EXH-WS-CODE-IMPACT-COMMAND"
@@ -91,3 +91,12 @@ def test_a_fixed_file_written_beside_a_fixed_tool_stays_quiet() -> None:
         'System.Diagnostics.Process.Start(Server.MapPath("~/bin/thumbs.exe"), "-q");'
     )
     assert_benign("job.aspx", code)
+
+
+def test_written_texts_past_the_bound_are_a_limit_problem_where_a_program_starts() -> None:
+    # Fail closed: texts not read as scripts a start may run are said, not dropped.
+    writes = "\n".join(f'System.IO.File.WriteAllText("c:\\\\t\\\\{i}.txt", "line {i}");' for i in range(10))
+    started = run("w.aspx", cs_page(writes + '\nSystem.Diagnostics.Process.Start("c:\\\\t\\\\go.bat");'))
+    assert any(p.kind == "limit" and "read as scripts" in p.message for p in started.problems)
+    # a page that starts nothing reads no written text as a script: nothing was left unread
+    assert not any(p.kind == "limit" for p in run("w.aspx", cs_page(writes)).problems)

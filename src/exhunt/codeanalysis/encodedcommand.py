@@ -41,13 +41,14 @@ def decoded(encoded: str) -> str | None:
     return text[:MAX_CHARS] if text and printable and plain >= 0.9 * len(text) else None
 
 
-def decoded_commands(command: str) -> list[str]:
-    """The text of each encoded command the command line holds, in order (at most `MAX_DECODED`)."""
-    found = []
+def decoded_commands(command: str) -> tuple[list[str], bool]:
+    """The text of each encoded command the command line holds, in order, at most `MAX_DECODED`;
+    and whether it holds more than that (the rest not decoded: the caller records a limit)."""
+    found: list[str] = []
     for m in _ENCODED.finditer(command):
         text = decoded(m.group("b64"))
         if text is not None:
-            found.append(text)
             if len(found) == MAX_DECODED:
-                break
-    return found
+                return found, True
+            found.append(text)
+    return found, False
