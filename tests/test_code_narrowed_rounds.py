@@ -11,8 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from code_support import assert_benign, assert_found, cs_page, run
-from exhunt.codeanalysis import flow
-from exhunt.codeanalysis.flow import NARROW_FROM, UnitFlow
+from exhunt.codeanalysis.flow import NARROW_FROM, UnitFlow, unit
 
 PROCESS = "EXH-WS-CODE-PROCESS"
 RUN = 'System.Diagnostics.Process.Start("cmd.exe", "/c " + cmd);'
@@ -66,7 +65,7 @@ def test_a_narrowing_that_skips_everything_still_ends_on_the_same_finding(monkey
 
 
 def test_a_large_page_still_growing_after_the_rounds_is_a_recorded_problem(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(flow, "PROPAGATION_ROUNDS", 3)  # a narrowed page may take twice as many: 6
+    monkeypatch.setattr(unit, "PROPAGATION_ROUNDS", 3)  # a narrowed page may take twice as many: 6
     report = run("long.aspx", large_chain(8))
     assert any(p.kind == "limit" and "after 6 rounds of taint propagation" in p.message for p in report.problems)
 

@@ -17,7 +17,7 @@ import pytest
 from tree_sitter import Node
 
 from code_support import assert_benign, assert_found, cs_page, medium_or_above, run, vb_page
-from exhunt.codeanalysis import flow
+from exhunt.codeanalysis.flow import constants, nodes, taints
 
 PROCESS = "EXH-WS-CODE-PROCESS"
 
@@ -634,13 +634,14 @@ def test_a_block_lambdas_returns_are_walked_once_however_often_it_is_called(monk
     # Walking the body again for each call made a page of 3,000 statements and 3,000 calls take
     # six minutes, far past the analysis's deadline.
     walks: list[object] = []
-    real = flow._returned_by
+    real = nodes.returned_by
 
     def counted(lam: Node) -> list[Node]:
         walks.append(lam)
         return real(lam)
 
-    monkeypatch.setattr(flow, "_returned_by", counted)
+    for reader in (constants, taints):  # each reads a lambda's returns
+        monkeypatch.setattr(reader, "returned_by", counted)
     calls = "".join('System.Diagnostics.Process.Start("cmd.exe", f());\n' for _ in range(50))
     code = cs_page('Func<string> f = () => { var c = Request["c"]; return c; };\n' + calls)
     assert_found("p.aspx", code, PROCESS, ["request parameter 'c'"])
