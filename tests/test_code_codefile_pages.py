@@ -11,7 +11,7 @@ from pathlib import Path
 
 from code_support import medium_or_above
 from exhunt.codeanalysis import analyze_code
-from exhunt.codeanalysis.analysis import Included
+from exhunt.codeanalysis.report import Included
 from files_support import by_rule, hunt, server_file
 
 APP = "C:\\inetpub\\wwwroot\\app\\"

@@ -15,8 +15,8 @@ import pytest
 
 from code_support import medium_or_above
 from exhunt.codeanalysis import analyze_code
-from exhunt.codeanalysis.analysis import Included
 from exhunt.codeanalysis.extract import MAX_REFERENCES, references
+from exhunt.codeanalysis.report import Included
 from exhunt.model import ProblemKind
 from files_support import by_rule, hunt, server_file
 

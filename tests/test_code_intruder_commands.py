@@ -384,7 +384,7 @@ def test_rule_patterns_over_page_text_run_on_re2_and_a_long_hostile_line_still_m
     # "procdump " with no "lsass"; the shipped `arguments` and `requires` patterns all run on RE2.
     import re
 
-    from exhunt.codeanalysis.analysis import _linear
+    from exhunt.codeanalysis.actsalone import _linear
     from exhunt.ruleparams import CodeFlowParams
     from exhunt.rules import catalog
 

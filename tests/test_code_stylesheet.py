@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from code_support import assert_found, medium_or_above, prefilter_reads, run
-from exhunt.codeanalysis.analysis import Included, analyze_code
+from exhunt.codeanalysis.analysis import analyze_code
 from exhunt.codeanalysis.extract import references
+from exhunt.codeanalysis.report import Included
 from exhunt.codeanalysis.stylesheet import MAX_PREFIXES, MAX_SCRIPTS, stylesheet
 from files_support import by_rule, hunt, server_file
 

@@ -22,8 +22,8 @@ import yara_x
 
 from exhunt.analyzers import HostContext, HuntOptions
 from exhunt.analyzers.filesetup import FILE_HUNT_KINDS
-from exhunt.codeanalysis.analysis import Included
 from exhunt.codeanalysis.extract import MAX_REFERENCES, Reference
+from exhunt.codeanalysis.report import Included
 from exhunt.evidence.base import EvidenceFile
 from exhunt.evidence.safe_open import open_evidence
 from exhunt.filehunt import codehunt, heuristics

@@ -4,6 +4,7 @@
 pages, handlers, services, Global.asax, code files and web.config that hold server code.
 """
 
-from exhunt.codeanalysis.analysis import Capability, CodeProblem, CodeReport, analyze_code
+from exhunt.codeanalysis.analysis import analyze_code
+from exhunt.codeanalysis.report import Capability, CodeProblem, CodeReport
 
 __all__ = ["Capability", "CodeProblem", "CodeReport", "analyze_code"]

@@ -14,12 +14,13 @@ from functools import cache
 from typing import Any
 
 from exhunt.codeanalysis import CodeReport, analyze_code
-from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE, MAX_PARSE_BYTES, UNKNOWN_ENCODING, Included
+from exhunt.codeanalysis.analysis import DEFAULT_DEADLINE, MAX_PARSE_BYTES, UNKNOWN_ENCODING
 from exhunt.codeanalysis.charset import wide_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
 from exhunt.codeanalysis.extract import DEFAULT_DIRECTIVES, Reference, is_bare_source, is_code_behind
 from exhunt.codeanalysis.extract import references as _references
 from exhunt.codeanalysis.razor import RAZOR_EXTENSIONS
+from exhunt.codeanalysis.report import Included
 from exhunt.codeanalysis.stylesheet import NAMESPACE, STYLESHEET_EXTENSIONS
 from exhunt.codeanalysis.vocabulary import INPUT_CONTROLS
 from exhunt.filehunt.locations import Location

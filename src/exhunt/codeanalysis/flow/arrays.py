@@ -9,10 +9,7 @@ from tree_sitter import Node
 
 from exhunt.codeanalysis.extract import Lang
 from exhunt.codeanalysis.flow.nodes import by_reference, copy_parts, reversed_array, uncast
-from exhunt.codeanalysis.fold import (
-    Value,
-    as_bytes,
-)
+from exhunt.codeanalysis.fold import Value, as_bytes
 from exhunt.codeanalysis.syntax import (
     Role,
     call_parts,
@@ -26,10 +23,7 @@ from exhunt.codeanalysis.syntax import (
     unwrap,
     vb_as_clause,
 )
-from exhunt.codeanalysis.vocabulary import (
-    ARRAY_COPIERS,
-    ARRAY_READERS,
-)
+from exhunt.codeanalysis.vocabulary import ARRAY_COPIERS, ARRAY_READERS
 
 if TYPE_CHECKING:
     from exhunt.codeanalysis.flow.unit import UnitFlow

@@ -20,15 +20,7 @@ from exhunt.codeanalysis.flow.nodes import (
     single_return,
     vb_const_pairs,
 )
-from exhunt.codeanalysis.fold import (
-    Callable1,
-    Value,
-    accumulation,
-    as_text,
-    decode_literal,
-    loop_spec,
-    show,
-)
+from exhunt.codeanalysis.fold import Callable1, Value, accumulation, as_text, decode_literal, loop_spec, show
 from exhunt.codeanalysis.syntax import (
     Role,
     call_parts,
@@ -44,10 +36,7 @@ from exhunt.codeanalysis.syntax import (
     text,
     unwrap,
 )
-from exhunt.codeanalysis.vocabulary import (
-    DANGEROUS_TEXT,
-    FRAMEWORK_ROOTS,
-)
+from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, FRAMEWORK_ROOTS
 
 if TYPE_CHECKING:
     from exhunt.codeanalysis.flow.unit import UnitFlow

@@ -9,15 +9,7 @@ from tree_sitter import Node
 from exhunt.codeanalysis.extract import Lang
 from exhunt.codeanalysis.flow.nodes import delegate_wrapper
 from exhunt.codeanalysis.fold import as_text
-from exhunt.codeanalysis.syntax import (
-    Role,
-    call_parts,
-    index_parts,
-    last_name,
-    role,
-    text,
-    unwrap,
-)
+from exhunt.codeanalysis.syntax import Role, call_parts, index_parts, last_name, role, text, unwrap
 
 if TYPE_CHECKING:
     from exhunt.codeanalysis.flow.unit import UnitFlow

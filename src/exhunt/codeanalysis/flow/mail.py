@@ -8,15 +8,7 @@ from tree_sitter import Node
 
 from exhunt.codeanalysis.flow.nodes import SHARED_FIELD
 from exhunt.codeanalysis.fold import Value
-from exhunt.codeanalysis.syntax import (
-    Role,
-    call_parts,
-    last_name,
-    member_parts,
-    role,
-    text,
-    unwrap,
-)
+from exhunt.codeanalysis.syntax import Role, call_parts, last_name, member_parts, role, text, unwrap
 from exhunt.codeanalysis.taint import SinkHit, password_named
 
 if TYPE_CHECKING:

@@ -23,12 +23,7 @@ from exhunt.codeanalysis.syntax import (
     vb_as_clause,
 )
 from exhunt.codeanalysis.syntax import field as child_field
-from exhunt.codeanalysis.vocabulary import (
-    CALL_RETURNS,
-    COM_CLSIDS,
-    COM_FACTORIES,
-    METHOD_RETURNS,
-)
+from exhunt.codeanalysis.vocabulary import CALL_RETURNS, COM_CLSIDS, COM_FACTORIES, METHOD_RETURNS
 
 if TYPE_CHECKING:
     from exhunt.codeanalysis.flow.unit import UnitFlow

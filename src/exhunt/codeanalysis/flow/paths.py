@@ -20,24 +20,9 @@ from exhunt.codeanalysis.flow.nodes import (
     request_stream,
 )
 from exhunt.codeanalysis.fold import as_text
-from exhunt.codeanalysis.syntax import (
-    Role,
-    call_parts,
-    dotted,
-    last_name,
-    member_parts,
-    operator,
-    role,
-    text,
-    unwrap,
-)
+from exhunt.codeanalysis.syntax import Role, call_parts, dotted, last_name, member_parts, operator, role, text, unwrap
 from exhunt.codeanalysis.taint import Taint
-from exhunt.codeanalysis.vocabulary import (
-    NAME_ONLY,
-    PATH_KINDS,
-    SITE_FOLDERS,
-    WEB_PATH,
-)
+from exhunt.codeanalysis.vocabulary import NAME_ONLY, PATH_KINDS, SITE_FOLDERS, WEB_PATH
 
 if TYPE_CHECKING:
     from exhunt.codeanalysis.flow.unit import UnitFlow

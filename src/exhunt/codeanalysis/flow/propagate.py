@@ -42,10 +42,7 @@ from exhunt.codeanalysis.syntax import (
     unwrap,
 )
 from exhunt.codeanalysis.taint import Taint, merge
-from exhunt.codeanalysis.vocabulary import (
-    READ_INTO,
-    WRITE_INTO,
-)
+from exhunt.codeanalysis.vocabulary import READ_INTO, WRITE_INTO
 
 if TYPE_CHECKING:
     from exhunt.codeanalysis.flow.unit import UnitFlow

@@ -24,11 +24,7 @@ from exhunt.codeanalysis.flow.nodes import (
     makes_guid,
     request_stream,
 )
-from exhunt.codeanalysis.fold import (
-    Value,
-    as_text,
-    show,
-)
+from exhunt.codeanalysis.fold import Value, as_text, show
 from exhunt.codeanalysis.syntax import (
     Role,
     call_parts,

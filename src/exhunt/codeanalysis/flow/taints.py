@@ -22,25 +22,9 @@ from exhunt.codeanalysis.flow.nodes import (
     returned_by,
 )
 from exhunt.codeanalysis.fold import as_text
-from exhunt.codeanalysis.syntax import (
-    Role,
-    call_parts,
-    index_parts,
-    member_parts,
-    operator,
-    role,
-    text,
-    unwrap,
-)
+from exhunt.codeanalysis.syntax import Role, call_parts, index_parts, member_parts, operator, role, text, unwrap
 from exhunt.codeanalysis.taint import Budget, Taint, merge
-from exhunt.codeanalysis.vocabulary import (
-    CIPHER_CALLS,
-    NAME_ONLY,
-    TRANSFORMS,
-    WEB_PATH,
-    WORKER_REQUEST,
-    cipher_name,
-)
+from exhunt.codeanalysis.vocabulary import CIPHER_CALLS, NAME_ONLY, TRANSFORMS, WEB_PATH, WORKER_REQUEST, cipher_name
 
 if TYPE_CHECKING:
     from exhunt.codeanalysis.flow.unit import UnitFlow

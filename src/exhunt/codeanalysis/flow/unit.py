@@ -55,37 +55,11 @@ from exhunt.codeanalysis.flow import (
     taints,
     urls,
 )
-from exhunt.codeanalysis.flow.nodes import (
-    LOOPS,
-    REQUEST_TYPE,
-    Method,
-    const_declarator,
-    single_return,
-    vb_const_pairs,
-)
-from exhunt.codeanalysis.fold import (
-    Callable1,
-    Folder,
-    TooDeep,
-    TooLarge,
-    TooSlow,
-    Value,
-    show,
-)
-from exhunt.codeanalysis.syntax import (
-    Parsed,
-    Role,
-    operator,
-    role,
-    text,
-    unwrap,
-)
+from exhunt.codeanalysis.flow.nodes import LOOPS, REQUEST_TYPE, Method, const_declarator, single_return, vb_const_pairs
+from exhunt.codeanalysis.fold import Callable1, Folder, TooDeep, TooLarge, TooSlow, Value, show
+from exhunt.codeanalysis.syntax import Parsed, Role, operator, role, text, unwrap
 from exhunt.codeanalysis.taint import Budget, SinkHit, SinkRule, Taint
-from exhunt.codeanalysis.vocabulary import (
-    DANGEROUS_TEXT,
-    SinkPattern,
-    cipher_name,
-)
+from exhunt.codeanalysis.vocabulary import DANGEROUS_TEXT, SinkPattern, cipher_name
 
 # A method declared as a native function: C#'s `extern` (P/Invoke), VB's `Declare ... Lib "x.dll"`
 # (whose node starts at `Function Name Lib`).

@@ -8,21 +8,8 @@ from typing import TYPE_CHECKING
 from tree_sitter import Node
 
 from exhunt.codeanalysis.flow.nodes import base_ident, fixed_host, leftmost, operands, uncast
-from exhunt.codeanalysis.fold import (
-    as_text,
-    show,
-)
-from exhunt.codeanalysis.syntax import (
-    Role,
-    call_parts,
-    dotted,
-    last_name,
-    member_parts,
-    operator,
-    role,
-    text,
-    unwrap,
-)
+from exhunt.codeanalysis.fold import as_text, show
+from exhunt.codeanalysis.syntax import Role, call_parts, dotted, last_name, member_parts, operator, role, text, unwrap
 from exhunt.codeanalysis.taint import Taint
 
 if TYPE_CHECKING:

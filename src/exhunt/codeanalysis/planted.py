@@ -1,0 +1,168 @@
+"""Pages that only hand over to code kept elsewhere: a planted assembly, an include, a cloaking redirect."""
+
+from __future__ import annotations
+
+import re
+
+from exhunt.codeanalysis.extract import Extracted, Lang, UnitKind
+from exhunt.codeanalysis.report import Capability, CodeReport
+from exhunt.ruleparams import CodeCloakParams, CodeIncludeParams, CodePlantedDllParams
+from exhunt.rules import rules_of
+
+_CRAWLER_CONTEXT = re.compile(r"useragent|user_agent|urlreferrer|http_referer|user-agent", re.I)
+
+
+# Directives whose `Src` or `CodeFile` ASP.NET compiles as source at run time.
+_SOURCE_DIRECTIVES = frozenset({"page", "control", "master", "application", "webhandler", "webservice", "assembly"})
+
+
+_TYPE_USE = re.compile(
+    r"\bnew\s+(?P<t>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)\s*\(|(?P<s>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){1,})\s*\.\s*\w+\s*\(\s*(?:this|Context|HttpContext\.Current|Me)\b"
+)
+
+
+# Names the framework gives a page or handler (a handler's `HttpContext` parameter is usually
+# `context` or `Context`, the page's own property too).
+_FRAMEWORK = (
+    "system.",
+    "microsoft.",
+    "httpcontext.",
+    "context.",
+    "response.",
+    "request.",
+    "server.",
+    "page.",
+    "this.",
+    "me.",
+)
+
+
+# Only a page can be the trigger: ASP.NET refuses to serve user controls and master pages
+# (`.ascx`, `.master`: HttpForbiddenHandler), which run only inside a page that names them, and
+# precompiled applications ship every skin, container and control as such a directive.
+_PAGE_DIRECTIVES = frozenset({"page"})
+
+
+_OWN_CODE = frozenset({"codebehind", "codefile", "src"})
+
+
+def _extension(path: str) -> str:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def included_files(extracted: Extracted, report: CodeReport) -> None:
+    for r in rules_of("code-include"):
+        p = r.params_as(CodeIncludeParams)
+        for path, line in extracted.includes:
+            if _extension(path) not in p.code_extensions:
+                report.capabilities.append(
+                    Capability(r.id, line, f"includes server code from '{path}'", (line,), "#include")
+                )
+        if not p.source_extensions:
+            continue
+        for path, line in extracted.script_sources:
+            if _extension(path) not in p.source_extensions:
+                how = f"has ASP.NET compile '{path}' as server code (script runat=server src)"
+                report.capabilities.append(Capability(r.id, line, how, (line,), "<script src>"))
+        for d in extracted.directives:
+            if d.name.lower() not in _SOURCE_DIRECTIVES:
+                continue
+            for attr in ("Src", "CodeFile"):
+                path = next((v for k, v in d.attrs.items() if k.lower() == attr.lower()), "").strip()
+                if path and _extension(path) not in p.source_extensions:
+                    how = f"has ASP.NET compile '{path}' as server code ({d.name} {attr})"
+                    report.capabilities.append(Capability(r.id, d.line, how, (d.line,), f"@{d.name} {attr}"))
+
+
+def planted_code(extracted: Extracted, text: str, size: int, report: CodeReport, razor: bool = False) -> None:
+    """`razor`: a Razor view, whose code hands `this` (the view) to its model's and helpers'
+    methods as a matter of course; there only a custom class created counts."""
+    for r in rules_of("code-planted-dll"):
+        if size <= r.params_as(CodePlantedDllParams).max_page_bytes:
+            _planted_of(r.id, extracted, text, report, razor)
+
+
+def _inherited_only(rule_id: str, extracted: Extracted, report: CodeReport) -> None:
+    """A page with no server code and next to no markup that inherits a class it does not
+    bring (no `CodeBehind`, `CodeFile` or `Src`): everything it does is in that class, from an
+    assembly in bin or the GAC. Handlers and services naming a library's class are left out:
+    libraries ship such one-line stubs for their handlers; so are user controls and master
+    pages, which no request reaches by their own URL."""
+    if extracted.code_chars or extracted.markup_chars > 400:
+        return
+    for d in extracted.directives:
+        attrs = {k.lower(): v for k, v in d.attrs.items()}
+        base = attrs.get("inherits", "").strip()
+        if d.name.lower() not in _PAGE_DIRECTIVES or not base or attrs.keys() & _OWN_CODE:
+            continue
+        if base.lower().startswith(_FRAMEWORK) or "." not in base:
+            continue
+        assemblies = [a.attrs.get("name") or "" for a in extracted.directives if a.name.lower() == "assembly"]
+        where = f" (assembly {', '.join(a for a in assemblies if a)})" if any(assemblies) else ""
+        report.capabilities.append(
+            Capability(
+                rule_id,
+                d.line,
+                f"has no code or markup of its own and inherits {base}{where}, a class from a custom assembly",
+                (d.line,),
+                base,
+            )
+        )
+        return
+
+
+def _planted_of(rule_id: str, extracted: Extracted, text: str, report: CodeReport, razor: bool = False) -> None:
+    if not extracted.units or not extracted.code_chars:
+        _inherited_only(rule_id, extracted, report)
+        return
+    if extracted.markup_chars > 400 or any(
+        u.kind is UnitKind.FILE and u.lang is not Lang.JSCRIPT and not extracted.directives for u in extracted.units
+    ):
+        return
+    code = " ".join(u.text for u in extracted.units)
+    for m in _TYPE_USE.finditer(code):
+        name = m.group("t") or m.group("s") or ""
+        if name.lower().startswith(_FRAMEWORK) or (razor and not m.group("t")):
+            continue
+        line = text.count("\n", 0, text.find(name)) + 1 if name in text else 1
+        assemblies = [
+            d.attrs.get("name") or d.attrs.get("src") or ""
+            for d in extracted.directives
+            if d.name.lower() == "assembly"
+        ]
+        where = f" (assembly {', '.join(a for a in assemblies if a)})" if any(assemblies) else ""
+        report.capabilities.append(
+            Capability(
+                rule_id, line, f"only hands the request to {name}{where}, a class from a custom assembly", (line,), name
+            )
+        )
+        return
+
+
+def cloaking(text: str, report: CodeReport) -> None:
+    # Each name `_CRAWLER_CONTEXT` looks for holds "agent" or "refer", letters that match in any
+    # case only themselves and their capitals: a text holding neither (nearly every page) is
+    # told so by two substring searches, not by the caseless regex (about 20 MB/s on pages).
+    low = text.lower()
+    if ("agent" not in low and "refer" not in low) or not _CRAWLER_CONTEXT.search(text):
+        return
+    for r in rules_of("code-seo-cloak"):
+        _cloaking_of(r.id, r.params_as(CodeCloakParams), text, report)
+
+
+def _cloaking_of(rule_id: str, words: CodeCloakParams, text: str, report: CodeReport) -> None:
+    low = text.lower()
+    crawlers = [c for c in words.crawlers if f'"{c}' in low or f'{c}"' in low or f"|{c}" in low or f"{c}|" in low]
+    actions = [a for a in words.actions if a in low]
+    if len(crawlers) >= 2 and actions:
+        m = _CRAWLER_CONTEXT.search(text)
+        line = text.count("\n", 0, m.start()) + 1 if m else 1
+        report.capabilities.append(
+            Capability(
+                rule_id,
+                line,
+                f"compares the user agent or referer with crawler names ({', '.join(crawlers[:4])}) and then {', '.join(actions[:3])}",
+                (line,),
+            )
+        )
