@@ -47,6 +47,18 @@ def test_every_rule_reference_is_a_docs_page_or_a_public_source() -> None:
                 assert _resolves(cited), (rule.id, ref)
 
 
+def test_every_rule_reference_to_the_code_names_a_module_or_folder_that_exists() -> None:
+    # A rule's `exhunt/...` reference tells a reader where its detector lives; a module moved or
+    # split must take its rules' references along.
+    named = 0
+    for rule in catalog().values():
+        for ref in rule.references:
+            if ref.startswith("exhunt/"):
+                named += 1
+                assert next((REPO / "src").glob(ref), None) is not None, (rule.id, ref)  # a file, a folder or a pattern
+    assert named > 60
+
+
 def test_every_docs_reference_in_the_code_resolves() -> None:
     cited = 0
     for path in [*REPO.joinpath("src").rglob("*"), *DOCS.rglob("*.md"), REPO / "README.md"]:
