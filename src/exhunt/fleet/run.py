@@ -31,6 +31,7 @@ from exhunt.wording import counted
 if TYPE_CHECKING:
     from exhunt.evidence.apart import Listed
     from exhunt.evidence.base import HostEvidence
+    from exhunt.evidence.tree import Progress
     from exhunt.fleet.starting import StartingPool
     from exhunt.fleet.store import HuntStore
 
@@ -208,15 +209,11 @@ def run_hunt(args: argparse.Namespace) -> int:
             starting.close()  # unless the hunt took it (and closed it)
 
 
-def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: StartingPool | None) -> int:
-    from exhunt.evidence import EvidenceUnavailable, discover
-    from exhunt.evidence.apart import list_apart
-    from exhunt.evidence.tree import Progress
-    from exhunt.fleet.backends import BackendError
-    from exhunt.hunt import hunt_hosts
+def _setup_told(options: HuntOptions, err: Console) -> bool:
+    """Check every rule before any evidence is read, and tell what of the user's rules, lists
+    and options will not be used; False when the shipped rules are broken (no hunt can run)."""
     from exhunt.rules import RuleErrors, catalog, use, user_problems
 
-    options = _options(args)
     use(options.user_rules)
     try:
         catalog()  # every rule checked before any evidence is read
@@ -226,7 +223,7 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             markup=False,
             soft_wrap=True,
         )
-        return 2
+        return False
     broken = user_problems()
     if broken:
         lines = "\n".join(str(e) for e in broken)
@@ -253,37 +250,79 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             markup=False,
             soft_wrap=True,
         )
+    return True
+
+
+def _open_store(args: argparse.Namespace, stack: ExitStack) -> tuple[HuntWriter | None, HuntStore | None]:
+    """The store the hunt writes each host into (none with --no-db), and the whole store
+    (SQLAlchemy) where the hunt creates it or resumes one: to read the hosts already done."""
+    if args.no_db:
+        return None, None
+    log = SqliteHuntLog.open(args.db) if args.resume is None else None
+    if log is not None:
+        return stack.enter_context(log), None
+    from exhunt.fleet.store import HuntStore
+
+    full = stack.enter_context(HuntStore(args.db))
+    if args.resume is not None:
+        full.hunt(args.resume)
+    return full, full
+
+
+def _list_evidence(args: argparse.Namespace) -> Listed[HostOutline]:
+    """The hosts the evidence holds, each outlined (key, kinds, size). Listed in a process of its
+    own where it can be: this one keeps the listing, not the memory making it took; and its files
+    are made here only once the workers have forked (`_backend`), so they inherit none of them."""
+    from exhunt.evidence import discover
+    from exhunt.evidence.apart import list_apart
+
+    def listing(on_progress: Progress | None) -> list[HostEvidence]:
+        found = discover(args.path) if on_progress is None else discover(args.path, on_progress=on_progress)
+        if args.split_by_computer:
+            from exhunt.evidence.computers import split_by_computer
+
+            found = split_by_computer(found)
+        return found
+
+    return list_apart(listing, outline_host)
+
+
+def _say_fed(
+    args: argparse.Namespace,
+    err: Console,
+    sink: HuntSink,
+    streams: dict[str, TimelineStream | FindingsStream],
+    fleet: bool,
+) -> None:
+    """Where the outputs fed host by host went: --json, a fleet's --html index, --out-dir and the
+    streams (those a failure dropped are not named)."""
+    hosts = len(sink.summaries)
+    if args.json and args.json != "-" and not sink.dropped("json"):
+        _say(err, f"json: {args.json} ({counted(hosts, 'host')}, written host by host)")
+    if fleet and args.html:
+        _say(err, f"html: {args.html} (an index of {counted(hosts, 'host')}, a page per host beside it)")
+    if args.out_dir:
+        _say(err, f"{hosts} host results written to {args.out_dir}")
+    _say_streams(err, {name: stream for name, stream in streams.items() if not sink.dropped(name)})
+
+
+def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: StartingPool | None) -> int:
+    from exhunt.evidence import EvidenceUnavailable
+    from exhunt.fleet.backends import BackendError
+    from exhunt.hunt import hunt_hosts
+
+    options = _options(args)
+    if not _setup_told(options, err):
+        return 2
     with ExitStack() as stack:
-        store: HuntWriter | None = None
-        full: HuntStore | None = None  # the whole store (SQLAlchemy): to create it, and to resume
-        if not args.no_db:
-            try:
-                log = SqliteHuntLog.open(args.db) if args.resume is None else None
-                if log is not None:
-                    store = stack.enter_context(log)
-                else:
-                    from exhunt.fleet.store import HuntStore
-
-                    store = full = stack.enter_context(HuntStore(args.db))
-                    if args.resume is not None:
-                        full.hunt(args.resume)
-            except HuntStoreError as exc:
-                _say(err, f"exhunt hunt: {exc}")
-                return 2
-
-        def listing(on_progress: Progress | None) -> list[HostEvidence]:
-            found = discover(args.path) if on_progress is None else discover(args.path, on_progress=on_progress)
-            if args.split_by_computer:
-                from exhunt.evidence.computers import split_by_computer
-
-                found = split_by_computer(found)
-            return found
+        try:
+            store, full = _open_store(args, stack)
+        except HuntStoreError as exc:
+            _say(err, f"exhunt hunt: {exc}")
+            return 2
 
         try:
-            # In a process of its own where it can be: this one keeps the listing, not the
-            # memory making it took; and its files are made here only once the workers have
-            # forked (`_backend`), so they inherit none of them.
-            listed = list_apart(listing, outline_host)
+            listed = _list_evidence(args)
         except EvidenceUnavailable as exc:
             _say(err, f"exhunt hunt: {exc}")
             return 2
@@ -388,17 +427,11 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
         for host in waiting:
             render_host(out, host, per_rule=per_rule)
         quiet = args.quiet
-        if args.json and args.json != "-" and not quiet and not sink.dropped("json"):
-            _say(err, f"json: {args.json} ({counted(len(summaries), 'host')}, written host by host)")
-        if fleet and args.html and not quiet:
-            _say(err, f"html: {args.html} (an index of {counted(len(summaries), 'host')}, a page per host beside it)")
-        if args.out_dir and not quiet:
-            _say(err, f"{len(summaries)} host results written to {args.out_dir}")
+        if not quiet:
+            _say_fed(args, err, sink, streams, fleet)
         result = HuntResult(__version__, started, finished, sink.kept)
         from exhunt.commands.hunt import write_outputs
 
-        if not quiet:
-            _say_streams(err, {name: stream for name, stream in streams.items() if not sink.dropped(name)})
         for failure in sink.failures:
             _say(err, f"exhunt hunt: {failure}", style="red")
         skip = {"json", *streams} | ({"html"} if fleet else set())
