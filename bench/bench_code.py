@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from collections import Counter
@@ -120,10 +121,34 @@ STAGES = ("no server code found", "parse failed", "no sink", "no source", "sink 
 NO_CODE = ("no code block or server script", "directives only", "blocks of white space only")
 
 
+# A shell generator's template, not a shell: a name or a body left as a `{placeholder}` for the
+# generator to fill (`public string {pass}(string {pass})`, a body of only `{code}`). No server
+# runs such a file; C# allows neither form, so the analysis cannot read what the generator adds.
+_COMMENT = re.compile(
+    r"/\*.*?\*/|//[^\n]*|\"{3,}.*?\"{3,}|@\"(?:[^\"]|\"\")*\"|\"(?:[^\"\\\n]|\\.)*\"", re.S
+)  # comments, strings
+_PLACEHOLDER = re.compile(
+    r"\)\s*\{[ \t]*\r?\n[ \t]*\{[A-Za-z_]\w{0,40}\}[ \t]*\r?\n[ \t]*\}"  # a method's body left as `{code}`
+    r"|\b(?:string|void|object|byte\[\]|public|private|static|class)\s+\{[A-Za-z_]\w{0,40}\}\w*\s*[(),;=]"  # a name left open
+)
+
+
+def template(data: bytes) -> bool:
+    """Whether a file is a generator's template (`_PLACEHOLDER`), comments and strings taken out
+    first (a `{name}` inside text is a format string's, not a placeholder)."""
+    return _PLACEHOLDER.search(_COMMENT.sub("", data.decode("utf-8", "replace"))) is not None
+
+
 def stage_of(path: str) -> str:
     """Where the code analysis of a missed shell stopped, without showing any of its content:
     no server code, a parser that failed (read token by token), no sink API, sinks that no request
-    value reaches, or a reached sink whose finding is below medium (or judged not a back door)."""
+    value reaches, or a reached sink whose finding is below medium (or judged not a back door).
+    A generator's template with its placeholders unfilled is said so (`template`)."""
+    stage = _stage(path)
+    return f"{stage} (a template, placeholders unfilled)" if template(Path(path).read_bytes()) else stage
+
+
+def _stage(path: str) -> str:
     data = Path(path).read_bytes()
     report = analyze_code(data, Path(path).name)
     if not report.units:
