@@ -613,19 +613,26 @@ ROLES: dict[str, Role] = {
 }
 
 
+# Kinds whose role depends on more than their name (`role`); none of them is in `ROLES`.
+_READ_FURTHER = frozenset({"inline_statement", "element_access", "as_clause"})
+
+
 def role(node: Node) -> Role:
     kind = node.type
-    r = ROLES.get(kind, Role.OTHER)
-    if kind == "inline_statement" and _inline_assignment(node):
-        return Role.ASSIGN  # a statement of VB's one-line `If c Then x = y Else x &= z`
-    if r is Role.OTHER and kind == "element_access" and _vb_generic_head(node) is not None:
-        return Role.CALL  # VB `Run(Of String)(x)`: the call's arguments follow its type arguments
-    if r is Role.OTHER and kind == "as_clause":
+    if kind not in _READ_FURTHER:
+        return ROLES.get(kind, Role.OTHER)  # nearly every node: the walks ask this millions of times
+    if kind == "inline_statement":
+        # a statement of VB's one-line `If c Then x = y Else x &= z`
+        return Role.ASSIGN if _inline_assignment(node) else Role.OTHER
+    if kind == "element_access":
+        # VB `Run(Of String)(x)`: the call's arguments follow its type arguments
+        return Role.CALL if _vb_generic_head(node) is not None else Role.OTHER
+    if kind == "as_clause":
         if any(c.type == "argument_list" for c in node.children):
             return Role.NEW  # VB `Dim x As New T(args)`: the grammar hides the New keyword
         if node.text is not None and _AS_NEW.match(node.text):
             return Role.NEW  # VB `Dim x As New T()`: parsed as an array type `T()`, New dropped
-    return r
+    return Role.OTHER
 
 
 _AS_NEW = re.compile(rb"(?i)as\s+new\b")

@@ -373,8 +373,9 @@ class UnitFlow:
             visited += 1
             if visited % 4096 == 0:
                 self._check_time()
-            if node.type in _PADDING or (
-                node.type == "statement" and node.child_count == 1 and node.children[0].type == "empty_statement"
+            kind = node.type  # read once: each read makes a new string
+            if kind in _PADDING or (
+                kind == "statement" and node.child_count == 1 and node.children[0].type == "empty_statement"
             ):
                 continue  # kept by no later pass: padding costs this walk only, which the deadline bounds
             seen += 1
@@ -386,36 +387,34 @@ class UnitFlow:
             if r is Role.METHOD:
                 name_node = node.child_by_field_name("name")
                 # C#'s indexer (`public string this[string k] { get ... }`) has no name: `this`.
-                method = "this" if node.type == "indexer_declaration" else self._n(text(name_node)) or method
+                method = "this" if kind == "indexer_declaration" else self._n(text(name_node)) or method
                 self._method(node, method or "?")
                 in_lambda = False
             elif r is Role.LAMBDA:
                 in_lambda = True
             elif r is Role.RETURN and in_lambda:
                 r = Role.OTHER  # the lambda's value (`returned_by`), not one the method returns
-            elif node.type == "call_statement" and node.named_child_count:
+            elif kind == "call_statement" and node.named_child_count:
                 inner = unwrap(node.named_children[0])
                 if role(inner) is Role.BINARY and operator(inner) == "=":
                     out.append((inner, method))  # VB: `x = value` parsed as a comparison statement
                 elif role(inner) is Role.BINARY and operator(inner).lower() == "xor":
                     out.append((inner, method))  # VB: `b(i) = b(i) Xor k`, read as `(b(i) = b(i)) Xor k`
             if r is Role.DECL:
-                named: list[Node | None] = (
-                    [n for n, _ in vb_const_pairs(node)] if node.type == "const_declaration" else []
-                )
+                named: list[Node | None] = [n for n, _ in vb_const_pairs(node)] if kind == "const_declaration" else []
                 for name_node in named or [node.child_by_field_name("name")]:
                     if name_node is None:
                         continue
                     lname = text(name_node).lower()
                     self.scope.declarations[lname] = self.scope.declarations.get(lname, 0) + 1
-                    if node.type == "const_declaration" or const_declarator(node):
+                    if kind == "const_declaration" or const_declarator(node):
                         self.scope.const_names.add(lname)
                     self._declared.add(lname)
                     if method is None:
                         self.fields.add(self._n(text(name_node)))
                         if _static_field(node):
                             self.scope.shared.add(self._n(text(name_node)))
-            if r in keep or node.type in LOOPS or node.type == "add_handler_statement":
+            if r in keep or kind in LOOPS or kind == "add_handler_statement":
                 out.append((node, method))
             # A chain of one operator (a + b + c ...) nests left; it is one level, not thousands.
             chained = r is Role.BINARY
