@@ -132,7 +132,7 @@ def analyze_code(
     if included:
         _merge_included(extracted, included, text.count("\n") + 1, report)
     clock = _Clock(started + deadline_s, deadline_s * TOKEN_GRACE)
-    rules = list(sink_rules())
+    rules = sink_rules()  # one tuple per catalog: the sinks indexed by name once for it (`flow.sinks`)
     units = []
     for unit in extracted.units:
         units.append(CodeUnit(unit.lang, unit.kind, depad(unit.text, report, 1), unit.first_line))
@@ -360,7 +360,7 @@ def _unknown_code_text(extracted: Extracted, report: CodeReport) -> None:
 
 def _analyze_units(
     units: list[CodeUnit],
-    rules: list[SinkRule],
+    rules: Sequence[SinkRule],
     clock: _Clock,
     report: CodeReport,
     controls: Mapping[str, str],
@@ -448,7 +448,7 @@ def _report_flow(
     unit: CodeUnit,
     parsed: Parsed,
     flow: UnitFlow,
-    rules: list[SinkRule],
+    rules: Sequence[SinkRule],
     report: CodeReport,
     controls: Mapping[str, str],
     clock: _Clock,
@@ -489,7 +489,7 @@ def _report_flow(
 
 
 def _tokens(
-    unit: CodeUnit, rules: list[SinkRule], report: CodeReport, controls: Mapping[str, str], clock: _Clock
+    unit: CodeUnit, rules: Sequence[SinkRule], report: CodeReport, controls: Mapping[str, str], clock: _Clock
 ) -> list[SinkHit]:
     if unit.kind is UnitKind.FILE and unit.first_line == 1:
         return []  # a code file: its statements lie too far apart for token-level flows to mean much

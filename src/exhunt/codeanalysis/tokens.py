@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from exhunt.codeanalysis.taint import SinkHit, SinkRule, Taint
@@ -129,7 +129,7 @@ def _statements(code: str, first_line: int, vb: bool = False) -> Iterator[tuple[
 
 def read_tokens(
     code: str,
-    rules: list[SinkRule],
+    rules: Sequence[SinkRule],
     first_line: int = 1,
     controls: Mapping[str, str] | None = None,
     vb: bool = False,

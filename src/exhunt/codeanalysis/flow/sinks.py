@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tree_sitter import Node
@@ -154,15 +155,27 @@ _DYNAMIC_METHOD_CALLS = frozenset({("dynamicmethod", "invoke"), ("dynamicmethod"
 _NAMED_BY_CODE = frozenset({"file-read", "file-manage"})
 
 
+# The rules' patterns by the last name of their call, per set of rules: the catalog's tuple
+# (`analysis.sink_rules`) is indexed once, not once per unit. The set is kept beside its index,
+# so the id it is found by stays its own.
+_INDEXED: dict[int, tuple[Sequence[SinkRule], dict[str, list[tuple[SinkRule, SinkPattern]]]]] = {}
+
+
 def _patterns_named(flow: UnitFlow, name: str) -> list[tuple[SinkRule, SinkPattern]]:
     """The rules' patterns whose call ends in `name`, in the rules' order: a pattern only
     matches a call whose last name is its own, so a page of thousands of calls does not try
     every pattern on each."""
     if flow._by_name is None:
-        flow._by_name = {}
-        for rule in flow.rules:
-            for pattern in rule.patterns:
-                flow._by_name.setdefault(pattern.parts[-1], []).append((rule, pattern))
+        held = _INDEXED.get(id(flow.rules))
+        if held is None or held[0] is not flow.rules:
+            index: dict[str, list[tuple[SinkRule, SinkPattern]]] = {}
+            for rule in flow.rules:
+                for pattern in rule.patterns:
+                    index.setdefault(pattern.parts[-1], []).append((rule, pattern))
+            if len(_INDEXED) >= 8:
+                _INDEXED.clear()
+            held = _INDEXED[id(flow.rules)] = (flow.rules, index)
+        flow._by_name = held[1]
     return flow._by_name.get(name, [])
 
 

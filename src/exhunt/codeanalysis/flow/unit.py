@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -247,7 +247,7 @@ class UnitFlow:
         self,
         parsed: Parsed,
         lang: Lang,
-        rules: list[SinkRule],
+        rules: Sequence[SinkRule],
         deadline: float,
         node_budget: int,
         controls: Mapping[str, str] | None = None,
