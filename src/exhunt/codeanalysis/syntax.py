@@ -721,19 +721,22 @@ def call_parts(node: Node) -> tuple[Node | None, list[Node]]:
     if node.type == "element_access" and (head := _vb_generic_head(node)) is not None:
         callee, _ = call_parts(head)
         return callee, [unwrap(a) for a in node.named_children[1:] if a.type != "comment"]
+    kids = node.named_children  # made once: each read makes the list again
     callee = field(node, "function", "target", "type", "constructor")
-    if callee is None and node.named_child_count:
-        callee = node.named_children[0]
-    args_node = field(node, "arguments")
+    if callee is None and kids:
+        callee = kids[0]
+    args_node = node.child_by_field_name("arguments")
     if args_node is None:
-        args_node = next((c for c in node.named_children if c.type in {"argument_list", "arguments"}), None)
+        args_node = next((c for c in kids if c.type in _ARGUMENT_LISTS), None)
     args: list[Node] = []
     if args_node is not None:
         args = [unwrap(a) for a in args_node.named_children if a.type != "comment"]
-    for extra in node.named_children:
-        if extra.type in {"initializer_expression", "object_initializers", "with_initializer"}:
-            args.append(extra)
+    args.extend(extra for extra in kids if extra.type in _INITIALIZERS)
     return callee, args
+
+
+_ARGUMENT_LISTS = frozenset({"argument_list", "arguments"})
+_INITIALIZERS = frozenset({"initializer_expression", "object_initializers", "with_initializer"})
 
 
 def called(callee: Node) -> tuple[Node | None, str]:
@@ -756,10 +759,12 @@ def member_parts(node: Node) -> tuple[Node | None, str]:
         return with_object(node), text(node.named_children[-1] if node.named_child_count else None)
     obj = field(node, "expression", "object")
     name = field(node, "name", "property", "member")
-    if obj is None and node.named_child_count:
-        obj = node.named_children[0]
-    if name is None and node.named_child_count > 1:
-        name = node.named_children[-1]
+    if obj is None or name is None:
+        kids = node.named_children
+        if obj is None and kids:
+            obj = kids[0]
+        if name is None and len(kids) > 1:
+            name = kids[-1]
     return (unwrap(obj) if obj is not None else None), name_text(name)
 
 
