@@ -351,6 +351,32 @@ def _call_effects(flow: UnitFlow, node: Node, method: str | None) -> None:
         t = flow.taint(args[3], method)
         if t is not None:
             flow._store(unwrap(args[0]), t, method)
+    lname, receiver = _into_parameters(flow, node, receiver, name, args, method)
+    state = _STATE_PASSED.get(lname)
+    if state is not None and receiver is not None and len(args) > state:
+        flow._state_into(args[0], args[state], method)
+    if receiver is not None and args and flow._item_callback(args[-1]):
+        parts = each_parts(lname, receiver, args)
+        if parts is not None:  # `items.ForEach(x => ...)`, `.Select(Run)`, `Array.ForEach(items, x => ...)`
+            flow._each_into(parts[0], parts[1], method)
+    if lname == "start" and len(args) == 1 and receiver is not None and role(unwrap(receiver)) is Role.IDENT:
+        body = flow._thread_bodies.get(flow._n(text(unwrap(receiver))))
+        if body is not None:
+            flow._state_into(body, args[0], method)  # `t.Start(Request["c"])`
+    flow._out_arguments(node, receiver, args, method)
+    _vb_file_write(flow, receiver, lname, args, method)
+    if receiver is None or role(node) is Role.NEW:
+        return
+    _into_receiver(flow, node, receiver, lname, args, method)
+
+
+def _into_parameters(
+    flow: UnitFlow, node: Node, receiver: Node | None, name: str, args: list[Node], method: str | None
+) -> tuple[str, Node | None]:
+    """A call of a method or a lambda of this file: its arguments into their parameters. Gives
+    the call's name (lower case) and receiver as the rest of its effects read them: those of the
+    method a delegate variable is bound to, when the call is of that variable."""
+    lname = name.lower()
     # Calls to methods of this file: arguments flow into their parameters.
     m = flow.methods.get(lname)
     bound = flow._delegate_call(receiver, name) if m is None else None
@@ -382,18 +408,12 @@ def _call_effects(flow: UnitFlow, node: Node, method: str | None) -> None:
             t = flow.taint(arg, method)
             if t is not None:
                 flow._set((where, flow._n(pname)), t)
-    state = _STATE_PASSED.get(lname)
-    if state is not None and receiver is not None and len(args) > state:
-        flow._state_into(args[0], args[state], method)
-    if receiver is not None and args and flow._item_callback(args[-1]):
-        parts = each_parts(lname, receiver, args)
-        if parts is not None:  # `items.ForEach(x => ...)`, `.Select(Run)`, `Array.ForEach(items, x => ...)`
-            flow._each_into(parts[0], parts[1], method)
-    if lname == "start" and len(args) == 1 and receiver is not None and role(unwrap(receiver)) is Role.IDENT:
-        body = flow._thread_bodies.get(flow._n(text(unwrap(receiver))))
-        if body is not None:
-            flow._state_into(body, args[0], method)  # `t.Start(Request["c"])`
-    flow._out_arguments(node, receiver, args, method)
+    return lname, receiver
+
+
+def _vb_file_write(flow: UnitFlow, receiver: Node | None, lname: str, args: list[Node], method: str | None) -> None:
+    """VB's `PrintLine(1, x)` and the other writes to a file opened by number: what they write
+    goes into that file."""
     own = receiver is None and lname in flow.methods  # a page's own `Write` is that method
     if lname in _VB_FILE_WRITES and len(args) >= 2 and not own and _vb_file_call(receiver, flow.lang):
         written: Taint | None = None  # `PrintLine(1, Request("c"))`: into the file opened as number 1
@@ -403,8 +423,13 @@ def _call_effects(flow: UnitFlow, node: Node, method: str | None) -> None:
             flow.tainted_writes = True
             key = file_number(args[0])
             flow._put(flow._written_to, key, written, None, key)
-    if receiver is None or role(node) is Role.NEW:
-        return
+
+
+def _into_receiver(
+    flow: UnitFlow, node: Node, receiver: Node, lname: str, args: list[Node], method: str | None
+) -> None:
+    """What a method call puts into its receiver or takes from it: a store's `Add`, a builder's or
+    writer's `Append`/`Write`, a stream's `Read` into an array, an array copied."""
     base = base_ident(_builder_root(receiver) if lname in WRITE_INTO else receiver)
     arg_taint: Taint | None = None
     for a in args:
