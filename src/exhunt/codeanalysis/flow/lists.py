@@ -59,7 +59,7 @@ def _fixed_texts(flow: UnitFlow, node: Node, depth: int = 0) -> bool:
         callee, made_with = call_parts(node)
         if callee is None or last_name(callee).split("<")[0] not in _LIST_TYPES:
             return False
-        made = [a for a in made_with if a.type in INITIALIZERS or a.type == "initializer_expression"]
+        made = [a for a in made_with if a.type in INITIALIZERS]
         items = [unwrap(c) for m in made for c in m.named_children if c.type != "comment"]
         return bool(items) and all(isinstance(flow.fold(i), str) for i in items)
     if role(node) is Role.IDENT and depth < 2:
