@@ -144,12 +144,12 @@ def stage_of(path: str) -> str:
     no server code, a parser that failed (read token by token), no sink API, sinks that no request
     value reaches, or a reached sink whose finding is below medium (or judged not a back door).
     A generator's template with its placeholders unfilled is said so (`template`)."""
-    stage = _stage(path)
-    return f"{stage} (a template, placeholders unfilled)" if template(Path(path).read_bytes()) else stage
-
-
-def _stage(path: str) -> str:
     data = Path(path).read_bytes()
+    stage = _stage(path, data)
+    return f"{stage} (a template, placeholders unfilled)" if template(data) else stage
+
+
+def _stage(path: str, data: bytes) -> str:
     report = analyze_code(data, Path(path).name)
     if not report.units:
         return f"{STAGES[0]} ({_no_code(data, Path(path).suffix.lower(), report.encoding)})"
