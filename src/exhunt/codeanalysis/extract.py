@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
+from exhunt.codeanalysis.compileroptions import config_compilers
 from exhunt.codeanalysis.vocabulary import COM_CLSIDS, INPUT_CONTROLS
 
 
@@ -68,6 +69,9 @@ class Extracted:
     # progid="WScript.Shell">`): id (lower case) -> the type as a variable of it would hold it
     # (a ProgID, or the last name of a .NET class), in lower case.
     objects: dict[str, str] = field(default_factory=dict)
+    # The command lines of the compilers a configuration file registers (`<compiler
+    # compilerOptions="...">`), with their lines: see `compileroptions`.
+    compilers: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def code_chars(self) -> int:
@@ -699,6 +703,8 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
     out.controls = input_controls(text, low)
     if "<object" in low:
         out.objects = declared_objects(text)
+    if extension == ".config" and "compileroptions" in low:
+        out.compilers = config_compilers(text)
 
     scripts: list[tuple[Lang | None, str, int]] = []
     lines = [0, 1]

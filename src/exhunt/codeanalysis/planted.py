@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from exhunt.codeanalysis.compileroptions import compiled_files
 from exhunt.codeanalysis.extract import Extracted, Lang, UnitKind
 from exhunt.codeanalysis.report import Capability, CodeReport
 from exhunt.ruleparams import CodeCloakParams, CodeIncludeParams, CodePlantedDllParams
@@ -65,6 +66,7 @@ def included_files(extracted: Extracted, report: CodeReport) -> None:
             if _extension(path) not in p.source_extensions:
                 how = f"has ASP.NET compile '{path}' as server code (script runat=server src)"
                 report.capabilities.append(Capability(r.id, line, how, (line,), "<script src>"))
+        _compiled_with(r.id, extracted, report)
         for d in extracted.directives:
             if d.name.lower() not in _SOURCE_DIRECTIVES:
                 continue
@@ -73,6 +75,20 @@ def included_files(extracted: Extracted, report: CodeReport) -> None:
                 if path and _extension(path) not in p.source_extensions:
                     how = f"has ASP.NET compile '{path}' as server code ({d.name} {attr})"
                     report.capabilities.append(Capability(r.id, d.line, how, (d.line,), f"@{d.name} {attr}"))
+
+
+def _compiled_with(rule_id: str, extracted: Extracted, report: CodeReport) -> None:
+    """Files a directive's `CompilerOptions`, or a compiler web.config registers, has the compiler
+    read with the page: source files of any name and response files (`compileroptions`)."""
+    for d in extracted.directives:
+        options = next((v for k, v in d.attrs.items() if k.lower() == "compileroptions"), "")
+        for f in compiled_files(options):
+            how = f"has the compiler read {f.how} '{f.path}' with the page ({d.name} CompilerOptions)"
+            report.capabilities.append(Capability(rule_id, d.line, how, (d.line,), f"@{d.name} CompilerOptions"))
+    for options, line in extracted.compilers:
+        for f in compiled_files(options):
+            how = f"has the compiler read {f.how} '{f.path}' with every page it compiles (compiler compilerOptions)"
+            report.capabilities.append(Capability(rule_id, line, how, (line,), "<compiler compilerOptions>"))
 
 
 def planted_code(extracted: Extracted, text: str, size: int, report: CodeReport, razor: bool = False) -> None:

@@ -49,6 +49,9 @@ _WORTH_READING = (
     b"session[",
     b"assembly",
     b"#include",
+    # A compiler's command line, in a directive or a compiler web.config registers: files it names
+    # are compiled with the page (codeanalysis.compileroptions).
+    b"compileroptions",
     b"transformsource",  # an `<asp:Xml>` control running a stylesheet's script (read with the page)
     b"eval",
     b"frombase64",
@@ -228,6 +231,8 @@ def wants(loc: Location, data: bytes) -> bool:
         # are not server code; JScript.NET code files import the framework or use its context.
         return _holds_script_words(start)
     found = _words_in(start)
+    if ext == ".config" and b"compileroptions" in found:
+        return True  # a compiler web.config registers: files its command line names are compiled too
     if ext in RAZOR_EXTENSIONS:
         # A Razor page marks its code with `@`, not `<%`: read when it names what a flow needs.
         return not (
