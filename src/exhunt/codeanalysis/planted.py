@@ -128,9 +128,49 @@ def _inherited_only(rule_id: str, extracted: Extracted, report: CodeReport) -> N
         return
 
 
+def _control_only(rule_id: str, extracted: Extracted, text: str, report: CodeReport) -> None:
+    """A page with no server code and next to no markup whose one server control comes from a
+    custom assembly it registers (`<%@ Register TagPrefix="x" Namespace="N" Assembly="A" %>`
+    then `<x:Y runat="server" />`): declaring the control creates an object of that class, as
+    `new N.Y()` would, and the class does the rest. Only a `@ Page` is a trigger, and pages with
+    code of their own (`CodeBehind`, `CodeFile`, `Src`) are left out, as for `_inherited_only`."""
+    if extracted.code_chars or extracted.markup_chars > 400:
+        return
+    pages = [{k.lower(): v for k, v in d.attrs.items()} for d in extracted.directives if d.name.lower() == "page"]
+    if not pages or any(attrs.keys() & _OWN_CODE for attrs in pages):
+        return  # (a user control's or master page's, which no URL serves, or a page with its own code)
+    for d in extracted.directives:
+        attrs = {k.lower(): v.strip() for k, v in d.attrs.items()}
+        prefix, assembly = attrs.get("tagprefix", ""), attrs.get("assembly", "")
+        if d.name.lower() != "register" or not prefix or not assembly or "src" in attrs:
+            continue
+        if assembly.lower().startswith(("system", "microsoft")):
+            continue
+        tag = re.search(rf"<{re.escape(prefix)}:(\w+)\b[^<>]*\brunat\s*=\s*[\"']?server", text, re.I)
+        if tag is None:
+            continue
+        namespace = attrs.get("namespace", "")
+        name = f"{namespace}.{tag.group(1)}" if namespace else tag.group(1)
+        line = text.count("\n", 0, tag.start()) + 1
+        report.capabilities.append(
+            Capability(
+                rule_id,
+                line,
+                f"has no code of its own and only declares the control {prefix}:{tag.group(1)}, "
+                f"class {name} of the custom assembly {assembly}",
+                (d.line, line),
+                name,
+            )
+        )
+        return
+
+
 def _planted_of(rule_id: str, extracted: Extracted, text: str, report: CodeReport, razor: bool = False) -> None:
     if not extracted.units or not extracted.code_chars:
+        found = len(report.capabilities)
         _inherited_only(rule_id, extracted, report)
+        if len(report.capabilities) == found:
+            _control_only(rule_id, extracted, text, report)
         return
     if extracted.markup_chars > 400 or any(
         u.kind is UnitKind.FILE and u.lang is not Lang.JSCRIPT and not extracted.directives for u in extracted.units
