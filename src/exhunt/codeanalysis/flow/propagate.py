@@ -123,80 +123,100 @@ def _propagate(flow: UnitFlow, names: frozenset[tuple[str | None, str]] | None =
             if not flow._reads_changed(node, method, names):
                 continue
         if r in {Role.DECL, Role.ASSIGN, Role.BINARY}:
-            left, right = flow._targets(node)
-            if left is None or right is None:
-                continue
-            pairs = flow._deconstructed(left, right)
-            if pairs:  # `var (f, a) = ("cmd.exe", Request["c"])`: each name its own value
-                for name, value, where in pairs:
-                    t = flow.taint(value, method if where is None else where)
-                    if t is not None:
-                        flow._store(name, t, method)
-                continue
-            t = flow.taint(right, method)
-            if t is not None and r is Role.ASSIGN and operator(node) in {"+=", "&="}:
-                t = t.join()  # `sql += x`: added to what the variable held
-            if t is None:
-                if role(left) is Role.IDENT and flow._in_site(leftmost(right), method):
-                    flow._site_paths.add(text(left).lower())
-                if role(left) is Role.IDENT:
-                    configured = CONFIGURED.search(text(right)[:400]) is not None
-                    (flow._configured if configured else flow._not_configured).add(flow._n(text(left)))
-                continue
-            flow._store(left, t, method)
-            setter = flow._setter(left)
-            if setter is not None:
-                flow._set(setter, t)  # `Cmd = x`, `o.Cmd = x`, `o[i] = x`: the setter's `value`
-            if flow.lang is Lang.VB and method and role(left) is Role.IDENT and text(left).lower() == method.lower():
-                # VB's `GetIt = Request("c")` inside `Function GetIt()`: what it returns
-                flow._put(flow.returns, method.lower(), t, None, method)
+            _assigned(flow, node, r, method)
         elif r in {Role.CALL, Role.NEW}:
             flow._call_effects(node, method)  # `new Own(x)`: into the constructor's parameters
         elif node.type in LOOPS:
-            # `foreach (string path in paths)`: each item is as tainted as the collection.
-            item, items = loop_parts(node)
-            if item is not None and items is not None:
-                flow._item_type(node, unwrap(item), unwrap(items))
-            t = flow.taint(items, method) if items is not None else None
-            if t is not None and item is not None:
-                for each in _loop_names(unwrap(item)):  # `foreach (var (k, v) in d)`: each name
-                    flow._store(each, t, method)
+            _looped(flow, node, method)
         elif r is Role.RETURN and method:
-            expr = node.named_children[0] if node.named_child_count else None
-            t = flow.taint(expr, method) if expr is not None else None
-            if t is not None:
-                key = method.lower()
-                flow._put(flow.returns, key, t, None, key)
+            _returned(flow, node, method)
         elif r is Role.METHOD and method:
-            m = flow.methods.get(method.lower())
-            if method.lower() in flow._bound:
-                # `[BindProperty] public string Cmd { get; set; }`: model binding sets it from
-                # the request before the handler runs, so reading it reads the client's value.
-                bound = Taint(
-                    (f"bound property '{method}'",), frozenset({"webmethod"}), (), frozenset({flow.line(node)})
-                )
-                flow._put(flow.returns, method.lower(), bound, None, method)
-            if m is not None and (m.webmethod or method.lower() in flow.operations):
-                low = method.lower()
-                kind = (
-                    "action"
-                    if low in flow._actions
-                    else "hub method"
-                    if low in flow._hub_methods
-                    else "handler"
-                    if low in flow._handlers
-                    else "web-method"
-                )
-                for p in flow._params(node):
-                    t = Taint((f"{kind} parameter '{p}'",), frozenset({"webmethod"}), (), frozenset({flow.line(node)}))
-                    flow._set((method, p), t)
-            event = EVENT_ARGUMENTS.get(method.lower())
-            if m is not None and event is not None and len(m.params) > event[0]:
-                p = m.params[event[0]]
-                flow._set(
-                    (method, p),
-                    Taint((f"{event[1]} '{p}'",), frozenset({"request"}), (), frozenset({flow.line(node)})),
-                )
+            _entered(flow, node, method)
+
+
+def _assigned(flow: UnitFlow, node: Node, r: Role, method: str | None) -> None:
+    """A declaration or assignment: the target takes the value's taint (each name its own in a
+    deconstruction), and an untainted value is noted as a site path or a configured setting."""
+    left, right = flow._targets(node)
+    if left is None or right is None:
+        return
+    pairs = flow._deconstructed(left, right)
+    if pairs:  # `var (f, a) = ("cmd.exe", Request["c"])`: each name its own value
+        for name, value, where in pairs:
+            t = flow.taint(value, method if where is None else where)
+            if t is not None:
+                flow._store(name, t, method)
+        return
+    t = flow.taint(right, method)
+    if t is not None and r is Role.ASSIGN and operator(node) in {"+=", "&="}:
+        t = t.join()  # `sql += x`: added to what the variable held
+    if t is None:
+        if role(left) is Role.IDENT and flow._in_site(leftmost(right), method):
+            flow._site_paths.add(text(left).lower())
+        if role(left) is Role.IDENT:
+            configured = CONFIGURED.search(text(right)[:400]) is not None
+            (flow._configured if configured else flow._not_configured).add(flow._n(text(left)))
+        return
+    flow._store(left, t, method)
+    setter = flow._setter(left)
+    if setter is not None:
+        flow._set(setter, t)  # `Cmd = x`, `o.Cmd = x`, `o[i] = x`: the setter's `value`
+    if flow.lang is Lang.VB and method and role(left) is Role.IDENT and text(left).lower() == method.lower():
+        # VB's `GetIt = Request("c")` inside `Function GetIt()`: what it returns
+        flow._put(flow.returns, method.lower(), t, None, method)
+
+
+def _looped(flow: UnitFlow, node: Node, method: str | None) -> None:
+    """`foreach (string path in paths)`: each item is as tainted as the collection."""
+    item, items = loop_parts(node)
+    if item is not None and items is not None:
+        flow._item_type(node, unwrap(item), unwrap(items))
+    t = flow.taint(items, method) if items is not None else None
+    if t is not None and item is not None:
+        for each in _loop_names(unwrap(item)):  # `foreach (var (k, v) in d)`: each name
+            flow._store(each, t, method)
+
+
+def _returned(flow: UnitFlow, node: Node, method: str) -> None:
+    """A `return`: what the method returns is as tainted as the value."""
+    expr = node.named_children[0] if node.named_child_count else None
+    t = flow.taint(expr, method) if expr is not None else None
+    if t is not None:
+        key = method.lower()
+        flow._put(flow.returns, key, t, None, key)
+
+
+def _entered(flow: UnitFlow, node: Node, method: str) -> None:
+    """A method's declaration: the parameters the framework fills from the request (a web
+    method's, an action's, a hub's or a Razor handler's; an event's argument) and a bound
+    property's value are tainted."""
+    m = flow.methods.get(method.lower())
+    if method.lower() in flow._bound:
+        # `[BindProperty] public string Cmd { get; set; }`: model binding sets it from
+        # the request before the handler runs, so reading it reads the client's value.
+        bound = Taint((f"bound property '{method}'",), frozenset({"webmethod"}), (), frozenset({flow.line(node)}))
+        flow._put(flow.returns, method.lower(), bound, None, method)
+    if m is not None and (m.webmethod or method.lower() in flow.operations):
+        low = method.lower()
+        kind = (
+            "action"
+            if low in flow._actions
+            else "hub method"
+            if low in flow._hub_methods
+            else "handler"
+            if low in flow._handlers
+            else "web-method"
+        )
+        for p in flow._params(node):
+            t = Taint((f"{kind} parameter '{p}'",), frozenset({"webmethod"}), (), frozenset({flow.line(node)}))
+            flow._set((method, p), t)
+    event = EVENT_ARGUMENTS.get(method.lower())
+    if m is not None and event is not None and len(m.params) > event[0]:
+        p = m.params[event[0]]
+        flow._set(
+            (method, p),
+            Taint((f"{event[1]} '{p}'",), frozenset({"request"}), (), frozenset({flow.line(node)})),
+        )
 
 
 def _put(flow: UnitFlow, table: dict[Any, Taint], key: Any, t: Taint, method: str | None, name: str) -> None:
