@@ -151,44 +151,19 @@ def _find_control(flow: UnitFlow, value: Node) -> tuple[str, str] | None:
 
 def _source(flow: UnitFlow, node: Node) -> Taint | None:
     """Request data named directly: Request.Form["x"], Request("x"), Request.InputStream..."""
-    r = role(node)
-    keys: list[Node] = []
-    if r is Role.INDEX:
-        obj, keys = index_parts(node)
-    elif r is Role.CALL:
-        obj, keys = call_parts(node)
-        obj = unwrap(obj) if obj is not None else None
-        holder = member_parts(obj)[0] if obj is not None and role(obj) is Role.MEMBER else None
-        if holder is not None and role(unwrap(holder)) in {Role.CALL, Role.INDEX}:
-            # VB's `Request.Form("c").Trim()`: a call on what a call gave, not a look-up
-            # whose arguments are the keys; the value comes through the receiver, key and all.
-            return None
-    elif r is Role.MEMBER:
-        obj = node
-    else:
+    parts = _lookup(node)
+    if parts is None:
         return None
-    if obj is None:
-        return None
+    r, obj, keys = parts
     path = dotted(obj).lower().replace("()", "").split(".")
     while len(path) > 1 and path[0] in {"this", "me"}:
         path = path[1:]
     if r is Role.MEMBER and path in (["clientquerystring"], ["page", "clientquerystring"]):
         return Taint(("the query string",), frozenset({"request"}), (), frozenset({flow.line(node)}))
     if path and path[0] == "?":
-        root = chain_root(obj)
-        found = flow._find_control(root) if root is not None else None
-        if found is not None and len(path) > 1 and path[1] in CONTROL_MEMBERS:
-            # `((TextBox)FindControl("cmd")).Text`, `(FindControl("cmd") as TextBox).Text`:
-            # the control's posted value, inline
-            shown = f"page control '{found[0]}' ({found[1]}.{path[1]})"
-            kind = "name" if path[-1] == "filename" else CONTROL_MEMBERS[path[1]]
-            return Taint((shown,), frozenset({kind}), (), frozenset({flow.line(node)}))
-        if root is not None and role(root) is Role.CAST and root.named_child_count:
-            inner = unwrap(root.named_children[-1])  # `((HttpRequest)o).Form`: `o`
-            if role(inner) is Role.IDENT:
-                path[0] = text(inner).lower()
-            elif role(inner) is Role.NEW and REQUEST_TYPE.search(text(inner).split("(", 1)[0]):
-                path[0] = "request"  # `((HttpRequestBase)new HttpRequestWrapper(...)).Form`
+        inline = _inline_control(flow, node, obj, path)
+        if inline is not None:
+            return inline
     # `new HttpRequestWrapper(Request).Form`: the same request, wrapped
     path = ["request" if seg == "httprequestwrapper" else seg for seg in path]
     if path and path[0] in SOURCE_MEMBERS and flow._with_request(node):
@@ -215,33 +190,83 @@ def _source(flow: UnitFlow, node: Node) -> Taint | None:
             return Taint((f"route value{keyed}",), frozenset({"request"}), (), frozenset({line}))
         return None
     if "request" in path:
-        # the last request of the chain: `Request.RequestContext.HttpContext.Request.Form`
-        i = len(path) - 1 - path[::-1].index("request")
-        rest = path[i + 1 :]
-        key = as_text(flow.fold(keys[0])) if keys else None
-        keyed = f" '{key}'" if key else ""
-        if not rest:
-            if r is Role.MEMBER:
-                return None  # the Request object itself, passed along
-            return Taint((f"request parameter{keyed}",), frozenset({"request"}), (), frozenset({line}))
-        if rest[0] == "unvalidated":  # `Request.Unvalidated.Form[...]`: the same data, unchecked
-            rest = rest[1:]
-            if not rest:
-                return Taint((f"request parameter{keyed}",), frozenset({"request"}), (), frozenset({line}))
-        member = rest[0]
-        if member in SOURCE_MEMBERS:
-            kind, desc = SOURCE_MEMBERS[member]
-            if member == "files" and len(rest) > 1 and rest[-1] == "filename":
-                return Taint(("an uploaded file's name",), frozenset({"name"}), (), frozenset({line}))
-            if kind == "body" or member == "files":
-                return Taint((desc,), frozenset({kind}), (), frozenset({line}))
-            if len(rest) == 1 and r is Role.MEMBER:
-                if desc.startswith("the "):  # one value (the URL, the user agent), not a collection
-                    return Taint((desc,), frozenset({kind}), (), frozenset({line}))
-                return Taint((f"{desc}s",), frozenset({kind}), (), frozenset({line}))
-            return Taint((f"{desc}{keyed}",), frozenset({kind}), (), frozenset({line}))
-        return None
+        return _of_request(flow, path, keys, r, line)
     return None
+
+
+def _lookup(node: Node) -> tuple[Role, Node, list[Node]] | None:
+    """A node that may name request data: its role, the object looked into and the keys (an
+    index's or a call's arguments); None for anything else."""
+    r = role(node)
+    keys: list[Node] = []
+    obj: Node | None
+    if r is Role.INDEX:
+        obj, keys = index_parts(node)
+    elif r is Role.CALL:
+        obj, keys = call_parts(node)
+        obj = unwrap(obj) if obj is not None else None
+        holder = member_parts(obj)[0] if obj is not None and role(obj) is Role.MEMBER else None
+        if holder is not None and role(unwrap(holder)) in {Role.CALL, Role.INDEX}:
+            # VB's `Request.Form("c").Trim()`: a call on what a call gave, not a look-up
+            # whose arguments are the keys; the value comes through the receiver, key and all.
+            return None
+    elif r is Role.MEMBER:
+        obj = node
+    else:
+        return None
+    return (r, obj, keys) if obj is not None else None
+
+
+def _inline_control(flow: UnitFlow, node: Node, obj: Node, path: list[str]) -> Taint | None:
+    """A chain that starts with no name (`?`): a control found and cast inline, whose posted
+    value it reads; or a cast of a variable or of a new request wrapper, whose name then
+    starts `path` (changed in place)."""
+    root = chain_root(obj)
+    found = flow._find_control(root) if root is not None else None
+    if found is not None and len(path) > 1 and path[1] in CONTROL_MEMBERS:
+        # `((TextBox)FindControl("cmd")).Text`, `(FindControl("cmd") as TextBox).Text`:
+        # the control's posted value, inline
+        shown = f"page control '{found[0]}' ({found[1]}.{path[1]})"
+        kind = "name" if path[-1] == "filename" else CONTROL_MEMBERS[path[1]]
+        return Taint((shown,), frozenset({kind}), (), frozenset({flow.line(node)}))
+    if root is not None and role(root) is Role.CAST and root.named_child_count:
+        inner = unwrap(root.named_children[-1])  # `((HttpRequest)o).Form`: `o`
+        if role(inner) is Role.IDENT:
+            path[0] = text(inner).lower()
+        elif role(inner) is Role.NEW and REQUEST_TYPE.search(text(inner).split("(", 1)[0]):
+            path[0] = "request"  # `((HttpRequestBase)new HttpRequestWrapper(...)).Form`
+    return None
+
+
+def _of_request(flow: UnitFlow, path: list[str], keys: list[Node], r: Role, line: int) -> Taint | None:
+    """What a chain through the request object reads, from its last `request` on
+    (`Request.RequestContext.HttpContext.Request.Form`): a parameter, the body, a file, a
+    header or another of `SOURCE_MEMBERS`; None for the object itself or another member."""
+    i = len(path) - 1 - path[::-1].index("request")
+    rest = path[i + 1 :]
+    key = as_text(flow.fold(keys[0])) if keys else None
+    keyed = f" '{key}'" if key else ""
+    if not rest:
+        if r is Role.MEMBER:
+            return None  # the Request object itself, passed along
+        return Taint((f"request parameter{keyed}",), frozenset({"request"}), (), frozenset({line}))
+    if rest[0] == "unvalidated":  # `Request.Unvalidated.Form[...]`: the same data, unchecked
+        rest = rest[1:]
+        if not rest:
+            return Taint((f"request parameter{keyed}",), frozenset({"request"}), (), frozenset({line}))
+    member = rest[0]
+    if member not in SOURCE_MEMBERS:
+        return None
+    kind, desc = SOURCE_MEMBERS[member]
+    if member == "files" and len(rest) > 1 and rest[-1] == "filename":
+        return Taint(("an uploaded file's name",), frozenset({"name"}), (), frozenset({line}))
+    if kind == "body" or member == "files":
+        return Taint((desc,), frozenset({kind}), (), frozenset({line}))
+    if len(rest) == 1 and r is Role.MEMBER:
+        if desc.startswith("the "):  # one value (the URL, the user agent), not a collection
+            return Taint((desc,), frozenset({kind}), (), frozenset({line}))
+        return Taint((f"{desc}s",), frozenset({kind}), (), frozenset({line}))
+    return Taint((f"{desc}{keyed}",), frozenset({kind}), (), frozenset({line}))
 
 
 def _with_request(flow: UnitFlow, node: Node) -> bool:
