@@ -328,49 +328,17 @@ def _hit(
     method: str | None,
     argument: int | None = None,
 ) -> None:
-    if rule.capability == "credential-capture" and any(".config" in text(a).lower() for a in args):
-        return  # an installer writing the database password it was given into web.config
-    if (
-        rule.capability == "dynamic-code"
-        and api == "Activator.CreateInstance"
-        and (len(args) < 2 or flow._names_a_type(args[0]))
-    ):
-        return  # `CreateInstance(type, ...)`: reflection's; only `(assemblyName, typeName)` loads one
-    if rule.capability == "dynamic-code" and callee is not None and role(unwrap(callee)) is Role.MEMBER:
-        held, called_name = member_parts(unwrap(callee))
-        if flow._delegate_call(held, called_name) is not None:
-            return  # `run.Invoke(x)` of `Action<string> run = Go`: a call of the page's own method
-        lam = flow._lambda_called(held, called_name)
-        if lam is not None and lam in flow._lambdas:
-            return  # `run.Invoke(x)` of `Action<string> run = c => ...`: the lambda's body is read as called
-    t: Taint | None = None
-    for i, a in enumerate(args):
-        if rule.capability in _NAMED_BY_CODE and flow._names_file(a):
-            continue  # the client picks at most the folder; the code names the file
-        if rule.capability in QUERY_TEXTS and flow._query_option(a):
-            continue  # the directory entry or WMI scope searched (a sign-in's password), not the query
-        if rule.capability == "wmi-query" and len(args) > 1 and i != 1:
-            continue  # `(scope, query[, options])`: the scope names a machine, not what is asked of it
-        if rule.capability == "com-object":
-            a = _guid_text(a)  # a class ID the client writes names the class, Guid or not
-        if argument is None or i == argument:  # `Label#N`: the other arguments are names or options
-            t = merge(t, flow.taint(a, method))
+    if _not_a_sink(flow, rule, api, callee, args):
+        return
+    t = _argument_taint(flow, rule, args, method, argument)
     receiver = None
     if callee is not None and role(unwrap(callee)) is Role.MEMBER:
         receiver, _ = member_parts(unwrap(callee))
         named = receiver is not None and rule.capability in _NAMED_BY_CODE and flow._names_file(receiver)
         if argument is None and not named:
             t = merge(t, flow.taint(receiver, method))
-    if rule.capability == "file-read" and args and _response_body(args[0]):
-        t = None  # a reader over a web response: the far server's answer, not a file the client names
-    if rule.capability == "file-read" and args and in_memory_reader(args[0]):
-        t = None  # `XmlReader.Create(new StringReader(Request["x"]))`: the text itself, no path
-    if api in _RESOURCE_READERS and args and not (in_memory_reader(args[0]) or request_stream(args[0])):
-        t = None  # `new ResXResourceReader(path)`: a file the request names, not resources it carries
-    if api == "new Attachment" and args and flow._stream_given(args[0]):
-        t = None  # `new Attachment(upload.InputStream, name)`: the stream's bytes, not a path it names
-    if rule.capability == "file-read" and api in VB_FILE_OPENS and _vb_output(args):
-        t = None  # `FileOpen(1, path, OpenMode.Output)`: opened to write (the file-write rule's)
+    if _no_path_given(flow, rule, api, args):
+        t = None
     message = rule.capability == "credential-capture" and api in _MESSAGE_SENDS and 0 < len(args) < 4
     if message:  # `smtp.Send(m)`: what was stored into the message, sent where it names
         t = flow.taint(args[0], method)
@@ -391,18 +359,89 @@ def _hit(
         hit.args = flow._fixed_command(args) or values  # what it was given to run, stored or initialized
     if message:
         hit.recipients = flow._recipients(args[0])
-    if rule.capability == "file-write":
+    _taint_by_capability(flow, hit, node, args, receiver, method, argument)
+    flow.hits.append(hit)
+
+
+def _not_a_sink(flow: UnitFlow, rule: SinkRule, api: str, callee: Node | None, args: list[Node]) -> bool:
+    """Calls a rule's pattern matches that do not do what the rule is about: an installer
+    writing a password into web.config, reflection's `CreateInstance(type)`, a delegate or
+    lambda of the page's own invoked."""
+    if rule.capability == "credential-capture" and any(".config" in text(a).lower() for a in args):
+        return True  # an installer writing the database password it was given into web.config
+    if (
+        rule.capability == "dynamic-code"
+        and api == "Activator.CreateInstance"
+        and (len(args) < 2 or flow._names_a_type(args[0]))
+    ):
+        return True  # `CreateInstance(type, ...)`: reflection's; only `(assemblyName, typeName)` loads one
+    if rule.capability == "dynamic-code" and callee is not None and role(unwrap(callee)) is Role.MEMBER:
+        held, called_name = member_parts(unwrap(callee))
+        if flow._delegate_call(held, called_name) is not None:
+            return True  # `run.Invoke(x)` of `Action<string> run = Go`: a call of the page's own method
+        lam = flow._lambda_called(held, called_name)
+        if lam is not None and lam in flow._lambdas:
+            return True  # `run.Invoke(x)` of `Action<string> run = c => ...`: the lambda's body is read as called
+    return False
+
+
+def _argument_taint(
+    flow: UnitFlow, rule: SinkRule, args: list[Node], method: str | None, argument: int | None
+) -> Taint | None:
+    """What of the request reaches a call through the arguments the rule acts on."""
+    t: Taint | None = None
+    for i, a in enumerate(args):
+        if rule.capability in _NAMED_BY_CODE and flow._names_file(a):
+            continue  # the client picks at most the folder; the code names the file
+        if rule.capability in QUERY_TEXTS and flow._query_option(a):
+            continue  # the directory entry or WMI scope searched (a sign-in's password), not the query
+        if rule.capability == "wmi-query" and len(args) > 1 and i != 1:
+            continue  # `(scope, query[, options])`: the scope names a machine, not what is asked of it
+        if rule.capability == "com-object":
+            a = _guid_text(a)  # a class ID the client writes names the class, Guid or not
+        if argument is None or i == argument:  # `Label#N`: the other arguments are names or options
+            t = merge(t, flow.taint(a, method))
+    return t
+
+
+def _no_path_given(flow: UnitFlow, rule: SinkRule, api: str, args: list[Node]) -> bool:
+    """Readers given something other than a path the client names: a web response, text or a
+    stream in memory, an upload's stream; and VB's `FileOpen` for output (a write)."""
+    if rule.capability == "file-read" and args and _response_body(args[0]):
+        return True  # a reader over a web response: the far server's answer, not a file the client names
+    if rule.capability == "file-read" and args and in_memory_reader(args[0]):
+        return True  # `XmlReader.Create(new StringReader(Request["x"]))`: the text itself, no path
+    if api in _RESOURCE_READERS and args and not (in_memory_reader(args[0]) or request_stream(args[0])):
+        return True  # `new ResXResourceReader(path)`: a file the request names, not resources it carries
+    if api == "new Attachment" and args and flow._stream_given(args[0]):
+        return True  # `new Attachment(upload.InputStream, name)`: the stream's bytes, not a path it names
+    # `FileOpen(1, path, OpenMode.Output)`: opened to write (the file-write rule's)
+    return rule.capability == "file-read" and api in VB_FILE_OPENS and _vb_output(args)
+
+
+def _taint_by_capability(
+    flow: UnitFlow,
+    hit: SinkHit,
+    node: Node,
+    args: list[Node],
+    receiver: Node | None,
+    method: str | None,
+    argument: int | None,
+) -> None:
+    """The capabilities whose taint is what a call writes, where it writes, or what it fetches
+    or calls, read by their own pass: it replaces the arguments' taint."""
+    api = hit.api
+    if hit.capability == "file-write":
         hit.taint, hit.content = flow._write_taint(node, api, args, receiver, method)
-    elif rule.capability == "page-write":
+    elif hit.capability == "page-write":
         hit.taint, page = flow._page_write(node, api, args, receiver, method)
         hit.note = f"into {show(page, 80)}" if page else ""
-    elif rule.capability == "http-tunnel":
+    elif hit.capability == "http-tunnel":
         hit.taint = flow._url_taint(api, args, receiver, method)
-    elif rule.capability == "http":
+    elif hit.capability == "http":
         hit.taint = flow._fetch_taint(args, method, argument)
-    elif rule.capability == "any-method":
+    elif hit.capability == "any-method":
         hit.taint, hit.note = flow._any_method(api, args, receiver, method)
-    flow.hits.append(hit)
 
 
 def _names_a_type(flow: UnitFlow, node: Node, depth: int = 0) -> bool:
