@@ -120,15 +120,7 @@ def judge_hit(
             continue  # source files: an admin feature there is not a served page's back door
         phrase = flow.phrase
         if hit.capability == "embedded-assembly":
-            blob = next((v for v in hit.args if as_bytes(v) is not None or isinstance(v, str)), None)
-            data = as_bytes(blob) if blob is not None else None
-            if data is None and isinstance(blob, str):
-                data = decode_base64(blob)
-            if hit.taint is None and data is not None and data[:2] == b"MZ":
-                report.folded.setdefault(show(data), hit.line)
-                report.capabilities.append(
-                    Capability(hit.rule_id, hit.line, f"{phrase} ({show(data)})", (hit.line,), hit.api)
-                )
+            _embedded(hit, phrase, report)
             continue
         if hit.capability == "native-code":
             native_code(hit, phrase, extracted, report)
@@ -145,39 +137,58 @@ def judge_hit(
         t = hit.taint
         if t is None:
             continue
-        if hit.capability in {"file-manage", "file-read", "file-write", "registry", "config-secret"} and not (
-            t.kinds & PATH_KINDS
-        ):
-            continue  # only a file name, or a path kept inside the site (or a setting's name the server chose)
-        if hit.capability == "sql" and t.kinds <= {"name", "upload", "web-path"}:
-            # A data file the client uploaded (or only its name, or a path the code keeps in the
-            # site) opened as the data source of an Excel or Access import: neither a server nor
-            # credentials of the client's choosing.
-            continue
-        if hit.capability == "file-read" and hit.api in _STREAM_READERS and t.kinds <= {"body"}:
-            continue  # a reader over the request body stream (an XML document posted), not a path
         context = _context(hit, name)
-        if code_file and hit.capability in FILE_CAPABILITIES and context != "in an HTTP handler":
-            continue  # a code file's files count in a handler's ProcessRequest (a payload class), not in admin code
-        if hit.capability == "dynamic-code" and t.kinds == frozenset({"client"}):
+        if not _counts(hit, t, context, code_file):
             continue
-        if t.kinds == frozenset({"network"}) and hit.capability not in _NETWORK_RUNS:
-            continue  # what a socket the page opened returns, sent on or saved: a client, not a back door
-        if hit.capability in {"http-tunnel", "http", "mail", "network-probe"} and not t.kinds & _CLIENT_URL:
-            continue  # a fixed address, or one the server chose or an administrator typed in
-        if hit.capability == "network-probe" and all(_VISITOR_ADDRESS.fullmatch(s) for s in t.sources):
-            continue  # the visitor's own address looked up (a log's host names), not a host it names
-        if hit.capability in _WHOLE_TEXT and (t.joined or not t.kinds & _WRITTEN_BY_CLIENT):
-            continue  # a query (a class, a page) the code builds around a value or keeps, not the client's own
-        if hit.capability == "run-page" and hit.api.startswith("Server.") and _url_only(t):
-            continue  # `Server.Transfer(Request.Path)`: a rewriter sending a URL to its page, routing
-        if hit.api.endswith(".ReadXml") and not t.kinds & {"body", "upload"}:
-            continue  # a DataSet read from a file the request names: a file path, not the payload
-        if hit.api.startswith("Xsl") and not t.kinds & PATH_KINDS:
-            continue  # a stylesheet of the site (MapPath) chosen by name, not one the client sends
         context = _bare_source_noted(context, extracted)
         chain = _chain(t, phrase, hit, context)
         report.capabilities.append(Capability(hit.rule_id, hit.line, chain, hit_lines(hit), hit.api, context))
+
+
+def _embedded(hit: SinkHit, phrase: str, report: CodeReport) -> None:
+    """An assembly kept in the page itself (bytes or base64 that decode to a Windows
+    executable), loaded whatever the request says."""
+    blob = next((v for v in hit.args if as_bytes(v) is not None or isinstance(v, str)), None)
+    data = as_bytes(blob) if blob is not None else None
+    if data is None and isinstance(blob, str):
+        data = decode_base64(blob)
+    if hit.taint is None and data is not None and data[:2] == b"MZ":
+        report.folded.setdefault(show(data), hit.line)
+        report.capabilities.append(Capability(hit.rule_id, hit.line, f"{phrase} ({show(data)})", (hit.line,), hit.api))
+
+
+def _counts(hit: SinkHit, t: Taint, context: str, code_file: bool) -> bool:
+    """Whether what reaches a call is what its capability is about: a path the client names, a
+    server or address it chooses, a query it writes whole, code it sends."""
+    if hit.capability in {"file-manage", "file-read", "file-write", "registry", "config-secret"} and not (
+        t.kinds & PATH_KINDS
+    ):
+        return False  # only a file name, or a path kept inside the site (or a setting's name the server chose)
+    if hit.capability == "sql" and t.kinds <= {"name", "upload", "web-path"}:
+        # A data file the client uploaded (or only its name, or a path the code keeps in the
+        # site) opened as the data source of an Excel or Access import: neither a server nor
+        # credentials of the client's choosing.
+        return False
+    if hit.capability == "file-read" and hit.api in _STREAM_READERS and t.kinds <= {"body"}:
+        return False  # a reader over the request body stream (an XML document posted), not a path
+    if code_file and hit.capability in FILE_CAPABILITIES and context != "in an HTTP handler":
+        return False  # a code file's files count in a handler's ProcessRequest (a payload class), not in admin code
+    if hit.capability == "dynamic-code" and t.kinds == frozenset({"client"}):
+        return False
+    if t.kinds == frozenset({"network"}) and hit.capability not in _NETWORK_RUNS:
+        return False  # what a socket the page opened returns, sent on or saved: a client, not a back door
+    if hit.capability in {"http-tunnel", "http", "mail", "network-probe"} and not t.kinds & _CLIENT_URL:
+        return False  # a fixed address, or one the server chose or an administrator typed in
+    if hit.capability == "network-probe" and all(_VISITOR_ADDRESS.fullmatch(s) for s in t.sources):
+        return False  # the visitor's own address looked up (a log's host names), not a host it names
+    if hit.capability in _WHOLE_TEXT and (t.joined or not t.kinds & _WRITTEN_BY_CLIENT):
+        return False  # a query (a class, a page) the code builds around a value or keeps, not the client's own
+    if hit.capability == "run-page" and hit.api.startswith("Server.") and _url_only(t):
+        return False  # `Server.Transfer(Request.Path)`: a rewriter sending a URL to its page, routing
+    if hit.api.endswith(".ReadXml") and not t.kinds & {"body", "upload"}:
+        return False  # a DataSet read from a file the request names: a file path, not the payload
+    # a stylesheet of the site (MapPath) chosen by name, not one the client sends
+    return not (hit.api.startswith("Xsl") and not t.kinds & PATH_KINDS)
 
 
 def _url_only(t: Taint) -> bool:
