@@ -690,36 +690,66 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
         out.bare_source = True
         return out
     text = without_server_comments(text)
-    cache = [0, 1]
-    page_lang: Lang | None = None
-    statements = Padded("\n")
-    whole_from: int | None = None
-    taken: list[tuple[int, int]] = []
+    low = text.lower()  # read once, for the markup checks
+    _markup(text, extension, low, out)
+    taken: list[tuple[int, int]] = []  # (start, end) of every server script and block
+    scripts = _server_scripts(text, out, taken)
+    blocks = _blocks(text, extension, low, out, taken)
+    code_sample = " ".join(b for _, b, _ in blocks.pieces) + " ".join(s for _, s, _ in scripts)
+    if blocks.whole_from is not None:
+        code_sample += text[blocks.whole_from :][:4096]
+    default = blocks.page_lang or language or guess_language(code_sample)
+    _units(text, low, default, blocks, scripts, out)
+    if blocks.whole_from is not None:
+        taken.append((blocks.whole_from, len(text)))
+    covered = sum(e - s for s, e in taken)
+    out.markup_chars = max(0, len(text) - covered)
+    return out
 
+
+def _markup(text: str, extension: str, low: str, out: Extracted) -> None:
+    """What the markup itself declares: server-side includes, input controls, server objects,
+    and (in a configuration file) the compilers' command lines."""
     lines = [0, 1]  # matches come in page order: each line counted once, not once per match
     for m in _INCLUDE.finditer(text):
         out.includes.append((m.group("path").strip(), _line_at(text, m.start(), lines)))
-    low = text.lower()  # read once, for the markup checks below
     out.controls = input_controls(text, low)
     if "<object" in low:
         out.objects = declared_objects(text)
     if extension == ".config" and "compileroptions" in low:
         out.compilers = config_compilers(text)
 
+
+def _server_scripts(text: str, out: Extracted, taken: list[tuple[int, int]]) -> list[tuple[Lang | None, str, int]]:
+    """The `<script runat="server">` blocks: (language, body, line) each, in page order; the
+    files they load their code from join `out.script_sources`, their spans `taken`."""
     scripts: list[tuple[Lang | None, str, int]] = []
     lines = [0, 1]
     for el in _script_elements(text):
         if not _RUNAT.search(el.attrs):
             continue
         a = attributes(el.attrs)
-        body_start = el.body_start
-        line = _line_at(text, body_start, lines)
+        line = _line_at(text, el.body_start, lines)
         if a.get("src", "").strip():  # `<script runat="server" src="...">`: code loaded from that file
             out.script_sources.append((a["src"].strip(), line))
         scripts.append((language_of(a.get("language")), el.body, line))
         taken.append((el.start, el.end))
+    return scripts
 
-    pieces: list[tuple[str, str, int]] = []  # (mark, body, line)
+
+@dataclass(slots=True)
+class _Blocks:
+    pieces: list[tuple[str, str, int]] = field(default_factory=list)  # (mark, body, line) of code blocks
+    page_lang: Lang | None = None  # the first language a directive names
+    whole_from: int | None = None  # where a handler's or service's code starts, after its directive
+
+
+def _blocks(text: str, extension: str, low: str, out: Extracted, taken: list[tuple[int, int]]) -> _Blocks:
+    """The `<% %>` blocks outside server scripts: directives join `out.directives`; statements,
+    expressions, data-binding expressions of a file that binds, and values of custom expression
+    builders are the pieces of code, in page order. Their spans join `taken`."""
+    found = _Blocks()
+    cache = [0, 1]
     binds: bool | None = None  # whether the file calls DataBind, looked up at its first <%# %>
     # A block inside a server script is the script's. (The blocks themselves never overlap: each
     # starts after the last one's end, so only the scripts need checking, not every block taken.)
@@ -739,9 +769,9 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
             name = d.group("name") if d else DEFAULT_DIRECTIVES.get(extension, "Page")
             attrs = attributes(body[d.end() :] if d else body)
             out.directives.append(Directive(name, attrs, line))
-            page_lang = page_lang or language_of(attrs.get("language"))
-            if name.lower() in WHOLE_FILE_DIRECTIVES and whole_from is None:
-                whole_from = m.end()
+            found.page_lang = found.page_lang or language_of(attrs.get("language"))
+            if name.lower() in WHOLE_FILE_DIRECTIVES and found.whole_from is None:
+                found.whole_from = m.end()
             continue
         if mark == "#":
             # Data-binding expressions are code the page runs when it (or a control) binds:
@@ -753,27 +783,34 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
             if binds is None:
                 binds = "databind" in low or "datasourceid" in low
             if binds:
-                pieces.append(("=", body, line))
+                found.pieces.append(("=", body, line))
             continue
         if mark == "$":
             # `<%$ Prefix: value %>`: the built-in builders read settings and resources; any other
             # prefix is a builder registered in web.config, whose value may be code (`Code:`).
             prefix, colon, value = body.partition(":")
             if colon and prefix.strip().lower() not in _BUILT_IN_BUILDERS:
-                pieces.append(("=", value, line))
+                found.pieces.append(("=", value, line))
             continue
-        pieces.append((mark, body, line))
+        found.pieces.append((mark, body, line))
+    return found
 
-    code_sample = " ".join(b for _, b, _ in pieces) + " ".join(s for _, s, _ in scripts)
-    if whole_from is not None:
-        rest = text[whole_from:]
-        code_sample += rest[:4096]
-    default = page_lang or language or guess_language(code_sample)
 
+def _units(
+    text: str,
+    low: str,
+    default: Lang,
+    blocks: _Blocks,
+    scripts: list[tuple[Lang | None, str, int]],
+    out: Extracted,
+) -> None:
+    """The code units of a page: its statements and expressions, the calls its declared data
+    sources make, its server scripts by language, and a handler's or service's code."""
+    statements = Padded("\n")
     end = "" if default is Lang.VB else ";"  # VB ends a statement with its line, not a `;`
-    for mark, body, line in pieces:
+    for mark, body, line in blocks.pieces:
         statements.add(f"__out({body}){end}" if mark in {"=", ":"} and body.strip() else body, line)
-    if pieces:
+    if blocks.pieces:
         out.units.append(CodeUnit(default, UnitKind.STATEMENTS, statements.text(), statements.first or 1))
     declared = Padded("\n")
     for call, line in declared_calls(text, out.controls, low):
@@ -785,10 +822,6 @@ def extract(text: str, extension: str, language: Lang | None = None) -> Extracte
         by_lang.setdefault(slang or default, Padded("\n")).add(body, line)
     for slang, padded in by_lang.items():
         out.units.append(CodeUnit(slang, UnitKind.MEMBERS, padded.text(), padded.first or 1))
-    if whole_from is not None:
-        line = _line_at(text, whole_from, [0, 1])
-        out.units.append(CodeUnit(default, UnitKind.FILE, "\n" * (line - 1) + text[whole_from:], line))
-        taken.append((whole_from, len(text)))
-    covered = sum(e - s for s, e in taken)
-    out.markup_chars = max(0, len(text) - covered)
-    return out
+    if blocks.whole_from is not None:
+        line = _line_at(text, blocks.whole_from, [0, 1])
+        out.units.append(CodeUnit(default, UnitKind.FILE, "\n" * (line - 1) + text[blocks.whole_from :], line))
