@@ -330,11 +330,7 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
         if not outlines:
             _say(err, f"exhunt hunt: no evidence found in {args.path}")
             return 2
-        todo_at = list(range(len(outlines)))
-        done_keys: set[str] = set()
-        if full is not None and args.resume is not None:
-            done_keys = full.done_roots(args.resume)
-            todo_at = [i for i in todo_at if not full.is_done(done_keys, outlines[i].key)]
+        todo_at, done_keys = _still_to_do(args, full, outlines)
         total = len(outlines)
         fleet = total > FEW_HOSTS
         if fleet and args.html and (args.html == "-" or written_in_place(args.html)):
@@ -347,16 +343,7 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             return 2
         if args.out_dir:
             Path(args.out_dir).mkdir(parents=True, exist_ok=True)
-
-        hunt_id: int | None = None
-        if store is not None:
-            if full is not None and args.resume is not None:
-                hunt_id = args.resume
-                with interrupts.deferred():
-                    full.reopen_hunt(hunt_id, total)
-            else:
-                with interrupts.deferred():
-                    hunt_id = store.start_hunt(tool_version=__version__, evidence=args.path, hosts_total=total)
+        hunt_id = _hunt_record(args, store, full, total)
         from datetime import UTC, datetime
 
         started = datetime.now(UTC)
@@ -411,17 +398,7 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             finished = sink.close(interrupted)
         except KeyboardInterrupt:  # while the outputs fed host by host were being written
             interrupts.taken()
-            # Output files are written whole or not at all (`outfile.replaced`): the one being
-            # written, and those after it, are not there (an older file of the name is left).
-            _say(
-                err,
-                f"exhunt hunt: interrupted while writing {sink.writing or 'the outputs'}: "
-                "it and the outputs after it were not written.",
-            )
-            if hunt_id is not None:
-                db = f" --db {args.db}" if args.db else ""
-                _say(err, f"every host hunted is stored: exhunt report --hunt {hunt_id}{db} writes the outputs again")
-                _say(err, f"resume with: {resume_command(args, hunt_id)}", whole=True)
+            _say_unwritten(args, err, sink, hunt_id)
             return EXIT_INTERRUPTED
         summaries = sink.summaries
         for host in waiting:
@@ -454,6 +431,47 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
 
         return exit_code(s.verdict for s in summaries)
     return 2  # pragma: no cover - every path above returns
+
+
+def _still_to_do(
+    args: argparse.Namespace, full: HuntStore | None, outlines: list[HostOutline]
+) -> tuple[list[int], set[str]]:
+    """The places in `outlines` of the hosts left to hunt, and the keys of those a resumed hunt
+    (`--resume`) already finished (every host, and none, for a new hunt)."""
+    todo_at = list(range(len(outlines)))
+    done_keys: set[str] = set()
+    if full is not None and args.resume is not None:
+        done_keys = full.done_roots(args.resume)
+        todo_at = [i for i in todo_at if not full.is_done(done_keys, outlines[i].key)]
+    return todo_at, done_keys
+
+
+def _hunt_record(args: argparse.Namespace, store: HuntWriter | None, full: HuntStore | None, total: int) -> int | None:
+    """The stored hunt this one writes into: the one `--resume` names, reopened, or a new one;
+    None without a store."""
+    if store is None:
+        return None
+    if full is not None and args.resume is not None:
+        with interrupts.deferred():
+            full.reopen_hunt(args.resume, total)
+        return int(args.resume)
+    with interrupts.deferred():
+        return store.start_hunt(tool_version=__version__, evidence=args.path, hosts_total=total)
+
+
+def _say_unwritten(args: argparse.Namespace, err: Console, sink: HuntSink, hunt_id: int | None) -> None:
+    """Tell that an interruption stopped the outputs being written, and how to have them."""
+    # Output files are written whole or not at all (`outfile.replaced`): the one being
+    # written, and those after it, are not there (an older file of the name is left).
+    _say(
+        err,
+        f"exhunt hunt: interrupted while writing {sink.writing or 'the outputs'}: "
+        "it and the outputs after it were not written.",
+    )
+    if hunt_id is not None:
+        db = f" --db {args.db}" if args.db else ""
+        _say(err, f"every host hunted is stored: exhunt report --hunt {hunt_id}{db} writes the outputs again")
+        _say(err, f"resume with: {resume_command(args, hunt_id)}", whole=True)
 
 
 def resume_command(args: argparse.Namespace, hunt_id: int) -> str:
