@@ -135,3 +135,13 @@ def test_the_hunt_reads_a_page_of_directives(tmp_path: Path) -> None:
     page = server_file(tmp_path, "C:\\inetpub\\wwwroot\\logo.aspx", PICTURE_PAGE)
     found = by_rule(hunt(page))
     assert "my logo.jpg" in dict(found[INCLUDE].details)["chain"]
+
+
+def test_thousands_of_named_files_make_a_short_report() -> None:
+    names = " ".join(f"C:\\x\\f{i}.jpg" for i in range(2000))
+    compilers = "".join(f'<compiler language="cs" compilerOptions="{names}" />' for _ in range(50))
+    data = f"<configuration><system.codedom><compilers>{compilers}</compilers></system.codedom></configuration>"
+    report = analyze_code(data.encode(), "web.config")
+    found = [c for c in report.capabilities if c.rule_id == INCLUDE]
+    assert 0 < len(found) <= 64
+    assert "'C:\\x\\f0.jpg'" in found[0].chain

@@ -77,16 +77,21 @@ def included_files(extracted: Extracted, report: CodeReport) -> None:
                     report.capabilities.append(Capability(r.id, d.line, how, (d.line,), f"@{d.name} {attr}"))
 
 
+# Files reported of one command line, and command lines of one configuration file: a finding
+# shows a few chains, and a file of thousands would only make the report long.
+_FILES_SHOWN = 8
+
+
 def _compiled_with(rule_id: str, extracted: Extracted, report: CodeReport) -> None:
     """Files a directive's `CompilerOptions`, or a compiler web.config registers, has the compiler
     read with the page: source files of any name and response files (`compileroptions`)."""
     for d in extracted.directives:
         options = next((v for k, v in d.attrs.items() if k.lower() == "compileroptions"), "")
-        for f in compiled_files(options):
+        for f in compiled_files(options)[:_FILES_SHOWN]:
             how = f"has the compiler read {f.how} '{f.path}' with the page ({d.name} CompilerOptions)"
             report.capabilities.append(Capability(rule_id, d.line, how, (d.line,), f"@{d.name} CompilerOptions"))
-    for options, line in extracted.compilers:
-        for f in compiled_files(options):
+    for options, line in extracted.compilers[:_FILES_SHOWN]:
+        for f in compiled_files(options)[:_FILES_SHOWN]:
             how = f"has the compiler read {f.how} '{f.path}' with every page it compiles (compiler compilerOptions)"
             report.capabilities.append(Capability(rule_id, line, how, (line,), "<compiler compilerOptions>"))
 
