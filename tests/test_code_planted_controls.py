@@ -32,6 +32,12 @@ def test_a_page_of_one_custom_control() -> None:
     assert cap.lines == (2, 3)
 
 
+def test_a_control_of_the_applications_own_source() -> None:
+    page = TRIGGER.replace(b' Assembly="Contoso.Web.Diag"', b"")
+    (cap,) = [c for c in analyze_code(page, "probe.aspx").capabilities if c.rule_id == PLANTED]
+    assert cap.chain.endswith("class Contoso.Web.Diag.Probe of the application's App_Code folder")
+
+
 @pytest.mark.parametrize(
     "page",
     [
@@ -39,7 +45,8 @@ def test_a_page_of_one_custom_control() -> None:
         TRIGGER.replace(b'Language="C#"', b'Language="C#" CodeBehind="probe.aspx.cs" Inherits="App.Probe"'),
         # a user control, which no URL serves
         TRIGGER.replace(b"Page", b"Control"),
-        # a framework control
+        # a framework control, by its assembly or (registered without one) by its namespace
+        TRIGGER.replace(b'Namespace="Contoso.Web.Diag" Assembly="Contoso.Web.Diag"', b'Namespace="System.Web.UI"'),
         TRIGGER.replace(
             b'Namespace="Contoso.Web.Diag" Assembly="Contoso.Web.Diag"',
             b'Namespace="System.Web.UI.WebControls" Assembly="System.Web.Extensions"',
@@ -51,7 +58,7 @@ def test_a_page_of_one_custom_control() -> None:
         # a user control registered by its file is read as an include, not as a planted class
         b'<%@ Page Language="C#" %>\n<%@ Register TagPrefix="uc" TagName="Menu" Src="~/Controls/Menu.ascx" %>\n<uc:Menu runat="server" />',
     ],
-    ids=["own code", "user control", "framework", "not declared", "markup", "user control file"],
+    ids=["own code", "user control", "framework namespace", "framework", "not declared", "markup", "user control file"],
 )
 def test_look_alikes_stay_quiet(page: bytes) -> None:
     name = "c.ascx" if page.startswith(b"<%@ Control") else "p.aspx"

@@ -136,7 +136,8 @@ def _inherited_only(rule_id: str, extracted: Extracted, report: CodeReport) -> N
 def _control_only(rule_id: str, extracted: Extracted, text: str, report: CodeReport) -> None:
     """A page with no server code and next to no markup whose one server control comes from a
     custom assembly it registers (`<%@ Register TagPrefix="x" Namespace="N" Assembly="A" %>`
-    then `<x:Y runat="server" />`): declaring the control creates an object of that class, as
+    then `<x:Y runat="server" />`), or from the application's App_Code when no assembly is
+    named (a source file planted there is compiled with the application): declaring the control creates an object of that class, as
     `new N.Y()` would, and the class does the rest. Only a `@ Page` is a trigger, and pages with
     code of their own (`CodeBehind`, `CodeFile`, `Src`) are left out, as for `_inherited_only`."""
     if extracted.code_chars or extracted.markup_chars > 400:
@@ -147,22 +148,24 @@ def _control_only(rule_id: str, extracted: Extracted, text: str, report: CodeRep
     for d in extracted.directives:
         attrs = {k.lower(): v.strip() for k, v in d.attrs.items()}
         prefix, assembly = attrs.get("tagprefix", ""), attrs.get("assembly", "")
-        if d.name.lower() != "register" or not prefix or not assembly or "src" in attrs:
+        namespace = attrs.get("namespace", "")
+        if d.name.lower() != "register" or not prefix or not (assembly or namespace) or "src" in attrs:
             continue
-        if assembly.lower().startswith(("system", "microsoft")):
+        if (assembly or namespace).lower().startswith(("system", "microsoft")):
             continue
         tag = re.search(rf"<{re.escape(prefix)}:(\w+)\b[^<>]*\brunat\s*=\s*[\"']?server", text, re.I)
         if tag is None:
             continue
-        namespace = attrs.get("namespace", "")
         name = f"{namespace}.{tag.group(1)}" if namespace else tag.group(1)
+        # Without an assembly the parser looks for the namespace in the application's own
+        # source files, compiled from App_Code.
+        where = f"the custom assembly {assembly}" if assembly else "the application's App_Code folder"
         line = text.count("\n", 0, tag.start()) + 1
         report.capabilities.append(
             Capability(
                 rule_id,
                 line,
-                f"has no code of its own and only declares the control {prefix}:{tag.group(1)}, "
-                f"class {name} of the custom assembly {assembly}",
+                f"has no code of its own and only declares the control {prefix}:{tag.group(1)}, class {name} of {where}",
                 (d.line, line),
                 name,
             )
