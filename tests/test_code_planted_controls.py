@@ -69,3 +69,18 @@ def test_the_hunt_finds_the_trigger(tmp_path: Path) -> None:
     found = by_rule(hunt(server_file(tmp_path, "C:\\inetpub\\wwwroot\\probe.aspx", TRIGGER)))
     assert found[PLANTED].evidence.line == 3
     assert "Contoso.Web.Diag.Probe" in dict(found[PLANTED].details)["chain"]
+
+
+@pytest.mark.parametrize(
+    ("base", "reported"),
+    [
+        ("Loader", True),  # a class without a namespace, from bin or App_Code
+        ("Contoso.Loader, Contoso.Diag", True),
+        ("_Default, App_Web_x2ks9fqa", False),  # the precompiler's assembly of the site's own pages
+        ("Page", False),  # the framework's page class by its short name
+        ("ViewPage<dynamic>", False),
+    ],
+)
+def test_a_page_that_only_inherits(base: str, reported: bool) -> None:
+    page = f'<%@ Page Language="C#" Inherits="{base}" %>\n'.encode()
+    assert (PLANTED in medium_or_above(analyze_code(page, "p.aspx"))) is reported

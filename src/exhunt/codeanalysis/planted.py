@@ -104,6 +104,20 @@ def planted_code(extracted: Extracted, text: str, size: int, report: CodeReport,
             _planted_of(r.id, extracted, text, report, razor)
 
 
+# Classes of the framework a page may name without their namespace (`Inherits="Page"`) once it
+# imports it, and the assemblies the precompiler makes of a site's own pages and App_Code
+# (`Inherits="_Default, App_Web_x2ks9"`).
+_SHORT_FRAMEWORK = frozenset({"page", "masterpage", "usercontrol", "viewpage", "viewmasterpage", "viewusercontrol"})
+_PRECOMPILED = re.compile(r",\s*App_(?:Web_|Code\b)", re.I)
+
+
+def _precompiled_or_framework(base: str) -> bool:
+    """Whether an `Inherits` names a class of the site's own precompiled assemblies, or a page
+    class of the framework by its short name (generics aside: `ViewPage<dynamic>`)."""
+    short = base.split("<", 1)[0].strip().lower()
+    return _PRECOMPILED.search(base) is not None or short in _SHORT_FRAMEWORK
+
+
 def _inherited_only(rule_id: str, extracted: Extracted, report: CodeReport) -> None:
     """A page with no server code and next to no markup that inherits a class it does not
     bring (no `CodeBehind`, `CodeFile` or `Src`): everything it does is in that class, from an
@@ -117,7 +131,7 @@ def _inherited_only(rule_id: str, extracted: Extracted, report: CodeReport) -> N
         base = attrs.get("inherits", "").strip()
         if d.name.lower() not in _PAGE_DIRECTIVES or not base or attrs.keys() & _OWN_CODE:
             continue
-        if base.lower().startswith(_FRAMEWORK) or "." not in base:
+        if base.lower().startswith(_FRAMEWORK) or _precompiled_or_framework(base):
             continue
         assemblies = [a.attrs.get("name") or "" for a in extracted.directives if a.name.lower() == "assembly"]
         where = f" (assembly {', '.join(a for a in assemblies if a)})" if any(assemblies) else ""
