@@ -218,3 +218,43 @@ def test_script_past_the_limits_of_a_page_s_stylesheet_is_a_problem_of_the_page(
     assert any(
         p.kind == "limit" and "~/img/logo.jpg (named at line 3)" in p.message and p.line == 3 for p in report.problems
     ), report.problems
+
+
+# An XmlDataSource runs its stylesheet as the Xml control does: one named by `TransformFile`, or
+# one written inside the page (`<Transform>`), when a control bound to it asks for the data.
+DATA_SOURCE_PAGE = b"""<%@ Page Language="C#" %>
+<html><body><form runat="server">
+<asp:XmlDataSource ID="menu" runat="server" DataFile="~/App_Data/menu.xml" TransformFile="~/img/menu.gif" />
+<asp:TreeView runat="server" DataSourceID="menu" />
+</form></body></html>
+"""
+
+
+def test_a_page_names_the_stylesheet_its_xml_data_source_runs(tmp_path: Path) -> None:
+    assert [(r.kind, r.path, r.line) for r in references(DATA_SOURCE_PAGE.decode())] == [
+        ("transform", "~/img/menu.gif", 3)
+    ]
+    page = server_file(tmp_path, APP + "menu.aspx", DATA_SOURCE_PAGE)
+    server_file(tmp_path, "C:\\inetpub\\wwwroot\\img\\menu.gif", RUNNER.encode())
+    found = by_rule(hunt(page))
+    assert "~/img/menu.gif line 11" in dict(found["EXH-WS-CODE-PROCESS"].details)["chain"]
+
+
+def inline_page(stylesheet: str) -> bytes:
+    body = stylesheet.split("?>", 1)[1]  # no XML declaration inside a page
+    return (
+        '<%@ Page Language="C#" %>\n<html><body><form runat="server">\n'
+        f'<asp:XmlDataSource ID="menu" runat="server" DataFile="~/App_Data/menu.xml"><Transform>{body}</Transform>'
+        '</asp:XmlDataSource>\n<asp:TreeView runat="server" DataSourceID="menu" />\n</form></body></html>\n'
+    ).encode()
+
+
+def test_a_stylesheet_written_inside_the_page() -> None:
+    report = analyze_code(inline_page(RUNNER), "menu.aspx")
+    caps = [c for c in report.capabilities if c.rule_id == "EXH-WS-CODE-PROCESS"]
+    assert caps and all("form field 'c'" in c.chain for c in caps)
+    assert {c.line for c in caps} == {13}  # the script's line in the page (the stylesheet starts on line 4)
+
+
+def test_a_formatting_stylesheet_inside_the_page_stays_quiet() -> None:
+    assert medium_or_above(analyze_code(inline_page(BENIGN[0][1]), "menu.aspx")) == []

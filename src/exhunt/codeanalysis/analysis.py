@@ -48,7 +48,7 @@ from exhunt.codeanalysis.report import (
     IncludedSpan,
 )
 from exhunt.codeanalysis.staged import staged_runs
-from exhunt.codeanalysis.stylesheet import MAX_PREFIXES, MAX_SCRIPTS, STYLESHEET_EXTENSIONS, stylesheet
+from exhunt.codeanalysis.stylesheet import MAX_PREFIXES, MAX_SCRIPTS, NAMESPACE, STYLESHEET_EXTENSIONS, stylesheet
 from exhunt.codeanalysis.syntax import Parsed, ParseDeadline, error_share, parse
 from exhunt.codeanalysis.taint import Budget, SinkHit, SinkRule
 from exhunt.codeanalysis.tokens import MAX_STATEMENT, read_tokens
@@ -118,6 +118,7 @@ def analyze_code(
         extracted = _razor(text, ext, report, started + deadline_s)
     else:
         extracted = extract(text, ext)
+        _inline_stylesheet(text, extracted, report)
     _unknown_code_text(extracted, report)
     compiled_live = False
     # A code-behind whose page was not read: its controls are names it uses and never declares.
@@ -251,6 +252,18 @@ def _razor(text: str, ext: str, report: CodeReport, deadline: float) -> Extracte
         )
         report.problems.append(CodeProblem("timed-out", message, reading.stopped_line))
     return reading.extracted
+
+
+def _inline_stylesheet(text: str, extracted: Extracted, report: CodeReport) -> None:
+    """A page whose `<asp:XmlDataSource>` holds its stylesheet inline (the `<Transform>`
+    element): the stylesheet's script is code of the page, compiled and run when a control bound
+    to the data source asks for the data, as a `TransformFile` would be."""
+    low = text.lower()
+    if "<asp:xmldatasource" not in low or NAMESPACE not in low:
+        return
+    sheet = _stylesheet(text, report, "the page's inline stylesheet")
+    extracted.units.extend(sheet.units)
+    extracted.directives.extend(sheet.directives)
 
 
 def _stylesheet(text: str, report: CodeReport, name: str = "the stylesheet", line: int = 1) -> Extracted:

@@ -183,7 +183,8 @@ MAX_REFERENCES = 16  # files one page may pull in that are read with it
 @dataclass(frozen=True, slots=True)
 class Reference:
     # "include" (a server-side include), "script" (`<script runat=server src=>`), "register",
-    # "assembly", "codefile", "transform" (an `<asp:Xml>` control's `TransformSource` stylesheet)
+    # "assembly", "codefile", "transform" (the stylesheet an `<asp:Xml>` control's `TransformSource`
+    # or an `<asp:XmlDataSource>`'s `TransformFile` names)
     kind: str
     path: str  # as written: `file=` relative to the page, `virtual=`, `~/` and `/` from the site
     line: int
@@ -225,6 +226,15 @@ def references(text: str) -> list[Reference]:
             if m.group("tag").lower() == "asp:xml"
         )
         found += _server_tag_paths(text, controls, "transformsource", "transform")
+    if "transformfile" in low:
+        # `<asp:XmlDataSource runat="server" TransformFile="...">` loads its stylesheet the same
+        # way when a control bound to it asks for the data.
+        sources = (
+            _Tag(m.start(), m.group("attrs"))
+            for m in _CONTROL_TAG.finditer(text)
+            if m.group("tag").lower() == "asp:xmldatasource"
+        )
+        found += _server_tag_paths(text, sources, "transformfile", "transform")
     found.sort(key=lambda x: x[0])
     return [r for _, r in found]
 

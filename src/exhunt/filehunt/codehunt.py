@@ -53,6 +53,8 @@ _WORTH_READING = (
     # are compiled with the page (codeanalysis.compileroptions).
     b"compileroptions",
     b"transformsource",  # an `<asp:Xml>` control running a stylesheet's script (read with the page)
+    b"transformfile",  # an `<asp:XmlDataSource>` doing the same
+    b"urn:schemas-microsoft-com:xslt",  # a stylesheet's script held in the page (`<Transform>`)
     b"eval",
     b"frombase64",
     b"useragent",
@@ -451,12 +453,13 @@ def deadline(settings: object, size: int = 0) -> float:
 
 
 # Words a page must hold before the files it names are looked for (lower case).
-_REFERENCE_WORDS = (b"#include", b"src", b"codefile", b"transformsource")
+_REFERENCE_WORDS = (b"#include", b"src", b"codefile", b"transformsource", b"transformfile")
 
 
 def references(data: bytes) -> list[Reference]:
     """The files a page names as part of its code (server-side includes, `Register Src`,
-    `Assembly Src`, `CodeFile`/`Src`, an `<asp:Xml>` control's `TransformSource`), from its first
+    `Assembly Src`, `CodeFile`/`Src`, an `<asp:Xml>` control's `TransformSource`, an
+    `<asp:XmlDataSource>`'s `TransformFile`), from its first
     MiB."""
     head = bytes(_start(data))
     low = head.lower()
