@@ -90,6 +90,21 @@ FOUND = [
         PERSIST,
         "h.ashx",
     ),
+    (
+        "page-into-owa-auth",
+        cmd_page(
+            "copy /y C:\\\\Windows\\\\Temp\\\\e.aspx "
+            '\\"C:\\\\Program Files\\\\Microsoft\\\\Exchange Server\\\\V15\\\\FrontEnd\\\\HttpProxy\\\\owa\\\\auth\\\\\\"'
+        ),
+        PERSIST,
+        "e.aspx",
+    ),
+    (
+        "robocopy-into-aspnet-client",
+        cmd_page("robocopy C:\\\\ProgramData\\\\x C:\\\\inetpub\\\\wwwroot\\\\aspnet_client\\\\system_web t.ashx"),
+        PERSIST,
+        "t.ashx",
+    ),
 ]
 
 
