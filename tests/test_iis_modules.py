@@ -183,6 +183,18 @@ def test_third_party_modules_and_handlers_in_exchange_folders(tmp_path: Path) ->
     assert owa_sync.evidence.line == 10 and "OwaSync" in (owa_sync.evidence.excerpt or "")
 
 
+def test_a_page_base_or_parser_filter_of_a_third_party(tmp_path: Path) -> None:
+    pages = (
+        '<pages pageBaseType="Owa.Pages.Base, OwaPages" '
+        'pageParserFilterType="System.Web.Mvc.ViewTypeParserFilter, System.Web.Mvc" />'
+    )
+    content = web_config_with().replace(b"<httpModules>", pages.encode() + b"<httpModules>", 1)
+    result = run_on([config(tmp_path, OWA_WEB_CONFIG, content)], install=EXCHANGE + "\\")
+    assert managed(result) == [("pages", "pageBaseType", "Owa.Pages.Base, OwaPages")]
+    (found,) = [f for f in result.findings if f.rule_id == MANAGED]
+    assert found.evidence.line == 4 and "pageBaseType" in (found.evidence.excerpt or "")
+
+
 def test_module_added_for_owa_in_applicationhost(tmp_path: Path) -> None:
     location = b"""    <location path="Default Web Site/owa">
         <system.webServer><modules><add name="Helper" type="Owa.Helper, OwaHelper" /></modules></system.webServer>

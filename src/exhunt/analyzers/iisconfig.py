@@ -56,6 +56,9 @@ MODULE_UNSHIPPED = "iis-module-unshipped"
 MANAGED_MODULE = "iis-managed-module"
 # Sections adding a .NET module or handler by its type (IIS's integrated and classic pipelines).
 _TYPED_SECTIONS = ("modules", "handlers", "httpmodules", "httphandlers")
+# `<pages>` attributes naming a type every page or user control of the application is built on
+# or parsed through: its code runs for each of them, whatever the page holds.
+_PAGE_TYPES = ("pageBaseType", "userControlBaseType", "pageParserFilterType")
 # Folders of Exchange's own applications, where no third party's module belongs.
 _EXCHANGE_APPS = ("/frontend/httpproxy/", "/clientaccess/")
 _ENV = {
@@ -346,21 +349,28 @@ def _managed_modules(config: ConfigFile, result: UnitResult) -> None:
         return  # not well-formed: already a problem of the file, so the host is not called clean
     reporter = Reporter(result)
     judged = [(r, tuple(r.params_as(ManagedModuleParams).known_namespaces)) for r in rules_of(MANAGED_MODULE)]
+    typed: list[tuple[str, str, str, int]] = []  # (section, name, type, line)
     for section in _TYPED_SECTIONS:
         for holder in config.root.iter(section):
             for entry in holder.children:
                 kind = entry.get("type").strip()
-                if entry.tag != "add" or not kind:
-                    continue
-                for r, known in judged:
-                    if kind.lower().startswith(known):
-                        continue
-                    facts = {"section": section, "name": entry.get("name"), "type": kind}
-                    reporter.report(
-                        Hit(r.id, "hit", facts),
-                        EvidenceRef(config.file.rel_path, entry.line, config.line_text(entry.line)),
-                        config.file.mtime,
-                    )
+                if entry.tag == "add" and kind:
+                    typed.append((section, entry.get("name"), kind, entry.line))
+    for pages in config.root.iter("pages"):
+        for attribute in _PAGE_TYPES:
+            kind = pages.get(attribute).strip()
+            if kind:
+                typed.append(("pages", attribute, kind, pages.line))
+    for section, name, kind, line in typed:
+        for r, known in judged:
+            if kind.lower().startswith(known):
+                continue
+            facts = {"section": section, "name": name, "type": kind}
+            reporter.report(
+                Hit(r.id, "hit", facts),
+                EvidenceRef(config.file.rel_path, line, config.line_text(line)),
+                config.file.mtime,
+            )
 
 
 # --------------------------------------------------------------------------------- mitigations
