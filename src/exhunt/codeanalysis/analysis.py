@@ -397,6 +397,32 @@ def _analyze_units(
             unread_markup=unread_markup,
         )
 
+    hits, parsed_units = _parsed(units, rules, clock, report, controls)
+    groups: dict[Lang, list[tuple[CodeUnit, Parsed]]] = {}
+    for unit, parsed in parsed_units:
+        groups.setdefault(unit.lang, []).append((unit, parsed))
+    for group in groups.values():
+        if len(group) > 1:
+            try:
+                scope = new_scope()
+                flows = [UnitFlow(pu, u.lang, rules, deadline, NODE_BUDGET, controls, scope) for u, pu in group]
+                run_together(flows)
+            except Budget:
+                pass  # each unit alone below, each with its own limits reported
+            else:
+                for (unit, parsed), flow in zip(group, flows, strict=True):
+                    hits.extend(_report_flow(unit, parsed, flow, rules, report, controls, clock))
+                continue
+        for unit, parsed in group:
+            hits.extend(_alone(unit, parsed, rules, clock, report, controls, new_scope()))
+    return hits
+
+
+def _parsed(
+    units: list[CodeUnit], rules: Sequence[SinkRule], clock: _Clock, report: CodeReport, controls: Mapping[str, str]
+) -> tuple[list[SinkHit], list[tuple[CodeUnit, Parsed]]]:
+    """Each unit with code parsed; a unit too long to parse, or whose parse runs past the deadline
+    or is refused, read token by token instead (its hits returned), with its problem."""
     hits: list[SinkHit] = []
     parsed_units: list[tuple[CodeUnit, Parsed]] = []
     for unit in units:
@@ -413,7 +439,7 @@ def _analyze_units(
             hits.extend(_tokens(unit, rules, report, controls, clock))
             continue
         try:
-            parsed = parse(unit, deadline)
+            parsed = parse(unit, clock.deadline)
         except ParseDeadline as exc:
             message = f"{unit.lang} code analysis stopped: deadline ({exc}); read token by token"
             report.problems.append(CodeProblem("timed-out", message, unit.first_line))
@@ -424,37 +450,29 @@ def _analyze_units(
             hits.extend(_tokens(unit, rules, report, controls, clock))
             continue
         parsed_units.append((unit, parsed))
-    groups: dict[Lang, list[tuple[CodeUnit, Parsed]]] = {}
-    for unit, parsed in parsed_units:
-        key = unit.lang
-        groups.setdefault(key, []).append((unit, parsed))
-    for group in groups.values():
-        if len(group) > 1:
-            try:
-                scope = new_scope()
-                flows = [UnitFlow(pu, u.lang, rules, deadline, NODE_BUDGET, controls, scope) for u, pu in group]
-                run_together(flows)
-            except Budget:
-                pass  # each unit alone below, each with its own limits reported
-            else:
-                for (unit, parsed), flow in zip(group, flows, strict=True):
-                    hits.extend(_report_flow(unit, parsed, flow, rules, report, controls, clock))
-                continue
-        for unit, parsed in group:
-            try:
-                flow = UnitFlow(parsed, unit.lang, rules, deadline, NODE_BUDGET, controls, new_scope())
-                flow.run()
-            except Budget as exc:
-                kind = "timed-out" if exc.what == "deadline" else "limit"
-                report.problems.append(
-                    CodeProblem(
-                        kind, f"{unit.lang} code analysis stopped: {exc.what}; read token by token", unit.first_line
-                    )
-                )
-                hits.extend(_tokens(unit, rules, report, controls, clock))
-                continue
-            hits.extend(_report_flow(unit, parsed, flow, rules, report, controls, clock))
-    return hits
+    return hits, parsed_units
+
+
+def _alone(
+    unit: CodeUnit,
+    parsed: Parsed,
+    rules: Sequence[SinkRule],
+    clock: _Clock,
+    report: CodeReport,
+    controls: Mapping[str, str],
+    scope: PageScope,
+) -> list[SinkHit]:
+    """One unit followed on its own; one that runs out of its budget or deadline read token by
+    token, with its problem."""
+    try:
+        flow = UnitFlow(parsed, unit.lang, rules, clock.deadline, NODE_BUDGET, controls, scope)
+        flow.run()
+    except Budget as exc:
+        kind = "timed-out" if exc.what == "deadline" else "limit"
+        message = f"{unit.lang} code analysis stopped: {exc.what}; read token by token"
+        report.problems.append(CodeProblem(kind, message, unit.first_line))
+        return _tokens(unit, rules, report, controls, clock)
+    return _report_flow(unit, parsed, flow, rules, report, controls, clock)
 
 
 def _report_flow(
