@@ -112,22 +112,10 @@ def analyze_code(
     started = time.monotonic()  # the deadline counts from here: telling code from markup is part of the work
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     text = unescape_names(_decode(data, report), report)
-    if ext in STYLESHEET_EXTENSIONS:
-        extracted = _stylesheet(text, report)
-    elif ext in RAZOR_EXTENSIONS:
-        extracted = _razor(text, ext, report, started + deadline_s)
-    else:
-        extracted = extract(text, ext)
-        _inline_stylesheet(text, extracted, report)
-    _unknown_code_text(extracted, report)
-    compiled_live = False
+    extracted = _read(text, ext, report, started + deadline_s)
     # A code-behind whose page was not read: its controls are names it uses and never declares.
     unread_markup = markup is None and ext in CODE_EXTENSIONS and is_code_behind(text)
-    if markup is not None:
-        markup_text = _decode(markup)
-        for ident, kind in input_controls(markup_text).items():
-            extracted.controls.setdefault(ident, kind)
-        compiled_live = names_as_source(markup_text, name)
+    compiled_live = _with_markup(markup, name, extracted)
     # What the page itself holds, for the checks of a page with no code of its own.
     own = dataclasses.replace(extracted, units=list(extracted.units))
     if included:
@@ -162,18 +150,60 @@ def analyze_code(
     report.sinks = len({(h.line, h.api) for h in hits})
     report.reached = len({(h.line, h.api) for h in hits if h.taint is not None})
     judge_hit(hits, name, extracted, report, compiled_live)
-    if not name.lower().endswith(SOURCE_SUFFIXES):
+    _file_checks(hits, name, ext, text, len(data), extracted, own, units, report)
+    return report
+
+
+def _read(text: str, ext: str, report: CodeReport, deadline: float) -> Extracted:
+    """The server code of a file by its type: a stylesheet's script, a Razor file's code, or a
+    page's (with a data source's inline stylesheet) or code file's."""
+    if ext in STYLESHEET_EXTENSIONS:
+        extracted = _stylesheet(text, report)
+    elif ext in RAZOR_EXTENSIONS:
+        extracted = _razor(text, ext, report, deadline)
+    else:
+        extracted = extract(text, ext)
+        _inline_stylesheet(text, extracted, report)
+    _unknown_code_text(extracted, report)
+    return extracted
+
+
+def _with_markup(markup: bytes | None, name: str, extracted: Extracted) -> bool:
+    """A code-behind read with its page: the page's input controls become this code's, and
+    whether the page compiles this file at run time (`CodeFile`/`Src`)."""
+    if markup is None:
+        return False
+    markup_text = _decode(markup)
+    for ident, kind in input_controls(markup_text).items():
+        extracted.controls.setdefault(ident, kind)
+    return names_as_source(markup_text, name)
+
+
+def _file_checks(
+    hits: list[SinkHit],
+    name: str,
+    ext: str,
+    text: str,
+    size: int,
+    extracted: Extracted,
+    own: Extracted,
+    units: list[CodeUnit],
+    report: CodeReport,
+) -> None:
+    """The checks of the file as a whole, after its sinks are judged: a tool kit, sinks fed by
+    what nothing resolves, files it hands over to, P/Invoke and cloaking."""
+    low = name.lower()
+    if not low.endswith(SOURCE_SUFFIXES):
         # (a password written down is its own finding, not one of a tool kit's capabilities)
         shell_hits = [h for h in hits if h.capability != "credential-capture"]
         toolkit(shell_hits, report)
         unresolved_sinks(shell_hits, name, report)
     included_files(extracted, report)
-    planted_code(own, text, len(data), report, razor=ext in RAZOR_EXTENSIONS)
-    if not name.lower().endswith(SOURCE_SUFFIXES) and not extracted.bare_source:
+    planted_code(own, text, size, report, razor=ext in RAZOR_EXTENSIONS)
+    if not low.endswith(SOURCE_SUFFIXES) and not extracted.bare_source:
         pinvoke_calls(units, report)
-    if not name.lower().endswith(SOURCE_SUFFIXES) or name.lower().endswith("global.asax.cs"):
+    if not low.endswith(SOURCE_SUFFIXES) or low.endswith("global.asax.cs"):
         cloaking(text, report)
-    return report
 
 
 def _encoded(layers: int, page: CodeReport) -> CodeReport:
