@@ -283,74 +283,85 @@ def hunt_queue(
     """Analyze and assess every host through one queue; `on_host` gets each assessment once,
     in the order hosts finish. Raises KeyboardInterrupt through, after closing the backend."""
     use_rules(options.user_rules)  # assessment and remediation here read the same rules as the workers
-    started = time.monotonic()
-    files_total = sum(len(h.files) for h in hosts)
-    bytes_total = sum(engine.planned_bytes(h) for h in hosts)
-    counters = {"hosts": 0, "files": 0, "bytes": 0}
+    _Queue(hosts, options, backend, on_host, on_progress).run()
 
-    def progress() -> None:
-        if on_progress:
-            on_progress(
+
+class _Queue:
+    """One hunt's queue: the units of every host in, each outcome settled into its host, each
+    host assessed once its last unit is in."""
+
+    def __init__(
+        self,
+        hosts: list[HostEvidence],
+        options: HuntOptions,
+        backend: Backend,
+        on_host: HostCallback,
+        on_progress: FleetProgressCallback | None,
+    ) -> None:
+        self.hosts = hosts
+        self.options = options
+        self.backend = backend
+        self.on_host = on_host
+        self.on_progress = on_progress
+        self.started = time.monotonic()
+        self.files_total = sum(len(h.files) for h in hosts)
+        self.bytes_total = sum(engine.planned_bytes(h) for h in hosts)
+        self.hosts_done = 0
+        self.files_done = 0
+        self.bytes_done = 0
+        self.open_hosts: dict[int, _OpenHost] = {}
+        self.retry: list[Unit] = []
+
+    def progress(self) -> None:
+        if self.on_progress:
+            self.on_progress(
                 FleetProgress(
-                    counters["hosts"],
-                    len(hosts),
-                    counters["files"],
-                    files_total,
-                    counters["bytes"],
-                    bytes_total,
-                    time.monotonic() - started,
+                    self.hosts_done,
+                    len(self.hosts),
+                    self.files_done,
+                    self.files_total,
+                    self.bytes_done,
+                    self.bytes_total,
+                    time.monotonic() - self.started,
                 )
             )
 
-    open_hosts: dict[int, _OpenHost] = {}
-    retry: list[Unit] = []
-
-    def units() -> Iterator[Unit]:
-        for i in _host_order(hosts):
-            host = hosts[i]
-            ctx = HostContext(host=host.name, exchange_install=host.exchange_install, options=options)
-            plan = _Plan(host, backend.coarse, options)
-            open_hosts[i] = _OpenHost(host, ctx, len(plan))
+    def units(self) -> Iterator[Unit]:
+        for i in _host_order(self.hosts):
+            host = self.hosts[i]
+            ctx = HostContext(host=host.name, exchange_install=host.exchange_install, options=self.options)
+            plan = _Plan(host, self.backend.coarse, self.options)
+            self.open_hosts[i] = _OpenHost(host, ctx, len(plan))
             if not len(plan):
-                finish(i)
+                self.finish(i)
             for seq in plan.order():
                 yield plan.unit(i, seq, ctx)
 
-    def finish(i: int) -> None:
-        state = open_hosts.pop(i)
+    def finish(self, i: int) -> None:
+        state = self.open_hosts.pop(i)
         assessment = _assess(state)
         state.parts.clear()
-        counters["hosts"] += 1
-        counters["files"] += len(state.evidence.files)
-        progress()
-        on_host(state.evidence, assessment)
+        self.hosts_done += 1
+        self.files_done += len(state.evidence.files)
+        self.progress()
+        self.on_host(state.evidence, assessment)
 
-    def settle(unit: Unit, outcome: UnitResult | BaseException) -> None:
+    def settle(self, unit: Unit, outcome: UnitResult | BaseException) -> None:
         if isinstance(outcome, UnitLost) and outcome.at is not None and len(unit.tasks) > 1:
-            # The backend named the pair that was lost: that pair becomes the problem, and the
-            # pairs before and after it run again as two units (each part numbered by its first
-            # pair's position, so the host's results keep their order).
-            k = outcome.at
-            pieces = [(unit.part, unit.tasks[:k]), (unit.part + k + 1, unit.tasks[k + 1 :])]
-            pieces = [(part, tasks) for part, tasks in pieces if tasks]
-            for part, tasks in pieces:
-                retry.append(Unit(unit.host, unit.seq, unit.ctx, tasks, part=part, isolated=unit.isolated))
-            open_hosts[unit.host].pending += len(pieces)
-            lost_pair = Unit(unit.host, unit.seq, unit.ctx, (unit.tasks[k],), part=unit.part + k, isolated=True)
-            settle(lost_pair, UnitLost(outcome.kind, str(outcome)))
+            self._split_at(unit, outcome, outcome.at)
             return
         if isinstance(outcome, UnitLost) and not unit.isolated and _split_on(outcome.kind, unit):
             # Run each file of the unit again on its own, under its own deadline: only the file
             # that kills a worker, or that runs past its deadline, is lost.
             for n, task in enumerate(unit.tasks):
-                retry.append(Unit(unit.host, unit.seq, unit.ctx, (task,), part=unit.part + n, isolated=True))
-            open_hosts[unit.host].pending += len(unit.tasks) - 1
+                self.retry.append(Unit(unit.host, unit.seq, unit.ctx, (task,), part=unit.part + n, isolated=True))
+            self.open_hosts[unit.host].pending += len(unit.tasks) - 1
             return
         if isinstance(outcome, UnitLost):
             outcome = _lost(unit, outcome.kind, str(outcome))
         elif isinstance(outcome, BaseException):
             outcome = _lost(unit, ProblemKind.ANALYZER_FAILED, f"the unit failed: {outcome!r}")
-        state = open_hosts[unit.host]
+        state = self.open_hosts[unit.host]
         state.findings.add((unit.seq, unit.part), outcome.findings)  # out of memory at once
         outcome.findings = []
         if outcome.correlation_hits:  # only with Sigma correlations loaded
@@ -358,29 +369,42 @@ def hunt_queue(
 
             state.hits = bound_host(state.hits, outcome, state.evidence.root)
         state.parts[(unit.seq, unit.part)] = outcome
-        counters["bytes"] += unit.size
+        self.bytes_done += unit.size
         state.pending -= 1
         if state.pending == 0:
-            finish(unit.host)
+            self.finish(unit.host)
         else:
-            progress()
+            self.progress()
 
-    queue = units()
-    in_flight = 0
-    try:
-        progress()
-        while True:
-            while backend.wants(in_flight):
-                unit = retry.pop(0) if retry else next(queue, None)
-                if unit is None:
+    def _split_at(self, unit: Unit, outcome: UnitLost, k: int) -> None:
+        """The backend named the pair that was lost: that pair becomes the problem, and the
+        pairs before and after it run again as two units (each part numbered by its first pair's
+        position, so the host's results keep their order)."""
+        pieces = [(unit.part, unit.tasks[:k]), (unit.part + k + 1, unit.tasks[k + 1 :])]
+        pieces = [(part, tasks) for part, tasks in pieces if tasks]
+        for part, tasks in pieces:
+            self.retry.append(Unit(unit.host, unit.seq, unit.ctx, tasks, part=part, isolated=unit.isolated))
+        self.open_hosts[unit.host].pending += len(pieces)
+        lost_pair = Unit(unit.host, unit.seq, unit.ctx, (unit.tasks[k],), part=unit.part + k, isolated=True)
+        self.settle(lost_pair, UnitLost(outcome.kind, str(outcome)))
+
+    def run(self) -> None:
+        queue = self.units()
+        in_flight = 0
+        try:
+            self.progress()
+            while True:
+                while self.backend.wants(in_flight):
+                    unit = self.retry.pop(0) if self.retry else next(queue, None)
+                    if unit is None:
+                        break
+                    self.backend.submit(unit)
+                    in_flight += 1
+                if not in_flight:
                     break
-                backend.submit(unit)
-                in_flight += 1
-            if not in_flight:
-                break
-            for unit, outcome in backend.wait():
-                in_flight -= 1
-                settle(unit, outcome)
-            interrupts.check()
-    finally:
-        backend.close()
+                for unit, outcome in self.backend.wait():
+                    in_flight -= 1
+                    self.settle(unit, outcome)
+                interrupts.check()
+        finally:
+            self.backend.close()
