@@ -191,6 +191,10 @@ class Reference:
     virtual: bool = False  # a site-relative path (`virtual=`, `~/...`, `/...`)
 
 
+# Server controls that run a stylesheet, and the attribute naming it (lower case).
+_STYLESHEET_CONTROLS = (("asp:xml", "transformsource"), ("asp:xmldatasource", "transformfile"))
+
+
 def references(text: str) -> list[Reference]:
     """Files the page's text names as part of its code, in page order (all of them: the reader
     decides how many it follows, and says when it stops short)."""
@@ -217,24 +221,16 @@ def references(text: str) -> list[Reference]:
         # A server script block may load its members from a file (`<script runat="server"
         # src="x.cs">`, the code declaration block's `src`): that code is the page's own.
         found += _server_tag_paths(text, _script_tags(text), "src", "script")
-    if "transformsource" in low:
-        # An `<asp:Xml runat="server" TransformSource="...">` control loads that stylesheet and
-        # runs its script (`codeanalysis.stylesheet`): whatever the file is called, it is code.
-        controls = (
-            _Tag(m.start(), m.group("attrs"))
-            for m in _CONTROL_TAG.finditer(text)
-            if m.group("tag").lower() == "asp:xml"
-        )
-        found += _server_tag_paths(text, controls, "transformsource", "transform")
-    if "transformfile" in low:
-        # `<asp:XmlDataSource runat="server" TransformFile="...">` loads its stylesheet the same
-        # way when a control bound to it asks for the data.
-        sources = (
-            _Tag(m.start(), m.group("attrs"))
-            for m in _CONTROL_TAG.finditer(text)
-            if m.group("tag").lower() == "asp:xmldatasource"
-        )
-        found += _server_tag_paths(text, sources, "transformfile", "transform")
+    # An `<asp:Xml runat="server" TransformSource="...">` control loads that stylesheet and runs
+    # its script (`codeanalysis.stylesheet`): whatever the file is called, it is code. An
+    # `<asp:XmlDataSource runat="server" TransformFile="...">` does the same when a control bound
+    # to it asks for the data.
+    for tag, attr in _STYLESHEET_CONTROLS:
+        if attr in low:
+            controls = (
+                _Tag(m.start(), m.group("attrs")) for m in _CONTROL_TAG.finditer(text) if m.group("tag").lower() == tag
+            )
+            found += _server_tag_paths(text, controls, attr, "transform")
     found.sort(key=lambda x: x[0])
     return [r for _, r in found]
 
