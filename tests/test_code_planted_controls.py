@@ -38,6 +38,14 @@ def test_a_control_of_the_applications_own_source() -> None:
     assert cap.chain.endswith("class Contoso.Web.Diag.Probe of the application's App_Code folder")
 
 
+def test_a_control_registered_outside_the_page() -> None:
+    # web.config's <pages><controls><add tagPrefix="cc" .../> registers the prefix for every page
+    page = b'<%@ Page Language="C#" %>\n<cc:Probe runat="server" Key="k4" />\n'
+    (cap,) = [c for c in analyze_code(page, "probe.aspx").capabilities if c.rule_id == PLANTED]
+    assert cap.chain.endswith("cc:Probe, registered outside the page (web.config's pages/controls)")
+    assert cap.lines == (2,)
+
+
 @pytest.mark.parametrize(
     "page",
     [

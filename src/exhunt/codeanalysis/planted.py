@@ -147,40 +147,55 @@ def _inherited_only(rule_id: str, extracted: Extracted, report: CodeReport) -> N
         return
 
 
+# A server control declared in markup (`<x:Y ... runat="server"`): its tag prefix and class.
+_SERVER_CONTROL = re.compile(r"<(\w+):(\w+)\b[^<>]*\brunat\s*=\s*[\"']?server", re.I)
+
+
 def _control_only(rule_id: str, extracted: Extracted, text: str, report: CodeReport) -> None:
     """A page with no server code and next to no markup whose one server control comes from a
     custom assembly it registers (`<%@ Register TagPrefix="x" Namespace="N" Assembly="A" %>`
-    then `<x:Y runat="server" />`), or from the application's App_Code when no assembly is
-    named (a source file planted there is compiled with the application): declaring the control creates an object of that class, as
-    `new N.Y()` would, and the class does the rest. Only a `@ Page` is a trigger, and pages with
-    code of their own (`CodeBehind`, `CodeFile`, `Src`) are left out, as for `_inherited_only`."""
+    then `<x:Y runat="server" />`), from the application's App_Code when no assembly is named (a
+    source file planted there is compiled with the application), or from a prefix the page does
+    not register (web.config's `<pages><controls>` does): declaring the control creates an
+    object of that class, as `new N.Y()` would, and the class does the rest. Only a `@ Page` is a
+    trigger, and pages with code of their own (`CodeBehind`, `CodeFile`, `Src`) are left out, as
+    for `_inherited_only`; so are the framework's controls and user controls registered by file."""
     if extracted.code_chars or extracted.markup_chars > 400:
         return
     pages = [{k.lower(): v for k, v in d.attrs.items()} for d in extracted.directives if d.name.lower() == "page"]
     if not pages or any(attrs.keys() & _OWN_CODE for attrs in pages):
         return  # (a user control's or master page's, which no URL serves, or a page with its own code)
+    registered: dict[str, tuple[dict[str, str], int]] = {}
     for d in extracted.directives:
         attrs = {k.lower(): v.strip() for k, v in d.attrs.items()}
-        prefix, assembly = attrs.get("tagprefix", ""), attrs.get("assembly", "")
-        namespace = attrs.get("namespace", "")
-        if d.name.lower() != "register" or not prefix or not (assembly or namespace) or "src" in attrs:
+        if d.name.lower() == "register" and attrs.get("tagprefix"):
+            registered.setdefault(attrs["tagprefix"].lower(), (attrs, d.line))
+    for tag in _SERVER_CONTROL.finditer(text):
+        prefix, control = tag.group(1), tag.group(2)
+        if prefix.lower() == "asp":
             continue
-        if (assembly or namespace).lower().startswith(("system", "microsoft")):
-            continue
-        tag = re.search(rf"<{re.escape(prefix)}:(\w+)\b[^<>]*\brunat\s*=\s*[\"']?server", text, re.I)
-        if tag is None:
-            continue
-        name = f"{namespace}.{tag.group(1)}" if namespace else tag.group(1)
-        # Without an assembly the parser looks for the namespace in the application's own
-        # source files, compiled from App_Code.
-        where = f"the custom assembly {assembly}" if assembly else "the application's App_Code folder"
         line = text.count("\n", 0, tag.start()) + 1
+        attrs, at = registered.get(prefix.lower(), ({}, line))
+        if "src" in attrs:
+            return  # a user control, read as an include
+        assembly, namespace = attrs.get("assembly", ""), attrs.get("namespace", "")
+        if (assembly or namespace).lower().startswith(("system", "microsoft")):
+            return
+        name = f"{namespace}.{control}" if namespace else control
+        if assembly:
+            where = f"class {name} of the custom assembly {assembly}"
+        elif namespace:
+            # Without an assembly the parser looks for the namespace in the application's own
+            # source files, compiled from App_Code.
+            where = f"class {name} of the application's App_Code folder"
+        else:
+            where = "registered outside the page (web.config's pages/controls)"
         report.capabilities.append(
             Capability(
                 rule_id,
                 line,
-                f"has no code of its own and only declares the control {prefix}:{tag.group(1)}, class {name} of {where}",
-                (d.line, line),
+                f"has no code of its own and only declares the control {prefix}:{control}, {where}",
+                (at, line) if at != line else (line,),
                 name,
             )
         )
