@@ -92,3 +92,9 @@ def test_the_hunt_finds_the_trigger(tmp_path: Path) -> None:
 def test_a_page_that_only_inherits(base: str, reported: bool) -> None:
     page = f'<%@ Page Language="C#" Inherits="{base}" %>\n'.encode()
     assert (PLANTED in medium_or_above(analyze_code(page, "p.aspx"))) is reported
+
+
+def test_the_hunt_reads_a_page_of_one_unregistered_control(tmp_path: Path) -> None:
+    page = b'<%@ Page Language="C#" %>\n<cc:Probe runat="server" Key="k4" />\n'
+    found = by_rule(hunt(server_file(tmp_path, "C:\\inetpub\\wwwroot\\probe.aspx", page)))
+    assert "registered outside the page" in dict(found[PLANTED].details)["chain"]

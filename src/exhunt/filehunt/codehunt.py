@@ -139,7 +139,7 @@ _CODE_BEHIND_INPUT = re.compile(
 MAX_FOLDED_SHOWN = 12
 _SCRIPT_NAMESPACE = NAMESPACE.encode()  # what makes a stylesheet code (codeanalysis.stylesheet)
 _STUB_BYTES = 4096  # pages this small are read when they inherit or create a class (EXH-WS-CODE-PLANTED-DLL)
-_TRIGGER = re.compile(rb"\binherits\b|\bnew\s+[\w.]+\s*\(")
+_TRIGGER = re.compile(rb"\binherits\b|\bnew\s+[\w.]+\s*\(|<(?!asp:)\w+:\w+\b[^<>]{0,400}\brunat\b")
 _KINDS = {"limit": ProblemKind.LIMIT, "timed-out": ProblemKind.TIMED_OUT, "unsupported": ProblemKind.UNSUPPORTED}
 
 
@@ -262,7 +262,8 @@ def wants(loc: Location, data: bytes) -> bool:
     if b"runat" in found and _SERVER_SCRIPT_SRC.search(_lower(start)) is not None:
         return True  # its members come from the file a server script block names (read with it)
     # A small page may be only a trigger of a planted assembly: a directive inheriting one of its
-    # classes, or a block creating one (EXH-WS-CODE-PLANTED-DLL).
+    # classes, a block creating one, or a server control of a prefix other than asp
+    # (EXH-WS-CODE-PLANTED-DLL).
     return len(data) <= _STUB_BYTES and _TRIGGER.search(_lower(start)) is not None
 
 
