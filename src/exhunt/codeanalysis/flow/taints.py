@@ -89,56 +89,14 @@ def _taint(flow: UnitFlow, node: Node, method: str | None, depth: int) -> Taint 
     if r in {Role.STRING, Role.INT, Role.CHAR, Role.LAMBDA}:
         return None
     if r is Role.IDENT:
-        name = flow._n(text(node))
-        found = flow.taints.get((method, name)) or flow.taints.get((None, name))
-        prop = flow.methods.get(name.lower()) if found is None else None
-        if prop is not None and prop.node.type == "property_declaration":
-            found = flow.returns.get(name.lower())  # `Cmd` read through its getter
-        if found is None and name.lower() == "clientquerystring" and name not in flow.fields and prop is None:
-            # `Page.ClientQueryString`: the query string of the URL the client asked for.
-            return Taint(("the query string",), frozenset({"request"}), (), frozenset({flow.line(node)}))
-        if found is None and flow._type(name) == WORKER_REQUEST:
-            # The raw request: what any of its methods returns or reads into a buffer.
-            return Taint(
-                ("the request body (HttpWorkerRequest)",), frozenset({"body"}), (), frozenset({flow.line(node)})
-            )
-        if found is None and (kind := flow._type(name)) in _SOCKETS:
-            # A connection the page opened: what is read from it is the far end's to choose.
-            shown = "data read from a named pipe" if kind in _PIPES else "data read from a socket"
-            return Taint((shown,), frozenset({"network"}), (), frozenset({flow.line(node)}))
-        return found
+        return _name_taint(flow, node, method)
     src = flow._source(node)
     if src is not None:
         return src
     if r is Role.CALL and (fetched := flow._fetched(node, method, depth)) is not None:
         return fetched
     if r is Role.BINARY:
-        out: Taint | None = None
-        stack = [node]
-        while stack:
-            cur = stack.pop()
-            if role(cur) is Role.BINARY:
-                op = operator(cur)
-                parts = [unwrap(c) for c in cur.named_children]
-                sub: Taint | None = None
-                for p in parts:
-                    if role(p) is Role.BINARY:
-                        stack.append(p)
-                    else:
-                        sub = merge(sub, flow.taint(p, method, depth + 1))
-                if sub is not None and op in {"^", "Xor"}:
-                    sub = sub.step("XOR-decodes it", flow.line(cur))
-                out = merge(out, sub)
-        if out is not None and operator(node) in {"+", "&"}:
-            if not out.joined and any(flow.taint(p, method, depth + 1) is None for p in operands(node)):
-                out = out.join()  # joined with text the request did not give
-            first = leftmost(node)
-            prefix = as_text(flow.fold(first))
-            if flow._in_site(first, method) or _fixed_folder(prefix):
-                out = out.only(frozenset({"web-path"}))  # a path under a folder the code fixes
-            elif fixed_host(prefix):
-                out = out.only(frozenset({"fixed-host"}))  # a URL whose server the code fixes
-        return out
+        return _binary_taint(flow, node, method, depth)
     if r is Role.MEMBER:
         obj, _name = member_parts(node)
         own = own_member(node) or flow._class_member(node)
@@ -160,6 +118,58 @@ def _taint(flow: UnitFlow, node: Node, method: str | None, depth: int) -> Taint 
         if role(c) in {Role.METHOD, Role.LAMBDA}:
             continue
         out = merge(out, flow.taint(c, method, depth + 1))
+    return out
+
+
+def _name_taint(flow: UnitFlow, node: Node, method: str | None) -> Taint | None:
+    """What a name holds: a variable or field of the method or page, a property read through its
+    getter, the page's query string, the raw request, or a socket or pipe the page opened."""
+    name = flow._n(text(node))
+    found = flow.taints.get((method, name)) or flow.taints.get((None, name))
+    prop = flow.methods.get(name.lower()) if found is None else None
+    if prop is not None and prop.node.type == "property_declaration":
+        found = flow.returns.get(name.lower())  # `Cmd` read through its getter
+    if found is None and name.lower() == "clientquerystring" and name not in flow.fields and prop is None:
+        # `Page.ClientQueryString`: the query string of the URL the client asked for.
+        return Taint(("the query string",), frozenset({"request"}), (), frozenset({flow.line(node)}))
+    if found is None and flow._type(name) == WORKER_REQUEST:
+        # The raw request: what any of its methods returns or reads into a buffer.
+        return Taint(("the request body (HttpWorkerRequest)",), frozenset({"body"}), (), frozenset({flow.line(node)}))
+    if found is None and (kind := flow._type(name)) in _SOCKETS:
+        # A connection the page opened: what is read from it is the far end's to choose.
+        shown = "data read from a named pipe" if kind in _PIPES else "data read from a socket"
+        return Taint((shown,), frozenset({"network"}), (), frozenset({flow.line(node)}))
+    return found
+
+
+def _binary_taint(flow: UnitFlow, node: Node, method: str | None, depth: int) -> Taint | None:
+    """A chain of binary operations: what its operands carry (XOR a decoding step), joined with
+    fixed text, and kept to a folder or a server when the code fixes the start of a path or URL."""
+    out: Taint | None = None
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if role(cur) is Role.BINARY:
+            op = operator(cur)
+            parts = [unwrap(c) for c in cur.named_children]
+            sub: Taint | None = None
+            for p in parts:
+                if role(p) is Role.BINARY:
+                    stack.append(p)
+                else:
+                    sub = merge(sub, flow.taint(p, method, depth + 1))
+            if sub is not None and op in {"^", "Xor"}:
+                sub = sub.step("XOR-decodes it", flow.line(cur))
+            out = merge(out, sub)
+    if out is not None and operator(node) in {"+", "&"}:
+        if not out.joined and any(flow.taint(p, method, depth + 1) is None for p in operands(node)):
+            out = out.join()  # joined with text the request did not give
+        first = leftmost(node)
+        prefix = as_text(flow.fold(first))
+        if flow._in_site(first, method) or _fixed_folder(prefix):
+            out = out.only(frozenset({"web-path"}))  # a path under a folder the code fixes
+        elif fixed_host(prefix):
+            out = out.only(frozenset({"fixed-host"}))  # a URL whose server the code fixes
     return out
 
 
