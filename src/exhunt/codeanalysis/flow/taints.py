@@ -212,6 +212,18 @@ def _call_taint(flow: UnitFlow, node: Node, method: str | None, depth: int) -> T
         # `f()` or `f.Invoke()` of `Func<string> f = () => Request["c"]`: what it returns, where it was written
         for returned in flow._lambda_returns.get(held, ()):
             out = merge(out, flow.taint(returned, lam[1], depth + 1))
+    lname, out = _through_own_method(flow, node, lname, receiver, name, out)
+    if out is None:
+        return None
+    return _called(flow, node, lname, args, out, method, depth)
+
+
+def _through_own_method(
+    flow: UnitFlow, node: Node, lname: str, receiver: Node | None, name: str, out: Taint | None
+) -> tuple[str, Taint | None]:
+    """A call of a method of the file (or of a delegate bound to one): what its arguments carry
+    goes through the steps its body takes, joined with what it returns; a method returning
+    records returns what its body puts in them. The name of the method called, and the taint."""
     local = flow.methods.get(lname)
     bound = flow._delegate_call(receiver, name) if local is None else None
     if bound is not None:  # `run(x)` of `Func<string, string> run = Go;`: what Go returns
@@ -228,8 +240,14 @@ def _call_taint(flow: UnitFlow, node: Node, method: str | None, depth: int) -> T
             out = out.merge(ret) if ret is not None else out
         else:
             out = ret
-    if out is None:
-        return None
+    return lname, out
+
+
+def _called(
+    flow: UnitFlow, node: Node, lname: str, args: list[Node], out: Taint, method: str | None, depth: int
+) -> Taint:
+    """What a call of a known name makes of what reaches it: text joined around it, a decoding or
+    decryption step, only a file's name, or a path kept inside the site."""
     if lname in _JOINING and any(flow.taint(a, method, depth + 1) is None for a in args):
         out = out.join()  # `string.Format("... {0}", x)`, `string.Concat(a, x)`: text around it
     line = flow.line(node)
