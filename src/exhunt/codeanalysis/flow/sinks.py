@@ -200,60 +200,83 @@ def _sinks(flow: UnitFlow) -> None:
         values = [flow.fold(a) for a in args]
         for a, v in zip(args, values, strict=False):
             flow.note_folded(a, v)
-        if not is_new and path and path[-1] in {"invoke", "invokemember", "dynamicinvoke"}:
-            flow._reflective(node, callee, args, method)
-        if not is_new and path and path[-1] == "callbyname" and len(args) > 1:
-            flow._called_by_name(node, args, method)
-        if not is_new and path[-2:] in _LATE_BINDERS and len(args) > 3:
-            flow._late_bound(node, args, method)
-        if not is_new and path[-2:] == ("expression", "call") and args:
-            flow._expression_call(node, args, method)
-        if not is_new and (
-            path[-2:] in _DYNAMIC_METHOD_CALLS or (len(path) == 1 and flow._type(path[0]) == "dynamicmethod")
-        ):
-            flow._emitted_calls(node, args, method)  # `dm.Invoke(...)`, or `run(...)` of its delegate
-        if not is_new and len(path) == 1 and callee is not None and role(unwrap(callee)) is Role.IDENT:
-            ref = flow._method_variables().get(flow._n(text(unwrap(callee))))
-            if ref is not None:  # `load(data)` of a delegate over `typeof(Assembly).GetMethod("Load")`
-                how = f"called through a delegate made by reflection, as {ref[0]}.{ref[1]}"
-                flow._call_as(node, args, method, ref, how)
-        if (
-            not is_new
-            and flow.lang is Lang.JSCRIPT
-            and callee is not None
-            and role(unwrap(callee)) is Role.INDEX
-            and flow._js_global_eval(callee)
-        ):  # `this["ev" + "al"](code, "unsafe")`
-            flow._call_as(node, args, method, ("eval",), f"called as {' '.join(text(callee).split())}")
-        if not is_new and path and path[-1] in _EACH_ANY:
-            flow._framework_group(node, callee, args, path[-1], method)
-        bound = flow._bound_method(path, callee) if not is_new else None
-        if bound is not None:  # `run(x)` or `run.Invoke(x)` of `Func<string, Process> run = Process.Start`
-            flow._call_as(node, args, method, bound[0], f"called through a delegate bound to {bound[1]}")
+        if not is_new:
+            _indirect_calls(flow, node, callee, args, path, method)
         if not is_new and not has_receiver and len(path) == 1 and flow._own_body(path[0]):
             continue  # `Rename(a, b)` of the file's own `Rename`: not VB's function of that name
         if not is_new and args and (path[-2:] == ("response", "write") or path[-3:] == _OUTPUT_WRITE):
             flow._served_back(node, args, values, method)
-        hit_rules: set[str] = set()  # each rule's first matching pattern only
-        for rule, pattern in flow._patterns_named(path[-1] if path else ""):
-            if rule.rule_id in hit_rules or not pattern.matches(path, is_new, has_receiver):
-                continue
-            if pattern.label in {"eval", "new Function"} and flow.lang is not Lang.JSCRIPT:
-                continue
-            if pattern.label == ".SetValue" and _not_a_key(path):
-                continue  # an array's item or a reflected property set, not a registry value
-            if pattern.label == ".AddCommand" and len(args) > 2:
-                continue  # PowerShell's takes a command and a scope flag; a menu's command list takes more
-            flow._hit(rule, pattern.label, node, callee, args, values, method, pattern.argument)
-            hit_rules.add(rule.rule_id)
-        if not is_new and has_receiver and path and path[-1] in _POWERSHELL_ARGS and flow._runs_scripts():
-            # `ps.AddCommand("Invoke-Expression").AddParameter("Command", x)`: the value of a
-            # script-running cmdlet's parameter is a script, as AddScript's argument is
-            at = 1 if path[-1] == "addparameter" else 0
-            process = next((rule for rule in flow.rules if rule.capability == "process"), None)
-            if process is not None and len(args) > at:
-                label = "AddParameter" if at else "AddArgument"
-                flow._hit(process, f"{label} of a script-running cmdlet", node, callee, args, values, method, at)
+        _pattern_hits(flow, node, callee, args, values, path, is_new, has_receiver, method)
+
+
+def _indirect_calls(
+    flow: UnitFlow, node: Node, callee: Node | None, args: list[Node], path: tuple[str, ...], method: str | None
+) -> None:
+    """A call that calls something else: by reflection, by name, late bound, through an
+    expression tree, emitted IL or a delegate, JScript's global `eval` by index, a framework
+    method given a method group; what it calls is checked as if called directly."""
+    if path and path[-1] in {"invoke", "invokemember", "dynamicinvoke"}:
+        flow._reflective(node, callee, args, method)
+    if path and path[-1] == "callbyname" and len(args) > 1:
+        flow._called_by_name(node, args, method)
+    if path[-2:] in _LATE_BINDERS and len(args) > 3:
+        flow._late_bound(node, args, method)
+    if path[-2:] == ("expression", "call") and args:
+        flow._expression_call(node, args, method)
+    if path[-2:] in _DYNAMIC_METHOD_CALLS or (len(path) == 1 and flow._type(path[0]) == "dynamicmethod"):
+        flow._emitted_calls(node, args, method)  # `dm.Invoke(...)`, or `run(...)` of its delegate
+    if len(path) == 1 and callee is not None and role(unwrap(callee)) is Role.IDENT:
+        ref = flow._method_variables().get(flow._n(text(unwrap(callee))))
+        if ref is not None:  # `load(data)` of a delegate over `typeof(Assembly).GetMethod("Load")`
+            how = f"called through a delegate made by reflection, as {ref[0]}.{ref[1]}"
+            flow._call_as(node, args, method, ref, how)
+    if (
+        flow.lang is Lang.JSCRIPT
+        and callee is not None
+        and role(unwrap(callee)) is Role.INDEX
+        and flow._js_global_eval(callee)
+    ):  # `this["ev" + "al"](code, "unsafe")`
+        flow._call_as(node, args, method, ("eval",), f"called as {' '.join(text(callee).split())}")
+    if path and path[-1] in _EACH_ANY:
+        flow._framework_group(node, callee, args, path[-1], method)
+    bound = flow._bound_method(path, callee)
+    if bound is not None:  # `run(x)` or `run.Invoke(x)` of `Func<string, Process> run = Process.Start`
+        flow._call_as(node, args, method, bound[0], f"called through a delegate bound to {bound[1]}")
+
+
+def _pattern_hits(
+    flow: UnitFlow,
+    node: Node,
+    callee: Node | None,
+    args: list[Node],
+    values: list[Value | None],
+    path: tuple[str, ...],
+    is_new: bool,
+    has_receiver: bool,
+    method: str | None,
+) -> None:
+    """The rules whose sink patterns the call matches, each by its first matching pattern; and a
+    script-running cmdlet's parameter, which is a script as AddScript's argument is."""
+    hit_rules: set[str] = set()  # each rule's first matching pattern only
+    for rule, pattern in flow._patterns_named(path[-1] if path else ""):
+        if rule.rule_id in hit_rules or not pattern.matches(path, is_new, has_receiver):
+            continue
+        if pattern.label in {"eval", "new Function"} and flow.lang is not Lang.JSCRIPT:
+            continue
+        if pattern.label == ".SetValue" and _not_a_key(path):
+            continue  # an array's item or a reflected property set, not a registry value
+        if pattern.label == ".AddCommand" and len(args) > 2:
+            continue  # PowerShell's takes a command and a scope flag; a menu's command list takes more
+        flow._hit(rule, pattern.label, node, callee, args, values, method, pattern.argument)
+        hit_rules.add(rule.rule_id)
+    if not is_new and has_receiver and path and path[-1] in _POWERSHELL_ARGS and flow._runs_scripts():
+        # `ps.AddCommand("Invoke-Expression").AddParameter("Command", x)`: the value of a
+        # script-running cmdlet's parameter is a script, as AddScript's argument is
+        at = 1 if path[-1] == "addparameter" else 0
+        process = next((rule for rule in flow.rules if rule.capability == "process"), None)
+        if process is not None and len(args) > at:
+            label = "AddParameter" if at else "AddArgument"
+            flow._hit(process, f"{label} of a script-running cmdlet", node, callee, args, values, method, at)
 
 
 def _framework_group(
