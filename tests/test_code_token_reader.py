@@ -142,3 +142,30 @@ def test_the_reader_stops_at_its_time_and_says_where() -> None:
     stopped = read_tokens(code, sink_rules(), stop_at=time.monotonic() - 1)
     assert stopped.stopped_at == 1
     assert stopped.hits == []
+
+
+def test_a_statement_of_many_tainted_names_gives_the_same_chain_every_run() -> None:
+    # The names a statement reads are looked up in order: the sources and steps of its chain must
+    # not follow the order of a set, which changes with each process's hash seed.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        'var zeta = Convert.FromBase64String(Request["z"]);\n'
+        'var alpha = HttpUtility.UrlDecode(Request.Form["a"]);\n'
+        'var mid = Request.Headers["m"];\n'
+        'System.Diagnostics.Process.Start("cmd.exe", mid + alpha + zeta);\n'
+    )
+    script = (
+        "from exhunt.codeanalysis.analysis import sink_rules\n"
+        "from exhunt.codeanalysis.tokens import read_tokens\n"
+        f"print([repr(h.taint) for h in read_tokens({code!r}, sink_rules()).hits if h.taint])\n"
+    )
+    seen = set()
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        assert "base64-decodes it" in done.stdout and "URL-decodes it" in done.stdout
+        seen.add(done.stdout)
+    assert len(seen) == 1, seen

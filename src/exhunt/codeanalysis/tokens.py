@@ -142,19 +142,7 @@ def read_tokens(
     folded: dict[str, int] = {}
     tainted: dict[str, Taint] = {}
     hits: list[SinkHit] = []
-    sinks = [
-        (rule, p, re.compile(rf"(?i)(?:\bnew\s+(?:[\w.]+\.)?|\.|\b){re.escape(p.parts[-1])}\s*\("))
-        for rule in rules
-        for p in rule.patterns
-    ]
-    # One pass with every sink name first: most statements name none.
-    any_sink = re.compile(
-        r"(?i)\b(?P<name>" + "|".join(sorted({re.escape(p.parts[-1]) for _, p, _ in sinks})) + r")\s*\("
-    )
-    by_name: dict[str, list[int]] = {}  # a sink name (lower case) -> its patterns, in rule order
-    for i, (_, p, _) in enumerate(sinks):
-        by_name.setdefault(p.parts[-1].lower(), []).append(i)
-    words = re.compile(r"[A-Za-z_]\w*")
+    sinks = _SinkIndex(rules)
     has_native = any(rule.capability == "native-code" for rule in rules)
     too_long: list[int] = []
     for count, (raw, stmt_line) in enumerate(_statements(code, first_line, vb)):
@@ -171,42 +159,76 @@ def read_tokens(
                 if s not in stmt and len(s) > 3:
                     folded.setdefault(s[1:-1], stmt_line)
             stmt = joined
-        t: Taint | None = None
-        src = _source(stmt, control_rx)
-        if src is not None:
-            t = Taint((src[1],), frozenset({src[0]}), (), frozenset({stmt_line}))
-        if tainted:
-            for name in set(words.findall(stmt)) & tainted.keys():
-                vt = tainted[name]
-                t = vt if t is None else t.merge(vt)
-        if t is not None:
-            low = stmt.lower()
-            for key, step in TRANSFORMS.items():
-                if key in low:
-                    t = t.step(step, stmt_line)
-            if "createdecryptor" in low or "transformfinalblock" in low:
-                t = t.step("decrypts it", stmt_line)
+        t = _statement_taint(stmt, stmt_line, control_rx, tainted)
         m = (_VB_DIM.match(stmt) if vb else None) or _ASSIGN.match(stmt)
         if m and t is not None and len(tainted) < MAX_TAINTED:
             tainted[m.group("name")] = _bounded(t)
         # Windows functions count whatever the source of their arguments, where the page declares
         # them (judged with the file's declarations later), but not in the declaration itself.
+        if t is None and not has_native:
+            continue
+        hits.extend(sinks.hits(stmt, stmt_line, t))
+    return TokenResult(hits, folded, too_long)
+
+
+_WORDS = re.compile(r"[A-Za-z_]\w*")
+
+
+def _statement_taint(
+    stmt: str, line: int, control_rx: re.Pattern[str] | None, tainted: Mapping[str, Taint]
+) -> Taint | None:
+    """What of the request a statement carries: a source it names, or a variable a statement
+    before it set from one, through the decoders and ciphers the statement names."""
+    t: Taint | None = None
+    src = _source(stmt, control_rx)
+    if src is not None:
+        t = Taint((src[1],), frozenset({src[0]}), (), frozenset({line}))
+    if tainted:
+        for name in sorted(set(_WORDS.findall(stmt)) & tainted.keys()):  # (sorted: the same chain every run)
+            vt = tainted[name]
+            t = vt if t is None else t.merge(vt)
+    if t is not None:
+        low = stmt.lower()
+        for key, step in TRANSFORMS.items():
+            if key in low:
+                t = t.step(step, line)
+        if "createdecryptor" in low or "transformfinalblock" in low:
+            t = t.step("decrypts it", line)
+    return t
+
+
+class _SinkIndex:
+    """The rules' sink patterns as token patterns, found by one pass of every sink name first:
+    most statements name none, and a statement is tried only against the patterns of the names
+    it calls (a page of many statements that each call one sink is not searched for every rule's
+    every name)."""
+
+    def __init__(self, rules: Sequence[SinkRule]) -> None:
+        self.sinks = [
+            (rule, p, re.compile(rf"(?i)(?:\bnew\s+(?:[\w.]+\.)?|\.|\b){re.escape(p.parts[-1])}\s*\("))
+            for rule in rules
+            for p in rule.patterns
+        ]
+        names = sorted({re.escape(p.parts[-1]) for _, p, _ in self.sinks})
+        self.any_sink = re.compile(r"(?i)\b(?P<name>" + "|".join(names) + r")\s*\(")
+        self.by_name: dict[str, list[int]] = {}  # a sink name (lower case) -> its patterns, in rule order
+        for i, (_, p, _) in enumerate(self.sinks):
+            self.by_name.setdefault(p.parts[-1].lower(), []).append(i)
+
+    def hits(self, stmt: str, line: int, t: Taint | None) -> list[SinkHit]:
+        """The sinks a statement calls; with no taint (`t` None), the Windows functions only,
+        and not in their declaration."""
         native_only = t is None
-        if native_only and not has_native:
-            continue
-        # The sink names the statement calls: only their patterns are tried (a page of many
-        # statements that each call one sink is not searched for every rule's every name).
-        called = {m.group("name").lower() for m in any_sink.finditer(stmt)}
+        called = {m.group("name").lower() for m in self.any_sink.finditer(stmt)}
         if not called or (native_only and _DECLARATION.search(stmt)):
-            continue
-        for i in sorted(i for name in called for i in by_name[name]):
-            rule, pattern, rx = sinks[i]
+            return []
+        out = []
+        for i in sorted(i for name in called for i in self.by_name[name]):
+            rule, pattern, rx = self.sinks[i]
             if native_only and rule.capability != "native-code":
                 continue
             if pattern.label == "eval" and not re.search(r"(?i)\beval\s*\(", stmt):
                 continue
             if rx.search(stmt):
-                hits.append(
-                    SinkHit(rule.rule_id, rule.capability, pattern.label, stmt_line, t, None, [], "token-level")
-                )
-    return TokenResult(hits, folded, too_long)
+                out.append(SinkHit(rule.rule_id, rule.capability, pattern.label, line, t, None, [], "token-level"))
+        return out
