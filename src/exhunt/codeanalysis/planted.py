@@ -118,14 +118,12 @@ def _precompiled_or_framework(base: str) -> bool:
     return _PRECOMPILED.search(base) is not None or short in _SHORT_FRAMEWORK
 
 
-def _inherited_only(rule_id: str, extracted: Extracted, report: CodeReport) -> None:
-    """A page with no server code and next to no markup that inherits a class it does not
-    bring (no `CodeBehind`, `CodeFile` or `Src`): everything it does is in that class, from an
-    assembly in bin or the GAC. Handlers and services naming a library's class are left out:
-    libraries ship such one-line stubs for their handlers; so are user controls and master
-    pages, which no request reaches by their own URL."""
-    if extracted.code_chars or extracted.markup_chars > 400:
-        return
+def _inherited_only(rule_id: str, extracted: Extracted, report: CodeReport) -> bool:
+    """A page (with no server code and next to no markup: `_planted_of`) that inherits a class it
+    does not bring (no `CodeBehind`, `CodeFile` or `Src`): everything it does is in that class,
+    from an assembly in bin or the GAC. Handlers and services naming a library's class are left
+    out: libraries ship such one-line stubs for their handlers; so are user controls and master
+    pages, which no request reaches by their own URL. Whether it was reported."""
     for d in extracted.directives:
         attrs = {k.lower(): v for k, v in d.attrs.items()}
         base = attrs.get("inherits", "").strip()
@@ -144,7 +142,8 @@ def _inherited_only(rule_id: str, extracted: Extracted, report: CodeReport) -> N
                 base,
             )
         )
-        return
+        return True
+    return False
 
 
 # A server control declared in markup (`<x:Y ... runat="server"`): its tag prefix and class.
@@ -152,16 +151,15 @@ _SERVER_CONTROL = re.compile(r"<(\w+):(\w+)\b[^<>]*\brunat\s*=\s*[\"']?server", 
 
 
 def _control_only(rule_id: str, extracted: Extracted, text: str, report: CodeReport) -> None:
-    """A page with no server code and next to no markup whose one server control comes from a
-    custom assembly it registers (`<%@ Register TagPrefix="x" Namespace="N" Assembly="A" %>`
-    then `<x:Y runat="server" />`), from the application's App_Code when no assembly is named (a
-    source file planted there is compiled with the application), or from a prefix the page does
-    not register (web.config's `<pages><controls>` does): declaring the control creates an
-    object of that class, as `new N.Y()` would, and the class does the rest. Only a `@ Page` is a
-    trigger, and pages with code of their own (`CodeBehind`, `CodeFile`, `Src`) are left out, as
-    for `_inherited_only`; so are the framework's controls and user controls registered by file."""
-    if extracted.code_chars or extracted.markup_chars > 400:
-        return
+    """A page (with no server code and next to no markup: `_planted_of`) whose one server control
+    comes from a custom assembly it registers (`<%@ Register TagPrefix="x" Namespace="N"
+    Assembly="A" %>` then `<x:Y runat="server" />`), from the application's App_Code when no
+    assembly is named (a source file planted there is compiled with the application), or from a
+    prefix the page does not register (web.config's `<pages><controls>` does): declaring the
+    control creates an object of that class, as `new N.Y()` would, and the class does the rest.
+    Only a `@ Page` is a trigger, and pages with code of their own (`CodeBehind`, `CodeFile`,
+    `Src`) are left out, as for `_inherited_only`; so are the framework's controls and user
+    controls registered by file."""
     pages = [{k.lower(): v for k, v in d.attrs.items()} for d in extracted.directives if d.name.lower() == "page"]
     if not pages or any(attrs.keys() & _OWN_CODE for attrs in pages):
         return  # (a user control's or master page's, which no URL serves, or a page with its own code)
@@ -203,10 +201,8 @@ def _control_only(rule_id: str, extracted: Extracted, text: str, report: CodeRep
 
 
 def _planted_of(rule_id: str, extracted: Extracted, text: str, report: CodeReport, razor: bool = False) -> None:
-    if not extracted.units or not extracted.code_chars:
-        found = len(report.capabilities)
-        _inherited_only(rule_id, extracted, report)
-        if len(report.capabilities) == found:
+    if not extracted.code_chars:  # (no units, or units of white space only)
+        if extracted.markup_chars <= 400 and not _inherited_only(rule_id, extracted, report):
             _control_only(rule_id, extracted, text, report)
         return
     if extracted.markup_chars > 400 or any(
