@@ -21,33 +21,31 @@ INCLUDE = "EXH-WS-CODE-INCLUDE"
 PICTURE_PAGE = b"""<%@ Page Language="C#" CompilerOptions='"C:\\inetpub\\wwwroot\\upload\\my logo.jpg"' Inherits="Helper" %>
 """
 
-WEB_CONFIG = b"""<?xml version="1.0"?>
-<configuration>
-  <system.codedom>
-    <compilers>
-      <compiler language="c#;cs;csharp" extension=".cs" warningLevel="4"
-        type="Microsoft.CSharp.CSharpCodeProvider, System"
-        compilerOptions="/langversion:default /nowarn:1659 @C:\\Windows\\Temp\\build.rsp" />
-    </compilers>
-  </system.codedom>
-</configuration>
-"""
+
+def codedom(*compilers: str) -> bytes:
+    """A web.config registering `compilers` (`<compiler .../>` elements, the first on line 5)."""
+    listed = "".join(f"\n      {c}" for c in compilers)
+    return (
+        f'<?xml version="1.0"?>\n<configuration>\n  <system.codedom>\n    <compilers>{listed}\n'
+        "    </compilers>\n  </system.codedom>\n</configuration>\n"
+    ).encode()
+
+
+CSHARP = 'language="c#;cs;csharp" extension=".cs" warningLevel="4" type="Microsoft.CSharp.CSharpCodeProvider, System"'
+VB = (
+    'language="vb;vbs;visualbasic;vbscript" extension=".vb" warningLevel="4" '
+    'type="Microsoft.VisualBasic.VBCodeProvider, System"'
+)
+
+WEB_CONFIG = codedom(
+    f'<compiler {CSHARP} compilerOptions="/langversion:default /nowarn:1659 @C:\\Windows\\Temp\\build.rsp" />'
+)
 
 # As Visual Studio writes the compilers of a web site: switches only.
-PROJECT_CONFIG = b"""<?xml version="1.0"?>
-<configuration>
-  <system.codedom>
-    <compilers>
-      <compiler language="c#;cs;csharp" extension=".cs" warningLevel="4"
-        type="Microsoft.CSharp.CSharpCodeProvider, System"
-        compilerOptions="/langversion:default /nowarn:1659;1699;1701;612;618" />
-      <compiler language="vb;vbs;visualbasic;vbscript" extension=".vb" warningLevel="4"
-        type="Microsoft.VisualBasic.VBCodeProvider, System"
-        compilerOptions="/langversion:default /nowarn:41008 /define:_MYTYPE=\\&quot;Web\\&quot; /optionInfer+" />
-    </compilers>
-  </system.codedom>
-</configuration>
-"""
+PROJECT_CONFIG = codedom(
+    f'<compiler {CSHARP} compilerOptions="/langversion:default /nowarn:1659;1699;1701;612;618" />',
+    f'<compiler {VB} compilerOptions="/langversion:default /nowarn:41008 /define:_MYTYPE=\\&quot;Web\\&quot; /optionInfer+" />',
+)
 
 
 def chain(data: bytes, name: str) -> str:
@@ -139,9 +137,8 @@ def test_the_hunt_reads_a_page_of_directives(tmp_path: Path) -> None:
 
 def test_thousands_of_named_files_make_a_short_report() -> None:
     names = " ".join(f"C:\\x\\f{i}.jpg" for i in range(2000))
-    compilers = "".join(f'<compiler language="cs" compilerOptions="{names}" />' for _ in range(50))
-    data = f"<configuration><system.codedom><compilers>{compilers}</compilers></system.codedom></configuration>"
-    report = analyze_code(data.encode(), "web.config")
+    data = codedom(*[f'<compiler language="cs" compilerOptions="{names}" />'] * 50)
+    report = analyze_code(data, "web.config")
     found = [c for c in report.capabilities if c.rule_id == INCLUDE]
     assert 0 < len(found) <= 64
     assert "'C:\\x\\f0.jpg'" in found[0].chain
