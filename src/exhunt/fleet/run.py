@@ -306,7 +306,35 @@ def _say_fed(
     _say_streams(err, {name: stream for name, stream in streams.items() if not sink.dropped(name)})
 
 
+class _Shown:
+    """The hosts the console shows as they finish (every host of a few, a fleet's not clean
+    ones), and those held back until the progress bar is gone, so no bar is left in the
+    scrollback."""
+
+    def __init__(self, args: argparse.Namespace, out: Console, err: Console, fleet: bool) -> None:
+        self.args, self.out, self.fleet = args, out, fleet
+        self.per_rule = 0 if args.verbose else args.per_rule
+        self.deferred = show_progress(args, err) and out.is_terminal
+        self.waiting: list[HostAssessment] = []
+
+    def __call__(self, host: HostAssessment) -> None:
+        args = self.args
+        if args.quiet:
+            return
+        if not self.fleet or args.details or args.verbose or host.verdict is not Verdict.CLEAN:
+            if self.deferred:
+                self.waiting.append(host)
+            else:
+                render_host(self.out, host, per_rule=self.per_rule)
+
+    def held(self) -> None:
+        for host in self.waiting:
+            render_host(self.out, host, per_rule=self.per_rule)
+
+
 def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: StartingPool | None) -> int:
+    from datetime import UTC, datetime
+
     from exhunt.evidence import EvidenceUnavailable
     from exhunt.fleet.backends import BackendError
     from exhunt.hunt import hunt_hosts
@@ -317,13 +345,8 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
     with ExitStack() as stack:
         try:
             store, full = _open_store(args, stack)
-        except HuntStoreError as exc:
-            _say(err, f"exhunt hunt: {exc}")
-            return 2
-
-        try:
             listed = _list_evidence(args)
-        except EvidenceUnavailable as exc:
+        except (HuntStoreError, EvidenceUnavailable) as exc:
             _say(err, f"exhunt hunt: {exc}")
             return 2
         outlines = listed.outlines
@@ -333,34 +356,13 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
         todo_at, done_keys = _still_to_do(args, full, outlines)
         total = len(outlines)
         fleet = total > FEW_HOSTS
-        if fleet and args.html and (args.html == "-" or written_in_place(args.html)):
-            # The pages go beside the index: beside /dev/stdout they would be written into /dev.
-            _say(
-                err,
-                f"exhunt hunt: {total} hosts: --html writes an index with a page per host beside it; "
-                f"give a file, not {args.html}",
-            )
+        if _html_in_place(args, err, total, fleet):
             return 2
         if args.out_dir:
             Path(args.out_dir).mkdir(parents=True, exist_ok=True)
         hunt_id = _hunt_record(args, store, full, total)
-        from datetime import UTC, datetime
-
         started = datetime.now(UTC)
-
-        per_rule = 0 if args.verbose else args.per_rule
-        waiting: list[HostAssessment] = []
-        deferred = show_progress(args, err) and out.is_terminal
-
-        def show(host: HostAssessment) -> None:
-            if args.quiet:
-                return
-            if not fleet or args.details or args.verbose or host.verdict is not Verdict.CLEAN:
-                if deferred:
-                    waiting.append(host)  # shown once the bar is gone, so no bar is left in the scrollback
-                else:
-                    render_host(out, host, per_rule=per_rule)
-
+        shown = _Shown(args, out, err, fleet)
         streams = _streams(args, started)
         sink = HuntSink(
             started=started,
@@ -371,7 +373,7 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             html_index=args.html if args.html and fleet else None,
             streams=streams,
             keep=bool(not fleet or any(getattr(args, name, None) for name in WHOLE_HUNT_OUTPUTS)),
-            show=show,
+            show=shown,
         )
         if full is not None and hunt_id is not None and done_keys:
             for key, stored in full.keyed_assessments(hunt_id):
@@ -400,37 +402,72 @@ def _run_hunt(args: argparse.Namespace, out: Console, err: Console, starting: St
             interrupts.taken()
             _say_unwritten(args, err, sink, hunt_id)
             return EXIT_INTERRUPTED
-        summaries = sink.summaries
-        for host in waiting:
-            render_host(out, host, per_rule=per_rule)
-        quiet = args.quiet
-        if not quiet:
+        shown.held()
+        if not args.quiet:
             _say_fed(args, err, sink, streams, fleet)
-        result = HuntResult(__version__, started, finished, sink.kept)
-        from exhunt.commands.hunt import write_outputs
-
-        for failure in sink.failures:
-            _say(err, f"exhunt hunt: {failure}", style="red")
-        skip = {"json", *streams} | ({"html"} if fleet else set())
-        ok = write_outputs(result, args, err, err, skip=skip) and not sink.failures
-        # The verdicts are the last thing the console shows.
-        if not quiet and fleet:
-            _fleet_table(out, summaries)
-        elif not quiet:
-            from exhunt.report.console import render_summary
-
-            render_summary(out, sink.kept)
-        if interrupted:
-            _say(err, f"exhunt hunt: interrupted; {len(summaries)} of {total} hosts finished and kept.")
-            if hunt_id is not None:
-                _say(err, f"resume with: {resume_command(args, hunt_id)}", whole=True)
-            return EXIT_INTERRUPTED
-        if not ok:
-            return 2
-        from exhunt.commands.hunt import exit_code
-
-        return exit_code(s.verdict for s in summaries)
+        ok = _whole_hunt_outputs(args, err, sink, HuntResult(__version__, started, finished, sink.kept), fleet)
+        return _ended(args, out, err, sink, ok, fleet=fleet, total=total, hunt_id=hunt_id, interrupted=interrupted)
     return 2  # pragma: no cover - every path above returns
+
+
+def _html_in_place(args: argparse.Namespace, err: Console, total: int, fleet: bool) -> bool:
+    """Whether --html names a place a fleet's pages cannot go beside (standard output, a
+    device): told, and the hunt refused before it starts."""
+    if fleet and args.html and (args.html == "-" or written_in_place(args.html)):
+        # The pages go beside the index: beside /dev/stdout they would be written into /dev.
+        _say(
+            err,
+            f"exhunt hunt: {total} hosts: --html writes an index with a page per host beside it; "
+            f"give a file, not {args.html}",
+        )
+        return True
+    return False
+
+
+def _whole_hunt_outputs(
+    args: argparse.Namespace, err: Console, sink: HuntSink, result: HuntResult, fleet: bool
+) -> bool:
+    """The outputs written from the whole hunt once it ended (those not fed host by host), after
+    the failures of those that were; whether every output was written."""
+    from exhunt.commands.hunt import write_outputs
+
+    for failure in sink.failures:
+        _say(err, f"exhunt hunt: {failure}", style="red")
+    skip = {"json", *sink.streams} | ({"html"} if fleet else set())
+    return write_outputs(result, args, err, err, skip=skip) and not sink.failures
+
+
+def _ended(
+    args: argparse.Namespace,
+    out: Console,
+    err: Console,
+    sink: HuntSink,
+    ok: bool,
+    *,
+    fleet: bool,
+    total: int,
+    hunt_id: int | None,
+    interrupted: bool,
+) -> int:
+    """The verdicts, the last thing the console shows, and the exit code: interrupted (with the
+    command that resumes), an output not written, or the worst verdict's."""
+    from exhunt.commands.hunt import exit_code
+
+    summaries = sink.summaries
+    if not args.quiet and fleet:
+        _fleet_table(out, summaries)
+    elif not args.quiet:
+        from exhunt.report.console import render_summary
+
+        render_summary(out, sink.kept)
+    if interrupted:
+        _say(err, f"exhunt hunt: interrupted; {len(summaries)} of {total} hosts finished and kept.")
+        if hunt_id is not None:
+            _say(err, f"resume with: {resume_command(args, hunt_id)}", whole=True)
+        return EXIT_INTERRUPTED
+    if not ok:
+        return 2
+    return exit_code(s.verdict for s in summaries)
 
 
 def _still_to_do(
