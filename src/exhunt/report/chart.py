@@ -214,77 +214,20 @@ def attack_timeline(findings: Sequence[Finding], incidents: Sequence[Incident]) 
     times += [utc(t) for i in spans for t in (i.first, i.last) if t is not None]
     t0, t1 = _window(times)
     scale = _Scale(t0, t1)
-
-    # Incidents stacked greedily into a few rows so overlapping ones stay visible.
-    rows_end: list[float] = []
-    placed: list[tuple[int, Incident, float, float]] = []
-    for inc in sorted(spans, key=lambda i: (utc(i.first), i.id)):  # type: ignore[arg-type]
-        x1 = scale.x(inc.first)  # type: ignore[arg-type]
-        x2 = max(scale.x(inc.last or inc.first), x1 + 3)  # type: ignore[arg-type]
-        row = next((r for r, end in enumerate(rows_end) if end + 4 <= x1), None)
-        if row is None:
-            if len(rows_end) >= MAX_INCIDENT_ROWS:
-                row = len(rows_end) - 1
-            else:
-                rows_end.append(0.0)
-                row = len(rows_end) - 1
-        rows_end[row] = max(rows_end[row], x2)
-        placed.append((row, inc, x1, x2))
-
     lanes: list[Lane] = []
-    y = float(TOP_PAD)
     bars: list[Bar] = []
+    y = float(TOP_PAD)
+    rows, placed = _stacked(spans, scale)
     if placed:
-        row_h = 16.0
-        inc_lane = Lane("Incidents", y, max(len(rows_end), 1) * row_h + 8)
-        lanes.append(inc_lane)
-        for row, inc, x1, x2 in placed:
-            ip = inc.source_ip or "unknown source"
-            label = (
-                f"{inc.id}: {ip}, {iso(inc.first)} to {iso(inc.last)}, {inc.findings} findings, "
-                f"worst {inc.worst}; chains: {', '.join(inc.chains) or '-'}; rules: {', '.join(inc.rule_ids)}"
-            )
-            caption, cx, anchor = _caption(f"{inc.id} {ip}", row, x1, x2, placed)
-            bars.append(
-                Bar(
-                    x1,
-                    round(y + 4 + row * row_h, 1),
-                    round(x2 - x1, 1),
-                    11.0,
-                    str(inc.worst),
-                    label,
-                    caption,
-                    cx,
-                    anchor,
-                )
-            )
-        y += inc_lane.height
-
-    names = [c.value for c in CHAINS if any(_lane_of(f) == c.value for f in dated)]
-    if any(_lane_of(f) == OTHER_LANE for f in dated):
-        names.append(OTHER_LANE)
+        lane = Lane("Incidents", y, max(rows, 1) * _INCIDENT_ROW + 8)
+        lanes.append(lane)
+        bars = [_incident_bar(y, row, inc, x1, x2, placed) for row, inc, x1, x2 in placed]
+        y += lane.height
     markers: list[Marker] = []
-    width = PLOT_RIGHT - PLOT_LEFT
-    for name in names:
+    for name in _lane_names(dated):
         lane = Lane(name, y, LANE_HEIGHT)
         lanes.append(lane)
-        bins: dict[int, list[Finding]] = {}
-        for f in dated:
-            if _lane_of(f) == name:
-                x = scale.x(f.timestamp)  # type: ignore[arg-type]
-                bins.setdefault(min(int((x - PLOT_LEFT) / width * BINS), BINS - 1), []).append(f)
-        for _, hits in sorted(bins.items()):
-            xs = [scale.x(h.timestamp) for h in hits]  # type: ignore[arg-type]
-            markers.append(
-                Marker(
-                    round(sum(xs) / len(xs), 1),
-                    lane.middle,
-                    _radius(len(hits)),
-                    str(_worst(hits)),
-                    len(hits),
-                    _marker_label(hits),
-                )
-            )
+        markers += _markers(lane, [f for f in dated if _lane_of(f) == name], scale)
         y += LANE_HEIGHT
     # Worst on top: SVG paints in document order.
     markers.sort(key=lambda m: (Severity(m.severity).rank, m.x, m.y))
@@ -303,6 +246,74 @@ def attack_timeline(findings: Sequence[Finding], incidents: Sequence[Incident]) 
         iso(t1) or "",
         undated=len(findings) - len(dated),
     )
+
+
+_INCIDENT_ROW = 16.0
+
+_Placed = tuple[int, Incident, float, float]
+
+
+def _stacked(spans: Sequence[Incident], scale: _Scale) -> tuple[int, list[_Placed]]:
+    """The incidents stacked greedily into a few rows, so overlapping ones stay visible: how
+    many rows, and each incident's row and horizontal extent."""
+    rows_end: list[float] = []
+    placed: list[_Placed] = []
+    for inc in sorted(spans, key=lambda i: (utc(i.first), i.id)):  # type: ignore[arg-type]
+        x1 = scale.x(inc.first)  # type: ignore[arg-type]
+        x2 = max(scale.x(inc.last or inc.first), x1 + 3)  # type: ignore[arg-type]
+        row = next((r for r, end in enumerate(rows_end) if end + 4 <= x1), None)
+        if row is None:
+            if len(rows_end) < MAX_INCIDENT_ROWS:
+                rows_end.append(0.0)
+            row = len(rows_end) - 1
+        rows_end[row] = max(rows_end[row], x2)
+        placed.append((row, inc, x1, x2))
+    return len(rows_end), placed
+
+
+def _incident_bar(y: float, row: int, inc: Incident, x1: float, x2: float, placed: list[_Placed]) -> Bar:
+    """One incident's bar in the lane starting at `y`, with its tooltip and its caption."""
+    ip = inc.source_ip or "unknown source"
+    label = (
+        f"{inc.id}: {ip}, {iso(inc.first)} to {iso(inc.last)}, {inc.findings} findings, "
+        f"worst {inc.worst}; chains: {', '.join(inc.chains) or '-'}; rules: {', '.join(inc.rule_ids)}"
+    )
+    caption, cx, anchor = _caption(f"{inc.id} {ip}", row, x1, x2, placed)
+    top = round(y + 4 + row * _INCIDENT_ROW, 1)
+    return Bar(x1, top, round(x2 - x1, 1), 11.0, str(inc.worst), label, caption, cx, anchor)
+
+
+def _lane_names(dated: Sequence[Finding]) -> list[str]:
+    """The chains the dated findings belong to, in the chains' order, and the lane of other
+    traces last when some belong to none."""
+    names = [c.value for c in CHAINS if any(_lane_of(f) == c.value for f in dated)]
+    if any(_lane_of(f) == OTHER_LANE for f in dated):
+        names.append(OTHER_LANE)
+    return names
+
+
+def _markers(lane: Lane, hits: Sequence[Finding], scale: _Scale) -> list[Marker]:
+    """A lane's findings binned by time: a marker per bin, at the bin's mean time, sized by its
+    count and coloured by its worst."""
+    width = PLOT_RIGHT - PLOT_LEFT
+    bins: dict[int, list[Finding]] = {}
+    for f in hits:
+        x = scale.x(f.timestamp)  # type: ignore[arg-type]
+        bins.setdefault(min(int((x - PLOT_LEFT) / width * BINS), BINS - 1), []).append(f)
+    markers: list[Marker] = []
+    for _, binned in sorted(bins.items()):
+        xs = [scale.x(h.timestamp) for h in binned]  # type: ignore[arg-type]
+        markers.append(
+            Marker(
+                round(sum(xs) / len(xs), 1),
+                lane.middle,
+                _radius(len(binned)),
+                str(_worst(binned)),
+                len(binned),
+                _marker_label(binned),
+            )
+        )
+    return markers
 
 
 def coverage_timeline(coverage: Mapping[str, CoverageSpan], findings: Sequence[Finding]) -> Chart | None:
