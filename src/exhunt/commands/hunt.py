@@ -107,6 +107,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="findings shown per rule on the console (default 5, 0 = all; -v shows all; --json has all)",
     )
     con.add_argument("--config", metavar="FILE", help="configuration file (default: see `exhunt config show`)")
+    _add_own_rules(parser)
+    evidence = parser.add_argument_group("evidence")
+    evidence.add_argument(
+        "--split-by-computer",
+        action="store_true",
+        help="hunt the event files of each computer the events name as a host of their own",
+    )
+    _add_store(parser)
+    _add_performance(parser)
+
+
+def _add_own_rules(parser: argparse.ArgumentParser) -> None:
+    """Rules, indicators and allow-lists the user adds to the shipped ones."""
     rules = parser.add_argument_group("your own rules and allow-lists")
     rules.add_argument(
         "--rules",
@@ -134,12 +147,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="allow-list of hashes, paths or patterns to silence (repeatable)",
     )
-    evidence = parser.add_argument_group("evidence")
-    evidence.add_argument(
-        "--split-by-computer",
-        action="store_true",
-        help="hunt the event files of each computer the events name as a host of their own",
-    )
     rules.add_argument(
         "--sigma",
         action="append",
@@ -156,6 +163,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="TOML file overriding what Sigma levels or rule ids imply (same shape as the shipped levels.toml)",
     )
+
+
+def _add_store(parser: argparse.ArgumentParser) -> None:
+    """Where the hunt is stored, and resumed from."""
     store = parser.add_argument_group("results store")
     store.add_argument(
         "--db",
@@ -166,6 +177,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     store.add_argument(
         "--resume", type=int, metavar="HUNT_ID", help="continue a stored hunt: hosts it already assessed are skipped"
     )
+
+
+def _add_performance(parser: argparse.ArgumentParser) -> None:
+    """Workers, size limits, deadlines, the cluster and the cache."""
     perf = parser.add_argument_group("performance")
     perf.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
     perf.add_argument(
