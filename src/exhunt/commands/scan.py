@@ -171,6 +171,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help=f"run an opt-in check ({', '.join(CHECKS)}, all); leaves traces in the target's logs, see above",
     )
+    _add_limits(parser)
+    tls = parser.add_argument_group("TLS")
+    tls.add_argument(
+        "--sni", metavar="NAME", help="for IP targets: the server name to send in TLS SNI and the Host header"
+    )
+    tls.add_argument(
+        "--legacy-tls",
+        action="store_true",
+        help="when a TLS handshake fails, retry once with TLS 1.0 and a lowered security level "
+        "(Exchange 2010-era servers); off by default",
+    )
+    out = add_output(parser, OUTPUTS)
+    out.add_argument(
+        "--csv-raw", action="store_true", help="write CSV cells as received, formulas included (forensic tools only)"
+    )
+    con = add_console(parser)
+    con.add_argument("--all", action="store_true", help="list unreachable targets in the table too (also -v)")
+    con.add_argument("--config", metavar="FILE", help="configuration file (default: see `exhunt config show`)")
+    store = parser.add_argument_group("results store")
+    store.add_argument("--db", metavar="FILE", type=Path, help="SQLite results store (default: see above)")
+    store.add_argument("--no-db", action="store_true", help="do not store this scan")
+    store.add_argument(
+        "--diff", action="store_true", help="show what changed between the last two scans in the store (after this one)"
+    )
+    store.add_argument("--list-scans", action="store_true", help="list the scans in the store and exit")
+
+
+def _add_limits(parser: argparse.ArgumentParser) -> None:
+    """How many hosts at once, how fast, how long and how much."""
     group = parser.add_argument_group("speed and limits")
     group.add_argument("--concurrency", type=_positive(int), default=100, metavar="N", help="hosts at once (100)")
     group.add_argument(
@@ -218,30 +247,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="BYTES",
         help="read at most this much of each response body (524288)",
     )
-    tls = parser.add_argument_group("TLS")
-    tls.add_argument(
-        "--sni", metavar="NAME", help="for IP targets: the server name to send in TLS SNI and the Host header"
-    )
-    tls.add_argument(
-        "--legacy-tls",
-        action="store_true",
-        help="when a TLS handshake fails, retry once with TLS 1.0 and a lowered security level "
-        "(Exchange 2010-era servers); off by default",
-    )
-    out = add_output(parser, OUTPUTS)
-    out.add_argument(
-        "--csv-raw", action="store_true", help="write CSV cells as received, formulas included (forensic tools only)"
-    )
-    con = add_console(parser)
-    con.add_argument("--all", action="store_true", help="list unreachable targets in the table too (also -v)")
-    con.add_argument("--config", metavar="FILE", help="configuration file (default: see `exhunt config show`)")
-    store = parser.add_argument_group("results store")
-    store.add_argument("--db", metavar="FILE", type=Path, help="SQLite results store (default: see above)")
-    store.add_argument("--no-db", action="store_true", help="do not store this scan")
-    store.add_argument(
-        "--diff", action="store_true", help="show what changed between the last two scans in the store (after this one)"
-    )
-    store.add_argument("--list-scans", action="store_true", help="list the scans in the store and exit")
 
 
 def _fail(message: str) -> int:
