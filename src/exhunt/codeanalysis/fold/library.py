@@ -92,6 +92,23 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         return None
     if any(v is None for v in vals) and name not in {"concat"}:
         return None
+    for family in _FAMILIES:
+        out = family(name, path, vals)
+        if not isinstance(out, _NotMine):
+            return out
+    return None
+
+
+class _NotMine:
+    """A family's answer for a call it does not fold: the next family is asked."""
+
+
+_NOT_MINE = _NotMine()
+_Folded = Value | None | _NotMine
+
+
+def _joined(name: str, path: str, vals: list[Value | None]) -> _Folded:
+    """`String.Concat`, `String.Join` (and VB's `Join`) and `String.Format`."""
     first = vals[0] if vals else None
     if name == "concat":
         if any(v is None for v in vals):
@@ -118,6 +135,12 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
                 raise TooLarge
             out = hole.sub(lambda _m, a=a: str(a), out)  # type: ignore[misc]
         return out.replace("{{", "{").replace("}}", "}")
+    return _NOT_MINE
+
+
+def _encoded(name: str, path: str, vals: list[Value | None]) -> _Folded:
+    """Base64 and hex texts to bytes, character codes to text, digits in base 2, 8 or 16."""
+    first = vals[0] if vals else None
     if name == "frombase64string" and isinstance(first, str):
         return decode_base64(first)
     if name == "fromhexstring" and isinstance(first, str):
@@ -138,6 +161,12 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         except ValueError:
             return None
         return parsed & 0xFF if name == "tobyte" and parsed is not None else parsed
+    return _NOT_MINE
+
+
+def _numbers(name: str, path: str, vals: list[Value | None]) -> _Folded:
+    """`int.Parse` and the like, VB's `CByte`, `CInt` and `Asc`, `Convert.ToInt32` of one value."""
+    first = vals[0] if vals else None
     owner = path.removesuffix(f".{name}").rsplit(".", 1)[-1]
     if name == "parse" and owner in _NUMBER_TYPES and isinstance(first, str) and len(vals) == 1:
         try:
@@ -154,6 +183,13 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         if len(first) == 1:
             return ord(first)
         return int_literal(first)
+    return _NOT_MINE
+
+
+def _texts(name: str, path: str, vals: list[Value | None]) -> _Folded:
+    """VB's string functions (`StrReverse`, `Mid`, `Len`, `Split`, `Space`...), `Regex.Replace`
+    with a plain pattern, and `Array.Reverse`."""
+    first = vals[0] if vals else None
     if name == "strreverse" and isinstance(first, str):
         return first[::-1]
     if name == "replace" and path.endswith("regex.replace") and len(vals) == 3:
@@ -172,18 +208,23 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         return " " * first if 0 <= first <= _MAX_SPACE else None  # VB's `Space(n)`
     if name == "reverse" and path.startswith("array.") and isinstance(first, list):
         return first[::-1]
+    return _NOT_MINE
+
+
+_URL_UNESCAPES = frozenset(
+    {"unescape", "decodeuricomponent", "decodeuri", "urldecode", "unescapedatastring", "unescapeuristring"}
+)
+
+
+def _unescaped(name: str, path: str, vals: list[Value | None]) -> _Folded:
+    """HTML, regex and URL escapes undone, bytes decoded to text and text encoded to bytes, and
+    `CStr`/`Convert.ToString`."""
+    first = vals[0] if vals else None
     if name == "htmldecode" and isinstance(first, str):
         return html.unescape(first)
     if name == "unescape" and path.endswith("regex.unescape"):
         return _regex_unescaped(first) if isinstance(first, str) else None
-    if name in {
-        "unescape",
-        "decodeuricomponent",
-        "decodeuri",
-        "urldecode",
-        "unescapedatastring",
-        "unescapeuristring",
-    } and isinstance(first, str):
+    if name in _URL_UNESCAPES and isinstance(first, str):
         text_ = re.sub(r"%u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), first)
         return urllib.parse.unquote(text_)
     if name in {"getstring"} and (data := as_bytes(first)) is not None:
@@ -192,7 +233,12 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         return first.encode("utf-16-le" if "unicode" in path else "utf-8", "replace")
     if name in {"cstr", "tostring"} and isinstance(first, (str, int)):
         return str(first)
-    return None
+    return _NOT_MINE
+
+
+# Tried in this order: a family that folds a call of that name and those arguments answers,
+# even with nothing (`Convert.ToInt32("zz", 16)` is no number), and the later ones are not asked.
+_FAMILIES = (_joined, _encoded, _numbers, _texts, _unescaped)
 
 
 def _regex_unescaped(text_: str) -> str | None:
