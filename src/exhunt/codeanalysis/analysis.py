@@ -30,6 +30,7 @@ from exhunt.codeanalysis.extract import (
     input_controls,
     is_code_behind,
     language_of,
+    stylesheet_controls,
 )
 from exhunt.codeanalysis.families import pinvoke_calls, toolkit
 from exhunt.codeanalysis.flow import PageScope, UnitFlow, run_together
@@ -169,13 +170,15 @@ def _read(text: str, ext: str, report: CodeReport, deadline: float) -> Extracted
 
 
 def _with_markup(markup: bytes | None, name: str, extracted: Extracted) -> bool:
-    """A code-behind read with its page: the page's input controls become this code's, and
-    whether the page compiles this file at run time (`CodeFile`/`Src`)."""
+    """A code-behind read with its page: the page's input controls and XML controls become
+    this code's, and whether the page compiles this file at run time (`CodeFile`/`Src`)."""
     if markup is None:
         return False
     markup_text = _decode(markup)
     for ident, kind in input_controls(markup_text).items():
         extracted.controls.setdefault(ident, kind)
+    for ident, kind in stylesheet_controls(markup_text).items():
+        extracted.objects.setdefault(ident, kind)
     return names_as_source(markup_text, name)
 
 

@@ -603,6 +603,20 @@ def declared_objects(text: str) -> dict[str, str]:
     return out
 
 
+def stylesheet_controls(text: str) -> dict[str, str]:
+    """The page's `<asp:Xml>` and `<asp:XmlDataSource>` server controls: id (lower case) -> the
+    control's class in lower case, as a field of that type (`flow.xmlcontrols`)."""
+    out: dict[str, str] = {}
+    for m in _CONTROL_TAG.finditer(text):
+        tag = m.group("tag").lower()
+        if tag not in {"asp:xml", "asp:xmldatasource"} or not _RUNAT.search(m.group("attrs")):
+            continue
+        ident = attributes(m.group("attrs")).get("id", "").strip()
+        if ident.isidentifier():
+            out[ident.lower()] = tag.removeprefix("asp:")
+    return out
+
+
 def _bound_arguments(body: str, controls: dict[str, str]) -> dict[str, list[str]]:
     """A data-source tag's parameter lists by operation (select, insert...): each parameter as
     the value it is bound to (see `_parameter_value`)."""
@@ -722,6 +736,8 @@ def _markup(text: str, extension: str, low: str, out: Extracted) -> None:
     out.controls = input_controls(text, low)
     if "<object" in low:
         out.objects = declared_objects(text)
+    if "asp:xml" in low:
+        out.objects.update(stylesheet_controls(text))
     if extension == ".config" and "compileroptions" in low:
         out.compilers = config_compilers(text)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from tree_sitter import Node
 
 from exhunt.codeanalysis.extract import Lang
+from exhunt.codeanalysis.flow import xmlcontrols
 from exhunt.codeanalysis.flow.nodes import (
     CLIENT_TEXT,
     EACH_ITEM,
@@ -191,6 +192,9 @@ def _sinks(flow: UnitFlow) -> None:
         if (r is Role.ASSIGN and operator(node) == "+=") or node.type == "add_handler_statement":
             flow._event_hook(node, method)
             continue
+        if r is Role.ASSIGN or (r is Role.BINARY and operator(node) == "="):  # (VB's `x = y` statement)
+            xmlcontrols.stylesheet_stored(flow, node, method)
+            continue
         if r not in {Role.CALL, Role.NEW}:
             continue
         flow._check_time()
@@ -217,6 +221,8 @@ def _indirect_calls(
     method given a method group; what it calls is checked as if called directly."""
     if path and path[-1] in {"invoke", "invokemember", "dynamicinvoke"}:
         flow._reflective(node, callee, args, method)
+    if xmlcontrols.control_transform_loaded(path):
+        flow._call_as(node, args, method, xmlcontrols.LOAD, "given to the stylesheet an Xml control transforms with")
     if path and path[-1] == "callbyname" and len(args) > 1:
         flow._called_by_name(node, args, method)
     if path[-2:] in _LATE_BINDERS and len(args) > 3:
