@@ -65,6 +65,19 @@ def chain(data: bytes, name: str) -> str:
         ("-recurse:C:\\logs\\*.log", [("C:\\logs\\*.log", "every file matching")]),
         ("/RECURSE:x\\*.txt /r:System.dll", [("x\\*.txt", "every file matching")]),
         ("@ /recurse:", []),
+        (
+            '-analyzer:"C:\\up loads\\gen.dll";x.jpg /a:y.png,',
+            [
+                ("C:\\up loads\\gen.dll", "and run the analyzer assembly"),
+                ("x.jpg", "and run the analyzer assembly"),
+                ("y.png", "and run the analyzer assembly"),
+            ],
+        ),
+        (
+            "/addmodule:..\\img\\m.gif /appconfig:w.config /additionalfile:n.txt",
+            [("..\\img\\m.gif", "and link in the module")],
+        ),
+        ("/a: -analyzer: /addmodule:", []),
     ],
 )
 def test_the_files_a_command_line_names(options: str, expected: list[tuple[str, str]]) -> None:
@@ -93,6 +106,17 @@ def test_a_page_of_directives_compiling_a_picture() -> None:
 def test_other_directives_naming_files(code: str, shown: str) -> None:
     name = "h.ashx" if "WebHandler" in code else "c.ascx"
     assert shown in chain(code.encode(), name)
+
+
+def test_a_web_config_compiler_running_an_analyzer_kept_as_a_picture() -> None:
+    config = codedom(
+        '<compiler language="c#;cs;csharp" extension=".cs" '
+        'type="Microsoft.CodeDom.Providers.DotNetCompilerPlatform.CSharpCodeProvider, '
+        'Microsoft.CodeDom.Providers.DotNetCompilerPlatform" '
+        'compilerOptions="/langversion:default /nowarn:1659;1699;1701 /a:..\\images\\banner.png" />'
+    )
+    shown = chain(config, "web.config")
+    assert "read and run the analyzer assembly '..\\images\\banner.png' with every page it compiles" in shown
 
 
 def test_a_web_config_compiler_reading_a_response_file() -> None:

@@ -6,7 +6,10 @@ in ASP.NET 1.x), reach the C# or VB compiler as command-line arguments. There an
 is not a switch is one more source file, `@name` is a response file of further arguments and
 source files, and `-recurse:pattern` compiles every file the pattern matches. Code kept in a file
 of any name so joins the page's assembly, where the page can inherit its class: the page itself
-holds only directives.
+holds only directives. `-addmodule:` links compiled modules into that assembly the same way, and
+the Roslyn compilers (the CodeDOM provider current project templates register) also take
+`-analyzer:` (`-a:`), a list of assemblies whose analyzers and source generators they load and
+run while compiling: code of any file name run by the compiler itself.
 """
 
 from __future__ import annotations
@@ -20,6 +23,12 @@ from typing import NamedTuple
 _ARGUMENT = re.compile(r'(?:[^\s"]++|"[^"]*+"?)++')
 # `-recurse:` or `/recurse:`, whose value names the files to compile.
 _RECURSE = re.compile(r"[-/]recurse:(.*)", re.I | re.S)
+# Switches whose value is a list of files (`,` or `;` between) whose compiled code the compiler
+# runs (`-analyzer:`, short `-a:`) or links into the assembly it builds (`-addmodule:`).
+_FILE_LISTS = (
+    (re.compile(r"[-/]a(?:nalyzer)?:(.*)", re.I | re.S), "and run the analyzer assembly"),
+    (re.compile(r"[-/]addmodule:(.*)", re.I | re.S), "and link in the module"),
+)
 # A `<compiler>` element and the value of its `compilerOptions`, in either quote.
 _CONFIG_COMPILER = re.compile(
     r"""<compiler\b[^<>]*?\bcompilerOptions\s*=\s*(?:"(?P<d>[^"]*)"|'(?P<s>[^']*)')""",
@@ -47,6 +56,9 @@ def compiled_files(options: str) -> list[CompiledFile]:
             r = _RECURSE.match(arg)
             if r and r.group(1):
                 out.append(CompiledFile(r.group(1), "every file matching"))
+            for switch, how in _FILE_LISTS:
+                if listed := switch.match(arg):
+                    out += (CompiledFile(p, how) for p in re.split(r"[,;]", listed.group(1)) if p)
         else:
             out.append(CompiledFile(arg, "the source file"))
     return out
