@@ -84,25 +84,7 @@ def read_evtx(
                 )
             return
         expected = _expected_size(header)
-        if part is not None:
-            if file.ref.archive is not None:
-                raise ValueError("only a file on disk is read in parts")
-            target: IO[bytes] = cast(IO[bytes], _ChunkWindow(stream, header, *chunk_span(file.size, part)))
-        elif file.ref.archive is None:
-            # The file already opened (safely: no link, no FIFO), never its path again.
-            stream.seek(0)
-            target = stream
-        else:
-            target = _seekable_copy(stream, header, memory_bound, stack, spool_bound)
-            if getattr(target, "cut", False):
-                errors.append(
-                    _problem(
-                        source,
-                        f"EVTX member larger than {spool_bound:,} bytes (the bound on temporary space, "
-                        "setting evtx_spool_bound); read up to there",
-                        ProblemKind.LIMIT,
-                    )
-                )
+        target = _parser_input(file, stream, header, part, stack, errors, memory_bound, spool_bound)
         try:
             # compact JSON: less for the parser to write and for the header match to walk
             parser = PyEvtxParser(target, number_of_threads=threads, indent=False)
@@ -114,24 +96,63 @@ def read_evtx(
         errors.append(
             _problem(source, f"{failed} unreadable chunk(s) or record(s) skipped; {read} records read{where}")
         )
-    if not last:
-        return
-    if expected is not None and file.size < expected:
+    if last:
+        errors += _cut_short(file, expected, read, where)
+
+
+def _parser_input(
+    file: EvidenceFile,
+    stream: IO[bytes],
+    header: bytes,
+    part: tuple[int, int] | None,
+    stack: ExitStack,
+    errors: list[Problem],
+    memory_bound: int,
+    spool_bound: int,
+) -> IO[bytes]:
+    """What the parser reads: a part's window of chunks, the file already opened (safely: no
+    link, no FIFO; never its path again), or an archive member's seekable copy, cut at the
+    bound on temporary space (a `limit` problem)."""
+    if part is not None:
+        if file.ref.archive is not None:
+            raise ValueError("only a file on disk is read in parts")
+        return cast(IO[bytes], _ChunkWindow(stream, header, *chunk_span(file.size, part)))
+    if file.ref.archive is None:
+        stream.seek(0)
+        return stream
+    target = _seekable_copy(stream, header, memory_bound, stack, spool_bound)
+    if getattr(target, "cut", False):
         errors.append(
             _problem(
-                source,
+                file.rel_path,
+                f"EVTX member larger than {spool_bound:,} bytes (the bound on temporary space, "
+                "setting evtx_spool_bound); read up to there",
+                ProblemKind.LIMIT,
+            )
+        )
+    return target
+
+
+def _cut_short(file: EvidenceFile, expected: int | None, read: int, where: str) -> list[Problem]:
+    """The file's end checked against its header: fewer bytes of chunks than it declares, or a
+    last chunk cut short."""
+    if expected is not None and file.size < expected:
+        return [
+            _problem(
+                file.rel_path,
                 f"EVTX file truncated: its header declares {expected:,} bytes of chunks, the file "
                 f"has {file.size:,}; {read} records read from the complete part{where}",
             )
-        )
-    elif (file.size - _HEADER_SIZE) % _CHUNK_SIZE:
-        errors.append(
+        ]
+    if (file.size - _HEADER_SIZE) % _CHUNK_SIZE:
+        return [
             _problem(
-                source,
+                file.rel_path,
                 f"EVTX file ends inside a chunk ({file.size:,} bytes): the last chunk is cut short; "
                 f"{read} records read{where}",
             )
-        )
+        ]
+    return []
 
 
 def _records(
