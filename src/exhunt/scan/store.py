@@ -272,78 +272,75 @@ def diff(older: list[HostResult], newer: list[HostResult]) -> list[Change]:
     for key in sorted(before.keys() | after.keys()):
         o, n = before.get(key), after.get(key)
         o_up, n_up = bool(o and o.reachable), bool(n and n.reachable)
-        target = (n or o).target  # type: ignore[union-attr]
         if not o_up and not n_up:
             continue
-        if n_up and not o_up:
-            assert n is not None
-            changes.append(
-                Change(
-                    ChangeKind.NEW,
-                    key,
-                    target,
-                    _exposed_chains(n),
-                    None,
-                    _state(n),
-                    f"answers now: {_state(n)}, {_exposure_words(n)}",
-                )
-            )
-            continue
-        if o_up and n is None:
-            assert o is not None
-            detail = f"last seen as {_state(o)}, {_exposure_words(o)}; not among the newer scan's targets"
-            changes.append(Change(ChangeKind.NOT_SCANNED, key, target, (), _state(o), None, detail))
-            continue
-        if o_up and not n_up:
-            assert o is not None and n is not None
-            why = n.errors[0] if n.errors else "no answer"
-            changes.append(
-                Change(ChangeKind.GONE, key, target, (), _state(o), None, f"last seen as {_state(o)}; now: {why}")
-            )
-            continue
-        assert o is not None and n is not None
-        exposed: list[str] = []
-        patched: list[str] = []
-        unchecked: list[str] = []
-        for chain in map(str, CHAINS):
-            was, now = o.exposure.get(chain), n.exposure.get(chain)
-            if now in EXPOSED and was not in EXPOSED:
-                exposed.append(chain)
-            elif was in EXPOSED and now == str(Exposure.PATCHED):
-                # A chain a check found open and no check of the newer scan found closed is not
-                # known to be patched: the newer verdict is the build's, which said patched before.
-                (unchecked if _check_found(o, chain) and not _check_cleared(n, chain) else patched).append(chain)
-        builds = f"{_state(o)} -> {_state(n)}" if _state(o) != _state(n) else f"{_state(n)}"
-        if exposed:
-            words = ", ".join(f"{c} {n.exposure[c]}" for c in exposed)
-            changes.append(
-                Change(
-                    ChangeKind.NEWLY_EXPOSED, key, target, tuple(exposed), _state(o), _state(n), f"{words} ({builds})"
-                )
-            )
-        if patched:
-            changes.append(
-                Change(
-                    ChangeKind.NEWLY_PATCHED,
-                    key,
-                    target,
-                    tuple(patched),
-                    _state(o),
-                    _state(n),
-                    f"{', '.join(patched)} patched ({builds})",
-                )
-            )
-        if unchecked:
-            names = ", ".join(unchecked)
-            words = (
-                f"{names}: found vulnerable by a check before, not cleared by one now (not run, mitigated or"
-                f" unknown); the build alone says patched, as it did then: not a sign of a fix, run the check"
-                f" again ({builds})"
-            )
-            changes.append(Change(ChangeKind.CHANGED, key, target, tuple(unchecked), _state(o), _state(n), words))
-        elif not exposed and not patched and _state(o) != _state(n):
-            changes.append(Change(ChangeKind.CHANGED, key, target, (), _state(o), _state(n), builds))
+        target = (n or o).target  # type: ignore[union-attr]
+        if o is not None and n is not None and o_up and n_up:
+            changes += _exposure_changes(key, target, o, n)
+        else:
+            changes.append(_reach_change(key, target, o, n))
     return changes
+
+
+def _reach_change(key: str, target: str, o: HostResult | None, n: HostResult | None) -> Change:
+    """A host that answers in one scan only: new, gone, or left out of the newer scan's targets."""
+    if n is not None and n.reachable:
+        return Change(
+            ChangeKind.NEW,
+            key,
+            target,
+            _exposed_chains(n),
+            None,
+            _state(n),
+            f"answers now: {_state(n)}, {_exposure_words(n)}",
+        )
+    assert o is not None
+    if n is None:
+        detail = f"last seen as {_state(o)}, {_exposure_words(o)}; not among the newer scan's targets"
+        return Change(ChangeKind.NOT_SCANNED, key, target, (), _state(o), None, detail)
+    why = n.errors[0] if n.errors else "no answer"
+    return Change(ChangeKind.GONE, key, target, (), _state(o), None, f"last seen as {_state(o)}; now: {why}")
+
+
+def _moved_chains(o: HostResult, n: HostResult) -> tuple[list[str], list[str], list[str]]:
+    """The chains newly exposed, newly patched, and patched by the build alone where a check had
+    found them open (`unchecked`)."""
+    exposed: list[str] = []
+    patched: list[str] = []
+    unchecked: list[str] = []
+    for chain in map(str, CHAINS):
+        was, now = o.exposure.get(chain), n.exposure.get(chain)
+        if now in EXPOSED and was not in EXPOSED:
+            exposed.append(chain)
+        elif was in EXPOSED and now == str(Exposure.PATCHED):
+            # A chain a check found open and no check of the newer scan found closed is not
+            # known to be patched: the newer verdict is the build's, which said patched before.
+            (unchecked if _check_found(o, chain) and not _check_cleared(n, chain) else patched).append(chain)
+    return exposed, patched, unchecked
+
+
+def _exposure_changes(key: str, target: str, o: HostResult, n: HostResult) -> list[Change]:
+    """A host answering in both scans: the chains that opened or closed, and a build that changed."""
+    exposed, patched, unchecked = _moved_chains(o, n)
+    was, now = _state(o), _state(n)
+    builds = f"{was} -> {now}" if was != now else f"{now}"
+    out: list[Change] = []
+    if exposed:
+        words = ", ".join(f"{c} {n.exposure[c]}" for c in exposed)
+        out.append(Change(ChangeKind.NEWLY_EXPOSED, key, target, tuple(exposed), was, now, f"{words} ({builds})"))
+    if patched:
+        words = f"{', '.join(patched)} patched ({builds})"
+        out.append(Change(ChangeKind.NEWLY_PATCHED, key, target, tuple(patched), was, now, words))
+    if unchecked:
+        words = (
+            f"{', '.join(unchecked)}: found vulnerable by a check before, not cleared by one now (not run, mitigated"
+            f" or unknown); the build alone says patched, as it did then: not a sign of a fix, run the check"
+            f" again ({builds})"
+        )
+        out.append(Change(ChangeKind.CHANGED, key, target, tuple(unchecked), was, now, words))
+    elif not exposed and not patched and was != now:
+        out.append(Change(ChangeKind.CHANGED, key, target, (), was, now, builds))
+    return out
 
 
 def _check_found(r: HostResult, chain: str) -> bool:
