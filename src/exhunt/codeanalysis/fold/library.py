@@ -311,9 +311,23 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
     """Instance methods on a folded receiver."""
     if any(v is None for v in vals):
         return None
+    out = _on_any(name, base, vals)
+    if not isinstance(out, _NotMine):
+        return out
     s = as_text(base) if not isinstance(base, bytes) else None
+    if s is None:
+        return None
+    for family in _TEXT_METHODS:
+        out = family(name, s, vals)
+        if not isinstance(out, _NotMine):
+            return out
+    return None
+
+
+def _on_any(name: str, base: Value, vals: list[Value | None]) -> _Folded:
+    """Methods of any folded value: conversions that keep it, a constant stream's reads,
+    `Reverse`, LINQ's picks, and an array's `Join` or a string's `Concat`."""
     a = vals[0] if vals else None
-    b = vals[1] if len(vals) > 1 else None
     if name in {"tostring", "toarray", "tochararray", "tolist", "valueof", "clone"}:
         if name == "tochararray" and isinstance(base, str):
             return list(base)
@@ -339,8 +353,13 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
         return joined_text(texts, sep) if texts is not None else None
     if name == "concat" and isinstance(base, str):
         return joined_text([base, *(x if isinstance(x, str) else str(x) for x in vals if isinstance(x, (str, int)))])
-    if s is None:
-        return None
+    return _NOT_MINE
+
+
+def _cut(name: str, s: str, vals: list[Value | None]) -> _Folded:
+    """`Replace`, `Substring`/`substr`, `slice`, `Remove`, `Insert` and the case changes."""
+    a = vals[0] if vals else None
+    b = vals[1] if len(vals) > 1 else None
     if name == "replace" and isinstance(a, str) and isinstance(b, str):
         return replaced(s, a, b)
     if name in {"substring", "substr"} and isinstance(a, int):
@@ -357,8 +376,15 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
         return s.lower()
     if name in {"toupper", "toupperinvariant", "touppercase"}:
         return s.upper()
+    return _NOT_MINE
+
+
+def _trimmed(name: str, s: str, vals: list[Value | None]) -> _Folded:
+    """`Trim`, `TrimStart`, `TrimEnd` (of the characters given, else white space), `PadLeft`
+    and `PadRight`."""
+    a = vals[0] if vals else None
+    b = vals[1] if len(vals) > 1 else None
     if name in {"trim", "trimstart", "trimend"}:
-        # `Trim('x')`, `Trim('x', 'y')`, `TrimStart(chars)`: the characters given, else white space
         chars: list[str] = []
         for v in vals:
             if isinstance(v, str):
@@ -374,6 +400,12 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
             raise TooLarge
         fill = b if isinstance(b, str) else " "
         return s.rjust(a, fill) if name == "padleft" else s.ljust(a, fill)
+    return _NOT_MINE
+
+
+def _pieces(name: str, s: str, vals: list[Value | None]) -> _Folded:
+    """`Split`, and JavaScript's `charAt` and `charCodeAt`."""
+    a = vals[0] if vals else None
     if name == "split":
         pieces: list[Value] = list(s) if a == "" else list(s.split(a if isinstance(a, str) else None))
         return pieces
@@ -382,7 +414,10 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
     if name == "charcodeat" and (a is None or isinstance(a, int)):  # JavaScript: the code of one character
         at = a or 0
         return ord(s[at]) if 0 <= at < len(s) else None
-    return None
+    return _NOT_MINE
+
+
+_TEXT_METHODS = (_cut, _trimmed, _pieces)
 
 
 def _picked(name: str, base: str | list[Value], vals: list[Value | None]) -> Value | None:
