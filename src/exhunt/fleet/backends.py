@@ -129,38 +129,7 @@ class DaskPool(Backend):
         options = options or HuntOptions()
         try:
             if is_local(scheduler):
-                workers = int(scheduler.partition(":")[2] or default_workers())
-                if workers < 1:
-                    raise BackendError("--scheduler local:N needs N of at least 1")
-                # Dask's statistical profiler samples each worker's stack every 10 ms, a few per
-                # cent of a worker running Python; nothing here reads it. Every process of the
-                # cluster (scheduler, nannies, workers) also times its event loop every 20 ms and
-                # samples its own CPU and memory every 0.5 s, for warnings and a dashboard: an idle
-                # local:2 cluster used 0.07-0.08 CPU seconds per second that way, 0.015 as set
-                # here, and a worker's event loop waking that often takes the GIL from the unit
-                # it runs. Nothing here reads them either.
-                self._config = importlib.import_module("dask").config.set(
-                    {
-                        "distributed.worker.profile.enabled": False,
-                        "distributed.admin.tick.interval": "1s",
-                        "distributed.admin.system-monitor.interval": "5s",
-                        **_worker_start_method(),
-                    }
-                )
-                self._cluster = dd.LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    # No dashboard; the scheduler's HTTP server on any free port, not 8787 (which
-                    # warns on stderr when another cluster holds it).
-                    scheduler_kwargs={"dashboard_address": ":0"},
-                    silence_logs=50,
-                    # No memory limit, as for the local workers: a unit holds a bounded part of
-                    # one file, and a nanny polling its worker's memory costs the cores we hunt on.
-                    memory_limit=0,
-                )
-                self._client: Any = dd.Client(self._cluster)
+                self._client: Any = self._local_client(dd, scheduler)
             else:
                 self._client = dd.Client(scheduler, timeout=f"{connect_timeout}s")
         except (OSError, TimeoutError, ValueError) as exc:
@@ -182,6 +151,42 @@ class DaskPool(Backend):
         self._waiting: list[Unit] = []
         self._started: dict[Any, float] = {}
         self._serial = 0
+
+    def _local_client(self, dd: Any, scheduler: str) -> Any:
+        """A LocalCluster of `local[:N]`'s N worker processes (all cores by default), one
+        thread each, and a client of it."""
+        workers = int(scheduler.partition(":")[2] or default_workers())
+        if workers < 1:
+            raise BackendError("--scheduler local:N needs N of at least 1")
+        # Dask's statistical profiler samples each worker's stack every 10 ms, a few per
+        # cent of a worker running Python; nothing here reads it. Every process of the
+        # cluster (scheduler, nannies, workers) also times its event loop every 20 ms and
+        # samples its own CPU and memory every 0.5 s, for warnings and a dashboard: an idle
+        # local:2 cluster used 0.07-0.08 CPU seconds per second that way, 0.015 as set
+        # here, and a worker's event loop waking that often takes the GIL from the unit
+        # it runs. Nothing here reads them either.
+        self._config = importlib.import_module("dask").config.set(
+            {
+                "distributed.worker.profile.enabled": False,
+                "distributed.admin.tick.interval": "1s",
+                "distributed.admin.system-monitor.interval": "5s",
+                **_worker_start_method(),
+            }
+        )
+        self._cluster = dd.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            # No dashboard; the scheduler's HTTP server on any free port, not 8787 (which
+            # warns on stderr when another cluster holds it).
+            scheduler_kwargs={"dashboard_address": ":0"},
+            silence_logs=50,
+            # No memory limit, as for the local workers: a unit holds a bounded part of
+            # one file, and a nanny polling its worker's memory costs the cores we hunt on.
+            memory_limit=0,
+        )
+        return dd.Client(self._cluster)
 
     def warm_workers(self, options: HuntOptions, kinds: Collection[ArtefactKind] | None) -> None:
         """Every worker compiles what the hunt's artefact kinds need before its first unit, all
