@@ -153,3 +153,17 @@ def test_json_lines_stay_one_line_for_readers_that_split_on_unicode_line_breaks(
         doc = json.loads(lines[0])
         path = doc["exhunt"]["evidence"]["path"] if name == "jsonl" else doc["path"]
         assert path == odd  # the same text once read back
+
+
+def test_emoji_codes_in_evidence_reach_the_console_as_written(tmp_path: Path) -> None:
+    # Rich replaces `:name:` codes with pictures by default; evidence must be shown as logged.
+    found = _finding("inetpub/wwwroot/aspnet_client/:x:.aspx", WHEN, excerpt="GET /owa/:warning:/:smile: 200")
+    outputs = _all_writers(_result(found), tmp_path)
+    assert ":x:.aspx" in outputs["console"]
+    assert "\u274c" not in outputs["console"] and "\u26a0" not in outputs["console"]
+
+
+def test_an_error_message_holding_an_emoji_code_is_printed_as_written() -> None:
+    out = io.StringIO()
+    InertConsole(file=out, width=200).print("cannot reach the Dask scheduler local:x: bad", markup=False)
+    assert out.getvalue().strip() == "cannot reach the Dask scheduler local:x: bad"
