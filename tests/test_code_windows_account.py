@@ -1,13 +1,14 @@
 """EXH-WS-CODE-WINDOWS-ACCOUNT: a page creating a Windows account, setting its password or adding
 it to a group with the client's values, through the WinNT ADSI provider, AccountManagement or the
-network management functions; beside intranet pages that only read accounts or let a user change
-their own password (docs/detection/webshell-code.md, "Windows accounts")."""
+network management functions, or creating one and putting it into a group with names it fixes
+itself; beside intranet pages that only read accounts or let a user change their own password,
+and pages doing only half of the planting (docs/detection/webshell-code.md, "Windows accounts")."""
 
 from __future__ import annotations
 
 import pytest
 
-from code_support import assert_benign, assert_found, cs_page, run
+from code_support import assert_benign, assert_found, cs_page, run, vb_page
 
 ADSI_FORM = (
     '<form runat="server"><asp:TextBox ID="txtUser" runat="server"/><asp:TextBox ID="txtPass" runat="server"/></form>'
@@ -101,6 +102,60 @@ def test_benign_account_pages(name: str, code: str) -> None:
     assert "EXH-WS-CODE-WINDOWS-ACCOUNT" not in [c.rule_id for c in report.capabilities]
 
 
-def test_account_calls_with_fixed_values_are_not_findings() -> None:
-    code = SHELLS[0][1].replace("txtUser.Text", '"backup"').replace("txtPass.Text", '"fixed"')
-    assert "EXH-WS-CODE-WINDOWS-ACCOUNT" not in [c.rule_id for c in run("fixed.aspx", code).capabilities]
+FIXED_ADSI = SHELLS[0][1].replace("txtUser.Text", '"backup"').replace("txtPass.Text", '"Spring2021!"')
+
+FIXED_PRINCIPAL = cs_page(
+    "var ctx = new System.DirectoryServices.AccountManagement.PrincipalContext("
+    "System.DirectoryServices.AccountManagement.ContextType.Machine);\n"
+    'var u = new System.DirectoryServices.AccountManagement.UserPrincipal(ctx, "support", "P@ss1", true);\n'
+    "u.Save();\n"
+    'var g = System.DirectoryServices.AccountManagement.GroupPrincipal.FindByIdentity(ctx, "Administrators");\n'
+    "g.Members.Add(u);\ng.Save();"
+)
+
+FIXED_VB = vb_page(
+    'Dim machine As New System.DirectoryServices.DirectoryEntry("WinNT://" & Environment.MachineName)\n'
+    'Dim u = machine.Children.Add("helpdesk", "user")\n'
+    'u.Invoke("SetPassword", New Object() {"Winter2021!"})\n'
+    "u.CommitChanges()\n"
+    'Dim g = machine.Children.Find("Remote Desktop Users", "group")\n'
+    'g.Invoke("Add", New Object() {u.Path})'
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "words"),
+    [
+        ("fixed.aspx", FIXED_ADSI, ["Children.Add", "backup", "DirectoryEntry.Invoke", "Add"]),
+        ("principal-fixed.aspx", FIXED_PRINCIPAL, ["new UserPrincipal", "support", "Members.Add"]),
+        ("fixed-vb.aspx", FIXED_VB, ["Children.Add", "helpdesk", "DirectoryEntry.Invoke"]),
+    ],
+    ids=["adsi", "account management", "vb"],
+)
+def test_a_page_planting_an_account_of_its_own_is_found(name: str, code: str, words: list[str]) -> None:
+    # The account and its group are fixed in the page: every visit makes or restores it.
+    report = assert_found(name, code, "EXH-WS-CODE-WINDOWS-ACCOUNT", ["with names the page fixes", *words])
+    assert [c.rule_id for c in report.capabilities].count("EXH-WS-CODE-WINDOWS-ACCOUNT") == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # an account made, never put into a group
+        'var m = new System.DirectoryServices.DirectoryEntry("WinNT://" + Environment.MachineName);\n'
+        'var u = m.Children.Add("kiosk", "user");\nu.Invoke("SetPassword", new object[] { "kiosk" });\nu.CommitChanges();',
+        # an installer granting the application pool's identity a group, no account made
+        'var g = new System.DirectoryServices.DirectoryEntry("WinNT://./IIS_IUSRS,group");\n'
+        'g.Invoke("Add", new object[] { "WinNT://NT AUTHORITY/NETWORK SERVICE" });',
+    ],
+    ids=["account only", "group only"],
+)
+def test_half_of_planting_an_account_stays_quiet(body: str) -> None:
+    report = assert_benign("setup.aspx", cs_page(body))
+    assert "EXH-WS-CODE-WINDOWS-ACCOUNT" not in [c.rule_id for c in report.capabilities]
+
+
+def test_a_fixed_account_beside_the_clients_own_is_reported_as_the_clients() -> None:
+    code = SHELLS[0][1].replace("txtPass.Text", '"fixed"')
+    chains = [c.chain for c in run("mixed.aspx", code).capabilities if c.rule_id == "EXH-WS-CODE-WINDOWS-ACCOUNT"]
+    assert chains and all("names the page fixes" not in c for c in chains)

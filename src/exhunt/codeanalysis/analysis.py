@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from exhunt.codeanalysis.accounts import planted_account
 from exhunt.codeanalysis.charset import sniff, wide_codec
 from exhunt.codeanalysis.encoded import encoded_page, maybe_encoded
 from exhunt.codeanalysis.extract import (
@@ -194,13 +195,15 @@ def _file_checks(
     report: CodeReport,
 ) -> None:
     """The checks of the file as a whole, after its sinks are judged: a tool kit, sinks fed by
-    what nothing resolves, files it hands over to, P/Invoke and cloaking."""
+    what nothing resolves, an account the page plants, files it hands over to, P/Invoke and
+    cloaking."""
     low = name.lower()
     if not low.endswith(SOURCE_SUFFIXES):
         # (a password written down is its own finding, not one of a tool kit's capabilities)
         shell_hits = [h for h in hits if h.capability != "credential-capture"]
         toolkit(shell_hits, report)
         unresolved_sinks(shell_hits, name, report)
+        planted_account(hits, report)
     included_files(extracted, report)
     planted_code(own, text, size, report, razor=ext in RAZOR_EXTENSIONS)
     if not low.endswith(SOURCE_SUFFIXES) and not extracted.bare_source:

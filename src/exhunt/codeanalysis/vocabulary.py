@@ -196,6 +196,10 @@ CALL_RETURNS: dict[tuple[str, str], str] = {
     ("thread", "getdomain"): "appdomain",
     ("userprincipal", "findbyidentity"): "userprincipal",
     ("groupprincipal", "findbyidentity"): "groupprincipal",
+    # An ADSI entry's children: the user or group `Children.Add(name, "user")` made or
+    # `Children.Find(name, "group")` found (`DirectoryEntries` returns a `DirectoryEntry`).
+    ("children", "add"): "directoryentry",
+    ("children", "find"): "directoryentry",
     ("eventlog", "geteventlogs"): "eventlog",
     ("process", "getprocessbyid"): "process",
     ("process", "getprocessesbyname"): "process",
