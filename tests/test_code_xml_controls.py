@@ -87,7 +87,7 @@ def test_a_code_behind_read_with_its_page_knows_the_pages_xml_controls() -> None
         ('Feed.XPath = Request["x"];', DATA_SOURCE),
         # `Transform` of something that is no XML control
         ('Grid.Transform = Request["x"];', DATA_SOURCE),
-        ('var g = System.Drawing.Graphics.FromImage(new System.Drawing.Bitmap(1, 1)); g.Transform = null;', ""),
+        ("var g = System.Drawing.Graphics.FromImage(new System.Drawing.Bitmap(1, 1)); g.Transform = null;", ""),
     ],
 )
 def test_the_sites_stylesheet_and_other_members_stay_quiet(body: str, markup: str) -> None:
