@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import urllib.parse
+from collections.abc import Callable
 
 from exhunt.codeanalysis.fold.literals import int_literal
 from exhunt.codeanalysis.fold.values import (
@@ -92,11 +93,7 @@ def function(name: str, path: str, vals: list[Value | None]) -> Value | None:
         return None
     if any(v is None for v in vals) and name not in {"concat"}:
         return None
-    for family in _FAMILIES:
-        out = family(name, path, vals)
-        if not isinstance(out, _NotMine):
-            return out
-    return None
+    return _asked(_FAMILIES, name, path, vals)
 
 
 class _NotMine:
@@ -105,6 +102,17 @@ class _NotMine:
 
 _NOT_MINE = _NotMine()
 _Folded = Value | None | _NotMine
+_Family = Callable[[str, str, list[Value | None]], _Folded]
+
+
+def _asked(families: tuple[_Family, ...], name: str, text_: str, vals: list[Value | None]) -> Value | None:
+    """The first family's answer for a call (`text_`: the function's path, or the text a method
+    is called on), None when none folds it."""
+    for family in families:
+        out = family(name, text_, vals)
+        if not isinstance(out, _NotMine):
+            return out
+    return None
 
 
 def _joined(name: str, path: str, vals: list[Value | None]) -> _Folded:
@@ -317,11 +325,7 @@ def method(name: str, base: Value, vals: list[Value | None]) -> Value | None:
     s = as_text(base) if not isinstance(base, bytes) else None
     if s is None:
         return None
-    for family in _TEXT_METHODS:
-        out = family(name, s, vals)
-        if not isinstance(out, _NotMine):
-            return out
-    return None
+    return _asked(_TEXT_METHODS, name, s, vals)
 
 
 def _on_any(name: str, base: Value, vals: list[Value | None]) -> _Folded:
