@@ -43,6 +43,21 @@ def page(body: str, markup: str, language: str = "C#") -> str:
             "made.Transform",
             "'s'",
         ),
+        (
+            'var made = new XmlDataSource { Data = "<a/>", Transform = Request.Form["s"] };'
+            " Response.Write(made.GetXmlDocument().OuterXml);",
+            "",
+            "C#",
+            "Transform",
+            "'s'",
+        ),
+        (
+            'var view = new System.Web.UI.WebControls.Xml { TransformSource = Request["p"] }; Controls.Add(view);',
+            "",
+            "C#",
+            "TransformSource",
+            "'p'",
+        ),
     ],
 )
 def test_the_clients_stylesheet_stored_into_an_xml_control_is_compiled_code(
@@ -88,6 +103,7 @@ def test_a_code_behind_read_with_its_page_knows_the_pages_xml_controls() -> None
         # `Transform` of something that is no XML control
         ('Grid.Transform = Request["x"];', DATA_SOURCE),
         ("var g = System.Drawing.Graphics.FromImage(new System.Drawing.Bitmap(1, 1)); g.Transform = null;", ""),
+        ('var t = new System.Windows.Media.TransformGroup { Transform = Request["p"] };', ""),
     ],
 )
 def test_the_sites_stylesheet_and_other_members_stay_quiet(body: str, markup: str) -> None:

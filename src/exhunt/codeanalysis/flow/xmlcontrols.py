@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from exhunt.codeanalysis.syntax import Role, member_parts, role, text
+from exhunt.codeanalysis.syntax import Role, last_name, member_parts, role, text
 
 if TYPE_CHECKING:
     from exhunt.codeanalysis.flow.unit import UnitFlow
@@ -33,19 +33,34 @@ LOAD = ("XslTransform", "Load")
 
 
 def stylesheet_stored(flow: UnitFlow, node: Node, method: str | None) -> None:
-    """`XmlDataSource1.Transform = x`, `Xml1.TransformSource = x`: `x` checked as what the
-    control's `XslTransform.Load` is given."""
+    """`XmlDataSource1.Transform = x`, `Xml1.TransformSource = x`, C#'s `new XmlDataSource {
+    Transform = x }`: `x` checked as what the control's `XslTransform.Load` is given."""
     left, right = flow._targets(node)
-    if left is None or right is None or role(left) is not Role.MEMBER:
+    if left is None or right is None:
         return
-    holder, member = member_parts(left)
-    if holder is None or member.lower() not in _MEMBERS:
-        return
-    path, _ = flow._typed_path(left)
-    if len(path) < 2 or path[-1] not in STYLESHEET_MEMBERS.get(path[-2], ()):
+    if role(left) is Role.IDENT:
+        if not _initialized(node, text(left).lower()):
+            return
+    elif role(left) is Role.MEMBER:
+        holder, member = member_parts(left)
+        if holder is None or member.lower() not in _MEMBERS:
+            return
+        path, _ = flow._typed_path(left)
+        if len(path) < 2 or path[-1] not in STYLESHEET_MEMBERS.get(path[-2], ()):
+            return
+    else:
         return
     how = f"stored into {text(left)[:80]}, which the control loads as its stylesheet, script included"
     flow._call_as(node, [right], method, LOAD, how)
+
+
+def _initialized(node: Node, member: str) -> bool:
+    """Whether `node` sets `member` of an XML control in the initializer of the `new` making it."""
+    items = node.parent
+    made = items.parent if items is not None and items.type == "initializer_expression" else None
+    if made is None or made.type != "object_creation_expression" or member not in _MEMBERS:
+        return False
+    return member in STYLESHEET_MEMBERS.get(last_name(made.child_by_field_name("type")), ())
 
 
 def control_transform_loaded(path: tuple[str, ...]) -> bool:
