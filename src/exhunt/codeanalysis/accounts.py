@@ -1,7 +1,7 @@
 """A page that plants a Windows account of its own, whatever the client sends.
 
-`EXH-WS-CODE-WINDOWS-ACCOUNT` reports account calls fed by the request: a shell creating the
-account its operator names. A page can also carry the account itself: created (ADSI's
+The account rule (capability "account") reports account calls fed by the request: a shell
+creating the account its operator names. A page can also carry the account itself: created (ADSI's
 `Children.Add(name, "user")`, `new UserPrincipal(...)`, `NetUserAdd`) or given a password, then
 added to a group (`Invoke("Add", ...)` on a group entry, `GroupPrincipal.Members.Add`,
 `NetLocalGroupAddMembers`), with every name fixed in the code. Each visit then makes or
@@ -18,7 +18,8 @@ from exhunt.codeanalysis.fold import as_text, show
 from exhunt.codeanalysis.report import Capability, CodeReport
 from exhunt.codeanalysis.taint import SinkHit
 
-RULE = "EXH-WS-CODE-WINDOWS-ACCOUNT"
+# The capability of the account calls (`EXH-WS-CODE-WINDOWS-ACCOUNT`'s), whose rule the hits name.
+_ACCOUNT = "account"
 
 
 def _first_arg(hit: SinkHit) -> str:
@@ -52,16 +53,16 @@ def _named(hit: SinkHit) -> str:
 def planted_account(hits: list[SinkHit], report: CodeReport) -> None:
     """The account calls of a page no request value reaches: reported once, at the group's
     line, when the page both makes an account and adds a member to a group."""
-    if any(c.rule_id == RULE for c in report.capabilities):
-        return  # the client's own account already reported
-    fixed = [h for h in hits if h.rule_id == RULE and h.taint is None]
+    fixed = [h for h in hits if h.capability == _ACCOUNT and h.taint is None]
     made = next((h for h in fixed if _makes_account(h)), None)
     added = next((h for h in fixed if _adds_member(h)), None)
     if made is None or added is None:
         return
+    if any(c.rule_id == added.rule_id for c in report.capabilities):
+        return  # the client's own account already reported
     chain = (
         "creates a Windows account and adds it to a group with names the page fixes, whatever the "
         f"client sends ({_named(made)}; {_named(added)})"
     )
     lines = tuple(sorted({made.line, added.line}))
-    report.capabilities.append(Capability(RULE, added.line, chain, lines, added.api))
+    report.capabilities.append(Capability(added.rule_id, added.line, chain, lines, added.api))
