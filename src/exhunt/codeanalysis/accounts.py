@@ -22,25 +22,26 @@ from exhunt.codeanalysis.taint import SinkHit
 _ACCOUNT = "account"
 
 
-def _first_arg(hit: SinkHit) -> str:
-    text = as_text(hit.args[0]) if hit.args and hit.args[0] is not None else None
+def _arg_text(hit: SinkHit, i: int) -> str:
+    """Argument `i` of the call as the text it folds to, in lower case ("" when it does not fold)."""
+    value = hit.args[i] if len(hit.args) > i else None
+    text = as_text(value) if value is not None else None
     return (text or "").lower()
 
 
 def _makes_account(hit: SinkHit) -> bool:
     """An account created, or given a password."""
     if hit.api == "Children.Add":
-        kind = as_text(hit.args[1]) if len(hit.args) > 1 and hit.args[1] is not None else None
-        return (kind or "").lower() == "user"
+        return _arg_text(hit, 1) == "user"
     if hit.api == "DirectoryEntry.Invoke":
-        return _first_arg(hit) == "setpassword"
+        return _arg_text(hit, 0) == "setpassword"
     return hit.api in {"new UserPrincipal", "NetUserAdd", "UserPrincipal.SetPassword", "NetUserSetInfo"}
 
 
 def _adds_member(hit: SinkHit) -> bool:
     """A member added to a group."""
     if hit.api == "DirectoryEntry.Invoke":
-        return _first_arg(hit) == "add"
+        return _arg_text(hit, 0) == "add"
     return hit.api in {"Members.Add", "NetLocalGroupAddMembers"}
 
 

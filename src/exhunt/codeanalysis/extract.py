@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -458,24 +458,27 @@ def is_code_behind(text: str) -> bool:
     )
 
 
+def _server_controls(text: str, tags: Container[str]) -> Iterator[tuple[str, dict[str, str], str]]:
+    """The markup's server controls (`runat="server"`) of the given tags (lower case) whose id can
+    name a field: (tag, attributes, id) each, in page order."""
+    for m in _CONTROL_TAG.finditer(text):
+        tag = m.group("tag").lower()
+        if tag not in tags or not _RUNAT.search(m.group("attrs")):
+            continue
+        attrs = attributes(m.group("attrs"))
+        ident = attrs.get("id", "").strip()
+        if ident.isidentifier():
+            yield tag, attrs, ident
+
+
 def input_controls(text: str, low: str | None = None) -> dict[str, str]:
     """Server controls declared in the markup that carry client input: id -> control class.
     `low`: the text in lower case, when the caller has it."""
     found: dict[str, str] = {}
     if "runat" not in (text.lower() if low is None else low):
         return found
-    for m in _CONTROL_TAG.finditer(text):
-        attrs_text = m.group("attrs")
-        if not _RUNAT.search(attrs_text):
-            continue
-        tag = m.group("tag").lower()
-        kind = INPUT_CONTROLS.get(tag)
-        if kind is None:
-            continue
-        attrs = {k.lower(): v for k, v in attributes(attrs_text).items()}
-        ident = attrs.get("id", "").strip()
-        if not ident.isidentifier():
-            continue
+    for tag, attrs, ident in _server_controls(text, INPUT_CONTROLS):
+        kind = INPUT_CONTROLS[tag]
         if tag == "input":
             kind = {"file": "HtmlInputFile", "hidden": "HtmlInputHidden", "password": "HtmlInputPassword"}.get(
                 attrs.get("type", "").lower(), kind
@@ -606,15 +609,8 @@ def declared_objects(text: str) -> dict[str, str]:
 def stylesheet_controls(text: str) -> dict[str, str]:
     """The page's `<asp:Xml>` and `<asp:XmlDataSource>` server controls: id (lower case) -> the
     control's class in lower case, as a field of that type (`flow.xmlcontrols`)."""
-    out: dict[str, str] = {}
-    for m in _CONTROL_TAG.finditer(text):
-        tag = m.group("tag").lower()
-        if tag not in {"asp:xml", "asp:xmldatasource"} or not _RUNAT.search(m.group("attrs")):
-            continue
-        ident = attributes(m.group("attrs")).get("id", "").strip()
-        if ident.isidentifier():
-            out[ident.lower()] = tag.removeprefix("asp:")
-    return out
+    tags = {tag for tag, _ in _STYLESHEET_CONTROLS}
+    return {ident.lower(): tag.removeprefix("asp:") for tag, _, ident in _server_controls(text, tags)}
 
 
 def _bound_arguments(body: str, controls: dict[str, str]) -> dict[str, list[str]]:

@@ -58,7 +58,7 @@ def _initialized(node: Node, member: str) -> bool:
     """Whether `node` sets `member` of an XML control in the initializer of the `new` making it."""
     items = node.parent
     made = items.parent if items is not None and items.type == "initializer_expression" else None
-    if made is None or made.type != "object_creation_expression" or member not in _MEMBERS:
+    if made is None or made.type != "object_creation_expression":
         return False
     return member in STYLESHEET_MEMBERS.get(last_name(made.child_by_field_name("type")), ())
 
